@@ -1,0 +1,362 @@
+"""Plain data that flows through storybot's core.
+
+Every type here is a frozen dataclass with no behaviour beyond small derived properties.
+Adapters translate the outside world into these types and back; storage maps them to rows.
+ORM objects, Slack payloads and Discord objects never appear here.
+
+Times are timezone-aware UTC ``datetime`` objects everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Mapping
+
+
+# --------------------------------------------------------------------------- stories
+
+
+@dataclass(frozen=True)
+class SeedDoc:
+    """One seed article of a story: the text a user gave us to define the story."""
+
+    title: str
+    text: str
+    url: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A developing news story that storybot follows."""
+
+    id: int
+    name: str  # short slug users type: "anthropic-pentagon"
+    title: str  # human title, usually the first seed's title
+    seeds: tuple[SeedDoc, ...]
+    created_at: datetime
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+class FeedStatus(StrEnum):
+    NEW = "new"  # never polled
+    OK = "ok"  # last poll succeeded (200 or 304)
+    ERROR = "error"  # last poll failed; see Feed.last_error
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A polled RSS/Atom/JSON feed and its scheduling state.
+
+    ``next_poll_at`` is the single source of truth for scheduling: a poll cycle asks the
+    store for feeds whose ``next_poll_at`` has passed, so a restart neither skips nor
+    repeats a poll.
+    """
+
+    id: int
+    url: str
+    title: str | None
+    status: FeedStatus
+    next_poll_at: datetime
+    last_polled_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    error_count: int = 0  # consecutive failures, drives back-off
+    last_error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None  # hash of the last body: identical body => skip parsing
+    interval_s: int = 900  # base poll interval
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry as parsed from a feed document, before identity and storage."""
+
+    guid: str | None
+    url: str | None
+    title: str
+    summary: str  # plain text, may be ""
+    content: str  # plain text, may be ""
+    published: datetime | None
+    author: str | None = None
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"  # a body was fetched and parsed (entries may still be empty)
+    NOT_MODIFIED = "not_modified"  # 304, or the body hash equals the last one
+    ERROR = "error"  # network error, HTTP error, size/time limit, unparseable
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What the feed fetcher reports for one poll of one feed."""
+
+    status: FetchStatus
+    http_status: int | None = None
+    entries: tuple[FeedEntry, ...] = ()
+    feed_title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    retry_after_s: float | None = None  # from Retry-After on 429/503
+    max_age_s: float | None = None  # from Cache-Control: max-age
+    ttl_s: float | None = None  # from the feed's <ttl> (RSS) in seconds
+    error: str | None = None  # a clear, human message naming what is wrong
+    warnings: tuple[str, ...] = ()  # e.g. "feed is not well-formed XML (parsed leniently)"
+
+
+@dataclass(frozen=True)
+class PollRequest:
+    """What the fetcher needs to poll one feed conditionally."""
+
+    feed_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+# --------------------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored news item. ``key`` is its identity (guid, canonical URL or text hash)."""
+
+    id: int
+    key: str
+    feed_id: int | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    summary: str
+    content: str
+    published: datetime | None
+    fetched_at: datetime
+    source: str  # outlet label, e.g. the feed title or the URL's host
+    content_hash: str
+    version: int = 1  # bumped when the text of the same item changes
+
+    @property
+    def text(self) -> str:
+        """Everything we know of the item's body, best first."""
+        return self.content or self.summary
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item about to be stored (no id yet)."""
+
+    key: str
+    feed_id: int | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    summary: str
+    content: str
+    published: datetime | None
+    fetched_at: datetime
+    source: str
+    content_hash: str
+
+
+class IngestOutcome(StrEnum):
+    NEW = "new"  # first time we see this identity
+    SEEN = "seen"  # same identity, same text: nothing to do
+    UPDATED = "updated"  # same identity, text changed: recorded as a new version
+
+
+# --------------------------------------------------------------------------- engine output
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The engine's decision for one item against one story, with its reason.
+
+    ``development`` is a number local to the story (0 is the seed story itself, then
+    1, 2, ... in order of discovery). ``reason`` holds the features that drove the
+    decision (scores, thresholds, matched terms, the item it copies) for ``/story why``.
+    """
+
+    story_id: int
+    item_id: int
+    on_topic: bool
+    score: float
+    duplicate_of: int | None = None  # item id of the earlier copy, if this is a copy
+    development: int | None = None
+    new_development: bool = False
+    reason: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Development:
+    """A group of items about one turn of a story, with its running summary."""
+
+    story_id: int
+    number: int  # 0 = the seed story; 1.. = later developments
+    headline: str
+    summary: str
+    created_at: datetime
+    updated_at: datetime
+    item_count: int = 0
+    sources: tuple[str, ...] = ()  # distinct outlet labels, first reporter first
+    links: tuple[tuple[str, str], ...] = ()  # (source, url), first reporter first
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A stored judgement joined with its item, as ``/story why`` shows it."""
+
+    judgement: Judgement
+    item: Item
+    decided_at: datetime
+
+
+# --------------------------------------------------------------------------- channels
+
+
+class DeliveryMode(StrEnum):
+    REALTIME = "realtime"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: a channel, or a user's direct messages."""
+
+    platform: str  # "console", "slack", "discord"
+    channel_id: str | None = None
+    user_id: str | None = None  # set for DMs (channel_id is then None)
+
+    @property
+    def key(self) -> str:
+        where = f"c:{self.channel_id}" if self.channel_id else f"u:{self.user_id}"
+        return f"{self.platform}:{where}"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A channel that follows a story."""
+
+    id: int
+    story_id: int
+    platform: str
+    channel_id: str
+    mode: DeliveryMode
+    digest_hours: float = 24.0
+    max_per_hour: int = 10  # realtime alerts beyond this go into the next digest
+    last_digest_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def target(self) -> Target:
+        return Target(self.platform, channel_id=self.channel_id)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A user's keyword subscription, optionally scoped to one story."""
+
+    id: int
+    platform: str
+    user_id: str
+    query: str  # the user's text, parsed by bot.query
+    story_id: int | None
+    created_at: datetime
+    channel_id: str | None = None  # where it was created (for context only)
+
+
+# --------------------------------------------------------------------------- outgoing messages
+
+
+class MessageKind(StrEnum):
+    ALERT = "alert"  # one per (development, channel); later reports edit it
+    NOTICE = "notice"  # a keyword-subscription match, sent by DM
+    DIGEST = "digest"  # a batch of developments for a digest channel
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A platform-neutral message. Adapters render it (Block Kit, embed, plain text).
+
+    All text fields carry raw feed text; every adapter escapes it for its platform.
+    """
+
+    kind: MessageKind
+    title: str
+    body: str
+    story_name: str | None = None
+    sources: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    when: datetime | None = None
+    footer: str | None = None
+    thread_note: str | None = None  # a new fact worth a threaded reply on an edited alert
+
+    def plain_text(self) -> str:
+        """A readable plain-text rendering (console, notification fallbacks)."""
+        from bot.render import plain_text  # local import: keeps model free of logic
+
+        return plain_text(self)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One row of the outbox: a message that must reach its target exactly once.
+
+    An alert row is *versioned*: a later report of the same development bumps
+    ``version`` and replaces ``message``; the worker delivers while
+    ``delivered_version < version`` by posting (no ``message_id`` yet) or editing.
+    """
+
+    id: int
+    key: str  # idempotency key, unique
+    target: Target
+    message: OutboundMessage
+    version: int
+    delivered_version: int
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    message_id: str | None = None  # the platform's id of the posted message
+    last_error: str | None = None
+    dead: bool = False  # gave up after a permanent error; shown by `storybot outbox`
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A platform-neutral command: what a user typed after ``/story``."""
+
+    text: str
+    platform: str
+    user_id: str
+    channel_id: str | None = None
+    user_name: str | None = None
+    is_admin: bool = False  # the adapter decides from platform roles and config
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A platform-neutral command reply.
+
+    ``text`` is complete on its own (the console prints it). ``message`` optionally
+    carries a richer rendering (status uses it). ``ephemeral`` replies are shown only
+    to the user who asked.
+    """
+
+    text: str
+    ephemeral: bool = True
+    ok: bool = True  # False for errors (usage, unknown story, permission)
+    message: OutboundMessage | None = None

@@ -1,0 +1,294 @@
+"""The ports: the only ways storybot's core talks to the outside world.
+
+Each port is a ``typing.Protocol``. Implementations live in ``storage/`` (the store) and
+``adapters/`` (feed fetching, chat platforms, clocks for production); tests use the real
+implementations against real SQLite/PostgreSQL and fake servers at the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Protocol, Sequence
+
+from bot.model import (
+    Binding,
+    CommandRequest,
+    Reply,
+    Decision,
+    DeliveryMode,
+    Development,
+    Feed,
+    FeedStatus,
+    FetchResult,
+    IngestOutcome,
+    Item,
+    Judgement,
+    NewItem,
+    OutboundMessage,
+    OutboxEntry,
+    PollRequest,
+    SeedDoc,
+    Story,
+    Subscription,
+    Target,
+)
+
+
+class Clock(Protocol):
+    """Where the core gets the time. Injected everywhere; tests use a manual clock."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+class FeedFetcher(Protocol):
+    """Fetches and parses one feed, conditionally, within time and size limits.
+
+    Never raises for feed or network problems: they come back as
+    ``FetchResult(status=ERROR, error="clear message")``.
+    """
+
+    async def fetch(self, request: PollRequest) -> FetchResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- chat
+
+
+class ChatSink(Protocol):
+    """Sends neutral messages to one chat platform.
+
+    Raises ``bot.errors.RateLimited`` (with the server's retry-after),
+    ``bot.errors.TransientDeliveryError`` (5xx, timeout, dropped connection: retry) or
+    ``bot.errors.PermanentDeliveryError`` (channel gone, not allowed: give up).
+    """
+
+    platform: str
+
+    async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
+        """Post a new message; return the platform's message id."""
+        ...
+
+    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+        """Replace the content of a message posted earlier."""
+        ...
+
+
+# --------------------------------------------------------------------------- store
+
+
+class StoreError(Exception):
+    """Base class for store errors that carry a message fit for users."""
+
+
+class Conflict(StoreError):
+    """The thing already exists (a story name, a feed URL)."""
+
+
+class NotFound(StoreError):
+    """The thing does not exist."""
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """The scheduling state of a feed after one poll, written by ``Store.record_poll``."""
+
+    feed_id: int
+    status: FeedStatus
+    polled_at: datetime
+    next_poll_at: datetime
+    error_count: int
+    last_error: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxWrite:
+    """Put a message in the outbox under an idempotency key.
+
+    If no row has ``key`` yet, a row is inserted at version 1. If one exists, its message
+    is replaced and its version bumped, so the worker edits what it already posted
+    (this is how a later report of a development updates the original alert).
+    ``only_if_new=True`` makes an existing key a no-op instead.
+    """
+
+    key: str
+    target: Target
+    message: OutboundMessage
+    only_if_new: bool = False
+
+
+@dataclass(frozen=True)
+class DevelopmentWrite:
+    """Create or replace a development's headline and summary and add items to it."""
+
+    story_id: int
+    number: int
+    headline: str
+    summary: str
+    item_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryStats:
+    items_on_topic: int
+    copies: int
+    developments: int
+    sources: int
+    last_item_at: datetime | None
+
+
+class Store(Protocol):
+    """Everything storybot persists. Implemented by ``storage.sql.SqlStore``.
+
+    All methods are synchronous and each is its own transaction; ``commit_decisions``
+    writes judgements, developments, engine state and outbox rows atomically.
+    """
+
+    # stories
+    def add_story(self, name: str, title: str, seeds: Sequence[SeedDoc], now: datetime) -> Story: ...
+    def get_story(self, name: str) -> Story | None: ...
+    def get_story_by_id(self, story_id: int) -> Story | None: ...
+    def list_stories(self) -> list[Story]: ...
+    def remove_story(self, name: str) -> bool: ...
+
+    # feeds
+    def add_feed(self, url: str, now: datetime, interval_s: int = 900) -> Feed: ...
+    def remove_feed(self, url: str) -> bool: ...
+    def get_feed(self, url: str) -> Feed | None: ...
+    def get_feed_by_id(self, feed_id: int) -> Feed | None: ...
+    def list_feeds(self) -> list[Feed]: ...
+    def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]: ...
+    def record_poll(self, outcome: PollOutcome) -> None: ...
+
+    # items
+    def ingest_item(self, item: NewItem) -> tuple[IngestOutcome, Item]:
+        """Store an item unless its key or canonical URL is already known.
+
+        Returns NEW with the stored item, SEEN with the existing item (same text), or
+        UPDATED with the existing item at its bumped version (text changed).
+        """
+        ...
+
+    def get_item(self, item_id: int) -> Item | None: ...
+    def find_item_by_url(self, url: str) -> Item | None:
+        """Find by exact URL or canonical URL (callers pass a canonicalised URL too)."""
+        ...
+
+    def count_items(self) -> int: ...
+
+    # engine state and decisions
+    def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None: ...
+    def commit_decisions(
+        self,
+        judgements: Sequence[Judgement],
+        developments: Sequence[DevelopmentWrite],
+        engine_states: Mapping[int, Mapping[str, Any]],
+        outbox: Sequence[OutboxWrite],
+        now: datetime,
+    ) -> None: ...
+    def decisions_for_item(self, item_id: int) -> list[Decision]: ...
+    def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
+        """Newest first by ``updated_at``; includes item_count, sources and links."""
+        ...
+
+    def developments_since(self, story_id: int, since: datetime | None) -> list[Development]:
+        """Developments created after ``since`` (all if None), oldest first."""
+        ...
+
+    def get_development(self, story_id: int, number: int) -> Development | None: ...
+    def story_stats(self, story_id: int) -> StoryStats: ...
+
+    # channel bindings
+    def bind(
+        self,
+        story_id: int,
+        platform: str,
+        channel_id: str,
+        mode: DeliveryMode,
+        digest_hours: float,
+        now: datetime,
+    ) -> Binding:
+        """Create or update the binding of a channel to a story."""
+        ...
+
+    def unbind(self, story_id: int, platform: str, channel_id: str) -> bool: ...
+    def bindings_for_story(self, story_id: int) -> list[Binding]: ...
+    def bindings_for_channel(self, platform: str, channel_id: str) -> list[Binding]: ...
+    def list_bindings(self) -> list[Binding]: ...
+    def mark_digest_sent(self, binding_id: int, at: datetime) -> None: ...
+
+    # subscriptions
+    def add_subscription(
+        self,
+        platform: str,
+        user_id: str,
+        query: str,
+        story_id: int | None,
+        now: datetime,
+        channel_id: str | None = None,
+    ) -> Subscription: ...
+    def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool: ...
+    def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
+    def all_subscriptions(self) -> list[Subscription]: ...
+
+    # outbox
+    def enqueue(self, writes: Sequence[OutboxWrite], now: datetime) -> None:
+        """Outbox writes outside a decision (digests, notices)."""
+        ...
+
+    def get_outbox(self, key: str) -> OutboxEntry | None: ...
+    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Rows with delivered_version < version, not dead, next_attempt_at <= now."""
+        ...
+
+    def mark_delivered(self, entry_id: int, version: int, message_id: str, now: datetime) -> None:
+        """Record delivery of ``version``; never lowers delivered_version."""
+        ...
+
+    def mark_attempt_failed(
+        self, entry_id: int, error: str, next_attempt_at: datetime, dead: bool = False
+    ) -> None: ...
+    def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
+        """How many rows for ``target`` whose key starts with ``key_prefix`` were created since."""
+        ...
+
+    def outbox_counts(self) -> dict[str, int]:
+        """{"pending": n, "delivered": n, "dead": n}."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- chat front ends
+
+
+class CommandHandler(Protocol):
+    """What chat adapters call with a parsed ``/story`` command (``bot.commands.Commands``)."""
+
+    async def handle(self, request: CommandRequest) -> Reply: ...
+
+    def story_names(self) -> list[str]:
+        """Names of the stories, for autocomplete."""
+        ...
+
+
+class ChatAdapter(ChatSink, Protocol):
+    """A chat platform connection: a sink for outgoing messages plus a command listener.
+
+    ``start`` connects (Socket Mode, HTTP listener, gateway) and returns once it is
+    listening; ``stop`` disconnects cleanly.
+    """
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,39 @@
+"""Platform-neutral text helpers for messages: source lists and plain-text rendering.
+
+Escaping for a particular platform (Slack mrkdwn, Discord markdown) is the adapter's job;
+this module produces raw text only.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.model import OutboundMessage
+
+
+def source_list(sources: Sequence[str], shown: int = 2) -> str:
+    """Name the first ``shown`` sources and count the rest: "Reuters, AP and 4 more"."""
+    names = [s for s in sources if s]
+    if not names:
+        return ""
+    if len(names) <= shown:
+        return " and ".join(names) if len(names) == 2 else names[0]
+    head = ", ".join(names[:shown])
+    return f"{head} and {len(names) - shown} more"
+
+
+def plain_text(message: "OutboundMessage") -> str:
+    """Render a message as readable plain text (console and notification fallbacks)."""
+    lines = []
+    prefix = f"[{message.story_name}] " if message.story_name else ""
+    lines.append(f"{prefix}{message.title}")
+    if message.body:
+        lines.append(message.body)
+    if message.sources:
+        lines.append(f"Sources: {source_list(message.sources)}")
+    for link in message.links:
+        lines.append(f"  {link.label}: {link.url}")
+    if message.footer:
+        lines.append(message.footer)
+    return "\n".join(lines)
