@@ -1,0 +1,1 @@
+"""Adapters: translators between the outside world (HTTP, chat platforms, files) and the core."""

@@ -1,0 +1,218 @@
+"""The one assembly point: builds a storybot from settings.
+
+Every dependency can be passed in (a store, a clock, a fetcher, chat adapters); what is not
+passed is built from the settings. No module globals, no singletons: tests and the demo build
+as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from bot.clock import SystemClock
+from bot.commands import Commands
+from bot.delivery import DeliveryWorker
+from bot.engine import Engine, EngineConfig
+from bot.errors import UserError
+from bot.pipeline import Pipeline
+from bot.polling import PollPolicy
+from bot.ports import ChatAdapter, Clock, Conflict, FeedFetcher, Store
+from bot.scheduler import Service, Ticks
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "storybot/0.1 (+https://github.com/storybot; self-hosted news tracker)"
+
+
+@dataclass
+class App:
+    """A wired storybot: everything the CLI, the service and the tests need."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    fetcher: FeedFetcher
+    engine: Engine
+    pipeline: Pipeline
+    commands: Commands
+    delivery: DeliveryWorker
+    adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+    service: Service | None = None
+
+    async def aclose(self) -> None:
+        if self.service:
+            await self.service.stop()
+        for adapter in self.adapters.values():
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.platform)
+        await self.fetcher.aclose()
+        self.store.close()
+
+
+def make_fetcher(settings: Settings) -> FeedFetcher:
+    from adapters.feeds import HttpFeedFetcher
+
+    p = settings.polling
+    return HttpFeedFetcher(
+        timeout_s=p.timeout_s,
+        max_body_bytes=p.max_body_bytes,
+        max_entries=p.max_entries_per_fetch,
+        concurrency=p.concurrency,
+        per_host_concurrency=p.per_host_concurrency,
+        user_agent=USER_AGENT,
+        allowed_hosts=settings.allowed_hosts,
+    )
+
+
+def poll_policy(settings: Settings) -> PollPolicy:
+    p = settings.polling
+    return PollPolicy(
+        default_interval_s=p.default_interval_s,
+        min_interval_s=p.min_interval_s,
+        max_backoff_s=p.max_backoff_s,
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    fetcher: FeedFetcher | None = None,
+    adapters: Mapping[str, ChatAdapter] | None = None,
+    rng: random.Random | None = None,
+) -> App:
+    """Wire an app. Whatever is not given is built from ``settings``.
+
+    Args:
+        settings: from :func:`bot.settings.load_settings`.
+        store: defaults to ``storage.open_store(settings.database_url)`` (migrated on open).
+        clock: defaults to the system clock.
+        fetcher: defaults to the HTTP feed fetcher with the [polling] limits.
+        adapters: chat adapters by platform; defaults to none (the caller adds them).
+        rng: randomness for back-off jitter (seeded in tests).
+    """
+    if store is None:
+        from storage import open_store
+
+        store = open_store(settings.database_url)
+    clock = clock or SystemClock()
+    fetcher = fetcher or make_fetcher(settings)
+    rng = rng or random.Random()
+    engine = Engine(EngineConfig.from_mapping(settings.engine))
+    pipeline = Pipeline(
+        store, engine, fetcher, clock, poll_policy(settings),
+        default_max_per_hour=settings.delivery.default_max_per_hour, rng=rng,
+    )
+    commands = Commands(
+        store, clock, admin_policy=settings.admin_commands,
+        default_digest_hours=settings.delivery.default_digest_hours,
+    )
+    adapters = dict(adapters or {})
+    delivery = DeliveryWorker(
+        store, adapters, clock,
+        max_attempts=settings.delivery.max_attempts,
+        max_backoff_s=settings.delivery.max_backoff_s,
+        rng=rng,
+    )
+    app = App(settings, store, clock, fetcher, engine, pipeline, commands, delivery, adapters)
+    apply_declared(app)
+    return app
+
+
+def add_adapter(app: App, adapter: ChatAdapter) -> None:
+    """Register a chat adapter after the app is built (the delivery worker sees it too)."""
+    app.adapters[adapter.platform] = adapter
+    app.delivery.sinks[adapter.platform] = adapter
+
+
+def apply_declared(app: App) -> None:
+    """Create the stories and feeds declared in the config file, if missing."""
+    from adapters.seeds import load_seed
+
+    now = app.clock.now()
+    for decl in app.settings.stories:
+        if app.store.get_story(decl.name) is None:
+            seeds = [load_seed(s) for s in decl.seeds]
+            app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
+    for url in app.settings.feeds:
+        if app.store.get_feed(url) is None:
+            try:
+                app.store.add_feed(url, now, app.settings.polling.default_interval_s)
+            except Conflict:
+                pass
+
+
+def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
+    """The Slack and Discord adapters whose tokens are set in the environment."""
+    out: list[ChatAdapter] = []
+    s = app.settings
+    if s.slack.enabled:
+        from adapters.slack_chat import SlackAdapter
+
+        out.append(
+            SlackAdapter(
+                bot_token=s.slack.bot_token,
+                app_token=s.slack.app_token,
+                signing_secret=s.slack.signing_secret,
+                mode=s.slack.mode,
+                api_base_url=s.slack.api_url,
+                commands=app.commands,
+                admin_policy=s.admin_commands,
+                http_port=s.slack.http_port,
+                http_path=s.slack.http_path,
+            )
+        )
+    elif s.slack.bot_token:
+        raise UserError(
+            "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "
+            "HTTP mode needs SLACK_SIGNING_SECRET (and STORYBOT_SLACK_MODE=http)."
+        )
+    if s.discord.enabled:
+        from adapters.discord_chat import DiscordAdapter
+
+        out.append(
+            DiscordAdapter(
+                token=s.discord.token,
+                commands=app.commands,
+                admin_policy=s.admin_commands,
+                api_url=s.discord.api_url,
+                gateway_url=s.discord.gateway_url,
+            )
+        )
+    return out
+
+
+async def run_service(app: App, *, ticks: Ticks | None = None, stop: asyncio.Event | None = None) -> None:
+    """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    for adapter in app.adapters.values():
+        await adapter.start()
+        log.info("%s adapter started", adapter.platform)
+    p = app.settings.polling
+    service = Service(
+        app.pipeline, app.delivery, app.store, app.clock,
+        ticks or Ticks(poll_s=p.tick_seconds, deliver_s=app.settings.delivery.tick_seconds),
+        on_cycle=lambda report: log.info("%s", report.line()),  # type: ignore[attr-defined]
+    )
+    app.service = service
+    app.commands.on_feeds_changed = service.poll_soon
+    service.start()
+    log.info("storybot is running; stop with Ctrl-C or SIGTERM")
+    await stop.wait()
+    log.info("stopping: finishing in-flight work")
+    await app.aclose()

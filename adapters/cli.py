@@ -1,0 +1,170 @@
+"""The ``storybot`` command line.
+
+Every sub-command builds the app through :func:`adapters.app.build_app`, so the CLI, the
+service, the demo and the tests share one wiring. The sub-command names and options are an
+interface other tools script against: keep them stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Sequence
+
+from bot.errors import ConfigError, UserError
+from bot.settings import load_settings
+
+log = logging.getLogger("storybot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="storybot",
+        description="Follow a developing news story and post its developments to Slack, "
+        "Discord or the console.",
+        epilog="Database: STORYBOT_DATABASE_URL (default: storybot.db in the working directory). "
+        "See README.md for configuration.",
+    )
+    p.add_argument("--config", metavar="PATH", help="a TOML file overriding config/defaults.toml")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    d = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample feeds")
+    d.add_argument("--database", metavar="URL", help="where the demo stores its data (default: a temporary SQLite file)")
+    d.add_argument("--hours", type=float, default=12.0, help="simulated hours to run (default 12)")
+    d.add_argument("--step-minutes", type=float, default=15.0, help="simulated minutes per scheduler tick")
+    d.add_argument("--tick-seconds", type=float, default=0.05, help="real seconds per scheduler tick")
+
+    sub.add_parser("run", help="run the service: scheduler, outbox worker and the chat adapters whose tokens are set")
+    sub.add_parser("chat", help="an interactive /story session in the terminal")
+    a = sub.add_parser("ask", help="answer one /story command and exit, e.g. storybot ask \"status\"")
+    a.add_argument("text", nargs="+", help="the command, as typed after /story")
+
+    po = sub.add_parser("poll", help="poll the feeds that are due")
+    po.add_argument("--once", action="store_true", required=True, help="one cycle of the due feeds, then exit")
+    po.add_argument("--deliver", action="store_true", help="also deliver queued alerts to the console")
+
+    st = sub.add_parser("story", help="manage stories").add_subparsers(dest="story_cmd", metavar="ACTION")
+    st.required = True
+    sa = st.add_parser("add", help="create a story from seed articles")
+    sa.add_argument("name", help="a short name users type, e.g. anthropic-pentagon")
+    sa.add_argument("--seed", action="append", required=True, metavar="FILE_OR_URL",
+                    help="a seed article: a text or HTML file, or a URL (repeat for each)")
+    sa.add_argument("--title", help="the story title (default: the first seed's title)")
+    st.add_parser("list", help="list stories")
+    sr = st.add_parser("remove", help="delete a story and its decisions")
+    sr.add_argument("name")
+
+    fe = sub.add_parser("feeds", help="manage feeds").add_subparsers(dest="feeds_cmd", metavar="ACTION")
+    fe.required = True
+    fa = fe.add_parser("add", help="poll a feed")
+    fa.add_argument("url", nargs="+")
+    fa.add_argument("--interval", type=int, metavar="SECONDS", help="base poll interval (default from config)")
+    fe.add_parser("list", help="feeds with their health and last error")
+    fr = fe.add_parser("remove", help="stop polling a feed")
+    fr.add_argument("url", nargs="+")
+
+    sub.add_parser("outbox", help="queued, delivered and failed messages")
+    sub.add_parser("db-upgrade", help="apply database migrations and exit (the service also does it on start)")
+
+    dc = sub.add_parser("discord", help="Discord tools").add_subparsers(dest="discord_cmd", metavar="ACTION")
+    dc.required = True
+    ds = dc.add_parser("sync", help="register the /story commands with Discord")
+    ds.add_argument("--guild", type=int, metavar="ID", help="sync to one server (instant; for development) instead of globally")
+
+    try:
+        from bot.evaluation.cli import add_eval_parser
+
+        add_eval_parser(sub)
+    except ImportError:  # pragma: no cover - the harness ships with the package
+        pass
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``storybot`` console command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        for noisy in ("apscheduler", "httpx", "httpcore", "alembic", "discord", "slack_bolt", "slack_sdk"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return _run(args)
+    except (ConfigError, UserError) as exc:
+        print(f"storybot: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "eval":
+        from bot.evaluation.cli import run_eval
+
+        return run_eval(args)
+    if cmd == "demo":
+        from adapters.demo import run_demo
+
+        return asyncio.run(run_demo(args))
+    settings = load_settings(args.config)
+    if cmd == "discord":
+        return asyncio.run(_discord_sync(settings, args.guild))
+    from adapters.app import build_app
+
+    app = build_app(settings)
+    try:
+        return _dispatch(app, args)
+    finally:
+        if cmd not in ("run", "chat", "poll", "ask"):
+            asyncio.run(app.fetcher.aclose())
+            app.store.close()
+
+
+def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat dispatch table
+    from adapters import operator
+
+    cmd = args.command
+    if cmd == "db-upgrade":
+        print("database is at the latest schema")
+        return 0
+    if cmd == "story":
+        return operator.story(app, args)
+    if cmd == "feeds":
+        return operator.feeds(app, args)
+    if cmd == "outbox":
+        return operator.outbox(app)
+    if cmd == "ask":
+        return asyncio.run(operator.ask(app, " ".join(args.text)))
+    if cmd == "chat":
+        return asyncio.run(operator.chat(app))
+    if cmd == "poll":
+        return asyncio.run(operator.poll_once(app, deliver=args.deliver))
+    if cmd == "run":
+        return asyncio.run(operator.run(app))
+    raise UserError(f"unknown command {cmd}")
+
+
+async def _discord_sync(settings, guild: int | None) -> int:
+    if not settings.discord.token:
+        raise UserError("DISCORD_BOT_TOKEN is not set; `storybot discord sync` needs the bot token.")
+    from adapters.discord_chat import sync_commands
+
+    names = await sync_commands(
+        settings.discord.token, guild, api_url=settings.discord.api_url,
+        gateway_url=settings.discord.gateway_url,
+    )
+    where = f"server {guild}" if guild else "all servers (global; may take up to an hour to appear)"
+    print(f"synced {len(names)} commands to {where}: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The console chat adapter: alerts print to the terminal, commands are read from it.
+
+It is the embedded default: no tokens, no network. It implements the same ``ChatAdapter``
+port as Slack and Discord, so the demo exercises the real outbox and delivery worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from typing import Callable, TextIO
+
+from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
+from bot.ports import CommandHandler
+from bot.render import source_list
+
+CONSOLE = "console"
+CONSOLE_CHANNEL = "terminal"
+CONSOLE_USER = "operator"
+
+
+def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
+    """Plain-text rendering with a marker for the kind of message."""
+    marker = {
+        MessageKind.ALERT: "NEW DEVELOPMENT" if not edited else "UPDATED",
+        MessageKind.NOTICE: "KEYWORD MATCH",
+        MessageKind.DIGEST: "DIGEST",
+    }[message.kind]
+    story = f" [{message.story_name}]" if message.story_name else ""
+    lines = [f"== {marker}{story}: {_one_line(message.title)}"]
+    if message.body:
+        lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
+    if message.sources:
+        lines.append(f"   sources: {source_list(message.sources)} ({len(message.sources)} outlets)")
+    for link in message.links[:3]:
+        lines.append(f"   {link.label}: {link.url}")
+    if message.footer:
+        lines.append(f"   {message.footer}")
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class ConsoleAdapter:
+    """Prints outgoing messages; answers commands typed at the terminal."""
+
+    platform = CONSOLE
+
+    def __init__(self, out: TextIO | None = None, *, show_edits: bool = True) -> None:
+        self.out = out or sys.stdout
+        self.show_edits = show_edits
+        self._ids = itertools.count(1)
+        self.posted: list[tuple[str, OutboundMessage]] = []
+        self.edited: list[tuple[str, OutboundMessage]] = []
+
+    async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
+        message_id = f"console-{next(self._ids)}"
+        self.posted.append((message_id, message))
+        self._print(render_console(message), target)
+        return message_id
+
+    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+        self.edited.append((message_id, message))
+        if self.show_edits:
+            self._print(render_console(message, edited=True), target)
+
+    def _print(self, text: str, target: Target) -> None:
+        if target.user_id:
+            text = f"(DM to {target.user_id})\n{text}"
+        print(text, file=self.out, flush=True)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def console_request(text: str) -> CommandRequest:
+    """A command typed by the local operator (who is an admin of their own terminal)."""
+    return CommandRequest(
+        text=text, platform=CONSOLE, user_id=CONSOLE_USER, channel_id=CONSOLE_CHANNEL,
+        user_name=CONSOLE_USER, is_admin=True,
+    )
+
+
+def format_reply(reply: Reply) -> str:
+    return reply.text if reply.ok else f"error: {reply.text}"
+
+
+async def interactive(
+    commands: CommandHandler,
+    read: Callable[[str], str] = input,
+    out: TextIO | None = None,
+) -> None:
+    """Read commands until EOF or ``quit`` and print the replies (``storybot chat``)."""
+    out = out or sys.stdout
+    print("storybot chat: type a command (help, status, subscribe ...), or quit.", file=out)
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            line = await loop.run_in_executor(None, read, "/story ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=out)
+            return
+        line = line.strip()
+        if line.startswith("/story"):
+            line = line[len("/story"):].strip()
+        if line in ("quit", "exit"):
+            return
+        if not line:
+            continue
+        print(format_reply(await commands.handle(console_request(line))), file=out, flush=True)

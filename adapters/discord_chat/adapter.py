@@ -1,0 +1,250 @@
+"""The Discord chat adapter: a sink for alerts and a ``/story`` command listener.
+
+Outgoing messages go through discord.py's REST client (a ``PartialMessageable`` per
+channel, a DM channel per user), so delivery works without the gateway; ``start`` logs in
+and runs the gateway in a background task to receive the ``/story`` interactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord_chat.delivery_errors import delivery_error
+from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.render import escape_text, message_kwargs, no_mentions, reply_kwargs
+from adapters.discord_chat.slash import story_group
+from bot.errors import ConfigError
+from bot.model import CommandRequest, OutboundMessage, Reply, Target
+from bot.ports import CommandHandler
+
+log = logging.getLogger(__name__)
+
+ADMIN_POLICIES = ("admins", "everyone")
+NONCE_LENGTH = 25  # Discord accepts string nonces of up to 25 characters
+APOLOGY = "Sorry, something went wrong answering that. Please try again in a moment."
+
+
+def nonce_for(idempotency_key: str) -> str:
+    """A message nonce derived from the outbox key.
+
+    Sent with ``enforce_nonce`` (discord.py adds it whenever a nonce is given), so Discord
+    returns the first message instead of posting a copy when a retried post repeats it
+    within a few minutes.
+    """
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:NONCE_LENGTH]
+
+
+def is_admin(interaction: discord.Interaction, admin_policy: str) -> bool:
+    """Whether the invoking user may run admin commands under ``admin_policy``.
+
+    "admins" means Manage Server. Discord resolves the member's permissions into the
+    interaction itself, which works without a member cache; the cached guild roles are
+    consulted as well when the guild is known.
+    """
+    if admin_policy == "everyone":
+        return True
+    if interaction.guild_id is None:
+        return False
+    if interaction.permissions.manage_guild:
+        return True
+    user = interaction.user
+    return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+
+
+class DiscordAdapter:
+    """Discord as a :class:`bot.ports.ChatAdapter` (``platform = "discord"``).
+
+    Args:
+        token: The bot token (``DISCORD_BOT_TOKEN``).
+        commands: Answers the ``/story`` commands (``bot.commands.Commands``).
+        admin_policy: "admins" (Manage Server) or "everyone".
+        api_url: REST base URL including the version, e.g. ``http://127.0.0.1:8080/api/v10``
+            (``STORYBOT_DISCORD_API_URL``); ``None`` keeps discord.com.
+        gateway_url: Gateway websocket URL (``STORYBOT_DISCORD_GATEWAY_URL``); ``None``
+            keeps Discord's.
+        defer_after_s: Answer directly if the command is done within this time, otherwise
+            defer ("thinking...") and follow up. Discord allows 3 seconds.
+        max_ratelimit_wait_s: discord.py waits out shorter rate limits itself; longer ones
+            raise ``RateLimited`` so the delivery worker reschedules. Discord asks for >= 30.
+        ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
+            ``guild_ready_timeout``).
+        start_timeout_s: How long ``start`` waits for the gateway to be ready.
+    """
+
+    platform = "discord"
+
+    def __init__(
+        self,
+        token: str,
+        commands: CommandHandler,
+        admin_policy: str = "admins",
+        api_url: str | None = None,
+        gateway_url: str | None = None,
+        *,
+        defer_after_s: float = 2.0,
+        max_ratelimit_wait_s: float = 30.0,
+        ready_timeout_s: float = 2.0,
+        start_timeout_s: float = 60.0,
+    ) -> None:
+        if admin_policy not in ADMIN_POLICIES:
+            raise ConfigError(
+                f"[permissions] admin_commands must be one of {ADMIN_POLICIES}, not {admin_policy!r}"
+            )
+        use_endpoints(api_url, gateway_url)
+        self._token = token
+        self._commands = commands
+        self._admin_policy = admin_policy
+        self._defer_after_s = defer_after_s
+        self._start_timeout_s = start_timeout_s
+        # Guilds only (not privileged): the guild cache gives roles for Manage Server checks.
+        self.client = discord.Client(
+            intents=discord.Intents(guilds=True),
+            max_ratelimit_timeout=max_ratelimit_wait_s,
+            guild_ready_timeout=ready_timeout_s,
+        )
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.add_command(story_group(self))
+        self.tree.error(self._on_command_error)
+        self._login_lock = asyncio.Lock()
+        self._logged_in = False
+        self._gateway_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def _login(self) -> None:
+        async with self._login_lock:
+            if not self._logged_in:
+                await self.client.login(self._token)
+                self._logged_in = True
+
+    async def start(self) -> None:
+        """Log in, connect the gateway in a background task and return once READY.
+
+        Raises:
+            discord.LoginFailure: The token was rejected.
+            ConnectionError: The gateway did not become ready within ``start_timeout_s``.
+        """
+        await self._login()
+        self._gateway_task = asyncio.create_task(self.client.connect(reconnect=True))
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._gateway_task},
+            timeout=self._start_timeout_s,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready in done:
+            log.info("Discord gateway ready as %s", self.client.user)
+            return
+        ready.cancel()
+        if self._gateway_task in done:
+            self._gateway_task.result()  # raises what the gateway failed with
+        await self.stop()
+        raise ConnectionError(f"Discord gateway not ready after {self._start_timeout_s:g}s")
+
+    async def stop(self) -> None:
+        """Disconnect the gateway and close the HTTP session."""
+        if self._logged_in or self._gateway_task is not None:
+            await self.client.close()
+        task, self._gateway_task = self._gateway_task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, 10)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                pass
+            except Exception:
+                log.exception("Discord gateway task ended with an error")
+
+    # ------------------------------------------------------------------ sink
+
+    async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
+        """Post ``message`` to a channel (or a user's DMs) and return the message id.
+
+        Raises:
+            RateLimited, TransientDeliveryError, PermanentDeliveryError: see ``ChatSink``.
+        """
+        try:
+            channel = await self._channel(target)
+            sent = await channel.send(nonce=nonce_for(idempotency_key), **message_kwargs(message))
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        return str(sent.id)
+
+    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+        """Replace a message posted earlier with a new rendering of ``message``."""
+        try:
+            channel = await self._channel(target)
+            await channel.get_partial_message(int(message_id)).edit(**message_kwargs(message))
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+
+    async def _channel(self, target: Target) -> discord.PartialMessageable | discord.DMChannel:
+        await self._login()
+        if target.channel_id:
+            return self.client.get_partial_messageable(int(target.channel_id))
+        if target.user_id:
+            return await self.client.create_dm(discord.Object(int(target.user_id)))
+        raise ValueError(f"target {target!r} has neither a channel nor a user")
+
+    # ------------------------------------------------------------------ commands
+
+    def story_names(self) -> list[str]:
+        """Story names for autocomplete (from the command handler)."""
+        return self._commands.story_names()
+
+    def request_for(self, interaction: discord.Interaction, text: str) -> CommandRequest:
+        """The neutral request for an interaction that asked for ``text``."""
+        return CommandRequest(
+            text=text,
+            platform=self.platform,
+            user_id=str(interaction.user.id),
+            channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+            user_name=interaction.user.name,
+            is_admin=is_admin(interaction, self._admin_policy),
+        )
+
+    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+        """Answer ``interaction`` with the handler's reply to ``text``.
+
+        Answers directly when the reply is ready within ``defer_after_s``; otherwise defers
+        (with ``ephemeral`` as the expected visibility, since a deferred answer's
+        visibility is fixed up front) and sends the reply as the follow-up.
+        """
+        work = asyncio.ensure_future(self._handle(self.request_for(interaction, text)))
+        done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
+        if work in done:
+            await interaction.response.send_message(**reply_kwargs(work.result()))
+            return
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        await interaction.followup.send(**reply_kwargs(await work))
+
+    async def _handle(self, request: CommandRequest) -> Reply:
+        try:
+            return await self._commands.handle(request)
+        except Exception:  # the handler promises not to raise; never leave a user hanging
+            log.exception("command handler failed for %r", request.text[:200])
+            return Reply(text=APOLOGY, ok=False)
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)):
+            text = "This command is out of date. An operator should run `storybot discord sync`."
+        elif isinstance(error, app_commands.TransformerError):
+            text = escape_text(f"That value is not valid: {error}")
+        else:
+            log.error("/story interaction failed", exc_info=error)
+            text = APOLOGY
+        kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": no_mentions()}
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, **kwargs)
+            else:
+                await interaction.response.send_message(text, **kwargs)
+        except discord.HTTPException:
+            log.warning("could not tell the user about a failed /story interaction")

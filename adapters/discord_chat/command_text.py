@@ -1,0 +1,32 @@
+"""Build the neutral ``/story`` command text from Discord's typed options.
+
+Discord hands us typed option values; ``bot.commands.Commands`` parses the text a user
+would type after ``/story`` (``subscribe "supply chain" AND pentagon --story NAME``,
+``follow NAME digest 6``, ``feeds add URL``). These pure functions bridge the two.
+"""
+
+from __future__ import annotations
+
+
+def _word(value: object) -> str:
+    """One option value with its whitespace collapsed (newlines would split commands)."""
+    return " ".join(str(value).split())
+
+
+def build(*parts: object) -> str:
+    """Join the non-empty parts of a command with single spaces."""
+    return " ".join(w for w in (_word(p) for p in parts if p is not None) if w)
+
+
+def subscribe_text(query: str, story: str | None = None) -> str:
+    """``subscribe QUERY [--story NAME]``; the query keeps the user's own quoting."""
+    return build("subscribe", query, "--story" if story else None, story or None)
+
+
+def follow_text(story: str, mode: str | None = None, hours: float | None = None) -> str:
+    """``follow NAME [realtime | digest [HOURS]]``; hours alone imply a digest."""
+    if hours is not None and mode is None:
+        mode = "digest"
+    if mode != "digest":
+        hours = None
+    return build("follow", story, mode, f"{hours:g}" if hours is not None else None)

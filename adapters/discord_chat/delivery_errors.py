@@ -1,0 +1,48 @@
+"""Map discord.py and network exceptions onto the delivery errors the core understands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import discord
+
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+
+DEFAULT_RETRY_AFTER_S = 5.0
+
+
+def delivery_error(exc: BaseException) -> DeliveryError:
+    """Translate an exception raised while sending to Discord.
+
+    429 becomes ``RateLimited`` with the server's retry-after; 5xx, 401 (a token problem,
+    fixable without touching the message) and connection errors are transient; 403 and
+    404 (Missing Access, Unknown Channel) and other 4xx answers are permanent.
+    """
+    if isinstance(exc, DeliveryError):
+        return exc
+    if isinstance(exc, discord.RateLimited):
+        return RateLimited(exc.retry_after, "Discord rate limit")
+    if isinstance(exc, discord.HTTPException):
+        what = f"Discord {exc.status}: {exc.text or exc}"
+        if exc.status == 429:
+            return RateLimited(_retry_after(exc), "Discord rate limit")
+        if exc.status >= 500 or exc.status == 401:
+            return TransientDeliveryError(what)
+        return PermanentDeliveryError(what)
+    if isinstance(exc, discord.LoginFailure):
+        return TransientDeliveryError(f"Discord login failed (check DISCORD_BOT_TOKEN): {exc}")
+    if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
+        return TransientDeliveryError(f"Discord unreachable: {exc!r}")
+    return TransientDeliveryError(f"Discord delivery failed: {exc!r}")
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    """Retry-after of a 429 that discord.py gave up on (body first, then the header)."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for raw in (getattr(exc, "retry_after", None), headers.get("Retry-After")):
+        try:
+            return float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return DEFAULT_RETRY_AFTER_S

@@ -1,0 +1,158 @@
+"""Translate neutral messages and replies into Discord embeds and message arguments.
+
+Feed text is hostile: a headline may contain ``@everyone``, ``<@123>`` or ``**markup**``.
+Every piece of text goes through :func:`escape_text` (Markdown escaped, mentions broken
+with a zero-width space) and every send uses ``AllowedMentions.none()``, so even a missed
+escape cannot ping anyone. URLs are only used as link targets when they are plain
+http(s) URLs; anything else is shown as escaped text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.model import Link, MessageKind, OutboundMessage, Reply
+from bot.render import source_list
+
+# Discord's documented embed limits.
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_MAX = 1024
+FOOTER_MAX = 2048
+AUTHOR_MAX = 256
+CONTENT_MAX = 2000
+URL_MAX = 2048
+
+COLOURS = {
+    MessageKind.ALERT: discord.Colour.red(),
+    MessageKind.NOTICE: discord.Colour.blue(),
+    MessageKind.DIGEST: discord.Colour.dark_grey(),
+}
+
+_MENTION = re.compile(r"<(@[!&]?|#|/)")  # user, nickname, role, channel, slash-command mentions
+_ZWSP = "\u200b"
+
+
+def no_mentions() -> discord.AllowedMentions:
+    """The allowed-mentions setting for every message storybot sends: nobody."""
+    return discord.AllowedMentions.none()
+
+
+def escape_text(text: str) -> str:
+    """Make feed text inert in Discord: no Markdown, no mentions.
+
+    ``discord.utils.escape_mentions`` only covers ``@everyone``, ``@here`` and 17-20 digit
+    ids, so mention syntax with any id (``<@123>``, ``<@&1>``, ``<#1>``) is broken here too.
+    """
+    text = escape_markdown(text, ignore_links=True)
+    text = _MENTION.sub(lambda m: "<" + _ZWSP + m[1], text)
+    return escape_mentions(text)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return ``url`` if it is a plain http(s) URL Discord will accept, else ``None``."""
+    if not url or len(url) > URL_MAX:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    # Characters that would end a Markdown link target or break the URL are percent-encoded.
+    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%~-._")
+
+
+def link_markdown(link: Link) -> str:
+    """Render a link as ``[label](url)``, or as escaped text when the URL is unsafe."""
+    url = safe_url(link.url)
+    label = escape_text(link.label or link.url).replace("]", "\\]")
+    if url is None:
+        return escape_text(f"{link.label}: {link.url}")
+    return f"[{label}]({url})"
+
+
+def message_embed(message: OutboundMessage) -> discord.Embed:
+    """Build the embed for an alert, notice or digest.
+
+    Args:
+        message: The neutral message; all its text is raw feed text.
+
+    Returns:
+        An embed with escaped title and summary, a "Sources" field ("Reuters, AP and 4
+        more"), the links, the story name as author and ``message.when`` as timestamp.
+    """
+    first_url = next((u for u in (safe_url(link.url) for link in message.links) if u), None)
+    embed = discord.Embed(
+        title=truncate(escape_text(message.title), TITLE_MAX) or None,
+        url=first_url,
+        description=_description(message),
+        colour=COLOURS.get(message.kind),
+        timestamp=message.when,
+    )
+    if message.story_name:
+        embed.set_author(name=truncate(message.story_name, AUTHOR_MAX))
+    if message.sources:
+        embed.add_field(
+            name="Sources", value=truncate(escape_text(source_list(message.sources)), FIELD_MAX)
+        )
+    if message.links:
+        links = "\n".join(link_markdown(link) for link in message.links)
+        embed.add_field(name="Links", value=_truncate_lines(links, FIELD_MAX), inline=False)
+    if message.thread_note:
+        embed.add_field(
+            name="New", value=truncate(escape_text(message.thread_note), FIELD_MAX), inline=False
+        )
+    if message.footer:
+        embed.set_footer(text=truncate(message.footer, FOOTER_MAX))
+    return embed
+
+
+def _description(message: OutboundMessage) -> str | None:
+    body = escape_text(message.body) if message.body else ""
+    return truncate(body, DESCRIPTION_MAX) or None
+
+
+def _truncate_lines(text: str, limit: int) -> str:
+    """Keep whole lines (a cut Markdown link would render as garbage)."""
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    for line in text.splitlines():
+        if sum(len(k) + 1 for k in kept) + len(line) > limit - 2:
+            break
+        kept.append(line)
+    return "\n".join(kept + ["…"])
+
+
+def message_kwargs(message: OutboundMessage) -> dict[str, Any]:
+    """Keyword arguments for ``Messageable.send`` / ``PartialMessage.edit`` of a message."""
+    return {"content": None, "embed": message_embed(message), "allowed_mentions": no_mentions()}
+
+
+def reply_kwargs(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for an interaction response or follow-up carrying ``reply``.
+
+    The text is escaped (it quotes user input and feed titles). A reply with a rich
+    ``message`` becomes that embed alone (``text`` says the same in plain words); text
+    too long for a message moves into an embed description.
+
+    Returns:
+        ``content``, ``embed``, ``ephemeral`` and ``allowed_mentions`` keyword arguments.
+    """
+    text = escape_text(reply.text)
+    kwargs: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
+    if reply.message is not None:
+        kwargs["embed"] = message_embed(reply.message)
+    elif len(text) > CONTENT_MAX:
+        kwargs["embed"] = discord.Embed(description=_truncate_lines(text, DESCRIPTION_MAX))
+    else:
+        kwargs["content"] = text or "Done."
+    return kwargs

@@ -1,0 +1,146 @@
+"""The ``/story`` application command tree: typed options in, neutral command text out.
+
+Each subcommand only builds the text a user would type after ``/story`` and hands it to an
+:class:`Invoker` (the adapter), which asks ``bot.commands.Commands`` and answers the
+interaction. The same tree is registered with Discord by ``storybot discord sync``.
+
+No ``from __future__ import annotations`` here: discord.py reads the callbacks'
+annotations to build the option types.
+"""
+
+from typing import Literal, Optional, Protocol
+
+import discord
+from discord import app_commands
+
+from adapters.discord_chat.command_text import build, follow_text, subscribe_text
+from bot.commands import COMMANDS
+
+MAX_CHOICES = 25  # Discord's limit for autocomplete results and choices
+
+
+class Invoker(Protocol):
+    """Runs a neutral command for an interaction and answers it."""
+
+    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+        """Answer ``interaction`` with the reply to ``text`` (``ephemeral``: the likely mode)."""
+        ...
+
+    def story_names(self) -> list[str]:
+        """Story names for autocomplete."""
+        ...
+
+
+def story_choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices: names containing what was typed, prefix matches first."""
+    typed = current.strip().lower()
+    hits = [n for n in names if typed in n.lower()]
+    hits.sort(key=lambda n: (not n.lower().startswith(typed), n.lower()))
+    return [app_commands.Choice(name=n[:100], value=n[:100]) for n in hits[:MAX_CHOICES]]
+
+
+def story_group(invoker: Invoker) -> app_commands.Group:
+    """Build the ``/story`` group with its subcommands and the nested ``feeds`` group.
+
+    Args:
+        invoker: Answers the interactions; its ``story_names`` feeds autocomplete.
+
+    Returns:
+        The top-level group, ready for ``CommandTree.add_command``.
+    """
+    story = app_commands.Group(name="story", description="Follow a developing news story")
+
+    async def complete_story(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return story_choices(invoker.story_names(), current)
+
+    async def run(interaction: discord.Interaction, text: str, ephemeral: bool = True) -> None:
+        await invoker.invoke(interaction, text, ephemeral=ephemeral)
+
+    @story.command(name="status", description="What the story is, its latest developments and feed health")
+    @app_commands.describe(story="Story name (default: this channel's story)")
+    @app_commands.autocomplete(story=complete_story)
+    async def status(interaction: discord.Interaction, story: Optional[str] = None) -> None:
+        await run(interaction, build("status", story))
+
+    @story.command(name="stories", description="The stories storybot follows")
+    async def stories(interaction: discord.Interaction) -> None:
+        await run(interaction, "stories")
+
+    @story.command(name="subscribe", description="Get a DM when a new item matches your keywords")
+    @app_commands.describe(
+        query='Words, "quoted phrases", AND, OR, NOT, parentheses',
+        story="Only items on-topic for this story",
+    )
+    @app_commands.autocomplete(story=complete_story)
+    async def subscribe(
+        interaction: discord.Interaction, query: str, story: Optional[str] = None
+    ) -> None:
+        await run(interaction, subscribe_text(query, story))
+
+    @story.command(name="unsubscribe", description="Remove one of your subscriptions")
+    @app_commands.describe(target="Subscription number (see /story subscriptions) or its keywords")
+    async def unsubscribe(interaction: discord.Interaction, target: str) -> None:
+        await run(interaction, build("unsubscribe", target))
+
+    @story.command(name="subscriptions", description="List your subscriptions")
+    async def subscriptions(interaction: discord.Interaction) -> None:
+        await run(interaction, "subscriptions")
+
+    @story.command(name="why", description="Why an item was (or was not) taken as part of a story")
+    @app_commands.describe(url="The item's URL")
+    async def why(interaction: discord.Interaction, url: str) -> None:
+        await run(interaction, build("why", url))
+
+    @story.command(name="follow", description="Post this story's alerts in this channel (admins)")
+    @app_commands.describe(
+        story="Story name",
+        mode="realtime: as they happen; digest: a summary every few hours",
+        hours="Digest period in hours",
+    )
+    @app_commands.autocomplete(story=complete_story)
+    async def follow(
+        interaction: discord.Interaction,
+        story: str,
+        mode: Optional[Literal["realtime", "digest"]] = None,
+        hours: Optional[app_commands.Range[float, 0.25, 168.0]] = None,
+    ) -> None:
+        await run(interaction, follow_text(story, mode, hours), ephemeral=False)
+
+    @story.command(name="unfollow", description="Stop posting this story in this channel (admins)")
+    @app_commands.describe(story="Story name")
+    @app_commands.autocomplete(story=complete_story)
+    async def unfollow(interaction: discord.Interaction, story: str) -> None:
+        await run(interaction, build("unfollow", story), ephemeral=False)
+
+    @story.command(name="help", description="How to use storybot")
+    @app_commands.describe(command="Help for one command")
+    @app_commands.choices(
+        command=[app_commands.Choice(name=c.name, value=c.name) for c in COMMANDS][:MAX_CHOICES]
+    )
+    async def help_(interaction: discord.Interaction, command: Optional[str] = None) -> None:
+        await run(interaction, build("help", command))
+
+    feeds = app_commands.Group(name="feeds", description="The polled feeds", parent=story)
+
+    @feeds.command(name="add", description="Poll a feed (admins)")
+    @app_commands.describe(url="RSS, Atom or JSON Feed URL")
+    async def feeds_add(interaction: discord.Interaction, url: str) -> None:
+        await run(interaction, build("feeds", "add", url))
+
+    @feeds.command(name="remove", description="Stop polling a feed (admins)")
+    @app_commands.describe(url="The feed's URL")
+    async def feeds_remove(interaction: discord.Interaction, url: str) -> None:
+        await run(interaction, build("feeds", "remove", url))
+
+    @feeds.command(name="list", description="The polled feeds and their health")
+    async def feeds_list(interaction: discord.Interaction) -> None:
+        await run(interaction, "feeds list")
+
+    return story
+
+
+def command_names(story: app_commands.Group) -> list[str]:
+    """Qualified names of the leaf commands in a group: ``story status``, ``story feeds add``."""
+    return [cmd.qualified_name for cmd in story.walk_commands() if isinstance(cmd, app_commands.Command)]

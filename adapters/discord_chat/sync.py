@@ -1,0 +1,82 @@
+"""``storybot discord sync``: register the ``/story`` command tree with Discord.
+
+Registration is a separate, explicit step rather than something the bot does on every
+start: Discord rate-limits command updates, global changes take a while to reach every
+client, and an unchanged tree needs no upload. A guild-scoped copy (``--guild ID``) appears
+at once and is meant for development; the global registration is for production.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.slash import story_group
+from bot.model import Reply
+
+
+class _Unused:
+    """An invoker for a tree that is only uploaded, never invoked."""
+
+    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+        await interaction.response.send_message(Reply(text="storybot is not running.").text)
+
+    def story_names(self) -> list[str]:
+        return []
+
+
+def synced_names(commands: list[app_commands.AppCommand]) -> list[str]:
+    """Qualified names of the leaf commands Discord confirmed (``story feeds add``, ...)."""
+    names: list[str] = []
+
+    def walk(prefix: str, options: list) -> None:
+        subs = [o for o in options if isinstance(o, app_commands.AppCommandGroup)]
+        if not subs:
+            names.append(prefix)
+        for sub in subs:
+            walk(f"{prefix} {sub.name}", sub.options)
+
+    for command in commands:
+        walk(command.name, command.options)
+    return names
+
+
+async def sync_commands(
+    token: str,
+    guild_id: int | None,
+    api_url: str | None = None,
+    gateway_url: str | None = None,
+) -> list[str]:
+    """Register the ``/story`` commands, for one guild or globally.
+
+    Args:
+        token: The bot token.
+        guild_id: Register a guild-scoped copy there (instant, for development); ``None``
+            registers globally (production; may take up to an hour to show everywhere).
+        api_url: REST base URL override (``STORYBOT_DISCORD_API_URL``).
+        gateway_url: Gateway URL override; unused by the sync itself (it is REST only)
+            but applied so the process sees one consistent Discord.
+
+    Returns:
+        The qualified names of the registered commands, e.g. ``["story status", ...]``.
+
+    Raises:
+        discord.LoginFailure: The token was rejected.
+        discord.HTTPException: Discord refused the commands.
+    """
+    use_endpoints(api_url, gateway_url)
+    client = discord.Client(intents=discord.Intents(guilds=True))
+    tree = app_commands.CommandTree(client)
+    tree.add_command(story_group(_Unused()))
+    try:
+        await client.login(token)
+        if guild_id is None:
+            synced = await tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+    finally:
+        await client.close()
+    return synced_names(synced)

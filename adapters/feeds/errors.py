@@ -1,0 +1,15 @@
+"""The error the feed adapters raise when a body is not a usable feed."""
+
+from __future__ import annotations
+
+
+class FeedParseError(ValueError):
+    """The document is not a feed; the message is fit to show users ("not a feed: ...")."""
+
+
+class FetchError(Exception):
+    """A fetch failed; the message is fit to show users (``storybot feeds list``)."""
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status

@@ -1,0 +1,51 @@
+"""Parse the HTTP caching and rate-limit headers that drive poll scheduling."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_retry_after(value: str | None, date_header: str | None = None, now: datetime | None = None) -> float | None:
+    """Parse ``Retry-After``: delta seconds or an HTTP date.
+
+    Args:
+        value: The header value.
+        date_header: The response's ``Date`` header; a date-valued Retry-After is taken
+            relative to it, which is immune to skew between our clock and the server's.
+        now: Fallback reference time when there is no usable Date header.
+
+    Returns:
+        Seconds to wait (>= 0), or None if absent or unparseable.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    when = _http_date(text)
+    if when is None:
+        return None
+    reference = _http_date(date_header) or now or datetime.now(timezone.utc)
+    return max(0.0, (when - reference).total_seconds())
+
+
+def parse_max_age(cache_control: str | None) -> float | None:
+    """Return ``max-age`` seconds from a Cache-Control header, or None."""
+    if not cache_control:
+        return None
+    match = _MAX_AGE.search(cache_control)
+    return float(match.group(1)) if match else None

@@ -1,0 +1,156 @@
+"""SSRF guard: refuse URLs that lead to this machine or its private network.
+
+Feed URLs come from chat users, so a URL like ``http://169.254.169.254/latest/meta-data``
+or ``http://localhost:5432/`` must not make the bot fetch internal resources. Every
+request, including every redirect hop, is checked: the host name is resolved and *all*
+its addresses must be globally routable (no loopback, private, link-local, shared,
+multicast, reserved or unspecified addresses, IPv4 or IPv6, including IPv4 addresses
+embedded in IPv6 forms). Operators can allow specific hosts, addresses or networks
+(``STORYBOT_ALLOWED_HOSTS``), e.g. an intranet feed server or ``127.0.0.1`` in tests.
+
+Limitation: the HTTP client resolves the name again when it connects, so a DNS server
+that answers differently within seconds (DNS rebinding) is not fully excluded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from adapters.feeds.errors import FetchError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def forbidden_reason(ip: IPAddress) -> str | None:
+    """Say why an address must not be fetched from, or None if it is public."""
+    inner = _embedded_ipv4(ip)
+    if inner is not None:
+        reason = forbidden_reason(inner)
+        if reason:
+            return reason
+    checks = (
+        (ip.is_loopback, "a loopback address"),
+        (ip.is_link_local, "a link-local address (cloud metadata lives here)"),
+        (ip.is_unspecified, "an unspecified address"),
+        (ip.is_multicast, "a multicast address"),
+        (ip.is_private, "a private-network address"),
+        (ip.is_reserved, "a reserved address"),
+        (not ip.is_global, "not a public internet address"),
+    )
+    return next((why for bad, why in checks if bad), None)
+
+
+class AddressGuard:
+    """Checks URLs against the public-address rule and the operator's allow list."""
+
+    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+        """Create a guard.
+
+        Args:
+            allowed_hosts: Host names, IP addresses or networks (CIDR) that may be
+                fetched even though they are not public, e.g. ``{"127.0.0.1"}``.
+        """
+        self._names: set[str] = set()
+        self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for raw in allowed_hosts:
+            entry = raw.strip().lower().strip("[]")
+            if not entry:
+                continue
+            try:
+                self._networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                self._names.add(entry.rstrip("."))
+
+    def _address_allowed(self, ip: IPAddress) -> bool:
+        return any(ip.version == net.version and ip in net for net in self._networks)
+
+    def _check_addresses(self, host: str, addresses: Iterable[str]) -> None:
+        for text in addresses:
+            ip = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
+            reason = forbidden_reason(ip)
+            if reason and not self._address_allowed(ip):
+                shown = host if host == str(ip) else f"{host} resolves to {ip}, which is"
+                raise FetchError(
+                    f"refused: {shown} {reason}; feeds must be on the public internet"
+                    " (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
+                )
+
+    def _target(self, url: str) -> tuple[str, int] | None:
+        """Return (host, port) to resolve, or None if the host is allowed outright."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError(f"invalid URL {url!r}: {exc}") from None
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(f"unsupported URL scheme {parts.scheme or '(none)'!r} in {url!r}: use http or https")
+        host = (parts.hostname or "").rstrip(".")
+        if not host:
+            raise FetchError(f"invalid URL {url!r}: no host name")
+        if host in self._names:
+            return None
+        return host, port or (443 if parts.scheme == "https" else 80)
+
+    @staticmethod
+    def _literal(host: str) -> str | None:
+        try:
+            return str(ipaddress.ip_address(host))
+        except ValueError:
+            return None
+
+    async def check(self, url: str) -> None:
+        """Raise ``FetchError`` unless ``url`` may be fetched (resolves via the event loop)."""
+        target = self._target(url)
+        if target is None:
+            return
+        host, port = target
+        literal = self._literal(host)
+        if literal:
+            self._check_addresses(host, [literal])
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
+        self._check_addresses(host, [str(info[4][0]) for info in infos])
+
+    def check_sync(self, url: str) -> None:
+        """Like ``check`` for synchronous callers (blocking DNS lookup)."""
+        target = self._target(url)
+        if target is None:
+            return
+        host, port = target
+        literal = self._literal(host)
+        if literal:
+            self._check_addresses(host, [literal])
+            return
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
+        self._check_addresses(host, [str(info[4][0]) for info in infos])
+
+
+def _gai_message(exc: BaseException) -> str:
+    if isinstance(exc, socket.gaierror) and exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
+        return "no such host"
+    return str(exc.args[-1]) if exc.args else str(exc)

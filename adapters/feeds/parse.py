@@ -1,0 +1,181 @@
+"""Parse a feed body (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into plain-text ``FeedEntry``s.
+
+feedparser is the reference for tolerance: it reads broken XML with a lenient parser
+after the strict one fails ("bozo" feeds), which we accept with a warning. Before it sees
+the body, the encoding is normalised to UTF-8 and any dangerous DTD removed (see
+``xmlsafety``); the body is always handed over as a stream, because a ``bytes`` argument
+to ``feedparser.parse`` can be taken for a file name or URL. JSON Feed is read by
+``jsonfeed`` (feedparser 6.0 does not support it).
+
+HTML in titles, summaries and content becomes plain text; dates become aware UTC
+datetimes (missing or invalid: None; more than a day in the future: kept, with a warning).
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+from feedparser.encodings import convert_to_utf8
+
+from adapters.feeds.errors import FeedParseError
+from adapters.feeds.html_text import html_to_text, normalise_lines
+from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
+from adapters.feeds.xmlsafety import defuse_doctype
+from bot.model import FeedEntry
+
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_FUTURE_SLACK = timedelta(days=1)
+
+
+def _detail_text(value: str | None, detail: Any) -> str:
+    kind = (detail or {}).get("type", "") if hasattr(detail, "get") else ""
+    if kind == "text/plain":
+        return normalise_lines(value or "")
+    return html_to_text(value)
+
+
+def _date(parsed: Any) -> datetime | None:
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    except (OverflowError, ValueError, TypeError, OSError):
+        return None
+
+
+def _content(entry: Any) -> str:
+    parts = [_detail_text(c.get("value"), c) for c in entry.get("content") or () if hasattr(c, "get")]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _link(entry: Any, base: str | None) -> str | None:
+    link = (entry.get("link") or "").strip()
+    if not link:
+        return None
+    return urljoin(base, link) if base else link
+
+
+def _entry(entry: Any, base: str | None) -> FeedEntry:
+    guid = entry.get("id")
+    return FeedEntry(
+        guid=guid.strip() or None if isinstance(guid, str) else None,
+        url=_link(entry, base),
+        title=_detail_text(entry.get("title"), entry.get("title_detail")),
+        summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
+        content=_content(entry),
+        published=_date(entry.get("published_parsed")) or _date(entry.get("updated_parsed")),
+        author=(entry.get("author") or "").strip() or None,
+    )
+
+
+def _ttl_seconds(feed: Any) -> int | None:
+    try:
+        minutes = int(str(feed.get("ttl", "")).strip())
+    except ValueError:
+        return None
+    return minutes * 60 if minutes > 0 else None
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown problem"
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
+
+
+def looks_like_html(body: bytes, content_type: str | None) -> bool:
+    """True if the body is an HTML page rather than a feed."""
+    if _HTML_START.match(body[:4096]):
+        return True
+    return bool(content_type) and "html" in content_type.lower() and b"<rss" not in body[:4096].lower()
+
+
+def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
+    warnings: list[str] = []
+    first: dict[str, Any] = {}
+    data = convert_to_utf8({"content-type": content_type} if content_type else {}, body, first)
+    if first.get("encoding"):
+        headers = {"content-type": "application/xml; charset=utf-8"}
+    else:
+        headers = {"content-type": content_type} if content_type else {}
+    data, warning = defuse_doctype(data)
+    if warning:
+        warnings.append(warning)
+    # No content-location: feedparser would then resolve guids against it too, and a
+    # guid is an opaque identity that must not change when the feed URL does.
+    parsed = feedparser.parse(
+        io.BytesIO(data), response_headers=headers, resolve_relative_uris=False, sanitize_html=False
+    )
+    if first.get("bozo") and not parsed.get("bozo"):
+        parsed["bozo"], parsed["bozo_exception"] = True, first.get("bozo_exception")
+    return parsed, warnings
+
+
+def parse_feed(
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    *,
+    max_entries: int = 500,
+    now: datetime | None = None,
+) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
+    """Parse a feed document.
+
+    Args:
+        body: The (decompressed) response body.
+        content_type: The response's Content-Type header, if any (used for the charset).
+        url: The feed's URL (relative links are resolved against it).
+        max_entries: Keep at most this many entries, in document order.
+        now: Reference time for the "date in the future" warning (default: the clock).
+
+    Returns:
+        ``(feed_title, entries, ttl_s, warnings)``; ``ttl_s`` is the RSS ``<ttl>`` in
+        seconds or None.
+
+    Raises:
+        FeedParseError: The body is empty, an HTML page, or not RSS/Atom/JSON Feed; the
+            message starts with "not a feed:" or "empty".
+    """
+    if not body.strip():
+        raise FeedParseError("empty response body: the server sent no feed")
+    warnings: list[str] = []
+    ttl_s: int | None = None
+    if looks_like_json(body, content_type):
+        title, entries, skipped = parse_json_feed(body)
+        if skipped:
+            warnings.append(f"{skipped} JSON Feed items were not objects and were skipped")
+    else:
+        if looks_like_html(body, content_type):
+            raise FeedParseError(
+                f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
+                " -- is this the site's home page rather than its feed?"
+            )
+        parsed, warnings = _feedparser(body, content_type)
+        if not parsed.get("version") and not parsed.entries:
+            raise FeedParseError(
+                "not a feed: no RSS, Atom or JSON Feed content found"
+                + (f" ({_describe(parsed.get('bozo_exception'))})" if parsed.get("bozo") else "")
+            )
+        if parsed.get("bozo"):
+            warnings.append(f"feed is not well-formed (parsed leniently): {_describe(parsed.get('bozo_exception'))}")
+        feed = parsed.feed
+        title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
+        entries = [_entry(e, url) for e in parsed.entries]
+        ttl_s = _ttl_seconds(feed)
+    if len(entries) > max_entries:
+        warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
+        entries = entries[:max_entries]
+    limit = (now or datetime.now(timezone.utc)) + _FUTURE_SLACK
+    future = [e for e in entries if e.published and e.published > limit]
+    if future:
+        warnings.append(
+            f"{len(future)} entries are dated in the future (e.g. {future[0].published:%Y-%m-%d %H:%M} UTC"
+            f" for {future[0].title[:60]!r}); dates kept as given"
+        )
+    return title, entries, ttl_s, warnings

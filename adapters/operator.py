@@ -1,0 +1,150 @@
+"""What the operator's CLI sub-commands do, on a built app.
+
+Kept apart from argument parsing (``adapters.cli``) so each action is a small function that
+tests can call with a real app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from adapters.app import App, add_adapter, chat_adapters_from_settings, run_service
+from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
+from bot.errors import UserError
+from bot.ports import Conflict
+
+
+def _fmt(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def story(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.story_cmd == "add":
+        from adapters.seeds import load_seed
+
+        seeds = []
+        for i, source in enumerate(args.seed, 1):
+            seed = load_seed(source)
+            seeds.append(seed)
+            print(f"  seed {i}/{len(args.seed)}: {seed.title[:80]} ({len(seed.text.split())} words)", file=out)
+        title = args.title or seeds[0].title
+        try:
+            created = app.store.add_story(args.name, title, seeds, app.clock.now())
+        except Conflict:
+            raise UserError(f"a story named '{args.name}' already exists") from None
+        print(f"created story '{created.name}': {created.title} ({len(seeds)} seeds)", file=out)
+        return 0
+    if args.story_cmd == "list":
+        stories = app.store.list_stories()
+        if not stories:
+            print("no stories yet: storybot story add NAME --seed FILE ...", file=out)
+        for s in stories:
+            stats = app.store.story_stats(s.id)
+            print(f"{s.name}\t{s.title}\t{len(s.seeds)} seeds\t{stats.developments} developments\t"
+                  f"{stats.items_on_topic} reports", file=out)
+        return 0
+    if args.story_cmd == "remove":
+        if not app.store.remove_story(args.name):
+            raise UserError(f"there is no story named '{args.name}'")
+        print(f"removed story '{args.name}'", file=out)
+        return 0
+    raise UserError(f"unknown story action {args.story_cmd}")
+
+
+def feeds(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.feeds_cmd == "add":
+        interval = args.interval or app.settings.polling.default_interval_s
+        for url in args.url:
+            if not url.lower().startswith(("http://", "https://")):
+                raise UserError(f"'{url}' is not an http(s) URL")
+            try:
+                feed = app.store.add_feed(url, app.clock.now(), interval)
+                print(f"added feed #{feed.id}: {url}", file=out)
+            except Conflict:
+                print(f"already polled: {url}", file=out)
+        return 0
+    if args.feeds_cmd == "list":
+        rows = app.store.list_feeds()
+        if not rows:
+            print("no feeds yet: storybot feeds add URL", file=out)
+        for f in rows:
+            error = f"\t{f.error_count} failures: {f.last_error}" if f.last_error else ""
+            print(f"#{f.id}\t{f.status.value}\t{f.url}\tlast ok {_fmt(f.last_ok_at)}\t"
+                  f"next {_fmt(f.next_poll_at)}{error}", file=out)
+        return 0
+    if args.feeds_cmd == "remove":
+        status = 0
+        for url in args.url:
+            if app.store.remove_feed(url):
+                print(f"removed {url}", file=out)
+            else:
+                print(f"not a polled feed: {url}", file=sys.stderr)
+                status = 1
+        return status
+    raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+def outbox(app: App, out: TextIO = sys.stdout) -> int:
+    counts = app.store.outbox_counts()
+    print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
+    return 0
+
+
+async def ask(app: App, text: str, out: TextIO = sys.stdout) -> int:
+    try:
+        reply = await app.commands.handle(console_request(text))
+        print(format_reply(reply), file=out)
+        return 0 if reply.ok else 1
+    finally:
+        await app.aclose()
+
+
+async def chat(app: App) -> int:
+    add_adapter(app, ConsoleAdapter())
+    try:
+        await interactive(app.commands)
+    finally:
+        await app.aclose()
+    return 0
+
+
+def _progress(out: TextIO):
+    def show(done: int, total: int, feed, result) -> None:
+        tail = f" {result.error}" if result.error else ""
+        print(f"\r[{done}/{total}] {result.status.value:<12} {feed.url[:70]}{tail[:80]}".ljust(120),
+              end="\n" if result.error else "", file=out, flush=True)
+
+    return show
+
+
+async def poll_once(app: App, *, deliver: bool = False, out: TextIO = sys.stdout) -> int:
+    """One cycle of the due feeds, with a progress line, then exit."""
+    try:
+        due = app.store.due_feeds(app.clock.now())
+        if not due:
+            print("no feeds are due (storybot feeds list shows when each is next polled)", file=out)
+            return 0
+        report = await app.pipeline.poll_due(progress=_progress(out) if out.isatty() else None)
+        print(file=out)
+        print(report.line(), file=out)
+        for url, error in report.failures:
+            print(f"  failed: {url}: {error}", file=out)
+        if deliver:
+            add_adapter(app, ConsoleAdapter(out))
+            await app.delivery.deliver_due(limit=1000)
+        return 0
+    finally:
+        await app.aclose()
+
+
+async def run(app: App) -> int:
+    for adapter in chat_adapters_from_settings(app):
+        add_adapter(app, adapter)
+    if not app.adapters:
+        print("no chat tokens set: alerts print to this console "
+              "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)", file=sys.stderr)
+        add_adapter(app, ConsoleAdapter())
+    await run_service(app)
+    return 0

@@ -1,0 +1,207 @@
+"""``SlackAdapter``: storybot's Slack app (slack-bolt ``AsyncApp``).
+
+Two ways to receive ``/story`` commands:
+
+* ``socket`` (default, nothing exposed to the internet): Socket Mode over a WebSocket
+  opened with the app-level token (``xapp-...``).
+* ``http``: Slack's Events API posts signed requests to ``http://host:port/path``;
+  bolt verifies the signing secret and rejects bad or stale (> 5 min) signatures.
+
+Outgoing messages go through ``SlackSink`` with a retry-free Web API client, so the
+outbox worker alone owns retries and back-off.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_chat.commands import AdminCheck, register_story_command
+from adapters.slack_chat.delivery_errors import error_code, map_error
+from adapters.slack_chat.sink import PLATFORM, SlackSink
+from bot.errors import ConfigError
+from bot.model import OutboundMessage, Target
+from bot.ports import CommandHandler
+
+log = logging.getLogger(__name__)
+
+MODES = ("socket", "http")
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+     "not_allowed_token_type", "missing_scope"}
+)
+
+
+class SlackAdapter:
+    """A Slack connection: ``ChatSink`` for alerts plus the ``/story`` command listener.
+
+    Args:
+        bot_token: Bot token (``xoxb-...``, env ``SLACK_BOT_TOKEN``).
+        commands: The platform-neutral handler of ``/story`` commands.
+        mode: ``"socket"`` (needs ``app_token``) or ``"http"`` (needs ``signing_secret``).
+        app_token: App-level token with ``connections:write`` (``xapp-...``).
+        signing_secret: The app's signing secret, for HTTP mode.
+        api_base_url: Web API base URL (slack_sdk ``base_url``); None for Slack's own.
+        admin_policy: Who may run admin commands: ``"admins"`` or ``"everyone"``.
+        http_host: Interface the HTTP listener binds to.
+        http_port: Port of the HTTP listener (0 picks a free one, see ``http_port``).
+        http_path: Path Slack posts events and commands to.
+        command: The slash command, as in the app manifest.
+        admin_cache_s: How long a ``users.info`` admin answer is reused.
+        ping_interval_s: Socket Mode ping interval.
+
+    Raises:
+        ConfigError: An unknown mode or policy, or the token the mode needs is missing.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        bot_token: str,
+        commands: CommandHandler,
+        mode: str = "socket",
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        api_base_url: str | None = None,
+        admin_policy: str = "admins",
+        http_host: str = "0.0.0.0",
+        http_port: int = 3000,
+        http_path: str = "/slack/events",
+        command: str = "/story",
+        admin_cache_s: float = 60.0,
+        ping_interval_s: float = 10.0,
+    ) -> None:
+        _check_config(bot_token, mode, app_token, signing_secret)
+        self.mode = mode
+        self._app_token = app_token
+        self._http = (http_host, http_port, http_path)
+        self._ping_interval_s = ping_interval_s
+        base_url = _normalise_base_url(api_base_url)
+        self.sink = SlackSink(SlackSink.make_client(bot_token, base_url))
+        # The app's own client (commands, users.info, apps.connections.open) keeps
+        # slack_sdk's default handler: one retry on a dropped connection, none on 429.
+        client_args: dict[str, Any] = {"token": bot_token}
+        if base_url:
+            client_args["base_url"] = base_url
+        self.client = AsyncWebClient(**client_args)
+        self.app = AsyncApp(
+            name="storybot",
+            client=self.client,
+            signing_secret=signing_secret,
+            logger=logging.getLogger("storybot.slack.bolt"),
+        )
+        self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s)
+        register_story_command(self.app, commands, self.admins, command)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+
+    # ------------------------------------------------------------------ ChatSink
+
+    async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
+        """Post an alert (channel) or notice (DM); return the message ``ts``. See ``SlackSink``."""
+        return await self.sink.post(target, message, idempotency_key=idempotency_key)
+
+    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+        """Replace a posted message (``chat.update``). See ``SlackSink.edit``."""
+        await self.sink.edit(target, message_id, message)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def http_port(self) -> int | None:
+        """The port the HTTP listener is bound to, once started in HTTP mode."""
+        return self._bound_port
+
+    async def start(self) -> None:
+        """Check the tokens with Slack, then connect (Socket Mode) or listen (HTTP).
+
+        Raises:
+            ConfigError: Slack rejected a token.
+            TransientDeliveryError: Slack could not be reached.
+        """
+        await self._check_token("auth.test", self.client.auth_test())
+        if self.mode == "socket":
+            await self._start_socket_mode()
+        else:
+            await self._start_http()
+
+    async def stop(self) -> None:
+        """Disconnect Socket Mode or close the HTTP listener. Safe to call twice."""
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def _start_socket_mode(self) -> None:
+        assert self._app_token is not None
+        # Ask for the WebSocket URL ourselves first: slack_sdk's connect() retries a
+        # rejected app token forever, we would rather fail start() with a clear error.
+        opened = await self._check_token(
+            "apps.connections.open", self.client.apps_connections_open(app_token=self._app_token)
+        )
+        handler = AsyncSocketModeHandler(
+            self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval_s
+        )
+        handler.client.wss_uri = opened["url"]
+        self._socket = handler
+        await handler.connect_async()
+        log.info("slack: connected in Socket Mode")
+
+    async def _start_http(self) -> None:
+        host, port, path = self._http
+        server = AsyncSlackAppServer(port=port, path=path, app=self.app, host=host)
+        runner = web.AppRunner(server.web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        self._runner = runner
+        self._bound_port = _bound_port(runner) or port
+        log.info("slack: listening for Events API requests on %s:%s%s", host, self._bound_port, path)
+
+    async def _check_token(self, method: str, call: Any) -> Any:
+        try:
+            return await call
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code in AUTH_ERRORS:
+                which = "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
+                raise ConfigError(f"Slack rejected {which} ({method}: {code})") from exc
+            raise map_error(method, exc) from exc
+        except Exception as exc:
+            raise map_error(method, exc) from exc
+
+
+def _check_config(bot_token: str, mode: str, app_token: str | None, secret: str | None) -> None:
+    if not bot_token:
+        raise ConfigError("Slack needs a bot token: set SLACK_BOT_TOKEN (xoxb-...)")
+    if mode not in MODES:
+        raise ConfigError(f"[slack] mode must be 'socket' or 'http', got {mode!r}")
+    if mode == "socket" and not app_token:
+        raise ConfigError("Slack Socket Mode needs an app-level token: set SLACK_APP_TOKEN (xapp-...)")
+    if mode == "http" and not secret:
+        raise ConfigError("Slack HTTP mode needs the signing secret: set SLACK_SIGNING_SECRET")
+
+
+def _normalise_base_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def _bound_port(runner: web.AppRunner) -> int | None:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return None

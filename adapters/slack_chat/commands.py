@@ -1,0 +1,122 @@
+"""The ``/story`` slash command: Slack payload in, neutral command out, reply back.
+
+The listener acks at once (Slack wants an answer within 3 seconds), then asks Slack
+who the user is when admin rights matter, runs the platform-neutral command handler
+and sends the reply through ``response_url``: ephemeral for personal replies,
+``in_channel`` when the reply may be shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Mapping
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack_chat import render
+from bot.errors import ConfigError
+from bot.model import CommandRequest, Reply
+from bot.ports import CommandHandler
+
+log = logging.getLogger(__name__)
+
+ADMIN_POLICIES = ("admins", "everyone")
+FAILURE_TEXT = "Sorry, that command failed on our side. The error has been logged."
+
+
+class AdminCheck:
+    """Decides whether a Slack user may run admin commands, caching answers briefly.
+
+    Args:
+        client: A Web API client with the ``users:read`` scope.
+        policy: ``"admins"`` (workspace admins and owners) or ``"everyone"``.
+        ttl_s: How long an answer is reused.
+        monotonic: The clock for the cache (injected by tests).
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        policy: str = "admins",
+        ttl_s: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if policy not in ADMIN_POLICIES:
+            raise ConfigError(f"admin policy must be 'admins' or 'everyone', got {policy!r}")
+        self.client = client
+        self.policy = policy
+        self.ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, bool]] = {}
+
+    async def is_admin(self, user_id: str) -> bool:
+        """True if ``user_id`` may run admin commands (False when Slack cannot tell)."""
+        if self.policy == "everyone":
+            return True
+        now = self._monotonic()
+        hit = self._cache.get(user_id)
+        if hit and now - hit[0] < self.ttl_s:
+            return hit[1]
+        try:
+            response = await self.client.users_info(user=user_id)
+        except Exception as exc:  # noqa: BLE001 - deny, do not crash the command
+            log.warning("slack: users.info for %s failed, treating as non-admin: %s", user_id, exc)
+            return False
+        user = response.get("user") or {}
+        answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        self._cache[user_id] = (now, answer)
+        return answer
+
+
+def command_request(payload: Mapping[str, Any], is_admin: bool) -> CommandRequest:
+    """Translate a Slack slash-command payload into a neutral command request."""
+    return CommandRequest(
+        text=str(payload.get("text") or "").strip(),
+        platform="slack",
+        user_id=str(payload.get("user_id") or ""),
+        channel_id=payload.get("channel_id") or None,
+        user_name=payload.get("user_name") or None,
+        is_admin=is_admin,
+    )
+
+
+def reply_payload(reply: Reply) -> dict[str, Any]:
+    """Translate a neutral reply into the arguments of bolt's ``respond()``."""
+    return {
+        "text": render.reply_text(reply),
+        "blocks": render.reply_blocks(reply),
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+    }
+
+
+def register_story_command(
+    app: AsyncApp, commands: CommandHandler, admins: AdminCheck, name: str = "/story"
+) -> None:
+    """Register the slash command listener on a bolt app.
+
+    Args:
+        app: The bolt ``AsyncApp`` (Socket Mode or HTTP).
+        commands: The platform-neutral command handler.
+        admins: Decides ``CommandRequest.is_admin``.
+        name: The slash command as configured in the app manifest.
+    """
+
+    async def on_story(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            is_admin = await admins.is_admin(str(body.get("user_id") or ""))
+            reply = await commands.handle(command_request(body, is_admin))
+        except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
+            log.exception("slack: %s %r failed", name, body.get("text"))
+            reply = Reply(FAILURE_TEXT, ephemeral=True, ok=False)
+        try:
+            result = await respond(**reply_payload(reply))
+        except Exception:  # noqa: BLE001
+            log.exception("slack: could not send the reply to %s", name)
+            return
+        if result.status_code != 200:
+            log.warning("slack: reply to %s refused: %s %s", name, result.status_code, result.body)
+
+    app.command(name)(on_story)

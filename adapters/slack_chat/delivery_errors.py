@@ -1,0 +1,77 @@
+"""Map slack_sdk failures onto the delivery errors the outbox worker understands.
+
+The worker owns retries, so the mapping decides only *what kind* of failure it was:
+``RateLimited`` (wait as long as Slack asked), ``TransientDeliveryError`` (back off and
+retry) or ``PermanentDeliveryError`` (give up and mark the row dead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+
+DEFAULT_RETRY_AFTER_S = 30.0
+
+# Slack error codes (HTTP 200, ok=false) that say "try again later".
+TRANSIENT_CODES = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+        "ekm_access_denied",
+    }
+)
+
+
+def _retry_after(headers: object) -> float:
+    value = None
+    if headers is not None and hasattr(headers, "get"):
+        value = headers.get("Retry-After") or headers.get("retry-after")  # type: ignore[union-attr]
+    try:
+        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER_S
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_S
+
+
+def error_code(error: SlackApiError) -> str:
+    """The ``error`` field of a failed Web API response, or ``""``."""
+    data = getattr(error.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error") or "")
+    return ""
+
+
+def map_error(method: str, error: BaseException) -> DeliveryError:
+    """Translate a failure of one Web API call into a delivery error.
+
+    Args:
+        method: The Web API method that failed, e.g. ``"chat.postMessage"``.
+        error: What slack_sdk or aiohttp raised.
+
+    Returns:
+        ``RateLimited`` for HTTP 429 or ``ratelimited``; ``TransientDeliveryError`` for
+        5xx, timeouts, dropped connections and Slack's own transient codes;
+        ``PermanentDeliveryError`` for everything else Slack refused
+        (``channel_not_found``, ``not_in_channel``, ``is_archived``, ``invalid_auth``...).
+    """
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 0) or 0
+        code = error_code(error)
+        what = f"{method}: {code or f'HTTP {status}'}"
+        if status == 429 or code in ("ratelimited", "rate_limited"):
+            headers = getattr(error.response, "headers", None)
+            return RateLimited(_retry_after(headers), what)
+        if status >= 500 or code in TRANSIENT_CODES:
+            return TransientDeliveryError(what)
+        return PermanentDeliveryError(what)
+    if isinstance(error, (asyncio.TimeoutError, aiohttp.ClientError, ConnectionError)):
+        return TransientDeliveryError(f"{method}: {type(error).__name__}: {error}")
+    if isinstance(error, SlackClientError):
+        return TransientDeliveryError(f"{method}: {type(error).__name__}: {error}")
+    return TransientDeliveryError(f"{method}: unexpected {type(error).__name__}: {error}")

@@ -1,0 +1,112 @@
+"""Building the neutral messages storybot sends: alerts, keyword notices and digests.
+
+Each builder is a pure function from stored facts to an ``OutboundMessage``; adapters render
+and escape it. Outbox keys are built here too, so that the pipeline, the digest job and the
+tests agree on them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from bot.model import (
+    Binding,
+    Development,
+    Item,
+    Link,
+    MessageKind,
+    OutboundMessage,
+    Story,
+    Subscription,
+)
+
+MAX_LINKS = 5
+
+
+def alert_key(story_id: int, development: int, binding: Binding) -> str:
+    """The idempotency key of the one alert a channel gets for a development."""
+    return f"alert:{story_id}:{development}:{binding.platform}:{binding.channel_id}"
+
+
+def notice_key(subscription_id: int, item_id: int) -> str:
+    return f"notice:{subscription_id}:{item_id}"
+
+
+def digest_key(binding_id: int, period_start: datetime | None) -> str:
+    stamp = period_start.strftime("%Y%m%dT%H%M%S") if period_start else "start"
+    return f"digest:{binding_id}:{stamp}"
+
+
+def _links(pairs: Sequence[tuple[str, str]]) -> tuple[Link, ...]:
+    seen: set[str] = set()
+    out = []
+    for label, url in pairs:
+        if url and url not in seen:
+            seen.add(url)
+            out.append(Link(label=label or url, url=url))
+        if len(out) >= MAX_LINKS:
+            break
+    return tuple(out)
+
+
+def alert_message(story: Story, dev: Development) -> OutboundMessage:
+    """The alert for a development: headline, summary, sources, links, time."""
+    count = dev.item_count
+    footer = f"Development {dev.number} of {story.title}"
+    if count > 1:
+        footer += f" · {count} reports"
+    return OutboundMessage(
+        kind=MessageKind.ALERT,
+        title=dev.headline,
+        body=dev.summary,
+        story_name=story.name,
+        sources=dev.sources,
+        links=_links(dev.links),
+        when=dev.updated_at,
+        footer=footer,
+    )
+
+
+def notice_message(sub: Subscription, item: Item, story: Story | None) -> OutboundMessage:
+    """A keyword-subscription match, sent by DM to the subscriber."""
+    body = (item.summary or item.content or "").strip()
+    if len(body) > 300:
+        body = body[:297].rstrip() + "..."
+    links = (Link(item.source, item.url),) if item.url else ()
+    return OutboundMessage(
+        kind=MessageKind.NOTICE,
+        title=item.title,
+        body=body,
+        story_name=story.name if story else None,
+        sources=(item.source,),
+        links=links,
+        when=item.published or item.fetched_at,
+        footer=f"Matched your subscription #{sub.id}: {sub.query}",
+    )
+
+
+def digest_message(story: Story, devs: Sequence[Development], since: datetime | None) -> OutboundMessage:
+    """One message listing several developments, for digest channels and alert overflow."""
+    lines = []
+    links: list[tuple[str, str]] = []
+    sources: list[str] = []
+    for dev in devs:
+        lines.append(f"• {dev.headline}: {dev.summary}" if dev.summary else f"• {dev.headline}")
+        if dev.links:
+            links.append((dev.headline[:60], dev.links[0][1]))
+        for s in dev.sources:
+            if s not in sources:
+                sources.append(s)
+    n = len(devs)
+    title = f"{n} new development{'s' if n != 1 else ''} in {story.title}"
+    return OutboundMessage(
+        kind=MessageKind.DIGEST,
+        title=title,
+        body="\n".join(lines),
+        story_name=story.name,
+        sources=tuple(sources),
+        links=_links(links),
+        when=max(d.updated_at for d in devs) if devs else since,
+        footer="Digest",
+    )

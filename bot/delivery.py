@@ -1,0 +1,134 @@
+"""The outbox worker: delivers queued messages to chat platforms, exactly once each.
+
+Each outbox row is versioned. The worker posts a row that has no platform message id yet
+and records the id; when a later report bumps the row's version it edits that message.
+Failures never lose a row:
+
+* ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
+  for the rest of the round so we do not hammer it. Never counts towards giving up.
+* ``TransientDeliveryError`` (5xx, timeouts, dropped connections): exponential back-off with
+  jitter, up to ``max_backoff_s``; after ``max_attempts`` the row is marked dead.
+* ``PermanentDeliveryError`` (unknown channel, no permission): marked dead at once, with the
+  error kept for ``storybot outbox``.
+
+A row whose platform has no adapter configured stays queued (it is delivered once that
+platform is enabled).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.model import OutboxEntry
+from bot.ports import ChatSink, Clock, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    posted: int = 0
+    edited: int = 0
+    rate_limited: int = 0
+    failed: int = 0
+    dead: int = 0
+    skipped: int = 0  # no adapter for the platform, or platform paused
+    errors: list[str] = field(default_factory=list)
+
+
+class DeliveryWorker:
+    """Delivers due outbox rows through the chat sinks."""
+
+    def __init__(
+        self,
+        store: Store,
+        sinks: Mapping[str, ChatSink],
+        clock: Clock,
+        *,
+        max_attempts: int = 20,
+        max_backoff_s: float = 3600,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.sinks = dict(sinks)
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.max_backoff_s = max_backoff_s
+        self.rng = rng or random.Random()
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure: 2^n with full jitter, capped."""
+        ceiling = min(self.max_backoff_s, 2.0 ** min(attempts, 20))
+        return max(1.0, self.rng.uniform(ceiling / 2, ceiling))
+
+    async def deliver_due(self, limit: int = 100) -> DeliveryReport:
+        """Deliver what is due now; returns what happened."""
+        report = DeliveryReport()
+        paused: dict[str, datetime] = {}
+        for entry in self.store.due_outbox(self.clock.now(), limit=limit):
+            platform = entry.target.platform
+            sink = self.sinks.get(platform)
+            if sink is None or platform in paused:
+                report.skipped += 1
+                if platform in paused:
+                    self.store.mark_attempt_failed(
+                        entry.id, entry.last_error or "rate limited", paused[platform]
+                    )
+                continue
+            await self._deliver_one(sink, entry, report, paused)
+        return report
+
+    async def _deliver_one(
+        self,
+        sink: ChatSink,
+        entry: OutboxEntry,
+        report: DeliveryReport,
+        paused: dict[str, datetime],
+    ) -> None:
+        now = self.clock.now()
+        try:
+            if entry.message_id is None:
+                message_id = await sink.post(entry.target, entry.message, idempotency_key=entry.key)
+                report.posted += 1
+            else:
+                await sink.edit(entry.target, entry.message_id, entry.message)
+                message_id = entry.message_id
+                report.edited += 1
+        except RateLimited as exc:
+            until = now + timedelta(seconds=max(exc.retry_after_s, 0.0))
+            paused[entry.target.platform] = until
+            report.rate_limited += 1
+            self.store.mark_attempt_failed(entry.id, str(exc), until)
+            log.info("%s rate limited; retrying %s after %.1fs", entry.target.platform, entry.key, exc.retry_after_s)
+            return
+        except PermanentDeliveryError as exc:
+            report.dead += 1
+            report.errors.append(f"{entry.key}: {exc}")
+            self.store.mark_attempt_failed(entry.id, f"permanent: {exc}", now, dead=True)
+            log.error("giving up on %s: %s", entry.key, exc)
+            return
+        except (TransientDeliveryError, OSError, TimeoutError) as exc:
+            self._retry_later(entry, exc, report, now)
+            return
+        except Exception as exc:  # an adapter bug must not stop the worker or lose the row
+            log.exception("unexpected error delivering %s", entry.key)
+            self._retry_later(entry, exc, report, now)
+            return
+        self.store.mark_delivered(entry.id, entry.version, message_id, self.clock.now())
+
+    def _retry_later(self, entry: OutboxEntry, exc: Exception, report: DeliveryReport, now: datetime) -> None:
+        attempts = entry.attempts + 1
+        dead = attempts >= self.max_attempts
+        delay = self.backoff(attempts)
+        error = f"{type(exc).__name__}: {exc}"
+        self.store.mark_attempt_failed(entry.id, error, now + timedelta(seconds=delay), dead=dead)
+        report.failed += 1
+        report.errors.append(f"{entry.key}: {error}")
+        if dead:
+            report.dead += 1
+            log.error("giving up on %s after %d attempts: %s", entry.key, attempts, error)

@@ -1,0 +1,60 @@
+"""The per-item analysis every story's decisions start from.
+
+An :class:`Analysis` depends only on the item and the engine configuration, never on a
+story's state, so the engine computes it once per item and shares it across all tracked
+stories (and the evaluation harness shares it across targets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.engine.config import EngineConfig
+from bot.engine.dedup import Fingerprint, fingerprint
+from bot.engine.termstats import Vector, norm, tf_vector
+from bot.engine.text import term_counts
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Features of one item."""
+
+    tf: Vector  # sublinear term frequencies (headline counted ``title_weight`` times)
+    unit: Vector  # ``tf`` scaled to unit length (for centroids)
+    entities: frozenset[str]  # entity-like terms: capitalised mid-sentence, phrases, numbers
+    fp: Fingerprint  # copy-detection fingerprint
+    headline_only: bool  # no usable body text
+
+
+def analyse(
+    title: str, text: str, url: str | None, config: EngineConfig
+) -> Analysis:
+    """Analyse one item.
+
+    Args:
+        title: Headline.
+        text: Body; may be empty.
+        url: Link, if any.
+        config: Engine configuration (title weight, MinHash size).
+
+    Returns:
+        The analysis.
+    """
+    counts, entities = term_counts(title, text, title_weight=config.title_weight)
+    tf = tf_vector(counts)
+    n = norm(tf)
+    unit = {t: v / n for t, v in tf.items()} if n else {}
+    fp = fingerprint(title, text, url, config.minhash_bins)
+    return Analysis(tf, unit, frozenset(entities), fp, headline_only=len(text.split()) < 8)
+
+
+def item_time(published: datetime | None, seen_at: datetime) -> datetime:
+    """The time an item happened for the engine: its date, else when it was seen.
+
+    A publication date later than the moment the item was seen is a feed error, so the
+    earlier of the two wins.
+    """
+    if published is None:
+        return seen_at
+    return min(published, seen_at)

@@ -1,0 +1,105 @@
+"""Every threshold of the story engine, in one frozen dataclass.
+
+The defaults are *the* configuration: the service and the evaluation harness both use
+them, and they were chosen once for all evaluation streams (no per-data-set tuning).
+An ``[engine]`` table in the config TOML may override any field by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Thresholds and caps of :class:`bot.engine.Engine`.
+
+    Relevance:
+        on_topic_threshold: Minimum relevance score for on-topic.
+        entity_boost: Weight multiplier of entity-like terms (names, places, numbers).
+        title_weight: How many times a headline term counts.
+        profile_terms: Terms kept in a story profile.
+        adapt_threshold: Score above which an on-topic item refines the profile.
+        adapt_weight: Total weight of adapted items relative to the seeds (drift guard).
+        adapt_max_docs: Adapted items remembered (running mean beyond that).
+        idf_prior_docs: Pseudo-documents damping the IDF while the stream is short.
+        max_vocab: Terms kept in the document-frequency table.
+
+    Copies:
+        minhash_bins: MinHash signature length.
+        lsh_rows: Rows per LSH band.
+        copy_resemblance: Estimated Jaccard at or above which a body is a copy.
+        copy_title_words: Minimum headline words for a headline-only copy match.
+        copy_index_cap: Items kept in the copy index.
+
+    Developments:
+        dev_join_threshold: Minimum similarity to join an existing development.
+        dev_half_life_days: Half-life of a development's pull as it goes quiet.
+        dev_terms: Terms kept in a development centroid.
+        max_developments: Developments kept in the state (oldest quiet ones retire).
+
+    Summaries:
+        summary_sentences: Sentences per summary.
+        summary_pool: Candidate sentences kept per development.
+        summary_redundancy: Max similarity of a chosen sentence to one already chosen.
+    """
+
+    on_topic_threshold: float = 0.15
+    entity_boost: float = 1.0
+    title_weight: int = 2
+    profile_terms: int = 400
+    adapt_threshold: float = 1.0
+    adapt_weight: float = 0.5
+    adapt_max_docs: int = 50
+    idf_prior_docs: float = 20.0
+    max_vocab: int = 20000
+
+    minhash_bins: int = 64
+    lsh_rows: int = 2
+    copy_resemblance: float = 0.5
+    copy_title_words: int = 5
+    copy_index_cap: int = 300
+
+    dev_join_threshold: float = 0.25
+    dev_half_life_days: float = 7.0
+    dev_terms: int = 200
+    max_developments: int = 50
+
+    summary_sentences: int = 3
+    summary_pool: int = 40
+    summary_redundancy: float = 0.5
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> "EngineConfig":
+        """Build a config from an ``[engine]`` TOML table.
+
+        Args:
+            data: Field names to values; missing fields keep their defaults.
+
+        Returns:
+            The config.
+
+        Raises:
+            ValueError: For an unknown field name or a value of the wrong type.
+        """
+        if not data:
+            return cls()
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise ValueError(f"unknown [engine] setting(s): {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            default = getattr(cls, name)
+            if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"[engine] {name} must be a number, got {value!r}")
+            values[name] = int(value) if isinstance(default, int) else float(value)
+            if isinstance(default, int) and value != int(value):
+                raise ValueError(f"[engine] {name} must be a whole number, got {value!r}")
+        return cls(**values)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The config as a plain dict (for logs and evaluation reports)."""
+        return dataclasses.asdict(self)

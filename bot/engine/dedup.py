@@ -1,0 +1,253 @@
+"""Near-duplicate (syndicated copy) detection with MinHash over word shingles.
+
+A wire report reappears in many outlets with small edits: an outlet suffix on the
+headline (" - Reuters", " | AP News"), boilerplate added or trimmed, a paragraph
+dropped, tracking parameters on the URL. Readers want one alert per report, so the
+engine marks later copies with the item they copy.
+
+How:
+
+* The body is reduced to word 4-shingles (lowercased, punctuation dropped). Two copies
+  share most shingles even when paragraphs are added or dropped; two different articles
+  about the same event share almost none, because independent writers do not produce
+  the same four words in a row often. The resemblance is the Jaccard index of the
+  shingle sets.
+* The shingle set is sketched with *one-permutation MinHash* (one 64-bit hash per
+  shingle, the minimum kept in each of ``bins`` bins, empty bins filled from their
+  neighbour): the fraction of equal bins estimates the Jaccard index, at one hash per
+  shingle instead of one per shingle and permutation.
+* Candidates come from LSH banding of the sketch, so a lookup costs the same whatever
+  the number of items indexed; the index keeps only the last ``cap`` items.
+* Items without a usable body (headline-only feeds) fall back to the headline with its
+  outlet suffix removed: equal normalised headlines, or a near-identical one of enough
+  words, are copies. The canonical URL (no scheme, ``www.``, fragment or tracking
+  parameters) also identifies a re-published item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from bot.engine.text import strip_outlet_suffix
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|cmpid$|ocid$|ref$|src$|smid$|taid$|_ga$|rss$|feed)")
+_MASK = (1 << 64) - 1
+_EMPTY = (1 << 16) - 1
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Normalise a URL for identity: no scheme, ``www.``, port 80, fragment or trackers.
+
+    Args:
+        url: A URL or None.
+
+    Returns:
+        ``host/path?sorted-query`` in lower case for host, or None.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path.rstrip("/") or "/"
+    query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())]
+    q = urlencode(sorted(query))
+    return f"{host}{path}" + (f"?{q}" if q else "")
+
+
+def title_key(title: str) -> str:
+    """The headline reduced for comparison: outlet suffix removed, words lowercased."""
+    return " ".join(_WORDS.findall(strip_outlet_suffix(title).lower()))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the copy detector keeps of an item."""
+
+    sig: tuple[int, ...]  # one-permutation MinHash, () when the body is too short
+    title: str  # normalised headline
+    url: str | None  # canonical URL
+
+
+def _h64(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[int, ...]:
+    """One-permutation MinHash of the word shingles of ``text``.
+
+    Args:
+        text: A body text.
+        bins: Signature length.
+        shingle: Words per shingle.
+
+    Returns:
+        ``bins`` 16-bit values, or () when the text has fewer than ``2 * shingle`` words.
+    """
+    words = _WORDS.findall(text.lower())
+    if len(words) < 2 * shingle:
+        return ()
+    mins = [_MASK] * bins
+    seen = set()
+    for i in range(len(words) - shingle + 1):
+        sh = " ".join(words[i : i + shingle])
+        if sh in seen:
+            continue
+        seen.add(sh)
+        h = _h64(sh)
+        b = h % bins
+        v = h >> 48
+        if v < mins[b]:
+            mins[b] = v
+    # densify: an empty bin borrows the next non-empty bin's value (rotation), so two
+    # sketches of similar sets still agree on it
+    out = []
+    for b in range(bins):
+        k = 0
+        while mins[(b + k) % bins] == _MASK:
+            k += 1
+        out.append((mins[(b + k) % bins] + k) & _EMPTY)
+    return tuple(out)
+
+
+def fingerprint(title: str, text: str, url: str | None, bins: int = 64) -> Fingerprint:
+    """Compute the copy detector's view of an item.
+
+    Args:
+        title: Headline.
+        text: Body (may be empty).
+        url: Link, if any.
+        bins: MinHash signature length.
+
+    Returns:
+        The fingerprint.
+    """
+    return Fingerprint(minhash(text, bins), title_key(title), canonical_url(url))
+
+
+def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard index of two MinHash signatures (0 if either is empty)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b) if x == y) / len(a)
+
+
+class CopyIndex:
+    """A capped LSH index of fingerprints answering "which earlier item does this copy?"."""
+
+    def __init__(
+        self,
+        cap: int = 300,
+        rows: int = 2,
+        min_resemblance: float = 0.5,
+        min_title_words: int = 5,
+    ) -> None:
+        self.cap = cap
+        self.rows = rows
+        self.min_resemblance = min_resemblance
+        self.min_title_words = min_title_words
+        self._items: OrderedDict[int, Fingerprint] = OrderedDict()
+        self._bands: dict[str, list[int]] = {}
+        self._titles: dict[str, list[int]] = {}
+        self._urls: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _band_keys(self, sig: tuple[int, ...]) -> list[str]:
+        r = self.rows
+        return [f"{i}:" + ",".join(map(str, sig[i : i + r])) for i in range(0, len(sig), r)]
+
+    def find(self, fp: Fingerprint) -> tuple[int, float, str] | None:
+        """Find the earliest indexed item that ``fp`` copies.
+
+        Args:
+            fp: The new item's fingerprint.
+
+        Returns:
+            ``(item_id, resemblance, how)`` with ``how`` one of "body", "title", "url";
+            or None.
+        """
+        best: tuple[int, float, str] | None = None
+        if fp.sig:
+            cands: set[int] = set()
+            for key in self._band_keys(fp.sig):
+                cands.update(self._bands.get(key, ()))
+            for cid in sorted(cands):
+                r = resemblance(fp.sig, self._items[cid].sig)
+                if r >= self.min_resemblance and (best is None or r > best[1]):
+                    best = (cid, r, "body")
+            if best is not None:
+                return best
+        if fp.url and fp.url in self._urls:
+            return (self._urls[fp.url][0], 1.0, "url")
+        words = fp.title.split()
+        if len(words) >= self.min_title_words and fp.title in self._titles:
+            for cid in self._titles[fp.title]:
+                other = self._items[cid]
+                # with two bodies the body decides: equal headlines over different
+                # bodies are recurring headlines ("2 shot in Chicago"), not copies
+                if not (fp.sig and other.sig):
+                    return (cid, 1.0, "title")
+        return None
+
+    def add(self, item_id: int, fp: Fingerprint) -> None:
+        """Index an item, evicting the oldest beyond the cap.
+
+        Args:
+            item_id: The item's id.
+            fp: Its fingerprint.
+        """
+        if item_id in self._items:
+            return
+        self._items[item_id] = fp
+        if fp.sig:
+            for key in self._band_keys(fp.sig):
+                self._bands.setdefault(key, []).append(item_id)
+        if fp.title:
+            self._titles.setdefault(fp.title, []).append(item_id)
+        if fp.url:
+            self._urls.setdefault(fp.url, []).append(item_id)
+        while len(self._items) > self.cap:
+            old_id, old = self._items.popitem(last=False)
+            self._forget(old_id, old)
+
+    def _forget(self, item_id: int, fp: Fingerprint) -> None:
+        keyed = [(self._titles, fp.title), (self._urls, fp.url)]
+        keyed += [(self._bands, k) for k in (self._band_keys(fp.sig) if fp.sig else [])]
+        for table, key in keyed:
+            if not key:
+                continue
+            ids = table.get(key)
+            if ids and item_id in ids:
+                ids.remove(item_id)
+                if not ids:
+                    del table[key]
+
+    def to_state(self) -> list[list[Any]]:
+        """JSON-serialisable entries, oldest first: ``[id, sig-hex, title, url]``."""
+        return [
+            [i, "".join(f"{v:04x}" for v in fp.sig), fp.title, fp.url]
+            for i, fp in self._items.items()
+        ]
+
+    def load_state(self, entries: list[Any]) -> None:
+        """Re-index entries produced by :meth:`to_state`."""
+        for i, sig_hex, title, url in entries:
+            sig = tuple(int(sig_hex[k : k + 4], 16) for k in range(0, len(sig_hex), 4))
+            self.add(int(i), Fingerprint(sig, title, url))
+
+    @staticmethod
+    def describe(fp: Fingerprint) -> Mapping[str, Any]:
+        """A short JSON-able description of a fingerprint for decision reasons."""
+        return {"title": fp.title, "url": fp.url, "has_body": bool(fp.sig)}

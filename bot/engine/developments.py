@@ -1,0 +1,235 @@
+"""Grouping a story's on-topic items into developments (incremental clustering).
+
+A *development* is one turn of the story (an arrest, a verdict, a new casualty count).
+Development 0 is the seed story itself. Each on-topic item either joins the most
+similar existing development or, when none is close enough, opens a new one. This is
+single-pass (leader-follower) clustering, the classic online approach of TDT
+first-story detection, because the decision must be made the moment an item arrives
+and can never be revised (an alert has already been posted).
+
+* Similarity is the cosine between the item's TF-IDF vector and the development's
+  centroid (the mean of its items' unit vectors, capped to ``dev_terms`` terms), with
+  the same stream IDF as relevance.
+* Time decay: a development's pull halves every ``dev_half_life_days`` of silence, so a
+  report about the same people weeks later (the trial after the shooting) tends to open
+  a new development instead of being folded into the old one.
+* Cost per item is bounded: candidates come from an inverted index over each active
+  development's heaviest terms, and only the ``max_developments`` most recently active
+  developments are kept (older ones retire and are never joined again).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from bot.engine.config import EngineConfig
+from bot.engine.termstats import DocFreq, Vector, norm, top_terms
+
+_INDEX_TERMS = 12  # heaviest terms per development / item used for candidate lookup
+
+
+@dataclass
+class Cluster:
+    """One development's running state."""
+
+    number: int
+    centroid: Vector  # sum of member unit vectors (capped)
+    count: int
+    first: datetime
+    last: datetime
+    headline: str
+    sentences: list[str] = field(default_factory=list)  # summary candidate pool
+    index_terms: list[str] = field(default_factory=list)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "centroid": self.centroid,
+            "count": self.count,
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "headline": self.headline,
+            "sentences": list(self.sentences),
+        }
+
+    @classmethod
+    def from_state(cls, s: Mapping[str, Any]) -> "Cluster":
+        return cls(
+            number=int(s["number"]),
+            centroid={str(k): float(v) for k, v in s["centroid"].items()},
+            count=int(s["count"]),
+            first=datetime.fromisoformat(s["first"]),
+            last=datetime.fromisoformat(s["last"]),
+            headline=str(s["headline"]),
+            sentences=[str(x) for x in s["sentences"]],
+        )
+
+
+def _weighted(vec: Mapping[str, float], df: DocFreq) -> Vector:
+    return {t: v * max(df.idf(t), 0.0) for t, v in vec.items()}
+
+
+class DevelopmentTracker:
+    """Online clustering of a story's on-topic items into numbered developments."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.clusters: dict[int, Cluster] = {}  # active developments by number
+        self.next_number = 0
+        self._index: dict[str, set[int]] = {}
+
+    def open(self, unit: Mapping[str, float], when: datetime, headline: str, df: DocFreq) -> Cluster:
+        """Open a new development from one item.
+
+        Args:
+            unit: The item's unit term vector.
+            when: The item's time.
+            headline: Headline of the development.
+            df: Stream document frequencies (for index terms).
+
+        Returns:
+            The new development.
+        """
+        c = Cluster(self.next_number, top_terms(dict(unit), self.config.dev_terms), 1, when, when, headline)
+        self.next_number += 1
+        self.clusters[c.number] = c
+        self._reindex(c, df)
+        self._retire()
+        return c
+
+    def best(
+        self, unit: Mapping[str, float], tf: Mapping[str, float], when: datetime, df: DocFreq
+    ) -> tuple[Cluster | None, float, float]:
+        """Find the development an item is closest to.
+
+        Args:
+            unit: The item's unit term vector.
+            tf: The item's term frequencies (for candidate lookup).
+            when: The item's time.
+            df: Stream document frequencies.
+
+        Returns:
+            ``(cluster, decayed_similarity, raw_similarity)``; cluster is None when no
+            development shares a heavy term with the item.
+        """
+        dw = _weighted(unit, df)
+        nd = norm(dw)
+        if nd == 0:
+            return None, 0.0, 0.0
+        probe = sorted(dw.items(), key=lambda kv: (-kv[1], kv[0]))[:_INDEX_TERMS]
+        cands: set[int] = set()
+        for t, _ in probe:
+            cands.update(self._index.get(t, ()))
+        best: tuple[Cluster | None, float, float] = (None, 0.0, 0.0)
+        for number in sorted(cands):
+            c = self.clusters[number]
+            cw = _weighted(c.centroid, df)
+            nc = norm(cw)
+            if nc == 0:
+                continue
+            raw = sum(v * cw[t] for t, v in dw.items() if t in cw) / (nd * nc)
+            gap = max((when - c.last).total_seconds(), 0.0) / 86400.0
+            decayed = raw * math.pow(0.5, gap / self.config.dev_half_life_days)
+            if decayed > best[1]:
+                best = (c, decayed, raw)
+        return best
+
+    def assign(
+        self,
+        unit: Mapping[str, float],
+        tf: Mapping[str, float],
+        when: datetime,
+        headline: str,
+        df: DocFreq,
+    ) -> tuple[Cluster, bool, dict[str, Any]]:
+        """Put an item into its development: the closest one, or a new one.
+
+        Args:
+            unit: The item's unit term vector.
+            tf: The item's term frequencies.
+            when: The item's time.
+            headline: Headline for a new development.
+            df: Stream document frequencies.
+
+        Returns:
+            ``(cluster, is_new, reason)``.
+        """
+        c, sim, raw = self.best(unit, tf, when, df)
+        reason: dict[str, Any] = {
+            "closest": c.number if c else None,
+            "similarity": round(sim, 4),
+            "similarity_undecayed": round(raw, 4),
+            "join_threshold": self.config.dev_join_threshold,
+        }
+        if c is not None and sim >= self.config.dev_join_threshold:
+            self.join(c, unit, when, df)
+            return c, False, reason
+        return self.open(unit, when, headline, df), True, reason
+
+    def join(self, c: Cluster, unit: Mapping[str, float], when: datetime, df: DocFreq) -> None:
+        """Add an item to a development.
+
+        Args:
+            c: The development.
+            unit: The item's unit term vector.
+            when: The item's time.
+            df: Stream document frequencies (for index terms).
+        """
+        merged = dict(c.centroid)
+        for t, v in unit.items():
+            merged[t] = merged.get(t, 0.0) + v
+        c.centroid = top_terms(merged, self.config.dev_terms)
+        c.count += 1
+        c.last = max(c.last, when)
+        self._reindex(c, df)
+
+    def _reindex(self, c: Cluster, df: DocFreq) -> None:
+        for t in c.index_terms:
+            ids = self._index.get(t)
+            if ids is not None:
+                ids.discard(c.number)
+                if not ids:
+                    del self._index[t]
+        weighted = _weighted(c.centroid, df)
+        c.index_terms = [t for t, _ in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * _INDEX_TERMS]]
+        for t in c.index_terms:
+            self._index.setdefault(t, set()).add(c.number)
+
+    def _retire(self) -> None:
+        while len(self.clusters) > self.config.max_developments:
+            # the development quiet for longest retires; development 0 (the seed story)
+            # only when nothing else is left to retire
+            candidates = [c for c in self.clusters.values() if c.number != 0] or list(self.clusters.values())
+            old = min(candidates, key=lambda c: (c.last, c.number))
+            for t in old.index_terms:
+                ids = self._index.get(t)
+                if ids is not None:
+                    ids.discard(old.number)
+                    if not ids:
+                        del self._index[t]
+            del self.clusters[old.number]
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-serialisable copy."""
+        return {
+            "next_number": self.next_number,
+            "clusters": [c.to_state() for c in self.clusters.values()],
+            "index_terms": {str(c.number): c.index_terms for c in self.clusters.values()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> "DevelopmentTracker":
+        """Restore from :meth:`to_state` output."""
+        tr = cls(config)
+        tr.next_number = int(state["next_number"])
+        terms = state.get("index_terms", {})
+        for s in state["clusters"]:
+            c = Cluster.from_state(s)
+            c.index_terms = list(terms.get(str(c.number), []))
+            tr.clusters[c.number] = c
+            for t in c.index_terms:
+                tr._index.setdefault(t, set()).add(c.number)
+        return tr

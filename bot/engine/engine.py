@@ -1,0 +1,87 @@
+"""The story engine: the pure decision core of storybot.
+
+It receives items and stories as plain data and returns decisions (:class:`Verdict`)
+with their reasons; it does no I/O and reads no clock, and given the same inputs in the
+same order it makes the same decisions. Each tracked story has its own bounded state
+(:mod:`bot.engine.story_state`) that :meth:`Engine.snapshot` exports as JSON-able data
+and :meth:`Engine.track` restores, so the service can persist it after every batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from bot.engine.analysis import Analysis, analyse
+from bot.engine.config import EngineConfig
+from bot.engine.story_state import StoryState
+from bot.engine.types import EngineDoc, Verdict
+from bot.model import Story
+from bot.ports import DevelopmentWrite
+
+
+class Engine:
+    """Relevance, copies, developments and summaries for every tracked story."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._stories: dict[int, StoryState] = {}
+
+    def track(self, story: Story, state: Mapping[str, Any] | None = None) -> None:
+        """Start tracking a story, from its seeds or from a snapshot.
+
+        Args:
+            story: The story.
+            state: A snapshot from :meth:`snapshot`; None builds the state from the seeds.
+
+        Raises:
+            ValueError: If ``state`` is not a snapshot this engine understands.
+        """
+        if state is None:
+            st = StoryState(story, self.config)
+            st.build()
+        else:
+            st = StoryState.from_state(story, self.config, state)
+        self._stories[story.id] = st
+
+    def untrack(self, story_id: int) -> None:
+        """Stop tracking a story (unknown ids are ignored)."""
+        self._stories.pop(story_id, None)
+
+    def tracked(self) -> list[int]:
+        """Ids of the tracked stories, in the order they were tracked."""
+        return list(self._stories)
+
+    def analyse(self, doc: EngineDoc) -> Analysis:
+        """The story-independent analysis of an item (computed once per item)."""
+        return analyse(doc.title, doc.text, doc.url, self.config)
+
+    def judge(self, doc: EngineDoc, analysis: Analysis | None = None) -> list[Verdict]:
+        """Decide on one item for every tracked story, updating their states.
+
+        Args:
+            doc: The item.
+            analysis: Its analysis, if already computed by :meth:`analyse` with this
+                engine's configuration (the evaluation harness shares it across
+                targets); computed here otherwise.
+
+        Returns:
+            One verdict per tracked story, in :meth:`tracked` order.
+        """
+        a = analysis if analysis is not None else self.analyse(doc)
+        return [st.judge(doc, a) for st in self._stories.values()]
+
+    def snapshot(self, story_id: int) -> dict[str, Any]:
+        """A JSON-serialisable snapshot of a story's state.
+
+        Raises:
+            KeyError: If the story is not tracked.
+        """
+        return self._stories[story_id].to_state()
+
+    def seed_development(self, story_id: int) -> DevelopmentWrite:
+        """Development 0: the seed story's headline and summary.
+
+        Raises:
+            KeyError: If the story is not tracked.
+        """
+        return self._stories[story_id].seed_development()

@@ -1,0 +1,199 @@
+"""Everything the engine remembers about one tracked story, and how it decides.
+
+The state has four parts, each bounded so the snapshot stays small however long the
+story runs: the stream's document frequencies (capped vocabulary), the relevance
+profile (capped terms), the copy index (last ``copy_index_cap`` on-topic items) and the
+development tracker (last ``max_developments`` active developments, each with a capped
+centroid and sentence pool).
+
+Per item the order is: score relevance against the profile; look the item up in the
+copy index (a copy of an on-topic item is on-topic and joins its original's
+development); place an on-topic item in a development and refresh that development's
+summary; absorb very confident items into the profile; finally count the item in the
+document frequencies, so its own words never influence its own score.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Mapping
+
+from bot.engine.analysis import Analysis, analyse, item_time
+from bot.engine.config import EngineConfig
+from bot.engine.dedup import CopyIndex
+from bot.engine.developments import Cluster, DevelopmentTracker
+from bot.engine.relevance import Profile, mean_vector
+from bot.engine.summary import candidate_sentences, summarise
+from bot.engine.termstats import DocFreq
+from bot.engine.text import strip_outlet_suffix
+from bot.engine.types import EngineDoc, Verdict
+from bot.model import Judgement, Story
+from bot.ports import DevelopmentWrite
+
+STATE_VERSION = 1
+
+
+class StoryState:
+    """One story's engine state and decision procedure."""
+
+    def __init__(self, story: Story, config: EngineConfig) -> None:
+        self.story = story
+        self.config = config
+        self.df = DocFreq(config.max_vocab, config.idf_prior_docs)
+        self.profile = Profile(config)
+        self.copies = CopyIndex(
+            config.copy_index_cap, config.lsh_rows, config.copy_resemblance, config.copy_title_words
+        )
+        self.copy_dev: OrderedDict[int, int] = OrderedDict()
+        self.devs = DevelopmentTracker(config)
+        self.n_judged = 0
+
+    # ------------------------------------------------------------------ building
+
+    def build(self) -> None:
+        """Build a fresh state from the story's seed articles."""
+        seeds = [analyse(s.title, s.text, s.url, self.config) for s in self.story.seeds]
+        if not seeds:
+            seeds = [analyse(self.story.title, "", None, self.config)]
+        ents = set().union(*(a.entities for a in seeds))
+        self.profile.build([a.unit for a in seeds], ents)
+        times = [s.published for s in self.story.seeds if s.published is not None]
+        when = max(times) if times else self.story.created_at
+        c = self.devs.open(mean_vector(a.unit for a in seeds), when, self.story.title, self.df)
+        for s in self.story.seeds:
+            self._add_sentences(c, candidate_sentences(s.title, s.text))
+        for i, a in enumerate(seeds):
+            # seeds are indexed under negative ids: a copy of a seed is the seed story
+            self.copies.add(-(i + 1), a.fp)
+            self._remember_copy_dev(-(i + 1), 0)
+
+    def _add_sentences(self, c: Cluster, sentences: list[str]) -> None:
+        room = self.config.summary_pool - len(c.sentences)
+        if room > 0:
+            c.sentences.extend(sentences[:room])
+
+    def _remember_copy_dev(self, item_id: int, number: int) -> None:
+        self.copy_dev[item_id] = number
+        while len(self.copy_dev) > self.config.copy_index_cap + len(self.story.seeds):
+            self.copy_dev.popitem(last=False)
+
+    # ------------------------------------------------------------------ deciding
+
+    def judge(self, doc: EngineDoc, a: Analysis) -> Verdict:
+        """Decide on one item and update the state.
+
+        Args:
+            doc: The item.
+            a: Its analysis (see :func:`bot.engine.analysis.analyse`).
+
+        Returns:
+            The verdict.
+        """
+        cfg = self.config
+        self.n_judged += 1
+        score, matched = self.profile.score(a.tf, a.entities, self.df)
+        reason: dict[str, Any] = {
+            "score": round(score, 4),
+            "threshold": cfg.on_topic_threshold,
+            "matched_terms": matched,
+            "headline_only": a.headline_only,
+        }
+        copy = self.copies.find(a.fp)
+        on_topic = score >= cfg.on_topic_threshold
+        duplicate_of: int | None = None
+        development: DevelopmentWrite | None = None
+        dev_number: int | None = None
+        new_dev = False
+        when = item_time(doc.published, doc.seen_at)
+        if copy is not None:
+            orig, resemblance, how = copy
+            reason["copy"] = {"of": orig, "resemblance": round(resemblance, 3), "by": how}
+            if orig < 0:
+                reason["copy"]["of_seed"] = -orig - 1
+            else:
+                duplicate_of = orig
+            on_topic = True
+            dev_number = self.copy_dev.get(orig)
+            c = self.devs.clusters.get(dev_number) if dev_number is not None else None
+            if c is not None:
+                development = DevelopmentWrite(
+                    self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
+                )
+        elif on_topic:
+            headline = strip_outlet_suffix(doc.title) or doc.title
+            c, new_dev, dev_reason = self.devs.assign(a.unit, a.tf, when, headline, self.df)
+            reason["development"] = dev_reason
+            dev_number = c.number
+            self._add_sentences(c, candidate_sentences(doc.title, doc.text))
+            development = DevelopmentWrite(
+                self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
+            )
+            if score >= cfg.adapt_threshold:
+                self.profile.adapt(a.unit, a.entities)
+                reason["adapted"] = True
+        if on_topic:
+            self.copies.add(doc.id, a.fp)
+            if dev_number is not None:
+                self._remember_copy_dev(doc.id, dev_number)
+        self.df.add(a.tf.keys())
+        judgement = Judgement(
+            story_id=self.story.id,
+            item_id=doc.id,
+            on_topic=on_topic,
+            score=round(score, 6),
+            duplicate_of=duplicate_of,
+            development=dev_number if on_topic else None,
+            new_development=new_dev,
+            reason=reason,
+        )
+        return Verdict(judgement, development)
+
+    def _summary(self, c: Cluster) -> str:
+        known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]
+        return summarise(
+            c.sentences,
+            c.centroid,
+            known,
+            self.df,
+            k=self.config.summary_sentences,
+            redundancy=self.config.summary_redundancy,
+        )
+
+    def seed_development(self) -> DevelopmentWrite:
+        """Development 0 (the seed story) with a summary of the seeds."""
+        c = self.devs.clusters.get(0)
+        summary = self._summary(c) if c is not None else ""
+        return DevelopmentWrite(self.story.id, 0, self.story.title, summary, ())
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-serialisable snapshot."""
+        return {
+            "version": STATE_VERSION,
+            "story_id": self.story.id,
+            "n_judged": self.n_judged,
+            "df": self.df.to_state(),
+            "profile": self.profile.to_state(),
+            "copies": self.copies.to_state(),
+            "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
+            "developments": self.devs.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, story: Story, config: EngineConfig, state: Mapping[str, Any]) -> "StoryState":
+        """Restore a state written by :meth:`to_state`.
+
+        Raises:
+            ValueError: If the snapshot has an unknown version.
+        """
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported engine state version {state.get('version')!r}")
+        st = cls(story, config)
+        st.n_judged = int(state["n_judged"])
+        st.df = DocFreq.from_state(state["df"], config.max_vocab, config.idf_prior_docs)
+        st.profile = Profile.from_state(state["profile"], config)
+        st.copies.load_state(state["copies"])
+        st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
+        st.devs = DevelopmentTracker.from_state(state["developments"], config)
+        return st

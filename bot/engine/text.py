@@ -1,0 +1,229 @@
+"""Turning a news item's text into the features the engine compares.
+
+The engine works on bags of terms, not on raw strings, and every comparison it makes
+(relevance, developments, summaries) uses the same analysis, so it lives here once.
+
+* **Terms** are lowercased words with stop words removed and a light suffix-stripping
+  stemmer (plurals, ``-ing``, ``-ed``), plus numbers. A deliberately small stemmer:
+  news vocabulary is dominated by names, places and numbers, which aggressive stemmers
+  mangle ("Rocky Mount" must not collide with "mounting").
+* **Entity-like terms** are the terms that appear capitalised *inside* a sentence (not
+  only at its start) and numbers. Names, places, organisations and figures are what tell
+  two stories of the same kind apart (two shootings, two product launches), so the
+  relevance profile weighs them up. Title-cased headlines capitalise every word, so a
+  headline's capitals count only when the headline is in sentence case.
+* **Phrases** are runs of two or three consecutive capitalised words ("Rocky Mount",
+  "Dario Amodei"), added as extra terms: a shared full name is far stronger evidence than
+  two shared first names.
+* **Sentences** are split on end punctuation followed by a capital or a quote, and on
+  line breaks; they feed the extractive summaries.
+
+Everything here is a pure function of the input text and a few constants, so an
+analysis can be computed once per item and shared by every story that judges it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from bot.engine.stopwords import STOPWORDS
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+_SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
+_WS = re.compile(r"\s+")
+_ABBREV = re.compile(
+    r"(?:^|\W)(?:[A-Z]\.|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Sen\.|Rep\.|Gov\.|"
+    r"Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
+)
+
+
+def stem(word: str) -> str:
+    """Strip common English inflections from a lowercased word.
+
+    Args:
+        word: A lowercased word.
+
+    Returns:
+        The word without possessive, plural, ``-ing`` or ``-ed`` endings (only when a
+        stem of at least three letters remains).
+    """
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    n = len(word)
+    if n > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if n > 5 and word.endswith("ing"):
+        return word[:-3]
+    if n > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if n > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _is_number(tok: str) -> bool:
+    return tok[0].isdigit()
+
+
+def tokens(text: str) -> list[str]:
+    """Return the stemmed, stop-word-free terms of ``text`` in order.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Terms; numbers are kept as written (without separators' trailing noise).
+    """
+    out = []
+    for raw in _WORD.findall(text):
+        if _is_number(raw):
+            out.append(raw.replace(",", ""))
+            continue
+        low = raw.lower().replace("’", "'")
+        if low in STOPWORDS or len(low) < 2:
+            continue
+        st = stem(low)
+        if st not in STOPWORDS:
+            out.append(st)
+    return out
+
+
+def is_title_case(title: str) -> bool:
+    """Whether a headline capitalises (nearly) every word, hiding which are names.
+
+    Args:
+        title: A headline.
+
+    Returns:
+        True when most non-stop words of the headline start with a capital.
+    """
+    words = [w for w in _WORD.findall(title) if not _is_number(w) and w.lower() not in STOPWORDS]
+    if len(words) < 3:
+        return True
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.7 * len(words)
+
+
+def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[str]]:
+    """Find entity-like terms and capitalised phrases in running text.
+
+    A capitalised word at the start of a sentence is ambiguous, so by default it counts
+    only as part of a longer capitalised run.
+
+    Args:
+        text: Running text (one or more sentences).
+        skip_first: Ignore a lone capitalised word at a sentence start.
+
+    Returns:
+        ``(entity_terms, phrases)``: stemmed terms seen capitalised mid-sentence, and
+        phrase terms ("rocky_mount") for runs of 2-3 capitalised words.
+    """
+    entities: set[str] = set()
+    phrases: list[str] = []
+    for sentence in split_sentences(text):
+        words = _WORD.findall(sentence)
+        run: list[str] = []
+        run_start = 0
+        for i, w in enumerate(words + [""]):
+            cap = bool(w) and w[0].isupper() and w.lower() not in STOPWORDS
+            if cap:
+                if not run:
+                    run_start = i
+                run.append(w)
+                continue
+            if run:
+                terms = [stem(x.lower().replace("’", "'")) for x in run]
+                if len(run) >= 2:
+                    entities.update(terms)
+                    for k in range(len(terms) - 1):
+                        phrases.append(terms[k] + "_" + terms[k + 1])
+                elif not (skip_first and run_start == 0):
+                    entities.update(terms)
+                run = []
+    return entities, phrases
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences.
+
+    Args:
+        text: Running text; line breaks always end a sentence.
+
+    Returns:
+        Non-empty, whitespace-normalised sentences.
+    """
+    out: list[str] = []
+    glue = False
+    for part in _SENT_SPLIT.split(text):
+        part = _WS.sub(" ", part).strip()
+        if not part:
+            continue
+        if glue and out:
+            out[-1] = out[-1] + " " + part
+        else:
+            out.append(part)
+        # "U.S. officials", "Mr. Smith", "Jan. 5": the period ended an abbreviation
+        last = part.rsplit(" ", 1)[-1]
+        glue = bool(_ABBREV.search(last))
+    return out
+
+
+def strip_outlet_suffix(title: str) -> str:
+    """Remove an outlet suffix such as " - Reuters", " | AP News" or ":: WRAL.com".
+
+    Args:
+        title: A headline.
+
+    Returns:
+        The headline without a trailing outlet label (repeatedly, for "A - B | C").
+    """
+    prev = None
+    t = title.strip()
+    while prev != t:
+        prev = t
+        m = _SUFFIX_TITLE.search(t)
+        # keep at least a few words: "Trump - Clinton" is a headline, not a suffix
+        if m and len(t[: m.start()].split()) >= 3:
+            t = t[: m.start()].strip()
+    return t
+
+
+def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counter[str], set[str]]:
+    """Count terms of an item, counting headline terms ``title_weight`` times.
+
+    Args:
+        title: The headline (outlet suffix is removed here).
+        text: The body; may be empty.
+        title_weight: How many times a headline term counts.
+
+    Returns:
+        ``(counts, entities)``: term counts including capitalised phrases, and the set of
+        entity-like terms (mid-sentence capitals, phrases, numbers).
+    """
+    title = strip_outlet_suffix(title)
+    counts: Counter[str] = Counter()
+    for t in tokens(title):
+        counts[t] += title_weight
+    for t in tokens(text):
+        counts[t] += 1
+    ents, phrases = capitalised(text)
+    if not is_title_case(title):
+        t_ents, t_phr = capitalised(title, skip_first=True)
+        ents |= t_ents
+        phrases += t_phr
+        for p in t_phr:
+            counts[p] += title_weight - 1
+    elif not text:
+        # headline only and title-cased: runs of capitals still make phrases
+        _, t_phr = capitalised(title, skip_first=False)
+        phrases += t_phr
+        for p in t_phr:
+            counts[p] += title_weight - 1
+    for p in phrases:
+        counts[p] += 1
+    entities = {e for e in ents if e in counts} | set(phrases)
+    entities |= {t for t in counts if _is_number(t)}
+    return counts, entities

@@ -1,0 +1,113 @@
+"""The TDT tracking protocol, run with the real :class:`bot.engine.Engine`.
+
+For each target a fresh engine tracks a story built from the target's seed items and
+reads the target's stream online, in order, through :meth:`Engine.judge` (the service's
+decision path). Each item's analysis (tokenisation, entities, MinHash) depends only on
+the item and the configuration, so it is computed once and shared across targets;
+that is what keeps a whole run of the gva stream within the time budget.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import IO, Callable, Iterable
+
+from bot.engine import Engine, EngineConfig, EngineDoc
+from bot.engine.analysis import Analysis
+from bot.evaluation.data import StreamItem, Target
+from bot.evaluation.metrics import TrackCounts, detection_cost
+from bot.model import SeedDoc, Story
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def engine_doc(item: StreamItem) -> EngineDoc:
+    """The stream item as the service would hand it to the engine."""
+    when = item.published or _EPOCH
+    return EngineDoc(
+        id=item.index,
+        title=item.title,
+        text=item.text,
+        url=item.url,
+        source=item.source,
+        published=item.published,
+        seen_at=when,
+    )
+
+
+def target_story(target: Target, story_id: int = 1) -> Story:
+    """A story whose seeds are the target's seed items."""
+    seeds = tuple(SeedDoc(s.title, s.text, s.url, s.published) for s in target.seeds)
+    created = max((s.published for s in target.seeds if s.published), default=_EPOCH)
+    return Story(story_id, target.event, target.seeds[0].title, seeds, created)
+
+
+class AnalysisCache:
+    """Per-item analyses computed once and shared by every target's engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._cache: dict[int, tuple[EngineDoc, Analysis]] = {}
+
+    def get(self, item: StreamItem) -> tuple[EngineDoc, Analysis]:
+        hit = self._cache.get(item.index)
+        if hit is None:
+            doc = engine_doc(item)
+            hit = self._cache[item.index] = (doc, self._engine.analyse(doc))
+        return hit
+
+
+Decide = Callable[[Target], Iterable[tuple[StreamItem, bool, float]]]
+
+
+def engine_decider(config: EngineConfig | None = None) -> Decide:
+    """Decisions of the real engine, one fresh engine per target.
+
+    Args:
+        config: Engine configuration; the service defaults when None.
+
+    Returns:
+        A function yielding ``(item, on_topic, score)`` for a target's stream.
+    """
+    cache = AnalysisCache(Engine(config))
+
+    def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
+        engine = Engine(config)
+        engine.track(target_story(target))
+        for item in target.stream:
+            doc, analysis = cache.get(item)
+            (verdict,) = engine.judge(doc, analysis)
+            yield item, verdict.judgement.on_topic, verdict.judgement.score
+
+    return decide
+
+
+def run_tracking(
+    targets: list[Target], decide: Decide, decisions: IO[str] | None = None
+) -> dict[str, float]:
+    """Run the protocol over targets and macro-average the detection cost.
+
+    Args:
+        targets: The targets (see :func:`bot.evaluation.data.build_targets`).
+        decide: The system under test.
+        decisions: Optional text stream receiving one JSON line per judgement.
+
+    Returns:
+        ``{"targets", "p_miss", "p_fa", "c_norm"}``.
+    """
+    runs = []
+    for target in targets:
+        on = missed = off = fa = 0
+        for item, on_topic, score in decide(target):
+            if item.event == target.event:
+                on += 1
+                missed += not on_topic
+            else:
+                off += 1
+                fa += on_topic
+            if decisions is not None:
+                row = {"target": target.event, "item": item.id, "on_topic": on_topic, "score": round(score, 6)}
+                decisions.write(json.dumps(row) + "\n")
+        runs.append(TrackCounts(on, missed, off, fa))
+    return {"targets": len(runs), **detection_cost(runs)}

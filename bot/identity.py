@@ -1,0 +1,210 @@
+"""Identity of news items: canonical URLs, item keys, content hashes and outlet labels.
+
+The same article reaches us many times: polled again, with tracking parameters appended,
+through ``http`` and ``https``, with or without a trailing slash. Identity decides what
+counts as "the same item":
+
+1. a feed's ``guid`` is the publisher's own identity and wins when present;
+2. otherwise the canonical URL (scheme and host lower-cased, default port, fragment and
+   tracking parameters dropped, remaining parameters sorted);
+3. otherwise a hash of the normalised title and text, so even link-less items dedupe.
+
+``content_hash`` is separate from identity: the same item whose text changed keeps its
+key but gets a new content hash, which is how the store notices updates.
+
+Pure functions only: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from bot.model import FeedEntry, NewItem
+
+# Query parameters that only track the reader and never select content.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "ttclid", "igshid", "igsh", "mc_cid", "mc_eid", "ref_src", "ref_url", "cmpid",
+        "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+        "vero_conv", "li_fat_id", "s_cid", "ocid", "smid", "spm", "__twitter_impression",
+        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+        "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "wt.mc_id",
+        "sr_share", "cmp", "__s", "rss", "taid", "ito", "intcmp",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_WS = re.compile(r"\s+")
+_MAX_LABEL_CHARS = 80
+# Titles that say nothing about the outlet ("RSS", "Home"): use the host instead.
+_GENERIC_TITLES = frozenset({"rss", "feed", "atom", "home", "news", "latest", "index", "untitled"})
+
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normalise_escapes(path: str) -> str:
+    """Decode escaped unreserved characters and upper-case other escapes (RFC 3986 6.2.2).
+
+    So "%7E" and "~", or "%2f" and "%2F", compare equal, while "%2F" stays distinct
+    from "/".
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _ESCAPE.sub(fix, path)
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Return the canonical form of an http(s) URL, or None if it is not one.
+
+    Args:
+        url: Any string; surrounding whitespace is ignored.
+
+    Returns:
+        The URL with scheme and host lower-cased, default port, fragment and tracking
+        parameters removed, remaining query parameters sorted, an empty path written
+        as ``/`` and a trailing slash dropped from other paths. None for empty input,
+        non-http(s) schemes and URLs without a host.
+    """
+    if not url or not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # malformed netloc, port out of range
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{userinfo}@{netloc}"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    path = _normalise_escapes(quote(parts.path, safe="/%:@!$&'()*+,;=~-._")) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = urlencode(sorted(params))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def normalise_text(text: str | None) -> str:
+    """Collapse runs of whitespace to single spaces and strip the ends."""
+    return _WS.sub(" ", text or "").strip()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def item_key(entry: FeedEntry) -> str:
+    """Return the identity of a feed entry.
+
+    Args:
+        entry: A parsed feed entry.
+
+    Returns:
+        ``"guid:<guid>"`` if the entry has a guid, else ``"url:<canonical url>"`` if it
+        has an http(s) link, else ``"hash:<sha256>"`` of its case-folded, whitespace-
+        normalised title and text.
+    """
+    guid = normalise_text(entry.guid)
+    if guid:
+        return f"guid:{guid}"
+    canon = canonical_url(entry.url)
+    if canon:
+        return f"url:{canon}"
+    text = entry.content or entry.summary
+    return "hash:" + _sha256(f"{normalise_text(entry.title).casefold()}\n{normalise_text(text).casefold()}")
+
+
+def content_hash(title: str, summary: str, content: str) -> str:
+    """Return a sha256 hex digest of the whitespace-normalised title, summary and content.
+
+    Whitespace-only changes (re-wrapped lines, trailing newlines) do not change the
+    hash; any change of words does.
+    """
+    joined = "\x1f".join(normalise_text(part) for part in (title, summary, content))
+    return _sha256(joined)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def source_label(feed_title: str | None, url: str | None) -> str:
+    """Return a short outlet label for an item.
+
+    Args:
+        feed_title: The feed's title, if any.
+        url: The item's (or feed's) URL, used when the title is missing or unhelpful.
+
+    Returns:
+        The feed title when it is a sensible name (non-empty, not a URL, not generic,
+        at most 80 characters), else the URL's host without ``www.``, else ``"unknown"``.
+    """
+    title = normalise_text(feed_title)
+    sensible = (
+        title
+        and len(title) <= _MAX_LABEL_CHARS
+        and any(ch.isalpha() for ch in title)
+        and "://" not in title
+        and title.casefold() not in _GENERIC_TITLES
+    )
+    if sensible:
+        return title
+    return _host(url) or title[:_MAX_LABEL_CHARS] or "unknown"
+
+
+def new_item(
+    entry: FeedEntry, feed_id: int | None, feed_title: str | None, fetched_at: datetime
+) -> NewItem:
+    """Build the item to store from a parsed feed entry.
+
+    Args:
+        entry: The parsed entry.
+        feed_id: The feed it came from (None for items from elsewhere, e.g. seeds).
+        feed_title: The feed's title, for the outlet label.
+        fetched_at: When it was fetched (aware UTC).
+
+    Returns:
+        A ``NewItem`` with its key, canonical URL, source label and content hash.
+    """
+    title = normalise_text(entry.title)
+    return NewItem(
+        key=item_key(entry),
+        feed_id=feed_id,
+        url=entry.url,
+        canonical_url=canonical_url(entry.url),
+        title=title,
+        summary=entry.summary,
+        content=entry.content,
+        published=entry.published,
+        fetched_at=fetched_at,
+        source=source_label(feed_title, entry.url),
+        content_hash=content_hash(title, entry.summary, entry.content),
+    )

@@ -1,0 +1,245 @@
+"""Match one item against many keyword subscriptions without trying them all.
+
+Evaluating 10,000 queries for every incoming item would cost O(subscriptions) per item.
+Instead each subscription is indexed under a few *anchor* tokens chosen so that any item
+it matches must contain at least one of them (a "cover" of the query):
+
+* a term covers itself, anchored by its rarest-looking token (a phrase cannot match
+  unless every one of its tokens is present, so any one of them will do);
+* an AND is covered by the cover of any one operand: the cheapest is kept, so
+  ``the AND pentagon`` is anchored on ``pentagon`` only;
+* an OR needs the covers of all of its branches;
+* NOT is pushed down with De Morgan's laws; a negated term covers nothing.
+
+:func:`bot.query.parse_query` rejects queries that match an item containing none of
+their words, which is exactly the condition for a cover to exist, so every parsed query
+is indexable. Matching an item then looks up each distinct token of the item
+(O(tokens)) and evaluates only the subscriptions found (O(candidates)).
+
+Without corpus statistics, "rare" is estimated from the token itself: longer tokens are
+rarer, and a short list of very common English words is avoided whenever possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from bot.model import Subscription
+from bot.query import And, Document, Node, Not, Query, QueryError, Term, parse_query
+
+__all__ = ["SubscriptionMatcher"]
+
+# Words so frequent that anchoring on them would make a subscription a candidate for
+# nearly every item. Only consulted when a query leaves a choice.
+_COMMON = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "said",
+        "say",
+        "she",
+        "that",
+        "the",
+        "their",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "would",
+        "s",
+        "t",
+        "new",
+        "year",
+    }
+)
+
+
+def _key_cost(key: str) -> float:
+    """Rough expected share of items containing ``key`` (lower is better)."""
+    return 1.0 if key in _COMMON else 1.0 / (len(key) + 1)
+
+
+def _anchor(term: Term) -> str:
+    # min() keeps the first of equal costs, so the choice is deterministic.
+    return min(term.keys, key=_key_cost)
+
+
+def _cover(node: Node, negated: bool = False) -> tuple[float, frozenset[str]] | None:
+    """Anchor tokens one of which any matching item contains, with their total cost.
+
+    Returns:
+        ``(cost, anchors)``, or None if an item without any of the query's tokens could
+        match (then the node cannot be indexed).
+    """
+    if isinstance(node, Term):
+        if negated:
+            return None
+        key = _anchor(node)
+        return _key_cost(key), frozenset((key,))
+    if isinstance(node, Not):
+        return _cover(node.child, not negated)
+    covers = [_cover(child, negated) for child in node.children]
+    # De Morgan: NOT (a OR b) behaves like an AND, NOT (a AND b) like an OR.
+    if isinstance(node, And) != negated:
+        found = [c for c in covers if c is not None]
+        return min(found, key=lambda c: (c[0], sorted(c[1]))) if found else None
+    anchors: set[str] = set()
+    for c in covers:
+        if c is None:
+            return None
+        anchors |= c[1]
+    return sum(_key_cost(k) for k in anchors), frozenset(anchors)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    query: Query
+    story_id: int | None
+    anchors: frozenset[str]  # empty: not indexable, evaluated for every item
+
+
+class SubscriptionMatcher:
+    """An in-memory index of keyword subscriptions.
+
+    It holds no I/O and no clock; the caller rebuilds or updates it when subscriptions
+    change (:meth:`add`, :meth:`remove`).
+    """
+
+    def __init__(self) -> None:
+        """Create an empty matcher."""
+        self._entries: dict[int, _Entry] = {}
+        self._index: dict[str, set[int]] = {}
+        # Queries built by hand rather than by parse_query may lack a cover; they are
+        # kept correct by evaluating them for every item.
+        self._unindexed: set[int] = set()
+
+    @classmethod
+    def from_subscriptions(
+        cls, subs: Iterable[Subscription]
+    ) -> tuple[SubscriptionMatcher, list[tuple[int, QueryError]]]:
+        """Build a matcher from stored subscriptions.
+
+        Args:
+            subs: The subscriptions; their ``query`` text is parsed here.
+
+        Returns:
+            The matcher, and ``(subscription id, error)`` for each query that no longer
+            parses (e.g. stored before a rule was tightened); those are left out.
+        """
+        matcher = cls()
+        errors: list[tuple[int, QueryError]] = []
+        for sub in subs:
+            try:
+                query = parse_query(sub.query)
+            except QueryError as exc:
+                errors.append((sub.id, exc))
+                continue
+            matcher.add(sub.id, query, sub.story_id)
+        return matcher, errors
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, sub_id: object) -> bool:
+        return sub_id in self._entries
+
+    def add(self, sub_id: int, query: Query, story_id: int | None) -> None:
+        """Index a subscription, replacing any earlier one with the same id.
+
+        Args:
+            sub_id: The subscription's id.
+            query: Its parsed query.
+            story_id: The story it is scoped to, or None for every item.
+        """
+        self.remove(sub_id)
+        cover = _cover(query.root)
+        anchors = cover[1] if cover is not None else frozenset()
+        self._entries[sub_id] = _Entry(query, story_id, anchors)
+        if not anchors:
+            self._unindexed.add(sub_id)
+        for key in anchors:
+            self._index.setdefault(key, set()).add(sub_id)
+
+    def remove(self, sub_id: int) -> bool:
+        """Forget a subscription.
+
+        Args:
+            sub_id: The subscription's id.
+
+        Returns:
+            True if it was indexed, False if the id was unknown (nothing to do).
+        """
+        entry = self._entries.pop(sub_id, None)
+        if entry is None:
+            return False
+        self._unindexed.discard(sub_id)
+        for key in entry.anchors:
+            ids = self._index[key]
+            ids.discard(sub_id)
+            if not ids:  # keep the index from filling with empty sets as users churn
+                del self._index[key]
+        return True
+
+    def candidates(self, doc: Document) -> set[int]:
+        """The subscriptions worth evaluating for ``doc``: a superset of the matches.
+
+        Exposed so that tests and diagnostics can see how selective the index is.
+        """
+        found = set(self._unindexed)
+        index = self._index
+        for key in doc.distinct_tokens():
+            ids = index.get(key)
+            if ids:
+                found |= ids
+        return found
+
+    def match(self, title: str, text: str, on_topic_story_ids: Collection[int]) -> list[int]:
+        """The subscriptions an item matches.
+
+        Args:
+            title: The item's title.
+            text: The item's body.
+            on_topic_story_ids: The stories the engine judged the item on-topic for; a
+                story-scoped subscription matches only if its story is among them.
+
+        Returns:
+            The matching subscription ids, in increasing order.
+        """
+        return self.match_doc(Document.from_text(title, text), on_topic_story_ids)
+
+    def match_doc(self, doc: Document, on_topic_story_ids: Collection[int]) -> list[int]:
+        """Like :meth:`match`, for an item already tokenized with :class:`Document`."""
+        matched = []
+        for sub_id in self.candidates(doc):
+            entry = self._entries[sub_id]
+            # The scope test is a set lookup: do it before the query evaluation.
+            if entry.story_id is not None and entry.story_id not in on_topic_story_ids:
+                continue
+            if entry.query.matches_doc(doc):
+                matched.append(sub_id)
+        matched.sort()
+        return matched

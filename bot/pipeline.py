@@ -1,0 +1,342 @@
+"""The pipeline: one poll cycle from due feeds to stored decisions and queued alerts.
+
+For each due feed it fetches (concurrently, through the ``FeedFetcher`` port), stores new
+items, asks the pure engine for a judgement against every story, and commits judgements,
+developments, engine state and outbox rows in one transaction per feed. Only then is the
+feed's poll recorded, so a crash mid-cycle makes the next cycle poll that feed again; items
+already stored but not yet judged are recognised and judged then. Nothing is lost and
+nothing is alerted twice (outbox keys are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable, Sequence
+
+from bot.alerts import alert_key, alert_message, notice_key, notice_message
+from bot.engine import Engine, EngineDoc, Verdict
+from bot.identity import canonical_url, new_item
+from bot.matcher import SubscriptionMatcher
+from bot.model import (
+    DeliveryMode,
+    Development,
+    Feed,
+    FetchResult,
+    FetchStatus,
+    IngestOutcome,
+    Item,
+    PollRequest,
+    Story,
+    Subscription,
+    Target,
+)
+from bot.polling import PollPolicy, plan_next_poll
+from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleReport:
+    """What one poll cycle did; printed as the progress line and returned to callers."""
+
+    feeds: int = 0
+    ok: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    new_items: int = 0
+    updated_items: int = 0
+    on_topic: int = 0
+    copies: int = 0
+    new_developments: int = 0
+    alerts_queued: int = 0
+    notices_queued: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
+
+    def line(self) -> str:
+        return (
+            f"polled {self.feeds} feeds ({self.ok} ok, {self.not_modified} unchanged, "
+            f"{self.errors} failed); {self.new_items} new items, {self.on_topic} on-topic, "
+            f"{self.copies} copies, {self.new_developments} new developments, "
+            f"{self.alerts_queued} alerts queued"
+        )
+
+
+ProgressFn = Callable[[int, int, Feed, FetchResult], None]
+
+
+class Pipeline:
+    """Runs poll cycles. Holds the engine and the subscription matcher in memory."""
+
+    def __init__(
+        self,
+        store: Store,
+        engine: Engine,
+        fetcher: FeedFetcher,
+        clock: Clock,
+        policy: PollPolicy,
+        *,
+        default_max_per_hour: int = 10,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.fetcher = fetcher
+        self.clock = clock
+        self.policy = policy
+        self.default_max_per_hour = default_max_per_hour
+        self.rng = rng or random.Random()
+        self._stories: dict[int, Story] = {}
+        self._subs: dict[int, Subscription] = {}
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ stories
+
+    def refresh_stories(self) -> None:
+        """Track stories added since the last cycle (possibly by another process)."""
+        current = {s.id: s for s in self.store.list_stories()}
+        for story_id in list(self._stories):
+            if story_id not in current:
+                self.engine.untrack(story_id)
+                del self._stories[story_id]
+        for story_id, story in current.items():
+            if story_id not in self._stories:
+                self.engine.track(story, self.store.load_engine_state(story_id))
+                self._stories[story_id] = story
+                if self.store.get_development(story_id, 0) is None:
+                    # The seed story is development 0: known already, so never alerted.
+                    seed = self.engine.seed_development(story_id)
+                    self.store.commit_decisions(
+                        [], [seed], {story_id: self.engine.snapshot(story_id)}, [], self.clock.now()
+                    )
+
+    # ------------------------------------------------------------------ cycle
+
+    async def poll_due(self, limit: int = 1000, progress: ProgressFn | None = None) -> CycleReport:
+        """Poll every feed that is due now, process what it brings, record the polls."""
+        async with self._lock:  # one cycle at a time in this process
+            self.refresh_stories()
+            feeds = self.store.due_feeds(self.clock.now(), limit=limit)
+            return await self._poll(feeds, progress)
+
+    async def poll_feeds(
+        self, feeds: Sequence[Feed], progress: ProgressFn | None = None
+    ) -> CycleReport:
+        """Poll the given feeds now (whether due or not) and process the results."""
+        async with self._lock:
+            self.refresh_stories()
+            return await self._poll(list(feeds), progress)
+
+    async def _poll(self, feeds: list[Feed], progress: ProgressFn | None) -> CycleReport:
+        report = CycleReport(feeds=len(feeds))
+        if not feeds:
+            return report
+        matcher = self._matcher()
+
+        async def fetch(feed: Feed) -> tuple[Feed, FetchResult]:
+            return feed, await self.fetcher.fetch(_request(feed))
+
+        done = 0
+        for fut in asyncio.as_completed([fetch(f) for f in feeds]):
+            feed, result = await fut
+            self._process(feed, result, matcher, report)
+            done += 1
+            if progress:
+                progress(done, len(feeds), feed, result)
+        return report
+
+    # ------------------------------------------------------------------ one feed
+
+    def _process(
+        self, feed: Feed, result: FetchResult, matcher: SubscriptionMatcher, report: CycleReport
+    ) -> None:
+        now = self.clock.now()
+        if result.status is FetchStatus.ERROR:
+            report.errors += 1
+            report.failures.append((feed.url, result.error or "unknown error"))
+            log.warning("feed %s failed: %s", feed.url, result.error)
+        elif result.status is FetchStatus.NOT_MODIFIED:
+            report.not_modified += 1
+        else:
+            report.ok += 1
+            self._ingest(feed, result, matcher, report)
+        self.store.record_poll(plan_next_poll(feed, result, now, self.policy, self.rng))
+
+    def _ingest(
+        self, feed: Feed, result: FetchResult, matcher: SubscriptionMatcher, report: CycleReport
+    ) -> None:
+        now = self.clock.now()
+        label = result.feed_title or feed.title
+        to_judge: list[Item] = []
+        for entry in result.entries:
+            outcome, item = self.store.ingest_item(new_item(entry, feed.id, label, now))
+            if outcome is IngestOutcome.NEW:
+                report.new_items += 1
+                to_judge.append(item)
+            elif outcome is IngestOutcome.UPDATED:
+                report.updated_items += 1
+            elif self._stories and not self.store.decisions_for_item(item.id):
+                # Stored by a cycle that crashed before its decisions were committed.
+                to_judge.append(item)
+        if to_judge:
+            self.judge_items(to_judge, matcher, report)
+
+    def judge_items(
+        self, items: Sequence[Item], matcher: SubscriptionMatcher | None, report: CycleReport
+    ) -> None:
+        """Judge stored items against every story and commit the results atomically."""
+        now = self.clock.now()
+        judgements = []
+        dev_writes: list[DevelopmentWrite] = []
+        outbox: list[OutboxWrite] = []
+        touched: set[int] = set()
+        # Developments as they stand, updated as this batch adds to them (for alert text).
+        dev_view: dict[tuple[int, int], Development] = {}
+        for item in items:
+            verdicts = self.engine.judge(_doc(item))
+            on_topic_ids: set[int] = set()
+            is_copy = False
+            for verdict in verdicts:
+                j = verdict.judgement
+                judgements.append(j)
+                touched.add(j.story_id)
+                if not j.on_topic:
+                    continue
+                on_topic_ids.add(j.story_id)
+                report.on_topic += 1
+                if j.duplicate_of is not None:
+                    report.copies += 1
+                    is_copy = True
+                if verdict.development is not None:
+                    dev_writes.append(verdict.development)
+                    dev = self._project(dev_view, verdict, item, now)
+                    if verdict.development.number > 0:
+                        outbox.extend(self._alerts(verdict, dev, report, now))
+            if matcher is not None and not is_copy:
+                outbox.extend(self._notices(matcher, item, on_topic_ids, report))
+        states = {sid: self.engine.snapshot(sid) for sid in touched}
+        self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
+
+    def _project(
+        self,
+        view: dict[tuple[int, int], Development],
+        verdict: Verdict,
+        item: Item,
+        now,
+    ) -> Development:
+        """The development as it will stand after this commit (store view + this item)."""
+        w = verdict.development
+        assert w is not None
+        key = (w.story_id, w.number)
+        dev = view.get(key) or self.store.get_development(w.story_id, w.number)
+        sources = list(dev.sources) if dev else []
+        links = list(dev.links) if dev else []
+        if item.source and item.source not in sources:
+            sources.append(item.source)
+        if item.url and all(u != item.url for _, u in links):
+            links.append((item.source, item.url))
+        projected = Development(
+            story_id=w.story_id,
+            number=w.number,
+            headline=w.headline,
+            summary=w.summary,
+            created_at=dev.created_at if dev else now,
+            updated_at=now,
+            item_count=(dev.item_count if dev else 0) + len(w.item_ids),
+            sources=tuple(sources),
+            links=tuple(links),
+        )
+        view[key] = projected
+        return projected
+
+    def _alerts(
+        self, verdict: Verdict, dev: Development, report: CycleReport, now
+    ) -> list[OutboxWrite]:
+        j = verdict.judgement
+        story = self._stories[j.story_id]
+        writes = []
+        for binding in self.store.bindings_for_story(j.story_id):
+            key = alert_key(j.story_id, dev.number, binding)
+            message = alert_message(story, dev)
+            if j.new_development:
+                if binding.mode is not DeliveryMode.REALTIME:
+                    continue  # the digest job picks it up
+                cap = binding.max_per_hour or self.default_max_per_hour
+                sent = self.store.count_outbox_since(
+                    binding.target, "alert:", now - timedelta(hours=1)
+                )
+                if sent >= cap:
+                    log.info("alert cap %d/h reached for %s; deferring to digest", cap, binding.target.key)
+                    continue
+                writes.append(OutboxWrite(key, binding.target, message))
+                report.alerts_queued += 1
+            elif self.store.get_outbox(key) is not None or any(w.key == key for w in writes):
+                # Another report of a development this channel was alerted to: edit it.
+                writes.append(OutboxWrite(key, binding.target, message))
+        if j.new_development:
+            report.new_developments += 1
+        return writes
+
+    def _notices(
+        self,
+        matcher: SubscriptionMatcher,
+        item: Item,
+        on_topic_ids: set[int],
+        report: CycleReport,
+    ) -> list[OutboxWrite]:
+        writes = []
+        for sub_id in matcher.match(item.title, item.text, on_topic_ids):
+            sub = self._subs.get(sub_id)
+            if sub is None:
+                continue
+            story = self._stories.get(sub.story_id) if sub.story_id else None
+            target = Target(sub.platform, user_id=sub.user_id)
+            writes.append(
+                OutboxWrite(notice_key(sub.id, item.id), target, notice_message(sub, item, story), only_if_new=True)
+            )
+            report.notices_queued += 1
+        return writes
+
+    def _matcher(self) -> SubscriptionMatcher:
+        subs = self.store.all_subscriptions()
+        self._subs = {s.id: s for s in subs}
+        matcher, errors = SubscriptionMatcher.from_subscriptions(subs)
+        for sub_id, error in errors:
+            log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
+        return matcher
+
+
+def _request(feed: Feed) -> PollRequest:
+    return PollRequest(
+        feed_id=feed.id,
+        url=feed.url,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        body_hash=feed.body_hash,
+    )
+
+
+def _doc(item: Item) -> EngineDoc:
+    return EngineDoc(
+        id=item.id,
+        title=item.title,
+        text=item.text,
+        url=item.url,
+        source=item.source,
+        published=item.published,
+        seen_at=item.fetched_at,
+    )
+
+
+def find_item(store: Store, url: str) -> Item | None:
+    """Find a stored item by the URL a user pasted (exact, then canonical)."""
+    item = store.find_item_by_url(url.strip().strip("<>"))
+    if item is None:
+        canon = canonical_url(url.strip().strip("<>"))
+        if canon:
+            item = store.find_item_by_url(canon)
+    return item

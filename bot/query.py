@@ -1,0 +1,472 @@
+"""The keyword query language of ``/story subscribe``.
+
+A query is what a user types to be told about items that mention something::
+
+    "supply chain" pentagon OR dod -openai
+
+Grammar, loosest binding first (``NOT`` > ``AND`` > ``OR``)::
+
+    query   := or
+    or      := and ("OR" and)*
+    and     := unary ("AND"? unary)*        # adjacent terms are ANDed
+    unary   := ("NOT" | "-") unary | primary
+    primary := WORD | '"' PHRASE '"' | "(" query ")"
+
+Operators are recognised in any case ("or", "Or"); to search for the word itself, quote
+it (``"or"``). ``-`` means NOT only at the start of a word, so "supply-chain" is a word.
+
+Matching works on the word tokens of :mod:`bot.textnorm`, so it is case-, accent- and
+simple-plural-insensitive and respects word boundaries ("AI" does not match "said"). A
+phrase, or a word that the tokenizer splits ("U.S.", "supply-chain"), must appear as
+consecutive tokens, inside the title or inside the body (never straddling the two).
+
+Every query must name something that has to appear: a query that would match an item
+containing none of its words (``NOT openai``, ``pentagon OR -openai``) is rejected,
+because it would flood the user with nearly every item. The same property lets
+:mod:`bot.matcher` index every subscription by words an item must contain.
+
+Errors are :class:`QueryError`, a :class:`~bot.errors.UserError` whose message is meant to
+be shown to the user as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+import re
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from bot.errors import UserError
+from bot.textnorm import tokens as text_tokens
+
+__all__ = [
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "MAX_TERMS",
+    "And",
+    "Document",
+    "Node",
+    "Not",
+    "Or",
+    "Query",
+    "QueryError",
+    "Term",
+    "parse_query",
+]
+
+MAX_CHARS = 500
+MAX_TERMS = 30
+# Parentheses and NOTs nested deeper than this are refused; it also bounds the recursion
+# of the parser and the evaluator well below Python's limit.
+MAX_DEPTH = 20
+
+_OPERATORS = frozenset({"and", "or", "not"})
+_EXAMPLE = 'for example: pentagon OR "supply chain" -openai'
+
+
+class QueryError(UserError):
+    """A subscription query cannot be used; the message says why and how to fix it."""
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or phrase to look for.
+
+    Attributes:
+        keys: The normalised tokens that must appear consecutively.
+        label: The text as the user wrote it (whitespace collapsed), for display.
+        quoted: Whether the user wrote it between quotes.
+    """
+
+    keys: tuple[str, ...]
+    label: str = field(compare=False)
+    quoted: bool = field(default=False, compare=False)
+
+    def display(self) -> str:
+        """The term as :meth:`Query.describe` shows it; re-parses to an equal term."""
+        text = self.label.casefold()
+        return f'"{text}"' if self.quoted or text in _OPERATORS else text
+
+
+@dataclass(frozen=True)
+class Not:
+    """Matches when ``child`` does not."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    """Matches when every child matches (two or more children, none an ``And``)."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """Matches when any child matches (two or more children, none an ``Or``)."""
+
+    children: tuple[Node, ...]
+
+
+Node: TypeAlias = Term | Not | And | Or
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class Document:
+    """An item's text, tokenized once so that many queries can be evaluated against it.
+
+    The title and the body are kept apart by a boundary token that no word can equal, so
+    a phrase never matches across them.
+    """
+
+    __slots__ = ("_positions", "tokens")
+
+    _BOUNDARY = ""  # textnorm never yields an empty token
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        """Build a document from already normalised tokens (see :func:`from_text`)."""
+        self.tokens: tuple[str, ...] = tuple(tokens)
+        self._positions: dict[str, list[int]] = {}
+        for i, tok in enumerate(self.tokens):
+            if tok != self._BOUNDARY:
+                self._positions.setdefault(tok, []).append(i)
+
+    @classmethod
+    def from_text(cls, title: str, text: str = "") -> Document:
+        """Tokenize an item.
+
+        Args:
+            title: The item's title.
+            text: The item's body (summary or content); may be empty.
+
+        Returns:
+            The document.
+        """
+        return cls([*text_tokens(title), cls._BOUNDARY, *text_tokens(text)])
+
+    def distinct_tokens(self) -> Iterable[str]:
+        """The distinct tokens of the document."""
+        return self._positions.keys()
+
+    def contains(self, keys: tuple[str, ...]) -> bool:
+        """Whether ``keys`` occur as consecutive tokens."""
+        starts = self._positions.get(keys[0])
+        if starts is None:
+            return False
+        if len(keys) == 1:
+            return True
+        n = len(keys)
+        return any(self.tokens[p : p + n] == keys for p in starts)
+
+
+_EMPTY = Document(())
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed subscription query. Build it with :func:`parse_query`.
+
+    Two queries are equal when their trees are equal, whatever the user's spelling.
+    """
+
+    root: Node
+    source: str = field(default="", compare=False)
+
+    def matches(self, title: str, text: str = "") -> bool:
+        """Whether an item matches.
+
+        Args:
+            title: The item's title.
+            text: The item's body.
+
+        Returns:
+            True if the item satisfies the query.
+        """
+        return self.matches_doc(Document.from_text(title, text))
+
+    def matches_doc(self, doc: Document) -> bool:
+        """Like :meth:`matches`, for an item tokenized once with :class:`Document`."""
+        return _eval(self.root, doc)
+
+    def describe(self) -> str:
+        """The canonical form, for display: e.g. ``"supply chain" AND (pentagon OR dod)``.
+
+        Operators are upper case, implicit ANDs and ``-`` are spelled out, redundant
+        parentheses and double negations are gone. It parses back to an equal query.
+        """
+        return _describe(self.root)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def terms(self) -> set[str]:
+        """The positive terms (those not negated), lower-cased, phrases without quotes."""
+        return {t.label.casefold() for t, negated in _walk(self.root) if not negated}
+
+    def matched_terms(self, doc: Document) -> set[str]:
+        """The positive terms present in ``doc`` (as :meth:`terms` spells them).
+
+        This is the reason a match happened, for ``/story why`` and the logs.
+        """
+        return {
+            t.label.casefold()
+            for t, negated in _walk(self.root)
+            if not negated and doc.contains(t.keys)
+        }
+
+
+def _eval(node: Node, doc: Document) -> bool:
+    if isinstance(node, Term):
+        return doc.contains(node.keys)
+    if isinstance(node, Not):
+        return not _eval(node.child, doc)
+    if isinstance(node, And):
+        return all(_eval(c, doc) for c in node.children)
+    return any(_eval(c, doc) for c in node.children)
+
+
+def _walk(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:
+    """Every term with whether an odd number of NOTs applies to it."""
+    if isinstance(node, Term):
+        yield node, negated
+    elif isinstance(node, Not):
+        yield from _walk(node.child, not negated)
+    else:
+        for child in node.children:
+            yield from _walk(child, negated)
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Term):
+        return node.display()
+    if isinstance(node, Not):
+        inner = _describe(node.child)
+        return f"NOT {inner}" if isinstance(node.child, Term) else f"NOT ({inner})"
+    # Parentheses around an AND inside an OR are not needed, but readers do not all know
+    # the precedence; they make the canonical form unambiguous to a human.
+    parts = [
+        f"({_describe(c)})" if isinstance(c, (And, Or)) else _describe(c) for c in node.children
+    ]
+    return (" AND " if isinstance(node, And) else " OR ").join(parts)
+
+
+# --------------------------------------------------------------------------- lexer
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # "term", "and", "or", "not", "(", ")"
+    text: str  # as typed, for messages
+    term: Term | None = None
+
+
+# Every character belongs to exactly one alternative (``word`` takes whatever is left), so
+# ``finditer`` tiles the whole input. ``-`` negates only at the start of a lexeme and only
+# when something follows it, which keeps "supply-chain" a word.
+_LEXEME = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<paren>[()])
+    | (?P<phrase>"[^"]*")
+    | (?P<open_quote>")
+    | (?P<minus>-(?=\S))
+    | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+def _lex(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    for m in _LEXEME.finditer(text):
+        kind, lexeme = m.lastgroup, m.group()
+        if kind == "space":
+            continue
+        if kind == "paren":
+            out.append(_Tok(lexeme, lexeme))
+        elif kind == "minus":
+            out.append(_Tok("not", "-"))
+        elif kind == "open_quote":
+            raise QueryError(
+                'A quote (") is never closed. Put phrases between two quotes, like "supply chain".'
+            )
+        elif kind == "phrase":
+            label = " ".join(lexeme[1:-1].split())
+            keys = tuple(text_tokens(label))
+            if not keys:
+                shown = f'"{label}"' if label else '""'
+                raise QueryError(
+                    f"The phrase {shown} has no words to search for. "
+                    "Put words between the quotes, or remove them."
+                )
+            out.append(_Tok("term", f'"{label}"', Term(keys, label, quoted=True)))
+        elif lexeme.casefold() in _OPERATORS:
+            out.append(_Tok(lexeme.casefold(), lexeme.upper()))
+        else:
+            keys = tuple(text_tokens(lexeme))
+            # Stray punctuation ("&", "+", a lone "-") is dropped: users write
+            # "trump & musk" and mean the two words.
+            if keys:
+                out.append(_Tok("term", lexeme, Term(keys, lexeme)))
+    return out
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _mk_and(children: list[Node]) -> Node:
+    flat: list[Node] = []
+    for c in children:
+        flat.extend(c.children if isinstance(c, And) else (c,))
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
+
+
+def _mk_or(children: list[Node]) -> Node:
+    flat: list[Node] = []
+    for c in children:
+        flat.extend(c.children if isinstance(c, Or) else (c,))
+    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+
+
+def _mk_not(child: Node) -> Node:
+    return child.child if isinstance(child, Not) else Not(child)
+
+
+class _Parser:
+    """Recursive descent over the tokens; ``depth`` counts open parentheses and NOTs."""
+
+    def __init__(self, toks: list[_Tok]) -> None:
+        self.toks = toks
+        self.pos = 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def prev(self) -> _Tok | None:
+        return self.toks[self.pos - 1] if self.pos > 0 else None
+
+    def parse(self) -> Node:
+        node = self.parse_or(0)
+        if self.peek() is not None:  # only a ")" can stop parse_or early
+            raise QueryError("There is a ')' without a matching '('. Remove it or add a '('.")
+        return node
+
+    def parse_or(self, depth: int) -> Node:
+        branches = [self.parse_and(depth)]
+        while (tok := self.peek()) is not None and tok.kind == "or":
+            self.pos += 1
+            branches.append(self.parse_and(depth))
+        return _mk_or(branches)
+
+    def parse_and(self, depth: int) -> Node:
+        parts = [self.parse_unary(depth)]
+        while (tok := self.peek()) is not None and tok.kind in ("and", "term", "not", "("):
+            if tok.kind == "and":
+                self.pos += 1
+            parts.append(self.parse_unary(depth))
+        return _mk_and(parts)
+
+    def parse_unary(self, depth: int) -> Node:
+        tok = self.peek()
+        if tok is not None and tok.kind == "not":
+            self._check_depth(depth + 1)
+            self.pos += 1
+            return _mk_not(self.parse_unary(depth + 1))
+        return self.parse_primary(depth)
+
+    def parse_primary(self, depth: int) -> Node:
+        tok = self.peek()
+        if tok is not None and tok.kind == "term":
+            self.pos += 1
+            assert tok.term is not None
+            return tok.term
+        if tok is not None and tok.kind == "(":
+            self._check_depth(depth + 1)
+            self.pos += 1
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == ")":
+                raise QueryError("There are empty parentheses '()'. Put words inside them.")
+            node = self.parse_or(depth + 1)
+            nxt = self.peek()
+            if nxt is None or nxt.kind != ")":
+                raise QueryError("A '(' is never closed. Add the missing ')'.")
+            self.pos += 1
+            return node
+        raise self._missing_term(tok)
+
+    def _missing_term(self, found: _Tok | None) -> QueryError:
+        """The friendliest explanation of why a search term was expected but not found."""
+        before = self.prev()
+        if before is None or before.kind == "(":
+            if found is not None and found.kind in ("and", "or"):
+                return QueryError(
+                    f'"{found.text}" needs a word on each side, '
+                    f"for example: pentagon {found.text} dod"
+                )
+            # before is None with found None cannot happen: empty queries are caught first.
+            return QueryError("There is a ')' without a matching '('. Remove it or add a '('.")
+        op = before.text
+        if found is None:
+            return QueryError(f'The query ends with "{op}": add a word after it.')
+        if found.kind == ")":
+            return QueryError(f'"{op}" is followed by ")": add a word after "{op}".')
+        return QueryError(f'"{op}" is followed by "{found.text}": put a word between them.')
+
+    @staticmethod
+    def _check_depth(depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise QueryError(
+                f"The query nests parentheses and NOTs more than {MAX_DEPTH} deep. "
+                "Please simplify it."
+            )
+
+
+def parse_query(text: str) -> Query:
+    """Parse what a user typed after ``/story subscribe``.
+
+    Args:
+        text: The query, e.g. ``"supply chain" (pentagon OR dod) -openai``.
+
+    Returns:
+        The parsed query.
+
+    Raises:
+        QueryError: The query is empty, too long (more than :data:`MAX_CHARS` characters
+            or :data:`MAX_TERMS` terms), nested too deeply, malformed (unbalanced
+            parentheses or quotes, an operator with nothing to apply to), or would match
+            items that contain none of its words (only negations).
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise QueryError(f"The query is empty. Give at least one word to look for, {_EXAMPLE}")
+    if len(stripped) > MAX_CHARS:
+        raise QueryError(
+            f"The query is too long ({len(stripped)} characters; the limit is {MAX_CHARS}). "
+            "Split it into several subscriptions."
+        )
+    toks = _lex(stripped)
+    n_terms = sum(t.kind == "term" for t in toks)
+    if n_terms == 0:
+        raise QueryError(f"The query has no words to search for, {_EXAMPLE}")
+    if n_terms > MAX_TERMS:
+        raise QueryError(
+            f"The query has {n_terms} search terms; the limit is {MAX_TERMS}. "
+            "Split it into several subscriptions."
+        )
+    query = Query(_Parser(toks).parse(), source=text)
+    if query.matches_doc(_EMPTY):
+        raise QueryError(
+            f'"{query.describe()}" would match almost every item, because an item can match '
+            "without containing any of its words. Add a word that must appear, "
+            "for example: pentagon -openai"
+        )
+    return query

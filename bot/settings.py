@@ -1,0 +1,257 @@
+"""Settings: the shipped defaults, an optional TOML file, then the environment.
+
+Precedence, lowest first: ``config/defaults.toml`` → the file given with ``--config`` →
+environment variables. Secrets (tokens, signing secrets) are read from the environment only;
+a config file that contains one is refused, so secrets never end up in a repository.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from bot.errors import ConfigError
+
+SECRET_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN")
+_SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "secret", "password"}
+
+
+@dataclass(frozen=True)
+class PollingSettings:
+    tick_seconds: float = 30
+    default_interval_s: int = 900
+    min_interval_s: int = 300
+    max_backoff_s: int = 21600
+    timeout_s: float = 20
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_entries_per_fetch: int = 500
+    concurrency: int = 32
+    per_host_concurrency: int = 2
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    tick_seconds: float = 2
+    max_attempts: int = 20
+    max_backoff_s: int = 3600
+    default_max_per_hour: int = 10
+    default_digest_hours: float = 24
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    mode: str = "socket"
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+    bot_token: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    api_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        if not self.bot_token:
+            return False
+        return bool(self.app_token) if self.mode == "socket" else bool(self.signing_secret)
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    dev_guild_id: str = ""
+    token: str | None = field(default=None, repr=False)
+    api_url: str | None = None
+    gateway_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
+@dataclass(frozen=True)
+class StoryDecl:
+    """A story declared in the config file: created on start if missing."""
+
+    name: str
+    seeds: tuple[str, ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///storybot.db"
+    polling: PollingSettings = PollingSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    admin_commands: str = "admins"
+    slack: SlackSettings = SlackSettings()
+    discord: DiscordSettings = DiscordSettings()
+    engine: Mapping[str, Any] = field(default_factory=dict)
+    stories: tuple[StoryDecl, ...] = ()
+    feeds: tuple[str, ...] = ()
+    allowed_hosts: frozenset[str] = frozenset()
+    config_path: str | None = None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None:
+    for key, value in data.items():
+        dotted = f"{path}.{key}" if path else key
+        if isinstance(value, Mapping):
+            _refuse_secrets(value, where, dotted)
+        elif key.lower() in _SECRET_KEYS and value:
+            raise ConfigError(
+                f"{where}: '{dotted}' looks like a secret; secrets are read from the environment "
+                f"only ({', '.join(SECRET_ENV)})"
+            )
+
+
+def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
+    raw = data.get(name, {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    allowed = {f for f in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown setting(s) in [{name}]: {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(allowed))})"
+        )
+    kwargs = {}
+    for key, value in raw.items():
+        default = cls.__dataclass_fields__[key].default  # type: ignore[attr-defined]
+        if isinstance(default, bool) or default is None:
+            kwargs[key] = value
+        elif isinstance(default, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(
+                    f"{where}: [{name}] {key} must be a non-negative number, got {value!r}"
+                )
+            kwargs[key] = type(default)(value) if isinstance(default, int) and float(value).is_integer() else value
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"{where}: [{name}] {key} must be a string, got {value!r}")
+        else:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build settings from the defaults, an optional config file and the environment.
+
+    Args:
+        config_path: a TOML file overriding the defaults (``storybot --config PATH``).
+        env: the environment to read (defaults to ``os.environ``); tests pass their own.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: a file is missing or invalid, or a value is wrong; the message names it.
+    """
+    from config import DEFAULTS_FILE
+
+    env = os.environ if env is None else env
+    data = _read_toml(DEFAULTS_FILE)
+    where = str(DEFAULTS_FILE)
+    if config_path:
+        user = _read_toml(Path(config_path))
+        _refuse_secrets(user, str(config_path))
+        known = {"database", "polling", "delivery", "permissions", "slack", "discord", "engine",
+                 "stories", "feeds", "network"}
+        unknown = sorted(set(user) - known)
+        if unknown:
+            raise ConfigError(
+                f"{config_path}: unknown section(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+        data = _merge(data, user)
+        where = str(config_path)
+
+    polling = _section(data, "polling", PollingSettings, where)
+    delivery = _section(data, "delivery", DeliverySettings, where)
+    slack_file = _section(data, "slack", SlackSettings, where)
+    if slack_file.mode not in ("socket", "http"):
+        raise ConfigError(f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}")
+    discord_file = _section(data, "discord", DiscordSettings, where)
+
+    perms = data.get("permissions", {})
+    admin = perms.get("admin_commands", "admins")
+    if admin not in ("admins", "everyone"):
+        raise ConfigError(
+            f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
+        )
+
+    db_url = env.get("STORYBOT_DATABASE_URL") or data.get("database", {}).get("url") or "sqlite:///storybot.db"
+
+    stories = []
+    for i, raw in enumerate(data.get("stories", []) or []):
+        if not isinstance(raw, Mapping) or not raw.get("name") or not raw.get("seeds"):
+            raise ConfigError(f"{where}: [[stories]] entry {i + 1} needs a name and a list of seeds")
+        base = Path(where).parent if config_path else Path.cwd()
+        seeds = tuple(
+            s if "://" in s else str((base / s).resolve()) for s in raw["seeds"]
+        )
+        stories.append(StoryDecl(name=str(raw["name"]), seeds=seeds, title=raw.get("title")))
+
+    feeds = data.get("feeds", {})
+    feed_urls = tuple(feeds.get("urls", [])) if isinstance(feeds, Mapping) else tuple(feeds)
+
+    allowed = {h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()}
+    allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}
+
+    slack = SlackSettings(
+        mode=env.get("STORYBOT_SLACK_MODE", slack_file.mode),
+        http_port=slack_file.http_port,
+        http_path=slack_file.http_path,
+        bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        app_token=env.get("SLACK_APP_TOKEN") or None,
+        signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        api_url=env.get("STORYBOT_SLACK_API_URL") or None,
+    )
+    if slack.bot_token and slack.mode == "socket" and not slack.app_token and slack.signing_secret:
+        # A signing secret without an app token means the user wants HTTP mode.
+        slack = SlackSettings(**{**slack.__dict__, "mode": "http"})
+    discord = DiscordSettings(
+        dev_guild_id=str(discord_file.dev_guild_id or ""),
+        token=env.get("DISCORD_BOT_TOKEN") or None,
+        api_url=env.get("STORYBOT_DISCORD_API_URL") or None,
+        gateway_url=env.get("STORYBOT_DISCORD_GATEWAY_URL") or None,
+    )
+    engine = data.get("engine", {})
+    if not isinstance(engine, Mapping):
+        raise ConfigError(f"{where}: [engine] must be a table")
+    return Settings(
+        database_url=db_url,
+        polling=polling,
+        delivery=delivery,
+        admin_commands=admin,
+        slack=slack,
+        discord=discord,
+        engine=dict(engine),
+        stories=tuple(stories),
+        feeds=feed_urls,
+        allowed_hosts=frozenset(allowed),
+        config_path=str(config_path) if config_path else None,
+    )

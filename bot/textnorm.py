@@ -1,0 +1,96 @@
+"""Word tokens for keyword matching: case-, accent- and plural-insensitive.
+
+Both sides of a keyword match (the user's query and the item's text) go through
+:func:`tokens`, so whatever this module does to a word it does to both, and matching
+stays a plain equality of tokens. That is what gives word-boundary matching for free:
+"AI" becomes the token ``ai`` and "said" the token ``said``, which are not equal.
+
+The steps, and why:
+
+* Unicode compatibility decomposition (NFKD) then dropping every combining mark, so
+  "Élysée" and "Elysee" agree and ligatures such as "ﬁ" become "fi".
+* ``casefold`` rather than ``lower`` so "Straße" and "STRASSE" agree.
+* Tokens are runs of letters and digits; everything else (hyphens, apostrophes,
+  underscores, dots) separates tokens. "supply-chain" and "U.S." therefore become two
+  tokens each, and the query language matches them as phrases.
+* A deliberately small English plural folding (``talks``/``talk``, ``policies``/
+  ``policy``, ``taxes``/``tax``). It only has to be consistent, not linguistically right:
+  "series" folds to "sery" on both sides and still matches itself.
+
+Limitation: scripts written without spaces (Chinese, Japanese, Thai) become one token per
+run of characters, so a word inside such a run does not match on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold", "tokens"]
+
+# Letters and digits only: ``\w`` minus the underscore.
+_TOKEN = re.compile(r"[^\W_]+")
+
+# Words that end in "s" but are not plurals, whose folding would collide with a
+# common word ("news" -> "new").
+_KEEP = frozenset({"news"})
+
+
+class _MarkStripper(dict[int, int | None]):
+    """A ``str.translate`` table that deletes combining marks, filled lazily.
+
+    ``str.translate`` runs at C speed once a code point is cached; the category lookup
+    happens once per distinct code point. The cap keeps hostile input from growing the
+    table without bound (uncached code points are still translated correctly).
+    """
+
+    _CAP = 1 << 16
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.category(chr(cp)).startswith("M") else cp
+        if len(self) < self._CAP:
+            self[cp] = value
+        return value
+
+
+_STRIP_MARKS = _MarkStripper()
+
+
+def fold(word: str) -> str:
+    """Fold one lower-case token to its match key (simple English plurals).
+
+    Args:
+        word: A token as produced by the splitting step of :func:`tokens`.
+
+    Returns:
+        The token with a plural ending removed when it looks like one.
+    """
+    if len(word) < 4 or word in _KEEP or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is")):
+        return word
+    return word[:-1]
+
+
+def tokens(text: str) -> list[str]:
+    """Split text into normalised, plural-folded word tokens, in order.
+
+    Args:
+        text: Any text (a title, an article body, a query term).
+
+    Returns:
+        The match keys of the words of ``text``; empty if it has no letters or digits.
+    """
+    if text.isascii():
+        # Fast path: most titles and many bodies are ASCII, where folding is just lower().
+        text = text.lower()
+    else:
+        # Unicode's "compatibility caseless match" (D145): casefolding and decomposing
+        # can each expose work for the other, so the standard applies both twice.
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+    return [fold(t) for t in _TOKEN.findall(text)]

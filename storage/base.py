@@ -1,0 +1,43 @@
+"""Transaction plumbing shared by the store's parts.
+
+Every public store method runs in exactly one transaction: ``_read()`` for queries and
+``_write()`` for changes (``BEGIN IMMEDIATE`` on SQLite, see :mod:`storage.engine`).
+Rows are converted to dataclasses before the transaction ends, so nothing lazy escapes.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from storage.engine import BEGIN_OPTION
+
+
+class StoreBase:
+    """Holds the engine and opens sessions; the mixins in ``storage/`` add the methods."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations, maintenance and tests)."""
+        return self._engine
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        """Close every pooled connection. The store must not be used afterwards."""
+        self._engine.dispose()

@@ -1,0 +1,154 @@
+"""Channel bindings (a channel follows a story) and users' keyword subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.model import Binding, DeliveryMode, Subscription
+from bot.ports import NotFound
+from storage import convert
+from storage.base import StoreBase
+from storage.models import BindingRow, SubscriptionRow
+
+DEFAULT_MAX_PER_HOUR = Binding.__dataclass_fields__["max_per_hour"].default
+
+
+class ChannelStore(StoreBase):
+    def bind(
+        self,
+        story_id: int,
+        platform: str,
+        channel_id: str,
+        mode: DeliveryMode,
+        digest_hours: float,
+        now: datetime,
+    ) -> Binding:
+        """Create or update the binding of a channel to a story.
+
+        An existing binding keeps its id, ``created_at``, ``max_per_hour`` and
+        ``last_digest_at``; mode and digest period are replaced.
+
+        Raises:
+            NotFound: no story has ``story_id``.
+        """
+        try:
+            with self._write() as session:
+                row = session.scalar(
+                    select(BindingRow).where(
+                        BindingRow.story_id == story_id,
+                        BindingRow.platform == platform,
+                        BindingRow.channel_id == channel_id,
+                    )
+                )
+                if row is None:
+                    row = BindingRow(
+                        story_id=story_id,
+                        platform=platform,
+                        channel_id=channel_id,
+                        max_per_hour=DEFAULT_MAX_PER_HOUR,
+                        created_at=now,
+                    )
+                    session.add(row)
+                row.mode = DeliveryMode(mode).value
+                row.digest_hours = float(digest_hours)
+                session.flush()
+                return convert.binding(row)
+        except IntegrityError:
+            raise NotFound(f"no story with id {story_id}") from None
+
+    def unbind(self, story_id: int, platform: str, channel_id: str) -> bool:
+        with self._write() as session:
+            result = session.execute(
+                delete(BindingRow).where(
+                    BindingRow.story_id == story_id,
+                    BindingRow.platform == platform,
+                    BindingRow.channel_id == channel_id,
+                )
+            )
+            return bool(result.rowcount)
+
+    def bindings_for_story(self, story_id: int) -> list[Binding]:
+        query = select(BindingRow).where(BindingRow.story_id == story_id).order_by(BindingRow.id)
+        with self._read() as session:
+            return [convert.binding(row) for row in session.scalars(query)]
+
+    def bindings_for_channel(self, platform: str, channel_id: str) -> list[Binding]:
+        query = (
+            select(BindingRow)
+            .where(BindingRow.platform == platform, BindingRow.channel_id == channel_id)
+            .order_by(BindingRow.id)
+        )
+        with self._read() as session:
+            return [convert.binding(row) for row in session.scalars(query)]
+
+    def list_bindings(self) -> list[Binding]:
+        with self._read() as session:
+            rows = session.scalars(select(BindingRow).order_by(BindingRow.id))
+            return [convert.binding(row) for row in rows]
+
+    def mark_digest_sent(self, binding_id: int, at: datetime) -> None:
+        with self._write() as session:
+            session.execute(
+                update(BindingRow).where(BindingRow.id == binding_id).values(last_digest_at=at)
+            )
+
+    # ----------------------------------------------------------------- subscriptions
+
+    def add_subscription(
+        self,
+        platform: str,
+        user_id: str,
+        query: str,
+        story_id: int | None,
+        now: datetime,
+        channel_id: str | None = None,
+    ) -> Subscription:
+        """Add a keyword subscription.
+
+        Raises:
+            NotFound: ``story_id`` is given but no story has it.
+        """
+        try:
+            with self._write() as session:
+                row = SubscriptionRow(
+                    platform=platform,
+                    user_id=user_id,
+                    query=query,
+                    story_id=story_id,
+                    channel_id=channel_id,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                return convert.subscription(row)
+        except IntegrityError:
+            raise NotFound(f"no story with id {story_id}") from None
+
+    def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool:
+        """Delete a subscription if it belongs to this user."""
+        with self._write() as session:
+            result = session.execute(
+                delete(SubscriptionRow).where(
+                    SubscriptionRow.id == subscription_id,
+                    SubscriptionRow.platform == platform,
+                    SubscriptionRow.user_id == user_id,
+                )
+            )
+            return bool(result.rowcount)
+
+    def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]:
+        query = (
+            select(SubscriptionRow)
+            .where(SubscriptionRow.platform == platform, SubscriptionRow.user_id == user_id)
+            .order_by(SubscriptionRow.id)
+        )
+        with self._read() as session:
+            return [convert.subscription(row) for row in session.scalars(query)]
+
+    def all_subscriptions(self) -> list[Subscription]:
+        with self._read() as session:
+            rows = session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id))
+            return [convert.subscription(row) for row in rows]

@@ -1,0 +1,143 @@
+"""Engine state and decisions, written atomically by ``commit_decisions``.
+
+One transaction carries a batch's judgements, the developments they create or extend,
+each story's engine state and the outbox rows that announce them. Either all of it is
+stored or none is, so a crash or a constraint violation (say a second judgement for the
+same story and item) can never leave an alert without its decision or the reverse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.model import Decision, Judgement
+from bot.ports import Conflict, DevelopmentWrite, OutboxWrite
+from storage import convert
+from storage.base import StoreBase
+from storage.models import (
+    DevelopmentItemRow,
+    DevelopmentRow,
+    EngineStateRow,
+    ItemRow,
+    JudgementRow,
+)
+from storage.outbox import apply_outbox_writes
+
+
+def _add_judgements(session: Session, judgements: Sequence[Judgement], now: datetime) -> None:
+    session.add_all(
+        JudgementRow(
+            story_id=j.story_id,
+            item_id=j.item_id,
+            on_topic=j.on_topic,
+            score=float(j.score),
+            duplicate_of=j.duplicate_of,
+            development=j.development,
+            new_development=j.new_development,
+            reason=dict(j.reason),
+            decided_at=now,
+        )
+        for j in judgements
+    )
+    session.flush()
+
+
+def _write_development(session: Session, write: DevelopmentWrite, now: datetime) -> None:
+    row = session.scalar(
+        select(DevelopmentRow).where(
+            DevelopmentRow.story_id == write.story_id, DevelopmentRow.number == write.number
+        )
+    )
+    if row is None:
+        row = DevelopmentRow(
+            story_id=write.story_id,
+            number=write.number,
+            headline=write.headline,
+            summary=write.summary,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+    else:
+        row.headline = write.headline
+        row.summary = write.summary
+        row.updated_at = now
+    wanted = list(dict.fromkeys(write.item_ids))  # de-duplicated, order kept
+    if not wanted:
+        return
+    linked = set(
+        session.scalars(
+            select(DevelopmentItemRow.item_id).where(
+                DevelopmentItemRow.development_id == row.id,
+                DevelopmentItemRow.item_id.in_(wanted),
+            )
+        )
+    )
+    for item_id in wanted:
+        if item_id not in linked:
+            session.add(DevelopmentItemRow(development_id=row.id, item_id=item_id, added_at=now))
+    session.flush()  # ids in discovery order: first reporter first
+
+
+def _write_engine_state(
+    session: Session, story_id: int, state: Mapping[str, Any], now: datetime
+) -> None:
+    row = session.get(EngineStateRow, story_id)
+    if row is None:
+        session.add(EngineStateRow(story_id=story_id, state=dict(state), updated_at=now))
+    else:
+        row.state = dict(state)
+        row.updated_at = now
+
+
+class DecisionStore(StoreBase):
+    def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None:
+        """The engine state saved for a story, or None if there is none yet."""
+        with self._read() as session:
+            row = session.get(EngineStateRow, story_id)
+            return dict(row.state) if row is not None and row.state is not None else None
+
+    def commit_decisions(
+        self,
+        judgements: Sequence[Judgement],
+        developments: Sequence[DevelopmentWrite],
+        engine_states: Mapping[int, Mapping[str, Any]],
+        outbox: Sequence[OutboxWrite],
+        now: datetime,
+    ) -> None:
+        """Store a batch of decisions and their consequences in one transaction.
+
+        Raises:
+            Conflict: the batch breaks a constraint (a story/item pair judged twice, an
+                unknown story or item); nothing of the batch is stored.
+        """
+        try:
+            with self._write() as session:
+                _add_judgements(session, judgements, now)
+                for write in developments:
+                    _write_development(session, write, now)
+                for story_id, state in engine_states.items():
+                    _write_engine_state(session, story_id, state, now)
+                apply_outbox_writes(session, outbox, now)
+        except IntegrityError as exc:
+            raise Conflict(f"decisions not stored, nothing was written: {exc.orig}") from exc
+
+    def decisions_for_item(self, item_id: int) -> list[Decision]:
+        """Every story's judgement of an item, by story id."""
+        query = (
+            select(JudgementRow, ItemRow)
+            .join(ItemRow, ItemRow.id == JudgementRow.item_id)
+            .where(JudgementRow.item_id == item_id)
+            .order_by(JudgementRow.story_id)
+        )
+        with self._read() as session:
+            return [
+                Decision(convert.judgement(j), convert.item(i), j.decided_at)
+                for j, i in session.execute(query)
+            ]

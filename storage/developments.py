@@ -1,0 +1,110 @@
+"""Developments of a story, with their item counts, sources and links.
+
+Item count, sources and links are derived from the ``development_items`` link table in
+discovery order (the order items were added), so the first outlet to report a
+development is listed first. One query fetches the links of a whole page of developments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from bot.model import Development
+from bot.ports import StoryStats
+from storage import convert
+from storage.base import StoreBase
+from storage.models import DevelopmentItemRow, DevelopmentRow, ItemRow, JudgementRow
+
+
+def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Development]:
+    if not rows:
+        return []
+    query = (
+        select(DevelopmentItemRow.development_id, ItemRow.source, ItemRow.url, ItemRow.canonical_url)
+        .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
+        .where(DevelopmentItemRow.development_id.in_([row.id for row in rows]))
+        .order_by(DevelopmentItemRow.id)
+    )
+    counts: dict[int, int] = defaultdict(int)
+    sources: dict[int, dict[str, None]] = defaultdict(dict)
+    links: dict[int, dict[str, str]] = defaultdict(dict)  # url -> source, first kept
+    for dev_id, source, url, canonical in session.execute(query):
+        counts[dev_id] += 1
+        if source:
+            sources[dev_id].setdefault(source, None)
+        link = url or canonical
+        if link:
+            links[dev_id].setdefault(link, source)
+    return [
+        convert.development(
+            row,
+            counts[row.id],
+            list(sources[row.id]),
+            [(source, url) for url, source in links[row.id].items()],
+        )
+        for row in rows
+    ]
+
+
+class DevelopmentStore(StoreBase):
+    def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
+        """Newest first by ``updated_at``; includes item_count, sources and links."""
+        query = (
+            select(DevelopmentRow)
+            .where(DevelopmentRow.story_id == story_id)
+            .order_by(DevelopmentRow.updated_at.desc(), DevelopmentRow.number.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return _enrich(session, list(session.scalars(query)))
+
+    def developments_since(self, story_id: int, since: datetime | None) -> list[Development]:
+        """Developments created after ``since`` (all if None), oldest first."""
+        query = select(DevelopmentRow).where(DevelopmentRow.story_id == story_id)
+        if since is not None:
+            query = query.where(DevelopmentRow.created_at > since)
+        query = query.order_by(DevelopmentRow.created_at, DevelopmentRow.number)
+        with self._read() as session:
+            return _enrich(session, list(session.scalars(query)))
+
+    def get_development(self, story_id: int, number: int) -> Development | None:
+        query = select(DevelopmentRow).where(
+            DevelopmentRow.story_id == story_id, DevelopmentRow.number == number
+        )
+        with self._read() as session:
+            row = session.scalar(query)
+            return _enrich(session, [row])[0] if row is not None else None
+
+    def story_stats(self, story_id: int) -> StoryStats:
+        """Counts for ``/story status``.
+
+        ``items_on_topic`` counts every on-topic judgement, copies included; ``copies``
+        is the part of those that repeat an earlier item. ``sources`` counts distinct
+        outlets among on-topic items; ``last_item_at`` is when the newest of them was
+        fetched.
+        """
+        on_topic = (JudgementRow.story_id == story_id) & (JudgementRow.on_topic == True)  # noqa: E712
+        judged = select(
+            func.count(),
+            func.count(JudgementRow.duplicate_of),
+            func.count(distinct(ItemRow.source)),
+            func.max(ItemRow.fetched_at),
+        ).select_from(JudgementRow).join(ItemRow, ItemRow.id == JudgementRow.item_id).where(on_topic)
+        developments = select(func.count()).select_from(DevelopmentRow).where(
+            DevelopmentRow.story_id == story_id
+        )
+        with self._read() as session:
+            items, copies, sources, last = session.execute(judged).one()
+            return StoryStats(
+                items_on_topic=items,
+                copies=copies,
+                developments=session.scalar(developments) or 0,
+                sources=sources,
+                last_item_at=last,
+            )
+

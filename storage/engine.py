@@ -1,0 +1,121 @@
+"""Engine creation: URL checks, driver mapping and SQLite connection settings.
+
+SQLite gets WAL (readers never block the writer), ``foreign_keys=ON`` (the schema relies
+on ON DELETE CASCADE / SET NULL) and a ``busy_timeout``. The stdlib driver's legacy
+transaction handling does not BEGIN before a SELECT, so a read-then-write method could
+see two snapshots; we take over BEGIN ourselves (the recipe in SQLAlchemy's SQLite docs)
+and use ``BEGIN IMMEDIATE`` for write transactions so that two writers queue on the
+busy timeout instead of failing when one upgrades its read lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from bot.errors import ConfigError
+
+SETTING = "STORYBOT_DATABASE_URL"
+BUSY_TIMEOUT_MS = 10_000
+BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
+
+
+def parse_url(url: str) -> URL:
+    """Parse and normalise a database URL.
+
+    ``postgresql://`` and ``postgres://`` URLs are mapped to the psycopg (v3) driver.
+
+    Raises:
+        ConfigError: the URL cannot be parsed; the message names STORYBOT_DATABASE_URL.
+    """
+    if not url or not url.strip():
+        raise ConfigError(f"{SETTING} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
+    text = url.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        parsed = make_url(text)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"{SETTING} is not a valid database URL ({exc}); expected e.g. "
+            "sqlite:///storybot.db or postgresql://user@host/dbname"
+        ) from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def describe(url: URL) -> str:
+    """The URL as text with any password hidden, for messages and logs."""
+    return url.render_as_string(hide_password=True)
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database or ""
+    if _is_memory_sqlite(url) or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with storybot's connection settings.
+
+    Args:
+        url: any SQLAlchemy URL (string or parsed).
+        **kwargs: passed on to :func:`sqlalchemy.create_engine`.
+
+    Raises:
+        ConfigError: bad URL or unknown/missing database driver.
+    """
+    parsed = parse_url(url) if isinstance(url, str) else url
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        _prepare_sqlite_file(parsed)
+        if _is_memory_sqlite(parsed):
+            # One shared connection, or every session would see its own empty database.
+            kwargs.setdefault("poolclass", StaticPool)
+            kwargs.setdefault("connect_args", {"check_same_thread": False})
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            f"{SETTING}={describe(parsed)!r} names an unknown database or a driver that is "
+            f"not installed ({exc}); use sqlite:///PATH or postgresql://USER@HOST/DB"
+        ) from None
+    except ArgumentError as exc:
+        raise ConfigError(f"{SETTING}={describe(parsed)!r} is not usable: {exc}") from None
+    if is_sqlite:
+        _configure_sqlite(engine, wal=not _is_memory_sqlite(parsed))
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see module doc)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,229 @@
+"""SQLAlchemy models: the tables behind :class:`storage.sql.SqlStore`.
+
+Rows never leave ``storage/``; :mod:`storage.convert` turns them into ``bot.model``
+dataclasses. Every hot query has an index here (sized for ~1M items and 100k+
+judgements): due feeds by ``next_poll_at``, items by key/url/canonical URL, decisions by
+item, developments by story and time, and due outbox rows through a partial index whose
+predicate is exactly the one :meth:`SqlStore.due_outbox` filters on.
+
+Enums are stored as plain strings so that adding a value never needs a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    column,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import JsonDoc, UTCDateTime
+
+# Explicit names: migrations and both backends agree on every constraint's name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDoc}
+
+
+class StoryRow(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    seeds: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)  # [{title, text, url, published}]
+    created_at: Mapped[datetime]
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    interval_s: Mapped[int] = mapped_column(Integer)
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    last_polled_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    feed_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feeds.id", ondelete="SET NULL"), index=True
+    )
+    url: Mapped[str | None] = mapped_column(Text, index=True)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    published: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]  # fetched_at of the last text change
+    source: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class JudgementRow(Base):
+    __tablename__ = "judgements"
+    __table_args__ = (
+        UniqueConstraint("story_id", "item_id"),
+        Index(None, "story_id", "on_topic"),  # story_stats counts
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    on_topic: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float] = mapped_column(Float)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL")
+    )
+    development: Mapped[int | None] = mapped_column(Integer)
+    new_development: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    decided_at: Mapped[datetime]
+
+
+class DevelopmentRow(Base):
+    __tablename__ = "developments"
+    __table_args__ = (
+        UniqueConstraint("story_id", "number"),
+        Index(None, "story_id", "updated_at"),
+        Index(None, "story_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    headline: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DevelopmentItemRow(Base):
+    """Links an item to a development; ``id`` order is discovery order (first reporter first)."""
+
+    __tablename__ = "development_items"
+    __table_args__ = (UniqueConstraint("development_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    development_id: Mapped[int] = mapped_column(
+        ForeignKey("developments.id", ondelete="CASCADE")
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime]
+
+
+class EngineStateRow(Base):
+    __tablename__ = "engine_state"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    updated_at: Mapped[datetime]
+
+
+class BindingRow(Base):
+    __tablename__ = "bindings"
+    __table_args__ = (
+        UniqueConstraint("story_id", "platform", "channel_id"),
+        Index(None, "platform", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(255))
+    mode: Mapped[str] = mapped_column(String(16))
+    digest_hours: Mapped[float] = mapped_column(Float)
+    max_per_hour: Mapped[int] = mapped_column(Integer)
+    last_digest_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index(None, "platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(255))
+    query: Mapped[str] = mapped_column(Text)
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+# The due-outbox predicate; the partial index below and SqlStore.due_outbox share it so
+# that both planners can use the index (they match the query's WHERE against it).
+def outbox_due_predicate(table: Any = None) -> Any:
+    """``delivered_version < version AND NOT dead`` for the outbox table (or bare columns)."""
+    if table is None:
+        return and_(column("delivered_version") < column("version"), column("dead") == False)  # noqa: E712
+    return and_(table.delivered_version < table.version, table.dead == False)  # noqa: E712
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            sqlite_where=outbox_due_predicate(),
+            postgresql_where=outbox_due_predicate(),
+        ),
+        Index(None, "platform", "channel_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    version: Mapped[int] = mapped_column(Integer)
+    delivered_version: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)

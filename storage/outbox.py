@@ -1,0 +1,146 @@
+"""The outbox: messages that must reach a chat target exactly once.
+
+Rows are versioned. Writing an existing key replaces the message and bumps ``version``;
+the delivery worker then posts (no ``message_id`` yet) or edits until
+``delivered_version`` catches up. ``mark_delivered`` only ever raises
+``delivered_version``, so a slow worker finishing an old version cannot undo a newer one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.model import OutboxEntry, Target
+from bot.ports import OutboxWrite
+from storage import convert
+from storage.base import StoreBase
+from storage.models import OutboxRow, outbox_due_predicate
+from storage.serialize import message_to_json
+
+
+def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: datetime) -> None:
+    """Insert or bump outbox rows inside the caller's transaction (see OutboxWrite)."""
+    for write in writes:
+        row = session.scalar(select(OutboxRow).where(OutboxRow.key == write.key))
+        if row is None:
+            session.add(
+                OutboxRow(
+                    key=write.key,
+                    platform=write.target.platform,
+                    channel_id=write.target.channel_id,
+                    user_id=write.target.user_id,
+                    message=message_to_json(write.message),
+                    version=1,
+                    delivered_version=0,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    dead=False,
+                )
+            )
+            # Flush so a repeated key later in the same batch finds this row.
+            session.flush()
+        elif not write.only_if_new:
+            # next_attempt_at is left alone: a row backing off after a failure keeps
+            # backing off; a delivered row is already due.
+            row.message = message_to_json(write.message)
+            row.version = row.version + 1
+            session.flush()
+
+
+class OutboxStore(StoreBase):
+    def enqueue(self, writes: Sequence[OutboxWrite], now: datetime) -> None:
+        """Outbox writes outside a decision (digests, notices), in one transaction."""
+        with self._write() as session:
+            apply_outbox_writes(session, writes, now)
+
+    def get_outbox(self, key: str) -> OutboxEntry | None:
+        with self._read() as session:
+            row = session.scalar(select(OutboxRow).where(OutboxRow.key == key))
+            return convert.outbox(row) if row else None
+
+    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Rows with delivered_version < version, not dead, next_attempt_at <= now;
+        earliest first."""
+        query = (
+            select(OutboxRow)
+            .where(outbox_due_predicate(OutboxRow), OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [convert.outbox(row) for row in session.scalars(query)]
+
+    def mark_delivered(self, entry_id: int, version: int, message_id: str, now: datetime) -> None:
+        """Record delivery of ``version``; never lowers delivered_version.
+
+        A delivery that advances ``delivered_version`` also clears ``attempts`` and
+        ``last_error``: they count failures of the pending version, so a long-lived alert
+        edited many times does not creep towards the give-up limit.
+        """
+        advances = OutboxRow.delivered_version < version
+        with self._write() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == entry_id)
+                .values(
+                    delivered_version=case((advances, version), else_=OutboxRow.delivered_version),
+                    attempts=case((advances, 0), else_=OutboxRow.attempts),
+                    last_error=case((advances, None), else_=OutboxRow.last_error),
+                    message_id=func.coalesce(message_id, OutboxRow.message_id),
+                    delivered_at=now,
+                )
+            )
+
+    def mark_attempt_failed(
+        self, entry_id: int, error: str, next_attempt_at: datetime, dead: bool = False
+    ) -> None:
+        """Count a failed attempt, keep its error and schedule the next (or give up)."""
+        with self._write() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == entry_id)
+                .values(
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=error,
+                    next_attempt_at=next_attempt_at,
+                    dead=dead,
+                )
+            )
+
+    def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
+        """How many rows for ``target`` whose key starts with ``key_prefix`` were created
+        at or after ``since``."""
+
+        def same(column: object, value: str | None) -> object:
+            return column.is_(None) if value is None else column == value  # type: ignore[attr-defined]
+
+        query = (
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(
+                OutboxRow.platform == target.platform,
+                same(OutboxRow.channel_id, target.channel_id),
+                same(OutboxRow.user_id, target.user_id),
+                OutboxRow.created_at >= since,
+                OutboxRow.key.startswith(key_prefix, autoescape=True),
+            )
+        )
+        with self._read() as session:
+            return session.scalar(query) or 0
+
+    def outbox_counts(self) -> dict[str, int]:
+        """{"pending": n, "delivered": n, "dead": n}."""
+        pending = outbox_due_predicate(OutboxRow)
+        query = select(
+            func.count().filter(pending),
+            func.count().filter(OutboxRow.dead == False, ~pending),  # noqa: E712
+            func.count().filter(OutboxRow.dead == True),  # noqa: E712
+        ).select_from(OutboxRow)
+        with self._read() as session:
+            row = session.execute(query).one()
+            return {"pending": row[0], "delivered": row[1], "dead": row[2]}

@@ -1,0 +1,32 @@
+"""``SqlStore``: the SQL implementation of :class:`bot.ports.Store`.
+
+The methods live in small single-purpose mixins (stories, feeds, items, decisions,
+developments, channels, outbox); this class only puts them together. Build one with
+:func:`storage.open_store`, which also migrates the schema.
+"""
+
+from __future__ import annotations
+
+from storage.channels import ChannelStore
+from storage.decisions import DecisionStore
+from storage.developments import DevelopmentStore
+from storage.feeds import FeedStore
+from storage.items import ItemStore
+from storage.outbox import OutboxStore
+from storage.stories import StoryStore
+
+
+class SqlStore(
+    StoryStore,
+    FeedStore,
+    ItemStore,
+    DecisionStore,
+    DevelopmentStore,
+    ChannelStore,
+    OutboxStore,
+):
+    """Everything storybot persists, in SQLite or PostgreSQL (see ``bot.ports.Store``).
+
+    Args:
+        engine: an engine from :func:`storage.engine.make_engine` (schema already migrated).
+    """

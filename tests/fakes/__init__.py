@@ -1,0 +1,1 @@
+"""Fakes at the wire for tests: local servers that play external services."""

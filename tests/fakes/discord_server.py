@@ -1,0 +1,509 @@
+"""A local fake Discord (REST API + gateway websocket) for tests.
+
+The real ``discord.Client`` runs against it unchanged: point ``discord.http.Route.BASE``
+at :attr:`FakeDiscord.api_url` and ``DiscordWebSocket.DEFAULT_GATEWAY`` at
+:attr:`FakeDiscord.gateway_url` (the adapter does both from its ``api_url`` and
+``gateway_url`` arguments).
+
+REST: every request is recorded in :attr:`FakeDiscord.calls`; a few endpoints answer with
+realistic objects (users, applications, commands, messages, DM channels, interaction
+callbacks, webhook follow-ups). :meth:`FakeDiscord.fail_next` makes the next N matching
+calls fail, e.g. with a 429 carrying Discord's rate-limit headers and body.
+
+Gateway: HELLO, then READY (with the application id) and GUILD_CREATE after IDENTIFY;
+heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
+each frame ending in a Z_SYNC_FLUSH) when the client asks for ``compress=zlib-stream``,
+which discord.py does unless a zstd module is installed. :meth:`FakeDiscord.interact`
+dispatches an INTERACTION_CREATE for a ``/story ...`` command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 1100000000000000001  # a bot user's id equals its application's id
+GUILD_ID = 1200000000000000001
+CHANNEL_ID = 1300000000000000001
+ADMIN_ROLE_ID = 1200000000000000002
+USER_ID = 1400000000000000001
+MANAGE_GUILD = 1 << 5
+OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
+
+
+@dataclass
+class Call:
+    """One recorded REST request."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    """A scripted error answer for the next ``count`` matching requests."""
+
+    status: int
+    count: int
+    path_pattern: str | None
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class FakeDiscord:
+    """A fake Discord server on 127.0.0.1 (random port). Use as ``async with``."""
+
+    def __init__(self, token: str = "test-token") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None=global)
+        self.callbacks: list[dict[str, Any]] = []  # interaction callback bodies, in order
+        self.unknown_channels: set[str] = set()
+        self.forbidden_channels: set[str] = set()
+        self.gateway_queries: list[dict[str, str]] = []
+        self.identify: dict[str, Any] | None = None
+        self.identified = asyncio.Event()
+        self._failures: list[Failure] = []
+        self._ids = itertools.count(1500000000000000001)
+        self._nonces: dict[str, str] = {}
+        self._originals: dict[str, str] = {}  # interaction token -> its response message id
+        self._sockets: list[_GatewayConnection] = []
+        self._call_event = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway/", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for conn in list(self._sockets):
+            await conn.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway/"
+
+    # ------------------------------------------------------------------ scripting
+
+    def fail_next(
+        self,
+        count: int,
+        status: int,
+        *,
+        path: str | None = None,
+        code: int = 0,
+        message: str = "error",
+    ) -> None:
+        """Answer the next ``count`` requests whose path matches regex ``path`` with an error."""
+        self._failures.append(Failure(status, count, path, {"message": message, "code": code}))
+
+    def rate_limit_next(self, count: int, retry_after: float, *, path: str | None = None) -> None:
+        """Answer the next ``count`` matching requests with a 429 as Discord sends it."""
+        reset = time.time() + retry_after
+        headers = {
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{reset:.3f}",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": "fakebucket",
+            "X-RateLimit-Scope": "user",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        self._failures.append(Failure(429, count, path, body, headers))
+
+    def calls_to(self, method: str, path_pattern: str) -> list[Call]:
+        """Recorded calls with this method whose path fully matches the regex."""
+        return [c for c in self.calls if c.method == method and re.fullmatch(path_pattern, c.path)]
+
+    async def wait_for_call(self, method: str, path_pattern: str, timeout: float = 5.0) -> Call:
+        """Wait until a matching call has been recorded and return the first one."""
+
+        def found() -> list[Call]:
+            return self.calls_to(method, path_pattern)
+
+        async with self._call_event:
+            await asyncio.wait_for(self._call_event.wait_for(found), timeout)
+        return found()[0]
+
+    # ------------------------------------------------------------------ REST
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body = await request.read()
+        payload = json.loads(body) if body and request.content_type == "application/json" else None
+        call = Call(request.method, path, dict(request.query), payload, dict(request.headers))
+        self.calls.append(call)
+        async with self._call_event:
+            self._call_event.notify_all()
+        if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
+            ("/webhooks/", "/interactions/")
+        ):
+            return self._error(401, {"message": "401: Unauthorized", "code": 0})
+        failure = self._take_failure(path)
+        if failure is not None:
+            return self._error(failure.status, failure.body, failure.headers)
+        status, data = self._answer(call)
+        return self._json(status, data)
+
+    def _take_failure(self, path: str) -> Failure | None:
+        for failure in self._failures:
+            if failure.count > 0 and (
+                failure.path_pattern is None or re.fullmatch(failure.path_pattern, path)
+            ):
+                failure.count -= 1
+                return failure
+        return None
+
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> web.Response:
+        base = {
+            # Cloudflare adds Via; discord.py treats a 429 without it as a Cloudflare ban.
+            "Via": "1.1 google",
+            "X-RateLimit-Limit": "50",
+            "X-RateLimit-Remaining": "49",
+            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Bucket": "fakebucket",
+        }
+        base.update(headers or {})
+        if data is None:
+            return web.Response(status=204, headers=base)
+        # Exactly "application/json": discord.py does not parse bodies typed with a charset.
+        base["Content-Type"] = "application/json"
+        return web.Response(body=json.dumps(data).encode(), status=status, headers=base)
+
+    def _error(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        return self._json(status, body, headers)
+
+    def _answer(self, call: Call) -> tuple[int, Any]:
+        m, p = call.method, call.path
+        if m == "GET" and p == "/users/@me":
+            return 200, self.bot_user()
+        if m == "GET" and p == "/oauth2/applications/@me":
+            return 200, self._application()
+        if m == "GET" and p in ("/gateway", "/gateway/bot"):
+            return 200, {
+                "url": self.gateway_url.rstrip("/"),
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1
+                },
+            }
+        if match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", p):
+            guild = int(match[2]) if match[2] else None
+            if m == "PUT":
+                self.commands[guild] = [self._command(c, guild) for c in call.json]
+            return 200, self.commands.get(guild, [])
+        if match := re.fullmatch(r"/channels/(\d+)(/messages(?:/(\d+))?)?", p):
+            return self._channel_call(m, match[1], match[3], call.json, bool(match[2]))
+        if m == "POST" and p == "/users/@me/channels":
+            user = self.user(int(call.json["recipient_id"]))
+            return 200, {"id": self._dm_id(user["id"]), "type": 1, "recipients": [user]}
+        if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):
+            return self._callback(match[1], call)
+        if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/(@original|\d+))?", p):
+            if m == "POST" and match[2] not in self._originals:
+                # The first follow-up after a defer fills the deferred response.
+                msg = self._message(f"webhook:{match[2]}", call.json or {})
+                self._originals[match[2]] = msg["id"]
+                return 200, msg
+            if m == "POST":
+                return 200, self._message(f"webhook:{match[2]}", call.json or {})
+            edit_id = self._originals.get(match[2]) if match[3] == "@original" else match[3]
+            return 200, self._message(f"webhook:{match[2]}", call.json or {}, edit_id)
+        return 404, {"message": "404: Not Found", "code": 0}
+
+    def _channel_call(self, method, channel_id, message_id, body, messages) -> tuple[int, Any]:
+        if channel_id in self.unknown_channels:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        if channel_id in self.forbidden_channels:
+            return 403, {"message": "Missing Access", "code": 50001}
+        if not messages:
+            return 200, self.channel(int(channel_id))
+        if method == "POST":
+            nonce = (body or {}).get("nonce")
+            # Discord returns the earlier message when enforce_nonce repeats a nonce.
+            if nonce and (body or {}).get("enforce_nonce") and nonce in self._nonces:
+                return 200, self.messages[self._nonces[nonce]]
+            msg = self._message(channel_id, body or {})
+            if nonce:
+                self._nonces[nonce] = msg["id"]
+            return 200, msg
+        if method == "PATCH":
+            if message_id not in self.messages:
+                return 404, {"message": "Unknown Message", "code": 10008}
+            return 200, self._message(channel_id, body or {}, message_id)
+        return 404, {"message": "404: Not Found", "code": 0}
+
+    def _message(self, channel_id: str, body: dict[str, Any], edit_id: str | None = None):
+        msg = self.messages.get(edit_id or "") or {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id if channel_id.isdigit() else str(CHANNEL_ID),
+            "author": self.bot_user(),
+            "content": "",
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": [],
+        }
+        if edit_id:
+            msg["edited_timestamp"] = _now_iso()
+        for key in ("content", "embeds", "flags", "nonce"):
+            if key in body:
+                msg[key] = body[key]
+        msg["source_body"] = body  # what the client sent, for assertions
+        self.messages[msg["id"]] = msg
+        return msg
+
+    def _callback(self, interaction_id: str, call: Call) -> tuple[int, Any]:
+        body = call.json or {}
+        self.callbacks.append(body)
+        data = body.get("data") or {}
+        ephemeral = bool((data.get("flags") or 0) & 64)
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": body.get("type") == 5,
+                "response_message_ephemeral": ephemeral,
+            }
+        }
+        if body.get("type") in (4, 5):
+            token = call.path.split("/")[3]
+            msg = self._message(f"webhook:{token}", data)
+            if body["type"] == 4:
+                self._originals[token] = msg["id"]
+            response["interaction"]["response_message_id"] = msg["id"]
+            response["resource"] = {"type": body["type"], "message": msg}
+        if call.query.get("with_response") in ("1", "true", "True"):
+            return 200, response
+        return 204, None
+
+    # ------------------------------------------------------------------ objects
+
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": str(APP_ID), "username": "storybot", "discriminator": "0",
+            "global_name": "storybot", "avatar": None, "bot": True, "flags": 0,
+        }
+
+    def user(self, user_id: int = USER_ID, name: str = "alice") -> dict[str, Any]:
+        return {
+            "id": str(user_id), "username": name, "discriminator": "0",
+            "global_name": name.title(), "avatar": None, "public_flags": 0,
+        }
+
+    def channel(self, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+        return {
+            "id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "news",
+            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
+            "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+        }
+
+    def _dm_id(self, user_id: str) -> str:
+        return str(int(user_id) + 100)
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(APP_ID), "name": "storybot", "icon": None, "description": "",
+            "bot_public": True, "bot_require_code_grant": False,
+            "owner": self.user(USER_ID), "team": None, "verify_key": "00" * 32,
+            "flags": 0, "bot": self.bot_user(), "rpc_origins": [],
+        }
+
+    def _command(self, data: dict[str, Any], guild: int | None) -> dict[str, Any]:
+        cmd = dict(data)
+        cmd.update(
+            id=str(next(self._ids)), application_id=str(APP_ID), version=str(next(self._ids))
+        )
+        if guild is not None:
+            cmd["guild_id"] = str(guild)
+        return cmd
+
+    def _guild(self) -> dict[str, Any]:
+        def role(role_id: int, name: str, perms: int, position: int) -> dict[str, Any]:
+            return {
+                "id": str(role_id), "name": name, "permissions": str(perms),
+                "position": position, "color": 0, "hoist": False, "managed": False,
+                "mentionable": False, "flags": 0, "icon": None, "unicode_emoji": None,
+            }
+
+        return {
+            "id": str(GUILD_ID), "name": "Newsroom", "icon": None, "owner_id": "1",
+            "unavailable": False, "large": False, "member_count": 2, "features": [],
+            "roles": [role(GUILD_ID, "@everyone", 0, 0), role(ADMIN_ROLE_ID, "Mods", MANAGE_GUILD, 1)],
+            "channels": [self.channel()], "members": [], "threads": [], "presences": [],
+            "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
+            "soundboard_sounds": [], "emojis": [], "stickers": [], "joined_at": _now_iso(),
+            "preferred_locale": "en-US", "premium_tier": 0, "system_channel_flags": 0,
+        }
+
+    # ------------------------------------------------------------------ gateway
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.gateway_queries.append(dict(request.query))
+        conn = _GatewayConnection(ws, request.query.get("compress") == "zlib-stream")
+        self._sockets.append(conn)
+        try:
+            await conn.send(op=10, d={"heartbeat_interval": 41250})
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._on_gateway_message(conn, json.loads(msg.data))
+        finally:
+            self._sockets.remove(conn)
+        return ws
+
+    async def _on_gateway_message(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
+        op = data.get("op")
+        if op == 1:  # heartbeat
+            await conn.send(op=11)
+        elif op == 2:  # identify
+            self.identify = data["d"]
+            await conn.dispatch("READY", {
+                "v": 10, "user": self.bot_user(), "session_id": "fake-session",
+                "resume_gateway_url": self.gateway_url,
+                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [], "relationships": [], "user_settings": {},
+            })
+            await conn.dispatch("GUILD_CREATE", self._guild())
+            self.identified.set()
+        elif op == 6:  # resume
+            await conn.dispatch("RESUMED", {})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH event to every connected client."""
+        await self.identified.wait()
+        for conn in list(self._sockets):
+            await conn.dispatch(event, data)
+
+    def interaction(
+        self,
+        path: list[str],
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int = USER_ID,
+        permissions: int = 0,
+        dm: bool = False,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
+        """Build an INTERACTION_CREATE payload for ``/story <path...>`` with ``options``.
+
+        Args:
+            path: Subcommand path below ``story``, e.g. ``["feeds", "add"]``.
+            options: Option values; the option type follows the Python type.
+            user_id: The invoking user.
+            permissions: The member's resolved permissions (bit field).
+            dm: Invoke from the bot's DMs instead of the guild channel.
+            focused: Name of the option being typed: makes it an autocomplete interaction.
+        """
+        leaf = []
+        for name, value in (options or {}).items():
+            opt = {"name": name, "type": OPTION_TYPES[type(value)], "value": value}
+            if name == focused:
+                opt["focused"] = True
+            leaf.append(opt)
+        nested: list[dict[str, Any]] = leaf
+        for depth, name in reversed(list(enumerate(path))):
+            is_leaf = depth == len(path) - 1
+            nested = [{"name": name, "type": 1 if is_leaf else 2, "options": nested}]
+        user = self.user(user_id)
+        payload: dict[str, Any] = {
+            "id": str(next(self._ids)), "application_id": str(APP_ID),
+            "type": 4 if focused else 2, "token": f"tok{next(self._ids)}", "version": 1,
+            "data": {"id": str(next(self._ids)), "name": "story", "type": 1, "options": nested},
+            "app_permissions": str((1 << 53) - 1), "locale": "en-US", "entitlements": [],
+            "attachment_size_limit": 10485760, "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        }
+        if dm:
+            dm_channel = {"id": self._dm_id(str(user_id)), "type": 1, "recipients": [user]}
+            payload.update(channel=dm_channel, channel_id=dm_channel["id"], user=user, context=1)
+        else:
+            roles = [str(ADMIN_ROLE_ID)] if permissions & MANAGE_GUILD else []
+            payload.update(
+                guild_id=str(GUILD_ID), guild_locale="en-US", context=0,
+                guild={"id": str(GUILD_ID), "locale": "en-US", "features": []},
+                channel=self.channel(), channel_id=str(CHANNEL_ID),
+                member={
+                    "user": user, "roles": roles, "permissions": str(permissions),
+                    "joined_at": _now_iso(), "deaf": False, "mute": False, "flags": 0,
+                    "nick": None, "avatar": None, "premium_since": None, "pending": False,
+                    "communication_disabled_until": None,
+                },
+            )
+        return payload
+
+    async def interact(self, path: list[str], options: dict[str, Any] | None = None, **kw: Any):
+        """Dispatch an INTERACTION_CREATE (see :meth:`interaction`) and return its payload."""
+        payload = self.interaction(path, options, **kw)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+
+class _GatewayConnection:
+    """One gateway websocket with its own zlib stream (the client keeps one inflater)."""
+
+    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
+        self.ws = ws
+        self._zlib = zlib.compressobj() if compress else None
+        self._seq = 0
+
+    async def send(self, *, op: int, d: Any = None, t: str | None = None) -> None:
+        seq = None
+        if op == 0:
+            self._seq += 1
+            seq = self._seq
+        text = json.dumps({"op": op, "d": d, "s": seq, "t": t})
+        if self._zlib is None:
+            await self.ws.send_str(text)
+        else:
+            # Z_SYNC_FLUSH ends each frame with 00 00 ff ff, which is how the client
+            # knows a message is complete.
+            frame = self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+            await self.ws.send_bytes(frame)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self.send(op=0, d=data, t=event)

@@ -1,0 +1,319 @@
+"""A local fake of Slack for tests: the Web API, Socket Mode and ``response_url``.
+
+The real slack_sdk / slack-bolt code talks to it, configured only by ``base_url`` (the
+Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands out.
+
+* Web API: ``POST|GET /api/<method>`` records every call (method, arguments from the
+  query, form or JSON body, and the bearer token) and answers like Slack.
+  ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
+  connections or ``ok: false`` error codes.
+* Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
+  ``slash_commands`` envelopes on request and records the acks the client sends back.
+* ``POST /response/<envelope_id>``: the ``response_url`` of pushed commands; every
+  message posted there is recorded.
+
+Bound to 127.0.0.1 port 0; waits use conditions with timeouts, never sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER_ID = "UBOT"
+TEAM_ID = "T0FAKE"
+APP_ID = "A0FAKE"
+
+
+@dataclass
+class Call:
+    """One Web API call as the fake received it."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    http_method: str
+
+
+@dataclass
+class Failure:
+    """A scripted failure for the next matching call."""
+
+    status: int = 500
+    error: str | None = None  # Slack error code for the JSON body
+    retry_after: float | None = None
+    disconnect: bool = False
+    method: str | None = None  # None: any method
+
+
+@dataclass
+class Posted:
+    """A message sent to a ``response_url``."""
+
+    envelope_id: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    """The fake Slack server. ``await start()`` it, use ``base_url``, ``await stop()``."""
+
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[Posted] = field(default_factory=list)
+    invalid_tokens: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._failures: list[Failure] = []
+        self._sockets: list[web.WebSocketResponse] = []
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL to give slack_sdk (``base_url``)."""
+        return f"{self.root}/api/"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._web_api)
+        app.router.add_get("/link/", self._socket_mode)
+        app.router.add_post("/response/{envelope_id}", self._response_url)
+        self._runner = web.AppRunner(app, shutdown_timeout=1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ scripting
+
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 500,
+        error: str | None = None,
+        retry_after: float | None = None,
+        disconnect: bool = False,
+        method: str | None = None,
+    ) -> None:
+        """Make the next ``n`` calls (of ``method``, or any) fail.
+
+        Args:
+            n: How many calls fail.
+            status: HTTP status (429, 500, 503, or 200 with ``error``).
+            error: Slack error code in an ``ok: false`` JSON body; None for a text body.
+            retry_after: Seconds for the ``Retry-After`` header.
+            disconnect: Drop the connection without answering.
+            method: Only calls of this Web API method fail.
+        """
+        for _ in range(n):
+            self._failures.append(Failure(status, error, retry_after, disconnect, method))
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The recorded calls of one Web API method, oldest first."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Wait until ``predicate()`` is truthy and return its value."""
+        async with self._changed:
+            return await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    @property
+    def connected(self) -> bool:
+        return any(not ws.closed for ws in self._sockets)
+
+    async def push_slash_command(
+        self,
+        text: str,
+        *,
+        user_id: str = "U1",
+        user_name: str = "alice",
+        channel_id: str = "C1",
+        command: str = "/story",
+    ) -> str:
+        """Send a ``slash_commands`` envelope over the open Socket Mode connection.
+
+        Returns:
+            The envelope id, to match the ack and the ``response_url`` post.
+        """
+        await self.wait_for(lambda: self.connected)
+        envelope_id = f"env-{next(self._ids)}"
+        payload = self.slash_command_payload(
+            text, user_id=user_id, user_name=user_name, channel_id=channel_id,
+            command=command, envelope_id=envelope_id,
+        )
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+            "payload": payload,
+        }
+        ws = [w for w in self._sockets if not w.closed][-1]
+        await ws.send_str(json.dumps(envelope))
+        return envelope_id
+
+    def slash_command_payload(
+        self,
+        text: str,
+        *,
+        user_id: str = "U1",
+        user_name: str = "alice",
+        channel_id: str = "C1",
+        command: str = "/story",
+        envelope_id: str | None = None,
+    ) -> dict[str, str]:
+        """A slash-command payload shaped like Slack's (also the HTTP form fields)."""
+        envelope_id = envelope_id or f"http-{next(self._ids)}"
+        return {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel_id,
+            "channel_name": "news",
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": f"{self.root}/response/{envelope_id}",
+            "trigger_id": f"trigger-{envelope_id}",
+        }
+
+    def ack_for(self, envelope_id: str) -> dict[str, Any] | None:
+        return next((a for a in self.acks if a.get("envelope_id") == envelope_id), None)
+
+    def response_for(self, envelope_id: str) -> dict[str, Any] | None:
+        return next((r.body for r in self.responses if r.envelope_id == envelope_id), None)
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        hello = {"type": "hello", "num_connections": 1,
+                 "connection_info": {"app_id": APP_ID}, "debug_info": {"host": "fake"}}
+        await ws.send_str(json.dumps(hello))
+        await self._notify()
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                data = json.loads(msg.data)
+                if "envelope_id" in data:
+                    self.acks.append(data)
+                    await self._notify()
+        await self._notify()
+        return ws
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append(Posted(request.match_info["envelope_id"], await request.json()))
+        await self._notify()
+        return web.Response(text="ok")
+
+    # ------------------------------------------------------------------ Web API
+
+    async def _web_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            raw = await request.text()
+            if request.content_type == "application/json":
+                args.update(json.loads(raw or "{}"))
+            else:
+                args.update(parse_qsl(raw))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        self.calls.append(Call(method, args, token, request.method))
+        await self._notify()
+
+        failure = self._take_failure(method)
+        if failure is not None:
+            return self._failure_response(request, failure)
+        if token in self.invalid_tokens or not token:
+            return _error("invalid_auth" if token else "not_authed")
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _error("unknown_method")
+        return web.json_response({"ok": True, **handler(args, token)})
+
+    def _take_failure(self, method: str) -> Failure | None:
+        for i, failure in enumerate(self._failures):
+            if failure.method in (None, method):
+                return self._failures.pop(i)
+        return None
+
+    def _failure_response(self, request: web.Request, failure: Failure) -> web.StreamResponse:
+        if failure.disconnect:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        headers = {}
+        if failure.retry_after is not None:
+            headers["Retry-After"] = f"{failure.retry_after:g}"
+        if failure.error is None and failure.status != 429:
+            return web.Response(status=failure.status, text="Internal Server Error", headers=headers)
+        body = {"ok": False, "error": failure.error or "ratelimited"}
+        return web.json_response(body, status=failure.status, headers=headers)
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def _api_auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        return {"url": "https://fake.slack.com/", "team": "Fake", "user": "storybot",
+                "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0FAKE"}
+
+    def _api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
+
+    def _api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        ts = self._next_ts()
+        return {"channel": args.get("channel"), "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts, "bot_id": "B0FAKE"}}
+
+    def _api_chat_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        return {"message_ts": self._next_ts()}
+
+    def _api_conversations_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        return {"channel": {"id": "D" + users.split(",")[0]}}
+
+    def _api_users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        user_id = str(args.get("user"))
+        user = {"id": user_id, "name": user_id.lower(), "is_admin": False, "is_owner": False,
+                "is_primary_owner": False, "is_bot": False}
+        user.update(self.users.get(user_id, {}))
+        return {"user": user}
+
+
+def _error(code: str, status: int = 200) -> web.Response:
+    return web.json_response({"ok": False, "error": code}, status=status)

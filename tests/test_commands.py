@@ -1,0 +1,135 @@
+"""The platform-neutral /story commands against a real SQLite store."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import COMMANDS, Commands, help_text
+from bot.model import CommandRequest, DeliveryMode, SeedDoc
+from storage import open_store
+
+
+@pytest.fixture
+def store(sqlite_url, clock):
+    s = open_store(sqlite_url)
+    s.add_story("pentagon", "Anthropic reopens Pentagon talks", [SeedDoc("Anthropic reopens talks", "text")], clock.now())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def commands(store, clock):
+    return Commands(store, clock)
+
+
+def req(text: str, *, admin: bool = False, user: str = "U1", channel: str | None = "C1") -> CommandRequest:
+    return CommandRequest(text=text, platform="slack", user_id=user, channel_id=channel, is_admin=admin)
+
+
+async def test_help_lists_every_command(commands):
+    reply = await commands.handle(req("help"))
+    assert reply.ok
+    for spec in COMMANDS:
+        assert spec.usage in reply.text
+
+
+async def test_help_for_one_command_and_unknown_ones(commands):
+    assert "subscribe <keywords>" in (await commands.handle(req("help subscribe"))).text
+    reply = await commands.handle(req("help nope"))
+    assert not reply.ok and "no command 'nope'" in reply.text
+
+
+async def test_unknown_command_names_it_and_shows_help(commands):
+    reply = await commands.handle(req("frobnicate now"))
+    assert not reply.ok
+    assert "Unknown command 'frobnicate'" in reply.text and "/story status" in reply.text
+
+
+async def test_empty_command_shows_help(commands):
+    assert (await commands.handle(req(""))).text == help_text()
+
+
+async def test_status_describes_the_story_and_feed_health(commands, store, clock):
+    store.add_feed("https://feeds.example/a.xml", clock.now())
+    reply = await commands.handle(req("status"))
+    assert reply.ok
+    assert "Anthropic reopens Pentagon talks (pentagon)" in reply.text
+    assert "Feeds: 0 ok, 0 failing, 1 not polled yet." in reply.text
+
+
+async def test_status_of_an_unknown_story_lists_known_ones(commands):
+    reply = await commands.handle(req("status nosuch"))
+    assert not reply.ok and "Known stories: pentagon" in reply.text
+
+
+async def test_stories_lists_them(commands):
+    assert "pentagon: Anthropic reopens Pentagon talks" in (await commands.handle(req("stories"))).text
+
+
+async def test_subscribe_list_and_unsubscribe_by_id_and_by_text(commands, store):
+    reply = await commands.handle(req('subscribe "supply chain" AND pentagon'))
+    assert reply.ok, reply.text
+    assert "Subscribed (#" in reply.text
+    reply = await commands.handle(req("subscribe claude --story pentagon"))
+    assert reply.ok and "on-topic for pentagon" in reply.text
+
+    listing = (await commands.handle(req("subscriptions"))).text
+    assert '"supply chain" AND pentagon' in listing and "claude (story pentagon)" in listing
+    assert "no subscriptions" in (await commands.handle(req("subscriptions", user="U2"))).text
+
+    subs = store.list_subscriptions("slack", "U1")
+    assert (await commands.handle(req(f"unsubscribe {subs[0].id}"))).ok
+    assert (await commands.handle(req("unsubscribe claude"))).ok
+    assert store.list_subscriptions("slack", "U1") == []
+    assert not (await commands.handle(req("unsubscribe 999"))).ok
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "AND", "NOT pentagon", "()", ""])
+async def test_subscribe_rejects_bad_queries_clearly(commands, query):
+    reply = await commands.handle(req(f"subscribe {query}"))
+    assert not reply.ok
+    assert reply.text  # a message, not an exception
+
+
+async def test_admin_commands_need_an_admin(commands, store):
+    reply = await commands.handle(req("feeds add https://feeds.example/x.xml"))
+    assert not reply.ok and "admins" in reply.text
+    assert store.list_feeds() == []
+    reply = await commands.handle(req("feeds add https://feeds.example/x.xml", admin=True))
+    assert reply.ok and store.get_feed("https://feeds.example/x.xml") is not None
+    assert not (await commands.handle(req("follow pentagon"))).ok
+
+
+async def test_everyone_may_run_admin_commands_when_configured(store, clock):
+    commands = Commands(store, clock, admin_policy="everyone")
+    assert (await commands.handle(req("follow pentagon"))).ok
+
+
+async def test_feeds_add_remove_and_list(commands, store):
+    assert not (await commands.handle(req("feeds add ftp://x", admin=True))).ok
+    assert (await commands.handle(req("feeds add <https://feeds.example/a.xml>", admin=True))).ok
+    assert not (await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))).ok
+    assert "https://feeds.example/a.xml" in (await commands.handle(req("feeds"))).text
+    assert (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
+    assert not (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
+
+
+async def test_follow_binds_the_channel_with_its_mode(commands, store):
+    assert (await commands.handle(req("follow pentagon digest 6", admin=True))).ok
+    [binding] = store.bindings_for_channel("slack", "C1")
+    assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 6
+    assert (await commands.handle(req("follow pentagon realtime", admin=True))).ok
+    [binding] = store.bindings_for_channel("slack", "C1")
+    assert binding.mode is DeliveryMode.REALTIME
+    assert not (await commands.handle(req("follow pentagon weekly", admin=True))).ok
+    assert not (await commands.handle(req("follow pentagon digest zero", admin=True))).ok
+    assert not (await commands.handle(req("follow pentagon", admin=True, channel=None))).ok
+    assert (await commands.handle(req("unfollow pentagon", admin=True))).ok
+    assert store.bindings_for_channel("slack", "C1") == []
+    assert not (await commands.handle(req("unfollow pentagon", admin=True))).ok
+
+
+async def test_why_for_an_unknown_url_says_so(commands):
+    reply = await commands.handle(req("why https://nowhere.example/x"))
+    assert not reply.ok and "has not seen" in reply.text
+    assert not (await commands.handle(req("why"))).ok

@@ -1,0 +1,152 @@
+"""The outbox worker against a real SQLite store and a scripted chat platform.
+
+``ScriptedPlatform`` stands in for a chat service at the port (what Slack or Discord would
+answer: an id, a 429, a 500, a permanent refusal); the worker and the store are real. The
+Slack and Discord suites repeat the important cases at the wire with their fake servers.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from bot.delivery import DeliveryWorker
+from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.model import MessageKind, OutboundMessage, Target
+from bot.ports import OutboxWrite
+from storage import open_store
+
+
+class ScriptedPlatform:
+    """Answers each call with the next scripted outcome (an exception to raise, or None)."""
+
+    platform = "chat"
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.posts: list[tuple[str, str]] = []  # (key, title)
+        self.edits: list[tuple[str, str]] = []  # (message id, title)
+
+    def _next(self):
+        if self.script:
+            outcome = self.script.pop(0)
+            if outcome is not None:
+                raise outcome
+
+    async def post(self, target, message, *, idempotency_key):
+        self._next()
+        self.posts.append((idempotency_key, message.title))
+        return f"m{len(self.posts)}"
+
+    async def edit(self, target, message_id, message):
+        self._next()
+        self.edits.append((message_id, message.title))
+
+
+TARGET = Target("chat", channel_id="C1")
+
+
+def msg(title: str) -> OutboundMessage:
+    return OutboundMessage(kind=MessageKind.ALERT, title=title, body="body")
+
+
+@pytest.fixture
+def store(sqlite_url):
+    s = open_store(sqlite_url)
+    yield s
+    s.close()
+
+
+def worker(store, platform, clock, **kw):
+    return DeliveryWorker(store, {"chat": platform}, clock, rng=random.Random(7), **kw)
+
+
+async def test_a_message_is_posted_once_and_an_update_edits_it(store, clock):
+    platform = ScriptedPlatform()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("first"))], clock.now())
+    w = worker(store, platform, clock)
+
+    await w.deliver_due()
+    await w.deliver_due()
+    assert platform.posts == [("k1", "first")]
+
+    store.enqueue([OutboxWrite("k1", TARGET, msg("better"))], clock.now())
+    await w.deliver_due()
+    await w.deliver_due()
+    assert platform.posts == [("k1", "first")]
+    assert platform.edits == [("m1", "better")]
+
+
+async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):
+    platform = ScriptedPlatform([RateLimited(30)])
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a")), OutboxWrite("k2", TARGET, msg("b"))], clock.now())
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+    assert report.rate_limited == 1 and platform.posts == []
+    clock.advance(29)
+    await w.deliver_due()
+    assert platform.posts == [], "nothing is sent before Retry-After has passed"
+    clock.advance(2)
+    await w.deliver_due()
+    assert sorted(k for k, _ in platform.posts) == ["k1", "k2"]
+
+
+async def test_transient_errors_back_off_then_succeed(store, clock):
+    platform = ScriptedPlatform([TransientDeliveryError("500"), TransientDeliveryError("timeout")])
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    w = worker(store, platform, clock)
+    for _ in range(3):
+        await w.deliver_due()
+        clock.advance(hours=1)
+    assert platform.posts == [("k1", "a")]
+    assert store.outbox_counts()["delivered"] == 1
+
+
+async def test_permanent_error_marks_the_row_dead_with_its_reason(store, clock):
+    platform = ScriptedPlatform([PermanentDeliveryError("channel_not_found")])
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    w = worker(store, platform, clock)
+    report = await w.deliver_due()
+    assert report.dead == 1
+    entry = store.get_outbox("k1")
+    assert entry.dead and "channel_not_found" in entry.last_error
+    clock.advance(hours=5)
+    await w.deliver_due()
+    assert platform.posts == []
+
+
+async def test_gives_up_after_max_attempts(store, clock):
+    platform = ScriptedPlatform([TransientDeliveryError("500")] * 10)
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    w = worker(store, platform, clock, max_attempts=3)
+    for _ in range(5):
+        await w.deliver_due()
+        clock.advance(hours=2)
+    assert store.get_outbox("k1").dead
+    assert platform.posts == []
+
+
+async def test_rows_for_a_platform_without_adapter_stay_queued(store, clock):
+    store.enqueue([OutboxWrite("k1", Target("slack", channel_id="C9"), msg("a"))], clock.now())
+    w = worker(store, ScriptedPlatform(), clock)
+    report = await w.deliver_due()
+    assert report.skipped == 1
+    assert store.outbox_counts()["pending"] == 1
+
+
+async def test_a_delivered_row_survives_a_restart_without_being_sent_again(sqlite_url, clock):
+    first = open_store(sqlite_url)
+    first.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    platform = ScriptedPlatform()
+    await worker(first, platform, clock).deliver_due()
+    first.close()
+
+    again = open_store(sqlite_url)
+    await worker(again, platform, clock).deliver_due()
+    clock.advance(timedelta(days=1).total_seconds())
+    await worker(again, platform, clock).deliver_due()
+    assert platform.posts == [("k1", "a")]
+    again.close()

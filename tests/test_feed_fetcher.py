@@ -1,0 +1,410 @@
+"""HttpFeedFetcher and parse_feed against a real local HTTP server and crafted feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from feedbuilder import atom, entry, json_feed, rss
+from feedserver import FeedServer, feed_server  # noqa: F401 -- fixture
+
+from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed
+from bot.model import FetchStatus, PollRequest
+
+LOCAL = {"127.0.0.1"}
+NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
+
+
+def fetcher(**kw: object) -> HttpFeedFetcher:
+    settings: dict[str, object] = dict(timeout_s=5.0, allowed_hosts=LOCAL)
+    settings.update(kw)
+    return HttpFeedFetcher(**settings)  # type: ignore[arg-type]
+
+
+async def fetch(url: str, **kw: object) -> tuple:
+    request_fields = {k: kw.pop(k) for k in ("etag", "last_modified", "body_hash") if k in kw}
+    f = fetcher(**kw)
+    try:
+        return await f.fetch(PollRequest(feed_id=1, url=url, **request_fields))  # type: ignore[arg-type]
+    finally:
+        await f.aclose()
+
+
+# --------------------------------------------------------------------------- success paths
+
+
+async def test_fetches_and_parses_rss(feed_server: FeedServer) -> None:
+    body = rss([entry(1, summary="<p>Hello <b>world</b> &amp; co</p>"), entry(2)], title="Example News", ttl=60)
+    url = feed_server.add_feed("/feed", body, etag=True, last_modified=True, headers={"Cache-Control": "public, max-age=1800"})
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert result.http_status == 200 and result.feed_title == "Example News"
+    assert [e.title for e in result.entries] == ["Entry 1", "Entry 2"]
+    assert result.entries[0].summary == "Hello world & co"
+    assert result.entries[0].guid == "id-1" and result.entries[0].url == "https://news.example.com/articles/1"
+    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)
+    assert result.etag and result.last_modified and result.body_hash
+    assert (result.max_age_s, result.ttl_s) == (1800.0, 3600.0)
+    assert "storybot" in feed_server.requests("/feed")[0]["user-agent"]
+
+
+async def test_conditional_get_with_etag_gives_not_modified(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)]), etag=True)
+    first = await fetch(url)
+    second = await fetch(url, etag=first.etag, body_hash=first.body_hash)
+    assert second.status == FetchStatus.NOT_MODIFIED and second.http_status == 304
+    assert second.etag == first.etag and second.entries == ()
+    assert feed_server.requests("/feed")[1]["if-none-match"] == first.etag
+
+
+async def test_conditional_get_with_last_modified(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)]), last_modified=True)
+    first = await fetch(url)
+    second = await fetch(url, last_modified=first.last_modified)
+    assert second.status == FetchStatus.NOT_MODIFIED and second.last_modified == first.last_modified
+    assert feed_server.requests("/feed")[1]["if-modified-since"] == first.last_modified
+
+
+async def test_identical_body_is_not_modified_without_parsing(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)]))  # no validators at all
+    first = await fetch(url)
+    second = await fetch(url, body_hash=first.body_hash)
+    assert second.status == FetchStatus.NOT_MODIFIED and second.http_status == 200
+    assert second.body_hash == first.body_hash
+    feed_server.add_feed("/feed", rss([entry(1), entry(2)]))
+    third = await fetch(url, body_hash=first.body_hash)
+    assert third.status == FetchStatus.OK and len(third.entries) == 2
+
+
+async def test_gzip_body(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(n) for n in range(50)]), gzip=True)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK and len(result.entries) == 50
+    assert "gzip" in feed_server.requests("/feed")[0]["accept-encoding"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "content_type"),
+    [
+        ("atom", atom([entry(1, published="2026-02-17T10:00:00Z")]), "application/atom+xml"),
+        ("json", json_feed([entry(1, published="2026-02-17T10:00:00Z")]), "application/feed+json"),
+    ],
+)
+async def test_atom_and_json_feed(feed_server: FeedServer, kind: str, body: bytes, content_type: str) -> None:
+    url = feed_server.add_feed(f"/{kind}", body, content_type=content_type)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert result.entries[0].title == "Entry 1"
+    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)
+
+
+async def test_entries_are_limited(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(n) for n in range(30)]))
+    result = await fetch(url, max_entries=10)
+    assert len(result.entries) == 10 and result.entries[0].title == "Entry 0"
+    assert any("only the first 10" in w for w in result.warnings)
+
+
+async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
+    body = rss([entry(1)]).replace(b"</channel>", b"<broken>&nbsp; unclosed</channel>")
+    url = feed_server.add_feed("/feed", body)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK and result.entries
+    assert any("not well-formed" in w for w in result.warnings)
+
+
+# --------------------------------------------------------------------------- HTTP errors
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after", "words"),
+    [
+        (429, {"Retry-After": "120"}, 120.0, ["HTTP 429", "slow down", "retry after 120s"]),
+        (503, {"Retry-After": "Tue, 17 Feb 2026 10:05:00 GMT", "Date": "Tue, 17 Feb 2026 10:00:00 GMT"}, 300.0,
+         ["HTTP 503", "unavailable"]),
+        (503, {"Retry-After": "soon"}, None, ["HTTP 503"]),
+        (500, {}, None, ["HTTP 500", "server error"]),
+        (404, {}, None, ["HTTP 404", "not found"]),
+        (403, {}, None, ["HTTP 403", "denied"]),
+        (410, {}, None, ["HTTP 410", "removed"]),
+    ],
+)
+async def test_http_errors(feed_server: FeedServer, status: int, headers: dict, retry_after: float | None,
+                           words: list[str]) -> None:
+    url = feed_server.add_status("/x", status, headers=headers)
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and result.http_status == status
+    assert result.retry_after_s == retry_after
+    assert all(w.lower() in result.error.lower() for w in words), result.error
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b"<!DOCTYPE html><html><head><title>Home</title></head><body>Hi</body></html>", "text/html", "HTML page"),
+        (b"", "application/rss+xml", "empty"),
+        (b"   \n", "application/rss+xml", "empty"),
+        (bytes(range(256)) * 20, "application/octet-stream", "not a feed"),
+        (b"just some words", "text/plain", "not a feed"),
+        (b'{"hello": "world"}', "application/json", "not a feed"),
+        (b'{"broken json', "application/json", "not a feed"),
+    ],
+)
+async def test_not_a_feed(feed_server: FeedServer, body: bytes, content_type: str, message: str) -> None:
+    url = feed_server.add_feed("/x", body, content_type=content_type)
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and message in result.error, result.error
+
+
+async def test_body_size_limit(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/big", rss([entry(n, summary="x" * 1000) for n in range(200)]))
+    result = await fetch(url, max_body_bytes=50_000)
+    assert result.status == FetchStatus.ERROR and "too large" in result.error
+
+
+async def test_gzip_bomb_is_stopped_at_the_decompressed_limit(feed_server: FeedServer) -> None:
+    bomb = gzip.compress(b"<rss>" + b" " * 200_000_000, compresslevel=9)  # ~200 KB -> 200 MB
+    assert len(bomb) < 400_000
+    url = feed_server.add_feed("/bomb", bomb, content_encoding="gzip")
+    result = await fetch(url, max_body_bytes=1_000_000)
+    assert result.status == FetchStatus.ERROR and "too large" in result.error and "after decompression" in result.error
+
+
+async def test_slow_dripping_body_hits_the_wall_clock_deadline(feed_server: FeedServer) -> None:
+    # Each chunk arrives well within any read timeout; only a total deadline stops it.
+    url = feed_server.add_feed("/slow", rss([entry(n) for n in range(20)]), drip_s=0.1, chunk_size=50)
+    started = time.monotonic()
+    result = await fetch(url, timeout_s=0.5)
+    assert time.monotonic() - started < 2.0
+    assert result.status == FetchStatus.ERROR and "timed out" in result.error and "0.5s" in result.error
+
+
+# --------------------------------------------------------------------------- redirects
+
+
+async def test_redirect_chain_is_followed(feed_server: FeedServer) -> None:
+    feed_server.add_feed("/final", rss([entry(1)]))
+    feed_server.add_redirect("/b", "/final", status=307)
+    feed_server.add_redirect("/a", feed_server.url("/b"), status=301)
+    result = await fetch(feed_server.url("/a"))
+    assert result.status == FetchStatus.OK and len(result.entries) == 1
+    assert any("moved permanently" in w and "/b" in w for w in result.warnings)
+    assert [feed_server.hits(p) for p in ("/a", "/b", "/final")] == [1, 1, 1]
+
+
+async def test_redirect_loop_is_detected(feed_server: FeedServer) -> None:
+    feed_server.add_redirect("/a", "/b")
+    feed_server.add_redirect("/b", "/a")
+    result = await fetch(feed_server.url("/a"))
+    assert result.status == FetchStatus.ERROR and "redirect loop" in result.error
+    assert feed_server.hits("/a") == 1
+
+
+async def test_too_many_redirects(feed_server: FeedServer) -> None:
+    for n in range(7):
+        feed_server.add_redirect(f"/r{n}", f"/r{n + 1}")
+    feed_server.add_feed("/r7", rss([entry(1)]))
+    result = await fetch(feed_server.url("/r0"))
+    assert result.status == FetchStatus.ERROR and "too many redirects" in result.error
+    assert feed_server.hits("/r6") == 0  # 1 request + 5 redirects followed, no more
+
+
+async def test_redirect_without_location(feed_server: FeedServer) -> None:
+    url = feed_server.add_status("/x", 302)
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and "Location" in result.error
+
+
+# --------------------------------------------------------------------------- SSRF guard
+
+
+async def test_local_server_is_refused_without_allow_list(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)]))
+    result = await fetch(url, allowed_hosts=())
+    assert result.status == FetchStatus.ERROR and "refused" in result.error and "loopback" in result.error
+    assert feed_server.hits("/feed") == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1/feed", "loopback"),
+        ("http://127.1.2.3:8080/feed", "loopback"),
+        ("http://localhost/feed", "loopback"),
+        ("http://[::1]/feed", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://[fe80::1]/", "link-local"),
+        ("http://10.0.0.1/", "private"),
+        ("http://192.168.1.1/", "private"),
+        ("http://172.16.0.1/", "private"),
+        ("http://[fd00::1]/", "private"),
+        ("http://[::ffff:127.0.0.1]/", "loopback"),
+        ("http://[::ffff:169.254.169.254]/", "link-local"),
+        ("http://0.0.0.0/", "unspecified"),
+        ("http://100.64.0.1/", "not a public"),
+        ("http://224.0.0.1/", "multicast"),
+    ],
+)
+async def test_ssrf_targets_are_refused(url: str, reason: str) -> None:
+    result = await fetch(url, allowed_hosts=())
+    assert result.status == FetchStatus.ERROR and result.error.startswith("refused") and reason in result.error
+
+
+async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
+    feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
+    result = await fetch(feed_server.url("/r"))
+    assert result.status == FetchStatus.ERROR and "refused" in result.error and "169.254.169.254" in result.error
+
+
+async def test_allow_list_accepts_networks_and_names(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)]))
+    assert (await fetch(url, allowed_hosts={"127.0.0.0/8"})).status == FetchStatus.OK
+    local_name = url.replace("127.0.0.1", "localhost")
+    assert (await fetch(local_name, allowed_hosts={"localhost"})).status == FetchStatus.OK
+
+
+# --------------------------------------------------------------------------- network errors
+
+
+async def test_dns_failure() -> None:
+    result = await fetch("http://no-such-host.invalid/feed", allowed_hosts=())
+    assert result.status == FetchStatus.ERROR and "DNS lookup failed for no-such-host.invalid" in result.error
+
+
+async def test_connection_refused() -> None:
+    with socket.socket() as s:  # find a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = await fetch(f"http://127.0.0.1:{port}/feed")
+    assert result.status == FetchStatus.ERROR and "connection refused" in result.error
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/feed", "file:///etc/passwd", "example.com/feed", "http:///x"])
+async def test_bad_urls(url: str) -> None:
+    result = await fetch(url, allowed_hosts=())
+    assert result.status == FetchStatus.ERROR and ("unsupported URL scheme" in result.error or "invalid URL" in result.error)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.parametrize(("concurrency", "per_host", "expected"), [(32, 2, 2), (1, 2, 1), (32, 3, 3)])
+async def test_concurrency_limits(feed_server: FeedServer, concurrency: int, per_host: int, expected: int) -> None:
+    url = feed_server.add_feed("/slow", rss([entry(1)]), drip_s=0.05, chunk_size=100)
+    f = fetcher(concurrency=concurrency, per_host_concurrency=per_host)
+    try:
+        results = await asyncio.gather(*(f.fetch(PollRequest(feed_id=n, url=url)) for n in range(6)))
+    finally:
+        await f.aclose()
+    assert all(r.status == FetchStatus.OK for r in results)
+    assert feed_server.max_in_flight == expected
+
+
+# --------------------------------------------------------------------------- parse_feed safety
+
+
+def _secret_file(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    return secret
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM "file://{path}">\n]>',
+        '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{path}">]>',
+        '<!DOCTYPE rss [<!ENTITY % p SYSTEM "file://{path}"> %p; <!ENTITY xxe "x">]>',
+        '<!DOCTYPE rss SYSTEM "file://{path}">',
+    ],
+)
+def test_external_entities_never_read_local_files(tmp_path: Path, doctype: str) -> None:
+    path = _secret_file(tmp_path)
+    body = rss([entry(1, title="A &xxe; B", summary="&xxe;")], prolog=doctype.format(path=path))
+    try:
+        title, entries, _, _ = parse_feed(body, "application/rss+xml", "https://example.com/feed", now=NOW)
+    except FeedParseError:
+        return
+    text = repr((title, entries))
+    assert "TOP-SECRET" not in text
+
+
+def test_feedparser_never_treats_the_body_as_a_path(tmp_path: Path) -> None:
+    path = _secret_file(tmp_path)
+    with pytest.raises(FeedParseError):
+        parse_feed(str(path).encode(), None, None, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # billion laughs: 10^9 "lol"s if expanded
+        "<!DOCTYPE rss [<!ENTITY lol \"lol\">"
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + "]>",
+        # quadratic blow-up: one big entity referenced many times
+        '<!DOCTYPE rss [<!ENTITY big "' + "A" * 100_000 + '">]>',
+    ],
+)
+def test_entity_expansion_is_not_performed(doctype: str) -> None:
+    refs = "&lol9;" if "lol9" in doctype else "&big;" * 2000
+    body = rss([entry(1, summary="x")], prolog=doctype).replace(b"<description>x</description>",
+                                                                 f"<description>{refs}</description>".encode())
+    started = time.monotonic()
+    try:
+        _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW)
+    except FeedParseError:
+        entries = []
+    assert time.monotonic() - started < 5
+    assert all(len(e.summary) < 1_000_000 for e in entries)
+
+
+def test_safe_text_entities_still_work() -> None:
+    body = rss([entry(1, title="x")], prolog='<!DOCTYPE rss [\n<!ENTITY company "Acme Corp">\n]>')
+    body = body.replace(b"<title>x</title>", b"<title>News from &company;</title>")
+    _, entries, _, warnings = parse_feed(body, "application/rss+xml", None, now=NOW)
+    assert entries[0].title == "News from Acme Corp"
+
+
+# --------------------------------------------------------------------------- parse_feed content
+
+
+def test_html_is_converted_to_text_and_scripts_dropped() -> None:
+    html = "<p>First <a href='x'>para</a>.</p><script>alert('x')</script><style>p{}</style><p>Second&nbsp;one</p>"
+    body = rss([entry(1, summary=html, content="<div>Full <em>text</em></div>")])
+    _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW)
+    assert entries[0].summary == "First para.\n\nSecond one"
+    assert entries[0].content == "Full text"
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("Tue, 17 Feb 2026 10:00:00 GMT", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
+        ("Tue, 17 Feb 2026 12:00:00 +0200", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
+        ("2026-02-17T05:00:00-05:00", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
+        (None, None),
+        ("not a date", None),
+    ],
+)
+def test_dates_are_aware_utc(published: str | None, expected: datetime | None) -> None:
+    _, entries, _, _ = parse_feed(rss([entry(1, published=published)]), None, None, now=NOW)
+    assert entries[0].published == expected
+
+
+def test_far_future_dates_are_kept_and_flagged() -> None:
+    future = format_datetime(datetime(2031, 1, 1, tzinfo=timezone.utc), usegmt=True)
+    _, entries, _, warnings = parse_feed(rss([entry(1, published=future)]), None, None, now=NOW)
+    assert entries[0].published == datetime(2031, 1, 1, tzinfo=timezone.utc)
+    assert any("future" in w for w in warnings)
+
+
+def test_missing_guid_and_link() -> None:
+    _, entries, _, _ = parse_feed(rss([entry(1, guid=None, link=None)]), None, None, now=NOW)
+    assert (entries[0].guid, entries[0].url) == (None, None)

@@ -1,0 +1,137 @@
+"""Table-driven tests for bot.identity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.identity import canonical_url, content_hash, item_key, new_item, source_label
+from bot.model import FeedEntry
+
+NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://Example.COM/a", "http://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("https://example.com/a#section-2", "https://example.com/a"),
+        ("https://example.com/a/", "https://example.com/a"),
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com/", "https://example.com/"),
+        ("https://example.com/a?utm_source=rss&utm_medium=feed&id=7", "https://example.com/a?id=7"),
+        ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
+        ("https://example.com/a?fbclid=x&gclid=y&dclid=z&mc_cid=1&mc_eid=2", "https://example.com/a"),
+        ("https://example.com/a?igshid=1&ref_src=twsrc&cmpid=rss&UTM_Campaign=x", "https://example.com/a"),
+        ("https://example.com/a?q=", "https://example.com/a?q="),
+        ("https://example.com/a%7Eb", "https://example.com/a~b"),
+        ("https://example.com/a b", "https://example.com/a%20b"),
+        ("  https://example.com/a  ", "https://example.com/a"),
+        ("https://Example.com./a", "https://example.com/a"),
+        ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
+        ("ftp://example.com/a", None),
+        ("mailto:someone@example.com", None),
+        ("/relative/path", None),
+        ("", None),
+        (None, None),
+        ("https://example.com:99999/", None),
+    ],
+)
+def test_canonical_url(url: str | None, expected: str | None) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_canonical_url_is_idempotent() -> None:
+    url = "HTTPS://www.Example.com:443/News/Story/?utm_source=x&z=1&a=2#top"
+    once = canonical_url(url)
+    assert once == "https://www.example.com/News/Story?a=2&z=1"
+    assert canonical_url(once) == once
+
+
+def _entry(**kw: object) -> FeedEntry:
+    base: dict[str, object] = dict(guid=None, url=None, title="T", summary="", content="", published=None)
+    base.update(kw)
+    return FeedEntry(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected_prefix", "expected"),
+    [
+        (_entry(guid="abc-1", url="https://x.com/a"), "guid:", "guid:abc-1"),
+        (_entry(guid="  abc-1 ", url=None), "guid:", "guid:abc-1"),
+        (_entry(guid="", url="https://X.com/a?utm_source=y"), "url:", "url:https://x.com/a"),
+        (_entry(guid=None, url="https://x.com/a/#c"), "url:", "url:https://x.com/a"),
+        (_entry(guid=None, url="javascript:alert(1)", title="Hi"), "hash:", None),
+        (_entry(guid=None, url=None, title="Hi", summary="Body"), "hash:", None),
+    ],
+)
+def test_item_key(entry: FeedEntry, expected_prefix: str, expected: str | None) -> None:
+    key = item_key(entry)
+    assert key.startswith(expected_prefix)
+    if expected:
+        assert key == expected
+
+
+def test_hash_key_ignores_case_and_whitespace_but_not_words() -> None:
+    a = item_key(_entry(title="Quake  hits", content="Many\nhurt"))
+    assert a == item_key(_entry(title="quake hits ", content="many hurt"))
+    assert a == item_key(_entry(title="Quake hits", summary="Many hurt"))  # text = content or summary
+    assert a != item_key(_entry(title="Quake hits", content="Few hurt"))
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        (("T", "s", "c"), ("T", "s", "c"), True),
+        (("T", "s  \n", "c"), ("T ", "s", "c"), True),
+        (("T", "s", "c"), ("T", "s", "c2"), False),
+        (("T", "sc", ""), ("T", "s", "c"), False),  # fields do not run into each other
+        (("T", "s", "c"), ("t", "s", "c"), False),
+    ],
+)
+def test_content_hash(left: tuple[str, str, str], right: tuple[str, str, str], same: bool) -> None:
+    assert (content_hash(*left) == content_hash(*right)) is same
+    assert len(content_hash(*left)) == 64
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("BBC News - World", "https://www.bbc.co.uk/news/1", "BBC News - World"),
+        ("  Reuters  ", "https://reuters.com/x", "Reuters"),
+        (None, "https://www.bbc.co.uk/news/1", "bbc.co.uk"),
+        ("", "https://apnews.com/article/1", "apnews.com"),
+        ("RSS", "https://www.example.org/a", "example.org"),
+        ("https://www.example.org/feed", "https://www.example.org/a", "example.org"),
+        ("x" * 120, "https://site.net/a", "site.net"),
+        ("1234", "https://site.net/a", "site.net"),
+        (None, None, "unknown"),
+        ("x" * 120, None, "x" * 80),
+    ],
+)
+def test_source_label(title: str | None, url: str | None, expected: str) -> None:
+    assert source_label(title, url) == expected
+
+
+def test_new_item() -> None:
+    entry = FeedEntry(
+        guid=None,
+        url="https://www.example.com/story/?utm_source=rss",
+        title="  Big   story ",
+        summary="Short.",
+        content="Long text.",
+        published=NOW,
+        author="A. Writer",
+    )
+    item = new_item(entry, feed_id=3, feed_title="Example Times", fetched_at=NOW)
+    assert item.key == "url:https://www.example.com/story"
+    assert item.canonical_url == "https://www.example.com/story"
+    assert item.url == entry.url
+    assert item.title == "Big story"
+    assert (item.summary, item.content, item.published, item.fetched_at) == ("Short.", "Long text.", NOW, NOW)
+    assert item.feed_id == 3 and item.source == "Example Times"
+    assert item.content_hash == content_hash("Big story", "Short.", "Long text.")

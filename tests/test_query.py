@@ -1,0 +1,226 @@
+"""Tests for bot.query: parsing, canonical form, errors and matching."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.errors import UserError
+from bot.query import MAX_CHARS, MAX_TERMS, Document, Query, QueryError, parse_query
+from bot.textnorm import tokens
+
+# --------------------------------------------------------------------------- parsing
+
+PARSES = [
+    # (typed, canonical form)
+    ("pentagon", "pentagon"),
+    ("  Pentagon  ", "pentagon"),
+    ("pentagon dod", "pentagon AND dod"),
+    ("pentagon and dod", "pentagon AND dod"),
+    ("pentagon Or dod", "pentagon OR dod"),
+    ("pentagon -openai", "pentagon AND NOT openai"),
+    ("pentagon not openai", "pentagon AND NOT openai"),
+    ('"Supply   Chain"', '"supply chain"'),
+    (
+        '"supply chain" (pentagon OR dod) -openai',
+        '"supply chain" AND (pentagon OR dod) AND NOT openai',
+    ),
+    # precedence: NOT > AND > OR
+    ("a b OR c", "(a AND b) OR c"),
+    ("a OR b c", "a OR (b AND c)"),
+    ("a OR NOT b c", "a OR (NOT b AND c)"),
+    ("NOT a b", "NOT a AND b"),
+    ("a AND (b OR c)", "a AND (b OR c)"),
+    # redundant structure disappears
+    ("((a))", "a"),
+    ("a AND (b AND c)", "a AND b AND c"),
+    ("(a OR b) OR c", "a OR b OR c"),
+    ("NOT NOT a", "a"),
+    ("-(-a)", "a"),
+    ("pentagon NOT (openai OR google)", "pentagon AND NOT (openai OR google)"),
+    ("pentagon -(openai google)", "pentagon AND NOT (openai AND google)"),
+    # operator words are searchable when quoted
+    ('"or" pentagon', '"or" AND pentagon'),
+    # '-' inside a word is part of it; words the tokenizer splits stay one term
+    ("supply-chain", "supply-chain"),
+    ("U.S. sanctions", "u.s. AND sanctions"),
+    # stray punctuation is dropped
+    ("trump & musk", "trump AND musk"),
+    ("a -", "a"),
+    # quotes end a word and start a phrase
+    ('pentagon"supply chain"', 'pentagon AND "supply chain"'),
+    ("Élysée", "élysée"),
+]
+
+
+@pytest.mark.parametrize(("typed", "canonical"), PARSES)
+def test_parse_and_describe(typed: str, canonical: str) -> None:
+    query = parse_query(typed)
+    assert query.describe() == canonical
+    assert str(query) == canonical
+    # The canonical form is stable and means the same query.
+    again = parse_query(canonical)
+    assert again == query
+    assert again.describe() == canonical
+
+
+@pytest.mark.parametrize(
+    ("typed", "terms"),
+    [
+        ('"supply chain" (pentagon OR dod) -openai', {"supply chain", "pentagon", "dod"}),
+        ("a -(b -c)", {"a", "c"}),  # c is under two NOTs
+        ("U.S.", {"u.s."}),
+    ],
+)
+def test_terms_are_the_positive_ones(typed: str, terms: set[str]) -> None:
+    assert parse_query(typed).terms() == terms
+
+
+# --------------------------------------------------------------------------- errors
+
+ERRORS = [
+    # (typed, a fragment the message must contain)
+    ("", "empty"),
+    ("   \t ", "empty"),
+    ("&& !!", "no words"),
+    ("AND", "no words"),
+    ("(a", "never closed"),
+    ("((a) OR b", "never closed"),
+    ("a)", "without a matching '('"),
+    ("(a))", "without a matching '('"),
+    ("a ()", "empty parentheses"),
+    ('"supply chain', "never closed"),
+    ('a "b" "c', "never closed"),
+    ('a ""', "no words"),
+    ('a "!!"', "no words"),
+    ("a AND", 'ends with "AND"'),
+    ("a OR", 'ends with "OR"'),
+    ("a NOT", 'ends with "NOT"'),
+    ("OR a", '"OR" needs a word on each side'),
+    ("AND a", '"AND" needs a word on each side'),
+    ("(OR a)", '"OR" needs a word on each side'),
+    ("a AND OR b", '"AND" is followed by "OR"'),
+    ("a OR AND b", '"OR" is followed by "AND"'),
+    ("NOT AND a", '"NOT" is followed by "AND"'),
+    ("(a AND) b", '"AND" is followed by ")"'),
+    ("a -)", '"-" is followed by ")"'),
+    # only negations: would match nearly everything
+    ("NOT openai", "almost every item"),
+    ("-openai -google", "almost every item"),
+    ("pentagon OR -openai", "almost every item"),
+    ("-(pentagon dod)", "almost every item"),
+    ("NOT (a AND NOT b) OR c", "almost every item"),
+    # limits
+    ("x" * (MAX_CHARS + 1), "too long"),
+    (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),
+    ("-" * 40 + "a", "deep"),
+    ("(" * 30 + "a" + ")" * 30, "deep"),
+]
+
+
+@pytest.mark.parametrize(("typed", "fragment"), ERRORS)
+def test_errors_are_friendly(typed: str, fragment: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(typed)
+    assert fragment.lower() in str(info.value).lower()
+    assert isinstance(info.value, UserError)
+
+
+def test_limits_are_inclusive() -> None:
+    parse_query("x" * MAX_CHARS)
+    parse_query(" ".join(f"w{i}" for i in range(MAX_TERMS)))
+    parse_query("(" * 19 + "a" + ")" * 19)
+
+
+# --------------------------------------------------------------------------- matching
+
+MATCHES = [
+    # (query, title, body, expected)
+    ("AI", "AI lab signs deal", "", True),
+    ("AI", "He said so", "", False),  # word boundaries
+    ("ai", "The A.I. race", "", False),  # "a.i." is the phrase "a i", not the word "ai"
+    ("a.i.", "The A.I. race", "", True),
+    ("Pentagon", "", "the PENTAGON said", True),  # case
+    ("elysee", "L'Élysée répond", "", True),  # accents, in the text
+    ("Élysée", "L'Elysee repond", "", True),  # accents, in the query
+    ("strasse", "Straße gesperrt", "", True),  # casefold, not lower
+    ("talk", "Talks resume", "", True),  # simple plurals, both ways
+    ("talks", "Talk resumes", "", True),
+    ("policy", "New policies", "", True),
+    ("tax", "Taxes rise", "", True),
+    ("news", "A new deal", "", False),
+    ("ai", "AI's future", "", True),  # possessive
+    ('"supply chain"', "", "a supply chain risk", True),
+    ('"supply chain"', "", "the chain of supply", False),
+    ('"supply chain"', "", "supply-chain risk", True),
+    ("supply-chain", "", "the supply chain", True),
+    ('"supply chain"', "Risk to supply", "chain of command", False),  # not across title/body
+    ("pentagon dod", "Pentagon", "DoD", True),  # AND across title and body
+    ("pentagon dod", "Pentagon", "", False),
+    ("pentagon OR dod", "", "DoD", True),
+    ("pentagon -openai", "Pentagon deal", "", True),
+    ("pentagon -openai", "Pentagon deal", "with OpenAI", False),
+    ("pentagon NOT (openai OR google)", "Pentagon", "Google", False),
+    ("pentagon NOT (openai google)", "Pentagon", "Google", True),
+    ('"or" pentagon', "Pentagon or not", "", True),
+    ("u.s.", "US troops", "", False),
+    ("u.s.", "U.S. troops", "", True),
+    ("gpt-4", "GPT 4 released", "", True),
+]
+
+
+@pytest.mark.parametrize(("typed", "title", "body", "expected"), MATCHES)
+def test_matches(typed: str, title: str, body: str, expected: bool) -> None:
+    query = parse_query(typed)
+    assert query.matches(title, body) is expected
+    assert query.matches_doc(Document.from_text(title, body)) is expected
+
+
+def test_matched_terms_explain_a_match() -> None:
+    query = parse_query('"supply chain" (pentagon OR dod) -openai')
+    doc = Document.from_text("Pentagon flags supply chain risk", "")
+    assert query.matched_terms(doc) == {"supply chain", "pentagon"}
+
+
+def test_queries_compare_by_meaning_not_spelling() -> None:
+    assert parse_query("Pentagon AND dod") == parse_query("pentagon dod")
+    assert parse_query("a b").source == "a b"
+    assert isinstance(parse_query("a"), Query)
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+# Mostly query-language characters, so that generated strings reach deep into the parser.
+_QUERY_ALPHABET = st.sampled_from(
+    list('ab () "" - AND OR NOT and or not') + ["ä", "ß", "İ", "\u0301", "_", ".", "\t"]
+)
+_QUERY_TEXT = st.one_of(st.text(), st.text(_QUERY_ALPHABET, max_size=60))
+
+
+@settings(max_examples=600)
+@given(_QUERY_TEXT)
+def test_any_string_parses_or_raises_query_error(text: str) -> None:
+    try:
+        query = parse_query(text)
+    except QueryError as exc:
+        assert str(exc)  # every error has a message
+        return
+    # Whatever parses has a stable canonical form that means the same query...
+    canonical = query.describe()
+    assert parse_query(canonical) == query
+    assert parse_query(canonical).describe() == canonical
+    # ...and never matches an item that contains none of its words.
+    assert not query.matches("", "")
+
+
+@given(st.text(max_size=40))
+def test_long_inputs_are_refused_before_parsing(text: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query("(" * 300 + text + "x" * MAX_CHARS)
+
+
+@given(st.text())
+def test_tokens_are_stable_under_normalisation(text: str) -> None:
+    # A query term's label is displayed lower-cased; re-parsing it must give the same keys.
+    assert tokens(text.casefold()) == tokens(text)

@@ -1,0 +1,69 @@
+"""Settings: defaults, config files, environment, and clear errors for wrong values."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import load_settings
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "storybot.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_need_no_file_and_no_environment():
+    s = load_settings(env={})
+    assert s.database_url == "sqlite:///storybot.db"
+    assert s.polling.default_interval_s == 900
+    assert not s.slack.enabled and not s.discord.enabled
+
+
+def test_environment_overrides_database_and_enables_adapters():
+    s = load_settings(env={
+        "STORYBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1/test",
+        "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
+        "DISCORD_BOT_TOKEN": "d-1", "STORYBOT_SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "STORYBOT_ALLOWED_HOSTS": "127.0.0.1, feeds.internal",
+    })
+    assert s.database_url.startswith("postgresql://")
+    assert s.slack.enabled and s.slack.mode == "socket" and s.slack.api_url == "http://127.0.0.1:9/api/"
+    assert s.discord.enabled
+    assert s.allowed_hosts == {"127.0.0.1", "feeds.internal"}
+
+
+def test_signing_secret_without_app_token_means_http_mode():
+    s = load_settings(env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert s.slack.mode == "http" and s.slack.enabled
+
+
+def test_secrets_are_never_shown_in_repr():
+    s = load_settings(env={"SLACK_BOT_TOKEN": "xoxb-very-secret", "DISCORD_BOT_TOKEN": "discord-secret"})
+    assert "very-secret" not in repr(s) and "discord-secret" not in repr(s)
+
+
+def test_config_file_overrides_defaults(tmp_path):
+    s = load_settings(write(tmp_path, "[polling]\ndefault_interval_s = 600\n[permissions]\nadmin_commands = 'everyone'\n"), env={})
+    assert s.polling.default_interval_s == 600 and s.admin_commands == "everyone"
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[polling]\ndefault_interval_s = 'soon'\n", "default_interval_s must be a non-negative number"),
+    ("[polling]\nintervall = 5\n", "unknown setting(s) in [polling]: intervall"),
+    ("[slack]\nmode = 'carrier-pigeon'\n", "mode must be 'socket' or 'http'"),
+    ("[permissions]\nadmin_commands = 'nobody'\n", "admin_commands must be 'admins' or 'everyone'"),
+    ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
+    ("[weird]\nx = 1\n", "unknown section(s): weird"),
+    ("not toml at all [", "is not valid TOML"),
+])
+def test_wrong_values_name_the_setting(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), env={})
+    assert fragment in str(err.value)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml", env={})

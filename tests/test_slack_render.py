@@ -1,0 +1,199 @@
+"""Block Kit rendering and escaping: hostile feed text must never ping, link or format."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+import pytest
+
+from adapters.slack_chat import render
+from adapters.slack_chat.commands import command_request, reply_payload
+from bot.model import Link, MessageKind, OutboundMessage, Reply
+
+ZWJ = render.ZWJ
+# The only <...> tokens we emit ourselves: links to validated URLs and date tokens.
+OUR_TOKENS = re.compile(r"<https?://[^|<>\s]+\|[^<>]*>|<!date\^\d+\^[^|<>]*\|[^<>]*>")
+
+HOSTILE = [
+    "<!channel> markets crash",
+    "<!here> please read",
+    "<!everyone> look",
+    "ping <@U123> and <@W999|boss>",
+    "join <#C1> now <#C2|general>",
+    "<http://evil.example|click here for the Reuters story>",
+    "<mailto:x@example.com|mail>",
+    "<!subteam^S123|@oncall> alert",
+    "<!date^1^{date}|fake date>",
+    "AT&T buys &lt;script&gt; & more",
+    "*bold* _italic_ ~strike~ `code` ```block```",
+    "> quoted\n> twice",
+    "@everyone @here @channel",
+    "line one\nline two\nline three",
+]
+
+
+def message(title: str = "Title", **kw: Any) -> OutboundMessage:
+    fields: dict[str, Any] = {"kind": MessageKind.ALERT, "title": title, "body": "Body."}
+    fields.update(kw)
+    return OutboundMessage(**fields)
+
+
+def text_objects(blocks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for block in blocks:
+        if "text" in block:
+            yield block["text"]
+        yield from block.get("elements", [])
+
+
+def assert_no_formatting(text: str) -> None:
+    for marker in "*_~`":
+        for m in re.finditer(re.escape(marker), text):
+            before = text[m.start() - 1] if m.start() else ""
+            after = text[m.end()] if m.end() < len(text) else ""
+            assert before == ZWJ and after == ZWJ, f"unneutralised {marker!r} in {text!r}"
+
+
+def assert_inert_mrkdwn(text: str) -> None:
+    labels = [m.group(0).split("|", 1)[1][:-1] for m in OUR_TOKENS.finditer(text)
+              if m.group(0).startswith("<http")]
+    rest = OUR_TOKENS.sub(" ", text)
+    assert "<" not in rest and ">" not in rest, text
+    for part in [rest, *labels]:
+        assert_no_formatting(part)
+    assert "\n" not in text
+
+
+def assert_inert(blocks: list[dict[str, Any]], fallback: str) -> None:
+    for obj in text_objects(blocks):
+        if obj["type"] == "plain_text":
+            assert "<" not in obj["text"] and ">" not in obj["text"], obj
+        else:
+            assert obj["type"] == "mrkdwn" and obj.get("verbatim") is True
+            assert_inert_mrkdwn(obj["text"])
+    assert_inert_mrkdwn(fallback)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_in_every_field_stays_inert(hostile: str) -> None:
+    msg = message(
+        title=hostile,
+        body=hostile,
+        story_name=hostile,
+        sources=(hostile, "AP"),
+        links=(Link(hostile, "https://news.example/a"),),
+        footer=hostile,
+        when=datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc),
+    )
+    assert_inert(render.message_blocks(msg), render.fallback_text(msg))
+    reply = Reply(text=hostile)
+    payload = reply_payload(reply)
+    assert_inert(payload["blocks"], payload["text"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("<@U123>", "&lt;@U123&gt;"),
+        ("<http://evil|click>", "&lt;http://evil|click&gt;"),
+        ("AT&T", "AT&amp;T"),
+        ("&amp;", "&amp;amp;"),
+        ("plain", "plain"),
+    ],
+)
+def test_escape_slack_control_characters(raw: str, expected: str) -> None:
+    assert render.escape(raw) == expected
+    assert render.message_blocks(message(title=raw))[0]["text"]["text"] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("*bold*", f"{ZWJ}*{ZWJ}bold{ZWJ}*{ZWJ}"),
+        ("_x_", f"{ZWJ}_{ZWJ}x{ZWJ}_{ZWJ}"),
+        ("~x~", f"{ZWJ}~{ZWJ}x{ZWJ}~{ZWJ}"),
+        ("`x`", f"{ZWJ}`{ZWJ}x{ZWJ}`{ZWJ}"),
+        ("a\n> b", "a &gt; b"),
+        ("<!here>", "&lt;!here&gt;"),
+    ],
+)
+def test_mrkdwn_is_neutralised(raw: str, expected: str) -> None:
+    assert render.escape_mrkdwn(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/a", "https://news.example/a"),
+        ("http://news.example/a?b=1&c=2", "http://news.example/a?b=1&amp;c=2"),
+        ("https://news.example/x|<!channel>", "https://news.example/x%7C&lt;!channel&gt;"),
+        ("HTTPS://News.Example/", "HTTPS://News.Example/"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<b>x</b>", None),
+        ("ftp://news.example/file", None),
+        ("//news.example/a", None),
+        ("http://", None),
+        ("https://news.example/a b", None),
+        ("https://news.example/\nx", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_http_urls_are_linked(url: str | None, expected: str | None) -> None:
+    assert render.safe_url(url) == expected
+
+
+def test_links_render_validated_and_escaped() -> None:
+    msg = message(links=(
+        Link("Reuters *exclusive*", "https://reuters.example/a?x=1&y=2"),
+        Link("<!channel>", "javascript:alert(1)"),
+    ))
+    links = render.message_blocks(msg)[-1]["text"]["text"]
+    label = f"Reuters {ZWJ}*{ZWJ}exclusive{ZWJ}*{ZWJ}"
+    assert links == f"<https://reuters.example/a?x=1&amp;y=2|{label}> · &lt;!channel&gt;"
+
+
+def test_alert_layout_headline_summary_sources_time() -> None:
+    when = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    msg = message(
+        title="Pentagon signs deal",
+        body="First line.\nSecond line.\nThird line is cut.",
+        story_name="anthropic-pentagon",
+        sources=("Reuters", "AP", "BBC", "FT", "NYT", "WSJ"),
+        when=when,
+    )
+    blocks = render.message_blocks(msg)
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Pentagon signs deal", "emoji": True}}
+    assert blocks[1]["text"] == {"type": "plain_text", "text": "First line.\nSecond line.", "emoji": True}
+    context = [e["text"] for e in blocks[2]["elements"]]
+    assert context[:2] == ["anthropic-pentagon", "Reuters, AP and 4 more"]
+    assert context[2] == f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-22 09:30 UTC>"
+    assert render.fallback_text(msg) == "[anthropic-pentagon] Pentagon signs deal (Reuters, AP and 4 more)"
+
+
+def test_lengths_fit_slack_limits() -> None:
+    msg = message(title="&" * 400, body="<" * 10000, kind=MessageKind.DIGEST)
+    blocks = render.message_blocks(msg)
+    assert len(blocks[0]["text"]["text"]) <= render.HEADER_MAX
+    assert len(blocks[1]["text"]["text"]) <= render.TEXT_MAX
+    assert blocks[0]["text"]["text"].endswith("…")
+
+
+def test_reply_translation() -> None:
+    long = "\n".join(f"line {i} " + "x" * 100 for i in range(100))
+    payload = reply_payload(Reply(text=long))
+    assert payload["response_type"] == "ephemeral"
+    assert len(payload["blocks"]) > 1
+    assert all(len(b["text"]["text"]) <= render.TEXT_MAX for b in payload["blocks"])
+    shared = reply_payload(Reply(text="status", ephemeral=False, message=message(title="T")))
+    assert shared["response_type"] == "in_channel"
+    assert shared["blocks"][0]["type"] == "header"
+
+
+def test_command_request_from_slack_payload() -> None:
+    payload = {"text": "  status  anthropic ", "user_id": "U1", "channel_id": "C1", "user_name": "alice"}
+    request = command_request(payload, is_admin=True)
+    assert (request.text, request.platform, request.user_id) == ("status  anthropic", "slack", "U1")
+    assert (request.channel_id, request.user_name, request.is_admin) == ("C1", "alice", True)

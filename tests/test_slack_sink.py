@@ -1,0 +1,142 @@
+"""SlackSink against the fake Slack: posts, DMs, edits and error mapping.
+
+The real slack_sdk client talks HTTP to ``tests.fakes.slack_server`` via ``base_url``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.slack_chat.sink import METADATA_EVENT_TYPE, SlackSink
+from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.model import Link, MessageKind, OutboundMessage, Target
+from tests.fakes.slack_server import FakeSlack
+
+CHANNEL = Target("slack", channel_id="C0NEWS")
+DM = Target("slack", user_id="U0READER")
+MESSAGE = OutboundMessage(
+    kind=MessageKind.ALERT,
+    title="<!channel> Pentagon signs deal",
+    body="The deal was signed on Friday.",
+    story_name="anthropic-pentagon",
+    sources=("Reuters", "AP", "BBC"),
+    links=(Link("Reuters", "https://reuters.example/a"),),
+    when=datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc),
+)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def sink(fake: FakeSlack) -> SlackSink:
+    return SlackSink(SlackSink.make_client("xoxb-test", fake.base_url, timeout=5))
+
+
+async def test_post_to_channel_carries_blocks_and_idempotency_metadata(fake: FakeSlack, sink: SlackSink) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="alert:1:2:C0NEWS")
+    [call] = fake.calls_to("chat.postMessage")
+    assert ts and call.args["channel"] == "C0NEWS"
+    assert call.token == "xoxb-test"
+    assert call.args["metadata"] == {
+        "event_type": METADATA_EVENT_TYPE,
+        "event_payload": {"key": "alert:1:2:C0NEWS"},
+    }
+    assert call.args["blocks"][0]["text"]["text"] == "&lt;!channel&gt; Pentagon signs deal"
+    assert "<!channel>" not in call.args["text"]
+    assert call.args["unfurl_links"] is False
+
+
+async def test_dm_opens_conversation_once(fake: FakeSlack, sink: SlackSink) -> None:
+    await sink.post(DM, MESSAGE, idempotency_key="notice:1")
+    await sink.post(DM, MESSAGE, idempotency_key="notice:2")
+    assert [c.args["users"] for c in fake.calls_to("conversations.open")] == ["U0READER"]
+    assert [c.args["channel"] for c in fake.calls_to("chat.postMessage")] == ["DU0READER"] * 2
+
+
+async def test_edit_updates_and_threads_the_new_fact(fake: FakeSlack, sink: SlackSink) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    updated = OutboundMessage(**{**MESSAGE.__dict__, "title": "Deal signed", "thread_note": "*AP* confirms"})
+    await sink.edit(CHANNEL, ts, updated)
+    [update] = fake.calls_to("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == ("C0NEWS", ts)
+    assert update.args["blocks"][0]["text"]["text"] == "Deal signed"
+    reply = fake.calls_to("chat.postMessage")[-1]
+    assert reply.args["thread_ts"] == ts
+    assert "*AP*" not in reply.args["text"] and "AP" in reply.args["text"]
+
+
+async def test_edit_dm(fake: FakeSlack, sink: SlackSink) -> None:
+    await sink.edit(DM, "1700000000.000001", MESSAGE)
+    [update] = fake.calls_to("chat.update")
+    assert update.args["channel"] == "DU0READER"
+
+
+async def test_failed_thread_note_does_not_fail_the_edit(fake: FakeSlack, sink: SlackSink) -> None:
+    fake.fail_next(status=500, method="chat.postMessage")
+    note = OutboundMessage(**{**MESSAGE.__dict__, "thread_note": "new fact"})
+    await sink.edit(CHANNEL, "1700000000.000001", note)
+    assert len(fake.calls_to("chat.update")) == 1
+
+
+async def test_429_is_rate_limited_with_retry_after_and_not_retried(fake: FakeSlack, sink: SlackSink) -> None:
+    fake.fail_next(status=429, retry_after=7)
+    with pytest.raises(RateLimited) as caught:
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert caught.value.retry_after_s == 7
+    assert len(fake.calls_to("chat.postMessage")) == 1  # the outbox worker owns retries
+
+
+async def test_ratelimited_error_code_without_header(fake: FakeSlack, sink: SlackSink) -> None:
+    fake.fail_next(status=200, error="ratelimited")
+    with pytest.raises(RateLimited) as caught:
+        await sink.edit(CHANNEL, "1.2", MESSAGE)
+    assert caught.value.retry_after_s > 0
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500},
+        {"status": 503},
+        {"status": 502, "error": "bad_gateway"},
+        {"status": 200, "error": "internal_error"},
+        {"disconnect": True},
+    ],
+)
+async def test_transient_failures(fake: FakeSlack, sink: SlackSink, failure: dict) -> None:
+    fake.fail_next(**failure)
+    with pytest.raises(TransientDeliveryError):
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_unreachable_slack_is_transient(fake: FakeSlack) -> None:
+    await fake.stop()
+    sink = SlackSink(SlackSink.make_client("xoxb-test", fake.base_url, timeout=5))
+    with pytest.raises(TransientDeliveryError):
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+
+
+@pytest.mark.parametrize(
+    "code", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "msg_too_long"]
+)
+async def test_permanent_failures(fake: FakeSlack, sink: SlackSink, code: str) -> None:
+    fake.fail_next(status=200, error=code)
+    with pytest.raises(PermanentDeliveryError, match=code):
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+
+
+async def test_dm_to_unknown_user_is_permanent(fake: FakeSlack, sink: SlackSink) -> None:
+    fake.fail_next(status=200, error="user_not_found", method="conversations.open")
+    with pytest.raises(PermanentDeliveryError):
+        await sink.post(DM, MESSAGE, idempotency_key="k")
+    assert fake.calls_to("chat.postMessage") == []

@@ -1,0 +1,153 @@
+"""SlackAdapter in Socket Mode against the fake Slack, with the real ``Commands``.
+
+The fake hands out a ws:// URL from ``apps.connections.open``; bolt's
+``AsyncSocketModeHandler`` connects to it, receives ``slash_commands`` envelopes, acks
+them and answers through ``response_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.slack_chat import SlackAdapter
+from bot.clock import ManualClock
+from bot.commands import Commands
+from bot.errors import ConfigError
+from bot.model import MessageKind, OutboundMessage, Target
+from storage import SqlStore, open_store
+from tests.fakes.slack_server import FakeSlack
+
+ACK_WINDOW_S = 3.0  # Slack drops commands not acked within 3 seconds
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_adapter(fake: FakeSlack, store: SqlStore, **kw: object) -> SlackAdapter:
+    args: dict[str, object] = {
+        "bot_token": "xoxb-test",
+        "app_token": "xapp-test",
+        "commands": Commands(store, ManualClock(), admin_policy=str(kw.get("admin_policy", "admins"))),
+        "api_base_url": fake.base_url,
+    }
+    args.update(kw)
+    return SlackAdapter(**args)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def adapter(fake: FakeSlack, store: SqlStore) -> AsyncIterator[SlackAdapter]:
+    started = make_adapter(fake, store)
+    await started.start()
+    yield started
+    await started.stop()
+
+
+async def run_command(fake: FakeSlack, text: str, **kw: str) -> tuple[dict, dict, float]:
+    loop = asyncio.get_running_loop()
+    sent = loop.time()
+    envelope_id = await fake.push_slash_command(text, **kw)
+    ack = await fake.wait_for(lambda: fake.ack_for(envelope_id))
+    acked_after = loop.time() - sent
+    response = await fake.wait_for(lambda: fake.response_for(envelope_id))
+    return ack, response, acked_after
+
+
+async def test_start_connects_with_the_app_token(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    [opened] = fake.calls_to("apps.connections.open")
+    assert opened.token == "xapp-test"
+    assert fake.calls_to("auth.test")[0].token == "xoxb-test"
+    assert fake.connected
+
+
+async def test_help_is_acked_in_time_and_answered_ephemerally(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    ack, response, acked_after = await run_command(fake, "help")
+    assert acked_after < ACK_WINDOW_S
+    assert ack["envelope_id"].startswith("env-")
+    assert response["response_type"] == "ephemeral"
+    assert "storybot follows developing news stories" in response["blocks"][0]["text"]["text"]
+    assert response["blocks"][0]["text"]["type"] == "plain_text"
+
+
+async def test_admin_commands_need_a_workspace_admin(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    fake.users["UADMIN"] = {"is_admin": True}
+    _, denied, _ = await run_command(fake, "follow nosuchstory", user_id="U0PLAIN")
+    _, allowed, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    assert "Only workspace/server admins" in denied["text"]
+    assert "Only workspace/server admins" not in allowed["text"]
+    assert "nosuchstory" in allowed["text"]
+
+
+async def test_admin_lookup_is_cached(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    await run_command(fake, "help", user_id="U0SAME")
+    await run_command(fake, "stories", user_id="U0SAME")
+    assert [c.args["user"] for c in fake.calls_to("users.info")] == ["U0SAME"]
+
+
+async def test_everyone_policy_skips_users_info(fake: FakeSlack, store: SqlStore) -> None:
+    adapter = make_adapter(fake, store, admin_policy="everyone")
+    await adapter.start()
+    try:
+        _, response, _ = await run_command(fake, "follow nosuchstory")
+    finally:
+        await adapter.stop()
+    assert fake.calls_to("users.info") == []
+    assert "Only workspace/server admins" not in response["text"]
+
+
+async def test_hostile_command_text_is_echoed_inertly(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    _, response, _ = await run_command(fake, "status <!channel>")
+    assert "<!channel>" not in str(response)
+
+
+async def test_adapter_posts_alerts_as_a_chat_sink(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    message = OutboundMessage(MessageKind.ALERT, "Deal signed", "Body")
+    ts = await adapter.post(Target("slack", channel_id="C1"), message, idempotency_key="k1")
+    await adapter.edit(Target("slack", channel_id="C1"), ts, message)
+    assert adapter.platform == "slack"
+    assert [c.args["ts"] for c in fake.calls_to("chat.update")] == [ts]
+
+
+async def test_rejected_app_token_fails_start_clearly(fake: FakeSlack, store: SqlStore) -> None:
+    fake.invalid_tokens.add("xapp-revoked")
+    adapter = make_adapter(fake, store, app_token="xapp-revoked")
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        await adapter.start()
+    await adapter.stop()
+
+
+async def test_rejected_bot_token_fails_start_clearly(fake: FakeSlack, store: SqlStore) -> None:
+    fake.invalid_tokens.add("xoxb-revoked")
+    adapter = make_adapter(fake, store, bot_token="xoxb-revoked")
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        await adapter.start()
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"app_token": None}, "SLACK_APP_TOKEN"),
+        ({"mode": "http"}, "SLACK_SIGNING_SECRET"),
+        ({"mode": "rtm"}, "mode"),
+        ({"bot_token": ""}, "SLACK_BOT_TOKEN"),
+        ({"admin_policy": "some"}, "admin"),
+    ],
+)
+def test_config_errors_name_the_setting(fake: FakeSlack, store: SqlStore, kw: dict, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        make_adapter(fake, store, **kw)

@@ -1,0 +1,716 @@
+"""Contract tests for ``bot.ports.Store``: each test runs on SQLite and on PostgreSQL.
+
+The fixtures (see ``store_fixtures.py``) give every test an empty migrated database and a
+hand-advanced clock; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+import pytest
+from store_fixtures import (  # noqa: F401  (fixtures are used by name)
+    CHANNEL,
+    DM,
+    T0,
+    clock,
+    db_url,
+    message,
+    new_item,
+    pg_database,
+    pg_url,
+    seed,
+    store,
+    write,
+)
+
+from bot.model import (
+    DeliveryMode,
+    FeedStatus,
+    IngestOutcome,
+    Judgement,
+    Target,
+)
+from bot.ports import Conflict, DevelopmentWrite, NotFound, OutboxWrite, PollOutcome
+from storage import SqlStore, open_store
+
+
+def _story(store: SqlStore, name: str = "s1"):
+    return store.add_story(name, f"Title {name}", [seed(1), seed(2)], T0)
+
+
+def _items(store: SqlStore, *numbers: int):
+    return [store.ingest_item(new_item(n))[1] for n in numbers]
+
+
+def _judge(story_id: int, item_id: int, **kw) -> Judgement:
+    fields = dict(story_id=story_id, item_id=item_id, on_topic=True, score=0.5)
+    fields.update(kw)
+    return Judgement(**fields)
+
+
+def _assert_utc(*values) -> None:
+    for value in values:
+        assert value.tzinfo is not None and value.utcoffset() == timedelta(0), value
+
+
+# --------------------------------------------------------------------------- stories
+
+
+def test_add_and_get_story(store):
+    story = _story(store)
+    assert story.id > 0
+    assert story.name == "s1" and story.title == "Title s1"
+    assert story.seeds == (seed(1), seed(2))
+    assert story.created_at == T0
+    _assert_utc(story.created_at, story.seeds[0].published)
+    assert store.get_story("s1") == story
+    assert store.get_story_by_id(story.id) == story
+    assert store.list_stories() == [story]
+    assert store.get_story("nope") is None
+    assert store.get_story_by_id(story.id + 100) is None
+
+
+def test_duplicate_story_name_is_a_conflict(store):
+    _story(store)
+    with pytest.raises(Conflict, match="s1"):
+        _story(store)
+    assert len(store.list_stories()) == 1
+
+
+def test_list_stories_in_creation_order(store):
+    names = ["zeta", "alpha", "mid"]
+    for name in names:
+        _story(store, name)
+    assert [s.name for s in store.list_stories()] == names
+
+
+def test_remove_story_removes_what_hangs_off_it(store, clock):
+    story = _story(store)
+    other = _story(store, "s2")
+    (item,) = _items(store, 1)
+    store.commit_decisions(
+        [_judge(story.id, item.id, development=1), _judge(other.id, item.id)],
+        [DevelopmentWrite(story.id, 1, "H", "S", (item.id,))],
+        {story.id: {"k": 1}},
+        [],
+        clock.now(),
+    )
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.add_subscription("slack", "U1", "drones", story.id, clock.now())
+    store.add_subscription("slack", "U1", "anything", None, clock.now())
+
+    assert store.remove_story("s1") is True
+    assert store.remove_story("s1") is False
+    assert store.get_story("s1") is None
+    assert store.load_engine_state(story.id) is None
+    assert store.list_developments(story.id) == []
+    assert store.bindings_for_story(story.id) == []
+    assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["anything"]
+    assert [d.judgement.story_id for d in store.decisions_for_item(item.id)] == [other.id]
+    assert store.get_item(item.id) == item
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def test_add_feed_is_due_at_once(store, clock):
+    feed = store.add_feed("https://a.example/rss", clock.now(), interval_s=600)
+    assert feed.status is FeedStatus.NEW
+    assert feed.next_poll_at == clock.now()
+    assert feed.interval_s == 600
+    assert feed.title is None and feed.error_count == 0 and feed.last_polled_at is None
+    assert store.get_feed("https://a.example/rss") == feed
+    assert store.get_feed_by_id(feed.id) == feed
+    assert store.list_feeds() == [feed]
+    assert store.due_feeds(clock.now()) == [feed]
+
+
+def test_duplicate_feed_url_is_a_conflict(store, clock):
+    store.add_feed("https://a.example/rss", clock.now())
+    with pytest.raises(Conflict, match="a.example"):
+        store.add_feed("https://a.example/rss", clock.now())
+
+
+def test_remove_feed_keeps_its_items(store, clock):
+    feed = store.add_feed("https://a.example/rss", clock.now())
+    _, item = store.ingest_item(new_item(1, feed_id=feed.id))
+    assert item.feed_id == feed.id
+    assert store.remove_feed(feed.url) is True
+    assert store.remove_feed(feed.url) is False
+    assert store.get_feed(feed.url) is None
+    assert store.get_feed_by_id(feed.id) is None
+    assert store.get_item(item.id).feed_id is None
+
+
+def test_due_feeds_order_boundary_and_limit(store, clock):
+    now = clock.now()
+    late = store.add_feed("https://late.example", now + timedelta(minutes=10))
+    b = store.add_feed("https://b.example", now - timedelta(minutes=1))
+    a = store.add_feed("https://a.example", now - timedelta(minutes=5))
+    exact = store.add_feed("https://exact.example", now)
+    assert [f.id for f in store.due_feeds(now)] == [a.id, b.id, exact.id]
+    assert [f.id for f in store.due_feeds(now, limit=2)] == [a.id, b.id]
+    clock.advance(minutes=10)
+    assert [f.id for f in store.due_feeds(clock.now())][-1] == late.id
+
+
+def test_record_poll_ok_then_error(store, clock):
+    feed = store.add_feed("https://a.example/rss", clock.now())
+    polled = clock.advance(seconds=3)
+    store.record_poll(
+        PollOutcome(
+            feed_id=feed.id,
+            status=FeedStatus.OK,
+            polled_at=polled,
+            next_poll_at=polled + timedelta(seconds=900),
+            error_count=0,
+            last_error=None,
+            etag='"abc"',
+            last_modified="Wed, 04 Mar 2026 10:00:00 GMT",
+            body_hash="bh1",
+            title="A News",
+        )
+    )
+    got = store.get_feed_by_id(feed.id)
+    assert got.status is FeedStatus.OK
+    assert (got.last_polled_at, got.last_ok_at) == (polled, polled)
+    assert got.next_poll_at == polled + timedelta(seconds=900)
+    assert (got.etag, got.last_modified, got.body_hash, got.title) == (
+        '"abc"',
+        "Wed, 04 Mar 2026 10:00:00 GMT",
+        "bh1",
+        "A News",
+    )
+    assert store.due_feeds(polled) == []
+
+    failed = clock.advance(seconds=900)
+    store.record_poll(
+        PollOutcome(
+            feed_id=feed.id,
+            status=FeedStatus.ERROR,
+            polled_at=failed,
+            next_poll_at=failed + timedelta(seconds=1800),
+            error_count=1,
+            last_error="HTTP 500 from a.example",
+            etag='"abc"',
+            last_modified=None,
+            body_hash="bh1",
+        )
+    )
+    got = store.get_feed_by_id(feed.id)
+    assert got.status is FeedStatus.ERROR
+    assert got.last_polled_at == failed and got.last_ok_at == polled
+    assert (got.error_count, got.last_error) == (1, "HTTP 500 from a.example")
+    assert got.title == "A News"  # None keeps the known title
+    assert got.last_modified is None
+
+
+def test_record_poll_of_a_removed_feed_is_ignored(store, clock):
+    feed = store.add_feed("https://a.example/rss", clock.now())
+    store.remove_feed(feed.url)
+    store.record_poll(
+        PollOutcome(feed.id, FeedStatus.OK, clock.now(), clock.now(), 0, None, None, None, None)
+    )
+    assert store.list_feeds() == []
+
+
+# --------------------------------------------------------------------------- items
+
+
+def test_ingest_new_then_seen_by_key(store):
+    outcome, item = store.ingest_item(new_item(1))
+    assert outcome is IngestOutcome.NEW
+    assert item.id > 0 and item.version == 1 and item.key == "k1"
+    assert item.fetched_at == T0 and item.published == T0 - timedelta(minutes=5)
+    _assert_utc(item.fetched_at, item.published)
+    outcome, again = store.ingest_item(new_item(1, at=T0 + timedelta(hours=1)))
+    assert outcome is IngestOutcome.SEEN
+    assert again == item
+    assert store.count_items() == 1
+
+
+def test_ingest_dedups_by_canonical_url(store):
+    _, first = store.ingest_item(new_item(1))
+    outcome, same = store.ingest_item(new_item(1, key="other-guid", url="https://m.news.example/1"))
+    assert outcome is IngestOutcome.SEEN
+    assert same.id == first.id and same.key == "k1"
+    assert store.count_items() == 1
+
+
+def test_ingest_without_canonical_url_only_matches_key(store):
+    store.ingest_item(new_item(1, canonical_url=None))
+    outcome, _ = store.ingest_item(new_item(1, key="k1b", canonical_url=None))
+    assert outcome is IngestOutcome.NEW
+    assert store.count_items() == 2
+
+
+def test_ingest_detects_updates(store):
+    _, first = store.ingest_item(new_item(1))
+    later = T0 + timedelta(hours=2)
+    outcome, updated = store.ingest_item(
+        new_item(1, at=later, title="Title 1 (updated)", content="More", content_hash="h1b")
+    )
+    assert outcome is IngestOutcome.UPDATED
+    assert updated.id == first.id
+    assert updated.version == 2
+    assert (updated.title, updated.content, updated.content_hash) == (
+        "Title 1 (updated)",
+        "More",
+        "h1b",
+    )
+    assert updated.fetched_at == T0  # first seen
+    assert store.get_item(first.id) == updated
+    # The same text again is SEEN at the new version; a change via canonical URL bumps again.
+    assert store.ingest_item(new_item(1, content_hash="h1b"))[0] is IngestOutcome.SEEN
+    outcome, third = store.ingest_item(new_item(1, key="k-other", content_hash="h1c"))
+    assert (outcome, third.id, third.version) == (IngestOutcome.UPDATED, first.id, 3)
+
+
+def test_ingest_converts_other_timezones_to_utc(store):
+    plus_two = timezone(timedelta(hours=2))
+    local = T0.astimezone(plus_two)
+    _, item = store.ingest_item(new_item(1, at=local, published=local))
+    got = store.get_item(item.id)
+    assert got.fetched_at == T0 and got.published == T0
+    _assert_utc(got.fetched_at, got.published)
+
+
+def test_get_and_find_items(store):
+    _, a = store.ingest_item(new_item(1))
+    _, b = store.ingest_item(new_item(2, canonical_url=None))
+    assert store.get_item(a.id) == a
+    assert store.get_item(a.id + 1000) is None
+    assert store.find_item_by_url("https://news.example/1?utm=x") == a
+    assert store.find_item_by_url("https://news.example/1") == a
+    assert store.find_item_by_url("https://news.example/2?utm=x") == b
+    assert store.find_item_by_url("https://news.example/3") is None
+    assert store.count_items() == 2
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_engine_state_round_trip(store, clock):
+    story = _story(store)
+    assert store.load_engine_state(story.id) is None
+    state = {"centroid": [0.1, 0.2], "terms": {"pentagon": 3}, "n": 2, "name": "ü ✓"}
+    store.commit_decisions([], [], {story.id: state}, [], clock.now())
+    assert store.load_engine_state(story.id) == state
+    store.commit_decisions([], [], {story.id: {"n": 3}}, [], clock.advance(60))
+    assert store.load_engine_state(story.id) == {"n": 3}
+
+
+def test_commit_decisions_and_decisions_for_item(store, clock):
+    s1, s2 = _story(store), _story(store, "s2")
+    a, b = _items(store, 1, 2)
+    reason = {"score": 0.91, "matched": ["pentagon", "contract"], "threshold": 0.3}
+    now = clock.advance(30)
+    store.commit_decisions(
+        [
+            _judge(s1.id, a.id, score=0.91, development=0, reason=reason),
+            _judge(s2.id, a.id, on_topic=False, score=0.01),
+            _judge(s1.id, b.id, duplicate_of=a.id, development=0),
+        ],
+        [DevelopmentWrite(s1.id, 0, "Headline", "Summary", (a.id, b.id))],
+        {s1.id: {"v": 1}},
+        [write("alert:s1:0:C1")],
+        now,
+    )
+    decisions = store.decisions_for_item(a.id)
+    assert [d.judgement.story_id for d in decisions] == [s1.id, s2.id]
+    first = decisions[0]
+    assert first.item == a
+    assert first.decided_at == now
+    _assert_utc(first.decided_at)
+    assert first.judgement == _judge(s1.id, a.id, score=0.91, development=0, reason=reason)
+    assert decisions[1].judgement.on_topic is False
+    (copy,) = store.decisions_for_item(b.id)
+    assert copy.judgement.duplicate_of == a.id
+    assert store.decisions_for_item(a.id + 1000) == []
+    assert store.get_outbox("alert:s1:0:C1").version == 1
+
+
+def test_commit_decisions_is_atomic(store, clock):
+    story = _story(store)
+    a, b = _items(store, 1, 2)
+    store.commit_decisions([_judge(story.id, a.id)], [], {story.id: {"v": 1}}, [], clock.now())
+    batch = dict(
+        judgements=[_judge(story.id, b.id), _judge(story.id, a.id)],  # a: judged already
+        developments=[DevelopmentWrite(story.id, 1, "H", "S", (b.id,))],
+        engine_states={story.id: {"v": 2}},
+        outbox=[write("alert:s1:1:C1")],
+        now=clock.advance(60),
+    )
+    with pytest.raises(Conflict):
+        store.commit_decisions(**batch)
+    assert store.decisions_for_item(b.id) == []
+    assert store.get_development(story.id, 1) is None
+    assert store.load_engine_state(story.id) == {"v": 1}
+    assert store.get_outbox("alert:s1:1:C1") is None
+    assert store.outbox_counts() == {"pending": 0, "delivered": 0, "dead": 0}
+
+
+def test_commit_decisions_rolls_back_on_a_duplicate_inside_the_batch(store, clock):
+    story = _story(store)
+    (a,) = _items(store, 1)
+    with pytest.raises(Conflict):
+        store.commit_decisions(
+            [_judge(story.id, a.id), _judge(story.id, a.id)],
+            [],
+            {story.id: {"v": 1}},
+            [write("k")],
+            clock.now(),
+        )
+    assert store.decisions_for_item(a.id) == []
+    assert store.load_engine_state(story.id) is None
+    assert store.get_outbox("k") is None
+
+
+# --------------------------------------------------------------------------- developments
+
+
+def test_development_items_sources_and_links(store, clock):
+    story = _story(store)
+    a, b, c = _items(store, 1, 2, 3)
+    _, d = store.ingest_item(new_item(4, source="Outlet 1", url=None, canonical_url=None))
+    created = clock.now()
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H1", "S1", (b.id, a.id))], {}, [], created
+    )
+    dev = store.get_development(story.id, 1)
+    assert (dev.headline, dev.summary, dev.item_count) == ("H1", "S1", 2)
+    assert dev.created_at == dev.updated_at == created
+    assert dev.sources == ("Outlet 2", "Outlet 1")  # first reporter first
+    assert dev.links == (
+        ("Outlet 2", "https://news.example/2?utm=x"),
+        ("Outlet 1", "https://news.example/1?utm=x"),
+    )
+
+    updated = clock.advance(hours=1)
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H1b", "S1b", (a.id, c.id, d.id, c.id))], {}, [], updated
+    )
+    dev = store.get_development(story.id, 1)
+    assert (dev.headline, dev.summary, dev.item_count) == ("H1b", "S1b", 4)
+    assert (dev.created_at, dev.updated_at) == (created, updated)
+    assert dev.sources == ("Outlet 2", "Outlet 1", "Outlet 3")
+    assert [url for _, url in dev.links] == [
+        "https://news.example/2?utm=x",
+        "https://news.example/1?utm=x",
+        "https://news.example/3?utm=x",
+    ]
+    assert store.get_development(story.id, 2) is None
+
+
+def test_list_developments_newest_first(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    (a,) = _items(store, 1)
+    for number in range(4):
+        store.commit_decisions(
+            [], [DevelopmentWrite(story.id, number, f"H{number}", "", ())], {}, [], clock.advance(60)
+        )
+    store.commit_decisions([], [DevelopmentWrite(other.id, 0, "other", "", ())], {}, [], clock.now())
+    # Touching development 1 makes it the newest.
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H1 again", "", (a.id,))], {}, [], clock.advance(60)
+    )
+    listed = store.list_developments(story.id)
+    assert [d.number for d in listed] == [1, 3, 2, 0]
+    assert listed[0].item_count == 1 and listed[1].item_count == 0
+    assert [d.number for d in store.list_developments(story.id, limit=2)] == [1, 3]
+    assert [d.headline for d in store.list_developments(other.id)] == ["other"]
+
+
+def test_developments_since(store, clock):
+    story = _story(store)
+    times = []
+    for number in range(3):
+        times.append(clock.advance(600))
+        store.commit_decisions([], [DevelopmentWrite(story.id, number, "", "", ())], {}, [], times[-1])
+    assert [d.number for d in store.developments_since(story.id, None)] == [0, 1, 2]
+    assert [d.number for d in store.developments_since(story.id, times[0])] == [1, 2]
+    assert store.developments_since(story.id, times[2]) == []
+
+
+def test_story_stats(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    empty = store.story_stats(story.id)
+    assert (empty.items_on_topic, empty.copies, empty.developments, empty.sources) == (0, 0, 0, 0)
+    assert empty.last_item_at is None
+    a, b = _items(store, 1, 2)
+    _, c = store.ingest_item(new_item(3, source="Outlet 1", at=T0 + timedelta(hours=3)))
+    _, off = store.ingest_item(new_item(4, at=T0 + timedelta(hours=5)))
+    store.commit_decisions(
+        [
+            _judge(story.id, a.id, development=0),
+            _judge(story.id, b.id, development=1, new_development=True),
+            _judge(story.id, c.id, duplicate_of=a.id, development=0),
+            _judge(story.id, off.id, on_topic=False),
+            _judge(other.id, off.id),
+        ],
+        [
+            DevelopmentWrite(story.id, 0, "H0", "", (a.id, c.id)),
+            DevelopmentWrite(story.id, 1, "H1", "", (b.id,)),
+        ],
+        {},
+        [],
+        clock.now(),
+    )
+    stats = store.story_stats(story.id)
+    assert stats.items_on_topic == 3
+    assert stats.copies == 1
+    assert stats.developments == 2
+    assert stats.sources == 2  # Outlet 1 twice, Outlet 2
+    assert stats.last_item_at == T0 + timedelta(hours=3)
+    _assert_utc(stats.last_item_at)
+    assert store.story_stats(other.id).items_on_topic == 1
+
+
+# --------------------------------------------------------------------------- bindings
+
+
+def test_bind_creates_then_updates(store, clock):
+    story = _story(store)
+    first = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    assert (first.mode, first.digest_hours, first.max_per_hour) == (DeliveryMode.REALTIME, 24, 10)
+    assert first.created_at == clock.now() and first.last_digest_at is None
+    assert first.target == Target("slack", channel_id="C1")
+    again = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 6, clock.advance(60))
+    assert again.id == first.id
+    assert (again.mode, again.digest_hours, again.created_at) == (DeliveryMode.DIGEST, 6, T0)
+    assert store.list_bindings() == [again]
+
+
+def test_bindings_by_story_and_channel(store, clock):
+    s1, s2 = _story(store), _story(store, "s2")
+    b1 = store.bind(s1.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    b2 = store.bind(s2.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    b3 = store.bind(s1.id, "discord", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    assert store.bindings_for_story(s1.id) == [b1, b3]
+    assert store.bindings_for_channel("slack", "C1") == [b1, b2]
+    assert store.bindings_for_channel("discord", "C1") == [b3]
+    assert store.bindings_for_channel("slack", "C2") == []
+    assert store.list_bindings() == [b1, b2, b3]
+    assert store.unbind(s1.id, "slack", "C1") is True
+    assert store.unbind(s1.id, "slack", "C1") is False
+    assert store.list_bindings() == [b2, b3]
+
+
+def test_mark_digest_sent(store, clock):
+    story = _story(store)
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    sent = clock.advance(hours=24)
+    store.mark_digest_sent(binding.id, sent)
+    assert store.bindings_for_story(story.id)[0].last_digest_at == sent
+
+
+def test_bind_unknown_story_is_not_found(store, clock):
+    with pytest.raises(NotFound):
+        store.bind(999, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+def test_subscriptions(store, clock):
+    story = _story(store)
+    a = store.add_subscription("slack", "U1", "drone AND pentagon", story.id, clock.now(), "C1")
+    b = store.add_subscription("slack", "U1", "anthropic", None, clock.advance(1))
+    c = store.add_subscription("slack", "U2", "openai", None, clock.now())
+    d = store.add_subscription("discord", "U1", "x", None, clock.now())
+    assert (a.query, a.story_id, a.channel_id, a.created_at) == (
+        "drone AND pentagon",
+        story.id,
+        "C1",
+        T0,
+    )
+    assert store.list_subscriptions("slack", "U1") == [a, b]
+    assert store.all_subscriptions() == [a, b, c, d]
+    assert store.remove_subscription("slack", "U2", a.id) is False  # not theirs
+    assert store.remove_subscription("slack", "U1", a.id) is True
+    assert store.remove_subscription("slack", "U1", a.id) is False
+    assert store.list_subscriptions("slack", "U1") == [b]
+
+
+def test_subscription_to_unknown_story_is_not_found(store, clock):
+    with pytest.raises(NotFound):
+        store.add_subscription("slack", "U1", "q", 999, clock.now())
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+def test_outbox_insert_replace_and_only_if_new(store, clock):
+    store.enqueue([write("alert:1", title="v1")], clock.now())
+    entry = store.get_outbox("alert:1")
+    assert (entry.version, entry.delivered_version, entry.attempts) == (1, 0, 0)
+    assert entry.message == message("v1")
+    assert entry.target == CHANNEL
+    assert entry.created_at == entry.next_attempt_at == T0
+    assert entry.message_id is None and entry.dead is False
+
+    store.enqueue([write("alert:1", title="v2")], clock.advance(60))
+    entry = store.get_outbox("alert:1")
+    assert (entry.version, entry.message.title, entry.created_at) == (2, "v2", T0)
+
+    store.enqueue([write("alert:1", title="v3", only_if_new=True)], clock.now())
+    assert store.get_outbox("alert:1").message.title == "v2"
+    store.enqueue([write("notice:1", target=DM, only_if_new=True)], clock.now())
+    dm = store.get_outbox("notice:1")
+    assert dm.version == 1 and dm.target == DM
+    assert store.get_outbox("missing") is None
+
+
+def test_outbox_same_key_twice_in_one_batch(store, clock):
+    store.enqueue([write("k", title="a"), write("k", title="b")], clock.now())
+    entry = store.get_outbox("k")
+    assert (entry.version, entry.message.title) == (2, "b")
+
+
+def test_outbox_versioning_through_commit_decisions(store, clock):
+    story = _story(store)
+    a, b = _items(store, 1, 2)
+    store.commit_decisions([_judge(story.id, a.id)], [], {}, [write("alert:s1:1:C1", title="first")], clock.now())
+    entry = store.get_outbox("alert:s1:1:C1")
+    store.mark_delivered(entry.id, 1, "ts-1", clock.advance(1))
+    store.commit_decisions(
+        [_judge(story.id, b.id)], [], {}, [write("alert:s1:1:C1", title="second")], clock.advance(60)
+    )
+    entry = store.get_outbox("alert:s1:1:C1")
+    assert (entry.version, entry.delivered_version, entry.message_id) == (2, 1, "ts-1")
+    assert entry.message.title == "second"
+    assert [e.key for e in store.due_outbox(clock.now())] == ["alert:s1:1:C1"]
+
+
+def test_due_outbox(store, clock):
+    store.enqueue([write("a"), write("b", target=DM)], clock.now())
+    store.enqueue([write("later")], clock.now() + timedelta(minutes=5))
+    due = store.due_outbox(clock.now())
+    assert [e.key for e in due] == ["a", "b"]
+    assert [e.key for e in store.due_outbox(clock.now(), limit=1)] == ["a"]
+    assert [e.key for e in store.due_outbox(clock.advance(minutes=5))] == ["a", "b", "later"]
+
+
+def test_mark_delivered_is_monotonic(store, clock):
+    store.enqueue([write("k")], clock.now())
+    entry = store.get_outbox("k")
+    store.enqueue([write("k", title="v2"), write("k", title="v3")], clock.now())
+    store.mark_delivered(entry.id, 3, "m1", clock.advance(1))
+    assert store.get_outbox("k").delivered_version == 3
+    store.mark_delivered(entry.id, 1, "m1", clock.advance(1))  # a late, older delivery
+    got = store.get_outbox("k")
+    assert (got.delivered_version, got.version, got.message_id) == (3, 3, "m1")
+    assert store.due_outbox(clock.now()) == []
+    assert store.outbox_counts() == {"pending": 0, "delivered": 1, "dead": 0}
+
+
+def test_mark_attempt_failed_backs_off_then_dead(store, clock):
+    store.enqueue([write("k"), write("other")], clock.now())
+    entry = store.get_outbox("k")
+    retry_at = clock.now() + timedelta(seconds=30)
+    store.mark_attempt_failed(entry.id, "HTTP 503", retry_at)
+    got = store.get_outbox("k")
+    assert (got.attempts, got.last_error, got.next_attempt_at, got.dead) == (
+        1,
+        "HTTP 503",
+        retry_at,
+        False,
+    )
+    assert [e.key for e in store.due_outbox(clock.now())] == ["other"]
+    clock.advance(30)
+    assert [e.key for e in store.due_outbox(clock.now())] == ["other", "k"]  # earliest first
+    # A new version while backing off keeps the back-off.
+    store.mark_attempt_failed(entry.id, "rate limited", clock.now() + timedelta(seconds=60))
+    store.enqueue([write("k", title="v2")], clock.now())
+    assert [e.key for e in store.due_outbox(clock.now())] == ["other"]
+
+    store.mark_attempt_failed(entry.id, "channel_not_found", clock.now(), dead=True)
+    got = store.get_outbox("k")
+    assert got.dead is True and got.attempts == 3 and got.last_error == "channel_not_found"
+    assert [e.key for e in store.due_outbox(clock.advance(hours=1))] == ["other"]
+    assert store.outbox_counts() == {"pending": 1, "delivered": 0, "dead": 1}
+
+
+def test_delivery_clears_failures(store, clock):
+    store.enqueue([write("k")], clock.now())
+    entry = store.get_outbox("k")
+    store.mark_attempt_failed(entry.id, "HTTP 503", clock.now())
+    store.mark_delivered(entry.id, 1, "m1", clock.advance(1))
+    got = store.get_outbox("k")
+    assert (got.attempts, got.last_error, got.delivered_version) == (0, None, 1)
+
+
+def test_count_outbox_since(store, clock):
+    other_channel = Target("slack", channel_id="C2")
+    store.enqueue([write("alert:1"), write("alert:2"), write("digest:1")], clock.now())
+    store.enqueue([write("alert:3", target=other_channel), write("alert:4", target=DM)], clock.now())
+    later = clock.advance(minutes=30)
+    store.enqueue([write("alert:5")], later)
+    assert store.count_outbox_since(CHANNEL, "alert:", T0) == 3
+    assert store.count_outbox_since(CHANNEL, "alert:", later) == 1
+    assert store.count_outbox_since(CHANNEL, "", T0) == 4
+    assert store.count_outbox_since(other_channel, "alert:", T0) == 1
+    assert store.count_outbox_since(DM, "alert:", T0) == 1
+    assert store.count_outbox_since(Target("discord", user_id="U2"), "alert:", T0) == 0
+    assert store.count_outbox_since(CHANNEL, "al%", T0) == 0  # no LIKE wildcards
+
+
+def test_outbox_counts(store, clock):
+    assert store.outbox_counts() == {"pending": 0, "delivered": 0, "dead": 0}
+    store.enqueue([write("a"), write("b"), write("c")], clock.now())
+    a, b = store.get_outbox("a"), store.get_outbox("b")
+    store.mark_delivered(a.id, 1, "m", clock.now())
+    store.mark_attempt_failed(b.id, "gone", clock.now(), dead=True)
+    assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 1}
+
+
+# --------------------------------------------------------------------------- restart
+
+
+def test_reopening_keeps_everything(db_url, clock):
+    first = open_store(db_url)
+    try:
+        story = _story(first)
+        feed = first.add_feed("https://a.example/rss", clock.now())
+        _, item = first.ingest_item(new_item(1))
+        first.commit_decisions(
+            [_judge(story.id, item.id, development=1)],
+            [DevelopmentWrite(story.id, 1, "H", "S", (item.id,))],
+            {story.id: {"v": 1}},
+            [write("alert:1")],
+            clock.now(),
+        )
+        binding = first.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    finally:
+        first.close()
+
+    second = open_store(db_url)
+    try:
+        assert second.get_story("s1") == story
+        assert second.get_feed_by_id(feed.id) == feed
+        assert second.due_feeds(clock.now()) == [feed]
+        assert second.get_item(item.id) == item
+        assert second.ingest_item(new_item(1))[0] is IngestOutcome.SEEN
+        assert second.load_engine_state(story.id) == {"v": 1}
+        assert second.get_development(story.id, 1).item_count == 1
+        assert second.list_bindings() == [binding]
+        assert [e.key for e in second.due_outbox(clock.now())] == ["alert:1"]
+        # Ids keep counting from where they were.
+        _, item2 = second.ingest_item(new_item(2))
+        assert item2.id > item.id
+    finally:
+        second.close()
+
+
+def test_unknown_outbox_ids_are_ignored(store, clock):
+    store.mark_delivered(12345, 1, "m", clock.now())
+    store.mark_attempt_failed(12345, "x", clock.now())
+    store.mark_digest_sent(12345, clock.now())
+    assert store.outbox_counts() == {"pending": 0, "delivered": 0, "dead": 0}
+
+
+def test_outbox_write_is_the_port_dataclass(store, clock):
+    # Writes built directly from bot.ports work as well as the helper's.
+    store.enqueue([OutboxWrite("x", DM, message("hi"))], clock.now())
+    assert store.get_outbox("x").message == message("hi")
