@@ -20,7 +20,8 @@ def _fmt(dt) -> str:
     return dt.strftime("%Y-%m-%d %H:%M") if dt else "-"
 
 
-def story(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     if args.story_cmd == "add":
         from adapters.seeds import load_seed
 
@@ -53,7 +54,8 @@ def story(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     raise UserError(f"unknown story action {args.story_cmd}")
 
 
-def feeds(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     if args.feeds_cmd == "add":
         interval = args.interval or app.settings.polling.default_interval_s
         for url in args.url:
@@ -86,13 +88,15 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
 
 
-def outbox(app: App, out: TextIO = sys.stdout) -> int:
+def outbox(app: App, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     counts = app.store.outbox_counts()
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
     return 0
 
 
-async def ask(app: App, text: str, out: TextIO = sys.stdout) -> int:
+async def ask(app: App, text: str, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     try:
         reply = await app.commands.handle(console_request(text))
         print(format_reply(reply), file=out)
@@ -119,8 +123,9 @@ def _progress(out: TextIO):
     return show
 
 
-async def poll_once(app: App, *, deliver: bool = False, out: TextIO = sys.stdout) -> int:
+async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = None) -> int:
     """One cycle of the due feeds, with a progress line, then exit."""
+    out = out or sys.stdout
     try:
         due = app.store.due_feeds(app.clock.now())
         if not due:
@@ -146,5 +151,13 @@ async def run(app: App) -> int:
         print("no chat tokens set: alerts print to this console "
               "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)", file=sys.stderr)
         add_adapter(app, ConsoleAdapter())
+        # The terminal follows every story, so alerts have somewhere to go.
+        from adapters.console import CONSOLE, CONSOLE_CHANNEL
+        from bot.model import DeliveryMode
+
+        for story in app.store.list_stories():
+            if not any(b.platform == CONSOLE for b in app.store.bindings_for_story(story.id)):
+                app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME,
+                               app.settings.delivery.default_digest_hours, app.clock.now())
     await run_service(app)
     return 0

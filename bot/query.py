@@ -4,7 +4,7 @@ A query is what a user types to be told about items that mention something::
 
     "supply chain" pentagon OR dod -openai
 
-Grammar, loosest binding first (``NOT`` > ``AND`` > ``OR``)::
+Grammar (``NOT`` binds tighter than ``AND``, which binds tighter than ``OR``)::
 
     query   := or
     or      := and ("OR" and)*
@@ -31,8 +31,8 @@ be shown to the user as is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -465,8 +465,8 @@ def parse_query(text: str) -> Query:
     query = Query(_Parser(toks).parse(), source=text)
     if query.matches_doc(_EMPTY):
         raise QueryError(
-            f'"{query.describe()}" would match almost every item, because an item can match '
-            "without containing any of its words. Add a word that must appear, "
-            "for example: pentagon -openai"
+            "This query would match almost every item, because an item can match without "
+            f"containing any of its words (it reads: {query.describe()}). Add a word that "
+            "must appear, for example: pentagon -openai"
         )
     return query

@@ -116,7 +116,7 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/feed", body)
     result = await fetch(url)
     assert result.status == FetchStatus.OK and result.entries
-    assert any("not well-formed" in w for w in result.warnings)
+    assert any("not well-formed XML" in w and "line 1" in w for w in result.warnings), result.warnings
 
 
 # --------------------------------------------------------------------------- HTTP errors
@@ -162,6 +162,14 @@ async def test_not_a_feed(feed_server: FeedServer, body: bytes, content_type: st
     assert result.status == FetchStatus.ERROR and message in result.error, result.error
 
 
+async def test_broken_body_records_no_validators(feed_server: FeedServer) -> None:
+    # Otherwise the next poll of the same broken body would be NOT_MODIFIED and look healthy.
+    url = feed_server.add_feed("/x", b"<html><body>moved</body></html>", content_type="text/html", etag=True)
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR
+    assert (result.etag, result.last_modified, result.body_hash) == (None, None, None)
+
+
 async def test_body_size_limit(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/big", rss([entry(n, summary="x" * 1000) for n in range(200)]))
     result = await fetch(url, max_body_bytes=50_000)
@@ -169,8 +177,8 @@ async def test_body_size_limit(feed_server: FeedServer) -> None:
 
 
 async def test_gzip_bomb_is_stopped_at_the_decompressed_limit(feed_server: FeedServer) -> None:
-    bomb = gzip.compress(b"<rss>" + b" " * 200_000_000, compresslevel=9)  # ~200 KB -> 200 MB
-    assert len(bomb) < 400_000
+    bomb = gzip.compress(b"<rss>" + b" " * 50_000_000, compresslevel=6)  # ~50 KB -> 50 MB
+    assert len(bomb) < 200_000
     url = feed_server.add_feed("/bomb", bomb, content_encoding="gzip")
     result = await fetch(url, max_body_bytes=1_000_000)
     assert result.status == FetchStatus.ERROR and "too large" in result.error and "after decompression" in result.error
@@ -296,7 +304,7 @@ async def test_bad_urls(url: str) -> None:
 
 @pytest.mark.parametrize(("concurrency", "per_host", "expected"), [(32, 2, 2), (1, 2, 1), (32, 3, 3)])
 async def test_concurrency_limits(feed_server: FeedServer, concurrency: int, per_host: int, expected: int) -> None:
-    url = feed_server.add_feed("/slow", rss([entry(1)]), drip_s=0.05, chunk_size=100)
+    url = feed_server.add_feed("/slow", rss([entry(1)]), drip_s=0.02, chunk_size=200)
     f = fetcher(concurrency=concurrency, per_host_concurrency=per_host)
     try:
         results = await asyncio.gather(*(f.fetch(PollRequest(feed_id=n, url=url)) for n in range(6)))
@@ -366,7 +374,7 @@ def test_entity_expansion_is_not_performed(doctype: str) -> None:
 
 
 def test_safe_text_entities_still_work() -> None:
-    body = rss([entry(1, title="x")], prolog='<!DOCTYPE rss [\n<!ENTITY company "Acme Corp">\n]>')
+    body = rss([entry(1, title="x")], prolog='\n<!DOCTYPE rss [\n<!ENTITY company "Acme Corp">\n]>')
     body = body.replace(b"<title>x</title>", b"<title>News from &company;</title>")
     _, entries, _, warnings = parse_feed(body, "application/rss+xml", None, now=NOW)
     assert entries[0].title == "News from Acme Corp"

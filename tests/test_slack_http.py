@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from fakes.slack_server import FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack_chat import SlackAdapter
 from bot.clock import ManualClock
 from bot.commands import Commands
 from storage import SqlStore, open_store
-from tests.fakes.slack_server import FakeSlack
 
 SECRET = "test-signing-secret"
 PATH = "/slack/events"
@@ -59,6 +59,7 @@ async def adapter(fake: FakeSlack, store: SqlStore) -> AsyncIterator[SlackAdapte
 
 def signed(body: str, timestamp: int, secret: str = SECRET) -> dict[str, str]:
     signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
+    assert signature is not None
     return {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": str(timestamp),
@@ -68,9 +69,11 @@ def signed(body: str, timestamp: int, secret: str = SECRET) -> dict[str, str]:
 
 async def send(adapter: SlackAdapter, body: str, headers: dict[str, str]) -> int:
     url = f"http://127.0.0.1:{adapter.http_port}{PATH}"
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=body.encode(), headers=headers) as response:
-            return response.status
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body.encode(), headers=headers) as response,
+    ):
+        return response.status
 
 
 async def test_signed_command_is_acked_and_answered(fake: FakeSlack, adapter: SlackAdapter) -> None:
@@ -110,7 +113,9 @@ async def test_url_verification_challenge(adapter: SlackAdapter) -> None:
     body = '{"type": "url_verification", "token": "t", "challenge": "c-123"}'
     headers = {**signed(body, int(time.time())), "Content-Type": "application/json"}
     url = f"http://127.0.0.1:{adapter.http_port}{PATH}"
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=body.encode(), headers=headers) as response:
-            assert response.status == 200
-            assert (await response.json())["challenge"] == "c-123"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body.encode(), headers=headers) as response,
+    ):
+        assert response.status == 200
+        assert (await response.json())["challenge"] == "c-123"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,11 @@ def assert_no_formatting(text: str) -> None:
 
 
 def assert_inert_mrkdwn(text: str) -> None:
-    labels = [m.group(0).split("|", 1)[1][:-1] for m in OUR_TOKENS.finditer(text)
-              if m.group(0).startswith("<http")]
+    labels = [
+        m.group(0).split("|", 1)[1][:-1]
+        for m in OUR_TOKENS.finditer(text)
+        if m.group(0).startswith("<http")
+    ]
     rest = OUR_TOKENS.sub(" ", text)
     assert "<" not in rest and ">" not in rest, text
     for part in [rest, *labels]:
@@ -84,7 +88,7 @@ def test_hostile_text_in_every_field_stays_inert(hostile: str) -> None:
         sources=(hostile, "AP"),
         links=(Link(hostile, "https://news.example/a"),),
         footer=hostile,
-        when=datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc),
+        when=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
     )
     assert_inert(render.message_blocks(msg), render.fallback_text(msg))
     reply = Reply(text=hostile)
@@ -146,17 +150,19 @@ def test_only_http_urls_are_linked(url: str | None, expected: str | None) -> Non
 
 
 def test_links_render_validated_and_escaped() -> None:
-    msg = message(links=(
-        Link("Reuters *exclusive*", "https://reuters.example/a?x=1&y=2"),
-        Link("<!channel>", "javascript:alert(1)"),
-    ))
+    msg = message(
+        links=(
+            Link("Reuters *exclusive*", "https://reuters.example/a?x=1&y=2"),
+            Link("<!channel>", "javascript:alert(1)"),
+        )
+    )
     links = render.message_blocks(msg)[-1]["text"]["text"]
     label = f"Reuters {ZWJ}*{ZWJ}exclusive{ZWJ}*{ZWJ}"
     assert links == f"<https://reuters.example/a?x=1&amp;y=2|{label}> · &lt;!channel&gt;"
 
 
 def test_alert_layout_headline_summary_sources_time() -> None:
-    when = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
     msg = message(
         title="Pentagon signs deal",
         body="First line.\nSecond line.\nThird line is cut.",
@@ -165,12 +171,25 @@ def test_alert_layout_headline_summary_sources_time() -> None:
         when=when,
     )
     blocks = render.message_blocks(msg)
-    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Pentagon signs deal", "emoji": True}}
-    assert blocks[1]["text"] == {"type": "plain_text", "text": "First line.\nSecond line.", "emoji": True}
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Pentagon signs deal", "emoji": True},
+    }
+    assert blocks[1]["text"] == {
+        "type": "plain_text",
+        "text": "First line.\nSecond line.",
+        "emoji": True,
+    }
     context = [e["text"] for e in blocks[2]["elements"]]
     assert context[:2] == ["anthropic-pentagon", "Reuters, AP and 4 more"]
-    assert context[2] == f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-22 09:30 UTC>"
-    assert render.fallback_text(msg) == "[anthropic-pentagon] Pentagon signs deal (Reuters, AP and 4 more)"
+    assert (
+        context[2]
+        == f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-22 09:30 UTC>"
+    )
+    assert (
+        render.fallback_text(msg)
+        == "[anthropic-pentagon] Pentagon signs deal (Reuters, AP and 4 more)"
+    )
 
 
 def test_lengths_fit_slack_limits() -> None:
@@ -193,7 +212,19 @@ def test_reply_translation() -> None:
 
 
 def test_command_request_from_slack_payload() -> None:
-    payload = {"text": "  status  anthropic ", "user_id": "U1", "channel_id": "C1", "user_name": "alice"}
+    payload = {
+        "text": "  status  anthropic ",
+        "user_id": "U1",
+        "channel_id": "C1",
+        "user_name": "alice",
+    }
     request = command_request(payload, is_admin=True)
     assert (request.text, request.platform, request.user_id) == ("status  anthropic", "slack", "U1")
     assert (request.channel_id, request.user_name, request.is_admin) == ("C1", "alice", True)
+
+
+@pytest.mark.parametrize(
+    ("title", "header"), [("a\nb  c", "a b c"), ("", "(no headline)"), ("   ", "(no headline)")]
+)
+def test_header_is_one_non_empty_line(title: str, header: str) -> None:
+    assert render.message_blocks(message(title=title))[0]["text"]["text"] == header

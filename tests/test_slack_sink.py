@@ -6,14 +6,14 @@ The real slack_sdk client talks HTTP to ``tests.fakes.slack_server`` via ``base_
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, SlackSink
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.model import Link, MessageKind, OutboundMessage, Target
-from tests.fakes.slack_server import FakeSlack
 
 CHANNEL = Target("slack", channel_id="C0NEWS")
 DM = Target("slack", user_id="U0READER")
@@ -24,7 +24,7 @@ MESSAGE = OutboundMessage(
     story_name="anthropic-pentagon",
     sources=("Reuters", "AP", "BBC"),
     links=(Link("Reuters", "https://reuters.example/a"),),
-    when=datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc),
+    when=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
 )
 
 
@@ -41,7 +41,9 @@ def sink(fake: FakeSlack) -> SlackSink:
     return SlackSink(SlackSink.make_client("xoxb-test", fake.base_url, timeout=5))
 
 
-async def test_post_to_channel_carries_blocks_and_idempotency_metadata(fake: FakeSlack, sink: SlackSink) -> None:
+async def test_post_to_channel_carries_blocks_and_idempotency_metadata(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
     ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="alert:1:2:C0NEWS")
     [call] = fake.calls_to("chat.postMessage")
     assert ts and call.args["channel"] == "C0NEWS"
@@ -64,7 +66,9 @@ async def test_dm_opens_conversation_once(fake: FakeSlack, sink: SlackSink) -> N
 
 async def test_edit_updates_and_threads_the_new_fact(fake: FakeSlack, sink: SlackSink) -> None:
     ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
-    updated = OutboundMessage(**{**MESSAGE.__dict__, "title": "Deal signed", "thread_note": "*AP* confirms"})
+    updated = OutboundMessage(
+        **{**MESSAGE.__dict__, "title": "Deal signed", "thread_note": "*AP* confirms"}
+    )
     await sink.edit(CHANNEL, ts, updated)
     [update] = fake.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == ("C0NEWS", ts)
@@ -87,7 +91,9 @@ async def test_failed_thread_note_does_not_fail_the_edit(fake: FakeSlack, sink: 
     assert len(fake.calls_to("chat.update")) == 1
 
 
-async def test_429_is_rate_limited_with_retry_after_and_not_retried(fake: FakeSlack, sink: SlackSink) -> None:
+async def test_429_is_rate_limited_with_retry_after_and_not_retried(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
     fake.fail_next(status=429, retry_after=7)
     with pytest.raises(RateLimited) as caught:
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
@@ -140,3 +146,15 @@ async def test_dm_to_unknown_user_is_permanent(fake: FakeSlack, sink: SlackSink)
     with pytest.raises(PermanentDeliveryError):
         await sink.post(DM, MESSAGE, idempotency_key="k")
     assert fake.calls_to("chat.postMessage") == []
+
+
+async def test_find_posted_recovers_a_message_by_its_idempotency_key(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    posted = {key: await sink.post(CHANNEL, MESSAGE, idempotency_key=key) for key in "abcde"}
+    assert await sink.find_posted(CHANNEL, "a") == posted["a"]  # third page, newest first
+    assert await sink.find_posted(CHANNEL, "e") == posted["e"]
+    assert await sink.find_posted(CHANNEL, "zzz") is None
+    assert await sink.find_posted(CHANNEL, "a", oldest=posted["b"]) is None
+    assert await sink.find_posted(CHANNEL, "a", pages=2) is None
+    assert await sink.find_posted(DM, "a") is None

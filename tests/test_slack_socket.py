@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat import SlackAdapter
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.errors import ConfigError
 from bot.model import MessageKind, OutboundMessage, Target
+from bot.ports import ChatAdapter
 from storage import SqlStore, open_store
-from tests.fakes.slack_server import FakeSlack
 
 ACK_WINDOW_S = 3.0  # Slack drops commands not acked within 3 seconds
 
@@ -43,7 +44,9 @@ def make_adapter(fake: FakeSlack, store: SqlStore, **kw: object) -> SlackAdapter
     args: dict[str, object] = {
         "bot_token": "xoxb-test",
         "app_token": "xapp-test",
-        "commands": Commands(store, ManualClock(), admin_policy=str(kw.get("admin_policy", "admins"))),
+        "commands": Commands(
+            store, ManualClock(), admin_policy=str(kw.get("admin_policy", "admins"))
+        ),
         "api_base_url": fake.base_url,
     }
     args.update(kw)
@@ -75,7 +78,9 @@ async def test_start_connects_with_the_app_token(fake: FakeSlack, adapter: Slack
     assert fake.connected
 
 
-async def test_help_is_acked_in_time_and_answered_ephemerally(fake: FakeSlack, adapter: SlackAdapter) -> None:
+async def test_help_is_acked_in_time_and_answered_ephemerally(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
     ack, response, acked_after = await run_command(fake, "help")
     assert acked_after < ACK_WINDOW_S
     assert ack["envelope_id"].startswith("env-")
@@ -84,7 +89,9 @@ async def test_help_is_acked_in_time_and_answered_ephemerally(fake: FakeSlack, a
     assert response["blocks"][0]["text"]["type"] == "plain_text"
 
 
-async def test_admin_commands_need_a_workspace_admin(fake: FakeSlack, adapter: SlackAdapter) -> None:
+async def test_admin_commands_need_a_workspace_admin(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
     fake.users["UADMIN"] = {"is_admin": True}
     _, denied, _ = await run_command(fake, "follow nosuchstory", user_id="U0PLAIN")
     _, allowed, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
@@ -110,15 +117,18 @@ async def test_everyone_policy_skips_users_info(fake: FakeSlack, store: SqlStore
     assert "Only workspace/server admins" not in response["text"]
 
 
-async def test_hostile_command_text_is_echoed_inertly(fake: FakeSlack, adapter: SlackAdapter) -> None:
+async def test_hostile_command_text_is_echoed_inertly(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
     _, response, _ = await run_command(fake, "status <!channel>")
     assert "<!channel>" not in str(response)
 
 
 async def test_adapter_posts_alerts_as_a_chat_sink(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    chat: ChatAdapter = adapter  # checked by mypy: SlackAdapter satisfies the port
     message = OutboundMessage(MessageKind.ALERT, "Deal signed", "Body")
-    ts = await adapter.post(Target("slack", channel_id="C1"), message, idempotency_key="k1")
-    await adapter.edit(Target("slack", channel_id="C1"), ts, message)
+    ts = await chat.post(Target("slack", channel_id="C1"), message, idempotency_key="k1")
+    await chat.edit(Target("slack", channel_id="C1"), ts, message)
     assert adapter.platform == "slack"
     assert [c.args["ts"] for c in fake.calls_to("chat.update")] == [ts]
 
@@ -148,6 +158,17 @@ async def test_rejected_bot_token_fails_start_clearly(fake: FakeSlack, store: Sq
         ({"admin_policy": "some"}, "admin"),
     ],
 )
-def test_config_errors_name_the_setting(fake: FakeSlack, store: SqlStore, kw: dict, needle: str) -> None:
+def test_config_errors_name_the_setting(
+    fake: FakeSlack, store: SqlStore, kw: dict, needle: str
+) -> None:
     with pytest.raises(ConfigError, match=needle):
         make_adapter(fake, store, **kw)
+
+
+async def test_reconnects_when_slack_drops_the_socket(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    await fake.drop_connections()
+    await fake.wait_for(lambda: len(fake.calls_to("apps.connections.open")) == 2 and fake.connected)
+    _, response, _ = await run_command(fake, "help")
+    assert "storybot follows developing news stories" in response["text"]

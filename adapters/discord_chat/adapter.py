@@ -57,6 +57,12 @@ def is_admin(interaction: discord.Interaction, admin_policy: str) -> bool:
     return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
 
 
+def _log_gateway_end(task: asyncio.Task[None]) -> None:
+    """Report a gateway that stopped on its own (bad token, revoked intents, ...)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Discord gateway stopped", exc_info=task.exception())
+
+
 class DiscordAdapter:
     """Discord as a :class:`bot.ports.ChatAdapter` (``platform = "discord"``).
 
@@ -69,7 +75,7 @@ class DiscordAdapter:
         gateway_url: Gateway websocket URL (``STORYBOT_DISCORD_GATEWAY_URL``); ``None``
             keeps Discord's.
         defer_after_s: Answer directly if the command is done within this time, otherwise
-            defer ("thinking...") and follow up. Discord allows 3 seconds.
+            defer ("thinking...") and follow up; 0 always defers. Discord allows 3 seconds.
         max_ratelimit_wait_s: discord.py waits out shorter rate limits itself; longer ones
             raise ``RateLimited`` so the delivery worker reschedules. Discord asks for >= 30.
         ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
@@ -96,6 +102,8 @@ class DiscordAdapter:
             raise ConfigError(
                 f"[permissions] admin_commands must be one of {ADMIN_POLICIES}, not {admin_policy!r}"
             )
+        # discord.py keeps its endpoints in class attributes (process-wide); endpoints.py
+        # is the one place that changes them, so a fake or proxy Discord can be used.
         use_endpoints(api_url, gateway_url)
         self._token = token
         self._commands = commands
@@ -113,6 +121,7 @@ class DiscordAdapter:
         self.tree.error(self._on_command_error)
         self._login_lock = asyncio.Lock()
         self._logged_in = False
+        self._opened = False
         self._gateway_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -120,6 +129,7 @@ class DiscordAdapter:
     async def _login(self) -> None:
         async with self._login_lock:
             if not self._logged_in:
+                self._opened = True  # login opens the HTTP session even when it fails
                 await self.client.login(self._token)
                 self._logged_in = True
 
@@ -132,6 +142,7 @@ class DiscordAdapter:
         """
         await self._login()
         self._gateway_task = asyncio.create_task(self.client.connect(reconnect=True))
+        self._gateway_task.add_done_callback(_log_gateway_end)
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
             {ready, self._gateway_task},
@@ -142,20 +153,21 @@ class DiscordAdapter:
             log.info("Discord gateway ready as %s", self.client.user)
             return
         ready.cancel()
-        if self._gateway_task in done:
-            self._gateway_task.result()  # raises what the gateway failed with
+        failed = self._gateway_task.exception() if self._gateway_task in done else None
         await self.stop()
+        if failed is not None:
+            raise failed
         raise ConnectionError(f"Discord gateway not ready after {self._start_timeout_s:g}s")
 
     async def stop(self) -> None:
         """Disconnect the gateway and close the HTTP session."""
-        if self._logged_in or self._gateway_task is not None:
+        if self._opened:
             await self.client.close()
         task, self._gateway_task = self._gateway_task, None
         if task is not None:
             try:
                 await asyncio.wait_for(task, 10)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 pass
             except Exception:
                 log.exception("Discord gateway task ended with an error")
@@ -216,10 +228,11 @@ class DiscordAdapter:
         visibility is fixed up front) and sends the reply as the follow-up.
         """
         work = asyncio.ensure_future(self._handle(self.request_for(interaction, text)))
-        done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
-        if work in done:
-            await interaction.response.send_message(**reply_kwargs(work.result()))
-            return
+        if self._defer_after_s > 0:
+            done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
+            if work in done:
+                await interaction.response.send_message(**reply_kwargs(work.result()))
+                return
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         await interaction.followup.send(**reply_kwargs(await work))
 

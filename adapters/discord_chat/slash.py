@@ -8,7 +8,7 @@ No ``from __future__ import annotations`` here: discord.py reads the callbacks'
 annotations to build the option types.
 """
 
-from typing import Literal, Optional, Protocol
+from typing import Literal, Protocol
 
 import discord
 from discord import app_commands
@@ -58,10 +58,12 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def run(interaction: discord.Interaction, text: str, ephemeral: bool = True) -> None:
         await invoker.invoke(interaction, text, ephemeral=ephemeral)
 
-    @story.command(name="status", description="What the story is, its latest developments and feed health")
+    @story.command(
+        name="status", description="What the story is, its latest developments and feed health"
+    )
     @app_commands.describe(story="Story name (default: this channel's story)")
     @app_commands.autocomplete(story=complete_story)
-    async def status(interaction: discord.Interaction, story: Optional[str] = None) -> None:
+    async def status(interaction: discord.Interaction, story: str | None = None) -> None:
         await run(interaction, build("status", story))
 
     @story.command(name="stories", description="The stories storybot follows")
@@ -75,7 +77,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     )
     @app_commands.autocomplete(story=complete_story)
     async def subscribe(
-        interaction: discord.Interaction, query: str, story: Optional[str] = None
+        interaction: discord.Interaction, query: str, story: str | None = None
     ) -> None:
         await run(interaction, subscribe_text(query, story))
 
@@ -103,8 +105,8 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def follow(
         interaction: discord.Interaction,
         story: str,
-        mode: Optional[Literal["realtime", "digest"]] = None,
-        hours: Optional[app_commands.Range[float, 0.25, 168.0]] = None,
+        mode: Literal["realtime", "digest"] | None = None,
+        hours: app_commands.Range[float, 0.25, 168.0] | None = None,
     ) -> None:
         await run(interaction, follow_text(story, mode, hours), ephemeral=False)
 
@@ -119,7 +121,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     @app_commands.choices(
         command=[app_commands.Choice(name=c.name, value=c.name) for c in COMMANDS][:MAX_CHOICES]
     )
-    async def help_(interaction: discord.Interaction, command: Optional[str] = None) -> None:
+    async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
         await run(interaction, build("help", command))
 
     feeds = app_commands.Group(name="feeds", description="The polled feeds", parent=story)
@@ -143,4 +145,6 @@ def story_group(invoker: Invoker) -> app_commands.Group:
 
 def command_names(story: app_commands.Group) -> list[str]:
     """Qualified names of the leaf commands in a group: ``story status``, ``story feeds add``."""
-    return [cmd.qualified_name for cmd in story.walk_commands() if isinstance(cmd, app_commands.Command)]
+    return [
+        cmd.qualified_name for cmd in story.walk_commands() if isinstance(cmd, app_commands.Command)
+    ]

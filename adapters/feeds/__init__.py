@@ -2,6 +2,6 @@
 
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fetcher import HttpFeedFetcher
-from adapters.feeds.parse import parse_feed
+from adapters.feeds.parse import parse_feed, parse_to_result
 
-__all__ = ["FeedParseError", "HttpFeedFetcher", "parse_feed"]
+__all__ = ["FeedParseError", "HttpFeedFetcher", "parse_feed", "parse_to_result"]

@@ -53,6 +53,42 @@ class _Inflater:
         return bytes(out)
 
 
+class LimitedBody:
+    """Accumulates raw body chunks, decoding ``Content-Encoding`` and enforcing a limit."""
+
+    def __init__(self, content_encoding: str | None, limit: int) -> None:
+        """Create a collector.
+
+        Args:
+            content_encoding: The response's Content-Encoding header.
+            limit: Maximum decompressed size in bytes.
+
+        Raises:
+            FetchError: The encoding is not gzip, deflate or identity.
+        """
+        coding = (content_encoding or "identity").strip().lower()
+        if coding in ("gzip", "x-gzip", "deflate"):
+            self._inflater: _Inflater | None = _Inflater()
+        elif coding in ("identity", ""):
+            self._inflater = None
+        else:
+            raise FetchError(f"unsupported Content-Encoding {content_encoding!r} (we asked for gzip or deflate)")
+        self._limit = limit
+        self._body = bytearray()
+
+    def add(self, raw: bytes) -> None:
+        """Add one raw chunk; raises ``FetchError`` when over the limit or corrupt."""
+        room = self._limit - len(self._body)
+        self._body += self._inflater.feed(raw, room) if self._inflater else raw
+        if len(self._body) > self._limit:
+            raise too_large(self._limit)
+
+    @property
+    def data(self) -> bytes:
+        """The decompressed body so far."""
+        return bytes(self._body)
+
+
 async def read_limited(chunks: AsyncIterator[bytes], content_encoding: str | None, limit: int) -> bytes:
     """Collect a raw (possibly compressed) byte stream, decoding and enforcing ``limit``.
 
@@ -67,17 +103,7 @@ async def read_limited(chunks: AsyncIterator[bytes], content_encoding: str | Non
     Raises:
         FetchError: Unsupported encoding, corrupt data, or over the limit.
     """
-    coding = (content_encoding or "identity").strip().lower()
-    if coding in ("gzip", "x-gzip", "deflate"):
-        inflater: _Inflater | None = _Inflater()
-    elif coding in ("identity", ""):
-        inflater = None
-    else:
-        raise FetchError(f"unsupported Content-Encoding {content_encoding!r} (we asked for gzip or deflate)")
-    body = bytearray()
+    body = LimitedBody(content_encoding, limit)
     async for raw in chunks:
-        data = inflater.feed(raw, limit - len(body)) if inflater else raw
-        body += data
-        if len(body) > limit:
-            raise too_large(limit)
-    return bytes(body)
+        body.add(raw)
+    return body.data

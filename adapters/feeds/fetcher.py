@@ -18,16 +18,16 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from adapters.feeds.body import read_limited, too_large
-from adapters.feeds.errors import FeedParseError, FetchError
+from adapters.feeds.errors import FetchError
 from adapters.feeds.headers import parse_max_age, parse_retry_after
 from adapters.feeds.netguard import AddressGuard
-from adapters.feeds.parse import parse_feed
+from adapters.feeds.parse import parse_to_result
 from bot.model import FetchResult, FetchStatus, PollRequest
 
 log = logging.getLogger(__name__)
@@ -202,16 +202,16 @@ class HttpFeedFetcher:
                 FetchStatus.NOT_MODIFIED, http_status=200, etag=etag, last_modified=last_modified,
                 body_hash=body_hash, max_age_s=max_age, warnings=tuple(dl.warnings),
             )
-        try:
-            title, entries, ttl_s, warnings = await asyncio.to_thread(
-                parse_feed, body, headers.get("content-type"), dl.url, max_entries=self._max_entries
-            )
-        except FeedParseError as exc:
-            return _error(str(exc), http_status=200)
-        return FetchResult(
-            FetchStatus.OK, http_status=200, entries=tuple(entries), feed_title=title, etag=etag,
-            last_modified=last_modified, body_hash=body_hash, max_age_s=max_age,
-            ttl_s=float(ttl_s) if ttl_s else None, warnings=tuple(dl.warnings + warnings),
+        parsed = await asyncio.to_thread(
+            parse_to_result, body, headers.get("content-type"), dl.url, max_entries=self._max_entries
+        )
+        if parsed.status == FetchStatus.ERROR:
+            # No validators or hash: recording them would turn the next poll of the same
+            # broken body into NOT_MODIFIED, and the feed would look healthy.
+            return replace(parsed, http_status=200, warnings=tuple(dl.warnings))
+        return replace(
+            parsed, http_status=200, etag=etag, last_modified=last_modified, body_hash=body_hash,
+            max_age_s=max_age, warnings=tuple(dl.warnings) + parsed.warnings,
         )
 
 
@@ -228,6 +228,17 @@ def _http_message(status: int, retry_after: float | None) -> str:
     return message
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _describe_http_error(exc: httpx.HTTPError, url: str) -> str:
     detail = str(exc) or type(exc).__name__
     lowered = detail.lower()
@@ -239,7 +250,7 @@ def _describe_http_error(exc: httpx.HTTPError, url: str) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out talking to {where} ({type(exc).__name__})"
     if isinstance(exc, httpx.ConnectError):
-        if "refused" in lowered:
+        if "refused" in lowered or _caused_by(exc, ConnectionRefusedError):
             return f"could not connect to {where}: connection refused"
         if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
             return f"TLS/certificate error with {where}: {detail}"

@@ -1,15 +1,20 @@
 """Turn feed HTML (summaries, content) into plain text.
 
-A small ``html.parser`` subclass rather than a browser or a full DOM: it never fetches,
-never executes scripts, is linear in the input, and tolerates the broken markup feeds are
-full of. Block elements become line breaks so paragraphs stay apart; script, style and
-similar containers are dropped with their contents; entities are decoded.
+libxml2's HTML parser (through lxml, already installed with trafilatura) builds the tree:
+it is C-fast (the pure-Python ``html.parser`` took seconds on a 2 MB feed), never
+fetches anything (``no_network``), never executes scripts, and tolerates the broken markup
+feeds are full of. Block elements become line breaks so paragraphs stay apart; script,
+style and similar containers are dropped with their contents; entities are decoded. A
+small ``html.parser`` extractor is the fallback should lxml refuse a fragment.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+
+from lxml import etree
+from lxml import html as lxml_html
 
 _BLOCK = frozenset(
     {
@@ -52,6 +57,27 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+_LXML_PARSER = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True)
+
+
+def _lxml_text(html: str) -> str:
+    root = lxml_html.fragment_fromstring(html, create_parent="div", parser=_LXML_PARSER)
+    etree.strip_elements(root, *_SKIP, with_tail=False)
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCK:
+            if el.tag not in ("br", "hr"):  # void elements: one break, after
+                el.text = "\n" + (el.text or "")
+            el.tail = "\n" + (el.tail or "")
+    return "".join(root.itertext())
+
+
+def _htmlparser_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
 def html_to_text(html: str | None) -> str:
     """Return the readable text of an HTML fragment.
 
@@ -66,13 +92,12 @@ def html_to_text(html: str | None) -> str:
         return ""
     if not _LOOKS_LIKE_HTML.search(html):
         return normalise_lines(html)
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001 -- HTMLParser is lenient, but never let markup crash a poll
-        return normalise_lines(re.sub(r"<[^>]*>", " ", html))
-    return normalise_lines("".join(parser.parts))
+    for extract in (_lxml_text, _htmlparser_text):
+        try:
+            return normalise_lines(extract(html))
+        except Exception:  # noqa: BLE001 -- never let odd markup crash a poll; try the next way
+            continue
+    return normalise_lines(re.sub(r"<[^>]*>", " ", html))
 
 
 def normalise_lines(text: str) -> str:

@@ -19,15 +19,17 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
+from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
-from bot.model import FeedEntry
+from bot.model import FeedEntry, FetchResult, FetchStatus
 
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _FUTURE_SLACK = timedelta(days=1)
@@ -69,7 +71,8 @@ def _entry(entry: Any, base: str | None) -> FeedEntry:
         title=_detail_text(entry.get("title"), entry.get("title_detail")),
         summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
         content=_content(entry),
-        published=_date(entry.get("published_parsed")) or _date(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict.get("updated_parsed") warns and aliases published_parsed.
+        published=_date(dict.get(entry, "published_parsed")) or _date(dict.get(entry, "updated_parsed")),
         author=(entry.get("author") or "").strip() or None,
     )
 
@@ -85,8 +88,17 @@ def _ttl_seconds(feed: Any) -> int | None:
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "unknown problem"
-    text = str(exc).strip() or type(exc).__name__
-    return text[:200]
+    if isinstance(exc, SAXParseException):
+        return f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: {exc.getMessage()}"
+    return (str(exc).strip() or type(exc).__name__)[:200]
+
+
+def _bozo_warning(exc: BaseException | None) -> str:
+    if isinstance(exc, CharacterEncodingOverride):
+        return f"feed declares the wrong character encoding ({_describe(exc)})"
+    if isinstance(exc, NonXMLContentType):
+        return f"feed is served with a non-XML content type ({_describe(exc)})"
+    return f"feed is not well-formed XML (parsed leniently): {_describe(exc)}"
 
 
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
@@ -163,7 +175,7 @@ def parse_feed(
                 + (f" ({_describe(parsed.get('bozo_exception'))})" if parsed.get("bozo") else "")
             )
         if parsed.get("bozo"):
-            warnings.append(f"feed is not well-formed (parsed leniently): {_describe(parsed.get('bozo_exception'))}")
+            warnings.append(_bozo_warning(parsed.get("bozo_exception")))
         feed = parsed.feed
         title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
         entries = [_entry(e, url) for e in parsed.entries]
@@ -179,3 +191,25 @@ def parse_feed(
             f" for {future[0].title[:60]!r}); dates kept as given"
         )
     return title, entries, ttl_s, warnings
+
+
+def parse_to_result(
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    *,
+    max_entries: int = 500,
+    now: datetime | None = None,
+) -> FetchResult:
+    """``parse_feed`` as a ``FetchResult``: OK with entries, or ERROR with the reason.
+
+    HTTP-level fields (status, validators, body hash) are left for the caller to fill in.
+    """
+    try:
+        title, entries, ttl_s, warnings = parse_feed(body, content_type, url, max_entries=max_entries, now=now)
+    except FeedParseError as exc:
+        return FetchResult(FetchStatus.ERROR, error=str(exc))
+    return FetchResult(
+        FetchStatus.OK, entries=tuple(entries), feed_title=title,
+        ttl_s=float(ttl_s) if ttl_s else None, warnings=tuple(warnings),
+    )

@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
-from adapters.slack_chat.sink import PLATFORM, SlackSink
+from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
 from bot.errors import ConfigError
 from bot.model import OutboundMessage, Target
 from bot.ports import CommandHandler
@@ -34,8 +34,15 @@ log = logging.getLogger(__name__)
 
 MODES = ("socket", "http")
 AUTH_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-     "not_allowed_token_type", "missing_scope"}
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "missing_scope",
+    }
 )
 
 
@@ -115,6 +122,15 @@ class SlackAdapter:
         """Replace a posted message (``chat.update``). See ``SlackSink.edit``."""
         await self.sink.edit(target, message_id, message)
 
+    async def find_posted(
+        self, target: Target, idempotency_key: str, *, oldest: str | None = None
+    ) -> str | None:
+        """The ``ts`` of a message posted earlier under ``idempotency_key``, if any.
+
+        See ``SlackSink.find_posted``; for recovering deliveries interrupted by a crash.
+        """
+        return await self.sink.find_posted(target, idempotency_key, oldest=oldest)
+
     # ------------------------------------------------------------------ lifecycle
 
     @property
@@ -168,7 +184,9 @@ class SlackAdapter:
         await site.start()
         self._runner = runner
         self._bound_port = _bound_port(runner) or port
-        log.info("slack: listening for Events API requests on %s:%s%s", host, self._bound_port, path)
+        log.info(
+            "slack: listening for Events API requests on %s:%s%s", host, self._bound_port, path
+        )
 
     async def _check_token(self, method: str, call: Any) -> Any:
         try:
@@ -176,10 +194,12 @@ class SlackAdapter:
         except SlackApiError as exc:
             code = error_code(exc)
             if code in AUTH_ERRORS:
-                which = "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
+                which = (
+                    "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
+                )
                 raise ConfigError(f"Slack rejected {which} ({method}: {code})") from exc
             raise map_error(method, exc) from exc
-        except Exception as exc:
+        except FAILURES as exc:
             raise map_error(method, exc) from exc
 
 
@@ -189,7 +209,9 @@ def _check_config(bot_token: str, mode: str, app_token: str | None, secret: str 
     if mode not in MODES:
         raise ConfigError(f"[slack] mode must be 'socket' or 'http', got {mode!r}")
     if mode == "socket" and not app_token:
-        raise ConfigError("Slack Socket Mode needs an app-level token: set SLACK_APP_TOKEN (xapp-...)")
+        raise ConfigError(
+            "Slack Socket Mode needs an app-level token: set SLACK_APP_TOKEN (xapp-...)"
+        )
     if mode == "http" and not secret:
         raise ConfigError("Slack HTTP mode needs the signing secret: set SLACK_SIGNING_SECRET")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -108,12 +109,12 @@ def register_story_command(
         try:
             is_admin = await admins.is_admin(str(body.get("user_id") or ""))
             reply = await commands.handle(command_request(body, is_admin))
-        except Exception:  # noqa: BLE001 - the user gets an answer, the log gets the trace
+        except Exception:
             log.exception("slack: %s %r failed", name, body.get("text"))
             reply = Reply(FAILURE_TEXT, ephemeral=True, ok=False)
         try:
             result = await respond(**reply_payload(reply))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("slack: could not send the reply to %s", name)
             return
         if result.status_code != 200:

@@ -17,7 +17,7 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -117,8 +117,8 @@ def link_mrkdwn(link: Link) -> str:
 
 def date_mrkdwn(when: datetime) -> str:
     """A Slack date token that shows ``when`` in each reader's own time zone."""
-    aware = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    fallback = aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
@@ -150,7 +150,8 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
         A header (the headline), a plain-text summary, a context line with story name,
         sources and time, a line of links, and the footer, each only when present.
     """
-    blocks: list[Block] = [{"type": "header", "text": plain(message.title, HEADER_MAX)}]
+    headline = " ".join(message.title.split()) or "(no headline)"  # headers are one line
+    blocks: list[Block] = [{"type": "header", "text": plain(headline, HEADER_MAX)}]
     summary = summary_text(message)
     if summary:
         blocks.append({"type": "section", "text": plain(summary)})
@@ -166,7 +167,9 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
         blocks.append({"type": "context", "elements": context})
     if message.links:
         links = " · ".join(link_mrkdwn(link) for link in message.links[:MAX_LINKS])
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": links, "verbatim": True}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": links, "verbatim": True}}
+        )
     if message.footer:
         blocks.append({"type": "context", "elements": [plain(message.footer, 300)]})
     return blocks[:MAX_BLOCKS]

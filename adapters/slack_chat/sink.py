@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable
+from collections.abc import Awaitable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackClientError
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "storybot_alert"
 PLATFORM = "slack"
-_FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 class SlackSink:
@@ -79,7 +80,10 @@ class SlackSink:
                 channel=channel,
                 text=render.fallback_text(message),
                 blocks=render.message_blocks(message),
-                metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"key": idempotency_key}},
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"key": idempotency_key},
+                },
                 unfurl_links=False,
                 unfurl_media=False,
             ),
@@ -118,7 +122,54 @@ class SlackSink:
                     ),
                 )
             except Exception as exc:  # noqa: BLE001 - the note is optional, the edit is done
-                log.warning("slack: thread note on %s in %s not posted: %s", message_id, channel, exc)
+                log.warning(
+                    "slack: thread note on %s in %s not posted: %s", message_id, channel, exc
+                )
+
+    async def find_posted(
+        self, target: Target, idempotency_key: str, *, oldest: str | None = None, pages: int = 5
+    ) -> str | None:
+        """Find a message posted earlier under ``idempotency_key``; return its ``ts``.
+
+        For recovery after a crash between posting and recording the delivery: the key
+        sits in the message metadata. Reads channel history, so it needs the
+        ``channels:history`` / ``groups:history`` / ``im:history`` scopes.
+
+        Args:
+            target: Where the message would have been posted.
+            idempotency_key: The outbox key given to ``post``.
+            oldest: Only look at messages after this ``ts`` (e.g. the outbox row's
+                creation time as a Unix timestamp string).
+            pages: At most this many pages of 200 messages are read, newest first.
+
+        Raises:
+            RateLimited, TransientDeliveryError, PermanentDeliveryError.
+        """
+        channel = await self.channel_for(target)
+        cursor: str | None = None
+        for _ in range(pages):
+            response = await _call(
+                "conversations.history",
+                self.client.conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    limit=200,
+                    cursor=cursor,
+                    include_all_metadata=True,
+                ),
+            )
+            for posted in response.get("messages") or []:
+                metadata = posted.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and payload.get("key") == idempotency_key
+                ):
+                    return str(posted["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
 
     async def channel_for(self, target: Target) -> str:
         """The channel id to post to: the channel itself, or the user's DM channel."""
@@ -129,7 +180,9 @@ class SlackSink:
         cached = self._dm_channels.get(target.user_id)
         if cached:
             return cached
-        response = await _call("conversations.open", self.client.conversations_open(users=target.user_id))
+        response = await _call(
+            "conversations.open", self.client.conversations_open(users=target.user_id)
+        )
         channel = str(response["channel"]["id"])
         self._dm_channels[target.user_id] = channel
         return channel
@@ -139,5 +192,5 @@ async def _call(method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackR
     """Await one Web API call, turning its failures into delivery errors."""
     try:
         return await call
-    except _FAILURES as exc:
+    except FAILURES as exc:
         raise map_error(method, exc) from exc

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from bot.engine.analysis import Analysis, analyse
 from bot.engine.config import EngineConfig
 from bot.engine.story_state import StoryState
+from bot.engine.termstats import DocFreq
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Story
 from bot.ports import DevelopmentWrite
@@ -22,9 +23,24 @@ from bot.ports import DevelopmentWrite
 class Engine:
     """Relevance, copies, developments and summaries for every tracked story."""
 
-    def __init__(self, config: EngineConfig | None = None) -> None:
+    def __init__(
+        self, config: EngineConfig | None = None, background: Mapping[str, Any] | None = None
+    ) -> None:
+        """Create an engine.
+
+        Args:
+            config: Thresholds; the service defaults when None.
+            background: Stream statistics from :meth:`background_state` of an engine
+                that has already read part of the stream (optional warm start).
+        """
         self.config = config or EngineConfig()
         self._stories: dict[int, StoryState] = {}
+        cfg = self.config
+        self._background = (
+            DocFreq.from_state(background, cfg.max_vocab, cfg.idf_prior_docs)
+            if background is not None
+            else DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
+        )
 
     def track(self, story: Story, state: Mapping[str, Any] | None = None) -> None:
         """Start tracking a story, from its seeds or from a snapshot.
@@ -38,6 +54,10 @@ class Engine:
         """
         if state is None:
             st = StoryState(story, self.config)
+            # a new story starts from the term statistics of everything read so far
+            st.df = DocFreq.from_state(
+                self._background.to_state(), self.config.max_vocab, self.config.idf_prior_docs
+            )
             st.build()
         else:
             st = StoryState.from_state(story, self.config, state)
@@ -68,7 +88,26 @@ class Engine:
             One verdict per tracked story, in :meth:`tracked` order.
         """
         a = analysis if analysis is not None else self.analyse(doc)
-        return [st.judge(doc, a) for st in self._stories.values()]
+        verdicts = [st.judge(doc, a) for st in self._stories.values()]
+        self._background.add(a.tf.keys())
+        return verdicts
+
+    def observe(self, doc: EngineDoc, analysis: Analysis | None = None) -> None:
+        """Read an item only to learn the stream's term statistics (no decision).
+
+        Stories tracked later start from these statistics, so their first decisions
+        already know which words every item uses.
+
+        Args:
+            doc: The item.
+            analysis: Its analysis, if already computed.
+        """
+        a = analysis if analysis is not None else self.analyse(doc)
+        self._background.add(a.tf.keys())
+
+    def background_state(self) -> dict[str, Any]:
+        """JSON-serialisable stream statistics (see the ``background`` argument)."""
+        return self._background.to_state()
 
     def snapshot(self, story_id: int) -> dict[str, Any]:
         """A JSON-serialisable snapshot of a story's state.

@@ -61,19 +61,37 @@ class AnalysisCache:
 Decide = Callable[[Target], Iterable[tuple[StreamItem, bool, float]]]
 
 
-def engine_decider(config: EngineConfig | None = None) -> Decide:
+def engine_decider(
+    items: list[StreamItem], targets: list[Target], config: EngineConfig | None = None
+) -> Decide:
     """Decisions of the real engine, one fresh engine per target.
 
+    Like the service, an engine learns the stream's term statistics from every item it
+    reads; a story is added to an engine that has read the stream up to the target's
+    last seed (unlabelled past items only: no look-ahead), via
+    :meth:`Engine.observe` and :meth:`Engine.background_state`.
+
     Args:
+        items: The whole sorted stream.
+        targets: The targets that will be decided.
         config: Engine configuration; the service defaults when None.
 
     Returns:
         A function yielding ``(item, on_topic, score)`` for a target's stream.
     """
-    cache = AnalysisCache(Engine(config))
+    reader = Engine(config)
+    cache = AnalysisCache(reader)
+    wanted = {t.seeds[-1].index for t in targets}
+    backgrounds: dict[int, dict] = {}
+    last = max(wanted, default=-1)
+    for item in items[: last + 1]:
+        doc, analysis = cache.get(item)
+        reader.observe(doc, analysis)
+        if item.index in wanted:
+            backgrounds[item.index] = reader.background_state()
 
     def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
-        engine = Engine(config)
+        engine = Engine(config, background=backgrounds[target.seeds[-1].index])
         engine.track(target_story(target))
         for item in target.stream:
             doc, analysis = cache.get(item)

@@ -26,8 +26,8 @@ import re
 import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
@@ -63,7 +63,7 @@ class Failure:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 class FakeDiscord:
@@ -80,6 +80,7 @@ class FakeDiscord:
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()
+        self.send_ready = True  # False: IDENTIFY goes unanswered (a gateway that hangs)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1500000000000000001)
         self._nonces: dict[str, str] = {}
@@ -91,7 +92,7 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> FakeDiscord:
+    async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_get("/gateway/", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
@@ -142,7 +143,11 @@ class FakeDiscord:
             "X-RateLimit-Bucket": "fakebucket",
             "X-RateLimit-Scope": "user",
         }
-        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": False,
+        }
         self._failures.append(Failure(429, count, path, body, headers))
 
     def calls_to(self, method: str, path_pattern: str) -> list[Call]:
@@ -218,7 +223,10 @@ class FakeDiscord:
                 "url": self.gateway_url.rstrip("/"),
                 "shards": 1,
                 "session_start_limit": {
-                    "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
                 },
             }
         if match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", p):
@@ -323,21 +331,39 @@ class FakeDiscord:
 
     def bot_user(self) -> dict[str, Any]:
         return {
-            "id": str(APP_ID), "username": "storybot", "discriminator": "0",
-            "global_name": "storybot", "avatar": None, "bot": True, "flags": 0,
+            "id": str(APP_ID),
+            "username": "storybot",
+            "discriminator": "0",
+            "global_name": "storybot",
+            "avatar": None,
+            "bot": True,
+            "flags": 0,
         }
 
     def user(self, user_id: int = USER_ID, name: str = "alice") -> dict[str, Any]:
         return {
-            "id": str(user_id), "username": name, "discriminator": "0",
-            "global_name": name.title(), "avatar": None, "public_flags": 0,
+            "id": str(user_id),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name.title(),
+            "avatar": None,
+            "public_flags": 0,
         }
 
     def channel(self, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
         return {
-            "id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "news",
-            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
-            "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": "news",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
         }
 
     def _dm_id(self, user_id: str) -> str:
@@ -345,10 +371,18 @@ class FakeDiscord:
 
     def _application(self) -> dict[str, Any]:
         return {
-            "id": str(APP_ID), "name": "storybot", "icon": None, "description": "",
-            "bot_public": True, "bot_require_code_grant": False,
-            "owner": self.user(USER_ID), "team": None, "verify_key": "00" * 32,
-            "flags": 0, "bot": self.bot_user(), "rpc_origins": [],
+            "id": str(APP_ID),
+            "name": "storybot",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.user(USER_ID),
+            "team": None,
+            "verify_key": "00" * 32,
+            "flags": 0,
+            "bot": self.bot_user(),
+            "rpc_origins": [],
         }
 
     def _command(self, data: dict[str, Any], guild: int | None) -> dict[str, Any]:
@@ -363,19 +397,46 @@ class FakeDiscord:
     def _guild(self) -> dict[str, Any]:
         def role(role_id: int, name: str, perms: int, position: int) -> dict[str, Any]:
             return {
-                "id": str(role_id), "name": name, "permissions": str(perms),
-                "position": position, "color": 0, "hoist": False, "managed": False,
-                "mentionable": False, "flags": 0, "icon": None, "unicode_emoji": None,
+                "id": str(role_id),
+                "name": name,
+                "permissions": str(perms),
+                "position": position,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+                "icon": None,
+                "unicode_emoji": None,
             }
 
         return {
-            "id": str(GUILD_ID), "name": "Newsroom", "icon": None, "owner_id": "1",
-            "unavailable": False, "large": False, "member_count": 2, "features": [],
-            "roles": [role(GUILD_ID, "@everyone", 0, 0), role(ADMIN_ROLE_ID, "Mods", MANAGE_GUILD, 1)],
-            "channels": [self.channel()], "members": [], "threads": [], "presences": [],
-            "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
-            "soundboard_sounds": [], "emojis": [], "stickers": [], "joined_at": _now_iso(),
-            "preferred_locale": "en-US", "premium_tier": 0, "system_channel_flags": 0,
+            "id": str(GUILD_ID),
+            "name": "Newsroom",
+            "icon": None,
+            "owner_id": "1",
+            "unavailable": False,
+            "large": False,
+            "member_count": 2,
+            "features": [],
+            "roles": [
+                role(GUILD_ID, "@everyone", 0, 0),
+                role(ADMIN_ROLE_ID, "Mods", MANAGE_GUILD, 1),
+            ],
+            "channels": [self.channel()],
+            "members": [],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "emojis": [],
+            "stickers": [],
+            "joined_at": _now_iso(),
+            "preferred_locale": "en-US",
+            "premium_tier": 0,
+            "system_channel_flags": 0,
         }
 
     # ------------------------------------------------------------------ gateway
@@ -402,13 +463,22 @@ class FakeDiscord:
             await conn.send(op=11)
         elif op == 2:  # identify
             self.identify = data["d"]
-            await conn.dispatch("READY", {
-                "v": 10, "user": self.bot_user(), "session_id": "fake-session",
-                "resume_gateway_url": self.gateway_url,
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                "application": {"id": str(APP_ID), "flags": 0},
-                "private_channels": [], "relationships": [], "user_settings": {},
-            })
+            if not self.send_ready:
+                return
+            await conn.dispatch(
+                "READY",
+                {
+                    "v": 10,
+                    "user": self.bot_user(),
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                    "application": {"id": str(APP_ID), "flags": 0},
+                    "private_channels": [],
+                    "relationships": [],
+                    "user_settings": {},
+                },
+            )
             await conn.dispatch("GUILD_CREATE", self._guild())
             self.identified.set()
         elif op == 6:  # resume
@@ -452,11 +522,17 @@ class FakeDiscord:
             nested = [{"name": name, "type": 1 if is_leaf else 2, "options": nested}]
         user = self.user(user_id)
         payload: dict[str, Any] = {
-            "id": str(next(self._ids)), "application_id": str(APP_ID),
-            "type": 4 if focused else 2, "token": f"tok{next(self._ids)}", "version": 1,
+            "id": str(next(self._ids)),
+            "application_id": str(APP_ID),
+            "type": 4 if focused else 2,
+            "token": f"tok{next(self._ids)}",
+            "version": 1,
             "data": {"id": str(next(self._ids)), "name": "story", "type": 1, "options": nested},
-            "app_permissions": str((1 << 53) - 1), "locale": "en-US", "entitlements": [],
-            "attachment_size_limit": 10485760, "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "app_permissions": str((1 << 53) - 1),
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10485760,
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
         }
         if dm:
             dm_channel = {"id": self._dm_id(str(user_id)), "type": 1, "recipients": [user]}
@@ -464,13 +540,24 @@ class FakeDiscord:
         else:
             roles = [str(ADMIN_ROLE_ID)] if permissions & MANAGE_GUILD else []
             payload.update(
-                guild_id=str(GUILD_ID), guild_locale="en-US", context=0,
+                guild_id=str(GUILD_ID),
+                guild_locale="en-US",
+                context=0,
                 guild={"id": str(GUILD_ID), "locale": "en-US", "features": []},
-                channel=self.channel(), channel_id=str(CHANNEL_ID),
+                channel=self.channel(),
+                channel_id=str(CHANNEL_ID),
                 member={
-                    "user": user, "roles": roles, "permissions": str(permissions),
-                    "joined_at": _now_iso(), "deaf": False, "mute": False, "flags": 0,
-                    "nick": None, "avatar": None, "premium_since": None, "pending": False,
+                    "user": user,
+                    "roles": roles,
+                    "permissions": str(permissions),
+                    "joined_at": _now_iso(),
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "nick": None,
+                    "avatar": None,
+                    "premium_since": None,
+                    "pending": False,
                     "communication_disabled_until": None,
                 },
             )

@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
@@ -69,6 +70,7 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     responses: list[Posted] = field(default_factory=list)
     invalid_tokens: set[str] = field(default_factory=set)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted
 
     def __post_init__(self) -> None:
         self._failures: list[Failure] = []
@@ -168,8 +170,12 @@ class FakeSlack:
         await self.wait_for(lambda: self.connected)
         envelope_id = f"env-{next(self._ids)}"
         payload = self.slash_command_payload(
-            text, user_id=user_id, user_name=user_name, channel_id=channel_id,
-            command=command, envelope_id=envelope_id,
+            text,
+            user_id=user_id,
+            user_name=user_name,
+            channel_id=channel_id,
+            command=command,
+            envelope_id=envelope_id,
         )
         envelope = {
             "envelope_id": envelope_id,
@@ -209,6 +215,13 @@ class FakeSlack:
             "trigger_id": f"trigger-{envelope_id}",
         }
 
+    async def drop_connections(self) -> None:
+        """Close every Socket Mode connection from the server side (as Slack does on
+        deploys); a well-behaved client opens a new one."""
+        for ws in list(self._sockets):
+            await ws.close()
+        await self._notify()
+
     def ack_for(self, envelope_id: str) -> dict[str, Any] | None:
         return next((a for a in self.acks if a.get("envelope_id") == envelope_id), None)
 
@@ -219,8 +232,12 @@ class FakeSlack:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._sockets.append(ws)
-        hello = {"type": "hello", "num_connections": 1,
-                 "connection_info": {"app_id": APP_ID}, "debug_info": {"host": "fake"}}
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "connection_info": {"app_id": APP_ID},
+            "debug_info": {"host": "fake"},
+        }
         await ws.send_str(json.dumps(hello))
         await self._notify()
         async for msg in ws:
@@ -278,7 +295,9 @@ class FakeSlack:
         if failure.retry_after is not None:
             headers["Retry-After"] = f"{failure.retry_after:g}"
         if failure.error is None and failure.status != 429:
-            return web.Response(status=failure.status, text="Internal Server Error", headers=headers)
+            return web.Response(
+                status=failure.status, text="Internal Server Error", headers=headers
+            )
         body = {"ok": False, "error": failure.error or "ratelimited"}
         return web.json_response(body, status=failure.status, headers=headers)
 
@@ -286,19 +305,54 @@ class FakeSlack:
         return f"1700000000.{next(self._ts):06d}"
 
     def _api_auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        return {"url": "https://fake.slack.com/", "team": "Fake", "user": "storybot",
-                "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0FAKE"}
+        return {
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "storybot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0FAKE",
+        }
 
     def _api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
 
     def _api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         ts = self._next_ts()
-        return {"channel": args.get("channel"), "ts": ts,
-                "message": {"text": args.get("text"), "ts": ts, "bot_id": "B0FAKE"}}
+        message = {
+            "type": "message",
+            "text": args.get("text"),
+            "ts": ts,
+            "bot_id": "B0FAKE",
+            "blocks": args.get("blocks"),
+            "metadata": args.get("metadata"),
+        }
+        self.messages.setdefault(str(args.get("channel")), []).append(message)
+        return {"channel": args.get("channel"), "ts": ts, "message": message}
 
     def _api_chat_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        for message in self.messages.get(str(args.get("channel")), []):
+            if message["ts"] == args.get("ts"):
+                message.update(text=args.get("text"), blocks=args.get("blocks"))
         return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+
+    def _api_conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Newest first, two per page (so paging is exercised), metadata on request."""
+        posted = sorted(self.messages.get(str(args.get("channel")), []), key=lambda m: m["ts"])
+        oldest = str(args.get("oldest") or "0")
+        newest_first = [m for m in reversed(posted) if m["ts"] > oldest]
+        start = int(args.get("cursor") or 0)
+        page = newest_first[start : start + 2]
+        with_metadata = str(args.get("include_all_metadata")) in ("1", "true", "True")
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
+        ]
+        more = start + 2 < len(newest_first)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + 2) if more else ""},
+        }
 
     def _api_chat_postEphemeral(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
@@ -309,8 +363,14 @@ class FakeSlack:
 
     def _api_users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         user_id = str(args.get("user"))
-        user = {"id": user_id, "name": user_id.lower(), "is_admin": False, "is_owner": False,
-                "is_primary_owner": False, "is_bot": False}
+        user = {
+            "id": user_id,
+            "name": user_id.lower(),
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_bot": False,
+        }
         user.update(self.users.get(user_id, {}))
         return {"user": user}
 

@@ -1,0 +1,175 @@
+"""Load a seed article (the text that defines a story) from a file or a URL.
+
+- Text files: the first line is the title when it is short (<= 200 characters) and more
+  lines follow; a leading ``date 2026-03-05 ...`` or ``date: 2026-03-05`` token sets the
+  published date (the rest of that line is text). Without a title line, the title is the
+  text's first sentence, shortened.
+- HTML files and http(s) URLs: the main text and the title come from trafilatura. URLs
+  go through the same SSRF guard as feeds (``adapters.feeds.pagefetch``).
+
+Every problem a user can cause (missing, empty, unreadable file; unreachable URL; page
+without text) is a ``bot.errors.UserError`` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from adapters.feeds.errors import FetchError
+from adapters.feeds.html_text import html_to_text, normalise_lines
+from adapters.feeds.pagefetch import make_page_fetcher
+from bot.errors import UserError
+from bot.model import SeedDoc
+
+FetchHtml = Callable[[str], "str | tuple[str, str]"]
+
+MAX_TITLE_CHARS = 200
+_FALLBACK_TITLE_CHARS = 120
+_MAX_FILE_BYTES = 5 * 1024 * 1024
+_DATE_LINE = re.compile(
+    r"^\s*date\s*:?\s+(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)?)?(?:\s+|$)(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+# A sentence ends after a lower-case word ("talks. The"), not after "U.S." or "Mr.".
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\"'”’]{2}[.!?])\s+(?=[A-Z0-9\"“‘])")
+
+
+def _fallback_title(text: str) -> str:
+    first = text.strip().split("\n", 1)[0]
+    sentence = _SENTENCE_END.split(first, 1)[0]
+    if len(sentence) <= _FALLBACK_TITLE_CHARS:
+        return sentence
+    cut = sentence[:_FALLBACK_TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def _date(day: str, clock: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(f"{day}T{clock or '00:00'}").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def parse_text_seed(text: str) -> SeedDoc:
+    """Build a seed from plain text (see the module docstring for the format).
+
+    Raises:
+        UserError: The text is empty.
+    """
+    lines = normalise_lines(text.replace("\r", "\n").lstrip("\ufeff")).split("\n") if text.strip() else []
+    published = None
+    for i, line in enumerate(lines[:3]):  # the date token sits at the top, if anywhere
+        match = _DATE_LINE.match(line)
+        if match and (when := _date(match.group(1), match.group(2))):
+            published = when
+            lines[i] = match.group(3).strip()
+            break
+    while lines and not lines[0]:
+        lines.pop(0)
+    if not lines:
+        raise UserError("the seed is empty: it has no text besides a date")
+    title = ""
+    if len(lines) > 1 and len(lines[0]) <= MAX_TITLE_CHARS:
+        title, lines = lines[0], lines[1:]
+    body = normalise_lines("\n".join(lines))
+    if not body:
+        body = title
+    return SeedDoc(title=title or _fallback_title(body), text=body, published=published)
+
+
+def parse_html_seed(html: str, url: str | None = None) -> SeedDoc:
+    """Build a seed from an HTML page: main text and metadata via trafilatura.
+
+    Raises:
+        UserError: No readable text was found.
+    """
+    import trafilatura  # local: heavy import, only needed for HTML seeds
+
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    text = normalise_lines(getattr(doc, "text", None) or "") if doc is not None else ""
+    title = normalise_lines(getattr(doc, "title", None) or "") if doc is not None else ""
+    if not text:
+        text = html_to_text(html)  # trafilatura declines very short pages; take what is there
+    if not text:
+        raise UserError(f"no article text found in {url or 'the HTML'}")
+    published = None
+    date = getattr(doc, "date", None) if doc is not None else None
+    if date:
+        published = _date(str(date)[:10], None)
+    return SeedDoc(title=title or _fallback_title(text), text=text, url=url, published=published)
+
+
+def _read_file(path: Path) -> str:
+    try:
+        if path.is_dir():
+            raise UserError(f"seed path is a directory, not a file: {path}")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"seed file not found: {path}") from None
+    except PermissionError:
+        raise UserError(f"cannot read seed file {path}: permission denied") from None
+    except OSError as exc:
+        raise UserError(f"cannot read seed file {path}: {exc.strerror or exc}") from None
+    if len(data) > _MAX_FILE_BYTES:
+        raise UserError(f"seed file {path} is too large ({len(data)} bytes; at most {_MAX_FILE_BYTES})")
+    if not data.strip():
+        raise UserError(f"seed file is empty: {path}")
+    if b"\x00" in data[:8192]:
+        raise UserError(f"seed file {path} is not a text or HTML file (it contains binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")  # older Windows editors; better than refusing
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:1024].lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "<" == head[:1])
+
+
+def load_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
+    """Load a seed article from a text file, an HTML file or an http(s) URL.
+
+    Args:
+        path_or_url: A file path, or a URL starting with ``http://`` or ``https://``.
+        fetch_html: ``fetch(url)`` returning the page's HTML (or ``(html, final_url)``);
+            defaults to a guarded fetcher that refuses private addresses
+            (``adapters.feeds.pagefetch.make_page_fetcher``). Blocking: from async code
+            call ``aload_seed``.
+
+    Returns:
+        The seed document.
+
+    Raises:
+        UserError: The file or page is missing, empty, unreadable or has no text.
+    """
+    source = path_or_url.strip()
+    if not source:
+        raise UserError("give a seed: a file path or an http(s) URL")
+    if re.match(r"^https?://", source, re.IGNORECASE):
+        fetch = fetch_html or make_page_fetcher()
+        try:
+            fetched = fetch(source)
+        except FetchError as exc:
+            raise UserError(f"could not fetch seed {source}: {exc}") from None
+        html, final_url = fetched if isinstance(fetched, tuple) else (fetched, source)
+        if not html or not html.strip():
+            raise UserError(f"the page at {source} is empty")
+        return parse_html_seed(html, url=final_url)
+    path = Path(source).expanduser()
+    text = _read_file(path)
+    if path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
+        return parse_html_seed(text)
+    return parse_text_seed(text)
+
+
+async def aload_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
+    """``load_seed`` in a worker thread, for async callers (file and network I/O block)."""
+    return await asyncio.to_thread(load_seed, path_or_url, fetch_html)

@@ -1,0 +1,94 @@
+"""The ``storybot`` command line, run in-process against a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, samples, seeds_dir
+
+from adapters.cli import main
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+def seeds() -> list[str]:
+    out = []
+    for p in sorted(seeds_dir().glob("*.txt")):
+        out += ["--seed", str(p)]
+    return out
+
+
+def test_story_add_list_and_duplicate(db, capsys):
+    assert main(["story", "add", "pentagon", *seeds()]) == 0
+    out = capsys.readouterr().out
+    assert "seed 5/5" in out and "created story 'pentagon'" in out
+    assert main(["story", "list"]) == 0
+    assert "pentagon\tAnthropic Reopens Pentagon Negotiations" in capsys.readouterr().out
+    assert main(["story", "add", "pentagon", *seeds()]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_story_add_with_a_missing_seed_file_is_a_clear_error(db, capsys):
+    assert main(["story", "add", "x", "--seed", "/no/such/file.txt"]) == 2
+    assert "/no/such/file.txt" in capsys.readouterr().err
+
+
+def test_feeds_add_list_remove(db, capsys):
+    assert main(["feeds", "add", "https://feeds.example/a.xml"]) == 0
+    assert main(["feeds", "add", "notaurl"]) == 2
+    assert main(["feeds", "list"]) == 0
+    assert "new\thttps://feeds.example/a.xml" in capsys.readouterr().out
+    assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 0
+    assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 1
+
+
+def test_ask_answers_one_command(db, capsys):
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(["ask", "status"]) == 0
+    assert "(pentagon)" in capsys.readouterr().out
+    assert main(["ask", "status", "nosuch"]) == 1
+    assert "error: There is no story named 'nosuch'" in capsys.readouterr().out
+
+
+def test_poll_once_polls_due_feeds_and_reports(db, capsys, feed_server):
+    main(["story", "add", "pentagon", *seeds()])
+    item = next(i for i in samples("development"))
+    feed_server.add_feed("/a.xml", feed_of(as_entry(item), as_entry(samples("unrelated")[0], 1)))
+    feed_server.add_status("/dead.xml", 404)
+    main(["feeds", "add", feed_server.url("/a.xml"), feed_server.url("/dead.xml")])
+    capsys.readouterr()
+
+    assert main(["poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "polled 2 feeds (1 ok, 0 unchanged, 1 failed); 2 new items, 1 on-topic" in out
+    assert "failed: " + feed_server.url("/dead.xml") in out
+
+    assert main(["poll", "--once"]) == 0
+    assert "no feeds are due" in capsys.readouterr().out
+
+
+def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[polling]\ntimeout_s = -1\n")
+    assert main(["--config", str(bad), "feeds", "list"]) == 2
+    assert "timeout_s must be a non-negative number" in capsys.readouterr().err
+
+
+def test_bad_database_url_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", "nosuchdb://x")
+    assert main(["feeds", "list"]) == 2
+    assert "STORYBOT_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2

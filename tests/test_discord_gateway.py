@@ -1,0 +1,253 @@
+"""/story over the Discord gateway: the real discord.Client, the real Commands, a fake Discord.
+
+Settings come from an environment that points the adapter at the fake
+(``STORYBOT_DISCORD_API_URL`` / ``STORYBOT_DISCORD_GATEWAY_URL``); the last test checks that
+``adapters.app`` builds the same adapter from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import pytest
+from fakes.discord_server import APP_ID, CHANNEL_ID, MANAGE_GUILD, USER_ID, FakeDiscord
+
+from adapters.app import build_app, chat_adapters_from_settings
+from adapters.discord_chat import DiscordAdapter
+from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+from bot.commands import Commands
+from bot.model import DeliveryMode, SeedDoc
+from bot.settings import Settings, load_settings
+from storage import SqlStore, open_store
+
+EPHEMERAL = 64
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
+    try:
+        async with FakeDiscord() as server:
+            yield server
+    finally:
+        restore_endpoints(saved)
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: SqlStore
+    commands: Commands
+
+
+def environment(fake: FakeDiscord, sqlite_url: str) -> dict[str, str]:
+    return {
+        "STORYBOT_DATABASE_URL": sqlite_url,
+        "DISCORD_BOT_TOKEN": fake.token,
+        "STORYBOT_DISCORD_API_URL": fake.api_url,
+        "STORYBOT_DISCORD_GATEWAY_URL": fake.gateway_url,
+    }
+
+
+@pytest.fixture
+async def app(fake: FakeDiscord, sqlite_url: str, clock) -> AsyncIterator[App]:
+    settings = load_settings(env=environment(fake, sqlite_url))
+    store = open_store(settings.database_url)
+    seed = SeedDoc("Anthropic reopens Pentagon talks", "Talks resumed on Tuesday.")
+    store.add_story("pentagon", "Anthropic reopens Pentagon talks", [seed], clock.now())
+    yield App(settings, store, Commands(store, clock, admin_policy=settings.admin_commands))
+    store.close()
+
+
+def discord_adapter(app: App, **options: Any) -> DiscordAdapter:
+    """A Discord adapter built from the settings; ``options`` override its defaults."""
+    s = app.settings
+    return DiscordAdapter(
+        s.discord.token,
+        app.commands,
+        options.pop("admin_policy", s.admin_commands),
+        api_url=s.discord.api_url,
+        gateway_url=s.discord.gateway_url,
+        **options,
+    )
+
+
+@pytest.fixture
+async def bot(app: App) -> AsyncIterator[DiscordAdapter]:
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
+
+
+async def callback(fake: FakeDiscord, interaction: dict[str, Any]) -> dict[str, Any]:
+    """The body of the interaction callback the bot sent for ``interaction``."""
+    path = rf"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    call = await fake.wait_for_call("POST", path)
+    assert call.query == {"with_response": "1"}
+    return call.json
+
+
+async def test_start_connects_a_compressed_gateway_and_identifies(fake: FakeDiscord, app) -> None:
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+    try:
+        assert fake.gateway_queries == [{"v": "10", "encoding": "json", "compress": "zlib-stream"}]
+        assert fake.identify is not None and fake.identify["token"] == fake.token
+        assert fake.identify["intents"] == discord.Intents(guilds=True).value
+        assert adapter.client.application_id == APP_ID
+        assert adapter.client.is_ready()
+    finally:
+        await adapter.stop()
+    assert adapter.client.is_closed()
+
+
+async def test_start_with_a_rejected_token_fails(fake: FakeDiscord, app) -> None:
+    adapter = DiscordAdapter(
+        "wrong", app.commands, api_url=fake.api_url, gateway_url=fake.gateway_url
+    )
+    with pytest.raises(discord.LoginFailure):
+        await adapter.start()
+    await adapter.stop()
+
+
+async def test_start_gives_up_when_the_gateway_never_gets_ready(fake: FakeDiscord, app) -> None:
+    fake.send_ready = False
+    adapter = discord_adapter(app, start_timeout_s=0.3)
+    with pytest.raises(ConnectionError, match="not ready"):
+        await adapter.start()
+    assert fake.identify is not None  # it connected and identified, then waited in vain
+    assert adapter.client.is_closed()
+
+
+async def test_help_is_answered_at_once_and_only_to_the_user(fake: FakeDiscord, bot) -> None:
+    body = await callback(fake, await fake.interact(["help"]))
+    assert body["type"] == 4  # CHANNEL_MESSAGE_WITH_SOURCE
+    assert body["data"]["flags"] == EPHEMERAL
+    assert body["data"]["allowed_mentions"] == {"parse": []}
+    assert "storybot follows developing news stories" in body["data"]["content"]
+    assert "/story subscribe" in body["data"]["content"]
+
+
+async def test_help_for_one_command(fake: FakeDiscord, bot) -> None:
+    body = await callback(fake, await fake.interact(["help"], {"command": "follow"}))
+    assert body["data"]["content"].startswith("/story follow <story>")
+
+
+async def test_status_answers_with_the_story_embed(fake: FakeDiscord, bot) -> None:
+    body = await callback(fake, await fake.interact(["status"], {"story": "pentagon"}))
+    assert body["type"] == 4 and body["data"]["flags"] == EPHEMERAL
+    [embed] = body["data"]["embeds"]
+    assert embed["title"] == "Anthropic reopens Pentagon talks (pentagon)"
+    assert "No new developments yet" in embed["description"]
+
+
+async def test_an_unknown_story_is_a_clear_reply(fake: FakeDiscord, bot) -> None:
+    body = await callback(fake, await fake.interact(["status"], {"story": "@everyone"}))
+    content = body["data"]["content"]
+    assert "There is no story named '@\u200beveryone'" in content and "pentagon" in content
+
+
+async def test_slow_answers_are_deferred_then_followed_up(fake: FakeDiscord, app) -> None:
+    adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
+    await adapter.start()
+    try:
+        interaction = await fake.interact(["status"], {"story": "pentagon"})
+        body = await callback(fake, interaction)
+        assert body == {"type": 5, "data": {"flags": EPHEMERAL}}  # deferred, "thinking..."
+        followup = await fake.wait_for_call("POST", rf"/webhooks/{APP_ID}/{interaction['token']}")
+        assert followup.query.get("wait") == "1"  # discord.py waits for the message
+        assert followup.json["embeds"][0]["title"] == "Anthropic reopens Pentagon talks (pentagon)"
+        assert followup.json["allowed_mentions"] == {"parse": []}
+    finally:
+        await adapter.stop()
+
+
+async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:
+    options = {"story": "pentagon", "mode": "digest", "hours": 6.0}
+    refused = await callback(fake, await fake.interact(["follow"], options))
+    assert "Only workspace/server admins" in refused["data"]["content"]
+    assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+
+    allowed = await callback(
+        fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
+    )
+    assert "now follows pentagon" in allowed["data"]["content"]
+    assert not allowed["data"].get("flags")  # the channel sees it
+    [binding] = app.store.bindings_for_channel("discord", str(CHANNEL_ID))
+    assert (binding.mode, binding.digest_hours) == (DeliveryMode.DIGEST, 6.0)
+
+    gone = await callback(
+        fake, await fake.interact(["unfollow"], {"story": "pentagon"}, permissions=MANAGE_GUILD)
+    )
+    assert "no longer follows pentagon" in gone["data"]["content"]
+    assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+
+
+async def test_admin_policy_everyone_lets_anyone_follow(fake: FakeDiscord, app) -> None:
+    adapter = discord_adapter(app, ready_timeout_s=0.01, admin_policy="everyone")
+    await adapter.start()
+    try:
+        body = await callback(fake, await fake.interact(["follow"], {"story": "pentagon"}))
+        assert (
+            "now follows pentagon: new developments are posted as they happen"
+            in body["data"]["content"]
+        )
+    finally:
+        await adapter.stop()
+
+
+async def test_feeds_add_list_and_remove(fake: FakeDiscord, bot, app) -> None:
+    url = "https://feeds.example/rss.xml"
+    added = await callback(
+        fake, await fake.interact(["feeds", "add"], {"url": url}, permissions=MANAGE_GUILD)
+    )
+    assert "Added feed" in added["data"]["content"]
+    assert app.store.get_feed(url) is not None
+    listed = await callback(fake, await fake.interact(["feeds", "list"]))
+    assert url in listed["data"]["content"]
+    removed = await callback(
+        fake, await fake.interact(["feeds", "remove"], {"url": url}, permissions=MANAGE_GUILD)
+    )
+    assert "Removed feed" in removed["data"]["content"]
+
+
+async def test_subscribe_from_a_dm_and_list_subscriptions(fake: FakeDiscord, bot, app) -> None:
+    options = {"query": '"supply chain" AND pentagon', "story": "pentagon"}
+    body = await callback(fake, await fake.interact(["subscribe"], options, dm=True))
+    assert body["data"]["flags"] == EPHEMERAL and "Subscribed (#" in body["data"]["content"]
+    [sub] = app.store.list_subscriptions("discord", str(USER_ID))
+    assert sub.query == '"supply chain" AND pentagon'
+    assert sub.story_id == app.store.get_story("pentagon").id
+
+    listed = await callback(fake, await fake.interact(["subscriptions"], dm=True))
+    assert f"#{sub.id}" in listed["data"]["content"]
+    gone = await callback(
+        fake, await fake.interact(["unsubscribe"], {"target": str(sub.id)}, dm=True)
+    )
+    assert "Unsubscribed" in gone["data"]["content"]
+    assert app.store.list_subscriptions("discord", str(USER_ID)) == []
+
+
+async def test_story_names_are_autocompleted(fake: FakeDiscord, bot, app, clock) -> None:
+    app.store.add_story("chips-act", "Chips Act", [SeedDoc("Chips", "text")], clock.now())
+    body = await callback(fake, await fake.interact(["status"], {"story": "pen"}, focused="story"))
+    assert body == {"type": 8, "data": {"choices": [{"name": "pentagon", "value": "pentagon"}]}}
+
+
+async def test_the_app_builds_the_discord_adapter_from_the_environment(
+    fake, sqlite_url, clock
+) -> None:
+    built = build_app(load_settings(env=environment(fake, sqlite_url)), clock=clock)
+    try:
+        [adapter] = chat_adapters_from_settings(built)
+        assert isinstance(adapter, DiscordAdapter) and adapter.platform == "discord"
+        built.adapters[adapter.platform] = adapter  # aclose() stops it
+        await adapter.start()
+        body = await callback(fake, await fake.interact(["stories"]))
+        assert body["data"]["content"].startswith("No stories yet")
+    finally:
+        await built.aclose()

@@ -1,0 +1,156 @@
+"""Pure translation for Discord: escaping, embeds, replies and command text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+import pytest
+
+from adapters.discord_chat.command_text import build, follow_text, subscribe_text
+from adapters.discord_chat.render import (
+    DESCRIPTION_MAX,
+    escape_text,
+    message_embed,
+    reply_kwargs,
+    safe_url,
+)
+from adapters.discord_chat.slash import story_choices
+from bot.model import Link, MessageKind, OutboundMessage, Reply
+
+ZW = "\u200b"
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("@everyone breaking", f"@{ZW}everyone breaking"),
+        ("ping @here now", f"ping @{ZW}here now"),
+        ("<@123> said", f"<{ZW}@123> said"),
+        ("<@!123>", f"<{ZW}@!123>"),
+        ("<@&456> team", f"<{ZW}@&456> team"),
+        ("see <#1>", f"see <{ZW}#1>"),
+        ("@12345678901234567", f"@{ZW}12345678901234567"),
+        ("**x**", r"\*\*x\*\*"),
+        ("__init__", r"\_\_init\_\_"),
+        ("||spoiler||", r"\|\|spoiler\|\|"),
+        ("`code`", r"\`code\`"),
+        ("> quoted", r"\> quoted"),
+        ("# Heading", r"\# Heading"),
+        ("[click](https://evil.example)", r"\[click](https://evil.example)"),
+        ("read https://example.com/a_b*c now", "read https://example.com/a_b*c now"),
+        ("plain words", "plain words"),
+    ],
+)
+def test_escape_text_neutralises_markdown_and_mentions(raw: str, escaped: str) -> None:
+    assert escape_text(raw) == escaped
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://example.com/a", "https://example.com/a"),
+        ("https://example.com/a (b)", "https://example.com/a%20%28b%29"),
+        ("https://example.com/a%20b", "https://example.com/a%20b"),
+        ("javascript:alert(1)", None),
+        ("ftp://example.com/x", None),
+        ("not a url", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_safe_url_accepts_only_http_links(url: str | None, safe: str | None) -> None:
+    assert safe_url(url) == safe
+
+
+def hostile_message() -> OutboundMessage:
+    return OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="@everyone **Pentagon** <@123> deal",
+        body="Talks resume. <@&42> __urgent__ [x](https://evil.example)",
+        story_name="anthropic-pentagon",
+        sources=("Reuters", "AP", "BBC", "FT", "NYT", "WSJ"),
+        links=(
+            Link("Reuters **scoop**", "https://reuters.example/a_(b)"),
+            Link("bad", "javascript:alert(1)"),
+        ),
+        when=datetime(2026, 3, 5, 9, 30, tzinfo=UTC),
+        footer="storybot · development 3",
+    )
+
+
+def test_message_embed_escapes_feed_text_and_lists_sources() -> None:
+    embed = message_embed(hostile_message())
+    assert embed.title == f"@{ZW}everyone \\*\\*Pentagon\\*\\* <{ZW}@123> deal"
+    assert (
+        embed.description
+        == f"Talks resume. <{ZW}@&42> \\_\\_urgent\\_\\_ \\[x](https://evil.example)"
+    )
+    assert embed.url == "https://reuters.example/a_%28b%29"
+    assert embed.author.name == "anthropic-pentagon"
+    assert embed.timestamp == datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
+    assert embed.footer.text == "storybot · development 3"
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Sources"] == "Reuters, AP and 4 more"
+    assert fields["Links"].splitlines() == [
+        "[Reuters \\*\\*scoop\\*\\*](https://reuters.example/a_%28b%29)",
+        "bad: javascript:alert(1)",
+    ]
+
+
+def test_message_embed_respects_discord_limits() -> None:
+    message = OutboundMessage(MessageKind.DIGEST, "t" * 400, "b" * 5000)
+    embed = message_embed(message)
+    assert len(embed.title or "") == 256 and embed.title.endswith("…")
+    assert len(embed.description or "") == DESCRIPTION_MAX
+    assert len(embed) <= 6000
+
+
+def test_reply_text_is_escaped_and_never_mentions() -> None:
+    kwargs = reply_kwargs(Reply(text="Subscribed: @everyone **now**", ephemeral=True))
+    assert kwargs["content"] == f"Subscribed: @{ZW}everyone \\*\\*now\\*\\*"
+    assert kwargs["ephemeral"] is True
+    mentions = kwargs["allowed_mentions"]
+    assert isinstance(mentions, discord.AllowedMentions)
+    assert mentions.to_dict() == {"parse": []}
+
+
+def test_reply_with_a_message_becomes_an_embed_and_long_text_moves_into_one() -> None:
+    rich = reply_kwargs(Reply(text="status", ephemeral=False, message=hostile_message()))
+    assert "content" not in rich and rich["embed"].author.name == "anthropic-pentagon"
+    assert rich["ephemeral"] is False
+    long = reply_kwargs(Reply(text="\n".join(f"line {i}" for i in range(400))))
+    assert "content" not in long and long["embed"].description.startswith("line 0\nline 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (build("status", None), "status"),
+        (build("status", "pentagon"), "status pentagon"),
+        (build("feeds", "add", " https://f.example/rss \n"), "feeds add https://f.example/rss"),
+        (build("unsubscribe", "#3"), "unsubscribe #3"),
+        (subscribe_text('"supply chain" AND pentagon'), 'subscribe "supply chain" AND pentagon'),
+        (
+            subscribe_text('"supply chain" AND pentagon', "pentagon"),
+            'subscribe "supply chain" AND pentagon --story pentagon',
+        ),
+        (follow_text("pentagon"), "follow pentagon"),
+        (follow_text("pentagon", "realtime", 6), "follow pentagon realtime"),
+        (follow_text("pentagon", "digest", 6.0), "follow pentagon digest 6"),
+        (follow_text("pentagon", "digest", 0.5), "follow pentagon digest 0.5"),
+        (follow_text("pentagon", None, 12), "follow pentagon digest 12"),
+        (follow_text("pentagon", "digest"), "follow pentagon digest"),
+    ],
+)
+def test_command_text_matches_the_neutral_grammar(text: str, expected: str) -> None:
+    assert text == expected
+
+
+def test_story_choices_put_prefix_matches_first_and_cap_at_25() -> None:
+    names = ["chips-act", "anthropic-pentagon", "pentagon-budget"] + [f"s{i}" for i in range(40)]
+    assert [c.value for c in story_choices(names, "PENT")] == [
+        "pentagon-budget",
+        "anthropic-pentagon",
+    ]
+    assert len(story_choices(names, "")) == 25

@@ -1,0 +1,148 @@
+"""DiscordAdapter as a ChatSink: the real discord.py REST client against a fake Discord."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
+
+from adapters.discord_chat import DiscordAdapter
+from adapters.discord_chat.adapter import nonce_for
+from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+from bot.commands import Commands
+from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.model import Link, MessageKind, OutboundMessage, Target
+from storage import open_store
+
+CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
+MESSAGES = r"/channels/\d+/messages"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
+    try:
+        async with FakeDiscord() as server:
+            yield server
+    finally:
+        restore_endpoints(saved)
+
+
+@pytest.fixture
+async def sink(fake: FakeDiscord, sqlite_url: str, clock) -> AsyncIterator[DiscordAdapter]:
+    store = open_store(sqlite_url)
+    adapter = DiscordAdapter(
+        fake.token, Commands(store, clock), api_url=fake.api_url, gateway_url=fake.gateway_url
+    )
+    yield adapter
+    await adapter.stop()
+    store.close()
+
+
+def alert(title: str = "@everyone Pentagon <@123> talks **resume**") -> OutboundMessage:
+    return OutboundMessage(
+        kind=MessageKind.ALERT,
+        title=title,
+        body="Officials met on Tuesday.",
+        story_name="pentagon",
+        sources=("Reuters", "AP", "BBC"),
+        links=(Link("Reuters", "https://reuters.example/a"),),
+    )
+
+
+async def test_post_sends_an_escaped_embed_without_mentions(fake: FakeDiscord, sink) -> None:
+    message_id = await sink.post(CHANNEL, alert(), idempotency_key="alert:1:3:C")
+    [call] = fake.calls_to("POST", MESSAGES)
+    assert call.path == f"/channels/{CHANNEL_ID}/messages"
+    assert call.headers["Authorization"] == f"Bot {fake.token}"
+    body = call.json
+    assert message_id == fake.messages[message_id]["id"]
+    assert body["allowed_mentions"] == {"parse": []}
+    assert body["nonce"] == nonce_for("alert:1:3:C") and body["enforce_nonce"] is True
+    [embed] = body["embeds"]
+    assert embed["title"] == "@\u200beveryone Pentagon <\u200b@123> talks \\*\\*resume\\*\\*"
+    assert {"name": "Sources", "value": "Reuters, AP and 1 more", "inline": True} in embed["fields"]
+    assert embed["author"]["name"] == "pentagon"
+
+
+async def test_a_repeated_post_returns_the_first_message(fake: FakeDiscord, sink) -> None:
+    first = await sink.post(CHANNEL, alert(), idempotency_key="alert:1:3:C")
+    again = await sink.post(CHANNEL, alert(), idempotency_key="alert:1:3:C")
+    other = await sink.post(CHANNEL, alert(), idempotency_key="alert:1:4:C")
+    assert first == again != other
+    assert len(nonce_for("alert:1:3:C")) <= 25
+
+
+async def test_edit_replaces_the_embed(fake: FakeDiscord, sink) -> None:
+    message_id = await sink.post(CHANNEL, alert(), idempotency_key="k")
+    await sink.edit(CHANNEL, message_id, alert("Pentagon talks collapse"))
+    [call] = fake.calls_to("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}")
+    assert call.json["embeds"][0]["title"] == "Pentagon talks collapse"
+    assert call.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_user_target_is_sent_as_a_direct_message(fake: FakeDiscord, sink) -> None:
+    target = Target("discord", user_id=str(USER_ID))
+    message_id = await sink.post(target, alert(), idempotency_key="notice:1")
+    [dm] = fake.calls_to("POST", "/users/@me/channels")
+    assert dm.json == {"recipient_id": USER_ID}
+    [call] = fake.calls_to("POST", MESSAGES)
+    assert call.path != f"/channels/{CHANNEL_ID}/messages"
+    await sink.edit(target, message_id, alert("updated"))
+    assert fake.calls_to("PATCH", rf"/channels/\d+/messages/{message_id}")
+
+
+async def test_a_long_rate_limit_raises_rate_limited(fake: FakeDiscord, sink) -> None:
+    fake.rate_limit_next(1, retry_after=60.0, path=MESSAGES)
+    with pytest.raises(RateLimited) as caught:
+        await sink.post(CHANNEL, alert(), idempotency_key="k")
+    assert caught.value.retry_after_s == pytest.approx(60.0)
+    assert len(fake.calls_to("POST", MESSAGES)) == 1  # not retried in-process
+
+
+async def test_a_short_rate_limit_is_waited_out_by_discord_py(fake: FakeDiscord, sink) -> None:
+    fake.rate_limit_next(1, retry_after=0.01, path=MESSAGES)
+    assert await sink.post(CHANNEL, alert(), idempotency_key="k")
+    assert len(fake.calls_to("POST", MESSAGES)) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "text", "error"),
+    [
+        (404, 10003, "Unknown Channel", PermanentDeliveryError),
+        (403, 50001, "Missing Access", PermanentDeliveryError),
+        (400, 50035, "Invalid Form Body", PermanentDeliveryError),
+        (503, 0, "upstream connect error", TransientDeliveryError),
+    ],
+)
+async def test_http_errors_map_to_delivery_errors(fake, sink, status, code, text, error) -> None:
+    fake.fail_next(1, status, path=MESSAGES, code=code, message=text)
+    with pytest.raises(error, match=text):
+        await sink.post(CHANNEL, alert(), idempotency_key="k")
+
+
+async def test_an_unknown_channel_is_permanent(fake: FakeDiscord, sink) -> None:
+    fake.unknown_channels.add("999")
+    with pytest.raises(PermanentDeliveryError, match="Unknown Channel"):
+        await sink.post(Target("discord", channel_id="999"), alert(), idempotency_key="k")
+
+
+async def test_editing_a_deleted_message_is_permanent(fake: FakeDiscord, sink) -> None:
+    with pytest.raises(PermanentDeliveryError, match="Unknown Message"):
+        await sink.edit(CHANNEL, "1234", alert())
+
+
+async def test_an_unreachable_discord_is_transient(fake: FakeDiscord, sqlite_url, clock) -> None:
+    port = fake.port
+    await fake.__aexit__(None, None, None)  # nothing listens on the port any more
+    store = open_store(sqlite_url)
+    adapter = DiscordAdapter(
+        fake.token, Commands(store, clock), api_url=f"http://127.0.0.1:{port}/api/v10"
+    )
+    try:
+        with pytest.raises(TransientDeliveryError, match="unreachable"):
+            await adapter.post(CHANNEL, alert(), idempotency_key="k")
+    finally:
+        await adapter.stop()
+        store.close()

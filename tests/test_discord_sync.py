@@ -1,0 +1,102 @@
+"""`storybot discord sync`: the /story tree as registered on a fake Discord."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import discord
+import pytest
+from fakes.discord_server import APP_ID, GUILD_ID, FakeDiscord
+
+from adapters.discord_chat import sync_commands
+from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+
+LEAVES = [
+    "story status",
+    "story stories",
+    "story subscribe",
+    "story unsubscribe",
+    "story subscriptions",
+    "story why",
+    "story follow",
+    "story unfollow",
+    "story help",
+    "story feeds add",
+    "story feeds remove",
+    "story feeds list",
+]
+# subcommand -> [(option, type, required)]; 3 = string, 10 = number
+OPTIONS = {
+    "status": [("story", 3, False)],
+    "stories": [],
+    "subscribe": [("query", 3, True), ("story", 3, False)],
+    "unsubscribe": [("target", 3, True)],
+    "subscriptions": [],
+    "why": [("url", 3, True)],
+    "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False)],
+    "unfollow": [("story", 3, True)],
+    "help": [("command", 3, False)],
+}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    saved = current_endpoints()  # sync_commands repoints discord.py's class attributes
+    try:
+        async with FakeDiscord() as server:
+            yield server
+    finally:
+        restore_endpoints(saved)
+
+
+def by_name(options: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {o["name"]: o for o in options}
+
+
+async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> None:
+    names = await sync_commands(fake.token, GUILD_ID, fake.api_url, fake.gateway_url)
+    assert names == LEAVES
+    [put] = fake.calls_to("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    assert fake.calls_to("PUT", rf"/applications/{APP_ID}/commands") == []
+    assert fake.gateway_queries == []  # REST only: the sync never opens the gateway
+
+    [story] = put.json
+    assert (story["name"], story["type"]) == ("story", 1)
+    subs = by_name(story["options"])
+    assert list(subs) == [*OPTIONS, "feeds"]
+    for name, expected in OPTIONS.items():
+        assert subs[name]["type"] == 1  # SUB_COMMAND
+        got = [(o["name"], o["type"], o["required"]) for o in subs[name]["options"]]
+        assert got == expected, name
+
+    follow = by_name(subs["follow"]["options"])
+    assert [c["value"] for c in follow["mode"]["choices"]] == ["realtime", "digest"]
+    assert (follow["hours"]["min_value"], follow["hours"]["max_value"]) == (0.25, 168)
+    for name in ("status", "subscribe", "follow", "unfollow"):
+        assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
+    help_choices = by_name(subs["help"]["options"])["command"]["choices"]
+    assert {"name": "subscribe", "value": "subscribe"} in help_choices
+
+    feeds = subs["feeds"]
+    assert feeds["type"] == 2  # SUB_COMMAND_GROUP
+    assert [(o["name"], [a["name"] for a in o["options"]]) for o in feeds["options"]] == [
+        ("add", ["url"]),
+        ("remove", ["url"]),
+        ("list", []),
+    ]
+    assert [c["name"] for c in fake.commands[GUILD_ID]] == ["story"]
+
+
+async def test_global_sync_for_production(fake: FakeDiscord) -> None:
+    names = await sync_commands(fake.token, None, api_url=fake.api_url)
+    assert names == LEAVES
+    [put] = fake.calls_to("PUT", rf"/applications/{APP_ID}/commands")
+    assert [c["name"] for c in put.json] == ["story"]
+    assert fake.calls_to("PUT", r"/applications/\d+/guilds/\d+/commands") == []
+
+
+async def test_sync_with_a_rejected_token_fails(fake: FakeDiscord) -> None:
+    with pytest.raises(discord.LoginFailure):
+        await sync_commands("wrong", None, api_url=fake.api_url)
+    assert fake.calls_to("PUT", r".*") == []

@@ -1,0 +1,195 @@
+"""adapters.seeds: the five real seed files, crafted text/HTML files and local URLs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer, feed_server  # noqa: F401 -- fixture
+
+from adapters.feeds.pagefetch import make_page_fetcher
+from adapters.seeds import aload_seed, load_seed, parse_text_seed
+from bot.errors import UserError
+
+SEEDS = Path("/work/shared/seeds")
+MARCH_5 = datetime(2026, 3, 5, tzinfo=timezone.utc)
+
+ARTICLE_HTML = """<!DOCTYPE html>
+<html><head>
+<title>Pentagon reopens talks with Anthropic | Example Times</title>
+<meta property="og:title" content="Pentagon reopens talks with Anthropic">
+<meta name="date" content="2026-03-05">
+</head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a> <a href="/tech">Tech</a></nav>
+<article>
+<h1>Pentagon reopens talks with Anthropic</h1>
+<p>The Department of Defense has reopened negotiations with Anthropic over the use of its
+Claude models, according to people familiar with the matter, days after talks collapsed.</p>
+<p>The renewed discussions involve senior officials and focus on contract language that would
+restrict domestic surveillance and fully autonomous weapons, the people said on Thursday.</p>
+<p>Industry groups have meanwhile lobbied the administration to drop a supply-chain risk
+designation that they say would hamper the wider sector's government work for years.</p>
+</article>
+<footer>Copyright Example Times. All rights reserved.</footer>
+<script>var tracking = "SHOULD-NOT-APPEAR";</script>
+</body></html>"""
+
+
+# --------------------------------------------------------------------------- the real seeds
+
+
+@pytest.mark.parametrize(
+    ("name", "title_start", "published", "text_start"),
+    [
+        ("000_4166f3dbde419197.txt", "Anthropic Reopens Pentagon Negotiations as Industry Lobbies", None,
+         "Anthropic, the AI safety company"),
+        ("001_23aa8e8c91986600.txt", "In a dramatic pivot, Anthropic has reportedly returned", None,
+         "In a dramatic pivot"),
+        ("002_be76933bbfb193a4.txt", "NextFin News - Anthropic CEO Dario Amodei", None, "NextFin News"),
+        ("003_8d3f893f7bd3fcb2.txt", "Anthropic and Pentagon Restart Claude Talks After Military-Use Clash", None,
+         "Anthropic pentagon talks"),
+        ("004_d2d31d55b6497b43.txt", "Anthropic is back at the table with the U.S. Department of Defense", MARCH_5,
+         "Anthropic is back at the table"),
+    ],
+)
+def test_real_seeds(name: str, title_start: str, published: datetime | None, text_start: str) -> None:
+    seed = load_seed(str(SEEDS / name))
+    assert seed.title.startswith(title_start)
+    assert len(seed.title) <= 200
+    assert seed.published == published
+    assert seed.text.startswith(text_start)
+    assert len(seed.text) > 1000 and "\n\n\n" not in seed.text
+    assert "date 2026" not in seed.text
+    assert seed.url is None
+
+
+# --------------------------------------------------------------------------- text format
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "body", "published"),
+    [
+        ("Short title\nBody line one.\nBody line two.", "Short title", "Body line one.\nBody line two.", None),
+        ("date: 2026-03-05\nShort title\nBody.", "Short title", "Body.", MARCH_5),
+        ("Date 2026-03-05T14:30 A short title\nSecond line.", "A short title",
+         "Second line.", datetime(2026, 3, 5, 14, 30, tzinfo=timezone.utc)),
+        ("Date 2026-03-05 " + "Long first sentence here. " * 10 + "\nSecond.", "Long first sentence here.",
+         ("Long first sentence here. " * 10).strip() + "\nSecond.", MARCH_5),
+        (" date 2026-03-05 Only line of text.", "Only line of text.", "Only line of text.", MARCH_5),
+        ("Title\r\n\r\n\r\nBody\r\n", "Title", "Body", None),
+        ("\ufeffTitle\nBody", "Title", "Body", None),
+        ("One line only, which is the text.", "One line only, which is the text.",
+         "One line only, which is the text.", None),
+        ("x" * 201 + "\nsecond", "x" * 120 + "…", "x" * 201 + "\nsecond", None),
+        ("date 2026-13-45 not a real date\nBody", "date 2026-13-45 not a real date", "Body", None),
+        ("Update: the dates of talks\nBody", "Update: the dates of talks", "Body", None),
+    ],
+)
+def test_parse_text_seed(text: str, title: str, body: str, published: datetime | None) -> None:
+    seed = parse_text_seed(text)
+    assert (seed.title, seed.text, seed.published) == (title, body, published)
+
+
+# --------------------------------------------------------------------------- file errors
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="seed file not found"):
+        load_seed(str(tmp_path / "nope.txt"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "empty"), (b"  \n\t\n", "empty"), (b"date: 2026-03-05\n", "empty"), (b"\x00\x01\x02binary", "binary")],
+)
+def test_unusable_files(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "seed.txt"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        load_seed(str(path))
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="directory"):
+        load_seed(str(tmp_path))
+
+
+def test_empty_argument() -> None:
+    with pytest.raises(UserError, match="file path or an http"):
+        load_seed("   ")
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _check_article(seed_title: str, text: str) -> None:
+    assert seed_title == "Pentagon reopens talks with Anthropic"
+    assert "reopened negotiations with Anthropic" in text and "autonomous weapons" in text
+    assert "SHOULD-NOT-APPEAR" not in text
+
+
+def test_html_file(tmp_path: Path) -> None:
+    path = tmp_path / "article.html"
+    path.write_text(ARTICLE_HTML)
+    seed = load_seed(str(path))
+    _check_article(seed.title, seed.text)
+    assert seed.published == MARCH_5
+
+
+def test_html_detected_without_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(ARTICLE_HTML)
+    _check_article(load_seed(str(path)).title, load_seed(str(path)).text)
+
+
+def test_url_through_the_guarded_fetcher(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html; charset=utf-8", gzip=True)
+    seed = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    _check_article(seed.title, seed.text)
+    assert seed.url == url
+
+
+def test_url_redirect_records_the_final_url(feed_server: FeedServer) -> None:
+    target = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
+    feed_server.add_redirect("/short", "/article")
+    seed = load_seed(feed_server.url("/short"), fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    assert seed.url == target
+
+
+def test_url_to_a_private_address_is_refused_by_default(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
+    with pytest.raises(UserError, match="refused"):
+        load_seed(url)
+    assert feed_server.hits("/article") == 0
+
+
+def test_url_redirect_to_metadata_is_refused(feed_server: FeedServer) -> None:
+    feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(UserError, match="refused.*169.254.169.254"):
+        load_seed(feed_server.url("/r"), fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+
+
+@pytest.mark.parametrize(("status", "message"), [(404, "HTTP 404"), (500, "HTTP 500")])
+def test_url_http_errors(feed_server: FeedServer, status: int, message: str) -> None:
+    url = feed_server.add_status("/x", status)
+    with pytest.raises(UserError, match=message):
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+
+
+def test_url_too_large(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html")
+    with pytest.raises(UserError, match="too large"):
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}, max_bytes=100_000))
+
+
+def test_injected_fetcher() -> None:
+    seed = load_seed("https://news.example.com/a", fetch_html=lambda url: ARTICLE_HTML)
+    _check_article(seed.title, seed.text)
+    assert seed.url == "https://news.example.com/a"
+
+
+async def test_aload_seed(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
+    seed = await aload_seed(url, make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    _check_article(seed.title, seed.text)
