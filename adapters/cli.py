@@ -73,7 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(dest="discord_cmd", metavar="ACTION")
     dc.required = True
     ds = dc.add_parser("sync", help="register the /story commands with Discord")
-    ds.add_argument("--guild", type=int, metavar="ID", help="sync to one server (instant; for development) instead of globally")
+    where = ds.add_mutually_exclusive_group()
+    where.add_argument("--guild", type=int, metavar="ID",
+                       help="sync to one server (instant; for development); default: [discord] dev_guild_id if set")
+    where.add_argument("--global", dest="global_", action="store_true",
+                       help="sync globally even when [discord] dev_guild_id is set (production)")
 
     try:
         from bot.evaluation.cli import add_eval_parser
@@ -93,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if not args.verbose:
-        for noisy in ("apscheduler", "httpx", "httpcore", "alembic", "discord", "slack_bolt", "slack_sdk"):
+        # A tick skipped because the last cycle is still running is expected, not a warning.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        for noisy in ("httpx", "httpcore", "alembic", "discord", "slack_bolt", "slack_sdk"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return _run(args)
@@ -116,7 +122,10 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(run_demo(args))
     settings = load_settings(args.config)
     if cmd == "discord":
-        return asyncio.run(_discord_sync(settings, args.guild))
+        guild = args.guild
+        if guild is None and not args.global_ and settings.discord.dev_guild_id:
+            guild = int(settings.discord.dev_guild_id)
+        return asyncio.run(_discord_sync(settings, guild))
     from adapters.app import build_app
 
     app = build_app(settings)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from adapters.feeds.errors import FetchError
 from adapters.feeds.html_text import html_to_text, normalise_lines
@@ -50,7 +50,7 @@ def _fallback_title(text: str) -> str:
 
 def _date(day: str, clock: str | None) -> datetime | None:
     try:
-        return datetime.fromisoformat(f"{day}T{clock or '00:00'}").replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(f"{day}T{clock or '00:00'}").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -61,7 +61,11 @@ def parse_text_seed(text: str) -> SeedDoc:
     Raises:
         UserError: The text is empty.
     """
-    lines = normalise_lines(text.replace("\r", "\n").lstrip("\ufeff")).split("\n") if text.strip() else []
+    lines = (
+        normalise_lines(text.replace("\r", "\n").lstrip("\ufeff")).split("\n")
+        if text.strip()
+        else []
+    )
     published = None
     for i, line in enumerate(lines[:3]):  # the date token sits at the top, if anywhere
         match = _DATE_LINE.match(line)
@@ -91,7 +95,12 @@ def parse_html_seed(html: str, url: str | None = None) -> SeedDoc:
     import trafilatura  # local: heavy import, only needed for HTML seeds
 
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
     )
     text = normalise_lines(getattr(doc, "text", None) or "") if doc is not None else ""
     title = normalise_lines(getattr(doc, "title", None) or "") if doc is not None else ""
@@ -118,7 +127,9 @@ def _read_file(path: Path) -> str:
     except OSError as exc:
         raise UserError(f"cannot read seed file {path}: {exc.strerror or exc}") from None
     if len(data) > _MAX_FILE_BYTES:
-        raise UserError(f"seed file {path} is too large ({len(data)} bytes; at most {_MAX_FILE_BYTES})")
+        raise UserError(
+            f"seed file {path} is too large ({len(data)} bytes; at most {_MAX_FILE_BYTES})"
+        )
     if not data.strip():
         raise UserError(f"seed file is empty: {path}")
     if b"\x00" in data[:8192]:

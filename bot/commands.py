@@ -324,8 +324,7 @@ class Commands:
         if wanted.isdigit():
             target = next((s for s in subs if s.id == int(wanted)), None)
         if target is None:
-            norm = " ".join(rest.split()).lower()
-            target = next((s for s in subs if " ".join(s.query.split()).lower() == norm), None)
+            target = next((s for s in subs if _same_query(s.query, rest)), None)
         if target is None:
             raise UserError(f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`.")
         self.store.remove_subscription(req.platform, req.user_id, target.id)
@@ -406,6 +405,16 @@ class Commands:
             for key, value in j.reason.items():
                 lines.append(f"    {key}: {_fmt_reason(value)}")
         return Reply(text="\n".join(lines))
+
+
+def _same_query(stored: str, typed: str) -> bool:
+    """Whether two query texts mean the same (``Pentagon AND dod`` == ``pentagon dod``)."""
+    if " ".join(stored.split()).lower() == " ".join(typed.split()).lower():
+        return True
+    try:
+        return parse_query(stored) == parse_query(typed)
+    except UserError:
+        return False
 
 
 def _fmt_reason(value: object) -> str:

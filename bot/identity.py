@@ -27,13 +27,56 @@ from bot.model import FeedEntry, NewItem
 # Query parameters that only track the reader and never select content.
 _TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
-        "ttclid", "igshid", "igsh", "mc_cid", "mc_eid", "ref_src", "ref_url", "cmpid",
-        "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
-        "vero_conv", "li_fat_id", "s_cid", "ocid", "smid", "spm", "__twitter_impression",
-        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
-        "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "wt.mc_id",
-        "sr_share", "cmp", "__s", "rss", "taid", "ito", "intcmp",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "vero_conv",
+        "li_fat_id",
+        "s_cid",
+        "ocid",
+        "smid",
+        "spm",
+        "__twitter_impression",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "wt.mc_id",
+        "sr_share",
+        "cmp",
+        "__s",
+        "rss",
+        "taid",
+        "ito",
+        "intcmp",
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
@@ -99,7 +142,9 @@ def canonical_url(url: str | None) -> str | None:
     path = _normalise_escapes(quote(parts.path, safe="/%:@!$&'()*+,;=~-._")) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    params = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
     query = urlencode(sorted(params))
     return urlunsplit((scheme, netloc, path, query, ""))
 
@@ -131,7 +176,9 @@ def item_key(entry: FeedEntry) -> str:
     if canon:
         return f"url:{canon}"
     text = entry.content or entry.summary
-    return "hash:" + _sha256(f"{normalise_text(entry.title).casefold()}\n{normalise_text(text).casefold()}")
+    return "hash:" + _sha256(
+        f"{normalise_text(entry.title).casefold()}\n{normalise_text(text).casefold()}"
+    )
 
 
 def content_hash(title: str, summary: str, content: str) -> str:
@@ -153,7 +200,7 @@ def _host(url: str | None) -> str | None:
         return None
     if not host:
         return None
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def source_label(feed_title: str | None, url: str | None) -> str:

@@ -24,9 +24,10 @@ Rules:
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
 from bot.ports import PollOutcome

@@ -64,7 +64,14 @@ def _prepare_sqlite_file(url: URL) -> None:
     database = url.database or ""
     if _is_memory_sqlite(url) or database.startswith("file:"):
         return
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    parent = Path(database).expanduser().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{SETTING}: cannot create the directory {parent} for the SQLite database "
+            f"({exc.strerror or exc})"
+        ) from None
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -51,7 +51,14 @@ def _tag(name: str, value: str | None) -> str:
     return "" if value is None else f"<{name}>{escape(value)}</{name}>"
 
 
-def rss(entries: list[E], *, title: str = "Example News", ttl: int | None = None, prolog: str = "", raw_items: str = "") -> bytes:
+def rss(
+    entries: list[E],
+    *,
+    title: str = "Example News",
+    ttl: int | None = None,
+    prolog: str = "",
+    raw_items: str = "",
+) -> bytes:
     """An RSS 2.0 document."""
     items = "".join(
         "<item>"
@@ -65,11 +72,15 @@ def rss(entries: list[E], *, title: str = "Example News", ttl: int | None = None
         for e in entries
     )
     return (
-        '<?xml version="1.0" encoding="utf-8"?>' + prolog
+        '<?xml version="1.0" encoding="utf-8"?>'
+        + prolog
         + '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-        + _tag("title", title) + "<link>https://news.example.com/</link>"
+        + _tag("title", title)
+        + "<link>https://news.example.com/</link>"
         + (f"<ttl>{ttl}</ttl>" if ttl is not None else "")
-        + items + raw_items + "</channel></rss>"
+        + items
+        + raw_items
+        + "</channel></rss>"
     ).encode("utf-8")
 
 
@@ -88,17 +99,30 @@ def atom(entries: list[E], *, title: str = "Example Atom") -> bytes:
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        + _tag("title", title) + "<id>urn:example</id>" + body + "</feed>"
+        + _tag("title", title)
+        + "<id>urn:example</id>"
+        + body
+        + "</feed>"
     ).encode("utf-8")
 
 
 def json_feed(entries: list[E], *, title: str = "Example JSON") -> bytes:
     """A JSON Feed 1.1 document (``published`` must then be RFC 3339, or None)."""
     items = [
-        {k: v for k, v in {
-            "id": e.guid, "url": e.link, "title": e.title, "summary": e.summary,
-            "content_html": e.content, "date_published": e.published,
-        }.items() if v is not None}
+        {
+            k: v
+            for k, v in {
+                "id": e.guid,
+                "url": e.link,
+                "title": e.title,
+                "summary": e.summary,
+                "content_html": e.content,
+                "date_published": e.published,
+            }.items()
+            if v is not None
+        }
         for e in entries
     ]
-    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": title, "items": items}).encode()
+    return json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": title, "items": items}
+    ).encode()

@@ -12,7 +12,8 @@ background thread with its own event loop, which makes it usable from synchronou
     server.url("/feed"); server.hits("/feed"); server.requests("/feed")[-1]  # headers
     server.max_in_flight                                                  # concurrency seen
 
-Test modules use the ``feed_server`` fixture: ``from feedserver import feed_server``.
+Test modules get the ``feed_server`` fixture by importing it:
+``from feedserver import feed_server_fixture  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import asyncio
 import gzip
 import hashlib
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
 
 import pytest
 from aiohttp import web
@@ -58,7 +59,9 @@ class FeedServer:
         self.max_in_flight = 0  # highest number of requests served at once
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, name="feedserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="feedserver", daemon=True
+        )
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -111,16 +114,39 @@ class FeedServer:
         """Serve a feed body. ``etag=True`` derives an ETag from the body; ``last_modified=True``
         uses a fixed date. Matching conditional requests get a 304."""
         data = body.encode() if isinstance(body, str) else body
-        tag = etag if isinstance(etag, str) else (f'"{hashlib.sha1(data).hexdigest()[:16]}"' if etag else None)
-        modified = last_modified if isinstance(last_modified, str) else (LAST_MODIFIED if last_modified else None)
-        return self.add(path, Route(
-            body=data, content_type=content_type, etag=tag, last_modified=modified, gzip=gzip,
-            content_encoding=content_encoding, drip_s=drip_s, chunk_size=chunk_size, headers=dict(headers or {}),
-        ))
+        tag = (
+            etag
+            if isinstance(etag, str)
+            else (f'"{hashlib.sha1(data).hexdigest()[:16]}"' if etag else None)
+        )
+        modified = (
+            last_modified
+            if isinstance(last_modified, str)
+            else (LAST_MODIFIED if last_modified else None)
+        )
+        return self.add(
+            path,
+            Route(
+                body=data,
+                content_type=content_type,
+                etag=tag,
+                last_modified=modified,
+                gzip=gzip,
+                content_encoding=content_encoding,
+                drip_s=drip_s,
+                chunk_size=chunk_size,
+                headers=dict(headers or {}),
+            ),
+        )
 
-    def add_status(self, path: str, status: int, *, body: bytes = b"", headers: Mapping[str, str] | None = None) -> str:
+    def add_status(
+        self, path: str, status: int, *, body: bytes = b"", headers: Mapping[str, str] | None = None
+    ) -> str:
         """Answer with a bare status (e.g. 429 with ``{"Retry-After": "120"}``)."""
-        return self.add(path, Route(body=body, status=status, content_type="text/plain", headers=dict(headers or {})))
+        return self.add(
+            path,
+            Route(body=body, status=status, content_type="text/plain", headers=dict(headers or {})),
+        )
 
     def add_redirect(self, path: str, to: str, status: int = 302) -> str:
         """Redirect ``path`` to ``to`` (a path on this server or an absolute URL)."""
@@ -155,7 +181,9 @@ class FeedServer:
     async def _respond(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         with self._lock:
-            self._requests.setdefault(path, []).append({k.lower(): v for k, v in request.headers.items()})
+            self._requests.setdefault(path, []).append(
+                {k.lower(): v for k, v in request.headers.items()}
+            )
             route = self._routes.get(path)
         if route is None:
             return web.Response(status=404, text="no such route")
@@ -196,8 +224,8 @@ def _not_modified(request: web.Request, route: Route) -> bool:
     return False
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
+@pytest.fixture(name="feed_server")
+def feed_server_fixture() -> Iterator[FeedServer]:
     """A running ``FeedServer``, stopped after the test."""
     server = FeedServer().start()
     try:

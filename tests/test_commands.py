@@ -78,8 +78,8 @@ async def test_subscribe_list_and_unsubscribe_by_id_and_by_text(commands, store)
     assert "no subscriptions" in (await commands.handle(req("subscriptions", user="U2"))).text
 
     subs = store.list_subscriptions("slack", "U1")
-    assert (await commands.handle(req(f"unsubscribe {subs[0].id}"))).ok
-    assert (await commands.handle(req("unsubscribe claude"))).ok
+    assert (await commands.handle(req(f"unsubscribe #{subs[0].id}"))).ok
+    assert (await commands.handle(req("unsubscribe CLAUDE"))).ok
     assert store.list_subscriptions("slack", "U1") == []
     assert not (await commands.handle(req("unsubscribe 999"))).ok
 

@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer, feed_server  # noqa: F401 -- fixture
+from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
 
 from adapters.feeds import HttpFeedFetcher, parse_to_result
-from adapters.feeds.html_text import normalise_lines
+from adapters.feeds.html_text import html_to_text, normalise_lines
 from bot.model import FetchResult, FetchStatus, PollRequest
 
 FEEDS = Path("/work/shared/evaldata/feeds")
@@ -45,7 +46,9 @@ def _index() -> dict[str, dict]:
 
 
 def _parse(path: Path) -> FetchResult:
-    result = parse_to_result(path.read_bytes(), None, "https://example.com/feed", max_entries=MAX_ENTRIES)
+    result = parse_to_result(
+        path.read_bytes(), None, "https://example.com/feed", max_entries=MAX_ENTRIES
+    )
     if result.status == FetchStatus.ERROR:
         assert result.error and result.error.startswith(ERROR_PREFIXES), f"{path}: {result.error!r}"
     return result
@@ -54,10 +57,27 @@ def _parse(path: Path) -> FetchResult:
 def _tally(results: list[FetchResult]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for r in results:
-        counts["error" if r.status == FetchStatus.ERROR else "with_entries" if r.entries else "no_entries"] += 1
+        counts[
+            "error"
+            if r.status == FetchStatus.ERROR
+            else "with_entries"
+            if r.entries
+            else "no_entries"
+        ] += 1
         counts["bozo"] += any("parsed leniently" in w for w in r.warnings)
         counts["entries"] += len(r.entries)
     return counts
+
+
+def _expectation(name: str, row: dict) -> tuple[int, bool]:
+    """(entries, read leniently) expected for a benchmark feed, from feedparser's index.
+
+    The index was made with plain feedparser, which does not read JSON Feed: for those we
+    expect entries and no XML complaints instead of its empty, "malformed" result.
+    """
+    if (REALWORLD / name).read_bytes().lstrip()[:1] == b"{":
+        return -1, False
+    return min(row["entries"], MAX_ENTRIES), row["exc"] == "SAXParseException"
 
 
 def _check_against_index(names: list[str]) -> Counter[str]:
@@ -66,11 +86,17 @@ def _check_against_index(names: list[str]) -> Counter[str]:
     results = []
     for name in names:
         result = _parse(REALWORLD / name)
-        expected = index[name]
+        row = index[name]
+        entries, lenient = _expectation(name, row)
         assert result.status == FetchStatus.OK, f"{name}: {result.error}"
-        assert len(result.entries) == min(expected["entries"], MAX_ENTRIES), name
-        assert (result.feed_title or "") == normalise_lines(expected["title"] or ""), name
-        assert (any("parsed leniently" in w for w in result.warnings)) == (expected["exc"] not in ("", "CharacterEncodingOverride")), name
+        if entries >= 0:
+            assert len(result.entries) == entries, name
+            # The index keeps feedparser's raw title (HTML escapes and all), cut at 60 characters.
+            want = html_to_text(re.sub(r"&[#\w]*$", "", row["title"] or ""))
+            assert (result.feed_title or "")[: len(want)] == want, name
+        else:
+            assert result.entries, name
+        assert any("parsed leniently" in w for w in result.warnings) == lenient, name
         for entry in result.entries:
             assert entry.published is None or entry.published.tzinfo is not None
         results.append(result)
@@ -93,8 +119,12 @@ def test_realworld_full_corpus() -> None:
     index = _index()
     assert len(index) == 200
     counts = _check_against_index(sorted(index))
-    assert counts["with_entries"] == 199 and counts["no_entries"] == 1 and counts["bozo"] == 6
-    assert counts["entries"] == sum(min(row["entries"], MAX_ENTRIES) for row in index.values())
+    # 7ef13a42fa7e177a (rss:-prefixed elements) has no items for feedparser either.
+    assert (counts["with_entries"], counts["no_entries"], counts["error"]) == (199, 1, 0)
+    assert counts["bozo"] == sum(_expectation(name, row)[1] for name, row in index.items())
+    assert counts["entries"] >= sum(
+        max(_expectation(name, row)[0], 0) for name, row in index.items()
+    )
 
 
 def test_feedparser_suite_corpus() -> None:
@@ -103,15 +133,23 @@ def test_feedparser_suite_corpus() -> None:
     started = time.monotonic()
     results = [_parse(p) for p in files]
     counts = _tally(results)
-    print(f"\nfeedparser suite: {len(files)} feeds in {time.monotonic() - started:.1f}s: {dict(counts)}")
+    print(
+        f"\nfeedparser suite: {len(files)} feeds in {time.monotonic() - started:.1f}s: {dict(counts)}"
+    )
     assert counts["with_entries"] > 1000
     assert counts["error"] < len(files) // 100  # "not a feed" only for a handful of oddities
     assert counts["bozo"] > 100  # the ill-formed ones are read leniently, not rejected
 
 
 @pytest.mark.parametrize(
-    "name", sorted(p.name for p in INTEGRATION.glob("*") if p.suffix == ".xml" or p.name == "json_feed_sample.json")
-    if INTEGRATION.is_dir() else [],
+    "name",
+    sorted(
+        p.name
+        for p in INTEGRATION.glob("*")
+        if p.suffix == ".xml" or p.name == "json_feed_sample.json"
+    )
+    if INTEGRATION.is_dir()
+    else [],
 )
 def test_integration_feeds_match_expected(name: str) -> None:
     path = INTEGRATION / name
@@ -124,9 +162,9 @@ def test_integration_feeds_match_expected(name: str) -> None:
         return
     assert result.feed_title == normalise_lines(expected["feed"]["title"])
     assert len(result.entries) == len(expected["entries"])
-    for got, want in zip(result.entries, expected["entries"]):
+    for got, want in zip(result.entries, expected["entries"], strict=True):
         assert got.url == want.get("link")
-        assert got.title == normalise_lines(want.get("title", ""))
+        assert got.title == html_to_text(want.get("title", ""))  # theirs may keep "&nbsp;"
 
 
 async def test_realworld_sample_through_the_fetcher(feed_server: FeedServer) -> None:
@@ -136,13 +174,22 @@ async def test_realworld_sample_through_the_fetcher(feed_server: FeedServer) -> 
     try:
         for i, name in enumerate(names):
             body = (REALWORLD / name).read_bytes()
-            url = feed_server.add_feed(f"/{name}", body, etag=True, gzip=i % 2 == 0,
-                                       content_type="application/xml")
+            url = feed_server.add_feed(
+                f"/{name}", body, etag=True, gzip=i % 2 == 0, content_type="application/xml"
+            )
             first = await fetcher.fetch(PollRequest(feed_id=i, url=url))
             assert first.status == FetchStatus.OK, f"{name}: {first.error}"
-            assert len(first.entries) == min(index[name]["entries"], MAX_ENTRIES)
-            assert first.entries == parse_to_result(body, "application/xml", url, max_entries=MAX_ENTRIES).entries
-            again = await fetcher.fetch(PollRequest(feed_id=i, url=url, etag=first.etag, body_hash=first.body_hash))
+            assert (
+                len(first.entries) == _expectation(name, index[name])[0]
+                or _expectation(name, index[name])[0] < 0
+            )
+            assert (
+                first.entries
+                == parse_to_result(body, "application/xml", url, max_entries=MAX_ENTRIES).entries
+            )
+            again = await fetcher.fetch(
+                PollRequest(feed_id=i, url=url, etag=first.etag, body_hash=first.body_hash)
+            )
             assert again.status == FetchStatus.NOT_MODIFIED and again.http_status == 304
     finally:
         await fetcher.aclose()

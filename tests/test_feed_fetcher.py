@@ -6,23 +6,23 @@ import asyncio
 import gzip
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from feedbuilder import atom, entry, json_feed, rss
-from feedserver import FeedServer, feed_server  # noqa: F401 -- fixture
+from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed
 from bot.model import FetchStatus, PollRequest
 
 LOCAL = {"127.0.0.1"}
-NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
 
 def fetcher(**kw: object) -> HttpFeedFetcher:
-    settings: dict[str, object] = dict(timeout_s=5.0, allowed_hosts=LOCAL)
+    settings: dict[str, object] = {"timeout_s": 5.0, "allowed_hosts": LOCAL}
     settings.update(kw)
     return HttpFeedFetcher(**settings)  # type: ignore[arg-type]
 
@@ -40,15 +40,28 @@ async def fetch(url: str, **kw: object) -> tuple:
 
 
 async def test_fetches_and_parses_rss(feed_server: FeedServer) -> None:
-    body = rss([entry(1, summary="<p>Hello <b>world</b> &amp; co</p>"), entry(2)], title="Example News", ttl=60)
-    url = feed_server.add_feed("/feed", body, etag=True, last_modified=True, headers={"Cache-Control": "public, max-age=1800"})
+    body = rss(
+        [entry(1, summary="<p>Hello <b>world</b> &amp; co</p>"), entry(2)],
+        title="Example News",
+        ttl=60,
+    )
+    url = feed_server.add_feed(
+        "/feed",
+        body,
+        etag=True,
+        last_modified=True,
+        headers={"Cache-Control": "public, max-age=1800"},
+    )
     result = await fetch(url)
     assert result.status == FetchStatus.OK, result.error
     assert result.http_status == 200 and result.feed_title == "Example News"
     assert [e.title for e in result.entries] == ["Entry 1", "Entry 2"]
     assert result.entries[0].summary == "Hello world & co"
-    assert result.entries[0].guid == "id-1" and result.entries[0].url == "https://news.example.com/articles/1"
-    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)
+    assert (
+        result.entries[0].guid == "id-1"
+        and result.entries[0].url == "https://news.example.com/articles/1"
+    )
+    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=UTC)
     assert result.etag and result.last_modified and result.body_hash
     assert (result.max_age_s, result.ttl_s) == (1800.0, 3600.0)
     assert "storybot" in feed_server.requests("/feed")[0]["user-agent"]
@@ -96,12 +109,14 @@ async def test_gzip_body(feed_server: FeedServer) -> None:
         ("json", json_feed([entry(1, published="2026-02-17T10:00:00Z")]), "application/feed+json"),
     ],
 )
-async def test_atom_and_json_feed(feed_server: FeedServer, kind: str, body: bytes, content_type: str) -> None:
+async def test_atom_and_json_feed(
+    feed_server: FeedServer, kind: str, body: bytes, content_type: str
+) -> None:
     url = feed_server.add_feed(f"/{kind}", body, content_type=content_type)
     result = await fetch(url)
     assert result.status == FetchStatus.OK, result.error
     assert result.entries[0].title == "Entry 1"
-    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)
+    assert result.entries[0].published == datetime(2026, 2, 17, 10, 0, tzinfo=UTC)
 
 
 async def test_entries_are_limited(feed_server: FeedServer) -> None:
@@ -116,7 +131,9 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/feed", body)
     result = await fetch(url)
     assert result.status == FetchStatus.OK and result.entries
-    assert any("not well-formed XML" in w and "line 1" in w for w in result.warnings), result.warnings
+    assert any("not well-formed XML" in w and "line 1" in w for w in result.warnings), (
+        result.warnings
+    )
 
 
 # --------------------------------------------------------------------------- HTTP errors
@@ -126,8 +143,15 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
     ("status", "headers", "retry_after", "words"),
     [
         (429, {"Retry-After": "120"}, 120.0, ["HTTP 429", "slow down", "retry after 120s"]),
-        (503, {"Retry-After": "Tue, 17 Feb 2026 10:05:00 GMT", "Date": "Tue, 17 Feb 2026 10:00:00 GMT"}, 300.0,
-         ["HTTP 503", "unavailable"]),
+        (
+            503,
+            {
+                "Retry-After": "Tue, 17 Feb 2026 10:05:00 GMT",
+                "Date": "Tue, 17 Feb 2026 10:00:00 GMT",
+            },
+            300.0,
+            ["HTTP 503", "unavailable"],
+        ),
         (503, {"Retry-After": "soon"}, None, ["HTTP 503"]),
         (500, {}, None, ["HTTP 500", "server error"]),
         (404, {}, None, ["HTTP 404", "not found"]),
@@ -135,8 +159,9 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
         (410, {}, None, ["HTTP 410", "removed"]),
     ],
 )
-async def test_http_errors(feed_server: FeedServer, status: int, headers: dict, retry_after: float | None,
-                           words: list[str]) -> None:
+async def test_http_errors(
+    feed_server: FeedServer, status: int, headers: dict, retry_after: float | None, words: list[str]
+) -> None:
     url = feed_server.add_status("/x", status, headers=headers)
     result = await fetch(url)
     assert result.status == FetchStatus.ERROR and result.http_status == status
@@ -147,7 +172,11 @@ async def test_http_errors(feed_server: FeedServer, status: int, headers: dict, 
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
-        (b"<!DOCTYPE html><html><head><title>Home</title></head><body>Hi</body></html>", "text/html", "HTML page"),
+        (
+            b"<!DOCTYPE html><html><head><title>Home</title></head><body>Hi</body></html>",
+            "text/html",
+            "HTML page",
+        ),
         (b"", "application/rss+xml", "empty"),
         (b"   \n", "application/rss+xml", "empty"),
         (bytes(range(256)) * 20, "application/octet-stream", "not a feed"),
@@ -156,7 +185,9 @@ async def test_http_errors(feed_server: FeedServer, status: int, headers: dict, 
         (b'{"broken json', "application/json", "not a feed"),
     ],
 )
-async def test_not_a_feed(feed_server: FeedServer, body: bytes, content_type: str, message: str) -> None:
+async def test_not_a_feed(
+    feed_server: FeedServer, body: bytes, content_type: str, message: str
+) -> None:
     url = feed_server.add_feed("/x", body, content_type=content_type)
     result = await fetch(url)
     assert result.status == FetchStatus.ERROR and message in result.error, result.error
@@ -164,7 +195,9 @@ async def test_not_a_feed(feed_server: FeedServer, body: bytes, content_type: st
 
 async def test_broken_body_records_no_validators(feed_server: FeedServer) -> None:
     # Otherwise the next poll of the same broken body would be NOT_MODIFIED and look healthy.
-    url = feed_server.add_feed("/x", b"<html><body>moved</body></html>", content_type="text/html", etag=True)
+    url = feed_server.add_feed(
+        "/x", b"<html><body>moved</body></html>", content_type="text/html", etag=True
+    )
     result = await fetch(url)
     assert result.status == FetchStatus.ERROR
     assert (result.etag, result.last_modified, result.body_hash) == (None, None, None)
@@ -181,16 +214,26 @@ async def test_gzip_bomb_is_stopped_at_the_decompressed_limit(feed_server: FeedS
     assert len(bomb) < 200_000
     url = feed_server.add_feed("/bomb", bomb, content_encoding="gzip")
     result = await fetch(url, max_body_bytes=1_000_000)
-    assert result.status == FetchStatus.ERROR and "too large" in result.error and "after decompression" in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and "too large" in result.error
+        and "after decompression" in result.error
+    )
 
 
 async def test_slow_dripping_body_hits_the_wall_clock_deadline(feed_server: FeedServer) -> None:
     # Each chunk arrives well within any read timeout; only a total deadline stops it.
-    url = feed_server.add_feed("/slow", rss([entry(n) for n in range(20)]), drip_s=0.1, chunk_size=50)
+    url = feed_server.add_feed(
+        "/slow", rss([entry(n) for n in range(20)]), drip_s=0.1, chunk_size=50
+    )
     started = time.monotonic()
     result = await fetch(url, timeout_s=0.5)
     assert time.monotonic() - started < 2.0
-    assert result.status == FetchStatus.ERROR and "timed out" in result.error and "0.5s" in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and "timed out" in result.error
+        and "0.5s" in result.error
+    )
 
 
 # --------------------------------------------------------------------------- redirects
@@ -235,7 +278,11 @@ async def test_redirect_without_location(feed_server: FeedServer) -> None:
 async def test_local_server_is_refused_without_allow_list(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/feed", rss([entry(1)]))
     result = await fetch(url, allowed_hosts=())
-    assert result.status == FetchStatus.ERROR and "refused" in result.error and "loopback" in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and "refused" in result.error
+        and "loopback" in result.error
+    )
     assert feed_server.hits("/feed") == 0
 
 
@@ -261,13 +308,21 @@ async def test_local_server_is_refused_without_allow_list(feed_server: FeedServe
 )
 async def test_ssrf_targets_are_refused(url: str, reason: str) -> None:
     result = await fetch(url, allowed_hosts=())
-    assert result.status == FetchStatus.ERROR and result.error.startswith("refused") and reason in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and result.error.startswith("refused")
+        and reason in result.error
+    )
 
 
 async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
     feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
     result = await fetch(feed_server.url("/r"))
-    assert result.status == FetchStatus.ERROR and "refused" in result.error and "169.254.169.254" in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and "refused" in result.error
+        and "169.254.169.254" in result.error
+    )
 
 
 async def test_allow_list_accepts_networks_and_names(feed_server: FeedServer) -> None:
@@ -282,7 +337,10 @@ async def test_allow_list_accepts_networks_and_names(feed_server: FeedServer) ->
 
 async def test_dns_failure() -> None:
     result = await fetch("http://no-such-host.invalid/feed", allowed_hosts=())
-    assert result.status == FetchStatus.ERROR and "DNS lookup failed for no-such-host.invalid" in result.error
+    assert (
+        result.status == FetchStatus.ERROR
+        and "DNS lookup failed for no-such-host.invalid" in result.error
+    )
 
 
 async def test_connection_refused() -> None:
@@ -293,21 +351,31 @@ async def test_connection_refused() -> None:
     assert result.status == FetchStatus.ERROR and "connection refused" in result.error
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/feed", "file:///etc/passwd", "example.com/feed", "http:///x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/feed", "file:///etc/passwd", "example.com/feed", "http:///x"]
+)
 async def test_bad_urls(url: str) -> None:
     result = await fetch(url, allowed_hosts=())
-    assert result.status == FetchStatus.ERROR and ("unsupported URL scheme" in result.error or "invalid URL" in result.error)
+    assert result.status == FetchStatus.ERROR and (
+        "unsupported URL scheme" in result.error or "invalid URL" in result.error
+    )
 
 
 # --------------------------------------------------------------------------- concurrency
 
 
-@pytest.mark.parametrize(("concurrency", "per_host", "expected"), [(32, 2, 2), (1, 2, 1), (32, 3, 3)])
-async def test_concurrency_limits(feed_server: FeedServer, concurrency: int, per_host: int, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("concurrency", "per_host", "expected"), [(32, 2, 2), (1, 2, 1), (32, 3, 3)]
+)
+async def test_concurrency_limits(
+    feed_server: FeedServer, concurrency: int, per_host: int, expected: int
+) -> None:
     url = feed_server.add_feed("/slow", rss([entry(1)]), drip_s=0.02, chunk_size=200)
     f = fetcher(concurrency=concurrency, per_host_concurrency=per_host)
     try:
-        results = await asyncio.gather(*(f.fetch(PollRequest(feed_id=n, url=url)) for n in range(6)))
+        results = await asyncio.gather(
+            *(f.fetch(PollRequest(feed_id=n, url=url)) for n in range(6))
+        )
     finally:
         await f.aclose()
     assert all(r.status == FetchStatus.OK for r in results)
@@ -336,7 +404,9 @@ def test_external_entities_never_read_local_files(tmp_path: Path, doctype: str) 
     path = _secret_file(tmp_path)
     body = rss([entry(1, title="A &xxe; B", summary="&xxe;")], prolog=doctype.format(path=path))
     try:
-        title, entries, _, _ = parse_feed(body, "application/rss+xml", "https://example.com/feed", now=NOW)
+        title, entries, _, _ = parse_feed(
+            body, "application/rss+xml", "https://example.com/feed", now=NOW
+        )
     except FeedParseError:
         return
     text = repr((title, entries))
@@ -353,8 +423,11 @@ def test_feedparser_never_treats_the_body_as_a_path(tmp_path: Path) -> None:
     "doctype",
     [
         # billion laughs: 10^9 "lol"s if expanded
-        "<!DOCTYPE rss [<!ENTITY lol \"lol\">"
-        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        '<!DOCTYPE rss [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
         + "]>",
         # quadratic blow-up: one big entity referenced many times
         '<!DOCTYPE rss [<!ENTITY big "' + "A" * 100_000 + '">]>',
@@ -362,8 +435,9 @@ def test_feedparser_never_treats_the_body_as_a_path(tmp_path: Path) -> None:
 )
 def test_entity_expansion_is_not_performed(doctype: str) -> None:
     refs = "&lol9;" if "lol9" in doctype else "&big;" * 2000
-    body = rss([entry(1, summary="x")], prolog=doctype).replace(b"<description>x</description>",
-                                                                 f"<description>{refs}</description>".encode())
+    body = rss([entry(1, summary="x")], prolog=doctype).replace(
+        b"<description>x</description>", f"<description>{refs}</description>".encode()
+    )
     started = time.monotonic()
     try:
         _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW)
@@ -376,7 +450,7 @@ def test_entity_expansion_is_not_performed(doctype: str) -> None:
 def test_safe_text_entities_still_work() -> None:
     body = rss([entry(1, title="x")], prolog='\n<!DOCTYPE rss [\n<!ENTITY company "Acme Corp">\n]>')
     body = body.replace(b"<title>x</title>", b"<title>News from &company;</title>")
-    _, entries, _, warnings = parse_feed(body, "application/rss+xml", None, now=NOW)
+    _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW)
     assert entries[0].title == "News from Acme Corp"
 
 
@@ -394,9 +468,9 @@ def test_html_is_converted_to_text_and_scripts_dropped() -> None:
 @pytest.mark.parametrize(
     ("published", "expected"),
     [
-        ("Tue, 17 Feb 2026 10:00:00 GMT", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
-        ("Tue, 17 Feb 2026 12:00:00 +0200", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
-        ("2026-02-17T05:00:00-05:00", datetime(2026, 2, 17, 10, 0, tzinfo=timezone.utc)),
+        ("Tue, 17 Feb 2026 10:00:00 GMT", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 12:00:00 +0200", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("2026-02-17T05:00:00-05:00", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
         (None, None),
         ("not a date", None),
     ],
@@ -407,9 +481,9 @@ def test_dates_are_aware_utc(published: str | None, expected: datetime | None) -
 
 
 def test_far_future_dates_are_kept_and_flagged() -> None:
-    future = format_datetime(datetime(2031, 1, 1, tzinfo=timezone.utc), usegmt=True)
+    future = format_datetime(datetime(2031, 1, 1, tzinfo=UTC), usegmt=True)
     _, entries, _, warnings = parse_feed(rss([entry(1, published=future)]), None, None, now=NOW)
-    assert entries[0].published == datetime(2031, 1, 1, tzinfo=timezone.utc)
+    assert entries[0].published == datetime(2031, 1, 1, tzinfo=UTC)
     assert any("future" in w for w in warnings)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.identity import canonical_url, content_hash, item_key, new_item, source_label
 from bot.model import FeedEntry
 
-NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -25,8 +25,14 @@ NOW = datetime(2026, 2, 17, 12, 0, tzinfo=timezone.utc)
         ("https://example.com/", "https://example.com/"),
         ("https://example.com/a?utm_source=rss&utm_medium=feed&id=7", "https://example.com/a?id=7"),
         ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
-        ("https://example.com/a?fbclid=x&gclid=y&dclid=z&mc_cid=1&mc_eid=2", "https://example.com/a"),
-        ("https://example.com/a?igshid=1&ref_src=twsrc&cmpid=rss&UTM_Campaign=x", "https://example.com/a"),
+        (
+            "https://example.com/a?fbclid=x&gclid=y&dclid=z&mc_cid=1&mc_eid=2",
+            "https://example.com/a",
+        ),
+        (
+            "https://example.com/a?igshid=1&ref_src=twsrc&cmpid=rss&UTM_Campaign=x",
+            "https://example.com/a",
+        ),
         ("https://example.com/a?q=", "https://example.com/a?q="),
         ("https://example.com/a%7Eb", "https://example.com/a~b"),
         ("https://example.com/a b", "https://example.com/a%20b"),
@@ -53,7 +59,14 @@ def test_canonical_url_is_idempotent() -> None:
 
 
 def _entry(**kw: object) -> FeedEntry:
-    base: dict[str, object] = dict(guid=None, url=None, title="T", summary="", content="", published=None)
+    base: dict[str, object] = {
+        "guid": None,
+        "url": None,
+        "title": "T",
+        "summary": "",
+        "content": "",
+        "published": None,
+    }
     base.update(kw)
     return FeedEntry(**base)  # type: ignore[arg-type]
 
@@ -79,7 +92,9 @@ def test_item_key(entry: FeedEntry, expected_prefix: str, expected: str | None) 
 def test_hash_key_ignores_case_and_whitespace_but_not_words() -> None:
     a = item_key(_entry(title="Quake  hits", content="Many\nhurt"))
     assert a == item_key(_entry(title="quake hits ", content="many hurt"))
-    assert a == item_key(_entry(title="Quake hits", summary="Many hurt"))  # text = content or summary
+    assert a == item_key(
+        _entry(title="Quake hits", summary="Many hurt")
+    )  # text = content or summary
     assert a != item_key(_entry(title="Quake hits", content="Few hurt"))
 
 
@@ -132,6 +147,11 @@ def test_new_item() -> None:
     assert item.canonical_url == "https://www.example.com/story"
     assert item.url == entry.url
     assert item.title == "Big story"
-    assert (item.summary, item.content, item.published, item.fetched_at) == ("Short.", "Long text.", NOW, NOW)
+    assert (item.summary, item.content, item.published, item.fetched_at) == (
+        "Short.",
+        "Long text.",
+        NOW,
+        NOW,
+    )
     assert item.feed_id == 3 and item.source == "Example Times"
     assert item.content_hash == content_hash("Big story", "Short.", "Long text.")

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
 from bot.polling import PollPolicy, backoff_delay, plan_next_poll
 
-NOW = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 POLICY = PollPolicy(default_interval_s=900, min_interval_s=300, max_backoff_s=21600)
 FEED = Feed(
-    id=7, url="https://example.com/feed", title="Example", status=FeedStatus.OK,
-    next_poll_at=NOW, etag='"old"', last_modified="Mon, 02 Mar 2026 00:00:00 GMT",
-    body_hash="oldhash", interval_s=900,
+    id=7,
+    url="https://example.com/feed",
+    title="Example",
+    status=FeedStatus.OK,
+    next_poll_at=NOW,
+    etag='"old"',
+    last_modified="Mon, 02 Mar 2026 00:00:00 GMT",
+    body_hash="oldhash",
+    interval_s=900,
 )
 OK = FetchResult(FetchStatus.OK, http_status=200)
 NOT_MODIFIED = FetchResult(FetchStatus.NOT_MODIFIED, http_status=304)
-ERROR = FetchResult(FetchStatus.ERROR, error="could not connect to example.com:443: connection refused")
+ERROR = FetchResult(
+    FetchStatus.ERROR, error="could not connect to example.com:443: connection refused"
+)
 
 
 def _delay(feed: Feed, result: FetchResult, seed: int = 1, policy: PollPolicy = POLICY) -> float:
@@ -99,7 +107,9 @@ def test_backoff_never_below_min_interval() -> None:
     ],
 )
 def test_retry_after(retry_after_s: float | None, expected_min: float, expected_max: float) -> None:
-    result = FetchResult(FetchStatus.ERROR, http_status=429, retry_after_s=retry_after_s, error="HTTP 429")
+    result = FetchResult(
+        FetchStatus.ERROR, http_status=429, retry_after_s=retry_after_s, error="HTTP 429"
+    )
     assert expected_min <= _delay(FEED, result) <= expected_max
 
 
@@ -107,9 +117,14 @@ def test_retry_after(retry_after_s: float | None, expected_min: float, expected_
     ("result", "expected"),
     [
         (OK, ('"old"', "Mon, 02 Mar 2026 00:00:00 GMT", "oldhash")),
-        (replace(OK, etag='"new"', body_hash="newhash"), ('"new"', "Mon, 02 Mar 2026 00:00:00 GMT", "newhash")),
-        (replace(NOT_MODIFIED, last_modified="Thu, 05 Mar 2026 07:00:00 GMT"),
-         ('"old"', "Thu, 05 Mar 2026 07:00:00 GMT", "oldhash")),
+        (
+            replace(OK, etag='"new"', body_hash="newhash"),
+            ('"new"', "Mon, 02 Mar 2026 00:00:00 GMT", "newhash"),
+        ),
+        (
+            replace(NOT_MODIFIED, last_modified="Thu, 05 Mar 2026 07:00:00 GMT"),
+            ('"old"', "Thu, 05 Mar 2026 07:00:00 GMT", "oldhash"),
+        ),
         (ERROR, ('"old"', "Mon, 02 Mar 2026 00:00:00 GMT", "oldhash")),
     ],
 )
@@ -127,7 +142,9 @@ def test_title(result: FetchResult, expected_title: str) -> None:
 
 
 def test_error_without_message_still_explains() -> None:
-    outcome = plan_next_poll(FEED, FetchResult(FetchStatus.ERROR, http_status=500), NOW, POLICY, random.Random(0))
+    outcome = plan_next_poll(
+        FEED, FetchResult(FetchStatus.ERROR, http_status=500), NOW, POLICY, random.Random(0)
+    )
     assert outcome.last_error == "HTTP 500"
 
 
@@ -139,6 +156,12 @@ def test_new_feed_first_failure() -> None:
 
 
 def test_policy_from_settings_ignores_other_keys() -> None:
-    settings = {"tick_seconds": 30, "default_interval_s": 600, "min_interval_s": 120,
-                "max_backoff_s": 3600, "timeout_s": 20, "concurrency": 32}
+    settings = {
+        "tick_seconds": 30,
+        "default_interval_s": 600,
+        "min_interval_s": 120,
+        "max_backoff_s": 3600,
+        "timeout_s": 20,
+        "concurrency": 32,
+    }
     assert PollPolicy.from_settings(settings) == PollPolicy(600, 120, 3600)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer, feed_server  # noqa: F401 -- fixture
+from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
 
 from adapters.feeds.pagefetch import make_page_fetcher
 from adapters.seeds import aload_seed, load_seed, parse_text_seed
 from bot.errors import UserError
 
 SEEDS = Path("/work/shared/seeds")
-MARCH_5 = datetime(2026, 3, 5, tzinfo=timezone.utc)
+MARCH_5 = datetime(2026, 3, 5, tzinfo=UTC)
 
 ARTICLE_HTML = """<!DOCTYPE html>
 <html><head>
@@ -42,18 +42,41 @@ designation that they say would hamper the wider sector's government work for ye
 @pytest.mark.parametrize(
     ("name", "title_start", "published", "text_start"),
     [
-        ("000_4166f3dbde419197.txt", "Anthropic Reopens Pentagon Negotiations as Industry Lobbies", None,
-         "Anthropic, the AI safety company"),
-        ("001_23aa8e8c91986600.txt", "In a dramatic pivot, Anthropic has reportedly returned", None,
-         "In a dramatic pivot"),
-        ("002_be76933bbfb193a4.txt", "NextFin News - Anthropic CEO Dario Amodei", None, "NextFin News"),
-        ("003_8d3f893f7bd3fcb2.txt", "Anthropic and Pentagon Restart Claude Talks After Military-Use Clash", None,
-         "Anthropic pentagon talks"),
-        ("004_d2d31d55b6497b43.txt", "Anthropic is back at the table with the U.S. Department of Defense", MARCH_5,
-         "Anthropic is back at the table"),
+        (
+            "000_4166f3dbde419197.txt",
+            "Anthropic Reopens Pentagon Negotiations as Industry Lobbies",
+            None,
+            "Anthropic, the AI safety company",
+        ),
+        (
+            "001_23aa8e8c91986600.txt",
+            "In a dramatic pivot, Anthropic has reportedly returned",
+            None,
+            "In a dramatic pivot",
+        ),
+        (
+            "002_be76933bbfb193a4.txt",
+            "NextFin News - Anthropic CEO Dario Amodei",
+            None,
+            "NextFin News",
+        ),
+        (
+            "003_8d3f893f7bd3fcb2.txt",
+            "Anthropic and Pentagon Restart Claude Talks After Military-Use Clash",
+            None,
+            "Anthropic pentagon talks",
+        ),
+        (
+            "004_d2d31d55b6497b43.txt",
+            "Anthropic is back at the table with the U.S. Department of Defense",
+            MARCH_5,
+            "Anthropic is back at the table",
+        ),
     ],
 )
-def test_real_seeds(name: str, title_start: str, published: datetime | None, text_start: str) -> None:
+def test_real_seeds(
+    name: str, title_start: str, published: datetime | None, text_start: str
+) -> None:
     seed = load_seed(str(SEEDS / name))
     assert seed.title.startswith(title_start)
     assert len(seed.title) <= 200
@@ -70,17 +93,39 @@ def test_real_seeds(name: str, title_start: str, published: datetime | None, tex
 @pytest.mark.parametrize(
     ("text", "title", "body", "published"),
     [
-        ("Short title\nBody line one.\nBody line two.", "Short title", "Body line one.\nBody line two.", None),
+        (
+            "Short title\nBody line one.\nBody line two.",
+            "Short title",
+            "Body line one.\nBody line two.",
+            None,
+        ),
         ("date: 2026-03-05\nShort title\nBody.", "Short title", "Body.", MARCH_5),
-        ("Date 2026-03-05T14:30 A short title\nSecond line.", "A short title",
-         "Second line.", datetime(2026, 3, 5, 14, 30, tzinfo=timezone.utc)),
-        ("Date 2026-03-05 " + "Long first sentence here. " * 10 + "\nSecond.", "Long first sentence here.",
-         ("Long first sentence here. " * 10).strip() + "\nSecond.", MARCH_5),
-        (" date 2026-03-05 Only line of text.", "Only line of text.", "Only line of text.", MARCH_5),
+        (
+            "Date 2026-03-05T14:30 A short title\nSecond line.",
+            "A short title",
+            "Second line.",
+            datetime(2026, 3, 5, 14, 30, tzinfo=UTC),
+        ),
+        (
+            "Date 2026-03-05 " + "Long first sentence here. " * 10 + "\nSecond.",
+            "Long first sentence here.",
+            ("Long first sentence here. " * 10).strip() + "\nSecond.",
+            MARCH_5,
+        ),
+        (
+            " date 2026-03-05 Only line of text.",
+            "Only line of text.",
+            "Only line of text.",
+            MARCH_5,
+        ),
         ("Title\r\n\r\n\r\nBody\r\n", "Title", "Body", None),
         ("\ufeffTitle\nBody", "Title", "Body", None),
-        ("One line only, which is the text.", "One line only, which is the text.",
-         "One line only, which is the text.", None),
+        (
+            "One line only, which is the text.",
+            "One line only, which is the text.",
+            "One line only, which is the text.",
+            None,
+        ),
         ("x" * 201 + "\nsecond", "x" * 120 + "…", "x" * 201 + "\nsecond", None),
         ("date 2026-13-45 not a real date\nBody", "date 2026-13-45 not a real date", "Body", None),
         ("Update: the dates of talks\nBody", "Update: the dates of talks", "Body", None),
@@ -101,7 +146,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"  \n\t\n", "empty"), (b"date: 2026-03-05\n", "empty"), (b"\x00\x01\x02binary", "binary")],
+    [
+        (b"", "empty"),
+        (b"  \n\t\n", "empty"),
+        (b"date: 2026-03-05\n", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+    ],
 )
 def test_unusable_files(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "seed.txt"
@@ -144,7 +194,9 @@ def test_html_detected_without_suffix(tmp_path: Path) -> None:
 
 
 def test_url_through_the_guarded_fetcher(feed_server: FeedServer) -> None:
-    url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html; charset=utf-8", gzip=True)
+    url = feed_server.add_feed(
+        "/article", ARTICLE_HTML, content_type="text/html; charset=utf-8", gzip=True
+    )
     seed = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
     _check_article(seed.title, seed.text)
     assert seed.url == url
@@ -153,7 +205,9 @@ def test_url_through_the_guarded_fetcher(feed_server: FeedServer) -> None:
 def test_url_redirect_records_the_final_url(feed_server: FeedServer) -> None:
     target = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
     feed_server.add_redirect("/short", "/article")
-    seed = load_seed(feed_server.url("/short"), fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    seed = load_seed(
+        feed_server.url("/short"), fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"})
+    )
     assert seed.url == target
 
 
@@ -178,7 +232,9 @@ def test_url_http_errors(feed_server: FeedServer, status: int, message: str) -> 
 
 
 def test_url_too_large(feed_server: FeedServer) -> None:
-    url = feed_server.add_feed("/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html")
+    url = feed_server.add_feed(
+        "/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html"
+    )
     with pytest.raises(UserError, match="too large"):
         load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}, max_bytes=100_000))
 

@@ -9,7 +9,7 @@ more than the limit in memory.
 from __future__ import annotations
 
 import zlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from adapters.feeds.errors import FetchError
 
@@ -72,7 +72,9 @@ class LimitedBody:
         elif coding in ("identity", ""):
             self._inflater = None
         else:
-            raise FetchError(f"unsupported Content-Encoding {content_encoding!r} (we asked for gzip or deflate)")
+            raise FetchError(
+                f"unsupported Content-Encoding {content_encoding!r} (we asked for gzip or deflate)"
+            )
         self._limit = limit
         self._body = bytearray()
 
@@ -89,7 +91,9 @@ class LimitedBody:
         return bytes(self._body)
 
 
-async def read_limited(chunks: AsyncIterator[bytes], content_encoding: str | None, limit: int) -> bytes:
+async def read_limited(
+    chunks: AsyncIterator[bytes], content_encoding: str | None, limit: int
+) -> bytes:
     """Collect a raw (possibly compressed) byte stream, decoding and enforcing ``limit``.
 
     Args:

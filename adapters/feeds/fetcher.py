@@ -106,7 +106,11 @@ class HttpFeedFetcher:
             trust_env=False,
             transport=transport,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers={"User-Agent": user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": _ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
         )
 
     async def aclose(self) -> None:
@@ -141,7 +145,7 @@ class HttpFeedFetcher:
             return _error(str(exc), http_status=exc.http_status)
         except httpx.HTTPError as exc:
             return _error(_describe_http_error(exc, request.url))
-        except Exception as exc:  # noqa: BLE001 -- the port promises never to raise
+        except Exception as exc:
             log.exception("unexpected error fetching %s", request.url)
             return _error(f"unexpected error: {type(exc).__name__}: {exc}")
 
@@ -157,29 +161,45 @@ class HttpFeedFetcher:
         url, chain, warnings = request.url, [request.url], []
         for _ in range(self._max_redirects + 1):
             await self._guard.check(url)
-            async with self._client.stream("GET", url, headers=self._request_headers(request)) as resp:
+            async with self._client.stream(
+                "GET", url, headers=self._request_headers(request)
+            ) as resp:
                 if resp.status_code in _REDIRECTS:
                     location = resp.headers.get("location")
                     if not location:
-                        raise FetchError(f"HTTP {resp.status_code} redirect without a Location header", http_status=resp.status_code)
+                        raise FetchError(
+                            f"HTTP {resp.status_code} redirect without a Location header",
+                            http_status=resp.status_code,
+                        )
                     target = urljoin(url, location.strip())
                     if target in chain:
-                        raise FetchError("redirect loop: " + " -> ".join([*chain, target]), http_status=resp.status_code)
+                        raise FetchError(
+                            "redirect loop: " + " -> ".join([*chain, target]),
+                            http_status=resp.status_code,
+                        )
                     if resp.status_code in _PERMANENT:
-                        warnings.append(f"feed moved permanently to {target}; consider updating its URL")
+                        warnings.append(
+                            f"feed moved permanently to {target}; consider updating its URL"
+                        )
                     chain.append(target)
                     url = target
                     continue
                 download = _Download(url, resp.status_code, resp.headers, warnings=warnings)
                 if resp.status_code == 200:
                     declared = resp.headers.get("content-length", "")
-                    if declared.isdigit() and resp.headers.get("content-encoding") is None and int(declared) > self._max_body:
+                    if (
+                        declared.isdigit()
+                        and resp.headers.get("content-encoding") is None
+                        and int(declared) > self._max_body
+                    ):
                         raise too_large(self._max_body)
                     download.body = await read_limited(
                         resp.aiter_raw(), resp.headers.get("content-encoding"), self._max_body
                     )
                 return download
-        raise FetchError(f"too many redirects (more than {self._max_redirects}): " + " -> ".join(chain))
+        raise FetchError(
+            f"too many redirects (more than {self._max_redirects}): " + " -> ".join(chain)
+        )
 
     async def _interpret(self, request: PollRequest, dl: _Download) -> FetchResult:
         headers, status = dl.headers, dl.status
@@ -188,30 +208,54 @@ class HttpFeedFetcher:
         max_age = parse_max_age(headers.get("cache-control"))
         if status == 304:
             return FetchResult(
-                FetchStatus.NOT_MODIFIED, http_status=304, etag=etag or request.etag,
-                last_modified=last_modified or request.last_modified, body_hash=request.body_hash,
-                max_age_s=max_age, warnings=tuple(dl.warnings),
+                FetchStatus.NOT_MODIFIED,
+                http_status=304,
+                etag=etag or request.etag,
+                last_modified=last_modified or request.last_modified,
+                body_hash=request.body_hash,
+                max_age_s=max_age,
+                warnings=tuple(dl.warnings),
             )
         if status != 200:
-            retry_after = parse_retry_after(headers.get("retry-after"), headers.get("date")) if status in (429, 503) else None
-            return _error(_http_message(status, retry_after), http_status=status, retry_after_s=retry_after)
+            retry_after = (
+                parse_retry_after(headers.get("retry-after"), headers.get("date"))
+                if status in (429, 503)
+                else None
+            )
+            return _error(
+                _http_message(status, retry_after), http_status=status, retry_after_s=retry_after
+            )
         body = dl.body or b""
         body_hash = hashlib.sha256(body).hexdigest()
         if request.body_hash and body_hash == request.body_hash:
             return FetchResult(
-                FetchStatus.NOT_MODIFIED, http_status=200, etag=etag, last_modified=last_modified,
-                body_hash=body_hash, max_age_s=max_age, warnings=tuple(dl.warnings),
+                FetchStatus.NOT_MODIFIED,
+                http_status=200,
+                etag=etag,
+                last_modified=last_modified,
+                body_hash=body_hash,
+                max_age_s=max_age,
+                warnings=tuple(dl.warnings),
             )
         parsed = await asyncio.to_thread(
-            parse_to_result, body, headers.get("content-type"), dl.url, max_entries=self._max_entries
+            parse_to_result,
+            body,
+            headers.get("content-type"),
+            dl.url,
+            max_entries=self._max_entries,
         )
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same
             # broken body into NOT_MODIFIED, and the feed would look healthy.
             return replace(parsed, http_status=200, warnings=tuple(dl.warnings))
         return replace(
-            parsed, http_status=200, etag=etag, last_modified=last_modified, body_hash=body_hash,
-            max_age_s=max_age, warnings=tuple(dl.warnings) + parsed.warnings,
+            parsed,
+            http_status=200,
+            etag=etag,
+            last_modified=last_modified,
+            body_hash=body_hash,
+            max_age_s=max_age,
+            warnings=tuple(dl.warnings) + parsed.warnings,
         )
 
 
@@ -221,7 +265,13 @@ def _error(message: str, **fields: object) -> FetchResult:
 
 def _http_message(status: int, retry_after: float | None) -> str:
     reason = httpx.codes.get_reason_phrase(status) or "unexpected status"
-    hint = _HTTP_HINTS.get(status) or ("server error" if status >= 500 else "request refused" if status >= 400 else "unexpected response")
+    hint = _HTTP_HINTS.get(status) or (
+        "server error"
+        if status >= 500
+        else "request refused"
+        if status >= 400
+        else "unexpected response"
+    )
     message = f"HTTP {status} {reason}: {hint}"
     if retry_after is not None:
         message += f" (retry after {retry_after:g}s)"

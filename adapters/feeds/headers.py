@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
@@ -16,10 +16,12 @@ def _http_date(value: str | None) -> datetime | None:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def parse_retry_after(value: str | None, date_header: str | None = None, now: datetime | None = None) -> float | None:
+def parse_retry_after(
+    value: str | None, date_header: str | None = None, now: datetime | None = None
+) -> float | None:
     """Parse ``Retry-After``: delta seconds or an HTTP date.
 
     Args:
@@ -39,7 +41,7 @@ def parse_retry_after(value: str | None, date_header: str | None = None, now: da
     when = _http_date(text)
     if when is None:
         return None
-    reference = _http_date(date_header) or now or datetime.now(timezone.utc)
+    reference = _http_date(date_header) or now or datetime.now(UTC)
     return max(0.0, (when - reference).total_seconds())
 
 

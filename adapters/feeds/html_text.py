@@ -18,13 +18,41 @@ from lxml import html as lxml_html
 
 _BLOCK = frozenset(
     {
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-        "table", "blockquote", "pre", "section", "article", "header", "footer", "figure",
-        "figcaption", "hr", "dd", "dt", "dl", "aside", "nav", "main",
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "hr",
+        "dd",
+        "dt",
+        "dl",
+        "aside",
+        "nav",
+        "main",
     }
 )
 # Elements whose content is never readable text.
-_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"})
+_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
+)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
@@ -57,7 +85,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-_LXML_PARSER = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True)
+_LXML_PARSER = lxml_html.HTMLParser(
+    no_network=True, remove_comments=True, remove_pis=True, recover=True
+)
 
 
 def _lxml_text(html: str) -> str:
@@ -95,7 +125,7 @@ def html_to_text(html: str | None) -> str:
     for extract in (_lxml_text, _htmlparser_text):
         try:
             return normalise_lines(extract(html))
-        except Exception:  # noqa: BLE001 -- never let odd markup crash a poll; try the next way
+        except Exception:  # noqa: S112 -- never let odd markup crash a poll; try the next way
             continue
     return normalise_lines(re.sub(r"<[^>]*>", " ", html))
 

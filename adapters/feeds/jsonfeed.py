@@ -7,7 +7,7 @@ is JSON but not a JSON Feed is reported as "not a feed".
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.feeds.errors import FeedParseError
@@ -27,8 +27,8 @@ def parse_json_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _text(value: Any) -> str:
@@ -50,7 +50,11 @@ def _author(item: dict[str, Any], feed: dict[str, Any]) -> str | None:
 
 def _entry(item: dict[str, Any], feed: dict[str, Any]) -> FeedEntry:
     content_html = _text(item.get("content_html"))
-    content = html_to_text(content_html) if content_html else normalise_lines(_text(item.get("content_text")))
+    content = (
+        html_to_text(content_html)
+        if content_html
+        else normalise_lines(_text(item.get("content_text")))
+    )
     url = _text(item.get("url")) or _text(item.get("external_url")) or None
     guid = item.get("id")
     return FeedEntry(
@@ -88,7 +92,9 @@ def parse_json_feed(body: bytes) -> tuple[str | None, list[FeedEntry], int]:
         doc = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise FeedParseError(f"not a feed: invalid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
         raise FeedParseError("not a feed: JSON document without a JSON Feed 'version'")
     items = doc.get("items")
     if not isinstance(items, list):

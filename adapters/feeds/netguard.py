@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from adapters.feeds.errors import FetchError
@@ -102,7 +102,9 @@ class AddressGuard:
         except ValueError as exc:
             raise FetchError(f"invalid URL {url!r}: {exc}") from None
         if parts.scheme not in ("http", "https"):
-            raise FetchError(f"unsupported URL scheme {parts.scheme or '(none)'!r} in {url!r}: use http or https")
+            raise FetchError(
+                f"unsupported URL scheme {parts.scheme or '(none)'!r} in {url!r}: use http or https"
+            )
         host = (parts.hostname or "").rstrip(".")
         if not host:
             raise FetchError(f"invalid URL {url!r}: no host name")
@@ -128,7 +130,9 @@ class AddressGuard:
             self._check_addresses(host, [literal])
             return
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
         self._check_addresses(host, [str(info[4][0]) for info in infos])
@@ -151,6 +155,9 @@ class AddressGuard:
 
 
 def _gai_message(exc: BaseException) -> str:
-    if isinstance(exc, socket.gaierror) and exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
+    if isinstance(exc, socket.gaierror) and exc.errno in (
+        socket.EAI_NONAME,
+        getattr(socket, "EAI_NODATA", None),
+    ):
         return "no such host"
     return str(exc.args[-1]) if exc.args else str(exc)

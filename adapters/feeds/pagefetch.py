@@ -8,7 +8,7 @@ chunks, so a dripping server cannot hold the caller much past it).
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urljoin
 
 import httpx
@@ -42,10 +42,15 @@ def make_page_fetcher(
 
     def fetch(url: str) -> tuple[str, str]:
         deadline = time.monotonic() + timeout_s
-        headers = {"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                   "Accept-Encoding": "gzip, deflate"}
+        headers = {
+            "User-Agent": user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",
+        }
         chain = [url]
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False, headers=headers) as client:
+        with httpx.Client(
+            timeout=timeout_s, follow_redirects=False, trust_env=False, headers=headers
+        ) as client:
             for _ in range(max_redirects + 1):
                 guard.check_sync(url)
                 try:
@@ -57,17 +62,26 @@ def make_page_fetcher(
                             chain.append(url)
                             continue
                         if resp.status_code != 200:
-                            raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}", http_status=resp.status_code)
+                            raise FetchError(
+                                f"HTTP {resp.status_code} {resp.reason_phrase}",
+                                http_status=resp.status_code,
+                            )
                         body = LimitedBody(resp.headers.get("content-encoding"), max_bytes)
                         for raw in resp.iter_raw():
                             body.add(raw)
                             if time.monotonic() > deadline:
-                                raise FetchError(f"timed out: the page did not arrive within {timeout_s:g}s")
+                                raise FetchError(
+                                    f"timed out: the page did not arrive within {timeout_s:g}s"
+                                )
                         return body.data.decode(resp.encoding or "utf-8", "replace"), url
                 except httpx.TimeoutException:
-                    raise FetchError(f"timed out: the page did not arrive within {timeout_s:g}s") from None
+                    raise FetchError(
+                        f"timed out: the page did not arrive within {timeout_s:g}s"
+                    ) from None
                 except httpx.HTTPError as exc:
-                    raise FetchError(f"could not fetch {url}: {exc or type(exc).__name__}") from None
+                    raise FetchError(
+                        f"could not fetch {url}: {exc or type(exc).__name__}"
+                    ) from None
         raise FetchError(f"too many redirects (more than {max_redirects})")
 
     return fetch

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 from xml.sax import SAXParseException
@@ -31,7 +31,9 @@ from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
 
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+)
 _FUTURE_SLACK = timedelta(days=1)
 
 
@@ -46,13 +48,15 @@ def _date(parsed: Any) -> datetime | None:
     if not parsed:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
     except (OverflowError, ValueError, TypeError, OSError):
         return None
 
 
 def _content(entry: Any) -> str:
-    parts = [_detail_text(c.get("value"), c) for c in entry.get("content") or () if hasattr(c, "get")]
+    parts = [
+        _detail_text(c.get("value"), c) for c in entry.get("content") or () if hasattr(c, "get")
+    ]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -72,7 +76,8 @@ def _entry(entry: Any, base: str | None) -> FeedEntry:
         summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
         content=_content(entry),
         # dict.get: FeedParserDict.get("updated_parsed") warns and aliases published_parsed.
-        published=_date(dict.get(entry, "published_parsed")) or _date(dict.get(entry, "updated_parsed")),
+        published=_date(dict.get(entry, "published_parsed"))
+        or _date(dict.get(entry, "updated_parsed")),
         author=(entry.get("author") or "").strip() or None,
     )
 
@@ -105,7 +110,9 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
     """True if the body is an HTML page rather than a feed."""
     if _HTML_START.match(body[:4096]):
         return True
-    return bool(content_type) and "html" in content_type.lower() and b"<rss" not in body[:4096].lower()
+    return (
+        bool(content_type and "html" in content_type.lower()) and b"<rss" not in body[:4096].lower()
+    )
 
 
 def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
@@ -183,7 +190,7 @@ def parse_feed(
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
         entries = entries[:max_entries]
-    limit = (now or datetime.now(timezone.utc)) + _FUTURE_SLACK
+    limit = (now or datetime.now(UTC)) + _FUTURE_SLACK
     future = [e for e in entries if e.published and e.published > limit]
     if future:
         warnings.append(
@@ -206,10 +213,15 @@ def parse_to_result(
     HTTP-level fields (status, validators, body hash) are left for the caller to fill in.
     """
     try:
-        title, entries, ttl_s, warnings = parse_feed(body, content_type, url, max_entries=max_entries, now=now)
+        title, entries, ttl_s, warnings = parse_feed(
+            body, content_type, url, max_entries=max_entries, now=now
+        )
     except FeedParseError as exc:
         return FetchResult(FetchStatus.ERROR, error=str(exc))
     return FetchResult(
-        FetchStatus.OK, entries=tuple(entries), feed_title=title,
-        ttl_s=float(ttl_s) if ttl_s else None, warnings=tuple(warnings),
+        FetchStatus.OK,
+        entries=tuple(entries),
+        feed_title=title,
+        ttl_s=float(ttl_s) if ttl_s else None,
+        warnings=tuple(warnings),
     )

@@ -16,7 +16,9 @@ import re
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 # An entity whose value is plain text or a single character reference: harmless.
-_SAFE_ENTITY = re.compile(rb"""<!ENTITY\s+[\w.-]+\s+(?:"(?:&\#\w+;|[^&"%<]*)"|'(?:&\#\w+;|[^&'%<]*)')\s*>""")
+_SAFE_ENTITY = re.compile(
+    rb"""<!ENTITY\s+[\w.-]+\s+(?:"(?:&\#\w+;|[^&"%<]*)"|'(?:&\#\w+;|[^&'%<]*)')\s*>"""
+)
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
 
 

@@ -100,11 +100,15 @@ class SlackAdapter:
         if base_url:
             client_args["base_url"] = base_url
         self.client = AsyncWebClient(**client_args)
+        bolt_logger = logging.getLogger("storybot.slack.bolt")
+        if not any(isinstance(f, _UnusedTokenWarning) for f in bolt_logger.filters):
+            bolt_logger.addFilter(_UnusedTokenWarning())
         self.app = AsyncApp(
             name="storybot",
             client=self.client,
-            signing_secret=signing_secret,
-            logger=logging.getLogger("storybot.slack.bolt"),
+            # "" rather than None: bolt would read SLACK_SIGNING_SECRET itself.
+            signing_secret=signing_secret or "",
+            logger=bolt_logger,
         )
         self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s)
         register_story_command(self.app, commands, self.admins, command)
@@ -201,6 +205,17 @@ class SlackAdapter:
             raise map_error(method, exc) from exc
         except FAILURES as exc:
             raise map_error(method, exc) from exc
+
+
+class _UnusedTokenWarning(logging.Filter):
+    """Drops bolt's "`token` will be unused" warning.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself and warns that it is
+    ignored when a client is given; we give the client (for ``base_url``) on purpose.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def _check_config(bot_token: str, mode: str, app_token: str | None, secret: str | None) -> None:

@@ -1,0 +1,128 @@
+"""``storybot eval track|cluster|dedup``: measure the engine on labelled streams.
+
+Each subcommand prints one JSON object on stdout. The engine always runs with the
+service's :class:`bot.engine.EngineConfig` defaults unless ``--config`` names a TOML
+file with an ``[engine]`` table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tomllib
+from typing import Any
+
+from bot.engine import EngineConfig
+from bot.evaluation.data import build_targets, load_stream
+
+
+def add_eval_parser(subparsers: Any) -> None:
+    """Register ``eval track|cluster|dedup`` on an argparse subparsers object.
+
+    Args:
+        subparsers: The result of ``ArgumentParser.add_subparsers()``.
+    """
+    ev = subparsers.add_parser("eval", help="measure the story engine on a labelled stream")
+    sub = ev.add_subparsers(dest="eval_command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", required=True, help="labelled stream, .jsonl or .jsonl.gz")
+        p.add_argument("--config", help="TOML file whose [engine] table overrides defaults")
+
+    tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
+    common(tr)
+    tr.add_argument("--seeds", type=int, default=4, help="seed items per target (Nt)")
+    tr.add_argument("--window", type=float, default=30, help="days after the last seed (W)")
+    tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
+    tr.add_argument("--limit-targets", type=int, help="only the first N targets")
+    tr.add_argument("--headline-only", action="store_true", help="drop summaries and bodies")
+    tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
+
+    cl = sub.add_parser("cluster", help="event clustering: B-cubed P/R/F1 and ARI")
+    common(cl)
+
+    dd = sub.add_parser("dedup", help="near-duplicate detection on a syndication test set")
+    common(dd)
+    dd.add_argument("--seed", type=int, default=13, help="random seed of the test set")
+
+
+def _config(path: str | None) -> EngineConfig:
+    if not path:
+        return EngineConfig()
+    with open(path, "rb") as fh:
+        return EngineConfig.from_mapping(tomllib.load(fh).get("engine"))
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Run the ``eval`` subcommand chosen in ``args`` and print its JSON result.
+
+    Args:
+        args: Parsed arguments from a parser built with :func:`add_eval_parser`.
+
+    Returns:
+        The process exit code.
+    """
+    try:
+        config = _config(args.config)
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        print(f"storybot eval: bad --config: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.eval_command == "track":
+            result = _track(args, config)
+        elif args.eval_command == "cluster":
+            from bot.evaluation.clustering import evaluate_clustering
+
+            start = time.perf_counter()
+            result = evaluate_clustering(load_stream(args.data), config)
+            result["seconds"] = round(time.perf_counter() - start, 2)
+        else:
+            from bot.evaluation.dedup import evaluate_dedup
+
+            start = time.perf_counter()
+            result = evaluate_dedup(load_stream(args.data), config, seed=args.seed)
+            result["seconds"] = round(time.perf_counter() - start, 2)
+    except OSError as exc:
+        print(f"storybot eval: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+def _track(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
+    from bot.evaluation.baseline import baseline_decider
+    from bot.evaluation.tracking import engine_decider, run_tracking
+
+    start = time.perf_counter()
+    items = load_stream(args.data, headline_only=args.headline_only)
+    targets = build_targets(items, args.seeds, args.window)
+    if args.limit_targets is not None:
+        targets = targets[: args.limit_targets]
+    out = None
+    try:
+        if args.decisions:
+            out = open(args.decisions, "w", encoding="utf-8")
+        result: dict[str, Any] = run_tracking(targets, engine_decider(items, targets, config), out)
+    finally:
+        if out is not None:
+            out.close()
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    if args.baseline:
+        start = time.perf_counter()
+        base = run_tracking(targets, baseline_decider(items))
+        base["seconds"] = round(time.perf_counter() - start, 2)
+        result["baseline"] = base
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry: ``python -m bot.evaluation.cli track --data ...``."""
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    return run_eval(parser.parse_args(["eval", *(argv if argv is not None else sys.argv[1:])]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

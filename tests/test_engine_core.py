@@ -1,0 +1,224 @@
+"""Behaviour of the story engine on small hand-made cases."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
+from bot.model import SeedDoc, Story
+from bot.ports import DevelopmentWrite
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+
+SEEDS = (
+    SeedDoc(
+        "Anthropic returns to talks with the Pentagon over Claude",
+        "Anthropic chief executive Dario Amodei has reopened negotiations with the Pentagon "
+        "over military use of the company's Claude models. Defense Secretary Pete Hegseth "
+        "had threatened to label Anthropic a supply chain risk after talks collapsed over "
+        "domestic surveillance and autonomous weapons. The Pentagon awarded Anthropic a "
+        "$200 million contract last year.",
+        "https://example.com/a1",
+        T0,
+    ),
+    SeedDoc(
+        "Anthropic and Pentagon restart Claude talks after clash",
+        "Talks between Anthropic and the Department of Defense resumed, the Financial Times "
+        "reported. Amodei is negotiating with Pentagon official Emil Michael about guardrails "
+        "for Claude on classified networks. Hegseth warned Anthropic could be designated a "
+        "supply chain risk, a label usually reserved for foreign adversaries such as Huawei.",
+        "https://example.com/a2",
+        T0,
+    ),
+)
+
+BACKGROUND = [
+    ("Apple unveils new iPhone with faster chip", "Apple announced a new iPhone in Cupertino on Tuesday with a faster chip and a better camera. Tim Cook said sales would start next week."),
+    ("Storm brings snow to the Midwest", "A winter storm brought heavy snow to Chicago and Detroit on Monday, closing schools and delaying flights at O'Hare airport."),
+    ("Central bank holds interest rates", "The Federal Reserve kept interest rates unchanged on Wednesday, citing steady inflation and a strong labour market, Jerome Powell said."),
+    ("Football club signs striker", "Manchester United signed a striker from Benfica for a record fee on Friday, the club announced on its website."),
+    ("Company reports quarterly earnings", "Microsoft reported higher quarterly earnings on Thursday as cloud revenue grew, beating analyst expectations on Wall Street."),
+    ("Wildfire forces evacuations in California", "Firefighters battled a wildfire near Los Angeles on Sunday as thousands of residents were told to evacuate their homes."),
+]
+
+
+def story(sid: int = 1) -> Story:
+    return Story(sid, "anthropic-pentagon", SEEDS[0].title, SEEDS, T0)
+
+
+def doc(i: int, title: str, text: str = "", url: str | None = None, days: float = 1) -> EngineDoc:
+    t = T0 + timedelta(days=days)
+    return EngineDoc(i, title, text, url, "example.com", t, t)
+
+
+def warm_engine(config: EngineConfig | None = None) -> Engine:
+    """An engine that has read some unrelated news before the story is tracked."""
+    e = Engine(config)
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(story())
+    return e
+
+
+ON_TOPIC = doc(
+    1,
+    "Anthropic and Pentagon reach deal on Claude",
+    "Anthropic and the Pentagon reached an agreement on Thursday that lets the military use "
+    "Claude while keeping limits on domestic surveillance and autonomous weapons, ending the "
+    "threat that Hegseth would label the company a supply chain risk. Dario Amodei called the "
+    "deal a good outcome for national security.",
+    "https://news.example.com/anthropic-deal",
+)
+
+
+def test_on_topic_item_is_accepted_with_reason() -> None:
+    e = warm_engine()
+    (v,) = e.judge(ON_TOPIC)
+    assert isinstance(v, Verdict)
+    j = v.judgement
+    assert j.on_topic and j.story_id == 1 and j.item_id == 1
+    assert j.score >= j.reason["threshold"]
+    assert "anthropic" in j.reason["matched_terms"]
+    assert isinstance(v.development, DevelopmentWrite) and v.development.item_ids == (1,)
+    json.dumps(j.reason)
+
+
+def test_unrelated_item_sharing_one_name_is_off_topic() -> None:
+    e = warm_engine()
+    (v,) = e.judge(
+        doc(
+            2,
+            "Pentagon unveils new budget for Navy shipbuilding",
+            "The Pentagon asked Congress for more money to build submarines and destroyers at "
+            "shipyards in Virginia and Maine, officials said on Monday.",
+        )
+    )
+    assert not v.judgement.on_topic
+    assert v.development is None
+
+
+def test_unrelated_items_are_off_topic() -> None:
+    e = warm_engine()
+    for i, (title, text) in enumerate(BACKGROUND):
+        (v,) = e.judge(doc(10 + i, title, text))
+        assert not v.judgement.on_topic, title
+
+
+def test_copy_with_changed_title_is_a_copy() -> None:
+    e = warm_engine()
+    (first,) = e.judge(ON_TOPIC)
+    copy = doc(
+        2,
+        "Claude maker strikes military agreement - Reuters",
+        ON_TOPIC.text + " Sign up for our newsletter.",
+        "https://other.example.org/x?utm_source=rss",
+    )
+    (v,) = e.judge(copy)
+    assert v.judgement.on_topic
+    assert v.judgement.duplicate_of == 1
+    assert v.judgement.reason["copy"]["of"] == 1
+    assert v.judgement.development == first.judgement.development
+
+
+def test_headline_only_copy_and_relevance() -> None:
+    e = warm_engine()
+    e.judge(ON_TOPIC)
+    (v,) = e.judge(doc(3, ON_TOPIC.title + " | AP News"))
+    assert v.judgement.duplicate_of == 1
+    (w,) = e.judge(doc(4, "Anthropic CEO Amodei meets Pentagon officials over Claude supply chain risk"))
+    assert w.judgement.on_topic
+    assert w.judgement.reason["headline_only"]
+    (x,) = e.judge(doc(5, "Heavy snow closes schools in Chicago"))
+    assert not x.judgement.on_topic
+
+
+def test_new_turn_of_the_story_is_a_new_development() -> None:
+    e = warm_engine()
+    (v,) = e.judge(
+        doc(
+            6,
+            "Anthropic sues the Pentagon over supply chain risk designation",
+            "Anthropic filed a lawsuit in federal court in Washington on Monday asking a judge to "
+            "block the Pentagon's designation of the company as a supply chain risk. The complaint "
+            "argues Hegseth exceeded his authority. A hearing is set for next week before Judge "
+            "Amy Berman Jackson.",
+            days=20,
+        )
+    )
+    j = v.judgement
+    assert j.on_topic and j.new_development and j.development == 1
+    assert v.development is not None and v.development.number == 1
+    assert "lawsuit" in v.development.summary
+    (w,) = e.judge(
+        doc(
+            7,
+            "Judge hears Anthropic lawsuit against Pentagon designation",
+            "Judge Amy Berman Jackson heard arguments on Anthropic's lawsuit against the Pentagon "
+            "supply chain risk designation on Tuesday in federal court in Washington.",
+            days=21,
+        )
+    )
+    assert w.judgement.development == 1 and not w.judgement.new_development
+
+
+def test_seed_development() -> None:
+    e = warm_engine()
+    d = e.seed_development(1)
+    assert d.number == 0 and d.story_id == 1 and d.headline == SEEDS[0].title
+    assert "Anthropic" in d.summary
+
+
+def test_snapshot_is_json_and_restores_identical_decisions() -> None:
+    e = warm_engine()
+    e.judge(ON_TOPIC)
+    state = json.loads(json.dumps(e.snapshot(1)))
+    restored = Engine()
+    restored.track(story(), state)
+    later = [ON_TOPIC] + [doc(20 + i, t, x, days=3) for i, (t, x) in enumerate(BACKGROUND)]
+    later.append(doc(40, "Anthropic deal with Pentagon criticised", ON_TOPIC.text[:200], days=4))
+    for d in later:
+        assert e.judge(d) == restored.judge(d)
+    assert json.dumps(e.snapshot(1)) == json.dumps(restored.snapshot(1))
+
+
+def test_snapshot_size_is_bounded() -> None:
+    cfg = EngineConfig(max_vocab=2000, copy_index_cap=50, max_developments=10)
+    e = Engine(cfg)
+    e.track(story())
+    sizes = []
+    for i in range(600):
+        words = " ".join(f"w{i}x{k} Anthropic Pentagon" for k in range(30))
+        e.judge(doc(i, f"Item {i} about Anthropic Pentagon Claude talks w{i}", words, f"https://x/{i}", days=i / 10))
+        if i % 100 == 99:
+            sizes.append(len(json.dumps(e.snapshot(1))))
+    assert sizes[-1] < 1.3 * sizes[1]
+    assert sizes[-1] < 400_000
+
+
+def test_tracks_several_stories_and_untrack() -> None:
+    e = Engine()
+    e.track(story(1))
+    e.track(Story(2, "storm", "Storm", (SeedDoc("Storm hits Chicago", BACKGROUND[1][1]),), T0))
+    assert e.tracked() == [1, 2]
+    vs = e.judge(ON_TOPIC)
+    assert [v.judgement.story_id for v in vs] == [1, 2]
+    e.untrack(1)
+    assert e.tracked() == [2]
+
+
+def test_config_from_mapping() -> None:
+    assert EngineConfig.from_mapping({}) == EngineConfig()
+    c = EngineConfig.from_mapping({"on_topic_threshold": 0.3, "copy_index_cap": 10})
+    assert c.on_topic_threshold == 0.3 and c.copy_index_cap == 10
+    with pytest.raises(ValueError):
+        EngineConfig.from_mapping({"no_such": 1})
+    with pytest.raises(ValueError):
+        EngineConfig.from_mapping({"copy_index_cap": "ten"})
+
+
+def test_restore_rejects_unknown_state() -> None:
+    with pytest.raises(ValueError):
+        Engine().track(story(), {"version": 999})

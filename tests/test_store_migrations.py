@@ -1,0 +1,188 @@
+"""The Alembic migrations produce exactly the models' schema, on SQLite and PostgreSQL,
+work from the ``alembic`` CLI, and the hot queries use indexes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect, text
+from store_fixtures import T0, new_item, pg_database, pg_url, write  # noqa: F401
+
+from bot.model import Judgement
+from bot.ports import DevelopmentWrite
+from storage import open_store
+from storage.migrate import MIGRATIONS, alembic_config
+from storage.models import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+INI = MIGRATIONS / "alembic.ini"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def _diff(engine: Any) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return compare_metadata(context, Base.metadata)
+
+
+def test_migration_produces_the_models_schema(empty_url):
+    store = open_store(empty_url)
+    try:
+        assert _diff(store.engine) == []
+        tables = set(inspect(store.engine).get_table_names())
+        assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    finally:
+        store.close()
+
+
+def test_head_is_current_and_upgrade_is_idempotent(empty_url):
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    for _ in range(2):
+        store = open_store(empty_url)
+        try:
+            with store.engine.connect() as conn:
+                assert MigrationContext.configure(conn).get_current_revision() == head
+        finally:
+            store.close()
+
+
+def test_downgrade_to_base_then_upgrade_again(empty_url):
+    store = open_store(empty_url)
+    try:
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+    finally:
+        store.close()
+
+
+def test_no_upgrade_leaves_an_empty_database_alone(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}", upgrade=False)
+    try:
+        assert inspect(store.engine).get_table_names() == []
+    finally:
+        store.close()
+
+
+def _alembic(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(INI), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_alembic_cli_upgrades_and_reports_head(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli' / 'store.db'}"
+    done = _alembic("-x", f"url={url}", "upgrade", "head")
+    assert done.returncode == 0, done.stderr
+    current = _alembic("current", env={"STORYBOT_DATABASE_URL": url})
+    assert current.returncode == 0, current.stderr
+    assert "(head)" in current.stdout
+    store = open_store(url)
+    try:
+        assert _diff(store.engine) == []
+    finally:
+        store.close()
+
+
+def test_alembic_cli_offline_sql_for_postgresql():
+    done = _alembic("-x", "url=postgresql://u@h/db", "upgrade", "head", "--sql")
+    assert done.returncode == 0, done.stderr
+    assert "CREATE TABLE outbox" in done.stdout
+    assert "WHERE delivered_version < version AND dead = false" in done.stdout
+
+
+# --------------------------------------------------------------------------- query plans
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Any]:
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _full_scans(store: Any, call: Any) -> list[str]:
+    """Run ``call`` and return the SQLite plan lines that scan a whole table."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        call()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert statements, "nothing was queried"
+    bad = []
+    with store.engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            bad += [f"{row[-1]}  <-  {statement}" for row in plan if re.match(r"SCAN \w+$", row[-1])]
+    return bad
+
+
+def test_hot_queries_use_indexes(sqlite_store):
+    store = sqlite_store
+    story = store.add_story("s", "S", [], T0)
+    store.add_feed("https://a.example", T0)
+    _, item = store.ingest_item(new_item(1))
+    store.enqueue([write("k")], T0)
+    judgement = Judgement(story.id, item.id, True, 0.5, development=1)
+    calls = {
+        "ingest_item (new, by canonical url)": lambda: store.ingest_item(new_item(2)),
+        "ingest_item (seen)": lambda: store.ingest_item(new_item(1, key="x")),
+        "find_item_by_url": lambda: store.find_item_by_url("https://news.example/9"),
+        "due_feeds": lambda: store.due_feeds(T0),
+        "due_outbox": lambda: store.due_outbox(T0),
+        "commit_decisions": lambda: store.commit_decisions(
+            [judgement],
+            [DevelopmentWrite(story.id, 1, "H", "S", (item.id,))],
+            {story.id: {"v": 1}},
+            [write("k2")],
+            T0,
+        ),
+        "decisions_for_item": lambda: store.decisions_for_item(item.id),
+        "list_developments": lambda: store.list_developments(story.id),
+        "developments_since": lambda: store.developments_since(story.id, T0),
+        "story_stats": lambda: store.story_stats(story.id),
+        "count_outbox_since": lambda: store.count_outbox_since(write("k").target, "k", T0),
+        "mark_delivered": lambda: store.mark_delivered(1, 1, "m", T0),
+        "bindings_for_channel": lambda: store.bindings_for_channel("slack", "C1"),
+        "list_subscriptions": lambda: store.list_subscriptions("slack", "U1"),
+    }
+    problems = {name: scans for name, call in calls.items() if (scans := _full_scans(store, call))}
+    assert problems == {}

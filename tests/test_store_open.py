@@ -1,0 +1,99 @@
+"""``storage.open_store``: URLs, drivers, SQLite settings and clear configuration errors."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from store_fixtures import T0, new_item, pg_database, pg_url  # noqa: F401
+
+from bot.errors import ConfigError
+from storage import SqlStore, open_store
+from storage.engine import parse_url
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u:p@h:5432/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg"),
+        ("sqlite:///x.db", "sqlite"),
+        ("  sqlite:///x.db  ", "sqlite"),
+    ],
+)
+def test_parse_url_maps_postgresql_to_psycopg(given, driver):
+    assert parse_url(given).drivername == driver
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "   ", "not a url", "nosuchdb://x/y", "postgresql+nosuchdriver://u@h/db", "sqlite+nope:///x"],
+)
+def test_bad_urls_are_config_errors_naming_the_setting(url):
+    with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL"):
+        open_store(url)
+
+
+def test_unreachable_database_is_a_config_error_without_the_password():
+    with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL") as info:
+        open_store("postgresql://bob:s3cret@127.0.0.1:1/nope?connect_timeout=2")
+    assert "s3cret" not in str(info.value)
+    assert "127.0.0.1" in str(info.value)
+
+
+def test_sqlite_directory_that_cannot_be_created_is_a_config_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL"):
+        open_store(f"sqlite:///{blocker / 'sub' / 'store.db'}")
+
+
+def test_sqlite_file_gets_parent_dirs_wal_and_foreign_keys(tmp_path):
+    path = tmp_path / "deep" / "er" / "store.db"
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert path.exists()
+        with store.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+    finally:
+        store.close()
+
+
+def test_in_memory_sqlite_is_one_database_across_threads():
+    store = open_store("sqlite://")
+    try:
+        store.add_story("s", "S", [], T0)
+        seen: list[object] = []
+        thread = threading.Thread(target=lambda: seen.append(store.get_story("s")))
+        thread.start()
+        thread.join()
+        assert seen and seen[0] is not None
+    finally:
+        store.close()
+
+
+def test_two_stores_on_one_sqlite_file_see_each_other(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    first, second = open_store(url), open_store(url)
+    try:
+        first.ingest_item(new_item(1))
+        assert second.count_items() == 1
+        assert second.ingest_item(new_item(1))[0].value == "seen"
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.postgres
+def test_postgresql_uses_psycopg3(pg_url):
+    store = open_store(pg_url.replace("postgresql+psycopg://", "postgresql://"))
+    try:
+        assert isinstance(store, SqlStore)
+        assert store.engine.dialect.driver == "psycopg"
+        assert store.list_stories() == []
+    finally:
+        store.close()
