@@ -55,11 +55,15 @@ def pg_database() -> Iterator[URL]:
     try:
         conn = admin.connect()
     except OperationalError as exc:
+        error = str(exc.orig).strip()
+    else:
+        error = ""
+    if error:
         admin.dispose()
         pytest.fail(
             f"PostgreSQL not reachable at {describe(admin_url)}; start it with: "
             f"{PG_START_HINT} (or set {PG_URL_ENV}, or {PG_SKIP_ENV}=1 to skip). "
-            f"Error: {exc.orig}",
+            f"Error: {error}",
             pytrace=False,
         )
     name = f"storybot_test_{secrets.token_hex(6)}"

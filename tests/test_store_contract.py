@@ -6,6 +6,7 @@ hand-advanced clock; nothing sleeps.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta, timezone
 
 import pytest
@@ -715,3 +716,25 @@ def test_outbox_write_is_the_port_dataclass(store, clock):
     # Writes built directly from bot.ports work as well as the helper's.
     store.enqueue([OutboxWrite("x", DM, message("hi"))], clock.now())
     assert store.get_outbox("x").message == message("hi")
+
+
+def test_concurrent_ingest_of_one_item_stores_it_once(db_url):
+    stores = [open_store(db_url) for _ in range(2)]
+    barrier = threading.Barrier(8)
+    outcomes: list[IngestOutcome] = []
+
+    def ingest(store: SqlStore) -> None:
+        barrier.wait()
+        outcomes.append(store.ingest_item(new_item(1))[0])
+
+    threads = [threading.Thread(target=ingest, args=(stores[i % 2],)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == [IngestOutcome.NEW] + [IngestOutcome.SEEN] * 7
+        assert stores[0].count_items() == 1
+    finally:
+        for store in stores:
+            store.close()

@@ -8,8 +8,9 @@ deadline: parsing a 10 MiB feed is CPU work, not waiting on the network) unless 
 equals the previous one. Every failure becomes ``FetchResult(status=ERROR, error=...)``
 with a message a user can act on; ``fetch`` never raises for feed or network problems.
 
-Concurrency is bounded globally and per host (semaphores owned by the instance, waited
-for before the deadline starts, so queueing is not mistaken for a slow server).
+Concurrency is bounded globally and per host of the feed URL (semaphores owned by the
+instance, waited for before the deadline starts, so queueing is not mistaken for a slow
+server; the host slot is taken first so a busy host never blocks global slots).
 """
 
 from __future__ import annotations
@@ -135,7 +136,9 @@ class HttpFeedFetcher:
             human-readable ``error``.
         """
         try:
-            async with self._global, self._host_slot(request.url):
+            # Host slot first: a fetch queued behind its busy host must not sit on one of
+            # the global slots meanwhile, or one slow host could starve all the others.
+            async with self._host_slot(request.url), self._global:
                 async with asyncio.timeout(self._timeout_s):
                     download = await self._download(request)
             return await self._interpret(request, download)

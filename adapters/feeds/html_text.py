@@ -125,7 +125,7 @@ def html_to_text(html: str | None) -> str:
     for extract in (_lxml_text, _htmlparser_text):
         try:
             return normalise_lines(extract(html))
-        except Exception:  # noqa: S112 -- never let odd markup crash a poll; try the next way
+        except Exception:  # noqa: BLE001, S112 -- odd markup must never crash a poll: try the next way
             continue
     return normalise_lines(re.sub(r"<[^>]*>", " ", html))
 

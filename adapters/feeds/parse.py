@@ -34,6 +34,7 @@ from bot.model import FeedEntry, FetchResult, FetchStatus
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
+_FEED_MARKER = re.compile(rb"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:rdf[\s>]|<channel[\s>]", re.IGNORECASE)
 _FUTURE_SLACK = timedelta(days=1)
 
 
@@ -108,11 +109,13 @@ def _bozo_warning(exc: BaseException | None) -> str:
 
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
     """True if the body is an HTML page rather than a feed."""
-    if _HTML_START.match(body[:4096]):
+    head = body[:4096]
+    if _HTML_START.match(head):
         return True
-    return (
-        bool(content_type and "html" in content_type.lower()) and b"<rss" not in body[:4096].lower()
-    )
+    if not (content_type and "html" in content_type.lower()):
+        return False
+    # Feeds are often served as text/html by misconfigured servers: trust the body.
+    return not _FEED_MARKER.search(head)
 
 
 def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
@@ -185,7 +188,14 @@ def parse_feed(
             warnings.append(_bozo_warning(parsed.get("bozo_exception")))
         feed = parsed.feed
         title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
-        entries = [_entry(e, url) for e in parsed.entries]
+        # Cut before converting: a feed with 50,000 items costs nothing beyond the limit.
+        raw_entries = parsed.entries
+        if len(raw_entries) > max_entries:
+            warnings.append(
+                f"feed has {len(raw_entries)} entries; only the first {max_entries} were read"
+            )
+            raw_entries = raw_entries[:max_entries]
+        entries = [_entry(e, url) for e in raw_entries]
         ttl_s = _ttl_seconds(feed)
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
