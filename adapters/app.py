@@ -141,7 +141,7 @@ def apply_declared(app: App) -> None:
     now = app.clock.now()
     for decl in app.settings.stories:
         if app.store.get_story(decl.name) is None:
-            seeds = [load_seed(s) for s in decl.seeds]
+            seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
             app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:

@@ -27,7 +27,7 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
 
         seeds = []
         for i, source in enumerate(args.seed, 1):
-            seed = load_seed(source)
+            seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
             seeds.append(seed)
             print(f"  seed {i}/{len(args.seed)}: {seed.title[:80]} ({len(seed.text.split())} words)", file=out)
         title = args.title or seeds[0].title

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -145,7 +145,9 @@ def _looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "<" == head[:1])
 
 
-def load_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
+def load_seed(
+    path_or_url: str, fetch_html: FetchHtml | None = None, *, allowed_hosts: Iterable[str] = ()
+) -> SeedDoc:
     """Load a seed article from a text file, an HTML file or an http(s) URL.
 
     Args:
@@ -154,6 +156,8 @@ def load_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
             defaults to a guarded fetcher that refuses private addresses
             (``adapters.feeds.pagefetch.make_page_fetcher``). Blocking: from async code
             call ``aload_seed``.
+        allowed_hosts: For the default fetcher: hosts, addresses or networks exempt
+            from the SSRF guard (``STORYBOT_ALLOWED_HOSTS``).
 
     Returns:
         The seed document.
@@ -165,7 +169,7 @@ def load_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
     if not source:
         raise UserError("give a seed: a file path or an http(s) URL")
     if re.match(r"^https?://", source, re.IGNORECASE):
-        fetch = fetch_html or make_page_fetcher()
+        fetch = fetch_html or make_page_fetcher(allowed_hosts=allowed_hosts)
         try:
             fetched = fetch(source)
         except FetchError as exc:
@@ -181,6 +185,8 @@ def load_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
     return parse_text_seed(text)
 
 
-async def aload_seed(path_or_url: str, fetch_html: FetchHtml | None = None) -> SeedDoc:
+async def aload_seed(
+    path_or_url: str, fetch_html: FetchHtml | None = None, *, allowed_hosts: Iterable[str] = ()
+) -> SeedDoc:
     """``load_seed`` in a worker thread, for async callers (file and network I/O block)."""
-    return await asyncio.to_thread(load_seed, path_or_url, fetch_html)
+    return await asyncio.to_thread(load_seed, path_or_url, fetch_html, allowed_hosts=allowed_hosts)

@@ -7,10 +7,11 @@ Rows are converted to dataclasses before the transaction ends, so nothing lazy e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import CursorResult, Engine, Executable
 from sqlalchemy.orm import Session
 
 from storage.engine import BEGIN_OPTION
@@ -41,3 +42,9 @@ class StoreBase:
     def close(self) -> None:
         """Close every pooled connection. The store must not be used afterwards."""
         self._engine.dispose()
+
+
+def affected(session: Session, statement: Executable) -> int:
+    """Execute an UPDATE/DELETE and return how many rows it touched."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount

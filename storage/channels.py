@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.model import Binding, DeliveryMode, Subscription
 from bot.ports import NotFound
 from storage import convert
-from storage.base import StoreBase
+from storage.base import StoreBase, affected
 from storage.models import BindingRow, SubscriptionRow
 
 DEFAULT_MAX_PER_HOUR = Binding.__dataclass_fields__["max_per_hour"].default
@@ -61,14 +61,15 @@ class ChannelStore(StoreBase):
 
     def unbind(self, story_id: int, platform: str, channel_id: str) -> bool:
         with self._write() as session:
-            result = session.execute(
+            result = affected(
+                session,
                 delete(BindingRow).where(
                     BindingRow.story_id == story_id,
                     BindingRow.platform == platform,
                     BindingRow.channel_id == channel_id,
-                )
+                ),
             )
-            return bool(result.rowcount)
+            return bool(result)
 
     def bindings_for_story(self, story_id: int) -> list[Binding]:
         query = select(BindingRow).where(BindingRow.story_id == story_id).order_by(BindingRow.id)
@@ -130,14 +131,15 @@ class ChannelStore(StoreBase):
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool:
         """Delete a subscription if it belongs to this user."""
         with self._write() as session:
-            result = session.execute(
+            result = affected(
+                session,
                 delete(SubscriptionRow).where(
                     SubscriptionRow.id == subscription_id,
                     SubscriptionRow.platform == platform,
                     SubscriptionRow.user_id == user_id,
-                )
+                ),
             )
-            return bool(result.rowcount)
+            return bool(result)
 
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]:
         query = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from bot.model import (
     Binding,
@@ -149,5 +149,3 @@ def outbox(row: OutboxRow) -> OutboxEntry:
         last_error=row.last_error,
         dead=row.dead,
     )
-
-

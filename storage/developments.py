@@ -8,8 +8,8 @@ development is listed first. One query fetches the links of a whole page of deve
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
@@ -25,7 +25,9 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     if not rows:
         return []
     query = (
-        select(DevelopmentItemRow.development_id, ItemRow.source, ItemRow.url, ItemRow.canonical_url)
+        select(
+            DevelopmentItemRow.development_id, ItemRow.source, ItemRow.url, ItemRow.canonical_url
+        )
         .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
         .where(DevelopmentItemRow.development_id.in_([row.id for row in rows]))
         .order_by(DevelopmentItemRow.id)
@@ -89,14 +91,21 @@ class DevelopmentStore(StoreBase):
         fetched.
         """
         on_topic = (JudgementRow.story_id == story_id) & (JudgementRow.on_topic == True)  # noqa: E712
-        judged = select(
-            func.count(),
-            func.count(JudgementRow.duplicate_of),
-            func.count(distinct(ItemRow.source)),
-            func.max(ItemRow.fetched_at),
-        ).select_from(JudgementRow).join(ItemRow, ItemRow.id == JudgementRow.item_id).where(on_topic)
-        developments = select(func.count()).select_from(DevelopmentRow).where(
-            DevelopmentRow.story_id == story_id
+        judged = (
+            select(
+                func.count(),
+                func.count(JudgementRow.duplicate_of),
+                func.count(distinct(ItemRow.source)),
+                func.max(ItemRow.fetched_at),
+            )
+            .select_from(JudgementRow)
+            .join(ItemRow, ItemRow.id == JudgementRow.item_id)
+            .where(on_topic)
+        )
+        developments = (
+            select(func.count())
+            .select_from(DevelopmentRow)
+            .where(DevelopmentRow.story_id == story_id)
         )
         with self._read() as session:
             items, copies, sources, last = session.execute(judged).one()
@@ -107,4 +116,3 @@ class DevelopmentStore(StoreBase):
                 sources=sources,
                 last_item_at=last,
             )
-

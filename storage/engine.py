@@ -25,7 +25,7 @@ BUSY_TIMEOUT_MS = 10_000
 BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
 
 
-def parse_url(url: str) -> URL:
+def parse_url(url: str | URL) -> URL:
     """Parse and normalise a database URL.
 
     ``postgresql://`` and ``postgres://`` URLs are mapped to the psycopg (v3) driver.
@@ -33,6 +33,8 @@ def parse_url(url: str) -> URL:
     Raises:
         ConfigError: the URL cannot be parsed; the message names STORYBOT_DATABASE_URL.
     """
+    if isinstance(url, URL):
+        return _with_driver(url)
     if not url or not url.strip():
         raise ConfigError(f"{SETTING} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
     text = url.strip()
@@ -45,9 +47,13 @@ def parse_url(url: str) -> URL:
             f"{SETTING} is not a valid database URL ({exc}); expected e.g. "
             "sqlite:///storybot.db or postgresql://user@host/dbname"
         ) from None
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
+    return _with_driver(parsed)
+
+
+def _with_driver(url: URL) -> URL:
+    if url.drivername == "postgresql":
+        return url.set(drivername="postgresql+psycopg")
+    return url
 
 
 def describe(url: URL) -> str:
@@ -84,7 +90,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     Raises:
         ConfigError: bad URL or unknown/missing database driver.
     """
-    parsed = parse_url(url) if isinstance(url, str) else url
+    parsed = parse_url(url)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
         _prepare_sqlite_file(parsed)

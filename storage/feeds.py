@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.model import Feed, FeedStatus
 from bot.ports import Conflict, PollOutcome
 from storage import convert
-from storage.base import StoreBase
+from storage.base import StoreBase, affected
 from storage.models import FeedRow
 
 
@@ -41,8 +41,8 @@ class FeedStore(StoreBase):
     def remove_feed(self, url: str) -> bool:
         """Delete a feed; its items stay (their ``feed_id`` becomes None)."""
         with self._write() as session:
-            result = session.execute(delete(FeedRow).where(FeedRow.url == url))
-            return bool(result.rowcount)
+            result = affected(session, delete(FeedRow).where(FeedRow.url == url))
+            return bool(result)
 
     def get_feed(self, url: str) -> Feed | None:
         with self._read() as session:
@@ -57,7 +57,9 @@ class FeedStore(StoreBase):
     def list_feeds(self) -> list[Feed]:
         """All feeds, oldest first."""
         with self._read() as session:
-            return [convert.feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
+            return [
+                convert.feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))
+            ]
 
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]:
         """Feeds with ``next_poll_at <= now``, most overdue first (ties by id)."""

@@ -4,9 +4,15 @@ An incoming item is the same as a stored one when its ``key`` matches or, failin
 its ``canonical_url`` does (the same article reached through two feeds with different
 guids). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
 text is replaced and ``version`` bumped, so later stages can tell an edit from news.
+
+Keys longer than :data:`MAX_KEY_BYTES` (a feed can send a guid of any length) are stored
+as ``"sha256:<hex>"`` of the key: unique indexes have entry size limits (about 2.7 kB on
+PostgreSQL), and the digest is just as good an identity.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +23,19 @@ from storage import convert
 from storage.base import StoreBase
 from storage.models import ItemRow
 
+MAX_KEY_BYTES = 1024
+
+
+def stored_key(key: str) -> str:
+    """The key as stored: itself, or a digest of it when it is too long to index."""
+    raw = key.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_KEY_BYTES:
+        return key
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
 
 def _find_same(session: Session, item: NewItem) -> ItemRow | None:
-    row = session.scalar(select(ItemRow).where(ItemRow.key == item.key))
+    row = session.scalar(select(ItemRow).where(ItemRow.key == stored_key(item.key)))
     if row is None and item.canonical_url:
         row = session.scalar(
             select(ItemRow)
@@ -32,7 +48,7 @@ def _find_same(session: Session, item: NewItem) -> ItemRow | None:
 
 def _new_row(item: NewItem) -> ItemRow:
     return ItemRow(
-        key=item.key,
+        key=stored_key(item.key),
         feed_id=item.feed_id,
         url=item.url,
         canonical_url=item.canonical_url,

@@ -77,14 +77,20 @@ class FeedRow(Base):
 
 class ItemRow(Base):
     __tablename__ = "items"
+    # URLs have no length limit but PostgreSQL B-tree entries do (~2.7 kB): hash indexes
+    # there (equality is all we ask of them); plain B-trees on SQLite.
+    __table_args__ = (
+        Index("ix_items_url", "url", postgresql_using="hash"),
+        Index("ix_items_canonical_url", "canonical_url", postgresql_using="hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(Text, unique=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)  # long keys: see storage.items
     feed_id: Mapped[int | None] = mapped_column(
         ForeignKey("feeds.id", ondelete="SET NULL"), index=True
     )
-    url: Mapped[str | None] = mapped_column(Text, index=True)
-    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     content: Mapped[str] = mapped_column(Text)
@@ -108,9 +114,7 @@ class JudgementRow(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     on_topic: Mapped[bool] = mapped_column(Boolean)
     score: Mapped[float] = mapped_column(Float)
-    duplicate_of: Mapped[int | None] = mapped_column(
-        ForeignKey("items.id", ondelete="SET NULL")
-    )
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
     development: Mapped[int | None] = mapped_column(Integer)
     new_development: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
@@ -141,9 +145,7 @@ class DevelopmentItemRow(Base):
     __table_args__ = (UniqueConstraint("development_id", "item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    development_id: Mapped[int] = mapped_column(
-        ForeignKey("developments.id", ondelete="CASCADE")
-    )
+    development_id: Mapped[int] = mapped_column(ForeignKey("developments.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     added_at: Mapped[datetime]
 

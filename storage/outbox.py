@@ -8,11 +8,12 @@ the delivery worker then posts (no ``message_id`` yet) or edits until
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.model import OutboxEntry, Target
 from bot.ports import OutboxWrite
@@ -50,6 +51,11 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
             row.message = message_to_json(write.message)
             row.version = row.version + 1
             session.flush()
+
+
+def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:
+    """``column = value``, or ``column IS NULL`` (what ``=`` cannot say) for None."""
+    return column.is_(None) if value is None else column == value
 
 
 class OutboxStore(StoreBase):
@@ -116,16 +122,13 @@ class OutboxStore(StoreBase):
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created
         at or after ``since``."""
 
-        def same(column: object, value: str | None) -> object:
-            return column.is_(None) if value is None else column == value  # type: ignore[attr-defined]
-
         query = (
             select(func.count())
             .select_from(OutboxRow)
             .where(
                 OutboxRow.platform == target.platform,
-                same(OutboxRow.channel_id, target.channel_id),
-                same(OutboxRow.user_id, target.user_id),
+                _same(OutboxRow.channel_id, target.channel_id),
+                _same(OutboxRow.user_id, target.user_id),
                 OutboxRow.created_at >= since,
                 OutboxRow.key.startswith(key_prefix, autoescape=True),
             )

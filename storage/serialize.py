@@ -8,8 +8,9 @@ with their UTC offset, tuples as lists, ``Link`` as ``{"label", "url"}``, enums 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from bot.model import Link, MessageKind, OutboundMessage, SeedDoc
 from storage.types import as_utc

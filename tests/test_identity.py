@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.identity import canonical_url, content_hash, item_key, new_item, source_label
 from bot.model import FeedEntry
@@ -155,3 +157,12 @@ def test_new_item() -> None:
     )
     assert item.feed_id == 3 and item.source == "Example Times"
     assert item.content_hash == content_hash("Big story", "Short.", "Long text.")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=40))
+def test_canonical_url_never_raises_and_is_idempotent(path: str, query: str) -> None:
+    for candidate in (path, f"https://Example.com/{path}?{query}#frag"):
+        once = canonical_url(candidate)
+        if once is not None:
+            assert canonical_url(once) == once

@@ -245,7 +245,7 @@ def test_injected_fetcher() -> None:
     assert seed.url == "https://news.example.com/a"
 
 
-async def test_aload_seed(feed_server: FeedServer) -> None:
+async def test_aload_seed_with_allowed_hosts(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
-    seed = await aload_seed(url, make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    seed = await aload_seed(url, allowed_hosts={"127.0.0.1"})
     _check_article(seed.title, seed.text)

@@ -1,7 +1,7 @@
 """Contract tests for ``bot.ports.Store``: each test runs on SQLite and on PostgreSQL.
 
-The fixtures (see ``store_fixtures.py``) give every test an empty migrated database and a
-hand-advanced clock; nothing sleeps.
+The fixtures (``store_fixtures.py``, and ``clock`` from conftest) give every test an empty
+migrated database and a hand-advanced clock; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -10,21 +10,7 @@ import threading
 from datetime import timedelta, timezone
 
 import pytest
-from store_fixtures import (  # noqa: F401  (fixtures are used by name)
-    CHANNEL,
-    DM,
-    T0,
-    clock,
-    db_url,
-    message,
-    new_item,
-    pg_clean_url,
-    pg_database,
-    pg_migrated,
-    seed,
-    store,
-    write,
-)
+from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
     DeliveryMode,
@@ -36,6 +22,8 @@ from bot.model import (
 from bot.ports import Conflict, DevelopmentWrite, NotFound, OutboxWrite, PollOutcome
 from storage import SqlStore, open_store
 
+pytest_plugins = ["store_fixtures"]  # fixtures: db_url, store, clock, pg_*
+
 
 def _story(store: SqlStore, name: str = "s1"):
     return store.add_story(name, f"Title {name}", [seed(1), seed(2)], T0)
@@ -46,7 +34,7 @@ def _items(store: SqlStore, *numbers: int):
 
 
 def _judge(story_id: int, item_id: int, **kw) -> Judgement:
-    fields = dict(story_id=story_id, item_id=item_id, on_topic=True, score=0.5)
+    fields = {"story_id": story_id, "item_id": item_id, "on_topic": True, "score": 0.5}
     fields.update(kw)
     return Judgement(**fields)
 
@@ -278,6 +266,21 @@ def test_ingest_converts_other_timezones_to_utc(store):
     _assert_utc(got.fetched_at, got.published)
 
 
+def test_very_long_keys_and_urls(store):
+    long_url = "https://news.example/" + "a" * 5000
+    long_key = "guid:" + "é" * 3000
+    item = new_item(1, key=long_key, url=long_url + "?x", canonical_url=long_url)
+    outcome, stored = store.ingest_item(item)
+    assert outcome is IngestOutcome.NEW
+    assert stored.key.startswith("sha256:") and len(stored.key) < 100
+    assert store.ingest_item(item)[0] is IngestOutcome.SEEN
+    assert store.ingest_item(new_item(1, key=long_key, canonical_url=None))[0] is (
+        IngestOutcome.SEEN
+    )
+    assert store.find_item_by_url(long_url) == stored
+    assert store.find_item_by_url(long_url + "?x") == stored
+
+
 def test_get_and_find_items(store):
     _, a = store.ingest_item(new_item(1))
     _, b = store.ingest_item(new_item(2, canonical_url=None))
@@ -337,13 +340,13 @@ def test_commit_decisions_is_atomic(store, clock):
     story = _story(store)
     a, b = _items(store, 1, 2)
     store.commit_decisions([_judge(story.id, a.id)], [], {story.id: {"v": 1}}, [], clock.now())
-    batch = dict(
-        judgements=[_judge(story.id, b.id), _judge(story.id, a.id)],  # a: judged already
-        developments=[DevelopmentWrite(story.id, 1, "H", "S", (b.id,))],
-        engine_states={story.id: {"v": 2}},
-        outbox=[write("alert:s1:1:C1")],
-        now=clock.advance(60),
-    )
+    batch = {
+        "judgements": [_judge(story.id, b.id), _judge(story.id, a.id)],  # a: judged already
+        "developments": [DevelopmentWrite(story.id, 1, "H", "S", (b.id,))],
+        "engine_states": {story.id: {"v": 2}},
+        "outbox": [write("alert:s1:1:C1")],
+        "now": clock.advance(60),
+    }
     with pytest.raises(Conflict):
         store.commit_decisions(**batch)
     assert store.decisions_for_item(b.id) == []
@@ -410,9 +413,15 @@ def test_list_developments_newest_first(store, clock):
     (a,) = _items(store, 1)
     for number in range(4):
         store.commit_decisions(
-            [], [DevelopmentWrite(story.id, number, f"H{number}", "", ())], {}, [], clock.advance(60)
+            [],
+            [DevelopmentWrite(story.id, number, f"H{number}", "", ())],
+            {},
+            [],
+            clock.advance(60),
         )
-    store.commit_decisions([], [DevelopmentWrite(other.id, 0, "other", "", ())], {}, [], clock.now())
+    store.commit_decisions(
+        [], [DevelopmentWrite(other.id, 0, "other", "", ())], {}, [], clock.now()
+    )
     # Touching development 1 makes it the newest.
     store.commit_decisions(
         [], [DevelopmentWrite(story.id, 1, "H1 again", "", (a.id,))], {}, [], clock.advance(60)
@@ -429,7 +438,9 @@ def test_developments_since(store, clock):
     times = []
     for number in range(3):
         times.append(clock.advance(600))
-        store.commit_decisions([], [DevelopmentWrite(story.id, number, "", "", ())], {}, [], times[-1])
+        store.commit_decisions(
+            [], [DevelopmentWrite(story.id, number, "", "", ())], {}, [], times[-1]
+        )
     assert [d.number for d in store.developments_since(story.id, None)] == [0, 1, 2]
     assert [d.number for d in store.developments_since(story.id, times[0])] == [1, 2]
     assert store.developments_since(story.id, times[2]) == []
@@ -573,11 +584,17 @@ def test_outbox_same_key_twice_in_one_batch(store, clock):
 def test_outbox_versioning_through_commit_decisions(store, clock):
     story = _story(store)
     a, b = _items(store, 1, 2)
-    store.commit_decisions([_judge(story.id, a.id)], [], {}, [write("alert:s1:1:C1", title="first")], clock.now())
+    store.commit_decisions(
+        [_judge(story.id, a.id)], [], {}, [write("alert:s1:1:C1", title="first")], clock.now()
+    )
     entry = store.get_outbox("alert:s1:1:C1")
     store.mark_delivered(entry.id, 1, "ts-1", clock.advance(1))
     store.commit_decisions(
-        [_judge(story.id, b.id)], [], {}, [write("alert:s1:1:C1", title="second")], clock.advance(60)
+        [_judge(story.id, b.id)],
+        [],
+        {},
+        [write("alert:s1:1:C1", title="second")],
+        clock.advance(60),
     )
     entry = store.get_outbox("alert:s1:1:C1")
     assert (entry.version, entry.delivered_version, entry.message_id) == (2, 1, "ts-1")
@@ -646,7 +663,9 @@ def test_delivery_clears_failures(store, clock):
 def test_count_outbox_since(store, clock):
     other_channel = Target("slack", channel_id="C2")
     store.enqueue([write("alert:1"), write("alert:2"), write("digest:1")], clock.now())
-    store.enqueue([write("alert:3", target=other_channel), write("alert:4", target=DM)], clock.now())
+    store.enqueue(
+        [write("alert:3", target=other_channel), write("alert:4", target=DM)], clock.now()
+    )
     later = clock.advance(minutes=30)
     store.enqueue([write("alert:5")], later)
     assert store.count_outbox_since(CHANNEL, "alert:", T0) == 3

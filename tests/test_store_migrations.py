@@ -7,22 +7,25 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect, text
-from store_fixtures import T0, new_item, pg_database, pg_url, write  # noqa: F401
+from sqlalchemy import event, inspect
+from store_builders import T0, new_item, write
 
 from bot.model import Judgement
 from bot.ports import DevelopmentWrite
 from storage import open_store
 from storage.migrate import MIGRATIONS, alembic_config
 from storage.models import Base
+
+pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
 ROOT = Path(__file__).resolve().parents[1]
 INI = MIGRATIONS / "alembic.ini"
@@ -151,7 +154,9 @@ def _full_scans(store: Any, call: Any) -> list[str]:
     with store.engine.connect() as conn:
         for statement, parameters in statements:
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-            bad += [f"{row[-1]}  <-  {statement}" for row in plan if re.match(r"SCAN \w+$", row[-1])]
+            bad += [
+                f"{row[-1]}  <-  {statement}" for row in plan if re.match(r"SCAN \w+$", row[-1])
+            ]
     return bad
 
 

@@ -6,11 +6,13 @@ import threading
 
 import pytest
 from sqlalchemy import text
-from store_fixtures import T0, new_item, pg_database, pg_url  # noqa: F401
+from store_builders import T0, new_item
 
 from bot.errors import ConfigError
 from storage import SqlStore, open_store
 from storage.engine import parse_url
+
+pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
 
 @pytest.mark.parametrize(
@@ -29,7 +31,14 @@ def test_parse_url_maps_postgresql_to_psycopg(given, driver):
 
 @pytest.mark.parametrize(
     "url",
-    ["", "   ", "not a url", "nosuchdb://x/y", "postgresql+nosuchdriver://u@h/db", "sqlite+nope:///x"],
+    [
+        "",
+        "   ",
+        "not a url",
+        "nosuchdb://x/y",
+        "postgresql+nosuchdriver://u@h/db",
+        "sqlite+nope:///x",
+    ],
 )
 def test_bad_urls_are_config_errors_naming_the_setting(url):
     with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,7 +15,7 @@ from storage.serialize import (
     seed_to_json,
 )
 
-WHEN = datetime(2026, 3, 5, 8, 0, 30, 123456, tzinfo=timezone.utc)
+WHEN = datetime(2026, 3, 5, 8, 0, 30, 123456, tzinfo=UTC)
 
 MESSAGES = [
     OutboundMessage(MessageKind.ALERT, "Title", "Body"),
@@ -50,7 +50,9 @@ def test_message_json_shape():
 
 def test_times_in_other_zones_come_back_as_utc():
     local = WHEN.astimezone(timezone(timedelta(hours=-5)))
-    back = message_from_json(message_to_json(OutboundMessage(MessageKind.ALERT, "t", "b", when=local)))
+    back = message_from_json(
+        message_to_json(OutboundMessage(MessageKind.ALERT, "t", "b", when=local))
+    )
     assert back.when == WHEN and back.when.utcoffset() == timedelta(0)
 
 

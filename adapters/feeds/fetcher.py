@@ -148,7 +148,7 @@ class HttpFeedFetcher:
             return _error(str(exc), http_status=exc.http_status)
         except httpx.HTTPError as exc:
             return _error(_describe_http_error(exc, request.url))
-        except Exception as exc:
+        except Exception as exc:  # the port promises never to raise: report, log the trace
             log.exception("unexpected error fetching %s", request.url)
             return _error(f"unexpected error: {type(exc).__name__}: {exc}")
 
@@ -188,7 +188,7 @@ class HttpFeedFetcher:
                     url = target
                     continue
                 download = _Download(url, resp.status_code, resp.headers, warnings=warnings)
-                if resp.status_code == 200:
+                if _has_body(resp.status_code):
                     declared = resp.headers.get("content-length", "")
                     if (
                         declared.isdigit()
@@ -219,7 +219,7 @@ class HttpFeedFetcher:
                 max_age_s=max_age,
                 warnings=tuple(dl.warnings),
             )
-        if status != 200:
+        if not _has_body(status):
             retry_after = (
                 parse_retry_after(headers.get("retry-after"), headers.get("date"))
                 if status in (429, 503)
@@ -233,7 +233,7 @@ class HttpFeedFetcher:
         if request.body_hash and body_hash == request.body_hash:
             return FetchResult(
                 FetchStatus.NOT_MODIFIED,
-                http_status=200,
+                http_status=status,
                 etag=etag,
                 last_modified=last_modified,
                 body_hash=body_hash,
@@ -250,16 +250,21 @@ class HttpFeedFetcher:
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same
             # broken body into NOT_MODIFIED, and the feed would look healthy.
-            return replace(parsed, http_status=200, warnings=tuple(dl.warnings))
+            return replace(parsed, http_status=status, warnings=tuple(dl.warnings))
         return replace(
             parsed,
-            http_status=200,
+            http_status=status,
             etag=etag,
             last_modified=last_modified,
             body_hash=body_hash,
             max_age_s=max_age,
             warnings=tuple(dl.warnings) + parsed.warnings,
         )
+
+
+def _has_body(status: int) -> bool:
+    """2xx responses carry the feed (203 from caching proxies, too); 204 is caught as empty."""
+    return 200 <= status < 300
 
 
 def _error(message: str, **fields: object) -> FetchResult:

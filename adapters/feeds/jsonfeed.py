@@ -70,10 +70,16 @@ def _entry(item: dict[str, Any], feed: dict[str, Any]) -> FeedEntry:
 
 
 def looks_like_json(body: bytes, content_type: str | None) -> bool:
-    """True if the body should be read as JSON rather than XML."""
-    if content_type and "json" in content_type.lower():
+    """True if the body should be read as JSON rather than XML.
+
+    The body decides when it can (servers mislabel feeds); the Content-Type otherwise.
+    """
+    first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first in (b"{", b"["):
         return True
-    return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+    if first == b"<":
+        return False
+    return bool(content_type and "json" in content_type.lower())
 
 
 def parse_json_feed(body: bytes) -> tuple[str | None, list[FeedEntry], int]:

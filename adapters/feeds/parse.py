@@ -34,7 +34,10 @@ from bot.model import FeedEntry, FetchResult, FetchStatus
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
-_FEED_MARKER = re.compile(rb"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:rdf[\s>]|<channel[\s>]", re.IGNORECASE)
+_FEED_MARKER = re.compile(
+    rb"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:rdf[\s>]|<channel[\s>]", re.IGNORECASE
+)
+_UNDECLARED_RSS_PREFIX = re.compile(rb"<rss:item[\s>]")
 _FUTURE_SLACK = timedelta(days=1)
 
 
@@ -139,6 +142,43 @@ def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
     return parsed, warnings
 
 
+def _strip_rss_prefix(body: bytes) -> bytes:
+    body = re.sub(rb"<(/?)rss:", rb"<\1", body)
+    return re.sub(rb"(\s)rss:(\w+\s*=)", rb"\1\2", body)
+
+
+def _parse_xml(
+    body: bytes, content_type: str | None, url: str | None, max_entries: int
+) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
+    if looks_like_html(body, content_type):
+        raise FeedParseError(
+            f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
+            " -- is this the site's home page rather than its feed?"
+        )
+    parsed, warnings = _feedparser(body, content_type)
+    if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
+        # Seen in the wild: "<rss:channel><rss:item>" without a namespace declaration.
+        # feedparser sees RSS but no items; without the bogus prefix it reads them.
+        parsed, warnings = _feedparser(_strip_rss_prefix(body), content_type)
+        warnings.append("feed uses undeclared 'rss:' element prefixes; read without them")
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedParseError(
+            "not a feed: no RSS, Atom or JSON Feed content found"
+            + (f" ({_describe(parsed.get('bozo_exception'))})" if parsed.get("bozo") else "")
+        )
+    if parsed.get("bozo"):
+        warnings.append(_bozo_warning(parsed.get("bozo_exception")))
+    raw_entries = parsed.entries
+    if len(raw_entries) > max_entries:  # cut before converting: the rest costs nothing
+        warnings.append(
+            f"feed has {len(raw_entries)} entries; only the first {max_entries} were read"
+        )
+        raw_entries = raw_entries[:max_entries]
+    feed = parsed.feed
+    title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
+    return title, [_entry(e, url) for e in raw_entries], _ttl_seconds(feed), warnings
+
+
 def parse_feed(
     body: bytes,
     content_type: str | None,
@@ -173,30 +213,7 @@ def parse_feed(
         if skipped:
             warnings.append(f"{skipped} JSON Feed items were not objects and were skipped")
     else:
-        if looks_like_html(body, content_type):
-            raise FeedParseError(
-                f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
-                " -- is this the site's home page rather than its feed?"
-            )
-        parsed, warnings = _feedparser(body, content_type)
-        if not parsed.get("version") and not parsed.entries:
-            raise FeedParseError(
-                "not a feed: no RSS, Atom or JSON Feed content found"
-                + (f" ({_describe(parsed.get('bozo_exception'))})" if parsed.get("bozo") else "")
-            )
-        if parsed.get("bozo"):
-            warnings.append(_bozo_warning(parsed.get("bozo_exception")))
-        feed = parsed.feed
-        title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
-        # Cut before converting: a feed with 50,000 items costs nothing beyond the limit.
-        raw_entries = parsed.entries
-        if len(raw_entries) > max_entries:
-            warnings.append(
-                f"feed has {len(raw_entries)} entries; only the first {max_entries} were read"
-            )
-            raw_entries = raw_entries[:max_entries]
-        entries = [_entry(e, url) for e in raw_entries]
-        ttl_s = _ttl_seconds(feed)
+        title, entries, ttl_s, warnings = _parse_xml(body, content_type, url, max_entries)
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
         entries = entries[:max_entries]

@@ -25,6 +25,7 @@ class Analysis:
     entities: frozenset[str]  # entity-like terms: capitalised mid-sentence, phrases, numbers
     fp: Fingerprint  # copy-detection fingerprint
     headline_only: bool  # no usable body text
+    title_tf: Vector  # sublinear term frequencies of the headline alone
 
 
 def analyse(
@@ -46,7 +47,13 @@ def analyse(
     n = norm(tf)
     unit = {t: v / n for t, v in tf.items()} if n else {}
     fp = fingerprint(title, text, url, config.minhash_bins)
-    return Analysis(tf, unit, frozenset(entities), fp, headline_only=len(text.split()) < 8)
+    headline_only = len(text.split()) < 8
+    if headline_only:
+        title_tf = tf
+    else:
+        t_counts, _ = term_counts(title, "", title_weight=1)
+        title_tf = tf_vector(t_counts)
+    return Analysis(tf, unit, frozenset(entities), fp, headline_only, title_tf)
 
 
 def item_time(published: datetime | None, seen_at: datetime) -> datetime:

@@ -18,8 +18,17 @@ class EngineConfig:
 
     Relevance:
         on_topic_threshold: Minimum relevance score for on-topic.
+        headline_threshold: Minimum score of a headline-only item.
+        title_channel_threshold: Minimum score of the headline alone that makes an item
+            with a body on-topic whatever its body says.
         entity_boost: Weight multiplier of entity-like terms (names, places, numbers).
         title_weight: How many times a headline term counts.
+        idf_power: Exponent of the IDF in relevance weights (>1 favours rare terms).
+        phrase_weight: Weight multiplier of capitalised-phrase terms.
+        seed_consistency: Exponent of the share of seeds using a term, applied to the
+            seed centroid (0 = plain centroid).
+        seed_max_weight: Weight of the nearest single seed's similarity, which replaces
+            the centroid score when larger (0 = off).
         profile_terms: Terms kept in a story profile.
         adapt_threshold: Score above which an on-topic item refines the profile.
         adapt_weight: Total weight of adapted items relative to the seeds (drift guard).
@@ -47,8 +56,14 @@ class EngineConfig:
     """
 
     on_topic_threshold: float = 0.15
+    headline_threshold: float = 0.1
+    title_channel_threshold: float = 9.0
     entity_boost: float = 1.0
     title_weight: int = 2
+    idf_power: float = 1.0
+    phrase_weight: float = 1.0
+    seed_consistency: float = 0.0
+    seed_max_weight: float = 0.0
     profile_terms: int = 400
     adapt_threshold: float = 1.0
     adapt_weight: float = 0.5

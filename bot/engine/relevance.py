@@ -46,6 +46,7 @@ class Profile:
         self.adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
+        self.exemplars: list[Vector] = []  # individual seeds (nearest-seed channel)
 
     def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
         """Build the seed part from the seeds' unit term vectors.
@@ -54,8 +55,17 @@ class Profile:
             units: Unit-length term-frequency vectors of the seed articles.
             entities: Entity-like terms of the seeds.
         """
-        self.seed = top_terms(mean_vector(units), self.config.profile_terms)
+        mean = mean_vector(units)
+        q = self.config.seed_consistency
+        if q and len(units) > 1:
+            # a term most seeds use is the story; a term one seed uses may be its page chrome
+            share = {t: sum(1 for u in units if t in u) / len(units) for t in mean}
+            mean = {t: v * share[t] ** q for t, v in mean.items()}
+        self.seed = top_terms(mean, self.config.profile_terms)
         self.entities = {e for e in entities if e in self.seed}
+        if self.config.seed_max_weight > 0 and len(units) > 1:
+            cap = max(1, self.config.profile_terms // len(units))
+            self.exemplars = [top_terms(dict(u), cap) for u in units]
 
     def adapt(self, unit: Mapping[str, float], entities: Iterable[str]) -> None:
         """Absorb a confidently on-topic item into the adapted running mean.
@@ -95,14 +105,19 @@ class Profile:
         Returns:
             ``(score, matched)``: the cosine and the terms contributing most to it.
         """
-        boost = self.config.entity_boost
+        cfg = self.config
+        boost = cfg.entity_boost
         prof = self.combined()
         idf_cache: dict[str, float] = {}
+        power, phrase_w = cfg.idf_power, cfg.phrase_weight
 
         def w(t: str, v: float, is_entity: bool) -> float:
             idf = idf_cache.get(t)
             if idf is None:
-                idf = idf_cache[t] = max(df.idf(t), 0.0)
+                idf = max(df.idf(t), 0.0) ** power
+                if "_" in t:
+                    idf *= phrase_w
+                idf_cache[t] = idf
             return v * idf * (boost if is_entity else 1.0)
 
         pw = {t: w(t, v, t in self.entities) for t, v in prof.items()}
@@ -112,6 +127,13 @@ class Profile:
             return 0.0, []
         contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
         score = sum(contrib.values()) / (np_ * nd)
+        for ex in self.exemplars:
+            # a follow-up may resemble one seed closely and the blend of all seeds less
+            ew = {t: w(t, v, t in self.entities) for t, v in ex.items()}
+            ne = norm(ew)
+            if ne:
+                s = sum(v * ew[t] for t, v in dw.items() if t in ew) / (ne * nd)
+                score = max(score, cfg.seed_max_weight * s)
         matched = [t for t, _ in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
         return score, matched
 
@@ -122,6 +144,7 @@ class Profile:
             "adapted": self.adapted,
             "n_adapted": self.n_adapted,
             "entities": sorted(self.entities),
+            "exemplars": self.exemplars,
         }
 
     @classmethod
@@ -132,4 +155,5 @@ class Profile:
         p.adapted = {str(k): float(v) for k, v in state["adapted"].items()}
         p.n_adapted = int(state["n_adapted"])
         p.entities = set(state["entities"])
+        p.exemplars = [{str(k): float(v) for k, v in ex.items()} for ex in state["exemplars"]]
         return p

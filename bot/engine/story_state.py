@@ -92,14 +92,24 @@ class StoryState:
         cfg = self.config
         self.n_judged += 1
         score, matched = self.profile.score(a.tf, a.entities, self.df)
-        reason: dict[str, Any] = {
-            "score": round(score, 4),
-            "threshold": cfg.on_topic_threshold,
-            "matched_terms": matched,
-            "headline_only": a.headline_only,
-        }
+        reason: dict[str, Any] = {"matched_terms": matched, "headline_only": a.headline_only}
+        if a.headline_only:
+            # a headline is a few words: its cosine to a full profile runs lower
+            threshold = cfg.headline_threshold
+            on_topic = score >= threshold
+        else:
+            # the body decides, but a relevant headline over a junk body (paywall page,
+            # scraped video list) is still the story: the headline has its own channel
+            threshold = cfg.on_topic_threshold
+            title_score, _ = self.profile.score(a.title_tf, a.entities, self.df)
+            reason["headline_score"] = round(title_score, 4)
+            reason["headline_threshold"] = cfg.title_channel_threshold
+            on_topic = score >= threshold or title_score >= cfg.title_channel_threshold
+            if title_score >= cfg.title_channel_threshold and score < threshold:
+                reason["by_headline"] = True
+        reason["score"] = round(score, 4)
+        reason["threshold"] = threshold
         copy = self.copies.find(a.fp)
-        on_topic = score >= cfg.on_topic_threshold
         duplicate_of: int | None = None
         development: DevelopmentWrite | None = None
         dev_number: int | None = None
@@ -128,9 +138,9 @@ class StoryState:
             development = DevelopmentWrite(
                 self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
             )
-            if score >= cfg.adapt_threshold:
-                self.profile.adapt(a.unit, a.entities)
-                reason["adapted"] = True
+        if score >= cfg.adapt_threshold and copy is None:
+            self.profile.adapt(a.unit, a.entities)
+            reason["adapted"] = True
         if on_topic:
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
