@@ -2,6 +2,11 @@
 
 Each outbox row is versioned. The worker posts a row that has no platform message id yet
 and records the id; when a later report bumps the row's version it edits that message.
+A first post is preceded by ``mark_post_started``. If the process dies after the platform
+accepted the post but before its id was recorded, the next attempt asks the sink to find
+the message by its idempotency key (Slack: message metadata) and edits it instead of
+posting again; Discord de-duplicates the re-post itself through its enforced nonce.
+
 Failures never lose a row:
 
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
@@ -38,6 +43,7 @@ class DeliveryReport:
     failed: int = 0
     dead: int = 0
     skipped: int = 0  # no adapter for the platform, or platform paused
+    recovered: int = 0  # found already posted after a crash, not posted again
     errors: list[str] = field(default_factory=list)
 
 
@@ -92,7 +98,14 @@ class DeliveryWorker:
     ) -> None:
         now = self.clock.now()
         try:
-            if entry.message_id is None:
+            recovered = await self._recover(sink, entry)
+            if recovered is not None:
+                # Posted by an attempt that died before recording it: bring it up to date.
+                await sink.edit(entry.target, recovered, entry.message)
+                message_id = recovered
+                report.recovered += 1
+            elif entry.message_id is None:
+                self.store.mark_post_started(entry.id, now)
                 message_id = await sink.post(entry.target, entry.message, idempotency_key=entry.key)
                 report.posted += 1
             else:
@@ -120,6 +133,16 @@ class DeliveryWorker:
             self._retry_later(entry, exc, report, now)
             return
         self.store.mark_delivered(entry.id, entry.version, message_id, self.clock.now())
+
+    async def _recover(self, sink: ChatSink, entry: OutboxEntry) -> str | None:
+        """The id of a message an earlier, interrupted attempt posted, if the sink can tell."""
+        if entry.message_id is not None or entry.post_started_at is None:
+            return None
+        find = getattr(sink, "find_posted", None)
+        if find is None:
+            return None  # the platform de-duplicates by key itself (Discord's nonce)
+        margin = timedelta(minutes=5)  # clock skew between us and the platform
+        return await find(entry.target, entry.key, oldest=entry.post_started_at - margin)
 
     def _retry_later(self, entry: OutboxEntry, exc: Exception, report: DeliveryReport, now: datetime) -> None:
         attempts = entry.attempts + 1

@@ -330,6 +330,7 @@ class OutboxEntry:
     message_id: str | None = None  # the platform's id of the posted message
     last_error: str | None = None
     dead: bool = False  # gave up after a permanent error; shown by `storybot outbox`
+    post_started_at: datetime | None = None  # a first post was attempted (crash recovery)
 
 
 # --------------------------------------------------------------------------- commands

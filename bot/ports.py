@@ -80,6 +80,18 @@ class ChatSink(Protocol):
         ...
 
 
+class RecoverableSink(ChatSink, Protocol):
+    """A sink that can find a message it posted under an idempotency key.
+
+    Used after a crash between posting and recording the post. Sinks whose platform
+    de-duplicates posts by key itself (Discord's enforced nonce) need not implement it.
+    """
+
+    async def find_posted(
+        self, target: Target, key: str, *, oldest: datetime | None = None
+    ) -> str | None: ...
+
+
 # --------------------------------------------------------------------------- store
 
 
@@ -253,6 +265,14 @@ class Store(Protocol):
 
     def mark_delivered(self, entry_id: int, version: int, message_id: str, now: datetime) -> None:
         """Record delivery of ``version``; never lowers delivered_version."""
+        ...
+
+    def mark_post_started(self, entry_id: int, at: datetime) -> None:
+        """Record that a first post is being sent (kept if it was set already).
+
+        A row with ``post_started_at`` and no ``message_id`` may have been posted by a
+        process that died before recording it; the worker looks for it before re-posting.
+        """
         ...
 
     def mark_attempt_failed(

@@ -148,4 +148,5 @@ def outbox(row: OutboxRow) -> OutboxEntry:
         message_id=row.message_id,
         last_error=row.last_error,
         dead=row.dead,
+        post_started_at=row.post_started_at,
     )

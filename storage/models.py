@@ -229,3 +229,6 @@ class OutboxRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(255))
     last_error: Mapped[str | None] = mapped_column(Text)
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set just before a first post is sent: if the process dies before the platform's id is
+    # recorded, the next attempt looks for the message instead of posting it again.
+    post_started_at: Mapped[datetime | None]

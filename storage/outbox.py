@@ -99,7 +99,17 @@ class OutboxStore(StoreBase):
                     last_error=case((advances, None), else_=OutboxRow.last_error),
                     message_id=func.coalesce(message_id, OutboxRow.message_id),
                     delivered_at=now,
+                    post_started_at=None,
                 )
+            )
+
+    def mark_post_started(self, entry_id: int, at: datetime) -> None:
+        """Note that a first post is about to be sent (kept until delivery is recorded)."""
+        with self._write() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == entry_id, OutboxRow.post_started_at.is_(None))
+                .values(post_started_at=at)
             )
 
     def mark_attempt_failed(

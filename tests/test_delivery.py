@@ -150,3 +150,42 @@ async def test_a_delivered_row_survives_a_restart_without_being_sent_again(sqlit
     await worker(again, platform, clock).deliver_due()
     assert platform.posts == [("k1", "a")]
     again.close()
+
+
+class RecoveringPlatform(ScriptedPlatform):
+    """A platform that can find what was posted under a key (as Slack does via metadata)."""
+
+    async def find_posted(self, target, key, *, oldest=None):
+        for i, (k, _) in enumerate(self.posts, 1):
+            if k == key:
+                return f"m{i}"
+        return None
+
+
+async def test_a_post_interrupted_by_a_crash_is_found_not_posted_twice(store, clock):
+    platform = RecoveringPlatform()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    entry = store.get_outbox("k1")
+    # The dead process: it marked the post as started, the platform accepted it, and the
+    # process died before recording the message id.
+    store.mark_post_started(entry.id, clock.now())
+    await platform.post(TARGET, entry.message, idempotency_key="k1")
+
+    report = await worker(store, platform, clock).deliver_due()
+
+    assert report.recovered == 1 and report.posted == 0
+    assert platform.posts == [("k1", "a")]
+    assert platform.edits == [("m1", "a")]
+    assert store.get_outbox("k1").message_id == "m1"
+    assert store.outbox_counts()["delivered"] == 1
+
+
+async def test_a_post_that_never_reached_the_platform_is_posted_after_a_crash(store, clock):
+    platform = RecoveringPlatform()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    store.mark_post_started(store.get_outbox("k1").id, clock.now())
+
+    await worker(store, platform, clock).deliver_due()
+
+    assert platform.posts == [("k1", "a")]
+    assert store.get_outbox("k1").post_started_at is None

@@ -757,3 +757,15 @@ def test_concurrent_ingest_of_one_item_stores_it_once(db_url):
     finally:
         for store in stores:
             store.close()
+
+
+def test_post_started_is_kept_until_delivery_and_then_cleared(store, clock):
+    store.enqueue([write("k")], clock.now())
+    entry = store.get_outbox("k")
+    assert entry.post_started_at is None
+    store.mark_post_started(entry.id, T0)
+    store.mark_post_started(entry.id, clock.advance(60))  # the first start is the one kept
+    assert store.get_outbox("k").post_started_at == T0
+    store.mark_delivered(entry.id, 1, "m-1", clock.advance(1))
+    entry = store.get_outbox("k")
+    assert entry.post_started_at is None and entry.message_id == "m-1"

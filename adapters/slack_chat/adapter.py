@@ -14,6 +14,7 @@ outbox worker alone owns retries and back-off.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -127,12 +128,15 @@ class SlackAdapter:
         await self.sink.edit(target, message_id, message)
 
     async def find_posted(
-        self, target: Target, idempotency_key: str, *, oldest: str | None = None
+        self, target: Target, idempotency_key: str, *, oldest: datetime | str | None = None
     ) -> str | None:
         """The ``ts`` of a message posted earlier under ``idempotency_key``, if any.
 
         See ``SlackSink.find_posted``; for recovering deliveries interrupted by a crash.
+        ``oldest`` may be a datetime (the outbox row's ``post_started_at``) or a Slack ts.
         """
+        if isinstance(oldest, datetime):
+            oldest = f"{oldest.timestamp():.6f}"
         return await self.sink.find_posted(target, idempotency_key, oldest=oldest)
 
     # ------------------------------------------------------------------ lifecycle

@@ -64,7 +64,6 @@ class EngineConfig:
     phrase_weight: float = 1.0
     seed_consistency: float = 0.0
     seed_max_weight: float = 0.0
-    coverage_terms: int = 30
     profile_terms: int = 400
     adapt_threshold: float = 1.0
     adapt_weight: float = 0.5

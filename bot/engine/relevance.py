@@ -47,7 +47,6 @@ class Profile:
         self.n_adapted = 0
         self.entities: set[str] = set()
         self.exemplars: list[Vector] = []  # individual seeds (nearest-seed channel)
-        self.last_coverage = 0.0
 
     def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
         """Build the seed part from the seeds' unit term vectors.
@@ -136,20 +135,7 @@ class Profile:
                 s = sum(v * ew[t] for t, v in dw.items() if t in ew) / (ne * nd)
                 score = max(score, cfg.seed_max_weight * s)
         matched = [t for t, _ in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
-        self.last_coverage = self._coverage(pw, tf)
         return score, matched
-
-    def _coverage(self, pw: Mapping[str, float], tf: Mapping[str, float]) -> float:
-        k = self.config.coverage_terms
-        top = sorted(pw.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        total = sum(v for _, v in top)
-        if not total:
-            return 0.0
-        got = 0.0
-        for t, v in top:
-            x = tf.get(t, 0.0)
-            got += v * x / (x + 0.5)
-        return got / total
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable copy."""

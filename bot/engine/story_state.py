@@ -93,7 +93,6 @@ class StoryState:
         self.n_judged += 1
         score, matched = self.profile.score(a.tf, a.entities, self.df)
         reason: dict[str, Any] = {"matched_terms": matched, "headline_only": a.headline_only}
-        reason["coverage"] = round(self.profile.last_coverage, 4)
         if a.headline_only:
             # a headline is a few words: its cosine to a full profile runs lower
             threshold = cfg.headline_threshold

@@ -191,6 +191,31 @@ def strip_outlet_suffix(title: str) -> str:
     return t
 
 
+_END = (".", "!", "?", '"', "”", "'", "’", ")")
+
+
+def clean_body(text: str) -> str:
+    """Drop page chrome from a body: short lines that are not sentences.
+
+    Extracted article text often keeps navigation, share buttons, video playlists and
+    captions ("Share", "Copy Link", "1:47 Mother of defendant speaks Pause"). They are
+    not the story, and in a seed they would become profile terms. A line is kept when it
+    is long (a paragraph) or reads as a sentence.
+
+    Args:
+        text: Body text with line breaks.
+
+    Returns:
+        The body without chrome lines; the whole text if nothing would be left.
+    """
+    kept = []
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 12 or (len(words) >= 5 and line.rstrip().endswith(_END)):
+            kept.append(line)
+    return "\n".join(kept) if kept else text
+
+
 def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counter[str], set[str]]:
     """Count terms of an item, counting headline terms ``title_weight`` times.
 
@@ -204,6 +229,7 @@ def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counte
         entity-like terms (mid-sentence capitals, phrases, numbers).
     """
     title = strip_outlet_suffix(title)
+    text = clean_body(text)
     counts: Counter[str] = Counter()
     for t in tokens(title):
         counts[t] += title_weight
