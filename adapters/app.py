@@ -115,6 +115,7 @@ def build_app(
     commands = Commands(
         store, clock, admin_policy=settings.admin_commands,
         default_digest_hours=settings.delivery.default_digest_hours,
+        on_subscriptions_changed=pipeline.invalidate_subscriptions,
     )
     adapters = dict(adapters or {})
     delivery = DeliveryWorker(

@@ -99,6 +99,7 @@ class Commands:
             "everyone".
         default_digest_hours: digest period when ``follow NAME digest`` gives no hours.
         on_feeds_changed: called after a feed is added, so a running service can poll it now.
+        on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
     """
 
     def __init__(
@@ -109,12 +110,14 @@ class Commands:
         admin_policy: str = "admins",
         default_digest_hours: float = 24,
         on_feeds_changed: Callable[[], None] | None = None,
+        on_subscriptions_changed: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.admin_policy = admin_policy
         self.default_digest_hours = default_digest_hours
         self.on_feeds_changed = on_feeds_changed
+        self.on_subscriptions_changed = on_subscriptions_changed
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -312,6 +315,8 @@ class Commands:
             req.platform, req.user_id, query_text, story.id if story else None, self.clock.now(),
             channel_id=req.channel_id,
         )
+        if self.on_subscriptions_changed:
+            self.on_subscriptions_changed()
         scope = f"items on-topic for {story.name}" if story else "any new item"
         return Reply(text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches.")
 
@@ -328,6 +333,8 @@ class Commands:
         if target is None:
             raise UserError(f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`.")
         self.store.remove_subscription(req.platform, req.user_id, target.id)
+        if self.on_subscriptions_changed:
+            self.on_subscriptions_changed()
         return Reply(text=f"Unsubscribed #{target.id}: {target.query}")
 
     def _cmd_subscriptions(self, req: CommandRequest, rest: str) -> Reply:

@@ -116,13 +116,15 @@ class DeliveryWorker:
             until = now + timedelta(seconds=max(exc.retry_after_s, 0.0))
             paused[entry.target.platform] = until
             report.rate_limited += 1
-            self.store.mark_attempt_failed(entry.id, str(exc), until)
+            self.store.mark_attempt_failed(entry.id, str(exc), until, post_refused=True)
             log.info("%s rate limited; retrying %s after %.1fs", entry.target.platform, entry.key, exc.retry_after_s)
             return
         except PermanentDeliveryError as exc:
             report.dead += 1
             report.errors.append(f"{entry.key}: {exc}")
-            self.store.mark_attempt_failed(entry.id, f"permanent: {exc}", now, dead=True)
+            self.store.mark_attempt_failed(
+                entry.id, f"permanent: {exc}", now, dead=True, post_refused=True
+            )
             log.error("giving up on %s: %s", entry.key, exc)
             return
         except (TransientDeliveryError, OSError, TimeoutError) as exc:

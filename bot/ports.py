@@ -276,8 +276,16 @@ class Store(Protocol):
         ...
 
     def mark_attempt_failed(
-        self, entry_id: int, error: str, next_attempt_at: datetime, dead: bool = False
-    ) -> None: ...
+        self,
+        entry_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        dead: bool = False,
+        post_refused: bool = False,
+    ) -> None:
+        """Count a failed attempt. ``post_refused``: the platform answered that it did not
+        post (429, 4xx), so ``post_started_at`` is cleared and no recovery look-up is needed."""
+        ...
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created since."""
         ...

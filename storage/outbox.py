@@ -113,20 +113,27 @@ class OutboxStore(StoreBase):
             )
 
     def mark_attempt_failed(
-        self, entry_id: int, error: str, next_attempt_at: datetime, dead: bool = False
+        self,
+        entry_id: int,
+        error: str,
+        next_attempt_at: datetime,
+        dead: bool = False,
+        post_refused: bool = False,
     ) -> None:
-        """Count a failed attempt, keep its error and schedule the next (or give up)."""
+        """Count a failed attempt, keep its error and schedule the next (or give up).
+
+        ``post_refused`` clears ``post_started_at``: the platform said it did not post.
+        """
+        values: dict[str, object] = {
+            "attempts": OutboxRow.attempts + 1,
+            "last_error": error,
+            "next_attempt_at": next_attempt_at,
+            "dead": dead,
+        }
+        if post_refused:
+            values["post_started_at"] = None
         with self._write() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == entry_id)
-                .values(
-                    attempts=OutboxRow.attempts + 1,
-                    last_error=error,
-                    next_attempt_at=next_attempt_at,
-                    dead=dead,
-                )
-            )
+            session.execute(update(OutboxRow).where(OutboxRow.id == entry_id).values(**values))
 
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created

@@ -189,3 +189,21 @@ async def test_a_post_that_never_reached_the_platform_is_posted_after_a_crash(st
 
     assert platform.posts == [("k1", "a")]
     assert store.get_outbox("k1").post_started_at is None
+
+
+async def test_a_rate_limited_post_needs_no_recovery_look_up(store, clock):
+    class Counting(RecoveringPlatform):
+        lookups = 0
+
+        async def find_posted(self, target, key, *, oldest=None):
+            Counting.lookups += 1
+            return await super().find_posted(target, key, oldest=oldest)
+
+    platform = Counting([RateLimited(5)])
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    w = worker(store, platform, clock)
+    await w.deliver_due()
+    assert store.get_outbox("k1").post_started_at is None, "a 429 means it was not posted"
+    clock.advance(6)
+    await w.deliver_due()
+    assert platform.posts == [("k1", "a")] and Counting.lookups == 0

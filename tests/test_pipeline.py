@@ -168,3 +168,28 @@ async def test_a_failing_feed_is_recorded_and_the_cycle_goes_on(feed_server, sql
     assert html.status is FeedStatus.ERROR and "feed" in html.last_error.lower()
     assert down.next_poll_at > clock.now(), "a failing feed is retried later, never dropped"
     await world.app.aclose()
+
+
+async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(feed_server, sqlite_url, clock):
+    from adapters.console import console_request
+
+    world = make_world(sqlite_url, clock)
+    reply = await world.app.commands.handle(console_request("subscribe rail AND wage"))
+    assert reply.ok, reply.text
+    rail = next(i for i in samples("unrelated") if "rail" in i["title"].lower() or "rail" in i["summary"].lower())
+    feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
+    world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+
+    await _cycle(world)
+
+    notices = [m for _, m in world.console.posted if m.kind.value == "notice"]
+    assert len(notices) == 1 and notices[0].title == rail["title"]
+    assert "(DM to operator)" in world.out.getvalue()
+
+    assert (await world.app.commands.handle(console_request("unsubscribe rail AND wage"))).ok
+    other = dict(rail, guid="rail-2", url=rail["url"] + "-followup", title=rail["title"] + " (update)")
+    feed_server.add_feed("/u.xml", feed_of(as_entry(rail), as_entry(other, 1)), etag=True)
+    clock.advance(hours=2)
+    await _cycle(world)
+    assert len([m for _, m in world.console.posted if m.kind.value == "notice"]) == 1
+    await world.app.aclose()

@@ -81,6 +81,10 @@ class DiscordAdapter:
         ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
             ``guild_ready_timeout``).
         start_timeout_s: How long ``start`` waits for the gateway to be ready.
+        request_timeout_s: How long one post or edit may take. discord.py sets no timeout
+            of its own, so a Discord that accepts the connection and never answers would
+            hold the delivery worker for minutes; the timeout makes it a transient failure
+            (the enforced nonce keeps a retried post from appearing twice).
     """
 
     platform = "discord"
@@ -97,6 +101,7 @@ class DiscordAdapter:
         max_ratelimit_wait_s: float = 30.0,
         ready_timeout_s: float = 2.0,
         start_timeout_s: float = 60.0,
+        request_timeout_s: float = 30.0,
     ) -> None:
         if admin_policy not in ADMIN_POLICIES:
             raise ConfigError(
@@ -110,6 +115,7 @@ class DiscordAdapter:
         self._admin_policy = admin_policy
         self._defer_after_s = defer_after_s
         self._start_timeout_s = start_timeout_s
+        self._request_timeout_s = request_timeout_s
         # Guilds only (not privileged): the guild cache gives roles for Manage Server checks.
         self.client = discord.Client(
             intents=discord.Intents(guilds=True),
@@ -180,18 +186,24 @@ class DiscordAdapter:
         Raises:
             RateLimited, TransientDeliveryError, PermanentDeliveryError: see ``ChatSink``.
         """
-        try:
+        async def send() -> discord.Message:
             channel = await self._channel(target)
-            sent = await channel.send(nonce=nonce_for(idempotency_key), **message_kwargs(message))
+            return await channel.send(nonce=nonce_for(idempotency_key), **message_kwargs(message))
+
+        try:
+            sent = await asyncio.wait_for(send(), self._request_timeout_s)
         except Exception as exc:
             raise delivery_error(exc) from exc
         return str(sent.id)
 
     async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
         """Replace a message posted earlier with a new rendering of ``message``."""
-        try:
+        async def update() -> None:
             channel = await self._channel(target)
             await channel.get_partial_message(int(message_id)).edit(**message_kwargs(message))
+
+        try:
+            await asyncio.wait_for(update(), self._request_timeout_s)
         except Exception as exc:
             raise delivery_error(exc) from exc
 

@@ -26,6 +26,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.errors import FeedParseError
+from adapters.feeds.fastparse import fast_parse
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
@@ -148,13 +149,17 @@ def _strip_rss_prefix(body: bytes) -> bytes:
 
 
 def _parse_xml(
-    body: bytes, content_type: str | None, url: str | None, max_entries: int
+    body: bytes, content_type: str | None, url: str | None, max_entries: int, fast: bool
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
     if looks_like_html(body, content_type):
         raise FeedParseError(
             f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
             " -- is this the site's home page rather than its feed?"
         )
+    if fast:
+        quick = fast_parse(body, content_type, url, max_entries)
+        if quick is not None and quick[1]:
+            return quick
     parsed, warnings = _feedparser(body, content_type)
     if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
         # Seen in the wild: "<rss:channel><rss:item>" without a namespace declaration.
@@ -186,6 +191,7 @@ def parse_feed(
     *,
     max_entries: int = 500,
     now: datetime | None = None,
+    fast: bool = True,
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
     """Parse a feed document.
 
@@ -195,6 +201,8 @@ def parse_feed(
         url: The feed's URL (relative links are resolved against it).
         max_entries: Keep at most this many entries, in document order.
         now: Reference time for the "date in the future" warning (default: the clock).
+        fast: Read well-formed RSS/Atom with the lxml fast path (``fastparse``) when it
+            can; False uses feedparser only (the reference the fast path is tested against).
 
     Returns:
         ``(feed_title, entries, ttl_s, warnings)``; ``ttl_s`` is the RSS ``<ttl>`` in
@@ -213,7 +221,7 @@ def parse_feed(
         if skipped:
             warnings.append(f"{skipped} JSON Feed items were not objects and were skipped")
     else:
-        title, entries, ttl_s, warnings = _parse_xml(body, content_type, url, max_entries)
+        title, entries, ttl_s, warnings = _parse_xml(body, content_type, url, max_entries, fast)
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
         entries = entries[:max_entries]
@@ -234,6 +242,7 @@ def parse_to_result(
     *,
     max_entries: int = 500,
     now: datetime | None = None,
+    fast: bool = True,
 ) -> FetchResult:
     """``parse_feed`` as a ``FetchResult``: OK with entries, or ERROR with the reason.
 
@@ -241,7 +250,7 @@ def parse_to_result(
     """
     try:
         title, entries, ttl_s, warnings = parse_feed(
-            body, content_type, url, max_entries=max_entries, now=now
+            body, content_type, url, max_entries=max_entries, now=now, fast=fast
         )
     except FeedParseError as exc:
         return FetchResult(FetchStatus.ERROR, error=str(exc))

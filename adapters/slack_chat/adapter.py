@@ -135,8 +135,6 @@ class SlackAdapter:
         See ``SlackSink.find_posted``; for recovering deliveries interrupted by a crash.
         ``oldest`` may be a datetime (the outbox row's ``post_started_at``) or a Slack ts.
         """
-        if isinstance(oldest, datetime):
-            oldest = f"{oldest.timestamp():.6f}"
         return await self.sink.find_posted(target, idempotency_key, oldest=oldest)
 
     # ------------------------------------------------------------------ lifecycle

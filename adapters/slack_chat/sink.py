@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -127,7 +128,12 @@ class SlackSink:
                 )
 
     async def find_posted(
-        self, target: Target, idempotency_key: str, *, oldest: str | None = None, pages: int = 5
+        self,
+        target: Target,
+        idempotency_key: str,
+        *,
+        oldest: datetime | str | None = None,
+        pages: int = 5,
     ) -> str | None:
         """Find a message posted earlier under ``idempotency_key``; return its ``ts``.
 
@@ -138,13 +144,15 @@ class SlackSink:
         Args:
             target: Where the message would have been posted.
             idempotency_key: The outbox key given to ``post``.
-            oldest: Only look at messages after this ``ts`` (e.g. the outbox row's
-                creation time as a Unix timestamp string).
+            oldest: Only look at messages after this time: a datetime (the outbox row's
+                ``post_started_at``) or a Slack ``ts`` string.
             pages: At most this many pages of 200 messages are read, newest first.
 
         Raises:
             RateLimited, TransientDeliveryError, PermanentDeliveryError.
         """
+        if isinstance(oldest, datetime):
+            oldest = f"{oldest.timestamp():.6f}"
         channel = await self.channel_for(target)
         cursor: str | None = None
         for _ in range(pages):

@@ -55,17 +55,17 @@ class EngineConfig:
         summary_redundancy: Max similarity of a chosen sentence to one already chosen.
     """
 
-    on_topic_threshold: float = 0.15
-    headline_threshold: float = 0.1
-    title_channel_threshold: float = 9.0
+    on_topic_threshold: float = 0.1
+    headline_threshold: float = 0.08
+    title_channel_threshold: float = 0.3
     entity_boost: float = 1.0
     title_weight: int = 2
-    idf_power: float = 1.0
+    idf_power: float = 1.5
     phrase_weight: float = 1.0
     seed_consistency: float = 0.0
     seed_max_weight: float = 0.0
     profile_terms: int = 400
-    adapt_threshold: float = 1.0
+    adapt_threshold: float = 0.4
     adapt_weight: float = 0.5
     adapt_max_docs: int = 50
     idf_prior_docs: float = 20.0

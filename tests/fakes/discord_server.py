@@ -62,6 +62,13 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without an answer."""
+    assert request.transport is not None
+    request.transport.close()
+    return web.Response(status=500)
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -69,8 +76,26 @@ def _now_iso() -> str:
 class FakeDiscord:
     """A fake Discord server on 127.0.0.1 (random port). Use as ``async with``."""
 
-    def __init__(self, token: str = "test-token") -> None:
+    def __init__(
+        self,
+        token: str = "test-token",
+        *,
+        chaos: Any = None,
+        nonce_window_s: float | None = None,
+        clock: Any = time.time,
+    ) -> None:
+        """Args:
+            token: The bot token the fake accepts.
+            chaos: Seeded random faults (``tests/faults.Chaos``) for message posts and edits.
+            nonce_window_s: How long an enforced nonce is remembered (Discord: "a few
+                minutes"); None remembers it forever.
+            clock: Unix seconds for the nonce window (an injected test clock).
+        """
         self.token = token
+        self.chaos = chaos
+        self.nonce_window_s = nonce_window_s
+        self.clock = clock
+        self._nonce_at: dict[str, float] = {}
         self.calls: list[Call] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None=global)
@@ -181,8 +206,44 @@ class FakeDiscord:
         failure = self._take_failure(path)
         if failure is not None:
             return self._error(failure.status, failure.body, failure.headers)
+        fault = None
+        if self.chaos is not None and request.method in ("POST", "PATCH") and re.fullmatch(
+            r"/channels/\d+/messages(/\d+)?", path
+        ):
+            fault = self.chaos.pick()
+        if fault == "429":
+            return self._rate_limited(self.chaos.retry_after())
+        if fault == "5xx":
+            status = self.chaos.status()
+            return self._error(status, {"message": f"{status}: Service Unavailable", "code": 0})
+        if fault == "drop":
+            return _drop(request)
         status, data = self._answer(call)
+        if fault == "drop-after":
+            return _drop(request)
+        if fault == "slow":
+            await asyncio.sleep(self.chaos.delay_s)  # the client has given up by now
         return self._json(status, data)
+
+    def _rate_limited(self, retry_after: float) -> web.Response:
+        headers = {
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": "fakebucket",
+            "X-RateLimit-Scope": "user",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        return self._error(429, body, headers)
+
+    def posted_nonces(self) -> list[str]:
+        """The nonce of every message posted to a channel (one entry per message)."""
+        return [
+            str(m.get("nonce"))
+            for m in self.messages.values()
+            if m.get("nonce") and not str(m.get("channel_id", "")).startswith("webhook")
+        ]
 
     def _take_failure(self, path: str) -> Failure | None:
         for failure in self._failures:
@@ -264,10 +325,15 @@ class FakeDiscord:
             nonce = (body or {}).get("nonce")
             # Discord returns the earlier message when enforce_nonce repeats a nonce.
             if nonce and (body or {}).get("enforce_nonce") and nonce in self._nonces:
-                return 200, self.messages[self._nonces[nonce]]
+                fresh = self.nonce_window_s is None or (
+                    self.clock() - self._nonce_at[nonce] <= self.nonce_window_s
+                )
+                if fresh:
+                    return 200, self.messages[self._nonces[nonce]]
             msg = self._message(channel_id, body or {})
             if nonce:
                 self._nonces[nonce] = msg["id"]
+                self._nonce_at[nonce] = self.clock()
             return 200, msg
         if method == "PATCH":
             if message_id not in self.messages:

@@ -71,6 +71,12 @@ class FakeSlack:
     responses: list[Posted] = field(default_factory=list)
     invalid_tokens: set[str] = field(default_factory=set)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted
+    # Seeded random faults (tests/faults.Chaos) for the methods in chaos_methods; None: off.
+    chaos: Any = None
+    chaos_methods: frozenset[str] = frozenset({"chat.postMessage", "chat.update", "conversations.history"})
+    # Message ts from this clock (Unix seconds), like Slack's; None: a fixed 2023 base.
+    ts_clock: Callable[[], float] | None = None
+    history_page_size: int = 2  # conversations.history page size (small to exercise paging)
 
     def __post_init__(self) -> None:
         self._failures: list[Failure] = []
@@ -278,7 +284,22 @@ class FakeSlack:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return _error("unknown_method")
-        return web.json_response({"ok": True, **handler(args, token)})
+        fault = self.chaos.pick() if self.chaos is not None and method in self.chaos_methods else None
+        if fault == "429":
+            return self._failure_response(
+                request, Failure(429, "ratelimited", self.chaos.retry_after())
+            )
+        if fault == "5xx":
+            return self._failure_response(request, Failure(self.chaos.status()))
+        if fault == "drop":
+            return self._failure_response(request, Failure(disconnect=True))
+        answer = web.json_response({"ok": True, **handler(args, token)})
+        await self._notify()
+        if fault == "drop-after":
+            return self._failure_response(request, Failure(disconnect=True))
+        if fault == "slow":
+            await asyncio.sleep(self.chaos.delay_s)  # the client has given up by now
+        return answer
 
     def _take_failure(self, method: str) -> Failure | None:
         for i, failure in enumerate(self._failures):
@@ -302,7 +323,17 @@ class FakeSlack:
         return web.json_response(body, status=failure.status, headers=headers)
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        base = int(self.ts_clock()) if self.ts_clock is not None else 1700000000
+        return f"{base}.{next(self._ts):06d}"
+
+    def posted_keys(self) -> list[str]:
+        """The idempotency key in the metadata of every posted top-level message."""
+        return [
+            str(((m.get("metadata") or {}).get("event_payload") or {}).get("key"))
+            for msgs in self.messages.values()
+            for m in msgs
+            if m.get("metadata")
+        ]
 
     def _api_auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {
@@ -342,16 +373,17 @@ class FakeSlack:
         oldest = str(args.get("oldest") or "0")
         newest_first = [m for m in reversed(posted) if m["ts"] > oldest]
         start = int(args.get("cursor") or 0)
-        page = newest_first[start : start + 2]
+        size = self.history_page_size
+        page = newest_first[start : start + size]
         with_metadata = str(args.get("include_all_metadata")) in ("1", "true", "True")
         page = [
             m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
         ]
-        more = start + 2 < len(newest_first)
+        more = start + size < len(newest_first)
         return {
             "messages": page,
             "has_more": more,
-            "response_metadata": {"next_cursor": str(start + 2) if more else ""},
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
         }
 
     def _api_chat_postEphemeral(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
