@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     fr.add_argument("url", nargs="+")
 
     sub.add_parser("outbox", help="queued, delivered and failed messages")
+    wk = sub.add_parser("worker", help="take poll, engine and delivery jobs from the shared PostgreSQL "
+                        "database (scale-out; run any number, on any machines)")
+    wk.add_argument("--queues", metavar="LIST", help="comma-separated: poll,engine,deliver (default: all)")
+    wk.add_argument("--concurrency", type=int, default=4, metavar="N", help="jobs run at once (default 4)")
+    wk.add_argument("--heartbeat", type=float, default=10.0, metavar="SECONDS",
+                    help="seconds between this worker's heartbeats (default 10)")
+    wk.add_argument("--stalled-after", type=float, default=30.0, metavar="SECONDS",
+                    help="a worker silent this long is dead and its jobs are retried (default 30)")
     sub.add_parser("db-upgrade", help="apply database migrations and exit (the service also does it on start)")
 
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(dest="discord_cmd", metavar="ACTION")
@@ -132,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return _dispatch(app, args)
     finally:
-        if cmd not in ("run", "chat", "poll", "ask"):
+        if cmd not in ("run", "chat", "poll", "ask", "worker"):
             asyncio.run(app.fetcher.aclose())
             app.store.close()
 
@@ -158,6 +166,10 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
         return asyncio.run(operator.poll_once(app, deliver=args.deliver))
     if cmd == "run":
         return asyncio.run(operator.run(app))
+    if cmd == "worker":
+        from adapters.jobs.cli import worker
+
+        return asyncio.run(worker(app, args))
     raise UserError(f"unknown command {cmd}")
 
 

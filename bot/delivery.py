@@ -66,6 +66,11 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.max_backoff_s = max_backoff_s
         self.rng = rng or random.Random()
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """Finish the row being delivered, then take no more (the service is stopping)."""
+        self._stopping = True
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failure: 2^n with full jitter, capped."""
@@ -77,6 +82,8 @@ class DeliveryWorker:
         report = DeliveryReport()
         paused: dict[str, datetime] = {}
         for entry in self.store.due_outbox(self.clock.now(), limit=limit):
+            if self._stopping:
+                break
             platform = entry.target.platform
             sink = self.sinks.get(platform)
             if sink is None or platform in paused:
@@ -97,6 +104,10 @@ class DeliveryWorker:
         paused: dict[str, datetime],
     ) -> None:
         now = self.clock.now()
+        # Only a refusal of the post itself proves nothing was posted; a 429 on the
+        # recovery look-up or on an edit must keep post_started_at (or a post that timed
+        # out after the platform accepted it would be posted again).
+        posting = False
         try:
             recovered = await self._recover(sink, entry)
             if recovered is not None:
@@ -106,6 +117,7 @@ class DeliveryWorker:
                 report.recovered += 1
             elif entry.message_id is None:
                 self.store.mark_post_started(entry.id, now)
+                posting = True
                 message_id = await sink.post(entry.target, entry.message, idempotency_key=entry.key)
                 report.posted += 1
             else:
@@ -113,26 +125,30 @@ class DeliveryWorker:
                 message_id = entry.message_id
                 report.edited += 1
         except RateLimited as exc:
-            until = now + timedelta(seconds=max(exc.retry_after_s, 0.0))
+            wait = max(exc.retry_after_s, 0.0)
+            cap = self._nonce_retry_cap(sink, entry, posting)
+            if cap is not None:
+                wait = min(wait, cap)
+            until = now + timedelta(seconds=wait)
             paused[entry.target.platform] = until
             report.rate_limited += 1
-            self.store.mark_attempt_failed(entry.id, str(exc), until, post_refused=True)
+            self.store.mark_attempt_failed(entry.id, str(exc), until, post_refused=posting)
             log.info("%s rate limited; retrying %s after %.1fs", entry.target.platform, entry.key, exc.retry_after_s)
             return
         except PermanentDeliveryError as exc:
             report.dead += 1
             report.errors.append(f"{entry.key}: {exc}")
             self.store.mark_attempt_failed(
-                entry.id, f"permanent: {exc}", now, dead=True, post_refused=True
+                entry.id, f"permanent: {exc}", now, dead=True, post_refused=posting
             )
             log.error("giving up on %s: %s", entry.key, exc)
             return
         except (TransientDeliveryError, OSError, TimeoutError) as exc:
-            self._retry_later(entry, exc, report, now)
+            self._retry_later(entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting))
             return
         except Exception as exc:  # an adapter bug must not stop the worker or lose the row
             log.exception("unexpected error delivering %s", entry.key)
-            self._retry_later(entry, exc, report, now)
+            self._retry_later(entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting))
             return
         self.store.mark_delivered(entry.id, entry.version, message_id, self.clock.now())
 
@@ -146,10 +162,34 @@ class DeliveryWorker:
         margin = timedelta(minutes=5)  # clock skew between us and the platform
         return await find(entry.target, entry.key, oldest=entry.post_started_at - margin)
 
-    def _retry_later(self, entry: OutboxEntry, exc: Exception, report: DeliveryReport, now: datetime) -> None:
+    @staticmethod
+    def _nonce_retry_cap(sink: ChatSink, entry: OutboxEntry, posting: bool) -> float | None:
+        """The longest wait before retrying a post the platform may have accepted.
+
+        A sink that cannot look a post up (no ``find_posted``) relies on the platform
+        de-duplicating a repeated key, which Discord does only for a few minutes
+        (``dedup_window_s``). A failed post may have been accepted, so its retry must come
+        within that window, or the retry would post a second copy.
+        """
+        window = getattr(sink, "dedup_window_s", None)
+        may_be_posted = posting or entry.post_started_at is not None
+        if window and may_be_posted and entry.message_id is None and not hasattr(sink, "find_posted"):
+            return max(1.0, window / 2)
+        return None
+
+    def _retry_later(
+        self,
+        entry: OutboxEntry,
+        exc: Exception,
+        report: DeliveryReport,
+        now: datetime,
+        cap_s: float | None = None,
+    ) -> None:
         attempts = entry.attempts + 1
         dead = attempts >= self.max_attempts
         delay = self.backoff(attempts)
+        if cap_s is not None:
+            delay = min(delay, cap_s)
         error = f"{type(exc).__name__}: {exc}"
         self.store.mark_attempt_failed(entry.id, error, now + timedelta(seconds=delay), dead=dead)
         report.failed += 1

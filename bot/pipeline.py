@@ -40,6 +40,7 @@ from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
 log = logging.getLogger(__name__)
 
 SUBS_REFRESH = timedelta(minutes=5)
+CHUNK = 64  # feeds fetched concurrently before their items are judged together
 
 
 @dataclass
@@ -145,12 +146,26 @@ class Pipeline:
             return feed, await self.fetcher.fetch(_request(feed))
 
         done = 0
-        for fut in asyncio.as_completed([fetch(f) for f in feeds]):
-            feed, result = await fut
-            self._process(feed, result, matcher, report)
-            done += 1
-            if progress:
-                progress(done, len(feeds), feed, result)
+        # Feeds are fetched concurrently, a chunk at a time; a chunk's new items are then
+        # judged in publication order, whatever order the fetches completed in, so the
+        # online engine sees the same sequence on every run.
+        for start in range(0, len(feeds), CHUNK):
+            chunk = feeds[start : start + CHUNK]
+            results: list[tuple[Feed, FetchResult]] = []
+            for fut in asyncio.as_completed([fetch(f) for f in chunk]):
+                results.append(await fut)
+                done += 1
+                if progress:
+                    progress(done, len(feeds), *results[-1])
+            now = self.clock.now()
+            to_judge: list[Item] = []
+            for feed, result in sorted(results, key=lambda fr: fr[0].id):
+                to_judge.extend(self.ingest_result(feed, result, report))
+            if to_judge:
+                to_judge.sort(key=_arrival_order)
+                self.judge_items(to_judge, matcher, report)
+            for feed, result in results:
+                self.record_result(feed, result, now)
         return report
 
     # ------------------------------------------------------------------ one feed
@@ -159,20 +174,77 @@ class Pipeline:
         self, feed: Feed, result: FetchResult, matcher: SubscriptionMatcher, report: CycleReport
     ) -> None:
         now = self.clock.now()
+        to_judge = self.ingest_result(feed, result, report)
+        if to_judge:
+            self.judge_items(to_judge, matcher, report)
+        self.record_result(feed, result, now)
+
+    # ------------------------------------------------------------------ steps
+    # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,
+    # possibly in different processes: fetch, ingest, record, and judge later.
+
+    async def fetch_feed(self, feed: Feed) -> FetchResult:
+        """Fetch one feed conditionally (its ETag, Last-Modified and body hash)."""
+        return await self.fetcher.fetch(_request(feed))
+
+    def ingest_result(
+        self,
+        feed: Feed,
+        result: FetchResult,
+        report: CycleReport,
+        *,
+        recheck_unjudged: bool | None = None,
+    ) -> list[Item]:
+        """Store what a fetch brought; return the stored items still to be judged.
+
+        Args:
+            feed: The feed as it was before the poll.
+            result: The fetch result.
+            report: Counts are added to it.
+            recheck_unjudged: Also return items seen before that have no decision yet
+                (stored by a cycle that died before judging them). Defaults to whether
+                this pipeline tracks any story.
+
+        Returns:
+            New items, plus unjudged known ones, in feed order. Nothing is judged here.
+        """
         if result.status is FetchStatus.ERROR:
             report.errors += 1
             report.failures.append((feed.url, result.error or "unknown error"))
             log.warning("feed %s failed: %s", feed.url, result.error)
-        elif result.status is FetchStatus.NOT_MODIFIED:
+            return []
+        if result.status is FetchStatus.NOT_MODIFIED:
             report.not_modified += 1
-        else:
-            report.ok += 1
-            self._ingest(feed, result, matcher, report)
+            return []
+        report.ok += 1
+        recheck = bool(self._stories) if recheck_unjudged is None else recheck_unjudged
+        return self._ingest(feed, result, report, recheck)
+
+    def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
+        """Record the poll at ``now`` (default: the clock's now) and schedule the next one."""
+        now = now or self.clock.now()
         self.store.record_poll(plan_next_poll(feed, result, now, self.policy, self.rng))
 
+    def judge_stored(self, item_ids: Sequence[int]) -> CycleReport:
+        """Judge stored items that have no decision yet, oldest first, and commit them.
+
+        For job workers: the items were stored by a poll job, maybe in another process,
+        and a retried job may find some of them judged already; those are skipped, so an
+        item is never judged twice. Tracks the stories first (``refresh_stories``), so on
+        a fresh engine every story starts from the state stored by the last commit.
+        """
+        report = CycleReport()
+        self.refresh_stories()
+        items = [i for i in (self.store.get_item(x) for x in sorted(set(item_ids))) if i]
+        if self._stories:
+            items = [i for i in items if not self.store.decisions_for_item(i.id)]
+        if items:
+            self.judge_items(items, self._matcher(), report)
+        return report
+
     def _ingest(
-        self, feed: Feed, result: FetchResult, matcher: SubscriptionMatcher, report: CycleReport
-    ) -> None:
+        self, feed: Feed, result: FetchResult, report: CycleReport, recheck_unjudged: bool
+    ) -> list[Item]:
         now = self.clock.now()
         label = result.feed_title or feed.title
         to_judge: list[Item] = []
@@ -183,11 +255,10 @@ class Pipeline:
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
-            elif self._stories and not self.store.decisions_for_item(item.id):
+            elif recheck_unjudged and not self.store.decisions_for_item(item.id):
                 # Stored by a cycle that crashed before its decisions were committed.
                 to_judge.append(item)
-        if to_judge:
-            self.judge_items(to_judge, matcher, report)
+        return to_judge
 
     def judge_items(
         self, items: Sequence[Item], matcher: SubscriptionMatcher | None, report: CycleReport
@@ -326,6 +397,11 @@ class Pipeline:
             log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
         self._matcher_cache, self._matcher_built_at = matcher, now
         return matcher
+
+
+def _arrival_order(item: Item) -> tuple[datetime, int]:
+    """Publication time (else fetch time), then storage order."""
+    return (item.published or item.fetched_at, item.id)
 
 
 def _request(feed: Feed) -> PollRequest:

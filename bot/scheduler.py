@@ -101,12 +101,22 @@ class Service:
             self.scheduler.modify_job("poll", next_run_time=_now_real())
 
     async def stop(self, drain_timeout_s: float = 10.0) -> None:
-        """Stop scheduling and let jobs in flight finish (deliveries finish or stay queued)."""
+        """Stop scheduling and let jobs in flight finish (deliveries finish or stay queued).
+
+        The scheduler is paused, not shut down, while the jobs drain: APScheduler's
+        shutdown cancels running jobs, which would cut a post off mid-request (maybe
+        accepted by the platform, not recorded). The delivery worker finishes the row it
+        is sending and takes no more; whatever is still running after ``drain_timeout_s``
+        is cancelled and stays queued.
+        """
+        self.delivery.request_stop()
+        if self.scheduler:
+            self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=drain_timeout_s)
         if self.scheduler:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=drain_timeout_s)
 
 
 def _now_real():

@@ -219,3 +219,140 @@ def counts(keys: Iterable[Any]) -> dict[Any, int]:
     for k in keys:
         out[k] = out.get(k, 0) + 1
     return out
+
+
+# --------------------------------------------------------------------------- the real service
+
+
+class TimedFeedServer(HostileFeedServer):
+    """A feed server that also records when each path was requested (time.time())."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, list[float]] = {}
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
+        import time
+
+        with self._lock:
+            self.times.setdefault(request.path, []).append(time.time())
+        return await super()._respond(request)
+
+
+class Fakes:
+    """The fake Slack and the fake Discord, running in a thread for a subprocess to use."""
+
+    def __init__(self, *, chaos_seed: int | None = None, delay_s: float = 0.0) -> None:
+        from fakes.discord_server import FakeDiscord
+        from fakes.slack_server import FakeSlack
+
+        self.loop = ThreadedLoop()
+
+        def slack_chaos() -> Chaos | None:
+            return Chaos(seed=chaos_seed or 0, slow=1.0, delay_s=delay_s) if delay_s else None
+
+        async def start() -> tuple[FakeSlack, FakeDiscord]:
+            import time
+
+            slack = FakeSlack(ts_clock=time.time, history_page_size=200, chaos=slack_chaos())
+            slack.chaos_methods = frozenset({"chat.postMessage"})
+            await slack.start()
+            discord = FakeDiscord(
+                token="discord-test-token",
+                chaos=Chaos(seed=(chaos_seed or 0) + 1, slow=1.0, delay_s=delay_s) if delay_s else None,
+            )
+            await discord.__aenter__()
+            return slack, discord
+
+        self.slack, self.discord = self.loop.run(start())
+
+    def env(self) -> dict[str, str]:
+        return {
+            "SLACK_BOT_TOKEN": "xoxb-test-bot",
+            "SLACK_APP_TOKEN": "xapp-test-app",
+            "STORYBOT_SLACK_API_URL": self.slack.base_url,
+            "DISCORD_BOT_TOKEN": "discord-test-token",
+            "STORYBOT_DISCORD_API_URL": self.discord.api_url,
+            "STORYBOT_DISCORD_GATEWAY_URL": self.discord.gateway_url,
+        }
+
+    def slack_keys(self) -> list[str]:
+        return self.loop.call(self.slack.posted_keys)
+
+    def discord_nonces(self) -> list[str]:
+        return self.loop.call(self.discord.posted_nonces)
+
+    def discord_titles(self) -> list[str]:
+        """The embed title of every message posted to a channel or DM (one per message);
+        independent of the nonce, so a copy posted under another nonce is counted too."""
+
+        def titles() -> list[str]:
+            return [
+                str((m.get("embeds") or [{}])[0].get("title"))
+                for m in self.discord.messages.values()
+                if not str(m.get("channel_id", "")).startswith("webhook")
+            ]
+
+        return self.loop.call(titles)
+
+    def slack_texts(self) -> list[str]:
+        """The fallback text of every top-level message posted (one per message)."""
+
+        def texts() -> list[str]:
+            return [str(m.get("text")) for msgs in self.slack.messages.values() for m in msgs]
+
+        return self.loop.call(texts)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            await self.slack.stop()
+            await self.discord.__aexit__(None, None, None)
+
+        try:
+            self.loop.run(stop())
+        finally:
+            self.loop.close()
+
+
+def service_env(db_url: str, extra: dict[str, str]) -> dict[str, str]:
+    """The environment for ``storybot run``: ours minus any real tokens, plus ``extra``."""
+    import os
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))}
+    env.update(
+        STORYBOT_DATABASE_URL=db_url,
+        STORYBOT_ALLOWED_HOSTS="127.0.0.1",
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+FAST_CONFIG = """
+[polling]
+tick_seconds = 0.5
+default_interval_s = 2
+min_interval_s = 1
+max_backoff_s = 10
+timeout_s = 5
+
+[delivery]
+tick_seconds = 0.2
+"""
+
+
+def start_service(config: str, env: dict[str, str], log_path: Any, *, verbose: bool = False) -> Any:
+    """Start ``storybot [-v] --config CONFIG run``, its output appended to ``log_path``."""
+    import subprocess
+    import sys
+
+    log = open(log_path, "ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli", *(["-v"] if verbose else []), "--config", config, "run"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+    finally:
+        log.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
 from bot.model import SeedDoc, Story
 from bot.ports import DevelopmentWrite
 
-T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 SEEDS = (
     SeedDoc(
@@ -36,12 +36,30 @@ SEEDS = (
 )
 
 BACKGROUND = [
-    ("Apple unveils new iPhone with faster chip", "Apple announced a new iPhone in Cupertino on Tuesday with a faster chip and a better camera. Tim Cook said sales would start next week."),
-    ("Storm brings snow to the Midwest", "A winter storm brought heavy snow to Chicago and Detroit on Monday, closing schools and delaying flights at O'Hare airport."),
-    ("Central bank holds interest rates", "The Federal Reserve kept interest rates unchanged on Wednesday, citing steady inflation and a strong labour market, Jerome Powell said."),
-    ("Football club signs striker", "Manchester United signed a striker from Benfica for a record fee on Friday, the club announced on its website."),
-    ("Company reports quarterly earnings", "Microsoft reported higher quarterly earnings on Thursday as cloud revenue grew, beating analyst expectations on Wall Street."),
-    ("Wildfire forces evacuations in California", "Firefighters battled a wildfire near Los Angeles on Sunday as thousands of residents were told to evacuate their homes."),
+    (
+        "Apple unveils new iPhone with faster chip",
+        "Apple announced a new iPhone in Cupertino on Tuesday with a faster chip and a better camera. Tim Cook said sales would start next week.",
+    ),
+    (
+        "Storm brings snow to the Midwest",
+        "A winter storm brought heavy snow to Chicago and Detroit on Monday, closing schools and delaying flights at O'Hare airport.",
+    ),
+    (
+        "Central bank holds interest rates",
+        "The Federal Reserve kept interest rates unchanged on Wednesday, citing steady inflation and a strong labour market, Jerome Powell said.",
+    ),
+    (
+        "Football club signs striker",
+        "Manchester United signed a striker from Benfica for a record fee on Friday, the club announced on its website.",
+    ),
+    (
+        "Company reports quarterly earnings",
+        "Microsoft reported higher quarterly earnings on Thursday as cloud revenue grew, beating analyst expectations on Wall Street.",
+    ),
+    (
+        "Wildfire forces evacuations in California",
+        "Firefighters battled a wildfire near Los Angeles on Sunday as thousands of residents were told to evacuate their homes.",
+    ),
 ]
 
 
@@ -128,7 +146,9 @@ def test_headline_only_copy_and_relevance() -> None:
     e.judge(ON_TOPIC)
     (v,) = e.judge(doc(3, ON_TOPIC.title + " | AP News"))
     assert v.judgement.duplicate_of == 1
-    (w,) = e.judge(doc(4, "Anthropic CEO Amodei meets Pentagon officials over Claude supply chain risk"))
+    (w,) = e.judge(
+        doc(4, "Anthropic CEO Amodei meets Pentagon officials over Claude supply chain risk")
+    )
     assert w.judgement.on_topic
     assert w.judgement.reason["headline_only"]
     (x,) = e.judge(doc(5, "Heavy snow closes schools in Chicago"))
@@ -191,7 +211,15 @@ def test_snapshot_size_is_bounded() -> None:
     sizes = []
     for i in range(600):
         words = " ".join(f"w{i}x{k} Anthropic Pentagon" for k in range(30))
-        e.judge(doc(i, f"Item {i} about Anthropic Pentagon Claude talks w{i}", words, f"https://x/{i}", days=i / 10))
+        e.judge(
+            doc(
+                i,
+                f"Item {i} about Anthropic Pentagon Claude talks w{i}",
+                words,
+                f"https://x/{i}",
+                days=i / 10,
+            )
+        )
         if i % 100 == 99:
             sizes.append(len(json.dumps(e.snapshot(1))))
     assert sizes[-1] < 1.3 * sizes[1]
@@ -222,3 +250,21 @@ def test_config_from_mapping() -> None:
 def test_restore_rejects_unknown_state() -> None:
     with pytest.raises(ValueError):
         Engine().track(story(), {"version": 999})
+
+
+def test_copy_of_a_seed_is_the_seed_story() -> None:
+    e = warm_engine()
+    (v,) = e.judge(doc(50, SEEDS[1].title + " - Reuters", SEEDS[1].text))
+    j = v.judgement
+    assert j.on_topic and j.duplicate_of is None and j.development == 0
+    assert j.reason["copy"]["of_seed"] == 1
+
+
+def test_decisions_are_deterministic_across_engines() -> None:
+    runs = []
+    for _ in range(2):
+        e = warm_engine()
+        runs.append(
+            [e.judge(d) for d in (ON_TOPIC, doc(60, *BACKGROUND[0]), doc(61, ON_TOPIC.title))]
+        )
+    assert runs[0] == runs[1]

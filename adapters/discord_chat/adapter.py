@@ -88,6 +88,9 @@ class DiscordAdapter:
     """
 
     platform = "discord"
+    # Discord de-duplicates an enforced nonce only for "a few minutes"; the delivery worker
+    # retries a post that may have been accepted within half of this.
+    dedup_window_s = 120.0
 
     def __init__(
         self,

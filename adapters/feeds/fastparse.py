@@ -21,7 +21,7 @@ every feed (``tests/test_feed_fastparse.py`` checks all 200 real feeds):
 
 Whenever a document strays from what is mirrored here, :func:`fast_parse` returns None
 and the caller uses feedparser: not well-formed (feedparser's lenient mode then applies),
-an encoding problem, a DOCTYPE, ``xml:base``, base64 content, markup inside an RSS text
+an encoding problem, a DOCTYPE, base64 content, markup inside an RSS text
 element, or any element feedparser gives meaning to that is not handled here.
 """
 
@@ -47,9 +47,13 @@ _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespace
 _looks_like_html = _FeedParserMixin.looks_like_html
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _ATOM = "http://www.w3.org/2005/Atom"
-_PARSER_KW = dict(
-    resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False, recover=False
-)
+_PARSER_KW = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": True,
+    "load_dtd": False,
+    "recover": False,
+}
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _LINK_ENTITY = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")  # the code points feedparser maps from cp1252
@@ -67,18 +71,68 @@ _HANDLED = _TEXT_ELEMENTS | {"link", "guid", "id", "content", "source"} | _AUTHO
 # fields we read (they fill tags, enclosures, media and comment keys).
 _HARMLESS = frozenset(
     {
-        "category", "dc:subject", "comments", "enclosure", "media:content", "media:thumbnail",
-        "media:group", "media:credit", "media:keywords", "media:rating", "media:restriction",
-        "media:player", "media:license", "media:category", "media:text", "itunes:duration",
-        "itunes:image", "itunes:explicit", "itunes:keywords", "itunes:category",
-        "itunes:block", "itunes:subtitle", "name", "email", "uri", "url", "rights",
-        "dc:rights", "dc:language", "language", "dc:publisher", "dc:contributor",
-        "contributor", "georss:point", "georss:box", "georss:polygon", "georss:line",
-        "georss:where", "gml:pos", "gml:point", "psc:chapters", "psc:chapter", "cc:license",
-        "creativecommons:license", "license", "feedburner:origlink", "slash:comments",
-        "thr:total", "wfw:commentrss", "wfw:comment", "geo:lat", "geo:long",
-        "icbm:latitude", "icbm:longitude", "expirationdate", "created", "dcterms:created",
-        "generator", "subtitle", "tagline", "info", "feedburner:browserfriendly",
+        "category",
+        "dc:subject",
+        "comments",
+        "enclosure",
+        "media:content",
+        "media:thumbnail",
+        "media:group",
+        "media:credit",
+        "media:keywords",
+        "media:rating",
+        "media:restriction",
+        "media:player",
+        "media:license",
+        "media:category",
+        "media:text",
+        "itunes:duration",
+        "itunes:image",
+        "itunes:explicit",
+        "itunes:keywords",
+        "itunes:category",
+        "itunes:block",
+        "itunes:subtitle",
+        "name",
+        "email",
+        "uri",
+        "url",
+        "rights",
+        "dc:rights",
+        "dc:language",
+        "language",
+        "dc:publisher",
+        "dc:contributor",
+        "contributor",
+        "georss:point",
+        "georss:box",
+        "georss:polygon",
+        "georss:line",
+        "georss:where",
+        "gml:pos",
+        "gml:point",
+        "psc:chapters",
+        "psc:chapter",
+        "cc:license",
+        "creativecommons:license",
+        "license",
+        "feedburner:origlink",
+        "slash:comments",
+        "thr:total",
+        "wfw:commentrss",
+        "wfw:comment",
+        "geo:lat",
+        "geo:long",
+        "icbm:latitude",
+        "icbm:longitude",
+        "expirationdate",
+        "created",
+        "dcterms:created",
+        "generator",
+        "subtitle",
+        "tagline",
+        "info",
+        "feedburner:browserfriendly",
     }
 )
 
@@ -229,7 +283,7 @@ class _Reader:
             is_link = el.get("isPermaLink", el.get("ispermalink", "true")) == "true"
             value = (el.text or "").strip()
             if is_link:
-                value = _urljoin("", value)
+                value = _urljoin(_base(el), value)
             value = _clean(value)
             if st.guid_depth is None or depth <= st.guid_depth:
                 st.guid, st.guid_depth = value, depth
@@ -280,9 +334,8 @@ class _Reader:
         st.has_content = True
         value = self._text(el, default_type, markup_ok=True)
         st.content.append(value)
-        if value[1] == "text/plain" or value[1] in _HTML_TYPES:
-            if st.summary is None:
-                st.summary = value  # feedparser's _save: no depth recorded
+        if (value[1] == "text/plain" or value[1] in _HTML_TYPES) and st.summary is None:
+            st.summary = value  # feedparser's _save: no depth recorded
 
     def _link(self, el: Any, st: _EntryState) -> None:
         href = el.get("href")
@@ -290,15 +343,23 @@ class _Reader:
             href = el.get("url", el.get("uri"))
         if href is not None:
             rel = el.get("rel", "alternate")
-            ctype = _map_type(el.get("type", "application/atom+xml" if rel == "self" else "text/html"))
+            ctype = _map_type(
+                el.get("type", "application/atom+xml" if rel == "self" else "text/html")
+            )
             if rel == "alternate" and ctype in _HTML_TYPES:
-                st.link, st.has_link = _urljoin("", href), True
+                st.link, st.has_link = _urljoin(_base(el), href), True
             return
         if len(el):
             raise _Unsupported("markup inside a link")
-        value = _urljoin("", (el.text or "").strip())
+        value = _urljoin(_base(el), (el.text or "").strip())
         value = _LINK_ENTITY.sub(r"&\g<1>", value.replace("&amp;", "&"))
         st.link, st.has_link = _clean(value), True
+
+
+def _base(el: Any) -> str:
+    """The element's base URI from ``xml:base`` (own and inherited), as feedparser resolves
+    links and permalink guids against it; "" when there is none (we give no document URL)."""
+    return el.base or ""
 
 
 def _inner_xml(el: Any) -> str:
@@ -368,7 +429,7 @@ def fast_parse(
         ``(feed_title, entries, ttl_s, warnings)`` as :func:`adapters.feeds.parse_feed`
         returns them, or None when the document needs feedparser.
     """
-    if _DOCTYPE.search(body, 0, 4096) or b"xml:base" in body:
+    if _DOCTYPE.search(body, 0, 4096):
         return None
     first: dict[str, Any] = {}
     data = convert_to_utf8({"content-type": content_type} if content_type else {}, body, first)
@@ -390,12 +451,7 @@ def _read(
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]] | None:
     name = _name(root)
     qname = etree.QName(root)
-    if name == "rss":
-        channel = next((c for c in root if isinstance(c.tag, str) and _name(c) == "channel"), None)
-        if channel is None:
-            return None
-        atom, entry_name, feed_node = False, "item", channel
-    elif name == "rdf:rdf":
+    if name == "rss" or name == "rdf:rdf":
         channel = next((c for c in root if isinstance(c.tag, str) and _name(c) == "channel"), None)
         if channel is None:
             return None

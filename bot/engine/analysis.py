@@ -28,9 +28,7 @@ class Analysis:
     title_tf: Vector  # sublinear term frequencies of the headline alone
 
 
-def analyse(
-    title: str, text: str, url: str | None, config: EngineConfig
-) -> Analysis:
+def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Analysis:
     """Analyse one item.
 
     Args:

@@ -8,8 +8,9 @@ An ``[engine]`` table in the config TOML may override any field by name.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,12 @@ class EngineConfig:
         headline_threshold: Minimum score of a headline-only item.
         title_channel_threshold: Minimum score of the headline alone that makes an item
             with a body on-topic whatever its body says.
+        min_support: Share of the threshold that must come from terms other than the
+            strongest matching concept (one shared name is not enough).
         entity_boost: Weight multiplier of entity-like terms (names, places, numbers).
         title_weight: How many times a headline term counts.
         idf_power: Exponent of the IDF in relevance weights (>1 favours rare terms).
         phrase_weight: Weight multiplier of capitalised-phrase terms.
-        seed_consistency: Exponent of the share of seeds using a term, applied to the
-            seed centroid (0 = plain centroid).
-        seed_max_weight: Weight of the nearest single seed's similarity, which replaces
-            the centroid score when larger (0 = off).
         profile_terms: Terms kept in a story profile.
         adapt_threshold: Score above which an on-topic item refines the profile.
         adapt_weight: Total weight of adapted items relative to the seeds (drift guard).
@@ -40,11 +39,14 @@ class EngineConfig:
         minhash_bins: MinHash signature length.
         lsh_rows: Rows per LSH band.
         copy_resemblance: Estimated Jaccard at or above which a body is a copy.
+        copy_containment: Estimated share of the shorter body found in the longer one
+            at or above which it is a copy (trimmed copies, excerpts).
         copy_title_words: Minimum headline words for a headline-only copy match.
         copy_index_cap: Items kept in the copy index.
 
     Developments:
         dev_join_threshold: Minimum similarity to join an existing development.
+        dev_idf_power: Exponent of the IDF in development similarity.
         dev_half_life_days: Half-life of a development's pull as it goes quiet.
         dev_terms: Terms kept in a development centroid.
         max_developments: Developments kept in the state (oldest quiet ones retire).
@@ -58,27 +60,28 @@ class EngineConfig:
     on_topic_threshold: float = 0.1
     headline_threshold: float = 0.08
     title_channel_threshold: float = 0.3
+    min_support: float = 0.2
     entity_boost: float = 1.0
     title_weight: int = 2
     idf_power: float = 1.5
     phrase_weight: float = 1.0
-    seed_consistency: float = 0.0
-    seed_max_weight: float = 0.0
     profile_terms: int = 400
     adapt_threshold: float = 0.4
     adapt_weight: float = 0.5
     adapt_max_docs: int = 50
     idf_prior_docs: float = 20.0
-    max_vocab: int = 20000
+    max_vocab: int = 10000
 
     minhash_bins: int = 64
     lsh_rows: int = 2
     copy_resemblance: float = 0.5
+    copy_containment: float = 0.8
     copy_title_words: int = 5
     copy_index_cap: int = 300
 
-    dev_join_threshold: float = 0.25
-    dev_half_life_days: float = 7.0
+    dev_join_threshold: float = 0.15
+    dev_idf_power: float = 1.0
+    dev_half_life_days: float = 14.0
     dev_terms: int = 200
     max_developments: int = 50
 
@@ -87,7 +90,7 @@ class EngineConfig:
     summary_redundancy: float = 0.5
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "EngineConfig":
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> EngineConfig:
         """Build a config from an ``[engine]`` TOML table.
 
         Args:
@@ -108,8 +111,13 @@ class EngineConfig:
         values: dict[str, Any] = {}
         for name, value in data.items():
             default = getattr(cls, name)
-            if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ValueError(f"[engine] {name} must be a number, got {value!r}")
+            if (
+                isinstance(default, bool)
+                or not isinstance(value, (int, float))
+                or isinstance(value, bool)
+            ):
+                # ValueError, not TypeError: callers report every bad setting the same way
+                raise ValueError(f"[engine] {name} must be a number, got {value!r}")  # noqa: TRY004
             values[name] = int(value) if isinstance(default, int) else float(value)
             if isinstance(default, int) and value != int(value):
                 raise ValueError(f"[engine] {name} must be a whole number, got {value!r}")

@@ -29,14 +29,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.engine.text import strip_outlet_suffix
 
+if TYPE_CHECKING:
+    from bot.engine.config import EngineConfig
+
 _WORDS = re.compile(r"[a-z0-9]+")
-_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|cmpid$|ocid$|ref$|src$|smid$|taid$|_ga$|rss$|feed)")
+_TRACKING = re.compile(
+    r"^(utm_|fbclid$|gclid$|mc_|cmpid$|ocid$|ref$|src$|smid$|taid$|_ga$|rss$|feed)"
+)
 _MASK = (1 << 64) - 1
 _EMPTY = (1 << 16) - 1
 
@@ -57,8 +63,7 @@ def canonical_url(url: str | None) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     path = parts.path.rstrip("/") or "/"
     query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())]
     q = urlencode(sorted(query))
@@ -77,13 +82,14 @@ class Fingerprint:
     sig: tuple[int, ...]  # one-permutation MinHash, () when the body is too short
     title: str  # normalised headline
     url: str | None  # canonical URL
+    size: int = 0  # number of distinct shingles
 
 
 def _h64(s: str) -> int:
     return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[int, ...]:
+def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[tuple[int, ...], int]:
     """One-permutation MinHash of the word shingles of ``text``.
 
     Args:
@@ -92,11 +98,12 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[int, ...]:
         shingle: Words per shingle.
 
     Returns:
-        ``bins`` 16-bit values, or () when the text has fewer than ``2 * shingle`` words.
+        ``(signature, n_shingles)``: ``bins`` 16-bit values, or () when the text has
+        fewer than ``2 * shingle`` words.
     """
     words = _WORDS.findall(text.lower())
     if len(words) < 2 * shingle:
-        return ()
+        return (), 0
     mins = [_MASK] * bins
     seen = set()
     for i in range(len(words) - shingle + 1):
@@ -107,8 +114,7 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[int, ...]:
         h = _h64(sh)
         b = h % bins
         v = h >> 48
-        if v < mins[b]:
-            mins[b] = v
+        mins[b] = min(mins[b], v)
     # densify: an empty bin borrows the next non-empty bin's value (rotation), so two
     # sketches of similar sets still agree on it
     out = []
@@ -117,7 +123,7 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[int, ...]:
         while mins[(b + k) % bins] == _MASK:
             k += 1
         out.append((mins[(b + k) % bins] + k) & _EMPTY)
-    return tuple(out)
+    return tuple(out), len(seen)
 
 
 def fingerprint(title: str, text: str, url: str | None, bins: int = 64) -> Fingerprint:
@@ -132,7 +138,8 @@ def fingerprint(title: str, text: str, url: str | None, bins: int = 64) -> Finge
     Returns:
         The fingerprint.
     """
-    return Fingerprint(minhash(text, bins), title_key(title), canonical_url(url))
+    sig, size = minhash(text, bins)
+    return Fingerprint(sig, title_key(title), canonical_url(url), size)
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -140,6 +147,25 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     if not a or not b or len(a) != len(b):
         return 0.0
     return sum(1 for x, y in zip(a, b) if x == y) / len(a)
+
+
+def containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """Estimated share of the smaller shingle set found in the larger one.
+
+    From ``J = |A∩B| / |A∪B|`` and the set sizes: ``|A∩B| = J (|A| + |B|) / (1 + J)``.
+
+    Args:
+        jaccard: Estimated Jaccard index.
+        size_a: Shingles in A.
+        size_b: Shingles in B.
+
+    Returns:
+        The containment of the smaller set, in [0, 1] (0 when a size is unknown).
+    """
+    small = min(size_a, size_b)
+    if small <= 0:
+        return 0.0
+    return min(1.0, jaccard * (size_a + size_b) / (1 + jaccard) / small)
 
 
 class CopyIndex:
@@ -151,7 +177,9 @@ class CopyIndex:
         rows: int = 2,
         min_resemblance: float = 0.5,
         min_title_words: int = 5,
+        min_containment: float = 0.8,
     ) -> None:
+        self.min_containment = min_containment
         self.cap = cap
         self.rows = rows
         self.min_resemblance = min_resemblance
@@ -160,6 +188,17 @@ class CopyIndex:
         self._bands: dict[str, list[int]] = {}
         self._titles: dict[str, list[int]] = {}
         self._urls: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_config(cls, config: EngineConfig) -> CopyIndex:
+        """An index with the engine configuration's caps and thresholds."""
+        return cls(
+            config.copy_index_cap,
+            config.lsh_rows,
+            config.copy_resemblance,
+            config.copy_title_words,
+            config.copy_containment,
+        )
 
     def __len__(self) -> int:
         return len(self._items)
@@ -184,8 +223,13 @@ class CopyIndex:
             for key in self._band_keys(fp.sig):
                 cands.update(self._bands.get(key, ()))
             for cid in sorted(cands):
-                r = resemblance(fp.sig, self._items[cid].sig)
-                if r >= self.min_resemblance and (best is None or r > best[1]):
+                other = self._items[cid]
+                r = resemblance(fp.sig, other.sig)
+                c = containment(r, fp.size, other.size)
+                # a trimmed copy or an excerpt has a low Jaccard index with the full text
+                # but is (almost) contained in it
+                is_copy = r >= self.min_resemblance or c >= self.min_containment
+                if is_copy and (best is None or r > best[1]):
                     best = (cid, r, "body")
             if best is not None:
                 return best
@@ -237,15 +281,15 @@ class CopyIndex:
     def to_state(self) -> list[list[Any]]:
         """JSON-serialisable entries, oldest first: ``[id, sig-hex, title, url]``."""
         return [
-            [i, "".join(f"{v:04x}" for v in fp.sig), fp.title, fp.url]
+            [i, "".join(f"{v:04x}" for v in fp.sig), fp.title, fp.url, fp.size]
             for i, fp in self._items.items()
         ]
 
     def load_state(self, entries: list[Any]) -> None:
         """Re-index entries produced by :meth:`to_state`."""
-        for i, sig_hex, title, url in entries:
+        for i, sig_hex, title, url, size in entries:
             sig = tuple(int(sig_hex[k : k + 4], 16) for k in range(0, len(sig_hex), 4))
-            self.add(int(i), Fingerprint(sig, title, url))
+            self.add(int(i), Fingerprint(sig, title, url, int(size)))
 
     @staticmethod
     def describe(fp: Fingerprint) -> Mapping[str, Any]:

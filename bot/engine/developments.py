@@ -21,9 +21,10 @@ and can never be revised (an alert has already been posted).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from bot.engine.config import EngineConfig
 from bot.engine.termstats import DocFreq, Vector, norm, top_terms
@@ -56,7 +57,7 @@ class Cluster:
         }
 
     @classmethod
-    def from_state(cls, s: Mapping[str, Any]) -> "Cluster":
+    def from_state(cls, s: Mapping[str, Any]) -> Cluster:
         return cls(
             number=int(s["number"]),
             centroid={str(k): float(v) for k, v in s["centroid"].items()},
@@ -68,8 +69,8 @@ class Cluster:
         )
 
 
-def _weighted(vec: Mapping[str, float], df: DocFreq) -> Vector:
-    return {t: v * max(df.idf(t), 0.0) for t, v in vec.items()}
+def _weighted(vec: Mapping[str, float], df: DocFreq, power: float = 1.0) -> Vector:
+    return {t: v * max(df.idf(t), 0.0) ** power for t, v in vec.items()}
 
 
 class DevelopmentTracker:
@@ -81,7 +82,9 @@ class DevelopmentTracker:
         self.next_number = 0
         self._index: dict[str, set[int]] = {}
 
-    def open(self, unit: Mapping[str, float], when: datetime, headline: str, df: DocFreq) -> Cluster:
+    def open(
+        self, unit: Mapping[str, float], when: datetime, headline: str, df: DocFreq
+    ) -> Cluster:
         """Open a new development from one item.
 
         Args:
@@ -93,7 +96,10 @@ class DevelopmentTracker:
         Returns:
             The new development.
         """
-        c = Cluster(self.next_number, top_terms(dict(unit), self.config.dev_terms), 1, when, when, headline)
+        c = Cluster(
+            self.next_number, top_terms(dict(unit), self.config.dev_terms), 1, when, when, headline
+        )
+
         self.next_number += 1
         self.clusters[c.number] = c
         self._reindex(c, df)
@@ -115,7 +121,8 @@ class DevelopmentTracker:
             ``(cluster, decayed_similarity, raw_similarity)``; cluster is None when no
             development shares a heavy term with the item.
         """
-        dw = _weighted(unit, df)
+        power = self.config.dev_idf_power
+        dw = _weighted(unit, df, power)
         nd = norm(dw)
         if nd == 0:
             return None, 0.0, 0.0
@@ -126,7 +133,7 @@ class DevelopmentTracker:
         best: tuple[Cluster | None, float, float] = (None, 0.0, 0.0)
         for number in sorted(cands):
             c = self.clusters[number]
-            cw = _weighted(c.centroid, df)
+            cw = _weighted(c.centroid, df, power)
             nc = norm(cw)
             if nc == 0:
                 continue
@@ -184,6 +191,7 @@ class DevelopmentTracker:
         c.centroid = top_terms(merged, self.config.dev_terms)
         c.count += 1
         c.last = max(c.last, when)
+
         self._reindex(c, df)
 
     def _reindex(self, c: Cluster, df: DocFreq) -> None:
@@ -194,7 +202,10 @@ class DevelopmentTracker:
                 if not ids:
                     del self._index[t]
         weighted = _weighted(c.centroid, df)
-        c.index_terms = [t for t, _ in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * _INDEX_TERMS]]
+        c.index_terms = [
+            t
+            for t, _ in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * _INDEX_TERMS]
+        ]
         for t in c.index_terms:
             self._index.setdefault(t, set()).add(c.number)
 
@@ -202,7 +213,9 @@ class DevelopmentTracker:
         while len(self.clusters) > self.config.max_developments:
             # the development quiet for longest retires; development 0 (the seed story)
             # only when nothing else is left to retire
-            candidates = [c for c in self.clusters.values() if c.number != 0] or list(self.clusters.values())
+            candidates = [c for c in self.clusters.values() if c.number != 0] or list(
+                self.clusters.values()
+            )
             old = min(candidates, key=lambda c: (c.last, c.number))
             for t in old.index_terms:
                 ids = self._index.get(t)
@@ -221,7 +234,7 @@ class DevelopmentTracker:
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> "DevelopmentTracker":
+    def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> DevelopmentTracker:
         """Restore from :meth:`to_state` output."""
         tr = cls(config)
         tr.next_number = int(state["next_number"])

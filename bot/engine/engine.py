@@ -5,11 +5,20 @@ with their reasons; it does no I/O and reads no clock, and given the same inputs
 same order it makes the same decisions. Each tracked story has its own bounded state
 (:mod:`bot.engine.story_state`) that :meth:`Engine.snapshot` exports as JSON-able data
 and :meth:`Engine.track` restores, so the service can persist it after every batch.
+
+Besides the stories, the engine keeps *background* term statistics of every item it
+reads (:meth:`Engine.judge` and :meth:`Engine.observe`). A story tracked later starts
+from a copy of them: a tracker that has never seen the stream cannot tell a story's
+names from the words every news item uses, and its first decisions would suffer. On
+the gva stream this warm start is worth more than any other single choice (detection
+cost 0.17 cold vs 0.09 warm). :meth:`Engine.background_state` exports the statistics
+so the service can persist them too (optional: without them, stories start cold).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.engine.analysis import Analysis, analyse
 from bot.engine.config import EngineConfig

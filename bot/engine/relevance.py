@@ -20,7 +20,9 @@ profile's, where
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from bot.engine.config import EngineConfig
 from bot.engine.termstats import DocFreq, Vector, norm, top_terms
@@ -37,6 +39,15 @@ def mean_vector(vectors: Iterable[Mapping[str, float]]) -> Vector:
     return {t: v / n for t, v in total.items()} if n else {}
 
 
+@dataclass(frozen=True)
+class Match:
+    """How an item matches a profile."""
+
+    score: float  # cosine in boosted TF-IDF space
+    matched: list[str]  # terms contributing most, strongest first
+    support: float  # the score without its strongest concept (a name and its phrases)
+
+
 class Profile:
     """A story's relevance profile: seed centroid, adapted centroid and entity terms."""
 
@@ -46,7 +57,6 @@ class Profile:
         self.adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
-        self.exemplars: list[Vector] = []  # individual seeds (nearest-seed channel)
 
     def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
         """Build the seed part from the seeds' unit term vectors.
@@ -56,16 +66,8 @@ class Profile:
             entities: Entity-like terms of the seeds.
         """
         mean = mean_vector(units)
-        q = self.config.seed_consistency
-        if q and len(units) > 1:
-            # a term most seeds use is the story; a term one seed uses may be its page chrome
-            share = {t: sum(1 for u in units if t in u) / len(units) for t in mean}
-            mean = {t: v * share[t] ** q for t, v in mean.items()}
         self.seed = top_terms(mean, self.config.profile_terms)
         self.entities = {e for e in entities if e in self.seed}
-        if self.config.seed_max_weight > 0 and len(units) > 1:
-            cap = max(1, self.config.profile_terms // len(units))
-            self.exemplars = [top_terms(dict(u), cap) for u in units]
 
     def adapt(self, unit: Mapping[str, float], entities: Iterable[str]) -> None:
         """Absorb a confidently on-topic item into the adapted running mean.
@@ -92,50 +94,20 @@ class Profile:
             out[t] = out.get(t, 0.0) + w * v
         return out
 
-    def score(
-        self, tf: Mapping[str, float], entities: frozenset[str], df: DocFreq
-    ) -> tuple[float, list[str]]:
-        """Cosine between an item and the profile in boosted TF-IDF space.
+    def scorer(self, df: DocFreq) -> Scorer:
+        """A scorer for the current profile and stream statistics.
 
         Args:
-            tf: The item's term frequencies.
-            entities: The item's entity-like terms.
             df: Document frequencies of the stream so far.
 
         Returns:
-            ``(score, matched)``: the cosine and the terms contributing most to it.
+            A scorer (weights the profile once for several scores of one item).
         """
-        cfg = self.config
-        boost = cfg.entity_boost
-        prof = self.combined()
-        idf_cache: dict[str, float] = {}
-        power, phrase_w = cfg.idf_power, cfg.phrase_weight
+        return Scorer(self, df)
 
-        def w(t: str, v: float, is_entity: bool) -> float:
-            idf = idf_cache.get(t)
-            if idf is None:
-                idf = max(df.idf(t), 0.0) ** power
-                if "_" in t:
-                    idf *= phrase_w
-                idf_cache[t] = idf
-            return v * idf * (boost if is_entity else 1.0)
-
-        pw = {t: w(t, v, t in self.entities) for t, v in prof.items()}
-        dw = {t: w(t, v, t in entities or t in self.entities) for t, v in tf.items()}
-        np_, nd = norm(pw), norm(dw)
-        if np_ == 0 or nd == 0:
-            return 0.0, []
-        contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
-        score = sum(contrib.values()) / (np_ * nd)
-        for ex in self.exemplars:
-            # a follow-up may resemble one seed closely and the blend of all seeds less
-            ew = {t: w(t, v, t in self.entities) for t, v in ex.items()}
-            ne = norm(ew)
-            if ne:
-                s = sum(v * ew[t] for t, v in dw.items() if t in ew) / (ne * nd)
-                score = max(score, cfg.seed_max_weight * s)
-        matched = [t for t, _ in sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
-        return score, matched
+    def score(self, tf: Mapping[str, float], entities: frozenset[str], df: DocFreq) -> Match:
+        """Cosine between an item and the profile (see :meth:`Scorer.score`)."""
+        return self.scorer(df).score(tf, entities)
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable copy."""
@@ -144,16 +116,77 @@ class Profile:
             "adapted": self.adapted,
             "n_adapted": self.n_adapted,
             "entities": sorted(self.entities),
-            "exemplars": self.exemplars,
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> "Profile":
+    def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> Profile:
         """Restore from :meth:`to_state` output."""
         p = cls(config)
         p.seed = {str(k): float(v) for k, v in state["seed"].items()}
         p.adapted = {str(k): float(v) for k, v in state["adapted"].items()}
         p.n_adapted = int(state["n_adapted"])
         p.entities = set(state["entities"])
-        p.exemplars = [{str(k): float(v) for k, v in ex.items()} for ex in state["exemplars"]]
         return p
+
+
+def _without_top_concept(ranked: list[tuple[str, float]]) -> float:
+    """The dot product without the strongest matching concept.
+
+    A concept is the top term with every term sharing a word with it ("baton",
+    "rouge", "baton_rouge", "rouge_police" are one place).
+    """
+    if not ranked:
+        return 0.0
+    parts = set(ranked[0][0].split("_"))
+    return sum(c for t, c in ranked[1:] if not parts & set(t.split("_")))
+
+
+class Scorer:
+    """A profile weighted with the current IDF, ready to score items."""
+
+    def __init__(self, profile: Profile, df: DocFreq) -> None:
+        cfg = profile.config
+        self._df = df
+        self._entities = profile.entities
+        self._boost = cfg.entity_boost
+        self._power = cfg.idf_power
+        self._phrase_w = cfg.phrase_weight
+        self._idf: dict[str, float] = {}
+        self.weights = {
+            t: self._w(t, v, t in profile.entities) for t, v in profile.combined().items()
+        }
+        self.norm = norm(self.weights)
+
+    def _w(self, t: str, v: float, is_entity: bool) -> float:
+        idf = self._idf.get(t)
+        if idf is None:
+            idf = max(self._df.idf(t), 0.0) ** self._power
+            if "_" in t:
+                idf *= self._phrase_w
+            self._idf[t] = idf
+        return v * idf * (self._boost if is_entity else 1.0)
+
+    def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
+        """Cosine between an item and the profile in boosted TF-IDF space.
+
+        Args:
+            tf: The item's term frequencies.
+            entities: The item's entity-like terms.
+
+        Returns:
+            The cosine, the terms contributing most to it, and its support.
+        """
+        pw = self.weights
+        ents = self._entities
+        dw = {t: self._w(t, v, t in entities or t in ents) for t, v in tf.items()}
+        nd = norm(dw)
+        if self.norm == 0 or nd == 0:
+            return Match(0.0, [], 0.0)
+        contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
+        denom = self.norm * nd
+        ranked = sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
+        return Match(
+            sum(contrib.values()) / denom,
+            [t for t, _ in ranked[:8]],
+            _without_top_concept(ranked) / denom,
+        )

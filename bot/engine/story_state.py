@@ -16,7 +16,8 @@ document frequencies, so its own words never influence its own score.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, item_time
 from bot.engine.config import EngineConfig
@@ -41,9 +42,7 @@ class StoryState:
         self.config = config
         self.df = DocFreq(config.max_vocab, config.idf_prior_docs)
         self.profile = Profile(config)
-        self.copies = CopyIndex(
-            config.copy_index_cap, config.lsh_rows, config.copy_resemblance, config.copy_title_words
-        )
+        self.copies = CopyIndex.from_config(config)
         self.copy_dev: OrderedDict[int, int] = OrderedDict()
         self.devs = DevelopmentTracker(config)
         self.n_judged = 0
@@ -91,21 +90,25 @@ class StoryState:
         """
         cfg = self.config
         self.n_judged += 1
-        score, matched = self.profile.score(a.tf, a.entities, self.df)
-        reason: dict[str, Any] = {"matched_terms": matched, "headline_only": a.headline_only}
-        if a.headline_only:
-            # a headline is a few words: its cosine to a full profile runs lower
-            threshold = cfg.headline_threshold
-            on_topic = score >= threshold
-        else:
-            # the body decides, but a relevant headline over a junk body (paywall page,
-            # scraped video list) is still the story: the headline has its own channel
-            threshold = cfg.on_topic_threshold
-            title_score, _ = self.profile.score(a.title_tf, a.entities, self.df)
-            reason["headline_score"] = round(title_score, 4)
+        scorer = self.profile.scorer(self.df)
+        m = scorer.score(a.tf, a.entities)
+        score = m.score
+        reason: dict[str, Any] = {"matched_terms": m.matched, "headline_only": a.headline_only}
+        # a headline is a few words: its cosine to a full profile runs lower
+        threshold = cfg.headline_threshold if a.headline_only else cfg.on_topic_threshold
+        # one shared name is not a story: part of the score must come from other terms
+        # (a headline has too few words to ask that of it)
+        supported = a.headline_only or m.support >= cfg.min_support * threshold
+        on_topic = score >= threshold and supported
+        reason["support"] = round(m.support, 4)
+        if not a.headline_only:
+            # a relevant headline over a junk body (paywall page, scraped video list) is
+            # still the story: the headline has its own channel
+            t = scorer.score(a.title_tf, a.entities)
+            reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
-            on_topic = score >= threshold or title_score >= cfg.title_channel_threshold
-            if title_score >= cfg.title_channel_threshold and score < threshold:
+            if not on_topic and t.score >= cfg.title_channel_threshold:
+                on_topic = True
                 reason["by_headline"] = True
         reason["score"] = round(score, 4)
         reason["threshold"] = threshold
@@ -115,6 +118,7 @@ class StoryState:
         dev_number: int | None = None
         new_dev = False
         when = item_time(doc.published, doc.seen_at)
+        c: Cluster | None = None
         if copy is not None:
             orig, resemblance, how = copy
             reason["copy"] = {"of": orig, "resemblance": round(resemblance, 3), "by": how}
@@ -123,22 +127,20 @@ class StoryState:
             else:
                 duplicate_of = orig
             on_topic = True
-            dev_number = self.copy_dev.get(orig)
-            c = self.devs.clusters.get(dev_number) if dev_number is not None else None
-            if c is not None:
-                development = DevelopmentWrite(
-                    self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
-                )
-        elif on_topic:
+            # a copy joins its original's development (unless that one has retired)
+            number = self.copy_dev.get(orig)
+            c = self.devs.clusters.get(number) if number is not None else None
+        if on_topic and c is None:
             headline = strip_outlet_suffix(doc.title) or doc.title
             c, new_dev, dev_reason = self.devs.assign(a.unit, a.tf, when, headline, self.df)
             reason["development"] = dev_reason
-            dev_number = c.number
             self._add_sentences(c, candidate_sentences(doc.title, doc.text))
+        if c is not None:
+            dev_number = c.number
             development = DevelopmentWrite(
                 self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
             )
-        if score >= cfg.adapt_threshold and copy is None:
+        if on_topic and score >= cfg.adapt_threshold and copy is None:
             self.profile.adapt(a.unit, a.entities)
             reason["adapted"] = True
         if on_topic:
@@ -191,7 +193,7 @@ class StoryState:
         }
 
     @classmethod
-    def from_state(cls, story: Story, config: EngineConfig, state: Mapping[str, Any]) -> "StoryState":
+    def from_state(cls, story: Story, config: EngineConfig, state: Mapping[str, Any]) -> StoryState:
         """Restore a state written by :meth:`to_state`.
 
         Raises:

@@ -15,7 +15,7 @@ a report. Everything is extractive: the bot never writes words its sources did n
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, split_sentences, tokens

@@ -10,16 +10,21 @@ bounded. When it grows past ``max_terms`` the rarest terms are forgotten (ties b
 the term itself, for determinism). A forgotten term simply looks unseen again, which is
 what it nearly was.
 
-The IDF is smoothed, ``log((N + 1) / (df + 0.5))``, and additionally never rises above
-``log(N + 1 + prior)``: while the stream is short every term looks rare, and the prior
-keeps the first items' scores from being dominated by whichever words happened not to
-have been seen yet.
+The IDF is smoothed, ``log((N + P) / (df + 0.5 + 0.02 P))`` with ``P`` pseudo-documents
+(``prior_docs``): while the stream is short every term looks rare, and the pseudo
+documents keep the first items' scores from being dominated by whichever words happened
+not to have been seen yet.
+
+A new story does not start from nothing: the engine keeps stream statistics from every
+item it has read (see ``Engine.observe``), and a story tracked later starts from a copy,
+so it already knows that "police" and "said" are everywhere.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 Vector = dict[str, float]
 
@@ -27,7 +32,7 @@ Vector = dict[str, float]
 class DocFreq:
     """Document frequencies over the items seen so far, with a capped vocabulary."""
 
-    def __init__(self, max_terms: int = 20000, prior_docs: float = 20.0) -> None:
+    def __init__(self, max_terms: int = 10000, prior_docs: float = 20.0) -> None:
         self.max_terms = max_terms
         self.prior_docs = prior_docs
         self.n_docs = 0
@@ -70,8 +75,8 @@ class DocFreq:
 
     @classmethod
     def from_state(
-        cls, state: Mapping[str, Any], max_terms: int = 20000, prior_docs: float = 20.0
-    ) -> "DocFreq":
+        cls, state: Mapping[str, Any], max_terms: int = 10000, prior_docs: float = 20.0
+    ) -> DocFreq:
         """Restore from :meth:`to_state` output."""
         obj = cls(max_terms, prior_docs)
         obj.n_docs = int(state["n_docs"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from bot.engine.stopwords import STOPWORDS
 from bot.engine.termstats import Vector, cosine

@@ -1,13 +1,14 @@
 """``storybot eval track|cluster|dedup``: measure the engine on labelled streams.
 
 Each subcommand prints one JSON object on stdout. The engine always runs with the
-service's :class:`bot.engine.EngineConfig` defaults unless ``--config`` names a TOML
-file with an ``[engine]`` table.
+service's :class:`bot.engine.EngineConfig` defaults unless ``--engine-config`` names a
+TOML file with an ``[engine]`` table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -29,7 +30,12 @@ def add_eval_parser(subparsers: Any) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", required=True, help="labelled stream, .jsonl or .jsonl.gz")
-        p.add_argument("--config", help="TOML file whose [engine] table overrides defaults")
+        # not --config: the storybot command has a global --config of its own
+        p.add_argument(
+            "--engine-config",
+            dest="engine_config",
+            help="TOML file whose [engine] table overrides the defaults (for experiments)",
+        )
 
     tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
     common(tr)
@@ -65,9 +71,9 @@ def run_eval(args: argparse.Namespace) -> int:
         The process exit code.
     """
     try:
-        config = _config(args.config)
+        config = _config(args.engine_config)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
-        print(f"storybot eval: bad --config: {exc}", file=sys.stderr)
+        print(f"storybot eval: bad --engine-config: {exc}", file=sys.stderr)
         return 2
     try:
         if args.eval_command == "track":
@@ -100,14 +106,13 @@ def _track(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
     targets = build_targets(items, args.seeds, args.window)
     if args.limit_targets is not None:
         targets = targets[: args.limit_targets]
-    out = None
-    try:
-        if args.decisions:
-            out = open(args.decisions, "w", encoding="utf-8")
+    with contextlib.ExitStack() as stack:
+        out = (
+            stack.enter_context(open(args.decisions, "w", encoding="utf-8"))
+            if args.decisions
+            else None
+        )
         result: dict[str, Any] = run_tracking(targets, engine_decider(items, targets, config), out)
-    finally:
-        if out is not None:
-            out.close()
     result["seconds"] = round(time.perf_counter() - start, 2)
     if args.baseline:
         start = time.perf_counter()

@@ -1,9 +1,10 @@
 """Event clustering evaluation: the development tracker run over a whole stream.
 
-Every item of the stream is treated as on-topic and placed by the engine's own
-:class:`bot.engine.developments.DevelopmentTracker` (the code and configuration the
-service uses to group a story's items into developments), with the stream IDF learned
-online. The resulting groups are scored against the gold ``event`` labels with
+Every item of the stream is treated as on-topic and placed as the engine places a
+story's items: a near-duplicate of an earlier item (:class:`bot.engine.dedup.CopyIndex`)
+joins that item's development, any other item goes through the engine's own
+:class:`bot.engine.developments.DevelopmentTracker` (same code, same configuration),
+with the stream IDF learned online. The resulting groups are scored against the gold ``event`` labels with
 B-cubed precision/recall/F1 and the adjusted Rand index.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from bot.engine import Engine, EngineConfig
 from bot.engine.analysis import item_time
+from bot.engine.dedup import CopyIndex
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.termstats import DocFreq
 from bot.engine.text import strip_outlet_suffix
@@ -33,18 +35,29 @@ def cluster_stream(items: list[StreamItem], config: EngineConfig | None = None) 
     cfg = engine.config
     df = DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
     tracker = DevelopmentTracker(cfg)
-    labels = []
+    copies = CopyIndex.from_config(cfg)
+    labels: list[int] = []
     for item in items:
         doc = engine_doc(item)
         a = engine.analyse(doc)
         when = item_time(doc.published, doc.seen_at)
-        c, _, _ = tracker.assign(a.unit, a.tf, when, strip_outlet_suffix(doc.title), df)
-        labels.append(c.number)
+        copy = copies.find(a.fp)
+        if copy is not None and labels[copy[0]] in tracker.clusters:
+            # as in the service, a copy joins the development of the item it copies
+            number = labels[copy[0]]
+            tracker.join(tracker.clusters[number], a.unit, when, df)
+        else:
+            c, _, _ = tracker.assign(a.unit, a.tf, when, strip_outlet_suffix(doc.title), df)
+            number = c.number
+        labels.append(number)
+        copies.add(item.index, a.fp)
         df.add(a.tf.keys())
     return labels
 
 
-def evaluate_clustering(items: list[StreamItem], config: EngineConfig | None = None) -> dict[str, float]:
+def evaluate_clustering(
+    items: list[StreamItem], config: EngineConfig | None = None
+) -> dict[str, float]:
     """Cluster a stream and score it against the gold events.
 
     Args:

@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from math import comb
-from typing import Hashable, Sequence
 
 C_FA_WEIGHT = 4.9  # C_fa * (1 - P_target) / (C_miss * P_target)
 

@@ -10,8 +10,9 @@ that is what keeps a whole run of the gva stream within the time budget.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import IO, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import IO
 
 from bot.engine import Engine, EngineConfig, EngineDoc
 from bot.engine.analysis import Analysis
@@ -19,7 +20,7 @@ from bot.evaluation.data import StreamItem, Target
 from bot.evaluation.metrics import TrackCounts, detection_cost
 from bot.model import SeedDoc, Story
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def engine_doc(item: StreamItem) -> EngineDoc:
@@ -125,7 +126,12 @@ def run_tracking(
                 off += 1
                 fa += on_topic
             if decisions is not None:
-                row = {"target": target.event, "item": item.id, "on_topic": on_topic, "score": round(score, 6)}
+                row = {
+                    "target": target.event,
+                    "item": item.id,
+                    "on_topic": on_topic,
+                    "score": round(score, 6),
+                }
                 decisions.write(json.dumps(row) + "\n")
         runs.append(TrackCounts(on, missed, off, fa))
     return {"targets": len(runs), **detection_cost(runs)}

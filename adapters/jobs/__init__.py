@@ -1,0 +1,42 @@
+"""Scale-out: storybot's work as procrastinate jobs shared by many worker processes.
+
+One PostgreSQL database holds storybot's tables and procrastinate's job tables. Any number
+of ``storybot worker`` processes, on any machines, take jobs from it:
+
+========================  =========  ==========================  ===========================
+task                      queue      lock / queueing lock        deferred by
+========================  =========  ==========================  ===========================
+``storybot.schedule``     poll       - / ``schedule``            periodic, [polling] tick
+``storybot.poll_feed``    poll       ``feed:ID`` / ``poll:ID``   ``schedule``, per due feed
+``storybot.judge``        engine     ``engine`` / -              ``poll_feed``, new items
+``storybot.deliver``      deliver    ``deliver`` / ``deliver``   periodic, [delivery] tick
+``storybot.digests``      deliver    ``digests`` / ``digests``   periodic, every minute
+``storybot.retry_stalled`` maintenance - / ``retry_stalled``    periodic, heartbeat period
+========================  =========  ==========================  ===========================
+
+Why each guarantee holds:
+
+* *A feed is polled once per interval.* ``next_poll_at`` stays the schedule: the periodic
+  ``schedule`` job defers one ``poll_feed`` job per due feed, and the queueing lock keeps at
+  most one waiting per feed. The ``feed:ID`` lock keeps two polls of one feed from running
+  at once, and ``poll_feed`` re-reads the feed first, so a job that waited behind a poll
+  that just finished finds the feed no longer due and does nothing.
+* *Items are judged in order, on the current engine state.* Every ``judge`` job holds the
+  one ``engine`` lock, and procrastinate starts jobs sharing a lock one at a time in the
+  order they were deferred. Each job builds a fresh ``Engine`` and tracks every story from
+  ``store.load_engine_state`` (another process may have committed since), skips items
+  already judged (a retried job), and commits judgements, developments, engine state and
+  outbox rows in one transaction.
+* *Each alert is delivered once.* ``deliver`` runs the ordinary ``DeliveryWorker`` under
+  the ``deliver`` lock, so one process at a time sends. If that process dies mid-send, its
+  job stays "doing"; ``retry_stalled`` notices the worker's missing heartbeats and re-queues
+  the job, and the outbox's ``post_started_at`` makes the new attempt ask the sink for the
+  message (Slack: message metadata; Discord: nonce) before posting again.
+
+Every worker also serves the small ``maintenance`` queue, so stalled jobs are recovered as
+long as one worker is alive.
+"""
+
+from adapters.jobs.worker import QUEUES, WorkerOptions, run_worker
+
+__all__ = ["QUEUES", "WorkerOptions", "run_worker"]

@@ -1,0 +1,61 @@
+"""The job tables: procrastinate's schema in storybot's own PostgreSQL database.
+
+Workers apply the schema on start. procrastinate's ``schema.sql`` creates types and tables
+without ``IF NOT EXISTS``, so it may run only once: every worker takes the same advisory
+lock, checks for ``procrastinate_jobs`` and applies the schema only when it is missing.
+Workers started together therefore queue on the lock and all but the first find the
+tables there. Upgrading procrastinate to a version with a new schema is a deliberate step
+(its migrations, see procrastinate's docs), not something a worker does on start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from procrastinate.schema import SchemaManager
+
+from bot.errors import ConfigError
+from storage.engine import SETTING, describe, parse_url
+
+log = logging.getLogger(__name__)
+
+# Any constant will do: it only has to be the same for every storybot worker
+# (and differ from storage.migrate's lock for storybot's own tables).
+_SCHEMA_LOCK_ID = 0x5707B08
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq connection string for a storybot database URL.
+
+    Raises:
+        ConfigError: the URL is not a PostgreSQL URL (the job tables need PostgreSQL).
+    """
+    url = parse_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ConfigError(
+            f"storybot worker needs PostgreSQL: {SETTING}={describe(url)!r} is "
+            f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
+        )
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def ensure_schema(dsn: str) -> bool:
+    """Apply procrastinate's schema unless it is there; safe when workers start at once.
+
+    Returns:
+        True if this call created the tables.
+    """
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
+        try:
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+            if row and row[0]:
+                return False
+            with conn.transaction():
+                # No parameters: psycopg sends the script as is (several statements, '%' kept).
+                conn.execute(SchemaManager.get_schema())
+            log.info("created the procrastinate job tables")
+            return True
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))

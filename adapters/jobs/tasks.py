@@ -1,0 +1,171 @@
+"""storybot's jobs, registered on a procrastinate ``App`` (see the package docstring).
+
+Store and engine calls are synchronous; jobs run them in a thread (``asyncio.to_thread``)
+so the worker's event loop keeps sending heartbeats during a long judging batch, and a live
+worker is never mistaken for a dead one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import procrastinate
+from procrastinate import exceptions as pexc
+from procrastinate.jobs import Status
+
+from adapters.app import App
+from bot.digest import run_digests
+from bot.engine import Engine, EngineConfig
+from bot.pipeline import CycleReport, Pipeline
+
+log = logging.getLogger(__name__)
+
+POLL, ENGINE, DELIVER, MAINTENANCE = "poll", "engine", "deliver", "maintenance"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Real seconds between periodic jobs, and when a worker counts as dead."""
+
+    poll_s: float = 30
+    deliver_s: float = 2
+    digest_s: float = 60
+    stalled_after_s: float = 30  # no heartbeat for this long: the worker's jobs are retried
+    retry_stalled_s: float = 10
+    deliver_batch: int = 20  # outbox rows per delivery job
+
+
+def every(seconds: float) -> str:
+    """A procrastinate cron (6th column: seconds) firing every ``seconds``, rounded.
+
+    Cron steps restart each minute (or hour), so a step that does not divide 60 gives a
+    slightly shorter last gap; that only makes a tick early, never skips one.
+    """
+    s = max(1, round(seconds))
+    if s < 60:
+        return f"* * * * * */{s}"
+    m = max(1, round(s / 60))
+    return f"*/{m} * * * *" if m < 60 else f"0 */{max(1, round(m / 60))} * * *"
+
+
+def fresh_pipeline(app: App) -> Pipeline:
+    """A pipeline on a new, empty engine: ``judge_stored`` tracks every story from the store."""
+    engine = Engine(EngineConfig.from_mapping(app.settings.engine))
+    return Pipeline(
+        app.store,
+        engine,
+        app.fetcher,
+        app.clock,
+        app.pipeline.policy,
+        default_max_per_hour=app.pipeline.default_max_per_hour,
+        rng=app.pipeline.rng,
+    )
+
+
+def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
+    """Register storybot's tasks and periodic schedules on ``jobs``, working on ``app``."""
+    store, clock = app.store, app.clock
+
+    @jobs.task(
+        name="storybot.judge",
+        queue=ENGINE,
+        lock="engine",
+        retry=procrastinate.RetryStrategy(max_attempts=3, wait=5),
+    )
+    async def judge(item_ids: list[int]) -> str:
+        report = await asyncio.to_thread(fresh_pipeline(app).judge_stored, item_ids)
+        return _judged(report, len(item_ids))
+
+    @jobs.task(name="storybot.poll_feed", queue=POLL)
+    async def poll_feed(feed_id: int) -> str:
+        feed = await asyncio.to_thread(store.get_feed_by_id, feed_id)
+        if feed is None:
+            return "feed removed"
+        if feed.next_poll_at > clock.now():
+            return "not due (polled by an earlier job)"
+        result = await app.pipeline.fetch_feed(feed)
+        report = CycleReport(feeds=1)
+        has_stories = bool(await asyncio.to_thread(store.list_stories))
+        items = await asyncio.to_thread(
+            app.pipeline.ingest_result, feed, result, report, recheck_unjudged=has_stories
+        )
+        if items:
+            # Deferred before the poll is recorded: if this process dies in between, the
+            # feed is still due and the next poll finds the items unjudged again.
+            await judge.defer_async(item_ids=[i.id for i in items])
+        await asyncio.to_thread(app.pipeline.record_result, feed, result)
+        return f"{feed.url}: {result.status.value}, {report.new_items} new items"
+
+    @jobs.periodic(cron=every(schedule.poll_s), periodic_id="tick")
+    @jobs.task(name="storybot.schedule", queue=POLL, queueing_lock="schedule")
+    async def schedule_polls(timestamp: int) -> str:
+        due = await asyncio.to_thread(store.due_feeds, clock.now())
+        deferred = 0
+        for feed in due:
+            try:
+                await poll_feed.configure(
+                    lock=f"feed:{feed.id}", queueing_lock=f"poll:{feed.id}"
+                ).defer_async(feed_id=feed.id)
+                deferred += 1
+            except pexc.AlreadyEnqueued:
+                pass  # one poll of this feed is waiting already
+        return f"{len(due)} feeds due, {deferred} polls deferred"
+
+    @jobs.periodic(cron=every(schedule.deliver_s), periodic_id="tick")
+    @jobs.task(name="storybot.deliver", queue=DELIVER, lock="deliver", queueing_lock="deliver")
+    async def deliver(timestamp: int) -> str:
+        # A small batch per tick keeps the job short, so a stopping worker drains quickly.
+        report = await app.delivery.deliver_due(limit=schedule.deliver_batch)
+        return (
+            f"posted {report.posted}, edited {report.edited}, recovered {report.recovered}, "
+            f"failed {report.failed}, skipped {report.skipped}"
+        )
+
+    @jobs.periodic(cron=every(schedule.digest_s), periodic_id="tick")
+    @jobs.task(name="storybot.digests", queue=DELIVER, lock="digests", queueing_lock="digests")
+    async def digests(timestamp: int) -> str:
+        queued = await asyncio.to_thread(run_digests, store, clock)
+        return f"{queued} digests queued"
+
+    # No lock: a retry_stalled job stranded by a dead worker must not block the next one.
+    @jobs.periodic(cron=every(schedule.retry_stalled_s), periodic_id="tick")
+    @jobs.task(name="storybot.retry_stalled", queue=MAINTENANCE, queueing_lock="retry_stalled")
+    async def retry_stalled(timestamp: int) -> str:
+        return await retry_stalled_jobs(jobs, schedule.stalled_after_s)
+
+
+async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) -> str:
+    """Re-queue the jobs of workers whose heartbeat stopped (procrastinate 3's recipe).
+
+    A stalled job whose queueing lock is taken by a job already waiting (a periodic tick,
+    another poll of the same feed) cannot go back to "todo"; the waiting job does the same
+    work, so the stalled one is closed as failed instead.
+    """
+    manager = jobs.job_manager
+    retried = superseded = 0
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s):
+        try:
+            await manager.retry_job(job)
+            retried += 1
+            log.warning("retrying job %s (%s) of a dead worker", job.id, job.task_name)
+        except pexc.UniqueViolation:
+            try:
+                await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                superseded += 1
+                log.warning(
+                    "job %s (%s) of a dead worker superseded by a queued one", job.id, job.task_name
+                )
+            except pexc.ConnectorException:
+                pass  # another worker dealt with it first
+        except pexc.ConnectorException:
+            pass  # another worker retried it first
+    return f"{retried} stalled jobs retried, {superseded} superseded"
+
+
+def _judged(report: CycleReport, asked: int) -> str:
+    return (
+        f"{asked} items: {report.on_topic} on-topic, {report.copies} copies, "
+        f"{report.new_developments} new developments, {report.alerts_queued} alerts queued"
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks for storybot; each prints human-readable lines, then one JSON object last."""

@@ -1,0 +1,290 @@
+"""Pipeline throughput benchmark: items per second with 10k, 100k and 1M items stored.
+
+What is measured: one ``Pipeline.poll_feeds`` cycle in which the feed fetcher (an
+in-process fake at the port: no HTTP, no parsing) hands over M new items of real news
+(``/work/shared/evaldata/streams``), spread over feeds of 25 entries each. Everything
+after the fetch is the real thing: identity, ``SqlStore.ingest_item`` (dedup by key and
+canonical URL), the engine judging each item against 10 tracked stories (relevance,
+near-duplicates, development assignment, summaries), 10,000 keyword subscriptions through
+the ``SubscriptionMatcher`` (rebuilt from the store at the start of the cycle, as every
+cycle does), outbox writes for alerts and notices, ``commit_decisions`` and
+``record_poll``, on a temporary SQLite file already holding N items (each with one
+judgement), pre-filled with bulk Core INSERTs (setup, not timed). A 50-item warm-up cycle
+runs first (not timed).
+
+Baseline (same run, same store): the naive approach of comparing each new item with every
+stored item: read all stored texts from the database and compute a word-set Jaccard
+similarity with each. It is time-boxed (at least one item, about 10 s; quick 3 s) at each size.
+
+``peak_rss_mb``: ``getrusage`` ru_maxrss of this process over the whole run (includes
+the pre-fill of the largest store; the per-size figure in ``rss_after_mb`` is the running
+peak after that size).
+
+Usage: ``python -m benchmarks.engine [--quick] [--sizes 10000,100000] [--items M] [--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import random
+import re
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from adapters.app import build_app
+from benchmarks.common import emit, peak_rss_mb, say
+from benchmarks.prefill import (
+    NewsItem,
+    add_stories,
+    bulk_feeds,
+    bulk_items,
+    bulk_subscriptions,
+    entry_of,
+    load_stream,
+    pick_stories,
+    subscription_queries,
+    vocabulary,
+)
+from bot.clock import ManualClock
+from bot.model import FeedEntry, FetchResult, FetchStatus, PollRequest
+from bot.settings import Settings
+from storage import open_store
+
+TARGET = 1000.0
+ENTRIES_PER_FEED = 25
+_WORDS = re.compile(r"\w+")
+
+
+class StreamFetcher:
+    """A ``FeedFetcher`` at the port: each feed id returns its prepared entries."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[FeedEntry, ...]] = {}
+
+    async def fetch(self, request: PollRequest) -> FetchResult:
+        return FetchResult(
+            FetchStatus.OK,
+            http_status=200,
+            entries=self.entries.get(request.feed_id, ()),
+            feed_title=f"Feed {request.feed_id}",
+            body_hash=f"h{request.feed_id}-{len(self.entries)}",
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _assign(
+    fetcher: StreamFetcher, feed_ids: list[int], items: list[NewsItem], tag: str
+) -> list[int]:
+    fetcher.entries.clear()
+    used = []
+    for k, lo in enumerate(range(0, len(items), ENTRIES_PER_FEED)):
+        fid = feed_ids[k % len(feed_ids)]
+        chunk = items[lo : lo + ENTRIES_PER_FEED]
+        fetcher.entries[fid] = tuple(entry_of(x, f"{tag}-{lo + j}") for j, x in enumerate(chunk))
+        used.append(fid)
+    return used
+
+
+def _naive_rate(store, new_items: list[NewsItem], budget_s: float = 10.0) -> tuple[float, int]:
+    """Items/s of comparing each new item with every stored item's text (Jaccard of word sets)."""
+    started = time.perf_counter()
+    done = 0
+    for x in new_items:
+        words = set(_WORDS.findall(f"{x.title} {x.content or x.summary}".lower()))
+        best = 0.0
+        with store.engine.connect() as conn:
+            for title, summary, content in conn.execute(
+                text("SELECT title, summary, content FROM items")
+            ):
+                other = set(_WORDS.findall(f"{title} {content or summary}".lower()))
+                union = len(words | other)
+                if union:
+                    best = max(best, len(words & other) / union)
+        done += 1
+        if time.perf_counter() - started > budget_s:
+            break
+    return done / (time.perf_counter() - started), done
+
+
+def _profile_summary(prof: cProfile.Profile) -> str:
+    stats = pstats.Stats(prof)
+    by_area: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        f = filename.replace("\\", "/")
+        if "/site-packages/" in f:
+            area = "lib:" + f.split("/site-packages/")[1].split("/")[0]
+        elif "/work/main/" in f:
+            area = f.split("/work/main/")[1]
+        elif f.startswith("<") or "/lib/python" in f:
+            area = "stdlib/builtins"
+        else:
+            area = f
+        by_area[area] += tottime
+    total = sum(by_area.values()) or 1.0
+    lines = ["own time by module (cProfile tottime):"]
+    for area, t in sorted(by_area.items(), key=lambda kv: -kv[1])[:20]:
+        lines.append(f"  {t:7.2f}s {100 * t / total:5.1f}%  {area}")
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)
+    lines.append(out.getvalue())
+    return "\n".join(lines)
+
+
+async def _run_size(
+    size: int,
+    stream_rest: list[NewsItem],
+    stories,
+    measured: int,
+    workdir: Path,
+    words: list[str],
+    profile: bool,
+    naive_budget_s: float,
+) -> dict[str, float]:
+    db = workdir / f"engine_{size}.db"
+    store = open_store(f"sqlite:///{db}")
+    rng = random.Random(7)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    story_rows = add_stories(store, stories, now)
+    feed_ids = bulk_feeds(store, 200)
+    bulk_subscriptions(
+        store, list(subscription_queries(words, 10_000, rng)), [s.id for s in story_rows], rng
+    )
+    # Pre-filled items reuse the stream's texts; the measured items come after them.
+    bulk_items(
+        store, size, stream_rest, [s.id for s in story_rows], feed_ids, developments_per_story=0
+    )
+    say(
+        f"[{size:>9,} stored] pre-filled in {time.perf_counter() - t0:.1f}s "
+        f"({db.stat().st_size / 1e6:.0f} MB SQLite file)"
+    )
+    fetcher = StreamFetcher()
+    app = build_app(
+        Settings(database_url=f"sqlite:///{db}"),
+        store=store,
+        clock=ManualClock(now),
+        fetcher=fetcher,
+    )
+    try:
+        app.pipeline.refresh_stories()  # track the 10 stories (built from their seeds)
+        warm = stream_rest[:50]
+        used = _assign(fetcher, feed_ids, warm, f"warm{size}")
+        await app.pipeline.poll_feeds([app.store.get_feed_by_id(f) for f in used])
+        batch = stream_rest[50 : 50 + measured]
+        used = _assign(fetcher, feed_ids, batch, f"run{size}")
+        feeds = [app.store.get_feed_by_id(f) for f in used]
+        prof = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if prof:
+            prof.enable()
+        report = await app.pipeline.poll_feeds(feeds)
+        if prof:
+            prof.disable()
+        elapsed = time.perf_counter() - started
+        rate = report.new_items / elapsed
+        say(
+            f"[{size:>9,} stored] {report.line()}; {report.new_items} items in {elapsed:.2f}s = "
+            f"{rate:.0f} items/s{' (under cProfile)' if prof else ''}"
+        )
+        say(
+            f"[{size:>9,} stored] outbox: {report.alerts_queued} alerts, {report.notices_queued} notices queued"
+        )
+        if prof:
+            say(_profile_summary(prof))
+        naive, naive_n = _naive_rate(app.store, batch[:50], naive_budget_s)
+        say(
+            f"[{size:>9,} stored] naive all-pairs baseline: {naive:.3f} items/s ({naive_n} items timed)"
+        )
+        return {
+            "rate": rate,
+            "baseline": naive,
+            "elapsed": elapsed,
+            "items": report.new_items,
+            "on_topic": report.on_topic,
+            "notices": report.notices_queued,
+        }
+    finally:
+        await app.aclose()
+        db.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--quick", action="store_true", help="10k stored items only, 150 measured items"
+    )
+    ap.add_argument("--sizes", help="comma-separated stored sizes (default 10000,100000,1000000)")
+    ap.add_argument("--items", type=int, help="measured items per size (default 1000; quick 150)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the measured cycles and print where time goes",
+    )
+    args = ap.parse_args(argv)
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
+    )
+    measured = args.items or (150 if args.quick else 1000)
+    stream = load_stream()
+    stories, rest = pick_stories(stream, 10)
+    words = vocabulary(rest)
+    say(
+        f"engine benchmark: {len(stream)} stream items, 10 stories, 10,000 subscriptions, "
+        f"{measured} measured items per size, sizes {sizes}"
+    )
+    rates: dict[str, float] = {}
+    baselines: dict[str, float] = {}
+    details: dict[str, dict[str, float]] = {}
+    rss: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            r = asyncio.run(
+                _run_size(
+                    size,
+                    rest,
+                    stories,
+                    measured,
+                    Path(tmp),
+                    words,
+                    args.profile,
+                    3.0 if args.quick else 10.0,
+                )
+            )
+            rates[str(size)] = round(r["rate"], 1)
+            baselines[str(size)] = round(r["baseline"], 3)
+            details[str(size)] = {k: round(v, 3) for k, v in r.items()}
+            rss[str(size)] = peak_rss_mb()
+    low = min(rates.values())
+    say(
+        f"items/s by stored size: {rates}; target >= {TARGET:g} at every size: "
+        f"{'met' if low >= TARGET else 'NOT met'}"
+    )
+    emit(
+        {
+            "mode": "quick" if args.quick else "full",
+            "items_per_s": rates,
+            "baseline_items_per_s": baselines,
+            "measured_items": measured,
+            "details": details,
+            "rss_after_mb": rss,
+            "peak_rss_mb": peak_rss_mb(),
+            "profiled": args.profile,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Each benchmark's ``--quick`` mode runs to the end and reports its figures.
+
+Not a timing assertion: the benchmarks print their figures (and their targets, met or
+not) for people to read; this only checks that each one exits 0 and that its last line
+is one JSON object with the keys the README and CI rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVALDATA = Path(os.environ.get("STORYBOT_EVALDATA", "/work/shared/evaldata"))
+
+pytestmark = [
+    pytest.mark.slow,  # about two minutes together
+    pytest.mark.skipif(not EVALDATA.is_dir(), reason="shared evaluation data not available"),
+]
+
+
+def _commands_args() -> list[str]:
+    if os.environ.get("STORYBOT_SKIP_POSTGRES") == "1":
+        return ["--backends", "sqlite"]
+    return []
+
+
+BENCHMARKS = {
+    "poll": (
+        [],
+        {
+            "cold_speedup",
+            "unchanged_speedup",
+            "unchanged_10k_s",
+            "peak_rss_mb",
+            "storybot_cold_s",
+            "storybot_unchanged_s",
+            "naive_cold_s",
+            "naive_unchanged_s",
+            "unchanged_many_s",
+        },
+    ),
+    "engine": ([], {"items_per_s", "baseline_items_per_s", "peak_rss_mb"}),
+    "commands": (_commands_args(), {"p99_ms", "peak_rss_mb"}),
+    "memory": ([], {"peak_rss_mb"}),
+}
+
+
+def _run(name: str, extra: list[str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", "--quick", *extra],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, (
+        f"benchmarks.{name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert lines, f"benchmarks.{name} printed nothing"
+    result = json.loads(lines[-1])
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(BENCHMARKS))
+def test_quick_mode_reports_its_figures(name: str) -> None:
+    extra, keys = BENCHMARKS[name]
+    result = _run(name, extra)
+    assert keys <= set(result), f"missing keys: {sorted(keys - set(result))}"
+    assert result["peak_rss_mb"] > 0
+    if name == "engine":
+        assert set(result["items_per_s"]) == {"10000"}
+    if name == "commands":
+        for backend, per_command in result["p99_ms"].items():
+            assert set(per_command) == {"status", "why", "subscriptions"}, backend

@@ -1,0 +1,202 @@
+"""The evaluation harness: metrics, protocol, CLI, and a run on a slice of a real stream."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation.cli import add_eval_parser, run_eval
+from bot.evaluation.data import build_targets, load_stream
+from bot.evaluation.metrics import TrackCounts, adjusted_rand, bcubed, detection_cost
+
+EVALDATA = Path(
+    os.environ.get("STORYBOT_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")
+)
+STREAMS = EVALDATA / "streams"
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def test_detection_cost_macro_averages() -> None:
+    runs = [TrackCounts(2, 1, 100, 0), TrackCounts(4, 0, 50, 1)]
+    got = detection_cost(runs)
+    assert got["p_miss"] == pytest.approx(0.25)
+    assert got["p_fa"] == pytest.approx(0.01)
+    assert got["c_norm"] == pytest.approx(0.25 + 4.9 * 0.01)
+
+
+@pytest.mark.parametrize(
+    ("gold", "pred", "p", "r"),
+    [
+        ("aabb", "xxyy", 1.0, 1.0),
+        ("aabb", "xxxx", 0.5, 1.0),
+        ("aabb", "wxyz", 1.0, 0.5),
+        ("aaab", "xxyy", (1 + 1 + 0.5 + 0.5) / 4, (2 / 3 + 2 / 3 + 1 / 3 + 1) / 4),
+    ],
+)
+def test_bcubed(gold: str, pred: str, p: float, r: float) -> None:
+    got = bcubed(list(gold), list(pred))
+    assert got["precision"] == pytest.approx(p)
+    assert got["recall"] == pytest.approx(r)
+
+
+def test_adjusted_rand() -> None:
+    assert adjusted_rand(list("aabb"), list("xxyy")) == pytest.approx(1.0)
+    # the classic example: ARI of [0,0,1,1] vs [0,0,1,2] is 4/7
+    assert adjusted_rand([0, 0, 1, 1], [0, 0, 1, 2]) == pytest.approx(4 / 7)
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+def _row(i: int, event: str, day: int | None, title: str, content: str | None = None) -> dict:
+    return {
+        "id": f"x{i}",
+        "event": event,
+        "title": title,
+        "summary": None,
+        "content": content,
+        "url": f"https://example.com/{i}",
+        "published": None if day is None else f"2020-01-{day:02d}T00:00:00Z",
+        "source": "example.com",
+    }
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    return path
+
+
+FLOOD = "River floods Riverton town as heavy rain swamps homes"
+FIRE = "Warehouse fire in Millbrook destroys furniture stock"
+
+
+def _stream(tmp_path: Path) -> Path:
+    rows = [_row(0, "misc", None, "Undated item about a chess tournament in Oslo")]
+    for i in range(1, 6):
+        rows.append(
+            _row(
+                i,
+                "flood",
+                i,
+                f"{FLOOD} day {i}",
+                f"The Riverton flood forced {i * 10} families from homes near the Elm River, Mayor Jane Cole said.",
+            )
+        )
+    for i in range(6, 12):
+        rows.append(
+            _row(
+                i,
+                f"other{i}",
+                i,
+                f"{FIRE} report {i}",
+                f"Firefighters in Millbrook fought the blaze at a warehouse owned by Acme Furniture for {i} hours.",
+            )
+        )
+    rows.append(
+        _row(
+            12,
+            "flood",
+            8,
+            "Riverton flood: Elm River recedes, Mayor Cole says homes can reopen",
+            "The Elm River in Riverton receded on Wednesday and Mayor Jane Cole said families could return to homes.",
+        )
+    )
+    rows.append(_row(13, "flood", 29, "Late Riverton flood follow-up outside the window"))
+    return _write(tmp_path / "s.jsonl.gz", rows)
+
+
+def test_targets_follow_the_protocol(tmp_path: Path) -> None:
+    items = load_stream(_stream(tmp_path))
+    assert items[0].published is None  # undated first
+    (target,) = build_targets(items, nt=4, window_days=20)
+    assert target.event == "flood"
+    assert [s.id for s in target.seeds] == ["x1", "x2", "x3", "x4"]
+    ids = [it.id for it in target.stream]
+    assert "x5" in ids and "x12" in ids and "x13" not in ids  # day 29 > 20 days after day 4
+    assert target.on_topic == 2
+
+
+def test_headline_only_drops_bodies(tmp_path: Path) -> None:
+    items = load_stream(_stream(tmp_path), headline_only=True)
+    assert all(it.text == "" for it in items)
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    assert run_eval(parser.parse_args(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_track_writes_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _stream(tmp_path)
+    out = tmp_path / "decisions.jsonl"
+    argv = [
+        "eval",
+        "track",
+        "--data",
+        str(data),
+        "--decisions",
+        str(out),
+        "--baseline",
+        "--window",
+        "20",
+    ]
+    got = _run(argv, capsys)
+    assert got["targets"] == 1 and {"p_miss", "p_fa", "c_norm", "seconds", "baseline"} <= set(got)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and set(rows[0]) == {"target", "item", "on_topic", "score"}
+    assert got["p_miss"] == 0.0 and got["p_fa"] == 0.0
+    got_h = _run(["eval", "track", "--data", str(data), "--headline-only"], capsys)
+    assert got_h["targets"] == 1
+
+
+def test_cli_cluster_and_dedup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _stream(tmp_path)
+    got = _run(["eval", "cluster", "--data", str(data)], capsys)
+    assert {"precision", "recall", "f1", "ari"} <= set(got)
+    got = _run(["eval", "dedup", "--data", str(data)], capsys)
+    assert {"precision", "recall"} <= set(got)
+
+
+# --------------------------------------------------------------------------- real data
+
+needs_data = pytest.mark.skipif(not STREAMS.exists(), reason="shared/evaldata not available")
+
+
+@needs_data
+def test_tracking_slice_beats_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    data = STREAMS / "giveme5w1h.jsonl.gz"
+    got = _run(
+        ["eval", "track", "--data", str(data), "--limit-targets", "12", "--baseline"], capsys
+    )
+    assert got["targets"] == 12
+    assert got["c_norm"] < got["baseline"]["c_norm"]
+    assert got["p_fa"] < 0.01
+
+
+@needs_data
+def test_dedup_on_real_articles_is_precise(capsys: pytest.CaptureFixture[str]) -> None:
+    got = _run(
+        ["eval", "dedup", "--data", str(STREAMS / "giveme5w1h_developments.jsonl.gz")], capsys
+    )
+    assert got["recall"] >= 0.95
+    assert got["precision"] >= 0.95
+
+
+@pytest.mark.slow
+@needs_data
+def test_gva_full_run_meets_the_time_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    got = _run(["eval", "track", "--data", str(STREAMS / "gva.jsonl.gz"), "--baseline"], capsys)
+    assert got["targets"] == 70
+    assert got["seconds"] < 120
+    assert got["c_norm"] < got["baseline"]["c_norm"]

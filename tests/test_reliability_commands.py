@@ -1,0 +1,144 @@
+"""Issue #6, bullet 6 (commands): ``Commands.handle`` answers anything, and lets nothing in.
+
+``Commands.handle`` catches every exception and answers with an apology, so "it never
+raised" alone would prove nothing: the fuzz test also fails when the catch-all fired (an
+internal error logged as ``command failed``). The second property is the permission check:
+under ``admin_commands = "admins"``, nothing a non-admin types changes the feeds, the
+stories or the channel bindings.
+
+Existing tests this builds on: tests/test_commands.py::test_admin_commands_need_an_admin,
+tests/test_slack_socket.py::test_admin_commands_need_a_workspace_admin /
+test_everyone_policy_skips_users_info, tests/test_discord_gateway.py::
+test_follow_needs_manage_server / test_admin_policy_everyone_lets_anyone_follow,
+tests/test_slack_http.py (401 on bad signature / stale timestamp).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.demo import seed_files
+from adapters.seeds import load_seed
+from bot.clock import ManualClock
+from bot.commands import Commands
+from bot.model import CommandRequest, DeliveryMode, Reply
+from storage import open_store
+
+WORDS = [
+    "status", "stories", "subscribe", "unsubscribe", "subscriptions", "feeds", "feeds add",
+    "feeds remove", "feeds list", "follow", "unfollow", "why", "help", "STATUS", "Follow",
+]
+NASTY = st.sampled_from([
+    "", " ", "\x00", "\u202e", "<!channel>", "@everyone", "<@U123>", "demo", "demo digest 0",
+    "demo digest -1", "demo digest 1e309", "demo digest nan", "demo realtime", "--story",
+    "--story demo", '"unbalanced', "(a OR", "NOT", "AND AND", "1", "-1", "99999999999999999999",
+    "https://feeds.example/a.xml", "http://127.0.0.1/x", "ftp://x", "javascript:alert(1)",
+    "http://[::1", "https://" + "a" * 5000, "x" * 10000, "🦄" * 50, "\n\n", "demo\nfollow demo",
+])
+ADMIN_TEXT = st.sampled_from([
+    "feeds add https://feeds.example/new.xml", "feeds remove https://feeds.example/existing.xml",
+    "follow demo", "follow demo digest 6", "unfollow demo", "FOLLOW demo realtime",
+    "feeds   add   https://feeds.example/other.xml",
+])
+TEXT = st.one_of(
+    ADMIN_TEXT,
+    st.text(max_size=300),
+    st.tuples(st.sampled_from(WORDS), st.lists(st.one_of(NASTY, st.text(max_size=40)), max_size=4)).map(
+        lambda t: " ".join([t[0], *t[1]])
+    ),
+)
+REQUESTS = st.builds(
+    CommandRequest,
+    text=TEXT,
+    platform=st.sampled_from(["slack", "discord", "console", ""]),
+    user_id=st.one_of(st.sampled_from(["U1", "U2", "1400000000000000001"]), st.text(max_size=30)),
+    channel_id=st.one_of(st.none(), st.sampled_from(["C1", "C2", "1300000000000000001"]), st.text(max_size=30)),
+    user_name=st.one_of(st.none(), st.text(max_size=20)),
+    is_admin=st.booleans(),
+)
+
+
+class _Failures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "storybot.db"
+    store = open_store(f"sqlite:///{path}")
+    clock = ManualClock(datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = store.add_story("demo", seeds[0].title, seeds, clock.now())
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.add_feed("https://feeds.example/existing.xml", clock.now())
+    yield store, clock
+    store.close()
+
+
+def _state(store) -> tuple:
+    return (
+        sorted(f.url for f in store.list_feeds()),
+        sorted(s.name for s in store.list_stories()),
+        sorted((b.platform, b.channel_id, b.story_id, b.mode, b.digest_hours) for b in store.list_bindings()),
+    )
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request=REQUESTS)
+def test_any_command_gets_a_reply_and_never_an_internal_error(world, request: CommandRequest) -> None:
+    store, clock = world
+    failures = _Failures()
+    logging.getLogger("bot.commands").addHandler(failures)
+    try:
+        before = _state(store)
+        reply = asyncio.run(Commands(store, clock, admin_policy="admins").handle(request))
+        after = _state(store)
+    finally:
+        logging.getLogger("bot.commands").removeHandler(failures)
+    assert isinstance(reply, Reply) and isinstance(reply.text, str) and reply.text.strip()
+    assert failures.records == [], f"internal error for {request.text!r}: {failures.records[0].getMessage()}"
+    if not request.is_admin:
+        assert after == before, f"a non-admin changed the store with {request.text!r}"
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
+    clock = ManualClock(datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = store.add_story("demo", seeds[0].title, seeds, clock.now())
+    for platform, channel in (("slack", "C1"), ("discord", "1300000000000000001")):
+        store.bind(story.id, platform, channel, DeliveryMode.REALTIME, 24, clock.now())
+    store.add_feed("https://feeds.example/existing.xml", clock.now())
+    yield store, clock
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["feeds add https://feeds.example/new.xml", "feeds remove https://feeds.example/existing.xml",
+     "follow demo digest 6", "unfollow demo"],
+)
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+async def test_admin_commands_both_ways_on_both_platforms(fresh, platform: str, text: str) -> None:
+    store, clock = fresh
+    commands = Commands(store, clock, admin_policy="admins")
+    before = _state(store)
+    channel = "C1" if platform == "slack" else "1300000000000000001"
+    denied = await commands.handle(CommandRequest(text, platform, "U9", channel, is_admin=False))
+    assert not denied.ok and "admins" in denied.text and _state(store) == before
+    allowed = await commands.handle(CommandRequest(text, platform, "U9", channel, is_admin=True))
+    assert allowed.ok, allowed.text
+    assert _state(store) != before

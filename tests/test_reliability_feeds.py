@@ -1,0 +1,182 @@
+"""Issue #6, bullet 1: hostile and broken feeds are bounded, reported, and stall nothing.
+
+What tests/test_feed_fetcher.py already proves one fetch at a time is not repeated here
+(gzip bomb, slow drip against the wall-clock deadline, redirect loop, XXE, billion laughs,
+HTML served as a feed, dates, SSRF targets incl. IPv6 / NAT64 / decimal forms, redirect to
+metadata; tests/test_seeds.py for seed URLs; tests/test_feed_corpus.py for the evaluation
+corpus). This module checks what only shows in a whole poll cycle of the real pipeline:
+
+* one cycle with a 1 GB body (generated lazily by the server), a body dripping one byte a
+  second, a gzip bomb, a redirect loop, billion laughs, XXE, an HTML page, future and
+  missing dates, *and* normal feeds: the normal feeds are ingested, the cycle ends within
+  the fetch deadline, each hostile feed has its reason in ``last_error`` (or is ingested
+  harmlessly), the 1 GB body was not downloaded, let alone held in memory;
+* a feed whose guids change on every fetch produces one notice per article, not one per
+  fetch (dedup by canonical URL);
+* seed URLs refuse the same SSRF targets as feeds, unless allowed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import resource
+import time
+from pathlib import Path
+
+import pytest
+from faults import HostileFeedServer
+from feedbuilder import entry, rss
+from storyworld import make_world
+
+from adapters.feeds import HttpFeedFetcher
+from adapters.seeds import load_seed
+from bot.errors import UserError
+from bot.model import CommandRequest
+
+TIMEOUT_S = 2.0
+GB = 1 << 30
+
+
+@pytest.fixture
+def hostile() -> HostileFeedServer:
+    server = HostileFeedServer().start()
+    yield server
+    server.stop()
+
+
+def _rss_kb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux: the peak so far
+
+
+@pytest.mark.slow
+async def test_hostile_feeds_in_one_cycle_are_bounded_reported_and_stall_nothing(
+    hostile: HostileFeedServer, sqlite_url: str, clock, tmp_path: Path
+) -> None:
+    world = make_world(sqlite_url, clock, follow=False)
+    await world.app.fetcher.aclose()
+    fetcher = HttpFeedFetcher(timeout_s=TIMEOUT_S, max_body_bytes=2_000_000, allowed_hosts={"127.0.0.1"})
+    world.app.pipeline.fetcher = fetcher
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-PASSWORD")
+    laughs = (
+        '<!DOCTYPE rss [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + "]>"
+    )
+    normal = {
+        f"/normal{n}.xml": [entry(i, title=f"Normal feed {n} item {i}", link=f"https://normal{n}.example/{i}",
+                 guid=f"urn:normal:{n}:{i}") for i in range(5)]
+        for n in range(3)
+    }
+    for path, entries in normal.items():
+        hostile.add_feed(path, rss(entries))
+    urls = {
+        "huge": hostile.add_huge("/huge.xml", GB),
+        "drip": hostile.add_drip("/drip.xml", rss([entry(1)]), every_s=1.0),
+        "bomb": hostile.add_feed("/bomb.xml", gzip.compress(b"<rss>" + b" " * 30_000_000), content_encoding="gzip"),
+        "loop": hostile.add_redirect("/loop-a", "/loop-b"),
+        "laughs": hostile.add_feed("/laughs.xml", rss([entry(1, title="Laughs &lol9;")], prolog=laughs)),
+        "xxe": hostile.add_feed("/xxe.xml", rss([entry(1, title="X &xxe; Y", summary="&xxe;")],
+                                                prolog=f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>')),
+        "html": hostile.add_feed("/page.html", b"<!DOCTYPE html><html><body><p>Hello</p></body></html>",
+                                 content_type="text/html"),
+        "dates": hostile.add_feed("/dates.xml", rss([
+            entry(1, title="From the future", link="https://dates.example/1", guid="urn:d1", published="Fri, 01 Jan 2100 00:00:00 GMT"),
+            entry(2, title="No date", link="https://dates.example/2", guid="urn:d2", published=None),
+            entry(3, title="Bad date", link="https://dates.example/3", guid="urn:d3", published="yesterday-ish"),
+        ])),
+    }
+    hostile.add_redirect("/loop-b", "/loop-a")
+    for path in normal:
+        world.app.store.add_feed(hostile.url(path), clock.now())
+    for url in urls.values():
+        world.app.store.add_feed(url, clock.now())
+    rss_before = _rss_kb()
+
+    started = time.monotonic()
+    report = await world.app.pipeline.poll_due()
+    elapsed = time.monotonic() - started
+
+    assert elapsed < TIMEOUT_S + 3, f"the cycle took {elapsed:.1f}s: a hostile feed stalled it"
+    assert report.feeds == len(normal) + len(urls)
+    for n, path in enumerate(normal):
+        for i in range(5):
+            assert world.app.store.find_item_by_url(f"https://normal{n}.example/{i}") is not None
+    feeds = {f.url: f for f in world.app.store.list_feeds()}
+    errors = {name: feeds[url].last_error or "" for name, url in urls.items()}
+    assert "too large" in errors["huge"], errors["huge"]
+    assert "timed out" in errors["drip"], errors["drip"]
+    assert "too large" in errors["bomb"], errors["bomb"]
+    assert "redirect loop" in errors["loop"], errors["loop"]
+    assert "HTML" in errors["html"], errors["html"]
+    for name in ("huge", "drip", "bomb", "loop", "html"):
+        assert feeds[urls[name]].error_count == 1 and feeds[urls[name]].next_poll_at > clock.now()
+    # The 1 GB body: the fetch stopped near the limit, and memory did not grow by anything like it.
+    assert hostile.sent("/huge.xml") < 200_000_000, hostile.sent("/huge.xml")
+    assert (_rss_kb() - rss_before) < 300 * 1024, "memory grew by more than 300 MB"
+    # Entities: never expanded, never read from disk; the items (if any) are harmless.
+    texts = " ".join(i.title + i.summary + i.content for i in _all_items(world))
+    assert "TOP-SECRET" not in texts and "lollollol" not in texts
+    # Dates: all three items kept (a far-future date is kept and flagged by the parser,
+    # see test_feed_fetcher.py::test_far_future_dates_are_kept_and_flagged).
+    for n in (1, 2, 3):
+        assert world.app.store.find_item_by_url(f"https://dates.example/{n}") is not None
+    await fetcher.aclose()
+    world.app.store.close()
+
+
+def _all_items(world) -> list:
+    out = []
+    for n in range(1, 10_000):
+        item = world.app.store.get_item(n)
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
+async def test_a_feed_whose_guids_change_every_fetch_alerts_once_per_article(
+    hostile: HostileFeedServer, sqlite_url: str, clock
+) -> None:
+    world = make_world(sqlite_url, clock, follow=False)
+    reply = await world.app.commands.handle(CommandRequest("subscribe rotating", "console", "me"))
+    assert reply.ok, reply.text
+    world.app.pipeline.invalidate_subscriptions()
+    url = hostile.add_rotating("/rotating.xml", 4)
+    world.app.store.add_feed(url, clock.now(), interval_s=300)
+    for _ in range(3):
+        report = await world.app.pipeline.poll_due()
+        assert report.feeds == 1
+        clock.advance(seconds=3600)
+    assert hostile.hits("/rotating.xml") == 3
+    assert world.app.store.count_items() == 4, "a changed guid with the same URL is the same article"
+    notices = [k for k in world.app.store.outbox_counts()]  # noqa: F841 - counts by state
+    total = sum(world.app.store.outbox_counts().values())
+    assert total == 4, f"{total} notices for 4 articles"
+    await world.app.aclose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1]/seed", "http://[fd00::1]/seed", "http://[::ffff:127.0.0.1]/seed",
+        "http://169.254.169.254/latest/meta-data/", "http://localhost/seed", "http://10.1.2.3/seed",
+        "http://[fe80::1]/seed", "http://0x7f000001/seed",
+    ],
+)
+def test_seed_urls_refuse_private_targets(url: str) -> None:
+    with pytest.raises(UserError) as refused:
+        load_seed(url)
+    assert "refused" in str(refused.value), str(refused.value)
+
+
+def test_seed_urls_via_a_name_that_resolves_to_loopback_are_allowed_only_when_listed(
+    hostile: HostileFeedServer,
+) -> None:
+    hostile.add_feed("/seed.html", b"<html><head><title>Seed</title></head><body><p>" + b"Words here. " * 50 + b"</p></body></html>",
+                     content_type="text/html")
+    url = f"http://localhost:{hostile.port}/seed.html"
+    with pytest.raises(UserError):
+        load_seed(url)
+    assert hostile.hits("/seed.html") == 0
+    assert load_seed(url, allowed_hosts={"localhost"}).text

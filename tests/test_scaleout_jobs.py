@@ -1,0 +1,190 @@
+"""The pieces of scale-out that need no worker processes (SQLite and PostgreSQL, fast).
+
+* A judging job starts from a fresh engine and the stored state; judging a stream in
+  batches that way must decide exactly what one long-lived engine decides.
+* A retried judging job skips items judged already.
+* The poll steps of a job worker: a feed polled moments ago is not due, the items come
+  back unjudged, the poll is recorded.
+* procrastinate's schema is applied once, however many workers start at once.
+* The cron helper and the queue option.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
+from sqlalchemy import create_engine, text
+from store_fixtures import PG_SKIP_ENV, _pg_admin_url
+from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
+
+from adapters.jobs.schema import conninfo, ensure_schema
+from adapters.jobs.tasks import every, fresh_pipeline
+from adapters.jobs.worker import QUEUES, parse_queues
+from bot.errors import ConfigError, UserError
+from bot.identity import new_item
+from bot.model import FeedEntry
+from bot.pipeline import CycleReport
+
+
+def _stream() -> list[dict]:
+    """The demo timeline's items in time order (copies, developments, updates, news)."""
+    return sorted(TIMELINE["items"], key=lambda i: (i["minute"], i["guid"]))
+
+
+def _ingest(world, items: list[dict]) -> list[int]:
+    feed = world.app.store.add_feed("https://wire.example/feed.xml", world.clock.now())
+    ids = []
+    for item in items:
+        entry = FeedEntry(
+            guid=item["guid"],
+            url=item["url"],
+            title=item["title"],
+            summary=item.get("summary") or "",
+            content=item.get("content") or "",
+            published=None,
+        )
+        _, stored = world.app.store.ingest_item(
+            new_item(entry, feed.id, item["feed"], world.clock.now())
+        )
+        ids.append(stored.id)
+    return ids
+
+
+def _decisions(world, ids: list[int]) -> list[tuple]:
+    out = []
+    for item_id in ids:
+        for d in world.app.store.decisions_for_item(item_id):
+            j = d.judgement
+            out.append(
+                (
+                    item_id,
+                    j.on_topic,
+                    round(j.score, 9),
+                    j.duplicate_of,
+                    j.development,
+                    j.new_development,
+                )
+            )
+    return out
+
+
+def test_a_fresh_engine_per_batch_decides_what_one_engine_decides(tmp_path, clock):
+    stream = _stream()
+    one = make_world(f"sqlite:///{tmp_path / 'one.db'}", clock)
+    many = make_world(f"sqlite:///{tmp_path / 'many.db'}", clock)
+    ids_one, ids_many = _ingest(one, stream), _ingest(many, stream)
+    assert ids_one == ids_many
+
+    pipeline = one.app.pipeline  # one engine, kept in memory all along
+    for start in range(0, len(ids_one), 3):
+        pipeline.judge_stored(ids_one[start : start + 3])
+        fresh_pipeline(many.app).judge_stored(ids_many[start : start + 3])  # as a judging job
+
+    assert _decisions(many, ids_many) == _decisions(one, ids_one)
+    assert len(_decisions(one, ids_one)) == len(stream)
+    for world in (one, many):
+        world.app.store.close()
+
+
+def test_a_retried_judging_job_skips_items_already_judged(tmp_path, clock):
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    ids = _ingest(world, _stream()[:6])
+    first = fresh_pipeline(world.app).judge_stored(ids[:4])
+    again = fresh_pipeline(world.app).judge_stored(ids)  # a retry, with more items
+
+    assert first.on_topic + again.on_topic == sum(1 for d in _decisions(world, ids) if d[1]), (
+        "each item judged once"
+    )
+    assert len(_decisions(world, ids)) == 6
+    world.app.store.close()
+
+
+async def test_poll_steps_store_items_unjudged_and_record_the_poll(feed_server, tmp_path, clock):  # noqa: F811
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    news = samples("unrelated")[:2]
+    feed_server.add_feed(
+        "/a.xml", feed_of(*(as_entry(n, i) for i, n in enumerate(news))), etag=True
+    )
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=900)
+    pipeline = world.app.pipeline
+    report = CycleReport(feeds=1)
+
+    result = await pipeline.fetch_feed(feed)
+    items = pipeline.ingest_result(feed, result, report, recheck_unjudged=True)
+    pipeline.record_result(feed, result)
+
+    assert [i.title for i in items] == [n["title"] for n in news]
+    assert all(not world.app.store.decisions_for_item(i.id) for i in items)
+    assert world.app.store.due_feeds(clock.now()) == [], "polled moments ago: not due"
+    # The same entries again: known items without a decision come back (a job died
+    # before judging them); with a decision they do not.
+    again = pipeline.ingest_result(feed, result, CycleReport(), recheck_unjudged=True)
+    assert [i.id for i in again] == [i.id for i in items]
+    fresh_pipeline(world.app).judge_stored([i.id for i in items])
+    assert pipeline.ingest_result(feed, result, CycleReport(), recheck_unjudged=True) == []
+    await world.app.aclose()
+
+
+@pytest.fixture
+def pg_dsn():
+    if os.environ.get(PG_SKIP_ENV) == "1":
+        pytest.skip(f"{PG_SKIP_ENV}=1: PostgreSQL tests skipped")
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"storybot_jobs_{secrets.token_hex(6)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield conninfo(_pg_admin_url().set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_the_job_schema_is_applied_once_when_workers_start_together(pg_dsn):
+    with ThreadPoolExecutor(4) as pool:
+        created = list(pool.map(lambda _: ensure_schema(pg_dsn), range(4)))
+    assert sorted(created) == [False, False, False, True]
+    assert ensure_schema(pg_dsn) is False
+
+
+def test_workers_need_postgresql():
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        conninfo("sqlite:///storybot.db")
+    assert conninfo("postgres://u:pw@db.example/sb") == "postgresql://u:pw@db.example/sb"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "cron"),
+    [
+        (0.2, "* * * * * */1"),
+        (1, "* * * * * */1"),
+        (2, "* * * * * */2"),
+        (30, "* * * * * */30"),
+        (60, "*/1 * * * *"),
+        (900, "*/15 * * * *"),
+        (7200, "0 */2 * * *"),
+    ],
+)
+def test_every_gives_a_cron_with_seconds(seconds, cron):
+    assert every(seconds) == cron
+
+
+def test_queues_option():
+    assert parse_queues(None) == QUEUES
+    assert parse_queues("deliver, poll,poll") == ("deliver", "poll")
+    with pytest.raises(UserError, match="unknown queue"):
+        parse_queues("poll,email")
+
+
+def test_storybot_worker_refuses_sqlite_with_a_clear_message(tmp_path, monkeypatch, capsys):
+    from adapters.cli import main
+
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'sb.db'}")
+    assert main(["worker", "--queues", "poll"]) == 2
+    assert "storybot worker needs PostgreSQL" in capsys.readouterr().err
