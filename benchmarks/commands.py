@@ -104,22 +104,40 @@ class StatementLog:
             )
 
     def explain_slowest(self) -> str:
-        if not self.statements:
-            return "(no statements captured)"
-        duration, statement, params = max(self.statements, key=lambda s: s[0])
-        prefix = (
-            "EXPLAIN ANALYZE "
-            if self.engine.dialect.name == "postgresql"
-            else "EXPLAIN QUERY PLAN "
-        )
+        """Replay each captured SELECT (execute + fetch all) and explain the slowest two.
+
+        Cursor events time ``execute`` only, and SQLite does its work while rows are
+        fetched, so each statement is timed again here, rows included.
+        """
+        replayed = []
         with self.engine.connect() as conn:
-            rows = conn.exec_driver_sql(prefix + statement, params).fetchall()
-        plan = "\n".join("    " + " | ".join(str(c) for c in row) for row in rows)
-        total = sum(s[0] for s in self.statements)
-        return (
-            f"  {len(self.statements)} statements, {total * 1000:.1f} ms in the database; slowest "
-            f"{duration * 1000:.1f} ms:\n    {' '.join(statement.split())[:600]}\n  plan:\n{plan}"
-        )
+            for _, statement, params in self.statements:
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    continue
+                started = time.perf_counter()
+                conn.exec_driver_sql(statement, params).fetchall()
+                replayed.append((time.perf_counter() - started, statement, params))
+            if not replayed:
+                return "(no SELECT captured)"
+            prefix = (
+                "EXPLAIN ANALYZE "
+                if self.engine.dialect.name == "postgresql"
+                else "EXPLAIN QUERY PLAN "
+            )
+            out = [
+                (
+                    f"  {len(self.statements)} statements; {len(replayed)} SELECTs replayed in "
+                    f"{sum(r[0] for r in replayed) * 1000:.1f} ms (rows fetched)"
+                )
+            ]
+            for duration, statement, params in sorted(replayed, key=lambda r: -r[0])[:2]:
+                rows = conn.exec_driver_sql(prefix + statement, params).fetchall()
+                plan = "\n".join("      " + " | ".join(str(c) for c in row) for row in rows)
+                out.append(
+                    f"  {duration * 1000:.1f} ms: {' '.join(statement.split())[:700]}\n"
+                    f"    params: {str(params)[:200]}\n    plan:\n{plan}"
+                )
+        return "\n".join(out)
 
 
 def _prefill(url: str, n_items: int) -> tuple[Any, list[str], list[str]]:

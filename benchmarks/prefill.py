@@ -234,8 +234,9 @@ def bulk_items(
 ) -> None:
     """Insert ``n`` items (stream texts under distinct URLs), a judgement each, and developments.
 
-    Item ``i`` is ``https://prefill.example/item/<i>``; every ``on_topic_every``-th item is
-    on-topic for its story, and developments link some of those on-topic items.
+    Item ``i`` is ``https://prefill.example/item/<i>``, judged for story ``i % len(story_ids)``;
+    one in ``on_topic_every`` of each story's items is on-topic, and developments link some
+    of those on-topic items.
     """
     with store.engine.connect() as conn:
         start_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar_one()
@@ -272,7 +273,7 @@ def bulk_items(
                 )
                 if story_ids:
                     s = i % len(story_ids)
-                    on_topic = i % on_topic_every == 0
+                    on_topic = (i // len(story_ids)) % on_topic_every == 0
                     development = None
                     if on_topic and developments_per_story:
                         k = counters[s]

@@ -226,7 +226,7 @@ class Pipeline:
         self.store.record_poll(plan_next_poll(feed, result, now, self.policy, self.rng))
 
     def judge_stored(self, item_ids: Sequence[int]) -> CycleReport:
-        """Judge stored items that have no decision yet, oldest first, and commit them.
+        """Judge stored items that have no decision yet, in arrival order, and commit them.
 
         For job workers: the items were stored by a poll job, maybe in another process,
         and a retried job may find some of them judged already; those are skipped, so an
@@ -235,7 +235,8 @@ class Pipeline:
         """
         report = CycleReport()
         self.refresh_stories()
-        items = [i for i in (self.store.get_item(x) for x in sorted(set(item_ids))) if i]
+        found = (self.store.get_item(x) for x in set(item_ids))
+        items = sorted((i for i in found if i), key=_arrival_order)
         if self._stories:
             items = [i for i in items if not self.store.decisions_for_item(i.id)]
         if items:

@@ -180,3 +180,27 @@ def test_seed_urls_via_a_name_that_resolves_to_loopback_are_allowed_only_when_li
         load_seed(url)
     assert hostile.hits("/seed.html") == 0
     assert load_seed(url, allowed_hosts={"localhost"}).text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (bot/pipeline.py, commit 289e4f6): an item that two feeds of one chunk carry is "
+    "judged twice in one commit -> UNIQUE(judgements.story_id, item_id) -> the whole cycle fails, "
+    "no feed of the chunk is recorded, and the same happens at every tick. Fix: de-duplicate "
+    "to_judge by item id in Pipeline._poll before judge_items; then remove this marker.",
+)
+async def test_an_article_carried_by_two_feeds_does_not_stall_the_cycle(
+    hostile: HostileFeedServer, sqlite_url: str, clock
+) -> None:
+    world = make_world(sqlite_url, clock, follow=False)  # a story is tracked
+    body = rss([entry(1, title="Same wire story", guid="urn:wire:1", link="https://wire.example/1")])
+    for path in ("/a.xml", "/b.xml"):
+        world.app.store.add_feed(hostile.add_feed(path, body), clock.now())
+    hostile.add_feed("/other.xml", rss([entry(2, guid="urn:other:2", link="https://other.example/2")]))
+    world.app.store.add_feed(hostile.url("/other.xml"), clock.now())
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert report.errors == 0 and world.app.store.count_items() == 2
+        assert all(f.last_polled_at is not None for f in world.app.store.list_feeds())
+    finally:
+        await world.app.aclose()

@@ -46,11 +46,13 @@ def _title(rng: random.Random, feed: int, round_: int, i: int) -> str:
     return f"zebra {feed}-{round_}-{i} " + " ".join(rng.sample(WORDS, 5))
 
 
-def _wait_until(predicate, timeout: float, what: str, poll_s: float = 0.5) -> None:
+def _wait_until(predicate, timeout: float, what: str, poll_s: float = 0.5, status=None) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            raise AssertionError(
+                f"timed out after {timeout:.0f}s waiting for {what}" + (f" ({status()})" if status else "")
+            )
         time.sleep(poll_s)
 
 
@@ -119,7 +121,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
             expected = FEEDS * PER_ROUND * (ROUNDS + 1)
             _wait_until(lambda: len(set(fakes.slack_keys())) >= expected
                         and len(set(fakes.discord_titles())) >= expected,
-                        timeout=120, what=f"{expected} notices on each platform")
+                        timeout=120, what=f"{expected} notices on each platform",
+                        status=lambda: f"slack {len(set(fakes.slack_keys()))}, discord {len(set(fakes.discord_titles()))}")
             time.sleep(1.0)  # anything extra (a duplicate) would arrive now
             took = _stop(proc, signal.SIGTERM, timeout=30)
             runs.append((started, time.time()))

@@ -172,6 +172,9 @@ async def _start_worker(i: int, db_url: str, slack: FakeSlack, config: Path, tmp
         "--config",
         str(config),
         "worker",
+        # The last worker leaves polling to the others: queues are a deployment choice.
+        "--queues",
+        "engine,deliver" if i == WORKERS - 1 else "poll,engine,deliver",
         "--concurrency",
         "3",
         "--heartbeat",
@@ -217,7 +220,7 @@ def _phases() -> list[dict[str, list]]:
     paths = [f"/feed{i}.xml" for i in range(N_FEEDS)]
     copies = samples("copy", "seed")
     unrelated = samples("unrelated")
-    devs = [d for d in ("talks-deal", "designation-dropped", "congress-hearing")]
+    devs = ("talks-deal", "designation-dropped", "congress-hearing")
     first = [samples("development", d)[0] for d in devs]
     later = [x for d in devs for x in samples("copy", d) + samples("update", d)]
     feeds: dict[str, list] = {p: [] for p in paths}

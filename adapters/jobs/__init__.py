@@ -3,16 +3,16 @@
 One PostgreSQL database holds storybot's tables and procrastinate's job tables. Any number
 of ``storybot worker`` processes, on any machines, take jobs from it:
 
-========================  =========  ==========================  ===========================
-task                      queue      lock / queueing lock        deferred by
-========================  =========  ==========================  ===========================
-``storybot.schedule``     poll       - / ``schedule``            periodic, [polling] tick
-``storybot.poll_feed``    poll       ``feed:ID`` / ``poll:ID``   ``schedule``, per due feed
-``storybot.judge``        engine     ``engine`` / -              ``poll_feed``, new items
-``storybot.deliver``      deliver    ``deliver`` / ``deliver``   periodic, [delivery] tick
-``storybot.digests``      deliver    ``digests`` / ``digests``   periodic, every minute
-``storybot.retry_stalled`` maintenance - / ``retry_stalled``    periodic, heartbeat period
-========================  =========  ==========================  ===========================
+=========================  ===========  ========================  ============================
+task                       queue        lock / queueing lock      deferred by
+=========================  ===========  ========================  ============================
+``storybot.schedule``      poll         - / ``schedule``          periodic, [polling] tick
+``storybot.poll_feed``     poll         ``feed:ID`` / ``poll:ID`` ``schedule``, one per due feed
+``storybot.judge``         engine       ``engine`` / -            ``poll_feed``, its new items
+``storybot.deliver``       deliver      ``deliver`` / same        periodic, [delivery] tick
+``storybot.digests``       deliver      ``digests`` / same        periodic, every minute
+``storybot.retry_stalled`` maintenance  - / ``retry_stalled``     periodic, every heartbeat
+=========================  ===========  ========================  ============================
 
 Why each guarantee holds:
 
@@ -34,7 +34,16 @@ Why each guarantee holds:
   message (Slack: message metadata; Discord: nonce) before posting again.
 
 Every worker also serves the small ``maintenance`` queue, so stalled jobs are recovered as
-long as one worker is alive.
+long as one worker is alive. A stalled job that cannot go back to the queue because an
+identical job is already waiting there (same queueing lock: the next delivery tick, the
+next poll of that feed) is closed as failed instead; the waiting job does its work.
+
+Limits: procrastinate stops a worker's heartbeat as soon as it is asked to stop, then
+waits for its running jobs; a job still running after ``--stalled-after`` may then be
+retried elsewhere. Jobs are kept short for that reason (a delivery job sends at most 20
+rows). Workers compare ``next_poll_at`` with their own clock: keep the machines' clocks in
+sync (NTP). The engine's stream-wide term statistics, which only seed a story tracked for
+the first time, are not shared between jobs (a restarted single process loses them too).
 """
 
 from adapters.jobs.worker import QUEUES, WorkerOptions, run_worker

@@ -62,7 +62,7 @@ class EngineConfig:
     title_channel_threshold: float = 0.3
     min_support: float = 0.2
     entity_boost: float = 1.0
-    title_weight: int = 2
+    title_weight: int = 3
     idf_power: float = 1.5
     phrase_weight: float = 1.0
     profile_terms: int = 400

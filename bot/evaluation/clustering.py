@@ -4,8 +4,8 @@ Every item of the stream is treated as on-topic and placed as the engine places 
 story's items: a near-duplicate of an earlier item (:class:`bot.engine.dedup.CopyIndex`)
 joins that item's development, any other item goes through the engine's own
 :class:`bot.engine.developments.DevelopmentTracker` (same code, same configuration),
-with the stream IDF learned online. The resulting groups are scored against the gold ``event`` labels with
-B-cubed precision/recall/F1 and the adjusted Rand index.
+with the stream IDF learned online. The resulting groups are scored against the gold
+``event`` labels with B-cubed precision/recall/F1 and the adjusted Rand index.
 """
 
 from __future__ import annotations

@@ -43,9 +43,15 @@ _SUFFIXES = [
     " - CBS News",
 ]
 _BOILER = [
-    "Copyright 2017 The Associated Press. All rights reserved. This material may not be published, broadcast, rewritten or redistributed.",
+    (
+        "Copyright 2017 The Associated Press. All rights reserved. This material may not be "
+        "published, broadcast, rewritten or redistributed."
+    ),
     "Sign up for our newsletter to get the latest headlines delivered to your inbox every morning.",
-    "Follow us on Twitter and Facebook for breaking news updates. Share this article with your friends.",
+    (
+        "Follow us on Twitter and Facebook for breaking news updates. "
+        "Share this article with your friends."
+    ),
     "Click here to subscribe. Already a subscriber? Log in to continue reading.",
 ]
 _TRACKING = "utm_source=rss&utm_medium=feed&utm_campaign=syndication"

@@ -1,0 +1,200 @@
+"""Issue #6, bullet 4: a database that is briefly unavailable delays work, never loses it.
+
+The service's jobs run through ``Service._guard`` exactly as the scheduler runs them: a job
+that raises is logged ("... job failed; it will run again at the next tick") and the
+service goes on. Here a poll job and a delivery job run while the database cannot be
+written (a SQLite file locked by another process's transaction; PostgreSQL stopped and
+started again), then again once it is back: the items are stored, the alert is delivered
+exactly once, the feed's poll is recorded - delayed, not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sqlite3
+import subprocess
+import time
+
+import pytest
+from feedserver import FeedServer, feed_server  # noqa: F401 - fixture
+from sqlalchemy import create_engine, event, text
+from feedbuilder import entry, rss
+from storyworld import make_world
+
+from bot.scheduler import Service
+
+PG_ADMIN = os.environ.get("STORYBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _zebra_feed() -> bytes:
+    return rss([entry(1, title="Zebra crossing upgrade announced for the high street",
+                      guid="urn:zebra:1", link="https://local.example/zebra")])
+
+
+def _subscribe(world) -> None:
+    """A keyword subscription on the console: every matching item is one notice."""
+    world.app.store.add_subscription("console", "me", "zebra", None, world.clock.now())
+    world.app.pipeline.invalidate_subscriptions()
+
+
+def _notices(world) -> list:
+    return [m for _, m in world.console.posted if m.kind.value == "notice"]
+
+
+async def _run_job(service: Service, name: str) -> None:
+    job = {"poll": service.poll_once, "deliver": service.deliver_once}[name]
+    await service._guard(name, job)()  # what APScheduler calls at each tick
+
+
+def _failed(caplog, name: str) -> bool:
+    return any(f"{name} job failed; it will run again at the next tick" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_locked_sqlite_database_delays_work_and_loses_none(
+    feed_server: FeedServer, tmp_path, clock, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "storybot.db"
+    world = make_world(f"sqlite:///{path}", clock)
+    # Wait 0.2 s for a lock instead of the production 10 s, to keep the test quick.
+    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
+    world.app.store.engine.dispose()
+    service = Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+    await _run_job(service, "poll")  # the service is running: its story is tracked
+    assert not _failed(caplog, "poll")
+    _subscribe(world)
+    feed_server.add_feed("/a.xml", _zebra_feed())
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        await _run_job(service, "poll")
+        assert _failed(caplog, "poll")
+    finally:
+        other.execute("ROLLBACK")
+    [feed] = world.app.store.list_feeds()
+    assert feed.last_polled_at is None, "the failed poll is not recorded: the feed stays due"
+
+    await _run_job(service, "poll")  # the next tick
+    [feed] = world.app.store.list_feeds()
+    assert feed.last_polled_at is not None and world.app.store.count_items() == 1
+    assert world.app.store.outbox_counts().get("pending") == 1
+
+    caplog.clear()
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        await _run_job(service, "deliver")
+        assert _failed(caplog, "deliver")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _notices(world) == [], "nothing is posted while its start cannot be recorded"
+    await _run_job(service, "deliver")
+    assert len(_notices(world)) == 1
+    assert world.app.store.outbox_counts().get("pending", 0) == 0
+    await world.app.aclose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (bot/pipeline.py Pipeline.refresh_stories): the story is marked tracked before "
+    "its seed development (development 0) is committed; when that commit fails (database "
+    "locked or unreachable at the first tick), later cycles skip it, development 0 is never "
+    "stored (the story loses its baseline). Fix: untrack the story when the commit raises.",
+)
+async def test_a_database_locked_at_the_first_tick_loses_no_alert(
+    feed_server: FeedServer, tmp_path, clock, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "storybot.db"
+    world = make_world(f"sqlite:///{path}", clock)
+    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
+    world.app.store.engine.dispose()
+    service = Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+    _subscribe(world)
+    feed_server.add_feed("/a.xml", _zebra_feed())
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        await _run_job(service, "poll")  # the first tick after a start
+        assert _failed(caplog, "poll")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    try:
+        await _run_job(service, "poll")
+        await _run_job(service, "deliver")
+        assert world.app.store.get_development(world.story.id, 0) is not None
+        assert len(_notices(world)) == 1
+    finally:
+        await world.app.aclose()
+
+
+def _pg(action: str) -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
+                   check=True, capture_output=True, timeout=60)
+
+
+def _pg_ready(timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], timeout=10).returncode != 0:
+        if time.monotonic() > deadline:
+            raise AssertionError("PostgreSQL did not come back")
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_postgresql_restarted_mid_run_delays_work_and_loses_none(
+    feed_server: FeedServer, clock, caplog
+) -> None:
+    if os.environ.get("STORYBOT_SKIP_POSTGRES") == "1" or os.geteuid() != 0 or not os.path.isdir("/etc/postgresql"):
+        pytest.skip("needs a local PostgreSQL cluster this test may restart (root)")
+    caplog.set_level(logging.INFO)
+    name = f"storybot_restart_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    world = None
+    try:
+        world = make_world(url, clock)
+        service = Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+        await _run_job(service, "poll")  # running: the story is tracked
+        _subscribe(world)
+        feed_server.add_feed("/a.xml", _zebra_feed())
+        world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+        assert world.app.store.count_items() == 0  # the pool holds live connections now
+
+        _pg("stop")
+        try:
+            await _run_job(service, "poll")
+            assert _failed(caplog, "poll")
+        finally:
+            _pg("start")
+            _pg_ready()
+        await _run_job(service, "poll")  # the next tick: the pool reconnects
+        assert world.app.store.count_items() == 1
+        [feed] = world.app.store.list_feeds()
+        assert feed.last_polled_at is not None
+
+        caplog.clear()
+        _pg("restart")  # every pooled connection is now dead
+        _pg_ready()
+        await _run_job(service, "deliver")
+        if _failed(caplog, "deliver"):  # a stale connection may fail one tick
+            await _run_job(service, "deliver")
+        assert len(_notices(world)) == 1
+        assert world.app.store.outbox_counts().get("pending", 0) == 0
+    finally:
+        _pg_ready()
+        if world is not None:
+            await world.app.aclose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
