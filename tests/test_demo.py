@@ -15,8 +15,9 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     code = await run_demo(args, out)
     text = out.getvalue()
     assert code == 0, text
-    assert text.count("== NEW DEVELOPMENT") == 3, text
-    assert "unrelated items taken as on-topic: 0" in text
     assert "> /story status" in text and "Latest developments:" in text
     assert "KEYWORD MATCH" in text
-    assert "demo: OK" in text
+    assert "new developments alerted: 3 of 3" in text, text
+    assert "alerts that are not a new development: 0" in text, text
+    assert "unrelated items taken as on-topic: 0 of" in text, text
+    assert text.count("== NEW DEVELOPMENT") == 3

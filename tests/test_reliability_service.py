@@ -30,7 +30,9 @@ from faults import FAST_CONFIG, Fakes, TimedFeedServer, service_env, start_servi
 from fakes.discord_server import USER_ID
 from feedbuilder import entry, rss
 
+from adapters.demo import seed_files
 from adapters.discord_chat.adapter import nonce_for
+from adapters.seeds import load_seed
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from storage import open_store
@@ -86,6 +88,10 @@ def _setup(tmp_path: Path, feeds: TimedFeedServer | None, url_count: int = FEEDS
     for path in paths:
         feeds.add_feed(path, rss([]))
         store.add_feed(feeds.url(path), now, interval_s=INTERVAL_S)
+    # A tracked story: items a killed cycle stored but did not judge are then re-checked
+    # (without one they are not: see test_reliability_database.py, the xfail about it).
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    store.add_story("demo", seeds[0].title, seeds, now)
     subs = [store.add_subscription("slack", "U1", "zebra", None, now),
             store.add_subscription("discord", str(USER_ID), "zebra", None, now)]
     config = tmp_path / "fast.toml"
@@ -209,7 +215,6 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
                 proc.kill()
                 proc.wait()
         assert proc.returncode == 0, log.read_text()[-3000:]
-        print("SIGTERM took", took)
         assert took < 15, f"SIGTERM took {took:.1f}s"
         posted_slack = Counter(fakes.slack_keys())
         posted_discord = Counter(fakes.discord_nonces())

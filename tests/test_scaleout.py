@@ -432,3 +432,63 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
         f"posts+edits by token {dict(senders)}; {elapsed:.1f}s"
     )
     db.dispose()
+
+
+async def test_a_worker_survives_its_database_going_away(pg_db_url, timed_feed_server, tmp_path):
+    """The worker's database refuses connections for a few seconds and every connection is
+    cut (as a PostgreSQL restart would do): procrastinate stops the worker when its
+    heartbeat fails, ``storybot worker`` starts it again, and polling goes on."""
+    deadline = time.monotonic() + 60
+    server = timed_feed_server
+    slack = HoldingSlack(ts_clock=time.time)
+    await slack.start()
+    now = datetime.now(UTC)
+    store = open_store(pg_db_url)
+    paths = ["/a.xml", "/b.xml"]
+    for i, path in enumerate(paths):
+        server.add_feed(path, feed_of(_as_entry(samples("unrelated")[i], i)), etag=True)
+        store.add_feed(server.url(path), now, interval_s=INTERVAL_S)
+    store.close()
+    name = pg_db_url.rsplit("/", 1)[1]
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    proc, log = await _start_worker(0, pg_db_url, slack, _config(tmp_path), tmp_path)
+    try:
+        await _until(lambda: all(server.hits(p) for p in paths), "both feeds were polled", deadline)
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            cut = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name"
+                ),
+                {"name": name},
+            ).scalar()
+        await asyncio.sleep(4)  # the database is unreachable for a few heartbeats
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        cut_at = time.time()
+        assert cut, "the worker had connections to cut"
+        await _until(
+            lambda: all(any(t > cut_at for t in server.times[p]) for p in paths),
+            "both feeds were polled again after the cut",
+            deadline,
+        )
+        assert proc.returncode is None, "the worker process is still running"
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 15)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        log.close()
+        await slack.stop()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    output = (tmp_path / "worker0.log").read_text(errors="replace")
+    assert proc.returncode == 0, output[-3000:]
+    restarts = output.count("restarting in")
+    assert restarts >= 1, output[-3000:]
+    print(f"\nconnections cut: {cut}; worker restarts logged: {restarts}")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 
 import procrastinate
+from procrastinate.worker import Worker
 
 from adapters.app import App
 from adapters.jobs.schema import conninfo, ensure_schema
@@ -75,6 +78,10 @@ def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.
 async def run_worker(app: App, options: WorkerOptions) -> int:
     """Apply the job schema if needed, then run jobs until SIGINT/SIGTERM.
 
+    procrastinate stops a worker whose heartbeat or notification listener fails (the
+    database restarted, a connection was cut); this function then starts it again on a
+    fresh connection pool after a pause, so an outage delays jobs but ends no process.
+
     Args:
         app: A built storybot app (its store must be PostgreSQL).
         options: Queues, concurrency and heartbeat settings.
@@ -107,17 +114,59 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             ",".join(options.queues),
             options.concurrency,
         )
-        async with jobs.open_async():
-            await jobs.run_worker_async(
+        await _run_until_stopped(jobs, options)
+    finally:
+        await close_sinks(dict(app.delivery.sinks))
+        await app.aclose()
+    return 0
+
+
+RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses before restarting a stopped worker
+
+
+async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions) -> None:
+    stop = asyncio.Event()
+    current: list[Worker] = []
+
+    def request_stop() -> None:
+        stop.set()
+        for worker in current:
+            worker.stop()  # finishes the running jobs, then returns
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+    failures = 0
+    try:
+        while not stop.is_set():
+            worker = Worker(
+                jobs,
                 queues=[*options.queues, MAINTENANCE],
                 name=options.name,
                 concurrency=options.concurrency,
                 update_heartbeat_interval=options.heartbeat_s,
                 stalled_worker_timeout=options.stalled_after_s,
                 delete_jobs="successful",
-                install_signal_handlers=True,
+                install_signal_handlers=False,
             )
+            current[:] = [worker]
+            started = loop.time()
+            try:
+                async with jobs.open_async():
+                    await worker.run()
+            except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
+                log.warning("worker stopped: %s", exc)
+            if stop.is_set():
+                break
+            if loop.time() - started > 60:
+                failures = 0  # it ran fine for a while: start the pauses over
+            pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
+            failures += 1
+            log.warning(
+                "worker stopped unexpectedly (database unreachable?); restarting in %gs", pause
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
     finally:
-        await close_sinks(dict(app.delivery.sinks))
-        await app.aclose()
-    return 0
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
