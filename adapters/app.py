@@ -192,8 +192,18 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
     return out
 
 
-async def run_service(app: App, *, ticks: Ticks | None = None, stop: asyncio.Event | None = None) -> None:
-    """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain."""
+async def run_service(
+    app: App,
+    *,
+    ticks: Ticks | None = None,
+    stop: asyncio.Event | None = None,
+    scheduler: bool = True,
+) -> None:
+    """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain.
+
+    ``scheduler=False`` runs only the chat adapters (the ``/story`` front end): polling,
+    judging and delivery are left to ``storybot worker`` processes.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -204,6 +214,11 @@ async def run_service(app: App, *, ticks: Ticks | None = None, stop: asyncio.Eve
     for adapter in app.adapters.values():
         await adapter.start()
         log.info("%s adapter started", adapter.platform)
+    if not scheduler:
+        log.info("storybot front end is running (no scheduler: workers poll and deliver)")
+        await stop.wait()
+        await app.aclose()
+        return
     p = app.settings.polling
     service = Service(
         app.pipeline, app.delivery, app.store, app.clock,

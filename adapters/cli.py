@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--step-minutes", type=float, default=15.0, help="simulated minutes per scheduler tick")
     d.add_argument("--tick-seconds", type=float, default=0.05, help="real seconds per scheduler tick")
 
-    sub.add_parser("run", help="run the service: scheduler, outbox worker and the chat adapters whose tokens are set")
+    r = sub.add_parser("run", help="run the service: scheduler, outbox worker and the chat adapters whose tokens are set")
+    r.add_argument("--no-scheduler", action="store_true",
+                   help="only answer /story commands; `storybot worker` processes poll and deliver (scale-out)")
     sub.add_parser("chat", help="an interactive /story session in the terminal")
     a = sub.add_parser("ask", help="answer one /story command and exit, e.g. storybot ask \"status\"")
     a.add_argument("text", nargs="+", help="the command, as typed after /story")
@@ -165,7 +167,7 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "poll":
         return asyncio.run(operator.poll_once(app, deliver=args.deliver))
     if cmd == "run":
-        return asyncio.run(operator.run(app))
+        return asyncio.run(operator.run(app, scheduler=not args.no_scheduler))
     if cmd == "worker":
         from adapters.jobs.cli import worker
 

@@ -144,7 +144,7 @@ async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = Non
         await app.aclose()
 
 
-async def run(app: App) -> int:
+async def run(app: App, *, scheduler: bool = True) -> int:
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
@@ -159,5 +159,5 @@ async def run(app: App) -> int:
             if not any(b.platform == CONSOLE for b in app.store.bindings_for_story(story.id)):
                 app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME,
                                app.settings.delivery.default_digest_hours, app.clock.now())
-    await run_service(app)
+    await run_service(app, scheduler=scheduler)
     return 0

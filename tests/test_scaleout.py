@@ -35,6 +35,7 @@ import pytest
 from fakes.slack_server import FakeSlack
 from feedserver import FeedServer
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from store_fixtures import PG_SKIP_ENV, _pg_admin_url
 from storyworld import as_entry as _as_entry
 from storyworld import feed_of, samples
@@ -107,18 +108,31 @@ def pg_db_url():
     if os.environ.get(PG_SKIP_ENV) == "1":
         pytest.skip(f"{PG_SKIP_ENV}=1: PostgreSQL tests skipped")
     admin_url = _pg_admin_url()
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"storybot_scaleout_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
     try:
         yield admin_url.set(drivername="postgresql", database=name).render_as_string(
             hide_password=False
         )
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(admin_url, sql: str, attempts: int = 40) -> None:
+    """Run ``sql`` on the admin database, waiting out a PostgreSQL restart (other suites
+    restart the shared server to test recovery)."""
+    for attempt in range(attempts):
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(sql))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)  # fixture code, not the test: the server is coming back
+        finally:
+            admin.dispose()
 
 
 @pytest.fixture
@@ -190,10 +204,17 @@ async def _start_worker(i: int, db_url: str, slack: FakeSlack, config: Path, tmp
 
 
 async def _until(predicate, what: str, deadline: float, step: float = 0.3):
-    while not predicate():
+    while not _holds(predicate):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting until {what}")
         await asyncio.sleep(step)
+
+
+def _holds(predicate) -> bool:
+    try:
+        return bool(predicate())
+    except OperationalError:  # the shared server restarted under us: ask again
+        return False
 
 
 def _scalar(db, sql: str) -> int:
@@ -261,7 +282,9 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
     for path in paths:
         store.add_feed(server.url(path), now, interval_s=INTERVAL_S)
     store.close()
-    db = create_engine(pg_db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    db = create_engine(
+        pg_db_url.replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True
+    )
 
     config = _config(tmp_path)
     workers = [await _start_worker(i, pg_db_url, slack, config, tmp_path) for i in range(WORKERS)]
@@ -450,7 +473,7 @@ async def test_a_worker_survives_its_database_going_away(pg_db_url, timed_feed_s
         store.add_feed(server.url(path), now, interval_s=INTERVAL_S)
     store.close()
     name = pg_db_url.rsplit("/", 1)[1]
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     proc, log = await _start_worker(0, pg_db_url, slack, _config(tmp_path), tmp_path)
     try:
         await _until(lambda: all(server.hits(p) for p in paths), "both feeds were polled", deadline)
@@ -484,8 +507,7 @@ async def test_a_worker_survives_its_database_going_away(pg_db_url, timed_feed_s
             await proc.wait()
         log.close()
         await slack.stop()
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        _admin_execute(_pg_admin_url(), f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
         admin.dispose()
     output = (tmp_path / "worker0.log").read_text(errors="replace")
     assert proc.returncode == 0, output[-3000:]

@@ -80,7 +80,8 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
 
     procrastinate stops a worker whose heartbeat or notification listener fails (the
     database restarted, a connection was cut); this function then starts it again on a
-    fresh connection pool after a pause, so an outage delays jobs but ends no process.
+    fresh connection pool after a pause (also when the database cannot be reached at
+    start), so an outage delays jobs but ends no process.
 
     Args:
         app: A built storybot app (its store must be PostgreSQL).
@@ -98,7 +99,6 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
         if options.stalled_after_s <= options.heartbeat_s:
             raise UserError("--stalled-after must be longer than --heartbeat")
         dsn = conninfo(app.settings.database_url)
-        await asyncio.to_thread(ensure_schema, dsn)
         if DELIVER in options.queues:
             app.delivery.sinks.update(delivery_sinks(app.settings, app.commands))
             log.info(
@@ -114,7 +114,7 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             ",".join(options.queues),
             options.concurrency,
         )
-        await _run_until_stopped(jobs, options)
+        await _run_until_stopped(jobs, options, dsn)
     finally:
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
@@ -124,7 +124,7 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
 RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses before restarting a stopped worker
 
 
-async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions) -> None:
+async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions, dsn: str) -> None:
     stop = asyncio.Event()
     current: list[Worker] = []
 
@@ -152,6 +152,7 @@ async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions) ->
             current[:] = [worker]
             started = loop.time()
             try:
+                await asyncio.to_thread(ensure_schema, dsn)
                 async with jobs.open_async():
                     await worker.run()
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
@@ -163,7 +164,8 @@ async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions) ->
             pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
             failures += 1
             log.warning(
-                "worker stopped unexpectedly (database unreachable?); restarting in %gs", pause
+                "worker stopped or could not start (database unreachable?); restarting in %gs",
+                pause,
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
