@@ -252,14 +252,12 @@ class Commands:
         return Reply(text=text, ephemeral=True, message=message)
 
     def _feed_health(self) -> str:
-        feeds = self.store.list_feeds()
-        if not feeds:
+        counts = self.store.feed_status_counts()
+        if not sum(counts.values()):
             return "Feeds: none yet (add one with `/story feeds add URL`)."
-        failing = [f for f in feeds if f.status is FeedStatus.ERROR]
-        ok = sum(1 for f in feeds if f.status is FeedStatus.OK)
-        new = sum(1 for f in feeds if f.status is FeedStatus.NEW)
-        line = f"Feeds: {ok} ok, {len(failing)} failing, {new} not polled yet."
-        for f in failing[:3]:
+        ok, failing, new = (counts[FeedStatus.OK], counts[FeedStatus.ERROR], counts[FeedStatus.NEW])
+        line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
+        for f in self.store.failing_feeds(3):
             line += f"\n  failing: {f.url} ({f.error_count}×): {_clip(f.last_error or '', 120)}"
         return line
 

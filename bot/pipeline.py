@@ -157,16 +157,27 @@ class Pipeline:
                 done += 1
                 if progress:
                     progress(done, len(feeds), *results[-1])
-            now = self.clock.now()
-            to_judge: list[Item] = []
-            for feed, result in sorted(results, key=lambda fr: fr[0].id):
-                to_judge.extend(self.ingest_result(feed, result, report))
-            if to_judge:
-                to_judge.sort(key=_arrival_order)
-                self.judge_items(to_judge, matcher, report)
-            for feed, result in results:
-                self.record_result(feed, result, now)
+            # Storing and judging are synchronous (SQL, pure engine): run them off the
+            # event loop so /story commands and other I/O stay responsive meanwhile.
+            await asyncio.to_thread(self._process_chunk, results, matcher, report)
         return report
+
+    def _process_chunk(
+        self,
+        results: list[tuple[Feed, FetchResult]],
+        matcher: SubscriptionMatcher,
+        report: CycleReport,
+    ) -> None:
+        """Store a chunk's items, judge the new ones in arrival order, record the polls."""
+        now = self.clock.now()
+        to_judge: dict[int, Item] = {}  # by id: one item may come from several feeds
+        for feed, result in sorted(results, key=lambda fr: fr[0].id):
+            for item in self.ingest_result(feed, result, report):
+                to_judge.setdefault(item.id, item)
+        if to_judge:
+            self.judge_items(sorted(to_judge.values(), key=_arrival_order), matcher, report)
+        for feed, result in results:
+            self.record_result(feed, result, now)
 
     # ------------------------------------------------------------------ one feed
 
@@ -249,15 +260,20 @@ class Pipeline:
         now = self.clock.now()
         label = result.feed_title or feed.title
         to_judge: list[Item] = []
+        queued: set[int] = set()
         for entry in result.entries:
             outcome, item = self.store.ingest_item(new_item(entry, feed.id, label, now))
+            if item.id in queued:
+                continue  # the feed lists the same item twice
             if outcome is IngestOutcome.NEW:
+                queued.add(item.id)
                 report.new_items += 1
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
             elif recheck_unjudged and not self.store.decisions_for_item(item.id):
                 # Stored by a cycle that crashed before its decisions were committed.
+                queued.add(item.id)
                 to_judge.append(item)
         return to_judge
 
@@ -292,7 +308,7 @@ class Pipeline:
                     dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
                         outbox.extend(self._alerts(verdict, dev, report, now))
-            if matcher is not None and not is_copy:
+            if matcher is not None and len(matcher) and not is_copy:
                 outbox.extend(self._notices(matcher, item, on_topic_ids, report))
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         self.store.commit_decisions(judgements, dev_writes, states, outbox, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.model import Feed, FeedStatus
@@ -60,6 +60,24 @@ class FeedStore(StoreBase):
             return [
                 convert.feed(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))
             ]
+
+    def feed_status_counts(self) -> dict[FeedStatus, int]:
+        """How many feeds are in each status (every status present, 0 if none)."""
+        query = select(FeedRow.status, func.count()).group_by(FeedRow.status)
+        with self._read() as session:
+            counts = {FeedStatus(status): n for status, n in session.execute(query)}
+        return {status: counts.get(status, 0) for status in FeedStatus}
+
+    def failing_feeds(self, limit: int = 3) -> list[Feed]:
+        """Feeds whose last poll failed, the longest-failing first."""
+        query = (
+            select(FeedRow)
+            .where(FeedRow.status == FeedStatus.ERROR.value)
+            .order_by(FeedRow.error_count.desc(), FeedRow.id)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [convert.feed(row) for row in session.scalars(query)]
 
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]:
         """Feeds with ``next_poll_at <= now``, most overdue first (ties by id)."""

@@ -193,3 +193,16 @@ async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(
     await _cycle(world)
     assert len([m for _, m in world.console.posted if m.kind.value == "notice"]) == 1
     await world.app.aclose()
+
+
+async def test_a_feed_listing_the_same_item_twice_does_not_abort_the_cycle(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)
+    item = samples("unrelated")[0]
+    feed_server.add_feed("/dup.xml", feed_of(as_entry(item), as_entry(item, 1)), etag=True)
+    world.app.store.add_feed(feed_server.url("/dup.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert (report.ok, report.errors, report.new_items) == (1, 0, 1)
+    assert world.app.store.get_feed(feed_server.url("/dup.xml")).last_polled_at is not None
+    await world.app.aclose()

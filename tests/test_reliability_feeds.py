@@ -150,7 +150,6 @@ async def test_a_feed_whose_guids_change_every_fetch_alerts_once_per_article(
         clock.advance(seconds=3600)
     assert hostile.hits("/rotating.xml") == 3
     assert world.app.store.count_items() == 4, "a changed guid with the same URL is the same article"
-    notices = [k for k in world.app.store.outbox_counts()]  # noqa: F841 - counts by state
     total = sum(world.app.store.outbox_counts().values())
     assert total == 4, f"{total} notices for 4 articles"
     await world.app.aclose()
@@ -182,13 +181,6 @@ def test_seed_urls_via_a_name_that_resolves_to_loopback_are_allowed_only_when_li
     assert load_seed(url, allowed_hosts={"localhost"}).text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (bot/pipeline.py, commit 289e4f6): an item that two feeds of one chunk carry is "
-    "judged twice in one commit -> UNIQUE(judgements.story_id, item_id) -> the whole cycle fails, "
-    "no feed of the chunk is recorded, and the same happens at every tick. Fix: de-duplicate "
-    "to_judge by item id in Pipeline._poll before judge_items; then remove this marker.",
-)
 async def test_an_article_carried_by_two_feeds_does_not_stall_the_cycle(
     hostile: HostileFeedServer, sqlite_url: str, clock
 ) -> None:

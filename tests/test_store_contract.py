@@ -769,3 +769,18 @@ def test_post_started_is_kept_until_delivery_and_then_cleared(store, clock):
     store.mark_delivered(entry.id, 1, "m-1", clock.advance(1))
     entry = store.get_outbox("k")
     assert entry.post_started_at is None and entry.message_id == "m-1"
+
+
+def test_feed_status_counts_and_failing_feeds(store, clock):
+    from bot.model import FeedStatus
+
+    assert store.feed_status_counts() == {FeedStatus.NEW: 0, FeedStatus.OK: 0, FeedStatus.ERROR: 0}
+    a = store.add_feed("https://a.example/feed", clock.now())
+    b = store.add_feed("https://b.example/feed", clock.now())
+    store.add_feed("https://c.example/feed", clock.now())
+    for feed, errors in ((a, 1), (b, 3)):
+        store.record_poll(PollOutcome(feed.id, FeedStatus.ERROR, clock.now(), clock.now(), errors,
+                                      "HTTP 500", None, None, None))
+    assert store.feed_status_counts() == {FeedStatus.NEW: 1, FeedStatus.OK: 0, FeedStatus.ERROR: 2}
+    assert [f.url for f in store.failing_feeds(5)] == ["https://b.example/feed", "https://a.example/feed"]
+    assert len(store.failing_feeds(1)) == 1
