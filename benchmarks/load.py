@@ -39,6 +39,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 from sqlalchemy import text
 
@@ -102,7 +103,7 @@ class LoadFeedServer:
         self._proc = mp.get_context("fork").Process(target=_server_main, args=(texts, child), daemon=True)
         self.port = 0
 
-    def __enter__(self) -> "LoadFeedServer":
+    def __enter__(self) -> Self:
         self._proc.start()
         if not self._parent.poll(60):
             raise RuntimeError("feed server did not start")
@@ -123,7 +124,7 @@ def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _prefill(db_url: str, stream: list, server: LoadFeedServer, n_feeds: int, n_items: int) -> list[str]:
@@ -152,10 +153,12 @@ async def _measure(
     latencies: list[float] = []
     errors = 0
     cycles = feeds_polled = poll_failures = 0
+    first_cycle_s: float | None = None
     done = asyncio.Event()
 
     async def poller() -> None:
-        nonlocal cycles, feeds_polled, poll_failures
+        nonlocal cycles, feeds_polled, poll_failures, first_cycle_s
+        began = time.perf_counter()
         while not done.is_set():
             try:
                 report = await app.pipeline.poll_due()
@@ -165,6 +168,8 @@ async def _measure(
                 if poll_failures == 1:
                     say(f"  a poll cycle failed: {type(exc).__name__}: {str(exc)[:200]}")
             cycles += 1
+            if first_cycle_s is None:
+                first_cycle_s = round(time.perf_counter() - began, 1)
             try:
                 await asyncio.wait_for(done.wait(), POLL_TICK_S)
             except TimeoutError:
@@ -204,13 +209,12 @@ async def _measure(
         return out
 
     poll_task = asyncio.create_task(poller())
-    started = time.perf_counter()
     await asyncio.sleep(1.0)  # the first cycle is under way: every feed is new
     result = await phase("cold")
     deadline = time.perf_counter() + max_wait_s
     while cycles < 1 and time.perf_counter() < deadline:  # later cycles: one new item a feed
         await asyncio.sleep(0.5)
-    result["first_cycle_s"] = round(time.perf_counter() - started, 1) if cycles else None
+    result["first_cycle_s"] = first_cycle_s
     result.update(await phase("steady"))
     done.set()
     await poll_task

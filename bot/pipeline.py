@@ -111,13 +111,18 @@ class Pipeline:
         for story_id, story in current.items():
             if story_id not in self._stories:
                 self.engine.track(story, self.store.load_engine_state(story_id))
-                self._stories[story_id] = story
                 if self.store.get_development(story_id, 0) is None:
                     # The seed story is development 0: known already, so never alerted.
                     seed = self.engine.seed_development(story_id)
-                    self.store.commit_decisions(
-                        [], [seed], {story_id: self.engine.snapshot(story_id)}, [], self.clock.now()
-                    )
+                    try:
+                        self.store.commit_decisions(
+                            [], [seed], {story_id: self.engine.snapshot(story_id)}, [], self.clock.now()
+                        )
+                    except Exception:
+                        # Not tracked until its baseline is stored: the next cycle tries again.
+                        self.engine.untrack(story_id)
+                        raise
+                self._stories[story_id] = story
 
     # ------------------------------------------------------------------ cycle
 
@@ -228,7 +233,11 @@ class Pipeline:
             report.not_modified += 1
             return []
         report.ok += 1
-        recheck = bool(self._stories) if recheck_unjudged is None else recheck_unjudged
+        if recheck_unjudged is None:
+            # Notices are keyed per (subscription, item), so a re-check never sends one twice.
+            recheck = bool(self._stories) or bool(self._subs)
+        else:
+            recheck = recheck_unjudged
         return self._ingest(feed, result, report, recheck)
 
     def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
@@ -271,6 +280,9 @@ class Pipeline:
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
+                if recheck_unjudged and not self.store.decisions_for_item(item.id):
+                    queued.add(item.id)  # changed before it was ever judged (crash)
+                    to_judge.append(item)
             elif recheck_unjudged and not self.store.decisions_for_item(item.id):
                 # Stored by a cycle that crashed before its decisions were committed.
                 queued.add(item.id)

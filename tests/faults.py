@@ -348,11 +348,8 @@ def start_service(config: str, env: dict[str, str], log_path: Any, *, verbose: b
     import subprocess
     import sys
 
-    log = open(log_path, "ab")
-    try:
+    with open(log_path, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "adapters.cli", *(["-v"] if verbose else []), "--config", config, "run"],
             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
-    finally:
-        log.close()

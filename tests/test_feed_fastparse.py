@@ -181,12 +181,12 @@ AGREEING = {
     ),
     "xml:base": _rss('<item xml:base="https://b.example/"><title>A</title><link>1</link></item>'),
     "nested xml:base": (
-        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
-        ' xml:base="https://c.example/news/"><title>F</title>'
-        '<entry xml:base="2026/"><id>https://c.example/id/1</id><title>A</title>'
-        "<link rel='alternate' href='story.html'/></entry>"
-        "<entry><id>rel/2</id><title>B</title></entry></feed>"
-    ).encode(),
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        b' xml:base="https://c.example/news/"><title>F</title>'
+        b'<entry xml:base="2026/"><id>https://c.example/id/1</id><title>A</title>'
+        b"<link rel='alternate' href='story.html'/></entry>"
+        b"<entry><id>rel/2</id><title>B</title></entry></feed>"
+    ),
     "windows-1252": (
         '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>F</title>'
         "<item><title>caf\xe9 \x93quoted\x94</title></item></channel></rss>"

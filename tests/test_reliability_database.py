@@ -18,9 +18,9 @@ import subprocess
 import time
 
 import pytest
-from feedserver import FeedServer, feed_server  # noqa: F401 - fixture
-from sqlalchemy import create_engine, event, text
 from feedbuilder import entry, rss
+from feedserver import FeedServer, feed_server_fixture  # noqa: F401 - the feed_server fixture
+from sqlalchemy import create_engine, event, text
 from storyworld import make_world
 
 from bot.scheduler import Service
@@ -98,13 +98,6 @@ async def test_a_locked_sqlite_database_delays_work_and_loses_none(
     await world.app.aclose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (bot/pipeline.py Pipeline.refresh_stories): the story is marked tracked before "
-    "its seed development (development 0) is committed; when that commit fails (database "
-    "locked or unreachable at the first tick), later cycles skip it, development 0 is never "
-    "stored (the story loses its baseline). Fix: untrack the story when the commit raises.",
-)
 async def test_a_database_locked_at_the_first_tick_loses_no_alert(
     feed_server: FeedServer, tmp_path, clock, caplog
 ) -> None:
@@ -135,14 +128,14 @@ async def test_a_database_locked_at_the_first_tick_loses_no_alert(
 
 
 def _pg(action: str) -> None:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    version = max(os.listdir("/etc/postgresql"))
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
                    check=True, capture_output=True, timeout=60)
 
 
 def _pg_ready(timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], timeout=10).returncode != 0:
+    while subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], timeout=10, check=False).returncode != 0:
         if time.monotonic() > deadline:
             raise AssertionError("PostgreSQL did not come back")
         time.sleep(0.2)
@@ -200,14 +193,6 @@ async def test_postgresql_restarted_mid_run_delays_work_and_loses_none(
         admin.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (bot/pipeline.py Pipeline.ingest_result): stored-but-unjudged items are only "
-    "re-checked when a story is tracked (`recheck = bool(self._stories)`), so with keyword "
-    "subscriptions alone an item stored by a cycle that crashed before judging never gets its "
-    "notice. Fix: re-check unjudged items whenever subscriptions exist too (notices are "
-    "only_if_new, so a re-check cannot send one twice).",
-)
 async def test_a_crash_between_storing_and_judging_loses_no_notice_without_stories(
     feed_server: FeedServer, tmp_path, clock
 ) -> None:

@@ -23,11 +23,12 @@ import subprocess
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from faults import FAST_CONFIG, Fakes, TimedFeedServer, service_env, start_service
 from fakes.discord_server import USER_ID
+from faults import FAST_CONFIG, Fakes, TimedFeedServer, service_env, start_service
 from feedbuilder import entry, rss
 
 from adapters.demo import seed_files
@@ -41,7 +42,7 @@ FEEDS = 4
 INTERVAL_S = 2
 ROUNDS = 12
 PER_ROUND = 3
-WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike"]
 
 
 def _title(rng: random.Random, feed: int, round_: int, i: int) -> str:
@@ -125,7 +126,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
                 runs.append((started, time.time()))
                 continue
             expected = FEEDS * PER_ROUND * (ROUNDS + 1)
-            _wait_until(lambda: len(set(fakes.slack_keys())) >= expected
+            _wait_until(lambda expected=expected: len(set(fakes.slack_keys())) >= expected
                         and len(set(fakes.discord_titles())) >= expected,
                         timeout=120, what=f"{expected} notices on each platform",
                         status=lambda: f"slack {len(set(fakes.slack_keys()))}, discord {len(set(fakes.discord_titles()))}")
@@ -172,11 +173,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
         hits = feeds.times[path]
         for start, end in runs:
             during = [h for h in hits if start <= h <= end]
-            for a, b in zip(during, during[1:]):
+            for a, b in pairwise(during):
                 assert b - a >= INTERVAL_S * 0.9, f"{path} polled twice within {b - a:.2f}s"
             # No gap longer than interval + tick + fetch/engine slack while the process ran
             # (the first poll of a run may wait for the start-up).
-            for a, b in zip(during, during[1:]):
+            for a, b in pairwise(during):
                 assert b - a <= INTERVAL_S + 0.5 + 3.0, f"{path}: a poll was skipped ({b - a:.1f}s gap)"
         # The row agrees with the last request the server saw.
         assert feed.last_polled_at is not None
@@ -192,7 +193,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
 def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Path) -> None:
     fakes = Fakes(chaos_seed=55, delay_s=0.1)  # each post takes 0.1 s: a long delivery run
     try:
-        db, db_url, store, _, _, config = _setup(tmp_path, None)
+        _db, db_url, store, _, _, config = _setup(tmp_path, None)
         now = datetime.now(UTC)
         keys = [f"alert:term:{n}" for n in range(60)]
         store.enqueue(
