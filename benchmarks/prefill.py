@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 from benchmarks.common import STREAMS
 from bot.model import DeliveryMode, FeedEntry, SeedDoc, Story
 from bot.ports import Store
+from storage.counters import rebuild_story_counters
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
@@ -337,6 +338,8 @@ def bulk_items(
             ]
             for i in range(0, len(links), BATCH):
                 conn.execute(insert(DevelopmentItemRow), links[i : i + BATCH])
+        # The judgements went in behind the store's back: bring its counters up to date.
+        rebuild_story_counters(conn)
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))

@@ -189,6 +189,14 @@ class Store(Protocol):
 
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]: ...
     def record_poll(self, outcome: PollOutcome) -> None: ...
+    def record_polls(self, outcomes: Sequence[PollOutcome]) -> None:
+        """``record_poll`` for each outcome, in order, in one transaction.
+
+        The same result as one call per outcome (a removed feed is ignored, None title
+        keeps the title, the same feed twice ends in its last outcome) at the cost of one
+        write; use it to record a polling cycle's feeds together.
+        """
+        ...
 
     # items
     def ingest_item(self, item: NewItem) -> tuple[IngestOutcome, Item]:
@@ -196,6 +204,16 @@ class Store(Protocol):
 
         Returns NEW with the stored item, SEEN with the existing item (same text), or
         UPDATED with the existing item at its bumped version (text changed).
+        """
+        ...
+
+    def ingest_items(self, items: Sequence[NewItem]) -> list[tuple[IngestOutcome, Item]]:
+        """``ingest_item`` for each item, in order, in one transaction.
+
+        Returns one (outcome, item) per input, exactly what separate calls would have
+        returned: a duplicate later in the same batch is SEEN (or UPDATED when its text
+        differs) and each item is as it stood right after its own turn. Use it to store a
+        fetch's entries with one lookup instead of one transaction per entry.
         """
         ...
 

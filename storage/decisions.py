@@ -1,9 +1,10 @@
 """Engine state and decisions, written atomically by ``commit_decisions``.
 
 One transaction carries a batch's judgements, the developments they create or extend,
-each story's engine state and the outbox rows that announce them. Either all of it is
-stored or none is, so a crash or a constraint violation (say a second judgement for the
-same story and item) can never leave an alert without its decision or the reverse.
+each story's engine state, the story counters (:mod:`storage.counters`) and the outbox
+rows that announce them. Either all of it is stored or none is, so a crash or a constraint
+violation (say a second judgement for the same story and item) can never leave an alert
+without its decision, or counters that disagree with the judgements.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.model import Decision, Judgement
 from bot.ports import Conflict, DevelopmentWrite, OutboxWrite
 from storage import convert
 from storage.base import StoreBase
+from storage.counters import count_judgements
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
@@ -121,6 +123,7 @@ class DecisionStore(StoreBase):
         try:
             with self._write() as session:
                 _add_judgements(session, judgements, now)
+                count_judgements(session, judgements)
                 for write in developments:
                     _write_development(session, write, now)
                 for story_id, state in engine_states.items():

@@ -11,31 +11,42 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.model import Development
 from bot.ports import StoryStats
 from storage import convert
 from storage.base import StoreBase
-from storage.models import DevelopmentItemRow, DevelopmentRow, ItemRow, JudgementRow
+from storage.models import (
+    DevelopmentItemRow,
+    DevelopmentRow,
+    ItemRow,
+    StoryCounterRow,
+    StorySourceRow,
+)
 
 
 def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Development]:
     if not rows:
         return []
+    # No ORDER BY: SQLite would rather walk the whole link table in id order than look
+    # the page's developments up and sort; discovery order is restored here instead.
     query = (
         select(
-            DevelopmentItemRow.development_id, ItemRow.source, ItemRow.url, ItemRow.canonical_url
+            DevelopmentItemRow.id,
+            DevelopmentItemRow.development_id,
+            ItemRow.source,
+            ItemRow.url,
+            ItemRow.canonical_url,
         )
         .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
         .where(DevelopmentItemRow.development_id.in_([row.id for row in rows]))
-        .order_by(DevelopmentItemRow.id)
     )
     counts: dict[int, int] = defaultdict(int)
     sources: dict[int, dict[str, None]] = defaultdict(dict)
     links: dict[int, dict[str, str]] = defaultdict(dict)  # url -> source, first kept
-    for dev_id, source, url, canonical in session.execute(query):
+    for _, dev_id, source, url, canonical in sorted(session.execute(query), key=lambda r: r[0]):
         counts[dev_id] += 1
         if source:
             sources[dev_id].setdefault(source, None)
@@ -89,18 +100,17 @@ class DevelopmentStore(StoreBase):
         is the part of those that repeat an earlier item. ``sources`` counts distinct
         outlets among on-topic items; ``last_item_at`` is when the newest of them was
         fetched.
+
+        Read from the counters ``commit_decisions`` keeps (:mod:`storage.counters`): the
+        cost does not grow with the number of items.
         """
-        on_topic = (JudgementRow.story_id == story_id) & (JudgementRow.on_topic == True)  # noqa: E712
-        judged = (
-            select(
-                func.count(),
-                func.count(JudgementRow.duplicate_of),
-                func.count(distinct(ItemRow.source)),
-                func.max(ItemRow.fetched_at),
-            )
-            .select_from(JudgementRow)
-            .join(ItemRow, ItemRow.id == JudgementRow.item_id)
-            .where(on_topic)
+        counters = select(
+            StoryCounterRow.items_on_topic, StoryCounterRow.copies, StoryCounterRow.last_item_at
+        ).where(StoryCounterRow.story_id == story_id)
+        sources = (
+            select(func.count())
+            .select_from(StorySourceRow)
+            .where(StorySourceRow.story_id == story_id)
         )
         developments = (
             select(func.count())
@@ -108,11 +118,11 @@ class DevelopmentStore(StoreBase):
             .where(DevelopmentRow.story_id == story_id)
         )
         with self._read() as session:
-            items, copies, sources, last = session.execute(judged).one()
+            items, copies, last = session.execute(counters).one_or_none() or (0, 0, None)
             return StoryStats(
                 items_on_topic=items,
                 copies=copies,
                 developments=session.scalar(developments) or 0,
-                sources=sources,
+                sources=session.scalar(sources) or 0,
                 last_item_at=last,
             )

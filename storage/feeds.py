@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, Text, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.model import Feed, FeedStatus
@@ -12,6 +14,7 @@ from bot.ports import Conflict, PollOutcome
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import FeedRow
+from storage.types import UTCDateTime
 
 
 class FeedStore(StoreBase):
@@ -96,19 +99,51 @@ class FeedStore(StoreBase):
         ``title`` None keeps the known title. A feed removed while it was being polled
         is ignored.
         """
+        self.record_polls([outcome])
+
+    def record_polls(self, outcomes: Sequence[PollOutcome]) -> None:
+        """``record_poll`` for each outcome in order, in one transaction.
+
+        One executemany UPDATE for the whole batch; the same feed twice ends in its last
+        outcome's state (its title: the last title given).
+        """
+        if not outcomes:
+            return
+        table = cast(Table, FeedRow.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                last_polled_at=bindparam("b_polled_at"),
+                # None (not OK) keeps the last good poll; None title keeps the title.
+                last_ok_at=func.coalesce(
+                    bindparam("b_ok_at", type_=UTCDateTime()), table.c.last_ok_at
+                ),
+                next_poll_at=bindparam("b_next_poll_at"),
+                error_count=bindparam("b_error_count"),
+                last_error=bindparam("b_last_error"),
+                etag=bindparam("b_etag"),
+                last_modified=bindparam("b_last_modified"),
+                body_hash=bindparam("b_body_hash"),
+                title=func.coalesce(bindparam("b_title", type_=Text()), table.c.title),
+            )
+        )
+        rows = [
+            {
+                "b_id": outcome.feed_id,
+                "b_status": FeedStatus(outcome.status).value,
+                "b_polled_at": outcome.polled_at,
+                "b_ok_at": outcome.polled_at if outcome.status == FeedStatus.OK else None,
+                "b_next_poll_at": outcome.next_poll_at,
+                "b_error_count": outcome.error_count,
+                "b_last_error": outcome.last_error,
+                "b_etag": outcome.etag,
+                "b_last_modified": outcome.last_modified,
+                "b_body_hash": outcome.body_hash,
+                "b_title": outcome.title,
+            }
+            for outcome in outcomes
+        ]
         with self._write() as session:
-            row = session.get(FeedRow, outcome.feed_id)
-            if row is None:
-                return
-            row.status = FeedStatus(outcome.status).value
-            row.last_polled_at = outcome.polled_at
-            if outcome.status == FeedStatus.OK:
-                row.last_ok_at = outcome.polled_at
-            row.next_poll_at = outcome.next_poll_at
-            row.error_count = outcome.error_count
-            row.last_error = outcome.last_error
-            row.etag = outcome.etag
-            row.last_modified = outcome.last_modified
-            row.body_hash = outcome.body_hash
-            if outcome.title is not None:
-                row.title = outcome.title
+            session.execute(statement, rows)

@@ -4,7 +4,8 @@ Rows never leave ``storage/``; :mod:`storage.convert` turns them into ``bot.mode
 dataclasses. Every hot query has an index here (sized for ~1M items and 100k+
 judgements): due feeds by ``next_poll_at``, items by key/url/canonical URL, decisions by
 item, developments by story and time, and due outbox rows through a partial index whose
-predicate is exactly the one :meth:`SqlStore.due_outbox` filters on.
+predicate is exactly the one :meth:`SqlStore.due_outbox` filters on. ``story_stats`` reads
+running counters (``story_counters``, ``story_sources``) instead of counting judgements.
 
 Enums are stored as plain strings so that adding a value never needs a migration.
 """
@@ -119,6 +120,35 @@ class JudgementRow(Base):
     new_development: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     decided_at: Mapped[datetime]
+
+
+class StoryCounterRow(Base):
+    """Running totals behind ``story_stats`` so ``/story status`` never counts judgements.
+
+    Kept by ``commit_decisions`` in the decisions' own transaction (on-topic judgements
+    only): ``items_on_topic`` counts them, ``copies`` those with a ``duplicate_of``, and
+    ``last_item_at`` is the newest ``fetched_at`` among their items.
+    """
+
+    __tablename__ = "story_counters"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    items_on_topic: Mapped[int] = mapped_column(Integer, default=0)
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    last_item_at: Mapped[datetime | None]
+
+
+class StorySourceRow(Base):
+    """The distinct outlets (``items.source``) among a story's on-topic items."""
+
+    __tablename__ = "story_sources"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class DevelopmentRow(Base):

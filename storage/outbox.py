@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
@@ -19,38 +20,67 @@ from bot.model import OutboxEntry, Target
 from bot.ports import OutboxWrite
 from storage import convert
 from storage.base import StoreBase
+from storage.counters import chunks
 from storage.models import OutboxRow, outbox_due_predicate
 from storage.serialize import message_to_json
 
 
 def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: datetime) -> None:
-    """Insert or bump outbox rows inside the caller's transaction (see OutboxWrite)."""
+    """Insert or bump outbox rows inside the caller's transaction (see OutboxWrite).
+
+    The batch costs one lookup of all its keys, one multi-row INSERT and one
+    executemany UPDATE, whatever its size. Writes apply in order: the same key twice
+    is one row at version 2 (or at 1 when the second write is ``only_if_new``), exactly
+    as if each write were its own call.
+    """
+    if not writes:
+        return
+    table = cast(Table, OutboxRow.__table__)
+    keys = list(dict.fromkeys(write.key for write in writes))
+    existing: dict[str, int] = {}  # key -> id of a stored row
+    for part in chunks(keys):
+        for row_id, key in session.execute(
+            select(table.c.id, table.c.key).where(table.c.key.in_(part))
+        ):
+            existing[key] = row_id
+    inserts: dict[str, dict[str, Any]] = {}  # key -> row to insert (first-write order)
+    updates: dict[str, dict[str, Any]] = {}  # key -> {message, bumps} for a stored row
     for write in writes:
-        row = session.scalar(select(OutboxRow).where(OutboxRow.key == write.key))
-        if row is None:
-            session.add(
-                OutboxRow(
-                    key=write.key,
-                    platform=write.target.platform,
-                    channel_id=write.target.channel_id,
-                    user_id=write.target.user_id,
-                    message=message_to_json(write.message),
-                    version=1,
-                    delivered_version=0,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    dead=False,
-                )
-            )
-            # Flush so a repeated key later in the same batch finds this row.
-            session.flush()
-        elif not write.only_if_new:
-            # next_attempt_at is left alone: a row backing off after a failure keeps
-            # backing off; a delivered row is already due.
-            row.message = message_to_json(write.message)
-            row.version = row.version + 1
-            session.flush()
+        if write.key in existing:
+            if not write.only_if_new:
+                update_ = updates.setdefault(write.key, {"b_id": existing[write.key], "b_bumps": 0})
+                update_["b_message"] = message_to_json(write.message)
+                update_["b_bumps"] += 1
+        elif write.key in inserts:
+            if not write.only_if_new:
+                inserts[write.key]["message"] = message_to_json(write.message)
+                inserts[write.key]["version"] += 1
+        else:
+            inserts[write.key] = {
+                "key": write.key,
+                "platform": write.target.platform,
+                "channel_id": write.target.channel_id,
+                "user_id": write.target.user_id,
+                "message": message_to_json(write.message),
+                "version": 1,
+                "delivered_version": 0,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "dead": False,
+            }
+    if inserts:
+        session.execute(insert(table), list(inserts.values()))
+    if updates:
+        # next_attempt_at is left alone: a row backing off after a failure keeps backing
+        # off; a delivered row is already due. ``version + n`` in SQL, not a value read
+        # earlier, so a concurrent writer's bump is never lost.
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(message=bindparam("b_message"), version=table.c.version + bindparam("b_bumps")),
+            list(updates.values()),
+        )
 
 
 def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

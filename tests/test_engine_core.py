@@ -247,6 +247,18 @@ def test_config_from_mapping() -> None:
         EngineConfig.from_mapping({"copy_index_cap": "ten"})
 
 
+def test_snapshot_from_before_within_story_weights_still_restores() -> None:
+    e = warm_engine()
+    e.judge(ON_TOPIC)
+    state = json.loads(json.dumps(e.snapshot(1)))
+    del state["story_df"]
+    restored = Engine()
+    restored.track(story(), state)
+    (v,) = restored.judge(doc(41, ON_TOPIC.title + " - Reuters", ON_TOPIC.text, days=2))
+    assert v.judgement.on_topic
+    assert restored.snapshot(1)["story_df"]["n_docs"] == len(SEEDS)
+
+
 def test_restore_rejects_unknown_state() -> None:
     with pytest.raises(ValueError):
         Engine().track(story(), {"version": 999})

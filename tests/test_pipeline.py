@@ -14,7 +14,10 @@ from bot.model import FeedStatus, IngestOutcome
 from bot.identity import new_item
 from bot.model import FeedEntry
 
-DEV = "talks-deal"
+# The pipeline's mechanics are tested with the sample turn the engine recognises as new
+# right after the seeds; how well the engine separates every turn is pinned (with its known
+# misses marked xfail) in tests/test_engine_coldstart.py.
+DEV = "congress-hearing"
 
 
 async def _cycle(world, deliver: bool = True):

@@ -7,6 +7,7 @@ migrated database and a hand-advanced clock; nothing sleeps.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
@@ -784,3 +785,230 @@ def test_feed_status_counts_and_failing_feeds(store, clock):
     assert store.feed_status_counts() == {FeedStatus.NEW: 1, FeedStatus.OK: 0, FeedStatus.ERROR: 2}
     assert [f.url for f in store.failing_feeds(5)] == ["https://b.example/feed", "https://a.example/feed"]
     assert len(store.failing_feeds(1)) == 1
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _ranked(known_ids, results):
+    """Results with ids replaced by their rank (PostgreSQL ids keep counting between
+    tests): ``known_ids`` first, then new ids in order of appearance."""
+    order = list(known_ids)
+    for _, item in results:
+        if item.id not in order:
+            order.append(item.id)
+    return [(outcome, replace(item, id=order.index(item.id))) for outcome, item in results]
+
+
+def test_ingest_items_matches_one_call_per_item(store, tmp_path):
+    """A batch gives exactly the outcomes and items of separate ``ingest_item`` calls,
+    duplicates, updates and canonical-URL matches inside the batch included."""
+    long_key = "guid:" + "é" * 3000
+    stored_first = [
+        new_item(1),
+        new_item(2, canonical_url=None),
+        new_item(9, key="k9a", canonical_url="https://news.example/9"),
+        new_item(9, key="k9b", canonical_url="https://news.example/9b"),
+        new_item(10, canonical_url=None),
+    ]
+    batch = [
+        new_item(1),  # stored: SEEN
+        new_item(1, key="k1-mirror"),  # stored, found by canonical URL: SEEN
+        new_item(2, content_hash="h2b"),  # stored, text changed: UPDATED (gains its URL)
+        new_item(2, key="k2-mirror", content_hash="h2b"),  # by that URL now: SEEN
+        new_item(3),  # NEW
+        new_item(3),  # the same again: SEEN
+        new_item(3, key="k3-mirror", content_hash="h3b"),  # the new row, by URL: UPDATED
+        new_item(4, canonical_url=None),  # NEW, no URL
+        new_item(4, key="k4b", canonical_url=None),  # only keys can match: NEW
+        new_item(4, content_hash="h4b"),  # k4: UPDATED, gains its URL
+        new_item(5, canonical_url="https://news.example/4"),  # k4's row by URL: UPDATED
+        new_item(6, key=long_key),  # NEW under a digest key
+        new_item(6, key=long_key, canonical_url=None),  # SEEN by the digest
+        new_item(7, key="k9b", canonical_url="https://news.example/9"),  # key first: UPDATED
+        new_item(8, canonical_url="https://news.example/9"),  # the oldest with the URL: k9a
+        new_item(10, key="k10-new"),  # NEW with URL /10
+        new_item(10, content_hash="h10b"),  # stored k10: UPDATED, gains URL /10 too
+        new_item(10, key="k10-3", content_hash="h10c"),  # the oldest with /10 is k10
+    ]
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    try:
+        known = [reference.ingest_item(item)[1].id for item in stored_first]
+        expected = _ranked(known, [reference.ingest_item(item) for item in batch])
+    finally:
+        reference.close()
+
+    known = [store.ingest_item(item)[1].id for item in stored_first]
+    got = _ranked(known, store.ingest_items(batch))
+
+    O = IngestOutcome
+    assert [outcome for outcome, _ in got] == [
+        O.SEEN, O.SEEN, O.UPDATED, O.SEEN, O.NEW, O.SEEN, O.UPDATED, O.NEW, O.NEW,
+        O.UPDATED, O.UPDATED, O.NEW, O.SEEN, O.UPDATED, O.UPDATED, O.NEW, O.UPDATED,
+        O.UPDATED,
+    ]  # fmt: skip
+    assert got == expected
+    assert [item.id for _, item in got[-3:]] == [9, 4, 4]  # k10-new is new; k10 was stored
+    assert got[-1][1].version == 3
+    assert store.count_items() == len(stored_first) + 5
+
+
+def test_ingest_items_returns_each_item_as_of_its_turn(store):
+    results = store.ingest_items(
+        [new_item(1), new_item(1, content_hash="h1b", title="T2"), new_item(1, content_hash="h1c")]
+    )
+    assert [(o, i.version, i.content_hash) for o, i in results] == [
+        (IngestOutcome.NEW, 1, "h1"),
+        (IngestOutcome.UPDATED, 2, "h1b"),
+        (IngestOutcome.UPDATED, 3, "h1c"),
+    ]
+    assert len({i.id for _, i in results}) == 1 and results[0][1].id > 0
+    assert results[1][1].title == "T2"
+    assert store.get_item(results[0][1].id) == results[2][1]
+    assert store.ingest_items([]) == []
+    # New rows get ids in batch order.
+    fresh = store.ingest_items([new_item(5), new_item(3), new_item(4)])
+    assert [i.key for _, i in sorted(fresh, key=lambda r: r[1].id)] == ["k5", "k3", "k4"]
+
+
+def test_ingest_items_is_one_transaction(store):
+    store.ingest_item(new_item(1))
+    results = store.ingest_items([new_item(2), new_item(1, content_hash="h1b")])
+    assert [o for o, _ in results] == [IngestOutcome.NEW, IngestOutcome.UPDATED]
+    assert store.count_items() == 2
+
+
+def _poll(feed_id, status, at, **kw):
+    fields = {
+        "feed_id": feed_id,
+        "status": status,
+        "polled_at": at,
+        "next_poll_at": at + timedelta(seconds=900),
+        "error_count": 0,
+        "last_error": None,
+        "etag": None,
+        "last_modified": None,
+        "body_hash": None,
+    }
+    fields.update(kw)
+    return PollOutcome(**fields)
+
+
+def test_record_polls_writes_each_outcome_in_order(store, clock):
+    a = store.add_feed("https://a.example/rss", clock.now())
+    b = store.add_feed("https://b.example/rss", clock.now())
+    gone = store.add_feed("https://gone.example/rss", clock.now())
+    store.remove_feed(gone.url)
+    t1 = clock.advance(seconds=5)
+    store.record_poll(_poll(b.id, FeedStatus.OK, t1, title="B News", etag='"e0"'))
+    t2 = clock.advance(seconds=5)
+    store.record_polls(
+        [
+            _poll(a.id, FeedStatus.OK, t2, etag='"e1"', title="A News", body_hash="h"),
+            _poll(gone.id, FeedStatus.OK, t2),  # removed meanwhile: ignored
+            _poll(b.id, FeedStatus.ERROR, t2, error_count=2, last_error="HTTP 503"),
+        ]
+    )
+    got_a, got_b = store.get_feed_by_id(a.id), store.get_feed_by_id(b.id)
+    assert (got_a.status, got_a.last_ok_at, got_a.last_polled_at) == (FeedStatus.OK, t2, t2)
+    assert (got_a.etag, got_a.body_hash, got_a.title) == ('"e1"', "h", "A News")
+    assert got_a.next_poll_at == t2 + timedelta(seconds=900)
+    assert (got_b.status, got_b.error_count, got_b.last_error) == (FeedStatus.ERROR, 2, "HTTP 503")
+    assert (got_b.last_ok_at, got_b.last_polled_at) == (t1, t2)  # the last good poll is kept
+    assert got_b.title == "B News" and got_b.etag is None
+    assert [f.url for f in store.list_feeds()] == [a.url, b.url]
+    _assert_utc(got_a.last_ok_at, got_b.last_ok_at, got_b.next_poll_at)
+
+    # The same feed twice: the later outcome wins, a None title keeps the last one given.
+    t3 = clock.advance(seconds=5)
+    store.record_polls(
+        [
+            _poll(a.id, FeedStatus.ERROR, t3, error_count=1, title="A renamed"),
+            _poll(a.id, FeedStatus.OK, t3 + timedelta(seconds=1)),
+        ]
+    )
+    got_a = store.get_feed_by_id(a.id)
+    assert (got_a.status, got_a.error_count, got_a.title) == (FeedStatus.OK, 0, "A renamed")
+    assert got_a.last_ok_at == t3 + timedelta(seconds=1)
+    store.record_polls([])
+
+
+# --------------------------------------------------------------------------- story counters
+
+
+def test_story_stats_add_up_across_batches(store, clock):
+    story = _story(store)
+    late = store.ingest_item(new_item(1, at=T0 + timedelta(hours=5)))[1]
+    early = store.ingest_item(new_item(2, at=T0 + timedelta(hours=1)))[1]
+    copy = store.ingest_item(new_item(3, source="Outlet 1", at=T0 + timedelta(hours=2)))[1]
+    off = store.ingest_item(new_item(4, source="Only off-topic", at=T0 + timedelta(hours=9)))[1]
+    store.commit_decisions([_judge(story.id, late.id)], [], {}, [], clock.now())
+    store.commit_decisions(
+        [
+            _judge(story.id, early.id),
+            _judge(story.id, copy.id, duplicate_of=late.id),
+            _judge(story.id, off.id, on_topic=False),
+        ],
+        [],
+        {},
+        [],
+        clock.advance(60),
+    )
+    stats = store.story_stats(story.id)
+    assert (stats.items_on_topic, stats.copies, stats.sources) == (3, 1, 2)
+    assert stats.last_item_at == T0 + timedelta(hours=5)  # an older item does not move it back
+
+    # A batch that fails changes no counter.
+    newer = store.ingest_item(new_item(5, at=T0 + timedelta(hours=20)))[1]
+    with pytest.raises(Conflict):
+        store.commit_decisions(
+            [_judge(story.id, newer.id), _judge(story.id, late.id)], [], {}, [], clock.now()
+        )
+    assert store.story_stats(story.id) == stats
+
+    # Removing the story removes its counters: a new story of the same name starts at 0.
+    store.remove_story(story.name)
+    again = _story(store)
+    empty = store.story_stats(again.id)
+    assert (empty.items_on_topic, empty.copies, empty.sources, empty.last_item_at) == (
+        0,
+        0,
+        0,
+        None,
+    )
+    store.commit_decisions([_judge(again.id, newer.id)], [], {}, [], clock.now())
+    stats = store.story_stats(again.id)
+    assert (stats.items_on_topic, stats.sources, stats.last_item_at) == (
+        1,
+        1,
+        T0 + timedelta(hours=20),
+    )
+
+
+# --------------------------------------------------------------------------- outbox batches
+
+
+def test_outbox_batch_mixes_new_and_stored_keys(store, clock):
+    store.enqueue([write("old", title="o1"), write("kept", title="k1")], clock.now())
+    later = clock.advance(60)
+    store.enqueue(
+        [
+            write("new", title="n1"),
+            write("old", title="o2"),
+            write("kept", title="k2", only_if_new=True),  # stored: no-op
+            write("fresh", title="f1", only_if_new=True),  # new: inserted
+            write("fresh", title="f2", only_if_new=True),  # now stored: no-op
+            write("old", title="o3"),  # twice in one batch: bumped twice
+            write("new", title="n2"),
+        ],
+        later,
+    )
+    got = {key: store.get_outbox(key) for key in ("old", "kept", "new", "fresh")}
+    assert (got["old"].version, got["old"].message.title, got["old"].created_at) == (3, "o3", T0)
+    assert (got["kept"].version, got["kept"].message.title) == (1, "k1")
+    assert (got["new"].version, got["new"].message.title, got["new"].created_at) == (2, "n2", later)
+    assert (got["fresh"].version, got["fresh"].message.title) == (1, "f1")
+    assert got["new"].next_attempt_at == later and got["old"].next_attempt_at == T0
+    # New rows are inserted in the order of their first write.
+    assert [e.key for e in store.due_outbox(later)] == ["old", "kept", "new", "fresh"]
+    assert got["new"].id < got["fresh"].id

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,14 +17,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from store_builders import T0, new_item, write
 
-from bot.model import Judgement
-from bot.ports import DevelopmentWrite
+from bot.model import FeedStatus, Judgement
+from bot.ports import DevelopmentWrite, PollOutcome
 from storage import open_store
 from storage.migrate import MIGRATIONS, alembic_config
-from storage.models import Base
+from storage.models import Base, JudgementRow
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -170,6 +171,12 @@ def test_hot_queries_use_indexes(sqlite_store):
     calls = {
         "ingest_item (new, by canonical url)": lambda: store.ingest_item(new_item(2)),
         "ingest_item (seen)": lambda: store.ingest_item(new_item(1, key="x")),
+        "ingest_items": lambda: store.ingest_items(
+            [new_item(3), new_item(1, key="y"), new_item(3, content_hash="h3b")]
+        ),
+        "record_polls": lambda: store.record_polls(
+            [PollOutcome(1, FeedStatus.OK, T0, T0, 0, None, None, None, None, "A")]
+        ),
         "find_item_by_url": lambda: store.find_item_by_url("https://news.example/9"),
         "due_feeds": lambda: store.due_feeds(T0),
         "due_outbox": lambda: store.due_outbox(T0),
@@ -191,3 +198,97 @@ def test_hot_queries_use_indexes(sqlite_store):
     }
     problems = {name: scans for name, call in calls.items() if (scans := _full_scans(store, call))}
     assert problems == {}
+
+
+def test_developments_are_looked_up_by_development_with_real_statistics(sqlite_store):
+    """With ANALYZE statistics SQLite once preferred walking the whole development_items
+    table in id order (for an ORDER BY) to looking a page of developments up."""
+    store = sqlite_store
+    story, other = store.add_story("s", "S", [], T0), store.add_story("o", "O", [], T0)
+    items = [item for _, item in store.ingest_items([new_item(n) for n in range(300)])]
+    store.commit_decisions(
+        [Judgement(s.id, item.id, True, 0.5) for s in (story, other) for item in items],
+        [
+            DevelopmentWrite(story.id, number, f"H{number}", "", tuple(i.id for i in chunk))
+            for number, chunk in enumerate(items[k : k + 20] for k in range(0, 300, 20))
+        ],
+        {},
+        [],
+        T0,
+    )
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    calls = {
+        "list_developments": lambda: store.list_developments(story.id, limit=6),
+        "developments_since": lambda: store.developments_since(story.id, T0),
+        "get_development": lambda: store.get_development(story.id, 3),
+        "story_stats": lambda: store.story_stats(story.id),
+    }
+    problems = {name: scans for name, call in calls.items() if (scans := _full_scans(store, call))}
+    assert problems == {}
+    listed = store.list_developments(story.id, limit=2)
+    assert [d.item_count for d in listed] == [20, 20]
+    assert listed[0].sources == tuple(f"Outlet {n}" for n in range(280, 300))
+
+
+# --------------------------------------------------------------------------- 0003 backfill
+
+
+def test_story_counters_are_backfilled_from_existing_judgements(empty_url):
+    """Migration 0003 computes the counters of a database judged before it existed."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        other = store.add_story("o", "O", [], T0)
+        items = [
+            store.ingest_item(new_item(n, source=f"Outlet {n % 2}", at=T0 + timedelta(hours=n)))[1]
+            for n in range(5)
+        ]
+        store.commit_decisions(
+            [
+                Judgement(story.id, items[0].id, True, 0.5),
+                Judgement(story.id, items[1].id, True, 0.5, duplicate_of=items[0].id),
+                Judgement(story.id, items[4].id, False, 0.1),
+                Judgement(other.id, items[4].id, True, 0.5),
+            ],
+            [],
+            {},
+            [],
+            T0,
+        )
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002")
+        assert "story_counters" not in inspect(store.engine).get_table_names()
+        with store.engine.begin() as conn:  # judged by a version without counters
+            conn.execute(
+                insert(JudgementRow),
+                [
+                    {
+                        "story_id": story.id,
+                        "item_id": items[3].id,
+                        "on_topic": True,
+                        "score": 0.5,
+                        "duplicate_of": items[1].id,
+                        "development": None,
+                        "new_development": False,
+                        "reason": {},
+                        "decided_at": T0,
+                    }
+                ],
+            )
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        stats = store.story_stats(story.id)
+        assert (stats.items_on_topic, stats.copies, stats.sources) == (3, 2, 2)
+        assert stats.last_item_at == T0 + timedelta(hours=3)
+        stats = store.story_stats(other.id)
+        assert (stats.items_on_topic, stats.copies, stats.sources) == (1, 0, 1)
+        assert stats.last_item_at == T0 + timedelta(hours=4)
+        # And they are kept from there on.
+        store.commit_decisions([Judgement(story.id, items[2].id, True, 0.5)], [], {}, [], T0)
+        assert store.story_stats(story.id).items_on_topic == 4
+    finally:
+        store.close()

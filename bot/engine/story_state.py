@@ -1,10 +1,12 @@
 """Everything the engine remembers about one tracked story, and how it decides.
 
-The state has four parts, each bounded so the snapshot stays small however long the
-story runs: the stream's document frequencies (capped vocabulary), the relevance
-profile (capped terms), the copy index (last ``copy_index_cap`` on-topic items) and the
-development tracker (last ``max_developments`` active developments, each with a capped
-centroid and sentence pool).
+The state has five parts, each bounded so the snapshot stays small however long the
+story runs: the stream's document frequencies (capped vocabulary), the story's own
+document frequencies over its seeds and on-topic reports (capped; they weigh
+developments, see :mod:`bot.engine.developments`), the relevance profile (capped
+terms), the copy index (last ``copy_index_cap`` on-topic items) and the development
+tracker (last ``max_developments`` active developments, each with a capped centroid and
+sentence pool).
 
 Per item the order is: score relevance against the profile; look the item up in the
 copy index (a copy of an on-topic item is on-topic and joins its original's
@@ -25,7 +27,7 @@ from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Profile, mean_vector
 from bot.engine.summary import candidate_sentences, summarise
-from bot.engine.termstats import DocFreq
+from bot.engine.termstats import DocFreq, WithinStory
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Judgement, Story
@@ -41,30 +43,52 @@ class StoryState:
         self.story = story
         self.config = config
         self.df = DocFreq(config.max_vocab, config.idf_prior_docs)
+        # seeds and on-topic reports only: what the story's own reports share
+        self.story_df = DocFreq(config.max_vocab, 0.0)
         self.profile = Profile(config)
         self.copies = CopyIndex.from_config(config)
         self.copy_dev: OrderedDict[int, int] = OrderedDict()
-        self.devs = DevelopmentTracker(config)
+        self.devs = DevelopmentTracker(config, within_story=True)
         self.n_judged = 0
 
     # ------------------------------------------------------------------ building
 
-    def build(self) -> None:
-        """Build a fresh state from the story's seed articles."""
+    def build(self, count_seeds: bool = False) -> None:
+        """Build a fresh state from the story's seed articles.
+
+        Args:
+            count_seeds: Count the seeds in the document frequencies. Only right for an
+                engine that has read nothing yet: an engine that has read the stream
+                holds the seeds already (or the items they were taken from), and
+                counting them again makes the story's own words look common.
+        """
         seeds = [analyse(s.title, s.text, s.url, self.config) for s in self.story.seeds]
         if not seeds:
             seeds = [analyse(self.story.title, "", None, self.config)]
+        if count_seeds:
+            # With no stream read, the seeds are all the evidence there is of which words
+            # every report of this story uses: without them "Pentagon" and "defense" weigh
+            # like "Anthropic", and a Pentagon budget report sharing them looks on-topic.
+            for a in seeds:
+                self.df.add(a.tf.keys())
+        for a in seeds:
+            self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
         self.profile.build([a.unit for a in seeds], ents)
         times = [s.published for s in self.story.seeds if s.published is not None]
         when = max(times) if times else self.story.created_at
-        c = self.devs.open(mean_vector(a.unit for a in seeds), when, self.story.title, self.df)
+        c = self.devs.open(
+            mean_vector(a.unit for a in seeds), when, self.story.title, self._dev_weights()
+        )
         for s in self.story.seeds:
             self._add_sentences(c, candidate_sentences(s.title, s.text))
         for i, a in enumerate(seeds):
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
             self._remember_copy_dev(-(i + 1), 0)
+
+    def _dev_weights(self) -> WithinStory:
+        return WithinStory(self.df, self.story_df)
 
     def _add_sentences(self, c: Cluster, sentences: list[str]) -> None:
         room = self.config.summary_pool - len(c.sentences)
@@ -132,7 +156,9 @@ class StoryState:
             c = self.devs.clusters.get(number) if number is not None else None
         if on_topic and c is None:
             headline = strip_outlet_suffix(doc.title) or doc.title
-            c, new_dev, dev_reason = self.devs.assign(a.unit, a.tf, when, headline, self.df)
+            c, new_dev, dev_reason = self.devs.assign(
+                a.unit, a.tf, when, headline, self._dev_weights()
+            )
             reason["development"] = dev_reason
             self._add_sentences(c, candidate_sentences(doc.title, doc.text))
         if c is not None:
@@ -144,6 +170,8 @@ class StoryState:
             self.profile.adapt(a.unit, a.entities)
             reason["adapted"] = True
         if on_topic:
+            if copy is None:
+                self.story_df.add(a.tf.keys())
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
@@ -186,6 +214,7 @@ class StoryState:
             "story_id": self.story.id,
             "n_judged": self.n_judged,
             "df": self.df.to_state(),
+            "story_df": self.story_df.to_state(),
             "profile": self.profile.to_state(),
             "copies": self.copies.to_state(),
             "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
@@ -204,8 +233,13 @@ class StoryState:
         st = cls(story, config)
         st.n_judged = int(state["n_judged"])
         st.df = DocFreq.from_state(state["df"], config.max_vocab, config.idf_prior_docs)
+        if "story_df" in state:
+            st.story_df = DocFreq.from_state(state["story_df"], config.max_vocab, 0.0)
+        else:  # a snapshot from before within-story weights: start from the seeds
+            for s in story.seeds:
+                st.story_df.add(analyse(s.title, s.text, s.url, config).tf.keys())
         st.profile = Profile.from_state(state["profile"], config)
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
-        st.devs = DevelopmentTracker.from_state(state["developments"], config)
+        st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
         return st

@@ -2,18 +2,20 @@
 
 Why incremental: a deployed tracker only knows the items it has already seen, so the
 IDF is learned from the stream as it arrives (no look-ahead), exactly as the service
-would do it. Seeds are *not* counted: they all share the story's vocabulary, and
-counting them would make the story's own key terms look common.
+would do it. A story's seeds are counted once, when the story is built (see
+``StoryState.build``).
 
 Why capped: the engine's state is stored after every batch, so the vocabulary is
 bounded. When it grows past ``max_terms`` the rarest terms are forgotten (ties broken by
 the term itself, for determinism). A forgotten term simply looks unseen again, which is
 what it nearly was.
 
-The IDF is smoothed, ``log((N + P) / (df + 0.5 + 0.02 P))`` with ``P`` pseudo-documents
-(``prior_docs``): while the stream is short every term looks rare, and the pseudo
-documents keep the first items' scores from being dominated by whichever words happened
-not to have been seen yet.
+The IDF is smoothed, ``log((N + P) / (df + 0.5 + P s(t)))`` with ``P`` pseudo-documents
+(``prior_docs``) drawn from general English: ``s(t)`` is the share of news items that
+contain ``t`` as estimated from word frequencies (:mod:`bot.engine.prior`). While the
+stream is short the prior decides, so even the first item after the seeds is weighed
+sensibly ("said" and "department" are common, "Anthropic" is not); as the stream grows
+its own counts take over (for a shootings feed, "police" and "shot" become common).
 
 A new story does not start from nothing: the engine keeps stream statistics from every
 item it has read (see ``Engine.observe``), and a story tracked later starts from a copy,
@@ -24,9 +26,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
+
+from bot.engine.prior import doc_share
 
 Vector = dict[str, float]
+
+# document share assumed for every term once the stream has outgrown the prior
+_FLAT_SHARE = 0.02
 
 
 class DocFreq:
@@ -63,11 +70,19 @@ class DocFreq:
             term: A term.
 
         Returns:
-            ``log((N + P) / (df + 0.5 + P * 0.02))``: rare terms score high, and the
-            ``P`` pseudo-documents (``prior_docs``) damp the extremes while ``N`` is small.
+            ``log((N + P) / (df + 0.5 + P * s))``: rare terms score high. The ``P``
+            pseudo-documents (``prior_docs``) carry the share ``s``, a blend of the
+            term's general-language document share (:func:`bot.engine.prior.doc_share`)
+            and a flat 2 %, weighted ``P / (N + P)`` and ``N / (N + P)``: the prior
+            decides while ``N`` is small and fades as the stream's counts take over.
         """
-        n = self.n_docs + self.prior_docs
-        return math.log(n / (self.df.get(term, 0) + 0.5 + self.prior_docs * 0.02))
+        p = self.prior_docs
+        n = self.n_docs + p
+        if p:
+            # the prior's say fades as the stream's own evidence grows
+            lam = p / n
+            p = p * (lam * doc_share(term) + (1.0 - lam) * _FLAT_SHARE)
+        return math.log(n / (self.df.get(term, 0) + 0.5 + p))
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
@@ -82,6 +97,35 @@ class DocFreq:
         obj.n_docs = int(state["n_docs"])
         obj.df = {str(k): int(v) for k, v in state["df"].items()}
         return obj
+
+
+class Idf(Protocol):
+    """Anything that weighs a term (a :class:`DocFreq`, a :class:`WithinStory`)."""
+
+    def idf(self, term: str) -> float:
+        """The weight of ``term``."""
+        ...
+
+
+class WithinStory:
+    """Term weights for telling a story's developments apart.
+
+    Every on-topic item shares the story's vocabulary (relevance selected it for that),
+    so for developments those shared words are no evidence: the stream IDF is
+    multiplied by an IDF *within the story*, over its seeds and on-topic reports,
+    ``log((n + 1) / (df + 0.5))``. A word every report of the story uses ("Anthropic",
+    "Pentagon") weighs almost nothing; what only some reports say (a lawsuit, a hearing
+    date) decides.
+    """
+
+    def __init__(self, stream: DocFreq, story: DocFreq) -> None:
+        self.stream = stream
+        self.story = story
+
+    def idf(self, term: str) -> float:
+        """Stream IDF times within-story IDF of ``term``."""
+        inner = math.log((self.story.n_docs + 1) / (self.story.df.get(term, 0) + 0.5))
+        return max(self.stream.idf(term), 0.0) * inner
 
 
 def tf_vector(counts: Mapping[str, int]) -> Vector:
