@@ -1,0 +1,91 @@
+"""End to end: local feed server -> fetcher -> engine -> outbox -> fake Slack and fake Discord.
+
+A new turn of the story arrives in one feed; copies and other reports of it arrive in another
+later. Each chat platform must show exactly one alert message for the development, edited
+(never re-posted) as the later reports come in, and seed copies must not alert at all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from fakes.discord_server import CHANNEL_ID, FakeDiscord
+from fakes.slack_server import FakeSlack
+from feedserver import feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, sample, samples
+
+from adapters.app import build_app
+from adapters.discord_chat import DiscordAdapter
+from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+from adapters.seeds import load_seed
+from adapters.demo import seed_files
+from adapters.slack_chat.sink import SlackSink
+from bot.model import DeliveryMode
+from bot.settings import load_settings
+
+DEV = "congress-hearing"  # the turn the engine recognises right after the seeds (see test_pipeline)
+SLACK_CHANNEL = "C0NEWS"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    saved = current_endpoints()
+    try:
+        async with FakeDiscord() as server:
+            yield server
+    finally:
+        restore_endpoints(saved)
+
+
+async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
+    feed_server, slack, discord, sqlite_url, clock  # noqa: F811
+):
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"})
+    app = build_app(settings, clock=clock)
+    slack_sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))
+    discord_sink = DiscordAdapter(discord.token, app.commands, api_url=discord.api_url,
+                                  gateway_url=discord.gateway_url)
+    app.delivery.sinks.update({"slack": slack_sink, "discord": discord_sink})
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        app.store.bind(story.id, "slack", SLACK_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
+        app.store.bind(story.id, "discord", str(CHANNEL_ID), DeliveryMode.REALTIME, 24, clock.now())
+
+        first = sample(next(i["guid"] for i in samples("development", DEV)))
+        seed_copy = samples("copy", "seed")[0]
+        feed_server.add_feed("/wire.xml", feed_of(as_entry(seed_copy, 0), as_entry(first, 1)), etag=True)
+        app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+        await app.pipeline.poll_due()
+        await app.delivery.deliver_due(limit=100)
+
+        assert len(slack.calls_to("chat.postMessage")) == 1
+        assert len(discord.calls_to("POST", r"/channels/\d+/messages")) == 1
+        [slack_post] = slack.calls_to("chat.postMessage")
+        assert slack_post.args["channel"] == SLACK_CHANNEL
+
+        later = samples("copy", DEV) + samples("update", DEV)
+        feed_server.add_feed("/other.xml", feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"), etag=True)
+        app.store.add_feed(feed_server.url("/other.xml"), clock.now())
+        clock.advance(hours=1)
+        await app.pipeline.poll_due()
+        await app.delivery.deliver_due(limit=100)
+
+        assert len(slack.calls_to("chat.postMessage")) == 1, "a later report never posts again"
+        assert len(discord.calls_to("POST", r"/channels/\d+/messages")) == 1
+        assert slack.calls_to("chat.update"), "the Slack alert is edited instead"
+        assert discord.calls_to("PATCH", r"/channels/\d+/messages/\d+"), "the Discord alert is edited instead"
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await discord_sink.stop()
+        await app.aclose()
