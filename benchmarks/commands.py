@@ -179,7 +179,7 @@ def _profile(commands: Commands, texts: list[str]) -> str:
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
-    stats.print_stats(r"/work/main/(bot|storage|adapters)/", 12)
+    stats.print_stats(r"/(bot|storage|adapters)/", 12)
     return "\n".join(line for line in out.getvalue().splitlines() if line.strip())
 
 

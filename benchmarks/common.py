@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EVALDATA = Path(os.environ.get("STORYBOT_EVALDATA", "/work/shared/evaldata"))
+EVALDATA = Path(
+    os.environ.get("STORYBOT_EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")
+)
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 STREAMS = EVALDATA / "streams"
 

@@ -2,7 +2,7 @@
 
 What is measured: one ``Pipeline.poll_feeds`` cycle in which the feed fetcher (an
 in-process fake at the port: no HTTP, no parsing) hands over M new items of real news
-(``/work/shared/evaldata/streams``), spread over feeds of 25 entries each. Everything
+(``../shared/evaldata/streams`` beside the repository), spread over feeds of 25 entries each. Everything
 after the fetch is the real thing: identity, ``SqlStore.ingest_item`` (dedup by key and
 canonical URL), the engine judging each item against 10 tracked stories (relevance,
 near-duplicates, development assignment, summaries), 10,000 keyword subscriptions through
@@ -62,6 +62,8 @@ from storage import open_store
 TARGET = 1000.0
 ENTRIES_PER_FEED = 25
 _WORDS = re.compile(r"\w+")
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 class StreamFetcher:
@@ -124,8 +126,8 @@ def _profile_summary(prof: cProfile.Profile) -> str:
         f = filename.replace("\\", "/")
         if "/site-packages/" in f:
             area = "lib:" + f.split("/site-packages/")[1].split("/")[0]
-        elif "/work/main/" in f:
-            area = f.split("/work/main/")[1]
+        elif str(REPO) + "/" in f:
+            area = f.split(str(REPO) + "/")[1]
         elif f.startswith("<") or "/lib/python" in f:
             area = "stdlib/builtins"
         else:

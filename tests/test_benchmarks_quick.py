@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EVALDATA = Path(os.environ.get("STORYBOT_EVALDATA", "/work/shared/evaldata"))
+from shared_data import EVALDATA  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,  # about two minutes together

@@ -24,7 +24,9 @@ from adapters.feeds import HttpFeedFetcher, parse_to_result
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from bot.model import FetchResult, FetchStatus, PollRequest
 
-FEEDS = Path("/work/shared/evaldata/feeds")
+from shared_data import EVALDATA  # noqa: E402
+
+FEEDS = EVALDATA / "feeds"
 REALWORLD = FEEDS / "realworld" / "benchmark_data"
 INDEX = FEEDS / "realworld" / "DERIVED_benchmark_index.json"
 INTEGRATION = FEEDS / "realworld" / "tests" / "integration"

@@ -9,7 +9,6 @@ as None (the caller then uses feedparser), never as a different reading.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,9 @@ from adapters.feeds import parse_feed
 from adapters.feeds.fastparse import fast_parse
 from bot.model import FeedEntry
 
-REALWORLD = Path("/work/shared/evaldata/feeds/realworld/benchmark_data")
+from shared_data import EVALDATA  # noqa: E402
+
+REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 BASE = "https://example.com/feed"
 MAX_ENTRIES = 500
 
