@@ -79,15 +79,17 @@ def _main(paths: list[str], conn) -> None:
     asyncio.run(_serve(paths, conn))
 
 
-class FeedServerProcess:
-    """Start with ``with FeedServerProcess(files) as server: server.url(n)``."""
+class ServerProcess:
+    """A server run in a forked process that reports its port through a pipe.
 
-    def __init__(self, files: list[Path]) -> None:
-        self.files = files
+    ``target(*args, conn)`` must send the bound port on ``conn``, then serve until it
+    receives "stop". Keeping the server out of the measured process keeps its CPU out of the
+    figures.
+    """
+
+    def __init__(self, target, args: tuple) -> None:
         self._parent, child = mp.Pipe()
-        self._proc = mp.get_context("fork").Process(
-            target=_main, args=([str(p) for p in files], child), daemon=True
-        )
+        self._proc = mp.get_context("fork").Process(target=target, args=(*args, child), daemon=True)
         self.port = 0
 
     def __enter__(self) -> Self:
@@ -106,6 +108,14 @@ class FeedServerProcess:
         if self._proc.is_alive():
             self._proc.terminate()
             self._proc.join(5)
+
+
+class FeedServerProcess(ServerProcess):
+    """Start with ``with FeedServerProcess(files) as server: server.url(n)``."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        super().__init__(_main, ([str(p) for p in files],))
 
     def url(self, n: int) -> str:
         return f"http://127.0.0.1:{self.port}/f/{n}"

@@ -39,12 +39,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
 
 from sqlalchemy import text
 
 from adapters.app import build_app
 from benchmarks.common import emit, peak_rss_mb, say
+from benchmarks.feedserver import ServerProcess
 from benchmarks.prefill import add_stories, bulk_feeds, bulk_items, load_stream, pick_stories
 from bot.model import CommandRequest
 from bot.settings import PollingSettings, Settings
@@ -93,31 +93,11 @@ def _server_main(texts: list[tuple[str, str]], conn) -> None:
     asyncio.run(_serve(texts, conn))
 
 
-class LoadFeedServer:
+class LoadFeedServer(ServerProcess):
     """The feeds, in a forked process: ``with LoadFeedServer(texts) as s: s.port``."""
 
     def __init__(self, texts: list[tuple[str, str]]) -> None:
-        import multiprocessing as mp
-
-        self._parent, child = mp.Pipe()
-        self._proc = mp.get_context("fork").Process(target=_server_main, args=(texts, child), daemon=True)
-        self.port = 0
-
-    def __enter__(self) -> Self:
-        self._proc.start()
-        if not self._parent.poll(60):
-            raise RuntimeError("feed server did not start")
-        self.port = self._parent.recv()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._parent.send("stop")
-        except OSError:
-            pass
-        self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.terminate()
+        super().__init__(_server_main, (texts,))
 
 
 def _pct(values: list[float], p: float) -> float:

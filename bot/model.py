@@ -14,7 +14,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Mapping
 
-
 # --------------------------------------------------------------------------- stories
 
 

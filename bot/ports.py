@@ -14,7 +14,6 @@ from typing import Any, Mapping, Protocol, Sequence
 from bot.model import (
     Binding,
     CommandRequest,
-    Reply,
     Decision,
     DeliveryMode,
     Development,
@@ -28,6 +27,7 @@ from bot.model import (
     OutboundMessage,
     OutboxEntry,
     PollRequest,
+    Reply,
     SeedDoc,
     Story,
     Subscription,

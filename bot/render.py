@@ -6,7 +6,7 @@ this module produces raw text only.
 
 from __future__ import annotations
 
-from typing import Sequence, TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from bot.model import OutboundMessage

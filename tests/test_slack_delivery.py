@@ -5,11 +5,10 @@ Real store, real ``DeliveryWorker``, real slack_sdk: only Slack itself is faked.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
 from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import SlackSink
@@ -17,7 +16,7 @@ from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
-from storage import SqlStore, open_store
+from storage import SqlStore
 
 TARGET = Target("slack", channel_id="C0NEWS")
 KEY = "alert:story-1:dev-1:slack:C0NEWS"
@@ -25,21 +24,6 @@ KEY = "alert:story-1:dev-1:slack:C0NEWS"
 
 def alert(title: str) -> OutboundMessage:
     return OutboundMessage(MessageKind.ALERT, title, "Summary.", sources=("Reuters", "AP"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -7,37 +7,22 @@ as in bolt's own scenario tests); bolt rejects bad and stale signatures with 401
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
 from fakes.slack_server import FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack_chat import SlackAdapter
 from bot.clock import ManualClock
 from bot.commands import Commands
-from storage import SqlStore, open_store
+from storage import SqlStore
 
 SECRET = "test-signing-secret"
 PATH = "/slack/events"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ them and answers through ``response_url``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
+from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
 from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat import SlackAdapter
@@ -20,24 +20,9 @@ from bot.commands import Commands
 from bot.errors import ConfigError
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import ChatAdapter
-from storage import SqlStore, open_store
+from storage import SqlStore
 
 ACK_WINDOW_S = 3.0  # Slack drops commands not acked within 3 seconds
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def make_adapter(fake: FakeSlack, store: SqlStore, **kw: object) -> SlackAdapter:
