@@ -90,7 +90,7 @@ class DeliveryWorker:
                 report.skipped += 1
                 if platform in paused:
                     self.store.mark_attempt_failed(
-                        entry.id, entry.last_error or "rate limited", paused[platform]
+                        entry.id, entry.last_error or "rate limited", paused[platform], count=False
                     )
                 continue
             await self._deliver_one(sink, entry, report, paused)
@@ -132,7 +132,9 @@ class DeliveryWorker:
             until = now + timedelta(seconds=wait)
             paused[entry.target.platform] = until
             report.rate_limited += 1
-            self.store.mark_attempt_failed(entry.id, str(exc), until, post_refused=posting)
+            self.store.mark_attempt_failed(
+                entry.id, str(exc), until, post_refused=posting, count=False
+            )
             log.info("%s rate limited; retrying %s after %.1fs", entry.target.platform, entry.key, exc.retry_after_s)
             return
         except PermanentDeliveryError as exc:

@@ -181,8 +181,9 @@ class Pipeline:
                 to_judge.setdefault(item.id, item)
         if to_judge:
             self.judge_items(sorted(to_judge.values(), key=_arrival_order), matcher, report)
-        for feed, result in results:
-            self.record_result(feed, result, now)
+        self.store.record_polls(
+            [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
+        )
 
     # ------------------------------------------------------------------ one feed
 
@@ -270,8 +271,8 @@ class Pipeline:
         label = result.feed_title or feed.title
         to_judge: list[Item] = []
         queued: set[int] = set()
-        for entry in result.entries:
-            outcome, item = self.store.ingest_item(new_item(entry, feed.id, label, now))
+        stored = self.store.ingest_items([new_item(e, feed.id, label, now) for e in result.entries])
+        for outcome, item in stored:
             if item.id in queued:
                 continue  # the feed lists the same item twice
             if outcome is IngestOutcome.NEW:

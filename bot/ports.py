@@ -308,9 +308,11 @@ class Store(Protocol):
         next_attempt_at: datetime,
         dead: bool = False,
         post_refused: bool = False,
+        count: bool = True,
     ) -> None:
         """Count a failed attempt. ``post_refused``: the platform answered that it did not
-        post (429, 4xx), so ``post_started_at`` is cleared and no recovery look-up is needed."""
+        post (429, 4xx), so ``post_started_at`` is cleared and no recovery look-up is needed.
+        ``count=False``: reschedule without counting towards ``max_attempts`` (rate limits)."""
         ...
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created since."""

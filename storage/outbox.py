@@ -149,13 +149,15 @@ class OutboxStore(StoreBase):
         next_attempt_at: datetime,
         dead: bool = False,
         post_refused: bool = False,
+        count: bool = True,
     ) -> None:
         """Count a failed attempt, keep its error and schedule the next (or give up).
 
         ``post_refused`` clears ``post_started_at``: the platform said it did not post.
+        ``count=False`` reschedules without counting (rate limits never lead to giving up).
         """
         values: dict[str, object] = {
-            "attempts": OutboxRow.attempts + 1,
+            "attempts": OutboxRow.attempts + (1 if count else 0),
             "last_error": error,
             "next_attempt_at": next_attempt_at,
             "dead": dead,

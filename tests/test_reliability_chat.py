@@ -250,14 +250,6 @@ async def test_a_discord_that_never_answers_is_a_transient_failure_in_bounded_ti
         assert time.monotonic() - started < 1.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: bot/delivery.py documents that 429s never count towards giving up, but "
-    "Store.mark_attempt_failed (storage/outbox.py) increments `attempts` for rate-limited "
-    "and paused rows too, so after enough 429s one transient error marks the row dead and "
-    "the alert is lost. Fix: a way to reschedule without counting (e.g. a `count=False` "
-    "argument), used for RateLimited and paused rows; then remove this marker.",
-)
 async def test_rate_limits_never_count_towards_giving_up(store: SqlStore, clock: ManualClock) -> None:
     slack = FakeSlack()
     await slack.start()

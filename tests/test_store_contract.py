@@ -1012,3 +1012,13 @@ def test_outbox_batch_mixes_new_and_stored_keys(store, clock):
     # New rows are inserted in the order of their first write.
     assert [e.key for e in store.due_outbox(later)] == ["old", "kept", "new", "fresh"]
     assert got["new"].id < got["fresh"].id
+
+
+def test_a_rescheduled_attempt_that_does_not_count(store, clock):
+    store.enqueue([write("k")], clock.now())
+    entry = store.get_outbox("k")
+    store.mark_attempt_failed(entry.id, "rate limited", clock.advance(30), count=False)
+    entry = store.get_outbox("k")
+    assert (entry.attempts, entry.last_error, entry.next_attempt_at) == (0, "rate limited", clock.now())
+    store.mark_attempt_failed(entry.id, "HTTP 503", clock.advance(30))
+    assert store.get_outbox("k").attempts == 1
