@@ -45,6 +45,7 @@ def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> No
         add_stories,
         bulk_items,
         bulk_subscriptions,
+        feed_rows,
         load_stream,
         pick_stories,
         subscription_queries,
@@ -52,6 +53,7 @@ def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> No
     )
     from bot.identity import new_item
     from storage import open_store
+    from storage.counters import rebuild_story_counters
     from storage.items import stored_key
     from storage.models import FeedRow, ItemRow, JudgementRow
 
@@ -65,26 +67,9 @@ def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> No
     bulk_subscriptions(
         store, list(subscription_queries(vocabulary(rest), 10_000, rng)), story_ids, rng
     )
-    feed_rows = [
-        {
-            "url": u,
-            "title": None,
-            "status": "new",
-            "interval_s": 900,
-            "next_poll_at": START,
-            "last_polled_at": None,
-            "last_ok_at": None,
-            "error_count": 0,
-            "last_error": None,
-            "etag": None,
-            "last_modified": None,
-            "body_hash": None,
-            "created_at": START,
-        }
-        for u in urls
-    ]
+    rows = feed_rows(urls, status="new", titled=False)
     with store.engine.begin() as conn:
-        conn.execute(insert(FeedRow), feed_rows)
+        conn.execute(insert(FeedRow), rows)
     bulk_items(store, n_items, rest, story_ids, [], developments_per_story=0)
     # The served feeds' items, as a previous run stored and judged them.
     seen_keys: set[str] = set()
@@ -147,6 +132,8 @@ def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> No
         ]
         for lo in range(0, len(judgements), 5000):
             conn.execute(insert(JudgementRow), judgements[lo : lo + 5000])
+        # Judgements inserted behind the store's back: bring the per-story counters in line.
+        rebuild_story_counters(conn)
     print(f"pre-filled {n_items:,} items + {len(items):,} items of the served feeds", flush=True)
     store.close()
 

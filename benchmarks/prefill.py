@@ -197,13 +197,13 @@ def _insert(store: Any, model: Any, rows: list[dict[str, Any]]) -> None:
             conn.execute(insert(model), rows[i : i + BATCH])
 
 
-def bulk_feeds(store: Any, n: int, url_prefix: str = "https://feeds.example/") -> list[int]:
-    """Insert ``n`` feeds that are due now; returns their ids."""
-    rows = [
+def feed_rows(urls: list[str], status: str = "ok", titled: bool = True) -> list[dict[str, Any]]:
+    """Feed rows that are due now, for bulk inserts."""
+    return [
         {
-            "url": f"{url_prefix}{i}",
-            "title": f"Feed {i}",
-            "status": "ok",
+            "url": url,
+            "title": f"Feed {i}" if titled else None,
+            "status": status,
             "interval_s": 900,
             "next_poll_at": START,
             "last_polled_at": None,
@@ -215,8 +215,13 @@ def bulk_feeds(store: Any, n: int, url_prefix: str = "https://feeds.example/") -
             "body_hash": None,
             "created_at": START,
         }
-        for i in range(n)
+        for i, url in enumerate(urls)
     ]
+
+
+def bulk_feeds(store: Any, n: int, url_prefix: str = "https://feeds.example/") -> list[int]:
+    """Insert ``n`` feeds that are due now; returns their ids."""
+    rows = feed_rows([f"{url_prefix}{i}" for i in range(n)])
     _insert(store, FeedRow, rows)
     with store.engine.connect() as conn:
         return [r[0] for r in conn.execute(text("SELECT id FROM feeds ORDER BY id"))]
