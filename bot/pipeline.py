@@ -185,17 +185,6 @@ class Pipeline:
             [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
         )
 
-    # ------------------------------------------------------------------ one feed
-
-    def _process(
-        self, feed: Feed, result: FetchResult, matcher: SubscriptionMatcher, report: CycleReport
-    ) -> None:
-        now = self.clock.now()
-        to_judge = self.ingest_result(feed, result, report)
-        if to_judge:
-            self.judge_items(to_judge, matcher, report)
-        self.record_result(feed, result, now)
-
     # ------------------------------------------------------------------ steps
     # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,
     # possibly in different processes: fetch, ingest, record, and judge later.
