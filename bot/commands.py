@@ -25,7 +25,7 @@ from bot.model import (
     Story,
 )
 from bot.pipeline import find_item
-from bot.ports import Clock, Store
+from bot.ports import Clock, Conflict, Store
 from bot.query import parse_query
 from bot.render import source_list
 
@@ -274,8 +274,6 @@ class Commands:
             if not url.lower().startswith(("http://", "https://")):
                 raise UserError(f"'{_clip(url, 80)}' is not an http(s) URL.")
             if sub == "add":
-                from bot.ports import Conflict
-
                 try:
                     feed = self.store.add_feed(url, self.clock.now())
                 except Conflict:

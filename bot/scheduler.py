@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -119,8 +120,6 @@ class Service:
             self.scheduler = None
 
 
-def _now_real():
+def _now_real() -> datetime:
     # APScheduler wakes jobs on the real clock; what is *due* is decided by the injected clock.
-    from datetime import datetime, timezone
-
     return datetime.now(timezone.utc)

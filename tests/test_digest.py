@@ -3,16 +3,17 @@ realtime channel's developments over the hourly cap arrive in its next digest.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timezone
 
 import pytest
 
-from bot.alerts import alert_key
+from bot.alerts import alert_key, alert_message, digest_key, digest_message
 from bot.digest import run_digests
 from bot.model import DeliveryMode, SeedDoc, Target
 from bot.ports import DevelopmentWrite, OutboxWrite
-from bot.alerts import alert_message
 from storage import open_store
+
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -27,12 +28,7 @@ def develop(store, story, number, clock):
 
 
 def digests(store):
-    return [e for e in store.due_outbox(store_now_far(), limit=100) if e.key.startswith("digest:")]
-
-
-def store_now_far():
-    from datetime import datetime, timezone
-    return datetime(2100, 1, 1, tzinfo=timezone.utc)
+    return [e for e in store.due_outbox(FAR_FUTURE, limit=100) if e.key.startswith("digest:")]
 
 
 def test_digest_channel_gets_one_message_per_period_with_every_new_development(store, clock):
@@ -78,7 +74,6 @@ def test_a_digest_is_not_queued_twice_for_the_same_period(store, clock):
     clock.advance(hours=2)
     run_digests(store, clock)
     # A crash before mark_digest_sent would run the same period again: same key, no copy.
-    from bot.alerts import digest_key, digest_message
     devs = store.developments_since(story.id, binding.created_at)
     store.enqueue([OutboxWrite(digest_key(binding.id, binding.created_at), binding.target,
                                digest_message(story, devs, binding.created_at), only_if_new=True)], clock.now())

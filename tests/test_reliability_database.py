@@ -48,6 +48,15 @@ async def _run_job(service: Service, name: str) -> None:
     await service._guard(name, job)()  # what APScheduler calls at each tick
 
 
+def _quick_lock_world(path, clock):
+    """A world on the SQLite file ``path`` whose connections wait only 0.2 s for a lock
+    (production waits 10 s), and a service that runs its jobs as the scheduler would."""
+    world = make_world(f"sqlite:///{path}", clock)
+    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
+    world.app.store.engine.dispose()
+    return world, Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+
+
 def _failed(caplog, name: str) -> bool:
     return any(f"{name} job failed; it will run again at the next tick" in r.getMessage() for r in caplog.records)
 
@@ -57,11 +66,7 @@ async def test_a_locked_sqlite_database_delays_work_and_loses_none(
 ) -> None:
     caplog.set_level(logging.INFO)
     path = tmp_path / "storybot.db"
-    world = make_world(f"sqlite:///{path}", clock)
-    # Wait 0.2 s for a lock instead of the production 10 s, to keep the test quick.
-    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
-    world.app.store.engine.dispose()
-    service = Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+    world, service = _quick_lock_world(path, clock)
     await _run_job(service, "poll")  # the service is running: its story is tracked
     assert not _failed(caplog, "poll")
     _subscribe(world)
@@ -103,10 +108,7 @@ async def test_a_database_locked_at_the_first_tick_loses_no_alert(
 ) -> None:
     caplog.set_level(logging.INFO)
     path = tmp_path / "storybot.db"
-    world = make_world(f"sqlite:///{path}", clock)
-    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
-    world.app.store.engine.dispose()
-    service = Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
+    world, service = _quick_lock_world(path, clock)
     _subscribe(world)
     feed_server.add_feed("/a.xml", _zebra_feed())
     world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())

@@ -121,14 +121,10 @@ class AddressGuard:
 
     async def check(self, url: str) -> None:
         """Raise ``FetchError`` unless ``url`` may be fetched (resolves via the event loop)."""
-        target = self._target(url)
-        if target is None:
+        lookup = self._needs_lookup(url)
+        if lookup is None:
             return
-        host, port = target
-        literal = self._literal(host)
-        if literal:
-            self._check_addresses(host, [literal])
-            return
+        host, port = lookup
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
@@ -139,19 +135,30 @@ class AddressGuard:
 
     def check_sync(self, url: str) -> None:
         """Like ``check`` for synchronous callers (blocking DNS lookup)."""
-        target = self._target(url)
-        if target is None:
+        lookup = self._needs_lookup(url)
+        if lookup is None:
             return
-        host, port = target
-        literal = self._literal(host)
-        if literal:
-            self._check_addresses(host, [literal])
-            return
+        host, port = lookup
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
         self._check_addresses(host, [str(info[4][0]) for info in infos])
+
+    def _needs_lookup(self, url: str) -> tuple[str, int] | None:
+        """Check what can be checked without DNS; return (host, port) if a lookup is needed.
+
+        Raises ``FetchError`` for a refused literal address.
+        """
+        target = self._target(url)
+        if target is None:
+            return None
+        host, _ = target
+        literal = self._literal(host)
+        if literal:
+            self._check_addresses(host, [literal])
+            return None
+        return target
 
 
 def _gai_message(exc: BaseException) -> str:
