@@ -280,3 +280,24 @@ def test_decisions_are_deterministic_across_engines() -> None:
             [e.judge(d) for d in (ON_TOPIC, doc(60, *BACKGROUND[0]), doc(61, ON_TOPIC.title))]
         )
     assert runs[0] == runs[1]
+
+
+def test_copies_do_not_make_the_storys_own_words_look_common() -> None:
+    """Twenty outlets running one wire report are one document's worth of evidence.
+
+    The same report syndicated again and again must leave the story's term weights (and
+    so the score of its next, different report) exactly where one copy left them.
+    """
+    once, many = warm_engine(), warm_engine()
+    for e, copies in ((once, 1), (many, 20)):
+        e.judge(ON_TOPIC)
+        for k in range(copies):
+            e.judge(doc(10 + k, ON_TOPIC.title + f" - Outlet {k}", ON_TOPIC.text,
+                        f"https://outlet{k}.example/deal"))
+    nxt = doc(99, "Senators demand the text of the Anthropic deal",
+              "A group of senators asked the Pentagon on Friday to hand over the agreement with "
+              "Anthropic and set a hearing on military use of Claude for March 18.", days=2)
+    (a,) = once.judge(nxt)
+    (b,) = many.judge(nxt)
+    assert a.judgement.on_topic
+    assert a.judgement.score == b.judgement.score

@@ -129,9 +129,11 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     """
     story = app.store.get_story(STORY)
     assert story is not None
-    by_title = {i["title"]: i for i in timeline.items}
+    # An alert is matched to the sample item it first announced by its first link: a
+    # copy may carry the very same headline as its original, so titles are ambiguous.
+    by_url = {i["url"]: i for i in timeline.items}
     alerts = [m for _, m in console.posted if m.kind.value == "alert"]
-    alerted = [by_title.get(m.title) for m in alerts]
+    alerted = [by_url.get(m.links[0].url) if m.links else None for m in alerts]
     expected = [i for i in timeline.items if i["kind"] == "development"]
     found = [i for i in expected if any(a and a["development"] == i["development"] for a in alerted)]
     extra = [m.title for m, a in zip(alerts, alerted) if not a or a["kind"] != "development"]

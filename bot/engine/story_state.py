@@ -12,7 +12,8 @@ Per item the order is: score relevance against the profile; look the item up in 
 copy index (a copy of an on-topic item is on-topic and joins its original's
 development); place an on-topic item in a development and refresh that development's
 summary; absorb very confident items into the profile; finally count the item in the
-document frequencies, so its own words never influence its own score.
+document frequencies (unless it is a copy: see :meth:`StoryState.judge`), so its own
+words never influence its own score.
 """
 
 from __future__ import annotations
@@ -175,7 +176,11 @@ class StoryState:
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
-        self.df.add(a.tf.keys())
+        if copy is None:
+            # A syndicated copy is the same words again, not evidence of how common they
+            # are: counted, twenty outlets running one wire report make the story's own
+            # names look common, and its later turns drift off-topic.
+            self.df.add(a.tf.keys())
         judgement = Judgement(
             story_id=self.story.id,
             item_id=doc.id,
