@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from bot.engine.text import split_sentences
 from bot.errors import UserError
 from bot.model import (
     CommandRequest,
@@ -431,12 +432,9 @@ def _fmt_reason(value: object) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    text = " ".join(text.split())
-    for end in (". ", "! ", "? "):
-        i = text.find(end)
-        if 0 < i < 250:
-            return text[: i + 1]
-    return _clip(text, 250)
+    # the engine's splitter knows "U.S." and "Mr." do not end a sentence
+    sentences = split_sentences(text)
+    return _clip(sentences[0], 250) if sentences else ""
 
 
 def _split_story_option(rest: str) -> tuple[str, str | None]:

@@ -133,3 +133,10 @@ async def test_why_for_an_unknown_url_says_so(commands):
     reply = await commands.handle(req("why https://nowhere.example/x"))
     assert not reply.ok and "has not seen" in reply.text
     assert not (await commands.handle(req("why"))).ok
+
+
+def test_whats_new_does_not_cut_a_sentence_at_an_abbreviation() -> None:
+    from bot.commands import _first_sentence
+
+    text = "Anthropic and the U.S. Department of Defense reached a deal. Talks went on."
+    assert _first_sentence(text) == "Anthropic and the U.S. Department of Defense reached a deal."
