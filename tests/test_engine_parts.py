@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from bot.engine.dedup import (
     title_key,
 )
 from bot.engine.developments import DevelopmentTracker
+from bot.engine.outlets import OutletMemory
 from bot.engine.summary import candidate_sentences, summarise
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
@@ -171,7 +173,8 @@ def test_docfreq_caps_vocabulary_and_round_trips() -> None:
 
 
 def test_developments_split_by_content_and_time() -> None:
-    cfg = EngineConfig()
+    # pure decay (no floor): a year later the old development has no pull left
+    cfg = dataclasses.replace(EngineConfig(), dev_decay_floor=0.0)
     df = DocFreq()
     for i in range(20):
         df.add([f"filler{i}", "police"])
@@ -185,6 +188,49 @@ def test_developments_split_by_content_and_time() -> None:
     c4, new4, _ = tr.assign(fire, fire, t0 + timedelta(days=400), "fire a year later", df)
     assert (new1, new2, new3, new4) == (True, False, True, True)
     assert c1 is c2 and c3.number == 1 and c4.number == 2
+
+
+def test_stream_decay_floor_keeps_strong_matches_but_not_weak_ones() -> None:
+    # clustering a stream into events: the trial months later rejoins its event when it
+    # matches strongly, a weak match does not; inside a story the decay has no floor
+    df = DocFreq()
+    for i in range(20):
+        df.add([f"filler{i}", "police"])
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    late = t0 + timedelta(days=200)
+    fire = {"warehouse": 0.6, "fire": 0.6, "millbrook": 0.5}
+    weak = {"warehouse": 0.35, "trial": 0.7, "jury": 0.7}  # cosine to fire about 0.2
+    tr = DevelopmentTracker(EngineConfig())
+    c1, _, _ = tr.assign(fire, fire, t0, "fire", df)
+    c2, new2, reason = tr.assign(fire, fire, late, "fire trial", df)
+    assert not new2 and c2 is c1 and reason["similarity"] == pytest.approx(0.5, abs=1e-3)
+    _, new3, reason3 = tr.assign(weak, weak, late + timedelta(days=200), "weak", df)
+    assert new3 and 0.15 <= reason3["similarity_undecayed"] < 0.3
+    story = DevelopmentTracker(EngineConfig(), within_story=True)
+    s1, _, _ = story.assign(fire, fire, t0, "fire", df)
+    _, new_s, _ = story.assign(fire, fire, late, "fire trial", df)
+    assert new_s
+
+
+def test_outlet_memory_discounts_an_outlets_template() -> None:
+    cfg = EngineConfig()
+    mem = OutletMemory(cfg)
+    chrome = "Close Get email notifications on Joel Currier daily, as our readers know well."
+    first = f"{chrome}\nA man was shot on Elm Street in Millbrook on Friday night, police said."
+    mem.add("news.example", first, ["millbrook", "elm", "currier", "joel"])
+    second = f"{chrome}\nTwo teens were wounded at a Riverton park on Sunday, police said."
+    vec = mem.vector("news.example", "Teens wounded in park shooting", second, ["teen"])
+    assert "currier" not in vec and "riverton" in vec  # the repeated line is dropped
+    other = mem.vector("other.example", "Teens wounded in park shooting", second, ["teen"])
+    assert "currier" in other  # another outlet's template is not this one's
+    # a word in every earlier item of the outlet weighs less than in an unknown outlet
+    again = "Police in Millbrook said a woman was hurt on Oak Street."
+    own = mem.vector("news.example", "Woman hurt", again, [])
+    fresh = mem.vector("new.example", "Woman hurt", again, [])
+    assert own["millbrook"] / own["oak"] < fresh["millbrook"] / fresh["oak"]
+    # the headline counts more than the same word in the body
+    boosted = mem.vector(None, "Woman hurt", "A woman was hurt near the station.", ["woman"])
+    assert boosted["woman"] > boosted["station"]
 
 
 def test_summary_prefers_new_central_sentences() -> None:

@@ -56,6 +56,14 @@ class EngineConfig:
         dev_half_life_days: Half-life of a development's pull as it goes quiet.
         dev_terms: Terms kept in a development centroid.
         max_developments: Developments kept in the state (oldest quiet ones retire).
+        dev_decay_floor: Whole-stream clustering only: the least share of a development's
+            pull that time decay leaves, so a strong match months later (a trial, a
+            verdict) still rejoins its event while weak matches fade with time.
+        dev_title_boost: Whole-stream clustering only: weight multiplier of headline terms
+            in an item's vector (headlines name the event; scraped bodies carry chrome).
+        dev_source_discount: Whole-stream clustering only: how much a term is discounted
+            by the share of the same outlet's earlier items that contain it (an outlet's
+            template words and home town say nothing about which event it reports).
 
     Summaries:
         summary_sentences: Sentences per summary.
@@ -95,6 +103,10 @@ class EngineConfig:
     summary_sentences: int = 3
     summary_pool: int = 40
     summary_redundancy: float = 0.5
+
+    dev_decay_floor: float = 0.5
+    dev_title_boost: float = 1.3
+    dev_source_discount: float = 0.5
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> EngineConfig:

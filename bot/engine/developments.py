@@ -19,7 +19,9 @@ and can never be revised (an alert has already been posted).
   hence a separate ``story_dev_join_threshold``.
 * Time decay: a development's pull halves every ``dev_half_life_days`` of silence, so a
   report about the same people weeks later (the trial after the shooting) tends to open
-  a new development instead of being folded into the old one.
+  a new development instead of being folded into the old one. When a whole stream is
+  clustered into events the decay stops at ``dev_decay_floor``: the trial *is* the same
+  event, and a strong match still rejoins it.
 * Cost per item is bounded: only the ``max_developments`` most recently active
   developments are kept (older ones retire and are never joined again). Clustering a
   whole stream takes its candidates from an inverted index over each development's
@@ -43,6 +45,9 @@ from bot.engine.config import EngineConfig
 from bot.engine.termstats import Idf, Vector, norm, top_terms
 
 _INDEX_TERMS = 12  # heaviest terms per development / item used for candidate lookup
+# whole-stream clustering probes wider: an item whose body is half outlet chrome may hold
+# the words it shares with its event below its 12 heaviest terms (still a bounded lookup)
+_STREAM_INDEX_TERMS = 24
 
 
 @dataclass
@@ -157,7 +162,7 @@ class DevelopmentTracker:
         if self.within_story:
             cands.update(self.clusters)
         else:
-            probe = sorted(dw.items(), key=lambda kv: (-kv[1], kv[0]))[:_INDEX_TERMS]
+            probe = sorted(dw.items(), key=lambda kv: (-kv[1], kv[0]))[:_STREAM_INDEX_TERMS]
             for t, _ in probe:
                 cands.update(self._index.get(t, ()))
         best: tuple[Cluster | None, float, float] = (None, 0.0, 0.0)
@@ -169,10 +174,24 @@ class DevelopmentTracker:
                 continue
             raw = sum(v * cw[t] for t, v in dw.items() if t in cw) / (nd * nc)
             gap = max((when - c.last).total_seconds(), 0.0) / 86400.0
-            decayed = raw * math.pow(0.5, gap / self.config.dev_half_life_days)
+            decayed = raw * self._pull(gap)
             if decayed > best[1]:
                 best = (c, decayed, raw)
         return best
+
+    def _pull(self, gap_days: float) -> float:
+        """Share of a development's pull left after ``gap_days`` of silence.
+
+        Inside a story the pull halves every ``dev_half_life_days`` without end, so a
+        late report about the same people opens a new turn. A whole stream is clustered
+        into *events*, and a late follow-up (the trial, the victim named) is still the
+        same event: the decay stops at ``dev_decay_floor``, so only a strong match (at
+        least ``dev_join_threshold / dev_decay_floor``) rejoins a long-quiet event.
+        """
+        pull = math.pow(0.5, gap_days / self.config.dev_half_life_days)
+        if self.within_story:
+            return pull
+        return max(pull, self.config.dev_decay_floor)
 
     def assign(
         self,
@@ -232,9 +251,9 @@ class DevelopmentTracker:
                 if not ids:
                     del self._index[t]
         weighted = _weighted(c.centroid, df)
+        k = _INDEX_TERMS if self.within_story else _STREAM_INDEX_TERMS
         c.index_terms = [
-            t
-            for t, _ in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * _INDEX_TERMS]
+            t for t, _ in sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * k]
         ]
         for t in c.index_terms:
             self._index.setdefault(t, set()).add(c.number)
