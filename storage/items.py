@@ -165,6 +165,15 @@ class ItemStore(StoreBase):
             row = session.get(ItemRow, item_id)
             return convert.item(row) if row else None
 
+    def get_items(self, item_ids: Sequence[int]) -> list[Item]:
+        """The stored items with these ids, in the order given (unknown ids skipped)."""
+        found: dict[int, Item] = {}
+        with self._read() as session:
+            for part in chunks(list(dict.fromkeys(item_ids))):
+                for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(part))):
+                    found[row.id] = convert.item(row)
+        return [found[i] for i in item_ids if i in found]
+
     def find_item_by_url(self, url: str) -> Item | None:
         """Find by exact URL or canonical URL (oldest match first)."""
         with self._read() as session:
