@@ -25,6 +25,7 @@ import asyncio
 import logging
 import random
 from array import array
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
@@ -52,7 +53,8 @@ from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
 log = logging.getLogger(__name__)
 
 SUBS_REFRESH = timedelta(minutes=5)
-CHUNK = 64  # feeds fetched concurrently before their items are judged together
+CHUNK = 64  # feeds whose items are stored and judged together
+AHEAD = 2  # chunks fetched ahead while an earlier one is processed
 BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
 _READ_BATCH = 500  # backlog items loaded from the store at a time
 
@@ -171,24 +173,40 @@ class Pipeline:
             return report
         matcher = self._matcher()
 
-        async def fetch(feed: Feed) -> tuple[Feed, FetchResult]:
-            return feed, await self.fetcher.fetch(_request(feed))
-
         done = 0
-        # Feeds are fetched concurrently, a chunk at a time; a chunk's new items are then
-        # judged in publication order, whatever order the fetches completed in, so the
-        # online engine sees the same sequence on every run.
-        for start in range(0, len(feeds), CHUNK):
-            chunk = feeds[start : start + CHUNK]
-            results: list[tuple[Feed, FetchResult]] = []
-            for fut in asyncio.as_completed([fetch(f) for f in chunk]):
-                results.append(await fut)
-                done += 1
-                if progress:
-                    progress(done, len(feeds), *results[-1])
-            # Storing and judging are synchronous (SQL, pure engine): run them off the
-            # event loop so /story commands and other I/O stay responsive meanwhile.
-            await asyncio.to_thread(self._process_chunk, results, matcher, report)
+
+        async def fetch(feed: Feed) -> tuple[Feed, FetchResult]:
+            nonlocal done
+            result = await self.fetcher.fetch(_request(feed))
+            done += 1
+            if progress:
+                progress(done, len(feeds), feed, result)
+            return feed, result
+
+        # Feeds are fetched concurrently and processed a chunk at a time; a chunk's new
+        # items are judged in publication order, whatever order the fetches completed
+        # in, so the online engine sees the same sequence on every run. The next
+        # ``AHEAD`` chunks are fetched while one is processed, so the fetcher's slots do
+        # not sit idle while a chunk waits for its slowest feed or is being stored; that
+        # bounds the results held in memory to ``AHEAD + 1`` chunks. A result fetched
+        # ahead is only recorded with its chunk: a crash before then polls it again.
+        chunks = [feeds[i : i + CHUNK] for i in range(0, len(feeds), CHUNK)]
+        fetching: deque[asyncio.Future[list[tuple[Feed, FetchResult]]]] = deque()
+        try:
+            for k in range(len(chunks)):
+                while len(fetching) <= AHEAD and k + len(fetching) < len(chunks):
+                    fetching.append(
+                        asyncio.gather(*(fetch(f) for f in chunks[k + len(fetching)]))
+                    )
+                results = await fetching.popleft()
+                # Storing and judging are synchronous (SQL, pure engine): run them off
+                # the event loop so /story commands and other I/O stay responsive.
+                await asyncio.to_thread(self._process_chunk, results, matcher, report)
+        finally:
+            for pending in fetching:
+                pending.cancel()
+            if fetching:
+                await asyncio.gather(*fetching, return_exceptions=True)
         return report
 
     def _process_chunk(
