@@ -33,7 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import httpx
 
-from adapters.feeds.body import read_limited, too_large
+from adapters.feeds.body import LimitedBody, collect_limited, too_large
 from adapters.feeds.errors import FetchError
 from adapters.feeds.headers import parse_max_age, parse_retry_after
 from adapters.feeds.netguard import AddressGuard
@@ -67,7 +67,7 @@ class _Download:
     url: str
     status: int
     headers: Mapping[str, str]
-    body: bytes | None = None
+    body: LimitedBody | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -129,7 +129,7 @@ class HttpFeedFetcher:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers=self._headers,
-                auto_decompress=False,  # decoded by read_limited, within the size limit
+                auto_decompress=False,  # decoded by collect_limited, within the size limit
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,
                 # The wall-clock deadline (asyncio.timeout in fetch) is the limit that
@@ -231,7 +231,7 @@ class HttpFeedFetcher:
                         and int(declared) > self._max_body
                     ):
                         raise too_large(self._max_body)
-                    download.body = await read_limited(
+                    download.body = await collect_limited(
                         resp.content.iter_any(), resp.headers.get("content-encoding"), self._max_body
                     )
                 return download
@@ -263,8 +263,8 @@ class HttpFeedFetcher:
             return _error(
                 _http_message(status, retry_after), http_status=status, retry_after_s=retry_after
             )
-        body = dl.body or b""
-        body_hash = hashlib.sha256(body).hexdigest()
+        # Hashed while it was read; joined into one piece only if it has to be parsed.
+        body_hash = dl.body.hexdigest() if dl.body else hashlib.sha256(b"").hexdigest()
         if request.body_hash and body_hash == request.body_hash:
             return FetchResult(
                 FetchStatus.NOT_MODIFIED,
@@ -277,7 +277,7 @@ class HttpFeedFetcher:
             )
         parsed = await asyncio.to_thread(
             parse_to_result,
-            body,
+            dl.body.data if dl.body else b"",
             headers.get("content-type"),
             dl.url,
             max_entries=self._max_entries,
