@@ -7,9 +7,9 @@ from __future__ import annotations
 import feedparser
 import pytest
 from lxml import etree
+from shared_data import EVALDATA
 
 from adapters.feeds import html_text as ht
-from shared_data import EVALDATA
 
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 

@@ -107,7 +107,7 @@ async def test_a_story_added_later_starts_from_the_same_statistics(
 async def test_nothing_is_deferred_while_a_story_is_tracked(feed_server, sqlite_url, clock):
     app = _app(sqlite_url, clock)
     seeds = [load_seed(str(p)) for p in seed_files()]
-    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
     texts = samples("unrelated")
     feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
     app.store.add_feed(feed_server.url("/u.xml"), clock.now())

@@ -232,7 +232,9 @@ class HttpFeedFetcher:
                     ):
                         raise too_large(self._max_body)
                     download.body = await collect_limited(
-                        resp.content.iter_any(), resp.headers.get("content-encoding"), self._max_body
+                        resp.content.iter_any(),
+                        resp.headers.get("content-encoding"),
+                        self._max_body,
                     )
                 return download
         raise FetchError(
@@ -353,7 +355,8 @@ def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:
     if isinstance(exc, aiohttp.InvalidURL):
         return f"invalid feed URL {url!r}: {detail}"
     if isinstance(
-        exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)
+        exc,
+        (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError),
     ):
         return f"the server at {where} broke the connection or the HTTP protocol: {detail}"
     if isinstance(exc, aiohttp.ClientOSError):
