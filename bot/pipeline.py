@@ -6,6 +6,17 @@ developments, engine state and outbox rows in one transaction per feed. Only the
 feed's poll recorded, so a crash mid-cycle makes the next cycle poll that feed again; items
 already stored but not yet judged are recognised and judged then. Nothing is lost and
 nothing is alerted twice (outbox keys are idempotent).
+
+While no story is tracked and nobody has subscribed, a judgement has no use: the only
+trace an item would leave is in the engine's background term statistics, which a story
+tracked later starts from. So new items are not analysed then; their ids are kept, in
+the order they would have been judged, and the engine reads them (``Engine.observe``,
+the same statistics ``judge`` would have gathered) just before it next needs those
+statistics: before it tracks a new story, or judges items for a story or a subscription.
+The analysis is deferred, not skipped, and its result is the same. At most ``BACKLOG``
+ids wait; beyond that the oldest are read in the cycle that adds more, so tracking the
+first story never has more than ``BACKLOG`` items to catch up on. The ids are kept in
+memory only, as the statistics themselves are: a restart loses both.
 """
 
 from __future__ import annotations
@@ -13,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from array import array
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
@@ -40,7 +53,10 @@ from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
 log = logging.getLogger(__name__)
 
 SUBS_REFRESH = timedelta(minutes=5)
-CHUNK = 64  # feeds fetched concurrently before their items are judged together
+CHUNK = 64  # feeds whose items are stored and judged together
+AHEAD = 2  # chunks fetched ahead while an earlier one is processed
+BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
+_READ_BATCH = 500  # backlog items loaded from the store at a time
 
 
 @dataclass
@@ -85,6 +101,7 @@ class Pipeline:
         *,
         default_max_per_hour: int = 10,
         rng: random.Random | None = None,
+        backlog: int = BACKLOG,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -98,6 +115,10 @@ class Pipeline:
         self._matcher_cache: SubscriptionMatcher | None = None
         self._matcher_built_at: datetime | None = None
         self._lock = asyncio.Lock()
+        # Ids of stored items the engine has not read yet, oldest first (see the module
+        # docstring); an int64 array: 8 bytes an id.
+        self._unread = array("q")
+        self._backlog = backlog
 
     # ------------------------------------------------------------------ stories
 
@@ -110,7 +131,11 @@ class Pipeline:
                 del self._stories[story_id]
         for story_id, story in current.items():
             if story_id not in self._stories:
-                self.engine.track(story, self.store.load_engine_state(story_id))
+                state = self.store.load_engine_state(story_id)
+                if state is None:
+                    # A new story starts from the background statistics: complete them.
+                    self.read_backlog()
+                self.engine.track(story, state)
                 if self.store.get_development(story_id, 0) is None:
                     # The seed story is development 0: known already, so never alerted.
                     seed = self.engine.seed_development(story_id)
@@ -129,7 +154,8 @@ class Pipeline:
     async def poll_due(self, limit: int = 1000, progress: ProgressFn | None = None) -> CycleReport:
         """Poll every feed that is due now, process what it brings, record the polls."""
         async with self._lock:  # one cycle at a time in this process
-            self.refresh_stories()
+            # In a thread: tracking a new story may first read the backlog (CPU work).
+            await asyncio.to_thread(self.refresh_stories)
             feeds = self.store.due_feeds(self.clock.now(), limit=limit)
             return await self._poll(feeds, progress)
 
@@ -138,7 +164,7 @@ class Pipeline:
     ) -> CycleReport:
         """Poll the given feeds now (whether due or not) and process the results."""
         async with self._lock:
-            self.refresh_stories()
+            await asyncio.to_thread(self.refresh_stories)
             return await self._poll(list(feeds), progress)
 
     async def _poll(self, feeds: list[Feed], progress: ProgressFn | None) -> CycleReport:
@@ -147,24 +173,40 @@ class Pipeline:
             return report
         matcher = self._matcher()
 
-        async def fetch(feed: Feed) -> tuple[Feed, FetchResult]:
-            return feed, await self.fetcher.fetch(_request(feed))
-
         done = 0
-        # Feeds are fetched concurrently, a chunk at a time; a chunk's new items are then
-        # judged in publication order, whatever order the fetches completed in, so the
-        # online engine sees the same sequence on every run.
-        for start in range(0, len(feeds), CHUNK):
-            chunk = feeds[start : start + CHUNK]
-            results: list[tuple[Feed, FetchResult]] = []
-            for fut in asyncio.as_completed([fetch(f) for f in chunk]):
-                results.append(await fut)
-                done += 1
-                if progress:
-                    progress(done, len(feeds), *results[-1])
-            # Storing and judging are synchronous (SQL, pure engine): run them off the
-            # event loop so /story commands and other I/O stay responsive meanwhile.
-            await asyncio.to_thread(self._process_chunk, results, matcher, report)
+
+        async def fetch(feed: Feed) -> tuple[Feed, FetchResult]:
+            nonlocal done
+            result = await self.fetcher.fetch(_request(feed))
+            done += 1
+            if progress:
+                progress(done, len(feeds), feed, result)
+            return feed, result
+
+        # Feeds are fetched concurrently and processed a chunk at a time; a chunk's new
+        # items are judged in publication order, whatever order the fetches completed
+        # in, so the online engine sees the same sequence on every run. The next
+        # ``AHEAD`` chunks are fetched while one is processed, so the fetcher's slots do
+        # not sit idle while a chunk waits for its slowest feed or is being stored; that
+        # bounds the results held in memory to ``AHEAD + 1`` chunks. A result fetched
+        # ahead is only recorded with its chunk: a crash before then polls it again.
+        chunks = [feeds[i : i + CHUNK] for i in range(0, len(feeds), CHUNK)]
+        fetching: deque[asyncio.Future[list[tuple[Feed, FetchResult]]]] = deque()
+        try:
+            for k in range(len(chunks)):
+                while len(fetching) <= AHEAD and k + len(fetching) < len(chunks):
+                    fetching.append(
+                        asyncio.gather(*(fetch(f) for f in chunks[k + len(fetching)]))
+                    )
+                results = await fetching.popleft()
+                # Storing and judging are synchronous (SQL, pure engine): run them off
+                # the event loop so /story commands and other I/O stay responsive.
+                await asyncio.to_thread(self._process_chunk, results, matcher, report)
+        finally:
+            for pending in fetching:
+                pending.cancel()
+            if fetching:
+                await asyncio.gather(*fetching, return_exceptions=True)
         return report
 
     def _process_chunk(
@@ -282,7 +324,17 @@ class Pipeline:
     def judge_items(
         self, items: Sequence[Item], matcher: SubscriptionMatcher | None, report: CycleReport
     ) -> None:
-        """Judge stored items against every story and commit the results atomically."""
+        """Judge stored items against every story and commit the results atomically.
+
+        With no story tracked and no subscription, nothing is judged: the items join
+        the backlog the engine reads later (see the module docstring).
+        """
+        if not items:
+            return
+        if not self._stories and (matcher is None or not len(matcher)):
+            self._defer(items)
+            return
+        self.read_backlog()  # the engine reads items in arrival order, the backlog first
         now = self.clock.now()
         judgements = []
         dev_writes: list[DevelopmentWrite] = []
@@ -314,6 +366,28 @@ class Pipeline:
                 outbox.extend(self._notices(matcher, item, on_topic_ids, report))
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
+
+    def _defer(self, items: Sequence[Item]) -> None:
+        self._unread.extend(item.id for item in items)
+        excess = len(self._unread) - self._backlog
+        if excess > 0:
+            self.read_backlog(excess)
+
+    def read_backlog(self, limit: int | None = None) -> int:
+        """Let the engine read the deferred items (the oldest ``limit``, default all).
+
+        Returns:
+            How many ids were taken off the backlog. An item deleted meanwhile is skipped.
+        """
+        n = len(self._unread) if limit is None else min(limit, len(self._unread))
+        left = n
+        while left:
+            ids = self._unread[: min(left, _READ_BATCH)].tolist()
+            for item in self.store.get_items(ids):
+                self.engine.observe(_doc(item))
+            del self._unread[: len(ids)]  # only once read: a failure leaves them waiting
+            left -= len(ids)
+        return n
 
     def _project(
         self,

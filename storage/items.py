@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,33 +38,78 @@ def stored_key(key: str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _new_row(item: NewItem) -> ItemRow:
-    return ItemRow(
-        key=stored_key(item.key),
-        feed_id=item.feed_id,
-        url=item.url,
-        canonical_url=item.canonical_url,
-        title=item.title,
-        summary=item.summary,
-        content=item.content,
-        published=item.published,
-        fetched_at=item.fetched_at,
-        source=item.source,
-        content_hash=item.content_hash,
-        version=1,
+_TABLE = cast(Table, ItemRow.__table__)
+_FIELDS = tuple(c.name for c in _TABLE.columns)
+_UPDATED_FIELDS = (
+    "title",
+    "summary",
+    "content",
+    "content_hash",
+    "published",
+    "url",
+    "canonical_url",
+    "updated_at",
+    "version",
+)
+# Ids are matched to rows by their (unique) key: asking for RETURNING in parameter order
+# makes SQLAlchemy insert SQLite rows one statement at a time.
+_INSERT = insert(_TABLE).returning(_TABLE.c.key, _TABLE.c.id)
+_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _UPDATED_FIELDS})
+)
+
+Row = dict[str, Any]  # an items row as plain values: Core, not ORM objects (see ingest_items)
+
+
+def _new_row(item: NewItem) -> Row:
+    return {
+        "id": None,
+        "key": stored_key(item.key),
+        "feed_id": item.feed_id,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "title": item.title,
+        "summary": item.summary,
+        "content": item.content,
+        "published": item.published,
+        "fetched_at": item.fetched_at,
+        "updated_at": None,
+        "source": item.source,
+        "content_hash": item.content_hash,
+        "version": 1,
+    }
+
+
+def _apply_update(row: Row, item: NewItem) -> None:
+    row["title"] = item.title
+    row["summary"] = item.summary
+    row["content"] = item.content
+    row["content_hash"] = item.content_hash
+    row["published"] = item.published or row["published"]
+    row["url"] = row["url"] or item.url
+    row["canonical_url"] = row["canonical_url"] or item.canonical_url
+    row["updated_at"] = item.fetched_at
+    row["version"] = row["version"] + 1
+
+
+def _item(row: Row) -> Item:
+    return Item(
+        id=row["id"],
+        key=row["key"],
+        feed_id=row["feed_id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        summary=row["summary"],
+        content=row["content"],
+        published=row["published"],
+        fetched_at=row["fetched_at"],
+        source=row["source"],
+        content_hash=row["content_hash"],
+        version=row["version"],
     )
-
-
-def _apply_update(row: ItemRow, item: NewItem) -> None:
-    row.title = item.title
-    row.summary = item.summary
-    row.content = item.content
-    row.content_hash = item.content_hash
-    row.published = item.published or row.published
-    row.url = row.url or item.url
-    row.canonical_url = row.canonical_url or item.canonical_url
-    row.updated_at = item.fetched_at
-    row.version = row.version + 1
 
 
 class _Batch:
@@ -74,40 +120,49 @@ class _Batch:
     """
 
     def __init__(self, session: Session, items: Sequence[NewItem]) -> None:
-        self.by_key: dict[str, ItemRow] = {}
-        self.by_canonical: dict[str, ItemRow] = {}  # the oldest row with that URL
-        self._order: dict[int, int] = {}  # id(row) -> insertion order of a new row
+        self.by_key: dict[str, Row] = {}
+        self.by_canonical: dict[str, Row] = {}  # the oldest row with that URL
+        self.new: list[Row] = []  # rows to insert, in order
+        self.changed: dict[int, Row] = {}  # stored rows to update, by id
         keys = list(dict.fromkeys(stored_key(item.key) for item in items))
         for part in chunks(keys):
-            for row in session.scalars(select(ItemRow).where(ItemRow.key.in_(part))):
-                self.by_key[row.key] = row
+            for found in session.execute(select(_TABLE).where(_TABLE.c.key.in_(part))):
+                row = found._asdict()
+                self.by_key[row["key"]] = row
         urls = list(dict.fromkeys(item.canonical_url for item in items if item.canonical_url))
         for part in chunks(urls):
-            query = select(ItemRow).where(ItemRow.canonical_url.in_(part)).order_by(ItemRow.id)
-            for row in session.scalars(query):
-                self.by_canonical.setdefault(row.canonical_url or "", row)
+            query = select(_TABLE).where(_TABLE.c.canonical_url.in_(part)).order_by(_TABLE.c.id)
+            for found in session.execute(query):
+                row = self.by_key.get(found.key) or found._asdict()  # one dict per row
+                self.by_canonical.setdefault(row["canonical_url"] or "", row)
 
-    def find(self, item: NewItem) -> ItemRow | None:
+    def find(self, item: NewItem) -> Row | None:
         row = self.by_key.get(stored_key(item.key))
         if row is None and item.canonical_url:
             row = self.by_canonical.get(item.canonical_url)
         return row
 
-    def _age(self, row: ItemRow) -> tuple[int, int]:
-        # Stored rows by id; new rows (no id before the flush) after them, in order.
-        return (0, row.id) if row.id is not None else (1, self._order[id(row)])
+    def _age(self, row: Row) -> tuple[int, int]:
+        # Stored rows by id; new rows (no id before the insert) after them, in order.
+        return (0, row["id"]) if row["id"] is not None else (1, row["_order"])
 
-    def added(self, row: ItemRow) -> None:
-        self._order[id(row)] = len(self._order)
-        self.by_key[row.key] = row
+    def added(self, row: Row) -> None:
+        row["_order"] = len(self.new)
+        self.new.append(row)
+        self.by_key[row["key"]] = row
         self.known_url(row)
 
-    def known_url(self, row: ItemRow) -> None:
+    def updated(self, row: Row) -> None:
+        if row["id"] is not None:
+            self.changed[row["id"]] = row  # a new row is inserted as it ends up
+        self.known_url(row)
+
+    def known_url(self, row: Row) -> None:
         """Note the row's canonical URL (new, or just filled in by an update)."""
-        if row.canonical_url:
-            oldest = self.by_canonical.get(row.canonical_url)
+        if row["canonical_url"]:
+            oldest = self.by_canonical.get(row["canonical_url"])
             if oldest is None or self._age(row) < self._age(oldest):
-                self.by_canonical[row.canonical_url] = row
+                self.by_canonical[row["canonical_url"]] = row
 
 
 class ItemStore(StoreBase):
@@ -126,7 +181,9 @@ class ItemStore(StoreBase):
         Same outcomes as one call per item, duplicates inside the batch included (the
         second copy of a new item is SEEN, or UPDATED if its text differs); each item is
         returned as it stood right after its own turn. Costs one lookup by key and one
-        by canonical URL for the whole batch, then one flush of the inserts and updates.
+        by canonical URL for the whole batch, then multi-row INSERTs (ids returned with
+        their keys) and one executemany UPDATE. Rows are plain Core values, not ORM
+        objects: the ORM's unit of work cost more than the SQL on a cold poll.
         """
         if not items:
             return []
@@ -140,30 +197,50 @@ class ItemStore(StoreBase):
     def _ingest_once(self, items: Sequence[NewItem]) -> list[tuple[IngestOutcome, Item]]:
         with self._write() as session:
             batch = _Batch(session, items)
-            steps: list[tuple[IngestOutcome, ItemRow, Item]] = []
+            steps: list[tuple[IngestOutcome, Row, Item]] = []
             for item in items:
                 row = batch.find(item)
                 if row is None:
                     row = _new_row(item)
-                    session.add(row)
                     batch.added(row)
                     outcome = IngestOutcome.NEW
-                elif row.content_hash == item.content_hash:
+                elif row["content_hash"] == item.content_hash:
                     outcome = IngestOutcome.SEEN
                 else:
                     _apply_update(row, item)
-                    batch.known_url(row)
+                    batch.updated(row)
                     outcome = IngestOutcome.UPDATED
                 # As it stands now (a later item of the batch may change it again); a new
-                # row gets its id from the flush.
-                steps.append((outcome, row, convert.item(row)))
-            session.flush()  # one multi-row INSERT (ids in item order), then the updates
-            return [(outcome, replace(state, id=row.id)) for outcome, row, state in steps]
+                # row gets its id from the insert.
+                steps.append((outcome, row, _item(row)))
+            if batch.new:
+                values = [{k: row[k] for k in _FIELDS if k != "id"} for row in batch.new]
+                ids = {key: row_id for key, row_id in session.execute(_INSERT, values)}
+                for row in batch.new:
+                    row["id"] = ids[row["key"]]
+            if batch.changed:
+                session.execute(
+                    _UPDATE,
+                    [
+                        {"b_id": row["id"], **{f"b_{k}": row[k] for k in _UPDATED_FIELDS}}
+                        for row in batch.changed.values()
+                    ],
+                )
+            return [(outcome, replace(state, id=row["id"])) for outcome, row, state in steps]
 
     def get_item(self, item_id: int) -> Item | None:
         with self._read() as session:
             row = session.get(ItemRow, item_id)
             return convert.item(row) if row else None
+
+    def get_items(self, item_ids: Sequence[int]) -> list[Item]:
+        """The stored items with these ids, in the order given (unknown ids skipped)."""
+        found: dict[int, Item] = {}
+        with self._read() as session:
+            for part in chunks(list(dict.fromkeys(item_ids))):
+                for row in session.scalars(select(ItemRow).where(ItemRow.id.in_(part))):
+                    found[row.id] = convert.item(row)
+        return [found[i] for i in item_ids if i in found]
 
     def find_item_by_url(self, url: str) -> Item | None:
         """Find by exact URL or canonical URL (oldest match first)."""

@@ -43,6 +43,8 @@ BENCHMARKS = {
             "naive_cold_s",
             "naive_unchanged_s",
             "unchanged_many_s",
+            "backlog_read_s",
+            "storybot_cold_cpu_s",
         },
     ),
     "engine": ([], {"items_per_s", "baseline_items_per_s", "peak_rss_mb"}),

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.identity import canonical_url, content_hash, item_key, new_item, source_label
+from bot.identity import (
+    canonical_url,
+    content_hash,
+    item_key,
+    new_item,
+    normalise_text,
+    source_label,
+)
 from bot.model import FeedEntry
 
 NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
@@ -166,3 +174,20 @@ def test_canonical_url_never_raises_and_is_idempotent(path: str, query: str) -> 
         once = canonical_url(candidate)
         if once is not None:
             assert canonical_url(once) == once
+
+
+_WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def test_every_unicode_space_is_whitespace_to_the_text_normaliser() -> None:
+    assert len(_WHITESPACE) > 20
+    for ch in _WHITESPACE:
+        assert normalise_text(f"{ch}a{ch}{ch}b{ch}") == "a b", hex(ord(ch))
+    assert normalise_text("a\u200bb\ufeff") == "a\u200bb\ufeff"  # not whitespace
+    assert normalise_text(None) == ""
+
+
+@given(st.text(alphabet=st.sampled_from([*_WHITESPACE, "a", "b", "\u200b", "é"])))
+@settings(max_examples=500)
+def test_normalise_text_is_the_regex_collapse(text: str) -> None:
+    assert normalise_text(text) == re.sub(r"\s+", " ", text).strip()

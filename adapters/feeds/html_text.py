@@ -112,7 +112,9 @@ def _lxml_text(html: str) -> str:
         if el.tag not in ("br", "hr"):  # void elements: one break, after
             el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
-    return "".join(body.itertext())
+    # libxml2's text serialisation: the same text as "".join(body.itertext()) (checked on
+    # every HTML field of the 200 real feeds) without a Python string per text node.
+    return etree.tostring(body, method="text", encoding="unicode", with_tail=False)
 
 
 def _htmlparser_text(html: str) -> str:

@@ -1,0 +1,122 @@
+"""Items polled while nothing is tracked are analysed later, with the same outcome.
+
+The reference is what the pipeline did before it deferred the analysis: ``Engine.judge``
+on every new item in arrival order, then ``track`` of the story added afterwards. The
+story's stored starting state (which holds the background statistics it was built from)
+must be the same either way.
+"""
+
+from __future__ import annotations
+
+import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, samples
+
+from adapters.app import build_app
+from adapters.demo import seed_files
+from adapters.seeds import load_seed
+from bot.engine import Engine, EngineDoc
+from bot.pipeline import Pipeline
+from bot.settings import load_settings
+
+
+def _app(db_url, clock, backlog=None):
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=clock)
+    if backlog is not None:
+        p = app.pipeline
+        app.pipeline = Pipeline(
+            p.store, p.engine, p.fetcher, p.clock, p.policy, rng=p.rng, backlog=backlog
+        )
+    return app
+
+
+def _reference_state(app, story, items):
+    """The story's starting state had every item been judged as it arrived."""
+    engine = Engine(app.pipeline.engine.config)
+    for item in items:
+        engine.judge(
+            EngineDoc(
+                id=item.id,
+                title=item.title,
+                text=item.text,
+                url=item.url,
+                source=item.source,
+                published=item.published,
+                seen_at=item.fetched_at,
+            )
+        )
+    engine.track(story)
+    return engine.snapshot(story.id)
+
+
+@pytest.mark.parametrize("backlog", [None, 3, 0])
+async def test_a_story_added_later_starts_from_the_same_statistics(
+    feed_server, sqlite_url, clock, backlog
+):
+    app = _app(sqlite_url, clock, backlog)
+    texts = samples("unrelated") + samples("copy") + samples("development")
+    assert len(texts) > 6
+    # Two polls, so the backlog holds items of two cycles; dates out of id order, so
+    # arrival order (publication time) is not storage order.
+    first, second = texts[: len(texts) // 2], texts[len(texts) // 2 :]
+    days = [f"Thu, {5 - i % 3:02d} Mar 2026 10:00:00 GMT" for i in range(len(texts))]
+    feed_server.add_feed(
+        "/a.xml",
+        feed_of(*(as_entry(t, i, published=days[i]) for i, t in enumerate(first))),
+        etag=True,
+    )
+    feed = app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    report = await app.pipeline.poll_due()
+    assert report.new_items == len(first)
+    ordered = sorted(
+        app.store.get_items(range(1, 1000)), key=lambda i: (i.published or i.fetched_at, i.id)
+    )
+
+    feed_server.add_feed(
+        "/a.xml",
+        feed_of(
+            *(
+                as_entry(t, i + len(first), published=days[i + len(first)])
+                for i, t in enumerate(second)
+            )
+        ),
+        etag=True,
+    )
+    clock.advance(hours=1)
+    report = await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])
+    assert report.new_items == len(second)
+    known = {i.id for i in ordered}
+    ordered += sorted(
+        (i for i in app.store.get_items(range(1, 1000)) if i.id not in known),
+        key=lambda i: (i.published or i.fetched_at, i.id),
+    )
+    assert len(ordered) == len(texts)
+
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    await app.pipeline.poll_due()  # nothing due; tracks the new story
+
+    stored = app.store.load_engine_state(story.id)
+    assert stored == _reference_state(app, story, ordered)
+    await app.aclose()
+
+
+async def test_nothing_is_deferred_while_a_story_is_tracked(feed_server, sqlite_url, clock):
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    texts = samples("unrelated")
+    feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
+    app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+
+    report = await app.pipeline.poll_due()
+
+    assert report.new_items == len(texts)
+    assert app.pipeline.read_backlog() == 0
+    items = app.store.get_items(range(1, 1000))
+    assert len(items) == len(texts)
+    assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
+    await app.aclose()
