@@ -19,6 +19,7 @@ Waiting is polling the shared database and the fakes with a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -378,7 +379,8 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
             try:
                 await asyncio.wait_for(proc.wait(), 15)
             except TimeoutError:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):  # it may have exited meanwhile
+                    proc.kill()
                 await proc.wait()
             log.close()
         await slack.stop()
