@@ -301,3 +301,15 @@ def test_copies_do_not_make_the_storys_own_words_look_common() -> None:
     (b,) = many.judge(nxt)
     assert a.judgement.on_topic
     assert a.judgement.score == b.judgement.score
+
+
+def test_observing_an_item_counts_the_same_terms_as_judging_it() -> None:
+    from bot.engine.analysis import analyse, term_set
+
+    cfg = EngineConfig()
+    a = analyse(ON_TOPIC.title, ON_TOPIC.text, ON_TOPIC.url, cfg)
+    assert term_set(ON_TOPIC.title, ON_TOPIC.text, cfg) == set(a.tf)
+    light, full = Engine(), Engine()
+    light.observe(ON_TOPIC)
+    full.observe(ON_TOPIC, full.analyse(ON_TOPIC))
+    assert light.background_state() == full.background_state()

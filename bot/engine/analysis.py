@@ -54,6 +54,17 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     return Analysis(tf, unit, frozenset(entities), fp, headline_only, title_tf)
 
 
+def term_set(title: str, text: str, config: EngineConfig) -> set[str]:
+    """The terms of an item, and nothing else: what the stream statistics count.
+
+    The same terms as ``analyse(...).tf`` (one code path, :func:`term_counts`), without
+    the copy fingerprint and the vectors, for items that are only counted
+    (:meth:`bot.engine.Engine.observe`).
+    """
+    counts, _ = term_counts(title, text, title_weight=config.title_weight)
+    return {t for t, c in counts.items() if c > 0}
+
+
 def item_time(published: datetime | None, seen_at: datetime) -> datetime:
     """The time an item happened for the engine: its date, else when it was seen.
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.engine.analysis import Analysis, analyse
+from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
 from bot.engine.story_state import StoryState
 from bot.engine.termstats import DocFreq
@@ -121,8 +121,10 @@ class Engine:
             doc: The item.
             analysis: Its analysis, if already computed.
         """
-        a = analysis if analysis is not None else self.analyse(doc)
-        self._background.add(a.tf.keys())
+        if analysis is not None:
+            self._background.add(analysis.tf.keys())
+        else:  # counting needs the terms only, not the fingerprint and vectors
+            self._background.add(term_set(doc.title, doc.text, self.config))
 
     def background_state(self) -> dict[str, Any]:
         """JSON-serialisable stream statistics (see the ``background`` argument)."""
