@@ -151,20 +151,27 @@ class Scorer:
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
-        self._idf: dict[str, float] = {}
+        combined = profile.combined()
+        # boosted IDF by term; weighed for the whole profile in one pass (see _idf_of)
+        self._idf: dict[str, float] = dict(zip(combined, self._idf_of(list(combined))))
+        idf = self._idf
+        ents = profile.entities
+        boost = self._boost
         self.weights = {
-            t: self._w(t, v, t in profile.entities) for t, v in profile.combined().items()
+            t: v * idf[t] * (boost if t in ents else 1.0) for t, v in combined.items()
         }
         self.norm = norm(self.weights)
 
-    def _w(self, t: str, v: float, is_entity: bool) -> float:
-        idf = self._idf.get(t)
-        if idf is None:
-            idf = max(self._df.idf(t), 0.0) ** self._power
+    def _idf_of(self, terms: list[str]) -> list[float]:
+        # max(idf, 0) ** power, times the phrase weight for phrase terms: the arithmetic
+        # of one term at a time, over a list (the profile is weighed for every item)
+        power = self._power
+        phrase_w = self._phrase_w
+        out = [max(x, 0.0) ** power for x in self._df.idf_many(terms)]
+        for i, t in enumerate(terms):
             if "_" in t:
-                idf *= self._phrase_w
-            self._idf[t] = idf
-        return v * idf * (self._boost if is_entity else 1.0)
+                out[i] *= phrase_w
+        return out
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
         """Cosine between an item and the profile in boosted TF-IDF space.
@@ -178,7 +185,14 @@ class Scorer:
         """
         pw = self.weights
         ents = self._entities
-        dw = {t: self._w(t, v, t in entities or t in ents) for t, v in tf.items()}
+        idf = self._idf
+        missing = [t for t in tf if t not in idf]
+        if missing:
+            idf.update(zip(missing, self._idf_of(missing)))
+        boost = self._boost
+        dw = {
+            t: v * idf[t] * (boost if t in entities or t in ents else 1.0) for t, v in tf.items()
+        }
         nd = norm(dw)
         if self.norm == 0 or nd == 0:
             return Match(0.0, [], 0.0)
