@@ -152,26 +152,28 @@ class Scorer:
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
         combined = profile.combined()
-        # boosted IDF by term; weighed for the whole profile in one pass (see _idf_of)
-        self._idf: dict[str, float] = dict(zip(combined, self._idf_of(list(combined))))
-        idf = self._idf
+        terms = list(combined)
+        idfs = self._idf_of(terms)
+        # boosted IDF by term, kept for the item's terms that the profile shares
+        self._idf: dict[str, float] = dict(zip(terms, idfs))
         ents = profile.entities
         boost = self._boost
         self.weights = {
-            t: v * idf[t] * (boost if t in ents else 1.0) for t, v in combined.items()
+            t: v * i * (boost if t in ents else 1.0)
+            for t, v, i in zip(terms, combined.values(), idfs)
         }
         self.norm = norm(self.weights)
 
     def _idf_of(self, terms: list[str]) -> list[float]:
-        # max(idf, 0) ** power, times the phrase weight for phrase terms: the arithmetic
-        # of one term at a time, over a list (the profile is weighed for every item)
+        # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
+        # (the whole profile is weighed for every item); x * 1.0 == x, so a plain term's
+        # value is that of the one-term-at-a-time arithmetic
         power = self._power
         phrase_w = self._phrase_w
-        out = [max(x, 0.0) ** power for x in self._df.idf_many(terms)]
-        for i, t in enumerate(terms):
-            if "_" in t:
-                out[i] *= phrase_w
-        return out
+        return [
+            max(x, 0.0) ** power * (phrase_w if "_" in t else 1.0)
+            for t, x in zip(terms, self._df.idf_many(terms))
+        ]
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
         """Cosine between an item and the profile in boosted TF-IDF space.
