@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from bot.engine.config import EngineConfig
@@ -138,7 +139,7 @@ def _without_top_concept(ranked: list[tuple[str, float]]) -> float:
     if not ranked:
         return 0.0
     parts = set(ranked[0][0].split("_"))
-    return sum(c for t, c in ranked[1:] if not parts & set(t.split("_")))
+    return sum(c for t, c in ranked[1:] if parts.isdisjoint(t.split("_")))
 
 
 class Scorer:
@@ -170,8 +171,9 @@ class Scorer:
         # value is that of the one-term-at-a-time arithmetic
         power = self._power
         phrase_w = self._phrase_w
+        # (x if not x < 0.0 else 0.0) is max(x, 0.0) without the call, -0.0 and all
         return [
-            max(x, 0.0) ** power * (phrase_w if "_" in t else 1.0)
+            (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
             for t, x in zip(terms, self._df.idf_many(terms))
         ]
 
@@ -200,7 +202,8 @@ class Scorer:
             return Match(0.0, [], 0.0)
         contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
         denom = self.norm * nd
-        ranked = sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
+        # strongest first, ties by term: sorted by term, then stably by contribution
+        ranked = sorted(sorted(contrib.items()), key=itemgetter(1), reverse=True)
         return Match(
             sum(contrib.values()) / denom,
             [t for t, _ in ranked[:8]],

@@ -37,6 +37,24 @@ Vector = dict[str, float]
 _FLAT_SHARE = 0.02
 
 
+class _Shares(dict[str, float]):
+    """``doc_share`` by term as a dict: a hit is a plain subscript, not a cached call.
+
+    Bounded like ``doc_share``'s own cache: past the cap, values are computed, not kept.
+    """
+
+    _CAP = 1 << 17
+
+    def __missing__(self, term: str) -> float:
+        value = doc_share(term)
+        if len(self) < self._CAP:
+            self[term] = value
+        return value
+
+
+_SHARES = _Shares()
+
+
 class DocFreq:
     """Document frequencies over the items seen so far, with a capped vocabulary."""
 
@@ -105,8 +123,8 @@ class DocFreq:
             return [log(n / (get(t, 0) + 0.5 + p)) for t in terms]
         lam = p / n
         flat = (1.0 - lam) * _FLAT_SHARE
-        share = doc_share
-        return [log(n / (get(t, 0) + 0.5 + p * (lam * share(t) + flat))) for t in terms]
+        share = _SHARES
+        return [log(n / (get(t, 0) + 0.5 + p * (lam * share[t] + flat))) for t in terms]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
