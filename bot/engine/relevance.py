@@ -167,11 +167,11 @@ class Scorer:
 
     def _idf_of(self, terms: list[str]) -> list[float]:
         # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
-        # (the whole profile is weighed for every item); x * 1.0 == x, so a plain term's
-        # value is that of the one-term-at-a-time arithmetic
+        # (the whole profile is weighed for every item). Bit for bit the arithmetic of
+        # one term at a time: (x if not x < 0.0 else 0.0) is max(x, 0.0), -0.0 and all,
+        # and a plain term's x * 1.0 == x.
         power = self._power
         phrase_w = self._phrase_w
-        # (x if not x < 0.0 else 0.0) is max(x, 0.0) without the call, -0.0 and all
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
             for t, x in zip(terms, self._df.idf_many(terms))
