@@ -3,14 +3,17 @@
 What is measured: one ``Pipeline.poll_feeds`` cycle in which the feed fetcher (an
 in-process fake at the port: no HTTP, no parsing) hands over M new items of real news
 (``../shared/evaldata/streams`` beside the repository), spread over feeds of 25 entries each. Everything
-after the fetch is the real thing: identity, ``SqlStore.ingest_item`` (dedup by key and
-canonical URL), the engine judging each item against 10 tracked stories (relevance,
-near-duplicates, development assignment, summaries), 10,000 keyword subscriptions through
-the ``SubscriptionMatcher`` (rebuilt from the store at the start of the cycle, as every
-cycle does), outbox writes for alerts and notices, ``commit_decisions`` and
-``record_poll``, on a temporary SQLite file already holding N items (each with one
-judgement), pre-filled with bulk Core INSERTs (setup, not timed). A 50-item warm-up cycle
-runs first (not timed).
+after the fetch is the real thing: identity, ``SqlStore.ingest_items`` (dedup by key and
+canonical URL), the engine judging each item against 10 tracked stories (analysis,
+relevance, near-duplicates, development assignment, summaries), 10,000 keyword
+subscriptions through the ``SubscriptionMatcher``, outbox writes for alerts and notices,
+``commit_decisions`` (judgements, developments, engine state snapshots, counters,
+outbox) and ``record_polls``, on a temporary SQLite file already holding N items (each
+with one judgement), pre-filled with bulk Core INSERTs (setup, not timed). A 50-item
+warm-up cycle runs first (not timed); it also builds the subscription index, which the
+measured cycle reuses, as the pipeline does between refreshes (``SUBS_REFRESH``, the
+injected clock does not move). The subscriptions' words are the stream's, ties broken by
+the word, so every run has the same subscriptions.
 
 Baseline (same run, same store): the naive approach of comparing each new item with every
 stored item: read all stored texts from the database and compute a word-set Jaccard
@@ -24,6 +27,9 @@ machine the wall-clock rate moves with other load, the CPU time much less.
 ``peak_rss_mb``: ``getrusage`` ru_maxrss of this process over the whole run (includes
 the pre-fill of the largest store; the per-size figure in ``rss_after_mb`` is the running
 peak after that size).
+
+``--profile`` runs the measured cycle under cProfile (in the worker thread that stores and
+judges) and prints where the time goes; its rate is not comparable with an unprofiled one.
 
 Usage: ``python -m benchmarks.engine [--quick] [--sizes 10000,100000] [--items M] [--profile]``.
 """
