@@ -152,7 +152,10 @@ def vocabulary(stream: list[NewsItem], size: int = 10000, skip: int = 1000) -> l
     counts: Counter[str] = Counter()
     for x in stream[:3000]:
         counts.update(set(_WORD.findall(f"{x.title} {x.content or x.summary}".lower())))
-    return [w for w, _ in counts.most_common(skip + size)[skip:]]
+    # ties broken by the word: set order varies with the hash seed, and so would the
+    # subscriptions (and the number of notices) from one run to the next
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [w for w, _ in ranked[skip : skip + size]]
 
 
 def subscription_queries(words: list[str], n: int, rng: random.Random) -> Iterator[str]:

@@ -132,10 +132,16 @@ class Document:
     def __init__(self, tokens: Sequence[str]) -> None:
         """Build a document from already normalised tokens (see :func:`from_text`)."""
         self.tokens: tuple[str, ...] = tuple(tokens)
-        self._positions: dict[str, list[int]] = {}
+        positions: dict[str, list[int]] = {}
+        get = positions.get
         for i, tok in enumerate(self.tokens):
-            if tok != self._BOUNDARY:
-                self._positions.setdefault(tok, []).append(i)
+            found = get(tok)
+            if found is None:
+                positions[tok] = [i]
+            else:
+                found.append(i)
+        positions.pop(self._BOUNDARY, None)  # the boundary is no word
+        self._positions = positions
 
     @classmethod
     def from_text(cls, title: str, text: str = "") -> Document:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["fold", "tokens"]
 
@@ -93,4 +94,9 @@ def tokens(text: str) -> list[str]:
         # can each expose work for the other, so the standard applies both twice.
         text = unicodedata.normalize("NFKD", text.casefold())
         text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
-    return [fold(t) for t in _TOKEN.findall(text)]
+    return list(map(_fold_cached, _TOKEN.findall(text)))
+
+
+# Every item's title and body are tokenised for keyword matching, and news repeats its
+# words: a pure function of the word, memoised (bounded).
+_fold_cached = lru_cache(maxsize=1 << 16)(fold)

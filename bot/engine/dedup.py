@@ -105,16 +105,17 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[tuple[int, ...
     if len(words) < 2 * shingle:
         return (), 0
     mins = [_MASK] * bins
-    seen = set()
-    for i in range(len(words) - shingle + 1):
-        sh = " ".join(words[i : i + shingle])
-        if sh in seen:
-            continue
-        seen.add(sh)
-        h = _h64(sh)
+    # the distinct shingles (each window of ``shingle`` words); the minima do not depend
+    # on the order in which they are hashed
+    seen = set(map(" ".join, zip(*(words[k:] for k in range(shingle)))))
+    blake2b = hashlib.blake2b
+    from_bytes = int.from_bytes
+    for sh in seen:
+        h = from_bytes(blake2b(sh.encode("utf-8"), digest_size=8).digest(), "little")
         b = h % bins
         v = h >> 48
-        mins[b] = min(mins[b], v)
+        if v < mins[b]:
+            mins[b] = v
     # densify: an empty bin borrows the next non-empty bin's value (rotation), so two
     # sketches of similar sets still agree on it
     out = []

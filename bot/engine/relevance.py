@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from bot.engine.config import EngineConfig
@@ -138,7 +139,7 @@ def _without_top_concept(ranked: list[tuple[str, float]]) -> float:
     if not ranked:
         return 0.0
     parts = set(ranked[0][0].split("_"))
-    return sum(c for t, c in ranked[1:] if not parts & set(t.split("_")))
+    return sum(c for t, c in ranked[1:] if parts.isdisjoint(t.split("_")))
 
 
 class Scorer:
@@ -151,20 +152,30 @@ class Scorer:
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
-        self._idf: dict[str, float] = {}
+        combined = profile.combined()
+        terms = list(combined)
+        idfs = self._idf_of(terms)
+        # boosted IDF by term, kept for the item's terms that the profile shares
+        self._idf: dict[str, float] = dict(zip(terms, idfs))
+        ents = profile.entities
+        boost = self._boost
         self.weights = {
-            t: self._w(t, v, t in profile.entities) for t, v in profile.combined().items()
+            t: v * i * (boost if t in ents else 1.0)
+            for t, v, i in zip(terms, combined.values(), idfs)
         }
         self.norm = norm(self.weights)
 
-    def _w(self, t: str, v: float, is_entity: bool) -> float:
-        idf = self._idf.get(t)
-        if idf is None:
-            idf = max(self._df.idf(t), 0.0) ** self._power
-            if "_" in t:
-                idf *= self._phrase_w
-            self._idf[t] = idf
-        return v * idf * (self._boost if is_entity else 1.0)
+    def _idf_of(self, terms: list[str]) -> list[float]:
+        # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
+        # (the whole profile is weighed for every item). Bit for bit the arithmetic of
+        # one term at a time: (x if not x < 0.0 else 0.0) is max(x, 0.0), -0.0 and all,
+        # and a plain term's x * 1.0 == x.
+        power = self._power
+        phrase_w = self._phrase_w
+        return [
+            (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
+            for t, x in zip(terms, self._df.idf_many(terms))
+        ]
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
         """Cosine between an item and the profile in boosted TF-IDF space.
@@ -178,13 +189,21 @@ class Scorer:
         """
         pw = self.weights
         ents = self._entities
-        dw = {t: self._w(t, v, t in entities or t in ents) for t, v in tf.items()}
+        idf = self._idf
+        missing = [t for t in tf if t not in idf]
+        if missing:
+            idf.update(zip(missing, self._idf_of(missing)))
+        boost = self._boost
+        dw = {
+            t: v * idf[t] * (boost if t in entities or t in ents else 1.0) for t, v in tf.items()
+        }
         nd = norm(dw)
         if self.norm == 0 or nd == 0:
             return Match(0.0, [], 0.0)
         contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
         denom = self.norm * nd
-        ranked = sorted(contrib.items(), key=lambda kv: (-kv[1], kv[0]))
+        # strongest first, ties by term: sorted by term, then stably by contribution
+        ranked = sorted(sorted(contrib.items()), key=itemgetter(1), reverse=True)
         return Match(
             sum(contrib.values()) / denom,
             [t for t, _ in ranked[:8]],

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any, Protocol
 
 from bot.engine.prior import doc_share
@@ -34,6 +35,24 @@ Vector = dict[str, float]
 
 # document share assumed for every term once the stream has outgrown the prior
 _FLAT_SHARE = 0.02
+
+
+class _Shares(dict[str, float]):
+    """``doc_share`` by term as a dict: a hit is a plain subscript, not a cached call.
+
+    Bounded like ``doc_share``'s own cache: past the cap, values are computed, not kept.
+    """
+
+    _CAP = 1 << 17
+
+    def __missing__(self, term: str) -> float:
+        value = doc_share(term)
+        if len(self) < self._CAP:
+            self[term] = value
+        return value
+
+
+_SHARES = _Shares()
 
 
 class DocFreq:
@@ -53,14 +72,17 @@ class DocFreq:
         """
         self.n_docs += 1
         df = self.df
+        get = df.get
         for t in set(terms):
-            df[t] = df.get(t, 0) + 1
+            df[t] = get(t, 0) + 1
         if len(df) > self.max_terms:
             self._prune()
 
     def _prune(self) -> None:
         keep = int(self.max_terms * 0.8)
-        ranked = sorted(self.df.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
+        # by count, most frequent first, ties by term: sorting by term first and then
+        # stably by count gives that order without a key tuple per term
+        ranked = sorted(sorted(self.df.items()), key=itemgetter(1), reverse=True)[:keep]
         self.df = dict(sorted(ranked))
 
     def idf(self, term: str) -> float:
@@ -83,6 +105,26 @@ class DocFreq:
             lam = p / n
             p = p * (lam * doc_share(term) + (1.0 - lam) * _FLAT_SHARE)
         return math.log(n / (self.df.get(term, 0) + 0.5 + p))
+
+    def idf_many(self, terms: Iterable[str]) -> list[float]:
+        """:meth:`idf` of each term, in order: the same arithmetic, without a call per term.
+
+        Args:
+            terms: Terms.
+
+        Returns:
+            Their IDF values, equal to ``[self.idf(t) for t in terms]``.
+        """
+        p = self.prior_docs
+        n = self.n_docs + p
+        get = self.df.get
+        log = math.log
+        if not p:
+            return [log(n / (get(t, 0) + 0.5 + p)) for t in terms]
+        lam = p / n
+        flat = (1.0 - lam) * _FLAT_SHARE
+        share = _SHARES
+        return [log(n / (get(t, 0) + 0.5 + p * (lam * share[t] + flat))) for t in terms]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from bot.engine.stopwords import STOPWORDS
 
@@ -77,18 +78,22 @@ def tokens(text: str) -> list[str]:
     Returns:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
-    out = []
-    for raw in _WORD.findall(text):
-        if _is_number(raw):
-            out.append(raw.replace(",", ""))
-            continue
-        low = raw.lower().replace("’", "'")
-        if low in STOPWORDS or len(low) < 2:
-            continue
-        st = stem(low)
-        if st not in STOPWORDS:
-            out.append(st)
-    return out
+    term = _term
+    return [t for t in map(term, _WORD.findall(text)) if t is not None]
+
+
+@lru_cache(maxsize=1 << 17)
+def _term(raw: str) -> str | None:
+    # The term of one word (None: a stop word or a single letter). A pure function of
+    # the word, memoised: news text repeats its words, and every item is tokenised
+    # several times (title, body, title alone), so most words are seen before.
+    if _is_number(raw):
+        return raw.replace(",", "")
+    low = raw.lower().replace("’", "'")
+    if low in STOPWORDS or len(low) < 2:
+        return None
+    st = stem(low)
+    return None if st in STOPWORDS else st
 
 
 def is_title_case(title: str) -> bool:
@@ -135,7 +140,7 @@ def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[s
                 run.append(w)
                 continue
             if run:
-                terms = [stem(x.lower().replace("’", "'")) for x in run]
+                terms = [_cap_term(x) for x in run]
                 if len(run) >= 2:
                     entities.update(terms)
                     for k in range(len(terms) - 1):
@@ -144,6 +149,12 @@ def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[s
                     entities.update(terms)
                 run = []
     return entities, phrases
+
+
+@lru_cache(maxsize=1 << 16)
+def _cap_term(word: str) -> str:
+    # the term of a capitalised word inside a run (memoised: a pure function of the word)
+    return stem(word.lower().replace("’", "'"))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -233,8 +244,7 @@ def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counte
     counts: Counter[str] = Counter()
     for t in tokens(title):
         counts[t] += title_weight
-    for t in tokens(text):
-        counts[t] += 1
+    counts.update(tokens(text))  # one each, in order (Counter's C loop)
     ents, phrases = capitalised(text)
     if not is_title_case(title):
         t_ents, t_phr = capitalised(title, skip_first=True)
