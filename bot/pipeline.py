@@ -345,7 +345,7 @@ class Pipeline:
         # Developments as they stand, updated as this batch adds to them (for alert text).
         dev_view: dict[tuple[int, int], Development] = {}
         for item in items:
-            verdicts = self.engine.judge(_doc(item))
+            verdicts = self.engine.judge(engine_doc(item))
             on_topic_ids: set[int] = set()
             is_copy = False
             for verdict in verdicts:
@@ -386,7 +386,7 @@ class Pipeline:
         while left:
             ids = self._unread[: min(left, _READ_BATCH)].tolist()
             for item in self.store.get_items(ids):
-                self.engine.observe(_doc(item))
+                self.engine.observe(engine_doc(item))
             del self._unread[: len(ids)]  # only once read: a failure leaves them waiting
             left -= len(ids)
         return n
@@ -509,7 +509,8 @@ def _request(feed: Feed) -> PollRequest:
     )
 
 
-def _doc(item: Item) -> EngineDoc:
+def engine_doc(item: Item) -> EngineDoc:
+    """A stored item as the engine reads it (what ``judge`` and ``observe`` are given)."""
     return EngineDoc(
         id=item.id,
         title=item.title,

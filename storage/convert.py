@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.model import (
     Binding,
@@ -56,6 +58,14 @@ def feed(row: FeedRow) -> Feed:
         body_hash=row.body_hash,
         interval_s=row.interval_s,
     )
+
+
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
+
+
+def item_from_values(values: Mapping[str, Any]) -> Item:
+    """An item from a Core row's values (column names are the :class:`Item` fields)."""
+    return Item(**{name: values[name] for name in _ITEM_FIELDS})
 
 
 def item(row: ItemRow) -> Item:

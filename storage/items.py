@@ -94,24 +94,6 @@ def _apply_update(row: Row, item: NewItem) -> None:
     row["version"] = row["version"] + 1
 
 
-def _item(row: Row) -> Item:
-    return Item(
-        id=row["id"],
-        key=row["key"],
-        feed_id=row["feed_id"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        title=row["title"],
-        summary=row["summary"],
-        content=row["content"],
-        published=row["published"],
-        fetched_at=row["fetched_at"],
-        source=row["source"],
-        content_hash=row["content_hash"],
-        version=row["version"],
-    )
-
-
 class _Batch:
     """What one ``ingest_items`` transaction knows: stored rows by key and canonical URL.
 
@@ -212,7 +194,7 @@ class ItemStore(StoreBase):
                     outcome = IngestOutcome.UPDATED
                 # As it stands now (a later item of the batch may change it again); a new
                 # row gets its id from the insert.
-                steps.append((outcome, row, _item(row)))
+                steps.append((outcome, row, convert.item_from_values(row)))
             if batch.new:
                 values = [{k: row[k] for k in _FIELDS if k != "id"} for row in batch.new]
                 ids = {key: row_id for key, row_id in session.execute(_INSERT, values)}

@@ -15,8 +15,8 @@ from storyworld import as_entry, feed_of, samples
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
-from bot.engine import Engine, EngineDoc
-from bot.pipeline import Pipeline
+from bot.engine import Engine
+from bot.pipeline import Pipeline, engine_doc
 from bot.settings import load_settings
 
 
@@ -37,17 +37,7 @@ def _reference_state(app, story, items):
     """The story's starting state had every item been judged as it arrived."""
     engine = Engine(app.pipeline.engine.config)
     for item in items:
-        engine.judge(
-            EngineDoc(
-                id=item.id,
-                title=item.title,
-                text=item.text,
-                url=item.url,
-                source=item.source,
-                published=item.published,
-                seen_at=item.fetched_at,
-            )
-        )
+        engine.judge(engine_doc(item))
     engine.track(story)
     return engine.snapshot(story.id)
 
