@@ -98,13 +98,7 @@ class DocFreq:
             and a flat 2 %, weighted ``P / (N + P)`` and ``N / (N + P)``: the prior
             decides while ``N`` is small and fades as the stream's counts take over.
         """
-        p = self.prior_docs
-        n = self.n_docs + p
-        if p:
-            # the prior's say fades as the stream's own evidence grows
-            lam = p / n
-            p = p * (lam * doc_share(term) + (1.0 - lam) * _FLAT_SHARE)
-        return math.log(n / (self.df.get(term, 0) + 0.5 + p))
+        return self.idf_many((term,))[0]
 
     def idf_many(self, terms: Iterable[str]) -> list[float]:
         """:meth:`idf` of each term, in order: the same arithmetic, without a call per term.
@@ -113,7 +107,8 @@ class DocFreq:
             terms: Terms.
 
         Returns:
-            Their IDF values, equal to ``[self.idf(t) for t in terms]``.
+            Their IDF values (see :meth:`idf`); the formula lives here once, and a list
+            saves a call per term where a whole profile is weighed.
         """
         p = self.prior_docs
         n = self.n_docs + p
