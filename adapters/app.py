@@ -21,7 +21,7 @@ from bot.engine import Engine, EngineConfig
 from bot.errors import UserError
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
-from bot.ports import ChatAdapter, Clock, Conflict, FeedFetcher, Store
+from bot.ports import ChatAdapter, Clock, Conflict, Embedder, FeedFetcher, Store
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
 
@@ -89,6 +89,7 @@ def build_app(
     fetcher: FeedFetcher | None = None,
     adapters: Mapping[str, ChatAdapter] | None = None,
     rng: random.Random | None = None,
+    embedder: Embedder | None = None,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
 
@@ -99,7 +100,18 @@ def build_app(
         fetcher: defaults to the HTTP feed fetcher with the [polling] limits.
         adapters: chat adapters by platform; defaults to none (the caller adds them).
         rng: randomness for back-off jitter (seeded in tests).
+        embedder: a sentence-embedding model for the engine; defaults to the packaged
+            all-MiniLM-L6-v2 when ``[embeddings] enabled`` (STORYBOT_EMBEDDINGS=1), else
+            none. ``storybot eval track --embeddings`` measures exactly this engine.
+
+    Raises:
+        UserError: embeddings are enabled but the 'embed' extra is not installed.
     """
+    if embedder is None and settings.embeddings.enabled:
+        from adapters.embeddings import load_embedder
+
+        # before the store is opened: a missing extra fails before anything is touched
+        embedder = load_embedder(batch_size=settings.embeddings.batch_size)
     if store is None:
         from storage import open_store
 
@@ -107,7 +119,7 @@ def build_app(
     clock = clock or SystemClock()
     fetcher = fetcher or make_fetcher(settings)
     rng = rng or random.Random()
-    engine = Engine(EngineConfig.from_mapping(settings.engine))
+    engine = Engine(EngineConfig.from_mapping(settings.engine), embedder=embedder)
     pipeline = Pipeline(
         store, engine, fetcher, clock, poll_policy(settings),
         default_max_per_hour=settings.delivery.default_max_per_hour, rng=rng,

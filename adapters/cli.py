@@ -128,9 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "eval":
+        from adapters.embeddings import load_embedder
         from bot.evaluation.cli import run_eval
 
-        return run_eval(args)
+        return run_eval(args, make_embedder=load_embedder)
     if cmd == "demo":
         from adapters.demo import run_demo
 

@@ -344,8 +344,11 @@ class Pipeline:
         touched: set[int] = set()
         # Developments as they stand, updated as this batch adds to them (for alert text).
         dev_view: dict[tuple[int, int], Development] = {}
-        for item in items:
-            verdicts = self.engine.judge(engine_doc(item))
+        docs = [engine_doc(item) for item in items]
+        # one batched model call for the whole batch (all None without an embedder)
+        embeddings = self.engine.embed(docs)
+        for item, doc, embedding in zip(items, docs, embeddings, strict=True):
+            verdicts = self.engine.judge(doc, embedding=embedding)
             on_topic_ids: set[int] = set()
             is_copy = False
             for verdict in verdicts:

@@ -58,6 +58,26 @@ class FeedFetcher(Protocol):
     async def aclose(self) -> None: ...
 
 
+# --------------------------------------------------------------------------- embeddings
+
+
+class Embedder(Protocol):
+    """Turns texts into dense vectors (an optional extra signal for relevance).
+
+    The engine never imports a model: it is handed an embedder, and without one it decides
+    on its term statistics alone. Implementations must be deterministic (the same text
+    gives the same vector), because a story's seed vectors are persisted with its state
+    and restored ones must match freshly computed ones. ``name`` identifies the model:
+    vectors stored under another name are recomputed.
+    """
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> list[Sequence[float]]:
+        """One vector per text, in order; all of the same length."""
+        ...
+
+
 # --------------------------------------------------------------------------- chat
 
 

@@ -16,6 +16,8 @@ from typing import Any, Mapping
 from bot.errors import ConfigError
 
 SECRET_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN")
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False}
 _SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "secret", "password"}
 
 
@@ -71,6 +73,14 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class EmbeddingSettings:
+    """Dense sentence embeddings as an extra relevance signal (needs the 'embed' extra)."""
+
+    enabled: bool = False
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
 class StoryDecl:
     """A story declared in the config file: created on start if missing."""
 
@@ -88,6 +98,7 @@ class Settings:
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
     engine: Mapping[str, Any] = field(default_factory=dict)
+    embeddings: EmbeddingSettings = EmbeddingSettings()
     stories: tuple[StoryDecl, ...] = ()
     feeds: tuple[str, ...] = ()
     allowed_hosts: frozenset[str] = frozenset()
@@ -180,7 +191,7 @@ def load_settings(
         user = _read_toml(Path(config_path))
         _refuse_secrets(user, str(config_path))
         known = {"database", "polling", "delivery", "permissions", "slack", "discord", "engine",
-                 "stories", "feeds", "network"}
+                 "embeddings", "stories", "feeds", "network"}
         unknown = sorted(set(user) - known)
         if unknown:
             raise ConfigError(
@@ -195,6 +206,20 @@ def load_settings(
     if slack_file.mode not in ("socket", "http"):
         raise ConfigError(f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}")
     discord_file = _section(data, "discord", DiscordSettings, where)
+    embeddings = _section(data, "embeddings", EmbeddingSettings, where)
+    if not isinstance(embeddings.enabled, bool):
+        raise ConfigError(
+            f"{where}: [embeddings] enabled must be true or false, got {embeddings.enabled!r}"
+        )
+    if embeddings.batch_size < 1:
+        raise ConfigError(f"{where}: [embeddings] batch_size must be at least 1")
+    flag = env.get("STORYBOT_EMBEDDINGS", "").strip().lower()
+    if flag:
+        if flag not in _BOOL:
+            raise ConfigError(
+                f"STORYBOT_EMBEDDINGS must be one of {', '.join(sorted(_BOOL))}, got {flag!r}"
+            )
+        embeddings = EmbeddingSettings(enabled=_BOOL[flag], batch_size=embeddings.batch_size)
 
     perms = data.get("permissions", {})
     admin = perms.get("admin_commands", "admins")
@@ -250,6 +275,7 @@ def load_settings(
         slack=slack,
         discord=discord,
         engine=dict(engine),
+        embeddings=embeddings,
         stories=tuple(stories),
         feeds=feed_urls,
         allowed_hosts=frozenset(allowed),

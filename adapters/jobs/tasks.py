@@ -52,7 +52,8 @@ def every(seconds: float) -> str:
 
 def fresh_pipeline(app: App) -> Pipeline:
     """A pipeline on a new, empty engine: ``judge_stored`` tracks every story from the store."""
-    engine = Engine(EngineConfig.from_mapping(app.settings.engine))
+    # the app's embedder, if any: its model is loaded once per process, not per job
+    engine = Engine(EngineConfig.from_mapping(app.settings.engine), embedder=app.engine.embedder)
     return Pipeline(
         app.store,
         engine,

@@ -65,6 +65,11 @@ class EngineConfig:
             by the share of the same outlet's earlier items that contain it (an outlet's
             template words and home town say nothing about which event it reports).
 
+    Embeddings (only when the engine is given an embedder; see
+    :mod:`bot.engine.semantic`):
+        embed_weight: How far the highest item-to-seed cosine moves the relevance score.
+        embed_center: The cosine that moves it not at all (lower ones lower the score).
+
     Summaries:
         summary_sentences: Sentences per summary.
         summary_pool: Candidate sentences kept per development.
@@ -99,6 +104,9 @@ class EngineConfig:
     dev_half_life_days: float = 14.0
     dev_terms: int = 200
     max_developments: int = 50
+
+    embed_weight: float = 0.2
+    embed_center: float = 0.55
 
     summary_sentences: int = 3
     summary_pool: int = 40

@@ -23,27 +23,36 @@ less than what sets the story apart. On the demo sample, with neither, a Pentago
 report and an AWS report naming Anthropic once were taken as on-topic (scores 0.12 and
 0.16 against a threshold of 0.1); with both they score 0.04 and 0.06 while every real
 report of the story scores 0.14 or more.
+
+Dense sentence embeddings are an optional extra signal (:mod:`bot.engine.semantic`):
+given an :class:`bot.ports.Embedder`, the engine embeds every story's seeds and every
+item it judges, and mixes the item's closeness to the seeds into the on-topic test.
+Without one (the default install has no model) nothing changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
+from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
 from bot.engine.termstats import DocFreq
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Story
-from bot.ports import DevelopmentWrite
+from bot.ports import DevelopmentWrite, Embedder
 
 
 class Engine:
     """Relevance, copies, developments and summaries for every tracked story."""
 
     def __init__(
-        self, config: EngineConfig | None = None, background: Mapping[str, Any] | None = None
+        self,
+        config: EngineConfig | None = None,
+        background: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         """Create an engine.
 
@@ -51,8 +60,11 @@ class Engine:
             config: Thresholds; the service defaults when None.
             background: Stream statistics from :meth:`background_state` of an engine
                 that has already read part of the stream (optional warm start).
+            embedder: A sentence-embedding model, to use dense embeddings as an extra
+                relevance signal; None decides on term statistics alone.
         """
         self.config = config or EngineConfig()
+        self.embedder = embedder
         self._stories: dict[int, StoryState] = {}
         cfg = self.config
         self._background = (
@@ -78,8 +90,10 @@ class Engine:
                 self._background.to_state(), self.config.max_vocab, self.config.idf_prior_docs
             )
             st.build(count_seeds=self._background.n_docs == 0)
+            if self.embedder is not None:
+                st.embed_seeds(self.embedder)
         else:
-            st = StoryState.from_state(story, self.config, state)
+            st = StoryState.from_state(story, self.config, state, self.embedder)
         self._stories[story.id] = st
 
     def untrack(self, story_id: int) -> None:
@@ -94,7 +108,24 @@ class Engine:
         """The story-independent analysis of an item (computed once per item)."""
         return analyse(doc.title, doc.text, doc.url, self.config)
 
-    def judge(self, doc: EngineDoc, analysis: Analysis | None = None) -> list[Verdict]:
+    def embed(self, docs: Sequence[EngineDoc]) -> list[Dense | None]:
+        """The unit embeddings :meth:`judge` uses, for a batch of items at once.
+
+        Models are much faster on batches than one text at a time, so callers that
+        judge many items embed them first. Without an embedder, or with no story to
+        judge for, there is nothing to compute and every entry is None.
+        """
+        if self.embedder is None or not self._stories or not docs:
+            return [None] * len(docs)
+        vectors = self.embedder.embed([embedding_text(d.title, d.text) for d in docs])
+        return [as_unit(v) for v in vectors]
+
+    def judge(
+        self,
+        doc: EngineDoc,
+        analysis: Analysis | None = None,
+        embedding: Dense | None = None,
+    ) -> list[Verdict]:
         """Decide on one item for every tracked story, updating their states.
 
         Args:
@@ -102,12 +133,16 @@ class Engine:
             analysis: Its analysis, if already computed by :meth:`analyse` with this
                 engine's configuration (the evaluation harness shares it across
                 targets); computed here otherwise.
+            embedding: Its embedding from :meth:`embed`, if already computed; computed
+                here otherwise when the engine has an embedder.
 
         Returns:
             One verdict per tracked story, in :meth:`tracked` order.
         """
         a = analysis if analysis is not None else self.analyse(doc)
-        verdicts = [st.judge(doc, a) for st in self._stories.values()]
+        if embedding is None and self.embedder is not None:
+            embedding = self.embed([doc])[0]
+        verdicts = [st.judge(doc, a, embedding) for st in self._stories.values()]
         self._background.add(a.tf.keys())
         return verdicts
 

@@ -27,12 +27,13 @@ from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Profile, mean_vector
+from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
 from bot.engine.summary import candidate_sentences, summarise
 from bot.engine.termstats import DocFreq, WithinStory
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Judgement, Story
-from bot.ports import DevelopmentWrite
+from bot.ports import DevelopmentWrite, Embedder
 
 STATE_VERSION = 1
 
@@ -51,6 +52,14 @@ class StoryState:
         self.copy_dev: OrderedDict[int, int] = OrderedDict()
         self.devs = DevelopmentTracker(config, within_story=True)
         self.n_judged = 0
+        self.seed_vectors: SeedVectors | None = None  # only with an embedder
+
+    def embed_seeds(self, embedder: Embedder) -> None:
+        """Compute the seeds' embeddings (the story title when it has no seeds)."""
+        texts = [embedding_text(s.title, s.text) for s in self.story.seeds]
+        if not texts:
+            texts = [embedding_text(self.story.title, "")]
+        self.seed_vectors = SeedVectors(embedder.name, embedder.embed(texts))
 
     # ------------------------------------------------------------------ building
 
@@ -103,12 +112,14 @@ class StoryState:
 
     # ------------------------------------------------------------------ deciding
 
-    def judge(self, doc: EngineDoc, a: Analysis) -> Verdict:
+    def judge(self, doc: EngineDoc, a: Analysis, embedding: Dense | None = None) -> Verdict:
         """Decide on one item and update the state.
 
         Args:
             doc: The item.
             a: Its analysis (see :func:`bot.engine.analysis.analyse`).
+            embedding: The item's unit embedding (:func:`bot.engine.semantic.as_unit`),
+                when the engine has an embedder; mixed into the on-topic test.
 
         Returns:
             The verdict.
@@ -124,7 +135,16 @@ class StoryState:
         # one shared name is not a story: part of the score must come from other terms
         # (a headline has too few words to ask that of it)
         supported = a.headline_only or m.support >= cfg.min_support * threshold
-        on_topic = score >= threshold and supported
+        decisive = score
+        if embedding is not None and self.seed_vectors is not None:
+            sim, seed = best_match(embedding, self.seed_vectors.units)
+            decisive = score + cfg.embed_weight * (sim - cfg.embed_center)
+            reason["embedding"] = {
+                "similarity": round(sim, 4),
+                "seed": seed,
+                "combined": round(decisive, 4),
+            }
+        on_topic = decisive >= threshold and supported
         reason["support"] = round(m.support, 4)
         if not a.headline_only:
             # a relevant headline over a junk body (paywall page, scraped video list) is
@@ -214,7 +234,7 @@ class StoryState:
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-serialisable snapshot."""
-        return {
+        state = {
             "version": STATE_VERSION,
             "story_id": self.story.id,
             "n_judged": self.n_judged,
@@ -225,10 +245,22 @@ class StoryState:
             "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
             "developments": self.devs.to_state(),
         }
+        if self.seed_vectors is not None:
+            state["seed_embeddings"] = self.seed_vectors.to_state()
+        return state
 
     @classmethod
-    def from_state(cls, story: Story, config: EngineConfig, state: Mapping[str, Any]) -> StoryState:
+    def from_state(
+        cls,
+        story: Story,
+        config: EngineConfig,
+        state: Mapping[str, Any],
+        embedder: Embedder | None = None,
+    ) -> StoryState:
         """Restore a state written by :meth:`to_state`.
+
+        With an embedder, the seed embeddings come from the snapshot if it holds some
+        made by the same model, and are computed from the seeds otherwise.
 
         Raises:
             ValueError: If the snapshot has an unknown version.
@@ -247,4 +279,10 @@ class StoryState:
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
+        if embedder is not None:
+            stored = state.get("seed_embeddings")
+            if stored is not None and stored.get("model") == embedder.name:
+                st.seed_vectors = SeedVectors.from_state(stored)
+            else:
+                st.embed_seeds(embedder)
         return st

@@ -2,7 +2,10 @@
 
 Each subcommand prints one JSON object on stdout. The engine always runs with the
 service's :class:`bot.engine.EngineConfig` defaults unless ``--engine-config`` names a
-TOML file with an ``[engine]`` table.
+TOML file with an ``[engine]`` table. ``track --embeddings`` adds the dense-embedding
+signal exactly as the service does with ``[embeddings] enabled = true``: the embedder
+comes from the factory the caller passes (``adapters.cli`` passes the one the service
+uses), because ``bot`` never imports a model.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from typing import Any
 
 from bot.engine import EngineConfig
+from bot.errors import UserError
 from bot.evaluation.data import build_targets, load_stream
+from bot.ports import Embedder
+
+EmbedderFactory = Callable[[], Embedder]
 
 
 def add_eval_parser(subparsers: Any) -> None:
@@ -45,6 +53,12 @@ def add_eval_parser(subparsers: Any) -> None:
     tr.add_argument("--limit-targets", type=int, help="only the first N targets")
     tr.add_argument("--headline-only", action="store_true", help="drop summaries and bodies")
     tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
+    tr.add_argument(
+        "--embeddings",
+        action="store_true",
+        help="add dense sentence embeddings as the service does with [embeddings] enabled "
+        "(needs the 'embed' extra)",
+    )
 
     cl = sub.add_parser("cluster", help="event clustering: B-cubed P/R/F1 and ARI")
     common(cl)
@@ -61,11 +75,12 @@ def _config(path: str | None) -> EngineConfig:
         return EngineConfig.from_mapping(tomllib.load(fh).get("engine"))
 
 
-def run_eval(args: argparse.Namespace) -> int:
+def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = None) -> int:
     """Run the ``eval`` subcommand chosen in ``args`` and print its JSON result.
 
     Args:
         args: Parsed arguments from a parser built with :func:`add_eval_parser`.
+        make_embedder: Builds the embedder for ``track --embeddings``.
 
     Returns:
         The process exit code.
@@ -75,9 +90,19 @@ def run_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         print(f"storybot eval: bad --engine-config: {exc}", file=sys.stderr)
         return 2
+    embedder: Embedder | None = None
+    if getattr(args, "embeddings", False):
+        if make_embedder is None:
+            print("storybot eval: --embeddings needs an embedder factory", file=sys.stderr)
+            return 2
+        try:
+            embedder = make_embedder()
+        except UserError as exc:  # the adapter's message says what to install
+            print(f"storybot eval: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.eval_command == "track":
-            result = _track(args, config)
+            result = _track(args, config, embedder)
         elif args.eval_command == "cluster":
             from bot.evaluation.clustering import evaluate_clustering
 
@@ -97,7 +122,9 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _track(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
+def _track(
+    args: argparse.Namespace, config: EngineConfig, embedder: Embedder | None = None
+) -> dict[str, Any]:
     from bot.evaluation.baseline import baseline_decider
     from bot.evaluation.tracking import engine_decider, run_tracking
 
@@ -112,8 +139,11 @@ def _track(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
             if args.decisions
             else None
         )
-        result: dict[str, Any] = run_tracking(targets, engine_decider(items, targets, config), out)
+        decide = engine_decider(items, targets, config, embedder)
+        result: dict[str, Any] = run_tracking(targets, decide, out)
     result["seconds"] = round(time.perf_counter() - start, 2)
+    if embedder is not None:
+        result["embeddings"] = embedder.name
     if args.baseline:
         start = time.perf_counter()
         base = run_tracking(targets, baseline_decider(items))

@@ -5,20 +5,27 @@ reads the target's stream online, in order, through :meth:`Engine.judge` (the se
 decision path). Each item's analysis (tokenisation, entities, MinHash) depends only on
 the item and the configuration, so it is computed once and shared across targets;
 that is what keeps a whole run of the gva stream within the time budget.
+
+With an embedder (``storybot eval track --embeddings``) the engines are the service's
+engine with the same embedder. A model is the slow part, so every text the run needs
+(each target's seeds and stream) is embedded once, in one batched call, before the first
+target, and every engine reads the vectors from that memo.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import IO
 
 from bot.engine import Engine, EngineConfig, EngineDoc
 from bot.engine.analysis import Analysis
+from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.evaluation.data import StreamItem, Target
 from bot.evaluation.metrics import TrackCounts, detection_cost
 from bot.model import SeedDoc, Story
+from bot.ports import Embedder
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -59,11 +66,33 @@ class AnalysisCache:
         return hit
 
 
+class MemoEmbedder:
+    """An embedder that computes each distinct text once per run (items and seeds alike)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.name = embedder.name
+        self._embedder = embedder
+        self._memo: dict[str, Sequence[float]] = {}
+
+    def embed(self, texts: Sequence[str]) -> list[Sequence[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            self._memo.update(zip(missing, self._embedder.embed(missing), strict=True))
+        return [self._memo[t] for t in texts]
+
+
+def _item_text(item: StreamItem) -> str:
+    return embedding_text(item.title, item.text)
+
+
 Decide = Callable[[Target], Iterable[tuple[StreamItem, bool, float]]]
 
 
 def engine_decider(
-    items: list[StreamItem], targets: list[Target], config: EngineConfig | None = None
+    items: list[StreamItem],
+    targets: list[Target],
+    config: EngineConfig | None = None,
+    embedder: Embedder | None = None,
 ) -> Decide:
     """Decisions of the real engine, one fresh engine per target.
 
@@ -76,6 +105,8 @@ def engine_decider(
         items: The whole sorted stream.
         targets: The targets that will be decided.
         config: Engine configuration; the service defaults when None.
+        embedder: A sentence-embedding model, as the service would be given with
+            embeddings on; None for the default (term statistics only) engine.
 
     Returns:
         A function yielding ``(item, on_topic, score)`` for a target's stream.
@@ -91,12 +122,21 @@ def engine_decider(
         if item.index in wanted:
             backgrounds[item.index] = reader.background_state()
 
+    memo: MemoEmbedder | None = None
+    units: dict[int, Dense] = {}
+    if embedder is not None:
+        memo = MemoEmbedder(embedder)
+        needed = {it.index: it for t in targets for it in (*t.seeds, *t.stream)}
+        ordered = [needed[i] for i in sorted(needed)]
+        vectors = memo.embed([_item_text(it) for it in ordered])
+        units = {it.index: as_unit(v) for it, v in zip(ordered, vectors, strict=True)}
+
     def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
-        engine = Engine(config, background=backgrounds[target.seeds[-1].index])
+        engine = Engine(config, background=backgrounds[target.seeds[-1].index], embedder=memo)
         engine.track(target_story(target))
         for item in target.stream:
             doc, analysis = cache.get(item)
-            (verdict,) = engine.judge(doc, analysis)
+            (verdict,) = engine.judge(doc, analysis, units.get(item.index))
             yield item, verdict.judgement.on_topic, verdict.judgement.score
 
     return decide
