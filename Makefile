@@ -4,7 +4,13 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast bench-quick clean
+EMBED_VENV ?= .venv-embed
+EMBED_BIN := $(EMBED_VENV)/bin
+# The version test-embed installs; CPU build: see README "Dense embeddings" for the index
+# to use where the default index would give the CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: demo test test-fast test-embed bench-quick clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,5 +27,17 @@ test: $(BIN)/.installed
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -m 'not slow'
 
+# The optional dense-embedding extra in its own venv (PyTorch stays out of .venv), then
+# the tests that load the real model.
+$(EMBED_BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(EMBED_VENV)
+	$(EMBED_BIN)/python -m pip install --quiet --upgrade pip
+	$(EMBED_BIN)/python -m pip install --quiet '$(TORCH)'
+	$(EMBED_BIN)/python -m pip install --quiet -e '.[dev,embed]'
+	touch $@
+
+test-embed: $(EMBED_BIN)/.installed
+	$(EMBED_BIN)/pytest -m embed
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) $(EMBED_VENV) *.egg-info .pytest_cache

@@ -67,12 +67,14 @@ class World:
         return [m for _, m in self.console.posted if m.kind.value == "alert"]
 
 
-def make_world(db_url: str, clock: ManualClock, *, follow: bool = True, env: dict | None = None) -> World:
+def make_world(
+    db_url: str, clock: ManualClock, *, follow: bool = True, env: dict | None = None, embedder=None
+) -> World:
     """An app on ``db_url`` with the demo story, the console bound to it (realtime)."""
     settings = load_settings(env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1", **(env or {})})
     out = io.StringIO()
     console = ConsoleAdapter(out)
-    app = build_app(settings, clock=clock, adapters={CONSOLE: console})
+    app = build_app(settings, clock=clock, adapters={CONSOLE: console}, embedder=embedder)
     story = app.store.get_story("demo")
     if story is None:
         seeds = [load_seed(str(p)) for p in seed_files()]

@@ -57,6 +57,9 @@ def test_config_file_overrides_defaults(tmp_path):
     ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
     ("[weird]\nx = 1\n", "unknown section(s): weird"),
     ("not toml at all [", "is not valid TOML"),
+    ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
+    ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
+    ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
 ])
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
@@ -67,3 +70,15 @@ def test_wrong_values_name_the_setting(tmp_path, text, fragment):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_embeddings_are_off_by_default_and_switched_by_file_or_environment(tmp_path):
+    assert not load_settings(env={}).embeddings.enabled
+    on = write(tmp_path, "[embeddings]\nenabled = true\nbatch_size = 8\n")
+    s = load_settings(on, env={})
+    assert s.embeddings.enabled and s.embeddings.batch_size == 8
+    assert not load_settings(on, env={"STORYBOT_EMBEDDINGS": "0"}).embeddings.enabled
+    s = load_settings(env={"STORYBOT_EMBEDDINGS": "true"})
+    assert s.embeddings.enabled and s.embeddings.batch_size == 32
+    with pytest.raises(ConfigError, match="STORYBOT_EMBEDDINGS must be one of"):
+        load_settings(env={"STORYBOT_EMBEDDINGS": "maybe"})
