@@ -46,7 +46,7 @@ def test_vectors_are_deterministic_and_mean_something(embedder) -> None:
     assert a == b and len(a) == 3 and all(len(v) == 384 for v in a)
 
     def cos(x, y):
-        return sum(p * q for p, q in zip(x, y)) / (
+        return sum(p * q for p, q in zip(x, y, strict=True)) / (
             sum(p * p for p in x) ** 0.5 * sum(q * q for q in y) ** 0.5
         )
 

@@ -63,7 +63,9 @@ def test_close_meaning_lifts_an_item_just_below_the_threshold() -> None:
     j = judge(engine(cfg, ConceptEmbedder(STORY_CONCEPTS)), PARAPHRASE)
     emb = j.reason["embedding"]
     assert emb["similarity"] > 0.75
-    assert emb["combined"] == pytest.approx(plain.score + 0.2 * (emb["similarity"] - 0.55), abs=1e-3)
+    assert emb["combined"] == pytest.approx(
+        plain.score + 0.2 * (emb["similarity"] - 0.55), abs=1e-3
+    )
     assert j.on_topic
     assert j.score == plain.score  # the recorded score stays the lexical one
     json.dumps(j.reason)
@@ -94,7 +96,9 @@ def test_zero_weight_decides_exactly_as_without_embedder() -> None:
     for item in items:
         a, b = judge(plain, item), judge(mixed, item)
         assert (a.on_topic, a.score, a.development) == (b.on_topic, b.score, b.development)
-    assert plain.snapshot(1) == {k: v for k, v in mixed.snapshot(1).items() if k != "seed_embeddings"}
+    assert plain.snapshot(1) == {
+        k: v for k, v in mixed.snapshot(1).items() if k != "seed_embeddings"
+    }
 
 
 def test_without_embedder_nothing_changes_in_state_or_reasons() -> None:

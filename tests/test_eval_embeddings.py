@@ -44,7 +44,10 @@ def test_cli_track_with_embeddings_uses_the_given_embedder(tmp_path, capsys) -> 
     out = tmp_path / "d.jsonl"
     fake = ConceptEmbedder(FLOOD)
     argv = ["eval", "track", "--data", str(_stream(tmp_path)), "--window", "20"]
-    assert run_eval(parser.parse_args([*argv, "--embeddings", "--decisions", str(out)]), lambda: fake) == 0
+    assert (
+        run_eval(parser.parse_args([*argv, "--embeddings", "--decisions", str(out)]), lambda: fake)
+        == 0
+    )
     got = json.loads(capsys.readouterr().out)
     assert got["embeddings"] == "fake-concepts" and got["targets"] == 1
     assert fake.calls and out.read_text()
@@ -86,9 +89,7 @@ def test_app_passes_the_embedder_to_the_engine(sqlite_url) -> None:
 def test_enabled_without_the_extra_says_what_to_install(sqlite_url) -> None:
     from adapters.app import build_app
 
-    settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_EMBEDDINGS": "1"}
-    )
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_EMBEDDINGS": "1"})
     with pytest.raises(UserError) as err:
         build_app(settings)
     msg = str(err.value)

@@ -18,7 +18,9 @@ async def test_items_are_embedded_per_batch_and_seed_vectors_survive_a_restart(
     fake = ConceptEmbedder(CONCEPTS)
     world = make_world(sqlite_url, clock, embedder=fake)
     items = samples("copy", "seed")[:2] + samples("unrelated")[:3]
-    feed_server.add_feed("/a.xml", feed_of(*(as_entry(x, i) for i, x in enumerate(items))), etag=True)
+    feed_server.add_feed(
+        "/a.xml", feed_of(*(as_entry(x, i) for i, x in enumerate(items))), etag=True
+    )
     world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
 
     report = await world.app.pipeline.poll_due()
