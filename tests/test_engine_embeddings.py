@@ -22,8 +22,8 @@ STORY_CONCEPTS = (
     ("pentagon", "military", "defense", "hegseth"),
     ("surveillance", "weapons"),
 )
-# concepts the seeds' headlines use and the paraphrase's headline does not
-OTHER_CONCEPTS = (("anthropic", "pentagon", "talks"), ("tokyo", "japan"))
+# concepts the seeds use and the paraphrase does not
+OTHER_CONCEPTS = (("amodei", "hegseth", "huawei"), ("tokyo", "japan"))
 
 PARAPHRASE = doc(
     2,
@@ -186,9 +186,8 @@ def test_snapshot_of_another_model_or_none_is_recomputed() -> None:
     ("title", "text", "expected"),
     [
         ("Headline", "", "Headline"),
-        ("  Two   words ", "the body is not embedded", "Two words"),
-        ("", "no headline:\n the body", "no headline: the body"),
-        (" ", " ".join(["w"] * 500), " ".join(["w"] * 300)),
+        ("  Two   words ", "body\n\ntext", "Two words body text"),
+        ("t", " ".join(["w"] * 500), " ".join(["t"] + ["w"] * 299)),
     ],
 )
 def test_embedding_text(title: str, text: str, expected: str) -> None:
