@@ -419,6 +419,7 @@ class Pipeline:
             item_count=(dev.item_count if dev else 0) + len(w.item_ids),
             sources=tuple(sources),
             links=tuple(links),
+            citations=w.citations,
         )
         view[key] = projected
         return projected

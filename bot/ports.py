@@ -13,6 +13,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from bot.model import (
     Binding,
+    Citation,
     CommandRequest,
     Decision,
     DeliveryMode,
@@ -148,6 +149,7 @@ class DevelopmentWrite:
     headline: str
     summary: str
     item_ids: tuple[int, ...] = ()
+    citations: tuple[Citation, ...] = ()  # the summary's sentences, each with its source
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
             number=write.number,
             headline=write.headline,
             summary=write.summary,
+            citations=convert.citations_doc(write.citations),
             created_at=now,
             updated_at=now,
         )
@@ -76,6 +77,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
     else:
         row.headline = write.headline
         row.summary = write.summary
+        row.citations = convert.citations_doc(write.citations)
         row.updated_at = now
     wanted = list(dict.fromkeys(write.item_ids))  # de-duplicated, order kept
     if not wanted:

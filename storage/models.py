@@ -164,6 +164,8 @@ class DevelopmentRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     headline: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
+    # the summary's sentences with their sources: [[sentence, source, url], ...]
+    citations: Mapped[list[Any] | None] = mapped_column(JsonDoc, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -184,6 +184,43 @@ def test_new_turn_of_the_story_is_a_new_development() -> None:
     assert w.judgement.development == 1 and not w.judgement.new_development
 
 
+def test_summary_sentences_are_cited_to_the_report_they_came_from() -> None:
+    e = warm_engine()
+    lawsuit = EngineDoc(
+        6,
+        "Anthropic sues the Pentagon over supply chain risk designation",
+        "Anthropic filed a lawsuit in federal court in Washington on Monday asking a judge to "
+        "block the Pentagon's designation of the company as a supply chain risk. The complaint "
+        "argues Hegseth exceeded his authority.",
+        "https://courts.example/lawsuit",
+        "Courts Daily",
+        T0 + timedelta(days=20),
+        T0 + timedelta(days=20),
+    )
+    (v,) = e.judge(lawsuit)
+    dev = v.development
+    assert dev is not None and v.judgement.new_development and dev.citations
+    assert dev.summary == " ".join(c.sentence for c in dev.citations)
+    for c in dev.citations:
+        assert c.sentence in lawsuit.text
+        assert (c.source, c.url) == ("Courts Daily", "https://courts.example/lawsuit")
+    seed = e.seed_development(1)
+    assert seed.citations and {c.source for c in seed.citations} == {"seed"}
+    assert {c.url for c in seed.citations} <= {s.url for s in SEEDS}
+
+
+def test_snapshot_from_before_citations_restores_with_unknown_sources() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    for dev in state["developments"]["clusters"]:
+        dev["sentences"] = [sentence for sentence, _, _ in dev["sentences"]]
+    restored = Engine()
+    restored.track(story(), state)
+    seed = restored.seed_development(1)
+    assert seed.summary == e.seed_development(1).summary
+    assert {c.source for c in seed.citations} == {""}
+
+
 def test_seed_development() -> None:
     e = warm_engine()
     d = e.seed_development(1)

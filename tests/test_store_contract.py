@@ -14,6 +14,7 @@ import pytest
 from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
+    Citation,
     DeliveryMode,
     FeedStatus,
     IngestOutcome,
@@ -407,6 +408,25 @@ def test_development_items_sources_and_links(store, clock):
         "https://news.example/3?utm=x",
     ]
     assert store.get_development(story.id, 2) is None
+
+
+def test_development_citations_round_trip_and_are_replaced_with_the_summary(store, clock):
+    story = _story(store)
+    (a,) = _items(store, 1)
+    cited = (
+        Citation("The senators set a hearing for March 18.", "Outlet 1", "https://news.example/1"),
+        Citation("The contract text was not released.", "seed", None),
+    )
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H", "S", (a.id,), cited)], {}, [], clock.now()
+    )
+    assert store.get_development(story.id, 1).citations == cited
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H", "S2", (), cited[1:])], {}, [], clock.now()
+    )
+    assert store.list_developments(story.id)[0].citations == cited[1:]
+    store.commit_decisions([], [DevelopmentWrite(story.id, 2, "H2", "", ())], {}, [], clock.now())
+    assert store.get_development(story.id, 2).citations == ()
 
 
 def test_list_developments_newest_first(store, clock):

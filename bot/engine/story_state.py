@@ -27,11 +27,11 @@ from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Profile, mean_vector
-from bot.engine.summary import candidate_sentences, summarise
+from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq, WithinStory
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
-from bot.model import Judgement, Story
+from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite
 
 STATE_VERSION = 1
@@ -82,7 +82,7 @@ class StoryState:
             mean_vector(a.unit for a in seeds), when, self.story.title, self._dev_weights()
         )
         for s in self.story.seeds:
-            self._add_sentences(c, candidate_sentences(s.title, s.text))
+            self._add_sentences(c, candidate_sentences(s.title, s.text), "seed", s.url)
         for i, a in enumerate(seeds):
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
@@ -91,10 +91,12 @@ class StoryState:
     def _dev_weights(self) -> WithinStory:
         return WithinStory(self.df, self.story_df)
 
-    def _add_sentences(self, c: Cluster, sentences: list[str]) -> None:
+    def _add_sentences(
+        self, c: Cluster, sentences: list[str], source: str, url: str | None
+    ) -> None:
         room = self.config.summary_pool - len(c.sentences)
         if room > 0:
-            c.sentences.extend(sentences[:room])
+            c.sentences.extend(Citation(s, source, url) for s in sentences[:room])
 
     def _remember_copy_dev(self, item_id: int, number: int) -> None:
         self.copy_dev[item_id] = number
@@ -161,11 +163,12 @@ class StoryState:
                 a.unit, a.tf, when, headline, self._dev_weights()
             )
             reason["development"] = dev_reason
-            self._add_sentences(c, candidate_sentences(doc.title, doc.text))
+            self._add_sentences(c, candidate_sentences(doc.title, doc.text), doc.source, doc.url)
         if c is not None:
             dev_number = c.number
+            cited = self._summary(c)
             development = DevelopmentWrite(
-                self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
+                self.story.id, c.number, c.headline, summary_text(cited), (doc.id,), cited
             )
         if on_topic and score >= cfg.adapt_threshold and copy is None:
             self.profile.adapt(a.unit, a.entities)
@@ -193,22 +196,22 @@ class StoryState:
         )
         return Verdict(judgement, development)
 
-    def _summary(self, c: Cluster) -> str:
+    def _summary(self, c: Cluster) -> tuple[Citation, ...]:
         known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]
-        return summarise(
+        return tuple(summarise(
             c.sentences,
             c.centroid,
             known,
             self.df,
             k=self.config.summary_sentences,
             redundancy=self.config.summary_redundancy,
-        )
+        ))
 
     def seed_development(self) -> DevelopmentWrite:
         """Development 0 (the seed story) with a summary of the seeds."""
         c = self.devs.clusters.get(0)
-        summary = self._summary(c) if c is not None else ""
-        return DevelopmentWrite(self.story.id, 0, self.story.title, summary, ())
+        cited = self._summary(c) if c is not None else ()
+        return DevelopmentWrite(self.story.id, 0, self.story.title, summary_text(cited), (), cited)
 
     # ------------------------------------------------------------------ persistence
 
