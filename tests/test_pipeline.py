@@ -98,6 +98,24 @@ async def test_an_item_seen_again_is_not_processed_twice(feed_server, sqlite_url
     await world.app.aclose()
 
 
+async def test_two_sites_numbering_their_posts_alike_both_get_judged(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)
+    turn = sample(next(i["guid"] for i in samples("development", DEV)))
+    other = samples("unrelated")[0]
+    # Both sites send guid "1042" (a post number, unique only within each feed).
+    feed_server.add_feed("/a.xml", feed_of(as_entry(other, guid="1042")), etag=True)
+    feed_server.add_feed("/b.xml", feed_of(as_entry(turn, guid="1042")), etag=True)
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert (report.new_items, report.updated_items) == (2, 0)
+    assert report.on_topic == 1 and len(world.alerts()) == 1
+    assert world.app.store.find_item_by_url(other["url"]).title == other["title"]
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])
