@@ -10,9 +10,8 @@ from datetime import timedelta
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample, samples
 
-from bot.model import FeedStatus, IngestOutcome
 from bot.identity import new_item
-from bot.model import FeedEntry
+from bot.model import FeedEntry, FeedStatus, IngestOutcome
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known

@@ -861,7 +861,7 @@ def test_ingest_items_matches_one_call_per_item(store, tmp_path):
     known = [store.ingest_item(item)[1].id for item in stored_first]
     got = _ranked(known, store.ingest_items(batch))
 
-    O = IngestOutcome
+    O = IngestOutcome  # noqa: E741 (one letter keeps the expected table readable)
     assert [outcome for outcome, _ in got] == [
         O.SEEN, O.SEEN, O.UPDATED, O.SEEN, O.NEW, O.SEEN, O.UPDATED, O.NEW, O.NEW,
         O.UPDATED, O.UPDATED, O.NEW, O.SEEN, O.UPDATED, O.UPDATED, O.NEW, O.UPDATED,

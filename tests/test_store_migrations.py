@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
