@@ -51,6 +51,15 @@ def _links(pairs: Sequence[tuple[str, str]]) -> tuple[Link, ...]:
     return tuple(out)
 
 
+def citation_numbers(citations: Sequence[Citation]) -> dict[str, int]:
+    """The marker number of each cited link: 1, 2, ... in order of first citation."""
+    numbers: dict[str, int] = {}
+    for c in citations:
+        if c.url and c.url not in numbers:
+            numbers[c.url] = len(numbers) + 1
+    return numbers
+
+
 def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
     """The summary with its sentences cited, and the links its markers point to.
 
@@ -65,7 +74,7 @@ def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
     """
     if not dev.citations:
         return dev.summary, list(dev.links)
-    numbered: dict[str, int] = {}
+    numbered = citation_numbers(dev.citations)
     cited_links: list[tuple[str, str]] = []
     runs: list[tuple[Citation, list[str]]] = []
     for c in dev.citations:
@@ -77,9 +86,8 @@ def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
     for c, sentences in runs:
         text = " ".join(sentences)
         if c.url:
-            n = numbered.get(c.url)
-            if n is None:
-                n = numbered[c.url] = len(numbered) + 1
+            n = numbered[c.url]
+            if n > len(cited_links):
                 cited_links.append((f"[{n}] {c.source or c.url}", c.url))
             parts.append(f"{text} [{n}]")
         elif c.source:
@@ -106,6 +114,7 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
         links=_links(links),
         when=dev.updated_at,
         footer=footer,
+        citations=dev.citations,
     )
 
 

@@ -315,6 +315,9 @@ class OutboundMessage:
     when: datetime | None = None
     footer: str | None = None
     thread_note: str | None = None  # a new fact worth a threaded reply on an edited alert
+    # an alert's extractive summary sentences with their sources (what an optional
+    # summarizer may rewrite at delivery; see bot.summarizer)
+    citations: tuple[Citation, ...] = ()
 
     def plain_text(self) -> str:
         """A readable plain-text rendering (console, notification fallbacks)."""

@@ -36,6 +36,38 @@ from bot.model import (
 )
 
 
+@dataclass(frozen=True)
+class SummaryRequest:
+    """What an optional summarizer is asked to rewrite: one alert's cited sentences.
+
+    ``sentences`` are ``(sentence, marker, source)`` in summary order; ``marker`` is the
+    number of the alert's link to the report (``[1]``), or None for a report without a
+    link. A rewrite must cite with those markers only.
+    """
+
+    story: str | None
+    headline: str
+    sentences: tuple[tuple[str, int | None, str], ...]
+    max_words: int
+
+
+class Summarizer(Protocol):
+    """Writes an abstractive update from extractive sentences (an LLM API, if configured).
+
+    Never used by default; the extractive summary is always made and is the fallback.
+    """
+
+    name: str  # shown to readers: "Summary written by <name> from the linked reports"
+
+    async def summarise(self, request: SummaryRequest) -> str:
+        """The rewritten summary, citing with the request's markers.
+
+        Raises:
+            Exception: Any failure; the caller keeps the extractive summary.
+        """
+        ...
+
+
 class Clock(Protocol):
     """Where the core gets the time. Injected everywhere; tests use a manual clock."""
 
