@@ -192,6 +192,21 @@ class EngineStateRow(Base):
     updated_at: Mapped[datetime]
 
 
+class EngineBackgroundRow(Base):
+    """The engine's background term statistics (one row, ``id`` 1).
+
+    ``observed_through``: every item with a smaller or equal id is counted in ``state``
+    (items above it are read again after a restart).
+    """
+
+    __tablename__ = "engine_background"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    observed_through: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
 class BindingRow(Base):
     __tablename__ = "bindings"
     __table_args__ = (

@@ -308,6 +308,21 @@ def test_engine_state_round_trip(store, clock):
     assert store.load_engine_state(story.id) == {"n": 3}
 
 
+def test_background_statistics_round_trip(store, clock):
+    assert store.load_background() is None
+    store.save_background({"n_docs": 2, "df": {"pentagon": 1, "ü": 2}}, 7, clock.now())
+    assert store.load_background() == ({"n_docs": 2, "df": {"pentagon": 1, "ü": 2}}, 7)
+    store.save_background({"n_docs": 3, "df": {}}, 9, clock.advance(60))
+    assert store.load_background() == ({"n_docs": 3, "df": {}}, 9)
+
+
+def test_item_ids_after_gives_the_newest_oldest_first(store):
+    ids = [item.id for item in _items(store, 1, 2, 3, 4, 5)]
+    assert store.item_ids_after(ids[0], 10) == ids[1:]
+    assert store.item_ids_after(ids[0], 2) == ids[3:]
+    assert store.item_ids_after(ids[-1], 10) == []
+
+
 def test_commit_decisions_and_decisions_for_item(store, clock):
     s1, s2 = _story(store), _story(store, "s2")
     a, b = _items(store, 1, 2)
