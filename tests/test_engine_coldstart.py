@@ -107,7 +107,7 @@ _OPEN = pytest.mark.xfail(
     "guid",
     [
         pytest.param("ww-003", marks=_OPEN),
-        pytest.param("cl-004", marks=_OPEN),
+        "cl-004",
         "ww-004",
     ],
 )

@@ -26,15 +26,20 @@ from bot.engine.analysis import Analysis, analyse, item_time
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
-from bot.engine.relevance import Profile, mean_vector
+from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.summary import candidate_sentences, summarise
-from bot.engine.termstats import DocFreq, WithinStory
+from bot.engine.termstats import DocFreq, WithinStory, norm
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Judgement, Story
 from bot.ports import DevelopmentWrite
 
 STATE_VERSION = 1
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    n = norm(vec)
+    return {t: v / n for t, v in vec.items()} if n else {}
 
 
 class StoryState:
@@ -75,7 +80,7 @@ class StoryState:
         for a in seeds:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
-        self.profile.build([a.unit for a in seeds], ents)
+        self.profile.build([a.unit for a in seeds], ents, [_unit(a.title_tf) for a in seeds])
         times = [s.published for s in self.story.seeds if s.published is not None]
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
@@ -117,8 +122,18 @@ class StoryState:
         self.n_judged += 1
         scorer = self.profile.scorer(self.df)
         m = scorer.score(a.tf, a.entities)
+        reason: dict[str, Any] = {}
+        if a.headline_only:
+            # A headline is compared with the story's headlines as well as with its whole
+            # profile (see relevance), and scores the mean: a full-text profile spreads its
+            # weight over body terms no headline holds, the headlines name the story the
+            # way a headline does. With headline-only seeds both are the same vectors.
+            h = self.profile.scorer(self.df, headlines=True).score(a.tf, a.entities)
+            reason["profile_score"] = round(m.score, 4)
+            reason["headlines_score"] = round(h.score, 4)
+            m = Match((m.score + h.score) / 2, h.matched, (m.support + h.support) / 2)
         score = m.score
-        reason: dict[str, Any] = {"matched_terms": m.matched, "headline_only": a.headline_only}
+        reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
         threshold = cfg.headline_threshold if a.headline_only else cfg.on_topic_threshold
         # one shared name is not a story: part of the score must come from other terms
@@ -168,7 +183,7 @@ class StoryState:
                 self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
             )
         if on_topic and score >= cfg.adapt_threshold and copy is None:
-            self.profile.adapt(a.unit, a.entities)
+            self.profile.adapt(a.unit, a.entities, _unit(a.title_tf))
             reason["adapted"] = True
         if on_topic:
             if copy is None:
