@@ -144,7 +144,9 @@ class StoryState:
         if not a.headline_only:
             # a relevant headline over a junk body (paywall page, scraped video list) is
             # still the story: the headline has its own channel
-            t = scorer.score(a.title_tf, a.entities)
+            t0 = scorer.score(a.title_tf, a.entities)
+            th = self.profile.scorer(self.df, headlines=True).score(a.title_tf, a.entities)
+            t = Match((t0.score + th.score) / 2, th.matched, 0.0)
             reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
             if not on_topic and t.score >= cfg.title_channel_threshold:
