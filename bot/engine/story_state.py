@@ -42,6 +42,18 @@ def _unit(vec: Mapping[str, float]) -> dict[str, float]:
     return {t: v / n for t, v in vec.items()} if n else {}
 
 
+def _headline_match(whole: Match, headlines: Match) -> Match:
+    # Headline text is compared with the story's headlines as well as with its whole
+    # profile (see relevance) and scores the mean: a full-text profile spreads its weight
+    # over body terms no headline holds, the story's headlines name it the way a headline
+    # does. With headline-only seeds both are the same vectors and the mean is either.
+    return Match(
+        (whole.score + headlines.score) / 2,
+        headlines.matched or whole.matched,
+        (whole.support + headlines.support) / 2,
+    )
+
+
 class StoryState:
     """One story's engine state and decision procedure."""
 
@@ -124,14 +136,10 @@ class StoryState:
         m = scorer.score(a.tf, a.entities)
         reason: dict[str, Any] = {}
         if a.headline_only:
-            # A headline is compared with the story's headlines as well as with its whole
-            # profile (see relevance), and scores the mean: a full-text profile spreads its
-            # weight over body terms no headline holds, the headlines name the story the
-            # way a headline does. With headline-only seeds both are the same vectors.
             h = self.profile.scorer(self.df, headlines=True).score(a.tf, a.entities)
             reason["profile_score"] = round(m.score, 4)
             reason["headlines_score"] = round(h.score, 4)
-            m = Match((m.score + h.score) / 2, h.matched, (m.support + h.support) / 2)
+            m = _headline_match(m, h)
         score = m.score
         reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
@@ -144,9 +152,10 @@ class StoryState:
         if not a.headline_only:
             # a relevant headline over a junk body (paywall page, scraped video list) is
             # still the story: the headline has its own channel
-            t0 = scorer.score(a.title_tf, a.entities)
-            th = self.profile.scorer(self.df, headlines=True).score(a.title_tf, a.entities)
-            t = Match((t0.score + th.score) / 2, th.matched, 0.0)
+            t = _headline_match(
+                scorer.score(a.title_tf, a.entities),
+                self.profile.scorer(self.df, headlines=True).score(a.title_tf, a.entities),
+            )
             reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
             if not on_topic and t.score >= cfg.title_channel_threshold:
