@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
+from bot.engine.relevance import Profile
 from bot.model import SeedDoc, Story
 from bot.ports import DevelopmentWrite
 
@@ -350,3 +351,63 @@ def test_observing_an_item_counts_the_same_terms_as_judging_it() -> None:
     light.observe(ON_TOPIC)
     full.observe(ON_TOPIC, full.analyse(ON_TOPIC))
     assert light.background_state() == full.background_state()
+
+
+# ------------------------------------------------------------------ headline-only items
+
+
+def _judge(e: Engine, i: int, title: str) -> dict:
+    (v,) = e.judge(doc(i, title))
+    return {"on_topic": v.judgement.on_topic, **v.judgement.reason}
+
+
+def test_a_headline_naming_the_storys_names_and_event_is_on_topic() -> None:
+    r = _judge(warm_engine(), 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"] and r["headline_only"]
+    assert {"anthropic", "pentagon", "claude"} <= set(r["matched_terms"])
+
+
+def test_a_headline_sharing_one_common_word_is_off_topic() -> None:
+    r = _judge(warm_engine(), 1, "Talks resume between rail unions and operators")
+    assert not r["on_topic"]
+    assert r["matched_terms"] == ["talk"]
+
+
+def test_a_headline_is_closer_to_the_storys_headlines_than_to_its_bodies() -> None:
+    # the full-text profile spreads its weight over body terms a headline cannot hold
+    r = _judge(warm_engine(), 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["headlines_score"] > r["profile_score"]
+    assert r["score"] == round((r["headlines_score"] + r["profile_score"]) / 2, 4)
+
+
+def test_with_headline_only_seeds_both_channels_are_the_same() -> None:
+    seeds = tuple(SeedDoc(s.title, "", s.url, s.published) for s in SEEDS)
+    e = Engine()
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "anthropic-pentagon", seeds[0].title, seeds, T0))
+    r = _judge(e, 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"]
+    assert r["headlines_score"] == r["profile_score"] == r["score"]
+
+
+def test_the_headline_channel_survives_a_snapshot() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    assert state["profile"]["title_seed"]
+    restored = Engine()
+    restored.track(story(), state)
+    title = "Pentagon and Anthropic resume Claude talks"
+    assert _judge(restored, 1, title) == _judge(warm_engine(), 1, title)
+
+
+def test_a_snapshot_from_before_the_headline_channel_judges_headlines_on_the_profile() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    del state["profile"]["title_seed"], state["profile"]["title_adapted"]
+    p = Profile.from_state(state["profile"], e.config)
+    assert p.title_seed == p.seed and p.title_adapted == p.adapted
+    restored = Engine()
+    restored.track(story(), state)
+    r = _judge(restored, 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"] and r["headlines_score"] == r["profile_score"]

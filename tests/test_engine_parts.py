@@ -49,6 +49,28 @@ BODY = (
             "Teen in critical condition after shooting",
         ),
         ("Trump - Clinton", "Trump - Clinton"),  # too short to be headline + suffix
+        # long broadcaster labels, with commas and separators of their own
+        (
+            "Police: Boy shoots himself in thighs - KSLA News 12 Shreveport, Louisiana News "
+            "Weather & Sports",
+            "Police: Boy shoots himself in thighs",
+        ),
+        (
+            "UofL student killed at art gallery identified - wave3.com-Louisville News, "
+            "Weather & Sports",
+            "UofL student killed at art gallery identified",
+        ),
+        (
+            "Man charged in shooting - WTOC-TV: Savannah, Beaufort, SC, News, Weather & Sports",
+            "Man charged in shooting",
+        ),
+        # a long second clause that names no outlet is part of the headline
+        (
+            "Hackers feared to have stolen personal data - with concerns for BT and British "
+            "Gas customers",
+            "Hackers feared to have stolen personal data - with concerns for BT and British "
+            "Gas customers",
+        ),
     ],
 )
 def test_strip_outlet_suffix(title: str, expected: str) -> None:
@@ -275,3 +297,17 @@ def test_candidate_sentences_skip_headings() -> None:
         "The talks collapsed on Friday after the Pentagon asked for changes."
     ]
     assert candidate_sentences("Only a headline", "") == ["Only a headline"]
+
+
+def test_tokens_split_hyphenated_words() -> None:
+    # "Ex-Habersham" and "Lacey-area" name the places a story's seeds name
+    assert tokens("Ex-Habersham deputy shot in Lacey-area home") == [
+        "ex",
+        "habersham",
+        "deputy",
+        "shot",
+        "lacey",
+        "area",
+        "home",
+    ]
+    assert tokens("2-year-old") == ["2", "year", "old"]

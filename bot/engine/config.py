@@ -20,8 +20,9 @@ class EngineConfig:
     Relevance:
         on_topic_threshold: Minimum relevance score for on-topic.
         headline_threshold: Minimum score of a headline-only item.
-        title_channel_threshold: Minimum score of the headline alone that makes an item
-            with a body on-topic whatever its body says.
+        title_channel_threshold: Minimum score of the headline alone (mean of its scores
+            on the whole profile and on the story's headlines) that makes an item with a
+            body on-topic whatever its body says.
         min_support: Share of the threshold that must come from terms other than the
             strongest matching concept (one shared name is not enough).
         entity_boost: Weight multiplier of entity-like terms (names, places, numbers).

@@ -16,6 +16,15 @@ profile's, where
   (well above the decision threshold) are absorbed, they are kept as a separate running
   mean, and that mean never weighs more than ``adapt_weight`` times the seeds, so the
   seeds always anchor the profile.
+
+A profile has a second, *headline* channel: the same centroids built from the seeds'
+and absorbed items' headlines alone. Headline text (a headline-only item, the headline
+of an item with a body) scores the mean of its cosines to the whole profile and to the
+headline channel: a full-text profile spreads its weight over hundreds of body terms a
+headline cannot contain, while the story's own headlines name it in a few words the way
+a headline does. With full-text seeds and a headline-only stream that took the detection
+cost from 0.147 to 0.085 on giveme5w1h (developments 0.199 -> 0.163, gva 0.283 -> 0.278);
+when the seeds are headline-only both channels hold the same vectors and nothing changes.
 """
 
 from __future__ import annotations
@@ -50,61 +59,100 @@ class Match:
 
 
 class Profile:
-    """A story's relevance profile: seed centroid, adapted centroid and entity terms."""
+    """A story's relevance profile: seed centroid, adapted centroid and entity terms.
+
+    Each centroid exists twice: over whole items (``seed``, ``adapted``) and over their
+    headlines alone (``title_seed``, ``title_adapted``), the channel headline text is
+    judged on as well.
+    """
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.seed: Vector = {}
         self.adapted: Vector = {}
+        self.title_seed: Vector = {}
+        self.title_adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
 
-    def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
+    def build(
+        self,
+        units: list[Mapping[str, float]],
+        entities: Iterable[str],
+        title_units: list[Mapping[str, float]] | None = None,
+    ) -> None:
         """Build the seed part from the seeds' unit term vectors.
 
         Args:
             units: Unit-length term-frequency vectors of the seed articles.
             entities: Entity-like terms of the seeds.
+            title_units: Unit-length vectors of the seeds' headlines alone; the whole
+                seeds' vectors when None.
         """
         mean = mean_vector(units)
         self.seed = top_terms(mean, self.config.profile_terms)
-        self.entities = {e for e in entities if e in self.seed}
+        self.title_seed = (
+            top_terms(mean_vector(title_units), self.config.profile_terms)
+            if title_units is not None
+            else dict(self.seed)
+        )
+        self.entities = {e for e in entities if e in self.seed or e in self.title_seed}
 
-    def adapt(self, unit: Mapping[str, float], entities: Iterable[str]) -> None:
-        """Absorb a confidently on-topic item into the adapted running mean.
+    def adapt(
+        self,
+        unit: Mapping[str, float],
+        entities: Iterable[str],
+        title_unit: Mapping[str, float] | None = None,
+    ) -> None:
+        """Absorb a confidently on-topic item into the adapted running means.
 
         Args:
             unit: The item's unit term vector.
             entities: The item's entity-like terms.
+            title_unit: Its headline's unit term vector (``unit`` when None).
         """
         n = min(self.n_adapted, self.config.adapt_max_docs - 1)
-        merged = {t: v * n / (n + 1) for t, v in self.adapted.items()}
+        self.adapted = self._running_mean(self.adapted, unit, n)
+        self.title_adapted = self._running_mean(
+            self.title_adapted, unit if title_unit is None else title_unit, n
+        )
+        self.n_adapted += 1
+        self.entities.update(e for e in entities if e in self.adapted or e in self.title_adapted)
+
+    def _running_mean(self, mean: Vector, unit: Mapping[str, float], n: int) -> Vector:
+        merged = {t: v * n / (n + 1) for t, v in mean.items()}
         for t, v in unit.items():
             merged[t] = merged.get(t, 0.0) + v / (n + 1)
-        self.adapted = top_terms(merged, self.config.profile_terms)
-        self.n_adapted += 1
-        self.entities.update(e for e in entities if e in self.adapted)
+        return top_terms(merged, self.config.profile_terms)
 
-    def combined(self) -> Vector:
-        """Seeds plus the (weight-capped) adapted mean."""
-        if not self.adapted:
-            return self.seed
+    def combined(self, headlines: bool = False) -> Vector:
+        """Seeds plus the (weight-capped) adapted mean.
+
+        Args:
+            headlines: The headline channel instead of the whole-item one.
+        """
+        seed, adapted = (
+            (self.title_seed, self.title_adapted) if headlines else (self.seed, self.adapted)
+        )
+        if not adapted:
+            return seed
         w = self.config.adapt_weight * min(1.0, self.n_adapted / 5)
-        out = dict(self.seed)
-        for t, v in self.adapted.items():
+        out = dict(seed)
+        for t, v in adapted.items():
             out[t] = out.get(t, 0.0) + w * v
         return out
 
-    def scorer(self, df: DocFreq) -> Scorer:
+    def scorer(self, df: DocFreq, headlines: bool = False) -> Scorer:
         """A scorer for the current profile and stream statistics.
 
         Args:
             df: Document frequencies of the stream so far.
+            headlines: Score against the headline channel (for headline text).
 
         Returns:
             A scorer (weights the profile once for several scores of one item).
         """
-        return Scorer(self, df)
+        return Scorer(self, df, headlines)
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str], df: DocFreq) -> Match:
         """Cosine between an item and the profile (see :meth:`Scorer.score`)."""
@@ -115,6 +163,8 @@ class Profile:
         return {
             "seed": self.seed,
             "adapted": self.adapted,
+            "title_seed": self.title_seed,
+            "title_adapted": self.title_adapted,
             "n_adapted": self.n_adapted,
             "entities": sorted(self.entities),
         }
@@ -125,6 +175,12 @@ class Profile:
         p = cls(config)
         p.seed = {str(k): float(v) for k, v in state["seed"].items()}
         p.adapted = {str(k): float(v) for k, v in state["adapted"].items()}
+        # a snapshot from before the headline channel: headlines are judged on the whole
+        # profile, as they were when it was written
+        p.title_seed = {str(k): float(v) for k, v in state.get("title_seed", p.seed).items()}
+        p.title_adapted = {
+            str(k): float(v) for k, v in state.get("title_adapted", p.adapted).items()
+        }
         p.n_adapted = int(state["n_adapted"])
         p.entities = set(state["entities"])
         return p
@@ -145,14 +201,14 @@ def _without_top_concept(ranked: list[tuple[str, float]]) -> float:
 class Scorer:
     """A profile weighted with the current IDF, ready to score items."""
 
-    def __init__(self, profile: Profile, df: DocFreq) -> None:
+    def __init__(self, profile: Profile, df: DocFreq, headlines: bool = False) -> None:
         cfg = profile.config
         self._df = df
         self._entities = profile.entities
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
-        combined = profile.combined()
+        combined = profile.combined(headlines)
         terms = list(combined)
         idfs = self._idf_of(terms)
         # boosted IDF by term, kept for the item's terms that the profile shares

@@ -26,15 +26,32 @@ from bot.engine.analysis import Analysis, analyse, item_time
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
-from bot.engine.relevance import Profile, mean_vector
+from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.summary import candidate_sentences, summarise, summary_text
-from bot.engine.termstats import DocFreq, WithinStory
+from bot.engine.termstats import DocFreq, WithinStory, norm
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite
 
 STATE_VERSION = 1
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    n = norm(vec)
+    return {t: v / n for t, v in vec.items()} if n else {}
+
+
+def _headline_match(whole: Match, headlines: Match) -> Match:
+    # Headline text is compared with the story's headlines as well as with its whole
+    # profile (see relevance) and scores the mean: a full-text profile spreads its weight
+    # over body terms no headline holds, the story's headlines name it the way a headline
+    # does. With headline-only seeds both are the same vectors and the mean is either.
+    return Match(
+        (whole.score + headlines.score) / 2,
+        headlines.matched or whole.matched,
+        (whole.support + headlines.support) / 2,
+    )
 
 
 class StoryState:
@@ -75,7 +92,7 @@ class StoryState:
         for a in seeds:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
-        self.profile.build([a.unit for a in seeds], ents)
+        self.profile.build([a.unit for a in seeds], ents, [_unit(a.title_tf) for a in seeds])
         times = [s.published for s in self.story.seeds if s.published is not None]
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
@@ -119,8 +136,14 @@ class StoryState:
         self.n_judged += 1
         scorer = self.profile.scorer(self.df)
         m = scorer.score(a.tf, a.entities)
+        reason: dict[str, Any] = {}
+        if a.headline_only:
+            h = self.profile.scorer(self.df, headlines=True).score(a.tf, a.entities)
+            reason["profile_score"] = round(m.score, 4)
+            reason["headlines_score"] = round(h.score, 4)
+            m = _headline_match(m, h)
         score = m.score
-        reason: dict[str, Any] = {"matched_terms": m.matched, "headline_only": a.headline_only}
+        reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
         threshold = cfg.headline_threshold if a.headline_only else cfg.on_topic_threshold
         # one shared name is not a story: part of the score must come from other terms
@@ -131,7 +154,10 @@ class StoryState:
         if not a.headline_only:
             # a relevant headline over a junk body (paywall page, scraped video list) is
             # still the story: the headline has its own channel
-            t = scorer.score(a.title_tf, a.entities)
+            t = _headline_match(
+                scorer.score(a.title_tf, a.entities),
+                self.profile.scorer(self.df, headlines=True).score(a.title_tf, a.entities),
+            )
             reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
             if not on_topic and t.score >= cfg.title_channel_threshold:
@@ -171,7 +197,7 @@ class StoryState:
                 self.story.id, c.number, c.headline, summary_text(cited), (doc.id,), cited
             )
         if on_topic and score >= cfg.adapt_threshold and copy is None:
-            self.profile.adapt(a.unit, a.entities)
+            self.profile.adapt(a.unit, a.entities, _unit(a.title_tf))
             reason["adapted"] = True
         if on_topic:
             if copy is None:
