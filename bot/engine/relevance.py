@@ -58,6 +58,9 @@ class Profile:
         self.adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
+        # bumped whenever the profile changes, so a cached scorer knows it is out of date
+        self.version = 0
+        self._scorer: Scorer | None = None
 
     def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
         """Build the seed part from the seeds' unit term vectors.
@@ -69,6 +72,7 @@ class Profile:
         mean = mean_vector(units)
         self.seed = top_terms(mean, self.config.profile_terms)
         self.entities = {e for e in entities if e in self.seed}
+        self.version += 1
 
     def adapt(self, unit: Mapping[str, float], entities: Iterable[str]) -> None:
         """Absorb a confidently on-topic item into the adapted running mean.
@@ -84,6 +88,7 @@ class Profile:
         self.adapted = top_terms(merged, self.config.profile_terms)
         self.n_adapted += 1
         self.entities.update(e for e in entities if e in self.adapted)
+        self.version += 1
 
     def combined(self) -> Vector:
         """Seeds plus the (weight-capped) adapted mean."""
@@ -105,6 +110,27 @@ class Profile:
             A scorer (weights the profile once for several scores of one item).
         """
         return Scorer(self, df)
+
+    def cached_scorer(self, df: DocFreq) -> Scorer:
+        """The scorer of the last call, rebuilt only once it is out of date.
+
+        Weighing the whole profile with the stream IDF is most of the cost of judging an
+        item, and one more document barely moves the IDF, so the weighed profile is
+        reused until the profile changes (it was built or adapted), ``df`` is another
+        table, or the stream has grown enough since (see :meth:`Scorer.is_current`).
+        Every IDF a cached scorer uses was therefore computed from the statistics of at
+        most ``idf_refresh_docs`` documents ago: a bounded staleness, never a look-ahead.
+
+        Args:
+            df: Document frequencies of the stream so far.
+
+        Returns:
+            A scorer for the profile and ``df``.
+        """
+        cached = self._scorer
+        if cached is None or not cached.is_current(self, df):
+            cached = self._scorer = Scorer(self, df)
+        return cached
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str], df: DocFreq) -> Match:
         """Cosine between an item and the profile (see :meth:`Scorer.score`)."""
@@ -148,6 +174,14 @@ class Scorer:
     def __init__(self, profile: Profile, df: DocFreq) -> None:
         cfg = profile.config
         self._df = df
+        self._version = profile.version
+        self._n_docs = df.n_docs
+        # documents after which the IDF is weighed again: idf_refresh_docs, or fewer
+        # while the stream is short, so log(N + P) never moves by more than about
+        # idf_refresh_share between refreshes
+        self._refresh_after = min(
+            cfg.idf_refresh_docs, max(1, int(cfg.idf_refresh_share * (df.n_docs + df.prior_docs)))
+        )
         self._entities = profile.entities
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
@@ -164,6 +198,19 @@ class Scorer:
             for t, v, i in zip(terms, combined.values(), idfs)
         }
         self.norm = norm(self.weights)
+
+    def is_current(self, profile: Profile, df: DocFreq) -> bool:
+        """Whether this scorer may still score for ``profile`` against ``df``.
+
+        True while the profile is unchanged and ``df`` is the table it was weighed with,
+        grown by fewer than ``min(idf_refresh_docs, idf_refresh_share * (N + P))``
+        documents (at least one: with ``idf_refresh_docs`` 0 every document refreshes).
+        """
+        return (
+            profile.version == self._version
+            and df is self._df
+            and df.n_docs - self._n_docs < self._refresh_after
+        )
 
     def _idf_of(self, terms: list[str]) -> list[float]:
         # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list

@@ -115,7 +115,7 @@ class StoryState:
         """
         cfg = self.config
         self.n_judged += 1
-        scorer = self.profile.scorer(self.df)
+        scorer = self.profile.cached_scorer(self.df)
         m = scorer.score(a.tf, a.entities)
         score = m.score
         reason: dict[str, Any] = {"matched_terms": m.matched, "headline_only": a.headline_only}
