@@ -193,10 +193,13 @@ class Scorer:
         self._idf: dict[str, float] = dict(zip(terms, idfs))
         ents = profile.entities
         boost = self._boost
-        self.weights = {
-            t: v * i * (boost if t in ents else 1.0)
-            for t, v, i in zip(terms, combined.values(), idfs)
-        }
+        if boost == 1.0 or not ents:  # v * i * 1.0 == v * i: the same weights, faster
+            self.weights = {t: v * i for t, v, i in zip(terms, combined.values(), idfs)}
+        else:
+            self.weights = {
+                t: v * i * (boost if t in ents else 1.0)
+                for t, v, i in zip(terms, combined.values(), idfs)
+            }
         self.norm = norm(self.weights)
 
     def is_current(self, profile: Profile, df: DocFreq) -> bool:
@@ -219,6 +222,8 @@ class Scorer:
         # and a plain term's x * 1.0 == x.
         power = self._power
         phrase_w = self._phrase_w
+        if phrase_w == 1.0:
+            return [(x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms)]
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
             for t, x in zip(terms, self._df.idf_many(terms))
@@ -241,9 +246,13 @@ class Scorer:
         if missing:
             idf.update(zip(missing, self._idf_of(missing)))
         boost = self._boost
-        dw = {
-            t: v * idf[t] * (boost if t in entities or t in ents else 1.0) for t, v in tf.items()
-        }
+        if boost == 1.0:  # the same weights without the entity tests (x * 1.0 == x)
+            dw = {t: v * idf[t] for t, v in tf.items()}
+        else:
+            dw = {
+                t: v * idf[t] * (boost if t in entities or t in ents else 1.0)
+                for t, v in tf.items()
+            }
         nd = norm(dw)
         if self.norm == 0 or nd == 0:
             return Match(0.0, [], 0.0)

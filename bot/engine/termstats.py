@@ -25,8 +25,8 @@ so it already knows that "police" and "said" are everywhere.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
 from typing import Any, Protocol
 
 from bot.engine.prior import doc_share
@@ -79,11 +79,24 @@ class DocFreq:
             self._prune()
 
     def _prune(self) -> None:
+        # The ``keep`` most frequent terms, ties at the cut broken by the term, kept in
+        # term order. Only the counts are sorted to find the cut, and only the terms tied
+        # at it by name: the same table as ranking every (term, count) pair, for less.
         keep = int(self.max_terms * 0.8)
-        # by count, most frequent first, ties by term: sorting by term first and then
-        # stably by count gives that order without a key tuple per term
-        ranked = sorted(sorted(self.df.items()), key=itemgetter(1), reverse=True)[:keep]
-        self.df = dict(sorted(ranked))
+        df = self.df
+        if keep <= 0:
+            self.df = {}
+            return
+        cut = sorted(df.values(), reverse=True)[keep - 1]
+        kept = [t for t, c in df.items() if c > cut]
+        room = keep - len(kept)
+        ties = [t for t, c in df.items() if c == cut]
+        if len(ties) > room:
+            ties.sort()
+            del ties[room:]
+        kept += ties
+        kept.sort()
+        self.df = {t: df[t] for t in kept}
 
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency of ``term``.
@@ -179,7 +192,8 @@ def tf_vector(counts: Mapping[str, int]) -> Vector:
 
 def norm(vec: Mapping[str, float]) -> float:
     """Euclidean norm of a sparse vector."""
-    return math.sqrt(sum(v * v for v in vec.values()))
+    values = vec.values()
+    return math.sqrt(sum(map(operator.mul, values, values)))  # = sum(v * v for v in ...)
 
 
 def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
