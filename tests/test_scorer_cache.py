@@ -81,3 +81,30 @@ def test_refresh_every_document_decides_exactly_as_a_fresh_scorer() -> None:
         expected = st.profile.scorer(st.df).score(a.tf, a.entities).score
         (v,) = e.judge(d, a)
         assert v.judgement.score == round(expected, 6)
+
+
+def _reference_score(profile: Profile, df: DocFreq, tf: dict[str, float], ents: frozenset[str]) -> float:
+    """The cosine of the module docstring, written out term by term."""
+    cfg = profile.config
+
+    def w(t: str) -> float:
+        return max(df.idf(t), 0.0) ** cfg.idf_power * (cfg.phrase_weight if "_" in t else 1.0)
+
+    def b(t: str, item: bool) -> float:
+        hit = t in profile.entities or (item and t in ents)
+        return cfg.entity_boost if hit else 1.0
+
+    pw = {t: v * w(t) * b(t, False) for t, v in profile.combined().items()}
+    dw = {t: v * w(t) * b(t, True) for t, v in tf.items()}
+    dot = sum(v * pw[t] for t, v in dw.items() if t in pw)
+    return dot / (sum(v * v for v in pw.values()) ** 0.5 * sum(v * v for v in dw.values()) ** 0.5)
+
+
+def test_scorer_matches_the_written_out_cosine_with_and_without_boosts() -> None:
+    for cfg in (CFG, dataclasses.replace(CFG, entity_boost=2.0, phrase_weight=0.5)):
+        profile, df = _profile_and_df(cfg, stream_docs=30)
+        a = analyse(ON_TOPIC.title, ON_TOPIC.text, ON_TOPIC.url, cfg)
+        scorer = profile.scorer(df)
+        got = scorer.score(a.tf, a.entities).score
+        assert abs(got - _reference_score(profile, df, a.tf, a.entities)) < 1e-12
+        assert abs(scorer.norm - sum(v * v for v in scorer.weights.values()) ** 0.5) < 1e-12

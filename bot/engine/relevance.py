@@ -21,12 +21,14 @@ profile's, where
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+import math
+import operator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from bot.engine.config import EngineConfig
-from bot.engine.termstats import DocFreq, Vector, norm, top_terms
+from bot.engine.termstats import DocFreq, Vector, norm, prior_shares, top_terms
 
 
 def mean_vector(vectors: Iterable[Mapping[str, float]]) -> Vector:
@@ -61,6 +63,7 @@ class Profile:
         # bumped whenever the profile changes, so a cached scorer knows it is out of date
         self.version = 0
         self._scorer: Scorer | None = None
+        self._inputs: tuple[int, Vector, list[str], list[float]] | None = None
 
     def build(self, units: list[Mapping[str, float]], entities: Iterable[str]) -> None:
         """Build the seed part from the seeds' unit term vectors.
@@ -89,6 +92,20 @@ class Profile:
         self.n_adapted += 1
         self.entities.update(e for e in entities if e in self.adapted)
         self.version += 1
+
+    def weighing_inputs(self) -> tuple[Vector, list[str], list[float]]:
+        """:meth:`combined`, its terms and their prior shares, kept until the profile changes.
+
+        Returns:
+            ``(combined vector, its terms in order, their prior_shares)``: what weighing
+            the profile needs that does not depend on the stream statistics.
+        """
+        cached = self._inputs
+        if cached is None or cached[0] != self.version:
+            combined = self.combined()
+            terms = list(combined)
+            cached = self._inputs = (self.version, combined, terms, prior_shares(terms))
+        return cached[1], cached[2], cached[3]
 
     def combined(self) -> Vector:
         """Seeds plus the (weight-capped) adapted mean."""
@@ -186,21 +203,35 @@ class Scorer:
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
-        combined = profile.combined()
-        terms = list(combined)
-        idfs = self._idf_of(terms)
+        combined, terms, shares = profile.weighing_inputs()
+        idfs = self._idf_of(terms, shares)
         # boosted IDF by term, kept for the item's terms that the profile shares
         self._idf: dict[str, float] = dict(zip(terms, idfs))
         ents = profile.entities
         boost = self._boost
-        if boost == 1.0 or not ents:  # v * i * 1.0 == v * i: the same weights, faster
-            self.weights = {t: v * i for t, v, i in zip(terms, combined.values(), idfs)}
+        self._values = combined
+        # A term's weight is its profile value times its boosted IDF. With a unit entity
+        # boost (the default) that is v * i, computed where a score needs it (for the
+        # few terms an item shares with the profile), not for all of them here: the
+        # same numbers, as v * i * 1.0 == v * i.
+        self._weights: dict[str, float] | None = None
+        if boost == 1.0 or not ents:
+            ws = list(map(operator.mul, combined.values(), idfs))
         else:
-            self.weights = {
+            self._weights = {
                 t: v * i * (boost if t in ents else 1.0)
                 for t, v, i in zip(terms, combined.values(), idfs)
             }
-        self.norm = norm(self.weights)
+            ws = list(self._weights.values())
+        self.norm = math.sqrt(sum(map(operator.mul, ws, ws)))  # = norm(weights)
+
+    @property
+    def weights(self) -> Vector:
+        """The weighed profile, term by term."""
+        if self._weights is not None:
+            return self._weights
+        idf = self._idf
+        return {t: v * idf[t] for t, v in self._values.items()}
 
     def is_current(self, profile: Profile, df: DocFreq) -> bool:
         """Whether this scorer may still score for ``profile`` against ``df``.
@@ -215,7 +246,7 @@ class Scorer:
             and df.n_docs - self._n_docs < self._refresh_after
         )
 
-    def _idf_of(self, terms: list[str]) -> list[float]:
+    def _idf_of(self, terms: list[str], shares: list[float] | None = None) -> list[float]:
         # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
         # (the whole profile is weighed for every item). Bit for bit the arithmetic of
         # one term at a time: (x if not x < 0.0 else 0.0) is max(x, 0.0), -0.0 and all,
@@ -223,10 +254,12 @@ class Scorer:
         power = self._power
         phrase_w = self._phrase_w
         if phrase_w == 1.0:
-            return [(x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms)]
+            return [
+                (x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms, shares)
+            ]
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
-            for t, x in zip(terms, self._df.idf_many(terms))
+            for t, x in zip(terms, self._df.idf_many(terms, shares))
         ]
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
@@ -239,7 +272,6 @@ class Scorer:
         Returns:
             The cosine, the terms contributing most to it, and its support.
         """
-        pw = self.weights
         ents = self._entities
         idf = self._idf
         missing = [t for t in tf if t not in idf]
@@ -256,7 +288,12 @@ class Scorer:
         nd = norm(dw)
         if self.norm == 0 or nd == 0:
             return Match(0.0, [], 0.0)
-        contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
+        pw = self._weights
+        if pw is None:  # unit boost: the weight is v * i (see __init__)
+            pv = self._values
+            contrib = {t: v * (pv[t] * idf[t]) for t, v in dw.items() if t in pv}
+        else:
+            contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
         denom = self.norm * nd
         # strongest first, ties by term: sorted by term, then stably by contribution
         ranked = sorted(sorted(contrib.items()), key=itemgetter(1), reverse=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.engine.prior import doc_share
@@ -113,11 +113,15 @@ class DocFreq:
         """
         return self.idf_many((term,))[0]
 
-    def idf_many(self, terms: Iterable[str]) -> list[float]:
+    def idf_many(
+        self, terms: Sequence[str], shares: Sequence[float] | None = None
+    ) -> list[float]:
         """:meth:`idf` of each term, in order: the same arithmetic, without a call per term.
 
         Args:
             terms: Terms.
+            shares: Their :func:`prior_shares`, if the caller keeps them (a profile is
+                weighed again and again with the same terms); looked up otherwise.
 
         Returns:
             Their IDF values (see :meth:`idf`); the formula lives here once, and a list
@@ -131,8 +135,9 @@ class DocFreq:
             return [log(n / (get(t, 0) + 0.5 + p)) for t in terms]
         lam = p / n
         flat = (1.0 - lam) * _FLAT_SHARE
-        share = _SHARES
-        return [log(n / (get(t, 0) + 0.5 + p * (lam * share[t] + flat))) for t in terms]
+        if shares is None:
+            shares = prior_shares(terms)
+        return [log(n / (get(t, 0) + 0.5 + p * (lam * s + flat))) for t, s in zip(terms, shares)]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
@@ -147,6 +152,12 @@ class DocFreq:
         obj.n_docs = int(state["n_docs"])
         obj.df = {str(k): int(v) for k, v in state["df"].items()}
         return obj
+
+
+def prior_shares(terms: Iterable[str]) -> list[float]:
+    """The general-language document share of each term (the IDF prior's ``s``)."""
+    share = _SHARES
+    return [share[t] for t in terms]
 
 
 class Idf(Protocol):
