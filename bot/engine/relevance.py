@@ -137,6 +137,9 @@ class Profile:
         table, or the stream has grown enough since (see :meth:`Scorer.is_current`).
         Every IDF a cached scorer uses was therefore computed from the statistics of at
         most ``idf_refresh_docs`` documents ago: a bounded staleness, never a look-ahead.
+        The cache is not part of the snapshot: a profile restored from one (a restart)
+        weighs itself at once, so its next scores can differ, within that bound, from
+        those of a process that kept running.
 
         Args:
             df: Document frequencies of the stream so far.
