@@ -311,3 +311,21 @@ def test_tokens_split_hyphenated_words() -> None:
         "home",
     ]
     assert tokens("2-year-old") == ["2", "year", "old"]
+
+
+def test_docfreq_prune_keeps_the_most_frequent_terms_ties_by_term() -> None:
+    """The pruned table is exactly the top 80 % by (count desc, term), in term order."""
+    import random
+    from operator import itemgetter
+
+    rng = random.Random(3)
+    for max_terms in (1, 5, 10, 200):
+        for _ in range(20):
+            df = DocFreq(max_terms=max_terms)
+            size = max_terms + 1 + rng.randrange(max_terms + 1)
+            full = {f"t{rng.randrange(10**6)}": rng.choice((1, 1, 1, 2, 3, 7)) for _ in range(size)}
+            df.df = dict(full)
+            df._prune()
+            keep = int(max_terms * 0.8)
+            ranked = sorted(sorted(full.items()), key=itemgetter(1), reverse=True)[:keep]
+            assert list(df.df.items()) == sorted(ranked)

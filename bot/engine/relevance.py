@@ -29,13 +29,15 @@ when the seeds are headline-only both channels hold the same vectors and nothing
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from bot.engine.config import EngineConfig
-from bot.engine.termstats import DocFreq, Vector, norm, top_terms
+from bot.engine.termstats import DocFreq, Vector, norm, prior_shares, top_terms
 
 
 def mean_vector(vectors: Iterable[Mapping[str, float]]) -> Vector:
@@ -74,6 +76,11 @@ class Profile:
         self.title_adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
+        # bumped whenever the profile changes, so a cached scorer knows it is out of date
+        self.version = 0
+        # by channel (False: whole items, True: headlines)
+        self._scorers: dict[bool, Scorer] = {}
+        self._inputs: dict[bool, tuple[int, Vector, list[str], list[float]]] = {}
 
     def build(
         self,
@@ -97,6 +104,7 @@ class Profile:
             else dict(self.seed)
         )
         self.entities = {e for e in entities if e in self.seed or e in self.title_seed}
+        self.version += 1
 
     def adapt(
         self,
@@ -118,12 +126,31 @@ class Profile:
         )
         self.n_adapted += 1
         self.entities.update(e for e in entities if e in self.adapted or e in self.title_adapted)
+        self.version += 1
 
     def _running_mean(self, mean: Vector, unit: Mapping[str, float], n: int) -> Vector:
         merged = {t: v * n / (n + 1) for t, v in mean.items()}
         for t, v in unit.items():
             merged[t] = merged.get(t, 0.0) + v / (n + 1)
         return top_terms(merged, self.config.profile_terms)
+
+    def weighing_inputs(self, headlines: bool = False) -> tuple[Vector, list[str], list[float]]:
+        """:meth:`combined`, its terms and their prior shares, kept until the profile changes.
+
+        Args:
+            headlines: The headline channel instead of the whole-item one.
+
+        Returns:
+            ``(combined vector, its terms in order, their prior_shares)``: what weighing
+            the profile needs that does not depend on the stream statistics.
+        """
+        cached = self._inputs.get(headlines)
+        if cached is None or cached[0] != self.version:
+            combined = self.combined(headlines)
+            terms = list(combined)
+            cached = (self.version, combined, terms, prior_shares(terms))
+            self._inputs[headlines] = cached
+        return cached[1], cached[2], cached[3]
 
     def combined(self, headlines: bool = False) -> Vector:
         """Seeds plus the (weight-capped) adapted mean.
@@ -153,6 +180,31 @@ class Profile:
             A scorer (weights the profile once for several scores of one item).
         """
         return Scorer(self, df, headlines)
+
+    def cached_scorer(self, df: DocFreq, headlines: bool = False) -> Scorer:
+        """The scorer of the last call, rebuilt only once it is out of date.
+
+        Weighing the whole profile with the stream IDF is most of the cost of judging an
+        item, and one more document barely moves the IDF, so the weighed profile is
+        reused until the profile changes (it was built or adapted), ``df`` is another
+        table, or the stream has grown enough since (see :meth:`Scorer.is_current`).
+        Every IDF a cached scorer uses was therefore computed from the statistics of at
+        most ``idf_refresh_docs`` documents ago: a bounded staleness, never a look-ahead.
+        The cache is not part of the snapshot: a profile restored from one (a restart)
+        weighs itself at once, so its next scores can differ, within that bound, from
+        those of a process that kept running.
+
+        Args:
+            df: Document frequencies of the stream so far.
+            headlines: Score against the headline channel (one cache per channel).
+
+        Returns:
+            A scorer for the profile and ``df``.
+        """
+        cached = self._scorers.get(headlines)
+        if cached is None or not cached.is_current(self, df):
+            cached = self._scorers[headlines] = Scorer(self, df, headlines)
+        return cached
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str], df: DocFreq) -> Match:
         """Cosine between an item and the profile (see :meth:`Scorer.score`)."""
@@ -204,33 +256,75 @@ class Scorer:
     def __init__(self, profile: Profile, df: DocFreq, headlines: bool = False) -> None:
         cfg = profile.config
         self._df = df
+        self._version = profile.version
+        self._n_docs = df.n_docs
+        # documents after which the IDF is weighed again: idf_refresh_docs, or fewer
+        # while the stream is short, so log(N + P) never moves by more than about
+        # idf_refresh_share between refreshes
+        self._refresh_after = min(
+            cfg.idf_refresh_docs, max(1, int(cfg.idf_refresh_share * (df.n_docs + df.prior_docs)))
+        )
         self._entities = profile.entities
         self._boost = cfg.entity_boost
         self._power = cfg.idf_power
         self._phrase_w = cfg.phrase_weight
-        combined = profile.combined(headlines)
-        terms = list(combined)
-        idfs = self._idf_of(terms)
+        combined, terms, shares = profile.weighing_inputs(headlines)
+        idfs = self._idf_of(terms, shares)
         # boosted IDF by term, kept for the item's terms that the profile shares
         self._idf: dict[str, float] = dict(zip(terms, idfs))
         ents = profile.entities
         boost = self._boost
-        self.weights = {
-            t: v * i * (boost if t in ents else 1.0)
-            for t, v, i in zip(terms, combined.values(), idfs)
-        }
-        self.norm = norm(self.weights)
+        self._values = combined
+        # A term's weight is its profile value times its boosted IDF. With a unit entity
+        # boost (the default) that is v * i, computed where a score needs it (for the
+        # few terms an item shares with the profile), not for all of them here: the
+        # same numbers, as v * i * 1.0 == v * i.
+        self._weights: dict[str, float] | None = None
+        if boost == 1.0 or not ents:
+            ws = list(map(operator.mul, combined.values(), idfs))
+        else:
+            self._weights = {
+                t: v * i * (boost if t in ents else 1.0)
+                for t, v, i in zip(terms, combined.values(), idfs)
+            }
+            ws = list(self._weights.values())
+        self.norm = math.sqrt(sum(map(operator.mul, ws, ws)))  # = norm(weights)
 
-    def _idf_of(self, terms: list[str]) -> list[float]:
+    @property
+    def weights(self) -> Vector:
+        """The weighed profile, term by term."""
+        if self._weights is not None:
+            return self._weights
+        idf = self._idf
+        return {t: v * idf[t] for t, v in self._values.items()}
+
+    def is_current(self, profile: Profile, df: DocFreq) -> bool:
+        """Whether this scorer may still score for ``profile`` against ``df``.
+
+        True while the profile is unchanged and ``df`` is the table it was weighed with,
+        grown by fewer than ``min(idf_refresh_docs, idf_refresh_share * (N + P))``
+        documents (at least one: with ``idf_refresh_docs`` 0 every document refreshes).
+        """
+        return (
+            profile.version == self._version
+            and df is self._df
+            and df.n_docs - self._n_docs < self._refresh_after
+        )
+
+    def _idf_of(self, terms: list[str], shares: list[float] | None = None) -> list[float]:
         # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
         # (the whole profile is weighed for every item). Bit for bit the arithmetic of
         # one term at a time: (x if not x < 0.0 else 0.0) is max(x, 0.0), -0.0 and all,
         # and a plain term's x * 1.0 == x.
         power = self._power
         phrase_w = self._phrase_w
+        if phrase_w == 1.0:
+            return [
+                (x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms, shares)
+            ]
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
-            for t, x in zip(terms, self._df.idf_many(terms))
+            for t, x in zip(terms, self._df.idf_many(terms, shares))
         ]
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
@@ -243,20 +337,28 @@ class Scorer:
         Returns:
             The cosine, the terms contributing most to it, and its support.
         """
-        pw = self.weights
         ents = self._entities
         idf = self._idf
         missing = [t for t in tf if t not in idf]
         if missing:
             idf.update(zip(missing, self._idf_of(missing)))
         boost = self._boost
-        dw = {
-            t: v * idf[t] * (boost if t in entities or t in ents else 1.0) for t, v in tf.items()
-        }
+        if boost == 1.0:  # the same weights without the entity tests (x * 1.0 == x)
+            dw = {t: v * idf[t] for t, v in tf.items()}
+        else:
+            dw = {
+                t: v * idf[t] * (boost if t in entities or t in ents else 1.0)
+                for t, v in tf.items()
+            }
         nd = norm(dw)
         if self.norm == 0 or nd == 0:
             return Match(0.0, [], 0.0)
-        contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
+        pw = self._weights
+        if pw is None:  # unit boost: the weight is v * i (see __init__)
+            pv = self._values
+            contrib = {t: v * (pv[t] * idf[t]) for t, v in dw.items() if t in pv}
+        else:
+            contrib = {t: v * pw[t] for t, v in dw.items() if t in pw}
         denom = self.norm * nd
         # strongest first, ties by term: sorted by term, then stably by contribution
         ranked = sorted(sorted(contrib.items()), key=itemgetter(1), reverse=True)

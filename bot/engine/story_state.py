@@ -134,11 +134,11 @@ class StoryState:
         """
         cfg = self.config
         self.n_judged += 1
-        scorer = self.profile.scorer(self.df)
+        scorer = self.profile.cached_scorer(self.df)
         m = scorer.score(a.tf, a.entities)
         reason: dict[str, Any] = {}
         if a.headline_only:
-            h = self.profile.scorer(self.df, headlines=True).score(a.tf, a.entities)
+            h = self.profile.cached_scorer(self.df, headlines=True).score(a.tf, a.entities)
             reason["profile_score"] = round(m.score, 4)
             reason["headlines_score"] = round(h.score, 4)
             m = _headline_match(m, h)
@@ -156,7 +156,7 @@ class StoryState:
             # still the story: the headline has its own channel
             t = _headline_match(
                 scorer.score(a.title_tf, a.entities),
-                self.profile.scorer(self.df, headlines=True).score(a.title_tf, a.entities),
+                self.profile.cached_scorer(self.df, headlines=True).score(a.title_tf, a.entities),
             )
             reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
