@@ -21,9 +21,10 @@ from bot.engine import Engine, EngineConfig
 from bot.errors import UserError
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
-from bot.ports import ChatAdapter, Clock, Conflict, Embedder, FeedFetcher, Store
+from bot.ports import ChatAdapter, Clock, Conflict, Embedder, FeedFetcher, Store, Summarizer
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
+from bot.summarizer import SummaryRewriter
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class App:
     delivery: DeliveryWorker
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
     service: Service | None = None
+    summarizer: Summarizer | None = None
 
     async def aclose(self) -> None:
         if self.service:
@@ -54,7 +56,20 @@ class App:
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.platform)
         await self.fetcher.aclose()
+        close = getattr(self.summarizer, "aclose", None)
+        if close is not None:
+            await close()
         self.store.close()
+
+
+def make_summarizer(settings: Settings) -> Summarizer | None:
+    """The summarizer ``[summarizer]`` configures, or None for the extractive default."""
+    s = settings.summarizer
+    if not s.enabled:
+        return None
+    from adapters.summarizer_openai import OpenAICompatibleSummarizer
+
+    return OpenAICompatibleSummarizer(s.url, s.model, s.api_key, timeout_s=s.timeout_s)
 
 
 def make_fetcher(settings: Settings) -> FeedFetcher:
@@ -89,6 +104,7 @@ def build_app(
     fetcher: FeedFetcher | None = None,
     adapters: Mapping[str, ChatAdapter] | None = None,
     rng: random.Random | None = None,
+    summarizer: Summarizer | None = None,
     embedder: Embedder | None = None,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
@@ -100,6 +116,8 @@ def build_app(
         fetcher: defaults to the HTTP feed fetcher with the [polling] limits.
         adapters: chat adapters by platform; defaults to none (the caller adds them).
         rng: randomness for back-off jitter (seeded in tests).
+        summarizer: rewrites alert summaries at delivery; defaults to the one
+            ``[summarizer]`` configures, or none (the extractive summary is sent).
         embedder: a sentence-embedding model for the engine; defaults to the packaged
             all-MiniLM-L6-v2 when ``[embeddings] enabled`` (STORYBOT_EMBEDDINGS=1), else
             none. ``storybot eval track --embeddings`` measures exactly this engine.
@@ -130,13 +148,25 @@ def build_app(
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
     )
     adapters = dict(adapters or {})
+    summarizer = summarizer or make_summarizer(settings)
+    rewriter = None
+    if summarizer is not None:
+        rewriter = SummaryRewriter(
+            summarizer,
+            max_words=settings.summarizer.max_words,
+            timeout_s=settings.summarizer.timeout_s,
+        )
     delivery = DeliveryWorker(
         store, adapters, clock,
         max_attempts=settings.delivery.max_attempts,
         max_backoff_s=settings.delivery.max_backoff_s,
         rng=rng,
+        rewriter=rewriter,
     )
-    app = App(settings, store, clock, fetcher, engine, pipeline, commands, delivery, adapters)
+    app = App(
+        settings, store, clock, fetcher, engine, pipeline, commands, delivery, adapters,
+        summarizer=summarizer,
+    )
     apply_declared(app)
     return app
 

@@ -145,6 +145,10 @@ def _run(args: argparse.Namespace) -> int:
     from adapters.app import build_app
 
     app = build_app(settings)
+    if cmd in ("run", "worker", "poll"):
+        from adapters.runtime import tune_gc_for_service
+
+        tune_gc_for_service()  # long-running (or long) processes: see adapters.runtime
     try:
         return _dispatch(app, args)
     finally:

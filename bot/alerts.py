@@ -12,6 +12,7 @@ from typing import Sequence
 
 from bot.model import (
     Binding,
+    Citation,
     Development,
     Item,
     Link,
@@ -50,21 +51,70 @@ def _links(pairs: Sequence[tuple[str, str]]) -> tuple[Link, ...]:
     return tuple(out)
 
 
+def citation_numbers(citations: Sequence[Citation]) -> dict[str, int]:
+    """The marker number of each cited link: 1, 2, ... in order of first citation."""
+    numbers: dict[str, int] = {}
+    for c in citations:
+        if c.url and c.url not in numbers:
+            numbers[c.url] = len(numbers) + 1
+    return numbers
+
+
+def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
+    """The summary with its sentences cited, and the links its markers point to.
+
+    A run of sentences from one report with a link ends in a numbered marker (``[1]``),
+    and the links start with ``[1] Outlet``; a run from a report without a link names
+    its outlet in brackets. The development's other links (first reporter first) follow
+    the cited ones. A development stored before citations existed keeps its plain
+    summary.
+
+    Returns:
+        ``(body, links)`` with ``links`` as ``(label, url)`` pairs.
+    """
+    if not dev.citations:
+        return dev.summary, list(dev.links)
+    numbered = citation_numbers(dev.citations)
+    cited_links: list[tuple[str, str]] = []
+    runs: list[tuple[Citation, list[str]]] = []
+    for c in dev.citations:
+        if runs and (runs[-1][0].source, runs[-1][0].url) == (c.source, c.url):
+            runs[-1][1].append(c.sentence)
+        else:
+            runs.append((c, [c.sentence]))
+    parts = []
+    for c, sentences in runs:
+        text = " ".join(sentences)
+        if c.url:
+            n = numbered[c.url]
+            if n > len(cited_links):
+                cited_links.append((f"[{n}] {c.source or c.url}", c.url))
+            parts.append(f"{text} [{n}]")
+        elif c.source:
+            parts.append(f"{text} ({c.source})")
+        else:
+            parts.append(text)
+    rest = [(label, url) for label, url in dev.links if url not in numbered]
+    return " ".join(parts), cited_links + rest
+
+
 def alert_message(story: Story, dev: Development) -> OutboundMessage:
-    """The alert for a development: headline, summary, sources, links, time."""
+    """The alert for a development: headline, cited summary, sources, links, time."""
     count = dev.item_count
     footer = f"Development {dev.number} of {story.title}"
     if count > 1:
         footer += f" · {count} reports"
+    body, links = cited_summary(dev)
     return OutboundMessage(
         kind=MessageKind.ALERT,
         title=dev.headline,
-        body=dev.summary,
+        body=body,
         story_name=story.name,
         sources=dev.sources,
-        links=_links(dev.links),
+        links=_links(links),
         when=dev.updated_at,
         footer=footer,
+        citations=dev.citations,
     )
 
 

@@ -18,6 +18,10 @@ Failures never lose a row:
 
 A row whose platform has no adapter configured stays queued (it is delivered once that
 platform is enabled).
+
+When the operator configured a summarizer (``bot.summarizer``), an alert's extractive
+summary is rewritten just before it is sent; the row keeps the extractive message, and
+any failure of the summarizer sends that instead.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Mapping
 from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.model import OutboxEntry
 from bot.ports import ChatSink, Clock, Store
+from bot.summarizer import SummaryRewriter
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +64,10 @@ class DeliveryWorker:
         max_attempts: int = 20,
         max_backoff_s: float = 3600,
         rng: random.Random | None = None,
+        rewriter: SummaryRewriter | None = None,
     ) -> None:
         self.store = store
+        self.rewriter = rewriter
         self.sinks = dict(sinks)
         self.clock = clock
         self.max_attempts = max_attempts
@@ -108,20 +115,23 @@ class DeliveryWorker:
         # recovery look-up or on an edit must keep post_started_at (or a post that timed
         # out after the platform accepted it would be posted again).
         posting = False
+        message = entry.message
+        if self.rewriter is not None:
+            message = await self.rewriter.rewrite(message)  # never raises
         try:
             recovered = await self._recover(sink, entry)
             if recovered is not None:
                 # Posted by an attempt that died before recording it: bring it up to date.
-                await sink.edit(entry.target, recovered, entry.message)
+                await sink.edit(entry.target, recovered, message)
                 message_id = recovered
                 report.recovered += 1
             elif entry.message_id is None:
                 self.store.mark_post_started(entry.id, now)
                 posting = True
-                message_id = await sink.post(entry.target, entry.message, idempotency_key=entry.key)
+                message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                 report.posted += 1
             else:
-                await sink.edit(entry.target, entry.message_id, entry.message)
+                await sink.edit(entry.target, entry.message_id, message)
                 message_id = entry.message_id
                 report.edited += 1
         except RateLimited as exc:

@@ -159,20 +159,34 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def item_key(entry: FeedEntry) -> str:
+# guids that name the item the same way wherever it appears: a web address, a tag: URI
+# (RFC 4151, minted under the publisher's domain) or a URN such as urn:uuid:...
+_GLOBAL_GUID = re.compile(r"(?i)^(?:https?://|tag:|urn:)")
+
+
+def item_key(entry: FeedEntry, feed_id: int | None = None) -> str:
     """Return the identity of a feed entry.
+
+    A guid is only promised unique within its feed: two sites both numbering their posts
+    send guid "1042" for different articles. So a guid that is not globally unique by
+    its form (see ``_GLOBAL_GUID``) is scoped to its feed; without that, one site's
+    article would be taken for an edit of another's and never judged.
 
     Args:
         entry: A parsed feed entry.
+        feed_id: The feed it came from (None for items from elsewhere).
 
     Returns:
-        ``"guid:<guid>"`` if the entry has a guid, else ``"url:<canonical url>"`` if it
-        has an http(s) link, else ``"hash:<sha256>"`` of its case-folded, whitespace-
-        normalised title and text.
+        ``"guid:<guid>"`` for a web address, tag: or urn: guid (or any guid when
+        ``feed_id`` is None), ``"feed:<feed_id>:guid:<guid>"`` for another guid, else
+        ``"url:<canonical url>"`` if it has an http(s) link, else ``"hash:<sha256>"`` of
+        its case-folded, whitespace-normalised title and text.
     """
     guid = normalise_text(entry.guid)
     if guid:
-        return f"guid:{guid}"
+        if feed_id is None or _GLOBAL_GUID.match(guid):
+            return f"guid:{guid}"
+        return f"feed:{feed_id}:guid:{guid}"
     canon = canonical_url(entry.url)
     if canon:
         return f"url:{canon}"
@@ -244,7 +258,7 @@ def new_item(
     """
     title = normalise_text(entry.title)
     return NewItem(
-        key=item_key(entry),
+        key=item_key(entry, feed_id),
         feed_id=feed_id,
         url=entry.url,
         canonical_url=canonical_url(entry.url),

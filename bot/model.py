@@ -192,6 +192,20 @@ class Judgement:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """One sentence of an update summary and the report it was taken from.
+
+    Summaries are extractive, so every sentence has a source a reader can check:
+    ``source`` is the outlet label (or "seed" for the user's seed articles) and ``url``
+    the report's link when it has one.
+    """
+
+    sentence: str
+    source: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Development:
     """A group of items about one turn of a story, with its running summary."""
 
@@ -204,6 +218,7 @@ class Development:
     item_count: int = 0
     sources: tuple[str, ...] = ()  # distinct outlet labels, first reporter first
     links: tuple[tuple[str, str], ...] = ()  # (source, url), first reporter first
+    citations: tuple[Citation, ...] = ()  # the summary's sentences with their sources
 
 
 @dataclass(frozen=True)
@@ -300,6 +315,9 @@ class OutboundMessage:
     when: datetime | None = None
     footer: str | None = None
     thread_note: str | None = None  # a new fact worth a threaded reply on an edited alert
+    # an alert's extractive summary sentences with their sources (what an optional
+    # summarizer may rewrite at delivery; see bot.summarizer)
+    citations: tuple[Citation, ...] = ()
 
     def plain_text(self) -> str:
         """A readable plain-text rendering (console, notification fallbacks)."""

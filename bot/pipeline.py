@@ -16,7 +16,10 @@ statistics: before it tracks a new story, or judges items for a story or a subsc
 The analysis is deferred, not skipped, and its result is the same. At most ``BACKLOG``
 ids wait; beyond that the oldest are read in the cycle that adds more, so tracking the
 first story never has more than ``BACKLOG`` items to catch up on. The ids are kept in
-memory only, as the statistics themselves are: a restart loses both.
+memory; the statistics are saved at the end of every cycle with the id through which
+they count every item (``Store.save_background``). After a restart the engine takes them
+back and the items stored since join the backlog (the newest ``BACKLOG`` of them), so a
+story tracked after a restart starts from the statistics it would have had without it.
 """
 
 from __future__ import annotations
@@ -121,11 +124,43 @@ class Pipeline:
         # docstring); an int64 array: 8 bytes an id.
         self._unread = array("q")
         self._backlog = backlog
+        # The highest item id the engine has read (judged or observed); with the backlog,
+        # what the saved background statistics cover (see ``save_background``).
+        self._read_through = 0
+        self._background_loaded = False
 
     # ------------------------------------------------------------------ stories
 
+    def restore_background(self) -> bool:
+        """Take back the background statistics saved before a restart (once, at start).
+
+        Items stored after the save join the backlog. Returns whether any were restored.
+        """
+        if self._background_loaded:
+            return False
+        self._background_loaded = True
+        saved = self.store.load_background()
+        if saved is None:
+            return False
+        state, through = saved
+        if not self.engine.restore_background(state):
+            return False
+        self._read_through = through
+        unread = set(self._unread)
+        self._unread = array(
+            "q",
+            sorted(unread | set(self.store.item_ids_after(through, self._backlog)))[-self._backlog :],
+        )
+        return True
+
+    def save_background(self) -> None:
+        """Save the engine's background statistics with the id they count items through."""
+        through = self._unread[0] - 1 if self._unread else self._read_through
+        self.store.save_background(self.engine.background_state(), through, self.clock.now())
+
     def refresh_stories(self) -> None:
         """Track stories added since the last cycle (possibly by another process)."""
+        self.restore_background()
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
             if story_id not in current:
@@ -209,6 +244,8 @@ class Pipeline:
                 pending.cancel()
             if fetching:
                 await asyncio.gather(*fetching, return_exceptions=True)
+        if report.new_items:
+            await asyncio.to_thread(self.save_background)
         return report
 
     def _process_chunk(
@@ -349,6 +386,7 @@ class Pipeline:
         embeddings = self.engine.embed(docs)
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
             verdicts = self.engine.judge(doc, embedding=embedding)
+            self._read_through = max(self._read_through, item.id)
             on_topic_ids: set[int] = set()
             is_copy = False
             for verdict in verdicts:
@@ -390,6 +428,7 @@ class Pipeline:
             ids = self._unread[: min(left, _READ_BATCH)].tolist()
             for item in self.store.get_items(ids):
                 self.engine.observe(engine_doc(item))
+            self._read_through = max(self._read_through, ids[-1])
             del self._unread[: len(ids)]  # only once read: a failure leaves them waiting
             left -= len(ids)
         return n
@@ -422,6 +461,7 @@ class Pipeline:
             item_count=(dev.item_count if dev else 0) + len(w.item_ids),
             sources=tuple(sources),
             links=tuple(links),
+            citations=w.citations,
         )
         view[key] = projected
         return projected

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from bot.model import (
     Binding,
+    Citation,
     CommandRequest,
     Decision,
     DeliveryMode,
@@ -33,6 +34,38 @@ from bot.model import (
     Subscription,
     Target,
 )
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    """What an optional summarizer is asked to rewrite: one alert's cited sentences.
+
+    ``sentences`` are ``(sentence, marker, source)`` in summary order; ``marker`` is the
+    number of the alert's link to the report (``[1]``), or None for a report without a
+    link. A rewrite must cite with those markers only.
+    """
+
+    story: str | None
+    headline: str
+    sentences: tuple[tuple[str, int | None, str], ...]
+    max_words: int
+
+
+class Summarizer(Protocol):
+    """Writes an abstractive update from extractive sentences (an LLM API, if configured).
+
+    Never used by default; the extractive summary is always made and is the fallback.
+    """
+
+    name: str  # shown to readers: "Summary written by <name> from the linked reports"
+
+    async def summarise(self, request: SummaryRequest) -> str:
+        """The rewritten summary, citing with the request's markers.
+
+        Raises:
+            Exception: Any failure; the caller keeps the extractive summary.
+        """
+        ...
 
 
 class Clock(Protocol):
@@ -168,6 +201,7 @@ class DevelopmentWrite:
     headline: str
     summary: str
     item_ids: tuple[int, ...] = ()
+    citations: tuple[Citation, ...] = ()  # the summary's sentences, each with its source
 
 
 @dataclass(frozen=True)
@@ -247,8 +281,17 @@ class Store(Protocol):
         ...
 
     def count_items(self) -> int: ...
+    def item_ids_after(self, after: int, limit: int) -> list[int]:
+        """The newest ``limit`` item ids above ``after``, oldest first."""
+        ...
 
     # engine state and decisions
+    def load_background(self) -> tuple[Mapping[str, Any], int] | None:
+        """The engine's background statistics and the item id they cover through."""
+        ...
+    def save_background(
+        self, state: Mapping[str, Any], observed_through: int, now: datetime
+    ) -> None: ...
     def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None: ...
     def commit_decisions(
         self,

@@ -15,10 +15,19 @@ from typing import Any, Mapping
 
 from bot.errors import ConfigError
 
-SECRET_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN")
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "DISCORD_BOT_TOKEN",
+    "STORYBOT_SUMMARIZER_API_KEY",
+)
+_SECRET_KEYS = {
+    "token", "bot_token", "app_token", "signing_secret", "secret", "password", "api_key"
+}
+SUMMARIZER_KINDS = ("extractive", "openai")
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,
          "0": False, "false": False, "no": False, "off": False}
-_SECRET_KEYS = {"token", "bot_token", "app_token", "signing_secret", "secret", "password"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,28 @@ class EmbeddingSettings:
 
 
 @dataclass(frozen=True)
+class SummarizerSettings:
+    """Who writes the summaries channels read.
+
+    ``extractive`` (the default): the engine's cited sentences, nothing leaves the
+    machine. ``openai``: an OpenAI-compatible Chat Completions API at ``url`` (OpenAI, or a
+    self-hosted server such as vLLM or llama.cpp) rewrites each alert's sentences at
+    delivery; the key comes from ``STORYBOT_SUMMARIZER_API_KEY``.
+    """
+
+    kind: str = "extractive"
+    url: str = ""
+    model: str = ""
+    timeout_s: float = 20.0
+    max_words: int = 80
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def enabled(self) -> bool:
+        return self.kind != "extractive"
+
+
+@dataclass(frozen=True)
 class StoryDecl:
     """A story declared in the config file: created on start if missing."""
 
@@ -97,6 +128,7 @@ class Settings:
     admin_commands: str = "admins"
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
+    summarizer: SummarizerSettings = SummarizerSettings()
     engine: Mapping[str, Any] = field(default_factory=dict)
     embeddings: EmbeddingSettings = EmbeddingSettings()
     stories: tuple[StoryDecl, ...] = ()
@@ -166,6 +198,34 @@ def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
     return cls(**kwargs)
 
 
+def _summarizer(
+    file: SummarizerSettings, env: Mapping[str, str], where: str
+) -> SummarizerSettings:
+    kind = env.get("STORYBOT_SUMMARIZER", file.kind)
+    if kind not in SUMMARIZER_KINDS:
+        raise ConfigError(
+            f"{where}: [summarizer] kind must be one of {', '.join(SUMMARIZER_KINDS)}, got {kind!r}"
+        )
+    out = SummarizerSettings(
+        kind=kind,
+        url=env.get("STORYBOT_SUMMARIZER_URL", file.url),
+        model=env.get("STORYBOT_SUMMARIZER_MODEL", file.model),
+        timeout_s=file.timeout_s,
+        max_words=file.max_words,
+        api_key=env.get("STORYBOT_SUMMARIZER_API_KEY") or None,
+    )
+    if out.enabled:
+        missing = [name for name in ("url", "model") if not getattr(out, name)]
+        if missing:
+            raise ConfigError(
+                f"{where}: [summarizer] kind = {kind!r} needs {' and '.join(missing)} "
+                "(e.g. url = \"https://api.openai.com/v1\", model = \"gpt-4o-mini\")"
+            )
+        if not out.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: [summarizer] url must be an http(s) URL, got {out.url!r}")
+    return out
+
+
 def load_settings(
     config_path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -191,7 +251,7 @@ def load_settings(
         user = _read_toml(Path(config_path))
         _refuse_secrets(user, str(config_path))
         known = {"database", "polling", "delivery", "permissions", "slack", "discord", "engine",
-                 "embeddings", "stories", "feeds", "network"}
+                 "embeddings", "stories", "feeds", "network", "summarizer"}
         unknown = sorted(set(user) - known)
         if unknown:
             raise ConfigError(
@@ -206,6 +266,7 @@ def load_settings(
     if slack_file.mode not in ("socket", "http"):
         raise ConfigError(f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}")
     discord_file = _section(data, "discord", DiscordSettings, where)
+    summarizer = _summarizer(_section(data, "summarizer", SummarizerSettings, where), env, where)
     embeddings = _section(data, "embeddings", EmbeddingSettings, where)
     if not isinstance(embeddings.enabled, bool):
         raise ConfigError(
@@ -274,6 +335,7 @@ def load_settings(
         admin_commands=admin,
         slack=slack,
         discord=discord,
+        summarizer=summarizer,
         engine=dict(engine),
         embeddings=embeddings,
         stories=tuple(stories),

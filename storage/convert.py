@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.model import (
     Binding,
+    Citation,
     DeliveryMode,
     Development,
     Feed,
@@ -115,7 +116,18 @@ def development(
         item_count=item_count,
         sources=tuple(sources),
         links=tuple(links),
+        citations=citations(row.citations),
     )
+
+
+def citations_doc(cited: Sequence[Citation]) -> list[list[str | None]]:
+    """Citations as stored: a JSON list of ``[sentence, source, url]``."""
+    return [[c.sentence, c.source, c.url] for c in cited]
+
+
+def citations(doc: Sequence[Sequence[str | None]] | None) -> tuple[Citation, ...]:
+    """Citations from their stored form (``None`` for rows written before citations)."""
+    return tuple(Citation(str(s), str(src or ""), u) for s, src, u in doc or ())
 
 
 def binding(row: BindingRow) -> Binding:

@@ -105,7 +105,7 @@ def rebuild_story_counters(conn: Connection) -> None:
         select()
         .select_from(JudgementRow)
         .join(ItemRow, ItemRow.id == JudgementRow.item_id)
-        .where(JudgementRow.on_topic == True)
+        .where(JudgementRow.on_topic == True)  # noqa: E712 (SQL "= true", as the index)
     )
     conn.execute(delete(sources))
     conn.execute(delete(counters))

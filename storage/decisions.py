@@ -25,6 +25,7 @@ from storage.counters import count_judgements
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
+    EngineBackgroundRow,
     EngineStateRow,
     ItemRow,
     JudgementRow,
@@ -68,6 +69,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
             number=write.number,
             headline=write.headline,
             summary=write.summary,
+            citations=convert.citations_doc(write.citations),
             created_at=now,
             updated_at=now,
         )
@@ -76,6 +78,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
     else:
         row.headline = write.headline
         row.summary = write.summary
+        row.citations = convert.citations_doc(write.citations)
         row.updated_at = now
     wanted = list(dict.fromkeys(write.item_ids))  # de-duplicated, order kept
     if not wanted:
@@ -106,6 +109,31 @@ def _write_engine_state(
 
 
 class DecisionStore(StoreBase):
+    def load_background(self) -> tuple[Mapping[str, Any], int] | None:
+        """The engine's saved background statistics and the item id they cover through."""
+        with self._read() as session:
+            row = session.get(EngineBackgroundRow, 1)
+            if row is None or row.state is None:
+                return None
+            return dict(row.state), row.observed_through
+
+    def save_background(
+        self, state: Mapping[str, Any], observed_through: int, now: datetime
+    ) -> None:
+        """Replace the engine's background statistics (see ``load_background``)."""
+        with self._write() as session:
+            row = session.get(EngineBackgroundRow, 1)
+            if row is None:
+                session.add(
+                    EngineBackgroundRow(
+                        id=1, state=dict(state), observed_through=observed_through, updated_at=now
+                    )
+                )
+            else:
+                row.state = dict(state)
+                row.observed_through = observed_through
+                row.updated_at = now
+
     def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None:
         """The engine state saved for a story, or None if there is none yet."""
         with self._read() as session:

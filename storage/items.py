@@ -235,6 +235,14 @@ class ItemStore(StoreBase):
                     return convert.item(row)
             return None
 
+    def item_ids_after(self, after: int, limit: int) -> list[int]:
+        """The newest ``limit`` item ids above ``after``, oldest first."""
+        with self._read() as session:
+            newest = session.scalars(
+                select(ItemRow.id).where(ItemRow.id > after).order_by(ItemRow.id.desc()).limit(limit)
+            ).all()
+        return sorted(newest)
+
     def count_items(self) -> int:
         with self._read() as session:
             return session.scalar(select(func.count()).select_from(ItemRow)) or 0

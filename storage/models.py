@@ -164,6 +164,8 @@ class DevelopmentRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     headline: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
+    # the summary's sentences with their sources: [[sentence, source, url], ...]
+    citations: Mapped[list[Any] | None] = mapped_column(JsonDoc, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -187,6 +189,21 @@ class EngineStateRow(Base):
         ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
     )
     state: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    updated_at: Mapped[datetime]
+
+
+class EngineBackgroundRow(Base):
+    """The engine's background term statistics (one row, ``id`` 1).
+
+    ``observed_through``: every item with a smaller or equal id is counted in ``state``
+    (items above it are read again after a restart).
+    """
+
+    __tablename__ = "engine_background"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    observed_through: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.model import Link, MessageKind, OutboundMessage, SeedDoc
+from bot.model import Citation, Link, MessageKind, OutboundMessage, SeedDoc
 from storage.types import as_utc
 
 
@@ -38,6 +38,7 @@ def message_to_json(message: OutboundMessage) -> dict[str, Any]:
         "when": dt_to_json(message.when),
         "footer": message.footer,
         "thread_note": message.thread_note,
+        "citations": [[c.sentence, c.source, c.url] for c in message.citations],
     }
 
 
@@ -58,6 +59,7 @@ def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
         when=dt_from_json(data.get("when")),
         footer=data.get("footer"),
         thread_note=data.get("thread_note"),
+        citations=tuple(Citation(s, src, u) for s, src, u in data.get("citations") or ()),
     )
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from feedbuilder import E, rss
+
 from adapters.app import App, build_app
 from adapters.console import CONSOLE, CONSOLE_CHANNEL, ConsoleAdapter
 from adapters.demo import seed_files
@@ -19,7 +21,6 @@ from adapters.seeds import load_seed
 from bot.clock import ManualClock
 from bot.model import DeliveryMode, Story
 from bot.settings import load_settings
-from feedbuilder import E, rss
 
 TIMELINE = json.loads((DATA_DIR / "timeline.json").read_text(encoding="utf-8"))
 

@@ -7,7 +7,6 @@ later. Each chat platform must show exactly one alert message for the developmen
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,10 +16,10 @@ from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, sample, samples
 
 from adapters.app import build_app
+from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from adapters.seeds import load_seed
-from adapters.demo import seed_files
 from adapters.slack_chat.sink import SlackSink
 from bot.model import DeliveryMode
 from bot.settings import load_settings

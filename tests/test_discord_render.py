@@ -11,6 +11,7 @@ from adapters.discord_chat.command_text import build, follow_text, subscribe_tex
 from adapters.discord_chat.render import (
     DESCRIPTION_MAX,
     escape_text,
+    link_markdown,
     message_embed,
     reply_kwargs,
     safe_url,
@@ -96,6 +97,12 @@ def test_message_embed_escapes_feed_text_and_lists_sources() -> None:
         "[Reuters \\*\\*scoop\\*\\*](https://reuters.example/a_%28b%29)",
         "bad: javascript:alert(1)",
     ]
+
+
+def test_a_citation_label_keeps_its_brackets_inside_the_link_text() -> None:
+    assert link_markdown(Link("[1] Wire", "https://wire.example/1")) == (
+        "[\\[1\\] Wire](https://wire.example/1)"
+    )
 
 
 def test_message_embed_respects_discord_limits() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
+from bot.engine.relevance import Profile
 from bot.model import SeedDoc, Story
 from bot.ports import DevelopmentWrite
 
@@ -184,6 +185,43 @@ def test_new_turn_of_the_story_is_a_new_development() -> None:
     assert w.judgement.development == 1 and not w.judgement.new_development
 
 
+def test_summary_sentences_are_cited_to_the_report_they_came_from() -> None:
+    e = warm_engine()
+    lawsuit = EngineDoc(
+        6,
+        "Anthropic sues the Pentagon over supply chain risk designation",
+        "Anthropic filed a lawsuit in federal court in Washington on Monday asking a judge to "
+        "block the Pentagon's designation of the company as a supply chain risk. The complaint "
+        "argues Hegseth exceeded his authority.",
+        "https://courts.example/lawsuit",
+        "Courts Daily",
+        T0 + timedelta(days=20),
+        T0 + timedelta(days=20),
+    )
+    (v,) = e.judge(lawsuit)
+    dev = v.development
+    assert dev is not None and v.judgement.new_development and dev.citations
+    assert dev.summary == " ".join(c.sentence for c in dev.citations)
+    for c in dev.citations:
+        assert c.sentence in lawsuit.text
+        assert (c.source, c.url) == ("Courts Daily", "https://courts.example/lawsuit")
+    seed = e.seed_development(1)
+    assert seed.citations and {c.source for c in seed.citations} == {"seed"}
+    assert {c.url for c in seed.citations} <= {s.url for s in SEEDS}
+
+
+def test_snapshot_from_before_citations_restores_with_unknown_sources() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    for dev in state["developments"]["clusters"]:
+        dev["sentences"] = [sentence for sentence, _, _ in dev["sentences"]]
+    restored = Engine()
+    restored.track(story(), state)
+    seed = restored.seed_development(1)
+    assert seed.summary == e.seed_development(1).summary
+    assert {c.source for c in seed.citations} == {""}
+
+
 def test_seed_development() -> None:
     e = warm_engine()
     d = e.seed_development(1)
@@ -313,3 +351,63 @@ def test_observing_an_item_counts_the_same_terms_as_judging_it() -> None:
     light.observe(ON_TOPIC)
     full.observe(ON_TOPIC, full.analyse(ON_TOPIC))
     assert light.background_state() == full.background_state()
+
+
+# ------------------------------------------------------------------ headline-only items
+
+
+def _judge(e: Engine, i: int, title: str) -> dict:
+    (v,) = e.judge(doc(i, title))
+    return {"on_topic": v.judgement.on_topic, **v.judgement.reason}
+
+
+def test_a_headline_naming_the_storys_names_and_event_is_on_topic() -> None:
+    r = _judge(warm_engine(), 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"] and r["headline_only"]
+    assert {"anthropic", "pentagon", "claude"} <= set(r["matched_terms"])
+
+
+def test_a_headline_sharing_one_common_word_is_off_topic() -> None:
+    r = _judge(warm_engine(), 1, "Talks resume between rail unions and operators")
+    assert not r["on_topic"]
+    assert r["matched_terms"] == ["talk"]
+
+
+def test_a_headline_is_closer_to_the_storys_headlines_than_to_its_bodies() -> None:
+    # the full-text profile spreads its weight over body terms a headline cannot hold
+    r = _judge(warm_engine(), 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["headlines_score"] > r["profile_score"]
+    assert r["score"] == round((r["headlines_score"] + r["profile_score"]) / 2, 4)
+
+
+def test_with_headline_only_seeds_both_channels_are_the_same() -> None:
+    seeds = tuple(SeedDoc(s.title, "", s.url, s.published) for s in SEEDS)
+    e = Engine()
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "anthropic-pentagon", seeds[0].title, seeds, T0))
+    r = _judge(e, 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"]
+    assert r["headlines_score"] == r["profile_score"] == r["score"]
+
+
+def test_the_headline_channel_survives_a_snapshot() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    assert state["profile"]["title_seed"]
+    restored = Engine()
+    restored.track(story(), state)
+    title = "Pentagon and Anthropic resume Claude talks"
+    assert _judge(restored, 1, title) == _judge(warm_engine(), 1, title)
+
+
+def test_a_snapshot_from_before_the_headline_channel_judges_headlines_on_the_profile() -> None:
+    e = warm_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    del state["profile"]["title_seed"], state["profile"]["title_adapted"]
+    p = Profile.from_state(state["profile"], e.config)
+    assert p.title_seed == p.seed and p.title_adapted == p.adapted
+    restored = Engine()
+    restored.track(story(), state)
+    r = _judge(restored, 1, "Pentagon and Anthropic resume Claude talks")
+    assert r["on_topic"] and r["headlines_score"] == r["profile_score"]

@@ -18,7 +18,7 @@ from bot.engine.dedup import (
 )
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.outlets import OutletMemory
-from bot.engine.summary import candidate_sentences, summarise
+from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
     clean_body,
@@ -28,6 +28,7 @@ from bot.engine.text import (
     term_counts,
     tokens,
 )
+from bot.model import Citation
 
 BODY = (
     "Police in Rocky Mount said four teenagers were shot on a basketball court behind Word "
@@ -48,6 +49,28 @@ BODY = (
             "Teen in critical condition after shooting",
         ),
         ("Trump - Clinton", "Trump - Clinton"),  # too short to be headline + suffix
+        # long broadcaster labels, with commas and separators of their own
+        (
+            "Police: Boy shoots himself in thighs - KSLA News 12 Shreveport, Louisiana News "
+            "Weather & Sports",
+            "Police: Boy shoots himself in thighs",
+        ),
+        (
+            "UofL student killed at art gallery identified - wave3.com-Louisville News, "
+            "Weather & Sports",
+            "UofL student killed at art gallery identified",
+        ),
+        (
+            "Man charged in shooting - WTOC-TV: Savannah, Beaufort, SC, News, Weather & Sports",
+            "Man charged in shooting",
+        ),
+        # a long second clause that names no outlet is part of the headline
+        (
+            "Hackers feared to have stolen personal data - with concerns for BT and British "
+            "Gas customers",
+            "Hackers feared to have stolen personal data - with concerns for BT and British "
+            "Gas customers",
+        ),
     ],
 )
 def test_strip_outlet_suffix(title: str, expected: str) -> None:
@@ -239,16 +262,33 @@ def test_summary_prefers_new_central_sentences() -> None:
         df.add([f"w{i}"])
     known = [{"shooting": 1.0, "court": 1.0, "rocky": 1.0}]
     pool = [
-        "Four teens were shot on a basketball court in Rocky Mount on Monday evening.",
-        "Police arrested a 19-year-old suspect on Friday and charged him with assault.",
-        "The suspect, arrested on Friday, was charged with assault with a deadly weapon.",
-        "The suspect will appear in court on Monday, police said after the arrest.",
+        Citation(s, f"outlet{i}", f"https://outlet{i}.example/a")
+        for i, s in enumerate(
+            [
+                "Four teens were shot on a basketball court in Rocky Mount on Monday evening.",
+                "Police arrested a 19-year-old suspect on Friday and charged him with assault.",
+                "The suspect, arrested on Friday, was charged with assault with a deadly weapon.",
+                "The suspect will appear in court on Monday, police said after the arrest.",
+            ]
+        )
     ]
     centroid = {"arrest": 1.0, "suspect": 1.0, "charg": 0.8, "assault": 0.8, "friday": 0.5}
     got = summarise(pool, centroid, known, df, k=2, redundancy=0.5)
-    assert "basketball court" not in got  # the seed story, already known
+    assert len(got) == 2
+    assert pool[0] not in got  # the seed story, already known
     # the two near-identical arrest sentences are redundant: exactly one is chosen
     assert (pool[1] in got) != (pool[2] in got)
+    # chosen sentences keep the report they came from, in order of arrival
+    assert got == sorted(got, key=pool.index)
+    assert "basketball court" not in summary_text(got)
+
+
+def test_summary_cites_the_first_report_of_a_sentence_many_outlets_ran() -> None:
+    df = DocFreq()
+    line = "The senators set a hearing on the contract for March 18 in Washington."
+    pool = [Citation(line, "Wire", "https://wire.example/1"), Citation(line, "Copy", None)]
+    got = summarise(pool, {"hear": 1.0, "senat": 1.0}, [], df, k=3)
+    assert got == [pool[0]]
 
 
 def test_candidate_sentences_skip_headings() -> None:
@@ -257,3 +297,35 @@ def test_candidate_sentences_skip_headings() -> None:
         "The talks collapsed on Friday after the Pentagon asked for changes."
     ]
     assert candidate_sentences("Only a headline", "") == ["Only a headline"]
+
+
+def test_tokens_split_hyphenated_words() -> None:
+    # "Ex-Habersham" and "Lacey-area" name the places a story's seeds name
+    assert tokens("Ex-Habersham deputy shot in Lacey-area home") == [
+        "ex",
+        "habersham",
+        "deputy",
+        "shot",
+        "lacey",
+        "area",
+        "home",
+    ]
+    assert tokens("2-year-old") == ["2", "year", "old"]
+
+
+def test_docfreq_prune_keeps_the_most_frequent_terms_ties_by_term() -> None:
+    """The pruned table is exactly the top 80 % by (count desc, term), in term order."""
+    import random
+    from operator import itemgetter
+
+    rng = random.Random(3)
+    for max_terms in (1, 5, 10, 200):
+        for _ in range(20):
+            df = DocFreq(max_terms=max_terms)
+            size = max_terms + 1 + rng.randrange(max_terms + 1)
+            full = {f"t{rng.randrange(10**6)}": rng.choice((1, 1, 1, 2, 3, 7)) for _ in range(size)}
+            df.df = dict(full)
+            df._prune()
+            keep = int(max_terms * 0.8)
+            ranked = sorted(sorted(full.items()), key=itemgetter(1), reverse=True)[:keep]
+            assert list(df.df.items()) == sorted(ranked)

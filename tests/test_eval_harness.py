@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.evaluation.cli import add_eval_parser, run_eval
-from bot.evaluation.data import build_targets, load_stream
+from bot.evaluation.data import build_targets, load_stream, with_full_seeds
 from bot.evaluation.metrics import TrackCounts, adjusted_rand, bcubed, detection_cost
 
 EVALDATA = Path(
@@ -130,6 +130,14 @@ def test_headline_only_drops_bodies(tmp_path: Path) -> None:
     assert all(it.text == "" for it in items)
 
 
+def test_headline_only_stream_keeps_the_seeds_text(tmp_path: Path) -> None:
+    path = _stream(tmp_path)
+    items = load_stream(path, headline_only=True)
+    (target,) = with_full_seeds(build_targets(items, 4, 20), load_stream(path))
+    assert all(s.text for s in target.seeds)
+    assert all(it.text == "" for it in target.stream)
+
+
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
     parser = argparse.ArgumentParser(prog="storybot")
     add_eval_parser(parser.add_subparsers(dest="command", required=True))
@@ -158,6 +166,9 @@ def test_cli_track_writes_decisions(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert got["p_miss"] == 0.0 and got["p_fa"] == 0.0
     got_h = _run(["eval", "track", "--data", str(data), "--headline-only"], capsys)
     assert got_h["targets"] == 1
+    argv_s = ["eval", "track", "--data", str(data), "--headline-only-stream", "--baseline"]
+    got_s = _run([*argv_s, "--window", "20"], capsys)
+    assert got_s["targets"] == 1 and "baseline" in got_s
 
 
 def test_cli_cluster_and_dedup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

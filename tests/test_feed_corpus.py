@@ -19,12 +19,11 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from shared_data import EVALDATA  # noqa: E402
 
 from adapters.feeds import HttpFeedFetcher, parse_to_result
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from bot.model import FetchResult, FetchStatus, PollRequest
-
-from shared_data import EVALDATA  # noqa: E402
 
 FEEDS = EVALDATA / "feeds"
 REALWORLD = FEEDS / "realworld" / "benchmark_data"

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from shared_data import EVALDATA  # noqa: E402
 
 from adapters.feeds import parse_feed
 from adapters.feeds.fastparse import fast_parse
 from bot.model import FeedEntry
-
-from shared_data import EVALDATA  # noqa: E402
 
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 BASE = "https://example.com/feed"
@@ -48,7 +47,7 @@ def _differences(name: str, body: bytes) -> tuple[bool, list[str]]:
     # The reference may add warnings of its own (dates in the future); ours must be among them.
     if not set(warnings) <= set(ref_warnings):
         out.append(f"{name}: warnings {warnings!r} not in {ref_warnings!r}")
-    for i, (a, b) in enumerate(zip(entries, ref_entries)):
+    for i, (a, b) in enumerate(zip(entries, ref_entries, strict=False)):
         out.extend(f"{name}[{i}] {d}" for d in _entry_differences(a, b))
     return True, out
 

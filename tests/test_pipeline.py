@@ -10,9 +10,8 @@ from datetime import timedelta
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample, samples
 
-from bot.model import FeedStatus, IngestOutcome
 from bot.identity import new_item
-from bot.model import FeedEntry
+from bot.model import FeedEntry, FeedStatus, IngestOutcome
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known
@@ -95,6 +94,24 @@ async def test_an_item_seen_again_is_not_processed_twice(feed_server, sqlite_url
     report = await _cycle(world)
     assert report.new_items == 0
     assert len(world.alerts()) == 1
+    await world.app.aclose()
+
+
+async def test_two_sites_numbering_their_posts_alike_both_get_judged(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)
+    turn = sample(next(i["guid"] for i in samples("development", DEV)))
+    other = samples("unrelated")[0]
+    # Both sites send guid "1042" (a post number, unique only within each feed).
+    feed_server.add_feed("/a.xml", feed_of(as_entry(other, guid="1042")), etag=True)
+    feed_server.add_feed("/b.xml", feed_of(as_entry(turn, guid="1042")), etag=True)
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert (report.new_items, report.updated_items) == (2, 0)
+    assert report.on_topic == 1 and len(world.alerts()) == 1
+    assert world.app.store.find_item_by_url(other["url"]).title == other["title"]
     await world.app.aclose()
 
 

@@ -110,3 +110,51 @@ async def test_nothing_is_deferred_while_a_story_is_tracked(feed_server, sqlite_
     assert len(items) == len(texts)
     assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
     await app.aclose()
+
+
+async def test_a_restart_keeps_the_statistics_and_the_backlog(feed_server, sqlite_url, clock):
+    """The same starting state as above when the service restarts between the polls and
+    again before the story is added: the statistics are saved, the backlog re-read."""
+    texts = samples("unrelated") + samples("copy") + samples("development")
+    half = len(texts) // 2
+    app = _app(sqlite_url, clock)
+    feed_server.add_feed("/a.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts[:half]))))
+    feed = app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    assert (await app.pipeline.poll_due()).new_items == half
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)  # restart with everything of the first poll unread
+    feed_server.add_feed("/a.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
+    clock.advance(hours=1)
+    assert (await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])).new_items == (
+        len(texts) - half
+    )
+    app.pipeline.read_backlog(3)  # part read, part still waiting when the service stops
+    await app.pipeline.poll_feeds([])  # nothing polled: nothing saved
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    await app.pipeline.poll_due()  # tracks the new story after restoring
+
+    items = app.store.get_items(range(1, 1000))
+    assert len(items) == len(texts)
+    assert app.store.load_engine_state(story.id) == _reference_state(app, story, items)
+    await app.aclose()
+
+
+async def test_the_background_is_saved_through_the_last_item_read(feed_server, sqlite_url, clock):
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    texts = samples("unrelated")
+    feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
+    app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    await app.pipeline.poll_due()
+
+    state, through = app.store.load_background()
+    assert through == max(i.id for i in app.store.get_items(range(1, 1000)))
+    assert state == app.pipeline.engine.background_state()
+    assert state["n_docs"] == len(texts)
+    await app.aclose()

@@ -99,7 +99,7 @@ async def test_hostile_feeds_in_one_cycle_are_bounded_reported_and_stall_nothing
 
     assert elapsed < TIMEOUT_S + 3, f"the cycle took {elapsed:.1f}s: a hostile feed stalled it"
     assert report.feeds == len(normal) + len(urls)
-    for n, path in enumerate(normal):
+    for n in range(len(normal)):
         for i in range(5):
             assert world.app.store.find_item_by_url(f"https://normal{n}.example/{i}") is not None
     feeds = {f.url: f for f in world.app.store.list_feeds()}

@@ -345,7 +345,9 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
             "no judging job is left",
             deadline,
         )
-        n_items = lambda: _scalar(db, "SELECT count(*) FROM items")
+        def n_items() -> int:
+            return _scalar(db, "SELECT count(*) FROM items")
+
         await _until(
             lambda: (
                 n_items() > 0
@@ -372,7 +374,7 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
         for i, (proc, _) in enumerate(workers):
             assert i == killed or proc.returncode is None, f"worker {i} died on its own"
     finally:
-        for proc, log in workers:
+        for proc, _log in workers:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
         for proc, log in workers:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from shared_data import SEEDS  # noqa: E402
 
 from adapters.feeds.pagefetch import make_page_fetcher
 from adapters.seeds import aload_seed, load_seed, parse_text_seed
 from bot.errors import UserError
 
-from shared_data import SEEDS  # noqa: E402
 MARCH_5 = datetime(2026, 3, 5, tzinfo=UTC)
 
 ARTICLE_HTML = """<!DOCTYPE html>

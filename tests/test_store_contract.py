@@ -14,6 +14,7 @@ import pytest
 from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
+    Citation,
     DeliveryMode,
     FeedStatus,
     IngestOutcome,
@@ -307,6 +308,21 @@ def test_engine_state_round_trip(store, clock):
     assert store.load_engine_state(story.id) == {"n": 3}
 
 
+def test_background_statistics_round_trip(store, clock):
+    assert store.load_background() is None
+    store.save_background({"n_docs": 2, "df": {"pentagon": 1, "ü": 2}}, 7, clock.now())
+    assert store.load_background() == ({"n_docs": 2, "df": {"pentagon": 1, "ü": 2}}, 7)
+    store.save_background({"n_docs": 3, "df": {}}, 9, clock.advance(60))
+    assert store.load_background() == ({"n_docs": 3, "df": {}}, 9)
+
+
+def test_item_ids_after_gives_the_newest_oldest_first(store):
+    ids = [item.id for item in _items(store, 1, 2, 3, 4, 5)]
+    assert store.item_ids_after(ids[0], 10) == ids[1:]
+    assert store.item_ids_after(ids[0], 2) == ids[3:]
+    assert store.item_ids_after(ids[-1], 10) == []
+
+
 def test_commit_decisions_and_decisions_for_item(store, clock):
     s1, s2 = _story(store), _story(store, "s2")
     a, b = _items(store, 1, 2)
@@ -407,6 +423,25 @@ def test_development_items_sources_and_links(store, clock):
         "https://news.example/3?utm=x",
     ]
     assert store.get_development(story.id, 2) is None
+
+
+def test_development_citations_round_trip_and_are_replaced_with_the_summary(store, clock):
+    story = _story(store)
+    (a,) = _items(store, 1)
+    cited = (
+        Citation("The senators set a hearing for March 18.", "Outlet 1", "https://news.example/1"),
+        Citation("The contract text was not released.", "seed", None),
+    )
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H", "S", (a.id,), cited)], {}, [], clock.now()
+    )
+    assert store.get_development(story.id, 1).citations == cited
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "H", "S2", (), cited[1:])], {}, [], clock.now()
+    )
+    assert store.list_developments(story.id)[0].citations == cited[1:]
+    store.commit_decisions([], [DevelopmentWrite(story.id, 2, "H2", "", ())], {}, [], clock.now())
+    assert store.get_development(story.id, 2).citations == ()
 
 
 def test_list_developments_newest_first(store, clock):
@@ -841,7 +876,7 @@ def test_ingest_items_matches_one_call_per_item(store, tmp_path):
     known = [store.ingest_item(item)[1].id for item in stored_first]
     got = _ranked(known, store.ingest_items(batch))
 
-    O = IngestOutcome
+    O = IngestOutcome  # noqa: E741 (one letter keeps the expected table readable)
     assert [outcome for outcome, _ in got] == [
         O.SEEN, O.SEEN, O.UPDATED, O.SEEN, O.NEW, O.SEEN, O.UPDATED, O.NEW, O.NEW,
         O.UPDATED, O.UPDATED, O.NEW, O.SEEN, O.UPDATED, O.UPDATED, O.NEW, O.UPDATED,

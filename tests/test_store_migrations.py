@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -290,5 +290,72 @@ def test_story_counters_are_backfilled_from_existing_judgements(empty_url):
         # And they are kept from there on.
         store.commit_decisions([Judgement(story.id, items[2].id, True, 0.5)], [], {}, [], T0)
         assert store.story_stats(story.id).items_on_topic == 4
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0005 guids
+
+
+def test_guid_keys_are_scoped_to_their_feed_on_upgrade_and_back(empty_url):
+    """Migration 0005 rewrites a stored feed-local guid key the way ``item_key`` now
+    makes it, so an item stored before still matches its next poll."""
+    store = open_store(empty_url)
+    try:
+        a = store.add_feed("https://a.example/feed", T0)
+        b = store.add_feed("https://b.example/feed", T0)
+        keys = {
+            "local": ("guid:1042", a.id),
+            "other feed": ("guid:1043", b.id),
+            "url": ("guid:https://a.example/?p=7", a.id),
+            "tag": ("guid:TAG:a.example,2026:7", a.id),
+            "no feed": ("guid:77", None),
+            "by url": ("url:https://a.example/x", a.id),
+        }
+        ids = {
+            name: store.ingest_item(new_item(n, key=key, feed_id=feed))[1].id
+            for n, (name, (key, feed)) in enumerate(keys.items())
+        }
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+            command.upgrade(config, "head")
+
+        def stored() -> dict[str, str]:
+            return {name: store.get_item(ids[name]).key for name in keys}
+
+        assert stored() == {
+            "local": f"feed:{a.id}:guid:1042",
+            "other feed": f"feed:{b.id}:guid:1043",
+            "url": "guid:https://a.example/?p=7",
+            "tag": "guid:TAG:a.example,2026:7",
+            "no feed": "guid:77",
+            "by url": "url:https://a.example/x",
+        }
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+        assert stored() == {name: key for name, (key, _) in keys.items()}
+    finally:
+        store.close()
+
+
+def test_downgrade_of_scoped_guids_keeps_keys_unique(empty_url):
+    store = open_store(empty_url)
+    try:
+        feeds = [store.add_feed(f"https://{n}.example/feed", T0) for n in "ab"]
+        ids = [
+            store.ingest_item(new_item(n, key=f"feed:{f.id}:guid:1042", feed_id=f.id))[1].id
+            for n, f in enumerate(feeds)
+        ]
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0004")
+        assert [store.get_item(i).key for i in ids] == [
+            "guid:1042",  # the oldest takes the old key
+            f"feed:{feeds[1].id}:guid:1042",
+        ]
     finally:
         store.close()

@@ -136,7 +136,7 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     alerted = [by_url.get(m.links[0].url) if m.links else None for m in alerts]
     expected = [i for i in timeline.items if i["kind"] == "development"]
     found = [i for i in expected if any(a and a["development"] == i["development"] for a in alerted)]
-    extra = [m.title for m, a in zip(alerts, alerted) if not a or a["kind"] != "development"]
+    extra = [m.title for m, a in zip(alerts, alerted, strict=True) if not a or a["kind"] != "development"]
     unrelated = [i for i in timeline.items if i["kind"] == "unrelated"]
     wrong_on_topic = []
     for it in unrelated:

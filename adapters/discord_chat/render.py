@@ -73,7 +73,8 @@ def safe_url(url: str | None) -> str | None:
 def link_markdown(link: Link) -> str:
     """Render a link as ``[label](url)``, or as escaped text when the URL is unsafe."""
     url = safe_url(link.url)
-    label = escape_text(link.label or link.url).replace("]", "\\]")
+    # both brackets: a citation's "[1] Outlet" label must not end the link text early
+    label = escape_text(link.label or link.url).replace("[", "\\[").replace("]", "\\]")
     if url is None:
         return escape_text(f"{link.label}: {link.url}")
     return f"[{label}]({url})"

@@ -26,6 +26,7 @@ How:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import OrderedDict
@@ -169,6 +170,15 @@ def containment(jaccard: float, size_a: int, size_b: int) -> float:
     return min(1.0, jaccard * (size_a + size_b) / (1 + jaccard) / small)
 
 
+@functools.lru_cache(maxsize=256)
+def _band_keys(sig: tuple[int, ...], rows: int) -> tuple[str, ...]:
+    # Memoised: every tracked story's index looks up (and may add) the same item's
+    # signature, so its LSH band keys are formatted once an item, not once a story.
+    return tuple(
+        f"{i}:" + ",".join(map(str, sig[i : i + rows])) for i in range(0, len(sig), rows)
+    )
+
+
 class CopyIndex:
     """A capped LSH index of fingerprints answering "which earlier item does this copy?"."""
 
@@ -204,9 +214,8 @@ class CopyIndex:
     def __len__(self) -> int:
         return len(self._items)
 
-    def _band_keys(self, sig: tuple[int, ...]) -> list[str]:
-        r = self.rows
-        return [f"{i}:" + ",".join(map(str, sig[i : i + r])) for i in range(0, len(sig), r)]
+    def _band_keys(self, sig: tuple[int, ...]) -> tuple[str, ...]:
+        return _band_keys(sig, self.rows)
 
     def find(self, fp: Fingerprint) -> tuple[int, float, str] | None:
         """Find the earliest indexed item that ``fp`` copies.

@@ -43,6 +43,7 @@ from typing import Any
 
 from bot.engine.config import EngineConfig
 from bot.engine.termstats import Idf, Vector, norm, top_terms
+from bot.model import Citation
 
 _INDEX_TERMS = 12  # heaviest terms per development / item used for candidate lookup
 # whole-stream clustering probes wider: an item whose body is half outlet chrome may hold
@@ -60,7 +61,7 @@ class Cluster:
     first: datetime
     last: datetime
     headline: str
-    sentences: list[str] = field(default_factory=list)  # summary candidate pool
+    sentences: list[Citation] = field(default_factory=list)  # summary candidates, cited
     index_terms: list[str] = field(default_factory=list)
 
     def to_state(self) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class Cluster:
             "first": self.first.isoformat(),
             "last": self.last.isoformat(),
             "headline": self.headline,
-            "sentences": list(self.sentences),
+            "sentences": [[c.sentence, c.source, c.url] for c in self.sentences],
         }
 
     @classmethod
@@ -83,8 +84,16 @@ class Cluster:
             first=datetime.fromisoformat(s["first"]),
             last=datetime.fromisoformat(s["last"]),
             headline=str(s["headline"]),
-            sentences=[str(x) for x in s["sentences"]],
+            sentences=[_citation(x) for x in s["sentences"]],
         )
+
+
+def _citation(value: Any) -> Citation:
+    # snapshots from before citations kept bare sentences: their source is unknown
+    if isinstance(value, str):
+        return Citation(value, "")
+    sentence, source, url = value
+    return Citation(str(sentence), str(source), None if url is None else str(url))
 
 
 def _weighted(vec: Mapping[str, float], df: Idf, power: float = 1.0) -> Vector:

@@ -26,16 +26,33 @@ from bot.engine.analysis import Analysis, analyse, item_time
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
-from bot.engine.relevance import Profile, mean_vector
+from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
-from bot.engine.summary import candidate_sentences, summarise
-from bot.engine.termstats import DocFreq, WithinStory
+from bot.engine.summary import candidate_sentences, summarise, summary_text
+from bot.engine.termstats import DocFreq, WithinStory, norm
 from bot.engine.text import strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
-from bot.model import Judgement, Story
+from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder
 
 STATE_VERSION = 1
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    n = norm(vec)
+    return {t: v / n for t, v in vec.items()} if n else {}
+
+
+def _headline_match(whole: Match, headlines: Match) -> Match:
+    # Headline text is compared with the story's headlines as well as with its whole
+    # profile (see relevance) and scores the mean: a full-text profile spreads its weight
+    # over body terms no headline holds, the story's headlines name it the way a headline
+    # does. With headline-only seeds both are the same vectors and the mean is either.
+    return Match(
+        (whole.score + headlines.score) / 2,
+        headlines.matched or whole.matched,
+        (whole.support + headlines.support) / 2,
+    )
 
 
 class StoryState:
@@ -84,14 +101,14 @@ class StoryState:
         for a in seeds:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
-        self.profile.build([a.unit for a in seeds], ents)
+        self.profile.build([a.unit for a in seeds], ents, [_unit(a.title_tf) for a in seeds])
         times = [s.published for s in self.story.seeds if s.published is not None]
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
             mean_vector(a.unit for a in seeds), when, self.story.title, self._dev_weights()
         )
         for s in self.story.seeds:
-            self._add_sentences(c, candidate_sentences(s.title, s.text))
+            self._add_sentences(c, candidate_sentences(s.title, s.text), "seed", s.url)
         for i, a in enumerate(seeds):
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
@@ -100,10 +117,12 @@ class StoryState:
     def _dev_weights(self) -> WithinStory:
         return WithinStory(self.df, self.story_df)
 
-    def _add_sentences(self, c: Cluster, sentences: list[str]) -> None:
+    def _add_sentences(
+        self, c: Cluster, sentences: list[str], source: str, url: str | None
+    ) -> None:
         room = self.config.summary_pool - len(c.sentences)
         if room > 0:
-            c.sentences.extend(sentences[:room])
+            c.sentences.extend(Citation(s, source, url) for s in sentences[:room])
 
     def _remember_copy_dev(self, item_id: int, number: int) -> None:
         self.copy_dev[item_id] = number
@@ -126,10 +145,16 @@ class StoryState:
         """
         cfg = self.config
         self.n_judged += 1
-        scorer = self.profile.scorer(self.df)
+        scorer = self.profile.cached_scorer(self.df)
         m = scorer.score(a.tf, a.entities)
+        reason: dict[str, Any] = {}
+        if a.headline_only:
+            h = self.profile.cached_scorer(self.df, headlines=True).score(a.tf, a.entities)
+            reason["profile_score"] = round(m.score, 4)
+            reason["headlines_score"] = round(h.score, 4)
+            m = _headline_match(m, h)
         score = m.score
-        reason: dict[str, Any] = {"matched_terms": m.matched, "headline_only": a.headline_only}
+        reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
         threshold = cfg.headline_threshold if a.headline_only else cfg.on_topic_threshold
         # one shared name is not a story: part of the score must come from other terms
@@ -149,7 +174,10 @@ class StoryState:
         if not a.headline_only:
             # a relevant headline over a junk body (paywall page, scraped video list) is
             # still the story: the headline has its own channel
-            t = scorer.score(a.title_tf, a.entities)
+            t = _headline_match(
+                scorer.score(a.title_tf, a.entities),
+                self.profile.cached_scorer(self.df, headlines=True).score(a.title_tf, a.entities),
+            )
             reason["headline_score"] = round(t.score, 4)
             reason["headline_threshold"] = cfg.title_channel_threshold
             if not on_topic and t.score >= cfg.title_channel_threshold:
@@ -181,14 +209,15 @@ class StoryState:
                 a.unit, a.tf, when, headline, self._dev_weights()
             )
             reason["development"] = dev_reason
-            self._add_sentences(c, candidate_sentences(doc.title, doc.text))
+            self._add_sentences(c, candidate_sentences(doc.title, doc.text), doc.source, doc.url)
         if c is not None:
             dev_number = c.number
+            cited = self._summary(c)
             development = DevelopmentWrite(
-                self.story.id, c.number, c.headline, self._summary(c), (doc.id,)
+                self.story.id, c.number, c.headline, summary_text(cited), (doc.id,), cited
             )
         if on_topic and score >= cfg.adapt_threshold and copy is None:
-            self.profile.adapt(a.unit, a.entities)
+            self.profile.adapt(a.unit, a.entities, _unit(a.title_tf))
             reason["adapted"] = True
         if on_topic:
             if copy is None:
@@ -213,22 +242,22 @@ class StoryState:
         )
         return Verdict(judgement, development)
 
-    def _summary(self, c: Cluster) -> str:
+    def _summary(self, c: Cluster) -> tuple[Citation, ...]:
         known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]
-        return summarise(
+        return tuple(summarise(
             c.sentences,
             c.centroid,
             known,
             self.df,
             k=self.config.summary_sentences,
             redundancy=self.config.summary_redundancy,
-        )
+        ))
 
     def seed_development(self) -> DevelopmentWrite:
         """Development 0 (the seed story) with a summary of the seeds."""
         c = self.devs.clusters.get(0)
-        summary = self._summary(c) if c is not None else ""
-        return DevelopmentWrite(self.story.id, 0, self.story.title, summary, ())
+        cited = self._summary(c) if c is not None else ()
+        return DevelopmentWrite(self.story.id, 0, self.story.title, summary_text(cited), (), cited)
 
     # ------------------------------------------------------------------ persistence
 

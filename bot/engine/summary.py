@@ -10,7 +10,9 @@ its reports agree on) and "already known" is the seed story and earlier developm
 Sentences are then picked greedily (maximal marginal relevance): a sentence too similar
 to one already chosen is skipped, which removes the redundancy of many outlets saying
 the same thing. Chosen sentences keep their order of arrival so the summary reads like
-a report. Everything is extractive: the bot never writes words its sources did not.
+a report. Everything is extractive: the bot never writes words its sources did not,
+and every chosen sentence keeps the report it came from (a :class:`bot.model.Citation`),
+so an alert can cite each sentence to its outlet.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, split_sentences, tokens
+from bot.model import Citation
 
 _NOVELTY_PENALTY = 0.7
 _MIN_WORDS, _MAX_WORDS = 6, 60
@@ -69,18 +72,18 @@ def _cos(a: Mapping[str, float], b: Mapping[str, float], nb: float | None = None
 
 
 def summarise(
-    pool: list[str],
+    pool: list[Citation],
     centroid: Mapping[str, float],
     known: Iterable[Mapping[str, float]],
     df: DocFreq,
     *,
     k: int = 3,
     redundancy: float = 0.5,
-) -> str:
+) -> list[Citation]:
     """Pick up to ``k`` central, new, non-redundant sentences.
 
     Args:
-        pool: Candidate sentences in order of arrival.
+        pool: Candidate sentences in order of arrival, each with its source.
         centroid: The development's term centroid (raw term weights).
         known: Term centroids of what the reader already knows (seeds, earlier
             developments); empty for development 0.
@@ -89,7 +92,8 @@ def summarise(
         redundancy: A sentence this similar to a chosen one is skipped.
 
     Returns:
-        The chosen sentences joined by spaces, in order of arrival.
+        The chosen sentences with their sources, in order of arrival (the first report
+        of a sentence that several outlets ran is the one cited).
     """
     cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
     kw = [{t: v * max(df.idf(t), 0.0) for t, v in kv.items()} for kv in known]
@@ -97,7 +101,8 @@ def summarise(
     ncw = norm(cw)
     scored = []
     seen: set[str] = set()
-    for i, s in enumerate(pool):
+    for i, cited in enumerate(pool):
+        s = cited.sentence
         key = s.lower()
         if key in seen:
             continue
@@ -106,13 +111,18 @@ def summarise(
         if not v:
             continue
         old = max((_cos(v, x, n) for x, n in zip(kw, kn)), default=0.0)
-        scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, s, v))
+        scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    chosen: list[tuple[int, str, Vector]] = []
-    for _, i, s, v in scored:
+    chosen: list[tuple[int, Vector]] = []
+    for _, i, v in scored:
         if len(chosen) >= k:
             break
-        if all(_cos(v, cv) < redundancy for _, _, cv in chosen):
-            chosen.append((i, s, v))
+        if all(_cos(v, cv) < redundancy for _, cv in chosen):
+            chosen.append((i, v))
     chosen.sort(key=lambda x: x[0])
-    return " ".join(s for _, s, _ in chosen)
+    return [pool[i] for i, _ in chosen]
+
+
+def summary_text(cited: Iterable[Citation]) -> str:
+    """The summary as plain text: the chosen sentences joined by spaces."""
+    return " ".join(c.sentence for c in cited)

@@ -25,8 +25,8 @@ so it already knows that "police" and "said" are everywhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from operator import itemgetter
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.engine.prior import doc_share
@@ -79,11 +79,24 @@ class DocFreq:
             self._prune()
 
     def _prune(self) -> None:
+        # The ``keep`` most frequent terms, ties at the cut broken by the term, kept in
+        # term order. Only the counts are sorted to find the cut, and only the terms tied
+        # at it by name: the same table as ranking every (term, count) pair, for less.
         keep = int(self.max_terms * 0.8)
-        # by count, most frequent first, ties by term: sorting by term first and then
-        # stably by count gives that order without a key tuple per term
-        ranked = sorted(sorted(self.df.items()), key=itemgetter(1), reverse=True)[:keep]
-        self.df = dict(sorted(ranked))
+        df = self.df
+        if keep <= 0:
+            self.df = {}
+            return
+        cut = sorted(df.values(), reverse=True)[keep - 1]
+        kept = [t for t, c in df.items() if c > cut]
+        room = keep - len(kept)
+        ties = [t for t, c in df.items() if c == cut]
+        if len(ties) > room:
+            ties.sort()
+            del ties[room:]
+        kept += ties
+        kept.sort()
+        self.df = {t: df[t] for t in kept}
 
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency of ``term``.
@@ -100,11 +113,15 @@ class DocFreq:
         """
         return self.idf_many((term,))[0]
 
-    def idf_many(self, terms: Iterable[str]) -> list[float]:
+    def idf_many(
+        self, terms: Sequence[str], shares: Sequence[float] | None = None
+    ) -> list[float]:
         """:meth:`idf` of each term, in order: the same arithmetic, without a call per term.
 
         Args:
             terms: Terms.
+            shares: Their :func:`prior_shares`, if the caller keeps them (a profile is
+                weighed again and again with the same terms); looked up otherwise.
 
         Returns:
             Their IDF values (see :meth:`idf`); the formula lives here once, and a list
@@ -118,8 +135,9 @@ class DocFreq:
             return [log(n / (get(t, 0) + 0.5 + p)) for t in terms]
         lam = p / n
         flat = (1.0 - lam) * _FLAT_SHARE
-        share = _SHARES
-        return [log(n / (get(t, 0) + 0.5 + p * (lam * share[t] + flat))) for t in terms]
+        if shares is None:
+            shares = prior_shares(terms)
+        return [log(n / (get(t, 0) + 0.5 + p * (lam * s + flat))) for t, s in zip(terms, shares)]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
@@ -134,6 +152,12 @@ class DocFreq:
         obj.n_docs = int(state["n_docs"])
         obj.df = {str(k): int(v) for k, v in state["df"].items()}
         return obj
+
+
+def prior_shares(terms: Iterable[str]) -> list[float]:
+    """The general-language document share of each term (the IDF prior's ``s``)."""
+    share = _SHARES
+    return [share[t] for t in terms]
 
 
 class Idf(Protocol):
@@ -179,7 +203,8 @@ def tf_vector(counts: Mapping[str, int]) -> Vector:
 
 def norm(vec: Mapping[str, float]) -> float:
     """Euclidean norm of a sparse vector."""
-    return math.sqrt(sum(v * v for v in vec.values()))
+    values = vec.values()
+    return math.sqrt(sum(map(operator.mul, values, values)))  # = sum(v * v for v in ...)
 
 
 def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:

@@ -6,7 +6,10 @@ The engine works on bags of terms, not on raw strings, and every comparison it m
 * **Terms** are lowercased words with stop words removed and a light suffix-stripping
   stemmer (plurals, ``-ing``, ``-ed``), plus numbers. A deliberately small stemmer:
   news vocabulary is dominated by names, places and numbers, which aggressive stemmers
-  mangle ("Rocky Mount" must not collide with "mounting").
+  mangle ("Rocky Mount" must not collide with "mounting"). Hyphenated words are split
+  into their parts: "Ex-Habersham deputy" and "Lacey-area shooting" name the places the
+  story's other reports name as "Habersham" and "Lacey" (on gva headlines alone, joined
+  compounds hid the one shared place name of several on-topic reports).
 * **Entity-like terms** are the terms that appear capitalised *inside* a sentence (not
   only at its start) and numbers. Names, places, organisations and figures are what tell
   two stories of the same kind apart (two shootings, two product launches), so the
@@ -30,10 +33,16 @@ from functools import lru_cache
 
 from bot.engine.stopwords import STOPWORDS
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 _WS = re.compile(r"\s+")
+# a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
+# Shreveport, Louisiana News Weather & Sports", "wave3.com-Louisville News, Weather & Sports"
+_OUTLET_SEP = re.compile(r"\s+(?:\||::|-|—|–)\s+")
+_OUTLET_WORD = re.compile(
+    r"\b(?:news|weather|sports|tv|radio|newschannel)\b|\w\.(?:com|net|org)\b", re.IGNORECASE
+)
 _ABBREV = re.compile(
     r"(?:^|\W)(?:[A-Z]\.|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Sen\.|Rep\.|Gov\.|"
     r"Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
@@ -185,6 +194,13 @@ def split_sentences(text: str) -> list[str]:
 def strip_outlet_suffix(title: str) -> str:
     """Remove an outlet suffix such as " - Reuters", " | AP News" or ":: WRAL.com".
 
+    Long broadcaster labels ("- KSLA News 12 Shreveport, Louisiana News Weather &
+    Sports") hold commas and separators of their own; a tail after a spaced separator
+    that names news, weather, sports, TV, radio or a web domain is taken as one. Left in,
+    such a label is a rare term shared by every report of one outlet, and on a headline
+    it outweighs the headline's own words: a story seeded from that outlet would accept
+    all of it.
+
     Args:
         title: A headline.
 
@@ -199,6 +215,12 @@ def strip_outlet_suffix(title: str) -> str:
         # keep at least a few words: "Trump - Clinton" is a headline, not a suffix
         if m and len(t[: m.start()].split()) >= 3:
             t = t[: m.start()].strip()
+    for m in _OUTLET_SEP.finditer(t):
+        # the first separator after which everything is an outlet's label (long labels
+        # hold separators and commas of their own, which the rule above refuses)
+        tail = t[m.end() :]
+        if len(t[: m.start()].split()) >= 3 and len(tail) <= 100 and _OUTLET_WORD.search(tail):
+            return t[: m.start()].strip()
     return t
 
 

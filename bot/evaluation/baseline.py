@@ -45,16 +45,20 @@ def baseline_decider(items: list[StreamItem], threshold: float = 0.15) -> Decide
     idf = {t: math.log((1 + n) / (1 + d)) + 1 for t, d in df.items()}
 
     def vec(item: StreamItem) -> Vector:
-        v = {t: c * idf[t] for t, c in counts[item.index].items()}
+        # a seed may carry more text than the stream's copy of it (--headline-only-stream);
+        # its words unseen in the stream weigh like a word seen once
+        c = counts[item.index] if item.text == items[item.index].text else _terms(item)
+        v = {t: k * idf.get(t, math.log((1 + n) / 2) + 1) for t, k in c.items()}
         s = math.sqrt(sum(x * x for x in v.values())) or 1.0
         return {t: x / s for t, x in v.items()}
 
-    vectors: dict[int, Vector] = {}
+    vectors: dict[tuple[int, bool], Vector] = {}
 
     def get(item: StreamItem) -> Vector:
-        if item.index not in vectors:
-            vectors[item.index] = vec(item)
-        return vectors[item.index]
+        key = (item.index, bool(item.text))
+        if key not in vectors:
+            vectors[key] = vec(item)
+        return vectors[key]
 
     def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
         centroid: Vector = {}

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.engine import EngineConfig
 from bot.errors import UserError
-from bot.evaluation.data import build_targets, load_stream
+from bot.evaluation.data import build_targets, load_stream, with_full_seeds
 from bot.ports import Embedder
 
 EmbedderFactory = Callable[[], Embedder]
@@ -52,6 +52,12 @@ def add_eval_parser(subparsers: Any) -> None:
     tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
     tr.add_argument("--limit-targets", type=int, help="only the first N targets")
     tr.add_argument("--headline-only", action="store_true", help="drop summaries and bodies")
+    tr.add_argument(
+        "--headline-only-stream",
+        action="store_true",
+        help="drop summaries and bodies of the stream, not of the seeds "
+        "(a story added from full articles, followed on a headline-only feed)",
+    )
     tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
     tr.add_argument(
         "--embeddings",
@@ -129,8 +135,10 @@ def _track(
     from bot.evaluation.tracking import engine_decider, run_tracking
 
     start = time.perf_counter()
-    items = load_stream(args.data, headline_only=args.headline_only)
+    items = load_stream(args.data, headline_only=args.headline_only or args.headline_only_stream)
     targets = build_targets(items, args.seeds, args.window)
+    if args.headline_only_stream and not args.headline_only:
+        targets = with_full_seeds(targets, load_stream(args.data))
     if args.limit_targets is not None:
         targets = targets[: args.limit_targets]
     with contextlib.ExitStack() as stack:

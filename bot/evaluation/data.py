@@ -14,7 +14,7 @@ import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,6 +135,22 @@ def build_targets(items: list[StreamItem], nt: int = 4, window_days: float = 30)
             targets.append(target)
     targets.sort(key=lambda t: t.seeds[0].index)
     return targets
+
+
+def with_full_seeds(targets: list[Target], full: list[StreamItem]) -> list[Target]:
+    """The targets with their seeds' summaries and bodies back.
+
+    For a stream loaded ``headline_only``: the story is added from full articles and
+    followed on a feed that sends headlines only, as the service may see it.
+
+    Args:
+        targets: Targets of a headline-only stream.
+        full: The same stream loaded with summaries and bodies (same order).
+
+    Returns:
+        The targets with full-text seeds and unchanged streams.
+    """
+    return [replace(t, seeds=tuple(full[s.index] for s in t.seeds)) for t in targets]
 
 
 def _window(

@@ -67,7 +67,7 @@ def bcubed(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> dict[str, floa
     n = len(gold)
     if n == 0:
         return {"precision": 0.0, "recall": 0.0, "f1": 0.0}
-    pair = Counter(zip(gold, pred))
+    pair = Counter(zip(gold, pred, strict=True))
     g_size = Counter(gold)
     p_size = Counter(pred)
     precision = sum(c * c / p_size[p] for (g, p), c in pair.items()) / n
@@ -89,7 +89,7 @@ def adjusted_rand(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> float:
     n = len(gold)
     if n < 2:
         return 1.0
-    index = sum(comb(c, 2) for c in Counter(zip(gold, pred)).values())
+    index = sum(comb(c, 2) for c in Counter(zip(gold, pred, strict=True)).values())
     a = sum(comb(c, 2) for c in Counter(gold).values())
     b = sum(comb(c, 2) for c in Counter(pred).values())
     expected = a * b / comb(n, 2)
