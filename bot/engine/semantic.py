@@ -49,8 +49,8 @@ def embedding_text(title: str, text: str) -> str:
     counts. Embedding the headline alone was tried: far cheaper (about 180 headlines a
     second on one core, against 11 full items) and better on the giveme5w1h streams,
     but on gva's full text it lost more than it gained (tracking C_norm 0.0864 against
-    0.0703 without embeddings; headline and body: 0.0721); a guess at why: gva's local
-    crime headlines read much alike.
+    0.0703 without embeddings, headline and body 0.0721, measured on the engine before
+    its headline channel); a guess at why: gva's local crime headlines read much alike.
     """
     words = f"{title}\n{text}".split()
     return " ".join(words[:MAX_WORDS])
