@@ -13,9 +13,9 @@ So a retired development goes to this archive, and an item that joins no active
 development may *revive* one, under a stricter rule than a join:
 
 * **Marks**: the item and the development must share at least ``dev_revive_marks``
-  *marks*: names, places and numbers (entity-like terms) that the item's outlet has
-  not printed habitually (:meth:`bot.engine.outlets.OutletMemory.marks`). For reports
-  of events of one kind, the victims' and suspects' names, the street and the date are
+  *marks*: capitalised phrases (full names, streets, places) that the item's outlet
+  has not printed habitually (:meth:`bot.engine.outlets.OutletMemory.marks`). For
+  reports of events of one kind, the victims' and suspects' names and the street are
   what tell two events apart; an outlet's own name and home town are not.
 * **Similarity**: the development's decayed similarity must still reach the join
   threshold, exactly as if it had stayed active.

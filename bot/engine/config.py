@@ -67,9 +67,10 @@ class EngineConfig:
         dev_archive_size: Whole-stream clustering only: retired developments kept so that
             a late report can revive its event (:mod:`bot.engine.archive`); 0 disables.
         dev_archive_days: Days of silence after which a retired development is forgotten.
-        dev_revive_marks: Least number of marks (names, places, numbers its outlet does
-            not print habitually) an item must share with a retired development to
-            revive it; the similarity must still reach ``dev_join_threshold``.
+        dev_revive_marks: Least number of marks (capitalised phrases: full names, streets,
+            places its outlet does not print habitually) an item must share with a
+            retired development to revive it; the similarity must still reach
+            ``dev_join_threshold``.
 
     Summaries:
         summary_sentences: Sentences per summary.

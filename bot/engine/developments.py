@@ -28,8 +28,8 @@ and can never be revised (an alert has already been posted).
   compares each on-topic item with all of its developments.
 * Revival (whole-stream clustering only): a retired development goes to a bounded
   archive (:class:`bot.engine.archive.RetiredIndex`), and an item that joins no active
-  development revives an archived one when they share enough *marks* (names, places,
-  numbers the item's outlet does not print habitually) and the similarity still
+  development revives an archived one when they share enough *marks* (full names and
+  place names the item's outlet does not print habitually) and the similarity still
   reaches the join threshold. Inside a story retired developments stay retired.
 
 Known limit: a piece that only retells the seed story from a new angle ("what to know",
@@ -68,7 +68,7 @@ class Cluster:
     headline: str
     sentences: list[str] = field(default_factory=list)  # summary candidate pool
     index_terms: list[str] = field(default_factory=list)
-    # whole-stream clustering: names, places, numbers its items carry (term -> items)
+    # whole-stream clustering: full names and place names of its items (term -> items)
     marks: dict[str, int] = field(default_factory=dict)
 
     def to_state(self) -> dict[str, Any]:
@@ -276,7 +276,7 @@ class DevelopmentTracker:
             when: The item's time.
             headline: Headline for a new development.
             df: Stream document frequencies.
-            marks: Whole-stream clustering: the item's names, places and numbers that
+            marks: Whole-stream clustering: the item's full names and place names that
                 its outlet does not print habitually
                 (:meth:`bot.engine.outlets.OutletMemory.marks`); they let it revive a
                 retired development. Ignored inside a story.

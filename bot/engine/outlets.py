@@ -18,12 +18,12 @@ the outlet's own earlier items (no look-ahead):
 Headline terms are then boosted (``dev_title_boost``): the headline names the event,
 the body often does not.
 
-The same memory says which of an item's names, places and numbers are *marks* of its
-event rather than of its outlet (:meth:`OutletMemory.marks`): those the outlet printed
-in at most one earlier item. One earlier item is allowed because an outlet's own
-follow-up repeats the names of its first report; its name, call sign, phone number and
-home town recur in most of its items. Marks let a late report revive a retired event
-(:mod:`bot.engine.archive`).
+The same memory says which of an item's capitalised phrases (full names, street and
+place names: "Codarrell Lee", "Pleasant Oak Road") are *marks* of its event rather than
+of its outlet (:meth:`OutletMemory.marks`): those the outlet printed in at most one
+earlier item. One earlier item is allowed because an outlet's own follow-up repeats the
+names of its first report; its name, station and home town recur in most of its items.
+Marks let a late report revive a retired event (:mod:`bot.engine.archive`).
 
 Memory is bounded: at most ``max_outlets`` outlets (least recently seen forgotten), each
 remembering at most ``max_lines`` lines and ``max_terms`` terms.
@@ -125,21 +125,25 @@ class OutletMemory:
         return {t: v / n for t, v in vec.items()} if n else {}
 
     def marks(self, source: str | None, entities: Iterable[str]) -> list[str]:
-        """An item's marks: its entity-like terms that its outlet does not print habitually.
+        """An item's marks: its capitalised phrases that its outlet does not print habitually.
+
+        Phrases only (terms joined by ``_``): a shared full name or street name is strong
+        evidence of one event, a shared first name, county or number is not.
 
         Args:
-            source: The outlet; every entity is a mark when unknown.
-            entities: The item's entity-like terms (names, places, numbers).
+            source: The outlet; unknown means every phrase is a mark.
+            entities: The item's entity-like terms (:func:`bot.engine.text.term_counts`).
 
         Returns:
-            The entities found in at most ``_MARK_MAX_REPEATS`` earlier items of the
+            The phrases found in at most ``_MARK_MAX_REPEATS`` earlier items of the
             outlet, sorted.
         """
+        phrases = {e for e in entities if "_" in e}
         outlet = self._outlets.get(source) if source else None
         if outlet is None:
-            return sorted(set(entities))
+            return sorted(phrases)
         seen = outlet.terms
-        return sorted(e for e in set(entities) if seen.get(e, 0) <= _MARK_MAX_REPEATS)
+        return sorted(e for e in phrases if seen.get(e, 0) <= _MARK_MAX_REPEATS)
 
     def add(self, source: str | None, text: str, terms: Iterable[str]) -> None:
         """Remember an item of an outlet (after it has been placed).

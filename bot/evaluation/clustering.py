@@ -6,9 +6,9 @@ joins that item's development, any other item goes through the engine's own
 :class:`bot.engine.developments.DevelopmentTracker` (same code, same configuration),
 with the stream IDF learned online. An item's vector is built for telling *events*
 apart (:class:`bot.engine.outlets.OutletMemory`): its outlet's template lines and
-habitual words are discounted and its headline counts more, and its names, places and
-numbers that the outlet does not print habitually are its *marks*, which let it revive
-a retired development of its event. The resulting groups are
+habitual words are discounted and its headline counts more, and its full names and
+place names that the outlet does not print habitually are its *marks*, which let it
+revive a retired development of its event. The resulting groups are
 scored against the gold ``event`` labels with B-cubed precision/recall/F1 and the
 adjusted Rand index.
 """
