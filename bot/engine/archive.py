@@ -99,6 +99,9 @@ class RetiredIndex:
     def candidates(self, marks: Iterable[str], when: datetime, min_shared: int) -> list[Any]:
         """Archived developments that share enough marks with an item and are young enough.
 
+        Developments silent for longer than ``max_age_days`` before ``when`` are
+        forgotten on the way (the archive is read in time order).
+
         Args:
             marks: The item's marks.
             when: The item's time.
