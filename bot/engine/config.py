@@ -73,6 +73,13 @@ class EngineConfig:
         dev_source_discount: Whole-stream clustering only: how much a term is discounted
             by the share of the same outlet's earlier items that contain it (an outlet's
             template words and home town say nothing about which event it reports).
+        dev_archive_size: Whole-stream clustering only: retired developments kept so that
+            a late report can revive its event (:mod:`bot.engine.archive`); 0 disables.
+        dev_archive_days: Days of silence after which a retired development is forgotten.
+        dev_revive_marks: Least number of marks (capitalised phrases: full names, streets,
+            places its outlet does not print habitually) an item must share with a
+            retired development to revive it; the similarity must still reach
+            ``dev_join_threshold``.
 
     Embeddings (only when the engine is given an embedder; see
     :mod:`bot.engine.semantic`):
@@ -126,6 +133,9 @@ class EngineConfig:
     dev_decay_floor: float = 0.5
     dev_title_boost: float = 1.3
     dev_source_discount: float = 0.5
+    dev_archive_size: int = 1000
+    dev_archive_days: float = 60.0
+    dev_revive_marks: int = 3
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> EngineConfig:

@@ -23,9 +23,14 @@ and can never be revised (an alert has already been posted).
   clustered into events the decay stops at ``dev_decay_floor``: the trial *is* the same
   event, and a strong match still rejoins it.
 * Cost per item is bounded: only the ``max_developments`` most recently active
-  developments are kept (older ones retire and are never joined again). Clustering a
-  whole stream takes its candidates from an inverted index over each development's
-  heaviest terms; a story compares each on-topic item with all of its developments.
+  developments are kept (older ones retire). Clustering a whole stream takes its
+  candidates from an inverted index over each development's heaviest terms; a story
+  compares each on-topic item with all of its developments.
+* Revival (whole-stream clustering only): a retired development goes to a bounded
+  archive (:class:`bot.engine.archive.RetiredIndex`), and an item that joins no active
+  development revives an archived one when they share enough *marks* (full names and
+  place names the item's outlet does not print habitually) and the similarity still
+  reaches the join threshold. Inside a story retired developments stay retired.
 
 Known limit: a piece that only retells the seed story from a new angle ("what to know",
 "investors watch") and a report of a real new turn that retells the background at
@@ -36,11 +41,12 @@ development; on the demo sample data no threshold separates them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.engine.archive import RetiredIndex, add_marks
 from bot.engine.config import EngineConfig
 from bot.engine.termstats import Idf, Vector, norm, top_terms
 from bot.model import Citation
@@ -63,9 +69,11 @@ class Cluster:
     headline: str
     sentences: list[Citation] = field(default_factory=list)  # summary candidates, cited
     index_terms: list[str] = field(default_factory=list)
+    # whole-stream clustering: full names and place names of its items (term -> items)
+    marks: dict[str, int] = field(default_factory=dict)
 
     def to_state(self) -> dict[str, Any]:
-        return {
+        state: dict[str, Any] = {
             "number": self.number,
             "centroid": self.centroid,
             "count": self.count,
@@ -74,6 +82,9 @@ class Cluster:
             "headline": self.headline,
             "sentences": [[c.sentence, c.source, c.url] for c in self.sentences],
         }
+        if self.marks:
+            state["marks"] = dict(self.marks)
+        return state
 
     @classmethod
     def from_state(cls, s: Mapping[str, Any]) -> Cluster:
@@ -85,6 +96,7 @@ class Cluster:
             last=datetime.fromisoformat(s["last"]),
             headline=str(s["headline"]),
             sentences=[_citation(x) for x in s["sentences"]],
+            marks={str(k): int(v) for k, v in s.get("marks", {}).items()},
         )
 
 
@@ -98,6 +110,15 @@ def _citation(value: Any) -> Citation:
 
 def _weighted(vec: Mapping[str, float], df: Idf, power: float = 1.0) -> Vector:
     return {t: v * max(df.idf(t), 0.0) ** power for t, v in vec.items()}
+
+
+def _cosine(dw: Mapping[str, float], nd: float, c: Cluster, df: Idf, power: float) -> float:
+    """Cosine of a weighted item vector (norm ``nd``) and a development's centroid."""
+    cw = _weighted(c.centroid, df, power)
+    nc = norm(cw)
+    if nc == 0:
+        return 0.0
+    return sum(v * cw[t] for t, v in dw.items() if t in cw) / (nd * nc)
 
 
 class DevelopmentTracker:
@@ -124,8 +145,19 @@ class DevelopmentTracker:
         self.clusters: dict[int, Cluster] = {}  # active developments by number
         self.next_number = 0
         self._index: dict[str, set[int]] = {}
+        # retired developments that may be revived (whole-stream clustering only)
+        self.archive = RetiredIndex(
+            0 if within_story else config.dev_archive_size, config.dev_archive_days
+        )
 
-    def open(self, unit: Mapping[str, float], when: datetime, headline: str, df: Idf) -> Cluster:
+    def open(
+        self,
+        unit: Mapping[str, float],
+        when: datetime,
+        headline: str,
+        df: Idf,
+        marks: Iterable[str] = (),
+    ) -> Cluster:
         """Open a new development from one item.
 
         Args:
@@ -133,6 +165,7 @@ class DevelopmentTracker:
             when: The item's time.
             headline: Headline of the development.
             df: Stream document frequencies (for index terms).
+            marks: The item's marks (see :meth:`assign`).
 
         Returns:
             The new development.
@@ -140,6 +173,8 @@ class DevelopmentTracker:
         c = Cluster(
             self.next_number, top_terms(dict(unit), self.config.dev_terms), 1, when, when, headline
         )
+        if not self.within_story:
+            c.marks = add_marks({}, marks)
 
         self.next_number += 1
         self.clusters[c.number] = c
@@ -174,19 +209,50 @@ class DevelopmentTracker:
             probe = sorted(dw.items(), key=lambda kv: (-kv[1], kv[0]))[:_STREAM_INDEX_TERMS]
             for t, _ in probe:
                 cands.update(self._index.get(t, ()))
+        return self._closest([self.clusters[n] for n in sorted(cands)], dw, nd, when, df)
+
+    def _closest(
+        self, cands: Iterable[Cluster], dw: Mapping[str, float], nd: float, when: datetime, df: Idf
+    ) -> tuple[Cluster | None, float, float]:
+        """The candidate with the highest decayed similarity to a weighted item vector."""
         best: tuple[Cluster | None, float, float] = (None, 0.0, 0.0)
-        for number in sorted(cands):
-            c = self.clusters[number]
-            cw = _weighted(c.centroid, df, power)
-            nc = norm(cw)
-            if nc == 0:
-                continue
-            raw = sum(v * cw[t] for t, v in dw.items() if t in cw) / (nd * nc)
+        for c in cands:
+            raw = _cosine(dw, nd, c, df, self.config.dev_idf_power)
             gap = max((when - c.last).total_seconds(), 0.0) / 86400.0
             decayed = raw * self._pull(gap)
             if decayed > best[1]:
                 best = (c, decayed, raw)
         return best
+
+    def revivable(
+        self, unit: Mapping[str, float], marks: Iterable[str], when: datetime, df: Idf
+    ) -> tuple[Cluster | None, float, float]:
+        """The retired development an item would revive, if any.
+
+        Args:
+            unit: The item's unit term vector.
+            marks: The item's marks.
+            when: The item's time.
+            df: Stream document frequencies.
+
+        Returns:
+            ``(cluster, decayed_similarity, raw_similarity)`` of the closest archived
+            development that shares at least ``dev_revive_marks`` marks with the item
+            and whose decayed similarity reaches the join threshold; cluster is None
+            when there is none.
+        """
+        marks = list(marks)
+        if not len(self.archive) or not marks:
+            return None, 0.0, 0.0
+        dw = _weighted(unit, df, self.config.dev_idf_power)
+        nd = norm(dw)
+        if nd == 0:
+            return None, 0.0, 0.0
+        cands = self.archive.candidates(marks, when, self.config.dev_revive_marks)
+        c, sim, raw = self._closest(cands, dw, nd, when, df)
+        if c is None or sim < self.join_threshold:
+            return None, 0.0, 0.0
+        return c, sim, raw
 
     def _pull(self, gap_days: float) -> float:
         """Share of a development's pull left after ``gap_days`` of silence.
@@ -209,8 +275,9 @@ class DevelopmentTracker:
         when: datetime,
         headline: str,
         df: Idf,
+        marks: Iterable[str] = (),
     ) -> tuple[Cluster, bool, dict[str, Any]]:
-        """Put an item into its development: the closest one, or a new one.
+        """Put an item into its development: the closest one, a revived one, or a new one.
 
         Args:
             unit: The item's unit term vector.
@@ -218,10 +285,16 @@ class DevelopmentTracker:
             when: The item's time.
             headline: Headline for a new development.
             df: Stream document frequencies.
+            marks: Whole-stream clustering: the item's full names and place names that
+                its outlet does not print habitually
+                (:meth:`bot.engine.outlets.OutletMemory.marks`); they let it revive a
+                retired development. Ignored inside a story.
 
         Returns:
-            ``(cluster, is_new, reason)``.
+            ``(cluster, is_new, reason)``; ``reason["revived"]`` is true when a retired
+            development was revived.
         """
+        marks = list(marks)
         c, sim, raw = self.best(unit, tf, when, df)
         reason: dict[str, Any] = {
             "closest": c.number if c else None,
@@ -230,11 +303,31 @@ class DevelopmentTracker:
             "join_threshold": self.join_threshold,
         }
         if c is not None and sim >= self.join_threshold:
-            self.join(c, unit, when, df)
+            self.join(c, unit, when, df, marks)
             return c, False, reason
-        return self.open(unit, when, headline, df), True, reason
+        old, old_sim, old_raw = self.revivable(unit, marks, when, df)
+        if old is not None:
+            self.archive.pop(old.number)
+            self.clusters[old.number] = old
+            self.join(old, unit, when, df, marks)
+            self._retire()
+            reason.update(
+                closest=old.number,
+                similarity=round(old_sim, 4),
+                similarity_undecayed=round(old_raw, 4),
+                revived=True,
+            )
+            return old, False, reason
+        return self.open(unit, when, headline, df, marks), True, reason
 
-    def join(self, c: Cluster, unit: Mapping[str, float], when: datetime, df: Idf) -> None:
+    def join(
+        self,
+        c: Cluster,
+        unit: Mapping[str, float],
+        when: datetime,
+        df: Idf,
+        marks: Iterable[str] = (),
+    ) -> None:
         """Add an item to a development.
 
         Args:
@@ -242,6 +335,7 @@ class DevelopmentTracker:
             unit: The item's unit term vector.
             when: The item's time.
             df: Stream document frequencies (for index terms).
+            marks: The item's marks (see :meth:`assign`).
         """
         merged = dict(c.centroid)
         for t, v in unit.items():
@@ -249,6 +343,8 @@ class DevelopmentTracker:
         c.centroid = top_terms(merged, self.config.dev_terms)
         c.count += 1
         c.last = max(c.last, when)
+        if not self.within_story:
+            c.marks = add_marks(c.marks, marks)
 
         self._reindex(c, df)
 
@@ -282,14 +378,18 @@ class DevelopmentTracker:
                     if not ids:
                         del self._index[t]
             del self.clusters[old.number]
+            self.archive.add(old)
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable copy."""
-        return {
+        state: dict[str, Any] = {
             "next_number": self.next_number,
             "clusters": [c.to_state() for c in self.clusters.values()],
             "index_terms": {str(c.number): c.index_terms for c in self.clusters.values()},
         }
+        if len(self.archive):
+            state["retired"] = [c.to_state() for c in self.archive]
+        return state
 
     @classmethod
     def from_state(
@@ -305,4 +405,6 @@ class DevelopmentTracker:
             tr.clusters[c.number] = c
             for t in c.index_terms:
                 tr._index.setdefault(t, set()).add(c.number)
+        for s in state.get("retired", []):
+            tr.archive.add(Cluster.from_state(s))
         return tr

@@ -18,6 +18,13 @@ the outlet's own earlier items (no look-ahead):
 Headline terms are then boosted (``dev_title_boost``): the headline names the event,
 the body often does not.
 
+The same memory says which of an item's capitalised phrases (full names, street and
+place names: "Codarrell Lee", "Pleasant Oak Road") are *marks* of its event rather than
+of its outlet (:meth:`OutletMemory.marks`): those the outlet printed in at most one
+earlier item. One earlier item is allowed because an outlet's own follow-up repeats the
+names of its first report; its name, station and home town recur in most of its items.
+Marks let a late report revive a retired event (:mod:`bot.engine.archive`).
+
 Memory is bounded: at most ``max_outlets`` outlets (least recently seen forgotten), each
 remembering at most ``max_lines`` lines and ``max_terms`` terms.
 """
@@ -32,6 +39,7 @@ from bot.engine.termstats import Vector, norm, tf_vector
 from bot.engine.text import term_counts
 
 _PRIOR_ITEMS = 3.0  # pseudo-items of an outlet that contain no term
+_MARK_MAX_REPEATS = 1  # earlier items of the outlet a mark may appear in
 
 
 class _Outlet:
@@ -116,6 +124,27 @@ class OutletMemory:
         n = norm(vec)
         return {t: v / n for t, v in vec.items()} if n else {}
 
+    def marks(self, source: str | None, entities: Iterable[str]) -> list[str]:
+        """An item's marks: its capitalised phrases that its outlet does not print habitually.
+
+        Phrases only (terms joined by ``_``): a shared full name or street name is strong
+        evidence of one event, a shared first name, county or number is not.
+
+        Args:
+            source: The outlet; unknown means every phrase is a mark.
+            entities: The item's entity-like terms (:func:`bot.engine.text.term_counts`).
+
+        Returns:
+            The phrases found in at most ``_MARK_MAX_REPEATS`` earlier items of the
+            outlet, sorted.
+        """
+        phrases = {e for e in entities if "_" in e}
+        outlet = self._outlets.get(source) if source else None
+        if outlet is None:
+            return sorted(phrases)
+        seen = outlet.terms
+        return sorted(e for e in phrases if seen.get(e, 0) <= _MARK_MAX_REPEATS)
+
     def add(self, source: str | None, text: str, terms: Iterable[str]) -> None:
         """Remember an item of an outlet (after it has been placed).
 
@@ -145,4 +174,3 @@ class OutletMemory:
                 outlet.lines.move_to_end(key)
         while len(outlet.lines) > self.max_lines:
             outlet.lines.popitem(last=False)
-

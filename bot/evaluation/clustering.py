@@ -6,7 +6,9 @@ joins that item's development, any other item goes through the engine's own
 :class:`bot.engine.developments.DevelopmentTracker` (same code, same configuration),
 with the stream IDF learned online. An item's vector is built for telling *events*
 apart (:class:`bot.engine.outlets.OutletMemory`): its outlet's template lines and
-habitual words are discounted and its headline counts more. The resulting groups are
+habitual words are discounted and its headline counts more, and its full names and
+place names that the outlet does not print habitually are its *marks*, which let it
+revive a retired development of its event. The resulting groups are
 scored against the gold ``event`` labels with B-cubed precision/recall/F1 and the
 adjusted Rand index.
 """
@@ -46,14 +48,16 @@ def cluster_stream(items: list[StreamItem], config: EngineConfig | None = None) 
         doc = engine_doc(item)
         a = engine.analyse(doc)
         unit = outlets.vector(doc.source, doc.title, doc.text, a.title_tf.keys())
+        marks = outlets.marks(doc.source, a.entities)
         when = item_time(doc.published, doc.seen_at)
         copy = copies.find(a.fp)
         if copy is not None and labels[copy[0]] in tracker.clusters:
             # as in the service, a copy joins the development of the item it copies
             number = labels[copy[0]]
-            tracker.join(tracker.clusters[number], unit, when, df)
+            tracker.join(tracker.clusters[number], unit, when, df, marks)
         else:
-            c, _, _ = tracker.assign(unit, a.tf, when, strip_outlet_suffix(doc.title), df)
+            title = strip_outlet_suffix(doc.title)
+            c, _, _ = tracker.assign(unit, a.tf, when, title, df, marks)
             number = c.number
         labels.append(number)
         copies.add(item.index, a.fp)
