@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from test_engine_core import BACKGROUND, ON_TOPIC, SEEDS, doc, warm_engine
+
 from bot.engine import EngineConfig
 from bot.engine.analysis import analyse
 from bot.engine.relevance import Profile
 from bot.engine.termstats import DocFreq
-from test_engine_core import BACKGROUND, ON_TOPIC, SEEDS, doc, warm_engine
 
 CFG = EngineConfig()
 

@@ -108,7 +108,7 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[tuple[int, ...
     mins = [_MASK] * bins
     # the distinct shingles (each window of ``shingle`` words); the minima do not depend
     # on the order in which they are hashed
-    seen = set(map(" ".join, zip(*(words[k:] for k in range(shingle)))))
+    seen = set(map(" ".join, zip(*(words[k:] for k in range(shingle)), strict=False)))
     blake2b = hashlib.blake2b
     from_bytes = int.from_bytes
     for sh in seen:
@@ -148,7 +148,7 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard index of two MinHash signatures (0 if either is empty)."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return sum(1 for x, y in zip(a, b) if x == y) / len(a)
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
 def containment(jaccard: float, size_a: int, size_b: int) -> float:

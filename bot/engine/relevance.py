@@ -271,7 +271,7 @@ class Scorer:
         combined, terms, shares = profile.weighing_inputs(headlines)
         idfs = self._idf_of(terms, shares)
         # boosted IDF by term, kept for the item's terms that the profile shares
-        self._idf: dict[str, float] = dict(zip(terms, idfs))
+        self._idf: dict[str, float] = dict(zip(terms, idfs, strict=True))
         ents = profile.entities
         boost = self._boost
         self._values = combined
@@ -285,7 +285,7 @@ class Scorer:
         else:
             self._weights = {
                 t: v * i * (boost if t in ents else 1.0)
-                for t, v, i in zip(terms, combined.values(), idfs)
+                for t, v, i in zip(terms, combined.values(), idfs, strict=True)
             }
             ws = list(self._weights.values())
         self.norm = math.sqrt(sum(map(operator.mul, ws, ws)))  # = norm(weights)
@@ -324,7 +324,7 @@ class Scorer:
             ]
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
-            for t, x in zip(terms, self._df.idf_many(terms, shares))
+            for t, x in zip(terms, self._df.idf_many(terms, shares), strict=True)
         ]
 
     def score(self, tf: Mapping[str, float], entities: frozenset[str]) -> Match:
@@ -341,7 +341,7 @@ class Scorer:
         idf = self._idf
         missing = [t for t in tf if t not in idf]
         if missing:
-            idf.update(zip(missing, self._idf_of(missing)))
+            idf.update(zip(missing, self._idf_of(missing), strict=True))
         boost = self._boost
         if boost == 1.0:  # the same weights without the entity tests (x * 1.0 == x)
             dw = {t: v * idf[t] for t, v in tf.items()}

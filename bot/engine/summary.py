@@ -110,7 +110,7 @@ def summarise(
         v = _vec(s, df)
         if not v:
             continue
-        old = max((_cos(v, x, n) for x, n in zip(kw, kn)), default=0.0)
+        old = max((_cos(v, x, n) for x, n in zip(kw, kn, strict=True)), default=0.0)
         scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
     scored.sort(key=lambda x: (-x[0], x[1]))
     chosen: list[tuple[int, Vector]] = []

@@ -137,7 +137,7 @@ class DocFreq:
         flat = (1.0 - lam) * _FLAT_SHARE
         if shares is None:
             shares = prior_shares(terms)
-        return [log(n / (get(t, 0) + 0.5 + p * (lam * s + flat))) for t, s in zip(terms, shares)]
+        return [log(n / (get(t, 0) + 0.5 + p * (lam * s + flat))) for t, s in zip(terms, shares, strict=True)]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""

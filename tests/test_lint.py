@@ -1,0 +1,26 @@
+"""The code stays lint-clean and the core type-checks: ruff over the tree (the rules in
+pyproject.toml) and mypy over ``bot/``. Both come with the dev extra."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_ruff_finds_nothing() -> None:
+    done = _run("ruff", "check", "--output-format", "concise", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_core_type_checks() -> None:
+    done = _run("mypy")
+    assert done.returncode == 0, done.stdout + done.stderr
