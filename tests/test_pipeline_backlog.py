@@ -94,13 +94,19 @@ async def test_a_story_added_later_starts_from_the_same_statistics(
     await app.aclose()
 
 
-async def test_nothing_is_deferred_while_a_story_is_tracked(feed_server, sqlite_url, clock):
+def _story_and_unrelated_feed(feed_server, sqlite_url, clock):
+    """An app tracking the demo story, with one due feed of unrelated items."""
     app = _app(sqlite_url, clock)
     seeds = [load_seed(str(p)) for p in seed_files()]
     app.store.add_story("demo", seeds[0].title, seeds, clock.now())
     texts = samples("unrelated")
     feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
     app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    return app, texts
+
+
+async def test_nothing_is_deferred_while_a_story_is_tracked(feed_server, sqlite_url, clock):
+    app, texts = _story_and_unrelated_feed(feed_server, sqlite_url, clock)
 
     report = await app.pipeline.poll_due()
 
@@ -145,12 +151,7 @@ async def test_a_restart_keeps_the_statistics_and_the_backlog(feed_server, sqlit
 
 
 async def test_the_background_is_saved_through_the_last_item_read(feed_server, sqlite_url, clock):
-    app = _app(sqlite_url, clock)
-    seeds = [load_seed(str(p)) for p in seed_files()]
-    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
-    texts = samples("unrelated")
-    feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
-    app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    app, texts = _story_and_unrelated_feed(feed_server, sqlite_url, clock)
     await app.pipeline.poll_due()
 
     state, through = app.store.load_background()
