@@ -153,6 +153,12 @@ class Pipeline:
         )
         return True
 
+    def _start_cycle(self) -> None:
+        # Only the polling service saves and restores the background statistics: a job
+        # worker's pipeline (adapters/jobs) is built afresh for each job and must stay short.
+        self.restore_background()
+        self.refresh_stories()
+
     def save_background(self) -> None:
         """Save the engine's background statistics with the id they count items through."""
         through = self._unread[0] - 1 if self._unread else self._read_through
@@ -160,7 +166,6 @@ class Pipeline:
 
     def refresh_stories(self) -> None:
         """Track stories added since the last cycle (possibly by another process)."""
-        self.restore_background()
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
             if story_id not in current:
@@ -192,7 +197,7 @@ class Pipeline:
         """Poll every feed that is due now, process what it brings, record the polls."""
         async with self._lock:  # one cycle at a time in this process
             # In a thread: tracking a new story may first read the backlog (CPU work).
-            await asyncio.to_thread(self.refresh_stories)
+            await asyncio.to_thread(self._start_cycle)
             feeds = self.store.due_feeds(self.clock.now(), limit=limit)
             return await self._poll(feeds, progress)
 
@@ -201,7 +206,7 @@ class Pipeline:
     ) -> CycleReport:
         """Poll the given feeds now (whether due or not) and process the results."""
         async with self._lock:
-            await asyncio.to_thread(self.refresh_stories)
+            await asyncio.to_thread(self._start_cycle)
             return await self._poll(list(feeds), progress)
 
     async def _poll(self, feeds: list[Feed], progress: ProgressFn | None) -> CycleReport:

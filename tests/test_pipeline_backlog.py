@@ -159,3 +159,25 @@ async def test_the_background_is_saved_through_the_last_item_read(feed_server, s
     assert state == app.pipeline.engine.background_state()
     assert state["n_docs"] == len(texts)
     await app.aclose()
+
+
+async def test_a_job_workers_pipeline_does_not_read_the_saved_backlog(
+    feed_server, sqlite_url, clock
+):
+    """Scale-out judge jobs build a pipeline per job: they must not start by re-reading up
+    to BACKLOG items because a single-process run once saved its statistics."""
+    app = _app(sqlite_url, clock)
+    texts = samples("unrelated")
+    feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
+    app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    await app.pipeline.poll_due()  # nothing tracked: all deferred, saved through id 0
+    assert app.store.load_background()[1] == 0
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    first = app.store.get_items([1])
+
+    job = Pipeline(app.store, Engine(app.pipeline.engine.config), app.fetcher, clock, app.pipeline.policy)
+    job.judge_stored([first[0].id])
+
+    assert job.engine.background_state()["n_docs"] == 1  # the judged item only
+    await app.aclose()
