@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     fr.add_argument("url", nargs="+")
 
     sub.add_parser("outbox", help="queued, delivered and failed messages")
+    pr = sub.add_parser("prune", help="give back the space of old off-topic items' text and of "
+                        "delivered notices and digests (keeps every item's identity and decision)")
+    pr.add_argument("--older-than", type=float, required=True, metavar="DAYS",
+                    help="what was fetched or queued more than DAYS days ago")
+    pr.add_argument("--dry-run", action="store_true", help="only count what would go")
     wk = sub.add_parser("worker", help="take poll, engine and delivery jobs from the shared PostgreSQL "
                         "database (scale-out; run any number, on any machines)")
     wk.add_argument("--queues", metavar="LIST", help="comma-separated: poll,engine,deliver (default: all)")
@@ -170,6 +175,8 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
         return operator.feeds(app, args)
     if cmd == "outbox":
         return operator.outbox(app)
+    if cmd == "prune":
+        return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":
         return asyncio.run(operator.ask(app, " ".join(args.text)))
     if cmd == "chat":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 from typing import TextIO
 
 from adapters.app import App, add_adapter, chat_adapters_from_settings, run_service
@@ -92,6 +93,24 @@ def outbox(app: App, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     counts = app.store.outbox_counts()
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
+    return 0
+
+
+def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> int:
+    """``storybot prune``: give back the space of old off-topic items and sent notices."""
+    out = out or sys.stdout
+    if days < 1:
+        raise UserError("--older-than must be at least 1 day")
+    report = app.store.prune(app.clock.now() - timedelta(days=days), dry_run=dry_run)
+    would = "would blank" if dry_run else "blanked"
+    print(
+        f"{would} the text of {report.items} off-topic items fetched more than {days:g} days ago; "
+        f"{'would delete' if dry_run else 'deleted'} {report.outbox} delivered notices and "
+        "digests queued before then",
+        file=out,
+    )
+    if not dry_run and app.settings.database_url.startswith("sqlite"):
+        print("SQLite reuses the freed pages; run VACUUM to shrink the file itself", file=out)
     return 0
 
 

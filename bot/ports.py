@@ -205,6 +205,15 @@ class DevelopmentWrite:
 
 
 @dataclass(frozen=True)
+class PruneReport:
+    """What ``Store.prune`` gave back (or would, with ``dry_run``)."""
+
+    items: int  # old off-topic items whose text was blanked
+    outbox: int  # old delivered notices and digests deleted
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
 class StoryStats:
     items_on_topic: int
     copies: int
@@ -293,6 +302,9 @@ class Store(Protocol):
         self, state: Mapping[str, Any], observed_through: int, now: datetime
     ) -> None: ...
     def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None: ...
+    def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
+        """Blank old off-topic items' text, delete old delivered notices and digests."""
+        ...
     def commit_decisions(
         self,
         judgements: Sequence[Judgement],

@@ -1,7 +1,7 @@
 """``SqlStore``: the SQL implementation of :class:`bot.ports.Store`.
 
 The methods live in small single-purpose mixins (stories, feeds, items, decisions,
-developments, channels, outbox); this class only puts them together. Build one with
+developments, channels, outbox, retention); this class only puts them together. Build one with
 :func:`storage.open_store`, which also migrates the schema.
 """
 
@@ -13,6 +13,7 @@ from storage.developments import DevelopmentStore
 from storage.feeds import FeedStore
 from storage.items import ItemStore
 from storage.outbox import OutboxStore
+from storage.retention import RetentionStore
 from storage.stories import StoryStore
 
 
@@ -24,6 +25,7 @@ class SqlStore(
     DevelopmentStore,
     ChannelStore,
     OutboxStore,
+    RetentionStore,
 ):
     """Everything storybot persists, in SQLite or PostgreSQL (see ``bot.ports.Store``).
 

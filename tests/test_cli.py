@@ -92,3 +92,14 @@ def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
+
+
+def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
+    assert main(["prune", "--older-than", "30", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would blank the text of 0 off-topic items fetched more than 30 days ago" in out
+    assert "would delete 0 delivered notices and digests" in out
+    assert main(["prune", "--older-than", "30"]) == 0
+    assert "run VACUUM to shrink the file" in capsys.readouterr().out
+    assert main(["prune", "--older-than", "0"]) == 2
+    assert "at least 1 day" in capsys.readouterr().err

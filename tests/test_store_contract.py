@@ -1057,3 +1057,52 @@ def test_a_rescheduled_attempt_that_does_not_count(store, clock):
     assert (entry.attempts, entry.last_error, entry.next_attempt_at) == (0, "rate limited", clock.now())
     store.mark_attempt_failed(entry.id, "HTTP 503", clock.advance(30))
     assert store.get_outbox("k").attempts == 1
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
+    story = _story(store)
+    old, on_topic, in_dev, recent, unread = (
+        store.ingest_item(new_item(n, at=T0 + timedelta(days=days)))[1]
+        for n, days in ((1, 0), (2, 0), (3, 0), (4, 60), (5, 0))
+    )
+    store.commit_decisions(
+        [
+            _judge(story.id, old.id, on_topic=False, score=0.01),
+            _judge(story.id, on_topic.id),
+            _judge(story.id, in_dev.id, on_topic=False, score=0.01),
+            _judge(story.id, recent.id, on_topic=False, score=0.01),
+        ],
+        [DevelopmentWrite(story.id, 1, "H", "S", (in_dev.id,))],
+        {},
+        [],
+        T0,
+    )
+    # the engine's statistics count items through `recent`; `unread` (id 5) waits for them
+    store.save_background({"n_docs": 4, "df": {}}, recent.id, T0)
+    sent, pending, alert = "notice:1:1", "notice:1:2", "alert:1:1:chat:C1"
+    store.enqueue([write(sent, DM), write(pending, DM), write(alert, CHANNEL)], T0)
+    for key in (sent, alert):
+        entry = store.get_outbox(key)
+        store.mark_delivered(entry.id, entry.version, "m1", T0)
+    cutoff = T0 + timedelta(days=30)
+
+    counted = store.prune(cutoff, dry_run=True)
+    assert (counted.items, counted.outbox, counted.dry_run) == (1, 1, True)
+    assert store.get_item(old.id).summary == "Summary 1"  # a dry run changes nothing
+
+    done = store.prune(cutoff)
+    assert (done.items, done.outbox) == (1, 1)
+    blanked = store.get_item(old.id)
+    assert (blanked.summary, blanked.content, blanked.title) == ("", "", "Title 1")
+    for kept in (on_topic, in_dev, recent, unread):
+        assert store.get_item(kept.id).summary == f"Summary {kept.id}"
+    assert store.get_outbox(sent) is None
+    assert store.get_outbox(pending) is not None and store.get_outbox(alert) is not None
+    assert len(store.decisions_for_item(old.id)) == 1  # /story why still explains it
+    # the feed still lists it: the same identity and hash, so it is SEEN, not news
+    outcome, again = store.ingest_item(new_item(1))
+    assert outcome is IngestOutcome.SEEN and again.id == old.id
+    assert store.prune(cutoff).items == 0
