@@ -161,7 +161,8 @@ class Pipeline:
 
     def save_background(self) -> None:
         """Save the engine's background statistics with the id they count items through."""
-        through = self._unread[0] - 1 if self._unread else self._read_through
+        # the backlog is in arrival (publication) order, not id order: its smallest id
+        through = min(self._unread) - 1 if self._unread else self._read_through
         self.store.save_background(self.engine.background_state(), through, self.clock.now())
 
     def refresh_stories(self) -> None:
@@ -433,7 +434,7 @@ class Pipeline:
             ids = self._unread[: min(left, _READ_BATCH)].tolist()
             for item in self.store.get_items(ids):
                 self.engine.observe(engine_doc(item))
-            self._read_through = max(self._read_through, ids[-1])
+            self._read_through = max(self._read_through, max(ids))
             del self._unread[: len(ids)]  # only once read: a failure leaves them waiting
             left -= len(ids)
         return n

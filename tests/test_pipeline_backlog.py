@@ -181,3 +181,26 @@ async def test_a_job_workers_pipeline_does_not_read_the_saved_backlog(
 
     assert job.engine.background_state()["n_docs"] == 1  # the judged item only
     await app.aclose()
+
+
+async def test_a_restart_keeps_a_backlog_read_out_of_id_order(feed_server, sqlite_url, clock):
+    """The backlog is in publication order, not id order: what is saved must still cover
+    exactly the items read, so none is lost across the restart."""
+    texts = samples("unrelated") + samples("development")
+    days = [f"Thu, {5 - i % 3:02d} Mar 2026 10:00:00 GMT" for i in range(len(texts))]
+    app = _app(sqlite_url, clock)
+    feed_server.add_feed(
+        "/a.xml", feed_of(*(as_entry(t, i, published=days[i]) for i, t in enumerate(texts)))
+    )
+    app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    assert (await app.pipeline.poll_due()).new_items == len(texts)
+    assert app.store.load_background()[1] == 0  # nothing read yet, whatever the order
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    await app.pipeline.poll_due()
+    items = app.store.get_items(range(1, 1000))
+    assert app.store.load_engine_state(story.id) == _reference_state(app, story, items)
+    await app.aclose()
