@@ -1091,14 +1091,14 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
 
     counted = store.prune(cutoff, dry_run=True)
     assert (counted.items, counted.outbox, counted.dry_run) == (1, 1, True)
-    assert store.get_item(old.id).summary == "Summary 1"  # a dry run changes nothing
+    assert store.get_item(old.id).summary == old.summary != ""  # a dry run changes nothing
 
     done = store.prune(cutoff)
     assert (done.items, done.outbox) == (1, 1)
     blanked = store.get_item(old.id)
-    assert (blanked.summary, blanked.content, blanked.title) == ("", "", "Title 1")
+    assert (blanked.summary, blanked.content, blanked.title) == ("", "", old.title)
     for kept in (on_topic, in_dev, recent, unread):
-        assert store.get_item(kept.id).summary == f"Summary {kept.id}"
+        assert store.get_item(kept.id).summary == kept.summary != ""
     assert store.get_outbox(sent) is None
     assert store.get_outbox(pending) is not None and store.get_outbox(alert) is not None
     assert len(store.decisions_for_item(old.id)) == 1  # /story why still explains it
