@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.model import (
     Binding,
-    Citation,
     DeliveryMode,
     Development,
     Feed,
@@ -30,7 +29,7 @@ from storage.models import (
     StoryRow,
     SubscriptionRow,
 )
-from storage.serialize import message_from_json, seed_from_json
+from storage.serialize import citations_from_json, message_from_json, seed_from_json
 
 
 def story(row: StoryRow) -> Story:
@@ -116,18 +115,8 @@ def development(
         item_count=item_count,
         sources=tuple(sources),
         links=tuple(links),
-        citations=citations(row.citations),
+        citations=citations_from_json(row.citations),
     )
-
-
-def citations_doc(cited: Sequence[Citation]) -> list[list[str | None]]:
-    """Citations as stored: a JSON list of ``[sentence, source, url]``."""
-    return [[c.sentence, c.source, c.url] for c in cited]
-
-
-def citations(doc: Sequence[Sequence[str | None]] | None) -> tuple[Citation, ...]:
-    """Citations from their stored form (``None`` for rows written before citations)."""
-    return tuple(Citation(str(s), str(src or ""), u) for s, src, u in doc or ())
 
 
 def binding(row: BindingRow) -> Binding:

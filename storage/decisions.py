@@ -31,6 +31,7 @@ from storage.models import (
     JudgementRow,
 )
 from storage.outbox import apply_outbox_writes
+from storage.serialize import citations_to_json
 
 
 def _add_judgements(session: Session, judgements: Sequence[Judgement], now: datetime) -> None:
@@ -69,7 +70,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
             number=write.number,
             headline=write.headline,
             summary=write.summary,
-            citations=convert.citations_doc(write.citations),
+            citations=citations_to_json(write.citations),
             created_at=now,
             updated_at=now,
         )
@@ -78,7 +79,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
     else:
         row.headline = write.headline
         row.summary = write.summary
-        row.citations = convert.citations_doc(write.citations)
+        row.citations = citations_to_json(write.citations)
         row.updated_at = now
     wanted = list(dict.fromkeys(write.item_ids))  # de-duplicated, order kept
     if not wanted:

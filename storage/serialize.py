@@ -8,7 +8,7 @@ with their UTC offset, tuples as lists, ``Link`` as ``{"label", "url"}``, enums 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,16 @@ def dt_from_json(value: str | None) -> datetime | None:
     return None if value is None else as_utc(datetime.fromisoformat(value))
 
 
+def citations_to_json(cited: Sequence[Citation]) -> list[list[str | None]]:
+    """Citations as JSON: ``[[sentence, source, url], ...]`` (developments and messages)."""
+    return [[c.sentence, c.source, c.url] for c in cited]
+
+
+def citations_from_json(doc: Sequence[Sequence[str | None]] | None) -> tuple[Citation, ...]:
+    """Citations from :func:`citations_to_json` output; None (written before) gives none."""
+    return tuple(Citation(str(s), str(src or ""), u) for s, src, u in doc or ())
+
+
 def message_to_json(message: OutboundMessage) -> dict[str, Any]:
     """Turn a message into a JSON-ready dict."""
     return {
@@ -38,7 +48,7 @@ def message_to_json(message: OutboundMessage) -> dict[str, Any]:
         "when": dt_to_json(message.when),
         "footer": message.footer,
         "thread_note": message.thread_note,
-        "citations": [[c.sentence, c.source, c.url] for c in message.citations],
+        "citations": citations_to_json(message.citations),
     }
 
 
@@ -59,7 +69,7 @@ def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
         when=dt_from_json(data.get("when")),
         footer=data.get("footer"),
         thread_note=data.get("thread_note"),
-        citations=tuple(Citation(s, src, u) for s, src, u in data.get("citations") or ()),
+        citations=citations_from_json(data.get("citations")),
     )
 
 

@@ -67,12 +67,14 @@ class Engine:
         self.config = config or EngineConfig()
         self.embedder = embedder
         self._stories: dict[int, StoryState] = {}
+        self._background = self._stream_stats(background)
+
+    def _stream_stats(self, state: Mapping[str, Any] | None) -> DocFreq:
+        """Stream document frequencies with this engine's caps: from ``state``, or empty."""
         cfg = self.config
-        self._background = (
-            DocFreq.from_state(background, cfg.max_vocab, cfg.idf_prior_docs)
-            if background is not None
-            else DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
-        )
+        if state is None:
+            return DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
+        return DocFreq.from_state(state, cfg.max_vocab, cfg.idf_prior_docs)
 
     def track(self, story: Story, state: Mapping[str, Any] | None = None) -> None:
         """Start tracking a story, from its seeds or from a snapshot.
@@ -87,9 +89,7 @@ class Engine:
         if state is None:
             st = StoryState(story, self.config)
             # a new story starts from the term statistics of everything read so far
-            st.df = DocFreq.from_state(
-                self._background.to_state(), self.config.max_vocab, self.config.idf_prior_docs
-            )
+            st.df = self._stream_stats(self._background.to_state())
             st.build(count_seeds=self._background.n_docs == 0)
             if self.embedder is not None:
                 st.embed_seeds(self.embedder)
@@ -173,8 +173,7 @@ class Engine:
         """
         if self._background.n_docs:
             return False
-        cfg = self.config
-        self._background = DocFreq.from_state(state, cfg.max_vocab, cfg.idf_prior_docs)
+        self._background = self._stream_stats(state)
         return True
 
     def background_state(self) -> dict[str, Any]:
