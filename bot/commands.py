@@ -395,7 +395,12 @@ class Commands:
             j = d.judgement
             story = self.store.get_story_by_id(j.story_id)
             name = story.name if story else f"story {j.story_id}"
-            if not j.on_topic:
+            if not j.on_topic and j.reason.get("uncorroborated"):
+                verdict = (
+                    f"off-topic for {name} (score {j.score:.3f}: the text only just passes "
+                    "and the headline shares nothing with the story)"
+                )
+            elif not j.on_topic:
                 verdict = f"off-topic for {name} (score {j.score:.3f})"
             elif j.duplicate_of is not None:
                 orig = self.store.get_item(j.duplicate_of)

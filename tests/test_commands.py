@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from store_builders import new_item
 
 from bot.commands import COMMANDS, Commands, help_text
-from bot.model import CommandRequest, DeliveryMode, SeedDoc
+from bot.model import CommandRequest, DeliveryMode, Judgement, SeedDoc
 from storage import open_store
 
 
@@ -127,6 +128,18 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     assert (await commands.handle(req("unfollow pentagon", admin=True))).ok
     assert store.bindings_for_channel("slack", "C1") == []
     assert not (await commands.handle(req("unfollow pentagon", admin=True))).ok
+
+
+async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
+    _, item = store.ingest_item(new_item(7))
+    story = store.get_story("pentagon")
+    reason = {"score": 0.11, "threshold": 0.1, "headline_score": 0.0, "uncorroborated": True}
+    judgement = Judgement(story.id, item.id, on_topic=False, score=0.11, reason=reason)
+    store.commit_decisions([judgement], [], {}, [], clock.now())
+    reply = await commands.handle(req(f"why {item.url}"))
+    assert reply.ok, reply.text
+    assert "off-topic for pentagon (score 0.110: the text only just passes" in reply.text
+    assert "uncorroborated: True" in reply.text
 
 
 async def test_why_for_an_unknown_url_says_so(commands):

@@ -126,6 +126,40 @@ def test_unrelated_items_are_off_topic() -> None:
         assert not v.judgement.on_topic, title
 
 
+# A neighbouring story of the same kind: a military drone test whose body names the
+# Pentagon, Hegseth and autonomous weapons in passing.
+_DRONE_BODY = (
+    "The Army flew two hundred small drones over the Nevada desert on Tuesday in its largest "
+    "swarm exercise so far. Engineers from three universities watched the test from a ranch "
+    "near Tonopah, where the drones mapped dry riverbeds and old mine shafts. Pentagon "
+    "officials said the program would continue, and Hegseth praised the engineers working on "
+    "autonomous weapons."
+)
+
+
+def test_a_body_that_only_just_passes_under_an_unrelated_headline_is_off_topic() -> None:
+    cfg = EngineConfig()
+    (v,) = warm_engine().judge(doc(5, "Army tests new drone swarm in Nevada desert", _DRONE_BODY))
+    r = v.judgement.reason
+    # the case the rule is for: the body passes, not by far, and the headline shares nothing
+    assert r["threshold"] <= r["score"] < cfg.corroboration_zone * r["threshold"]
+    assert r["headline_score"] < cfg.headline_corroboration
+    assert not v.judgement.on_topic and r["uncorroborated"]
+    assert v.development is None
+    # without the rule the same item is taken
+    (v,) = warm_engine(EngineConfig(headline_corroboration=0.0)).judge(
+        doc(5, "Army tests new drone swarm in Nevada desert", _DRONE_BODY)
+    )
+    assert v.judgement.on_topic
+
+
+def test_a_headline_sharing_the_storys_words_corroborates_a_weak_body() -> None:
+    (v,) = warm_engine().judge(doc(5, "Pentagon tests drone swarm in Nevada", _DRONE_BODY))
+    r = v.judgement.reason
+    assert r["headline_score"] >= EngineConfig().headline_corroboration
+    assert v.judgement.on_topic and "uncorroborated" not in r
+
+
 def test_copy_with_changed_title_is_a_copy() -> None:
     e = warm_engine()
     (first,) = e.judge(ON_TOPIC)

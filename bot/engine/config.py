@@ -23,6 +23,17 @@ class EngineConfig:
         title_channel_threshold: Minimum score of the headline alone (mean of its scores
             on the whole profile and on the story's headlines) that makes an item with a
             body on-topic whatever its body says.
+        corroboration_zone: With ``headline_corroboration``: an item with a body whose
+            score is below this multiple of ``on_topic_threshold`` (it passes, but not by
+            far) is on-topic only if its headline scores at least
+            ``headline_corroboration``. Near the threshold, the false alarms of the
+            evaluation streams are neighbouring stories of the same kind (another launch,
+            another flight, another shooting in the same town) whose headlines share
+            nothing with the story, while reports of the story name something of it in
+            their headline.
+        headline_corroboration: The least headline score (as for
+            ``title_channel_threshold``) that corroborates a body in that zone; 0 turns
+            the rule off. Items without a headline, and headline-only items, are exempt.
         min_support: Share of the threshold that must come from terms other than the
             strongest matching concept (one shared name is not enough).
         entity_boost: Weight multiplier of entity-like terms (names, places, numbers).
@@ -95,6 +106,8 @@ class EngineConfig:
     on_topic_threshold: float = 0.1
     headline_threshold: float = 0.08
     title_channel_threshold: float = 0.3
+    corroboration_zone: float = 1.5
+    headline_corroboration: float = 0.01
     min_support: float = 0.2
     entity_boost: float = 1.0
     title_weight: int = 3

@@ -183,6 +183,16 @@ class StoryState:
             if not on_topic and t.score >= cfg.title_channel_threshold:
                 on_topic = True
                 reason["by_headline"] = True
+            elif (
+                on_topic
+                and a.title_tf
+                and decisive < cfg.corroboration_zone * threshold
+                and t.score < cfg.headline_corroboration
+            ):
+                # a body that only just passes under a headline about something else is
+                # a neighbouring story of the same kind (another launch, another flight)
+                on_topic = False
+                reason["uncorroborated"] = True
         reason["score"] = round(score, 4)
         reason["threshold"] = threshold
         copy = self.copies.find(a.fp)
