@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     fr = fe.add_parser("remove", help="stop polling a feed")
     fr.add_argument("url", nargs="+")
 
-    sub.add_parser("outbox", help="queued, delivered and failed messages")
+    ob = sub.add_parser(
+        "outbox", help="how many messages are pending, delivered and dead; the dead and pending ones with their errors"
+    )
+    ob.add_argument("--limit", type=int, default=20, help="messages listed per state (default 20)")
     pr = sub.add_parser("prune", help="give back the space of old off-topic items' text and of "
                         "delivered notices and digests (keeps every item's identity and decision)")
     pr.add_argument("--older-than", type=float, required=True, metavar="DAYS",
@@ -174,7 +177,7 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "feeds":
         return operator.feeds(app, args)
     if cmd == "outbox":
-        return operator.outbox(app)
+        return operator.outbox(app, max(1, args.limit))
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":

@@ -14,6 +14,7 @@ from typing import TextIO
 from adapters.app import App, add_adapter, chat_adapters_from_settings, run_service
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.errors import UserError
+from bot.model import OutboxEntry
 from bot.ports import Conflict
 
 
@@ -89,11 +90,36 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
 
 
-def outbox(app: App, out: TextIO | None = None) -> int:
+def outbox(app: App, limit: int = 20, out: TextIO | None = None) -> int:
+    """``storybot outbox``: how many messages are pending, delivered and dead, then which.
+
+    Dead messages (given up after a permanent error) are listed newest first and pending
+    ones earliest due first, each with its target, attempts and last error: what an
+    operator needs when a channel says it got nothing.
+    """
     out = out or sys.stdout
     counts = app.store.outbox_counts()
     print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
+    for dead, heading in ((True, "dead (not retried)"), (False, "pending")):
+        if not counts.get("dead" if dead else "pending"):
+            continue
+        entries = app.store.undelivered_outbox(dead, limit)
+        shown = f", {len(entries)} shown" if len(entries) < counts["dead" if dead else "pending"] else ""
+        print(f"\n{heading}{shown}:", file=out)
+        for e in entries:
+            print(f"  {_outbox_line(e, dead)}", file=out)
     return 0
+
+
+def _outbox_line(e: OutboxEntry, dead: bool) -> str:
+    t = e.target
+    where = f"{t.platform} channel {t.channel_id}" if t.channel_id else f"{t.platform} user {t.user_id}"
+    title = " ".join(e.message.title.split())
+    title = title if len(title) <= 70 else title[:69] + "…"
+    when = "" if dead else f", next try {e.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    tries = f"{e.attempts} attempt{'' if e.attempts == 1 else 's'}"
+    error = f" — {e.last_error}" if e.last_error else ""
+    return f"#{e.id} {e.message.kind.value} to {where}: {title!r} ({tries}{when}){error}"
 
 
 def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> int:

@@ -401,6 +401,10 @@ class Store(Protocol):
         """{"pending": n, "delivered": n, "dead": n}."""
         ...
 
+    def undelivered_outbox(self, dead: bool, limit: int = 20) -> list[OutboxEntry]:
+        """Rows not delivered: dead ones (``dead``) newest first, or pending ones earliest due first."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -185,6 +185,21 @@ class OutboxStore(StoreBase):
         with self._read() as session:
             return session.scalar(query) or 0
 
+    def undelivered_outbox(self, dead: bool, limit: int = 20) -> list[OutboxEntry]:
+        """Rows not delivered: dead ones (``dead``) newest first, or pending ones earliest due first.
+
+        What an operator looks at when messages do not arrive (``storybot outbox``).
+        """
+        if dead:
+            where = OutboxRow.dead == True  # noqa: E712
+            order = (OutboxRow.id.desc(),)
+        else:
+            where = outbox_due_predicate(OutboxRow)
+            order = (OutboxRow.next_attempt_at, OutboxRow.id)
+        query = select(OutboxRow).where(where).order_by(*order).limit(limit)
+        with self._read() as session:
+            return [convert.outbox(row) for row in session.scalars(query)]
+
     def outbox_counts(self) -> dict[str, int]:
         """{"pending": n, "delivered": n, "dead": n}."""
         pending = outbox_due_predicate(OutboxRow)

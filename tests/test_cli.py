@@ -103,3 +103,26 @@ def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
     assert "run VACUUM to shrink the file" in capsys.readouterr().out
     assert main(["prune", "--older-than", "0"]) == 2
     assert "at least 1 day" in capsys.readouterr().err
+
+
+def test_outbox_lists_dead_and_pending_messages_with_their_errors(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    from storage import open_store
+
+    store = open_store(db)
+    try:
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        store.enqueue([write("a", title="Pentagon deal"), write("b", title="Senate hearing")], now)
+        store.mark_attempt_failed(store.get_outbox("a").id, "channel_not_found", now, dead=True)
+        store.mark_attempt_failed(store.get_outbox("b").id, "HTTP 503", now)
+    finally:
+        store.close()
+    assert main(["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "dead: 1, delivered: 0, pending: 1"
+    dead_at, pending_at = out.index("dead (not retried):"), out.index("\npending:")
+    assert "'Pentagon deal' (1 attempt) — channel_not_found" in out[dead_at:pending_at]
+    assert "'Senate hearing' (1 attempt, next try 2026-03-01 00:00 UTC) — HTTP 503" in out[pending_at:]

@@ -722,6 +722,21 @@ def test_outbox_counts(store, clock):
     assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 1}
 
 
+def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_first(store, clock):
+    store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
+    a, b, c, d = (store.get_outbox(k) for k in "abcd")
+    store.mark_delivered(a.id, 1, "m", clock.now())
+    store.mark_attempt_failed(b.id, "channel_not_found", clock.now(), dead=True)
+    store.mark_attempt_failed(c.id, "not_in_channel", clock.now(), dead=True)
+    store.mark_attempt_failed(d.id, "HTTP 503", clock.now() + timedelta(minutes=5))
+    dead = store.undelivered_outbox(True)
+    assert [(e.key, e.last_error) for e in dead] == [("c", "not_in_channel"), ("b", "channel_not_found")]
+    assert all(e.dead for e in dead)
+    assert [e.key for e in store.undelivered_outbox(True, limit=1)] == ["c"]
+    (pending,) = store.undelivered_outbox(False)
+    assert (pending.key, pending.attempts, pending.last_error) == ("d", 1, "HTTP 503")
+
+
 # --------------------------------------------------------------------------- restart
 
 
