@@ -13,7 +13,7 @@ from typing import Callable, TextIO
 
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
-from bot.render import source_list
+from bot.render import counted, source_list
 
 CONSOLE = "console"
 CONSOLE_CHANNEL = "terminal"
@@ -32,7 +32,7 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     if message.body:
         lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
     if message.sources:
-        lines.append(f"   sources: {source_list(message.sources)} ({len(message.sources)} outlets)")
+        lines.append(f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})")
     for link in message.links[:3]:
         lines.append(f"   {link.label}: {link.url}")
     if message.footer:

@@ -15,6 +15,7 @@ from adapters.app import App, add_adapter, chat_adapters_from_settings, run_serv
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.errors import UserError
 from bot.model import OutboxEntry
+from bot.render import counted
 from bot.ports import Conflict
 
 
@@ -37,7 +38,7 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             created = app.store.add_story(args.name, title, seeds, app.clock.now())
         except Conflict:
             raise UserError(f"a story named '{args.name}' already exists") from None
-        print(f"created story '{created.name}': {created.title} ({len(seeds)} seeds)", file=out)
+        print(f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})", file=out)
         return 0
     if args.story_cmd == "list":
         stories = app.store.list_stories()
@@ -45,7 +46,7 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             print("no stories yet: storybot story add NAME --seed FILE ...", file=out)
         for s in stories:
             stats = app.store.story_stats(s.id)
-            print(f"{s.name}\t{s.title}\t{len(s.seeds)} seeds\t{stats.developments} developments\t"
+            print(f"{s.name}\t{s.title}\t{counted(len(s.seeds), 'seed')}\t{counted(stats.developments, 'new development')}\t"
                   f"{stats.items_on_topic} reports", file=out)
         return 0
     if args.story_cmd == "remove":
@@ -74,7 +75,7 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         if not rows:
             print("no feeds yet: storybot feeds add URL", file=out)
         for f in rows:
-            error = f"\t{f.error_count} failures: {f.last_error}" if f.last_error else ""
+            error = f"\t{counted(f.error_count, 'failure')}: {f.last_error}" if f.last_error else ""
             print(f"#{f.id}\t{f.status.value}\t{f.url}\tlast ok {_fmt(f.last_ok_at)}\t"
                   f"next {_fmt(f.next_poll_at)}{error}", file=out)
         return 0

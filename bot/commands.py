@@ -28,7 +28,7 @@ from bot.model import (
 from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, Store
 from bot.query import parse_query
-from bot.render import source_list
+from bot.render import counted, source_list
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "subscribe",
         'subscribe <keywords> [--story NAME]',
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
-        "parentheses. With --story, only items on-topic for that story.",
+        "-word (not word), parentheses. With --story, only items on-topic for that story.",
     ),
     CommandSpec("unsubscribe", "unsubscribe <id|keywords>", "Remove one of your subscriptions."),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
@@ -198,8 +198,8 @@ class Commands:
         for s in stories:
             stats = self.store.story_stats(s.id)
             lines.append(
-                f"• {s.name}: {s.title} ({stats.developments} developments, "
-                f"{stats.items_on_topic} reports from {stats.sources} sources)"
+                f"• {s.name}: {s.title} ({counted(stats.developments, 'new development')}, "
+                f"{counted(stats.items_on_topic, 'report')} from {counted(stats.sources, 'source')})"
             )
         return Reply(text="\n".join(lines))
 
@@ -211,9 +211,10 @@ class Commands:
         seed = next((d for d in devs if d.number == 0), None) or self.store.get_development(story.id, 0)
         lines = [f"{story.title} ({story.name})"]
         lines.append(
-            f"{len(story.seeds)} seed articles · {stats.items_on_topic} reports from "
-            f"{stats.sources} sources · {stats.copies} copies folded · "
-            f"{stats.developments} developments · last report {_fmt_time(stats.last_item_at)}"
+            f"{counted(len(story.seeds), 'seed article')} · {counted(stats.items_on_topic, 'report')} from "
+            f"{counted(stats.sources, 'source')} · {counted(stats.copies, 'copy', 'copies')} folded · "
+            f"{counted(stats.developments, 'new development')} · "
+            + (f"last report {_fmt_time(stats.last_item_at)}" if stats.last_item_at else "no report yet")
         )
         if seed and seed.item_count:
             lines.append(
@@ -314,7 +315,7 @@ class Commands:
         )
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed()
-        scope = f"items on-topic for {story.name}" if story else "any new item"
+        scope = f"each new item on-topic for {story.name}" if story else "each new item"
         return Reply(text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches.")
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:

@@ -217,7 +217,7 @@ class PruneReport:
 class StoryStats:
     items_on_topic: int
     copies: int
-    developments: int
+    developments: int  # new developments (development 0, the seed story, not counted)
     sources: int
     last_item_at: datetime | None
 

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from bot.model import OutboundMessage
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: "1 seed", "3 seeds", "2 copies"."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def source_list(sources: Sequence[str], shown: int = 2) -> str:
     """Name the first ``shown`` sources and count the rest: "Reuters, AP and 4 more"."""
     names = [s for s in sources if s]

@@ -99,7 +99,7 @@ class DevelopmentStore(StoreBase):
         ``items_on_topic`` counts every on-topic judgement, copies included; ``copies``
         is the part of those that repeat an earlier item. ``sources`` counts distinct
         outlets among on-topic items; ``last_item_at`` is when the newest of them was
-        fetched.
+        fetched; ``developments`` counts the new ones (not development 0, the seed story).
 
         Read from the counters ``commit_decisions`` keeps (:mod:`storage.counters`): the
         cost does not grow with the number of items.
@@ -115,7 +115,7 @@ class DevelopmentStore(StoreBase):
         developments = (
             select(func.count())
             .select_from(DevelopmentRow)
-            .where(DevelopmentRow.story_id == story_id)
+            .where(DevelopmentRow.story_id == story_id, DevelopmentRow.number > 0)
         )
         with self._read() as session:
             items, copies, last = session.execute(counters).one_or_none() or (0, 0, None)

@@ -509,7 +509,7 @@ def test_story_stats(store, clock):
     stats = store.story_stats(story.id)
     assert stats.items_on_topic == 3
     assert stats.copies == 1
-    assert stats.developments == 2
+    assert stats.developments == 1  # development 1; development 0 is the seed story
     assert stats.sources == 2  # Outlet 1 twice, Outlet 2
     assert stats.last_item_at == T0 + timedelta(hours=3)
     _assert_utc(stats.last_item_at)
