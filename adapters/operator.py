@@ -15,8 +15,8 @@ from adapters.app import App, add_adapter, chat_adapters_from_settings, run_serv
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.errors import UserError
 from bot.model import OutboxEntry
-from bot.render import counted
 from bot.ports import Conflict
+from bot.render import counted
 
 
 def _fmt(dt) -> str:
