@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
 
 SECRET_ENV = (
@@ -226,6 +227,22 @@ def _summarizer(
     return out
 
 
+def _engine(raw: Any, where: str) -> dict[str, Any]:
+    """Check the ``[engine]`` table now, so a bad value is a config error, not a traceback.
+
+    The table is kept as a mapping (the app builds its ``EngineConfig`` from it); building
+    one here runs the same checks (names, types, ranges) and reports them like every other
+    section: ``ConfigError`` with the file and the setting.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: [engine] must be a table")
+    try:
+        EngineConfig.from_mapping(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return dict(raw)
+
+
 def load_settings(
     config_path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -325,9 +342,7 @@ def load_settings(
         api_url=env.get("STORYBOT_DISCORD_API_URL") or None,
         gateway_url=env.get("STORYBOT_DISCORD_GATEWAY_URL") or None,
     )
-    engine = data.get("engine", {})
-    if not isinstance(engine, Mapping):
-        raise ConfigError(f"{where}: [engine] must be a table")
+    engine = _engine(data.get("engine", {}), where)
     return Settings(
         database_url=db_url,
         polling=polling,
@@ -336,7 +351,7 @@ def load_settings(
         slack=slack,
         discord=discord,
         summarizer=summarizer,
-        engine=dict(engine),
+        engine=engine,
         embeddings=embeddings,
         stories=tuple(stories),
         feeds=feed_urls,

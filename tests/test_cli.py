@@ -82,6 +82,16 @@ def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
     assert "timeout_s must be a non-negative number" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("engine", ["foo = 1", 'on_topic_threshold = "x"', "summary_pool = -3"])
+def test_bad_engine_setting_exits_2_with_one_line(db, tmp_path, capsys, engine):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"[engine]\n{engine}\n")
+    assert main(["--config", str(bad), "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: ") and str(bad) in err and "[engine]" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
 def test_bad_database_url_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("STORYBOT_DATABASE_URL", "nosuchdb://x")
     assert main(["feeds", "list"]) == 2
