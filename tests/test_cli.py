@@ -98,6 +98,14 @@ def test_bad_database_url_is_a_clear_error(monkeypatch, tmp_path, capsys):
     assert "STORYBOT_DATABASE_URL" in capsys.readouterr().err
 
 
+def test_database_in_a_missing_directory_exits_2_naming_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'nonexistent' / 'x.db'}")
+    assert main(["story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "nonexistent") in err and "does not exist" in err
+    assert not (tmp_path / "nonexistent").exists()
+
+
 def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
