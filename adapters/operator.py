@@ -7,6 +7,7 @@ tests can call with a real app.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import timedelta
 from typing import TextIO
@@ -15,6 +16,7 @@ from adapters.app import App, add_adapter, chat_adapters_from_settings, run_serv
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.errors import UserError
 from bot.ports import Conflict
+from bot.validate import admit_feed_url
 
 
 def _fmt(dt) -> str:
@@ -59,9 +61,8 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.feeds_cmd == "add":
         interval = args.interval or app.settings.polling.default_interval_s
+        asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
         for url in args.url:
-            if not url.lower().startswith(("http://", "https://")):
-                raise UserError(f"'{url}' is not an http(s) URL")
             try:
                 feed = app.store.add_feed(url, app.clock.now(), interval)
                 print(f"added feed #{feed.id}: {url}", file=out)
@@ -87,6 +88,12 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                 status = 1
         return status
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+async def _admit_feed_urls(urls: list[str], app: App) -> None:
+    """Refuse the command if any URL is malformed or on a host the poller would refuse."""
+    for url in urls:
+        await admit_feed_url(url, app.host_check)
 
 
 def outbox(app: App, out: TextIO | None = None) -> int:

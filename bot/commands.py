@@ -8,6 +8,7 @@ error is logged and answered with an apology, never raised into the adapter.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import shlex
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ from bot.model import (
     Story,
 )
 from bot.pipeline import find_item
-from bot.ports import Clock, Conflict, Store
+from bot.ports import Clock, Conflict, HostCheck, Store
 from bot.query import parse_query
 from bot.render import source_list
+from bot.validate import admit_feed_url
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,8 @@ class Commands:
         default_digest_hours: digest period when ``follow NAME digest`` gives no hours.
         on_feeds_changed: called after a feed is added, so a running service can poll it now.
         on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
+        host_check: the fetcher's address rule; ``feeds add`` refuses a host it would
+            refuse at every poll (None: only the URL itself is checked).
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class Commands:
         default_digest_hours: float = 24,
         on_feeds_changed: Callable[[], None] | None = None,
         on_subscriptions_changed: Callable[[], None] | None = None,
+        host_check: HostCheck | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -119,6 +124,7 @@ class Commands:
         self.default_digest_hours = default_digest_hours
         self.on_feeds_changed = on_feeds_changed
         self.on_subscriptions_changed = on_subscriptions_changed
+        self.host_check = host_check
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -126,7 +132,7 @@ class Commands:
     async def handle(self, request: CommandRequest) -> Reply:
         """Answer one command. Never raises."""
         try:
-            return self._dispatch(request)
+            return await self._dispatch(request)
         except UserError as exc:
             return Reply(text=str(exc), ok=False)
         except Exception:
@@ -139,7 +145,7 @@ class Commands:
 
     # ------------------------------------------------------------------ dispatch
 
-    def _dispatch(self, req: CommandRequest) -> Reply:
+    async def _dispatch(self, req: CommandRequest) -> Reply:
         text = (req.text or "").strip()
         if not text:
             return Reply(text=help_text())
@@ -151,8 +157,9 @@ class Commands:
             raise UserError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
         if spec.admin:
             self._require_admin(req, name)
-        handler = getattr(self, f"_cmd_{name}")
-        return handler(req, rest)
+        reply = getattr(self, f"_cmd_{name}")(req, rest)
+        # Most handlers only read the store; one that waits on the network is a coroutine.
+        return await reply if inspect.isawaitable(reply) else reply
 
     def _require_admin(self, req: CommandRequest, what: str) -> None:
         if self.admin_policy != "everyone" and not req.is_admin:
@@ -262,7 +269,7 @@ class Commands:
             line += f"\n  failing: {f.url} ({f.error_count}×): {_clip(f.last_error or '', 120)}"
         return line
 
-    def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:
+    async def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         sub = words[0].lower() if words else "list"
         if sub == "list":
@@ -272,9 +279,8 @@ class Commands:
             if len(words) != 2:
                 raise UserError(f"Usage: /story feeds {sub} <url>")
             url = words[1].strip("<>").split("|")[0]
-            if not url.lower().startswith(("http://", "https://")):
-                raise UserError(f"'{_clip(url, 80)}' is not an http(s) URL.")
             if sub == "add":
+                await admit_feed_url(url, self.host_check)
                 try:
                     feed = self.store.add_feed(url, self.clock.now())
                 except Conflict:

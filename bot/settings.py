@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
+from bot.validate import feed_url_problem
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -320,6 +321,10 @@ def load_settings(
 
     feeds = data.get("feeds", {})
     feed_urls = tuple(feeds.get("urls", [])) if isinstance(feeds, Mapping) else tuple(feeds)
+    for url in feed_urls:
+        problem = feed_url_problem(str(url))
+        if problem:
+            raise ConfigError(f"{where}: [feeds] {problem}")
 
     allowed = {h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()}
     allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}

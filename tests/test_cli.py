@@ -49,6 +49,25 @@ def test_feeds_add_list_remove(db, capsys):
     assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 1
 
 
+@pytest.mark.parametrize(
+    "url", ["http://", "http://exa mple.com/rss", "https://example.com:99999/", "http:///path"]
+)
+def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, capsys, url):
+    assert main(["feeds", "add", "http://127.0.0.1:1/ok.xml", url]) == 2
+    err = capsys.readouterr().err
+    assert f"error: '{url}' is not a valid feed URL" in err and err.count("\n") == 1
+    main(["feeds", "list"])
+    assert "no feeds yet" in capsys.readouterr().out
+
+
+def test_feeds_add_refuses_a_private_host_as_the_poller_would(db, capsys):
+    assert main(["feeds", "add", "http://10.0.0.1/rss"]) == 2
+    assert ("error: refused: 10.0.0.1 is a private-network address; feeds and seed URLs must "
+            "be on the public internet") in capsys.readouterr().err
+    # STORYBOT_ALLOWED_HOSTS (127.0.0.1 here) lets a local feed through, as it does at polls
+    assert main(["feeds", "add", "http://127.0.0.1:1/a.xml"]) == 0
+
+
 def test_ask_answers_one_command(db, capsys):
     main(["story", "add", "pentagon", *seeds()])
     capsys.readouterr()

@@ -68,6 +68,7 @@ def test_config_file_overrides_defaults(tmp_path):
     ("[engine]\nmax_developments = 0\n", "[engine] max_developments must be at least 1"),
     ("[engine]\ndev_half_life_days = 0\n", "[engine] dev_half_life_days must be greater than 0"),
     ("engine = 3\n", "[engine] must be a table"),
+    ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
 ])
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
