@@ -18,7 +18,7 @@ from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import UserError
+from bot.errors import ConfigError, UserError
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
 from bot.ports import (
@@ -34,6 +34,7 @@ from bot.ports import (
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
 from bot.summarizer import SummaryRewriter
+from bot.validate import story_name_problem
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +201,21 @@ def add_adapter(app: App, adapter: ChatAdapter) -> None:
 
 
 def apply_declared(app: App) -> None:
-    """Create the stories and feeds declared in the config file, if missing."""
+    """Create the stories and feeds declared in the config file, if missing.
+
+    Raises:
+        ConfigError: a story to create has a name users could not type (a story already
+            stored under such a name, from before names were checked, is left alone).
+    """
     from adapters.seeds import load_seed
 
     now = app.clock.now()
     for decl in app.settings.stories:
         if app.store.get_story(decl.name) is None:
+            problem = story_name_problem(decl.name)
+            if problem:
+                where = app.settings.config_path or "config"
+                raise ConfigError(f"{where}: [[stories]] {problem}")
             seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
             app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
     for url in app.settings.feeds:

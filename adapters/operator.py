@@ -16,7 +16,7 @@ from adapters.app import App, add_adapter, chat_adapters_from_settings, run_serv
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.errors import UserError
 from bot.ports import Conflict
-from bot.validate import admit_feed_url
+from bot.validate import admit_feed_url, story_name_problem
 
 
 def _fmt(dt) -> str:
@@ -28,6 +28,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.story_cmd == "add":
         from adapters.seeds import load_seed
 
+        problem = story_name_problem(args.name)
+        if problem:  # before the seeds are read: some are fetched
+            raise UserError(problem)
         seeds = []
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
@@ -51,7 +54,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 0
     if args.story_cmd == "remove":
         if not app.store.remove_story(args.name):
-            raise UserError(f"there is no story named '{args.name}'")
+            names = [s.name for s in app.store.list_stories()]
+            known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
+            raise UserError(f"there is no story named '{args.name}'{known}")
         print(f"removed story '{args.name}'", file=out)
         return 0
     raise UserError(f"unknown story action {args.story_cmd}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
+from store_builders import T0
 from storyworld import as_entry, feed_of, samples, seeds_dir
 
 from adapters.cli import main
+from storage import open_store
 
 
 @pytest.fixture
@@ -33,6 +35,46 @@ def test_story_add_list_and_duplicate(db, capsys):
     assert "pentagon\tAnthropic Reopens Pentagon Negotiations" in capsys.readouterr().out
     assert main(["story", "add", "pentagon", *seeds()]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_story_add_refuses_a_name_users_could_not_type(db, capsys):
+    assert main(["story", "add", "Bad Name!", *seeds()]) == 2
+    err = capsys.readouterr().err
+    assert "'Bad Name!' is not a valid story name" in err and "e.g. anthropic-pentagon" in err
+    main(["story", "list"])
+    assert "no stories yet" in capsys.readouterr().out
+
+
+def test_story_remove_of_an_unknown_story_lists_the_known_ones(db, capsys):
+    assert main(["story", "remove", "nosuch"]) == 2
+    assert "there is no story named 'nosuch'; there are no stories yet" in capsys.readouterr().err
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(["story", "remove", "nosuch"]) == 2
+    assert "there is no story named 'nosuch'; known stories: pentagon" in capsys.readouterr().err
+
+
+def _config_story(tmp_path, name: str):
+    path = tmp_path / "stories.toml"
+    seed_list = ", ".join(f"'{p}'" for p in sorted(seeds_dir().glob("*.txt")))
+    path.write_text(f"[[stories]]\nname = '{name}'\nseeds = [{seed_list}]\n")
+    return str(path)
+
+
+def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
+    config = _config_story(tmp_path, "Bad Name!")
+    assert main(["--config", config, "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: [[stories]] 'Bad Name!' is not a valid story name" in err
+
+
+def test_a_story_stored_before_names_were_checked_is_left_alone(db, tmp_path, capsys):
+    store = open_store(db)
+    store.add_story("Old Name", "Old", [], T0)
+    store.close()
+    assert main(["--config", _config_story(tmp_path, "Old Name"), "story", "list"]) == 0
+    assert "Old Name\tOld" in capsys.readouterr().out
+    assert main(["story", "remove", "Old Name"]) == 0
 
 
 def test_story_add_with_a_missing_seed_file_is_a_clear_error(db, capsys):
