@@ -127,11 +127,19 @@ def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> in
 
 
 async def ask(app: App, text: str, out: TextIO | None = None) -> int:
+    """``storybot ask TEXT``: answer one /story command.
+
+    Returns:
+        0 if it succeeded, 2 if it was used wrongly (``Usage: ...``, an unknown command),
+        1 for any other error it reported (an unknown story, say).
+    """
     out = out or sys.stdout
     try:
         reply = await app.commands.handle(console_request(text))
         print(format_reply(reply), file=out)
-        return 0 if reply.ok else 1
+        if reply.ok:
+            return 0
+        return 2 if reply.usage_error else 1
     finally:
         await app.aclose()
 
@@ -155,7 +163,11 @@ def _progress(out: TextIO):
 
 
 async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = None) -> int:
-    """One cycle of the due feeds, with a progress line, then exit."""
+    """One cycle of the due feeds, with a progress line, then exit.
+
+    Returns:
+        0, or 1 when feeds were polled and every one of them failed.
+    """
     out = out or sys.stdout
     try:
         due = app.store.due_feeds(app.clock.now())
@@ -170,7 +182,7 @@ async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = Non
         if deliver:
             add_adapter(app, ConsoleAdapter(out))
             await app.delivery.deliver_due(limit=1000)
-        return 0
+        return 1 if report.all_failed else 0
     finally:
         await app.aclose()
 

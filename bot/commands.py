@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.engine.text import split_sentences
-from bot.errors import UserError
+from bot.errors import UsageError, UserError
 from bot.model import (
     CommandRequest,
     DeliveryMode,
@@ -75,7 +75,7 @@ def help_text(command: str | None = None) -> str:
     if command:
         spec = _SPECS.get(command.lower())
         if spec is None:
-            raise UserError(f"There is no command '{command}'. Try `/story help`.")
+            raise UsageError(f"There is no command '{command}'. Try `/story help`.")
         return f"/story {spec.usage}\n{spec.summary}"
     width = max(len(c.usage) for c in COMMANDS)
     lines = ["storybot follows developing news stories. Commands:"]
@@ -134,7 +134,7 @@ class Commands:
         try:
             return await self._dispatch(request)
         except UserError as exc:
-            return Reply(text=str(exc), ok=False)
+            return Reply(text=str(exc), ok=False, usage_error=isinstance(exc, UsageError))
         except Exception:
             log.exception("command failed: %r", request.text[:200])
             return Reply(
@@ -154,7 +154,7 @@ class Commands:
         rest = rest.strip()
         spec = _SPECS.get(name)
         if spec is None:
-            raise UserError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
+            raise UsageError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
         if spec.admin:
             self._require_admin(req, name)
         reply = getattr(self, f"_cmd_{name}")(req, rest)
@@ -277,7 +277,7 @@ class Commands:
         if sub in ("add", "remove"):
             self._require_admin(req, f"feeds {sub}")
             if len(words) != 2:
-                raise UserError(f"Usage: /story feeds {sub} <url>")
+                raise UsageError(f"Usage: /story feeds {sub} <url>")
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
                 await admit_feed_url(url, self.host_check)
@@ -291,7 +291,7 @@ class Commands:
             if not self.store.remove_feed(url):
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             return Reply(text=f"Removed feed {url}. Items already stored are kept.")
-        raise UserError("Usage: /story feeds [list | add <url> | remove <url>]")
+        raise UsageError("Usage: /story feeds [list | add <url> | remove <url>]")
 
     def _feeds_list(self) -> str:
         feeds = self.store.list_feeds()
@@ -310,7 +310,7 @@ class Commands:
     def _cmd_subscribe(self, req: CommandRequest, rest: str) -> Reply:
         query_text, story_name = _split_story_option(rest)
         if not query_text:
-            raise UserError('Usage: /story subscribe <keywords> [--story NAME], e.g. '
+            raise UsageError('Usage: /story subscribe <keywords> [--story NAME], e.g. '
                             '/story subscribe "supply chain" AND pentagon')
         query = parse_query(query_text)
         story = self._story(story_name, req) if story_name else None
@@ -325,7 +325,7 @@ class Commands:
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
-            raise UserError("Usage: /story unsubscribe <id|keywords> (see `/story subscriptions`)")
+            raise UsageError("Usage: /story unsubscribe <id|keywords> (see `/story subscriptions`)")
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         wanted = rest.strip().lstrip("#")
         target = None
@@ -354,7 +354,7 @@ class Commands:
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         if not words:
-            raise UserError("Usage: /story follow <story> [realtime | digest <hours>]")
+            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
         if not req.channel_id:
             raise UserError("`follow` binds a channel: run it in the channel that should get the alerts.")
         story = self._story(words[0], req)
@@ -373,14 +373,14 @@ class Commands:
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
                 raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
         if len(words) > 3:
-            raise UserError("Usage: /story follow <story> [realtime | digest <hours>]")
+            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
         how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {hours:g} hours"
         return Reply(text=f"This channel now follows {story.name}: new developments are posted {how}.", ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:
-            raise UserError("Usage: /story unfollow <story> (in the channel that follows it)")
+            raise UsageError("Usage: /story unfollow <story> (in the channel that follows it)")
         story = self._story(rest.split()[0], req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
@@ -388,7 +388,7 @@ class Commands:
 
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
-            raise UserError("Usage: /story why <item url>")
+            raise UsageError("Usage: /story why <item url>")
         url = rest.split()[0].strip("<>").split("|")[0]
         item = find_item(self.store, url)
         if item is None:

@@ -119,6 +119,24 @@ def test_ask_answers_one_command(db, capsys):
     assert "error: There is no story named 'nosuch'" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("why", "error: Usage: /story why <item url>"), ("frobnicate", "Unknown command 'frobnicate'")],
+)
+def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
+    assert main(["ask", text]) == 2
+    assert shown in capsys.readouterr().out
+
+
+def test_poll_once_exits_1_when_every_polled_feed_failed(db, capsys, feed_server):
+    feed_server.add_status("/dead.xml", 404)
+    feed_server.add_status("/gone.xml", 500)
+    main(["feeds", "add", feed_server.url("/dead.xml"), feed_server.url("/gone.xml")])
+    capsys.readouterr()
+    assert main(["poll", "--once"]) == 1
+    assert "polled 2 feeds (0 ok, 0 unchanged, 2 failed)" in capsys.readouterr().out
+
+
 def test_poll_once_polls_due_feeds_and_reports(db, capsys, feed_server):
     main(["story", "add", "pentagon", *seeds()])
     item = next(i for i in samples("development"))

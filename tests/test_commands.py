@@ -47,6 +47,16 @@ async def test_unknown_command_names_it_and_shows_help(commands):
     assert "Unknown command 'frobnicate'" in reply.text and "/story status" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "usage"),
+    [("why", True), ("frobnicate", True), ("help nope", True), ("follow", True),
+     ("status nosuch", False), ("unsubscribe 99", False)],
+)
+async def test_usage_errors_are_marked_apart_from_other_errors(commands, text, usage):
+    reply = await commands.handle(req(text, admin=True))
+    assert not reply.ok and reply.usage_error is usage
+
+
 async def test_empty_command_shows_help(commands):
     assert (await commands.handle(req(""))).text == help_text()
 
