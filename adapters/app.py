@@ -18,13 +18,23 @@ from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import UserError
+from bot.errors import ConfigError, UserError
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
-from bot.ports import ChatAdapter, Clock, Conflict, Embedder, FeedFetcher, Store, Summarizer
+from bot.ports import (
+    ChatAdapter,
+    Clock,
+    Conflict,
+    Embedder,
+    FeedFetcher,
+    HostCheck,
+    Store,
+    Summarizer,
+)
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
 from bot.summarizer import SummaryRewriter
+from bot.validate import story_name_problem
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,7 @@ class App:
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
     service: Service | None = None
     summarizer: Summarizer | None = None
+    host_check: HostCheck | None = None  # the fetcher's address rule, for feeds being added
 
     async def aclose(self) -> None:
         if self.service:
@@ -87,6 +98,13 @@ def make_fetcher(settings: Settings) -> FeedFetcher:
     )
 
 
+def make_host_check(settings: Settings) -> HostCheck:
+    """The address rule the feed fetcher applies (same allow list), for feeds being added."""
+    from adapters.feeds.netguard import AddressGuard
+
+    return AddressGuard(settings.allowed_hosts).refusal
+
+
 def poll_policy(settings: Settings) -> PollPolicy:
     p = settings.polling
     return PollPolicy(
@@ -106,6 +124,7 @@ def build_app(
     rng: random.Random | None = None,
     summarizer: Summarizer | None = None,
     embedder: Embedder | None = None,
+    host_check: HostCheck | None = None,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
 
@@ -121,6 +140,8 @@ def build_app(
         embedder: a sentence-embedding model for the engine; defaults to the packaged
             all-MiniLM-L6-v2 when ``[embeddings] enabled`` (STORYBOT_EMBEDDINGS=1), else
             none. ``storybot eval track --embeddings`` measures exactly this engine.
+        host_check: refuses a feed being added whose host the fetcher would refuse;
+            defaults to the fetcher's SSRF guard with ``settings.allowed_hosts``.
 
     Raises:
         UserError: embeddings are enabled but the 'embed' extra is not installed.
@@ -137,6 +158,7 @@ def build_app(
     clock = clock or SystemClock()
     fetcher = fetcher or make_fetcher(settings)
     rng = rng or random.Random()
+    host_check = host_check or make_host_check(settings)
     engine = Engine(EngineConfig.from_mapping(settings.engine), embedder=embedder)
     pipeline = Pipeline(
         store, engine, fetcher, clock, poll_policy(settings),
@@ -146,6 +168,7 @@ def build_app(
         store, clock, admin_policy=settings.admin_commands,
         default_digest_hours=settings.delivery.default_digest_hours,
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
+        host_check=host_check,
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)
@@ -165,7 +188,7 @@ def build_app(
     )
     app = App(
         settings, store, clock, fetcher, engine, pipeline, commands, delivery, adapters,
-        summarizer=summarizer,
+        summarizer=summarizer, host_check=host_check,
     )
     apply_declared(app)
     return app
@@ -178,12 +201,21 @@ def add_adapter(app: App, adapter: ChatAdapter) -> None:
 
 
 def apply_declared(app: App) -> None:
-    """Create the stories and feeds declared in the config file, if missing."""
+    """Create the stories and feeds declared in the config file, if missing.
+
+    Raises:
+        ConfigError: a story to create has a name users could not type (a story already
+            stored under such a name, from before names were checked, is left alone).
+    """
     from adapters.seeds import load_seed
 
     now = app.clock.now()
     for decl in app.settings.stories:
         if app.store.get_story(decl.name) is None:
+            problem = story_name_problem(decl.name)
+            if problem:
+                where = app.settings.config_path or "config"
+                raise ConfigError(f"{where}: [[stories]] {problem}")
             seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
             app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
     for url in app.settings.feeds:

@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("story", help="manage stories").add_subparsers(dest="story_cmd", metavar="ACTION")
     st.required = True
     sa = st.add_parser("add", help="create a story from seed articles")
-    sa.add_argument("name", help="a short name users type, e.g. anthropic-pentagon")
+    sa.add_argument("name", help="a short name users type: letters, digits, '-', '_', '.', "
+                    "e.g. anthropic-pentagon")
     sa.add_argument("--seed", action="append", required=True, metavar="FILE_OR_URL",
                     help="a seed article: a text or HTML file, or a URL (repeat for each)")
     sa.add_argument("--title", help="the story title (default: the first seed's title)")

@@ -7,6 +7,7 @@ tests can call with a real app.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import timedelta
 from typing import TextIO
@@ -17,6 +18,7 @@ from bot.errors import UserError
 from bot.model import OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted
+from bot.validate import admit_feed_url, story_name_problem
 
 
 def _fmt(dt) -> str:
@@ -28,6 +30,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.story_cmd == "add":
         from adapters.seeds import load_seed
 
+        problem = story_name_problem(args.name)
+        if problem:  # before the seeds are read: some are fetched
+            raise UserError(problem)
         seeds = []
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
@@ -51,7 +56,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 0
     if args.story_cmd == "remove":
         if not app.store.remove_story(args.name):
-            raise UserError(f"there is no story named '{args.name}'")
+            names = [s.name for s in app.store.list_stories()]
+            known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
+            raise UserError(f"there is no story named '{args.name}'{known}")
         print(f"removed story '{args.name}'", file=out)
         return 0
     raise UserError(f"unknown story action {args.story_cmd}")
@@ -61,9 +68,8 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.feeds_cmd == "add":
         interval = args.interval or app.settings.polling.default_interval_s
+        asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
         for url in args.url:
-            if not url.lower().startswith(("http://", "https://")):
-                raise UserError(f"'{url}' is not an http(s) URL")
             try:
                 feed = app.store.add_feed(url, app.clock.now(), interval)
                 print(f"added feed #{feed.id}: {url}", file=out)
@@ -89,6 +95,12 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                 status = 1
         return status
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+async def _admit_feed_urls(urls: list[str], app: App) -> None:
+    """Refuse the command if any URL is malformed or on a host the poller would refuse."""
+    for url in urls:
+        await admit_feed_url(url, app.host_check)
 
 
 def outbox(app: App, limit: int = 20, out: TextIO | None = None) -> int:
@@ -142,11 +154,19 @@ def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> in
 
 
 async def ask(app: App, text: str, out: TextIO | None = None) -> int:
+    """``storybot ask TEXT``: answer one /story command.
+
+    Returns:
+        0 if it succeeded, 2 if it was used wrongly (``Usage: ...``, an unknown command),
+        1 for any other error it reported (an unknown story, say).
+    """
     out = out or sys.stdout
     try:
         reply = await app.commands.handle(console_request(text))
         print(format_reply(reply), file=out)
-        return 0 if reply.ok else 1
+        if reply.ok:
+            return 0
+        return 2 if reply.usage_error else 1
     finally:
         await app.aclose()
 
@@ -170,7 +190,11 @@ def _progress(out: TextIO):
 
 
 async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = None) -> int:
-    """One cycle of the due feeds, with a progress line, then exit."""
+    """One cycle of the due feeds, with a progress line, then exit.
+
+    Returns:
+        0, or 1 when feeds were polled and every one of them failed.
+    """
     out = out or sys.stdout
     try:
         due = app.store.due_feeds(app.clock.now())
@@ -185,7 +209,7 @@ async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = Non
         if deliver:
             add_adapter(app, ConsoleAdapter(out))
             await app.delivery.deliver_due(limit=1000)
-        return 0
+        return 1 if report.all_failed else 0
     finally:
         await app.aclose()
 

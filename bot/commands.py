@@ -8,6 +8,7 @@ error is logged and answered with an apology, never raised into the adapter.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import shlex
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.engine.text import split_sentences
-from bot.errors import UserError
+from bot.errors import UsageError, UserError
 from bot.model import (
     CommandRequest,
     DeliveryMode,
@@ -26,9 +27,10 @@ from bot.model import (
     Story,
 )
 from bot.pipeline import find_item
-from bot.ports import Clock, Conflict, Store
+from bot.ports import Clock, Conflict, HostCheck, Store
 from bot.query import parse_query
 from bot.render import counted, source_list
+from bot.validate import admit_feed_url
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def help_text(command: str | None = None) -> str:
     if command:
         spec = _SPECS.get(command.lower())
         if spec is None:
-            raise UserError(f"There is no command '{command}'. Try `/story help`.")
+            raise UsageError(f"There is no command '{command}'. Try `/story help`.")
         return f"/story {spec.usage}\n{spec.summary}"
     width = max(len(c.usage) for c in COMMANDS)
     lines = ["storybot follows developing news stories. Commands:"]
@@ -101,6 +103,8 @@ class Commands:
         default_digest_hours: digest period when ``follow NAME digest`` gives no hours.
         on_feeds_changed: called after a feed is added, so a running service can poll it now.
         on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
+        host_check: the fetcher's address rule; ``feeds add`` refuses a host it would
+            refuse at every poll (None: only the URL itself is checked).
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class Commands:
         default_digest_hours: float = 24,
         on_feeds_changed: Callable[[], None] | None = None,
         on_subscriptions_changed: Callable[[], None] | None = None,
+        host_check: HostCheck | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -119,6 +124,7 @@ class Commands:
         self.default_digest_hours = default_digest_hours
         self.on_feeds_changed = on_feeds_changed
         self.on_subscriptions_changed = on_subscriptions_changed
+        self.host_check = host_check
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -126,9 +132,9 @@ class Commands:
     async def handle(self, request: CommandRequest) -> Reply:
         """Answer one command. Never raises."""
         try:
-            return self._dispatch(request)
+            return await self._dispatch(request)
         except UserError as exc:
-            return Reply(text=str(exc), ok=False)
+            return Reply(text=str(exc), ok=False, usage_error=isinstance(exc, UsageError))
         except Exception:
             log.exception("command failed: %r", request.text[:200])
             return Reply(
@@ -139,7 +145,7 @@ class Commands:
 
     # ------------------------------------------------------------------ dispatch
 
-    def _dispatch(self, req: CommandRequest) -> Reply:
+    async def _dispatch(self, req: CommandRequest) -> Reply:
         text = (req.text or "").strip()
         if not text:
             return Reply(text=help_text())
@@ -148,11 +154,12 @@ class Commands:
         rest = rest.strip()
         spec = _SPECS.get(name)
         if spec is None:
-            raise UserError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
+            raise UsageError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
         if spec.admin:
             self._require_admin(req, name)
-        handler = getattr(self, f"_cmd_{name}")
-        return handler(req, rest)
+        reply = getattr(self, f"_cmd_{name}")(req, rest)
+        # Most handlers only read the store; one that waits on the network is a coroutine.
+        return await reply if inspect.isawaitable(reply) else reply
 
     def _require_admin(self, req: CommandRequest, what: str) -> None:
         if self.admin_policy != "everyone" and not req.is_admin:
@@ -263,7 +270,7 @@ class Commands:
             line += f"\n  failing: {f.url} ({f.error_count}×): {_clip(f.last_error or '', 120)}"
         return line
 
-    def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:
+    async def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         sub = words[0].lower() if words else "list"
         if sub == "list":
@@ -271,11 +278,10 @@ class Commands:
         if sub in ("add", "remove"):
             self._require_admin(req, f"feeds {sub}")
             if len(words) != 2:
-                raise UserError(f"Usage: /story feeds {sub} <url>")
+                raise UsageError(f"Usage: /story feeds {sub} <url>")
             url = words[1].strip("<>").split("|")[0]
-            if not url.lower().startswith(("http://", "https://")):
-                raise UserError(f"'{_clip(url, 80)}' is not an http(s) URL.")
             if sub == "add":
+                await admit_feed_url(url, self.host_check)
                 try:
                     feed = self.store.add_feed(url, self.clock.now())
                 except Conflict:
@@ -286,7 +292,7 @@ class Commands:
             if not self.store.remove_feed(url):
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             return Reply(text=f"Removed feed {url}. Items already stored are kept.")
-        raise UserError("Usage: /story feeds [list | add <url> | remove <url>]")
+        raise UsageError("Usage: /story feeds [list | add <url> | remove <url>]")
 
     def _feeds_list(self) -> str:
         feeds = self.store.list_feeds()
@@ -305,7 +311,7 @@ class Commands:
     def _cmd_subscribe(self, req: CommandRequest, rest: str) -> Reply:
         query_text, story_name = _split_story_option(rest)
         if not query_text:
-            raise UserError('Usage: /story subscribe <keywords> [--story NAME], e.g. '
+            raise UsageError('Usage: /story subscribe <keywords> [--story NAME], e.g. '
                             '/story subscribe "supply chain" AND pentagon')
         query = parse_query(query_text)
         story = self._story(story_name, req) if story_name else None
@@ -320,7 +326,7 @@ class Commands:
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
-            raise UserError("Usage: /story unsubscribe <id|keywords> (see `/story subscriptions`)")
+            raise UsageError("Usage: /story unsubscribe <id|keywords> (see `/story subscriptions`)")
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         wanted = rest.strip().lstrip("#")
         target = None
@@ -349,7 +355,7 @@ class Commands:
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         if not words:
-            raise UserError("Usage: /story follow <story> [realtime | digest <hours>]")
+            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
         if not req.channel_id:
             raise UserError("`follow` binds a channel: run it in the channel that should get the alerts.")
         story = self._story(words[0], req)
@@ -368,14 +374,14 @@ class Commands:
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
                 raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
         if len(words) > 3:
-            raise UserError("Usage: /story follow <story> [realtime | digest <hours>]")
+            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
         how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {hours:g} hours"
         return Reply(text=f"This channel now follows {story.name}: new developments are posted {how}.", ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:
-            raise UserError("Usage: /story unfollow <story> (in the channel that follows it)")
+            raise UsageError("Usage: /story unfollow <story> (in the channel that follows it)")
         story = self._story(rest.split()[0], req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
@@ -383,7 +389,7 @@ class Commands:
 
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
-            raise UserError("Usage: /story why <item url>")
+            raise UsageError("Usage: /story why <item url>")
         url = rest.split()[0].strip("<>").split("|")[0]
         item = find_item(self.store, url)
         if item is None:

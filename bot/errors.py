@@ -29,3 +29,11 @@ class ConfigError(Exception):
 
 class UserError(Exception):
     """A command was used wrongly; the message is shown to the user as is."""
+
+
+class UsageError(UserError):
+    """A command's words do not fit its usage (missing argument, unknown command name).
+
+    Shown like any ``UserError``; kept apart so ``storybot ask`` can exit 2 (bad usage)
+    rather than 1 (the command ran and reported a failure), as the README's exit codes say.
+    """

@@ -378,3 +378,4 @@ class Reply:
     ephemeral: bool = True
     ok: bool = True  # False for errors (usage, unknown story, permission)
     message: OutboundMessage | None = None
+    usage_error: bool = False  # the error was bad usage (``bot.errors.UsageError``)

@@ -81,6 +81,16 @@ class CycleReport:
     notices_queued: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
 
+    @property
+    def all_failed(self) -> bool:
+        """Feeds were polled and none of them answered (ok or unchanged).
+
+        ``storybot poll --once`` exits 1 then: a script or cron job should notice a cycle
+        that got nothing, e.g. the network is down. Some failures among good feeds are
+        normal (each feed backs off on its own) and do not count.
+        """
+        return self.feeds > 0 and self.ok + self.not_modified == 0
+
     def line(self) -> str:
         return (
             f"polled {self.feeds} feeds ({self.ok} ok, {self.not_modified} unchanged, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
 
 from bot.model import (
     Binding,
@@ -89,6 +89,15 @@ class FeedFetcher(Protocol):
     async def fetch(self, request: PollRequest) -> FetchResult: ...
 
     async def aclose(self) -> None: ...
+
+
+HostCheck = Callable[[str], Awaitable[str | None]]
+"""Why the fetcher would refuse a URL's host (a private or loopback address not on the
+operator's allow list), as the message a poll would record; None if it would not.
+
+Used when a feed is added, so a feed that can never be polled is refused at once. A host
+that does not resolve is not a refusal (DNS may be down for a moment; the poll reports it).
+"""
 
 
 # --------------------------------------------------------------------------- embeddings

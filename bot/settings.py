@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
+from bot.validate import feed_url_problem
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -226,6 +228,22 @@ def _summarizer(
     return out
 
 
+def _engine(raw: Any, where: str) -> dict[str, Any]:
+    """Check the ``[engine]`` table now, so a bad value is a config error, not a traceback.
+
+    The table is kept as a mapping (the app builds its ``EngineConfig`` from it); building
+    one here runs the same checks (names, types, ranges) and reports them like every other
+    section: ``ConfigError`` with the file and the setting.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: [engine] must be a table")
+    try:
+        EngineConfig.from_mapping(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return dict(raw)
+
+
 def load_settings(
     config_path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -303,6 +321,10 @@ def load_settings(
 
     feeds = data.get("feeds", {})
     feed_urls = tuple(feeds.get("urls", [])) if isinstance(feeds, Mapping) else tuple(feeds)
+    for url in feed_urls:
+        problem = feed_url_problem(str(url))
+        if problem:
+            raise ConfigError(f"{where}: [feeds] {problem}")
 
     allowed = {h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()}
     allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}
@@ -325,9 +347,7 @@ def load_settings(
         api_url=env.get("STORYBOT_DISCORD_API_URL") or None,
         gateway_url=env.get("STORYBOT_DISCORD_GATEWAY_URL") or None,
     )
-    engine = data.get("engine", {})
-    if not isinstance(engine, Mapping):
-        raise ConfigError(f"{where}: [engine] must be a table")
+    engine = _engine(data.get("engine", {}), where)
     return Settings(
         database_url=db_url,
         polling=polling,
@@ -336,7 +356,7 @@ def load_settings(
         slack=slack,
         discord=discord,
         summarizer=summarizer,
-        engine=dict(engine),
+        engine=engine,
         embeddings=embeddings,
         stories=tuple(stories),
         feeds=feed_urls,

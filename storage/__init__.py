@@ -24,16 +24,17 @@ def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
 
     Args:
         url: any SQLAlchemy URL; ``postgresql://`` uses the psycopg 3 driver. SQLite
-            files get WAL, foreign keys and a busy timeout; missing parent directories
-            are created.
+            files get WAL, foreign keys and a busy timeout; a missing file is created, a
+            missing directory is refused (a mistyped path must not look like lost data).
         upgrade: run Alembic ``upgrade head`` first (safe to repeat: a no-op when current).
 
     Returns:
         The store. Call ``close()`` when done.
 
     Raises:
-        ConfigError: the URL is malformed, names an unknown driver, or the database
-            cannot be reached; the message names STORYBOT_DATABASE_URL.
+        ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
+            directory does not exist, or the database cannot be reached; the message
+            names STORYBOT_DATABASE_URL.
     """
     parsed = parse_url(url)
     engine = make_engine(parsed)

@@ -67,17 +67,23 @@ def _is_memory_sqlite(url: URL) -> bool:
 
 
 def _prepare_sqlite_file(url: URL) -> None:
+    """Refuse a SQLite file whose directory does not exist.
+
+    SQLite creates a missing database file, which is how a first start works
+    (``sqlite:///storybot.db`` in the working directory). A missing *directory* is almost
+    always a mistyped path, and quietly creating it with an empty database looks like lost
+    data to the operator, so it is an error naming the directory.
+    """
     database = url.database or ""
     if _is_memory_sqlite(url) or database.startswith("file:"):
         return
-    parent = Path(database).expanduser().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    parent = Path(database).parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
         raise ConfigError(
-            f"{SETTING}: cannot create the directory {parent} for the SQLite database "
-            f"({exc.strerror or exc})"
-        ) from None
+            f"{SETTING}: the directory {parent} for the SQLite database {what}; "
+            "check the path, or create the directory first"
+        )
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
+from store_builders import T0
 from storyworld import as_entry, feed_of, samples, seeds_dir
 
 from adapters.cli import main
+from storage import open_store
 
 
 @pytest.fixture
@@ -35,6 +37,46 @@ def test_story_add_list_and_duplicate(db, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
+def test_story_add_refuses_a_name_users_could_not_type(db, capsys):
+    assert main(["story", "add", "Bad Name!", *seeds()]) == 2
+    err = capsys.readouterr().err
+    assert "'Bad Name!' is not a valid story name" in err and "e.g. anthropic-pentagon" in err
+    main(["story", "list"])
+    assert "no stories yet" in capsys.readouterr().out
+
+
+def test_story_remove_of_an_unknown_story_lists_the_known_ones(db, capsys):
+    assert main(["story", "remove", "nosuch"]) == 2
+    assert "there is no story named 'nosuch'; there are no stories yet" in capsys.readouterr().err
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(["story", "remove", "nosuch"]) == 2
+    assert "there is no story named 'nosuch'; known stories: pentagon" in capsys.readouterr().err
+
+
+def _config_story(tmp_path, name: str):
+    path = tmp_path / "stories.toml"
+    seed_list = ", ".join(f"'{p}'" for p in sorted(seeds_dir().glob("*.txt")))
+    path.write_text(f"[[stories]]\nname = '{name}'\nseeds = [{seed_list}]\n")
+    return str(path)
+
+
+def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
+    config = _config_story(tmp_path, "Bad Name!")
+    assert main(["--config", config, "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: [[stories]] 'Bad Name!' is not a valid story name" in err
+
+
+def test_a_story_stored_before_names_were_checked_is_left_alone(db, tmp_path, capsys):
+    store = open_store(db)
+    store.add_story("Old Name", "Old", [], T0)
+    store.close()
+    assert main(["--config", _config_story(tmp_path, "Old Name"), "story", "list"]) == 0
+    assert "Old Name\tOld" in capsys.readouterr().out
+    assert main(["story", "remove", "Old Name"]) == 0
+
+
 def test_story_add_with_a_missing_seed_file_is_a_clear_error(db, capsys):
     assert main(["story", "add", "x", "--seed", "/no/such/file.txt"]) == 2
     assert "/no/such/file.txt" in capsys.readouterr().err
@@ -49,6 +91,25 @@ def test_feeds_add_list_remove(db, capsys):
     assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 1
 
 
+@pytest.mark.parametrize(
+    "url", ["http://", "http://exa mple.com/rss", "https://example.com:99999/", "http:///path"]
+)
+def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, capsys, url):
+    assert main(["feeds", "add", "http://127.0.0.1:1/ok.xml", url]) == 2
+    err = capsys.readouterr().err
+    assert f"error: '{url}' is not a valid feed URL" in err and err.count("\n") == 1
+    main(["feeds", "list"])
+    assert "no feeds yet" in capsys.readouterr().out
+
+
+def test_feeds_add_refuses_a_private_host_as_the_poller_would(db, capsys):
+    assert main(["feeds", "add", "http://10.0.0.1/rss"]) == 2
+    assert ("error: refused: 10.0.0.1 is a private-network address; feeds and seed URLs must "
+            "be on the public internet") in capsys.readouterr().err
+    # STORYBOT_ALLOWED_HOSTS (127.0.0.1 here) lets a local feed through, as it does at polls
+    assert main(["feeds", "add", "http://127.0.0.1:1/a.xml"]) == 0
+
+
 def test_ask_answers_one_command(db, capsys):
     main(["story", "add", "pentagon", *seeds()])
     capsys.readouterr()
@@ -56,6 +117,24 @@ def test_ask_answers_one_command(db, capsys):
     assert "(pentagon)" in capsys.readouterr().out
     assert main(["ask", "status", "nosuch"]) == 1
     assert "error: There is no story named 'nosuch'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("why", "error: Usage: /story why <item url>"), ("frobnicate", "Unknown command 'frobnicate'")],
+)
+def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
+    assert main(["ask", text]) == 2
+    assert shown in capsys.readouterr().out
+
+
+def test_poll_once_exits_1_when_every_polled_feed_failed(db, capsys, feed_server):
+    feed_server.add_status("/dead.xml", 404)
+    feed_server.add_status("/gone.xml", 500)
+    main(["feeds", "add", feed_server.url("/dead.xml"), feed_server.url("/gone.xml")])
+    capsys.readouterr()
+    assert main(["poll", "--once"]) == 1
+    assert "polled 2 feeds (0 ok, 0 unchanged, 2 failed)" in capsys.readouterr().out
 
 
 def test_poll_once_polls_due_feeds_and_reports(db, capsys, feed_server):
@@ -82,10 +161,28 @@ def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
     assert "timeout_s must be a non-negative number" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("engine", ["foo = 1", 'on_topic_threshold = "x"', "summary_pool = -3"])
+def test_bad_engine_setting_exits_2_with_one_line(db, tmp_path, capsys, engine):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"[engine]\n{engine}\n")
+    assert main(["--config", str(bad), "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: ") and str(bad) in err and "[engine]" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
 def test_bad_database_url_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("STORYBOT_DATABASE_URL", "nosuchdb://x")
     assert main(["feeds", "list"]) == 2
     assert "STORYBOT_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_database_in_a_missing_directory_exits_2_naming_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'nonexistent' / 'x.db'}")
+    assert main(["story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "nonexistent") in err and "does not exist" in err
+    assert not (tmp_path / "nonexistent").exists()
 
 
 def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):

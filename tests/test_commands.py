@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from store_builders import new_item
 
+from adapters.feeds.netguard import AddressGuard
 from bot.commands import COMMANDS, Commands, help_text
 from bot.model import CommandRequest, DeliveryMode, Judgement, SeedDoc
 from storage import open_store
@@ -44,6 +45,16 @@ async def test_unknown_command_names_it_and_shows_help(commands):
     reply = await commands.handle(req("frobnicate now"))
     assert not reply.ok
     assert "Unknown command 'frobnicate'" in reply.text and "/story status" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "usage"),
+    [("why", True), ("frobnicate", True), ("help nope", True), ("follow", True),
+     ("status nosuch", False), ("unsubscribe 99", False)],
+)
+async def test_usage_errors_are_marked_apart_from_other_errors(commands, text, usage):
+    reply = await commands.handle(req(text, admin=True))
+    assert not reply.ok and reply.usage_error is usage
 
 
 async def test_empty_command_shows_help(commands):
@@ -113,6 +124,40 @@ async def test_feeds_add_remove_and_list(commands, store):
     assert "https://feeds.example/a.xml" in (await commands.handle(req("feeds"))).text
     assert (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
     assert not (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://", "has no host name"),
+        ("http:///path", "has no host name"),
+        ("https://example.com:99999/", "port must be a number from 1 to 65535"),
+        ("<https://feeds.example/b.xml|feeds.example/b.xml>", None),  # Slack link form
+    ],
+)
+async def test_feeds_add_refuses_a_url_that_can_never_be_polled(commands, store, url, problem):
+    reply = await commands.handle(req(f"feeds add {url}", admin=True))
+    if problem is None:
+        assert reply.ok
+        return
+    assert not reply.ok and problem in reply.text and "not a valid feed URL" in reply.text
+    assert store.list_feeds() == []
+
+
+async def test_feeds_add_with_a_space_in_the_url_shows_the_usage(commands, store):
+    reply = await commands.handle(req("feeds add http://exa mple.com/rss", admin=True))
+    assert not reply.ok and "Usage: /story feeds add <url>" in reply.text
+    assert store.list_feeds() == []
+
+
+async def test_feeds_add_refuses_a_host_the_poller_refuses_with_the_same_message(store, clock):
+    commands = Commands(store, clock, host_check=AddressGuard().refusal)
+    reply = await commands.handle(req("feeds add http://127.0.0.1:8080/rss", admin=True))
+    assert not reply.ok
+    assert reply.text.startswith("refused: 127.0.0.1 is a loopback address; feeds and seed URLs")
+    assert "STORYBOT_ALLOWED_HOSTS" in reply.text and store.list_feeds() == []
+    allowed = Commands(store, clock, host_check=AddressGuard({"127.0.0.1"}).refusal)
+    assert (await allowed.handle(req("feeds add http://127.0.0.1:8080/rss", admin=True))).ok
 
 
 async def test_follow_binds_the_channel_with_its_mode(commands, store):

@@ -60,11 +60,26 @@ def test_config_file_overrides_defaults(tmp_path):
     ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
     ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
     ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
+    ("[engine]\nfoo = 1\n", "unknown [engine] setting(s): foo"),
+    ("[engine]\non_topic_threshold = 'x'\n", "[engine] on_topic_threshold must be a number"),
+    ("[engine]\nprofile_terms = 2.5\n", "[engine] profile_terms must be a whole number"),
+    ("[engine]\nidf_power = -1\n", "[engine] idf_power must not be negative"),
+    ("[engine]\non_topic_threshold = 1.5\n", "[engine] on_topic_threshold must be between 0 and 1"),
+    ("[engine]\nmax_developments = 0\n", "[engine] max_developments must be at least 1"),
+    ("[engine]\ndev_half_life_days = 0\n", "[engine] dev_half_life_days must be greater than 0"),
+    ("engine = 3\n", "[engine] must be a table"),
+    ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
 ])
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text), env={})
     assert fragment in str(err.value)
+
+
+def test_engine_settings_in_range_are_kept(tmp_path):
+    text = "[engine]\non_topic_threshold = 0.2\ndev_archive_size = 0\nidf_refresh_docs = 0\n"
+    s = load_settings(write(tmp_path, text), env={})
+    assert s.engine == {"on_topic_threshold": 0.2, "dev_archive_size": 0, "idf_refresh_docs": 0}
 
 
 def test_missing_config_file_is_a_clear_error(tmp_path):

@@ -105,6 +105,7 @@ def _alembic(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 
 def test_alembic_cli_upgrades_and_reports_head(tmp_path):
+    (tmp_path / "cli").mkdir()  # a missing directory is refused (see test_store_open)
     url = f"sqlite:///{tmp_path / 'cli' / 'store.db'}"
     done = _alembic("-x", f"url={url}", "upgrade", "head")
     assert done.returncode == 0, done.stderr

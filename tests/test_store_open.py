@@ -52,15 +52,32 @@ def test_unreachable_database_is_a_config_error_without_the_password():
     assert "127.0.0.1" in str(info.value)
 
 
-def test_sqlite_directory_that_cannot_be_created_is_a_config_error(tmp_path):
+def test_sqlite_directory_under_a_file_is_a_config_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL"):
         open_store(f"sqlite:///{blocker / 'sub' / 'store.db'}")
 
 
-def test_sqlite_file_gets_parent_dirs_wal_and_foreign_keys(tmp_path):
-    path = tmp_path / "deep" / "er" / "store.db"
+def test_sqlite_file_in_a_missing_directory_is_refused_not_created(tmp_path):
+    missing = tmp_path / "nonexistent" / "dir"
+    with pytest.raises(ConfigError) as info:
+        open_store(f"sqlite:///{missing / 'x.db'}")
+    message = str(info.value)
+    assert "STORYBOT_DATABASE_URL" in message and str(missing) in message
+    assert "does not exist" in message and "\n" not in message
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_relative_sqlite_file_is_created_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    store = open_store("sqlite:///storybot.db")
+    store.close()
+    assert (tmp_path / "storybot.db").exists()
+
+
+def test_sqlite_file_is_created_with_wal_and_foreign_keys(tmp_path):
+    path = tmp_path / "store.db"
     store = open_store(f"sqlite:///{path}")
     try:
         assert path.exists()

@@ -13,3 +13,7 @@ class FetchError(Exception):
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
+
+
+class AddressRefused(FetchError):
+    """The URL leads to an address the SSRF guard refuses (not a network failure)."""

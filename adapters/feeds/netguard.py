@@ -20,7 +20,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from adapters.feeds.errors import FetchError
+from adapters.feeds.errors import AddressRefused, FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -88,10 +88,10 @@ class AddressGuard:
             ip = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
             reason = forbidden_reason(ip)
             if reason and not self._address_allowed(ip):
-                shown = host if host == str(ip) else f"{host} resolves to {ip}, which is"
-                raise FetchError(
-                    f"refused: {shown} {reason}; feeds must be on the public internet"
-                    " (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
+                shown = f"{host} is" if host == str(ip) else f"{host} resolves to {ip}, which is"
+                raise AddressRefused(
+                    f"refused: {shown} {reason}; feeds and seed URLs must be on the public"
+                    " internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
                 )
 
     def _target(self, url: str) -> tuple[str, int] | None:
@@ -132,6 +132,21 @@ class AddressGuard:
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
         self._check_addresses(host, [str(info[4][0]) for info in infos])
+
+    async def refusal(self, url: str) -> str | None:
+        """Why ``check`` would refuse ``url``'s host, or None (a ``bot.ports.HostCheck``).
+
+        For checking a feed when it is added, with exactly the rule and message of a poll.
+        Only the address rule counts: a name that does not resolve (DNS may be down for a
+        moment) or a malformed URL (checked before, by ``bot.validate``) is not a refusal.
+        """
+        try:
+            await self.check(url)
+        except AddressRefused as exc:
+            return str(exc)
+        except FetchError:
+            return None
+        return None
 
     def check_sync(self, url: str) -> None:
         """Like ``check`` for synchronous callers (blocking DNS lookup)."""

@@ -12,6 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Settings whose meaning bounds them (the rest only need to be non-negative). Checked by
+# ``from_mapping`` so that a typo in the config file is an error, not a silent engine that
+# takes nothing (a threshold above any cosine) or divides by zero (a half-life of 0).
+_UNIT_INTERVAL = frozenset({
+    # cosines, Jaccard estimates and shares: a value above 1 can never be reached
+    "on_topic_threshold", "headline_threshold", "min_support", "copy_resemblance",
+    "copy_containment", "summary_redundancy", "embed_center", "dev_decay_floor",
+    "dev_source_discount",
+})
+_AT_LEAST_ONE = frozenset({
+    # sizes and counts that are meaningless at 0 (those where 0 means "off" are not here)
+    "title_weight", "profile_terms", "adapt_max_docs", "max_vocab", "minhash_bins",
+    "lsh_rows", "copy_title_words", "copy_index_cap", "dev_terms", "max_developments",
+    "summary_sentences", "summary_pool",
+})
+_POSITIVE = frozenset({"dev_half_life_days"})  # a divisor
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -161,7 +178,9 @@ class EngineConfig:
             The config.
 
         Raises:
-            ValueError: For an unknown field name or a value of the wrong type.
+            ValueError: For an unknown field name, a value of the wrong type, or a value
+                out of its range (negative; above 1 for a cosine or share; 0 for a count
+                that must be at least 1); the message names the setting.
         """
         if not data:
             return cls()
@@ -182,8 +201,21 @@ class EngineConfig:
             values[name] = int(value) if isinstance(default, int) else float(value)
             if isinstance(default, int) and value != int(value):
                 raise ValueError(f"[engine] {name} must be a whole number, got {value!r}")
+            _check_range(name, values[name])
         return cls(**values)
 
     def to_mapping(self) -> dict[str, Any]:
         """The config as a plain dict (for logs and evaluation reports)."""
         return dataclasses.asdict(self)
+
+
+def _check_range(name: str, value: float) -> None:
+    """Raise ``ValueError`` naming ``name`` if ``value`` is outside its sensible range."""
+    if name in _AT_LEAST_ONE and value < 1:
+        raise ValueError(f"[engine] {name} must be at least 1, got {value!r}")
+    if name in _POSITIVE and value <= 0:
+        raise ValueError(f"[engine] {name} must be greater than 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"[engine] {name} must not be negative, got {value!r}")
+    if name in _UNIT_INTERVAL and value > 1:
+        raise ValueError(f"[engine] {name} must be between 0 and 1, got {value!r}")

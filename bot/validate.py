@@ -1,0 +1,104 @@
+"""Checks on what users type when they add a feed or create a story.
+
+A feed URL or story name that is wrong when it is added stays wrong: a broken URL fails at
+every poll for ever, and a story name with a space or a "!" cannot be typed after
+``/story status``. So both are checked once, when they are added, with one clear message.
+The checks are pure (no network), so the CLI, the config file and the chat commands share
+them. Whether the fetcher would refuse a feed's *host* (a loopback or private address)
+needs DNS and the operator's allow list, so that check is an injected ``HostCheck``
+(``adapters.feeds.netguard``), the same one the poller applies.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from bot.errors import UserError
+from bot.ports import HostCheck
+
+FEED_URL_EXAMPLE = "https://example.com/feed.xml"
+STORY_NAME_MAX = 64
+_STORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _shown(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Say what is wrong with a feed URL, or None if it can be polled.
+
+    A feed URL needs the scheme http or https, a host name, a port (if given) from 1 to
+    65535, and no whitespace or control characters.
+
+    Args:
+        url: The URL as the user typed it.
+
+    Returns:
+        A one-line message naming the URL and the problem, or None.
+    """
+    problem = None
+    bad_port = "its port must be a number from 1 to 65535"
+    if not url:
+        problem = "it is empty"
+    elif any(ch.isspace() or not ch.isprintable() for ch in url):
+        problem = "it contains a space or a control character"
+    else:
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # an unbalanced "[" of an IPv6 address
+            problem = f"it cannot be parsed ({exc})"
+        else:
+            try:
+                port = parts.port
+            except ValueError:
+                port = 0
+            if parts.scheme not in ("http", "https"):
+                problem = "it must start with http:// or https://"
+            elif not parts.hostname:
+                problem = "it has no host name"
+            elif port == 0:
+                problem = bad_port
+    if problem is None:
+        return None
+    return f"'{_shown(url)}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+
+
+async def admit_feed_url(url: str, host_check: HostCheck | None = None) -> None:
+    """Check a feed URL before it is stored; raise ``UserError`` if it can never be polled.
+
+    Args:
+        url: The URL to add.
+        host_check: The fetcher's address rule (None skips it): its refusal, the same
+            message a poll would record, is the error.
+
+    Raises:
+        UserError: The URL is malformed, or its host is one the fetcher refuses.
+    """
+    problem = feed_url_problem(url)
+    if problem is None and host_check is not None:
+        problem = await host_check(url)
+    if problem:
+        raise UserError(problem)
+
+
+def story_name_problem(name: str) -> str | None:
+    """Say what is wrong with a new story's name, or None if users can type it.
+
+    A name is what follows ``/story status``: a short slug of letters, digits, '-', '_'
+    and '.', starting with a letter or digit. Stories stored before this rule keep their
+    names; it applies when a story is created.
+
+    Args:
+        name: The proposed name.
+
+    Returns:
+        A one-line message with an example, or None.
+    """
+    if _STORY_NAME.fullmatch(name) and len(name) <= STORY_NAME_MAX:
+        return None
+    return (
+        f"'{_shown(name, 60)}' is not a valid story name: use up to {STORY_NAME_MAX} letters (a-z, A-Z), "
+        "digits, '-', '_' or '.', starting with a letter or digit (e.g. anthropic-pentagon)"
+    )
