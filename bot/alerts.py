@@ -30,7 +30,19 @@ def alert_key(story_id: int, development: int, binding: Binding) -> str:
     return f"alert:{story_id}:{development}:{binding.platform}:{binding.channel_id}"
 
 
-def notice_key(subscription_id: int, item_id: int) -> str:
+def notice_key(platform: str, user_id: str, item_id: int) -> str:
+    """The idempotency key of the one notice a user gets for an item.
+
+    Per user, not per subscription: a user whose subscriptions match an item twice gets
+    one DM naming both. ``item_id`` is the first report of the item's text
+    (:meth:`bot.engine.Engine.first_report`), so the copies of a wire report that other
+    outlets print share the key of the first one.
+    """
+    return f"notice:{platform}:{user_id}:{item_id}"
+
+
+def legacy_notice_key(subscription_id: int, item_id: int) -> str:
+    """The key of a notice queued before notices were keyed per user (see the pipeline)."""
     return f"notice:{subscription_id}:{item_id}"
 
 
@@ -118,12 +130,24 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
     )
 
 
-def notice_message(sub: Subscription, item: Item, story: Story | None) -> OutboundMessage:
-    """A keyword-subscription match, sent by DM to the subscriber."""
+def notice_message(
+    subs: Sequence[Subscription], item: Item, story: Story | None
+) -> OutboundMessage:
+    """A keyword-subscription match, sent by DM to the subscriber.
+
+    Args:
+        subs: The subscriber's subscriptions that matched the item (at least one).
+        item: The item.
+        story: The story to name, if the subscriptions are scoped to one.
+    """
     body = (item.summary or item.content or "").strip()
     if len(body) > 300:
         body = body[:297].rstrip() + "..."
     links = (Link(item.source, item.url),) if item.url else ()
+    if len(subs) == 1:
+        footer = f"Matched your subscription #{subs[0].id}: {subs[0].query}"
+    else:
+        footer = "Matched your subscriptions " + "; ".join(f"#{s.id}: {s.query}" for s in subs)
     return OutboundMessage(
         kind=MessageKind.NOTICE,
         title=item.title,
@@ -132,7 +156,7 @@ def notice_message(sub: Subscription, item: Item, story: Story | None) -> Outbou
         sources=(item.source,),
         links=links,
         when=item.published or item.fetched_at,
-        footer=f"Matched your subscription #{sub.id}: {sub.query}",
+        footer=footer,
     )
 
 

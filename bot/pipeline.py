@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
-from bot.alerts import alert_key, alert_message, notice_key, notice_message
+from bot.alerts import alert_key, alert_message, legacy_notice_key, notice_key, notice_message
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.identity import canonical_url, new_item
 from bot.matcher import SubscriptionMatcher
@@ -138,6 +138,9 @@ class Pipeline:
         # what the saved background statistics cover (see ``save_background``).
         self._read_through = 0
         self._background_loaded = False
+        # Items stored before this process started may have notices queued under the
+        # per-subscription keys of earlier versions (see ``_notices``).
+        self._started_at = clock.now()
 
     # ------------------------------------------------------------------ stories
 
@@ -321,7 +324,8 @@ class Pipeline:
             return []
         report.ok += 1
         if recheck_unjudged is None:
-            # Notices are keyed per (subscription, item), so a re-check never sends one twice.
+            # Notices are keyed per (user, first report of the text), so a re-check never
+            # sends one twice.
             recheck = bool(self._stories) or bool(self._subs)
         else:
             recheck = recheck_unjudged
@@ -400,8 +404,10 @@ class Pipeline:
         docs = [engine_doc(item) for item in items]
         # one batched model call for the whole batch (all None without an embedder)
         embeddings = self.engine.embed(docs)
+        notified: set[str] = set()  # notice keys queued by this batch
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
-            verdicts = self.engine.judge(doc, embedding=embedding)
+            analysis = self.engine.analyse(doc)  # once, for the stories and the notices
+            verdicts = self.engine.judge(doc, analysis, embedding=embedding)
             self._read_through = max(self._read_through, item.id)
             on_topic_ids: set[int] = set()
             is_copy = False
@@ -421,8 +427,13 @@ class Pipeline:
                     dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
                         outbox.extend(self._alerts(verdict, dev, report, now))
-            if matcher is not None and len(matcher) and not is_copy:
-                outbox.extend(self._notices(matcher, item, on_topic_ids, report))
+            if matcher is not None and len(matcher):
+                # One notice per text: the outlets' copies of a wire report share the key
+                # of its first report, so a subscriber told of one is not told again.
+                first = self.engine.first_report(doc, analysis)
+                # A story's copy older than the stream index remembers: no notice, as ever.
+                if first != item.id or not is_copy:
+                    outbox.extend(self._notices(matcher, item, first, on_topic_ids, notified, report))
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
 
@@ -514,21 +525,46 @@ class Pipeline:
         self,
         matcher: SubscriptionMatcher,
         item: Item,
+        first: int,
         on_topic_ids: set[int],
+        notified: set[str],
         report: CycleReport,
     ) -> list[OutboxWrite]:
-        writes = []
+        """One notice per user whose subscriptions match ``item``, naming all of them.
+
+        Keyed by the user and ``first``, the first report of the item's text, and written
+        only if new: a user already told of that text (by this batch, an earlier one, or
+        a run of this batch before a crash) is not told again. ``notified`` collects the
+        keys this batch queued.
+        """
+        by_user: dict[tuple[str, str], list[Subscription]] = {}
         for sub_id in matcher.match(item.title, item.text, on_topic_ids):
             sub = self._subs.get(sub_id)
-            if sub is None:
+            if sub is not None:
+                by_user.setdefault((sub.platform, sub.user_id), []).append(sub)
+        writes = []
+        for (platform, user_id), subs in by_user.items():
+            key = notice_key(platform, user_id, first)
+            if key in notified or self._notified_before(subs, item):
                 continue
-            story = self._stories.get(sub.story_id) if sub.story_id else None
-            target = Target(sub.platform, user_id=sub.user_id)
-            writes.append(
-                OutboxWrite(notice_key(sub.id, item.id), target, notice_message(sub, item, story), only_if_new=True)
-            )
+            notified.add(key)
+            scoped = {sub.story_id for sub in subs if sub.story_id is not None}
+            story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
+            target = Target(platform, user_id=user_id)
+            writes.append(OutboxWrite(key, target, notice_message(subs, item, story), only_if_new=True))
             report.notices_queued += 1
         return writes
+
+    def _notified_before(self, subs: Sequence[Subscription], item: Item) -> bool:
+        """Whether an earlier version queued a notice of ``item`` for one of ``subs``.
+
+        Earlier versions keyed notices per subscription; an item stored then and judged
+        again now (without a story every re-read item is) must not be sent again under
+        the new key. Only items stored before this process started are looked up.
+        """
+        if item.fetched_at >= self._started_at:
+            return False
+        return any(self.store.get_outbox(legacy_notice_key(s.id, item.id)) for s in subs)
 
     def invalidate_subscriptions(self) -> None:
         """Rebuild the subscription index before the next batch (a user (un)subscribed)."""

@@ -23,7 +23,12 @@ consecutive tokens, inside the title or inside the body (never straddling the tw
 Every query must name something that has to appear: a query that would match an item
 containing none of its words (``NOT openai``, ``pentagon OR -openai``) is rejected,
 because it would flood the user with nearly every item. The same property lets
-:mod:`bot.matcher` index every subscription by words an item must contain.
+:mod:`bot.matcher` index every subscription by words an item must contain. For the same
+reason a query is rejected when an item with none of its meaningful words matches it:
+single words so common that nearly every item has them (the engine's stop words, such as
+"the", "said" or "new", and single letters or digits) do not count, so ``a``, ``the`` and
+``a OR pentagon`` are refused while ``the pentagon``, ``"the who"`` and ``u.s.`` (phrases)
+are accepted.
 
 Errors are :class:`QueryError`, a :class:`~bot.errors.UserError` whose message is meant to
 be shown to the user as is.
@@ -36,6 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
+from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
 from bot.textnorm import tokens as text_tokens
 
@@ -61,6 +67,12 @@ MAX_TERMS = 30
 MAX_DEPTH = 20
 
 _OPERATORS = frozenset({"and", "or", "not"})
+# The engine's stop words (function words, reporting verbs) as match keys: a query made of
+# them alone matches nearly every item. Folded like item text, so "does" is here as "doe",
+# the key the word "does" becomes in an item.
+_TOO_COMMON = frozenset(
+    keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1
+)
 _EXAMPLE = 'for example: pentagon OR "supply chain" -openai'
 
 
@@ -238,6 +250,29 @@ def _eval(node: Node, doc: Document) -> bool:
     if isinstance(node, And):
         return all(_eval(c, doc) for c in node.children)
     return any(_eval(c, doc) for c in node.children)
+
+
+def _too_common(term: Term) -> bool:
+    """Whether nearly every item contains ``term``: a stop word or a single letter or digit.
+
+    Only one-word terms: a phrase of such words ("the who", "u.s.") is far rarer than
+    each of its words.
+    """
+    if len(term.keys) != 1:
+        return False
+    key = term.keys[0]
+    return key in _TOO_COMMON or (len(key) == 1 and key.isascii())
+
+
+def _matches_common_text(node: Node) -> bool:
+    """Whether ``node`` matches an item that has its too-common terms and no other."""
+    if isinstance(node, Term):
+        return _too_common(node)
+    if isinstance(node, Not):
+        return not _matches_common_text(node.child)
+    if isinstance(node, And):
+        return all(_matches_common_text(c) for c in node.children)
+    return any(_matches_common_text(c) for c in node.children)
 
 
 def _walk(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:
@@ -449,7 +484,8 @@ def parse_query(text: str) -> Query:
         QueryError: The query is empty, too long (more than :data:`MAX_CHARS` characters
             or :data:`MAX_TERMS` terms), nested too deeply, malformed (unbalanced
             parentheses or quotes, an operator with nothing to apply to), or would match
-            items that contain none of its words (only negations).
+            items that contain none of its words (only negations) or only its too-common
+            ones (stop words, single letters).
     """
     stripped = text.strip()
     if not stripped:
@@ -474,5 +510,14 @@ def parse_query(text: str) -> Query:
             "This query would match almost every item, because an item can match without "
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
             "must appear, for example: pentagon -openai"
+        )
+    if _matches_common_text(query.root):
+        common = sorted({f'"{t.label.casefold()}"' for t, neg in _walk(query.root) if not neg and _too_common(t)})
+        shown = ", ".join(common)
+        verb = "is" if len(common) == 1 else "are"
+        raise QueryError(
+            f"This query would match almost every item, because {shown} {verb} too common or too short "
+            f"to search for (it reads: {query.describe()}). Add a less common word that must "
+            "appear, for example: pentagon -openai"
         )
     return query

@@ -103,6 +103,15 @@ async def test_subscribe_rejects_bad_queries_clearly(commands, query):
     assert reply.text  # a message, not an exception
 
 
+@pytest.mark.parametrize("query", ["a", "the", "The OR a"])
+async def test_subscribe_refuses_words_every_item_has(commands, store, query):
+    reply = await commands.handle(req(f"subscribe {query}"))
+    assert not reply.ok
+    assert "would match almost every item" in reply.text and "too common" in reply.text
+    assert "\n" not in reply.text
+    assert store.list_subscriptions("slack", "U1") == []
+
+
 async def test_admin_commands_need_an_admin(commands, store):
     reply = await commands.handle(req("feeds add https://feeds.example/x.xml"))
     assert not reply.ok and "admins" in reply.text

@@ -6,6 +6,7 @@ import argparse
 import io
 
 from adapters.demo import run_demo
+from bot.engine.text import strip_outlet_suffix
 
 
 async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_path):
@@ -17,6 +18,10 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     assert code == 0, text
     assert "> /story status" in text and "Latest developments:" in text
     assert "KEYWORD MATCH" in text
+    # one DM per report, not one per outlet printing it (the demo sent 14 before, 11 now)
+    dms = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("== KEYWORD MATCH")]
+    assert len({strip_outlet_suffix(t) for t in dms}) == len(dms) >= 1, dms
+    assert f"keyword subscription: {len(dms)} DMs" in text
     # The demo prints how the engine's judgements compare with the sample answers; the
     # engine's known misses (see CHANGELOG) are reported there, not hidden. What must hold:
     assert "unrelated items taken as on-topic: 0 of" in text, text

@@ -445,3 +445,42 @@ def test_a_snapshot_from_before_the_headline_channel_judges_headlines_on_the_pro
     restored.track(story(), state)
     r = _judge(restored, 1, "Pentagon and Anthropic resume Claude talks")
     assert r["on_topic"] and r["headlines_score"] == r["profile_score"]
+
+
+# --------------------------------------------------------------------------- first reports
+
+_WIRE = (
+    "Regional rail workers will strike for three days next week after wage talks with the "
+    "operator collapsed on Monday, the union said, cancelling most commuter services."
+)
+_OTHER = (
+    "A wildfire near the coast forced thousands of residents from their homes overnight as "
+    "strong winds pushed the flames towards the highway, officials said."
+)
+
+
+def test_first_report_names_the_first_outlet_of_a_text_whatever_the_stories() -> None:
+    e = warm_engine()  # the story follows something else: none of these is on-topic
+    wire = doc(1, "Rail workers to strike", _WIRE, "https://wire.example/rail")
+    copy = doc(2, "Rail workers to strike - Courier", _WIRE + " Subscribe now.", "https://courier.example/r")
+    copy_of_copy = doc(3, "Rail strike | Ledger", _WIRE + " Subscribe now. Share.", "https://ledger.example/r")
+    other = doc(4, "Wildfire forces evacuations", _OTHER, "https://wire.example/fire")
+    for d in (wire, copy, copy_of_copy, other):
+        a = e.analyse(d)
+        (v,) = e.judge(d, a)
+        assert not v.judgement.on_topic
+        assert v.judgement.duplicate_of is None, "the story's own copy logic is not involved"
+    assert [e.first_report(d) for d in (wire, copy, copy_of_copy, other)] == [1, 1, 1, 4]
+    # asked again (a batch judged again after a crash): the same answers
+    assert [e.first_report(d) for d in (copy_of_copy, copy, wire)] == [1, 1, 1]
+
+
+def test_first_reports_are_bounded() -> None:
+    e = Engine(EngineConfig(stream_copy_cap=3))
+    texts = [f"Item {i} says {' '.join(f'w{i}x{k}' for k in range(20))}" for i in range(10)]
+    for i, text in enumerate(texts):
+        assert e.first_report(doc(i, f"Headline number {i} of ten", text)) == i
+    assert len(e._first_reports) == 3
+    # the oldest were forgotten: their copy is a first report again, a recent one's is not
+    assert e.first_report(doc(20, "x", texts[0])) == 20
+    assert e.first_report(doc(21, "y", texts[9])) == 9

@@ -226,3 +226,149 @@ async def test_a_feed_listing_the_same_item_twice_does_not_abort_the_cycle(feed_
     assert (report.ok, report.errors, report.new_items) == (1, 0, 1)
     assert world.app.store.get_feed(feed_server.url("/dup.xml")).last_polled_at is not None
     await world.app.aclose()
+
+
+# --------------------------------------------------------------------------- keyword notices
+
+def _rail() -> dict:
+    return next(i for i in samples("unrelated") if "rail" in i["title"].lower())
+
+
+def _three_outlets(feed_server, world, published=("08:50", "09:05", "09:20")) -> list[str]:
+    """The rail wire report in three outlets' feeds (each with its own link and headline)."""
+    rail = _rail()
+    outlets = [
+        ("/wire.xml", "Sample Wire", rail["title"], rail["url"]),
+        ("/courier.xml", "Northfield Courier", rail["title"] + " - Northfield Courier",
+         "https://northfield.example/rail-deal?utm_source=rss"),
+        ("/ledger.xml", "The Ledger", rail["title"] + " | The Ledger", "https://ledger.example/2026/rail-deal"),
+    ]
+    for (path, name, title, url), at in zip(outlets, published, strict=True):
+        item = dict(rail, guid=url, url=url, title=title)
+        body = feed_of(as_entry(item, published=f"Thu, 05 Mar 2026 {at}:00 GMT"), title=name)
+        feed_server.add_feed(path, body, etag=True)
+        world.app.store.add_feed(feed_server.url(path), world.clock.now())
+    return [url for _, _, _, url in outlets]
+
+
+def _subscribe(world, user: str, query: str):
+    sub = world.app.store.add_subscription("console", user, query, None, world.clock.now())
+    world.app.pipeline.invalidate_subscriptions()
+    return sub
+
+
+def _dms(world, user: str) -> int:
+    return world.out.getvalue().count(f"(DM to {user})\n")
+
+
+async def test_a_wire_report_in_three_outlets_is_one_dm_per_subscriber(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)  # the story follows something else: no story copy
+    _subscribe(world, "me", "rail")
+    _subscribe(world, "you", "wage AND strike")
+    _three_outlets(feed_server, world)
+
+    report = await _cycle(world)
+
+    assert report.new_items == 3 and report.copies == 0, "no story took them for copies"
+    assert (_dms(world, "me"), _dms(world, "you")) == (1, 1)
+    notices = [m for _, m in world.console.posted if m.kind.value == "notice"]
+    assert {m.title for m in notices} == {_rail()["title"]}, "the first outlet's report is sent"
+    await world.app.aclose()
+
+
+async def test_without_stories_copies_read_again_are_not_sent_again(feed_server, sqlite_url, clock):
+    # Without a story every item of a re-read feed is judged again (nothing records that
+    # it was): the keys, not the judging, keep the DMs to one.
+    world = make_world(sqlite_url, clock, follow=False)
+    world.app.store.remove_story("demo")
+    _subscribe(world, "me", "rail")
+    _three_outlets(feed_server, world)
+    await _cycle(world)
+    rail = _rail()
+    later = dict(rail, guid="rail-2", url=rail["url"] + "-vote", title="Rail union sets vote on wage deal",
+                 summary="Members of the rail union will vote on the wage deal over two weeks.", content=None)
+    feed_server.add_feed("/courier.xml", feed_of(
+        as_entry(dict(rail, guid="https://northfield.example/rail-deal?utm_source=rss",
+                      url="https://northfield.example/rail-deal?utm_source=rss",
+                      title=rail["title"] + " - Northfield Courier"), published="Thu, 05 Mar 2026 09:05:00 GMT"),
+        as_entry(later, 1), title="Northfield Courier"), etag=True)
+    clock.advance(hours=2)
+
+    await _cycle(world)
+
+    assert _dms(world, "me") == 2, "the wire report once, the new report once"
+    await world.app.aclose()
+
+
+async def test_two_matching_subscriptions_give_one_dm_naming_both(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)
+    first = _subscribe(world, "me", "rail")
+    second = _subscribe(world, "me", '"wage deal"')
+    other = _subscribe(world, "you", "rail")
+    rail = _rail()
+    feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
+    world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert report.notices_queued == 2
+    assert (_dms(world, "me"), _dms(world, "you")) == (1, 1)
+    footers = sorted(m.footer for _, m in world.console.posted if m.kind.value == "notice")
+    assert footers == [
+        f'Matched your subscription #{other.id}: rail',
+        f'Matched your subscriptions #{first.id}: rail; #{second.id}: "wage deal"',
+    ]
+    await world.app.aclose()
+
+
+async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(feed_server, sqlite_url, clock):
+    from adapters.jobs.tasks import fresh_pipeline
+
+    # Without a story nothing records that an item was judged, so a batch whose cycle
+    # died after its commit (before the polls were recorded) is judged again in full: by
+    # the same process, or by a restarted one whose engine remembers nothing.
+    world = make_world(sqlite_url, clock, follow=False)
+    world.app.store.remove_story("demo")
+    _subscribe(world, "me", "rail")
+    _subscribe(world, "me", "wage")
+    _subscribe(world, "you", "rail")
+    _three_outlets(feed_server, world)
+    await _cycle(world)
+    ids = [i for i in range(1, 10) if world.app.store.get_item(i)]
+    assert len(ids) == 3 and sum(world.app.store.outbox_counts().values()) == 2
+
+    assert world.app.pipeline.judge_stored(ids).notices_queued == 2  # the same process
+    assert fresh_pipeline(world.app).judge_stored(ids).notices_queued == 2  # after a restart
+    await world.app.delivery.deliver_due(limit=1000)
+
+    counts = world.app.store.outbox_counts()
+    assert sum(counts.values()) == counts["delivered"] == 2, counts
+    assert (_dms(world, "me"), _dms(world, "you")) == (1, 1)
+    await world.app.aclose()
+
+
+async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(feed_server, sqlite_url, clock):
+    from bot.alerts import legacy_notice_key, notice_message
+    from bot.model import Target
+    from bot.ports import OutboxWrite
+
+    world = make_world(sqlite_url, clock, follow=False)
+    world.app.store.remove_story("demo")
+    sub = _subscribe(world, "me", "rail")
+    rail = _rail()
+    feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
+    feed = world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    # An earlier version stored the item and sent its notice under the per-subscription key.
+    clock.advance(minutes=-30)
+    entry = FeedEntry(guid=rail["guid"], url=rail["url"], title=rail["title"], summary=rail["summary"],
+                      content=rail["content"], published=None)
+    _, item = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
+    world.app.store.enqueue([OutboxWrite(legacy_notice_key(sub.id, item.id), Target("console", user_id="me"),
+                                         notice_message([sub], item, None), only_if_new=True)], clock.now())
+    clock.advance(minutes=30)
+
+    report = await _cycle(world, deliver=False)
+
+    assert report.notices_queued == 0
+    assert sum(world.app.store.outbox_counts().values()) == 1
+    await world.app.aclose()

@@ -27,17 +27,17 @@ PARSES = [
         '"supply chain" AND (pentagon OR dod) AND NOT openai',
     ),
     # precedence: NOT > AND > OR
-    ("a b OR c", "(a AND b) OR c"),
-    ("a OR b c", "a OR (b AND c)"),
-    ("a OR NOT b c", "a OR (NOT b AND c)"),
-    ("NOT a b", "NOT a AND b"),
-    ("a AND (b OR c)", "a AND (b OR c)"),
+    ("oil gas OR coal", "(oil AND gas) OR coal"),
+    ("oil OR gas coal", "oil OR (gas AND coal)"),
+    ("oil OR NOT gas coal", "oil OR (NOT gas AND coal)"),
+    ("NOT oil gas", "NOT oil AND gas"),
+    ("oil AND (gas OR coal)", "oil AND (gas OR coal)"),
     # redundant structure disappears
-    ("((a))", "a"),
-    ("a AND (b AND c)", "a AND b AND c"),
-    ("(a OR b) OR c", "a OR b OR c"),
-    ("NOT NOT a", "a"),
-    ("-(-a)", "a"),
+    ("((oil))", "oil"),
+    ("oil AND (gas AND coal)", "oil AND gas AND coal"),
+    ("(oil OR gas) OR coal", "oil OR gas OR coal"),
+    ("NOT NOT oil", "oil"),
+    ("-(-oil)", "oil"),
     ("pentagon NOT (openai OR google)", "pentagon AND NOT (openai OR google)"),
     ("pentagon -(openai google)", "pentagon AND NOT (openai AND google)"),
     # operator words are searchable when quoted
@@ -47,7 +47,7 @@ PARSES = [
     ("U.S. sanctions", "u.s. AND sanctions"),
     # stray punctuation is dropped
     ("trump & musk", "trump AND musk"),
-    ("a -", "a"),
+    ("oil -", "oil"),
     # quotes end a word and start a phrase
     ('pentagon"supply chain"', 'pentagon AND "supply chain"'),
     ("Élysée", "élysée"),
@@ -69,7 +69,7 @@ def test_parse_and_describe(typed: str, canonical: str) -> None:
     ("typed", "terms"),
     [
         ('"supply chain" (pentagon OR dod) -openai', {"supply chain", "pentagon", "dod"}),
-        ("a -(b -c)", {"a", "c"}),  # c is under two NOTs
+        ("oil -(gas -coal)", {"oil", "coal"}),  # c is under two NOTs
         ("U.S.", {"u.s."}),
     ],
 )
@@ -111,6 +111,16 @@ ERRORS = [
     ("pentagon OR -openai", "almost every item"),
     ("-(pentagon dod)", "almost every item"),
     ("NOT (a AND NOT b) OR c", "almost every item"),
+    # only words nearly every item has (stop words, single letters): the same flood
+    ("a", "too common"),
+    ("the", "too common"),
+    ("The", '"the" is too common'),
+    ("said", "too common"),
+    ("reports", "too common"),
+    ("x y", '"x", "y" are too common'),
+    ("7", "too common"),
+    ("a OR pentagon", "too common"),
+    ("the -pentagon", "too common"),
     # limits
     ("x" * (MAX_CHARS + 1), "too long"),
     (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),
@@ -127,10 +137,22 @@ def test_errors_are_friendly(typed: str, fragment: str) -> None:
     assert isinstance(info.value, UserError)
 
 
+@pytest.mark.parametrize("typed", ["the pentagon", '"the who"', "u.s.", "a.i.", "ai", "5g", "NOT a pentagon"])
+def test_common_words_are_fine_beside_a_meaningful_word_or_in_a_phrase(typed: str) -> None:
+    parse_query(typed)
+
+
+def test_the_common_words_refusal_is_one_line() -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query("a")
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith("This query would match almost every item")
+
+
 def test_limits_are_inclusive() -> None:
     parse_query("x" * MAX_CHARS)
     parse_query(" ".join(f"w{i}" for i in range(MAX_TERMS)))
-    parse_query("(" * 19 + "a" + ")" * 19)
+    parse_query("(" * 19 + "oil" + ")" * 19)
 
 
 # --------------------------------------------------------------------------- matching
@@ -149,7 +171,7 @@ MATCHES = [
     ("talks", "Talk resumes", "", True),
     ("policy", "New policies", "", True),
     ("tax", "Taxes rise", "", True),
-    ("news", "A new deal", "", False),
+    ('"fake news"', "A fake new deal", "", False),
     ("ai", "AI's future", "", True),  # possessive
     ('"supply chain"', "", "a supply chain risk", True),
     ('"supply chain"', "", "the chain of supply", False),
@@ -185,8 +207,8 @@ def test_matched_terms_explain_a_match() -> None:
 
 def test_queries_compare_by_meaning_not_spelling() -> None:
     assert parse_query("Pentagon AND dod") == parse_query("pentagon dod")
-    assert parse_query("a b").source == "a b"
-    assert isinstance(parse_query("a"), Query)
+    assert parse_query("oil gas").source == "oil gas"
+    assert isinstance(parse_query("oil"), Query)
 
 
 # --------------------------------------------------------------------------- fuzzing

@@ -34,6 +34,7 @@ from feedbuilder import entry, rss
 from adapters.demo import seed_files
 from adapters.discord_chat.adapter import nonce_for
 from adapters.seeds import load_seed
+from bot.alerts import notice_key
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from storage import open_store
@@ -159,7 +160,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
     assert counts.get("dead", 0) == 0 and counts.get("pending", 0) == 0, counts
     for sub in subs:
         for item_id in range(1, expected + 1):
-            key = f"notice:{sub.id}:{item_id}"
+            key = notice_key(sub.platform, sub.user_id, item_id)
             entry_ = store.get_outbox(key)
             assert entry_ is not None and entry_.delivered_version == entry_.version, key
             if sub.platform == "discord":

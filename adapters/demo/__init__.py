@@ -117,7 +117,11 @@ async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: Te
     print("\n> /story subscriptions", file=out)
     print((await app.commands.handle(console_request("subscriptions"))).text, file=out)
     notices = [m for _, m in console.posted if m.kind.value == "notice"]
-    print(f"keyword subscription matched {len(notices)} items (sent as DMs above)", file=out)
+    print(
+        f"keyword subscription: {len(notices)} DMs (above), one per report: another outlet's "
+        "copy of a report already sent is not sent again",
+        file=out,
+    )
     return _check(app, console, timeline, out)
 
 

@@ -80,6 +80,10 @@ class EngineConfig:
             at or above which it is a copy (trimmed copies, excerpts).
         copy_title_words: Minimum headline words for a headline-only copy match.
         copy_index_cap: Items kept in the copy index.
+        stream_copy_cap: Items kept in the stream-wide copy index that finds the first
+            report of a syndicated text among recent items, whatever story they belong
+            to (:meth:`bot.engine.Engine.first_report`; for keyword notices). About
+            10 MB when full.
 
     Developments:
         dev_join_threshold: Minimum similarity to join an existing development when
@@ -145,6 +149,7 @@ class EngineConfig:
     copy_containment: float = 0.8
     copy_title_words: int = 5
     copy_index_cap: int = 300
+    stream_copy_cap: int = 1000
 
     dev_join_threshold: float = 0.15
     story_dev_join_threshold: float = 0.08

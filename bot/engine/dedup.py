@@ -214,6 +214,9 @@ class CopyIndex:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
     def _band_keys(self, sig: tuple[int, ...]) -> tuple[str, ...]:
         return _band_keys(sig, self.rows)
 
@@ -305,3 +308,51 @@ class CopyIndex:
     def describe(fp: Fingerprint) -> Mapping[str, Any]:
         """A short JSON-able description of a fingerprint for decision reasons."""
         return {"title": fp.title, "url": fp.url, "has_body": bool(fp.sig)}
+
+
+class FirstReports:
+    """The first report of each syndicated text among the stream's recent items.
+
+    A story's copy index only holds items on-topic for that story; this one holds every
+    item it is shown, so that a wire report printed by several outlets is known as one
+    text whether or not any story follows it (keyword notices are sent once per text).
+    Each item is answered with the id of the earliest item of its copy cluster: a copy of
+    a copy names the same first report as its original did. Bounded: the index keeps the
+    last ``cap`` items, and the cluster links only copies still indexed.
+    """
+
+    def __init__(self, index: CopyIndex) -> None:
+        """Wrap an empty copy index (its ``cap`` bounds the memory)."""
+        self._index = index
+        # copy id -> first report of its cluster, oldest first; originals are not listed
+        self._first: OrderedDict[int, int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def first_report(self, item_id: int, fp: Fingerprint) -> int:
+        """Index an item and tell which earlier item first carried its text.
+
+        An item indexed already gets the answer it got then, so judging an item again
+        (a cycle re-run after a crash) names the same first report.
+
+        Args:
+            item_id: The item's id.
+            fp: Its fingerprint.
+
+        Returns:
+            The id of the first report of its copy cluster; ``item_id`` itself when no
+            indexed item carries the same text.
+        """
+        if item_id in self._index:
+            return self._first.get(item_id, item_id)
+        found = self._index.find(fp)
+        self._index.add(item_id, fp)
+        if found is None:
+            return item_id
+        first = self._first.get(found[0], found[0])
+        self._first[item_id] = first
+        # a copy older than the last ``cap`` copies has left the index already
+        while len(self._first) > self._index.cap:
+            self._first.popitem(last=False)
+        return first

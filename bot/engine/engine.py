@@ -25,6 +25,11 @@ report and an AWS report naming Anthropic once were taken as on-topic (scores 0.
 0.16 against a threshold of 0.1); with both they score 0.04 and 0.06 while every real
 report of the story scores 0.14 or more.
 
+The engine also keeps a bounded, stream-wide copy index (:meth:`Engine.first_report`):
+which earlier item, whatever story it belongs to, first carried a text that several
+outlets print. The service sends one keyword notice per text, not one per outlet. It
+does not take part in any story's decisions.
+
 Dense sentence embeddings are an optional extra signal (:mod:`bot.engine.semantic`):
 given an :class:`bot.ports.Embedder`, the engine embeds every story's seeds and every
 item it judges, and mixes the item's closeness to the seeds into the on-topic test.
@@ -33,11 +38,13 @@ Without one (the default install has no model) nothing changes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
+from bot.engine.dedup import CopyIndex, FirstReports
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
 from bot.engine.termstats import DocFreq
@@ -68,6 +75,8 @@ class Engine:
         self.embedder = embedder
         self._stories: dict[int, StoryState] = {}
         self._background = self._stream_stats(background)
+        stream = dataclasses.replace(self.config, copy_index_cap=self.config.stream_copy_cap)
+        self._first_reports = FirstReports(CopyIndex.from_config(stream))
 
     def _stream_stats(self, state: Mapping[str, Any] | None) -> DocFreq:
         """Stream document frequencies with this engine's caps: from ``state``, or empty."""
@@ -146,6 +155,25 @@ class Engine:
         verdicts = [st.judge(doc, a, embedding) for st in self._stories.values()]
         self._background.add(a.tf.keys())
         return verdicts
+
+    def first_report(self, doc: EngineDoc, analysis: Analysis | None = None) -> int:
+        """The recent item that first carried ``doc``'s text (``doc.id`` if it is the first).
+
+        Syndicated copies (the same wire report in several outlets) are found with the
+        stories' copy detection (:class:`bot.engine.dedup.CopyIndex`), over the last
+        ``stream_copy_cap`` items given here, on- or off-topic for any story. The item is
+        remembered; asked again, the answer is the same while it is remembered. Stories'
+        states and decisions are not touched.
+
+        Args:
+            doc: The item.
+            analysis: Its analysis from :meth:`analyse`, if already computed.
+
+        Returns:
+            The id of the first report of the item's text.
+        """
+        fp = analysis.fp if analysis is not None else self.analyse(doc).fp
+        return self._first_reports.first_report(doc.id, fp)
 
     def observe(self, doc: EngineDoc, analysis: Analysis | None = None) -> None:
         """Read an item only to learn the stream's term statistics (no decision).
