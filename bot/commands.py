@@ -428,7 +428,7 @@ def _same_query(stored: str, typed: str) -> bool:
     if " ".join(stored.split()).lower() == " ".join(typed.split()).lower():
         return True
     try:
-        return parse_query(stored) == parse_query(typed)
+        return parse_query(stored, refuse_common=False) == parse_query(typed, refuse_common=False)
     except UserError:
         return False
 

@@ -154,7 +154,9 @@ class SubscriptionMatcher:
         errors: list[tuple[int, QueryError]] = []
         for sub in subs:
             try:
-                query = parse_query(sub.query)
+                # refuse_common=False: a subscription stored before that rule ("US",
+                # "WHO") still works; its owner chose it
+                query = parse_query(sub.query, refuse_common=False)
             except QueryError as exc:
                 errors.append((sub.id, exc))
                 continue

@@ -471,11 +471,14 @@ class _Parser:
             )
 
 
-def parse_query(text: str) -> Query:
+def parse_query(text: str, *, refuse_common: bool = True) -> Query:
     """Parse what a user typed after ``/story subscribe``.
 
     Args:
         text: The query, e.g. ``"supply chain" (pentagon OR dod) -openai``.
+        refuse_common: Refuse a query that only its too-common words can satisfy. True
+            for what a user types now; False for subscriptions stored before that rule
+            existed, which keep working rather than silently stop.
 
     Returns:
         The parsed query.
@@ -511,7 +514,7 @@ def parse_query(text: str) -> Query:
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
             "must appear, for example: pentagon -openai"
         )
-    if _matches_common_text(query.root):
+    if refuse_common and _matches_common_text(query.root):
         common = sorted({f'"{t.label.casefold()}"' for t, neg in _walk(query.root) if not neg and _too_common(t)})
         shown = ", ".join(common)
         verb = "is" if len(common) == 1 else "are"

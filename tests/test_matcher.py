@@ -112,6 +112,16 @@ def test_from_subscriptions_reports_bad_queries() -> None:
     assert matcher.match("Pentagon and DoD", "", set()) == [1]
 
 
+def test_a_subscription_stored_before_common_words_were_refused_keeps_working() -> None:
+    # "US" is refused when typed now (nearly every item says "us"), but a stored one is
+    # its owner's choice: it stays in the index rather than silently stop
+    with pytest.raises(QueryError):
+        parse_query("US")
+    matcher, errors = SubscriptionMatcher.from_subscriptions([sub(1, "US")])
+    assert errors == [] and len(matcher) == 1
+    assert matcher.match("US and China talk trade", "", set()) == [1]
+
+
 # --------------------------------------------------------------------------- agreement
 
 VOCAB = ["pentagon", "dod", "ai", "said", "supply", "chain", "talks", "talk", "the", "élysée"]
