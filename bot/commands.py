@@ -234,7 +234,7 @@ class Commands:
             for d in later:
                 src = source_list(d.sources)
                 link = f" <{d.links[0][1]}>" if d.links else ""
-                lines.append(f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.created_at)})")
+                lines.append(f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.first_reported_at or d.created_at)})")
                 if d.summary:
                     lines.append(f"   {_clip(d.summary, 220)}")
                 lines.append(f"   {d.item_count} report{'s' if d.item_count != 1 else ''}"

@@ -219,6 +219,9 @@ class Development:
     sources: tuple[str, ...] = ()  # distinct outlet labels, first reporter first
     links: tuple[tuple[str, str], ...] = ()  # (source, url), first reporter first
     citations: tuple[Citation, ...] = ()  # the summary's sentences with their sources
+    # when its earliest report was published (else fetched); None with no report yet.
+    # ``created_at`` is when storybot made it, which after a backlog poll is much later.
+    first_reported_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -478,6 +478,9 @@ class Pipeline:
             sources.append(item.source)
         if item.url and all(u != item.url for _, u in links):
             links.append((item.source, item.url))
+        reported = min(item.published, item.fetched_at) if item.published else item.fetched_at
+        if dev and dev.first_reported_at and dev.first_reported_at < reported:
+            reported = dev.first_reported_at
         projected = Development(
             story_id=w.story_id,
             number=w.number,
@@ -489,6 +492,7 @@ class Pipeline:
             sources=tuple(sources),
             links=tuple(links),
             citations=w.citations,
+            first_reported_at=reported,
         )
         view[key] = projected
         return projected

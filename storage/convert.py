@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.model import (
@@ -104,6 +105,7 @@ def development(
     item_count: int,
     sources: Sequence[str],
     links: Sequence[tuple[str, str]],
+    first_reported_at: datetime | None = None,
 ) -> Development:
     return Development(
         story_id=row.story_id,
@@ -116,6 +118,7 @@ def development(
         sources=tuple(sources),
         links=tuple(links),
         citations=citations_from_json(row.citations),
+        first_reported_at=first_reported_at,
     )
 
 

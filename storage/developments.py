@@ -1,8 +1,8 @@
 """Developments of a story, with their item counts, sources and links.
 
-Item count, sources and links are derived from the ``development_items`` link table in
-discovery order (the order items were added), so the first outlet to report a
-development is listed first. One query fetches the links of a whole page of developments.
+Item count, sources, links and the time of the first report are derived from the
+``development_items`` link table in discovery order (the order items were added), so the
+first outlet to report a development is listed first. One query fetches the links of a whole page of developments.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
             ItemRow.source,
             ItemRow.url,
             ItemRow.canonical_url,
+            ItemRow.published,
+            ItemRow.fetched_at,
         )
         .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
         .where(DevelopmentItemRow.development_id.in_([row.id for row in rows]))
@@ -46,8 +48,15 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     counts: dict[int, int] = defaultdict(int)
     sources: dict[int, dict[str, None]] = defaultdict(dict)
     links: dict[int, dict[str, str]] = defaultdict(dict)  # url -> source, first kept
-    for _, dev_id, source, url, canonical in sorted(session.execute(query), key=lambda r: r[0]):
+    first: dict[int, datetime] = {}
+    rows_sorted = sorted(session.execute(query), key=lambda r: r[0])
+    for _, dev_id, source, url, canonical, published, fetched in rows_sorted:
         counts[dev_id] += 1
+        # when a report says it was published, else when it was fetched; a date later
+        # than the fetch is a feed error (as for the engine's item time)
+        when = min(published, fetched) if published is not None else fetched
+        if dev_id not in first or when < first[dev_id]:
+            first[dev_id] = when
         if source:
             sources[dev_id].setdefault(source, None)
         link = url or canonical
@@ -59,6 +68,7 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
             counts[row.id],
             list(sources[row.id]),
             [(source, url) for url, source in links[row.id].items()],
+            first.get(row.id),
         )
         for row in rows
     ]

@@ -184,6 +184,21 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     assert not (await commands.handle(req("unfollow pentagon", admin=True))).ok
 
 
+async def test_status_dates_a_development_by_its_first_report(commands, store, clock):
+    from datetime import timedelta
+
+    from bot.ports import DevelopmentWrite
+
+    published = clock.now() - timedelta(days=2)  # fetched late: a backlog poll
+    _, item = store.ingest_item(new_item(8, at=published + timedelta(minutes=5)))
+    story = store.get_story("pentagon")
+    judgement = Judgement(story.id, item.id, on_topic=True, score=0.5, development=1, new_development=True)
+    dev = DevelopmentWrite(story.id, 1, "Senators demand the deal text", "A hearing is set.", (item.id,))
+    store.commit_decisions([judgement], [dev], {}, [], clock.now())
+    text = (await commands.handle(req("status"))).text
+    assert f"1. Senators demand the deal text ({published:%Y-%m-%d %H:%M} UTC)" in text
+
+
 async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
     _, item = store.ingest_item(new_item(7))
     story = store.get_story("pentagon")

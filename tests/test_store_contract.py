@@ -425,6 +425,36 @@ def test_development_items_sources_and_links(store, clock):
     assert store.get_development(story.id, 2) is None
 
 
+def test_a_development_is_dated_by_its_earliest_report_not_by_when_it_was_made(store, clock):
+    story = _story(store)
+    # fetched a day late (a backlog poll), published 5 minutes before that
+    _, late = store.ingest_item(new_item(1, at=T0 + timedelta(days=1, hours=3)))
+    _, early = store.ingest_item(new_item(2, at=T0 + timedelta(days=1)))
+    # a feed that dates its report after it was fetched: the fetch time counts
+    _, future = store.ingest_item(new_item(3, at=T0, published=T0 + timedelta(days=9)))
+    now = clock.advance(3 * 86400)
+    store.commit_decisions(
+        [],
+        [
+            DevelopmentWrite(story.id, 1, "H1", "S", (late.id, early.id)),
+            DevelopmentWrite(story.id, 2, "H2", "S", (future.id,)),
+            DevelopmentWrite(story.id, 3, "H3", "S"),
+        ],
+        {},
+        [],
+        now,
+    )
+    one, two, three = (store.get_development(story.id, n) for n in (1, 2, 3))
+    assert one.first_reported_at == T0 + timedelta(days=1, minutes=-5)
+    assert one.created_at == now
+    _assert_utc(one.first_reported_at)
+    assert two.first_reported_at == T0
+    assert three.first_reported_at is None
+    assert {d.number: d.first_reported_at for d in store.list_developments(story.id)}[1] == (
+        one.first_reported_at
+    )
+
+
 def test_development_citations_round_trip_and_are_replaced_with_the_summary(store, clock):
     story = _story(store)
     (a,) = _items(store, 1)
