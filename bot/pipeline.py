@@ -138,6 +138,7 @@ class Pipeline:
         # what the saved background statistics cover (see ``save_background``).
         self._read_through = 0
         self._background_loaded = False
+        self._judging: set[int] = set()  # ids a judging job is about to judge
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
         self._started_at = clock.now()
@@ -147,7 +148,9 @@ class Pipeline:
     def restore_background(self) -> bool:
         """Take back the background statistics saved before a restart (once, at start).
 
-        Items stored after the save join the backlog. Returns whether any were restored.
+        Items stored after the save join the backlog, except those this pipeline is about
+        to judge (a judging job's own items: judging counts them). Returns whether any
+        were restored.
         """
         if self._background_loaded:
             return False
@@ -160,11 +163,33 @@ class Pipeline:
             return False
         self._read_through = through
         unread = set(self._unread)
-        self._unread = array(
-            "q",
-            sorted(unread | set(self.store.item_ids_after(through, self._backlog)))[-self._backlog :],
-        )
+        since = set(self.store.item_ids_after(through, self._backlog)) - self._judging
+        self._unread = array("q", sorted(unread | since)[-self._backlog :])
         return True
+
+    def update_saved_background(self) -> int:
+        """Fold the items stored since the saved background statistics into them, and save.
+
+        For scale-out workers, where no long-lived process reads every item: a periodic
+        job calls this on a fresh pipeline, so that a story added later still starts from
+        the statistics of the stream (see :meth:`refresh_stories`) as it does in the
+        single-process service. At most the newest ``backlog`` items are read a call.
+
+        Returns:
+            How many items were read.
+        """
+        saved = self.store.load_background()
+        through = 0
+        if saved is not None:
+            state, through = saved
+            self.engine.restore_background(state)
+        self._background_loaded = True
+        self._unread = array("q", self.store.item_ids_after(through, self._backlog))
+        self._read_through = through
+        n = self.read_backlog()
+        if n or saved is None:
+            self.save_background()
+        return n
 
     def _start_cycle(self) -> None:
         # Only the polling service saves and restores the background statistics: a job
@@ -189,7 +214,9 @@ class Pipeline:
             if story_id not in self._stories:
                 state = self.store.load_engine_state(story_id)
                 if state is None:
-                    # A new story starts from the background statistics: complete them.
+                    # A new story starts from the background statistics: complete them
+                    # (a job worker's fresh pipeline first takes back the saved ones).
+                    self.restore_background()
                     self.read_backlog()
                 self.engine.track(story, state)
                 if self.store.get_development(story_id, 0) is None:
@@ -345,7 +372,11 @@ class Pipeline:
         a fresh engine every story starts from the state stored by the last commit.
         """
         report = CycleReport()
-        self.refresh_stories()
+        self._judging = set(item_ids)  # not background reading: judging counts them
+        try:
+            self.refresh_stories()
+        finally:
+            self._judging = set()
         found = (self.store.get_item(x) for x in set(item_ids))
         items = sorted((i for i in found if i), key=_arrival_order)
         if self._stories:

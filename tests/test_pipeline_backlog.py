@@ -161,11 +161,12 @@ async def test_the_background_is_saved_through_the_last_item_read(feed_server, s
     await app.aclose()
 
 
-async def test_a_job_workers_pipeline_does_not_read_the_saved_backlog(
+async def test_a_job_workers_pipeline_reads_the_saved_backlog_only_to_start_a_new_story(
     feed_server, sqlite_url, clock
 ):
-    """Scale-out judge jobs build a pipeline per job: they must not start by re-reading up
-    to BACKLOG items because a single-process run once saved its statistics."""
+    """Scale-out judge jobs build a pipeline per job. The job that first tracks a new story
+    starts it from the saved statistics and the items stored since (as the single process
+    does); later jobs restore the story's own state and read no backlog at all."""
     app = _app(sqlite_url, clock)
     texts = samples("unrelated")
     feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
@@ -174,12 +175,19 @@ async def test_a_job_workers_pipeline_does_not_read_the_saved_backlog(
     assert app.store.load_background()[1] == 0
     seeds = [load_seed(str(p)) for p in seed_files()]
     app.store.add_story("demo", seeds[0].title, seeds, clock.now())
-    first = app.store.get_items([1])
+    first, second = app.store.get_items([1, 2])
 
-    job = Pipeline(app.store, Engine(app.pipeline.engine.config), app.fetcher, clock, app.pipeline.policy)
-    job.judge_stored([first[0].id])
+    def job() -> Pipeline:
+        return Pipeline(app.store, Engine(app.pipeline.engine.config), app.fetcher, clock, app.pipeline.policy)
 
-    assert job.engine.background_state()["n_docs"] == 1  # the judged item only
+    starting = job()
+    starting.judge_stored([first.id])
+    # every stored item counted once: the others read as backlog, the judged one judged
+    assert starting.engine.background_state()["n_docs"] == len(texts)
+
+    later = job()
+    later.judge_stored([second.id])
+    assert later.engine.background_state()["n_docs"] == 1  # the judged item only
     await app.aclose()
 
 

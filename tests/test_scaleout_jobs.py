@@ -35,8 +35,8 @@ def _stream() -> list[dict]:
     return sorted(TIMELINE["items"], key=lambda i: (i["minute"], i["guid"]))
 
 
-def _ingest(world, items: list[dict]) -> list[int]:
-    feed = world.app.store.add_feed("https://wire.example/feed.xml", world.clock.now())
+def _ingest(world, items: list[dict], feed_url: str = "https://wire.example/feed.xml") -> list[int]:
+    feed = world.app.store.add_feed(feed_url, world.clock.now())
     ids = []
     for item in items:
         entry = FeedEntry(
@@ -88,6 +88,60 @@ def test_a_fresh_engine_per_batch_decides_what_one_engine_decides(tmp_path, cloc
     assert len(_decisions(one, ids_one)) == len(stream)
     for world in (one, many):
         world.app.store.close()
+
+
+def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_path, clock):
+    """As in the single-process service, a new story starts from what the stream says is common.
+
+    Items stored before the story exists are read by the periodic background job (in
+    workers) or kept in the backlog (single process); either way the new story's first
+    decisions must be the same, and not those of a cold start.
+    """
+    stream = _stream()
+    before, after = stream[: len(stream) // 2], stream[len(stream) // 2 :]
+    worlds = {
+        name: make_world(f"sqlite:///{tmp_path / f'{name}.db'}", clock, follow=False)
+        for name in ("one", "many", "cold")
+    }
+    decisions = {}
+    for name, world in worlds.items():
+        store = world.app.store
+        seeds = world.story.seeds
+        store.remove_story(world.story.name)
+        ids = _ingest(world, before)
+        if name == "one":  # the single-process service reads them with no story: backlog
+            world.app.pipeline.judge_stored(ids)
+        elif name == "many":  # the workers' periodic job folds them into the saved statistics
+            assert fresh_pipeline(world.app).update_saved_background() == len(ids)
+            assert fresh_pipeline(world.app).update_saved_background() == 0  # nothing new
+        story = store.add_story("late", seeds[0].title, seeds, clock.now())
+        later = _ingest(world, after, "https://wire.example/later.xml")
+        judge = world.app.pipeline if name == "one" else fresh_pipeline(world.app)
+        judge.judge_stored(later)
+        state = store.load_engine_state(story.id)
+        decisions[name] = (_decisions(world, later), state["df"]["n_docs"])
+        store.close()
+    assert decisions["many"] == decisions["one"]
+    # without the background job a worker starts the story cold: other statistics
+    assert decisions["cold"][1] < decisions["one"][1]
+
+
+async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(tmp_path, clock):
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.jobs.tasks import ENGINE, Schedule, register
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    ids = _ingest(world, _stream()[:5])
+    jobs = procrastinate.App(connector=InMemoryConnector())
+    register(jobs, world.app, Schedule())
+    task = jobs.tasks["storybot.background"]
+    assert task.queue == ENGINE
+    assert await task(timestamp=0) == f"{len(ids)} items folded into the stream statistics"
+    state, through = world.app.store.load_background()
+    assert (state["n_docs"], through) == (len(ids), max(ids))
+    world.app.store.close()
 
 
 def test_a_retried_judging_job_skips_items_already_judged(tmp_path, clock):

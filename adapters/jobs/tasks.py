@@ -32,6 +32,7 @@ class Schedule:
     poll_s: float = 30
     deliver_s: float = 2
     digest_s: float = 60
+    background_s: float = 60  # folding new items into the saved stream statistics
     stalled_after_s: float = 30  # no heartbeat for this long: the worker's jobs are retried
     retry_stalled_s: float = 10
     deliver_batch: int = 20  # outbox rows per delivery job
@@ -113,6 +114,14 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             except pexc.AlreadyEnqueued:
                 pass  # one poll of this feed is waiting already
         return f"{len(due)} feeds due, {deferred} polls deferred"
+
+    # No long-lived process reads every item here, so this job keeps the saved stream
+    # statistics current: a story added later starts from them, as in the single process.
+    @jobs.periodic(cron=every(schedule.background_s), periodic_id="tick")
+    @jobs.task(name="storybot.background", queue=ENGINE, lock="background", queueing_lock="background")
+    async def background(timestamp: int) -> str:
+        read = await asyncio.to_thread(fresh_pipeline(app).update_saved_background)
+        return f"{read} items folded into the stream statistics"
 
     @jobs.periodic(cron=every(schedule.deliver_s), periodic_id="tick")
     @jobs.task(name="storybot.deliver", queue=DELIVER, lock="deliver", queueing_lock="deliver")
