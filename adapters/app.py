@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -220,10 +221,22 @@ def apply_declared(app: App) -> None:
             app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:
+            refusal = _host_refusal(app.host_check, url)
+            if refusal:
+                where = app.settings.config_path or "config"
+                raise ConfigError(f"{where}: [feeds] {url}: {refusal}")
             try:
                 app.store.add_feed(url, now, app.settings.polling.default_interval_s)
             except Conflict:
                 pass
+
+
+def _host_refusal(check: HostCheck | None, url: str) -> str | None:
+    """The fetcher's refusal of ``url``'s host, or None; callable with or without a running loop."""
+    if check is None:
+        return None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # its own event loop, in its own thread
+        return pool.submit(lambda: asyncio.run(check(url))).result()
 
 
 def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:

@@ -178,7 +178,9 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "feeds":
         return operator.feeds(app, args)
     if cmd == "outbox":
-        return operator.outbox(app, max(1, args.limit))
+        if not 1 <= args.limit <= 10_000:
+            raise UserError("--limit must be a whole number from 1 to 10000")
+        return operator.outbox(app, args.limit)
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":

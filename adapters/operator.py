@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.model import OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted
-from bot.validate import admit_feed_url, story_name_problem
+from bot.validate import admit_feed_url, normalise_feed_url, remove_feed, story_name_problem
 
 
 def _fmt(dt) -> str:
@@ -69,7 +69,7 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.feeds_cmd == "add":
         interval = args.interval or app.settings.polling.default_interval_s
         asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
-        for url in args.url:
+        for url in map(normalise_feed_url, args.url):
             try:
                 feed = app.store.add_feed(url, app.clock.now(), interval)
                 print(f"added feed #{feed.id}: {url}", file=out)
@@ -88,7 +88,7 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.feeds_cmd == "remove":
         status = 0
         for url in args.url:
-            if app.store.remove_feed(url):
+            if remove_feed(app.store, url):
                 print(f"removed {url}", file=out)
             else:
                 print(f"not a polled feed: {url}", file=sys.stderr)

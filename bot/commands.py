@@ -30,7 +30,7 @@ from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, HostCheck, Store
 from bot.query import parse_query
 from bot.render import counted, source_list
-from bot.validate import admit_feed_url
+from bot.validate import admit_feed_url, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +282,7 @@ class Commands:
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
                 await admit_feed_url(url, self.host_check)
+                url = normalise_feed_url(url)  # one feed however it is spelled
                 try:
                     feed = self.store.add_feed(url, self.clock.now())
                 except Conflict:
@@ -289,7 +290,7 @@ class Commands:
                 if self.on_feeds_changed:
                     self.on_feeds_changed()
                 return Reply(text=f"Added feed #{feed.id}: {url}. It will be polled within a minute.")
-            if not self.store.remove_feed(url):
+            if not remove_feed(self.store, url):
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             return Reply(text=f"Removed feed {url}. Items already stored are kept.")
         raise UsageError("Usage: /story feeds [list | add <url> | remove <url>]")

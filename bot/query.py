@@ -265,14 +265,34 @@ def _too_common(term: Term) -> bool:
 
 
 def _matches_common_text(node: Node) -> bool:
-    """Whether ``node`` matches an item that has its too-common terms and no other."""
+    """Whether ``node`` can match an item that has none of its meaningful words.
+
+    Such an item may hold any of the too-common words or not, so each too-common term is
+    taken to be free (either value) and each meaningful one absent: ``the -z`` matches an
+    item with "the" and without "z", so it is refused, while ``the pentagon`` needs
+    "pentagon" and is not. (Each occurrence of a term is free on its own, which can only
+    err towards refusing.)
+    """
+    return True in _possible(node)
+
+
+def _possible(node: Node) -> frozenset[bool]:
+    """The values ``node`` can take on an item without its meaningful words."""
     if isinstance(node, Term):
-        return _too_common(node)
+        return _EITHER if _too_common(node) else _FALSE
     if isinstance(node, Not):
-        return not _matches_common_text(node.child)
+        return frozenset(not v for v in _possible(node.child))
+    values = [_possible(c) for c in node.children]
     if isinstance(node, And):
-        return all(_matches_common_text(c) for c in node.children)
-    return any(_matches_common_text(c) for c in node.children)
+        can_be_true = all(True in v for v in values)
+        can_be_false = any(False in v for v in values)
+    else:
+        can_be_true = any(True in v for v in values)
+        can_be_false = all(False in v for v in values)
+    return frozenset(v for v, ok in ((True, can_be_true), (False, can_be_false)) if ok)
+
+
+_EITHER, _FALSE = frozenset({True, False}), frozenset({False})
 
 
 def _walk(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:

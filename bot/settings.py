@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
-from bot.validate import feed_url_problem
+from bot.validate import feed_url_problem, normalise_feed_url
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -320,11 +320,17 @@ def load_settings(
         stories.append(StoryDecl(name=str(raw["name"]), seeds=seeds, title=raw.get("title")))
 
     feeds = data.get("feeds", {})
-    feed_urls = tuple(feeds.get("urls", [])) if isinstance(feeds, Mapping) else tuple(feeds)
+    raw_urls = feeds.get("urls", []) if isinstance(feeds, Mapping) else feeds
+    if isinstance(raw_urls, str) or not isinstance(raw_urls, (list, tuple)):
+        raise ConfigError(f"{where}: [feeds] urls must be a list of URLs, e.g. urls = [\"https://example.com/feed.xml\"]")
+    feed_urls = tuple(raw_urls)
     for url in feed_urls:
-        problem = feed_url_problem(str(url))
+        if not isinstance(url, str):
+            raise ConfigError(f"{where}: [feeds] urls must be a list of URLs (strings), got {url!r}")
+        problem = feed_url_problem(url)
         if problem:
             raise ConfigError(f"{where}: [feeds] {problem}")
+    feed_urls = tuple(dict.fromkeys(normalise_feed_url(u) for u in feed_urls))
 
     allowed = {h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()}
     allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}

@@ -11,11 +11,12 @@ needs DNS and the operator's allow list, so that check is an injected ``HostChec
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserError
-from bot.ports import HostCheck
+from bot.ports import HostCheck, Store
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 STORY_NAME_MAX = 64
@@ -60,9 +61,51 @@ def feed_url_problem(url: str) -> str | None:
                 problem = "it has no host name"
             elif port == 0:
                 problem = bad_port
+            else:
+                problem = _host_problem(parts.netloc, parts.hostname)
     if problem is None:
         return None
     return f"'{_shown(url)}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+
+
+def _host_problem(netloc: str, host: str) -> str | None:
+    """What makes a parsed host unusable (a bracketed address that is not IPv6, a name
+    no resolver accepts), or None."""
+    if "[" in netloc:
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return "its host in brackets is not an IPv6 address"
+        return None
+    if "%" in host:
+        return "its host name contains '%' (write the name or address itself)"
+    name = host[:-1] if host.endswith(".") else host
+    if len(name) > 253:
+        return "its host name is longer than 253 characters"
+    labels = name.split(".")
+    if any(not label for label in labels):
+        return "its host name has an empty part ('..')"
+    if any(len(label) > 63 for label in labels):
+        return "a part of its host name is longer than 63 characters"
+    return None
+
+
+def normalise_feed_url(url: str) -> str:
+    """The form a feed URL is stored in: one feed, however it was spelled.
+
+    Scheme and host in lower case, no default port (80 for http, 443 for https), no
+    ``#fragment`` (never sent to the server); path, query and user info as typed. Call it
+    on a URL :func:`feed_url_problem` accepts.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    netloc = host if parts.port in (None, default) else f"{host}:{parts.port}"
+    if "@" in parts.netloc:
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 async def admit_feed_url(url: str, host_check: HostCheck | None = None) -> None:
@@ -102,3 +145,10 @@ def story_name_problem(name: str) -> str | None:
         f"'{_shown(name, 60)}' is not a valid story name: use up to {STORY_NAME_MAX} letters (a-z, A-Z), "
         "digits, '-', '_' or '.', starting with a letter or digit (e.g. anthropic-pentagon)"
     )
+
+
+def remove_feed(store: Store, url: str) -> bool:
+    """Stop polling the feed at ``url`` as typed or in its stored form; whether one was found."""
+    if store.remove_feed(url):
+        return True
+    return feed_url_problem(url) is None and store.remove_feed(normalise_feed_url(url))

@@ -68,6 +68,26 @@ def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
     assert f"{config}: [[stories]] 'Bad Name!' is not a valid story name" in err
 
 
+def test_a_config_feed_on_a_host_the_poller_refuses_is_a_config_error(db, tmp_path, capsys):
+    config = tmp_path / "feeds.toml"
+    config.write_text('[feeds]\nurls = ["http://127.0.0.2/feed.xml"]\n', encoding="utf-8")
+    assert main(["--config", str(config), "feeds", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: [feeds] http://127.0.0.2/feed.xml: " in err and "loopback" in err
+    assert main(["feeds", "list"]) == 0  # nothing was added
+    assert "no feeds yet" in capsys.readouterr().out
+
+
+def test_config_feeds_are_stored_in_one_spelling(db, tmp_path, capsys):
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        '[feeds]\nurls = ["HTTP://127.0.0.1:80/f.xml", "http://127.0.0.1/f.xml#top"]\n', encoding="utf-8"
+    )
+    assert main(["--config", str(config), "feeds", "list"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
+    assert len(rows) == 1 and "\thttp://127.0.0.1/f.xml\t" in rows[0]
+
+
 def test_a_story_stored_before_names_were_checked_is_left_alone(db, tmp_path, capsys):
     store = open_store(db)
     store.add_story("Old Name", "Old", [], T0)

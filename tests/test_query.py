@@ -121,6 +121,8 @@ ERRORS = [
     ("7", "too common"),
     ("a OR pentagon", "too common"),
     ("the -pentagon", "too common"),
+    ("the -z", '"the" is too common'),  # an item with "the" and without "z" matches
+    ("said AND NOT q", "too common"),
     # limits
     ("x" * (MAX_CHARS + 1), "too long"),
     (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),

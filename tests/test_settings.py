@@ -67,8 +67,12 @@ def test_config_file_overrides_defaults(tmp_path):
     ("[engine]\non_topic_threshold = 1.5\n", "[engine] on_topic_threshold must be between 0 and 1"),
     ("[engine]\nmax_developments = 0\n", "[engine] max_developments must be at least 1"),
     ("[engine]\ndev_half_life_days = 0\n", "[engine] dev_half_life_days must be greater than 0"),
+    ("[engine]\non_topic_threshold = nan\n", "[engine] on_topic_threshold must be a finite number"),
+    ("[engine]\nmax_vocab = inf\n", "[engine] max_vocab must be a finite number"),
+    ("[engine]\nmax_vocab = 1e300\n", "[engine] max_vocab must be at most 1,000,000,000"),
     ("engine = 3\n", "[engine] must be a table"),
     ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
+    ("[feeds]\nurls = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
 ])
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:

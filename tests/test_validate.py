@@ -6,7 +6,7 @@ import pytest
 
 from adapters.feeds.netguard import AddressGuard
 from bot.errors import UserError
-from bot.validate import admit_feed_url, feed_url_problem, story_name_problem
+from bot.validate import admit_feed_url, feed_url_problem, normalise_feed_url, story_name_problem
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,34 @@ def test_other_story_names_are_refused_with_an_example(name: str) -> None:
     message = story_name_problem(name)
     assert message is not None and "is not a valid story name" in message
     assert "e.g. anthropic-pentagon" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://" + "a" * 64 + ".example/f",
+        "http://" + "a." * 130 + "example/f",
+        "http://a..b/f",
+        "http://[v1.x]/f",
+        "http://%31%32%37.0.0.1/f",
+    ],
+)
+def test_a_host_no_resolver_accepts_is_refused(url: str) -> None:
+    assert feed_url_problem(url) is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("HTTPS://EXAMPLE.COM/a", "https://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:80/a?x=1", "http://example.com/a?x=1"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("https://example.com/a#top", "https://example.com/a"),
+        ("https://user:pw@Example.com/A", "https://user:pw@example.com/A"),
+        ("http://[2001:DB8::1]:8080/f", "http://[2001:db8::1]:8080/f"),
+    ],
+)
+def test_spellings_of_one_feed_are_stored_alike(typed: str, stored: str) -> None:
+    assert feed_url_problem(typed) is None
+    assert normalise_feed_url(typed) == stored

@@ -71,10 +71,16 @@ class AdminCheck:
         return answer
 
 
+def _unescape(text: str) -> str:
+    """Slack's escaping of ``&``, ``<`` and ``>`` in command text undone ("AT&amp;T" is
+    what the user typed as "AT&T"; a link's query string arrives with "&amp;")."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def command_request(payload: Mapping[str, Any], is_admin: bool) -> CommandRequest:
     """Translate a Slack slash-command payload into a neutral command request."""
     return CommandRequest(
-        text=str(payload.get("text") or "").strip(),
+        text=_unescape(str(payload.get("text") or "")).strip(),
         platform="slack",
         user_id=str(payload.get("user_id") or ""),
         channel_id=payload.get("channel_id") or None,

@@ -8,6 +8,7 @@ An ``[engine]`` table in the config TOML may override any field by name.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -203,6 +204,11 @@ class EngineConfig:
             ):
                 # ValueError, not TypeError: callers report every bad setting the same way
                 raise ValueError(f"[engine] {name} must be a number, got {value!r}")  # noqa: TRY004
+            if not math.isfinite(value):
+                # nan compares False with everything: a threshold of nan takes nothing
+                raise ValueError(f"[engine] {name} must be a finite number, got {value!r}")
+            if isinstance(default, int) and abs(value) > _MAX_COUNT:
+                raise ValueError(f"[engine] {name} must be at most {_MAX_COUNT:,}, got {value!r}")
             values[name] = int(value) if isinstance(default, int) else float(value)
             if isinstance(default, int) and value != int(value):
                 raise ValueError(f"[engine] {name} must be a whole number, got {value!r}")
@@ -212,6 +218,9 @@ class EngineConfig:
     def to_mapping(self) -> dict[str, Any]:
         """The config as a plain dict (for logs and evaluation reports)."""
         return dataclasses.asdict(self)
+
+
+_MAX_COUNT = 1_000_000_000  # no cap or size of the engine is meaningful beyond this
 
 
 def _check_range(name: str, value: float) -> None:
