@@ -61,6 +61,11 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
 BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
+# A fresh engine (a restart, a scale-out judging job) learns the reports that recent
+# notices were about, so another outlet's copy of one is not sent again: at most this
+# many, from this far back (copies of a wire report follow it within hours).
+NOTICE_COPY_WARM = 200
+NOTICE_COPY_WINDOW = timedelta(hours=24)
 _READ_BATCH = 500  # backlog items loaded from the store at a time
 
 
@@ -139,6 +144,7 @@ class Pipeline:
         self._read_through = 0
         self._background_loaded = False
         self._judging: set[int] = set()  # ids a judging job is about to judge
+        self._notices_warm = False  # see ``_warm_first_reports``
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
         self._started_at = clock.now()
@@ -436,6 +442,8 @@ class Pipeline:
         # one batched model call for the whole batch (all None without an embedder)
         embeddings = self.engine.embed(docs)
         notified: set[str] = set()  # notice keys queued by this batch
+        if matcher is not None and len(matcher) and not self._notices_warm:
+            self._warm_first_reports()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
             analysis = self.engine.analyse(doc)  # once, for the stories and the notices
             verdicts = self.engine.judge(doc, analysis, embedding=embedding)
@@ -467,6 +475,20 @@ class Pipeline:
                     outbox.extend(self._notices(matcher, item, first, on_topic_ids, notified, report))
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
+
+    def _warm_first_reports(self) -> None:
+        """Show the engine the reports that recent notices were about (once per pipeline).
+
+        The engine's first-report index lives in memory; without this, a process that
+        restarted, or a scale-out judging job (a fresh engine each), would take another
+        outlet's copy of a report already sent for a first report and send it again.
+        Notice keys name first reports only, so these are exactly the texts to know.
+        """
+        self._notices_warm = True
+        since = self.clock.now() - NOTICE_COPY_WINDOW
+        ids = self.store.recent_notice_items(since, NOTICE_COPY_WARM)
+        for item in sorted(self.store.get_items(ids), key=lambda i: i.id):
+            self.engine.first_report(engine_doc(item))
 
     def _defer(self, items: Sequence[Item]) -> None:
         self._unread.extend(item.id for item in items)

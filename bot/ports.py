@@ -402,6 +402,11 @@ class Store(Protocol):
         post (429, 4xx), so ``post_started_at`` is cleared and no recovery look-up is needed.
         ``count=False``: reschedule without counting towards ``max_attempts`` (rate limits)."""
         ...
+
+    def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
+        """The item ids the newest ``limit`` keyword notices queued since ``since`` were about."""
+        ...
+
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created since."""
         ...

@@ -167,6 +167,23 @@ class OutboxStore(StoreBase):
         with self._write() as session:
             session.execute(update(OutboxRow).where(OutboxRow.id == entry_id).values(**values))
 
+    def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
+        """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.
+
+        A notice's key ends with the id of the first report of its text (see
+        ``bot.alerts.notice_key``). Ascending, each id once.
+        """
+        query = (
+            select(OutboxRow.key)
+            .where(OutboxRow.key.startswith("notice:"), OutboxRow.created_at >= since)
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            keys = session.scalars(query).all()
+        ids = {int(tail) for key in keys if (tail := key.rsplit(":", 1)[-1]).isdigit()}
+        return sorted(ids)
+
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created
         at or after ``since``."""

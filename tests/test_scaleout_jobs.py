@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
@@ -141,6 +142,29 @@ async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statist
     assert await task(timestamp=0) == f"{len(ids)} items folded into the stream statistics"
     state, through = world.app.store.load_background()
     assert (state["n_docs"], through) == (len(ids), max(ids))
+    world.app.store.close()
+
+
+def test_copies_judged_by_separate_jobs_are_one_dm_per_subscriber(tmp_path, clock):
+    """Each judging job has a fresh engine; the reports recent notices were about are shown
+    to it first, so another outlet's copy, judged by a later job, is not sent again."""
+    from bot.model import Target
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    world.app.store.add_subscription("console", "me", "rail", None, clock.now())
+    rail = next(i for i in TIMELINE["items"] if "rail" in i["title"].lower())
+    copies = [
+        dict(rail, guid=f"{url}-{n}", url=f"{url}/{n}", title=rail["title"] + suffix)
+        for n, (url, suffix) in enumerate(
+            [("https://wire.example", ""), ("https://courier.example", " - Courier"), ("https://ledger.example", " | Ledger")]
+        )
+    ]
+    ids = [_ingest(world, [c], f"https://feeds{n}.example/rss")[0] for n, c in enumerate(copies)]
+    for item_id in ids:  # one judging job each, as poll jobs of three feeds would defer them
+        clock.advance(minutes=15)
+        fresh_pipeline(world.app).judge_stored([item_id])
+    me = Target("console", user_id="me")
+    assert world.app.store.count_outbox_since(me, "notice:", clock.now() - timedelta(days=1)) == 1
     world.app.store.close()
 
 

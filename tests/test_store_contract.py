@@ -752,6 +752,18 @@ def test_outbox_counts(store, clock):
     assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 1}
 
 
+def test_recent_notice_items_are_the_reports_recent_notices_name(store, clock):
+    old = clock.now()
+    store.enqueue([write("notice:slack:U1:7"), write("alert:1:0:slack:C1")], old)
+    now = clock.advance(3600)
+    store.enqueue(
+        [write("notice:slack:U1:42"), write("notice:discord:9:42"), write("notice:slack:U2:12")], now
+    )
+    assert store.recent_notice_items(now, 10) == [12, 42]
+    assert store.recent_notice_items(old, 10) == [7, 12, 42]
+    assert store.recent_notice_items(old, 1) == [12]  # the newest notice only
+
+
 def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_first(store, clock):
     store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
     a, b, c, d = (store.get_outbox(k) for k in "abcd")
