@@ -33,6 +33,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         problem = story_name_problem(args.name)
         if problem:  # before the seeds are read: some are fetched
             raise UserError(problem)
+        taken = [s.name for s in app.store.list_stories() if s.name.casefold() == args.name.casefold()]
+        if taken:  # /story status finds a story whatever the case, so names differ in more
+            raise UserError(f"a story named '{taken[0]}' already exists")
         seeds = []
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)

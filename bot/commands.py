@@ -173,6 +173,11 @@ class Commands:
         if name:
             story = self.store.get_story(name)
             if story is None:
+                # "Pentagon" typed on a phone for the story "pentagon": one match ignoring
+                # case is the story meant
+                folded = [s for s in self.store.list_stories() if s.name.casefold() == name.casefold()]
+                if len(folded) == 1:
+                    return folded[0]
                 names = self.story_names()
                 known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
                 raise UserError(f"There is no story named '{_clip(name, 60)}'.{known}")

@@ -35,6 +35,11 @@ def test_story_add_list_and_duplicate(db, capsys):
     assert "pentagon\tAnthropic Reopens Pentagon Negotiations" in capsys.readouterr().out
     assert main(["story", "add", "pentagon", *seeds()]) == 2
     assert "already exists" in capsys.readouterr().err
+    # /story status finds a story whatever the case: a name differing only in case is taken
+    assert main(["story", "add", "Pentagon", *seeds()]) == 2
+    captured = capsys.readouterr()
+    assert "a story named 'pentagon' already exists" in captured.err
+    assert "seed 1/5" not in captured.out, "refused before any seed is read"
 
 
 def test_story_add_refuses_a_name_users_could_not_type(db, capsys):
@@ -86,6 +91,15 @@ def test_config_feeds_are_stored_in_one_spelling(db, tmp_path, capsys):
     assert main(["--config", str(config), "feeds", "list"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
     assert len(rows) == 1 and "\thttp://127.0.0.1/f.xml\t" in rows[0]
+
+
+def test_a_config_story_differing_only_in_case_is_the_stored_one(db, tmp_path, capsys):
+    store = open_store(db)
+    store.add_story("pentagon", "Stored", [], T0)
+    store.close()
+    assert main(["--config", _config_story(tmp_path, "Pentagon"), "story", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "pentagon\tStored" in out and "Pentagon\t" not in out
 
 
 def test_a_story_stored_before_names_were_checked_is_left_alone(db, tmp_path, capsys):

@@ -74,6 +74,11 @@ async def test_status_of_an_unknown_story_lists_known_ones(commands):
     assert not reply.ok and "Known stories: pentagon" in reply.text
 
 
+async def test_a_story_name_typed_in_other_case_finds_the_story(commands):
+    reply = await commands.handle(req("status PENTAGON"))
+    assert reply.ok and "Anthropic reopens Pentagon talks (pentagon)" in reply.text
+
+
 async def test_stories_lists_them(commands):
     assert "pentagon: Anthropic reopens Pentagon talks" in (await commands.handle(req("stories"))).text
 
