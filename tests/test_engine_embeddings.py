@@ -71,6 +71,19 @@ def test_close_meaning_lifts_an_item_just_below_the_threshold() -> None:
     json.dumps(j.reason)
 
 
+def test_a_headline_only_item_gives_the_model_twice_the_weight() -> None:
+    cfg = EngineConfig(title_channel_threshold=1.0)
+    headline = doc(5, PARAPHRASE.title)  # no body: judged as a headline
+    plain = judge(engine(cfg), headline)
+    j = judge(engine(cfg, ConceptEmbedder(STORY_CONCEPTS)), headline)
+    assert j.reason["headline_only"]
+    emb = j.reason["embedding"]
+    assert emb["combined"] == pytest.approx(
+        plain.score + cfg.embed_headline_weight * (emb["similarity"] - cfg.embed_center), abs=1e-3
+    )
+    assert cfg.embed_headline_weight == 2 * cfg.embed_weight
+
+
 def test_distant_meaning_pushes_an_item_below_the_threshold() -> None:
     cfg = EngineConfig(on_topic_threshold=0.2, title_channel_threshold=1.0)
     assert judge(engine(cfg), PARAPHRASE).on_topic

@@ -163,7 +163,10 @@ class StoryState:
         decisive = score
         if embedding is not None and self.seed_vectors is not None:
             sim, seed = best_match(embedding, self.seed_vectors.units)
-            decisive = score + cfg.embed_weight * (sim - cfg.embed_center)
+            # a headline's few words are weaker evidence than a body's: the model's
+            # reading of it counts for more
+            weight = cfg.embed_headline_weight if a.headline_only else cfg.embed_weight
+            decisive = score + weight * (sim - cfg.embed_center)
             reason["embedding"] = {
                 "similarity": round(sim, 4),
                 "seed": seed,
