@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 
 from bot.alerts import alert_key, alert_message, legacy_notice_key, notice_key, notice_message
 from bot.engine import Engine, EngineDoc, Verdict
+from bot.engine.analysis import item_time
 from bot.identity import canonical_url, new_item
 from bot.matcher import SubscriptionMatcher
 from bot.model import (
@@ -531,7 +532,7 @@ class Pipeline:
             sources.append(item.source)
         if item.url and all(u != item.url for _, u in links):
             links.append((item.source, item.url))
-        reported = min(item.published, item.fetched_at) if item.published else item.fetched_at
+        reported = item_time(item.published, item.fetched_at)
         if dev and dev.first_reported_at and dev.first_reported_at < reported:
             reported = dev.first_reported_at
         projected = Development(

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.engine.analysis import item_time
 from bot.model import Development
 from bot.ports import StoryStats
 from storage import convert
@@ -52,9 +53,7 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     rows_sorted = sorted(session.execute(query), key=lambda r: r[0])
     for _, dev_id, source, url, canonical, published, fetched in rows_sorted:
         counts[dev_id] += 1
-        # when a report says it was published, else when it was fetched; a date later
-        # than the fetch is a feed error (as for the engine's item time)
-        when = min(published, fetched) if published is not None else fetched
+        when = item_time(published, fetched)  # the engine's rule: a later date is a feed error
         if dev_id not in first or when < first[dev_id]:
             first[dev_id] = when
         if source:
