@@ -35,7 +35,7 @@ from bot.ports import (
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
 from bot.summarizer import SummaryRewriter
-from bot.validate import story_name_problem
+from bot.validate import find_story, story_name_problem
 
 log = logging.getLogger(__name__)
 
@@ -211,17 +211,15 @@ def apply_declared(app: App) -> None:
     from adapters.seeds import load_seed
 
     now = app.clock.now()
-    stored = {s.name.casefold() for s in app.store.list_stories()}
     for decl in app.settings.stories:
         # names are matched ignoring case (as /story status finds them)
-        if decl.name.casefold() not in stored:
+        if find_story(app.store, decl.name) is None:
             problem = story_name_problem(decl.name)
             if problem:
                 where = app.settings.config_path or "config"
                 raise ConfigError(f"{where}: [[stories]] {problem}")
             seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
             app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
-            stored.add(decl.name.casefold())
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:
             refusal = _host_refusal(app.host_check, url)

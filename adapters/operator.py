@@ -18,7 +18,13 @@ from bot.errors import UserError
 from bot.model import OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted
-from bot.validate import admit_feed_url, normalise_feed_url, remove_feed, story_name_problem
+from bot.validate import (
+    admit_feed_url,
+    find_story,
+    normalise_feed_url,
+    remove_feed,
+    story_name_problem,
+)
 
 
 def _fmt(dt) -> str:
@@ -33,9 +39,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         problem = story_name_problem(args.name)
         if problem:  # before the seeds are read: some are fetched
             raise UserError(problem)
-        taken = [s.name for s in app.store.list_stories() if s.name.casefold() == args.name.casefold()]
+        taken = find_story(app.store, args.name)
         if taken:  # /story status finds a story whatever the case, so names differ in more
-            raise UserError(f"a story named '{taken[0]}' already exists")
+            raise UserError(f"a story named '{taken.name}' already exists")
         seeds = []
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)

@@ -30,7 +30,7 @@ from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, HostCheck, Store
 from bot.query import parse_query
 from bot.render import counted, source_list
-from bot.validate import admit_feed_url, normalise_feed_url, remove_feed
+from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
 
@@ -171,13 +171,8 @@ class Commands:
     def _story(self, name: str | None, req: CommandRequest) -> Story:
         """Resolve a story by name; without one, the channel's or the only story."""
         if name:
-            story = self.store.get_story(name)
+            story = find_story(self.store, name)
             if story is None:
-                # "Pentagon" typed on a phone for the story "pentagon": one match ignoring
-                # case is the story meant
-                folded = [s for s in self.store.list_stories() if s.name.casefold() == name.casefold()]
-                if len(folded) == 1:
-                    return folded[0]
                 names = self.story_names()
                 known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
                 raise UserError(f"There is no story named '{_clip(name, 60)}'.{known}")

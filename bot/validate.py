@@ -16,6 +16,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserError
+from bot.model import Story
 from bot.ports import HostCheck, Store
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
@@ -152,3 +153,16 @@ def remove_feed(store: Store, url: str) -> bool:
     if store.remove_feed(url):
         return True
     return feed_url_problem(url) is None and store.remove_feed(normalise_feed_url(url))
+
+
+def find_story(store: Store, name: str) -> Story | None:
+    """The story called ``name``, or else the one story whose name differs only in case.
+
+    Names are matched ignoring case ("Pentagon" typed on a phone is the story "pentagon"),
+    so a new story may not take a name that differs from a stored one only in case.
+    """
+    story = store.get_story(name)
+    if story is not None:
+        return story
+    folded = [s for s in store.list_stories() if s.name.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
