@@ -27,7 +27,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "tokens"]
+__all__ = ["fold", "strip_marks", "tokens"]
 
 # Letters and digits only: ``\w`` minus the underscore.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -75,6 +75,26 @@ def fold(word: str) -> str:
     if word.endswith(("ss", "us", "is")):
         return word
     return word[:-1]
+
+
+def strip_marks(text: str) -> str:
+    """Remove accents and compatibility forms from ``text``, keeping its case.
+
+    "São Paulo" becomes "Sao Paulo", "Erdoğan" "Erdogan", "ﬁnal" "final" and fullwidth
+    letters plain ones; scripts whose letters carry their vowels as marks (Devanagari,
+    Arabic) lose them, consistently on every side of a comparison. The story engine
+    uses this so that a name spelled with and without its accent is one term.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text decomposed (NFKD), without combining marks, recomposed (NFC, so Hangul
+        syllables stay whole); ASCII text is returned as it is.
+    """
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text).translate(_STRIP_MARKS))
 
 
 def tokens(text: str) -> list[str]:

@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bot.engine.text import strip_outlet_suffix
+from bot.engine.text import strip_outlet_suffix, words_of
 
 if TYPE_CHECKING:
     from bot.engine.config import EngineConfig
 
-_WORDS = re.compile(r"[a-z0-9]+")
+# letters and digits of any script (``\w`` without "_"), on text lowered by words_of
+_WORDS = re.compile(r"[^\W_]+")
 _TRACKING = re.compile(
     r"^(utm_|fbclid$|gclid$|mc_|cmpid$|ocid$|ref$|src$|smid$|taid$|_ga$|rss$|feed)"
 )
@@ -73,7 +74,7 @@ def canonical_url(url: str | None) -> str | None:
 
 def title_key(title: str) -> str:
     """The headline reduced for comparison: outlet suffix removed, words lowercased."""
-    return " ".join(_WORDS.findall(strip_outlet_suffix(title).lower()))
+    return " ".join(_WORDS.findall(words_of(strip_outlet_suffix(title)).lower()))
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[tuple[int, ...
         ``(signature, n_shingles)``: ``bins`` 16-bit values, or () when the text has
         fewer than ``2 * shingle`` words.
     """
-    words = _WORDS.findall(text.lower())
+    words = _WORDS.findall(words_of(text).lower())
     if len(words) < 2 * shingle:
         return (), 0
     mins = [_MASK] * bins

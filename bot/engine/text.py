@@ -10,6 +10,11 @@ The engine works on bags of terms, not on raw strings, and every comparison it m
   into their parts: "Ex-Habersham deputy" and "Lacey-area shooting" name the places the
   story's other reports name as "Habersham" and "Lacey" (on gva headlines alone, joined
   compounds hid the one shared place name of several on-topic reports).
+* **Any script**: words are runs of letters of any alphabet; accents are dropped
+  ("Erdoğan" and "Erdogan" are one term) and Chinese and Japanese text, written without
+  spaces, is split into overlapping character pairs. Stop words and the stemmer are
+  English; other languages rely on the stream's own statistics to weigh common words
+  down.
 * **Entity-like terms** are the terms that appear capitalised *inside* a sentence (not
   only at its start) and numbers. Names, places, organisations and figures are what tell
   two stories of the same kind apart (two shootings, two product launches), so the
@@ -32,9 +37,32 @@ from collections import Counter
 from functools import lru_cache
 
 from bot.engine.stopwords import STOPWORDS
+from bot.textnorm import strip_marks
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+# a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
+
+
+def _upper_class() -> str:
+    # the upper-case letters of the Basic Multilingual Plane as a character-class body,
+    # built once: sentences of any cased script start with one
+    ranges: list[list[int]] = []
+    for cp in range(0x10000):
+        if chr(cp).isupper():
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+
+
+# a sentence ends at . ! ? followed by space and a capital or digit (any cased script), at
+# the full-width stops of Chinese and Japanese (no space follows them), and at line breaks
+_SENT_SPLIT = re.compile(
+    r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
+)
+# Han ideographs, kana: scripts written without spaces between words
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 _WS = re.compile(r"\s+")
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
@@ -78,6 +106,33 @@ def _is_number(tok: str) -> bool:
     return tok[0].isdigit()
 
 
+def _bigrams(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) < 3:
+        return f" {run} "
+    return " " + " ".join(run[k : k + 2] for k in range(len(run) - 1)) + " "
+
+
+def words_of(text: str) -> str:
+    """``text`` made ready for word splitting in any script.
+
+    Accents and compatibility forms are removed (:func:`bot.textnorm.strip_marks`:
+    "São Paulo" and "Sao Paulo" give the same terms), and each run of Chinese or
+    Japanese characters, which are written without spaces, becomes its overlapping
+    character pairs ("北京大学" → "北京 京大 大学"), the usual word stand-in for such
+    scripts when no dictionary is at hand. ASCII text is returned unchanged.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Text whose words :data:`_WORD` finds.
+    """
+    if text.isascii():
+        return text
+    return _CJK_RUN.sub(_bigrams, strip_marks(text))
+
+
 def tokens(text: str) -> list[str]:
     """Return the stemmed, stop-word-free terms of ``text`` in order.
 
@@ -88,7 +143,7 @@ def tokens(text: str) -> list[str]:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
     term = _term
-    return [t for t in map(term, _WORD.findall(text)) if t is not None]
+    return [t for t in map(term, _WORD.findall(words_of(text))) if t is not None]
 
 
 @lru_cache(maxsize=1 << 17)
@@ -114,7 +169,9 @@ def is_title_case(title: str) -> bool:
     Returns:
         True when most non-stop words of the headline start with a capital.
     """
-    words = [w for w in _WORD.findall(title) if not _is_number(w) and w.lower() not in STOPWORDS]
+    words = [
+        w for w in _WORD.findall(words_of(title)) if not _is_number(w) and w.lower() not in STOPWORDS
+    ]
     if len(words) < 3:
         return True
     caps = sum(1 for w in words if w[0].isupper())
@@ -138,7 +195,7 @@ def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[s
     entities: set[str] = set()
     phrases: list[str] = []
     for sentence in split_sentences(text):
-        words = _WORD.findall(sentence)
+        words = _WORD.findall(words_of(sentence))
         run: list[str] = []
         run_start = 0
         for i, w in enumerate(words + [""]):
