@@ -6,12 +6,14 @@ import argparse
 import gzip
 import json
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.evaluation.cli import add_eval_parser, run_eval
-from bot.evaluation.data import build_targets, load_stream, with_full_seeds
+from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
 from bot.evaluation.metrics import TrackCounts, adjusted_rand, bcubed, detection_cost
 
 EVALDATA = Path(
@@ -136,6 +138,58 @@ def test_headline_only_stream_keeps_the_seeds_text(tmp_path: Path) -> None:
     (target,) = with_full_seeds(build_targets(items, 4, 20), load_stream(path))
     assert all(s.text for s in target.seeds)
     assert all(it.text == "" for it in target.stream)
+
+
+def _plain(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "a", "event": "e"}\n{not json\n', "s.jsonl:2: not a JSON object"),
+        ('[{"id": "a", "event": "e"}]\n', "s.jsonl:1: a line must be one JSON object, not a JSON list"),
+        ('{"id": "a", "title": "t"}\n', "s.jsonl:1: no event"),
+        ('{"event": "e"}\n', "s.jsonl:1: no id"),
+    ],
+)
+def test_a_malformed_stream_is_refused_naming_file_and_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(StreamError, match=re.escape(message)):
+        load_stream(_plain(tmp_path / "s.jsonl", text))
+
+
+def test_dates_in_rss_and_unix_form_are_read_and_unreadable_ones_reported(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "event": "e", "published": "Tue, 07 Jan 2020 10:00:00 GMT"},
+        {"id": "b", "event": "e", "published": 1578000000},
+        {"id": "c", "event": "e", "published": "2020-01-05"},
+        {"id": "d", "event": "e", "published": "last Tuesday"},
+        {"id": "d", "event": "e", "published": None},
+    ]
+    text = "\ufeff" + "\r\n".join(json.dumps(r) for r in rows)  # a BOM and CRLF lines
+    warnings: list[str] = []
+    items = load_stream(_plain(tmp_path / "s.jsonl", text), warn=warnings.append)
+    assert [it.id for it in items] == ["d", "d", "b", "c", "a"]  # undated first, then by date
+    assert items[2].published == datetime(2020, 1, 2, 21, 20, tzinfo=UTC)
+    assert items[4].published == datetime(2020, 1, 7, 10, tzinfo=UTC)
+    assert len(warnings) == 2
+    assert "1 item(s) with a published date" in warnings[0] and "line 4: 'last Tuesday'" in warnings[0]
+    assert "1 id(s) used by more than one item (first: 'd')" in warnings[1]
+
+
+def test_cli_reports_a_malformed_stream_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _plain(tmp_path / "s.jsonl", '{"id": "a"}\n')
+    for command in ("track", "cluster", "dedup"):
+        parser = argparse.ArgumentParser(prog="storybot")
+        add_eval_parser(parser.add_subparsers(dest="command", required=True))
+        assert run_eval(parser.parse_args(["eval", command, "--data", str(data)])) == 2
+        err = capsys.readouterr().err
+        assert err == f"storybot eval: {data}:1: no event\n"
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.engine import EngineConfig
 from bot.errors import UserError
-from bot.evaluation.data import build_targets, load_stream, with_full_seeds
+from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
 from bot.ports import Embedder
 
 EmbedderFactory = Callable[[], Embedder]
@@ -74,6 +74,10 @@ def add_eval_parser(subparsers: Any) -> None:
     dd.add_argument("--seed", type=int, default=13, help="random seed of the test set")
 
 
+def _warn(message: str) -> None:
+    print(f"storybot eval: warning: {message}", file=sys.stderr)
+
+
 def _config(path: str | None) -> EngineConfig:
     if not path:
         return EngineConfig()
@@ -113,14 +117,17 @@ def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = N
             from bot.evaluation.clustering import evaluate_clustering
 
             start = time.perf_counter()
-            result = evaluate_clustering(load_stream(args.data), config)
+            result = evaluate_clustering(load_stream(args.data, warn=_warn), config)
             result["seconds"] = round(time.perf_counter() - start, 2)
         else:
             from bot.evaluation.dedup import evaluate_dedup
 
             start = time.perf_counter()
-            result = evaluate_dedup(load_stream(args.data), config, seed=args.seed)
+            result = evaluate_dedup(load_stream(args.data, warn=_warn), config, seed=args.seed)
             result["seconds"] = round(time.perf_counter() - start, 2)
+    except StreamError as exc:
+        print(f"storybot eval: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"storybot eval: {exc}", file=sys.stderr)
         return 1
@@ -135,7 +142,9 @@ def _track(
     from bot.evaluation.tracking import engine_decider, run_tracking
 
     start = time.perf_counter()
-    items = load_stream(args.data, headline_only=args.headline_only or args.headline_only_stream)
+    items = load_stream(
+        args.data, headline_only=args.headline_only or args.headline_only_stream, warn=_warn
+    )
     targets = build_targets(items, args.seeds, args.window)
     if args.headline_only_stream and not args.headline_only:
         targets = with_full_seeds(targets, load_stream(args.data))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -52,42 +54,103 @@ class Target:
         return sum(1 for it in self.stream if it.event == self.event)
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value or value in ("None", "null"):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+class StreamError(ValueError):
+    """A stream file that does not follow the format; the message names file and line."""
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def load_stream(path: str | Path, *, headline_only: bool = False) -> list[StreamItem]:
+def _parse_time(value: object) -> tuple[datetime | None, bool]:
+    """A ``published`` value as a UTC time, and whether it was readable.
+
+    ISO 8601 (the format's own), RFC 2822 (what RSS feeds carry) and Unix time (a JSON
+    number) are read; null, an empty string, "None" and "null" mean undated.
+    """
+    if value is None or value in ("", "None", "null"):
+        return None, True
+    parsed: datetime | None = None
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC), True
+        except (OverflowError, OSError, ValueError):
+            return None, False
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                parsed = None
+    if parsed is None:
+        return None, False
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed, True
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSON Lines file with their line numbers; clear errors."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    # utf-8-sig: a byte-order mark some editors write is not part of the first object
+    with opener(path, "rt", encoding="utf-8-sig") as fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise StreamError(
+                        f"{path}:{lineno}: not a JSON object ({exc.msg}); "
+                        "a stream has one JSON object per line"
+                    ) from None
+                if not isinstance(row, dict):
+                    raise StreamError(
+                        f"{path}:{lineno}: a line must be one JSON object, "
+                        f"not a JSON {type(row).__name__}"
+                    )
+                missing = [k for k in ("id", "event") if row.get(k) in (None, "")]
+                if missing:
+                    raise StreamError(f"{path}:{lineno}: no {' or '.join(missing)}")
+                yield lineno, row
+        except UnicodeDecodeError as exc:
+            raise StreamError(f"{path}: not UTF-8 text ({exc.reason})") from None
+
+
+def load_stream(
+    path: str | Path, *, headline_only: bool = False, warn: Callable[[str], None] | None = None
+) -> list[StreamItem]:
     """Read a JSON Lines stream (optionally gzipped) and sort it by the protocol.
 
     Args:
         path: The ``.jsonl`` or ``.jsonl.gz`` file.
         headline_only: Drop summary and content, keeping titles only.
+        warn: Told about what is read but questionable: dates that cannot be read (such
+            an item is undated, so it sorts first) and ids used more than once.
 
     Returns:
         Items sorted by (published, file order), undated items first.
+
+    Raises:
+        StreamError: A line is not a JSON object or has no ``id`` or ``event``.
     """
     p = Path(path)
-    opener = gzip.open if p.suffix == ".gz" else open
-    rows = []
-    with opener(p, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rows.append(json.loads(line))
     keyed = []
-    for order, row in enumerate(rows):
-        published = _parse_time(row.get("published"))
+    bad_dates: list[str] = []
+    for order, (lineno, row) in enumerate(_rows(p)):
+        published, readable = _parse_time(row.get("published"))
+        if not readable:
+            bad_dates.append(f"line {lineno}: {row.get('published')!r}")
         keyed.append((published is not None, published or _EPOCH, order, row, published))
+    if warn and bad_dates:
+        warn(
+            f"{p}: {len(bad_dates)} item(s) with a published date that is not ISO 8601, "
+            f"RFC 2822 or Unix time (first: {bad_dates[0]}); they are taken as undated"
+        )
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))
     items = []
     for index, (_, _, _, row, published) in enumerate(keyed):
@@ -96,15 +159,29 @@ def load_stream(path: str | Path, *, headline_only: bool = False) -> list[Stream
                 index=index,
                 id=str(row["id"]),
                 event=str(row["event"]),
-                title=row.get("title") or "",
-                summary="" if headline_only else (row.get("summary") or ""),
-                content="" if headline_only else (row.get("content") or ""),
-                url=row.get("url"),
+                title=_text(row.get("title")),
+                summary="" if headline_only else _text(row.get("summary")),
+                content="" if headline_only else _text(row.get("content")),
+                url=row.get("url") if isinstance(row.get("url"), str) else None,
                 published=published,
-                source=row.get("source") or "",
+                source=_text(row.get("source")),
             )
         )
+    if warn:
+        repeated = sorted(i for i, n in Counter(it.id for it in items).items() if n > 1)
+        if repeated:
+            warn(
+                f"{p}: {len(repeated)} id(s) used by more than one item (first: "
+                f"{repeated[0]!r}); --decisions lines cannot tell those items apart"
+            )
     return items
+
+
+def _text(value: object) -> str:
+    # a text field; null is empty, and a number (a headline "2024") is its digits
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
 
 
 def build_targets(items: list[StreamItem], nt: int = 4, window_days: float = 30) -> list[Target]:
