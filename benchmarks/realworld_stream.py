@@ -223,7 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     try:
-        built = build_stream(args.out, load_labels(args.labels), drop_unsure=args.drop_unsure)
+        labels = load_labels(args.labels)
+    except (OSError, ValueError) as exc:
+        print(
+            f"realworld_stream: cannot read the labels file {args.labels}: {exc}", file=sys.stderr
+        )
+        return 2
+    try:
+        built = build_stream(args.out, labels, drop_unsure=args.drop_unsure)
     except StreamError as exc:
         print(f"realworld_stream: {exc}", file=sys.stderr)
         return 2
