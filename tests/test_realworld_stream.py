@@ -1,0 +1,129 @@
+"""The hand-labelled RSS stream built from the real captured news feeds.
+
+``benchmarks.realworld_stream`` reads the feeds named in ``benchmarks/data/realworld_events.json``
+from the shared evaluation data (in place) with the poller's own parser and writes a stream
+in the evaldata format. These checks build it into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from shared_data import EVALDATA
+
+from adapters.feeds import parse_feed
+from benchmarks.realworld_stream import (
+    LABELS,
+    StreamError,
+    build_rows,
+    build_stream,
+    load_labels,
+    main,
+)
+from bot.evaluation.data import build_targets, load_stream
+
+REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
+
+pytestmark = pytest.mark.skipif(
+    not REALWORLD.is_dir(), reason="shared evaluation data not available"
+)
+
+
+@pytest.fixture(scope="module")
+def labels() -> dict:
+    return load_labels(LABELS)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, labels: dict) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("rw") / "rw.jsonl"
+    return out, build_stream(out, labels, REALWORLD)
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_labelled_entry_is_in_the_stream_with_its_event(built, labels) -> None:
+    out, info = built
+    rows = _rows(out)
+    counts = Counter(r["event"] for r in rows)
+    for event in labels["events"]:
+        assert counts[event["id"]] == len(event["items"]), event["id"]
+        assert len(event["items"]) >= 4, f"{event['id']}: fewer than 4 items"
+    assert info.labelled_items == sum(len(e["items"]) for e in labels["events"])
+    assert info.labelled_events == len(labels["events"])
+    assert info.items == len(rows)
+    assert info.events == len(counts)
+
+
+def test_every_entry_of_the_feeds_is_in_the_stream_once(built, labels) -> None:
+    out, info = built
+    rows = _rows(out)
+    entries = 0
+    for feed_id in labels["feeds"]:
+        _, parsed, _, _ = parse_feed((REALWORLD / feed_id).read_bytes(), None, None)
+        entries += len({e.url or e.guid or e.title for e in parsed})
+    assert len(rows) == entries
+    assert len({r["id"] for r in rows}) == len(rows)
+    per_source = Counter((r["source"], r["url"]) for r in rows if r["url"])
+    assert max(per_source.values()) == 1  # no link twice in one feed
+    singles = [r for r in rows if r["event"].startswith("rw-single-")]
+    assert len(singles) == len({r["event"] for r in singles})  # each its own event
+    assert all(r["content"] is None and r["title"] for r in rows)
+
+
+def test_the_stream_round_trips_through_the_evaluation_reader(built, labels) -> None:
+    out, _ = built
+    rows = _rows(out)
+    items = load_stream(out)
+    assert len(items) == len(rows)
+    by_id = {r["id"]: r for r in rows}
+    for it in items:
+        row = by_id[it.id]
+        assert (it.event, it.title, it.summary, it.url, it.source) == (
+            row["event"],
+            row["title"],
+            row["summary"] or "",
+            row["url"],
+            row["source"],
+        )
+        assert (it.published is None) == (row["published"] is None)
+    targets = build_targets(items, nt=2)
+    assert {t.event for t in targets} == {e["id"] for e in labels["events"]}
+
+
+def test_a_label_that_matches_nothing_fails_loudly(labels) -> None:
+    broken = copy.deepcopy(labels)
+    feed = broken["events"][0]["items"][0]["feed"]
+    broken["events"][0]["items"].append({"feed": feed, "link": "https://example.com/no-such"})
+    with pytest.raises(StreamError, match="(?s)match no entry.*no-such"):
+        build_rows(broken, REALWORLD)
+    broken = copy.deepcopy(labels)
+    broken["unsure"].append({"feed": feed, "link": "https://example.com/not-there"})
+    with pytest.raises(StreamError, match="not-there"):
+        build_rows(broken, REALWORLD)
+
+
+def test_an_entry_labelled_twice_fails(labels) -> None:
+    broken = copy.deepcopy(labels)
+    broken["events"][1]["items"].append(broken["events"][0]["items"][0])
+    with pytest.raises(StreamError, match="labelled twice"):
+        build_rows(broken, REALWORLD)
+
+
+def test_missing_shared_data_is_a_clear_error(tmp_path: Path, labels, capsys) -> None:
+    with pytest.raises(StreamError, match="corpus is not at"):
+        build_rows(labels, tmp_path / "nowhere")
+    assert main(["--out", str(tmp_path / "x.jsonl"), "--labels", str(tmp_path / "none.json")]) == 2
+    assert "labels file" in capsys.readouterr().err
+
+
+def test_drop_unsure_leaves_out_exactly_the_unsure_entries(labels) -> None:
+    rows, _ = build_rows(labels, REALWORLD)
+    kept, _ = build_rows(labels, REALWORLD, drop_unsure=True)
+    assert len(rows) - len(kept) == len(labels["unsure"])
