@@ -17,8 +17,13 @@ The steps, and why:
   ``policy``, ``taxes``/``tax``). It only has to be consistent, not linguistically right:
   "series" folds to "sery" on both sides and still matches itself.
 
-Limitation: scripts written without spaces (Chinese, Japanese, Thai) become one token per
-run of characters, so a word inside such a run does not match on its own.
+* Chinese and Japanese, written without spaces, become their overlapping character
+  pairs ("台风登陆上海" → 台风 风登 登陆 陆上 上海): a query "上海" is the token 上海 and
+  matches, and a longer query is a run of pairs that matches as a phrase.
+
+Limitation: Thai and other unspaced scripts without such a rule become one token per run
+of characters, so a word inside such a run does not match on its own; a one-character
+Chinese query matches only where the character stands alone.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "strip_marks", "tokens"]
+__all__ = ["fold", "split_unspaced", "strip_marks", "tokens"]
 
 # Letters and digits only: ``\w`` minus the underscore.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -97,6 +102,33 @@ def strip_marks(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text).translate(_STRIP_MARKS))
 
 
+# Han ideographs (with extension A and compatibility forms) and kana
+_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _pairs(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) < 3:
+        return f" {run} "
+    return " " + " ".join(run[k : k + 2] for k in range(len(run) - 1)) + " "
+
+
+def split_unspaced(text: str) -> str:
+    """Each run of Chinese or Japanese characters as its overlapping pairs, spaced.
+
+    Such text has no spaces between words and no dictionary is at hand; character pairs
+    are the usual stand-in ("北京大学" → "北京 京大 大学"): a name of two characters is one
+    pair, and two texts naming the same thing share its pairs.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text with those runs replaced; other text unchanged.
+    """
+    return _UNSPACED_RUN.sub(_pairs, text)
+
+
 def tokens(text: str) -> list[str]:
     """Split text into normalised, plural-folded word tokens, in order.
 
@@ -114,6 +146,7 @@ def tokens(text: str) -> list[str]:
         # can each expose work for the other, so the standard applies both twice.
         text = unicodedata.normalize("NFKD", text.casefold())
         text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+        text = split_unspaced(text)
     return list(map(_fold_cached, _TOKEN.findall(text)))
 
 

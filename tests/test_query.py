@@ -191,6 +191,11 @@ MATCHES = [
     ("u.s.", "US troops", "", False),
     ("u.s.", "U.S. troops", "", True),
     ("gpt-4", "GPT 4 released", "", True),
+    ("上海", "台风登陆上海", "", True),  # Chinese: character pairs, both sides
+    ("上海", "上海市民", "", True),
+    ("台风登陆", "", "今年第十三号台风登陆上海", True),  # a run of pairs is a phrase
+    ("台风登陆", "", "台风没有登陆", False),
+    ("東京", "東京で地震", "", True),  # Japanese kanji and kana
 ]
 
 

@@ -37,7 +37,7 @@ from collections import Counter
 from functools import lru_cache
 
 from bot.engine.stopwords import STOPWORDS
-from bot.textnorm import strip_marks
+from bot.textnorm import split_unspaced, strip_marks
 
 # a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
@@ -61,8 +61,6 @@ def _upper_class() -> str:
 _SENT_SPLIT = re.compile(
     r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
 )
-# Han ideographs, kana: scripts written without spaces between words
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 _WS = re.compile(r"\s+")
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
@@ -106,21 +104,14 @@ def _is_number(tok: str) -> bool:
     return tok[0].isdigit()
 
 
-def _bigrams(match: re.Match[str]) -> str:
-    run = match.group()
-    if len(run) < 3:
-        return f" {run} "
-    return " " + " ".join(run[k : k + 2] for k in range(len(run) - 1)) + " "
-
-
 def words_of(text: str) -> str:
     """``text`` made ready for word splitting in any script.
 
     Accents and compatibility forms are removed (:func:`bot.textnorm.strip_marks`:
     "São Paulo" and "Sao Paulo" give the same terms), and each run of Chinese or
-    Japanese characters, which are written without spaces, becomes its overlapping
-    character pairs ("北京大学" → "北京 京大 大学"), the usual word stand-in for such
-    scripts when no dictionary is at hand. ASCII text is returned unchanged.
+    Japanese characters becomes its overlapping character pairs
+    (:func:`bot.textnorm.split_unspaced`), as keyword matching reads them. ASCII text is
+    returned unchanged.
 
     Args:
         text: Any text.
@@ -130,7 +121,7 @@ def words_of(text: str) -> str:
     """
     if text.isascii():
         return text
-    return _CJK_RUN.sub(_bigrams, strip_marks(text))
+    return split_unspaced(strip_marks(text))
 
 
 def tokens(text: str) -> list[str]:
