@@ -149,7 +149,10 @@ def _plain(path: Path, text: str) -> Path:
     ("text", "message"),
     [
         ('{"id": "a", "event": "e"}\n{not json\n', "s.jsonl:2: not a JSON object"),
-        ('[{"id": "a", "event": "e"}]\n', "s.jsonl:1: a line must be one JSON object, not a JSON list"),
+        (
+            '[{"id": "a", "event": "e"}]\n',
+            "s.jsonl:1: a line must be one JSON object, not a JSON list",
+        ),
         ('{"id": "a", "title": "t"}\n', "s.jsonl:1: no event"),
         ('{"event": "e"}\n', "s.jsonl:1: no id"),
     ],
@@ -176,7 +179,9 @@ def test_dates_in_rss_and_unix_form_are_read_and_unreadable_ones_reported(tmp_pa
     assert items[2].published == datetime(2020, 1, 2, 21, 20, tzinfo=UTC)
     assert items[4].published == datetime(2020, 1, 7, 10, tzinfo=UTC)
     assert len(warnings) == 2
-    assert "1 item(s) with a published date" in warnings[0] and "line 4: 'last Tuesday'" in warnings[0]
+    assert (
+        "1 item(s) with a published date" in warnings[0] and "line 4: 'last Tuesday'" in warnings[0]
+    )
     assert "1 id(s) used by more than one item (first: 'd')" in warnings[1]
 
 
@@ -231,6 +236,35 @@ def test_cli_cluster_and_dedup(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert {"precision", "recall", "f1", "ari"} <= set(got)
     got = _run(["eval", "dedup", "--data", str(data)], capsys)
     assert {"precision", "recall"} <= set(got)
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        (["--seeds", "0"], "--seeds: must be 1 or more, not 0"),
+        (["--window", "nan"], "--window: must be between 0 and 36500 days, not nan"),
+        (["--limit-targets", "x"], "--limit-targets: not a whole number: 'x'"),
+    ],
+)
+def test_cli_refuses_protocol_options_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], fragment: str
+) -> None:
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["eval", "track", "--data", str(_stream(tmp_path)), *option])
+    assert exc.value.code == 2 and fragment in capsys.readouterr().err
+
+
+def test_a_run_without_targets_measures_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = _run(["eval", "track", "--data", str(_stream(tmp_path)), "--seeds", "9"], capsys)
+    assert got["targets"] == 0 and got["c_norm"] is None and got["p_miss"] is None
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    run_eval(parser.parse_args(["eval", "track", "--data", str(_stream(tmp_path)), "--seeds", "9"]))
+    assert "no targets: no event has more than 9 items" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- real data

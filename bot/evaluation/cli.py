@@ -47,10 +47,10 @@ def add_eval_parser(subparsers: Any) -> None:
 
     tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
     common(tr)
-    tr.add_argument("--seeds", type=int, default=4, help="seed items per target (Nt)")
-    tr.add_argument("--window", type=float, default=30, help="days after the last seed (W)")
+    tr.add_argument("--seeds", type=_positive_int, default=4, help="seed items per target (Nt)")
+    tr.add_argument("--window", type=_days, default=30, help="days after the last seed (W)")
     tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
-    tr.add_argument("--limit-targets", type=int, help="only the first N targets")
+    tr.add_argument("--limit-targets", type=_positive_int, help="only the first N targets")
     tr.add_argument("--headline-only", action="store_true", help="drop summaries and bodies")
     tr.add_argument(
         "--headline-only-stream",
@@ -72,6 +72,26 @@ def add_eval_parser(subparsers: Any) -> None:
     dd = sub.add_parser("dedup", help="near-duplicate detection on a syndication test set")
     common(dd)
     dd.add_argument("--seed", type=int, default=13, help="random seed of the test set")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if not 0 <= value <= 36500:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be between 0 and 36500 days, not {text}")
+    return value
 
 
 def _warn(message: str) -> None:
@@ -159,6 +179,11 @@ def _track(
         decide = engine_decider(items, targets, config, embedder)
         result: dict[str, Any] = run_tracking(targets, decide, out)
     result["seconds"] = round(time.perf_counter() - start, 2)
+    if not targets:
+        _warn(
+            f"no targets: no event has more than {args.seeds} items with a report of it "
+            f"within {args.window:g} days of its seeds, so nothing was measured"
+        )
     if embedder is not None:
         result["embeddings"] = embedder.name
     if args.baseline:

@@ -38,17 +38,18 @@ class TrackCounts:
         return self.false_alarms / self.off_topic if self.off_topic else 0.0
 
 
-def detection_cost(runs: Sequence[TrackCounts]) -> dict[str, float]:
+def detection_cost(runs: Sequence[TrackCounts]) -> dict[str, float | None]:
     """Macro-averaged miss and false-alarm rates and the normalised detection cost.
 
     Args:
         runs: One entry per target.
 
     Returns:
-        ``{"p_miss", "p_fa", "c_norm"}`` (all 0 for no targets).
+        ``{"p_miss", "p_fa", "c_norm"}``; all None for no targets (nothing was measured,
+        and a 0 would read as a perfect score).
     """
     if not runs:
-        return {"p_miss": 0.0, "p_fa": 0.0, "c_norm": 0.0}
+        return {"p_miss": None, "p_fa": None, "c_norm": None}
     p_miss = sum(r.p_miss for r in runs) / len(runs)
     p_fa = sum(r.p_fa for r in runs) / len(runs)
     return {"p_miss": p_miss, "p_fa": p_fa, "c_norm": p_miss + C_FA_WEIGHT * p_fa}

@@ -144,7 +144,7 @@ def engine_decider(
 
 def run_tracking(
     targets: list[Target], decide: Decide, decisions: IO[str] | None = None
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Run the protocol over targets and macro-average the detection cost.
 
     Args:
