@@ -143,7 +143,9 @@ class HostileFeedServer(FeedServer):
 
     def add_drip(self, path: str, body: bytes, every_s: float = 1.0) -> str:
         async def serve(request: web.Request) -> web.StreamResponse:
-            response = web.StreamResponse(status=200, headers={"Content-Type": "application/rss+xml"})
+            response = web.StreamResponse(
+                status=200, headers={"Content-Type": "application/rss+xml"}
+            )
             await response.prepare(request)
             try:
                 for i in range(len(body)):
@@ -168,8 +170,12 @@ class HostileFeedServer(FeedServer):
             k = fetches["n"]
             body = rss(
                 [
-                    entry(i, guid=f"urn:rotating:{k}:{i}", link=f"https://rotating.example/story/{i}?utm_source=x{k}",
-                          title=f"Rotating item {i}")
+                    entry(
+                        i,
+                        guid=f"urn:rotating:{k}:{i}",
+                        link=f"https://rotating.example/story/{i}?utm_source=x{k}",
+                        title=f"Rotating item {i}",
+                    )
                     for i in range(n)
                 ],
                 title=title,
@@ -259,7 +265,9 @@ class Fakes:
             await slack.start()
             discord = FakeDiscord(
                 token="discord-test-token",
-                chaos=Chaos(seed=(chaos_seed or 0) + 1, slow=1.0, delay_s=delay_s) if delay_s else None,
+                chaos=Chaos(seed=(chaos_seed or 0) + 1, slow=1.0, delay_s=delay_s)
+                if delay_s
+                else None,
             )
             await discord.__aenter__()
             return slack, discord
@@ -319,7 +327,9 @@ def service_env(db_url: str, extra: dict[str, str]) -> dict[str, str]:
     import os
     from pathlib import Path
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
+    }
     env.update(
         STORYBOT_DATABASE_URL=db_url,
         STORYBOT_ALLOWED_HOSTS="127.0.0.1",
@@ -350,6 +360,17 @@ def start_service(config: str, env: dict[str, str], log_path: Any, *, verbose: b
 
     with open(log_path, "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "adapters.cli", *(["-v"] if verbose else []), "--config", config, "run"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "adapters.cli",
+                *(["-v"] if verbose else []),
+                "--config",
+                config,
+                "run",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )

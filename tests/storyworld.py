@@ -32,7 +32,8 @@ def sample(guid: str) -> dict:
 
 def samples(kind: str, development: str | None = None) -> list[dict]:
     return [
-        i for i in TIMELINE["items"]
+        i
+        for i in TIMELINE["items"]
         if i["kind"] == kind and (development is None or i["development"] == development)
     ]
 
@@ -72,7 +73,9 @@ def make_world(
     db_url: str, clock: ManualClock, *, follow: bool = True, env: dict | None = None, embedder=None
 ) -> World:
     """An app on ``db_url`` with the demo story, the console bound to it (realtime)."""
-    settings = load_settings(env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1", **(env or {})})
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
+    )
     out = io.StringIO()
     console = ConsoleAdapter(out)
     app = build_app(settings, clock=clock, adapters={CONSOLE: console}, embedder=embedder)

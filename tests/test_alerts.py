@@ -59,7 +59,9 @@ def test_consecutive_sentences_of_one_report_share_one_marker() -> None:
             )
         )
     )
-    assert body == "The deal was signed. It bars autonomous targeting. [1] Senators want the text. [2]"
+    assert (
+        body == "The deal was signed. It bars autonomous targeting. [1] Senators want the text. [2]"
+    )
     assert [label for label, _ in links] == ["[1] Wire", "[2] Daily"]
 
 

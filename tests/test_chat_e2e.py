@@ -47,13 +47,20 @@ async def discord() -> AsyncIterator[FakeDiscord]:
 
 
 async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
-    feed_server, slack, discord, sqlite_url, clock  # noqa: F811
+    feed_server,
+    slack,
+    discord,
+    sqlite_url,
+    clock,  # noqa: F811
 ):
-    settings = load_settings(env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"})
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
     app = build_app(settings, clock=clock)
     slack_sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))
-    discord_sink = DiscordAdapter(discord.token, app.commands, api_url=discord.api_url,
-                                  gateway_url=discord.gateway_url)
+    discord_sink = DiscordAdapter(
+        discord.token, app.commands, api_url=discord.api_url, gateway_url=discord.gateway_url
+    )
     app.delivery.sinks.update({"slack": slack_sink, "discord": discord_sink})
     try:
         seeds = [load_seed(str(p)) for p in seed_files()]
@@ -63,7 +70,9 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
 
         first = sample(next(i["guid"] for i in samples("development", DEV)))
         seed_copy = samples("copy", "seed")[0]
-        feed_server.add_feed("/wire.xml", feed_of(as_entry(seed_copy, 0), as_entry(first, 1)), etag=True)
+        feed_server.add_feed(
+            "/wire.xml", feed_of(as_entry(seed_copy, 0), as_entry(first, 1)), etag=True
+        )
         app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
         await app.pipeline.poll_due()
         await app.delivery.deliver_due(limit=100)
@@ -74,7 +83,11 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
         assert slack_post.args["channel"] == SLACK_CHANNEL
 
         later = samples("copy", DEV) + samples("update", DEV)
-        feed_server.add_feed("/other.xml", feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"), etag=True)
+        feed_server.add_feed(
+            "/other.xml",
+            feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"),
+            etag=True,
+        )
         app.store.add_feed(feed_server.url("/other.xml"), clock.now())
         clock.advance(hours=1)
         await app.pipeline.poll_due()
@@ -83,7 +96,9 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
         assert len(slack.calls_to("chat.postMessage")) == 1, "a later report never posts again"
         assert len(discord.calls_to("POST", r"/channels/\d+/messages")) == 1
         assert slack.calls_to("chat.update"), "the Slack alert is edited instead"
-        assert discord.calls_to("PATCH", r"/channels/\d+/messages/\d+"), "the Discord alert is edited instead"
+        assert discord.calls_to("PATCH", r"/channels/\d+/messages/\d+"), (
+            "the Discord alert is edited instead"
+        )
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await discord_sink.stop()

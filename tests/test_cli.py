@@ -86,7 +86,8 @@ def test_a_config_feed_on_a_host_the_poller_refuses_is_a_config_error(db, tmp_pa
 def test_config_feeds_are_stored_in_one_spelling(db, tmp_path, capsys):
     config = tmp_path / "feeds.toml"
     config.write_text(
-        '[feeds]\nurls = ["HTTP://127.0.0.1:80/f.xml", "http://127.0.0.1/f.xml#top"]\n', encoding="utf-8"
+        '[feeds]\nurls = ["HTTP://127.0.0.1:80/f.xml", "http://127.0.0.1/f.xml#top"]\n',
+        encoding="utf-8",
     )
     assert main(["--config", str(config), "feeds", "list"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
@@ -138,8 +139,10 @@ def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, capsys, url):
 
 def test_feeds_add_refuses_a_private_host_as_the_poller_would(db, capsys):
     assert main(["feeds", "add", "http://10.0.0.1/rss"]) == 2
-    assert ("error: refused: 10.0.0.1 is a private-network address; feeds and seed URLs must "
-            "be on the public internet") in capsys.readouterr().err
+    assert (
+        "error: refused: 10.0.0.1 is a private-network address; feeds and seed URLs must "
+        "be on the public internet"
+    ) in capsys.readouterr().err
     # STORYBOT_ALLOWED_HOSTS (127.0.0.1 here) lets a local feed through, as it does at polls
     assert main(["feeds", "add", "http://127.0.0.1:1/a.xml"]) == 0
 
@@ -155,7 +158,10 @@ def test_ask_answers_one_command(db, capsys):
 
 @pytest.mark.parametrize(
     ("text", "shown"),
-    [("why", "error: Usage: /story why <item url>"), ("frobnicate", "Unknown command 'frobnicate'")],
+    [
+        ("why", "error: Usage: /story why <item url>"),
+        ("frobnicate", "Unknown command 'frobnicate'"),
+    ],
 )
 def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
     assert main(["ask", text]) == 2
@@ -256,4 +262,6 @@ def test_outbox_lists_dead_and_pending_messages_with_their_errors(db, capsys):
     assert out.splitlines()[0] == "dead: 1, delivered: 0, pending: 1"
     dead_at, pending_at = out.index("dead (not retried):"), out.index("\npending:")
     assert "'Pentagon deal' (1 attempt) — channel_not_found" in out[dead_at:pending_at]
-    assert "'Senate hearing' (1 attempt, next try 2026-03-01 00:00 UTC) — HTTP 503" in out[pending_at:]
+    assert (
+        "'Senate hearing' (1 attempt, next try 2026-03-01 00:00 UTC) — HTTP 503" in out[pending_at:]
+    )

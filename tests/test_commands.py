@@ -14,7 +14,12 @@ from storage import open_store
 @pytest.fixture
 def store(sqlite_url, clock):
     s = open_store(sqlite_url)
-    s.add_story("pentagon", "Anthropic reopens Pentagon talks", [SeedDoc("Anthropic reopens talks", "text")], clock.now())
+    s.add_story(
+        "pentagon",
+        "Anthropic reopens Pentagon talks",
+        [SeedDoc("Anthropic reopens talks", "text")],
+        clock.now(),
+    )
     yield s
     s.close()
 
@@ -24,8 +29,12 @@ def commands(store, clock):
     return Commands(store, clock)
 
 
-def req(text: str, *, admin: bool = False, user: str = "U1", channel: str | None = "C1") -> CommandRequest:
-    return CommandRequest(text=text, platform="slack", user_id=user, channel_id=channel, is_admin=admin)
+def req(
+    text: str, *, admin: bool = False, user: str = "U1", channel: str | None = "C1"
+) -> CommandRequest:
+    return CommandRequest(
+        text=text, platform="slack", user_id=user, channel_id=channel, is_admin=admin
+    )
 
 
 async def test_help_lists_every_command(commands):
@@ -49,8 +58,14 @@ async def test_unknown_command_names_it_and_shows_help(commands):
 
 @pytest.mark.parametrize(
     ("text", "usage"),
-    [("why", True), ("frobnicate", True), ("help nope", True), ("follow", True),
-     ("status nosuch", False), ("unsubscribe 99", False)],
+    [
+        ("why", True),
+        ("frobnicate", True),
+        ("help nope", True),
+        ("follow", True),
+        ("status nosuch", False),
+        ("unsubscribe 99", False),
+    ],
 )
 async def test_usage_errors_are_marked_apart_from_other_errors(commands, text, usage):
     reply = await commands.handle(req(text, admin=True))
@@ -80,7 +95,9 @@ async def test_a_story_name_typed_in_other_case_finds_the_story(commands):
 
 
 async def test_stories_lists_them(commands):
-    assert "pentagon: Anthropic reopens Pentagon talks" in (await commands.handle(req("stories"))).text
+    assert (
+        "pentagon: Anthropic reopens Pentagon talks" in (await commands.handle(req("stories"))).text
+    )
 
 
 async def test_subscribe_list_and_unsubscribe_by_id_and_by_text(commands, store):
@@ -137,7 +154,9 @@ async def test_feeds_add_remove_and_list(commands, store):
     assert not (await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))).ok
     assert "https://feeds.example/a.xml" in (await commands.handle(req("feeds"))).text
     assert (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
-    assert not (await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))).ok
+    assert not (
+        await commands.handle(req("feeds remove https://feeds.example/a.xml", admin=True))
+    ).ok
 
 
 @pytest.mark.parametrize(
@@ -197,8 +216,12 @@ async def test_status_dates_a_development_by_its_first_report(commands, store, c
     published = clock.now() - timedelta(days=2)  # fetched late: a backlog poll
     _, item = store.ingest_item(new_item(8, at=published + timedelta(minutes=5)))
     story = store.get_story("pentagon")
-    judgement = Judgement(story.id, item.id, on_topic=True, score=0.5, development=1, new_development=True)
-    dev = DevelopmentWrite(story.id, 1, "Senators demand the deal text", "A hearing is set.", (item.id,))
+    judgement = Judgement(
+        story.id, item.id, on_topic=True, score=0.5, development=1, new_development=True
+    )
+    dev = DevelopmentWrite(
+        story.id, 1, "Senators demand the deal text", "A hearing is set.", (item.id,)
+    )
     store.commit_decisions([judgement], [dev], {}, [], clock.now())
     text = (await commands.handle(req("status"))).text
     assert f"1. Senators demand the deal text ({published:%Y-%m-%d %H:%M} UTC)" in text

@@ -81,7 +81,9 @@ async def test_a_message_is_posted_once_and_an_update_edits_it(store, clock):
 
 async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):
     platform = ScriptedPlatform([RateLimited(30)])
-    store.enqueue([OutboxWrite("k1", TARGET, msg("a")), OutboxWrite("k2", TARGET, msg("b"))], clock.now())
+    store.enqueue(
+        [OutboxWrite("k1", TARGET, msg("a")), OutboxWrite("k2", TARGET, msg("b"))], clock.now()
+    )
     w = worker(store, platform, clock)
 
     report = await w.deliver_due()

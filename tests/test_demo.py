@@ -11,15 +11,22 @@ from bot.engine.text import strip_outlet_suffix
 
 async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_path):
     out = io.StringIO()
-    args = argparse.Namespace(database=f"sqlite:///{tmp_path / 'demo.db'}", hours=12.0,
-                              step_minutes=15.0, tick_seconds=0.02, config=None)
+    args = argparse.Namespace(
+        database=f"sqlite:///{tmp_path / 'demo.db'}",
+        hours=12.0,
+        step_minutes=15.0,
+        tick_seconds=0.02,
+        config=None,
+    )
     code = await run_demo(args, out)
     text = out.getvalue()
     assert code == 0, text
     assert "> /story status" in text and "Latest developments:" in text
     assert "KEYWORD MATCH" in text
     # one DM per report, not one per outlet printing it (the demo sent 14 before, 11 now)
-    dms = [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("== KEYWORD MATCH")]
+    dms = [
+        line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("== KEYWORD MATCH")
+    ]
     assert len({strip_outlet_suffix(t) for t in dms}) == len(dms) >= 1, dms
     assert f"keyword subscription: {len(dms)} DMs" in text
     # The demo prints how the engine's judgements compare with the sample answers; the

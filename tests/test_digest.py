@@ -24,7 +24,13 @@ def store(sqlite_url):
 
 
 def develop(store, story, number, clock):
-    store.commit_decisions([], [DevelopmentWrite(story.id, number, f"Turn {number}", f"What happened in turn {number}.")], {}, [], clock.now())
+    store.commit_decisions(
+        [],
+        [DevelopmentWrite(story.id, number, f"Turn {number}", f"What happened in turn {number}.")],
+        {},
+        [],
+        clock.now(),
+    )
 
 
 def digests(store):
@@ -59,7 +65,10 @@ def test_realtime_overflow_goes_into_the_next_digest(store, clock):
     develop(store, story, 2, clock)
     # Development 1 was alerted in real time; 2 went over the cap and was not.
     dev1 = store.get_development(story.id, 1)
-    store.enqueue([OutboxWrite(alert_key(story.id, 1, binding), binding.target, alert_message(story, dev1))], clock.now())
+    store.enqueue(
+        [OutboxWrite(alert_key(story.id, 1, binding), binding.target, alert_message(story, dev1))],
+        clock.now(),
+    )
 
     clock.advance(hours=24)
     assert run_digests(store, clock) == 1
@@ -75,6 +84,15 @@ def test_a_digest_is_not_queued_twice_for_the_same_period(store, clock):
     run_digests(store, clock)
     # A crash before mark_digest_sent would run the same period again: same key, no copy.
     devs = store.developments_since(story.id, binding.created_at)
-    store.enqueue([OutboxWrite(digest_key(binding.id, binding.created_at), binding.target,
-                               digest_message(story, devs, binding.created_at), only_if_new=True)], clock.now())
+    store.enqueue(
+        [
+            OutboxWrite(
+                digest_key(binding.id, binding.created_at),
+                binding.target,
+                digest_message(story, devs, binding.created_at),
+                only_if_new=True,
+            )
+        ],
+        clock.now(),
+    )
     assert len(digests(store)) == 1

@@ -14,7 +14,9 @@ def _env_vars_read_by_the_code() -> set[str]:
     for package in ("bot", "adapters", "storage"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
-            names.update(re.findall(r"""["'](STORYBOT_[A-Z_]+|SLACK_[A-Z_]+|DISCORD_[A-Z_]+)["']""", text))
+            names.update(
+                re.findall(r"""["'](STORYBOT_[A-Z_]+|SLACK_[A-Z_]+|DISCORD_[A-Z_]+)["']""", text)
+            )
     return names
 
 

@@ -317,6 +317,11 @@ def test_config_from_mapping() -> None:
         EngineConfig.from_mapping({"no_such": 1})
     with pytest.raises(ValueError):
         EngineConfig.from_mapping({"copy_index_cap": "ten"})
+    assert not EngineConfig.from_mapping({"url_slug_terms": False}).url_slug_terms
+    with pytest.raises(ValueError, match="url_slug_terms must be true or false, got 0"):
+        EngineConfig.from_mapping({"url_slug_terms": 0})
+    with pytest.raises(ValueError, match="copy_index_cap must be a number, got True"):
+        EngineConfig.from_mapping({"copy_index_cap": True})
 
 
 def test_snapshot_from_before_within_story_weights_still_restores() -> None:
@@ -364,11 +369,21 @@ def test_copies_do_not_make_the_storys_own_words_look_common() -> None:
     for e, copies in ((once, 1), (many, 20)):
         e.judge(ON_TOPIC)
         for k in range(copies):
-            e.judge(doc(10 + k, ON_TOPIC.title + f" - Outlet {k}", ON_TOPIC.text,
-                        f"https://outlet{k}.example/deal"))
-    nxt = doc(99, "Senators demand the text of the Anthropic deal",
-              "A group of senators asked the Pentagon on Friday to hand over the agreement with "
-              "Anthropic and set a hearing on military use of Claude for March 18.", days=2)
+            e.judge(
+                doc(
+                    10 + k,
+                    ON_TOPIC.title + f" - Outlet {k}",
+                    ON_TOPIC.text,
+                    f"https://outlet{k}.example/deal",
+                )
+            )
+    nxt = doc(
+        99,
+        "Senators demand the text of the Anthropic deal",
+        "A group of senators asked the Pentagon on Friday to hand over the agreement with "
+        "Anthropic and set a hearing on military use of Claude for March 18.",
+        days=2,
+    )
     (a,) = once.judge(nxt)
     (b,) = many.judge(nxt)
     assert a.judgement.on_topic
@@ -388,6 +403,44 @@ def test_observing_an_item_counts_the_same_terms_as_judging_it() -> None:
 
 
 # ------------------------------------------------------------------ headline-only items
+
+# A headline that names nothing of the story, on a link whose slug does.
+_SLUG_ITEM = doc(
+    7,
+    "Negotiations back on, sources say",
+    url="https://news.example.com/2026/03/02/anthropic-pentagon-claude-negotiations-resume/",
+)
+
+
+def test_a_headline_only_item_is_read_with_its_links_slug() -> None:
+    (v,) = warm_engine().judge(_SLUG_ITEM)
+    assert v.judgement.on_topic
+    assert {"anthropic", "pentagon", "claude"} <= set(v.judgement.reason["matched_terms"])
+    (w,) = warm_engine(EngineConfig(url_slug_terms=False)).judge(_SLUG_ITEM)
+    assert not w.judgement.on_topic
+
+
+def test_an_item_with_a_body_is_not_read_with_its_slug() -> None:
+    from bot.engine.analysis import analyse
+
+    cfg = EngineConfig()
+    body = "Firefighters battled a wildfire near Los Angeles as residents were told to leave."
+    a = analyse("Wildfire spreads", body, _SLUG_ITEM.url, cfg)
+    assert "anthropic" not in a.tf
+    b = analyse(_SLUG_ITEM.title, "", _SLUG_ITEM.url, cfg)
+    assert {"anthropic", "negotiation", "resume"} <= set(b.tf)
+
+
+def test_observing_a_headline_only_item_counts_its_slug_as_judging_does() -> None:
+    from bot.engine.analysis import analyse, term_set
+
+    cfg = EngineConfig()
+    a = analyse(_SLUG_ITEM.title, "", _SLUG_ITEM.url, cfg)
+    assert term_set(_SLUG_ITEM.title, "", cfg, _SLUG_ITEM.url) == set(a.tf)
+    light, full = Engine(), Engine()
+    light.observe(_SLUG_ITEM)
+    full.observe(_SLUG_ITEM, full.analyse(_SLUG_ITEM))
+    assert light.background_state() == full.background_state()
 
 
 def _judge(e: Engine, i: int, title: str) -> dict:
@@ -462,8 +515,15 @@ _OTHER = (
 def test_first_report_names_the_first_outlet_of_a_text_whatever_the_stories() -> None:
     e = warm_engine()  # the story follows something else: none of these is on-topic
     wire = doc(1, "Rail workers to strike", _WIRE, "https://wire.example/rail")
-    copy = doc(2, "Rail workers to strike - Courier", _WIRE + " Subscribe now.", "https://courier.example/r")
-    copy_of_copy = doc(3, "Rail strike | Ledger", _WIRE + " Subscribe now. Share.", "https://ledger.example/r")
+    copy = doc(
+        2,
+        "Rail workers to strike - Courier",
+        _WIRE + " Subscribe now.",
+        "https://courier.example/r",
+    )
+    copy_of_copy = doc(
+        3, "Rail strike | Ledger", _WIRE + " Subscribe now. Share.", "https://ledger.example/r"
+    )
     other = doc(4, "Wildfire forces evacuations", _OTHER, "https://wire.example/fire")
     for d in (wire, copy, copy_of_copy, other):
         a = e.analyse(d)

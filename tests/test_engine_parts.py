@@ -27,6 +27,7 @@ from bot.engine.text import (
     strip_outlet_suffix,
     term_counts,
     tokens,
+    url_slug,
 )
 from bot.model import Citation
 
@@ -329,3 +330,25 @@ def test_docfreq_prune_keeps_the_most_frequent_terms_ties_by_term() -> None:
             keep = int(max_terms * 0.8)
             ranked = sorted(sorted(full.items()), key=itemgetter(1), reverse=True)[:keep]
             assert list(df.df.items()) == sorted(ranked)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        (
+            "http://www.highlandstoday.com:80/hi/local-news/avon-park-shooting-suspect-turns-himself-in-20160530/",
+            "avon park shooting suspect turns himself in",
+        ),
+        ("http://www.reuters.com/article/us-florida-shooting-idUSKCN1050U0", "us florida shooting"),
+        (
+            "https://example.com/2016/04/04/whitehall-second-homicide.html",
+            "whitehall second homicide",
+        ),
+        ("https://example.com/news/local/crime/article125158354.html", ""),  # no slug
+        ("https://example.com/news/local/", ""),
+        ("https://example.com/story.html.csp", ""),
+        ("http://[broken", ""),
+    ],
+)
+def test_url_slug_is_the_last_hyphenated_phrase_of_the_path(url: str, words: str) -> None:
+    assert url_slug(url) == words

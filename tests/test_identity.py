@@ -104,13 +104,19 @@ def test_a_guid_is_scoped_to_its_feed_unless_it_is_a_global_uri() -> None:
     assert item_key(numbered, 3) == "feed:3:guid:1042"
     assert item_key(numbered, 3) != item_key(numbered, 4)  # two sites' post 1042
     assert item_key(numbered) == "guid:1042"  # not from a feed (a seed page)
-    for guid in ("https://a.example/?p=7", "HTTP://a.example/7", "tag:a.example,2026:7",
-                 "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"):
+    for guid in (
+        "https://a.example/?p=7",
+        "HTTP://a.example/7",
+        "tag:a.example,2026:7",
+        "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+    ):
         assert item_key(_entry(guid=guid), 3) == item_key(_entry(guid=guid), 4) == f"guid:{guid}"
 
 
 def test_two_feeds_numbering_their_posts_alike_are_two_items() -> None:
-    first = new_item(_entry(guid="1042", url="https://a.example/quake", title="Quake"), 1, None, NOW)
+    first = new_item(
+        _entry(guid="1042", url="https://a.example/quake", title="Quake"), 1, None, NOW
+    )
     second = new_item(_entry(guid="1042", url="https://b.example/vote", title="Vote"), 2, None, NOW)
     assert first.key != second.key
 

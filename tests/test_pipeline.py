@@ -26,10 +26,14 @@ async def _cycle(world, deliver: bool = True):
     return report
 
 
-async def test_copies_of_the_seed_fold_into_development_zero_without_alert(feed_server, sqlite_url, clock):
+async def test_copies_of_the_seed_fold_into_development_zero_without_alert(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)
     copies = samples("copy", "seed")[:3]
-    feed_server.add_feed("/wire.xml", feed_of(*(as_entry(c, i) for i, c in enumerate(copies))), etag=True)
+    feed_server.add_feed(
+        "/wire.xml", feed_of(*(as_entry(c, i) for i, c in enumerate(copies))), etag=True
+    )
     world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
 
     report = await _cycle(world)
@@ -42,7 +46,9 @@ async def test_copies_of_the_seed_fold_into_development_zero_without_alert(feed_
     await world.app.aclose()
 
 
-async def test_new_development_alerts_once_and_later_reports_edit_the_alert(feed_server, sqlite_url, clock):
+async def test_new_development_alerts_once_and_later_reports_edit_the_alert(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)
     first = sample(next(i["guid"] for i in samples("development", DEV)))
     follow_ups = samples("copy", DEV) + samples("update", DEV)
@@ -54,7 +60,11 @@ async def test_new_development_alerts_once_and_later_reports_edit_the_alert(feed
     alert = world.alerts()[0]
     assert alert.story_name == "demo"
 
-    feed_server.add_feed("/b.xml", feed_of(*(as_entry(f, i) for i, f in enumerate(follow_ups)), title="Other Outlet"), etag=True)
+    feed_server.add_feed(
+        "/b.xml",
+        feed_of(*(as_entry(f, i) for i, f in enumerate(follow_ups)), title="Other Outlet"),
+        etag=True,
+    )
     world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
     await _cycle(world)
 
@@ -68,7 +78,9 @@ async def test_new_development_alerts_once_and_later_reports_edit_the_alert(feed
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     unrelated = samples("unrelated")
-    feed_server.add_feed("/u.xml", feed_of(*(as_entry(u, i) for i, u in enumerate(unrelated))), etag=True)
+    feed_server.add_feed(
+        "/u.xml", feed_of(*(as_entry(u, i) for i, u in enumerate(unrelated))), etag=True
+    )
     world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
 
     report = await _cycle(world)
@@ -84,7 +96,11 @@ async def test_an_item_seen_again_is_not_processed_twice(feed_server, sqlite_url
     item = sample(next(i["guid"] for i in samples("development", DEV)))
     feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=False)
     # The same article from a second feed, under another guid, with tracking parameters.
-    feed_server.add_feed("/b.xml", feed_of(as_entry(item, guid="other-guid", link=item["url"] + "?utm_source=rss")), etag=False)
+    feed_server.add_feed(
+        "/b.xml",
+        feed_of(as_entry(item, guid="other-guid", link=item["url"] + "?utm_source=rss")),
+        etag=False,
+    )
     world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
 
@@ -97,7 +113,9 @@ async def test_an_item_seen_again_is_not_processed_twice(feed_server, sqlite_url
     await world.app.aclose()
 
 
-async def test_two_sites_numbering_their_posts_alike_both_get_judged(feed_server, sqlite_url, clock):
+async def test_two_sites_numbering_their_posts_alike_both_get_judged(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)
     turn = sample(next(i["guid"] for i in samples("development", DEV)))
     other = samples("unrelated")[0]
@@ -122,7 +140,9 @@ async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server,
     world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     await _cycle(world)
 
-    feed_server.add_feed("/a.xml", feed_of(as_entry(item, summary="Corrected: " + item["summary"])), etag=True)
+    feed_server.add_feed(
+        "/a.xml", feed_of(as_entry(item, summary="Corrected: " + item["summary"])), etag=True
+    )
     clock.advance(hours=2)
     report = await _cycle(world)
 
@@ -153,14 +173,22 @@ async def test_polling_honours_next_poll_at_across_a_restart(feed_server, sqlite
     await world.app.aclose()
 
 
-async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(feed_server, sqlite_url, clock):
+async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)
     item = sample(next(i["guid"] for i in samples("development", DEV)))
     feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
     feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     # A crash right after the item was stored: no decision, the poll itself not recorded.
-    entry = FeedEntry(guid=item["guid"], url=item["url"], title=item["title"], summary=item["summary"],
-                      content=item["content"], published=None)
+    entry = FeedEntry(
+        guid=item["guid"],
+        url=item["url"],
+        title=item["title"],
+        summary=item["summary"],
+        content=item["content"],
+        published=None,
+    )
     outcome, _ = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
     assert outcome is IngestOutcome.NEW
 
@@ -174,7 +202,9 @@ async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(feed_s
 async def test_a_failing_feed_is_recorded_and_the_cycle_goes_on(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     feed_server.add_status("/down.xml", 500)
-    feed_server.add_feed("/html.xml", b"<html><body>Not a feed</body></html>", content_type="text/html")
+    feed_server.add_feed(
+        "/html.xml", b"<html><body>Not a feed</body></html>", content_type="text/html"
+    )
     feed_server.add_feed("/ok.xml", feed_of(as_entry(samples("unrelated")[0])))
     for path in ("/down.xml", "/html.xml", "/ok.xml"):
         world.app.store.add_feed(feed_server.url(path), clock.now())
@@ -190,13 +220,19 @@ async def test_a_failing_feed_is_recorded_and_the_cycle_goes_on(feed_server, sql
     await world.app.aclose()
 
 
-async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(feed_server, sqlite_url, clock):
+async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(
+    feed_server, sqlite_url, clock
+):
     from adapters.console import console_request
 
     world = make_world(sqlite_url, clock)
     reply = await world.app.commands.handle(console_request("subscribe rail AND wage"))
     assert reply.ok, reply.text
-    rail = next(i for i in samples("unrelated") if "rail" in i["title"].lower() or "rail" in i["summary"].lower())
+    rail = next(
+        i
+        for i in samples("unrelated")
+        if "rail" in i["title"].lower() or "rail" in i["summary"].lower()
+    )
     feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
     world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
 
@@ -207,7 +243,9 @@ async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(
     assert "(DM to operator)" in world.out.getvalue()
 
     assert (await world.app.commands.handle(console_request("unsubscribe rail AND wage"))).ok
-    other = dict(rail, guid="rail-2", url=rail["url"] + "-followup", title=rail["title"] + " (update)")
+    other = dict(
+        rail, guid="rail-2", url=rail["url"] + "-followup", title=rail["title"] + " (update)"
+    )
     feed_server.add_feed("/u.xml", feed_of(as_entry(rail), as_entry(other, 1)), etag=True)
     clock.advance(hours=2)
     await _cycle(world)
@@ -215,7 +253,9 @@ async def test_keyword_subscription_notifies_its_owner_by_dm_until_unsubscribed(
     await world.app.aclose()
 
 
-async def test_a_feed_listing_the_same_item_twice_does_not_abort_the_cycle(feed_server, sqlite_url, clock):
+async def test_a_feed_listing_the_same_item_twice_does_not_abort_the_cycle(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)
     item = samples("unrelated")[0]
     feed_server.add_feed("/dup.xml", feed_of(as_entry(item), as_entry(item, 1)), etag=True)
@@ -230,6 +270,7 @@ async def test_a_feed_listing_the_same_item_twice_does_not_abort_the_cycle(feed_
 
 # --------------------------------------------------------------------------- keyword notices
 
+
 def _rail() -> dict:
     return next(i for i in samples("unrelated") if "rail" in i["title"].lower())
 
@@ -239,9 +280,18 @@ def _three_outlets(feed_server, world, published=("08:50", "09:05", "09:20")) ->
     rail = _rail()
     outlets = [
         ("/wire.xml", "Sample Wire", rail["title"], rail["url"]),
-        ("/courier.xml", "Northfield Courier", rail["title"] + " - Northfield Courier",
-         "https://northfield.example/rail-deal?utm_source=rss"),
-        ("/ledger.xml", "The Ledger", rail["title"] + " | The Ledger", "https://ledger.example/2026/rail-deal"),
+        (
+            "/courier.xml",
+            "Northfield Courier",
+            rail["title"] + " - Northfield Courier",
+            "https://northfield.example/rail-deal?utm_source=rss",
+        ),
+        (
+            "/ledger.xml",
+            "The Ledger",
+            rail["title"] + " | The Ledger",
+            "https://ledger.example/2026/rail-deal",
+        ),
     ]
     for (path, name, title, url), at in zip(outlets, published, strict=True):
         item = dict(rail, guid=url, url=url, title=title)
@@ -261,7 +311,9 @@ def _dms(world, user: str) -> int:
     return world.out.getvalue().count(f"(DM to {user})\n")
 
 
-async def test_a_wire_report_in_three_outlets_is_one_dm_per_subscriber(feed_server, sqlite_url, clock):
+async def test_a_wire_report_in_three_outlets_is_one_dm_per_subscriber(
+    feed_server, sqlite_url, clock
+):
     world = make_world(sqlite_url, clock)  # the story follows something else: no story copy
     _subscribe(world, "me", "rail")
     _subscribe(world, "you", "wage AND strike")
@@ -285,13 +337,31 @@ async def test_without_stories_copies_read_again_are_not_sent_again(feed_server,
     _three_outlets(feed_server, world)
     await _cycle(world)
     rail = _rail()
-    later = dict(rail, guid="rail-2", url=rail["url"] + "-vote", title="Rail union sets vote on wage deal",
-                 summary="Members of the rail union will vote on the wage deal over two weeks.", content=None)
-    feed_server.add_feed("/courier.xml", feed_of(
-        as_entry(dict(rail, guid="https://northfield.example/rail-deal?utm_source=rss",
-                      url="https://northfield.example/rail-deal?utm_source=rss",
-                      title=rail["title"] + " - Northfield Courier"), published="Thu, 05 Mar 2026 09:05:00 GMT"),
-        as_entry(later, 1), title="Northfield Courier"), etag=True)
+    later = dict(
+        rail,
+        guid="rail-2",
+        url=rail["url"] + "-vote",
+        title="Rail union sets vote on wage deal",
+        summary="Members of the rail union will vote on the wage deal over two weeks.",
+        content=None,
+    )
+    feed_server.add_feed(
+        "/courier.xml",
+        feed_of(
+            as_entry(
+                dict(
+                    rail,
+                    guid="https://northfield.example/rail-deal?utm_source=rss",
+                    url="https://northfield.example/rail-deal?utm_source=rss",
+                    title=rail["title"] + " - Northfield Courier",
+                ),
+                published="Thu, 05 Mar 2026 09:05:00 GMT",
+            ),
+            as_entry(later, 1),
+            title="Northfield Courier",
+        ),
+        etag=True,
+    )
     clock.advance(hours=2)
 
     await _cycle(world)
@@ -315,13 +385,15 @@ async def test_two_matching_subscriptions_give_one_dm_naming_both(feed_server, s
     assert (_dms(world, "me"), _dms(world, "you")) == (1, 1)
     footers = sorted(m.footer for _, m in world.console.posted if m.kind.value == "notice")
     assert footers == [
-        f'Matched your subscription #{other.id}: rail',
+        f"Matched your subscription #{other.id}: rail",
         f'Matched your subscriptions #{first.id}: rail; #{second.id}: "wage deal"',
     ]
     await world.app.aclose()
 
 
-async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(feed_server, sqlite_url, clock):
+async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(
+    feed_server, sqlite_url, clock
+):
     from adapters.jobs.tasks import fresh_pipeline
 
     # Without a story nothing records that an item was judged, so a batch whose cycle
@@ -347,7 +419,9 @@ async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(feed_serve
     await world.app.aclose()
 
 
-async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(feed_server, sqlite_url, clock):
+async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
+    feed_server, sqlite_url, clock
+):
     from bot.alerts import legacy_notice_key, notice_message
     from bot.model import Target
     from bot.ports import OutboxWrite
@@ -360,11 +434,26 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(feed_
     feed = world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
     # An earlier version stored the item and sent its notice under the per-subscription key.
     clock.advance(minutes=-30)
-    entry = FeedEntry(guid=rail["guid"], url=rail["url"], title=rail["title"], summary=rail["summary"],
-                      content=rail["content"], published=None)
+    entry = FeedEntry(
+        guid=rail["guid"],
+        url=rail["url"],
+        title=rail["title"],
+        summary=rail["summary"],
+        content=rail["content"],
+        published=None,
+    )
     _, item = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
-    world.app.store.enqueue([OutboxWrite(legacy_notice_key(sub.id, item.id), Target("console", user_id="me"),
-                                         notice_message([sub], item, None), only_if_new=True)], clock.now())
+    world.app.store.enqueue(
+        [
+            OutboxWrite(
+                legacy_notice_key(sub.id, item.id),
+                Target("console", user_id="me"),
+                notice_message([sub], item, None),
+                only_if_new=True,
+            )
+        ],
+        clock.now(),
+    )
     clock.advance(minutes=30)
 
     report = await _cycle(world, deliver=False)

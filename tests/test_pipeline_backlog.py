@@ -178,7 +178,9 @@ async def test_a_job_workers_pipeline_reads_the_saved_backlog_only_to_start_a_ne
     first, second = app.store.get_items([1, 2])
 
     def job() -> Pipeline:
-        return Pipeline(app.store, Engine(app.pipeline.engine.config), app.fetcher, clock, app.pipeline.policy)
+        return Pipeline(
+            app.store, Engine(app.pipeline.engine.config), app.fetcher, clock, app.pipeline.policy
+        )
 
     starting = job()
     starting.judge_stored([first.id])

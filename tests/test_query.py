@@ -139,7 +139,9 @@ def test_errors_are_friendly(typed: str, fragment: str) -> None:
     assert isinstance(info.value, UserError)
 
 
-@pytest.mark.parametrize("typed", ["the pentagon", '"the who"', "u.s.", "a.i.", "ai", "5g", "NOT a pentagon"])
+@pytest.mark.parametrize(
+    "typed", ["the pentagon", '"the who"', "u.s.", "a.i.", "ai", "5g", "NOT a pentagon"]
+)
 def test_common_words_are_fine_beside_a_meaningful_word_or_in_a_phrase(typed: str) -> None:
     parse_query(typed)
 

@@ -72,8 +72,14 @@ def store(tmp_path) -> AsyncIterator[SqlStore]:
 @pytest.fixture
 async def slack(clock: ManualClock) -> AsyncIterator[FakeSlack]:
     chaos = Chaos(
-        seed=6001, rate_limit=0.05, server_error=0.05, slow=0.02, drop=0.03, drop_after=0.03,
-        retry_after_s=(1, 30), delay_s=0.5,
+        seed=6001,
+        rate_limit=0.05,
+        server_error=0.05,
+        slow=0.02,
+        drop=0.03,
+        drop_after=0.03,
+        retry_after_s=(1, 30),
+        delay_s=0.5,
     )
     server = FakeSlack(chaos=chaos, ts_clock=lambda: clock.now().timestamp(), history_page_size=200)
     await server.start()
@@ -84,7 +90,12 @@ async def slack(clock: ManualClock) -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 async def discord_fake(clock: ManualClock) -> AsyncIterator[FakeDiscord]:
     chaos = Chaos(
-        seed=6002, rate_limit=0.02, server_error=0.05, slow=0.02, drop=0.03, drop_after=0.03,
+        seed=6002,
+        rate_limit=0.02,
+        server_error=0.05,
+        slow=0.02,
+        drop=0.03,
+        drop_after=0.03,
         # discord.py waits out 429s of up to 30 s itself (really sleeping); longer ones
         # reach the worker, which reschedules on the injected clock.
         retry_after_s=(31, 60),
@@ -102,8 +113,9 @@ async def discord_fake(clock: ManualClock) -> AsyncIterator[FakeDiscord]:
         restore_endpoints(saved)
 
 
-async def deliver_everything(worker: DeliveryWorker, store: SqlStore, clock: ManualClock,
-                             on_round=None) -> int:
+async def deliver_everything(
+    worker: DeliveryWorker, store: SqlStore, clock: ManualClock, on_round=None
+) -> int:
     """Run delivery rounds, advancing the clock 10 s between them, until nothing is pending."""
     rounds = 0
     while store.outbox_counts()["pending"]:
@@ -122,8 +134,11 @@ async def test_a_thousand_alerts_through_failing_apis_arrive_exactly_once(
 ) -> None:
     sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=CLIENT_TIMEOUT_S))  # type: ignore[arg-type]
     discord = DiscordAdapter(
-        discord_fake.token, Commands(store, clock), api_url=discord_fake.api_url,
-        gateway_url=discord_fake.gateway_url, request_timeout_s=CLIENT_TIMEOUT_S,
+        discord_fake.token,
+        Commands(store, clock),
+        api_url=discord_fake.api_url,
+        gateway_url=discord_fake.gateway_url,
+        request_timeout_s=CLIENT_TIMEOUT_S,
     )
     worker = DeliveryWorker(store, {"slack": sink, "discord": discord}, clock, rng=random.Random(6))
     slack_keys = {f"alert:s{n}": slack_target(n) for n in range(SLACK_ALERTS)}
@@ -163,10 +178,12 @@ async def test_a_thousand_alerts_through_failing_apis_arrive_exactly_once(
     # The latest version is what people see.
     slack_text = {
         m["metadata"]["event_payload"]["key"]: m["text"]
-        for msgs in slack.messages.values() for m in msgs
+        for msgs in slack.messages.values()
+        for m in msgs
     }
     discord_title = {
-        by_nonce[m["nonce"]]: m["embeds"][0]["title"] for m in discord_fake.messages.values()
+        by_nonce[m["nonce"]]: m["embeds"][0]["title"]
+        for m in discord_fake.messages.values()
         if m.get("nonce") in by_nonce
     }
     for key in updated:
@@ -209,8 +226,12 @@ async def test_a_discord_post_is_retried_within_the_nonce_window(
     first message) rather than after the Retry-After, which would post a copy."""
     saved = current_endpoints()
     async with FakeDiscord(nonce_window_s=300, clock=lambda: clock.now().timestamp()) as fake:
-        discord = DiscordAdapter(fake.token, Commands(store, clock), api_url=fake.api_url,
-                                 request_timeout_s=CLIENT_TIMEOUT_S)
+        discord = DiscordAdapter(
+            fake.token,
+            Commands(store, clock),
+            api_url=fake.api_url,
+            request_timeout_s=CLIENT_TIMEOUT_S,
+        )
         worker = DeliveryWorker(store, {"discord": discord}, clock, rng=random.Random(1))
         try:
             store.enqueue([OutboxWrite("alert:one", discord_target(1), alert(1, 1))], clock.now())
@@ -238,8 +259,12 @@ async def test_a_discord_that_never_answers_is_a_transient_failure_in_bounded_ti
 
     saved = current_endpoints()
     async with FakeDiscord(chaos=Chaos(seed=1, slow=1.0, delay_s=3)) as fake:
-        discord = DiscordAdapter(fake.token, Commands(store, clock), api_url=fake.api_url,
-                                 request_timeout_s=CLIENT_TIMEOUT_S)
+        discord = DiscordAdapter(
+            fake.token,
+            Commands(store, clock),
+            api_url=fake.api_url,
+            request_timeout_s=CLIENT_TIMEOUT_S,
+        )
         started = time.monotonic()
         try:
             with pytest.raises(TransientDeliveryError):
@@ -250,7 +275,9 @@ async def test_a_discord_that_never_answers_is_a_transient_failure_in_bounded_ti
         assert time.monotonic() - started < 1.5
 
 
-async def test_rate_limits_never_count_towards_giving_up(store: SqlStore, clock: ManualClock) -> None:
+async def test_rate_limits_never_count_towards_giving_up(
+    store: SqlStore, clock: ManualClock
+) -> None:
     slack = FakeSlack()
     await slack.start()
     sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=2))

@@ -31,34 +31,84 @@ from bot.model import CommandRequest, DeliveryMode, Reply
 from storage import open_store
 
 WORDS = [
-    "status", "stories", "subscribe", "unsubscribe", "subscriptions", "feeds", "feeds add",
-    "feeds remove", "feeds list", "follow", "unfollow", "why", "help", "STATUS", "Follow",
+    "status",
+    "stories",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "feeds",
+    "feeds add",
+    "feeds remove",
+    "feeds list",
+    "follow",
+    "unfollow",
+    "why",
+    "help",
+    "STATUS",
+    "Follow",
 ]
-NASTY = st.sampled_from([
-    "", " ", "\x00", "\u202e", "<!channel>", "@everyone", "<@U123>", "demo", "demo digest 0",
-    "demo digest -1", "demo digest 1e309", "demo digest nan", "demo realtime", "--story",
-    "--story demo", '"unbalanced', "(a OR", "NOT", "AND AND", "1", "-1", "99999999999999999999",
-    "https://feeds.example/a.xml", "http://127.0.0.1/x", "ftp://x", "javascript:alert(1)",
-    "http://[::1", "https://" + "a" * 5000, "x" * 10000, "🦄" * 50, "\n\n", "demo\nfollow demo",
-])
-ADMIN_TEXT = st.sampled_from([
-    "feeds add https://feeds.example/new.xml", "feeds remove https://feeds.example/existing.xml",
-    "follow demo", "follow demo digest 6", "unfollow demo", "FOLLOW demo realtime",
-    "feeds   add   https://feeds.example/other.xml",
-])
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "\u202e",
+        "<!channel>",
+        "@everyone",
+        "<@U123>",
+        "demo",
+        "demo digest 0",
+        "demo digest -1",
+        "demo digest 1e309",
+        "demo digest nan",
+        "demo realtime",
+        "--story",
+        "--story demo",
+        '"unbalanced',
+        "(a OR",
+        "NOT",
+        "AND AND",
+        "1",
+        "-1",
+        "99999999999999999999",
+        "https://feeds.example/a.xml",
+        "http://127.0.0.1/x",
+        "ftp://x",
+        "javascript:alert(1)",
+        "http://[::1",
+        "https://" + "a" * 5000,
+        "x" * 10000,
+        "🦄" * 50,
+        "\n\n",
+        "demo\nfollow demo",
+    ]
+)
+ADMIN_TEXT = st.sampled_from(
+    [
+        "feeds add https://feeds.example/new.xml",
+        "feeds remove https://feeds.example/existing.xml",
+        "follow demo",
+        "follow demo digest 6",
+        "unfollow demo",
+        "FOLLOW demo realtime",
+        "feeds   add   https://feeds.example/other.xml",
+    ]
+)
 TEXT = st.one_of(
     ADMIN_TEXT,
     st.text(max_size=300),
-    st.tuples(st.sampled_from(WORDS), st.lists(st.one_of(NASTY, st.text(max_size=40)), max_size=4)).map(
-        lambda t: " ".join([t[0], *t[1]])
-    ),
+    st.tuples(
+        st.sampled_from(WORDS), st.lists(st.one_of(NASTY, st.text(max_size=40)), max_size=4)
+    ).map(lambda t: " ".join([t[0], *t[1]])),
 )
 REQUESTS = st.builds(
     CommandRequest,
     text=TEXT,
     platform=st.sampled_from(["slack", "discord", "console", ""]),
     user_id=st.one_of(st.sampled_from(["U1", "U2", "1400000000000000001"]), st.text(max_size=30)),
-    channel_id=st.one_of(st.none(), st.sampled_from(["C1", "C2", "1300000000000000001"]), st.text(max_size=30)),
+    channel_id=st.one_of(
+        st.none(), st.sampled_from(["C1", "C2", "1300000000000000001"]), st.text(max_size=30)
+    ),
     user_name=st.one_of(st.none(), st.text(max_size=20)),
     is_admin=st.booleans(),
 )
@@ -90,14 +140,21 @@ def _state(store) -> tuple:
     return (
         sorted(f.url for f in store.list_feeds()),
         sorted(s.name for s in store.list_stories()),
-        sorted((b.platform, b.channel_id, b.story_id, b.mode, b.digest_hours) for b in store.list_bindings()),
+        sorted(
+            (b.platform, b.channel_id, b.story_id, b.mode, b.digest_hours)
+            for b in store.list_bindings()
+        ),
     )
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(request=REQUESTS)
-def test_any_command_gets_a_reply_and_never_an_internal_error(world, request: CommandRequest) -> None:
+def test_any_command_gets_a_reply_and_never_an_internal_error(
+    world, request: CommandRequest
+) -> None:
     store, clock = world
     failures = _Failures()
     logging.getLogger("bot.commands").addHandler(failures)
@@ -108,7 +165,9 @@ def test_any_command_gets_a_reply_and_never_an_internal_error(world, request: Co
     finally:
         logging.getLogger("bot.commands").removeHandler(failures)
     assert isinstance(reply, Reply) and isinstance(reply.text, str) and reply.text.strip()
-    assert failures.records == [], f"internal error for {request.text!r}: {failures.records[0].getMessage()}"
+    assert failures.records == [], (
+        f"internal error for {request.text!r}: {failures.records[0].getMessage()}"
+    )
     if not request.is_admin:
         assert after == before, f"a non-admin changed the store with {request.text!r}"
 
@@ -128,8 +187,12 @@ def fresh(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    ["feeds add https://feeds.example/new.xml", "feeds remove https://feeds.example/existing.xml",
-     "follow demo digest 6", "unfollow demo"],
+    [
+        "feeds add https://feeds.example/new.xml",
+        "feeds remove https://feeds.example/existing.xml",
+        "follow demo digest 6",
+        "unfollow demo",
+    ],
 )
 @pytest.mark.parametrize("platform", ["slack", "discord"])
 async def test_admin_commands_both_ways_on_both_platforms(fresh, platform: str, text: str) -> None:

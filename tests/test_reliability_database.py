@@ -25,12 +25,22 @@ from storyworld import make_world
 
 from bot.scheduler import Service
 
-PG_ADMIN = os.environ.get("STORYBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+PG_ADMIN = (
+    os.environ.get("STORYBOT_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def _zebra_feed() -> bytes:
-    return rss([entry(1, title="Zebra crossing upgrade announced for the high street",
-                      guid="urn:zebra:1", link="https://local.example/zebra")])
+    return rss(
+        [
+            entry(
+                1,
+                title="Zebra crossing upgrade announced for the high street",
+                guid="urn:zebra:1",
+                link="https://local.example/zebra",
+            )
+        ]
+    )
 
 
 def _subscribe(world) -> None:
@@ -52,13 +62,18 @@ def _quick_lock_world(path, clock):
     """A world on the SQLite file ``path`` whose connections wait only 0.2 s for a lock
     (production waits 10 s), and a service that runs its jobs as the scheduler would."""
     world = make_world(f"sqlite:///{path}", clock)
-    event.listen(world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200"))
+    event.listen(
+        world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200")
+    )
     world.app.store.engine.dispose()
     return world, Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
 
 
 def _failed(caplog, name: str) -> bool:
-    return any(f"{name} job failed; it will run again at the next tick" in r.getMessage() for r in caplog.records)
+    return any(
+        f"{name} job failed; it will run again at the next tick" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 async def test_a_locked_sqlite_database_delays_work_and_loses_none(
@@ -131,13 +146,20 @@ async def test_a_database_locked_at_the_first_tick_loses_no_alert(
 
 def _pg(action: str) -> None:
     version = max(os.listdir("/etc/postgresql"))
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def _pg_ready(timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], timeout=10, check=False).returncode != 0:
+    while (
+        subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], timeout=10, check=False).returncode
+        != 0
+    ):
         if time.monotonic() > deadline:
             raise AssertionError("PostgreSQL did not come back")
         time.sleep(0.2)
@@ -148,7 +170,11 @@ def _pg_ready(timeout: float = 60) -> None:
 async def test_postgresql_restarted_mid_run_delays_work_and_loses_none(
     feed_server: FeedServer, clock, caplog
 ) -> None:
-    if os.environ.get("STORYBOT_SKIP_POSTGRES") == "1" or os.geteuid() != 0 or not os.path.isdir("/etc/postgresql"):
+    if (
+        os.environ.get("STORYBOT_SKIP_POSTGRES") == "1"
+        or os.geteuid() != 0
+        or not os.path.isdir("/etc/postgresql")
+    ):
         pytest.skip("needs a local PostgreSQL cluster this test may restart (root)")
     caplog.set_level(logging.INFO)
     name = f"storybot_restart_{secrets.token_hex(4)}"
@@ -207,8 +233,14 @@ async def test_a_crash_between_storing_and_judging_loses_no_notice_without_stori
     feed_server.add_feed("/a.xml", _zebra_feed())
     feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     # The killed cycle stored the item, then died before judging it and recording the poll.
-    stored = FeedEntry(guid="urn:zebra:1", url="https://local.example/zebra", published=None,
-                       title="Zebra crossing upgrade announced for the high street", summary="", content="")
+    stored = FeedEntry(
+        guid="urn:zebra:1",
+        url="https://local.example/zebra",
+        published=None,
+        title="Zebra crossing upgrade announced for the high street",
+        summary="",
+        content="",
+    )
     world.app.store.ingest_item(new_item(stored, feed.id, "Example News", clock.now()))
     try:
         await world.app.pipeline.poll_due()

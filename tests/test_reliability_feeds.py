@@ -54,18 +54,30 @@ async def test_hostile_feeds_in_one_cycle_are_bounded_reported_and_stall_nothing
 ) -> None:
     world = make_world(sqlite_url, clock, follow=False)
     await world.app.fetcher.aclose()
-    fetcher = HttpFeedFetcher(timeout_s=TIMEOUT_S, max_body_bytes=2_000_000, allowed_hosts={"127.0.0.1"})
+    fetcher = HttpFeedFetcher(
+        timeout_s=TIMEOUT_S, max_body_bytes=2_000_000, allowed_hosts={"127.0.0.1"}
+    )
     world.app.pipeline.fetcher = fetcher
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-PASSWORD")
     laughs = (
         '<!DOCTYPE rss [<!ENTITY lol "lol">'
-        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
         + "]>"
     )
     normal = {
-        f"/normal{n}.xml": [entry(i, title=f"Normal feed {n} item {i}", link=f"https://normal{n}.example/{i}",
-                 guid=f"urn:normal:{n}:{i}") for i in range(5)]
+        f"/normal{n}.xml": [
+            entry(
+                i,
+                title=f"Normal feed {n} item {i}",
+                link=f"https://normal{n}.example/{i}",
+                guid=f"urn:normal:{n}:{i}",
+            )
+            for i in range(5)
+        ]
         for n in range(3)
     }
     for path, entries in normal.items():
@@ -73,18 +85,53 @@ async def test_hostile_feeds_in_one_cycle_are_bounded_reported_and_stall_nothing
     urls = {
         "huge": hostile.add_huge("/huge.xml", GB),
         "drip": hostile.add_drip("/drip.xml", rss([entry(1)]), every_s=1.0),
-        "bomb": hostile.add_feed("/bomb.xml", gzip.compress(b"<rss>" + b" " * 30_000_000), content_encoding="gzip"),
+        "bomb": hostile.add_feed(
+            "/bomb.xml", gzip.compress(b"<rss>" + b" " * 30_000_000), content_encoding="gzip"
+        ),
         "loop": hostile.add_redirect("/loop-a", "/loop-b"),
-        "laughs": hostile.add_feed("/laughs.xml", rss([entry(1, title="Laughs &lol9;")], prolog=laughs)),
-        "xxe": hostile.add_feed("/xxe.xml", rss([entry(1, title="X &xxe; Y", summary="&xxe;")],
-                                                prolog=f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>')),
-        "html": hostile.add_feed("/page.html", b"<!DOCTYPE html><html><body><p>Hello</p></body></html>",
-                                 content_type="text/html"),
-        "dates": hostile.add_feed("/dates.xml", rss([
-            entry(1, title="From the future", link="https://dates.example/1", guid="urn:d1", published="Fri, 01 Jan 2100 00:00:00 GMT"),
-            entry(2, title="No date", link="https://dates.example/2", guid="urn:d2", published=None),
-            entry(3, title="Bad date", link="https://dates.example/3", guid="urn:d3", published="yesterday-ish"),
-        ])),
+        "laughs": hostile.add_feed(
+            "/laughs.xml", rss([entry(1, title="Laughs &lol9;")], prolog=laughs)
+        ),
+        "xxe": hostile.add_feed(
+            "/xxe.xml",
+            rss(
+                [entry(1, title="X &xxe; Y", summary="&xxe;")],
+                prolog=f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>',
+            ),
+        ),
+        "html": hostile.add_feed(
+            "/page.html",
+            b"<!DOCTYPE html><html><body><p>Hello</p></body></html>",
+            content_type="text/html",
+        ),
+        "dates": hostile.add_feed(
+            "/dates.xml",
+            rss(
+                [
+                    entry(
+                        1,
+                        title="From the future",
+                        link="https://dates.example/1",
+                        guid="urn:d1",
+                        published="Fri, 01 Jan 2100 00:00:00 GMT",
+                    ),
+                    entry(
+                        2,
+                        title="No date",
+                        link="https://dates.example/2",
+                        guid="urn:d2",
+                        published=None,
+                    ),
+                    entry(
+                        3,
+                        title="Bad date",
+                        link="https://dates.example/3",
+                        guid="urn:d3",
+                        published="yesterday-ish",
+                    ),
+                ]
+            ),
+        ),
     }
     hostile.add_redirect("/loop-b", "/loop-a")
     for path in normal:
@@ -149,7 +196,9 @@ async def test_a_feed_whose_guids_change_every_fetch_alerts_once_per_article(
         assert report.feeds == 1
         clock.advance(seconds=3600)
     assert hostile.hits("/rotating.xml") == 3
-    assert world.app.store.count_items() == 4, "a changed guid with the same URL is the same article"
+    assert world.app.store.count_items() == 4, (
+        "a changed guid with the same URL is the same article"
+    )
     total = sum(world.app.store.outbox_counts().values())
     assert total == 4, f"{total} notices for 4 articles"
     await world.app.aclose()
@@ -158,9 +207,14 @@ async def test_a_feed_whose_guids_change_every_fetch_alerts_once_per_article(
 @pytest.mark.parametrize(
     "url",
     [
-        "http://[::1]/seed", "http://[fd00::1]/seed", "http://[::ffff:127.0.0.1]/seed",
-        "http://169.254.169.254/latest/meta-data/", "http://localhost/seed", "http://10.1.2.3/seed",
-        "http://[fe80::1]/seed", "http://0x7f000001/seed",
+        "http://[::1]/seed",
+        "http://[fd00::1]/seed",
+        "http://[::ffff:127.0.0.1]/seed",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost/seed",
+        "http://10.1.2.3/seed",
+        "http://[fe80::1]/seed",
+        "http://0x7f000001/seed",
     ],
 )
 def test_seed_urls_refuse_private_targets(url: str) -> None:
@@ -172,8 +226,13 @@ def test_seed_urls_refuse_private_targets(url: str) -> None:
 def test_seed_urls_via_a_name_that_resolves_to_loopback_are_allowed_only_when_listed(
     hostile: HostileFeedServer,
 ) -> None:
-    hostile.add_feed("/seed.html", b"<html><head><title>Seed</title></head><body><p>" + b"Words here. " * 50 + b"</p></body></html>",
-                     content_type="text/html")
+    hostile.add_feed(
+        "/seed.html",
+        b"<html><head><title>Seed</title></head><body><p>"
+        + b"Words here. " * 50
+        + b"</p></body></html>",
+        content_type="text/html",
+    )
     url = f"http://localhost:{hostile.port}/seed.html"
     with pytest.raises(UserError):
         load_seed(url)
@@ -185,10 +244,14 @@ async def test_an_article_carried_by_two_feeds_does_not_stall_the_cycle(
     hostile: HostileFeedServer, sqlite_url: str, clock
 ) -> None:
     world = make_world(sqlite_url, clock, follow=False)  # a story is tracked
-    body = rss([entry(1, title="Same wire story", guid="urn:wire:1", link="https://wire.example/1")])
+    body = rss(
+        [entry(1, title="Same wire story", guid="urn:wire:1", link="https://wire.example/1")]
+    )
     for path in ("/a.xml", "/b.xml"):
         world.app.store.add_feed(hostile.add_feed(path, body), clock.now())
-    hostile.add_feed("/other.xml", rss([entry(2, guid="urn:other:2", link="https://other.example/2")]))
+    hostile.add_feed(
+        "/other.xml", rss([entry(2, guid="urn:other:2", link="https://other.example/2")])
+    )
     world.app.store.add_feed(hostile.url("/other.xml"), clock.now())
     try:
         report = await world.app.pipeline.poll_due()

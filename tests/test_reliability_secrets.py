@@ -53,7 +53,9 @@ FRAGMENTS = ("SECRETBOT", "SECRETAPP", "SECRETSIGNING", "SECRETDISCORD", "Gq8kzX
 
 def assert_clean(text: str, where: str) -> None:
     leaked = [f for f in FRAGMENTS if f in text]
-    assert not leaked, f"{where} leaks {leaked}: ...{text[max(0, text.find(leaked[0]) - 200):][:400]}"
+    assert not leaked, (
+        f"{where} leaks {leaked}: ...{text[max(0, text.find(leaked[0]) - 200) :][:400]}"
+    )
 
 
 def alert() -> OutboundMessage:
@@ -76,15 +78,17 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
     slack = FakeSlack(invalid_tokens={SLACK_BOT})
     await slack.start()
     try:
-        adapter = SlackAdapter(bot_token=SLACK_BOT, app_token=SLACK_APP, commands=commands,
-                               api_base_url=slack.base_url)
+        adapter = SlackAdapter(
+            bot_token=SLACK_BOT, app_token=SLACK_APP, commands=commands, api_base_url=slack.base_url
+        )
         with pytest.raises(ConfigError) as rejected:
             await adapter.start()
         seen.append(str(rejected.value))
         await adapter.stop()
         slack.invalid_tokens = {SLACK_APP}
-        adapter = SlackAdapter(bot_token=SLACK_BOT, app_token=SLACK_APP, commands=commands,
-                               api_base_url=slack.base_url)
+        adapter = SlackAdapter(
+            bot_token=SLACK_BOT, app_token=SLACK_APP, commands=commands, api_base_url=slack.base_url
+        )
         with pytest.raises(ConfigError) as rejected:
             await adapter.start()
         seen.append(str(rejected.value))
@@ -95,8 +99,13 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
         slack.fail_next(error="invalid_auth")
         slack.fail_next(disconnect=True)
         worker = DeliveryWorker(store, {"slack": sink}, clock)
-        store.enqueue([OutboxWrite(f"alert:{n}", Target("slack", channel_id="C1"), alert()) for n in range(3)],
-                      clock.now())
+        store.enqueue(
+            [
+                OutboxWrite(f"alert:{n}", Target("slack", channel_id="C1"), alert())
+                for n in range(3)
+            ],
+            clock.now(),
+        )
         report = await worker.deliver_due()
         seen.extend(report.errors)
     finally:
@@ -106,15 +115,26 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
     saved = current_endpoints()
     try:
         async with FakeDiscord(token="the-right-token") as discord_fake:
-            adapter = DiscordAdapter(DISCORD, commands, api_url=discord_fake.api_url,
-                                     gateway_url=discord_fake.gateway_url, start_timeout_s=5)
+            adapter = DiscordAdapter(
+                DISCORD,
+                commands,
+                api_url=discord_fake.api_url,
+                gateway_url=discord_fake.gateway_url,
+                start_timeout_s=5,
+            )
             with pytest.raises(Exception) as rejected:
                 await adapter.start()
             seen.append(f"{type(rejected.value).__name__}: {rejected.value!r} {rejected.value}")
             await adapter.stop()
             adapter = DiscordAdapter(DISCORD, commands, api_url=discord_fake.api_url)
-            store.enqueue([OutboxWrite("alert:d", Target("discord", channel_id="1300000000000000001"), alert())],
-                          clock.now())
+            store.enqueue(
+                [
+                    OutboxWrite(
+                        "alert:d", Target("discord", channel_id="1300000000000000001"), alert()
+                    )
+                ],
+                clock.now(),
+            )
             report = await DeliveryWorker(store, {"discord": adapter}, clock).deliver_due()
             seen.extend(report.errors)
             await adapter.stop()
@@ -122,8 +142,15 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
             adapter = DiscordAdapter(DISCORD, commands, api_url=discord_fake.api_url)
             discord_fake.fail_next(1, 503)
             discord_fake.fail_next(1, 403, code=50001, message="Missing Access")
-            store.enqueue([OutboxWrite(f"alert:d{n}", Target("discord", channel_id="1300000000000000001"), alert())
-                           for n in range(2)], clock.now())
+            store.enqueue(
+                [
+                    OutboxWrite(
+                        f"alert:d{n}", Target("discord", channel_id="1300000000000000001"), alert()
+                    )
+                    for n in range(2)
+                ],
+                clock.now(),
+            )
             report = await DeliveryWorker(store, {"discord": adapter}, clock).deliver_due()
             seen.extend(report.errors)
             await adapter.stop()
@@ -138,21 +165,43 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
     seen.append(str(refused.value))
 
     # /story replies, with the secrets in the environment the settings came from.
-    settings = load_settings(env={"SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP,
-                                  "SLACK_SIGNING_SECRET": SIGNING, "DISCORD_BOT_TOKEN": DISCORD,
-                                  "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"})
+    settings = load_settings(
+        env={
+            "SLACK_BOT_TOKEN": SLACK_BOT,
+            "SLACK_APP_TOKEN": SLACK_APP,
+            "SLACK_SIGNING_SECRET": SIGNING,
+            "DISCORD_BOT_TOKEN": DISCORD,
+            "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        }
+    )
     seen.append(repr(settings))
     app = build_app(settings, clock=clock)
     try:
-        for text in ("status", "stories", "feeds", "help", "subscriptions", "why https://x.example/a",
-                     "feeds add https://feeds.example/x.xml", f"feeds add {SLACK_BOT}"):
-            reply = await app.commands.handle(CommandRequest(text, "slack", "U1", "C1", is_admin=True))
+        for text in (
+            "status",
+            "stories",
+            "feeds",
+            "help",
+            "subscriptions",
+            "why https://x.example/a",
+            "feeds add https://feeds.example/x.xml",
+            f"feeds add {SLACK_BOT}",
+        ):
+            reply = await app.commands.handle(
+                CommandRequest(text, "slack", "U1", "C1", is_admin=True)
+            )
             seen.append(reply.text if SLACK_BOT not in text else reply.text.replace(SLACK_BOT, ""))
     finally:
         await app.aclose()
 
-    seen.extend(str(e.last_error) for e in (store.get_outbox(k) for k in
-                ["alert:0", "alert:1", "alert:2", "alert:d", "alert:d0", "alert:d1"]) if e)
+    seen.extend(
+        str(e.last_error)
+        for e in (
+            store.get_outbox(k)
+            for k in ["alert:0", "alert:1", "alert:2", "alert:d", "alert:d0", "alert:d1"]
+        )
+        if e
+    )
     assert len(caplog.records) > 10, "the paths above should have logged"
     for record in caplog.records:
         assert_clean(record.getMessage(), f"log record {record.name}")
@@ -161,12 +210,21 @@ async def test_secrets_never_reach_logs_errors_or_replies(caplog, store, clock, 
         assert_clean(text, "an error or reply")
 
 
-def _storybot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))}
+def _storybot(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
+    }
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args], env=full_env, cwd=cwd,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "adapters.cli", *args],
+        env=full_env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -176,18 +234,28 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
     slack = FakeSlack(invalid_tokens={SLACK_BOT})
     loop.run(slack.start())
     try:
-        base = {"STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'storybot.db'}",
-                "PYTHONPATH": str(Path.cwd())}
+        base = {
+            "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'storybot.db'}",
+            "PYTHONPATH": str(Path.cwd()),
+        }
         rejected_slack = _storybot(
             ["-v", "run"],
-            {**base, "SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP,
-             "STORYBOT_SLACK_API_URL": slack.base_url},
+            {
+                **base,
+                "SLACK_BOT_TOKEN": SLACK_BOT,
+                "SLACK_APP_TOKEN": SLACK_APP,
+                "STORYBOT_SLACK_API_URL": slack.base_url,
+            },
             tmp_path,
         )
         rejected_discord = _storybot(
             ["-v", "run"],
-            {**base, "DISCORD_BOT_TOKEN": DISCORD, "STORYBOT_DISCORD_API_URL": slack.root + "/nowhere/api/v10",
-             "STORYBOT_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/"},
+            {
+                **base,
+                "DISCORD_BOT_TOKEN": DISCORD,
+                "STORYBOT_DISCORD_API_URL": slack.root + "/nowhere/api/v10",
+                "STORYBOT_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
+            },
             tmp_path,
         )
         bad = tmp_path / "bad.toml"
@@ -201,8 +269,12 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
     assert rejected_discord.returncode != 0
     assert config_error.returncode == 2 and "secret" in config_error.stderr
     assert half_configured.returncode == 2
-    for name, run in (("rejected Slack token", rejected_slack), ("rejected Discord token", rejected_discord),
-                      ("config error", config_error), ("half-configured Slack", half_configured)):
+    for name, run in (
+        ("rejected Slack token", rejected_slack),
+        ("rejected Discord token", rejected_discord),
+        ("config error", config_error),
+        ("half-configured Slack", half_configured),
+    ):
         assert_clean(run.stderr + run.stdout, f"`storybot -v run` with a {name}")
 
 
@@ -224,16 +296,34 @@ async def test_feed_text_never_pings_or_injects_markup_end_to_end(
     try:
         async with FakeDiscord() as discord_fake:
             sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))
-            discord = DiscordAdapter(discord_fake.token, Commands(store, clock), api_url=discord_fake.api_url)
-            settings = load_settings(env={"STORYBOT_DATABASE_URL": "sqlite://", "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"})
-            app = build_app(settings, store=store, clock=clock, adapters={"slack": sink, "discord": discord})  # type: ignore[dict-item]
+            discord = DiscordAdapter(
+                discord_fake.token, Commands(store, clock), api_url=discord_fake.api_url
+            )
+            settings = load_settings(
+                env={"STORYBOT_DATABASE_URL": "sqlite://", "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+            )
+            app = build_app(
+                settings, store=store, clock=clock, adapters={"slack": sink, "discord": discord}
+            )  # type: ignore[dict-item]
             for platform, user in (("slack", "U1"), ("discord", str(USER_ID))):
-                reply = await app.commands.handle(CommandRequest("subscribe pentagon", platform, user))
+                reply = await app.commands.handle(
+                    CommandRequest("subscribe pentagon", platform, user)
+                )
                 assert reply.ok, reply.text
             app.pipeline.invalidate_subscriptions()
-            url = feed_server.add_feed("/hostile.xml", rss([
-                entry(1, title=HOSTILE, summary=HOSTILE, link="https://news.example/a?<!channel>"),
-            ]))
+            url = feed_server.add_feed(
+                "/hostile.xml",
+                rss(
+                    [
+                        entry(
+                            1,
+                            title=HOSTILE,
+                            summary=HOSTILE,
+                            link="https://news.example/a?<!channel>",
+                        ),
+                    ]
+                ),
+            )
             store.add_feed(url, clock.now())
             await app.pipeline.poll_due()
             report = await app.delivery.deliver_due()
@@ -245,7 +335,14 @@ async def test_feed_text_never_pings_or_injects_markup_end_to_end(
 
     [slack_call] = slack.calls_to("chat.postMessage")
     payload = json.dumps({k: slack_call.args.get(k) for k in ("text", "blocks")})
-    for dangerous in ("<!channel>", "<!here>", "<@U0ADMIN>", "<#C0GENERAL>", "<https://evil.example", "<!everyone>"):
+    for dangerous in (
+        "<!channel>",
+        "<!here>",
+        "<@U0ADMIN>",
+        "<#C0GENERAL>",
+        "<https://evil.example",
+        "<!everyone>",
+    ):
         assert dangerous not in payload, f"Slack payload carries {dangerous!r}: {payload[:500]}"
     assert "&lt;!channel&gt;" in payload  # shown, inert
 
@@ -253,8 +350,12 @@ async def test_feed_text_never_pings_or_injects_markup_end_to_end(
     body = posted["source_body"]
     assert body.get("allowed_mentions") == {"parse": []}, body.get("allowed_mentions")
     embed = (body.get("embeds") or [{}])[0]
-    texts = [body.get("content") or "", embed.get("title") or "", embed.get("description") or "",
-             *(f.get("value") or "" for f in embed.get("fields") or [])]
+    texts = [
+        body.get("content") or "",
+        embed.get("title") or "",
+        embed.get("description") or "",
+        *(f.get("value") or "" for f in embed.get("fields") or []),
+    ]
     for text in texts:
         for dangerous in ("@everyone", "@here", "<@U0ADMIN>", "<@&123456>", "<#C0GENERAL>"):
             assert dangerous not in text, f"Discord payload carries {dangerous!r}: {text[:300]}"

@@ -43,7 +43,21 @@ FEEDS = 4
 INTERVAL_S = 2
 ROUNDS = 12
 PER_ROUND = 3
-WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike"]
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+]
 
 
 def _title(rng: random.Random, feed: int, round_: int, i: int) -> str:
@@ -55,7 +69,8 @@ def _wait_until(predicate, timeout: float, what: str, poll_s: float = 0.5, statu
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(
-                f"timed out after {timeout:.0f}s waiting for {what}" + (f" ({status()})" if status else "")
+                f"timed out after {timeout:.0f}s waiting for {what}"
+                + (f" ({status()})" if status else "")
             )
         time.sleep(poll_s)
 
@@ -94,8 +109,10 @@ def _setup(tmp_path: Path, feeds: TimedFeedServer | None, url_count: int = FEEDS
     # (without one they are not: see test_reliability_database.py, the xfail about it).
     seeds = [load_seed(str(p)) for p in seed_files()]
     store.add_story("demo", seeds[0].title, seeds, now)
-    subs = [store.add_subscription("slack", "U1", "zebra", None, now),
-            store.add_subscription("discord", str(USER_ID), "zebra", None, now)]
+    subs = [
+        store.add_subscription("slack", "U1", "zebra", None, now),
+        store.add_subscription("discord", str(USER_ID), "zebra", None, now),
+    ]
     config = tmp_path / "fast.toml"
     config.write_text(FAST_CONFIG)
     return db, db_url, store, paths, subs, str(config)
@@ -115,9 +132,14 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
         for round_ in range(ROUNDS + 1):
             for n, path in enumerate(paths):
                 for i in range(PER_ROUND):
-                    entries[path].append(entry(len(entries[path]), title=_title(rng, n, round_, i),
-                                               guid=f"urn:{n}:{round_}:{i}",
-                                               link=f"https://feed{n}.example/{round_}/{i}"))
+                    entries[path].append(
+                        entry(
+                            len(entries[path]),
+                            title=_title(rng, n, round_, i),
+                            guid=f"urn:{n}:{round_}:{i}",
+                            link=f"https://feed{n}.example/{round_}/{i}",
+                        )
+                    )
                 feeds.add_feed(path, rss(entries[path][-40:]))  # a feed shows its latest items
             proc = start_service(config, env, log)
             started = time.time()
@@ -127,10 +149,17 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
                 runs.append((started, time.time()))
                 continue
             expected = FEEDS * PER_ROUND * (ROUNDS + 1)
-            _wait_until(lambda expected=expected: len(set(fakes.slack_keys())) >= expected
-                        and len(set(fakes.discord_titles())) >= expected,
-                        timeout=120, what=f"{expected} notices on each platform",
-                        status=lambda: f"slack {len(set(fakes.slack_keys()))}, discord {len(set(fakes.discord_titles()))}")
+            _wait_until(
+                lambda expected=expected: (
+                    len(set(fakes.slack_keys())) >= expected
+                    and len(set(fakes.discord_titles())) >= expected
+                ),
+                timeout=120,
+                what=f"{expected} notices on each platform",
+                status=lambda: (
+                    f"slack {len(set(fakes.slack_keys()))}, discord {len(set(fakes.discord_titles()))}"
+                ),
+            )
             time.sleep(1.0)  # anything extra (a duplicate) would arrive now
             took = _stop(proc, signal.SIGTERM, timeout=30)
             runs.append((started, time.time()))
@@ -179,7 +208,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
             # No gap longer than interval + tick + fetch/engine slack while the process ran
             # (the first poll of a run may wait for the start-up).
             for a, b in pairwise(during):
-                assert b - a <= INTERVAL_S + 0.5 + 3.0, f"{path}: a poll was skipped ({b - a:.1f}s gap)"
+                assert b - a <= INTERVAL_S + 0.5 + 3.0, (
+                    f"{path}: a poll was skipped ({b - a:.1f}s gap)"
+                )
         # The row agrees with the last request the server saw.
         assert feed.last_polled_at is not None
         assert abs(feed.last_polled_at.timestamp() - hits[-1]) < 2.0
@@ -198,10 +229,22 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
         now = datetime.now(UTC)
         keys = [f"alert:term:{n}" for n in range(60)]
         store.enqueue(
-            [OutboxWrite(k, Target("slack", channel_id=f"C{n % 3}"),
-                         OutboundMessage(MessageKind.ALERT, f"Alert {n}", "Body.")) for n, k in enumerate(keys)]
-            + [OutboxWrite(k + ":d", Target("discord", channel_id="1300000000000000001"),
-                           OutboundMessage(MessageKind.ALERT, f"Alert {n}", "Body.")) for n, k in enumerate(keys)],
+            [
+                OutboxWrite(
+                    k,
+                    Target("slack", channel_id=f"C{n % 3}"),
+                    OutboundMessage(MessageKind.ALERT, f"Alert {n}", "Body."),
+                )
+                for n, k in enumerate(keys)
+            ]
+            + [
+                OutboxWrite(
+                    k + ":d",
+                    Target("discord", channel_id="1300000000000000001"),
+                    OutboundMessage(MessageKind.ALERT, f"Alert {n}", "Body."),
+                )
+                for n, k in enumerate(keys)
+            ],
             now,
         )
         store.close()
@@ -209,8 +252,12 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
         log = tmp_path / "service.log"
         proc = start_service(config, env, log)
         try:
-            _wait_until(lambda: len(fakes.slack_keys()) + len(fakes.discord_nonces()) >= 20,
-                        timeout=60, what="deliveries to start", poll_s=0.1)
+            _wait_until(
+                lambda: len(fakes.slack_keys()) + len(fakes.discord_nonces()) >= 20,
+                timeout=60,
+                what="deliveries to start",
+                poll_s=0.1,
+            )
             took = _stop(proc, signal.SIGTERM, timeout=30)
         finally:
             if proc.poll() is None:
@@ -228,19 +275,30 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
             row = store.get_outbox(key)
             assert row is not None and not row.dead
             if row.delivered_version >= row.version:  # marked delivered: must really be there
-                on_fake = posted_discord[nonce_for(key)] if key.endswith(":d") else posted_slack[key]
+                on_fake = (
+                    posted_discord[nonce_for(key)] if key.endswith(":d") else posted_slack[key]
+                )
                 assert on_fake == 1, f"{key} marked delivered but posted {on_fake} times"
         assert store.outbox_counts().get("pending", 0) > 0
         # The post in flight was finished, not cut off: no row is left "maybe posted".
-        cut = [k for k in all_keys if (r := store.get_outbox(k)) and r.post_started_at and not r.message_id]
+        cut = [
+            k
+            for k in all_keys
+            if (r := store.get_outbox(k)) and r.post_started_at and not r.message_id
+        ]
         assert cut == [], f"posts cut off by the stop: {cut}"
         store.close()
 
         # A restart delivers the rest, each exactly once.
         proc = start_service(config, env, log)
         try:
-            _wait_until(lambda: len(set(fakes.slack_keys())) + len(set(fakes.discord_titles())) >= len(all_keys),
-                        timeout=120, what="the rest to be delivered")
+            _wait_until(
+                lambda: (
+                    len(set(fakes.slack_keys())) + len(set(fakes.discord_titles())) >= len(all_keys)
+                ),
+                timeout=120,
+                what="the rest to be delivered",
+            )
             time.sleep(1.0)
             _stop(proc, signal.SIGTERM, timeout=30)
         finally:
@@ -250,7 +308,11 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
         assert proc.returncode == 0
         posted_slack = Counter(fakes.slack_keys())
         titles_discord = Counter(fakes.discord_titles())
-        assert set(posted_slack) == set(keys) and all(c == 1 for c in posted_slack.values()), posted_slack.most_common(3)
-        assert len(titles_discord) == len(keys) and all(c == 1 for c in titles_discord.values()), titles_discord.most_common(3)
+        assert set(posted_slack) == set(keys) and all(c == 1 for c in posted_slack.values()), (
+            posted_slack.most_common(3)
+        )
+        assert len(titles_discord) == len(keys) and all(c == 1 for c in titles_discord.values()), (
+            titles_discord.most_common(3)
+        )
     finally:
         fakes.close()

@@ -345,6 +345,7 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
             "no judging job is left",
             deadline,
         )
+
         def n_items() -> int:
             return _scalar(db, "SELECT count(*) FROM items")
 

@@ -127,7 +127,9 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
     assert decisions["cold"][1] < decisions["one"][1]
 
 
-async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(tmp_path, clock):
+async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(
+    tmp_path, clock
+):
     import procrastinate
     from procrastinate.testing import InMemoryConnector
 
@@ -156,7 +158,11 @@ def test_copies_judged_by_separate_jobs_are_one_dm_per_subscriber(tmp_path, cloc
     copies = [
         dict(rail, guid=f"{url}-{n}", url=f"{url}/{n}", title=rail["title"] + suffix)
         for n, (url, suffix) in enumerate(
-            [("https://wire.example", ""), ("https://courier.example", " - Courier"), ("https://ledger.example", " | Ledger")]
+            [
+                ("https://wire.example", ""),
+                ("https://courier.example", " - Courier"),
+                ("https://ledger.example", " | Ledger"),
+            ]
         )
     ]
     ids = [_ingest(world, [c], f"https://feeds{n}.example/rss")[0] for n, c in enumerate(copies)]

@@ -84,7 +84,9 @@ def test_refresh_every_document_decides_exactly_as_a_fresh_scorer() -> None:
         assert v.judgement.score == round(expected, 6)
 
 
-def _reference_score(profile: Profile, df: DocFreq, tf: dict[str, float], ents: frozenset[str]) -> float:
+def _reference_score(
+    profile: Profile, df: DocFreq, tf: dict[str, float], ents: frozenset[str]
+) -> float:
     """The cosine of the module docstring, written out term by term."""
     cfg = profile.config
 

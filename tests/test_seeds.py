@@ -213,7 +213,9 @@ def test_url_redirect_records_the_final_url(feed_server: FeedServer) -> None:
 
 def test_url_to_a_private_address_is_refused_by_default(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
-    with pytest.raises(UserError, match="refused: 127.0.0.1 is a loopback address; feeds and seed URLs"):
+    with pytest.raises(
+        UserError, match="refused: 127.0.0.1 is a loopback address; feeds and seed URLs"
+    ):
         load_seed(url)
     assert feed_server.hits("/article") == 0
 

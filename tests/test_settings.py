@@ -22,14 +22,22 @@ def test_defaults_need_no_file_and_no_environment():
 
 
 def test_environment_overrides_database_and_enables_adapters():
-    s = load_settings(env={
-        "STORYBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1/test",
-        "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
-        "DISCORD_BOT_TOKEN": "d-1", "STORYBOT_SLACK_API_URL": "http://127.0.0.1:9/api/",
-        "STORYBOT_ALLOWED_HOSTS": "127.0.0.1, feeds.internal",
-    })
+    s = load_settings(
+        env={
+            "STORYBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1/test",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "DISCORD_BOT_TOKEN": "d-1",
+            "STORYBOT_SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "STORYBOT_ALLOWED_HOSTS": "127.0.0.1, feeds.internal",
+        }
+    )
     assert s.database_url.startswith("postgresql://")
-    assert s.slack.enabled and s.slack.mode == "socket" and s.slack.api_url == "http://127.0.0.1:9/api/"
+    assert (
+        s.slack.enabled
+        and s.slack.mode == "socket"
+        and s.slack.api_url == "http://127.0.0.1:9/api/"
+    )
     assert s.discord.enabled
     assert s.allowed_hosts == {"127.0.0.1", "feeds.internal"}
 
@@ -40,40 +48,66 @@ def test_signing_secret_without_app_token_means_http_mode():
 
 
 def test_secrets_are_never_shown_in_repr():
-    s = load_settings(env={"SLACK_BOT_TOKEN": "xoxb-very-secret", "DISCORD_BOT_TOKEN": "discord-secret"})
+    s = load_settings(
+        env={"SLACK_BOT_TOKEN": "xoxb-very-secret", "DISCORD_BOT_TOKEN": "discord-secret"}
+    )
     assert "very-secret" not in repr(s) and "discord-secret" not in repr(s)
 
 
 def test_config_file_overrides_defaults(tmp_path):
-    s = load_settings(write(tmp_path, "[polling]\ndefault_interval_s = 600\n[permissions]\nadmin_commands = 'everyone'\n"), env={})
+    s = load_settings(
+        write(
+            tmp_path,
+            "[polling]\ndefault_interval_s = 600\n[permissions]\nadmin_commands = 'everyone'\n",
+        ),
+        env={},
+    )
     assert s.polling.default_interval_s == 600 and s.admin_commands == "everyone"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("[polling]\ndefault_interval_s = 'soon'\n", "default_interval_s must be a non-negative number"),
-    ("[polling]\nintervall = 5\n", "unknown setting(s) in [polling]: intervall"),
-    ("[slack]\nmode = 'carrier-pigeon'\n", "mode must be 'socket' or 'http'"),
-    ("[permissions]\nadmin_commands = 'nobody'\n", "admin_commands must be 'admins' or 'everyone'"),
-    ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
-    ("[weird]\nx = 1\n", "unknown section(s): weird"),
-    ("not toml at all [", "is not valid TOML"),
-    ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
-    ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
-    ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
-    ("[engine]\nfoo = 1\n", "unknown [engine] setting(s): foo"),
-    ("[engine]\non_topic_threshold = 'x'\n", "[engine] on_topic_threshold must be a number"),
-    ("[engine]\nprofile_terms = 2.5\n", "[engine] profile_terms must be a whole number"),
-    ("[engine]\nidf_power = -1\n", "[engine] idf_power must not be negative"),
-    ("[engine]\non_topic_threshold = 1.5\n", "[engine] on_topic_threshold must be between 0 and 1"),
-    ("[engine]\nmax_developments = 0\n", "[engine] max_developments must be at least 1"),
-    ("[engine]\ndev_half_life_days = 0\n", "[engine] dev_half_life_days must be greater than 0"),
-    ("[engine]\non_topic_threshold = nan\n", "[engine] on_topic_threshold must be a finite number"),
-    ("[engine]\nmax_vocab = inf\n", "[engine] max_vocab must be a finite number"),
-    ("[engine]\nmax_vocab = 1e300\n", "[engine] max_vocab must be at most 1,000,000,000"),
-    ("engine = 3\n", "[engine] must be a table"),
-    ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
-    ("[feeds]\nurls = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "[polling]\ndefault_interval_s = 'soon'\n",
+            "default_interval_s must be a non-negative number",
+        ),
+        ("[polling]\nintervall = 5\n", "unknown setting(s) in [polling]: intervall"),
+        ("[slack]\nmode = 'carrier-pigeon'\n", "mode must be 'socket' or 'http'"),
+        (
+            "[permissions]\nadmin_commands = 'nobody'\n",
+            "admin_commands must be 'admins' or 'everyone'",
+        ),
+        ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
+        ("[weird]\nx = 1\n", "unknown section(s): weird"),
+        ("not toml at all [", "is not valid TOML"),
+        ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
+        ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
+        ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
+        ("[engine]\nfoo = 1\n", "unknown [engine] setting(s): foo"),
+        ("[engine]\non_topic_threshold = 'x'\n", "[engine] on_topic_threshold must be a number"),
+        ("[engine]\nprofile_terms = 2.5\n", "[engine] profile_terms must be a whole number"),
+        ("[engine]\nidf_power = -1\n", "[engine] idf_power must not be negative"),
+        (
+            "[engine]\non_topic_threshold = 1.5\n",
+            "[engine] on_topic_threshold must be between 0 and 1",
+        ),
+        ("[engine]\nmax_developments = 0\n", "[engine] max_developments must be at least 1"),
+        (
+            "[engine]\ndev_half_life_days = 0\n",
+            "[engine] dev_half_life_days must be greater than 0",
+        ),
+        (
+            "[engine]\non_topic_threshold = nan\n",
+            "[engine] on_topic_threshold must be a finite number",
+        ),
+        ("[engine]\nmax_vocab = inf\n", "[engine] max_vocab must be a finite number"),
+        ("[engine]\nmax_vocab = 1e300\n", "[engine] max_vocab must be at most 1,000,000,000"),
+        ("engine = 3\n", "[engine] must be a table"),
+        ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
+        ("[feeds]\nurls = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
+    ],
+)
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text), env={})

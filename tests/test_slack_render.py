@@ -224,7 +224,10 @@ def test_command_request_from_slack_payload() -> None:
 
 
 def test_command_text_is_unescaped_as_slack_escapes_it() -> None:
-    payload = {"text": "feeds add <https://example.com/rss?a=1&amp;b=2> &lt;x&gt; AT&amp;T", "user_id": "U1"}
+    payload = {
+        "text": "feeds add <https://example.com/rss?a=1&amp;b=2> &lt;x&gt; AT&amp;T",
+        "user_id": "U1",
+    }
     assert command_request(payload, is_admin=False).text == (
         "feeds add <https://example.com/rss?a=1&b=2> <x> AT&T"
     )

@@ -757,7 +757,8 @@ def test_recent_notice_items_are_the_reports_recent_notices_name(store, clock):
     store.enqueue([write("notice:slack:U1:7"), write("alert:1:0:slack:C1")], old)
     now = clock.advance(3600)
     store.enqueue(
-        [write("notice:slack:U1:42"), write("notice:discord:9:42"), write("notice:slack:U2:12")], now
+        [write("notice:slack:U1:42"), write("notice:discord:9:42"), write("notice:slack:U2:12")],
+        now,
     )
     assert store.recent_notice_items(now, 10) == [12, 42]
     assert store.recent_notice_items(old, 10) == [7, 12, 42]
@@ -772,7 +773,10 @@ def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_fir
     store.mark_attempt_failed(c.id, "not_in_channel", clock.now(), dead=True)
     store.mark_attempt_failed(d.id, "HTTP 503", clock.now() + timedelta(minutes=5))
     dead = store.undelivered_outbox(True)
-    assert [(e.key, e.last_error) for e in dead] == [("c", "not_in_channel"), ("b", "channel_not_found")]
+    assert [(e.key, e.last_error) for e in dead] == [
+        ("c", "not_in_channel"),
+        ("b", "channel_not_found"),
+    ]
     assert all(e.dead for e in dead)
     assert [e.key for e in store.undelivered_outbox(True, limit=1)] == ["c"]
     (pending,) = store.undelivered_outbox(False)
@@ -872,10 +876,24 @@ def test_feed_status_counts_and_failing_feeds(store, clock):
     b = store.add_feed("https://b.example/feed", clock.now())
     store.add_feed("https://c.example/feed", clock.now())
     for feed, errors in ((a, 1), (b, 3)):
-        store.record_poll(PollOutcome(feed.id, FeedStatus.ERROR, clock.now(), clock.now(), errors,
-                                      "HTTP 500", None, None, None))
+        store.record_poll(
+            PollOutcome(
+                feed.id,
+                FeedStatus.ERROR,
+                clock.now(),
+                clock.now(),
+                errors,
+                "HTTP 500",
+                None,
+                None,
+                None,
+            )
+        )
     assert store.feed_status_counts() == {FeedStatus.NEW: 1, FeedStatus.OK: 0, FeedStatus.ERROR: 2}
-    assert [f.url for f in store.failing_feeds(5)] == ["https://b.example/feed", "https://a.example/feed"]
+    assert [f.url for f in store.failing_feeds(5)] == [
+        "https://b.example/feed",
+        "https://a.example/feed",
+    ]
     assert len(store.failing_feeds(1)) == 1
 
 
@@ -1111,7 +1129,11 @@ def test_a_rescheduled_attempt_that_does_not_count(store, clock):
     entry = store.get_outbox("k")
     store.mark_attempt_failed(entry.id, "rate limited", clock.advance(30), count=False)
     entry = store.get_outbox("k")
-    assert (entry.attempts, entry.last_error, entry.next_attempt_at) == (0, "rate limited", clock.now())
+    assert (entry.attempts, entry.last_error, entry.next_attempt_at) == (
+        0,
+        "rate limited",
+        clock.now(),
+    )
     store.mark_attempt_failed(entry.id, "HTTP 503", clock.advance(30))
     assert store.get_outbox("k").attempts == 1
 

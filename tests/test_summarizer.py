@@ -81,7 +81,10 @@ async def test_a_configured_llm_rewrites_the_alert_citing_the_alerts_links(
     [
         (lambda llm: llm.fail(500), "HTTP 500"),
         (lambda llm: llm.fail(429, '{"error": {"message": "rate limit"}}'), "HTTP 429"),
-        (lambda llm: llm.garbage("<html>proxy error</html>"), "did not answer with a chat completion"),
+        (
+            lambda llm: llm.garbage("<html>proxy error</html>"),
+            "did not answer with a chat completion",
+        ),
         (lambda llm: llm.answer("Senators invented a fact. [7]"), "cites [7]"),
         (lambda llm: llm.answer("Senators set a hearing."), "cites none of the alert's links"),
         (lambda llm: llm.answer("   "), "empty answer"),
@@ -135,7 +138,10 @@ def test_summary_request_numbers_sentences_like_the_alerts_links() -> None:
         ),
     )
     assert summary_request(msg, 50).sentences == (
-        ("A.", 1, "Wire"), ("B.", 2, "Daily"), ("C.", 1, "Wire"), ("D.", None, "seed")
+        ("A.", 1, "Wire"),
+        ("B.", 2, "Daily"),
+        ("C.", 1, "Wire"),
+        ("D.", None, "seed"),
     )
 
 
@@ -146,7 +152,9 @@ def test_summarizer_settings_are_checked_and_the_key_comes_from_the_environment(
     with pytest.raises(ConfigError, match="kind must be one of"):
         load_settings(env={"STORYBOT_SUMMARIZER": "gpt"})
     conf = tmp_path / "c.toml"
-    conf.write_text('[summarizer]\nkind = "openai"\nurl = "http://x/v1"\nmodel = "m"\napi_key = "sk-1"\n')
+    conf.write_text(
+        '[summarizer]\nkind = "openai"\nurl = "http://x/v1"\nmodel = "m"\napi_key = "sk-1"\n'
+    )
     with pytest.raises(ConfigError, match="looks like a secret"):
         load_settings(conf, env={})
     conf.write_text('[summarizer]\nkind = "openai"\nurl = "http://x/v1"\nmodel = "m"\n')

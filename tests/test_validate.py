@@ -71,7 +71,9 @@ def test_slug_story_names_are_accepted(name: str) -> None:
     assert story_name_problem(name) is None
 
 
-@pytest.mark.parametrize("name", ["Bad Name!", "", "-leading", ".hidden", "a/b", "ünïcode", "x" * 65])
+@pytest.mark.parametrize(
+    "name", ["Bad Name!", "", "-leading", ".hidden", "a/b", "ünïcode", "x" * 65]
+)
 def test_other_story_names_are_refused_with_an_example(name: str) -> None:
     message = story_name_problem(name)
     assert message is not None and "is not a valid story name" in message

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.termstats import Vector, norm, tf_vector
-from bot.engine.text import term_counts
+from bot.engine.text import term_counts, url_slug
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,14 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     Returns:
         The analysis.
     """
-    counts, entities = term_counts(title, text, title_weight=config.title_weight)
+    counts, entities = term_counts(
+        title, _with_slug(text, url, config), title_weight=config.title_weight
+    )
     tf = tf_vector(counts)
     n = norm(tf)
     unit = {t: v / n for t, v in tf.items()} if n else {}
     fp = fingerprint(title, text, url, config.minhash_bins)
-    headline_only = len(text.split()) < 8
+    headline_only = _is_headline_only(text)
     if headline_only:
         title_tf = tf
     else:
@@ -54,14 +56,28 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     return Analysis(tf, unit, frozenset(entities), fp, headline_only, title_tf)
 
 
-def term_set(title: str, text: str, config: EngineConfig) -> set[str]:
+def _with_slug(text: str, url: str | None, config: EngineConfig) -> str:
+    # the text counted for an item: a body too short to be one is joined by the words of
+    # the link's slug (``url_slug_terms``)
+    if not url or not config.url_slug_terms or not _is_headline_only(text):
+        return text
+    slug = url_slug(url)
+    return f"{text} {slug}" if slug else text
+
+
+def _is_headline_only(text: str) -> bool:
+    return len(text.split()) < 8
+
+
+def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> set[str]:
     """The terms of an item, and nothing else: what the stream statistics count.
 
-    The same terms as ``analyse(...).tf`` (one code path, :func:`term_counts`), without
+    The same terms as ``analyse(...).tf`` (one code path, :func:`term_counts`, with the
+    link's slug words for a headline-only item), without
     the copy fingerprint and the vectors, for items that are only counted
     (:meth:`bot.engine.Engine.observe`).
     """
-    counts, _ = term_counts(title, text, title_weight=config.title_weight)
+    counts, _ = term_counts(title, _with_slug(text, url, config), title_weight=config.title_weight)
     return {t for t, c in counts.items() if c > 0}
 
 

@@ -175,9 +175,7 @@ def containment(jaccard: float, size_a: int, size_b: int) -> float:
 def _band_keys(sig: tuple[int, ...], rows: int) -> tuple[str, ...]:
     # Memoised: every tracked story's index looks up (and may add) the same item's
     # signature, so its LSH band keys are formatted once an item, not once a story.
-    return tuple(
-        f"{i}:" + ",".join(map(str, sig[i : i + rows])) for i in range(0, len(sig), rows)
-    )
+    return tuple(f"{i}:" + ",".join(map(str, sig[i : i + rows])) for i in range(0, len(sig), rows))
 
 
 class CopyIndex:

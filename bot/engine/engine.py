@@ -188,7 +188,7 @@ class Engine:
         if analysis is not None:
             self._background.add(analysis.tf.keys())
         else:  # counting needs the terms only, not the fingerprint and vectors
-            self._background.add(term_set(doc.title, doc.text, self.config))
+            self._background.add(term_set(doc.title, doc.text, self.config, doc.url))
 
     def restore_background(self, state: Mapping[str, Any]) -> bool:
         """Take saved stream statistics back, if this engine has read nothing yet.

@@ -319,9 +319,7 @@ class Scorer:
         power = self._power
         phrase_w = self._phrase_w
         if phrase_w == 1.0:
-            return [
-                (x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms, shares)
-            ]
+            return [(x if not x < 0.0 else 0.0) ** power for x in self._df.idf_many(terms, shares)]
         return [
             (x if not x < 0.0 else 0.0) ** power * (phrase_w if "_" in t else 1.0)
             for t, x in zip(terms, self._df.idf_many(terms, shares), strict=True)

@@ -257,14 +257,16 @@ class StoryState:
 
     def _summary(self, c: Cluster) -> tuple[Citation, ...]:
         known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]
-        return tuple(summarise(
-            c.sentences,
-            c.centroid,
-            known,
-            self.df,
-            k=self.config.summary_sentences,
-            redundancy=self.config.summary_redundancy,
-        ))
+        return tuple(
+            summarise(
+                c.sentences,
+                c.centroid,
+                known,
+                self.df,
+                k=self.config.summary_sentences,
+                redundancy=self.config.summary_redundancy,
+            )
+        )
 
     def seed_development(self) -> DevelopmentWrite:
         """Development 0 (the seed story) with a summary of the seeds."""

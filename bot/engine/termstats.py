@@ -113,9 +113,7 @@ class DocFreq:
         """
         return self.idf_many((term,))[0]
 
-    def idf_many(
-        self, terms: Sequence[str], shares: Sequence[float] | None = None
-    ) -> list[float]:
+    def idf_many(self, terms: Sequence[str], shares: Sequence[float] | None = None) -> list[float]:
         """:meth:`idf` of each term, in order: the same arithmetic, without a call per term.
 
         Args:
@@ -137,7 +135,10 @@ class DocFreq:
         flat = (1.0 - lam) * _FLAT_SHARE
         if shares is None:
             shares = prior_shares(terms)
-        return [log(n / (get(t, 0) + 0.5 + p * (lam * s + flat))) for t, s in zip(terms, shares, strict=True)]
+        return [
+            log(n / (get(t, 0) + 0.5 + p * (lam * s + flat)))
+            for t, s in zip(terms, shares, strict=True)
+        ]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from bot.engine.stopwords import STOPWORDS
 from bot.textnorm import split_unspaced, strip_marks
@@ -53,7 +54,9 @@ def _upper_class() -> str:
                 ranges[-1][1] = cp
             else:
                 ranges.append([cp, cp])
-    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return "".join(
+        re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges
+    )
 
 
 # a sentence ends at . ! ? followed by space and a capital or digit (any cased script), at
@@ -161,7 +164,9 @@ def is_title_case(title: str) -> bool:
         True when most non-stop words of the headline start with a capital.
     """
     words = [
-        w for w in _WORD.findall(words_of(title)) if not _is_number(w) and w.lower() not in STOPWORDS
+        w
+        for w in _WORD.findall(words_of(title))
+        if not _is_number(w) and w.lower() not in STOPWORDS
     ]
     if len(words) < 3:
         return True
@@ -333,3 +338,34 @@ def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counte
     entities = {e for e in ents if e in counts} | set(phrases)
     entities |= {t for t in counts if _is_number(t)}
     return counts, entities
+
+
+
+_SLUG_SPLIT = re.compile(r"[-_+]+")
+
+
+def url_slug(url: str) -> str:
+    """The words of a link's slug: "…/2016/05/30/avon-park-suspect-turns-himself-in/".
+
+    The last path segment that is a hyphenated phrase of at least three words (a file
+    extension dropped, numbers and ids such as "idUSKCN1050U0" left out); "" when the link
+    has none, as with a numeric id or a category path such as "/news/local/".
+
+    Args:
+        url: A link.
+
+    Returns:
+        The slug's words separated by spaces, or "".
+    """
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return ""
+    for segment in reversed([p for p in path.split("/") if p]):
+        stem_, dot, ext = segment.rpartition(".")
+        if dot and ext.isalpha() and len(ext) <= 5:
+            segment = stem_
+        words = [w for w in _SLUG_SPLIT.split(segment) if w.isalpha()]
+        if len(words) >= 3:
+            return " ".join(words)
+    return ""

@@ -85,11 +85,11 @@ class FakeDiscord:
         clock: Any = time.time,
     ) -> None:
         """Args:
-            token: The bot token the fake accepts.
-            chaos: Seeded random faults (``tests/faults.Chaos``) for message posts and edits.
-            nonce_window_s: How long an enforced nonce is remembered (Discord: "a few
-                minutes"); None remembers it forever.
-            clock: Unix seconds for the nonce window (an injected test clock).
+        token: The bot token the fake accepts.
+        chaos: Seeded random faults (``tests/faults.Chaos``) for message posts and edits.
+        nonce_window_s: How long an enforced nonce is remembered (Discord: "a few
+            minutes"); None remembers it forever.
+        clock: Unix seconds for the nonce window (an injected test clock).
         """
         self.token = token
         self.chaos = chaos
@@ -207,8 +207,10 @@ class FakeDiscord:
         if failure is not None:
             return self._error(failure.status, failure.body, failure.headers)
         fault = None
-        if self.chaos is not None and request.method in ("POST", "PATCH") and re.fullmatch(
-            r"/channels/\d+/messages(/\d+)?", path
+        if (
+            self.chaos is not None
+            and request.method in ("POST", "PATCH")
+            and re.fullmatch(r"/channels/\d+/messages(/\d+)?", path)
         ):
             fault = self.chaos.pick()
         if fault == "429":
@@ -234,7 +236,11 @@ class FakeDiscord:
             "X-RateLimit-Bucket": "fakebucket",
             "X-RateLimit-Scope": "user",
         }
-        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": False,
+        }
         return self._error(429, body, headers)
 
     def posted_nonces(self) -> list[str]:

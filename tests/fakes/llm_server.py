@@ -66,7 +66,11 @@ def _completion(text: str) -> str:
             "id": "chatcmpl-test",
             "object": "chat.completion",
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
             ],
         }
     )

@@ -73,7 +73,9 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted
     # Seeded random faults (tests/faults.Chaos) for the methods in chaos_methods; None: off.
     chaos: Any = None
-    chaos_methods: frozenset[str] = frozenset({"chat.postMessage", "chat.update", "conversations.history"})
+    chaos_methods: frozenset[str] = frozenset(
+        {"chat.postMessage", "chat.update", "conversations.history"}
+    )
     # Message ts from this clock (Unix seconds), like Slack's; None: a fixed 2023 base.
     ts_clock: Callable[[], float] | None = None
     history_page_size: int = 2  # conversations.history page size (small to exercise paging)
@@ -284,7 +286,9 @@ class FakeSlack:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return _error("unknown_method")
-        fault = self.chaos.pick() if self.chaos is not None and method in self.chaos_methods else None
+        fault = (
+            self.chaos.pick() if self.chaos is not None and method in self.chaos_methods else None
+        )
         if fault == "429":
             return self._failure_response(
                 request, Failure(429, "ratelimited", self.chaos.retry_after())
