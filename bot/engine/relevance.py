@@ -318,18 +318,18 @@ class Scorer:
         # is what the computation gives, bit for bit (see DocFreq.memo).
         memo = self._df.memo((self._power, self._phrase_w))
         if not memo:
-            values = self._compute(terms, shares)
-            memo.update(zip(terms, values, strict=True))
-            return values
-        values = list(map(memo.get, terms))
+            computed = self._compute(terms, shares)
+            memo.update(zip(terms, computed, strict=True))
+            return computed
+        values: list[Any] = [memo.get(t) for t in terms]
         if None not in values:
-            return values  # type: ignore[return-value]
+            return values
         todo = [i for i, v in enumerate(values) if v is None]
         todo_terms = [terms[i] for i in todo]
         fresh = self._compute(todo_terms, None if shares is None else [shares[i] for i in todo])
         for i, t, v in zip(todo, todo_terms, fresh, strict=True):
             values[i] = memo[t] = v
-        return values  # type: ignore[return-value]
+        return values
 
     def _compute(self, terms: list[str], shares: list[float] | None = None) -> list[float]:
         # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list.
