@@ -312,10 +312,29 @@ class Scorer:
         )
 
     def _idf_of(self, terms: list[str], shares: list[float] | None = None) -> list[float]:
-        # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list
-        # (the whole profile is weighed for every item). Bit for bit the arithmetic of
-        # one term at a time: (x if not x < 0.0 else 0.0) is max(x, 0.0), -0.0 and all,
-        # and a plain term's x * 1.0 == x.
+        # The boosted IDF of each term, taken from the table's memo where the other
+        # channel's scorer (or this one, for another text of the item) has weighed the
+        # term at the same stream state; computed and remembered otherwise. A memo value
+        # is what the computation gives, bit for bit (see DocFreq.memo).
+        memo = self._df.memo((self._power, self._phrase_w))
+        if not memo:
+            computed = self._compute(terms, shares)
+            memo.update(zip(terms, computed, strict=True))
+            return computed
+        values: list[Any] = [memo.get(t) for t in terms]
+        if None not in values:
+            return values
+        todo = [i for i, v in enumerate(values) if v is None]
+        todo_terms = [terms[i] for i in todo]
+        fresh = self._compute(todo_terms, None if shares is None else [shares[i] for i in todo])
+        for i, t, v in zip(todo, todo_terms, fresh, strict=True):
+            values[i] = memo[t] = v
+        return values
+
+    def _compute(self, terms: list[str], shares: list[float] | None = None) -> list[float]:
+        # max(idf, 0) ** power, times the phrase weight for a phrase term, over a list.
+        # Bit for bit the arithmetic of one term at a time: (x if not x < 0.0 else 0.0)
+        # is max(x, 0.0), -0.0 and all, and a plain term's x * 1.0 == x.
         power = self._power
         phrase_w = self._phrase_w
         if phrase_w == 1.0:

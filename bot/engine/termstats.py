@@ -63,6 +63,8 @@ class DocFreq:
         self.prior_docs = prior_docs
         self.n_docs = 0
         self.df: dict[str, int] = {}
+        # (key, n_docs, df table, values): see memo()
+        self._memo: tuple[Any, int, dict[str, int], dict[str, Any]] | None = None
 
     def add(self, terms: Iterable[str]) -> None:
         """Count one document's distinct terms.
@@ -139,6 +141,27 @@ class DocFreq:
             log(n / (get(t, 0) + 0.5 + p * (lam * s + flat)))
             for t, s in zip(terms, shares, strict=True)
         ]
+
+    def memo(self, key: Any) -> dict[str, Any]:
+        """A scratch dict for values computed from the table as it is now.
+
+        A story weighs many of the same terms twice at one stream state (its whole-item
+        and headline channels share most profile terms, and an item's terms are looked
+        up for both), and the weights are pure functions of the table and the term. The
+        memo is kept until the table changes: another document is counted (``n_docs``
+        moves; :meth:`add` is the only way the counts change in place) or ``df`` is
+        replaced; or until another ``key`` (the weighting parameters) asks for it.
+
+        Args:
+            key: What the values depend on besides the table (hashable, compared).
+
+        Returns:
+            The memo, empty when the table or the key changed since the last call.
+        """
+        m = self._memo
+        if m is None or m[1] != self.n_docs or m[2] is not self.df or m[0] != key:
+            m = self._memo = (key, self.n_docs, self.df, {})
+        return m[3]
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
