@@ -113,20 +113,27 @@ _DE_BACKGROUND = (
 )
 
 
-def _de_doc(i: int, title: str, text: str, url: str | None = None) -> EngineDoc:
+def _doc(i: int, title: str, text: str, url: str | None = None) -> EngineDoc:
     t = T0 + timedelta(days=1)
-    return EngineDoc(i, title, text, url, "de.example.com", t, t)
+    return EngineDoc(i, title, text, url, "news.example.com", t, t)
 
 
-def _german_engine() -> Engine:
+def _engine_after(
+    background: tuple[tuple[str, str], ...], name: str, seeds: tuple[SeedDoc, ...]
+) -> Engine:
+    """An engine that read ``background`` news before tracking a story from ``seeds``."""
     e = Engine()
-    for i, (title, text) in enumerate(_DE_BACKGROUND):
-        e.observe(_de_doc(1000 + i, title, text))
-    e.track(Story(1, "bahnstreik", _DE_SEEDS[0].title, _DE_SEEDS, T0))
+    for i, (title, text) in enumerate(background):
+        e.observe(_doc(1000 + i, title, text))
+    e.track(Story(1, name, seeds[0].title, seeds, T0))
     return e
 
 
-_DE_REPORT = _de_doc(
+def _german_engine() -> Engine:
+    return _engine_after(_DE_BACKGROUND, "bahnstreik", _DE_SEEDS)
+
+
+_DE_REPORT = _doc(
     1,
     "Bahnstreik legt Fernverkehr lahm",
     "Der Streik der GDL hat am Mittwoch den Fernverkehr der Deutschen Bahn weitgehend "
@@ -145,7 +152,7 @@ def test_a_german_report_of_a_german_story_is_on_topic() -> None:
 def test_unrelated_german_news_is_off_topic() -> None:
     e = _german_engine()
     (v,) = e.judge(
-        _de_doc(
+        _doc(
             2,
             "Hochwasser in Sachsen: Pegel steigen weiter",
             "In Sachsen steigen die Pegel der Elbe weiter. In Dresden wurden Sandsäcke "
@@ -159,7 +166,7 @@ def test_a_copy_of_a_german_report_with_another_headline_is_a_copy() -> None:
     e = _german_engine()
     e.judge(_DE_REPORT)
     (v,) = e.judge(
-        _de_doc(
+        _doc(
             3,
             "Streik: Züge stehen still – dpa",
             _DE_REPORT.text + " Mehr zum Thema lesen Sie hier.",
@@ -206,22 +213,13 @@ _ZH_BACKGROUND = (
 )
 
 
-def _zh_doc(i: int, title: str, text: str) -> EngineDoc:
-    t = T0 + timedelta(days=1)
-    return EngineDoc(i, title, text, None, "zh.example.com", t, t)
-
-
 def _chinese_engine() -> Engine:
-    e = Engine()
-    for i, (title, text) in enumerate(_ZH_BACKGROUND):
-        e.observe(_zh_doc(1000 + i, title, text))
-    e.track(Story(1, "typhoon", _ZH_SEEDS[0].title, _ZH_SEEDS, T0))
-    return e
+    return _engine_after(_ZH_BACKGROUND, "typhoon", _ZH_SEEDS)
 
 
 def test_a_chinese_report_of_a_chinese_story_is_on_topic() -> None:
     (v,) = _chinese_engine().judge(
-        _zh_doc(
+        _doc(
             1,
             "台风贝碧嘉过后上海恢复地铁运营",
             "台风贝碧嘉离开后，上海周二恢复全部地铁线路运营，浦东机场航班逐步恢复。"
@@ -234,7 +232,7 @@ def test_a_chinese_report_of_a_chinese_story_is_on_topic() -> None:
 
 def test_unrelated_chinese_news_is_off_topic() -> None:
     (v,) = _chinese_engine().judge(
-        _zh_doc(
+        _doc(
             2,
             "杭州举办国际动漫节",
             "国际动漫节在杭州开幕，来自三十多个国家的动漫企业参展，展期为六天。",
