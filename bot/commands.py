@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-import shlex
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -21,20 +21,24 @@ from bot.model import (
     CommandRequest,
     DeliveryMode,
     FeedStatus,
+    Item,
+    Judgement,
     MessageKind,
     OutboundMessage,
     Reply,
     Story,
+    Subscription,
 )
 from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, HostCheck, Store
-from bot.query import parse_query
+from bot.query import Query, parse_query
 from bot.render import counted, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
 
 MAX_DIGEST_HOURS = 24 * 7
+FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
         "-word (not word), parentheses. With --story, only items on-topic for that story.",
     ),
-    CommandSpec("unsubscribe", "unsubscribe <id|keywords>", "Remove one of your subscriptions."),
+    CommandSpec(
+        "unsubscribe",
+        "unsubscribe <id|keywords> [--story NAME]",
+        "Remove a subscription by its #, or all of yours with these keywords (with --story, "
+        "only those for that story).",
+    ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
     CommandSpec("feeds", "feeds [list | add <url> | remove <url>]", "The polled feeds and their health (add/remove: admins).", admin=False),
     CommandSpec(
@@ -195,9 +204,11 @@ class Commands:
     # ------------------------------------------------------------------ commands
 
     def _cmd_help(self, req: CommandRequest, rest: str) -> Reply:
-        return Reply(text=help_text(rest.split()[0] if rest else None))
+        words = _arguments("help", rest, 1)
+        return Reply(text=help_text(words[0] if words else None))
 
     def _cmd_stories(self, req: CommandRequest, rest: str) -> Reply:
+        _arguments("stories", rest, 0)
         stories = self.store.list_stories()
         if not stories:
             return Reply(text="No stories yet. An operator adds one with `storybot story add NAME --seed FILE`.")
@@ -211,7 +222,8 @@ class Commands:
         return Reply(text="\n".join(lines))
 
     def _cmd_status(self, req: CommandRequest, rest: str) -> Reply:
-        story = self._story(rest.split()[0] if rest else None, req)
+        words = _arguments("status", rest, 1)
+        story = self._story(words[0] if words else None, req)
         stats = self.store.story_stats(story.id)
         devs = self.store.list_developments(story.id, limit=6)
         later = [d for d in devs if d.number > 0][:5]
@@ -225,7 +237,7 @@ class Commands:
         )
         if seed and seed.item_count:
             lines.append(
-                f"The seed story has been reported {seed.item_count} times"
+                f"The seed story has been reported {counted(seed.item_count, 'time')}"
                 + (f" ({source_list(seed.sources)})" if seed.sources else "")
             )
         if later:
@@ -237,8 +249,7 @@ class Commands:
                 lines.append(f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.first_reported_at or d.created_at)})")
                 if d.summary:
                     lines.append(f"   {_clip(d.summary, 220)}")
-                lines.append(f"   {d.item_count} report{'s' if d.item_count != 1 else ''}"
-                             + (f" · {src}" if src else "") + link)
+                lines.append(f"   {counted(d.item_count, 'report')}" + (f" · {src}" if src else "") + link)
             lines.append("")
             lines.append("What's new: " + _clip(" ".join(_first_sentence(d.summary or d.headline) for d in later[:3]), 400))
         else:
@@ -266,14 +277,19 @@ class Commands:
             return "Feeds: none yet (add one with `/story feeds add URL`)."
         ok, failing, new = (counts[FeedStatus.OK], counts[FeedStatus.ERROR], counts[FeedStatus.NEW])
         line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
-        for f in self.store.failing_feeds(3):
+        shown = self.store.failing_feeds(FAILING_SHOWN)
+        for f in shown:
             line += f"\n  failing: {f.url} ({f.error_count}×): {_clip(f.last_error or '', 120)}"
+        # the count says how many fail: never let the lines seem to be all of them
+        if failing > len(shown):
+            line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
         return line
 
     async def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         sub = words[0].lower() if words else "list"
         if sub == "list":
+            _arguments("feeds", " ".join(words[1:]), 0)
             return Reply(text=self._feeds_list())
         if sub in ("add", "remove"):
             self._require_admin(req, f"feeds {sub}")
@@ -299,7 +315,7 @@ class Commands:
         feeds = self.store.list_feeds()
         if not feeds:
             return "No feeds yet. Admins add one with `/story feeds add URL`."
-        lines = [f"{len(feeds)} feeds:"]
+        lines = [f"{counted(len(feeds), 'feed')}:"]
         for f in feeds[:50]:
             state = f.status.value
             if f.status is FeedStatus.ERROR:
@@ -316,8 +332,17 @@ class Commands:
                             '/story subscribe "supply chain" AND pentagon')
         query = parse_query(query_text)
         story = self._story(story_name, req) if story_name else None
+        story_id = story.id if story else None
+        # The same query twice would only send the same DMs twice: say which one exists.
+        for old in self.store.list_subscriptions(req.platform, req.user_id):
+            if old.story_id == story_id and _stored_query(old.query) == query:
+                raise UserError(
+                    f"You are already subscribed to {query.describe()}"
+                    + (f" for {story.name}" if story else "")
+                    + f" (#{old.id}). See `/story subscriptions`."
+                )
         sub = self.store.add_subscription(
-            req.platform, req.user_id, query_text, story.id if story else None, self.clock.now(),
+            req.platform, req.user_id, query_text, story_id, self.clock.now(),
             channel_id=req.channel_id,
         )
         if self.on_subscriptions_changed:
@@ -326,32 +351,51 @@ class Commands:
         return Reply(text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches.")
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:
-        if not rest:
-            raise UsageError("Usage: /story unsubscribe <id|keywords> (see `/story subscriptions`)")
+        """Remove one subscription by id, or every one with the same query by keywords.
+
+        By keywords, all of the user's subscriptions that mean the same query go (those
+        with ``--story NAME``: only those scoped to that story), so a subscription made
+        twice before duplicates were refused does not keep sending DMs.
+        """
+        usage = f"Usage: /story {_SPECS['unsubscribe'].usage} (see `/story subscriptions`)"
+        keywords, story_name = _split_story_option(rest, "unsubscribe")
+        if not keywords:
+            raise UsageError(usage)
         subs = self.store.list_subscriptions(req.platform, req.user_id)
-        wanted = rest.strip().lstrip("#")
-        target = None
-        if wanted.isdigit():
-            target = next((s for s in subs if s.id == int(wanted)), None)
-        if target is None:
-            target = next((s for s in subs if _same_query(s.query, rest)), None)
-        if target is None:
+        wanted = keywords.lstrip("#")
+        targets: list[Subscription] = []
+        if wanted.isdigit() and story_name is None:
+            targets = [s for s in subs if s.id == int(wanted)]
+        if not targets:
+            story = self._story(story_name, req) if story_name else None
+            targets = [
+                s for s in subs
+                if _same_query(s.query, keywords) and (story is None or s.story_id == story.id)
+            ]
+        if not targets:
             raise UserError(f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`.")
-        self.store.remove_subscription(req.platform, req.user_id, target.id)
+        for target in targets:
+            self.store.remove_subscription(req.platform, req.user_id, target.id)
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed()
-        return Reply(text=f"Unsubscribed #{target.id}: {target.query}")
+        if len(targets) == 1:
+            return Reply(text=f"Unsubscribed {self._sub_label(targets[0])}")
+        return Reply(
+            text=f"Unsubscribed {counted(len(targets), 'subscription')}: "
+            + "; ".join(self._sub_label(t) for t in targets)
+        )
+
+    def _sub_label(self, sub: Subscription) -> str:
+        """``#4: bakery (story NAME)``: a subscription as its owner sees it listed."""
+        story = self.store.get_story_by_id(sub.story_id) if sub.story_id else None
+        return f"#{sub.id}: {sub.query}" + (f" (story {story.name})" if story else "")
 
     def _cmd_subscriptions(self, req: CommandRequest, rest: str) -> Reply:
+        _arguments("subscriptions", rest, 0)
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         if not subs:
             return Reply(text="You have no subscriptions. Try `/story subscribe pentagon AND contract`.")
-        lines = ["Your subscriptions:"]
-        for s in subs:
-            story = self.store.get_story_by_id(s.story_id) if s.story_id else None
-            scope = f" (story {story.name})" if story else ""
-            lines.append(f"#{s.id}: {s.query}{scope}")
-        return Reply(text="\n".join(lines))
+        return Reply(text="\n".join(["Your subscriptions:", *(self._sub_label(s) for s in subs)]))
 
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
@@ -367,6 +411,8 @@ class Commands:
                 mode = DeliveryMode(words[1].lower())
             except ValueError:
                 raise UserError(f"Mode must be 'realtime' or 'digest', not '{_clip(words[1], 30)}'.") from None
+            # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
+            _arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2)
         if len(words) > 2:
             try:
                 hours = float(words[2].rstrip("h"))
@@ -374,16 +420,14 @@ class Commands:
                 raise UserError(f"Digest hours must be a number, not '{_clip(words[2], 30)}'.") from None
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
                 raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
-        if len(words) > 3:
-            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
-        how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {hours:g} hours"
+        how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {counted(hours, 'hour')}"
         return Reply(text=f"This channel now follows {story.name}: new developments are posted {how}.", ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:
             raise UsageError("Usage: /story unfollow <story> (in the channel that follows it)")
-        story = self._story(rest.split()[0], req)
+        story = self._story(_arguments("unfollow", rest, 1)[0], req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
         return Reply(text=f"This channel no longer follows {story.name}.", ephemeral=False)
@@ -391,14 +435,15 @@ class Commands:
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
             raise UsageError("Usage: /story why <item url>")
-        url = rest.split()[0].strip("<>").split("|")[0]
+        # Slack sends a link as <url> or <url|label>, and a label may hold spaces
+        link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
+        words = _arguments("why", rest[len(link):], 0 if link else 1)
+        url = (link or words[0]).strip("<>").split("|")[0]
         item = find_item(self.store, url)
         if item is None:
             raise UserError(f"storybot has not seen an item at {_clip(url, 100)}.")
         decisions = self.store.decisions_for_item(item.id)
         lines = [f"{item.title} ({item.source}, seen {_fmt_time(item.fetched_at)})"]
-        if not decisions:
-            lines.append("No story has judged this item (it arrived before any story was added).")
         for d in decisions:
             j = d.judgement
             story = self.store.get_story_by_id(j.story_id)
@@ -410,28 +455,180 @@ class Commands:
                 )
             elif not j.on_topic:
                 verdict = f"off-topic for {name} (score {j.score:.3f})"
-            elif j.duplicate_of is not None:
-                orig = self.store.get_item(j.duplicate_of)
-                what = f"'{_clip(orig.title, 80)}' ({orig.source})" if orig else f"item {j.duplicate_of}"
-                verdict = f"a copy of {what} in {name}, development {j.development}"
+            elif (copied := self._copied(j, story)) is not None:
+                verdict = f"a copy of {copied} in {name}, development {j.development}"
             elif j.new_development:
                 verdict = f"started development {j.development} of {name} (score {j.score:.3f})"
             else:
                 verdict = f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
             lines.append(f"• {verdict}")
-            for key, value in j.reason.items():
-                lines.append(f"    {key}: {_fmt_reason(value)}")
+            lines.extend(f"    {line}" for line in self._reason_lines(j, story))
+        # A story judges the items that arrive after it is added, not those stored before:
+        # say so for each story without a verdict, or its silence reads as "not relevant".
+        judged = {d.judgement.story_id for d in decisions}
+        for story in self.store.list_stories():
+            if story.id in judged:
+                continue
+            if item.fetched_at < story.created_at:
+                lines.append(f"• not judged for {story.name}: it arrived before that story was added")
+            else:
+                lines.append(f"• not judged for {story.name} yet")
+        if len(lines) == 1:
+            lines.append("No story has judged this item: there are no stories yet.")
         return Reply(text="\n".join(lines))
+
+    def _reason_lines(self, j: Judgement, story: Story | None) -> list[str]:
+        """The engine's reasons for a judgement, in words, with each score's threshold.
+
+        Faithful to ``Judgement.reason`` (this is how users audit a decision) but
+        readable: items and developments are named by their headlines rather than ids,
+        flags that only restate the verdict line are left out, and any key this does not
+        know is shown as it is rather than dropped.
+        """
+        r = dict(j.reason)
+        out: list[str] = []
+        r.pop("uncorroborated", None)  # the verdict line says it
+        headline_only = bool(r.pop("headline_only", False))
+        score, threshold = r.pop("score", None), r.pop("threshold", None)
+        embedding = r.pop("embedding", None)
+        if score is not None:
+            out.append(
+                f"score {_fmt_reason(score)}"
+                + (f"; on-topic from {_fmt_reason(threshold)}" if threshold is not None else "")
+                + (" (the threshold of a headline without article text)" if headline_only else "")
+            )
+        if "profile_score" in r or "headlines_score" in r:
+            out.append(
+                f"the headline scores {_fmt_reason(r.pop('profile_score', None))} against the story's "
+                f"profile and {_fmt_reason(r.pop('headlines_score', None))} against its headlines; "
+                "the score is their mean"
+            )
+        if isinstance(embedding, dict):
+            seed = embedding.get("seed")
+            seeds = story.seeds if story else ()
+            which = (
+                f"seed article {seed + 1} ('{_clip(seeds[seed].title, 60)}')"
+                if isinstance(seed, int) and 0 <= seed < len(seeds) else f"seed article {seed}"
+            )
+            out.append(
+                f"meaning (embeddings): similarity {_fmt_reason(embedding.get('similarity'))} to {which}; "
+                f"with the score, {_fmt_reason(embedding.get('combined'))} is compared with the threshold"
+            )
+        elif embedding is not None:
+            out.append(f"embedding: {_fmt_reason(embedding)}")
+        matched = r.pop("matched_terms", None)
+        if matched:
+            out.append(f"matched terms (as the engine stems them): {_fmt_reason(matched)}")
+        if "support" in r:
+            decisive = embedding.get("combined", score) if isinstance(embedding, dict) else score
+            too_little = (
+                not j.on_topic and not j.reason.get("uncorroborated") and not headline_only
+                and isinstance(decisive, (int, float)) and isinstance(threshold, (int, float))
+                and decisive >= threshold
+            )
+            out.append(
+                f"support {_fmt_reason(r.pop('support'))}: the score without its strongest matching name"
+                + ("; too little of it, so off-topic (one shared name is not the story)" if too_little else "")
+            )
+        if "headline_score" in r:
+            by_headline = bool(r.pop("by_headline", False))
+            limit = r.pop("headline_threshold", None)
+            out.append(
+                f"the headline alone scores {_fmt_reason(r.pop('headline_score'))}"
+                + (f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says" if limit is not None else "")
+                + (" (it did here)" if by_headline else "")
+            )
+        copy = r.pop("copy", None)
+        if isinstance(copy, dict):
+            out.append(self._copy_line(copy))
+        elif copy is not None:
+            out.append(f"copy: {_fmt_reason(copy)}")
+        development = r.pop("development", None)
+        if isinstance(development, dict):
+            out.append(self._development_line(development, j))
+        elif development is not None:
+            out.append(f"development: {_fmt_reason(development)}")
+        if r.pop("adapted", False):
+            out.append("the story's profile learned from this item (it scored high and is no copy)")
+        out.extend(f"{key}: {_fmt_reason(value)}" for key, value in r.items())
+        return out
+
+    def _copied(self, j: Judgement, story: Story | None) -> str | None:
+        """What a copy copies, as people know it (never an internal id); None if no copy."""
+        copy = j.reason.get("copy")
+        seed = copy.get("of_seed") if isinstance(copy, dict) else None
+        if isinstance(seed, int):
+            seeds = story.seeds if story else ()
+            title = f" ('{_clip(seeds[seed].title, 80)}')" if 0 <= seed < len(seeds) else ""
+            return f"seed article {seed + 1}{title}"
+        of = j.duplicate_of if j.duplicate_of is not None else copy.get("of") if isinstance(copy, dict) else None
+        if not isinstance(of, int):
+            return None
+        orig = self.store.get_item(of)
+        return _item_label(orig) if orig else "an earlier report that is no longer stored"
+
+    @staticmethod
+    def _copy_line(copy: dict[str, object]) -> str:
+        """How a copy was recognised (the verdict line names what it copies)."""
+        how = {"body": "its text", "title": "its headline", "url": "its link"}.get(str(copy.get("by")), copy.get("by"))
+        return f"recognised as a copy by {how} (resemblance {_fmt_reason(copy.get('resemblance'))})"
+
+    def _development_line(self, dev: dict[str, object], j: Judgement) -> str:
+        """Which development the item was closest to, how close, and from what it joins."""
+        closest = dev.get("closest")
+        join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
+        if closest is None:
+            return f"no development was close to it; {join}"
+        if closest == 0:
+            label = "0 (the seed story)"
+        else:
+            found = self.store.get_development(j.story_id, closest) if isinstance(closest, int) else None
+            label = f"{closest} ('{_clip(found.headline, 80)}')" if found else str(closest)
+        revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
+        sim, raw = _fmt_reason(dev.get("similarity")), _fmt_reason(dev.get("similarity_undecayed"))
+        # similarity fades with the time since the development's last report
+        faded = f" ({raw} before fading with the time since its last report)" if raw != sim else ""
+        return f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
+
+
+def _item_label(item: Item) -> str:
+    """An item as people know it: headline, outlet and link."""
+    link = f" <{item.url}>" if item.url else ""
+    return f"'{_clip(item.title, 80)}' ({item.source}){link}"
+
+
+def _arguments(command: str, rest: str, most: int) -> list[str]:
+    """The words of a command that takes at most ``most`` of them.
+
+    More words than the command reads are a usage error rather than silently dropped:
+    the user meant something by them (``follow NAME realtime 5``), and ignoring them
+    would do something else without saying so.
+    """
+    words = rest.split()
+    if len(words) > most:
+        extra = _clip(" ".join(words[most:]), 40)
+        raise UsageError(f"`{command}` does not take '{extra}'. Usage: /story {_SPECS[command].usage}")
+    return words
+
+
+def _stored_query(text: str) -> Query | None:
+    """A stored subscription's query, or None if it no longer parses.
+
+    Parsed without refusing too-common words: subscriptions stored before that rule
+    still count (as the matcher keeps them working).
+    """
+    try:
+        return parse_query(text, refuse_common=False)
+    except UserError:
+        return None
 
 
 def _same_query(stored: str, typed: str) -> bool:
     """Whether two query texts mean the same (``Pentagon AND dod`` == ``pentagon dod``)."""
     if " ".join(stored.split()).lower() == " ".join(typed.split()).lower():
         return True
-    try:
-        return parse_query(stored, refuse_common=False) == parse_query(typed, refuse_common=False)
-    except UserError:
-        return False
+    query = _stored_query(stored)
+    return query is not None and query == _stored_query(typed)
 
 
 def _fmt_reason(value: object) -> str:
@@ -450,24 +647,77 @@ def _first_sentence(text: str) -> str:
     return _clip(sentences[0], 250) if sentences else ""
 
 
-def _split_story_option(rest: str) -> tuple[str, str | None]:
-    """Take ``--story NAME`` (or ``story:NAME``) out of a subscribe query."""
-    try:
-        words = shlex.split(rest, posix=True)
-    except ValueError:
-        return rest.strip(), None  # the query parser reports the unbalanced quote
-    story = None
-    for i, w in enumerate(words):
-        if w in ("--story", "-s") and i + 1 < len(words):
-            story = words[i + 1]
-            break
-        if w.startswith("story:") and len(w) > 6:
-            story = w[6:]
-            break
-    if story is None:
-        return rest.strip(), None
-    # Remove the option from the raw text, keeping the user's quoting of the query intact.
-    for form in (f"--story {story}", f"-s {story}", f"story:{story}", f'--story "{story}"'):
-        if form in rest:
-            return rest.replace(form, " ").strip(), story
-    return rest.strip(), story
+# The words of a command's text as the query language reads them: a "quoted phrase" is
+# one segment, so an option inside quotes is a searched phrase, not an option. Every
+# character belongs to one segment, so the text can be rebuilt without the options.
+_SEGMENT = re.compile(r'(?P<space>\s+)|(?P<phrase>"[^"]*")|(?P<quote>")|(?P<word>[^\s"]+)')
+# Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".
+_DASHES = ("\u2014", "\u2013")
+
+
+def _option_word(word: str) -> str | None:
+    """``word`` as an option (``--story=x`` gives ``story=x``), or None if it is no option."""
+    for dash in _DASHES:
+        if word.startswith(dash):
+            return word[len(dash):]
+    return word[2:] if word.startswith("--") else None
+
+
+def _split_story_option(rest: str, command: str = "subscribe") -> tuple[str, str | None]:
+    """Take ``--story NAME`` out of a command's text; return the rest and the name.
+
+    The option may stand anywhere, with any spacing, as ``--story NAME``, ``--story=NAME``
+    (or the older ``-s NAME`` and ``story:NAME``); the rest keeps the user's own text and
+    quoting. A word starting with ``--`` is never searched for: in the query language it
+    would be a double negation, i.e. the word itself, so ``--stroy x`` would silently
+    search for "stroy". ``--story`` without a name, given twice, or any other ``--word``
+    is a usage error instead.
+    """
+    usage = f"Usage: /story {_SPECS[command].usage}"
+    segments = [(m.lastgroup, m.group()) for m in _SEGMENT.finditer(rest)]
+    kept: list[str] = []
+    story: str | None = None
+    i = 0
+    while i < len(segments):
+        kind, text = segments[i]
+        i += 1
+        if kind != "word":
+            kept.append(text)
+            if kind == "quote":  # unbalanced: the query parser explains it
+                kept.extend(t for _, t in segments[i:])
+                break
+            continue
+        option = _option_word(text)
+        if text.startswith("story:") and len(text) > len("story:"):
+            option = "story=" + text[len("story:"):]
+        elif text == "-s":
+            option = "story"
+        if option is None:
+            kept.append(text)
+            continue
+        name, has_value, value = option.partition("=")
+        if name.lower() != "story":
+            shown = _clip(text, 40)
+            raise UsageError(
+                f"'{shown}' is not an option: {command} has only --story NAME. "
+                f"To leave a word out, write one dash (-word). {usage}"
+            )
+        if not has_value:
+            while i < len(segments) and segments[i][0] == "space":
+                i += 1
+            nxt = segments[i] if i < len(segments) else None
+            if nxt is not None and nxt[0] in ("word", "phrase") and not nxt[1].startswith("-"):
+                value = nxt[1]
+                i += 1
+        value = value.strip('"').strip()
+        if not value:
+            raise UsageError(f"--story needs a story name after it. {usage}")
+        if story is not None:
+            raise UsageError(f"--story is given twice ({story}, {_clip(value, 60)}): give one story. {usage}")
+        story = value
+    # the spaces around a removed option become one
+    text = "".join(
+        " " if t.isspace() else t for j, t in enumerate(kept)
+        if not (t.isspace() and j and kept[j - 1].isspace())
+    )
+    return text.strip(), story

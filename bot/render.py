@@ -12,9 +12,13 @@ if TYPE_CHECKING:
     from bot.model import OutboundMessage
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and the noun in the right number: "1 seed", "3 seeds", "2 copies"."""
-    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+def counted(n: float, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: "1 seed", "3 seeds", "2 copies", "0.5 hours".
+
+    A float is shown without a needless ".0" ("every 1 hour", not "every 1.0 hours").
+    """
+    shown = f"{n:g}" if isinstance(n, float) else str(n)
+    return f"{shown} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def source_list(sources: Sequence[str], shown: int = 2) -> str:
