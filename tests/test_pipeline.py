@@ -75,6 +75,37 @@ async def test_new_development_alerts_once_and_later_reports_edit_the_alert(
     await world.app.aclose()
 
 
+async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert(
+    feed_server, sqlite_url, clock
+):
+    # Two feeds serve the same wire report (another guid and link, the outlet's suffix on
+    # the headline): the alert is queued and the copy arrives in one batch.
+    world = make_world(sqlite_url, clock)
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    copy = dict(
+        first,
+        guid="wire-b-1",
+        url="https://wire-b.example/senators-demand-deal-text",
+        title=first["title"] + " - Wire B",
+    )
+    feed_server.add_feed(
+        "/a.xml", feed_of(as_entry(first, published="Thu, 05 Mar 2026 10:00:00 GMT"), title="Wire A")
+    )
+    feed_server.add_feed(
+        "/b.xml", feed_of(as_entry(copy, published="Thu, 05 Mar 2026 10:05:00 GMT"), title="Wire B")
+    )
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert (report.copies, report.new_developments, report.alerts_queued) == (1, 1, 1)
+    assert len(world.console.posted) == 1, "one message, never two"
+    assert world.alerts()[0].sources == ("Wire A", "Wire B")
+    assert world.console.edited == [], "nothing left to correct"
+    await world.app.aclose()
+
+
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     unrelated = samples("unrelated")
