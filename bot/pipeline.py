@@ -53,6 +53,7 @@ from bot.model import (
 )
 from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
+from bot.render import counted
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +99,13 @@ class CycleReport:
         return self.feeds > 0 and self.ok + self.not_modified == 0
 
     def line(self) -> str:
+        """The progress line, nouns in the right number ("1 copy", "2 copies")."""
         return (
-            f"polled {self.feeds} feeds ({self.ok} ok, {self.not_modified} unchanged, "
-            f"{self.errors} failed); {self.new_items} new items, {self.on_topic} on-topic, "
-            f"{self.copies} copies, {self.new_developments} new developments, "
-            f"{self.alerts_queued} alerts queued"
+            f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
+            f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
+            f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
+            f"{counted(self.new_developments, 'new development')}, "
+            f"{counted(self.alerts_queued, 'alert')} queued"
         )
 
 

@@ -12,6 +12,7 @@ from storyworld import as_entry, feed_of, make_world, sample, samples
 
 from bot.identity import new_item
 from bot.model import FeedEntry, FeedStatus, IngestOutcome
+from bot.pipeline import CycleReport
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known
@@ -104,6 +105,23 @@ async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert
     assert world.alerts()[0].sources == ("Wire A", "Wire B")
     assert world.console.edited == [], "nothing left to correct"
     await world.app.aclose()
+
+
+def test_the_cycle_line_puts_each_count_in_the_right_number() -> None:
+    one = CycleReport(
+        feeds=1, ok=1, new_items=1, on_topic=1, copies=1, new_developments=1, alerts_queued=1
+    )
+    two = CycleReport(
+        feeds=2, ok=2, new_items=2, on_topic=2, copies=2, new_developments=2, alerts_queued=2
+    )
+    assert one.line() == (
+        "polled 1 feed (1 ok, 0 unchanged, 0 failed); 1 new item, 1 on-topic, 1 copy, "
+        "1 new development, 1 alert queued"
+    )
+    assert two.line() == (
+        "polled 2 feeds (2 ok, 0 unchanged, 0 failed); 2 new items, 2 on-topic, 2 copies, "
+        "2 new developments, 2 alerts queued"
+    )
 
 
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):
