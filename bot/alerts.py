@@ -21,8 +21,11 @@ from bot.model import (
     Story,
     Subscription,
 )
+from bot.render import shorten
 
 MAX_LINKS = 5
+NOTICE_BODY_MAX = 300  # characters of an item's summary a notice quotes
+DIGEST_LABEL_MAX = 60  # characters of a development's headline labelling its digest link
 
 
 def alert_key(story_id: int, development: int, binding: Binding) -> str:
@@ -140,9 +143,7 @@ def notice_message(
         item: The item.
         story: The story to name, if the subscriptions are scoped to one.
     """
-    body = (item.summary or item.content or "").strip()
-    if len(body) > 300:
-        body = body[:297].rstrip() + "..."
+    body = shorten((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
     links = (Link(item.source, item.url),) if item.url else ()
     if len(subs) == 1:
         footer = f"Matched your subscription #{subs[0].id}: {subs[0].query}"
@@ -168,7 +169,7 @@ def digest_message(story: Story, devs: Sequence[Development], since: datetime | 
     for dev in devs:
         lines.append(f"• {dev.headline}: {dev.summary}" if dev.summary else f"• {dev.headline}")
         if dev.links:
-            links.append((dev.headline[:60], dev.links[0][1]))
+            links.append((shorten(dev.headline, DIGEST_LABEL_MAX), dev.links[0][1]))
         for s in dev.sources:
             if s not in sources:
                 sources.append(s)

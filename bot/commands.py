@@ -32,7 +32,7 @@ from bot.model import (
 from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, HostCheck, Store
 from bot.query import Query, parse_query
-from bot.render import counted, source_list
+from bot.render import counted, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ def _fmt_time(when: datetime | None) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """``text`` on one line in at most ``limit`` characters (see :func:`shorten`)."""
+    return shorten(" ".join(text.split()), limit)
 
 
 class Commands:

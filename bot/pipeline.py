@@ -53,6 +53,7 @@ from bot.model import (
 )
 from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
+from bot.render import counted
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +99,13 @@ class CycleReport:
         return self.feeds > 0 and self.ok + self.not_modified == 0
 
     def line(self) -> str:
+        """The progress line, nouns in the right number ("1 copy", "2 copies")."""
         return (
-            f"polled {self.feeds} feeds ({self.ok} ok, {self.not_modified} unchanged, "
-            f"{self.errors} failed); {self.new_items} new items, {self.on_topic} on-topic, "
-            f"{self.copies} copies, {self.new_developments} new developments, "
-            f"{self.alerts_queued} alerts queued"
+            f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
+            f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
+            f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
+            f"{counted(self.new_developments, 'new development')}, "
+            f"{counted(self.alerts_queued, 'alert')} queued"
         )
 
 
@@ -443,6 +446,7 @@ class Pipeline:
         # one batched model call for the whole batch (all None without an embedder)
         embeddings = self.engine.embed(docs)
         notified: set[str] = set()  # notice keys queued by this batch
+        alerted: set[str] = set()  # alert keys queued by this batch
         if matcher is not None and len(matcher) and not self._notices_warm:
             self._warm_first_reports()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
@@ -466,7 +470,7 @@ class Pipeline:
                     dev_writes.append(verdict.development)
                     dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
-                        outbox.extend(self._alerts(verdict, dev, report, now))
+                        outbox.extend(self._alerts(verdict, dev, alerted, report, now))
             if matcher is not None and len(matcher):
                 # One notice per text: the outlets' copies of a wire report share the key
                 # of its first report, so a subscriber told of one is not told again.
@@ -552,8 +556,22 @@ class Pipeline:
         return projected
 
     def _alerts(
-        self, verdict: Verdict, dev: Development, report: CycleReport, now
+        self,
+        verdict: Verdict,
+        dev: Development,
+        alerted: set[str],
+        report: CycleReport,
+        now,
     ) -> list[OutboxWrite]:
+        """The alert writes for a development ``verdict`` reported: new alerts or edits.
+
+        A new development gets an alert in each realtime channel (within its hourly cap);
+        another report of it edits the alert of each channel that got one. That alert may
+        have been queued by this very batch (the copy came in the same poll as the
+        original) and is not in the store yet, so ``alerted``, the alert keys this batch
+        has queued, counts too: the same key written again in one commit is one row
+        carrying the later text (``apply_outbox_writes``), so the alert names every outlet.
+        """
         j = verdict.judgement
         story = self._stories[j.story_id]
         writes = []
@@ -571,8 +589,9 @@ class Pipeline:
                     log.info("alert cap %d/h reached for %s; deferring to digest", cap, binding.target.key)
                     continue
                 writes.append(OutboxWrite(key, binding.target, message))
+                alerted.add(key)
                 report.alerts_queued += 1
-            elif self.store.get_outbox(key) is not None or any(w.key == key for w in writes):
+            elif key in alerted or self.store.get_outbox(key) is not None:
                 # Another report of a development this channel was alerted to: edit it.
                 writes.append(OutboxWrite(key, binding.target, message))
         if j.new_development:

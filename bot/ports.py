@@ -324,7 +324,8 @@ class Store(Protocol):
     ) -> None: ...
     def decisions_for_item(self, item_id: int) -> list[Decision]: ...
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
-        """Newest first by ``updated_at``; includes item_count, sources and links."""
+        """Newest first by ``first_reported_at`` (else ``created_at``), then number;
+        includes item_count, sources and links. A later report does not reorder them."""
         ...
 
     def developments_since(self, story_id: int, since: datetime | None) -> list[Development]:

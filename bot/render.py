@@ -21,6 +21,25 @@ def counted(n: float, noun: str, plural: str | None = None) -> str:
     return f"{shown} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut at a word boundary and ended with "…".
+
+    Unchanged when it fits; "…" says that something was cut, so a cut headline does not
+    read as a typo ("contract cance"). A first word longer than the whole limit (a URL,
+    a token) is cut inside it rather than dropped.
+    """
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return "…"[:limit]
+    head = text[: limit - 1]
+    if not text[limit - 1].isspace():  # the cut falls inside a word: leave that word out
+        words = head.rsplit(None, 1)
+        if len(words) == 2:
+            head = words[0]
+    return head.rstrip().rstrip(",;:") + "…"
+
+
 def source_list(sources: Sequence[str], shown: int = 2) -> str:
     """Name the first ``shown`` sources and count the rest: "Reuters, AP and 4 more"."""
     names = [s for s in sources if s]

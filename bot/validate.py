@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.errors import UserError
 from bot.model import Story
 from bot.ports import HostCheck, Store
+from bot.render import shorten
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 STORY_NAME_MAX = 64
@@ -25,7 +26,8 @@ _STORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _shown(text: str, limit: int = 100) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """What the user typed, shortened for an error message (see :func:`shorten`)."""
+    return shorten(text, limit)
 
 
 def feed_url_problem(url: str) -> str | None:

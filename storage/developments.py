@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.engine.analysis import item_time
 from bot.model import Development
@@ -73,13 +74,43 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     ]
 
 
+def _first_reported() -> ColumnElement[datetime]:
+    """A development's ``first_reported_at`` in SQL, else its ``created_at``.
+
+    The earliest item time (:func:`item_time`: the publication date unless it is later
+    than the fetch) of the development's reports, as :func:`_enrich` computes it; a
+    development without reports (the seed story before any copy) counts from when it
+    was created. Another report only ever moves it earlier, never to the top.
+    """
+    when = case(
+        (
+            and_(ItemRow.published.is_not(None), ItemRow.published < ItemRow.fetched_at),
+            ItemRow.published,
+        ),
+        else_=ItemRow.fetched_at,
+    )
+    first = (
+        select(func.min(when))
+        .select_from(DevelopmentItemRow)
+        .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
+        .where(DevelopmentItemRow.development_id == DevelopmentRow.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(first, DevelopmentRow.created_at)
+
+
 class DevelopmentStore(StoreBase):
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
-        """Newest first by ``updated_at``; includes item_count, sources and links."""
+        """Newest first by when each was first reported; with item_count, sources and links.
+
+        By ``first_reported_at`` (``created_at`` for one without reports), not by the last
+        activity: a late copy of an old development must not lift it above newer ones,
+        nor push a newer one off a page (``/story status`` shows the newest few).
+        """
         query = (
             select(DevelopmentRow)
             .where(DevelopmentRow.story_id == story_id)
-            .order_by(DevelopmentRow.updated_at.desc(), DevelopmentRow.number.desc())
+            .order_by(_first_reported().desc(), DevelopmentRow.number.desc())
             .limit(limit)
         )
         with self._read() as session:

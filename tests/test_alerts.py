@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.alerts import MAX_LINKS, alert_message, cited_summary
-from bot.model import Citation, Development, Link, SeedDoc, Story
+from bot.alerts import (
+    DIGEST_LABEL_MAX,
+    MAX_LINKS,
+    NOTICE_BODY_MAX,
+    alert_message,
+    cited_summary,
+    digest_message,
+    notice_message,
+)
+from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
+from bot.render import shorten
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 STORY = Story(1, "talks", "Anthropic and the Pentagon", (SeedDoc("t", "x"),), T0)
@@ -78,3 +88,35 @@ def test_a_development_stored_before_citations_keeps_its_plain_summary() -> None
     msg = alert_message(STORY, development(links=links))
     assert msg.body == "Plain summary."
     assert len(msg.links) == MAX_LINKS and msg.links[0] == Link("S0", "https://s0.example/")
+
+
+def test_a_long_digest_link_label_ends_at_a_word_with_an_ellipsis() -> None:
+    headline = "Pentagon says the Anthropic contract cancellation stands after a weekend review"
+    link = ("Wire", "https://wire.example/cancel")
+    long = replace(development(links=(link,)), headline=headline)
+    short = development(links=(("Daily", "https://daily.example/hearing"),))
+
+    labels = [lnk.label for lnk in digest_message(STORY, [long, short], None).links]
+
+    assert labels[0] == "Pentagon says the Anthropic contract cancellation stands…"
+    assert len(labels[0]) <= DIGEST_LABEL_MAX
+    assert labels[1] == "Senators set a hearing", "a label that fits is left whole"
+
+
+def test_a_long_notice_body_ends_at_a_word_with_an_ellipsis() -> None:
+    text = "The committee asked for the full contract text. " * 10
+    item = Item(1, "k1", 1, "https://w.example/1", None, "Title", text.strip(), "", T0, T0, "Wire", "h")
+    sub = Subscription(1, "slack", "U1", "contract", None, T0)
+
+    body = notice_message([sub], item, None).body
+
+    assert body.endswith("text. The…") and len(body) <= NOTICE_BODY_MAX
+    assert text.startswith(body[:-1])
+
+
+def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
+    assert shorten("Pentagon contract cancellation stands", 30) == "Pentagon contract…"
+    assert shorten("one two", 4) == "one…"
+    assert shorten("Senators set a hearing", 22) == "Senators set a hearing"
+    assert shorten("https://a-very-long.example/path", 12) == "https://a-v…", "one long word is cut"
+    assert shorten("Talks, then more", 8) == "Talks…"

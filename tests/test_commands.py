@@ -227,6 +227,28 @@ async def test_status_dates_a_development_by_its_first_report(commands, store, c
     assert f"1. Senators demand the deal text ({published:%Y-%m-%d %H:%M} UTC)" in text
 
 
+async def test_status_lists_developments_newest_first_though_an_old_one_has_a_late_copy(
+    commands, store, clock
+):
+    from bot.ports import DevelopmentWrite
+
+    story = store.get_story("pentagon")
+    for number in (1, 2, 3):
+        _, item = store.ingest_item(new_item(number, at=clock.advance(86400)))
+        write = DevelopmentWrite(story.id, number, f"Turn {number}", f"Turn {number} came.", (item.id,))
+        store.commit_decisions([], [write], {}, [], clock.now())
+    _, copy = store.ingest_item(new_item(9, at=clock.advance(3600)))  # a copy of turn 1, late
+    write = DevelopmentWrite(story.id, 1, "Turn 1", "Turn 1 came.", (copy.id,))
+    store.commit_decisions([], [write], {}, [], clock.now())
+    assert store.get_development(story.id, 1).updated_at > store.get_development(story.id, 3).updated_at
+
+    text = (await commands.handle(req("status"))).text
+
+    listed = [line.split(" (")[0] for line in text.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert listed == ["3. Turn 3", "2. Turn 2", "1. Turn 1"]
+    assert "What's new: Turn 3 came. Turn 2 came. Turn 1 came." in text
+
+
 async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
     _, item = store.ingest_item(new_item(7))
     story = store.get_story("pentagon")

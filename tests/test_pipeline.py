@@ -12,6 +12,7 @@ from storyworld import as_entry, feed_of, make_world, sample, samples
 
 from bot.identity import new_item
 from bot.model import FeedEntry, FeedStatus, IngestOutcome
+from bot.pipeline import CycleReport
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known
@@ -73,6 +74,54 @@ async def test_new_development_alerts_once_and_later_reports_edit_the_alert(
     edited = world.console.edited[-1][1]
     assert len(edited.sources) >= 2
     await world.app.aclose()
+
+
+async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert(
+    feed_server, sqlite_url, clock
+):
+    # Two feeds serve the same wire report (another guid and link, the outlet's suffix on
+    # the headline): the alert is queued and the copy arrives in one batch.
+    world = make_world(sqlite_url, clock)
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    copy = dict(
+        first,
+        guid="wire-b-1",
+        url="https://wire-b.example/senators-demand-deal-text",
+        title=first["title"] + " - Wire B",
+    )
+    feed_server.add_feed(
+        "/a.xml", feed_of(as_entry(first, published="Thu, 05 Mar 2026 10:00:00 GMT"), title="Wire A")
+    )
+    feed_server.add_feed(
+        "/b.xml", feed_of(as_entry(copy, published="Thu, 05 Mar 2026 10:05:00 GMT"), title="Wire B")
+    )
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert (report.copies, report.new_developments, report.alerts_queued) == (1, 1, 1)
+    assert len(world.console.posted) == 1, "one message, never two"
+    assert world.alerts()[0].sources == ("Wire A", "Wire B")
+    assert world.console.edited == [], "nothing left to correct"
+    await world.app.aclose()
+
+
+def test_the_cycle_line_puts_each_count_in_the_right_number() -> None:
+    one = CycleReport(
+        feeds=1, ok=1, new_items=1, on_topic=1, copies=1, new_developments=1, alerts_queued=1
+    )
+    two = CycleReport(
+        feeds=2, ok=2, new_items=2, on_topic=2, copies=2, new_developments=2, alerts_queued=2
+    )
+    assert one.line() == (
+        "polled 1 feed (1 ok, 0 unchanged, 0 failed); 1 new item, 1 on-topic, 1 copy, "
+        "1 new development, 1 alert queued"
+    )
+    assert two.line() == (
+        "polled 2 feeds (2 ok, 0 unchanged, 0 failed); 2 new items, 2 on-topic, 2 copies, "
+        "2 new developments, 2 alerts queued"
+    )
 
 
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):

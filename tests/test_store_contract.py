@@ -474,28 +474,39 @@ def test_development_citations_round_trip_and_are_replaced_with_the_summary(stor
     assert store.get_development(story.id, 2).citations == ()
 
 
-def test_list_developments_newest_first(store, clock):
+def test_list_developments_newest_first_by_first_report_not_by_last_activity(store, clock):
     story, other = _story(store), _story(store, "s2")
-    (a,) = _items(store, 1)
-    for number in range(4):
-        store.commit_decisions(
-            [],
-            [DevelopmentWrite(story.id, number, f"H{number}", "", ())],
-            {},
-            [],
-            clock.advance(60),
-        )
+    fetched = T0 + timedelta(days=10)
+
+    def report(n: int, published):
+        return store.ingest_item(new_item(n, at=fetched, published=published))[1].id
+
+    # Committed in another order than they were first reported (a feed read late).
+    firsts = {3: T0 + timedelta(days=3), 1: T0 + timedelta(days=1), 2: T0 + timedelta(days=2)}
+    for number, published in firsts.items():
+        write = DevelopmentWrite(story.id, number, f"H{number}", "", (report(number, published),))
+        store.commit_decisions([], [write], {}, [], clock.advance(60))
+    # A date later than the fetch is a feed error: the fetch time counts (day 10).
+    future = report(4, fetched + timedelta(days=30))
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 4, "H4", "", (future,))], {}, [], clock.advance(60)
+    )
+    # No report yet (the seed story): it counts from its creation, minutes after T0.
+    store.commit_decisions([], [DevelopmentWrite(story.id, 0, "H0", "", ())], {}, [], clock.now())
     store.commit_decisions(
         [], [DevelopmentWrite(other.id, 0, "other", "", ())], {}, [], clock.now()
     )
-    # Touching development 1 makes it the newest.
+    # A late copy of development 1 is its newest activity, not a newer first report.
+    copy = report(5, T0 + timedelta(days=9))
     store.commit_decisions(
-        [], [DevelopmentWrite(story.id, 1, "H1 again", "", (a.id,))], {}, [], clock.advance(60)
+        [], [DevelopmentWrite(story.id, 1, "H1 again", "", (copy,))], {}, [], clock.advance(60)
     )
+
     listed = store.list_developments(story.id)
-    assert [d.number for d in listed] == [1, 3, 2, 0]
-    assert listed[0].item_count == 1 and listed[1].item_count == 0
-    assert [d.number for d in store.list_developments(story.id, limit=2)] == [1, 3]
+    assert [d.number for d in listed] == [4, 3, 2, 1, 0]
+    assert [d.first_reported_at for d in listed[1:4]] == [firsts[3], firsts[2], firsts[1]]
+    assert listed[3].item_count == 2 and listed[4].item_count == 0
+    assert [d.number for d in store.list_developments(story.id, limit=2)] == [4, 3]
     assert [d.headline for d in store.list_developments(other.id)] == ["other"]
 
 

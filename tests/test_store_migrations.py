@@ -212,7 +212,11 @@ def test_developments_are_looked_up_by_development_with_real_statistics(sqlite_s
         [
             DevelopmentWrite(story.id, number, f"H{number}", "", tuple(i.id for i in chunk))
             for number, chunk in enumerate(items[k : k + 20] for k in range(0, 300, 20))
-        ],
+        ]
+        # The other story has developments too: were every row one story's, the
+        # statistics would rightly make reading the whole table the cheapest lookup
+        # (list_developments sorts a story's developments by first report).
+        + [DevelopmentWrite(other.id, number, f"O{number}", "", ()) for number in range(15)],
         {},
         [],
         T0,

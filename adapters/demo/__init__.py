@@ -17,13 +17,13 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Sequence, TextIO
 
 from adapters.app import App, build_app
 from adapters.console import CONSOLE, CONSOLE_CHANNEL, ConsoleAdapter, console_request
 from adapters.demo.feedserver import DATA_DIR, DemoFeedServer, Timeline
 from bot.clock import ManualClock
-from bot.model import DeliveryMode
+from bot.model import DeliveryMode, Link
 from bot.scheduler import Service, Ticks
 from bot.settings import load_settings
 
@@ -125,6 +125,13 @@ async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: Te
     return _check(app, console, timeline, out)
 
 
+def _announced(links: Sequence[Link], by_url: dict[str, dict]) -> dict | None:
+    """The sample item an alert with these links announced (see ``_check``)."""
+    items = [by_url[link.url] for link in links if link.url in by_url]
+    first = by_url.get(links[0].url) if links else None
+    return next((i for i in items if i["kind"] == "development"), first)
+
+
 def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -> int:
     """Compare what happened with the answers written into the sample data.
 
@@ -133,11 +140,14 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     """
     story = app.store.get_story(STORY)
     assert story is not None
-    # An alert is matched to the sample item it first announced by its first link: a
-    # copy may carry the very same headline as its original, so titles are ambiguous.
+    # An alert is matched to the sample item it announced by its links, not its title (a
+    # copy may carry the very same headline as its original): the development report
+    # among them, else its first link. Not always the first link: reports that came in
+    # the same poll as the first are in the alert as posted, and the summary's cited
+    # links come first.
     by_url = {i["url"]: i for i in timeline.items}
     alerts = [m for _, m in console.posted if m.kind.value == "alert"]
-    alerted = [by_url.get(m.links[0].url) if m.links else None for m in alerts]
+    alerted = [_announced(m.links, by_url) for m in alerts]
     expected = [i for i in timeline.items if i["kind"] == "development"]
     found = [i for i in expected if any(a and a["development"] == i["development"] for a in alerted)]
     extra = [m.title for m, a in zip(alerts, alerted, strict=True) if not a or a["kind"] != "development"]
