@@ -13,13 +13,14 @@ import random
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Awaitable, Callable, Mapping
 
 from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import ConfigError, UserError
+from bot.errors import ConfigError, TransientDeliveryError, UserError
+from bot.model import DeliveryMode, Story
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
 from bot.ports import (
@@ -155,7 +156,7 @@ def build_app(
     if store is None:
         from storage import open_store
 
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, source=settings.database_source)
     clock = clock or SystemClock()
     fetcher = fetcher or make_fetcher(settings)
     rng = rng or random.Random()
@@ -201,6 +202,29 @@ def add_adapter(app: App, adapter: ChatAdapter) -> None:
     app.delivery.sinks[adapter.platform] = adapter
 
 
+def follow_in_console(app: App, story: Story) -> bool:
+    """Have the console follow a story just added, when no chat platform is configured.
+
+    ``storybot run`` without chat tokens prints the alerts of the stories the console
+    follows. Following when the story is added (not on every start) means a fresh install
+    prints alerts without further steps, and an explicit ``unfollow`` in the console
+    stays done across restarts. With Slack or Discord tokens set, a channel follows the
+    story with ``/story follow``; a console follow would only fill the outbox with
+    messages nobody reads.
+
+    Returns:
+        True if the console now follows the story.
+    """
+    s = app.settings
+    if s.slack.enabled or s.discord.enabled:
+        return False
+    from adapters.console import CONSOLE, CONSOLE_CHANNEL
+
+    app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME,
+                   s.delivery.default_digest_hours, app.clock.now())
+    return True
+
+
 def apply_declared(app: App) -> None:
     """Create the stories and feeds declared in the config file, if missing.
 
@@ -219,7 +243,8 @@ def apply_declared(app: App) -> None:
                 where = app.settings.config_path or "config"
                 raise ConfigError(f"{where}: [[stories]] {problem}")
             seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
-            app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
+            story = app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
+            follow_in_console(app, story)
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:
             refusal = _host_refusal(app.host_check, url)
@@ -280,17 +305,76 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
     return out
 
 
+Sleep = Callable[[float], Awaitable[None]]
+START_RETRY_FIRST_S = 1.0
+START_RETRY_MAX_S = 300.0
+# What an adapter's start raises when the platform cannot be reached now (a refused or
+# dropped connection, a timeout, a 5xx): worth waiting for. A rejected token is a
+# ConfigError and stops the service instead.
+START_TRANSIENT = (TransientDeliveryError, ConnectionError, OSError, TimeoutError)
+
+
+async def start_adapter(
+    adapter: ChatAdapter,
+    stop: asyncio.Event,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    first_delay_s: float = START_RETRY_FIRST_S,
+    max_delay_s: float = START_RETRY_MAX_S,
+) -> bool:
+    """Start a chat adapter, retrying with back-off while its platform cannot be reached.
+
+    A platform that is down when the service starts is usually back soon, and a service
+    started by a supervisor should not crash-loop meanwhile: each failed attempt is one
+    log line with the wait before the next (doubling up to ``max_delay_s``). A definite
+    failure (``ConfigError``: Slack said ``invalid_auth``) is raised at once.
+
+    Args:
+        adapter: the adapter to start.
+        stop: set when the service is asked to stop; ends the waiting.
+        sleep: waits between attempts (tests pass one that does not wait).
+
+    Returns:
+        True once started; False if ``stop`` was set first.
+    """
+    delay = first_delay_s
+    attempt = 1
+    while not stop.is_set():
+        try:
+            await adapter.start()
+            return True
+        except START_TRANSIENT as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            log.warning("%s: cannot connect (attempt %d): %s; retrying in %gs",
+                        adapter.platform, attempt, reason, delay)
+        try:
+            await adapter.stop()  # drop what the failed attempt opened
+        except Exception:
+            log.debug("stopping %s after a failed start", adapter.platform, exc_info=True)
+        waiting = asyncio.ensure_future(sleep(delay))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waiting, stopping):
+            task.cancel()
+        delay = min(delay * 2, max_delay_s)
+        attempt += 1
+    return False
+
+
 async def run_service(
     app: App,
     *,
     ticks: Ticks | None = None,
     stop: asyncio.Event | None = None,
     scheduler: bool = True,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
     """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain.
 
     ``scheduler=False`` runs only the chat adapters (the ``/story`` front end): polling,
-    judging and delivery are left to ``storybot worker`` processes.
+    judging and delivery are left to ``storybot worker`` processes. A chat platform that
+    cannot be reached at start is retried (see :func:`start_adapter`, which ``sleep`` is
+    passed to); one that rejects its token ends the service with that ``ConfigError``.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -299,9 +383,15 @@ async def run_service(
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    for adapter in app.adapters.values():
-        await adapter.start()
-        log.info("%s adapter started", adapter.platform)
+    try:
+        for adapter in app.adapters.values():
+            if not await start_adapter(adapter, stop, sleep=sleep):
+                await app.aclose()
+                return
+            log.info("%s adapter started", adapter.platform)
+    except BaseException:
+        await app.aclose()
+        raise
     if not scheduler:
         log.info("storybot front end is running (no scheduler: workers poll and deliver)")
         await stop.wait()

@@ -48,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
 
     po = sub.add_parser("poll", help="poll the feeds that are due")
     po.add_argument("--once", action="store_true", required=True, help="one cycle of the due feeds, then exit")
-    po.add_argument("--deliver", action="store_true", help="also deliver queued alerts to the console")
+    po.add_argument("--all", dest="all_feeds", action="store_true",
+                    help="poll every feed now, due or not")
+    po.add_argument("--deliver", action="store_true",
+                    help="then deliver the queued alerts to the console (also when no feed was due)")
 
     st = sub.add_parser("story", help="manage stories").add_subparsers(dest="story_cmd", metavar="ACTION")
     st.required = True
@@ -59,14 +62,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="a seed article: a text or HTML file, or a URL (repeat for each)")
     sa.add_argument("--title", help="the story title (default: the first seed's title)")
     st.add_parser("list", help="list stories")
-    sr = st.add_parser("remove", help="delete a story and its decisions")
+    sr = st.add_parser("remove", help="delete a story and its decisions, with the subscriptions "
+                       "to it and the channels' follows of it")
     sr.add_argument("name")
+    sr.add_argument("--yes", action="store_true",
+                    help="go ahead although users' subscriptions or channels' follows would be removed too")
 
     fe = sub.add_parser("feeds", help="manage feeds").add_subparsers(dest="feeds_cmd", metavar="ACTION")
     fe.required = True
     fa = fe.add_parser("add", help="poll a feed")
     fa.add_argument("url", nargs="+")
-    fa.add_argument("--interval", type=int, metavar="SECONDS", help="base poll interval (default from config)")
+    fa.add_argument("--interval", type=int, metavar="SECONDS",
+                    help="base poll interval, from [polling] min_interval_s to 86400 (default from config)")
     fe.add_parser("list", help="feeds with their health and last error")
     fr = fe.add_parser("remove", help="stop polling a feed")
     fr.add_argument("url", nargs="+")
@@ -153,7 +160,18 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(_discord_sync(settings, guild))
     from adapters.app import build_app
 
-    app = build_app(settings)
+    store = None
+    if _reads_only(args) and not (settings.stories or settings.feeds):
+        from storage import open_store
+
+        # A read in the wrong directory must not create (and then report) an empty database.
+        store = open_store(settings.database_url, source=settings.database_source,
+                           create=False, writable=False)
+    elif cmd == "ask" and " ".join(args.text).split()[:1] in ([], ["help"]):
+        from storage import open_store
+
+        store = open_store("sqlite://")  # help reads no data: touch no database
+    app = build_app(settings, store=store)
     if cmd in ("run", "worker", "poll"):
         from adapters.runtime import tune_gc_for_service
 
@@ -164,6 +182,31 @@ def _run(args: argparse.Namespace) -> int:
         if cmd not in ("run", "chat", "poll", "ask", "worker"):
             asyncio.run(app.fetcher.aclose())
             app.store.close()
+
+
+# /story commands that only read, for `storybot ask` (see _reads_only).
+_READING_ASKS = frozenset({"status", "stories", "subscriptions", "why"})
+
+
+def _reads_only(args: argparse.Namespace) -> bool:
+    """Whether the command only reads the database (so it must exist, and may be read-only).
+
+    Commands that add things (``story add``, ``feeds add``, ``ask "subscribe ..."``, ``run``)
+    create a missing SQLite file as a first start does; so does any command when the
+    config file declares stories or feeds (they are added on start).
+    """
+    cmd = args.command
+    if cmd in ("outbox",):
+        return True
+    if cmd == "story":
+        return bool(args.story_cmd == "list")
+    if cmd == "feeds":
+        return bool(args.feeds_cmd == "list")
+    if cmd == "ask":
+        words = " ".join(args.text).split()
+        verb = words[0].lower() if words else ""
+        return verb in _READING_ASKS or (verb == "feeds" and words[1:2] in ([], ["list"]))
+    return False
 
 
 def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat dispatch table
@@ -188,7 +231,7 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "chat":
         return asyncio.run(operator.chat(app))
     if cmd == "poll":
-        return asyncio.run(operator.poll_once(app, deliver=args.deliver))
+        return asyncio.run(operator.poll_once(app, deliver=args.deliver, all_feeds=args.all_feeds))
     if cmd == "run":
         return asyncio.run(operator.run(app, scheduler=not args.no_scheduler))
     if cmd == "worker":

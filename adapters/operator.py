@@ -12,8 +12,15 @@ import sys
 from datetime import timedelta
 from typing import TextIO
 
-from adapters.app import App, add_adapter, chat_adapters_from_settings, run_service
+from adapters.app import (
+    App,
+    add_adapter,
+    chat_adapters_from_settings,
+    follow_in_console,
+    run_service,
+)
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
+from bot.clock import utc
 from bot.errors import UserError
 from bot.model import OutboxEntry
 from bot.ports import Conflict
@@ -28,7 +35,19 @@ from bot.validate import (
 
 
 def _fmt(dt) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M") if dt else "-"
+    """A stored time as the CLI shows every time: UTC, and saying so."""
+    return f"{utc(dt):%Y-%m-%d %H:%M} UTC" if dt else "-"
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` on one line, cut at a word to at most ``width`` characters, "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -46,13 +65,16 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
             seeds.append(seed)
-            print(f"  seed {i}/{len(args.seed)}: {seed.title[:80]} ({len(seed.text.split())} words)", file=out)
+            print(f"  seed {i}/{len(args.seed)}: {_clip(seed.title, 80)} ({len(seed.text.split())} words)", file=out)
         title = args.title or seeds[0].title
         try:
             created = app.store.add_story(args.name, title, seeds, app.clock.now())
         except Conflict:
             raise UserError(f"a story named '{args.name}' already exists") from None
         print(f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})", file=out)
+        if follow_in_console(app, created):
+            print("  the console follows it: `storybot run` without chat tokens prints its alerts "
+                  f"(storybot ask 'unfollow {created.name}' to stop)", file=out)
         return 0
     if args.story_cmd == "list":
         stories = app.store.list_stories()
@@ -64,19 +86,60 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                   f"{stats.items_on_topic} reports", file=out)
         return 0
     if args.story_cmd == "remove":
-        if not app.store.remove_story(args.name):
-            names = [s.name for s in app.store.list_stories()]
-            known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
-            raise UserError(f"there is no story named '{args.name}'{known}")
-        print(f"removed story '{args.name}'", file=out)
-        return 0
+        return _remove_story(app, args.name, yes=args.yes, out=out)
     raise UserError(f"unknown story action {args.story_cmd}")
+
+
+def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
+    """``story remove``: delete a story, saying what went with it.
+
+    Users' subscriptions to the story and chat channels' follows are deleted with it (ON
+    DELETE CASCADE), without those users being asked; so when there are any the command
+    only goes ahead with ``--yes``, and it always counts them. The console's own follow
+    is the operator's, so it neither needs ``--yes`` nor is counted.
+    """
+    from adapters.console import CONSOLE
+
+    story = find_story(app.store, name)
+    if story is None:
+        names = [s.name for s in app.store.list_stories()]
+        known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
+        raise UserError(f"there is no story named '{name}'{known}")
+    subs = sum(1 for s in app.store.all_subscriptions() if s.story_id == story.id)
+    follows = sum(1 for b in app.store.bindings_for_story(story.id) if b.platform != CONSOLE)
+    others = [counted(n, what) for n, what in ((subs, "subscription"), (follows, "channel follow")) if n]
+    if others and not yes:
+        raise UserError(
+            f"story '{story.name}' has {' and '.join(others)}; removing it removes them too "
+            f"(their users are not told): run `storybot story remove {story.name} --yes` to go ahead"
+        )
+    if not app.store.remove_story(story.name):
+        raise UserError(f"there is no story named '{name}'")
+    also = f" (also removed {' and '.join(others)})" if others else ""
+    print(f"removed story '{story.name}'{also}", file=out)
+    return 0
+
+
+def _interval(app: App, given: int | None) -> int:
+    """The ``feeds add --interval``, checked: whole seconds the poller honours, or a usage error.
+
+    The poller never polls more often than ``[polling] min_interval_s`` nor less often
+    than once a day, so a value outside that range would be stored but not obeyed.
+    """
+    low, high = app.settings.polling.min_interval_s, 86400
+    if given is None:
+        return app.settings.polling.default_interval_s
+    if not low <= given <= high:
+        raise UserError(
+            f"--interval must be from {low} ([polling] min_interval_s) to {high} seconds, got {given}"
+        )
+    return given
 
 
 def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.feeds_cmd == "add":
-        interval = args.interval or app.settings.polling.default_interval_s
+        interval = _interval(app, args.interval)
         asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
         for url in map(normalise_feed_url, args.url):
             try:
@@ -198,45 +261,59 @@ def _progress(out: TextIO):
     return show
 
 
-async def poll_once(app: App, *, deliver: bool = False, out: TextIO | None = None) -> int:
-    """One cycle of the due feeds, with a progress line, then exit.
+async def poll_once(
+    app: App, *, deliver: bool = False, all_feeds: bool = False, out: TextIO | None = None
+) -> int:
+    """One cycle of the due feeds (every feed with ``all_feeds``), then exit.
+
+    A terminal gets a progress line; each failed feed is listed once, in the summary (the
+    pipeline does not log it as well). ``deliver`` then prints the queued alerts to the
+    console, whether or not any feed was due: messages queued earlier are delivered too.
 
     Returns:
         0, or 1 when feeds were polled and every one of them failed.
     """
     out = out or sys.stdout
+    status = 0
     try:
-        due = app.store.due_feeds(app.clock.now())
-        if not due:
-            print("no feeds are due (storybot feeds list shows when each is next polled)", file=out)
-            return 0
-        report = await app.pipeline.poll_due(progress=_progress(out) if out.isatty() else None)
-        print(file=out)
-        print(report.line(), file=out)
-        for url, error in report.failures:
-            print(f"  failed: {url}: {error}", file=out)
+        feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(app.clock.now())
+        if not feeds:
+            print("no feeds are due (storybot feeds list shows when each is next polled; "
+                  "poll --once --all polls them all now)" if not all_feeds
+                  else "no feeds yet: storybot feeds add URL", file=out)
+        else:
+            tty = out.isatty()
+            progress = _progress(out) if tty else None
+            if all_feeds:
+                report = await app.pipeline.poll_feeds(feeds, progress, log_failures=False)
+            else:
+                report = await app.pipeline.poll_due(progress=progress, log_failures=False)
+            if tty:
+                print(file=out)  # ends the progress line
+            print(report.line(), file=out)
+            for url, error in report.failures:
+                print(f"  failed: {url}: {error}", file=out)
+            status = 1 if report.all_failed else 0
         if deliver:
             add_adapter(app, ConsoleAdapter(out))
             await app.delivery.deliver_due(limit=1000)
-        return 1 if report.all_failed else 0
+        return status
     finally:
         await app.aclose()
 
 
 async def run(app: App, *, scheduler: bool = True) -> int:
+    """``storybot run``: the service, with the chat adapters whose tokens are set.
+
+    With no tokens alerts print to this console, for the stories the console follows.
+    It follows a story from when the story is added (``follow_in_console``), not from
+    every start, so ``/story unfollow`` in the console stays done across restarts.
+    """
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
         print("no chat tokens set: alerts print to this console "
               "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)", file=sys.stderr)
         add_adapter(app, ConsoleAdapter())
-        # The terminal follows every story, so alerts have somewhere to go.
-        from adapters.console import CONSOLE, CONSOLE_CHANNEL
-        from bot.model import DeliveryMode
-
-        for story in app.store.list_stories():
-            if not any(b.platform == CONSOLE for b in app.store.bindings_for_story(story.id)):
-                app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME,
-                               app.settings.delivery.default_digest_hours, app.clock.now())
     await run_service(app, scheduler=scheduler)
     return 0

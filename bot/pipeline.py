@@ -139,6 +139,7 @@ class Pipeline:
         self._matcher_cache: SubscriptionMatcher | None = None
         self._matcher_built_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._log_failures = True  # False while a caller reports failed feeds itself
         # Ids of stored items the engine has not read yet, oldest first (see the module
         # docstring); an int64 array: 8 bytes an id.
         self._unread = array("q")
@@ -244,23 +245,37 @@ class Pipeline:
 
     # ------------------------------------------------------------------ cycle
 
-    async def poll_due(self, limit: int = 1000, progress: ProgressFn | None = None) -> CycleReport:
-        """Poll every feed that is due now, process what it brings, record the polls."""
+    async def poll_due(
+        self, limit: int = 1000, progress: ProgressFn | None = None, *, log_failures: bool = True
+    ) -> CycleReport:
+        """Poll every feed that is due now, process what it brings, record the polls.
+
+        ``log_failures=False`` leaves a failed feed to the caller, who reports
+        ``CycleReport.failures`` itself (``storybot poll --once``): each failure is then
+        shown once, not as a log line too.
+        """
         async with self._lock:  # one cycle at a time in this process
             # In a thread: tracking a new story may first read the backlog (CPU work).
             await asyncio.to_thread(self._start_cycle)
             feeds = self.store.due_feeds(self.clock.now(), limit=limit)
-            return await self._poll(feeds, progress)
+            return await self._poll(feeds, progress, log_failures)
 
     async def poll_feeds(
-        self, feeds: Sequence[Feed], progress: ProgressFn | None = None
+        self,
+        feeds: Sequence[Feed],
+        progress: ProgressFn | None = None,
+        *,
+        log_failures: bool = True,
     ) -> CycleReport:
         """Poll the given feeds now (whether due or not) and process the results."""
         async with self._lock:
             await asyncio.to_thread(self._start_cycle)
-            return await self._poll(list(feeds), progress)
+            return await self._poll(list(feeds), progress, log_failures)
 
-    async def _poll(self, feeds: list[Feed], progress: ProgressFn | None) -> CycleReport:
+    async def _poll(
+        self, feeds: list[Feed], progress: ProgressFn | None, log_failures: bool = True
+    ) -> CycleReport:
+        self._log_failures = log_failures  # read by _fetched; cycles hold self._lock
         report = CycleReport(feeds=len(feeds))
         if not feeds:
             return report
@@ -354,7 +369,8 @@ class Pipeline:
         if result.status is FetchStatus.ERROR:
             report.errors += 1
             report.failures.append((feed.url, result.error or "unknown error"))
-            log.warning("feed %s failed: %s", feed.url, result.error)
+            if self._log_failures:
+                log.warning("feed %s failed: %s", feed.url, result.error)
             return []
         if result.status is FetchStatus.NOT_MODIFIED:
             report.not_modified += 1

@@ -28,17 +28,18 @@ _SECRET_KEYS = {
     "token", "bot_token", "app_token", "signing_secret", "secret", "password", "api_key"
 }
 SUMMARIZER_KINDS = ("extractive", "openai")
+SLACK_MODES = ("socket", "http")
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,
          "0": False, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
 class PollingSettings:
-    tick_seconds: float = 30
+    tick_seconds: float = 30.0
     default_interval_s: int = 900
     min_interval_s: int = 300
     max_backoff_s: int = 21600
-    timeout_s: float = 20
+    timeout_s: float = 20.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_entries_per_fetch: int = 500
     concurrency: int = 32
@@ -47,11 +48,11 @@ class PollingSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    tick_seconds: float = 2
+    tick_seconds: float = 2.0
     max_attempts: int = 20
     max_backoff_s: int = 3600
     default_max_per_hour: int = 10
-    default_digest_hours: float = 24
+    default_digest_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ class StoryDecl:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///storybot.db"
+    # Where database_url came from, for error messages about it (see _database_url).
+    database_source: str = "the default database URL"
     polling: PollingSettings = PollingSettings()
     delivery: DeliverySettings = DeliverySettings()
     admin_commands: str = "admins"
@@ -171,6 +174,51 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
             )
 
 
+# The smallest value a numeric setting may take, where zero (or less) makes no sense: a
+# zero timeout fails every fetch, zero attempts never delivers, zero concurrency never
+# polls. Keys are (section, setting); ``True`` in the third place means "more than".
+_MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
+    ("polling", "tick_seconds"): (0, True),
+    ("polling", "default_interval_s"): (1, False),
+    ("polling", "min_interval_s"): (1, False),
+    ("polling", "max_backoff_s"): (1, False),
+    ("polling", "timeout_s"): (0, True),
+    ("polling", "max_body_bytes"): (1, False),
+    ("polling", "max_entries_per_fetch"): (1, False),
+    ("polling", "concurrency"): (1, False),
+    ("polling", "per_host_concurrency"): (1, False),
+    ("delivery", "tick_seconds"): (0, True),
+    ("delivery", "max_attempts"): (1, False),
+    ("delivery", "max_backoff_s"): (1, False),
+    ("delivery", "default_max_per_hour"): (1, False),
+    ("delivery", "default_digest_hours"): (0, True),
+    ("summarizer", "timeout_s"): (0, True),
+    ("summarizer", "max_words"): (1, False),
+}
+
+
+def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> Any:
+    """``value`` for the numeric setting ``[name] key``, or a ConfigError naming the range.
+
+    Integer settings (byte counts, attempts, concurrency) take whole numbers only: ``1.5``
+    bytes is refused rather than silently used as a float.
+    """
+    whole = isinstance(default, int)
+    low, strict = _MINIMUM.get((name, key), (0, False))
+    if strict:
+        allowed = f"a number greater than {low:g}"
+    else:
+        allowed = f"{'a whole number' if whole else 'a number'} of at least {low:g}"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (whole and not float(value).is_integer())
+        or (value <= low if strict else value < low)
+    ):
+        raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {value!r}")
+    return int(value) if whole else value
+
+
 def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
     raw = data.get(name, {})
     if not isinstance(raw, Mapping):
@@ -188,11 +236,7 @@ def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
         if isinstance(default, bool) or default is None:
             kwargs[key] = value
         elif isinstance(default, (int, float)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ConfigError(
-                    f"{where}: [{name}] {key} must be a non-negative number, got {value!r}"
-                )
-            kwargs[key] = type(default)(value) if isinstance(default, int) and float(value).is_integer() else value
+            kwargs[key] = _check_number(name, key, value, default, where)
         elif isinstance(default, str) and not isinstance(value, str):
             raise ConfigError(f"{where}: [{name}] {key} must be a string, got {value!r}")
         else:
@@ -200,13 +244,26 @@ def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
     return cls(**kwargs)
 
 
+_SUMMARIZER_ENV = {"url": "STORYBOT_SUMMARIZER_URL", "model": "STORYBOT_SUMMARIZER_MODEL"}
+
+
 def _summarizer(
-    file: SummarizerSettings, env: Mapping[str, str], where: str
+    file: SummarizerSettings, env: Mapping[str, str], where: str, kind_from: str
 ) -> SummarizerSettings:
-    kind = env.get("STORYBOT_SUMMARIZER", file.kind)
+    """The summarizer settings, env over file; errors name where ``kind`` was set.
+
+    ``kind_from`` is the file that set ``[summarizer] kind``; when STORYBOT_SUMMARIZER
+    chose it, that variable is named instead, since that is what the operator changed.
+    """
+    if "STORYBOT_SUMMARIZER" in env:
+        kind = env["STORYBOT_SUMMARIZER"]
+        kind_from = f"STORYBOT_SUMMARIZER={kind!r}"
+    else:
+        kind = file.kind
+        kind_from = f"{kind_from}: [summarizer] kind = {kind!r}"
     if kind not in SUMMARIZER_KINDS:
         raise ConfigError(
-            f"{where}: [summarizer] kind must be one of {', '.join(SUMMARIZER_KINDS)}, got {kind!r}"
+            f"{kind_from}: the summarizer kind must be one of {', '.join(SUMMARIZER_KINDS)}"
         )
     out = SummarizerSettings(
         kind=kind,
@@ -220,12 +277,36 @@ def _summarizer(
         missing = [name for name in ("url", "model") if not getattr(out, name)]
         if missing:
             raise ConfigError(
-                f"{where}: [summarizer] kind = {kind!r} needs {' and '.join(missing)} "
+                f"{kind_from} needs {' and '.join(missing)}: set [summarizer] "
+                f"{' and '.join(missing)} in the config file or "
+                f"{' and '.join(_SUMMARIZER_ENV[m] for m in missing)} "
                 "(e.g. url = \"https://api.openai.com/v1\", model = \"gpt-4o-mini\")"
             )
         if not out.url.startswith(("http://", "https://")):
-            raise ConfigError(f"{where}: [summarizer] url must be an http(s) URL, got {out.url!r}")
+            url_from = "STORYBOT_SUMMARIZER_URL" if "STORYBOT_SUMMARIZER_URL" in env else f"{where}: [summarizer] url"
+            raise ConfigError(f"{url_from} must be an http(s) URL, got {out.url!r}")
     return out
+
+
+def _set_in(data: Mapping[str, Any], section: str, key: str) -> bool:
+    table = data.get(section)
+    return isinstance(table, Mapping) and key in table
+
+
+def _database_url(
+    env: Mapping[str, str], data: Mapping[str, Any], user: Mapping[str, Any], config_path: Any
+) -> tuple[str, str]:
+    """The database URL and where it came from (env var, config file, or the default).
+
+    The source is kept with the settings so that a database that cannot be opened or
+    written is blamed on what the operator actually set, not always on the env var.
+    """
+    if env.get("STORYBOT_DATABASE_URL"):
+        return env["STORYBOT_DATABASE_URL"], "STORYBOT_DATABASE_URL"
+    if _set_in(user, "database", "url") and user["database"]["url"]:
+        return str(user["database"]["url"]), f"{config_path}: [database] url"
+    url = data.get("database", {}).get("url") or "sqlite:///storybot.db"
+    return str(url), "the default database URL"
 
 
 def _engine(raw: Any, where: str) -> dict[str, Any]:
@@ -265,6 +346,7 @@ def load_settings(
     env = os.environ if env is None else env
     data = _read_toml(DEFAULTS_FILE)
     where = str(DEFAULTS_FILE)
+    user: dict[str, Any] = {}
     if config_path:
         user = _read_toml(Path(config_path))
         _refuse_secrets(user, str(config_path))
@@ -281,10 +363,16 @@ def load_settings(
     polling = _section(data, "polling", PollingSettings, where)
     delivery = _section(data, "delivery", DeliverySettings, where)
     slack_file = _section(data, "slack", SlackSettings, where)
-    if slack_file.mode not in ("socket", "http"):
+    if slack_file.mode not in SLACK_MODES:
         raise ConfigError(f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}")
+    slack_mode = env.get("STORYBOT_SLACK_MODE", slack_file.mode)
+    if slack_mode not in SLACK_MODES:
+        raise ConfigError(f"STORYBOT_SLACK_MODE must be 'socket' or 'http', got {slack_mode!r}")
     discord_file = _section(data, "discord", DiscordSettings, where)
-    summarizer = _summarizer(_section(data, "summarizer", SummarizerSettings, where), env, where)
+    kind_from = where if _set_in(user, "summarizer", "kind") else str(DEFAULTS_FILE)
+    summarizer = _summarizer(
+        _section(data, "summarizer", SummarizerSettings, where), env, where, kind_from
+    )
     embeddings = _section(data, "embeddings", EmbeddingSettings, where)
     if not isinstance(embeddings.enabled, bool):
         raise ConfigError(
@@ -307,7 +395,7 @@ def load_settings(
             f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
         )
 
-    db_url = env.get("STORYBOT_DATABASE_URL") or data.get("database", {}).get("url") or "sqlite:///storybot.db"
+    db_url, db_source = _database_url(env, data, user, config_path)
 
     stories = []
     for i, raw in enumerate(data.get("stories", []) or []):
@@ -336,7 +424,7 @@ def load_settings(
     allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}
 
     slack = SlackSettings(
-        mode=env.get("STORYBOT_SLACK_MODE", slack_file.mode),
+        mode=slack_mode,
         http_port=slack_file.http_port,
         http_path=slack_file.http_path,
         bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -356,6 +444,7 @@ def load_settings(
     engine = _engine(data.get("engine", {}), where)
     return Settings(
         database_url=db_url,
+        database_source=db_source,
         polling=polling,
         delivery=delivery,
         admin_commands=admin,

@@ -9,17 +9,34 @@ Nothing outside this package sees an ORM row: the store speaks ``bot.model`` dat
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.errors import ConfigError
-from storage.engine import SETTING, describe, make_engine, parse_url
+from storage.engine import (
+    SETTING,
+    describe,
+    make_engine,
+    parse_url,
+    sqlite_file,
+    unwritable_reason,
+)
 from storage.migrate import upgrade_to_head
 from storage.sql import SqlStore
 
 __all__ = ["SqlStore", "open_store"]
 
 
-def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
+def open_store(
+    url: str,
+    *,
+    upgrade: bool = True,
+    source: str = SETTING,
+    create: bool = True,
+    writable: bool = True,
+) -> SqlStore:
     """Open (and by default migrate) the database at ``url``.
 
     Args:
@@ -27,30 +44,71 @@ def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
             files get WAL, foreign keys and a busy timeout; a missing file is created, a
             missing directory is refused (a mistyped path must not look like lost data).
         upgrade: run Alembic ``upgrade head`` first (safe to repeat: a no-op when current).
+        source: where ``url`` came from (``Settings.database_source``), named in errors.
+        create: False refuses a SQLite file that does not exist instead of creating an
+            empty one: a command that only reads, run in the wrong directory, must say so
+            rather than report an empty database.
+        writable: check now that a SQLite file can be written, so a read-only file fails
+            with one line at start rather than with a traceback at the first write.
 
     Returns:
         The store. Call ``close()`` when done.
 
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
-            directory does not exist, or the database cannot be reached; the message
-            names STORYBOT_DATABASE_URL.
+            directory does not exist, the file does not exist and ``create`` is False,
+            the file cannot be written, or the database cannot be reached; the message
+            names ``source``.
     """
-    parsed = parse_url(url)
-    engine = make_engine(parsed)
+    parsed = parse_url(url, source)
+    path = sqlite_file(parsed)
+    # (a missing directory is reported as such by make_engine: the more useful message)
+    if path is not None and not create and path.parent.is_dir() and not path.exists():
+        raise ConfigError(
+            f"no database at {path.resolve()} ({source}); set STORYBOT_DATABASE_URL to "
+            "the database to use, or run `storybot story add` to start a new one here"
+        )
+    engine = make_engine(parsed, source=source)
     try:
         if upgrade:
             upgrade_to_head(engine)
         else:
             with engine.connect():
                 pass
+        if writable and parsed.get_backend_name() == "sqlite":
+            _probe_write(engine)
     except DBAPIError as exc:
         engine.dispose()
+        reason = str(exc.orig).strip() or str(exc)
+        if path is not None and _is_write_failure(reason, path):
+            raise ConfigError(_cannot_write(path, reason, source)) from exc
         raise ConfigError(
-            f"cannot open the database {describe(parsed)} given by {SETTING}: "
-            f"{str(exc.orig).strip() or exc}"
+            f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc
     except BaseException:
         engine.dispose()
         raise
     return SqlStore(engine)
+
+
+def _probe_write(engine: Engine) -> None:
+    """Rewrite SQLite's ``user_version`` with its own value: a write that changes nothing.
+
+    SQLite opens a file it may not write read-only without a word, and the migration
+    writes nothing when the schema is current, so this is the first write that can fail.
+    """
+    with engine.begin() as connection:
+        version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        connection.exec_driver_sql(f"PRAGMA user_version = {version}")
+
+
+def _is_write_failure(reason: str, path: Path) -> bool:
+    if "readonly database" in reason or "read-only" in reason:
+        return True
+    # A new file in a directory we may not write: SQLite only says "unable to open".
+    return "unable to open database file" in reason and unwritable_reason(path) is not None
+
+
+def _cannot_write(path: Path, reason: str, source: str) -> str:
+    why = unwritable_reason(path) or f"SQLite says: {reason}"
+    return f"cannot write the database file {path.resolve()} ({source}): {why}"

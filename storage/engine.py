@@ -10,6 +10,7 @@ busy timeout instead of failing when one upgrades its read lock.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +26,23 @@ BUSY_TIMEOUT_MS = 10_000
 BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
 
 
-def parse_url(url: str | URL) -> URL:
+def parse_url(url: str | URL, source: str = SETTING) -> URL:
     """Parse and normalise a database URL.
 
     ``postgresql://`` and ``postgres://`` URLs are mapped to the psycopg (v3) driver.
 
+    Args:
+        url: the URL.
+        source: where the URL came from, named in errors (``Settings.database_source``):
+            the env var, a config file's ``[database] url`` or the default.
+
     Raises:
-        ConfigError: the URL cannot be parsed; the message names STORYBOT_DATABASE_URL.
+        ConfigError: the URL cannot be parsed; the message names ``source``.
     """
     if isinstance(url, URL):
         return _with_driver(url)
     if not url or not url.strip():
-        raise ConfigError(f"{SETTING} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
+        raise ConfigError(f"{source} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
     text = url.strip()
     if text.startswith("postgres://"):
         text = "postgresql://" + text[len("postgres://") :]
@@ -44,7 +50,7 @@ def parse_url(url: str | URL) -> URL:
         parsed = make_url(text)
     except ArgumentError as exc:
         raise ConfigError(
-            f"{SETTING} is not a valid database URL ({exc}); expected e.g. "
+            f"{source} is not a valid database URL ({exc}); expected e.g. "
             "sqlite:///storybot.db or postgresql://user@host/dbname"
         ) from None
     return _with_driver(parsed)
@@ -66,7 +72,40 @@ def _is_memory_sqlite(url: URL) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
 
 
-def _prepare_sqlite_file(url: URL) -> None:
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None (not SQLite, in memory, or a ``file:`` URI)."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if _is_memory_sqlite(url) or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why the SQLite file ``path`` cannot be written, as far as the file system tells.
+
+    SQLite writes the file and, next to it, its ``-wal``/``-shm`` (or journal) files, so
+    the directory must be writable too. None when nothing visible is wrong (running as
+    root, say, where permission bits do not apply).
+    """
+    directory = path.parent.resolve()
+    try:
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    except OSError:
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only for this user"
+    if directory.is_dir() and not os.access(directory, os.W_OK):
+        return (
+            f"its directory {directory} is not writable for this user "
+            "(SQLite keeps its journal files next to the database)"
+        )
+    return None
+
+
+def _prepare_sqlite_file(url: URL, source: str = SETTING) -> None:
     """Refuse a SQLite file whose directory does not exist.
 
     SQLite creates a missing database file, which is how a first start works
@@ -81,25 +120,26 @@ def _prepare_sqlite_file(url: URL) -> None:
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise ConfigError(
-            f"{SETTING}: the directory {parent} for the SQLite database {what}; "
+            f"{source}: the directory {parent} for the SQLite database {what}; "
             "check the path, or create the directory first"
         )
 
 
-def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+def make_engine(url: str | URL, *, source: str = SETTING, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with storybot's connection settings.
 
     Args:
         url: any SQLAlchemy URL (string or parsed).
+        source: where the URL came from, named in errors (see :func:`parse_url`).
         **kwargs: passed on to :func:`sqlalchemy.create_engine`.
 
     Raises:
         ConfigError: bad URL or unknown/missing database driver.
     """
-    parsed = parse_url(url)
+    parsed = parse_url(url, source)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
-        _prepare_sqlite_file(parsed)
+        _prepare_sqlite_file(parsed, source)
         if _is_memory_sqlite(parsed):
             # One shared connection, or every session would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)
@@ -110,11 +150,11 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
-            f"{SETTING}={describe(parsed)!r} names an unknown database or a driver that is "
+            f"{source} ({describe(parsed)!r}) names an unknown database or a driver that is "
             f"not installed ({exc}); use sqlite:///PATH or postgresql://USER@HOST/DB"
         ) from None
     except ArgumentError as exc:
-        raise ConfigError(f"{SETTING}={describe(parsed)!r} is not usable: {exc}") from None
+        raise ConfigError(f"{source} ({describe(parsed)!r}) is not usable: {exc}") from None
     if is_sqlite:
         _configure_sqlite(engine, wal=not _is_memory_sqlite(parsed))
     return engine

@@ -164,6 +164,7 @@ def test_ask_answers_one_command(db, capsys):
     ],
 )
 def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
+    open_store(db).close()  # `ask why` only reads: it needs an existing database
     assert main(["ask", text]) == 2
     assert shown in capsys.readouterr().out
 
@@ -198,7 +199,7 @@ def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[polling]\ntimeout_s = -1\n")
     assert main(["--config", str(bad), "feeds", "list"]) == 2
-    assert "timeout_s must be a non-negative number" in capsys.readouterr().err
+    assert "timeout_s must be a number greater than 0, got -1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("engine", ["foo = 1", 'on_topic_threshold = "x"', "summary_pool = -3"])
@@ -265,3 +266,173 @@ def test_outbox_lists_dead_and_pending_messages_with_their_errors(db, capsys):
     assert (
         "'Senate hearing' (1 attempt, next try 2026-03-01 00:00 UTC) — HTTP 503" in out[pending_at:]
     )
+
+
+# --------------------------------------------------------------- operator review findings
+
+
+def _bindings(db: str):
+    store = open_store(db)
+    try:
+        return store.list_bindings()
+    finally:
+        store.close()
+
+
+def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(db, capsys, monkeypatch):
+    async def no_service(app, **kw):
+        await app.aclose()
+
+    monkeypatch.setattr("adapters.operator.run_service", no_service)
+    assert main(["story", "add", "pentagon", *seeds()]) == 0
+    assert "the console follows it" in capsys.readouterr().out
+    assert [b.platform for b in _bindings(db)] == ["console"]  # a fresh install prints alerts
+    assert main(["ask", "unfollow pentagon"]) == 0
+    assert _bindings(db) == []
+    assert main(["run"]) == 0
+    assert _bindings(db) == [], "an unfollow in the console stays done across restarts"
+
+
+@pytest.fixture
+def read_only_sqlite(db):
+    """The test's database, created, then refusing writes as a read-only file does.
+
+    ``query_only`` makes SQLite answer a write with "attempt to write a readonly database",
+    the error of a file the process may not write; chmod cannot show it to root.
+    """
+    from sqlalchemy import Engine, event
+
+    def refuse_writes(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    open_store(db).close()
+    event.listen(Engine, "connect", refuse_writes)
+    yield
+    event.remove(Engine, "connect", refuse_writes)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["poll", "--once"], ["feeds", "add", "https://example.com/feed.xml"], ["ask", "subscribe foo"], ["run"]],
+)
+def test_a_read_only_database_is_one_line_naming_the_file(db, tmp_path, capsys, monkeypatch, argv, read_only_sqlite):
+    async def no_service(app, **kw):
+        raise AssertionError("run must stop before starting the service")
+
+    monkeypatch.setattr("adapters.operator.run_service", no_service)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    path = tmp_path / "cli.db"
+    assert f"cannot write the database file {path} (STORYBOT_DATABASE_URL)" in captured.err
+    assert "Traceback" not in captured.err and "Sorry" not in captured.out
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_a_config_database_url_is_blamed_on_the_config_file(db, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("STORYBOT_DATABASE_URL")
+    config = tmp_path / "db.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/nonexistent/dir/x.db"\n')
+    assert main(["--config", str(config), "feeds", "add", "https://example.com/f.xml"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: [database] url: the directory {tmp_path}/nonexistent/dir" in err
+    assert "STORYBOT_DATABASE_URL" not in err
+
+
+def test_a_read_only_command_in_the_wrong_directory_creates_no_database(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for argv in (["ask", "status"], ["outbox"], ["feeds", "list"], ["story", "list"], ["ask", "feeds"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"no database at {tmp_path / 'storybot.db'} (the default database URL)" in err
+    assert main(["ask", "help"]) == 0
+    assert not (tmp_path / "storybot.db").exists()
+    assert main(["feeds", "add", "https://example.com/f.xml"]) == 0  # adding may create it
+    assert (tmp_path / "storybot.db").exists()
+
+
+def test_poll_once_deliver_delivers_pending_alerts_when_no_feed_is_due(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    from adapters.console import CONSOLE, CONSOLE_CHANNEL
+    from bot.model import Target
+
+    store = open_store(db)
+    target = Target(platform=CONSOLE, channel_id=CONSOLE_CHANNEL)
+    store.enqueue([write("a", target, title="Pentagon deal")], datetime(2026, 3, 1, tzinfo=UTC))
+    store.close()
+    assert main(["poll", "--once", "--deliver"]) == 0
+    out = capsys.readouterr().out
+    assert "no feeds" in out and "Pentagon deal" in out
+    assert main(["outbox"]) == 0
+    assert "delivered: 1, pending: 0" in capsys.readouterr().out
+
+
+def test_poll_once_all_polls_feeds_that_are_not_due(db, capsys, feed_server):
+    feed_server.add_feed("/a.xml", feed_of(as_entry(samples("unrelated")[0])))
+    main(["feeds", "add", feed_server.url("/a.xml")])
+    assert main(["poll", "--once"]) == 0
+    assert main(["poll", "--once"]) == 0
+    assert "no feeds are due" in capsys.readouterr().out
+    assert main(["poll", "--once", "--all"]) == 0
+    assert "polled 1 feed" in capsys.readouterr().out
+
+
+def test_poll_once_reports_each_failure_once_without_a_blank_line(db, capsys, caplog, feed_server):
+    feed_server.add_status("/dead.xml", 404)
+    main(["feeds", "add", feed_server.url("/dead.xml")])
+    capsys.readouterr()
+    assert main(["poll", "--once"]) == 1
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err + caplog.text
+    assert shown.count(feed_server.url("/dead.xml")) == 1
+    assert not captured.out.startswith("\n")
+
+
+@pytest.mark.parametrize("interval", ["-5", "0", "10", "100000"])
+def test_feeds_add_refuses_an_interval_the_poller_would_not_obey(db, capsys, interval):
+    assert main(["feeds", "add", "https://example.com/f.xml", "--interval", interval]) == 2
+    assert f"--interval must be from 300 ([polling] min_interval_s) to 86400 seconds, got {interval}" in (
+        capsys.readouterr().err
+    )
+    main(["feeds", "list"])
+    assert "no feeds yet" in capsys.readouterr().out
+
+
+def test_story_remove_says_what_else_it_removes_and_needs_yes_for_others(db, capsys):
+    main(["story", "add", "pentagon", *seeds()])
+    store = open_store(db)
+    story = store.get_story("pentagon")
+    store.add_subscription("slack", "U1", "pentagon", story.id, T0)
+    from bot.model import DeliveryMode
+
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, T0)
+    store.close()
+    capsys.readouterr()
+    assert main(["story", "remove", "pentagon"]) == 2
+    err = capsys.readouterr().err
+    assert "has 1 subscription and 1 channel follow" in err and "--yes" in err
+    assert main(["story", "remove", "pentagon", "--yes"]) == 0
+    assert "removed story 'pentagon' (also removed 1 subscription and 1 channel follow)" in (
+        capsys.readouterr().out
+    )
+    assert _bindings(db) == []
+
+
+def test_feeds_list_times_say_utc(db, capsys):
+    main(["feeds", "add", "https://example.com/f.xml"])
+    capsys.readouterr()
+    main(["feeds", "list"])
+    assert "UTC" in capsys.readouterr().out.split("next ")[1]
+
+
+def test_seed_titles_are_cut_at_a_word_with_an_ellipsis():
+    from adapters.operator import _clip
+
+    assert _clip("short title", 80) == "short title"
+    long = "Anthropic reopens talks with the Pentagon over the terms of a new defence contract worth millions"
+    cut = _clip(long, 80)
+    assert len(cut) <= 80 and cut.endswith("…") and long.startswith(cut[:-1])
+    assert long[len(cut) - 1] == " ", "cut between words"

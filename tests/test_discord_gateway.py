@@ -19,6 +19,7 @@ from adapters.app import build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.commands import Commands
+from bot.errors import ConfigError
 from bot.model import DeliveryMode, SeedDoc
 from bot.settings import Settings, load_settings
 from storage import SqlStore, open_store
@@ -109,7 +110,8 @@ async def test_start_with_a_rejected_token_fails(fake: FakeDiscord, app) -> None
     adapter = DiscordAdapter(
         "wrong", app.commands, api_url=fake.api_url, gateway_url=fake.gateway_url
     )
-    with pytest.raises(discord.LoginFailure):
+    # a ConfigError: `storybot run` stops with one line instead of retrying
+    with pytest.raises(ConfigError, match="Discord rejected DISCORD_BOT_TOKEN"):
         await adapter.start()
     await adapter.stop()
 

@@ -70,7 +70,7 @@ def test_config_file_overrides_defaults(tmp_path):
     [
         (
             "[polling]\ndefault_interval_s = 'soon'\n",
-            "default_interval_s must be a non-negative number",
+            "default_interval_s must be a whole number of at least 1, got 'soon'",
         ),
         ("[polling]\nintervall = 5\n", "unknown setting(s) in [polling]: intervall"),
         ("[slack]\nmode = 'carrier-pigeon'\n", "mode must be 'socket' or 'http'"),
@@ -135,3 +135,54 @@ def test_embeddings_are_off_by_default_and_switched_by_file_or_environment(tmp_p
     assert s.embeddings.enabled and s.embeddings.batch_size == 32
     with pytest.raises(ConfigError, match="STORYBOT_EMBEDDINGS must be one of"):
         load_settings(env={"STORYBOT_EMBEDDINGS": "maybe"})
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[polling]\ntimeout_s = 0\n", "[polling] timeout_s must be a number greater than 0, got 0"),
+        ("[delivery]\nmax_attempts = 0\n", "[delivery] max_attempts must be a whole number of at least 1, got 0"),
+        (
+            "[delivery]\ndefault_max_per_hour = 0\n",
+            "[delivery] default_max_per_hour must be a whole number of at least 1, got 0",
+        ),
+        (
+            "[polling]\nmax_body_bytes = 1.5\n",
+            "[polling] max_body_bytes must be a whole number of at least 1, got 1.5",
+        ),
+        ("[polling]\nconcurrency = 0\n", "[polling] concurrency must be a whole number of at least 1"),
+    ],
+)
+def test_settings_that_make_no_sense_are_refused_with_their_range(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env={})
+    assert fragment in str(info.value)
+
+
+def test_fractional_seconds_are_still_accepted(tmp_path):
+    s = load_settings(write(tmp_path, "[polling]\ntimeout_s = 2.5\n[delivery]\ntick_seconds = 0.5\n"), env={})
+    assert s.polling.timeout_s == 2.5 and s.delivery.tick_seconds == 0.5
+
+
+def test_an_unknown_slack_mode_in_the_environment_is_refused():
+    with pytest.raises(ConfigError, match="STORYBOT_SLACK_MODE must be 'socket' or 'http', got 'bogus'"):
+        load_settings(env={"STORYBOT_SLACK_MODE": "bogus"})
+
+
+def test_summarizer_errors_name_the_variable_that_chose_the_kind(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={"STORYBOT_SUMMARIZER": "openai"})
+    assert str(info.value).startswith("STORYBOT_SUMMARIZER='openai' needs url and model")
+    assert "defaults.toml" not in str(info.value)
+    path = write(tmp_path, "[summarizer]\nkind = 'openai'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    assert str(info.value).startswith(f"{path}: [summarizer] kind = 'openai' needs url and model")
+
+
+def test_the_database_url_keeps_where_it_came_from(tmp_path):
+    assert load_settings(env={}).database_source == "the default database URL"
+    path = write(tmp_path, "[database]\nurl = 'sqlite:///x.db'\n")
+    assert load_settings(path, env={}).database_source == f"{path}: [database] url"
+    env = {"STORYBOT_DATABASE_URL": "sqlite:///y.db"}
+    assert load_settings(path, env=env).database_source == "STORYBOT_DATABASE_URL"

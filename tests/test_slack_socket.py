@@ -157,3 +157,42 @@ async def test_reconnects_when_slack_drops_the_socket(
     await fake.wait_for(lambda: len(fake.calls_to("apps.connections.open")) == 2 and fake.connected)
     _, response, _ = await run_command(fake, "help")
     assert "storybot follows developing news stories" in response["text"]
+
+
+async def test_a_slack_it_cannot_reach_at_start_is_retried_with_back_off(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.app import start_adapter
+
+    fake.fail_next(2, status=501, method="auth.test")
+    adapter = make_adapter(fake, store)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:  # the injected sleep: tests never wait
+        waits.append(seconds)
+
+    try:
+        assert await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    finally:
+        await adapter.stop()
+    assert waits == [1.0, 2.0]
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(retries) == 2 and all("\n" not in line for line in retries)
+    assert "slack: cannot connect (attempt 1)" in retries[0]
+
+
+async def test_a_rejected_token_at_start_stops_the_service_without_retrying(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    from adapters.app import start_adapter
+
+    fake.invalid_tokens.add("xoxb-revoked")
+    adapter = make_adapter(fake, store, bot_token="xoxb-revoked")
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    with pytest.raises(ConfigError, match="Slack rejected SLACK_BOT_TOKEN"):
+        await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    assert waits == []

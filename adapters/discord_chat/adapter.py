@@ -12,6 +12,7 @@ import hashlib
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -19,7 +20,7 @@ from adapters.discord_chat.delivery_errors import delivery_error
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.render import escape_text, message_kwargs, no_mentions, reply_kwargs
 from adapters.discord_chat.slash import story_group
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 
@@ -146,10 +147,16 @@ class DiscordAdapter:
         """Log in, connect the gateway in a background task and return once READY.
 
         Raises:
-            discord.LoginFailure: The token was rejected.
+            ConfigError: Discord rejected the token (retrying cannot help).
+            TransientDeliveryError: Discord could not be reached or answered 5xx.
             ConnectionError: The gateway did not become ready within ``start_timeout_s``.
         """
-        await self._login()
+        try:
+            await self._login()
+        except discord.LoginFailure as exc:
+            raise ConfigError(f"Discord rejected DISCORD_BOT_TOKEN: {exc}") from exc
+        except (discord.DiscordServerError, aiohttp.ClientError) as exc:
+            raise TransientDeliveryError(f"Discord unreachable at login: {exc}") from exc
         self._gateway_task = asyncio.create_task(self.client.connect(reconnect=True))
         self._gateway_task.add_done_callback(_log_gateway_end)
         ready = asyncio.create_task(self.client.wait_until_ready())
