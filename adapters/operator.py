@@ -24,7 +24,7 @@ from bot.clock import utc
 from bot.errors import UserError
 from bot.model import OutboxEntry
 from bot.ports import Conflict
-from bot.render import counted
+from bot.render import counted, shorten
 from bot.validate import (
     admit_feed_url,
     find_story,
@@ -37,17 +37,6 @@ from bot.validate import (
 def _fmt(dt) -> str:
     """A stored time as the CLI shows every time: UTC, and saying so."""
     return f"{utc(dt):%Y-%m-%d %H:%M} UTC" if dt else "-"
-
-
-def _clip(text: str, width: int) -> str:
-    """``text`` on one line, cut at a word to at most ``width`` characters, "…" when cut."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1]
-    if " " in cut:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -65,7 +54,8 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
             seeds.append(seed)
-            print(f"  seed {i}/{len(args.seed)}: {_clip(seed.title, 80)} ({len(seed.text.split())} words)", file=out)
+            shown = shorten(" ".join(seed.title.split()), 80)
+            print(f"  seed {i}/{len(args.seed)}: {shown} ({len(seed.text.split())} words)", file=out)
         title = args.title or seeds[0].title
         try:
             created = app.store.add_story(args.name, title, seeds, app.clock.now())

@@ -428,11 +428,15 @@ def test_feeds_list_times_say_utc(db, capsys):
     assert "UTC" in capsys.readouterr().out.split("next ")[1]
 
 
-def test_seed_titles_are_cut_at_a_word_with_an_ellipsis():
-    from adapters.operator import _clip
-
-    assert _clip("short title", 80) == "short title"
-    long = "Anthropic reopens talks with the Pentagon over the terms of a new defence contract worth millions"
-    cut = _clip(long, 80)
-    assert len(cut) <= 80 and cut.endswith("…") and long.startswith(cut[:-1])
-    assert long[len(cut) - 1] == " ", "cut between words"
+def test_seed_titles_are_cut_at_a_word_with_an_ellipsis(db, tmp_path, capsys):
+    long = (
+        "Anthropic reopens talks with the Pentagon over the terms of a new defence contract "
+        "worth millions"
+    )
+    seed = tmp_path / "long.txt"
+    seed.write_text(long + "\n\n" + "The Pentagon and Anthropic talked again. " * 20)
+    assert main(["story", "add", "pentagon", "--seed", str(seed)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "seed 1/1:" in x)
+    shown = line.split("seed 1/1: ", 1)[1].rsplit(" (", 1)[0]
+    assert len(shown) <= 80 and shown.endswith("…") and long.startswith(shown[:-1])
+    assert long[len(shown) - 1] == " ", "cut between words"
