@@ -34,77 +34,164 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     d = sub.add_parser("demo", help="run the whole pipeline offline on bundled sample feeds")
-    d.add_argument("--database", metavar="URL", help="where the demo stores its data (default: a temporary SQLite file)")
+    d.add_argument(
+        "--database",
+        metavar="URL",
+        help="where the demo stores its data (default: a temporary SQLite file)",
+    )
     d.add_argument("--hours", type=float, default=12.0, help="simulated hours to run (default 12)")
-    d.add_argument("--step-minutes", type=float, default=15.0, help="simulated minutes per scheduler tick")
-    d.add_argument("--tick-seconds", type=float, default=0.05, help="real seconds per scheduler tick")
+    d.add_argument(
+        "--step-minutes", type=float, default=15.0, help="simulated minutes per scheduler tick"
+    )
+    d.add_argument(
+        "--tick-seconds", type=float, default=0.05, help="real seconds per scheduler tick"
+    )
 
-    r = sub.add_parser("run", help="run the service: scheduler, outbox worker and the chat adapters whose tokens are set")
-    r.add_argument("--no-scheduler", action="store_true",
-                   help="only answer /story commands; `storybot worker` processes poll and deliver (scale-out)")
+    r = sub.add_parser(
+        "run",
+        help="run the service: scheduler, outbox worker and the chat adapters whose tokens are set",
+    )
+    r.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="only answer /story commands; `storybot worker` processes poll and deliver (scale-out)",
+    )
     sub.add_parser("chat", help="an interactive /story session in the terminal")
-    a = sub.add_parser("ask", help="answer one /story command and exit, e.g. storybot ask \"status\"")
+    a = sub.add_parser("ask", help='answer one /story command and exit, e.g. storybot ask "status"')
     a.add_argument("text", nargs="+", help="the command, as typed after /story")
 
     po = sub.add_parser("poll", help="poll the feeds that are due")
-    po.add_argument("--once", action="store_true", required=True, help="one cycle of the due feeds, then exit")
-    po.add_argument("--all", dest="all_feeds", action="store_true",
-                    help="poll every feed now, due or not")
-    po.add_argument("--deliver", action="store_true",
-                    help="then deliver the queued alerts to the console (also when no feed was due)")
+    po.add_argument(
+        "--once", action="store_true", required=True, help="one cycle of the due feeds, then exit"
+    )
+    po.add_argument(
+        "--all", dest="all_feeds", action="store_true", help="poll every feed now, due or not"
+    )
+    po.add_argument(
+        "--deliver",
+        action="store_true",
+        help="then deliver the queued alerts to the console (also when no feed was due)",
+    )
 
-    st = sub.add_parser("story", help="manage stories").add_subparsers(dest="story_cmd", metavar="ACTION")
+    st = sub.add_parser("story", help="manage stories").add_subparsers(
+        dest="story_cmd", metavar="ACTION"
+    )
     st.required = True
     sa = st.add_parser("add", help="create a story from seed articles")
-    sa.add_argument("name", help="a short name users type: letters, digits, '-', '_', '.', "
-                    "e.g. anthropic-pentagon")
-    sa.add_argument("--seed", action="append", required=True, metavar="FILE_OR_URL",
-                    help="a seed article: a text or HTML file, or a URL (repeat for each)")
+    sa.add_argument(
+        "name",
+        help="a short name users type: letters, digits, '-', '_', '.', e.g. anthropic-pentagon",
+    )
+    sa.add_argument(
+        "--seed",
+        action="append",
+        required=True,
+        metavar="FILE_OR_URL",
+        help="a seed article: a text or HTML file, or a URL (repeat for each)",
+    )
     sa.add_argument("--title", help="the story title (default: the first seed's title)")
     st.add_parser("list", help="list stories")
-    sr = st.add_parser("remove", help="delete a story and its decisions, with the subscriptions "
-                       "to it and the channels' follows of it")
+    sr = st.add_parser(
+        "remove",
+        help="delete a story and its decisions, with the subscriptions "
+        "to it and the channels' follows of it",
+    )
     sr.add_argument("name")
-    sr.add_argument("--yes", action="store_true",
-                    help="go ahead although users' subscriptions or channels' follows would be removed too")
+    sr.add_argument(
+        "--yes",
+        action="store_true",
+        help="go ahead although users' subscriptions or channels' follows would be removed too",
+    )
 
-    fe = sub.add_parser("feeds", help="manage feeds").add_subparsers(dest="feeds_cmd", metavar="ACTION")
+    fe = sub.add_parser("feeds", help="manage feeds").add_subparsers(
+        dest="feeds_cmd", metavar="ACTION"
+    )
     fe.required = True
     fa = fe.add_parser("add", help="poll a feed")
     fa.add_argument("url", nargs="+")
-    fa.add_argument("--interval", type=int, metavar="SECONDS",
-                    help="base poll interval, from [polling] min_interval_s to 86400 (default from config)")
+    fa.add_argument(
+        "--interval",
+        type=int,
+        metavar="SECONDS",
+        help="base poll interval, from [polling] min_interval_s to 86400 (default from config)",
+    )
     fe.add_parser("list", help="feeds with their health and last error")
     fr = fe.add_parser("remove", help="stop polling a feed")
     fr.add_argument("url", nargs="+")
 
     ob = sub.add_parser(
-        "outbox", help="how many messages are pending, delivered and dead; the dead and pending ones with their errors"
+        "outbox",
+        help="how many messages are pending, delivered and dead; the dead and pending ones with their errors",
     )
     ob.add_argument("--limit", type=int, default=20, help="messages listed per state (default 20)")
-    pr = sub.add_parser("prune", help="give back the space of old off-topic items' text and of "
-                        "delivered notices and digests (keeps every item's identity and decision)")
-    pr.add_argument("--older-than", type=float, required=True, metavar="DAYS",
-                    help="what was fetched or queued more than DAYS days ago")
+    ob.add_argument(
+        "--sent",
+        nargs="?",
+        const=24.0,
+        type=float,
+        metavar="HOURS",
+        help="instead: what was delivered in the last HOURS hours (default 24), newest first",
+    )
+    pr = sub.add_parser(
+        "prune",
+        help="give back the space of old off-topic items' text and of "
+        "delivered notices and digests (keeps every item's identity and decision)",
+    )
+    pr.add_argument(
+        "--older-than",
+        type=float,
+        required=True,
+        metavar="DAYS",
+        help="what was fetched or queued more than DAYS days ago",
+    )
     pr.add_argument("--dry-run", action="store_true", help="only count what would go")
-    wk = sub.add_parser("worker", help="take poll, engine and delivery jobs from the shared PostgreSQL "
-                        "database (scale-out; run any number, on any machines)")
-    wk.add_argument("--queues", metavar="LIST", help="comma-separated: poll,engine,deliver (default: all)")
-    wk.add_argument("--concurrency", type=int, default=4, metavar="N", help="jobs run at once (default 4)")
-    wk.add_argument("--heartbeat", type=float, default=10.0, metavar="SECONDS",
-                    help="seconds between this worker's heartbeats (default 10)")
-    wk.add_argument("--stalled-after", type=float, default=30.0, metavar="SECONDS",
-                    help="a worker silent this long is dead and its jobs are retried (default 30)")
-    sub.add_parser("db-upgrade", help="apply database migrations and exit (the service also does it on start)")
+    wk = sub.add_parser(
+        "worker",
+        help="take poll, engine and delivery jobs from the shared PostgreSQL "
+        "database (scale-out; run any number, on any machines)",
+    )
+    wk.add_argument(
+        "--queues", metavar="LIST", help="comma-separated: poll,engine,deliver (default: all)"
+    )
+    wk.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="jobs run at once (default 4)"
+    )
+    wk.add_argument(
+        "--heartbeat",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between this worker's heartbeats (default 10)",
+    )
+    wk.add_argument(
+        "--stalled-after",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a worker silent this long is dead and its jobs are retried (default 30)",
+    )
+    sub.add_parser(
+        "db-upgrade", help="apply database migrations and exit (the service also does it on start)"
+    )
 
-    dc = sub.add_parser("discord", help="Discord tools").add_subparsers(dest="discord_cmd", metavar="ACTION")
+    dc = sub.add_parser("discord", help="Discord tools").add_subparsers(
+        dest="discord_cmd", metavar="ACTION"
+    )
     dc.required = True
     ds = dc.add_parser("sync", help="register the /story commands with Discord")
     where = ds.add_mutually_exclusive_group()
-    where.add_argument("--guild", type=int, metavar="ID",
-                       help="sync to one server (instant; for development); default: [discord] dev_guild_id if set")
-    where.add_argument("--global", dest="global_", action="store_true",
-                       help="sync globally even when [discord] dev_guild_id is set (production)")
+    where.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="sync to one server (instant; for development); default: [discord] dev_guild_id if set",
+    )
+    where.add_argument(
+        "--global",
+        dest="global_",
+        action="store_true",
+        help="sync globally even when [discord] dev_guild_id is set (production)",
+    )
 
     try:
         from bot.evaluation.cli import add_eval_parser
@@ -165,8 +252,9 @@ def _run(args: argparse.Namespace) -> int:
         from storage import open_store
 
         # A read in the wrong directory must not create (and then report) an empty database.
-        store = open_store(settings.database_url, source=settings.database_source,
-                           create=False, writable=False)
+        store = open_store(
+            settings.database_url, source=settings.database_source, create=False, writable=False
+        )
     elif cmd == "ask" and " ".join(args.text).split()[:1] in ([], ["help"]):
         from storage import open_store
 
@@ -223,6 +311,10 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "outbox":
         if not 1 <= args.limit <= 10_000:
             raise UserError("--limit must be a whole number from 1 to 10000")
+        if args.sent is not None:
+            if not 0 < args.sent <= 24 * 366:
+                raise UserError("--sent takes a number of hours from 0 to 8784")
+            return operator.sent(app, args.sent, args.limit)
         return operator.outbox(app, args.limit)
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
@@ -243,11 +335,15 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
 
 async def _discord_sync(settings, guild: int | None) -> int:
     if not settings.discord.token:
-        raise UserError("DISCORD_BOT_TOKEN is not set; `storybot discord sync` needs the bot token.")
+        raise UserError(
+            "DISCORD_BOT_TOKEN is not set; `storybot discord sync` needs the bot token."
+        )
     from adapters.discord_chat import sync_commands
 
     names = await sync_commands(
-        settings.discord.token, guild, api_url=settings.discord.api_url,
+        settings.discord.token,
+        guild,
+        api_url=settings.discord.api_url,
         gateway_url=settings.discord.gateway_url,
     )
     where = f"server {guild}" if guild else "all servers (global; may take up to an hour to appear)"

@@ -55,16 +55,24 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
             seeds.append(seed)
             shown = shorten(" ".join(seed.title.split()), 80)
-            print(f"  seed {i}/{len(args.seed)}: {shown} ({len(seed.text.split())} words)", file=out)
+            print(
+                f"  seed {i}/{len(args.seed)}: {shown} ({len(seed.text.split())} words)", file=out
+            )
         title = args.title or seeds[0].title
         try:
             created = app.store.add_story(args.name, title, seeds, app.clock.now())
         except Conflict:
             raise UserError(f"a story named '{args.name}' already exists") from None
-        print(f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})", file=out)
+        print(
+            f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})",
+            file=out,
+        )
         if follow_in_console(app, created):
-            print("  the console follows it: `storybot run` without chat tokens prints its alerts "
-                  f"(storybot ask 'unfollow {created.name}' to stop)", file=out)
+            print(
+                "  the console follows it: `storybot run` without chat tokens prints its alerts "
+                f"(storybot ask 'unfollow {created.name}' to stop)",
+                file=out,
+            )
         return 0
     if args.story_cmd == "list":
         stories = app.store.list_stories()
@@ -72,8 +80,11 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             print("no stories yet: storybot story add NAME --seed FILE ...", file=out)
         for s in stories:
             stats = app.store.story_stats(s.id)
-            print(f"{s.name}\t{s.title}\t{counted(len(s.seeds), 'seed')}\t{counted(stats.developments, 'new development')}\t"
-                  f"{stats.items_on_topic} reports", file=out)
+            print(
+                f"{s.name}\t{s.title}\t{counted(len(s.seeds), 'seed')}\t{counted(stats.developments, 'new development')}\t"
+                f"{stats.items_on_topic} reports",
+                file=out,
+            )
         return 0
     if args.story_cmd == "remove":
         return _remove_story(app, args.name, yes=args.yes, out=out)
@@ -97,7 +108,9 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
         raise UserError(f"there is no story named '{name}'{known}")
     subs = sum(1 for s in app.store.all_subscriptions() if s.story_id == story.id)
     follows = sum(1 for b in app.store.bindings_for_story(story.id) if b.platform != CONSOLE)
-    others = [counted(n, what) for n, what in ((subs, "subscription"), (follows, "channel follow")) if n]
+    others = [
+        counted(n, what) for n, what in ((subs, "subscription"), (follows, "channel follow")) if n
+    ]
     if others and not yes:
         raise UserError(
             f"story '{story.name}' has {' and '.join(others)}; removing it removes them too "
@@ -144,8 +157,11 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             print("no feeds yet: storybot feeds add URL", file=out)
         for f in rows:
             error = f"\t{counted(f.error_count, 'failure')}: {f.last_error}" if f.last_error else ""
-            print(f"#{f.id}\t{f.status.value}\t{f.url}\tlast ok {_fmt(f.last_ok_at)}\t"
-                  f"next {_fmt(f.next_poll_at)}{error}", file=out)
+            print(
+                f"#{f.id}\t{f.status.value}\t{f.url}\tlast ok {_fmt(f.last_ok_at)}\t"
+                f"next {_fmt(f.next_poll_at)}{error}",
+                file=out,
+            )
         return 0
     if args.feeds_cmd == "remove":
         status = 0
@@ -179,22 +195,52 @@ def outbox(app: App, limit: int = 20, out: TextIO | None = None) -> int:
         if not counts.get("dead" if dead else "pending"):
             continue
         entries = app.store.undelivered_outbox(dead, limit)
-        shown = f", {len(entries)} shown" if len(entries) < counts["dead" if dead else "pending"] else ""
+        shown = (
+            f", {len(entries)} shown"
+            if len(entries) < counts["dead" if dead else "pending"]
+            else ""
+        )
         print(f"\n{heading}{shown}:", file=out)
         for e in entries:
             print(f"  {_outbox_line(e, dead)}", file=out)
     return 0
 
 
-def _outbox_line(e: OutboxEntry, dead: bool) -> str:
+def sent(app: App, hours: float, limit: int = 20, out: TextIO | None = None) -> int:
+    """``storybot outbox --sent [HOURS]``: what the bot delivered lately, newest first.
+
+    The answer to "what did it post overnight": each alert, DM and digest delivered in
+    the window, with its target and when it went out.
+    """
+    out = out or sys.stdout
+    since = app.clock.now() - timedelta(hours=hours)
+    entries = app.store.delivered_outbox(since, limit)
+    window = f"in the last {counted(hours, 'hour')}"
+    if not entries:
+        print(f"nothing delivered {window}", file=out)
+        return 0
+    more = " (the newest; --limit shows more)" if len(entries) == limit else ""
+    print(f"delivered {window}{more}:", file=out)
+    for e in entries:
+        print(f"  {_fmt(e.delivered_at)}  {_outbox_what(e)}", file=out)
+    return 0
+
+
+def _outbox_what(e: OutboxEntry) -> str:
+    # "#12 alert to slack channel C1: 'headline'"
     t = e.target
-    where = f"{t.platform} channel {t.channel_id}" if t.channel_id else f"{t.platform} user {t.user_id}"
-    title = " ".join(e.message.title.split())
-    title = title if len(title) <= 70 else title[:69] + "…"
-    when = "" if dead else f", next try {e.next_attempt_at:%Y-%m-%d %H:%M} UTC"
-    tries = f"{e.attempts} attempt{'' if e.attempts == 1 else 's'}"
+    where = (
+        f"{t.platform} channel {t.channel_id}" if t.channel_id else f"{t.platform} user {t.user_id}"
+    )
+    title = shorten(" ".join(e.message.title.split()), 70)
+    return f"#{e.id} {e.message.kind.value} to {where}: {title!r}"
+
+
+def _outbox_line(e: OutboxEntry, dead: bool) -> str:
+    when = "" if dead else f", next try {_fmt(e.next_attempt_at)}"
+    tries = counted(e.attempts, "attempt")
     error = f" — {e.last_error}" if e.last_error else ""
-    return f"#{e.id} {e.message.kind.value} to {where}: {title!r} ({tries}{when}){error}"
+    return f"{_outbox_what(e)} ({tries}{when}){error}"
 
 
 def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> int:
@@ -245,8 +291,12 @@ async def chat(app: App) -> int:
 def _progress(out: TextIO):
     def show(done: int, total: int, feed, result) -> None:
         tail = f" {result.error}" if result.error else ""
-        print(f"\r[{done}/{total}] {result.status.value:<12} {feed.url[:70]}{tail[:80]}".ljust(120),
-              end="\n" if result.error else "", file=out, flush=True)
+        print(
+            f"\r[{done}/{total}] {result.status.value:<12} {feed.url[:70]}{tail[:80]}".ljust(120),
+            end="\n" if result.error else "",
+            file=out,
+            flush=True,
+        )
 
     return show
 
@@ -268,9 +318,13 @@ async def poll_once(
     try:
         feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(app.clock.now())
         if not feeds:
-            print("no feeds are due (storybot feeds list shows when each is next polled; "
-                  "poll --once --all polls them all now)" if not all_feeds
-                  else "no feeds yet: storybot feeds add URL", file=out)
+            print(
+                "no feeds are due (storybot feeds list shows when each is next polled; "
+                "poll --once --all polls them all now)"
+                if not all_feeds
+                else "no feeds yet: storybot feeds add URL",
+                file=out,
+            )
         else:
             tty = out.isatty()
             progress = _progress(out) if tty else None
@@ -302,8 +356,11 @@ async def run(app: App, *, scheduler: bool = True) -> int:
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
-        print("no chat tokens set: alerts print to this console "
-              "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)", file=sys.stderr)
+        print(
+            "no chat tokens set: alerts print to this console "
+            "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)",
+            file=sys.stderr,
+        )
         add_adapter(app, ConsoleAdapter())
     await run_service(app, scheduler=scheduler)
     return 0

@@ -351,6 +351,7 @@ class OutboxEntry:
     last_error: str | None = None
     dead: bool = False  # gave up after a permanent error; shown by `storybot outbox`
     post_started_at: datetime | None = None  # a first post was attempted (crash recovery)
+    delivered_at: datetime | None = None  # when its last version was delivered
 
 
 # --------------------------------------------------------------------------- commands

@@ -420,6 +420,10 @@ class Store(Protocol):
         """Rows not delivered: dead ones (``dead``) newest first, or pending ones earliest due first."""
         ...
 
+    def delivered_outbox(self, since: datetime, limit: int = 20) -> list[OutboxEntry]:
+        """Rows delivered at or after ``since`` (their latest version), newest delivery first."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -163,4 +163,5 @@ def outbox(row: OutboxRow) -> OutboxEntry:
         last_error=row.last_error,
         dead=row.dead,
         post_started_at=row.post_started_at,
+        delivered_at=row.delivered_at,
     )

@@ -217,6 +217,21 @@ class OutboxStore(StoreBase):
         with self._read() as session:
             return [convert.outbox(row) for row in session.scalars(query)]
 
+    def delivered_outbox(self, since: datetime, limit: int = 20) -> list[OutboxEntry]:
+        """Rows delivered at or after ``since``, newest delivery first.
+
+        What the bot posted and sent lately (``storybot outbox --sent``): "what did it do
+        overnight". An alert edited after a later report counts at its last delivery.
+        """
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.delivered_at >= since, OutboxRow.dead == False)  # noqa: E712
+            .order_by(OutboxRow.delivered_at.desc(), OutboxRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [convert.outbox(row) for row in session.scalars(query)]
+
     def outbox_counts(self) -> dict[str, int]:
         """{"pending": n, "delivered": n, "dead": n}."""
         pending = outbox_due_predicate(OutboxRow)

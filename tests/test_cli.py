@@ -268,6 +268,39 @@ def test_outbox_lists_dead_and_pending_messages_with_their_errors(db, capsys):
     )
 
 
+def test_outbox_sent_lists_what_was_delivered_lately_newest_first(db, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    from store_builders import write
+
+    from storage import open_store
+
+    now = datetime.now(UTC)
+    store = open_store(db)
+    try:
+        store.enqueue(
+            [
+                write(k, title=t)
+                for k, t in (("a", "Deal signed"), ("b", "Talks resume"), ("c", "X"))
+            ],
+            now - timedelta(hours=40),
+        )
+        store.mark_delivered(store.get_outbox("a").id, 1, "m1", now - timedelta(hours=1))
+        store.mark_delivered(store.get_outbox("b").id, 1, "m2", now - timedelta(hours=30))
+    finally:
+        store.close()
+    assert main(["outbox", "--sent"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("delivered in the last 24 hours:")
+    assert "'Deal signed'" in out and "Talks resume" not in out and "'X'" not in out
+    assert main(["outbox", "--sent", "48"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("'Deal signed'") < out.index("'Talks resume'")  # newest first
+    assert main(["outbox", "--sent", "0.5"]) == 0
+    assert capsys.readouterr().out == "nothing delivered in the last 0.5 hours\n"
+    assert main(["outbox", "--sent", "-1"]) == 2
+
+
 # --------------------------------------------------------------- operator review findings
 
 
@@ -279,7 +312,9 @@ def _bindings(db: str):
         store.close()
 
 
-def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(db, capsys, monkeypatch):
+def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(
+    db, capsys, monkeypatch
+):
     async def no_service(app, **kw):
         await app.aclose()
 
@@ -313,9 +348,16 @@ def read_only_sqlite(db):
 
 @pytest.mark.parametrize(
     "argv",
-    [["poll", "--once"], ["feeds", "add", "https://example.com/feed.xml"], ["ask", "subscribe foo"], ["run"]],
+    [
+        ["poll", "--once"],
+        ["feeds", "add", "https://example.com/feed.xml"],
+        ["ask", "subscribe foo"],
+        ["run"],
+    ],
 )
-def test_a_read_only_database_is_one_line_naming_the_file(db, tmp_path, capsys, monkeypatch, argv, read_only_sqlite):
+def test_a_read_only_database_is_one_line_naming_the_file(
+    db, tmp_path, capsys, monkeypatch, argv, read_only_sqlite
+):
     async def no_service(app, **kw):
         raise AssertionError("run must stop before starting the service")
 
@@ -338,10 +380,18 @@ def test_a_config_database_url_is_blamed_on_the_config_file(db, tmp_path, capsys
     assert "STORYBOT_DATABASE_URL" not in err
 
 
-def test_a_read_only_command_in_the_wrong_directory_creates_no_database(tmp_path, capsys, monkeypatch):
+def test_a_read_only_command_in_the_wrong_directory_creates_no_database(
+    tmp_path, capsys, monkeypatch
+):
     monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    for argv in (["ask", "status"], ["outbox"], ["feeds", "list"], ["story", "list"], ["ask", "feeds"]):
+    for argv in (
+        ["ask", "status"],
+        ["outbox"],
+        ["feeds", "list"],
+        ["story", "list"],
+        ["ask", "feeds"],
+    ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert f"no database at {tmp_path / 'storybot.db'} (the default database URL)" in err
@@ -394,8 +444,9 @@ def test_poll_once_reports_each_failure_once_without_a_blank_line(db, capsys, ca
 @pytest.mark.parametrize("interval", ["-5", "0", "10", "100000"])
 def test_feeds_add_refuses_an_interval_the_poller_would_not_obey(db, capsys, interval):
     assert main(["feeds", "add", "https://example.com/f.xml", "--interval", interval]) == 2
-    assert f"--interval must be from 300 ([polling] min_interval_s) to 86400 seconds, got {interval}" in (
-        capsys.readouterr().err
+    assert (
+        f"--interval must be from 300 ([polling] min_interval_s) to 86400 seconds, got {interval}"
+        in (capsys.readouterr().err)
     )
     main(["feeds", "list"])
     assert "no feeds yet" in capsys.readouterr().out

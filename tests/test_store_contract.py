@@ -794,6 +794,20 @@ def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_fir
     assert (pending.key, pending.attempts, pending.last_error) == ("d", 1, "HTTP 503")
 
 
+def test_delivered_outbox_lists_deliveries_since_newest_first(store, clock):
+    store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
+    a, b, c, d = (store.get_outbox(k) for k in "abcd")
+    store.mark_delivered(a.id, 1, "m1", clock.now() - timedelta(hours=30))
+    store.mark_delivered(b.id, 1, "m2", clock.now() - timedelta(hours=2))
+    store.mark_delivered(c.id, 1, "m3", clock.now() - timedelta(hours=1))
+    store.mark_attempt_failed(d.id, "channel_not_found", clock.now(), dead=True)
+    since = clock.now() - timedelta(hours=24)
+    got = store.delivered_outbox(since)
+    assert [e.key for e in got] == ["c", "b"]
+    assert got[0].delivered_at is not None and got[0].delivered_at > got[1].delivered_at
+    assert [e.key for e in store.delivered_outbox(since, limit=1)] == ["c"]
+
+
 # --------------------------------------------------------------------------- restart
 
 
