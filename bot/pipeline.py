@@ -477,7 +477,10 @@ class Pipeline:
                 touched.add(j.story_id)
                 if not j.on_topic:
                     continue
-                on_topic_ids.add(j.story_id)
+                if "of_seed" not in j.reason.get("copy", {}):
+                    # a reprint of one of the story's seed articles is not news to the
+                    # story's subscribers: their subscriptions scoped to it do not match
+                    on_topic_ids.add(j.story_id)
                 report.on_topic += 1
                 if j.duplicate_of is not None:
                     report.copies += 1

@@ -90,7 +90,8 @@ async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert
         title=first["title"] + " - Wire B",
     )
     feed_server.add_feed(
-        "/a.xml", feed_of(as_entry(first, published="Thu, 05 Mar 2026 10:00:00 GMT"), title="Wire A")
+        "/a.xml",
+        feed_of(as_entry(first, published="Thu, 05 Mar 2026 10:00:00 GMT"), title="Wire A"),
     )
     feed_server.add_feed(
         "/b.xml", feed_of(as_entry(copy, published="Thu, 05 Mar 2026 10:05:00 GMT"), title="Wire B")
@@ -358,6 +359,29 @@ def _subscribe(world, user: str, query: str):
 
 def _dms(world, user: str) -> int:
     return world.out.getvalue().count(f"(DM to {user})\n")
+
+
+async def test_a_reprint_of_a_seed_is_no_news_to_the_storys_subscribers(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock)
+    scoped = world.app.store.add_subscription(
+        "console", "me", "anthropic", world.story.id, clock.now()
+    )
+    _subscribe(world, "you", "anthropic")  # not scoped to the story
+    world.app.pipeline.invalidate_subscriptions()
+    reprint = samples("copy", "seed")[0]
+    turn = samples("development", "talks-deal")[0]
+    feed_server.add_feed("/wire.xml", feed_of(as_entry(reprint, 0), as_entry(turn, 1)), etag=True)
+    world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert report.on_topic == 2 and scoped.story_id == world.story.id
+    notices = [(m.title, out) for out, m in world.console.posted if m.kind.value == "notice"]
+    assert _dms(world, "me") == 1, notices  # the new turn only, not the seed's reprint
+    assert _dms(world, "you") == 2, "an unscoped subscription is told of both"
+    await world.app.aclose()
 
 
 async def test_a_wire_report_in_three_outlets_is_one_dm_per_subscriber(
