@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from bot.model import FeedEntry, NewItem
@@ -242,6 +242,25 @@ def source_label(feed_title: str | None, url: str | None) -> str:
     return _host(url) or title[:_MAX_LABEL_CHARS] or "unknown"
 
 
+# News on the web starts in the 1990s; an earlier date is a feed's placeholder (the Unix
+# epoch, "0001-01-01") rather than when the item was published.
+_EARLIEST_PUBLISHED = datetime(1991, 1, 1, tzinfo=UTC)
+
+
+def plausible_published(published: datetime | None) -> datetime | None:
+    """A feed's publication date, or None when it cannot be one.
+
+    Feeds write placeholders such as 1970-01-01 (a zero timestamp) for "no date"; taken
+    at face value such an item would date its development to 1970 in ``/story status``
+    and sort before everything. A date later than the fetch is kept: the engine already
+    takes the earlier of the two (:func:`bot.engine.analysis.item_time`).
+    """
+    if published is None:
+        return None
+    aware = published if published.tzinfo is not None else published.replace(tzinfo=UTC)
+    return None if aware < _EARLIEST_PUBLISHED else published
+
+
 def new_item(
     entry: FeedEntry, feed_id: int | None, feed_title: str | None, fetched_at: datetime
 ) -> NewItem:
@@ -265,7 +284,7 @@ def new_item(
         title=title,
         summary=entry.summary,
         content=entry.content,
-        published=entry.published,
+        published=plausible_published(entry.published),
         fetched_at=fetched_at,
         source=source_label(feed_title, entry.url),
         content_hash=content_hash(title, entry.summary, entry.content),

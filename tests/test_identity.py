@@ -189,6 +189,22 @@ def test_new_item() -> None:
     assert item.content_hash == content_hash("Big story", "Short.", "Long text.")
 
 
+@pytest.mark.parametrize(
+    ("published", "kept"),
+    [
+        (datetime(1970, 1, 1, tzinfo=UTC), False),  # a zero timestamp: "no date"
+        (datetime(1, 1, 1), False),  # a naive placeholder
+        (datetime(1995, 6, 1, tzinfo=UTC), True),
+        (NOW, True),
+        (None, False),
+    ],
+)
+def test_a_placeholder_publication_date_is_no_date(published: datetime | None, kept: bool) -> None:
+    entry = FeedEntry(None, "https://example.com/a", "Title", "", "", published, None)
+    item = new_item(entry, feed_id=1, feed_title="Example", fetched_at=NOW)
+    assert item.published == (published if kept else None)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60), st.text(max_size=40))
 def test_canonical_url_never_raises_and_is_idempotent(path: str, query: str) -> None:
