@@ -259,6 +259,13 @@ def _run(args: argparse.Namespace) -> int:
         from storage import open_store
 
         store = open_store("sqlite://")  # help reads no data: touch no database
+    if store is None and _in_memory(settings.database_url):
+        print(
+            f"storybot: warning: the database URL {settings.database_url!r} "
+            f"({settings.database_source}) is an in-memory SQLite database: nothing this "
+            "command stores is kept after it exits; give a file, e.g. sqlite:///storybot.db",
+            file=sys.stderr,
+        )
     app = build_app(settings, store=store)
     if cmd in ("run", "worker", "poll"):
         from adapters.runtime import tune_gc_for_service
@@ -270,6 +277,12 @@ def _run(args: argparse.Namespace) -> int:
         if cmd not in ("run", "chat", "poll", "ask", "worker"):
             asyncio.run(app.fetcher.aclose())
             app.store.close()
+
+
+def _in_memory(url: str) -> bool:
+    from storage.engine import sqlite_memory_url
+
+    return sqlite_memory_url(url)
 
 
 # /story commands that only read, for `storybot ask` (see _reads_only).

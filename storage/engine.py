@@ -72,6 +72,15 @@ def _is_memory_sqlite(url: URL) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
 
 
+def sqlite_memory_url(url: str) -> bool:
+    """Whether ``url`` names an in-memory SQLite database (``sqlite://``, ``:memory:``)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return False
+    return parsed.get_backend_name() == "sqlite" and _is_memory_sqlite(parsed)
+
+
 def sqlite_file(url: URL) -> Path | None:
     """The file of a SQLite URL, or None (not SQLite, in memory, or a ``file:`` URI)."""
     if url.get_backend_name() != "sqlite":
