@@ -114,7 +114,13 @@ def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
 
 
 def alert_message(story: Story, dev: Development) -> OutboundMessage:
-    """The alert for a development: headline, cited summary, sources, links, time."""
+    """The alert for a development: headline, cited summary, sources, links, time.
+
+    The time is when the development was first reported (its earliest report's
+    publication, else fetch, time), not when storybot processed it: after a backlog poll
+    or a restart, an alert must not date a day-old turn "now". Chat clients mark edits
+    themselves.
+    """
     count = dev.item_count
     footer = f"Development {dev.number} of {story.title}"
     if count > 1:
@@ -127,7 +133,7 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
         story_name=story.name,
         sources=dev.sources,
         links=_links(links),
-        when=dev.updated_at,
+        when=dev.first_reported_at or dev.updated_at,
         footer=footer,
         citations=dev.citations,
     )

@@ -90,6 +90,13 @@ def test_a_development_stored_before_citations_keeps_its_plain_summary() -> None
     assert len(msg.links) == MAX_LINKS and msg.links[0] == Link("S0", "https://s0.example/")
 
 
+def test_an_alert_is_dated_by_the_developments_first_report_not_by_processing() -> None:
+    reported = datetime(2026, 2, 27, 9, 30, tzinfo=UTC)  # a day-old turn read by a backlog poll
+    dev = replace(development(), updated_at=T0, first_reported_at=reported)
+    assert alert_message(STORY, dev).when == reported
+    assert alert_message(STORY, development()).when == T0  # no report time known
+
+
 def test_a_long_digest_link_label_ends_at_a_word_with_an_ellipsis() -> None:
     headline = "Pentagon says the Anthropic contract cancellation stands after a weekend review"
     link = ("Wire", "https://wire.example/cancel")
