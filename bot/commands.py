@@ -41,54 +41,104 @@ MAX_DIGEST_HOURS = 24 * 7
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 
 
+# Platforms whose ``/story`` takes typed options (Discord's slash-command options, shown
+# as ``story:NAME``) rather than text after the command (Slack, the console).
+OPTION_PLATFORMS = frozenset({"discord"})
+
+
 @dataclass(frozen=True)
 class CommandSpec:
+    """One ``/story`` command: the one list help, usage hints and Discord's choices share.
+
+    ``usage`` is the typed form (Slack, the console); ``options`` is the same command with
+    the slash-command options of an option platform, where it differs.
+    """
+
     name: str
     usage: str
     summary: str
     admin: bool = False
+    options: str | None = None
+    # binds the channel it runs in: meaningless in a direct message
+    channel: bool = False
+
+    def usage_for(self, platform: str | None) -> str:
+        """``/story`` and this command's usage as users on ``platform`` write it."""
+        form = self.options if self.options and platform in OPTION_PLATFORMS else self.usage
+        return f"/story {form}"
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("status", "status [story]", "What the story is, its latest developments, sources and feed health."),
+    CommandSpec(
+        "status", "status [story]", "What the story is, its latest developments, sources and feed health.",
+        options="status [story:NAME]",
+    ),
     CommandSpec("stories", "stories", "The stories storybot follows."),
     CommandSpec(
         "subscribe",
         'subscribe <keywords> [--story NAME]',
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
-        "-word (not word), parentheses. With --story, only items on-topic for that story.",
+        "-word (not word), parentheses. With a story, only items on-topic for that story.",
+        options="subscribe query:<keywords> [story:NAME]",
     ),
     CommandSpec(
         "unsubscribe",
         "unsubscribe <id|keywords> [--story NAME]",
-        "Remove a subscription by its #, or all of yours with these keywords (with --story, "
+        "Remove a subscription by its #, or all of yours with these keywords (with a story, "
         "only those for that story).",
+        options="unsubscribe target:<id | keywords>",
     ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
-    CommandSpec("feeds", "feeds [list | add <url> | remove <url>]", "The polled feeds and their health (add/remove: admins).", admin=False),
+    CommandSpec(
+        "feeds", "feeds [list | add <url> | remove <url>]", "The polled feeds and their health (add/remove: admins).",
+        options="feeds list | feeds add url:<url> | feeds remove url:<url>",
+    ),
     CommandSpec(
         "follow",
         "follow <story> [realtime | digest <hours>]",
         "Post this story's alerts in this channel, as they happen or as a digest (admins).",
         admin=True,
+        options="follow story:NAME [mode:realtime | mode:digest hours:N]",
+        channel=True,
     ),
-    CommandSpec("unfollow", "unfollow <story>", "Stop posting this story in this channel (admins).", admin=True),
-    CommandSpec("why", "why <item url>", "Why an item was (or was not) taken as part of a story."),
-    CommandSpec("help", "help [command]", "This help."),
+    CommandSpec(
+        "unfollow", "unfollow <story>", "Stop posting this story in this channel (admins).",
+        admin=True, options="unfollow story:NAME", channel=True,
+    ),
+    CommandSpec(
+        "why", "why <item url>", "Why an item was (or was not) taken as part of a story.",
+        options="why url:<item url>",
+    ),
+    CommandSpec("help", "help [command]", "This help.", options="help [command:NAME]"),
 )
 _SPECS = {c.name: c for c in COMMANDS}
 
 
-def help_text(command: str | None = None) -> str:
-    """The help for one command, or for all."""
+def usage(command: str, platform: str | None = None) -> str:
+    """``/story`` and a command's usage as users on ``platform`` write it."""
+    return _SPECS[command].usage_for(platform)
+
+
+def _say(platform: str | None, typed: str, options: str) -> str:
+    """An example command: ``typed`` where text follows ``/story``, else ``options``."""
+    return options if platform in OPTION_PLATFORMS else typed
+
+
+def help_text(command: str | None = None, platform: str | None = None) -> str:
+    """The help for one command, or for all, in ``platform``'s form of the commands.
+
+    Slack and the console type text after ``/story``; Discord fills in slash-command
+    options, so its users are shown ``subscribe query:<keywords> [story:NAME]``.
+    """
     if command:
         spec = _SPECS.get(command.lower())
         if spec is None:
             raise UsageError(f"There is no command '{command}'. Try `/story help`.")
-        return f"/story {spec.usage}\n{spec.summary}"
-    width = max(len(c.usage) for c in COMMANDS)
+        return f"{spec.usage_for(platform)}\n{spec.summary}"
+    forms = [c.usage_for(platform) for c in COMMANDS]
+    width = max(len(f) for f in forms)
     lines = ["storybot follows developing news stories. Commands:"]
-    lines += [f"  /story {c.usage.ljust(width)}  {c.summary}" for c in COMMANDS]
+    lines += [f"  {f.ljust(width)}  {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
     return "\n".join(lines)
 
 
@@ -157,13 +207,20 @@ class Commands:
     async def _dispatch(self, req: CommandRequest) -> Reply:
         text = (req.text or "").strip()
         if not text:
-            return Reply(text=help_text())
+            return Reply(text=help_text(platform=req.platform))
         name, _, rest = text.partition(" ")
         name = name.lower()
         rest = rest.strip()
         spec = _SPECS.get(name)
         if spec is None:
-            raise UsageError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text()}")
+            raise UsageError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text(platform=req.platform)}")
+        if spec.channel and req.direct_message:
+            # before the admin check: in a DM no one is a server admin, and being one
+            # would not help (no channel there can follow a story)
+            raise UserError(
+                f"`{name}` works in a server channel, not in a direct message: "
+                "run it in the channel that should get the story's alerts."
+            )
         if spec.admin:
             self._require_admin(req, name)
         reply = getattr(self, f"_cmd_{name}")(req, rest)
@@ -171,7 +228,15 @@ class Commands:
         return await reply if inspect.isawaitable(reply) else reply
 
     def _require_admin(self, req: CommandRequest, what: str) -> None:
-        if self.admin_policy != "everyone" and not req.is_admin:
+        if self.admin_policy == "everyone":
+            return
+        if req.is_admin is None:
+            # the platform could not say (rate limited, unreachable): not a refusal
+            raise UserError(
+                f"storybot couldn't check your {req.platform.capitalize()} role right now "
+                f"(needed for `{what}`). Please try again in a moment."
+            )
+        if not req.is_admin:
             raise UserError(
                 f"Only workspace/server admins may use `{what}` here "
                 "(an operator can allow everyone with [permissions] admin_commands = \"everyone\")."
@@ -198,17 +263,19 @@ class Commands:
         if not stories:
             raise UserError("There are no stories yet. An operator adds one with `storybot story add`.")
         raise UserError(
-            "Which story? Say `/story status NAME`. Stories: " + ", ".join(s.name for s in stories)
+            "Which story? Say "
+            + _say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
+            + ". Stories: " + ", ".join(s.name for s in stories)
         )
 
     # ------------------------------------------------------------------ commands
 
     def _cmd_help(self, req: CommandRequest, rest: str) -> Reply:
-        words = _arguments("help", rest, 1)
-        return Reply(text=help_text(words[0] if words else None))
+        words = _arguments("help", rest, 1, req.platform)
+        return Reply(text=help_text(words[0] if words else None, req.platform))
 
     def _cmd_stories(self, req: CommandRequest, rest: str) -> Reply:
-        _arguments("stories", rest, 0)
+        _arguments("stories", rest, 0, req.platform)
         stories = self.store.list_stories()
         if not stories:
             return Reply(text="No stories yet. An operator adds one with `storybot story add NAME --seed FILE`.")
@@ -222,7 +289,7 @@ class Commands:
         return Reply(text="\n".join(lines))
 
     def _cmd_status(self, req: CommandRequest, rest: str) -> Reply:
-        words = _arguments("status", rest, 1)
+        words = _arguments("status", rest, 1, req.platform)
         story = self._story(words[0] if words else None, req)
         stats = self.store.story_stats(story.id)
         devs = self.store.list_developments(story.id, limit=6)
@@ -254,7 +321,7 @@ class Commands:
             lines.append("What's new: " + _clip(" ".join(_first_sentence(d.summary or d.headline) for d in later[:3]), 400))
         else:
             lines.append("No new developments yet beyond the seed story.")
-        lines.append(self._feed_health())
+        lines.append(self._feed_health(req.platform))
         if req.channel_id:
             bound = [b for b in self.store.bindings_for_channel(req.platform, req.channel_id) if b.story_id == story.id]
             if bound:
@@ -271,10 +338,10 @@ class Commands:
         )
         return Reply(text=text, ephemeral=True, message=message)
 
-    def _feed_health(self) -> str:
+    def _feed_health(self, platform: str | None = None) -> str:
         counts = self.store.feed_status_counts()
         if not sum(counts.values()):
-            return "Feeds: none yet (add one with `/story feeds add URL`)."
+            return f"Feeds: none yet (add one with `{_say(platform, '/story feeds add URL', '/story feeds add url:URL')}`)."
         ok, failing, new = (counts[FeedStatus.OK], counts[FeedStatus.ERROR], counts[FeedStatus.NEW])
         line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
         shown = self.store.failing_feeds(FAILING_SHOWN)
@@ -289,12 +356,12 @@ class Commands:
         words = rest.split()
         sub = words[0].lower() if words else "list"
         if sub == "list":
-            _arguments("feeds", " ".join(words[1:]), 0)
-            return Reply(text=self._feeds_list())
+            _arguments("feeds", " ".join(words[1:]), 0, req.platform)
+            return Reply(text=self._feeds_list(req.platform))
         if sub in ("add", "remove"):
             self._require_admin(req, f"feeds {sub}")
             if len(words) != 2:
-                raise UsageError(f"Usage: /story feeds {sub} <url>")
+                raise UsageError(f"Usage: {_say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}")
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
                 await admit_feed_url(url, self.host_check)
@@ -309,12 +376,12 @@ class Commands:
             if not remove_feed(self.store, url):
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             return Reply(text=f"Removed feed {url}. Items already stored are kept.")
-        raise UsageError("Usage: /story feeds [list | add <url> | remove <url>]")
+        raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 
-    def _feeds_list(self) -> str:
+    def _feeds_list(self, platform: str | None = None) -> str:
         feeds = self.store.list_feeds()
         if not feeds:
-            return "No feeds yet. Admins add one with `/story feeds add URL`."
+            return f"No feeds yet. Admins add one with `{_say(platform, '/story feeds add URL', '/story feeds add url:URL')}`."
         lines = [f"{counted(len(feeds), 'feed')}:"]
         for f in feeds[:50]:
             state = f.status.value
@@ -326,10 +393,13 @@ class Commands:
         return "\n".join(lines)
 
     def _cmd_subscribe(self, req: CommandRequest, rest: str) -> Reply:
-        query_text, story_name = _split_story_option(rest)
+        query_text, story_name = _split_story_option(rest, "subscribe", req.platform)
         if not query_text:
-            raise UsageError('Usage: /story subscribe <keywords> [--story NAME], e.g. '
-                            '/story subscribe "supply chain" AND pentagon')
+            raise UsageError(
+                f"Usage: {usage('subscribe', req.platform)}, e.g. "
+                + _say(req.platform, '/story subscribe "supply chain" AND pentagon',
+                       '/story subscribe query:"supply chain" AND pentagon')
+            )
         query = parse_query(query_text)
         story = self._story(story_name, req) if story_name else None
         story_id = story.id if story else None
@@ -357,10 +427,9 @@ class Commands:
         with ``--story NAME``: only those scoped to that story), so a subscription made
         twice before duplicates were refused does not keep sending DMs.
         """
-        usage = f"Usage: /story {_SPECS['unsubscribe'].usage} (see `/story subscriptions`)"
-        keywords, story_name = _split_story_option(rest, "unsubscribe")
+        keywords, story_name = _split_story_option(rest, "unsubscribe", req.platform)
         if not keywords:
-            raise UsageError(usage)
+            raise UsageError(f"Usage: {usage('unsubscribe', req.platform)} (see `/story subscriptions`)")
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         wanted = keywords.lstrip("#")
         targets: list[Subscription] = []
@@ -391,16 +460,18 @@ class Commands:
         return f"#{sub.id}: {sub.query}" + (f" (story {story.name})" if story else "")
 
     def _cmd_subscriptions(self, req: CommandRequest, rest: str) -> Reply:
-        _arguments("subscriptions", rest, 0)
+        _arguments("subscriptions", rest, 0, req.platform)
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         if not subs:
-            return Reply(text="You have no subscriptions. Try `/story subscribe pentagon AND contract`.")
+            example = _say(req.platform, "/story subscribe pentagon AND contract",
+                           "/story subscribe query:pentagon AND contract")
+            return Reply(text=f"You have no subscriptions. Try `{example}`.")
         return Reply(text="\n".join(["Your subscriptions:", *(self._sub_label(s) for s in subs)]))
 
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
         if not words:
-            raise UsageError("Usage: /story follow <story> [realtime | digest <hours>]")
+            raise UsageError(f"Usage: {usage('follow', req.platform)}")
         if not req.channel_id:
             raise UserError("`follow` binds a channel: run it in the channel that should get the alerts.")
         story = self._story(words[0], req)
@@ -412,7 +483,7 @@ class Commands:
             except ValueError:
                 raise UserError(f"Mode must be 'realtime' or 'digest', not '{_clip(words[1], 30)}'.") from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
-            _arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2)
+            _arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2, req.platform)
         if len(words) > 2:
             try:
                 hours = float(words[2].rstrip("h"))
@@ -426,18 +497,18 @@ class Commands:
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:
-            raise UsageError("Usage: /story unfollow <story> (in the channel that follows it)")
-        story = self._story(_arguments("unfollow", rest, 1)[0], req)
+            raise UsageError(f"Usage: {usage('unfollow', req.platform)} (in the channel that follows it)")
+        story = self._story(_arguments("unfollow", rest, 1, req.platform)[0], req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
         return Reply(text=f"This channel no longer follows {story.name}.", ephemeral=False)
 
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:
-            raise UsageError("Usage: /story why <item url>")
+            raise UsageError(f"Usage: {usage('why', req.platform)}")
         # Slack sends a link as <url> or <url|label>, and a label may hold spaces
         link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
-        words = _arguments("why", rest[len(link):], 0 if link else 1)
+        words = _arguments("why", rest[len(link):], 0 if link else 1, req.platform)
         url = (link or words[0]).strip("<>").split("|")[0]
         item = find_item(self.store, url)
         if item is None:
@@ -597,7 +668,7 @@ def _item_label(item: Item) -> str:
     return f"'{_clip(item.title, 80)}' ({item.source}){link}"
 
 
-def _arguments(command: str, rest: str, most: int) -> list[str]:
+def _arguments(command: str, rest: str, most: int, platform: str | None = None) -> list[str]:
     """The words of a command that takes at most ``most`` of them.
 
     More words than the command reads are a usage error rather than silently dropped:
@@ -607,7 +678,7 @@ def _arguments(command: str, rest: str, most: int) -> list[str]:
     words = rest.split()
     if len(words) > most:
         extra = _clip(" ".join(words[most:]), 40)
-        raise UsageError(f"`{command}` does not take '{extra}'. Usage: /story {_SPECS[command].usage}")
+        raise UsageError(f"`{command}` does not take '{extra}'. Usage: {usage(command, platform)}")
     return words
 
 
@@ -663,7 +734,9 @@ def _option_word(word: str) -> str | None:
     return word[2:] if word.startswith("--") else None
 
 
-def _split_story_option(rest: str, command: str = "subscribe") -> tuple[str, str | None]:
+def _split_story_option(
+    rest: str, command: str = "subscribe", platform: str | None = None
+) -> tuple[str, str | None]:
     """Take ``--story NAME`` out of a command's text; return the rest and the name.
 
     The option may stand anywhere, with any spacing, as ``--story NAME``, ``--story=NAME``
@@ -673,7 +746,7 @@ def _split_story_option(rest: str, command: str = "subscribe") -> tuple[str, str
     search for "stroy". ``--story`` without a name, given twice, or any other ``--word``
     is a usage error instead.
     """
-    usage = f"Usage: /story {_SPECS[command].usage}"
+    hint = f"Usage: {usage(command, platform)}"
     segments = [(m.lastgroup, m.group()) for m in _SEGMENT.finditer(rest)]
     kept: list[str] = []
     story: str | None = None
@@ -700,7 +773,7 @@ def _split_story_option(rest: str, command: str = "subscribe") -> tuple[str, str
             shown = _clip(text, 40)
             raise UsageError(
                 f"'{shown}' is not an option: {command} has only --story NAME. "
-                f"To leave a word out, write one dash (-word). {usage}"
+                f"To leave a word out, write one dash (-word). {hint}"
             )
         if not has_value:
             while i < len(segments) and segments[i][0] == "space":
@@ -711,9 +784,9 @@ def _split_story_option(rest: str, command: str = "subscribe") -> tuple[str, str
                 i += 1
         value = value.strip('"').strip()
         if not value:
-            raise UsageError(f"--story needs a story name after it. {usage}")
+            raise UsageError(f"--story needs a story name after it. {hint}")
         if story is not None:
-            raise UsageError(f"--story is given twice ({story}, {_clip(value, 60)}): give one story. {usage}")
+            raise UsageError(f"--story is given twice ({story}, {_clip(value, 60)}): give one story. {hint}")
         story = value
     # the spaces around a removed option become one
     text = "".join(

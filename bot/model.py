@@ -366,7 +366,12 @@ class CommandRequest:
     user_id: str
     channel_id: str | None = None
     user_name: str | None = None
-    is_admin: bool = False  # the adapter decides from platform roles and config
+    # the adapter decides from platform roles and config; None: the platform could not
+    # say right now (rate limited, unreachable), which is no refusal (see bot.commands)
+    is_admin: bool | None = False
+    # typed in a direct message rather than a channel (Discord DMs have no server, so
+    # no channel there can follow a story and no server admin can be recognised)
+    direct_message: bool = False
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,38 @@ async def test_admin_commands_need_an_admin(commands, store):
     assert not (await commands.handle(req("follow pentagon"))).ok
 
 
+async def test_admin_rights_the_platform_could_not_check_are_no_refusal(commands, store):
+    unknown = CommandRequest("follow pentagon", "slack", "U1", "C1", is_admin=None)
+    reply = await commands.handle(unknown)
+    assert not reply.ok and "Only workspace/server admins" not in reply.text
+    assert "couldn't check your Slack role right now" in reply.text and "try again" in reply.text
+    assert store.list_bindings() == []
+    # commands that need no admin do not care
+    status = await commands.handle(CommandRequest("status", "slack", "U1", "C1", is_admin=None))
+    assert status.ok
+
+
+async def test_follow_in_a_direct_message_asks_for_a_channel_not_an_admin(commands, store):
+    dm = CommandRequest("follow pentagon", "discord", "U1", "D1", direct_message=True)
+    reply = await commands.handle(dm)
+    assert not reply.ok and "server channel" in reply.text and "admins" not in reply.text
+    assert store.list_bindings() == []
+
+
+async def test_usage_hints_on_discord_name_its_slash_command_options(commands, store, clock):
+    store.add_story("chips", "Chips", [SeedDoc("Chips", "text")], clock.now())
+    discord = CommandRequest("status", "discord", "U1", None)
+    assert "`/story status story:NAME`" in (await commands.handle(discord)).text
+    follow = CommandRequest("follow", "discord", "U1", "C1", is_admin=True)
+    assert "Usage: /story follow story:NAME" in (await commands.handle(follow)).text
+    subs = await commands.handle(CommandRequest("subscriptions", "discord", "U1"))
+    assert "`/story subscribe query:pentagon AND contract`" in subs.text
+    # Slack and the console type the text after /story
+    assert "`/story status NAME`" in (await commands.handle(req("status", channel=None))).text
+    console = CommandRequest("subscribe --story", "console", "U1")
+    assert "Usage: /story subscribe <keywords> [--story NAME]" in (await commands.handle(console)).text
+
+
 async def test_everyone_may_run_admin_commands_when_configured(store, clock):
     commands = Commands(store, clock, admin_policy="everyone")
     assert (await commands.handle(req("follow pentagon"))).ok

@@ -134,9 +134,12 @@ async def test_help_is_answered_at_once_and_only_to_the_user(fake: FakeDiscord, 
     assert "/story subscribe" in body["data"]["content"]
 
 
-async def test_help_for_one_command(fake: FakeDiscord, bot) -> None:
+async def test_help_on_discord_shows_the_slash_command_options(fake: FakeDiscord, bot) -> None:
     body = await callback(fake, await fake.interact(["help"], {"command": "follow"}))
-    assert body["data"]["content"].startswith("/story follow <story>")
+    assert body["data"]["content"].startswith("/story follow story:NAME [mode:realtime")
+    everything = await callback(fake, await fake.interact(["help"]))
+    assert "/story subscribe query:<keywords> [story:NAME]" in everything["data"]["content"]
+    assert "--story" not in everything["data"]["content"]
 
 
 async def test_status_answers_with_the_story_embed(fake: FakeDiscord, bot) -> None:
@@ -166,6 +169,43 @@ async def test_slow_answers_are_deferred_then_followed_up(fake: FakeDiscord, app
         assert followup.json["allowed_mentions"] == {"parse": []}
     finally:
         await adapter.stop()
+
+
+async def slow_follow(fake: FakeDiscord, app: App, **interact: Any) -> tuple[dict, list[Any]]:
+    """``/story follow pentagon`` answered after a defer: the callback and the follow-ups."""
+    adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
+    await adapter.start()
+    try:
+        interaction = await fake.interact(["follow"], {"story": "pentagon"}, **interact)
+        body = await callback(fake, interaction)
+        webhook = rf"/webhooks/{APP_ID}/{interaction['token']}"
+        await fake.wait_for_call("POST", webhook)
+    finally:
+        await adapter.stop()  # after the handler has answered in full
+    return body, [c.json for c in fake.calls_to("POST", webhook)]
+
+
+async def test_slow_follow_refusal_is_seen_only_by_the_user(fake: FakeDiscord, app) -> None:
+    body, followups = await slow_follow(fake, app)
+    assert body == {"type": 5, "data": {"flags": EPHEMERAL}}  # "thinking..." only for the user
+    [refusal] = followups  # fills the private deferred answer; nothing public
+    assert "Only workspace/server admins" in refusal["content"]
+
+
+async def test_slow_follow_confirmation_is_public(fake: FakeDiscord, app) -> None:
+    body, followups = await slow_follow(fake, app, permissions=MANAGE_GUILD)
+    assert body == {"type": 5, "data": {"flags": EPHEMERAL}}
+    private, public = followups  # the deferred (private) answer, then one the channel sees
+    assert "now follows pentagon" in private["content"]
+    assert "now follows pentagon" in public["content"] and not public.get("flags")
+
+
+async def test_follow_in_a_dm_asks_for_a_server_channel(fake: FakeDiscord, bot, app) -> None:
+    body = await callback(fake, await fake.interact(["follow"], {"story": "pentagon"}, dm=True))
+    content = body["data"]["content"]
+    assert body["data"]["flags"] == EPHEMERAL
+    assert "server channel" in content and "Only workspace/server admins" not in content
+    assert app.store.list_bindings() == []
 
 
 async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:

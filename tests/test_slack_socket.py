@@ -85,6 +85,40 @@ async def test_admin_commands_need_a_workspace_admin(
     assert "nosuchstory" in allowed["text"]
 
 
+async def test_rate_limited_admin_lookup_is_retried_not_refused(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.users["UADMIN"] = {"is_admin": True}
+    fake.fail_next(1, status=429, retry_after=0.1, method="users.info")
+    _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    assert "Only workspace/server admins" not in response["text"]
+    assert "nosuchstory" in response["text"]  # the command itself ran
+    assert len(fake.calls_to("users.info")) == 2
+
+
+async def test_admin_lookup_rate_limited_too_long_asks_to_try_again(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.users["UADMIN"] = {"is_admin": True}
+    fake.fail_next(1, status=429, retry_after=60, method="users.info")
+    _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    assert "Only workspace/server admins" not in response["text"]
+    assert "couldn't check your Slack role right now" in response["text"]
+    assert "try again in a moment" in response["text"]
+    assert len(fake.calls_to("users.info")) == 1  # no retry: Slack asked for too long
+    # the unknown answer is not cached: the same command a moment later works
+    _, again, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    assert "nosuchstory" in again["text"]
+
+
+async def test_admin_lookup_failing_does_not_block_other_commands(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    fake.fail_next(2, status=503, method="users.info")
+    _, response, _ = await run_command(fake, "help", user_id="U0PLAIN")
+    assert "storybot follows developing news stories" in response["blocks"][0]["text"]["text"]
+
+
 async def test_admin_lookup_is_cached(fake: FakeSlack, adapter: SlackAdapter) -> None:
     await run_command(fake, "help", user_id="U0SAME")
     await run_command(fake, "stories", user_id="U0SAME")

@@ -240,14 +240,18 @@ class DiscordAdapter:
             channel_id=str(interaction.channel_id) if interaction.channel_id else None,
             user_name=interaction.user.name,
             is_admin=is_admin(interaction, self._admin_policy),
+            direct_message=interaction.guild_id is None,
         )
 
-    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+    async def invoke(self, interaction: discord.Interaction, text: str) -> None:
         """Answer ``interaction`` with the handler's reply to ``text``.
 
-        Answers directly when the reply is ready within ``defer_after_s``; otherwise defers
-        (with ``ephemeral`` as the expected visibility, since a deferred answer's
-        visibility is fixed up front) and sends the reply as the follow-up.
+        Answers directly, as private or public as the reply says, when it is ready within
+        ``defer_after_s``. Otherwise defers, always privately: a deferred answer's
+        visibility is fixed up front, and until the handler is done the reply may be a
+        refusal or an error, which only the user should see. The reply fills the private
+        answer (Discord's first follow-up after a defer does); a public one (``follow``'s
+        confirmation) is then also sent as a second follow-up, which everyone sees.
         """
         work = asyncio.ensure_future(self._handle(self.request_for(interaction, text)))
         if self._defer_after_s > 0:
@@ -255,8 +259,11 @@ class DiscordAdapter:
             if work in done:
                 await interaction.response.send_message(**reply_kwargs(work.result()))
                 return
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        await interaction.followup.send(**reply_kwargs(await work))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await work
+        await interaction.followup.send(**reply_kwargs(reply))
+        if not reply.ephemeral:
+            await interaction.followup.send(**reply_kwargs(reply))
 
     async def _handle(self, request: CommandRequest) -> Reply:
         try:

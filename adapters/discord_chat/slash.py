@@ -22,8 +22,8 @@ MAX_CHOICES = 25  # Discord's limit for autocomplete results and choices
 class Invoker(Protocol):
     """Runs a neutral command for an interaction and answers it."""
 
-    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
-        """Answer ``interaction`` with the reply to ``text`` (``ephemeral``: the likely mode)."""
+    async def invoke(self, interaction: discord.Interaction, text: str) -> None:
+        """Answer ``interaction`` with the reply to ``text`` (visible as the reply says)."""
         ...
 
     def story_names(self) -> list[str]:
@@ -55,8 +55,8 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     ) -> list[app_commands.Choice[str]]:
         return story_choices(invoker.story_names(), current)
 
-    async def run(interaction: discord.Interaction, text: str, ephemeral: bool = True) -> None:
-        await invoker.invoke(interaction, text, ephemeral=ephemeral)
+    async def run(interaction: discord.Interaction, text: str) -> None:
+        await invoker.invoke(interaction, text)
 
     @story.command(
         name="status", description="What the story is, its latest developments and feed health"
@@ -108,13 +108,13 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         mode: Literal["realtime", "digest"] | None = None,
         hours: app_commands.Range[float, 0.25, 168.0] | None = None,
     ) -> None:
-        await run(interaction, follow_text(story, mode, hours), ephemeral=False)
+        await run(interaction, follow_text(story, mode, hours))
 
     @story.command(name="unfollow", description="Stop posting this story in this channel (admins)")
     @app_commands.describe(story="Story name")
     @app_commands.autocomplete(story=complete_story)
     async def unfollow(interaction: discord.Interaction, story: str) -> None:
-        await run(interaction, build("unfollow", story), ephemeral=False)
+        await run(interaction, build("unfollow", story))
 
     @story.command(name="help", description="How to use storybot")
     @app_commands.describe(command="Help for one command")

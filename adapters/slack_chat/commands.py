@@ -8,6 +8,7 @@ and sends the reply through ``response_url``: ephemeral for personal replies,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -17,7 +18,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat import render
-from bot.errors import ConfigError
+from adapters.slack_chat.delivery_errors import map_error
+from bot.errors import ConfigError, PermanentDeliveryError, RateLimited
 from bot.model import CommandRequest, Reply
 from bot.ports import CommandHandler
 
@@ -35,6 +37,9 @@ class AdminCheck:
         policy: ``"admins"`` (workspace admins and owners) or ``"everyone"``.
         ttl_s: How long an answer is reused.
         monotonic: The clock for the cache (injected by tests).
+        retry_within_s: A rate-limited ``users.info`` is retried once if Slack's
+            Retry-After is at most this long (the user is waiting for the command).
+        sleep: How the retry waits (injected by tests).
     """
 
     def __init__(
@@ -43,28 +48,51 @@ class AdminCheck:
         policy: str = "admins",
         ttl_s: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        retry_within_s: float = 10.0,
+        sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         if policy not in ADMIN_POLICIES:
             raise ConfigError(f"admin policy must be 'admins' or 'everyone', got {policy!r}")
         self.client = client
         self.policy = policy
         self.ttl_s = ttl_s
+        self.retry_within_s = retry_within_s
         self._monotonic = monotonic
+        self._sleep = sleep
         self._cache: dict[str, tuple[float, bool]] = {}
 
-    async def is_admin(self, user_id: str) -> bool:
-        """True if ``user_id`` may run admin commands (False when Slack cannot tell)."""
+    async def is_admin(self, user_id: str) -> bool | None:
+        """Whether ``user_id`` may run admin commands; None when Slack cannot say now.
+
+        A rate limit (429) is waited out once when Slack's Retry-After fits in
+        ``retry_within_s``; a rate limit that does not, or a Slack that is down or
+        unreachable, gives None, which the core answers with "try again in a moment"
+        for admin commands only: a real admin is never told they are not one because
+        Slack was busy. What Slack refuses for good (``user_not_found``,
+        ``missing_scope``) is a no, logged.
+        """
         if self.policy == "everyone":
             return True
         now = self._monotonic()
         hit = self._cache.get(user_id)
         if hit and now - hit[0] < self.ttl_s:
             return hit[1]
-        try:
-            response = await self.client.users_info(user=user_id)
-        except Exception as exc:  # noqa: BLE001 - deny, do not crash the command
-            log.warning("slack: users.info for %s failed, treating as non-admin: %s", user_id, exc)
-            return False
+        response = None
+        for retry in (False, True):
+            try:
+                response = await self.client.users_info(user=user_id)
+                break
+            except Exception as exc:  # noqa: BLE001 - classified below, never crashes the command
+                error = map_error("users.info", exc)
+            if isinstance(error, PermanentDeliveryError):
+                log.warning("slack: users.info for %s refused, treating as non-admin: %s", user_id, error)
+                return False
+            if retry or not isinstance(error, RateLimited) or error.retry_after_s > self.retry_within_s:
+                log.warning("slack: users.info for %s failed, admin rights unknown: %s", user_id, error)
+                return None
+            await self._sleep(error.retry_after_s)
+        assert response is not None
         user = response.get("user") or {}
         answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._cache[user_id] = (now, answer)
@@ -77,7 +105,7 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def command_request(payload: Mapping[str, Any], is_admin: bool) -> CommandRequest:
+def command_request(payload: Mapping[str, Any], is_admin: bool | None) -> CommandRequest:
     """Translate a Slack slash-command payload into a neutral command request."""
     return CommandRequest(
         text=_unescape(str(payload.get("text") or "")).strip(),
