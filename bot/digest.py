@@ -1,7 +1,10 @@
 """Digests: developments a channel has not been alerted to, sent in one message.
 
 A digest channel gets every development this way, every ``digest_hours``. A realtime channel
-gets one too, for the developments that went over its hourly alert cap, so nothing is lost.
+gets one too, for the developments that went over its hourly alert cap, so nothing is lost:
+it is looked for every ``ALERT_CAP_WINDOW`` (not every ``digest_hours``, which a realtime
+binding keeps only for a later switch to digest), so what the cap held back arrives within
+about an hour, when the cap would have let it through, rather than a day later.
 Which developments a channel has not seen is derived, not stored: a development created since
 the last digest with no alert row for that channel.
 """
@@ -12,9 +15,21 @@ import logging
 from datetime import timedelta
 
 from bot.alerts import alert_key, digest_key, digest_message
+from bot.model import Binding, DeliveryMode
 from bot.ports import Clock, OutboxWrite, Store
 
 log = logging.getLogger(__name__)
+
+# A realtime channel gets at most ``max_per_hour`` alerts in any window this long (the
+# pipeline's cap); what goes over it is sent as an overflow digest once per window.
+ALERT_CAP_WINDOW = timedelta(hours=1)
+
+
+def digest_period(binding: Binding) -> timedelta:
+    """How often ``binding`` gets a digest: its hours, or the cap window when realtime."""
+    if binding.mode is DeliveryMode.REALTIME:
+        return ALERT_CAP_WINDOW
+    return timedelta(hours=binding.digest_hours)
 
 
 def run_digests(store: Store, clock: Clock) -> int:
@@ -23,7 +38,7 @@ def run_digests(store: Store, clock: Clock) -> int:
     queued = 0
     for binding in store.list_bindings():
         since = binding.last_digest_at or binding.created_at
-        if since is not None and since + timedelta(hours=binding.digest_hours) > now:
+        if since is not None and since + digest_period(binding) > now:
             continue
         story = store.get_story_by_id(binding.story_id)
         if story is None:

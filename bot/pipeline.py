@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from bot.alerts import alert_key, alert_message, legacy_notice_key, notice_key, notice_message
+from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.identity import canonical_url, new_item
@@ -601,11 +602,10 @@ class Pipeline:
                 if binding.mode is not DeliveryMode.REALTIME:
                     continue  # the digest job picks it up
                 cap = binding.max_per_hour or self.default_max_per_hour
-                sent = self.store.count_outbox_since(
-                    binding.target, "alert:", now - timedelta(hours=1)
-                )
+                sent = self.store.count_outbox_since(binding.target, "alert:", now - ALERT_CAP_WINDOW)
                 if sent >= cap:
-                    log.info("alert cap %d/h reached for %s; deferring to digest", cap, binding.target.key)
+                    # bot.digest sends what the cap held back within the window
+                    log.info("alert cap %d/h reached for %s; deferring to the overflow digest", cap, binding.target.key)
                     continue
                 writes.append(OutboxWrite(key, binding.target, message))
                 alerted.add(key)

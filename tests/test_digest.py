@@ -1,5 +1,6 @@
 """Digests: digest channels get their developments in one message every N hours, and a
-realtime channel's developments over the hourly cap arrive in its next digest."""
+realtime channel's developments over the hourly cap arrive in an overflow digest within
+the hour."""
 
 from __future__ import annotations
 
@@ -74,6 +75,35 @@ def test_realtime_overflow_goes_into_the_next_digest(store, clock):
     assert run_digests(store, clock) == 1
     [digest] = digests(store)
     assert "Turn 2" in digest.message.body and "Turn 1" not in digest.message.body
+
+
+def test_realtime_overflow_arrives_within_the_hour_not_a_day_later(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    # a realtime follow stores the default 24 digest hours; they must not delay the overflow
+    binding = store.bind(story.id, "console", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    clock.advance(minutes=20)
+    develop(store, story, 1, clock)
+    develop(store, story, 2, clock)
+    dev1 = store.get_development(story.id, 1)
+    store.enqueue(  # 1 was alerted; 2 went over the cap
+        [OutboxWrite(alert_key(story.id, 1, binding), binding.target, alert_message(story, dev1))],
+        clock.now(),
+    )
+    assert run_digests(store, clock) == 0, "the cap window has not passed yet"
+    clock.advance(minutes=41)  # an hour after the last look (the binding's creation)
+    assert run_digests(store, clock) == 1
+    [digest] = digests(store)
+    assert digest.target == binding.target
+    assert "Turn 2" in digest.message.body and "Turn 1" not in digest.message.body
+
+    # later overflow comes in the next hour's digest, and an hour with none sends nothing
+    clock.advance(minutes=30)
+    develop(store, story, 3, clock)
+    clock.advance(minutes=31)
+    assert run_digests(store, clock) == 1
+    assert "Turn 3" in digests(store)[-1].message.body
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 0
 
 
 def test_a_digest_is_not_queued_twice_for_the_same_period(store, clock):
