@@ -28,6 +28,7 @@ from bot.model import (
     Reply,
     Story,
     Subscription,
+    Target,
 )
 from bot.pipeline import find_item
 from bot.ports import Clock, Conflict, HostCheck, Store
@@ -328,6 +329,9 @@ class Commands:
                 b = bound[0]
                 mode = "realtime" if b.mode is DeliveryMode.REALTIME else f"digest every {b.digest_hours:g}h"
                 lines.append(f"This channel follows this story ({mode}).")
+            failure = self._cannot_deliver(Target(req.platform, channel_id=req.channel_id), "post in this channel")
+            if failure:
+                lines.append(failure)
         text = "\n".join(lines)
         message = OutboundMessage(
             kind=MessageKind.DIGEST,
@@ -337,6 +341,23 @@ class Commands:
             when=self.clock.now(),
         )
         return Reply(text=text, ephemeral=True, message=message)
+
+    def _cannot_deliver(self, target: Target, what: str) -> str | None:
+        """Why storybot cannot deliver to ``target``, said to the people there; None if it can.
+
+        When the delivery worker gave up on a message (the platform refused it: not in
+        the channel, missing permission) the alerts silently stop; this is how the channel
+        finds out, with the platform's reason and, where the adapter knows one, what to do
+        about it. A later delivery to ``target`` clears it (see ``Store.delivery_failure``).
+        """
+        failed = self.store.delivery_failure(target)
+        if failed is None:
+            return None
+        reason = (failed.last_error or "no reason given").removeprefix("permanent: ")
+        return (
+            f"storybot cannot {what}: {_clip(reason, 300)}. It gave up on a message at "
+            f"{_fmt_time(failed.next_attempt_at)}; once that is fixed, new messages arrive as usual."
+        )
 
     def _feed_health(self, platform: str | None = None) -> str:
         counts = self.store.feed_status_counts()
@@ -466,7 +487,9 @@ class Commands:
             example = _say(req.platform, "/story subscribe pentagon AND contract",
                            "/story subscribe query:pentagon AND contract")
             return Reply(text=f"You have no subscriptions. Try `{example}`.")
-        return Reply(text="\n".join(["Your subscriptions:", *(self._sub_label(s) for s in subs)]))
+        lines = ["Your subscriptions:", *(self._sub_label(s) for s in subs)]
+        dm_failure = self._cannot_deliver(Target(req.platform, user_id=req.user_id), "send you direct messages")
+        return Reply(text="\n".join([*lines, dm_failure] if dm_failure else lines))
 
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split()
@@ -493,7 +516,10 @@ class Commands:
                 raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
         how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {counted(hours, 'hour')}"
-        return Reply(text=f"This channel now follows {story.name}: new developments are posted {how}.", ephemeral=False)
+        text = f"This channel now follows {story.name}: new developments are posted {how}."
+        # storybot posts nothing to try a channel; if it already failed here, say so now
+        failure = self._cannot_deliver(Target(req.platform, channel_id=req.channel_id), "post in this channel")
+        return Reply(text=f"{text}\n{failure}" if failure else text, ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:

@@ -199,7 +199,7 @@ class DeliveryWorker:
     ) -> None:
         attempts = entry.attempts + 1
         dead = attempts >= self.max_attempts
-        delay = self.backoff(attempts)
+        delay = 0.0 if dead else self.backoff(attempts)  # a dead row keeps when it was given up
         if cap_s is not None:
             delay = min(delay, cap_s)
         error = f"{type(exc).__name__}: {exc}"

@@ -401,7 +401,8 @@ class Store(Protocol):
     ) -> None:
         """Count a failed attempt. ``post_refused``: the platform answered that it did not
         post (429, 4xx), so ``post_started_at`` is cleared and no recovery look-up is needed.
-        ``count=False``: reschedule without counting towards ``max_attempts`` (rate limits)."""
+        ``count=False``: reschedule without counting towards ``max_attempts`` (rate limits).
+        With ``dead`` the worker passes the time it gave up as ``next_attempt_at``."""
         ...
 
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
@@ -422,6 +423,14 @@ class Store(Protocol):
 
     def delivered_outbox(self, since: datetime, limit: int = 20) -> list[OutboxEntry]:
         """Rows delivered at or after ``since`` (their latest version), newest delivery first."""
+        ...
+
+    def delivery_failure(self, target: Target) -> OutboxEntry | None:
+        """The row to ``target`` given up on last (its ``next_attempt_at`` is when), unless
+        a message to ``target`` was delivered at or after that: then it can post there again.
+
+        What ``/story status`` tells a channel that does not get its alerts.
+        """
         ...
 
     def close(self) -> None: ...

@@ -232,6 +232,34 @@ class OutboxStore(StoreBase):
         with self._read() as session:
             return [convert.outbox(row) for row in session.scalars(query)]
 
+    def delivery_failure(self, target: Target) -> OutboxEntry | None:
+        """The row to ``target`` given up on last, unless a later delivery there succeeded.
+
+        A dead row's ``next_attempt_at`` is when the worker gave up on it. Both look-ups
+        use the (platform, channel_id, user_id, created_at) index.
+        """
+        to_target = (
+            OutboxRow.platform == target.platform,
+            _same(OutboxRow.channel_id, target.channel_id),
+            _same(OutboxRow.user_id, target.user_id),
+        )
+        last_dead = (
+            select(OutboxRow)
+            .where(*to_target, OutboxRow.dead == True)  # noqa: E712
+            .order_by(OutboxRow.next_attempt_at.desc(), OutboxRow.id.desc())
+            .limit(1)
+        )
+        with self._read() as session:
+            row = session.scalar(last_dead)
+            if row is None:
+                return None
+            delivered_since = session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(*to_target, OutboxRow.delivered_at >= row.next_attempt_at)
+            )
+            return None if delivered_since else convert.outbox(row)
+
     def outbox_counts(self) -> dict[str, int]:
         """{"pending": n, "delivered": n, "dead": n}."""
         pending = outbox_due_predicate(OutboxRow)

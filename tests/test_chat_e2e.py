@@ -7,6 +7,7 @@ later. Each chat platform must show exactly one alert message for the developmen
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,13 +16,14 @@ from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, sample, samples
 
+from adapters import operator
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from adapters.seeds import load_seed
 from adapters.slack_chat.sink import SlackSink
-from bot.model import DeliveryMode
+from bot.model import CommandRequest, DeliveryMode
 from bot.settings import load_settings
 
 DEV = "congress-hearing"  # the turn the engine recognises right after the seeds (see test_pipeline)
@@ -100,6 +102,67 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
             "the Discord alert is edited instead"
         )
         assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await discord_sink.stop()
+        await app.aclose()
+
+
+async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
+    feed_server,
+    slack,
+    discord,
+    sqlite_url,
+    clock,  # noqa: F811
+):
+    """Slack says not_in_channel, Discord 403 Missing Access: the alert is given up on,
+    and ``/story status`` (and ``follow`` again) in that channel says so, with the reason
+    and the fix, instead of "This channel follows this story" alone."""
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=clock)
+    slack_sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))
+    discord_sink = DiscordAdapter(
+        discord.token, app.commands, api_url=discord.api_url, gateway_url=discord.gateway_url
+    )
+    app.delivery.sinks.update({"slack": slack_sink, "discord": discord_sink})
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        discord_channel = str(CHANNEL_ID)
+        for platform, channel in (("slack", SLACK_CHANNEL), ("discord", discord_channel)):
+            followed = await app.commands.handle(
+                CommandRequest("follow demo", platform, "U1", channel, is_admin=True)
+            )
+            assert followed.ok and "cannot post" not in followed.text  # nothing known yet
+        slack.fail_next(1, status=200, error="not_in_channel", method="chat.postMessage")
+        discord.forbidden_channels.add(discord_channel)
+        first = sample(next(i["guid"] for i in samples("development", DEV)))
+        feed_server.add_feed("/wire.xml", feed_of(as_entry(first, 1)), etag=True)
+        app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+        await app.pipeline.poll_due()
+        await app.delivery.deliver_due(limit=100)
+        assert app.store.outbox_counts()["dead"] == 2
+
+        expected = {
+            "slack": (SLACK_CHANNEL, "not_in_channel (invite storybot to the channel: /invite @storybot)"),
+            "discord": (discord_channel, "Missing Access (give storybot the View Channel and Send Messages"),
+        }
+        for platform, (channel, reason) in expected.items():
+            status = await app.commands.handle(CommandRequest("status", platform, "U1", channel))
+            assert "This channel follows this story (realtime)." in status.text
+            assert "storybot cannot post in this channel: " in status.text and reason in status.text
+            assert status.message is not None and reason in status.message.body  # the rich form too
+            again = await app.commands.handle(
+                CommandRequest("follow demo", platform, "U1", channel, is_admin=True)
+            )
+            assert "now follows demo" in again.text and reason in again.text
+        elsewhere = await app.commands.handle(CommandRequest("status", "slack", "U1", "C0OTHER"))
+        assert "cannot post" not in elsewhere.text
+
+        listed = io.StringIO()
+        operator.outbox(app, out=listed)
+        assert "/invite @storybot" in listed.getvalue()  # storybot outbox says what to do too
     finally:
         await discord_sink.stop()
         await app.aclose()

@@ -7,8 +7,16 @@ from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
 from bot.commands import COMMANDS, Commands, help_text
-from bot.model import CommandRequest, DeliveryMode, Judgement, SeedDoc
-from bot.ports import DevelopmentWrite
+from bot.model import (
+    CommandRequest,
+    DeliveryMode,
+    Judgement,
+    MessageKind,
+    OutboundMessage,
+    SeedDoc,
+    Target,
+)
+from bot.ports import DevelopmentWrite, OutboxWrite
 from storage import open_store
 
 
@@ -174,6 +182,19 @@ async def test_usage_hints_on_discord_name_its_slash_command_options(commands, s
     assert "`/story status NAME`" in (await commands.handle(req("status", channel=None))).text
     console = CommandRequest("subscribe --story", "console", "U1")
     assert "Usage: /story subscribe <keywords> [--story NAME]" in (await commands.handle(console)).text
+
+
+async def test_subscriptions_say_when_storybot_cannot_dm_the_user(commands, store, clock):
+    assert (await commands.handle(req("subscribe pentagon"))).ok
+    dm = Target("slack", user_id="U1")
+    store.enqueue([OutboxWrite("notice:slack:U1:1", dm, OutboundMessage(MessageKind.NOTICE, "t", "b"))], clock.now())
+    entry = store.get_outbox("notice:slack:U1:1")
+    store.mark_attempt_failed(entry.id, "permanent: cannot_dm_bot", clock.now(), dead=True)
+    listed = await commands.handle(req("subscriptions"))
+    assert "#1: pentagon" in listed.text
+    assert "storybot cannot send you direct messages: cannot_dm_bot" in listed.text
+    other = await commands.handle(req("subscriptions", user="U2"))
+    assert "cannot send" not in other.text
 
 
 async def test_everyone_may_run_admin_commands_when_configured(store, clock):

@@ -131,6 +131,18 @@ async def test_gives_up_after_max_attempts(store, clock):
     assert platform.posts == []
 
 
+async def test_a_row_given_up_after_max_attempts_is_dated_when_it_was_given_up(store, clock):
+    platform = ScriptedPlatform([TransientDeliveryError("500")] * 10)
+    store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
+    w = worker(store, platform, clock, max_attempts=2)
+    await w.deliver_due()
+    clock.advance(hours=2)
+    await w.deliver_due()
+    # /story status dates the failure by it (and a later delivery there clears it)
+    given_up = store.delivery_failure(TARGET)
+    assert given_up is not None and given_up.dead and given_up.next_attempt_at == clock.now()
+
+
 async def test_rows_for_a_platform_without_adapter_stay_queued(store, clock):
     store.enqueue([OutboxWrite("k1", Target("slack", channel_id="C9"), msg("a"))], clock.now())
     w = worker(store, ScriptedPlatform(), clock)

@@ -794,6 +794,26 @@ def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_fir
     assert (pending.key, pending.attempts, pending.last_error) == ("d", 1, "HTTP 503")
 
 
+def test_delivery_failure_is_the_last_give_up_for_the_target_until_a_later_delivery(store, clock):
+    channel, other = Target("slack", channel_id="C1"), Target("slack", channel_id="C2")
+    dm = Target("slack", user_id="C1")
+    store.enqueue([write("a", channel), write("b", channel), write("o", other), write("u", dm)], clock.now())
+    a, b, o = (store.get_outbox(k) for k in "abo")
+    assert store.delivery_failure(channel) is None
+    store.mark_attempt_failed(a.id, "permanent: not_in_channel", clock.now(), dead=True)
+    store.mark_attempt_failed(o.id, "permanent: is_archived", clock.now(), dead=True)
+    failed = store.delivery_failure(channel)
+    assert failed is not None and (failed.key, failed.last_error) == ("a", "permanent: not_in_channel")
+    assert store.delivery_failure(dm) is None  # a user id equal to the channel id is not it
+    assert store.delivery_failure(Target("discord", channel_id="C1")) is None
+    clock.advance(minutes=5)
+    store.mark_attempt_failed(b.id, "retry", clock.now() + timedelta(minutes=1))  # not given up
+    assert store.delivery_failure(channel).key == "a"
+    store.mark_delivered(b.id, 1, "m", clock.now())  # it can post there again
+    assert store.delivery_failure(channel) is None
+    assert store.delivery_failure(other).key == "o"
+
+
 def test_delivered_outbox_lists_deliveries_since_newest_first(store, clock):
     store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
     a, b, c, d = (store.get_outbox(k) for k in "abcd")

@@ -11,6 +11,14 @@ from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited, Trans
 
 DEFAULT_RETRY_AFTER_S = 5.0
 
+# What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
+# in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
+PERMANENT_HINTS = {
+    50001: "give storybot the View Channel and Send Messages permissions in this channel",  # Missing Access
+    50013: "give storybot the Send Messages and Embed Links permissions in this channel",  # Missing Permissions
+    50007: "the user does not accept direct messages from storybot (Privacy Settings)",  # Cannot send to user
+}
+
 
 def delivery_error(exc: BaseException) -> DeliveryError:
     """Translate an exception raised while sending to Discord.
@@ -29,7 +37,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
             return RateLimited(_retry_after(exc), "Discord rate limit")
         if exc.status >= 500 or exc.status == 401:
             return TransientDeliveryError(what)
-        return PermanentDeliveryError(what)
+        hint = PERMANENT_HINTS.get(exc.code)
+        return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(exc, discord.LoginFailure):
         return TransientDeliveryError(f"Discord login failed (check DISCORD_BOT_TOKEN): {exc}")
     if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):

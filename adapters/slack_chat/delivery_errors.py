@@ -29,6 +29,19 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+# What the people in a channel can do about a refusal. Kept in the error, so
+# ``/story status`` there and ``storybot outbox`` say it with the reason.
+PERMANENT_HINTS = {
+    "not_in_channel": "invite storybot to the channel: /invite @storybot",
+    "channel_not_found": (
+        "a private channel must invite storybot first (/invite @storybot); "
+        "otherwise the channel no longer exists"
+    ),
+    "is_archived": "the channel is archived: unarchive it, or unfollow the story",
+    "restricted_action": "a workspace or channel setting keeps apps from posting here: ask a workspace admin",
+}
+
+
 def _retry_after(headers: object) -> float:
     value = None
     if headers is not None and hasattr(headers, "get"):
@@ -69,7 +82,8 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
             return RateLimited(_retry_after(headers), what)
         if status >= 500 or code in TRANSIENT_CODES:
             return TransientDeliveryError(what)
-        return PermanentDeliveryError(what)
+        hint = PERMANENT_HINTS.get(code)
+        return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(error, (asyncio.TimeoutError, aiohttp.ClientError, ConnectionError)):
         return TransientDeliveryError(f"{method}: {type(error).__name__}: {error}")
     if isinstance(error, SlackClientError):
