@@ -37,6 +37,7 @@ DIGEST_BODY_MAX = 2800
 DIGEST_HEADLINE_MAX = 150  # characters of a development's headline in its digest line
 DIGEST_SENTENCE_MAX = 160  # characters of its summary's first sentence after the headline
 DIGEST_MAX_LINKS = 10  # one link per listed development, up to this many
+THREAD_NOTE_MAX = 600  # characters of the new fact an edited alert's thread reply quotes
 
 
 def alert_key(story_id: int, development: int, binding: Binding) -> str:
@@ -204,6 +205,45 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
         footer=footer,
         citations=dev.citations,
     )
+
+
+def added_fact(before: Development | None, after: Development, item: Item) -> str | None:
+    """The new fact a report brought to a development, for an edited alert's thread reply.
+
+    It is the sentences of ``after``'s summary that ``before``'s did not have and that
+    were taken from ``item`` (its link, or its outlet when it has none), cited as the
+    alert cites them: "Outlet: sentence. [2]" points at the alert's "[2] Outlet" link.
+    A report that only repeats what was known (a copy, another outlet's rewrite), or
+    whose sentences did not make the summary, adds no fact: None.
+    """
+    if before is None:
+        return None
+    known = {c.sentence for c in before.citations} or set(split_sentences(before.summary))
+    if item.url:
+        mine = [c for c in after.citations if c.url == item.url]
+    else:
+        mine = [c for c in after.citations if not c.url and c.source == item.source]
+    sentences = [c.sentence for c in mine if c.sentence not in known]
+    if not sentences:
+        return None
+    text = " ".join(sentences)
+    source = mine[0].source or item.source
+    if item.url:
+        marker = citation_numbers(after.citations)[item.url]
+        note = f"{source}: {text} [{marker}]" if source else f"{text} [{marker}]"
+    else:
+        note = f"{source}: {text}" if source else text
+    return shorten(note, THREAD_NOTE_MAX)
+
+
+def with_fact(pending: str | None, fact: str | None) -> str | None:
+    """The thread note of an alert edit: a fact not yet delivered, then the new one.
+
+    An alert's outbox row keeps one message, so an edit queued over one not yet sent
+    must carry the earlier fact along, or its thread reply would never be posted.
+    """
+    notes = [n for n in (pending, fact) if n]
+    return shorten("\n".join(dict.fromkeys(notes)), 2 * THREAD_NOTE_MAX) if notes else None
 
 
 def notice_message(

@@ -11,10 +11,12 @@ from bot.alerts import (
     DIGEST_LABEL_MAX,
     MAX_LINKS,
     NOTICE_BODY_MAX,
+    added_fact,
     alert_message,
     cited_summary,
     digest_message,
     notice_message,
+    with_fact,
 )
 from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
 from bot.render import shorten
@@ -174,3 +176,24 @@ def test_a_digest_lists_one_line_per_development_and_counts_those_left_out() -> 
     few = digest_message(STORY, devs[:2], None)
     assert len(few.body.splitlines()) == 2 and "more:" not in few.body
     assert len(few.links) == 2
+
+
+def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -> None:
+    wire = Citation("Senators demanded the text.", "Wire", "https://wire.example/1")
+    before = development((wire,))
+    added = Citation("Michael will testify on March 18.", "Other", "https://other.example/2")
+    after = development((wire, added))
+    item = Item(2, "k2", 1, "https://other.example/2", None, "T", "", "", T0, T0, "Other", "h")
+    assert added_fact(before, after, item) == "Other: Michael will testify on March 18. [2]"
+    copy = replace(item, url="https://copy.example/3")
+    assert added_fact(before, after, copy) is None, "a report adding no sentence adds no fact"
+    assert added_fact(after, after, item) is None, "a sentence already there is not new"
+    assert added_fact(None, after, item) is None
+
+
+def test_a_fact_not_yet_delivered_is_carried_by_the_next_edit() -> None:
+    assert with_fact("Wire: A. [1]", "Daily: B. [2]") == "Wire: A. [1]\nDaily: B. [2]"
+    assert with_fact(None, "Daily: B. [2]") == "Daily: B. [2]"
+    assert with_fact("Wire: A. [1]", None) == "Wire: A. [1]", "an edit adding nothing keeps it"
+    assert with_fact("Wire: A. [1]", "Wire: A. [1]") == "Wire: A. [1]"
+    assert with_fact(None, None) is None
