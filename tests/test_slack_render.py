@@ -71,13 +71,36 @@ def assert_inert_mrkdwn(text: str) -> None:
     assert "\n" not in text
 
 
-def assert_inert(blocks: list[dict[str, Any]], fallback: str) -> None:
+# A command reply may also link a URL as itself (no label to disguise it) and show its
+# own `code`; it may span lines, none of which starts a quote.
+URL_AS_ITSELF = re.compile(r"<https?://[^|<>\s]+>")
+CODE_SPAN = re.compile(r"`[^`\n]+`")
+
+
+def assert_inert_reply_mrkdwn(text: str) -> None:
+    labels = [
+        m.group(0).split("|", 1)[1][:-1]
+        for m in OUR_TOKENS.finditer(text)
+        if m.group(0).startswith("<http")
+    ]
+    for label in labels:
+        assert_no_formatting(label)
+    rest = URL_AS_ITSELF.sub(" ", OUR_TOKENS.sub(" ", text))
+    assert "<" not in rest and ">" not in rest, text
+    for marker in "*_~`":
+        rest = rest.replace(f"{ZWJ}{marker}{ZWJ}", "")
+    rest = CODE_SPAN.sub(" ", rest)
+    assert not any(marker in rest for marker in "*_~`"), text
+    assert not any(line.lstrip().startswith(("&gt;", ">")) for line in text.split("\n")), text
+
+
+def assert_inert(blocks: list[dict[str, Any]], fallback: str, reply: bool = False) -> None:
     for obj in text_objects(blocks):
         if obj["type"] == "plain_text":
             assert "<" not in obj["text"] and ">" not in obj["text"], obj
         else:
             assert obj["type"] == "mrkdwn" and obj.get("verbatim") is True
-            assert_inert_mrkdwn(obj["text"])
+            (assert_inert_reply_mrkdwn if reply else assert_inert_mrkdwn)(obj["text"])
     assert_inert_mrkdwn(fallback)
 
 
@@ -93,9 +116,9 @@ def test_hostile_text_in_every_field_stays_inert(hostile: str) -> None:
         when=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
     )
     assert_inert(render.message_blocks(msg), render.fallback_text(msg))
-    reply = Reply(text=hostile)
-    payload = reply_payload(reply)
-    assert_inert(payload["blocks"], payload["text"])
+    for reply in (Reply(text=hostile), Reply(text=hostile, message=msg)):
+        payload = reply_payload(reply)
+        assert_inert(payload["blocks"], payload["text"], reply=True)
 
 
 @pytest.mark.parametrize(
@@ -328,3 +351,30 @@ def test_a_digest_body_is_split_into_sections_never_cut_mid_line() -> None:
     shown = "\n".join(sections).split("\n")
     assert shown == [render.escape(line) for line in lines]
     assert all(len(s) <= render.TEXT_MAX for s in sections)
+
+
+# --------------------------------------------------------------- command replies
+
+def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
+    text = (
+        "• Wire <https://wire.example/rss?a=1&b=2> · ok\n"
+        "  failing: https://bad.example/feed.xml (3×): <!channel> `code` *x*"
+    )
+    [block] = reply_payload(Reply(text=text))["blocks"]
+    assert block["text"]["type"] == "mrkdwn" and block["text"]["verbatim"] is True
+    assert block["text"]["text"] == (
+        "• Wire <https://wire.example/rss?a=1&amp;b=2> · ok\n"
+        f"  failing: <https://bad.example/feed.xml> (3×): &lt;!channel&gt; `code` {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ}"
+    )
+
+
+def test_status_reply_links_are_clickable() -> None:
+    status = message(
+        title="Talks (talks)",
+        body="Latest developments:\n1. Senators set a hearing\n   3 reports · Wire <https://wire.example/1>",
+        kind=MessageKind.DIGEST,
+    )
+    blocks = reply_payload(Reply(text="status", message=status))["blocks"]
+    assert blocks[0]["type"] == "header"
+    body = blocks[1]["text"]
+    assert body["type"] == "mrkdwn" and "Wire <https://wire.example/1>" in body["text"]

@@ -12,6 +12,10 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
   joiners on both sides, newlines are folded so no line can start a block quote, and
   the text object is ``verbatim`` so Slack does not auto-link channel names.
 * Only ``http``/``https`` URLs become links; anything else is shown as plain text.
+* Command replies are ``mrkdwn`` too (:func:`reply_mrkdwn`), so that the URLs they name
+  are clickable and their `code` spans show as code. They are escaped the same way: the
+  only links are the reply's own http(s) URLs (shown as themselves, never under a
+  label), and outside code spans ``*_~`` are neutralised and no line can start a quote.
 
 Nothing is ever cut mid-word, and every block stays within Block Kit's limits whatever
 the input: a links line drops whole links it has no room for and counts them.
@@ -43,6 +47,11 @@ LINK_LABEL_MAX = 80
 _FORMAT_CHARS = re.compile(r"([*_~`])")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# In a command reply: a `code span`, a URL the reply wraps in <...>, or a bare URL.
+# A bare URL does not end in punctuation: "see https://x.example/feed." links without the dot.
+_REPLY_TOKEN = re.compile(
+    r"(`[^`\n]+`)|<(https?://[^\s<>|]+)>|(https?://[^\s<>|]*[^\s<>|.,;:!?'\")\]])"
+)
 
 
 def escape(text: str) -> str:
@@ -258,15 +267,52 @@ def thread_note_text(note: str) -> str:
     return escape_mrkdwn(truncate(note, TEXT_MAX // 2))
 
 
-def reply_blocks(reply: Reply) -> list[Block]:
-    """Render a command reply: its rich message if any, else its text as plain sections.
+def reply_mrkdwn(lines: list[str]) -> dict[str, Any]:
+    """A command reply's lines as a ``verbatim`` ``mrkdwn`` object: links clickable.
 
-    Long text is split on line boundaries into several sections (Slack caps a text
-    object at 3000 characters).
+    The reply is the bot's own text quoting feeds and users, so it is escaped like feed
+    text, but its http(s) URLs (written ``<url>`` or bare) become links that show the
+    URL itself (a label could disguise it) and its `code spans` are kept as code. Other
+    ``*_~`` are neutralised, and a line starting with ``>`` is kept from quoting.
+    """
+    out = []
+    for line in lines:
+        parts = []
+        last = 0
+        for m in _REPLY_TOKEN.finditer(line):
+            parts.append(_reply_plain(line[last : m.start()]))
+            code, wrapped, bare = m.groups()
+            url = safe_url(wrapped or bare)
+            if code:
+                parts.append(escape(code))
+            elif url:
+                parts.append(f"<{url}>")
+            else:
+                parts.append(_reply_plain(m.group(0)))
+            last = m.end()
+        parts.append(_reply_plain(line[last:]))
+        text = "".join(parts)
+        out.append(ZWJ + text if text.lstrip().startswith("&gt;") else text)
+    return {"type": "mrkdwn", "text": "\n".join(out) or " ", "verbatim": True}
+
+
+def _reply_plain(text: str) -> str:
+    """Reply text outside code spans and links: escaped, ``*_~`` and stray backticks inert."""
+    return _FORMAT_CHARS.sub(f"{ZWJ}\\1{ZWJ}", escape(_CONTROL.sub(" ", text)))
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    """Render a command reply as ``mrkdwn`` sections (see :func:`reply_mrkdwn`).
+
+    A reply with a rich message (status) keeps that message's header, context and
+    links around its body, which is reply text too. Long text is split on line
+    boundaries into several sections (Slack caps a text object at 3000 characters).
     """
     if reply.message is not None:
-        return message_blocks(reply.message)
-    return _sections(reply.text.splitlines(), _plain_lines)[:MAX_BLOCKS]
+        body = reply.message.body
+        sections = _sections(body.splitlines(), reply_mrkdwn) if body else []
+        return _blocks(reply.message, sections)
+    return _sections(reply.text.splitlines(), reply_mrkdwn)[:MAX_BLOCKS]
 
 
 def reply_text(reply: Reply) -> str:
