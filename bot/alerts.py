@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
+from bot.engine.text import split_sentences
 from bot.model import (
     Binding,
     Citation,
@@ -25,7 +26,18 @@ from bot.render import shorten
 
 MAX_LINKS = 5
 NOTICE_BODY_MAX = 300  # characters of an item's summary a notice quotes
+# An alert's cited summary on every platform: its three extractive sentences fit whole
+# (the engine keeps sentences of at most 60 words), and Slack and Discord show the same
+# text. Over it, each report's run of sentences is shortened so that every marker stays.
+ALERT_BODY_MAX = 1200
 DIGEST_LABEL_MAX = 60  # characters of a development's headline labelling its digest link
+# A digest lists one line per development in at most this many characters: one Slack
+# section and well within a Discord description. Developments past it are counted.
+DIGEST_BODY_MAX = 2800
+DIGEST_HEADLINE_MAX = 150  # characters of a development's headline in its digest line
+DIGEST_SENTENCE_MAX = 160  # characters of its summary's first sentence after the headline
+DIGEST_MAX_LINKS = 10  # one link per listed development, up to this many
+THREAD_NOTE_MAX = 600  # characters of the new fact an edited alert's thread reply quotes
 
 
 def alert_key(story_id: int, development: int, binding: Binding) -> str:
@@ -54,14 +66,14 @@ def digest_key(binding_id: int, period_start: datetime | None) -> str:
     return f"digest:{binding_id}:{stamp}"
 
 
-def _links(pairs: Sequence[tuple[str, str]]) -> tuple[Link, ...]:
+def _links(pairs: Sequence[tuple[str, str]], most: int = MAX_LINKS) -> tuple[Link, ...]:
     seen: set[str] = set()
     out = []
     for label, url in pairs:
         if url and url not in seen:
             seen.add(url)
             out.append(Link(label=label or url, url=url))
-        if len(out) >= MAX_LINKS:
+        if len(out) >= most:
             break
     return tuple(out)
 
@@ -75,7 +87,9 @@ def citation_numbers(citations: Sequence[Citation]) -> dict[str, int]:
     return numbers
 
 
-def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
+def cited_summary(
+    dev: Development, limit: int = ALERT_BODY_MAX
+) -> tuple[str, list[tuple[str, str]]]:
     """The summary with its sentences cited, and the links its markers point to.
 
     A run of sentences from one report with a link ends in a numbered marker (``[1]``),
@@ -84,11 +98,15 @@ def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
     the cited ones. A development stored before citations existed keeps its plain
     summary.
 
+    The body fits in ``limit`` characters. A longer one is shortened run by run (the
+    longest runs give up most, see :func:`_fit_runs`), never by cutting off its end:
+    new facts are appended last, and every marker must stay next to the link it cites.
+
     Returns:
         ``(body, links)`` with ``links`` as ``(label, url)`` pairs.
     """
     if not dev.citations:
-        return dev.summary, list(dev.links)
+        return _shorten_prose(dev.summary, limit), list(dev.links)
     numbered = citation_numbers(dev.citations)
     cited_links: list[tuple[str, str]] = []
     runs: list[tuple[Citation, list[str]]] = []
@@ -97,20 +115,70 @@ def cited_summary(dev: Development) -> tuple[str, list[tuple[str, str]]]:
             runs[-1][1].append(c.sentence)
         else:
             runs.append((c, [c.sentence]))
-    parts = []
+    parts: list[tuple[list[str], str]] = []  # (sentences, citation) per run
     for c, sentences in runs:
-        text = " ".join(sentences)
         if c.url:
             n = numbered[c.url]
             if n > len(cited_links):
                 cited_links.append((f"[{n}] {c.source or c.url}", c.url))
-            parts.append(f"{text} [{n}]")
+            parts.append((sentences, f" [{n}]"))
         elif c.source:
-            parts.append(f"{text} ({c.source})")
+            parts.append((sentences, f" ({c.source})"))
         else:
-            parts.append(text)
+            parts.append((sentences, ""))
     rest = [(label, url) for label, url in dev.links if url not in numbered]
-    return " ".join(parts), cited_links + rest
+    return _fit_runs(parts, limit), cited_links + rest
+
+
+def _fit_runs(parts: Sequence[tuple[list[str], str]], limit: int) -> str:
+    """Join cited runs into at most ``limit`` characters, keeping every citation.
+
+    When the whole text is too long, the room left after the citations is shared out
+    (water-filling: a run shorter than its share keeps all of it, the rest share what it
+    leaves) and each longer run is cut to its share by :func:`_shorten_sentences`.
+    """
+    texts = [" ".join(sentences) for sentences, _ in parts]
+    whole = " ".join(text + tail for text, (_, tail) in zip(texts, parts, strict=True))
+    if len(whole) <= limit:
+        return whole
+    room = limit - sum(len(tail) for _, tail in parts) - (len(parts) - 1)
+    budget = [0] * len(parts)
+    left = len(parts)
+    for i in sorted(range(len(parts)), key=lambda i: len(texts[i])):
+        budget[i] = min(len(texts[i]), max(room, 0) // left)
+        room -= budget[i]
+        left -= 1
+    out = []
+    for (sentences, tail), share in zip(parts, budget, strict=True):
+        out.append(_shorten_sentences(sentences, max(share, 1)) + tail)
+    return " ".join(out)
+
+
+def _shorten_sentences(sentences: Sequence[str], limit: int) -> str:
+    """Whole sentences in at most ``limit`` characters, else a cut at a word, with "…".
+
+    The leading sentences that fit are kept when they fill at least half of ``limit``
+    (a clean cut); otherwise the text is cut at a word (:func:`bot.render.shorten`).
+    """
+    text = " ".join(sentences)
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    for sentence in sentences:
+        if len(" ".join([*kept, sentence])) + 2 > limit:
+            break
+        kept.append(sentence)
+    if kept and len(" ".join(kept)) + 2 >= limit // 2:
+        return " ".join(kept) + " …"
+    return shorten(text, limit)
+
+
+def _shorten_prose(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut after a sentence if one ends late
+    enough, else at a word (see :func:`_shorten_sentences`)."""
+    if len(text) <= limit:
+        return text
+    return _shorten_sentences(split_sentences(text) or [text], limit)
 
 
 def alert_message(story: Story, dev: Development) -> OutboundMessage:
@@ -137,6 +205,45 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
         footer=footer,
         citations=dev.citations,
     )
+
+
+def added_fact(before: Development | None, after: Development, item: Item) -> str | None:
+    """The new fact a report brought to a development, for an edited alert's thread reply.
+
+    It is the sentences of ``after``'s summary that ``before``'s did not have and that
+    were taken from ``item`` (its link, or its outlet when it has none), cited as the
+    alert cites them: "Outlet: sentence. [2]" points at the alert's "[2] Outlet" link.
+    A report that only repeats what was known (a copy, another outlet's rewrite), or
+    whose sentences did not make the summary, adds no fact: None.
+    """
+    if before is None:
+        return None
+    known = {c.sentence for c in before.citations} or set(split_sentences(before.summary))
+    if item.url:
+        mine = [c for c in after.citations if c.url == item.url]
+    else:
+        mine = [c for c in after.citations if not c.url and c.source == item.source]
+    sentences = [c.sentence for c in mine if c.sentence not in known]
+    if not sentences:
+        return None
+    text = " ".join(sentences)
+    source = mine[0].source or item.source
+    if item.url:
+        marker = citation_numbers(after.citations)[item.url]
+        note = f"{source}: {text} [{marker}]" if source else f"{text} [{marker}]"
+    else:
+        note = f"{source}: {text}" if source else text
+    return shorten(note, THREAD_NOTE_MAX)
+
+
+def with_fact(pending: str | None, fact: str | None) -> str | None:
+    """The thread note of an alert edit: a fact not yet delivered, then the new one.
+
+    An alert's outbox row keeps one message, so an edit queued over one not yet sent
+    must carry the earlier fact along, or its thread reply would never be posted.
+    """
+    notes = [n for n in (pending, fact) if n]
+    return shorten("\n".join(dict.fromkeys(notes)), 2 * THREAD_NOTE_MAX) if notes else None
 
 
 def notice_message(
@@ -168,18 +275,38 @@ def notice_message(
 
 
 def digest_message(story: Story, devs: Sequence[Development], since: datetime | None) -> OutboundMessage:
-    """One message listing several developments, for digest channels and alert overflow."""
-    lines = []
+    """One message listing several developments, for digest channels and alert overflow.
+
+    Each development gets one line, its headline and the first sentence of its summary,
+    both shortened at a word (:func:`digest_line`). Lines are kept whole while the body
+    stays within ``DIGEST_BODY_MAX``; the developments that do not fit are counted in a
+    last line that says where to read them, so none is dropped silently and no renderer
+    has to cut the body (a cut would fall mid-word, hiding how many were left out).
+    """
+    n = len(devs)
+    more = f"… and {{n}} more: /story status {story.name}"
+    lines: list[str] = []
+    size = 0
+    for i, dev in enumerate(devs):
+        line = digest_line(dev)
+        # room for this line, and for the "and N more" line if others follow it
+        tail = len(more.format(n=n - i - 1)) + 1 if i < n - 1 else 0
+        if lines and size + len(line) + 1 + tail > DIGEST_BODY_MAX:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    shown = devs[: len(lines)]
+    if len(shown) < n:
+        lines.append(more.format(n=n - len(shown)))
     links: list[tuple[str, str]] = []
     sources: list[str] = []
-    for dev in devs:
-        lines.append(f"• {dev.headline}: {dev.summary}" if dev.summary else f"• {dev.headline}")
+    for dev in shown:
         if dev.links:
             links.append((shorten(dev.headline, DIGEST_LABEL_MAX), dev.links[0][1]))
+    for dev in devs:
         for s in dev.sources:
             if s not in sources:
                 sources.append(s)
-    n = len(devs)
     title = f"{n} new development{'s' if n != 1 else ''} in {story.title}"
     return OutboundMessage(
         kind=MessageKind.DIGEST,
@@ -187,7 +314,16 @@ def digest_message(story: Story, devs: Sequence[Development], since: datetime | 
         body="\n".join(lines),
         story_name=story.name,
         sources=tuple(sources),
-        links=_links(links),
+        links=_links(links, DIGEST_MAX_LINKS),
         when=max(d.updated_at for d in devs) if devs else since,
         footer="Digest",
     )
+
+
+def digest_line(dev: Development) -> str:
+    """A development's line in a digest: "• Headline: first sentence of its summary"."""
+    headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
+    sentences = split_sentences(dev.summary) if dev.summary else []
+    if not sentences:
+        return f"• {headline}"
+    return f"• {headline}: {shorten(sentences[0], DIGEST_SENTENCE_MAX)}"

@@ -29,11 +29,19 @@ import logging
 import random
 from array import array
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
-from bot.alerts import alert_key, alert_message, legacy_notice_key, notice_key, notice_message
+from bot.alerts import (
+    added_fact,
+    alert_key,
+    alert_message,
+    legacy_notice_key,
+    notice_key,
+    notice_message,
+    with_fact,
+)
 from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
@@ -464,6 +472,7 @@ class Pipeline:
         embeddings = self.engine.embed(docs)
         notified: set[str] = set()  # notice keys queued by this batch
         alerted: set[str] = set()  # alert keys queued by this batch
+        facts: dict[str, str | None] = {}  # thread notes of the alert edits this batch queued
         if matcher is not None and len(matcher) and not self._notices_warm:
             self._warm_first_reports()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
@@ -488,9 +497,12 @@ class Pipeline:
                     is_copy = True
                 if verdict.development is not None:
                     dev_writes.append(verdict.development)
-                    dev = self._project(dev_view, verdict, item, now)
+                    before, dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
-                        outbox.extend(self._alerts(verdict, dev, alerted, report, now))
+                        fact = None if j.new_development else added_fact(before, dev, item)
+                        outbox.extend(
+                            self._alerts(verdict, dev, alerted, report, now, fact, facts)
+                        )
             if matcher is not None and len(matcher):
                 # One notice per text: the outlets' copies of a wire report share the key
                 # of its first report, so a subscriber told of one is not told again.
@@ -544,8 +556,13 @@ class Pipeline:
         verdict: Verdict,
         item: Item,
         now,
-    ) -> Development:
-        """The development as it will stand after this commit (store view + this item)."""
+    ) -> tuple[Development | None, Development]:
+        """The development before this item and as it will stand after this commit.
+
+        Returns:
+            ``(before, after)``: the store's view updated by this batch so far (None for
+            a new development), and that view with this item added.
+        """
         w = verdict.development
         assert w is not None
         key = (w.story_id, w.number)
@@ -573,7 +590,7 @@ class Pipeline:
             first_reported_at=reported,
         )
         view[key] = projected
-        return projected
+        return dev, projected
 
     def _alerts(
         self,
@@ -582,6 +599,8 @@ class Pipeline:
         alerted: set[str],
         report: CycleReport,
         now,
+        fact: str | None = None,
+        facts: dict[str, str | None] | None = None,
     ) -> list[OutboxWrite]:
         """The alert writes for a development ``verdict`` reported: new alerts or edits.
 
@@ -591,7 +610,15 @@ class Pipeline:
         original) and is not in the store yet, so ``alerted``, the alert keys this batch
         has queued, counts too: the same key written again in one commit is one row
         carrying the later text (``apply_outbox_writes``), so the alert names every outlet.
+
+        An edit of an alert already posted carries ``fact``, the sentences this report
+        added to the summary (:func:`bot.alerts.added_fact`), as its ``thread_note``: the
+        Slack sink posts it as a threaded reply, Discord shows it in the embed. A fact
+        queued by an edit not yet delivered (this batch's, in ``facts``, or the stored
+        row's) is carried along, since the new edit replaces that row's message. An
+        alert not posted yet gets no note: its first post shows the whole summary.
         """
+        facts = {} if facts is None else facts
         j = verdict.judgement
         story = self._stories[j.story_id]
         writes = []
@@ -610,9 +637,17 @@ class Pipeline:
                 writes.append(OutboxWrite(key, binding.target, message))
                 alerted.add(key)
                 report.alerts_queued += 1
-            elif key in alerted or self.store.get_outbox(key) is not None:
-                # Another report of a development this channel was alerted to: edit it.
+            elif key in alerted:
+                # alerted by this batch: not posted yet, its post carries the whole summary
                 writes.append(OutboxWrite(key, binding.target, message))
+            elif (row := self.store.get_outbox(key)) is not None:
+                # Another report of a development this channel was alerted to: edit it.
+                note = None
+                if row.message_id is not None:
+                    undelivered = row.delivered_version < row.version
+                    pending = facts.get(key, row.message.thread_note if undelivered else None)
+                    note = facts[key] = with_fact(pending, fact)
+                writes.append(OutboxWrite(key, binding.target, replace(message, thread_note=note)))
         if j.new_development:
             report.new_developments += 1
         return writes

@@ -6,13 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.alerts import (
+    ALERT_BODY_MAX,
+    DIGEST_BODY_MAX,
     DIGEST_LABEL_MAX,
     MAX_LINKS,
     NOTICE_BODY_MAX,
+    added_fact,
     alert_message,
     cited_summary,
     digest_message,
     notice_message,
+    with_fact,
 )
 from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
 from bot.render import shorten
@@ -127,3 +131,69 @@ def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
     assert shorten("Senators set a hearing", 22) == "Senators set a hearing"
     assert shorten("https://a-very-long.example/path", 12) == "https://a-v…", "one long word is cut"
     assert shorten("Talks, then more", 8) == "Talks…"
+
+
+def test_a_long_summary_is_shortened_at_words_keeping_every_marker_and_the_fact_added_last() -> None:
+    sentence = "The committee asked the Pentagon for the complete text of the agreement today."
+    wire = [Citation(f"{sentence} ({i})", "Wire", "https://wire.example/1") for i in range(8)]
+    daily = [Citation(f"{sentence} (d{i})", "Daily", "https://daily.example/2") for i in range(8)]
+    added = Citation("Michael will testify on March 18.", "Other", "https://other.example/3")
+    dev = development((*wire, *daily, added))
+
+    body = alert_message(STORY, dev).body
+
+    assert len(body) <= ALERT_BODY_MAX < len(cited_summary(dev, limit=10**6)[0])
+    assert body.endswith(" [2] Michael will testify on March 18. [3]"), "the newest fact is whole"
+    first, second = body.split(" [1] ")[0], body.split(" [1] ")[1].split(" [2] ")[0]
+    for run, cited in ((first, wire), (second, daily)):
+        assert run.endswith(" …"), "a run is cut after a whole sentence and says so"
+        kept = run.removesuffix(" …")
+        assert kept == " ".join(c.sentence for c in cited[: kept.count(sentence)])
+
+
+def test_a_digest_lists_one_line_per_development_and_counts_those_left_out() -> None:
+    summary = (
+        "A bipartisan group of senators on Thursday demanded that the Pentagon hand over "
+        "the full text of its tentative agreement with Anthropic. "
+    ) * 3
+    devs = [
+        replace(
+            development(links=((f"W{i}", f"https://w.example/{i}"),)),
+            number=i,
+            headline=f"Development headline number {i} about the talks",
+            summary=summary.strip(),
+        )
+        for i in range(1, 41)
+    ]
+    body = digest_message(STORY, devs, None).body
+    lines = body.splitlines()
+    assert len(body) <= DIGEST_BODY_MAX
+    *listed, more = lines
+    assert more == f"… and {40 - len(listed)} more: /story status talks"
+    for i, line in enumerate(listed, start=1):
+        assert line.startswith(f"• Development headline number {i} about the talks: A bipartisan")
+        assert line.endswith(("Anthropic.", "…"))
+    few = digest_message(STORY, devs[:2], None)
+    assert len(few.body.splitlines()) == 2 and "more:" not in few.body
+    assert len(few.links) == 2
+
+
+def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -> None:
+    wire = Citation("Senators demanded the text.", "Wire", "https://wire.example/1")
+    before = development((wire,))
+    added = Citation("Michael will testify on March 18.", "Other", "https://other.example/2")
+    after = development((wire, added))
+    item = Item(2, "k2", 1, "https://other.example/2", None, "T", "", "", T0, T0, "Other", "h")
+    assert added_fact(before, after, item) == "Other: Michael will testify on March 18. [2]"
+    copy = replace(item, url="https://copy.example/3")
+    assert added_fact(before, after, copy) is None, "a report adding no sentence adds no fact"
+    assert added_fact(after, after, item) is None, "a sentence already there is not new"
+    assert added_fact(None, after, item) is None
+
+
+def test_a_fact_not_yet_delivered_is_carried_by_the_next_edit() -> None:
+    assert with_fact("Wire: A. [1]", "Daily: B. [2]") == "Wire: A. [1]\nDaily: B. [2]"
+    assert with_fact(None, "Daily: B. [2]") == "Daily: B. [2]"
+    assert with_fact("Wire: A. [1]", None) == "Wire: A. [1]", "an edit adding nothing keeps it"
+    assert with_fact("Wire: A. [1]", "Wire: A. [1]") == "Wire: A. [1]"
+    assert with_fact(None, None) is None

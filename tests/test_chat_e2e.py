@@ -48,6 +48,11 @@ async def discord() -> AsyncIterator[FakeDiscord]:
         restore_endpoints(saved)
 
 
+def top_level(slack: FakeSlack) -> list:
+    """Slack posts that are messages of their own (not threaded replies)."""
+    return [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.args]
+
+
 async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
     feed_server,
     slack,
@@ -95,7 +100,7 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
         await app.pipeline.poll_due()
         await app.delivery.deliver_due(limit=100)
 
-        assert len(slack.calls_to("chat.postMessage")) == 1, "a later report never posts again"
+        assert len(top_level(slack)) == 1, "a later report never posts again"
         assert len(discord.calls_to("POST", r"/channels/\d+/messages")) == 1
         assert slack.calls_to("chat.update"), "the Slack alert is edited instead"
         assert discord.calls_to("PATCH", r"/channels/\d+/messages/\d+"), (
@@ -165,4 +170,60 @@ async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
         assert "/invite @storybot" in listed.getvalue()  # storybot outbox says what to do too
     finally:
         await discord_sink.stop()
+        await app.aclose()
+
+
+async def test_a_fact_a_later_report_adds_is_threaded_once_under_the_slack_alert(
+    feed_server,
+    slack,
+    sqlite_url,
+    clock,  # noqa: F811
+):
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=clock)
+    app.delivery.sinks.update(
+        {"slack": SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))}
+    )
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        app.store.bind(story.id, "slack", SLACK_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
+        first = sample(next(i["guid"] for i in samples("development", DEV)))
+        feed_server.add_feed("/wire.xml", feed_of(as_entry(first, 1)), etag=True)
+        app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+        await app.pipeline.poll_due()
+        await app.delivery.deliver_due(limit=100)
+        assert len(top_level(slack)) == 1
+
+        later = samples("copy", DEV) + samples("update", DEV)
+        feed_server.add_feed(
+            "/other.xml",
+            feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"),
+            etag=True,
+        )
+        app.store.add_feed(feed_server.url("/other.xml"), clock.now())
+        clock.advance(hours=1)
+        await app.pipeline.poll_due()
+        slack.fail_next(status=500, method="chat.update")  # the edit fails once: retried
+        await app.delivery.deliver_due(limit=100)
+        assert not [c for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.args]
+        for _ in range(3):  # the retry, then nothing left to do
+            clock.advance(hours=1)
+            await app.delivery.deliver_due(limit=100)
+
+        [update] = slack.calls_to("chat.update")[-1:]
+        replies = [c for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.args]
+        assert len(replies) == 1, "the new fact is posted once, however often delivery runs"
+        [reply] = replies
+        assert reply.args["thread_ts"] == update.args["ts"]
+        assert reply.args["channel"] == SLACK_CHANNEL
+        assert reply.args["text"].startswith("Other Outlet: ") and reply.args["text"].endswith("[2]")
+        fact = reply.args["text"].removeprefix("Other Outlet: ").removesuffix(" [2]")
+        summary = update.args["blocks"][1]["text"]["text"]
+        assert f"{fact} [2]" in summary, "the fact is the sentence the update added, as cited"
+        assert len(top_level(slack)) == 1
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
         await app.aclose()

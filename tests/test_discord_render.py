@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.discord_chat.command_text import build, follow_text, subscribe_text
 from adapters.discord_chat.render import (
@@ -161,3 +164,76 @@ def test_story_choices_put_prefix_matches_first_and_cap_at_25() -> None:
         "anthropic-pentagon",
     ]
     assert len(story_choices(names, "")) == 25
+
+
+# --------------------------------------------------------------- embed limits, any input
+
+LONG_URL = st.builds(
+    lambda n, tail: f"https://news.google.com/rss/articles/CBMi{'x' * n}?oc=5&utm_source={tail}",
+    st.integers(0, 1900),
+    st.text("abc&()[]_*", max_size=20),
+)
+LINKS = st.lists(
+    st.builds(Link, st.text(max_size=300), LONG_URL | st.just("https://a.example/")),
+    max_size=12,
+)
+TEXT = st.text(max_size=6000) | st.builds(
+    lambda w, n: (w + " ") * n, st.sampled_from(["*", "@everyone", "word", "Ü" * 50]), st.integers(0, 2000)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=TEXT,
+    body=TEXT,
+    story=st.text(max_size=400),
+    sources=st.lists(st.text(max_size=1500), max_size=30),
+    links=LINKS,
+    note=st.none() | TEXT,
+    footer=st.none() | st.text(max_size=3000),
+    kind=st.sampled_from(list(MessageKind)),
+)
+def test_every_embed_stays_within_discord_limits_whatever_the_links_and_text(
+    title, body, story, sources, links, note, footer, kind
+) -> None:
+    message = OutboundMessage(
+        kind, title, body, story_name=story or None, sources=tuple(sources), links=tuple(links),
+        footer=footer, thread_note=note,
+    )
+    embed = message_embed(message)
+    assert len(embed.title or "") <= 256 and len(embed.description or "") <= DESCRIPTION_MAX
+    assert len(embed.fields) <= 25
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    assert len(embed.footer.text or "") <= 2048 and len(embed.author.name or "") <= 256
+    assert len(embed) <= 6000
+
+
+def test_links_that_do_not_fit_are_dropped_whole_and_counted_keeping_short_ones() -> None:
+    tracking = "https://news.google.com/rss/articles/CBMi" + "x" * 530
+    links = (
+        Link("[1] Wire", tracking + "1"),
+        Link("[2] Daily", tracking + "2"),
+        Link("Courier", "https://courier.example/a"),
+    )
+    value = {f.name: f.value for f in message_embed(hostile_message_with(links)).fields}["Links"]
+    assert value.splitlines() == [
+        f"[\\[1\\] Wire]({tracking}1)",
+        "[Courier](https://courier.example/a)",
+        "… and 1 more",
+    ]
+
+
+def test_a_long_alert_with_long_links_keeps_the_embed_under_6000() -> None:
+    message = OutboundMessage(
+        MessageKind.ALERT, "T" * 300, "Sentence with & and <b>. " * 600, story_name="s" * 64,
+        sources=tuple(f"Outlet {i}" for i in range(30)),
+        links=tuple(Link(f"[{i}] " + "L" * 300, "https://news.example/" + "a" * 1900) for i in range(5)),
+        footer="Development 3 of " + "T " * 1000,
+    )
+    embed = message_embed(message)
+    assert len(embed) <= 6000
+    assert embed.description.endswith("…") and not embed.description.endswith(" …")
+
+
+def hostile_message_with(links: tuple[Link, ...]) -> OutboundMessage:
+    return replace(hostile_message(), links=links)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.slack_chat import render
 from adapters.slack_chat.commands import command_request, reply_payload
@@ -69,13 +71,36 @@ def assert_inert_mrkdwn(text: str) -> None:
     assert "\n" not in text
 
 
-def assert_inert(blocks: list[dict[str, Any]], fallback: str) -> None:
+# A command reply may also link a URL as itself (no label to disguise it) and show its
+# own `code`; it may span lines, none of which starts a quote.
+URL_AS_ITSELF = re.compile(r"<https?://[^|<>\s]+>")
+CODE_SPAN = re.compile(r"`[^`\n]+`")
+
+
+def assert_inert_reply_mrkdwn(text: str) -> None:
+    labels = [
+        m.group(0).split("|", 1)[1][:-1]
+        for m in OUR_TOKENS.finditer(text)
+        if m.group(0).startswith("<http")
+    ]
+    for label in labels:
+        assert_no_formatting(label)
+    rest = URL_AS_ITSELF.sub(" ", OUR_TOKENS.sub(" ", text))
+    assert "<" not in rest and ">" not in rest, text
+    for marker in "*_~`":
+        rest = rest.replace(f"{ZWJ}{marker}{ZWJ}", "")
+    rest = CODE_SPAN.sub(" ", rest)
+    assert not any(marker in rest for marker in "*_~`"), text
+    assert not any(line.lstrip().startswith(("&gt;", ">")) for line in text.split("\n")), text
+
+
+def assert_inert(blocks: list[dict[str, Any]], fallback: str, reply: bool = False) -> None:
     for obj in text_objects(blocks):
         if obj["type"] == "plain_text":
             assert "<" not in obj["text"] and ">" not in obj["text"], obj
         else:
             assert obj["type"] == "mrkdwn" and obj.get("verbatim") is True
-            assert_inert_mrkdwn(obj["text"])
+            (assert_inert_reply_mrkdwn if reply else assert_inert_mrkdwn)(obj["text"])
     assert_inert_mrkdwn(fallback)
 
 
@@ -91,9 +116,9 @@ def test_hostile_text_in_every_field_stays_inert(hostile: str) -> None:
         when=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
     )
     assert_inert(render.message_blocks(msg), render.fallback_text(msg))
-    reply = Reply(text=hostile)
-    payload = reply_payload(reply)
-    assert_inert(payload["blocks"], payload["text"])
+    for reply in (Reply(text=hostile), Reply(text=hostile, message=msg)):
+        payload = reply_payload(reply)
+        assert_inert(payload["blocks"], payload["text"], reply=True)
 
 
 @pytest.mark.parametrize(
@@ -238,3 +263,118 @@ def test_command_text_is_unescaped_as_slack_escapes_it() -> None:
 )
 def test_header_is_one_non_empty_line(title: str, header: str) -> None:
     assert render.message_blocks(message(title=title))[0]["text"]["text"] == header
+
+
+# --------------------------------------------------------------- Block Kit limits, any input
+
+LONG_URL = st.builds(
+    lambda n, tail: f"https://news.google.com/rss/articles/CBMi{'x' * n}?oc=5&utm_source={tail}",
+    st.integers(0, 1900),
+    st.text("abc&<>|_*", max_size=20),
+)
+LINKS = st.lists(
+    st.builds(Link, st.text(max_size=300), LONG_URL | st.just("https://a.example/")),
+    max_size=12,
+)
+TEXT = st.text(st.characters(codec="utf-8"), max_size=6000) | st.builds(
+    lambda w, n: (w + " ") * n, st.sampled_from(["&", "<b>", "word", "Ü" * 50]), st.integers(0, 2000)
+)
+
+
+def assert_within_block_kit_limits(blocks: list[dict[str, Any]]) -> None:
+    assert len(blocks) <= render.MAX_BLOCKS
+    for block in blocks:
+        limit = render.HEADER_MAX if block["type"] == "header" else render.TEXT_MAX
+        for obj in text_objects([block]):
+            assert len(obj["text"]) <= limit, (block["type"], len(obj["text"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=TEXT,
+    body=TEXT,
+    links=LINKS,
+    kind=st.sampled_from(list(MessageKind)),
+    footer=st.text(max_size=3000),
+)
+def test_every_block_stays_within_block_kit_limits_whatever_the_links_and_text(
+    title: str, body: str, links: list[Link], kind: MessageKind, footer: str
+) -> None:
+    msg = message(title=title, body=body, links=tuple(links), kind=kind, footer=footer or None)
+    assert_within_block_kit_limits(render.message_blocks(msg))
+    for reply in (Reply(text=body), Reply(text=body, message=msg)):
+        assert_within_block_kit_limits(reply_payload(reply)["blocks"])
+
+
+def test_links_that_do_not_fit_are_dropped_whole_and_counted() -> None:
+    tracking = "https://news.google.com/rss/articles/CBMi" + "x" * 1900 + "?oc=5"
+    links = tuple(Link(f"[{i}] Outlet {i}", f"{tracking}&n={i}") for i in range(5))
+    text = render.message_blocks(message(links=links))[-1]["text"]["text"]
+    assert len(text) <= render.TEXT_MAX
+    kept = re.findall(r"<https://[^|<>]+\|[^<>]*>", text)
+    assert len(kept) == 1 and kept[0].endswith("|[0] Outlet 0>"), "whole links, cited first"
+    assert text.endswith(" · … and 4 more")
+
+
+def test_a_short_link_after_a_long_one_still_shows() -> None:
+    long = Link("[1] Wire", "https://news.example/" + "a" * 2990)
+    short = Link("[2] Daily", "https://daily.example/2")
+    text = render.links_mrkdwn((long, short))
+    assert text == "<https://daily.example/2|[2] Daily> · … and 1 more"
+
+
+# --------------------------------------------------------------- alert summaries
+
+def test_an_updated_alert_shows_the_fact_added_last_with_its_marker() -> None:
+    first = "A bipartisan group of senators on Thursday demanded the full text of the deal. " * 6
+    added = "Michael will appear before the committee on March 18, an aide said."
+    msg = message(body=f"{first.strip()} [1] {added} [2]", links=(
+        Link("[1] Wire", "https://wire.example/1"), Link("[2] Other", "https://other.example/2")
+    ))
+    summary = render.message_blocks(msg)[1]["text"]["text"]
+    assert summary.endswith(f"{added} [2]")
+
+
+def test_a_cut_summary_ends_at_a_word_with_an_ellipsis() -> None:
+    body = "Senators demanded the text of the agreement " * 60
+    summary = render.message_blocks(message(body=body))[1]["text"]["text"]
+    assert summary.endswith("…") and len(summary) <= render.SUMMARY_MAX
+    assert body.startswith(summary[:-1]) and body[len(summary) - 1] == " ", "cut between words"
+
+
+# --------------------------------------------------------------- digests
+
+def test_a_digest_body_is_split_into_sections_never_cut_mid_line() -> None:
+    lines = [f"• Development {i}: " + "AT&T <b> said " * 20 for i in range(12)]
+    msg = message(kind=MessageKind.DIGEST, body="\n".join(lines))
+    sections = [b["text"]["text"] for b in render.message_blocks(msg) if b["type"] == "section"]
+    shown = "\n".join(sections).split("\n")
+    assert shown == [render.escape(line) for line in lines]
+    assert all(len(s) <= render.TEXT_MAX for s in sections)
+
+
+# --------------------------------------------------------------- command replies
+
+def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
+    text = (
+        "• Wire <https://wire.example/rss?a=1&b=2> · ok\n"
+        "  failing: https://bad.example/feed.xml (3×): <!channel> `code` *x*"
+    )
+    [block] = reply_payload(Reply(text=text))["blocks"]
+    assert block["text"]["type"] == "mrkdwn" and block["text"]["verbatim"] is True
+    assert block["text"]["text"] == (
+        "• Wire <https://wire.example/rss?a=1&amp;b=2> · ok\n"
+        f"  failing: <https://bad.example/feed.xml> (3×): &lt;!channel&gt; `code` {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ}"
+    )
+
+
+def test_status_reply_links_are_clickable() -> None:
+    status = message(
+        title="Talks (talks)",
+        body="Latest developments:\n1. Senators set a hearing\n   3 reports · Wire <https://wire.example/1>",
+        kind=MessageKind.DIGEST,
+    )
+    blocks = reply_payload(Reply(text="status", message=status))["blocks"]
+    assert blocks[0]["type"] == "header"
+    body = blocks[1]["text"]
+    assert body["type"] == "mrkdwn" and "Wire <https://wire.example/1>" in body["text"]

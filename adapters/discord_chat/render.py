@@ -5,6 +5,11 @@ Every piece of text goes through :func:`escape_text` (Markdown escaped, mentions
 with a zero-width space) and every send uses ``AllowedMentions.none()``, so even a missed
 escape cannot ping anyone. URLs are only used as link targets when they are plain
 http(s) URLs; anything else is shown as escaped text.
+
+Every embed stays within Discord's limits whatever the input, including the 6000
+characters of all its text together (:data:`EMBED_MAX`): text is cut at a word, a
+links field keeps or drops whole links (short ones fit where a long tracking URL does
+not) and counts those it drops, and the description gives up what the total lacks.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import source_list
+from bot.render import shorten, source_list
 
 # Discord's documented embed limits.
 TITLE_MAX = 256
@@ -27,6 +32,7 @@ FOOTER_MAX = 2048
 AUTHOR_MAX = 256
 CONTENT_MAX = 2000
 URL_MAX = 2048
+EMBED_MAX = 6000  # title, description, field names and values, footer and author together
 
 COLOURS = {
     MessageKind.ALERT: discord.Colour.red(),
@@ -55,8 +61,11 @@ def escape_text(text: str) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """Cut ``text`` to ``limit`` characters at a word, marking the cut with an ellipsis.
+
+    See :func:`bot.render.shorten`: only a first word longer than ``limit`` is cut inside.
+    """
+    return shorten(text, limit)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -88,37 +97,63 @@ def message_embed(message: OutboundMessage) -> discord.Embed:
 
     Returns:
         An embed with escaped title and summary, a "Sources" field ("Reuters, AP and 4
-        more"), the links, the story name as author and ``message.when`` as timestamp.
+        more"), the links, the story name as author and ``message.when`` as timestamp,
+        within Discord's limits (the description is shortened if the total is over).
     """
     first_url = next((u for u in (safe_url(link.url) for link in message.links) if u), None)
+    title = truncate(escape_text(message.title), TITLE_MAX)
+    author = truncate(message.story_name, AUTHOR_MAX) if message.story_name else ""
+    footer = truncate(message.footer, FOOTER_MAX) if message.footer else ""
+    fields: list[tuple[str, str, bool]] = []
+    if message.sources:
+        fields.append(("Sources", truncate(escape_text(source_list(message.sources)), FIELD_MAX), True))
+    if message.links:
+        fields.append(("Links", links_value(message.links), False))
+    if message.thread_note:
+        fields.append(("New", truncate(escape_text(message.thread_note), FIELD_MAX), False))
+    used = len(title) + len(author) + len(footer) + sum(len(n) + len(v) for n, v, _ in fields)
     embed = discord.Embed(
-        title=truncate(escape_text(message.title), TITLE_MAX) or None,
+        title=title or None,
         url=first_url,
-        description=_description(message),
+        description=_description(message, min(DESCRIPTION_MAX, EMBED_MAX - used)),
         colour=COLOURS.get(message.kind),
         timestamp=message.when,
     )
-    if message.story_name:
-        embed.set_author(name=truncate(message.story_name, AUTHOR_MAX))
-    if message.sources:
-        embed.add_field(
-            name="Sources", value=truncate(escape_text(source_list(message.sources)), FIELD_MAX)
-        )
-    if message.links:
-        links = "\n".join(link_markdown(link) for link in message.links)
-        embed.add_field(name="Links", value=_truncate_lines(links, FIELD_MAX), inline=False)
-    if message.thread_note:
-        embed.add_field(
-            name="New", value=truncate(escape_text(message.thread_note), FIELD_MAX), inline=False
-        )
-    if message.footer:
-        embed.set_footer(text=truncate(message.footer, FOOTER_MAX))
+    if author:
+        embed.set_author(name=author)
+    for name, value, inline in fields:
+        embed.add_field(name=name, value=value, inline=inline)
+    if footer:
+        embed.set_footer(text=footer)
     return embed
 
 
-def _description(message: OutboundMessage) -> str | None:
+def links_value(links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX) -> str:
+    """The "Links" field: one ``[label](url)`` per line, in at most ``limit`` characters.
+
+    Links are taken in order (cited reports first) and kept or dropped whole; one too
+    long for the room left is skipped, so the short labelled links after a long
+    tracking URL still show. Dropped links are counted: "… and 2 more".
+    """
+    rendered = [link_markdown(link) for link in links]
+    kept: list[str] = []
+    for text in rendered:
+        dropped = len(rendered) - len(kept) - 1  # at most, if this one is kept
+        more = f"\n… and {dropped} more" if dropped else ""
+        if len("\n".join([*kept, text])) + len(more) <= limit:
+            kept.append(text)
+    dropped = len(rendered) - len(kept)
+    if dropped:
+        kept.append(f"… and {dropped} more")
+    return "\n".join(kept)
+
+
+def _description(message: OutboundMessage, limit: int = DESCRIPTION_MAX) -> str | None:
+    """The escaped body in at most ``limit`` characters: a digest keeps whole lines."""
     body = escape_text(message.body) if message.body else ""
-    return truncate(body, DESCRIPTION_MAX) or None
+    if message.kind is MessageKind.DIGEST:
+        return _truncate_lines(body, limit) or None
+    return truncate(body, limit) or None
 
 
 def _truncate_lines(text: str, limit: int) -> str:
@@ -130,6 +165,8 @@ def _truncate_lines(text: str, limit: int) -> str:
         if sum(len(k) + 1 for k in kept) + len(line) > limit - 2:
             break
         kept.append(line)
+    if not kept:  # one line longer than the whole limit: cut it at a word
+        return truncate(text.splitlines()[0] if text.strip() else text, limit)
     return "\n".join(kept + ["…"])
 
 

@@ -12,17 +12,25 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
   joiners on both sides, newlines are folded so no line can start a block quote, and
   the text object is ``verbatim`` so Slack does not auto-link channel names.
 * Only ``http``/``https`` URLs become links; anything else is shown as plain text.
+* Command replies are ``mrkdwn`` too (:func:`reply_mrkdwn`), so that the URLs they name
+  are clickable and their `code` spans show as code. They are escaped the same way: the
+  only links are the reply's own http(s) URLs (shown as themselves, never under a
+  label), and outside code spans ``*_~`` are neutralised and no line can start a quote.
+
+Nothing is ever cut mid-word, and every block stays within Block Kit's limits whatever
+the input: a links line drops whole links it has no room for and counts them.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from bot.alerts import ALERT_BODY_MAX
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import source_list
+from bot.render import shorten, source_list
 
 Block = dict[str, Any]
 
@@ -30,13 +38,20 @@ ZWJ = "\u200d"
 HEADER_MAX = 150  # Slack's limit for header blocks
 TEXT_MAX = 3000  # Slack's limit for one text object
 FALLBACK_MAX = 300
-SUMMARY_MAX = 400  # an alert's summary: one or two lines
+# An alert's summary: as long as the core makes it (the same text as on Discord), so a
+# fact added last to an updated alert, and its citation marker, are shown.
+SUMMARY_MAX = ALERT_BODY_MAX
 MAX_BLOCKS = 50
-MAX_LINKS = 5
+LINK_LABEL_MAX = 80
 
 _FORMAT_CHARS = re.compile(r"([*_~`])")
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# In a command reply: a `code span`, a URL the reply wraps in <...>, or a bare URL.
+# A bare URL does not end in punctuation: "see https://x.example/feed." links without the dot.
+_REPLY_TOKEN = re.compile(
+    r"(`[^`\n]+`)|<(https?://[^\s<>|]+)>|(https?://[^\s<>|]*[^\s<>|.,;:!?'\")\]])"
+)
 
 
 def escape(text: str) -> str:
@@ -89,18 +104,31 @@ def safe_url(url: str | None) -> str | None:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Shorten ``text`` to at most ``limit`` characters, ending with an ellipsis if cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """Shorten ``text`` to at most ``limit`` characters at a word, ending with "…" if cut.
+
+    See :func:`bot.render.shorten`: only a first word longer than ``limit`` is cut inside.
+    """
+    return shorten(text, limit)
 
 
 def fit(text: str, limit: int) -> str:
     """Escape ``text`` and shorten it so the escaped form fits in ``limit`` characters."""
+    return escape(_shortened(text, limit, lambda t: len(escape(t))))
+
+
+def _shortened(text: str, limit: int, size: Callable[[str], int]) -> str:
+    """``text`` shortened at a word as little as needed for ``size(text) <= limit``.
+
+    Escaping lengthens text by a varying amount ("&" becomes five characters), so the
+    cut shrinks in proportion to the overshoot until the rendered text fits.
+    """
     cut = limit
     while True:
-        out = escape(truncate(text, cut))
-        if len(out) <= limit:
+        out = truncate(text, cut)
+        rendered = size(out)
+        if rendered <= limit or cut <= 1:
             return out
-        cut -= len(out) - limit
+        cut = max(1, min(cut - 1, cut * limit // rendered))
 
 
 def plain(text: str, limit: int = TEXT_MAX) -> dict[str, Any]:
@@ -110,9 +138,29 @@ def plain(text: str, limit: int = TEXT_MAX) -> dict[str, Any]:
 
 def link_mrkdwn(link: Link) -> str:
     """Render one link as ``<url|label>``, or just the label if the URL is unsafe."""
-    label = escape_mrkdwn(truncate(link.label or link.url, 80))
+    label = escape_mrkdwn(truncate(link.label or link.url, LINK_LABEL_MAX))
     url = safe_url(link.url)
     return f"<{url}|{label}>" if url else label
+
+
+def links_mrkdwn(links: tuple[Link, ...] | list[Link], limit: int = TEXT_MAX) -> str:
+    """The links line, ``<url|label> · <url|label>``, in at most ``limit`` characters.
+
+    A link is kept or dropped whole (a cut URL would be a broken link): links are taken
+    in order (cited reports first) and one that does not fit is skipped, so a very long
+    tracking URL costs only itself. Dropped links are counted: "… and 2 more".
+    """
+    rendered = [link_mrkdwn(link) for link in links]
+    kept: list[str] = []
+    for text in rendered:
+        dropped = len(rendered) - len(kept) - 1  # at most, if this one is kept
+        more = f" · … and {dropped} more" if dropped else ""
+        if len(" · ".join([*kept, text])) + len(more) <= limit:
+            kept.append(text)
+    dropped = len(rendered) - len(kept)
+    if dropped:
+        kept.append(f"… and {dropped} more")
+    return " · ".join(kept)
 
 
 def date_mrkdwn(when: datetime) -> str:
@@ -123,11 +171,39 @@ def date_mrkdwn(when: datetime) -> str:
 
 
 def summary_text(message: OutboundMessage) -> str:
-    """The body as shown: one or two lines for alerts and notices, longer for digests."""
+    """The body as shown: one or two lines for alerts and notices, all of a digest.
+
+    An alert's body comes from the core within ``SUMMARY_MAX`` and is shown whole; a
+    longer one (a rewritten summary) is cut at a word with "…".
+    """
     if message.kind is MessageKind.DIGEST:
         return message.body
     lines = [line.strip() for line in message.body.splitlines() if line.strip()]
     return truncate("\n".join(lines[:2]), SUMMARY_MAX)
+
+
+def _sections(lines: list[str], render: Callable[[list[str]], dict[str, Any]]) -> list[Block]:
+    """Sections holding ``lines`` in order, each within Slack's text limit once rendered.
+
+    Lines are never split across sections; ``render`` turns a chunk of lines into a
+    text object (``plain`` or :func:`reply_mrkdwn`). A single line too long for a
+    section is shortened at a word.
+    """
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    for line in lines or [""]:
+        line = _shortened(line, TEXT_MAX, lambda t: len(render([t])["text"]))
+        if chunk and len(render([*chunk, line])["text"]) > TEXT_MAX:
+            blocks.append({"type": "section", "text": render(chunk)})
+            chunk = []
+        chunk.append(line)
+    blocks.append({"type": "section", "text": render(chunk)})
+    return blocks
+
+
+def _plain_lines(lines: list[str]) -> dict[str, Any]:
+    """Lines as one escaped ``plain_text`` object, uncut (:func:`_sections` measures it)."""
+    return {"type": "plain_text", "text": escape("\n".join(lines)) or " ", "emoji": True}
 
 
 def fallback_text(message: OutboundMessage) -> str:
@@ -150,11 +226,21 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
         A header (the headline), a plain-text summary, a context line with story name,
         sources and time, a line of links, and the footer, each only when present.
     """
+    summary = summary_text(message)
+    if not summary:
+        body: list[Block] = []
+    elif message.kind is MessageKind.DIGEST:  # one line per development, none cut off
+        body = _sections(summary.splitlines(), _plain_lines)
+    else:
+        body = [{"type": "section", "text": plain(summary)}]
+    return _blocks(message, body)
+
+
+def _blocks(message: OutboundMessage, body: list[Block]) -> list[Block]:
+    """The blocks of ``message`` around its rendered ``body`` sections."""
     headline = " ".join(message.title.split()) or "(no headline)"  # headers are one line
     blocks: list[Block] = [{"type": "header", "text": plain(headline, HEADER_MAX)}]
-    summary = summary_text(message)
-    if summary:
-        blocks.append({"type": "section", "text": plain(summary)})
+    blocks.extend(body)
     context: list[dict[str, Any]] = []
     if message.story_name:
         context.append(plain(message.story_name, 150))
@@ -163,16 +249,17 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
         context.append(plain(sources, 300))
     if message.when:
         context.append({"type": "mrkdwn", "text": date_mrkdwn(message.when), "verbatim": True})
+    tail: list[Block] = []
     if context:
-        blocks.append({"type": "context", "elements": context})
+        tail.append({"type": "context", "elements": context})
     if message.links:
-        links = " · ".join(link_mrkdwn(link) for link in message.links[:MAX_LINKS])
-        blocks.append(
+        links = links_mrkdwn(message.links)
+        tail.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": links, "verbatim": True}}
         )
     if message.footer:
-        blocks.append({"type": "context", "elements": [plain(message.footer, 300)]})
-    return blocks[:MAX_BLOCKS]
+        tail.append({"type": "context", "elements": [plain(message.footer, 300)]})
+    return blocks[: MAX_BLOCKS - len(tail)] + tail
 
 
 def thread_note_text(note: str) -> str:
@@ -180,25 +267,52 @@ def thread_note_text(note: str) -> str:
     return escape_mrkdwn(truncate(note, TEXT_MAX // 2))
 
 
-def reply_blocks(reply: Reply) -> list[Block]:
-    """Render a command reply: its rich message if any, else its text as plain sections.
+def reply_mrkdwn(lines: list[str]) -> dict[str, Any]:
+    """A command reply's lines as a ``verbatim`` ``mrkdwn`` object: links clickable.
 
-    Long text is split on line boundaries into several sections (Slack caps a text
-    object at 3000 characters).
+    The reply is the bot's own text quoting feeds and users, so it is escaped like feed
+    text, but its http(s) URLs (written ``<url>`` or bare) become links that show the
+    URL itself (a label could disguise it) and its `code spans` are kept as code. Other
+    ``*_~`` are neutralised, and a line starting with ``>`` is kept from quoting.
+    """
+    out = []
+    for line in lines:
+        parts = []
+        last = 0
+        for m in _REPLY_TOKEN.finditer(line):
+            parts.append(_reply_plain(line[last : m.start()]))
+            code, wrapped, bare = m.groups()
+            url = safe_url(wrapped or bare)
+            if code:
+                parts.append(escape(code))
+            elif url:
+                parts.append(f"<{url}>")
+            else:
+                parts.append(_reply_plain(m.group(0)))
+            last = m.end()
+        parts.append(_reply_plain(line[last:]))
+        text = "".join(parts)
+        out.append(ZWJ + text if text.lstrip().startswith("&gt;") else text)
+    return {"type": "mrkdwn", "text": "\n".join(out) or " ", "verbatim": True}
+
+
+def _reply_plain(text: str) -> str:
+    """Reply text outside code spans and links: escaped, ``*_~`` and stray backticks inert."""
+    return _FORMAT_CHARS.sub(f"{ZWJ}\\1{ZWJ}", escape(_CONTROL.sub(" ", text)))
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    """Render a command reply as ``mrkdwn`` sections (see :func:`reply_mrkdwn`).
+
+    A reply with a rich message (status) keeps that message's header, context and
+    links around its body, which is reply text too. Long text is split on line
+    boundaries into several sections (Slack caps a text object at 3000 characters).
     """
     if reply.message is not None:
-        return message_blocks(reply.message)
-    blocks: list[Block] = []
-    chunk: list[str] = []
-    size = 0
-    for line in reply.text.splitlines() or [""]:
-        if chunk and size + len(line) + 1 > TEXT_MAX // 2:
-            blocks.append({"type": "section", "text": plain("\n".join(chunk))})
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line) + 1
-    blocks.append({"type": "section", "text": plain("\n".join(chunk))})
-    return blocks[:MAX_BLOCKS]
+        body = reply.message.body
+        sections = _sections(body.splitlines(), reply_mrkdwn) if body else []
+        return _blocks(reply.message, sections)
+    return _sections(reply.text.splitlines(), reply_mrkdwn)[:MAX_BLOCKS]
 
 
 def reply_text(reply: Reply) -> str:
