@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 
 from adapters.demo import run_demo
 from bot.engine.text import strip_outlet_suffix
@@ -23,7 +24,8 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     assert code == 0, text
     assert "> /story status" in text and "Latest developments:" in text
     assert "KEYWORD MATCH" in text
-    # one DM per report, not one per outlet printing it (the demo sent 14 before, 11 now)
+    # one DM per report, not one per outlet printing it (the demo sent 14, then 11, now 8:
+    # reprints of a seed are no news to the story-scoped subscription)
     dms = [
         line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("== KEYWORD MATCH")
     ]
@@ -39,7 +41,13 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     assert "alerts that are not a new development: 0" in text, text
     assert text.count("== NEW DEVELOPMENT") == 3, "one alert per development, never one per copy"
     assert "demo: OK, every judgement matches the sample answers" in text, text
-    # each alert's summary is cited: its sentences end in a marker of the alert's first link
+    # each alert's summary is cited: it ends in a marker, its links start with "[1] ", and
+    # every marker in it names a link of the alert. (Which reports an alert cites depends
+    # on how many of a development's reports one poll read before delivery, which the real
+    # scheduler's timing decides: the check does not pin the number.)
     for alert in text.split("== NEW DEVELOPMENT")[1:]:
-        body, links = alert.split("\n")[1], alert.split("\n")[3]
-        assert body.rstrip().endswith("[1]") and links.strip().startswith("[1] "), alert
+        lines = alert.split("\n")
+        body, links = lines[1], [line.strip() for line in lines[3:] if line.strip()]
+        markers = set(re.findall(r"\[(\d+)\]", body))
+        assert re.search(r"\[\d+\]$", body.rstrip()) and links[0].startswith("[1] "), alert
+        assert all(any(x.startswith(f"[{m}] ") for x in links) for m in markers), alert
