@@ -125,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     ob.add_argument("--limit", type=int, default=20, help="messages listed per state (default 20)")
     ob.add_argument(
+        "--retry",
+        nargs="*",
+        type=int,
+        metavar="ID",
+        help="instead: deliver the dead messages (or those #IDs) again, e.g. once the bot "
+        "is invited to the channel",
+    )
+    ob.add_argument(
         "--sent",
         nargs="?",
         const=24.0,
@@ -324,6 +332,8 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "outbox":
         if not 1 <= args.limit <= 10_000:
             raise UserError("--limit must be a whole number from 1 to 10000")
+        if args.retry is not None:
+            return operator.retry_dead(app, args.retry or None)
         if args.sent is not None:
             if not 0 < args.sent <= 24 * 366:
                 raise UserError("--sent takes a number of hours from 0 to 8784")

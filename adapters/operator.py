@@ -206,6 +206,27 @@ def outbox(app: App, limit: int = 20, out: TextIO | None = None) -> int:
     return 0
 
 
+def retry_dead(app: App, ids: list[int] | None, out: TextIO | None = None) -> int:
+    """``storybot outbox --retry [ID ...]``: dead messages are due again, from zero attempts.
+
+    Delivery gives up on a message the platform refuses for good (the bot not in the
+    channel, no permission); once that is fixed, the operator sends them again. The
+    running service (or ``poll --once --deliver``) delivers them.
+    """
+    out = out or sys.stdout
+    n = app.store.requeue_dead(ids, app.clock.now())
+    if n == 0:
+        which = "with those ids " if ids else ""
+        print(f"no dead messages {which}to retry (storybot outbox lists them)", file=out)
+        return 1 if ids else 0
+    print(
+        f"{counted(n, 'dead message')} queued again; the running service delivers "
+        "them (or: storybot poll --once --deliver)",
+        file=out,
+    )
+    return 0
+
+
 def sent(app: App, hours: float, limit: int = 20, out: TextIO | None = None) -> int:
     """``storybot outbox --sent [HOURS]``: what the bot delivered lately, newest first.
 

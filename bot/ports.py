@@ -421,6 +421,10 @@ class Store(Protocol):
         """Rows not delivered: dead ones (``dead``) newest first, or pending ones earliest due first."""
         ...
 
+    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Make dead messages (all, or those of ``ids``) due again from zero attempts; how many."""
+        ...
+
     def delivered_outbox(self, since: datetime, limit: int = 20) -> list[OutboxEntry]:
         """Rows delivered at or after ``since`` (their latest version), newest delivery first."""
         ...

@@ -167,6 +167,22 @@ class OutboxStore(StoreBase):
         with self._write() as session:
             session.execute(update(OutboxRow).where(OutboxRow.id == entry_id).values(**values))
 
+    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Give messages delivery gave up on another go: due now, attempts from zero.
+
+        For after the cause is fixed (the bot invited to the channel, a permission
+        granted): ``storybot outbox --retry``. ``ids`` None means every dead message; ids
+        of messages that are not dead are left alone. Returns how many were requeued.
+        """
+        where = [OutboxRow.dead == True]  # noqa: E712
+        if ids is not None:
+            where.append(OutboxRow.id.in_(list(ids)))
+        with self._write() as session:
+            result = session.execute(
+                update(OutboxRow).where(*where).values(dead=False, attempts=0, next_attempt_at=now)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
         """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.
 

@@ -309,6 +309,30 @@ def test_an_in_memory_database_is_warned_about(monkeypatch, capsys):
     assert "nothing this command stores is kept" in err
 
 
+def test_outbox_retry_queues_dead_messages_again(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    from storage import open_store
+
+    store = open_store(db)
+    try:
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        store.enqueue([write("a", title="Pentagon deal")], now)
+        store.mark_attempt_failed(store.get_outbox("a").id, "not_in_channel", now, dead=True)
+    finally:
+        store.close()
+    assert main(["outbox", "--retry"]) == 0
+    assert capsys.readouterr().out.startswith("1 dead message queued again")
+    assert main(["outbox"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "dead: 0, delivered: 0, pending: 1"
+    assert main(["outbox", "--retry"]) == 0
+    assert "no dead messages to retry" in capsys.readouterr().out
+    assert main(["outbox", "--retry", "99"]) == 1
+    assert "no dead messages with those ids" in capsys.readouterr().out
+
+
 # --------------------------------------------------------------- operator review findings
 
 

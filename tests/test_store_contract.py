@@ -797,13 +797,18 @@ def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_fir
 def test_delivery_failure_is_the_last_give_up_for_the_target_until_a_later_delivery(store, clock):
     channel, other = Target("slack", channel_id="C1"), Target("slack", channel_id="C2")
     dm = Target("slack", user_id="C1")
-    store.enqueue([write("a", channel), write("b", channel), write("o", other), write("u", dm)], clock.now())
+    store.enqueue(
+        [write("a", channel), write("b", channel), write("o", other), write("u", dm)], clock.now()
+    )
     a, b, o = (store.get_outbox(k) for k in "abo")
     assert store.delivery_failure(channel) is None
     store.mark_attempt_failed(a.id, "permanent: not_in_channel", clock.now(), dead=True)
     store.mark_attempt_failed(o.id, "permanent: is_archived", clock.now(), dead=True)
     failed = store.delivery_failure(channel)
-    assert failed is not None and (failed.key, failed.last_error) == ("a", "permanent: not_in_channel")
+    assert failed is not None and (failed.key, failed.last_error) == (
+        "a",
+        "permanent: not_in_channel",
+    )
     assert store.delivery_failure(dm) is None  # a user id equal to the channel id is not it
     assert store.delivery_failure(Target("discord", channel_id="C1")) is None
     clock.advance(minutes=5)
@@ -826,6 +831,23 @@ def test_delivered_outbox_lists_deliveries_since_newest_first(store, clock):
     assert [e.key for e in got] == ["c", "b"]
     assert got[0].delivered_at is not None and got[0].delivered_at > got[1].delivered_at
     assert [e.key for e in store.delivered_outbox(since, limit=1)] == ["c"]
+
+
+def test_requeue_dead_makes_given_up_messages_due_again(store, clock):
+    store.enqueue([write("a"), write("b"), write("c")], clock.now())
+    a, b, c = (store.get_outbox(k) for k in "abc")
+    for e in (a, b):
+        store.mark_attempt_failed(e.id, "not_in_channel", clock.now(), dead=True)
+    store.mark_attempt_failed(c.id, "HTTP 503", clock.now() + timedelta(hours=1))
+    later = clock.now() + timedelta(minutes=5)
+    assert store.requeue_dead([a.id, c.id], later) == 1  # c is not dead: left alone
+    again = store.get_outbox("a")
+    assert (again.dead, again.attempts, again.next_attempt_at) == (False, 0, later)
+    assert store.get_outbox("b").dead
+    assert store.get_outbox("c").attempts == 1
+    assert store.requeue_dead(None, later) == 1  # every dead one: b
+    assert not store.get_outbox("b").dead
+    assert {e.key for e in store.due_outbox(later)} == {"a", "b"}
 
 
 # --------------------------------------------------------------------------- restart
