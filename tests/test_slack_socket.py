@@ -71,7 +71,10 @@ async def test_help_is_acked_in_time_and_answered_ephemerally(
     assert ack["envelope_id"].startswith("env-")
     assert response["response_type"] == "ephemeral"
     assert "storybot follows developing news stories" in response["blocks"][0]["text"]["text"]
-    assert response["blocks"][0]["text"]["type"] == "plain_text"
+    # mrkdwn so that links are clickable and `code` shows as code; verbatim, so that Slack
+    # does not turn text into mentions or channel links (see slack_chat.render)
+    assert response["blocks"][0]["text"]["type"] == "mrkdwn"
+    assert response["blocks"][0]["text"].get("verbatim") is True
 
 
 async def test_admin_commands_need_a_workspace_admin(
