@@ -372,9 +372,11 @@ async def run_service(
     """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain.
 
     ``scheduler=False`` runs only the chat adapters (the ``/story`` front end): polling,
-    judging and delivery are left to ``storybot worker`` processes. A chat platform that
-    cannot be reached at start is retried (see :func:`start_adapter`, which ``sleep`` is
-    passed to); one that rejects its token ends the service with that ``ConfigError``.
+    judging and delivery are left to ``storybot worker`` processes. The chat adapters start
+    beside the scheduler, each retried while its platform cannot be reached (see
+    :func:`start_adapter`, which ``sleep`` is passed to): a Slack outage at boot delays
+    commands, not polling (alerts wait in the outbox). One that rejects its token stops
+    the service, which then raises that ``ConfigError``.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -383,19 +385,35 @@ async def run_service(
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    failed: list[BaseException] = []
+
+    async def start_one(adapter: ChatAdapter) -> None:
+        try:
+            if await start_adapter(adapter, stop, sleep=sleep):
+                log.info("%s adapter started", adapter.platform)
+        except Exception as exc:  # a rejected token: stop the service and report it
+            failed.append(exc)
+            stop.set()
+
+    starting = [asyncio.ensure_future(start_one(a)) for a in app.adapters.values()]
     try:
-        for adapter in app.adapters.values():
-            if not await start_adapter(adapter, stop, sleep=sleep):
-                await app.aclose()
-                return
-            log.info("%s adapter started", adapter.platform)
-    except BaseException:
+        await _serve(app, stop, ticks, scheduler)
+    finally:
+        for task in starting:
+            task.cancel()
+        await asyncio.gather(*starting, return_exceptions=True)
         await app.aclose()
-        raise
+    if failed:
+        raise failed[0]
+
+
+async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: bool) -> None:
+    """The scheduler (unless ``scheduler`` is False) until ``stop``; the caller drains."""
+    if stop.is_set():
+        return
     if not scheduler:
         log.info("storybot front end is running (no scheduler: workers poll and deliver)")
         await stop.wait()
-        await app.aclose()
         return
     p = app.settings.polling
     service = Service(
@@ -409,4 +427,3 @@ async def run_service(
     log.info("storybot is running; stop with Ctrl-C or SIGTERM")
     await stop.wait()
     log.info("stopping: finishing in-flight work")
-    await app.aclose()

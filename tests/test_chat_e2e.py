@@ -150,8 +150,14 @@ async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
         assert app.store.outbox_counts()["dead"] == 2
 
         expected = {
-            "slack": (SLACK_CHANNEL, "not_in_channel (invite storybot to the channel: /invite @storybot)"),
-            "discord": (discord_channel, "Missing Access (give storybot the View Channel and Send Messages"),
+            "slack": (
+                SLACK_CHANNEL,
+                "not_in_channel (invite storybot to the channel: /invite @storybot)",
+            ),
+            "discord": (
+                discord_channel,
+                "Missing Access (give storybot the View Channel and Send Messages",
+            ),
         }
         for platform, (channel, reason) in expected.items():
             status = await app.commands.handle(CommandRequest("status", platform, "U1", channel))
@@ -219,7 +225,9 @@ async def test_a_fact_a_later_report_adds_is_threaded_once_under_the_slack_alert
         [reply] = replies
         assert reply.args["thread_ts"] == update.args["ts"]
         assert reply.args["channel"] == SLACK_CHANNEL
-        assert reply.args["text"].startswith("Other Outlet: ") and reply.args["text"].endswith("[2]")
+        assert reply.args["text"].startswith("Other Outlet: ") and reply.args["text"].endswith(
+            "[2]"
+        )
         fact = reply.args["text"].removeprefix("Other Outlet: ").removesuffix(" [2]")
         summary = update.args["blocks"][1]["text"]["text"]
         assert f"{fact} [2]" in summary, "the fact is the sentence the update added, as cited"
@@ -227,3 +235,56 @@ async def test_a_fact_a_later_report_adds_is_threaded_once_under_the_slack_alert
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await app.aclose()
+
+
+async def test_feeds_are_polled_while_slack_cannot_be_reached_at_start(
+    feed_server,
+    slack,
+    sqlite_url,
+    clock,  # noqa: F811
+):
+    """A Slack outage at boot delays the chat front end, not polling: the adapter waits to
+    retry while the scheduler polls (alerts wait in the outbox)."""
+    import asyncio
+
+    from adapters.app import add_adapter, chat_adapters_from_settings, run_service
+    from bot.scheduler import Ticks
+
+    settings = load_settings(
+        env={
+            "STORYBOT_DATABASE_URL": sqlite_url,
+            "STORYBOT_ALLOWED_HOSTS": "127.0.0.1",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-test",
+            "STORYBOT_SLACK_API_URL": slack.base_url,
+        }
+    )
+    app = build_app(settings, clock=clock)
+    for adapter in chat_adapters_from_settings(app):  # as `storybot run` does
+        add_adapter(app, adapter)
+    assert list(app.adapters) == ["slack"]
+    slack.fail_next(1000, status=501, method="auth.test")
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    feed_server.add_feed("/wire.xml", feed_of(as_entry(first, 1)), etag=True)
+    app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+    stop = asyncio.Event()
+    waits: list[float] = []
+
+    async def held(seconds: float) -> None:  # the injected back-off: waits until stopped
+        waits.append(seconds)
+        await stop.wait()
+
+    service = asyncio.ensure_future(
+        run_service(app, ticks=Ticks(poll_s=0.05, deliver_s=0.05), stop=stop, sleep=held)
+    )
+    try:
+        for _ in range(500):  # the scheduler runs on real ticks of 0.05 s: wait for a poll
+            if feed_server.hits("/wire.xml"):
+                break
+            await asyncio.sleep(0.01)
+        assert feed_server.hits("/wire.xml") >= 1, "the feeds are polled"
+        assert waits == [1.0], "the Slack adapter is still waiting to retry"
+        assert slack.calls_to("auth.test") and not slack.connected
+    finally:
+        stop.set()
+        await service
