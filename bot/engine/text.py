@@ -42,6 +42,8 @@ from bot.textnorm import split_unspaced, strip_marks
 
 # a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
+# the same where every letter is ASCII, about twice as fast (see find_words)
+_WORD_ASCII = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
 
 
 def _upper_class() -> str:
@@ -64,6 +66,8 @@ def _upper_class() -> str:
 _SENT_SPLIT = re.compile(
     r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
 )
+# the same for text whose letters are all ASCII (see letters_are_ascii)
+_SENT_SPLIT_ASCII = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 _WS = re.compile(r"\s+")
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
@@ -107,6 +111,13 @@ def _is_number(tok: str) -> bool:
     return tok[0].isdigit()
 
 
+# A character that folding can change: anything beyond ASCII but the no-break space and
+# the General Punctuation block (curly quotes, dashes, "…"), which separate words (or, "’",
+# join them) folded or not. English news is rarely pure ASCII because of its quotes and
+# dashes; text without such a character keeps to the ASCII path (see find_words).
+_NEEDS_FOLDING = re.compile(r"[^\x00-\x7f\u00a0\u2000-\u206f]")
+
+
 def words_of(text: str) -> str:
     """``text`` made ready for word splitting in any script.
 
@@ -122,9 +133,25 @@ def words_of(text: str) -> str:
     Returns:
         Text whose words :data:`_WORD` finds.
     """
-    if text.isascii():
+    if text.isascii() or not _NEEDS_FOLDING.search(text):
         return text
     return split_unspaced(strip_marks(text))
+
+
+def letters_are_ascii(text: str) -> bool:
+    """Whether folding leaves ``text`` as it is: ASCII but for quotes, dashes and the like."""
+    return text.isascii() or not _NEEDS_FOLDING.search(text)
+
+
+def find_words(text: str) -> list[str]:
+    """The words and numbers of ``text`` in any script, as written (see :func:`words_of`).
+
+    Text whose letters are all ASCII (most English news, curly quotes and dashes aside)
+    takes an ASCII-only pattern, about twice as fast and the same words.
+    """
+    if letters_are_ascii(text):
+        return _WORD_ASCII.findall(text)
+    return _WORD.findall(split_unspaced(strip_marks(text)))
 
 
 def tokens(text: str) -> list[str]:
@@ -137,7 +164,7 @@ def tokens(text: str) -> list[str]:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
     term = _term
-    return [t for t in map(term, _WORD.findall(words_of(text))) if t is not None]
+    return [t for t in map(term, find_words(text)) if t is not None]
 
 
 @lru_cache(maxsize=1 << 17)
@@ -165,7 +192,7 @@ def is_title_case(title: str) -> bool:
     """
     words = [
         w
-        for w in _WORD.findall(words_of(title))
+        for w in find_words(title)
         if not _is_number(w) and w.lower() not in STOPWORDS
     ]
     if len(words) < 3:
@@ -190,8 +217,13 @@ def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[s
     """
     entities: set[str] = set()
     phrases: list[str] = []
-    for sentence in split_sentences(text):
-        words = _WORD.findall(words_of(sentence))
+    # decided (and folded) once for the whole text, not sentence by sentence
+    ascii_letters = letters_are_ascii(text)
+    word_pattern = _WORD_ASCII if ascii_letters else _WORD
+    if not ascii_letters:
+        text = words_of(text)
+    for sentence in _sentences(text, ascii_letters):
+        words = word_pattern.findall(sentence)
         run: list[str] = []
         run_start = 0
         for i, w in enumerate(words + [""]):
@@ -228,9 +260,15 @@ def split_sentences(text: str) -> list[str]:
     Returns:
         Non-empty, whitespace-normalised sentences.
     """
+    return _sentences(text, letters_are_ascii(text))
+
+
+def _sentences(text: str, ascii_letters: bool) -> list[str]:
+    # split_sentences, told whether every letter of ``text`` is ASCII: then the split
+    # pattern's capitals need only be A-Z (the same splits, much cheaper)
     out: list[str] = []
     glue = False
-    for part in _SENT_SPLIT.split(text):
+    for part in (_SENT_SPLIT_ASCII if ascii_letters else _SENT_SPLIT).split(text):
         part = _WS.sub(" ", part).strip()
         if not part:
             continue
