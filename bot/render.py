@@ -65,3 +65,23 @@ def plain_text(message: "OutboundMessage") -> str:
     if message.footer:
         lines.append(message.footer)
     return "\n".join(lines)
+
+
+def join_whole(parts: Sequence[str], separator: str, limit: int) -> str:
+    """``parts`` joined by ``separator`` in at most ``limit`` characters, each kept whole.
+
+    For lists whose items must not be cut, such as links (a cut URL is a broken link):
+    parts are taken in order and one that does not fit in the room left is skipped, so a
+    very long one costs only itself; the skipped ones are counted at the end ("… and 2
+    more"), the count's room included.
+    """
+    kept: list[str] = []
+    for text in parts:
+        dropped = len(parts) - len(kept) - 1  # at most, if this one is kept
+        more = f"{separator}… and {dropped} more" if dropped else ""
+        if len(separator.join([*kept, text])) + len(more) <= limit:
+            kept.append(text)
+    dropped = len(parts) - len(kept)
+    if dropped:
+        kept.append(f"… and {dropped} more")
+    return separator.join(kept)

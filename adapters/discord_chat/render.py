@@ -22,7 +22,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import shorten, source_list
+from bot.render import join_whole, shorten, source_list
 
 # Discord's documented embed limits.
 TITLE_MAX = 256
@@ -135,17 +135,7 @@ def links_value(links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX) ->
     long for the room left is skipped, so the short labelled links after a long
     tracking URL still show. Dropped links are counted: "… and 2 more".
     """
-    rendered = [link_markdown(link) for link in links]
-    kept: list[str] = []
-    for text in rendered:
-        dropped = len(rendered) - len(kept) - 1  # at most, if this one is kept
-        more = f"\n… and {dropped} more" if dropped else ""
-        if len("\n".join([*kept, text])) + len(more) <= limit:
-            kept.append(text)
-    dropped = len(rendered) - len(kept)
-    if dropped:
-        kept.append(f"… and {dropped} more")
-    return "\n".join(kept)
+    return join_whole([link_markdown(link) for link in links], "\n", limit)
 
 
 def _description(message: OutboundMessage, limit: int = DESCRIPTION_MAX) -> str | None:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from bot.alerts import ALERT_BODY_MAX
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import shorten, source_list
+from bot.render import join_whole, shorten, source_list
 
 Block = dict[str, Any]
 
@@ -150,17 +150,7 @@ def links_mrkdwn(links: tuple[Link, ...] | list[Link], limit: int = TEXT_MAX) ->
     in order (cited reports first) and one that does not fit is skipped, so a very long
     tracking URL costs only itself. Dropped links are counted: "… and 2 more".
     """
-    rendered = [link_mrkdwn(link) for link in links]
-    kept: list[str] = []
-    for text in rendered:
-        dropped = len(rendered) - len(kept) - 1  # at most, if this one is kept
-        more = f" · … and {dropped} more" if dropped else ""
-        if len(" · ".join([*kept, text])) + len(more) <= limit:
-            kept.append(text)
-    dropped = len(rendered) - len(kept)
-    if dropped:
-        kept.append(f"… and {dropped} more")
-    return " · ".join(kept)
+    return join_whole([link_mrkdwn(link) for link in links], " · ", limit)
 
 
 def date_mrkdwn(when: datetime) -> str:
