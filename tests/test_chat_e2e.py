@@ -53,13 +53,8 @@ def top_level(slack: FakeSlack) -> list:
     return [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.args]
 
 
-async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
-    feed_server,
-    slack,
-    discord,
-    sqlite_url,
-    clock,  # noqa: F811
-):
+def _app_delivering_to(slack: FakeSlack, discord: FakeDiscord, sqlite_url: str, clock):
+    """The app on ``sqlite_url`` with Slack and Discord sinks talking to the fakes."""
     settings = load_settings(
         env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
     )
@@ -69,6 +64,17 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
         discord.token, app.commands, api_url=discord.api_url, gateway_url=discord.gateway_url
     )
     app.delivery.sinks.update({"slack": slack_sink, "discord": discord_sink})
+    return app, discord_sink
+
+
+async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
+    feed_server,
+    slack,
+    discord,
+    sqlite_url,
+    clock,  # noqa: F811
+):
+    app, discord_sink = _app_delivering_to(slack, discord, sqlite_url, clock)
     try:
         seeds = [load_seed(str(p)) for p in seed_files()]
         story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
@@ -122,15 +128,7 @@ async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
     """Slack says not_in_channel, Discord 403 Missing Access: the alert is given up on,
     and ``/story status`` (and ``follow`` again) in that channel says so, with the reason
     and the fix, instead of "This channel follows this story" alone."""
-    settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
-    )
-    app = build_app(settings, clock=clock)
-    slack_sink = SlackSink(SlackSink.make_client("xoxb-test", slack.base_url, timeout=5))
-    discord_sink = DiscordAdapter(
-        discord.token, app.commands, api_url=discord.api_url, gateway_url=discord.gateway_url
-    )
-    app.delivery.sinks.update({"slack": slack_sink, "discord": discord_sink})
+    app, discord_sink = _app_delivering_to(slack, discord, sqlite_url, clock)
     try:
         seeds = [load_seed(str(p)) for p in seed_files()]
         app.store.add_story("demo", seeds[0].title, seeds, clock.now())
