@@ -67,6 +67,18 @@ def _app_delivering_to(slack: FakeSlack, discord: FakeDiscord, sqlite_url: str, 
     return app, discord_sink
 
 
+def _later_reports_from_another_outlet(feed_server, app, clock) -> None:
+    """A second feed ("Other Outlet") with copies and updates of the development, an hour on."""
+    later = samples("copy", DEV) + samples("update", DEV)
+    feed_server.add_feed(
+        "/other.xml",
+        feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"),
+        etag=True,
+    )
+    app.store.add_feed(feed_server.url("/other.xml"), clock.now())
+    clock.advance(hours=1)
+
+
 async def test_one_alert_per_development_on_both_platforms_edited_by_later_reports(
     feed_server,
     slack,
@@ -95,14 +107,7 @@ async def test_one_alert_per_development_on_both_platforms_edited_by_later_repor
         [slack_post] = slack.calls_to("chat.postMessage")
         assert slack_post.args["channel"] == SLACK_CHANNEL
 
-        later = samples("copy", DEV) + samples("update", DEV)
-        feed_server.add_feed(
-            "/other.xml",
-            feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"),
-            etag=True,
-        )
-        app.store.add_feed(feed_server.url("/other.xml"), clock.now())
-        clock.advance(hours=1)
+        _later_reports_from_another_outlet(feed_server, app, clock)
         await app.pipeline.poll_due()
         await app.delivery.deliver_due(limit=100)
 
@@ -201,14 +206,7 @@ async def test_a_fact_a_later_report_adds_is_threaded_once_under_the_slack_alert
         await app.delivery.deliver_due(limit=100)
         assert len(top_level(slack)) == 1
 
-        later = samples("copy", DEV) + samples("update", DEV)
-        feed_server.add_feed(
-            "/other.xml",
-            feed_of(*(as_entry(x, i) for i, x in enumerate(later)), title="Other Outlet"),
-            etag=True,
-        )
-        app.store.add_feed(feed_server.url("/other.xml"), clock.now())
-        clock.advance(hours=1)
+        _later_reports_from_another_outlet(feed_server, app, clock)
         await app.pipeline.poll_due()
         slack.fail_next(status=500, method="chat.update")  # the edit fails once: retried
         await app.delivery.deliver_due(limit=100)

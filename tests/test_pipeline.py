@@ -20,6 +20,18 @@ from bot.pipeline import CycleReport
 DEV = "congress-hearing"
 
 
+def _undated_entry(item: dict) -> FeedEntry:
+    """A sample item as the parser gives it, without a date (as stored before a crash)."""
+    return FeedEntry(
+        guid=item["guid"],
+        url=item["url"],
+        title=item["title"],
+        summary=item["summary"],
+        content=item["content"],
+        published=None,
+    )
+
+
 async def _cycle(world, deliver: bool = True):
     report = await world.app.pipeline.poll_due()
     if deliver:
@@ -231,14 +243,7 @@ async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(
     feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
     feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     # A crash right after the item was stored: no decision, the poll itself not recorded.
-    entry = FeedEntry(
-        guid=item["guid"],
-        url=item["url"],
-        title=item["title"],
-        summary=item["summary"],
-        content=item["content"],
-        published=None,
-    )
+    entry = _undated_entry(item)
     outcome, _ = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
     assert outcome is IngestOutcome.NEW
 
@@ -507,14 +512,7 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
     feed = world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
     # An earlier version stored the item and sent its notice under the per-subscription key.
     clock.advance(minutes=-30)
-    entry = FeedEntry(
-        guid=rail["guid"],
-        url=rail["url"],
-        title=rail["title"],
-        summary=rail["summary"],
-        content=rail["content"],
-        published=None,
-    )
+    entry = _undated_entry(rail)
     _, item = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
     world.app.store.enqueue(
         [

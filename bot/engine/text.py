@@ -133,8 +133,10 @@ def words_of(text: str) -> str:
     Returns:
         Text whose words :data:`_WORD` finds.
     """
-    if text.isascii() or not _NEEDS_FOLDING.search(text):
-        return text
+    return text if letters_are_ascii(text) else _fold(text)
+
+
+def _fold(text: str) -> str:
     return split_unspaced(strip_marks(text))
 
 
@@ -151,7 +153,7 @@ def find_words(text: str) -> list[str]:
     """
     if letters_are_ascii(text):
         return _WORD_ASCII.findall(text)
-    return _WORD.findall(split_unspaced(strip_marks(text)))
+    return _WORD.findall(_fold(text))
 
 
 def tokens(text: str) -> list[str]:
@@ -221,7 +223,7 @@ def capitalised(text: str, *, skip_first: bool = True) -> tuple[set[str], list[s
     ascii_letters = letters_are_ascii(text)
     word_pattern = _WORD_ASCII if ascii_letters else _WORD
     if not ascii_letters:
-        text = words_of(text)
+        text = _fold(text)
     for sentence in _sentences(text, ascii_letters):
         words = word_pattern.findall(sentence)
         run: list[str] = []
