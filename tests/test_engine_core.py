@@ -190,6 +190,14 @@ def test_headline_only_copy_and_relevance() -> None:
     assert not x.judgement.on_topic
 
 
+def test_a_refiled_headline_only_report_is_a_copy() -> None:
+    e = warm_engine()
+    e.judge(doc(3, ON_TOPIC.title + " | AP News"))
+    (v,) = e.judge(doc(4, "UPDATE: " + ON_TOPIC.title + " - WRAL"))
+    assert v.judgement.duplicate_of == 3
+    assert v.judgement.reason["copy"]["by"] == "title"
+
+
 def test_new_turn_of_the_story_is_a_new_development() -> None:
     e = warm_engine()
     (v,) = e.judge(

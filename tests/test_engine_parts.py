@@ -140,6 +140,38 @@ def test_title_key_ignores_case_punctuation_and_outlet() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "refiled",
+    [
+        "UPDATE: Four teens shot at Rocky Mount court",
+        "Updated - Four teens shot at Rocky Mount court - WRAL",
+        "[VIDEO] UPDATE: Four teens shot at Rocky Mount court",
+        "BREAKING NEWS: Four teens shot at Rocky Mount court | AP News",
+        "[Breaking] Four teens shot at Rocky Mount court",
+    ],
+)
+def test_title_key_ignores_a_filing_label(refiled: str) -> None:
+    assert title_key(refiled) == title_key("Four teens shot at Rocky Mount court")
+
+
+@pytest.mark.parametrize(
+    ("title", "key"),
+    [
+        # attribution is part of what the headline says
+        (
+            "Police: Four teens shot at Rocky Mount court",
+            "police four teens shot at rocky mount court",
+        ),
+        # a label word that is the headline's own first word
+        ("Update-ready phones sell out", "update ready phones sell out"),
+        ("Live updates: war in Sudan", "live updates war in sudan"),
+        ("Watchdog: bank fined over fees", "watchdog bank fined over fees"),
+    ],
+)
+def test_title_key_keeps_words_that_are_no_filing_label(title: str, key: str) -> None:
+    assert title_key(title) == key
+
+
 def test_minhash_resemblance_tracks_shared_text() -> None:
     a = fingerprint("t", BODY, None)
     trimmed = fingerprint("t", BODY.rsplit(".", 3)[0], None)

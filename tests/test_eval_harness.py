@@ -238,6 +238,45 @@ def test_cli_cluster_and_dedup(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert {"precision", "recall"} <= set(got)
 
 
+def _headline_stream(tmp_path: Path) -> Path:
+    # a headline-only feed: two events of three reports each, and one re-filed copy
+    rows = [
+        _row(0, "flood", 1, "River floods Riverton town as heavy rain swamps homes"),
+        _row(1, "flood", 2, "Riverton mayor orders evacuation of homes near Elm River"),
+        _row(2, "flood", 3, "Flood waters recede in Riverton, leaving mud and debris"),
+        _row(3, "fire", 1, "Warehouse fire in Millbrook burns for six hours"),
+        _row(4, "fire", 2, "Millbrook warehouse owner Acme Furniture counts the losses"),
+        _row(5, "fire", 3, "UPDATE: Warehouse fire in Millbrook burns for six hours"),
+    ]
+    return _write(tmp_path / "headlines.jsonl.gz", rows)
+
+
+def test_dedup_on_a_headline_only_stream_measures_headline_copies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = _run(["eval", "dedup", "--data", str(_headline_stream(tmp_path))], capsys)
+    assert got["basis"] == "headlines" and got["events"] == 2
+    assert set(got["recall_by_kind"]) == {"outlet_suffix", "filing_label", "restyled", "same_link"}
+    # the re-filed fire headline and its original are one report, not a negative pair
+    assert got["negatives_skipped_verbatim"] == 2 and got["negatives"] == 4
+    assert got["recall"] == 1.0 and got["precision"] == 1.0
+
+
+def test_dedup_without_a_test_set_measures_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _write(tmp_path / "s.jsonl.gz", [_row(0, "a", 1, "Short"), _row(1, "a", 2, "Brief")])
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    assert run_eval(parser.parse_args(["eval", "dedup", "--data", str(data)])) == 0
+    captured = capsys.readouterr()
+    got = json.loads(captured.out)
+    assert got["basis"] is None and got["precision"] is None and got["recall"] is None
+    assert "no test set: no event has two reports with a body of at least 80 words" in (
+        captured.err
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "fragment"),
     [

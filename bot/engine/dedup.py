@@ -50,6 +50,8 @@ def _lower_words(text: str) -> list[str]:
     if letters_are_ascii(text):
         return _WORDS_ASCII.findall(text.lower())
     return _WORDS.findall(words_of(text).lower())
+
+
 _TRACKING = re.compile(
     r"^(utm_|fbclid$|gclid$|mc_|cmpid$|ocid$|ref$|src$|smid$|taid$|_ga$|rss$|feed)"
 )
@@ -80,8 +82,24 @@ def canonical_url(url: str | None) -> str | None:
     return f"{host}{path}" + (f"?{q}" if q else "")
 
 
+# a newsroom label before a headline that says how the report is filed, not what it says
+# ("UPDATE: Man shot on Main St", "BREAKING NEWS - ..."): a re-filed headline is a copy
+_LABEL_WORDS = (
+    r"update[ds]?|breaking(?: news)?|developing(?: story)?|just in|watch|video|live|exclusive"
+)
+_LABEL = re.compile(
+    rf"^\s*(?:\[\s*(?:{_LABEL_WORDS})\s*\]|(?:{_LABEL_WORDS})(?=\s*:|\s+[|\-—–]\s))"
+    r"\s*(?:[:|\-—–]\s*)?",
+    re.IGNORECASE,
+)
+
+
 def title_key(title: str) -> str:
-    """The headline reduced for comparison: outlet suffix removed, words lowercased."""
+    """The headline reduced for comparison: outlet suffix and filing label removed, words
+    lowercased."""
+    prev = None
+    while prev != title:  # labels stack up: "[VIDEO] UPDATE: ..."
+        prev, title = title, _LABEL.sub("", title, count=1)
     return " ".join(_lower_words(strip_outlet_suffix(title)))
 
 

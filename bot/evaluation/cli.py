@@ -140,11 +140,17 @@ def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = N
             result = evaluate_clustering(load_stream(args.data, warn=_warn), config)
             result["seconds"] = round(time.perf_counter() - start, 2)
         else:
-            from bot.evaluation.dedup import evaluate_dedup
+            from bot.evaluation.dedup import MIN_ARTICLE_WORDS, evaluate_dedup
 
             start = time.perf_counter()
             result = evaluate_dedup(load_stream(args.data, warn=_warn), config, seed=args.seed)
             result["seconds"] = round(time.perf_counter() - start, 2)
+            if result["basis"] is None:
+                _warn(
+                    f"no test set: no event has two reports with a body of at least "
+                    f"{MIN_ARTICLE_WORDS} words or two headlines of at least "
+                    f"{config.copy_title_words} words, so nothing was measured"
+                )
     except StreamError as exc:
         print(f"storybot eval: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,15 @@ made from the streams' real articles, deterministically (seeded):
   in ``negatives_skipped_verbatim``. ``precision_all_negatives`` reports the precision
   had they been kept as negatives, for transparency.
 
+A stream without full articles (a headline-only feed: no event has two items with a
+body) gets a *headline* test set instead, built the same way from its headlines: copies
+are the headline with an outlet suffix, with a filing label ("UPDATE: ..."), restyled
+(capitals and typographic quotes), and the same link with tracking parameters under an
+edited headline; negatives are the event's other headlines, except those whose
+normalised headline or link equals another item's (real copies, counted as skipped).
+The result's ``basis`` says which set was built (``articles`` or ``headlines``); with
+neither there is nothing to measure and the figures are null.
+
 Every query runs against a :class:`bot.engine.dedup.CopyIndex` holding the other
 articles of the event, configured exactly as the engine configures it. A positive is
 found when the index answers with its original (or another outlet's verbatim copy of it);
@@ -27,6 +36,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -54,8 +64,9 @@ _BOILER = [
     ),
     "Click here to subscribe. Already a subscriber? Log in to continue reading.",
 ]
+_LABELS = ["UPDATE: ", "BREAKING: ", "Updated - ", "[VIDEO] "]
 _TRACKING = "utm_source=rss&utm_medium=feed&utm_campaign=syndication"
-_MIN_WORDS = 80
+MIN_ARTICLE_WORDS = 80
 
 
 @dataclass(frozen=True)
@@ -82,9 +93,7 @@ def make_copies(item: StreamItem, rng: random.Random) -> list[Copy]:
         One copy per kind of syndication edit.
     """
     paras = _paragraphs(item.text)
-    url = item.url or "http://example.com/story"
-    sep = "&" if "?" in url else "?"
-    tracked = f"{url}{sep}{_TRACKING}"
+    tracked = _tracked(item.url or "http://example.com/story")
     suffix = rng.choice(_SUFFIXES)
     boiler = rng.choice(_BOILER)
     copies = [
@@ -116,6 +125,44 @@ def make_copies(item: StreamItem, rng: random.Random) -> list[Copy]:
     return copies
 
 
+def _tracked(url: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}{_TRACKING}"
+
+
+def _restyled(title: str) -> str:
+    # another outlet's house style: capitals, typographic quotes and dashes
+    return title.upper().replace("'", "\u2019").replace('"', "\u201c").replace(" - ", " \u2014 ")
+
+
+def make_headline_copies(item: StreamItem, rng: random.Random) -> list[Copy]:
+    """Syndicated variants of one headline-only feed entry.
+
+    Args:
+        item: The original entry.
+        rng: Seeded random source.
+
+    Returns:
+        One copy per kind of edit a headline survives syndication with; the re-linked
+        copy only when the entry has a link.
+    """
+    copies = [
+        Copy("outlet_suffix", item.title + rng.choice(_SUFFIXES), "", None),
+        Copy("filing_label", rng.choice(_LABELS) + item.title, "", None),
+        Copy("restyled", _restyled(item.title), "", None),
+    ]
+    if item.url:
+        copies.append(
+            Copy(
+                "same_link",
+                "Update: " + " ".join(reversed(item.title.split())),
+                "",
+                _tracked(item.url),
+            )
+        )
+    return copies
+
+
 def _shingles(text: str) -> set[str]:
     words = re.findall(r"[a-z0-9]+", text.lower())
     return {" ".join(words[i : i + 4]) for i in range(len(words) - 3)}
@@ -132,31 +179,88 @@ def evaluate_dedup(
     config: EngineConfig | None = None,
     seed: int = 13,
     max_events: int = 400,
-) -> dict[str, float | int | dict]:
+) -> dict[str, float | int | str | dict | None]:
     """Precision and recall of the engine's copy detector on a syndication test set.
 
     Args:
         items: A stream's items.
         config: Engine configuration.
         seed: Random seed of the test-set construction.
-        max_events: Events sampled (those with at least two full articles).
+        max_events: Events sampled (those with at least two full articles; for a
+            headline-only stream, at least two headlines).
 
     Returns:
-        Counts, precision, recall and recall per kind of copy.
+        ``basis`` (``articles``, ``headlines`` or None), counts, precision, recall and
+        recall per kind of copy; precision and recall are None when the stream has no
+        event to build a test set from.
     """
     engine = Engine(config)
     cfg = engine.config
-    rng = random.Random(seed)
-    by_event: dict[str, list[StreamItem]] = defaultdict(list)
-    for it in items:
-        if len(it.text.split()) >= _MIN_WORDS:
-            by_event[it.event].append(it)
-    events = sorted(e for e, m in by_event.items() if len(m) >= 2)
-    rng.shuffle(events)
-    events = sorted(events[:max_events])
 
     def fp(title: str, text: str, url: str | None) -> Fingerprint:
         return engine.analyse(_doc(title, text, url)).fp
+
+    articles = _events(items, lambda it: len(it.text.split()) >= MIN_ARTICLE_WORDS)
+    if articles:
+        shingles = {m.index: _shingles(m.text) for ms in articles.values() for m in ms}
+
+        def same_report(a: StreamItem, b: StreamItem) -> bool:
+            return _containment(shingles[a.index], shingles[b.index]) >= 0.5
+
+        return _measure("articles", articles, make_copies, same_report, fp, cfg, seed, max_events)
+    # a headline-only stream: the headlines are all there is
+    headlines = _events(items, lambda it: len(it.title.split()) >= cfg.copy_title_words)
+    keys = {m.index: fp(m.title, "", m.url) for ms in headlines.values() for m in ms}
+
+    def same_entry(a: StreamItem, b: StreamItem) -> bool:
+        ka, kb = keys[a.index], keys[b.index]
+        return ka.title == kb.title or (ka.url is not None and ka.url == kb.url)
+
+    if headlines:
+        return _measure(
+            "headlines", headlines, make_headline_copies, same_entry, fp, cfg, seed, max_events
+        )
+    return {
+        "basis": None,
+        "events": 0,
+        "positives": 0,
+        "negatives": 0,
+        "precision": None,
+        "recall": None,
+    }
+
+
+def _events(
+    items: list[StreamItem], usable: Callable[[StreamItem], bool]
+) -> dict[str, list[StreamItem]]:
+    """The events with at least two usable items, and those items."""
+    by_event: dict[str, list[StreamItem]] = defaultdict(list)
+    for it in items:
+        if usable(it):
+            by_event[it.event].append(it)
+    return {e: m for e, m in by_event.items() if len(m) >= 2}
+
+
+def _measure(
+    basis: str,
+    by_event: dict[str, list[StreamItem]],
+    copies_of: Callable[[StreamItem, random.Random], list[Copy]],
+    same_report: Callable[[StreamItem, StreamItem], bool],
+    fp: Callable[[str, str, str | None], Fingerprint],
+    cfg: EngineConfig,
+    seed: int,
+    max_events: int,
+) -> dict[str, float | int | str | dict | None]:
+    """Query a sample of events' copies and other reports against their event's index.
+
+    ``same_report(a, b)`` says that two of the stream's own items are one report (real
+    syndication in the data): such an item is no negative, and finding it for a copy of
+    the other is right.
+    """
+    rng = random.Random(seed)
+    events = sorted(by_event)
+    rng.shuffle(events)
+    events = sorted(events[:max_events])
 
     def index_of(members: list[StreamItem], skip: StreamItem | None) -> CopyIndex:
         idx = CopyIndex.from_config(cfg)
@@ -169,31 +273,27 @@ def evaluate_dedup(
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
         members = by_event[event]
-        fps = {m.index: fp(m.title, m.text, m.url) for m in members}
-        # negatives: each article against the event's other articles
-        shingles = {m.index: _shingles(m.text) for m in members}
+        text_of = (lambda m: m.text) if basis == "articles" else (lambda m: "")
+        fps = {m.index: fp(m.title, text_of(m), m.url) for m in members}
+        by_index = {m.index: m for m in members}
+        # negatives: each report against the event's other reports
         for m in members:
             found = index_of(members, m).find(fps[m.index]) is not None
-            if any(
-                _containment(shingles[m.index], shingles[o.index]) >= 0.5
-                for o in members
-                if o is not m
-            ):
+            if any(same_report(m, o) for o in members if o is not m):
                 skipped += 1
                 fp_verbatim += found
                 continue
             negatives += 1
             fp_count += found
-        # positives: a copy of one article against all of the event's articles
+        # positives: copies of one report against all of the event's reports
         original = rng.choice(members)
         full = index_of(members, None)
-        for c in make_copies(original, rng):
+        for c in copies_of(original, rng):
             hit = full.find(fp(c.title, c.text, c.url))
             per_kind[c.kind][1] += 1
             # the original or another outlet's verbatim copy of the same report is right
             right = hit is not None and (
-                hit[0] == original.index
-                or _containment(shingles[hit[0]], shingles[original.index]) >= 0.5
+                hit[0] == original.index or same_report(by_index[hit[0]], original)
             )
             if right:
                 tp += 1
@@ -202,6 +302,7 @@ def evaluate_dedup(
                 fp_count += hit is not None
     positives = sum(v[1] for v in per_kind.values())
     return {
+        "basis": basis,
         "events": len(events),
         "positives": positives,
         "negatives": negatives,
