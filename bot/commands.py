@@ -62,6 +62,8 @@ class CommandSpec:
     options: str | None = None
     # binds the channel it runs in: meaningless in a direct message
     channel: bool = False
+    # subcommands only admins may run, when the command itself is not (``feeds add``)
+    admin_subcommands: frozenset[str] = frozenset()
 
     def usage_for(self, platform: str | None) -> str:
         """``/story`` and this command's usage as users on ``platform`` write it."""
@@ -93,6 +95,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "feeds", "feeds [list | add <url> | remove <url>]", "The polled feeds and their health (add/remove: admins).",
         options="feeds list | feeds add url:<url> | feeds remove url:<url>",
+        admin_subcommands=frozenset({"add", "remove"}),
     ),
     CommandSpec(
         "follow",
@@ -113,6 +116,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help [command]", "This help.", options="help [command:NAME]"),
 )
 _SPECS = {c.name: c for c in COMMANDS}
+
+
+def admin_command(text: str) -> str | None:
+    """The admin-only command that ``text`` (what follows ``/story``) runs, or None.
+
+    Named as refusals name it (``follow``, ``feeds add``). Adapters ask this before looking
+    a user's role up on the platform, which can be slow (Slack's ``users.info`` may be rate
+    limited): only an admin command waits on it; reading the status or managing one's own
+    subscriptions never does. :meth:`Commands.handle` checks the same commands.
+    """
+    name, _, rest = text.strip().partition(" ")
+    spec = _SPECS.get(name.lower())
+    if spec is None:
+        return None
+    if spec.admin:
+        return spec.name
+    words = rest.split()
+    sub = words[0].lower() if words else ""
+    return f"{spec.name} {sub}" if sub in spec.admin_subcommands else None
 
 
 def usage(command: str, platform: str | None = None) -> str:
@@ -222,8 +244,8 @@ class Commands:
                 f"`{name}` works in a server channel, not in a direct message: "
                 "run it in the channel that should get the story's alerts."
             )
-        if spec.admin:
-            self._require_admin(req, name)
+        if (admin := admin_command(text)) is not None:
+            self._require_admin(req, admin)
         reply = getattr(self, f"_cmd_{name}")(req, rest)
         # Most handlers only read the store; one that waits on the network is a coroutine.
         return await reply if inspect.isawaitable(reply) else reply
@@ -379,8 +401,7 @@ class Commands:
         if sub == "list":
             _arguments("feeds", " ".join(words[1:]), 0, req.platform)
             return Reply(text=self._feeds_list(req.platform))
-        if sub in ("add", "remove"):
-            self._require_admin(req, f"feeds {sub}")
+        if sub in ("add", "remove"):  # admins only: checked before (see admin_command)
             if len(words) != 2:
                 raise UsageError(f"Usage: {_say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}")
             url = words[1].strip("<>").split("|")[0]

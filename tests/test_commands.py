@@ -6,7 +6,7 @@ import pytest
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
-from bot.commands import COMMANDS, Commands, help_text
+from bot.commands import COMMANDS, Commands, admin_command, help_text
 from bot.model import (
     CommandRequest,
     DeliveryMode,
@@ -161,6 +161,38 @@ async def test_admin_rights_the_platform_could_not_check_are_no_refusal(commands
     # commands that need no admin do not care
     status = await commands.handle(CommandRequest("status", "slack", "U1", "C1", is_admin=None))
     assert status.ok
+
+
+ADMIN_COMMANDS = [  # text after /story, the admin command it runs (None: anyone may)
+    ("follow pentagon", "follow"),
+    ("FOLLOW pentagon digest 6", "follow"),
+    ("unfollow pentagon", "unfollow"),
+    ("feeds add https://feeds.example/x.xml", "feeds add"),
+    ("feeds  Remove https://feeds.example/x.xml", "feeds remove"),
+    ("feeds add", "feeds add"),  # a usage mistake, but still an admin's command
+    ("status", None),
+    ("status pentagon", None),
+    ("stories", None),
+    ("subscribe pentagon --story pentagon", None),
+    ("unsubscribe 1", None),
+    ("subscriptions", None),
+    ("feeds", None),
+    ("feeds list", None),
+    ("why https://example.com/a", None),
+    ("help follow", None),
+    ("", None),
+    ("nonsense follow", None),
+]
+
+
+@pytest.mark.parametrize(("text", "admin"), ADMIN_COMMANDS)
+async def test_admin_command_names_exactly_the_commands_that_check_rights(commands, text, admin):
+    assert admin_command(text) == admin
+    # the handler asks for rights on exactly these: the rest never need the platform's answer
+    reply = await commands.handle(CommandRequest(text, "slack", "U1", "C1", is_admin=None))
+    assert ("couldn't check your Slack role" in reply.text) == (admin is not None)
+    if admin is not None:
+        assert f"(needed for `{admin}`)" in reply.text
 
 
 async def test_follow_in_a_direct_message_asks_for_a_channel_not_an_admin(commands, store):

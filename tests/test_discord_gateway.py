@@ -13,7 +13,14 @@ from typing import Any
 
 import discord
 import pytest
-from fakes.discord_server import APP_ID, CHANNEL_ID, MANAGE_GUILD, USER_ID, FakeDiscord
+from fakes.discord_server import (
+    APP_ID,
+    CHANNEL_ID,
+    LOADING,
+    MANAGE_GUILD,
+    USER_ID,
+    FakeDiscord,
+)
 
 from adapters.app import build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
@@ -171,8 +178,11 @@ async def test_slow_answers_are_deferred_then_followed_up(fake: FakeDiscord, app
         await adapter.stop()
 
 
-async def slow_follow(fake: FakeDiscord, app: App, **interact: Any) -> tuple[dict, list[Any]]:
-    """``/story follow pentagon`` answered after a defer: the callback and the follow-ups."""
+async def slow_follow(
+    fake: FakeDiscord, app: App, **interact: Any
+) -> tuple[dict, list[dict[str, Any]]]:
+    """``/story follow pentagon`` answered after a defer: the callback, and the messages the
+    interaction left (its deferred response, then its follow-ups)."""
     adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
     await adapter.start()
     try:
@@ -182,22 +192,47 @@ async def slow_follow(fake: FakeDiscord, app: App, **interact: Any) -> tuple[dic
         await fake.wait_for_call("POST", webhook)
     finally:
         await adapter.stop()  # after the handler has answered in full
-    return body, [c.json for c in fake.calls_to("POST", webhook)]
+    return body, fake.interaction_messages(interaction["token"])
 
 
 async def test_slow_follow_refusal_is_seen_only_by_the_user(fake: FakeDiscord, app) -> None:
-    body, followups = await slow_follow(fake, app)
+    body, messages = await slow_follow(fake, app)
     assert body == {"type": 5, "data": {"flags": EPHEMERAL}}  # "thinking..." only for the user
-    [refusal] = followups  # fills the private deferred answer; nothing public
+    [refusal] = messages  # fills the private deferred answer; nothing public
     assert "Only workspace/server admins" in refusal["content"]
+    assert refusal["flags"] == EPHEMERAL  # no longer loading
 
 
-async def test_slow_follow_confirmation_is_public(fake: FakeDiscord, app) -> None:
-    body, followups = await slow_follow(fake, app, permissions=MANAGE_GUILD)
+async def test_slow_follow_confirmation_is_seen_once_in_the_channel(fake: FakeDiscord, app) -> None:
+    body, messages = await slow_follow(fake, app, permissions=MANAGE_GUILD)
     assert body == {"type": 5, "data": {"flags": EPHEMERAL}}
-    private, public = followups  # the deferred (private) answer, then one the channel sees
-    assert "now follows pentagon" in private["content"]
-    assert "now follows pentagon" in public["content"] and not public.get("flags")
+    deferred, public = messages
+    # the private "thinking..." ends in a pointer to the confirmation, not a copy of it
+    assert deferred["flags"] == EPHEMERAL and not deferred["flags"] & LOADING
+    assert deferred["content"] and "pentagon" not in deferred["content"]
+    assert deferred["source_body"]["allowed_mentions"] == {"parse": []}
+    # the confirmation, once, where everyone sees that the channel follows the story
+    assert "now follows pentagon" in public["content"] and not public["flags"] & EPHEMERAL
+    assert [m for m in messages if "now follows" in m["content"]] == [public]
+
+
+async def test_slow_follow_confirmation_the_channel_cannot_get_is_shown_privately(
+    fake: FakeDiscord, app
+) -> None:
+    fake.fail_next(1, 400, path=r"/webhooks/\d+/[^/]+", code=50035, message="Invalid Form Body")
+    adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
+    await adapter.start()
+    try:
+        interaction = await fake.interact(
+            ["follow"], {"story": "pentagon"}, permissions=MANAGE_GUILD
+        )
+        original = rf"/webhooks/{APP_ID}/{interaction['token']}/messages/@original"
+        await fake.wait_for_call("PATCH", original, count=2)  # the pointer, then the answer
+    finally:
+        await adapter.stop()
+    [answer] = fake.interaction_messages(interaction["token"])  # the post failed: no other
+    assert answer["content"].startswith("This channel now follows pentagon")
+    assert answer["flags"] == EPHEMERAL  # the pointer is gone: it would point at nothing
 
 
 async def test_follow_in_a_dm_asks_for_a_server_channel(fake: FakeDiscord, bot, app) -> None:

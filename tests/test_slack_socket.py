@@ -88,15 +88,56 @@ async def test_admin_commands_need_a_workspace_admin(
     assert "nosuchstory" in allowed["text"]
 
 
+@pytest.fixture
+async def waits(fake: FakeSlack, store: SqlStore) -> AsyncIterator[list[float]]:
+    """An adapter started with an injected sleep: the waits a rate limit asked for."""
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # tests never wait on the real clock
+        waited.append(seconds)
+
+    started = make_adapter(fake, store, sleep=sleep)
+    await started.start()
+    yield waited
+    await started.stop()
+
+
 async def test_rate_limited_admin_lookup_is_retried_not_refused(
-    fake: FakeSlack, adapter: SlackAdapter
+    fake: FakeSlack, waits: list[float]
 ) -> None:
     fake.users["UADMIN"] = {"is_admin": True}
-    fake.fail_next(1, status=429, retry_after=0.1, method="users.info")
+    fake.fail_next(1, status=429, retry_after=5, method="users.info")
     _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
     assert "Only workspace/server admins" not in response["text"]
     assert "nosuchstory" in response["text"]  # the command itself ran
     assert len(fake.calls_to("users.info")) == 2
+    assert waits == [5]  # as long as Slack's Retry-After asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status",
+        "stories",
+        "subscribe pentagon",
+        "subscriptions",
+        "unsubscribe pentagon",
+        "feeds",
+        "feeds list",
+        "why https://news.example/a",
+        "help follow",
+    ],
+)
+async def test_commands_anyone_may_run_never_wait_for_the_admin_lookup(
+    fake: FakeSlack, waits: list[float], text: str
+) -> None:
+    # a rate-limited users.info would hold the reply for Retry-After (up to ~10 s)
+    fake.fail_next(3, status=429, retry_after=5, method="users.info")
+    _, response, _ = await run_command(fake, text, user_id="U0PLAIN")
+    assert "couldn't check your Slack role" not in response["text"]
+    assert "Only workspace/server admins" not in response["text"]
+    assert fake.calls_to("users.info") == []
+    assert waits == []
 
 
 async def test_admin_lookup_rate_limited_too_long_asks_to_try_again(
@@ -120,12 +161,21 @@ async def test_admin_lookup_failing_does_not_block_other_commands(
     fake.fail_next(2, status=503, method="users.info")
     _, response, _ = await run_command(fake, "help", user_id="U0PLAIN")
     assert "storybot follows developing news stories" in response["blocks"][0]["text"]["text"]
+    _, refused, _ = await run_command(fake, "feeds add https://news.example/rss", user_id="U0PLAIN")
+    assert "couldn't check your Slack role right now" in refused["text"]  # not "not an admin"
 
 
 async def test_admin_lookup_is_cached(fake: FakeSlack, adapter: SlackAdapter) -> None:
-    await run_command(fake, "help", user_id="U0SAME")
-    await run_command(fake, "stories", user_id="U0SAME")
+    await run_command(fake, "follow nosuchstory", user_id="U0SAME")
+    await run_command(fake, "unfollow nosuchstory", user_id="U0SAME")
     assert [c.args["user"] for c in fake.calls_to("users.info")] == ["U0SAME"]
+
+
+async def test_a_refused_admin_lookup_is_a_no(fake: FakeSlack, adapter: SlackAdapter) -> None:
+    fake.users["UGONE"] = {"is_admin": True}
+    fake.fail_next(1, status=200, error="user_not_found", method="users.info")
+    _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UGONE")
+    assert "Only workspace/server admins" in response["text"]
 
 
 async def test_everyone_policy_skips_users_info(fake: FakeSlack, store: SqlStore) -> None:

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 ADMIN_POLICIES = ("admins", "everyone")
 NONCE_LENGTH = 25  # Discord accepts string nonces of up to 25 characters
 APOLOGY = "Sorry, something went wrong answering that. Please try again in a moment."
+# What a deferred private answer becomes when the reply itself is posted for everyone.
+SHOWN_IN_CHANNEL = "Done: the answer is posted in this channel for everyone."
 
 
 def nonce_for(idempotency_key: str) -> str:
@@ -249,9 +251,11 @@ class DiscordAdapter:
         Answers directly, as private or public as the reply says, when it is ready within
         ``defer_after_s``. Otherwise defers, always privately: a deferred answer's
         visibility is fixed up front, and until the handler is done the reply may be a
-        refusal or an error, which only the user should see. The reply fills the private
-        answer (Discord's first follow-up after a defer does); a public one (``follow``'s
-        confirmation) is then also sent as a second follow-up, which everyone sees.
+        refusal or an error, which only the user should see. A private reply fills the
+        deferred answer (Discord's first follow-up after a defer does). A public one
+        (``follow``'s confirmation, which the channel must see) is posted once, as a
+        follow-up everyone sees; the private "thinking..." is first edited into a short
+        pointer to it, as the first follow-up would otherwise fill it with the same text.
         """
         work = asyncio.ensure_future(self._handle(self.request_for(interaction, text)))
         if self._defer_after_s > 0:
@@ -261,9 +265,37 @@ class DiscordAdapter:
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await work
-        await interaction.followup.send(**reply_kwargs(reply))
-        if not reply.ephemeral:
+        if reply.ephemeral:
             await interaction.followup.send(**reply_kwargs(reply))
+            return
+        await self._post_public_after_defer(interaction, reply)
+
+    async def _post_public_after_defer(
+        self, interaction: discord.Interaction, reply: Reply
+    ) -> None:
+        """Post a public ``reply`` once after a private defer, ending the defer in a pointer.
+
+        Whatever fails, the user still gets the reply once: privately, if the channel
+        cannot be given it.
+        """
+        try:
+            await interaction.edit_original_response(
+                content=SHOWN_IN_CHANNEL, allowed_mentions=no_mentions()
+            )
+        except discord.HTTPException as exc:
+            # still "thinking...": a follow-up fills it, so the user sees the reply privately
+            log.warning("could not end the deferred /story answer, answering privately: %s", exc)
+            await interaction.followup.send(**reply_kwargs(reply))
+            return
+        try:
+            await interaction.followup.send(**reply_kwargs(reply))
+        except discord.HTTPException as exc:
+            log.warning(
+                "could not post the /story answer in the channel, answering privately: %s", exc
+            )
+            private: dict[str, Any] = {"content": None, **reply_kwargs(reply)}  # no pointer left
+            del private["ephemeral"]  # an edit keeps the message's visibility
+            await interaction.edit_original_response(**private)
 
     async def _handle(self, request: CommandRequest) -> Reply:
         try:

@@ -13,7 +13,9 @@ outbox worker alone owns retries and back-off.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +66,7 @@ class SlackAdapter:
         command: The slash command, as in the app manifest.
         admin_cache_s: How long a ``users.info`` admin answer is reused.
         ping_interval_s: Socket Mode ping interval.
+        sleep: How a rate-limited ``users.info`` waits for its retry (injected by tests).
 
     Raises:
         ConfigError: An unknown mode or policy, or the token the mode needs is missing.
@@ -87,6 +90,7 @@ class SlackAdapter:
         command: str = "/story",
         admin_cache_s: float = 60.0,
         ping_interval_s: float = 10.0,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         _check_config(bot_token, mode, app_token, signing_secret)
         self.mode = mode
@@ -111,7 +115,7 @@ class SlackAdapter:
             signing_secret=signing_secret or "",
             logger=bolt_logger,
         )
-        self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s)
+        self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s, sleep=sleep)
         register_story_command(self.app, commands, self.admins, command)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None

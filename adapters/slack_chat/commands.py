@@ -1,14 +1,17 @@
 """The ``/story`` slash command: Slack payload in, neutral command out, reply back.
 
 The listener acks at once (Slack wants an answer within 3 seconds), then asks Slack
-who the user is when admin rights matter, runs the platform-neutral command handler
-and sends the reply through ``response_url``: ephemeral for personal replies,
+who the user is only when admin rights matter (an admin command, see
+``bot.commands.admin_command``: ``users.info`` may be rate limited, and a status or a
+user's own subscription must not wait for it), runs the platform-neutral command
+handler and sends the reply through ``response_url``: ephemeral for personal replies,
 ``in_channel`` when the reply may be shared.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -19,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat import render
 from adapters.slack_chat.delivery_errors import map_error
+from bot.commands import admin_command
 from bot.errors import ConfigError, PermanentDeliveryError, RateLimited
 from bot.model import CommandRequest, Reply
 from bot.ports import CommandHandler
@@ -105,8 +109,11 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def command_request(payload: Mapping[str, Any], is_admin: bool | None) -> CommandRequest:
-    """Translate a Slack slash-command payload into a neutral command request."""
+def command_request(payload: Mapping[str, Any], is_admin: bool | None = False) -> CommandRequest:
+    """Translate a Slack slash-command payload into a neutral command request.
+
+    ``is_admin`` matters only to admin commands (see ``bot.commands.admin_command``).
+    """
     return CommandRequest(
         text=_unescape(str(payload.get("text") or "")).strip(),
         platform="slack",
@@ -134,15 +141,18 @@ def register_story_command(
     Args:
         app: The bolt ``AsyncApp`` (Socket Mode or HTTP).
         commands: The platform-neutral command handler.
-        admins: Decides ``CommandRequest.is_admin``.
+        admins: Decides ``CommandRequest.is_admin``, asked only for admin commands.
         name: The slash command as configured in the app manifest.
     """
 
     async def on_story(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         try:
-            is_admin = await admins.is_admin(str(body.get("user_id") or ""))
-            reply = await commands.handle(command_request(body, is_admin))
+            request = command_request(body)
+            if admin_command(request.text) is not None:
+                is_admin = await admins.is_admin(request.user_id)
+                request = dataclasses.replace(request, is_admin=is_admin)
+            reply = await commands.handle(request)
         except Exception:
             log.exception("slack: %s %r failed", name, body.get("text"))
             reply = Reply(FAILURE_TEXT, ephemeral=True, ok=False)

@@ -10,6 +10,12 @@ realistic objects (users, applications, commands, messages, DM channels, interac
 callbacks, webhook follow-ups). :meth:`FakeDiscord.fail_next` makes the next N matching
 calls fail, e.g. with a 429 carrying Discord's rate-limit headers and body.
 
+Interactions keep what the user sees (:meth:`FakeDiscord.interaction_messages`): a deferred
+response is a "thinking..." message (flag LOADING) that the first follow-up fills, keeping
+the defer's visibility; the original response can be fetched, edited (which also ends the
+loading state) and deleted through ``/webhooks/{application.id}/{token}/messages/@original``,
+follow-ups through ``.../messages/{message.id}``, as Discord documents.
+
 Gateway: HELLO, then READY (with the application id) and GUILD_CREATE after IDENTIFY;
 heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
 each frame ending in a Z_SYNC_FLUSH) when the client asks for ``compress=zlib-stream``,
@@ -37,6 +43,8 @@ CHANNEL_ID = 1300000000000000001
 ADMIN_ROLE_ID = 1200000000000000002
 USER_ID = 1400000000000000001
 MANAGE_GUILD = 1 << 5
+EPHEMERAL = 1 << 6  # message flags
+LOADING = 1 << 7  # a deferred interaction response still "thinking"
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
 
 
@@ -110,6 +118,7 @@ class FakeDiscord:
         self._ids = itertools.count(1500000000000000001)
         self._nonces: dict[str, str] = {}
         self._originals: dict[str, str] = {}  # interaction token -> its response message id
+        self._followups: dict[str, list[str]] = {}  # interaction token -> follow-up ids
         self._sockets: list[_GatewayConnection] = []
         self._call_event = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -179,15 +188,17 @@ class FakeDiscord:
         """Recorded calls with this method whose path fully matches the regex."""
         return [c for c in self.calls if c.method == method and re.fullmatch(path_pattern, c.path)]
 
-    async def wait_for_call(self, method: str, path_pattern: str, timeout: float = 5.0) -> Call:
-        """Wait until a matching call has been recorded and return the first one."""
+    async def wait_for_call(
+        self, method: str, path_pattern: str, timeout: float = 5.0, *, count: int = 1
+    ) -> Call:
+        """Wait until ``count`` matching calls have been recorded and return the last of them."""
 
-        def found() -> list[Call]:
-            return self.calls_to(method, path_pattern)
+        def found() -> bool:
+            return len(self.calls_to(method, path_pattern)) >= count
 
         async with self._call_event:
             await asyncio.wait_for(self._call_event.wait_for(found), timeout)
-        return found()[0]
+        return self.calls_to(method, path_pattern)[count - 1]
 
     # ------------------------------------------------------------------ REST
 
@@ -309,16 +320,54 @@ class FakeDiscord:
         if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):
             return self._callback(match[1], call)
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(?:/messages/(@original|\d+))?", p):
-            if m == "POST" and match[2] not in self._originals:
-                # The first follow-up after a defer fills the deferred response.
-                msg = self._message(f"webhook:{match[2]}", call.json or {})
-                self._originals[match[2]] = msg["id"]
-                return 200, msg
-            if m == "POST":
-                return 200, self._message(f"webhook:{match[2]}", call.json or {})
-            edit_id = self._originals.get(match[2]) if match[3] == "@original" else match[3]
-            return 200, self._message(f"webhook:{match[2]}", call.json or {}, edit_id)
+            return self._webhook_call(m, match[2], match[3], call.json or {})
         return 404, {"message": "404: Not Found", "code": 0}
+
+    def _webhook_call(
+        self, method: str, token: str, message: str | None, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """An interaction's follow-ups and original response, addressed by its token."""
+        original = self._originals.get(token)
+        followups = self._followups.setdefault(token, [])
+        if message is None:
+            if method != "POST":
+                return 405, {"message": "405: Method Not Allowed", "code": 0}
+            if original in self.messages and self.messages[original]["flags"] & LOADING:
+                # The first follow-up after a defer fills the deferred response: it keeps
+                # the defer's visibility, whatever flags the follow-up asks for.
+                return 200, self._settle(original, {k: v for k, v in body.items() if k != "flags"})
+            msg = self._message(f"webhook:{token}", body)
+            if original is None:  # no callback first: the follow-up stands in for it
+                self._originals[token] = msg["id"]
+            else:
+                followups.append(msg["id"])
+            return 200, msg
+        message_id = original if message == "@original" else message
+        if message_id not in self.messages or message_id not in (original, *followups):
+            return 404, {"message": "Unknown Message", "code": 10008}
+        if method == "GET":
+            return 200, self.messages[message_id]
+        if method == "PATCH":
+            return 200, self._settle(message_id, body)
+        if method == "DELETE":
+            del self.messages[message_id]
+            return 204, None
+        return 405, {"message": "405: Method Not Allowed", "code": 0}
+
+    def _settle(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Edit an interaction message; an edited deferred response is no longer loading."""
+        msg = self._message("webhook", body, message_id)
+        msg["flags"] &= ~LOADING
+        return msg
+
+    def interaction_messages(self, token: str) -> list[dict[str, Any]]:
+        """What the user sees of an interaction: its response, then its follow-ups.
+
+        Deleted messages are gone; each message's ``flags`` say whether only the user
+        sees it (``EPHEMERAL``) and whether it is still "thinking..." (``LOADING``).
+        """
+        ids = [self._originals.get(token), *self._followups.get(token, [])]
+        return [self.messages[i] for i in ids if i in self.messages]
 
     def _channel_call(self, method, channel_id, message_id, body, messages) -> tuple[int, Any]:
         if channel_id in self.unknown_channels:
@@ -391,8 +440,9 @@ class FakeDiscord:
         if body.get("type") in (4, 5):
             token = call.path.split("/")[3]
             msg = self._message(f"webhook:{token}", data)
-            if body["type"] == 4:
-                self._originals[token] = msg["id"]
+            if body["type"] == 5:
+                msg["flags"] = (msg["flags"] or 0) | LOADING
+            self._originals[token] = msg["id"]
             response["interaction"]["response_message_id"] = msg["id"]
             response["resource"] = {"type": body["type"], "message": msg}
         if call.query.get("with_response") in ("1", "true", "True"):
