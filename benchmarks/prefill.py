@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 from benchmarks.common import STREAMS
 from bot.model import DeliveryMode, FeedEntry, SeedDoc, Story
 from bot.ports import Store
+from storage.channels import query_key
 from storage.counters import rebuild_story_counters
 from storage.models import (
     DevelopmentItemRow,
@@ -185,6 +186,7 @@ def bulk_subscriptions(
             "platform": "console",
             "user_id": f"user-{i}",
             "query": q,
+            "query_key": query_key(q),  # as add_subscription stores it
             "story_id": rng.choice(story_ids) if story_ids and i % 4 == 0 else None,
             "channel_id": None,
             "created_at": START,

@@ -21,7 +21,14 @@ from bot.model import (
     Judgement,
     Target,
 )
-from bot.ports import Conflict, DevelopmentWrite, NotFound, OutboxWrite, PollOutcome
+from bot.ports import (
+    AlreadySubscribed,
+    Conflict,
+    DevelopmentWrite,
+    NotFound,
+    OutboxWrite,
+    PollOutcome,
+)
 from storage import SqlStore, open_store
 
 pytest_plugins = ["store_fixtures"]  # fixtures: db_url, store, clock, pg_*
@@ -626,6 +633,62 @@ def test_subscriptions(store, clock):
 def test_subscription_to_unknown_story_is_not_found(store, clock):
     with pytest.raises(NotFound):
         store.add_subscription("slack", "U1", "q", 999, clock.now())
+
+
+def test_the_same_subscription_again_is_refused_naming_the_first(store, clock):
+    story = _story(store)
+    first = store.add_subscription("slack", "U1", "bakery AND bread", None, clock.now())
+    scoped = store.add_subscription("slack", "U1", "bakery bread", story.id, clock.now())
+    # the same query as /story subscribe compares them (parsed), in the same scope
+    for query, story_id, existing in [
+        ("Bakeries  bread", None, first),
+        ("bakery AND bread", story.id, scoped),
+    ]:
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", query, story_id, clock.now(), "C2")
+        assert refused.value.existing == existing
+    assert isinstance(refused.value, Conflict)
+    # another user, platform, scope or query is another subscription
+    store.add_subscription("slack", "U2", "bakery bread", None, clock.now())
+    store.add_subscription("discord", "U1", "bakery bread", None, clock.now())
+    store.add_subscription("slack", "U1", "bread bakery", None, clock.now())
+    store.add_subscription("slack", "U1", "bakery OR bread", story.id, clock.now())
+    # a query that does not parse is the same as nothing (the matcher ignores it)
+    store.add_subscription("slack", "U1", "(bakery", None, clock.now())
+    store.add_subscription("slack", "U1", "(bakery", None, clock.now())
+    assert len(store.list_subscriptions("slack", "U1")) == 6
+    # once removed, it can be added again
+    store.remove_subscription("slack", "U1", first.id)
+    again = store.add_subscription("slack", "U1", "bakery bread", None, clock.now())
+    assert again.id > first.id
+
+
+def test_concurrent_subscribes_to_one_query_store_it_once(db_url, clock):
+    """Two workers (or a retried command) that both found no such subscription."""
+    stores = [open_store(db_url) for _ in range(2)]
+    barrier = threading.Barrier(8)
+    added: list[int] = []
+    refused: list[int] = []
+
+    def subscribe(store: SqlStore, n: int) -> None:
+        query = "Pentagon  AND dod" if n % 2 else "pentagon dod"  # one query, two spellings
+        barrier.wait()
+        try:
+            added.append(store.add_subscription("slack", "U1", query, None, T0).id)
+        except AlreadySubscribed as exc:
+            refused.append(exc.existing.id)
+
+    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(added) == 1 and refused == added * 7
+        assert [s.id for s in stores[0].list_subscriptions("slack", "U1")] == added
+    finally:
+        for store in stores:
+            store.close()
 
 
 # --------------------------------------------------------------------------- outbox
