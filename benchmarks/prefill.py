@@ -27,6 +27,7 @@ from bot.model import DeliveryMode, FeedEntry, SeedDoc, Story
 from bot.ports import Store
 from storage.channels import query_key
 from storage.counters import rebuild_story_counters
+from storage.first_reports import recompute_first_reported
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
@@ -348,6 +349,7 @@ def bulk_items(
             ]
             for i in range(0, len(links), BATCH):
                 conn.execute(insert(DevelopmentItemRow), links[i : i + BATCH])
+            recompute_first_reported(conn)  # as commit_decisions keeps it
         # The judgements went in behind the store's back: bring its counters up to date.
         rebuild_story_counters(conn)
     if store.engine.dialect.name == "postgresql":

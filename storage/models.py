@@ -168,6 +168,8 @@ class DevelopmentRow(Base):
     citations: Mapped[list[Any] | None] = mapped_column(JsonDoc, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # the earliest linked item's time; None with none linked (see storage.first_reports)
+    first_reported_at: Mapped[datetime | None]
 
 
 class DevelopmentItemRow(Base):

@@ -25,7 +25,7 @@ from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
 from storage.migrate import MIGRATIONS, alembic_config
-from storage.models import Base, JudgementRow, OutboxRow, SubscriptionRow
+from storage.models import Base, DevelopmentRow, JudgementRow, OutboxRow, SubscriptionRow
 from storage.types import UTCDateTime
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
@@ -198,6 +198,11 @@ def test_hot_queries_use_indexes(sqlite_store):
         "mark_delivered": lambda: store.mark_delivered(1, 1, "m", T0),
         "bindings_for_channel": lambda: store.bindings_for_channel("slack", "C1"),
         "list_subscriptions": lambda: store.list_subscriptions("slack", "U1"),
+        # item 1 is linked to development 1 (commit_decisions above): its new date
+        # dates the development again
+        "ingest_item (redated)": lambda: store.ingest_item(
+            new_item(1, published=T0 - timedelta(days=1), content_hash="h1b")
+        ),
     }
     problems = {name: scans for name, call in calls.items() if (scans := _full_scans(store, call))}
     assert problems == {}
@@ -451,5 +456,69 @@ def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
         assert refused.value.existing == kept[sub_id[3]]
         with pytest.raises(AlreadySubscribed):
             store.add_subscription("slack", "U1", "bakery bread", None, T0)
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0008 first reports
+
+
+def test_first_reports_are_backfilled_from_the_links(empty_url):
+    """Migration 0008 stores each development's first report as list_developments
+    computed it: the earliest item time of its links (publication, else fetch, and the
+    fetch when the date is later), NULL without links; links made by a version that did
+    not keep it count too."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        late = T0 + timedelta(days=10)
+        items = {
+            n: store.ingest_item(new_item(n, at=at, published=published))[1].id
+            for n, at, published in [
+                (1, late, T0 + timedelta(days=3)),
+                (2, late, None),  # undated: its fetch
+                (3, T0 + timedelta(days=2), T0 + timedelta(days=30)),  # dated after its fetch
+                (4, late, T0 + timedelta(days=1)),  # an earlier copy, linked by the old version
+                (5, late, T0 + timedelta(days=4)),
+            ]
+        }
+        store.commit_decisions(
+            [],
+            [
+                DevelopmentWrite(story.id, 0, "seed", "", ()),  # no links
+                DevelopmentWrite(story.id, 1, "one", "", (items[1], items[2])),
+                DevelopmentWrite(story.id, 2, "two", "", (items[2], items[3])),
+                DevelopmentWrite(story.id, 3, "three", "", (items[2],)),
+                DevelopmentWrite(story.id, 4, "four", "", (items[5],)),
+            ],
+            {},
+            [],
+            T0 + timedelta(days=11),
+        )
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0007")
+            dev_id = dict(conn.execute(select(DevelopmentRow.number, DevelopmentRow.id)).all())
+            conn.execute(
+                insert(
+                    table(
+                        "development_items", *map(column, ("development_id", "item_id", "added_at"))
+                    )
+                ),
+                [{"development_id": dev_id[4], "item_id": items[4], "added_at": T0}],
+            )
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+
+        listed = store.list_developments(story.id)
+        assert [(d.number, d.first_reported_at) for d in listed] == [
+            (0, None),  # counts from its creation (day 11)
+            (3, late),
+            (1, T0 + timedelta(days=3)),
+            (2, T0 + timedelta(days=2)),
+            (4, T0 + timedelta(days=1)),
+        ]
+        assert [d.item_count for d in listed] == [0, 1, 2, 2, 2]  # the downgrade kept links
     finally:
         store.close()
