@@ -511,14 +511,20 @@ def test_first_reports_are_backfilled_from_the_links(empty_url):
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
 
-        listed = store.list_developments(story.id)
-        assert [(d.number, d.first_reported_at) for d in listed] == [
+        expected = [
             (0, None),  # counts from its creation (day 11)
             (3, late),
             (1, T0 + timedelta(days=3)),
             (2, T0 + timedelta(days=2)),
             (4, T0 + timedelta(days=1)),
         ]
+        with store.engine.connect() as conn:
+            stored = conn.execute(
+                select(DevelopmentRow.number, DevelopmentRow.first_reported_at)
+            ).all()
+        assert sorted(stored) == sorted(expected, key=lambda pair: pair[0])
+        listed = store.list_developments(story.id)
+        assert [(d.number, d.first_reported_at) for d in listed] == expected
         assert [d.item_count for d in listed] == [0, 1, 2, 2, 2]  # the downgrade kept links
     finally:
         store.close()
