@@ -25,7 +25,9 @@ from sqlalchemy import insert, text
 from benchmarks.common import STREAMS
 from bot.model import DeliveryMode, FeedEntry, SeedDoc, Story
 from bot.ports import Store
+from storage.channels import query_key
 from storage.counters import rebuild_story_counters
+from storage.first_reports import recompute_first_reported
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
@@ -185,6 +187,7 @@ def bulk_subscriptions(
             "platform": "console",
             "user_id": f"user-{i}",
             "query": q,
+            "query_key": query_key(q),  # as add_subscription stores it
             "story_id": rng.choice(story_ids) if story_ids and i % 4 == 0 else None,
             "channel_id": None,
             "created_at": START,
@@ -346,6 +349,7 @@ def bulk_items(
             ]
             for i in range(0, len(links), BATCH):
                 conn.execute(insert(DevelopmentItemRow), links[i : i + BATCH])
+            recompute_first_reported(conn)  # as commit_decisions keeps it
         # The judgements went in behind the store's back: bring its counters up to date.
         rebuild_story_counters(conn)
     if store.engine.dialect.name == "postgresql":

@@ -31,7 +31,7 @@ from bot.model import (
     Target,
 )
 from bot.pipeline import find_item
-from bot.ports import Clock, Conflict, HostCheck, Store
+from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
 from bot.query import Query, parse_query
 from bot.render import counted, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
@@ -448,15 +448,14 @@ class Commands:
         # The same query twice would only send the same DMs twice: say which one exists.
         for old in self.store.list_subscriptions(req.platform, req.user_id):
             if old.story_id == story_id and _stored_query(old.query) == query:
-                raise UserError(
-                    f"You are already subscribed to {query.describe()}"
-                    + (f" for {story.name}" if story else "")
-                    + f" (#{old.id}). See `/story subscriptions`."
-                )
-        sub = self.store.add_subscription(
-            req.platform, req.user_id, query_text, story_id, self.clock.now(),
-            channel_id=req.channel_id,
-        )
+                raise _already_subscribed(query, story, old)
+        try:
+            sub = self.store.add_subscription(
+                req.platform, req.user_id, query_text, story_id, self.clock.now(),
+                channel_id=req.channel_id,
+            )
+        except AlreadySubscribed as exc:  # stored since the check (a retry, another worker)
+            raise _already_subscribed(query, story, exc.existing) from None
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed()
         scope = f"each new item on-topic for {story.name}" if story else "each new item"
@@ -739,6 +738,14 @@ def _stored_query(text: str) -> Query | None:
         return parse_query(text, refuse_common=False)
     except UserError:
         return None
+
+
+def _already_subscribed(query: Query, story: Story | None, old: Subscription) -> UserError:
+    return UserError(
+        f"You are already subscribed to {query.describe()}"
+        + (f" for {story.name}" if story else "")
+        + f" (#{old.id}). See `/story subscriptions`."
+    )
 
 
 def _same_query(stored: str, typed: str) -> bool:

@@ -165,6 +165,18 @@ class Conflict(StoreError):
     """The thing already exists (a story name, a feed URL)."""
 
 
+class AlreadySubscribed(Conflict):
+    """The user already has a subscription that means the same query for the same scope.
+
+    Raised by ``add_subscription`` when another request stored it first (two workers, or
+    a retried command); ``existing`` is that subscription.
+    """
+
+    def __init__(self, existing: Subscription) -> None:
+        super().__init__(f"already subscribed (#{existing.id})")
+        self.existing = existing
+
+
 class NotFound(StoreError):
     """The thing does not exist."""
 
@@ -363,7 +375,16 @@ class Store(Protocol):
         story_id: int | None,
         now: datetime,
         channel_id: str | None = None,
-    ) -> Subscription: ...
+    ) -> Subscription:
+        """Add a keyword subscription.
+
+        Raises:
+            AlreadySubscribed: the user has one with an equal query (``parse_query``'s
+                ``==``) and the same story (or none), on this platform.
+            NotFound: ``story_id`` is given but no story has it.
+        """
+        ...
+
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool: ...
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
     def all_subscriptions(self) -> list[Subscription]: ...

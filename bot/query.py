@@ -36,6 +36,7 @@ be shown to the user as is.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -226,6 +227,15 @@ class Query:
     def __str__(self) -> str:
         return self.describe()
 
+    def identity(self) -> str:
+        """A text that two queries share exactly when they are equal (see the class).
+
+        Built from the match keys, not the labels, so ``Bakeries  bread`` and
+        ``bakery AND bread`` share it while ``bread AND bakery`` does not, as ``==`` says.
+        The store indexes it so that a user cannot hold the same subscription twice.
+        """
+        return json.dumps(_identity(self.root), ensure_ascii=False, separators=(",", ":"))
+
     def terms(self) -> set[str]:
         """The positive terms (those not negated), lower-cased, phrases without quotes."""
         return {t.label.casefold() for t, negated in _walk(self.root) if not negated}
@@ -240,6 +250,16 @@ class Query:
             for t, negated in _walk(self.root)
             if not negated and doc.contains(t.keys)
         }
+
+
+def _identity(node: Node) -> list[object]:
+    # What ``==`` compares: a term's keys (not its label or quotes), the kind of each
+    # operator and its children in order.
+    if isinstance(node, Term):
+        return ["w", *node.keys]
+    if isinstance(node, Not):
+        return ["not", _identity(node.child)]
+    return ["and" if isinstance(node, And) else "or", *(_identity(c) for c in node.children)]
 
 
 def _eval(node: Node, doc: Document) -> bool:

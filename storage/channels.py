@@ -1,19 +1,50 @@
-"""Channel bindings (a channel follows a story) and users' keyword subscriptions."""
+"""Channel bindings (a channel follows a story) and users' keyword subscriptions.
+
+A user holds a query at most once per scope (one story, or none): ``/story subscribe``
+refuses the same query again, and the database refuses it too (unique indexes on
+``subscriptions.query_key``, see :func:`query_key`), so two workers, or a retried command,
+that both passed that check cannot store it twice. The one that loses is told
+:class:`~bot.ports.AlreadySubscribed`, naming the subscription that won.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from bot.errors import UserError
 from bot.model import Binding, DeliveryMode, Subscription
-from bot.ports import NotFound
+from bot.ports import AlreadySubscribed, NotFound
+from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, SubscriptionRow
 
 DEFAULT_MAX_PER_HOUR = Binding.__dataclass_fields__["max_per_hour"].default
+
+
+def query_key(query: str) -> str | None:
+    """The key under which a subscription's query is unique: the SHA-256 (hex) of its
+    parsed :meth:`~bot.query.Query.identity`, so queries the commands call the same
+    (``Bakery  bread`` and ``bakery AND bread``) share it.
+
+    A digest, not the identity itself: an index entry has a size limit (about 2.7 kB on
+    PostgreSQL) and a 500-character query in a non-Latin script can come close. Parsed
+    as stored subscriptions are (too-common words allowed). None for a query that does
+    not parse: no subscription is the same as it, as ``/story subscribe`` sees it.
+
+    The key follows the query language's normalisation (:mod:`bot.textnorm`): a change
+    there that makes other queries equal needs a migration that recomputes the keys.
+    """
+    try:
+        identity = parse_query(query, refuse_common=False).identity()
+    except UserError:
+        return None
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ChannelStore(StoreBase):
@@ -110,14 +141,20 @@ class ChannelStore(StoreBase):
         """Add a keyword subscription.
 
         Raises:
+            AlreadySubscribed: the user has a subscription with the same platform, story
+                (or none) and :func:`query_key`; it names that one. Callers check first
+                (to answer without a failed write); this is the answer when another
+                request stored it between that check and this insert.
             NotFound: ``story_id`` is given but no story has it.
         """
+        key = query_key(query)
         try:
             with self._write() as session:
                 row = SubscriptionRow(
                     platform=platform,
                     user_id=user_id,
                     query=query,
+                    query_key=key,
                     story_id=story_id,
                     channel_id=channel_id,
                     created_at=now,
@@ -126,6 +163,12 @@ class ChannelStore(StoreBase):
                 session.flush()
                 return convert.subscription(row)
         except IntegrityError:
+            # A unique index or the story's foreign key: the row that won tells which.
+            if key is not None:
+                with self._read() as session:
+                    existing = _same_subscription(session, platform, user_id, story_id, key)
+                    if existing is not None:
+                        raise AlreadySubscribed(convert.subscription(existing)) from None
             raise NotFound(f"no story with id {story_id}") from None
 
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool:
@@ -154,3 +197,25 @@ class ChannelStore(StoreBase):
         with self._read() as session:
             rows = session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id))
             return [convert.subscription(row) for row in rows]
+
+
+def _same_subscription(
+    session: Session, platform: str, user_id: str, story_id: int | None, key: str
+) -> SubscriptionRow | None:
+    scope = (
+        SubscriptionRow.story_id.is_(None)
+        if story_id is None
+        else SubscriptionRow.story_id == story_id
+    )
+    query = (
+        select(SubscriptionRow)
+        .where(
+            SubscriptionRow.platform == platform,
+            SubscriptionRow.user_id == user_id,
+            scope,
+            SubscriptionRow.query_key == key,
+        )
+        .order_by(SubscriptionRow.id)
+        .limit(1)
+    )
+    return session.scalar(query)

@@ -22,6 +22,7 @@ from bot.ports import Conflict, DevelopmentWrite, OutboxWrite
 from storage import convert
 from storage.base import StoreBase
 from storage.counters import count_judgements
+from storage.first_reports import earliest_item_time
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
@@ -92,9 +93,13 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
             )
         )
     )
-    for item_id in wanted:
-        if item_id not in linked:
-            session.add(DevelopmentItemRow(development_id=row.id, item_id=item_id, added_at=now))
+    new = [item_id for item_id in wanted if item_id not in linked]
+    for item_id in new:
+        session.add(DevelopmentItemRow(development_id=row.id, item_id=item_id, added_at=now))
+    # another report only ever moves the first report earlier (an earlier date read late)
+    earliest = earliest_item_time(session, new) if new else None
+    if earliest is not None and (row.first_reported_at is None or earliest < row.first_reported_at):
+        row.first_reported_at = earliest
     session.flush()  # ids in discovery order: first reporter first
 
 

@@ -1,8 +1,9 @@
 """Developments of a story, with their item counts, sources and links.
 
-Item count, sources, links and the time of the first report are derived from the
-``development_items`` link table in discovery order (the order items were added), so the
-first outlet to report a development is listed first. One query fetches the links of a whole page of developments.
+Item count, sources and links are derived from the ``development_items`` link table in
+discovery order (the order items were added), so the first outlet to report a development
+is listed first. One query fetches the links of a whole page of developments. The time of
+the first report is stored on the development (:mod:`storage.first_reports`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
 
-from bot.engine.analysis import item_time
 from bot.model import Development
 from bot.ports import StoryStats
 from storage import convert
@@ -41,8 +40,6 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
             ItemRow.source,
             ItemRow.url,
             ItemRow.canonical_url,
-            ItemRow.published,
-            ItemRow.fetched_at,
         )
         .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
         .where(DevelopmentItemRow.development_id.in_([row.id for row in rows]))
@@ -50,13 +47,9 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     counts: dict[int, int] = defaultdict(int)
     sources: dict[int, dict[str, None]] = defaultdict(dict)
     links: dict[int, dict[str, str]] = defaultdict(dict)  # url -> source, first kept
-    first: dict[int, datetime] = {}
     rows_sorted = sorted(session.execute(query), key=lambda r: r[0])
-    for _, dev_id, source, url, canonical, published, fetched in rows_sorted:
+    for _, dev_id, source, url, canonical in rows_sorted:
         counts[dev_id] += 1
-        when = item_time(published, fetched)  # the engine's rule: a later date is a feed error
-        if dev_id not in first or when < first[dev_id]:
-            first[dev_id] = when
         if source:
             sources[dev_id].setdefault(source, None)
         link = url or canonical
@@ -68,35 +61,10 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
             counts[row.id],
             list(sources[row.id]),
             [(source, url) for url, source in links[row.id].items()],
-            first.get(row.id),
+            row.first_reported_at,
         )
         for row in rows
     ]
-
-
-def _first_reported() -> ColumnElement[datetime]:
-    """A development's ``first_reported_at`` in SQL, else its ``created_at``.
-
-    The earliest item time (:func:`item_time`: the publication date unless it is later
-    than the fetch) of the development's reports, as :func:`_enrich` computes it; a
-    development without reports (the seed story before any copy) counts from when it
-    was created. Another report only ever moves it earlier, never to the top.
-    """
-    when = case(
-        (
-            and_(ItemRow.published.is_not(None), ItemRow.published < ItemRow.fetched_at),
-            ItemRow.published,
-        ),
-        else_=ItemRow.fetched_at,
-    )
-    first = (
-        select(func.min(when))
-        .select_from(DevelopmentItemRow)
-        .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
-        .where(DevelopmentItemRow.development_id == DevelopmentRow.id)
-        .scalar_subquery()
-    )
-    return func.coalesce(first, DevelopmentRow.created_at)
 
 
 class DevelopmentStore(StoreBase):
@@ -105,12 +73,14 @@ class DevelopmentStore(StoreBase):
 
         By ``first_reported_at`` (``created_at`` for one without reports), not by the last
         activity: a late copy of an old development must not lift it above newer ones,
-        nor push a newer one off a page (``/story status`` shows the newest few).
+        nor push a newer one off a page (``/story status`` shows the newest few). Another
+        report only ever moves a development down, to an earlier first report.
         """
+        first = func.coalesce(DevelopmentRow.first_reported_at, DevelopmentRow.created_at)
         query = (
             select(DevelopmentRow)
             .where(DevelopmentRow.story_id == story_id)
-            .order_by(_first_reported().desc(), DevelopmentRow.number.desc())
+            .order_by(first.desc(), DevelopmentRow.number.desc())
             .limit(limit)
         )
         with self._read() as session:

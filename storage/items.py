@@ -3,7 +3,9 @@
 An incoming item is the same as a stored one when its ``key`` matches or, failing that,
 its ``canonical_url`` does (the same article reached through two feeds with different
 guids). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
-text is replaced and ``version`` bumped, so later stages can tell an edit from news.
+text is replaced and ``version`` bumped, so later stages can tell an edit from news. An
+update that changes the publication date also dates the developments holding the item
+again (:mod:`storage.first_reports`).
 
 Keys longer than :data:`MAX_KEY_BYTES` (a feed can send a guid of any length) are stored
 as ``"sha256:<hex>"`` of the key: unique indexes have entry size limits (about 2.7 kB on
@@ -25,6 +27,7 @@ from bot.model import IngestOutcome, Item, NewItem
 from storage import convert
 from storage.base import StoreBase
 from storage.counters import chunks
+from storage.first_reports import recompute_first_reported
 from storage.models import ItemRow
 
 MAX_KEY_BYTES = 1024
@@ -180,6 +183,7 @@ class ItemStore(StoreBase):
         with self._write() as session:
             batch = _Batch(session, items)
             steps: list[tuple[IngestOutcome, Row, Item]] = []
+            redated: set[int] = set()  # stored items whose publication date changed
             for item in items:
                 row = batch.find(item)
                 if row is None:
@@ -189,8 +193,11 @@ class ItemStore(StoreBase):
                 elif row["content_hash"] == item.content_hash:
                     outcome = IngestOutcome.SEEN
                 else:
+                    dated = row["published"]
                     _apply_update(row, item)
                     batch.updated(row)
+                    if row["id"] is not None and row["published"] != dated:
+                        redated.add(row["id"])  # its developments' first report may move
                     outcome = IngestOutcome.UPDATED
                 # As it stands now (a later item of the batch may change it again); a new
                 # row gets its id from the insert.
@@ -208,6 +215,8 @@ class ItemStore(StoreBase):
                         for row in batch.changed.values()
                     ],
                 )
+            if redated:
+                recompute_first_reported(session, sorted(redated))
             return [(outcome, replace(state, id=row["id"])) for outcome, row, state in steps]
 
     def get_item(self, item_id: int) -> Item | None:

@@ -168,6 +168,8 @@ class DevelopmentRow(Base):
     citations: Mapped[list[Any] | None] = mapped_column(JsonDoc, nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # the earliest linked item's time; None with none linked (see storage.first_reports)
+    first_reported_at: Mapped[datetime | None]
 
 
 class DevelopmentItemRow(Base):
@@ -226,13 +228,41 @@ class BindingRow(Base):
 
 
 class SubscriptionRow(Base):
+    """A user's keyword subscription.
+
+    ``query_key`` is :func:`storage.channels.query_key` of ``query``: equal for two
+    queries exactly when ``/story subscribe`` calls them the same, NULL for a query that
+    no longer parses. The two unique indexes refuse a second subscription with the same
+    platform, user, story (or none: NULLs never clash, hence the partial index) and key.
+    """
+
     __tablename__ = "subscriptions"
-    __table_args__ = (Index(None, "platform", "user_id"),)
+    __table_args__ = (
+        Index(None, "platform", "user_id"),
+        Index(
+            "uq_subscriptions_story_query",
+            "platform",
+            "user_id",
+            "story_id",
+            "query_key",
+            unique=True,
+        ),
+        Index(
+            "uq_subscriptions_unscoped_query",
+            "platform",
+            "user_id",
+            "query_key",
+            unique=True,
+            sqlite_where=column("story_id").is_(None),
+            postgresql_where=column("story_id").is_(None),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(255))
     query: Mapped[str] = mapped_column(Text)
+    query_key: Mapped[str | None] = mapped_column(String(64))
     story_id: Mapped[int | None] = mapped_column(
         ForeignKey("stories.id", ondelete="CASCADE"), index=True
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
@@ -18,6 +19,8 @@ from bot.model import (
 )
 from bot.ports import DevelopmentWrite, OutboxWrite
 from storage import open_store
+
+pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL, for the race below
 
 
 @pytest.fixture
@@ -430,10 +433,37 @@ async def test_subscribing_to_the_same_query_again_is_refused_naming_the_existin
     assert len(store.list_subscriptions("slack", "U1")) == 3
 
 
-async def test_unsubscribe_by_keywords_removes_every_duplicate(commands, store, clock):
-    # subscriptions duplicated before subscribe refused duplicates
-    for query in ("bakery", "Bakery", "pentagon"):
-        store.add_subscription("slack", "U1", query, None, clock.now())
+async def test_a_subscribe_that_loses_a_race_is_told_it_is_already_subscribed(db_url, clock):
+    """Another worker (or a retry of this command) stores the same subscription between
+    this command's check and its insert: the database refuses the second row, and the
+    reply is the one the check gives."""
+    ours, theirs = open_store(db_url), open_store(db_url)
+    won = []
+
+    def other_worker_subscribes(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if not won and statement.lstrip().startswith("SELECT") and "subscriptions" in statement:
+            won.append(theirs.add_subscription("slack", "U1", "bakery bread", None, clock.now()))
+
+    event.listen(ours.engine, "after_cursor_execute", other_worker_subscribes)
+    try:
+        reply = await Commands(ours, clock).handle(req("subscribe Bakery AND bread"))
+        assert won, "the command never read the user's subscriptions"
+        assert not reply.ok and not reply.usage_error
+        assert f"already subscribed to bakery AND bread (#{won[0].id})" in reply.text
+        assert ours.list_subscriptions("slack", "U1") == won
+    finally:
+        event.remove(ours.engine, "after_cursor_execute", other_worker_subscribes)
+        ours.close()
+        theirs.close()
+
+
+async def test_unsubscribe_by_keywords_removes_every_one_with_those_keywords(
+    commands, store, clock
+):
+    # the same query in two scopes (the store holds one per scope: see test_store_contract)
+    story = store.get_story("pentagon")
+    for query, story_id in (("bakery", None), ("Bakery", story.id), ("pentagon", None)):
+        store.add_subscription("slack", "U1", query, story_id, clock.now())
     reply = await commands.handle(req("unsubscribe bakery"))
     assert reply.ok and reply.text.startswith("Unsubscribed 2 subscriptions: #"), reply.text
     assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["pentagon"]

@@ -220,6 +220,25 @@ def test_queries_compare_by_meaning_not_spelling() -> None:
     assert isinstance(parse_query("oil"), Query)
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("bakery AND bread", "Bakeries  bread", True),
+        ('"supply chain"', "supply-chain", True),
+        ("NOT NOT oil", "oil", True),
+        ("(oil OR gas) OR coal", "oil OR gas OR coal", True),
+        ("bakery bread", "bread bakery", False),  # == keeps the order too
+        ("oil OR gas", "oil gas", False),
+        ("oil -gas", "oil gas", False),
+        ('"oil gas"', "oil gas", False),
+    ],
+)
+def test_identity_is_shared_exactly_by_equal_queries(a: str, b: str, same: bool) -> None:
+    qa, qb = parse_query(a), parse_query(b)
+    assert (qa == qb) is same
+    assert (qa.identity() == qb.identity()) is same
+
+
 # --------------------------------------------------------------------------- fuzzing
 
 # Mostly query-language characters, so that generated strings reach deep into the parser.
@@ -241,6 +260,7 @@ def test_any_string_parses_or_raises_query_error(text: str) -> None:
     canonical = query.describe()
     assert parse_query(canonical) == query
     assert parse_query(canonical).describe() == canonical
+    assert parse_query(canonical).identity() == query.identity()
     # ...and never matches an item that contains none of its words.
     assert not query.matches("", "")
 

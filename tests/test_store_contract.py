@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
@@ -21,8 +22,16 @@ from bot.model import (
     Judgement,
     Target,
 )
-from bot.ports import Conflict, DevelopmentWrite, NotFound, OutboxWrite, PollOutcome
+from bot.ports import (
+    AlreadySubscribed,
+    Conflict,
+    DevelopmentWrite,
+    NotFound,
+    OutboxWrite,
+    PollOutcome,
+)
 from storage import SqlStore, open_store
+from storage.models import DevelopmentRow
 
 pytest_plugins = ["store_fixtures"]  # fixtures: db_url, store, clock, pg_*
 
@@ -455,6 +464,63 @@ def test_a_development_is_dated_by_its_earliest_report_not_by_when_it_was_made(s
     )
 
 
+def test_the_first_report_stays_the_earliest_when_reports_are_linked_or_redated(store, clock):
+    """``first_reported_at`` is stored; it must stay what the links say: the earliest item
+    time (publication, else fetch; a date after the fetch counts as the fetch)."""
+    story = _story(store)
+    fetched = T0 + timedelta(days=10)
+
+    def report(n: int, published, at=fetched):
+        return store.ingest_item(new_item(n, at=at, published=published))[1]
+
+    def first(number: int):
+        # what the store reports is the stored column, not computed again from the links
+        with store.engine.connect() as conn:
+            stored = conn.scalar(
+                select(DevelopmentRow.first_reported_at).where(
+                    DevelopmentRow.story_id == story.id, DevelopmentRow.number == number
+                )
+            )
+        assert store.get_development(story.id, number).first_reported_at == stored
+        return stored
+
+    def link(number: int, *items) -> None:
+        write = DevelopmentWrite(story.id, number, f"H{number}", "", tuple(i.id for i in items))
+        store.commit_decisions([], [write], {}, [], clock.advance(60))
+
+    link(1, report(1, T0 + timedelta(days=5)))
+    link(2, report(2, T0 + timedelta(days=4)))
+    assert first(1) == T0 + timedelta(days=5)
+    assert [d.number for d in store.list_developments(story.id)] == [1, 2]
+    # An earlier report read later (a backlog poll) moves it earlier, and the listing too.
+    earlier = report(3, T0 + timedelta(days=2))
+    link(1, earlier)
+    assert first(1) == T0 + timedelta(days=2)
+    assert [d.number for d in store.list_developments(story.id)] == [2, 1]
+    # Later reports, an undated one fetched later and one dated after its fetch do not.
+    link(1, report(4, T0 + timedelta(days=8)), report(5, None), report(6, fetched + timedelta(1)))
+    assert first(1) == T0 + timedelta(days=2)
+    # An undated report fetched earlier than every date counts from its fetch.
+    link(1, report(7, None, at=T0 + timedelta(days=1)))
+    assert first(1) == T0 + timedelta(days=1)
+    # Linking an item again changes nothing.
+    link(2, earlier)
+    assert first(2) == T0 + timedelta(days=2)
+    link(2, earlier)
+    assert first(2) == T0 + timedelta(days=2)
+    # A feed that corrects a linked report's date moves it: later (development 2, whose
+    # earliest report was item 3), or earlier (item 7, dated now, before its fetch).
+    redate = {3: T0 + timedelta(days=6), 7: T0 + timedelta(hours=12)}
+    for n, published in redate.items():
+        store.ingest_item(new_item(n, at=fetched, published=published, content_hash="v2"))
+    assert (first(1), first(2)) == (T0 + timedelta(hours=12), T0 + timedelta(days=4))
+    _assert_utc(first(1))
+    assert [(d.number, d.first_reported_at) for d in store.list_developments(story.id)] == [
+        (2, T0 + timedelta(days=4)),
+        (1, T0 + timedelta(hours=12)),
+    ]
+
+
 def test_development_citations_round_trip_and_are_replaced_with_the_summary(store, clock):
     story = _story(store)
     (a,) = _items(store, 1)
@@ -626,6 +692,62 @@ def test_subscriptions(store, clock):
 def test_subscription_to_unknown_story_is_not_found(store, clock):
     with pytest.raises(NotFound):
         store.add_subscription("slack", "U1", "q", 999, clock.now())
+
+
+def test_the_same_subscription_again_is_refused_naming_the_first(store, clock):
+    story = _story(store)
+    first = store.add_subscription("slack", "U1", "bakery AND bread", None, clock.now())
+    scoped = store.add_subscription("slack", "U1", "bakery bread", story.id, clock.now())
+    # the same query as /story subscribe compares them (parsed), in the same scope
+    for query, story_id, existing in [
+        ("Bakeries  bread", None, first),
+        ("bakery AND bread", story.id, scoped),
+    ]:
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", query, story_id, clock.now(), "C2")
+        assert refused.value.existing == existing
+    assert isinstance(refused.value, Conflict)
+    # another user, platform, scope or query is another subscription
+    store.add_subscription("slack", "U2", "bakery bread", None, clock.now())
+    store.add_subscription("discord", "U1", "bakery bread", None, clock.now())
+    store.add_subscription("slack", "U1", "bread bakery", None, clock.now())
+    store.add_subscription("slack", "U1", "bakery OR bread", story.id, clock.now())
+    # a query that does not parse is the same as nothing (the matcher ignores it)
+    store.add_subscription("slack", "U1", "(bakery", None, clock.now())
+    store.add_subscription("slack", "U1", "(bakery", None, clock.now())
+    assert len(store.list_subscriptions("slack", "U1")) == 6
+    # once removed, it can be added again
+    store.remove_subscription("slack", "U1", first.id)
+    again = store.add_subscription("slack", "U1", "bakery bread", None, clock.now())
+    assert again.id > first.id
+
+
+def test_concurrent_subscribes_to_one_query_store_it_once(db_url, clock):
+    """Two workers (or a retried command) that both found no such subscription."""
+    stores = [open_store(db_url) for _ in range(2)]
+    barrier = threading.Barrier(8)
+    added: list[int] = []
+    refused: list[int] = []
+
+    def subscribe(store: SqlStore, n: int) -> None:
+        query = "Pentagon  AND dod" if n % 2 else "pentagon dod"  # one query, two spellings
+        barrier.wait()
+        try:
+            added.append(store.add_subscription("slack", "U1", query, None, T0).id)
+        except AlreadySubscribed as exc:
+            refused.append(exc.existing.id)
+
+    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(added) == 1 and refused == added * 7
+        assert [s.id for s in stores[0].list_subscriptions("slack", "U1")] == added
+    finally:
+        for store in stores:
+            store.close()
 
 
 # --------------------------------------------------------------------------- outbox

@@ -17,14 +17,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Integer, String, Text, column, event, insert, inspect, select, table
 from store_builders import T0, new_item, write
 
-from bot.model import FeedStatus, Judgement
-from bot.ports import DevelopmentWrite, PollOutcome
+from bot.model import FeedStatus, Judgement, Target
+from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
 from storage import open_store
+from storage.channels import query_key
 from storage.migrate import MIGRATIONS, alembic_config
-from storage.models import Base, JudgementRow
+from storage.models import Base, DevelopmentRow, JudgementRow, OutboxRow, SubscriptionRow
+from storage.types import UTCDateTime
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -196,6 +198,11 @@ def test_hot_queries_use_indexes(sqlite_store):
         "mark_delivered": lambda: store.mark_delivered(1, 1, "m", T0),
         "bindings_for_channel": lambda: store.bindings_for_channel("slack", "C1"),
         "list_subscriptions": lambda: store.list_subscriptions("slack", "U1"),
+        # item 1 is linked to development 1 (commit_decisions above): its new date
+        # dates the development again
+        "ingest_item (redated)": lambda: store.ingest_item(
+            new_item(1, published=T0 - timedelta(days=1), content_hash="h1b")
+        ),
     }
     problems = {name: scans for name, call in calls.items() if (scans := _full_scans(store, call))}
     assert problems == {}
@@ -362,5 +369,162 @@ def test_downgrade_of_scoped_guids_keeps_keys_unique(empty_url):
             "guid:1042",  # the oldest takes the old key
             f"feed:{feeds[1].id}:guid:1042",
         ]
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0007 subscriptions
+
+_SUBSCRIPTIONS_0006 = table(  # the columns at revision 0006
+    "subscriptions",
+    column("id", Integer),
+    column("platform", String),
+    column("user_id", String),
+    column("query", Text),
+    column("story_id", Integer),
+    column("channel_id", String),
+    column("created_at", UTCDateTime),
+)
+
+
+def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
+    """Migration 0007 on a database whose users subscribed twice (two workers, a retried
+    command) before the database refused it: the oldest of each stays, with its key."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+        subs = {  # n: (platform, user, query, story), subscribed at T0 + n minutes
+            1: ("slack", "U1", "bakery AND bread", None),
+            2: ("slack", "U1", "Bakeries  bread", None),  # the same as 1
+            3: ("slack", "U1", "bakery bread", story.id),  # another scope
+            4: ("slack", "U2", "bakery bread", None),  # another user
+            5: ("discord", "U1", "bakery bread", None),  # another platform
+            6: ("slack", "U1", "bread bakery", None),  # another query
+            7: ("slack", "U1", "bakery AND bread", story.id),  # the same as 3
+            8: ("slack", "U1", "(bakery", None),  # does not parse: no key
+            9: ("slack", "U1", "(bakery", None),  # the same as nothing
+            10: ("slack", "U1", '"bakery"  bread', None),  # the same as 1
+        }
+        with store.engine.begin() as conn:
+            for n, (platform, user, query, story_id) in subs.items():
+                conn.execute(
+                    insert(_SUBSCRIPTIONS_0006).values(
+                        platform=platform,
+                        user_id=user,
+                        query=query,
+                        story_id=story_id,
+                        channel_id=None,
+                        created_at=T0 + timedelta(minutes=n),
+                    )
+                )
+            rows = conn.execute(select(_SUBSCRIPTIONS_0006.c.id, _SUBSCRIPTIONS_0006.c.created_at))
+            sub_id = {round((at - T0).total_seconds() / 60): i for i, at in rows}
+        # Notices queued under the old per-subscription keys: item 77 was sent through 2
+        # only, item 78 through 1 and 2, item 79 through 10.
+        legacy = {77: [2], 78: [1, 2], 79: [10]}
+        dm = Target("slack", user_id="U1")
+        store.enqueue(
+            [write(f"notice:{sub_id[n]}:{item}", dm) for item, ns in legacy.items() for n in ns],
+            T0,
+        )
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+
+        kept = {s.id: s for s in store.all_subscriptions()}
+        assert sorted(kept) == [sub_id[n] for n in (1, 3, 4, 5, 6, 8, 9)]
+        with store.engine.connect() as conn:
+            keys = dict(conn.execute(select(SubscriptionRow.id, SubscriptionRow.query_key)).all())
+            outbox = set(conn.scalars(select(OutboxRow.key)))
+        key = {n: keys.get(sub_id[n], "removed") for n in subs}
+        assert key[1] == key[3] == key[4] == key[5] == query_key("bakery bread") != key[6]
+        assert key[8] is key[9] is None
+        assert outbox == {
+            f"notice:{sub_id[1]}:77",  # moved to the subscription kept
+            f"notice:{sub_id[1]}:78",
+            f"notice:{sub_id[2]}:78",  # left: the one kept has its own
+            f"notice:{sub_id[1]}:79",
+        }
+        # The database refuses them from now on.
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", "bakery bread", story.id, T0)
+        assert refused.value.existing == kept[sub_id[3]]
+        with pytest.raises(AlreadySubscribed):
+            store.add_subscription("slack", "U1", "bakery bread", None, T0)
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0008 first reports
+
+
+def test_first_reports_are_backfilled_from_the_links(empty_url):
+    """Migration 0008 stores each development's first report as list_developments
+    computed it: the earliest item time of its links (publication, else fetch, and the
+    fetch when the date is later), NULL without links; links made by a version that did
+    not keep it count too."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        late = T0 + timedelta(days=10)
+        items = {
+            n: store.ingest_item(new_item(n, at=at, published=published))[1].id
+            for n, at, published in [
+                (1, late, T0 + timedelta(days=3)),
+                (2, late, None),  # undated: its fetch
+                (3, T0 + timedelta(days=2), T0 + timedelta(days=30)),  # dated after its fetch
+                (4, late, T0 + timedelta(days=1)),  # an earlier copy, linked by the old version
+                (5, late, T0 + timedelta(days=4)),
+            ]
+        }
+        store.commit_decisions(
+            [],
+            [
+                DevelopmentWrite(story.id, 0, "seed", "", ()),  # no links
+                DevelopmentWrite(story.id, 1, "one", "", (items[1], items[2])),
+                DevelopmentWrite(story.id, 2, "two", "", (items[2], items[3])),
+                DevelopmentWrite(story.id, 3, "three", "", (items[2],)),
+                DevelopmentWrite(story.id, 4, "four", "", (items[5],)),
+            ],
+            {},
+            [],
+            T0 + timedelta(days=11),
+        )
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0007")
+            dev_id = dict(conn.execute(select(DevelopmentRow.number, DevelopmentRow.id)).all())
+            conn.execute(
+                insert(
+                    table(
+                        "development_items", *map(column, ("development_id", "item_id", "added_at"))
+                    )
+                ),
+                [{"development_id": dev_id[4], "item_id": items[4], "added_at": T0}],
+            )
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+
+        expected = [
+            (0, None),  # counts from its creation (day 11)
+            (3, late),
+            (1, T0 + timedelta(days=3)),
+            (2, T0 + timedelta(days=2)),
+            (4, T0 + timedelta(days=1)),
+        ]
+        with store.engine.connect() as conn:
+            stored = conn.execute(
+                select(DevelopmentRow.number, DevelopmentRow.first_reported_at)
+            ).all()
+        assert sorted(stored) == sorted(expected, key=lambda pair: pair[0])
+        listed = store.list_developments(story.id)
+        assert [(d.number, d.first_reported_at) for d in listed] == expected
+        assert [d.item_count for d in listed] == [0, 1, 2, 2, 2]  # the downgrade kept links
     finally:
         store.close()
