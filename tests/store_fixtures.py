@@ -63,12 +63,16 @@ def pg_database() -> Iterator[URL]:
             pytrace=False,
         )
     name = f"storybot_test_{secrets.token_hex(6)}"
-    conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield admin_url.set(database=name)
     finally:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.close()
+        # a connection of its own: one held for the whole session would not survive the
+        # test that restarts the server (test_reliability_database)
+        admin.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
