@@ -283,3 +283,27 @@ async def test_a_rejected_token_at_start_stops_the_service_without_retrying(
     with pytest.raises(ConfigError, match="Slack rejected SLACK_BOT_TOKEN"):
         await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
     assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("channel_id", "channel_name"), [("D0DM", "directmessage"), ("G0GROUP", "mpdm-alice--bob-1")]
+)
+async def test_follow_in_a_direct_message_asks_for_a_channel(
+    fake: FakeSlack, waits: list[float], channel_id: str, channel_name: str
+) -> None:
+    fake.users["UADMIN"] = {"is_admin": True}
+    _, response, _ = await run_command(
+        fake, "follow pentagon", user_id="UADMIN", channel_id=channel_id, channel_name=channel_name
+    )
+    assert "works in a server channel, not in a direct message" in response["text"]
+    assert "Only workspace/server admins" not in response["text"]
+    assert fake.calls_to("users.info") == []  # refused whoever asks: no role look-up
+
+
+async def test_status_in_a_direct_message_still_answers(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    _, response, _ = await run_command(
+        fake, "stories", channel_id="D0DM", channel_name="directmessage"
+    )
+    assert "direct message" not in response["text"]

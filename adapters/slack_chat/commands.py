@@ -121,6 +121,22 @@ def command_request(payload: Mapping[str, Any], is_admin: bool | None = False) -
         channel_id=payload.get("channel_id") or None,
         user_name=payload.get("user_name") or None,
         is_admin=is_admin,
+        direct_message=is_direct_message(payload),
+    )
+
+
+def is_direct_message(payload: Mapping[str, Any]) -> bool:
+    """Whether a slash command was typed in a direct message (one-to-one or group).
+
+    Slack names such a conversation ``directmessage`` (a one-to-one DM, id ``D...``) or
+    ``mpdm-...`` (a group DM): storybot is not a member there, so it cannot post a
+    story's alerts to it, and ``follow`` asks for a channel instead.
+    """
+    name = str(payload.get("channel_name") or "")
+    return (
+        name == "directmessage"
+        or name.startswith("mpdm-")
+        or str(payload.get("channel_id") or "").startswith("D")
     )
 
 
@@ -149,7 +165,9 @@ def register_story_command(
         await ack()
         try:
             request = command_request(body)
-            if admin_command(request.text) is not None:
+            # in a DM the command that needs an admin is refused whoever asks (see
+            # bot.commands), so the role is not looked up
+            if admin_command(request.text) is not None and not request.direct_message:
                 is_admin = await admins.is_admin(request.user_id)
                 request = dataclasses.replace(request, is_admin=is_admin)
             reply = await commands.handle(request)

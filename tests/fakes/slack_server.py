@@ -168,6 +168,7 @@ class FakeSlack:
         user_id: str = "U1",
         user_name: str = "alice",
         channel_id: str = "C1",
+        channel_name: str = "news",
         command: str = "/story",
     ) -> str:
         """Send a ``slash_commands`` envelope over the open Socket Mode connection.
@@ -182,6 +183,7 @@ class FakeSlack:
             user_id=user_id,
             user_name=user_name,
             channel_id=channel_id,
+            channel_name=channel_name,
             command=command,
             envelope_id=envelope_id,
         )
@@ -202,17 +204,22 @@ class FakeSlack:
         user_id: str = "U1",
         user_name: str = "alice",
         channel_id: str = "C1",
+        channel_name: str = "news",
         command: str = "/story",
         envelope_id: str | None = None,
     ) -> dict[str, str]:
-        """A slash-command payload shaped like Slack's (also the HTTP form fields)."""
+        """A slash-command payload shaped like Slack's (also the HTTP form fields).
+
+        Slack names a direct message's channel ``directmessage`` (its id starts with
+        ``D``) and a group DM's ``mpdm-<members>``.
+        """
         envelope_id = envelope_id or f"http-{next(self._ids)}"
         return {
             "token": "legacy-verification-token",
             "team_id": TEAM_ID,
             "team_domain": "fake",
             "channel_id": channel_id,
-            "channel_name": "news",
+            "channel_name": channel_name,
             "user_id": user_id,
             "user_name": user_name,
             "command": command,
