@@ -528,3 +528,27 @@ def test_first_reports_are_backfilled_from_the_links(empty_url):
         assert [d.item_count for d in listed] == [0, 1, 2, 2, 2]  # the downgrade kept links
     finally:
         store.close()
+
+
+def test_downgrading_below_the_citations_column_keeps_every_development_link(empty_url):
+    """Migration 0004's downgrade drops ``developments.citations`` in place: a batch copy of
+    the table would delete every ``development_items`` row on SQLite (foreign keys on,
+    ON DELETE CASCADE)."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
+        store.commit_decisions(
+            [], [DevelopmentWrite(story.id, 1, "one", "", (item,))], {}, [], T0
+        )
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0003")
+            links = conn.execute(select(column("item_id")).select_from(table("development_items")))
+            assert [row.item_id for row in links] == [item]
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+        assert [d.item_count for d in store.list_developments(story.id)] == [1]
+    finally:
+        store.close()

@@ -25,5 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("developments") as batch:
-        batch.drop_column("citations")
+    # Not in batch mode: on SQLite that copies the table and drops the old one, and with
+    # foreign keys on (as storybot opens it) the drop deletes every development_items row
+    # through ON DELETE CASCADE. SQLite 3.35+ drops the column in place.
+    op.drop_column("developments", "citations")
