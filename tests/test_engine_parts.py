@@ -268,6 +268,38 @@ def test_stream_decay_floor_keeps_strong_matches_but_not_weak_ones() -> None:
     assert new_s
 
 
+def test_stream_words_most_developments_share_do_not_pull_an_item_in() -> None:
+    # a gun-violence stream: every development says "accidental shooting"; a generic
+    # headline ("Teen injured in accidental shooting") shares only those words with them
+    # and opens its own development, while a report naming a development's victim joins it
+    def tracker(**overrides: float) -> DevelopmentTracker:
+        cfg = dataclasses.replace(EngineConfig(), max_developments=4, **overrides)
+        tr = DevelopmentTracker(cfg)
+        for i in range(4):
+            vec = {"accidental": 0.5, "shooting": 0.5, f"victim{i}": 0.7}
+            tr.open(vec, t0, f"shooting {i}", df)
+        return tr
+
+    df = DocFreq()
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    generic = {"accidental": 0.5, "shooting": 0.5, "teen": 0.5, "injured": 0.5}
+    named = {"accidental": 0.5, "shooting": 0.5, "victim2": 0.7}
+    tr = tracker()
+    _, new, reason = tr.assign(generic, generic, t0, "teen injured", df)
+    assert new and reason["similarity"] < tr.join_threshold
+    c, new, _ = tr.assign(named, named, t0, "victim named", df)
+    assert not new and c.number == 2
+    # without the discount the generic headline joins a development through them
+    _, new, reason = tracker(dev_shared_discount=0.0).assign(generic, generic, t0, "x", df)
+    assert not new and reason["similarity"] > 0.4
+    # inside a story (within-story weights) the discount does not apply
+    story = DevelopmentTracker(EngineConfig(), within_story=True)
+    for i in range(4):
+        story.open({"accidental": 0.5, "shooting": 0.5, f"victim{i}": 0.7}, t0, "s", df)
+    _, new, _ = story.assign(generic, generic, t0, "teen injured", df)
+    assert not new
+
+
 def test_outlet_memory_discounts_an_outlets_template() -> None:
     cfg = EngineConfig()
     mem = OutletMemory(cfg)

@@ -28,6 +28,7 @@ _UNIT_INTERVAL = frozenset(
         "embed_center",
         "dev_decay_floor",
         "dev_source_discount",
+        "dev_shared_discount",
     }
 )
 _AT_LEAST_ONE = frozenset(
@@ -143,7 +144,21 @@ class EngineConfig:
             places its outlet does not print habitually) an item must share with a
             retired development to revive it; the similarity must still reach
             ``dev_join_threshold``.
-
+        dev_shared_discount: Whole-stream clustering only: how much a term is discounted,
+            in an item's vector and a development's centroid alike, by how many other
+            active developments have it among their heavy terms, as a share of
+            ``max_developments`` (weight ``1 - discount * share``; 0 disables). Words that most of the stream's
+            developments share say nothing about which event an item reports; without
+            the discount a development of generic headlines ("Teen injured in accidental
+            shooting") absorbed every generic headline. B-cubed F1 / ARI with 1.0 against
+            0: gva headline-only 0.7208 / 0.016 -> 0.7551 / 0.272, gva 0.9061 -> 0.9067,
+            giveme5w1h headline-only 0.8447 -> 0.8422, RSS set 0.8585 -> 0.8624,
+            giveme5w1h, developments and developments headline-only unchanged. The
+            share of the developments open so far instead of ``max_developments``:
+            giveme5w1h headline-only 0.8382, developments 0.9054. A log
+            (IDF-like) share or a squared factor helped gva headline-only more (0.77) but
+            split the few events that share a name (Equifax) on giveme5w1h (-0.008 to
+            -0.02).
     Embeddings (only when the engine is given an embedder; see
     :mod:`bot.engine.semantic`):
         embed_weight: How far the highest item-to-seed cosine moves the relevance score.
@@ -211,6 +226,7 @@ class EngineConfig:
     dev_archive_size: int = 1000
     dev_archive_days: float = 60.0
     dev_revive_marks: int = 3
+    dev_shared_discount: float = 1.0
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> EngineConfig:
