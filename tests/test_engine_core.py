@@ -190,6 +190,31 @@ def test_headline_only_copy_and_relevance() -> None:
     assert not x.judgement.on_topic
 
 
+def _headline_story(seeds: tuple[SeedDoc, ...], config: EngineConfig) -> Engine:
+    e = Engine(config)
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "anthropic-pentagon", seeds[0].title, seeds, T0))
+    return e
+
+
+def test_headlines_are_held_to_their_own_threshold_when_the_seeds_are_headlines() -> None:
+    # a headline compared with headlines alone shares more words by chance than with
+    # articles: a story seeded with headlines asks more of a headline-only item
+    config = EngineConfig(headline_threshold=0.08, headline_seed_threshold=0.95)
+    headline_seeds = tuple(SeedDoc(s.title, "", s.url, s.published) for s in SEEDS)
+    item = doc(7, "Pentagon and Anthropic resume Claude talks")
+    (from_articles,) = _headline_story(SEEDS, config).judge(item)
+    (from_headlines,) = _headline_story(headline_seeds, config).judge(item)
+    assert from_articles.judgement.on_topic
+    assert from_articles.judgement.reason["threshold"] == 0.08
+    assert not from_headlines.judgement.on_topic
+    assert from_headlines.judgement.reason["threshold"] == 0.95
+    # items with a body keep the article threshold either way
+    (body,) = _headline_story(headline_seeds, config).judge(ON_TOPIC)
+    assert body.judgement.reason["threshold"] == config.on_topic_threshold
+
+
 def test_a_refiled_headline_only_report_is_a_copy() -> None:
     e = warm_engine()
     e.judge(doc(3, ON_TOPIC.title + " | AP News"))

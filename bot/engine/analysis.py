@@ -69,6 +69,11 @@ def _is_headline_only(text: str) -> bool:
     return len(text.split()) < 8
 
 
+def has_body(text: str | None) -> bool:
+    """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap."""
+    return not _is_headline_only(text or "")
+
+
 def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> set[str]:
     """The terms of an item, and nothing else: what the stream statistics count.
 

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from bot.engine.analysis import Analysis, analyse, item_time
+from bot.engine.analysis import Analysis, analyse, has_body, item_time
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
@@ -70,6 +70,8 @@ class StoryState:
         self.devs = DevelopmentTracker(config, within_story=True)
         self.n_judged = 0
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
+        # no seed has a body: headline-only items are compared with headlines alone
+        self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
 
     def embed_seeds(self, embedder: Embedder) -> None:
         """Compute the seeds' embeddings (the story title when it has no seeds)."""
@@ -156,7 +158,11 @@ class StoryState:
         score = m.score
         reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
-        threshold = cfg.headline_threshold if a.headline_only else cfg.on_topic_threshold
+        threshold = (
+            (cfg.headline_seed_threshold if self.seeds_are_headlines else cfg.headline_threshold)
+            if a.headline_only
+            else cfg.on_topic_threshold
+        )
         # one shared name is not a story: part of the score must come from other terms
         # (a headline has too few words to ask that of it)
         supported = a.headline_only or m.support >= cfg.min_support * threshold
