@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import pytest
 from fakes.embedder import ConceptEmbedder
-from test_engine_core import BACKGROUND, ON_TOPIC, doc, story
+from test_engine_core import BACKGROUND, ON_TOPIC, SEEDS, T0, doc, story
 
 from bot.engine import Engine, EngineConfig
 from bot.engine.semantic import SeedVectors, as_unit, best_match, embedding_text
+from bot.model import SeedDoc, Story
 
 # what the story's seeds are about, in interchangeable words
 STORY_CONCEPTS = (
@@ -216,3 +217,16 @@ def test_seed_vectors_round_trip_bit_for_bit() -> None:
     assert sv.units[0] == as_unit(raw[0])
     assert best_match(as_unit([0.1, -0.2, 0.3]), sv.units) == (pytest.approx(1.0), 0)
     assert best_match((1.0,), []) == (0.0, -1)
+
+
+def test_with_an_embedding_headlines_keep_the_headline_threshold_under_headline_seeds() -> None:
+    # the higher bar for headlines against headline seeds is for chance matches on words;
+    # the model's reading already tells those apart
+    config = EngineConfig(headline_threshold=0.08, headline_seed_threshold=0.95)
+    seeds = tuple(SeedDoc(s.title, "", s.url, s.published) for s in SEEDS)
+    e = Engine(config, embedder=ConceptEmbedder(STORY_CONCEPTS))
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "anthropic-pentagon", seeds[0].title, seeds, T0))
+    j = judge(e, doc(7, "Pentagon and Anthropic resume Claude talks"))
+    assert j.reason["threshold"] == 0.08 and "embedding" in j.reason

@@ -158,11 +158,14 @@ class StoryState:
         score = m.score
         reason.update(matched_terms=m.matched, headline_only=a.headline_only)
         # a headline is a few words: its cosine to a full profile runs lower
-        threshold = (
-            (cfg.headline_seed_threshold if self.seeds_are_headlines else cfg.headline_threshold)
-            if a.headline_only
-            else cfg.on_topic_threshold
+        # headlines judged against headline seeds clear a higher bar (chance matches on
+        # generic words), unless an embedding reads them too: it tells those apart already
+        headline_bar = (
+            cfg.headline_seed_threshold
+            if self.seeds_are_headlines and (embedding is None or self.seed_vectors is None)
+            else cfg.headline_threshold
         )
+        threshold = headline_bar if a.headline_only else cfg.on_topic_threshold
         # one shared name is not a story: part of the score must come from other terms
         # (a headline has too few words to ask that of it)
         supported = a.headline_only or m.support >= cfg.min_support * threshold
