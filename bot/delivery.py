@@ -80,7 +80,7 @@ class DeliveryWorker:
         self._stopping = True
 
     def backoff(self, attempts: int) -> float:
-        """Seconds to wait after the ``attempts``-th failure: 2^n with full jitter, capped."""
+        """Seconds to wait after the ``attempts``-th failure: 2^n capped, then 50-100 % of it."""
         ceiling = min(self.max_backoff_s, 2.0 ** min(attempts, 20))
         return max(1.0, self.rng.uniform(ceiling / 2, ceiling))
 
