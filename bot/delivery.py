@@ -5,7 +5,10 @@ and records the id; when a later report bumps the row's version it edits that me
 A first post is preceded by ``mark_post_started``. If the process dies after the platform
 accepted the post but before its id was recorded, the next attempt asks the sink to find
 the message by its idempotency key (Slack: message metadata) and edits it instead of
-posting again; Discord de-duplicates the re-post itself through its enforced nonce.
+posting again; Discord de-duplicates the re-post itself through its enforced nonce. If the
+sink cannot look (``PostUnverifiable``: Slack will not let the bot read or join the
+channel), the message is posted again with a logged warning: a possible duplicate is
+better than a lost alert. Should that post be refused for good, the refusal decides.
 
 Failures never lose a row:
 
@@ -32,7 +35,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    PermanentDeliveryError,
+    PostUnverifiable,
+    RateLimited,
+    TransientDeliveryError,
+)
 from bot.model import OutboxEntry
 from bot.ports import ChatSink, Clock, Store
 from bot.summarizer import SummaryRewriter
@@ -49,6 +57,7 @@ class DeliveryReport:
     dead: int = 0
     skipped: int = 0  # no adapter for the platform, or platform paused
     recovered: int = 0  # found already posted after a crash, not posted again
+    unverified: int = 0  # could not look for an interrupted post: posted again, maybe twice
     errors: list[str] = field(default_factory=list)
 
 
@@ -119,7 +128,7 @@ class DeliveryWorker:
         if self.rewriter is not None:
             message = await self.rewriter.rewrite(message)  # never raises
         try:
-            recovered = await self._recover(sink, entry)
+            recovered = await self._recover(sink, entry, report)
             if recovered is not None:
                 # Posted by an attempt that died before recording it: bring it up to date.
                 await sink.edit(entry.target, recovered, message)
@@ -164,15 +173,31 @@ class DeliveryWorker:
             return
         self.store.mark_delivered(entry.id, entry.version, message_id, self.clock.now())
 
-    async def _recover(self, sink: ChatSink, entry: OutboxEntry) -> str | None:
-        """The id of a message an earlier, interrupted attempt posted, if the sink can tell."""
+    async def _recover(
+        self, sink: ChatSink, entry: OutboxEntry, report: DeliveryReport
+    ) -> str | None:
+        """The id of a message an earlier, interrupted attempt posted, if the sink can tell.
+
+        None when nothing was posted, and also when the sink cannot tell
+        (``PostUnverifiable``): the message is then posted again, with a warning.
+        """
         if entry.message_id is not None or entry.post_started_at is None:
             return None
         find = getattr(sink, "find_posted", None)
         if find is None:
             return None  # the platform de-duplicates by key itself (Discord's nonce)
         margin = timedelta(minutes=5)  # clock skew between us and the platform
-        return await find(entry.target, entry.key, oldest=entry.post_started_at - margin)
+        try:
+            return await find(entry.target, entry.key, oldest=entry.post_started_at - margin)
+        except PostUnverifiable as exc:
+            report.unverified += 1
+            log.warning(
+                "posting %s again without knowing whether an interrupted attempt posted it "
+                "(a duplicate is possible): %s",
+                entry.key,
+                exc,
+            )
+            return None
 
     @staticmethod
     def _nonce_retry_cap(sink: ChatSink, entry: OutboxEntry, posting: bool) -> float | None:

@@ -23,6 +23,17 @@ class PermanentDeliveryError(DeliveryError):
     """The message can never be delivered as is (unknown channel, missing permission)."""
 
 
+class PostUnverifiable(DeliveryError):
+    """A recovery look-up cannot tell whether an earlier, interrupted attempt posted.
+
+    Raised by a sink's ``find_posted`` when it cannot read where the message would be (a
+    Slack channel the bot is not in and may not join: no ``channels:join`` scope, a private
+    or archived channel). Not a refusal of the message: the delivery worker posts it again
+    and logs a warning, since a possible duplicate is better than a lost alert. If the post
+    itself is then refused, that refusal decides, as for any post.
+    """
+
+
 class ConfigError(Exception):
     """A configuration value is wrong; the message names the setting and what is allowed."""
 

@@ -147,6 +147,8 @@ class RecoverableSink(ChatSink, Protocol):
 
     Used after a crash between posting and recording the post. Sinks whose platform
     de-duplicates posts by key itself (Discord's enforced nonce) need not implement it.
+    ``find_posted`` raises ``bot.errors.PostUnverifiable`` when it cannot look (the bot may
+    not read the channel); the worker then posts again, accepting a possible duplicate.
     """
 
     async def find_posted(

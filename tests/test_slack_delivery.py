@@ -5,11 +5,14 @@ Real store, real ``DeliveryWorker``, real slack_sdk: only Slack itself is faked.
 
 from __future__ import annotations
 
+import logging
+import random
 from datetime import timedelta
 
 import pytest
 from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
 from fakes.slack_server import FakeSlack
+from faults import Chaos
 
 from adapters.slack_chat.sink import SlackSink
 from bot.clock import ManualClock
@@ -71,3 +74,116 @@ async def test_archived_channel_kills_the_row(
     assert (await worker.deliver_due()).dead == 1
     entry = store.get_outbox(KEY)
     assert entry is not None and entry.dead and "is_archived" in (entry.last_error or "")
+
+
+# ------------------------------------------ recovery in a public channel the bot is not in
+#
+# With chat:write.public the bot posts in a public channel it was never invited to, but it
+# cannot read that channel's history (not_in_channel) until it joins (channels:join).
+
+CLIENT_TIMEOUT_S = 0.2  # a "slow" answer takes 0.5 s: past the timeout, a short real wait
+
+
+@pytest.fixture
+def short_worker(fake: FakeSlack, store: SqlStore, clock: ManualClock) -> DeliveryWorker:
+    fake.ts_clock = lambda: clock.now().timestamp()  # message ts near the worker's clock
+    fake.not_member.add(TARGET.channel_id)  # type: ignore[arg-type]
+    client = SlackSink.make_client("xoxb-test", fake.base_url, timeout=CLIENT_TIMEOUT_S)  # type: ignore[arg-type]
+    return DeliveryWorker(store, {"slack": SlackSink(client)}, clock, rng=random.Random(1))
+
+
+async def first_attempt_fails(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker, *, landed: bool
+) -> None:
+    """Queue one alert; its post times out after Slack accepted it (``landed``) or is cut
+    off before Slack saw it. Either way the worker cannot know, and keeps post_started_at."""
+    store.enqueue([OutboxWrite(KEY, TARGET, alert("Report"))], clock.now())
+    if landed:
+        fake.chaos = Chaos(seed=1, slow=1.0, delay_s=0.5)
+        fake.chaos_methods = frozenset({"chat.postMessage"})
+    else:
+        fake.fail_next(disconnect=True, method="chat.postMessage")
+    assert (await worker.deliver_due()).failed == 1
+    fake.chaos = None
+    assert fake.posted_keys() == ([KEY] if landed else [])
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.post_started_at is not None and entry.message_id is None
+    clock.advance(seconds=10)
+
+
+async def test_timed_out_post_in_unjoined_channel_is_recovered_after_joining(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, short_worker: DeliveryWorker
+) -> None:
+    await first_attempt_fails(fake, store, clock, short_worker, landed=True)
+    report = await short_worker.deliver_due()
+    assert (report.recovered, report.posted, report.dead) == (1, 0, 0)
+    assert [c.args["channel"] for c in fake.calls_to("conversations.join")] == ["C0NEWS"]
+    assert fake.posted_keys() == [KEY]  # no duplicate
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.delivered_at is not None and not entry.dead
+    assert entry.message_id == fake.messages["C0NEWS"][0]["ts"]
+
+
+async def test_post_that_never_landed_in_unjoined_channel_is_posted_once(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, short_worker: DeliveryWorker
+) -> None:
+    await first_attempt_fails(fake, store, clock, short_worker, landed=False)
+    report = await short_worker.deliver_due()
+    assert (report.recovered, report.posted, report.dead) == (0, 1, 0)
+    assert len(fake.calls_to("conversations.join")) == 1
+    assert fake.posted_keys() == [KEY]
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.delivered_at is not None and not entry.dead
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["landed", "not-landed"])
+async def test_refused_join_posts_again_with_a_warning(
+    fake: FakeSlack,
+    store: SqlStore,
+    clock: ManualClock,
+    short_worker: DeliveryWorker,
+    caplog: pytest.LogCaptureFixture,
+    landed: bool,
+) -> None:
+    """No channels:join scope: whether the first post landed cannot be checked. A possible
+    duplicate is better than a lost alert."""
+    fake.join_error = "missing_scope"
+    await first_attempt_fails(fake, store, clock, short_worker, landed=landed)
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        report = await short_worker.deliver_due()
+    assert (report.posted, report.unverified, report.dead) == (1, 1, 0)
+    assert fake.posted_keys() == ([KEY, KEY] if landed else [KEY])
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.delivered_at is not None and not entry.dead
+    assert entry.message_id == fake.messages["C0NEWS"][-1]["ts"]
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert KEY in warning.getMessage() and "duplicate" in warning.getMessage()
+    assert "missing_scope" in warning.getMessage()
+
+
+async def test_refused_join_then_refused_post_gives_up_with_the_posts_error(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, short_worker: DeliveryWorker
+) -> None:
+    """The channel was archived after the first attempt: the join cannot verify and the
+    post itself fails for good; the post's error decides, as without the look-up."""
+    await first_attempt_fails(fake, store, clock, short_worker, landed=False)
+    fake.archived.add("C0NEWS")
+    report = await short_worker.deliver_due()
+    assert (report.posted, report.unverified, report.dead) == (0, 1, 1)
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.dead
+    assert "chat.postMessage: is_archived" in (entry.last_error or "")
+
+
+async def test_rate_limited_join_keeps_the_post_started_mark(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, short_worker: DeliveryWorker
+) -> None:
+    """A 429 on the join says nothing about the earlier post: look it up again later."""
+    await first_attempt_fails(fake, store, clock, short_worker, landed=True)
+    fake.fail_next(status=429, retry_after=5, method="conversations.join")
+    assert (await short_worker.deliver_due()).rate_limited == 1
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.post_started_at is not None
+    clock.advance(seconds=10)
+    assert (await short_worker.deliver_due()).recovered == 1
+    assert fake.posted_keys() == [KEY]

@@ -12,7 +12,12 @@ import pytest
 from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, SlackSink
-from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    PermanentDeliveryError,
+    PostUnverifiable,
+    RateLimited,
+    TransientDeliveryError,
+)
 from bot.model import Link, MessageKind, OutboundMessage, Target
 
 CHANNEL = Target("slack", channel_id="C0NEWS")
@@ -158,3 +163,58 @@ async def test_find_posted_recovers_a_message_by_its_idempotency_key(
     assert await sink.find_posted(CHANNEL, "a", oldest=posted["b"]) is None
     assert await sink.find_posted(CHANNEL, "a", pages=2) is None
     assert await sink.find_posted(DM, "a") is None
+
+
+async def test_find_posted_joins_a_public_channel_it_is_not_in(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")  # chat:write.public
+    fake.not_member.add("C0NEWS")
+    assert await sink.find_posted(CHANNEL, "k") == ts
+    assert [c.args["channel"] for c in fake.calls_to("conversations.join")] == ["C0NEWS"]
+    assert await sink.find_posted(CHANNEL, "k") == ts  # a member now: no second join
+    assert len(fake.calls_to("conversations.join")) == 1
+
+
+async def test_find_posted_does_not_join_where_it_can_read(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    assert await sink.find_posted(CHANNEL, "k") is None
+    assert fake.calls_to("conversations.join") == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "code"),
+    [
+        ({"join_error": "missing_scope"}, "missing_scope"),
+        ({"private": {"C0NEWS"}}, "method_not_supported_for_channel_type"),
+        ({"archived": {"C0NEWS"}}, "is_archived"),
+        ({"join_error": "channel_not_found"}, "channel_not_found"),
+    ],
+)
+async def test_find_posted_that_may_not_join_cannot_verify(
+    fake: FakeSlack, sink: SlackSink, setup: dict, code: str
+) -> None:
+    fake.not_member.add("C0NEWS")
+    for name, value in setup.items():
+        setattr(fake, name, value)
+    with pytest.raises(PostUnverifiable, match=f"conversations.join: {code}"):
+        await sink.find_posted(CHANNEL, "k")
+    assert len(fake.calls_to("conversations.history")) == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        ({"status": 429, "retry_after": 3}, RateLimited),
+        ({"status": 503}, TransientDeliveryError),
+        ({"disconnect": True}, TransientDeliveryError),
+    ],
+)
+async def test_find_posted_retries_a_join_that_failed_for_now(
+    fake: FakeSlack, sink: SlackSink, failure: dict, error: type
+) -> None:
+    fake.not_member.add("C0NEWS")
+    fake.fail_next(**failure, method="conversations.join")
+    with pytest.raises(error):
+        await sink.find_posted(CHANNEL, "k")

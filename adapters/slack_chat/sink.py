@@ -4,7 +4,9 @@ Retries belong to the outbox worker: the Web API client given to the sink must h
 retry handlers (``SlackSink.make_client`` builds one), and every failure is mapped to a
 ``bot.errors`` delivery error. Each post carries the idempotency key in Slack message
 metadata (event type ``storybot_alert``) so a recovery after a crash can find a message
-that was posted but never recorded as delivered.
+that was posted but never recorded as delivered. In a public channel the bot was never
+invited to (it posts there with ``chat:write.public``) the recovery first joins the channel
+(``channels:join``) to read its history.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack_chat import render
-from adapters.slack_chat.delivery_errors import map_error
-from bot.errors import PermanentDeliveryError
+from adapters.slack_chat.delivery_errors import error_code, map_error
+from bot.errors import PermanentDeliveryError, PostUnverifiable
 from bot.model import OutboundMessage, Target
 
 log = logging.getLogger(__name__)
@@ -139,7 +141,10 @@ class SlackSink:
 
         For recovery after a crash between posting and recording the delivery: the key
         sits in the message metadata. Reads channel history, so it needs the
-        ``channels:history`` / ``groups:history`` / ``im:history`` scopes.
+        ``channels:history`` / ``groups:history`` / ``im:history`` scopes. In a public
+        channel the bot is not a member of (history answers ``not_in_channel``; it may have
+        posted there with ``chat:write.public``) it joins the channel (``channels:join``)
+        and reads again.
 
         Args:
             target: Where the message would have been posted.
@@ -149,23 +154,22 @@ class SlackSink:
             pages: At most this many pages of 200 messages are read, newest first.
 
         Raises:
+            PostUnverifiable: The history cannot be read and the channel cannot be joined
+                (``missing_scope``, a private or archived channel...): whether the message
+                was posted is unknown.
             RateLimited, TransientDeliveryError, PermanentDeliveryError.
         """
         if isinstance(oldest, datetime):
             oldest = f"{oldest.timestamp():.6f}"
         channel = await self.channel_for(target)
         cursor: str | None = None
-        for _ in range(pages):
-            response = await _call(
-                "conversations.history",
-                self.client.conversations_history(
-                    channel=channel,
-                    oldest=oldest,
-                    limit=200,
-                    cursor=cursor,
-                    include_all_metadata=True,
-                ),
-            )
+        for page in range(pages):
+            if page == 0:
+                response = await self._first_history_page(channel, oldest)
+            else:
+                response = await _call(
+                    "conversations.history", self._history(channel, oldest, cursor)
+                )
             for posted in response.get("messages") or []:
                 metadata = posted.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
@@ -178,6 +182,34 @@ class SlackSink:
             if not cursor:
                 return None
         return None
+
+    def _history(
+        self, channel: str, oldest: str | None, cursor: str | None
+    ) -> Awaitable[AsyncSlackResponse]:
+        return self.client.conversations_history(
+            channel=channel, oldest=oldest, limit=200, cursor=cursor, include_all_metadata=True
+        )
+
+    async def _first_history_page(self, channel: str, oldest: str | None) -> AsyncSlackResponse:
+        """Read the first page; on ``not_in_channel`` join the channel and read it again."""
+        try:
+            return await self._history(channel, oldest, None)
+        except FAILURES as exc:
+            if not (isinstance(exc, SlackApiError) and error_code(exc) == "not_in_channel"):
+                raise map_error("conversations.history", exc) from exc
+        try:
+            await self.client.conversations_join(channel=channel)
+        except FAILURES as exc:
+            error = map_error("conversations.join", exc)
+            if not isinstance(error, PermanentDeliveryError):
+                raise error from exc  # a 429 or a timeout: look again later
+            raise PostUnverifiable(
+                f"slack: cannot read {channel} to look for an earlier post: the bot is not "
+                f"in the channel and may not join it ({error}); the channels:join scope "
+                "lets it join a public channel"
+            ) from exc
+        log.info("slack: joined %s to look for a post interrupted earlier", channel)
+        return await _call("conversations.history", self._history(channel, oldest, None))
 
     async def channel_for(self, target: Target) -> str:
         """The channel id to post to: the channel itself, or the user's DM channel."""

@@ -7,6 +7,12 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   query, form or JSON body, and the bearer token) and answers like Slack.
   ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
   connections or ``ok: false`` error codes.
+* Channel membership: channels in ``not_member`` are public channels the bot was never
+  invited to. As with the ``chat:write.public`` scope, ``chat.postMessage`` still works
+  there, but ``conversations.history`` answers ``not_in_channel``. ``conversations.join``
+  makes the bot a member, unless ``join_error`` scripts a refusal (``missing_scope`` when
+  the app lacks ``channels:join``), or the channel is in ``private``
+  (``method_not_supported_for_channel_type``) or ``archived`` (``is_archived``).
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
   ``slash_commands`` envelopes on request and records the acks the client sends back.
 * ``POST /response/<envelope_id>``: the ``response_url`` of pushed commands; every
@@ -79,6 +85,13 @@ class FakeSlack:
     # Message ts from this clock (Unix seconds), like Slack's; None: a fixed 2023 base.
     ts_clock: Callable[[], float] | None = None
     history_page_size: int = 2  # conversations.history page size (small to exercise paging)
+    # Public channels the bot is not a member of (history: not_in_channel; posting works).
+    not_member: set[str] = field(default_factory=set)
+    private: set[str] = field(default_factory=set)  # conversations.join is not possible
+    archived: set[str] = field(default_factory=set)  # conversations.join: is_archived
+    # An error code every conversations.join answers with, e.g. "missing_scope"; None: joins.
+    join_error: str | None = None
+    bot_scopes: str = "chat:write,chat:write.public,channels:history,groups:history,im:history"
 
     def __post_init__(self) -> None:
         self._failures: list[Failure] = []
@@ -304,7 +317,10 @@ class FakeSlack:
             return self._failure_response(request, Failure(self.chaos.status()))
         if fault == "drop":
             return self._failure_response(request, Failure(disconnect=True))
-        answer = web.json_response({"ok": True, **handler(args, token)})
+        try:
+            answer = web.json_response({"ok": True, **handler(args, token)})
+        except _ApiError as refused:
+            return web.json_response({"ok": False, "error": refused.code, **refused.extra})
         await self._notify()
         if fault == "drop-after":
             return self._failure_response(request, Failure(disconnect=True))
@@ -360,6 +376,8 @@ class FakeSlack:
         return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
 
     def _api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if str(args.get("channel")) in self.archived:
+            raise _ApiError("is_archived")
         ts = self._next_ts()
         message = {
             "type": "message",
@@ -378,8 +396,27 @@ class FakeSlack:
                 message.update(text=args.get("text"), blocks=args.get("blocks"))
         return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
 
+    def _api_conversations_join(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Join a public channel; the bot is then a member (its history can be read)."""
+        channel = str(args.get("channel"))
+        if self.join_error == "missing_scope":
+            raise _ApiError("missing_scope", needed="channels:join", provided=self.bot_scopes)
+        if self.join_error:
+            raise _ApiError(self.join_error)
+        if channel in self.archived:
+            raise _ApiError("is_archived")
+        if channel in self.private:
+            raise _ApiError("method_not_supported_for_channel_type")
+        answer: dict[str, Any] = {"channel": {"id": channel, "is_channel": True, "is_member": True}}
+        if channel not in self.not_member:
+            answer["warning"] = "already_in_channel"
+        self.not_member.discard(channel)
+        return answer
+
     def _api_conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         """Newest first, two per page (so paging is exercised), metadata on request."""
+        if str(args.get("channel")) in self.not_member:
+            raise _ApiError("not_in_channel")
         posted = sorted(self.messages.get(str(args.get("channel")), []), key=lambda m: m["ts"])
         oldest = str(args.get("oldest") or "0")
         newest_first = [m for m in reversed(posted) if m["ts"] > oldest]
@@ -416,6 +453,15 @@ class FakeSlack:
         }
         user.update(self.users.get(user_id, {}))
         return {"user": user}
+
+
+class _ApiError(Exception):
+    """Raised by a ``_api_*`` handler: Slack refuses the call (HTTP 200, ``ok: false``)."""
+
+    def __init__(self, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.extra = extra
 
 
 def _error(code: str, status: int = 200) -> web.Response:
