@@ -218,3 +218,14 @@ async def test_find_posted_retries_a_join_that_failed_for_now(
     fake.fail_next(**failure, method="conversations.join")
     with pytest.raises(error):
         await sink.find_posted(CHANNEL, "k")
+
+
+async def test_find_posted_without_the_history_scope_cannot_tell(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    # an app installed without channels:history may still post: the post is unverifiable,
+    # not refused
+    fake.fail_next(1, status=200, error="missing_scope", method="conversations.history")
+    with pytest.raises(PostUnverifiable, match="conversations.history: missing_scope"):
+        await sink.find_posted(CHANNEL, "k")
+    assert fake.calls_to("conversations.join") == []

@@ -154,9 +154,9 @@ class SlackSink:
             pages: At most this many pages of 200 messages are read, newest first.
 
         Raises:
-            PostUnverifiable: The history cannot be read and the channel cannot be joined
-                (``missing_scope``, a private or archived channel...): whether the message
-                was posted is unknown.
+            PostUnverifiable: The history cannot be read (the app lacks the history
+                scopes) or the channel cannot be joined (``missing_scope``, a private or
+                archived channel...): whether the message was posted is unknown.
             RateLimited, TransientDeliveryError, PermanentDeliveryError.
         """
         if isinstance(oldest, datetime):
@@ -195,7 +195,15 @@ class SlackSink:
         try:
             return await self._history(channel, oldest, None)
         except FAILURES as exc:
-            if not (isinstance(exc, SlackApiError) and error_code(exc) == "not_in_channel"):
+            code = error_code(exc) if isinstance(exc, SlackApiError) else ""
+            if code == "missing_scope":
+                # installed without the history scopes: it can never look, but may post
+                raise PostUnverifiable(
+                    f"slack: cannot read {channel} to look for an earlier post: "
+                    "conversations.history: missing_scope (the channels:history and "
+                    "groups:history scopes let it)"
+                ) from exc
+            if code != "not_in_channel":
                 raise map_error("conversations.history", exc) from exc
         try:
             await self.client.conversations_join(channel=channel)
