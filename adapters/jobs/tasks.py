@@ -130,7 +130,8 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         report = await app.delivery.deliver_due(limit=schedule.deliver_batch)
         return (
             f"posted {report.posted}, edited {report.edited}, recovered {report.recovered}, "
-            f"failed {report.failed}, skipped {report.skipped}"
+            f"posted again unverified {report.unverified}, failed {report.failed}, "
+            f"dead {report.dead}, skipped {report.skipped}"
         )
 
     @jobs.periodic(cron=every(schedule.digest_s), periodic_id="tick")
