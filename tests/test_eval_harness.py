@@ -146,6 +146,17 @@ def _plain(path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize(
+    "value", [1578000000, 1578000000.0, 1578000000000, "1578000000", "1578000000000"]
+)
+def test_unix_time_is_read_in_seconds_or_milliseconds_as_number_or_digits(
+    tmp_path: Path, value: object
+) -> None:
+    path = _plain(tmp_path / "s.jsonl", json.dumps({"id": "a", "event": "e", "published": value}))
+    (item,) = load_stream(path, warn=lambda message: pytest.fail(message))
+    assert item.published == datetime(2020, 1, 2, 21, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ('{"id": "a", "event": "e"}\n{not json\n', "s.jsonl:2: not a JSON object"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -59,22 +60,30 @@ class StreamError(ValueError):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Unix times this large are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973
+_MS_FROM = 1e11
+_UNIX_DIGITS = re.compile(r"-?\d{9,}(?:\.\d+)?")
 
 
 def _parse_time(value: object) -> tuple[datetime | None, bool]:
     """A ``published`` value as a UTC time, and whether it was readable.
 
     ISO 8601 (the format's own), RFC 2822 (what RSS feeds carry) and Unix time (a JSON
-    number) are read; null, an empty string, "None" and "null" mean undated.
+    number or a string of digits; in seconds, or in milliseconds as JavaScript writes it,
+    which a value above ``_MS_FROM`` must be) are read; null, an empty string, "None" and
+    "null" mean undated.
     """
     if value is None or value in ("", "None", "null"):
         return None, True
     parsed: datetime | None = None
     if isinstance(value, bool):
         return None, False
+    if isinstance(value, str) and _UNIX_DIGITS.fullmatch(value.strip()):
+        value = float(value)
     if isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= _MS_FROM else value
         try:
-            return datetime.fromtimestamp(value, UTC), True
+            return datetime.fromtimestamp(seconds, UTC), True
         except (OverflowError, OSError, ValueError):
             return None, False
     if isinstance(value, str):
