@@ -273,6 +273,19 @@ def test_dedup_on_a_headline_only_stream_measures_headline_copies(
     assert got["recall"] == 1.0 and got["precision"] == 1.0
 
 
+def test_clustering_an_empty_stream_measures_nothing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _plain(tmp_path / "s.jsonl", "\n")
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    assert run_eval(parser.parse_args(["eval", "cluster", "--data", str(data)])) == 0
+    captured = capsys.readouterr()
+    got = json.loads(captured.out)
+    assert got["items"] == 0 and got["f1"] is None and got["ari"] is None
+    assert "no items, so nothing was measured" in captured.err
+
+
 def test_dedup_without_a_test_set_measures_nothing_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -139,6 +139,8 @@ def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = N
             start = time.perf_counter()
             result = evaluate_clustering(load_stream(args.data, warn=_warn), config)
             result["seconds"] = round(time.perf_counter() - start, 2)
+            if not result["items"]:
+                _warn(f"{args.data}: no items, so nothing was measured")
         else:
             from bot.evaluation.dedup import MIN_ARTICLE_WORDS, evaluate_dedup
 

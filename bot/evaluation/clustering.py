@@ -68,7 +68,7 @@ def cluster_stream(items: list[StreamItem], config: EngineConfig | None = None) 
 
 def evaluate_clustering(
     items: list[StreamItem], config: EngineConfig | None = None
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Cluster a stream and score it against the gold events.
 
     Args:
@@ -76,8 +76,19 @@ def evaluate_clustering(
         config: Engine configuration.
 
     Returns:
-        ``{"items", "events", "clusters", "precision", "recall", "f1", "ari"}``.
+        ``{"items", "events", "clusters", "precision", "recall", "f1", "ari"}``; the
+        figures are None for an empty stream.
     """
+    if not items:  # nothing to score: no figure, rather than a perfect-looking one
+        return {
+            "items": 0,
+            "events": 0,
+            "clusters": 0,
+            "precision": None,
+            "recall": None,
+            "f1": None,
+            "ari": None,
+        }
     pred = cluster_stream(items, config)
     gold = [it.event for it in items]
     b3 = bcubed(gold, pred)
