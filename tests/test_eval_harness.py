@@ -7,6 +7,8 @@ import gzip
 import json
 import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -299,6 +301,50 @@ def test_dedup_without_a_test_set_measures_nothing_and_says_so(
     assert "no test set: no event has two reports with a body of at least 80 words" in (
         captured.err
     )
+
+
+def test_targets_decided_in_two_processes_give_the_same_figures_and_decisions(
+    tmp_path: Path,
+) -> None:
+    # in a process of its own: forking is for the command's process, not for pytest's
+    rows = [
+        _row(i, "flood" if i % 2 else "fire", i, f"{FLOOD if i % 2 else FIRE} day {i}")
+        for i in range(1, 13)
+    ]
+    data = _write(tmp_path / "two.jsonl.gz", rows)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"decisions-{jobs}.jsonl"
+        argv = ["eval", "track", "--data", str(data), "--window", "20", "--seeds", "2"]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from adapters.cli import main; sys.exit(main())",
+                *argv,
+                "--jobs",
+                jobs,
+                "--decisions",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        got = json.loads(done.stdout)
+        del got["seconds"]
+        outputs.append((got, out.read_text()))
+    (one, lines_one), (two, lines_two) = outputs
+    assert one["targets"] == 2 and one == two
+    assert lines_one == lines_two and lines_one
+
+
+def test_a_short_run_is_decided_in_one_process(tmp_path: Path) -> None:
+    from bot.evaluation.tracking import default_jobs
+
+    targets = build_targets(load_stream(_stream(tmp_path)), 2, 20)
+    assert targets and default_jobs(targets) == 1
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,12 @@ def add_eval_parser(subparsers: Any) -> None:
     tr.add_argument("--window", type=_days, default=30, help="days after the last seed (W)")
     tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
     tr.add_argument("--limit-targets", type=_positive_int, help="only the first N targets")
+    tr.add_argument(
+        "--jobs",
+        type=_positive_int,
+        help="processes deciding targets at once (the figures do not change); default: "
+        "1, or up to 4 (the CPUs) for a run of 50,000 judgements or more",
+    )
     tr.add_argument("--headline-only", action="store_true", help="drop summaries and bodies")
     tr.add_argument(
         "--headline-only-stream",
@@ -167,7 +173,7 @@ def _track(
     args: argparse.Namespace, config: EngineConfig, embedder: Embedder | None = None
 ) -> dict[str, Any]:
     from bot.evaluation.baseline import baseline_decider
-    from bot.evaluation.tracking import engine_decider, run_tracking
+    from bot.evaluation.tracking import default_jobs, engine_decider, run_tracking
 
     start = time.perf_counter()
     items = load_stream(
@@ -185,7 +191,9 @@ def _track(
             else None
         )
         decide = engine_decider(items, targets, config, embedder)
-        result: dict[str, Any] = run_tracking(targets, decide, out)
+        # a model in forked processes is not safe (its own threads): one process then
+        jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
+        result: dict[str, Any] = run_tracking(targets, decide, out, jobs)
     result["seconds"] = round(time.perf_counter() - start, 2)
     if not targets:
         _warn(
