@@ -169,7 +169,8 @@ def run_tracking(
         ``{"targets", "p_miss", "p_fa", "c_norm"}``.
     """
     want_rows = decisions is not None
-    if jobs > 1 and len(targets) > 1:
+    # forking is what makes sharing the stream cheap; where there is none (Windows), one
+    if jobs > 1 and len(targets) > 1 and "fork" in multiprocessing.get_all_start_methods():
         results: Iterable[tuple[TrackCounts, list[str]]] = _in_processes(
             targets, decide, want_rows, jobs
         )
