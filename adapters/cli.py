@@ -25,8 +25,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="storybot",
         description="Follow a developing news story and post its developments to Slack, "
         "Discord or the console.",
-        epilog="Database: STORYBOT_DATABASE_URL (default: storybot.db in the working directory). "
-        "See README.md for configuration.",
+        epilog="Database: STORYBOT_DATABASE_URL, or [database] url in the --config file "
+        "(default: storybot.db in the working directory). See README.md for configuration.",
     )
     p.add_argument("--config", metavar="PATH", help="a TOML file overriding config/defaults.toml")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
