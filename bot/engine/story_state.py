@@ -157,12 +157,13 @@ class StoryState:
             m = _headline_match(m, h)
         score = m.score
         reason.update(matched_terms=m.matched, headline_only=a.headline_only)
+        embedded = embedding is not None and self.seed_vectors is not None
         # a headline is a few words: its cosine to a full profile runs lower
         # headlines judged against headline seeds clear a higher bar (chance matches on
         # generic words), unless an embedding reads them too: it tells those apart already
         headline_bar = (
             cfg.headline_seed_threshold
-            if self.seeds_are_headlines and (embedding is None or self.seed_vectors is None)
+            if self.seeds_are_headlines and not embedded
             else cfg.headline_threshold
         )
         threshold = headline_bar if a.headline_only else cfg.on_topic_threshold
@@ -170,7 +171,8 @@ class StoryState:
         # (a headline has too few words to ask that of it)
         supported = a.headline_only or m.support >= cfg.min_support * threshold
         decisive = score
-        if embedding is not None and self.seed_vectors is not None:
+        if embedded:
+            assert embedding is not None and self.seed_vectors is not None  # for mypy
             sim, seed = best_match(embedding, self.seed_vectors.units)
             # a headline's few words are weaker evidence than a body's: the model's
             # reading of it counts for more

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from bot.engine import Engine, EngineConfig
-from bot.engine.dedup import CopyIndex, Fingerprint
+from bot.engine.dedup import CopyIndex, Fingerprint, canonical_url, title_key
 from bot.evaluation.data import StreamItem
 
 _SUFFIXES = [
@@ -210,11 +210,14 @@ def evaluate_dedup(
         return _measure("articles", articles, make_copies, same_report, fp, cfg, seed, max_events)
     # a headline-only stream: the headlines are all there is
     headlines = _events(items, lambda it: len(it.title.split()) >= cfg.copy_title_words)
-    keys = {m.index: fp(m.title, "", m.url) for ms in headlines.values() for m in ms}
+    # what the copy index compares for entries without a body: headline key and link
+    keys = {
+        m.index: (title_key(m.title), canonical_url(m.url)) for ms in headlines.values() for m in ms
+    }
 
     def same_entry(a: StreamItem, b: StreamItem) -> bool:
-        ka, kb = keys[a.index], keys[b.index]
-        return ka.title == kb.title or (ka.url is not None and ka.url == kb.url)
+        (ta, ua), (tb, ub) = keys[a.index], keys[b.index]
+        return ta == tb or (ua is not None and ua == ub)
 
     if headlines:
         return _measure(
@@ -271,10 +274,10 @@ def _measure(
 
     tp = fp_count = negatives = skipped = fp_verbatim = 0
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    bodies = basis == "articles"  # a headline test set fingerprints headlines alone
     for event in events:
         members = by_event[event]
-        text_of = (lambda m: m.text) if basis == "articles" else (lambda m: "")
-        fps = {m.index: fp(m.title, text_of(m), m.url) for m in members}
+        fps = {m.index: fp(m.title, m.text if bodies else "", m.url) for m in members}
         by_index = {m.index: m for m in members}
         # negatives: each report against the event's other reports
         for m in members:
