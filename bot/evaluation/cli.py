@@ -1,4 +1,4 @@
-"""``storybot eval track|cluster|dedup``: measure the engine on labelled streams.
+"""``storybot eval track|cluster|dedup|summary``: measure the engine on labelled streams.
 
 Each subcommand prints one JSON object on stdout. The engine always runs with the
 service's :class:`bot.engine.EngineConfig` defaults unless ``--engine-config`` names a
@@ -28,7 +28,7 @@ EmbedderFactory = Callable[[], Embedder]
 
 
 def add_eval_parser(subparsers: Any) -> None:
-    """Register ``eval track|cluster|dedup`` on an argparse subparsers object.
+    """Register ``eval track|cluster|dedup|summary`` on an argparse subparsers object.
 
     Args:
         subparsers: The result of ``ArgumentParser.add_subparsers()``.
@@ -78,6 +78,15 @@ def add_eval_parser(subparsers: Any) -> None:
     dd = sub.add_parser("dedup", help="near-duplicate detection on a syndication test set")
     common(dd)
     dd.add_argument("--seed", type=int, default=13, help="random seed of the test set")
+
+    sm = sub.add_parser(
+        "summary",
+        help="update summaries against the reports' own abstracts: ROUGE-1/2, baselines beside",
+    )
+    common(sm)
+    sm.add_argument(
+        "--seeds", type=_positive_int, default=4, help="reports of the seed story (update task)"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -147,6 +156,8 @@ def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = N
             result["seconds"] = round(time.perf_counter() - start, 2)
             if not result["items"]:
                 _warn(f"{args.data}: no items, so nothing was measured")
+        elif args.eval_command == "summary":
+            result = _summary(args, config)
         else:
             from bot.evaluation.dedup import MIN_ARTICLE_WORDS, evaluate_dedup
 
@@ -207,6 +218,21 @@ def _track(
         base = run_tracking(targets, baseline_decider(items))
         base["seconds"] = round(time.perf_counter() - start, 2)
         result["baseline"] = base
+    return result
+
+
+def _summary(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
+    from bot.evaluation.summaries import MIN_ABSTRACT_WORDS, evaluate_summaries
+
+    start = time.perf_counter()
+    result = evaluate_summaries(load_stream(args.data, warn=_warn), config, seeds=args.seeds)
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    if not result["events"]:
+        _warn(
+            f"no references: no event has three reports with a body and one with an "
+            f"abstract (a summary of at least {MIN_ABSTRACT_WORDS} words), so nothing was "
+            "measured"
+        )
     return result
 
 

@@ -1,0 +1,265 @@
+"""Measuring the update summaries against the abstracts outlets wrote for their reports.
+
+No evaluation stream has labelled summaries, but streams built from RSS (giveme5w1h)
+carry each report's ``summary``: the abstract its outlet wrote. An abstract says in two
+or three sentences what the outlet thought mattered in the report, which is what a
+development's summary should say too. So each abstract serves as a reference for a
+summary made *without* its report (leave one out): for every report of an event that has
+an abstract, the engine summarises the event's other reports and the summary is compared
+with that abstract by ROUGE-1 and ROUGE-2 (Lin 2004: the share of the reference's word
+unigrams and bigrams that the summary holds, clipped by counts; lowercased words, no
+stemming, stop words kept); recall is also taken on every summary cut to its first 60
+words, since a longer summary holds more of any reference. Two tasks:
+
+* ``event``: a development made of every report of the event, nothing known before it
+  (the seed story's own summary).
+* ``update``: the event's first ``seeds`` reports are the seed story, already known to
+  the reader; the later reports form a development, summarised with the seed story as
+  what is known (:func:`bot.engine.summary.summarise` penalises sentences close to it).
+  Besides ROUGE, ``novel_rouge1_recall``/``novel_rouge2_recall`` count only the
+  reference's n-grams that no seed report contains: how much of what the abstract adds
+  to the seed story the summary says.
+
+The summaries come from the service's own code: each report gives its leading candidate
+sentences (:func:`bot.engine.summary.candidate_sentences`), the pool is capped at
+``summary_pool`` sentences, the centroid is the members' unit vectors summed and capped
+at ``dev_terms`` terms, and the IDF is the stream's up to the event's last report (no
+look-ahead), with ``summary_sentences`` and ``summary_redundancy`` from the engine
+configuration. Two baselines run on the same pools, side by side: ``lead`` (the first
+sentences of the earliest other report, what an alert of the first report alone would
+say) and ``lead_each`` (the first sentence of each of the earliest other reports).
+
+Caveats: an abstract is often its own report's opening sentences, so the left-out report
+is excluded from its own summary; a syndicated copy of it among the other reports still
+gives every system its sentences. ROUGE rewards shared words, not correctness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.analysis import analyse, has_body
+from bot.engine.config import EngineConfig
+from bot.engine.summary import candidate_sentences, summarise, summary_text
+from bot.engine.termstats import DocFreq, Vector, top_terms
+from bot.evaluation.data import StreamItem
+from bot.model import Citation
+
+# an abstract shorter than this is a teaser ("Watch the video"), not a reference
+MIN_ABSTRACT_WORDS = 8
+_WORD = re.compile(r"[^\W_]+")
+
+SYSTEMS = ("storybot", "lead", "lead_each")
+# recall is also reported on every summary cut to this many words: recall rewards length
+CAPPED_WORDS = 60
+
+
+def rouge_words(text: str) -> list[str]:
+    """The words ROUGE compares: lowercased runs of letters and digits."""
+    return _WORD.findall(text.lower())
+
+
+def _ngrams(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def rouge_n(summary: str, reference: str, n: int) -> tuple[float, float]:
+    """ROUGE-N recall and F1 of ``summary`` against one ``reference``.
+
+    Returns:
+        ``(recall, f1)``; both 0 when either text has no n-gram.
+    """
+    s, r = _ngrams(rouge_words(summary), n), _ngrams(rouge_words(reference), n)
+    overlap = sum((s & r).values())
+    if not overlap:
+        return 0.0, 0.0
+    recall, precision = overlap / sum(r.values()), overlap / sum(s.values())
+    return recall, 2 * precision * recall / (precision + recall)
+
+
+def novel_recall(summary: str, reference: str, known: str, n: int) -> float | None:
+    """The share of the reference's n-grams absent from ``known`` that the summary holds.
+
+    Returns:
+        None when every n-gram of the reference is in ``known`` (nothing new to find).
+    """
+    old = _ngrams(rouge_words(known), n)
+    new = Counter({g: c for g, c in _ngrams(rouge_words(reference), n).items() if g not in old})
+    if not new:
+        return None
+    return sum((_ngrams(rouge_words(summary), n) & new).values()) / sum(new.values())
+
+
+@dataclass
+class _Scores:
+    """Running sums of one system's figures on one task."""
+
+    cap: int
+    n: int = 0
+    r1c: float = 0.0
+    r2c: float = 0.0
+    r1: float = 0.0
+    f1: float = 0.0
+    r2: float = 0.0
+    f2: float = 0.0
+    words: int = 0
+    novel1: float = 0.0
+    novel2: float = 0.0
+    n_novel1: int = 0
+    n_novel2: int = 0
+
+    def add(self, summary: str, reference: str, known: str | None) -> None:
+        self.n += 1
+        r1, f1 = rouge_n(summary, reference, 1)
+        r2, f2 = rouge_n(summary, reference, 2)
+        self.r1 += r1
+        self.f1 += f1
+        self.r2 += r2
+        self.f2 += f2
+        self.words += len(rouge_words(summary))
+        capped = " ".join(summary.split()[: self.cap])
+        self.r1c += rouge_n(capped, reference, 1)[0]
+        self.r2c += rouge_n(capped, reference, 2)[0]
+        if known is not None:
+            for n in (1, 2):
+                value = novel_recall(summary, reference, known, n)
+                if value is not None:
+                    if n == 1:
+                        self.novel1 += value
+                        self.n_novel1 += 1
+                    else:
+                        self.novel2 += value
+                        self.n_novel2 += 1
+
+    def figures(self, update: bool) -> dict[str, float | None]:
+        def mean(total: float, n: int) -> float | None:
+            return round(total / n, 4) if n else None
+
+        out = {
+            "rouge1_recall": mean(self.r1, self.n),
+            "rouge1_f1": mean(self.f1, self.n),
+            "rouge2_recall": mean(self.r2, self.n),
+            "rouge2_f1": mean(self.f2, self.n),
+            "words": mean(self.words, self.n),
+            f"rouge1_recall_{self.cap}_words": mean(self.r1c, self.n),
+            f"rouge2_recall_{self.cap}_words": mean(self.r2c, self.n),
+        }
+        if update:
+            out["novel_rouge1_recall"] = mean(self.novel1, self.n_novel1)
+            out["novel_rouge2_recall"] = mean(self.novel2, self.n_novel2)
+        return out
+
+
+def _centroid(units: Iterable[Mapping[str, float]], config: EngineConfig) -> Vector:
+    # as a development's centroid: its members' unit vectors summed, capped
+    total: dict[str, float] = {}
+    for u in units:
+        for t, v in u.items():
+            total[t] = total.get(t, 0.0) + v
+    return top_terms(total, config.dev_terms)
+
+
+def _has_abstract(item: StreamItem) -> bool:
+    return len(item.summary.split()) >= MIN_ABSTRACT_WORDS
+
+
+def evaluate_summaries(
+    items: list[StreamItem],
+    config: EngineConfig | None = None,
+    *,
+    seeds: int = 4,
+    words: int = CAPPED_WORDS,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Summaries of the stream's events against their reports' abstracts (leave one out).
+
+    Args:
+        items: A stream sorted by :func:`bot.evaluation.data.load_stream`.
+        config: Engine configuration; the service defaults when None.
+        seeds: Reports of the seed story in the ``update`` task (Nt).
+        words: Length at which the ``..._recall_{words}_words`` figures cut every
+            summary, so that a longer summary does not score higher for its length alone.
+        progress: Told ``(events done, events)`` after each event.
+
+    Returns:
+        ``{"references": {"event": n, "update": m}, "events": ..., "event": {system:
+        figures}, "update": {system: figures}}``; the figures are None where a task has
+        no reference.
+    """
+    cfg = config or EngineConfig()
+    k = cfg.summary_sentences
+    by_event: dict[str, list[StreamItem]] = defaultdict(list)
+    for it in items:
+        if has_body(it.text):
+            by_event[it.event].append(it)
+    # an event is measured once the stream has reached its last report (no look-ahead)
+    wanted = {
+        e: members[-1].index
+        for e, members in by_event.items()
+        if len(members) >= 3 and any(_has_abstract(m) for m in members)
+    }
+    if not wanted:
+        items = []  # nothing to measure: do not analyse the stream for nothing
+    due: dict[int, list[str]] = defaultdict(list)
+    for e, last in wanted.items():
+        due[last].append(e)
+    scores = {task: {s: _Scores(words) for s in SYSTEMS} for task in ("event", "update")}
+    df = DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
+    units: dict[int, Vector] = {}
+    done = 0
+    for it in items:
+        a = analyse(it.title, it.text, it.url, cfg)
+        df.add(a.tf.keys())
+        if it.event in wanted:
+            units[it.index] = a.unit
+        for e in due.get(it.index, ()):
+            members = by_event[e]
+            _measure(members, [], units, df, cfg, k, scores["event"])
+            if len(members) >= seeds + 3:
+                _measure(members[seeds:], members[:seeds], units, df, cfg, k, scores["update"])
+            done += 1
+            if progress is not None:
+                progress(done, len(wanted))
+    return {
+        "references": {task: scores[task]["storybot"].n for task in scores},
+        "events": len(wanted),
+        "event": {s: f.figures(update=False) for s, f in scores["event"].items()},
+        "update": {s: f.figures(update=True) for s, f in scores["update"].items()},
+        "seeds": seeds,
+        "sentences": k,
+        "capped_words": words,
+    }
+
+
+def _measure(
+    members: list[StreamItem],
+    seed_items: list[StreamItem],
+    units: Mapping[int, Vector],
+    df: DocFreq,
+    cfg: EngineConfig,
+    k: int,
+    into: dict[str, _Scores],
+) -> None:
+    """Score every system on each report of ``members`` that has an abstract."""
+    known = [_centroid((units[s.index] for s in seed_items), cfg)] if seed_items else []
+    known_text = " ".join(f"{s.title} {s.text}" for s in seed_items) if seed_items else None
+    candidates = {m.index: candidate_sentences(m.title, m.text) for m in members}
+    for ref in members:
+        if not _has_abstract(ref):
+            continue
+        others = [m for m in members if m is not ref]
+        pool = [Citation(s, m.source, m.url) for m in others for s in candidates[m.index]]
+        pool = pool[: cfg.summary_pool]
+        centroid = _centroid((units[m.index] for m in others), cfg)
+        ours = summary_text(
+            summarise(pool, centroid, known, df, k=k, redundancy=cfg.summary_redundancy)
+        )
+        lead = " ".join(candidates[others[0].index][:k])
+        firsts = [candidates[m.index][0] for m in others if candidates[m.index]]
+        lead_each = " ".join(firsts[:k])
+        for name, text in (("storybot", ours), ("lead", lead), ("lead_each", lead_each)):
+            into[name].add(text, ref.summary, known_text)
