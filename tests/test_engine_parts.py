@@ -79,6 +79,50 @@ def test_strip_outlet_suffix(title: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "Suspect arrested for Club Camouflage shooting - WCIV-TV | ABC News 4 - Charleston "
+            "News, Sports, Weather",
+            "Suspect arrested for Club Camouflage shooting",
+        ),
+        (
+            "RPD: 4 shot in Gilpin Court - NBC12 - WWBT - Richmond, VA News On Your Side",
+            "RPD: 4 shot in Gilpin Court",
+        ),
+        (
+            "2 injured during accidental Kinston shooting - Greenville, NC | News | Weather | "
+            "Sports - WNCT.com",
+            "2 injured during accidental Kinston shooting",
+        ),
+        # a headline shorter than a part of its label: the label's outlet words still tell
+        (
+            "Man shot dead - WCIV-TV | ABC News 4 - Charleston News, Sports, Weather",
+            "Man shot dead",
+        ),
+    ],
+)
+def test_strip_outlet_suffix_strips_multi_part_labels(title: str, expected: str) -> None:
+    assert strip_outlet_suffix(title) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Mass Shooting – Killed – Male Teen – Malik Padgett (Greenwood, SC)",
+        "Mass Shooting – Killed – Carlton Lewis (Kansas City, MO)",
+        "Oakland birthday shooting - 2 gunmen, 7 victims",
+        "2 people - a man and a boy - are shot in Santa Ana, police say",
+        "Wichita, Kansas News, Weather, Sports - 1 dead after north Wichita shooting",
+    ],
+)
+def test_strip_outlet_suffix_keeps_parts_longer_than_the_lead(title: str) -> None:
+    # a part after a separator with more words than the text before the first separator
+    # is the headline's own, and so is everything before it
+    assert strip_outlet_suffix(title) == title
+
+
+@pytest.mark.parametrize(
     ("word", "stemmed"),
     [
         ("shootings", "shooting"),

@@ -69,6 +69,8 @@ _SENT_SPLIT = re.compile(
 # the same for text whose letters are all ASCII (see letters_are_ascii)
 _SENT_SPLIT_ASCII = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
+# the separators of _SUFFIX_TITLE: what comes before the first one is a headline's lead
+_SUFFIX_SEP = re.compile(r"\s*(?:\||::| - | — | – )\s*")
 _WS = re.compile(r"\s+")
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
 # Shreveport, Louisiana News Weather & Sports", "wave3.com-Louisville News, Weather & Sports"
@@ -294,6 +296,14 @@ def strip_outlet_suffix(title: str) -> str:
     it outweighs the headline's own words: a story seeded from that outlet would accept
     all of it.
 
+    Short trailing parts ("- WMC Action News 5 - Memphis, Tennessee") are removed one by
+    one, for labels of several parts, but only while a part has no more words than the
+    headline's lead (the text before its first separator): a label is shorter than the
+    headline it follows, so "Mass Shooting – Killed – Male Teen – Malik Padgett
+    (Greenwood, SC)" and "Oakland birthday shooting - 2 gunmen, 7 victims" are kept whole.
+    A label with outlet words still goes after a short headline ("Man shot dead - WCIV-TV
+    | ABC News 4 - Charleston News, Sports, Weather"), by the tail rule above.
+
     Args:
         title: A headline.
 
@@ -302,12 +312,20 @@ def strip_outlet_suffix(title: str) -> str:
     """
     prev = None
     t = title.strip()
+    # an outlet label is not longer than the headline it follows: a part after a
+    # separator with more words than the lead (the text before the first separator) is
+    # the headline's own ("Mass Shooting – Killed – Male Teen – Malik Padgett (Greenwood,
+    # SC)", "Oakland birthday shooting - 2 gunmen, 7 victims")
+    lead = -1  # counted at the first candidate (most headlines have none)
     while prev != t:
         prev = t
         m = _SUFFIX_TITLE.search(t)
         # keep at least a few words: "Trump - Clinton" is a headline, not a suffix
         if m and len(t[: m.start()].split()) >= 3:
-            t = t[: m.start()].strip()
+            if lead < 0:
+                lead = _words(_SUFFIX_SEP.split(t, maxsplit=1)[0])
+            if _words(t[m.start() :]) <= lead:
+                t = t[: m.start()].strip()
     for m in _OUTLET_SEP.finditer(t):
         # the first separator after which everything is an outlet's label (long labels
         # hold separators and commas of their own, which the rule above refuses)
@@ -315,6 +333,11 @@ def strip_outlet_suffix(title: str) -> str:
         if len(t[: m.start()].split()) >= 3 and len(tail) <= 100 and _OUTLET_WORD.search(tail):
             return t[: m.start()].strip()
     return t
+
+
+def _words(text: str) -> int:
+    # words of a headline part, separators and other bare punctuation left out
+    return sum(1 for w in text.split() if any(c.isalnum() for c in w))
 
 
 _END = (".", "!", "?", '"', "”", "'", "’", ")")
