@@ -11,10 +11,13 @@ unigrams and bigrams that the summary holds, clipped by counts; lowercased words
 stemming, stop words kept); recall is also taken on every summary cut to its first 60
 words, since a longer summary holds more of any reference. Two tasks:
 
+Only reports with a body (8 words or more) take part; an event is measured when it has
+three of them and one has an abstract of at least 8 words.
+
 * ``event``: a development made of every report of the event, nothing known before it
   (the seed story's own summary).
 * ``update``: the event's first ``seeds`` reports are the seed story, already known to
-  the reader; the later reports form a development, summarised with the seed story as
+  the reader; the later reports (at least three) form a development, summarised with the seed story as
   what is known (:func:`bot.engine.summary.summarise` penalises sentences close to it).
   Besides ROUGE, ``novel_rouge1_recall``/``novel_rouge2_recall`` count only the
   reference's n-grams that no seed report contains: how much of what the abstract adds
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +176,6 @@ def evaluate_summaries(
     *,
     seeds: int = 4,
     words: int = CAPPED_WORDS,
-    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Summaries of the stream's events against their reports' abstracts (leave one out).
 
@@ -183,7 +185,6 @@ def evaluate_summaries(
         seeds: Reports of the seed story in the ``update`` task (Nt).
         words: Length at which the ``..._recall_{words}_words`` figures cut every
             summary, so that a longer summary does not score higher for its length alone.
-        progress: Told ``(events done, events)`` after each event.
 
     Returns:
         ``{"references": {"event": n, "update": m}, "events": ..., "event": {system:
@@ -202,16 +203,15 @@ def evaluate_summaries(
         for e, members in by_event.items()
         if len(members) >= 3 and any(_has_abstract(m) for m in members)
     }
-    if not wanted:
-        items = []  # nothing to measure: do not analyse the stream for nothing
     due: dict[int, list[str]] = defaultdict(list)
     for e, last in wanted.items():
         due[last].append(e)
     scores = {task: {s: _Scores(words) for s in SYSTEMS} for task in ("event", "update")}
     df = DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
     units: dict[int, Vector] = {}
-    done = 0
-    for it in items:
+    # the stream is read up to the last report measured, and not at all when there is none
+    end = max(wanted.values(), default=-1)
+    for it in items[: end + 1]:
         a = analyse(it.title, it.text, it.url, cfg)
         df.add(a.tf.keys())
         if it.event in wanted:
@@ -221,9 +221,6 @@ def evaluate_summaries(
             _measure(members, [], units, df, cfg, k, scores["event"])
             if len(members) >= seeds + 3:
                 _measure(members[seeds:], members[:seeds], units, df, cfg, k, scores["update"])
-            done += 1
-            if progress is not None:
-                progress(done, len(wanted))
     return {
         "references": {task: scores[task]["storybot"].n for task in scores},
         "events": len(wanted),
