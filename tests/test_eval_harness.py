@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import bz2
 import gzip
 import json
+import lzma
 import os
 import re
 import subprocess
@@ -196,6 +198,240 @@ def test_dates_in_rss_and_unix_form_are_read_and_unreadable_ones_reported(tmp_pa
         "1 item(s) with a published date" in warnings[0] and "line 4: 'last Tuesday'" in warnings[0]
     )
     assert "1 id(s) used by more than one item (first: 'd')" in warnings[1]
+
+
+def _lines(path: Path, rows: list[dict]) -> Path:
+    return _plain(path, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_numeric_ids_and_events_are_their_digits_and_a_whole_float_its_integer(
+    tmp_path: Path,
+) -> None:
+    # pandas writes an integer column with gaps as floats: event 12.0 is event 12
+    rows = [
+        {"id": 0, "event": 12},
+        {"id": 1.0, "event": 12.0},
+        {"id": "2", "event": "12"},
+        {"id": 3.5, "event": 0},
+    ]
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=pytest.fail)
+    assert [(it.id, it.event) for it in items] == [
+        ("0", "12"),
+        ("1", "12"),
+        ("2", "12"),
+        ("3.5", "0"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "a", "event": true}', "s.jsonl:1: event is a JSON bool; an id or event is"),
+        ('{"id": "a", "event": ["e"]}', "s.jsonl:1: event is a JSON list;"),
+        ('{"id": {"n": 1}, "event": "e"}', "s.jsonl:1: id is a JSON dict;"),
+        ('{"id": "a", "event": NaN}', "s.jsonl:1: event is the number nan;"),
+        ('{"id": "a", "event": "  "}', "s.jsonl:1: no event"),
+    ],
+)
+def test_an_id_or_event_that_is_no_label_is_refused_naming_file_and_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(StreamError, match=re.escape(message)):
+        load_stream(_plain(tmp_path / "s.jsonl", text + "\n"))
+
+
+def test_text_in_a_list_or_a_feed_parsers_object_is_read_as_its_text(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a",
+            "event": "e",
+            "title": {"type": "text/plain", "value": "Flood in Riverton"},
+            "summary": ["First paragraph.", None, "Second paragraph."],
+            "content": [{"type": "text/html", "value": "<p>Body one.</p>"}, {"value": "Body two."}],
+            "source": ["example", "news"],
+        },
+        {"id": "b", "event": "e", "title": 2024, "content": {"text": "Plain body."}},
+    ]
+    a, b = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=pytest.fail)
+    assert a.title == "Flood in Riverton" and a.source == "example news"
+    assert a.summary == "First paragraph.\nSecond paragraph."
+    assert a.content == "Body one.\nBody two."
+    assert b.title == "2024" and b.content == "Plain body."
+
+
+def test_a_text_field_that_cannot_be_read_is_missing_with_one_warning_per_field(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"id": "a", "event": "e", "title": "Readable", "content": "Readable"},
+        {"id": "b", "event": "e", "title": True, "content": {"html": "<p>x</p>"}},
+        {"id": "c", "event": "e", "title": [["nested"], True], "source": {"href": "x"}},
+    ]
+    warnings: list[str] = []
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=warnings.append)
+    assert [it.title for it in items] == ["Readable", "", ""]
+    assert items[1].content == "" and items[2].source == ""
+    assert len(warnings) == 3
+    assert "2 item(s) with a title that is not text (first: line 2: a JSON bool)" in warnings[0]
+    content = "1 item(s) with a content that is not text (first: line 2: a JSON object"
+    assert content in warnings[1]
+    assert "1 item(s) with a source that is not text (first: line 3:" in warnings[2]
+    assert all("it is taken as missing" in w for w in warnings)
+
+
+def test_an_html_summary_is_read_as_its_text(tmp_path: Path) -> None:
+    summary = (
+        '<p>Smith &amp; Wesson&#8217;s <a href="https://x.com/?a=1&amp;b=2">case</a></p>'
+        "<script>var x = 1;</script><br/>Second&nbsp;line"
+    )
+    rows = [
+        {"id": "a", "event": "e", "summary": summary},
+        {"id": "b", "event": "e", "summary": "If x < 3 and y > 4, AT&T wins"},
+    ]
+    a, b = load_stream(_lines(tmp_path / "s.jsonl", rows))
+    assert a.summary == "Smith & Wesson\u2019s case\n\nSecond line"
+    assert b.summary == "If x < 3 and y > 4, AT&T wins"  # no markup: left as it is
+
+
+def test_a_blank_or_unreadable_url_is_no_url(tmp_path: Path) -> None:
+    # a blank URL used to be the same link "/" for every item: each one a copy of the others
+    rows = [
+        {"id": "a", "event": "e", "url": "  "},
+        {"id": "b", "event": "e", "url": "null"},
+        {"id": "c", "event": "e", "url": {"href": " https://x.com/a "}},
+        {"id": "d", "event": "e", "url": "/news/relative"},
+        {"id": "e", "event": "e", "url": 12345},
+        {"id": "f", "event": "e", "url": "http://[::1"},
+    ]
+    warnings: list[str] = []
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=warnings.append)
+    assert [it.url for it in items] == [None, None, "https://x.com/a", "/news/relative", None, None]
+    assert warnings == [
+        f"{tmp_path / 's.jsonl'}: 2 item(s) with a url that is not a URL (first: line 5: "
+        "a JSON int); it is taken as missing"
+    ]
+
+
+def test_a_link_shared_by_items_of_many_events_is_reported(tmp_path: Path) -> None:
+    # a scraper that wrote the site's front page as every item's link: the engine takes
+    # items with one link as one report, so every item would be a copy of every other
+    rows = [{"id": str(i), "event": f"e{i}", "url": "https://www.example.com/"} for i in range(5)]
+    rows.append({"id": "x", "event": "e0", "url": "https://example.com/a"})
+    warnings: list[str] = []
+    load_stream(_lines(tmp_path / "s.jsonl", rows), warn=warnings.append)
+    assert warnings == [
+        f"{tmp_path / 's.jsonl'}: 1 url(s) shared by items of 5 or more events (most: "
+        "'example.com/', 5 events); the engine takes items with one link as one report, so "
+        "they are judged copies of each other"
+    ]
+    load_stream(_lines(tmp_path / "s.jsonl", rows[1:]), warn=pytest.fail)  # 4 events: a round-up
+
+
+def test_placeholder_dates_are_undated_and_dates_are_converted_to_utc(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "event": "e", "published": "0001-01-01T00:00:00Z"},
+        {"id": "b", "event": "e", "published": "9999-12-31T23:59:59-05:00"},
+        {"id": "c", "event": "e", "published": "2020-01-02T01:00:00+02:00"},
+        {"id": "d", "event": "e", "published": {"$date": "2020-01-01T12:00:00Z"}},
+        {"id": "e", "event": "e", "published": {"$date": {"$numberLong": "1578000000000"}}},
+        {"id": "f", "event": "e", "published": "2020-01-01 10:00:00.123456789"},
+    ]
+    warnings: list[str] = []
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=warnings.append)
+    assert [it.id for it in items] == ["a", "b", "f", "d", "c", "e"]
+    assert items[0].published is None and items[1].published is None
+    assert items[4].published == datetime(2020, 1, 1, 23, tzinfo=UTC)
+    assert [it.published.tzinfo for it in items[2:]] == [UTC] * 4  # type: ignore[union-attr]
+    assert items[5].published == datetime(2020, 1, 2, 21, 20, tzinfo=UTC)
+    assert len(warnings) == 1 and "2 item(s) with a published date" in warnings[0]
+    assert "placeholder" in warnings[0] and "line 1: '0001-01-01T00:00:00Z'" in warnings[0]
+
+
+ROWS = [{"id": "a", "event": "e", "title": "caf\u00e9"}, {"id": "b", "event": "e"}]
+TEXT = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("gzip-named.jsonl", gzip.compress(TEXT)),
+        ("plain-named.jsonl.gz", TEXT),
+        ("s.jsonl.bz2", bz2.compress(TEXT)),
+        ("s.jsonl.xz", lzma.compress(TEXT)),
+        ("powershell.jsonl", TEXT.decode().replace("\n", "\r\n").encode("utf-16")),
+        ("tab.jsonl", TEXT.replace(b'"caf', b'"\tcaf')),  # a raw tab inside a string
+    ],
+    ids=["gzip-named-jsonl", "plain-named-gz", "bzip2", "xz", "utf-16-bom-crlf", "raw-tab"],
+)
+def test_a_stream_is_read_whatever_its_name_compression_or_utf_16_bom(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    items = load_stream(tmp_path / name, warn=pytest.fail)
+    assert [it.id for it in items] == ["a", "b"] and items[0].title.strip() == "caf\u00e9"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("cut.jsonl.gz", gzip.compress(TEXT * 50)[:-30], "cannot be read after line"),
+        (
+            "bad.jsonl.gz",
+            gzip.compress(TEXT)[:12] + b"\x00garbage" * 9,
+            "cannot be read at its start",
+        ),
+        (
+            "latin1.jsonl",
+            TEXT + '{"id": "c", "event": "caf\u00e9"}\n'.encode("latin-1"),
+            ":3: not UTF-8 text (byte 0xe9)",
+        ),
+        ("s.jsonl.zst", b"\x28\xb5\x2f\xfd" + bytes(20), "compressed with zstd"),
+        ("missing.jsonl", None, "cannot read the file (No such file or directory)"),
+        ("folder.jsonl", b"", "cannot read the file (Is a directory)"),
+    ],
+    ids=["gzip-cut-short", "gzip-damaged", "latin-1", "zstd", "missing", "directory"],
+)
+def test_a_file_that_cannot_be_read_exits_2_naming_it_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if name.startswith("folder"):
+        path.mkdir()
+    elif data is not None:
+        path.write_bytes(data)
+    for command in ("track", "cluster", "dedup"):
+        parser = argparse.ArgumentParser(prog="storybot")
+        add_eval_parser(parser.add_subparsers(dest="command", required=True))
+        assert run_eval(parser.parse_args(["eval", command, "--data", str(path)])) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"storybot eval: {path}") and message in err
+        assert err.count("\n") == 1
+
+
+def test_lone_surrogates_in_text_become_replacement_characters(tmp_path: Path) -> None:
+    line = (
+        '{"id": "a\\udc80", "event": "e", "title": "Flood \\ud800", "url": "https://x.com/\\udfff"}'
+    )
+    (item,) = load_stream(_plain(tmp_path / "s.jsonl", line + "\n"))
+    assert item.title == "Flood \ufffd" and item.url == "https://x.com/\ufffd"
+    assert item.id == "a\udc80"  # an id is kept as it is: the decisions file escapes it
+
+
+def test_decisions_that_cannot_be_written_or_would_overwrite_the_data_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _stream(tmp_path)
+    before = data.read_bytes()
+    for target, message in [
+        (data, "is the --data file"),
+        (tmp_path / "no" / "such" / "dir.jsonl", "cannot write --decisions"),
+    ]:
+        parser = argparse.ArgumentParser(prog="storybot")
+        add_eval_parser(parser.add_subparsers(dest="command", required=True))
+        argv = ["eval", "track", "--data", str(data), "--decisions", str(target)]
+        assert run_eval(parser.parse_args(argv)) == 2
+        assert message in capsys.readouterr().err
+    assert data.read_bytes() == before
 
 
 def test_cli_reports_a_malformed_stream_in_one_line(

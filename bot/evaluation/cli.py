@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
 import tomllib
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
 from bot.engine import EngineConfig
 from bot.errors import UserError
@@ -170,7 +171,7 @@ def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = N
                     f"{MIN_ARTICLE_WORDS} words or two headlines of at least "
                     f"{config.copy_title_words} words, so nothing was measured"
                 )
-    except StreamError as exc:
+    except (StreamError, UserError) as exc:
         print(f"storybot eval: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -197,7 +198,7 @@ def _track(
         targets = targets[: args.limit_targets]
     with contextlib.ExitStack() as stack:
         out = (
-            stack.enter_context(open(args.decisions, "w", encoding="utf-8"))
+            stack.enter_context(_decisions_file(args.decisions, args.data))
             if args.decisions
             else None
         )
@@ -234,6 +235,20 @@ def _summary(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
             "measured"
         )
     return result
+
+
+def _decisions_file(path: str, data: str) -> IO[str]:
+    """``--decisions`` opened for writing; a path that cannot be written is a user error.
+
+    The ``--data`` file itself is refused: opening it for writing would empty the stream.
+    """
+    with contextlib.suppress(OSError):
+        if os.path.samefile(path, data):
+            raise UserError(f"--decisions {path} is the --data file; name another file")
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write --decisions {path} ({exc.strerror or exc})") from None
 
 
 def main(argv: list[str] | None = None) -> int:

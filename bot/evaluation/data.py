@@ -10,16 +10,27 @@ skipped.
 
 from __future__ import annotations
 
+import bz2
+import codecs
+import contextlib
 import gzip
+import io
 import json
+import lzma
+import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
+from urllib.parse import urlsplit
+
+from bot.engine.dedup import canonical_url
 
 
 @dataclass(frozen=True)
@@ -63,16 +74,27 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Unix times this large are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is 1973
 _MS_FROM = 1e11
 _UNIX_DIGITS = re.compile(r"-?\d{9,}(?:\.\d+)?")
+# the first and last years a datetime holds: what programs write for "no date"
+# (0001-01-01 is Go's and .NET's zero time, 9999-12-31 a common "open end")
+_PLACEHOLDER_YEARS = (1, 9999)
 
 
 def _parse_time(value: object) -> tuple[datetime | None, bool]:
     """A ``published`` value as a UTC time, and whether it was readable.
 
-    ISO 8601 (the format's own), RFC 2822 (what RSS feeds carry) and Unix time (a JSON
-    number or a string of digits; in seconds, or in milliseconds as JavaScript writes it,
-    which a value above ``_MS_FROM`` must be) are read; null, an empty string, "None" and
-    "null" mean undated.
+    ISO 8601 (the format's own; a date alone is its midnight), RFC 2822 (what RSS feeds
+    carry) and Unix time (a JSON number or a string of digits; in seconds, or in
+    milliseconds as JavaScript writes it, which a value above ``_MS_FROM`` must be) are
+    read, as is MongoDB's export of a date (``{"$date": ...}``). A time without a zone is
+    UTC; one with an offset is converted to UTC. Null, an empty string, "None" and "null"
+    mean undated; a date in the year 1 or 9999 is a placeholder for "no date", so it is
+    undated too but reported, like any other value that cannot be read.
     """
+    if isinstance(value, dict) and len(value) == 1:
+        # mongoexport: {"$date": "2020-01-01T00:00:00Z"} or {"$date": {"$numberLong": "..."}}
+        ((key, inner),) = value.items()
+        if key in ("$date", "$numberLong"):
+            return _parse_time(inner)
     if value is None or value in ("", "None", "null"):
         return None, True
     parsed: datetime | None = None
@@ -83,10 +105,10 @@ def _parse_time(value: object) -> tuple[datetime | None, bool]:
     if isinstance(value, int | float):
         seconds = value / 1000 if abs(value) >= _MS_FROM else value
         try:
-            return datetime.fromtimestamp(seconds, UTC), True
+            parsed = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return None, False
-    if isinstance(value, str):
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
@@ -94,24 +116,76 @@ def _parse_time(value: object) -> tuple[datetime | None, bool]:
                 parsed = parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError):
                 parsed = None
-    if parsed is None:
+    if parsed is None or parsed.year in _PLACEHOLDER_YEARS:
         return None, False
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed, True
+        return parsed.replace(tzinfo=UTC), True
+    return parsed.astimezone(UTC), True
+
+
+# what a compressed stream starts with
+_GZIP = b"\x1f\x8b"
+_BZIP2 = b"BZh"
+_XZ = b"\xfd7zXZ\x00"
+_ZSTD = b"\x28\xb5\x2f\xfd"
+# a byte the text encoding could not read, kept by the "surrogateescape" error handler
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _open(path: Path, stack: contextlib.ExitStack) -> tuple[IO[str], str]:
+    """The stream's text and its encoding, whatever the file name says.
+
+    Compression is told by the file's first bytes, not by its suffix: gzip (the format's
+    own), bzip2 and xz are read, so a gzipped file named ``.jsonl`` and a plain one named
+    ``.jsonl.gz`` both work. The text is UTF-8 (a byte-order mark is skipped), or UTF-16
+    when it starts with a UTF-16 byte-order mark (what Windows PowerShell writes).
+    Undecodable bytes are kept as lone surrogates so the caller can name their line.
+    """
+    try:
+        raw = stack.enter_context(open(path, "rb"))
+        head = raw.peek(8)[:8]
+    except OSError as exc:
+        raise StreamError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    binary: io.BufferedIOBase = raw
+    if head.startswith(_GZIP):
+        binary = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+    elif head.startswith(_BZIP2):
+        binary = stack.enter_context(bz2.BZ2File(raw))
+    elif head.startswith(_XZ):
+        binary = stack.enter_context(lzma.LZMAFile(raw))
+    elif head.startswith(_ZSTD):
+        raise StreamError(
+            f"{path}: compressed with zstd, which is not read; decompress it or gzip it"
+        )
+    if binary is not raw:
+        head = binary.peek(2)[:2]  # type: ignore[attr-defined]  # all three have peek
+    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    encoding = "utf-16" if utf16 else "utf-8-sig"
+    text = io.TextIOWrapper(cast(IO[bytes], binary), encoding=encoding, errors="surrogateescape")
+    return text, encoding.removesuffix("-sig").upper()
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The JSON objects of a JSON Lines file with their line numbers; clear errors."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    # utf-8-sig: a byte-order mark some editors write is not part of the first object
-    with opener(path, "rt", encoding="utf-8-sig") as fh:
+    """The JSON objects of a JSON Lines file with their line numbers; clear errors.
+
+    Raw control characters (a tab) inside a JSON string are accepted as the characters
+    they are. ``id`` and ``event`` are checked here (see :func:`_label`).
+    """
+    lineno = 0
+    with contextlib.ExitStack() as stack:
         try:
+            fh, encoding = _open(path, stack)
             for lineno, line in enumerate(fh, 1):
+                bad = _UNDECODED.search(line)
+                if bad:
+                    raise StreamError(
+                        f"{path}:{lineno}: not {encoding} text (byte "
+                        f"0x{ord(bad.group()) - 0xDC00:02x}); a stream is UTF-8"
+                    )
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
+                    row = json.loads(line, strict=False)
                 except json.JSONDecodeError as exc:
                     raise StreamError(
                         f"{path}:{lineno}: not a JSON object ({exc.msg}); "
@@ -122,60 +196,266 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                         f"{path}:{lineno}: a line must be one JSON object, "
                         f"not a JSON {type(row).__name__}"
                     )
-                missing = [k for k in ("id", "event") if row.get(k) in (None, "")]
+                labels = {k: _label(row.get(k)) for k in ("id", "event")}
+                missing = [k for k, v in labels.items() if v is None]
                 if missing:
                     raise StreamError(f"{path}:{lineno}: no {' or '.join(missing)}")
+                for key, label in labels.items():
+                    if isinstance(label, _Unreadable):
+                        raise StreamError(
+                            f"{path}:{lineno}: {key} is {label}; an id or event is a "
+                            "string or a number"
+                        )
+                    row[key] = label
                 yield lineno, row
-        except UnicodeDecodeError as exc:
-            raise StreamError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            # gzip.BadGzipFile is an OSError; a file cut short ends in EOFError
+            where = f"after line {lineno}" if lineno else "at its start"
+            raise StreamError(
+                f"{path}: the file cannot be read {where} ({exc}); is it damaged or incomplete?"
+            ) from None
+        except UnicodeDecodeError as exc:  # what surrogateescape cannot keep (UTF-16)
+            where = f" after line {lineno}" if lineno else ""
+            raise StreamError(
+                f"{path}: not {exc.encoding.upper()} text{where} ({exc.reason})"
+            ) from None
+
+
+class _Unreadable(str):
+    """What a field held that cannot be read as the field (its description)."""
+
+
+def _kind(value: object) -> _Unreadable:
+    if isinstance(value, float):
+        return _Unreadable(f"the number {value}")
+    return _Unreadable(f"a JSON {type(value).__name__}")
+
+
+def _label(value: object) -> str | _Unreadable | None:
+    """An ``id`` or ``event`` as a string; None when missing.
+
+    A string is itself (one of spaces only is missing); a number is its digits, and a
+    whole float is the integer it holds (``12.0`` is ``"12"``, as pandas writes an
+    integer column with gaps), so ``1``, ``1.0`` and ``"1"`` are one label. NaN, true or
+    false, a list and an object are not labels.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        return value
+    number = _number(value)
+    return _kind(value) if number is None else number
+
+
+def _number(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return None
+
+
+# where feed parsers put the text of a text construct ({"type": "text/html", "value": ...})
+_TEXT_KEYS = ("value", "text")
+_HTML_TYPES = ("text/html", "html", "application/xhtml+xml", "xhtml")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: object, sep: str = "\n") -> str | _Unreadable:
+    """A text field as a string.
+
+    Null is empty; a number is its digits (a headline "2024"); a list (paragraphs, as
+    some scrapers write a body) is its parts joined by ``sep``; an object is the text
+    under its ``value`` or ``text`` key (a feed parser's text construct, such as
+    ``content: [{"type": "text/html", "value": "..."}]``; when its ``type`` says HTML,
+    the markup is turned into text, see :func:`_plain`). Anything else (true/false,
+    NaN, an object without such a key, a list holding one) cannot be read. A lone
+    surrogate (``"\\ud800"`` in the JSON) becomes U+FFFD: it is no text and no encoder
+    takes it.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        parts = [_text(v, sep) for v in value]
+        for part in parts:
+            if isinstance(part, _Unreadable):
+                return part
+        return sep.join(p for p in parts if p)
+    if isinstance(value, dict):
+        for key in _TEXT_KEYS:
+            if key in value:
+                text = _text(value[key], sep)
+                if value.get("type") in _HTML_TYPES and not isinstance(text, _Unreadable):
+                    return _plain(text)  # the construct says it is HTML
+                return text
+        return _Unreadable("a JSON object without a value or text key")
+    number = _number(value)
+    return _kind(value) if number is None else number
+
+
+def _url(value: object) -> str | _Unreadable | None:
+    """A ``url`` as a string, or None.
+
+    A string is the URL (surrounding spaces dropped; empty, "None" or "null" is none, as
+    a relative URL is kept as it is); an object is its ``href`` (a feed parser's link).
+    Anything else, or a string that is no URL at all (``http://[::1``), cannot be read.
+    """
+    if isinstance(value, dict) and "href" in value:
+        value = value["href"]
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return _kind(value)
+    url = _LONE_SURROGATE.sub("\ufffd", value.strip())
+    if url in ("", "None", "null"):
+        return None
+    try:
+        urlsplit(url)
+    except ValueError:
+        return _Unreadable(f"{url[:60]!r}")
+    return url
+
+
+class _HtmlText(HTMLParser):
+    """The text of an HTML fragment: block elements break lines, scripts are dropped."""
+
+    _BLOCK = frozenset(
+        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote pre section article "
+        "header footer figure figcaption hr dd dt dl aside nav main".split()
+    )
+    _SKIP = frozenset("script style noscript template iframe object svg math head".split())
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self.skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+# markup: an opening or closing tag of a known element, or a character reference
+_MARKUP = re.compile(
+    r"<(?:/?(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?|!--.*?--)>|&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def _plain(text: str) -> str:
+    """Text with its HTML markup, if any, turned into text as a feed's poller does."""
+    if not _MARKUP.search(text):
+        return text
+    parser = _HtmlText()
+    parser.feed(text)
+    parser.close()
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def load_stream(
     path: str | Path, *, headline_only: bool = False, warn: Callable[[str], None] | None = None
 ) -> list[StreamItem]:
-    """Read a JSON Lines stream (optionally gzipped) and sort it by the protocol.
+    """Read a JSON Lines stream (optionally compressed) and sort it by the protocol.
+
+    How each field is read (the format is ``shared/evaldata/README.md``; any file in it
+    works, and so do the variations real exports have):
+
+    * ``id`` and ``event``: a string or a number (see :func:`_label`); missing, empty or
+      of another type, the line is refused.
+    * ``title``, ``summary``, ``content``, ``source``: see :func:`_text`; a list of
+      paragraphs is joined with newlines (the words of a title or source with spaces).
+      A summary is an RSS description, which is HTML: its markup is turned into text as
+      the service's poller does (see :func:`_plain`). ``content`` and ``title`` are
+      taken as the text they are said to be, markup and all (the shared streams' bodies
+      hold a few stray tags, and their figures are measured on the text as it is).
+    * ``url``: see :func:`_url`; ``published``: see :func:`_parse_time`.
+    * Unknown fields are ignored.
+
+    A field that cannot be read is taken as missing, and ``warn`` is told once per field
+    (how many items, and the first line).
 
     Args:
-        path: The ``.jsonl`` or ``.jsonl.gz`` file.
+        path: The ``.jsonl`` or ``.jsonl.gz`` file (see :func:`_open` for what else is read).
         headline_only: Drop summary and content, keeping titles only.
         warn: Told about what is read but questionable: dates that cannot be read (such
-            an item is undated, so it sorts first) and ids used more than once.
+            an item is undated, so it sorts first), fields that cannot be read (taken
+            as missing) and ids used more than once.
 
     Returns:
         Items sorted by (published, file order), undated items first.
 
     Raises:
-        StreamError: A line is not a JSON object or has no ``id`` or ``event``.
+        StreamError: The file cannot be read, or a line is not a JSON object or has no
+            usable ``id`` or ``event``; the message names the file and line.
     """
     p = Path(path)
     keyed = []
     bad_dates: list[str] = []
+    unreadable: dict[str, list[str]] = defaultdict(list)
+
+    def field(lineno: int, key: str, value: str | _Unreadable) -> str:
+        if isinstance(value, _Unreadable):
+            unreadable[key].append(f"line {lineno}: {value}")
+            return ""
+        return value
+
     for order, (lineno, row) in enumerate(_rows(p)):
         published, readable = _parse_time(row.get("published"))
         if not readable:
-            bad_dates.append(f"line {lineno}: {row.get('published')!r}")
-        keyed.append((published is not None, published or _EPOCH, order, row, published))
+            bad_dates.append(f"line {lineno}: {_short(row.get('published'))}")
+        url = _url(row.get("url"))
+        fields: dict[str, Any] = {
+            "id": row["id"],
+            "event": row["event"],
+            "title": field(lineno, "title", _text(row.get("title"), " ")),
+            "summary": "",
+            "content": "",
+            "url": None if url is None else field(lineno, "url", url) or None,
+            "published": published,
+            "source": field(lineno, "source", _text(row.get("source"), " ")),
+        }
+        if not headline_only:
+            fields["summary"] = _plain(field(lineno, "summary", _text(row.get("summary"))))
+            fields["content"] = field(lineno, "content", _text(row.get("content")))
+        keyed.append((published is not None, published or _EPOCH, order, fields))
     if warn and bad_dates:
         warn(
             f"{p}: {len(bad_dates)} item(s) with a published date that is not ISO 8601, "
-            f"RFC 2822 or Unix time (first: {bad_dates[0]}); they are taken as undated"
+            f"RFC 2822 or Unix time, or is a placeholder in the year 1 or 9999 (first: "
+            f"{bad_dates[0]}); they are taken as undated"
         )
-    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
-    items = []
-    for index, (_, _, _, row, published) in enumerate(keyed):
-        items.append(
-            StreamItem(
-                index=index,
-                id=str(row["id"]),
-                event=str(row["event"]),
-                title=_text(row.get("title")),
-                summary="" if headline_only else _text(row.get("summary")),
-                content="" if headline_only else _text(row.get("content")),
-                url=row.get("url") if isinstance(row.get("url"), str) else None,
-                published=published,
-                source=_text(row.get("source")),
+    if warn:
+        for key, lines in unreadable.items():
+            what = "a URL" if key == "url" else "text"
+            warn(
+                f"{p}: {len(lines)} item(s) with a {key} that is not {what} (first: "
+                f"{lines[0]}); it is taken as missing"
             )
-        )
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    items = [StreamItem(index=index, **k[3]) for index, k in enumerate(keyed)]
     if warn:
         repeated = sorted(i for i, n in Counter(it.id for it in items).items() if n > 1)
         if repeated:
@@ -183,14 +463,39 @@ def load_stream(
                 f"{p}: {len(repeated)} id(s) used by more than one item (first: "
                 f"{repeated[0]!r}); --decisions lines cannot tell those items apart"
             )
+        _warn_shared_links(p, items, warn)
     return items
 
 
-def _text(value: object) -> str:
-    # a text field; null is empty, and a number (a headline "2024") is its digits
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
+# a link that items of this many events carry is no article's link (a site's front page,
+# the feed's own address); a real report covers one event, a round-up a few
+_SHARED_LINK_EVENTS = 5
+
+
+def _warn_shared_links(path: Path, items: list[StreamItem], warn: Callable[[str], None]) -> None:
+    """Warn of links that items of many events share.
+
+    The engine takes items with the same link (after :func:`canonical_url`) as one report,
+    so such items are judged copies of each other; the stream is read as it is.
+    """
+    events: dict[str, set[str]] = defaultdict(set)
+    for it in items:
+        key = canonical_url(it.url)
+        if key is not None:
+            events[key].add(it.event)
+    shared = [(len(e), key) for key, e in events.items() if len(e) >= _SHARED_LINK_EVENTS]
+    if shared:
+        n, first = max(shared)
+        warn(
+            f"{path}: {len(shared)} url(s) shared by items of {_SHARED_LINK_EVENTS} or more "
+            f"events (most: {first!r}, {n} events); the engine takes items with one link "
+            "as one report, so they are judged copies of each other"
+        )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def build_targets(items: list[StreamItem], nt: int = 4, window_days: float = 30) -> list[Target]:
