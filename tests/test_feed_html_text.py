@@ -19,7 +19,7 @@ def _itertext_reference(html: str) -> str:
         html = f"<html><body>{html}</body></html>"
     doc = etree.fromstring(html, ht._LXML_PARSER)
     body = next(e for e in doc if e.tag == "body")
-    etree.strip_elements(body, *ht._SKIP, with_tail=False)
+    etree.strip_elements(body, *ht.SKIP, with_tail=False)
     for el in body.iter(*ht._BLOCK_TAGS):
         if el.tag not in ("br", "hr"):
             el.text = "\n" + (el.text or "")

@@ -4,87 +4,20 @@ libxml2's HTML parser (through lxml, already installed with trafilatura) builds 
 it is C-fast (the pure-Python ``html.parser`` took seconds on a 2 MB feed), never
 fetches anything (``no_network``), never executes scripts, and tolerates the broken markup
 feeds are full of. Block elements become line breaks so paragraphs stay apart; script,
-style and similar containers are dropped with their contents; entities are decoded. A
-small ``html.parser`` extractor is the fallback should lxml refuse a fragment.
+style and similar containers are dropped with their contents; entities are decoded. The
+standard library's ``html.parser`` extractor (:mod:`bot.htmltext`) is the fallback should
+lxml refuse a fragment.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 from lxml import etree
 
-_BLOCK = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "table",
-        "blockquote",
-        "pre",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "figure",
-        "figcaption",
-        "hr",
-        "dd",
-        "dt",
-        "dl",
-        "aside",
-        "nav",
-        "main",
-    }
-)
-# Elements whose content is never readable text.
-_SKIP = frozenset(
-    {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
-)
-# Runs of spaces, or any other horizontal space: a lone " " is left alone (far fewer
-# replacements on large texts than matching every space).
-_SPACES = re.compile("[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*| [ \t\r\f\v\u00a0]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-_LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+from bot.htmltext import BLOCK, LOOKS_LIKE_HTML, SKIP, extract_text, normalise_lines
 
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self.skip_depth += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.parts.append(data)
-
+__all__ = ["html_to_text", "normalise_lines"]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
@@ -92,7 +25,7 @@ _LXML_PARSER = etree.HTMLParser(
     no_network=True, remove_comments=True, remove_pis=True, recover=True
 )
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
-_BLOCK_TAGS = tuple(_BLOCK)
+_BLOCK_TAGS = tuple(BLOCK)
 
 
 def _lxml_text(html: str) -> str:
@@ -106,7 +39,7 @@ def _lxml_text(html: str) -> str:
     body = next((e for e in doc if e.tag == "body"), None)
     if body is None:
         raise ValueError("no body")
-    etree.strip_elements(body, *_SKIP, with_tail=False)
+    etree.strip_elements(body, *SKIP, with_tail=False)
     # Only block elements need a visit: iter(tags) filters in C.
     for el in body.iter(*_BLOCK_TAGS):
         if el.tag not in ("br", "hr"):  # void elements: one break, after
@@ -115,13 +48,6 @@ def _lxml_text(html: str) -> str:
     # libxml2's text serialisation: the same text as "".join(body.itertext()) (checked on
     # every HTML field of the 200 real feeds) without a Python string per text node.
     return etree.tostring(body, method="text", encoding="unicode", with_tail=False)
-
-
-def _htmlparser_text(html: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
 
 
 def html_to_text(html: str | None) -> str:
@@ -136,19 +62,11 @@ def html_to_text(html: str | None) -> str:
     """
     if not html:
         return ""
-    if not _LOOKS_LIKE_HTML.search(html):
+    if not LOOKS_LIKE_HTML.search(html):
         return normalise_lines(html)
-    for extract in (_lxml_text, _htmlparser_text):
+    for extract in (_lxml_text, extract_text):
         try:
             return normalise_lines(extract(html))
         except Exception:  # noqa: BLE001, S112 -- odd markup must never crash a poll: try the next way
             continue
     return normalise_lines(re.sub(r"<[^>]*>", " ", html))
-
-
-def normalise_lines(text: str) -> str:
-    """Collapse spaces within lines and runs of blank lines, and strip each line."""
-    # One substitution over the whole text: the pattern never spans a newline.
-    text = _SPACES.sub(" ", text.replace("\r\n", "\n"))
-    joined = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", joined).strip()

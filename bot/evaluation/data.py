@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from bot.engine.dedup import canonical_url
+from bot.htmltext import LOOKS_LIKE_HTML, html_text
 
 
 @dataclass(frozen=True)
@@ -320,59 +320,9 @@ def _url(value: object) -> str | _Unreadable | None:
     return url
 
 
-class _HtmlText(HTMLParser):
-    """The text of an HTML fragment: block elements break lines, scripts are dropped."""
-
-    _BLOCK = frozenset(
-        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote pre section article "
-        "header footer figure figcaption hr dd dt dl aside nav main".split()
-    )
-    _SKIP = frozenset("script style noscript template iframe object svg math head".split())
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self.skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-# markup: an opening or closing tag of a known element, or a character reference
-_MARKUP = re.compile(
-    r"<(?:/?(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?|!--.*?--)>|&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);",
-    re.IGNORECASE,
-)
-_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-
-
 def _plain(text: str) -> str:
-    """Text with its HTML markup, if any, turned into text as a feed's poller does."""
-    if not _MARKUP.search(text):
-        return text
-    parser = _HtmlText()
-    parser.feed(text)
-    parser.close()
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    """Text with its HTML markup, if any, turned into text as the feed poller does."""
+    return html_text(text) if LOOKS_LIKE_HTML.search(text) else text
 
 
 def load_stream(

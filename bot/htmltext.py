@@ -1,0 +1,122 @@
+"""The readable text of an HTML fragment, with the standard library alone.
+
+Feed summaries and bodies are HTML. The poller (``adapters.feeds.html_text``) reads them
+with libxml2 for speed and falls back to the extractor here; the evaluation harness
+(``bot.evaluation.data``), which must not depend on adapters, reads a stream's HTML
+summaries with it too, so both turn markup into text by the same rules: block elements
+become line breaks so paragraphs stay apart; script, style and similar containers are
+dropped with their contents; character references are decoded; spaces are collapsed
+within lines and runs of blank lines become one.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+# Elements that end a line of text.
+BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "hr",
+        "dd",
+        "dt",
+        "dl",
+        "aside",
+        "nav",
+        "main",
+    }
+)
+# Elements whose content is never readable text.
+SKIP = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
+)
+# a tag or a character reference: text without one is not HTML
+LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+# Runs of spaces, or any other horizontal space: a lone " " is left alone (far fewer
+# replacements on large texts than matching every space).
+_SPACES = re.compile("[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*| [ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIP:
+            self.skip_depth += 1
+        elif tag in BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(data)
+
+
+def extract_text(html: str) -> str:
+    """The text of HTML as ``html.parser`` reads it, lines not yet normalised."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def normalise_lines(text: str) -> str:
+    """Collapse spaces within lines and runs of blank lines, and strip each line."""
+    # One substitution over the whole text: the pattern never spans a newline.
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n"))
+    joined = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", joined).strip()
+
+
+def html_text(html: str | None) -> str:
+    """The readable text of an HTML fragment (plain text passes through, normalised).
+
+    Args:
+        html: HTML, or plain text.
+
+    Returns:
+        Text with paragraphs separated by one blank line and runs of spaces collapsed.
+    """
+    if not html:
+        return ""
+    if not LOOKS_LIKE_HTML.search(html):
+        return normalise_lines(html)
+    try:
+        return normalise_lines(extract_text(html))
+    except Exception:  # noqa: BLE001 -- odd markup must never crash a reader: drop the tags
+        return normalise_lines(re.sub(r"<[^>]*>", " ", html))
