@@ -25,6 +25,7 @@ from benchmarks.realworld_stream import (
     main,
 )
 from bot.evaluation.data import build_targets, load_stream
+from bot.htmltext import LOOKS_LIKE_HTML, html_text
 
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 
@@ -77,6 +78,12 @@ def test_every_entry_of_the_feeds_is_in_the_stream_once(built, labels) -> None:
     assert all(r["content"] is None and r["title"] for r in rows)
 
 
+def _as_read(summary: str | None) -> str:
+    # The reader turns a summary's markup into text, as the poller does with a feed's: one
+    # feed escaped "&" twice, so the poller's text still holds "&amp;", read as "&".
+    return html_text(summary) if summary and LOOKS_LIKE_HTML.search(summary) else summary or ""
+
+
 def test_the_stream_round_trips_through_the_evaluation_reader(built, labels) -> None:
     out, _ = built
     rows = _rows(out)
@@ -88,7 +95,7 @@ def test_the_stream_round_trips_through_the_evaluation_reader(built, labels) -> 
         assert (it.event, it.title, it.summary, it.url, it.source) == (
             row["event"],
             row["title"],
-            row["summary"] or "",
+            _as_read(row["summary"]),
             row["url"],
             row["source"],
         )
