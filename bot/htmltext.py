@@ -12,6 +12,7 @@ within lines and runs of blank lines become one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 # Elements that end a line of text.
@@ -103,11 +104,15 @@ def normalise_lines(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", joined).strip()
 
 
-def html_text(html: str | None) -> str:
+def html_text(
+    html: str | None, extractors: tuple[Callable[[str], str], ...] = (extract_text,)
+) -> str:
     """The readable text of an HTML fragment (plain text passes through, normalised).
 
     Args:
         html: HTML, or plain text.
+        extractors: Ways to read the markup, tried in order until one does not raise
+            (the poller puts libxml2 first); the tags are dropped if none can read it.
 
     Returns:
         Text with paragraphs separated by one blank line and runs of spaces collapsed.
@@ -116,7 +121,9 @@ def html_text(html: str | None) -> str:
         return ""
     if not LOOKS_LIKE_HTML.search(html):
         return normalise_lines(html)
-    try:
-        return normalise_lines(extract_text(html))
-    except Exception:  # noqa: BLE001 -- odd markup must never crash a reader: drop the tags
-        return normalise_lines(re.sub(r"<[^>]*>", " ", html))
+    for extract in extractors:
+        try:
+            return normalise_lines(extract(html))
+        except Exception:  # noqa: BLE001, S112 -- odd markup must never crash a reader: try the next
+            continue
+    return normalise_lines(re.sub(r"<[^>]*>", " ", html))

@@ -10,6 +10,7 @@ from lxml import etree
 from shared_data import EVALDATA
 
 from adapters.feeds import html_text as ht
+from bot.htmltext import LOOKS_LIKE_HTML
 
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 
@@ -51,6 +52,6 @@ def test_text_is_what_itertext_reads_on_the_real_feeds() -> None:
         parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
         for entry in parsed.entries:
             values = [entry.get("summary")] + [c.get("value") for c in entry.get("content") or ()]
-            fields += [v for v in values if v and ht.LOOKS_LIKE_HTML.search(v)]
+            fields += [v for v in values if v and LOOKS_LIKE_HTML.search(v)]
     assert len(fields) > 5000
     assert [ht.html_to_text(f) for f in fields] == [_itertext_reference(f) for f in fields]

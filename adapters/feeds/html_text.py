@@ -15,7 +15,7 @@ import re
 
 from lxml import etree
 
-from bot.htmltext import BLOCK, LOOKS_LIKE_HTML, SKIP, extract_text, normalise_lines
+from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
 
 __all__ = ["html_to_text", "normalise_lines"]
 
@@ -51,7 +51,7 @@ def _lxml_text(html: str) -> str:
 
 
 def html_to_text(html: str | None) -> str:
-    """Return the readable text of an HTML fragment.
+    """Return the readable text of an HTML fragment: libxml2 first, then ``html.parser``.
 
     Args:
         html: HTML (or plain text; text without markup passes through unchanged apart
@@ -60,13 +60,4 @@ def html_to_text(html: str | None) -> str:
     Returns:
         Text with paragraphs separated by one blank line and runs of spaces collapsed.
     """
-    if not html:
-        return ""
-    if not LOOKS_LIKE_HTML.search(html):
-        return normalise_lines(html)
-    for extract in (_lxml_text, extract_text):
-        try:
-            return normalise_lines(extract(html))
-        except Exception:  # noqa: BLE001, S112 -- odd markup must never crash a poll: try the next way
-            continue
-    return normalise_lines(re.sub(r"<[^>]*>", " ", html))
+    return html_text(html, (_lxml_text, extract_text))
