@@ -9,16 +9,15 @@ an abstract, the engine summarises the event's other reports and the summary is 
 with that abstract by ROUGE-1 and ROUGE-2 (Lin 2004: the share of the reference's word
 unigrams and bigrams that the summary holds, clipped by counts; lowercased words, no
 stemming, stop words kept); recall is also taken on every summary cut to its first 60
-words, since a longer summary holds more of any reference. Two tasks:
-
-Only reports with a body (8 words or more) take part; an event is measured when it has
-three of them and one has an abstract of at least 8 words.
+words, since a longer summary holds more of any reference. Only reports with a body (8
+words or more) take part; an event is measured when it has three of them and one has an
+abstract of at least 8 words. Two tasks:
 
 * ``event``: a development made of every report of the event, nothing known before it
   (the seed story's own summary).
 * ``update``: the event's first ``seeds`` reports are the seed story, already known to
-  the reader; the later reports (at least three) form a development, summarised with the seed story as
-  what is known (:func:`bot.engine.summary.summarise` penalises sentences close to it).
+  the reader; the later reports (at least three) form a development, summarised with
+  the seed story as what is known (:func:`bot.engine.summary.summarise` penalises sentences close to it).
   Besides ROUGE, ``novel_rouge1_recall``/``novel_rouge2_recall`` count only the
   reference's n-grams that no seed report contains: how much of what the abstract adds
   to the seed story the summary says.
