@@ -279,18 +279,22 @@ def test_a_text_field_that_cannot_be_read_is_missing_with_one_warning_per_field(
     assert all("it is taken as missing" in w for w in warnings)
 
 
-def test_an_html_summary_is_read_as_its_text(tmp_path: Path) -> None:
+def test_html_in_a_headline_summary_or_body_is_read_as_its_text(tmp_path: Path) -> None:
+    # as the service's poller reads a feed's fields
     summary = (
         '<p>Smith &amp; Wesson&#8217;s <a href="https://x.com/?a=1&amp;b=2">case</a></p>'
         "<script>var x = 1;</script><br/>Second&nbsp;line"
     )
     rows = [
-        {"id": "a", "event": "e", "summary": summary},
+        {"id": "a", "event": "e", "title": "Smith &amp; <em>Wesson</em>", "summary": summary},
         {"id": "b", "event": "e", "summary": "If x < 3 and y > 4, AT&T wins"},
+        {"id": "c", "event": "e", "content": "<p>One.</p>\n<p>Two &gt; one.</p>"},
     ]
-    a, b = load_stream(_lines(tmp_path / "s.jsonl", rows))
+    a, b, c = load_stream(_lines(tmp_path / "s.jsonl", rows))
     assert a.summary == "Smith & Wesson\u2019s case\n\nSecond line"
+    assert a.title == "Smith & Wesson"
     assert b.summary == "If x < 3 and y > 4, AT&T wins"  # no markup: left as it is
+    assert c.content == "One.\n\nTwo > one."
 
 
 def test_a_blank_or_unreadable_url_is_no_url(tmp_path: Path) -> None:
