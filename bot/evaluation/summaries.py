@@ -41,11 +41,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.analysis import analyse, has_body
 from bot.engine.config import EngineConfig
+from bot.engine.relevance import mean_vector
 from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq, Vector, top_terms
 from bot.evaluation.data import StreamItem
@@ -96,73 +96,47 @@ def novel_recall(summary: str, reference: str, known: str, n: int) -> float | No
     return sum((_ngrams(rouge_words(summary), n) & new).values()) / sum(new.values())
 
 
-@dataclass
 class _Scores:
-    """Running sums of one system's figures on one task."""
+    """One system's figures on one task: a running mean of each, over the references."""
 
-    cap: int
-    n: int = 0
-    r1c: float = 0.0
-    r2c: float = 0.0
-    r1: float = 0.0
-    f1: float = 0.0
-    r2: float = 0.0
-    f2: float = 0.0
-    words: int = 0
-    novel1: float = 0.0
-    novel2: float = 0.0
-    n_novel1: int = 0
-    n_novel2: int = 0
+    def __init__(self, cap: int, update: bool) -> None:
+        self.cap = cap
+        names = ["rouge1_recall", "rouge1_f1", "rouge2_recall", "rouge2_f1", "words"]
+        names += [f"rouge1_recall_{cap}_words", f"rouge2_recall_{cap}_words"]
+        if update:
+            names += ["novel_rouge1_recall", "novel_rouge2_recall"]
+        self._sums = dict.fromkeys(names, 0.0)
+        self._counts = dict.fromkeys(names, 0)
+        self.n = 0  # references scored
+
+    def _add(self, name: str, value: float | None) -> None:
+        if value is not None:  # a novel recall with nothing new to find counts for nothing
+            self._sums[name] += value
+            self._counts[name] += 1
 
     def add(self, summary: str, reference: str, known: str | None) -> None:
         self.n += 1
-        r1, f1 = rouge_n(summary, reference, 1)
-        r2, f2 = rouge_n(summary, reference, 2)
-        self.r1 += r1
-        self.f1 += f1
-        self.r2 += r2
-        self.f2 += f2
-        self.words += len(rouge_words(summary))
         capped = " ".join(summary.split()[: self.cap])
-        self.r1c += rouge_n(capped, reference, 1)[0]
-        self.r2c += rouge_n(capped, reference, 2)[0]
-        if known is not None:
-            for n in (1, 2):
-                value = novel_recall(summary, reference, known, n)
-                if value is not None:
-                    if n == 1:
-                        self.novel1 += value
-                        self.n_novel1 += 1
-                    else:
-                        self.novel2 += value
-                        self.n_novel2 += 1
+        for n in (1, 2):
+            recall, f1 = rouge_n(summary, reference, n)
+            self._add(f"rouge{n}_recall", recall)
+            self._add(f"rouge{n}_f1", f1)
+            self._add(f"rouge{n}_recall_{self.cap}_words", rouge_n(capped, reference, n)[0])
+            if known is not None:
+                self._add(f"novel_rouge{n}_recall", novel_recall(summary, reference, known, n))
+        self._add("words", len(rouge_words(summary)))
 
-    def figures(self, update: bool) -> dict[str, float | None]:
-        def mean(total: float, n: int) -> float | None:
-            return round(total / n, 4) if n else None
-
-        out = {
-            "rouge1_recall": mean(self.r1, self.n),
-            "rouge1_f1": mean(self.f1, self.n),
-            "rouge2_recall": mean(self.r2, self.n),
-            "rouge2_f1": mean(self.f2, self.n),
-            "words": mean(self.words, self.n),
-            f"rouge1_recall_{self.cap}_words": mean(self.r1c, self.n),
-            f"rouge2_recall_{self.cap}_words": mean(self.r2c, self.n),
+    def figures(self) -> dict[str, float | None]:
+        return {
+            name: round(total / self._counts[name], 4) if self._counts[name] else None
+            for name, total in self._sums.items()
         }
-        if update:
-            out["novel_rouge1_recall"] = mean(self.novel1, self.n_novel1)
-            out["novel_rouge2_recall"] = mean(self.novel2, self.n_novel2)
-        return out
 
 
 def _centroid(units: Iterable[Mapping[str, float]], config: EngineConfig) -> Vector:
-    # as a development's centroid: its members' unit vectors summed, capped
-    total: dict[str, float] = {}
-    for u in units:
-        for t, v in u.items():
-            total[t] = total.get(t, 0.0) + v
-    return top_terms(total, config.dev_terms)
+    # as a development's centroid (its members' unit vectors summed, capped); the mean
+    # is the same direction, and only the direction counts in the summariser's cosines
+    return top_terms(mean_vector(units), config.dev_terms)
 
 
 def _has_abstract(item: StreamItem) -> bool:
@@ -205,7 +179,10 @@ def evaluate_summaries(
     due: dict[int, list[str]] = defaultdict(list)
     for e, last in wanted.items():
         due[last].append(e)
-    scores = {task: {s: _Scores(words) for s in SYSTEMS} for task in ("event", "update")}
+    scores = {
+        task: {s: _Scores(words, update=task == "update") for s in SYSTEMS}
+        for task in ("event", "update")
+    }
     df = DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
     units: dict[int, Vector] = {}
     # the stream is read up to the last report measured, and not at all when there is none
@@ -223,8 +200,8 @@ def evaluate_summaries(
     return {
         "references": {task: scores[task]["storybot"].n for task in scores},
         "events": len(wanted),
-        "event": {s: f.figures(update=False) for s, f in scores["event"].items()},
-        "update": {s: f.figures(update=True) for s, f in scores["update"].items()},
+        "event": {s: f.figures() for s, f in scores["event"].items()},
+        "update": {s: f.figures() for s, f in scores["update"].items()},
         "seeds": seeds,
         "sentences": k,
         "capped_words": words,
