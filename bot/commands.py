@@ -570,6 +570,12 @@ class Commands:
                     f"off-topic for {name} (score {j.score:.3f}: the text only just passes "
                     "and the headline shares nothing with the story)"
                 )
+            elif not j.on_topic and isinstance(bg := j.reason.get("below_background"), dict):
+                verdict = (
+                    f"off-topic for {name} (score {j.score:.3f}: below {_fmt_reason(bg.get('bar'))}, "
+                    f"the top of the scores of the {bg.get('items')} unrelated items this story "
+                    "has read)"
+                )
             elif not j.on_topic:
                 verdict = f"off-topic for {name} (score {j.score:.3f})"
             elif (copied := self._copied(j, story)) is not None:
@@ -605,6 +611,7 @@ class Commands:
         r = dict(j.reason)
         out: list[str] = []
         r.pop("uncorroborated", None)  # the verdict line says it
+        background = r.pop("below_background", None)
         headline_only = bool(r.pop("headline_only", False))
         score, threshold = r.pop("score", None), r.pop("threshold", None)
         embedding = r.pop("embedding", None)
@@ -640,6 +647,7 @@ class Commands:
             decisive = embedding.get("combined", score) if isinstance(embedding, dict) else score
             too_little = (
                 not j.on_topic and not j.reason.get("uncorroborated") and not headline_only
+                and background is None
                 and isinstance(decisive, (int, float)) and isinstance(threshold, (int, float))
                 and decisive >= threshold
             )
@@ -655,6 +663,14 @@ class Commands:
                 + (f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says" if limit is not None else "")
                 + (" (it did here)" if by_headline else "")
             )
+        if isinstance(background, dict):
+            out.append(
+                f"this story's unrelated items score {_fmt_reason(background.get('mean'))} on average "
+                f"(standard deviation {_fmt_reason(background.get('std'))}, {background.get('items')} items); "
+                f"an item must also reach {_fmt_reason(background.get('bar'))}, the top of that noise"
+            )
+        elif background is not None:
+            out.append(f"below_background: {_fmt_reason(background)}")
         copy = r.pop("copy", None)
         if isinstance(copy, dict):
             out.append(self._copy_line(copy))

@@ -349,6 +349,26 @@ async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, st
     assert "the headline alone scores 0.000" in reply.text
 
 
+async def test_why_explains_an_item_within_the_storys_own_noise(commands, store, clock):
+    _, item = store.ingest_item(new_item(8))
+    story = store.get_story("pentagon")
+    reason = {
+        "score": 0.183, "threshold": 0.1, "support": 0.09, "headline_score": 0.05,
+        "below_background": {"bar": 0.2483, "mean": 0.0432, "std": 0.0342, "items": 6},
+    }
+    judgement = Judgement(story.id, item.id, on_topic=False, score=0.183, reason=reason)
+    store.commit_decisions([judgement], [], {}, [], clock.now())
+    reply = await commands.handle(req(f"why {item.url}"))
+    assert reply.ok, reply.text
+    assert (
+        "off-topic for pentagon (score 0.183: below 0.248, the top of the scores of the 6 "
+        "unrelated items this story has read)"
+    ) in reply.text
+    assert "unrelated items score 0.043 on average (standard deviation 0.034, 6 items)" in reply.text
+    # not blamed on the support rule
+    assert "too little of it" not in reply.text and "below_background" not in reply.text
+
+
 async def test_why_for_an_unknown_url_says_so(commands):
     reply = await commands.handle(req("why https://nowhere.example/x"))
     assert not reply.ok and "has not seen" in reply.text

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, has_body, item_time
+from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
@@ -69,6 +70,7 @@ class StoryState:
         self.copy_dev: OrderedDict[int, int] = OrderedDict()
         self.devs = DevelopmentTracker(config, within_story=True)
         self.n_judged = 0
+        self.background = OffTopicBackground(config.background_sigmas, config.background_min_items)
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
@@ -207,6 +209,16 @@ class StoryState:
                 # a neighbouring story of the same kind (another launch, another flight)
                 on_topic = False
                 reason["uncorroborated"] = True
+        bar = self.background.bar(a.headline_only)
+        if on_topic and bar is not None and score < bar and not reason.get("by_headline"):
+            # it clears the fixed threshold but its words do not stand out from this
+            # story's off-topic noise (see bot.engine.calibration); a headline that alone
+            # names the story is not held to its body's score
+            on_topic = False
+            reason["below_background"] = {
+                "bar": round(bar, 4),
+                **self.background.describe(a.headline_only),
+            }
         reason["score"] = round(score, 4)
         reason["threshold"] = threshold
         copy = self.copies.find(a.fp)
@@ -249,6 +261,8 @@ class StoryState:
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
+        if not on_topic:
+            self.background.add(score, a.headline_only)  # after judging: no self-influence
         if copy is None:
             # A syndicated copy is the same words again, not evidence of how common they
             # are: counted, twenty outlets running one wire report make the story's own
@@ -299,6 +313,7 @@ class StoryState:
             "copies": self.copies.to_state(),
             "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
             "developments": self.devs.to_state(),
+            "background": self.background.to_state(),
         }
         if self.seed_vectors is not None:
             state["seed_embeddings"] = self.seed_vectors.to_state()
@@ -334,6 +349,10 @@ class StoryState:
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
+        # a snapshot from before the background starts it empty
+        st.background = OffTopicBackground.from_state(
+            state.get("background"), config.background_sigmas, config.background_min_items
+        )
         if embedder is not None:
             stored = state.get("seed_embeddings")
             if stored is not None and stored.get("model") == embedder.name:

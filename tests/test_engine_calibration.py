@@ -1,0 +1,151 @@
+"""The off-topic background bar (bot/engine/calibration.py) on small hand-made cases."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+from test_engine_core import BACKGROUND, ON_TOPIC, doc, story, warm_engine
+
+from bot.engine import Engine, EngineConfig
+from bot.engine.calibration import OffTopicBackground, RunningScores
+
+# Unrelated items that share the story's world (the Pentagon, AI companies): what a
+# story about the Anthropic-Pentagon talks reads most of the day.
+NEIGHBOURS = [
+    (
+        "Army orders new helicopters",
+        "The Army ordered forty new helicopters from a Texas manufacturer in a contract worth "
+        "two billion dollars, the Pentagon announced.",
+    ),
+    (
+        "OpenAI releases new model",
+        "OpenAI released a new language model on Wednesday that it says writes better code, "
+        "the company said in a blog post.",
+    ),
+    (
+        "Air Force tests hypersonic missile",
+        "The Air Force tested a hypersonic missile over the Pacific on Thursday, defense "
+        "officials said, the third test this year.",
+    ),
+    (
+        "Navy christens new destroyer",
+        "The Navy christened a new destroyer at a shipyard in Maine on Saturday; Hegseth spoke "
+        "at the ceremony.",
+    ),
+    (
+        "Google shows new chatbot",
+        "Google showed a new chatbot to developers in California, promising better answers and "
+        "lower prices for companies.",
+    ),
+    (
+        "Marines train in Norway",
+        "Thousands of Marines trained in the Arctic cold of northern Norway this week alongside "
+        "NATO allies, the Pentagon said.",
+    ),
+]
+
+# Another company's military AI deal: over the fixed threshold, but the same kind of
+# news as the story's neighbours, not the story.
+RIVAL_DEAL = doc(
+    50,
+    "OpenAI signs Pentagon contract for military chatbot",
+    "OpenAI signed a contract with the Pentagon to let the military use its models on "
+    "classified networks, defense officials said. The deal is worth two hundred million dollars.",
+)
+
+
+def engine_after_neighbours(config: EngineConfig) -> Engine:
+    e = warm_engine(config)
+    for i, (title, text) in enumerate(NEIGHBOURS):
+        (v,) = e.judge(doc(100 + i, title, text))
+        assert not v.judgement.on_topic, title
+    return e
+
+
+def test_running_scores_match_the_textbook_mean_and_deviation() -> None:
+    scores = [0.02, 0.11, 0.05, 0.0, 0.31, 0.07, 0.07]
+    r = RunningScores()
+    for s in scores:
+        r.add(s)
+    assert r.n == len(scores)
+    assert r.mean == pytest.approx(statistics.fmean(scores))
+    assert r.std == pytest.approx(statistics.pstdev(scores))
+
+
+def test_the_bar_waits_for_enough_off_topic_items_and_keeps_kinds_apart() -> None:
+    bg = OffTopicBackground(sigmas=2.0, min_items=3)
+    for s in (0.1, 0.2):
+        bg.add(s, headline_only=False)
+    assert bg.bar(headline_only=False) is None
+    bg.add(0.3, headline_only=False)
+    assert bg.bar(headline_only=False) == pytest.approx(
+        0.2 + 2 * statistics.pstdev([0.1, 0.2, 0.3])
+    )
+    # headline-only items score on another scale: they have their own background
+    assert bg.bar(headline_only=True) is None
+    assert OffTopicBackground.from_state(bg.to_state(), 0.0, 3).bar(headline_only=False) is None
+
+
+def test_an_item_within_the_storys_own_noise_is_off_topic() -> None:
+    cfg = EngineConfig(background_min_items=4)
+    (v,) = engine_after_neighbours(cfg).judge(RIVAL_DEAL)
+    r = v.judgement.reason
+    assert r["score"] >= r["threshold"]  # the fixed threshold alone would take it
+    assert not v.judgement.on_topic and v.development is None
+    bg = r["below_background"]
+    assert bg["items"] == len(NEIGHBOURS) and r["score"] < bg["bar"]
+    assert bg["bar"] == pytest.approx(bg["mean"] + cfg.background_sigmas * bg["std"], abs=1e-3)
+    # the same stream without the bar takes it
+    (v,) = engine_after_neighbours(EngineConfig(background_min_items=4, background_sigmas=0)).judge(
+        RIVAL_DEAL
+    )
+    assert v.judgement.on_topic
+
+
+def test_a_report_of_the_story_clears_the_bar() -> None:
+    (v,) = engine_after_neighbours(EngineConfig(background_min_items=4)).judge(ON_TOPIC)
+    assert v.judgement.on_topic and "below_background" not in v.judgement.reason
+
+
+def test_no_bar_before_the_story_has_read_enough() -> None:
+    (v,) = engine_after_neighbours(EngineConfig(background_min_items=50)).judge(RIVAL_DEAL)
+    assert v.judgement.on_topic and "below_background" not in v.judgement.reason
+
+
+def test_the_background_survives_a_snapshot_and_an_old_snapshot_starts_empty() -> None:
+    cfg = EngineConfig(background_min_items=4)
+    e = engine_after_neighbours(cfg)
+    state = json.loads(json.dumps(e.snapshot(1)))
+    restored = Engine(cfg)
+    restored.track(story(), state)
+    assert restored.judge(RIVAL_DEAL) == e.judge(RIVAL_DEAL)
+
+    del state["background"]  # written before the bar existed
+    old = Engine(cfg)
+    old.track(story(), state)
+    (v,) = old.judge(RIVAL_DEAL)
+    assert v.judgement.on_topic
+
+
+def test_with_embeddings_the_background_holds_the_term_scores() -> None:
+    # the model's part of a decision is left out of the bar (see calibration's docstring)
+    from fakes.embedder import ConceptEmbedder
+    from test_engine_embeddings import STORY_CONCEPTS
+
+    cfg = EngineConfig(background_min_items=4)
+    e = Engine(cfg, embedder=ConceptEmbedder(STORY_CONCEPTS))
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(story())
+    scores, combined = [], []
+    for i, (title, text) in enumerate(NEIGHBOURS):
+        (v,) = e.judge(doc(100 + i, title, text))
+        assert not v.judgement.on_topic
+        scores.append(v.judgement.reason["score"])
+        combined.append(v.judgement.reason["embedding"]["combined"])
+    assert scores != pytest.approx(combined, abs=1e-3)  # the model did move them
+    n, mean, _ = e.snapshot(1)["background"]["body"]
+    assert n == len(NEIGHBOURS)
+    assert mean == pytest.approx(statistics.fmean(scores), abs=1e-4)
