@@ -94,7 +94,8 @@ class EngineConfig:
             headline only) off-topic, an item of that kind must also score at least their
             mean plus this many standard deviations, so the top of a story's own noise
             (the sibling talks in the same city, the other shootings in the same town)
-            is not let through by a fixed threshold. Only raises the bar; an item taken on
+            is not let through by a fixed threshold. The term score is compared, also with
+            dense embeddings (see the module for why). Only raises the bar; an item taken on
             its headline alone (``title_channel_threshold``) and copies are exempt; 0
             turns it off. Tracking C_norm, off -> 6 (Nt = 4 unless said): gva 0.0670 ->
             0.0668, giveme5w1h 0.0294 (same), developments 0.1170 -> 0.0789; headline-only
