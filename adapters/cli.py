@@ -240,9 +240,14 @@ def _run(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "eval":
         from adapters.embeddings import load_embedder
+        from bot.engine import EngineConfig
         from bot.evaluation.cli import run_eval
 
-        return run_eval(args, make_embedder=load_embedder)
+        # with --config, measure the [engine] settings the service runs with
+        service = (
+            EngineConfig.from_mapping(load_settings(args.config).engine) if args.config else None
+        )
+        return run_eval(args, make_embedder=load_embedder, service_config=service)
     if cmd == "demo":
         from adapters.demo import run_demo
 

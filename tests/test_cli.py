@@ -523,3 +523,31 @@ def test_seed_titles_are_cut_at_a_word_with_an_ellipsis(db, tmp_path, capsys):
     shown = line.split("seed 1/1: ", 1)[1].rsplit(" (", 1)[0]
     assert len(shown) <= 80 and shown.endswith("…") and long.startswith(shown[:-1])
     assert long[len(shown) - 1] == " ", "cut between words"
+
+
+def test_eval_measures_the_engine_settings_of_the_config_file(tmp_path, capsys):
+    import json
+
+    from shared_data import EVALDATA
+
+    data = EVALDATA / "streams" / "giveme5w1h_developments.jsonl.gz"
+    if not data.exists():
+        pytest.skip("shared/evaldata not available")
+    service = tmp_path / "service.toml"
+    service.write_text("[engine]\non_topic_threshold = 0.95\ntitle_channel_threshold = 0.99\n")
+    defaults = tmp_path / "defaults.toml"
+    defaults.write_text("[engine]\n")
+    runs = {}
+    for name, argv in {
+        "defaults": [],
+        "service": ["--config", str(service)],
+        # --engine-config wins over the service's file
+        "experiment": ["--config", str(service), "eval", "track", "--engine-config", str(defaults)],
+    }.items():
+        if name != "experiment":
+            argv = [*argv, "eval", "track"]
+        assert main([*argv, "--data", str(data), "--limit-targets", "3"]) == 0
+        runs[name] = json.loads(capsys.readouterr().out)
+    # a threshold no report reaches misses nearly everything (copies of the seeds remain)
+    assert runs["service"]["p_miss"] > 0.5 > runs["defaults"]["p_miss"]
+    assert runs["experiment"]["c_norm"] == runs["defaults"]["c_norm"]

@@ -1,4 +1,4 @@
-"""The off-topic background bar (bot/engine/calibration.py) on small hand-made cases."""
+"""The off-topic background bar (bot/engine/calibration.py): hand-made cases and one real stream."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import json
 import statistics
 
 import pytest
+from shared_data import EVALDATA
 from test_engine_core import BACKGROUND, ON_TOPIC, doc, story, warm_engine
 
 from bot.engine import Engine, EngineConfig
 from bot.engine.calibration import OffTopicBackground, RunningScores
+from bot.evaluation.data import build_targets, load_stream
+from bot.evaluation.tracking import engine_decider, run_tracking
+
+STREAMS = EVALDATA / "streams"
 
 # Unrelated items that share the story's world (the Pentagon, AI companies): what a
 # story about the Anthropic-Pentagon talks reads most of the day.
@@ -149,3 +154,18 @@ def test_with_embeddings_the_background_holds_the_term_scores() -> None:
     n, mean, _ = e.snapshot(1)["background"]["body"]
     assert n == len(NEIGHBOURS)
     assert mean == pytest.approx(statistics.fmean(scores), abs=1e-4)
+
+
+@pytest.mark.skipif(not STREAMS.exists(), reason="shared/evaldata not available")
+def test_on_real_sibling_events_the_bar_turns_away_false_alarms_and_keeps_the_reports() -> None:
+    # giveme5w1h_developments holds development-level siblings ("tram" / "tram victims"):
+    # unrelated items that score high for a story, the bar's case
+    items = load_stream(STREAMS / "giveme5w1h_developments.jsonl.gz")
+    targets = build_targets(items, 4, 30)
+    with_bar = run_tracking(targets, engine_decider(items, targets, EngineConfig()))
+    without = run_tracking(
+        targets, engine_decider(items, targets, EngineConfig(background_sigmas=0))
+    )
+    assert with_bar["targets"] == without["targets"] == 12
+    assert with_bar["p_miss"] <= without["p_miss"]
+    assert with_bar["p_fa"] < 0.8 * without["p_fa"]

@@ -1,8 +1,9 @@
 """``storybot eval track|cluster|dedup|summary``: measure the engine on labelled streams.
 
-Each subcommand prints one JSON object on stdout. The engine always runs with the
-service's :class:`bot.engine.EngineConfig` defaults unless ``--engine-config`` names a
-TOML file with an ``[engine]`` table. ``track --embeddings`` adds the dense-embedding
+Each subcommand prints one JSON object on stdout. The engine runs with the service's
+:class:`bot.engine.EngineConfig` defaults, or with the ``[engine]`` table of the config
+file the service is given (``storybot --config FILE eval ...``); ``--engine-config`` names
+another TOML file whose ``[engine]`` table is used instead (for experiments). ``track --embeddings`` adds the dense-embedding
 signal exactly as the service does with ``[embeddings] enabled = true``: the embedder
 comes from the factory the caller passes (``adapters.cli`` passes the one the service
 uses), because ``bot`` never imports a model.
@@ -43,7 +44,8 @@ def add_eval_parser(subparsers: Any) -> None:
         p.add_argument(
             "--engine-config",
             dest="engine_config",
-            help="TOML file whose [engine] table overrides the defaults (for experiments)",
+            help="TOML file whose [engine] table overrides the defaults, instead of the "
+            "[engine] table of the global --config file (for experiments)",
         )
 
     tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
@@ -121,18 +123,26 @@ def _config(path: str | None) -> EngineConfig:
         return EngineConfig.from_mapping(tomllib.load(fh).get("engine"))
 
 
-def run_eval(args: argparse.Namespace, make_embedder: EmbedderFactory | None = None) -> int:
+def run_eval(
+    args: argparse.Namespace,
+    make_embedder: EmbedderFactory | None = None,
+    service_config: EngineConfig | None = None,
+) -> int:
     """Run the ``eval`` subcommand chosen in ``args`` and print its JSON result.
 
     Args:
         args: Parsed arguments from a parser built with :func:`add_eval_parser`.
         make_embedder: Builds the embedder for ``track --embeddings``.
+        service_config: The engine settings of the service's config file (``storybot
+            --config``), measured unless ``--engine-config`` names another file; None
+            measures the defaults.
 
     Returns:
         The process exit code.
     """
     try:
-        config = _config(args.engine_config)
+        config = _config(args.engine_config) if args.engine_config else service_config
+        config = config or EngineConfig()
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         print(f"storybot eval: bad --engine-config: {exc}", file=sys.stderr)
         return 2
