@@ -71,7 +71,7 @@ def engine_after_neighbours(config: EngineConfig) -> Engine:
 
 def test_running_scores_match_the_textbook_mean_and_deviation() -> None:
     scores = [0.02, 0.11, 0.05, 0.0, 0.31, 0.07, 0.07]
-    r = RunningScores()
+    r = RunningScores(window=len(scores))  # up to the window: exactly Welford's
     for s in scores:
         r.add(s)
     assert r.n == len(scores)
@@ -79,8 +79,21 @@ def test_running_scores_match_the_textbook_mean_and_deviation() -> None:
     assert r.std == pytest.approx(statistics.pstdev(scores))
 
 
+def test_beyond_its_window_the_background_follows_a_noisier_news_mix() -> None:
+    quiet, noisy = [0.01, 0.03] * 2000, [0.10, 0.14] * 600
+    forgetting, keeping = RunningScores(window=200), RunningScores(window=10**9)
+    for s in quiet + noisy:
+        forgetting.add(s)
+        keeping.add(s)
+    # the whole history is mostly quiet; the last 1200 items are not
+    assert keeping.mean == pytest.approx(statistics.fmean(quiet + noisy))
+    assert keeping.mean < 0.05
+    assert forgetting.mean == pytest.approx(0.12, abs=0.005)
+    assert forgetting.std == pytest.approx(0.02, abs=0.003)
+
+
 def test_the_bar_waits_for_enough_off_topic_items_and_keeps_kinds_apart() -> None:
-    bg = OffTopicBackground(sigmas=2.0, min_items=3)
+    bg = OffTopicBackground(sigmas=2.0, min_items=3, window=100)
     for s in (0.1, 0.2):
         bg.add(s, headline_only=False)
     assert bg.bar(headline_only=False) is None
@@ -90,7 +103,9 @@ def test_the_bar_waits_for_enough_off_topic_items_and_keeps_kinds_apart() -> Non
     )
     # headline-only items score on another scale: they have their own background
     assert bg.bar(headline_only=True) is None
-    assert OffTopicBackground.from_state(bg.to_state(), 0.0, 3).bar(headline_only=False) is None
+    assert (
+        OffTopicBackground.from_state(bg.to_state(), 0.0, 3, 100).bar(headline_only=False) is None
+    )
 
 
 def test_an_item_within_the_storys_own_noise_is_off_topic() -> None:
@@ -151,9 +166,9 @@ def test_with_embeddings_the_background_holds_the_term_scores() -> None:
         scores.append(v.judgement.reason["score"])
         combined.append(v.judgement.reason["embedding"]["combined"])
     assert scores != pytest.approx(combined, abs=1e-3)  # the model did move them
-    n, mean, _ = e.snapshot(1)["background"]["body"]
-    assert n == len(NEIGHBOURS)
-    assert mean == pytest.approx(statistics.fmean(scores), abs=1e-4)
+    body = e.snapshot(1)["background"]["body"]
+    assert body["n"] == len(NEIGHBOURS)
+    assert body["mean"] == pytest.approx(statistics.fmean(scores), abs=1e-4)
 
 
 @pytest.mark.skipif(not STREAMS.exists(), reason="shared/evaldata not available")

@@ -9,8 +9,9 @@ tracking systems normalised each topic's scores against its off-topic distributi
 this reason (Allan et al., *Topic Detection and Tracking Pilot Study*, 1998).
 
 How: every story keeps the running mean and variance (Welford's online algorithm, three
-numbers) of the scores of the items it has judged off-topic, separately for items with a
-body and for headline-only items (a headline's few words score on another scale). Once
+numbers; beyond ``background_window`` items older scores fade, see :class:`RunningScores`)
+of the scores of the items it has judged off-topic, separately for items with a body and
+for headline-only items (a headline's few words score on another scale). Once
 ``background_min_items`` off-topic items of a kind have been read, an item of that kind
 must also score at least ``mean + background_sigmas * std`` of them. It only raises the
 bar: a story whose unrelated items score near zero keeps its fixed threshold. Only the
@@ -34,50 +35,63 @@ from typing import Any
 
 @dataclass
 class RunningScores:
-    """Count, mean and sum of squared deviations of a stream of scores (Welford)."""
+    """Mean and variance of a stream of scores, forgetting beyond a window.
 
+    Up to ``window`` scores this is Welford's algorithm (the exact population mean and
+    variance); after that each new score weighs ``1 / window`` and older ones fade
+    exponentially, so a story followed for months has a bar set by its recent news mix
+    (a new feed of close neighbours raises it within about ``window`` items), not by
+    its first week's. The update ``var = (1 - a) * (var + a * delta**2)`` with
+    ``a = 1 / n`` is Welford's exactly, and with a fixed ``a`` the usual exponentially
+    weighted variance.
+    """
+
+    window: int
     n: int = 0
     mean: float = 0.0
-    m2: float = 0.0
+    var: float = 0.0
 
     def add(self, x: float) -> None:
         """Count one score."""
         self.n += 1
+        a = 1.0 / min(self.n, self.window)
         delta = x - self.mean
-        self.mean += delta / self.n
-        self.m2 += delta * (x - self.mean)
+        self.mean += a * delta
+        self.var = (1.0 - a) * (self.var + a * delta * delta)
 
     @property
     def std(self) -> float:
         """Population standard deviation (0 with fewer than two scores)."""
-        return math.sqrt(self.m2 / self.n) if self.n > 1 else 0.0
+        return math.sqrt(self.var) if self.n > 1 else 0.0
 
-    def to_state(self) -> list[float]:
-        """``[n, mean, m2]``, JSON-serialisable."""
-        return [self.n, self.mean, self.m2]
+    def to_state(self) -> dict[str, float]:
+        """``{"n", "mean", "var"}``, JSON-serialisable."""
+        return {"n": self.n, "mean": self.mean, "var": self.var}
 
     @classmethod
-    def from_state(cls, state: list[float]) -> RunningScores:
+    def from_state(cls, state: Mapping[str, float], window: int) -> RunningScores:
         """Restore from :meth:`to_state` output."""
-        n, mean, m2 = state
-        return cls(int(n), float(mean), float(m2))
+        return cls(window, int(state["n"]), float(state["mean"]), float(state["var"]))
 
 
 class OffTopicBackground:
     """The scores of a story's off-topic items, by kind (with a body / headline only)."""
 
-    def __init__(self, sigmas: float, min_items: int) -> None:
+    def __init__(self, sigmas: float, min_items: int, window: int) -> None:
         """Create an empty background.
 
         Args:
             sigmas: How many standard deviations above the mean the bar lies; 0 turns the
                 bar off (scores are still counted).
             min_items: Off-topic items of a kind needed before the bar applies to it.
+            window: Off-topic items of a kind after which older ones fade (see
+                :class:`RunningScores`).
         """
         self.sigmas = sigmas
         self.min_items = min_items
-        self.body = RunningScores()
-        self.headline = RunningScores()
+        self.window = window
+        self.body = RunningScores(window)
+        self.headline = RunningScores(window)
 
     def _kind(self, headline_only: bool) -> RunningScores:
         return self.headline if headline_only else self.body
@@ -104,11 +118,11 @@ class OffTopicBackground:
 
     @classmethod
     def from_state(
-        cls, state: Mapping[str, Any] | None, sigmas: float, min_items: int
+        cls, state: Mapping[str, Any] | None, sigmas: float, min_items: int, window: int
     ) -> OffTopicBackground:
         """Restore from :meth:`to_state` output (None: an empty background)."""
-        bg = cls(sigmas, min_items)
+        bg = cls(sigmas, min_items, window)
         if state:
-            bg.body = RunningScores.from_state(state["body"])
-            bg.headline = RunningScores.from_state(state["headline"])
+            bg.body = RunningScores.from_state(state["body"], window)
+            bg.headline = RunningScores.from_state(state["headline"], window)
         return bg

@@ -48,6 +48,7 @@ _AT_LEAST_ONE = frozenset(
         "summary_sentences",
         "summary_pool",
         "background_min_items",
+        "background_window",
     }
 )
 _POSITIVE = frozenset({"dev_half_life_days"})  # a divisor
@@ -112,6 +113,12 @@ class EngineConfig:
         background_min_items: Off-topic items of a kind a story must have judged before
             the background bar applies to that kind (50; 30 and 100 were about as good,
             each better on some runs and worse on others).
+        background_window: Off-topic items of a kind after which older ones fade from the
+            background (exponentially, each new one weighing 1/window): a story followed
+            for months is held to its recent news mix, not its first week's. No decision
+            of the evaluation runs changes between 300, 1000 and no forgetting at all
+            (their target streams are at most 30 days); the value is for long service
+            runs, not measured.
         min_support: Share of the threshold that must come from terms other than the
             strongest matching concept (one shared name is not enough).
         entity_boost: Weight multiplier of entity-like terms (names, places, numbers).
@@ -225,6 +232,7 @@ class EngineConfig:
     headline_corroboration: float = 0.01
     background_sigmas: float = 6.0
     background_min_items: int = 50
+    background_window: int = 1000
     min_support: float = 0.2
     entity_boost: float = 1.0
     title_weight: int = 3

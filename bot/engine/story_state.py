@@ -70,7 +70,9 @@ class StoryState:
         self.copy_dev: OrderedDict[int, int] = OrderedDict()
         self.devs = DevelopmentTracker(config, within_story=True)
         self.n_judged = 0
-        self.background = OffTopicBackground(config.background_sigmas, config.background_min_items)
+        self.background = OffTopicBackground(
+            config.background_sigmas, config.background_min_items, config.background_window
+        )
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
@@ -351,7 +353,10 @@ class StoryState:
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
         # a snapshot from before the background starts it empty
         st.background = OffTopicBackground.from_state(
-            state.get("background"), config.background_sigmas, config.background_min_items
+            state.get("background"),
+            config.background_sigmas,
+            config.background_min_items,
+            config.background_window,
         )
         if embedder is not None:
             stored = state.get("seed_embeddings")
