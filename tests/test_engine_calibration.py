@@ -184,3 +184,25 @@ def test_on_real_sibling_events_the_bar_turns_away_false_alarms_and_keeps_the_re
     assert with_bar["targets"] == without["targets"] == 12
     assert with_bar["p_miss"] <= without["p_miss"]
     assert with_bar["p_fa"] < 0.8 * without["p_fa"]
+
+
+def test_a_copy_of_a_report_is_exempt_from_the_bar() -> None:
+    # a bar above any score: only copies can pass it
+    cfg = EngineConfig(background_min_items=4, background_sigmas=100.0)
+    e = warm_engine(cfg)
+    (first,) = e.judge(ON_TOPIC)  # before the bar exists
+    assert first.judgement.on_topic
+    for i, (title, text) in enumerate(NEIGHBOURS):
+        e.judge(doc(100 + i, title, text))
+    (copy,) = e.judge(doc(60, "Pentagon and Anthropic agree on Claude - Wire", ON_TOPIC.text))
+    assert copy.judgement.on_topic and copy.judgement.duplicate_of == ON_TOPIC.id
+    assert "below_background" not in copy.judgement.reason
+    (fresh,) = e.judge(
+        doc(
+            61,
+            "Anthropic deal with Pentagon criticised",
+            "Critics said the Anthropic "
+            "agreement with the Pentagon over Claude leaves autonomous weapons unchecked.",
+        )
+    )
+    assert not fresh.judgement.on_topic and "below_background" in fresh.judgement.reason

@@ -238,6 +238,7 @@ class StoryState:
             else:
                 duplicate_of = orig
             on_topic = True
+            reason.pop("below_background", None)  # copies are exempt from the bar
             # a copy joins its original's development (unless that one has retired)
             number = self.copy_dev.get(orig)
             c = self.devs.clusters.get(number) if number is not None else None

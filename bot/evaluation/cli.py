@@ -3,10 +3,10 @@
 Each subcommand prints one JSON object on stdout. The engine runs with the service's
 :class:`bot.engine.EngineConfig` defaults, or with the ``[engine]`` table of the config
 file the service is given (``storybot --config FILE eval ...``); ``--engine-config`` names
-another TOML file whose ``[engine]`` table is used instead (for experiments). ``track --embeddings`` adds the dense-embedding
-signal exactly as the service does with ``[embeddings] enabled = true``: the embedder
-comes from the factory the caller passes (``adapters.cli`` passes the one the service
-uses), because ``bot`` never imports a model.
+another TOML file whose ``[engine]`` table is used instead (for experiments).
+``track --embeddings`` adds the dense-embedding signal exactly as the service does with
+``[embeddings] enabled = true``: the embedder comes from the factory the caller passes
+(``adapters.cli`` passes the one the service uses), because ``bot`` never imports a model.
 """
 
 from __future__ import annotations
