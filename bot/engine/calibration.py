@@ -19,10 +19,10 @@ past is used (no look-ahead), and an item's own score is added after it is judge
 
 The score is the term profile's (the score a decision records), also when dense
 embeddings add their signal: the question is whether an item's *words* stand out from
-the noise. Measured with the embeddings extra, a bar on the combined score cost reports
-where a sentence model finds every report of the kind close (gva headlines followed from
-full-text seeds: C_norm 0.2278 without a bar, 0.3183 with one on the combined score,
-0.2292 on the term score).
+the noise. Measured with the embeddings extra (at 6 standard deviations), a bar on the
+combined score cost reports where a sentence model finds every report of the kind close
+(gva headlines followed from full-text seeds: C_norm 0.2278 without a bar, 0.3183 with one
+on the combined score, 0.2292 on the term score).
 """
 
 from __future__ import annotations

@@ -98,18 +98,18 @@ class EngineConfig:
             is not let through by a fixed threshold. The term score is compared, also with
             dense embeddings (see the module for why). Only raises the bar; an item taken on
             its headline alone (``title_channel_threshold``) and copies are exempt; 0
-            turns it off. Tracking C_norm, off -> 6 (Nt = 4 unless said): gva 0.0670 ->
-            0.0668, giveme5w1h 0.0294 (same), developments 0.1170 -> 0.0789; headline-only
-            gva 0.2632 -> 0.2544, giveme5w1h 0.0565 -> 0.0554, developments 0.1496
-            (same); full-text seeds with a headline-only stream gva 0.2044 -> 0.1930,
-            giveme5w1h 0.0798 -> 0.0767, developments 0.1578 (same); the hand-labelled
-            RSS set Nt 2 0.0684 -> 0.0655, Nt 4 0.1090 -> 0.0828, headline-only Nt 2
-            0.1117 -> 0.0972, Nt 4 0.2305 -> 0.2025. 6 was chosen on those runs (5 gave
-            smaller gains; 7 cost true reports on the RSS set: Nt 4 0.1754); then checked
-            at other Nt, none worse: gva Nt 2 0.1087 (same), Nt 6 0.0090 -> 0.0080,
-            giveme5w1h Nt 2 0.0380 (same), Nt 6 0.0203 -> 0.0182, developments Nt 2
-            0.0563 -> 0.0345, RSS Nt 3 0.0769 -> 0.0662, headline-only gva Nt 2 0.3704 ->
-            0.3563.
+            turns it off. Tracking C_norm, off -> 5.5 (Nt = 4 unless said): gva 0.0670 ->
+            0.0668, giveme5w1h 0.0294 (same), developments 0.1170 -> 0.0843; headline-only
+            gva 0.2632 -> 0.2578, giveme5w1h 0.0565 -> 0.0554, developments 0.1496
+            (same); full-text seeds with a headline-only stream gva 0.2044 -> 0.1962,
+            giveme5w1h and developments the same; the hand-labelled RSS set Nt 2 0.0684
+            -> 0.0692 (one report lost, the only run that is worse), Nt 4 0.1090 ->
+            0.0975, headline-only Nt 2 0.1117 -> 0.0977, Nt 4 0.2305 -> 0.2154. 6 measured
+            best (developments 0.0789, RSS Nt 4 0.0828, headline-only gva 0.2544) and was
+            chosen first; held-out runs (other Nt, no dates) did not contradict it; but at
+            6.5 the bar turns away real reports on the RSS set, where reports of two
+            talks in Geneva score alike (Nt 4: 0.1689), so the default keeps a margin
+            below that cliff; at 5 the gains are about a third. The README has the sweep.
         background_min_items: Off-topic items of a kind a story must have judged before
             the background bar applies to that kind (50; 30 and 100 were about as good,
             each better on some runs and worse on others).
@@ -230,7 +230,7 @@ class EngineConfig:
     title_channel_threshold: float = 0.3
     corroboration_zone: float = 1.5
     headline_corroboration: float = 0.01
-    background_sigmas: float = 6.0
+    background_sigmas: float = 5.5
     background_min_items: int = 50
     background_window: int = 1000
     min_support: float = 0.2
