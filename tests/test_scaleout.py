@@ -226,12 +226,12 @@ def _scalar(db, sql: str) -> int:
 
 
 def _publish(server: TimedFeedServer, feeds: dict[str, list]) -> float:
-    changed = time.time()
+    """Serve new feed contents; returns when every feed serves them (a request after it does)."""
     for i, (path, entries) in enumerate(feeds.items()):
         # A changed body takes longer than a scheduler tick to arrive, so another poll of
         # the feed is queued meanwhile; it must find the feed not due when its turn comes.
         server.add_feed(path, feed_of(*entries, title=f"Outlet {i}"), etag=True, drip_s=1.5)
-    return changed
+    return time.time()
 
 
 def _phases() -> list[dict[str, list]]:
@@ -323,18 +323,24 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
         if not changed:
             await asyncio.sleep(INTERVAL_S)  # let phase 2 be polled first
             changed = _publish(server, phases[2])
-        await _until(
-            lambda: (
-                _scalar(
-                    db,
-                    "SELECT count(*) FROM feeds WHERE last_polled_at IS NULL "
-                    f"OR last_polled_at <= to_timestamp({changed})",
+        def polled_since_change() -> bool:
+            # A poll whose request reached the server after the change, and was recorded:
+            # a poll that fetched the old body but was recorded after the change (a slow
+            # body) does not count, or the last items would arrive after the checks below.
+            with db.connect() as conn:
+                polled = dict(
+                    conn.execute(
+                        text("SELECT url, extract(epoch FROM last_polled_at) FROM feeds")
+                    ).all()
                 )
-                == 0
-            ),
-            "every feed was polled after the last change",
-            deadline,
-        )
+            for path in paths:
+                fetched = [t for t in server.times[path] if t > changed]
+                recorded = polled.get(server.url(path))
+                if not fetched or recorded is None or float(recorded) <= min(fetched):
+                    return False
+            return True
+
+        await _until(polled_since_change, "every feed was polled after the last change", deadline)
         await _until(
             lambda: (
                 _scalar(
