@@ -323,6 +323,7 @@ async def test_three_workers_poll_judge_and_deliver_once_despite_a_sigkill(
         if not changed:
             await asyncio.sleep(INTERVAL_S)  # let phase 2 be polled first
             changed = _publish(server, phases[2])
+
         def polled_since_change() -> bool:
             # A poll whose request reached the server after the change, and was recorded:
             # a poll that fetched the old body but was recorded after the change (a slow
