@@ -89,7 +89,6 @@ class OffTopicBackground:
         """
         self.sigmas = sigmas
         self.min_items = min_items
-        self.window = window
         self.body = RunningScores(window)
         self.headline = RunningScores(window)
 
