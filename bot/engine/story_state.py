@@ -211,11 +211,19 @@ class StoryState:
                 # a neighbouring story of the same kind (another launch, another flight)
                 on_topic = False
                 reason["uncorroborated"] = True
+        copy = self.copies.find(a.fp)
         bar = self.background.bar(a.headline_only)
-        if on_topic and bar is not None and score < bar and not reason.get("by_headline"):
+        if (
+            on_topic
+            and bar is not None
+            and score < bar
+            and copy is None
+            and not reason.get("by_headline")
+        ):
             # it clears the fixed threshold but its words do not stand out from this
-            # story's off-topic noise (see bot.engine.calibration); a headline that alone
-            # names the story is not held to its body's score
+            # story's off-topic noise (see bot.engine.calibration); a copy is the story
+            # whatever it scores, and a headline that alone names the story is not held
+            # to its body's score
             on_topic = False
             reason["below_background"] = {
                 "bar": round(bar, 4),
@@ -223,7 +231,6 @@ class StoryState:
             }
         reason["score"] = round(score, 4)
         reason["threshold"] = threshold
-        copy = self.copies.find(a.fp)
         duplicate_of: int | None = None
         development: DevelopmentWrite | None = None
         dev_number: int | None = None
@@ -238,7 +245,6 @@ class StoryState:
             else:
                 duplicate_of = orig
             on_topic = True
-            reason.pop("below_background", None)  # copies are exempt from the bar
             # a copy joins its original's development (unless that one has retired)
             number = self.copy_dev.get(orig)
             c = self.devs.clusters.get(number) if number is not None else None
