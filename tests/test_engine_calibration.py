@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 from shared_data import EVALDATA
-from test_engine_core import BACKGROUND, ON_TOPIC, doc, story, warm_engine
+from test_engine_core import ON_TOPIC, doc, story, warm_engine
 
 from bot.engine import Engine, EngineConfig
 from bot.engine.calibration import OffTopicBackground, RunningScores
@@ -152,13 +152,9 @@ def test_the_background_survives_a_snapshot_and_an_old_snapshot_starts_empty() -
 def test_with_embeddings_the_background_holds_the_term_scores() -> None:
     # the model's part of a decision is left out of the bar (see calibration's docstring)
     from fakes.embedder import ConceptEmbedder
-    from test_engine_embeddings import STORY_CONCEPTS
+    from test_engine_embeddings import STORY_CONCEPTS, engine
 
-    cfg = EngineConfig(background_min_items=4)
-    e = Engine(cfg, embedder=ConceptEmbedder(STORY_CONCEPTS))
-    for i, (title, text) in enumerate(BACKGROUND):
-        e.observe(doc(1000 + i, title, text, days=-1))
-    e.track(story())
+    e = engine(EngineConfig(background_min_items=4), ConceptEmbedder(STORY_CONCEPTS))
     scores, combined = [], []
     for i, (title, text) in enumerate(NEIGHBOURS):
         (v,) = e.judge(doc(100 + i, title, text))
