@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -168,8 +168,7 @@ def test_unix_time_is_read_in_seconds_or_milliseconds_as_number_or_digits(
             '[{"id": "a", "event": "e"}]\n',
             "s.jsonl:1: a line must be one JSON object, not a JSON list",
         ),
-        ('{"id": "a", "title": "t"}\n', "s.jsonl:1: no event"),
-        ('{"event": "e"}\n', "s.jsonl:1: no id"),
+        ('{"id": "a", "title": "t"}\n', "s.jsonl: no item has an event label"),
     ],
 )
 def test_a_malformed_stream_is_refused_naming_file_and_line(
@@ -230,7 +229,6 @@ def test_numeric_ids_and_events_are_their_digits_and_a_whole_float_its_integer(
         ('{"id": "a", "event": ["e"]}', "s.jsonl:1: event is a JSON list;"),
         ('{"id": {"n": 1}, "event": "e"}', "s.jsonl:1: id is a JSON dict;"),
         ('{"id": "a", "event": NaN}', "s.jsonl:1: event is the number nan;"),
-        ('{"id": "a", "event": "  "}', "s.jsonl:1: no event"),
     ],
 )
 def test_an_id_or_event_that_is_no_label_is_refused_naming_file_and_line(
@@ -238,6 +236,60 @@ def test_an_id_or_event_that_is_no_label_is_refused_naming_file_and_line(
 ) -> None:
     with pytest.raises(StreamError, match=re.escape(message)):
         load_stream(_plain(tmp_path / "s.jsonl", text + "\n"))
+
+
+def test_an_item_without_an_event_is_an_unlabelled_event_of_its_own_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"id": "a", "event": "unlabelled-2"},  # a real event named like ours
+        {"id": "b"},
+        {"id": "c", "event": None},
+        {"id": "d", "event": "  "},
+        {"event": "e"},
+    ]
+    warnings: list[str] = []
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows), warn=warnings.append)
+    assert [(it.id, it.event) for it in items] == [
+        ("a", "unlabelled-2"),
+        ("b", "~unlabelled-2"),
+        ("c", "unlabelled-3"),
+        ("d", "unlabelled-4"),
+        ("line-5", "e"),
+    ]
+    assert warnings == [
+        f"{tmp_path / 's.jsonl'}: 3 item(s) without an event label (first: line 2); each is "
+        "read as an unlabelled event of its own, off-topic for every target",
+        f"{tmp_path / 's.jsonl'}: 1 item(s) without an id (first: line 5); each is named by "
+        "its line (line-5)",
+    ]
+
+
+def test_unlabelled_items_are_off_topic_for_every_target_and_singletons_when_clustering(
+    tmp_path: Path,
+) -> None:
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "id": f"s{i}",
+            "event": "quake",
+            "title": f"Quake report {i}",
+            "published": (day + timedelta(hours=i)).isoformat(),
+        }
+        for i in range(6)
+    ] + [
+        {
+            "id": f"u{i}",
+            "title": f"Quake report {i}",
+            "published": (day + timedelta(hours=10 + i)).isoformat(),
+        }
+        for i in range(3)
+    ]
+    items = load_stream(_lines(tmp_path / "s.jsonl", rows))
+    (target,) = build_targets(items, nt=4, window_days=30)
+    assert [it.id for it in target.stream] == ["s4", "s5", "u0", "u1", "u2"]
+    assert target.on_topic == 2  # the unlabelled items count as off-topic
+    assert len({it.event for it in items}) == 4  # one real event, three singletons
 
 
 def test_text_in_a_list_or_a_feed_parsers_object_is_read_as_its_text(tmp_path: Path) -> None:
@@ -441,13 +493,16 @@ def test_decisions_that_cannot_be_written_or_would_overwrite_the_data_exit_2(
 def test_cli_reports_a_malformed_stream_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _plain(tmp_path / "s.jsonl", '{"id": "a"}\n')
+    data = _plain(tmp_path / "s.jsonl", '{"id": "a", "event": "e"}\n{"id": "b", "event": []}\n')
     for command in ("track", "cluster", "dedup"):
         parser = argparse.ArgumentParser(prog="storybot")
         add_eval_parser(parser.add_subparsers(dest="command", required=True))
         assert run_eval(parser.parse_args(["eval", command, "--data", str(data)])) == 2
         err = capsys.readouterr().err
-        assert err == f"storybot eval: {data}:1: no event\n"
+        assert err == (
+            f"storybot eval: {data}:2: event is a JSON list; an id or event is a string or "
+            "a number\n"
+        )
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict:

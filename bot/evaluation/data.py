@@ -169,7 +169,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """The JSON objects of a JSON Lines file with their line numbers; clear errors.
 
     Raw control characters (a tab) inside a JSON string are accepted as the characters
-    they are. ``id`` and ``event`` are checked here (see :func:`_label`).
+    they are. ``id`` and ``event`` are checked here (see :func:`_label`); a missing one
+    is None, for :func:`load_stream` to name.
     """
     lineno = 0
     with contextlib.ExitStack() as stack:
@@ -197,9 +198,6 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                         f"not a JSON {type(row).__name__}"
                     )
                 labels = {k: _label(row.get(k)) for k in ("id", "event")}
-                missing = [k for k, v in labels.items() if v is None]
-                if missing:
-                    raise StreamError(f"{path}:{lineno}: no {' or '.join(missing)}")
                 for key, label in labels.items():
                     if isinstance(label, _Unreadable):
                         raise StreamError(
@@ -333,8 +331,12 @@ def load_stream(
     How each field is read (the format is ``shared/evaldata/README.md``; any file in it
     works, and so do the variations real exports have):
 
-    * ``id`` and ``event``: a string or a number (see :func:`_label`); missing, empty or
-      of another type, the line is refused.
+    * ``id`` and ``event``: a string or a number (see :func:`_label`); of another type,
+      the line is refused. An item without an ``event`` (missing, null or blank) is
+      unlabelled: an event of its own, so it is off-topic for every target and a
+      singleton when clustering, as TDT counts unjudged stories; an item without an
+      ``id`` is named by its line (``line-12``). Both are warned about. A file in which
+      no item has an ``event`` is refused: nothing in it can be measured.
     * ``title``, ``summary``, ``content``, ``source``: see :func:`_text`; a list of
       paragraphs is joined with newlines (the words of a title or source with spaces).
       Markup in them (an RSS description is HTML; scraped bodies and headlines keep
@@ -358,13 +360,16 @@ def load_stream(
         Items sorted by (published, file order), undated items first.
 
     Raises:
-        StreamError: The file cannot be read, or a line is not a JSON object or has no
-            usable ``id`` or ``event``; the message names the file and line.
+        StreamError: The file cannot be read, a line is not a JSON object or has an
+            ``id`` or ``event`` that is no label (the message names the file and line), or
+            no item has an ``event``.
     """
     p = Path(path)
     keyed = []
     bad_dates: list[str] = []
     unreadable: dict[str, list[str]] = defaultdict(list)
+    unlabelled: list[tuple[dict[str, Any], int]] = []
+    unnamed: list[int] = []
 
     def field(lineno: int, key: str, value: str | _Unreadable) -> str:
         if isinstance(value, _Unreadable):
@@ -377,8 +382,10 @@ def load_stream(
         if not readable:
             bad_dates.append(f"line {lineno}: {_short(row.get('published'))}")
         url = _url(row.get("url"))
+        if row["id"] is None:
+            unnamed.append(lineno)
         fields: dict[str, Any] = {
-            "id": row["id"],
+            "id": f"line-{lineno}" if row["id"] is None else row["id"],
             "event": row["event"],
             "title": _plain(field(lineno, "title", _text(row.get("title"), " "))),
             "summary": "",
@@ -391,11 +398,25 @@ def load_stream(
             fields["summary"] = _plain(field(lineno, "summary", _text(row.get("summary"))))
             fields["content"] = _plain(field(lineno, "content", _text(row.get("content"))))
         keyed.append((published is not None, published or _EPOCH, order, fields))
+        if row["event"] is None:
+            unlabelled.append((fields, lineno))
+    _name_unlabelled(p, unlabelled, {k[3]["event"] for k in keyed} - {None})
     if warn and bad_dates:
         warn(
             f"{p}: {len(bad_dates)} item(s) with a published date that is not ISO 8601, "
             f"RFC 2822 or Unix time, or is a placeholder in the year 1 or 9999 (first: "
             f"{bad_dates[0]}); they are taken as undated"
+        )
+    if warn and unlabelled:
+        warn(
+            f"{p}: {len(unlabelled)} item(s) without an event label (first: line "
+            f"{unlabelled[0][1]}); each is read as an unlabelled event of its own, "
+            "off-topic for every target"
+        )
+    if warn and unnamed:
+        warn(
+            f"{p}: {len(unnamed)} item(s) without an id (first: line {unnamed[0]}); "
+            f"each is named by its line (line-{unnamed[0]})"
         )
     if warn:
         for key, lines in unreadable.items():
@@ -415,6 +436,31 @@ def load_stream(
             )
         _warn_shared_links(p, items, warn)
     return items
+
+
+def _name_unlabelled(
+    path: Path, unlabelled: list[tuple[dict[str, Any], int]], labels: set[str]
+) -> None:
+    """Give each item without an event an event of its own, named apart from the real ones.
+
+    Args:
+        path: The stream file, for the error.
+        unlabelled: The fields of each item without an event, with its line.
+        labels: The events of the labelled items.
+
+    Raises:
+        StreamError: No item of the file has an event.
+    """
+    if unlabelled and not labels:
+        raise StreamError(
+            f"{path}: no item has an event label; the evaluation needs a labelled stream "
+            '(an "event" on each line, see shared/evaldata/README.md)'
+        )
+    for fields, lineno in unlabelled:
+        name = f"unlabelled-{lineno}"
+        while name in labels:  # a real event of that name: keep ours apart
+            name = "~" + name
+        fields["event"] = name
 
 
 # a link that items of this many events carry is no article's link (a site's front page,
