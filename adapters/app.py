@@ -163,11 +163,18 @@ def build_app(
     host_check = host_check or make_host_check(settings)
     engine = Engine(EngineConfig.from_mapping(settings.engine), embedder=embedder)
     pipeline = Pipeline(
-        store, engine, fetcher, clock, poll_policy(settings),
-        default_max_per_hour=settings.delivery.default_max_per_hour, rng=rng,
+        store,
+        engine,
+        fetcher,
+        clock,
+        poll_policy(settings),
+        default_max_per_hour=settings.delivery.default_max_per_hour,
+        rng=rng,
     )
     commands = Commands(
-        store, clock, admin_policy=settings.admin_commands,
+        store,
+        clock,
+        admin_policy=settings.admin_commands,
         default_digest_hours=settings.delivery.default_digest_hours,
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
         host_check=host_check,
@@ -182,15 +189,26 @@ def build_app(
             timeout_s=settings.summarizer.timeout_s,
         )
     delivery = DeliveryWorker(
-        store, adapters, clock,
+        store,
+        adapters,
+        clock,
         max_attempts=settings.delivery.max_attempts,
         max_backoff_s=settings.delivery.max_backoff_s,
         rng=rng,
         rewriter=rewriter,
     )
     app = App(
-        settings, store, clock, fetcher, engine, pipeline, commands, delivery, adapters,
-        summarizer=summarizer, host_check=host_check,
+        settings,
+        store,
+        clock,
+        fetcher,
+        engine,
+        pipeline,
+        commands,
+        delivery,
+        adapters,
+        summarizer=summarizer,
+        host_check=host_check,
     )
     apply_declared(app)
     return app
@@ -220,8 +238,14 @@ def follow_in_console(app: App, story: Story) -> bool:
         return False
     from adapters.console import CONSOLE, CONSOLE_CHANNEL
 
-    app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME,
-                   s.delivery.default_digest_hours, app.clock.now())
+    app.store.bind(
+        story.id,
+        CONSOLE,
+        CONSOLE_CHANNEL,
+        DeliveryMode.REALTIME,
+        s.delivery.default_digest_hours,
+        app.clock.now(),
+    )
     return True
 
 
@@ -345,8 +369,13 @@ async def start_adapter(
             return True
         except START_TRANSIENT as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            log.warning("%s: cannot connect (attempt %d): %s; retrying in %gs",
-                        adapter.platform, attempt, reason, delay)
+            log.warning(
+                "%s: cannot connect (attempt %d): %s; retrying in %gs",
+                adapter.platform,
+                attempt,
+                reason,
+                delay,
+            )
         try:
             await adapter.stop()  # drop what the failed attempt opened
         except Exception:
@@ -417,7 +446,10 @@ async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: 
         return
     p = app.settings.polling
     service = Service(
-        app.pipeline, app.delivery, app.store, app.clock,
+        app.pipeline,
+        app.delivery,
+        app.store,
+        app.clock,
         ticks or Ticks(poll_s=p.tick_seconds, deliver_s=app.settings.delivery.tick_seconds),
         on_cycle=lambda report: log.info("%s", report.line()),  # type: ignore[attr-defined]
     )

@@ -41,10 +41,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--hours", type=float, default=12.0, help="simulated hours to run (default 12)")
     d.add_argument(
-        "--step-minutes", type=float, default=15.0, help="simulated minutes per scheduler tick (default 15)"
+        "--step-minutes",
+        type=float,
+        default=15.0,
+        help="simulated minutes per scheduler tick (default 15)",
     )
     d.add_argument(
-        "--tick-seconds", type=float, default=0.05, help="real seconds per scheduler tick (default 0.05)"
+        "--tick-seconds",
+        type=float,
+        default=0.05,
+        help="real seconds per scheduler tick (default 0.05)",
     )
 
     r = sub.add_parser(

@@ -32,7 +32,9 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     if message.body:
         lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
     if message.sources:
-        lines.append(f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})")
+        lines.append(
+            f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})"
+        )
     for link in message.links[:3]:
         lines.append(f"   {link.label}: {link.url}")
     if message.footer:
@@ -82,8 +84,12 @@ class ConsoleAdapter:
 def console_request(text: str) -> CommandRequest:
     """A command typed by the local operator (who is an admin of their own terminal)."""
     return CommandRequest(
-        text=text, platform=CONSOLE, user_id=CONSOLE_USER, channel_id=CONSOLE_CHANNEL,
-        user_name=CONSOLE_USER, is_admin=True,
+        text=text,
+        platform=CONSOLE,
+        user_id=CONSOLE_USER,
+        channel_id=CONSOLE_CHANNEL,
+        user_name=CONSOLE_USER,
+        is_admin=True,
     )
 
 
@@ -108,7 +114,7 @@ async def interactive(
             return
         line = line.strip()
         if line.startswith("/story"):
-            line = line[len("/story"):].strip()
+            line = line[len("/story") :].strip()
         if line in ("quit", "exit"):
             return
         if not line:

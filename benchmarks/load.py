@@ -107,7 +107,9 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _prefill(db_url: str, stream: list, server: LoadFeedServer, n_feeds: int, n_items: int) -> list[str]:
+def _prefill(
+    db_url: str, stream: list, server: LoadFeedServer, n_feeds: int, n_items: int
+) -> list[str]:
     store = open_store(db_url)
     try:
         stories, rest = pick_stories(stream, 3)
@@ -126,9 +128,12 @@ async def _measure(
 ) -> dict[str, float]:
     polling = PollingSettings(
         per_host_concurrency=PollingSettings().concurrency,  # one host here, many in production
-        default_interval_s=INTERVAL_S, min_interval_s=INTERVAL_S,
+        default_interval_s=INTERVAL_S,
+        min_interval_s=INTERVAL_S,
     )
-    settings = Settings(database_url=db_url, polling=polling, allowed_hosts=frozenset({"127.0.0.1"}))
+    settings = Settings(
+        database_url=db_url, polling=polling, allowed_hosts=frozenset({"127.0.0.1"})
+    )
     app = build_app(settings, rng=random.Random(7))
     latencies: list[float] = []
     errors = 0
@@ -158,7 +163,9 @@ async def _measure(
     async def one(scheduled: float) -> None:
         nonlocal errors
         try:
-            reply = await app.commands.handle(CommandRequest(f"status {story}", "slack", "U1", "C1"))
+            reply = await app.commands.handle(
+                CommandRequest(f"status {story}", "slack", "U1", "C1")
+            )
             if not reply.ok:
                 errors += 1
         except Exception:  # noqa: BLE001 - counted, the benchmark goes on
@@ -231,14 +238,23 @@ def main(argv: list[str] | None = None) -> None:
         say(f"prefilling {args.items} items, {args.feeds} feeds ...")
         t0 = time.perf_counter()
         stories = _prefill(db_url, stream, server, args.feeds, args.items)
-        say(f"  done in {time.perf_counter() - t0:.1f}s; {args.rate:g} status/s for {seconds:g}s while polling")
-        result = asyncio.run(_measure(db_url, stories[0], args.rate, seconds, 120 if args.quick else 900))
+        say(
+            f"  done in {time.perf_counter() - t0:.1f}s; {args.rate:g} status/s for {seconds:g}s while polling"
+        )
+        result = asyncio.run(
+            _measure(db_url, stories[0], args.rate, seconds, 120 if args.quick else 900)
+        )
     result.update(
-        rate_per_s=args.rate, seconds=seconds, feeds=args.feeds, items=args.items,
+        rate_per_s=args.rate,
+        seconds=seconds,
+        feeds=args.feeds,
+        items=args.items,
         peak_rss_mb=peak_rss_mb(),
     )
-    say(f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
-        f"{result['errors']} errors, {result['poll_cycles']} poll cycles ({result['feeds_polled']} feed polls)")
+    say(
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms, "
+        f"{result['errors']} errors, {result['poll_cycles']} poll cycles ({result['feeds_polled']} feed polls)"
+    )
     emit(result)
 
 

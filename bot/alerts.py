@@ -274,7 +274,9 @@ def notice_message(
     )
 
 
-def digest_message(story: Story, devs: Sequence[Development], since: datetime | None) -> OutboundMessage:
+def digest_message(
+    story: Story, devs: Sequence[Development], since: datetime | None
+) -> OutboundMessage:
     """One message listing several developments, for digest channels and alert overflow.
 
     Each development gets one line, its headline and the first sentence of its summary,

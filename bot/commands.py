@@ -73,13 +73,15 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
-        "status", "status [story]", "What the story is, its latest developments, sources and feed health.",
+        "status",
+        "status [story]",
+        "What the story is, its latest developments, sources and feed health.",
         options="status [story:NAME]",
     ),
     CommandSpec("stories", "stories", "The stories storybot follows."),
     CommandSpec(
         "subscribe",
-        'subscribe <keywords> [--story NAME]',
+        "subscribe <keywords> [--story NAME]",
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
         "-word (not word), parentheses. With a story, only items on-topic for that story.",
         options="subscribe query:<keywords> [story:NAME]",
@@ -93,7 +95,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
     CommandSpec(
-        "feeds", "feeds [list | add <url> | remove <url>]", "The polled feeds and their health (add/remove: admins).",
+        "feeds",
+        "feeds [list | add <url> | remove <url>]",
+        "The polled feeds and their health (add/remove: admins).",
         options="feeds list | feeds add url:<url> | feeds remove url:<url>",
         admin_subcommands=frozenset({"add", "remove"}),
     ),
@@ -106,11 +110,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         channel=True,
     ),
     CommandSpec(
-        "unfollow", "unfollow <story>", "Stop posting this story in this channel (admins).",
-        admin=True, options="unfollow story:NAME", channel=True,
+        "unfollow",
+        "unfollow <story>",
+        "Stop posting this story in this channel (admins).",
+        admin=True,
+        options="unfollow story:NAME",
+        channel=True,
     ),
     CommandSpec(
-        "why", "why <item url>", "Why an item was (or was not) taken as part of a story.",
+        "why",
+        "why <item url>",
+        "Why an item was (or was not) taken as part of a story.",
         options="why url:<item url>",
     ),
     CommandSpec("help", "help [command]", "This help.", options="help [command:NAME]"),
@@ -236,7 +246,9 @@ class Commands:
         rest = rest.strip()
         spec = _SPECS.get(name)
         if spec is None:
-            raise UsageError(f"Unknown command '{_clip(name, 40)}'.\n\n{help_text(platform=req.platform)}")
+            raise UsageError(
+                f"Unknown command '{_clip(name, 40)}'.\n\n{help_text(platform=req.platform)}"
+            )
         if spec.channel and req.direct_message:
             # before the admin check: in a DM no one is a server admin, and being one
             # would not help (no channel there can follow a story)
@@ -262,7 +274,7 @@ class Commands:
         if not req.is_admin:
             raise UserError(
                 f"Only workspace/server admins may use `{what}` here "
-                "(an operator can allow everyone with [permissions] admin_commands = \"everyone\")."
+                '(an operator can allow everyone with [permissions] admin_commands = "everyone").'
             )
 
     def _story(self, name: str | None, req: CommandRequest) -> Story:
@@ -271,7 +283,11 @@ class Commands:
             story = find_story(self.store, name)
             if story is None:
                 names = self.story_names()
-                known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
+                known = (
+                    f" Known stories: {', '.join(names)}."
+                    if names
+                    else " There are no stories yet."
+                )
                 raise UserError(f"There is no story named '{_clip(name, 60)}'.{known}")
             return story
         if req.channel_id:
@@ -284,11 +300,14 @@ class Commands:
         if len(stories) == 1:
             return stories[0]
         if not stories:
-            raise UserError("There are no stories yet. An operator adds one with `storybot story add`.")
+            raise UserError(
+                "There are no stories yet. An operator adds one with `storybot story add`."
+            )
         raise UserError(
             "Which story? Say "
             + _say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
-            + ". Stories: " + ", ".join(s.name for s in stories)
+            + ". Stories: "
+            + ", ".join(s.name for s in stories)
         )
 
     # ------------------------------------------------------------------ commands
@@ -301,7 +320,9 @@ class Commands:
         _arguments("stories", rest, 0, req.platform)
         stories = self.store.list_stories()
         if not stories:
-            return Reply(text="No stories yet. An operator adds one with `storybot story add NAME --seed FILE`.")
+            return Reply(
+                text="No stories yet. An operator adds one with `storybot story add NAME --seed FILE`."
+            )
         lines = ["Stories:"]
         for s in stories:
             stats = self.store.story_stats(s.id)
@@ -317,13 +338,19 @@ class Commands:
         stats = self.store.story_stats(story.id)
         devs = self.store.list_developments(story.id, limit=6)
         later = [d for d in devs if d.number > 0][:5]
-        seed = next((d for d in devs if d.number == 0), None) or self.store.get_development(story.id, 0)
+        seed = next((d for d in devs if d.number == 0), None) or self.store.get_development(
+            story.id, 0
+        )
         lines = [f"{story.title} ({story.name})"]
         lines.append(
             f"{counted(len(story.seeds), 'seed article')} · {counted(stats.items_on_topic, 'report')} from "
             f"{counted(stats.sources, 'source')} · {counted(stats.copies, 'copy', 'copies')} folded · "
             f"{counted(stats.developments, 'new development')} · "
-            + (f"last report {_fmt_time(stats.last_item_at)}" if stats.last_item_at else "no report yet")
+            + (
+                f"last report {_fmt_time(stats.last_item_at)}"
+                if stats.last_item_at
+                else "no report yet"
+            )
         )
         if seed and seed.item_count:
             lines.append(
@@ -336,22 +363,39 @@ class Commands:
             for d in later:
                 src = source_list(d.sources)
                 link = f" <{d.links[0][1]}>" if d.links else ""
-                lines.append(f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.first_reported_at or d.created_at)})")
+                lines.append(
+                    f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.first_reported_at or d.created_at)})"
+                )
                 if d.summary:
                     lines.append(f"   {_clip(d.summary, 220)}")
-                lines.append(f"   {counted(d.item_count, 'report')}" + (f" · {src}" if src else "") + link)
+                lines.append(
+                    f"   {counted(d.item_count, 'report')}" + (f" · {src}" if src else "") + link
+                )
             lines.append("")
-            lines.append("What's new: " + _clip(" ".join(_first_sentence(d.summary or d.headline) for d in later[:3]), 400))
+            lines.append(
+                "What's new: "
+                + _clip(" ".join(_first_sentence(d.summary or d.headline) for d in later[:3]), 400)
+            )
         else:
             lines.append("No new developments yet beyond the seed story.")
         lines.append(self._feed_health(req.platform))
         if req.channel_id:
-            bound = [b for b in self.store.bindings_for_channel(req.platform, req.channel_id) if b.story_id == story.id]
+            bound = [
+                b
+                for b in self.store.bindings_for_channel(req.platform, req.channel_id)
+                if b.story_id == story.id
+            ]
             if bound:
                 b = bound[0]
-                mode = "realtime" if b.mode is DeliveryMode.REALTIME else f"digest every {b.digest_hours:g}h"
+                mode = (
+                    "realtime"
+                    if b.mode is DeliveryMode.REALTIME
+                    else f"digest every {b.digest_hours:g}h"
+                )
                 lines.append(f"This channel follows this story ({mode}).")
-            failure = self._cannot_deliver(Target(req.platform, channel_id=req.channel_id), "post in this channel")
+            failure = self._cannot_deliver(
+                Target(req.platform, channel_id=req.channel_id), "post in this channel"
+            )
             if failure:
                 lines.append(failure)
         text = "\n".join(lines)
@@ -403,7 +447,9 @@ class Commands:
             return Reply(text=self._feeds_list(req.platform))
         if sub in ("add", "remove"):  # admins only: checked before (see admin_command)
             if len(words) != 2:
-                raise UsageError(f"Usage: {_say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}")
+                raise UsageError(
+                    f"Usage: {_say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}"
+                )
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
                 await admit_feed_url(url, self.host_check)
@@ -414,7 +460,9 @@ class Commands:
                     raise UserError(f"{url} is already polled.") from None
                 if self.on_feeds_changed:
                     self.on_feeds_changed()
-                return Reply(text=f"Added feed #{feed.id}: {url}. It will be polled within a minute.")
+                return Reply(
+                    text=f"Added feed #{feed.id}: {url}. It will be polled within a minute."
+                )
             if not remove_feed(self.store, url):
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             return Reply(text=f"Removed feed {url}. Items already stored are kept.")
@@ -429,7 +477,9 @@ class Commands:
             state = f.status.value
             if f.status is FeedStatus.ERROR:
                 state += f" ({f.error_count}× since {_fmt_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {_clip(f.last_error or '', 100)}"
-            lines.append(f"• {f.title or f.url} <{f.url}> · {state} · next poll {_fmt_time(f.next_poll_at)}")
+            lines.append(
+                f"• {f.title or f.url} <{f.url}> · {state} · next poll {_fmt_time(f.next_poll_at)}"
+            )
         if len(feeds) > 50:
             lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
         return "\n".join(lines)
@@ -439,8 +489,11 @@ class Commands:
         if not query_text:
             raise UsageError(
                 f"Usage: {usage('subscribe', req.platform)}, e.g. "
-                + _say(req.platform, '/story subscribe "supply chain" AND pentagon',
-                       '/story subscribe query:"supply chain" AND pentagon')
+                + _say(
+                    req.platform,
+                    '/story subscribe "supply chain" AND pentagon',
+                    '/story subscribe query:"supply chain" AND pentagon',
+                )
             )
         query = parse_query(query_text)
         story = self._story(story_name, req) if story_name else None
@@ -451,7 +504,11 @@ class Commands:
                 raise _already_subscribed(query, story, old)
         try:
             sub = self.store.add_subscription(
-                req.platform, req.user_id, query_text, story_id, self.clock.now(),
+                req.platform,
+                req.user_id,
+                query_text,
+                story_id,
+                self.clock.now(),
                 channel_id=req.channel_id,
             )
         except AlreadySubscribed as exc:  # stored since the check (a retry, another worker)
@@ -459,7 +516,9 @@ class Commands:
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed()
         scope = f"each new item on-topic for {story.name}" if story else "each new item"
-        return Reply(text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches.")
+        return Reply(
+            text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches."
+        )
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:
         """Remove one subscription by id, or every one with the same query by keywords.
@@ -470,7 +529,9 @@ class Commands:
         """
         keywords, story_name = _split_story_option(rest, "unsubscribe", req.platform)
         if not keywords:
-            raise UsageError(f"Usage: {usage('unsubscribe', req.platform)} (see `/story subscriptions`)")
+            raise UsageError(
+                f"Usage: {usage('unsubscribe', req.platform)} (see `/story subscriptions`)"
+            )
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         wanted = keywords.lstrip("#")
         targets: list[Subscription] = []
@@ -479,11 +540,14 @@ class Commands:
         if not targets:
             story = self._story(story_name, req) if story_name else None
             targets = [
-                s for s in subs
+                s
+                for s in subs
                 if _same_query(s.query, keywords) and (story is None or s.story_id == story.id)
             ]
         if not targets:
-            raise UserError(f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`.")
+            raise UserError(
+                f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`."
+            )
         for target in targets:
             self.store.remove_subscription(req.platform, req.user_id, target.id)
         if self.on_subscriptions_changed:
@@ -504,11 +568,16 @@ class Commands:
         _arguments("subscriptions", rest, 0, req.platform)
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         if not subs:
-            example = _say(req.platform, "/story subscribe pentagon AND contract",
-                           "/story subscribe query:pentagon AND contract")
+            example = _say(
+                req.platform,
+                "/story subscribe pentagon AND contract",
+                "/story subscribe query:pentagon AND contract",
+            )
             return Reply(text=f"You have no subscriptions. Try `{example}`.")
         lines = ["Your subscriptions:", *(self._sub_label(s) for s in subs)]
-        dm_failure = self._cannot_deliver(Target(req.platform, user_id=req.user_id), "send you direct messages")
+        dm_failure = self._cannot_deliver(
+            Target(req.platform, user_id=req.user_id), "send you direct messages"
+        )
         return Reply(text="\n".join([*lines, dm_failure] if dm_failure else lines))
 
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
@@ -516,7 +585,9 @@ class Commands:
         if not words:
             raise UsageError(f"Usage: {usage('follow', req.platform)}")
         if not req.channel_id:
-            raise UserError("`follow` binds a channel: run it in the channel that should get the alerts.")
+            raise UserError(
+                "`follow` binds a channel: run it in the channel that should get the alerts."
+            )
         story = self._story(words[0], req)
         mode = DeliveryMode.REALTIME
         hours = self.default_digest_hours
@@ -524,26 +595,38 @@ class Commands:
             try:
                 mode = DeliveryMode(words[1].lower())
             except ValueError:
-                raise UserError(f"Mode must be 'realtime' or 'digest', not '{_clip(words[1], 30)}'.") from None
+                raise UserError(
+                    f"Mode must be 'realtime' or 'digest', not '{_clip(words[1], 30)}'."
+                ) from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
             _arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2, req.platform)
         if len(words) > 2:
             try:
                 hours = float(words[2].rstrip("h"))
             except ValueError:
-                raise UserError(f"Digest hours must be a number, not '{_clip(words[2], 30)}'.") from None
+                raise UserError(
+                    f"Digest hours must be a number, not '{_clip(words[2], 30)}'."
+                ) from None
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
                 raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
-        how = "as they happen" if mode is DeliveryMode.REALTIME else f"as a digest every {counted(hours, 'hour')}"
+        how = (
+            "as they happen"
+            if mode is DeliveryMode.REALTIME
+            else f"as a digest every {counted(hours, 'hour')}"
+        )
         text = f"This channel now follows {story.name}: new developments are posted {how}."
         # storybot posts nothing to try a channel; if it already failed here, say so now
-        failure = self._cannot_deliver(Target(req.platform, channel_id=req.channel_id), "post in this channel")
+        failure = self._cannot_deliver(
+            Target(req.platform, channel_id=req.channel_id), "post in this channel"
+        )
         return Reply(text=f"{text}\n{failure}" if failure else text, ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not rest or not req.channel_id:
-            raise UsageError(f"Usage: {usage('unfollow', req.platform)} (in the channel that follows it)")
+            raise UsageError(
+                f"Usage: {usage('unfollow', req.platform)} (in the channel that follows it)"
+            )
         story = self._story(_arguments("unfollow", rest, 1, req.platform)[0], req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
@@ -554,7 +637,7 @@ class Commands:
             raise UsageError(f"Usage: {usage('why', req.platform)}")
         # Slack sends a link as <url> or <url|label>, and a label may hold spaces
         link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
-        words = _arguments("why", rest[len(link):], 0 if link else 1, req.platform)
+        words = _arguments("why", rest[len(link) :], 0 if link else 1, req.platform)
         url = (link or words[0]).strip("<>").split("|")[0]
         item = find_item(self.store, url)
         if item is None:
@@ -583,7 +666,9 @@ class Commands:
             elif j.new_development:
                 verdict = f"started development {j.development} of {name} (score {j.score:.3f})"
             else:
-                verdict = f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
+                verdict = (
+                    f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
+                )
             lines.append(f"• {verdict}")
             lines.extend(f"    {line}" for line in self._reason_lines(j, story))
         # A story judges the items that arrive after it is added, not those stored before:
@@ -593,7 +678,9 @@ class Commands:
             if story.id in judged:
                 continue
             if item.fetched_at < story.created_at:
-                lines.append(f"• not judged for {story.name}: it arrived before that story was added")
+                lines.append(
+                    f"• not judged for {story.name}: it arrived before that story was added"
+                )
             else:
                 lines.append(f"• not judged for {story.name} yet")
         if len(lines) == 1:
@@ -632,7 +719,8 @@ class Commands:
             seeds = story.seeds if story else ()
             which = (
                 f"seed article {seed + 1} ('{_clip(seeds[seed].title, 60)}')"
-                if isinstance(seed, int) and 0 <= seed < len(seeds) else f"seed article {seed}"
+                if isinstance(seed, int) and 0 <= seed < len(seeds)
+                else f"seed article {seed}"
             )
             out.append(
                 f"meaning (embeddings): similarity {_fmt_reason(embedding.get('similarity'))} to {which}; "
@@ -646,21 +734,32 @@ class Commands:
         if "support" in r:
             decisive = embedding.get("combined", score) if isinstance(embedding, dict) else score
             too_little = (
-                not j.on_topic and not j.reason.get("uncorroborated") and not headline_only
+                not j.on_topic
+                and not j.reason.get("uncorroborated")
+                and not headline_only
                 and background is None
-                and isinstance(decisive, (int, float)) and isinstance(threshold, (int, float))
+                and isinstance(decisive, (int, float))
+                and isinstance(threshold, (int, float))
                 and decisive >= threshold
             )
             out.append(
                 f"support {_fmt_reason(r.pop('support'))}: the score without its strongest matching name"
-                + ("; too little of it, so off-topic (one shared name is not the story)" if too_little else "")
+                + (
+                    "; too little of it, so off-topic (one shared name is not the story)"
+                    if too_little
+                    else ""
+                )
             )
         if "headline_score" in r:
             by_headline = bool(r.pop("by_headline", False))
             limit = r.pop("headline_threshold", None)
             out.append(
                 f"the headline alone scores {_fmt_reason(r.pop('headline_score'))}"
-                + (f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says" if limit is not None else "")
+                + (
+                    f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says"
+                    if limit is not None
+                    else ""
+                )
                 + (" (it did here)" if by_headline else "")
             )
         if isinstance(background, dict):
@@ -694,7 +793,13 @@ class Commands:
             seeds = story.seeds if story else ()
             title = f" ('{_clip(seeds[seed].title, 80)}')" if 0 <= seed < len(seeds) else ""
             return f"seed article {seed + 1}{title}"
-        of = j.duplicate_of if j.duplicate_of is not None else copy.get("of") if isinstance(copy, dict) else None
+        of = (
+            j.duplicate_of
+            if j.duplicate_of is not None
+            else copy.get("of")
+            if isinstance(copy, dict)
+            else None
+        )
         if not isinstance(of, int):
             return None
         orig = self.store.get_item(of)
@@ -703,19 +808,27 @@ class Commands:
     @staticmethod
     def _copy_line(copy: dict[str, object]) -> str:
         """How a copy was recognised (the verdict line names what it copies)."""
-        how = {"body": "its text", "title": "its headline", "url": "its link"}.get(str(copy.get("by")), copy.get("by"))
+        how = {"body": "its text", "title": "its headline", "url": "its link"}.get(
+            str(copy.get("by")), copy.get("by")
+        )
         return f"recognised as a copy by {how} (resemblance {_fmt_reason(copy.get('resemblance'))})"
 
     def _development_line(self, dev: dict[str, object], j: Judgement) -> str:
         """Which development the item was closest to, how close, and from what it joins."""
         closest = dev.get("closest")
-        join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
+        join = (
+            f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
+        )
         if closest is None:
             return f"no development was close to it; {join}"
         if closest == 0:
             label = "0 (the seed story)"
         else:
-            found = self.store.get_development(j.story_id, closest) if isinstance(closest, int) else None
+            found = (
+                self.store.get_development(j.story_id, closest)
+                if isinstance(closest, int)
+                else None
+            )
             label = f"{closest} ('{_clip(found.headline, 80)}')" if found else str(closest)
         revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
         sim, raw = _fmt_reason(dev.get("similarity")), _fmt_reason(dev.get("similarity_undecayed"))
@@ -800,7 +913,7 @@ def _option_word(word: str) -> str | None:
     """``word`` as an option (``--story=x`` gives ``story=x``), or None if it is no option."""
     for dash in _DASHES:
         if word.startswith(dash):
-            return word[len(dash):]
+            return word[len(dash) :]
     return word[2:] if word.startswith("--") else None
 
 
@@ -832,7 +945,7 @@ def _split_story_option(
             continue
         option = _option_word(text)
         if text.startswith("story:") and len(text) > len("story:"):
-            option = "story=" + text[len("story:"):]
+            option = "story=" + text[len("story:") :]
         elif text == "-s":
             option = "story"
         if option is None:
@@ -856,11 +969,14 @@ def _split_story_option(
         if not value:
             raise UsageError(f"--story needs a story name after it. {hint}")
         if story is not None:
-            raise UsageError(f"--story is given twice ({story}, {_clip(value, 60)}): give one story. {hint}")
+            raise UsageError(
+                f"--story is given twice ({story}, {_clip(value, 60)}): give one story. {hint}"
+            )
         story = value
     # the spaces around a removed option become one
     text = "".join(
-        " " if t.isspace() else t for j, t in enumerate(kept)
+        " " if t.isspace() else t
+        for j, t in enumerate(kept)
         if not (t.isspace() and j and kept[j - 1].isspace())
     )
     return text.strip(), story

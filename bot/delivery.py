@@ -154,7 +154,12 @@ class DeliveryWorker:
             self.store.mark_attempt_failed(
                 entry.id, str(exc), until, post_refused=posting, count=False
             )
-            log.info("%s rate limited; retrying %s after %.1fs", entry.target.platform, entry.key, exc.retry_after_s)
+            log.info(
+                "%s rate limited; retrying %s after %.1fs",
+                entry.target.platform,
+                entry.key,
+                exc.retry_after_s,
+            )
             return
         except PermanentDeliveryError as exc:
             report.dead += 1
@@ -210,7 +215,12 @@ class DeliveryWorker:
         """
         window = getattr(sink, "dedup_window_s", None)
         may_be_posted = posting or entry.post_started_at is not None
-        if window and may_be_posted and entry.message_id is None and not hasattr(sink, "find_posted"):
+        if (
+            window
+            and may_be_posted
+            and entry.message_id is None
+            and not hasattr(sink, "find_posted")
+        ):
             return max(1.0, window / 2)
         return None
 

@@ -51,13 +51,22 @@ def run_digests(store: Store, clock: Clock) -> int:
         if devs:
             # Keyed by the period's start, so a crash before mark_digest_sent cannot send it twice.
             store.enqueue(
-                [OutboxWrite(digest_key(binding.id, since), binding.target, digest_message(story, devs, since), only_if_new=True)],
+                [
+                    OutboxWrite(
+                        digest_key(binding.id, since),
+                        binding.target,
+                        digest_message(story, devs, since),
+                        only_if_new=True,
+                    )
+                ],
                 now,
             )
             queued += 1
             log.info(
                 "digest of %d developments queued for %s (%s)",
-                len(devs), binding.target.key, binding.mode.value,
+                len(devs),
+                binding.target.key,
+                binding.mode.value,
             )
         store.mark_digest_sent(binding.id, now)
     return queued

@@ -244,7 +244,11 @@ class Pipeline:
                     seed = self.engine.seed_development(story_id)
                     try:
                         self.store.commit_decisions(
-                            [], [seed], {story_id: self.engine.snapshot(story_id)}, [], self.clock.now()
+                            [],
+                            [seed],
+                            {story_id: self.engine.snapshot(story_id)},
+                            [],
+                            self.clock.now(),
                         )
                     except Exception:
                         # Not tracked until its baseline is stored: the next cycle tries again.
@@ -312,9 +316,7 @@ class Pipeline:
         try:
             for k in range(len(chunks)):
                 while len(fetching) <= AHEAD and k + len(fetching) < len(chunks):
-                    fetching.append(
-                        asyncio.gather(*(fetch(f) for f in chunks[k + len(fetching)]))
-                    )
+                    fetching.append(asyncio.gather(*(fetch(f) for f in chunks[k + len(fetching)])))
                 results = await fetching.popleft()
                 # Storing and judging are synchronous (SQL, pure engine): run them off
                 # the event loop so /story commands and other I/O stay responsive.
@@ -500,16 +502,16 @@ class Pipeline:
                     before, dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item)
-                        outbox.extend(
-                            self._alerts(verdict, dev, alerted, report, now, fact, facts)
-                        )
+                        outbox.extend(self._alerts(verdict, dev, alerted, report, now, fact, facts))
             if matcher is not None and len(matcher):
                 # One notice per text: the outlets' copies of a wire report share the key
                 # of its first report, so a subscriber told of one is not told again.
                 first = self.engine.first_report(doc, analysis)
                 # A story's copy older than the stream index remembers: no notice, as ever.
                 if first != item.id or not is_copy:
-                    outbox.extend(self._notices(matcher, item, first, on_topic_ids, notified, report))
+                    outbox.extend(
+                        self._notices(matcher, item, first, on_topic_ids, notified, report)
+                    )
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
 
@@ -629,10 +631,16 @@ class Pipeline:
                 if binding.mode is not DeliveryMode.REALTIME:
                     continue  # the digest job picks it up
                 cap = binding.max_per_hour or self.default_max_per_hour
-                sent = self.store.count_outbox_since(binding.target, "alert:", now - ALERT_CAP_WINDOW)
+                sent = self.store.count_outbox_since(
+                    binding.target, "alert:", now - ALERT_CAP_WINDOW
+                )
                 if sent >= cap:
                     # bot.digest sends what the cap held back within the window
-                    log.info("alert cap %d/h reached for %s; deferring to the overflow digest", cap, binding.target.key)
+                    log.info(
+                        "alert cap %d/h reached for %s; deferring to the overflow digest",
+                        cap,
+                        binding.target.key,
+                    )
                     continue
                 writes.append(OutboxWrite(key, binding.target, message))
                 alerted.add(key)
@@ -682,7 +690,9 @@ class Pipeline:
             scoped = {sub.story_id for sub in subs if sub.story_id is not None}
             story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
             target = Target(platform, user_id=user_id)
-            writes.append(OutboxWrite(key, target, notice_message(subs, item, story), only_if_new=True))
+            writes.append(
+                OutboxWrite(key, target, notice_message(subs, item, story), only_if_new=True)
+            )
             report.notices_queued += 1
         return writes
 

@@ -253,7 +253,9 @@ class Store(Protocol):
     """
 
     # stories
-    def add_story(self, name: str, title: str, seeds: Sequence[SeedDoc], now: datetime) -> Story: ...
+    def add_story(
+        self, name: str, title: str, seeds: Sequence[SeedDoc], now: datetime
+    ) -> Story: ...
     def get_story(self, name: str) -> Story | None: ...
     def get_story_by_id(self, story_id: int) -> Story | None: ...
     def list_stories(self) -> list[Story]: ...
@@ -308,6 +310,7 @@ class Store(Protocol):
     def get_items(self, item_ids: Sequence[int]) -> list[Item]:
         """The stored items with these ids, in the order given (unknown ids skipped)."""
         ...
+
     def find_item_by_url(self, url: str) -> Item | None:
         """Find by exact URL or canonical URL (callers pass a canonicalised URL too)."""
         ...
@@ -321,6 +324,7 @@ class Store(Protocol):
     def load_background(self) -> tuple[Mapping[str, Any], int] | None:
         """The engine's background statistics and the item id they cover through."""
         ...
+
     def save_background(
         self, state: Mapping[str, Any], observed_through: int, now: datetime
     ) -> None: ...
@@ -328,6 +332,7 @@ class Store(Protocol):
     def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
         """Blank old off-topic items' text, delete old delivered notices and digests."""
         ...
+
     def commit_decisions(
         self,
         judgements: Sequence[Judgement],

@@ -71,9 +71,7 @@ _OPERATORS = frozenset({"and", "or", "not"})
 # The engine's stop words (function words, reporting verbs) as match keys: a query made of
 # them alone matches nearly every item. Folded like item text, so "does" is here as "doe",
 # the key the word "does" becomes in an item.
-_TOO_COMMON = frozenset(
-    keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1
-)
+_TOO_COMMON = frozenset(keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1)
 _EXAMPLE = 'for example: pentagon OR "supply chain" -openai'
 
 
@@ -555,7 +553,13 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
             "must appear, for example: pentagon -openai"
         )
     if refuse_common and _matches_common_text(query.root):
-        common = sorted({f'"{t.label.casefold()}"' for t, neg in _walk(query.root) if not neg and _too_common(t)})
+        common = sorted(
+            {
+                f'"{t.label.casefold()}"'
+                for t, neg in _walk(query.root)
+                if not neg and _too_common(t)
+            }
+        )
         shown = ", ".join(common)
         verb = "is" if len(common) == 1 else "are"
         raise QueryError(

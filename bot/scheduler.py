@@ -67,7 +67,9 @@ class Service:
     async def digest_once(self) -> None:
         run_digests(self.store, self.clock)
 
-    def _guard(self, name: str, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    def _guard(
+        self, name: str, job: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             task = asyncio.current_task()
             if task:
@@ -87,12 +89,29 @@ class Service:
         """Start the jobs on the running event loop."""
         sched = AsyncIOScheduler(timezone="UTC")
         common = dict(max_instances=1, coalesce=True, misfire_grace_time=None)
-        sched.add_job(self._guard("poll", self.poll_once), "interval", seconds=self.ticks.poll_s,
-                      id="poll", next_run_time=_now_real(), **common)
-        sched.add_job(self._guard("deliver", self.deliver_once), "interval", seconds=self.ticks.deliver_s,
-                      id="deliver", next_run_time=_now_real(), **common)
-        sched.add_job(self._guard("digest", self.digest_once), "interval", seconds=self.ticks.digest_s,
-                      id="digest", **common)
+        sched.add_job(
+            self._guard("poll", self.poll_once),
+            "interval",
+            seconds=self.ticks.poll_s,
+            id="poll",
+            next_run_time=_now_real(),
+            **common,
+        )
+        sched.add_job(
+            self._guard("deliver", self.deliver_once),
+            "interval",
+            seconds=self.ticks.deliver_s,
+            id="deliver",
+            next_run_time=_now_real(),
+            **common,
+        )
+        sched.add_job(
+            self._guard("digest", self.digest_once),
+            "interval",
+            seconds=self.ticks.digest_s,
+            id="digest",
+            **common,
+        )
         sched.start()
         self.scheduler = sched
 

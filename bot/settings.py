@@ -25,12 +25,26 @@ SECRET_ENV = (
     "STORYBOT_SUMMARIZER_API_KEY",
 )
 _SECRET_KEYS = {
-    "token", "bot_token", "app_token", "signing_secret", "secret", "password", "api_key"
+    "token",
+    "bot_token",
+    "app_token",
+    "signing_secret",
+    "secret",
+    "password",
+    "api_key",
 }
 SUMMARIZER_KINDS = ("extractive", "openai")
 SLACK_MODES = ("socket", "http")
-_BOOL = {"1": True, "true": True, "yes": True, "on": True,
-         "0": False, "false": False, "no": False, "off": False}
+_BOOL = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 @dataclass(frozen=True)
@@ -280,10 +294,14 @@ def _summarizer(
                 f"{kind_from} needs {' and '.join(missing)}: set [summarizer] "
                 f"{' and '.join(missing)} in the config file or "
                 f"{' and '.join(_SUMMARIZER_ENV[m] for m in missing)} "
-                "(e.g. url = \"https://api.openai.com/v1\", model = \"gpt-4o-mini\")"
+                '(e.g. url = "https://api.openai.com/v1", model = "gpt-4o-mini")'
             )
         if not out.url.startswith(("http://", "https://")):
-            url_from = "STORYBOT_SUMMARIZER_URL" if "STORYBOT_SUMMARIZER_URL" in env else f"{where}: [summarizer] url"
+            url_from = (
+                "STORYBOT_SUMMARIZER_URL"
+                if "STORYBOT_SUMMARIZER_URL" in env
+                else f"{where}: [summarizer] url"
+            )
             raise ConfigError(f"{url_from} must be an http(s) URL, got {out.url!r}")
     return out
 
@@ -350,8 +368,20 @@ def load_settings(
     if config_path:
         user = _read_toml(Path(config_path))
         _refuse_secrets(user, str(config_path))
-        known = {"database", "polling", "delivery", "permissions", "slack", "discord", "engine",
-                 "embeddings", "stories", "feeds", "network", "summarizer"}
+        known = {
+            "database",
+            "polling",
+            "delivery",
+            "permissions",
+            "slack",
+            "discord",
+            "engine",
+            "embeddings",
+            "stories",
+            "feeds",
+            "network",
+            "summarizer",
+        }
         unknown = sorted(set(user) - known)
         if unknown:
             raise ConfigError(
@@ -364,7 +394,9 @@ def load_settings(
     delivery = _section(data, "delivery", DeliverySettings, where)
     slack_file = _section(data, "slack", SlackSettings, where)
     if slack_file.mode not in SLACK_MODES:
-        raise ConfigError(f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}")
+        raise ConfigError(
+            f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}"
+        )
     slack_mode = env.get("STORYBOT_SLACK_MODE", slack_file.mode)
     if slack_mode not in SLACK_MODES:
         raise ConfigError(f"STORYBOT_SLACK_MODE must be 'socket' or 'http', got {slack_mode!r}")
@@ -400,27 +432,33 @@ def load_settings(
     stories = []
     for i, raw in enumerate(data.get("stories", []) or []):
         if not isinstance(raw, Mapping) or not raw.get("name") or not raw.get("seeds"):
-            raise ConfigError(f"{where}: [[stories]] entry {i + 1} needs a name and a list of seeds")
+            raise ConfigError(
+                f"{where}: [[stories]] entry {i + 1} needs a name and a list of seeds"
+            )
         base = Path(where).parent if config_path else Path.cwd()
-        seeds = tuple(
-            s if "://" in s else str((base / s).resolve()) for s in raw["seeds"]
-        )
+        seeds = tuple(s if "://" in s else str((base / s).resolve()) for s in raw["seeds"])
         stories.append(StoryDecl(name=str(raw["name"]), seeds=seeds, title=raw.get("title")))
 
     feeds = data.get("feeds", {})
     raw_urls = feeds.get("urls", []) if isinstance(feeds, Mapping) else feeds
     if isinstance(raw_urls, str) or not isinstance(raw_urls, (list, tuple)):
-        raise ConfigError(f"{where}: [feeds] urls must be a list of URLs, e.g. urls = [\"https://example.com/feed.xml\"]")
+        raise ConfigError(
+            f'{where}: [feeds] urls must be a list of URLs, e.g. urls = ["https://example.com/feed.xml"]'
+        )
     feed_urls = tuple(raw_urls)
     for url in feed_urls:
         if not isinstance(url, str):
-            raise ConfigError(f"{where}: [feeds] urls must be a list of URLs (strings), got {url!r}")
+            raise ConfigError(
+                f"{where}: [feeds] urls must be a list of URLs (strings), got {url!r}"
+            )
         problem = feed_url_problem(url)
         if problem:
             raise ConfigError(f"{where}: [feeds] {problem}")
     feed_urls = tuple(dict.fromkeys(normalise_feed_url(u) for u in feed_urls))
 
-    allowed = {h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()}
+    allowed = {
+        h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()
+    }
     allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}
 
     slack = SlackSettings(

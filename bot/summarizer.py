@@ -38,8 +38,7 @@ def summary_request(message: OutboundMessage, max_words: int) -> SummaryRequest:
         story=message.story_name,
         headline=message.title,
         sentences=tuple(
-            (c.sentence, numbers.get(c.url) if c.url else None, c.source)
-            for c in message.citations
+            (c.sentence, numbers.get(c.url) if c.url else None, c.source) for c in message.citations
         ),
         max_words=max_words,
     )
@@ -98,13 +97,14 @@ class SummaryRewriter:
         text = self._cache.get(request)
         if text is None:
             try:
-                answer = await asyncio.wait_for(
-                    self.summarizer.summarise(request), self.timeout_s
-                )
+                answer = await asyncio.wait_for(self.summarizer.summarise(request), self.timeout_s)
             except Exception as exc:  # any failure keeps the extractive summary
                 log.warning(
                     "summarizer %s failed for %r (%s: %s); sending the extractive summary",
-                    self.summarizer.name, message.title, type(exc).__name__, exc,
+                    self.summarizer.name,
+                    message.title,
+                    type(exc).__name__,
+                    exc,
                 )
                 return message
             text = " ".join(str(answer).split()).strip().strip('"').strip()
@@ -112,7 +112,9 @@ class SummaryRewriter:
             if problem:
                 log.warning(
                     "summarizer %s answer for %r not used (%s); sending the extractive summary",
-                    self.summarizer.name, message.title, problem,
+                    self.summarizer.name,
+                    message.title,
+                    problem,
                 )
                 return message
             self._cache[request] = text

@@ -248,7 +248,10 @@ class ItemStore(StoreBase):
         """The newest ``limit`` item ids above ``after``, oldest first."""
         with self._read() as session:
             newest = session.scalars(
-                select(ItemRow.id).where(ItemRow.id > after).order_by(ItemRow.id.desc()).limit(limit)
+                select(ItemRow.id)
+                .where(ItemRow.id > after)
+                .order_by(ItemRow.id.desc())
+                .limit(limit)
             ).all()
         return sorted(newest)
 

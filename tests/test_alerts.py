@@ -116,7 +116,9 @@ def test_a_long_digest_link_label_ends_at_a_word_with_an_ellipsis() -> None:
 
 def test_a_long_notice_body_ends_at_a_word_with_an_ellipsis() -> None:
     text = "The committee asked for the full contract text. " * 10
-    item = Item(1, "k1", 1, "https://w.example/1", None, "Title", text.strip(), "", T0, T0, "Wire", "h")
+    item = Item(
+        1, "k1", 1, "https://w.example/1", None, "Title", text.strip(), "", T0, T0, "Wire", "h"
+    )
     sub = Subscription(1, "slack", "U1", "contract", None, T0)
 
     body = notice_message([sub], item, None).body
@@ -133,7 +135,9 @@ def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
     assert shorten("Talks, then more", 8) == "Talks…"
 
 
-def test_a_long_summary_is_shortened_at_words_keeping_every_marker_and_the_fact_added_last() -> None:
+def test_a_long_summary_is_shortened_at_words_keeping_every_marker_and_the_fact_added_last() -> (
+    None
+):
     sentence = "The committee asked the Pentagon for the complete text of the agreement today."
     wire = [Citation(f"{sentence} ({i})", "Wire", "https://wire.example/1") for i in range(8)]
     daily = [Citation(f"{sentence} (d{i})", "Daily", "https://daily.example/2") for i in range(8)]

@@ -216,13 +216,18 @@ async def test_usage_hints_on_discord_name_its_slash_command_options(commands, s
     # Slack and the console type the text after /story
     assert "`/story status NAME`" in (await commands.handle(req("status", channel=None))).text
     console = CommandRequest("subscribe --story", "console", "U1")
-    assert "Usage: /story subscribe <keywords> [--story NAME]" in (await commands.handle(console)).text
+    assert (
+        "Usage: /story subscribe <keywords> [--story NAME]" in (await commands.handle(console)).text
+    )
 
 
 async def test_subscriptions_say_when_storybot_cannot_dm_the_user(commands, store, clock):
     assert (await commands.handle(req("subscribe pentagon"))).ok
     dm = Target("slack", user_id="U1")
-    store.enqueue([OutboxWrite("notice:slack:U1:1", dm, OutboundMessage(MessageKind.NOTICE, "t", "b"))], clock.now())
+    store.enqueue(
+        [OutboxWrite("notice:slack:U1:1", dm, OutboundMessage(MessageKind.NOTICE, "t", "b"))],
+        clock.now(),
+    )
     entry = store.get_outbox("notice:slack:U1:1")
     store.mark_attempt_failed(entry.id, "permanent: cannot_dm_bot", clock.now(), dead=True)
     listed = await commands.handle(req("subscriptions"))
@@ -300,7 +305,6 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
 async def test_status_dates_a_development_by_its_first_report(commands, store, clock):
     from datetime import timedelta
 
-
     published = clock.now() - timedelta(days=2)  # fetched late: a backlog poll
     _, item = store.ingest_item(new_item(8, at=published + timedelta(minutes=5)))
     story = store.get_story("pentagon")
@@ -323,12 +327,17 @@ async def test_status_lists_developments_newest_first_though_an_old_one_has_a_la
     story = store.get_story("pentagon")
     for number in (1, 2, 3):
         _, item = store.ingest_item(new_item(number, at=clock.advance(86400)))
-        write = DevelopmentWrite(story.id, number, f"Turn {number}", f"Turn {number} came.", (item.id,))
+        write = DevelopmentWrite(
+            story.id, number, f"Turn {number}", f"Turn {number} came.", (item.id,)
+        )
         store.commit_decisions([], [write], {}, [], clock.now())
     _, copy = store.ingest_item(new_item(9, at=clock.advance(3600)))  # a copy of turn 1, late
     write = DevelopmentWrite(story.id, 1, "Turn 1", "Turn 1 came.", (copy.id,))
     store.commit_decisions([], [write], {}, [], clock.now())
-    assert store.get_development(story.id, 1).updated_at > store.get_development(story.id, 3).updated_at
+    assert (
+        store.get_development(story.id, 1).updated_at
+        > store.get_development(story.id, 3).updated_at
+    )
 
     text = (await commands.handle(req("status"))).text
 
@@ -353,7 +362,10 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
     _, item = store.ingest_item(new_item(8))
     story = store.get_story("pentagon")
     reason = {
-        "score": 0.183, "threshold": 0.1, "support": 0.09, "headline_score": 0.05,
+        "score": 0.183,
+        "threshold": 0.1,
+        "support": 0.09,
+        "headline_score": 0.05,
         "below_background": {"bar": 0.2483, "mean": 0.0432, "std": 0.0342, "items": 6},
     }
     judgement = Judgement(story.id, item.id, on_topic=False, score=0.183, reason=reason)
@@ -364,7 +376,9 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
         "off-topic for pentagon (score 0.183: below 0.248, the top of the scores of the 6 "
         "unrelated items this story has read)"
     ) in reply.text
-    assert "unrelated items score 0.043 on average (standard deviation 0.034, 6 items)" in reply.text
+    assert (
+        "unrelated items score 0.043 on average (standard deviation 0.034, 6 items)" in reply.text
+    )
     # not blamed on the support rule
     assert "too little of it" not in reply.text and "below_background" not in reply.text
 
@@ -422,7 +436,9 @@ async def test_subscribe_keeps_the_quoting_of_the_query_around_the_story_option(
         ("subscribe --story pentagon", "Usage: /story subscribe"),
     ],
 )
-async def test_a_misused_story_option_is_a_usage_error_not_search_words(commands, store, text, message):
+async def test_a_misused_story_option_is_a_usage_error_not_search_words(
+    commands, store, text, message
+):
     reply = await commands.handle(req(text))
     assert not reply.ok and reply.usage_error, reply.text
     assert message in reply.text
@@ -439,7 +455,9 @@ async def test_subscribe_to_an_unknown_story_lists_the_known_ones(commands, stor
 # ---------------------------------------------------------------- duplicates
 
 
-async def test_subscribing_to_the_same_query_again_is_refused_naming_the_existing_one(commands, store):
+async def test_subscribing_to_the_same_query_again_is_refused_naming_the_existing_one(
+    commands, store
+):
     first = await commands.handle(req("subscribe bakery AND bread"))
     [sub] = store.list_subscriptions("slack", "U1")
     again = await commands.handle(req("subscribe  Bakery  bread"))
@@ -489,7 +507,9 @@ async def test_unsubscribe_by_keywords_removes_every_one_with_those_keywords(
     assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["pentagon"]
 
 
-async def test_unsubscribe_by_keywords_with_a_story_removes_only_that_storys(commands, store, clock):
+async def test_unsubscribe_by_keywords_with_a_story_removes_only_that_storys(
+    commands, store, clock
+):
     story = store.get_story("pentagon")
     store.add_subscription("slack", "U1", "bakery", None, clock.now())
     store.add_subscription("slack", "U1", "bakery", story.id, clock.now())
@@ -508,10 +528,19 @@ async def test_status_says_how_many_failing_feeds_it_does_not_name(commands, sto
     for n in range(5):
         feed = store.add_feed(f"https://feeds.example/{n}.xml", clock.now())
         if n < 4:
-            store.record_poll(PollOutcome(
-                feed.id, FeedStatus.ERROR, clock.now(), clock.now(), n + 1, "HTTP 500",
-                None, None, None,
-            ))
+            store.record_poll(
+                PollOutcome(
+                    feed.id,
+                    FeedStatus.ERROR,
+                    clock.now(),
+                    clock.now(),
+                    n + 1,
+                    "HTTP 500",
+                    None,
+                    None,
+                    None,
+                )
+            )
     text = (await commands.handle(req("status"))).text
     assert "Feeds: 0 ok, 4 failing, 1 not polled yet." in text
     assert text.count("\n  failing: ") == 3
@@ -525,7 +554,9 @@ async def test_counts_of_one_are_singular(commands, store, clock):
     judgement = Judgement(story.id, item.id, on_topic=True, score=0.5, development=0)
     dev = DevelopmentWrite(story.id, 0, "Anthropic reopens talks", "", (item.id,))
     store.commit_decisions([judgement], [dev], {}, [], clock.now())
-    assert "The seed story has been reported 1 time (" in (await commands.handle(req("status"))).text
+    assert (
+        "The seed story has been reported 1 time (" in (await commands.handle(req("status"))).text
+    )
     reply = await commands.handle(req("follow pentagon digest 1", admin=True))
     assert reply.text.endswith("posted as a digest every 1 hour.")
     reply = await commands.handle(req("follow pentagon digest 1.5", admin=True))
@@ -551,7 +582,9 @@ async def test_counts_of_one_are_singular(commands, store, clock):
         "why https://news.example/1 https://news.example/2",
     ],
 )
-async def test_extra_words_after_a_command_with_fixed_arguments_are_a_usage_error(commands, store, text):
+async def test_extra_words_after_a_command_with_fixed_arguments_are_a_usage_error(
+    commands, store, text
+):
     reply = await commands.handle(req(text, admin=True))
     assert not reply.ok and reply.usage_error, reply.text
     assert "does not take" in reply.text and "Usage: /story " in reply.text
@@ -567,7 +600,9 @@ async def test_why_reads_a_slack_link_whose_label_has_spaces(commands, store, cl
 # ---------------------------------------------------------------- why
 
 
-async def test_why_says_which_stories_never_judged_an_item_stored_before_them(commands, store, clock):
+async def test_why_says_which_stories_never_judged_an_item_stored_before_them(
+    commands, store, clock
+):
     _, item = store.ingest_item(new_item(7, at=clock.now()))
     pentagon = store.get_story("pentagon")
     off = Judgement(pentagon.id, item.id, on_topic=False, score=0.01, reason={"score": 0.01})
@@ -579,11 +614,15 @@ async def test_why_says_which_stories_never_judged_an_item_stored_before_them(co
     assert "• not judged for iran-talks: it arrived before that story was added" in text
 
 
-async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(commands, store, clock):
+async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
+    commands, store, clock
+):
     _, orig = store.ingest_item(new_item(1))
     _, copy = store.ingest_item(new_item(2))
     story = store.get_story("pentagon")
-    first = Judgement(story.id, orig.id, on_topic=True, score=0.3, development=1, new_development=True)
+    first = Judgement(
+        story.id, orig.id, on_topic=True, score=0.3, development=1, new_development=True
+    )
     reason = {
         "matched_terms": ["anthropic", "pentagon"],
         "headline_only": False,
@@ -595,14 +634,18 @@ async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
         "copy": {"of": orig.id, "resemblance": 1.0, "by": "body"},
     }
     second = Judgement(
-        story.id, copy.id, on_topic=True, score=0.3, duplicate_of=orig.id, development=1, reason=reason
+        story.id,
+        copy.id,
+        on_topic=True,
+        score=0.3,
+        duplicate_of=orig.id,
+        development=1,
+        reason=reason,
     )
     dev = DevelopmentWrite(story.id, 1, "Talks resume", "", (orig.id, copy.id))
     store.commit_decisions([first, second], [dev], {}, [], clock.now())
     text = (await commands.handle(req(f"why {copy.url}"))).text
-    assert (
-        f"• a copy of 'Title 1' (Outlet 1) <{orig.url}> in pentagon, development 1" in text
-    ), text
+    assert f"• a copy of 'Title 1' (Outlet 1) <{orig.url}> in pentagon, development 1" in text, text
     assert "score 0.300; on-topic from 0.100" in text
     assert "the headline alone scores 0.100; from 0.300 it makes an item on-topic" in text
     assert "recognised as a copy by its text (resemblance 1.000)" in text
@@ -617,7 +660,10 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
         "score": 0.2,
         "threshold": 0.1,
         "development": {
-            "closest": 0, "similarity": 0.089, "similarity_undecayed": 0.096, "join_threshold": 0.08
+            "closest": 0,
+            "similarity": 0.089,
+            "similarity_undecayed": 0.096,
+            "join_threshold": 0.08,
         },
         "adapted": True,
         "future_key": 7,

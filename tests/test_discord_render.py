@@ -178,7 +178,9 @@ LINKS = st.lists(
     max_size=12,
 )
 TEXT = st.text(max_size=6000) | st.builds(
-    lambda w, n: (w + " ") * n, st.sampled_from(["*", "@everyone", "word", "Ü" * 50]), st.integers(0, 2000)
+    lambda w, n: (w + " ") * n,
+    st.sampled_from(["*", "@everyone", "word", "Ü" * 50]),
+    st.integers(0, 2000),
 )
 
 
@@ -197,8 +199,14 @@ def test_every_embed_stays_within_discord_limits_whatever_the_links_and_text(
     title, body, story, sources, links, note, footer, kind
 ) -> None:
     message = OutboundMessage(
-        kind, title, body, story_name=story or None, sources=tuple(sources), links=tuple(links),
-        footer=footer, thread_note=note,
+        kind,
+        title,
+        body,
+        story_name=story or None,
+        sources=tuple(sources),
+        links=tuple(links),
+        footer=footer,
+        thread_note=note,
     )
     embed = message_embed(message)
     assert len(embed.title or "") <= 256 and len(embed.description or "") <= DESCRIPTION_MAX
@@ -225,9 +233,14 @@ def test_links_that_do_not_fit_are_dropped_whole_and_counted_keeping_short_ones(
 
 def test_a_long_alert_with_long_links_keeps_the_embed_under_6000() -> None:
     message = OutboundMessage(
-        MessageKind.ALERT, "T" * 300, "Sentence with & and <b>. " * 600, story_name="s" * 64,
+        MessageKind.ALERT,
+        "T" * 300,
+        "Sentence with & and <b>. " * 600,
+        story_name="s" * 64,
         sources=tuple(f"Outlet {i}" for i in range(30)),
-        links=tuple(Link(f"[{i}] " + "L" * 300, "https://news.example/" + "a" * 1900) for i in range(5)),
+        links=tuple(
+            Link(f"[{i}] " + "L" * 300, "https://news.example/" + "a" * 1900) for i in range(5)
+        ),
         footer="Development 3 of " + "T " * 1000,
     )
     embed = message_embed(message)

@@ -116,7 +116,9 @@ def test_a_stream_without_abstracts_measures_nothing_and_says_so(
 ) -> None:
     body = "A long enough body about the Riverton flood and the Elm River homes it reached."
     rows = [_row(i, "flood", i + 1, "Riverton flood", body, None) for i in range(4)]
-    got, err = _run(["eval", "summary", "--data", str(_write(tmp_path / "s.jsonl.gz", rows))], capsys)
+    got, err = _run(
+        ["eval", "summary", "--data", str(_write(tmp_path / "s.jsonl.gz", rows))], capsys
+    )
     assert got["events"] == 0 and got["event"]["storybot"]["rouge1_recall"] is None
     assert "no references" in err
 

@@ -21,5 +21,7 @@ def test_plain_text_passes_through_with_its_spaces_normalised() -> None:
 
 
 def test_paragraphs_stay_apart_and_scripts_and_references_do_not_leak() -> None:
-    got = html_text("<p>Mayor&nbsp;Cole <b>said</b></p><script>var x=1</script><p>Floods &amp; fire</p>")
+    got = html_text(
+        "<p>Mayor&nbsp;Cole <b>said</b></p><script>var x=1</script><p>Floods &amp; fire</p>"
+    )
     assert got == "Mayor Cole said\n\nFloods & fire"

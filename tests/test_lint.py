@@ -1,5 +1,6 @@
-"""The code stays lint-clean and the core type-checks: ruff over the tree (the rules in
-pyproject.toml) and mypy over ``bot/``. Both come with the dev extra."""
+"""The code stays lint-clean, formatted and the core type-checks: ruff over the tree (the
+rules and line length in pyproject.toml) and mypy over ``bot/``. Both come with the dev
+extra; ``ruff format .`` mends what the format check finds."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     done = _run("ruff", "check", "--output-format", "concise", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    done = _run("ruff", "format", "--check", ".")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

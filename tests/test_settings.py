@@ -140,8 +140,14 @@ def test_embeddings_are_off_by_default_and_switched_by_file_or_environment(tmp_p
 @pytest.mark.parametrize(
     "text, fragment",
     [
-        ("[polling]\ntimeout_s = 0\n", "[polling] timeout_s must be a number greater than 0, got 0"),
-        ("[delivery]\nmax_attempts = 0\n", "[delivery] max_attempts must be a whole number of at least 1, got 0"),
+        (
+            "[polling]\ntimeout_s = 0\n",
+            "[polling] timeout_s must be a number greater than 0, got 0",
+        ),
+        (
+            "[delivery]\nmax_attempts = 0\n",
+            "[delivery] max_attempts must be a whole number of at least 1, got 0",
+        ),
         (
             "[delivery]\ndefault_max_per_hour = 0\n",
             "[delivery] default_max_per_hour must be a whole number of at least 1, got 0",
@@ -150,7 +156,10 @@ def test_embeddings_are_off_by_default_and_switched_by_file_or_environment(tmp_p
             "[polling]\nmax_body_bytes = 1.5\n",
             "[polling] max_body_bytes must be a whole number of at least 1, got 1.5",
         ),
-        ("[polling]\nconcurrency = 0\n", "[polling] concurrency must be a whole number of at least 1"),
+        (
+            "[polling]\nconcurrency = 0\n",
+            "[polling] concurrency must be a whole number of at least 1",
+        ),
     ],
 )
 def test_settings_that_make_no_sense_are_refused_with_their_range(tmp_path, text, fragment):
@@ -160,12 +169,16 @@ def test_settings_that_make_no_sense_are_refused_with_their_range(tmp_path, text
 
 
 def test_fractional_seconds_are_still_accepted(tmp_path):
-    s = load_settings(write(tmp_path, "[polling]\ntimeout_s = 2.5\n[delivery]\ntick_seconds = 0.5\n"), env={})
+    s = load_settings(
+        write(tmp_path, "[polling]\ntimeout_s = 2.5\n[delivery]\ntick_seconds = 0.5\n"), env={}
+    )
     assert s.polling.timeout_s == 2.5 and s.delivery.tick_seconds == 0.5
 
 
 def test_an_unknown_slack_mode_in_the_environment_is_refused():
-    with pytest.raises(ConfigError, match="STORYBOT_SLACK_MODE must be 'socket' or 'http', got 'bogus'"):
+    with pytest.raises(
+        ConfigError, match="STORYBOT_SLACK_MODE must be 'socket' or 'http', got 'bogus'"
+    ):
         load_settings(env={"STORYBOT_SLACK_MODE": "bogus"})
 
 

@@ -277,7 +277,9 @@ LINKS = st.lists(
     max_size=12,
 )
 TEXT = st.text(st.characters(codec="utf-8"), max_size=6000) | st.builds(
-    lambda w, n: (w + " ") * n, st.sampled_from(["&", "<b>", "word", "Ü" * 50]), st.integers(0, 2000)
+    lambda w, n: (w + " ") * n,
+    st.sampled_from(["&", "<b>", "word", "Ü" * 50]),
+    st.integers(0, 2000),
 )
 
 
@@ -325,12 +327,17 @@ def test_a_short_link_after_a_long_one_still_shows() -> None:
 
 # --------------------------------------------------------------- alert summaries
 
+
 def test_an_updated_alert_shows_the_fact_added_last_with_its_marker() -> None:
     first = "A bipartisan group of senators on Thursday demanded the full text of the deal. " * 6
     added = "Michael will appear before the committee on March 18, an aide said."
-    msg = message(body=f"{first.strip()} [1] {added} [2]", links=(
-        Link("[1] Wire", "https://wire.example/1"), Link("[2] Other", "https://other.example/2")
-    ))
+    msg = message(
+        body=f"{first.strip()} [1] {added} [2]",
+        links=(
+            Link("[1] Wire", "https://wire.example/1"),
+            Link("[2] Other", "https://other.example/2"),
+        ),
+    )
     summary = render.message_blocks(msg)[1]["text"]["text"]
     assert summary.endswith(f"{added} [2]")
 
@@ -344,6 +351,7 @@ def test_a_cut_summary_ends_at_a_word_with_an_ellipsis() -> None:
 
 # --------------------------------------------------------------- digests
 
+
 def test_a_digest_body_is_split_into_sections_never_cut_mid_line() -> None:
     lines = [f"• Development {i}: " + "AT&T <b> said " * 20 for i in range(12)]
     msg = message(kind=MessageKind.DIGEST, body="\n".join(lines))
@@ -354,6 +362,7 @@ def test_a_digest_body_is_split_into_sections_never_cut_mid_line() -> None:
 
 
 # --------------------------------------------------------------- command replies
+
 
 def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
     text = (

@@ -538,9 +538,7 @@ def test_downgrading_below_the_citations_column_keeps_every_development_link(emp
     try:
         story = store.add_story("s", "S", [], T0)
         item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
-        store.commit_decisions(
-            [], [DevelopmentWrite(story.id, 1, "one", "", (item,))], {}, [], T0
-        )
+        store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one", "", (item,))], {}, [], T0)
         config = alembic_config()
         with store.engine.begin() as conn:
             config.attributes["connection"] = conn

@@ -55,7 +55,10 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO) -> int:
     console = ConsoleAdapter(out)
     app = build_app(settings, clock=clock, adapters={CONSOLE: console})
     try:
-        print("storybot demo: SAMPLE feeds served from " + server.base_url + " (simulated time)", file=out)
+        print(
+            "storybot demo: SAMPLE feeds served from " + server.base_url + " (simulated time)",
+            file=out,
+        )
         seeds = [load_seed(str(p)) for p in seed_files()]
         story = app.store.add_story(STORY, seeds[0].title, seeds, clock.now())
         print(f"story '{story.name}': {story.title} ({len(seeds)} seed articles)", file=out)
@@ -63,7 +66,9 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO) -> int:
             app.store.add_feed(server.url(feed["slug"]), clock.now(), interval_s=15 * 60)
         print(f"{len(timeline.feeds)} feeds added; the console channel follows the story", file=out)
         app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
-        reply = await app.commands.handle(console_request(f"subscribe {SUBSCRIPTION} --story {STORY}"))
+        reply = await app.commands.handle(
+            console_request(f"subscribe {SUBSCRIPTION} --story {STORY}")
+        )
         print(f"> /story subscribe {SUBSCRIPTION} --story {STORY}\n{reply.text}\n", file=out)
 
         await _simulate(app, clock, timeline, args, out)
@@ -73,7 +78,9 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO) -> int:
         await server.stop()
 
 
-async def _simulate(app: App, clock: ManualClock, timeline: Timeline, args: argparse.Namespace, out: TextIO) -> None:
+async def _simulate(
+    app: App, clock: ManualClock, timeline: Timeline, args: argparse.Namespace, out: TextIO
+) -> None:
     """Run the real scheduler; every tick moves simulated time on by one step."""
     steps = int(args.hours * 60 / args.step_minutes)
     totals: Counter[str] = Counter()
@@ -88,8 +95,12 @@ async def _simulate(app: App, clock: ManualClock, timeline: Timeline, args: argp
 
     tick = args.tick_seconds
     service = Service(
-        app.pipeline, app.delivery, app.store, clock,
-        Ticks(poll_s=tick, deliver_s=tick / 2, digest_s=tick * 4), on_cycle=on_cycle,
+        app.pipeline,
+        app.delivery,
+        app.store,
+        clock,
+        Ticks(poll_s=tick, deliver_s=tick / 2, digest_s=tick * 4),
+        on_cycle=on_cycle,
     )
     service.start()
     try:
@@ -101,7 +112,8 @@ async def _simulate(app: App, clock: ManualClock, timeline: Timeline, args: argp
                 f"-- [{clock.now():%H:%M} sim, {elapsed / 60:4.1f}h/{args.hours:g}h] "
                 f"{totals['items']} items seen, {totals['on_topic']} on-topic, "
                 f"{totals['copies']} copies folded, {totals['developments']} new developments",
-                file=out, flush=True,
+                file=out,
+                flush=True,
             )
         # Let the last poll and deliveries finish.
         await app.pipeline.poll_due()
@@ -149,8 +161,12 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     alerts = [m for _, m in console.posted if m.kind.value == "alert"]
     alerted = [_announced(m.links, by_url) for m in alerts]
     expected = [i for i in timeline.items if i["kind"] == "development"]
-    found = [i for i in expected if any(a and a["development"] == i["development"] for a in alerted)]
-    extra = [m.title for m, a in zip(alerts, alerted, strict=True) if not a or a["kind"] != "development"]
+    found = [
+        i for i in expected if any(a and a["development"] == i["development"] for a in alerted)
+    ]
+    extra = [
+        m.title for m, a in zip(alerts, alerted, strict=True) if not a or a["kind"] != "development"
+    ]
     unrelated = [i for i in timeline.items if i["kind"] == "unrelated"]
     wrong_on_topic = []
     for it in unrelated:
@@ -168,12 +184,21 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     for title in extra:
         print(f"    EXTRA  {title}", file=out)
     print(f"  alerts edited by later reports: {len(console.edited)}", file=out)
-    print(f"  unrelated items taken as on-topic: {len(wrong_on_topic)} of {len(unrelated)}", file=out)
+    print(
+        f"  unrelated items taken as on-topic: {len(wrong_on_topic)} of {len(unrelated)}", file=out
+    )
     for title in wrong_on_topic:
         print(f"    WRONG  {title}", file=out)
-    print(f"  reports folded into the seed story: {seed.item_count if seed else 0}; "
-          f"copies of later reports folded: {stats.copies}", file=out)
+    print(
+        f"  reports folded into the seed story: {seed.item_count if seed else 0}; "
+        f"copies of later reports folded: {stats.copies}",
+        file=out,
+    )
     ok = len(found) == len(expected) and not extra and not wrong_on_topic
-    print("demo: OK, every judgement matches the sample answers" if ok
-          else "demo: done; some judgements differ from the sample answers (listed above)", file=out)
+    print(
+        "demo: OK, every judgement matches the sample answers"
+        if ok
+        else "demo: done; some judgements differ from the sample answers (listed above)",
+        file=out,
+    )
     return 0

@@ -124,7 +124,9 @@ class DemoFeedServer:
             self.not_modified += 1
             return web.Response(status=304, headers={"ETag": etag})
         ctype = "application/atom+xml" if feed.get("format") == "atom" else "application/rss+xml"
-        return web.Response(body=body, headers={"ETag": etag, "Content-Type": f"{ctype}; charset=utf-8"})
+        return web.Response(
+            body=body, headers={"ETag": etag, "Content-Type": f"{ctype}; charset=utf-8"}
+        )
 
     async def start(self) -> None:
         app = web.Application()

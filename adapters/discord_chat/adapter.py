@@ -198,6 +198,7 @@ class DiscordAdapter:
         Raises:
             RateLimited, TransientDeliveryError, PermanentDeliveryError: see ``ChatSink``.
         """
+
         async def send() -> discord.Message:
             channel = await self._channel(target)
             return await channel.send(nonce=nonce_for(idempotency_key), **message_kwargs(message))
@@ -210,6 +211,7 @@ class DiscordAdapter:
 
     async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
         """Replace a message posted earlier with a new rendering of ``message``."""
+
         async def update() -> None:
             channel = await self._channel(target)
             await channel.get_partial_message(int(message_id)).edit(**message_kwargs(message))

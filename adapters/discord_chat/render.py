@@ -106,7 +106,9 @@ def message_embed(message: OutboundMessage) -> discord.Embed:
     footer = truncate(message.footer, FOOTER_MAX) if message.footer else ""
     fields: list[tuple[str, str, bool]] = []
     if message.sources:
-        fields.append(("Sources", truncate(escape_text(source_list(message.sources)), FIELD_MAX), True))
+        fields.append(
+            ("Sources", truncate(escape_text(source_list(message.sources)), FIELD_MAX), True)
+        )
     if message.links:
         fields.append(("Links", links_value(message.links), False))
     if message.thread_note:

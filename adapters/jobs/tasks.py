@@ -118,7 +118,9 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
     # No long-lived process reads every item here, so this job keeps the saved stream
     # statistics current: a story added later starts from them, as in the single process.
     @jobs.periodic(cron=every(schedule.background_s), periodic_id="tick")
-    @jobs.task(name="storybot.background", queue=ENGINE, lock="background", queueing_lock="background")
+    @jobs.task(
+        name="storybot.background", queue=ENGINE, lock="background", queueing_lock="background"
+    )
     async def background(timestamp: int) -> str:
         read = await asyncio.to_thread(fresh_pipeline(app).update_saved_background)
         return f"{read} items folded into the stream statistics"

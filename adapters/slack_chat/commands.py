@@ -90,10 +90,18 @@ class AdminCheck:
             except Exception as exc:  # noqa: BLE001 - classified below, never crashes the command
                 error = map_error("users.info", exc)
             if isinstance(error, PermanentDeliveryError):
-                log.warning("slack: users.info for %s refused, treating as non-admin: %s", user_id, error)
+                log.warning(
+                    "slack: users.info for %s refused, treating as non-admin: %s", user_id, error
+                )
                 return False
-            if retry or not isinstance(error, RateLimited) or error.retry_after_s > self.retry_within_s:
-                log.warning("slack: users.info for %s failed, admin rights unknown: %s", user_id, error)
+            if (
+                retry
+                or not isinstance(error, RateLimited)
+                or error.retry_after_s > self.retry_within_s
+            ):
+                log.warning(
+                    "slack: users.info for %s failed, admin rights unknown: %s", user_id, error
+                )
                 return None
             await self._sleep(error.retry_after_s)
         assert response is not None

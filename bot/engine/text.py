@@ -194,11 +194,7 @@ def is_title_case(title: str) -> bool:
     Returns:
         True when most non-stop words of the headline start with a capital.
     """
-    words = [
-        w
-        for w in find_words(title)
-        if not _is_number(w) and w.lower() not in STOPWORDS
-    ]
+    words = [w for w in find_words(title) if not _is_number(w) and w.lower() not in STOPWORDS]
     if len(words) < 3:
         return True
     caps = sum(1 for w in words if w[0].isupper())
@@ -401,7 +397,6 @@ def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counte
     entities = {e for e in ents if e in counts} | set(phrases)
     entities |= {t for t in counts if _is_number(t)}
     return counts, entities
-
 
 
 _SLUG_SPLIT = re.compile(r"[-_+]+")

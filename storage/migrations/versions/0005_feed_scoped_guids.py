@@ -34,8 +34,7 @@ def _unscoped(table: str) -> str:
 
 def upgrade() -> None:
     op.execute(
-        "UPDATE items SET key = 'feed:' || CAST(feed_id AS TEXT) || ':' || key WHERE "
-        + _LOCAL_GUID
+        "UPDATE items SET key = 'feed:' || CAST(feed_id AS TEXT) || ':' || key WHERE " + _LOCAL_GUID
     )
 
 
