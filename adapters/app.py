@@ -30,6 +30,7 @@ from bot.ports import (
     Embedder,
     FeedFetcher,
     HostCheck,
+    PageReader,
     Store,
     Summarizer,
 )
@@ -100,6 +101,24 @@ def make_fetcher(settings: Settings) -> FeedFetcher:
     )
 
 
+def make_page_reader(settings: Settings) -> PageReader | None:
+    """The reader of headline-only items' linked pages, when ``[pages] enabled``."""
+    p = settings.pages
+    if not p.enabled:
+        return None
+    from adapters.feeds.pages import HttpPageReader
+
+    return HttpPageReader(
+        allowed_hosts=settings.allowed_hosts,
+        timeout_s=p.timeout_s,
+        max_bytes=p.max_bytes,
+        concurrency=p.concurrency,
+        per_host_concurrency=p.per_host_concurrency,
+        max_chars=p.max_chars,
+        user_agent=USER_AGENT,
+    )
+
+
 def make_host_check(settings: Settings) -> HostCheck:
     """The address rule the feed fetcher applies (same allow list), for feeds being added."""
     from adapters.feeds.netguard import AddressGuard
@@ -127,6 +146,7 @@ def build_app(
     summarizer: Summarizer | None = None,
     embedder: Embedder | None = None,
     host_check: HostCheck | None = None,
+    pages: PageReader | None = None,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
 
@@ -144,6 +164,8 @@ def build_app(
             none. ``storybot eval track --embeddings`` measures exactly this engine.
         host_check: refuses a feed being added whose host the fetcher would refuse;
             defaults to the fetcher's SSRF guard with ``settings.allowed_hosts``.
+        pages: reads the linked page of an item whose feed gave no body; defaults to
+            the HTTP page reader when ``[pages] enabled``, else none.
 
     Raises:
         UserError: embeddings are enabled but the 'embed' extra is not installed.
@@ -170,6 +192,7 @@ def build_app(
         poll_policy(settings),
         default_max_per_hour=settings.delivery.default_max_per_hour,
         rng=rng,
+        pages=pages or make_page_reader(settings),
     )
     commands = Commands(
         store,

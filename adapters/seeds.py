@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.pagefetch import make_page_fetcher
@@ -92,26 +93,13 @@ def parse_html_seed(html: str, url: str | None = None) -> SeedDoc:
     Raises:
         UserError: No readable text was found.
     """
-    import trafilatura  # local: heavy import, only needed for HTML seeds
-
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-    )
-    text = normalise_lines(getattr(doc, "text", None) or "") if doc is not None else ""
-    title = normalise_lines(getattr(doc, "title", None) or "") if doc is not None else ""
+    article = main_text(html, url)
+    text, title = article.text, article.title
     if not text:
         text = html_to_text(html)  # trafilatura declines very short pages; take what is there
     if not text:
         raise UserError(f"no article text found in {url or 'the HTML'}")
-    published = None
-    date = getattr(doc, "date", None) if doc is not None else None
-    if date:
-        published = _date(str(date)[:10], None)
+    published = _date(article.date[:10], None) if article.date else None
     return SeedDoc(title=title or _fallback_title(text), text=text, url=url, published=published)
 
 

@@ -14,6 +14,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Mapping
 
+# A text of fewer words is no body: a headline-only feed's scrap ("Read more", "Comments").
+# The engine reads such an item on its headline (``bot.engine.analysis``), and the
+# pipeline reads its linked page instead where the operator turned that on.
+BODY_MIN_WORDS = 8
+
+
+def has_body(text: str | None) -> bool:
+    """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap."""
+    return len((text or "").split()) >= BODY_MIN_WORDS
+
+
 # --------------------------------------------------------------------------- stories
 
 
@@ -139,11 +150,21 @@ class Item:
     source: str  # outlet label, e.g. the feed title or the URL's host
     content_hash: str
     version: int = 1  # bumped when the text of the same item changes
+    # the main text of the linked page, read because the feed gave no body (see
+    # ``Pipeline.read_pages``); empty when it was not read
+    page_text: str = ""
 
     @property
     def text(self) -> str:
-        """Everything we know of the item's body, best first."""
-        return self.content or self.summary
+        """Everything we know of the item's body, best first.
+
+        The feed's content or summary; where that is no body (under 8 words: a
+        headline-only feed's scrap) and the linked page was read, the page's text.
+        """
+        feed = self.content or self.summary
+        if self.page_text and not has_body(feed):
+            return self.page_text
+        return feed
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,10 @@ from bot.model import (
     Story,
     Subscription,
     Target,
+    has_body,
 )
 from bot.polling import PollPolicy, plan_next_poll
-from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, Store
+from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
 from bot.render import counted
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ class CycleReport:
     new_developments: int = 0
     alerts_queued: int = 0
     notices_queued: int = 0
+    pages_read: int = 0  # linked pages read for items whose feed gave no body
+    pages_unread: int = 0  # such pages that could not be read (judged on the headline)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
 
     @property
@@ -115,6 +118,12 @@ class CycleReport:
             f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
             f"{counted(self.new_developments, 'new development')}, "
             f"{counted(self.alerts_queued, 'alert')} queued"
+            + (
+                f"; {counted(self.pages_read, 'linked page')} read"
+                + (f" ({self.pages_unread} unreadable)" if self.pages_unread else "")
+                if self.pages_read or self.pages_unread
+                else ""
+            )
         )
 
 
@@ -135,10 +144,12 @@ class Pipeline:
         default_max_per_hour: int = 10,
         rng: random.Random | None = None,
         backlog: int = BACKLOG,
+        pages: PageReader | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.fetcher = fetcher
+        self.pages = pages  # reads the linked page of a headline-only item ([pages])
         self.clock = clock
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
@@ -320,7 +331,10 @@ class Pipeline:
                 results = await fetching.popleft()
                 # Storing and judging are synchronous (SQL, pure engine): run them off
                 # the event loop so /story commands and other I/O stay responsive.
-                await asyncio.to_thread(self._process_chunk, results, matcher, report)
+                to_judge = await asyncio.to_thread(self._store_chunk, results, report)
+                if to_judge and self.wants_judgements(matcher):
+                    to_judge = await self.read_pages(to_judge, report)
+                await asyncio.to_thread(self._judge_chunk, results, to_judge, matcher, report)
         finally:
             for pending in fetching:
                 pending.cancel()
@@ -330,23 +344,67 @@ class Pipeline:
             await asyncio.to_thread(self.save_background)
         return report
 
-    def _process_chunk(
-        self,
-        results: list[tuple[Feed, FetchResult]],
-        matcher: SubscriptionMatcher,
-        report: CycleReport,
-    ) -> None:
-        """Store a chunk's items, judge the new ones in arrival order, record the polls."""
-        now = self.clock.now()
+    def _store_chunk(
+        self, results: list[tuple[Feed, FetchResult]], report: CycleReport
+    ) -> list[Item]:
+        """Store a chunk's items; return the ones to judge, in arrival order."""
         to_judge: dict[int, Item] = {}  # by id: one item may come from several feeds
         for feed, result in sorted(results, key=lambda fr: fr[0].id):
             for item in self.ingest_result(feed, result, report):
                 to_judge.setdefault(item.id, item)
+        return sorted(to_judge.values(), key=_arrival_order)
+
+    def _judge_chunk(
+        self,
+        results: list[tuple[Feed, FetchResult]],
+        to_judge: list[Item],
+        matcher: SubscriptionMatcher,
+        report: CycleReport,
+    ) -> None:
+        """Judge a chunk's stored items, then record its polls (a crash before: polled again)."""
+        now = self.clock.now()
         if to_judge:
-            self.judge_items(sorted(to_judge.values(), key=_arrival_order), matcher, report)
+            self.judge_items(to_judge, matcher, report)
         self.store.record_polls(
             [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
         )
+
+    def wants_judgements(self, matcher: SubscriptionMatcher | None = None) -> bool:
+        """Whether new items will be judged now: a story is tracked or someone subscribed.
+
+        Otherwise they only wait in the backlog (module docstring) and reading their
+        linked pages would be wasted requests.
+        """
+        return bool(self._stories) or len(matcher or self._matcher()) > 0
+
+    async def read_pages(self, items: Sequence[Item], report: CycleReport) -> list[Item]:
+        """The items, each whose feed gave no body with its linked page's text when read.
+
+        With a page reader (``[pages] enabled``), an item to be judged whose feed text is
+        no body (under 8 words, :func:`bot.model.has_body`), that has a link and whose
+        page was not read before has its page read; the texts are stored
+        (``Store.save_page_texts``) before anything is judged, so a judgement made again
+        after a crash reads the same text. A page that cannot be read is counted in
+        ``report.pages_unread`` and its item is judged on its headline; nothing fails.
+        Without a page reader the items are returned as they are.
+        """
+        if self.pages is None:
+            return list(items)
+        wanted = {
+            it.id: it.url
+            for it in items
+            if it.url and not it.page_text and not has_body(it.content or it.summary)
+        }
+        if not wanted:
+            return list(items)
+        texts = await self.pages.read(list(dict.fromkeys(wanted.values())))
+        found = {item_id: texts[url] for item_id, url in wanted.items() if url in texts}
+        report.pages_read += len(found)
+        report.pages_unread += len(wanted) - len(found)
+        if not found:
+            return list(items)
+        await asyncio.to_thread(self.store.save_page_texts, found)
+        return [replace(it, page_text=found[it.id]) if it.id in found else it for it in items]
 
     # ------------------------------------------------------------------ steps
     # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,

@@ -120,6 +120,24 @@ class Embedder(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------- pages
+
+
+class PageReader(Protocol):
+    """Reads the main text of linked web pages (for items whose feed gave no body).
+
+    An implementation fetches with the same safety rules as feeds (SSRF guard, size
+    and time limits, a few requests per host at a time) and extracts the article text
+    from the page's markup. It never raises for a page: a page it cannot read (an HTTP
+    error, a timeout, no article text in it) is left out of the result and logged, and
+    the item is judged on its headline as before.
+    """
+
+    async def read(self, urls: Sequence[str]) -> dict[str, str]:
+        """The main text of each page it could read, by the URL asked for."""
+        ...
+
+
 # --------------------------------------------------------------------------- chat
 
 
@@ -313,6 +331,16 @@ class Store(Protocol):
 
     def find_item_by_url(self, url: str) -> Item | None:
         """Find by exact URL or canonical URL (callers pass a canonicalised URL too)."""
+        ...
+
+    def save_page_texts(self, texts: Mapping[int, str]) -> None:
+        """Store the main text of each item's linked page (item id -> text), in one commit.
+
+        Read because the item's feed gave no body (``Pipeline.read_pages``). The text
+        is the item's ``page_text`` from then on: a re-poll that finds the entry
+        unchanged or edited keeps it; an update that gives the item a link it lacked
+        clears it (the page read was not that link's). Unknown ids are skipped.
+        """
         ...
 
     def count_items(self) -> int: ...

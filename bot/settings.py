@@ -107,6 +107,25 @@ class EmbeddingSettings:
 
 
 @dataclass(frozen=True)
+class PageSettings:
+    """Reading the linked page of an item whose feed gave no body (a headline-only feed).
+
+    Off by default: it sends a request to each such article's site. Turned on, a new
+    item with fewer than 8 words of summary and content has its link fetched (the feed
+    fetcher's SSRF guard, ``max_bytes`` and ``timeout_s``) and is judged on the page's
+    main text, as the engine judges full articles; a page that cannot be read leaves
+    the item judged on its headline.
+    """
+
+    enabled: bool = False
+    timeout_s: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    concurrency: int = 8
+    per_host_concurrency: int = 2
+    max_chars: int = 20_000
+
+
+@dataclass(frozen=True)
 class SummarizerSettings:
     """Who writes the summaries channels read.
 
@@ -150,6 +169,7 @@ class Settings:
     summarizer: SummarizerSettings = SummarizerSettings()
     engine: Mapping[str, Any] = field(default_factory=dict)
     embeddings: EmbeddingSettings = EmbeddingSettings()
+    pages: PageSettings = PageSettings()
     stories: tuple[StoryDecl, ...] = ()
     feeds: tuple[str, ...] = ()
     allowed_hosts: frozenset[str] = frozenset()
@@ -208,6 +228,11 @@ _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
     ("delivery", "default_digest_hours"): (0, True),
     ("summarizer", "timeout_s"): (0, True),
     ("summarizer", "max_words"): (1, False),
+    ("pages", "timeout_s"): (0, True),
+    ("pages", "max_bytes"): (1, False),
+    ("pages", "concurrency"): (1, False),
+    ("pages", "per_host_concurrency"): (1, False),
+    ("pages", "max_chars"): (1, False),
 }
 
 
@@ -377,6 +402,7 @@ def load_settings(
             "discord",
             "engine",
             "embeddings",
+            "pages",
             "stories",
             "feeds",
             "network",
@@ -419,6 +445,10 @@ def load_settings(
                 f"STORYBOT_EMBEDDINGS must be one of {', '.join(sorted(_BOOL))}, got {flag!r}"
             )
         embeddings = EmbeddingSettings(enabled=_BOOL[flag], batch_size=embeddings.batch_size)
+
+    pages = _section(data, "pages", PageSettings, where)
+    if not isinstance(pages.enabled, bool):
+        raise ConfigError(f"{where}: [pages] enabled must be true or false, got {pages.enabled!r}")
 
     perms = data.get("permissions", {})
     admin = perms.get("admin_commands", "admins")
@@ -491,6 +521,7 @@ def load_settings(
         summarizer=summarizer,
         engine=engine,
         embeddings=embeddings,
+        pages=pages,
         stories=tuple(stories),
         feeds=feed_urls,
         allowed_hosts=frozenset(allowed),

@@ -66,7 +66,9 @@ _ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
 
 def item_from_values(values: Mapping[str, Any]) -> Item:
     """An item from a Core row's values (column names are the :class:`Item` fields)."""
-    return Item(**{name: values[name] for name in _ITEM_FIELDS})
+    fields = {name: values[name] for name in _ITEM_FIELDS}
+    fields["page_text"] = fields["page_text"] or ""  # NULL: the page was not read
+    return Item(**fields)
 
 
 def item(row: ItemRow) -> Item:
@@ -84,6 +86,7 @@ def item(row: ItemRow) -> Item:
         source=row.source,
         content_hash=row.content_hash,
         version=row.version,
+        page_text=row.page_text or "",
     )
 
 

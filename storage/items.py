@@ -7,6 +7,12 @@ text is replaced and ``version`` bumped, so later stages can tell an edit from n
 update that changes the publication date also dates the developments holding the item
 again (:mod:`storage.first_reports`).
 
+``page_text`` is the main text of the item's linked page, saved by ``save_page_texts``
+when the feed gave no body. A SEEN entry leaves it alone and an update keeps it, unless
+the update changes the item's ``url`` or ``canonical_url`` (an update only fills in a
+link the item lacked: the item keeps its first one), which clears it: the page read was
+not the one the item now links to.
+
 Keys longer than :data:`MAX_KEY_BYTES` (a feed can send a guid of any length) are stored
 as ``"sha256:<hex>"`` of the key: unique indexes have entry size limits (about 2.7 kB on
 PostgreSQL), and the digest is just as good an identity.
@@ -15,7 +21,7 @@ PostgreSQL), and the digest is just as good an identity.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -53,7 +59,7 @@ _UPDATED_FIELDS = (
     "canonical_url",
     "updated_at",
     "version",
-)
+)  # not page_text: written only where it changes (save_page_texts, _clear_page_texts)
 # Ids are matched to rows by their (unique) key: asking for RETURNING in parameter order
 # makes SQLAlchemy insert SQLite rows one statement at a time.
 _INSERT = insert(_TABLE).returning(_TABLE.c.key, _TABLE.c.id)
@@ -61,6 +67,11 @@ _UPDATE = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in _UPDATED_FIELDS})
+)
+_SAVE_PAGE_TEXT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(page_text=bindparam("b_page_text"))
 )
 
 Row = dict[str, Any]  # an items row as plain values: Core, not ORM objects (see ingest_items)
@@ -82,10 +93,13 @@ def _new_row(item: NewItem) -> Row:
         "source": item.source,
         "content_hash": item.content_hash,
         "version": 1,
+        "page_text": None,  # not read
     }
 
 
-def _apply_update(row: Row, item: NewItem) -> None:
+def _apply_update(row: Row, item: NewItem) -> bool:
+    """Apply an update to the row; True if it changed the row's links (page text cleared)."""
+    links = (row["url"], row["canonical_url"])
     row["title"] = item.title
     row["summary"] = item.summary
     row["content"] = item.content
@@ -95,6 +109,21 @@ def _apply_update(row: Row, item: NewItem) -> None:
     row["canonical_url"] = row["canonical_url"] or item.canonical_url
     row["updated_at"] = item.fetched_at
     row["version"] = row["version"] + 1
+    if (row["url"], row["canonical_url"]) == links:
+        return False
+    row["page_text"] = None  # the page read was not the one the item now links to
+    return True
+
+
+def _clear_page_texts(session: Session, item_ids: Sequence[int]) -> None:
+    """Forget the page text of these items (an update changed their links).
+
+    A statement of its own, not a column of the batch's UPDATE: that would write back the
+    text this transaction read, over one another transaction saved since (PostgreSQL runs
+    them side by side).
+    """
+    for part in chunks(list(item_ids)):
+        session.execute(update(_TABLE).where(_TABLE.c.id.in_(part)).values(page_text=None))
 
 
 class _Batch:
@@ -184,6 +213,7 @@ class ItemStore(StoreBase):
             batch = _Batch(session, items)
             steps: list[tuple[IngestOutcome, Row, Item]] = []
             redated: set[int] = set()  # stored items whose publication date changed
+            relinked: set[int] = set()  # stored items whose links changed: page text cleared
             for item in items:
                 row = batch.find(item)
                 if row is None:
@@ -194,10 +224,12 @@ class ItemStore(StoreBase):
                     outcome = IngestOutcome.SEEN
                 else:
                     dated = row["published"]
-                    _apply_update(row, item)
+                    links_changed = _apply_update(row, item)
                     batch.updated(row)
                     if row["id"] is not None and row["published"] != dated:
                         redated.add(row["id"])  # its developments' first report may move
+                    if row["id"] is not None and links_changed:
+                        relinked.add(row["id"])
                     outcome = IngestOutcome.UPDATED
                 # As it stands now (a later item of the batch may change it again); a new
                 # row gets its id from the insert.
@@ -215,9 +247,26 @@ class ItemStore(StoreBase):
                         for row in batch.changed.values()
                     ],
                 )
+            if relinked:
+                _clear_page_texts(session, sorted(relinked))
             if redated:
                 recompute_first_reported(session, sorted(redated))
             return [(outcome, replace(state, id=row["id"])) for outcome, row, state in steps]
+
+    def save_page_texts(self, texts: Mapping[int, str]) -> None:
+        """Store the main text of each item's linked page (item id -> text), in one commit.
+
+        One executemany UPDATE by id: unknown ids match no row and are skipped; an empty
+        mapping does nothing. The text stays the item's ``page_text`` until an update
+        changes the item's links (see the module docstring).
+        """
+        if not texts:
+            return
+        with self._write() as session:
+            session.execute(
+                _SAVE_PAGE_TEXT,
+                [{"b_id": item_id, "b_page_text": text} for item_id, text in texts.items()],
+            )
 
     def get_item(self, item_id: int) -> Item | None:
         with self._read() as session:

@@ -101,6 +101,9 @@ class ItemRow(Base):
     source: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(128))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the main text of the linked page, read because the feed gave no body; NULL: not read
+    # (cleared when an update changes the item's links, see storage.items)
+    page_text: Mapped[str | None] = mapped_column(Text)
 
 
 class JudgementRow(Base):

@@ -5,8 +5,9 @@ recognises it), so a busy deployment's database grows for ever; most of it is th
 off-topic items. ``prune`` keeps every row and every identity, and takes away only what
 nothing reads again once an item is old:
 
-* the summary and body of items fetched before the cut-off that no story took as on-topic
-  and no development links to, once the engine's background statistics count them
+* the summary and body (and the text read from the linked page, ``page_text``) of items
+  fetched before the cut-off that no story took as on-topic and no development links to,
+  once the engine's background statistics count them
   (``engine_background.observed_through``); title, links, key and content hash stay, so a
   feed still listing such an item finds it SEEN, as before, and never re-judges it;
 * delivered keyword notices and digests queued before the cut-off (their keys are per
@@ -51,7 +52,9 @@ class RetentionStore(StoreBase):
             n_items = session.scalar(select(func.count()).select_from(ItemRow).where(items))
             n_outbox = session.scalar(select(func.count()).select_from(OutboxRow).where(outbox))
             if not dry_run:
-                session.execute(update(ItemRow).where(items).values(summary="", content=""))
+                session.execute(
+                    update(ItemRow).where(items).values(summary="", content="", page_text=None)
+                )
                 session.execute(delete(OutboxRow).where(outbox))
         return PruneReport(items=n_items or 0, outbox=n_outbox or 0, dry_run=dry_run)
 
@@ -62,7 +65,7 @@ def _prunable_items(before: datetime, read_through: int) -> ColumnElement[bool]:
     return and_(
         ItemRow.fetched_at < before,
         ItemRow.id <= read_through,
-        or_(ItemRow.summary != "", ItemRow.content != ""),
+        or_(ItemRow.summary != "", ItemRow.content != "", ItemRow.page_text.is_not(None)),
         ItemRow.id.not_in(on_topic),
         ItemRow.id.not_in(in_development),
     )

@@ -14,6 +14,7 @@ stalls the server. Routes are registered per path::
     server.add_feed("/bomb", gz_bytes, content_encoding="gzip")          # sent as given
     server.url("/feed"); server.hits("/feed"); server.requests("/feed")[-1]  # headers
     server.max_in_flight                                                  # concurrency seen
+    server.add("/held", Route(body=html, hold=release, arrived=arrived))  # threading.Events
 
 Test modules get the ``feed_server`` fixture by importing it:
 ``from feedserver import feed_server_fixture  # noqa: F401``.
@@ -50,6 +51,8 @@ class Route:
     chunk_size: int = 65536
     location: str | None = None  # redirect target (relative or absolute)
     broken: bool = False  # announce the full length, send half, drop the connection
+    arrived: threading.Event | None = None  # set when a request for this path arrives
+    hold: threading.Event | None = None  # answer only once this is set (waits 10 s at most)
 
 
 class FeedServer:
@@ -195,6 +198,10 @@ class FeedServer:
             route = self._routes.get(path)
         if route is None:
             return web.Response(status=404, text="no such route")
+        if route.arrived is not None:
+            route.arrived.set()
+        if route.hold is not None:
+            await asyncio.to_thread(route.hold.wait, 10)
         headers = dict(route.headers)
         if route.location is not None:
             headers["Location"] = route.location

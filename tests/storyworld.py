@@ -70,15 +70,29 @@ class World:
 
 
 def make_world(
-    db_url: str, clock: ManualClock, *, follow: bool = True, env: dict | None = None, embedder=None
+    db_url: str,
+    clock: ManualClock,
+    *,
+    follow: bool = True,
+    env: dict | None = None,
+    embedder=None,
+    pages=None,
+    config=None,
 ) -> World:
-    """An app on ``db_url`` with the demo story, the console bound to it (realtime)."""
+    """An app on ``db_url`` with the demo story, the console bound to it (realtime).
+
+    ``pages``: a page reader for headline-only items (``build_app(pages=...)``);
+    ``config``: a config file to load besides the defaults.
+    """
     settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
+        config,
+        env={"STORYBOT_DATABASE_URL": db_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1", **(env or {})},
     )
     out = io.StringIO()
     console = ConsoleAdapter(out)
-    app = build_app(settings, clock=clock, adapters={CONSOLE: console}, embedder=embedder)
+    app = build_app(
+        settings, clock=clock, adapters={CONSOLE: console}, embedder=embedder, pages=pages
+    )
     story = app.store.get_story("demo")
     if story is None:
         seeds = [load_seed(str(p)) for p in seed_files()]

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from feedserver import feed_server  # noqa: F401  (fixture)
+from feedserver import Route, feed_server  # noqa: F401  (fixture)
 from sqlalchemy import create_engine, text
 from store_fixtures import PG_SKIP_ENV, _pg_admin_url
 from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
@@ -210,6 +210,40 @@ async def test_poll_steps_store_items_unjudged_and_record_the_poll(feed_server, 
     assert [i.id for i in again] == [i.id for i in items]
     fresh_pipeline(world.app).judge_stored([i.id for i in items])
     assert pipeline.ingest_result(feed, result, CycleReport(), recheck_unjudged=True) == []
+    await world.app.aclose()
+
+
+async def test_the_poll_job_reads_headline_only_items_pages_before_they_are_judged(
+    feed_server, tmp_path, clock
+):
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.feeds.pages import HttpPageReader
+    from adapters.jobs.tasks import Schedule, register
+
+    reader = HttpPageReader(allowed_hosts={"127.0.0.1"})
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, pages=reader)
+    report = samples("development", "congress-hearing")[0]
+    page = "".join(f"<p>{p}</p>" for p in report["content"].split("\n") if p.strip())
+    link = feed_server.add(
+        "/hearing.html",
+        Route(body=f"<html><body><article>{page}</article></body></html>".encode()),
+    )
+    entry = as_entry(report, summary="", content=None, link=link)
+    feed_server.add_feed("/a.xml", feed_of(entry), etag=True)
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    jobs = procrastinate.App(connector=InMemoryConnector())
+    register(jobs, world.app, Schedule())
+
+    said = await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
+
+    assert said.endswith("1 new items, 1 linked pages read")
+    item = world.app.store.find_item_by_url(link)
+    assert item is not None and item.page_text  # stored before the judging job runs
+    fresh_pipeline(world.app).judge_stored([item.id])
+    (decision,) = world.app.store.decisions_for_item(item.id)
+    assert decision.judgement.reason["headline_only"] is False
     await world.app.aclose()
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
@@ -302,6 +302,124 @@ def test_get_and_find_items(store):
     assert store.find_item_by_url("https://news.example/2?utm=x") == b
     assert store.find_item_by_url("https://news.example/3") is None
     assert store.count_items() == 2
+
+
+# --------------------------------------------------------------------------- page texts
+
+PAGE = "The main text of the linked page, read because the feed gave no body at all."
+
+
+def test_a_saved_page_text_is_the_text_of_a_headline_only_item(store):
+    _, bare = store.ingest_item(new_item(1, summary="Read more", content=""))
+    body = "A feed body of its own, long enough to be read as the item's text."
+    _, full = store.ingest_item(new_item(2, content=body))
+    assert bare.page_text == "" and bare.text == "Read more"  # not read yet
+    store.save_page_texts({bare.id: PAGE, full.id: "Its page."})
+
+    got = store.get_item(bare.id)
+    assert got == replace(bare, page_text=PAGE)
+    assert got.text == PAGE  # the feed gave no body: the page's text instead
+    assert store.get_items([full.id, bare.id]) == [
+        replace(full, page_text="Its page."),
+        got,
+    ]
+    assert store.get_items([full.id])[0].text == body  # a feed body comes first
+    assert store.find_item_by_url("https://news.example/1?utm=x") == got
+    assert store.find_item_by_url("https://news.example/1") == got
+    store.save_page_texts({bare.id: "Read again."})  # a later read replaces it
+    assert store.get_item(bare.id).page_text == "Read again."
+
+
+def test_saving_page_texts_skips_unknown_ids_and_does_nothing_when_empty(store):
+    _, item = store.ingest_item(new_item(1))
+    store.save_page_texts({item.id + 1000: "Nobody's page.", item.id: PAGE})
+    assert store.get_item(item.id).page_text == PAGE
+    assert store.count_items() == 1
+
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        store.save_page_texts({})
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert statements == []
+    assert store.get_item(item.id).page_text == PAGE
+
+
+def test_a_repoll_of_the_same_entry_keeps_the_page_text(store):
+    _, item = store.ingest_item(new_item(1))
+    store.save_page_texts({item.id: PAGE})
+    later = T0 + timedelta(hours=1)
+    outcome, again = store.ingest_item(new_item(1, at=later))
+    assert (outcome, again) == (IngestOutcome.SEEN, replace(item, page_text=PAGE))
+    # A copy under another guid (found by canonical URL), and a batch, are SEEN alike.
+    results = store.ingest_items([new_item(1, key="k1-mirror", at=later), new_item(1, at=later)])
+    assert [(o, i.page_text) for o, i in results] == [(IngestOutcome.SEEN, PAGE)] * 2
+    assert store.get_item(item.id).page_text == PAGE
+
+
+def test_an_update_that_keeps_the_items_links_keeps_the_page_text(store):
+    _, item = store.ingest_item(new_item(1))
+    store.save_page_texts({item.id: PAGE})
+    outcome, updated = store.ingest_item(new_item(1, title="Title 1 (updated)", content_hash="h1b"))
+    assert (outcome, updated.version, updated.title) == (
+        IngestOutcome.UPDATED,
+        2,
+        "Title 1 (updated)",
+    )
+    assert updated.page_text == PAGE
+    # The entry's link moved, or a copy from another feed links elsewhere: the item keeps
+    # its first links (an update only fills in a missing one), so it keeps the page too.
+    for entry in (
+        new_item(1, url="https://news.example/1-new-slug", content_hash="h1c"),
+        new_item(1, key="k1-mirror", url="https://m.news.example/1", content_hash="h1d"),
+    ):
+        outcome, updated = store.ingest_item(entry)
+        assert outcome is IngestOutcome.UPDATED
+        assert (updated.url, updated.canonical_url) == (item.url, item.canonical_url)
+        assert updated.page_text == PAGE
+    assert store.get_item(item.id) == updated
+
+
+def test_an_update_that_changes_the_items_links_clears_the_page_text(store):
+    # Entries stored without a link (or without a canonical one) that gain it in an update.
+    _, linkless = store.ingest_item(new_item(1, url=None, canonical_url=None))
+    _, uncanonical = store.ingest_item(new_item(2, canonical_url=None))
+    store.save_page_texts({linkless.id: PAGE, uncanonical.id: PAGE})
+
+    outcome, updated = store.ingest_item(new_item(1, content_hash="h1b"))
+    assert outcome is IngestOutcome.UPDATED
+    assert updated.url == "https://news.example/1?utm=x" and updated.page_text == ""
+    assert store.get_item(linkless.id) == updated
+    # In a batch: each item as of its turn, and the same entry again later in it is SEEN
+    # without the text too.
+    results = store.ingest_items(
+        [new_item(2), new_item(2, content_hash="h2b"), new_item(2, content_hash="h2b")]
+    )
+    assert [(o, i.canonical_url, i.page_text) for o, i in results] == [
+        (IngestOutcome.SEEN, None, PAGE),
+        (IngestOutcome.UPDATED, "https://news.example/2", ""),
+        (IngestOutcome.SEEN, "https://news.example/2", ""),
+    ]
+    assert store.get_item(uncanonical.id) == results[-1][1]
+    # A page read for the new link is kept from then on.
+    store.save_page_texts({uncanonical.id: "The new link's page."})
+    assert store.ingest_item(new_item(2, content_hash="h2c"))[1].page_text == (
+        "The new link's page."
+    )
+
+
+def test_a_new_item_and_its_copies_in_the_same_batch_have_no_page_text(store):
+    results = store.ingest_items(
+        [new_item(1), new_item(1), new_item(1, key="k1-mirror", content_hash="h1b")]
+    )
+    assert [o for o, _ in results] == [IngestOutcome.NEW, IngestOutcome.SEEN, IngestOutcome.UPDATED]
+    assert [i.page_text for _, i in results] == ["", "", ""]
+    assert store.get_item(results[0][1].id).page_text == ""
 
 
 # --------------------------------------------------------------------------- decisions
@@ -1350,6 +1468,7 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     )
     # the engine's statistics count items through `recent`; `unread` (id 5) waits for them
     store.save_background({"n_docs": 4, "df": {}}, recent.id, T0)
+    store.save_page_texts({item.id: f"Page {item.id}" for item in (old, on_topic, recent)})
     sent, pending, alert = "notice:1:1", "notice:1:2", "alert:1:1:chat:C1"
     store.enqueue([write(sent, DM), write(pending, DM), write(alert, CHANNEL)], T0)
     for key in (sent, alert):
@@ -1364,9 +1483,14 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     done = store.prune(cutoff)
     assert (done.items, done.outbox) == (1, 1)
     blanked = store.get_item(old.id)
-    assert (blanked.summary, blanked.content, blanked.title) == ("", "", old.title)
+    assert (blanked.summary, blanked.content, blanked.page_text) == ("", "", "")
+    assert blanked.title == old.title
     for kept in (on_topic, in_dev, recent, unread):
         assert store.get_item(kept.id).summary == kept.summary != ""
+    assert [store.get_item(kept.id).page_text for kept in (on_topic, recent)] == [
+        f"Page {on_topic.id}",
+        f"Page {recent.id}",
+    ]
     assert store.get_outbox(sent) is None
     assert store.get_outbox(pending) is not None and store.get_outbox(alert) is not None
     assert len(store.decisions_for_item(old.id)) == 1  # /story why still explains it

@@ -169,6 +169,7 @@ def test_hot_queries_use_indexes(sqlite_store):
     story = store.add_story("s", "S", [], T0)
     store.add_feed("https://a.example", T0)
     _, item = store.ingest_item(new_item(1))
+    store.ingest_item(new_item(11, url=None, canonical_url=None))
     store.enqueue([write("k")], T0)
     judgement = Judgement(story.id, item.id, True, 0.5, development=1)
     calls = {
@@ -181,6 +182,11 @@ def test_hot_queries_use_indexes(sqlite_store):
             [PollOutcome(1, FeedStatus.OK, T0, T0, 0, None, None, None, None, "A")]
         ),
         "find_item_by_url": lambda: store.find_item_by_url("https://news.example/9"),
+        "save_page_texts": lambda: store.save_page_texts({item.id: "Page"}),
+        # stored without a link: the update fills it in and clears its page text
+        "ingest_item (gains its link)": lambda: store.ingest_item(
+            new_item(11, content_hash="h11b")
+        ),
         "due_feeds": lambda: store.due_feeds(T0),
         "due_outbox": lambda: store.due_outbox(T0),
         "commit_decisions": lambda: store.commit_decisions(
@@ -308,6 +314,14 @@ def test_story_counters_are_backfilled_from_existing_judgements(empty_url):
 
 # --------------------------------------------------------------------------- 0005 guids
 
+_ITEM_KEYS = table("items", column("id", Integer), column("key", Text))  # at any revision
+
+
+def _stored_keys(store: Any) -> dict[int, str]:
+    """Item keys by id, read without the models (whose columns a downgrade may lack)."""
+    with store.engine.connect() as conn:
+        return dict(conn.execute(select(_ITEM_KEYS.c.id, _ITEM_KEYS.c.key)).all())
+
 
 def test_guid_keys_are_scoped_to_their_feed_on_upgrade_and_back(empty_url):
     """Migration 0005 rewrites a stored feed-local guid key the way ``item_key`` now
@@ -335,7 +349,8 @@ def test_guid_keys_are_scoped_to_their_feed_on_upgrade_and_back(empty_url):
             command.upgrade(config, "head")
 
         def stored() -> dict[str, str]:
-            return {name: store.get_item(ids[name]).key for name in keys}
+            stored_keys = _stored_keys(store)
+            return {name: stored_keys[ids[name]] for name in keys}
 
         assert stored() == {
             "local": f"feed:{a.id}:guid:1042",
@@ -365,7 +380,7 @@ def test_downgrade_of_scoped_guids_keeps_keys_unique(empty_url):
         with store.engine.begin() as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0004")
-        assert [store.get_item(i).key for i in ids] == [
+        assert [_stored_keys(store)[i] for i in ids] == [
             "guid:1042",  # the oldest takes the old key
             f"feed:{feeds[1].id}:guid:1042",
         ]
@@ -548,5 +563,53 @@ def test_downgrading_below_the_citations_column_keeps_every_development_link(emp
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
         assert [d.item_count for d in store.list_developments(story.id)] == [1]
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0009 page text
+
+
+def test_page_text_column_is_added_and_dropped_in_place_keeping_links(empty_url):
+    """Migration 0009 adds ``items.page_text`` (NULL: items stored before were not read)
+    and its downgrade drops it in place: a batch copy of ``items`` would delete every
+    judgement and development link of the items on SQLite (foreign keys on, ON DELETE
+    CASCADE)."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
+        store.commit_decisions(
+            [Judgement(story.id, item, True, 0.5, development=1)],
+            [DevelopmentWrite(story.id, 1, "one", "", (item,))],
+            {},
+            [],
+            T0,
+        )
+        store.save_page_texts({item: "The page."})
+
+        def columns() -> set[str]:
+            return {c["name"] for c in inspect(store.engine).get_columns("items")}
+
+        assert "page_text" in columns()
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "-1")
+            assert MigrationContext.configure(conn).get_current_revision() == "0008"
+        assert "page_text" not in columns()
+        with store.engine.connect() as conn:
+            links = conn.execute(select(column("item_id")).select_from(table("development_items")))
+            assert [row.item_id for row in links] == [item]
+            judged = conn.execute(select(column("item_id")).select_from(table("judgements")))
+            assert [row.item_id for row in judged] == [item]
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+        assert "page_text" in columns()
+        assert store.get_item(item).page_text == ""  # stored before: not read
+        assert [d.item_count for d in store.list_developments(story.id)] == [1]
+        assert len(store.decisions_for_item(item)) == 1
     finally:
         store.close()

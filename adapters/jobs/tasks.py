@@ -93,12 +93,16 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         items = await asyncio.to_thread(
             app.pipeline.ingest_result, feed, result, report, recheck_unjudged=has_stories
         )
+        if items and (has_stories or await asyncio.to_thread(app.pipeline.wants_judgements)):
+            # before the judging job is deferred: it judges what the store holds
+            await app.pipeline.read_pages(items, report)
         if items:
             # Deferred before the poll is recorded: if this process dies in between, the
             # feed is still due and the next poll finds the items unjudged again.
             await judge.defer_async(item_ids=[i.id for i in items])
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
-        return f"{feed.url}: {result.status.value}, {report.new_items} new items"
+        pages = f", {report.pages_read} linked pages read" if report.pages_read else ""
+        return f"{feed.url}: {result.status.value}, {report.new_items} new items{pages}"
 
     @jobs.periodic(cron=every(schedule.poll_s), periodic_id="tick")
     @jobs.task(name="storybot.schedule", queue=POLL, queueing_lock="schedule")

@@ -14,6 +14,7 @@ from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.termstats import Vector, norm, tf_vector
 from bot.engine.text import term_counts, url_slug
+from bot.model import has_body
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,7 @@ def _with_slug(text: str, url: str | None, config: EngineConfig) -> str:
 
 
 def _is_headline_only(text: str) -> bool:
-    return len(text.split()) < 8
-
-
-def has_body(text: str | None) -> bool:
-    """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap."""
-    return not _is_headline_only(text or "")
+    return not has_body(text)
 
 
 def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> set[str]:

@@ -1,0 +1,262 @@
+"""``HttpPageReader``: linked article pages read from a real local HTTP server.
+
+No real sleeps: the per-host test holds a request on the server with an event that the
+test sets, and every failure the reader must survive is served at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import pytest
+from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the fixture
+
+from adapters.feeds.errors import FetchError
+from adapters.feeds.pagefetch import make_page_fetcher
+from adapters.feeds.pages import HttpPageReader
+
+LOCAL = ("127.0.0.1",)
+LOGGER = "adapters.feeds.pages"
+
+PARAGRAPHS = (
+    "The regional water authority has ordered emergency repairs to the northern reservoir"
+    " dam after inspectors found new cracks in its spillway on Monday morning.",
+    "Engineers said the cracks did not threaten the structure yet, but the authority lowered"
+    " the reservoir by two metres as a precaution and closed the footpath along the crest.",
+    "Residents of the three villages downstream were told that no evacuation was planned,"
+    " although the council opened a help line and published a map of the flood zones.",
+)
+
+
+def article_html(paragraphs: tuple[str, ...] = PARAGRAPHS) -> str:
+    """A news page: navigation, an article of ``paragraphs`` and a footer."""
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html>
+<html><head><title>Cracks found in reservoir dam | Example Gazette</title></head><body>
+<nav><a href="/">Home</a> <a href="/local">Local news</a> <a href="/sport">Sport</a></nav>
+<article>
+<h1>Cracks found in reservoir dam</h1>
+{body}
+</article>
+<footer>Copyright Example Gazette. All rights reserved. Subscribe to our newsletter today.</footer>
+</body></html>"""
+
+
+def serve_article(server: FeedServer, path: str, html: str | None = None) -> str:
+    return server.add_feed(
+        path, article_html() if html is None else html, content_type="text/html; charset=utf-8"
+    )
+
+
+def warnings_about(caplog: pytest.LogCaptureFixture, url: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == LOGGER and r.levelno == logging.WARNING and url in r.getMessage()
+    ]
+
+
+async def test_article_page_gives_its_main_text_without_navigation_or_footer(
+    feed_server: FeedServer,
+) -> None:
+    url = serve_article(feed_server, "/dam")
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL).read([url])
+
+    assert list(pages) == [url]
+    for paragraph in PARAGRAPHS:
+        assert paragraph in pages[url]
+    assert "Copyright" not in pages[url]
+    assert "newsletter" not in pages[url]
+    assert "Sport" not in pages[url]
+
+
+async def test_http_error_pages_are_left_out_and_logged_while_the_others_are_read(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = serve_article(feed_server, "/dam")
+    missing = feed_server.add_status("/missing", 404)
+    broken = feed_server.add_status("/broken", 500)
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL).read([missing, good, broken])
+
+    assert list(pages) == [good]
+    assert [m for m in warnings_about(caplog, missing) if "HTTP 404" in m]
+    assert [m for m in warnings_about(caplog, broken) if "HTTP 500" in m]
+    assert len(warnings_about(caplog, missing)) == 1
+    assert len(warnings_about(caplog, broken)) == 1
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<!DOCTYPE html><html><body></body></html>",
+        "<!DOCTYPE html><html><body><p>Dam repairs start on Monday.</p></body></html>",
+    ],
+    ids=["empty-body", "empty-page", "five-words"],
+)
+async def test_page_without_article_text_is_left_out_and_logged(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture, html: str
+) -> None:
+    url = serve_article(feed_server, "/scrap", html)
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+    assert len(warnings_about(caplog, url)) == 1
+
+
+async def test_non_html_body_is_left_out_and_logged(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(
+        range(256)
+    )
+    url = feed_server.add_feed("/report.pdf", pdf, content_type="application/pdf")
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+    assert [m for m in warnings_about(caplog, url) if "not an HTML page" in m]
+
+
+async def test_private_address_is_refused_by_the_ssrf_guard_without_allowed_hosts(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = serve_article(feed_server, "/dam")
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await HttpPageReader().read([url]) == {}
+    assert feed_server.hits("/dam") == 0
+    assert [m for m in warnings_about(caplog, url) if "refused" in m and "loopback" in m]
+
+
+async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
+    url = feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
+
+    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+
+
+async def test_redirected_page_is_keyed_by_the_url_asked_for(feed_server: FeedServer) -> None:
+    serve_article(feed_server, "/2026/03/dam")
+    short = feed_server.add_redirect("/s/1", "/2026/03/dam")
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL).read([short])
+
+    assert list(pages) == [short]
+    assert PARAGRAPHS[0] in pages[short]
+
+
+async def test_duplicate_urls_are_fetched_once(feed_server: FeedServer) -> None:
+    url = serve_article(feed_server, "/dam")
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL).read([url, url, url])
+
+    assert list(pages) == [url]
+    assert feed_server.hits("/dam") == 1
+
+
+async def test_per_host_limit_holds_back_a_second_page_from_the_same_host(
+    feed_server: FeedServer,
+) -> None:
+    # Two pages at once in all, one per host. /first is held on the server until the
+    # test releases it; /second is on the same host (127.0.0.1) and must wait for it
+    # without taking the other global slot; /other, on another host name for the same
+    # server (localhost), takes that slot and arrives while /first is held. Without the
+    # per-host limit (or with the global slot taken first) /second would take that
+    # slot and /other could not arrive until /first was released: the wait fails.
+    release, other_arrived = threading.Event(), threading.Event()
+    first = feed_server.add(
+        "/first", Route(body=article_html().encode(), content_type="text/html", hold=release)
+    )
+    second = serve_article(feed_server, "/second")
+    feed_server.add(
+        "/other",
+        Route(body=article_html().encode(), content_type="text/html", arrived=other_arrived),
+    )
+    other = feed_server.url("/other").replace("127.0.0.1", "localhost")
+    reader = HttpPageReader(
+        allowed_hosts=("127.0.0.1", "localhost"), per_host_concurrency=1, concurrency=2
+    )
+
+    task = asyncio.create_task(reader.read([first, second, other]))
+    try:
+        other_arrived_while_first_held = await asyncio.to_thread(other_arrived.wait, 10)
+        second_hits_while_first_held = feed_server.hits("/second")
+    finally:
+        release.set()
+    pages = await task
+
+    assert other_arrived_while_first_held
+    assert second_hits_while_first_held == 0
+    assert feed_server.hits("/first") == feed_server.hits("/second") == 1
+    assert set(pages) == {first, second, other}
+
+
+HEADING = "Cracks found in reservoir dam"  # the article's <h1>, the text's first line
+
+
+async def test_text_is_cut_at_max_chars_at_a_paragraph_end(feed_server: FeedServer) -> None:
+    url = serve_article(feed_server, "/dam")
+    limit = len(HEADING) + 1 + len(PARAGRAPHS[0]) + 1 + 40  # 40 characters into the next
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=limit).read([url])
+
+    assert pages[url] == f"{HEADING}\n{PARAGRAPHS[0]}"
+
+
+async def test_text_is_cut_at_max_chars_at_a_sentence_end(feed_server: FeedServer) -> None:
+    url = serve_article(feed_server, "/dam", article_html((" ".join(PARAGRAPHS),)))
+    limit = len(HEADING) + 1 + len(PARAGRAPHS[0]) + 1 + len(PARAGRAPHS[1]) - 20
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=limit).read([url])
+
+    assert pages[url] == f"{HEADING}\n{PARAGRAPHS[0]}"
+
+
+async def test_text_without_a_break_near_max_chars_is_cut_hard(feed_server: FeedServer) -> None:
+    word = "reservoir" * 40  # 360 characters without a space
+    url = serve_article(feed_server, "/dam", article_html((f"{word} " + "dam " * 10,)))
+
+    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=100).read([url])
+
+    assert pages[url] == f"{HEADING}\n{word}"[:100]
+
+
+async def test_unexpected_error_in_one_page_does_not_lose_the_others(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = serve_article(feed_server, "/dam")
+    bad = feed_server.url("/bug")
+    real = make_page_fetcher(allowed_hosts=LOCAL)
+
+    def fetch(url: str) -> tuple[str, str]:
+        if url == bad:
+            raise RuntimeError("a bug in the fetcher")
+        return real(url)
+
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    pages = await HttpPageReader(fetch_html=fetch).read([bad, good])
+
+    assert list(pages) == [good]
+    [record] = [r for r in caplog.records if r.name == LOGGER and bad in r.getMessage()]
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
+
+
+async def test_fetch_errors_from_an_injected_fetcher_are_logged_as_warnings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def fetch(url: str) -> tuple[str, str]:
+        raise FetchError("timed out: the page did not arrive within 15s")
+
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await HttpPageReader(fetch_html=fetch).read(["https://example.com/a"]) == {}
+    assert warnings_about(caplog, "https://example.com/a") == [
+        "could not read linked page https://example.com/a: timed out: the page did not"
+        " arrive within 15s"
+    ]

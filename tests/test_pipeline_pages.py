@@ -1,0 +1,182 @@
+"""Headline-only feeds with ``[pages] enabled``: the item is judged on its linked page.
+
+Real components throughout (feed fetcher, page reader, engine, SQLite); the only fake is
+the local HTTP server that serves the feed and the article pages.
+"""
+
+from __future__ import annotations
+
+import html
+
+from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, make_world, sample
+
+from adapters.feeds.pages import HttpPageReader
+from bot.model import has_body
+
+# the sample turn the engine recognises as new right after the seeds (see test_pipeline)
+HEARING = "ww-004"
+FOOTER = "Copyright Wirewire Media Group. All rights reserved. Terms of use and privacy."
+
+
+def _article_page(item: dict) -> bytes:
+    """The sample report as an outlet's web page: navigation, the article, a footer."""
+    paragraphs = "".join(
+        f"<p>{html.escape(p)}</p>" for p in item["content"].split("\n") if p.strip()
+    )
+    return (
+        "<!doctype html><html><head><title>"
+        + html.escape(item["title"])
+        + "</title></head><body><nav><a href='/'>Home</a> <a href='/world'>World</a>"
+        + " <a href='/sports'>Sports</a></nav><article><h1>"
+        + html.escape(item["title"])
+        + "</h1>"
+        + paragraphs
+        + f"</article><footer>{FOOTER}</footer></body></html>"
+    ).encode()
+
+
+def _headline_only_feed(server: FeedServer, item: dict, page_path: str, *, page: Route) -> str:
+    """A feed giving ``item`` as a headline and a link to ``page_path`` (no body)."""
+    link = server.add(page_path, page)
+    entry = as_entry(item, summary="", content=None, link=link)
+    return server.add_feed("/headlines.xml", feed_of(entry, title="Wirewire"), etag=True)
+
+
+def _page_route(item: dict) -> Route:
+    return Route(body=_article_page(item), content_type="text/html; charset=utf-8")
+
+
+def _reader() -> HttpPageReader:
+    return HttpPageReader(allowed_hosts={"127.0.0.1"})
+
+
+async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
+    feed_server, sqlite_url, clock
+):
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, pages=_reader())
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
+    )
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert (report.new_items, report.pages_read, report.pages_unread) == (1, 1, 0)
+    assert "1 linked page read" in report.line()
+    item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
+    assert item is not None and item.summary == "" and item.content == ""
+    assert has_body(item.page_text) and FOOTER not in item.page_text
+    assert item.text == item.page_text
+    (decision,) = world.app.store.decisions_for_item(item.id)
+    assert decision.judgement.on_topic
+    assert decision.judgement.reason["headline_only"] is False  # read as an article
+    assert report.new_developments == 1
+    await world.app.aclose()
+
+
+async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline(
+    feed_server, sqlite_url, clock
+):
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock)  # [pages] enabled = false, the default
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
+    )
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert (report.new_items, report.pages_read, report.pages_unread) == (1, 0, 0)
+    assert "linked page" not in report.line()
+    assert feed_server.hits("/news/hearing.html") == 0
+    item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
+    assert item is not None and item.page_text == ""
+    (decision,) = world.app.store.decisions_for_item(item.id)
+    assert decision.judgement.reason["headline_only"] is True
+    await world.app.aclose()
+
+
+async def test_a_page_that_cannot_be_read_leaves_the_item_judged_on_its_headline(
+    feed_server, sqlite_url, clock
+):
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, pages=_reader())
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/gone.html", page=Route(status=404, body=b"not found")
+    )
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert (report.ok, report.new_items, report.pages_read, report.pages_unread) == (1, 1, 0, 1)
+    assert "0 linked pages read (1 unreadable)" in report.line()
+    item = world.app.store.find_item_by_url(feed_server.url("/news/gone.html"))
+    assert item is not None and item.page_text == ""
+    (decision,) = world.app.store.decisions_for_item(item.id)  # judged all the same
+    assert decision.judgement.reason["headline_only"] is True
+    await world.app.aclose()
+
+
+async def test_a_page_is_read_once_and_not_again_when_the_feed_is_polled_again(
+    feed_server, sqlite_url, clock
+):
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, pages=_reader())
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
+    )
+    world.app.store.add_feed(feed, clock.now())
+    await world.app.pipeline.poll_due()
+
+    # the feed changes (a new etag, the same entry with a new headline): polled again
+    link = feed_server.url("/news/hearing.html")
+    title = hearing["title"] + " (updated)"
+    edited = as_entry(hearing, summary="", content=None, link=link, title=title)
+    feed_server.add_feed("/headlines.xml", feed_of(edited, title="Wirewire"), etag="v2")
+    clock.advance(3600)
+    report = await world.app.pipeline.poll_feeds(world.app.store.list_feeds())
+
+    assert report.updated_items == 1
+    assert feed_server.hits("/news/hearing.html") == 1
+    item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
+    assert item is not None and item.title.endswith("(updated)") and has_body(item.page_text)
+    await world.app.aclose()
+
+
+async def test_no_page_is_read_while_nothing_would_judge_the_item(feed_server, sqlite_url, clock):
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, pages=_reader())
+    world.app.store.remove_story("demo")
+    world.app.pipeline.refresh_stories()
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
+    )
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert report.new_items == 1 and report.pages_read == 0
+    assert feed_server.hits("/news/hearing.html") == 0
+    await world.app.aclose()
+
+
+async def test_pages_enabled_in_the_config_file_turns_page_reading_on_with_its_limits(
+    feed_server, sqlite_url, clock, tmp_path
+):
+    config = tmp_path / "storybot.toml"
+    config.write_text("[pages]\nenabled = true\nmax_chars = 400\n")
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, config=config)  # the app builds its own reader
+    feed = _headline_only_feed(
+        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
+    )
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert report.pages_read == 1
+    item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
+    assert item is not None and has_body(item.page_text) and len(item.page_text) <= 400
+    await world.app.aclose()
