@@ -150,6 +150,7 @@ class Pipeline:
         self.engine = engine
         self.fetcher = fetcher
         self.pages = pages  # reads the linked page of a headline-only item ([pages])
+        self._headline_feeds: set[int] = set()  # told that [pages] would help them
         self.clock = clock
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
@@ -369,6 +370,21 @@ class Pipeline:
             [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
         )
 
+    def _suggest_pages(self, items: Sequence[Item]) -> None:
+        """Say once per feed (and process) that page reading would help its items."""
+        for it in items:
+            if it.feed_id in self._headline_feeds or it.feed_id is None or not it.url:
+                continue
+            if not has_body(it.content or it.summary):
+                self._headline_feeds.add(it.feed_id)
+                log.info(
+                    "%s (feed %d) gives headlines without a body; they are judged on the "
+                    "headline alone. [pages] enabled = true judges such items on their "
+                    "linked page's text (README: headline-only feeds)",
+                    it.source,
+                    it.feed_id,
+                )
+
     def wants_judgements(self, matcher: SubscriptionMatcher | None = None) -> bool:
         """Whether new items will be judged now: a story is tracked or someone subscribed.
 
@@ -389,6 +405,7 @@ class Pipeline:
         Without a page reader the items are returned as they are.
         """
         if self.pages is None:
+            self._suggest_pages(items)
             return list(items)
         wanted = {
             it.id: it.url

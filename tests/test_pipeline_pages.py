@@ -76,9 +76,15 @@ async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
     await world.app.aclose()
 
 
-async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline(
-    feed_server, sqlite_url, clock
+def item_feed(world) -> int:
+    (feed,) = world.app.store.list_feeds()
+    return feed.id
+
+
+async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline_and_a_hint_logged(
+    feed_server, sqlite_url, clock, caplog
 ):
+    caplog.set_level("INFO", logger="bot.pipeline")
     hearing = sample(HEARING)
     world = make_world(sqlite_url, clock)  # [pages] enabled = false, the default
     feed = _headline_only_feed(
@@ -91,6 +97,12 @@ async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline(
     assert (report.new_items, report.pages_read, report.pages_unread) == (1, 0, 0)
     assert "linked page" not in report.line()
     assert feed_server.hits("/news/hearing.html") == 0
+    hints = [r.getMessage() for r in caplog.records if "[pages] enabled = true" in r.getMessage()]
+    assert hints == [
+        f"Wirewire (feed {item_feed(world)}) gives headlines without a body; they are judged "
+        "on the headline alone. [pages] enabled = true judges such items on their linked "
+        "page's text (README: headline-only feeds)"
+    ]
     item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
     assert item is not None and item.page_text == ""
     (decision,) = world.app.store.decisions_for_item(item.id)

@@ -238,7 +238,7 @@ async def test_the_poll_job_reads_headline_only_items_pages_before_they_are_judg
 
     said = await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
 
-    assert said.endswith("1 new items, 1 linked pages read")
+    assert said.endswith("1 new item, 1 linked page read")
     item = world.app.store.find_item_by_url(link)
     assert item is not None and item.page_text  # stored before the judging job runs
     fresh_pipeline(world.app).judge_stored([item.id])

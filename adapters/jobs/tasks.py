@@ -19,6 +19,7 @@ from adapters.app import App
 from bot.digest import run_digests
 from bot.engine import Engine, EngineConfig
 from bot.pipeline import CycleReport, Pipeline
+from bot.render import counted
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,8 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             # feed is still due and the next poll finds the items unjudged again.
             await judge.defer_async(item_ids=[i.id for i in items])
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
-        pages = f", {report.pages_read} linked pages read" if report.pages_read else ""
-        return f"{feed.url}: {result.status.value}, {report.new_items} new items{pages}"
+        pages = f", {counted(report.pages_read, 'linked page')} read" if report.pages_read else ""
+        return f"{feed.url}: {result.status.value}, {counted(report.new_items, 'new item')}{pages}"
 
     @jobs.periodic(cron=every(schedule.poll_s), periodic_id="tick")
     @jobs.task(name="storybot.schedule", queue=POLL, queueing_lock="schedule")
