@@ -64,6 +64,7 @@ from bot.model import (
 from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
 from bot.render import counted
+from bot.textnorm import tokens as text_tokens
 
 log = logging.getLogger(__name__)
 
@@ -415,7 +416,12 @@ class Pipeline:
         if not wanted:
             return list(items)
         texts = await self.pages.read(list(dict.fromkeys(wanted.values())))
-        found = {item_id: texts[url] for item_id, url in wanted.items() if url in texts}
+        titles = {it.id: it.title for it in items}
+        found = {
+            item_id: page_body(texts[url], titles[item_id])
+            for item_id, url in wanted.items()
+            if url in texts
+        }
         report.pages_read += len(found)
         report.pages_unread += len(wanted) - len(found)
         if not found:
@@ -818,6 +824,23 @@ def _request(feed: Feed) -> PollRequest:
         last_modified=feed.last_modified,
         body_hash=feed.body_hash,
     )
+
+
+def page_body(text: str, title: str) -> str:
+    """A linked page's main text without the headline it opens with.
+
+    An article page repeats its headline above the text (the extracted text's first
+    line); the feed's content does not, and the engine reads the headline on its own
+    already. The first line goes when its words are the item's headline or the start of
+    it covering most of it (the feed's headline may carry an outlet suffix, " - WRAL",
+    that the page's does not). Anything else is kept as it is.
+    """
+    first, sep, rest = text.partition("\n")
+    line, head = text_tokens(first), text_tokens(title)
+    if rest.strip() and len(line) >= 3 and head[: len(line)] == line:
+        if 10 * len(line) >= 6 * len(head):
+            return rest.strip()
+    return text
 
 
 def engine_doc(item: Item) -> EngineDoc:

@@ -50,6 +50,18 @@ BENCHMARKS = {
     "engine": ([], {"items_per_s", "baseline_items_per_s", "peak_rss_mb"}),
     "commands": (_commands_args(), {"p99_ms", "peak_rss_mb"}),
     "memory": ([], {"peak_rss_mb"}),
+    "pages": (
+        [],
+        {
+            "storybot_s",
+            "storybot_cpu_s",
+            "naive_s",
+            "latency_storybot_s",
+            "latency_naive_s",
+            "storybot_quality",
+            "peak_rss_mb",
+        },
+    ),
 }
 
 

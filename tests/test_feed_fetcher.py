@@ -607,3 +607,22 @@ def test_parse_feed_only_ever_raises_feed_parse_error(
 @given(st.text(max_size=300))
 def test_html_to_text_never_raises(html: str) -> None:
     assert isinstance(html_to_text(html), str)
+
+
+def test_one_fetcher_fetches_on_a_second_event_loop_after_making_tasks_wait_on_the_first(
+    feed_server: FeedServer,
+) -> None:
+    # one fetch at a time: the others wait on the limits, which binds them to the loop; a
+    # fetcher used again from another loop (another asyncio.run) must still fetch
+    urls = [feed_server.add_feed(f"/loop{i}", rss([entry(i)])) for i in range(3)]
+    f = fetcher(concurrency=1, per_host_concurrency=1)
+
+    async def poll() -> list[FetchStatus]:
+        try:
+            done = await asyncio.gather(*(f.fetch(PollRequest(feed_id=1, url=u)) for u in urls))
+        finally:
+            await f.aclose()
+        return [r.status for r in done]
+
+    assert asyncio.run(poll()) == [FetchStatus.OK] * 3
+    assert asyncio.run(poll()) == [FetchStatus.OK] * 3

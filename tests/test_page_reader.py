@@ -260,3 +260,15 @@ async def test_fetch_errors_from_an_injected_fetcher_are_logged_as_warnings(
         "could not read linked page https://example.com/a: timed out: the page did not"
         " arrive within 15s"
     ]
+
+
+def test_one_reader_reads_on_a_second_event_loop_after_making_tasks_wait_on_the_first(
+    feed_server: FeedServer,
+) -> None:
+    # one page at a time: the second and third pages wait on the limit, which binds it to
+    # the loop; a reader used again from another loop (another asyncio.run) must not fail
+    urls = [serve_article(feed_server, f"/loop{i}") for i in range(3)]
+    reader = HttpPageReader(allowed_hosts=LOCAL, concurrency=1, per_host_concurrency=1)
+    first = asyncio.run(reader.read(urls))
+    second = asyncio.run(reader.read(urls))
+    assert set(first) == set(second) == set(urls)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample
 
 from adapters.feeds.pages import HttpPageReader
 from bot.model import has_body
+from bot.pipeline import page_body
 
 # the sample turn the engine recognises as new right after the seeds (see test_pipeline)
 HEARING = "ww-004"
@@ -68,6 +70,7 @@ async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
     item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
     assert item is not None and item.summary == "" and item.content == ""
     assert has_body(item.page_text) and FOOTER not in item.page_text
+    assert not item.page_text.startswith(hearing["title"])  # the page's headline is not body
     assert item.text == item.page_text
     (decision,) = world.app.store.decisions_for_item(item.id)
     assert decision.judgement.on_topic
@@ -192,3 +195,19 @@ async def test_pages_enabled_in_the_config_file_turns_page_reading_on_with_its_l
     item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
     assert item is not None and has_body(item.page_text) and len(item.page_text) <= 400
     await world.app.aclose()
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "body"),
+    [
+        ("Man shot on Main St\nPolice said a man was shot.", "Man shot on Main St", None),
+        ("Man shot on Main St\nPolice said a man was shot.", "Man shot on Main St - WRAL", None),
+        ("MAN SHOT ON MAIN ST.\nPolice said a man was shot.", "Man shot on Main St", None),
+        ("Police said a man was shot.\nMore.", "Man shot on Main St", "keep"),
+        ("Man shot\nPolice said a man was shot.", "Man shot on Main St in Raleigh", "keep"),
+        ("Man shot on Main St", "Man shot on Main St", "keep"),  # nothing after it
+    ],
+)
+def test_a_pages_opening_headline_is_not_part_of_its_body(text, title, body):
+    expected = text if body == "keep" else "Police said a man was shot."
+    assert page_body(text, title) == expected

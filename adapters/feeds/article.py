@@ -22,12 +22,14 @@ class Article:
     date: str | None  # as trafilatura gives it, "YYYY-MM-DD"
 
 
-def main_text(html: str, url: str | None = None) -> Article:
+def main_text(html: str, url: str | None = None, *, metadata: bool = True) -> Article:
     """The main text, title and date of the article in ``html``.
 
     Args:
         html: The page's markup.
         url: Where the page came from (helps trafilatura with metadata), if known.
+        metadata: Also find the title and date (about 4 ms a page, three times the
+            text's cost); without it both are empty.
 
     Returns:
         The article; ``text`` is empty when trafilatura finds no article body (it
@@ -38,7 +40,7 @@ def main_text(html: str, url: str | None = None) -> Article:
     doc = trafilatura.bare_extraction(
         html,
         url=url,
-        with_metadata=True,
+        with_metadata=metadata,
         include_comments=False,
         include_tables=False,
         favor_precision=True,

@@ -102,7 +102,11 @@ class HttpFeedFetcher:
         self._max_body = max_body_bytes
         self._max_entries = max_entries
         self._max_redirects = max_redirects
+        self._concurrency = concurrency
         self._per_host = per_host_concurrency
+        # The limits, for the event loop they were made on (a semaphore that has made a
+        # task wait belongs to that loop): made again when fetching from another loop.
+        self._limits_loop: asyncio.AbstractEventLoop | None = None
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._guard = AddressGuard(allowed_hosts)
@@ -156,6 +160,11 @@ class HttpFeedFetcher:
             yield resp
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._limits_loop is not loop:
+            self._limits_loop = loop
+            self._global = asyncio.Semaphore(self._concurrency)
+            self._hosts = {}
         try:
             host = (urlsplit(url).hostname or "").lower()
         except ValueError:

@@ -79,7 +79,11 @@ class HttpPageReader:
             user_agent=user_agent,
         )
         self._max_chars = max_chars
+        self._concurrency = concurrency
         self._per_host = per_host_concurrency
+        # The limits, for the event loop they were made on (a semaphore that has made a
+        # task wait belongs to that loop): made again when another loop reads.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -89,6 +93,11 @@ class HttpPageReader:
         Each distinct URL is fetched once; pages are fetched concurrently within the
         limits. Never raises for a page: an unreadable one is logged and left out.
         """
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._global = asyncio.Semaphore(self._concurrency)
+            self._hosts = {}
         unique = list(dict.fromkeys(urls))
         texts = await asyncio.gather(*(self._read_one(url) for url in unique))
         return {url: text for url, text in zip(unique, texts, strict=True) if text is not None}
@@ -117,7 +126,7 @@ class HttpPageReader:
             raise PageUnreadable("the page is empty")
         if not _looks_like_markup(html):
             raise PageUnreadable("not an HTML page")
-        text = main_text(html, final_url).text
+        text = main_text(html, final_url, metadata=False).text  # the text is all we keep
         if not has_body(text):
             raise PageUnreadable("no article text found in the page")
         return _shorten(text, self._max_chars)

@@ -1,0 +1,229 @@
+"""Reading headline-only items' linked pages: speed, cost and what text comes back.
+
+The real article texts of the ``gva`` stream (local US news reports, read in place from
+``shared/evaldata``) are served as web pages by a local server in another process, each
+wrapped the way news sites wrap an article: a navigation bar, a "related stories" list
+of other headlines, a newsletter box and a footer. Two readers fetch every page and
+extract its text, side by side in one run:
+
+* storybot's ``HttpPageReader`` (``[pages]``: pages fetched concurrently in worker
+  threads, trafilatura's main-text extraction, the SSRF guard and limits);
+* a naive reader: one page after another, ``urllib`` and ``trafilatura.extract``.
+
+Two rounds: pages answered at once (what reading costs: CPU seconds, pages per second),
+then pages answered after 100 ms each, as from a distant site (what reading takes: wall
+seconds; the server waits, neither reader's CPU does). Printed besides: how much of each
+article's own words the extracted text holds (word recall, median and 10th percentile)
+and how many pages leak the page furniture (navigation, related headlines, footer) into it.
+
+``--out STREAM.jsonl`` also writes the stream as the service would judge it with
+``[pages] enabled``: every item headline-only in its feed, its body the text storybot
+extracted from its page (an item whose page gave no article keeps no body). Then
+``storybot eval track --data STREAM.jsonl`` measures tracking on a headline-only feed read
+through its links, beside ``--headline-only`` (the feed alone) and the full texts.
+
+Usage: ``python -m benchmarks.pages [--quick] [--pages N] [--out STREAM.jsonl]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import html
+import json
+import re
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+from adapters.feeds.pages import HttpPageReader
+from benchmarks.common import STREAMS, emit, peak_rss_mb, say
+from benchmarks.feedserver import ServerProcess
+from bot.pipeline import page_body
+
+NAV = "Home | Local News | Crime | Weather | Sports | Opinion | Obituaries | Contact us"
+NEWSLETTER = "Get the latest headlines delivered to your inbox every morning. Sign up now."
+FOOTER = "Copyright 2016 Metro News Media Group. All rights reserved. Privacy policy."
+_WORD = re.compile(r"[a-z0-9]+")
+LATENCY_MS = 100  # the second round: every page answered after this long
+
+
+def _page(title: str, body: str, related: list[str]) -> bytes:
+    """An article as a news site's page: the furniture around the report's paragraphs."""
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n") if p.strip())
+    links = "".join(
+        f"<li><a href='/r/{i}'>{html.escape(t)}</a></li>" for i, t in enumerate(related)
+    )
+    return (
+        f"<!doctype html><html><head><title>{html.escape(title)}</title></head><body>"
+        f"<header><nav>{html.escape(NAV)}</nav></header>"
+        f"<main><article><h1>{html.escape(title)}</h1>{paragraphs}</article>"
+        f"<aside><h2>Related stories</h2><ul>{links}</ul></aside>"
+        f"<div class='newsletter'>{html.escape(NEWSLETTER)}</div></main>"
+        f"<footer>{html.escape(FOOTER)}</footer></body></html>"
+    ).encode()
+
+
+def _articles(limit: int, min_words: int = 40) -> list[dict]:
+    """The first ``limit`` gva items with a body of ``min_words`` or more, in file order."""
+    out = []
+    with gzip.open(STREAMS / "gva.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if len((row.get("content") or "").split()) >= min_words:
+                out.append(row)
+                if len(out) == limit:
+                    break
+    return out
+
+
+async def _serve(pages: list[bytes], conn) -> None:
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        i = int(request.match_info["n"])
+        delay_ms = int(request.query.get("ms", "0"))
+        if delay_ms:  # a distant site: the answer takes this long
+            await asyncio.sleep(delay_ms / 1000)
+        return web.Response(body=pages[i], content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/a/{n}", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # wait for "stop"
+    await runner.cleanup()
+
+
+def _server_main(pages: list[bytes], conn) -> None:
+    asyncio.run(_serve(pages, conn))
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _quality(articles: list[dict], texts: dict[int, str], related: list[list[str]]) -> dict:
+    """Word recall of each article in its extracted text, and furniture leaks."""
+    recalls, leaks = [], 0
+    for i, row in enumerate(articles):
+        text = texts.get(i, "")
+        own = _words(row["content"])
+        recalls.append(len(own & _words(text)) / len(own) if own else 0.0)
+        furniture = [NAV, NEWSLETTER, FOOTER, *related[i]]
+        leaks += any(f in text for f in furniture)
+    recalls.sort()
+    return {
+        "recall_median": round(statistics.median(recalls), 3),
+        "recall_p10": round(recalls[len(recalls) // 10], 3),
+        "pages_with_furniture": leaks,
+    }
+
+
+def _naive(urls: list[str]) -> dict[int, str]:
+    import trafilatura
+
+    out = {}
+    for i, url in enumerate(urls):
+        with urllib.request.urlopen(url, timeout=15) as resp:  # noqa: S310 (local server)
+            text = trafilatura.extract(resp.read().decode("utf-8")) or ""
+        if text:
+            out[i] = text
+    return out
+
+
+def _timed(fn):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="100 pages")
+    ap.add_argument("--pages", type=int, default=1000, help="pages to read (default 1000)")
+    ap.add_argument("--out", type=Path, help="write the stream judged on the extracted texts")
+    args = ap.parse_args(argv)
+    n = 100 if args.quick else args.pages
+    # with --out every item with a body (8 words or more) is served as its page
+    articles = _articles(10**9, min_words=8) if args.out else _articles(n)
+    titles = [a["title"] for a in articles]
+    related = [
+        [titles[(i + k * 37) % len(titles)] for k in range(1, 6)] for i in range(len(titles))
+    ]
+    pages = [_page(a["title"], a["content"], related[i]) for i, a in enumerate(articles)]
+    say(f"{len(pages)} gva articles as web pages ({sum(map(len, pages)) / 1e6:.1f} MB)")
+
+    import trafilatura  # noqa: F401  (both readers use it: its import is in neither figure)
+
+    with ServerProcess(_server_main, (pages,)) as server:
+        urls = [f"http://127.0.0.1:{server.port}/a/{i}" for i in range(len(pages))]
+        # one site serves every page here, so the per-site limit is the global one
+        reader = HttpPageReader(allowed_hosts={"127.0.0.1"}, per_host_concurrency=8)
+        say("pages answered at once (the cost of reading them: CPU)")
+        got, wall, cpu = _timed(lambda: asyncio.run(reader.read(urls)))
+        position = {u: i for i, u in enumerate(urls)}
+        ours = {position[u]: t for u, t in got.items()}
+        say(f"  storybot: {len(ours)} of {len(urls)} pages read in {wall} s ({cpu} s CPU)")
+        naive_texts, naive_wall, naive_cpu = (
+            _timed(lambda: _naive(urls)) if not args.out else ({}, None, None)
+        )
+        if naive_wall is not None:
+            say(f"  naive:    {len(naive_texts)} pages in {naive_wall} s ({naive_cpu} s CPU)")
+        slow: dict[str, float] = {}
+        if not args.out:
+            k = min(len(urls), 50 if args.quick else 200)
+            say(f"{k} pages each answered after {LATENCY_MS} ms (a distant site: wall time)")
+            far = [f"{u}?ms={LATENCY_MS}" for u in urls[:k]]
+            _, slow["storybot_s"], _ = _timed(lambda: asyncio.run(reader.read(far)))
+            _, slow["naive_s"], _ = _timed(lambda: _naive(far))
+            slow["pages"] = k
+            say(f"  storybot {slow['storybot_s']} s, naive {slow['naive_s']} s")
+
+    result = {
+        "pages": len(urls),
+        "storybot_read": len(ours),
+        "storybot_s": wall,
+        "storybot_cpu_s": cpu,
+        "storybot_pages_per_s": round(len(urls) / wall, 1),
+        "storybot_quality": _quality(articles, ours, related),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    if slow:
+        result["latency_ms"] = LATENCY_MS
+        result["latency_pages"] = slow["pages"]
+        result["latency_storybot_s"] = slow["storybot_s"]
+        result["latency_naive_s"] = slow["naive_s"]
+    if naive_wall is not None:
+        result |= {
+            "naive_s": naive_wall,
+            "naive_cpu_s": naive_cpu,
+            "naive_pages_per_s": round(len(urls) / naive_wall, 1),
+            "naive_quality": _quality(articles, naive_texts, related),
+        }
+    say(f"storybot text: {result['storybot_quality']}")
+    if args.out:
+        _write_stream(args.out, articles, ours)
+        say(f"wrote {args.out}: storybot eval track --data {args.out}")
+    emit(result)
+
+
+def _write_stream(path: Path, articles: list[dict], texts: dict[int, str]) -> None:
+    """The whole gva stream, each item's body what its page gave (or nothing)."""
+    # as the service stores it: without the headline the page repeats above the text
+    by_id = {a["id"]: page_body(texts.get(i, ""), a["title"]) for i, a in enumerate(articles)}
+    with gzip.open(STREAMS / "gva.jsonl.gz", "rt", encoding="utf-8") as src, path.open("w") as out:
+        for line in src:
+            row = json.loads(line)
+            row["summary"] = None
+            row["content"] = by_id.get(row["id"]) or None
+            out.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
