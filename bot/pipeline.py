@@ -835,7 +835,7 @@ def page_body(text: str, title: str) -> str:
     it covering most of it (the feed's headline may carry an outlet suffix, " - WRAL",
     that the page's does not). Anything else is kept as it is.
     """
-    first, sep, rest = text.partition("\n")
+    first, _, rest = text.partition("\n")
     line, head = text_tokens(first), text_tokens(title)
     if rest.strip() and len(line) >= 3 and head[: len(line)] == line:
         if 10 * len(line) >= 6 * len(head):
