@@ -644,6 +644,11 @@ class Commands:
             raise UserError(f"storybot has not seen an item at {_clip(url, 100)}.")
         decisions = self.store.decisions_for_item(item.id)
         lines = [f"{item.title} ({item.source}, seen {_fmt_time(item.fetched_at)})"]
+        if item.page_text and item.text == item.page_text:
+            lines.append(
+                f"Its feed gave the headline only; it was read with its linked page "
+                f"({counted(len(item.page_text.split()), 'word')})."
+            )
         for d in decisions:
             j = d.judgement
             story = self.store.get_story_by_id(j.story_id)

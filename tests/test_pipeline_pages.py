@@ -13,7 +13,7 @@ from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample
 
 from adapters.feeds.pages import HttpPageReader
-from bot.model import has_body
+from bot.model import CommandRequest, has_body
 from bot.pipeline import page_body
 
 # the sample turn the engine recognises as new right after the seeds (see test_pipeline)
@@ -76,6 +76,14 @@ async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
     assert decision.judgement.on_topic
     assert decision.judgement.reason["headline_only"] is False  # read as an article
     assert report.new_developments == 1
+    why = await world.app.commands.handle(
+        CommandRequest(f"why {item.url}", "slack", "U1", "C1", is_admin=False)
+    )
+    words = len(item.page_text.split())
+    assert (
+        f"Its feed gave the headline only; it was read with its linked page ({words} words)."
+        in (why.text)
+    )
     await world.app.aclose()
 
 
@@ -110,6 +118,10 @@ async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline_and
     assert item is not None and item.page_text == ""
     (decision,) = world.app.store.decisions_for_item(item.id)
     assert decision.judgement.reason["headline_only"] is True
+    why = await world.app.commands.handle(
+        CommandRequest(f"why {item.url}", "slack", "U1", "C1", is_admin=False)
+    )
+    assert "linked page" not in why.text
     await world.app.aclose()
 
 
