@@ -65,12 +65,22 @@ async def _serve(paths: list[str], conn) -> None:
     app = web.Application()
     app.router.add_get("/f/{n}", feed)
     app.router.add_get("/stats", stats)
+    await serve_until_stopped(app, conn)
+
+
+async def serve_until_stopped(app, conn) -> None:
+    """Serve the aiohttp ``app`` on 127.0.0.1, a free port sent on ``conn``, until "stop".
+
+    The body of every :class:`ServerProcess` target: bind to port 0, report the port,
+    serve until the parent sends "stop", clean up.
+    """
+    from aiohttp import web
+
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    conn.send(port)
+    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # wait for "stop"
     await runner.cleanup()
 

@@ -44,7 +44,7 @@ from sqlalchemy import text
 
 from adapters.app import build_app
 from benchmarks.common import emit, peak_rss_mb, say
-from benchmarks.feedserver import ServerProcess
+from benchmarks.feedserver import ServerProcess, serve_until_stopped
 from benchmarks.prefill import add_stories, bulk_feeds, bulk_items, load_stream, pick_stories
 from bot.model import CommandRequest
 from bot.settings import PollingSettings, Settings
@@ -80,13 +80,7 @@ async def _serve(texts: list[tuple[str, str]], conn) -> None:
 
     app = web.Application()
     app.router.add_get("/f/{n}", feed)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # wait for "stop"
-    await runner.cleanup()
+    await serve_until_stopped(app, conn)
 
 
 def _server_main(texts: list[tuple[str, str]], conn) -> None:

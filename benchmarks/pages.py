@@ -40,7 +40,7 @@ from pathlib import Path
 
 from adapters.feeds.pages import HttpPageReader
 from benchmarks.common import STREAMS, emit, peak_rss_mb, say
-from benchmarks.feedserver import ServerProcess
+from benchmarks.feedserver import ServerProcess, serve_until_stopped
 from bot.pipeline import page_body
 
 NAV = "Home | Local News | Crime | Weather | Sports | Opinion | Obituaries | Contact us"
@@ -91,13 +91,7 @@ async def _serve(pages: list[bytes], conn) -> None:
 
     app = web.Application()
     app.router.add_get("/a/{n}", page)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # wait for "stop"
-    await runner.cleanup()
+    await serve_until_stopped(app, conn)
 
 
 def _server_main(pages: list[bytes], conn) -> None:

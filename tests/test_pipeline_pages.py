@@ -53,15 +53,23 @@ def _reader() -> HttpPageReader:
     return HttpPageReader(allowed_hosts={"127.0.0.1"})
 
 
+def _world(feed_server, sqlite_url, clock, *, path="/news/hearing.html", page=None, **kw):
+    """The demo world with a headline-only feed of the hearing report linking to ``path``.
+
+    ``page``: how ``path`` answers (default: the report as an article page); ``kw`` go to
+    ``make_world`` (``pages=``, ``config=``).
+    """
+    hearing = sample(HEARING)
+    world = make_world(sqlite_url, clock, **kw)
+    feed = _headline_only_feed(feed_server, hearing, path, page=page or _page_route(hearing))
+    world.app.store.add_feed(feed, clock.now())
+    return world, hearing
+
+
 async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
     feed_server, sqlite_url, clock
 ):
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock, pages=_reader())
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
-    )
-    world.app.store.add_feed(feed, clock.now())
+    world, hearing = _world(feed_server, sqlite_url, clock, pages=_reader())
 
     report = await world.app.pipeline.poll_due()
 
@@ -96,12 +104,8 @@ async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline_and
     feed_server, sqlite_url, clock, caplog
 ):
     caplog.set_level("INFO", logger="bot.pipeline")
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock)  # [pages] enabled = false, the default
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
-    )
-    world.app.store.add_feed(feed, clock.now())
+    # [pages] enabled = false, the default
+    world, _ = _world(feed_server, sqlite_url, clock)
 
     report = await world.app.pipeline.poll_due()
 
@@ -128,12 +132,14 @@ async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline_and
 async def test_a_page_that_cannot_be_read_leaves_the_item_judged_on_its_headline(
     feed_server, sqlite_url, clock
 ):
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock, pages=_reader())
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/gone.html", page=Route(status=404, body=b"not found")
+    world, _ = _world(
+        feed_server,
+        sqlite_url,
+        clock,
+        pages=_reader(),
+        path="/news/gone.html",
+        page=Route(status=404, body=b"not found"),
     )
-    world.app.store.add_feed(feed, clock.now())
 
     report = await world.app.pipeline.poll_due()
 
@@ -149,12 +155,7 @@ async def test_a_page_that_cannot_be_read_leaves_the_item_judged_on_its_headline
 async def test_a_page_is_read_once_and_not_again_when_the_feed_is_polled_again(
     feed_server, sqlite_url, clock
 ):
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock, pages=_reader())
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
-    )
-    world.app.store.add_feed(feed, clock.now())
+    world, hearing = _world(feed_server, sqlite_url, clock, pages=_reader())
     await world.app.pipeline.poll_due()
 
     # the feed changes (a new etag, the same entry with a new headline): polled again
@@ -173,14 +174,9 @@ async def test_a_page_is_read_once_and_not_again_when_the_feed_is_polled_again(
 
 
 async def test_no_page_is_read_while_nothing_would_judge_the_item(feed_server, sqlite_url, clock):
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock, pages=_reader())
+    world, _ = _world(feed_server, sqlite_url, clock, pages=_reader())
     world.app.store.remove_story("demo")
     world.app.pipeline.refresh_stories()
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
-    )
-    world.app.store.add_feed(feed, clock.now())
 
     report = await world.app.pipeline.poll_due()
 
@@ -194,12 +190,7 @@ async def test_pages_enabled_in_the_config_file_turns_page_reading_on_with_its_l
 ):
     config = tmp_path / "storybot.toml"
     config.write_text("[pages]\nenabled = true\nmax_chars = 400\n")
-    hearing = sample(HEARING)
-    world = make_world(sqlite_url, clock, config=config)  # the app builds its own reader
-    feed = _headline_only_feed(
-        feed_server, hearing, "/news/hearing.html", page=_page_route(hearing)
-    )
-    world.app.store.add_feed(feed, clock.now())
+    world, _ = _world(feed_server, sqlite_url, clock, config=config)  # the app's own reader
 
     report = await world.app.pipeline.poll_due()
 

@@ -36,6 +36,7 @@ import httpx
 from adapters.feeds.body import LimitedBody, collect_limited, too_large
 from adapters.feeds.errors import FetchError
 from adapters.feeds.headers import parse_max_age, parse_retry_after
+from adapters.feeds.limits import HostLimits
 from adapters.feeds.netguard import AddressGuard
 from adapters.feeds.parse import parse_to_result
 from bot.model import FetchResult, FetchStatus, PollRequest
@@ -102,13 +103,7 @@ class HttpFeedFetcher:
         self._max_body = max_body_bytes
         self._max_entries = max_entries
         self._max_redirects = max_redirects
-        self._concurrency = concurrency
-        self._per_host = per_host_concurrency
-        # The limits, for the event loop they were made on (a semaphore that has made a
-        # task wait belongs to that loop): made again when fetching from another loop.
-        self._limits_loop: asyncio.AbstractEventLoop | None = None
-        self._global = asyncio.Semaphore(concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._limits = HostLimits(concurrency, per_host_concurrency)
         self._guard = AddressGuard(allowed_hosts)
         # One aiohttp session (connection pool) per event loop, made on first use: a session
         # belongs to the loop it was made on. trust_env=False: a proxy from the
@@ -159,18 +154,6 @@ class HttpFeedFetcher:
         ) as resp:
             yield resp
 
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._limits_loop is not loop:
-            self._limits_loop = loop
-            self._global = asyncio.Semaphore(self._concurrency)
-            self._hosts = {}
-        try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:
-            host = ""
-        return self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
-
     async def fetch(self, request: PollRequest) -> FetchResult:
         """Fetch and parse one feed. Never raises for feed or network problems.
 
@@ -182,9 +165,8 @@ class HttpFeedFetcher:
             human-readable ``error``.
         """
         try:
-            # Host slot first: a fetch queued behind its busy host must not sit on one of
-            # the global slots meanwhile, or one slow host could starve all the others.
-            async with self._host_slot(request.url), self._global:
+            # host slot first (see adapters.feeds.limits): one slow host cannot starve others
+            async with self._limits.slot(request.url):
                 async with asyncio.timeout(self._timeout_s):
                     download = await self._download(request)
             return await self._interpret(request, download)

@@ -25,11 +25,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import urlsplit
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT
+from adapters.feeds.limits import HostLimits
 from adapters.feeds.pagefetch import make_page_fetcher
 from bot.model import has_body
 
@@ -79,13 +79,7 @@ class HttpPageReader:
             user_agent=user_agent,
         )
         self._max_chars = max_chars
-        self._concurrency = concurrency
-        self._per_host = per_host_concurrency
-        # The limits, for the event loop they were made on (a semaphore that has made a
-        # task wait belongs to that loop): made again when another loop reads.
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._global = asyncio.Semaphore(concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._limits = HostLimits(concurrency, per_host_concurrency)
 
     async def read(self, urls: Sequence[str]) -> dict[str, str]:
         """The main text of each page it could read, by the URL asked for.
@@ -93,25 +87,13 @@ class HttpPageReader:
         Each distinct URL is fetched once; pages are fetched concurrently within the
         limits. Never raises for a page: an unreadable one is logged and left out.
         """
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop = loop
-            self._global = asyncio.Semaphore(self._concurrency)
-            self._hosts = {}
         unique = list(dict.fromkeys(urls))
         texts = await asyncio.gather(*(self._read_one(url) for url in unique))
         return {url: text for url, text in zip(unique, texts, strict=True) if text is not None}
 
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:
-            host = ""
-        return self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
-
     async def _read_one(self, url: str) -> str | None:
         try:
-            async with self._host_slot(url), self._global:
+            async with self._limits.slot(url):
                 return await asyncio.to_thread(self._fetch_text, url)
         except (FetchError, PageUnreadable) as exc:
             log.warning("could not read linked page %s: %s", url, exc)
