@@ -70,9 +70,10 @@ class App:
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.platform)
         await self.fetcher.aclose()
-        close = getattr(self.summarizer, "aclose", None)
-        if close is not None:
-            await close()
+        for part in (self.pipeline.pages, self.summarizer):
+            close = getattr(part, "aclose", None)
+            if close is not None:
+                await close()
         self.store.close()
 
 

@@ -119,6 +119,14 @@ def _quality(articles: list[dict], texts: dict[int, str], related: list[list[str
     }
 
 
+async def _read(reader: HttpPageReader, urls: list[str]) -> dict[str, str]:
+    """One ``read`` on this event loop, the reader's connections closed after it."""
+    try:
+        return await reader.read(urls)
+    finally:
+        await reader.aclose()
+
+
 def _naive(urls: list[str]) -> dict[int, str]:
     import trafilatura
 
@@ -160,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         # one site serves every page here, so the per-site limit is the global one
         reader = HttpPageReader(allowed_hosts={"127.0.0.1"}, per_host_concurrency=8)
         say("pages answered at once (the cost of reading them: CPU)")
-        got, wall, cpu = _timed(lambda: asyncio.run(reader.read(urls)))
+        got, wall, cpu = _timed(lambda: asyncio.run(_read(reader, urls)))
         position = {u: i for i, u in enumerate(urls)}
         ours = {position[u]: t for u, t in got.items()}
         say(f"  storybot: {len(ours)} of {len(urls)} pages read in {wall} s ({cpu} s CPU)")
@@ -174,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             k = min(len(urls), 50 if args.quick else 200)
             say(f"{k} pages each answered after {LATENCY_MS} ms (a distant site: wall time)")
             far = [f"{u}?ms={LATENCY_MS}" for u in urls[:k]]
-            _, slow["storybot_s"], _ = _timed(lambda: asyncio.run(reader.read(far)))
+            _, slow["storybot_s"], _ = _timed(lambda: asyncio.run(_read(reader, far)))
             _, slow["naive_s"], _ = _timed(lambda: _naive(far))
             slow["pages"] = k
             say(f"  storybot {slow['storybot_s']} s, naive {slow['naive_s']} s")

@@ -14,7 +14,7 @@ import pytest
 from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the fixture
 
 from adapters.feeds.errors import FetchError
-from adapters.feeds.pagefetch import make_page_fetcher
+from adapters.feeds.fetcher import HttpFeedFetcher, Page
 from adapters.feeds.pages import HttpPageReader
 
 LOCAL = ("127.0.0.1",)
@@ -50,6 +50,15 @@ def serve_article(server: FeedServer, path: str, html: str | None = None) -> str
     )
 
 
+async def read(urls: list[str], **options: object) -> dict[str, str]:
+    """What a new reader with ``options`` reads of ``urls``; the reader is closed after."""
+    reader = HttpPageReader(**options)  # type: ignore[arg-type]
+    try:
+        return await reader.read(urls)
+    finally:
+        await reader.aclose()
+
+
 def warnings_about(caplog: pytest.LogCaptureFixture, url: str) -> list[str]:
     return [
         r.getMessage()
@@ -63,7 +72,7 @@ async def test_article_page_gives_its_main_text_without_navigation_or_footer(
 ) -> None:
     url = serve_article(feed_server, "/dam")
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL).read([url])
+    pages = await read([url], allowed_hosts=LOCAL)
 
     assert list(pages) == [url]
     for paragraph in PARAGRAPHS:
@@ -81,7 +90,7 @@ async def test_http_error_pages_are_left_out_and_logged_while_the_others_are_rea
     broken = feed_server.add_status("/broken", 500)
     caplog.set_level(logging.WARNING, LOGGER)
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL).read([missing, good, broken])
+    pages = await read([missing, good, broken], allowed_hosts=LOCAL)
 
     assert list(pages) == [good]
     assert [m for m in warnings_about(caplog, missing) if "HTTP 404" in m]
@@ -105,7 +114,7 @@ async def test_page_without_article_text_is_left_out_and_logged(
     url = serve_article(feed_server, "/scrap", html)
     caplog.set_level(logging.WARNING, LOGGER)
 
-    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+    assert await read([url], allowed_hosts=LOCAL) == {}
     assert len(warnings_about(caplog, url)) == 1
 
 
@@ -118,8 +127,25 @@ async def test_non_html_body_is_left_out_and_logged(
     url = feed_server.add_feed("/report.pdf", pdf, content_type="application/pdf")
     caplog.set_level(logging.WARNING, LOGGER)
 
-    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+    assert await read([url], allowed_hosts=LOCAL) == {}
     assert [m for m in warnings_about(caplog, url) if "not an HTML page" in m]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "read_it"),
+    [
+        (article_html().encode(), None, True),  # no type: the markup says what it is
+        (b"%PDF-1.7\n" + bytes(range(256)), None, False),
+        (article_html().encode("utf-16"), "text/html; charset=utf-16", True),
+        (article_html().encode(), "application/json", False),  # the declared type decides
+    ],
+    ids=["html-untyped", "pdf-untyped", "utf16-html", "html-declared-json"],
+)
+async def test_a_page_is_read_when_its_type_or_else_its_first_bytes_say_html(
+    feed_server: FeedServer, body: bytes, content_type: str | None, read_it: bool
+) -> None:
+    url = feed_server.add("/page", Route(body=body, content_type=content_type))
+    assert (url in await read([url], allowed_hosts=LOCAL)) is read_it
 
 
 async def test_private_address_is_refused_by_the_ssrf_guard_without_allowed_hosts(
@@ -128,7 +154,7 @@ async def test_private_address_is_refused_by_the_ssrf_guard_without_allowed_host
     url = serve_article(feed_server, "/dam")
     caplog.set_level(logging.WARNING, LOGGER)
 
-    assert await HttpPageReader().read([url]) == {}
+    assert await read([url]) == {}
     assert feed_server.hits("/dam") == 0
     assert [m for m in warnings_about(caplog, url) if "refused" in m and "loopback" in m]
 
@@ -136,14 +162,14 @@ async def test_private_address_is_refused_by_the_ssrf_guard_without_allowed_host
 async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
     url = feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
 
-    assert await HttpPageReader(allowed_hosts=LOCAL).read([url]) == {}
+    assert await read([url], allowed_hosts=LOCAL) == {}
 
 
 async def test_redirected_page_is_keyed_by_the_url_asked_for(feed_server: FeedServer) -> None:
     serve_article(feed_server, "/2026/03/dam")
     short = feed_server.add_redirect("/s/1", "/2026/03/dam")
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL).read([short])
+    pages = await read([short], allowed_hosts=LOCAL)
 
     assert list(pages) == [short]
     assert PARAGRAPHS[0] in pages[short]
@@ -152,7 +178,7 @@ async def test_redirected_page_is_keyed_by_the_url_asked_for(feed_server: FeedSe
 async def test_duplicate_urls_are_fetched_once(feed_server: FeedServer) -> None:
     url = serve_article(feed_server, "/dam")
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL).read([url, url, url])
+    pages = await read([url, url, url], allowed_hosts=LOCAL)
 
     assert list(pages) == [url]
     assert feed_server.hits("/dam") == 1
@@ -188,6 +214,7 @@ async def test_per_host_limit_holds_back_a_second_page_from_the_same_host(
     finally:
         release.set()
     pages = await task
+    await reader.aclose()
 
     assert other_arrived_while_first_held
     assert second_hits_while_first_held == 0
@@ -202,7 +229,7 @@ async def test_text_is_cut_at_max_chars_at_a_paragraph_end(feed_server: FeedServ
     url = serve_article(feed_server, "/dam")
     limit = len(HEADING) + 1 + len(PARAGRAPHS[0]) + 1 + 40  # 40 characters into the next
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=limit).read([url])
+    pages = await read([url], allowed_hosts=LOCAL, max_chars=limit)
 
     assert pages[url] == f"{HEADING}\n{PARAGRAPHS[0]}"
 
@@ -211,7 +238,7 @@ async def test_text_is_cut_at_max_chars_at_a_sentence_end(feed_server: FeedServe
     url = serve_article(feed_server, "/dam", article_html((" ".join(PARAGRAPHS),)))
     limit = len(HEADING) + 1 + len(PARAGRAPHS[0]) + 1 + len(PARAGRAPHS[1]) - 20
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=limit).read([url])
+    pages = await read([url], allowed_hosts=LOCAL, max_chars=limit)
 
     assert pages[url] == f"{HEADING}\n{PARAGRAPHS[0]}"
 
@@ -220,7 +247,7 @@ async def test_text_without_a_break_near_max_chars_is_cut_hard(feed_server: Feed
     word = "reservoir" * 40  # 360 characters without a space
     url = serve_article(feed_server, "/dam", article_html((f"{word} " + "dam " * 10,)))
 
-    pages = await HttpPageReader(allowed_hosts=LOCAL, max_chars=100).read([url])
+    pages = await read([url], allowed_hosts=LOCAL, max_chars=100)
 
     assert pages[url] == f"{HEADING}\n{word}"[:100]
 
@@ -230,16 +257,19 @@ async def test_unexpected_error_in_one_page_does_not_lose_the_others(
 ) -> None:
     good = serve_article(feed_server, "/dam")
     bad = feed_server.url("/bug")
-    real = make_page_fetcher(allowed_hosts=LOCAL)
+    real = HttpFeedFetcher(allowed_hosts=LOCAL)
 
-    def fetch(url: str) -> tuple[str, str]:
+    async def get_page(url: str) -> Page:
         if url == bad:
             raise RuntimeError("a bug in the fetcher")
-        return real(url)
+        return await real.get_page(url)
 
     caplog.set_level(logging.WARNING, LOGGER)
 
-    pages = await HttpPageReader(fetch_html=fetch).read([bad, good])
+    try:
+        pages = await read([bad, good], get_page=get_page)
+    finally:
+        await real.aclose()
 
     assert list(pages) == [good]
     [record] = [r for r in caplog.records if r.name == LOGGER and bad in r.getMessage()]
@@ -250,12 +280,12 @@ async def test_unexpected_error_in_one_page_does_not_lose_the_others(
 async def test_fetch_errors_from_an_injected_fetcher_are_logged_as_warnings(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def fetch(url: str) -> tuple[str, str]:
+    async def get_page(url: str) -> Page:
         raise FetchError("timed out: the page did not arrive within 15s")
 
     caplog.set_level(logging.WARNING, LOGGER)
 
-    assert await HttpPageReader(fetch_html=fetch).read(["https://example.com/a"]) == {}
+    assert await read(["https://example.com/a"], get_page=get_page) == {}
     assert warnings_about(caplog, "https://example.com/a") == [
         "could not read linked page https://example.com/a: timed out: the page did not"
         " arrive within 15s"
@@ -269,6 +299,13 @@ def test_one_reader_reads_on_a_second_event_loop_after_making_tasks_wait_on_the_
     # the loop; a reader used again from another loop (another asyncio.run) must not fail
     urls = [serve_article(feed_server, f"/loop{i}") for i in range(3)]
     reader = HttpPageReader(allowed_hosts=LOCAL, concurrency=1, per_host_concurrency=1)
-    first = asyncio.run(reader.read(urls))
-    second = asyncio.run(reader.read(urls))
+
+    async def read_and_close() -> dict[str, str]:
+        try:
+            return await reader.read(urls)
+        finally:
+            await reader.aclose()
+
+    first = asyncio.run(read_and_close())
+    second = asyncio.run(read_and_close())
     assert set(first) == set(second) == set(urls)

@@ -228,7 +228,10 @@ async def test_the_poll_job_reads_headline_only_items_pages_before_they_are_judg
     page = "".join(f"<p>{p}</p>" for p in report["content"].split("\n") if p.strip())
     link = feed_server.add(
         "/hearing.html",
-        Route(body=f"<html><body><article>{page}</article></body></html>".encode()),
+        Route(
+            body=f"<html><body><article>{page}</article></body></html>".encode(),
+            content_type="text/html",
+        ),
     )
     entry = as_entry(report, summary="", content=None, link=link)
     feed_server.add_feed("/a.xml", feed_of(entry), etag=True)

@@ -22,11 +22,12 @@ class Article:
     date: str | None  # as trafilatura gives it, "YYYY-MM-DD"
 
 
-def main_text(html: str, url: str | None = None, *, metadata: bool = True) -> Article:
+def main_text(html: str | bytes, url: str | None = None, *, metadata: bool = True) -> Article:
     """The main text, title and date of the article in ``html``.
 
     Args:
-        html: The page's markup.
+        html: The page's markup, as text or as the bytes served (trafilatura then finds
+            the encoding from the page itself).
         url: Where the page came from (helps trafilatura with metadata), if known.
         metadata: Also find the title and date (about 4 ms a page, three times the
             text's cost); without it both are empty.

@@ -63,6 +63,19 @@ _HTTP_HINTS = {
 }
 
 
+# what a page request asks for (a linked article, not a feed)
+_PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A web page as :meth:`HttpFeedFetcher.get_page` gives it."""
+
+    body: bytes
+    url: str  # after redirects
+    content_type: str | None
+
+
 @dataclass
 class _Download:
     url: str
@@ -147,12 +160,40 @@ class HttpFeedFetcher:
         self._session = None
 
     @asynccontextmanager
-    async def _get(self, url: str, request: PollRequest) -> AsyncIterator[aiohttp.ClientResponse]:
+    async def _get(
+        self, url: str, request: PollRequest, accept: str | None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
         """One GET of ``url`` with the request's validators; released afterwards."""
-        async with self._client().get(
-            url, headers=self._request_headers(request), allow_redirects=False
-        ) as resp:
+        headers = self._request_headers(request)
+        if accept:
+            headers["Accept"] = accept
+        async with self._client().get(url, headers=headers, allow_redirects=False) as resp:
             yield resp
+
+    async def get_page(self, url: str) -> Page:
+        """GET one web page (a linked article) within this fetcher's rules and limits.
+
+        The same path as a feed: the SSRF guard on every redirect hop, the size limit,
+        the wall-clock deadline, the per-host and global slots; asking for HTML.
+
+        Raises:
+            FetchError: Any failure, said in words (an HTTP error status, a timeout, a
+                refused address, a body over the limit).
+        """
+        try:
+            async with self._limits.slot(url):
+                async with asyncio.timeout(self._timeout_s):
+                    dl = await self._download(PollRequest(feed_id=0, url=url), _PAGE_ACCEPT)
+        except TimeoutError:
+            raise FetchError(
+                f"timed out: the page did not arrive within {self._timeout_s:g}s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise FetchError(_describe_http_error(exc, url)) from None
+        if not _has_body(dl.status):
+            raise FetchError(_http_message(dl.status, None), http_status=dl.status)
+        body = dl.body.data if dl.body else b""
+        return Page(body, dl.url, dl.headers.get("content-type"))
 
     async def fetch(self, request: PollRequest) -> FetchResult:
         """Fetch and parse one feed. Never raises for feed or network problems.
@@ -188,11 +229,11 @@ class HttpFeedFetcher:
             headers["If-Modified-Since"] = request.last_modified
         return headers
 
-    async def _download(self, request: PollRequest) -> _Download:
+    async def _download(self, request: PollRequest, accept: str | None = None) -> _Download:
         url, chain, warnings = request.url, [request.url], []
         for _ in range(self._max_redirects + 1):
             await self._guard.check(url)
-            async with self._get(url, request) as resp:
+            async with self._get(url, request, accept) as resp:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("location")
                     if not location:

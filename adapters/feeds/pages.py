@@ -5,15 +5,11 @@ the service asks for the linked pages of such items, and this reader fetches eac
 and extracts the article's main text (``adapters.feeds.article``: trafilatura, which
 leaves navigation and footers out).
 
-Each page is fetched with the seed fetcher (``adapters.feeds.pagefetch``), so it gets
-the feed fetcher's safety rules: the SSRF guard on every redirect hop, a decompressed-size
-limit, a redirect limit and a wall-clock deadline. That fetcher is synchronous (httpx), so
-a page is fetched and extracted in a worker thread; extraction is CPU work and must not
-hold up the event loop either. Page reading is a few requests per poll, not the poll's
-thousands of feeds, so the aiohttp machinery of ``adapters.feeds.fetcher`` is not needed.
-
-Concurrency is bounded globally and per host, like feed fetches (the host slot is taken
-first, so pages queued behind one busy site do not sit on global slots meanwhile).
+Each page is fetched the way a feed is (``HttpFeedFetcher.get_page``: aiohttp, the SSRF
+guard on every redirect hop, a decompressed-size limit, a redirect limit, a wall-clock
+deadline, at most ``concurrency`` pages at once and ``per_host_concurrency`` from one
+site, the host's slot taken first), with the ``[pages]`` limits; only the extraction, CPU
+work, runs in a worker thread. The reader owns that fetcher: ``aclose`` closes it.
 
 A page that cannot be read (HTTP error, timeout, refused address, not HTML, no article
 text) is logged at WARNING and left out of the result; ``read`` never raises for a page.
@@ -24,13 +20,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
-from adapters.feeds.fetcher import DEFAULT_USER_AGENT
-from adapters.feeds.limits import HostLimits
-from adapters.feeds.pagefetch import make_page_fetcher
+from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from bot.model import has_body
 
 log = logging.getLogger(__name__)
@@ -56,7 +50,7 @@ class HttpPageReader:
         per_host_concurrency: int = 2,
         max_chars: int = 20_000,
         user_agent: str = DEFAULT_USER_AGENT,
-        fetch_html: Callable[[str], tuple[str, str]] | None = None,
+        get_page: Callable[[str], Awaitable[Page]] | None = None,
     ) -> None:
         """Create a reader; settings come from the ``[pages]`` config section.
 
@@ -69,17 +63,23 @@ class HttpPageReader:
             max_chars: Text kept per page (cut at a paragraph or sentence end if one is
                 near the limit).
             user_agent: The User-Agent header.
-            fetch_html: ``fetch(url) -> (html, final_url)`` raising ``FetchError``;
-                defaults to ``make_page_fetcher`` with the settings above.
+            get_page: ``await get_page(url) -> Page`` raising ``FetchError``; defaults
+                to an ``HttpFeedFetcher``'s with the settings above.
         """
-        self._fetch = fetch_html or make_page_fetcher(
-            allowed_hosts=allowed_hosts,
+        self._http = HttpFeedFetcher(
             timeout_s=timeout_s,
-            max_bytes=max_bytes,
+            max_body_bytes=max_bytes,
+            concurrency=concurrency,
+            per_host_concurrency=per_host_concurrency,
             user_agent=user_agent,
+            allowed_hosts=allowed_hosts,
         )
+        self._get_page = get_page or self._http.get_page
         self._max_chars = max_chars
-        self._limits = HostLimits(concurrency, per_host_concurrency)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
 
     async def read(self, urls: Sequence[str]) -> dict[str, str]:
         """The main text of each page it could read, by the URL asked for.
@@ -93,34 +93,42 @@ class HttpPageReader:
 
     async def _read_one(self, url: str) -> str | None:
         try:
-            async with self._limits.slot(url):
-                return await asyncio.to_thread(self._fetch_text, url)
+            page = await self._get_page(url)
+            return await asyncio.to_thread(self._text, page)
         except (FetchError, PageUnreadable) as exc:
             log.warning("could not read linked page %s: %s", url, exc)
         except Exception:  # one page's bug must not lose the others' text
             log.exception("unexpected error reading linked page %s", url)
         return None
 
-    def _fetch_text(self, url: str) -> str:
-        """Fetch and extract one page (in a worker thread); raises why it cannot."""
-        html, final_url = self._fetch(url)
-        if not html.strip():
+    def _text(self, page: Page) -> str:
+        """The article text of a fetched page (in a worker thread); raises why there is none."""
+        if not page.body.strip():
             raise PageUnreadable("the page is empty")
-        if not _looks_like_markup(html):
-            raise PageUnreadable("not an HTML page")
-        text = main_text(html, final_url, metadata=False).text  # the text is all we keep
+        if not _is_markup(page):
+            raise PageUnreadable(f"not an HTML page ({page.content_type or 'no type'})")
+        # bytes: trafilatura finds the encoding (header, <meta charset>, or by guessing)
+        text = main_text(page.body, page.url, metadata=False).text  # the text is all we keep
         if not has_body(text):
             raise PageUnreadable("no article text found in the page")
         return _shorten(text, self._max_chars)
 
 
-def _looks_like_markup(body: str) -> bool:
-    """Whether a body is HTML or XML (``make_page_fetcher`` does not give the type).
+_MARKUP_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
-    Markup starts with a tag, a doctype, a comment or an XML declaration; a PDF, an
-    image or plain text does not.
+
+def _is_markup(page: Page) -> bool:
+    """Whether a page is HTML (or XML): by its declared type, else by its first bytes.
+
+    A declared type of something else (a PDF, an image, JSON) is not; without a type, or
+    with the type that says nothing (``application/octet-stream``), markup starts with a
+    tag, a doctype, a comment or an XML declaration, and holds no NUL bytes.
     """
-    return body.lstrip("\ufeff \t\r\n").startswith("<") and "\x00" not in body[:4096]
+    declared = (page.content_type or "").split(";")[0].strip().lower()
+    if declared and declared != "application/octet-stream":
+        return declared in _MARKUP_TYPES
+    head = page.body[:4096]
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"\x00" not in head
 
 
 def _shorten(text: str, max_chars: int) -> str:
