@@ -191,7 +191,9 @@ class HttpFeedFetcher:
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url)) from None
         if not _has_body(dl.status):
-            raise FetchError(_http_message(dl.status, None), http_status=dl.status)
+            # not _http_message: its hints are about feeds ("feed not found")
+            reason = httpx.codes.get_reason_phrase(dl.status) or "unexpected status"
+            raise FetchError(f"HTTP {dl.status} {reason}", http_status=dl.status)
         body = dl.body.data if dl.body else b""
         return Page(body, dl.url, dl.headers.get("content-type"))
 
