@@ -155,16 +155,20 @@ class Item:
     page_text: str = ""
 
     @property
+    def feed_text(self) -> str:
+        """The body the feed gave: its content, else its summary (maybe a mere scrap)."""
+        return self.content or self.summary
+
+    @property
     def text(self) -> str:
         """Everything we know of the item's body, best first.
 
-        The feed's content or summary; where that is no body (under 8 words: a
-        headline-only feed's scrap) and the linked page was read, the page's text.
+        The feed's text; where that is no body (under 8 words: a headline-only feed's
+        scrap) and the linked page was read, the page's text.
         """
-        feed = self.content or self.summary
-        if self.page_text and not has_body(feed):
+        if self.page_text and not has_body(self.feed_text):
             return self.page_text
-        return feed
+        return self.feed_text
 
 
 @dataclass(frozen=True)

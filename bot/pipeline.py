@@ -113,18 +113,17 @@ class CycleReport:
 
     def line(self) -> str:
         """The progress line, nouns in the right number ("1 copy", "2 copies")."""
+        pages = ""
+        if self.pages_read or self.pages_unread:
+            pages = f"; {counted(self.pages_read, 'linked page')} read"
+            if self.pages_unread:
+                pages += f" ({self.pages_unread} unreadable)"
         return (
             f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
             f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
             f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
             f"{counted(self.new_developments, 'new development')}, "
-            f"{counted(self.alerts_queued, 'alert')} queued"
-            + (
-                f"; {counted(self.pages_read, 'linked page')} read"
-                + (f" ({self.pages_unread} unreadable)" if self.pages_unread else "")
-                if self.pages_read or self.pages_unread
-                else ""
-            )
+            f"{counted(self.alerts_queued, 'alert')} queued{pages}"
         )
 
 
@@ -376,7 +375,7 @@ class Pipeline:
         for it in items:
             if it.feed_id in self._headline_feeds or it.feed_id is None or not it.url:
                 continue
-            if not has_body(it.content or it.summary):
+            if not has_body(it.feed_text):
                 self._headline_feeds.add(it.feed_id)
                 log.info(
                     "%s (feed %d) gives headlines without a body; they are judged on the "
@@ -392,7 +391,7 @@ class Pipeline:
         Otherwise they only wait in the backlog (module docstring) and reading their
         linked pages would be wasted requests.
         """
-        return bool(self._stories) or len(matcher or self._matcher()) > 0
+        return bool(self._stories) or len(matcher if matcher is not None else self._matcher()) > 0
 
     async def read_pages(self, items: Sequence[Item], report: CycleReport) -> list[Item]:
         """The items, each whose feed gave no body with its linked page's text when read.
@@ -411,7 +410,7 @@ class Pipeline:
         wanted = {
             it.id: it.url
             for it in items
-            if it.url and not it.page_text and not has_body(it.content or it.summary)
+            if it.url and not it.page_text and not has_body(it.feed_text)
         }
         if not wanted:
             return list(items)
