@@ -140,8 +140,8 @@ def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, capsys, url):
 def test_feeds_add_refuses_a_private_host_as_the_poller_would(db, capsys):
     assert main(["feeds", "add", "http://10.0.0.1/rss"]) == 2
     assert (
-        "error: refused: 10.0.0.1 is a private-network address; feeds and seed URLs must "
-        "be on the public internet"
+        "error: refused: 10.0.0.1 is a private-network address; feeds, seed URLs and linked "
+        "pages must be on the public internet"
     ) in capsys.readouterr().err
     # STORYBOT_ALLOWED_HOSTS (127.0.0.1 here) lets a local feed through, as it does at polls
     assert main(["feeds", "add", "http://127.0.0.1:1/a.xml"]) == 0

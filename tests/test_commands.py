@@ -281,7 +281,9 @@ async def test_feeds_add_refuses_a_host_the_poller_refuses_with_the_same_message
     commands = Commands(store, clock, host_check=AddressGuard().refusal)
     reply = await commands.handle(req("feeds add http://127.0.0.1:8080/rss", admin=True))
     assert not reply.ok
-    assert reply.text.startswith("refused: 127.0.0.1 is a loopback address; feeds and seed URLs")
+    assert reply.text.startswith(
+        "refused: 127.0.0.1 is a loopback address; feeds, seed URLs and linked pages"
+    )
     assert "STORYBOT_ALLOWED_HOSTS" in reply.text and store.list_feeds() == []
     allowed = Commands(store, clock, host_check=AddressGuard({"127.0.0.1"}).refusal)
     assert (await allowed.handle(req("feeds add http://127.0.0.1:8080/rss", admin=True))).ok

@@ -101,6 +101,22 @@ async def test_http_error_pages_are_left_out_and_logged_while_the_others_are_rea
     ]
 
 
+async def test_a_page_over_the_size_limit_is_said_to_be_a_page_not_a_feed(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    big = feed_server.add_feed(
+        "/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html"
+    )
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await read([big], allowed_hosts=LOCAL, max_bytes=1024 * 1024) == {}
+
+    assert warnings_about(caplog, big) == [
+        f"could not read linked page {big}: the page is too large: more than 1.0 MiB"
+        " after decompression"  # not "feed is too large", nor the feeds' setting
+    ]
+
+
 @pytest.mark.parametrize(
     "html",
     [

@@ -214,7 +214,8 @@ def test_url_redirect_records_the_final_url(feed_server: FeedServer) -> None:
 def test_url_to_a_private_address_is_refused_by_default(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
     with pytest.raises(
-        UserError, match="refused: 127.0.0.1 is a loopback address; feeds and seed URLs"
+        UserError,
+        match="refused: 127.0.0.1 is a loopback address; feeds, seed URLs and linked pages",
     ):
         load_seed(url)
     assert feed_server.hits("/article") == 0
@@ -237,7 +238,7 @@ def test_url_too_large(feed_server: FeedServer) -> None:
     url = feed_server.add_feed(
         "/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html"
     )
-    with pytest.raises(UserError, match="too large"):
+    with pytest.raises(UserError, match="the page is too large: more than 0.1 MiB"):
         load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}, max_bytes=100_000))
 
 

@@ -48,7 +48,7 @@ async def test_a_host_the_poller_refuses_is_refused_with_the_polls_message() -> 
     with pytest.raises(UserError) as refused:
         await admit_feed_url("http://127.0.0.1/rss", AddressGuard().refusal)
     assert str(refused.value) == (
-        "refused: 127.0.0.1 is a loopback address; feeds and seed URLs must be on the public "
+        "refused: 127.0.0.1 is a loopback address; feeds, seed URLs and linked pages must be on the public "
         "internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
     )
 

@@ -12,17 +12,18 @@ import hashlib
 import zlib
 from collections.abc import AsyncIterator
 
-from adapters.feeds.errors import FetchError
+from adapters.feeds.errors import FetchError, TooLarge
 
 _AUTO_GZIP_ZLIB = 32 + zlib.MAX_WBITS  # accepts both gzip and zlib headers
 _RAW_DEFLATE = -zlib.MAX_WBITS  # some servers send "deflate" without the zlib wrapper
 
 
-def too_large(limit: int) -> FetchError:
-    """The error for a body over the limit."""
-    return FetchError(
+def too_large(limit: int) -> TooLarge:
+    """The error for a feed body over the limit (a page's is said by ``get_page``)."""
+    return TooLarge(
         f"feed is too large: more than {limit / 1048576:.1f} MiB after decompression"
-        f" (limit max_body_bytes={limit})"
+        f" (limit max_body_bytes={limit})",
+        limit=limit,
     )
 
 

@@ -17,3 +17,11 @@ class FetchError(Exception):
 
 class AddressRefused(FetchError):
     """The URL leads to an address the SSRF guard refuses (not a network failure)."""
+
+
+class TooLarge(FetchError):
+    """A body went over the size limit (``limit``, decompressed bytes)."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit

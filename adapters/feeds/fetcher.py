@@ -2,7 +2,9 @@
 
 One ``fetch`` = at most ``max_redirects + 1`` conditional GETs, all within one wall-clock
 deadline (``asyncio.timeout``, so a server dripping a byte a second cannot hold a slot
-forever), each hop checked by the SSRF guard before it is requested. The body is read
+forever), each hop checked by the SSRF guard before it is requested and its name resolved
+once more by the guard for the connection (``adapters.feeds.resolver``: what is connected
+to is what was checked, so DNS rebinding gains nothing). The body is read
 within a decompressed-size limit, hashed, and parsed in a worker thread (outside the
 deadline: parsing a 10 MiB feed is CPU work, not waiting on the network) unless its hash
 equals the previous one. Every failure becomes ``FetchResult(status=ERROR, error=...)``
@@ -34,11 +36,12 @@ import aiohttp
 import httpx
 
 from adapters.feeds.body import LimitedBody, collect_limited, too_large
-from adapters.feeds.errors import FetchError
+from adapters.feeds.errors import FetchError, TooLarge
 from adapters.feeds.headers import parse_max_age, parse_retry_after
 from adapters.feeds.limits import HostLimits
-from adapters.feeds.netguard import AddressGuard
+from adapters.feeds.netguard import AddressGuard, Lookup
 from adapters.feeds.parse import parse_to_result
+from adapters.feeds.resolver import GuardedResolver
 from bot.model import FetchResult, FetchStatus, PollRequest
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,7 @@ class HttpFeedFetcher:
         user_agent: str = DEFAULT_USER_AGENT,
         allowed_hosts: Iterable[str] = (),
         max_redirects: int = 5,
+        lookup: Lookup | None = None,
     ) -> None:
         """Create a fetcher; settings come from the ``[polling]`` config section.
 
@@ -111,13 +115,16 @@ class HttpFeedFetcher:
             user_agent: The User-Agent header.
             allowed_hosts: Hosts, addresses or CIDR networks exempt from the SSRF guard.
             max_redirects: Redirects followed per fetch.
+            lookup: Where host names are resolved (the system resolver when None; tests
+                give a fake DNS). Every connection goes to addresses the SSRF guard has
+                checked in that same lookup (``adapters.feeds.resolver``).
         """
         self._timeout_s = timeout_s
         self._max_body = max_body_bytes
         self._max_entries = max_entries
         self._max_redirects = max_redirects
         self._limits = HostLimits(concurrency, per_host_concurrency)
-        self._guard = AddressGuard(allowed_hosts)
+        self._guard = AddressGuard(allowed_hosts, lookup)
         # One aiohttp session (connection pool) per event loop, made on first use: a session
         # belongs to the loop it was made on. trust_env=False: a proxy from the
         # environment would resolve names itself and defeat the SSRF guard. The cookie
@@ -136,7 +143,11 @@ class HttpFeedFetcher:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session_loop is not loop or self._session.closed:
             connector = aiohttp.TCPConnector(
-                limit=0, limit_per_host=0, ssl=self._tls, enable_cleanup_closed=False
+                limit=0,
+                limit_per_host=0,
+                ssl=self._tls,
+                enable_cleanup_closed=False,
+                resolver=GuardedResolver(self._guard),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -190,6 +201,11 @@ class HttpFeedFetcher:
             ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url)) from None
+        except TooLarge as exc:  # said of a page, not of a feed and its setting
+            raise FetchError(
+                f"the page is too large: more than {exc.limit / 1048576:.1f} MiB"
+                " after decompression"
+            ) from None
         if not _has_body(dl.status):
             # not _http_message: its hints are about feeds ("feed not found")
             reason = httpx.codes.get_reason_phrase(dl.status) or "unexpected status"

@@ -8,8 +8,12 @@ multicast, reserved or unspecified addresses, IPv4 or IPv6, including IPv4 addre
 embedded in IPv6 forms). Operators can allow specific hosts, addresses or networks
 (``STORYBOT_ALLOWED_HOSTS``), e.g. an intranet feed server or ``127.0.0.1`` in tests.
 
-Limitation: the HTTP client resolves the name again when it connects, so a DNS server
-that answers differently within seconds (DNS rebinding) is not fully excluded.
+A name is checked where it is resolved for the connection (:meth:`AddressGuard.vetted`,
+which the HTTP client's resolver calls: ``adapters.feeds.resolver``), so the addresses
+connected to are the ones checked: a DNS server that answers a public address to a first
+lookup and a private one to the next (DNS rebinding) gains nothing. :meth:`check`, the
+earlier lookup before each request, stays for its clear message and for literal addresses,
+which the HTTP client connects to without resolving.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 from adapters.feeds.errors import AddressRefused, FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# ``lookup(host, port, family) -> [(family, address), ...]``: the DNS, as the guard asks it
+Lookup = Callable[[str, int, int], Awaitable[list[tuple[int, str]]]]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -62,13 +68,16 @@ def forbidden_reason(ip: IPAddress) -> str | None:
 class AddressGuard:
     """Checks URLs against the public-address rule and the operator's allow list."""
 
-    def __init__(self, allowed_hosts: Iterable[str] = ()) -> None:
+    def __init__(self, allowed_hosts: Iterable[str] = (), lookup: Lookup | None = None) -> None:
         """Create a guard.
 
         Args:
             allowed_hosts: Host names, IP addresses or networks (CIDR) that may be
                 fetched even though they are not public, e.g. ``{"127.0.0.1"}``.
+            lookup: Where names are resolved; the system resolver (``getaddrinfo``)
+                when None. Tests give a fake DNS here.
         """
+        self._lookup = lookup or system_lookup
         self._names: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for raw in allowed_hosts:
@@ -90,8 +99,8 @@ class AddressGuard:
             if reason and not self._address_allowed(ip):
                 shown = f"{host} is" if host == str(ip) else f"{host} resolves to {ip}, which is"
                 raise AddressRefused(
-                    f"refused: {shown} {reason}; feeds and seed URLs must be on the public"
-                    " internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
+                    f"refused: {shown} {reason}; feeds, seed URLs and linked pages must be on"
+                    " the public internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
                 )
 
     def _target(self, url: str) -> tuple[str, int] | None:
@@ -122,16 +131,37 @@ class AddressGuard:
     async def check(self, url: str) -> None:
         """Raise ``FetchError`` unless ``url`` may be fetched (resolves via the event loop)."""
         lookup = self._needs_lookup(url)
-        if lookup is None:
-            return
-        host, port = lookup
+        if lookup is not None:
+            await self.vetted(*lookup)
+
+    async def vetted(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        """Resolve ``host`` and return its addresses, all of which may be connected to.
+
+        The HTTP client's resolver (``adapters.feeds.resolver``) connects to exactly what
+        this returns, so what was checked is what is reached.
+
+        Args:
+            host: A host name (a trailing dot is ignored).
+            port: The port to connect to.
+            family: ``socket.AF_INET``, ``AF_INET6`` or 0 for either.
+
+        Returns:
+            ``(family, address)`` pairs, in the resolver's order.
+
+        Raises:
+            AddressRefused: The name resolves to an address the guard refuses.
+            FetchError: The name does not resolve.
+        """
+        host = host.rstrip(".")
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except (socket.gaierror, UnicodeError) as exc:
+            found = await self._lookup(host, port, family)
+        except (OSError, UnicodeError) as exc:
             raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
-        self._check_addresses(host, [str(info[4][0]) for info in infos])
+        if not found:
+            raise FetchError(f"DNS lookup failed for {host}: no address")
+        if host.lower() not in self._names:
+            self._check_addresses(host, [address for _, address in found])
+        return found
 
     async def refusal(self, url: str) -> str | None:
         """Why ``check`` would refuse ``url``'s host, or None (a ``bot.ports.HostCheck``).
@@ -148,18 +178,6 @@ class AddressGuard:
             return None
         return None
 
-    def check_sync(self, url: str) -> None:
-        """Like ``check`` for synchronous callers (blocking DNS lookup)."""
-        lookup = self._needs_lookup(url)
-        if lookup is None:
-            return
-        host, port = lookup
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
-        self._check_addresses(host, [str(info[4][0]) for info in infos])
-
     def _needs_lookup(self, url: str) -> tuple[str, int] | None:
         """Check what can be checked without DNS; return (host, port) if a lookup is needed.
 
@@ -174,6 +192,14 @@ class AddressGuard:
             self._check_addresses(host, [literal])
             return None
         return target
+
+
+async def system_lookup(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+    """Resolve ``host`` with the system resolver, off the event loop's thread."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, family=family, type=socket.SOCK_STREAM
+    )
+    return [(int(info[0]), str(info[4][0])) for info in infos]
 
 
 def _gai_message(exc: BaseException) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
+from adapters.feeds.netguard import Lookup
 from bot.model import has_body
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class HttpPageReader:
         max_chars: int = 20_000,
         user_agent: str = DEFAULT_USER_AGENT,
         get_page: Callable[[str], Awaitable[Page]] | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         """Create a reader; settings come from the ``[pages]`` config section.
 
@@ -65,6 +67,7 @@ class HttpPageReader:
             user_agent: The User-Agent header.
             get_page: ``await get_page(url) -> Page`` raising ``FetchError``; defaults
                 to an ``HttpFeedFetcher``'s with the settings above.
+            lookup: Where host names are resolved (the system resolver when None).
         """
         self._http = HttpFeedFetcher(
             timeout_s=timeout_s,
@@ -73,6 +76,7 @@ class HttpPageReader:
             per_host_concurrency=per_host_concurrency,
             user_agent=user_agent,
             allowed_hosts=allowed_hosts,
+            lookup=lookup,
         )
         self._get_page = get_page or self._http.get_page
         self._max_chars = max_chars

@@ -1,0 +1,161 @@
+"""DNS rebinding: what a connection reaches is what the SSRF guard checked.
+
+A hostile DNS server can answer a public address to the guard's lookup and a private one
+(this machine, the cloud metadata service) a moment later, when the HTTP client resolves
+the name again to connect. The fetcher resolves through the guard
+(``adapters.feeds.resolver``), so the second answer is checked too and the connection
+goes to an address that was. The DNS is faked at the wire (a ``lookup`` that answers
+from a script); the HTTP server is a real local one.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+from feedbuilder import entry, rss
+from feedserver import FeedServer, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+
+from adapters.feeds import HttpFeedFetcher
+from adapters.feeds.errors import FetchError
+from adapters.feeds.pagefetch import make_page_fetcher
+from adapters.feeds.pages import HttpPageReader
+from adapters.seeds import load_seed
+from bot.errors import UserError
+from bot.model import FetchStatus, PollRequest
+
+PUBLIC = "93.184.216.34"
+LOOPBACK = "127.0.0.1"
+PAGE = b"<html><body><article><p>" + b"The council voted on the plan again today. " * 20
+PAGE += b"</p></article></body></html>"
+
+
+class ScriptedDns:
+    """A DNS server that answers each name from a script: one answer per query, the last
+    repeated. ``rebinding("a.test")`` answers public first, then loopback."""
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.queries: list[str] = []
+
+    @classmethod
+    def rebinding(cls, name: str) -> ScriptedDns:
+        return cls({name: [PUBLIC, LOOPBACK]})
+
+    async def __call__(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        self.queries.append(host)
+        script = self.answers.get(host)
+        if not script:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        answer = script[0] if len(script) == 1 else script.pop(0)
+        return [(socket.AF_INET, answer)]
+
+
+def _on(server: FeedServer, name: str, path: str) -> str:
+    return server.url(path).replace(LOOPBACK, name)
+
+
+async def test_a_feed_host_that_rebinds_to_loopback_is_refused_at_connect(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add_feed("/feed", rss([entry(1)]))
+    url = _on(feed_server, "feeds.rebind.test", "/feed")
+    dns = ScriptedDns.rebinding("feeds.rebind.test")
+    fetcher = HttpFeedFetcher(timeout_s=5.0, lookup=dns)
+    try:
+        result = await fetcher.fetch(PollRequest(feed_id=1, url=url))
+    finally:
+        await fetcher.aclose()
+    assert result.status == FetchStatus.ERROR
+    assert "refused: feeds.rebind.test resolves to 127.0.0.1" in (result.error or ""), result.error
+    # the first answer passed the check before the request; the second, which the
+    # connection would have used, was checked too
+    assert dns.queries == ["feeds.rebind.test", "feeds.rebind.test"]
+    assert feed_server.hits("/feed") == 0
+
+
+async def test_the_connection_goes_to_the_address_the_guard_resolved(
+    feed_server: FeedServer,
+) -> None:
+    # the name exists only in the scripted DNS: the feed arrives only if the connection
+    # used the guard's answer, not a lookup of its own
+    path = "/feed"
+    feed_server.add_feed(path, rss([entry(1), entry(2)]))
+    dns = ScriptedDns({"intranet.test": [LOOPBACK]})
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={LOOPBACK}, lookup=dns)
+    try:
+        result = await fetcher.fetch(
+            PollRequest(feed_id=1, url=_on(feed_server, "intranet.test", path))
+        )
+    finally:
+        await fetcher.aclose()
+    assert result.status == FetchStatus.OK, result.error
+    assert len(result.entries) == 2
+    assert feed_server.hits(path) == 1
+
+
+async def test_a_name_allowed_by_the_operator_may_resolve_to_loopback(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add_feed("/feed", rss([entry(1)]))
+    dns = ScriptedDns({"feeds.intranet.test": [LOOPBACK]})
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"feeds.intranet.test"}, lookup=dns)
+    try:
+        result = await fetcher.fetch(
+            PollRequest(feed_id=1, url=_on(feed_server, "feeds.intranet.test", "/feed"))
+        )
+    finally:
+        await fetcher.aclose()
+    assert result.status == FetchStatus.OK, result.error
+
+
+async def test_a_linked_page_whose_host_rebinds_is_left_unread(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed_server.add_feed("/story.html", PAGE, content_type="text/html")
+    dns = ScriptedDns.rebinding("news.rebind.test")
+    reader = HttpPageReader(timeout_s=5.0, lookup=dns)
+    url = _on(feed_server, "news.rebind.test", "/story.html")
+    caplog.set_level(logging.WARNING, "adapters.feeds.pages")
+    try:
+        texts = await reader.read([url])
+    finally:
+        await reader.aclose()
+    assert texts == {}
+    assert feed_server.hits("/story.html") == 0
+    [warning] = [r.getMessage() for r in caplog.records if url in r.getMessage()]
+    assert "refused: news.rebind.test resolves to 127.0.0.1" in warning, warning
+
+
+def test_a_seed_url_whose_host_rebinds_is_refused(feed_server: FeedServer) -> None:
+    feed_server.add_feed("/seed.html", PAGE, content_type="text/html")
+    fetch = make_page_fetcher(lookup=ScriptedDns.rebinding("seed.rebind.test"))
+    with pytest.raises(FetchError, match="refused: seed.rebind.test resolves to 127.0.0.1"):
+        fetch(_on(feed_server, "seed.rebind.test", "/seed.html"))
+    assert feed_server.hits("/seed.html") == 0
+    with pytest.raises(UserError, match="could not fetch seed .*refused"):
+        load_seed(
+            _on(feed_server, "seed.rebind.test", "/seed.html"),
+            fetch_html=make_page_fetcher(lookup=ScriptedDns.rebinding("seed.rebind.test")),
+        )
+
+
+def test_a_seed_url_is_fetched_through_the_guarded_path(feed_server: FeedServer) -> None:
+    feed_server.add_feed("/seed.html", PAGE, content_type="text/html; charset=utf-8")
+    fetch = make_page_fetcher(
+        allowed_hosts={LOOPBACK}, lookup=ScriptedDns({"seeds.test": [LOOPBACK]})
+    )
+    html, final = fetch(_on(feed_server, "seeds.test", "/seed.html"))
+    assert "council voted" in html
+    assert final.startswith("http://seeds.test:")
+
+
+async def test_a_name_that_does_not_resolve_says_so() -> None:
+    fetcher = HttpFeedFetcher(timeout_s=5.0, lookup=ScriptedDns({}))
+    try:
+        result = await fetcher.fetch(PollRequest(feed_id=1, url="http://gone.test/feed"))
+    finally:
+        await fetcher.aclose()
+    assert result.status == FetchStatus.ERROR
+    assert result.error == "DNS lookup failed for gone.test: no such host"
