@@ -116,6 +116,8 @@ def make_page_reader(settings: Settings) -> PageReader | None:
         concurrency=p.concurrency,
         per_host_concurrency=p.per_host_concurrency,
         max_chars=p.max_chars,
+        retries=p.retries,
+        retry_delay_s=p.retry_delay_s,
         user_agent=USER_AGENT,
     )
 

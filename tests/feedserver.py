@@ -53,6 +53,8 @@ class Route:
     broken: bool = False  # announce the full length, send half, drop the connection
     arrived: threading.Event | None = None  # set when a request for this path arrives
     hold: threading.Event | None = None  # answer only once this is set (waits 10 s at most)
+    fail_first: int = 0  # answer this many requests with ``fail_status`` first
+    fail_status: int = 503
 
 
 class FeedServer:
@@ -198,6 +200,8 @@ class FeedServer:
             route = self._routes.get(path)
         if route is None:
             return web.Response(status=404, text="no such route")
+        if len(self._requests[path]) <= route.fail_first:
+            return web.Response(status=route.fail_status, text="try again later")
         if route.arrived is not None:
             route.arrived.set()
         if route.hold is not None:

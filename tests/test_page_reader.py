@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 
 import pytest
@@ -50,8 +51,21 @@ def serve_article(server: FeedServer, path: str, html: str | None = None) -> str
     )
 
 
+class Waits:
+    """The reader's clock between tries: records each wait, sleeps none."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
 async def read(urls: list[str], **options: object) -> dict[str, str]:
-    """What a new reader with ``options`` reads of ``urls``; the reader is closed after."""
+    """What a new reader with ``options`` reads of ``urls``; the reader is closed after.
+
+    Waits between tries are recorded, not slept, unless ``sleep`` is given."""
+    options.setdefault("sleep", Waits())
     reader = HttpPageReader(**options)  # type: ignore[arg-type]
     try:
         return await reader.read(urls)
@@ -115,6 +129,74 @@ async def test_a_page_over_the_size_limit_is_said_to_be_a_page_not_a_feed(
         f"could not read linked page {big}: the page is too large: more than 1.0 MiB"
         " after decompression"  # not "feed is too large", nor the feeds' setting
     ]
+
+
+async def test_a_page_whose_server_stumbles_is_tried_again_after_growing_waits(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feed_server.add(
+        "/busy",
+        Route(body=article_html().encode(), content_type="text/html", fail_first=2),
+    )
+    waits = Waits()
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    pages = await read([url], allowed_hosts=LOCAL, sleep=waits, retry_delay_s=1.5)
+
+    assert PARAGRAPHS[0] in pages[url]
+    assert feed_server.hits("/busy") == 3
+    assert waits.seconds == [1.5, 3.0]
+    assert warnings_about(caplog, url) == []  # it was read in the end: nothing to warn of
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504, 408])
+async def test_a_page_that_keeps_failing_is_given_up_after_its_retries(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    url = feed_server.add_status("/down", status)
+    waits = Waits()
+    caplog.set_level(logging.WARNING, LOGGER)
+
+    assert await read([url], allowed_hosts=LOCAL, sleep=waits, retries=3) == {}
+
+    assert feed_server.hits("/down") == 4
+    assert waits.seconds == [2.0, 4.0, 8.0]
+    [warning] = warnings_about(caplog, url)
+    assert f"HTTP {status}" in warning
+
+
+@pytest.mark.parametrize("status", [403, 404, 410])
+async def test_a_page_refused_for_good_is_not_tried_again(
+    feed_server: FeedServer, status: int
+) -> None:
+    url = feed_server.add_status("/gone", status)
+    waits = Waits()
+
+    assert await read([url], allowed_hosts=LOCAL, sleep=waits) == {}
+
+    assert feed_server.hits("/gone") == 1 and waits.seconds == []
+
+
+async def test_a_refused_connection_is_tried_again_and_a_refused_address_is_not() -> None:
+    with socket.socket() as s:  # a port nothing listens on once this socket is closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    waits = Waits()
+    assert await read([f"http://127.0.0.1:{port}/a"], allowed_hosts=LOCAL, sleep=waits) == {}
+    assert waits.seconds == [2.0, 4.0]
+
+    waits = Waits()
+    assert await read([f"http://127.0.0.1:{port}/a"], sleep=waits) == {}  # not allowed
+    assert waits.seconds == []
+
+
+async def test_retries_can_be_turned_off(feed_server: FeedServer) -> None:
+    url = feed_server.add_status("/down", 503)
+    waits = Waits()
+
+    assert await read([url], allowed_hosts=LOCAL, sleep=waits, retries=0) == {}
+
+    assert feed_server.hits("/down") == 1 and waits.seconds == []
 
 
 @pytest.mark.parametrize(

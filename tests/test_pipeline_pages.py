@@ -7,6 +7,7 @@ the local HTTP server that serves the feed and the article pages.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pytest
 from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
@@ -197,6 +198,23 @@ async def test_pages_enabled_in_the_config_file_turns_page_reading_on_with_its_l
     assert report.pages_read == 1
     item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
     assert item is not None and has_body(item.page_text) and len(item.page_text) <= 400
+    await world.app.aclose()
+
+
+async def test_a_page_that_fails_for_a_moment_is_read_on_its_retry_from_the_config_file(
+    feed_server, sqlite_url, clock, tmp_path
+):
+    config = tmp_path / "storybot.toml"
+    config.write_text("[pages]\nenabled = true\nretries = 1\nretry_delay_s = 0\n")
+    stumbling = replace(_page_route(sample(HEARING)), fail_first=1)  # 503, then the page
+    world, _ = _world(feed_server, sqlite_url, clock, config=config, page=stumbling)
+
+    report = await world.app.pipeline.poll_due()
+
+    assert (report.pages_read, report.pages_unread) == (1, 0)
+    assert feed_server.hits("/news/hearing.html") == 2
+    item = world.app.store.find_item_by_url(feed_server.url("/news/hearing.html"))
+    assert item is not None and has_body(item.page_text)
     await world.app.aclose()
 
 

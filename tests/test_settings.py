@@ -88,6 +88,8 @@ def test_config_file_overrides_defaults(tmp_path):
         ("[pages]\nconcurrency = 0\n", "[pages] concurrency must be a whole number of at least 1"),
         ("[pages]\ntimeout_s = 0\n", "[pages] timeout_s must be a number greater than 0"),
         ("[pages]\nurl = 'x'\n", "unknown setting(s) in [pages]: url"),
+        ("[pages]\nretries = -1\n", "[pages] retries must be a whole number of at least 0"),
+        ("[pages]\nretry_delay_s = -2\n", "[pages] retry_delay_s must be a number of at least 0"),
         ("[engine]\nfoo = 1\n", "unknown [engine] setting(s): foo"),
         ("[engine]\non_topic_threshold = 'x'\n", "[engine] on_topic_threshold must be a number"),
         ("[engine]\nprofile_terms = 2.5\n", "[engine] profile_terms must be a whole number"),

@@ -10,9 +10,22 @@ class FeedParseError(ValueError):
 class FetchError(Exception):
     """A fetch failed; the message is fit to show users (``storybot feeds list``)."""
 
-    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, http_status: int | None = None, transient: bool | None = None
+    ) -> None:
+        """Args:
+        message: What went wrong, for users.
+        http_status: The server's status, if it answered.
+        transient: Whether trying again later may succeed; by default, for an answer
+            of 408 (timeout), 429 (too many requests) or 5xx (server trouble).
+        """
         super().__init__(message)
         self.http_status = http_status
+        self.transient = (
+            transient
+            if transient is not None
+            else http_status is not None and (http_status in (408, 429) or http_status >= 500)
+        )
 
 
 class AddressRefused(FetchError):

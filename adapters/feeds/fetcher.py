@@ -197,10 +197,10 @@ class HttpFeedFetcher:
                     dl = await self._download(PollRequest(feed_id=0, url=url), _PAGE_ACCEPT)
         except TimeoutError:
             raise FetchError(
-                f"timed out: the page did not arrive within {self._timeout_s:g}s"
+                f"timed out: the page did not arrive within {self._timeout_s:g}s", transient=True
             ) from None
         except aiohttp.ClientError as exc:
-            raise FetchError(_describe_http_error(exc, url)) from None
+            raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
         except TooLarge as exc:  # said of a page, not of a feed and its setting
             raise FetchError(
                 f"the page is too large: more than {exc.limit / 1048576:.1f} MiB"
@@ -382,6 +382,28 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def _may_pass(exc: aiohttp.ClientError) -> bool:
+    """Whether a failure of the connection may pass if tried again shortly.
+
+    A refused or dropped connection or a server that hung up may; a certificate error,
+    a malformed URL or a name that does not resolve will not.
+    """
+    if isinstance(
+        exc, (aiohttp.ClientSSLError, aiohttp.InvalidURL, aiohttp.ClientConnectorDNSError)
+    ):
+        return False
+    return isinstance(
+        exc,
+        (
+            aiohttp.ClientConnectorError,
+            aiohttp.ServerDisconnectedError,
+            aiohttp.ServerTimeoutError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ClientOSError,
+        ),
+    )
 
 
 def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:

@@ -13,6 +13,10 @@ work, runs in a worker thread. The reader owns that fetcher: ``aclose`` closes i
 
 A page that cannot be read (HTTP error, timeout, refused address, not HTML, no article
 text) is logged at WARNING and left out of the result; ``read`` never raises for a page.
+A failure that may pass (a timeout, a dropped connection, HTTP 408, 429 or 5xx) is tried
+again ``retries`` times, after ``retry_delay_s`` and then twice as long each time, before
+it is given up: news sites stumble for a moment more often than they go away, and an
+item whose page is not read is judged on its headline alone.
 """
 
 from __future__ import annotations
@@ -51,8 +55,11 @@ class HttpPageReader:
         per_host_concurrency: int = 2,
         max_chars: int = 20_000,
         user_agent: str = DEFAULT_USER_AGENT,
+        retries: int = 2,
+        retry_delay_s: float = 2.0,
         get_page: Callable[[str], Awaitable[Page]] | None = None,
         lookup: Lookup | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         """Create a reader; settings come from the ``[pages]`` config section.
 
@@ -65,9 +72,12 @@ class HttpPageReader:
             max_chars: Text kept per page (cut at a paragraph or sentence end if one is
                 near the limit).
             user_agent: The User-Agent header.
+            retries: Further tries of a page whose failure may pass (0: none).
+            retry_delay_s: The wait before the first of them; doubled for each next one.
             get_page: ``await get_page(url) -> Page`` raising ``FetchError``; defaults
                 to an ``HttpFeedFetcher``'s with the settings above.
             lookup: Where host names are resolved (the system resolver when None).
+            sleep: How to wait between tries (tests give a clock that does not sleep).
         """
         self._http = HttpFeedFetcher(
             timeout_s=timeout_s,
@@ -80,6 +90,9 @@ class HttpPageReader:
         )
         self._get_page = get_page or self._http.get_page
         self._max_chars = max_chars
+        self._retries = retries
+        self._retry_delay_s = retry_delay_s
+        self._sleep = sleep
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -97,13 +110,27 @@ class HttpPageReader:
 
     async def _read_one(self, url: str) -> str | None:
         try:
-            page = await self._get_page(url)
+            page = await self._fetch(url)
             return await asyncio.to_thread(self._text, page)
         except (FetchError, PageUnreadable) as exc:
             log.warning("could not read linked page %s: %s", url, exc)
         except Exception:  # one page's bug must not lose the others' text
             log.exception("unexpected error reading linked page %s", url)
         return None
+
+    async def _fetch(self, url: str) -> Page:
+        """Fetch a page, trying again while its failure may pass (see the module doc)."""
+        delay = self._retry_delay_s
+        for tries_left in range(self._retries, -1, -1):
+            try:
+                return await self._get_page(url)
+            except FetchError as exc:
+                if not tries_left or not exc.transient:
+                    raise
+                log.info("linked page %s: %s; trying again in %gs", url, exc, delay)
+            await self._sleep(delay)  # outside the fetcher's slots: others go on meanwhile
+            delay *= 2
+        raise AssertionError("unreachable: the last try raises or returns")
 
     def _text(self, page: Page) -> str:
         """The article text of a fetched page (in a worker thread); raises why there is none."""
