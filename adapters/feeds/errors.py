@@ -8,17 +8,16 @@ class FeedParseError(ValueError):
 
 
 class FetchError(Exception):
-    """A fetch failed; the message is fit to show users (``storybot feeds list``)."""
+    """A fetch failed; the message is fit to show users (``storybot feeds list``).
+
+    ``http_status`` is the server's answer, if it gave one; ``transient`` says whether
+    trying again shortly may succeed: given by the raiser, else true for an answer of 408
+    (timeout), 429 (too many requests) or 5xx (server trouble).
+    """
 
     def __init__(
         self, message: str, *, http_status: int | None = None, transient: bool | None = None
     ) -> None:
-        """Args:
-        message: What went wrong, for users.
-        http_status: The server's status, if it answered.
-        transient: Whether trying again later may succeed; by default, for an answer
-            of 408 (timeout), 429 (too many requests) or 5xx (server trouble).
-        """
         super().__init__(message)
         self.http_status = http_status
         self.transient = (

@@ -29,7 +29,8 @@ def make_page_fetcher(
     """Return ``fetch(url) -> (html, final_url)``, raising ``FetchError`` on any failure.
 
     ``fetch`` blocks, and must not be called from a thread running an event loop (async
-    callers use ``adapters.seeds.aload_seed``, which calls it in a worker thread).
+    callers use ``adapters.seeds.aload_seed``, which calls it in a worker thread); one
+    fetcher serves one thread at a time.
 
     Args:
         allowed_hosts: Hosts, addresses or networks exempt from the SSRF guard.

@@ -121,16 +121,16 @@ class HttpPageReader:
     async def _fetch(self, url: str) -> Page:
         """Fetch a page, trying again while its failure may pass (see the module doc)."""
         delay = self._retry_delay_s
-        for tries_left in range(self._retries, -1, -1):
+        for _ in range(self._retries):
             try:
                 return await self._get_page(url)
             except FetchError as exc:
-                if not tries_left or not exc.transient:
+                if not exc.transient:
                     raise
                 log.info("linked page %s: %s; trying again in %gs", url, exc, delay)
             await self._sleep(delay)  # outside the fetcher's slots: others go on meanwhile
             delay *= 2
-        raise AssertionError("unreachable: the last try raises or returns")
+        return await self._get_page(url)  # the last try: its failure is the answer
 
     def _text(self, page: Page) -> str:
         """The article text of a fetched page (in a worker thread); raises why there is none."""
