@@ -635,6 +635,51 @@ def test_targets_decided_in_two_processes_give_the_same_figures_and_decisions(
     assert lines_one == lines_two and lines_one
 
 
+def test_progress_is_told_as_each_target_is_done(tmp_path: Path) -> None:
+    from bot.evaluation.baseline import baseline_decider
+    from bot.evaluation.tracking import run_tracking
+
+    rows = [
+        _row(i, "flood" if i % 2 else "fire", i, f"{FLOOD if i % 2 else FIRE} day {i}")
+        for i in range(1, 13)
+    ]
+    items = load_stream(_write(tmp_path / "two.jsonl.gz", rows))
+    targets = build_targets(items, 2, 20)
+    calls: list[tuple[int, int]] = []
+    result = run_tracking(targets, baseline_decider(items), progress=lambda *a: calls.append(a))
+    n = len(targets)
+    assert n > 1 and result["targets"] == n
+    assert calls == [(k, n) for k in range(1, n + 1)]
+
+
+def test_clustering_tells_progress_every_hundred_items_and_at_the_end(tmp_path: Path) -> None:
+    from bot.evaluation.clustering import evaluate_clustering
+
+    rows = [_row(i, f"e{i % 7}", None, f"{FLOOD} report {i}") for i in range(250)]
+    items = load_stream(_write(tmp_path / "many.jsonl.gz", rows))
+    calls: list[tuple[int, int]] = []
+    result = evaluate_clustering(items, progress=lambda *a: calls.append(a))
+    assert result["items"] == 250
+    assert calls == [(100, 250), (200, 250), (250, 250)]
+
+
+def test_a_long_run_says_how_far_it_is_every_so_often_and_a_short_one_says_nothing() -> None:
+    import io
+
+    from bot.evaluation.cli import Progress
+
+    now = [100.0]
+    out = io.StringIO()
+    progress = Progress("targets tracked", out=out, clock=lambda: now[0], every_s=10)
+    for done, seconds in [(1, 3), (2, 11), (3, 15), (4, 22), (5, 40)]:
+        now[0] = 100.0 + seconds
+        progress(done, 5)
+    assert out.getvalue().splitlines() == [
+        "storybot eval: 2 of 5 targets tracked (11 s)",
+        "storybot eval: 4 of 5 targets tracked (22 s)",
+    ]  # (5 of 5 is the end: the result follows)
+
+
 def test_a_short_run_is_decided_in_one_process(tmp_path: Path) -> None:
     from bot.evaluation.tracking import default_jobs
 

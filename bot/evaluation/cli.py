@@ -163,7 +163,9 @@ def run_eval(
             from bot.evaluation.clustering import evaluate_clustering
 
             start = time.perf_counter()
-            result = evaluate_clustering(load_stream(args.data, warn=_warn), config)
+            result = evaluate_clustering(
+                load_stream(args.data, warn=_warn), config, Progress("items clustered")
+            )
             result["seconds"] = round(time.perf_counter() - start, 2)
             if not result["items"]:
                 _warn(f"{args.data}: no items, so nothing was measured")
@@ -191,6 +193,37 @@ def run_eval(
     return 0
 
 
+class Progress:
+    """Says on stderr how far a long run is: at most every ``every_s`` seconds, never for
+    a run that ends sooner, and not once it is done (the result follows)."""
+
+    def __init__(
+        self,
+        what: str,
+        out: IO[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        every_s: float = 10.0,
+    ) -> None:
+        self._what = what
+        self._out = out
+        self._clock = clock
+        self._every_s = every_s
+        self._start = clock()
+        self._last = self._start
+
+    def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` if ``every_s`` has passed since the last report."""
+        now = self._clock()
+        if done >= total or now - self._last < self._every_s:
+            return
+        self._last = now
+        print(
+            f"storybot eval: {done} of {total} {self._what} ({now - self._start:.0f} s)",
+            file=self._out or sys.stderr,
+            flush=True,
+        )
+
+
 def _track(
     args: argparse.Namespace, config: EngineConfig, embedder: Embedder | None = None
 ) -> dict[str, Any]:
@@ -215,7 +248,9 @@ def _track(
         decide = engine_decider(items, targets, config, embedder)
         # a model in forked processes is not safe (its own threads): one process then
         jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
-        result: dict[str, Any] = run_tracking(targets, decide, out, jobs)
+        result: dict[str, Any] = run_tracking(
+            targets, decide, out, jobs, progress=Progress("targets tracked")
+        )
     result["seconds"] = round(time.perf_counter() - start, 2)
     if not targets:
         _warn(

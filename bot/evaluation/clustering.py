@@ -15,6 +15,8 @@ adjusted Rand index.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.engine import Engine, EngineConfig
 from bot.engine.analysis import item_time
 from bot.engine.dedup import CopyIndex
@@ -27,12 +29,17 @@ from bot.evaluation.metrics import adjusted_rand, bcubed
 from bot.evaluation.tracking import engine_doc
 
 
-def cluster_stream(items: list[StreamItem], config: EngineConfig | None = None) -> list[int]:
+def cluster_stream(
+    items: list[StreamItem],
+    config: EngineConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
     """Assign every item of a sorted stream to a development.
 
     Args:
         items: The stream in protocol order.
         config: Engine configuration; the service defaults when None.
+        progress: Called with (items placed, items) every 100 items and at the end.
 
     Returns:
         The development number of each item, in stream order.
@@ -63,17 +70,22 @@ def cluster_stream(items: list[StreamItem], config: EngineConfig | None = None) 
         copies.add(item.index, a.fp)
         outlets.add(doc.source, doc.text, a.tf.keys())
         df.add(a.tf.keys())
+        if progress is not None and (len(labels) % 100 == 0 or len(labels) == len(items)):
+            progress(len(labels), len(items))
     return labels
 
 
 def evaluate_clustering(
-    items: list[StreamItem], config: EngineConfig | None = None
+    items: list[StreamItem],
+    config: EngineConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float | None]:
     """Cluster a stream and score it against the gold events.
 
     Args:
         items: The stream in protocol order.
         config: Engine configuration.
+        progress: Told how many items are placed (see :func:`cluster_stream`).
 
     Returns:
         ``{"items", "events", "clusters", "precision", "recall", "f1", "ari"}``; the
@@ -89,7 +101,7 @@ def evaluate_clustering(
             "f1": None,
             "ari": None,
         }
-    pred = cluster_stream(items, config)
+    pred = cluster_stream(items, config, progress)
     gold = [it.event for it in items]
     b3 = bcubed(gold, pred)
     return {

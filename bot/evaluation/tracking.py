@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO
 
@@ -151,7 +151,11 @@ def engine_decider(
 
 
 def run_tracking(
-    targets: list[Target], decide: Decide, decisions: IO[str] | None = None, jobs: int = 1
+    targets: list[Target],
+    decide: Decide,
+    decisions: IO[str] | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float | None]:
     """Run the protocol over targets and macro-average the detection cost.
 
@@ -164,6 +168,7 @@ def run_tracking(
             order, are the same for any number; more than one forks this process (the
             stream, its analyses and ``decide`` are shared, not copied), so it is for
             a command's own process, not for one running threads.
+        progress: Called with (targets done, targets) as each target's results arrive.
 
     Returns:
         ``{"targets", "p_miss", "p_fa", "c_norm"}``.
@@ -181,6 +186,8 @@ def run_tracking(
         runs.append(counts)
         if decisions is not None:
             decisions.writelines(rows)
+        if progress is not None:
+            progress(len(runs), len(targets))
     return {"targets": len(runs), **detection_cost(runs)}
 
 
@@ -218,13 +225,14 @@ def _track_shared(index: int) -> tuple[TrackCounts, list[str]]:
 
 def _in_processes(
     targets: list[Target], decide: Decide, want_rows: bool, jobs: int
-) -> list[tuple[TrackCounts, list[str]]]:
-    """Each target decided in one of ``jobs`` forked processes; results in target order."""
+) -> Iterator[tuple[TrackCounts, list[str]]]:
+    """Each target decided in one of ``jobs`` forked processes; results in target order,
+    each as soon as it and those before it are done."""
     global _SHARED
     _SHARED = (targets, decide, want_rows)
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(targets))) as pool:
-            return pool.map(_track_shared, range(len(targets)), chunksize=1)
+            yield from pool.imap(_track_shared, range(len(targets)), chunksize=1)
     finally:
         _SHARED = None
 
