@@ -159,3 +159,14 @@ async def test_a_name_that_does_not_resolve_says_so() -> None:
         await fetcher.aclose()
     assert result.status == FetchStatus.ERROR
     assert result.error == "DNS lookup failed for gone.test: no such host"
+
+
+async def test_a_seed_url_can_be_fetched_by_a_caller_running_an_event_loop(
+    feed_server: FeedServer,
+) -> None:
+    # a synchronous fetch called from async code (build_app's [[stories]] seeds, say)
+    # blocks that loop as any synchronous fetch would, but works
+    feed_server.add_feed("/seed.html", PAGE, content_type="text/html")
+    fetch = make_page_fetcher(allowed_hosts={LOOPBACK})
+    html, _ = fetch(feed_server.url("/seed.html"))
+    assert "council voted" in html

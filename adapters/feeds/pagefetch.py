@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher
@@ -28,9 +29,9 @@ def make_page_fetcher(
 ) -> Callable[[str], tuple[str, str]]:
     """Return ``fetch(url) -> (html, final_url)``, raising ``FetchError`` on any failure.
 
-    ``fetch`` blocks, and must not be called from a thread running an event loop (async
-    callers use ``adapters.seeds.aload_seed``, which calls it in a worker thread); one
-    fetcher serves one thread at a time.
+    ``fetch`` blocks (async callers use ``adapters.seeds.aload_seed``, which calls it in a
+    worker thread; called from a thread running an event loop it blocks that loop, as
+    any synchronous fetch would); one fetcher serves one thread at a time.
 
     Args:
         allowed_hosts: Hosts, addresses or networks exempt from the SSRF guard.
@@ -62,7 +63,14 @@ def make_page_fetcher(
         return page.body.decode(_charset(page.content_type), "replace"), page.url
 
     def fetch(url: str) -> tuple[str, str]:
-        return asyncio.run(get(url))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no loop in this thread
+            return asyncio.run(get(url))
+        # called from a thread running a loop (a caller that should have used aload_seed):
+        # blocks it, as a synchronous fetch does, on a loop of a thread of its own
+        with ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, get(url)).result()
 
     return fetch
 
