@@ -114,7 +114,7 @@ class PageSettings:
     item with fewer than 8 words of summary and content has its link fetched (the feed
     fetcher's SSRF guard, ``max_bytes`` and ``timeout_s``) and is judged on the page's
     main text, as the engine judges full articles; a page whose failure may pass (a
-    timeout, a dropped connection, HTTP 408, 429 or 5xx) is tried ``retries`` more times,
+    refused or dropped connection, HTTP 408, 429 or 5xx) is tried ``retries`` more times,
     and a page that cannot be read leaves the item judged on its headline.
     """
 
@@ -124,7 +124,7 @@ class PageSettings:
     concurrency: int = 8
     per_host_concurrency: int = 2
     max_chars: int = 20_000
-    retries: int = 2  # further tries of a page that timed out or got 408/429/5xx
+    retries: int = 2  # further tries of a page refused, dropped or answered 408/429/5xx
     retry_delay_s: float = 2.0  # before the first of them; doubled for each next one
 
 

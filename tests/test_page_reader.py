@@ -190,6 +190,19 @@ async def test_a_refused_connection_is_tried_again_and_a_refused_address_is_not(
     assert waits.seconds == []
 
 
+async def test_a_page_that_timed_out_is_not_tried_again(feed_server: FeedServer) -> None:
+    # a site that slow would hold the batch timeout_s longer for every retry
+    url = feed_server.add(
+        "/slow",
+        Route(body=article_html().encode(), content_type="text/html", drip_s=0.2, chunk_size=64),
+    )
+    waits = Waits()
+
+    assert await read([url], allowed_hosts=LOCAL, sleep=waits, timeout_s=0.3) == {}
+
+    assert feed_server.hits("/slow") == 1 and waits.seconds == []
+
+
 async def test_retries_can_be_turned_off(feed_server: FeedServer) -> None:
     url = feed_server.add_status("/down", 503)
     waits = Waits()

@@ -197,7 +197,9 @@ class HttpFeedFetcher:
                     dl = await self._download(PollRequest(feed_id=0, url=url), _PAGE_ACCEPT)
         except TimeoutError:
             raise FetchError(
-                f"timed out: the page did not arrive within {self._timeout_s:g}s", transient=True
+                # not worth another try: it would hold its batch timeout_s longer again
+                f"timed out: the page did not arrive within {self._timeout_s:g}s",
+                transient=False,
             ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
@@ -388,10 +390,17 @@ def _may_pass(exc: aiohttp.ClientError) -> bool:
     """Whether a failure of the connection may pass if tried again shortly.
 
     A refused or dropped connection or a server that hung up may; a certificate error,
-    a malformed URL or a name that does not resolve will not.
+    a malformed URL or a name that does not resolve will not, and a read that timed out
+    is not worth the wait again (see ``HttpPageReader``).
     """
     if isinstance(
-        exc, (aiohttp.ClientSSLError, aiohttp.InvalidURL, aiohttp.ClientConnectorDNSError)
+        exc,
+        (
+            aiohttp.ClientSSLError,
+            aiohttp.InvalidURL,
+            aiohttp.ClientConnectorDNSError,
+            aiohttp.ServerTimeoutError,
+        ),
     ):
         return False
     return isinstance(
@@ -399,7 +408,6 @@ def _may_pass(exc: aiohttp.ClientError) -> bool:
         (
             aiohttp.ClientConnectorError,
             aiohttp.ServerDisconnectedError,
-            aiohttp.ServerTimeoutError,
             aiohttp.ClientPayloadError,
             aiohttp.ClientOSError,
         ),

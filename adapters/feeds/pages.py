@@ -13,10 +13,12 @@ work, runs in a worker thread. The reader owns that fetcher: ``aclose`` closes i
 
 A page that cannot be read (HTTP error, timeout, refused address, not HTML, no article
 text) is logged at WARNING and left out of the result; ``read`` never raises for a page.
-A failure that may pass (a timeout, a dropped connection, HTTP 408, 429 or 5xx) is tried
-again ``retries`` times, after ``retry_delay_s`` and then twice as long each time, before
-it is given up: news sites stumble for a moment more often than they go away, and an
-item whose page is not read is judged on its headline alone.
+A failure that may pass quickly (a refused or dropped connection, HTTP 408, 429 or 5xx) is
+tried again ``retries`` times, after ``retry_delay_s`` and then twice as long each time,
+before it is given up: news sites stumble for a moment more often than they go away, and
+an item whose page is not read is judged on its headline alone. A page that did not
+arrive within ``timeout_s`` is not tried again: a site that slow would hold the batch's
+judgements back by ``timeout_s`` once more for each retry, for every page it has.
 """
 
 from __future__ import annotations
