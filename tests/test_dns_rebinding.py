@@ -1,11 +1,11 @@
 """DNS rebinding: what a connection reaches is what the SSRF guard checked.
 
-A hostile DNS server can answer a public address to the guard's lookup and a private one
-(this machine, the cloud metadata service) a moment later, when the HTTP client resolves
-the name again to connect. The fetcher resolves through the guard
-(``adapters.feeds.resolver``), so the second answer is checked too and the connection
-goes to an address that was. The DNS is faked at the wire (a ``lookup`` that answers
-from a script); the HTTP server is a real local one.
+A hostile DNS server can answer a public address to a guard's lookup and a private one
+(this machine, the cloud metadata service) a moment later, when an HTTP client resolves
+the name again to connect. The fetcher makes one lookup, through the guard, for the
+connection itself (``adapters.feeds.resolver``): the addresses it connects to are the
+ones checked, and there is no second answer to give. The DNS is faked at the wire (a
+``lookup`` that answers from a script); the HTTP server is a real local one.
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ PAGE += b"</p></article></body></html>"
 
 class ScriptedDns:
     """A DNS server that answers each name from a script: one answer per query, the last
-    repeated. ``rebinding("a.test")`` answers public first, then loopback."""
+    repeated. ``private("a.test")`` answers loopback."""
 
     def __init__(self, answers: dict[str, list[str]]) -> None:
         self.answers = answers
         self.queries: list[str] = []
 
     @classmethod
-    def rebinding(cls, name: str) -> ScriptedDns:
-        return cls({name: [PUBLIC, LOOPBACK]})
+    def private(cls, name: str) -> ScriptedDns:
+        return cls({name: [LOOPBACK]})
 
     async def __call__(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
         self.queries.append(host)
@@ -56,12 +56,12 @@ def _on(server: FeedServer, name: str, path: str) -> str:
     return server.url(path).replace(LOOPBACK, name)
 
 
-async def test_a_feed_host_that_rebinds_to_loopback_is_refused_at_connect(
+async def test_a_feed_host_that_resolves_to_loopback_is_refused_in_the_connections_lookup(
     feed_server: FeedServer,
 ) -> None:
     feed_server.add_feed("/feed", rss([entry(1)]))
     url = _on(feed_server, "feeds.rebind.test", "/feed")
-    dns = ScriptedDns.rebinding("feeds.rebind.test")
+    dns = ScriptedDns.private("feeds.rebind.test")
     fetcher = HttpFeedFetcher(timeout_s=5.0, lookup=dns)
     try:
         result = await fetcher.fetch(PollRequest(feed_id=1, url=url))
@@ -69,10 +69,27 @@ async def test_a_feed_host_that_rebinds_to_loopback_is_refused_at_connect(
         await fetcher.aclose()
     assert result.status == FetchStatus.ERROR
     assert "refused: feeds.rebind.test resolves to 127.0.0.1" in (result.error or ""), result.error
-    # the first answer passed the check before the request; the second, which the
-    # connection would have used, was checked too
-    assert dns.queries == ["feeds.rebind.test", "feeds.rebind.test"]
+    assert dns.queries == ["feeds.rebind.test"]  # one lookup: the connection's own
     assert feed_server.hits("/feed") == 0
+
+
+async def test_the_connection_uses_the_answer_that_was_checked_and_asks_no_second_time(
+    feed_server: FeedServer,
+) -> None:
+    # a rebinding server: its first answer is the one allowed here, its next would be
+    # another address; the fetch reaches the first, in one lookup
+    feed_server.add_feed("/feed", rss([entry(1)]))
+    dns = ScriptedDns({"rebind.test": [LOOPBACK, PUBLIC]})
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={LOOPBACK}, lookup=dns)
+    try:
+        result = await fetcher.fetch(
+            PollRequest(feed_id=1, url=_on(feed_server, "rebind.test", "/feed"))
+        )
+    finally:
+        await fetcher.aclose()
+    assert result.status == FetchStatus.OK, result.error
+    assert dns.queries == ["rebind.test"]
+    assert feed_server.hits("/feed") == 1
 
 
 async def test_the_connection_goes_to_the_address_the_guard_resolved(
@@ -110,11 +127,11 @@ async def test_a_name_allowed_by_the_operator_may_resolve_to_loopback(
     assert result.status == FetchStatus.OK, result.error
 
 
-async def test_a_linked_page_whose_host_rebinds_is_left_unread(
+async def test_a_linked_page_whose_host_resolves_to_loopback_is_left_unread(
     feed_server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     feed_server.add_feed("/story.html", PAGE, content_type="text/html")
-    dns = ScriptedDns.rebinding("news.rebind.test")
+    dns = ScriptedDns.private("news.rebind.test")
     reader = HttpPageReader(timeout_s=5.0, lookup=dns)
     url = _on(feed_server, "news.rebind.test", "/story.html")
     caplog.set_level(logging.WARNING, "adapters.feeds.pages")
@@ -128,16 +145,16 @@ async def test_a_linked_page_whose_host_rebinds_is_left_unread(
     assert "refused: news.rebind.test resolves to 127.0.0.1" in warning, warning
 
 
-def test_a_seed_url_whose_host_rebinds_is_refused(feed_server: FeedServer) -> None:
+def test_a_seed_url_whose_host_resolves_to_loopback_is_refused(feed_server: FeedServer) -> None:
     feed_server.add_feed("/seed.html", PAGE, content_type="text/html")
-    fetch = make_page_fetcher(lookup=ScriptedDns.rebinding("seed.rebind.test"))
+    fetch = make_page_fetcher(lookup=ScriptedDns.private("seed.rebind.test"))
     with pytest.raises(FetchError, match="refused: seed.rebind.test resolves to 127.0.0.1"):
         fetch(_on(feed_server, "seed.rebind.test", "/seed.html"))
     assert feed_server.hits("/seed.html") == 0
     with pytest.raises(UserError, match="could not fetch seed .*refused"):
         load_seed(
             _on(feed_server, "seed.rebind.test", "/seed.html"),
-            fetch_html=make_page_fetcher(lookup=ScriptedDns.rebinding("seed.rebind.test")),
+            fetch_html=make_page_fetcher(lookup=ScriptedDns.private("seed.rebind.test")),
         )
 
 

@@ -2,9 +2,9 @@
 
 One ``fetch`` = at most ``max_redirects + 1`` conditional GETs, all within one wall-clock
 deadline (``asyncio.timeout``, so a server dripping a byte a second cannot hold a slot
-forever), each hop checked by the SSRF guard before it is requested and its name resolved
-once more by the guard for the connection (``adapters.feeds.resolver``: what is connected
-to is what was checked, so DNS rebinding gains nothing). The body is read
+forever), each hop checked by the SSRF guard: its URL before it is requested, its host's
+addresses as the connection resolves them (``adapters.feeds.resolver``: one lookup, and
+what is connected to is what was checked, so DNS rebinding gains nothing). The body is read
 within a decompressed-size limit, hashed, and parsed in a worker thread (outside the
 deadline: parsing a 10 MiB feed is CPU work, not waiting on the network) unless its hash
 equals the previous one. Every failure becomes ``FetchResult(status=ERROR, error=...)``
@@ -252,7 +252,7 @@ class HttpFeedFetcher:
     async def _download(self, request: PollRequest, accept: str | None = None) -> _Download:
         url, chain, warnings = request.url, [request.url], []
         for _ in range(self._max_redirects + 1):
-            await self._guard.check(url)
+            self._guard.check_url(url)  # the name: by the connector's GuardedResolver
             async with self._get(url, request, accept) as resp:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("location")

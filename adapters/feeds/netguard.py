@@ -10,16 +10,18 @@ embedded in IPv6 forms). Operators can allow specific hosts, addresses or networ
 
 A name is checked where it is resolved for the connection (:meth:`AddressGuard.vetted`,
 which the HTTP client's resolver calls: ``adapters.feeds.resolver``), so the addresses
-connected to are the ones checked: a DNS server that answers a public address to a first
-lookup and a private one to the next (DNS rebinding) gains nothing. :meth:`check`, the
-earlier lookup before each request, stays for its clear message and for literal addresses,
-which the HTTP client connects to without resolving.
+connected to are the ones checked, in one lookup: a DNS server that answers a public
+address to a check and a private one to the connection (DNS rebinding) has no second
+lookup to answer. Before each request :meth:`AddressGuard.check_url` checks what needs no
+lookup (the scheme, the host, a literal address, which the HTTP client connects to
+without resolving). :meth:`AddressGuard.check` does both, for a feed being added.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
@@ -30,6 +32,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ``lookup(host, port, family) -> [(family, address), ...]``: the DNS, as the guard asks it
 Lookup = Callable[[str, int, int], Awaitable[list[tuple[int, str]]]]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# numbers (decimal, octal, 0x-hex) joined by at most three dots: a legacy IPv4 form
+_LEGACY_IPV4 = re.compile(r"(?:(?:0x[0-9a-f]+|[0-9]+)\.){0,3}(?:0x[0-9a-f]+|[0-9]+)", re.I)
 
 
 def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
@@ -123,9 +127,18 @@ class AddressGuard:
 
     @staticmethod
     def _literal(host: str) -> str | None:
+        # An address written as an address, also in the legacy IPv4 forms C's inet_aton
+        # reads ("2130706433", "0x7f000001", "127.1": all 127.0.0.1), which a resolver
+        # would turn into the address they spell.
         try:
             return str(ipaddress.ip_address(host))
         except ValueError:
+            pass
+        if not _LEGACY_IPV4.fullmatch(host):
+            return None
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
             return None
 
     async def check(self, url: str) -> None:
@@ -177,6 +190,12 @@ class AddressGuard:
         except FetchError:
             return None
         return None
+
+    def check_url(self, url: str) -> None:
+        """Raise ``FetchError`` for what is wrong with ``url`` before any lookup: the
+        scheme, a missing host, a refused literal address. A name is checked when it is
+        resolved for the connection (:meth:`vetted`)."""
+        self._needs_lookup(url)
 
     def _needs_lookup(self, url: str) -> tuple[str, int] | None:
         """Check what can be checked without DNS; return (host, port) if a lookup is needed.
