@@ -23,7 +23,7 @@ from adapters.feeds.pagefetch import make_page_fetcher
 from adapters.feeds.pages import HttpPageReader
 from adapters.seeds import load_seed
 from bot.errors import UserError
-from bot.model import FetchStatus, PollRequest
+from bot.model import FetchResult, FetchStatus, PollRequest
 
 PUBLIC = "93.184.216.34"
 LOOPBACK = "127.0.0.1"
@@ -56,17 +56,22 @@ def _on(server: FeedServer, name: str, path: str) -> str:
     return server.url(path).replace(LOOPBACK, name)
 
 
+async def _poll(url: str, dns: ScriptedDns, allowed: set[str] | None = None) -> FetchResult:
+    """One fetch of ``url`` by a fetcher that asks ``dns`` (closed after)."""
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts=allowed or set(), lookup=dns)
+    try:
+        return await fetcher.fetch(PollRequest(feed_id=1, url=url))
+    finally:
+        await fetcher.aclose()
+
+
 async def test_a_feed_host_that_resolves_to_loopback_is_refused_in_the_connections_lookup(
     feed_server: FeedServer,
 ) -> None:
     feed_server.add_feed("/feed", rss([entry(1)]))
     url = _on(feed_server, "feeds.rebind.test", "/feed")
     dns = ScriptedDns.private("feeds.rebind.test")
-    fetcher = HttpFeedFetcher(timeout_s=5.0, lookup=dns)
-    try:
-        result = await fetcher.fetch(PollRequest(feed_id=1, url=url))
-    finally:
-        await fetcher.aclose()
+    result = await _poll(url, dns)
     assert result.status == FetchStatus.ERROR
     assert "refused: feeds.rebind.test resolves to 127.0.0.1" in (result.error or ""), result.error
     assert dns.queries == ["feeds.rebind.test"]  # one lookup: the connection's own
@@ -80,13 +85,7 @@ async def test_the_connection_uses_the_answer_that_was_checked_and_asks_no_secon
     # another address; the fetch reaches the first, in one lookup
     feed_server.add_feed("/feed", rss([entry(1)]))
     dns = ScriptedDns({"rebind.test": [LOOPBACK, PUBLIC]})
-    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={LOOPBACK}, lookup=dns)
-    try:
-        result = await fetcher.fetch(
-            PollRequest(feed_id=1, url=_on(feed_server, "rebind.test", "/feed"))
-        )
-    finally:
-        await fetcher.aclose()
+    result = await _poll(_on(feed_server, "rebind.test", "/feed"), dns, {LOOPBACK})
     assert result.status == FetchStatus.OK, result.error
     assert dns.queries == ["rebind.test"]
     assert feed_server.hits("/feed") == 1
@@ -100,13 +99,7 @@ async def test_the_connection_goes_to_the_address_the_guard_resolved(
     path = "/feed"
     feed_server.add_feed(path, rss([entry(1), entry(2)]))
     dns = ScriptedDns({"intranet.test": [LOOPBACK]})
-    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={LOOPBACK}, lookup=dns)
-    try:
-        result = await fetcher.fetch(
-            PollRequest(feed_id=1, url=_on(feed_server, "intranet.test", path))
-        )
-    finally:
-        await fetcher.aclose()
+    result = await _poll(_on(feed_server, "intranet.test", path), dns, {LOOPBACK})
     assert result.status == FetchStatus.OK, result.error
     assert len(result.entries) == 2
     assert feed_server.hits(path) == 1
@@ -117,13 +110,9 @@ async def test_a_name_allowed_by_the_operator_may_resolve_to_loopback(
 ) -> None:
     feed_server.add_feed("/feed", rss([entry(1)]))
     dns = ScriptedDns({"feeds.intranet.test": [LOOPBACK]})
-    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"feeds.intranet.test"}, lookup=dns)
-    try:
-        result = await fetcher.fetch(
-            PollRequest(feed_id=1, url=_on(feed_server, "feeds.intranet.test", "/feed"))
-        )
-    finally:
-        await fetcher.aclose()
+    result = await _poll(
+        _on(feed_server, "feeds.intranet.test", "/feed"), dns, {"feeds.intranet.test"}
+    )
     assert result.status == FetchStatus.OK, result.error
 
 
@@ -169,11 +158,7 @@ def test_a_seed_url_is_fetched_through_the_guarded_path(feed_server: FeedServer)
 
 
 async def test_a_name_that_does_not_resolve_says_so() -> None:
-    fetcher = HttpFeedFetcher(timeout_s=5.0, lookup=ScriptedDns({}))
-    try:
-        result = await fetcher.fetch(PollRequest(feed_id=1, url="http://gone.test/feed"))
-    finally:
-        await fetcher.aclose()
+    result = await _poll("http://gone.test/feed", ScriptedDns({}))
     assert result.status == FetchStatus.ERROR
     assert result.error == "DNS lookup failed for gone.test: no such host"
 
