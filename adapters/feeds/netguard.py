@@ -142,7 +142,9 @@ class AddressGuard:
             return None
 
     async def check(self, url: str) -> None:
-        """Raise ``FetchError`` unless ``url`` may be fetched (resolves via the event loop)."""
+        """Raise ``FetchError`` unless ``url`` may be fetched: :meth:`check_url`, then its
+        host's addresses (:meth:`vetted`). For a feed being added; a fetch checks the
+        addresses in the connection's own lookup instead."""
         lookup = self._needs_lookup(url)
         if lookup is not None:
             await self.vetted(*lookup)
