@@ -196,6 +196,7 @@ def build_app(
         default_max_per_hour=settings.delivery.default_max_per_hour,
         rng=rng,
         pages=pages or make_page_reader(settings),
+        page_wait_s=settings.pages.wait_s,
     )
     commands = Commands(
         store,

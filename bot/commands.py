@@ -437,6 +437,14 @@ class Commands:
         # the count says how many fail: never let the lines seem to be all of them
         if failing > len(shown):
             line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
+        waiting = self.store.count_page_waits()
+        if waiting:  # [pages]: their sites failed in a way that may pass
+            line += (
+                "\n  1 headline-only item waits for its linked page, which could not be read yet."
+                if waiting == 1
+                else f"\n  {waiting} headline-only items wait for their linked pages, which "
+                "could not be read yet."
+            )
         return line
 
     async def _cmd_feeds(self, req: CommandRequest, rest: str) -> Reply:

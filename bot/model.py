@@ -188,6 +188,34 @@ class NewItem:
     content_hash: str
 
 
+@dataclass(frozen=True)
+class PagesRead:
+    """What a ``PageReader`` made of the linked pages it was asked for.
+
+    ``texts``: the main text of each page it read, by the URL asked for. ``later``: the
+    pages whose failure may pass (a refused or dropped connection, a timeout, HTTP 408,
+    429 or 5xx), each with why it failed: worth trying again in a while. A URL in neither
+    failed for good (404, a refused address, no article text in the page).
+    """
+
+    texts: dict[str, str] = field(default_factory=dict)
+    later: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PageWait:
+    """A stored item whose judgement waits for its linked page (``[pages] wait_s``).
+
+    Its page failed in a way that may pass; it is judged when the page is read, or on its
+    headline once ``since`` is ``wait_s`` past. ``tries``: later tries made so far.
+    """
+
+    item_id: int
+    since: datetime  # when its page first failed
+    next_try_at: datetime
+    tries: int = 0
+
+
 class IngestOutcome(StrEnum):
     NEW = "new"  # first time we see this identity
     SEEN = "seen"  # same identity, same text: nothing to do

@@ -55,6 +55,8 @@ from bot.model import (
     FetchStatus,
     IngestOutcome,
     Item,
+    PagesRead,
+    PageWait,
     PollRequest,
     Story,
     Subscription,
@@ -80,6 +82,12 @@ BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (s
 NOTICE_COPY_WARM = 200
 NOTICE_COPY_WINDOW = timedelta(hours=24)
 _READ_BATCH = 500  # backlog items loaded from the store at a time
+# An item whose linked page may come back ([pages] wait_s) has it tried again this long
+# after the first failure, then twice as long after each next try (1, 3, 7... minutes),
+# at most this many items a cycle.
+PAGE_RETRY_FIRST = timedelta(seconds=60)
+PAGE_WAITS_PER_CYCLE = 200
+_HEADLINE_NOW = "could not read linked page %s (%s); its item is judged on its headline"
 
 
 @dataclass
@@ -99,6 +107,7 @@ class CycleReport:
     notices_queued: int = 0
     pages_read: int = 0  # linked pages read for items whose feed gave no body
     pages_unread: int = 0  # such pages that could not be read (judged on the headline)
+    pages_waiting: int = 0  # such pages that may come back: their items wait ([pages] wait_s)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
 
     @property
@@ -114,10 +123,13 @@ class CycleReport:
     def line(self) -> str:
         """The progress line, nouns in the right number ("1 copy", "2 copies")."""
         pages = ""
-        if self.pages_read or self.pages_unread:
+        if self.pages_read or self.pages_unread or self.pages_waiting:
             pages = f"; {counted(self.pages_read, 'linked page')} read"
-            if self.pages_unread:
-                pages += f" ({self.pages_unread} unreadable)"
+            notes = [f"{self.pages_unread} unreadable"] if self.pages_unread else []
+            if self.pages_waiting:
+                notes.append(f"{self.pages_waiting} to try again later")
+            if notes:
+                pages += f" ({', '.join(notes)})"
         return (
             f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
             f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
@@ -145,11 +157,14 @@ class Pipeline:
         rng: random.Random | None = None,
         backlog: int = BACKLOG,
         pages: PageReader | None = None,
+        page_wait_s: float = 0.0,
     ) -> None:
         self.store = store
         self.engine = engine
         self.fetcher = fetcher
         self.pages = pages  # reads the linked page of a headline-only item ([pages])
+        # how long an item may wait for a page that may come back ([pages] wait_s)
+        self.page_wait = timedelta(seconds=page_wait_s)
         self._headline_feeds: set[int] = set()  # told that [pages] would help them
         self.clock = clock
         self.policy = policy
@@ -302,9 +317,15 @@ class Pipeline:
     ) -> CycleReport:
         self._log_failures = log_failures  # read by _fetched; cycles hold self._lock
         report = CycleReport(feeds=len(feeds))
+        matcher = self._matcher()
+        if self.wants_judgements(matcher):
+            # items that waited for their linked page and whose next try is due
+            ready = await self.retry_page_waits(report)
+            if ready:
+                await asyncio.to_thread(self.judge_items, ready, matcher, report)
+                await asyncio.to_thread(self.store.release_page_waits, [i.id for i in ready])
         if not feeds:
             return report
-        matcher = self._matcher()
 
         done = 0
 
@@ -394,15 +415,20 @@ class Pipeline:
         return bool(self._stories) or len(matcher if matcher is not None else self._matcher()) > 0
 
     async def read_pages(self, items: Sequence[Item], report: CycleReport) -> list[Item]:
-        """The items, each whose feed gave no body with its linked page's text when read.
+        """The items to judge now, each whose feed gave no body with its linked page's text.
 
         With a page reader (``[pages] enabled``), an item to be judged whose feed text is
         no body (under 8 words, :func:`bot.model.has_body`), that has a link and whose
         page was not read before has its page read; the texts are stored
         (``Store.save_page_texts``) before anything is judged, so a judgement made again
-        after a crash reads the same text. A page that cannot be read is counted in
-        ``report.pages_unread`` and its item is judged on its headline; nothing fails.
-        Without a page reader the items are returned as they are.
+        after a crash reads the same text. A page whose failure may pass (the reader's
+        ``later``: a dropped connection, a timeout, HTTP 429 or 5xx) holds its item back
+        (``Store.hold_for_pages``; counted in ``report.pages_waiting``): it is left out of
+        the list returned, and :meth:`retry_page_waits` tries the page again minutes
+        later, for up to ``page_wait``. Any other unreadable page (and any, when
+        ``page_wait`` is 0) is counted in ``report.pages_unread`` and its item is judged
+        on its headline; nothing fails. Without a page reader the items are returned as
+        they are.
         """
         if self.pages is None:
             self._suggest_pages(items)
@@ -414,19 +440,115 @@ class Pipeline:
         }
         if not wanted:
             return list(items)
-        texts = await self.pages.read(list(dict.fromkeys(wanted.values())))
+        read = await self.pages.read(list(dict.fromkeys(wanted.values())))
         titles = {it.id: it.title for it in items}
-        found = {
-            item_id: page_body(texts[url], titles[item_id])
-            for item_id, url in wanted.items()
-            if url in texts
-        }
+        found = _page_texts(read, wanted, titles)
+        now = self.clock.now()
+        held: list[PageWait] = []
+        for item_id, url in wanted.items():
+            if item_id in found or url not in read.later:
+                continue
+            if self.page_wait > timedelta(0):
+                held.append(PageWait(item_id, now, self._next_page_try(now, now, 0)))
+            else:
+                log.warning(_HEADLINE_NOW, url, read.later[url])
         report.pages_read += len(found)
-        report.pages_unread += len(wanted) - len(found)
-        if not found:
-            return list(items)
-        await asyncio.to_thread(self.store.save_page_texts, found)
-        return [replace(it, page_text=found[it.id]) if it.id in found else it for it in items]
+        report.pages_waiting += len(held)
+        report.pages_unread += len(wanted) - len(found) - len(held)
+        if found:
+            await asyncio.to_thread(self.store.save_page_texts, found)
+        if held:
+            await asyncio.to_thread(self.store.hold_for_pages, held)
+            log.info(
+                "%s wait for their linked page (it may come back); trying again in %s",
+                counted(len(held), "item"),
+                _duration(held[0].next_try_at - now),
+            )
+        waiting = {w.item_id for w in held}
+        return [
+            replace(it, page_text=found[it.id]) if it.id in found else it
+            for it in items
+            if it.id not in waiting
+        ]
+
+    async def retry_page_waits(self, report: CycleReport) -> list[Item]:
+        """The waiting items (:meth:`read_pages`) whose wait is over, ready to judge.
+
+        Tries the linked pages of the items whose next try is due (at most
+        ``PAGE_WAITS_PER_CYCLE``): an item whose page is read now is returned with its
+        text (stored first, as in :meth:`read_pages`); one whose page may still come back
+        waits on, tried again twice as long after (never past ``page_wait`` from its first
+        failure); one whose wait is over, or whose page failed for good, is returned to be
+        judged on its headline (a WARNING says so). Without a page reader (``[pages]`` was
+        turned off since) every due item is returned as it is. Items already judged (by a
+        re-poll, or a judgement made just before a crash) stop waiting here.
+
+        The returned items still wait in the store: the caller releases them
+        (``Store.release_page_waits``) once they are judged, or their judging queued, so
+        a crash in between tries them again rather than losing them.
+        """
+        now = self.clock.now()
+        due = await asyncio.to_thread(self.store.due_page_waits, now, PAGE_WAITS_PER_CYCLE)
+        if not due:
+            return []
+        waits = {w.item_id: w for w in due}
+        stored = await asyncio.to_thread(self.store.get_items, list(waits))
+        judged = await asyncio.to_thread(self._judged_ids, stored)
+        pending = [it for it in stored if it.id not in judged]
+        gone = [item_id for item_id in waits if item_id not in {it.id for it in pending}]
+        if gone:
+            await asyncio.to_thread(self.store.release_page_waits, gone)
+        wanted = {it.id: it.url for it in pending if it.url and not it.page_text}
+        if self.pages is None or not wanted:
+            return sorted(pending, key=_arrival_order)
+        read = await self.pages.read(list(dict.fromkeys(wanted.values())))
+        found = _page_texts(read, wanted, {it.id: it.title for it in pending})
+        rehold: list[PageWait] = []
+        for item_id, url in wanted.items():
+            if item_id in found:
+                continue
+            wait = waits[item_id]
+            if url in read.later and now < wait.since + self.page_wait:
+                tries = wait.tries + 1
+                rehold.append(
+                    replace(
+                        wait, next_try_at=self._next_page_try(wait.since, now, tries), tries=tries
+                    )
+                )
+            else:
+                why = read.later.get(url, "it could not be read")
+                log.warning(
+                    "gave up waiting for linked page %s after %s (%s); its item is judged "
+                    "on its headline",
+                    url,
+                    _duration(now - wait.since),
+                    why,
+                )
+        report.pages_read += len(found)
+        report.pages_unread += len(wanted) - len(found) - len(rehold)
+        report.pages_waiting += len(rehold)
+        if found:
+            await asyncio.to_thread(self.store.save_page_texts, found)
+        if rehold:
+            await asyncio.to_thread(self.store.hold_for_pages, rehold)
+        waiting = {w.item_id for w in rehold}
+        return sorted(
+            (
+                replace(it, page_text=found[it.id]) if it.id in found else it
+                for it in pending
+                if it.id not in waiting
+            ),
+            key=_arrival_order,
+        )
+
+    def _judged_ids(self, items: Sequence[Item]) -> set[int]:
+        """The ids of these items that some story has judged already."""
+        return {it.id for it in items if self.store.decisions_for_item(it.id)}
+
+    def _next_page_try(self, since: datetime, now: datetime, tries: int) -> datetime:
+        """When to try a waiting item's page next: ``PAGE_RETRY_FIRST`` after the first
+        failure, twice as long after each later try, and last at the end of its wait."""
+        return min(now + PAGE_RETRY_FIRST * 2**tries, since + self.page_wait)
 
     # ------------------------------------------------------------------ steps
     # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,
@@ -823,6 +945,26 @@ def _request(feed: Feed) -> PollRequest:
         last_modified=feed.last_modified,
         body_hash=feed.body_hash,
     )
+
+
+def _page_texts(read: PagesRead, wanted: dict[int, str], titles: dict[int, str]) -> dict[int, str]:
+    """Item id -> the body of its linked page, for the wanted items whose page was read."""
+    return {
+        item_id: page_body(read.texts[url], titles[item_id])
+        for item_id, url in wanted.items()
+        if url in read.texts
+    }
+
+
+def _duration(span: timedelta) -> str:
+    """A wait as people say it: "45s", "3 min", "1 h 10 min"."""
+    seconds = max(0, round(span.total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 def page_body(text: str, title: str) -> str:

@@ -27,6 +27,8 @@ from bot.model import (
     NewItem,
     OutboundMessage,
     OutboxEntry,
+    PagesRead,
+    PageWait,
     PollRequest,
     Reply,
     SeedDoc,
@@ -129,12 +131,13 @@ class PageReader(Protocol):
     An implementation fetches with the same safety rules as feeds (SSRF guard, size
     and time limits, a few requests per host at a time) and extracts the article text
     from the page's markup. It never raises for a page: a page it cannot read (an HTTP
-    error, a timeout, no article text in it) is left out of the result and logged, and
-    the item is judged on its headline as before.
+    error, a timeout, no article text in it) is left out of the texts and logged; one
+    whose failure may pass (a refused or dropped connection, a timeout, HTTP 408, 429 or
+    5xx) is named in ``later`` with the reason, so the caller may try it again in a while.
     """
 
-    async def read(self, urls: Sequence[str]) -> dict[str, str]:
-        """The main text of each page it could read, by the URL asked for."""
+    async def read(self, urls: Sequence[str]) -> PagesRead:
+        """The main text of each page it could read, and the pages worth trying later."""
         ...
 
 
@@ -341,6 +344,26 @@ class Store(Protocol):
         unchanged or edited keeps it; an update that gives the item a link it lacked
         clears it (the page read was not that link's). Unknown ids are skipped.
         """
+        ...
+
+    def hold_for_pages(self, waits: Sequence[PageWait]) -> None:
+        """Record items whose judgement waits for their linked page, in one commit.
+
+        An item already waiting keeps its ``since`` and takes the new ``next_try_at``
+        and ``tries``. Unknown item ids are skipped.
+        """
+        ...
+
+    def due_page_waits(self, now: datetime, limit: int = 200) -> list[PageWait]:
+        """The waiting items whose next try is due (``next_try_at <= now``), soonest first."""
+        ...
+
+    def release_page_waits(self, item_ids: Sequence[int]) -> None:
+        """Stop waiting for these items' pages (they are judged, or about to be)."""
+        ...
+
+    def count_page_waits(self) -> int:
+        """How many items wait for their linked page."""
         ...
 
     def count_items(self) -> int: ...

@@ -114,8 +114,11 @@ class PageSettings:
     item with fewer than 8 words of summary and content has its link fetched (the feed
     fetcher's SSRF guard, ``max_bytes`` and ``timeout_s``) and is judged on the page's
     main text, as the engine judges full articles; a page whose failure may pass (a
-    refused or dropped connection, HTTP 408, 429 or 5xx) is tried ``retries`` more times,
-    and a page that cannot be read leaves the item judged on its headline.
+    refused or dropped connection, HTTP 408, 429 or 5xx) is tried ``retries`` more times.
+    If it still fails, or timed out, its item waits up to ``wait_s`` for the page (tried
+    again 1, 3, 7, ... minutes later, at each poll tick that is due) before it is judged on
+    its headline; 0 judges it on its headline at once. A page that failed for good (404, a
+    refused address, no article text) leaves the item judged on its headline.
     """
 
     enabled: bool = False
@@ -126,6 +129,7 @@ class PageSettings:
     max_chars: int = 20_000
     retries: int = 2  # further tries of a page refused, dropped or answered 408/429/5xx
     retry_delay_s: float = 2.0  # before the first of them; doubled for each next one
+    wait_s: float = 600.0  # how long an item may wait for a page that may come back
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,23 @@ class ItemRow(Base):
     page_text: Mapped[str | None] = mapped_column(Text)
 
 
+class PageWaitRow(Base):
+    """An item whose judgement waits for its linked page (``[pages] wait_s``).
+
+    Its page failed in a way that may pass; the row goes when the item is judged.
+    ``next_try_at`` is indexed: each cycle asks for the rows that are due.
+    """
+
+    __tablename__ = "page_waits"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[datetime]  # when the page first failed
+    next_try_at: Mapped[datetime] = mapped_column(index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class JudgementRow(Base):
     __tablename__ = "judgements"
     __table_args__ = (

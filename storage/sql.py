@@ -1,8 +1,8 @@
 """``SqlStore``: the SQL implementation of :class:`bot.ports.Store`.
 
-The methods live in small single-purpose mixins (stories, feeds, items, decisions,
-developments, channels, outbox, retention); this class only puts them together. Build one with
-:func:`storage.open_store`, which also migrates the schema.
+The methods live in small single-purpose mixins (stories, feeds, items, page waits,
+decisions, developments, channels, outbox, retention); this class only puts them together.
+Build one with :func:`storage.open_store`, which also migrates the schema.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from storage.developments import DevelopmentStore
 from storage.feeds import FeedStore
 from storage.items import ItemStore
 from storage.outbox import OutboxStore
+from storage.page_waits import PageWaitStore
 from storage.retention import RetentionStore
 from storage.stories import StoryStore
 
@@ -21,6 +22,7 @@ class SqlStore(
     StoryStore,
     FeedStore,
     ItemStore,
+    PageWaitStore,
     DecisionStore,
     DevelopmentStore,
     ChannelStore,

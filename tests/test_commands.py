@@ -549,6 +549,20 @@ async def test_status_says_how_many_failing_feeds_it_does_not_name(commands, sto
     assert "… and 1 more failing (`/story feeds`" in text
 
 
+async def test_status_says_how_many_items_wait_for_their_linked_pages(commands, store, clock):
+    from bot.model import PageWait
+
+    store.add_feed("https://feeds.example/a.xml", clock.now())
+    assert "linked page" not in (await commands.handle(req("status"))).text
+    ids = [store.ingest_item(new_item(n))[1].id for n in (1, 2)]
+    store.hold_for_pages([PageWait(ids[0], clock.now(), clock.now())])
+    text = (await commands.handle(req("status"))).text
+    assert "\n  1 headline-only item waits for its linked page, which could not be read" in text
+    store.hold_for_pages([PageWait(ids[1], clock.now(), clock.now())])
+    text = (await commands.handle(req("status"))).text
+    assert "\n  2 headline-only items wait for their linked pages, which could not be" in text
+
+
 async def test_counts_of_one_are_singular(commands, store, clock):
     _, item = store.ingest_item(new_item(9))
     story = store.get_story("pentagon")

@@ -17,6 +17,7 @@ from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- t
 from adapters.feeds.errors import FetchError
 from adapters.feeds.fetcher import HttpFeedFetcher, Page
 from adapters.feeds.pages import HttpPageReader
+from bot.model import PagesRead
 
 LOCAL = ("127.0.0.1",)
 LOGGER = "adapters.feeds.pages"
@@ -61,8 +62,8 @@ class Waits:
         self.seconds.append(seconds)
 
 
-async def read(urls: list[str], **options: object) -> dict[str, str]:
-    """What a new reader with ``options`` reads of ``urls``; the reader is closed after.
+async def read_all(urls: list[str], **options: object) -> PagesRead:
+    """What a new reader with ``options`` makes of ``urls``; the reader is closed after.
 
     Waits between tries are recorded, not slept, unless ``sleep`` is given."""
     options.setdefault("sleep", Waits())
@@ -71,6 +72,19 @@ async def read(urls: list[str], **options: object) -> dict[str, str]:
         return await reader.read(urls)
     finally:
         await reader.aclose()
+
+
+async def read(urls: list[str], **options: object) -> dict[str, str]:
+    """The texts of the pages a new reader with ``options`` reads of ``urls``."""
+    return (await read_all(urls, **options)).texts
+
+
+def infos_about(caplog: pytest.LogCaptureFixture, url: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == LOGGER and r.levelno == logging.INFO and url in r.getMessage()
+    ]
 
 
 def warnings_about(caplog: pytest.LogCaptureFixture, url: str) -> list[str]:
@@ -102,16 +116,19 @@ async def test_http_error_pages_are_left_out_and_logged_while_the_others_are_rea
     good = serve_article(feed_server, "/dam")
     missing = feed_server.add_status("/missing", 404)
     broken = feed_server.add_status("/broken", 500)
-    caplog.set_level(logging.WARNING, LOGGER)
+    caplog.set_level(logging.INFO, LOGGER)
 
-    pages = await read([missing, good, broken], allowed_hosts=LOCAL)
+    result = await read_all([missing, good, broken], allowed_hosts=LOCAL, retries=0)
 
-    assert list(pages) == [good]
+    assert list(result.texts) == [good]
     assert warnings_about(caplog, missing) == [
         f"could not read linked page {missing}: HTTP 404 Not Found"  # no feed hints
     ]
-    assert warnings_about(caplog, broken) == [
-        f"could not read linked page {broken}: HTTP 500 Internal Server Error"
+    # a server error may pass: named for a later try, and no warning (the caller decides)
+    assert result.later == {broken: "HTTP 500 Internal Server Error"}
+    assert warnings_about(caplog, broken) == []
+    assert infos_about(caplog, broken) == [
+        f"linked page {broken} not read for now: HTTP 500 Internal Server Error"
     ]
 
 
@@ -155,14 +172,19 @@ async def test_a_page_that_keeps_failing_is_given_up_after_its_retries(
 ) -> None:
     url = feed_server.add_status("/down", status)
     waits = Waits()
-    caplog.set_level(logging.WARNING, LOGGER)
+    caplog.set_level(logging.INFO, LOGGER)
 
-    assert await read([url], allowed_hosts=LOCAL, sleep=waits, retries=3) == {}
+    result = await read_all([url], allowed_hosts=LOCAL, sleep=waits, retries=3)
 
+    assert result.texts == {}
     assert feed_server.hits("/down") == 4
     assert waits.seconds == [2.0, 4.0, 8.0]
-    [warning] = warnings_about(caplog, url)
-    assert f"HTTP {status}" in warning
+    # it may still pass: worth a try minutes later, which the caller decides on
+    assert list(result.later) == [url] and f"HTTP {status}" in result.later[url]
+    assert warnings_about(caplog, url) == []
+    assert (
+        infos_about(caplog, url)[-1] == f"linked page {url} not read for now: {result.later[url]}"
+    )
 
 
 @pytest.mark.parametrize("status", [403, 404, 410])
@@ -172,21 +194,23 @@ async def test_a_page_refused_for_good_is_not_tried_again(
     url = feed_server.add_status("/gone", status)
     waits = Waits()
 
-    assert await read([url], allowed_hosts=LOCAL, sleep=waits) == {}
+    assert await read_all([url], allowed_hosts=LOCAL, sleep=waits) == PagesRead()
 
-    assert feed_server.hits("/gone") == 1 and waits.seconds == []
+    assert feed_server.hits("/gone") == 1 and waits.seconds == []  # nor later
 
 
 async def test_a_refused_connection_is_tried_again_and_a_refused_address_is_not() -> None:
     with socket.socket() as s:  # a port nothing listens on once this socket is closed
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/a"
     waits = Waits()
-    assert await read([f"http://127.0.0.1:{port}/a"], allowed_hosts=LOCAL, sleep=waits) == {}
+    result = await read_all([url], allowed_hosts=LOCAL, sleep=waits)
+    assert result.texts == {} and list(result.later) == [url]
     assert waits.seconds == [2.0, 4.0]
 
     waits = Waits()
-    assert await read([f"http://127.0.0.1:{port}/a"], sleep=waits) == {}  # not allowed
+    assert await read_all([url], sleep=waits) == PagesRead()  # not allowed: not later either
     assert waits.seconds == []
 
 
@@ -198,9 +222,11 @@ async def test_a_page_that_timed_out_is_not_tried_again(feed_server: FeedServer)
     )
     waits = Waits()
 
-    assert await read([url], allowed_hosts=LOCAL, sleep=waits, timeout_s=0.3) == {}
+    result = await read_all([url], allowed_hosts=LOCAL, sleep=waits, timeout_s=0.3)
 
     assert feed_server.hits("/slow") == 1 and waits.seconds == []
+    # not now, but minutes later it may well arrive in time
+    assert result.later == {url: "timed out: the page did not arrive within 0.3s"}
 
 
 async def test_retries_can_be_turned_off(feed_server: FeedServer) -> None:
@@ -326,7 +352,7 @@ async def test_per_host_limit_holds_back_a_second_page_from_the_same_host(
         second_hits_while_first_held = feed_server.hits("/second")
     finally:
         release.set()
-    pages = await task
+    pages = (await task).texts
     await reader.aclose()
 
     assert other_arrived_while_first_held
@@ -415,7 +441,7 @@ def test_one_reader_reads_on_a_second_event_loop_after_making_tasks_wait_on_the_
 
     async def read_and_close() -> dict[str, str]:
         try:
-            return await reader.read(urls)
+            return (await reader.read(urls)).texts
         finally:
             await reader.aclose()
 

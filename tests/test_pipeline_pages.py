@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import html
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample
 
 from adapters.feeds.pages import HttpPageReader
+from bot.errors import ConfigError
 from bot.model import CommandRequest, has_body
 from bot.pipeline import page_body
+from bot.settings import load_settings
 
 # the sample turn the engine recognises as new right after the seeds (see test_pipeline)
 HEARING = "ww-004"
@@ -232,3 +235,185 @@ async def test_a_page_that_fails_for_a_moment_is_read_on_its_retry_from_the_conf
 def test_a_pages_opening_headline_is_not_part_of_its_body(text, title, body):
     expected = text if body == "keep" else "Police said a man was shot."
     assert page_body(text, title) == expected
+
+
+# --------------------------------------------------------------------------- page waits
+# A page whose failure may pass (5xx, 429, a dropped connection, a timeout) holds its
+# item back for up to [pages] wait_s (600 s by default), tried again 1, 3, 7 and 10
+# minutes after the first failure, at the poll cycles then due; nothing sleeps.
+
+
+def _reader_now() -> HttpPageReader:
+    """A page reader that gives up at once (no retries inside the read)."""
+    return HttpPageReader(allowed_hosts={"127.0.0.1"}, retries=0)
+
+
+def _hearing_item(world, feed_server, path="/news/hearing.html"):
+    return world.app.store.find_item_by_url(feed_server.url(path))
+
+
+async def test_an_item_whose_page_is_down_waits_and_is_judged_on_the_page_when_it_is_back(
+    feed_server, sqlite_url, clock
+):
+    down_once = replace(_page_route(sample(HEARING)), fail_first=1)  # 503, then the page
+    world, _ = _world(feed_server, sqlite_url, clock, pages=_reader_now(), page=down_once)
+    pipeline, store = world.app.pipeline, world.app.store
+
+    report = await pipeline.poll_due()
+
+    assert (report.new_items, report.pages_read, report.pages_unread) == (1, 0, 0)
+    assert report.pages_waiting == 1
+    assert "0 linked pages read (1 to try again later)" in report.line()
+    item = _hearing_item(world, feed_server)
+    assert store.decisions_for_item(item.id) == []  # not judged on its headline meanwhile
+    assert store.count_page_waits() == 1
+
+    clock.advance(59)
+    report = await pipeline.poll_due()  # no feed due, and the item's next try is not either
+    assert feed_server.hits("/news/hearing.html") == 1
+    assert store.decisions_for_item(item.id) == []
+
+    clock.advance(1)
+    report = await pipeline.poll_due()
+
+    assert feed_server.hits("/news/hearing.html") == 2
+    assert (report.feeds, report.pages_read, report.pages_waiting) == (0, 1, 0)
+    item = _hearing_item(world, feed_server)
+    assert has_body(item.page_text)
+    (decision,) = store.decisions_for_item(item.id)
+    assert decision.judgement.on_topic and decision.judgement.reason["headline_only"] is False
+    assert report.new_developments == 1 and report.alerts_queued == 1
+    assert store.count_page_waits() == 0
+    await world.app.aclose()
+
+
+async def test_an_item_whose_page_stays_down_is_judged_on_its_headline_when_its_wait_is_over(
+    feed_server, sqlite_url, clock, caplog
+):
+    caplog.set_level("WARNING", logger="bot.pipeline")
+    world, _ = _world(
+        feed_server, sqlite_url, clock, pages=_reader_now(), page=Route(status=503, body=b"busy")
+    )
+    pipeline, store = world.app.pipeline, world.app.store
+    await pipeline.poll_due()
+    item = _hearing_item(world, feed_server)
+
+    start, tried_at = clock.now(), []
+    for second in range(0, 601, 30):  # a poll tick every 30 s for ten minutes
+        clock.set(start + timedelta(seconds=second))
+        hits = feed_server.hits("/news/hearing.html")
+        report = await pipeline.poll_due()
+        if feed_server.hits("/news/hearing.html") > hits:
+            tried_at.append(second)
+        if second < 600:
+            assert store.decisions_for_item(item.id) == [], second
+
+    assert tried_at == [60, 180, 420, 600]  # 1, 3, 7 minutes, then the end of the wait
+    assert report.pages_unread == 1 and report.pages_waiting == 0
+    (decision,) = store.decisions_for_item(item.id)  # judged all the same, on the headline
+    assert decision.judgement.reason["headline_only"] is True
+    assert store.count_page_waits() == 0
+    gave_up = [r.getMessage() for r in caplog.records if "gave up waiting" in r.getMessage()]
+    assert gave_up == [
+        f"gave up waiting for linked page {item.url} after 10 min (HTTP 503 Service "
+        "Unavailable); its item is judged on its headline"
+    ]
+    await world.app.aclose()
+
+
+async def test_with_wait_s_0_an_item_whose_page_is_down_is_judged_on_its_headline_at_once(
+    feed_server, sqlite_url, clock, tmp_path, caplog
+):
+    caplog.set_level("WARNING", logger="bot.pipeline")
+    config = tmp_path / "storybot.toml"
+    config.write_text("[pages]\nenabled = true\nretries = 0\nwait_s = 0\n")
+    world, _ = _world(
+        feed_server, sqlite_url, clock, config=config, page=Route(status=503, body=b"busy")
+    )
+
+    report = await world.app.pipeline.poll_due()
+
+    assert (report.pages_read, report.pages_unread, report.pages_waiting) == (0, 1, 0)
+    item = _hearing_item(world, feed_server)
+    (decision,) = world.app.store.decisions_for_item(item.id)
+    assert decision.judgement.reason["headline_only"] is True
+    assert world.app.store.count_page_waits() == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"could not read linked page {item.url} (HTTP 503 Service Unavailable); its item "
+        "is judged on its headline"
+    ]
+    await world.app.aclose()
+
+
+async def test_a_waiting_item_survives_a_restart_and_is_judged_after_it(
+    feed_server, sqlite_url, clock
+):
+    down_once = replace(_page_route(sample(HEARING)), fail_first=1)
+    world, _ = _world(feed_server, sqlite_url, clock, pages=_reader_now(), page=down_once)
+    await world.app.pipeline.poll_due()
+    await world.app.aclose()  # the service stops while the item waits
+
+    clock.advance(120)
+    again = make_world(sqlite_url, clock, pages=_reader_now())
+    report = await again.app.pipeline.poll_due()
+
+    assert report.pages_read == 1 and feed_server.hits("/news/hearing.html") == 2
+    item = _hearing_item(again, feed_server)
+    (decision,) = again.app.store.decisions_for_item(item.id)
+    assert decision.judgement.on_topic and has_body(item.page_text)
+    await again.app.aclose()
+
+
+async def test_waiting_items_are_judged_on_their_headline_once_page_reading_is_turned_off(
+    feed_server, sqlite_url, clock
+):
+    world, _ = _world(
+        feed_server, sqlite_url, clock, pages=_reader_now(), page=Route(status=503, body=b"")
+    )
+    await world.app.pipeline.poll_due()
+    await world.app.aclose()
+
+    clock.advance(60)
+    again = make_world(sqlite_url, clock)  # [pages] enabled = false now
+    await again.app.pipeline.poll_due()
+
+    assert feed_server.hits("/news/hearing.html") == 1  # not read again
+    item = _hearing_item(again, feed_server)
+    (decision,) = again.app.store.decisions_for_item(item.id)
+    assert decision.judgement.reason["headline_only"] is True
+    assert again.app.store.count_page_waits() == 0
+    await again.app.aclose()
+
+
+async def test_a_waiting_item_judged_meanwhile_stops_waiting_without_a_second_judgement(
+    feed_server, sqlite_url, clock
+):
+    down_once = replace(_page_route(sample(HEARING)), fail_first=1)
+    world, hearing = _world(feed_server, sqlite_url, clock, pages=_reader_now(), page=down_once)
+    pipeline, store = world.app.pipeline, world.app.store
+    await pipeline.poll_due()
+    item = _hearing_item(world, feed_server)
+    # The feed changes before the item's next try: the re-poll finds the item unjudged,
+    # reads its page (back now) and judges it.
+    link = feed_server.url("/news/hearing.html")
+    edited = as_entry(hearing, summary="", content=None, link=link, title=hearing["title"] + "!")
+    feed_server.add_feed("/headlines.xml", feed_of(edited, title="Wirewire"), etag="v2")
+    clock.advance(30)
+    await pipeline.poll_feeds(store.list_feeds())
+    assert len(store.decisions_for_item(item.id)) == 1
+    hits = feed_server.hits("/news/hearing.html")
+
+    clock.advance(60)
+    report = await pipeline.poll_due()  # its wait was due: found judged, it stops waiting
+
+    assert feed_server.hits("/news/hearing.html") == hits
+    assert report.on_topic == 0 and len(store.decisions_for_item(item.id)) == 1
+    assert store.count_page_waits() == 0
+    await world.app.aclose()
+
+
+def test_wait_s_must_not_be_negative(tmp_path):
+    config = tmp_path / "storybot.toml"
+    config.write_text("[pages]\nwait_s = -1\n")
+    with pytest.raises(ConfigError, match=r"\[pages\] wait_s"):
+        load_settings(config, env={})

@@ -250,6 +250,58 @@ async def test_the_poll_job_reads_headline_only_items_pages_before_they_are_judg
     await world.app.aclose()
 
 
+async def test_an_item_whose_page_is_down_waits_and_the_page_waits_task_queues_its_judging(
+    feed_server, tmp_path, clock
+):
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.feeds.pages import HttpPageReader
+    from adapters.jobs.tasks import Schedule, register
+
+    reader = HttpPageReader(allowed_hosts={"127.0.0.1"}, retries=0)
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, pages=reader)
+    report = samples("development", "congress-hearing")[0]
+    page = "".join(f"<p>{p}</p>" for p in report["content"].split("\n") if p.strip())
+    body = f"<html><body><article>{page}</article></body></html>".encode()
+    link = feed_server.add(
+        "/hearing.html", Route(body=body, content_type="text/html", fail_first=1)
+    )
+    feed_server.add_feed("/a.xml", feed_of(as_entry(report, summary="", content=None, link=link)))
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    connector = InMemoryConnector()
+    jobs = procrastinate.App(connector=connector)
+    register(jobs, world.app, Schedule())
+
+    def judging_jobs() -> list[list[int]]:
+        return [
+            job["args"]["item_ids"]
+            for job in connector.jobs.values()
+            if job["task_name"] == "storybot.judge"
+        ]
+
+    said = await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
+
+    item = world.app.store.find_item_by_url(link)
+    assert said.endswith("1 new item") and judging_jobs() == []  # held for its page
+    assert world.app.store.count_page_waits() == 1
+    tick = int(clock.now().timestamp())
+    assert await jobs.tasks["storybot.page_waits"](timestamp=tick) == (
+        "0 waiting items to judge (0 with the page read), 0 items waiting on"
+    )  # not due yet
+
+    clock.advance(60)
+    said = await jobs.tasks["storybot.page_waits"](timestamp=tick + 60)
+
+    assert said == "1 waiting item to judge (1 with the page read), 0 items waiting on"
+    assert judging_jobs() == [[item.id]]
+    assert world.app.store.count_page_waits() == 0
+    fresh_pipeline(world.app).judge_stored([item.id])
+    (decision,) = world.app.store.decisions_for_item(item.id)
+    assert decision.judgement.reason["headline_only"] is False
+    await world.app.aclose()
+
+
 @pytest.fixture
 def pg_dsn():
     if os.environ.get(PG_SKIP_ENV) == "1":

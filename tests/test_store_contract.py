@@ -20,6 +20,7 @@ from bot.model import (
     FeedStatus,
     IngestOutcome,
     Judgement,
+    PageWait,
     Target,
 )
 from bot.ports import (
@@ -420,6 +421,54 @@ def test_a_new_item_and_its_copies_in_the_same_batch_have_no_page_text(store):
     assert [o for o, _ in results] == [IngestOutcome.NEW, IngestOutcome.SEEN, IngestOutcome.UPDATED]
     assert [i.page_text for _, i in results] == ["", "", ""]
     assert store.get_item(results[0][1].id).page_text == ""
+
+
+# --------------------------------------------------------------------------- page waits
+
+
+def test_waiting_items_come_back_when_due_soonest_first(store):
+    a, b, c = _items(store, 1, 2, 3)
+    store.hold_for_pages(
+        [
+            PageWait(a.id, T0, T0 + timedelta(minutes=3)),
+            PageWait(b.id, T0, T0 + timedelta(minutes=1)),
+            PageWait(c.id, T0, T0 + timedelta(minutes=10)),
+        ]
+    )
+    assert store.count_page_waits() == 3
+    assert store.due_page_waits(T0) == []
+    due = store.due_page_waits(T0 + timedelta(minutes=3))
+    assert due == [
+        PageWait(b.id, T0, T0 + timedelta(minutes=1)),
+        PageWait(a.id, T0, T0 + timedelta(minutes=3)),
+    ]
+    _assert_utc(due[0].since, due[0].next_try_at)
+    assert store.due_page_waits(T0 + timedelta(hours=1), limit=1) == due[:1]
+
+
+def test_holding_an_item_again_keeps_when_its_wait_began(store):
+    (a,) = _items(store, 1)
+    store.hold_for_pages([PageWait(a.id, T0, T0 + timedelta(minutes=1))])
+    later = T0 + timedelta(minutes=1)
+    store.hold_for_pages([PageWait(a.id, later, later + timedelta(minutes=2), tries=1)])
+    assert store.due_page_waits(T0 + timedelta(hours=1)) == [
+        PageWait(a.id, T0, later + timedelta(minutes=2), tries=1)
+    ]
+    assert store.count_page_waits() == 1
+
+
+def test_released_and_deleted_items_wait_no_more_and_unknown_ids_are_skipped(store):
+    a, b = _items(store, 1, 2)
+    story = _story(store)
+    store.hold_for_pages([PageWait(x, T0, T0) for x in (a.id, b.id, b.id + 1000)])
+    assert [w.item_id for w in store.due_page_waits(T0)] == [a.id, b.id]
+    store.release_page_waits([a.id, a.id + 1000])
+    store.release_page_waits([])
+    assert [w.item_id for w in store.due_page_waits(T0)] == [b.id]
+    with store.engine.begin() as conn:  # an item deleted behind the store's back
+        conn.exec_driver_sql(f"DELETE FROM items WHERE id = {b.id}")
+    assert store.due_page_waits(T0) == [] and store.count_page_waits() == 0
+    assert store.get_story(story.name) is not None
 
 
 # --------------------------------------------------------------------------- decisions

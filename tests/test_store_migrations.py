@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Integer, String, Text, column, event, insert, inspect, select, table
 from store_builders import T0, new_item, write
 
-from bot.model import FeedStatus, Judgement, Target
+from bot.model import FeedStatus, Judgement, PageWait, Target
 from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
@@ -595,7 +595,7 @@ def test_page_text_column_is_added_and_dropped_in_place_keeping_links(empty_url)
         config = alembic_config()
         with store.engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.downgrade(config, "-1")
+            command.downgrade(config, "0008")
             assert MigrationContext.configure(conn).get_current_revision() == "0008"
         assert "page_text" not in columns()
         with store.engine.connect() as conn:
@@ -611,5 +611,29 @@ def test_page_text_column_is_added_and_dropped_in_place_keeping_links(empty_url)
         assert store.get_item(item).page_text == ""  # stored before: not read
         assert [d.item_count for d in store.list_developments(story.id)] == [1]
         assert len(store.decisions_for_item(item)) == 1
+    finally:
+        store.close()
+
+
+def test_page_waits_table_is_added_and_dropped_keeping_items(empty_url):
+    """Migration 0010 adds the empty ``page_waits`` table; its downgrade drops it and
+    nothing else: the items that waited and their judgements stay."""
+    store = open_store(empty_url)
+    try:
+        item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
+        store.hold_for_pages([PageWait(item, T0, T0)])
+        assert store.count_page_waits() == 1
+        config = alembic_config()
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0009")
+            assert MigrationContext.configure(conn).get_current_revision() == "0009"
+        assert "page_waits" not in inspect(store.engine).get_table_names()
+        assert store.get_item(item) is not None
+        with store.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+        assert store.count_page_waits() == 0  # a new, empty table
     finally:
         store.close()

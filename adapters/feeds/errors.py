@@ -27,6 +27,17 @@ class FetchError(Exception):
         )
 
 
+class TimedOut(FetchError):
+    """Nothing (or not all) arrived within the time allowed.
+
+    Not ``transient``: trying again at once would hold its caller that long again. A
+    page that timed out is still worth trying later (``PagesRead.later``).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
 class AddressRefused(FetchError):
     """The URL leads to an address the SSRF guard refuses (not a network failure)."""
 

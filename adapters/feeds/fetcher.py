@@ -36,7 +36,7 @@ import aiohttp
 import httpx
 
 from adapters.feeds.body import LimitedBody, collect_limited, too_large
-from adapters.feeds.errors import FetchError, TooLarge
+from adapters.feeds.errors import FetchError, TimedOut, TooLarge
 from adapters.feeds.headers import parse_max_age, parse_retry_after
 from adapters.feeds.limits import HostLimits
 from adapters.feeds.netguard import AddressGuard, Lookup
@@ -196,11 +196,12 @@ class HttpFeedFetcher:
                 async with asyncio.timeout(self._timeout_s):
                     dl = await self._download(PollRequest(feed_id=0, url=url), _PAGE_ACCEPT)
         except TimeoutError:
-            raise FetchError(
-                # not worth another try: it would hold its batch timeout_s longer again
-                f"timed out: the page did not arrive within {self._timeout_s:g}s",
-                transient=False,
+            # not worth another try at once: it would hold its batch timeout_s longer again
+            raise TimedOut(
+                f"timed out: the page did not arrive within {self._timeout_s:g}s"
             ) from None
+        except aiohttp.ServerTimeoutError as exc:
+            raise TimedOut(_describe_http_error(exc, url)) from None
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
         except TooLarge as exc:  # said of a page, not of a feed and its setting

@@ -12,13 +12,16 @@ site, the host's slot taken first), with the ``[pages]`` limits; only the extrac
 work, runs in a worker thread. The reader owns that fetcher: ``aclose`` closes it.
 
 A page that cannot be read (HTTP error, timeout, refused address, not HTML, no article
-text) is logged at WARNING and left out of the result; ``read`` never raises for a page.
-A failure that may pass quickly (a refused or dropped connection, HTTP 408, 429 or 5xx) is
-tried again ``retries`` times, after ``retry_delay_s`` and then twice as long each time,
-before it is given up: news sites stumble for a moment more often than they go away, and
-an item whose page is not read is judged on its headline alone. A page that did not
-arrive within ``timeout_s`` is not tried again: a site that slow would hold the batch's
-judgements back by ``timeout_s`` once more for each retry, for every page it has.
+text) is left out of the texts; ``read`` never raises for a page. A failure that may pass
+quickly (a refused or dropped connection, HTTP 408, 429 or 5xx) is tried again ``retries``
+times, after ``retry_delay_s`` and then twice as long each time, before it is given up:
+news sites stumble for a moment more often than they go away. A page that did not arrive
+within ``timeout_s`` is not tried again at once: a site that slow would hold the batch's
+judgements back by ``timeout_s`` once more for each retry, for every page it has. Both
+kinds are returned in ``PagesRead.later`` (logged at INFO): the pipeline may hold their
+items and try again minutes later (``[pages] wait_s``) instead of judging them on the
+headline alone now. Other failures (404, a refused address, no article text) are logged
+at WARNING.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from adapters.feeds.article import main_text
-from adapters.feeds.errors import FetchError
+from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from adapters.feeds.netguard import Lookup
-from bot.model import has_body
+from bot.model import PagesRead, has_body
 
 log = logging.getLogger(__name__)
 
@@ -100,25 +103,40 @@ class HttpPageReader:
         """Close the connection pool."""
         await self._http.aclose()
 
-    async def read(self, urls: Sequence[str]) -> dict[str, str]:
-        """The main text of each page it could read, by the URL asked for.
+    async def read(self, urls: Sequence[str]) -> PagesRead:
+        """The main text of each page it could read, and the pages worth trying later.
 
         Each distinct URL is fetched once; pages are fetched concurrently within the
-        limits. Never raises for a page: an unreadable one is logged and left out.
+        limits. Never raises for a page: one that failed for good is logged (WARNING)
+        and left out; one whose failure may pass, after its ``retries`` (a timeout: at
+        once), is logged at INFO and named in ``later`` with the reason: the caller
+        decides whether to wait for it (``[pages] wait_s``) and says so.
         """
         unique = list(dict.fromkeys(urls))
-        texts = await asyncio.gather(*(self._read_one(url) for url in unique))
-        return {url: text for url, text in zip(unique, texts, strict=True) if text is not None}
+        outcomes = await asyncio.gather(*(self._read_one(url) for url in unique))
+        result = PagesRead()
+        for url, (text, later) in zip(unique, outcomes, strict=True):
+            if text is not None:
+                result.texts[url] = text
+            elif later is not None:
+                result.later[url] = later
+        return result
 
-    async def _read_one(self, url: str) -> str | None:
+    async def _read_one(self, url: str) -> tuple[str | None, str | None]:
+        """``(text, None)``; ``(None, why)`` for a failure that may pass; else both None."""
         try:
             page = await self._fetch(url)
-            return await asyncio.to_thread(self._text, page)
-        except (FetchError, PageUnreadable) as exc:
+            return await asyncio.to_thread(self._text, page), None
+        except FetchError as exc:
+            if exc.transient or isinstance(exc, TimedOut):
+                log.info("linked page %s not read for now: %s", url, exc)
+                return None, str(exc)
+            log.warning("could not read linked page %s: %s", url, exc)
+        except PageUnreadable as exc:
             log.warning("could not read linked page %s: %s", url, exc)
         except Exception:  # one page's bug must not lose the others' text
             log.exception("unexpected error reading linked page %s", url)
-        return None
+        return None, None
 
     async def _fetch(self, url: str) -> Page:
         """Fetch a page, trying again while its failure may pass (see the module doc)."""

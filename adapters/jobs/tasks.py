@@ -95,8 +95,9 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             app.pipeline.ingest_result, feed, result, report, recheck_unjudged=has_stories
         )
         if items and (has_stories or await asyncio.to_thread(app.pipeline.wants_judgements)):
-            # before the judging job is deferred: it judges what the store holds
-            await app.pipeline.read_pages(items, report)
+            # before the judging job is deferred: it judges what the store holds; an item
+            # whose page may come back waits for it (the page_waits task judges it later)
+            items = await app.pipeline.read_pages(items, report)
         if items:
             # Deferred before the poll is recorded: if this process dies in between, the
             # feed is still due and the next poll finds the items unjudged again.
@@ -104,6 +105,26 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
         pages = f", {counted(report.pages_read, 'linked page')} read" if report.pages_read else ""
         return f"{feed.url}: {result.status.value}, {counted(report.new_items, 'new item')}{pages}"
+
+    @jobs.periodic(cron=every(schedule.poll_s), periodic_id="tick")
+    @jobs.task(
+        name="storybot.page_waits", queue=POLL, lock="page_waits", queueing_lock="page_waits"
+    )
+    async def page_waits(timestamp: int) -> str:
+        # Items held for their linked page ([pages] wait_s): try the due pages again and
+        # queue the judging of those whose wait is over. They stop waiting only once the
+        # judging job is queued: a crash in between tries them again, a retried judging
+        # job skips what is judged.
+        report = CycleReport()
+        ready = await app.pipeline.retry_page_waits(report)
+        if ready:
+            await judge.defer_async(item_ids=[i.id for i in ready])
+            await asyncio.to_thread(store.release_page_waits, [i.id for i in ready])
+        return (
+            f"{counted(len(ready), 'waiting item')} to judge "
+            f"({report.pages_read} with the page read), "
+            f"{counted(report.pages_waiting, 'item')} waiting on"
+        )
 
     @jobs.periodic(cron=every(schedule.poll_s), periodic_id="tick")
     @jobs.task(name="storybot.schedule", queue=POLL, queueing_lock="schedule")
