@@ -337,8 +337,13 @@ async def poll_once(
     out = out or sys.stdout
     status = 0
     try:
-        feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(app.clock.now())
-        if not feeds:
+        now = app.clock.now()
+        feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(now)
+        # items waiting for their linked page ([pages] wait_s) are tried in a cycle too
+        if not feeds and not all_feeds and app.store.due_page_waits(now, 1):
+            report = await app.pipeline.poll_due(log_failures=False)
+            print(f"no feeds are due; {report.waits_line()}", file=out)
+        elif not feeds:
             print(
                 "no feeds are due (storybot feeds list shows when each is next polled; "
                 "poll --once --all polls them all now)"

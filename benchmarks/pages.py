@@ -120,9 +120,10 @@ def _quality(articles: list[dict], texts: dict[int, str], related: list[list[str
 
 
 async def _read(reader: HttpPageReader, urls: list[str]) -> dict[str, str]:
-    """One ``read`` on this event loop, the reader's connections closed after it."""
+    """The texts one ``read`` on this event loop gives; the reader's connections closed
+    after it."""
     try:
-        return await reader.read(urls)
+        return (await reader.read(urls)).texts
     finally:
         await reader.aclose()
 

@@ -108,6 +108,7 @@ class CycleReport:
     pages_read: int = 0  # linked pages read for items whose feed gave no body
     pages_unread: int = 0  # such pages that could not be read (judged on the headline)
     pages_waiting: int = 0  # such pages that may come back: their items wait ([pages] wait_s)
+    waits_judged: int = 0  # items that waited for their linked page, judged this cycle
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
 
     @property
@@ -119,6 +120,16 @@ class CycleReport:
         normal (each feed backs off on its own) and do not count.
         """
         return self.feeds > 0 and self.ok + self.not_modified == 0
+
+    def waits_line(self) -> str:
+        """What a cycle with no feed due did: the items that waited for their linked page."""
+        return (
+            f"{counted(self.waits_judged, 'item')} that waited for a linked page judged "
+            f"({self.pages_read} read, {self.pages_unread} given up), "
+            f"{self.pages_waiting} still waiting; {self.on_topic} on-topic, "
+            f"{counted(self.new_developments, 'new development')}, "
+            f"{counted(self.alerts_queued, 'alert')} queued"
+        )
 
     def line(self) -> str:
         """The progress line, nouns in the right number ("1 copy", "2 copies")."""
@@ -322,6 +333,7 @@ class Pipeline:
             # items that waited for their linked page and whose next try is due
             ready = await self.retry_page_waits(report)
             if ready:
+                report.waits_judged += len(ready)
                 await asyncio.to_thread(self.judge_items, ready, matcher, report)
                 await asyncio.to_thread(self.store.release_page_waits, [i.id for i in ready])
         if not feeds:
@@ -460,8 +472,10 @@ class Pipeline:
         if held:
             await asyncio.to_thread(self.store.hold_for_pages, held)
             log.info(
-                "%s wait for their linked page (it may come back); trying again in %s",
-                counted(len(held), "item"),
+                "%s for %s linked page%s, which may come back; trying again in %s",
+                "1 item waits" if len(held) == 1 else f"{len(held)} items wait",
+                "its" if len(held) == 1 else "their",
+                "" if len(held) == 1 else "s",
                 _duration(held[0].next_try_at - now),
             )
         waiting = {w.item_id for w in held}

@@ -7,6 +7,7 @@ the local HTTP server that serves the feed and the article pages.
 from __future__ import annotations
 
 import html
+import io
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample
 
 from adapters.feeds.pages import HttpPageReader
+from adapters.operator import poll_once
 from bot.errors import ConfigError
 from bot.model import CommandRequest, has_body
 from bot.pipeline import page_body
@@ -417,3 +419,27 @@ def test_wait_s_must_not_be_negative(tmp_path):
     config.write_text("[pages]\nwait_s = -1\n")
     with pytest.raises(ConfigError, match=r"\[pages\] wait_s"):
         load_settings(config, env={})
+
+
+async def test_poll_once_tries_waiting_pages_when_no_feed_is_due(feed_server, sqlite_url, clock):
+    down_once = replace(_page_route(sample(HEARING)), fail_first=1)
+    world, _ = _world(feed_server, sqlite_url, clock, pages=_reader_now(), page=down_once)
+    out = io.StringIO()
+    assert await poll_once(world.app, out=out) == 0  # closes the app, as the CLI does
+    assert "0 linked pages read (1 to try again later)" in out.getvalue()
+
+    clock.advance(30)
+    out = io.StringIO()
+    assert await poll_once(make_world(sqlite_url, clock, pages=_reader_now()).app, out=out) == 0
+    assert out.getvalue().startswith("no feeds are due (storybot feeds list")  # nor any wait
+
+    clock.advance(30)
+    out = io.StringIO()
+    again = make_world(sqlite_url, clock, pages=_reader_now())
+    assert await poll_once(again.app, out=out) == 0
+
+    assert out.getvalue() == (
+        "no feeds are due; 1 item that waited for a linked page judged (1 read, 0 given up), "
+        "0 still waiting; 1 on-topic, 1 new development, 1 alert queued\n"
+    )
+    assert feed_server.hits("/news/hearing.html") == 2
