@@ -309,6 +309,24 @@ async def test_subscribe_from_a_dm_and_list_subscriptions(fake: FakeDiscord, bot
     assert app.store.list_subscriptions("discord", str(USER_ID)) == []
 
 
+async def test_unsubscribe_by_keywords_for_one_story_leaves_the_others(
+    fake: FakeDiscord, bot, app, clock
+) -> None:
+    app.store.add_story("chips-act", "Chips Act", [SeedDoc("Chips", "text")], clock.now())
+    for story in ("pentagon", "chips-act", None):
+        options = {"query": "bakery", **({"story": story} if story else {})}
+        await callback(fake, await fake.interact(["subscribe"], options, dm=True))
+    assert len(app.store.list_subscriptions("discord", str(USER_ID))) == 3
+
+    options = {"target": "bakery", "story": "pentagon"}
+    gone = await callback(fake, await fake.interact(["unsubscribe"], options, dm=True))
+
+    assert "Unsubscribed" in gone["data"]["content"]
+    left = app.store.list_subscriptions("discord", str(USER_ID))
+    pentagon = app.store.get_story("pentagon").id
+    assert len(left) == 2 and all(s.story_id != pentagon for s in left)
+
+
 async def test_story_names_are_autocompleted(fake: FakeDiscord, bot, app, clock) -> None:
     app.store.add_story("chips-act", "Chips Act", [SeedDoc("Chips", "text")], clock.now())
     body = await callback(fake, await fake.interact(["status"], {"story": "pen"}, focused="story"))

@@ -145,6 +145,11 @@ def test_reply_with_a_message_becomes_an_embed_and_long_text_moves_into_one() ->
             subscribe_text('"supply chain" AND pentagon', "pentagon"),
             'subscribe "supply chain" AND pentagon --story pentagon',
         ),
+        (
+            subscribe_text("bakery bread", "pentagon", verb="unsubscribe"),
+            "unsubscribe bakery bread --story pentagon",
+        ),
+        (subscribe_text("#3", verb="unsubscribe"), "unsubscribe #3"),
         (follow_text("pentagon"), "follow pentagon"),
         (follow_text("pentagon", "realtime", 6), "follow pentagon realtime"),
         (follow_text("pentagon", "digest", 6.0), "follow pentagon digest 6"),

@@ -31,7 +31,7 @@ OPTIONS = {
     "status": [("story", 3, False)],
     "stories": [],
     "subscribe": [("query", 3, True), ("story", 3, False)],
-    "unsubscribe": [("target", 3, True)],
+    "unsubscribe": [("target", 3, True), ("story", 3, False)],
     "subscriptions": [],
     "why": [("url", 3, True)],
     "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False)],
@@ -73,7 +73,7 @@ async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> N
     follow = by_name(subs["follow"]["options"])
     assert [c["value"] for c in follow["mode"]["choices"]] == ["realtime", "digest"]
     assert (follow["hours"]["min_value"], follow["hours"]["max_value"]) == (0.25, 168)
-    for name in ("status", "subscribe", "follow", "unfollow"):
+    for name in ("status", "subscribe", "unsubscribe", "follow", "unfollow"):
         assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
     help_choices = by_name(subs["help"]["options"])["command"]["choices"]
     assert {"name": "subscribe", "value": "subscribe"} in help_choices

@@ -18,9 +18,12 @@ def build(*parts: object) -> str:
     return " ".join(w for w in (_word(p) for p in parts if p is not None) if w)
 
 
-def subscribe_text(query: str, story: str | None = None) -> str:
-    """``subscribe QUERY [--story NAME]``; the query keeps the user's own quoting."""
-    return build("subscribe", query, "--story" if story else None, story or None)
+def subscribe_text(query: str, story: str | None = None, *, verb: str = "subscribe") -> str:
+    """``subscribe QUERY [--story NAME]``; the query keeps the user's own quoting.
+
+    ``verb="unsubscribe"``: ``unsubscribe ID_OR_QUERY [--story NAME]``, the same shape.
+    """
+    return build(verb, query, "--story" if story else None, story or None)
 
 
 def follow_text(story: str, mode: str | None = None, hours: float | None = None) -> str:

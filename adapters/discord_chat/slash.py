@@ -82,9 +82,15 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         await run(interaction, subscribe_text(query, story))
 
     @story.command(name="unsubscribe", description="Remove one of your subscriptions")
-    @app_commands.describe(target="Subscription number (see /story subscriptions) or its keywords")
-    async def unsubscribe(interaction: discord.Interaction, target: str) -> None:
-        await run(interaction, build("unsubscribe", target))
+    @app_commands.describe(
+        target="Subscription number (see /story subscriptions) or its keywords",
+        story="With keywords: only your subscriptions to them for this story",
+    )
+    @app_commands.autocomplete(story=complete_story)
+    async def unsubscribe(
+        interaction: discord.Interaction, target: str, story: str | None = None
+    ) -> None:
+        await run(interaction, subscribe_text(target, story, verb="unsubscribe"))
 
     @story.command(name="subscriptions", description="List your subscriptions")
     async def subscriptions(interaction: discord.Interaction) -> None:
