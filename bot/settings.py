@@ -163,6 +163,36 @@ class StoryDecl:
     title: str | None = None
 
 
+# Tables of the config file that ``Settings`` does not keep as one object: their keys and
+# types, for ``_section`` to check and to refuse anything else (a misspelt ``[database]
+# uri`` must not leave the data in the default database). A ``None`` default takes any value.
+@dataclass(frozen=True)
+class _DatabaseTable:
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class _PermissionsTable:
+    admin_commands: str = "admins"
+
+
+@dataclass(frozen=True)
+class _NetworkTable:
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _FeedsTable:
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _StoryTable:
+    name: Any = None
+    seeds: tuple[str, ...] = ()
+    title: Any = None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///storybot.db"
@@ -265,15 +295,67 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
     return int(value) if whole else value
 
 
+# List settings: what their strings are, and an example, for the message refusing
+# anything but a list of strings (a string alone would be read character by character).
+_STRING_LISTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("network", "allowed_hosts"): ("strings", '["127.0.0.1"]'),
+    ("feeds", "urls"): ("URLs", '["https://example.com/feed.xml"]'),
+    ("stories", "seeds"): ("file paths or URLs", '["seeds/article.txt"]'),
+}
+
+
+def _check_strings(name: str, key: str, value: Any, where: str, label: str) -> tuple[str, ...]:
+    """``value`` for the list setting ``key`` of ``label``, or a ConfigError with an example."""
+    what, example = _STRING_LISTS.get((name, key), ("strings", '["..."]'))
+    if isinstance(value, (list, tuple)):
+        wrong = next((item for item in value if not isinstance(item, str)), None)
+        if wrong is None:
+            return tuple(value)
+        got = f"{wrong!r} in the list"
+    else:
+        got = repr(value)
+    raise ConfigError(
+        f"{where}: {label} {key} must be a list of {what}, e.g. {key} = {example}, got {got}"
+    )
+
+
+# String settings that hold a numeric ID: TOML lets them be written as a number, which is
+# kept as its digits; anything but digits (or "", none) is refused now, not when it is used.
+_ID_SETTINGS: dict[tuple[str, str], str] = {("discord", "dev_guild_id"): "a server ID"}
+
+
+def _check_id(name: str, key: str, value: Any, where: str) -> str:
+    """``value`` for the ID setting ``[name] key`` as a string of digits ("" for none)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or (text.isascii() and text.isdigit() and int(text) > 0):
+            return text
+    raise ConfigError(
+        f"{where}: [{name}] {key} must be {_ID_SETTINGS[(name, key)]}, digits only (e.g. "
+        f'{key} = 123456789012345678 or "123456789012345678"; "" for none), got {value!r}'
+    )
+
+
 def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
-    raw = data.get(name, {})
+    """The table ``[name]`` of ``data`` as a ``cls``; a ConfigError for a wrong key or type."""
+    return _table(data.get(name, {}), name, cls, where, f"[{name}]")
+
+
+def _table(raw: Any, name: str, cls: type, where: str, label: str) -> Any:
+    """``raw`` as a ``cls``, or a ConfigError naming ``label``: an unknown key, a wrong type.
+
+    Each key's type is its default's in ``cls``: numbers are checked with their range
+    (``_MINIMUM``), a tuple is a list of strings, a string a string; ``None`` takes anything.
+    """
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: [{name}] must be a table")
+        raise ConfigError(f"{where}: {label} must be a table")
     allowed = {f for f in cls.__dataclass_fields__}  # type: ignore[attr-defined]
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown setting(s) in [{name}]: {', '.join(unknown)} "
+            f"{where}: unknown setting(s) in {label}: {', '.join(unknown)} "
             f"(known: {', '.join(sorted(allowed))})"
         )
     kwargs = {}
@@ -283,8 +365,12 @@ def _section(data: Mapping[str, Any], name: str, cls: type, where: str) -> Any:
             kwargs[key] = value
         elif isinstance(default, (int, float)):
             kwargs[key] = _check_number(name, key, value, default, where)
+        elif (name, key) in _ID_SETTINGS:
+            kwargs[key] = _check_id(name, key, value, where)
+        elif isinstance(default, tuple):
+            kwargs[key] = _check_strings(name, key, value, where, label)
         elif isinstance(default, str) and not isinstance(value, str):
-            raise ConfigError(f"{where}: [{name}] {key} must be a string, got {value!r}")
+            raise ConfigError(f"{where}: {label} {key} must be a string, got {value!r}")
         else:
             kwargs[key] = value
     return cls(**kwargs)
@@ -457,37 +543,38 @@ def load_settings(
     if not isinstance(pages.enabled, bool):
         raise ConfigError(f"{where}: [pages] enabled must be true or false, got {pages.enabled!r}")
 
-    perms = data.get("permissions", {})
-    admin = perms.get("admin_commands", "admins")
+    admin = _section(data, "permissions", _PermissionsTable, where).admin_commands
     if admin not in ("admins", "everyone"):
         raise ConfigError(
             f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
         )
 
+    _section(data, "database", _DatabaseTable, where)  # its keys and type; read below
     db_url, db_source = _database_url(env, data, user, config_path)
 
     stories = []
-    for i, raw in enumerate(data.get("stories", []) or []):
-        if not isinstance(raw, Mapping) or not raw.get("name") or not raw.get("seeds"):
-            raise ConfigError(
-                f"{where}: [[stories]] entry {i + 1} needs a name and a list of seeds"
-            )
+    declared = data.get("stories", [])
+    if not isinstance(declared, list):
+        raise ConfigError(
+            f"{where}: stories must be an array of tables: begin each story with [[stories]] "
+            "(two brackets), then its name and seeds"
+        )
+    for i, raw in enumerate(declared):
+        label = f"[[stories]] entry {i + 1}"
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
+        decl = _table(raw, "stories", _StoryTable, where, label)
+        if not decl.name or not decl.seeds:
+            raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
         base = Path(where).parent if config_path else Path.cwd()
-        seeds = tuple(s if "://" in s else str((base / s).resolve()) for s in raw["seeds"])
-        stories.append(StoryDecl(name=str(raw["name"]), seeds=seeds, title=raw.get("title")))
+        seeds = tuple(s if "://" in s else str((base / s).resolve()) for s in decl.seeds)
+        stories.append(StoryDecl(name=str(decl.name), seeds=seeds, title=decl.title))
 
     feeds = data.get("feeds", {})
-    raw_urls = feeds.get("urls", []) if isinstance(feeds, Mapping) else feeds
-    if isinstance(raw_urls, str) or not isinstance(raw_urls, (list, tuple)):
-        raise ConfigError(
-            f'{where}: [feeds] urls must be a list of URLs, e.g. urls = ["https://example.com/feed.xml"]'
-        )
-    feed_urls = tuple(raw_urls)
+    if not isinstance(feeds, Mapping):  # ``feeds = [...]`` outside any table: [feeds] urls
+        feeds = {"urls": feeds}
+    feed_urls = _table(feeds, "feeds", _FeedsTable, where, "[feeds]").urls
     for url in feed_urls:
-        if not isinstance(url, str):
-            raise ConfigError(
-                f"{where}: [feeds] urls must be a list of URLs (strings), got {url!r}"
-            )
         problem = feed_url_problem(url)
         if problem:
             raise ConfigError(f"{where}: [feeds] {problem}")
@@ -496,7 +583,8 @@ def load_settings(
     allowed = {
         h.strip().lower() for h in env.get("STORYBOT_ALLOWED_HOSTS", "").split(",") if h.strip()
     }
-    allowed |= {str(h).lower() for h in data.get("network", {}).get("allowed_hosts", [])}
+    network = _section(data, "network", _NetworkTable, where)
+    allowed |= {h.lower() for h in network.allowed_hosts}
 
     slack = SlackSettings(
         mode=slack_mode,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from bot.errors import ConfigError
@@ -205,3 +207,152 @@ def test_the_database_url_keeps_where_it_came_from(tmp_path):
     assert load_settings(path, env={}).database_source == f"{path}: [database] url"
     env = {"STORYBOT_DATABASE_URL": "sqlite:///y.db"}
     assert load_settings(path, env=env).database_source == "STORYBOT_DATABASE_URL"
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "[database]\nuri = 'sqlite:////tmp/x.db'\n",
+            "unknown setting(s) in [database]: uri (known: url)",
+        ),
+        (
+            "[permissions]\nadmins = 'everyone'\n",
+            "unknown setting(s) in [permissions]: admins (known: admin_commands)",
+        ),
+        (
+            "[network]\nallow_hosts = ['127.0.0.1']\n",
+            "unknown setting(s) in [network]: allow_hosts (known: allowed_hosts)",
+        ),
+        (
+            "[feeds]\nurl = ['https://example.com/feed.xml']\n",
+            "unknown setting(s) in [feeds]: url (known: urls)",
+        ),
+        (
+            "[[stories]]\nname = 's'\nseed = ['a.txt']\n",
+            "unknown setting(s) in [[stories]] entry 1: seed (known: name, seeds, title)",
+        ),
+        ("database = 'sqlite:///x.db'\n", "[database] must be a table"),
+        ("[database]\nurl = 5\n", "[database] url must be a string, got 5"),
+        ("[permissions]\nadmin_commands = 1\n", "[permissions] admin_commands must be a string"),
+        ("network = ['127.0.0.1']\n", "[network] must be a table"),
+        (
+            "[stories]\nname = 's'\nseeds = ['a.txt']\n",
+            "stories must be an array of tables: begin each story with [[stories]]",
+        ),
+    ],
+)
+def test_every_section_refuses_unknown_settings(tmp_path, text, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).startswith(f"{path}: ")
+    assert fragment in str(err.value)
+
+
+def test_a_misspelt_database_url_is_refused_not_replaced_by_the_default(tmp_path):
+    path = write(tmp_path, '[database]\nuri = "sqlite:////tmp/x.db"\n')
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[database\]: uri"):
+        load_settings(path, env={"STORYBOT_DATABASE_URL": "sqlite:///y.db"})
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "[network]\nallowed_hosts = '127.0.0.1'\n",
+            "[network] allowed_hosts must be a list of strings, "
+            "e.g. allowed_hosts = [\"127.0.0.1\"], got '127.0.0.1'",
+        ),
+        (
+            "[network]\nallowed_hosts = ['127.0.0.1', 8]\n",
+            "[network] allowed_hosts must be a list of strings, "
+            'e.g. allowed_hosts = ["127.0.0.1"], got 8 in the list',
+        ),
+        (
+            "[feeds]\nurls = 'https://example.com/f'\n",
+            "[feeds] urls must be a list of URLs, "
+            "e.g. urls = [\"https://example.com/feed.xml\"], got 'https://example.com/f'",
+        ),
+        ("[feeds]\nurls = [3]\n", "[feeds] urls must be a list of URLs, e.g. urls = ["),
+        ("feeds = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
+        (
+            "[[stories]]\nname = 's'\nseeds = 'seeds/a.txt'\n",
+            "[[stories]] entry 1 seeds must be a list of file paths or URLs, "
+            "e.g. seeds = [\"seeds/article.txt\"], got 'seeds/a.txt'",
+        ),
+        (
+            "[[stories]]\nname = 's'\nseeds = ['seeds/a.txt']\n[[stories]]\nname = 't'\nseeds = [1]\n",
+            "[[stories]] entry 2 seeds must be a list of file paths or URLs",
+        ),
+        ("[[stories]]\nname = 's'\nseeds = []\n", "[[stories]] entry 1 needs a name and a list"),
+    ],
+)
+def test_list_settings_refuse_a_string_instead_of_a_list(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), env={})
+    assert fragment in str(err.value)
+    assert "is a directory" not in str(err.value)
+
+
+def test_valid_database_permissions_network_feeds_and_stories_still_load(tmp_path):
+    (tmp_path / "seeds").mkdir()
+    text = (
+        "[database]\nurl = 'sqlite:///x.db'\n"
+        "[permissions]\nadmin_commands = 'everyone'\n"
+        "[network]\nallowed_hosts = ['127.0.0.1', 'Feeds.Internal']\n"
+        "[feeds]\nurls = ['https://example.com/feed.xml']\n"
+        "[[stories]]\nname = 'pentagon'\ntitle = 'T'\n"
+        "seeds = ['seeds/a.txt', 'https://example.com/a']\n"
+    )
+    s = load_settings(write(tmp_path, text), env={"STORYBOT_ALLOWED_HOSTS": "10.0.0.1"})
+    assert s.database_url == "sqlite:///x.db" and s.admin_commands == "everyone"
+    assert s.allowed_hosts == {"127.0.0.1", "feeds.internal", "10.0.0.1"}
+    assert s.feeds == ("https://example.com/feed.xml",)
+    (story,) = s.stories
+    assert (story.name, story.title) == ("pentagon", "T")
+    assert story.seeds == (str(tmp_path / "seeds" / "a.txt"), "https://example.com/a")
+    # feeds given as a list outside any table are still read as [feeds] urls
+    s = load_settings(write(tmp_path, "feeds = ['https://example.com/feed.xml']\n"), env={})
+    assert s.feeds == ("https://example.com/feed.xml",)
+
+
+def test_the_example_config_loads():
+    from config import DEFAULTS_FILE
+
+    s = load_settings(DEFAULTS_FILE.parent / "example.toml", env={})
+    assert s.stories and s.stories[0].name == "anthropic-pentagon"
+    assert s.feeds == () and s.allowed_hosts == frozenset()
+
+
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        ("1234", "1234"),
+        ("123456789012345678", "123456789012345678"),
+        ("'123456789012345678'", "123456789012345678"),
+        ("''", ""),
+        ("' 42 '", "42"),
+    ],
+)
+def test_discord_dev_guild_id_may_be_a_number_or_a_string_of_digits(tmp_path, value, stored):
+    path = write(tmp_path, f"[discord]\ndev_guild_id = {value}\n")
+    assert load_settings(path, env={}).discord.dev_guild_id == stored
+
+
+@pytest.mark.parametrize("value", ["'abc'", "'12a'", "'-5'", "0", "-5", "1.5", "true", "'²'"])
+def test_a_discord_dev_guild_id_that_is_not_digits_is_refused_at_load(tmp_path, value):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, f"[discord]\ndev_guild_id = {value}\n"), env={})
+    assert "[discord] dev_guild_id must be a server ID, digits only (e.g. " in str(err.value)
+    assert str(err.value).endswith(f", got {tomllib.loads(f'v = {value}')['v']!r}")
+
+
+def test_a_bad_discord_dev_guild_id_stops_discord_sync_with_exit_2(tmp_path, capsys):
+    from adapters.cli import main
+
+    path = write(tmp_path, "[discord]\ndev_guild_id = 'abc'\n")
+    assert main(["--config", str(path), "discord", "sync"]) == 2
+    err = capsys.readouterr().err
+    assert f"storybot: error: {path}: [discord] dev_guild_id must be a server ID" in err
+    assert "Traceback" not in err
