@@ -19,6 +19,42 @@ from bot.settings import load_settings
 
 log = logging.getLogger("storybot")
 
+# `outbox --sent HOURS` and `demo --hours` at most: a leap year
+MAX_HOURS = 24 * 366
+# `demo`: the other flags' bounds, and the most scheduler ticks --hours/--step-minutes make
+MAX_STEP_MINUTES = 24 * 60
+MAX_TICK_SECONDS = 60
+MAX_DEMO_TICKS = 1_000_000
+
+
+class _CommandText(argparse.Action):
+    """``ask``'s text: every word after ``ask``, also those starting with '-'.
+
+    The positional is ``argparse.REMAINDER``, so ``storybot ask subscribe bakery --story
+    pentagon`` and ``... -pentagon`` need no quotes or ``--``; the first ``--`` is dropped
+    as before (``storybot ask -- subscribe ...`` still works). No words is a usage error.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        words = list(values or [])
+        if "--" in words:
+            words.remove("--")
+        if not words:
+            raise argparse.ArgumentError(
+                self, 'the /story command is missing, e.g. storybot ask "status"'
+            )
+        setattr(namespace, self.dest, words)
+
+
+def _message_id(text: str) -> int:
+    """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``."""
+    try:
+        return int(text.removeprefix("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a message id: {text!r} (give the #IDs storybot outbox lists, e.g. 12 or #12)"
+        ) from None
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -64,7 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("chat", help="an interactive /story session in the terminal")
     a = sub.add_parser("ask", help='answer one /story command and exit, e.g. storybot ask "status"')
-    a.add_argument("text", nargs="+", help="the command, as typed after /story")
+    a.add_argument(
+        "text",
+        nargs=argparse.REMAINDER,
+        action=_CommandText,
+        metavar="TEXT",
+        help="the command, as typed after /story (quoted or not; words may start with '-')",
+    )
 
     po = sub.add_parser("poll", help="poll the feeds that are due")
     po.add_argument(
@@ -130,15 +172,16 @@ def _parser() -> argparse.ArgumentParser:
         help="how many messages are pending, delivered and dead; the dead and pending ones with their errors",
     )
     ob.add_argument("--limit", type=int, default=20, help="messages listed per state (default 20)")
-    ob.add_argument(
+    instead = ob.add_mutually_exclusive_group()
+    instead.add_argument(
         "--retry",
         nargs="*",
-        type=int,
+        type=_message_id,
         metavar="ID",
         help="instead: deliver the dead messages (or those #IDs) again, e.g. once the bot "
         "is invited to the channel",
     )
-    ob.add_argument(
+    instead.add_argument(
         "--sent",
         nargs="?",
         const=24.0,
@@ -245,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "eval":
+        if args.engine_config and not os.path.exists(args.engine_config):
+            raise UserError(f"engine config file not found: {args.engine_config}")
         from adapters.embeddings import load_embedder
         from bot.engine import EngineConfig
         from bot.evaluation.cli import run_eval
@@ -255,6 +300,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return run_eval(args, make_embedder=load_embedder, service_config=service)
     if cmd == "demo":
+        _check_demo_args(args)
         from adapters.demo import run_demo
 
         return asyncio.run(run_demo(args))
@@ -274,10 +320,11 @@ def _run(args: argparse.Namespace) -> int:
         store = open_store(
             settings.database_url, source=settings.database_source, create=False, writable=False
         )
-    elif cmd == "ask" and " ".join(args.text).split()[:1] in ([], ["help"]):
+    elif cmd == "ask" and _asks_no_data(args):
         from storage import open_store
 
-        store = open_store("sqlite://")  # help reads no data: touch no database
+        # help, or an unknown command (answered with the help): touch no database
+        store = open_store("sqlite://")
     if store is None and _in_memory(settings.database_url):
         print(
             f"storybot: warning: the database URL {settings.database_url!r} "
@@ -308,6 +355,19 @@ def _in_memory(url: str) -> bool:
 _READING_ASKS = frozenset({"status", "stories", "subscriptions", "why"})
 
 
+def _ask_words(args: argparse.Namespace) -> list[str]:
+    """``ask``'s words in lower case: command names are matched ignoring case."""
+    return " ".join(args.text).lower().split()
+
+
+def _asks_no_data(args: argparse.Namespace) -> bool:
+    """Whether ``ask`` only prints the help: ``help``, nothing, or an unknown command."""
+    from bot.commands import COMMANDS
+
+    verb = _ask_words(args)[:1]
+    return verb in ([], ["help"]) or verb[0] not in {c.name for c in COMMANDS}
+
+
 def _reads_only(args: argparse.Namespace) -> bool:
     """Whether the command only reads the database (so it must exist, and may be read-only).
 
@@ -323,9 +383,12 @@ def _reads_only(args: argparse.Namespace) -> bool:
     if cmd == "feeds":
         return bool(args.feeds_cmd == "list")
     if cmd == "ask":
-        words = " ".join(args.text).split()
-        verb = words[0].lower() if words else ""
-        return verb in _READING_ASKS or (verb == "feeds" and words[1:2] in ([], ["list"]))
+        words = _ask_words(args)
+        verb = words[0] if words else ""
+        # `feeds` but `feeds add|remove` lists the feeds or says how to use it
+        return verb in _READING_ASKS or (
+            verb == "feeds" and words[1:2] not in (["add"], ["remove"])
+        )
     return False
 
 
@@ -346,8 +409,7 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
         if args.retry is not None:
             return operator.retry_dead(app, args.retry or None)
         if args.sent is not None:
-            if not 0 < args.sent <= 24 * 366:
-                raise UserError("--sent takes a number of hours from 0 to 8784")
+            operator.check_range("--sent", args.sent, 0, MAX_HOURS, "hour", above_low=True)
             return operator.sent(app, args.sent, args.limit)
         return operator.outbox(app, args.limit)
     if cmd == "prune":
@@ -365,6 +427,26 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
 
         return asyncio.run(worker(app, args))
     raise UserError(f"unknown command {cmd}")
+
+
+def _check_demo_args(args: argparse.Namespace) -> None:
+    """Refuse demo flags the simulation cannot run with (each a UserError naming its flag).
+
+    Every one must be finite and more than 0: a zero step divides by zero, a negative tick
+    hangs the scheduler (its interval trigger never finds a next run), and a zero tick is
+    not "no pause": APScheduler turns a 0 s interval into 1 s, so no poll runs between
+    the steps. Hours and step make the number of ticks, which is bounded too.
+    """
+    from adapters.operator import check_range
+
+    check_range("--hours", args.hours, 0, MAX_HOURS, "hour", above_low=True)
+    check_range("--step-minutes", args.step_minutes, 0, MAX_STEP_MINUTES, "minute", above_low=True)
+    check_range("--tick-seconds", args.tick_seconds, 0, MAX_TICK_SECONDS, "second", above_low=True)
+    if args.hours * 60 / args.step_minutes > MAX_DEMO_TICKS:
+        raise UserError(
+            f"--hours {args.hours:g} in steps of --step-minutes {args.step_minutes:g} is more "
+            f"than {MAX_DEMO_TICKS} scheduler ticks: give fewer hours or longer steps"
+        )
 
 
 async def _discord_sync(settings, guild: int | None) -> int:

@@ -34,6 +34,24 @@ from bot.validate import (
 )
 
 
+def check_range(
+    flag: str, value: float, low: float, high: float, unit: str, *, above_low: bool = False
+) -> float:
+    """``value`` given for ``flag`` if it is from ``low`` to ``high``, else a UserError (exit 2).
+
+    ``above_low`` refuses ``low`` itself (a value that must be more than 0). NaN compares
+    false with everything and infinities pass ``high``, so both are refused too: a float
+    option never reaches a ``timedelta`` or a division it would crash.
+    """
+    if (low < value if above_low else low <= value) and value <= high:
+        return value
+    floor = "more than" if above_low else "at least"
+    raise UserError(
+        f"{flag} must be {floor} {counted(low, unit)} and at most {counted(high, unit)}, "
+        f"got {value:g}"
+    )
+
+
 def _fmt(dt) -> str:
     """A stored time as the CLI shows every time: UTC, and saying so."""
     return f"{utc(dt):%Y-%m-%d %H:%M} UTC" if dt else "-"
@@ -264,11 +282,14 @@ def _outbox_line(e: OutboxEntry, dead: bool) -> str:
     return f"{_outbox_what(e)} ({tries}{when}){error}"
 
 
+# `prune --older-than` at most: 100 years (a cut-off before year 1 does not exist)
+PRUNE_MAX_DAYS = 36500
+
+
 def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> int:
     """``storybot prune``: give back the space of old off-topic items and sent notices."""
     out = out or sys.stdout
-    if days < 1:
-        raise UserError("--older-than must be at least 1 day")
+    check_range("--older-than", days, 1, PRUNE_MAX_DAYS, "day")
     report = app.store.prune(app.clock.now() - timedelta(days=days), dry_run=dry_run)
     would = "would blank" if dry_run else "blanked"
     print(

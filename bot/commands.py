@@ -603,7 +603,7 @@ class Commands:
             try:
                 mode = DeliveryMode(words[1].lower())
             except ValueError:
-                raise UserError(
+                raise UsageError(
                     f"Mode must be 'realtime' or 'digest', not '{_clip(words[1], 30)}'."
                 ) from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
@@ -612,11 +612,11 @@ class Commands:
             try:
                 hours = float(words[2].rstrip("h"))
             except ValueError:
-                raise UserError(
+                raise UsageError(
                     f"Digest hours must be a number, not '{_clip(words[2], 30)}'."
                 ) from None
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
-                raise UserError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
+                raise UsageError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
         self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
         how = (
             "as they happen"

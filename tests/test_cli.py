@@ -551,3 +551,115 @@ def test_eval_measures_the_engine_settings_of_the_config_file(tmp_path, capsys):
     # a threshold no report reaches misses nearly everything (copies of the seeds remain)
     assert runs["service"]["p_miss"] > 0.5 > runs["defaults"]["p_miss"]
     assert runs["experiment"]["c_norm"] == runs["defaults"]["c_norm"]
+
+
+# --------------------------------------------------------------- command-line robustness
+
+
+def test_ask_takes_unquoted_words_after_it_as_the_command_also_ones_starting_with_a_dash(
+    db, capsys
+):
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(["ask", "subscribe", "bakery", "--story", "pentagon"]) == 0
+    assert "Subscribed (#1): bakery" in capsys.readouterr().out
+    assert main(["ask", "subscribe", "bread", "-pentagon"]) == 0
+    assert "bread AND NOT pentagon" in capsys.readouterr().out
+    assert main(["ask", "--", "subscribe", "cake", "--story", "pentagon"]) == 0  # as before
+    assert main(["-v", "ask", "subscribe pie --story pentagon"]) == 0  # quoted, global option
+    capsys.readouterr()
+    assert main(["ask", "subscriptions"]) == 0
+    out = capsys.readouterr().out
+    assert "bakery (story pentagon)" in out and "bread -pentagon" in out
+    assert "cake (story pentagon)" in out and "pie (story pentagon)" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["ask"])
+    assert exc.value.code == 2
+    assert "the /story command is missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("days", ["nan", "inf", "1e9", "1e300", "36501", "0"])
+def test_prune_refuses_a_non_finite_or_too_large_age_with_a_usage_message(db, capsys, days):
+    assert main(["prune", "--older-than", days]) == 2
+    err = capsys.readouterr().err
+    assert "--older-than must be at least 1 day and at most 36500 days, got " in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("text", ["feeds LIST", "FEEDS", "stauts", "Frobnicate now", "HELP"])
+def test_ask_of_a_read_only_or_unknown_command_in_any_case_creates_no_database(
+    db, tmp_path, capsys, text
+):
+    main(["ask", text])
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_ask_of_an_unknown_command_shows_the_help_and_exits_2_without_a_database(
+    db, tmp_path, capsys
+):
+    assert main(["ask", "stauts"]) == 2
+    out = capsys.readouterr().out
+    assert "Unknown command 'stauts'" in out and "/story status" in out
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("follow pentagon weekly", "Mode must be 'realtime' or 'digest', not 'weekly'."),
+        ("follow pentagon digest abc", "Digest hours must be a number, not 'abc'."),
+    ],
+)
+def test_ask_follow_with_a_wrong_mode_or_digest_hours_exits_2(db, capsys, text, shown):
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(["ask", text]) == 2
+    assert shown in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "nan", "inf", "8785"])
+def test_outbox_sent_says_the_range_of_hours_it_takes(db, capsys, hours):
+    open_store(db).close()
+    assert main(["outbox", "--sent", hours]) == 2
+    assert (
+        f"--sent must be more than 0 hours and at most 8784 hours, got {float(hours):g}"
+        in capsys.readouterr().err
+    )
+
+
+def test_outbox_retry_takes_the_ids_as_outbox_shows_them_with_a_hash(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    store = open_store(db)
+    try:
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        store.enqueue([write("a", title="Pentagon deal")], now)
+        entry = store.get_outbox("a")
+        store.mark_attempt_failed(entry.id, "not_in_channel", now, dead=True)
+    finally:
+        store.close()
+    assert main(["outbox"]) == 0
+    assert f"#{entry.id} alert" in capsys.readouterr().out  # the ID as the operator sees it
+    assert main(["outbox", "--retry", f"#{entry.id}"]) == 0
+    assert capsys.readouterr().out.startswith("1 dead message queued again")
+    with pytest.raises(SystemExit) as exc:
+        main(["outbox", "--retry", "#x"])
+    assert exc.value.code == 2
+    assert "argument --retry: not a message id: '#x'" in capsys.readouterr().err
+
+
+def test_outbox_sent_and_retry_together_are_refused(db, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["outbox", "--sent", "0.5", "--retry"])
+    assert exc.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_eval_with_a_missing_engine_config_file_names_it(tmp_path, capsys):
+    missing = tmp_path / "nope.toml"
+    argv = ["eval", "track", "--engine-config", str(missing), "--data", str(tmp_path / "x.jsonl")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"storybot: error: engine config file not found: {missing}\n"

@@ -694,3 +694,13 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
     assert "the story's profile learned from this item" in text
     assert "future_key: 7" in text  # a reason this does not know is shown, not dropped
     assert "similarity_undecayed" not in text and "closest=" not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["follow pentagon weekly", "follow pentagon digest abc", "follow pentagon digest 0"],
+)
+async def test_follow_with_a_wrong_mode_or_digest_hours_is_a_usage_error(commands, store, text):
+    reply = await commands.handle(req(text, admin=True))
+    assert not reply.ok and reply.usage_error, reply.text
+    assert store.bindings_for_channel("slack", "C1") == []

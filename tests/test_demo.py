@@ -6,6 +6,9 @@ import argparse
 import io
 import re
 
+import pytest
+
+from adapters.cli import main
 from adapters.demo import run_demo
 from bot.engine.text import strip_outlet_suffix
 
@@ -51,3 +54,24 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
         markers = set(re.findall(r"\[(\d+)\]", body))
         assert re.search(r"\[\d+\]$", body.rstrip()) and links[0].startswith("[1] "), alert
         assert all(any(x.startswith(f"[{m}] ") for x in links) for m in markers), alert
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["--hours", "nan"], "--hours must be more than 0 hours and at most 8784 hours, got nan"),
+        (["--hours", "inf"], "--hours must be more than 0 hours and at most 8784 hours, got inf"),
+        (["--hours", "0"], "--hours must be more than 0 hours"),
+        (["--step-minutes", "0"], "--step-minutes must be more than 0 minutes"),
+        (["--step-minutes", "nan"], "--step-minutes must be more than 0 minutes"),
+        (["--step-minutes", "1e-300"], "is more than 1000000 scheduler ticks"),
+        (["--tick-seconds", "-1"], "--tick-seconds must be more than 0 seconds"),
+        (["--tick-seconds", "0"], "--tick-seconds must be more than 0 seconds"),
+        (["--tick-seconds", "inf"], "at most 60 seconds, got inf"),
+    ],
+)
+def test_demo_refuses_flags_it_cannot_run_with_naming_the_flag(capsys, argv, shown):
+    assert main(["demo", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: ") and shown in err, err
+    assert err.count("\n") == 1
