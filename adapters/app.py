@@ -312,15 +312,19 @@ def _host_refusal(check: HostCheck | None, url: str) -> str | None:
     """The fetcher's refusal of ``url``'s host, or None; callable with or without a running loop."""
     if check is None:
         return None
+
+    async def refusal() -> str | None:
+        return await check(url)
+
     with ThreadPoolExecutor(max_workers=1) as pool:  # its own event loop, in its own thread
-        return pool.submit(lambda: asyncio.run(check(url))).result()
+        return pool.submit(asyncio.run, refusal()).result()
 
 
 def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
     """The Slack and Discord adapters whose tokens are set in the environment."""
     out: list[ChatAdapter] = []
     s = app.settings
-    if s.slack.enabled:
+    if s.slack.enabled and s.slack.bot_token:
         from adapters.slack_chat import SlackAdapter
 
         out.append(
@@ -341,7 +345,7 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
             "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "
             "HTTP mode needs SLACK_SIGNING_SECRET (and STORYBOT_SLACK_MODE=http)."
         )
-    if s.discord.enabled:
+    if s.discord.enabled and s.discord.token:
         from adapters.discord_chat import DiscordAdapter
 
         out.append(

@@ -184,8 +184,9 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.feeds_cmd == "remove":
         status = 0
         for url in args.url:
-            if remove_feed(app.store, url):
-                print(f"removed {url}", file=out)
+            removed = remove_feed(app.store, url)
+            if removed is not None:
+                print(f"removed {removed}", file=out)
             else:
                 print(f"not a polled feed: {url}", file=sys.stderr)
                 status = 1

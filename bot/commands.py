@@ -471,9 +471,10 @@ class Commands:
                 return Reply(
                     text=f"Added feed #{feed.id}: {url}. It will be polled within a minute."
                 )
-            if not remove_feed(self.store, url):
+            removed = remove_feed(self.store, url)
+            if removed is None:
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
-            return Reply(text=f"Removed feed {url}. Items already stored are kept.")
+            return Reply(text=f"Removed feed {removed}. Items already stored are kept.")
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 
     def _feeds_list(self, platform: str | None = None) -> str:
@@ -485,9 +486,9 @@ class Commands:
             state = f.status.value
             if f.status is FeedStatus.ERROR:
                 state += f" ({f.error_count}× since {_fmt_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {_clip(f.last_error or '', 100)}"
-            lines.append(
-                f"• {f.title or f.url} <{f.url}> · {state} · next poll {_fmt_time(f.next_poll_at)}"
-            )
+            # an untitled feed (not fetched yet, or no <title>) is named by its URL once
+            named = f"{f.title} <{f.url}>" if f.title else f"<{f.url}>"
+            lines.append(f"• {named} · {state} · next poll {_fmt_time(f.next_poll_at)}")
         if len(feeds) > 50:
             lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
         return "\n".join(lines)

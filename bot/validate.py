@@ -150,11 +150,20 @@ def story_name_problem(name: str) -> str | None:
     )
 
 
-def remove_feed(store: Store, url: str) -> bool:
-    """Stop polling the feed at ``url`` as typed or in its stored form; whether one was found."""
+def remove_feed(store: Store, url: str) -> str | None:
+    """Stop polling the feed at ``url`` as typed or in its stored form.
+
+    Returns:
+        The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
+        feed has that URL in either spelling.
+    """
     if store.remove_feed(url):
-        return True
-    return feed_url_problem(url) is None and store.remove_feed(normalise_feed_url(url))
+        return url
+    if feed_url_problem(url) is None:
+        stored = normalise_feed_url(url)
+        if store.remove_feed(stored):
+            return stored
+    return None
 
 
 def find_story(store: Store, name: str) -> Story | None:

@@ -223,6 +223,7 @@ class OutboxStore(StoreBase):
 
         What an operator looks at when messages do not arrive (``storybot outbox``).
         """
+        order: tuple[Any, ...]
         if dead:
             where = OutboxRow.dead == True  # noqa: E712
             order = (OutboxRow.id.desc(),)

@@ -126,6 +126,12 @@ def test_feeds_add_list_remove(db, capsys):
     assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 1
 
 
+def test_feeds_remove_prints_the_stored_url_of_a_feed_typed_another_way(db, capsys):
+    assert main(["feeds", "add", "HTTP://Feeds.Example:80/a.xml"]) == 0
+    assert main(["feeds", "remove", "http://FEEDS.EXAMPLE/a.xml"]) == 0
+    assert "removed http://feeds.example/a.xml\n" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "url", ["http://", "http://exa mple.com/rss", "https://example.com:99999/", "http:///path"]
 )

@@ -253,6 +253,20 @@ async def test_feeds_add_remove_and_list(commands, store):
     ).ok
 
 
+async def test_feeds_list_names_an_untitled_feed_by_its_url_once(commands, store):
+    await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))
+    listed = (await commands.handle(req("feeds"))).text
+    assert "• <https://feeds.example/a.xml> · new" in listed
+    assert listed.count("https://feeds.example/a.xml") == 1
+
+
+async def test_feeds_remove_echoes_the_url_as_it_was_stored(commands, store):
+    await commands.handle(req("feeds add HTTPS://Feeds.Example:443/a.xml", admin=True))
+    reply = await commands.handle(req("feeds remove HTTPS://FEEDS.example/a.xml", admin=True))
+    assert reply.ok and "Removed feed https://feeds.example/a.xml." in reply.text
+    assert store.list_feeds() == []
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [

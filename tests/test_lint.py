@@ -1,5 +1,6 @@
 """The code stays lint-clean, formatted and the core type-checks: ruff over the tree (the
-rules and line length in pyproject.toml) and mypy over ``bot/``. Both come with the dev
+rules and line length in pyproject.toml) and mypy over ``bot/``,
+``adapters/`` and ``storage/``. Both come with the dev
 extra; ``ruff format .`` mends what the format check finds."""
 
 from __future__ import annotations

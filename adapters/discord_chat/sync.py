@@ -19,7 +19,7 @@ from bot.model import Reply
 class _Unused:
     """An invoker for a tree that is only uploaded, never invoked."""
 
-    async def invoke(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+    async def invoke(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(Reply(text="storybot is not running.").text)
 
     def story_names(self) -> list[str]:
