@@ -241,6 +241,21 @@ def build_app(
     return app
 
 
+def database_name(settings: Settings) -> str:
+    """The database the settings name, for the operator, and where that came from.
+
+    A SQLite file by its full path (the default is relative to the working directory, so
+    "storybot.db" alone does not say which one), any other database by its URL without
+    the password.
+    """
+    from storage.engine import describe, parse_url, sqlite_file
+
+    url = parse_url(settings.database_url, settings.database_source)
+    path = sqlite_file(url)
+    shown = str(path.resolve()) if path is not None else describe(url)
+    return f"database {shown} ({settings.database_source})"
+
+
 def add_adapter(app: App, adapter: ChatAdapter) -> None:
     """Register a chat adapter after the app is built (the delivery worker sees it too)."""
     app.adapters[adapter.platform] = adapter
@@ -472,7 +487,10 @@ async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: 
     if stop.is_set():
         return
     if not scheduler:
-        log.info("storybot front end is running (no scheduler: workers poll and deliver)")
+        log.info(
+            "storybot front end is running on %s (no scheduler: workers poll and deliver)",
+            database_name(app.settings),
+        )
         await stop.wait()
         return
     p = app.settings.polling
@@ -487,6 +505,6 @@ async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: 
     app.service = service
     app.commands.on_feeds_changed = service.poll_soon
     service.start()
-    log.info("storybot is running; stop with Ctrl-C or SIGTERM")
+    log.info("storybot is running on %s; stop with Ctrl-C or SIGTERM", database_name(app.settings))
     await stop.wait()
     log.info("stopping: finishing in-flight work")

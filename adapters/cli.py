@@ -99,7 +99,11 @@ def _parser() -> argparse.ArgumentParser:
         help="only answer /story commands; `storybot worker` processes poll and deliver (scale-out)",
     )
     sub.add_parser("chat", help="an interactive /story session in the terminal")
-    a = sub.add_parser("ask", help='answer one /story command and exit, e.g. storybot ask "status"')
+    a = sub.add_parser(
+        "ask",
+        help='answer one /story command and exit, e.g. storybot ask "status"',
+        usage="%(prog)s [-h] TEXT ...",
+    )
     a.add_argument(
         "text",
         nargs=argparse.REMAINDER,
@@ -125,17 +129,25 @@ def _parser() -> argparse.ArgumentParser:
         dest="story_cmd", metavar="ACTION"
     )
     st.required = True
-    sa = st.add_parser("add", help="create a story from seed articles")
+    sa = st.add_parser(
+        "add",
+        help="create a story from seed articles",
+        # NAME first, as the README writes it: after --seed it would be taken for a seed
+        usage="%(prog)s [-h] NAME --seed FILE_OR_URL [FILE_OR_URL ...] [--title TITLE]",
+    )
     sa.add_argument(
         "name",
+        metavar="NAME",
         help="a short name users type: letters, digits, '-', '_', '.', e.g. anthropic-pentagon",
     )
     sa.add_argument(
         "--seed",
-        action="append",
+        action="extend",
+        nargs="+",
         required=True,
         metavar="FILE_OR_URL",
-        help="a seed article: a text or HTML file, or a URL (repeat for each)",
+        help="seed articles: text or HTML files, or URLs (--seed a.txt b.txt, or --seed "
+        "before each)",
     )
     sa.add_argument("--title", help="the story title (default: the first seed's title)")
     st.add_parser("list", help="list stories")
@@ -144,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
         help="delete a story and its decisions, with the subscriptions "
         "to it and the channels' follows of it",
     )
-    sr.add_argument("name")
+    sr.add_argument("name", metavar="NAME")
     sr.add_argument(
         "--yes",
         action="store_true",
@@ -155,8 +167,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="feeds_cmd", metavar="ACTION"
     )
     fe.required = True
-    fa = fe.add_parser("add", help="poll a feed")
-    fa.add_argument("url", nargs="+")
+    fa = fe.add_parser("add", help="add feeds to poll (checked now, fetched from the next poll on)")
+    fa.add_argument("url", nargs="+", metavar="URL")
     fa.add_argument(
         "--interval",
         type=int,
@@ -164,8 +176,8 @@ def _parser() -> argparse.ArgumentParser:
         help="base poll interval, from [polling] min_interval_s to 86400 (default from config)",
     )
     fe.add_parser("list", help="feeds with their health and last error")
-    fr = fe.add_parser("remove", help="stop polling a feed")
-    fr.add_argument("url", nargs="+")
+    fr = fe.add_parser("remove", help="stop polling feeds")
+    fr.add_argument("url", nargs="+", metavar="URL")
 
     ob = sub.add_parser(
         "outbox",
@@ -256,7 +268,23 @@ def _parser() -> argparse.ArgumentParser:
         add_eval_parser(sub)
     except ImportError:  # pragma: no cover - the harness ships with the package
         pass
+    _describe(p)
     return p
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give each sub-command's own ``--help`` the line ``storybot --help`` shows for it.
+
+    Without a description, ``storybot chat --help`` would list only ``-h``: not what the
+    command does.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and helps.get(name):
+                    sub.description = helps[name]
+                _describe(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -272,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         for noisy in ("httpx", "httpcore", "alembic", "discord", "slack_bolt", "slack_sdk"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # trafilatura logs ERRORs about pages it cannot extract ("empty HTML tree"); storybot
+        # says itself what became of such a seed or page, in one line
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         return _run(args)
     except (ConfigError, UserError) as exc:
@@ -397,7 +428,10 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
 
     cmd = args.command
     if cmd == "db-upgrade":
-        print("database is at the latest schema")
+        # the default is relative to the working directory: say which database it was
+        from adapters.app import database_name
+
+        print(f"{database_name(app.settings)} is at the latest schema")
         return 0
     if cmd == "story":
         return operator.story(app, args)

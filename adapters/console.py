@@ -101,10 +101,16 @@ async def interactive(
     commands: CommandHandler,
     read: Callable[[str], str] = input,
     out: TextIO | None = None,
+    *,
+    banner: bool = True,
 ) -> None:
-    """Read commands until EOF or ``quit`` and print the replies (``storybot chat``)."""
+    """Read commands until EOF or ``quit`` and print the replies (``storybot chat``).
+
+    ``banner`` (how to use it) is for a person at a terminal; piped input goes without.
+    """
     out = out or sys.stdout
-    print("storybot chat: type a command (help, status, subscribe ...), or quit.", file=out)
+    if banner:
+        print("storybot chat: type a command (help, status, subscribe ...), or quit.", file=out)
     loop = asyncio.get_running_loop()
     while True:
         try:

@@ -22,9 +22,10 @@ from adapters.app import (
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.clock import utc
 from bot.errors import UserError
-from bot.model import OutboxEntry
+from bot.model import FetchStatus, OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted, shorten
+from bot.settings import MAX_POLL_INTERVAL_S
 from bot.validate import (
     admit_feed_url,
     find_story,
@@ -147,7 +148,7 @@ def _interval(app: App, given: int | None) -> int:
     The poller never polls more often than ``[polling] min_interval_s`` nor less often
     than once a day, so a value outside that range would be stored but not obeyed.
     """
-    low, high = app.settings.polling.min_interval_s, 86400
+    low, high = app.settings.polling.min_interval_s, MAX_POLL_INTERVAL_S
     if given is None:
         return app.settings.polling.default_interval_s
     if not low <= given <= high:
@@ -294,12 +295,14 @@ def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> in
     report = app.store.prune(app.clock.now() - timedelta(days=days), dry_run=dry_run)
     would = "would blank" if dry_run else "blanked"
     print(
-        f"{would} the text of {report.items} off-topic items fetched more than {days:g} days ago; "
-        f"{'would delete' if dry_run else 'deleted'} {report.outbox} delivered notices and "
-        "digests queued before then",
+        f"{would} the text of {counted(report.items, 'off-topic item')} fetched more than "
+        f"{counted(days, 'day')} ago; {'would delete' if dry_run else 'deleted'} "
+        f"{counted(report.outbox, 'delivered notice or digest', 'delivered notices and digests')}"
+        " queued before then",
         file=out,
     )
-    if not dry_run and app.settings.database_url.startswith("sqlite"):
+    freed = report.items or report.outbox
+    if freed and not dry_run and app.settings.database_url.startswith("sqlite"):
         print("SQLite reuses the freed pages; run VACUUM to shrink the file itself", file=out)
     return 0
 
@@ -322,24 +325,55 @@ async def ask(app: App, text: str, out: TextIO | None = None) -> int:
         await app.aclose()
 
 
-async def chat(app: App) -> int:
+async def chat(app: App, stdin: TextIO | None = None) -> int:
+    """``storybot chat``: /story commands read from standard input until EOF or ``quit``.
+
+    A terminal gets the ``/story`` prompt; piped input does not, so the replies are not
+    run together with prompts nobody sees (``printf 'status\n' | storybot chat``).
+    """
+    stdin = stdin or sys.stdin
     add_adapter(app, ConsoleAdapter())
     try:
-        await interactive(app.commands)
+        if stdin.isatty():
+            await interactive(app.commands)
+        else:
+            await interactive(app.commands, read=lambda _prompt: _read_line(stdin), banner=False)
     finally:
         await app.aclose()
     return 0
 
 
+def _read_line(stdin: TextIO) -> str:
+    """The next line of piped input, without a prompt; EOFError at its end (as ``input``)."""
+    line = stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+# the progress line's word for each fetch status: the summary's words ("unchanged", not "not_modified")
+_PROGRESS_WORD = {
+    FetchStatus.OK: "ok",
+    FetchStatus.NOT_MODIFIED: "unchanged",
+    FetchStatus.ERROR: "failed",
+}
+
+
 def _progress(out: TextIO):
+    """One line on a terminal, rewritten for each feed polled.
+
+    A failure is not kept on its own line: the summary lists each failed feed once, with
+    its error, so a terminal shows it once as a pipe does.
+    """
+    width = 0
+
     def show(done: int, total: int, feed, result) -> None:
-        tail = f" {result.error}" if result.error else ""
-        print(
-            f"\r[{done}/{total}] {result.status.value:<12} {feed.url[:70]}{tail[:80]}".ljust(120),
-            end="\n" if result.error else "",
-            file=out,
-            flush=True,
-        )
+        nonlocal width
+        word = _PROGRESS_WORD.get(result.status, str(result.status))
+        line = f"[{done}/{total}] {word:<9} {shorten(feed.url, 60)}"
+        # pad over the longer line before it; no fixed width, so nothing wraps in a narrow one
+        print(f"\r{line.ljust(width)}", end="", file=out, flush=True)
+        width = len(line)
 
     return show
 

@@ -22,7 +22,7 @@ from bot.model import (
     Story,
     Subscription,
 )
-from bot.render import shorten
+from bot.render import shorten, status_command
 
 MAX_LINKS = 5
 NOTICE_BODY_MAX = 300  # characters of an item's summary a notice quotes
@@ -275,7 +275,10 @@ def notice_message(
 
 
 def digest_message(
-    story: Story, devs: Sequence[Development], since: datetime | None
+    story: Story,
+    devs: Sequence[Development],
+    since: datetime | None,
+    platform: str | None = None,
 ) -> OutboundMessage:
     """One message listing several developments, for digest channels and alert overflow.
 
@@ -286,7 +289,8 @@ def digest_message(
     has to cut the body (a cut would fall mid-word, hiding how many were left out).
     """
     n = len(devs)
-    more = f"… and {{n}} more: /story status {story.name}"
+    # where to read the rest, as users on the digest's platform type it
+    more = f"… and {{n}} more: {status_command(story.name, platform)}"
     lines: list[str] = []
     size = 0
     for i, dev in enumerate(devs):

@@ -33,18 +33,13 @@ from bot.model import (
 from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
 from bot.query import Query, parse_query
-from bot.render import counted, shorten, source_list
+from bot.render import OPTION_PLATFORMS, counted, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
 
 MAX_DIGEST_HOURS = 24 * 7
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
-
-
-# Platforms whose ``/story`` takes typed options (Discord's slash-command options, shown
-# as ``story:NAME``) rather than text after the command (Slack, the console).
-OPTION_PLATFORMS = frozenset({"discord"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "unsubscribe <id|keywords> [--story NAME]",
         "Remove a subscription by its #, or all of yours with these keywords (with a story, "
         "only those for that story).",
-        options="unsubscribe target:<id | keywords>",
+        options="unsubscribe target:<id | keywords> [story:NAME]",
     ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
     CommandSpec(

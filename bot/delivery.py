@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from bot.errors import (
+    MessageGone,
     PermanentDeliveryError,
     PostUnverifiable,
     RateLimited,
@@ -140,9 +141,25 @@ class DeliveryWorker:
                 message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                 report.posted += 1
             else:
-                await sink.edit(entry.target, entry.message_id, message)
-                message_id = entry.message_id
-                report.edited += 1
+                try:
+                    await sink.edit(entry.target, entry.message_id, message)
+                    message_id = entry.message_id
+                    report.edited += 1
+                except MessageGone:
+                    # someone deleted the alert: the update is news all the same
+                    log.warning(
+                        "%s: message %s was deleted; posting the update as a new message",
+                        entry.key,
+                        entry.message_id,
+                    )
+                    # a key of its own: Discord would answer a recent nonce with the
+                    # deleted message instead of posting
+                    self.store.mark_post_started(entry.id, now)
+                    posting = True
+                    message_id = await sink.post(
+                        entry.target, message, idempotency_key=f"{entry.key}:again"
+                    )
+                    report.posted += 1
         except RateLimited as exc:
             wait = max(exc.retry_after_s, 0.0)
             cap = self._nonce_retry_cap(sink, entry, posting)

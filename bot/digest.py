@@ -55,7 +55,7 @@ def run_digests(store: Store, clock: Clock) -> int:
                     OutboxWrite(
                         digest_key(binding.id, since),
                         binding.target,
-                        digest_message(story, devs, since),
+                        digest_message(story, devs, since, binding.target.platform),
                         only_if_new=True,
                     )
                 ],

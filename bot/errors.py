@@ -23,6 +23,15 @@ class PermanentDeliveryError(DeliveryError):
     """The message can never be delivered as is (unknown channel, missing permission)."""
 
 
+class MessageGone(PermanentDeliveryError):
+    """The message to edit no longer exists: someone deleted the alert.
+
+    Raised by a sink's ``edit`` (Slack ``message_not_found``, Discord 10008 Unknown
+    Message). The delivery worker then posts the update as a new message rather than
+    giving it up: a deleted alert must not silence the rest of its development.
+    """
+
+
 class PostUnverifiable(DeliveryError):
     """A recovery look-up cannot tell whether an earlier, interrupted attempt posted.
 

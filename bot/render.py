@@ -11,6 +11,17 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from bot.model import OutboundMessage
 
+# Platforms whose ``/story`` takes typed options (Discord's slash-command options, shown
+# as ``story:NAME``) rather than text after the command (Slack, the console).
+OPTION_PLATFORMS = frozenset({"discord"})
+
+
+def status_command(story_name: str, platform: str | None) -> str:
+    """The command that shows a story's status, as users on ``platform`` type it."""
+    if platform in OPTION_PLATFORMS:
+        return f"/story status story:{story_name}"
+    return f"/story status {story_name}"
+
 
 def counted(n: float, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in the right number: "1 seed", "3 seeds", "2 copies", "0.5 hours".

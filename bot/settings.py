@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
+from bot.polling import PollPolicy
 from bot.validate import feed_url_problem, normalise_feed_url
 
 SECRET_ENV = (
@@ -244,6 +245,9 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
                 f"only ({', '.join(SECRET_ENV)})"
             )
 
+
+# The longest a poller waits between two polls of a feed.
+MAX_POLL_INTERVAL_S = PollPolicy.max_interval_s
 
 # The smallest value a numeric setting may take, where zero (or less) makes no sense: a
 # zero timeout fails every fetch, zero attempts never delivers, zero concurrency never
@@ -510,6 +514,14 @@ def load_settings(
         where = str(config_path)
 
     polling = _section(data, "polling", PollingSettings, where)
+    # the poller keeps every interval from min_interval_s to a day (bot.polling): a default
+    # outside that would be stored with each new feed and silently not obeyed
+    if not polling.min_interval_s <= polling.default_interval_s <= MAX_POLL_INTERVAL_S:
+        raise ConfigError(
+            f"{where}: [polling] default_interval_s must be from min_interval_s "
+            f"({polling.min_interval_s}) to {MAX_POLL_INTERVAL_S} seconds, "
+            f"got {polling.default_interval_s}"
+        )
     delivery = _section(data, "delivery", DeliverySettings, where)
     slack_file = _section(data, "slack", SlackSettings, where)
     if slack_file.mode not in SLACK_MODES:

@@ -180,6 +180,8 @@ def test_a_digest_lists_one_line_per_development_and_counts_those_left_out() -> 
     few = digest_message(STORY, devs[:2], None)
     assert len(few.body.splitlines()) == 2 and "more:" not in few.body
     assert len(few.links) == 2
+    on_discord = digest_message(STORY, devs, None, "discord").body.splitlines()[-1]
+    assert on_discord.endswith("more: /story status story:talks")  # its slash-command form
 
 
 def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -> None:

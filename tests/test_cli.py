@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import T0
@@ -244,7 +247,7 @@ def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
     assert "would blank the text of 0 off-topic items fetched more than 30 days ago" in out
     assert "would delete 0 delivered notices and digests" in out
     assert main(["prune", "--older-than", "30"]) == 0
-    assert "run VACUUM to shrink the file" in capsys.readouterr().out
+    assert "VACUUM" not in capsys.readouterr().out, "nothing was freed: nothing to shrink"
     assert main(["prune", "--older-than", "0"]) == 2
     assert "at least 1 day" in capsys.readouterr().err
 
@@ -669,3 +672,125 @@ def test_eval_with_a_missing_engine_config_file_names_it(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err == f"storybot: error: engine config file not found: {missing}\n"
+
+
+class _Terminal(io.StringIO):
+    """Standard output as a terminal: poll --once draws its progress line there."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def shown(self) -> list[str]:
+        """The lines a terminal ends up showing: each one as its last carriage return left it."""
+        return [line.rsplit("\r", 1)[-1].rstrip() for line in self.getvalue().split("\n")]
+
+
+def test_poll_once_on_a_terminal_lists_a_failed_feed_once_in_the_summary(
+    db, monkeypatch, feed_server
+):
+    feed_server.add_status("/dead.xml", 404)
+    feed_server.add_feed("/a.xml", feed_of(as_entry(samples("unrelated")[0])))
+    main(["feeds", "add", feed_server.url("/dead.xml"), feed_server.url("/a.xml")])
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["poll", "--once"]) == 0
+    shown = terminal.shown()
+    dead = [line for line in shown if feed_server.url("/dead.xml") in line]
+    assert dead == [
+        f"  failed: {feed_server.url('/dead.xml')}: HTTP 404 Not Found: feed not found (check the URL)"
+    ], shown
+    assert "" not in shown[:-1], "no blank line between the progress line and the summary"
+    assert "\r[2/2] " in terminal.getvalue() and "not_modified" not in terminal.getvalue()
+
+
+def test_story_add_takes_several_seeds_after_one_seed_flag(db, capsys):
+    # README: `story add NAME --seed FILE_OR_URL ...` (a shell glob gives several)
+    files = [str(p) for p in sorted(seeds_dir().glob("*.txt"))]
+    assert main(["story", "add", "pentagon", "--seed", *files[:3], "--seed", files[3]]) == 0
+    assert "created story 'pentagon'" in capsys.readouterr().out
+    main(["story", "list"])
+    assert "\t4 seeds\t" in capsys.readouterr().out
+
+
+def test_chat_with_piped_input_prints_the_replies_without_prompts_or_banner(
+    db, capsys, monkeypatch
+):
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("stories\n/story subscriptions\n"))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert not any(line.startswith("/story") for line in out.splitlines()), out
+    assert out.startswith("Stories:\n"), out  # no banner for a person who is not there
+    assert "Stories:\n• pentagon: " in out and "\nYou have no subscriptions" in out, out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["chat"], "an interactive /story session in the terminal"),
+        (["run"], "run the service: scheduler, outbox worker"),
+        (["story", "add"], "usage: storybot story add [-h] NAME --seed FILE_OR_URL"),
+        (["story", "add"], "create a story from seed articles"),
+        (["ask"], "usage: storybot ask [-h] TEXT ..."),
+        (["db-upgrade"], "apply database migrations"),
+    ],
+)
+def test_each_subcommand_help_says_what_it_does(capsys, argv, says):
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    assert says in " ".join(capsys.readouterr().out.split()), argv
+
+
+def test_prune_counts_in_the_right_number_and_suggests_vacuum_once_it_freed_space(db, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    from store_builders import DM, write
+
+    now = datetime.now(UTC)
+    store = open_store(db)
+    try:
+        store.enqueue([write("notice:1:1", DM)], now - timedelta(days=3))
+        entry = store.get_outbox("notice:1:1")
+        store.mark_delivered(entry.id, entry.version, "m1", now - timedelta(days=3))
+    finally:
+        store.close()
+    assert main(["prune", "--older-than", "1", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "0 off-topic items fetched more than 1 day ago" in out, out
+    assert "would delete 1 delivered notice or digest queued before then" in out, out
+    assert main(["prune", "--older-than", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "deleted 1 delivered notice or digest" in out and "run VACUUM" in out, out
+
+
+def test_db_upgrade_names_the_database_it_upgraded(db, tmp_path, capsys):
+    assert main(["db-upgrade"]) == 0
+    shown = f"database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL) is at the latest schema"
+    assert capsys.readouterr().out == shown + "\n"
+
+
+async def test_run_says_which_database_it_runs_on(db, tmp_path, caplog):
+    import asyncio
+    import logging
+
+    from adapters.app import build_app, run_service
+    from bot.settings import load_settings
+
+    app = build_app(load_settings(None))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_soon(stop.set)  # at the service's first wait
+    with caplog.at_level(logging.INFO, logger="adapters.app"):
+        await run_service(app, stop=stop)
+    running = [r.getMessage() for r in caplog.records if "is running" in r.getMessage()]
+    assert running == [
+        f"storybot is running on database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL); "
+        "stop with Ctrl-C or SIGTERM"
+    ], caplog.text
+
+
+def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, caplog, feed_server):
+    feed_server.add_feed("/feed.xml", feed_of(as_entry(samples("unrelated")[0])))
+    main(["story", "add", "pentagon", "--seed", feed_server.url("/feed.xml")])
+    assert [r for r in caplog.records if r.name.startswith("trafilatura")] == [], caplog.text

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from bot.delivery import DeliveryWorker
-from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import MessageGone, PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from storage import open_store
@@ -77,6 +77,24 @@ async def test_a_message_is_posted_once_and_an_update_edits_it(store, clock):
     await w.deliver_due()
     assert platform.posts == [("k1", "first")]
     assert platform.edits == [("m1", "better")]
+
+
+async def test_an_update_to_a_deleted_message_is_posted_anew_and_edited_after(store, clock):
+    platform = ScriptedPlatform()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("first"))], clock.now())
+    w = worker(store, platform, clock)
+    await w.deliver_due()
+    platform.script = [MessageGone("message_not_found")]
+
+    store.enqueue([OutboxWrite("k1", TARGET, msg("second"))], clock.now())
+    await w.deliver_due()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("third"))], clock.now())
+    await w.deliver_due()
+
+    assert platform.posts == [("k1", "first"), ("k1:again", "second")]
+    assert platform.edits == [("m2", "third")]
+    entry = store.get_outbox("k1")
+    assert entry is not None and entry.message_id == "m2" and not entry.dead
 
 
 async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):

@@ -75,3 +75,26 @@ def test_demo_refuses_flags_it_cannot_run_with_naming_the_flag(capsys, argv, sho
     err = capsys.readouterr().err
     assert err.startswith("storybot: error: ") and shown in err, err
     assert err.count("\n") == 1
+
+
+async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_poll(tmp_path):
+    # README: `storybot demo --hours 2` is the short run; the sample turns come later
+    out = io.StringIO()
+    args = argparse.Namespace(
+        database=f"sqlite:///{tmp_path / 'demo.db'}",
+        hours=2.0,
+        step_minutes=15.0,
+        tick_seconds=0.02,
+        config=None,
+    )
+    assert await run_demo(args, out) == 0
+    text = out.getvalue()
+    assert "MISSED" not in text, "a development published after the run is not a miss"
+    assert "new developments alerted: 0 of 0" in text, text
+    assert "3 new developments among them, come later: --hours 12 plays them all" in text
+    assert "demo: OK" in text, text
+    # the last line of progress counts every poll, as /story status does
+    last = [line for line in text.splitlines() if line.startswith("-- [")][-1]
+    assert last.startswith("-- [10:00 sim, end] "), last
+    reports = int(re.search(r"(\d+) reports? from", text).group(1))
+    assert f", {reports} on-topic, " in last, (last, reports)

@@ -292,6 +292,25 @@ async def test_feeds_add_list_and_remove(fake: FakeDiscord, bot, app) -> None:
     assert "Removed feed" in removed["data"]["content"]
 
 
+async def test_a_long_feeds_list_reaches_the_user_whole_in_several_private_messages(
+    fake: FakeDiscord, bot, app, clock
+) -> None:
+    urls = [
+        f"https://feeds-of-the-world-news-network.example/sections/world/politics/{i}/rss.xml"
+        for i in range(50)
+    ]
+    for url in urls:
+        app.store.add_feed(url, clock.now())
+    interaction = await fake.interact(["feeds", "list"])
+    first = await callback(fake, interaction)
+    await fake.wait_for_call("POST", rf"/webhooks/{APP_ID}/{interaction['token']}")
+    messages = fake.interaction_messages(interaction["token"])
+    assert first["data"]["embeds"] and len(messages) >= 2
+    assert all(m["flags"] == EPHEMERAL for m in messages)  # all of it only to the user
+    shown = "\n".join(m["embeds"][0]["description"] for m in messages)
+    assert all(url in shown for url in urls)  # not one feed cut off
+
+
 async def test_subscribe_from_a_dm_and_list_subscriptions(fake: FakeDiscord, bot, app) -> None:
     options = {"query": '"supply chain" AND pentagon', "story": "pentagon"}
     body = await callback(fake, await fake.interact(["subscribe"], options, dm=True))

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from adapters.discord_chat.command_text import build, follow_text, subscribe_text
 from adapters.discord_chat.render import (
     DESCRIPTION_MAX,
+    REPLY_MESSAGES_MAX,
     escape_text,
     link_markdown,
     message_embed,
     reply_kwargs,
+    reply_messages,
     safe_url,
 )
 from adapters.discord_chat.slash import story_choices
@@ -131,6 +133,33 @@ def test_reply_with_a_message_becomes_an_embed_and_long_text_moves_into_one() ->
     assert rich["ephemeral"] is False
     long = reply_kwargs(Reply(text="\n".join(f"line {i}" for i in range(400))))
     assert "content" not in long and long["embed"].description.startswith("line 0\nline 1")
+
+
+def test_a_long_text_reply_continues_in_more_embeds_without_losing_a_line() -> None:
+    # /story feeds with 50 feeds: far more than one embed's 4096 characters
+    lines = ["50 feeds:"] + [
+        f"• World {i} <https://news{i}.example.com/world/rss.xml> · error (3× since "
+        f"2026-03-01 10:00 UTC): HTTP 503 from upstream · next poll 2026-03-05 11:00 UTC"
+        for i in range(50)
+    ]
+    messages = reply_messages(Reply(text="\n".join(lines), ephemeral=True))
+    assert len(messages) > 1
+    shown = [m["embed"].description for m in messages]
+    assert all(len(d) <= DESCRIPTION_MAX for d in shown)
+    assert "\n".join(shown).splitlines() == [escape_text(line) for line in lines]
+    assert all(m["ephemeral"] is True and "content" not in m for m in messages)
+    assert reply_kwargs(Reply(text="\n".join(lines)))["embed"].description == shown[0]
+
+
+def test_a_reply_too_long_even_for_several_messages_counts_the_lines_left_out() -> None:
+    lines = [f"line {i} " + "x" * 300 for i in range(200)]
+    messages = reply_messages(Reply(text="\n".join(lines)))
+    assert len(messages) == REPLY_MESSAGES_MAX
+    shown = "\n".join(m["embed"].description for m in messages).splitlines()
+    assert all(len(m["embed"].description) <= DESCRIPTION_MAX for m in messages)
+    *kept, more = shown
+    assert kept == lines[: len(kept)]
+    assert more == f"… and {len(lines) - len(kept)} more lines"
 
 
 @pytest.mark.parametrize(

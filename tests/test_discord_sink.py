@@ -11,8 +11,10 @@ from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.commands import Commands
-from bot.errors import PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.delivery import DeliveryWorker
+from bot.errors import MessageGone, PermanentDeliveryError, RateLimited, TransientDeliveryError
 from bot.model import Link, MessageKind, OutboundMessage, Target
+from bot.ports import OutboxWrite
 from storage import open_store
 
 CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
@@ -128,9 +130,30 @@ async def test_an_unknown_channel_is_permanent(fake: FakeDiscord, sink) -> None:
         await sink.post(Target("discord", channel_id="999"), alert(), idempotency_key="k")
 
 
-async def test_editing_a_deleted_message_is_permanent(fake: FakeDiscord, sink) -> None:
-    with pytest.raises(PermanentDeliveryError, match="Unknown Message"):
+async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDiscord, sink) -> None:
+    with pytest.raises(MessageGone, match="Unknown Message"):
         await sink.edit(CHANNEL, "1234", alert())
+
+
+async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    key = "alert:story-1:dev-1:discord:channel"
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    first = store.get_outbox(key).message_id  # type: ignore[union-attr]
+    del fake.messages[first]  # someone deleted the alert in Discord
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox(key)
+    assert (report.posted, report.dead) == (1, 0)
+    assert entry is not None and not entry.dead and entry.message_id != first
+    assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
+    store.close()
 
 
 async def test_an_unreachable_discord_is_transient(fake: FakeDiscord, sqlite_url, clock) -> None:

@@ -356,3 +356,19 @@ def test_a_bad_discord_dev_guild_id_stops_discord_sync_with_exit_2(tmp_path, cap
     err = capsys.readouterr().err
     assert f"storybot: error: {path}: [discord] dev_guild_id must be a server ID" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("polling", "got"),
+    [
+        ("min_interval_s = 1000\ndefault_interval_s = 300", 300),
+        ("default_interval_s = 90000", 90000),
+    ],
+)
+def test_a_default_poll_interval_the_poller_would_not_obey_is_refused(tmp_path, polling, got):
+    # the poller keeps every interval from min_interval_s to a day: a new feed would be
+    # stored with this interval and polled at another
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, f"[polling]\n{polling}\n"), env={})
+    assert "[polling] default_interval_s must be from min_interval_s (" in str(err.value)
+    assert str(err.value).endswith(f"to 86400 seconds, got {got}")

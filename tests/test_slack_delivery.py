@@ -52,6 +52,25 @@ async def test_first_alert_is_posted_then_edited(
     assert fake.messages["C0NEWS"][0]["blocks"][0]["text"]["text"] == "Second report"
 
 
+async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    store.enqueue([OutboxWrite(KEY, TARGET, alert("First report"))], clock.now())
+    await worker.deliver_due()
+    first = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
+    fake.messages["C0NEWS"].clear()  # someone deleted the alert in Slack
+    store.enqueue([OutboxWrite(KEY, TARGET, alert("Second report"))], clock.now())
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox(KEY)
+    assert (report.posted, report.dead) == (1, 0)
+    assert entry is not None and not entry.dead and entry.message_id != first
+    [message] = fake.messages["C0NEWS"]
+    assert message["ts"] == entry.message_id
+    assert message["blocks"][0]["text"]["text"] == "Second report"
+
+
 async def test_429_defers_by_retry_after(
     fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
 ) -> None:
@@ -74,6 +93,25 @@ async def test_archived_channel_kills_the_row(
     assert (await worker.deliver_due()).dead == 1
     entry = store.get_outbox(KEY)
     assert entry is not None and entry.dead and "is_archived" in (entry.last_error or "")
+
+
+async def test_a_revoked_bot_token_keeps_the_alerts_queued_until_a_good_token_is_back(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    keys = [f"{KEY}:{n}" for n in range(3)]
+    store.enqueue([OutboxWrite(key, TARGET, alert("Report")) for key in keys], clock.now())
+    fake.invalid_tokens = {"xoxb-test"}  # revoked, or the app reinstalled with a new one
+    report = await worker.deliver_due()
+    assert report.dead == 0 and report.failed == 3
+    for key in keys:
+        entry = store.get_outbox(key)
+        assert entry is not None and not entry.dead
+        assert "invalid_auth" in (entry.last_error or "")
+        assert "SLACK_BOT_TOKEN" in (entry.last_error or "")  # says what to fix
+    fake.invalid_tokens = set()  # the operator put a good token back
+    clock.advance(3600)
+    assert (await worker.deliver_due()).posted == 3
+    assert sorted(fake.posted_keys()) == sorted(keys)
 
 
 # ------------------------------------------ recovery in a public channel the bot is not in

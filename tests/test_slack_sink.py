@@ -13,6 +13,7 @@ from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, SlackSink
 from bot.errors import (
+    MessageGone,
     PermanentDeliveryError,
     PostUnverifiable,
     RateLimited,
@@ -84,15 +85,17 @@ async def test_edit_updates_and_threads_the_new_fact(fake: FakeSlack, sink: Slac
 
 
 async def test_edit_dm(fake: FakeSlack, sink: SlackSink) -> None:
-    await sink.edit(DM, "1700000000.000001", MESSAGE)
+    ts = await sink.post(DM, MESSAGE, idempotency_key="k")
+    await sink.edit(DM, ts, MESSAGE)
     [update] = fake.calls_to("chat.update")
     assert update.args["channel"] == "DU0READER"
 
 
 async def test_failed_thread_note_does_not_fail_the_edit(fake: FakeSlack, sink: SlackSink) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
     fake.fail_next(status=500, method="chat.postMessage")
     note = OutboundMessage(**{**MESSAGE.__dict__, "thread_note": "new fact"})
-    await sink.edit(CHANNEL, "1700000000.000001", note)
+    await sink.edit(CHANNEL, ts, note)
     assert len(fake.calls_to("chat.update")) == 1
 
 
@@ -104,6 +107,13 @@ async def test_429_is_rate_limited_with_retry_after_and_not_retried(
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
     assert caught.value.retry_after_s == 7
     assert len(fake.calls_to("chat.postMessage")) == 1  # the outbox worker owns retries
+
+
+async def test_editing_a_deleted_message_says_the_message_is_gone(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    with pytest.raises(MessageGone, match="message_not_found"):
+        await sink.edit(CHANNEL, "1700000000.000001", MESSAGE)
 
 
 async def test_ratelimited_error_code_without_header(fake: FakeSlack, sink: SlackSink) -> None:
@@ -138,11 +148,22 @@ async def test_unreachable_slack_is_transient(fake: FakeSlack) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "msg_too_long"]
+    "code", ["channel_not_found", "not_in_channel", "is_archived", "msg_too_long"]
 )
 async def test_permanent_failures(fake: FakeSlack, sink: SlackSink, code: str) -> None:
     fake.fail_next(status=200, error=code)
     with pytest.raises(PermanentDeliveryError, match=code):
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+
+
+@pytest.mark.parametrize(
+    "code", ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"]
+)
+async def test_a_refused_bot_token_is_transient_not_the_end_of_the_message(
+    fake: FakeSlack, sink: SlackSink, code: str
+) -> None:
+    fake.fail_next(status=200, error=code)
+    with pytest.raises(TransientDeliveryError, match=f"{code}.*SLACK_BOT_TOKEN"):
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
 
 

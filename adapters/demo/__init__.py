@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from adapters.console import CONSOLE, CONSOLE_CHANNEL, ConsoleAdapter, console_r
 from adapters.demo.feedserver import DATA_DIR, DemoFeedServer, Timeline
 from bot.clock import ManualClock
 from bot.model import DeliveryMode, Link
+from bot.render import counted
 from bot.scheduler import Service, Ticks
 from bot.settings import load_settings
 
@@ -102,25 +104,31 @@ async def _simulate(
         Ticks(poll_s=tick, deliver_s=tick / 2, digest_s=tick * 4),
         on_cycle=on_cycle,
     )
+
+    def tally(when: str) -> None:
+        print(
+            f"-- [{when}] {counted(totals['items'], 'item')} seen, {totals['on_topic']} on-topic, "
+            f"{counted(totals['copies'], 'copy', 'copies')} folded, "
+            f"{counted(totals['developments'], 'new development')}",
+            file=out,
+            flush=True,
+        )
+
     service.start()
     try:
         for step in range(1, steps + 1):
             await asyncio.sleep(tick)
             clock.advance(minutes=args.step_minutes)
             elapsed = step * args.step_minutes
-            print(
-                f"-- [{clock.now():%H:%M} sim, {elapsed / 60:4.1f}h/{args.hours:g}h] "
-                f"{totals['items']} items seen, {totals['on_topic']} on-topic, "
-                f"{totals['copies']} copies folded, {totals['developments']} new developments",
-                file=out,
-                flush=True,
-            )
-        # Let the last poll and deliveries finish.
-        await app.pipeline.poll_due()
+            tally(f"{clock.now():%H:%M} sim, {elapsed / 60:4.1f}h/{args.hours:g}h")
+        # Let the last poll and deliveries finish; that poll is counted too.
+        on_cycle(await app.pipeline.poll_due())
         for _ in range(5):
             await app.delivery.deliver_due(limit=1000)
     finally:
         await service.stop()
+    # after the stop: a cycle that was still running has reported by now
+    tally(f"{clock.now():%H:%M} sim, end")
 
 
 async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -> int:
@@ -130,7 +138,7 @@ async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: Te
     print((await app.commands.handle(console_request("subscriptions"))).text, file=out)
     notices = [m for _, m in console.posted if m.kind.value == "notice"]
     print(
-        f"keyword subscription: {len(notices)} DMs (above), one per report: another outlet's "
+        f"keyword subscription: {counted(len(notices), 'DM')} (above), one per report: another outlet's "
         "copy of a report already sent is not sent again",
         file=out,
     )
@@ -142,6 +150,11 @@ def _announced(links: Sequence[Link], by_url: dict[str, dict]) -> dict | None:
     items = [by_url[link.url] for link in links if link.url in by_url]
     first = by_url.get(links[0].url) if links else None
     return next((i for i in items if i["kind"] == "development"), first)
+
+
+def _all_hours(timeline: Timeline) -> float:
+    """The simulated hours that play every item of the sample data (whole hours)."""
+    return float(math.ceil(max(i["minute"] for i in timeline.items) / 60))
 
 
 def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -> int:
@@ -158,16 +171,20 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     # the same poll as the first are in the alert as posted, and the summary's cited
     # links come first.
     by_url = {i["url"]: i for i in timeline.items}
+    minutes = (app.clock.now() - timeline.start).total_seconds() / 60
+    # only what the feeds published within the simulated hours can have been judged
+    played = [i for i in timeline.items if i["minute"] <= minutes]
+    later = [i for i in timeline.items if i["minute"] > minutes]
     alerts = [m for _, m in console.posted if m.kind.value == "alert"]
     alerted = [_announced(m.links, by_url) for m in alerts]
-    expected = [i for i in timeline.items if i["kind"] == "development"]
+    expected = [i for i in played if i["kind"] == "development"]
     found = [
         i for i in expected if any(a and a["development"] == i["development"] for a in alerted)
     ]
     extra = [
         m.title for m, a in zip(alerts, alerted, strict=True) if not a or a["kind"] != "development"
     ]
-    unrelated = [i for i in timeline.items if i["kind"] == "unrelated"]
+    unrelated = [i for i in played if i["kind"] == "unrelated"]
     wrong_on_topic = []
     for it in unrelated:
         item = app.store.find_item_by_url(it["url"])
@@ -176,6 +193,14 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     stats = app.store.story_stats(story.id)
     seed = app.store.get_development(story.id, 0)
     print("\nOutcome vs the sample data's answers:", file=out)
+    if later:
+        turns = sum(1 for i in later if i["kind"] == "development")
+        print(
+            f"  (after {minutes / 60:g} simulated hours; {counted(len(later), 'more item')} "
+            f"of the sample data, {counted(turns, 'new development')} among them, come later: "
+            f"--hours {_all_hours(timeline):g} plays them all)",
+            file=out,
+        )
     print(f"  new developments alerted: {len(found)} of {len(expected)}", file=out)
     for it in expected:
         mark = "yes" if it in found else "MISSED"

@@ -18,7 +18,12 @@ from discord import app_commands
 
 from adapters.discord_chat.delivery_errors import delivery_error
 from adapters.discord_chat.endpoints import use_endpoints
-from adapters.discord_chat.render import escape_text, message_kwargs, no_mentions, reply_kwargs
+from adapters.discord_chat.render import (
+    escape_text,
+    message_kwargs,
+    no_mentions,
+    reply_messages,
+)
 from adapters.discord_chat.slash import story_group
 from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
@@ -263,14 +268,24 @@ class DiscordAdapter:
         if self._defer_after_s > 0:
             done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
             if work in done:
-                await interaction.response.send_message(**reply_kwargs(work.result()))
+                first, *rest = reply_messages(work.result())
+                await interaction.response.send_message(**first)
+                await self._send_rest(interaction, rest)
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await work
         if reply.ephemeral:
-            await interaction.followup.send(**reply_kwargs(reply))
+            first, *rest = reply_messages(reply)
+            await interaction.followup.send(**first)
+            await self._send_rest(interaction, rest)
             return
         await self._post_public_after_defer(interaction, reply)
+
+    @staticmethod
+    async def _send_rest(interaction: discord.Interaction, messages: list[dict[str, Any]]) -> None:
+        """The rest of a reply too long for one message, as follow-ups (same visibility)."""
+        for kwargs in messages:
+            await interaction.followup.send(**kwargs)
 
     async def _post_public_after_defer(
         self, interaction: discord.Interaction, reply: Reply
@@ -280,6 +295,8 @@ class DiscordAdapter:
         Whatever fails, the user still gets the reply once: privately, if the channel
         cannot be given it.
         """
+        first, *rest = reply_messages(reply)
+        private_rest = [{**kwargs, "ephemeral": True} for kwargs in rest]
         try:
             await interaction.edit_original_response(
                 content=SHOWN_IN_CHANNEL, allowed_mentions=no_mentions()
@@ -287,17 +304,21 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             # still "thinking...": a follow-up fills it, so the user sees the reply privately
             log.warning("could not end the deferred /story answer, answering privately: %s", exc)
-            await interaction.followup.send(**reply_kwargs(reply))
+            await interaction.followup.send(**first)
+            await self._send_rest(interaction, private_rest)
             return
         try:
-            await interaction.followup.send(**reply_kwargs(reply))
+            await interaction.followup.send(**first)
         except discord.HTTPException as exc:
             log.warning(
                 "could not post the /story answer in the channel, answering privately: %s", exc
             )
-            private: dict[str, Any] = {"content": None, **reply_kwargs(reply)}  # no pointer left
+            private: dict[str, Any] = {"content": None, **first}  # no pointer left
             del private["ephemeral"]  # an edit keeps the message's visibility
             await interaction.edit_original_response(**private)
+            await self._send_rest(interaction, private_rest)
+            return
+        await self._send_rest(interaction, rest)
 
     async def _handle(self, request: CommandRequest) -> Reply:
         try:

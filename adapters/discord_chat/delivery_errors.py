@@ -7,9 +7,16 @@ import asyncio
 import aiohttp
 import discord
 
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    DeliveryError,
+    MessageGone,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
 
 DEFAULT_RETRY_AFTER_S = 5.0
+UNKNOWN_MESSAGE = 10008  # Discord's JSON error code for a message that does not exist
 
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
@@ -37,6 +44,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
             return RateLimited(_retry_after(exc), "Discord rate limit")
         if exc.status >= 500 or exc.status == 401:
             return TransientDeliveryError(what)
+        if exc.code == UNKNOWN_MESSAGE:
+            return MessageGone(what)  # an edited alert was deleted: the worker posts it anew
         hint = PERMANENT_HINTS.get(exc.code)
         return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(exc, discord.LoginFailure):

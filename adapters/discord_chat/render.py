@@ -33,6 +33,9 @@ AUTHOR_MAX = 256
 CONTENT_MAX = 2000
 URL_MAX = 2048
 EMBED_MAX = 6000  # title, description, field names and values, footer and author together
+# A text reply too long for one embed continues in more messages, up to this many (more
+# would bury the channel; the core already lists at most 50 feeds).
+REPLY_MESSAGES_MAX = 5
 
 COLOURS = {
     MessageKind.ALERT: discord.Colour.red(),
@@ -172,17 +175,66 @@ def reply_kwargs(reply: Reply) -> dict[str, Any]:
 
     The text is escaped (it quotes user input and feed titles). A reply with a rich
     ``message`` becomes that embed alone (``text`` says the same in plain words); text
-    too long for a message moves into an embed description.
+    too long for a message moves into an embed description. This is the first of
+    :func:`reply_messages`: a reply too long for one embed continues in the others.
 
     Returns:
         ``content``, ``embed``, ``ephemeral`` and ``allowed_mentions`` keyword arguments.
     """
+    return reply_messages(reply)[0]
+
+
+def reply_messages(reply: Reply) -> list[dict[str, Any]]:
+    """The messages that carry ``reply``: one, unless its text is too long for an embed.
+
+    A long text reply (``/story feeds`` with 50 feeds, a long ``why``) is split on line
+    boundaries into embeds of at most ``DESCRIPTION_MAX`` characters, sent one after the
+    other, at most :data:`REPLY_MESSAGES_MAX` of them; lines beyond that are counted in a
+    last "… and N more lines" line rather than dropped without a word.
+
+    Returns:
+        ``reply_kwargs``-style keyword arguments, one dict per message, in order.
+    """
     text = escape_text(reply.text)
-    kwargs: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
+    base: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
     if reply.message is not None:
-        kwargs["embed"] = message_embed(reply.message)
-    elif len(text) > CONTENT_MAX:
-        kwargs["embed"] = discord.Embed(description=_truncate_lines(text, DESCRIPTION_MAX))
-    else:
-        kwargs["content"] = text or "Done."
-    return kwargs
+        return [{**base, "embed": message_embed(reply.message)}]
+    if len(text) <= CONTENT_MAX:
+        return [{**base, "content": text or "Done."}]
+    pages = _pages(text.splitlines(), DESCRIPTION_MAX, REPLY_MESSAGES_MAX)
+    return [{**base, "embed": discord.Embed(description=page)} for page in pages]
+
+
+def _pages(lines: list[str], limit: int, most: int) -> list[str]:
+    """``lines`` in at most ``most`` pages of at most ``limit`` characters, lines kept whole.
+
+    A single line longer than a page is cut at a word. Lines that do not fit in ``most``
+    pages are counted in the last page's final line.
+    """
+    pages: list[list[str]] = [[]]
+    for n, line in enumerate(lines):
+        line = truncate(line, limit)
+        page = pages[-1]
+        if page and len("\n".join([*page, line])) > limit:
+            if len(pages) == most:
+                return _with_more(pages, lines[n:], limit)
+            pages.append([])
+        pages[-1].append(line)
+    return ["\n".join(page) for page in pages]
+
+
+def _with_more(pages: list[list[str]], rest: list[str], limit: int) -> list[str]:
+    """``pages`` joined, the last one ending in a count of the ``rest`` left out."""
+    last = pages[-1]
+    left = len(rest)
+    while len(last) > 1 and len("\n".join([*last, _more_lines(left)])) > limit:
+        last.pop()
+        left += 1
+    more = _more_lines(left)
+    if len("\n".join([*last, more])) > limit:  # one line filling the page: make room
+        last[0] = truncate(last[0], limit - len(more) - 1)
+    return ["\n".join(page) for page in pages[:-1]] + ["\n".join([*last, more])]
+
+
+def _more_lines(n: int) -> str:
+    return f"… and {n} more line{'s' if n != 1 else ''}"

@@ -12,7 +12,13 @@ import asyncio
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    DeliveryError,
+    MessageGone,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
 
 DEFAULT_RETRY_AFTER_S = 30.0
 
@@ -27,6 +33,21 @@ TRANSIENT_CODES = frozenset(
         "ekm_access_denied",
     }
 )
+
+# The bot token itself was refused (revoked, rotated, the app uninstalled). Nothing is wrong
+# with the message or the channel, so the message waits (backing off, like a 5xx) for the
+# operator to put a good token in place, instead of every queued alert being given up at
+# once, as Discord's 401 is handled too.
+TOKEN_CODES = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+    }
+)
+TOKEN_HINT = "Slack refused SLACK_BOT_TOKEN: install the app again or set a new token"
 
 
 # What the people in a channel can do about a refusal. Kept in the error, so
@@ -69,9 +90,10 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
 
     Returns:
         ``RateLimited`` for HTTP 429 or ``ratelimited``; ``TransientDeliveryError`` for
-        5xx, timeouts, dropped connections and Slack's own transient codes;
-        ``PermanentDeliveryError`` for everything else Slack refused
-        (``channel_not_found``, ``not_in_channel``, ``is_archived``, ``invalid_auth``...).
+        5xx, timeouts, dropped connections, Slack's own transient codes and a refused bot
+        token (``invalid_auth``, ``token_revoked``...: fixed by the operator, not by
+        giving the message up); ``PermanentDeliveryError`` for everything else Slack
+        refused (``channel_not_found``, ``not_in_channel``, ``is_archived``...).
     """
     if isinstance(error, SlackApiError):
         status = getattr(error.response, "status_code", 0) or 0
@@ -82,6 +104,10 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
             return RateLimited(_retry_after(headers), what)
         if status >= 500 or code in TRANSIENT_CODES:
             return TransientDeliveryError(what)
+        if code in TOKEN_CODES:
+            return TransientDeliveryError(f"{what} ({TOKEN_HINT})")
+        if code == "message_not_found" and method == "chat.update":
+            return MessageGone(what)  # the alert was deleted: the worker posts it anew
         hint = PERMANENT_HINTS.get(code)
         return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(error, (asyncio.TimeoutError, aiohttp.ClientError, ConnectionError)):

@@ -394,6 +394,9 @@ class FakeSlack:
         for message in self.messages.get(str(args.get("channel")), []):
             if message["ts"] == args.get("ts"):
                 message.update(text=args.get("text"), blocks=args.get("blocks"))
+                break
+        else:  # never posted, or deleted since (as Slack answers)
+            raise _ApiError("message_not_found")
         return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
 
     def _api_conversations_join(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
