@@ -480,6 +480,7 @@ async def run_service(
         await app.aclose()
     if failed:
         raise failed[0]
+    log.info("storybot stopped")
 
 
 async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: bool) -> None:

@@ -128,6 +128,25 @@ def _read_file(path: Path) -> str:
         return data.decode("cp1252", "replace")  # older Windows editors; better than refusing
 
 
+# a feed document's root element, after an optional XML declaration and comments
+_FEED_ROOT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+
+
+def _refuse_feed(text: str, source: str) -> None:
+    """A UserError if ``text`` is an RSS/Atom feed: a seed is one article, a feed is many.
+
+    Read as an article, a feed became one seed of every headline run together (its title
+    glued to the first item's link) and a profile of the whole feed's vocabulary.
+    """
+    head = text.lstrip("\ufeff \t\r\n")[:2048]
+    if head.startswith(("<?xml", "<rss", "<feed", "<rdf:RDF", "<!--")) and _FEED_ROOT.search(head):
+        raise UserError(
+            f"{source} is a feed (RSS/Atom), not an article: poll it with "
+            f"`storybot feeds add {source}`, and give one article (its page or a text file) "
+            "as each --seed"
+        )
+
+
 def _looks_like_html(text: str) -> bool:
     head = text.lstrip()[:1024].lower()
     return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "<" == head[:1])
@@ -165,9 +184,11 @@ def load_seed(
         html, final_url = fetched if isinstance(fetched, tuple) else (fetched, source)
         if not html or not html.strip():
             raise UserError(f"the page at {source} is empty")
+        _refuse_feed(html, source)
         return parse_html_seed(html, url=final_url)
     path = Path(source).expanduser()
     text = _read_file(path)
+    _refuse_feed(text, source)
     if path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
         return parse_html_seed(text)
     return parse_text_seed(text)

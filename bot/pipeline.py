@@ -404,11 +404,16 @@ class Pipeline:
         )
 
     def _suggest_pages(self, items: Sequence[Item]) -> None:
-        """Say once per feed (and process) that page reading would help its items."""
+        """Say once per feed (and process) that page reading would help its items.
+
+        Only of a feed none of whose new items in this batch had a body: one short
+        description among full ones is that item's, not the feed's way of publishing.
+        """
+        with_body = {it.feed_id for it in items if has_body(it.feed_text)}
         for it in items:
             if it.feed_id in self._headline_feeds or it.feed_id is None or not it.url:
                 continue
-            if not has_body(it.feed_text):
+            if it.feed_id not in with_body:
                 self._headline_feeds.add(it.feed_id)
                 log.info(
                     "%s (feed %d) gives headlines without a body; they are judged on the "

@@ -788,9 +788,13 @@ async def test_run_says_which_database_it_runs_on(db, tmp_path, caplog):
         f"storybot is running on database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL); "
         "stop with Ctrl-C or SIGTERM"
     ], caplog.text
+    assert caplog.records[-1].getMessage() == "storybot stopped"  # the operator sees it end
 
 
 def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, caplog, feed_server):
-    feed_server.add_feed("/feed.xml", feed_of(as_entry(samples("unrelated")[0])))
-    main(["story", "add", "pentagon", "--seed", feed_server.url("/feed.xml")])
+    # XML that is no feed (a feed is refused before trafilatura reads it): trafilatura
+    # finds no HTML tree in it and logs ERRORs
+    note = b'<?xml version="1.0"?><note><p>Pentagon and Anthropic resume talks.</p></note>'
+    feed_server.add_feed("/note.xml", note, content_type="text/xml")
+    main(["story", "add", "pentagon", "--seed", feed_server.url("/note.xml")])
     assert [r for r in caplog.records if r.name.startswith("trafilatura")] == [], caplog.text

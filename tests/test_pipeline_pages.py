@@ -101,6 +101,31 @@ async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
     await world.app.aclose()
 
 
+async def test_no_page_hint_for_a_feed_whose_other_new_items_have_a_body(
+    feed_server, sqlite_url, clock, caplog
+):
+    caplog.set_level("INFO", logger="bot.pipeline")
+    hearing = sample(HEARING)
+    full = sample("ww-002")
+    link = feed_server.add("/news/hearing.html", _page_route(hearing))
+    feed = feed_server.add_feed(
+        "/mixed.xml",
+        feed_of(
+            as_entry(full, 0),  # a report with its text
+            as_entry(hearing, 1, summary="", content=None, link=link),  # a bare headline
+            title="Wirewire",
+        ),
+    )
+    world = make_world(sqlite_url, clock)
+    world.app.store.add_feed(feed, clock.now())
+
+    report = await world.app.pipeline.poll_due()
+
+    assert report.new_items == 2
+    assert not [r for r in caplog.records if "[pages] enabled = true" in r.getMessage()]
+    await world.app.aclose()
+
+
 def item_feed(world) -> int:
     (feed,) = world.app.store.list_feeds()
     return feed.id

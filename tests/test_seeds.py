@@ -193,6 +193,35 @@ def test_html_detected_without_suffix(tmp_path: Path) -> None:
     _check_article(load_seed(str(path)).title, load_seed(str(path)).text)
 
 
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<!-- a comment before the root -->
+<rss version="2.0"><channel><title>Test Feed</title><link>http://127.0.0.1/x</link>
+<item><title>Pentagon talks resume</title><link>http://127.0.0.1/a</link></item>
+</channel></rss>
+"""
+ATOM = """<feed xmlns="http://www.w3.org/2005/Atom"><title>Test Feed</title>
+<entry><title>Pentagon talks resume</title></entry></feed>"""
+
+
+@pytest.mark.parametrize("document", [RSS, ATOM], ids=["rss", "atom"])
+def test_a_feed_given_as_a_seed_is_refused_with_the_command_that_polls_it(
+    tmp_path: Path, feed_server: FeedServer, document: str
+) -> None:
+    path = tmp_path / "news.xml"
+    path.write_text(document)
+    with pytest.raises(UserError, match=r"is a feed \(RSS/Atom\), not an article: .*feeds add"):
+        load_seed(str(path))
+    url = feed_server.add_feed("/rss", document, content_type="application/rss+xml")
+    with pytest.raises(UserError, match=f"`storybot feeds add {url}`"):
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+
+
+def test_an_xhtml_article_is_not_taken_for_a_feed(tmp_path: Path) -> None:
+    path = tmp_path / "article.xhtml"
+    path.write_text('<?xml version="1.0"?>\n' + ARTICLE_HTML)
+    _check_article(load_seed(str(path)).title, load_seed(str(path)).text)
+
+
 def test_url_through_the_guarded_fetcher(feed_server: FeedServer) -> None:
     url = feed_server.add_feed(
         "/article", ARTICLE_HTML, content_type="text/html; charset=utf-8", gzip=True

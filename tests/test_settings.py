@@ -133,6 +133,11 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
         load_settings(tmp_path / "nope.toml", env={})
 
 
+def test_a_directory_given_as_the_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="config path is a directory, not a file: "):
+        load_settings(tmp_path, env={})
+
+
 def test_embeddings_are_off_by_default_and_switched_by_file_or_environment(tmp_path):
     assert not load_settings(env={}).embeddings.enabled
     on = write(tmp_path, "[embeddings]\nenabled = true\nbatch_size = 8\n")
