@@ -13,15 +13,20 @@ from adapters.demo import run_demo
 from bot.engine.text import strip_outlet_suffix
 
 
-async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_path):
-    out = io.StringIO()
-    args = argparse.Namespace(
+def demo_args(tmp_path, hours: float) -> argparse.Namespace:
+    """``storybot demo``'s arguments for a run of ``hours`` simulated hours, fast."""
+    return argparse.Namespace(
         database=f"sqlite:///{tmp_path / 'demo.db'}",
-        hours=12.0,
+        hours=hours,
         step_minutes=15.0,
         tick_seconds=0.02,
         config=None,
     )
+
+
+async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_path):
+    out = io.StringIO()
+    args = demo_args(tmp_path, 12.0)
     code = await run_demo(args, out)
     text = out.getvalue()
     assert code == 0, text
@@ -80,14 +85,7 @@ def test_demo_refuses_flags_it_cannot_run_with_naming_the_flag(capsys, argv, sho
 async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_poll(tmp_path):
     # README: `storybot demo --hours 2` is the short run; the sample turns come later
     out = io.StringIO()
-    args = argparse.Namespace(
-        database=f"sqlite:///{tmp_path / 'demo.db'}",
-        hours=2.0,
-        step_minutes=15.0,
-        tick_seconds=0.02,
-        config=None,
-    )
-    assert await run_demo(args, out) == 0
+    assert await run_demo(demo_args(tmp_path, 2.0), out) == 0
     text = out.getvalue()
     assert "MISSED" not in text, "a development published after the run is not a miss"
     assert "new developments alerted: 0 of 0" in text, text
