@@ -428,21 +428,24 @@ async def poll_once(
         await app.aclose()
 
 
-async def run(app: App, *, scheduler: bool = True) -> int:
+async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = None) -> int:
     """``storybot run``: the service, with the chat adapters whose tokens are set.
 
     With no tokens alerts print to this console, for the stories the console follows.
     It follows a story from when the story is added (``follow_in_console``), not from
     every start, so ``/story unfollow`` in the console stays done across restarts.
+    ``stop`` ends it as SIGTERM does (default: only the signals).
     """
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
+        # without the scheduler this process delivers nothing: the workers print them
+        where = "this console" if scheduler else "the output of the `storybot worker`s that deliver"
         print(
-            "no chat tokens set: alerts print to this console "
+            f"no chat tokens set: alerts print to {where} "
             "(set SLACK_BOT_TOKEN/SLACK_APP_TOKEN or DISCORD_BOT_TOKEN for chat)",
             file=sys.stderr,
         )
         add_adapter(app, ConsoleAdapter())
-    await run_service(app, scheduler=scheduler)
+    await run_service(app, scheduler=scheduler, stop=stop)
     return 0

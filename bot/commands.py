@@ -32,13 +32,16 @@ from bot.model import (
 )
 from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
-from bot.query import Query, parse_query
+from bot.query import QUOTE_CHARS, Document, Query, parse_query
 from bot.render import OPTION_PLATFORMS, counted, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
 
 MAX_DIGEST_HOURS = 24 * 7
+# Each subscription is indexed and evaluated for every item; a person who needs more
+# is better served by fewer, broader ones (OR) than by a flood of DMs.
+MAX_SUBSCRIPTIONS = 100
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 
 
@@ -503,9 +506,16 @@ class Commands:
         story = self._story(story_name, req) if story_name else None
         story_id = story.id if story else None
         # The same query twice would only send the same DMs twice: say which one exists.
-        for old in self.store.list_subscriptions(req.platform, req.user_id):
+        mine = self.store.list_subscriptions(req.platform, req.user_id)
+        for old in mine:
             if old.story_id == story_id and _stored_query(old.query) == query:
                 raise _already_subscribed(query, story, old)
+        if len(mine) >= MAX_SUBSCRIPTIONS:
+            raise UserError(
+                f"You have {MAX_SUBSCRIPTIONS} subscriptions, the most one person may have. "
+                "Remove one you no longer need (`/story unsubscribe <id>`), or combine "
+                "some with OR: pentagon OR dod is one subscription."
+            )
         try:
             sub = self.store.add_subscription(
                 req.platform,
@@ -521,7 +531,8 @@ class Commands:
             self.on_subscriptions_changed()
         scope = f"each new item on-topic for {story.name}" if story else "each new item"
         return Reply(
-            text=f"Subscribed (#{sub.id}): {query.describe()}. You will get a DM for {scope} that matches."
+            text=f"Subscribed (#{sub.id}): {_sentence(query.describe())} "
+            f"You will get a DM for {scope} that matches."
         )
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:
@@ -537,17 +548,30 @@ class Commands:
                 f"Usage: {usage('unsubscribe', req.platform)} (see `/story subscriptions`)"
             )
         subs = self.store.list_subscriptions(req.platform, req.user_id)
+        story = self._story(story_name, req) if story_name else None
         wanted = keywords.lstrip("#")
-        targets: list[Subscription] = []
-        if wanted.isdigit() and story_name is None:
-            targets = [s for s in subs if s.id == int(wanted)]
-        if not targets:
-            story = self._story(story_name, req) if story_name else None
-            targets = [
-                s
-                for s in subs
-                if _same_query(s.query, keywords) and (story is None or s.story_id == story.id)
-            ]
+        by_id = [s for s in subs if wanted.isdigit() and s.id == int(wanted)]
+        by_keywords = [
+            s
+            for s in subs
+            if _same_query(s.query, keywords) and (story is None or s.story_id == story.id)
+        ]
+        if story is None:
+            targets = by_id or by_keywords
+        else:
+            # "2026 --story x" may be keywords; "#5 --story x" is the subscription #5
+            targets = by_keywords or [s for s in by_id if s.story_id == story.id]
+            if not targets and by_id:
+                raise UserError(
+                    f"Your subscription {self._sub_label(by_id[0])} is not for {story.name}; "
+                    "to remove it, leave out the story: `"
+                    + _say(
+                        req.platform,
+                        f"/story unsubscribe {by_id[0].id}",
+                        f"/story unsubscribe target:{by_id[0].id}",
+                    )
+                    + "`."
+                )
         if not targets:
             raise UserError(
                 f"You have no subscription '{_clip(rest, 60)}'. See `/story subscriptions`."
@@ -694,7 +718,47 @@ class Commands:
                 lines.append(f"• not judged for {story.name} yet")
         if len(lines) == 1:
             lines.append("No story has judged this item: there are no stories yet.")
+        on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}
+        # a reprint of a story's seed article is no news to its subscribers (the pipeline)
+        seed_copies = {
+            d.judgement.story_id
+            for d in decisions
+            if d.judgement.on_topic and "of_seed" in (d.judgement.reason.get("copy") or {})
+        }
+        lines.extend(self._subscription_lines(req, item, on_topic - seed_copies, seed_copies))
         return Reply(text="\n".join(lines))
+
+    def _subscription_lines(
+        self, req: CommandRequest, item: Item, on_topic: set[int], seed_copies: set[int]
+    ) -> list[str]:
+        """Which of the asker's subscriptions an item matches, and by which words.
+
+        What a DM names only by the subscription ("Matched your subscription #3"), this
+        says in full: the words found, and for a subscription scoped to a story whether
+        the item is on-topic for it (without that, it does not match).
+        """
+        doc = Document.from_text(item.title, item.text)
+        lines = []
+        for sub in self.store.list_subscriptions(req.platform, req.user_id):
+            query = _stored_query(sub.query)
+            if query is None or not query.matches_doc(doc):
+                continue
+            found = ", ".join(sorted(query.matched_terms(doc)))
+            story = self.store.get_story_by_id(sub.story_id) if sub.story_id else None
+            scope = f", for {story.name}" if story else ""
+            mine = f"• your subscription #{sub.id} ({_clip(sub.query, 80)}{scope})"
+            if story is None:
+                lines.append(f"{mine} matches it: found {found}")
+            elif story.id in on_topic:
+                lines.append(f"{mine} matches it: found {found}; on-topic for {story.name}")
+            else:
+                why_not = (
+                    "a copy of one of its seed articles"
+                    if story.id in seed_copies
+                    else f"not on-topic for {story.name}"
+                )
+                lines.append(f"{mine} does not match it: found {found}, but it is {why_not}")
+        return lines
 
     def _reason_lines(self, j: Judgement, story: Story | None) -> list[str]:
         """The engine's reasons for a judgement, in words, with each score's threshold.
@@ -878,9 +942,16 @@ def _stored_query(text: str) -> Query | None:
         return None
 
 
+def _sentence(text: str) -> str:
+    """``text`` ended with a full stop, unless it ends with one already ("u.s.")."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def _already_subscribed(query: Query, story: Story | None, old: Subscription) -> UserError:
+    # named as the subscription they have, not as typed now ("hearing", not "Hearings")
+    stored = _stored_query(old.query)
     return UserError(
-        f"You are already subscribed to {query.describe()}"
+        f"You are already subscribed to {(stored or query).describe()}"
         + (f" for {story.name}" if story else "")
         + f" (#{old.id}). See `/story subscriptions`."
     )
@@ -913,7 +984,11 @@ def _first_sentence(text: str) -> str:
 # The words of a command's text as the query language reads them: a "quoted phrase" is
 # one segment, so an option inside quotes is a searched phrase, not an option. Every
 # character belongs to one segment, so the text can be rebuilt without the options.
-_SEGMENT = re.compile(r'(?P<space>\s+)|(?P<phrase>"[^"]*")|(?P<quote>")|(?P<word>[^\s"]+)')
+# Typographic quotes count as quotes here too, as they do in the query language.
+_Q = re.escape(QUOTE_CHARS)
+_SEGMENT = re.compile(
+    rf"(?P<space>\s+)|(?P<phrase>[{_Q}][^{_Q}]*[{_Q}])|(?P<quote>[{_Q}])|(?P<word>[^\s{_Q}]+)"
+)
 # Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".
 _DASHES = ("\u2014", "\u2013")
 
@@ -974,7 +1049,7 @@ def _split_story_option(
             if nxt is not None and nxt[0] in ("word", "phrase") and not nxt[1].startswith("-"):
                 value = nxt[1]
                 i += 1
-        value = value.strip('"').strip()
+        value = value.strip(QUOTE_CHARS).strip()
         if not value:
             raise UsageError(f"--story needs a story name after it. {hint}")
         if story is not None:

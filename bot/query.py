@@ -14,6 +14,13 @@ Grammar (``NOT`` binds tighter than ``AND``, which binds tighter than ``OR``)::
 
 Operators are recognised in any case ("or", "Or"); to search for the word itself, quote
 it (``"or"``). ``-`` means NOT only at the start of a word, so "supply-chain" is a word.
+Typographic quotes (“ ” „ « ») are quotes, as phones and "smart quotes" type them.
+
+Punctuation that its writer means as an operator the language does not have is refused
+in a query typed now rather than read as plain words, which would do something else
+silently: ``pentagon, dod`` (Slack's own keyword lists mean "any of"), ``a || b``,
+``!openai``, ``pentagon - openai`` (a NOT, or nothing?), and links, which are not
+searched.
 
 Matching works on the word tokens of :mod:`bot.textnorm`, so it is case-, accent- and
 simple-plural-insensitive and respects word boundaries ("AI" does not match "said"). A
@@ -44,12 +51,14 @@ from typing import TypeAlias
 
 from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
+from bot.render import shorten
 from bot.textnorm import tokens as text_tokens
 
 __all__ = [
     "MAX_CHARS",
     "MAX_DEPTH",
     "MAX_TERMS",
+    "QUOTE_CHARS",
     "And",
     "Document",
     "Node",
@@ -364,9 +373,51 @@ _LEXEME = re.compile(
 )
 
 
-def _lex(text: str) -> list[_Tok]:
+# Typographic double quotes, as phones and "smart quotes" settings type them: each is a
+# quote of the query language, so “supply chain” is a phrase as "supply chain" is.
+QUOTE_CHARS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'
+_STRAIGHT_QUOTES = str.maketrans(dict.fromkeys(QUOTE_CHARS[1:], '"'))
+# A comma inside a number ("1,000") is part of it; any other separates nothing.
+_NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def _refuse_misread(lexeme: str) -> None:
+    """Refuse a word whose punctuation means, to its writer, what the language does not.
+
+    Each would be read as plain words, often the opposite of the intent: a comma list
+    (``pentagon, dod``, which Slack's own keyword lists read as "any of") as AND, ``||``
+    and ``!openai`` as the words themselves, and a link as a phrase of its parts, which an
+    item's text hardly ever holds (its link is not searched).
+    """
+    if "://" in lexeme or lexeme.casefold().startswith(("www.", "<http")):
+        raise QueryError(
+            f"'{shorten(lexeme, 60)}' is a link: subscriptions look for words in an item's "
+            "title and text, not its link, so it would never match. Subscribe to words "
+            "instead; `/story why <url>` explains what storybot made of an item."
+        )
+    if "|" in lexeme:
+        raise QueryError(
+            f"'{shorten(lexeme, 40)}': write OR between words to be told of any of them, "
+            "for example: pentagon OR dod"
+        )
+    if lexeme.startswith("!") and text_tokens(lexeme):
+        word = shorten(lexeme.lstrip("!"), 40)
+        raise QueryError(
+            f"'{shorten(lexeme, 40)}': to leave a word out, write -{word} or NOT {word}"
+        )
+    if "," in _NUMBER_COMMA.sub("", lexeme):
+        raise QueryError(
+            f"'{shorten(lexeme, 40)}': commas do not separate keywords here. Write OR "
+            "between words to be told of any of them (pentagon OR dod), spaces for all of "
+            'them (pentagon dod), or quote a name with a comma ("washington, d.c.").'
+        )
+
+
+def _lex(text: str, strict: bool = True) -> list[_Tok]:
+    """The tokens of ``text``; ``strict`` (a query typed now) refuses misread punctuation."""
     out: list[_Tok] = []
-    for m in _LEXEME.finditer(text):
+    lone_dash_before: list[int] = []  # positions in ``out`` that follow a lone "-"
+    for m in _LEXEME.finditer(text.translate(_STRAIGHT_QUOTES)):
         kind, lexeme = m.lastgroup, m.group()
         if kind == "space":
             continue
@@ -391,11 +442,23 @@ def _lex(text: str) -> list[_Tok]:
         elif lexeme.casefold() in _OPERATORS:
             out.append(_Tok(lexeme.casefold(), lexeme.upper()))
         else:
+            if strict:
+                _refuse_misread(lexeme)
             keys = tuple(text_tokens(lexeme))
-            # Stray punctuation ("&", "+", a lone "-") is dropped: users write
-            # "trump & musk" and mean the two words.
+            # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
+            # write "trump & musk" and mean the two words.
             if keys:
                 out.append(_Tok("term", lexeme, Term(keys, lexeme)))
+            elif lexeme == "-":
+                lone_dash_before.append(len(out))
+    for i in lone_dash_before if strict else ():
+        # "pentagon - openai": a NOT with a space too many, or a separator? Ask.
+        if i < len(out) and out[i].kind in ("term", "("):
+            shown = shorten(out[i].text, 40) if out[i].kind == "term" else "(…)"
+            raise QueryError(
+                f"A '-' stands apart before {shown}: to leave it out, join the dash to it "
+                f"(-{shown}); to look for it, remove the dash."
+            )
     return out
 
 
@@ -514,9 +577,11 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
 
     Args:
         text: The query, e.g. ``"supply chain" (pentagon OR dod) -openai``.
-        refuse_common: Refuse a query that only its too-common words can satisfy. True
-            for what a user types now; False for subscriptions stored before that rule
-            existed, which keep working rather than silently stop.
+        refuse_common: Apply the rules for a query typed now: refuse one that only its
+            too-common words can satisfy, and punctuation that would be misread (a
+            comma list, ``||``, ``!word``, a dash set apart from its word, a link).
+            False for subscriptions stored before those rules existed, which keep
+            working rather than silently stop.
 
     Returns:
         The parsed query.
@@ -524,9 +589,10 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
     Raises:
         QueryError: The query is empty, too long (more than :data:`MAX_CHARS` characters
             or :data:`MAX_TERMS` terms), nested too deeply, malformed (unbalanced
-            parentheses or quotes, an operator with nothing to apply to), or would match
-            items that contain none of its words (only negations) or only its too-common
-            ones (stop words, single letters).
+            parentheses or quotes, an operator with nothing to apply to), would be
+            misread (see ``refuse_common``), or would match items that contain none of
+            its words (only negations) or only its too-common ones (stop words, single
+            letters).
     """
     stripped = text.strip()
     if not stripped:
@@ -536,7 +602,7 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
             f"The query is too long ({len(stripped)} characters; the limit is {MAX_CHARS}). "
             "Split it into several subscriptions."
         )
-    toks = _lex(stripped)
+    toks = _lex(stripped, strict=refuse_common)
     n_terms = sum(t.kind == "term" for t in toks)
     if n_terms == 0:
         raise QueryError(f"The query has no words to search for, {_EXAMPLE}")

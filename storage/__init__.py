@@ -82,6 +82,11 @@ def open_store(
         reason = str(exc.orig).strip() or str(exc)
         if path is not None and _is_write_failure(reason, path):
             raise ConfigError(_cannot_write(path, reason, source)) from exc
+        if "timeout expired" in reason:
+            reason += (
+                " (no answer: is the server running, and are the host and port right? "
+                "a slow network can add ?connect_timeout=SECONDS to the URL)"
+            )
         raise ConfigError(
             f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc

@@ -23,6 +23,10 @@ from bot.errors import ConfigError
 
 SETTING = "STORYBOT_DATABASE_URL"
 BUSY_TIMEOUT_MS = 10_000
+# libpq waits 130 s (psycopg's default) for a server that accepts the connection but never
+# answers (a firewall, a wrong port, a host that is down); a URL's own ?connect_timeout=
+# takes precedence.
+PG_CONNECT_TIMEOUT_S = 10
 BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
 
 
@@ -52,6 +56,13 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
         raise ConfigError(
             f"{source} is not a valid database URL ({exc}); expected e.g. "
             "sqlite:///storybot.db or postgresql://user@host/dbname"
+        ) from None
+    except ValueError:
+        # SQLAlchemy reads the port with int(): "host:/db" or "host:5432x" end up here.
+        # The URL itself is not echoed: it may hold a password.
+        raise ConfigError(
+            f"{source} is not a valid database URL (the port after the host is not a "
+            "number); expected e.g. postgresql://user@host:5432/dbname"
         ) from None
     return _with_driver(parsed)
 
@@ -155,6 +166,10 @@ def make_engine(url: str | URL, *, source: str = SETTING, **kwargs: Any) -> Engi
             kwargs.setdefault("connect_args", {"check_same_thread": False})
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            connect_args = dict(kwargs.get("connect_args") or {})
+            connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+            kwargs["connect_args"] = connect_args
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:

@@ -791,6 +791,23 @@ async def test_run_says_which_database_it_runs_on(db, tmp_path, caplog):
     assert caplog.records[-1].getMessage() == "storybot stopped"  # the operator sees it end
 
 
+@pytest.mark.parametrize(
+    ("scheduler", "where"),
+    [(True, "this console"), (False, "the output of the `storybot worker`s that deliver")],
+)
+async def test_run_without_tokens_says_where_alerts_print(db, capsys, scheduler, where):
+    import asyncio
+
+    from adapters import operator
+    from adapters.app import build_app
+    from bot.settings import load_settings
+
+    stop = asyncio.Event()
+    stop.set()  # stop at once: only the start-up notice is wanted
+    await operator.run(build_app(load_settings(None)), scheduler=scheduler, stop=stop)
+    assert f"no chat tokens set: alerts print to {where} (" in capsys.readouterr().err
+
+
 def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, caplog, feed_server):
     # XML that is no feed (a feed is refused before trafilatura reads it): trafilatura
     # finds no HTML tree in it and logs ERRORs

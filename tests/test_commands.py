@@ -440,6 +440,33 @@ async def test_subscribe_keeps_the_quoting_of_the_query_around_the_story_option(
     assert store.list_subscriptions("slack", "U1")[0].query == '"supply chain" AND dod'
 
 
+async def test_subscribe_reads_typographic_quotes_around_a_phrase_and_the_story_name(
+    commands, store
+):
+    reply = await commands.handle(
+        req("subscribe \u201csupply chain\u201d --story \u201cpentagon\u201d")
+    )
+    assert reply.ok and 'Subscribed (#1): "supply chain". ' in reply.text, reply.text
+    [sub] = store.list_subscriptions("slack", "U1")
+    assert sub.story_id == store.get_story("pentagon").id
+    # an option inside typographic quotes is searched for, as inside straight ones
+    reply = await commands.handle(req("subscribe \u201c--story pentagon\u201d hegseth"))
+    assert reply.ok, reply.text
+    assert store.list_subscriptions("slack", "U1")[1].story_id is None
+
+
+async def test_subscribe_reply_ends_a_query_that_ends_in_a_dot_with_one_full_stop(commands):
+    reply = await commands.handle(req("subscribe U.S."))
+    assert reply.ok and "Subscribed (#1): u.s. You will get a DM" in reply.text, reply.text
+
+
+async def test_subscribe_refuses_a_comma_list_and_says_how_to_write_it(commands, store):
+    reply = await commands.handle(req("subscribe pentagon, hegseth --story pentagon"))
+    assert not reply.ok and "commas do not separate keywords" in reply.text
+    assert "pentagon OR dod" in reply.text
+    assert store.list_subscriptions("slack", "U1") == []
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -509,6 +536,46 @@ async def test_a_subscribe_that_loses_a_race_is_told_it_is_already_subscribed(db
         event.remove(ours.engine, "after_cursor_execute", other_worker_subscribes)
         ours.close()
         theirs.close()
+
+
+async def test_already_subscribed_names_the_subscription_as_stored_not_as_typed_now(
+    commands, store
+):
+    assert (await commands.handle(req("subscribe hearing"))).ok
+    [sub] = store.list_subscriptions("slack", "U1")
+    again = await commands.handle(req("subscribe Hearings"))
+    assert not again.ok
+    assert f"already subscribed to hearing (#{sub.id})" in again.text, again.text
+
+
+async def test_subscriptions_per_person_are_limited_and_the_refusal_says_what_to_do(
+    commands, store, clock
+):
+    from bot.commands import MAX_SUBSCRIPTIONS
+
+    for n in range(MAX_SUBSCRIPTIONS):
+        store.add_subscription("slack", "U1", f"word{n}", None, clock.now())
+    reply = await commands.handle(req("subscribe pentagon"))
+    assert not reply.ok and f"You have {MAX_SUBSCRIPTIONS} subscriptions" in reply.text
+    assert "/story unsubscribe <id>" in reply.text and "OR" in reply.text
+    assert len(store.list_subscriptions("slack", "U1")) == MAX_SUBSCRIPTIONS
+    # someone else is not limited by it, and one removed makes room
+    assert (await commands.handle(req("subscribe pentagon", user="U2"))).ok
+    assert (await commands.handle(req("unsubscribe word0"))).ok
+    assert (await commands.handle(req("subscribe pentagon"))).ok
+
+
+async def test_unsubscribe_by_number_with_the_story_option(commands, store, clock):
+    story = store.get_story("pentagon")
+    scoped = store.add_subscription("slack", "U1", "bakery", story.id, clock.now())
+    plain = store.add_subscription("slack", "U1", "bread", None, clock.now())
+    wrong = await commands.handle(req(f"unsubscribe #{plain.id} --story pentagon"))
+    assert not wrong.ok
+    assert f"#{plain.id}: bread is not for pentagon" in wrong.text, wrong.text
+    assert f"/story unsubscribe {plain.id}" in wrong.text
+    reply = await commands.handle(req(f"unsubscribe #{scoped.id} --story pentagon"))
+    assert reply.ok and f"Unsubscribed #{scoped.id}: bakery (story pentagon)" in reply.text
+    assert [s.id for s in store.list_subscriptions("slack", "U1")] == [plain.id]
 
 
 async def test_unsubscribe_by_keywords_removes_every_one_with_those_keywords(
@@ -642,6 +709,42 @@ async def test_why_says_which_stories_never_judged_an_item_stored_before_them(
     text = (await commands.handle(req(f"why {item.url}"))).text
     assert "• off-topic for pentagon (score 0.010)" in text
     assert "• not judged for iran-talks: it arrived before that story was added" in text
+
+
+async def test_why_says_which_of_the_askers_subscriptions_match_and_by_which_words(
+    commands, store, clock
+):
+    _, item = store.ingest_item(
+        new_item(7, title="Senators set a hearing", content="On the supply chain label.")
+    )
+    pentagon = store.get_story("pentagon")
+    store.add_story("other", "Other", [SeedDoc("Other", "text")], clock.now())
+    other = store.get_story("other")
+    on = Judgement(
+        pentagon.id, item.id, on_topic=True, score=0.4, development=0, reason={"score": 0.4}
+    )
+    off = Judgement(other.id, item.id, on_topic=False, score=0.01, reason={"score": 0.01})
+    store.commit_decisions([on, off], [], {}, [], clock.now())
+    hit = store.add_subscription("slack", "U1", '"supply chain" OR hearing', None, clock.now())
+    scoped = store.add_subscription("slack", "U1", "senators", pentagon.id, clock.now())
+    elsewhere = store.add_subscription("slack", "U1", "hearing", other.id, clock.now())
+    store.add_subscription("slack", "U1", "bakery", None, clock.now())
+    store.add_subscription("slack", "U2", "hearing", None, clock.now())
+    text = (await commands.handle(req(f"why {item.url}"))).text
+    assert (
+        f'• your subscription #{hit.id} ("supply chain" OR hearing) matches it: '
+        "found hearing, supply chain"
+    ) in text, text
+    assert (
+        f"• your subscription #{scoped.id} (senators, for pentagon) matches it: "
+        "found senators; on-topic for pentagon"
+    ) in text
+    assert (
+        f"• your subscription #{elsewhere.id} (hearing, for other) does not match it: "
+        "found hearing, but it is not on-topic for other"
+    ) in text
+    # only the asker's subscriptions, and only those with a word in the item
+    assert "bakery" not in text and text.count("your subscription") == 3
 
 
 async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(

@@ -159,6 +159,61 @@ def test_limits_are_inclusive() -> None:
     parse_query("(" * 19 + "oil" + ")" * 19)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u201csupply chain\u201d pentagon",  # “…”: phones and "smart quotes"
+        "\u201esupply chain\u201c pentagon",  # „…“
+        "\u00absupply chain\u00bb pentagon",  # «…»
+        '\u201csupply chain" pentagon',  # mixed
+    ],
+)
+def test_typographic_quotes_make_a_phrase(typed: str) -> None:
+    query = parse_query(typed)
+    assert query.describe() == '"supply chain" AND pentagon'
+    assert query.matches("Pentagon flags supply chain risk")
+    assert not query.matches("Pentagon chain of supply")
+
+
+MISREAD = [
+    # (typed, a fragment of the message): each would silently mean something else
+    ("pentagon, dod", "commas do not separate keywords"),
+    ("pentagon,dod", "commas do not separate keywords"),
+    ("pentagon || dod", "write OR between words"),
+    ("pentagon | dod", "write OR between words"),
+    ("pentagon|dod", "write OR between words"),
+    ("!openai pentagon", "write -openai or NOT openai"),
+    ("pentagon - openai", "join the dash to it (-openai)"),
+    ("pentagon - (openai google)", "A '-' stands apart before (…)"),
+    ("https://news.example/anthropic-pentagon", "is a link"),
+    ("<https://news.example/a|a story>", "is a link"),
+    ("www.reuters.com", "is a link"),
+]
+
+
+@pytest.mark.parametrize(("typed", "fragment"), MISREAD)
+def test_punctuation_that_would_be_misread_is_refused(typed: str, fragment: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(typed)
+    assert fragment in str(info.value)
+    # a subscription stored before the rule keeps working, as it always read
+    parse_query(typed, refuse_common=False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("$1,000 fine", "$1,000 AND fine"),  # a comma inside a number is part of it
+        ('"washington, d.c." pentagon', '"washington, d.c." AND pentagon'),
+        ("oil -", "oil"),  # a dash with nothing after it leaves nothing out
+        ("yahoo! deal", "yahoo! AND deal"),
+        ("reuters.com", "reuters.com"),
+    ],
+)
+def test_punctuation_with_one_meaning_is_still_read(typed: str, canonical: str) -> None:
+    assert parse_query(typed).describe() == canonical
+
+
 # --------------------------------------------------------------------------- matching
 
 MATCHES = [

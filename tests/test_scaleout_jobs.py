@@ -329,7 +329,12 @@ def test_the_job_schema_is_applied_once_when_workers_start_together(pg_dsn):
 def test_workers_need_postgresql():
     with pytest.raises(ConfigError, match="PostgreSQL"):
         conninfo("sqlite:///storybot.db")
-    assert conninfo("postgres://u:pw@db.example/sb") == "postgresql://u:pw@db.example/sb"
+    assert (
+        conninfo("postgres://u:pw@db.example/sb")
+        == "postgresql://u:pw@db.example/sb?connect_timeout=10"
+    )
+    # the URL's own timeout wins
+    assert conninfo("postgresql://u@db/sb?connect_timeout=3").endswith("?connect_timeout=3")
 
 
 @pytest.mark.parametrize(
@@ -361,3 +366,114 @@ def test_storybot_worker_refuses_sqlite_with_a_clear_message(tmp_path, monkeypat
     monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'sb.db'}")
     assert main(["worker", "--queues", "poll"]) == 2
     assert "storybot worker needs PostgreSQL" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_done(
+    pg_dsn,
+    feed_server,  # noqa: F811
+    clock,
+):
+    """On SIGTERM procrastinate stops the heartbeat at once, then waits for the running
+    jobs; other workers' ``retry_stalled`` would then take the worker for dead and run
+    its job a second time while it still runs. The worker beats on until it is done."""
+    import asyncio
+    import signal
+    import threading
+
+    import procrastinate
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    arrived, release = threading.Event(), threading.Event()
+    news = samples("unrelated")[:1]
+    path = feed_server.add(
+        "/held.xml", Route(body=feed_of(as_entry(news[0], 0)), arrived=arrived, hold=release)
+    )
+    dsn = pg_dsn
+    world = make_world(dsn, clock)
+    feed = world.app.store.add_feed(path, clock.now())
+    ensure_schema(dsn)
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
+    async with jobs.open_async():
+        await jobs.configure_task(
+            "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+        ).defer_async(feed_id=feed.id)
+        options = WorkerOptions(queues=("poll",), heartbeat_s=0.2, stalled_after_s=1.0)
+        worker = asyncio.create_task(run_worker(world.app, options))
+        try:
+            assert await asyncio.to_thread(arrived.wait, 20), "the poll job never fetched"
+            os.kill(os.getpid(), signal.SIGTERM)  # run_worker's handler: stop the worker
+            async with jobs.connector.pool.connection() as conn:  # type: ignore[attr-defined]
+                stopped_at = (await (await conn.execute("SELECT now()")).fetchone())[0]
+
+            async def heartbeat_after(seconds: float) -> bool:
+                async with jobs.connector.pool.connection() as conn:  # type: ignore[attr-defined]
+                    row = await (
+                        await conn.execute(
+                            "SELECT max(last_heartbeat) > %s + make_interval(secs => %s)"
+                            " FROM procrastinate_workers",
+                            (stopped_at, seconds),
+                        )
+                    ).fetchone()
+                return bool(row and row[0])
+
+            # Well past --stalled-after since the stop, the worker still beats ...
+            deadline = asyncio.get_running_loop().time() + 10
+            while not await heartbeat_after(options.stalled_after_s + 0.5):
+                assert asyncio.get_running_loop().time() < deadline, "no heartbeat after stop"
+                await asyncio.sleep(0.05)
+            # ... so its running job is not taken for one of a dead worker
+            stalled = await jobs.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=options.stalled_after_s
+            )
+            assert list(stalled) == []
+        finally:
+            release.set()
+        assert await asyncio.wait_for(worker, 30) == 0
+        assert feed_server.hits("/held.xml") == 1
+        assert world.app.store.due_feeds(clock.now()) == [], "the held poll was recorded"
+
+
+async def test_a_delivering_worker_without_chat_tokens_prints_the_consoles_alerts(
+    tmp_path, clock, capsys
+):
+    """``story add`` with no chat token has the console follow the story, and
+    ``storybot run`` prints its alerts; in scale-out the delivering worker must, or they
+    wait in the outbox forever (``storybot run --no-scheduler`` delivers nothing)."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.app import build_app, follow_in_console
+    from adapters.jobs.tasks import Schedule, register
+    from adapters.jobs.worker import add_delivery_sinks, describe_sinks
+    from bot.settings import load_settings
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    world.app.store.close()
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"})
+    app = build_app(settings, clock=clock)  # as `storybot worker` builds it: no adapters
+    assert follow_in_console(app, world.story)
+    world = type(world)(app, world.console, world.out, world.story, clock)
+    ids = _ingest(world, _stream())
+    report = fresh_pipeline(app).judge_stored(ids)
+    assert report.alerts_queued >= 1
+    jobs = procrastinate.App(connector=InMemoryConnector())
+    register(jobs, app, Schedule())
+
+    add_delivery_sinks(app)
+    said = await jobs.tasks["storybot.deliver"](timestamp=0)
+
+    assert describe_sinks(app.delivery.sinks).startswith("console")
+    assert said.startswith(f"posted {report.alerts_queued},")
+    assert app.store.outbox_counts()["pending"] == 0
+    assert "Anthropic" in capsys.readouterr().out
+    await app.aclose()
+
+
+def test_a_worker_with_a_chat_token_does_not_print_to_the_console():
+    from adapters.jobs.sinks import delivery_sinks
+    from bot.settings import load_settings
+
+    settings = load_settings(env={"SLACK_BOT_TOKEN": "xoxb-test"})
+    assert list(delivery_sinks(settings, commands=None)) == ["slack"]  # type: ignore[arg-type]

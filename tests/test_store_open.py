@@ -123,3 +123,34 @@ def test_postgresql_uses_psycopg3(pg_url):
         assert store.list_stories() == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("netloc", ["127.0.0.1:", "127.0.0.1:54x32"])
+def test_a_url_with_a_bad_port_is_a_config_error_without_the_password(netloc):
+    with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL") as info:
+        open_store(f"postgresql://bob:s3cret@{netloc}/db")
+    assert "port" in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_a_server_that_never_answers_is_a_config_error_within_the_connect_timeout():
+    """A port that accepts connections but says nothing (a firewall, the wrong service):
+    libpq would wait 130 s; storybot gives up after PG_CONNECT_TIMEOUT_S and says why."""
+    import socket
+    import time
+
+    from storage.engine import PG_CONNECT_TIMEOUT_S
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(ConfigError) as info:
+            open_store(f"postgresql://bob:s3cret@127.0.0.1:{port}/db")
+        took = time.monotonic() - started
+    message = str(info.value)
+    assert took < PG_CONNECT_TIMEOUT_S + 20
+    assert "timeout" in message and "is the server running" in message
+    assert "s3cret" not in message and f"127.0.0.1:{port}" in message

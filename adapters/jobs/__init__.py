@@ -8,7 +8,9 @@ task                       queue        lock / queueing lock      deferred by
 =========================  ===========  ========================  ============================
 ``storybot.schedule``      poll         - / ``schedule``          periodic, [polling] tick
 ``storybot.poll_feed``     poll         ``feed:ID`` / ``poll:ID`` ``schedule``, one per due feed
-``storybot.judge``         engine       ``engine`` / -            ``poll_feed``, its new items
+``storybot.page_waits``    poll         same / ``page_waits``     periodic, [polling] tick
+``storybot.judge``         engine       ``engine`` / -            ``poll_feed``, ``page_waits``
+``storybot.background``    engine       same / ``background``     periodic, every minute
 ``storybot.deliver``       deliver      ``deliver`` / same        periodic, [delivery] tick
 ``storybot.digests``       deliver      ``digests`` / same        periodic, every minute
 ``storybot.retry_stalled`` maintenance  - / ``retry_stalled``     periodic, every heartbeat
@@ -38,12 +40,14 @@ long as one worker is alive. A stalled job that cannot go back to the queue beca
 identical job is already waiting there (same queueing lock: the next delivery tick, the
 next poll of that feed) is closed as failed instead; the waiting job does its work.
 
-Limits: procrastinate stops a worker's heartbeat as soon as it is asked to stop, then
-waits for its running jobs; a job still running after ``--stalled-after`` may then be
-retried elsewhere. Jobs are kept short for that reason (a delivery job sends at most 20
-rows). Workers compare ``next_poll_at`` with their own clock: keep the machines' clocks in
-sync (NTP). The engine's stream-wide term statistics, which only seed a story tracked for
-the first time, are not shared between jobs (a restarted single process loses them too).
+Stopping: procrastinate stops a worker's heartbeat as soon as it is asked to stop, then
+waits for its running jobs; ``run_worker`` keeps the heartbeat going until they are done,
+or other workers would retry them while they still run. Running jobs get
+``WorkerOptions.stop_grace_s`` and are then cancelled; jobs are kept short for that reason
+(a delivery job sends at most 20 rows, and stops after the current one once asked to).
+Workers compare ``next_poll_at`` with their own clock: keep the machines' clocks in sync
+(NTP). The engine's stream-wide term statistics, which seed a story tracked for the first
+time, are kept current in the database by the periodic ``background`` job.
 """
 
 from adapters.jobs.worker import QUEUES, WorkerOptions, run_worker

@@ -16,7 +16,7 @@ import psycopg
 from procrastinate.schema import SchemaManager
 
 from bot.errors import ConfigError
-from storage.engine import SETTING, describe, parse_url
+from storage.engine import PG_CONNECT_TIMEOUT_S, SETTING, describe, parse_url
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ _SCHEMA_LOCK_ID = 0x5707B08
 def conninfo(database_url: str) -> str:
     """The libpq connection string for a storybot database URL.
 
+    With ``connect_timeout`` set (``PG_CONNECT_TIMEOUT_S`` unless the URL has its own), as
+    the store's connections have it: the job pool reconnecting to a server that accepts
+    but never answers would otherwise wait libpq's 130 s per attempt.
+
     Raises:
         ConfigError: the URL is not a PostgreSQL URL (the job tables need PostgreSQL).
     """
@@ -37,6 +41,8 @@ def conninfo(database_url: str) -> str:
             f"storybot worker needs PostgreSQL: {SETTING}={describe(url)!r} is "
             f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
         )
+    if "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT_S)})
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -46,7 +52,7 @@ def ensure_schema(dsn: str) -> bool:
     Returns:
         True if this call created the tables.
     """
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+    with psycopg.connect(dsn, autocommit=True) as conn:  # the dsn has connect_timeout
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
         try:
             row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from adapters.console import CONSOLE
 from adapters.slack_chat.sink import SlackSink
 from bot.ports import ChatSink, CommandHandler
 from bot.settings import Settings
@@ -27,6 +28,10 @@ class SlackDeliverySink(SlackSink):
 
 def delivery_sinks(settings: Settings, commands: CommandHandler) -> dict[str, ChatSink]:
     """The sinks whose tokens are set: Slack needs only SLACK_BOT_TOKEN here.
+
+    With no chat token at all, the console: a story added then is followed by the console
+    (``storybot story add``), and as ``storybot run`` prints those alerts, a delivering
+    worker prints them to its output; without it they would wait in the outbox forever.
 
     Args:
         settings: Tokens and API URLs.
@@ -50,6 +55,10 @@ def delivery_sinks(settings: Settings, commands: CommandHandler) -> dict[str, Ch
             api_url=settings.discord.api_url,
             gateway_url=settings.discord.gateway_url,
         )
+    if not sinks:
+        from adapters.console import ConsoleAdapter
+
+        sinks[CONSOLE] = ConsoleAdapter()
     return sinks
 
 

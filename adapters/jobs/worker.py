@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import procrastinate
 from procrastinate.worker import Worker
 
 from adapters.app import App
+from adapters.console import CONSOLE
 from adapters.jobs.schema import conninfo, ensure_schema
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
@@ -33,6 +35,8 @@ class WorkerOptions:
         heartbeat_s: Seconds between the worker's heartbeats.
         stalled_after_s: A worker silent for this long is dead; its jobs are retried.
         name: The worker's name in procrastinate's logs.
+        stop_grace_s: On SIGTERM/SIGINT, how long running jobs may take to finish before
+            they are cancelled (and retried by another worker, or by the next tick).
     """
 
     queues: tuple[str, ...] = QUEUES
@@ -40,6 +44,7 @@ class WorkerOptions:
     heartbeat_s: float = 10.0
     stalled_after_s: float = 30.0
     name: str = "storybot"
+    stop_grace_s: float = 30.0
 
 
 def parse_queues(text: str | None) -> tuple[str, ...]:
@@ -80,8 +85,15 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
 
     procrastinate stops a worker whose heartbeat or notification listener fails (the
     database restarted, a connection was cut); this function then starts it again on a
-    fresh connection pool after a pause (also when the database cannot be reached at
-    start), so an outage delays jobs but ends no process.
+    fresh connection pool after a pause, so an outage delays jobs but ends no process.
+    (A database that cannot be reached when the command starts is reported by
+    ``build_app``, which opens the store first: exit code 2.)
+
+    On SIGINT/SIGTERM the worker takes no new job, a delivery job stops after the message
+    it is sending, and the running jobs get ``options.stop_grace_s`` to finish. The
+    worker's heartbeat goes on meanwhile: without it, other workers would take the
+    draining worker for dead after ``--stalled-after`` and run its jobs a second time
+    while they still run here (a second post of the same alert).
 
     Args:
         app: A built storybot app (its store must be PostgreSQL).
@@ -100,10 +112,8 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             raise UserError("--stalled-after must be longer than --heartbeat")
         dsn = conninfo(app.settings.database_url)
         if DELIVER in options.queues:
-            app.delivery.sinks.update(delivery_sinks(app.settings, app.commands))
-            log.info(
-                "delivering to: %s", ", ".join(app.delivery.sinks) or "nothing (no chat tokens set)"
-            )
+            add_delivery_sinks(app)
+            log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # A line per job (several a second) drowns everything else; failures still show.
             logging.getLogger("procrastinate").setLevel(logging.WARNING)
@@ -114,23 +124,54 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             ",".join(options.queues),
             options.concurrency,
         )
-        await _run_until_stopped(jobs, options, dsn)
+        await _run_until_stopped(jobs, options, dsn, on_stop=app.delivery.request_stop)
+        log.info("storybot worker %s stopped", options.name)
     finally:
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
     return 0
 
 
+def add_delivery_sinks(app: App) -> None:
+    """Give the app's delivery worker the sinks of the chat tokens set (else the console)."""
+    for platform, sink in delivery_sinks(app.settings, app.commands).items():
+        app.delivery.sinks.setdefault(platform, sink)
+
+
+def describe_sinks(sinks: Mapping[str, object]) -> str:
+    """Where a worker's delivery jobs send, for its first log line."""
+    if not sinks:
+        return "nothing (no chat tokens set)"
+    if list(sinks) == [CONSOLE]:
+        return "console (no chat tokens set: alerts print to this worker's output)"
+    return ", ".join(sinks)
+
+
 RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses before restarting a stopped worker
 
 
-async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions, dsn: str) -> None:
+async def _run_until_stopped(
+    jobs: procrastinate.App,
+    options: WorkerOptions,
+    dsn: str,
+    on_stop: Callable[[], None] = lambda: None,
+) -> None:
     stop = asyncio.Event()
     current: list[Worker] = []
 
     def request_stop() -> None:
+        if stop.is_set():
+            return
         stop.set()
+        on_stop()
         for worker in current:
+            running = _running_jobs(worker)
+            log.info(
+                "stopping: no new jobs; %s",
+                f"waiting up to {options.stop_grace_s:g}s for {', '.join(running)}"
+                if running
+                else "no job was running",
+            )
             worker.stop()  # finishes the running jobs, then returns
 
     loop = asyncio.get_running_loop()
@@ -148,13 +189,21 @@ async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions, ds
                 stalled_worker_timeout=options.stalled_after_s,
                 delete_jobs="successful",
                 install_signal_handlers=False,
+                shutdown_graceful_timeout=options.stop_grace_s,
             )
             current[:] = [worker]
             started = loop.time()
             try:
                 await asyncio.to_thread(ensure_schema, dsn)
                 async with jobs.open_async():
-                    await worker.run()
+                    beating = asyncio.create_task(
+                        _beat_while_draining(jobs, worker, stop, options.heartbeat_s)
+                    )
+                    try:
+                        await worker.run()
+                    finally:
+                        beating.cancel()
+                        await asyncio.gather(beating, return_exceptions=True)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", exc)
             if stop.is_set():
@@ -172,3 +221,27 @@ async def _run_until_stopped(jobs: procrastinate.App, options: WorkerOptions, ds
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _beat_while_draining(
+    jobs: procrastinate.App, worker: Worker, stop: asyncio.Event, every_s: float
+) -> None:
+    """Once a stop is requested, keep the worker's heartbeat until it has unregistered.
+
+    procrastinate cancels its own heartbeat as soon as a worker is asked to stop, then
+    waits for the running jobs; to the other workers' ``retry_stalled`` such a worker
+    looks dead, and they would re-queue (and run again) jobs that are still running here.
+    """
+    await stop.wait()
+    while worker.worker_id is not None:
+        try:
+            await jobs.job_manager.update_heartbeat(worker.worker_id)
+        except Exception as exc:  # noqa: BLE001 - the database is going away: nothing to keep
+            log.debug("heartbeat while stopping failed: %s", exc)
+        await asyncio.sleep(every_s)
+
+
+def _running_jobs(worker: Worker) -> list[str]:
+    """The jobs a worker is running, for the stop log line (best effort: a private field)."""
+    contexts = getattr(worker, "_running_jobs", {}).values()
+    return [f"{c.job.task_name}[{c.job.id}]" for c in contexts if getattr(c, "job", None)]
