@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+from collections import deque
 from typing import Callable, TextIO
 
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
@@ -46,17 +47,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Messages the console remembers, newest last (the demo's check and tests read them):
+# bounded, so `storybot run` or a worker printing alerts for months keeps no more.
+CONSOLE_HISTORY = 1000
+
+
 class ConsoleAdapter:
-    """Prints outgoing messages; answers commands typed at the terminal."""
+    """Prints outgoing messages; answers commands typed at the terminal.
+
+    ``posted`` and ``edited`` hold the last ``history`` messages of each kind.
+    """
 
     platform = CONSOLE
 
-    def __init__(self, out: TextIO | None = None, *, show_edits: bool = True) -> None:
+    def __init__(
+        self, out: TextIO | None = None, *, show_edits: bool = True, history: int = CONSOLE_HISTORY
+    ) -> None:
         self.out = out or sys.stdout
         self.show_edits = show_edits
         self._ids = itertools.count(1)
-        self.posted: list[tuple[str, OutboundMessage]] = []
-        self.edited: list[tuple[str, OutboundMessage]] = []
+        self.posted: deque[tuple[str, OutboundMessage]] = deque(maxlen=history)
+        self.edited: deque[tuple[str, OutboundMessage]] = deque(maxlen=history)
 
     async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
         message_id = f"console-{next(self._ids)}"

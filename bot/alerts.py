@@ -22,6 +22,7 @@ from bot.model import (
     Story,
     Subscription,
 )
+from bot.query import Document, stored_query
 from bot.render import shorten, status_command
 
 MAX_LINKS = 5
@@ -246,6 +247,21 @@ def with_fact(pending: str | None, fact: str | None) -> str | None:
     return shorten("\n".join(dict.fromkeys(notes)), 2 * THREAD_NOTE_MAX) if notes else None
 
 
+def _found(sub: Subscription, doc: Document) -> str:
+    """Which of ``sub``'s words the item has, as a notice says them: " (found: a, b)".
+
+    Only when that tells the reader something: for ``rail`` or ``pentagon AND dod`` every
+    word was found, for ``"supply chain" OR hearing`` it says which one it was.
+    """
+    query = stored_query(sub.query)
+    if query is None:
+        return ""
+    found = query.matched_terms(doc)
+    if not found or found == query.terms():
+        return ""
+    return f" (found: {', '.join(sorted(found))})"
+
+
 def notice_message(
     subs: Sequence[Subscription], item: Item, story: Story | None
 ) -> OutboundMessage:
@@ -258,10 +274,9 @@ def notice_message(
     """
     body = shorten((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
     links = (Link(item.source, item.url),) if item.url else ()
-    if len(subs) == 1:
-        footer = f"Matched your subscription #{subs[0].id}: {subs[0].query}"
-    else:
-        footer = "Matched your subscriptions " + "; ".join(f"#{s.id}: {s.query}" for s in subs)
+    doc = Document.from_text(item.title, item.text)
+    matched = "; ".join(f"#{s.id}: {s.query}{_found(s, doc)}" for s in subs)
+    footer = f"Matched your subscription{'s' if len(subs) > 1 else ''} {matched}"
     return OutboundMessage(
         kind=MessageKind.NOTICE,
         title=item.title,

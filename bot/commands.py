@@ -32,7 +32,7 @@ from bot.model import (
 )
 from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
-from bot.query import QUOTE_CHARS, Document, Query, parse_query
+from bot.query import QUOTE_CHARS, Document, Query, parse_query, stored_query
 from bot.render import OPTION_PLATFORMS, counted, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
@@ -508,7 +508,7 @@ class Commands:
         # The same query twice would only send the same DMs twice: say which one exists.
         mine = self.store.list_subscriptions(req.platform, req.user_id)
         for old in mine:
-            if old.story_id == story_id and _stored_query(old.query) == query:
+            if old.story_id == story_id and stored_query(old.query) == query:
                 raise _already_subscribed(query, story, old)
         if len(mine) >= MAX_SUBSCRIPTIONS:
             raise UserError(
@@ -733,14 +733,14 @@ class Commands:
     ) -> list[str]:
         """Which of the asker's subscriptions an item matches, and by which words.
 
-        What a DM names only by the subscription ("Matched your subscription #3"), this
+        What a DM names by the subscription (and, for an OR, the words found), this
         says in full: the words found, and for a subscription scoped to a story whether
         the item is on-topic for it (without that, it does not match).
         """
         doc = Document.from_text(item.title, item.text)
         lines = []
         for sub in self.store.list_subscriptions(req.platform, req.user_id):
-            query = _stored_query(sub.query)
+            query = stored_query(sub.query)
             if query is None or not query.matches_doc(doc):
                 continue
             found = ", ".join(sorted(query.matched_terms(doc)))
@@ -930,18 +930,6 @@ def _arguments(command: str, rest: str, most: int, platform: str | None = None) 
     return words
 
 
-def _stored_query(text: str) -> Query | None:
-    """A stored subscription's query, or None if it no longer parses.
-
-    Parsed without refusing too-common words: subscriptions stored before that rule
-    still count (as the matcher keeps them working).
-    """
-    try:
-        return parse_query(text, refuse_common=False)
-    except UserError:
-        return None
-
-
 def _sentence(text: str) -> str:
     """``text`` ended with a full stop, unless it ends with one already ("u.s.")."""
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
@@ -949,7 +937,7 @@ def _sentence(text: str) -> str:
 
 def _already_subscribed(query: Query, story: Story | None, old: Subscription) -> UserError:
     # named as the subscription they have, not as typed now ("hearing", not "Hearings")
-    stored = _stored_query(old.query)
+    stored = stored_query(old.query)
     return UserError(
         f"You are already subscribed to {(stored or query).describe()}"
         + (f" for {story.name}" if story else "")
@@ -961,8 +949,8 @@ def _same_query(stored: str, typed: str) -> bool:
     """Whether two query texts mean the same (``Pentagon AND dod`` == ``pentagon dod``)."""
     if " ".join(stored.split()).lower() == " ".join(typed.split()).lower():
         return True
-    query = _stored_query(stored)
-    return query is not None and query == _stored_query(typed)
+    query = stored_query(stored)
+    return query is not None and query == stored_query(typed)
 
 
 def _fmt_reason(value: object) -> str:

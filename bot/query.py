@@ -634,3 +634,15 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
             "appear, for example: pentagon -openai"
         )
     return query
+
+
+def stored_query(text: str) -> Query | None:
+    """A stored subscription's query, or None if it no longer parses.
+
+    Parsed without refusing too-common words or misread punctuation: subscriptions
+    stored before those rules still count (as the matcher keeps them working).
+    """
+    try:
+        return parse_query(text, refuse_common=False)
+    except QueryError:
+        return None

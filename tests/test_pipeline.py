@@ -116,7 +116,7 @@ async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert
     assert (report.copies, report.new_developments, report.alerts_queued) == (1, 1, 1)
     assert len(world.console.posted) == 1, "one message, never two"
     assert world.alerts()[0].sources == ("Wire A", "Wire B")
-    assert world.console.edited == [], "nothing left to correct"
+    assert not world.console.edited, "nothing left to correct"
     await world.app.aclose()
 
 
@@ -445,6 +445,25 @@ async def test_without_stories_copies_read_again_are_not_sent_again(feed_server,
     await _cycle(world)
 
     assert _dms(world, "me") == 2, "the wire report once, the new report once"
+    await world.app.aclose()
+
+
+async def test_a_dm_says_which_words_of_an_or_subscription_were_found(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock)
+    either = _subscribe(world, "me", 'rail OR "wage deal" OR bakery')
+    rail = _rail()
+    feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
+    world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+
+    await _cycle(world)
+
+    (footer,) = [m.footer for _, m in world.console.posted if m.kind.value == "notice"]
+    assert footer == (
+        f'Matched your subscription #{either.id}: rail OR "wage deal" OR bakery '
+        "(found: rail, wage deal)"
+    )
     await world.app.aclose()
 
 

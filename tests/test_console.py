@@ -1,0 +1,30 @@
+"""The console adapter: what it prints and what it remembers."""
+
+from __future__ import annotations
+
+import io
+
+from adapters.console import ConsoleAdapter
+from bot.model import MessageKind, OutboundMessage, Target
+
+CHANNEL = Target("console", channel_id="console")
+
+
+def alert(title: str) -> OutboundMessage:
+    return OutboundMessage(kind=MessageKind.ALERT, title=title, body="Officials met.")
+
+
+async def test_the_console_prints_every_message_but_remembers_only_the_latest():
+    # a service printing alerts for months must not keep every one of them
+    out = io.StringIO()
+    console = ConsoleAdapter(out, history=2)
+    ids = [
+        await console.post(CHANNEL, alert(f"Report {n}"), idempotency_key=f"k{n}") for n in range(3)
+    ]
+    for n in range(3):
+        await console.edit(CHANNEL, ids[n], alert(f"Report {n}, updated"))
+
+    printed = out.getvalue()
+    assert all(f"Report {n}" in printed for n in range(3))
+    assert [m.title for _, m in console.posted] == ["Report 1", "Report 2"]
+    assert [i for i, _ in console.edited] == ids[1:]
