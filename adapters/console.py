@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import sys
 from collections import deque
+from datetime import UTC
 from typing import Callable, TextIO
 
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
@@ -21,8 +22,21 @@ CONSOLE_CHANNEL = "terminal"
 CONSOLE_USER = "operator"
 
 
+# What ``OutboundMessage.when`` is, for each kind of message, as the console labels it.
+_WHEN = {
+    MessageKind.ALERT: "first reported",
+    MessageKind.NOTICE: "published",
+    MessageKind.DIGEST: "last update",
+}
+CONSOLE_LINKS = 3  # links printed; the others are counted
+
+
 def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
-    """Plain-text rendering with a marker for the kind of message."""
+    """Plain-text rendering with a marker for the kind of message.
+
+    An edited alert's new fact (``thread_note``, a threaded reply on Slack) is printed
+    after its summary, marked "new:", as Discord shows it in the edited embed.
+    """
     marker = {
         MessageKind.ALERT: "NEW DEVELOPMENT" if not edited else "UPDATED",
         MessageKind.NOTICE: "KEYWORD MATCH",
@@ -32,12 +46,19 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     lines = [f"== {marker}{story}: {_one_line(message.title)}"]
     if message.body:
         lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
+    if message.thread_note:
+        lines += [f"   new: {line}" for line in message.thread_note.splitlines() if line.strip()]
     if message.sources:
         lines.append(
             f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})"
         )
-    for link in message.links[:3]:
+    for link in message.links[:CONSOLE_LINKS]:
         lines.append(f"   {link.label}: {link.url}")
+    if len(message.links) > CONSOLE_LINKS:
+        lines.append(f"   … and {counted(len(message.links) - CONSOLE_LINKS, 'more link')}")
+    if message.when:
+        when = message.when if message.when.tzinfo else message.when.replace(tzinfo=UTC)
+        lines.append(f"   {_WHEN[message.kind]} {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
     if message.footer:
         lines.append(f"   {message.footer}")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ extractive summary when it is unusable or the call fails.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -64,6 +65,7 @@ class OpenAICompatibleSummarizer:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.endpoint = url.rstrip("/") + "/chat/completions"
+        self._shown = _without_password(self.endpoint)  # what errors (and so logs) say
         self.model = model
         self.name = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -86,17 +88,26 @@ class OpenAICompatibleSummarizer:
         response = await self._client.post(self.endpoint, json=payload, headers=self._headers)
         if response.status_code >= 300:
             raise SummarizerError(
-                f"{self.endpoint} answered HTTP {response.status_code}: {response.text[:200]}"
+                f"{self._shown} answered HTTP {response.status_code}: {response.text[:200]}"
             )
         try:
             content = response.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise SummarizerError(
-                f"{self.endpoint} did not answer with a chat completion: {response.text[:200]}"
+                f"{self._shown} did not answer with a chat completion: {response.text[:200]}"
             ) from exc
         if not isinstance(content, str):
-            raise SummarizerError(f"{self.endpoint} answered with no text")
+            raise SummarizerError(f"{self._shown} answered with no text")
         return content
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user info replaced by ``***`` (for messages)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

@@ -26,7 +26,9 @@ from bot.query import Document, stored_query
 from bot.render import shorten, status_command
 
 MAX_LINKS = 5
-NOTICE_BODY_MAX = 300  # characters of an item's summary a notice quotes
+# characters of an item's summary a notice quotes: room for a whole lead sentence of up to
+# about 60 words, so a DM does not stop a few words before its first full stop
+NOTICE_BODY_MAX = 400
 # An alert's cited summary on every platform: its three extractive sentences fit whole
 # (the engine keeps sentences of at most 60 words), and Slack and Discord show the same
 # text. Over it, each report's run of sentences is shortened so that every marker stays.
@@ -36,7 +38,10 @@ DIGEST_LABEL_MAX = 60  # characters of a development's headline labelling its di
 # section and well within a Discord description. Developments past it are counted.
 DIGEST_BODY_MAX = 2800
 DIGEST_HEADLINE_MAX = 150  # characters of a development's headline in its digest line
-DIGEST_SENTENCE_MAX = 160  # characters of its summary's first sentence after the headline
+DIGEST_SENTENCE_MAX = 160  # characters of its summary's first sentence when space is short
+# ... and when every development's line fits the body with its whole first sentence (the
+# engine keeps sentences of at most 60 words), the sentence is not cut at all
+DIGEST_WHOLE_SENTENCE_MAX = 400
 DIGEST_MAX_LINKS = 10  # one link per listed development, up to this many
 THREAD_NOTE_MAX = 600  # characters of the new fact an edited alert's thread reply quotes
 
@@ -227,24 +232,25 @@ def added_fact(before: Development | None, after: Development, item: Item) -> st
     sentences = [c.sentence for c in mine if c.sentence not in known]
     if not sentences:
         return None
-    text = " ".join(sentences)
     source = mine[0].source or item.source
-    if item.url:
-        marker = citation_numbers(after.citations)[item.url]
-        note = f"{source}: {text} [{marker}]" if source else f"{text} [{marker}]"
-    else:
-        note = f"{source}: {text}" if source else text
-    return shorten(note, THREAD_NOTE_MAX)
+    head = f"{source}: " if source else ""
+    tail = f" [{citation_numbers(after.citations)[item.url]}]" if item.url else ""
+    # shortened between the outlet and the marker: a cut must not take the marker along
+    return head + _shorten_sentences(sentences, THREAD_NOTE_MAX - len(head) - len(tail)) + tail
 
 
 def with_fact(pending: str | None, fact: str | None) -> str | None:
     """The thread note of an alert edit: a fact not yet delivered, then the new one.
 
     An alert's outbox row keeps one message, so an edit queued over one not yet sent
-    must carry the earlier fact along, or its thread reply would never be posted.
+    must carry the earlier fact along, or its thread reply would never be posted. Facts
+    are kept whole, one a line (a cut one would lose its citation marker); when they
+    outgrow ``2 * THREAD_NOTE_MAX`` the oldest give way.
     """
-    notes = [n for n in (pending, fact) if n]
-    return shorten("\n".join(dict.fromkeys(notes)), 2 * THREAD_NOTE_MAX) if notes else None
+    notes = list(dict.fromkeys(line for n in (pending, fact) if n for line in n.splitlines()))
+    while len(notes) > 1 and len("\n".join(notes)) > 2 * THREAD_NOTE_MAX + 1:
+        notes.pop(0)
+    return "\n".join(notes) if notes else None
 
 
 def _found(sub: Subscription, doc: Document) -> str:
@@ -272,7 +278,7 @@ def notice_message(
         item: The item.
         story: The story to name, if the subscriptions are scoped to one.
     """
-    body = shorten((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
+    body = _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
     links = (Link(item.source, item.url),) if item.url else ()
     doc = Document.from_text(item.title, item.text)
     matched = "; ".join(f"#{s.id}: {s.query}{_found(s, doc)}" for s in subs)
@@ -297,8 +303,9 @@ def digest_message(
 ) -> OutboundMessage:
     """One message listing several developments, for digest channels and alert overflow.
 
-    Each development gets one line, its headline and the first sentence of its summary,
-    both shortened at a word (:func:`digest_line`). Lines are kept whole while the body
+    Each development gets one line, its headline and the first sentence of its summary
+    (:func:`digest_line`): the whole sentence when every line fits so, else both
+    shortened at a word so that more developments are listed. Lines are kept whole while the body
     stays within ``DIGEST_BODY_MAX``; the developments that do not fit are counted in a
     last line that says where to read them, so none is dropped silently and no renderer
     has to cut the body (a cut would fall mid-word, hiding how many were left out).
@@ -306,10 +313,14 @@ def digest_message(
     n = len(devs)
     # where to read the rest, as users on the digest's platform type it
     more = f"… and {{n}} more: {status_command(story.name, platform)}"
+    whole = [digest_line(dev, DIGEST_WHOLE_SENTENCE_MAX) for dev in devs]
+    if len("\n".join(whole)) <= DIGEST_BODY_MAX:  # room for every first sentence, uncut
+        candidates = whole
+    else:  # shorter lines, so that more developments are listed
+        candidates = [digest_line(dev) for dev in devs]
     lines: list[str] = []
     size = 0
-    for i, dev in enumerate(devs):
-        line = digest_line(dev)
+    for i, line in enumerate(candidates):
         # room for this line, and for the "and N more" line if others follow it
         tail = len(more.format(n=n - i - 1)) + 1 if i < n - 1 else 0
         if lines and size + len(line) + 1 + tail > DIGEST_BODY_MAX:
@@ -341,10 +352,13 @@ def digest_message(
     )
 
 
-def digest_line(dev: Development) -> str:
-    """A development's line in a digest: "• Headline: first sentence of its summary"."""
+def digest_line(dev: Development, sentence_max: int = DIGEST_SENTENCE_MAX) -> str:
+    """A development's line in a digest: "• Headline: first sentence of its summary".
+
+    The sentence is cut at a word, with "…", when it is longer than ``sentence_max``.
+    """
     headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
     sentences = split_sentences(dev.summary) if dev.summary else []
     if not sentences:
         return f"• {headline}"
-    return f"• {headline}: {shorten(sentences[0], DIGEST_SENTENCE_MAX)}"
+    return f"• {headline}: {shorten(sentences[0], sentence_max)}"

@@ -20,6 +20,7 @@ from bot.errors import UsageError, UserError
 from bot.model import (
     CommandRequest,
     DeliveryMode,
+    Development,
     FeedStatus,
     Item,
     Judgement,
@@ -355,28 +356,8 @@ class Commands:
                 f"The seed story has been reported {counted(seed.item_count, 'time')}"
                 + (f" ({source_list(seed.sources)})" if seed.sources else "")
             )
-        if later:
-            lines.append("")
-            lines.append("Latest developments:")
-            for d in later:
-                src = source_list(d.sources)
-                link = f" <{d.links[0][1]}>" if d.links else ""
-                lines.append(
-                    f"{d.number}. {_clip(d.headline, 120)} ({_fmt_time(d.first_reported_at or d.created_at)})"
-                )
-                if d.summary:
-                    lines.append(f"   {_clip(d.summary, 220)}")
-                lines.append(
-                    f"   {counted(d.item_count, 'report')}" + (f" · {src}" if src else "") + link
-                )
-            lines.append("")
-            lines.append(
-                "What's new: "
-                + _clip(" ".join(_first_sentence(d.summary or d.headline) for d in later[:3]), 400)
-            )
-        else:
-            lines.append("No new developments yet beyond the seed story.")
-        lines.append(self._feed_health(req.platform))
+        entries = [_status_entry(d) for d in later]
+        tail = [self._feed_health(req.platform)]
         if req.channel_id:
             bound = [
                 b
@@ -390,12 +371,25 @@ class Commands:
                     if b.mode is DeliveryMode.REALTIME
                     else f"digest every {b.digest_hours:g}h"
                 )
-                lines.append(f"This channel follows this story ({mode}).")
+                tail.append(f"This channel follows this story ({mode}).")
             failure = self._cannot_deliver(
                 Target(req.platform, channel_id=req.channel_id), "post in this channel"
             )
             if failure:
-                lines.append(failure)
+                tail.append(failure)
+        # The oldest developments give way before the feed health and a delivery failure
+        # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX).
+        hidden = 0
+        while len(entries) > 1 and _status_size(lines, entries, tail) > STATUS_BODY_MAX:
+            entries.pop()
+            hidden += 1
+        if entries:
+            lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
+            if hidden:
+                lines.append(f"… and {counted(hidden, 'older development')}")
+        else:
+            lines.append("No new developments yet beyond the seed story.")
+        lines += tail
         text = "\n".join(lines)
         message = OutboundMessage(
             kind=MessageKind.DIGEST,
@@ -963,10 +957,66 @@ def _fmt_reason(value: object) -> str:
     return _clip(str(value), 200)
 
 
-def _first_sentence(text: str) -> str:
+# The heading of /story status's developments: their lead sentences, newest first, are the
+# short "what's new" of the story (one line each, not repeated in another paragraph).
+STATUS_NEWS_HEADING = "What's new (latest developments first):"
+
+# characters of the body of /story status (all but its title line): one Discord embed
+# description (4,096) with room for the backslashes Markdown escaping adds
+STATUS_BODY_MAX = 3600
+
+
+def _status_entry(dev: Development) -> list[str]:
+    """A development's lines in ``/story status``: headline and date, lead, reports."""
+    lines = [
+        f"{dev.number}. {_clip(dev.headline, 120)} ({_fmt_time(dev.first_reported_at or dev.created_at)})"
+    ]
+    lead, link = _lead(dev)
+    if lead:
+        lines.append(f"   {lead}")
+    src = source_list(dev.sources)
+    lines.append(
+        f"   {counted(dev.item_count, 'report')}"
+        + (f" · {src}" if src else "")
+        + (f" <{link}>" if link else "")
+    )
+    return lines
+
+
+def _status_size(head: list[str], entries: list[list[str]], tail: list[str]) -> int:
+    """The characters of a status body made of these lines (its title line left out)."""
+    body = [*head[1:], "", STATUS_NEWS_HEADING, *(line for e in entries for line in e)]
+    return len("\n".join([*body, "… and 9 older developments", *tail]))
+
+
+# characters of a development's lead sentence in /story status: whole for nearly every
+# sentence the summariser keeps (at most 60 words), yet five developments, their links
+# and the feed health stay within one Discord embed
+STATUS_LEAD_MAX = 300
+
+
+def _lead(dev: Development) -> tuple[str, str | None]:
+    """A development's lead for ``/story status``, and the link for its reports line.
+
+    The lead is the first sentence of its summary, kept whole up to ``STATUS_LEAD_MAX``,
+    followed by the outlet it was taken from and that report's link, so the link next to
+    the sentence is the one that says it (the summary may quote a later report than the
+    first reporter). A summary stored without citations keeps the first reporter's link
+    on the reports line, after the outlets it names.
+    """
+    if dev.citations:
+        cited = dev.citations[0]
+        lead = _clip(cited.sentence, STATUS_LEAD_MAX)
+        by = " ".join(part for part in (cited.source, cited.url and f"<{cited.url}>") if part)
+        return (f"{lead} — {by}" if by else lead), None
+    first = dev.links[0][1] if dev.links else None
+    return _first_sentence(dev.summary, STATUS_LEAD_MAX) if dev.summary else "", first
+
+
+def _first_sentence(text: str, limit: int = 250) -> str:
     # the engine's splitter knows "U.S." and "Mr." do not end a sentence
     sentences = split_sentences(text)
-    return _clip(sentences[0], 250) if sentences else ""
+    return _clip(sentences[0], limit) if sentences else ""
 
 
 # The words of a command's text as the query language reads them: a "quoted phrase" is

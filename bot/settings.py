@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from bot.engine.config import EngineConfig
 from bot.errors import ConfigError
@@ -34,6 +35,8 @@ _SECRET_KEYS = {
     "password",
     "api_key",
 }
+# URLs of the config file that may carry a password, and the variable to give them in instead
+_URL_ENV = {"database.url": "STORYBOT_DATABASE_URL", "summarizer.url": "STORYBOT_SUMMARIZER_URL"}
 SUMMARIZER_KINDS = ("extractive", "openai")
 SLACK_MODES = ("socket", "http")
 _BOOL = {
@@ -196,7 +199,8 @@ class _StoryTable:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///storybot.db"
+    # not in repr: a PostgreSQL URL may hold a password (storage.engine.describe hides it)
+    database_url: str = field(default="sqlite:///storybot.db", repr=False)
     # Where database_url came from, for error messages about it (see _database_url).
     database_source: str = "the default database URL"
     polling: PollingSettings = PollingSettings()
@@ -238,6 +242,13 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _has_password(url: Any) -> bool:
+    try:
+        return isinstance(url, str) and bool(urlsplit(url.strip()).password)
+    except ValueError:
+        return False
+
+
 def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None:
     for key, value in data.items():
         dotted = f"{path}.{key}" if path else key
@@ -247,6 +258,11 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
             raise ConfigError(
                 f"{where}: '{dotted}' looks like a secret; secrets are read from the environment "
                 f"only ({', '.join(SECRET_ENV)})"
+            )
+        elif dotted in _URL_ENV and _has_password(value):
+            raise ConfigError(
+                f"{where}: '{dotted}' contains a password; secrets are read from the environment "
+                f"only: set {_URL_ENV[dotted]} instead"
             )
 
 

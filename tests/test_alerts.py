@@ -11,6 +11,7 @@ from bot.alerts import (
     DIGEST_LABEL_MAX,
     MAX_LINKS,
     NOTICE_BODY_MAX,
+    THREAD_NOTE_MAX,
     added_fact,
     alert_message,
     cited_summary,
@@ -114,17 +115,35 @@ def test_a_long_digest_link_label_ends_at_a_word_with_an_ellipsis() -> None:
     assert labels[1] == "Senators set a hearing", "a label that fits is left whole"
 
 
-def test_a_long_notice_body_ends_at_a_word_with_an_ellipsis() -> None:
-    text = "The committee asked for the full contract text. " * 10
-    item = Item(
-        1, "k1", 1, "https://w.example/1", None, "Title", text.strip(), "", T0, T0, "Wire", "h"
-    )
+def notice_body(text: str) -> str:
+    item = Item(1, "k1", 1, "https://w.example/1", None, "Title", text, "", T0, T0, "Wire", "h")
     sub = Subscription(1, "slack", "U1", "contract", None, T0)
+    return notice_message([sub], item, None).body
 
-    body = notice_message([sub], item, None).body
 
-    assert body.endswith("text. The…") and len(body) <= NOTICE_BODY_MAX
-    assert text.startswith(body[:-1])
+def test_a_long_notice_body_ends_after_a_whole_sentence_or_else_at_a_word() -> None:
+    text = "The committee asked for the full contract text. " * 10
+
+    body = notice_body(text.strip())
+
+    assert body.endswith("text. …") and len(body) <= NOTICE_BODY_MAX
+    assert text.startswith(body.removesuffix("…"))
+    one_sentence = "The committee asked for the full text " * 20 + "today."
+    cut = notice_body(one_sentence)
+    assert cut.endswith("d…") and one_sentence.startswith(cut[:-1]), "cut after a word"
+
+
+def test_a_notice_quotes_a_long_lead_sentence_whole() -> None:
+    lead = (
+        "Anthropic and the U.S. Department of Defense have reached a tentative agreement that "
+        "would let the military keep using the company's Claude AI models under written "
+        "safeguards, two people familiar with the talks said on Thursday, easing a standoff "
+        "that had threatened to cut the startup off from federal work."
+    )
+    assert len(lead) > 300
+
+    more = "The draft bars the use of the models in fully autonomous weapons, the people said."
+    assert notice_body(f"{lead} {more} {more}") == f"{lead} {more} …"
 
 
 def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
@@ -203,3 +222,38 @@ def test_a_fact_not_yet_delivered_is_carried_by_the_next_edit() -> None:
     assert with_fact("Wire: A. [1]", None) == "Wire: A. [1]", "an edit adding nothing keeps it"
     assert with_fact("Wire: A. [1]", "Wire: A. [1]") == "Wire: A. [1]"
     assert with_fact(None, None) is None
+
+
+def test_a_long_added_fact_is_cut_after_a_sentence_and_keeps_its_marker() -> None:
+    wire = Citation("Senators demanded the text.", "Wire", "https://wire.example/1")
+    sentence = "Amodei told staff the framework keeps the limits the company would not give up."
+    added = [Citation(f"{sentence} ({n})", "Daily", "https://daily.example/2") for n in range(9)]
+    item = Item(2, "k2", 1, "https://daily.example/2", None, "T", "", "", T0, T0, "Daily", "h")
+
+    fact = added_fact(development((wire,)), development((wire, *added)), item)
+
+    assert fact is not None and len(fact) <= THREAD_NOTE_MAX
+    assert fact.startswith(f"Daily: {sentence} (0)") and fact.endswith(") … [2]")
+
+
+def test_facts_carried_by_edits_stay_whole_and_the_oldest_give_way() -> None:
+    facts = [f"Outlet {n}: " + "word " * 110 + f"end. [{n}]" for n in range(1, 4)]
+    assert all(len(f) <= THREAD_NOTE_MAX for f in facts)
+
+    carried = with_fact(with_fact(facts[0], facts[1]), facts[2])
+
+    assert carried == f"{facts[1]}\n{facts[2]}", "whole facts, each with its marker"
+
+
+def test_a_digest_quotes_each_first_sentence_whole_when_every_line_fits() -> None:
+    lead = (
+        "Anthropic chief executive Dario Amodei told employees on Thursday that the tentative "
+        "agreement reached with the Pentagon keeps the two limits the company had refused to "
+        "give up."
+    )
+    assert len(lead) > 160
+    dev = replace(development(), summary=f"{lead} Amodei called it a framework.")
+
+    body = digest_message(STORY, [dev, replace(dev, number=3)], None).body
+
+    assert body.splitlines() == [f"• Senators set a hearing: {lead}"] * 2

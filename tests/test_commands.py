@@ -359,7 +359,38 @@ async def test_status_lists_developments_newest_first_though_an_old_one_has_a_la
 
     listed = [line.split(" (")[0] for line in text.splitlines() if line[:2] in ("1.", "2.", "3.")]
     assert listed == ["3. Turn 3", "2. Turn 2", "1. Turn 1"]
-    assert "What's new: Turn 3 came. Turn 2 came. Turn 1 came." in text
+    leads = [line.strip() for line in text.splitlines() if line.startswith("   Turn")]
+    assert leads == ["Turn 3 came.", "Turn 2 came.", "Turn 1 came."]
+
+
+LEAD = (
+    "A bipartisan group of senators on Thursday demanded that the Pentagon hand over the "
+    "full text of its tentative agreement with Anthropic, and the Senate Armed Services "
+    "Committee said it would hold a hearing on military use of commercial AI models on March 18."
+)
+
+
+async def test_status_gives_each_lead_sentence_whole_and_once_with_the_link_of_its_report(
+    commands, store, clock
+):
+    from bot.model import Citation
+
+    story = store.get_story("pentagon")
+    _, first = store.ingest_item(new_item(1, at=clock.now()))
+    _, later = store.ingest_item(new_item(2, at=clock.advance(3600)))
+    later_url = "https://news.example/2?utm=x"
+    rest = "Eight senators wrote to the Defense Secretary about who would audit the deal."
+    cited = (Citation(LEAD, "Outlet 2", later_url), Citation(rest, "Outlet 2", later_url))
+    write = DevelopmentWrite(
+        story.id, 1, "Senators demand the deal text", f"{LEAD} {rest}", (first.id, later.id), cited
+    )
+    store.commit_decisions([], [write], {}, [], clock.now())
+
+    text = (await commands.handle(req("status"))).text
+
+    assert f"   {LEAD} — Outlet 2 <{later_url}>" in text, "whole, with the link that says it"
+    assert text.count("A bipartisan group") == 1, "no second line repeats the lead"
+    assert "   2 reports · Outlet 1 and Outlet 2\n" in text
 
 
 async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
@@ -405,7 +436,7 @@ async def test_why_for_an_unknown_url_says_so(commands):
     assert not (await commands.handle(req("why"))).ok
 
 
-def test_whats_new_does_not_cut_a_sentence_at_an_abbreviation() -> None:
+def test_a_status_lead_does_not_cut_a_sentence_at_an_abbreviation() -> None:
     from bot.commands import _first_sentence
 
     text = "Anthropic and the U.S. Department of Defense reached a deal. Talks went on."
@@ -821,3 +852,40 @@ async def test_follow_with_a_wrong_mode_or_digest_hours_is_a_usage_error(command
     reply = await commands.handle(req(text, admin=True))
     assert not reply.ok and reply.usage_error, reply.text
     assert store.bindings_for_channel("slack", "C1") == []
+
+
+async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
+    commands, store, clock
+):
+    from bot.model import Citation, FeedStatus
+    from bot.ports import PollOutcome
+
+    story = store.get_story("pentagon")
+    long_url = "https://news.example/" + "tracking-" * 40
+    for number in range(1, 6):
+        _, item = store.ingest_item(new_item(number, at=clock.advance(3600), url=long_url))
+        lead = f"Development {number} came. " + "The senators asked for more detail. " * 8
+        write = DevelopmentWrite(
+            story.id,
+            number,
+            "A long headline " * 8,
+            lead,
+            (item.id,),
+            (Citation(lead.strip(), f"Outlet {number}", f"{long_url}{number}"),),
+        )
+        store.commit_decisions([], [write], {}, [], clock.now())
+    for n in range(3):
+        feed = store.add_feed(f"https://feeds.example/{n}.xml", clock.now())
+        error = "HTTP 500 from the server: " + "the upstream timed out again " * 6
+        outcome = PollOutcome(
+            feed.id, FeedStatus.ERROR, clock.now(), clock.now(), 1, error, None, None, None
+        )
+        store.record_poll(outcome)
+
+    reply = await commands.handle(req("status"))
+
+    # within one Discord embed (4,096) with room for Markdown escapes
+    assert reply.message is not None and len(reply.message.body) <= 3600
+    assert "Feeds: 0 ok, 3 failing, 0 not polled yet." in reply.text
+    assert "5. " in reply.text and "1. " not in reply.text, "the newest stay"
+    assert "older development" in reply.text

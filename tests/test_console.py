@@ -28,3 +28,25 @@ async def test_the_console_prints_every_message_but_remembers_only_the_latest():
     assert all(f"Report {n}" in printed for n in range(3))
     assert [m.title for _, m in console.posted] == ["Report 1", "Report 2"]
     assert [i for i, _ in console.edited] == ids[1:]
+
+
+def test_an_edited_alert_prints_its_new_fact_its_time_and_counts_the_links_it_leaves_out():
+    from datetime import UTC, datetime
+
+    from adapters.console import render_console
+    from bot.model import Link
+
+    message = OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="Senators set a hearing",
+        body="Senators demanded the text. [1] Michael will testify on March 18. [2]",
+        links=tuple(Link(f"[{n}] Outlet {n}", f"https://o{n}.example/a") for n in range(1, 6)),
+        when=datetime(2026, 3, 5, 17, 45, tzinfo=UTC),
+        thread_note="Daily: Michael will testify on March 18. [2]",
+    )
+
+    lines = render_console(message, edited=True).splitlines()
+
+    assert "   new: Daily: Michael will testify on March 18. [2]" in lines
+    assert "   first reported 2026-03-05 17:45 UTC" in lines
+    assert "   … and 2 more links" in lines

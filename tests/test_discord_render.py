@@ -284,3 +284,12 @@ def test_a_long_alert_with_long_links_keeps_the_embed_under_6000() -> None:
 
 def hostile_message_with(links: tuple[Link, ...]) -> OutboundMessage:
     return replace(hostile_message(), links=links)
+
+
+def test_the_new_field_keeps_each_fact_whole_with_its_marker() -> None:
+    facts = [f"Outlet {n}: " + "word " * 110 + f"end. [{n}]" for n in (2, 3)]
+    message = replace(hostile_message_with(()), thread_note="\n".join(facts))
+
+    value = {f.name: f.value for f in message_embed(message).fields}["New"]
+
+    assert value.splitlines() == [facts[0], "… and 1 more"], "never a fact without its marker"

@@ -363,6 +363,34 @@ async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer)
     )
 
 
+# Spellings of 127.0.0.1 that the HTTP client (yarl's IDNA/UTS #46 folding) turns into the
+# address itself and connects to without asking a resolver.
+UNICODE_LOOPBACK = ["１２７.０.０.１", "127。0。0。1", "①②⑦.0.0.1", "127．0．0．1"]
+
+
+@pytest.mark.parametrize("host", UNICODE_LOOPBACK)
+async def test_an_address_spelt_in_unicode_look_alikes_is_refused_before_connecting(
+    feed_server: FeedServer, host: str
+) -> None:
+    feed_server.add_feed("/secret", rss([entry(1)]))
+    result = await fetch(f"http://{host}:{feed_server.port}/secret", allowed_hosts=())
+    assert result.status == FetchStatus.ERROR
+    assert result.error.startswith("refused: 127.0.0.1 is a loopback address")
+    assert feed_server.hits("/secret") == 0
+
+
+@pytest.mark.parametrize("host", UNICODE_LOOPBACK[:2])
+async def test_a_redirect_to_an_address_spelt_in_unicode_look_alikes_is_refused(
+    feed_server: FeedServer, host: str
+) -> None:
+    feed_server.add_feed("/secret", rss([entry(1)]))
+    feed_server.add_redirect("/r", f"http://{host}:{feed_server.port}/secret")
+    start = feed_server.url("/r").replace("127.0.0.1", "localhost")
+    result = await fetch(start, allowed_hosts={"localhost"})  # the name only, not 127.0.0.1
+    assert result.status == FetchStatus.ERROR and result.error.startswith("refused")
+    assert feed_server.hits("/r") == 1 and feed_server.hits("/secret") == 0
+
+
 async def test_allow_list_accepts_networks_and_names(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/feed", rss([entry(1)]))
     assert (await fetch(url, allowed_hosts={"127.0.0.0/8"})).status == FetchStatus.OK
@@ -535,6 +563,22 @@ def test_entity_expansion_is_not_performed(doctype: str) -> None:
         entries = []
     assert time.monotonic() - started < 5
     assert all(len(e.summary) < 1_000_000 for e in entries)
+
+
+@pytest.mark.parametrize("references", [2000, 50])
+def test_a_text_entity_referenced_into_megabytes_is_not_expanded(references: int) -> None:
+    # One entity per line, as feedparser's own DOCTYPE rewriting keeps it: expat stops at
+    # its amplification limit (2000 references) or not (50), and the lenient reparse would
+    # expand the entity itself, without a limit, into a summary of 200 MB (or 50 MB).
+    value = "A" * (100_000 if references == 2000 else 1_000_000)
+    doctype = f'\n<!DOCTYPE rss [\n<!ENTITY big "{value}">\n]>\n'
+    body = rss([entry(1, summary="x")], prolog=doctype).replace(
+        b"<description>x</description>",
+        b"<description>" + b"&big;" * references + b"</description>",
+    )
+    _, entries, _, warnings = parse_feed(body, "application/rss+xml", None, now=NOW)
+    assert all(len(e.summary) < 100_000 for e in entries)
+    assert any("would expand to more than 1 MiB" in w for w in warnings)
 
 
 def test_safe_text_entities_still_work() -> None:

@@ -298,6 +298,19 @@ async def test_private_address_is_refused_by_the_ssrf_guard_without_allowed_host
     assert [m for m in warnings_about(caplog, url) if "refused" in m and "loopback" in m]
 
 
+async def test_a_link_to_loopback_spelt_in_fullwidth_digits_is_left_unread(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a feed item's link is untrusted; "１２７.０.０.１" is 127.0.0.1 to the HTTP client
+    serve_article(feed_server, "/dam")
+    caplog.set_level(logging.WARNING, LOGGER)
+    url = f"http://１２７.０.０.１:{feed_server.port}/dam"
+
+    assert await read([url]) == {}
+    assert feed_server.hits("/dam") == 0
+    assert [m for m in warnings_about(caplog, url) if "refused" in m and "loopback" in m]
+
+
 async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
     url = feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
 

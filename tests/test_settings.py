@@ -56,6 +56,38 @@ def test_secrets_are_never_shown_in_repr():
     assert "very-secret" not in repr(s) and "discord-secret" not in repr(s)
 
 
+def test_a_database_password_is_never_shown_in_repr():
+    s = load_settings(env={"STORYBOT_DATABASE_URL": "postgresql://bot:pg-very-secret@db/storybot"})
+    assert s.database_url.endswith("@db/storybot")
+    assert "pg-very-secret" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("text", "variable"),
+    [
+        (
+            '[database]\nurl = "postgresql://bot:pg-very-secret@db/storybot"\n',
+            "STORYBOT_DATABASE_URL",
+        ),
+        (
+            '[summarizer]\nkind = "openai"\nurl = "https://u:pg-very-secret@llm.example/v1"\n'
+            'model = "m"\n',
+            "STORYBOT_SUMMARIZER_URL",
+        ),
+    ],
+)
+def test_a_config_file_url_with_a_password_is_refused_without_echoing_it(tmp_path, text, variable):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write(tmp_path, text), env={})
+    assert "password" in str(refused.value) and variable in str(refused.value)
+    assert "pg-very-secret" not in str(refused.value)
+
+
+def test_a_config_file_database_url_without_a_password_still_loads(tmp_path):
+    s = load_settings(write(tmp_path, '[database]\nurl = "postgresql://bot@db/storybot"\n'), env={})
+    assert s.database_url == "postgresql://bot@db/storybot"
+
+
 def test_config_file_overrides_defaults(tmp_path):
     s = load_settings(
         write(

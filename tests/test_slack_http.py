@@ -6,6 +6,7 @@ as in bolt's own scenario tests); bolt rejects bad and stale signatures with 401
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
@@ -104,3 +105,14 @@ async def test_url_verification_challenge(adapter: SlackAdapter) -> None:
     ):
         assert response.status == 200
         assert (await response.json())["challenge"] == "c-123"
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "1e3", "12.5"])
+async def test_a_timestamp_that_is_not_a_number_is_401_not_a_server_error(
+    fake: FakeSlack, adapter: SlackAdapter, caplog: pytest.LogCaptureFixture, timestamp: str
+) -> None:
+    body = urlencode(fake.slash_command_payload("help", envelope_id="cmd-6"))
+    headers = {**signed(body, int(time.time())), "X-Slack-Request-Timestamp": timestamp}
+    assert await send(adapter, body, headers) == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert fake.responses == []

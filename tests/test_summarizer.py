@@ -105,6 +105,17 @@ async def test_a_failing_or_unusable_llm_answer_sends_the_extractive_summary(
         await world.app.aclose()
 
 
+async def test_a_password_in_the_llm_url_is_not_logged(feed_server, sqlite_url, clock, caplog):
+    async with FakeLLM() as llm:
+        llm.fail(500)
+        url = llm.url.replace("http://", "http://storybot:s3cret-pw@")
+        with caplog.at_level(logging.WARNING, logger="bot.summarizer"):
+            world = await _alert_world(feed_server, sqlite_url, clock, llm_env(url))
+        assert "HTTP 500" in caplog.text and "storybot:***@127.0.0.1" in caplog.text
+        assert "s3cret-pw" not in caplog.text
+        await world.app.aclose()
+
+
 async def test_an_unreachable_llm_sends_the_extractive_summary(feed_server, sqlite_url, clock):
     async with FakeLLM() as llm:
         dead_url = llm.url

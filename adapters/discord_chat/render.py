@@ -115,7 +115,7 @@ def message_embed(message: OutboundMessage) -> discord.Embed:
     if message.links:
         fields.append(("Links", links_value(message.links), False))
     if message.thread_note:
-        fields.append(("New", truncate(escape_text(message.thread_note), FIELD_MAX), False))
+        fields.append(("New", thread_note_value(message.thread_note), False))
     used = len(title) + len(author) + len(footer) + sum(len(n) + len(v) for n, v, _ in fields)
     embed = discord.Embed(
         title=title or None,
@@ -131,6 +131,17 @@ def message_embed(message: OutboundMessage) -> discord.Embed:
     if footer:
         embed.set_footer(text=footer)
     return embed
+
+
+def thread_note_value(note: str, limit: int = FIELD_MAX) -> str:
+    """The "New" field: the edit's new facts, one a line, each kept whole when it fits.
+
+    A fact ends in the citation marker of its link ("… [2]"); cutting the field's text at
+    its limit would take the last fact's marker off. A fact that does not fit whole is
+    counted ("… and 1 more"), and one longer than the whole field is cut at a word.
+    """
+    facts = [truncate(escape_text(line), limit) for line in note.splitlines() if line.strip()]
+    return join_whole(facts, "\n", limit)
 
 
 def links_value(links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX) -> str:

@@ -26,6 +26,8 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
+from yarl import URL
+
 from adapters.feeds.errors import AddressRefused, FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -112,13 +114,18 @@ class AddressGuard:
         try:
             parts = urlsplit(url)
             port = parts.port
+            # The host as the HTTP client reads it (aiohttp parses with yarl), not as
+            # written: yarl folds compatibility forms (UTS #46) into the ASCII name or
+            # address connected to, so "１２７.０.０.１" or "127。0。0。1" is 127.0.0.1,
+            # which aiohttp connects to without asking the resolver.
+            client_host = URL(url).raw_host if parts.scheme in ("http", "https") else None
         except ValueError as exc:
             raise FetchError(f"invalid URL {url!r}: {exc}") from None
         if parts.scheme not in ("http", "https"):
             raise FetchError(
                 f"unsupported URL scheme {parts.scheme or '(none)'!r} in {url!r}: use http or https"
             )
-        host = (parts.hostname or "").rstrip(".")
+        host = (client_host or "").lower().rstrip(".")
         if not host:
             raise FetchError(f"invalid URL {url!r}: no host name")
         if host in self._names:

@@ -7,11 +7,18 @@ rewrites DOCTYPEs with regexes, and expat >= 2.4 limits amplification, but we do
 on either alone: any internal DTD subset that holds more than plain text-valued entities
 is removed here, so the parser never sees it. Undeclared entity references then make the
 document ill-formed and feedparser's lenient parser keeps them as literal text.
+
+Plain text entities are not harmless in bulk: one entity of a megabyte referenced a
+thousand times is a gigabyte of text ("quadratic blow-up"). expat stops that at its
+amplification limit, but feedparser then reparses the document leniently and expands the
+same entities itself, without any limit. So a DOCTYPE whose text entities would add more
+than ``MAX_EXPANSION`` bytes, counted from the references in the document, is removed too.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -20,6 +27,22 @@ _SAFE_ENTITY = re.compile(
     rb"""<!ENTITY\s+[\w.-]+\s+(?:"(?:&\#\w+;|[^&"%<]*)"|'(?:&\#\w+;|[^&'%<]*)')\s*>"""
 )
 _COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ENTITY_VALUE = re.compile(rb"""<!ENTITY\s+([\w.-]+)\s+(?:"([^"]*)"|'([^']*)')""")
+_REFERENCE = re.compile(rb"&([\w.-]+);")
+# The most text a document's own entities may add (a legitimate feed uses a few short ones).
+MAX_EXPANSION = 1024 * 1024
+
+
+def _expansion(subset: bytes, document: bytes) -> int:
+    """Bytes the text entities declared in ``subset`` would add to ``document``."""
+    sizes: dict[bytes, int] = {}
+    for decl in _ENTITY_VALUE.finditer(subset):
+        value = decl.group(2) if decl.group(2) is not None else decl.group(3)
+        sizes.setdefault(decl.group(1), len(value))  # the first declaration counts, as in XML
+    if not sizes:
+        return 0
+    uses = Counter(_REFERENCE.findall(document))
+    return sum(sizes.get(name, 0) * count for name, count in uses.items())
 
 
 def _subset_end(data: bytes, start: int) -> int:
@@ -71,11 +94,17 @@ def defuse_doctype(data: bytes) -> tuple[bytes, str | None]:
         cut = len(data) if cut < 0 else cut + 2
         return data[:decl_start] + data[cut:], "feed has an unterminated DOCTYPE; it was ignored"
     subset = _COMMENT.sub(b"", data[bracket + 1 : end - 1])
-    if not _SAFE_ENTITY.sub(b"", subset).strip():
-        return data, None
     tail = data.find(b">", end)
     tail = len(data) if tail < 0 else tail + 1
-    return (
-        data[:decl_start] + data[tail:],
-        "feed declares external or nested XML entities; its DOCTYPE was ignored for safety",
-    )
+    if _SAFE_ENTITY.sub(b"", subset).strip():
+        warning = (
+            "feed declares external or nested XML entities; its DOCTYPE was ignored for safety"
+        )
+    elif _expansion(subset, data[tail:]) > MAX_EXPANSION:
+        warning = (
+            f"feed's XML entities would expand to more than {MAX_EXPANSION / 1048576:g} MiB of text;"
+            " its DOCTYPE was ignored for safety"
+        )
+    else:
+        return data, None
+    return data[:decl_start] + data[tail:], warning

@@ -188,6 +188,7 @@ class SlackAdapter:
     async def _start_http(self) -> None:
         host, port, path = self._http
         server = AsyncSlackAppServer(port=port, path=path, app=self.app, host=host)
+        server.web_app.middlewares.append(_refuse_malformed_timestamp)
         runner = web.AppRunner(server.web_app)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -211,6 +212,22 @@ class SlackAdapter:
             raise map_error(method, exc) from exc
         except FAILURES as exc:
             raise map_error(method, exc) from exc
+
+
+@web.middleware
+async def _refuse_malformed_timestamp(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """401 for a request whose timestamp is not a number, as for any unsigned request.
+
+    Bolt's signature check reads it with ``int()`` and lets the ValueError out: anyone on
+    the internet could make a 500 and an ERROR traceback in the log with one header.
+    """
+    try:
+        int(request.headers.get("X-Slack-Request-Timestamp") or "0")
+    except ValueError:
+        return web.json_response({"error": "invalid request"}, status=401)
+    return await handler(request)
 
 
 class _UnusedTokenWarning(logging.Filter):
