@@ -46,6 +46,17 @@ class _CommandText(argparse.Action):
         setattr(namespace, self.dest, words)
 
 
+def _seconds(text: str) -> float:
+    """A duration option: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    return value
+
+
 def _message_id(text: str) -> int:
     """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``."""
     try:
@@ -238,6 +249,14 @@ def _parser() -> argparse.ArgumentParser:
         default=30.0,
         metavar="SECONDS",
         help="a worker silent this long is dead and its jobs are retried (default 30)",
+    )
+    wk.add_argument(
+        "--stop-grace",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="on SIGTERM/Ctrl-C, how long running jobs may take to finish before they are "
+        "cancelled and run again later (default 30)",
     )
     sub.add_parser(
         "db-upgrade", help="apply database migrations and exit (the service also does it on start)"

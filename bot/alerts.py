@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from bot.engine.text import split_sentences
+from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.model import (
     Binding,
     Citation,
@@ -285,7 +285,8 @@ def notice_message(
     footer = f"Matched your subscription{'s' if len(subs) > 1 else ''} {matched}"
     return OutboundMessage(
         kind=MessageKind.NOTICE,
-        title=item.title,
+        # the outlet is named once, on the sources line: not also as " - Outlet" here
+        title=strip_outlet_suffix(item.title) or item.title,
         body=body,
         story_name=story.name if story else None,
         sources=(item.source,),

@@ -146,6 +146,17 @@ def test_a_notice_quotes_a_long_lead_sentence_whole() -> None:
     assert notice_body(f"{lead} {more} {more}") == f"{lead} {more} …"
 
 
+def test_a_notice_headline_leaves_the_outlet_to_the_sources_line() -> None:
+    title = "Senators demand text of Anthropic-Pentagon AI deal - Northfield Courier"
+    item = Item(1, "k1", 1, "https://n.example/1", None, title, "Text.", "", T0, T0, "Courier", "h")
+    sub = Subscription(1, "slack", "U1", "senators", None, T0)
+
+    notice = notice_message([sub], item, None)
+
+    assert notice.title == "Senators demand text of Anthropic-Pentagon AI deal"
+    assert notice.sources == ("Courier",)
+
+
 def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
     assert shorten("Pentagon contract cancellation stands", 30) == "Pentagon contract…"
     assert shorten("one two", 4) == "one…"

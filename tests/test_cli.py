@@ -815,3 +815,19 @@ def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, cap
     feed_server.add_feed("/note.xml", note, content_type="text/xml")
     main(["story", "add", "pentagon", "--seed", feed_server.url("/note.xml")])
     assert [r for r in caplog.records if r.name.startswith("trafilatura")] == [], caplog.text
+
+
+@pytest.mark.parametrize(("given", "grace"), [(None, 30.0), ("5", 5.0), ("0", 0.0)])
+def test_worker_stop_grace_is_taken_from_the_command_line(given, grace):
+    from adapters.cli import _parser
+
+    argv = ["worker"] + (["--stop-grace", given] if given else [])
+    assert _parser().parse_args(argv).stop_grace == grace
+
+
+@pytest.mark.parametrize("given", ["-1", "nan", "inf", "soon"])
+def test_worker_stop_grace_refuses_what_is_not_a_duration(capsys, given):
+    with pytest.raises(SystemExit) as done:
+        main(["worker", "--stop-grace", given])
+    assert done.value.code == 2
+    assert "not a number of seconds (0 or more)" in capsys.readouterr().err

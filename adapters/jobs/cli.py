@@ -18,6 +18,7 @@ async def worker(app: App, args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         heartbeat_s=args.heartbeat,
         stalled_after_s=args.stalled_after,
+        stop_grace_s=args.stop_grace,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
     return await run_worker(app, options)
