@@ -379,10 +379,10 @@ class Commands:
                 tail.append(failure)
         # The oldest developments give way before the feed health and a delivery failure
         # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX).
-        hidden = 0
         while len(entries) > 1 and _status_size(lines, entries, tail) > STATUS_BODY_MAX:
             entries.pop()
-            hidden += 1
+        # the older ones: left out for room, and those beyond the latest five
+        hidden = max(0, stats.developments - len(entries))
         if entries:
             lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
             if hidden:

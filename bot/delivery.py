@@ -146,19 +146,16 @@ class DeliveryWorker:
                     message_id = entry.message_id
                     report.edited += 1
                 except MessageGone:
-                    # someone deleted the alert: the update is news all the same
+                    # someone deleted the alert: the update is news all the same, posted
+                    # as a first post (a crash in it is recovered like any other)
                     log.warning(
                         "%s: message %s was deleted; posting the update as a new message",
                         entry.key,
                         entry.message_id,
                     )
-                    # a key of its own: Discord would answer a recent nonce with the
-                    # deleted message instead of posting
-                    self.store.mark_post_started(entry.id, now)
+                    self.store.forget_message(entry.id, now)
                     posting = True
-                    message_id = await sink.post(
-                        entry.target, message, idempotency_key=f"{entry.key}:again"
-                    )
+                    message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                     report.posted += 1
         except RateLimited as exc:
             wait = max(exc.retry_after_s, 0.0)

@@ -469,6 +469,14 @@ class Store(Protocol):
         """
         ...
 
+    def forget_message(self, entry_id: int, at: datetime) -> None:
+        """The row's posted message is gone (deleted): post it anew, starting at ``at``.
+
+        Clears ``message_id`` and sets ``post_started_at``, so the new post is an ordinary
+        first post: one interrupted by a crash is looked up before it is sent again.
+        """
+        ...
+
     def mark_attempt_failed(
         self,
         entry_id: int,

@@ -142,6 +142,15 @@ class OutboxStore(StoreBase):
                 .values(post_started_at=at)
             )
 
+    def forget_message(self, entry_id: int, at: datetime) -> None:
+        """Drop the id of a message that was deleted: the next post is a first post."""
+        with self._write() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == entry_id)
+                .values(message_id=None, post_started_at=at)
+            )
+
     def mark_attempt_failed(
         self,
         entry_id: int,

@@ -854,6 +854,24 @@ async def test_follow_with_a_wrong_mode_or_digest_hours_is_a_usage_error(command
     assert store.bindings_for_channel("slack", "C1") == []
 
 
+async def test_status_counts_the_developments_older_than_the_five_it_shows(commands, store, clock):
+    from bot.model import Citation
+
+    story = store.get_story("pentagon")
+    for number in range(1, 8):
+        _, item = store.ingest_item(new_item(number, at=clock.advance(3600)))
+        lead = f"Development {number} came."
+        write = DevelopmentWrite(
+            story.id, number, f"Turn {number}", lead, (item.id,), (Citation(lead, "Wire", None),)
+        )
+        store.commit_decisions([], [write], {}, [], clock.now())
+
+    reply = await commands.handle(req("status"))
+
+    assert "7. Turn 7" in reply.text and "3. Turn 3" in reply.text and "2. Turn 2" not in reply.text
+    assert "… and 2 older developments" in reply.text
+
+
 async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
     commands, store, clock
 ):

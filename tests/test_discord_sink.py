@@ -138,6 +138,8 @@ async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDisc
 async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
     fake: FakeDiscord, sink, sqlite_url, clock
 ) -> None:
+    # Discord answers a nonce it saw in the last few minutes with that earlier message
+    fake.nonce_window_s, fake.clock = 300.0, lambda: clock.now().timestamp()
     store = open_store(sqlite_url)
     worker = DeliveryWorker(store, {"discord": sink}, clock)
     key = "alert:story-1:dev-1:discord:channel"
@@ -145,6 +147,7 @@ async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
     assert (await worker.deliver_due()).posted == 1
     first = store.get_outbox(key).message_id  # type: ignore[union-attr]
     del fake.messages[first]  # someone deleted the alert in Discord
+    clock.advance(600)  # the next report comes later than the nonce is remembered
     store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
 
     report = await worker.deliver_due()

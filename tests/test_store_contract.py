@@ -1224,6 +1224,16 @@ def test_post_started_is_kept_until_delivery_and_then_cleared(store, clock):
     assert entry.post_started_at is None and entry.message_id == "m-1"
 
 
+def test_a_forgotten_message_is_posted_again_as_a_first_post(store, clock):
+    store.enqueue([write("k")], clock.now())
+    entry = store.get_outbox("k")
+    store.mark_post_started(entry.id, T0)
+    store.mark_delivered(entry.id, 1, "m-1", clock.advance(1))
+    store.forget_message(entry.id, clock.advance(60))  # someone deleted m-1
+    entry = store.get_outbox("k")
+    assert entry.message_id is None and entry.post_started_at == clock.now()
+
+
 def test_feed_status_counts_and_failing_feeds(store, clock):
     from bot.model import FeedStatus
 

@@ -58,6 +58,18 @@ async def test_an_allowed_private_host_is_admitted() -> None:
     await admit_feed_url("http://10.1.2.3/rss", AddressGuard({"10.0.0.0/8"}).refusal)
 
 
+async def test_an_allowed_host_name_with_non_ascii_letters_is_admitted() -> None:
+    import socket
+
+    async def private(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, "10.1.2.3")]  # an intranet name
+
+    guard = AddressGuard({"Bücher.example"}, lookup=private)
+    await admit_feed_url("http://bücher.example/rss", guard.refusal)
+    with pytest.raises(UserError, match="private"):  # only that name
+        await admit_feed_url("http://buecher.example/rss", guard.refusal)
+
+
 async def test_the_url_is_checked_before_the_host() -> None:
     async def never(url: str) -> str | None:
         raise AssertionError("a malformed URL must not reach the host check")

@@ -93,7 +93,7 @@ class AddressGuard:
             try:
                 self._networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
-                self._names.add(entry.rstrip("."))
+                self._names.add(_client_form(entry.rstrip(".")))
 
     def _address_allowed(self, ip: IPAddress) -> bool:
         return any(ip.version == net.version and ip in net for net in self._networks)
@@ -237,3 +237,15 @@ def _gai_message(exc: BaseException) -> str:
     ):
         return "no such host"
     return str(exc.args[-1]) if exc.args else str(exc)
+
+
+def _client_form(name: str) -> str:
+    """A host name as the HTTP client reads it (IDNA, lower case), for comparing with it.
+
+    ``bücher.example`` is ``xn--bcher-kva.example`` in a URL the client parses; an allowed
+    name in the form typed would never match. A name yarl cannot read is kept as typed.
+    """
+    try:
+        return (URL.build(scheme="http", host=name).raw_host or name).lower()
+    except ValueError:
+        return name

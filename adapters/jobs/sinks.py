@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from adapters.console import CONSOLE
+from adapters.console import CONSOLE, ConsoleAdapter
 from adapters.slack_chat.sink import SlackSink
 from bot.ports import ChatSink, CommandHandler
 from bot.settings import Settings
@@ -56,8 +56,6 @@ def delivery_sinks(settings: Settings, commands: CommandHandler) -> dict[str, Ch
             gateway_url=settings.discord.gateway_url,
         )
     if not sinks:
-        from adapters.console import ConsoleAdapter
-
         sinks[CONSOLE] = ConsoleAdapter()
     return sinks
 

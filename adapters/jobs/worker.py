@@ -140,8 +140,6 @@ def add_delivery_sinks(app: App) -> None:
 
 def describe_sinks(sinks: Mapping[str, object]) -> str:
     """Where a worker's delivery jobs send, for its first log line."""
-    if not sinks:
-        return "nothing (no chat tokens set)"
     if list(sinks) == [CONSOLE]:
         return "console (no chat tokens set: alerts print to this worker's output)"
     return ", ".join(sinks)
