@@ -34,7 +34,7 @@ from bot.model import (
 from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
 from bot.query import QUOTE_CHARS, Document, Query, parse_query, stored_query
-from bot.render import OPTION_PLATFORMS, counted, shorten, source_list
+from bot.render import OPTION_PLATFORMS, counted, say, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
@@ -149,11 +149,6 @@ def admin_command(text: str) -> str | None:
 def usage(command: str, platform: str | None = None) -> str:
     """``/story`` and a command's usage as users on ``platform`` write it."""
     return _SPECS[command].usage_for(platform)
-
-
-def _say(platform: str | None, typed: str, options: str) -> str:
-    """An example command: ``typed`` where text follows ``/story``, else ``options``."""
-    return options if platform in OPTION_PLATFORMS else typed
 
 
 def help_text(command: str | None = None, platform: str | None = None) -> str:
@@ -304,7 +299,7 @@ class Commands:
             )
         raise UserError(
             "Which story? Say "
-            + _say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
+            + say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
             + ". Stories: "
             + ", ".join(s.name for s in stories)
         )
@@ -420,7 +415,7 @@ class Commands:
     def _feed_health(self, platform: str | None = None) -> str:
         counts = self.store.feed_status_counts()
         if not sum(counts.values()):
-            return f"Feeds: none yet (add one with `{_say(platform, '/story feeds add URL', '/story feeds add url:URL')}`)."
+            return f"Feeds: none yet (add one with `{say(platform, '/story feeds add URL', '/story feeds add url:URL')}`)."
         ok, failing, new = (counts[FeedStatus.OK], counts[FeedStatus.ERROR], counts[FeedStatus.NEW])
         line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
         shown = self.store.failing_feeds(FAILING_SHOWN)
@@ -448,7 +443,7 @@ class Commands:
         if sub in ("add", "remove"):  # admins only: checked before (see admin_command)
             if len(words) != 2:
                 raise UsageError(
-                    f"Usage: {_say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}"
+                    f"Usage: {say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}"
                 )
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
@@ -472,7 +467,7 @@ class Commands:
     def _feeds_list(self, platform: str | None = None) -> str:
         feeds = self.store.list_feeds()
         if not feeds:
-            return f"No feeds yet. Admins add one with `{_say(platform, '/story feeds add URL', '/story feeds add url:URL')}`."
+            return f"No feeds yet. Admins add one with `{say(platform, '/story feeds add URL', '/story feeds add url:URL')}`."
         lines = [f"{counted(len(feeds), 'feed')}:"]
         for f in feeds[:50]:
             state = f.status.value
@@ -490,7 +485,7 @@ class Commands:
         if not query_text:
             raise UsageError(
                 f"Usage: {usage('subscribe', req.platform)}, e.g. "
-                + _say(
+                + say(
                     req.platform,
                     '/story subscribe "supply chain" AND pentagon',
                     '/story subscribe query:"supply chain" AND pentagon',
@@ -559,7 +554,7 @@ class Commands:
                 raise UserError(
                     f"Your subscription {self._sub_label(by_id[0])} is not for {story.name}; "
                     "to remove it, leave out the story: `"
-                    + _say(
+                    + say(
                         req.platform,
                         f"/story unsubscribe {by_id[0].id}",
                         f"/story unsubscribe target:{by_id[0].id}",
@@ -590,7 +585,7 @@ class Commands:
         _arguments("subscriptions", rest, 0, req.platform)
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         if not subs:
-            example = _say(
+            example = say(
                 req.platform,
                 "/story subscribe pentagon AND contract",
                 "/story subscribe query:pentagon AND contract",

@@ -16,11 +16,14 @@ if TYPE_CHECKING:
 OPTION_PLATFORMS = frozenset({"discord"})
 
 
+def say(platform: str | None, typed: str, options: str) -> str:
+    """An example command: ``typed`` where text follows ``/story``, else ``options``."""
+    return options if platform in OPTION_PLATFORMS else typed
+
+
 def status_command(story_name: str, platform: str | None) -> str:
     """The command that shows a story's status, as users on ``platform`` type it."""
-    if platform in OPTION_PLATFORMS:
-        return f"/story status story:{story_name}"
-    return f"/story status {story_name}"
+    return say(platform, f"/story status {story_name}", f"/story status story:{story_name}")
 
 
 def counted(n: float, noun: str, plural: str | None = None) -> str:

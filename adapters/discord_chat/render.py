@@ -181,20 +181,6 @@ def message_kwargs(message: OutboundMessage) -> dict[str, Any]:
     return {"content": None, "embed": message_embed(message), "allowed_mentions": no_mentions()}
 
 
-def reply_kwargs(reply: Reply) -> dict[str, Any]:
-    """Keyword arguments for an interaction response or follow-up carrying ``reply``.
-
-    The text is escaped (it quotes user input and feed titles). A reply with a rich
-    ``message`` becomes that embed alone (``text`` says the same in plain words); text
-    too long for a message moves into an embed description. This is the first of
-    :func:`reply_messages`: a reply too long for one embed continues in the others.
-
-    Returns:
-        ``content``, ``embed``, ``ephemeral`` and ``allowed_mentions`` keyword arguments.
-    """
-    return reply_messages(reply)[0]
-
-
 def reply_messages(reply: Reply) -> list[dict[str, Any]]:
     """The messages that carry ``reply``: one, unless its text is too long for an embed.
 
@@ -204,7 +190,10 @@ def reply_messages(reply: Reply) -> list[dict[str, Any]]:
     last "… and N more lines" line rather than dropped without a word.
 
     Returns:
-        ``reply_kwargs``-style keyword arguments, one dict per message, in order.
+        Keyword arguments for an interaction response or follow-up (``content`` or
+        ``embed``, ``ephemeral``, ``allowed_mentions``), one dict per message, in order.
+        The text is escaped (it quotes user input and feed titles); a reply with a rich
+        ``message`` is that embed alone.
     """
     text = escape_text(reply.text)
     base: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
