@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from storage.engine import BEGIN_OPTION
 
@@ -23,15 +25,61 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema to the newest revision, in one transaction.
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for Alembic, in one transaction that commits when the block ends.
 
-    Two processes starting at once would race to create the tables, so the upgrade
+    Two processes starting at once would race to create the tables, so the transaction
     holds a lock: ``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL.
+
+    On SQLite, foreign keys are not enforced while the block runs. A migration that
+    rebuilds a table (copy, drop, rename: SQLite's way to change most things) drops a
+    table other tables refer to, and with enforcement on that DROP deletes or nulls their
+    rows (ON DELETE CASCADE / SET NULL). SQLite only changes the setting outside a
+    transaction, hence here, before BEGIN; it is on again when the block ends.
     """
+    with engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}).connect() as connection:
+        with sqlite_foreign_keys_off(connection), connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            yield connection
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, no foreign-key enforcement on ``connection`` while the block runs.
+
+    Enter it before the connection begins a transaction (SQLite ignores the setting
+    inside one). Other backends are left alone.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    _pragma(connection, "PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        try:
+            _pragma(connection, "PRAGMA foreign_keys = ON")
+        except BaseException:
+            connection.invalidate()  # never back in the pool without enforcement
+            raise
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    # On the DB-API connection: through SQLAlchemy it would begin a transaction first
+    # (storage.engine emits BEGIN), inside which SQLite ignores this pragma.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Bring the schema to the newest revision, in one transaction (see
+    :func:`migration_connection`)."""
     config = alembic_config()
-    with engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}).begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+    with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -8,6 +8,11 @@ predicate is exactly the one :meth:`SqlStore.due_outbox` filters on. ``story_sta
 running counters (``story_counters``, ``story_sources``) instead of counting judgements.
 
 Enums are stored as plain strings so that adding a value never needs a migration.
+
+An id people quote ("#6") or that a stored key holds is never handed out again: on
+SQLite those tables (stories, feeds, subscriptions, outbox) are AUTOINCREMENT, where
+SQLite would otherwise reuse the highest id after its row is deleted; PostgreSQL's
+sequences never reuse one.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class Base(DeclarativeBase):
 
 class StoryRow(Base):
     __tablename__ = "stories"
+    # Outbox keys hold story ids (alert:<story>:<development>:...) and alerts are kept: a
+    # new story taking a removed one's id would edit that story's posted alerts.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -59,6 +67,9 @@ class StoryRow(Base):
 
 class FeedRow(Base):
     __tablename__ = "feeds"
+    # Shown as "feed #N", and item keys hold it (feed:<id>:guid:...): a new feed taking a
+    # removed one's id would find that feed's items already seen.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text, unique=True)
@@ -276,6 +287,8 @@ class SubscriptionRow(Base):
             sqlite_where=column("story_id").is_(None),
             postgresql_where=column("story_id").is_(None),
         ),
+        # "#N" in replies, DMs and `/story unsubscribe N` names one subscription for ever
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -309,6 +322,7 @@ class OutboxRow(Base):
             postgresql_where=outbox_due_predicate(),
         ),
         Index(None, "platform", "channel_id", "user_id", "created_at"),
+        {"sqlite_autoincrement": True},  # `storybot outbox` lists "#N", --retry takes it
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

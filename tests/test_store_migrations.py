@@ -24,7 +24,7 @@ from bot.model import FeedStatus, Judgement, PageWait, Target
 from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
-from storage.migrate import MIGRATIONS, alembic_config
+from storage.migrate import MIGRATIONS, alembic_config, migration_connection
 from storage.models import Base, DevelopmentRow, JudgementRow, OutboxRow, SubscriptionRow
 from storage.types import UTCDateTime
 
@@ -75,11 +75,11 @@ def test_downgrade_to_base_then_upgrade_again(empty_url):
     store = open_store(empty_url)
     try:
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "base")
         assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
@@ -275,7 +275,7 @@ def test_story_counters_are_backfilled_from_existing_judgements(empty_url):
             T0,
         )
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0002")
         assert "story_counters" not in inspect(store.engine).get_table_names()
@@ -296,7 +296,7 @@ def test_story_counters_are_backfilled_from_existing_judgements(empty_url):
                     }
                 ],
             )
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         stats = store.story_stats(story.id)
@@ -343,7 +343,7 @@ def test_guid_keys_are_scoped_to_their_feed_on_upgrade_and_back(empty_url):
             for n, (name, (key, feed)) in enumerate(keys.items())
         }
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0004")
             command.upgrade(config, "head")
@@ -360,7 +360,7 @@ def test_guid_keys_are_scoped_to_their_feed_on_upgrade_and_back(empty_url):
             "no feed": "guid:77",
             "by url": "url:https://a.example/x",
         }
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0004")
         assert stored() == {name: key for name, (key, _) in keys.items()}
@@ -377,7 +377,7 @@ def test_downgrade_of_scoped_guids_keeps_keys_unique(empty_url):
             for n, f in enumerate(feeds)
         ]
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0004")
         assert [_stored_keys(store)[i] for i in ids] == [
@@ -409,7 +409,7 @@ def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
     try:
         story = store.add_story("s", "S", [], T0)
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0006")
         subs = {  # n: (platform, user, query, story), subscribed at T0 + n minutes
@@ -446,7 +446,7 @@ def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
             [write(f"notice:{sub_id[n]}:{item}", dm) for item, ns in legacy.items() for n in ns],
             T0,
         )
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
@@ -511,7 +511,7 @@ def test_first_reports_are_backfilled_from_the_links(empty_url):
             T0 + timedelta(days=11),
         )
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0007")
             dev_id = dict(conn.execute(select(DevelopmentRow.number, DevelopmentRow.id)).all())
@@ -555,11 +555,16 @@ def test_downgrading_below_the_citations_column_keeps_every_development_link(emp
         item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
         store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one", "", (item,))], {}, [], T0)
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0010")
+        with store.engine.begin() as conn:  # foreign keys enforced from here
             config.attributes["connection"] = conn
             command.downgrade(config, "0003")
             links = conn.execute(select(column("item_id")).select_from(table("development_items")))
             assert [row.item_id for row in links] == [item]
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
         assert [d.item_count for d in store.list_developments(story.id)] == [1]
@@ -593,7 +598,10 @@ def test_page_text_column_is_added_and_dropped_in_place_keeping_links(empty_url)
 
         assert "page_text" in columns()
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0010")
+        with store.engine.begin() as conn:  # foreign keys enforced from here
             config.attributes["connection"] = conn
             command.downgrade(config, "0008")
             assert MigrationContext.configure(conn).get_current_revision() == "0008"
@@ -603,7 +611,7 @@ def test_page_text_column_is_added_and_dropped_in_place_keeping_links(empty_url)
             assert [row.item_id for row in links] == [item]
             judged = conn.execute(select(column("item_id")).select_from(table("judgements")))
             assert [row.item_id for row in judged] == [item]
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
@@ -624,13 +632,13 @@ def test_page_waits_table_is_added_and_dropped_keeping_items(empty_url):
         store.hold_for_pages([PageWait(item, T0, T0)])
         assert store.count_page_waits() == 1
         config = alembic_config()
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0009")
             assert MigrationContext.configure(conn).get_current_revision() == "0009"
         assert "page_waits" not in inspect(store.engine).get_table_names()
         assert store.get_item(item) is not None
-        with store.engine.begin() as conn:
+        with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         assert _diff(store.engine) == []

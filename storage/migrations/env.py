@@ -4,6 +4,8 @@ Two ways in:
 
 * programmatically, from :func:`storage.open_store`, which hands over an open connection
   in ``config.attributes["connection"]`` (and leaves the application's logging alone);
+  it must come from :func:`storage.migrate.migration_connection` (on SQLite, foreign
+  keys must not be enforced while a migration rebuilds a table);
 * from the ``alembic`` CLI with ``-c storage/migrations/alembic.ini``; the URL is taken
   from ``-x url=...``, then ``STORYBOT_DATABASE_URL``, then the ini file.
 """
@@ -17,6 +19,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.engine import make_engine, parse_url
+from storage.migrate import sqlite_foreign_keys_off
 from storage.models import Base
 
 config = context.config
@@ -63,7 +66,8 @@ def run_online() -> None:
         return
     engine = make_engine(_url())
     try:
-        with engine.connect() as conn:
+        # on SQLite without foreign-key enforcement, as storage.migrate runs migrations
+        with engine.connect() as conn, sqlite_foreign_keys_off(conn):
             _run_with(conn)
             conn.commit()
     finally:
