@@ -172,3 +172,29 @@ async def test_an_unreachable_discord_is_transient(fake: FakeDiscord, sqlite_url
     finally:
         await adapter.stop()
         store.close()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        Target("discord"),  # neither a channel nor a user
+        Target("discord", channel_id="C0NEWS"),  # not a Discord id (a Slack channel's)
+        Target("discord", user_id="alice"),
+    ],
+    ids=["no-channel-or-user", "channel-not-a-snowflake", "user-not-a-snowflake"],
+)
+async def test_a_target_no_message_can_reach_is_given_up_at_once(
+    fake: FakeDiscord, sink, sqlite_url, clock, target: Target
+) -> None:
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue([OutboxWrite("alert:nowhere", target, alert())], clock.now())
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox("alert:nowhere")
+    assert (report.dead, report.failed) == (1, 0)  # dead letter, not a retry later
+    assert entry is not None and entry.dead and entry.attempts == 1
+    assert "permanent" in (entry.last_error or "")
+    assert fake.calls == []  # never asked Discord anything
+    store.close()

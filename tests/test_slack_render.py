@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.slack_chat import render
-from adapters.slack_chat.commands import command_request, reply_payload
+from adapters.slack_chat.commands import command_request, reply_payloads
 from bot.model import Link, MessageKind, OutboundMessage, Reply
 
 ZWJ = render.ZWJ
@@ -117,7 +117,7 @@ def test_hostile_text_in_every_field_stays_inert(hostile: str) -> None:
     )
     assert_inert(render.message_blocks(msg), render.fallback_text(msg))
     for reply in (Reply(text=hostile), Reply(text=hostile, message=msg)):
-        payload = reply_payload(reply)
+        [payload] = reply_payloads(reply)
         assert_inert(payload["blocks"], payload["text"], reply=True)
 
 
@@ -227,11 +227,11 @@ def test_lengths_fit_slack_limits() -> None:
 
 def test_reply_translation() -> None:
     long = "\n".join(f"line {i} " + "x" * 100 for i in range(100))
-    payload = reply_payload(Reply(text=long))
+    [payload] = reply_payloads(Reply(text=long))
     assert payload["response_type"] == "ephemeral"
     assert len(payload["blocks"]) > 1
     assert all(len(b["text"]["text"]) <= render.TEXT_MAX for b in payload["blocks"])
-    shared = reply_payload(Reply(text="status", ephemeral=False, message=message(title="T")))
+    [shared] = reply_payloads(Reply(text="status", ephemeral=False, message=message(title="T")))
     assert shared["response_type"] == "in_channel"
     assert shared["blocks"][0]["type"] == "header"
 
@@ -283,6 +283,11 @@ TEXT = st.text(st.characters(codec="utf-8"), max_size=6000) | st.builds(
 )
 
 
+def message_text(blocks: list[dict[str, Any]]) -> int:
+    """How many characters of text one message's blocks hold in all."""
+    return sum(len(obj["text"]) for obj in text_objects(blocks))
+
+
 def assert_within_block_kit_limits(blocks: list[dict[str, Any]]) -> None:
     assert len(blocks) <= render.MAX_BLOCKS
     for block in blocks:
@@ -305,7 +310,11 @@ def test_every_block_stays_within_block_kit_limits_whatever_the_links_and_text(
     msg = message(title=title, body=body, links=tuple(links), kind=kind, footer=footer or None)
     assert_within_block_kit_limits(render.message_blocks(msg))
     for reply in (Reply(text=body), Reply(text=body, message=msg)):
-        assert_within_block_kit_limits(reply_payload(reply)["blocks"])
+        payloads = reply_payloads(reply)
+        assert 1 <= len(payloads) <= render.REPLY_MESSAGES_MAX
+        for payload in payloads:
+            assert_within_block_kit_limits(payload["blocks"])
+            assert message_text(payload["blocks"]) <= render.MESSAGE_TEXT_MAX
 
 
 def test_links_that_do_not_fit_are_dropped_whole_and_counted() -> None:
@@ -369,7 +378,8 @@ def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
         "• Wire <https://wire.example/rss?a=1&b=2> · ok\n"
         "  failing: https://bad.example/feed.xml (3×): <!channel> `code` *x*"
     )
-    [block] = reply_payload(Reply(text=text))["blocks"]
+    [payload] = reply_payloads(Reply(text=text))
+    [block] = payload["blocks"]
     assert block["text"]["type"] == "mrkdwn" and block["text"]["verbatim"] is True
     assert block["text"]["text"] == (
         "• Wire <https://wire.example/rss?a=1&amp;b=2> · ok\n"
@@ -383,7 +393,73 @@ def test_status_reply_links_are_clickable() -> None:
         body="Latest developments:\n1. Senators set a hearing\n   3 reports · Wire <https://wire.example/1>",
         kind=MessageKind.DIGEST,
     )
-    blocks = reply_payload(Reply(text="status", message=status))["blocks"]
+    [payload] = reply_payloads(Reply(text="status", message=status))
+    blocks = payload["blocks"]
     assert blocks[0]["type"] == "header"
     body = blocks[1]["text"]
     assert body["type"] == "mrkdwn" and "Wire <https://wire.example/1>" in body["text"]
+
+
+# --------------------------------------------------------------- replies in several messages
+
+
+def body_lines(payloads: list[dict[str, Any]]) -> list[str]:
+    """The reply lines the messages show, in order (sections only, not header or context)."""
+    return [
+        line
+        for payload in payloads
+        for block in payload["blocks"]
+        if block["type"] == "section" and "<https://" not in block["text"]["text"]
+        for line in block["text"]["text"].split("\n")
+    ]
+
+
+def test_a_long_rich_reply_continues_with_its_header_first_and_its_links_last() -> None:
+    lines = [f"{n}. Development {n}: " + "senators said " * 40 for n in range(60)]
+    status = message(
+        title="Talks (talks)",
+        body="\n".join(lines),
+        kind=MessageKind.DIGEST,
+        story_name="talks",
+        links=(Link("Wire", "https://wire.example/1"),),
+        footer="storybot",
+    )
+    payloads = reply_payloads(Reply(text="status", ephemeral=False, message=status))
+    assert 1 < len(payloads) <= render.REPLY_MESSAGES_MAX
+    kinds = [[block["type"] for block in payload["blocks"]] for payload in payloads]
+    assert kinds[0][0] == "header" and all("header" not in k for k in kinds[1:])
+    assert kinds[-1][-3:] == ["context", "section", "context"]  # story, links, footer
+    assert all(k == ["section"] * len(k) for k in kinds[1:-1])  # only the body between
+    assert body_lines(payloads) == lines  # every line once, in order, none cut
+    for n, payload in enumerate(payloads, start=1):
+        assert payload["response_type"] == "in_channel"
+        assert_within_block_kit_limits(payload["blocks"])
+        assert message_text(payload["blocks"]) <= render.MESSAGE_TEXT_MAX
+        if n > 1:
+            assert payload["text"] == f"(continued, {n} of {len(payloads)})"
+
+
+@pytest.mark.parametrize("rich", [False, True], ids=["text", "rich"])
+def test_lines_beyond_the_messages_slack_takes_are_counted(rich: bool) -> None:
+    lines = [f"line {n} " + "word " * 400 for n in range(100)]  # 200,000 characters
+    text = "\n".join(lines)
+    links = (Link("Wire", "https://wire.example/1"),)
+    reply = Reply(text=text, message=message(body=text, links=links) if rich else None)
+    payloads = reply_payloads(reply)
+    assert len(payloads) == render.REPLY_MESSAGES_MAX
+    shown = body_lines(payloads)
+    *listed, more = shown
+    assert listed == lines[: len(listed)]
+    assert more.startswith(f"… and {len(lines) - len(listed)} more lines not shown: ")
+    for payload in payloads:
+        assert_within_block_kit_limits(payload["blocks"])
+        assert message_text(payload["blocks"]) <= render.MESSAGE_TEXT_MAX
+    if rich:  # the links are still shown, after the count
+        assert "<https://wire.example/1|Wire>" in payloads[-1]["blocks"][-1]["text"]["text"]
+
+
+def test_a_reply_that_fits_is_one_message_as_before() -> None:
+    lines = [f"• Feed {n} <https://feeds.example/{n}.xml> · ok" for n in range(50)]
+    [payload] = reply_payloads(Reply(text="\n".join(lines)))
+    [block] = payload["blocks"]
+    assert block["text"]["text"].split("\n") == lines

@@ -8,18 +8,21 @@ them and answers through ``response_url``.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
 from fakes.slack_server import FakeSlack
 
-from adapters.slack_chat import SlackAdapter
+from adapters.slack_chat import SlackAdapter, render
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.errors import ConfigError
-from bot.model import MessageKind, OutboundMessage, Target
-from bot.ports import ChatAdapter
+from bot.model import FeedStatus, MessageKind, OutboundMessage, Target
+from bot.ports import ChatAdapter, PollOutcome
 from storage import SqlStore
 
 ACK_WINDOW_S = 3.0  # Slack drops commands not acked within 3 seconds
@@ -176,6 +179,100 @@ async def test_a_refused_admin_lookup_is_a_no(fake: FakeSlack, adapter: SlackAda
     fake.fail_next(1, status=200, error="user_not_found", method="users.info")
     _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UGONE")
     assert "Only workspace/server admins" in response["text"]
+
+
+def shown(response: dict[str, Any]) -> str:
+    """All the text of a response's blocks, as Slack shows it."""
+    return "\n".join(b["text"]["text"] for b in response["blocks"] if "text" in b)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"needed": "users:read", "provided": "chat:write,commands"}, {}],
+    ids=["scope-named", "scope-not-named"],
+)
+async def test_an_admin_lookup_without_the_users_read_scope_says_what_to_fix(
+    fake: FakeSlack, adapter: SlackAdapter, answer: dict[str, str]
+) -> None:
+    fake.users["UADMIN"] = {"is_admin": True}
+    # {"ok": false, "error": "missing_scope", "needed": "users:read", ...}
+    fake.fail_next(1, status=200, error="missing_scope", method="users.info", extra=answer)
+    _, refused, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    text = shown(refused)
+    assert "Only workspace/server admins" not in text  # not an untrue "you are no admin"
+    assert "lacks the `users:read` scope" in text
+    assert "add the `users:read` bot token scope" in text and "reinstall the app" in text
+    assert "nosuchstory" not in text  # still a refusal: the command did not run
+    assert refused["response_type"] == "ephemeral"
+    # not remembered as the user's role: once the app has the scope, the command runs
+    _, allowed, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
+    assert "There is no story named 'nosuchstory'" in shown(allowed)
+
+
+def add_feeds(store: SqlStore, count: int, title_words: int) -> list[str]:
+    """``count`` polled feeds, each titled with ``title_words`` words; their URLs."""
+    when = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
+    urls = []
+    for n in range(count):
+        url = f"https://feeds.example/{n:02d}.xml"
+        feed = store.add_feed(url, when)
+        title = f"Feed {n} " + "headline " * title_words
+        outcome = PollOutcome(feed.id, FeedStatus.OK, when, when, 0, None, None, None, None, title)
+        store.record_poll(outcome)
+        urls.append(url)
+    return urls
+
+
+def assert_within_slack_limits(message: dict[str, Any]) -> None:
+    blocks = message["blocks"]
+    assert len(blocks) <= render.MAX_BLOCKS
+    texts = [b["text"]["text"] for b in blocks if "text" in b]
+    assert all(len(text) <= render.TEXT_MAX for text in texts)
+    assert sum(map(len, texts)) <= render.MESSAGE_TEXT_MAX  # msg_blocks_too_long otherwise
+
+
+def feeds_shown(parts: list[dict[str, Any]]) -> list[str]:
+    return re.findall(r"<(https://feeds\.example/\d+\.xml)>", "\n".join(map(shown, parts)))
+
+
+async def test_a_reply_too_long_for_one_message_continues_in_the_next(
+    fake: FakeSlack, store: SqlStore, adapter: SlackAdapter
+) -> None:
+    urls = add_feeds(store, 40, title_words=40)  # some 16,000 characters
+    envelope_id = await fake.push_slash_command("feeds")
+    parts = await fake.wait_for(
+        lambda: (got := fake.responses_for(envelope_id)) and urls[-1] in str(got[-1]) and got
+    )
+    assert len(parts) > 1
+    assert fake.refused == []
+    for part in parts:
+        assert part["response_type"] == "ephemeral"
+        assert_within_slack_limits(part)
+    assert feeds_shown(parts) == urls  # every feed, once, in order
+    assert shown(parts[0]).startswith("40 feeds:")
+    assert "not shown" not in str(parts)
+
+
+async def test_a_reply_longer_than_slack_takes_says_how_much_it_leaves_out(
+    fake: FakeSlack, store: SqlStore, adapter: SlackAdapter
+) -> None:
+    # 50 lines of nearly 3,000 characters: more than 50 blocks' worth, and far more than
+    # the five messages Slack takes in answer to one command hold
+    urls = add_feeds(store, 50, title_words=300)
+    envelope_id = await fake.push_slash_command("feeds list")
+    parts = await fake.wait_for(
+        lambda: (got := fake.responses_for(envelope_id)) and "not shown" in str(got[-1]) and got
+    )
+    assert len(parts) == render.REPLY_MESSAGES_MAX
+    assert fake.refused == []
+    for part in parts:
+        assert_within_slack_limits(part)
+    listed = feeds_shown(parts)
+    assert listed and listed == urls[: len(listed)]  # the first ones, in order
+    left_out = len(urls) - len(listed)
+    last = parts[-1]["blocks"][-1]["text"]["text"]
+    assert last.startswith(f"… and {left_out} more lines not shown")
+    assert "`storybot ask`" in last  # where the whole answer can be seen
 
 
 async def test_everyone_policy_skips_users_info(fake: FakeSlack, store: SqlStore) -> None:

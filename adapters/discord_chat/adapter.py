@@ -25,7 +25,7 @@ from adapters.discord_chat.render import (
     reply_messages,
 )
 from adapters.discord_chat.slash import story_group
-from bot.errors import ConfigError, TransientDeliveryError
+from bot.errors import ConfigError, PermanentDeliveryError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 
@@ -63,6 +63,28 @@ def is_admin(interaction: discord.Interaction, admin_policy: str) -> bool:
         return True
     user = interaction.user
     return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+
+
+def _target_id(target: Target) -> tuple[str, int]:
+    """``("channel", id)`` or, for a direct message, ``("user", id)``: where ``target`` is.
+
+    Raises:
+        PermanentDeliveryError: The target names neither, or an id that is not a Discord
+            snowflake (a number): the message can never be delivered there, so the
+            delivery worker gives it up at once instead of retrying it for hours, as the
+            Slack sink does with a target that has no channel or user.
+    """
+    for kind, value in (("channel", target.channel_id), ("user", target.user_id)):
+        if not value:
+            continue
+        try:
+            snowflake = int(value)
+        except ValueError:
+            raise PermanentDeliveryError(
+                f"discord: target {target.key} has a {kind} id that is not a Discord id"
+            ) from None
+        return kind, snowflake
+    raise PermanentDeliveryError(f"discord: target {target.key} has no channel or user")
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:
@@ -227,12 +249,11 @@ class DiscordAdapter:
             raise delivery_error(exc) from exc
 
     async def _channel(self, target: Target) -> discord.PartialMessageable | discord.DMChannel:
+        kind, snowflake = _target_id(target)  # before logging in: no retry can fix it
         await self._login()
-        if target.channel_id:
-            return self.client.get_partial_messageable(int(target.channel_id))
-        if target.user_id:
-            return await self.client.create_dm(discord.Object(int(target.user_id)))
-        raise ValueError(f"target {target!r} has neither a channel nor a user")
+        if kind == "channel":
+            return self.client.get_partial_messageable(snowflake)
+        return await self.client.create_dm(discord.Object(snowflake))
 
     # ------------------------------------------------------------------ commands
 

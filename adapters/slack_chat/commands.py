@@ -5,7 +5,12 @@ who the user is only when admin rights matter (an admin command, see
 ``bot.commands.admin_command``: ``users.info`` may be rate limited, and a status or a
 user's own subscription must not wait for it), runs the platform-neutral command
 handler and sends the reply through ``response_url``: ephemeral for personal replies,
-``in_channel`` when the reply may be shared.
+``in_channel`` when the reply may be shared. A reply too long for one message continues
+in more, up to the five Slack takes through one ``response_url``.
+
+When Slack will not say who is an admin because the bot token lacks ``users:read``
+(``missing_scope``), an admin command is refused with that reason and what a workspace
+admin must do, not with "only admins may", which may be untrue.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat import render
-from adapters.slack_chat.delivery_errors import map_error
+from adapters.slack_chat.delivery_errors import error_code, map_error
 from bot.commands import admin_command
 from bot.errors import ConfigError, PermanentDeliveryError, RateLimited
 from bot.model import CommandRequest, Reply
@@ -30,7 +36,48 @@ from bot.ports import CommandHandler
 log = logging.getLogger(__name__)
 
 ADMIN_POLICIES = ("admins", "everyone")
+USERS_READ = "users:read"  # the scope users.info needs
 FAILURE_TEXT = "Sorry, that command failed on our side. The error has been logged."
+
+
+class MissingScope(Exception):
+    """Slack refused ``users.info`` because the bot token lacks a scope (``users:read``).
+
+    Then nobody's role can be read, whoever asks, until a workspace admin adds the scope
+    and reinstalls the app: the person is told so (:func:`missing_scope_text`) rather
+    than that they are not an admin, which may be untrue.
+
+    Args:
+        scope: The scope Slack named in the error's ``needed`` field.
+    """
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"users.info: missing_scope (the bot token lacks {scope})")
+        self.scope = scope
+
+
+def _needed_scope(error: SlackApiError) -> str:
+    """The scope a ``missing_scope`` error names in ``needed``; ``users:read`` if none."""
+    data = getattr(error.response, "data", None)
+    needed = str(data.get("needed") or "").strip() if isinstance(data, dict) else ""
+    return needed[:100] or USERS_READ
+
+
+def missing_scope_text(scope: str, command: str) -> str:
+    """The refusal of an admin command when Slack will not say who is an admin.
+
+    Args:
+        scope: The scope the bot token lacks (``users:read``).
+        command: The admin command refused, as refusals name it (``follow``).
+    """
+    return (
+        f"storybot can't run `{command}` for you: only workspace admins may, and it can't "
+        f"check whether you are one. Its Slack token lacks the `{scope}` scope, which Slack "
+        f"asks for before it says who is an admin. A workspace admin must add the `{scope}` "
+        "bot token scope to the storybot app (https://api.slack.com/apps, OAuth & "
+        "Permissions; config/slack-manifest.yaml lists it) and reinstall the app to the "
+        "workspace."
+    )
 
 
 class AdminCheck:
@@ -73,8 +120,13 @@ class AdminCheck:
         ``retry_within_s``; a rate limit that does not, or a Slack that is down or
         unreachable, gives None, which the core answers with "try again in a moment"
         for admin commands only: a real admin is never told they are not one because
-        Slack was busy. What Slack refuses for good (``user_not_found``,
-        ``missing_scope``) is a no, logged.
+        Slack was busy. What Slack refuses about the user (``user_not_found``) is a no,
+        logged.
+
+        Raises:
+            MissingScope: Slack refused ``users.info`` with ``missing_scope``: the bot
+                token lacks ``users:read``, so nobody's role can be read until the app
+                is reinstalled with it. Not a no: the person may well be an admin.
         """
         if self.policy == "everyone":
             return True
@@ -87,6 +139,12 @@ class AdminCheck:
             try:
                 response = await self.client.users_info(user=user_id)
                 break
+            except SlackApiError as exc:
+                if error_code(exc) == "missing_scope":
+                    missing = MissingScope(_needed_scope(exc))
+                    log.warning("slack: users.info for %s refused: %s", user_id, missing)
+                    raise missing from exc
+                error = map_error("users.info", exc)
             except Exception as exc:  # noqa: BLE001 - classified below, never crashes the command
                 error = map_error("users.info", exc)
             if isinstance(error, PermanentDeliveryError):
@@ -148,13 +206,23 @@ def is_direct_message(payload: Mapping[str, Any]) -> bool:
     )
 
 
-def reply_payload(reply: Reply) -> dict[str, Any]:
-    """Translate a neutral reply into the arguments of bolt's ``respond()``."""
-    return {
-        "text": render.reply_text(reply),
-        "blocks": render.reply_blocks(reply),
-        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
-    }
+def reply_payloads(reply: Reply) -> list[dict[str, Any]]:
+    """Translate a neutral reply into the arguments of bolt's ``respond()``, one per message.
+
+    One message, unless the reply is too long for one (see :func:`render.reply_pages`):
+    then the messages follow each other, with the same visibility.
+    """
+    pages = render.reply_pages(reply)
+    response_type = "ephemeral" if reply.ephemeral else "in_channel"
+    return [
+        {
+            # the notification text: the reply's start, then where a continuation stands
+            "text": render.reply_text(reply) if n == 1 else f"(continued, {n} of {len(pages)})",
+            "blocks": blocks,
+            "response_type": response_type,
+        }
+        for n, blocks in enumerate(pages, start=1)
+    ]
 
 
 def register_story_command(
@@ -169,25 +237,43 @@ def register_story_command(
         name: The slash command as configured in the app manifest.
     """
 
+    async def answer(body: dict[str, Any]) -> Reply:
+        request = command_request(body)
+        admin = admin_command(request.text)
+        # in a DM the command that needs an admin is refused whoever asks (see
+        # bot.commands), so the role is not looked up
+        if admin is not None and not request.direct_message:
+            try:
+                is_admin = await admins.is_admin(request.user_id)
+            except MissingScope as missing:
+                return Reply(missing_scope_text(missing.scope, admin), ephemeral=True, ok=False)
+            request = dataclasses.replace(request, is_admin=is_admin)
+        return await commands.handle(request)
+
     async def on_story(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         try:
-            request = command_request(body)
-            # in a DM the command that needs an admin is refused whoever asks (see
-            # bot.commands), so the role is not looked up
-            if admin_command(request.text) is not None and not request.direct_message:
-                is_admin = await admins.is_admin(request.user_id)
-                request = dataclasses.replace(request, is_admin=is_admin)
-            reply = await commands.handle(request)
+            reply = await answer(body)
         except Exception:
             log.exception("slack: %s %r failed", name, body.get("text"))
             reply = Reply(FAILURE_TEXT, ephemeral=True, ok=False)
-        try:
-            result = await respond(**reply_payload(reply))
-        except Exception:
-            log.exception("slack: could not send the reply to %s", name)
-            return
-        if result.status_code != 200:
-            log.warning("slack: reply to %s refused: %s %s", name, result.status_code, result.body)
+        payloads = reply_payloads(reply)
+        for n, payload in enumerate(payloads, start=1):
+            # in order, one at a time; once one is refused the rest would hide the gap
+            try:
+                result = await respond(**payload)
+            except Exception:
+                log.exception("slack: could not send the reply to %s", name)
+                return
+            if result.status_code != 200:
+                log.warning(
+                    "slack: reply to %s refused (message %d of %d): %s %s",
+                    name,
+                    n,
+                    len(payloads),
+                    result.status_code,
+                    result.body,
+                )
+                return
 
     app.command(name)(on_story)

@@ -18,7 +18,9 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
   label), and outside code spans ``*_~`` are neutralised and no line can start a quote.
 
 Nothing is ever cut mid-word, and every block stays within Block Kit's limits whatever
-the input: a links line drops whole links it has no room for and counts them.
+the input: a links line drops whole links it has no room for and counts them. A command
+reply too long for one message continues in more (:func:`reply_pages`), up to the five
+Slack takes in answer to a command; the lines beyond those are counted, not dropped.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ FALLBACK_MAX = 300
 # fact added last to an updated alert, and its citation marker, are shown.
 SUMMARY_MAX = ALERT_BODY_MAX
 MAX_BLOCKS = 50
+# Slack also refuses a message whose blocks hold too much text all together
+# (``msg_blocks_too_long``). The limit is not documented; it has been met at about 13,000
+# characters (slackapi/bolt-js#2509, #2867), so a reply puts at most this much in one message.
+MESSAGE_TEXT_MAX = 12_000
+# Slack takes at most five messages through one slash command's response_url.
+REPLY_MESSAGES_MAX = 5
+MORE_MAX = 300  # room kept in a reply's last message for the count of lines left out
 LINK_LABEL_MAX = 80
 
 _FORMAT_CHARS = re.compile(r"([*_~`])")
@@ -228,9 +237,18 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
 
 def _blocks(message: OutboundMessage, body: list[Block]) -> list[Block]:
     """The blocks of ``message`` around its rendered ``body`` sections."""
+    tail = _tail(message)
+    return [*_head(message), *body][: MAX_BLOCKS - len(tail)] + tail
+
+
+def _head(message: OutboundMessage) -> list[Block]:
+    """The header block: the headline, on one line."""
     headline = " ".join(message.title.split()) or "(no headline)"  # headers are one line
-    blocks: list[Block] = [{"type": "header", "text": plain(headline, HEADER_MAX)}]
-    blocks.extend(body)
+    return [{"type": "header", "text": plain(headline, HEADER_MAX)}]
+
+
+def _tail(message: OutboundMessage) -> list[Block]:
+    """The blocks after the body: context (story, sources, time), links, footer."""
     context: list[dict[str, Any]] = []
     if message.story_name:
         context.append(plain(message.story_name, 150))
@@ -249,7 +267,7 @@ def _blocks(message: OutboundMessage, body: list[Block]) -> list[Block]:
         )
     if message.footer:
         tail.append({"type": "context", "elements": [plain(message.footer, 300)]})
-    return blocks[: MAX_BLOCKS - len(tail)] + tail
+    return tail
 
 
 def thread_note_text(note: str) -> str:
@@ -291,18 +309,91 @@ def _reply_plain(text: str) -> str:
     return _FORMAT_CHARS.sub(f"{ZWJ}\\1{ZWJ}", escape(_CONTROL.sub(" ", text)))
 
 
-def reply_blocks(reply: Reply) -> list[Block]:
-    """Render a command reply as ``mrkdwn`` sections (see :func:`reply_mrkdwn`).
+def reply_pages(reply: Reply) -> list[list[Block]]:
+    """Render a command reply as the blocks of the messages that carry it, in order.
 
-    A reply with a rich message (status) keeps that message's header, context and
-    links around its body, which is reply text too. Long text is split on line
-    boundaries into several sections (Slack caps a text object at 3000 characters).
+    The reply's lines are ``mrkdwn`` sections (see :func:`reply_mrkdwn`); a reply with a
+    rich message (status) has that message's header first and its context and links
+    last, around its body, which is reply text too. One message is usually enough. A
+    longer reply continues in more messages, each within Slack's limits: ``MAX_BLOCKS``
+    blocks, ``TEXT_MAX`` characters a section (lines are never split between sections)
+    and ``MESSAGE_TEXT_MAX`` characters in all. Slack takes at most
+    ``REPLY_MESSAGES_MAX`` messages in answer to a command: lines beyond those are
+    counted in the last one (:func:`more_lines_text`), never dropped without a word.
     """
-    if reply.message is not None:
-        body = reply.message.body
-        sections = _sections(body.splitlines(), reply_mrkdwn) if body else []
-        return _blocks(reply.message, sections)
-    return _sections(reply.text.splitlines(), reply_mrkdwn)[:MAX_BLOCKS]
+    if reply.message is None:
+        return _paged([], reply.text.splitlines() or [""], [])
+    body = reply.message.body
+    return _paged(_head(reply.message), body.splitlines() if body else [], _tail(reply.message))
+
+
+def more_lines_text(n: int) -> str:
+    """The last line of a reply too long for the messages Slack takes: what is left out."""
+    lines = f"{n} more line{'s' if n != 1 else ''}"
+    return (
+        f"… and {lines} not shown: Slack takes at most {REPLY_MESSAGES_MAX} messages in "
+        "answer to a command. Ask for less at a time; storybot's operator sees the whole "
+        "answer with `storybot ask` in a terminal."
+    )
+
+
+def _paged(head: list[Block], lines: list[str], tail: list[Block]) -> list[list[Block]]:
+    """``head``, sections holding ``lines`` and ``tail``, in as few messages as fit.
+
+    Sections are filled line by line as long as the message they are in stays within
+    Slack's limits. The last message Slack takes keeps room for ``tail`` and for the
+    count of the lines that do not fit, so that both are always shown.
+    """
+    pages: list[list[Block]] = []
+    page: list[Block] = list(head)
+    chunk: list[str] = []  # the lines of the section being filled, at the end of ``page``
+
+    def fits(candidate: list[str]) -> bool:
+        section = _reply_section(candidate)
+        if len(section["text"]["text"]) > TEXT_MAX:
+            return False
+        blocks = [*page, section]
+        if len(pages) < REPLY_MESSAGES_MAX - 1:
+            return _fits(blocks)
+        return _fits([*blocks, *tail], extra_blocks=1, extra_text=MORE_MAX)
+
+    for n, line in enumerate(lines):
+        line = _shortened(line, TEXT_MAX, lambda t: len(reply_mrkdwn([t])["text"]))
+        while not fits([*chunk, line]):
+            if chunk:  # this section is full: the line may start a new one in this message
+                page.append(_reply_section(chunk))
+                chunk = []
+            elif len(pages) < REPLY_MESSAGES_MAX - 1 and page:  # this message is full
+                pages.append(page)
+                page = []
+            else:  # the last message Slack takes is full
+                more = {"type": "section", "text": reply_mrkdwn([more_lines_text(len(lines) - n)])}
+                return [*pages, [*page, more, *tail]]
+        chunk.append(line)
+    if chunk:
+        page.append(_reply_section(chunk))
+    if tail and not _fits([*page, *tail]):  # not the last message: that kept room for it
+        pages.append(page)
+        page = []
+    return [*pages, [*page, *tail]]
+
+
+def _reply_section(lines: list[str]) -> Block:
+    return {"type": "section", "text": reply_mrkdwn(lines)}
+
+
+def _fits(blocks: list[Block], extra_blocks: int = 0, extra_text: int = 0) -> bool:
+    """Whether one message may hold ``blocks`` (and so many blocks and characters more)."""
+    if len(blocks) + extra_blocks > MAX_BLOCKS:
+        return False
+    text = sum(len(obj["text"]) for block in blocks for obj in _text_objects(block))
+    return text + extra_text <= MESSAGE_TEXT_MAX
+
+
+def _text_objects(block: Block) -> list[dict[str, Any]]:
+    """The text objects of a block: its ``text`` and its context ``elements``."""
+    objects = [block["text"]] if "text" in block else []
+    return objects + [e for e in block.get("elements", []) if "text" in e]
 
 
 def reply_text(reply: Reply) -> str:

@@ -16,7 +16,9 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
   ``slash_commands`` envelopes on request and records the acks the client sends back.
 * ``POST /response/<envelope_id>``: the ``response_url`` of pushed commands; every
-  message posted there is recorded.
+  message posted there is recorded. As Slack does, it takes at most five messages per
+  URL and refuses a message over Block Kit's limits (more than 50 blocks, a text object
+  over 3,000 characters); refusals are recorded in ``refused``.
 
 Bound to 127.0.0.1 port 0; waits use conditions with timeouts, never sleeps.
 """
@@ -34,6 +36,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 BOT_USER_ID = "UBOT"
+RESPONSES_PER_URL = 5  # Slack: up to five responses to one command, within 30 minutes
 TEAM_ID = "T0FAKE"
 APP_ID = "A0FAKE"
 
@@ -57,6 +60,7 @@ class Failure:
     retry_after: float | None = None
     disconnect: bool = False
     method: str | None = None  # None: any method
+    extra: dict[str, Any] | None = None  # more fields of the error body ("needed": ...)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
     responses: list[Posted] = field(default_factory=list)
+    refused: list[Posted] = field(default_factory=list)  # response_url posts Slack refuses
     invalid_tokens: set[str] = field(default_factory=set)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posted
     # Seeded random faults (tests/faults.Chaos) for the methods in chaos_methods; None: off.
@@ -141,6 +146,7 @@ class FakeSlack:
         retry_after: float | None = None,
         disconnect: bool = False,
         method: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         """Make the next ``n`` calls (of ``method``, or any) fail.
 
@@ -151,9 +157,11 @@ class FakeSlack:
             retry_after: Seconds for the ``Retry-After`` header.
             disconnect: Drop the connection without answering.
             method: Only calls of this Web API method fail.
+            extra: More fields of the ``ok: false`` body, e.g. ``{"needed": "users:read"}``
+                as Slack adds to ``missing_scope``.
         """
         for _ in range(n):
-            self._failures.append(Failure(status, error, retry_after, disconnect, method))
+            self._failures.append(Failure(status, error, retry_after, disconnect, method, extra))
 
     def calls_to(self, method: str) -> list[Call]:
         """The recorded calls of one Web API method, oldest first."""
@@ -256,6 +264,10 @@ class FakeSlack:
     def response_for(self, envelope_id: str) -> dict[str, Any] | None:
         return next((r.body for r in self.responses if r.envelope_id == envelope_id), None)
 
+    def responses_for(self, envelope_id: str) -> list[dict[str, Any]]:
+        """Every message posted to one command's ``response_url``, in order."""
+        return [r.body for r in self.responses if r.envelope_id == envelope_id]
+
     async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
@@ -278,9 +290,15 @@ class FakeSlack:
         return ws
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append(Posted(request.match_info["envelope_id"], await request.json()))
+        posted = Posted(request.match_info["envelope_id"], await request.json())
+        refusal = None
+        if len(self.responses_for(posted.envelope_id)) >= RESPONSES_PER_URL:
+            refusal = web.Response(status=404, text="used_url")
+        elif not _within_block_kit_limits(posted.body.get("blocks") or []):
+            refusal = web.Response(status=400, text="invalid_blocks")
+        (self.refused if refusal else self.responses).append(posted)
         await self._notify()
-        return web.Response(text="ok")
+        return refusal or web.Response(text="ok")
 
     # ------------------------------------------------------------------ Web API
 
@@ -346,7 +364,7 @@ class FakeSlack:
             return web.Response(
                 status=failure.status, text="Internal Server Error", headers=headers
             )
-        body = {"ok": False, "error": failure.error or "ratelimited"}
+        body = {"ok": False, "error": failure.error or "ratelimited", **(failure.extra or {})}
         return web.json_response(body, status=failure.status, headers=headers)
 
     def _next_ts(self) -> str:
@@ -465,6 +483,18 @@ class _ApiError(Exception):
         super().__init__(code)
         self.code = code
         self.extra = extra
+
+
+def _within_block_kit_limits(blocks: list[dict[str, Any]]) -> bool:
+    """At most 50 blocks, each text object within 3,000 characters (a header's 150)."""
+    if len(blocks) > 50:
+        return False
+    for block in blocks:
+        limit = 150 if block.get("type") == "header" else 3000
+        objects = [block.get("text") or {}, *block.get("elements", [])]
+        if any(len(obj.get("text") or "") > limit for obj in objects):
+            return False
+    return True
 
 
 def _error(code: str, status: int = 200) -> web.Response:
