@@ -22,7 +22,7 @@ from bot.model import (
     Story,
     Subscription,
 )
-from bot.query import Document, stored_query
+from bot.query import Document, Query
 from bot.render import shorten, status_command
 
 MAX_LINKS = 5
@@ -253,15 +253,12 @@ def with_fact(pending: str | None, fact: str | None) -> str | None:
     return "\n".join(notes) if notes else None
 
 
-def _found(sub: Subscription, doc: Document) -> str:
-    """Which of ``sub``'s words the item has, as a notice says them: " (found: a, b)".
+def _found(query: Query, doc: Document) -> str:
+    """Which of ``query``'s words the item has, as a notice says them: " (found: a, b)".
 
     Only when that tells the reader something: for ``rail`` or ``pentagon AND dod`` every
     word was found, for ``"supply chain" OR hearing`` it says which one it was.
     """
-    query = stored_query(sub.query)
-    if query is None:
-        return ""
     found = query.matched_terms(doc)
     if not found or found == query.terms():
         return ""
@@ -269,20 +266,21 @@ def _found(sub: Subscription, doc: Document) -> str:
 
 
 def notice_message(
-    subs: Sequence[Subscription], item: Item, story: Story | None
+    matched: Sequence[tuple[Subscription, Query]], item: Item, story: Story | None
 ) -> OutboundMessage:
     """A keyword-subscription match, sent by DM to the subscriber.
 
     Args:
-        subs: The subscriber's subscriptions that matched the item (at least one).
+        matched: The subscriber's subscriptions that matched the item (at least one),
+            each with its query as the matcher parsed it (not parsed again here).
         item: The item.
         story: The story to name, if the subscriptions are scoped to one.
     """
     body = _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
     links = (Link(item.source, item.url),) if item.url else ()
     doc = Document.from_text(item.title, item.text)
-    matched = "; ".join(f"#{s.id}: {s.query}{_found(s, doc)}" for s in subs)
-    footer = f"Matched your subscription{'s' if len(subs) > 1 else ''} {matched}"
+    names = "; ".join(f"#{s.id}: {s.query}{_found(q, doc)}" for s, q in matched)
+    footer = f"Matched your subscription{'s' if len(matched) > 1 else ''} {names}"
     return OutboundMessage(
         kind=MessageKind.NOTICE,
         # the outlet is named once, on the sources line: not also as " - Outlet" here

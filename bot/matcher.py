@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from bot.model import Subscription
+from bot.model import Judgement, Subscription
 from bot.query import And, Document, Node, Not, Query, QueryError, Term, parse_query
 
-__all__ = ["SubscriptionMatcher"]
+__all__ = ["SubscriptionMatcher", "reprints_seed"]
 
 # Words so frequent that anchoring on them would make a subscription a candidate for
 # nearly every item. Only consulted when a query leaves a choice.
@@ -115,6 +115,18 @@ def _cover(node: Node, negated: bool = False) -> tuple[float, frozenset[str]] | 
     return sum(_key_cost(k) for k in anchors), frozenset(anchors)
 
 
+def reprints_seed(judgement: Judgement) -> bool:
+    """Whether ``judgement`` finds its item an on-topic reprint of one of the story's seeds.
+
+    Such an item is no news to the story's subscribers (the story was started from that
+    very article), so it notifies nobody through the story: the pipeline leaves the story
+    out of the ``on_topic_story_ids`` that subscriptions scoped to it need
+    (:meth:`SubscriptionMatcher.match`), and ``/story why`` gives this as the reason.
+    """
+    copy = judgement.reason.get("copy")
+    return judgement.on_topic and isinstance(copy, dict) and "of_seed" in copy
+
+
 @dataclass(frozen=True)
 class _Entry:
     query: Query
@@ -154,9 +166,9 @@ class SubscriptionMatcher:
         errors: list[tuple[int, QueryError]] = []
         for sub in subs:
             try:
-                # refuse_common=False: a subscription stored before that rule ("US",
-                # "WHO") still works; its owner chose it
-                query = parse_query(sub.query, refuse_common=False)
+                # strict=False: a subscription stored before the rules for typed queries
+                # ("US", "WHO", "a, b") still works; its owner chose it
+                query = parse_query(sub.query, strict=False)
             except QueryError as exc:
                 errors.append((sub.id, exc))
                 continue
@@ -168,6 +180,14 @@ class SubscriptionMatcher:
 
     def __contains__(self, sub_id: object) -> bool:
         return sub_id in self._entries
+
+    def query(self, sub_id: int) -> Query:
+        """The parsed query of an indexed subscription (for what a match found).
+
+        Raises:
+            KeyError: ``sub_id`` is not indexed.
+        """
+        return self._entries[sub_id].query
 
     def add(self, sub_id: int, query: Query, story_id: int | None) -> None:
         """Index a subscription, replacing any earlier one with the same id.

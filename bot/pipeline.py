@@ -46,7 +46,7 @@ from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.identity import canonical_url, new_item
-from bot.matcher import SubscriptionMatcher
+from bot.matcher import SubscriptionMatcher, reprints_seed
 from bot.model import (
     DeliveryMode,
     Development,
@@ -65,6 +65,7 @@ from bot.model import (
 )
 from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
+from bot.query import Query
 from bot.render import counted
 from bot.textnorm import tokens as text_tokens
 
@@ -710,9 +711,7 @@ class Pipeline:
                 touched.add(j.story_id)
                 if not j.on_topic:
                     continue
-                if "of_seed" not in j.reason.get("copy", {}):
-                    # a reprint of one of the story's seed articles is not news to the
-                    # story's subscribers: their subscriptions scoped to it do not match
+                if not reprints_seed(j):  # no news to the story's subscribers
                     on_topic_ids.add(j.story_id)
                 report.on_topic += 1
                 if j.duplicate_of is not None:
@@ -897,22 +896,25 @@ class Pipeline:
         a run of this batch before a crash) is not told again. ``notified`` collects the
         keys this batch queued.
         """
-        by_user: dict[tuple[str, str], list[Subscription]] = {}
+        by_user: dict[tuple[str, str], list[tuple[Subscription, Query]]] = {}
         for sub_id in matcher.match(item.title, item.text, on_topic_ids):
             sub = self._subs.get(sub_id)
             if sub is not None:
-                by_user.setdefault((sub.platform, sub.user_id), []).append(sub)
+                # the query the matcher parsed: the DM says which of its words were found
+                by_user.setdefault((sub.platform, sub.user_id), []).append(
+                    (sub, matcher.query(sub_id))
+                )
         writes = []
-        for (platform, user_id), subs in by_user.items():
+        for (platform, user_id), matched in by_user.items():
             key = notice_key(platform, user_id, first)
-            if key in notified or self._notified_before(subs, item):
+            if key in notified or self._notified_before([sub for sub, _ in matched], item):
                 continue
             notified.add(key)
-            scoped = {sub.story_id for sub in subs if sub.story_id is not None}
+            scoped = {sub.story_id for sub, _ in matched if sub.story_id is not None}
             story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
             target = Target(platform, user_id=user_id)
             writes.append(
-                OutboxWrite(key, target, notice_message(subs, item, story), only_if_new=True)
+                OutboxWrite(key, target, notice_message(matched, item, story), only_if_new=True)
             )
             report.notices_queued += 1
         return writes

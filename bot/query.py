@@ -572,16 +572,16 @@ class _Parser:
             )
 
 
-def parse_query(text: str, *, refuse_common: bool = True) -> Query:
+def parse_query(text: str, *, strict: bool = True) -> Query:
     """Parse what a user typed after ``/story subscribe``.
 
     Args:
         text: The query, e.g. ``"supply chain" (pentagon OR dod) -openai``.
-        refuse_common: Apply the rules for a query typed now: refuse one that only its
-            too-common words can satisfy, and punctuation that would be misread (a
-            comma list, ``||``, ``!word``, a dash set apart from its word, a link).
-            False for subscriptions stored before those rules existed, which keep
-            working rather than silently stop.
+        strict: Apply the rules for a query typed now, which has two effects: refuse a
+            query that only its too-common words can satisfy, and refuse punctuation
+            that would be misread (a comma list, ``||``, ``!word``, a dash set apart
+            from its word, a link). False for subscriptions stored before those rules
+            existed, which keep working (as they always read) rather than silently stop.
 
     Returns:
         The parsed query.
@@ -590,7 +590,7 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
         QueryError: The query is empty, too long (more than :data:`MAX_CHARS` characters
             or :data:`MAX_TERMS` terms), nested too deeply, malformed (unbalanced
             parentheses or quotes, an operator with nothing to apply to), would be
-            misread (see ``refuse_common``), or would match items that contain none of
+            misread (see ``strict``), or would match items that contain none of
             its words (only negations) or only its too-common ones (stop words, single
             letters).
     """
@@ -602,7 +602,7 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
             f"The query is too long ({len(stripped)} characters; the limit is {MAX_CHARS}). "
             "Split it into several subscriptions."
         )
-    toks = _lex(stripped, strict=refuse_common)
+    toks = _lex(stripped, strict=strict)
     n_terms = sum(t.kind == "term" for t in toks)
     if n_terms == 0:
         raise QueryError(f"The query has no words to search for, {_EXAMPLE}")
@@ -618,7 +618,7 @@ def parse_query(text: str, *, refuse_common: bool = True) -> Query:
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
             "must appear, for example: pentagon -openai"
         )
-    if refuse_common and _matches_common_text(query.root):
+    if strict and _matches_common_text(query.root):
         common = sorted(
             {
                 f'"{t.label.casefold()}"'
@@ -643,6 +643,6 @@ def stored_query(text: str) -> Query | None:
     stored before those rules still count (as the matcher keeps them working).
     """
     try:
-        return parse_query(text, refuse_common=False)
+        return parse_query(text, strict=False)
     except QueryError:
         return None

@@ -41,7 +41,7 @@ def query_key(query: str) -> str | None:
     there that makes other queries equal needs a migration that recomputes the keys.
     """
     try:
-        identity = parse_query(query, refuse_common=False).identity()
+        identity = parse_query(query, strict=False).identity()
     except UserError:
         return None
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.alerts import (
     ALERT_BODY_MAX,
     DIGEST_BODY_MAX,
@@ -20,6 +22,7 @@ from bot.alerts import (
     with_fact,
 )
 from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
+from bot.query import parse_query
 from bot.render import shorten
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -118,7 +121,7 @@ def test_a_long_digest_link_label_ends_at_a_word_with_an_ellipsis() -> None:
 def notice_body(text: str) -> str:
     item = Item(1, "k1", 1, "https://w.example/1", None, "Title", text, "", T0, T0, "Wire", "h")
     sub = Subscription(1, "slack", "U1", "contract", None, T0)
-    return notice_message([sub], item, None).body
+    return notice_message([(sub, parse_query(sub.query))], item, None).body
 
 
 def test_a_long_notice_body_ends_after_a_whole_sentence_or_else_at_a_word() -> None:
@@ -151,10 +154,33 @@ def test_a_notice_headline_leaves_the_outlet_to_the_sources_line() -> None:
     item = Item(1, "k1", 1, "https://n.example/1", None, title, "Text.", "", T0, T0, "Courier", "h")
     sub = Subscription(1, "slack", "U1", "senators", None, T0)
 
-    notice = notice_message([sub], item, None)
+    notice = notice_message([(sub, parse_query(sub.query))], item, None)
 
     assert notice.title == "Senators demand text of Anthropic-Pentagon AI deal"
     assert notice.sources == ("Courier",)
+
+
+@pytest.mark.parametrize(
+    ("query", "footer"),
+    [
+        ("rail", "Matched your subscription #1: rail"),
+        ("rail AND strike", "Matched your subscription #1: rail AND strike"),
+        (
+            'rail OR "wage deal" OR bakery',
+            'Matched your subscription #1: rail OR "wage deal" OR bakery (found: rail, wage deal)',
+        ),
+        (
+            "Rail OR bakery -pentagon",
+            "Matched your subscription #1: Rail OR bakery -pentagon (found: rail)",
+        ),
+    ],
+)
+def test_a_notice_names_the_words_found_only_when_some_were_not(query: str, footer: str) -> None:
+    text = "Rail workers strike over a wage deal."
+    item = Item(1, "k1", 1, None, None, "Rail strike", text, "", T0, T0, "Wire", "h")
+    sub = Subscription(1, "slack", "U1", query, None, T0)
+
+    assert notice_message([(sub, parse_query(query))], item, None).footer == footer
 
 
 def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:

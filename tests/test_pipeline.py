@@ -522,6 +522,7 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
     from bot.alerts import legacy_notice_key, notice_message
     from bot.model import Target
     from bot.ports import OutboxWrite
+    from bot.query import parse_query
 
     world = make_world(sqlite_url, clock, follow=False)
     world.app.store.remove_story("demo")
@@ -538,7 +539,7 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
             OutboxWrite(
                 legacy_notice_key(sub.id, item.id),
                 Target("console", user_id="me"),
-                notice_message([sub], item, None),
+                notice_message([(sub, parse_query(sub.query))], item, None),
                 only_if_new=True,
             )
         ],

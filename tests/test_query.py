@@ -197,7 +197,7 @@ def test_punctuation_that_would_be_misread_is_refused(typed: str, fragment: str)
         parse_query(typed)
     assert fragment in str(info.value)
     # a subscription stored before the rule keeps working, as it always read
-    parse_query(typed, refuse_common=False)
+    parse_query(typed, strict=False)
 
 
 @pytest.mark.parametrize(
