@@ -31,6 +31,7 @@ from bot.ports import (
     FeedFetcher,
     HostCheck,
     PageReader,
+    SeedLoader,
     Store,
     Summarizer,
 )
@@ -129,6 +130,13 @@ def make_host_check(settings: Settings) -> HostCheck:
     return AddressGuard(settings.allowed_hosts).refusal
 
 
+def make_seed_loader(settings: Settings) -> SeedLoader:
+    """What reads ``/story stories add``'s seed URLs: as ``story add --seed URL`` reads them."""
+    from adapters.seeds import UrlSeedLoader
+
+    return UrlSeedLoader(settings.allowed_hosts)
+
+
 def poll_policy(settings: Settings) -> PollPolicy:
     p = settings.polling
     return PollPolicy(
@@ -150,6 +158,7 @@ def build_app(
     embedder: Embedder | None = None,
     host_check: HostCheck | None = None,
     pages: PageReader | None = None,
+    seed_loader: SeedLoader | None = None,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
 
@@ -169,6 +178,9 @@ def build_app(
             defaults to the fetcher's SSRF guard with ``settings.allowed_hosts``.
         pages: reads the linked page of an item whose feed gave no body; defaults to
             the HTTP page reader when ``[pages] enabled``, else none.
+        seed_loader: reads the seed articles of ``/story stories add`` from their URLs;
+            defaults to the one ``storybot story add --seed URL`` uses, with
+            ``settings.allowed_hosts``.
 
     Raises:
         UserError: embeddings are enabled but the 'embed' extra is not installed.
@@ -205,6 +217,7 @@ def build_app(
         default_digest_hours=settings.delivery.default_digest_hours,
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
         host_check=host_check,
+        seed_loader=seed_loader or make_seed_loader(settings),
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)

@@ -402,7 +402,9 @@ def _in_memory(url: str) -> bool:
 
 
 # /story commands that only read, for `storybot ask` (see _reads_only).
-_READING_ASKS = frozenset({"status", "stories", "subscriptions", "why"})
+_READING_ASKS = frozenset({"status", "subscriptions", "why"})
+# ... and these, but for their subcommands that change things (`feeds add`, `stories remove`)
+_LISTING_ASKS = frozenset({"feeds", "stories"})
 
 
 def _ask_words(args: argparse.Namespace) -> list[str]:
@@ -437,7 +439,7 @@ def _reads_only(args: argparse.Namespace) -> bool:
         verb = words[0] if words else ""
         # `feeds` but `feeds add|remove` lists the feeds or says how to use it
         return verb in _READING_ASKS or (
-            verb == "feeds" and words[1:2] not in (["add"], ["remove"])
+            verb in _LISTING_ASKS and words[1:2] not in (["add"], ["remove"])
         )
     return False
 

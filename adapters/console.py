@@ -16,8 +16,9 @@ from typing import Callable, TextIO
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, source_list
+from bot.stories import CONSOLE_PLATFORM
 
-CONSOLE = "console"
+CONSOLE = CONSOLE_PLATFORM
 CONSOLE_CHANNEL = "terminal"
 CONSOLE_USER = "operator"
 

@@ -26,12 +26,12 @@ from bot.model import FetchStatus, OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S
+from bot.stories import plan_story_removal
 from bot.validate import (
     admit_feed_url,
-    find_story,
+    new_story_name_problem,
     normalise_feed_url,
     remove_feed,
-    story_name_problem,
 )
 
 
@@ -63,12 +63,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.story_cmd == "add":
         from adapters.seeds import load_seed
 
-        problem = story_name_problem(args.name)
+        problem = new_story_name_problem(app.store, args.name)
         if problem:  # before the seeds are read: some are fetched
             raise UserError(problem)
-        taken = find_story(app.store, args.name)
-        if taken:  # /story status finds a story whatever the case, so names differ in more
-            raise UserError(f"a story named '{taken.name}' already exists")
         seeds = []
         for i, source in enumerate(args.seed, 1):
             seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
@@ -116,28 +113,23 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     Users' subscriptions to the story and chat channels' follows are deleted with it (ON
     DELETE CASCADE), without those users being asked; so when there are any the command
     only goes ahead with ``--yes``, and it always counts them. The console's own follow
-    is the operator's, so it neither needs ``--yes`` nor is counted.
+    is the operator's, so it neither needs ``--yes`` nor is counted (``bot.stories``, the
+    rule ``/story stories remove`` follows too).
     """
-    from adapters.console import CONSOLE
-
-    story = find_story(app.store, name)
-    if story is None:
+    removal = plan_story_removal(app.store, name)
+    if removal is None:
         names = [s.name for s in app.store.list_stories()]
         known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
         raise UserError(f"there is no story named '{name}'{known}")
-    subs = sum(1 for s in app.store.all_subscriptions() if s.story_id == story.id)
-    follows = sum(1 for b in app.store.bindings_for_story(story.id) if b.platform != CONSOLE)
-    others = [
-        counted(n, what) for n, what in ((subs, "subscription"), (follows, "channel follow")) if n
-    ]
-    if others and not yes:
+    story, others = removal.story, removal.others
+    if removal.needs_yes and not yes:
         raise UserError(
-            f"story '{story.name}' has {' and '.join(others)}; removing it removes them too "
+            f"story '{story.name}' has {others}; removing it removes them too "
             f"(their users are not told): run `storybot story remove {story.name} --yes` to go ahead"
         )
     if not app.store.remove_story(story.name):
         raise UserError(f"there is no story named '{name}'")
-    also = f" (also removed {' and '.join(others)})" if others else ""
+    also = f" (also removed {others})" if others else ""
     print(f"removed story '{story.name}'{also}", file=out)
     return 0
 

@@ -8,22 +8,26 @@
   go through the same SSRF guard as feeds (``adapters.feeds.pagefetch``).
 
 Every problem a user can cause (missing, empty, unreadable file; unreachable URL; page
-without text) is a ``bot.errors.UserError`` whose message says what to fix.
+without text, or no page at all: an image, a PDF) is a ``bot.errors.UserError`` whose
+message says what to fix; a feed given as a seed is ``bot.errors.NotAnArticle``.
+
+:class:`UrlSeedLoader` is the ``bot.ports.SeedLoader`` of ``/story stories add``: the same
+loading, for web addresses only (a chat user must never have the server read its files).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.html_text import html_to_text, normalise_lines
-from adapters.feeds.pagefetch import make_page_fetcher
-from bot.errors import UserError
+from adapters.feeds.pagefetch import NotAPage, make_page_fetcher
+from bot.errors import NotAnArticle, UserError
 from bot.model import SeedDoc
 
 FetchHtml = Callable[[str], "str | tuple[str, str]"]
@@ -140,10 +144,11 @@ def _refuse_feed(text: str, source: str) -> None:
     """
     head = text.lstrip("\ufeff \t\r\n")[:2048]
     if head.startswith(("<?xml", "<rss", "<feed", "<rdf:RDF", "<!--")) and _FEED_ROOT.search(head):
-        raise UserError(
+        raise NotAnArticle(
+            source,
             f"{source} is a feed (RSS/Atom), not an article: poll it with "
             f"`storybot feeds add {source}`, and give one article (its page or a text file) "
-            "as each --seed"
+            "as each --seed",
         )
 
 
@@ -179,6 +184,13 @@ def load_seed(
         fetch = fetch_html or make_page_fetcher(allowed_hosts=allowed_hosts)
         try:
             fetched = fetch(source)
+        except NotAPage as exc:
+            declared = (exc.content_type or "").split(";")[0].strip()
+            what = declared or "no type given, and no HTML in it"
+            raise UserError(
+                f"{source} is not an article's web page ({what}): give the address of "
+                "the page that shows the article"
+            ) from None
         except FetchError as exc:
             raise UserError(f"could not fetch seed {source}: {exc}") from None
         html, final_url = fetched if isinstance(fetched, tuple) else (fetched, source)
@@ -199,3 +211,65 @@ async def aload_seed(
 ) -> SeedDoc:
     """``load_seed`` in a worker thread, for async callers (file and network I/O block)."""
     return await asyncio.to_thread(load_seed, path_or_url, fetch_html, allowed_hosts=allowed_hosts)
+
+
+# seed pages fetched at once by one ``stories add`` (each in a thread of its own)
+SEED_FETCH_CONCURRENCY = 4
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+
+
+class UrlSeedLoader:
+    """Seed articles read from web pages, as ``storybot story add --seed URL`` reads them.
+
+    The ``bot.ports.SeedLoader`` of ``/story stories add``: each URL goes through
+    :func:`load_seed` (the SSRF guard, its size and time limits, trafilatura's main text,
+    a feed refused as ``NotAnArticle``), a few at a time. Only http(s) URLs: a path would
+    make the server read one of its own files for whoever typed it.
+
+    Args:
+        allowed_hosts: Hosts, addresses or networks exempt from the SSRF guard
+            (``STORYBOT_ALLOWED_HOSTS``).
+        fetch_html: The page fetcher (default: the guarded one of :func:`load_seed`).
+        concurrency: Pages fetched at once.
+    """
+
+    def __init__(
+        self,
+        allowed_hosts: Iterable[str] = (),
+        *,
+        fetch_html: FetchHtml | None = None,
+        concurrency: int = SEED_FETCH_CONCURRENCY,
+    ) -> None:
+        self._allowed_hosts = tuple(allowed_hosts)
+        self._fetch_html = fetch_html
+        self._slots = max(1, concurrency)
+
+    async def load(self, urls: Sequence[str]) -> list[SeedDoc]:
+        """One seed per URL, in order; all of them or an error.
+
+        Raises:
+            UserError: A URL is no web address or could not be read as an article (the
+                first such in the order given); the message names it and says why.
+        """
+        for url in urls:
+            if not _WEB_ADDRESS.match(url):
+                raise UserError(f"{url} is not a web address (http:// or https://)")
+        slots = asyncio.Semaphore(self._slots)
+
+        async def one(url: str) -> SeedDoc:
+            async with slots:
+                return await aload_seed(url, self._fetch_html, allowed_hosts=self._allowed_hosts)
+
+        results = await asyncio.gather(*(one(u) for u in urls), return_exceptions=True)
+        seeds: list[SeedDoc] = []
+        for url, result in zip(urls, results, strict=True):
+            if isinstance(result, NotAnArticle):
+                raise result
+            if isinstance(result, UserError):
+                # every message of load_seed names the page, but a redirect's by where it led
+                said = str(result)
+                raise UserError(said if url in said else f"{url}: {said}") from None
+            if isinstance(result, BaseException):
+                raise result
+            seeds.append(result)
+        return seeds

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from bot import story_admin
+from bot.command_words import option_word
 from bot.engine.text import split_sentences
 from bot.errors import UsageError, UserError
+from bot.matcher import reprints_seed
 from bot.model import (
     CommandRequest,
     DeliveryMode,
@@ -32,7 +35,7 @@ from bot.model import (
     Target,
 )
 from bot.pipeline import find_item
-from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, Store
+from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
 from bot.query import QUOTE_CHARS, Document, Query, parse_query, stored_query
 from bot.render import OPTION_PLATFORMS, counted, say, shorten, source_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
@@ -77,7 +80,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "What the story is, its latest developments, sources and feed health.",
         options="status [story:NAME]",
     ),
-    CommandSpec("stories", "stories", "The stories storybot follows."),
+    CommandSpec(
+        "stories",
+        "stories [list | add <name> <url> ... [--title T] | remove <name> [--yes]]",
+        "The stories storybot follows. Admins add one from 1 to "
+        f"{story_admin.MAX_SEED_URLS} articles' URLs (its seeds), and remove one (saying "
+        "yes when people subscribe to it or channels follow it).",
+        options="stories [action:list|add|remove] [name:NAME urls:<url ...>]",
+        admin_subcommands=frozenset({"add", "remove"}),
+    ),
     CommandSpec(
         "subscribe",
         "subscribe <keywords> [--story NAME]",
@@ -191,6 +202,8 @@ class Commands:
         on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
         host_check: the fetcher's address rule; ``feeds add`` refuses a host it would
             refuse at every poll (None: only the URL itself is checked).
+        seed_loader: reads the seed articles of ``stories add`` from their URLs (None:
+            stories are added with the CLI only, and ``stories add`` says so).
     """
 
     def __init__(
@@ -203,6 +216,7 @@ class Commands:
         on_feeds_changed: Callable[[], None] | None = None,
         on_subscriptions_changed: Callable[[], None] | None = None,
         host_check: HostCheck | None = None,
+        seed_loader: SeedLoader | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -211,6 +225,7 @@ class Commands:
         self.on_feeds_changed = on_feeds_changed
         self.on_subscriptions_changed = on_subscriptions_changed
         self.host_check = host_check
+        self.seed_loader = seed_loader
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -294,9 +309,7 @@ class Commands:
         if len(stories) == 1:
             return stories[0]
         if not stories:
-            raise UserError(
-                "There are no stories yet. An operator adds one with `storybot story add`."
-            )
+            raise UserError("There are no stories yet. " + self._how_to_add(req.platform))
         raise UserError(
             "Which story? Say "
             + say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
@@ -310,13 +323,38 @@ class Commands:
         words = _arguments("help", rest, 1, req.platform)
         return Reply(text=help_text(words[0] if words else None, req.platform))
 
-    def _cmd_stories(self, req: CommandRequest, rest: str) -> Reply:
-        _arguments("stories", rest, 0, req.platform)
+    def _how_to_add(self, platform: str | None) -> str:
+        """How a story is added, as this process can add one."""
+        cli = "`storybot story add NAME --seed FILE_OR_URL`"
+        if self.seed_loader is None:
+            return f"An operator adds one with {cli}."
+        return (
+            f"Admins add one with `{story_admin.add_usage(platform)}` (or an operator with {cli})."
+        )
+
+    async def _cmd_stories(self, req: CommandRequest, rest: str) -> Reply:
+        words = rest.split(maxsplit=1)
+        sub = words[0].lower() if words else "list"
+        tail = words[1] if len(words) > 1 else ""
+        if sub == "add":  # admins only: checked before (see admin_command)
+            if self.seed_loader is None:
+                raise UserError(
+                    "Adding stories from chat is not available in this process (it has no "
+                    "seed loader). An operator adds one with "
+                    "`storybot story add NAME --seed URL ... [--title T]`."
+                )
+            add = story_admin.parse_add(tail, req.platform)
+            return await story_admin.add_story(self.store, self.clock, self.seed_loader, req, add)
+        if sub == "remove":  # admins only, as add
+            name, yes = story_admin.parse_remove(tail, req.platform)
+            reply, subscriptions_gone = story_admin.remove_story(self.store, req, name, yes=yes)
+            if subscriptions_gone and self.on_subscriptions_changed:
+                self.on_subscriptions_changed()
+            return reply
+        _arguments("stories", tail if sub == "list" else rest, 0, req.platform)
         stories = self.store.list_stories()
         if not stories:
-            return Reply(
-                text="No stories yet. An operator adds one with `storybot story add NAME --seed FILE`."
-            )
+            return Reply(text="No stories yet. " + self._how_to_add(req.platform))
         lines = ["Stories:"]
         for s in stories:
             stats = self.store.story_stats(s.id)
@@ -708,12 +746,7 @@ class Commands:
         if len(lines) == 1:
             lines.append("No story has judged this item: there are no stories yet.")
         on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}
-        # a reprint of a story's seed article is no news to its subscribers (the pipeline)
-        seed_copies = {
-            d.judgement.story_id
-            for d in decisions
-            if d.judgement.on_topic and "of_seed" in (d.judgement.reason.get("copy") or {})
-        }
+        seed_copies = {d.judgement.story_id for d in decisions if reprints_seed(d.judgement)}
         lines.extend(self._subscription_lines(req, item, on_topic - seed_copies, seed_copies))
         return Reply(text="\n".join(lines))
 
@@ -1022,16 +1055,6 @@ _Q = re.escape(QUOTE_CHARS)
 _SEGMENT = re.compile(
     rf"(?P<space>\s+)|(?P<phrase>[{_Q}][^{_Q}]*[{_Q}])|(?P<quote>[{_Q}])|(?P<word>[^\s{_Q}]+)"
 )
-# Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".
-_DASHES = ("\u2014", "\u2013")
-
-
-def _option_word(word: str) -> str | None:
-    """``word`` as an option (``--story=x`` gives ``story=x``), or None if it is no option."""
-    for dash in _DASHES:
-        if word.startswith(dash):
-            return word[len(dash) :]
-    return word[2:] if word.startswith("--") else None
 
 
 def _split_story_option(
@@ -1060,7 +1083,7 @@ def _split_story_option(
                 kept.extend(t for _, t in segments[i:])
                 break
             continue
-        option = _option_word(text)
+        option = option_word(text)
         if text.startswith("story:") and len(text) > len("story:"):
             option = "story=" + text[len("story:") :]
         elif text == "-s":

@@ -57,3 +57,15 @@ class UsageError(UserError):
     Shown like any ``UserError``; kept apart so ``storybot ask`` can exit 2 (bad usage)
     rather than 1 (the command ran and reported a failure), as the README's exit codes say.
     """
+
+
+class NotAnArticle(UserError):
+    """A seed is a feed (RSS/Atom), not one article; ``source`` is the file or URL given.
+
+    The message says what to do from the command line (``storybot feeds add``); the chat
+    commands say it with their own commands, so they need to know which URL it was.
+    """
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(message)
+        self.source = source

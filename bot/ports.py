@@ -141,6 +141,28 @@ class PageReader(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------- seeds
+
+
+class SeedLoader(Protocol):
+    """Reads the seed articles of a story added from chat (``/story stories add``).
+
+    An implementation reads each URL as ``storybot story add --seed URL`` does: the feed
+    fetcher's safety rules (the SSRF guard, size and time limits) and the page's main
+    text. It reads web addresses only, never a file of the server's; a feed (RSS/Atom) is
+    no article and is refused with ``bot.errors.NotAnArticle``.
+    """
+
+    async def load(self, urls: Sequence[str]) -> list[SeedDoc]:
+        """One seed per URL, in order: all of them, or an error and none.
+
+        Raises:
+            UserError: A URL could not be read as an article (the first such in the order
+                given): the message names it and says why.
+        """
+        ...
+
+
 # --------------------------------------------------------------------------- chat
 
 

@@ -21,6 +21,7 @@ from bot.ports import HostCheck, Store
 from bot.render import shorten
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
+ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
 STORY_NAME_MAX = 64
 _STORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -42,6 +43,26 @@ def feed_url_problem(url: str) -> str | None:
     Returns:
         A one-line message naming the URL and the problem, or None.
     """
+    problem = _web_url_problem(url)
+    if problem is None:
+        return None
+    return f"'{_shown(url)}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+
+
+def article_url_problem(url: str) -> str | None:
+    """Say what is wrong with the URL of a seed article, or None if it can be fetched.
+
+    The rules of :func:`feed_url_problem`; checked before any page is fetched, so a typo
+    in the last of several URLs costs no fetch of the others.
+    """
+    problem = _web_url_problem(url)
+    if problem is None:
+        return None
+    return f"'{_shown(url)}' is not a valid article URL: {problem} (e.g. {ARTICLE_URL_EXAMPLE})"
+
+
+def _web_url_problem(url: str) -> str | None:
+    """What makes ``url`` no address to fetch over http(s), in a few words; None if fine."""
     problem = None
     bad_port = "its port must be a number from 1 to 65535"
     if not url:
@@ -66,9 +87,7 @@ def feed_url_problem(url: str) -> str | None:
                 problem = bad_port
             else:
                 problem = _host_problem(parts.netloc, parts.hostname)
-    if problem is None:
-        return None
-    return f"'{_shown(url)}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+    return problem
 
 
 def _host_problem(netloc: str, host: str) -> str | None:
@@ -148,6 +167,24 @@ def story_name_problem(name: str) -> str | None:
         f"'{_shown(name, 60)}' is not a valid story name: use up to {STORY_NAME_MAX} letters (a-z, A-Z), "
         "digits, '-', '_' or '.', starting with a letter or digit (e.g. anthropic-pentagon)"
     )
+
+
+def new_story_name_problem(store: Store, name: str) -> str | None:
+    """Say why a new story may not be called ``name``, or None if it may.
+
+    The name must be one users can type (:func:`story_name_problem`) and differ from
+    every stored story's name in more than case: ``/story status`` finds a story whatever
+    the case, so "Pentagon" beside "pentagon" could not be told apart. Checked before any
+    seed is read (some are fetched), and by the CLI and ``/story stories add`` alike.
+
+    Returns:
+        A one-line message (no capital, no full stop: each caller frames it), or None.
+    """
+    problem = story_name_problem(name)
+    if problem:
+        return problem
+    taken = find_story(store, name)
+    return f"a story named '{taken.name}' already exists" if taken else None
 
 
 def remove_feed(store: Store, url: str) -> str | None:

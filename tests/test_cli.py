@@ -831,3 +831,24 @@ def test_worker_stop_grace_refuses_what_is_not_a_duration(capsys, given):
         main(["worker", "--stop-grace", given])
     assert done.value.code == 2
     assert "not a number of seconds (0 or more)" in capsys.readouterr().err
+
+
+def test_ask_stories_add_creates_the_database_and_a_story_from_urls(
+    db, tmp_path, capsys, feed_server
+):
+    from seed_pages import CHIPS_1, CHIPS_2
+
+    assert main(["ask", "stories"]) == 2  # a listing: no database made for it
+    assert "no database at" in capsys.readouterr().err
+    first = feed_server.add_feed("/chips-1", CHIPS_1, content_type="text/html")
+    second = feed_server.add_feed("/chips-2", CHIPS_2, content_type="text/html")
+    argv = ["ask", "stories", "add", "chips", first, second, "--title", "Chips", "Act"]
+    assert main(argv) == 0  # adding may create it, as `story add` does
+    assert "Created story chips: Chips Act (2 seeds)" in capsys.readouterr().out
+    stored = open_store(db)
+    assert [s.name for s in stored.list_stories()] == ["chips"]
+    stored.close()
+    assert main(["ask", "stories", "remove", "chips"]) == 0
+    assert "Removed story chips." in capsys.readouterr().out
+    assert main(["ask", "stories", "add", "chips", "/etc/passwd"]) == 1
+    assert "'/etc/passwd' is not a valid article URL" in capsys.readouterr().out

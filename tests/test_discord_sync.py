@@ -26,10 +26,16 @@ LEAVES = [
     "story feeds remove",
     "story feeds list",
 ]
-# subcommand -> [(option, type, required)]; 3 = string, 10 = number
+# subcommand -> [(option, type, required)]; 3 = string, 5 = boolean, 10 = number
 OPTIONS = {
     "status": [("story", 3, False)],
-    "stories": [],
+    "stories": [
+        ("action", 3, False),
+        ("name", 3, False),
+        ("urls", 3, False),
+        ("title", 3, False),
+        ("yes", 5, False),
+    ],
     "subscribe": [("query", 3, True), ("story", 3, False)],
     "unsubscribe": [("target", 3, True), ("story", 3, False)],
     "subscriptions": [],
@@ -75,6 +81,9 @@ async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> N
     assert (follow["hours"]["min_value"], follow["hours"]["max_value"]) == (0.25, 168)
     for name in ("status", "subscribe", "unsubscribe", "follow", "unfollow"):
         assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
+    stories = by_name(subs["stories"]["options"])
+    assert [c["value"] for c in stories["action"]["choices"]] == ["list", "add", "remove"]
+    assert stories["name"]["autocomplete"] is True
     help_choices = by_name(subs["help"]["options"])["command"]["choices"]
     assert {"name": "subscribe", "value": "subscribe"} in help_choices
 

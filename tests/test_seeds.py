@@ -263,6 +263,30 @@ def test_url_http_errors(feed_server: FeedServer, status: int, message: str) -> 
         load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
 
 
+def test_a_url_is_read_only_when_it_is_a_page_of_text(feed_server: FeedServer) -> None:
+    fetch = make_page_fetcher(allowed_hosts={"127.0.0.1"})
+    # decoded as text, an image or a PDF made a seed of noise
+    for body, content_type, shown in [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "image/png", "image/png"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 8, "application/pdf", "application/pdf"),
+        (b'{"headline": "Pentagon talks resume"}', "application/json", "application/json"),
+        # the server says no more than octet-stream, and it does not look like HTML
+        (bytes(range(256)) * 8, None, "application/octet-stream"),
+    ]:
+        url = feed_server.add_feed(f"/thing-{len(body)}", body, content_type=content_type)
+        with pytest.raises(UserError) as refused:
+            load_seed(url, fetch_html=fetch)
+        assert str(refused.value) == (
+            f"{url} is not an article's web page ({shown}): give the address of the page "
+            "that shows the article"
+        )
+    text = "Pentagon talks resume\nThe talks resumed on Tuesday, officials said."
+    seed = load_seed(feed_server.add_feed("/a.txt", text, content_type="text/plain"), fetch)
+    assert "talks resumed on Tuesday" in seed.text
+    seed = load_seed(feed_server.add_feed("/a", ARTICLE_HTML, content_type=None), fetch)
+    _check_article(seed.title, seed.text)
+
+
 def test_url_too_large(feed_server: FeedServer) -> None:
     url = feed_server.add_feed(
         "/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html"

@@ -2,7 +2,8 @@
 
 Discord hands us typed option values; ``bot.commands.Commands`` parses the text a user
 would type after ``/story`` (``subscribe "supply chain" AND pentagon --story NAME``,
-``follow NAME digest 6``, ``feeds add URL``). These pure functions bridge the two.
+``follow NAME digest 6``, ``feeds add URL``, ``stories add NAME URL ... --title T``).
+These pure functions bridge the two.
 """
 
 from __future__ import annotations
@@ -33,3 +34,27 @@ def follow_text(story: str, mode: str | None = None, hours: float | None = None)
     if mode != "digest":
         hours = None
     return build("follow", story, mode, f"{hours:g}" if hours is not None else None)
+
+
+def stories_text(
+    action: str | None = None,
+    name: str | None = None,
+    urls: str | None = None,
+    title: str | None = None,
+    yes: bool | None = None,
+) -> str:
+    """``stories [list | add NAME URL ... [--title T] | remove NAME [--yes]]``.
+
+    ``urls`` is one option holding the URLs separated by spaces. The title goes last:
+    ``stories add`` reads the rest of the text after ``--title`` as the title, so it needs
+    no quoting whatever it holds.
+    """
+    return build(
+        "stories",
+        action,
+        name,
+        urls,
+        "--yes" if yes else None,
+        "--title" if title and title.strip() else None,
+        title,
+    )

@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.command_text import build, follow_text, subscribe_text
+from adapters.discord_chat.command_text import build, follow_text, stories_text, subscribe_text
 from bot.commands import COMMANDS
 
 MAX_CHOICES = 25  # Discord's limit for autocomplete results and choices
@@ -66,9 +66,26 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def status(interaction: discord.Interaction, story: str | None = None) -> None:
         await run(interaction, build("status", story))
 
-    @story.command(name="stories", description="The stories storybot follows")
-    async def stories(interaction: discord.Interaction) -> None:
-        await run(interaction, "stories")
+    @story.command(
+        name="stories", description="The stories storybot follows; admins add or remove one"
+    )
+    @app_commands.describe(
+        action="list (the default); add or remove a story: admins",
+        name="add: the new story's name (e.g. chips-act); remove: the story",
+        urls="add: 1 to 10 links of articles on the story, separated by spaces",
+        title="add: the story's title (default: the first article's)",
+        yes="remove: also remove its subscriptions and channel follows",
+    )
+    @app_commands.autocomplete(name=complete_story)
+    async def stories(
+        interaction: discord.Interaction,
+        action: Literal["list", "add", "remove"] | None = None,
+        name: str | None = None,
+        urls: str | None = None,
+        title: str | None = None,
+        yes: bool | None = None,
+    ) -> None:
+        await run(interaction, stories_text(action, name, urls, title, yes))
 
     @story.command(name="subscribe", description="Get a DM when a new item matches your keywords")
     @app_commands.describe(

@@ -5,6 +5,10 @@ Used for seed articles given as URLs. The page is fetched by the feed fetcher it
 calling thread's own): the same SSRF guard on every redirect hop and on the addresses
 connected to, a decompressed-size limit, a redirect limit and a wall-clock deadline. One
 HTTP path for feeds, linked pages and seeds means one set of rules to get right.
+
+A body that is no page of text (an image, a PDF, JSON) is refused (:class:`NotAPage`):
+decoded as text it would make a seed of noise. Feeds pass, so that the caller can say
+what to do with one (``adapters.seeds`` refuses them as seeds in its own words).
 """
 
 from __future__ import annotations
@@ -14,8 +18,28 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 
-from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher
+from adapters.feeds.errors import FetchError
+from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from adapters.feeds.netguard import Lookup
+from adapters.feeds.pages import is_markup
+
+# Besides markup (HTML, XML): plain text, and the feed types, which the caller refuses
+# with its own message ("a feed, not an article").
+_TEXT_TYPES = ("text/plain", "application/rss+xml", "application/atom+xml", "application/rdf+xml")
+
+
+class NotAPage(FetchError):
+    """The URL answered with something other than a page of text (``content_type``)."""
+
+    def __init__(self, content_type: str | None) -> None:
+        self.content_type = content_type
+        super().__init__(f"not a web page ({content_type or 'no type, and not markup'})")
+
+
+def _is_text_page(page: Page) -> bool:
+    """Whether a fetched page is HTML, XML or plain text, by its type or else its first bytes."""
+    declared = (page.content_type or "").split(";")[0].strip().lower()
+    return declared in _TEXT_TYPES or is_markup(page)
 
 
 def make_page_fetcher(
@@ -28,6 +52,8 @@ def make_page_fetcher(
     lookup: Lookup | None = None,
 ) -> Callable[[str], tuple[str, str]]:
     """Return ``fetch(url) -> (html, final_url)``, raising ``FetchError`` on any failure.
+
+    ``NotAPage`` (a ``FetchError``) when the body is not HTML, XML or plain text.
 
     ``fetch`` blocks (async callers use ``adapters.seeds.aload_seed``, which calls it in a
     worker thread; called from a thread running an event loop it blocks that loop, as
@@ -60,6 +86,8 @@ def make_page_fetcher(
             page = await http.get_page(url)
         finally:
             await http.aclose()
+        if not _is_text_page(page):
+            raise NotAPage(page.content_type)
         return page.body.decode(_charset(page.content_type), "replace"), page.url
 
     def fetch(url: str) -> tuple[str, str]:

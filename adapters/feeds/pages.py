@@ -156,7 +156,7 @@ class HttpPageReader:
         """The article text of a fetched page (in a worker thread); raises why there is none."""
         if not page.body.strip():
             raise PageUnreadable("the page is empty")
-        if not _is_markup(page):
+        if not is_markup(page):
             raise PageUnreadable(f"not an HTML page ({page.content_type or 'no type'})")
         # bytes: trafilatura finds the encoding (header, <meta charset>, or by guessing)
         text = main_text(page.body, page.url, metadata=False).text  # the text is all we keep
@@ -168,7 +168,7 @@ class HttpPageReader:
 _MARKUP_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
 
 
-def _is_markup(page: Page) -> bool:
+def is_markup(page: Page) -> bool:
     """Whether a page is HTML (or XML): by its declared type, else by its first bytes.
 
     A declared type of something else (a PDF, an image, JSON) is not; without a type, or

@@ -1,0 +1,54 @@
+"""Removing a story: the rule the CLI (``storybot story remove``) and chat share.
+
+Users' subscriptions to a story and channels' follows of it are deleted with the story (ON
+DELETE CASCADE), and their users are not told. So a removal is planned first, counting
+them (:func:`plan_story_removal`), and goes ahead only when there are none or the one
+removing it said yes (``--yes``: :attr:`StoryRemoval.needs_yes`). The console's follow is
+the operator's own: it is neither counted nor a reason to ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.model import Story
+from bot.ports import Store
+from bot.render import counted
+from bot.validate import find_story
+
+# The terminal's platform (``adapters.console``): its follow of a story is the operator's.
+CONSOLE_PLATFORM = "console"
+
+
+@dataclass(frozen=True)
+class StoryRemoval:
+    """A story to remove and what goes with it: users' subscriptions, channels' follows."""
+
+    story: Story
+    subscriptions: int
+    follows: int
+
+    @property
+    def others(self) -> str:
+        """What goes with it in words ("2 subscriptions and 1 channel follow"); "" if nothing."""
+        parts = [
+            counted(n, what)
+            for n, what in ((self.subscriptions, "subscription"), (self.follows, "channel follow"))
+            if n
+        ]
+        return " and ".join(parts)
+
+    @property
+    def needs_yes(self) -> bool:
+        """Whether it removes what other people set up, so only goes ahead with a yes."""
+        return bool(self.subscriptions or self.follows)
+
+
+def plan_story_removal(store: Store, name: str) -> StoryRemoval | None:
+    """The story called ``name`` (ignoring case) and what removing it takes; None if none."""
+    story = find_story(store, name)
+    if story is None:
+        return None
+    subs = sum(1 for s in store.all_subscriptions() if s.story_id == story.id)
+    follows = sum(1 for b in store.bindings_for_story(story.id) if b.platform != CONSOLE_PLATFORM)
+    return StoryRemoval(story, subs, follows)

@@ -1,0 +1,252 @@
+"""``/story stories add`` and ``stories remove``: admins create and delete stories from chat.
+
+The person who wants a story followed is usually in Slack or Discord, not at the server's
+shell. These do what ``storybot story add NAME --seed URL ...`` and ``story remove NAME
+[--yes]`` do, by the same rules: the name rules (:func:`bot.validate.new_story_name_problem`),
+seeds read as the CLI reads a ``--seed URL`` (a ``bot.ports.SeedLoader``: the SSRF guard,
+size and time limits, the page's main text, a feed refused), and the removal rule of
+:mod:`bot.stories`. Seeds are web addresses only: a chat user never names a file.
+
+Nothing is stored until every seed has been read: a URL that fails names itself and why,
+and no story is created.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.command_words import option_word, unlink
+from bot.errors import NotAnArticle, UsageError, UserError
+from bot.model import CommandRequest, Reply, SeedDoc
+from bot.ports import Clock, Conflict, SeedLoader, Store
+from bot.query import QUOTE_CHARS
+from bot.render import counted, say, shorten
+from bot.stories import plan_story_removal
+from bot.validate import article_url_problem, new_story_name_problem
+
+MAX_SEED_URLS = 10
+MAX_TITLE_CHARS = 200
+# fewer seeds than this: say that three to five work best (see the README)
+FEW_SEEDS = 3
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def add_usage(platform: str | None) -> str:
+    return say(
+        platform,
+        '/story stories add <name> <url> [<url> ...] [--title "T"]',
+        "/story stories action:add name:NAME urls:<url url ...> [title:T]",
+    )
+
+
+def remove_usage(platform: str | None) -> str:
+    return say(
+        platform,
+        "/story stories remove <name> [--yes]",
+        "/story stories action:remove name:NAME [yes:True]",
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return shorten(" ".join(text.split()), limit)
+
+
+def _capital(text: str) -> str:
+    """``text`` as the start of a sentence: a capital, unless it starts with a URL."""
+    return text if _WEB_ADDRESS.match(text) else text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class StoryAdd:
+    """A parsed ``stories add``: the new story's name, its seed URLs, its title if given."""
+
+    name: str
+    urls: tuple[str, ...]
+    title: str | None = None
+
+
+def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
+    """Read ``<name> <url> [<url> ...] [--title T]`` (the text after ``stories add``).
+
+    ``--title`` (or ``--title=T``) comes last and takes the rest of the text, quoted or
+    not. Slack's links (``<https://x|label>``) are read as their URLs; a comma between
+    URLs is allowed.
+
+    Raises:
+        UsageError: No name, no URL, an option other than ``--title``, an empty title.
+    """
+    hint = f"Usage: {add_usage(platform)}"
+    words = unlink(rest).split()
+    name: str | None = None
+    urls: list[str] = []
+    title: str | None = None
+    for i, word in enumerate(words):
+        option = option_word(word)
+        if option is None:
+            if name is None:
+                name = word
+            elif word.strip(","):
+                urls.append(word.rstrip(","))
+            continue
+        key, has_value, value = option.partition("=")
+        if key.lower() != "title":
+            raise UsageError(
+                f"'{_clip(word, 40)}' is not an option of `stories add` (it has --title). {hint}"
+            )
+        title = " ".join([value, *words[i + 1 :]] if has_value else words[i + 1 :])
+        if len(title) > 1 and title[0] in QUOTE_CHARS and title[-1] in QUOTE_CHARS:
+            title = title[1:-1].strip()  # quoted as a whole: the quotes are not the title's
+        if not title:
+            raise UsageError(f"--title needs the story's title after it. {hint}")
+        break
+    if name is None:
+        raise UsageError(hint)
+    if _WEB_ADDRESS.match(name):
+        raise UsageError(f"Give the story a name before its articles' URLs. {hint}")
+    if not urls:
+        raise UsageError(f"Give at least one article's URL as the story's seed. {hint}")
+    return StoryAdd(name, tuple(urls), title)
+
+
+def parse_remove(rest: str, platform: str | None = None) -> tuple[str, bool]:
+    """Read ``<name> [--yes]``: the story's name and whether the remover said yes.
+
+    Raises:
+        UsageError: No name, more than one, or an option other than ``--yes``.
+    """
+    hint = f"Usage: {remove_usage(platform)}"
+    names: list[str] = []
+    yes = False
+    for word in rest.split():
+        option = option_word(word)
+        if option is None:
+            names.append(word)
+        elif option.lower() == "yes":
+            yes = True
+        else:
+            raise UsageError(
+                f"'{_clip(word, 40)}' is not an option of `stories remove` (it has --yes). {hint}"
+            )
+    if len(names) != 1:
+        raise UsageError(hint)
+    return names[0], yes
+
+
+def check_add(store: Store, add: StoryAdd) -> None:
+    """Refuse what is wrong before any page is fetched: the name, the URLs' number and form.
+
+    Raises:
+        UserError: The name is not allowed or taken, there are more than
+            ``MAX_SEED_URLS`` URLs, one is given twice or is no web address, the title
+            is too long.
+    """
+    problem = new_story_name_problem(store, add.name)
+    if problem:
+        raise UserError(f"{_capital(problem)}.")
+    if len(add.urls) > MAX_SEED_URLS:
+        raise UserError(
+            f"A story takes at most {MAX_SEED_URLS} seed URLs from chat; {len(add.urls)} were "
+            "given. Pick the articles that best tell its starting point (three to five is best)."
+        )
+    seen: set[str] = set()
+    for url in add.urls:
+        problem = article_url_problem(url)  # a path too: seeds from chat are web pages
+        if problem:
+            raise UserError(f"{problem}.")
+        if url in seen:
+            raise UserError(f"{_clip(url, 100)} is given twice: give each article once.")
+        seen.add(url)
+    if add.title is not None and len(add.title) > MAX_TITLE_CHARS:
+        raise UserError(
+            f"The title is {len(add.title)} characters long; a story's title is at most "
+            f"{MAX_TITLE_CHARS}."
+        )
+
+
+async def add_story(
+    store: Store, clock: Clock, loader: SeedLoader, req: CommandRequest, add: StoryAdd
+) -> Reply:
+    """Read the seeds, create the story and say what happens next.
+
+    Raises:
+        UserError: A check of :func:`check_add` fails, a page cannot be read as an
+            article (the message names it), or the name was taken meanwhile.
+    """
+    check_add(store, add)
+    try:
+        seeds = await loader.load(add.urls)
+    except NotAnArticle as exc:
+        feeds_add = say(
+            req.platform, f"/story feeds add {exc.source}", f"/story feeds add url:{exc.source}"
+        )
+        raise UserError(
+            f"{exc.source} is a feed (RSS/Atom), not an article: an admin polls it with "
+            f"`{feeds_add}`; give the links of single articles as seeds. No story was created."
+        ) from None
+    except UserError as exc:
+        raise UserError(f"{_capital(str(exc).rstrip('.'))}. No story was created.") from None
+    title = add.title or seeds[0].title
+    try:
+        story = store.add_story(add.name, title, seeds, clock.now())
+    except Conflict:  # created since the check (another admin, the CLI)
+        raise UserError(f"A story named '{add.name}' already exists.") from None
+    return Reply(text="\n".join(_created_lines(story.name, story.title, seeds, req)))
+
+
+def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequest) -> list[str]:
+    lines = [f"Created story {name}: {_clip(title, 200)} ({counted(len(seeds), 'seed')})"]
+    lines += [
+        f"{i}. {_clip(seed.title, 120)} ({counted(len(seed.text.split()), 'word')})"
+        for i, seed in enumerate(seeds, 1)
+    ]
+    if len(seeds) < FEW_SEEDS:
+        lines.append(
+            "Three to five seeds work best: with fewer, a report that retells the start of "
+            "the story in new words is more likely to be taken for a new development."
+        )
+    lines.append(
+        "storybot starts tracking it at its next poll cycle (every 30 seconds by default): "
+        "reports that arrive from then on are judged for it, earlier ones are not."
+    )
+    follow = say(req.platform, f"/story follow {name}", f"/story follow story:{name}")
+    where = (
+        "in the channel that should get them"
+        if req.direct_message or not req.channel_id
+        else "here"
+    )
+    lines.append(f"To get its alerts {where}: `{follow}` (admins).")
+    return lines
+
+
+def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> tuple[Reply, bool]:
+    """Remove a story by the rule of ``storybot story remove`` (see :mod:`bot.stories`).
+
+    Returns:
+        The reply, and whether subscriptions went with the story (the matcher's index
+        is then out of date).
+
+    Raises:
+        UserError: There is no such story, or it has subscriptions or channel follows and
+            there was no ``--yes`` (the message counts them and gives the ``--yes`` form).
+    """
+    removal = plan_story_removal(store, name)
+    if removal is None:
+        names = [s.name for s in store.list_stories()]
+        known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
+        raise UserError(f"There is no story named '{_clip(name, 60)}'.{known}")
+    story, others = removal.story, removal.others
+    if removal.needs_yes and not yes:
+        again = say(
+            req.platform,
+            f"/story stories remove {story.name} --yes",
+            f"/story stories action:remove name:{story.name} yes:True",
+        )
+        raise UserError(
+            f"Story {story.name} has {others}; removing it removes them too (their users "
+            f"are not told). To go ahead: `{again}`"
+        )
+    if not store.remove_story(story.name):
+        raise UserError(f"There is no story named '{_clip(name, 60)}'.")
+    also = f" (also removed {others})" if others else ""
+    return Reply(text=f"Removed story {story.name}{also}."), removal.subscriptions > 0

@@ -1,0 +1,301 @@
+"""``/story stories add|remove``: admins create and delete stories from chat.
+
+Through the real ``Commands`` with the real seed loader (``adapters.seeds.UrlSeedLoader``,
+as ``build_app`` wires it) against a local HTTP server; the SSRF guard lets 127.0.0.1
+through only where a test allows it, as ``STORYBOT_ALLOWED_HOSTS`` does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
+from seed_pages import CHIPS_1, CHIPS_2, RSS
+
+from adapters.app import build_app
+from adapters.seeds import UrlSeedLoader
+from bot.commands import Commands, admin_command
+from bot.model import CommandRequest, DeliveryMode, SeedDoc
+from bot.settings import load_settings
+from storage import open_store
+
+LOCAL = {"127.0.0.1"}
+
+
+@pytest.fixture
+def pages(feed_server: FeedServer) -> dict[str, str]:
+    """Two articles on one story, and what is no article: a 404, an image, a feed."""
+    return {
+        "chips1": feed_server.add_feed("/chips-1", CHIPS_1, content_type="text/html"),
+        "chips2": feed_server.add_feed("/chips-2", CHIPS_2, content_type="text/html"),
+        "missing": feed_server.add_status("/gone", 404),
+        "image": feed_server.add_feed(
+            "/photo.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, content_type="image/png"
+        ),
+        "feed": feed_server.add_feed("/rss.xml", RSS, content_type="application/rss+xml"),
+    }
+
+
+@pytest.fixture
+def store(sqlite_url, clock):
+    s = open_store(sqlite_url)
+    s.add_story(
+        "pentagon",
+        "Anthropic reopens Pentagon talks",
+        [SeedDoc("Anthropic reopens talks", "text")],
+        clock.now(),
+    )
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def commands(store, clock):
+    return Commands(store, clock, seed_loader=UrlSeedLoader(LOCAL))
+
+
+def req(
+    text: str,
+    *,
+    admin: bool = True,
+    platform: str = "slack",
+    channel: str | None = "C1",
+    user: str = "U1",
+) -> CommandRequest:
+    return CommandRequest(
+        text=text, platform=platform, user_id=user, channel_id=channel, is_admin=admin
+    )
+
+
+def hits(feed_server: FeedServer) -> int:
+    return sum(feed_server.hits(p) for p in ("/chips-1", "/chips-2", "/gone", "/photo.png"))
+
+
+async def test_add_from_two_urls_then_listed_and_tracked_at_the_next_cycle(
+    feed_server, pages, sqlite_url, clock
+):
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=clock)  # the loader `storybot run`, chat and ask get
+    try:
+        text = f'stories add chips-act {pages["chips1"]} {pages["chips2"]} --title "Chips Act"'
+        reply = await app.commands.handle(req(text))
+        assert reply.ok, reply.text
+        lines = reply.text.splitlines()
+        assert lines[0] == "Created story chips-act: Chips Act (2 seeds)"
+        assert lines[1].startswith("1. Chipmakers win new subsidies under the Chips Act (")
+        assert lines[2].startswith("2. Chips Act grants draw criticism from lawmakers (")
+        assert "at its next poll cycle" in reply.text
+        assert "To get its alerts here: `/story follow chips-act` (admins)." in reply.text
+
+        story = app.store.get_story("chips-act")
+        assert story is not None and story.title == "Chips Act"
+        assert [s.url for s in story.seeds] == [pages["chips1"], pages["chips2"]]
+        assert "Commerce Department awarded new grants" in story.seeds[0].text
+        listed = await app.commands.handle(req("stories", admin=False))
+        assert "• chips-act: Chips Act (" in listed.text
+        assert "chips-act: Chips Act" in (await app.commands.handle(req("stories list"))).text
+
+        assert story.id not in app.engine.tracked()
+        await app.pipeline.poll_due()  # the service's next cycle, with no feed due
+        assert story.id in app.engine.tracked()
+        assert app.store.get_development(story.id, 0) is not None  # its baseline, stored
+    finally:
+        await app.aclose()
+
+
+async def test_add_without_a_title_takes_the_first_article_s_and_reads_slack_links(
+    commands, store, pages
+):
+    text = f"stories add Chips.Act <{pages['chips1']}|Chipmakers win> <{pages['chips2']}>"
+    reply = await commands.handle(req(text))
+    assert reply.ok, reply.text
+    story = store.get_story("Chips.Act")
+    assert story.title == "Chipmakers win new subsidies under the Chips Act"
+    assert len(story.seeds) == 2
+    # fewer than three seeds: the reply says what more would do
+    assert "Three to five seeds work best" in reply.text
+
+
+async def test_the_title_is_the_rest_of_the_text_and_discord_is_told_its_own_forms(
+    commands, store, pages
+):
+    text = f"stories add chips {pages['chips1']} —title Chips Act money, “round two”"
+    reply = await commands.handle(req(text, platform="discord"))
+    assert reply.ok, reply.text
+    assert store.get_story("chips").title == "Chips Act money, “round two”"
+    assert "`/story follow story:chips`" in reply.text
+
+
+async def test_a_non_admin_may_not_add_or_remove_a_story(commands, store, pages, feed_server):
+    assert admin_command(f"stories add x {pages['chips1']}") == "stories add"
+    assert admin_command("stories REMOVE pentagon") == "stories remove"
+    assert admin_command("stories") is None and admin_command("stories list") is None
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']}", admin=False))
+    assert not reply.ok and "Only workspace/server admins may use `stories add`" in reply.text
+    reply = await commands.handle(req("stories remove pentagon --yes", admin=False))
+    assert not reply.ok and "Only workspace/server admins may use `stories remove`" in reply.text
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+    assert hits(feed_server) == 0  # refused before anything was fetched
+    unknown = await commands.handle(
+        CommandRequest(f"stories add chips {pages['chips1']}", "slack", "U1", "C1", is_admin=None)
+    )
+    assert "couldn't check your Slack role" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ("missing", "could not fetch seed {url}: HTTP 404 Not Found"),
+        ("image", "{url} is not an article's web page (image/png)"),
+        (
+            "feed",
+            "{url} is a feed (RSS/Atom), not an article: an admin polls it with "
+            "`/story feeds add {url}`",
+        ),
+    ],
+)
+async def test_a_url_that_is_no_article_is_named_and_nothing_is_created(
+    commands, store, pages, bad, why
+):
+    url = pages[bad]
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']} {url}"))
+    assert not reply.ok
+    expected = why.format(url=url)
+    assert reply.text.startswith(
+        expected[0].upper() + expected[1:] if bad == "missing" else expected
+    )
+    assert reply.text.endswith("No story was created.")
+    assert pages["chips1"] not in reply.text  # the one that was fine is not blamed
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+
+
+async def test_the_ssrf_guard_applies_to_chat_seeds(store, clock, pages, feed_server):
+    guarded = Commands(store, clock, seed_loader=UrlSeedLoader())  # no allowed hosts
+    reply = await guarded.handle(req(f"stories add chips {pages['chips1']}"))
+    assert not reply.ok
+    assert f"Could not fetch seed {pages['chips1']}: refused: 127.0.0.1 is a loopback" in (
+        reply.text
+    )
+    assert feed_server.hits("/chips-1") == 0
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("stories add Pentagon {url}", "A story named 'pentagon' already exists."),
+        ("stories add pentagon {url}", "A story named 'pentagon' already exists."),
+        ("stories add 'Bad!' {url}", "is not a valid story name"),
+        ("stories add chips {url} /etc/passwd", "'/etc/passwd' is not a valid article URL"),
+        ("stories add chips {url} {url}", "is given twice"),
+        ("stories add chips " + " ".join(["{url}"] * 11), "at most 10 seed URLs from chat; 11"),
+    ],
+)
+async def test_refused_before_any_page_is_fetched(commands, store, pages, feed_server, text, why):
+    reply = await commands.handle(req(text.format(url=pages["chips1"])))
+    assert not reply.ok and why in reply.text, reply.text
+    assert hits(feed_server) == 0
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("stories add", "Usage: /story stories add <name> <url>"),
+        ("stories add chips", "Give at least one article's URL"),
+        ("stories add https://news.example/a", "Give the story a name before"),
+        ("stories add chips https://news.example/a --story x", "'--story' is not an option"),
+        ("stories add chips https://news.example/a --title", "--title needs the story's title"),
+        ("stories remove", "Usage: /story stories remove <name> [--yes]"),
+        ("stories remove pentagon --force", "'--force' is not an option"),
+        ("stories remove pentagon chips", "Usage: /story stories remove"),
+        ("stories list all", "`stories` does not take 'all'"),
+    ],
+)
+async def test_usage_mistakes(commands, store, text, why):
+    reply = await commands.handle(req(text))
+    assert not reply.ok and reply.usage_error and why in reply.text, reply.text
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+
+
+async def test_remove_refuses_without_yes_when_people_depend_on_the_story(commands, store, clock):
+    story = store.get_story("pentagon")
+    store.add_subscription("slack", "U2", "bakery", story.id, clock.now())
+    store.bind(story.id, "discord", "42", DeliveryMode.REALTIME, 24, clock.now())
+    store.bind(story.id, "console", "terminal", DeliveryMode.REALTIME, 24, clock.now())
+
+    refused = await commands.handle(req("stories remove Pentagon"))
+    assert not refused.ok
+    assert refused.text == (
+        "Story pentagon has 1 subscription and 1 channel follow; removing it removes them "
+        "too (their users are not told). To go ahead: `/story stories remove pentagon --yes`"
+    )
+    assert store.get_story("pentagon") is not None
+    on_discord = await commands.handle(req("stories remove pentagon", platform="discord"))
+    assert "`/story stories action:remove name:pentagon yes:True`" in on_discord.text
+
+    removed = await commands.handle(req("stories remove pentagon --yes"))
+    assert removed.ok and removed.text == (
+        "Removed story pentagon (also removed 1 subscription and 1 channel follow)."
+    )
+    assert store.list_stories() == [] and store.all_subscriptions() == []
+    assert store.list_bindings() == []
+    gone = await commands.handle(req("stories remove pentagon --yes"))
+    assert not gone.ok and "There is no story named 'pentagon'. There are no stories yet." in (
+        gone.text
+    )
+
+
+async def test_remove_of_a_story_nobody_follows_needs_no_yes(store, clock):
+    rebuilt: list[bool] = []
+    commands = Commands(store, clock, on_subscriptions_changed=lambda: rebuilt.append(True))
+    store.bind(
+        store.get_story("pentagon").id,
+        "console",
+        "terminal",
+        DeliveryMode.REALTIME,
+        24,
+        clock.now(),
+    )
+    reply = await commands.handle(req("stories remove pentagon"))
+    assert reply.ok and reply.text == "Removed story pentagon."  # the console's follow: no ask
+    assert rebuilt == []  # no subscription went with it
+
+
+async def test_remove_with_subscriptions_rebuilds_the_matcher(store, clock):
+    rebuilt: list[bool] = []
+    commands = Commands(store, clock, on_subscriptions_changed=lambda: rebuilt.append(True))
+    store.add_subscription("slack", "U2", "bakery", store.get_story("pentagon").id, clock.now())
+    assert (await commands.handle(req("stories remove pentagon —yes"))).ok
+    assert rebuilt == [True]
+
+
+async def test_without_a_seed_loader_adding_points_to_the_cli(store, clock, feed_server, pages):
+    commands = Commands(store, clock)
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']}"))
+    assert not reply.ok
+    assert "Adding stories from chat is not available in this process" in reply.text
+    assert "`storybot story add NAME --seed URL ... [--title T]`" in reply.text
+    assert hits(feed_server) == 0 and store.get_story("chips") is None
+    store.remove_story("pentagon")
+    empty = await commands.handle(req("stories"))
+    assert "An operator adds one with `storybot story add NAME --seed FILE_OR_URL`." in empty.text
+    assert "/story stories add" not in empty.text
+
+
+async def test_an_empty_list_says_how_admins_add_a_story(commands, store):
+    store.remove_story("pentagon")
+    reply = await commands.handle(req("stories", admin=False))
+    assert reply.text.startswith("No stories yet. Admins add one with `/story stories add <name>")
+    on_discord = await commands.handle(req("stories", platform="discord"))
+    assert "`/story stories action:add name:NAME urls:<url url ...> [title:T]`" in on_discord.text
+
+
+async def test_help_shows_stories_add_and_remove(commands):
+    text = (await commands.handle(req("help stories"))).text
+    assert text.startswith(
+        "/story stories [list | add <name> <url> ... [--title T] | remove <name> [--yes]]"
+    )
+    on_discord = (await commands.handle(req("help stories", platform="discord"))).text
+    assert on_discord.startswith("/story stories [action:list|add|remove]")
