@@ -7,6 +7,7 @@ tests agree on them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Sequence
 
@@ -84,13 +85,50 @@ def _links(pairs: Sequence[tuple[str, str]], most: int = MAX_LINKS) -> tuple[Lin
     return tuple(out)
 
 
-def citation_numbers(citations: Sequence[Citation]) -> dict[str, int]:
-    """The marker number of each cited link: 1, 2, ... in order of first citation."""
+def citation_numbers(
+    citations: Sequence[Citation], links: Sequence[tuple[str, str]] = ()
+) -> dict[str, int]:
+    """The marker number of each cited link.
+
+    A cited report is numbered by its place among the development's ``links`` (first
+    reporter first, as the store lists them: 1, 2, ...), so ``[2]`` names the same report
+    in every edit of an alert and in the thread replies quoting it, however the summary's
+    sentences change. A cited link the development does not list (a seed's) is numbered
+    after them, in order of first citation; without ``links`` every cited link is.
+    """
+    order = _report_numbers(links)
     numbers: dict[str, int] = {}
+    extra = len(order)
     for c in citations:
         if c.url and c.url not in numbers:
-            numbers[c.url] = len(numbers) + 1
+            if c.url in order:
+                numbers[c.url] = order[c.url]
+            else:
+                extra += 1
+                numbers[c.url] = extra
     return numbers
+
+
+def _report_numbers(links: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each linked report's place among a development's links: 1 for the first reporter."""
+    order: dict[str, int] = {}
+    for _, url in links:
+        if url and url not in order:
+            order[url] = len(order) + 1
+    return order
+
+
+def marker_numbers(message: OutboundMessage) -> dict[str, int]:
+    """The marker number of each numbered link of an alert (see :func:`cited_summary`)."""
+    numbers: dict[str, int] = {}
+    for link in message.links:
+        m = _MARKER_LABEL.match(link.label)
+        if m:
+            numbers.setdefault(link.url, int(m.group(1)))
+    return numbers
+
+
+_MARKER_LABEL = re.compile(r"\[(\d+)\] ")
 
 
 def cited_summary(
@@ -98,11 +136,13 @@ def cited_summary(
 ) -> tuple[str, list[tuple[str, str]]]:
     """The summary with its sentences cited, and the links its markers point to.
 
-    A run of sentences from one report with a link ends in a numbered marker (``[1]``),
-    and the links start with ``[1] Outlet``; a run from a report without a link names
-    its outlet in brackets. The development's other links (first reporter first) follow
-    the cited ones. A development stored before citations existed keeps its plain
-    summary.
+    A run of sentences from one report with a link ends in a numbered marker (``[2]``:
+    the development's second report, see :func:`citation_numbers`); a run from a report
+    without a link names its outlet in brackets. The links are every cited report and
+    then the development's first other reports, up to ``MAX_LINKS``, each labelled with
+    its number (``[2] Outlet``): the cited ones first (a platform showing fewer links
+    shows those), each group in number order. A development stored before
+    citations existed keeps its plain summary and links.
 
     The body fits in ``limit`` characters. A longer one is shortened run by run (the
     longest runs give up most, see :func:`_fit_runs`), never by cutting off its end:
@@ -113,8 +153,8 @@ def cited_summary(
     """
     if not dev.citations:
         return _shorten_prose(dev.summary, limit), list(dev.links)
-    numbered = citation_numbers(dev.citations)
-    cited_links: list[tuple[str, str]] = []
+    numbered = citation_numbers(dev.citations, dev.links)
+    listed: dict[str, tuple[int, str]] = {}  # url -> (number, outlet)
     runs: list[tuple[Citation, list[str]]] = []
     for c in dev.citations:
         if runs and (runs[-1][0].source, runs[-1][0].url) == (c.source, c.url):
@@ -125,15 +165,19 @@ def cited_summary(
     for c, sentences in runs:
         if c.url:
             n = numbered[c.url]
-            if n > len(cited_links):
-                cited_links.append((f"[{n}] {c.source or c.url}", c.url))
+            listed.setdefault(c.url, (n, c.source))
             parts.append((sentences, f" [{n}]"))
         elif c.source:
             parts.append((sentences, f" ({c.source})"))
         else:
             parts.append((sentences, ""))
-    rest = [(label, url) for label, url in dev.links if url not in numbered]
-    return _fit_runs(parts, limit), cited_links + rest
+    cited = sorted((n, source, url) for url, (n, source) in listed.items())
+    # the development's other reports fill the rest of the links, first reporters first
+    order = _report_numbers(dev.links)
+    others = [(order[url], source, url) for source, url in dev.links if url and url not in listed]
+    others = sorted(set(others))[: max(0, MAX_LINKS - len(cited))]
+    links = [(f"[{n}] {source or url}", url) for n, source, url in cited + others]
+    return _fit_runs(parts, limit), links
 
 
 def _fit_runs(parts: Sequence[tuple[list[str], str]], limit: int) -> str:
@@ -234,7 +278,7 @@ def added_fact(before: Development | None, after: Development, item: Item) -> st
         return None
     source = mine[0].source or item.source
     head = f"{source}: " if source else ""
-    tail = f" [{citation_numbers(after.citations)[item.url]}]" if item.url else ""
+    tail = f" [{citation_numbers(after.citations, after.links)[item.url]}]" if item.url else ""
     # shortened between the outlet and the marker: a cut must not take the marker along
     return head + _shorten_sentences(sentences, THREAD_NOTE_MAX - len(head) - len(tail)) + tail
 

@@ -22,7 +22,7 @@ import re
 from collections import OrderedDict
 from dataclasses import replace
 
-from bot.alerts import citation_numbers
+from bot.alerts import marker_numbers
 from bot.model import MessageKind, OutboundMessage
 from bot.ports import Summarizer, SummaryRequest
 
@@ -33,7 +33,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 def summary_request(message: OutboundMessage, max_words: int) -> SummaryRequest:
     """The request for an alert: its sentences with the markers its links carry."""
-    numbers = citation_numbers(message.citations)
+    numbers = marker_numbers(message)  # the numbers its links are labelled with
     return SummaryRequest(
         story=message.story_name,
         headline=message.title,

@@ -51,19 +51,53 @@ def test_each_summary_sentence_is_marked_with_the_link_of_its_report() -> None:
             Citation("A hearing is set for March 18.", "Daily", "https://daily.example/2"),
             Citation("The deal was signed Friday.", "Wire", "https://wire.example/1"),
         ),
-        links=(("Daily", "https://daily.example/2"), ("Other", "https://other.example/3")),
+        links=(
+            ("Wire", "https://wire.example/1"),
+            ("Daily", "https://daily.example/2"),
+            ("Other", "https://other.example/3"),
+        ),
     )
     msg = alert_message(STORY, dev)
     assert msg.body == (
         "Senators demanded the text. [1] A hearing is set for March 18. [2] "
         "The deal was signed Friday. [1]"
     )
-    # the cited reports come first, numbered; the development's other links follow once
+    # every listed report is numbered by its place among the development's reports
     assert msg.links == (
         Link("[1] Wire", "https://wire.example/1"),
         Link("[2] Daily", "https://daily.example/2"),
-        Link("Other", "https://other.example/3"),
+        Link("[3] Other", "https://other.example/3"),
     )
+
+
+def test_a_marker_names_the_same_report_in_every_edit_and_in_its_thread_reply() -> None:
+    reports = [(f"Outlet{i}", f"https://o{i}.example/") for i in range(1, 9)]
+    wire, other, daily, late = reports[0], reports[1], reports[2], reports[7]
+    before = development(
+        (Citation("The deal was signed.", *wire), Citation("A hearing is set.", *daily)),
+        links=tuple(reports[:3]),
+    )
+    assert alert_message(STORY, before).body == "The deal was signed. [1] A hearing is set. [3]"
+    # a later edit drops the first report's sentence and cites the eighth report: the
+    # third keeps [3], which the thread reply about the eighth must not take over
+    after = development(
+        (Citation("A hearing is set.", *daily), Citation("Michael will testify.", *late)),
+        links=tuple(reports),
+    )
+    msg = alert_message(STORY, after)
+    assert msg.body == "A hearing is set. [3] Michael will testify. [8]"
+    item = Item(8, "k8", 1, late[1], None, "T", "", "", T0, T0, late[0], "h")
+    assert added_fact(before, after, item) == "Outlet8: Michael will testify. [8]"
+    # the cited reports, then the first others, up to MAX_LINKS, each in number order
+    assert [link.label for link in msg.links] == [
+        "[3] Outlet3",
+        "[8] Outlet8",
+        "[1] Outlet1",
+        "[2] Outlet2",
+        "[4] Outlet4",
+    ]
+    assert len(msg.links) == MAX_LINKS
+    assert msg.links[3].label == f"[2] {other[0]}"
 
 
 def test_consecutive_sentences_of_one_report_share_one_marker() -> None:

@@ -8,6 +8,8 @@ later. Each chat platform must show exactly one alert message for the developmen
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -221,12 +223,13 @@ async def test_a_fact_a_later_report_adds_is_threaded_once_under_the_slack_alert
         [reply] = replies
         assert reply.args["thread_ts"] == update.args["ts"]
         assert reply.args["channel"] == SLACK_CHANNEL
-        assert reply.args["text"].startswith("Other Outlet: ") and reply.args["text"].endswith(
-            "[2]"
-        )
-        fact = reply.args["text"].removeprefix("Other Outlet: ").removesuffix(" [2]")
+        marked = re.fullmatch(r"Other Outlet: (.+) \[(\d+)\]", reply.args["text"])
+        assert marked, reply.args["text"]
+        fact, n = marked.groups()
         summary = update.args["blocks"][1]["text"]["text"]
-        assert f"{fact} [2]" in summary, "the fact is the sentence the update added, as cited"
+        assert f"{fact} [{n}]" in summary, "the fact is the sentence the update added, as cited"
+        # and its marker is the number of the Other Outlet's link in the edited alert
+        assert f"[{n}] Other Outlet" in json.dumps(update.args["blocks"])
         assert len(top_level(slack)) == 1
         assert app.store.outbox_counts()["pending"] == 0
     finally:

@@ -5,15 +5,16 @@ answer sends the extractive summary instead."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from fakes.llm_server import FakeLLM
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample, samples
 
-from bot.alerts import alert_key
+from bot.alerts import alert_key, alert_message
 from bot.errors import ConfigError
-from bot.model import Citation, MessageKind, OutboundMessage
+from bot.model import Citation, Development, Story
 from bot.ports import SummaryRequest
 from bot.settings import load_settings
 from bot.summarizer import check_rewrite, summary_request
@@ -136,21 +137,31 @@ def test_check_rewrite_accepts_only_the_requests_markers() -> None:
     assert check_rewrite("C happened.", unlinked) is None
 
 
+T0 = datetime(2026, 3, 5, 12, tzinfo=UTC)
+
+
 def test_summary_request_numbers_sentences_like_the_alerts_links() -> None:
-    msg = OutboundMessage(
-        MessageKind.ALERT,
-        "h",
-        "b",
+    # the alert of a development whose first, second and third reports are Wire, Other
+    # and Daily, citing the first and the third: the rewrite must cite them as [1], [3]
+    dev = Development(
+        story_id=1,
+        number=1,
+        headline="h",
+        summary="A. B. C. D.",
+        created_at=T0,
+        updated_at=T0,
+        links=(("Wire", "https://w/1"), ("Other", "https://o/2"), ("Daily", "https://d/3")),
         citations=(
             Citation("A.", "Wire", "https://w/1"),
-            Citation("B.", "Daily", "https://d/2"),
+            Citation("B.", "Daily", "https://d/3"),
             Citation("C.", "Wire", "https://w/1"),
             Citation("D.", "seed", None),
         ),
     )
+    msg = alert_message(Story(1, "s", "S", (), T0), dev)
     assert summary_request(msg, 50).sentences == (
         ("A.", 1, "Wire"),
-        ("B.", 2, "Daily"),
+        ("B.", 3, "Daily"),
         ("C.", 1, "Wire"),
         ("D.", None, "seed"),
     )
