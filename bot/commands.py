@@ -37,7 +37,15 @@ from bot.model import (
 from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
 from bot.query import QUOTE_CHARS, Document, Query, parse_query, stored_query
-from bot.render import OPTION_PLATFORMS, counted, say, shorten, source_list
+from bot.render import (
+    OPTION_PLATFORMS,
+    counted,
+    developments_command,
+    say,
+    shorten,
+    source_list,
+    status_command,
+)
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 
 log = logging.getLogger(__name__)
@@ -47,6 +55,11 @@ MAX_DIGEST_HOURS = 24 * 7
 # is better served by fewer, broader ones (OR) than by a flood of DMs.
 MAX_SUBSCRIPTIONS = 100
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
+# Developments a page of /story developments shows. A fixed size keeps the pages numbered
+# the same whatever they hold; five are what /story status fits in one Discord embed with
+# each lead whole (see STATUS_BODY_MAX), where ten such entries would take about twice
+# that. An entry too long for its fifth of the page gives up room (see _status_entry).
+DEVELOPMENTS_PAGE = 5
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "status [story]",
         "What the story is, its latest developments, sources and feed health.",
         options="status [story:NAME]",
+    ),
+    CommandSpec(
+        "developments",
+        "developments [story] [page]",
+        "Every development of the story after the seed story, newest first, "
+        f"{DEVELOPMENTS_PAGE} a page (page 1: the newest).",
+        options="developments [story:NAME] [page:N]",
     ),
     CommandSpec(
         "stories",
@@ -286,8 +306,11 @@ class Commands:
                 '(an operator can allow everyone with [permissions] admin_commands = "everyone").'
             )
 
-    def _story(self, name: str | None, req: CommandRequest) -> Story:
-        """Resolve a story by name; without one, the channel's or the only story."""
+    def _story(self, name: str | None, req: CommandRequest, command: str = "status") -> Story:
+        """Resolve a story by name; without one, the channel's or the only story.
+
+        ``command`` is the one asked about, named when the user must say which story.
+        """
         if name:
             story = find_story(self.store, name)
             if story is None:
@@ -312,7 +335,7 @@ class Commands:
             raise UserError("There are no stories yet. " + self._how_to_add(req.platform))
         raise UserError(
             "Which story? Say "
-            + say(req.platform, "`/story status NAME`", "`/story status story:NAME`")
+            + say(req.platform, f"`/story {command} NAME`", f"`/story {command} story:NAME`")
             + ". Stories: "
             + ", ".join(s.name for s in stories)
         )
@@ -411,15 +434,17 @@ class Commands:
             if failure:
                 tail.append(failure)
         # The oldest developments give way before the feed health and a delivery failure
-        # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX).
-        while len(entries) > 1 and _status_size(lines, entries, tail) > STATUS_BODY_MAX:
+        # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX); room is
+        # kept for the line counting the older ones, with every development counted.
+        most = _older_line(stats.developments, story.name, req.platform)
+        while len(entries) > 1 and _status_size(lines, entries, tail, most) > STATUS_BODY_MAX:
             entries.pop()
         # the older ones: left out for room, and those beyond the latest five
         hidden = max(0, stats.developments - len(entries))
         if entries:
             lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
             if hidden:
-                lines.append(f"… and {counted(hidden, 'older development')}")
+                lines.append(_older_line(hidden, story.name, req.platform))
         else:
             lines.append("No new developments yet beyond the seed story.")
         lines += tail
@@ -432,6 +457,54 @@ class Commands:
             when=self.clock.now(),
         )
         return Reply(text=text, ephemeral=True, message=message)
+
+    def _cmd_developments(self, req: CommandRequest, rest: str) -> Reply:
+        name, page = self._developments_arguments(rest, req.platform)
+        story = self._story(name, req, "developments")
+        # story_stats counts the new developments (cheap: no development is read)
+        total = self.store.story_stats(story.id).developments
+        if not total:
+            return Reply(
+                text=f"{story.name} has no developments yet beyond the seed story "
+                f"(`{status_command(story.name, req.platform)}` shows the story)."
+            )
+        pages = -(-total // DEVELOPMENTS_PAGE)
+        if page > pages:
+            raise UserError(
+                f"{story.name} has {counted(pages, 'page')} of developments ({total}), so "
+                f"there is no page {page}; "
+                f"`{developments_command(story.name, req.platform, pages)}` shows the oldest."
+            )
+        devs = self.store.developments_page(
+            story.id, DEVELOPMENTS_PAGE, (page - 1) * DEVELOPMENTS_PAGE
+        )
+        title = f"{story.title} ({story.name})"
+        heading = f"{counted(total, 'development')} after the seed story, newest first:"
+        footer = _page_footer(story.name, page, pages, req.platform)
+        # A fixed share of the page for each entry: whatever the entries hold, the page
+        # fits one Discord embed and the next page starts where this one ends.
+        room = (STATUS_BODY_MAX - _chars([heading, *footer])) // DEVELOPMENTS_PAGE - 1
+        body = [heading, *(line for d in devs for line in _status_entry(d, room)), *footer]
+        message = OutboundMessage(
+            kind=MessageKind.DIGEST,
+            title=title,
+            body="\n".join(body),
+            story_name=story.name,
+            when=self.clock.now(),
+        )
+        return Reply(text="\n".join([title, *body]), ephemeral=True, message=message)
+
+    def _developments_arguments(self, rest: str, platform: str | None) -> tuple[str | None, int]:
+        """The story (None: the channel's or the only one) and page of ``developments``.
+
+        ``developments 2`` is page 2, unless a story is named "2" (names may be digits).
+        """
+        words = _arguments("developments", rest, 2, platform)
+        if len(words) == 2:
+            return words[0], _page_number(words[1], platform)
+        if words and _NUMBERISH.fullmatch(words[0]) and not find_story(self.store, words[0]):
+            return None, _page_number(words[0], platform)
+        return (words[0] if words else None), 1
 
     def _cannot_deliver(self, target: Target, what: str) -> str | None:
         """Why storybot cannot deliver to ``target``, said to the people there; None if it can.
@@ -952,6 +1025,35 @@ def _arguments(command: str, rest: str, most: int, platform: str | None = None) 
     return words
 
 
+# a word meant as a number (a page), right or wrong: "2", "0", "-1", "1.5"
+_NUMBERISH = re.compile(r"[+-]?\d[\d.,]*")
+
+
+def _page_number(word: str, platform: str | None) -> int:
+    """A page number from 1, or a usage error saying what a page number is."""
+    if re.fullmatch(r"\+?\d+", word) and int(word) >= 1:
+        return int(word)
+    raise UsageError(
+        f"'{_clip(word, 20)}' is not a page number: pages are numbered 1, 2, 3 … from the "
+        f"newest developments. Usage: {usage('developments', platform)}"
+    )
+
+
+def _page_footer(story_name: str, page: int, pages: int, platform: str | None) -> list[str]:
+    """The line under a page of developments saying where the others are; none for one page."""
+    if pages == 1:
+        return []
+    if page < pages:
+        return [
+            f"Page {page} of {pages} · "
+            f"`{developments_command(story_name, platform, page + 1)}` for older"
+        ]
+    return [
+        f"Page {page} of {pages} · "
+        f"`{developments_command(story_name, platform, page - 1)}` for newer"
+    ]
+
+
 def _sentence(text: str) -> str:
     """``text`` ended with a full stop, unless it ends with one already ("u.s.")."""
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
@@ -994,15 +1096,62 @@ STATUS_NEWS_HEADING = "What's new (latest developments first):"
 STATUS_BODY_MAX = 3600
 
 
-def _status_entry(dev: Development) -> list[str]:
-    """A development's lines in ``/story status``: headline and date, lead, reports."""
+# characters of a development's lead sentence in /story status: whole for nearly every
+# sentence the summariser keeps (at most 60 words), yet five developments, their links
+# and the feed health stay within one Discord embed
+STATUS_LEAD_MAX = 300
+
+
+# An entry of /story developments with too little room for it (see _status_entry) cuts
+# its lead sentence to no less than this, then the outlets' names to this
+ENTRY_LEAD_MIN = 80
+ENTRY_OUTLET_MAX = 40
+
+
+def _status_entry(dev: Development, room: int | None = None) -> list[str]:
+    """A development's lines in ``/story status`` and ``/story developments``.
+
+    Its number, headline and first-report date; its lead (see :func:`_lead`); its reports
+    and outlets.
+
+    Args:
+        dev: The development.
+        room: If given, the most characters the lines may take, joined by newlines. What
+            does not fit gives way in this order: the lead is cut at a word ("…"), to no
+            less than ``ENTRY_LEAD_MIN``; outlet names are cut to ``ENTRY_OUTLET_MAX``;
+            the links are left out (a cut link would be a broken one); as a last resort,
+            each line is cut.
+    """
+    lines = _entry_lines(dev)
+    if room is None or _chars(lines) <= room:
+        return lines
+    sentence = len(_lead_sentence(dev))
+    for outlet_max, links in ((None, True), (ENTRY_OUTLET_MAX, True), (ENTRY_OUTLET_MAX, False)):
+        lines = _entry_lines(dev, outlet_max=outlet_max, links=links)
+        over = _chars(lines) - room
+        if over <= 0:
+            return lines
+        if sentence - over >= ENTRY_LEAD_MIN:
+            return _entry_lines(dev, sentence - over, outlet_max=outlet_max, links=links)
+    share = max(2, (room - len(lines) + 1) // len(lines))
+    return [shorten(line, share) for line in lines]
+
+
+def _entry_lines(
+    dev: Development,
+    lead_max: int = STATUS_LEAD_MAX,
+    *,
+    outlet_max: int | None = None,
+    links: bool = True,
+) -> list[str]:
     lines = [
         f"{dev.number}. {_clip(dev.headline, 120)} ({_fmt_time(dev.first_reported_at or dev.created_at)})"
     ]
-    lead, link = _lead(dev)
+    lead, link = _lead(dev, lead_max, outlet_max=outlet_max, links=links)
     if lead:
         lines.append(f"   {lead}")
-    src = source_list(dev.sources)
+    sources = [_clip(s, outlet_max) for s in dev.sources] if outlet_max else dev.sources
+    src = source_list(sources)
     lines.append(
         f"   {counted(dev.item_count, 'report')}"
         + (f" · {src}" if src else "")
@@ -1011,34 +1160,54 @@ def _status_entry(dev: Development) -> list[str]:
     return lines
 
 
-def _status_size(head: list[str], entries: list[list[str]], tail: list[str]) -> int:
+def _chars(lines: list[str]) -> int:
+    return len("\n".join(lines))
+
+
+def _status_size(head: list[str], entries: list[list[str]], tail: list[str], older: str) -> int:
     """The characters of a status body made of these lines (its title line left out)."""
     body = [*head[1:], "", STATUS_NEWS_HEADING, *(line for e in entries for line in e)]
-    return len("\n".join([*body, "… and 9 older developments", *tail]))
+    return len("\n".join([*body, older, *tail]))
 
 
-# characters of a development's lead sentence in /story status: whole for nearly every
-# sentence the summariser keeps (at most 60 words), yet five developments, their links
-# and the feed health stay within one Discord embed
-STATUS_LEAD_MAX = 300
+def _older_line(n: int, story_name: str, platform: str | None) -> str:
+    """Status's count of the developments it leaves out, with the command that lists them."""
+    command = developments_command(story_name, platform)
+    return f"… and {counted(n, 'older development')}: `{command}`"
 
 
-def _lead(dev: Development) -> tuple[str, str | None]:
+def _lead(
+    dev: Development,
+    limit: int = STATUS_LEAD_MAX,
+    *,
+    outlet_max: int | None = None,
+    links: bool = True,
+) -> tuple[str, str | None]:
     """A development's lead for ``/story status``, and the link for its reports line.
 
-    The lead is the first sentence of its summary, kept whole up to ``STATUS_LEAD_MAX``,
-    followed by the outlet it was taken from and that report's link, so the link next to
-    the sentence is the one that says it (the summary may quote a later report than the
-    first reporter). A summary stored without citations keeps the first reporter's link
-    on the reports line, after the outlets it names.
+    The lead is the first sentence of its summary, kept whole up to ``limit``
+    (``STATUS_LEAD_MAX``), followed by the outlet it was taken from and that report's
+    link, so the link next to the sentence is the one that says it (the summary may
+    quote a later report than the first reporter). A summary stored without citations
+    keeps the first reporter's link on the reports line, after the outlets it names.
+    ``outlet_max`` cuts the outlet's name; ``links=False`` leaves both links out.
     """
+    lead = _lead_sentence(dev, limit)
     if dev.citations:
         cited = dev.citations[0]
-        lead = _clip(cited.sentence, STATUS_LEAD_MAX)
-        by = " ".join(part for part in (cited.source, cited.url and f"<{cited.url}>") if part)
+        source = _clip(cited.source, outlet_max) if outlet_max else cited.source
+        url = cited.url if links else None
+        by = " ".join(part for part in (source, url and f"<{url}>") if part)
         return (f"{lead} — {by}" if by else lead), None
-    first = dev.links[0][1] if dev.links else None
-    return _first_sentence(dev.summary, STATUS_LEAD_MAX) if dev.summary else "", first
+    first = dev.links[0][1] if dev.links and links else None
+    return lead, first
+
+
+def _lead_sentence(dev: Development, limit: int = STATUS_LEAD_MAX) -> str:
+    """The sentence a development's lead quotes, in at most ``limit`` characters."""
+    if dev.citations:
+        return _clip(dev.citations[0].sentence, limit)
+    return _first_sentence(dev.summary, limit) if dev.summary else ""
 
 
 def _first_sentence(text: str, limit: int = 250) -> str:

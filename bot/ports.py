@@ -420,6 +420,11 @@ class Store(Protocol):
         includes item_count, sources and links. A later report does not reorder them."""
         ...
 
+    def developments_page(self, story_id: int, limit: int, offset: int = 0) -> list[Development]:
+        """The new developments (number > 0; not the seed story) in ``list_developments``'
+        order, ``offset`` of them skipped, at most ``limit``: one page, read as one page."""
+        ...
+
     def developments_since(self, story_id: int, since: datetime | None) -> list[Development]:
         """Developments created after ``since`` (all if None), oldest first."""
         ...

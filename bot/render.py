@@ -26,6 +26,13 @@ def status_command(story_name: str, platform: str | None) -> str:
     return say(platform, f"/story status {story_name}", f"/story status story:{story_name}")
 
 
+def developments_command(story_name: str, platform: str | None, page: int | None = None) -> str:
+    """The command that lists a story's developments (a page of them), as ``platform`` types it."""
+    typed = f"/story developments {story_name}" + (f" {page}" if page else "")
+    options = f"/story developments story:{story_name}" + (f" page:{page}" if page else "")
+    return say(platform, typed, options)
+
+
 def counted(n: float, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in the right number: "1 seed", "3 seeds", "2 copies", "0.5 hours".
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.model import Development
@@ -67,6 +67,19 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     ]
 
 
+def _newest_first(story_id: int) -> Select[DevelopmentRow]:
+    """A story's developments, newest first by their first report (see list_developments).
+
+    The number breaks ties, so that a page boundary (LIMIT/OFFSET) falls in one place.
+    """
+    first = func.coalesce(DevelopmentRow.first_reported_at, DevelopmentRow.created_at)
+    return (
+        select(DevelopmentRow)
+        .where(DevelopmentRow.story_id == story_id)
+        .order_by(first.desc(), DevelopmentRow.number.desc())
+    )
+
+
 class DevelopmentStore(StoreBase):
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
         """Newest first by when each was first reported; with item_count, sources and links.
@@ -76,13 +89,18 @@ class DevelopmentStore(StoreBase):
         nor push a newer one off a page (``/story status`` shows the newest few). Another
         report only ever moves a development down, to an earlier first report.
         """
-        first = func.coalesce(DevelopmentRow.first_reported_at, DevelopmentRow.created_at)
-        query = (
-            select(DevelopmentRow)
-            .where(DevelopmentRow.story_id == story_id)
-            .order_by(first.desc(), DevelopmentRow.number.desc())
-            .limit(limit)
-        )
+        query = _newest_first(story_id).limit(limit)
+        with self._read() as session:
+            return _enrich(session, list(session.scalars(query)))
+
+    def developments_page(self, story_id: int, limit: int, offset: int = 0) -> list[Development]:
+        """A page of the new developments (not development 0, the seed story).
+
+        In :meth:`list_developments`' order, newest first, with ``offset`` of them skipped:
+        ``/story developments`` reads one page of a story that may have thousands, and
+        only that page's links are read.
+        """
+        query = _newest_first(story_id).where(DevelopmentRow.number > 0).limit(limit).offset(offset)
         with self._read() as session:
             return _enrich(session, list(session.scalars(query)))
 

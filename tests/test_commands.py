@@ -869,7 +869,12 @@ async def test_status_counts_the_developments_older_than_the_five_it_shows(comma
     reply = await commands.handle(req("status"))
 
     assert "7. Turn 7" in reply.text and "3. Turn 3" in reply.text and "2. Turn 2" not in reply.text
-    assert "… and 2 older developments" in reply.text
+    # named with the command that lists them, as this platform writes it
+    assert "\n… and 2 older developments: `/story developments pentagon`\n" in reply.text
+    on_discord = CommandRequest("status", "discord", "U1", "C1")
+    assert "\n… and 2 older developments: `/story developments story:pentagon`\n" in (
+        (await commands.handle(on_discord)).text
+    )
 
 
 async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(

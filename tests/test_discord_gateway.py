@@ -21,6 +21,7 @@ from fakes.discord_server import (
     USER_ID,
     FakeDiscord,
 )
+from store_builders import new_item
 
 from adapters.app import build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
@@ -28,6 +29,7 @@ from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.commands import Commands
 from bot.errors import ConfigError
 from bot.model import DeliveryMode, SeedDoc
+from bot.ports import DevelopmentWrite
 from bot.settings import Settings, load_settings
 from storage import SqlStore, open_store
 
@@ -155,6 +157,33 @@ async def test_status_answers_with_the_story_embed(fake: FakeDiscord, bot) -> No
     [embed] = body["data"]["embeds"]
     assert embed["title"] == "Anthropic reopens Pentagon talks (pentagon)"
     assert "No new developments yet" in embed["description"]
+
+
+async def test_developments_answers_a_page_with_the_story_embed(
+    fake: FakeDiscord, app: App, bot, clock
+) -> None:
+    story_id = app.store.get_story("pentagon").id
+    for n in range(1, 8):
+        _, item = app.store.ingest_item(new_item(n, at=clock.advance(3600)))
+        write = DevelopmentWrite(story_id, n, f"Turn {n}", f"Turn {n} came.", (item.id,))
+        app.store.commit_decisions([], [write], {}, [], clock.now())
+
+    interaction = await fake.interact(["developments"], {"story": "pentagon", "page": 2})
+    body = await callback(fake, interaction)
+
+    assert body["type"] == 4 and body["data"]["flags"] == EPHEMERAL
+    [embed] = body["data"]["embeds"]
+    assert embed["title"] == "Anthropic reopens Pentagon talks (pentagon)"
+    assert embed["description"].splitlines() == [
+        "7 developments after the seed story, newest first:",
+        "2. Turn 2 (2026-03-05 09:55 UTC)",
+        "   Turn 2 came.",
+        "   1 report · Outlet 2 <https://news.example/2?utm=x>",
+        "1. Turn 1 (2026-03-05 08:55 UTC)",
+        "   Turn 1 came.",
+        "   1 report · Outlet 1 <https://news.example/1?utm=x>",
+        "Page 2 of 2 · \\`/story developments story:pentagon page:1\\` for newer",
+    ]
 
 
 async def test_an_unknown_story_is_a_clear_reply(fake: FakeDiscord, bot) -> None:

@@ -14,6 +14,7 @@ from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 
 LEAVES = [
     "story status",
+    "story developments",
     "story stories",
     "story subscribe",
     "story unsubscribe",
@@ -26,9 +27,10 @@ LEAVES = [
     "story feeds remove",
     "story feeds list",
 ]
-# subcommand -> [(option, type, required)]; 3 = string, 5 = boolean, 10 = number
+# subcommand -> [(option, type, required)]; 3 = string, 4 = integer, 5 = boolean, 10 = number
 OPTIONS = {
     "status": [("story", 3, False)],
+    "developments": [("story", 3, False), ("page", 4, False)],
     "stories": [
         ("action", 3, False),
         ("name", 3, False),
@@ -79,8 +81,10 @@ async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> N
     follow = by_name(subs["follow"]["options"])
     assert [c["value"] for c in follow["mode"]["choices"]] == ["realtime", "digest"]
     assert (follow["hours"]["min_value"], follow["hours"]["max_value"]) == (0.25, 168)
-    for name in ("status", "subscribe", "unsubscribe", "follow", "unfollow"):
+    for name in ("status", "developments", "subscribe", "unsubscribe", "follow", "unfollow"):
         assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
+    # Discord itself refuses page 0 or less; the command explains one typed elsewhere
+    assert by_name(subs["developments"]["options"])["page"]["min_value"] == 1
     stories = by_name(subs["stories"]["options"])
     assert [c["value"] for c in stories["action"]["choices"]] == ["list", "add", "remove"]
     assert stories["name"]["autocomplete"] is True

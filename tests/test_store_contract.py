@@ -743,6 +743,53 @@ def test_list_developments_newest_first_by_first_report_not_by_last_activity(sto
     assert [d.headline for d in store.list_developments(other.id)] == ["other"]
 
 
+def test_developments_page_pages_the_new_developments_newest_first(store, clock):
+    story, other, empty = _story(store), _story(store, "s2"), _story(store, "s3")
+    fetched = T0 + timedelta(days=30)
+    # Committed in another order than they were first reported; 5 and 6 first reported
+    # at the same moment (the number orders them, so a page boundary between them holds).
+    firsts = {n: T0 + timedelta(days=n) for n in (3, 1, 7, 2, 4)} | {
+        5: T0 + timedelta(days=5),
+        6: T0 + timedelta(days=5),
+    }
+    for number, published in firsts.items():
+        _, item = store.ingest_item(new_item(number, at=fetched, published=published))
+        write = DevelopmentWrite(story.id, number, f"H{number}", "", (item.id,))
+        store.commit_decisions([], [write], {}, [], clock.advance(60))
+    # the seed story, reported last of all: never on a page
+    _, seed_report = store.ingest_item(new_item(99, at=fetched, published=fetched))
+    store.commit_decisions(
+        [],
+        [
+            DevelopmentWrite(story.id, 0, "H0", "", (seed_report.id,)),
+            DevelopmentWrite(other.id, 1, "other", "", ()),
+            DevelopmentWrite(empty.id, 0, "seed only", "", ()),
+        ],
+        {},
+        [],
+        clock.advance(60),
+    )
+
+    def page(limit: int, offset: int = 0, story_id: int = story.id) -> list[int]:
+        return [d.number for d in store.developments_page(story_id, limit, offset)]
+
+    assert page(10) == [7, 6, 5, 4, 3, 2, 1]
+    assert [page(3, 0), page(3, 3), page(3, 6), page(3, 9)] == [[7, 6, 5], [4, 3, 2], [1], []]
+    assert page(2, 1) == [6, 5]
+    assert store.list_developments(story.id, limit=1)[0].number == 0, "newest, yet not paged"
+    # as list_developments gives them: counts, outlets, links, first report
+    [four] = store.developments_page(story.id, 1, 3)
+    assert four == [d for d in store.list_developments(story.id) if d.number == 4][0]
+    assert (four.item_count, four.sources, four.first_reported_at) == (
+        1,
+        ("Outlet 4",),
+        firsts[4],
+    )
+    assert page(10, story_id=other.id) == [1]
+    assert page(10, story_id=empty.id) == [], "only the seed story"
+    assert page(10, story_id=empty.id + 100) == []
+
+
 def test_developments_since(store, clock):
     story = _story(store)
     times = []

@@ -67,6 +67,22 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         await run(interaction, build("status", story))
 
     @story.command(
+        name="developments",
+        description="Every development of the story, newest first, a page at a time",
+    )
+    @app_commands.describe(
+        story="Story name (default: this channel's story)",
+        page="Page number (1, the default: the newest)",
+    )
+    @app_commands.autocomplete(story=complete_story)
+    async def developments(
+        interaction: discord.Interaction,
+        story: str | None = None,
+        page: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        await run(interaction, build("developments", story, page))
+
+    @story.command(
         name="stories", description="The stories storybot follows; admins add or remove one"
     )
     @app_commands.describe(

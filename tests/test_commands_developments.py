@@ -1,0 +1,242 @@
+"""``/story developments``: every development of a story, a page at a time.
+
+Through the real ``Commands`` against a real SQLite store (the store's paging itself is
+in the contract tests, on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from store_builders import new_item
+
+from adapters.discord_chat.render import message_embed
+from bot.commands import DEVELOPMENTS_PAGE, STATUS_BODY_MAX, Commands
+from bot.model import Citation, CommandRequest, DeliveryMode, SeedDoc
+from bot.ports import DevelopmentWrite
+from storage import open_store
+
+
+@pytest.fixture
+def store(sqlite_url, clock):
+    s = open_store(sqlite_url)
+    s.add_story(
+        "pentagon",
+        "Anthropic reopens Pentagon talks",
+        [SeedDoc("Anthropic reopens talks", "text")],
+        clock.now(),
+    )
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def commands(store, clock):
+    return Commands(store, clock)
+
+
+def req(text: str, *, platform: str = "slack", channel: str | None = "C1") -> CommandRequest:
+    return CommandRequest(text=text, platform=platform, user_id="U1", channel_id=channel)
+
+
+def develop(store, clock, count: int, story: str = "pentagon") -> None:
+    """The seed story with a report of its own, then developments 1..count, an hour apart."""
+    story_id = store.get_story(story).id
+    _, seed_report = store.ingest_item(new_item(1000, at=clock.now()))
+    store.commit_decisions(
+        [],
+        [DevelopmentWrite(story_id, 0, "The seed story", "Talks.", (seed_report.id,))],
+        {},
+        [],
+        clock.now(),
+    )
+    for n in range(1, count + 1):
+        _, item = store.ingest_item(new_item(n, at=clock.advance(3600)))
+        lead = f"Turn {n} came on day {n}."
+        write = DevelopmentWrite(
+            story_id,
+            n,
+            f"Turn {n}",
+            f"{lead} More followed.",
+            (item.id,),
+            (Citation(lead, f"Outlet {n}", f"https://news.example/{n}?utm=x"),),
+        )
+        store.commit_decisions([], [write], {}, [], clock.now())
+
+
+def numbers(text: str) -> list[int]:
+    """The development numbers a page lists, in order."""
+    return [int(m[1]) for m in re.finditer(r"^(\d+)\. ", text, re.MULTILINE)]
+
+
+async def test_pages_list_every_new_development_newest_first(commands, store, clock):
+    start = clock.now()
+    develop(store, clock, 23)
+
+    pages = [await commands.handle(req(f"developments pentagon {page}")) for page in range(1, 6)]
+
+    assert all(p.ok and p.ephemeral for p in pages)
+    listed = [numbers(p.text) for p in pages]
+    assert listed == [
+        [23, 22, 21, 20, 19],
+        [18, 17, 16, 15, 14],
+        [13, 12, 11, 10, 9],
+        [8, 7, 6, 5, 4],
+        [3, 2, 1],
+    ]
+    assert DEVELOPMENTS_PAGE == 5
+    first = pages[0].text
+    assert first.startswith(
+        "Anthropic reopens Pentagon talks (pentagon)\n"
+        "23 developments after the seed story, newest first:\n"
+    )
+    # each entry as /story status shows it: number, headline, first report, lead with
+    # the outlet and link it is from, report count and outlets
+    reported = start + timedelta(hours=23, minutes=-5)
+    assert (
+        f"23. Turn 23 ({reported:%Y-%m-%d %H:%M} UTC)\n"
+        "   Turn 23 came on day 23. — Outlet 23 <https://news.example/23?utm=x>\n"
+        "   1 report · Outlet 23\n"
+    ) in first
+    assert first.endswith("\nPage 1 of 5 · `/story developments pentagon 2` for older")
+    assert pages[2].text.endswith("\nPage 3 of 5 · `/story developments pentagon 4` for older")
+    assert pages[4].text.endswith("\nPage 5 of 5 · `/story developments pentagon 4` for newer")
+    # the text (the console) and the message (Slack's blocks, Discord's embed) agree
+    assert pages[4].message is not None
+    assert pages[4].message.title == "Anthropic reopens Pentagon talks (pentagon)"
+    assert pages[4].text == f"{pages[4].message.title}\n{pages[4].message.body}"
+
+
+async def test_the_seed_story_is_not_listed(commands, store, clock):
+    develop(store, clock, 2)
+    reply = await commands.handle(req("developments"))
+    assert reply.ok and numbers(reply.text) == [2, 1]
+    assert "The seed story" not in reply.text and "Talks." not in reply.text
+    assert "2 developments after the seed story" in reply.text
+    assert "Page " not in reply.text, "one page: no footer"
+
+
+async def test_without_page_it_is_the_first_and_without_story_the_channels(commands, store, clock):
+    develop(store, clock, 7)
+    store.add_story("chips", "Chips act", [SeedDoc("Chips", "text")], clock.now())
+    # two stories and no follow here: which one? said for this command
+    which = await commands.handle(req("developments"))
+    assert not which.ok and "Which story? Say `/story developments NAME`" in which.text
+    store.bind(
+        store.get_story("pentagon").id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now()
+    )
+    assert numbers((await commands.handle(req("developments"))).text) == [7, 6, 5, 4, 3]
+    assert numbers((await commands.handle(req("developments 2"))).text) == [2, 1]
+    assert numbers((await commands.handle(req("developments PENTAGON"))).text) == [7, 6, 5, 4, 3]
+    nothing = await commands.handle(req("developments chips"))
+    assert nothing.ok and nothing.text == (
+        "chips has no developments yet beyond the seed story "
+        "(`/story status chips` shows the story)."
+    )
+
+
+async def test_a_lone_number_naming_a_story_is_the_story(commands, store, clock):
+    store.add_story("2024", "The 2024 story", [SeedDoc("Election", "text")], clock.now())
+    develop(store, clock, 1, story="2024")
+    reply = await commands.handle(req("developments 2024"))
+    assert (
+        reply.ok and reply.text.startswith("The 2024 story (2024)") and numbers(reply.text) == [1]
+    )
+
+
+async def test_a_page_beyond_the_last_says_how_many_there_are(commands, store, clock):
+    develop(store, clock, 23)
+    reply = await commands.handle(req("developments pentagon 6"))
+    assert not reply.ok and not reply.usage_error
+    assert reply.text == (
+        "pentagon has 5 pages of developments (23), so there is no page 6; "
+        "`/story developments pentagon 5` shows the oldest."
+    )
+    on_discord = await commands.handle(req("developments 99", platform="discord"))
+    assert "`/story developments story:pentagon page:5` shows the oldest" in on_discord.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "developments pentagon 0",
+        "developments pentagon -1",
+        "developments pentagon two",
+        "developments pentagon 1.5",
+        "developments 0",
+        "developments -3",
+        "developments pentagon 2 3",
+    ],
+)
+async def test_a_page_that_is_no_page_number_is_a_usage_error(commands, store, clock, text):
+    develop(store, clock, 7)
+    reply = await commands.handle(req(text))
+    assert not reply.ok and reply.usage_error, reply.text
+    assert "Usage: /story developments [story] [page]" in reply.text
+
+
+async def test_a_story_without_developments_says_so(commands, store, clock):
+    develop(store, clock, 0)  # the seed story has a report: still no new development
+    reply = await commands.handle(req("developments pentagon"))
+    assert reply.ok
+    assert reply.text.startswith("pentagon has no developments yet beyond the seed story")
+
+
+async def test_on_discord_the_footer_names_the_options(commands, store, clock):
+    develop(store, clock, 12)
+    reply = await commands.handle(req("developments pentagon 2", platform="discord"))
+    assert reply.text.endswith(
+        "\nPage 2 of 3 · `/story developments story:pentagon page:3` for older"
+    )
+
+
+async def test_every_page_fits_one_discord_embed_whatever_its_entries_hold(commands, store, clock):
+    """Long headlines, leads, outlet names and links: each entry gives up room, never its
+    place on the page (the next page starts where this one ends) nor the footer."""
+    story_id = store.get_story("pentagon").id
+    tracking = "https://news.example/" + "tracking-" * 40  # 381 characters
+    for n in range(1, 12):
+        url = {9: "https://news.example/" + "x" * 3000, 5: "https://news.example/5"}.get(
+            n, f"{tracking}{n}"
+        )
+        outlet = f"Outlet {n}" + (" with a very long feed title" * 6 if n == 5 else "")
+        reports = [
+            new_item(100 * n + k, at=clock.advance(60), source=f"{outlet} {k}") for k in range(4)
+        ]
+        ids = tuple(store.ingest_item(report)[1].id for report in reports)
+        lead = f"Lead {n}: " + "the senators asked for more detail about the deal " * 12
+        write = DevelopmentWrite(
+            story_id, n, "A long headline " * 12, lead, ids, (Citation(lead, outlet, url),)
+        )
+        store.commit_decisions([], [write], {}, [], clock.now())
+
+    for page, expected in ((1, [11, 10, 9, 8, 7]), (2, [6, 5, 4, 3, 2]), (3, [1])):
+        for platform in ("slack", "discord"):
+            reply = await commands.handle(req(f"developments pentagon {page}", platform=platform))
+            assert reply.message is not None
+            assert len(reply.message.body) <= STATUS_BODY_MAX, (page, platform)
+            assert numbers(reply.text) == expected
+            assert reply.text.splitlines()[-1].startswith(f"Page {page} of 3 · ")
+            # escaped for Discord's Markdown, the whole page is still one embed's text
+            embed = message_embed(reply.message)
+            assert embed.description is not None
+            assert embed.description.splitlines()[-1].startswith(f"Page {page} of 3 · ")
+    first = (await commands.handle(req("developments pentagon"))).text
+    # a long tracking link is kept whole (the lead is cut for it) ...
+    assert "   Lead 11: the senators asked for more detail about" in first
+    assert f"… — Outlet 11 <{tracking}11>\n" in first and f"<{tracking}10>" in first
+    # ... one of thousands of characters gives way, not the development
+    assert "9. A long headline" in first and "xxxxxxxxxx" not in first
+    second = (await commands.handle(req("developments pentagon 2"))).text
+    assert "— Outlet 5 with a very long feed title… <https://news.example/5>" in second
+
+
+async def test_help_names_the_command_in_each_platforms_form(commands):
+    typed = await commands.handle(req("help developments"))
+    assert typed.text.startswith("/story developments [story] [page]\nEvery development")
+    everything = (await commands.handle(req("help"))).text
+    assert "/story developments [story] [page]" in everything
+    on_discord = await commands.handle(req("help developments", platform="discord"))
+    assert on_discord.text.startswith("/story developments [story:NAME] [page:N]\n")
