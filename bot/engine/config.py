@@ -109,7 +109,7 @@ class EngineConfig:
             chosen first; held-out runs (other Nt, no dates) did not contradict it; but at
             6.5 the bar turns away real reports on the RSS set, where reports of two
             talks in Geneva score alike (Nt 4: 0.1689), so the default keeps a margin
-            below that cliff; at 5 the gains are about a third. The README has the sweep.
+            below that cliff; at 5 the gains are about a third. docs/engine.md has the sweep.
         background_min_items: Off-topic items of a kind a story must have judged before
             the background bar applies to that kind (50; 30 and 100 were about as good,
             each better on some runs and worse on others).
