@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Mapping
 
+from adapters.signals import StopSignals
 from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
@@ -465,14 +465,17 @@ async def run_service(
     :func:`start_adapter`, which ``sleep`` is passed to): a Slack outage at boot delays
     commands, not polling (alerts wait in the outbox). One that rejects its token stops
     the service, which then raises that ``ConfigError``.
+
+    A signal during the drain stops now (:mod:`adapters.signals`): the jobs in flight are
+    cancelled and the app is closed.
+
+    Raises:
+        StoppedNow: after that cleanup, when a second SIGINT/SIGTERM cut the drain short
+            (its ``exit_code`` is 130 or 143).
     """
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+    signals = StopSignals(stop, on_hurry=lambda: _stop_now(app))
+    signals.install(asyncio.get_running_loop())
     failed: list[BaseException] = []
 
     async def start_one(adapter: ChatAdapter) -> None:
@@ -493,7 +496,16 @@ async def run_service(
         await app.aclose()
     if failed:
         raise failed[0]
-    log.info("storybot stopped")
+    cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
+    log.info("storybot stopped%s", cut)
+    signals.raise_if_hurried()
+
+
+def _stop_now(app: App) -> None:
+    """A second stop signal: end the drain now (see :meth:`bot.scheduler.Service.stop_now`)."""
+    app.delivery.request_stop()
+    if app.service is not None:
+        app.service.stop_now()
 
 
 async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: bool) -> None:

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Sequence
 
+from adapters.signals import StoppedNow
 from bot.errors import ConfigError, UserError
 from bot.settings import load_settings
 
@@ -67,6 +68,39 @@ def _message_id(text: str) -> int:
         ) from None
 
 
+def _minutes(text: str) -> float:
+    """``health --max-age``: a finite number of minutes, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of minutes (more than 0): {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number (0 or more): {text!r}")
+    return value
+
+
+def version() -> str:
+    """The installed storybot's version, from its distribution's metadata (pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("storybot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(version unknown: storybot is not installed; pip install -e .)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="storybot",
@@ -77,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", metavar="PATH", help="a TOML file overriding config/defaults.toml")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    # argparse prints it and exits 0 while parsing: before any config or database is read
+    p.add_argument("-V", "--version", action="version", version=f"storybot {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -261,6 +297,31 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "db-upgrade", help="apply database migrations and exit (the service also does it on start)"
     )
+    he = sub.add_parser(
+        "health",
+        help="check that the database answers, its schema is current and the feeds are "
+        "being polled (for supervisors, probes and cron): exit 0, or 1 with the problems",
+    )
+    he.add_argument(
+        "--max-age",
+        type=_minutes,
+        metavar="MINUTES",
+        help="a feed due for longer than this while no feed was polled is a problem "
+        "(default: 3 x [polling] min_interval_s, or 3 x (tick_seconds + timeout_s) if longer: "
+        "15 with the default settings)",
+    )
+    he.add_argument(
+        "--max-failures",
+        type=_count,
+        default=5,
+        metavar="N",
+        help="warn of feeds that failed more than N polls in a row (default 5)",
+    )
+    he.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings (dead outbox messages, failing feeds) fail the check too",
+    )
 
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(
         dest="discord_cmd", metavar="ACTION"
@@ -327,7 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UserError) as exc:
         print(f"storybot: error: {exc}", file=sys.stderr)
         return 2
+    except StoppedNow as exc:  # a second signal cut `run`/`worker`'s stop short; it said so
+        return exc.exit_code
     except KeyboardInterrupt:
+        # Ctrl-C outside the service's own handling (demo, poll --once, a start-up):
+        # one line, no traceback; what was not recorded is done again at the next run
+        print("storybot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Output piped into a command that stopped reading (`| head`): not an error.
@@ -355,6 +421,18 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(run_demo(args))
     settings = load_settings(args.config)
+    if cmd == "health":
+        from adapters.health import health
+        from bot.clock import SystemClock
+
+        # before build_app: it would migrate the schema and add the config's stories
+        return health(
+            settings,
+            now=SystemClock().now(),
+            max_age_s=None if args.max_age is None else args.max_age * 60,
+            max_failures=args.max_failures,
+            strict=args.strict,
+        )
     if cmd == "discord":
         guild = args.guild
         if guild is None and not args.global_ and settings.discord.dev_guild_id:
@@ -402,7 +480,7 @@ def _in_memory(url: str) -> bool:
 
 
 # /story commands that only read, for `storybot ask` (see _reads_only).
-_READING_ASKS = frozenset({"status", "subscriptions", "why"})
+_READING_ASKS = frozenset({"status", "developments", "subscriptions", "why"})
 # ... and these, but for their subcommands that change things (`feeds add`, `stories remove`)
 _LISTING_ASKS = frozenset({"feeds", "stories"})
 

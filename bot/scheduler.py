@@ -55,6 +55,7 @@ class Service:
         self.on_cycle = on_cycle
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task] = set()
+        self._stopping = False
 
     async def poll_once(self) -> None:
         report = await self.pipeline.poll_due()
@@ -71,6 +72,8 @@ class Service:
         self, name: str, job: Callable[[], Awaitable[None]]
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            if self._stopping:
+                return  # woken after the stop was asked for: the drain does not wait for it
             task = asyncio.current_task()
             if task:
                 self._running.add(task)
@@ -79,6 +82,11 @@ class Service:
             except Exception:
                 # A failing cycle is logged and retried at the next tick; it never stops the service.
                 log.exception("%s job failed; it will run again at the next tick", name)
+            except asyncio.CancelledError:
+                # Cut short by the stop (stop_now, or the end of the event loop): its work is
+                # recorded only when done, so it is done again at the next start. Not
+                # re-raised: APScheduler would log a cancelled job with a traceback.
+                log.debug("%s job cancelled: the service is stopping", name)
             finally:
                 if task:
                     self._running.discard(task)
@@ -129,6 +137,7 @@ class Service:
         is sending and takes no more; whatever is still running after ``drain_timeout_s``
         is cancelled and stays queued.
         """
+        self._stopping = True
         self.delivery.request_stop()
         if self.scheduler:
             self.scheduler.pause()
@@ -137,6 +146,22 @@ class Service:
         if self.scheduler:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+
+    def stop_now(self) -> None:
+        """Cut the drain short (a second stop signal): cancel the jobs in flight.
+
+        Nothing is lost, as after a crash: a poll records its feeds only once their items
+        are stored and judged, so the feeds a cycle cut short had not recorded stay due; a
+        delivery cut off
+        mid-post leaves its row queued, and the next delivery looks the post up by its
+        idempotency key before posting again. :meth:`stop` then returns at once.
+        """
+        self._stopping = True
+        self.delivery.request_stop()
+        if self.scheduler:
+            self.scheduler.pause()
+        for task in list(self._running):
+            task.cancel()
 
 
 def _now_real() -> datetime:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, text
 
 from storage.engine import BEGIN_OPTION
@@ -83,3 +87,37 @@ def upgrade_to_head(engine: Engine) -> None:
     with migration_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@dataclass(frozen=True)
+class SchemaRevision:
+    """Where a database's schema is, against the migrations of this code.
+
+    Attributes:
+        current: The database's revisions (none: it has no storybot schema).
+        head: The newest revisions of these migrations.
+        unknown: Those of ``current`` these migrations do not have (a newer storybot
+            migrated the database).
+    """
+
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.current) == set(self.head)
+
+
+def schema_revision(engine: Engine) -> SchemaRevision:
+    """Read the database's Alembic revision without changing anything."""
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
+    unknown = []
+    for revision in current:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    return SchemaRevision(current, tuple(script.get_heads()), tuple(unknown))

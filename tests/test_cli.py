@@ -432,6 +432,8 @@ def test_a_read_only_command_in_the_wrong_directory_creates_no_database(
         ["feeds", "list"],
         ["story", "list"],
         ["ask", "feeds"],
+        ["ask", "developments"],
+        ["health"],
     ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err

@@ -49,15 +49,17 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     assert "alerts that are not a new development: 0" in text, text
     assert text.count("== NEW DEVELOPMENT") == 3, "one alert per development, never one per copy"
     assert "demo: OK, every judgement matches the sample answers" in text, text
-    # each alert's summary is cited: it ends in a marker, its links start with "[1] ", and
-    # every marker in it names a link of the alert. (Which reports an alert cites depends
-    # on how many of a development's reports one poll read before delivery, which the real
-    # scheduler's timing decides: the check does not pin the number.)
+    # each alert's summary is cited: it ends in a marker, its links start with a cited
+    # report's ("[n] ", n its place among the development's reports), and every marker in
+    # it names a link of the alert. (Which reports an alert cites depends on how many of a
+    # development's reports one poll read before delivery, which the real scheduler's
+    # timing decides: the check does not pin the number.)
     for alert in text.split("== NEW DEVELOPMENT")[1:]:
         lines = alert.split("\n")
         body, links = lines[1], [line.strip() for line in lines[3:] if line.strip()]
         markers = set(re.findall(r"\[(\d+)\]", body))
-        assert re.search(r"\[\d+\]$", body.rstrip()) and links[0].startswith("[1] "), alert
+        first = re.match(r"\[(\d+)\] ", links[0])
+        assert re.search(r"\[\d+\]$", body.rstrip()) and first and first[1] in markers, alert
         assert all(any(x.startswith(f"[{m}] ") for x in links) for m in markers), alert
 
 

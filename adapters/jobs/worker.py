@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from adapters.console import CONSOLE
 from adapters.jobs.schema import conninfo, ensure_schema
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
+from adapters.signals import StopSignals
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,10 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
     it is sending, and the running jobs get ``options.stop_grace_s`` to finish. The
     worker's heartbeat goes on meanwhile: without it, other workers would take the
     draining worker for dead after ``--stalled-after`` and run its jobs a second time
-    while they still run here (a second post of the same alert).
+    while they still run here (a second post of the same alert). A second signal ends
+    the grace now (:mod:`adapters.signals`): the running jobs are cancelled as when the
+    grace runs out (a cancelled job is retried, or its feed is still due), the worker
+    unregisters and the app is closed.
 
     Args:
         app: A built storybot app (its store must be PostgreSQL).
@@ -104,6 +107,7 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
 
     Raises:
         ConfigError: the database is not PostgreSQL.
+        StoppedNow: after that cleanup, when a second SIGINT/SIGTERM cut the stop short.
     """
     try:
         if options.concurrency < 1:
@@ -124,11 +128,13 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             ",".join(options.queues),
             options.concurrency,
         )
-        await _run_until_stopped(jobs, options, dsn, on_stop=app.delivery.request_stop)
-        log.info("storybot worker %s stopped", options.name)
+        signals = await _run_until_stopped(jobs, options, dsn, on_stop=app.delivery.request_stop)
+        cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
+        log.info("storybot worker %s stopped%s", options.name, cut)
     finally:
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
+    signals.raise_if_hurried()
     return 0
 
 
@@ -153,7 +159,8 @@ async def _run_until_stopped(
     options: WorkerOptions,
     dsn: str,
     on_stop: Callable[[], None] = lambda: None,
-) -> None:
+) -> StopSignals:
+    """Run workers (restarted after a failure) until a stop signal; return the signals seen."""
     stop = asyncio.Event()
     current: list[Worker] = []
 
@@ -172,9 +179,14 @@ async def _run_until_stopped(
             )
             worker.stop()  # finishes the running jobs, then returns
 
+    def stop_now() -> None:
+        on_stop()
+        for worker in current:
+            _cancel_running_jobs(worker)
+
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, request_stop)
+    signals = StopSignals(stop, on_stop=request_stop, on_hurry=stop_now)
+    signals.install(loop)
     failures = 0
     try:
         while not stop.is_set():
@@ -217,8 +229,8 @@ async def _run_until_stopped(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        signals.uninstall()
+    return signals
 
 
 async def _beat_while_draining(
@@ -237,6 +249,18 @@ async def _beat_while_draining(
         except Exception as exc:  # noqa: BLE001 - the database is going away: nothing to keep
             log.debug("heartbeat while stopping failed: %s", exc)
         await asyncio.sleep(every_s)
+
+
+def _cancel_running_jobs(worker: Worker) -> None:
+    """Cancel the jobs a worker is running, as procrastinate does when the grace runs out.
+
+    procrastinate records each cancelled job as aborted (retried when its task retries)
+    and then lets the stopping worker unregister. Best effort (a private field): should
+    it change, the bound of :mod:`adapters.signals` ends the process, and the jobs are
+    retried once its heartbeat is missed, as after a crash.
+    """
+    for task in list(getattr(worker, "_running_jobs", {})):
+        task.cancel()
 
 
 def _running_jobs(worker: Worker) -> list[str]:

@@ -1,0 +1,246 @@
+"""``storybot health``: one line per check, for process supervisors, probes and cron.
+
+The checks read the database and change nothing (no migration, no new file):
+
+* ``database``: it answers.
+* ``schema``: it is at the revision this code migrates to (``storybot run`` and
+  ``storybot db-upgrade`` bring it there; a database behind it is what an upgrade of
+  storybot without a restart looks like).
+* ``polling``: something polls the feeds. It fails when a feed has been due for longer
+  than ``max_age`` and no feed at all was polled within ``max_age``: the service polls
+  every due feed at its next tick, so a feed left waiting that long while nothing polls
+  means no ``storybot run`` (or no worker serving ``poll``) is running, or it is stuck.
+  It measures how long due feeds have waited, not the time since the last poll, so
+  feeds polled once a day (or backing off for hours) need no longer ``max_age``.
+* ``outbox`` and ``feeds``: dead messages, and feeds that failed more than
+  ``max_failures`` polls in a row. These are *warnings*: a supervisor restarts a process
+  whose check fails, and a restart fixes neither a channel that refused the bot nor a
+  broken feed, so they do not fail the check (a probe failing on them would restart a
+  working service in a loop). ``strict`` makes them problems, for a cron job whose
+  failure tells a person.
+
+The default ``max_age`` is :func:`default_max_age_s`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from bot.clock import utc
+from bot.errors import ConfigError
+from bot.model import Feed
+from bot.render import counted, shorten
+from bot.settings import PollingSettings, Settings
+from storage import open_store
+from storage.migrate import SchemaRevision, schema_revision
+
+OK, WARNING, PROBLEM = "ok", "warning", "problem"
+DEFAULT_MAX_FAILURES = 5
+
+
+def default_max_age_s(polling: PollingSettings) -> float:
+    """The ``--max-age`` default: 3 × the longer of ``min_interval_s`` and a tick + a fetch.
+
+    15 minutes with the default settings (3 × 300 s). It bounds how long a feed may wait
+    past its due time while nothing at all is polled. A running service takes a due feed
+    at its next tick (``tick_seconds``) and records the poll once the feed is fetched
+    (``timeout_s`` at most) and its items judged, chunk by chunk, so a restart or a slow
+    cycle stays well inside it, while a stopped poller is noticed a quarter of an hour
+    after a feed fell due. A longer tick or fetch timeout gives a longer default; a very
+    short interval (a test config) a shorter one.
+    """
+    return 3 * max(float(polling.min_interval_s), polling.tick_seconds + polling.timeout_s)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome: ``status`` is ok, warning or problem."""
+
+    check: str
+    status: str
+    detail: str
+
+    def line(self) -> str:
+        """``status check: detail`` on one line (a server's multi-line error joined)."""
+        return f"{self.status} {self.check}: {' '.join(self.detail.split())}"
+
+
+def health(
+    settings: Settings,
+    *,
+    now: datetime,
+    max_age_s: float | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
+    strict: bool = False,
+    out: TextIO | None = None,
+) -> int:
+    """Run the checks on the settings' database and print one line per check.
+
+    Args:
+        settings: Which database, and the ``[polling]`` settings for the default age.
+        now: The time the checks compare with (the system clock on the command line).
+        max_age_s: Overrides :func:`default_max_age_s`.
+        max_failures: Feeds that failed more than this many polls in a row are reported.
+        strict: Report warnings as problems (they then fail the check).
+        out: Where the lines go (standard output).
+
+    Returns:
+        0 when every check is ok (warnings allowed unless ``strict``), else 1.
+
+    Raises:
+        ConfigError: the database does not exist (a SQLite file is never created) or
+            its URL is unusable: the command line's exit code 2, as for the other
+            commands that only read. A database that exists but does not answer is a
+            problem (exit 1), not an error.
+    """
+    out = out or sys.stdout
+    max_age = timedelta(
+        seconds=default_max_age_s(settings.polling) if max_age_s is None else max_age_s
+    )
+    findings = check(settings, utc(now), max_age, max_failures)
+    if strict:
+        findings = [
+            Finding(f.check, PROBLEM, f.detail) if f.status == WARNING else f for f in findings
+        ]
+    for finding in findings:
+        print(finding.line(), file=out)
+    return 1 if any(f.status == PROBLEM for f in findings) else 0
+
+
+def check(
+    settings: Settings, now: datetime, max_age: timedelta, max_failures: int
+) -> list[Finding]:
+    """The findings of every check, in order; see the module docstring."""
+    from adapters.app import database_name
+
+    name = database_name(settings).removeprefix("database ")
+    try:
+        store = open_store(
+            settings.database_url,
+            source=settings.database_source,
+            upgrade=False,
+            create=False,
+            writable=False,
+        )
+    except ConfigError as exc:
+        if not isinstance(exc.__cause__, DBAPIError):
+            raise  # no such database, a bad URL: the operator's to fix, exit 2
+        return [Finding("database", PROBLEM, str(exc))]
+    try:
+        findings = [Finding("database", OK, f"{name} answers")]
+        try:
+            revision = schema_revision(store.engine)
+        except SQLAlchemyError as exc:
+            return [Finding("database", PROBLEM, f"{name}: {_reason(exc)}")]
+        findings.append(_schema(revision))
+        if not revision.at_head:
+            return findings  # the other checks read tables this code expects
+        try:
+            feeds = store.list_feeds()
+            outbox = store.outbox_counts()
+        except SQLAlchemyError as exc:
+            return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
+        return [
+            *findings,
+            polling(feeds, now, max_age),
+            _outbox(outbox),
+            failing(feeds, max_failures),
+        ]
+    finally:
+        store.close()
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return " ".join(str(orig or exc).split())
+
+
+def _schema(revision: SchemaRevision) -> Finding:
+    current = ", ".join(revision.current)
+    head = ", ".join(revision.head)
+    if revision.at_head:
+        return Finding("schema", OK, f"at the latest revision ({head})")
+    if not revision.current:
+        return Finding(
+            "schema", PROBLEM, "no storybot tables: not a storybot database, or never started"
+        )
+    if revision.unknown:
+        return Finding(
+            "schema",
+            PROBLEM,
+            f"at revision {current}, which this storybot ({head}) does not know: "
+            "a newer storybot migrated it",
+        )
+    return Finding(
+        "schema",
+        PROBLEM,
+        f"at revision {current}, behind {head}: run `storybot db-upgrade` "
+        "(or restart the service, which upgrades it on start)",
+    )
+
+
+def polling(feeds: list[Feed], now: datetime, max_age: timedelta) -> Finding:
+    """Whether something polls: no feed left due for ``max_age`` while nothing polled."""
+    if not feeds:
+        return Finding("polling", OK, "no feeds to poll (storybot feeds add URL)")
+    polled = [utc(f.last_polled_at) for f in feeds if f.last_polled_at is not None]
+    last = max(polled) if polled else None
+    since = f"last poll {duration(now - last)} ago" if last else "no feed polled yet"
+    due = [f for f in feeds if utc(f.next_poll_at) <= now]
+    waiting = [f for f in due if now - utc(f.next_poll_at) > max_age]
+    if waiting and (last is None or now - last > max_age):
+        oldest = min(utc(f.next_poll_at) for f in waiting)
+        return Finding(
+            "polling",
+            PROBLEM,
+            f"{since}, and {counted(len(waiting), 'feed')} due for more than "
+            f"{duration(max_age)} (waiting since {oldest:%Y-%m-%d %H:%M} UTC): is "
+            "`storybot run` (or a worker serving the poll queue) running?",
+        )
+    return Finding("polling", OK, f"{since}; {len(due)} of {counted(len(feeds), 'feed')} due now")
+
+
+def _outbox(counts: dict[str, int]) -> Finding:
+    dead, pending = counts.get("dead", 0), counts.get("pending", 0)
+    if dead:
+        return Finding(
+            "outbox",
+            WARNING,
+            f"{counted(dead, 'dead message')}, given up on (storybot outbox lists them; "
+            "storybot outbox --retry sends them again)",
+        )
+    return Finding("outbox", OK, f"no dead messages; {pending} pending")
+
+
+def failing(feeds: list[Feed], max_failures: int) -> Finding:
+    """Feeds that failed more than ``max_failures`` polls in a row, the worst named."""
+    bad = sorted((f for f in feeds if f.error_count > max_failures), key=lambda f: -f.error_count)
+    polls = f"more than {counted(max_failures, 'consecutive poll')}"
+    if not bad:
+        return Finding("feeds", OK, f"none failing for {polls}")
+    worst = bad[0]
+    error = shorten(" ".join((worst.last_error or "").split()), 80)
+    return Finding(
+        "feeds",
+        WARNING,
+        f"{counted(len(bad), 'feed')} failing for {polls}, the worst {worst.url} "
+        f"({counted(worst.error_count, 'failure')}: {error}); storybot feeds list shows them",
+    )
+
+
+def duration(span: timedelta) -> str:
+    """A span as people say it: "45 s", "12 min", "5 h", "3 days" (rounded down)."""
+    seconds = max(0.0, span.total_seconds())
+    if seconds < 120:
+        return f"{math.floor(seconds)} s"
+    if seconds < 120 * 60:
+        return f"{math.floor(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{math.floor(seconds / 3600)} h"
+    return f"{math.floor(seconds / 86400)} days"

@@ -1,0 +1,284 @@
+"""``storybot health``: the check supervisors, probes and cron run, on SQLite and PostgreSQL.
+
+Polls are made by the real pipeline against a local feed server; the time they are
+recorded at comes from an injected clock (a poll "two hours ago" is a poll made with a
+clock two hours behind), and ``adapters.health.health`` takes the time it checks at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic import command
+from feedbuilder import entry, rss
+from feedserver import feed_server  # noqa: F401  (fixture)
+from store_builders import DM, write
+
+from adapters import operator
+from adapters.app import build_app
+from adapters.cli import main
+from adapters.health import default_max_age_s, health
+from bot.clock import ManualClock
+from bot.model import FeedStatus
+from bot.ports import PollOutcome
+from bot.settings import PollingSettings, load_settings
+from storage import open_store
+from storage.migrate import alembic_config, migration_connection, schema_revision
+
+pytest_plugins = ["store_fixtures"]  # db_url (SQLite and PostgreSQL), pg_url
+
+
+@pytest.fixture
+def env(db_url, tmp_path, monkeypatch):
+    """The CLI's environment on ``db_url`` (a SQLite file, or the PostgreSQL test database)."""
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", db_url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    return db_url
+
+
+def _add_feed(url: str, feed_server, now: datetime) -> str:  # noqa: F811
+    feed_url = feed_server.add_feed("/news.xml", rss([entry(0, title="Harbour reopens")]))
+    store = open_store(url)
+    try:
+        store.add_feed(feed_url, now, interval_s=900)
+    finally:
+        store.close()
+    return feed_url
+
+
+async def _poll_at(url: str, when: datetime) -> None:
+    """One poll cycle of the real pipeline, its clock set to ``when``."""
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=ManualClock(when))
+    assert await operator.poll_once(app, out=io.StringIO()) == 0
+
+
+def _lines(text: str) -> dict[str, str]:
+    """{check: "status detail"} from health's output."""
+    out = {}
+    for line in text.splitlines():
+        status, rest = line.split(" ", 1)
+        check, detail = rest.split(": ", 1)
+        out[check] = f"{status} {detail}"
+    return out
+
+
+def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
+    _add_feed(env, feed_server, datetime.now(UTC))
+    assert main(["poll", "--once"]) == 0
+    capsys.readouterr()
+    assert main(["health"]) == 0
+    out = capsys.readouterr().out
+    lines = _lines(out)
+    assert list(lines) == ["database", "schema", "polling", "outbox", "feeds"], out
+    assert all(v.startswith("ok ") for v in lines.values()), out
+    assert lines["schema"] == "ok at the latest revision (0011)"
+    assert re.fullmatch(r"ok last poll \d+ s ago; 0 of 1 feed due now", lines["polling"]), out
+
+
+async def test_unhealthy_when_due_feeds_wait_longer_than_max_age_and_nothing_polled(
+    env,
+    feed_server,  # noqa: F811
+    capsys,
+):
+    now = datetime.now(UTC)
+    _add_feed(env, feed_server, now - timedelta(hours=3))
+    await _poll_at(env, now - timedelta(hours=2))  # due again 15 min later; nothing polled since
+    assert main(["health"]) == 1
+    lines = _lines(capsys.readouterr().out)
+    assert lines["polling"].startswith(
+        "problem last poll 2 h ago, and 1 feed due for more than 15 min (waiting since "
+    ), lines
+    assert "is `storybot run` (or a worker serving the poll queue) running?" in lines["polling"]
+    assert lines["database"].startswith("ok ") and lines["feeds"].startswith("ok ")
+    # a longer --max-age tolerates it
+    assert main(["health", "--max-age", "120"]) == 0
+    assert _lines(capsys.readouterr().out)["polling"].startswith("ok last poll 2 h ago;")
+
+
+async def test_the_age_that_fails_is_how_long_a_due_feed_waited(env, feed_server):  # noqa: F811
+    t0 = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
+    _add_feed(env, feed_server, t0)
+    await _poll_at(env, t0)  # next poll due at 08:15
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": env})
+
+    def at(minutes: float, **kw) -> tuple[int, str]:
+        out = io.StringIO()
+        code = health(settings, now=t0 + timedelta(minutes=minutes), out=out, **kw)
+        return code, _lines(out.getvalue())["polling"]
+
+    assert at(10) == (0, "ok last poll 10 min ago; 0 of 1 feed due now")
+    # due since 08:15: waiting 15 min is not more than the 15 min default
+    assert at(30) == (0, "ok last poll 30 min ago; 1 of 1 feed due now")
+    code, line = at(31)
+    assert code == 1 and line.startswith("problem last poll 31 min ago, and 1 feed due"), line
+    assert "(waiting since 2026-03-05 08:15 UTC)" in line
+    assert at(31, max_age_s=20 * 60)[0] == 0
+    # a feed polled once a day needs no longer age: only the wait after it fell due counts
+    store = open_store(env)
+    (feed,) = store.list_feeds()
+    store.record_poll(
+        PollOutcome(feed.id, FeedStatus.OK, t0, t0 + timedelta(days=1), 0, None, None, None, None)
+    )
+    store.close()
+    assert at(23 * 60) == (0, "ok last poll 23 h ago; 0 of 1 feed due now")
+    assert at(24 * 60 + 14)[0] == 0
+    assert at(24 * 60 + 16)[0] == 1
+
+
+def test_a_fresh_install_without_feeds_is_healthy_and_says_so(env, capsys):
+    open_store(env).close()
+    assert main(["health"]) == 0
+    assert _lines(capsys.readouterr().out)["polling"] == (
+        "ok no feeds to poll (storybot feeds add URL)"
+    )
+
+
+def test_the_default_max_age_follows_the_polling_settings():
+    assert default_max_age_s(PollingSettings()) == 900  # 3 x min_interval_s 300
+    fast = PollingSettings(tick_seconds=0.5, min_interval_s=1, timeout_s=5)
+    assert default_max_age_s(fast) == 16.5  # 3 x (a tick + a fetch)
+
+
+def test_dead_messages_and_failing_feeds_are_warnings_unless_strict(env, capsys):
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        feed = store.add_feed("https://broken.example/feed.xml", now, interval_s=900)
+        store.record_poll(
+            PollOutcome(
+                feed.id,
+                FeedStatus.ERROR,
+                now,
+                now + timedelta(hours=6),
+                7,
+                "HTTP 500",
+                None,
+                None,
+                None,
+            )
+        )
+        ok = store.add_feed("https://fine.example/feed.xml", now, interval_s=900)
+        store.record_poll(
+            PollOutcome(
+                ok.id,
+                FeedStatus.ERROR,
+                now,
+                now + timedelta(hours=1),
+                5,
+                "HTTP 503",
+                None,
+                None,
+                None,
+            )
+        )
+        store.enqueue([write("notice:1:1", DM)], now)
+        store.mark_attempt_failed(
+            store.get_outbox("notice:1:1").id, "channel_not_found", now, dead=True
+        )
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    assert lines["outbox"] == (
+        "warning 1 dead message, given up on (storybot outbox lists them; "
+        "storybot outbox --retry sends them again)"
+    )
+    assert lines["feeds"] == (
+        "warning 1 feed failing for more than 5 consecutive polls, the worst "
+        "https://broken.example/feed.xml (7 failures: HTTP 500); storybot feeds list shows them"
+    )
+    assert main(["health", "--max-failures", "7"]) == 0
+    assert _lines(capsys.readouterr().out)["feeds"].startswith("ok none failing")
+    assert main(["health", "--strict"]) == 1
+    lines = _lines(capsys.readouterr().out)
+    assert lines["outbox"].startswith("problem 1 dead message")
+    assert lines["feeds"].startswith("problem 1 feed failing")
+
+
+def test_a_missing_database_is_exit_2_and_is_not_created(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["health"]) == 2
+    captured = capsys.readouterr()
+    assert f"no database at {tmp_path / 'storybot.db'} (the default database URL)" in captured.err
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path) -> str:
+    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_a_schema_behind_head_is_reported_and_left_as_it_is(empty_url, monkeypatch, capsys):
+    store = open_store(empty_url)
+    config = alembic_config()
+    with migration_connection(store.engine) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")  # as an older storybot left it
+    store.close()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", empty_url)
+    assert main(["health"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:] == [
+        "problem schema: at revision 0010, behind 0011: run `storybot db-upgrade` "
+        "(or restart the service, which upgrades it on start)"
+    ], out
+    assert out.startswith("ok database: ")
+    store = open_store(empty_url, upgrade=False)
+    assert schema_revision(store.engine).current == ("0010",), "health migrated nothing"
+    store.close()
+
+
+def test_a_schema_a_newer_storybot_migrated_is_reported(tmp_path, monkeypatch, capsys):
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    store.close()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(["health"]) == 1
+    assert _lines(capsys.readouterr().out)["schema"] == (
+        "problem at revision 0099, which this storybot (0011) does not know: "
+        "a newer storybot migrated it"
+    )
+
+
+def test_a_database_that_is_not_storybots_is_reported(empty_url, monkeypatch, capsys):
+    if empty_url.startswith("sqlite"):
+        open_store(empty_url, upgrade=False).close()  # an empty SQLite file
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", empty_url)
+    assert main(["health"]) == 1
+    assert "problem schema: no storybot tables" in capsys.readouterr().out
+
+
+def test_a_database_server_that_does_not_answer_is_a_problem(monkeypatch, capsys):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"postgresql://storybot@127.0.0.1:{port}/sb")
+    assert main(["health"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("problem database: cannot open the database ") and "refused" in out
+    assert len(out.splitlines()) == 1, out
+
+
+@pytest.mark.parametrize("given", ["0", "-5", "nan", "soon"])
+def test_max_age_must_be_minutes_more_than_0(capsys, given):
+    with pytest.raises(SystemExit) as done:
+        main(["health", "--max-age", given])
+    assert done.value.code == 2
+    assert "not a number of minutes (more than 0)" in capsys.readouterr().err
