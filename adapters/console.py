@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import threading
 from collections import deque
 from datetime import UTC
 from typing import Callable, TextIO
@@ -130,6 +131,43 @@ def format_reply(reply: Reply) -> str:
     return reply.text if reply.ok else f"error: {reply.text}"
 
 
+async def _read_in_thread(read: Callable[[str], str], prompt: str) -> str:
+    """``read(prompt)`` in a daemon thread of its own, awaited.
+
+    Not in the loop's default executor: a thread blocked in ``input()`` there is joined
+    when ``asyncio.run`` shuts down, so after Ctrl-C ``storybot chat`` would hang until
+    the next Enter. A daemon thread is left to the interpreter's exit instead.
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def settle(value: str | None, error: BaseException | None) -> None:
+        if answer.done():  # the reader was given up (cancelled)
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(value or "")
+
+    def run() -> None:
+        try:
+            value = read(prompt)
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: the caller decides
+            _call_soon(loop, settle, None, exc)
+            return
+        _call_soon(loop, settle, value, None)
+
+    threading.Thread(target=run, name="storybot-chat-input", daemon=True).start()
+    return await answer
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: object) -> None:
+    try:
+        loop.call_soon_threadsafe(fn, *args)
+    except RuntimeError:  # the loop closed while the line was being read: nobody waits
+        pass
+
+
 async def interactive(
     commands: CommandHandler,
     read: Callable[[str], str] = input,
@@ -144,10 +182,9 @@ async def interactive(
     out = out or sys.stdout
     if banner:
         print("storybot chat: type a command (help, status, subscribe ...), or quit.", file=out)
-    loop = asyncio.get_running_loop()
     while True:
         try:
-            line = await loop.run_in_executor(None, read, "/story ")
+            line = await _read_in_thread(read, "/story ")
         except (EOFError, KeyboardInterrupt):
             print(file=out)
             return

@@ -355,3 +355,34 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, log.read_text()[-3000:]
+
+
+def test_ctrl_c_ends_chat_while_it_waits_for_a_line(tmp_path):
+    """Waiting for the next command, ``storybot chat`` leaves at Ctrl-C, not at the next Enter.
+
+    Its input stays open (a person who has typed nothing yet): the line is read in a
+    thread, which must not keep the process alive after the interrupt.
+    """
+    proc = subprocess.Popen(
+        [*_storybot(), "chat"],
+        cwd=tmp_path,
+        env=_clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("stories\n")
+        proc.stdin.flush()
+        assert "No stories yet" in proc.stdout.readline()  # it answered: now it waits
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)  # stdin stays open: closing it would end chat at EOF anyway
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (proc.returncode, err) == (130, "storybot: interrupted\n")
