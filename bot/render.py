@@ -6,6 +6,7 @@ this module produces raw text only.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
@@ -59,6 +60,20 @@ def shorten(text: str, limit: int) -> str:
         if len(words) == 2:
             head = words[0]
     return head.rstrip().rstrip(",;:") + "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line in at most ``limit`` characters (see :func:`shorten`).
+
+    For what users typed or feeds sent, whose line breaks and runs of spaces would
+    break the line a reply puts it on.
+    """
+    return shorten(" ".join(text.split()), limit)
+
+
+def format_time(when: datetime | None) -> str:
+    """A time as replies show it ("2026-03-05 08:00 UTC"); "unknown time" for None."""
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else "unknown time"
 
 
 def source_list(sources: Sequence[str], shown: int = 2) -> str:

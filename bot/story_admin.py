@@ -21,7 +21,7 @@ from bot.errors import NotAnArticle, UsageError, UserError
 from bot.model import CommandRequest, Reply, SeedDoc
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import QUOTE_CHARS
-from bot.render import counted, say, shorten
+from bot.render import clip, counted, say
 from bot.stories import plan_story_removal
 from bot.validate import article_url_problem, new_story_name_problem
 
@@ -46,10 +46,6 @@ def remove_usage(platform: str | None) -> str:
         "/story stories remove <name> [--yes]",
         "/story stories action:remove name:NAME [yes:True]",
     )
-
-
-def _clip(text: str, limit: int) -> str:
-    return shorten(" ".join(text.split()), limit)
 
 
 def _capital(text: str) -> str:
@@ -92,7 +88,7 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
         key, has_value, value = option.partition("=")
         if key.lower() != "title":
             raise UsageError(
-                f"'{_clip(word, 40)}' is not an option of `stories add` (it has --title). {hint}"
+                f"'{clip(word, 40)}' is not an option of `stories add` (it has --title). {hint}"
             )
         title = " ".join([value, *words[i + 1 :]] if has_value else words[i + 1 :])
         if len(title) > 1 and title[0] in QUOTE_CHARS and title[-1] in QUOTE_CHARS:
@@ -126,7 +122,7 @@ def parse_remove(rest: str, platform: str | None = None) -> tuple[str, bool]:
             yes = True
         else:
             raise UsageError(
-                f"'{_clip(word, 40)}' is not an option of `stories remove` (it has --yes). {hint}"
+                f"'{clip(word, 40)}' is not an option of `stories remove` (it has --yes). {hint}"
             )
     if len(names) != 1:
         raise UsageError(hint)
@@ -155,7 +151,7 @@ def check_add(store: Store, add: StoryAdd) -> None:
         if problem:
             raise UserError(f"{problem}.")
         if url in seen:
-            raise UserError(f"{_clip(url, 100)} is given twice: give each article once.")
+            raise UserError(f"{clip(url, 100)} is given twice: give each article once.")
         seen.add(url)
     if add.title is not None and len(add.title) > MAX_TITLE_CHARS:
         raise UserError(
@@ -195,9 +191,9 @@ async def add_story(
 
 
 def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequest) -> list[str]:
-    lines = [f"Created story {name}: {_clip(title, 200)} ({counted(len(seeds), 'seed')})"]
+    lines = [f"Created story {name}: {clip(title, 200)} ({counted(len(seeds), 'seed')})"]
     lines += [
-        f"{i}. {_clip(seed.title, 120)} ({counted(len(seed.text.split()), 'word')})"
+        f"{i}. {clip(seed.title, 120)} ({counted(len(seed.text.split()), 'word')})"
         for i, seed in enumerate(seeds, 1)
     ]
     if len(seeds) < FEW_SEEDS:
@@ -234,7 +230,7 @@ def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> 
     if removal is None:
         names = [s.name for s in store.list_stories()]
         known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
-        raise UserError(f"There is no story named '{_clip(name, 60)}'.{known}")
+        raise UserError(f"There is no story named '{clip(name, 60)}'.{known}")
     story, others = removal.story, removal.others
     if removal.needs_yes and not yes:
         again = say(
@@ -247,6 +243,6 @@ def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> 
             f"are not told). To go ahead: `{again}`"
         )
     if not store.remove_story(story.name):
-        raise UserError(f"There is no story named '{_clip(name, 60)}'.")
+        raise UserError(f"There is no story named '{clip(name, 60)}'.")
     also = f" (also removed {others})" if others else ""
     return Reply(text=f"Removed story {story.name}{also}."), removal.subscriptions > 0

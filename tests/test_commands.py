@@ -437,7 +437,7 @@ async def test_why_for_an_unknown_url_says_so(commands):
 
 
 def test_a_status_lead_does_not_cut_a_sentence_at_an_abbreviation() -> None:
-    from bot.commands import _first_sentence
+    from bot.status_text import _first_sentence
 
     text = "Anthropic and the U.S. Department of Defense reached a deal. Talks went on."
     assert _first_sentence(text) == "Anthropic and the U.S. Department of Defense reached a deal."

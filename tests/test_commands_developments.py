@@ -13,9 +13,10 @@ import pytest
 from store_builders import new_item
 
 from adapters.discord_chat.render import message_embed
-from bot.commands import DEVELOPMENTS_PAGE, STATUS_BODY_MAX, Commands
+from bot.commands import Commands
 from bot.model import Citation, CommandRequest, DeliveryMode, SeedDoc
 from bot.ports import DevelopmentWrite
+from bot.status_text import DEVELOPMENTS_PAGE, STATUS_BODY_MAX
 from storage import open_store
 
 

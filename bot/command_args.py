@@ -1,0 +1,136 @@
+"""The arguments of a ``/story`` command: how many words it takes, a page number, ``--story``.
+
+Each mistake is a usage error that quotes what was not understood and shows the
+command's usage (from :mod:`bot.command_specs`), in the form the user's platform writes
+it. Words the chat client changed on the way (a dash for ``--``, Slack's ``<url|label>``)
+are read by :mod:`bot.command_words`, which ``stories add|remove`` (:mod:`bot.story_admin`)
+share; those sit below the command table, and this module above it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.command_specs import usage
+from bot.command_words import option_word
+from bot.errors import UsageError
+from bot.ports import Store
+from bot.query import QUOTE_CHARS
+from bot.render import clip
+from bot.validate import find_story
+
+
+def arguments(command: str, rest: str, most: int, platform: str | None = None) -> list[str]:
+    """The words of a command that takes at most ``most`` of them.
+
+    More words than the command reads are a usage error rather than silently dropped:
+    the user meant something by them (``follow NAME realtime 5``), and ignoring them
+    would do something else without saying so.
+    """
+    words = rest.split()
+    if len(words) > most:
+        extra = clip(" ".join(words[most:]), 40)
+        raise UsageError(f"`{command}` does not take '{extra}'. Usage: {usage(command, platform)}")
+    return words
+
+
+# a word meant as a number (a page), right or wrong: "2", "0", "-1", "1.5"
+_NUMBERISH = re.compile(r"[+-]?\d[\d.,]*")
+
+
+def _page_number(word: str, platform: str | None) -> int:
+    """A page number from 1, or a usage error saying what a page number is."""
+    if re.fullmatch(r"\+?\d+", word) and int(word) >= 1:
+        return int(word)
+    raise UsageError(
+        f"'{clip(word, 20)}' is not a page number: pages are numbered 1, 2, 3 … from the "
+        f"newest developments. Usage: {usage('developments', platform)}"
+    )
+
+
+def developments_arguments(store: Store, rest: str, platform: str | None) -> tuple[str | None, int]:
+    """The story (None: the channel's or the only one) and page of ``developments``.
+
+    ``developments 2`` is page 2, unless a story is named "2" (names may be digits).
+    """
+    words = arguments("developments", rest, 2, platform)
+    if len(words) == 2:
+        return words[0], _page_number(words[1], platform)
+    if words and _NUMBERISH.fullmatch(words[0]) and not find_story(store, words[0]):
+        return None, _page_number(words[0], platform)
+    return (words[0] if words else None), 1
+
+
+# The words of a command's text as the query language reads them: a "quoted phrase" is
+# one segment, so an option inside quotes is a searched phrase, not an option. Every
+# character belongs to one segment, so the text can be rebuilt without the options.
+# Typographic quotes count as quotes here too, as they do in the query language.
+_Q = re.escape(QUOTE_CHARS)
+_SEGMENT = re.compile(
+    rf"(?P<space>\s+)|(?P<phrase>[{_Q}][^{_Q}]*[{_Q}])|(?P<quote>[{_Q}])|(?P<word>[^\s{_Q}]+)"
+)
+
+
+def split_story_option(
+    rest: str, command: str = "subscribe", platform: str | None = None
+) -> tuple[str, str | None]:
+    """Take ``--story NAME`` out of a command's text; return the rest and the name.
+
+    The option may stand anywhere, with any spacing, as ``--story NAME``, ``--story=NAME``
+    (or the older ``-s NAME`` and ``story:NAME``); the rest keeps the user's own text and
+    quoting. A word starting with ``--`` is never searched for: in the query language it
+    would be a double negation, i.e. the word itself, so ``--stroy x`` would silently
+    search for "stroy". ``--story`` without a name, given twice, or any other ``--word``
+    is a usage error instead.
+    """
+    hint = f"Usage: {usage(command, platform)}"
+    segments = [(m.lastgroup, m.group()) for m in _SEGMENT.finditer(rest)]
+    kept: list[str] = []
+    story: str | None = None
+    i = 0
+    while i < len(segments):
+        kind, text = segments[i]
+        i += 1
+        if kind != "word":
+            kept.append(text)
+            if kind == "quote":  # unbalanced: the query parser explains it
+                kept.extend(t for _, t in segments[i:])
+                break
+            continue
+        option = option_word(text)
+        if text.startswith("story:") and len(text) > len("story:"):
+            option = "story=" + text[len("story:") :]
+        elif text == "-s":
+            option = "story"
+        if option is None:
+            kept.append(text)
+            continue
+        name, has_value, value = option.partition("=")
+        if name.lower() != "story":
+            shown = clip(text, 40)
+            raise UsageError(
+                f"'{shown}' is not an option: {command} has only --story NAME. "
+                f"To leave a word out, write one dash (-word). {hint}"
+            )
+        if not has_value:
+            while i < len(segments) and segments[i][0] == "space":
+                i += 1
+            nxt = segments[i] if i < len(segments) else None
+            if nxt is not None and nxt[0] in ("word", "phrase") and not nxt[1].startswith("-"):
+                value = nxt[1]
+                i += 1
+        value = value.strip(QUOTE_CHARS).strip()
+        if not value:
+            raise UsageError(f"--story needs a story name after it. {hint}")
+        if story is not None:
+            raise UsageError(
+                f"--story is given twice ({story}, {clip(value, 60)}): give one story. {hint}"
+            )
+        story = value
+    # the spaces around a removed option become one
+    text = "".join(
+        " " if t.isspace() else t
+        for j, t in enumerate(kept)
+        if not (t.isspace() and j and kept[j - 1].isspace())
+    )
+    return text.strip(), story

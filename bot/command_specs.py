@@ -1,0 +1,157 @@
+"""The ``/story`` command table: each command's name, usage and summary, and the help.
+
+One list (:data:`COMMANDS`) is what the help, the usage hints of errors, the admin check
+and Discord's slash-command choices all read, so a command cannot be documented one way
+and answered another. Each command has two forms: the text Slack and the console type
+after ``/story`` and, for option platforms (Discord), the slash-command options.
+
+The commands themselves are answered by ``bot.commands.Commands``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import UsageError
+from bot.render import OPTION_PLATFORMS
+from bot.status_text import DEVELOPMENTS_PAGE
+from bot.story_admin import MAX_SEED_URLS
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One ``/story`` command: the one list help, usage hints and Discord's choices share.
+
+    ``usage`` is the typed form (Slack, the console); ``options`` is the same command with
+    the slash-command options of an option platform, where it differs.
+    """
+
+    name: str
+    usage: str
+    summary: str
+    admin: bool = False
+    options: str | None = None
+    # binds the channel it runs in: meaningless in a direct message
+    channel: bool = False
+    # subcommands only admins may run, when the command itself is not (``feeds add``)
+    admin_subcommands: frozenset[str] = frozenset()
+
+    def usage_for(self, platform: str | None) -> str:
+        """``/story`` and this command's usage as users on ``platform`` write it."""
+        form = self.options if self.options and platform in OPTION_PLATFORMS else self.usage
+        return f"/story {form}"
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "status",
+        "status [story]",
+        "What the story is, its latest developments, sources and feed health.",
+        options="status [story:NAME]",
+    ),
+    CommandSpec(
+        "developments",
+        "developments [story] [page]",
+        "Every development of the story after the seed story, newest first, "
+        f"{DEVELOPMENTS_PAGE} a page (page 1: the newest).",
+        options="developments [story:NAME] [page:N]",
+    ),
+    CommandSpec(
+        "stories",
+        "stories [list | add <name> <url> ... [--title T] | remove <name> [--yes]]",
+        "The stories storybot follows. Admins add one from 1 to "
+        f"{MAX_SEED_URLS} articles' URLs (its seeds), and remove one (saying "
+        "yes when people subscribe to it or channels follow it).",
+        options="stories [action:list|add|remove] [name:NAME urls:<url ...>]",
+        admin_subcommands=frozenset({"add", "remove"}),
+    ),
+    CommandSpec(
+        "subscribe",
+        "subscribe <keywords> [--story NAME]",
+        'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
+        "-word (not word), parentheses. With a story, only items on-topic for that story.",
+        options="subscribe query:<keywords> [story:NAME]",
+    ),
+    CommandSpec(
+        "unsubscribe",
+        "unsubscribe <id|keywords> [--story NAME]",
+        "Remove a subscription by its #, or all of yours with these keywords (with a story, "
+        "only those for that story).",
+        options="unsubscribe target:<id | keywords> [story:NAME]",
+    ),
+    CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
+    CommandSpec(
+        "feeds",
+        "feeds [list | add <url> | remove <url>]",
+        "The polled feeds and their health (add/remove: admins).",
+        options="feeds list | feeds add url:<url> | feeds remove url:<url>",
+        admin_subcommands=frozenset({"add", "remove"}),
+    ),
+    CommandSpec(
+        "follow",
+        "follow <story> [realtime | digest <hours>]",
+        "Post this story's alerts in this channel, as they happen or as a digest (admins).",
+        admin=True,
+        options="follow story:NAME [mode:realtime | mode:digest hours:N]",
+        channel=True,
+    ),
+    CommandSpec(
+        "unfollow",
+        "unfollow <story>",
+        "Stop posting this story in this channel (admins).",
+        admin=True,
+        options="unfollow story:NAME",
+        channel=True,
+    ),
+    CommandSpec(
+        "why",
+        "why <item url>",
+        "Why an item was (or was not) taken as part of a story.",
+        options="why url:<item url>",
+    ),
+    CommandSpec("help", "help [command]", "This help.", options="help [command:NAME]"),
+)
+# each command by its name, as the dispatcher and the admin check look it up
+SPECS: dict[str, CommandSpec] = {c.name: c for c in COMMANDS}
+
+
+def admin_command(text: str) -> str | None:
+    """The admin-only command that ``text`` (what follows ``/story``) runs, or None.
+
+    Named as refusals name it (``follow``, ``feeds add``). Adapters ask this before looking
+    a user's role up on the platform, which can be slow (Slack's ``users.info`` may be rate
+    limited): only an admin command waits on it; reading the status or managing one's own
+    subscriptions never does. ``bot.commands.Commands.handle`` checks the same commands.
+    """
+    name, _, rest = text.strip().partition(" ")
+    spec = SPECS.get(name.lower())
+    if spec is None:
+        return None
+    if spec.admin:
+        return spec.name
+    words = rest.split()
+    sub = words[0].lower() if words else ""
+    return f"{spec.name} {sub}" if sub in spec.admin_subcommands else None
+
+
+def usage(command: str, platform: str | None = None) -> str:
+    """``/story`` and a command's usage as users on ``platform`` write it."""
+    return SPECS[command].usage_for(platform)
+
+
+def help_text(command: str | None = None, platform: str | None = None) -> str:
+    """The help for one command, or for all, in ``platform``'s form of the commands.
+
+    Slack and the console type text after ``/story``; Discord fills in slash-command
+    options, so its users are shown ``subscribe query:<keywords> [story:NAME]``.
+    """
+    if command:
+        spec = SPECS.get(command.lower())
+        if spec is None:
+            raise UsageError(f"There is no command '{command}'. Try `/story help`.")
+        return f"{spec.usage_for(platform)}\n{spec.summary}"
+    forms = [c.usage_for(platform) for c in COMMANDS]
+    width = max(len(f) for f in forms)
+    lines = ["storybot follows developing news stories. Commands:"]
+    lines += [f"  {f.ljust(width)}  {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""What the commands say about the polled feeds: ``/story feeds`` and status's feed health.
+
+A failing feed fails quietly (its story just stops hearing from that outlet), so the
+status of every story ends with the feeds' health: how many are ok, failing or not
+polled yet, the longest-failing few with their errors, and the headline-only items
+still waiting for their linked pages. ``/story feeds`` lists each feed with its state
+and next poll.
+"""
+
+from __future__ import annotations
+
+from bot.model import FeedStatus
+from bot.ports import Store
+from bot.render import clip, counted, format_time, say
+
+FAILING_SHOWN = 3  # failing feeds named in the status's feed health
+
+
+def feed_health(store: Store, platform: str | None = None) -> str:
+    """The feed health that ends ``/story status`` (one line, then one per problem)."""
+    counts = store.feed_status_counts()
+    if not sum(counts.values()):
+        return f"Feeds: none yet (add one with `{_feeds_add(platform)}`)."
+    ok, failing, new = (counts[FeedStatus.OK], counts[FeedStatus.ERROR], counts[FeedStatus.NEW])
+    line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
+    shown = store.failing_feeds(FAILING_SHOWN)
+    for f in shown:
+        line += f"\n  failing: {f.url} ({f.error_count}×): {clip(f.last_error or '', 120)}"
+    # the count says how many fail: never let the lines seem to be all of them
+    if failing > len(shown):
+        line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
+    waiting = store.count_page_waits()
+    if waiting:  # [pages]: their sites failed in a way that may pass
+        line += (
+            "\n  1 headline-only item waits for its linked page, which could not be read yet."
+            if waiting == 1
+            else f"\n  {waiting} headline-only items wait for their linked pages, which "
+            "could not be read yet."
+        )
+    return line
+
+
+def feeds_list(store: Store, platform: str | None = None) -> str:
+    """``/story feeds``: each polled feed (the first 50) with its state and next poll."""
+    feeds = store.list_feeds()
+    if not feeds:
+        return f"No feeds yet. Admins add one with `{_feeds_add(platform)}`."
+    lines = [f"{counted(len(feeds), 'feed')}:"]
+    for f in feeds[:50]:
+        state = f.status.value
+        if f.status is FeedStatus.ERROR:
+            state += f" ({f.error_count}× since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(f.last_error or '', 100)}"
+        # an untitled feed (not fetched yet, or no <title>) is named by its URL once
+        named = f"{f.title} <{f.url}>" if f.title else f"<{f.url}>"
+        lines.append(f"• {named} · {state} · next poll {format_time(f.next_poll_at)}")
+    if len(feeds) > 50:
+        lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
+    return "\n".join(lines)
+
+
+def _feeds_add(platform: str | None) -> str:
+    """The command that adds a feed, as users on ``platform`` write it."""
+    return say(platform, "/story feeds add URL", "/story feeds add url:URL")

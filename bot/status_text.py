@@ -1,0 +1,259 @@
+"""What ``/story status`` and ``/story developments`` say about a story's developments.
+
+Both list developments as the same entries: number, headline and date of the first
+report; a lead (the first sentence of the summary, with the outlet and link it comes
+from); the count of reports and their outlets. Each reply must fit one Discord embed
+(:data:`STATUS_BODY_MAX`), and they make room differently:
+
+- ``status`` shows the latest five developments whole and drops the oldest of them until
+  the feed health and any delivery failure at its end fit; a line counts every
+  development it leaves out and names the command that lists them.
+- ``developments`` gives each of its :data:`DEVELOPMENTS_PAGE` entries a fixed share of
+  the page, so the pages are numbered the same whatever they hold; an entry too long for
+  its share gives up room in a fixed order (see :func:`_status_entry`).
+
+Pure: the handlers in ``bot.commands`` read the store and pass what they read in.
+"""
+
+from __future__ import annotations
+
+from bot.engine.text import split_sentences
+from bot.model import Binding, DeliveryMode, Development, Story
+from bot.ports import StoryStats
+from bot.render import clip, counted, developments_command, format_time, shorten, source_list
+
+# Developments a page of /story developments shows. A fixed size keeps the pages numbered
+# the same whatever they hold; five are what /story status fits in one Discord embed with
+# each lead whole (see STATUS_BODY_MAX), where ten such entries would take about twice
+# that. An entry too long for its fifth of the page gives up room (see _status_entry).
+DEVELOPMENTS_PAGE = 5
+
+# The heading of /story status's developments: their lead sentences, newest first, are the
+# short "what's new" of the story (one line each, not repeated in another paragraph).
+STATUS_NEWS_HEADING = "What's new (latest developments first):"
+
+# characters of the body of /story status (all but its title line): one Discord embed
+# description (4,096) with room for the backslashes Markdown escaping adds
+STATUS_BODY_MAX = 3600
+
+# characters of a development's lead sentence in /story status: whole for nearly every
+# sentence the summariser keeps (at most 60 words), yet five developments, their links
+# and the feed health stay within one Discord embed
+STATUS_LEAD_MAX = 300
+
+# An entry of /story developments with too little room for it (see _status_entry) cuts
+# its lead sentence to no less than this, then the outlets' names to this
+ENTRY_LEAD_MIN = 80
+ENTRY_OUTLET_MAX = 40
+
+
+def status_lines(
+    story: Story,
+    stats: StoryStats,
+    seed: Development | None,
+    latest: list[Development],
+    tail: list[str],
+    platform: str | None,
+) -> list[str]:
+    """The lines of ``/story status``: its title line, then its body.
+
+    Args:
+        story: The story.
+        stats: Its counts (``Store.story_stats``).
+        seed: Its development 0 (the seed story), if stored.
+        latest: Its latest new developments, newest first (at most five).
+        tail: The lines that end the status and are never left out: the feed health,
+            this channel's follow, a delivery failure.
+        platform: Whose form of the commands the lines name.
+    """
+    lines = [f"{story.title} ({story.name})"]
+    lines.append(
+        f"{counted(len(story.seeds), 'seed article')} · {counted(stats.items_on_topic, 'report')} from "
+        f"{counted(stats.sources, 'source')} · {counted(stats.copies, 'copy', 'copies')} folded · "
+        f"{counted(stats.developments, 'new development')} · "
+        + (
+            f"last report {format_time(stats.last_item_at)}"
+            if stats.last_item_at
+            else "no report yet"
+        )
+    )
+    if seed and seed.item_count:
+        lines.append(
+            f"The seed story has been reported {counted(seed.item_count, 'time')}"
+            + (f" ({source_list(seed.sources)})" if seed.sources else "")
+        )
+    entries = [_status_entry(d) for d in latest]
+    # The oldest developments give way before the feed health and a delivery failure
+    # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX); room is
+    # kept for the line counting the older ones, with every development counted.
+    most = _older_line(stats.developments, story.name, platform)
+    while len(entries) > 1 and _status_size(lines, entries, tail, most) > STATUS_BODY_MAX:
+        entries.pop()
+    # the older ones: left out for room, and those beyond the latest five
+    hidden = max(0, stats.developments - len(entries))
+    if entries:
+        lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
+        if hidden:
+            lines.append(_older_line(hidden, story.name, platform))
+    else:
+        lines.append("No new developments yet beyond the seed story.")
+    return lines + tail
+
+
+def follow_line(binding: Binding) -> str:
+    """The status's line saying that the channel asking follows the story, and how."""
+    mode = (
+        "realtime"
+        if binding.mode is DeliveryMode.REALTIME
+        else f"digest every {binding.digest_hours:g}h"
+    )
+    return f"This channel follows this story ({mode})."
+
+
+def developments_body(
+    story_name: str,
+    devs: list[Development],
+    total: int,
+    page: int,
+    pages: int,
+    platform: str | None,
+) -> list[str]:
+    """The body of one page of ``/story developments`` (all but its title line).
+
+    Args:
+        story_name: The story's name, for the commands the footer names.
+        devs: The page's developments, newest first.
+        total: How many new developments the story has.
+        page: This page's number, from 1.
+        pages: How many pages there are.
+        platform: Whose form of the commands the footer names.
+    """
+    heading = f"{counted(total, 'development')} after the seed story, newest first:"
+    footer = _page_footer(story_name, page, pages, platform)
+    # A fixed share of the page for each entry: whatever the entries hold, the page
+    # fits one Discord embed and the next page starts where this one ends.
+    room = (STATUS_BODY_MAX - _chars([heading, *footer])) // DEVELOPMENTS_PAGE - 1
+    return [heading, *(line for d in devs for line in _status_entry(d, room)), *footer]
+
+
+def _status_entry(dev: Development, room: int | None = None) -> list[str]:
+    """A development's lines in ``/story status`` and ``/story developments``.
+
+    Its number, headline and first-report date; its lead (see :func:`_lead`); its reports
+    and outlets.
+
+    Args:
+        dev: The development.
+        room: If given, the most characters the lines may take, joined by newlines. What
+            does not fit gives way in this order: the lead is cut at a word ("…"), to no
+            less than ``ENTRY_LEAD_MIN``; outlet names are cut to ``ENTRY_OUTLET_MAX``;
+            the links are left out (a cut link would be a broken one); as a last resort,
+            each line is cut.
+    """
+    lines = _entry_lines(dev)
+    if room is None or _chars(lines) <= room:
+        return lines
+    sentence = len(_lead_sentence(dev))
+    for outlet_max, links in ((None, True), (ENTRY_OUTLET_MAX, True), (ENTRY_OUTLET_MAX, False)):
+        lines = _entry_lines(dev, outlet_max=outlet_max, links=links)
+        over = _chars(lines) - room
+        if over <= 0:
+            return lines
+        if sentence - over >= ENTRY_LEAD_MIN:
+            return _entry_lines(dev, sentence - over, outlet_max=outlet_max, links=links)
+    share = max(2, (room - len(lines) + 1) // len(lines))
+    return [shorten(line, share) for line in lines]
+
+
+def _entry_lines(
+    dev: Development,
+    lead_max: int = STATUS_LEAD_MAX,
+    *,
+    outlet_max: int | None = None,
+    links: bool = True,
+) -> list[str]:
+    lines = [
+        f"{dev.number}. {clip(dev.headline, 120)} ({format_time(dev.first_reported_at or dev.created_at)})"
+    ]
+    lead, link = _lead(dev, lead_max, outlet_max=outlet_max, links=links)
+    if lead:
+        lines.append(f"   {lead}")
+    sources = [clip(s, outlet_max) for s in dev.sources] if outlet_max else dev.sources
+    src = source_list(sources)
+    lines.append(
+        f"   {counted(dev.item_count, 'report')}"
+        + (f" · {src}" if src else "")
+        + (f" <{link}>" if link else "")
+    )
+    return lines
+
+
+def _chars(lines: list[str]) -> int:
+    return len("\n".join(lines))
+
+
+def _status_size(head: list[str], entries: list[list[str]], tail: list[str], older: str) -> int:
+    """The characters of a status body made of these lines (its title line left out)."""
+    body = [*head[1:], "", STATUS_NEWS_HEADING, *(line for e in entries for line in e)]
+    return len("\n".join([*body, older, *tail]))
+
+
+def _older_line(n: int, story_name: str, platform: str | None) -> str:
+    """Status's count of the developments it leaves out, with the command that lists them."""
+    command = developments_command(story_name, platform)
+    return f"… and {counted(n, 'older development')}: `{command}`"
+
+
+def _lead(
+    dev: Development,
+    limit: int = STATUS_LEAD_MAX,
+    *,
+    outlet_max: int | None = None,
+    links: bool = True,
+) -> tuple[str, str | None]:
+    """A development's lead for ``/story status``, and the link for its reports line.
+
+    The lead is the first sentence of its summary, kept whole up to ``limit``
+    (``STATUS_LEAD_MAX``), followed by the outlet it was taken from and that report's
+    link, so the link next to the sentence is the one that says it (the summary may
+    quote a later report than the first reporter). A summary stored without citations
+    keeps the first reporter's link on the reports line, after the outlets it names.
+    ``outlet_max`` cuts the outlet's name; ``links=False`` leaves both links out.
+    """
+    lead = _lead_sentence(dev, limit)
+    if dev.citations:
+        cited = dev.citations[0]
+        source = clip(cited.source, outlet_max) if outlet_max else cited.source
+        url = cited.url if links else None
+        by = " ".join(part for part in (source, url and f"<{url}>") if part)
+        return (f"{lead} — {by}" if by else lead), None
+    first = dev.links[0][1] if dev.links and links else None
+    return lead, first
+
+
+def _lead_sentence(dev: Development, limit: int = STATUS_LEAD_MAX) -> str:
+    """The sentence a development's lead quotes, in at most ``limit`` characters."""
+    if dev.citations:
+        return clip(dev.citations[0].sentence, limit)
+    return _first_sentence(dev.summary, limit) if dev.summary else ""
+
+
+def _first_sentence(text: str, limit: int = 250) -> str:
+    # the engine's splitter knows "U.S." and "Mr." do not end a sentence
+    sentences = split_sentences(text)
+    return clip(sentences[0], limit) if sentences else ""
+
+
+def _page_footer(story_name: str, page: int, pages: int, platform: str | None) -> list[str]:
+    """The line under a page of developments saying where the others are; none for one page."""
+    if pages == 1:
+        return []
+    if page < pages:
+        return [
+            f"Page {page} of {pages} · "
+            f"`{developments_command(story_name, platform, page + 1)}` for older"
+        ]
+    return [
+        f"Page {page} of {pages} · "
+        f"`{developments_command(story_name, platform, page - 1)}` for newer"
+    ]

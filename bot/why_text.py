@@ -1,0 +1,283 @@
+"""``/story why <url>``: why an item was (or was not) taken as part of each story.
+
+Every decision the engine makes carries its reasons (``Judgement.reason``: the scores and
+their thresholds, the words that matched, the item or seed it copies, the development it
+was closest to). This turns them into sentences a user can check the decision against:
+a verdict line for each story, then its reasons in words, with items and developments
+named by their headlines rather than ids. A story that has not judged the item says why
+(it was added after the item arrived), and the asker's own subscriptions say whether
+they match the item, and by which words, as the DMs they would send do.
+"""
+
+from __future__ import annotations
+
+from bot.matcher import reprints_seed
+from bot.model import Item, Judgement, Story
+from bot.ports import Store
+from bot.query import Document, stored_query
+from bot.render import clip, counted, format_time
+
+
+def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str]:
+    """The explanation of ``/story why`` for a stored item, asked by ``user_id``.
+
+    Args:
+        store: Where the item's decisions, the stories and the subscriptions are.
+        item: The item asked about.
+        platform: The asker's platform (their subscriptions are per platform).
+        user_id: The asker, whose subscriptions are checked against the item.
+    """
+    decisions = store.decisions_for_item(item.id)
+    lines = [f"{item.title} ({item.source}, seen {format_time(item.fetched_at)})"]
+    if item.page_text and item.text == item.page_text:
+        lines.append(
+            f"Its feed gave the headline only; it was read with its linked page "
+            f"({counted(len(item.page_text.split()), 'word')})."
+        )
+    for d in decisions:
+        j = d.judgement
+        story = store.get_story_by_id(j.story_id)
+        name = story.name if story else f"story {j.story_id}"
+        lines.append(f"• {_verdict(store, j, story, name)}")
+        lines.extend(f"    {line}" for line in _reason_lines(store, j, story))
+    # A story judges the items that arrive after it is added, not those stored before:
+    # say so for each story without a verdict, or its silence reads as "not relevant".
+    judged = {d.judgement.story_id for d in decisions}
+    for story in store.list_stories():
+        if story.id in judged:
+            continue
+        if item.fetched_at < story.created_at:
+            lines.append(f"• not judged for {story.name}: it arrived before that story was added")
+        else:
+            lines.append(f"• not judged for {story.name} yet")
+    if len(lines) == 1:
+        lines.append("No story has judged this item: there are no stories yet.")
+    on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}
+    seed_copies = {d.judgement.story_id for d in decisions if reprints_seed(d.judgement)}
+    lines.extend(
+        _subscription_lines(store, platform, user_id, item, on_topic - seed_copies, seed_copies)
+    )
+    return lines
+
+
+def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
+    """What a story decided about the item, in one line (the reasons follow it)."""
+    if not j.on_topic and j.reason.get("uncorroborated"):
+        return (
+            f"off-topic for {name} (score {j.score:.3f}: the text only just passes "
+            "and the headline shares nothing with the story)"
+        )
+    if not j.on_topic and isinstance(bg := j.reason.get("below_background"), dict):
+        return (
+            f"off-topic for {name} (score {j.score:.3f}: below {_fmt_reason(bg.get('bar'))}, "
+            f"the top of the scores of the {bg.get('items')} unrelated items this story "
+            "has read)"
+        )
+    if not j.on_topic:
+        return f"off-topic for {name} (score {j.score:.3f})"
+    if (copied := _copied(store, j, story)) is not None:
+        return f"a copy of {copied} in {name}, development {j.development}"
+    if j.new_development:
+        return f"started development {j.development} of {name} (score {j.score:.3f})"
+    return f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
+
+
+def _subscription_lines(
+    store: Store,
+    platform: str,
+    user_id: str,
+    item: Item,
+    on_topic: set[int],
+    seed_copies: set[int],
+) -> list[str]:
+    """Which of the asker's subscriptions an item matches, and by which words.
+
+    What a DM names by the subscription (and, for an OR, the words found), this
+    says in full: the words found, and for a subscription scoped to a story whether
+    the item is on-topic for it (without that, it does not match).
+    """
+    doc = Document.from_text(item.title, item.text)
+    lines = []
+    for sub in store.list_subscriptions(platform, user_id):
+        query = stored_query(sub.query)
+        if query is None or not query.matches_doc(doc):
+            continue
+        found = ", ".join(sorted(query.matched_terms(doc)))
+        story = store.get_story_by_id(sub.story_id) if sub.story_id else None
+        scope = f", for {story.name}" if story else ""
+        mine = f"• your subscription #{sub.id} ({clip(sub.query, 80)}{scope})"
+        if story is None:
+            lines.append(f"{mine} matches it: found {found}")
+        elif story.id in on_topic:
+            lines.append(f"{mine} matches it: found {found}; on-topic for {story.name}")
+        else:
+            why_not = (
+                "a copy of one of its seed articles"
+                if story.id in seed_copies
+                else f"not on-topic for {story.name}"
+            )
+            lines.append(f"{mine} does not match it: found {found}, but it is {why_not}")
+    return lines
+
+
+def _reason_lines(store: Store, j: Judgement, story: Story | None) -> list[str]:
+    """The engine's reasons for a judgement, in words, with each score's threshold.
+
+    Faithful to ``Judgement.reason`` (this is how users audit a decision) but
+    readable: items and developments are named by their headlines rather than ids,
+    flags that only restate the verdict line are left out, and any key this does not
+    know is shown as it is rather than dropped.
+    """
+    r = dict(j.reason)
+    out: list[str] = []
+    r.pop("uncorroborated", None)  # the verdict line says it
+    background = r.pop("below_background", None)
+    headline_only = bool(r.pop("headline_only", False))
+    score, threshold = r.pop("score", None), r.pop("threshold", None)
+    embedding = r.pop("embedding", None)
+    if score is not None:
+        out.append(
+            f"score {_fmt_reason(score)}"
+            + (f"; on-topic from {_fmt_reason(threshold)}" if threshold is not None else "")
+            + (" (the threshold of a headline without article text)" if headline_only else "")
+        )
+    if "profile_score" in r or "headlines_score" in r:
+        out.append(
+            f"the headline scores {_fmt_reason(r.pop('profile_score', None))} against the story's "
+            f"profile and {_fmt_reason(r.pop('headlines_score', None))} against its headlines; "
+            "the score is their mean"
+        )
+    if isinstance(embedding, dict):
+        seed = embedding.get("seed")
+        seeds = story.seeds if story else ()
+        which = (
+            f"seed article {seed + 1} ('{clip(seeds[seed].title, 60)}')"
+            if isinstance(seed, int) and 0 <= seed < len(seeds)
+            else f"seed article {seed}"
+        )
+        out.append(
+            f"meaning (embeddings): similarity {_fmt_reason(embedding.get('similarity'))} to {which}; "
+            f"with the score, {_fmt_reason(embedding.get('combined'))} is compared with the threshold"
+        )
+    elif embedding is not None:
+        out.append(f"embedding: {_fmt_reason(embedding)}")
+    matched = r.pop("matched_terms", None)
+    if matched:
+        out.append(f"matched terms (as the engine stems them): {_fmt_reason(matched)}")
+    if "support" in r:
+        decisive = embedding.get("combined", score) if isinstance(embedding, dict) else score
+        too_little = (
+            not j.on_topic
+            and not j.reason.get("uncorroborated")
+            and not headline_only
+            and background is None
+            and isinstance(decisive, (int, float))
+            and isinstance(threshold, (int, float))
+            and decisive >= threshold
+        )
+        out.append(
+            f"support {_fmt_reason(r.pop('support'))}: the score without its strongest matching name"
+            + (
+                "; too little of it, so off-topic (one shared name is not the story)"
+                if too_little
+                else ""
+            )
+        )
+    if "headline_score" in r:
+        by_headline = bool(r.pop("by_headline", False))
+        limit = r.pop("headline_threshold", None)
+        out.append(
+            f"the headline alone scores {_fmt_reason(r.pop('headline_score'))}"
+            + (
+                f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says"
+                if limit is not None
+                else ""
+            )
+            + (" (it did here)" if by_headline else "")
+        )
+    if isinstance(background, dict):
+        out.append(
+            f"this story's unrelated items score {_fmt_reason(background.get('mean'))} on average "
+            f"(standard deviation {_fmt_reason(background.get('std'))}, {background.get('items')} items); "
+            f"an item must also reach {_fmt_reason(background.get('bar'))}, the top of that noise"
+        )
+    elif background is not None:
+        out.append(f"below_background: {_fmt_reason(background)}")
+    copy = r.pop("copy", None)
+    if isinstance(copy, dict):
+        out.append(_copy_line(copy))
+    elif copy is not None:
+        out.append(f"copy: {_fmt_reason(copy)}")
+    development = r.pop("development", None)
+    if isinstance(development, dict):
+        out.append(_development_line(store, development, j))
+    elif development is not None:
+        out.append(f"development: {_fmt_reason(development)}")
+    if r.pop("adapted", False):
+        out.append("the story's profile learned from this item (it scored high and is no copy)")
+    out.extend(f"{key}: {_fmt_reason(value)}" for key, value in r.items())
+    return out
+
+
+def _copied(store: Store, j: Judgement, story: Story | None) -> str | None:
+    """What a copy copies, as people know it (never an internal id); None if no copy."""
+    copy = j.reason.get("copy")
+    seed = copy.get("of_seed") if isinstance(copy, dict) else None
+    if isinstance(seed, int):
+        seeds = story.seeds if story else ()
+        title = f" ('{clip(seeds[seed].title, 80)}')" if 0 <= seed < len(seeds) else ""
+        return f"seed article {seed + 1}{title}"
+    of = (
+        j.duplicate_of
+        if j.duplicate_of is not None
+        else copy.get("of")
+        if isinstance(copy, dict)
+        else None
+    )
+    if not isinstance(of, int):
+        return None
+    orig = store.get_item(of)
+    return _item_label(orig) if orig else "an earlier report that is no longer stored"
+
+
+def _copy_line(copy: dict[str, object]) -> str:
+    """How a copy was recognised (the verdict line names what it copies)."""
+    how = {"body": "its text", "title": "its headline", "url": "its link"}.get(
+        str(copy.get("by")), copy.get("by")
+    )
+    return f"recognised as a copy by {how} (resemblance {_fmt_reason(copy.get('resemblance'))})"
+
+
+def _development_line(store: Store, dev: dict[str, object], j: Judgement) -> str:
+    """Which development the item was closest to, how close, and from what it joins."""
+    closest = dev.get("closest")
+    join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
+    if closest is None:
+        return f"no development was close to it; {join}"
+    if closest == 0:
+        label = "0 (the seed story)"
+    else:
+        found = store.get_development(j.story_id, closest) if isinstance(closest, int) else None
+        label = f"{closest} ('{clip(found.headline, 80)}')" if found else str(closest)
+    revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
+    sim, raw = _fmt_reason(dev.get("similarity")), _fmt_reason(dev.get("similarity_undecayed"))
+    # similarity fades with the time since the development's last report
+    faded = f" ({raw} before fading with the time since its last report)" if raw != sim else ""
+    return f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
+
+
+def _item_label(item: Item) -> str:
+    """An item as people know it: headline, outlet and link."""
+    link = f" <{item.url}>" if item.url else ""
+    return f"'{clip(item.title, 80)}' ({item.source}){link}"
+
+
+def _fmt_reason(value: object) -> str:
+    """A value of ``Judgement.reason`` as shown: scores to 3 places, lists and maps cut."""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt_reason(v) for v in value[:12])
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_fmt_reason(v)}" for k, v in list(value.items())[:12])
+    return clip(str(value), 200)
