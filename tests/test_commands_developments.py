@@ -11,31 +11,12 @@ from datetime import timedelta
 
 import pytest
 from store_builders import new_item
+from test_commands import commands, store  # noqa: F401  (fixtures)
 
 from adapters.discord_chat.render import message_embed
-from bot.commands import Commands
 from bot.model import Citation, CommandRequest, DeliveryMode, SeedDoc
 from bot.ports import DevelopmentWrite
 from bot.status_text import DEVELOPMENTS_PAGE, STATUS_BODY_MAX
-from storage import open_store
-
-
-@pytest.fixture
-def store(sqlite_url, clock):
-    s = open_store(sqlite_url)
-    s.add_story(
-        "pentagon",
-        "Anthropic reopens Pentagon talks",
-        [SeedDoc("Anthropic reopens talks", "text")],
-        clock.now(),
-    )
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def commands(store, clock):
-    return Commands(store, clock)
 
 
 def req(text: str, *, platform: str = "slack", channel: str | None = "C1") -> CommandRequest:
