@@ -68,14 +68,22 @@ def _message_id(text: str) -> int:
         ) from None
 
 
+# ``health --max-age`` at most: about 1,900 years, far inside what a timedelta holds
+MAX_AGE_MINUTES = 1_000_000_000
+
+
 def _minutes(text: str) -> float:
-    """``health --max-age``: a finite number of minutes, more than 0."""
+    """``health --max-age``: a finite number of minutes, more than 0 (and not absurd)."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"not a number of minutes (more than 0): {text!r}")
+    if value > MAX_AGE_MINUTES:
+        raise argparse.ArgumentTypeError(
+            f"too many minutes: {text!r} (at most {MAX_AGE_MINUTES:,})"
+        )
     return value
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.command_words import option_word, unlink
 from bot.errors import NotAnArticle, UsageError, UserError
+from bot.identity import canonical_url
 from bot.model import CommandRequest, Reply, SeedDoc
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import QUOTE_CHARS
@@ -70,7 +71,8 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
     URLs is allowed.
 
     Raises:
-        UsageError: No name, no URL, an option other than ``--title``, an empty title.
+        UsageError: No name, no URL, an option other than ``--title``, an empty title
+            or one holding a URL (given before the articles' URLs).
     """
     hint = f"Usage: {add_usage(platform)}"
     words = unlink(rest).split()
@@ -95,6 +97,11 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
             title = title[1:-1].strip()  # quoted as a whole: the quotes are not the title's
         if not title:
             raise UsageError(f"--title needs the story's title after it. {hint}")
+        if any(_WEB_ADDRESS.match(part) for part in title.split()):
+            raise UsageError(  # not silently a title ending in a URL, or "no URL given"
+                f"--title comes last and takes the rest of the text: give the articles' URLs "
+                f"before it. {hint}"
+            )
         break
     if name is None:
         raise UsageError(hint)
@@ -134,8 +141,8 @@ def check_add(store: Store, add: StoryAdd) -> None:
 
     Raises:
         UserError: The name is not allowed or taken, there are more than
-            ``MAX_SEED_URLS`` URLs, one is given twice or is no web address, the title
-            is too long.
+            ``MAX_SEED_URLS`` URLs, one is given twice (however spelled) or is no web
+            address, the title is too long.
     """
     problem = new_story_name_problem(store, add.name)
     if problem:
@@ -145,14 +152,23 @@ def check_add(store: Store, add: StoryAdd) -> None:
             f"A story takes at most {MAX_SEED_URLS} seed URLs from chat; {len(add.urls)} were "
             "given. Pick the articles that best tell its starting point (three to five is best)."
         )
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # an article's canonical URL -> the URL as first given
     for url in add.urls:
         problem = article_url_problem(url)  # a path too: seeds from chat are web pages
         if problem:
             raise UserError(f"{problem}.")
-        if url in seen:
+        # one article however it is spelled: a #fragment, tracking parameters, the
+        # scheme's or host's case (it would be fetched twice and count as two seeds)
+        key = canonical_url(url) or url
+        first = seen.get(key)
+        if first == url:
             raise UserError(f"{clip(url, 100)} is given twice: give each article once.")
-        seen.add(url)
+        if first is not None:
+            raise UserError(
+                f"{clip(url, 100)} is the same article as {clip(first, 100)}: give each "
+                "article once."
+            )
+        seen[key] = url
     if add.title is not None and len(add.title) > MAX_TITLE_CHARS:
         raise UserError(
             f"The title is {len(add.title)} characters long; a story's title is at most "

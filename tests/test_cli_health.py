@@ -282,3 +282,11 @@ def test_max_age_must_be_minutes_more_than_0(capsys, given):
         main(["health", "--max-age", given])
     assert done.value.code == 2
     assert "not a number of minutes (more than 0)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given", ["1e300", "1e13"])
+def test_an_absurd_max_age_is_a_usage_error_not_a_traceback(capsys, given):
+    with pytest.raises(SystemExit) as done:  # once an OverflowError out of timedelta
+        main(["health", "--max-age", given])
+    assert done.value.code == 2
+    assert f"too many minutes: '{given}' (at most 1,000,000,000)" in capsys.readouterr().err

@@ -189,11 +189,16 @@ async def test_the_ssrf_guard_applies_to_chat_seeds(store, clock, pages, feed_se
         ("stories add 'Bad!' {url}", "is not a valid story name"),
         ("stories add chips {url} /etc/passwd", "'/etc/passwd' is not a valid article URL"),
         ("stories add chips {url} {url}", "is given twice"),
+        # the same article spelled otherwise would be fetched twice and count as two seeds
+        ("stories add chips {url} {url}#comments", "#comments is the same article as http"),
+        ("stories add chips {url}?utm_source=x {url}", "is the same article as"),
+        ("stories add chips {url} {URL}", "is the same article as"),
         ("stories add chips " + " ".join(["{url}"] * 11), "at most 10 seed URLs from chat; 11"),
     ],
 )
 async def test_refused_before_any_page_is_fetched(commands, store, pages, feed_server, text, why):
-    reply = await commands.handle(req(text.format(url=pages["chips1"])))
+    url = pages["chips1"]
+    reply = await commands.handle(req(text.format(url=url, URL=url.replace("http:", "HTTP:"))))
     assert not reply.ok and why in reply.text, reply.text
     assert hits(feed_server) == 0
     assert [s.name for s in store.list_stories()] == ["pentagon"]
@@ -207,6 +212,8 @@ async def test_refused_before_any_page_is_fetched(commands, store, pages, feed_s
         ("stories add https://news.example/a", "Give the story a name before"),
         ("stories add chips https://news.example/a --story x", "'--story' is not an option"),
         ("stories add chips https://news.example/a --title", "--title needs the story's title"),
+        ("stories add chips --title Chips https://news.example/a", "--title comes last"),
+        ("stories add chips https://a.example/1 --title T https://a.example/2", "--title comes"),
         ("stories remove", "Usage: /story stories remove <name> [--yes]"),
         ("stories remove pentagon --force", "'--force' is not an option"),
         ("stories remove pentagon chips", "Usage: /story stories remove"),
