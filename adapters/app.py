@@ -533,4 +533,4 @@ async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: 
     service.start()
     log.info("storybot is running on %s; stop with Ctrl-C or SIGTERM", database_name(app.settings))
     await stop.wait()
-    log.info("stopping: finishing in-flight work")
+    log.info("stopping: finishing in-flight work (Ctrl-C or SIGTERM again stops now)")

@@ -124,7 +124,7 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     story, others = removal.story, removal.others
     if removal.needs_yes and not yes:
         raise UserError(
-            f"story '{story.name}' has {others}; removing it removes them too "
+            f"story '{story.name}' has {others}; removing the story removes {removal.them} too "
             f"(their users are not told): run `storybot story remove {story.name} --yes` to go ahead"
         )
     if not app.store.remove_story(story.name):

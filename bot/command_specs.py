@@ -89,7 +89,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "follow",
-        "follow <story> [realtime | digest <hours>]",
+        "follow <story> [realtime | digest [hours]]",
         "Post this story's alerts in this channel, as they happen or as a digest (admins).",
         admin=True,
         options="follow story:NAME [mode:realtime | mode:digest hours:N]",

@@ -154,6 +154,19 @@ class Service:
             self.scheduler.pause()
         if self._running:
             await asyncio.wait(set(self._running), timeout=drain_timeout_s)
+        left = list(self._running)
+        if left:
+            # Cancelled, not left running under the store and clients the caller closes
+            # next: their work is recorded only when done, so it is done again at the
+            # next start (a poll's feeds stay due, a post is looked up before posting).
+            log.warning(
+                "%d job(s) still running after %gs were cancelled; their work stays queued",
+                len(left),
+                drain_timeout_s,
+            )
+            for task in left:
+                task.cancel()
+            await asyncio.wait(left, timeout=drain_timeout_s)
         if self.scheduler:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None

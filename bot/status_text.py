@@ -86,7 +86,7 @@ def status_lines(
     # The oldest developments give way before the feed health and a delivery failure
     # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX); room is
     # kept for the line counting the older ones, with every development counted.
-    most = _older_line(stats.developments, story.name, platform)
+    most = _older_line(stats.developments, len(entries), story.name, platform)
     while len(entries) > 1 and _status_size(lines, entries, tail, most) > STATUS_BODY_MAX:
         entries.pop()
     # the older ones: left out for room, and those beyond the latest five
@@ -94,7 +94,7 @@ def status_lines(
     if entries:
         lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
         if hidden:
-            lines.append(_older_line(hidden, story.name, platform))
+            lines.append(_older_line(hidden, len(entries), story.name, platform))
     else:
         lines.append("No new developments yet beyond the seed story.")
     return lines + tail
@@ -198,9 +198,15 @@ def _status_size(head: list[str], entries: list[list[str]], tail: list[str], old
     return len("\n".join([*body, older, *tail]))
 
 
-def _older_line(n: int, story_name: str, platform: str | None) -> str:
-    """Status's count of the developments it leaves out, with the command that lists them."""
-    command = developments_command(story_name, platform)
+def _older_line(n: int, shown: int, story_name: str, platform: str | None) -> str:
+    """Status's count of the developments it leaves out, with the command that lists them.
+
+    The command names the page that starts with the first one left out: status showed
+    ``shown`` developments, newest first, as ``developments`` pages do, so after a whole
+    page of them page 1 would only repeat what status just said.
+    """
+    page = shown // DEVELOPMENTS_PAGE + 1
+    command = developments_command(story_name, platform, page if page > 1 else None)
     return f"… and {counted(n, 'older development')}: `{command}`"
 
 

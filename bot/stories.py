@@ -39,6 +39,11 @@ class StoryRemoval:
         return " and ".join(parts)
 
     @property
+    def them(self) -> str:
+        """The pronoun for :attr:`others`: "it" for one subscription or follow, else "them"."""
+        return "it" if self.subscriptions + self.follows == 1 else "them"
+
+    @property
     def needs_yes(self) -> bool:
         """Whether it removes what other people set up, so only goes ahead with a yes."""
         return bool(self.subscriptions or self.follows)

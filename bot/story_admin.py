@@ -255,7 +255,7 @@ def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> 
             f"/story stories action:remove name:{story.name} yes:True",
         )
         raise UserError(
-            f"Story {story.name} has {others}; removing it removes them too (their users "
+            f"Story {story.name} has {others}; removing the story removes {removal.them} too (their users "
             f"are not told). To go ahead: `{again}`"
         )
     if not store.remove_story(story.name):

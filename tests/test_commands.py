@@ -869,12 +869,15 @@ async def test_status_counts_the_developments_older_than_the_five_it_shows(comma
     reply = await commands.handle(req("status"))
 
     assert "7. Turn 7" in reply.text and "3. Turn 3" in reply.text and "2. Turn 2" not in reply.text
-    # named with the command that lists them, as this platform writes it
-    assert "\n… and 2 older developments: `/story developments pentagon`\n" in reply.text
+    # named with the page of the command that lists them (page 1 is the five shown), as
+    # this platform writes it
+    assert "\n… and 2 older developments: `/story developments pentagon 2`\n" in reply.text
     on_discord = CommandRequest("status", "discord", "U1", "C1")
-    assert "\n… and 2 older developments: `/story developments story:pentagon`\n" in (
+    assert "\n… and 2 older developments: `/story developments story:pentagon page:2`\n" in (
         (await commands.handle(on_discord)).text
     )
+    listed = (await commands.handle(req("developments pentagon 2"))).text
+    assert "2. Turn 2" in listed and "1. Turn 1" in listed and "3. Turn 3" not in listed
 
 
 async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
@@ -911,4 +914,5 @@ async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
     assert reply.message is not None and len(reply.message.body) <= 3600
     assert "Feeds: 0 ok, 3 failing, 0 not polled yet." in reply.text
     assert "5. " in reply.text and "1. " not in reply.text, "the newest stay"
-    assert "older development" in reply.text
+    # fewer than a page shown: the first page of the list starts with those left out
+    assert "older developments: `/story developments pentagon`" in reply.text

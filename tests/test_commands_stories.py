@@ -235,8 +235,8 @@ async def test_remove_refuses_without_yes_when_people_depend_on_the_story(comman
     refused = await commands.handle(req("stories remove Pentagon"))
     assert not refused.ok
     assert refused.text == (
-        "Story pentagon has 1 subscription and 1 channel follow; removing it removes them "
-        "too (their users are not told). To go ahead: `/story stories remove pentagon --yes`"
+        "Story pentagon has 1 subscription and 1 channel follow; removing the story removes "
+        "them too (their users are not told). To go ahead: `/story stories remove pentagon --yes`"
     )
     assert store.get_story("pentagon") is not None
     on_discord = await commands.handle(req("stories remove pentagon", platform="discord"))
@@ -306,3 +306,10 @@ async def test_help_shows_stories_add_and_remove(commands):
     )
     on_discord = (await commands.handle(req("help stories", platform="discord"))).text
     assert on_discord.startswith("/story stories [action:list|add|remove]")
+
+
+async def test_remove_says_it_of_one_thing_that_goes_with_the_story(commands, store, clock):
+    story = store.get_story("pentagon")
+    store.add_subscription("slack", "U2", "bakery", story.id, clock.now())
+    refused = await commands.handle(req("stories remove pentagon"))
+    assert "has 1 subscription; removing the story removes it too" in refused.text
