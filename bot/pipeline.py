@@ -101,8 +101,8 @@ class CycleReport:
     errors: int = 0
     new_items: int = 0
     updated_items: int = 0
-    on_topic: int = 0
-    copies: int = 0
+    on_topic: int = 0  # new items on-topic for at least one story
+    copies: int = 0  # of those, items some story took as a copy of an earlier report
     new_developments: int = 0
     alerts_queued: int = 0
     notices_queued: int = 0
@@ -704,7 +704,7 @@ class Pipeline:
             verdicts = self.engine.judge(doc, analysis, embedding=embedding)
             self._read_through = max(self._read_through, item.id)
             on_topic_ids: set[int] = set()
-            is_copy = False
+            is_copy = taken = False
             for verdict in verdicts:
                 j = verdict.judgement
                 judgements.append(j)
@@ -713,9 +713,8 @@ class Pipeline:
                     continue
                 if not reprints_seed(j):  # no news to the story's subscribers
                     on_topic_ids.add(j.story_id)
-                report.on_topic += 1
+                taken = True
                 if j.duplicate_of is not None:
-                    report.copies += 1
                     is_copy = True
                 if verdict.development is not None:
                     dev_writes.append(verdict.development)
@@ -723,6 +722,9 @@ class Pipeline:
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item)
                         outbox.extend(self._alerts(verdict, dev, alerted, report, now, fact, facts))
+            # items, not item-story pairs: an item ten stories take is one on-topic item
+            report.on_topic += taken
+            report.copies += is_copy
             if matcher is not None and len(matcher):
                 # One notice per text: the outlets' copies of a wire report share the key
                 # of its first report, so a subscriber told of one is not told again.

@@ -59,6 +59,25 @@ async def test_copies_of_the_seed_fold_into_development_zero_without_alert(
     await world.app.aclose()
 
 
+async def test_the_cycle_counts_items_not_item_story_pairs(feed_server, sqlite_url, clock):
+    """Three copies of the seed story taken by two stories are 3 on-topic items, not 6."""
+    world = make_world(sqlite_url, clock)
+    world.app.store.add_story("twin", world.story.title, world.story.seeds, clock.now())
+    copies = samples("copy", "seed")[:3]
+    feed_server.add_feed(
+        "/wire.xml", feed_of(*(as_entry(c, i) for i, c in enumerate(copies))), etag=True
+    )
+    world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    twin = world.app.store.get_story("twin")
+    assert twin is not None and world.app.store.get_development(twin.id, 0).item_count == 3
+    assert (report.new_items, report.on_topic) == (3, 3)
+    assert report.copies == 0  # a seed's reprint joins the seed story: no earlier report
+    await world.app.aclose()
+
+
 async def test_new_development_alerts_once_and_later_reports_edit_the_alert(
     feed_server, sqlite_url, clock
 ):
