@@ -31,6 +31,7 @@ MAX_TITLE_CHARS = 200
 # fewer seeds than this: say that three to five work best (see the README)
 FEW_SEEDS = 3
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+_URL_LIST = re.compile(r",+(?=https?://)", re.IGNORECASE)
 
 
 def add_usage(platform: str | None) -> str:
@@ -67,8 +68,8 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
     """Read ``<name> <url> [<url> ...] [--title T]`` (the text after ``stories add``).
 
     ``--title`` (or ``--title=T``) comes last and takes the rest of the text, quoted or
-    not. Slack's links (``<https://x|label>``) are read as their URLs; a comma between
-    URLs is allowed.
+    not. Slack's links (``<https://x|label>``) are read as their URLs; URLs may be
+    separated by commas too (``a, b`` or ``a,b``).
 
     Raises:
         UsageError: No name, no URL, an option other than ``--title``, an empty title
@@ -84,8 +85,9 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
         if option is None:
             if name is None:
                 name = word
-            elif word.strip(","):
-                urls.append(word.rstrip(","))
+            else:
+                # "a,b" or "a, b": a comma is a separator where a web address follows it
+                urls.extend(u for u in _URL_LIST.split(word.strip(",")) if u)
             continue
         key, has_value, value = option.partition("=")
         if key.lower() != "title":

@@ -313,3 +313,10 @@ async def test_remove_says_it_of_one_thing_that_goes_with_the_story(commands, st
     store.add_subscription("slack", "U2", "bakery", story.id, clock.now())
     refused = await commands.handle(req("stories remove pentagon"))
     assert "has 1 subscription; removing the story removes it too" in refused.text
+
+
+def test_urls_may_be_separated_by_commas_with_or_without_spaces() -> None:
+    from bot.story_admin import parse_add
+
+    a, b, c = "https://a.example/1", "https://b.example/x,y", "HTTP://c.example/3"
+    assert parse_add(f"n {a},{b}, {c},").urls == (a, b, c)  # a comma inside a path stays
