@@ -160,7 +160,7 @@ class Commands:
             if story is None:
                 names = self.story_names()
                 known = (
-                    f" Known stories: {', '.join(names)}."
+                    f" Known stories: {_story_list(names, req.platform)}."
                     if names
                     else " There are no stories yet."
                 )
@@ -181,7 +181,7 @@ class Commands:
             "Which story? Say "
             + say(req.platform, f"`/story {command} NAME`", f"`/story {command} story:NAME`")
             + ". Stories: "
-            + ", ".join(s.name for s in stories)
+            + _story_list([s.name for s in stories], req.platform)
         )
 
     # ------------------------------------------------------------------ commands
@@ -546,3 +546,18 @@ def _same_query(stored: str, typed: str) -> bool:
         return True
     query = stored_query(stored)
     return query is not None and query == stored_query(typed)
+
+
+# story names an error lists before it counts the rest (a reply stays one message)
+STORY_NAMES_LISTED = 20
+
+
+def _story_list(names: list[str], platform: str | None) -> str:
+    """``names`` for an error message: the first ``STORY_NAMES_LISTED``, then a count."""
+    if len(names) <= STORY_NAMES_LISTED:
+        return ", ".join(names)
+    rest = len(names) - STORY_NAMES_LISTED
+    return (
+        ", ".join(names[:STORY_NAMES_LISTED])
+        + f" and {rest} more (`{say(platform, '/story stories', '/story stories action:list')}`)"
+    )

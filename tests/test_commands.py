@@ -916,3 +916,14 @@ async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
     assert "5. " in reply.text and "1. " not in reply.text, "the newest stay"
     # fewer than a page shown: the first page of the list starts with those left out
     assert "older developments: `/story developments pentagon`" in reply.text
+
+
+async def test_an_unknown_story_lists_twenty_known_ones_and_counts_the_rest(commands, store, clock):
+    for i in range(30):
+        store.add_story(f"story{i:02d}", f"Story {i}", [SeedDoc(f"Story {i}", "text")], clock.now())
+    reply = await commands.handle(req("status nosuch"))
+    assert not reply.ok
+    assert "story18" in reply.text and "story19" not in reply.text
+    assert reply.text.endswith("and 11 more (`/story stories`).")
+    which = await commands.handle(CommandRequest("status", "discord", "U1", "DM"))
+    assert which.text.endswith("and 11 more (`/story stories action:list`)")
