@@ -50,6 +50,16 @@ def _wait_for(path: Path, needle: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _signal_twice(proc: subprocess.Popen, sig: int, log: Path, draining: str) -> float:
+    """Signal ``proc``, wait for its ``draining`` log line, signal again: seconds to its exit."""
+    proc.send_signal(sig)
+    _wait_for(log, draining)
+    second = time.monotonic()
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    return time.monotonic() - second
+
+
 def _held_feed(feed_server) -> tuple[str, threading.Event, threading.Event]:  # noqa: F811
     """A feed whose answer waits until released (10 s at most): a fetch in flight."""
     arrived, release = threading.Event(), threading.Event()
@@ -163,12 +173,8 @@ def test_a_second_signal_stops_run_in_a_slow_drain_now_and_loses_nothing(
     proc = start_service(str(config), env, log)
     try:
         assert arrived.wait(60), "the feed was never fetched"
-        proc.send_signal(sig)
-        _wait_for(log, "stopping: finishing in-flight work")  # draining: the fetch is held
-        second = time.monotonic()
-        proc.send_signal(sig)
-        proc.wait(timeout=30)
-        took = time.monotonic() - second
+        # draining: the fetch is held
+        took = _signal_twice(proc, sig, log, "stopping: finishing in-flight work")
     finally:
         release.set()
         if proc.poll() is None:
@@ -310,12 +316,8 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
     proc = _worker(config, env, log)
     try:
         assert arrived.wait(60), "the poll job never fetched"
-        proc.send_signal(signal.SIGTERM)
-        _wait_for(log, "waiting up to 30s for storybot.poll_feed[")  # the grace: 30 s
-        second = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        took = time.monotonic() - second
+        # the grace: 30 s
+        took = _signal_twice(proc, signal.SIGTERM, log, "waiting up to 30s for storybot.poll_feed[")
     finally:
         release.set()
         if proc.poll() is None:

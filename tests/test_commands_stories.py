@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 from seed_pages import CHIPS_1, CHIPS_2, RSS
+from test_commands import store  # noqa: F401  (fixture)
 
 from adapters.app import build_app
 from adapters.seeds import UrlSeedLoader
 from bot.commands import Commands, admin_command
-from bot.model import CommandRequest, DeliveryMode, SeedDoc
+from bot.model import CommandRequest, DeliveryMode
 from bot.settings import load_settings
-from storage import open_store
 
 LOCAL = {"127.0.0.1"}
 
@@ -33,19 +33,6 @@ def pages(feed_server: FeedServer) -> dict[str, str]:
         ),
         "feed": feed_server.add_feed("/rss.xml", RSS, content_type="application/rss+xml"),
     }
-
-
-@pytest.fixture
-def store(sqlite_url, clock):
-    s = open_store(sqlite_url)
-    s.add_story(
-        "pentagon",
-        "Anthropic reopens Pentagon talks",
-        [SeedDoc("Anthropic reopens talks", "text")],
-        clock.now(),
-    )
-    yield s
-    s.close()
 
 
 @pytest.fixture
