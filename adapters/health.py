@@ -12,8 +12,9 @@ The checks read the database and change nothing (no migration, no new file):
   means no ``storybot run`` (or no worker serving ``poll``) is running, or it is stuck.
   It measures how long due feeds have waited, not the time since the last poll, so
   feeds polled once a day (or backing off for hours) need no longer ``max_age``.
-* ``outbox`` and ``feeds``: dead messages, and feeds that failed more than
-  ``max_failures`` polls in a row. These are *warnings*: a supervisor restarts a process
+* ``outbox``, ``delivery`` and ``feeds``: dead messages; messages due for longer than
+  ``max_age`` and not sent (nothing delivers for their platform); feeds that failed more
+  than ``max_failures`` polls in a row. These are *warnings*: a supervisor restarts a process
   whose check fails, and a restart fixes neither a channel that refused the bot nor a
   broken feed, so they do not fail the check (a probe failing on them would restart a
   working service in a loop). ``strict`` makes them problems, for a cron job whose
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -42,6 +44,7 @@ from storage.migrate import SchemaRevision, schema_revision
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DEFAULT_MAX_FAILURES = 5
+OVERDUE_READ = 1000  # overdue outbox messages read at most (the count says "or more")
 
 
 def default_max_age_s(polling: PollingSettings) -> float:
@@ -144,12 +147,14 @@ def check(
         try:
             feeds = store.list_feeds()
             outbox = store.outbox_counts()
+            overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ)
         except SQLAlchemyError as exc:
             return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
         return [
             *findings,
             polling(feeds, now, max_age),
             _outbox(outbox),
+            delivering([e.target.platform for e in overdue], max_age),
             failing(feeds, max_failures),
         ]
     finally:
@@ -216,6 +221,30 @@ def _outbox(counts: dict[str, int]) -> Finding:
             "storybot outbox --retry sends them again)",
         )
     return Finding("outbox", OK, f"no dead messages; {pending} pending")
+
+
+def delivering(overdue: list[str], max_age: timedelta) -> Finding:
+    """Messages due for longer than ``max_age`` and not sent, by the platform they are for.
+
+    The delivery worker sends what is due at every tick (a message that failed waits for
+    its back-off, and is not due meanwhile), so a message left due that long means no
+    process delivers for its platform: no ``storybot run`` or worker serving ``deliver``,
+    or none with that platform's token (a channel that followed a story on Discord
+    before the Discord token was removed). A warning: a restart fixes the first, not the
+    second.
+    """
+    if not overdue:
+        return Finding("delivery", OK, f"nothing waiting for more than {duration(max_age)}")
+    by_platform = Counter(overdue)
+    more = "or more " if len(overdue) >= OVERDUE_READ else ""
+    platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
+    return Finding(
+        "delivery",
+        WARNING,
+        f"{counted(len(overdue), 'message')} {more}due for more than {duration(max_age)} and "
+        f"not sent ({platforms}): is a deliverer with that platform's token running? "
+        "(storybot outbox lists them)",
+    )
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:

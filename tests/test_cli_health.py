@@ -77,7 +77,7 @@ def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
     assert main(["health"]) == 0
     out = capsys.readouterr().out
     lines = _lines(out)
-    assert list(lines) == ["database", "schema", "polling", "outbox", "feeds"], out
+    assert list(lines) == ["database", "schema", "polling", "outbox", "delivery", "feeds"], out
     assert all(v.startswith("ok ") for v in lines.values()), out
     assert lines["schema"] == "ok at the latest revision (0011)"
     assert re.fullmatch(r"ok last poll \d+ s ago; 0 of 1 feed due now", lines["polling"]), out
@@ -290,3 +290,24 @@ def test_an_absurd_max_age_is_a_usage_error_not_a_traceback(capsys, given):
         main(["health", "--max-age", given])
     assert done.value.code == 2
     assert f"too many minutes: '{given}' (at most 1,000,000,000)" in capsys.readouterr().err
+
+
+def test_messages_due_long_ago_and_not_sent_are_a_warning_naming_their_platform(env, capsys):
+    """Nothing delivers for their platform: no deliverer running, or none with its token."""
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write("notice:1:1", DM), write("notice:1:2", DM)], now - timedelta(hours=1))
+        store.enqueue([write("notice:1:3", DM)], now - timedelta(minutes=5))  # due, not overdue
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    assert lines["delivery"] == (
+        "warning 2 messages due for more than 15 min and not sent (2 for discord): is a "
+        "deliverer with that platform's token running? (storybot outbox lists them)"
+    )
+    assert main(["health", "--max-age", "120"]) == 0
+    assert _lines(capsys.readouterr().out)["delivery"] == ("ok nothing waiting for more than 2 h")
+    assert main(["health", "--strict"]) == 1
+    assert _lines(capsys.readouterr().out)["delivery"].startswith("problem 2 messages")
