@@ -503,9 +503,10 @@ async def run_service(
 
 def _stop_now(app: App) -> None:
     """A second stop signal: end the drain now (see :meth:`bot.scheduler.Service.stop_now`)."""
-    app.delivery.request_stop()
     if app.service is not None:
-        app.service.stop_now()
+        app.service.stop_now()  # also tells the delivery worker to stop
+    else:  # the front end alone (run --no-scheduler)
+        app.delivery.request_stop()
 
 
 async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: bool) -> None:

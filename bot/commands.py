@@ -39,6 +39,7 @@ from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader,
 from bot.query import Query, parse_query, stored_query
 from bot.render import clip, counted, developments_command, format_time, say, status_command
 from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
+from bot.stories import no_such_story, story_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 from bot.why_text import why_lines
 
@@ -158,13 +159,7 @@ class Commands:
         if name:
             story = find_story(self.store, name)
             if story is None:
-                names = self.story_names()
-                known = (
-                    f" Known stories: {_story_list(names, req.platform)}."
-                    if names
-                    else " There are no stories yet."
-                )
-                raise UserError(f"There is no story named '{clip(name, 60)}'.{known}")
+                raise no_such_story(name, self.story_names(), req.platform)
             return story
         if req.channel_id:
             bound = self.store.bindings_for_channel(req.platform, req.channel_id)
@@ -181,7 +176,7 @@ class Commands:
             "Which story? Say "
             + say(req.platform, f"`/story {command} NAME`", f"`/story {command} story:NAME`")
             + ". Stories: "
-            + _story_list([s.name for s in stories], req.platform)
+            + story_list([s.name for s in stories], req.platform)
         )
 
     # ------------------------------------------------------------------ commands
@@ -546,18 +541,3 @@ def _same_query(stored: str, typed: str) -> bool:
         return True
     query = stored_query(stored)
     return query is not None and query == stored_query(typed)
-
-
-# story names an error lists before it counts the rest (a reply stays one message)
-STORY_NAMES_LISTED = 20
-
-
-def _story_list(names: list[str], platform: str | None) -> str:
-    """``names`` for an error message: the first ``STORY_NAMES_LISTED``, then a count."""
-    if len(names) <= STORY_NAMES_LISTED:
-        return ", ".join(names)
-    rest = len(names) - STORY_NAMES_LISTED
-    return (
-        ", ".join(names[:STORY_NAMES_LISTED])
-        + f" and {rest} more (`{say(platform, '/story stories', '/story stories action:list')}`)"
-    )

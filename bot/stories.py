@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.errors import UserError
 from bot.model import Story
 from bot.ports import Store
-from bot.render import counted
+from bot.render import clip, counted, say
 from bot.validate import find_story
 
 # The terminal's platform (``adapters.console``): its follow of a story is the operator's.
@@ -57,3 +58,26 @@ def plan_story_removal(store: Store, name: str) -> StoryRemoval | None:
     subs = sum(1 for s in store.all_subscriptions() if s.story_id == story.id)
     follows = sum(1 for b in store.bindings_for_story(story.id) if b.platform != CONSOLE_PLATFORM)
     return StoryRemoval(story, subs, follows)
+
+
+# story names an error lists before it counts the rest (a reply stays one message)
+STORY_NAMES_LISTED = 20
+
+
+def story_list(names: list[str], platform: str | None) -> str:
+    """``names`` for an error message: the first ``STORY_NAMES_LISTED``, then a count."""
+    if len(names) <= STORY_NAMES_LISTED:
+        return ", ".join(names)
+    rest = len(names) - STORY_NAMES_LISTED
+    return (
+        ", ".join(names[:STORY_NAMES_LISTED])
+        + f" and {rest} more (`{say(platform, '/story stories', '/story stories action:list')}`)"
+    )
+
+
+def no_such_story(name: str, names: list[str], platform: str | None) -> UserError:
+    """The error for a story name that names none: what there is instead, if anything."""
+    known = (
+        f" Known stories: {story_list(names, platform)}." if names else " There are no stories yet."
+    )
+    return UserError(f"There is no story named '{clip(name, 60)}'.{known}")

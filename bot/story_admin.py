@@ -23,7 +23,7 @@ from bot.model import CommandRequest, Reply, SeedDoc
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import QUOTE_CHARS
 from bot.render import clip, counted, say
-from bot.stories import plan_story_removal
+from bot.stories import no_such_story, plan_story_removal
 from bot.validate import article_url_problem, new_story_name_problem
 
 MAX_SEED_URLS = 10
@@ -246,9 +246,7 @@ def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> 
     """
     removal = plan_story_removal(store, name)
     if removal is None:
-        names = [s.name for s in store.list_stories()]
-        known = f" Known stories: {', '.join(names)}." if names else " There are no stories yet."
-        raise UserError(f"There is no story named '{clip(name, 60)}'.{known}")
+        raise no_such_story(name, [s.name for s in store.list_stories()], req.platform)
     story, others = removal.story, removal.others
     if removal.needs_yes and not yes:
         again = say(

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
+from test_discord_gateway import fake  # noqa: F401  (fixture)
 
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.errors import MessageGone, PermanentDeliveryError, RateLimited, TransientDeliveryError
@@ -19,16 +19,6 @@ from storage import open_store
 
 CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
 MESSAGES = r"/channels/\d+/messages"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 @pytest.fixture

@@ -9,24 +9,14 @@ import pytest
 from fakes.discord_server import APP_ID, MANAGE_GUILD, FakeDiscord
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 from seed_pages import CHIPS_1, CHIPS_2
+from test_discord_gateway import fake  # noqa: F401  (fixture)
 
 from adapters.app import App, build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.command_text import stories_text
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.settings import load_settings
 
 EPHEMERAL = 64
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 @pytest.fixture
