@@ -26,7 +26,7 @@ from bot.model import FetchStatus, OutboxEntry
 from bot.ports import Conflict
 from bot.render import counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S
-from bot.stories import plan_story_removal
+from bot.stories import plan_story_removal, story_list
 from bot.validate import (
     admit_feed_url,
     new_story_name_problem,
@@ -119,7 +119,11 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     removal = plan_story_removal(app.store, name)
     if removal is None:
         names = [s.name for s in app.store.list_stories()]
-        known = f"; known stories: {', '.join(names)}" if names else "; there are no stories yet"
+        known = (
+            f"; known stories: {story_list(names, None, 'storybot story list')}"
+            if names
+            else "; there are no stories yet"
+        )
         raise UserError(f"there is no story named '{name}'{known}")
     story, others = removal.story, removal.others
     if removal.needs_yes and not yes:

@@ -151,10 +151,14 @@ class Commands:
                 '(an operator can allow everyone with [permissions] admin_commands = "everyone").'
             )
 
-    def _story(self, name: str | None, req: CommandRequest, command: str = "status") -> Story:
+    def _story(
+        self, name: str | None, req: CommandRequest, command: str = "status", usage: str = ""
+    ) -> Story:
         """Resolve a story by name; without one, the channel's or the only story.
 
-        ``command`` is the one asked about, named when the user must say which story.
+        ``command`` is the one asked about, named when the user must say which story;
+        ``usage`` is that command as the user should retype it with NAME for the story (the
+        rest of what they asked kept, e.g. a page number), when it is more than the name.
         """
         if name:
             story = find_story(self.store, name)
@@ -172,10 +176,9 @@ class Commands:
             return stories[0]
         if not stories:
             raise UserError("There are no stories yet. " + self._how_to_add(req.platform))
+        typed = usage or say(req.platform, f"/story {command} NAME", f"/story {command} story:NAME")
         raise UserError(
-            "Which story? Say "
-            + say(req.platform, f"`/story {command} NAME`", f"`/story {command} story:NAME`")
-            + ". Stories: "
+            f"Which story? Say `{typed}`. Stories: "
             + story_list([s.name for s in stories], req.platform)
         )
 
@@ -262,7 +265,8 @@ class Commands:
 
     def _cmd_developments(self, req: CommandRequest, rest: str) -> Reply:
         name, page = developments_arguments(self.store, rest, req.platform)
-        story = self._story(name, req, "developments")
+        usage = developments_command("NAME", req.platform, page if page > 1 else None)
+        story = self._story(name, req, "developments", usage)
         # story_stats counts the new developments (cheap: no development is read)
         total = self.store.story_stats(story.id).developments
         if not total:

@@ -64,15 +64,17 @@ def plan_story_removal(store: Store, name: str) -> StoryRemoval | None:
 STORY_NAMES_LISTED = 20
 
 
-def story_list(names: list[str], platform: str | None) -> str:
-    """``names`` for an error message: the first ``STORY_NAMES_LISTED``, then a count."""
+def story_list(names: list[str], platform: str | None, lists_all: str | None = None) -> str:
+    """``names`` for an error message: the first ``STORY_NAMES_LISTED``, then a count.
+
+    The count names the command that lists every story: ``lists_all``, or else the chat
+    command as ``platform`` types it.
+    """
     if len(names) <= STORY_NAMES_LISTED:
         return ", ".join(names)
     rest = len(names) - STORY_NAMES_LISTED
-    return (
-        ", ".join(names[:STORY_NAMES_LISTED])
-        + f" and {rest} more (`{say(platform, '/story stories', '/story stories action:list')}`)"
-    )
+    everything = lists_all or say(platform, "/story stories", "/story stories action:list")
+    return ", ".join(names[:STORY_NAMES_LISTED]) + f" and {rest} more (`{everything}`)"
 
 
 def no_such_story(name: str, names: list[str], platform: str | None) -> UserError:

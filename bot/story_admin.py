@@ -32,6 +32,9 @@ MAX_TITLE_CHARS = 200
 FEW_SEEDS = 3
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 _URL_LIST = re.compile(r",+(?=https?://)", re.IGNORECASE)
+# quotes around a whole --title, which are not part of it: the query language's double
+# quotes, and single ones, which a shell user types out of habit ('Chips Act')
+TITLE_QUOTES = QUOTE_CHARS + "'\u2018\u2019"
 
 
 def add_usage(platform: str | None) -> str:
@@ -94,8 +97,11 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
             raise UsageError(
                 f"'{clip(word, 40)}' is not an option of `stories add` (it has --title). {hint}"
             )
-        title = " ".join([value, *words[i + 1 :]] if has_value else words[i + 1 :])
-        if len(title) > 1 and title[0] in QUOTE_CHARS and title[-1] in QUOTE_CHARS:
+        rest_words = words[i + 1 :]
+        if any((option_word(w) or "").partition("=")[0].lower() == "title" for w in rest_words):
+            raise UsageError(f"Give --title once: it takes the rest of the text. {hint}")
+        title = " ".join([value, *rest_words] if has_value else rest_words)
+        if len(title) > 1 and title[0] in TITLE_QUOTES and title[-1] in TITLE_QUOTES:
             title = title[1:-1].strip()  # quoted as a whole: the quotes are not the title's
         if not title:
             raise UsageError(f"--title needs the story's title after it. {hint}")
@@ -220,7 +226,7 @@ def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequ
             "the story in new words is more likely to be taken for a new development."
         )
     lines.append(
-        "storybot starts tracking it at its next poll cycle (every 30 seconds by default): "
+        "storybot starts tracking it at its next poll cycle: "
         "reports that arrive from then on are judged for it, earlier ones are not."
     )
     follow = say(req.platform, f"/story follow {name}", f"/story follow story:{name}")

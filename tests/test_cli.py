@@ -62,6 +62,17 @@ def test_story_remove_of_an_unknown_story_lists_the_known_ones(db, capsys):
     assert "there is no story named 'nosuch'; known stories: pentagon" in capsys.readouterr().err
 
 
+def test_story_remove_of_an_unknown_story_lists_twenty_names_then_counts(db, capsys):
+    seed = ["--seed", str(sorted(seeds_dir().glob("*.txt"))[0])]
+    for n in range(22):
+        assert main(["story", "add", f"s{n:02d}", *seed]) == 0
+    capsys.readouterr()
+    assert main(["story", "remove", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "known stories: s00, s01," in err and "s19 and 2 more (`storybot story list`)" in err
+    assert "s20" not in err
+
+
 def _config_story(tmp_path, name: str):
     path = tmp_path / "stories.toml"
     seed_list = ", ".join(f"'{p}'" for p in sorted(seeds_dir().glob("*.txt")))

@@ -105,7 +105,12 @@ async def test_without_page_it_is_the_first_and_without_story_the_channels(comma
     store.add_story("chips", "Chips act", [SeedDoc("Chips", "text")], clock.now())
     # two stories and no follow here: which one? said for this command
     which = await commands.handle(req("developments"))
-    assert not which.ok and "Which story? Say `/story developments NAME`" in which.text
+    assert not which.ok and "Which story? Say `/story developments NAME`." in which.text
+    # a page asked for is kept in the command to retype, on either platform
+    page_two = await commands.handle(req("developments 2"))
+    assert "Which story? Say `/story developments NAME 2`." in page_two.text
+    on_discord = await commands.handle(req("developments 2", platform="discord"))
+    assert "Which story? Say `/story developments story:NAME page:2`." in on_discord.text
     store.bind(
         store.get_story("pentagon").id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now()
     )

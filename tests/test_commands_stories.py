@@ -17,6 +17,7 @@ from adapters.seeds import UrlSeedLoader
 from bot.commands import Commands, admin_command
 from bot.model import CommandRequest, DeliveryMode
 from bot.settings import load_settings
+from bot.story_admin import parse_add
 
 LOCAL = {"127.0.0.1"}
 
@@ -201,6 +202,8 @@ async def test_refused_before_any_page_is_fetched(commands, store, pages, feed_s
         ("stories add chips https://news.example/a --title", "--title needs the story's title"),
         ("stories add chips --title Chips https://news.example/a", "--title comes last"),
         ("stories add chips https://a.example/1 --title T https://a.example/2", "--title comes"),
+        ("stories add chips https://a.example/1 --title A --title B", "Give --title once"),
+        ("stories add chips https://a.example/1 --title A --TITLE=B", "Give --title once"),
         ("stories remove", "Usage: /story stories remove <name> [--yes]"),
         ("stories remove pentagon --force", "'--force' is not an option"),
         ("stories remove pentagon chips", "Usage: /story stories remove"),
@@ -307,3 +310,17 @@ def test_urls_may_be_separated_by_commas_with_or_without_spaces() -> None:
 
     a, b, c = "https://a.example/1", "https://b.example/x,y", "HTTP://c.example/3"
     assert parse_add(f"n {a},{b}, {c},").urls == (a, b, c)  # a comma inside a path stays
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("--title 'Chips Act'", "Chips Act"),
+        ("--title ‘Chips Act’", "Chips Act"),
+        ('--title "Chips Act"', "Chips Act"),
+        ("--title Chips Act's second round", "Chips Act's second round"),
+        ("--title 'Chips' act", "'Chips' act"),
+    ],
+)
+def test_quotes_around_the_whole_title_are_not_part_of_it(typed, title):
+    assert parse_add(f"chips https://a.example/1 {typed}").title == title

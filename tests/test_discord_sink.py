@@ -125,6 +125,15 @@ async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDisc
         await sink.edit(CHANNEL, "1234", alert())
 
 
+async def test_editing_a_message_id_that_is_no_discord_id_says_the_message_is_gone(
+    fake: FakeDiscord, sink
+) -> None:
+    # e.g. a row written by hand: nothing to edit, and no retry could change that
+    with pytest.raises(MessageGone, match="'1700000000.000100' is not a Discord id"):
+        await sink.edit(CHANNEL, "1700000000.000100", alert())
+    assert not fake.calls, "Discord is not asked"
+
+
 async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
     fake: FakeDiscord, sink, sqlite_url, clock
 ) -> None:

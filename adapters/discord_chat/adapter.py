@@ -25,9 +25,10 @@ from adapters.discord_chat.render import (
     reply_messages,
 )
 from adapters.discord_chat.slash import story_group
-from bot.errors import ConfigError, PermanentDeliveryError, TransientDeliveryError
+from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
+from bot.render import clip
 
 log = logging.getLogger(__name__)
 
@@ -237,11 +238,23 @@ class DiscordAdapter:
         return str(sent.id)
 
     async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
-        """Replace a message posted earlier with a new rendering of ``message``."""
+        """Replace a message posted earlier with a new rendering of ``message``.
+
+        Raises:
+            MessageGone: The message was deleted, or ``message_id`` is not a Discord id (a
+                row written by hand or by another platform): either way there is nothing
+                to edit, so the delivery worker posts the update anew rather than retry.
+        """
+        try:
+            snowflake = int(message_id)
+        except ValueError:
+            raise MessageGone(
+                f"discord: stored message id {clip(message_id, 40)!r} is not a Discord id"
+            ) from None
 
         async def update() -> None:
             channel = await self._channel(target)
-            await channel.get_partial_message(int(message_id)).edit(**message_kwargs(message))
+            await channel.get_partial_message(snowflake).edit(**message_kwargs(message))
 
         try:
             await asyncio.wait_for(update(), self._request_timeout_s)
