@@ -226,7 +226,7 @@ def test_lengths_fit_slack_limits() -> None:
 
 
 def test_reply_translation() -> None:
-    long = "\n".join(f"line {i} " + "x" * 100 for i in range(100))
+    long = "\n".join(f"line {i} " + "x" * 100 for i in range(80))
     [payload] = reply_payloads(Reply(text=long))
     assert payload["response_type"] == "ephemeral"
     assert len(payload["blocks"]) > 1

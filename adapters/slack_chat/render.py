@@ -45,9 +45,11 @@ FALLBACK_MAX = 300
 SUMMARY_MAX = ALERT_BODY_MAX
 MAX_BLOCKS = 50
 # Slack also refuses a message whose blocks hold too much text all together
-# (``msg_blocks_too_long``). The limit is not documented; it has been met at about 13,000
-# characters (slackapi/bolt-js#2509, #2867), so a reply puts at most this much in one message.
-MESSAGE_TEXT_MAX = 12_000
+# (``msg_blocks_too_long``). The limit is not documented: it was met at about 13,300
+# characters of markdown blocks (slackapi/bolt-js#2509) and, by one team's count of their
+# blocks' text, at 11,341 (bolt-js#2867), so a reply puts at most this much in one
+# message, with a margin below both (five messages still carry 50,000 characters).
+MESSAGE_TEXT_MAX = 10_000
 # Slack takes at most five messages through one slash command's response_url.
 REPLY_MESSAGES_MAX = 5
 MORE_MAX = 300  # room kept in a reply's last message for the count of lines left out
