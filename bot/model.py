@@ -318,7 +318,9 @@ class Binding:
     channel_id: str
     mode: DeliveryMode
     digest_hours: float = 24.0
-    max_per_hour: int = 10  # realtime alerts beyond this go into the next digest
+    # realtime alerts an hour, beyond which they go into the overflow digest; 0 (what
+    # every binding stores today): the configured [delivery] default_max_per_hour
+    max_per_hour: int = 0
     last_digest_at: datetime | None = None
     created_at: datetime | None = None
 

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import random
 from array import array
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
@@ -696,6 +696,9 @@ class Pipeline:
         embeddings = self.engine.embed(docs)
         notified: set[str] = set()  # notice keys queued by this batch
         alerted: set[str] = set()  # alert keys queued by this batch
+        # new alerts this batch queued per channel (Target.key), which the hourly cap
+        # counts beside the stored ones: a breaking story can make many at once
+        capped: Counter[str] = Counter()
         facts: dict[str, str | None] = {}  # thread notes of the alert edits this batch queued
         if matcher is not None and len(matcher) and not self._notices_warm:
             self._warm_first_reports()
@@ -721,7 +724,9 @@ class Pipeline:
                     before, dev = self._project(dev_view, verdict, item, now)
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item)
-                        outbox.extend(self._alerts(verdict, dev, alerted, report, now, fact, facts))
+                        outbox.extend(
+                            self._alerts(verdict, dev, alerted, capped, report, now, fact, facts)
+                        )
             # items, not item-story pairs: an item ten stories take is one on-topic item
             report.on_topic += taken
             report.copies += is_copy
@@ -821,6 +826,7 @@ class Pipeline:
         verdict: Verdict,
         dev: Development,
         alerted: set[str],
+        capped: Counter[str],
         report: CycleReport,
         now,
         fact: str | None = None,
@@ -834,6 +840,9 @@ class Pipeline:
         original) and is not in the store yet, so ``alerted``, the alert keys this batch
         has queued, counts too: the same key written again in one commit is one row
         carrying the later text (``apply_outbox_writes``), so the alert names every outlet.
+        For the same reason the hourly cap counts ``capped``, this batch's new alerts per
+        channel, beside the stored ones: one poll that finds twenty developments must not
+        post twenty alerts in a channel capped at ten.
 
         An edit of an alert already posted carries ``fact``, the sentences this report
         added to the summary (:func:`bot.alerts.added_fact`), as its ``thread_note``: the
@@ -852,8 +861,8 @@ class Pipeline:
             if j.new_development:
                 if binding.mode is not DeliveryMode.REALTIME:
                     continue  # the digest job picks it up
-                cap = binding.max_per_hour or self.default_max_per_hour
-                sent = self.store.count_outbox_since(
+                cap = binding.max_per_hour or self.default_max_per_hour  # 0: the default
+                sent = capped[binding.target.key] + self.store.count_outbox_since(
                     binding.target, "alert:", now - ALERT_CAP_WINDOW
                 )
                 if sent >= cap:
@@ -866,6 +875,7 @@ class Pipeline:
                     continue
                 writes.append(OutboxWrite(key, binding.target, message))
                 alerted.add(key)
+                capped[binding.target.key] += 1
                 report.alerts_queued += 1
             elif key in alerted:
                 # alerted by this batch: not posted yet, its post carries the whole summary

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from feedserver import feed_server  # noqa: F401  (fixture)
-from storyworld import as_entry, feed_of, make_world, sample, samples
+from storyworld import CONSOLE, CONSOLE_CHANNEL, as_entry, feed_of, make_world, sample, samples
 
+from bot.digest import run_digests
 from bot.identity import new_item
-from bot.model import FeedEntry, FeedStatus, IngestOutcome
+from bot.model import DeliveryMode, FeedEntry, FeedStatus, IngestOutcome, MessageKind
 from bot.pipeline import CycleReport
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
@@ -136,6 +137,35 @@ async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert
     assert len(world.console.posted) == 1, "one message, never two"
     assert world.alerts()[0].sources == ("Wire A", "Wire B")
     assert not world.console.edited, "nothing left to correct"
+    await world.app.aclose()
+
+
+async def test_the_hourly_cap_counts_the_alerts_queued_by_the_same_poll(
+    feed_server, sqlite_url, clock, tmp_path
+):
+    # Three stories followed in one channel capped at 2 alerts an hour, and one poll that
+    # gives each a new development: 2 alerts, the third waits for the overflow digest.
+    config = tmp_path / "cap.toml"
+    config.write_text("[delivery]\ndefault_max_per_hour = 2\n")
+    world = make_world(sqlite_url, clock, config=str(config))
+    store = world.app.store
+    for twin in ("twin-a", "twin-b"):
+        story = store.add_story(twin, world.story.title, world.story.seeds, clock.now())
+        store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    feed_server.add_feed("/a.xml", feed_of(as_entry(first)), etag=True)
+    store.add_feed(feed_server.url("/a.xml"), clock.now())
+    clock.advance(minutes=5)
+
+    report = await _cycle(world)
+
+    assert (report.new_developments, report.alerts_queued) == (3, 2)
+    assert len(world.alerts()) == 2
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 1, "the held-back development comes as the overflow"
+    await world.app.delivery.deliver_due(limit=100)
+    [digest] = [m for _, m in world.console.posted if m.kind is MessageKind.DIGEST]
+    assert world.alerts()[0].story_name != digest.story_name
     await world.app.aclose()
 
 

@@ -246,7 +246,9 @@ def test_downgrade_keeps_every_row_and_upgrade_again(empty_url: str):
         _fill(store)
         rows, schema = _rows(store.engine), _schema(store.engine)
         _migrate(store.engine, command.downgrade, BEFORE)
-        assert _rows(store.engine) == rows
+        # 0012 is undone too: a binding's alert cap is stored as the built-in 10 again
+        capped = [b[:6] + (10,) + b[7:] if b[6] == 0 else b for b in rows["bindings"]]
+        assert _rows(store.engine) == {**rows, "bindings": capped}
         assert _schema(store.engine) == schema
         if store.engine.dialect.name == "sqlite":
             assert _autoincrement_tables(store.engine) == set()

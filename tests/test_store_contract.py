@@ -843,7 +843,7 @@ def test_story_stats(store, clock):
 def test_bind_creates_then_updates(store, clock):
     story = _story(store)
     first = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
-    assert (first.mode, first.digest_hours, first.max_per_hour) == (DeliveryMode.REALTIME, 24, 10)
+    assert (first.mode, first.digest_hours, first.max_per_hour) == (DeliveryMode.REALTIME, 24, 0)
     assert first.created_at == clock.now() and first.last_digest_at is None
     assert first.target == Target("slack", channel_id="C1")
     again = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 6, clock.advance(60))
