@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.model import SeedDoc, Story
 from bot.ports import Conflict
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import StoryRow
+from storage.models import BindingRow, OutboxRow, StoryRow
 from storage.serialize import seed_to_json
+
+log = logging.getLogger(__name__)
 
 
 class StoryStore(StoreBase):
@@ -55,11 +58,30 @@ class StoryStore(StoreBase):
 
     def remove_story(self, name: str) -> bool:
         """Delete a story with its judgements, developments, state, bindings and
-        story-scoped subscriptions (ON DELETE CASCADE). Items and outbox rows stay.
+        story-scoped subscriptions (ON DELETE CASCADE), and its unsent channel messages.
+
+        An alert or digest of the story still waiting in the outbox (or an alert's edit
+        not yet made) is deleted with it: the story is gone, so news of it must not arrive
+        afterwards. Delivered rows stay (``storybot outbox --sent``, then ``prune``);
+        items and users' keyword DMs stay too.
 
         Returns:
             True if a story was deleted.
         """
         with self._write() as session:
-            result = affected(session, delete(StoryRow).where(StoryRow.name == name))
+            story_id = session.scalar(select(StoryRow.id).where(StoryRow.name == name))
+            if story_id is None:
+                return False
+            bindings = session.scalars(select(BindingRow.id).where(BindingRow.story_id == story_id))
+            prefixes = [f"alert:{story_id}:", *(f"digest:{b}:" for b in bindings)]
+            unsent = affected(
+                session,
+                delete(OutboxRow).where(
+                    or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes)),
+                    OutboxRow.delivered_version < OutboxRow.version,
+                ),
+            )
+            result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
+            if unsent:
+                log.info("story %s removed with %d unsent channel messages", name, unsent)
             return bool(result)

@@ -113,6 +113,35 @@ def test_remove_story_removes_what_hangs_off_it(store, clock):
     assert store.get_item(item.id) == item
 
 
+def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    store.enqueue(
+        [
+            write(f"alert:{story.id}:1:slack:C1"),  # not posted yet
+            write(f"alert:{story.id}:2:slack:C1"),  # posted, then an edit waits
+            write(f"alert:{story.id}:3:slack:C1"),  # posted, nothing waits
+            write(f"digest:{binding.id}:start"),
+            write(f"alert:{other.id}:1:slack:C1"),  # another story's
+            write("notice:slack:U1:7", DM),  # a keyword DM: not the story's
+        ],
+        clock.now(),
+    )
+    for key in (f"alert:{story.id}:2:slack:C1", f"alert:{story.id}:3:slack:C1"):
+        entry = store.get_outbox(key)
+        store.mark_delivered(entry.id, entry.version, "m1", clock.now())
+    store.enqueue([write(f"alert:{story.id}:2:slack:C1", title="Edited")], clock.now())
+
+    assert store.remove_story("s1") is True
+
+    kept = {k for k in (e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50))}
+    assert kept == {f"alert:{other.id}:1:slack:C1", "notice:slack:U1:7"}
+    assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None, "sent: kept"
+    assert store.get_outbox(f"alert:{story.id}:2:slack:C1") is None, "its edit was unsent"
+    assert store.get_outbox(f"alert:{story.id}:1:slack:C1") is None
+    assert store.get_outbox(f"digest:{binding.id}:start") is None
+
+
 # --------------------------------------------------------------------------- feeds
 
 
