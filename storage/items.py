@@ -3,7 +3,10 @@
 An incoming item is the same as a stored one when its ``key`` matches or, failing that,
 its ``canonical_url`` does (the same article reached through two feeds with different
 guids). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
-text is replaced and ``version`` bumped, so later stages can tell an edit from news. An
+text is replaced and ``version`` bumped, so later stages can tell an edit from news. Only
+the feed that stored an item updates it: another feed's entry with the same link is SEEN
+whatever its text (an aggregator's blurb, or a roundup reusing the link, must not replace
+the outlet's headline and text under the outlet's name). An
 update that changes the publication date also dates the developments holding the item
 again (:mod:`storage.first_reports`).
 
@@ -150,11 +153,14 @@ class _Batch:
                 row = self.by_key.get(found.key) or found._asdict()  # one dict per row
                 self.by_canonical.setdefault(row["canonical_url"] or "", row)
 
-    def find(self, item: NewItem) -> Row | None:
+    def find(self, item: NewItem) -> tuple[Row | None, bool]:
+        """The row ``item`` is, and whether it is another feed's row found by its URL."""
         row = self.by_key.get(stored_key(item.key))
-        if row is None and item.canonical_url:
+        if row is not None:
+            return row, False
+        if item.canonical_url:
             row = self.by_canonical.get(item.canonical_url)
-        return row
+        return row, row is not None and row["feed_id"] != item.feed_id
 
     def _age(self, row: Row) -> tuple[int, int]:
         # Stored rows by id; new rows (no id before the insert) after them, in order.
@@ -215,12 +221,12 @@ class ItemStore(StoreBase):
             redated: set[int] = set()  # stored items whose publication date changed
             relinked: set[int] = set()  # stored items whose links changed: page text cleared
             for item in items:
-                row = batch.find(item)
+                row, elsewhere = batch.find(item)
                 if row is None:
                     row = _new_row(item)
                     batch.added(row)
                     outcome = IngestOutcome.NEW
-                elif row["content_hash"] == item.content_hash:
+                elif elsewhere or row["content_hash"] == item.content_hash:
                     outcome = IngestOutcome.SEEN
                 else:
                     dated = row["published"]

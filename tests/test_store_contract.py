@@ -269,6 +269,37 @@ def test_ingest_dedups_by_canonical_url(store):
     assert store.count_items() == 1
 
 
+def test_another_feeds_entry_with_the_same_link_does_not_rewrite_the_item(store, clock):
+    outlet = store.add_feed("https://outlet.example/rss", clock.now())
+    roundup = store.add_feed("https://aggregator.example/rss", clock.now())
+    _, first = store.ingest_item(new_item(1, key="outlet-1", feed_id=outlet.id))
+    # the aggregator links its roundup to the outlet's article, under its own words
+    outcome, seen = store.ingest_item(
+        new_item(
+            1,
+            key="roundup-9",
+            feed_id=roundup.id,
+            title="Tech roundup: five things to know today",
+            content="A phone, a bakery and an award.",
+            content_hash="h-roundup",
+            source="Aggregator",
+        )
+    )
+    assert outcome is IngestOutcome.SEEN
+    assert store.get_item(first.id) == first == seen
+    # the outlet's own feed still updates it, under another guid too
+    outcome, updated = store.ingest_item(
+        new_item(
+            1, key="outlet-1b", feed_id=outlet.id, title="Title 1 (updated)", content_hash="h2"
+        )
+    )
+    assert (outcome, updated.id, updated.title) == (
+        IngestOutcome.UPDATED,
+        first.id,
+        "Title 1 (updated)",
+    )
+
+
 def test_ingest_without_canonical_url_only_matches_key(store):
     store.ingest_item(new_item(1, canonical_url=None))
     outcome, _ = store.ingest_item(new_item(1, key="k1b", canonical_url=None))
