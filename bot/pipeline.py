@@ -105,6 +105,7 @@ class CycleReport:
     copies: int = 0  # of those, items some story took as a copy of an earlier report
     new_developments: int = 0
     alerts_queued: int = 0
+    alert_edits: int = 0  # edits queued of alerts already posted (another report of them)
     notices_queued: int = 0
     pages_read: int = 0  # linked pages read for items whose feed gave no body
     pages_unread: int = 0  # such pages that could not be read (judged on the headline)
@@ -129,7 +130,7 @@ class CycleReport:
             f"({self.pages_read} read, {self.pages_unread} given up), "
             f"{self.pages_waiting} still waiting; {self.on_topic} on-topic, "
             f"{counted(self.new_developments, 'new development')}, "
-            f"{counted(self.alerts_queued, 'alert')} queued"
+            f"{counted(self.alerts_queued, 'alert')} queued{self._edits()}"
         )
 
     def line(self) -> str:
@@ -147,8 +148,12 @@ class CycleReport:
             f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
             f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
             f"{counted(self.new_developments, 'new development')}, "
-            f"{counted(self.alerts_queued, 'alert')} queued{pages}"
+            f"{counted(self.alerts_queued, 'alert')} queued{self._edits()}{pages}"
         )
+
+    def _edits(self) -> str:
+        """", 2 alert edits": said only when there are some (most cycles have none)."""
+        return f", {counted(self.alert_edits, 'alert edit')}" if self.alert_edits else ""
 
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
@@ -884,6 +889,7 @@ class Pipeline:
                 # Another report of a development this channel was alerted to: edit it.
                 note = None
                 if row.message_id is not None:
+                    report.alert_edits += key not in facts  # one edit per alert and batch
                     undelivered = row.delivered_version < row.version
                     pending = facts.get(key, row.message.thread_note if undelivered else None)
                     note = facts[key] = with_fact(pending, fact)

@@ -5,6 +5,7 @@ Real components throughout; the only fake is the feed server at the wire.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from feedserver import feed_server  # noqa: F401  (fixture)
@@ -99,8 +100,9 @@ async def test_new_development_alerts_once_and_later_reports_edit_the_alert(
         etag=True,
     )
     world.app.store.add_feed(feed_server.url("/b.xml"), clock.now())
-    await _cycle(world)
+    report = await _cycle(world)
 
+    assert (report.alerts_queued, report.alert_edits) == (0, 1), "edits of one row: one write"
     assert len(world.alerts()) == 1, "another report of the same turn must not post a second alert"
     assert len(world.console.edited) >= 1, "the original alert is edited instead"
     edited = world.console.edited[-1][1]
@@ -184,6 +186,9 @@ def test_the_cycle_line_puts_each_count_in_the_right_number() -> None:
         "polled 2 feeds (2 ok, 0 unchanged, 0 failed); 2 new items, 2 on-topic, 2 copies, "
         "2 new developments, 2 alerts queued"
     )
+    # edits of alerts already posted are said when there are some
+    assert replace(one, alert_edits=1).line().endswith("1 alert queued, 1 alert edit")
+    assert replace(two, alert_edits=3).line().endswith("2 alerts queued, 3 alert edits")
 
 
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):
