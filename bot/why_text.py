@@ -251,6 +251,12 @@ def _copy_line(copy: dict[str, object]) -> str:
 def _development_line(store: Store, dev: dict[str, object], j: Judgement) -> str:
     """Which development the item was closest to, how close, and from what it joins."""
     closest = dev.get("closest")
+    if began := dev.get("before_story"):
+        day = str(began)[:10]
+        return (
+            f"published well before the story began ({day}): background to the seed story "
+            "(development 0), not a new development"
+        )
     join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
     if closest is None:
         return f"no development was close to it; {join}"

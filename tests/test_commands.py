@@ -844,6 +844,26 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
     assert "similarity_undecayed" not in text and "closest=" not in text
 
 
+async def test_why_says_an_item_from_before_the_story_began_is_background(
+    commands, store, clock
+):
+    _, item = store.ingest_item(new_item(3))
+    story = store.get_story("pentagon")
+    reason = {
+        "score": 0.2,
+        "threshold": 0.1,
+        "development": {"closest": 0, "before_story": "2026-03-05T09:00:00+00:00"},
+    }
+    judgement = Judgement(story.id, item.id, on_topic=True, score=0.2, development=0, reason=reason)
+    store.commit_decisions([judgement], [], {}, [], clock.now())
+    text = (await commands.handle(req(f"why {item.url}"))).text
+    assert (
+        "published well before the story began (2026-03-05): background to the seed story "
+        "(development 0), not a new development"
+    ) in text, text
+    assert "before_story" not in text
+
+
 @pytest.mark.parametrize(
     "text",
     ["follow pentagon weekly", "follow pentagon digest abc", "follow pentagon digest 0"],

@@ -252,6 +252,32 @@ def test_new_turn_of_the_story_is_a_new_development() -> None:
     assert w.judgement.development == 1 and not w.judgement.new_development
 
 
+LAWSUIT = (
+    "Anthropic sues the Pentagon over supply chain risk designation",
+    "Anthropic filed a lawsuit in federal court in Washington on Monday asking a judge to "
+    "block the Pentagon's designation of the company as a supply chain risk. The complaint "
+    "argues Hegseth exceeded his authority. A hearing is set for next week before Judge "
+    "Amy Berman Jackson.",
+)
+
+
+def test_a_report_published_well_before_the_story_began_is_background_not_news() -> None:
+    # the seeds are dated T0: a feed carrying a months-old article on the same subject
+    e = warm_engine()
+    (old,) = e.judge(doc(6, *LAWSUIT, days=-200))
+    j = old.judgement
+    assert j.on_topic and not j.new_development and j.development == 0
+    assert j.reason["development"]["before_story"] == T0.isoformat()
+    # a day before the first seed is within the margin (time zones, a late seed): news
+    e = warm_engine()
+    (recent,) = e.judge(doc(6, *LAWSUIT, days=-1))
+    assert recent.judgement.new_development and recent.judgement.development == 1
+    # the margin is a setting
+    e = warm_engine(EngineConfig(background_before_days=0.5))
+    (recent,) = e.judge(doc(6, *LAWSUIT, days=-1))
+    assert recent.judgement.development == 0 and not recent.judgement.new_development
+
+
 def test_summary_sentences_are_cited_to_the_report_they_came_from() -> None:
     e = warm_engine()
     lawsuit = EngineDoc(

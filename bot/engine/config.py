@@ -174,6 +174,12 @@ class EngineConfig:
             (0.05-0.11, mean 0.078, for the demo story's five seeds).
         dev_idf_power: Exponent of the IDF in development similarity.
         dev_half_life_days: Half-life of a development's pull as it goes quiet.
+        background_before_days: An on-topic item published more than this many days
+            before the story began (its earliest dated seed, else when it was added) is
+            background: it joins the seed story (development 0) instead of being
+            announced as a new development. An old article a feed carries late, or a
+            look back at how the story began, is no news of it. Inside a story only;
+            the evaluation streams start after their seeds, so no figure changes.
         dev_terms: Terms kept in a development centroid.
         max_developments: Developments kept in the state (oldest quiet ones retire).
         dev_decay_floor: Whole-stream clustering only: the least share of a development's
@@ -260,6 +266,7 @@ class EngineConfig:
     story_dev_join_threshold: float = 0.08
     dev_idf_power: float = 1.0
     dev_half_life_days: float = 14.0
+    background_before_days: float = 2.0
     dev_terms: int = 200
     max_developments: int = 50
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, has_body, item_time
@@ -119,6 +120,21 @@ class StoryState:
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
             self._remember_copy_dev(-(i + 1), 0)
+
+    @property
+    def began(self) -> datetime:
+        """When the story began: its earliest dated seed, else when it was added."""
+        times = [s.published for s in self.story.seeds if s.published is not None]
+        return min(times) if times else self.story.created_at
+
+    def _background_to(self, doc: EngineDoc) -> Cluster | None:
+        """The seed story (development 0) if ``doc`` was published well before the story
+        began (``background_before_days``), else None. Undated items are never background."""
+        if doc.published is None:
+            return None
+        if doc.published >= self.began - timedelta(days=self.config.background_before_days):
+            return None
+        return self.devs.clusters.get(0)  # None once it has retired: judged as any item
 
     def _dev_weights(self) -> WithinStory:
         return WithinStory(self.df, self.story_df)
@@ -248,6 +264,12 @@ class StoryState:
             # a copy joins its original's development (unless that one has retired)
             number = self.copy_dev.get(orig)
             c = self.devs.clusters.get(number) if number is not None else None
+        if on_topic and c is None and (seed_story := self._background_to(doc)) is not None:
+            # published well before the story began: background to it, not news
+            c = seed_story
+            self.devs.join(c, a.unit, when, self._dev_weights())
+            reason["development"] = {"closest": 0, "before_story": self.began.isoformat()}
+            self._add_sentences(c, candidate_sentences(doc.title, doc.text), doc.source, doc.url)
         if on_topic and c is None:
             headline = strip_outlet_suffix(doc.title) or doc.title
             c, new_dev, dev_reason = self.devs.assign(
