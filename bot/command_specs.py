@@ -75,8 +75,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "unsubscribe",
         "unsubscribe <id|keywords> [--story NAME]",
-        "Remove a subscription by its #, or all of yours with these keywords (with a story, "
-        "only those for that story).",
+        "Remove a subscription by its # (or several: 3 5), or all of yours with these "
+        "keywords (with a story, only those for that story).",
         options="unsubscribe target:<id | keywords> [story:NAME]",
     ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),

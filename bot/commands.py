@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from typing import Callable
 
 from bot import story_admin
@@ -423,6 +424,8 @@ class Commands:
                     )
                     + "`."
                 )
+        if not targets and story is None:
+            targets = _several_numbers(keywords, subs)
         if not targets:
             raise UserError(
                 f"You have no subscription '{clip(rest, 60)}'. See `/story subscriptions`."
@@ -537,6 +540,23 @@ def _already_subscribed(query: Query, story: Story | None, old: Subscription) ->
         + (f" for {story.name}" if story else "")
         + f" (#{old.id}). See `/story subscriptions`."
     )
+
+
+_NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")
+
+
+def _several_numbers(typed: str, subs: list[Subscription]) -> list[Subscription]:
+    """The subscriptions ``3 4`` or ``#3, #4`` names, when it names only the user's own.
+
+    Read so only when the words are no subscription's keywords (checked first), and all
+    or nothing: with a number that is not the user's, nothing is removed (the reply says
+    there is no such subscription, and lists them).
+    """
+    if not _NUMBER_LIST.fullmatch(typed.strip()):
+        return []
+    wanted = {int(n) for n in re.findall(r"\d+", typed)}
+    found = [s for s in subs if s.id in wanted]
+    return found if len(found) == len(wanted) else []
 
 
 def _same_query(stored: str, typed: str) -> bool:

@@ -152,7 +152,7 @@ class CycleReport:
         )
 
     def _edits(self) -> str:
-        """", 2 alert edits": said only when there are some (most cycles have none)."""
+        """ ", 2 alert edits": said only when there are some (most cycles have none)."""
         return f", {counted(self.alert_edits, 'alert edit')}" if self.alert_edits else ""
 
 
@@ -1037,10 +1037,18 @@ def engine_doc(item: Item) -> EngineDoc:
 
 
 def find_item(store: Store, url: str) -> Item | None:
-    """Find a stored item by the URL a user pasted (exact, then canonical)."""
-    item = store.find_item_by_url(url.strip().strip("<>"))
-    if item is None:
-        canon = canonical_url(url.strip().strip("<>"))
+    """Find a stored item by the URL a user pasted (exact, then canonical).
+
+    A link pasted without its scheme (``news.example/a``, as browsers show them) is
+    looked up as an https, then an http address.
+    """
+    pasted = url.strip().strip("<>")
+    item = store.find_item_by_url(pasted)
+    spellings = [pasted] if "://" in pasted else [f"https://{pasted}", f"http://{pasted}"]
+    for spelling in spellings:
+        if item is not None:
+            break
+        canon = canonical_url(spelling)
         if canon:
             item = store.find_item_by_url(canon)
     return item

@@ -130,6 +130,20 @@ async def test_subscribe_list_and_unsubscribe_by_id_and_by_text(commands, store)
     assert not (await commands.handle(req("unsubscribe 999"))).ok
 
 
+async def test_unsubscribe_takes_several_numbers_all_or_nothing(commands, store):
+    for query in ("oil", "gas", "coal", "wind"):
+        assert (await commands.handle(req(f"subscribe {query}"))).ok
+    oil, gas, coal, wind = (s.id for s in store.list_subscriptions("slack", "U1"))
+    reply = await commands.handle(req(f"unsubscribe {oil} {gas}"))
+    assert reply.ok and reply.text == f"Unsubscribed 2 subscriptions: #{oil}: oil; #{gas}: gas"
+    # one of them is not yours (or is gone): nothing is removed
+    reply = await commands.handle(req(f"unsubscribe #{coal}, #{oil}"))
+    assert not reply.ok and "You have no subscription" in reply.text
+    assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["coal", "wind"]
+    assert (await commands.handle(req(f"unsubscribe #{coal}, #{wind}"))).ok
+    assert store.list_subscriptions("slack", "U1") == []
+
+
 @pytest.mark.parametrize("query", ['"unbalanced', "AND", "NOT pentagon", "()", ""])
 async def test_subscribe_rejects_bad_queries_clearly(commands, query):
     reply = await commands.handle(req(f"subscribe {query}"))
@@ -725,6 +739,17 @@ async def test_why_reads_a_slack_link_whose_label_has_spaces(commands, store, cl
     assert reply.ok, reply.text
 
 
+async def test_why_reads_a_link_pasted_without_its_scheme(commands, store, clock):
+    store.ingest_item(new_item(7, url="https://news.example/7?utm_source=x"))
+    store.ingest_item(new_item(8, url="http://plain.example/8", canonical_url=None))
+    for pasted in ("news.example/7", "news.example/7/?utm_medium=y", "NEWS.example/7#top"):
+        reply = await commands.handle(req(f"why {pasted}"))
+        assert reply.ok, (pasted, reply.text)
+    for pasted in ("plain.example/8", "PLAIN.example/8/"):
+        reply = await commands.handle(req(f"why {pasted}"))
+        assert reply.ok, (pasted, reply.text)
+
+
 # ---------------------------------------------------------------- why
 
 
@@ -844,9 +869,7 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
     assert "similarity_undecayed" not in text and "closest=" not in text
 
 
-async def test_why_says_an_item_from_before_the_story_began_is_background(
-    commands, store, clock
-):
+async def test_why_says_an_item_from_before_the_story_began_is_background(commands, store, clock):
     _, item = store.ingest_item(new_item(3))
     story = store.get_story("pentagon")
     reason = {
