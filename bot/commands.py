@@ -491,13 +491,26 @@ class Commands:
                 ) from None
             if not 0.25 <= hours <= MAX_DIGEST_HOURS:
                 raise UsageError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
-        self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
-        how = (
-            "as they happen"
-            if mode is DeliveryMode.REALTIME
-            else f"as a digest every {counted(hours, 'hour')}"
+        before = next(
+            (
+                b
+                for b in self.store.bindings_for_channel(req.platform, req.channel_id)
+                if b.story_id == story.id
+            ),
+            None,
         )
-        text = f"This channel now follows {story.name}: new developments are posted {how}."
+        self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
+        how = _delivery(mode, hours)
+        if before is None:
+            text = f"This channel now follows {story.name}: new developments are posted {how}."
+        elif _delivery(before.mode, before.digest_hours) == how:
+            text = f"This channel already follows {story.name}: new developments are posted {how}."
+        else:
+            was = _delivery(before.mode, before.digest_hours)
+            text = (
+                f"This channel still follows {story.name}; new developments are now posted "
+                f"{how} (before: {was})."
+            )
         # storybot posts nothing to try a channel; if it already failed here, say so now
         failure = self._cannot_deliver(
             Target(req.platform, channel_id=req.channel_id), "post in this channel"
@@ -525,6 +538,13 @@ class Commands:
         if item is None:
             raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
         return Reply(text="\n".join(why_lines(self.store, item, req.platform, req.user_id)))
+
+
+def _delivery(mode: DeliveryMode, hours: float) -> str:
+    """How a follow posts: "as they happen" or "as a digest every 6 hours"."""
+    if mode is DeliveryMode.REALTIME:
+        return "as they happen"
+    return f"as a digest every {counted(hours, 'hour')}"
 
 
 def _sentence(text: str) -> str:

@@ -172,7 +172,7 @@ async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
             again = await app.commands.handle(
                 CommandRequest("follow demo", platform, "U1", channel, is_admin=True)
             )
-            assert "now follows demo" in again.text and reason in again.text
+            assert "already follows demo" in again.text and reason in again.text
         elsewhere = await app.commands.handle(CommandRequest("status", "slack", "U1", "C0OTHER"))
         assert "cannot post" not in elsewhere.text
 

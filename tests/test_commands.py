@@ -318,10 +318,19 @@ async def test_feeds_add_refuses_a_host_the_poller_refuses_with_the_same_message
 
 
 async def test_follow_binds_the_channel_with_its_mode(commands, store):
-    assert (await commands.handle(req("follow pentagon digest 6", admin=True))).ok
+    reply = await commands.handle(req("follow pentagon digest 6", admin=True))
+    assert reply.text == (
+        "This channel now follows pentagon: new developments are posted as a digest every 6 hours."
+    )
     [binding] = store.bindings_for_channel("slack", "C1")
     assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 6
-    assert (await commands.handle(req("follow pentagon realtime", admin=True))).ok
+    reply = await commands.handle(req("follow pentagon digest 6", admin=True))
+    assert reply.ok and reply.text.startswith("This channel already follows pentagon: ")
+    reply = await commands.handle(req("follow pentagon realtime", admin=True))
+    assert reply.ok and reply.text == (
+        "This channel still follows pentagon; new developments are now posted as they happen "
+        "(before: as a digest every 6 hours)."
+    )
     [binding] = store.bindings_for_channel("slack", "C1")
     assert binding.mode is DeliveryMode.REALTIME
     assert not (await commands.handle(req("follow pentagon weekly", admin=True))).ok
@@ -702,7 +711,7 @@ async def test_counts_of_one_are_singular(commands, store, clock):
     reply = await commands.handle(req("follow pentagon digest 1", admin=True))
     assert reply.text.endswith("posted as a digest every 1 hour.")
     reply = await commands.handle(req("follow pentagon digest 1.5", admin=True))
-    assert reply.text.endswith("posted as a digest every 1.5 hours.")
+    assert "posted as a digest every 1.5 hours (before: as a digest every 1 hour)." in reply.text
     store.add_feed("https://feeds.example/a.xml", clock.now())
     assert (await commands.handle(req("feeds"))).text.startswith("1 feed:\n")
 
