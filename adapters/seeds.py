@@ -5,7 +5,14 @@
   published date (the rest of that line is text). Without a title line, the title is the
   text's first sentence, shortened.
 - HTML files and http(s) URLs: the main text and the title come from trafilatura. URLs
-  go through the same SSRF guard as feeds (``adapters.feeds.pagefetch``).
+  go through the same SSRF guard as feeds (``adapters.feeds.pagefetch``). A URL that
+  answers ``text/plain`` is read as a text file is (a ``.txt`` seed served by a web server
+  gives the seed its file gives), unless its text is HTML, as a file's may be.
+- ``file://`` URLs name a local file (``file:///path/to/seed.txt``, or
+  ``file://localhost/...``): read as that path is, since whoever can give a seed URL to
+  ``load_seed`` can give the path itself (chat users cannot: :class:`UrlSeedLoader`
+  takes web addresses only). Any other scheme (``ftp://``) is refused saying what a seed
+  is, not looked for as a file called "ftp:/...".
 
 Every problem a user can cause (missing, empty, unreadable file; unreachable URL; page
 without text, or no page at all: an image, a PDF) is a ``bot.errors.UserError`` whose
@@ -20,17 +27,22 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.html_text import html_to_text, normalise_lines
-from adapters.feeds.pagefetch import NotAPage, make_page_fetcher
+from adapters.feeds.pagefetch import NotAPage, PageText, decode_unlabelled_text, make_page_fetcher
 from bot.errors import NotAnArticle, UserError
 from bot.model import SeedDoc
 
-FetchHtml = Callable[[str], "str | tuple[str, str]"]
+# A page fetcher: ``PageText`` (the default one's: the declared type tells text from HTML),
+# or the page's HTML, alone or as ``(html, final_url)``.
+FetchHtml = Callable[[str], "PageText | str | tuple[str, str]"]
 
 MAX_TITLE_CHARS = 200
 _FALLBACK_TITLE_CHARS = 120
@@ -40,6 +52,11 @@ _DATE_LINE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+# "scheme://": a URL, not a path (two letters at least: "C://" would be a Windows drive)
+_URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]+)://", re.IGNORECASE)
+_WHAT_A_SEED_IS = (
+    "a seed is a file path (or file:// URL) on this machine, or an http:// or https:// web address"
+)
 # A sentence ends after a lower-case word ("talks. The"), not after "U.S." or "Mr.".
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\"'”’]{2}[.!?])\s+(?=[A-Z0-9\"“‘])")
 
@@ -126,10 +143,33 @@ def _read_file(path: Path) -> str:
         raise UserError(f"seed file is empty: {path}")
     if b"\x00" in data[:8192]:
         raise UserError(f"seed file {path} is not a text or HTML file (it contains binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")  # older Windows editors; better than refusing
+    return decode_unlabelled_text(data)
+
+
+def _local_path(source: str, scheme: str | None) -> Path:
+    """The file a seed names: a path as given, or a ``file://`` URL's path on this machine.
+
+    ``scheme`` is the URL's, in lower case; None for a path.
+
+    Raises:
+        UserError: A URL of another scheme, or a ``file://`` URL of another machine.
+    """
+    if scheme is None:
+        return Path(source).expanduser()
+    if scheme != "file":
+        raise UserError(
+            f"{source} is neither a local file path nor an http(s) URL: {_WHAT_A_SEED_IS}"
+        )
+    parts = urlsplit(source)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if host.lower() not in ("", "localhost"):
+        raise UserError(
+            f"{source} names a file on another machine ({host}): a file:// seed must be on "
+            "this one (file:///path/to/seed.txt), or give its http(s) URL"
+        )
+    if not parts.path.strip("/"):
+        raise UserError(f"{source} names no file: {_WHAT_A_SEED_IS}")
+    return Path(url2pathname(parts.path))  # "%20" is a space, as in the path it names
 
 
 # a feed document's root element, after an optional XML declaration and comments
@@ -163,8 +203,10 @@ def load_seed(
     """Load a seed article from a text file, an HTML file or an http(s) URL.
 
     Args:
-        path_or_url: A file path, or a URL starting with ``http://`` or ``https://``.
-        fetch_html: ``fetch(url)`` returning the page's HTML (or ``(html, final_url)``);
+        path_or_url: A file path (or a ``file://`` URL of one), or a URL starting with
+            ``http://`` or ``https://``.
+        fetch_html: ``fetch(url)`` returning the page: a ``PageText`` (whose declared type
+            tells plain text from HTML), or its HTML (alone or as ``(html, final_url)``);
             defaults to a guarded fetcher that refuses private addresses
             (``adapters.feeds.pagefetch.make_page_fetcher``). Blocking: from async code
             call ``aload_seed``.
@@ -175,35 +217,49 @@ def load_seed(
         The seed document.
 
     Raises:
-        UserError: The file or page is missing, empty, unreadable or has no text.
+        UserError: The file or page is missing, empty, unreadable or has no text; the
+            seed is a URL of another scheme than http, https or file.
     """
     source = path_or_url.strip()
     if not source:
         raise UserError("give a seed: a file path or an http(s) URL")
-    if re.match(r"^https?://", source, re.IGNORECASE):
-        fetch = fetch_html or make_page_fetcher(allowed_hosts=allowed_hosts)
-        try:
-            fetched = fetch(source)
-        except NotAPage as exc:
-            declared = (exc.content_type or "").split(";")[0].strip()
-            what = declared or "no type given, and no HTML in it"
-            raise UserError(
-                f"{source} is not an article's web page ({what}): give the address of "
-                "the page that shows the article"
-            ) from None
-        except FetchError as exc:
-            raise UserError(f"could not fetch seed {source}: {exc}") from None
-        html, final_url = fetched if isinstance(fetched, tuple) else (fetched, source)
-        if not html or not html.strip():
-            raise UserError(f"the page at {source} is empty")
-        _refuse_feed(html, source)
-        return parse_html_seed(html, url=final_url)
-    path = Path(source).expanduser()
+    found = _URL_SCHEME.match(source)
+    scheme = found.group(1).lower() if found else None
+    if scheme in ("http", "https"):
+        return _load_url(source, fetch_html or make_page_fetcher(allowed_hosts=allowed_hosts))
+    path = _local_path(source, scheme)
     text = _read_file(path)
     _refuse_feed(text, source)
     if path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
         return parse_html_seed(text)
     return parse_text_seed(text)
+
+
+def _load_url(source: str, fetch: FetchHtml) -> SeedDoc:
+    """The seed at an http(s) URL: HTML through trafilatura; plain text as a text file."""
+    try:
+        fetched = fetch(source)
+    except NotAPage as exc:
+        declared = (exc.content_type or "").split(";")[0].strip()
+        what = declared or "no type given, and no HTML in it"
+        raise UserError(
+            f"{source} is not an article's web page ({what}): give the address of "
+            "the page that shows the article"
+        ) from None
+    except FetchError as exc:
+        raise UserError(f"could not fetch seed {source}: {exc}") from None
+    if isinstance(fetched, PageText):
+        text, final_url, plain = fetched.text, fetched.url, fetched.media_type == "text/plain"
+    elif isinstance(fetched, tuple):
+        (text, final_url), plain = fetched, False
+    else:
+        text, final_url, plain = fetched, source, False
+    if not text or not text.strip():
+        raise UserError(f"the page at {source} is empty")
+    _refuse_feed(text, source)
+    if plain and not _looks_like_html(text):  # what the server calls text, a file's way
+        return replace(parse_text_seed(text), url=final_url)
+    return parse_html_seed(text, url=final_url)
 
 
 async def aload_seed(

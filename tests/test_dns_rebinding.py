@@ -152,9 +152,10 @@ def test_a_seed_url_is_fetched_through_the_guarded_path(feed_server: FeedServer)
     fetch = make_page_fetcher(
         allowed_hosts={LOOPBACK}, lookup=ScriptedDns({"seeds.test": [LOOPBACK]})
     )
-    html, final = fetch(_on(feed_server, "seeds.test", "/seed.html"))
-    assert "council voted" in html
-    assert final.startswith("http://seeds.test:")
+    page = fetch(_on(feed_server, "seeds.test", "/seed.html"))
+    assert "council voted" in page.text
+    assert page.url.startswith("http://seeds.test:")
+    assert page.content_type == "text/html; charset=utf-8"
 
 
 async def test_a_name_that_does_not_resolve_says_so() -> None:
@@ -170,5 +171,4 @@ async def test_a_seed_url_can_be_fetched_by_a_caller_running_an_event_loop(
     # blocks that loop as any synchronous fetch would, but works
     feed_server.add_feed("/seed.html", PAGE, content_type="text/html")
     fetch = make_page_fetcher(allowed_hosts={LOOPBACK})
-    html, _ = fetch(feed_server.url("/seed.html"))
-    assert "council voted" in html
+    assert "council voted" in fetch(feed_server.url("/seed.html")).text

@@ -305,3 +305,98 @@ async def test_aload_seed_with_allowed_hosts(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
     seed = await aload_seed(url, allowed_hosts={"127.0.0.1"})
     _check_article(seed.title, seed.text)
+
+
+# --------------------------------------------------------------------------- plain text by URL
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SEEDS.glob("*.txt")))
+def test_a_plain_text_seed_by_url_is_the_seed_its_file_gives(
+    feed_server: FeedServer, name: str
+) -> None:
+    # served as text/plain (as `python -m http.server` serves a .txt), the file was parsed
+    # as HTML: its "date 2026-03-05" token stayed in the title and the text
+    path = SEEDS / name
+    url = feed_server.add_feed(f"/{name}", path.read_bytes(), content_type="text/plain")
+    by_url = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    by_file = load_seed(str(path))
+    assert (by_url.title, by_url.text, by_url.published) == (
+        by_file.title,
+        by_file.text,
+        by_file.published,
+    )
+    assert by_url.url == url
+
+
+def test_a_plain_text_seed_by_url_without_a_charset_is_decoded_as_its_file_is(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    data = "date: 2026-03-05\nCafé talks resume\nThe café’s owners met on Tuesday.\n"
+    for name, body in [
+        ("bom.txt", b"\xef\xbb\xbf" + data.encode()),
+        ("cp1252.txt", data.encode("cp1252")),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(body)
+        url = feed_server.add_feed(f"/{name}", body, content_type="text/plain")
+        by_url = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+        by_file = load_seed(str(path))
+        assert by_file.title == "Café talks resume" and by_file.published == MARCH_5
+        assert (by_url.title, by_url.text, by_url.published) == (
+            by_file.title,
+            by_file.text,
+            by_file.published,
+        )
+
+
+def test_html_served_as_plain_text_is_read_as_html_as_its_file_is(
+    feed_server: FeedServer,
+) -> None:
+    url = feed_server.add_feed("/page.txt", ARTICLE_HTML, content_type="text/plain")
+    seed = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    _check_article(seed.title, seed.text)
+
+
+# --------------------------------------------------------------------------- other schemes
+
+
+def test_a_file_url_is_read_as_the_local_path_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "my seed.txt"
+    path.write_text("Pentagon talks resume\nThe talks resumed on Tuesday, officials said.")
+    for url in (path.as_uri(), f"file://localhost{path.as_uri()[len('file://') :]}"):
+        seed = load_seed(url)
+        assert seed.title == "Pentagon talks resume" and seed.url is None
+    real = SEEDS / "000_4166f3dbde419197.txt"
+    assert load_seed(real.as_uri()) == load_seed(str(real))
+
+
+def test_a_missing_file_url_names_the_path_it_names(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(UserError) as refused:
+        load_seed(missing.as_uri())
+    assert str(refused.value) == f"seed file not found: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "ftp://example.com/x",
+            "ftp://example.com/x is neither a local file path nor an http(s) URL: "
+            "a seed is a file path (or file:// URL) on this machine, or an http:// or "
+            "https:// web address",
+        ),
+        (
+            "FILE://example.com/x.txt",
+            "FILE://example.com/x.txt names a file on another machine (example.com): a "
+            "file:// seed must be on this one (file:///path/to/seed.txt), or give its "
+            "http(s) URL",
+        ),
+    ],
+)
+def test_a_seed_of_another_scheme_is_refused_saying_what_a_seed_is(
+    source: str, message: str
+) -> None:
+    with pytest.raises(UserError) as refused:
+        load_seed(source)
+    assert str(refused.value) == message

@@ -409,3 +409,81 @@ def test_a_default_poll_interval_the_poller_would_not_obey_is_refused(tmp_path, 
         load_settings(write(tmp_path, f"[polling]\n{polling}\n"), env={})
     assert "[polling] default_interval_s must be from min_interval_s (" in str(err.value)
     assert str(err.value).endswith(f"to 86400 seconds, got {got}")
+
+
+# --------------------------------------------------------------------------- the SSRF allow list
+
+_KINDS = "it must be an IP address (127.0.0.1, ::1), a network (CIDR: 10.0.0.0/8) or a host name"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "127.0.0.1:33433",
+            "'127.0.0.1:33433' has a port; ports are not part of an allowed host (it allows "
+            "all of the host's ports): write '127.0.0.1'",
+        ),
+        ("localhost:8080", "'localhost:8080' has a port; ports are not part of an allowed host"),
+        ("[::1]:8080", "'[::1]:8080' has a port; ports are not part of an allowed host"),
+        ("not a host", f"'not a host' is not a host name; {_KINDS}"),
+        (":::", f"':::' is not a host name; {_KINDS}"),
+        ("999.1.1.1", f"'999.1.1.1' is not an IP address; {_KINDS}"),
+        ("-feeds.internal", "'-feeds.internal' is not a host name (a part of a name cannot"),
+        ("10.0.0.0/33", "'10.0.0.0/33' is not a network (an address, '/' and a prefix length"),
+        (
+            "http://feeds.internal/rss",
+            "'http://feeds.internal/rss' is a URL, not a host: write its host only, "
+            "'feeds.internal'",
+        ),
+        ("*.internal", "'*.internal': wildcards are not supported"),
+    ],
+)
+def test_a_bad_allowed_host_is_a_config_error_naming_the_variable_or_key_and_the_entry(
+    tmp_path, entry, message
+):
+    # taken as a host name, "127.0.0.1:33433" matched no URL and allowed nothing, silently
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={"STORYBOT_ALLOWED_HOSTS": f"127.0.0.1,{entry}"})
+    assert str(err.value).startswith(f"STORYBOT_ALLOWED_HOSTS: {message}")
+    path = write(tmp_path, f"[network]\nallowed_hosts = ['127.0.0.1', {entry!r}]\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).startswith(f"{path}: [network] allowed_hosts: {message}")
+
+
+def test_allowed_hosts_take_addresses_networks_and_names_and_skip_empty_entries():
+    s = load_settings(
+        env={
+            "STORYBOT_ALLOWED_HOSTS": (
+                "127.0.0.1,, ::1 ,[fd00::1],10.0.0.0/8,fe80::/10,Feeds.Internal,"
+                "例え.jp,xn--bcher-kva.example,docker_service,feeds.internal.,"
+            )
+        }
+    )
+    assert s.allowed_hosts == {
+        "127.0.0.1",
+        "::1",
+        "[fd00::1]",
+        "10.0.0.0/8",
+        "fe80::/10",
+        "feeds.internal",
+        "例え.jp",
+        "xn--bcher-kva.example",
+        "docker_service",
+        "feeds.internal.",
+    }
+
+
+def test_an_allowed_host_with_a_port_stops_the_command_with_exit_2(tmp_path, monkeypatch, capsys):
+    from adapters.cli import main
+
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1:33433")
+    assert main(["feeds", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "storybot: error: STORYBOT_ALLOWED_HOSTS: '127.0.0.1:33433' has a port; ports are "
+        "not part of an allowed host"
+    )
+    assert "Traceback" not in err

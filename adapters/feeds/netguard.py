@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from adapters.feeds.errors import AddressRefused, FetchError
+from bot.errors import ConfigError
+from bot.settings import allowed_host_problem
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ``lookup(host, port, family) -> [(family, address), ...]``: the DNS, as the guard asks it
@@ -79,19 +81,28 @@ class AddressGuard:
 
         Args:
             allowed_hosts: Host names, IP addresses or networks (CIDR) that may be
-                fetched even though they are not public, e.g. ``{"127.0.0.1"}``.
+                fetched even though they are not public, e.g. ``{"127.0.0.1"}``; each
+                allows all of its ports. Empty entries are skipped.
             lookup: Where names are resolved; the system resolver (``getaddrinfo``)
                 when None. Tests give a fake DNS here.
+
+        Raises:
+            ConfigError: An entry is none of these (``bot.settings.allowed_host_problem``:
+                a ``host:port``, a URL, a name with a space). Taken as a name it would
+                match no URL's host, and allow nothing while the operator thinks it does.
         """
         self._lookup = lookup or system_lookup
         self._names: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for raw in allowed_hosts:
-            entry = raw.strip().lower().strip("[]")
+            entry = raw.strip().lower()
             if not entry:
                 continue
+            problem = allowed_host_problem(entry)
+            if problem:
+                raise ConfigError(f"allowed hosts: {problem}")
             try:
-                self._networks.append(ipaddress.ip_network(entry, strict=False))
+                self._networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
             except ValueError:
                 self._names.add(_client_form(entry.rstrip(".")))
 

@@ -9,14 +9,21 @@ HTTP path for feeds, linked pages and seeds means one set of rules to get right.
 A body that is no page of text (an image, a PDF, JSON) is refused (:class:`NotAPage`):
 decoded as text it would make a seed of noise. Feeds pass, so that the caller can say
 what to do with one (``adapters.seeds`` refuses them as seeds in its own words).
+
+The page comes back with its declared type (:class:`PageText`), so that the caller can
+tell plain text from HTML: ``adapters.seeds`` reads a ``text/plain`` seed as it reads a
+text file. Plain text that declares no charset is decoded as a seed file is
+(:func:`decode_unlabelled_text`), so a file and its URL give one seed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
+from typing import NamedTuple
 
 from adapters.feeds.errors import FetchError
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
@@ -26,6 +33,19 @@ from adapters.feeds.pages import is_markup
 # Besides markup (HTML, XML): plain text, and the feed types, which the caller refuses
 # with its own message ("a feed, not an article").
 _TEXT_TYPES = ("text/plain", "application/rss+xml", "application/atom+xml", "application/rdf+xml")
+
+
+class PageText(NamedTuple):
+    """A fetched page as text: ``text``, ``url`` (after redirects), ``content_type``."""
+
+    text: str
+    url: str
+    content_type: str | None  # as the server declared it (None if it did not)
+
+    @property
+    def media_type(self) -> str:
+        """The declared type without its parameters, lower case ("" if none): ``text/plain``."""
+        return _media_type(self.content_type)
 
 
 class NotAPage(FetchError):
@@ -38,8 +58,11 @@ class NotAPage(FetchError):
 
 def _is_text_page(page: Page) -> bool:
     """Whether a fetched page is HTML, XML or plain text, by its type or else its first bytes."""
-    declared = (page.content_type or "").split(";")[0].strip().lower()
-    return declared in _TEXT_TYPES or is_markup(page)
+    return _media_type(page.content_type) in _TEXT_TYPES or is_markup(page)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 def make_page_fetcher(
@@ -50,8 +73,9 @@ def make_page_fetcher(
     max_redirects: int = 5,
     user_agent: str = DEFAULT_USER_AGENT,
     lookup: Lookup | None = None,
-) -> Callable[[str], tuple[str, str]]:
-    """Return ``fetch(url) -> (html, final_url)``, raising ``FetchError`` on any failure.
+) -> Callable[[str], PageText]:
+    """Return ``fetch(url) -> PageText(text, final_url, content_type)``, raising ``FetchError``
+    on any failure.
 
     ``NotAPage`` (a ``FetchError``) when the body is not HTML, XML or plain text.
 
@@ -81,16 +105,16 @@ def make_page_fetcher(
         lookup=lookup,
     )
 
-    async def get(url: str) -> tuple[str, str]:
+    async def get(url: str) -> PageText:
         try:
             page = await http.get_page(url)
         finally:
             await http.aclose()
         if not _is_text_page(page):
             raise NotAPage(page.content_type)
-        return page.body.decode(_charset(page.content_type), "replace"), page.url
+        return PageText(_decode(page), page.url, page.content_type)
 
-    def fetch(url: str) -> tuple[str, str]:
+    def fetch(url: str) -> PageText:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # the usual case: no loop in this thread
@@ -103,8 +127,28 @@ def make_page_fetcher(
     return fetch
 
 
-def _charset(content_type: str | None) -> str:
-    """The charset a Content-Type header declares, if Python knows it; else UTF-8."""
+def decode_unlabelled_text(data: bytes) -> str:
+    """Text of no declared encoding, as a seed file is read: UTF-8 (a byte-order mark
+    dropped), else Windows-1252 (older Windows editors; better than refusing)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _decode(page: Page) -> str:
+    """The page's body as text: in its declared charset, else (plain text) as a seed file
+    is read, else UTF-8. A UTF-8 byte-order mark is dropped, as a file's is."""
+    charset = _charset(page.content_type)
+    if charset is None and _media_type(page.content_type) == "text/plain":
+        return decode_unlabelled_text(page.body)
+    if charset is None or codecs.lookup(charset).name == "utf-8":
+        charset = "utf-8-sig"
+    return page.body.decode(charset, "replace")
+
+
+def _charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, if Python knows it; else None."""
     if content_type:
         msg = Message()
         msg["content-type"] = content_type
@@ -115,4 +159,4 @@ def _charset(content_type: str | None) -> str:
                 return declared
             except LookupError:
                 pass
-    return "utf-8"
+    return None
