@@ -19,7 +19,7 @@ from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import ConfigError, TransientDeliveryError, UserError
+from bot.errors import ConfigError, NotAnArticle, TransientDeliveryError, UserError
 from bot.model import DeliveryMode, Story
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
@@ -38,7 +38,14 @@ from bot.ports import (
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
 from bot.summarizer import SummaryRewriter
-from bot.validate import find_story, story_name_problem
+from bot.validate import (
+    feed_url_problem,
+    find_story,
+    normalise_feed_url,
+    story_name_problem,
+    story_title,
+    story_title_problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +166,7 @@ def build_app(
     host_check: HostCheck | None = None,
     pages: PageReader | None = None,
     seed_loader: SeedLoader | None = None,
+    declared: bool = True,
 ) -> App:
     """Wire an app. Whatever is not given is built from ``settings``.
 
@@ -181,6 +189,9 @@ def build_app(
         seed_loader: reads the seed articles of ``/story stories add`` from their URLs;
             defaults to the one ``storybot story add --seed URL`` uses, with
             ``settings.allowed_hosts``.
+        declared: add the stories and feeds the config file declares, if missing
+            (:func:`apply_declared`); False for a store that holds no data to keep (the
+            in-memory one ``storybot ask help`` answers from), so help reads no seed.
 
     Raises:
         UserError: embeddings are enabled but the 'embed' extra is not installed.
@@ -250,7 +261,8 @@ def build_app(
         summarizer=summarizer,
         host_check=host_check,
     )
-    apply_declared(app)
+    if declared:
+        apply_declared(app)
     return app
 
 
@@ -304,15 +316,79 @@ def follow_in_console(app: App, story: Story) -> bool:
     return True
 
 
-def apply_declared(app: App) -> None:
-    """Create the stories and feeds declared in the config file, if missing.
+def feed_given_as_seed(exc: NotAnArticle, each: str) -> str:
+    """What to do with a feed given as a seed, by what it is: a URL, or a file on this machine.
 
-    Raises:
-        ConfigError: a story to create has a name users could not type (a story already
-            stored under such a name, from before names were checked, is left alone).
+    A feed's http(s) URL is polled with ``storybot feeds add``; a feed *file* (a path, a
+    ``file://`` URL) cannot be (feeds are fetched over http(s)), so it is not named as
+    something to add. ``each`` is what names a seed where it was given ("--seed", "seed").
+    """
+    source = exc.source
+    article = f"give one article (its page or a text file) as each {each}"
+    if source[:8].lower().startswith(("http://", "https://")):
+        return (
+            f"{source} is a feed (RSS/Atom), not an article: poll it with "
+            f"`storybot feeds add {source}`, and {article}"
+        )
+    return (
+        f"{source} is a feed file (RSS/Atom), not an article: storybot polls feeds over "
+        "http(s), so give `storybot feeds add` the feed's own URL (or serve the file over "
+        f"HTTP and add that URL); {article}"
+    )
+
+
+def _declared_seed(app: App, name: str, source: str):
+    """Read a seed of the config file's story ``name``; an error names the file and the story.
+
+    Seed paths are resolved against the config file's directory when it is read, so a
+    missing one is shown as a full path the operator did not type: the message says so.
     """
     from adapters.seeds import load_seed
 
+    where = app.settings.config_path or "config"
+    try:
+        return load_seed(source, allowed_hosts=app.settings.allowed_hosts)
+    except NotAnArticle as exc:
+        reason = feed_given_as_seed(exc, "seed")
+    except UserError as exc:
+        reason = str(exc)
+        if "://" not in source and app.settings.config_path:  # a path, resolved when read
+            reason += " (seed paths are relative to the config file)"
+    raise ConfigError(f"{where}: [[stories]] '{name}': {reason}")
+
+
+def declared_story(settings: Settings, name: str) -> str | None:
+    """The config file declaring a story named ``name`` (ignoring case), or None.
+
+    Such a story is added again by the next command run with that file: see
+    :func:`apply_declared`.
+    """
+    if any(decl.name.casefold() == name.casefold() for decl in settings.stories):
+        return settings.config_path or "config"
+    return None
+
+
+def declared_feed(settings: Settings, url: str) -> str | None:
+    """The config file declaring the feed ``url`` (in any spelling of it), or None."""
+    stored = normalise_feed_url(url) if feed_url_problem(url) is None else url
+    if url in settings.feeds or stored in settings.feeds:
+        return settings.config_path or "config"
+    return None
+
+
+def apply_declared(app: App) -> None:
+    """Create the stories and feeds declared in the config file, if missing.
+
+    Every command that builds the app runs it, so the config file stays the operator's
+    declaration: a declared story or feed removed with ``story remove`` or ``feeds remove``
+    comes back with the next command (which those commands say, see
+    :func:`declared_story`).
+
+    Raises:
+        ConfigError: a story to create has a name users could not type (a story already
+            stored under such a name, from before names were checked, is left alone), or
+            one of its seeds cannot be read (the message names the file and the story).
+    """
     now = app.clock.now()
     for decl in app.settings.stories:
         # names are matched ignoring case (as /story status finds them)
@@ -321,8 +397,13 @@ def apply_declared(app: App) -> None:
             if problem:
                 where = app.settings.config_path or "config"
                 raise ConfigError(f"{where}: [[stories]] {problem}")
-            seeds = [load_seed(s, allowed_hosts=app.settings.allowed_hosts) for s in decl.seeds]
-            story = app.store.add_story(decl.name, decl.title or seeds[0].title, seeds, now)
+            title = None if decl.title is None else story_title(str(decl.title))
+            problem = None if title is None else story_title_problem(title)
+            if problem:
+                where = app.settings.config_path or "config"
+                raise ConfigError(f"{where}: [[stories]] '{decl.name}': {problem}")
+            seeds = [_declared_seed(app, decl.name, s) for s in decl.seeds]
+            story = app.store.add_story(decl.name, title or seeds[0].title, seeds, now)
             follow_in_console(app, story)
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:

@@ -11,12 +11,13 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from typing import Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, UserError
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 log = logging.getLogger("storybot")
 
@@ -28,18 +29,28 @@ MAX_TICK_SECONDS = 60
 MAX_DEMO_TICKS = 1_000_000
 
 
+# a leading "/story", as the README and chat write commands: `storybot chat` drops it too
+_STORY_PREFIX = re.compile(r"\s*/story(?:\s+|$)", re.IGNORECASE)
+
+
 class _CommandText(argparse.Action):
     """``ask``'s text: every word after ``ask``, also those starting with '-'.
 
     The positional is ``argparse.REMAINDER``, so ``storybot ask subscribe bakery --story
     pentagon`` and ``... -pentagon`` need no quotes or ``--``; the first ``--`` is dropped
-    as before (``storybot ask -- subscribe ...`` still works). No words is a usage error.
+    as before (``storybot ask -- subscribe ...`` still works). A leading ``/story`` is
+    dropped as ``storybot chat`` drops it (``storybot ask "/story status s4"``, pasted from
+    the README). No words is a usage error.
     """
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         words = list(values or [])
         if "--" in words:
             words.remove("--")
+        prefix = _STORY_PREFIX.match(words[0]) if words else None
+        if prefix:
+            rest = words[0][prefix.end() :]
+            words = ([rest] if rest.strip() else []) + words[1:]
         if not words:
             raise argparse.ArgumentError(
                 self, 'the /story command is missing, e.g. storybot ask "status"'
@@ -357,7 +368,40 @@ def _parser() -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover - the harness ships with the package
         pass
     _describe(p)
+    _global_options_after(p)
     return p
+
+
+# sub-commands whose words after them are all theirs (`ask subscribe x -v` is a query)
+_OWN_WORDS = frozenset({"ask"})
+
+
+def _global_options_after(parser: argparse.ArgumentParser) -> None:
+    """Let ``--config`` and ``-v`` come after the sub-command too: ``storybot poll --once -v``.
+
+    Each sub-command's parser gets them with the default ``SUPPRESS``: given there, they
+    set what the top-level option sets; not given, they leave the top-level value (or its
+    default) alone. ``ask`` is left out: every word after it is the /story command's.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                if name in _OWN_WORDS:
+                    continue
+                sub.add_argument(
+                    "--config",
+                    metavar="PATH",
+                    default=argparse.SUPPRESS,
+                    help="a TOML file overriding config/defaults.toml (as before the command)",
+                )
+                sub.add_argument(
+                    "-v",
+                    "--verbose",
+                    action="store_true",
+                    default=argparse.SUPPRESS,
+                    help="log debug details (as before the command)",
+                )
+                _global_options_after(sub)
 
 
 def _describe(parser: argparse.ArgumentParser) -> None:
@@ -447,28 +491,34 @@ def _run(args: argparse.Namespace) -> int:
             guild = int(settings.discord.dev_guild_id)
         return asyncio.run(_discord_sync(settings, guild))
     from adapters.app import build_app
+    from storage import open_store
 
-    store = None
-    if _reads_only(args) and not (settings.stories or settings.feeds):
-        from storage import open_store
-
-        # A read in the wrong directory must not create (and then report) an empty database.
-        store = open_store(
-            settings.database_url, source=settings.database_source, create=False, writable=False
-        )
-    elif cmd == "ask" and _asks_no_data(args):
-        from storage import open_store
-
-        # help, or an unknown command (answered with the help): touch no database
-        store = open_store("sqlite://")
-    if store is None and _in_memory(settings.database_url):
+    if cmd == "run" and args.no_scheduler:
+        _check_front_end(settings)
+    reads_only, no_data = _reads_only(args), cmd == "ask" and _asks_no_data(args)
+    if not (reads_only or no_data) and _in_memory(settings.database_url):
         print(
             f"storybot: warning: the database URL {settings.database_url!r} "
             f"({settings.database_source}) is an in-memory SQLite database: nothing this "
             "command stores is kept after it exits; give a file, e.g. sqlite:///storybot.db",
             file=sys.stderr,
         )
-    app = build_app(settings, store=store)
+    store = None
+    if no_data:
+        # help, or an unknown command (answered with the help): touch no database
+        store = open_store("sqlite://")
+    elif reads_only or cmd == "db-upgrade":
+        # A read in the wrong directory must not create (and then report) an empty
+        # database, nor may an upgrade report one "at the latest schema"; the stories and
+        # feeds the config file declares are added to a database that exists (so it must
+        # be writable then, as for an upgrade).
+        store = open_store(
+            settings.database_url,
+            source=settings.database_source,
+            create=False,
+            writable=cmd == "db-upgrade" or bool(settings.stories or settings.feeds),
+        )
+    app = build_app(settings, store=store, declared=not no_data)
     if cmd in ("run", "worker", "poll"):
         from adapters.runtime import tune_gc_for_service
 
@@ -506,12 +556,38 @@ def _asks_no_data(args: argparse.Namespace) -> bool:
     return verb in ([], ["help"]) or verb[0] not in {c.name for c in COMMANDS}
 
 
+def _check_front_end(settings: Settings) -> None:
+    """Refuse ``run --no-scheduler`` on a database ``storybot worker`` cannot use.
+
+    Without the scheduler this process only answers /story commands: workers poll, judge
+    and deliver, and they need PostgreSQL (their job queue lives there). On SQLite no
+    worker can run, so nothing would ever be polled or delivered, silently.
+
+    Raises:
+        UserError: the database is not PostgreSQL.
+    """
+    from adapters.app import database_name
+    from storage.engine import parse_url
+
+    if parse_url(settings.database_url, settings.database_source).get_backend_name() == (
+        "postgresql"
+    ):
+        return
+    raise UserError(
+        f"run --no-scheduler leaves polling and delivery to `storybot worker` processes, which "
+        f"need PostgreSQL, but the {database_name(settings)} is not PostgreSQL: nothing would "
+        "poll or deliver. Run `storybot run` (without --no-scheduler) on this database, or set "
+        "STORYBOT_DATABASE_URL to the PostgreSQL database the workers use"
+    )
+
+
 def _reads_only(args: argparse.Namespace) -> bool:
-    """Whether the command only reads the database (so it must exist, and may be read-only).
+    """Whether the command only reads the database (so it must exist).
 
     Commands that add things (``story add``, ``feeds add``, ``ask "subscribe ..."``, ``run``)
-    create a missing SQLite file as a first start does; so does any command when the
-    config file declares stories or feeds (they are added on start).
+    create a missing SQLite file as a first start does. A reading command never does,
+    even when the config file declares stories or feeds: they are added to a database
+    that exists (which must then be writable), never to a new one made for a read.
     """
     cmd = args.command
     if cmd in ("outbox",):

@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import TextIO
+from pathlib import Path
+from typing import Iterator, TextIO, cast
+
+from sqlalchemy.engine import Engine
 
 from adapters.app import (
     App,
     add_adapter,
     chat_adapters_from_settings,
+    declared_feed,
+    declared_story,
+    feed_given_as_seed,
     follow_in_console,
     run_service,
 )
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.clock import utc
-from bot.errors import UserError
+from bot.digest import run_digests
+from bot.errors import NotAnArticle, UserError
+from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry
 from bot.ports import Conflict
-from bot.render import counted, shorten
+from bot.render import clip, counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S
 from bot.stories import plan_story_removal, story_list
 from bot.validate import (
@@ -32,7 +42,12 @@ from bot.validate import (
     new_story_name_problem,
     normalise_feed_url,
     remove_feed,
+    repeated_seed_problem,
+    story_title,
+    story_title_problem,
 )
+from storage import SqlStore
+from storage.poller_lock import poller_lock
 
 
 def check_range(
@@ -58,38 +73,57 @@ def _fmt(dt) -> str:
     return f"{utc(dt):%Y-%m-%d %H:%M} UTC" if dt else "-"
 
 
+class _Unbroken(io.TextIOBase):
+    """Output that a reader who stopped reading (``| head -1``) cannot cut short.
+
+    Writing to a closed pipe raises BrokenPipeError; raised inside a command that changes
+    things, it would stop the command half done (a story created but not followed, the
+    first of several feeds added) and ``cli.main`` would still exit 0. Here a write after
+    the pipe broke is dropped and the error is kept for :func:`_whole` to raise at the end.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._out = out
+        self.broken: BrokenPipeError | None = None
+
+    def write(self, text: str) -> int:
+        if self.broken is None:
+            try:
+                self._out.write(text)
+            except BrokenPipeError as exc:
+                self.broken = exc
+        return len(text)
+
+    def flush(self) -> None:
+        if self.broken is None:
+            try:
+                self._out.flush()
+            except BrokenPipeError as exc:
+                self.broken = exc
+
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
+
+@contextmanager
+def _whole(out: TextIO) -> Iterator[TextIO]:
+    """``out`` for a command that changes things: what it does does not depend on its output.
+
+    The command runs to its end although its output could not all be written; the broken
+    pipe is raised after it (``cli.main`` ends quietly on it, as for any command).
+    """
+    unbroken = _Unbroken(out)
+    yield cast(TextIO, unbroken)
+    if unbroken.broken is not None:
+        raise unbroken.broken
+
+
 def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.story_cmd == "add":
-        from adapters.seeds import load_seed
-
-        problem = new_story_name_problem(app.store, args.name)
-        if problem:  # before the seeds are read: some are fetched
-            raise UserError(problem)
-        seeds = []
-        for i, source in enumerate(args.seed, 1):
-            seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
-            seeds.append(seed)
-            shown = shorten(" ".join(seed.title.split()), 80)
-            print(
-                f"  seed {i}/{len(args.seed)}: {shown} ({len(seed.text.split())} words)", file=out
-            )
-        title = args.title or seeds[0].title
-        try:
-            created = app.store.add_story(args.name, title, seeds, app.clock.now())
-        except Conflict:
-            raise UserError(f"a story named '{args.name}' already exists") from None
-        print(
-            f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})",
-            file=out,
-        )
-        if follow_in_console(app, created):
-            print(
-                "  the console follows it: `storybot run` without chat tokens prints its alerts "
-                f"(storybot ask 'unfollow {created.name}' to stop)",
-                file=out,
-            )
-        return 0
+        with _whole(out) as whole:
+            return _add_story(app, args, whole)
     if args.story_cmd == "list":
         stories = app.store.list_stories()
         if not stories:
@@ -97,14 +131,75 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         for s in stories:
             stats = app.store.story_stats(s.id)
             print(
-                f"{s.name}\t{s.title}\t{counted(len(s.seeds), 'seed')}\t{counted(stats.developments, 'new development')}\t"
-                f"{stats.items_on_topic} reports",
+                f"{s.name}\t{story_title(s.title)}\t{counted(len(s.seeds), 'seed')}\t"
+                f"{counted(stats.developments, 'new development')}\t"
+                f"{counted(stats.items_on_topic, 'report')}",
                 file=out,
             )
         return 0
     if args.story_cmd == "remove":
-        return _remove_story(app, args.name, yes=args.yes, out=out)
+        with _whole(out) as whole:
+            return _remove_story(app, args.name, yes=args.yes, out=whole)
     raise UserError(f"unknown story action {args.story_cmd}")
+
+
+def _seed_key(source: str) -> str:
+    """The article a ``--seed`` names: a URL's canonical form, a file's full path."""
+    return canonical_url(source) or str(Path(source.strip()).expanduser().resolve())
+
+
+def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """``story add``: check what was typed, read the seeds, create the story and follow it.
+
+    The rules of ``/story stories add`` (:mod:`bot.story_admin`) where both have them: the
+    name's, a title on one line of at most ``STORY_TITLE_MAX`` characters (line breaks and
+    tabs are spaces, as in chat), each article once however it is spelled (a file by its
+    full path, a URL by its canonical form). All of them before any seed is read: some
+    are fetched. The story is created and followed before the result is printed.
+    """
+    from adapters.seeds import load_seed
+
+    problem = new_story_name_problem(app.store, args.name)
+    if problem:  # before the seeds are read: some are fetched
+        raise UserError(problem)
+    title = None if args.title is None else story_title(args.title)
+    if title == "":
+        raise UserError(
+            "--title is empty: give the story's title, or leave --title out to take the "
+            "first seed's"
+        )
+    problem = None if title is None else story_title_problem(title)
+    if problem:
+        raise UserError(f"--title: {problem}")
+    problem = repeated_seed_problem(args.seed, key=_seed_key)
+    if problem:
+        raise UserError(problem)
+    seeds = []
+    for i, source in enumerate(args.seed, 1):
+        try:
+            seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
+        except NotAnArticle as exc:
+            raise UserError(feed_given_as_seed(exc, "--seed")) from None
+        seeds.append(seed)
+        shown = shorten(" ".join(seed.title.split()), 80)
+        words = counted(len(seed.text.split()), "word")
+        print(f"  seed {i}/{len(args.seed)}: {shown} ({words})", file=out)
+    try:
+        created = app.store.add_story(args.name, title or seeds[0].title, seeds, app.clock.now())
+    except Conflict:
+        raise UserError(f"a story named '{args.name}' already exists") from None
+    follows = follow_in_console(app, created)
+    print(
+        f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})",
+        file=out,
+    )
+    if follows:
+        print(
+            "  the console follows it: `storybot run` without chat tokens prints its alerts "
+            f"(storybot ask 'unfollow {created.name}' to stop)",
+            file=out,
+        )
+    return 0
 
 
 def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
@@ -135,6 +230,14 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
         raise UserError(f"there is no story named '{name}'")
     also = f" (also removed {others})" if others else ""
     print(f"removed story '{story.name}'{also}", file=out)
+    config = declared_story(app.settings, story.name)
+    if config:
+        print(
+            f"storybot: note: '{story.name}' is declared in [[stories]] of {config}: the next "
+            "storybot command run with that file (storybot run included) adds it again; "
+            "remove it there to keep it removed",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -159,12 +262,13 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.feeds_cmd == "add":
         interval = _interval(app, args.interval)
         asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
-        for url in map(normalise_feed_url, args.url):
-            try:
-                feed = app.store.add_feed(url, app.clock.now(), interval)
-                print(f"added feed #{feed.id}: {url}", file=out)
-            except Conflict:
-                print(f"already polled: {url}", file=out)
+        with _whole(out) as whole:
+            for url in map(normalise_feed_url, args.url):
+                try:
+                    feed = app.store.add_feed(url, app.clock.now(), interval)
+                    print(f"added feed #{feed.id}: {url}", file=whole)
+                except Conflict:
+                    print(f"already polled: {url}", file=whole)
         return 0
     if args.feeds_cmd == "list":
         rows = app.store.list_feeds()
@@ -180,15 +284,33 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 0
     if args.feeds_cmd == "remove":
         status = 0
-        for url in args.url:
-            removed = remove_feed(app.store, url)
-            if removed is not None:
-                print(f"removed {removed}", file=out)
-            else:
-                print(f"not a polled feed: {url}", file=sys.stderr)
-                status = 1
+        with _whole(out) as whole:
+            for url in args.url:
+                removed = remove_feed(app.store, url)
+                if removed is not None:
+                    print(f"removed {removed}", file=whole)
+                    _say_if_declared(app, removed)
+                else:
+                    print(f"not a polled feed: {url}", file=sys.stderr)
+                    status = 1
         return status
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+def _say_if_declared(app: App, url: str) -> None:
+    """A note on stderr when the feed just removed is in the config file's ``[feeds] urls``.
+
+    Every command adds the feeds the config file declares (``adapters.app.apply_declared``),
+    so such a feed is back with the next one: the operator is told where to remove it.
+    """
+    config = declared_feed(app.settings, url)
+    if config:
+        print(
+            f"storybot: note: {url} is declared in [feeds] urls of {config}: the next storybot "
+            "command run with that file (storybot run included) adds it again; remove it "
+            "there to keep it removed",
+            file=sys.stderr,
+        )
 
 
 async def _admit_feed_urls(urls: list[str], app: App) -> None:
@@ -264,13 +386,14 @@ def sent(app: App, hours: float, limit: int = 20, out: TextIO | None = None) -> 
 
 
 def _outbox_what(e: OutboxEntry) -> str:
-    # "#12 alert to slack channel C1: 'headline'"
+    # "#12 alert [pentagon] to slack channel C1: 'headline'" (a DM's notice may have no story)
     t = e.target
     where = (
         f"{t.platform} channel {t.channel_id}" if t.channel_id else f"{t.platform} user {t.user_id}"
     )
     title = shorten(" ".join(e.message.title.split()), 70)
-    return f"#{e.id} {e.message.kind.value} to {where}: {title!r}"
+    story = f" [{clip(e.message.story_name, 64)}]" if e.message.story_name else ""
+    return f"#{e.id} {e.message.kind.value}{story} to {where}: {title!r}"
 
 
 def _outbox_line(e: OutboxEntry, dead: bool) -> str:
@@ -387,41 +510,55 @@ async def poll_once(
         0, or 1 when feeds were polled and every one of them failed.
     """
     out = out or sys.stdout
-    status = 0
     try:
-        now = app.clock.now()
-        feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(now)
-        # items waiting for their linked page ([pages] wait_s) are tried in a cycle too
-        if not feeds and not all_feeds and app.store.due_page_waits(now, 1):
-            report = await app.pipeline.poll_due(log_failures=False)
-            print(f"no feeds are due; {report.waits_line()}", file=out)
-        elif not feeds:
-            print(
-                "no feeds are due (storybot feeds list shows when each is next polled; "
-                "poll --once --all polls them all now)"
-                if not all_feeds
-                else "no feeds yet: storybot feeds add URL",
-                file=out,
-            )
-        else:
-            tty = out.isatty()
-            progress = _progress(out) if tty else None
-            if all_feeds:
-                report = await app.pipeline.poll_feeds(feeds, progress, log_failures=False)
-            else:
-                report = await app.pipeline.poll_due(progress=progress, log_failures=False)
-            if tty:
-                print(file=out)  # ends the progress line
-            print(report.line(), file=out)
-            for url, error in report.failures:
-                print(f"  failed: {url}: {error}", file=out)
-            status = 1 if report.all_failed else 0
-        if deliver:
-            add_adapter(app, ConsoleAdapter(out))
-            await app.delivery.deliver_due(limit=1000)
-        return status
+        with poller_lock(_engine_of(app), "storybot poll --once"):
+            return await _poll_once(app, deliver=deliver, all_feeds=all_feeds, out=out)
     finally:
         await app.aclose()
+
+
+def _engine_of(app: App) -> Engine:
+    """The SQL engine under ``app``'s store (for the poller lock)."""
+    return cast(SqlStore, app.store).engine
+
+
+async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -> int:
+    """``poll_once`` with the poller lock held."""
+    status = 0
+    now = app.clock.now()
+    feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(now)
+    # items waiting for their linked page ([pages] wait_s) are tried in a cycle too
+    if not feeds and not all_feeds and app.store.due_page_waits(now, 1):
+        report = await app.pipeline.poll_due(log_failures=False)
+        print(f"no feeds are due; {report.waits_line()}", file=out)
+    elif not feeds:
+        print(
+            "no feeds are due (storybot feeds list shows when each is next polled; "
+            "poll --once --all polls them all now)"
+            if not all_feeds
+            else "no feeds yet: storybot feeds add URL",
+            file=out,
+        )
+    else:
+        tty = out.isatty()
+        progress = _progress(out) if tty else None
+        if all_feeds:
+            report = await app.pipeline.poll_feeds(feeds, progress, log_failures=False)
+        else:
+            report = await app.pipeline.poll_due(progress=progress, log_failures=False)
+        if tty:
+            print(file=out)  # ends the progress line
+        print(report.line(), file=out)
+        for url, error in report.failures:
+            print(f"  failed: {url}: {error}", file=out)
+        status = 1 if report.all_failed else 0
+    if deliver:
+        # digests too (digest follows, a realtime channel's overflow): what `run`'s
+        # scheduler would queue by now, so cron-driven polling misses nothing
+        run_digests(app.store, app.clock)
+        add_adapter(app, ConsoleAdapter(out))
+        await app.delivery.deliver_due(limit=1000)
+    return status
 
 
 async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = None) -> int:
@@ -443,5 +580,9 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
             file=sys.stderr,
         )
         add_adapter(app, ConsoleAdapter())
-    await run_service(app, scheduler=scheduler, stop=stop)
+    if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
+        await run_service(app, scheduler=False, stop=stop)
+        return 0
+    with poller_lock(_engine_of(app), "storybot run"):
+        await run_service(app, scheduler=scheduler, stop=stop)
     return 0

@@ -18,16 +18,19 @@ from dataclasses import dataclass
 
 from bot.command_words import option_word, unlink
 from bot.errors import NotAnArticle, UsageError, UserError
-from bot.identity import canonical_url
 from bot.model import CommandRequest, Reply, SeedDoc
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import QUOTE_CHARS
 from bot.render import clip, counted, say
 from bot.stories import no_such_story, plan_story_removal
-from bot.validate import article_url_problem, new_story_name_problem
+from bot.validate import (
+    article_url_problem,
+    new_story_name_problem,
+    repeated_seed_problem,
+    story_title_problem,
+)
 
 MAX_SEED_URLS = 10
-MAX_TITLE_CHARS = 200
 # fewer seeds than this: say that three to five work best (see the README)
 FEW_SEEDS = 3
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
@@ -160,28 +163,18 @@ def check_add(store: Store, add: StoryAdd) -> None:
             f"A story takes at most {MAX_SEED_URLS} seed URLs from chat; {len(add.urls)} were "
             "given. Pick the articles that best tell its starting point (three to five is best)."
         )
-    seen: dict[str, str] = {}  # an article's canonical URL -> the URL as first given
     for url in add.urls:
         problem = article_url_problem(url)  # a path too: seeds from chat are web pages
         if problem:
             raise UserError(f"{problem}.")
-        # one article however it is spelled: a #fragment, tracking parameters, the
-        # scheme's or host's case (it would be fetched twice and count as two seeds)
-        key = canonical_url(url) or url
-        first = seen.get(key)
-        if first == url:
-            raise UserError(f"{clip(url, 100)} is given twice: give each article once.")
-        if first is not None:
-            raise UserError(
-                f"{clip(url, 100)} is the same article as {clip(first, 100)}: give each "
-                "article once."
-            )
-        seen[key] = url
-    if add.title is not None and len(add.title) > MAX_TITLE_CHARS:
-        raise UserError(
-            f"The title is {len(add.title)} characters long; a story's title is at most "
-            f"{MAX_TITLE_CHARS}."
-        )
+    # one article however it is spelled: a #fragment, tracking parameters, the scheme's
+    # or host's case (the rule `storybot story add` follows too)
+    problem = repeated_seed_problem(add.urls)
+    if problem:
+        raise UserError(f"{problem}.")
+    problem = story_title_problem(add.title) if add.title is not None else None
+    if problem:
+        raise UserError(f"{_capital(problem)}.")
 
 
 async def add_story(

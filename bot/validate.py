@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserError
+from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
-from bot.render import shorten
+from bot.render import clip, shorten
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
 STORY_NAME_MAX = 64
+STORY_TITLE_MAX = 200
 _STORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -185,6 +188,66 @@ def new_story_name_problem(store: Store, name: str) -> str | None:
         return problem
     taken = find_story(store, name)
     return f"a story named '{taken.name}' already exists" if taken else None
+
+
+def story_title(title: str) -> str:
+    """A new story's title on one line: each run of whitespace (a line break, a tab) one space.
+
+    A title is shown on one line everywhere: in replies, in alerts, and in ``storybot story
+    list``, whose columns a tab separates. Chat titles come this way (the words after
+    ``--title``); the command line's ``--title`` is made so too.
+    """
+    return " ".join(title.split())
+
+
+def story_title_problem(title: str) -> str | None:
+    """Say what is wrong with a new story's title (as :func:`story_title` gives it), or None.
+
+    Returns:
+        A one-line message (no capital, no full stop: each caller frames it), or None.
+    """
+    if not title:
+        return "the title is empty"
+    if len(title) > STORY_TITLE_MAX:
+        return (
+            f"the title is {len(title)} characters long; a story's title is at most "
+            f"{STORY_TITLE_MAX}"
+        )
+    return None
+
+
+def article_key(source: str) -> str:
+    """The article a seed URL names, however it is spelled (see :func:`repeated_seed_problem`)."""
+    return canonical_url(source) or source
+
+
+def repeated_seed_problem(
+    sources: Sequence[str], key: Callable[[str], str] = article_key
+) -> str | None:
+    """Say which seed is given twice, or None: each article counts once in a story's seeds.
+
+    The same article twice would be fetched twice and count as two seeds, weighing its
+    words double in the story's profile. ``key`` says which article a seed names: by
+    default a URL's canonical form (``#fragment``, tracking parameters and the case of
+    scheme and host do not count: :func:`bot.identity.canonical_url`); the command line
+    also resolves file paths.
+
+    Returns:
+        A one-line message naming the seed given again (no capital, no full stop), or None.
+    """
+    seen: dict[str, str] = {}  # an article's key -> the seed as first given
+    for source in sources:
+        article = key(source)
+        first = seen.get(article)
+        if first == source:
+            return f"{clip(source, 100)} is given twice: give each article once"
+        if first is not None:
+            return (
+                f"{clip(source, 100)} is the same article as {clip(first, 100)}: give each "
+                "article once"
+            )
+        seen[article] = source
+    return None
 
 
 def remove_feed(store: Store, url: str) -> str | None:

@@ -81,6 +81,7 @@ def _config_story(tmp_path, name: str):
 
 
 def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
+    open_store(db).close()  # a reading command adds the config's stories to a database that exists
     config = _config_story(tmp_path, "Bad Name!")
     assert main(["--config", config, "story", "list"]) == 2
     err = capsys.readouterr().err
@@ -90,6 +91,7 @@ def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
 def test_a_config_feed_on_a_host_the_poller_refuses_is_a_config_error(db, tmp_path, capsys):
     config = tmp_path / "feeds.toml"
     config.write_text('[feeds]\nurls = ["http://127.0.0.2/feed.xml"]\n', encoding="utf-8")
+    open_store(db).close()
     assert main(["--config", str(config), "feeds", "list"]) == 2
     err = capsys.readouterr().err
     assert f"{config}: [feeds] http://127.0.0.2/feed.xml: " in err and "loopback" in err
@@ -103,6 +105,7 @@ def test_config_feeds_are_stored_in_one_spelling(db, tmp_path, capsys):
         '[feeds]\nurls = ["HTTP://127.0.0.1:80/f.xml", "http://127.0.0.1/f.xml#top"]\n',
         encoding="utf-8",
     )
+    open_store(db).close()
     assert main(["--config", str(config), "feeds", "list"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
     assert len(rows) == 1 and "\thttp://127.0.0.1/f.xml\t" in rows[0]
@@ -210,6 +213,8 @@ def test_poll_once_polls_due_feeds_and_reports(db, capsys, feed_server):
     out = capsys.readouterr().out
     assert "polled 2 feeds (1 ok, 0 unchanged, 1 failed); 2 new items, 1 on-topic" in out
     assert "failed: " + feed_server.url("/dead.xml") in out
+    assert main(["story", "list"]) == 0
+    assert capsys.readouterr().out.endswith("\t1 report\n")  # one, in the singular
 
     assert main(["poll", "--once"]) == 0
     assert "no feeds are due" in capsys.readouterr().out
@@ -779,6 +784,7 @@ def test_prune_counts_in_the_right_number_and_suggests_vacuum_once_it_freed_spac
 
 
 def test_db_upgrade_names_the_database_it_upgraded(db, tmp_path, capsys):
+    open_store(db).close()  # where there is none it says so (test_cli_declared)
     assert main(["db-upgrade"]) == 0
     shown = f"database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL) is at the latest schema"
     assert capsys.readouterr().out == shown + "\n"
@@ -865,3 +871,96 @@ def test_ask_stories_add_creates_the_database_and_a_story_from_urls(
     assert "Removed story chips." in capsys.readouterr().out
     assert main(["ask", "stories", "add", "chips", "/etc/passwd"]) == 1
     assert "'/etc/passwd' is not a valid article URL" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------- audit findings
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ask", "/story status pentagon"],
+        ["ask", "/story", "status", "pentagon"],
+        ["ask", "/STORY status"],
+    ],
+)
+def test_ask_takes_a_command_pasted_with_its_story_prefix(db, capsys, argv):
+    main(["story", "add", "pentagon", *seeds()])
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "(pentagon)" in capsys.readouterr().out
+
+
+def test_ask_of_the_story_prefix_alone_is_a_usage_error(db, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["ask", "/story"])
+    assert done.value.code == 2
+    assert "the /story command is missing" in capsys.readouterr().err
+
+
+def test_run_without_the_scheduler_on_sqlite_is_refused_naming_why(
+    db, tmp_path, capsys, monkeypatch
+):
+    async def no_service(app, **kw):
+        raise AssertionError("nothing may start: no worker can use SQLite")
+
+    monkeypatch.setattr("adapters.operator.run_service", no_service)
+    assert main(["run", "--no-scheduler"]) == 2
+    err = capsys.readouterr().err
+    assert "run --no-scheduler leaves polling and delivery to `storybot worker` processes" in err
+    assert f"database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL) is not PostgreSQL" in err
+    assert "Run `storybot run` (without --no-scheduler)" in err
+    assert not (tmp_path / "cli.db").exists(), "refused before the database is opened"
+
+
+def test_outbox_lines_name_the_story_of_a_message_that_has_one(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import DM, message, write
+
+    from bot.ports import OutboxWrite
+
+    store = open_store(db)
+    try:
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        notice = message("Keyword match", story_name=None)
+        store.enqueue([write("a", title="Pentagon deal"), OutboxWrite("b", DM, notice)], now)
+    finally:
+        store.close()
+    assert main(["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert "alert [story] to slack channel C1: 'Pentagon deal'" in out
+    assert "alert to discord user U1: 'Keyword match'" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["poll", "--once", "-v"],
+        ["story", "list", "--verbose"],
+        ["feeds", "list", "--config", "{config}"],
+        ["outbox", "-v", "--config", "{config}"],
+    ],
+)
+def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys, argv):
+    from adapters.cli import _parser
+
+    config = tmp_path / "after.toml"
+    config.write_text("[polling]\ntimeout_s = 5\n")
+    argv = [a.format(config=config) for a in argv]
+    args = _parser().parse_args(argv)
+    assert args.verbose is ("-v" in argv or "--verbose" in argv)
+    assert args.config == (str(config) if "--config" in argv else None)
+    open_store(db).close()
+    assert main(argv) == 0
+
+
+def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_path):
+    from adapters.cli import _parser
+
+    args = _parser().parse_args(["-v", "--config", "a.toml", "story", "list"])
+    assert args.verbose is True and args.config == "a.toml"
+    args = _parser().parse_args(["--config", "a.toml", "story", "list", "--config", "b.toml"])
+    assert args.config == "b.toml"  # the later one, as with any repeated option
+    # ask's words are all the /story command's, options included
+    assert _parser().parse_args(["ask", "subscribe", "x", "-v"]).text == ["subscribe", "x", "-v"]

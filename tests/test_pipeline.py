@@ -5,16 +5,19 @@ Real components throughout; the only fake is the feed server at the wire.
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import timedelta
 
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import CONSOLE, CONSOLE_CHANNEL, as_entry, feed_of, make_world, sample, samples
 
+from adapters.operator import poll_once
 from bot.digest import run_digests
 from bot.identity import new_item
 from bot.model import DeliveryMode, FeedEntry, FeedStatus, IngestOutcome, MessageKind
 from bot.pipeline import CycleReport
+from bot.ports import DevelopmentWrite
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known
@@ -169,6 +172,25 @@ async def test_the_hourly_cap_counts_the_alerts_queued_by_the_same_poll(
     [digest] = [m for _, m in world.console.posted if m.kind is MessageKind.DIGEST]
     assert world.alerts()[0].story_name != digest.story_name
     await world.app.aclose()
+
+
+async def test_poll_once_with_deliver_sends_the_digests_that_are_due(sqlite_url, clock):
+    # a cron job running `storybot poll --once --deliver` is all the scheduling there is
+    world = make_world(sqlite_url, clock, follow=False)
+    store = world.app.store
+    store.bind(world.story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 1, clock.now())
+    clock.advance(minutes=10)
+    store.commit_decisions(
+        [],
+        [DevelopmentWrite(world.story.id, 1, "Senators demand a hearing", "Text.")],
+        {},
+        [],
+        clock.now(),
+    )
+    clock.advance(hours=1)
+    out = io.StringIO()
+    assert await poll_once(world.app, deliver=True, out=out) == 0
+    assert "== DIGEST [demo]: 1 new development" in out.getvalue(), out.getvalue()
 
 
 def test_the_cycle_line_puts_each_count_in_the_right_number() -> None:

@@ -1,0 +1,159 @@
+"""Stories and feeds the ``--config`` file declares ([[stories]], [feeds] urls), from the CLI.
+
+Every command adds the declared ones that are missing (``adapters.app.apply_declared``):
+a removal says it will not last, a reading command adds them only to a database that
+exists, and a seed that cannot be read names the file and the story it belongs to.
+"""
+
+from __future__ import annotations
+
+import pytest
+from storyworld import seeds_dir
+
+from adapters.cli import main
+from storage import open_store
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+def _config(tmp_path, *, story: str | None = None, seeds: list[str] | None = None, feeds=()):
+    """A config file declaring ``story`` (from ``seeds``, by default the sample seeds) and ``feeds``."""
+    lines = []
+    if story:
+        given = seeds if seeds is not None else [str(p) for p in sorted(seeds_dir().glob("*.txt"))]
+        lines += ["[[stories]]", f"name = '{story}'", f"seeds = [{', '.join(map(repr, given))}]"]
+    if feeds:
+        lines += ["[feeds]", f"urls = [{', '.join(map(repr, feeds))}]"]
+    path = tmp_path / "storybot.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_story_remove_of_a_declared_story_says_it_comes_back_and_where_to_remove_it(
+    db, tmp_path, capsys
+):
+    config = _config(tmp_path, story="pentagon")
+    assert main(["--config", config, "story", "add", "other", "--seed", _a_seed()]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "story", "remove", "Pentagon"]) == 0
+    captured = capsys.readouterr()
+    assert "removed story 'pentagon'" in captured.out
+    assert (
+        f"note: 'pentagon' is declared in [[stories]] of {config}: the next storybot command "
+        "run with that file (storybot run included) adds it again; remove it there to keep "
+        "it removed"
+    ) in captured.err
+    assert main(["--config", config, "story", "remove", "other"]) == 0
+    assert "note:" not in capsys.readouterr().err, "only a declared story is noted"
+
+
+def test_feeds_remove_of_a_declared_feed_says_it_comes_back_in_any_spelling(db, tmp_path, capsys):
+    config = _config(tmp_path, feeds=["HTTP://127.0.0.1:80/f.xml"])
+    argv = ["--config", config, "feeds", "add", "http://127.0.0.1/other.xml"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "feeds", "remove", "http://127.0.0.1/f.xml"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: http://127.0.0.1/f.xml is declared in [feeds] urls of {config}" in err
+    assert "adds it again; remove it there to keep it removed" in err
+    assert main(["--config", config, "feeds", "remove", "http://127.0.0.1/other.xml"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["feeds", "list"], ["story", "list"], ["outbox"], ["ask", "status"], ["ask", "feeds"]],
+)
+def test_a_read_only_command_creates_no_database_although_the_config_declares_things(
+    db, tmp_path, capsys, argv
+):
+    config = _config(tmp_path, story="pentagon", feeds=["http://127.0.0.1/f.xml"])
+    assert main(["--config", config, *argv]) == 2
+    assert f"no database at {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL)" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_read_only_command_adds_the_declared_things_to_a_database_that_exists(
+    db, tmp_path, capsys
+):
+    open_store(db).close()
+    config = _config(tmp_path, story="pentagon", feeds=["http://127.0.0.1/f.xml"])
+    assert main(["--config", config, "story", "list"]) == 0
+    assert capsys.readouterr().out.startswith("pentagon\t")
+    assert main(["feeds", "list"]) == 0  # without the config: they were stored
+    assert "\thttp://127.0.0.1/f.xml\t" in capsys.readouterr().out
+
+
+def test_db_upgrade_where_there_is_no_database_says_so_and_creates_none(db, tmp_path, capsys):
+    assert main(["db-upgrade"]) == 2
+    assert f"no database at {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL)" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tmp_path, capsys):
+    open_store(db).close()
+    config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])
+    assert main(["--config", config, "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"storybot: error: {config}: [[stories]] 'anthropic-pentagon': seed file not found: "
+        f"{tmp_path / 'seeds' / 'missing.txt'} (seed paths are relative to the config file)\n"
+    )
+
+
+def test_ask_help_reads_no_declared_seed(db, tmp_path, capsys):
+    config = _config(tmp_path, story="pentagon", seeds=["missing.txt"])
+    assert main(["--config", config, "ask", "help"]) == 0
+    assert "/story status" in capsys.readouterr().out
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_declared_feed_file_as_seed_is_not_advised_to_be_added_as_a_feed(db, tmp_path, capsys):
+    open_store(db).close()
+    (tmp_path / "story.xml").write_text(_RSS, encoding="utf-8")
+    config = _config(tmp_path, story="pentagon", seeds=["story.xml"])
+    assert main(["--config", config, "story", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: [[stories]] 'pentagon': " in err
+    assert "is a feed file (RSS/Atom), not an article" in err and "HTTP" in err
+    assert "feeds add /" not in err, "feeds add takes no file path"
+
+
+def test_a_declared_title_is_one_line_of_at_most_200_characters(db, tmp_path, capsys):
+    open_store(db).close()
+    config = tmp_path / "storybot.toml"
+    seed = _a_seed()
+    config.write_text(
+        f"[[stories]]\nname = 'a'\nseeds = ['{seed}']\ntitle = '''Chips\n\tAct'''\n"
+        f"[[stories]]\nname = 'b'\nseeds = ['{seed}']\ntitle = '{'x' * 201}'\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "story", "list"]) == 2
+    assert (
+        f"{config}: [[stories]] 'b': the title is 201 characters long; a story's title is at "
+        "most 200"
+    ) in capsys.readouterr().err
+    assert main(["story", "list"]) == 0
+    assert capsys.readouterr().out.startswith("a\tChips Act\t1 seed\t")
+
+
+def _a_seed() -> str:
+    return str(sorted(seeds_dir().glob("*.txt"))[0])
+
+
+_RSS = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+    "<item><title>Pentagon talks</title><link>https://news.example/1</link></item>"
+    "</channel></rss>"
+)

@@ -1,0 +1,153 @@
+"""``storybot story add``: the rules ``/story stories add`` applies, and what it says.
+
+Run in-process against a real SQLite file, as ``test_cli`` does.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+import pytest
+from storyworld import seeds_dir
+
+from adapters.cli import main
+from storage import open_store
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+def _seed(i: int = 0) -> str:
+    return str(sorted(seeds_dir().glob("*.txt"))[i])
+
+
+def _stories(db: str) -> list[tuple[str, str]]:
+    store = open_store(db)
+    try:
+        return [(s.name, s.title) for s in store.list_stories()]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\n\t"])
+def test_a_blank_title_is_refused(db, capsys, title):
+    assert main(["story", "add", "pentagon", "--seed", _seed(), "--title", title]) == 2
+    assert "--title is empty: give the story's title, or leave --title out" in (
+        capsys.readouterr().err
+    )
+    assert _stories(db) == []
+
+
+def test_line_breaks_and_tabs_in_a_title_are_spaces_as_in_chat(db, capsys):
+    title = "Chips Act:\n\tround  two\r\n"
+    assert main(["story", "add", "chips", "--seed", _seed(), "--title", title]) == 0
+    assert _stories(db) == [("chips", "Chips Act: round two")]
+    capsys.readouterr()
+    assert main(["story", "list"]) == 0
+    assert capsys.readouterr().out.split("\t")[:2] == ["chips", "Chips Act: round two"]
+
+
+def test_a_title_longer_than_chat_allows_is_refused(db, capsys):
+    assert main(["story", "add", "chips", "--seed", _seed(), "--title", "x" * 3000]) == 2
+    assert (
+        "--title: the title is 3000 characters long; a story's title is at most 200"
+        in capsys.readouterr().err
+    )
+    assert _stories(db) == []
+
+
+def test_the_same_seed_file_twice_is_refused_however_its_path_is_written(db, tmp_path, capsys):
+    seed = tmp_path / "a.txt"
+    seed.write_text("Pentagon talks\n\nThe Pentagon and Anthropic talked again.\n")
+    assert main(["story", "add", "p", "--seed", "a.txt", "a.txt"]) == 2
+    assert "error: a.txt is given twice: give each article once" in capsys.readouterr().err
+    assert main(["story", "add", "p", "--seed", "a.txt", "--seed", str(seed)]) == 2
+    assert f"error: {seed} is the same article as a.txt" in capsys.readouterr().err
+    assert _stories(db) == []
+
+
+def test_the_same_seed_url_twice_is_refused_before_any_is_fetched(db, capsys):
+    # nothing listens on port 1: a fetch would fail with another message
+    first, again = "http://127.0.0.1:1/news/a", "HTTP://127.0.0.1:1/news/a#comments"
+    assert main(["story", "add", "p", "--seed", first, again]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {again} is the same article as {first}: give each article once" in err
+
+
+def test_a_feed_file_given_as_seed_is_not_advised_to_be_added_as_a_feed(
+    db, tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "story.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        "<item><title>Talks</title></item></channel></rss>",
+        encoding="utf-8",
+    )
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    assert main(["story", "add", "p", "--seed", "../www/story.xml"]) == 2
+    err = capsys.readouterr().err
+    assert "../www/story.xml is a feed file (RSS/Atom), not an article" in err
+    assert "give `storybot feeds add` the feed's own URL (or serve the file over HTTP" in err
+    assert "feeds add ../www/story.xml" not in err, "feeds add refuses a path"
+
+
+def test_a_seed_of_one_word_is_counted_in_the_singular(db, tmp_path, capsys):
+    (tmp_path / "one.txt").write_text("Pentagon\n\nTalks.\n")
+    assert main(["story", "add", "p", "--seed", "one.txt", _seed()]) == 0
+    lines = [x for x in capsys.readouterr().out.splitlines() if "  seed " in x]
+    assert lines[0].endswith("(1 word)"), lines
+    assert re.search(r"\(\d+ words\)$", lines[1]), lines
+
+
+class _ReaderGone(io.StringIO):
+    """Standard output piped into a reader that has stopped (``| head -1``): writes fail."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:  # cli.main points it at /dev/null, as for a real pipe
+        return self._fd
+
+
+@pytest.fixture
+def reader_gone(tmp_path, monkeypatch):
+    """Patches ``sys.stdout`` when called: from the test itself, since pytest's output
+    capture sets ``sys.stdout`` again between a fixture's setup and the test."""
+    with open(tmp_path / "stdout", "w") as real:
+        yield lambda: monkeypatch.setattr(sys, "stdout", _ReaderGone(real.fileno()))
+
+
+def test_story_add_piped_into_a_reader_that_stopped_still_creates_and_follows(db, reader_gone):
+    reader_gone()
+    assert main(["story", "add", "pentagon", "--seed", _seed(), _seed(1)]) == 0
+    store = open_store(db)
+    try:
+        story = store.get_story("pentagon")
+        assert story is not None and len(story.seeds) == 2
+        assert [b.platform for b in store.bindings_for_story(story.id)] == ["console"]
+    finally:
+        store.close()
+
+
+def test_feeds_add_piped_into_a_reader_that_stopped_adds_every_feed(db, reader_gone):
+    reader_gone()
+    urls = ["http://127.0.0.1/a.xml", "http://127.0.0.1/b.xml"]
+    assert main(["feeds", "add", *urls]) == 0
+    store = open_store(db)
+    try:
+        assert sorted(f.url for f in store.list_feeds()) == urls
+    finally:
+        store.close()
