@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -121,3 +122,26 @@ async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_p
     assert last.startswith("-- [10:00 sim, end] "), last
     reports = int(re.search(r"(\d+) reports? from", text).group(1))
     assert f", {reports} on-topic, " in last, (last, reports)
+
+
+def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsys):
+    from storage import open_store
+
+    used = f"sqlite:///{tmp_path / 'prod.db'}"
+    store = open_store(used)
+    store.add_feed("https://news.example/rss", datetime(2026, 3, 5, tzinfo=UTC))
+    store.close()
+
+    assert main(["demo", "--hours", "0.25", "--database", used]) == 2
+    err = capsys.readouterr().err
+    assert "the demo needs a database of its own" in err and "0 stories and 1 feed" in err
+    assert err.count("\n") == 1
+    store = open_store(used)
+    try:
+        assert [f.url for f in store.list_feeds()] == ["https://news.example/rss"]
+        assert store.list_stories() == []
+    finally:
+        store.close()
+
+    fresh = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert main(["demo", "--hours", "0.25", "--tick-seconds", "0.01", "--database", fresh]) == 0

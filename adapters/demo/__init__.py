@@ -24,6 +24,7 @@ from adapters.app import App, build_app
 from adapters.console import CONSOLE, CONSOLE_CHANNEL, ConsoleAdapter, console_request
 from adapters.demo.feedserver import DATA_DIR, DemoFeedServer, Timeline
 from bot.clock import ManualClock
+from bot.errors import ConfigError, UserError
 from bot.model import DeliveryMode, Link
 from bot.render import counted
 from bot.scheduler import Service, Ticks
@@ -45,9 +46,41 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return await _run(args, db, out)
 
 
+def _refuse_a_database_in_use(db_url: str) -> None:
+    """Refuse a ``--database`` that already holds stories or feeds.
+
+    The demo adds its story, six feeds on a local port that is gone once it ends, and a
+    subscription, and judges its sample items for every story there: run on a real
+    database it would leave all of that in it. A new or empty database is fine.
+
+    Raises:
+        UserError: The database holds stories or feeds.
+    """
+    from storage import open_store
+
+    try:
+        store = open_store(db_url, create=False)
+    except ConfigError as exc:
+        if str(exc).startswith("no database at "):
+            return  # a new file: the demo creates it
+        raise
+    try:
+        stories, feeds = len(store.list_stories()), len(store.list_feeds())
+    finally:
+        store.close()
+    if stories or feeds:
+        raise UserError(
+            f"the demo needs a database of its own, and {db_url} holds "
+            f"{counted(stories, 'story', 'stories')} and {counted(feeds, 'feed')}: it would "
+            "add its sample story, feeds and subscription there. Give a new file "
+            "(--database sqlite:///demo.db) or leave --database out (a temporary one)"
+        )
+
+
 async def _run(args: argparse.Namespace, db_url: str, out: TextIO) -> int:
     from adapters.seeds import load_seed
 
+    _refuse_a_database_in_use(db_url)  # before anything is started
     timeline = Timeline.load()
     clock = ManualClock(timeline.start)
     server = DemoFeedServer(timeline, clock)
