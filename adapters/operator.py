@@ -268,7 +268,8 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                     feed = app.store.add_feed(url, app.clock.now(), interval)
                     print(f"added feed #{feed.id}: {url}", file=whole)
                 except Conflict:
-                    print(f"already polled: {url}", file=whole)
+                    given = interval if args.interval is not None else None
+                    print(_already_polled(app, url, given), file=whole)
         return 0
     if args.feeds_cmd == "list":
         rows = app.store.list_feeds()
@@ -277,8 +278,8 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         for f in rows:
             error = f"\t{counted(f.error_count, 'failure')}: {f.last_error}" if f.last_error else ""
             print(
-                f"#{f.id}\t{f.status.value}\t{f.url}\tlast ok {_fmt(f.last_ok_at)}\t"
-                f"next {_fmt(f.next_poll_at)}{error}",
+                f"#{f.id}\t{f.status.value}\t{f.url}\tevery {f.interval_s} s\t"
+                f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{error}",
                 file=out,
             )
         return 0
@@ -295,6 +296,21 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                     status = 1
         return status
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+def _already_polled(app: App, url: str, interval: int | None) -> str:
+    """``feeds add`` of a feed already polled: its interval, changed if ``--interval`` was
+    given and differs (adding it again is how its interval is changed)."""
+    feed = app.store.get_feed(url)
+    if feed is None:  # removed meanwhile
+        return f"already polled: {url}"
+    if interval is None or interval == feed.interval_s:
+        return f"already polled: {url} (every {feed.interval_s} s; --interval S changes it)"
+    app.store.set_feed_interval(url, interval)
+    return (
+        f"already polled: {url}; now every {interval} s (was {feed.interval_s} s), "
+        "from its next poll on"
+    )
 
 
 def _say_if_declared(app: App, url: str) -> None:

@@ -47,6 +47,17 @@ class FeedStore(StoreBase):
             result = affected(session, delete(FeedRow).where(FeedRow.url == url))
             return bool(result)
 
+    def set_feed_interval(self, url: str, interval_s: int) -> Feed | None:
+        """Poll a feed every ``interval_s`` from its next poll on (the one scheduled
+        stays); None if no feed has that URL."""
+        with self._write() as session:
+            row = session.scalar(select(FeedRow).where(FeedRow.url == url))
+            if row is None:
+                return None
+            row.interval_s = interval_s
+            session.flush()
+            return convert.feed(row)
+
     def get_feed(self, url: str) -> Feed | None:
         with self._read() as session:
             row = session.scalar(select(FeedRow).where(FeedRow.url == url))

@@ -964,3 +964,16 @@ def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_p
     assert args.config == "b.toml"  # the later one, as with any repeated option
     # ask's words are all the /story command's, options included
     assert _parser().parse_args(["ask", "subscribe", "x", "-v"]).text == ["subscribe", "x", "-v"]
+
+
+def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys):
+    url = "https://feeds.example/rss"
+    assert main(["feeds", "add", url, "--interval", "600"]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "add", url]) == 0
+    assert f"already polled: {url} (every 600 s; --interval S changes it)" in capsys.readouterr().out
+    assert main(["feeds", "add", url, "--interval", "3600"]) == 0
+    out = capsys.readouterr().out
+    assert f"already polled: {url}; now every 3600 s (was 600 s), from its next poll on" in out
+    assert main(["feeds", "list"]) == 0
+    assert f"{url}\tevery 3600 s\t" in capsys.readouterr().out

@@ -157,6 +157,14 @@ def test_add_feed_is_due_at_once(store, clock):
     assert store.due_feeds(clock.now()) == [feed]
 
 
+def test_set_feed_interval_changes_the_interval_not_the_next_poll(store, clock):
+    feed = store.add_feed("https://a.example/rss", clock.now(), interval_s=600)
+    changed = store.set_feed_interval("https://a.example/rss", 3600)
+    assert changed == replace(feed, interval_s=3600)
+    assert store.get_feed("https://a.example/rss") == changed
+    assert store.set_feed_interval("https://b.example/rss", 60) is None
+
+
 def test_duplicate_feed_url_is_a_conflict(store, clock):
     store.add_feed("https://a.example/rss", clock.now())
     with pytest.raises(Conflict, match="a.example"):
