@@ -971,7 +971,9 @@ def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys)
     assert main(["feeds", "add", url, "--interval", "600"]) == 0
     capsys.readouterr()
     assert main(["feeds", "add", url]) == 0
-    assert f"already polled: {url} (every 600 s; --interval S changes it)" in capsys.readouterr().out
+    assert (
+        f"already polled: {url} (every 600 s; --interval S changes it)" in capsys.readouterr().out
+    )
     assert main(["feeds", "add", url, "--interval", "3600"]) == 0
     out = capsys.readouterr().out
     assert f"already polled: {url}; now every 3600 s (was 600 s), from its next poll on" in out
