@@ -4,9 +4,11 @@ An incoming item is the same as a stored one when its ``key`` matches or, failin
 its ``canonical_url`` does (the same article reached through two feeds with different
 guids). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
 text is replaced and ``version`` bumped, so later stages can tell an edit from news. Only
-the feed that stored an item updates it: another feed's entry with the same link is SEEN
-whatever its text (an aggregator's blurb, or a roundup reusing the link, must not replace
-the outlet's headline and text under the outlet's name). An
+the feed that stored an item updates it: another feed's entry with the same link (or the
+same global key: a guid that is a web address) is SEEN whatever its text (an aggregator's
+blurb, or a roundup reusing the link, must not replace the outlet's headline and text
+under the outlet's name); an item whose feed was removed is adopted by the feed that
+updates it. An
 update that changes the publication date also dates the developments holding the item
 again (:mod:`storage.first_reports`).
 
@@ -62,6 +64,7 @@ _UPDATED_FIELDS = (
     "canonical_url",
     "updated_at",
     "version",
+    "feed_id",  # adopted by the feed polling an item whose feed was removed
 )  # not page_text: written only where it changes (save_page_texts, _clear_page_texts)
 # Ids are matched to rows by their (unique) key: asking for RETURNING in parameter order
 # makes SQLAlchemy insert SQLite rows one statement at a time.
@@ -112,6 +115,7 @@ def _apply_update(row: Row, item: NewItem) -> bool:
     row["canonical_url"] = row["canonical_url"] or item.canonical_url
     row["updated_at"] = item.fetched_at
     row["version"] = row["version"] + 1
+    row["feed_id"] = row["feed_id"] if row["feed_id"] is not None else item.feed_id
     if (row["url"], row["canonical_url"]) == links:
         return False
     row["page_text"] = None  # the page read was not the one the item now links to
@@ -154,13 +158,19 @@ class _Batch:
                 self.by_canonical.setdefault(row["canonical_url"] or "", row)
 
     def find(self, item: NewItem) -> tuple[Row | None, bool]:
-        """The row ``item`` is, and whether it is another feed's row found by its URL."""
+        """The row ``item`` is, and whether that row is another feed's.
+
+        By key or by URL alike: a guid that is a web address, or an entry with no guid
+        (keyed by its link), has the same key in every feed. A row whose feed was
+        removed (``feed_id`` NULL) is no other feed's: the feed polling it now may
+        update it, and adopts it (a feed removed and added again gets a new id).
+        """
         row = self.by_key.get(stored_key(item.key))
-        if row is not None:
-            return row, False
-        if item.canonical_url:
+        if row is None and item.canonical_url:
             row = self.by_canonical.get(item.canonical_url)
-        return row, row is not None and row["feed_id"] != item.feed_id
+        if row is None:
+            return None, False
+        return row, row["feed_id"] is not None and row["feed_id"] != item.feed_id
 
     def _age(self, row: Row) -> tuple[int, int]:
         # Stored rows by id; new rows (no id before the insert) after them, in order.

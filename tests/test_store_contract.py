@@ -308,6 +308,40 @@ def test_another_feeds_entry_with_the_same_link_does_not_rewrite_the_item(store,
     )
 
 
+def test_an_entry_keyed_by_its_link_in_another_feed_does_not_rewrite_the_item(store, clock):
+    # entries without a guid (or with a web address as guid) share their key across feeds
+    outlet = store.add_feed("https://outlet.example/rss", clock.now())
+    roundup = store.add_feed("https://aggregator.example/rss", clock.now())
+    _, first = store.ingest_item(new_item(1, key="url:news.example/1", feed_id=outlet.id))
+    outcome, _ = store.ingest_item(
+        new_item(
+            1, key="url:news.example/1", feed_id=roundup.id, title="Roundup", content_hash="h9"
+        )
+    )
+    assert outcome is IngestOutcome.SEEN and store.get_item(first.id) == first
+
+
+def test_a_feed_removed_and_added_again_still_updates_its_items_and_adopts_them(store, clock):
+    url = "https://outlet.example/rss"
+    old = store.add_feed(url, clock.now())
+    _, first = store.ingest_item(new_item(1, key=f"feed:{old.id}:guid:1", feed_id=old.id))
+    store.remove_feed(url)
+    new = store.add_feed(url, clock.now())
+    assert store.get_item(first.id).feed_id is None
+    correction = new_item(
+        1, key=f"feed:{new.id}:guid:1", feed_id=new.id, title="Corrected", content_hash="h2"
+    )
+    outcome, updated = store.ingest_item(correction)
+    assert (outcome, updated.id, updated.title) == (IngestOutcome.UPDATED, first.id, "Corrected")
+    assert updated.feed_id == new.id == store.get_item(first.id).feed_id
+    # and from then on another feed's entry with its link is another feed's again
+    other = store.add_feed("https://aggregator.example/rss", clock.now())
+    outcome, _ = store.ingest_item(
+        new_item(1, key="roundup", feed_id=other.id, title="Roundup", content_hash="h3")
+    )
+    assert outcome is IngestOutcome.SEEN
+
+
 def test_ingest_without_canonical_url_only_matches_key(store):
     store.ingest_item(new_item(1, canonical_url=None))
     outcome, _ = store.ingest_item(new_item(1, key="k1b", canonical_url=None))
