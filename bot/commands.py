@@ -568,9 +568,9 @@ _NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")
 def _several_numbers(typed: str, subs: list[Subscription]) -> list[Subscription]:
     """The subscriptions ``3 4`` or ``#3, #4`` names, when it names only the user's own.
 
-    Read so only when the words are no subscription's keywords (checked first), and all
-    or nothing: with a number that is not the user's, nothing is removed (the reply says
-    there is no such subscription, and lists them).
+    Read so only when the words are no subscription's keywords (checked first) and no
+    story is named, and all or nothing: with a number that is not the user's, nothing
+    is removed (the reply says there is no such subscription).
     """
     if not _NUMBER_LIST.fullmatch(typed.strip()):
         return []

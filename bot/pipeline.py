@@ -105,7 +105,9 @@ class CycleReport:
     copies: int = 0  # of those, items some story took as a copy of an earlier report
     new_developments: int = 0
     alerts_queued: int = 0
-    alert_edits: int = 0  # edits queued of alerts already posted (another report of them)
+    alert_edits: int = 0  # alerts already posted that this cycle queued an edit of
+    # their keys: one alert edited by two batches of one cycle is one edit
+    edited_alerts: set[str] = field(default_factory=set, repr=False, compare=False)
     notices_queued: int = 0
     pages_read: int = 0  # linked pages read for items whose feed gave no body
     pages_unread: int = 0  # such pages that could not be read (judged on the headline)
@@ -889,7 +891,9 @@ class Pipeline:
                 # Another report of a development this channel was alerted to: edit it.
                 note = None
                 if row.message_id is not None:
-                    report.alert_edits += key not in facts  # one edit per alert and batch
+                    if key not in report.edited_alerts:
+                        report.edited_alerts.add(key)
+                        report.alert_edits += 1
                     undelivered = row.delivered_version < row.version
                     pending = facts.get(key, row.message.thread_note if undelivered else None)
                     note = facts[key] = with_fact(pending, fact)
