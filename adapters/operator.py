@@ -585,6 +585,14 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
     every start, so ``/story unfollow`` in the console stays done across restarts.
     ``stop`` ends it as SIGTERM does (default: only the signals).
     """
+    if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
+        return await _run(app, scheduler=False, stop=stop)
+    with poller_lock(_engine_of(app), "storybot run"):  # first: refused before anything starts
+        return await _run(app, scheduler=True, stop=stop)
+
+
+async def _run(app: App, *, scheduler: bool, stop: asyncio.Event | None) -> int:
+    """``run``, with the poller lock held when ``scheduler``."""
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
@@ -596,9 +604,5 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
             file=sys.stderr,
         )
         add_adapter(app, ConsoleAdapter())
-    if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
-        await run_service(app, scheduler=False, stop=stop)
-        return 0
-    with poller_lock(_engine_of(app), "storybot run"):
-        await run_service(app, scheduler=scheduler, stop=stop)
+    await run_service(app, scheduler=scheduler, stop=stop)
     return 0

@@ -4,13 +4,16 @@ schema), and the lock goes with the process that held it, however it ends."""
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 
+from bot.errors import UserError
 from storage import open_store
 from storage.poller_lock import PollerBusy, poller_lock
 
@@ -54,17 +57,65 @@ def test_the_refusal_names_the_database_without_its_password(pg_url):
         store.close()
 
 
-def test_databases_in_other_schemas_or_files_do_not_lock_each_other(tmp_path, pg_url, request):
-    other_pg = request.getfixturevalue("pg_url")  # the same fixture value: one schema
+def test_databases_in_other_files_do_not_lock_each_other_and_spellings_of_one_do(tmp_path):
     a = open_store(f"sqlite:///{tmp_path / 'a.db'}")
     b = open_store(f"sqlite:///{tmp_path / 'b.db'}")
+    (tmp_path / "link.db").symlink_to(tmp_path / "a.db")
+    alias = open_store(f"sqlite:///{tmp_path / 'link.db'}")
     try:
         with poller_lock(a.engine, "storybot run"), poller_lock(b.engine, "storybot run"):
+            with pytest.raises(PollerBusy):  # the same file under another name
+                with poller_lock(alias.engine, "storybot poll --once"):
+                    pass
+    finally:
+        for store in (a, b, alias):
+            store.close()
+
+
+def test_installations_in_other_schemas_of_one_database_do_not_lock_each_other(pg_database, pg_url):
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    other_url = pg_database.update_query_dict({"options": f"-csearch_path={schema}"})
+    first, other = open_store(pg_url), open_store(other_url.render_as_string(False))
+    try:
+        with poller_lock(first.engine, "storybot run"), poller_lock(other.engine, "storybot run"):
             pass
     finally:
-        a.close()
-        b.close()
-    assert other_pg == pg_url
+        first.close()
+        other.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_workers_share_the_lock_but_not_with_a_process_that_polls_itself(url):
+    store = open_store(url)
+    try:
+        with poller_lock(store.engine, "storybot worker", shared=True):
+            with poller_lock(store.engine, "storybot worker", shared=True):
+                with pytest.raises(PollerBusy, match="storybot worker`s\\): storybot run"):
+                    with poller_lock(store.engine, "storybot run"):
+                        pass
+        with poller_lock(store.engine, "storybot run"):
+            with pytest.raises(PollerBusy, match="run --no-scheduler"):
+                with poller_lock(store.engine, "storybot worker", shared=True):
+                    pass
+    finally:
+        store.close()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_one_clear_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    store = open_store(url)
+    (tmp_path / "ro.db.poll-lock").mkdir()  # in the way: not a file
+    try:
+        with pytest.raises(UserError, match="cannot open the poller lock file .*ro.db.poll-lock"):
+            with poller_lock(store.engine, "storybot run"):
+                pass
+    finally:
+        store.close()
 
 
 def test_an_in_memory_database_has_nothing_to_lock():
@@ -132,3 +183,21 @@ def test_poll_once_beside_a_running_poller_is_one_line_and_exit_2(tmp_path, monk
         assert main(["poll", "--once"]) == 0, "free again once the other is done"
     finally:
         store.close()
+
+
+def test_a_second_run_is_refused_before_it_starts_anything(tmp_path, monkeypatch, capsys):
+    from adapters.cli import main
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    store = open_store(url)
+    try:
+        with poller_lock(store.engine, "storybot run"):
+            assert main(["run"]) == 2
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: another storybot process is polling "), err
+    assert "storybot run would judge the same items twice" in err
+    assert "no chat tokens" not in err and len(err.splitlines()) == 1

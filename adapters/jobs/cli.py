@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import cast
 
 from adapters.app import App
 from adapters.jobs.worker import WorkerOptions, parse_queues, run_worker
+from storage import SqlStore
+from storage.poller_lock import poller_lock
 
 
 async def worker(app: App, args: argparse.Namespace) -> int:
@@ -21,4 +24,6 @@ async def worker(app: App, args: argparse.Namespace) -> int:
         stop_grace_s=args.stop_grace,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
-    return await run_worker(app, options)
+    # shared: workers side by side, never beside an in-process poller (storage.poller_lock)
+    with poller_lock(cast(SqlStore, app.store).engine, "storybot worker", shared=True):
+        return await run_worker(app, options)
