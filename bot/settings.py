@@ -573,7 +573,7 @@ def allowed_host_problem(entry: str) -> str | None:
     return f"{shown} is {problem}; it must be {_ALLOWED_HOST_KINDS}" if problem else None
 
 
-def _allowed_hosts(entries: Iterable[str], source: str) -> set[str]:
+def checked_allowed_hosts(entries: Iterable[str], source: str) -> set[str]:
     """The allow list's entries, stripped and in lower case; a ConfigError naming
     ``source`` (the variable or config key) and the first bad entry. Empty entries (of
     ``a,,b``) are skipped."""
@@ -716,11 +716,11 @@ def load_settings(
             raise ConfigError(f"{where}: [feeds] {problem}")
     feed_urls = tuple(dict.fromkeys(normalise_feed_url(u) for u in feed_urls))
 
-    allowed = _allowed_hosts(
+    allowed = checked_allowed_hosts(
         env.get("STORYBOT_ALLOWED_HOSTS", "").split(","), "STORYBOT_ALLOWED_HOSTS"
     )
     network = _section(data, "network", _NetworkTable, where)
-    allowed |= _allowed_hosts(network.allowed_hosts, f"{where}: [network] allowed_hosts")
+    allowed |= checked_allowed_hosts(network.allowed_hosts, f"{where}: [network] allowed_hosts")
 
     slack = SlackSettings(
         mode=slack_mode,

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 import pytest
 from storyworld import seeds_dir
+from test_cli import db  # noqa: F401  (fixture)
 
 from adapters.cli import main
 from storage import open_store
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
-    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
-    monkeypatch.chdir(tmp_path)
-    return url
 
 
 def _config(tmp_path, *, story: str | None = None, seeds: list[str] | None = None, feeds=()):

@@ -29,8 +29,7 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from adapters.feeds.errors import AddressRefused, FetchError
-from bot.errors import ConfigError
-from bot.settings import allowed_host_problem
+from bot.settings import checked_allowed_hosts
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ``lookup(host, port, family) -> [(family, address), ...]``: the DNS, as the guard asks it
@@ -94,13 +93,7 @@ class AddressGuard:
         self._lookup = lookup or system_lookup
         self._names: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for raw in allowed_hosts:
-            entry = raw.strip().lower()
-            if not entry:
-                continue
-            problem = allowed_host_problem(entry)
-            if problem:
-                raise ConfigError(f"allowed hosts: {problem}")
+        for entry in sorted(checked_allowed_hosts(allowed_hosts, "allowed hosts")):
             try:
                 self._networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
             except ValueError:
