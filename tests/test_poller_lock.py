@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, text
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 
 from bot.errors import UserError
-from storage import open_store
+from storage import SqlStore, open_store
 from storage.poller_lock import PollerBusy, poller_lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,36 +168,33 @@ def test_the_lock_goes_with_a_process_killed_while_holding_it(tmp_path):
         store.close()
 
 
-def test_poll_once_beside_a_running_poller_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
-    from adapters.cli import main
-
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch) -> Iterator[SqlStore]:
+    """The CLI's database (a SQLite file in the working directory), opened here too."""
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     store = open_store(url)
-    try:
-        with poller_lock(store.engine, "storybot run"):
-            assert main(["poll", "--once"]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("storybot: error: another storybot process is polling ")
-        assert len(err.splitlines()) == 1 and "Traceback" not in err
-        assert main(["poll", "--once"]) == 0, "free again once the other is done"
-    finally:
-        store.close()
+    yield store
+    store.close()
 
 
-def test_a_second_run_is_refused_before_it_starts_anything(tmp_path, monkeypatch, capsys):
+def test_poll_once_beside_a_running_poller_is_one_line_and_exit_2(cli_db, capsys):
     from adapters.cli import main
 
-    url = f"sqlite:///{tmp_path / 'busy.db'}"
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    store = open_store(url)
-    try:
-        with poller_lock(store.engine, "storybot run"):
-            assert main(["run"]) == 2
-    finally:
-        store.close()
+    with poller_lock(cli_db.engine, "storybot run"):
+        assert main(["poll", "--once"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: another storybot process is polling ")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert main(["poll", "--once"]) == 0, "free again once the other is done"
+
+
+def test_a_second_run_is_refused_before_it_starts_anything(cli_db, capsys):
+    from adapters.cli import main
+
+    with poller_lock(cli_db.engine, "storybot run"):
+        assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("storybot: error: another storybot process is polling "), err
     assert "storybot run would judge the same items twice" in err
