@@ -47,7 +47,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
@@ -197,11 +197,13 @@ _EMPTY = Document(())
 # --------------------------------------------------------------------------- queries
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Query:
     """A parsed subscription query. Build it with :func:`parse_query`.
 
-    Two queries are equal when their trees are equal, whatever the user's spelling.
+    Two queries are equal when they share :meth:`identity`: whatever the user's spelling,
+    and whatever the order of the words under one AND or OR (``bread bakery`` is
+    ``bakery bread``; ``oil OR oil`` is ``oil``).
     """
 
     root: Node
@@ -237,11 +239,20 @@ class Query:
     def identity(self) -> str:
         """A text that two queries share exactly when they are equal (see the class).
 
-        Built from the match keys, not the labels, so ``Bakeries  bread`` and
-        ``bakery AND bread`` share it while ``bread AND bakery`` does not, as ``==`` says.
-        The store indexes it so that a user cannot hold the same subscription twice.
+        Built from the match keys, not the labels, so ``Bakeries  bread``, ``bakery AND
+        bread`` and ``bread AND bakery`` share it (AND and OR do not depend on the order
+        of their words). The store indexes it so that a user cannot hold the same
+        subscription twice.
         """
-        return json.dumps(_identity(self.root), ensure_ascii=False, separators=(",", ":"))
+        return _dump(_identity(self.root))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Query):
+            return NotImplemented
+        return self.identity() == other.identity()
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
 
     def terms(self) -> set[str]:
         """The positive terms (those not negated), lower-cased, phrases without quotes."""
@@ -259,14 +270,28 @@ class Query:
         }
 
 
+def _dump(identity: list[object]) -> str:
+    return json.dumps(identity, ensure_ascii=False, separators=(",", ":"))
+
+
 def _identity(node: Node) -> list[object]:
-    # What ``==`` compares: a term's keys (not its label or quotes), the kind of each
-    # operator and its children in order.
+    # What ``==`` compares: a term's keys (not its label or quotes), and each operator
+    # with its children as a set: sorted, each once, an operator of one child being that
+    # child, and an AND in an AND (or an OR in an OR) merged into it, as the logic reads.
     if isinstance(node, Term):
         return ["w", *node.keys]
     if isinstance(node, Not):
         return ["not", _identity(node.child)]
-    return ["and" if isinstance(node, And) else "or", *(_identity(c) for c in node.children)]
+    kind = "and" if isinstance(node, And) else "or"
+    parts: dict[str, list[object]] = {}
+    for child in node.children:
+        part = _identity(child)
+        members = cast(list[list[object]], part[1:]) if part[0] == kind else [part]
+        for member in members:
+            parts[_dump(member)] = member
+    if len(parts) == 1:
+        return next(iter(parts.values()))
+    return [kind, *(parts[k] for k in sorted(parts))]
 
 
 def _eval(node: Node, doc: Document) -> bool:

@@ -3,6 +3,8 @@ work from the ``alembic`` CLI, and the hot queries use indexes."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -418,7 +420,7 @@ def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
             3: ("slack", "U1", "bakery bread", story.id),  # another scope
             4: ("slack", "U2", "bakery bread", None),  # another user
             5: ("discord", "U1", "bakery bread", None),  # another platform
-            6: ("slack", "U1", "bread bakery", None),  # another query
+            6: ("slack", "U1", "bread OR bakery", None),  # another query
             7: ("slack", "U1", "bakery AND bread", story.id),  # the same as 3
             8: ("slack", "U1", "(bakery", None),  # does not parse: no key
             9: ("slack", "U1", "(bakery", None),  # the same as nothing
@@ -643,5 +645,70 @@ def test_page_waits_table_is_added_and_dropped_keeping_items(empty_url):
             command.upgrade(config, "head")
         assert _diff(store.engine) == []
         assert store.count_page_waits() == 0  # a new, empty table
+    finally:
+        store.close()
+
+
+_SUBSCRIPTIONS_0012 = table(  # the columns at revision 0012
+    "subscriptions",
+    column("id", Integer),
+    column("platform", String),
+    column("user_id", String),
+    column("query", Text),
+    column("query_key", String),
+    column("story_id", Integer),
+    column("channel_id", String),
+    column("created_at", UTCDateTime),
+)
+
+
+def _key_in_typed_order(*words: str) -> str:
+    """``query_key`` of ``w1 w2 ...`` as revisions before 0013 computed it: in typed order."""
+    identity = json.dumps(["and", *(["w", w] for w in words)], separators=(",", ":"))
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def test_subscriptions_held_in_two_word_orders_become_one_keeping_the_oldest(empty_url):
+    """Migration 0013: keys no longer depend on the order of an AND's words."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        with migration_connection(store.engine) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0012")
+        subs = {  # n: (user, query, its key then, story)
+            1: ("U1", "bakery bread", ("bakery", "bread"), None),
+            2: ("U1", "bread bakery", ("bread", "bakery"), None),  # the same as 1 now
+            3: ("U1", "bread bakery", ("bread", "bakery"), story.id),  # another scope
+            4: ("U2", "bread bakery", ("bread", "bakery"), None),  # another user
+        }
+        assert _key_in_typed_order("bakery", "bread") == query_key("bakery bread")
+        with store.engine.begin() as conn:
+            for n, (user, query, words, story_id) in subs.items():
+                conn.execute(
+                    insert(_SUBSCRIPTIONS_0012).values(
+                        id=n,
+                        platform="slack",
+                        user_id=user,
+                        query=query,
+                        query_key=_key_in_typed_order(*words),
+                        story_id=story_id,
+                        channel_id=None,
+                        created_at=T0 + timedelta(minutes=n),
+                    )
+                )
+        with migration_connection(store.engine) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+
+        with store.engine.connect() as conn:
+            keys = dict(conn.execute(select(SubscriptionRow.id, SubscriptionRow.query_key)).all())
+        assert keys == dict.fromkeys((1, 3, 4), query_key("bakery bread"))
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", "bread bakery", None, T0)
+        assert refused.value.existing.id == 1
     finally:
         store.close()
