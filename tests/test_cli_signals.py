@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,15 +43,23 @@ def _storybot() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
 
 
-def _wait_for(path: Path, needle: str, timeout: float = 30) -> None:
+def _wait_for(path: Path, needle: str | re.Pattern[str], timeout: float = 30) -> None:
+    """Wait until ``path`` holds ``needle`` (a text, or a pattern searched for)."""
     deadline = time.monotonic() + timeout
-    while needle not in path.read_text(errors="replace"):
+
+    def found() -> bool:
+        text = path.read_text(errors="replace")
+        return bool(needle.search(text)) if isinstance(needle, re.Pattern) else needle in text
+
+    while not found():
         if time.monotonic() > deadline:
             raise AssertionError(f"{needle!r} not in {path.name}:\n{path.read_text()[-3000:]}")
         time.sleep(0.05)
 
 
-def _signal_twice(proc: subprocess.Popen, sig: int, log: Path, draining: str) -> float:
+def _signal_twice(
+    proc: subprocess.Popen, sig: int, log: Path, draining: str | re.Pattern[str]
+) -> float:
     """Signal ``proc``, wait for its ``draining`` log line, signal again: seconds to its exit."""
     proc.send_signal(sig)
     _wait_for(log, draining)
@@ -317,7 +326,9 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
     try:
         assert arrived.wait(60), "the poll job never fetched"
         # the grace: 30 s
-        took = _signal_twice(proc, signal.SIGTERM, log, "waiting up to 30s for storybot.poll_feed[")
+        # the jobs in flight are listed in any order (a periodic job may be running too)
+        draining = re.compile(r"waiting up to 30s for [^\n]*storybot\.poll_feed\[")
+        took = _signal_twice(proc, signal.SIGTERM, log, draining)
     finally:
         release.set()
         if proc.poll() is None:
