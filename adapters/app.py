@@ -11,8 +11,9 @@ import asyncio
 import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Mapping, cast
 
 from adapters.signals import StopSignals
 from bot.clock import SystemClock
@@ -68,6 +69,13 @@ class App:
     service: Service | None = None
     summarizer: Summarizer | None = None
     host_check: HostCheck | None = None  # the fetcher's address rule, for feeds being added
+
+    def poller_lock(self, what: str, *, shared: bool = False) -> AbstractContextManager[None]:
+        """The store's poller lock (:mod:`storage.poller_lock`), for the command ``what``."""
+        from storage import SqlStore
+        from storage.poller_lock import poller_lock
+
+        return poller_lock(cast("SqlStore", self.store).engine, what, shared=shared)
 
     async def aclose(self) -> None:
         if self.service:

@@ -15,8 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Iterator, TextIO, cast
 
-from sqlalchemy.engine import Engine
-
 from adapters.app import (
     App,
     add_adapter,
@@ -46,8 +44,6 @@ from bot.validate import (
     story_title,
     story_title_problem,
 )
-from storage import SqlStore
-from storage.poller_lock import poller_lock
 
 
 def check_range(
@@ -527,15 +523,10 @@ async def poll_once(
     """
     out = out or sys.stdout
     try:
-        with poller_lock(_engine_of(app), "storybot poll --once"):
+        with app.poller_lock("storybot poll --once"):
             return await _poll_once(app, deliver=deliver, all_feeds=all_feeds, out=out)
     finally:
         await app.aclose()
-
-
-def _engine_of(app: App) -> Engine:
-    """The SQL engine under ``app``'s store (for the poller lock)."""
-    return cast(SqlStore, app.store).engine
 
 
 async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -> int:
@@ -587,7 +578,7 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
     """
     if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
         return await _run(app, scheduler=False, stop=stop)
-    with poller_lock(_engine_of(app), "storybot run"):  # first: refused before anything starts
+    with app.poller_lock("storybot run"):  # first: refused before anything starts
         return await _run(app, scheduler=True, stop=stop)
 
 

@@ -105,15 +105,20 @@ class CycleReport:
     copies: int = 0  # of those, items some story took as a copy of an earlier report
     new_developments: int = 0
     alerts_queued: int = 0
-    alert_edits: int = 0  # alerts already posted that this cycle queued an edit of
-    # their keys: one alert edited by two batches of one cycle is one edit
-    edited_alerts: set[str] = field(default_factory=set, repr=False, compare=False)
+    # keys of the alerts already posted that this cycle queued an edit of: one alert
+    # edited by two batches of one cycle is one edit
+    edited_alerts: set[str] = field(default_factory=set)
     notices_queued: int = 0
     pages_read: int = 0  # linked pages read for items whose feed gave no body
     pages_unread: int = 0  # such pages that could not be read (judged on the headline)
     pages_waiting: int = 0  # such pages that may come back: their items wait ([pages] wait_s)
     waits_judged: int = 0  # items that waited for their linked page, judged this cycle
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
+
+    @property
+    def alert_edits(self) -> int:
+        """How many alerts already posted this cycle queued an edit of."""
+        return len(self.edited_alerts)
 
     @property
     def all_failed(self) -> bool:
@@ -891,9 +896,7 @@ class Pipeline:
                 # Another report of a development this channel was alerted to: edit it.
                 note = None
                 if row.message_id is not None:
-                    if key not in report.edited_alerts:
-                        report.edited_alerts.add(key)
-                        report.alert_edits += 1
+                    report.edited_alerts.add(key)
                     undelivered = row.delivered_version < row.version
                     pending = facts.get(key, row.message.thread_note if undelivered else None)
                     note = facts[key] = with_fact(pending, fact)
@@ -1049,10 +1052,8 @@ def find_item(store: Store, url: str) -> Item | None:
     pasted = url.strip().strip("<>")
     item = store.find_item_by_url(pasted)
     spellings = [pasted] if "://" in pasted else [f"https://{pasted}", f"http://{pasted}"]
-    for spelling in spellings:
+    for canon in filter(None, map(canonical_url, spellings)):
         if item is not None:
             break
-        canon = canonical_url(spelling)
-        if canon:
-            item = store.find_item_by_url(canon)
+        item = store.find_item_by_url(canon)
     return item

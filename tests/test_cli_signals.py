@@ -69,6 +69,32 @@ def _signal_twice(
     return time.monotonic() - second
 
 
+def _stopped_now(
+    proc: subprocess.Popen,
+    sig: int,
+    code: int,
+    log: Path,
+    draining: str | re.Pattern[str],
+    arrived: threading.Event,
+    release: threading.Event,
+) -> str:
+    """Signal ``proc`` twice while its fetch of the held feed drains; its log, once it has
+    ended with ``code`` within the bound after the second signal, saying so once."""
+    try:
+        assert arrived.wait(60), "the held feed was never fetched"
+        took = _signal_twice(proc, sig, log, draining)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = log.read_text()
+    assert proc.returncode == code, out[-3000:]
+    assert took < STOP_NOW_BOUND_S, f"took {took:.1f}s after the second signal"
+    assert out.count(SECOND_SIGNAL) == 1, out
+    return out
+
+
 def _held_feed(feed_server) -> tuple[str, threading.Event, threading.Event]:  # noqa: F811
     """A feed whose answer waits until released (10 s at most): a fetch in flight."""
     arrived, release = threading.Event(), threading.Event()
@@ -180,19 +206,8 @@ def test_a_second_signal_stops_run_in_a_slow_drain_now_and_loses_nothing(
     env = service_env(db_url, {})
     log = tmp_path / "run.log"
     proc = start_service(str(config), env, log)
-    try:
-        assert arrived.wait(60), "the feed was never fetched"
-        # draining: the fetch is held
-        took = _signal_twice(proc, sig, log, "stopping: finishing in-flight work")
-    finally:
-        release.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    out = log.read_text()
-    assert proc.returncode == code, out[-3000:]
-    assert took < STOP_NOW_BOUND_S, f"took {took:.1f}s after the second signal"
-    assert out.count(SECOND_SIGNAL) == 1, out
+    # draining: the fetch is held
+    out = _stopped_now(proc, sig, code, log, "stopping: finishing in-flight work", arrived, release)
     # closed cleanly, not ended by the bound; and no traceback
     assert "storybot stopped (cut short by a second signal)" in out, out
     assert "exiting now" not in out and "Traceback" not in out, out
@@ -323,21 +338,10 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
     env = _clean_env(STORYBOT_DATABASE_URL=pg_db_url, STORYBOT_ALLOWED_HOSTS="127.0.0.1")
     log = tmp_path / "worker.log"
     proc = _worker(config, env, log)
-    try:
-        assert arrived.wait(60), "the poll job never fetched"
-        # the grace: 30 s
-        # the jobs in flight are listed in any order (a periodic job may be running too)
-        draining = re.compile(r"waiting up to 30s for [^\n]*storybot\.poll_feed\[")
-        took = _signal_twice(proc, signal.SIGTERM, log, draining)
-    finally:
-        release.set()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    out = log.read_text()
-    assert proc.returncode == 143, out[-3000:]
-    assert took < STOP_NOW_BOUND_S, f"took {took:.1f}s after the second signal"
-    assert out.count(SECOND_SIGNAL) == 1, out
+    # the grace: 30 s; the jobs in flight are listed in any order (a periodic job may be
+    # running too)
+    draining = re.compile(r"waiting up to 30s for [^\n]*storybot\.poll_feed\[")
+    out = _stopped_now(proc, signal.SIGTERM, 143, log, draining, arrived, release)
     assert "stopped (cut short by a second signal)" in out and "exiting now" not in out, out
 
     # The job was cancelled, recorded as such, and the worker left cleanly (unregistered):

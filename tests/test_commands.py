@@ -14,6 +14,7 @@ from bot.model import (
     Judgement,
     MessageKind,
     OutboundMessage,
+    Reply,
     SeedDoc,
     Target,
 )
@@ -416,21 +417,24 @@ async def test_status_gives_each_lead_sentence_whole_and_once_with_the_link_of_i
     assert "   2 reports · Outlet 1 and Outlet 2\n" in text
 
 
-async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
-    _, item = store.ingest_item(new_item(7))
+async def _why(commands, store, clock, n: int, reason: dict, **judged) -> Reply:
+    """``/story why`` of item ``n``, judged by the story "pentagon" with ``reason``."""
+    _, item = store.ingest_item(new_item(n))
     story = store.get_story("pentagon")
-    reason = {"score": 0.11, "threshold": 0.1, "headline_score": 0.0, "uncorroborated": True}
-    judgement = Judgement(story.id, item.id, on_topic=False, score=0.11, reason=reason)
+    judgement = Judgement(story.id, item.id, reason=reason, **judged)
     store.commit_decisions([judgement], [], {}, [], clock.now())
-    reply = await commands.handle(req(f"why {item.url}"))
+    return await commands.handle(req(f"why {item.url}"))
+
+
+async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, store, clock):
+    reason = {"score": 0.11, "threshold": 0.1, "headline_score": 0.0, "uncorroborated": True}
+    reply = await _why(commands, store, clock, 7, reason, on_topic=False, score=0.11)
     assert reply.ok, reply.text
     assert "off-topic for pentagon (score 0.110: the text only just passes" in reply.text
     assert "the headline alone scores 0.000" in reply.text
 
 
 async def test_why_explains_an_item_within_the_storys_own_noise(commands, store, clock):
-    _, item = store.ingest_item(new_item(8))
-    story = store.get_story("pentagon")
     reason = {
         "score": 0.183,
         "threshold": 0.1,
@@ -438,9 +442,7 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
         "headline_score": 0.05,
         "below_background": {"bar": 0.2483, "mean": 0.0432, "std": 0.0342, "items": 6},
     }
-    judgement = Judgement(story.id, item.id, on_topic=False, score=0.183, reason=reason)
-    store.commit_decisions([judgement], [], {}, [], clock.now())
-    reply = await commands.handle(req(f"why {item.url}"))
+    reply = await _why(commands, store, clock, 8, reason, on_topic=False, score=0.183)
     assert reply.ok, reply.text
     assert (
         "off-topic for pentagon (score 0.183: below 0.248, the top of the scores of the 6 "
@@ -852,8 +854,6 @@ async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
 
 
 async def test_why_names_the_closest_development_and_its_join_threshold(commands, store, clock):
-    _, item = store.ingest_item(new_item(3))
-    story = store.get_story("pentagon")
     reason = {
         "score": 0.2,
         "threshold": 0.1,
@@ -866,9 +866,8 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
         "adapted": True,
         "future_key": 7,
     }
-    judgement = Judgement(story.id, item.id, on_topic=True, score=0.2, development=0, reason=reason)
-    store.commit_decisions([judgement], [], {}, [], clock.now())
-    text = (await commands.handle(req(f"why {item.url}"))).text
+    reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.2, development=0)
+    text = reply.text
     assert (
         "closest development 0 (the seed story): similarity 0.089 (0.096 before fading with the "
         "time since its last report); an item joins a development from similarity 0.080"
@@ -879,16 +878,13 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
 
 
 async def test_why_says_an_item_from_before_the_story_began_is_background(commands, store, clock):
-    _, item = store.ingest_item(new_item(3))
-    story = store.get_story("pentagon")
     reason = {
         "score": 0.2,
         "threshold": 0.1,
         "development": {"closest": 0, "before_story": "2026-03-05T09:00:00+00:00"},
     }
-    judgement = Judgement(story.id, item.id, on_topic=True, score=0.2, development=0, reason=reason)
-    store.commit_decisions([judgement], [], {}, [], clock.now())
-    text = (await commands.handle(req(f"why {item.url}"))).text
+    reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.2, development=0)
+    text = reply.text
     assert (
         "published well before the story began (2026-03-05): background to the seed story "
         "(development 0), not a new development"

@@ -209,8 +209,12 @@ def test_the_cycle_line_puts_each_count_in_the_right_number() -> None:
         "2 new developments, 2 alerts queued"
     )
     # edits of alerts already posted are said when there are some
-    assert replace(one, alert_edits=1).line().endswith("1 alert queued, 1 alert edit")
-    assert replace(two, alert_edits=3).line().endswith("2 alerts queued, 3 alert edits")
+    assert replace(one, edited_alerts={"a"}).line().endswith("1 alert queued, 1 alert edit")
+    assert (
+        replace(two, edited_alerts={"a", "b", "c"})
+        .line()
+        .endswith("2 alerts queued, 3 alert edits")
+    )
 
 
 async def test_unrelated_items_are_ignored(feed_server, sqlite_url, clock):

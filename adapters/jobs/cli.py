@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import cast
 
 from adapters.app import App
 from adapters.jobs.worker import WorkerOptions, parse_queues, run_worker
-from storage import SqlStore
-from storage.poller_lock import poller_lock
 
 
 async def worker(app: App, args: argparse.Namespace) -> int:
@@ -25,5 +22,5 @@ async def worker(app: App, args: argparse.Namespace) -> int:
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
     # shared: workers side by side, never beside an in-process poller (storage.poller_lock)
-    with poller_lock(cast(SqlStore, app.store).engine, "storybot worker", shared=True):
+    with app.poller_lock("storybot worker", shared=True):
         return await run_worker(app, options)

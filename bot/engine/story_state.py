@@ -109,7 +109,7 @@ class StoryState:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
         self.profile.build([a.unit for a in seeds], ents, [_unit(a.title_tf) for a in seeds])
-        times = [s.published for s in self.story.seeds if s.published is not None]
+        times = self._seed_times()
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
             mean_vector(a.unit for a in seeds), when, self.story.title, self._dev_weights()
@@ -121,10 +121,13 @@ class StoryState:
             self.copies.add(-(i + 1), a.fp)
             self._remember_copy_dev(-(i + 1), 0)
 
+    def _seed_times(self) -> list[datetime]:
+        return [s.published for s in self.story.seeds if s.published is not None]
+
     @property
     def began(self) -> datetime:
         """When the story began: its earliest dated seed, else when it was added."""
-        times = [s.published for s in self.story.seeds if s.published is not None]
+        times = self._seed_times()
         return min(times) if times else self.story.created_at
 
     def _background_to(self, doc: EngineDoc) -> Cluster | None:
