@@ -38,11 +38,10 @@ from bot.ports import (
 )
 from bot.scheduler import Service, Ticks
 from bot.settings import Settings
+from bot.stories import Declarations
 from bot.summarizer import SummaryRewriter
 from bot.validate import (
-    feed_url_problem,
     find_story,
-    normalise_feed_url,
     story_name_problem,
     story_title,
     story_title_problem,
@@ -237,6 +236,8 @@ def build_app(
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
         host_check=host_check,
         seed_loader=seed_loader or make_seed_loader(settings),
+        declared=declarations(settings),
+        on_story_added=console_follower(settings, store, clock),
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)
@@ -303,25 +304,35 @@ def follow_in_console(app: App, story: Story) -> bool:
     prints alerts without further steps, and an explicit ``unfollow`` in the console
     stays done across restarts. With Slack or Discord tokens set, a channel follows the
     story with ``/story follow``; a console follow would only fill the outbox with
-    messages nobody reads.
+    messages nobody reads. Every way a story is created comes here: ``storybot story
+    add``, a ``[[stories]]`` of the config file, and ``/story stories add`` (``storybot
+    ask``, ``storybot chat``: see :func:`console_follower`).
 
     Returns:
         True if the console now follows the story.
     """
-    s = app.settings
-    if s.slack.enabled or s.discord.enabled:
-        return False
-    from adapters.console import CONSOLE, CONSOLE_CHANNEL
+    return console_follower(app.settings, app.store, app.clock)(story)
 
-    app.store.bind(
-        story.id,
-        CONSOLE,
-        CONSOLE_CHANNEL,
-        DeliveryMode.REALTIME,
-        s.delivery.default_digest_hours,
-        app.clock.now(),
-    )
-    return True
+
+def console_follower(settings: Settings, store: Store, clock: Clock) -> Callable[[Story], bool]:
+    """:func:`follow_in_console` for a store and clock: ``Commands``' ``on_story_added``."""
+
+    def follow(story: Story) -> bool:
+        if settings.slack.enabled or settings.discord.enabled:
+            return False
+        from adapters.console import CONSOLE, CONSOLE_CHANNEL
+
+        store.bind(
+            story.id,
+            CONSOLE,
+            CONSOLE_CHANNEL,
+            DeliveryMode.REALTIME,
+            settings.delivery.default_digest_hours,
+            clock.now(),
+        )
+        return True
+
+    return follow
 
 
 def feed_given_as_seed(exc: NotAnArticle, each: str) -> str:
@@ -365,23 +376,18 @@ def _declared_seed(app: App, name: str, source: str):
     raise ConfigError(f"{where}: [[stories]] '{name}': {reason}")
 
 
-def declared_story(settings: Settings, name: str) -> str | None:
-    """The config file declaring a story named ``name`` (ignoring case), or None.
+def declarations(settings: Settings) -> Declarations:
+    """What the config file declares, for the removals that say it comes back.
 
-    Such a story is added again by the next command run with that file: see
-    :func:`apply_declared`.
+    Such a story or feed is added again by the next command run with that file: see
+    :func:`apply_declared`. The CLI (``story remove``, ``feeds remove``) and chat (``/story
+    stories remove``, ``/story feeds remove``) both say so from this.
     """
-    if any(decl.name.casefold() == name.casefold() for decl in settings.stories):
-        return settings.config_path or "config"
-    return None
-
-
-def declared_feed(settings: Settings, url: str) -> str | None:
-    """The config file declaring the feed ``url`` (in any spelling of it), or None."""
-    stored = normalise_feed_url(url) if feed_url_problem(url) is None else url
-    if url in settings.feeds or stored in settings.feeds:
-        return settings.config_path or "config"
-    return None
+    return Declarations(
+        config=settings.config_path or "config",
+        stories=frozenset(decl.name for decl in settings.stories),
+        feeds=frozenset(settings.feeds),
+    )
 
 
 def apply_declared(app: App) -> None:
@@ -390,7 +396,7 @@ def apply_declared(app: App) -> None:
     Every command that builds the app runs it, so the config file stays the operator's
     declaration: a declared story or feed removed with ``story remove`` or ``feeds remove``
     comes back with the next command (which those commands say, see
-    :func:`declared_story`).
+    :func:`declarations`).
 
     Raises:
         ConfigError: a story to create has a name users could not type (a story already

@@ -19,8 +19,7 @@ from adapters.app import (
     App,
     add_adapter,
     chat_adapters_from_settings,
-    declared_feed,
-    declared_story,
+    declarations,
     feed_given_as_seed,
     follow_in_console,
     run_service,
@@ -226,14 +225,9 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
         raise UserError(f"there is no story named '{name}'")
     also = f" (also removed {others})" if others else ""
     print(f"removed story '{story.name}'{also}", file=out)
-    config = declared_story(app.settings, story.name)
-    if config:
-        print(
-            f"storybot: note: '{story.name}' is declared in [[stories]] of {config}: the next "
-            "storybot command run with that file (storybot run included) adds it again; "
-            "remove it there to keep it removed",
-            file=sys.stderr,
-        )
+    note = declarations(app.settings).story_note(story.name)
+    if note:
+        print(f"storybot: note: {note}", file=sys.stderr)
     return 0
 
 
@@ -315,14 +309,9 @@ def _say_if_declared(app: App, url: str) -> None:
     Every command adds the feeds the config file declares (``adapters.app.apply_declared``),
     so such a feed is back with the next one: the operator is told where to remove it.
     """
-    config = declared_feed(app.settings, url)
-    if config:
-        print(
-            f"storybot: note: {url} is declared in [feeds] urls of {config}: the next storybot "
-            "command run with that file (storybot run included) adds it again; remove it "
-            "there to keep it removed",
-            file=sys.stderr,
-        )
+    note = declarations(app.settings).feed_note(url)
+    if note:
+        print(f"storybot: note: {note}", file=sys.stderr)
 
 
 async def _admit_feed_urls(urls: list[str], app: App) -> None:

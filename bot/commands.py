@@ -40,7 +40,7 @@ from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader,
 from bot.query import Query, parse_query, stored_query
 from bot.render import clip, counted, developments_command, format_time, say, status_command
 from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
-from bot.stories import no_such_story, story_list
+from bot.stories import Declarations, no_such_story, story_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
 from bot.why_text import why_lines
 
@@ -70,6 +70,10 @@ class Commands:
             refuse at every poll (None: only the URL itself is checked).
         seed_loader: reads the seed articles of ``stories add`` from their URLs (None:
             stories are added with the CLI only, and ``stories add`` says so).
+        on_story_added: called with a story ``stories add`` created; True when the
+            console now follows it (no chat platform is configured: the reply says so).
+        declared: the stories and feeds the config file declares: ``stories remove`` and
+            ``feeds remove`` of one say that it comes back (None: nothing is declared).
     """
 
     def __init__(
@@ -83,6 +87,8 @@ class Commands:
         on_subscriptions_changed: Callable[[], None] | None = None,
         host_check: HostCheck | None = None,
         seed_loader: SeedLoader | None = None,
+        on_story_added: Callable[[Story], bool] | None = None,
+        declared: Declarations | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -92,6 +98,8 @@ class Commands:
         self.on_subscriptions_changed = on_subscriptions_changed
         self.host_check = host_check
         self.seed_loader = seed_loader
+        self.on_story_added = on_story_added
+        self.declared = declared or Declarations()
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -210,10 +218,14 @@ class Commands:
                     "`storybot story add NAME --seed URL ... [--title T]`."
                 )
             add = story_admin.parse_add(tail, req.platform)
-            return await story_admin.add_story(self.store, self.clock, self.seed_loader, req, add)
+            return await story_admin.add_story(
+                self.store, self.clock, self.seed_loader, req, add, on_added=self.on_story_added
+            )
         if sub == "remove":  # admins only, as add
             name, yes = story_admin.parse_remove(tail, req.platform)
-            reply, subscriptions_gone = story_admin.remove_story(self.store, req, name, yes=yes)
+            reply, subscriptions_gone = story_admin.remove_story(
+                self.store, req, name, yes=yes, declared=self.declared
+            )
             if subscriptions_gone and self.on_subscriptions_changed:
                 self.on_subscriptions_changed()
             return reply
@@ -340,7 +352,8 @@ class Commands:
             removed = remove_feed(self.store, url)
             if removed is None:
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
-            return Reply(text=f"Removed feed {removed}. Items already stored are kept.")
+            text = f"Removed feed {removed}. Items already stored are kept."
+            return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 
     def _cmd_subscribe(self, req: CommandRequest, rest: str) -> Reply:

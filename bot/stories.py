@@ -5,6 +5,12 @@ DELETE CASCADE), and their users are not told. So a removal is planned first, co
 them (:func:`plan_story_removal`), and goes ahead only when there are none or the one
 removing it said yes (``--yes``: :attr:`StoryRemoval.needs_yes`). The console's follow is
 the operator's own: it is neither counted nor a reason to ask.
+
+A story or feed the config file declares ([[stories]], [feeds] urls) comes back with
+the next storybot command run with that file, which adds what is missing. A removal
+says so, in the same words from the CLI and from chat (:func:`readded_note`); the core
+learns what is declared from :class:`Declarations`, which the adapters build from the
+settings (it reads no file itself).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from bot.errors import UserError
 from bot.model import Story
 from bot.ports import Store
 from bot.render import clip, counted, say
-from bot.validate import find_story
+from bot.validate import feed_url_problem, find_story, normalise_feed_url
 
 # The terminal's platform (``adapters.console``): its follow of a story is the operator's.
 CONSOLE_PLATFORM = "console"
@@ -58,6 +64,51 @@ def plan_story_removal(store: Store, name: str) -> StoryRemoval | None:
     subs = sum(1 for s in store.all_subscriptions() if s.story_id == story.id)
     follows = sum(1 for b in store.bindings_for_story(story.id) if b.platform != CONSOLE_PLATFORM)
     return StoryRemoval(story, subs, follows)
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """What the config file declares, for removals to say that it comes back.
+
+    Attributes:
+        config: the file, as the operator named it (``--config``), or "config".
+        stories: the declared stories' names.
+        feeds: the declared feeds' URLs, in their stored form.
+    """
+
+    config: str = "config"
+    stories: frozenset[str] = frozenset()
+    feeds: frozenset[str] = frozenset()
+
+    def story(self, name: str) -> bool:
+        """Whether a story named ``name`` (ignoring case, as names are matched) is declared."""
+        folded = name.casefold()
+        return any(declared.casefold() == folded for declared in self.stories)
+
+    def feed(self, url: str) -> bool:
+        """Whether the feed ``url`` is declared, in any spelling of it."""
+        stored = normalise_feed_url(url) if feed_url_problem(url) is None else url
+        return url in self.feeds or stored in self.feeds
+
+    def story_note(self, name: str) -> str | None:
+        """The note for a removed story ``name`` (see :func:`readded_note`); None if not declared."""
+        return readded_note(f"'{name}'", "[[stories]]", self.config) if self.story(name) else None
+
+    def feed_note(self, url: str) -> str | None:
+        """The note for a removed feed ``url`` (see :func:`readded_note`); None if not declared."""
+        return readded_note(url, "[feeds] urls", self.config) if self.feed(url) else None
+
+
+def readded_note(what: str, section: str, config: str) -> str:
+    """That ``what``, just removed, comes back: the CLI's note and chat's, in one wording.
+
+    No capital and no full stop: the CLI prints it after "storybot: note: ", chat after
+    "Note: ".
+    """
+    return (
+        f"{what} is declared in {section} of {config}: the next storybot command run with "
+        "that file (storybot run included) adds it again; remove it there to keep it removed"
+    )
 
 
 # story names an error lists before it counts the rest (a reply stays one message)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from bot.command_words import option_word, unlink
 from bot.errors import NotAnArticle, UsageError, UserError
-from bot.model import CommandRequest, Reply, SeedDoc
+from bot.model import CommandRequest, Reply, SeedDoc, Story
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import QUOTE_CHARS
 from bot.render import clip, counted, say
-from bot.stories import no_such_story, plan_story_removal
+from bot.stories import Declarations, no_such_story, plan_story_removal
 from bot.validate import (
     article_url_problem,
     new_story_name_problem,
@@ -178,9 +179,19 @@ def check_add(store: Store, add: StoryAdd) -> None:
 
 
 async def add_story(
-    store: Store, clock: Clock, loader: SeedLoader, req: CommandRequest, add: StoryAdd
+    store: Store,
+    clock: Clock,
+    loader: SeedLoader,
+    req: CommandRequest,
+    add: StoryAdd,
+    *,
+    on_added: Callable[[Story], bool] | None = None,
 ) -> Reply:
     """Read the seeds, create the story and say what happens next.
+
+    ``on_added`` is called with the new story, as ``storybot story add`` calls it: True
+    means the console now follows it (no chat platform is configured), which the reply
+    says instead of how a channel follows it.
 
     Raises:
         UserError: A check of :func:`check_add` fails, a page cannot be read as an
@@ -204,10 +215,13 @@ async def add_story(
         story = store.add_story(add.name, title, seeds, clock.now())
     except Conflict:  # created since the check (another admin, the CLI)
         raise UserError(f"A story named '{add.name}' already exists.") from None
-    return Reply(text="\n".join(_created_lines(story.name, story.title, seeds, req)))
+    console = on_added(story) if on_added is not None else False
+    return Reply(text="\n".join(_created_lines(story.name, story.title, seeds, req, console)))
 
 
-def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequest) -> list[str]:
+def _created_lines(
+    name: str, title: str, seeds: list[SeedDoc], req: CommandRequest, console: bool
+) -> list[str]:
     lines = [f"Created story {name}: {clip(title, 200)} ({counted(len(seeds), 'seed')})"]
     lines += [
         f"{i}. {clip(seed.title, 120)} ({counted(len(seed.text.split()), 'word')})"
@@ -222,6 +236,12 @@ def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequ
         "storybot starts tracking it at its next poll cycle: "
         "reports that arrive from then on are judged for it, earlier ones are not."
     )
+    if console:
+        lines.append(
+            "The console follows it: `storybot run` without chat tokens prints its alerts "
+            f"(`storybot ask 'unfollow {name}'` to stop)."
+        )
+        return lines
     follow = say(req.platform, f"/story follow {name}", f"/story follow story:{name}")
     where = (
         "in the channel that should get them"
@@ -232,8 +252,18 @@ def _created_lines(name: str, title: str, seeds: list[SeedDoc], req: CommandRequ
     return lines
 
 
-def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> tuple[Reply, bool]:
+def remove_story(
+    store: Store,
+    req: CommandRequest,
+    name: str,
+    *,
+    yes: bool,
+    declared: Declarations | None = None,
+) -> tuple[Reply, bool]:
     """Remove a story by the rule of ``storybot story remove`` (see :mod:`bot.stories`).
+
+    A story the config file declares (``declared``) is removed too, and the reply says,
+    as the CLI does, that the next storybot command adds it again.
 
     Returns:
         The reply, and whether subscriptions went with the story (the matcher's index
@@ -260,4 +290,11 @@ def remove_story(store: Store, req: CommandRequest, name: str, *, yes: bool) -> 
     if not store.remove_story(story.name):
         raise UserError(f"There is no story named '{clip(name, 60)}'.")
     also = f" (also removed {others})" if others else ""
-    return Reply(text=f"Removed story {story.name}{also}."), removal.subscriptions > 0
+    note = (declared or Declarations()).story_note(story.name)
+    text = with_note(f"Removed story {story.name}{also}.", note)
+    return Reply(text=text), removal.subscriptions > 0
+
+
+def with_note(text: str, note: str | None) -> str:
+    """``text``, then ``note`` (:func:`bot.stories.readded_note`) on a line of its own, if any."""
+    return f"{text}\nNote: {note}." if note else text

@@ -385,6 +385,34 @@ def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(
     assert _bindings(db) == [], "an unfollow in the console stays done across restarts"
 
 
+@pytest.mark.parametrize("tokens", [{}, {"DISCORD_BOT_TOKEN": "not-used"}])
+def test_ask_stories_add_follows_in_the_console_as_story_add_does(
+    db, capsys, monkeypatch, feed_server, tokens
+):
+    from seed_pages import CHIPS_1
+
+    for name, value in tokens.items():
+        monkeypatch.setenv(name, value)
+    page = feed_server.add_feed("/chips-1", CHIPS_1, content_type="text/html")
+    assert main(["ask", f"stories add chips {page}"]) == 0
+    out = capsys.readouterr().out
+    assert main(["story", "add", "pentagon", *seeds()]) == 0
+    cli_out = capsys.readouterr().out
+    if tokens:  # a chat platform: a channel follows it with /story follow, as after `story add`
+        assert _bindings(db) == []
+        assert "console follows" not in out and "console follows" not in cli_out
+        assert "To get its alerts here: `/story follow chips` (admins)." in out
+        return
+    assert sorted((b.platform, b.channel_id) for b in _bindings(db)) == [
+        ("console", "terminal"),
+        ("console", "terminal"),
+    ]
+    assert "The console follows it: `storybot run` without chat tokens prints its alerts" in out
+    assert "`storybot ask 'unfollow chips'` to stop" in out
+    assert "/story follow" not in out
+    assert "the console follows it" in cli_out
+
+
 @pytest.fixture
 def read_only_sqlite(db):
     """The test's database, created, then refusing writes as a read-only file does.

@@ -59,6 +59,34 @@ def test_feeds_remove_of_a_declared_feed_says_it_comes_back_in_any_spelling(db, 
     assert "note:" not in capsys.readouterr().err
 
 
+def test_chat_remove_of_a_declared_story_or_feed_says_it_comes_back_as_the_cli_does(
+    db, tmp_path, capsys
+):
+    config = _config(tmp_path, story="pentagon", feeds=["HTTP://127.0.0.1:80/f.xml"])
+    argv = ["--config", config, "story", "add", "other", "--seed", _a_seed()]
+    assert main(argv) == 0
+    assert main(["--config", config, "feeds", "add", "http://127.0.0.1/other.xml"]) == 0
+    capsys.readouterr()
+    again = (
+        "the next storybot command run with that file (storybot run included) adds it "
+        "again; remove it there to keep it removed."
+    )
+    assert main(["--config", config, "ask", "stories remove Pentagon"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Removed story pentagon.",
+        f"Note: 'pentagon' is declared in [[stories]] of {config}: {again}",
+    ]
+    assert main(["--config", config, "ask", "feeds remove http://127.0.0.1/f.xml"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Removed feed http://127.0.0.1/f.xml. Items already stored are kept.",
+        f"Note: http://127.0.0.1/f.xml is declared in [feeds] urls of {config}: {again}",
+    ]
+    # what the config file does not declare: no note
+    assert main(["--config", config, "ask", "stories remove other"]) == 0
+    assert main(["--config", config, "ask", "feeds remove http://127.0.0.1/other.xml"]) == 0
+    assert "Note:" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "argv",
     [["feeds", "list"], ["story", "list"], ["outbox"], ["ask", "status"], ["ask", "feeds"]],

@@ -17,6 +17,7 @@ from adapters.seeds import UrlSeedLoader
 from bot.commands import Commands, admin_command
 from bot.model import CommandRequest, DeliveryMode
 from bot.settings import load_settings
+from bot.stories import Declarations
 from bot.story_admin import parse_add
 
 LOCAL = {"127.0.0.1"}
@@ -61,9 +62,9 @@ def hits(feed_server: FeedServer) -> int:
 async def test_add_from_two_urls_then_listed_and_tracked_at_the_next_cycle(
     feed_server, pages, sqlite_url, clock
 ):
-    settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
-    )
+    env = {"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    # a Discord token: the command comes from chat, so the console follows nothing
+    settings = load_settings(env={**env, "DISCORD_BOT_TOKEN": "not-used"})
     app = build_app(settings, clock=clock)  # the loader `storybot run`, chat and ask get
     try:
         text = f'stories add chips-act {pages["chips1"]} {pages["chips2"]} --title "Chips Act"'
@@ -324,3 +325,22 @@ def test_urls_may_be_separated_by_commas_with_or_without_spaces() -> None:
 )
 def test_quotes_around_the_whole_title_are_not_part_of_it(typed, title):
     assert parse_add(f"chips https://a.example/1 {typed}").title == title
+
+
+async def test_remove_of_a_declared_story_or_feed_says_it_comes_back(store, clock):
+    declared = Declarations(
+        "/etc/storybot/storybot.toml", frozenset({"Pentagon"}), frozenset({"https://a.example/f"})
+    )
+    commands = Commands(store, clock, declared=declared)
+    store.add_feed("https://a.example/f", clock.now())
+    reply = await commands.handle(req("stories remove pentagon", platform="discord"))
+    assert reply.ok and reply.text.splitlines() == [
+        "Removed story pentagon.",
+        "Note: 'pentagon' is declared in [[stories]] of /etc/storybot/storybot.toml: the next "
+        "storybot command run with that file (storybot run included) adds it again; remove "
+        "it there to keep it removed.",
+    ]
+    gone = await commands.handle(req("feeds remove HTTPS://A.example:443/f"))
+    assert gone.ok and gone.text.splitlines()[1].startswith(
+        "Note: https://a.example/f is declared in [feeds] urls of /etc/storybot/storybot.toml:"
+    )
