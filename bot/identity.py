@@ -5,9 +5,16 @@ through ``http`` and ``https``, with or without a trailing slash. Identity decid
 counts as "the same item":
 
 1. a feed's ``guid`` is the publisher's own identity and wins when present;
-2. otherwise the canonical URL (scheme and host lower-cased, default port, fragment and
-   tracking parameters dropped, remaining parameters sorted);
+2. otherwise the canonical URL (scheme and host lower-cased, an internationalised host in
+   its ASCII form, default port, fragment and tracking parameters dropped, remaining
+   parameters sorted);
 3. otherwise a hash of the normalised title and text, so even link-less items dedupe.
+
+A host is one host however it is spelled: ``https://例え.jp/rss`` and
+``https://xn--r8jz45g.jp/rss`` name the same server (the second is the IDNA "punycode"
+form that DNS and HTTP use), so identity takes the ASCII form (:func:`bot.hostname.ascii_host`). An
+ASCII host is only lower-cased, never re-encoded, so the keys of the URLs stored before
+this rule do not change.
 
 ``content_hash`` is separate from identity: the same item whose text changed keeps its
 key but gets a new content hash, which is how the store notices updates.
@@ -22,6 +29,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from bot.hostname import ascii_host
 from bot.model import FeedEntry, NewItem
 
 # Query parameters that only track the reader and never select content.
@@ -116,7 +124,8 @@ def canonical_url(url: str | None) -> str | None:
         url: Any string; surrounding whitespace is ignored.
 
     Returns:
-        The URL with scheme and host lower-cased, default port, fragment and tracking
+        The URL with scheme and host lower-cased (an internationalised host in its
+        ASCII form: :func:`bot.hostname.ascii_host`), default port, fragment and tracking
         parameters removed, remaining query parameters sorted, an empty path written
         as ``/`` and a trailing slash dropped from other paths. None for empty input,
         non-http(s) schemes and URLs without a host.
@@ -129,7 +138,7 @@ def canonical_url(url: str | None) -> str | None:
     except ValueError:  # malformed netloc, port out of range
         return None
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
+    host = ascii_host((parts.hostname or "").rstrip(".")).rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:
         return None
     netloc = f"[{host}]" if ":" in host else host

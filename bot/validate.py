@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserError
+from bot.hostname import ascii_host
 from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
@@ -118,12 +119,13 @@ def _host_problem(netloc: str, host: str) -> str | None:
 def normalise_feed_url(url: str) -> str:
     """The form a feed URL is stored in: one feed, however it was spelled.
 
-    Scheme and host in lower case, no default port (80 for http, 443 for https), no
-    ``#fragment`` (never sent to the server); path, query and user info as typed. Call it
-    on a URL :func:`feed_url_problem` accepts.
+    Scheme and host in lower case, an internationalised host in its ASCII form
+    (``例え.jp`` is ``xn--r8jz45g.jp``: :func:`bot.hostname.ascii_host`), no default port
+    (80 for http, 443 for https), no ``#fragment`` (never sent to the server); path, query
+    and user info as typed. Call it on a URL :func:`feed_url_problem` accepts.
     """
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = ascii_host(parts.hostname or "")
     if ":" in host:  # an IPv6 address
         host = f"[{host}]"
     default = {"http": 80, "https": 443}.get(parts.scheme)

@@ -282,6 +282,16 @@ async def test_feeds_remove_echoes_the_url_as_it_was_stored(commands, store):
     assert store.list_feeds() == []
 
 
+async def test_an_idn_feed_is_one_feed_in_either_spelling(commands, store):
+    added = await commands.handle(req("feeds add https://例え.jp/rss", admin=True))
+    assert added.ok and "https://xn--r8jz45g.jp/rss" in added.text
+    again = await commands.handle(req("feeds add https://xn--r8jz45g.jp/rss", admin=True))
+    assert not again.ok and "https://xn--r8jz45g.jp/rss is already polled." in again.text
+    assert [f.url for f in store.list_feeds()] == ["https://xn--r8jz45g.jp/rss"]
+    gone = await commands.handle(req("feeds remove https://例え.jp/rss", admin=True))
+    assert gone.ok and store.list_feeds() == []
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [

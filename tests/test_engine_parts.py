@@ -172,6 +172,7 @@ def test_clean_body_drops_chrome_lines() -> None:
             "http://example.com/news/story?id=3",
         ),
         ("http://example.com:80/a/?fbclid=xyz", "https://example.com/a"),
+        ("https://www.例え.jp/a", "https://xn--r8jz45g.jp/a"),  # an IDN host, as DNS spells it
     ],
 )
 def test_canonical_url(a: str, b: str) -> None:

@@ -49,6 +49,18 @@ NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
         ("  https://example.com/a  ", "https://example.com/a"),
         ("https://Example.com./a", "https://example.com/a"),
         ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
+        # an internationalised host in its ASCII (punycode) form, however it is written
+        ("https://例え.jp/rss", "https://xn--r8jz45g.jp/rss"),
+        ("https://XN--R8JZ45G.jp/rss", "https://xn--r8jz45g.jp/rss"),
+        ("https://例え。jp/rss", "https://xn--r8jz45g.jp/rss"),  # an ideographic full stop
+        ("https://Bücher.example/a", "https://xn--bcher-kva.example/a"),
+        ("https://ＥＸＡＭＰＬＥ.com/a", "https://example.com/a"),  # full-width letters
+        ("https://faß.de/a", "https://xn--fa-hia.de/a"),  # IDNA 2008: ß is not "ss"
+        ("https://☃.net/a", "https://xn--n3h.net/a"),  # refused by IDNA 2008: IDNA 2003's
+        ("https://例え.jp./rss", "https://xn--r8jz45g.jp/rss"),
+        # an ASCII host is only lower-cased, never re-encoded: stored keys do not change
+        ("https://a_b.example/x", "https://a_b.example/x"),
+        ("https://XN--ZZ.example/x", "https://xn--zz.example/x"),
         ("ftp://example.com/a", None),
         ("mailto:someone@example.com", None),
         ("/relative/path", None),
@@ -59,6 +71,15 @@ NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 )
 def test_canonical_url(url: str | None, expected: str | None) -> None:
     assert canonical_url(url) == expected
+
+
+def test_the_two_spellings_of_an_idn_link_are_one_item() -> None:
+    unicode = FeedEntry(None, "https://例え.jp/news/1", "t", "", "", None)
+    ascii_ = FeedEntry(None, "https://xn--r8jz45g.jp/news/1?utm_source=rss", "t", "", "", None)
+    assert item_key(unicode, 1) == item_key(ascii_, 2) == "url:https://xn--r8jz45g.jp/news/1"
+    item = new_item(unicode, 1, None, NOW)
+    assert item.url == "https://例え.jp/news/1"  # shown as given
+    assert item.canonical_url == "https://xn--r8jz45g.jp/news/1"
 
 
 def test_canonical_url_is_idempotent() -> None:

@@ -487,3 +487,11 @@ def test_an_allowed_host_with_a_port_stops_the_command_with_exit_2(tmp_path, mon
         "not part of an allowed host"
     )
     assert "Traceback" not in err
+
+
+def test_a_declared_feed_in_both_spellings_of_its_idn_host_is_one_feed(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[feeds]\nurls = ['https://例え.jp/rss', 'https://XN--R8JZ45G.jp/rss']\n", encoding="utf-8"
+    )
+    assert load_settings(path, env={}).feeds == ("https://xn--r8jz45g.jp/rss",)

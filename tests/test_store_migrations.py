@@ -712,3 +712,55 @@ def test_subscriptions_held_in_two_word_orders_become_one_keeping_the_oldest(emp
         assert refused.value.existing.id == 1
     finally:
         store.close()
+
+
+def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings(empty_url):
+    """Migration 0014: a feed or item URL's internationalised host in its punycode form."""
+    store = open_store(empty_url)
+    try:
+        with migration_connection(store.engine) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0013")
+        # as the older code stored them: the host as typed (lower case)
+        only = store.add_feed("https://bücher.example/rss", T0).id
+        twice = store.add_feed("https://例え.jp/rss", T0).id
+        kept = store.add_feed("https://xn--r8jz45g.jp/rss", T0).id
+        plain = store.add_feed("https://a_b.example/Feed", T0).id
+        items = {
+            "by url": ("url:https://例え.jp/a", "https://例え.jp/a"),
+            "by guid": ("guid:1", "https://例え.jp/b"),
+            "both": ("url:https://例え.jp/c", "https://例え.jp/c"),
+            "both, ascii": ("url:https://xn--r8jz45g.jp/c", "https://xn--r8jz45g.jp/c"),
+            "ascii": ("url:https://A_B.example/x", "https://A_B.example/x"),
+        }
+        ids = {
+            name: store.ingest_item(new_item(n, key=key, canonical_url=canon, feed_id=twice))[1].id
+            for n, (name, (key, canon)) in enumerate(items.items())
+        }
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+        assert {f.id: f.url for f in store.list_feeds()} == {
+            only: "https://xn--bcher-kva.example/rss",
+            kept: "https://xn--r8jz45g.jp/rss",
+            plain: "https://a_b.example/Feed",
+        }
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(_ITEMS.c.id, _ITEMS.c.key, _ITEMS.c.canonical_url)).all()
+        stored = {row.id: (row.key, row.canonical_url) for row in rows}
+        assert {name: stored[ids[name]] for name in items} == {
+            "by url": ("url:https://xn--r8jz45g.jp/a", "https://xn--r8jz45g.jp/a"),
+            "by guid": ("guid:1", "https://xn--r8jz45g.jp/b"),
+            # the same article under both spellings: the key another item holds stays its own
+            "both": ("url:https://例え.jp/c", "https://xn--r8jz45g.jp/c"),
+            "both, ascii": ("url:https://xn--r8jz45g.jp/c", "https://xn--r8jz45g.jp/c"),
+            "ascii": ("url:https://A_B.example/x", "https://A_B.example/x"),  # not rewritten
+        }
+        assert _diff(store.engine) == []
+    finally:
+        store.close()
+
+
+_ITEMS = table("items", column("id", Integer), column("key", Text), column("canonical_url", Text))

@@ -116,6 +116,9 @@ def test_a_host_no_resolver_accepts_is_refused(url: str) -> None:
         ("https://example.com/a#top", "https://example.com/a"),
         ("https://user:pw@Example.com/A", "https://user:pw@example.com/A"),
         ("http://[2001:DB8::1]:8080/f", "http://[2001:db8::1]:8080/f"),
+        ("https://例え.jp/rss", "https://xn--r8jz45g.jp/rss"),  # the host as DNS spells it
+        ("https://XN--R8JZ45G.JP:443/rss", "https://xn--r8jz45g.jp/rss"),
+        ("https://u@Bücher.example/Feed", "https://u@xn--bcher-kva.example/Feed"),
     ],
 )
 def test_spellings_of_one_feed_are_stored_alike(typed: str, stored: str) -> None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.engine.text import letters_are_ascii, strip_outlet_suffix, words_of
+from bot.hostname import ascii_host
 
 if TYPE_CHECKING:
     from bot.engine.config import EngineConfig
@@ -62,6 +63,8 @@ _EMPTY = (1 << 16) - 1
 def canonical_url(url: str | None) -> str | None:
     """Normalise a URL for identity: no scheme, ``www.``, port 80, fragment or trackers.
 
+    An internationalised host is in its ASCII form (:func:`bot.hostname.ascii_host`).
+
     Args:
         url: A URL or None.
 
@@ -74,8 +77,7 @@ def canonical_url(url: str | None) -> str | None:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    host = (parts.hostname or "").lower()
-    host = host.removeprefix("www.")
+    host = ascii_host(parts.hostname or "").removeprefix("www.")
     path = parts.path.rstrip("/") or "/"
     query = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())]
     q = urlencode(sorted(query))
