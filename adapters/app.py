@@ -13,7 +13,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Mapping, cast
+from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, cast
 
 from adapters.signals import StopSignals
 from bot.clock import SystemClock
@@ -47,6 +47,9 @@ from bot.validate import (
     story_title_problem,
 )
 
+if TYPE_CHECKING:
+    from storage.poller_lock import PollerLock
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "storybot/0.1 (+https://github.com/storybot; self-hosted news tracker)"
@@ -69,7 +72,7 @@ class App:
     summarizer: Summarizer | None = None
     host_check: HostCheck | None = None  # the fetcher's address rule, for feeds being added
 
-    def poller_lock(self, what: str, *, shared: bool = False) -> AbstractContextManager[None]:
+    def poller_lock(self, what: str, *, shared: bool = False) -> AbstractContextManager[PollerLock]:
         """The store's poller lock (:mod:`storage.poller_lock`), for the command ``what``."""
         from storage import SqlStore
         from storage.poller_lock import poller_lock
@@ -551,8 +554,14 @@ async def run_service(
     stop: asyncio.Event | None = None,
     scheduler: bool = True,
     sleep: Sleep = asyncio.sleep,
+    poller_lock: PollerLock | None = None,
 ) -> None:
     """Run the long-lived service until SIGINT/SIGTERM (or ``stop`` is set), then drain.
+
+    ``poller_lock`` (the one ``storybot run`` holds) is checked before each poll cycle
+    (:meth:`storage.poller_lock.PollerLock.check`, in a thread: it may reconnect): a lock
+    lost with its connection and taken by another process stops the service, which then
+    raises that ``PollerLockLost``; a server that cannot be reached skips the cycle.
 
     ``scheduler=False`` runs only the chat adapters (the ``/story`` front end): polling,
     judging and delivery are left to ``storybot worker`` processes. The chat adapters start
@@ -581,9 +590,20 @@ async def run_service(
             failed.append(exc)
             stop.set()
 
+    async def before_poll() -> bool:
+        if poller_lock is None:
+            return True
+        try:
+            return await asyncio.to_thread(poller_lock.check)
+        except UserError as exc:  # lost to another process: stop rather than poll beside it
+            log.error("%s", exc)
+            failed.append(exc)
+            stop.set()
+            return False
+
     starting = [asyncio.ensure_future(start_one(a)) for a in app.adapters.values()]
     try:
-        await _serve(app, stop, ticks, scheduler)
+        await _serve(app, stop, ticks, scheduler, before_poll)
     finally:
         for task in starting:
             task.cancel()
@@ -604,7 +624,13 @@ def _stop_now(app: App) -> None:
         app.delivery.request_stop()
 
 
-async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: bool) -> None:
+async def _serve(
+    app: App,
+    stop: asyncio.Event,
+    ticks: Ticks | None,
+    scheduler: bool,
+    before_poll: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
     """The scheduler (unless ``scheduler`` is False) until ``stop``; the caller drains."""
     if stop.is_set():
         return
@@ -623,6 +649,7 @@ async def _serve(app: App, stop: asyncio.Event, ticks: Ticks | None, scheduler: 
         app.clock,
         ticks or Ticks(poll_s=p.tick_seconds, deliver_s=app.settings.delivery.tick_seconds),
         on_cycle=lambda report: log.info("%s", report.line()),  # type: ignore[attr-defined]
+        before_poll=before_poll,
     )
     app.service = service
     app.commands.on_feeds_changed = service.poll_soon

@@ -13,7 +13,7 @@ import sys
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator, TextIO, cast
+from typing import TYPE_CHECKING, Iterator, TextIO, cast
 
 from adapters.app import (
     App,
@@ -43,6 +43,9 @@ from bot.validate import (
     story_title,
     story_title_problem,
 )
+
+if TYPE_CHECKING:
+    from storage.poller_lock import PollerLock
 
 
 def check_range(
@@ -567,12 +570,14 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
     """
     if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
         return await _run(app, scheduler=False, stop=stop)
-    with app.poller_lock("storybot run"):  # first: refused before anything starts
-        return await _run(app, scheduler=True, stop=stop)
+    with app.poller_lock("storybot run") as lock:  # first: refused before anything starts
+        return await _run(app, scheduler=True, stop=stop, lock=lock)
 
 
-async def _run(app: App, *, scheduler: bool, stop: asyncio.Event | None) -> int:
-    """``run``, with the poller lock held when ``scheduler``."""
+async def _run(
+    app: App, *, scheduler: bool, stop: asyncio.Event | None, lock: PollerLock | None = None
+) -> int:
+    """``run``, with the poller lock held when ``scheduler`` (checked before each cycle)."""
     for adapter in chat_adapters_from_settings(app):
         add_adapter(app, adapter)
     if not app.adapters:
@@ -584,5 +589,5 @@ async def _run(app: App, *, scheduler: bool, stop: asyncio.Event | None) -> int:
             file=sys.stderr,
         )
         add_adapter(app, ConsoleAdapter())
-    await run_service(app, scheduler=scheduler, stop=stop)
+    await run_service(app, scheduler=scheduler, stop=stop, poller_lock=lock)
     return 0

@@ -35,7 +35,12 @@ class Ticks:
 
 
 class Service:
-    """Runs the pipeline, the outbox worker and the digest job on a schedule."""
+    """Runs the pipeline, the outbox worker and the digest job on a schedule.
+
+    ``before_poll`` runs before each poll cycle; False skips the cycle. ``storybot run``
+    checks its poller lock there (``storage.poller_lock``): a lock lost with its
+    connection is taken again, or the service stops rather than poll beside another.
+    """
 
     def __init__(
         self,
@@ -46,6 +51,7 @@ class Service:
         ticks: Ticks = Ticks(),
         *,
         on_cycle: Callable[[object], None] | None = None,
+        before_poll: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.delivery = delivery
@@ -53,11 +59,14 @@ class Service:
         self.clock = clock
         self.ticks = ticks
         self.on_cycle = on_cycle
+        self.before_poll = before_poll
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task] = set()
         self._stopping = False
 
     async def poll_once(self) -> None:
+        if self.before_poll is not None and not await self.before_poll():
+            return
         report = await self.pipeline.poll_due()
         if report.feeds and self.on_cycle:
             self.on_cycle(report)

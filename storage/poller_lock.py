@@ -18,8 +18,15 @@ side (the job queue serialises their judging), but not beside an in-process poll
 * PostgreSQL: a session-level advisory lock, keyed by the schema too, on a connection of
   its own (not the store's pool) for as long as the process polls; closing it releases
   the lock, and so does a crash. Not with a pooler in transaction mode (PgBouncer),
-  which does not keep sessions; and a connection the server drops takes the lock with
-  it without the holder noticing until it stops.
+  which does not keep sessions.
+
+A connection the server drops (a restart, ``pg_terminate_backend``, a network cut, an
+idle timeout) takes the lock with it, and nothing tells the holder. So ``storybot run``
+checks the lock before each poll cycle (:meth:`PollerLock.check`): a ``SELECT 1`` on its
+connection. Gone, the lock is taken again on a new connection (a WARNING); if another
+process took it meanwhile, :class:`PollerLockLost` stops the poller; if the server
+cannot be reached now, the cycle is skipped (it could not store anything either) and the
+next one checks again. A file lock cannot be lost: its check does nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +39,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import UserError
-from storage.engine import sqlite_file
+from storage.engine import PG_CONNECT_TIMEOUT_S, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +59,51 @@ _TRY = {
 }
 
 
+_PING = text("SELECT 1")
+
+
 class PollerBusy(UserError):
     """Another process polls this database now."""
 
 
+class PollerLockLost(PollerBusy):
+    """The lock's connection dropped, and another process holds the lock now."""
+
+
+class PollerLock:
+    """A poller lock held: what :func:`poller_lock` gives its block.
+
+    The base class is a lock that cannot be lost (a file lock, an in-memory database,
+    a database with no lock known): its :meth:`check` says it is held.
+    """
+
+    def check(self) -> bool:
+        """Whether the lock is still held, taken again if its connection dropped.
+
+        Called before each poll cycle; cheap (one ``SELECT 1`` on PostgreSQL).
+
+        Returns:
+            True if it is held; False if that cannot be told now (the server cannot be
+            reached): skip this cycle, and check again before the next.
+
+        Raises:
+            PollerLockLost: The lock was lost and another process holds it now.
+        """
+        return True
+
+
 @contextmanager
-def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[None]:
+def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[PollerLock]:
     """Hold the poller lock of ``engine``'s database while the block runs.
 
     Args:
         engine: The store's engine (only its URL is used).
         what: The command taking it, for the refusal ("storybot poll --once").
         shared: Take it shared (scale-out workers) rather than exclusive.
+
+    Yields:
+        The lock, whose :meth:`PollerLock.check` a long-running poller calls before
+        each cycle.
 
     Raises:
         PollerBusy: Another process holds it in a mode that excludes this one.
@@ -74,17 +114,17 @@ def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[
     if backend == "sqlite":
         path = sqlite_file(engine.url)
         if path is None:  # in memory: no other process can see it
-            yield
+            yield PollerLock()
             return
         real = path.resolve()
         with _file_lock(real.with_name(real.name + ".poll-lock"), what, str(real), shared):
-            yield
+            yield PollerLock()
         return
     if backend == "postgresql":
-        with _advisory_lock(engine, what, shared):
-            yield
+        with _advisory_lock(engine, what, shared) as lock:
+            yield lock
         return
-    yield  # another database: no lock known
+    yield PollerLock()  # another database: no lock known
 
 
 def _busy(what: str, database: str, shared: bool) -> PollerBusy:
@@ -122,23 +162,85 @@ def _file_lock(lock_path: Path, what: str, database: str, shared: bool) -> Itera
         os.close(fd)
 
 
-@contextmanager
-def _advisory_lock(engine: Engine, what: str, shared: bool) -> Iterator[None]:
-    # a connection of its own: the store's pool is disposed when the app closes, which
-    # may come before this lock is let go
-    own = create_engine(engine.url, poolclass=NullPool)
-    try:
-        with own.connect() as conn:
-            got = conn.execute(_TRY[shared], {"k": _PG_CLASS}).scalar()
+class _AdvisoryLock(PollerLock):
+    """The PostgreSQL session lock, on a connection of its own (see the module docstring)."""
+
+    def __init__(self, engine: Engine, what: str, shared: bool) -> None:
+        connect_args = {}
+        if "connect_timeout" not in engine.url.query:  # as the store's engine (storage.engine)
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        # a connection of its own: the store's pool is disposed when the app closes, which
+        # may come before this lock is let go
+        self._own = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args)
+        self._what = what
+        self._shared = shared
+        self._database = engine.url.render_as_string(hide_password=True)
+        self._conn: Connection | None = None
+
+    def acquire(self) -> bool:
+        """Open a connection and try the lock on it; False (and no connection) if it is taken.
+
+        Raises:
+            DBAPIError: The server cannot be reached.
+        """
+        conn = self._own.connect()
+        try:
+            got = conn.execute(_TRY[self._shared], {"k": _PG_CLASS}).scalar()
             conn.commit()
-            if not got:
-                raise _busy(what, engine.url.render_as_string(hide_password=True), shared)
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def check(self) -> bool:
+        if self._conn is not None:
             try:
-                yield
-            finally:
-                try:
-                    conn.close()  # ends the session, and with it the lock
-                except DBAPIError as exc:  # the server dropped it already: gone as well
-                    log.warning("poller lock connection already closed: %s", exc)
+                self._conn.execute(_PING)
+                self._conn.rollback()  # not left idle in a transaction
+                return True
+            except DBAPIError as exc:
+                log.warning("the poller lock's connection to %s dropped: %s", self._database, exc)
+                self._drop()
+        try:
+            got = self.acquire()
+        except DBAPIError as exc:
+            log.warning(
+                "cannot take the poller lock again (%s): skipping this poll cycle", exc.orig or exc
+            )
+            return False
+        if not got:
+            raise PollerLockLost(
+                f"lost the poller lock on {self._database} (its connection dropped) and "
+                f"another storybot process holds it now: {self._what} stops polling, or both "
+                "would judge the same items twice"
+            )
+        log.warning("poller lock on %s re-acquired on a new connection", self._database)
+        return True
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.close()  # ends the session, and with it the lock
+        except DBAPIError as exc:  # the server dropped it already: gone as well
+            log.warning("poller lock connection already closed: %s", exc)
+
+    def release(self) -> None:
+        self._drop()
+        self._own.dispose()
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, what: str, shared: bool) -> Iterator[PollerLock]:
+    lock = _AdvisoryLock(engine, what, shared)
+    try:
+        if not lock.acquire():
+            raise _busy(what, lock._database, shared)
+        yield lock
     finally:
-        own.dispose()
+        lock.release()

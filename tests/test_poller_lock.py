@@ -4,6 +4,7 @@ schema), and the lock goes with the process that held it, however it ends."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import subprocess
 import sys
@@ -11,12 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 
 from bot.errors import UserError
 from storage import SqlStore, open_store
-from storage.poller_lock import PollerBusy, poller_lock
+from storage.poller_lock import _PG_CLASS, PollerBusy, PollerLockLost, poller_lock
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -199,3 +202,118 @@ def test_a_second_run_is_refused_before_it_starts_anything(cli_db, capsys):
     assert err.startswith("storybot: error: another storybot process is polling "), err
     assert "storybot run would judge the same items twice" in err
     assert "no chat tokens" not in err and len(err.splitlines()) == 1
+
+
+def _holders(url: str) -> list[int]:
+    """The backends holding the poller lock of ``url``'s schema, seen from another session."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND database = (SELECT oid FROM pg_database"
+                        "                 WHERE datname = current_database())"
+                        " AND classid = CAST(:k AS oid) AND objsubid = 2"
+                        " AND objid = CAST(hashtext(current_schema())::bigint & 4294967295 AS oid)"
+                    ),
+                    {"k": _PG_CLASS},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def _drop_connection(url: str, pid: int) -> None:
+    """What a server restart or an idle timeout does to the lock's session: end it."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            # waits (up to 10 s) for the backend to be gone, and its locks with it
+            assert conn.execute(text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid}).scalar()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_lock_whose_connection_the_server_dropped_is_taken_again(pg_url, caplog):
+    store = open_store(pg_url)
+    try:
+        with poller_lock(store.engine, "storybot run") as lock:
+            assert lock.check()  # held: nothing to say
+            [pid] = _holders(pg_url)
+            _drop_connection(pg_url, pid)
+            assert _holders(pg_url) == []  # gone without the holder noticing
+            with caplog.at_level(logging.WARNING, logger="storage.poller_lock"):
+                assert lock.check()
+            [again] = _holders(pg_url)
+            assert again != pid
+            warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+            assert "re-acquired on a new connection" in warnings[-1].getMessage()
+            caplog.clear()
+            assert lock.check() and caplog.records == []  # held again: quiet
+            with pytest.raises(PollerBusy):  # and it excludes a second poller again
+                with poller_lock(store.engine, "storybot poll --once"):
+                    pass
+        assert _holders(pg_url) == []  # released at the end, on its new connection
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_a_lock_lost_to_another_process_stops_the_poller(pg_url):
+    store, other = open_store(pg_url), open_store(pg_url)
+    try:
+        with poller_lock(store.engine, "storybot run") as lock:
+            [pid] = _holders(pg_url)
+            _drop_connection(pg_url, pid)
+            with poller_lock(other.engine, "storybot poll --once"):  # takes it meanwhile
+                with pytest.raises(PollerLockLost) as lost:
+                    lock.check()
+                message = str(lost.value)
+                assert message.startswith("lost the poller lock on postgresql")
+                assert "another storybot process holds it now: storybot run stops polling" in (
+                    message
+                )
+                assert "\n" not in message
+                assert len(_holders(pg_url)) == 1  # the other's, untouched
+    finally:
+        store.close()
+        other.close()
+
+
+@pytest.mark.postgres
+async def test_the_service_stops_before_polling_when_its_lock_was_taken_by_another(
+    pg_url, feed_server, caplog
+):
+    """``storybot run``'s service checks the lock before each poll cycle (``run_service``)."""
+    from storyworld import as_entry, feed_of, samples
+
+    from adapters.app import build_app, run_service
+    from bot.scheduler import Ticks
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": pg_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings)
+    feed_server.add_feed("/a.xml", feed_of(as_entry(samples("unrelated")[0])))
+    app.store.add_feed(feed_server.url("/a.xml"), app.clock.now())  # due now
+    other = open_store(pg_url)
+    try:
+        with app.poller_lock("storybot run") as lock:
+            [pid] = _holders(pg_url)
+            _drop_connection(pg_url, pid)
+            with poller_lock(other.engine, "storybot poll --once"):
+                with pytest.raises(PollerLockLost, match="storybot run stops polling"):
+                    await run_service(
+                        app, ticks=Ticks(poll_s=0.05, deliver_s=0.05), poller_lock=lock
+                    )
+    finally:
+        other.close()
+    assert feed_server.hits("/a.xml") == 0, "no cycle polled beside the other process"
+    assert any(
+        r.levelno == logging.ERROR and "lost the poller lock" in r.getMessage()
+        for r in caplog.records
+    )
