@@ -3,6 +3,11 @@
 Every sub-command builds the app through :func:`adapters.app.build_app`, so the CLI, the
 service, the demo and the tests share one wiring. The sub-command names and options are an
 interface other tools script against: keep them stable.
+
+Exit codes (the README's Operations section lists them): 0 success, 1 the command ran
+and reported a failure, 2 bad usage or configuration, 75 (``EX_TEMPFAIL`` of
+sysexits.h) the database server could not be reached at start (worth retrying, which a
+configuration error is not), 130/143 a second Ctrl-C/SIGTERM cut a stop short.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import sys
 from typing import Sequence
 
 from adapters.signals import StoppedNow
-from bot.errors import ConfigError, UserError
+from bot.errors import ConfigError, DatabaseUnavailable, UserError
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("storybot")
+
+# the database server cannot be reached now: EX_TEMPFAIL, "try again later" (sysexits.h)
+EXIT_DATABASE_UNAVAILABLE = 75
 
 # `outbox --sent HOURS` and `demo --hours` at most: a leap year
 MAX_HOURS = 24 * 366
@@ -437,6 +445,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         return _run(args)
+    except DatabaseUnavailable as exc:  # a supervisor retries it; not a config error (2)
+        print(f"storybot: error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE_UNAVAILABLE
     except (ConfigError, UserError) as exc:
         print(f"storybot: error: {exc}", file=sys.stderr)
         return 2

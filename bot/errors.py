@@ -47,6 +47,18 @@ class ConfigError(Exception):
     """A configuration value is wrong; the message names the setting and what is allowed."""
 
 
+class DatabaseUnavailable(ConfigError):
+    """The database server cannot be reached now: down, still starting, not answering.
+
+    Unlike the other reasons a database cannot be opened (a malformed URL, a wrong
+    password, a database that does not exist), nothing in the configuration is wrong and
+    waiting may fix it: the CLI exits with ``EX_TEMPFAIL`` (75) rather than 2, so that a
+    supervisor retries it (the systemd units' ``RestartPreventExitStatus=2`` does not
+    retry a configuration error). A ``ConfigError`` still, so code that handles a database
+    that cannot be opened (``storybot health``'s finding) handles this one too.
+    """
+
+
 class UserError(Exception):
     """A command was used wrongly; the message is shown to the user as is."""
 

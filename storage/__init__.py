@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
     SETTING,
     describe,
@@ -57,8 +57,10 @@ def open_store(
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
             directory does not exist, the file does not exist and ``create`` is False,
-            the file cannot be written, or the database cannot be reached; the message
-            names ``source``.
+            the file cannot be written, or the database refuses the connection (a
+            wrong password, no such database); the message names ``source``.
+        DatabaseUnavailable: the database server cannot be reached now (down, still
+            starting, not answering): worth trying again later (see :func:`_unavailable`).
     """
     parsed = parse_url(url, source)
     path = sqlite_file(parsed)
@@ -80,6 +82,8 @@ def open_store(
     except DBAPIError as exc:
         engine.dispose()
         reason = str(exc.orig).strip() or str(exc)
+        # libpq's hint comes on a line of its own ("\tIs the server running ..."): one line
+        reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
         if path is not None and _is_write_failure(reason, path):
             raise ConfigError(_cannot_write(path, reason, source)) from exc
         if "timeout expired" in reason:
@@ -87,13 +91,46 @@ def open_store(
                 " (no answer: is the server running, and are the host and port right? "
                 "a slow network can add ?connect_timeout=SECONDS to the URL)"
             )
-        raise ConfigError(
+        error = DatabaseUnavailable if _unavailable(exc, parsed.get_backend_name()) else ConfigError
+        raise error(
             f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc
     except BaseException:
         engine.dispose()
         raise
     return SqlStore(engine)
+
+
+# What a PostgreSQL server says, refusing a connection, while it cannot take one for now
+# (SQLSTATE 57P03 cannot_connect_now, 53300 too_many_connections): libpq gives no SQLSTATE
+# for a refused connection, so the text tells.
+_TEMPORARY_REFUSALS = (
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "the database system is not accepting connections",
+    "too many clients already",
+    "remaining connection slots are reserved",
+)
+
+
+def _unavailable(exc: DBAPIError, backend: str) -> bool:
+    """Whether ``exc`` says the database server cannot be reached now, not that it refuses.
+
+    A PostgreSQL server that is not there (connection refused, no answer in time, no
+    route, a host name that does not resolve yet) or says it cannot take a connection for
+    now (starting up, shutting down, too many clients) is unavailable; one that answers
+    with another ``FATAL`` refusal (password authentication failed, no such role or
+    database, no pg_hba.conf entry) is the configuration's to fix. A SQLite file is never
+    unavailable: what fails there is the file's to fix.
+    """
+    if backend != "postgresql" or not isinstance(exc, OperationalError):
+        return False
+    reason = str(exc.orig)
+    if "FATAL:" not in reason:
+        return True  # no answer from a server: the network, or no server listening
+    return any(refusal in reason for refusal in _TEMPORARY_REFUSALS)
 
 
 def _probe_write(engine: Engine) -> None:

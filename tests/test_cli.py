@@ -13,6 +13,8 @@ from storyworld import as_entry, feed_of, samples, seeds_dir
 from adapters.cli import main
 from storage import open_store
 
+pytest_plugins = ["store_fixtures"]  # fixtures: pg_database for the PostgreSQL tests
+
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
@@ -1007,3 +1009,28 @@ def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys)
     assert f"already polled: {url}; now every 3600 s (was 600 s), from its next poll on" in out
     assert main(["feeds", "list"]) == 0
     assert f"{url}\tevery 3600 s\t" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["run"], ["worker"], ["feeds", "list"], ["db-upgrade"]])
+def test_a_database_server_not_reachable_at_start_exits_75_not_2(db, monkeypatch, capsys, argv):
+    """EX_TEMPFAIL: a supervisor retries it (systemd's RestartPreventExitStatus=2 does not
+    retry a configuration error, which retrying cannot fix)."""
+    url = "postgresql://bob:s3cret@127.0.0.1:1/storybot?connect_timeout=2"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(argv) == 75
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: cannot open the database ")
+    assert "127.0.0.1:1" in err and "s3cret" not in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.postgres
+def test_a_database_that_refuses_the_connection_at_start_is_a_config_error_exit_2(
+    db, monkeypatch, capsys, pg_database
+):
+    url = pg_database.set(database="no_such_storybot_db").render_as_string(hide_password=False)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: cannot open the database ")
+    assert "no_such_storybot_db" in err and len(err.splitlines()) == 1

@@ -41,3 +41,20 @@ def test_every_cli_command_is_in_the_readme() -> None:
     commands = next(a for a in parser._actions if a.dest == "command").choices
     missing = sorted(c for c in commands if f"storybot {c}" not in README)
     assert not missing, f"commands not named in README: {missing}"
+
+
+def test_the_systemd_units_retry_an_unreachable_database_but_not_a_configuration_error() -> None:
+    from adapters.cli import EXIT_DATABASE_UNAVAILABLE
+
+    units = sorted((ROOT / "config").glob("*.service"))
+    assert units
+    for unit in units:
+        settings = [
+            line.partition("=")
+            for line in unit.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")
+        ]
+        values = {key: value for key, _, value in settings}
+        assert values["Restart"] == "on-failure", unit.name
+        assert values["RestartPreventExitStatus"].split() == ["2"], unit.name
+        assert str(EXIT_DATABASE_UNAVAILABLE) not in values["SuccessExitStatus"].split()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from store_builders import T0, new_item
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DatabaseUnavailable
 from storage import SqlStore, open_store
 from storage.engine import parse_url
 
@@ -45,11 +45,24 @@ def test_bad_urls_are_config_errors_naming_the_setting(url):
         open_store(url)
 
 
-def test_unreachable_database_is_a_config_error_without_the_password():
-    with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL") as info:
+def test_unreachable_database_is_unavailable_without_the_password():
+    with pytest.raises(DatabaseUnavailable, match="STORYBOT_DATABASE_URL") as info:
         open_store("postgresql://bob:s3cret@127.0.0.1:1/nope?connect_timeout=2")
     assert "s3cret" not in str(info.value)
     assert "127.0.0.1" in str(info.value)
+    assert isinstance(info.value, ConfigError)  # handled where a database cannot be opened
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("wrong", ["user", "database"])
+def test_a_server_that_refuses_the_connection_is_a_config_error_not_unavailable(pg_database, wrong):
+    """The server answered: a wrong user or database is the configuration's to fix."""
+    url = pg_database.set(
+        **({"username": "no_such_storybot_role"} if wrong == "user" else {"database": "no_such_db"})
+    )
+    with pytest.raises(ConfigError, match="cannot open the database") as info:
+        open_store(url.render_as_string(hide_password=False))
+    assert not isinstance(info.value, DatabaseUnavailable), str(info.value)
 
 
 def test_sqlite_directory_under_a_file_is_a_config_error(tmp_path):
@@ -134,7 +147,7 @@ def test_a_url_with_a_bad_port_is_a_config_error_without_the_password(netloc):
 
 
 @pytest.mark.slow
-def test_a_server_that_never_answers_is_a_config_error_within_the_connect_timeout():
+def test_a_server_that_never_answers_is_unavailable_within_the_connect_timeout():
     """A port that accepts connections but says nothing (a firewall, the wrong service):
     libpq would wait 130 s; storybot gives up after PG_CONNECT_TIMEOUT_S and says why."""
     import socket
@@ -147,7 +160,7 @@ def test_a_server_that_never_answers_is_a_config_error_within_the_connect_timeou
         silent.listen(8)
         port = silent.getsockname()[1]
         started = time.monotonic()
-        with pytest.raises(ConfigError) as info:
+        with pytest.raises(DatabaseUnavailable) as info:
             open_store(f"postgresql://bob:s3cret@127.0.0.1:{port}/db")
         took = time.monotonic() - started
     message = str(info.value)
