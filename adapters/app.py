@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -239,7 +240,7 @@ def build_app(
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
         host_check=host_check,
         seed_loader=seed_loader or make_seed_loader(settings),
-        declared=declarations(settings),
+        declared=declarations(settings, whole_path=False),
         on_story_added=console_follower(settings, store, clock),
     )
     adapters = dict(adapters or {})
@@ -379,15 +380,17 @@ def _declared_seed(app: App, name: str, source: str):
     raise ConfigError(f"{where}: [[stories]] '{name}': {reason}")
 
 
-def declarations(settings: Settings) -> Declarations:
+def declarations(settings: Settings, *, whole_path: bool = True) -> Declarations:
     """What the config file declares, for the removals that say it comes back.
 
     Such a story or feed is added again by the next command run with that file: see
     :func:`apply_declared`. The CLI (``story remove``, ``feeds remove``) and chat (``/story
-    stories remove``, ``/story feeds remove``) both say so from this.
+    stories remove``, ``/story feeds remove``) both say so from this. Chat replies name
+    the file only (``whole_path=False``): where it lies on the server is the operator's.
     """
+    config = settings.config_path or "config"
     return Declarations(
-        config=settings.config_path or "config",
+        config=config if whole_path else os.path.basename(config),
         stories=frozenset(decl.name for decl in settings.stories),
         feeds=frozenset(settings.feeds),
     )

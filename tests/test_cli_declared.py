@@ -7,6 +7,8 @@ exists, and a seed that cannot be read names the file and the story it belongs t
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from storyworld import seeds_dir
 from test_cli import db  # noqa: F401  (fixture)
@@ -71,15 +73,17 @@ def test_chat_remove_of_a_declared_story_or_feed_says_it_comes_back_as_the_cli_d
         "the next storybot command run with that file (storybot run included) adds it "
         "again; remove it there to keep it removed."
     )
+    name = os.path.basename(config)  # chat names the file, not where it lies on the server
+    assert name != config
     assert main(["--config", config, "ask", "stories remove Pentagon"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "Removed story pentagon.",
-        f"Note: 'pentagon' is declared in [[stories]] of {config}: {again}",
+        f"Note: 'pentagon' is declared in [[stories]] of {name}: {again}",
     ]
     assert main(["--config", config, "ask", "feeds remove http://127.0.0.1/f.xml"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "Removed feed http://127.0.0.1/f.xml. Items already stored are kept.",
-        f"Note: http://127.0.0.1/f.xml is declared in [feeds] urls of {config}: {again}",
+        f"Note: http://127.0.0.1/f.xml is declared in [feeds] urls of {name}: {again}",
     ]
     # what the config file does not declare: no note
     assert main(["--config", config, "ask", "stories remove other"]) == 0
