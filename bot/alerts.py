@@ -276,9 +276,30 @@ def added_fact(before: Development | None, after: Development, item: Item) -> st
     sentences = [c.sentence for c in mine if c.sentence not in known]
     if not sentences:
         return None
-    source = mine[0].source or item.source
+    return _fact_note(mine[0].source or item.source, sentences, after, item)
+
+
+def revised_fact(
+    before: Development | None, after: Development, item: Item, sentences: Sequence[str]
+) -> str | None:
+    """The new fact of a report updated in place, for its development's edited alert.
+
+    What :func:`added_fact` finds when the update's sentences made the summary; else
+    the ``sentences`` the update added (:func:`bot.revision.revision`), said as
+    "Outlet (updated): ...": the summary keeps its few most central sentences, and an
+    outlet's added line is the news all the same. None when it added none.
+    """
+    found = added_fact(before, after, item)
+    if found is not None or not sentences:
+        return found
+    label = f"{item.source} (updated)" if item.source else "Updated"
+    return _fact_note(label, sentences, after, item)
+
+
+def _fact_note(source: str, sentences: Sequence[str], after: Development, item: Item) -> str:
     head = f"{source}: " if source else ""
-    tail = f" [{citation_numbers(after.citations, after.links)[item.url]}]" if item.url else ""
+    numbers = citation_numbers(after.citations, after.links)
+    tail = f" [{numbers[item.url]}]" if item.url and item.url in numbers else ""
     # shortened between the outlet and the marker: a cut must not take the marker along
     return head + _shorten_sentences(sentences, THREAD_NOTE_MAX - len(head) - len(tail)) + tail
 

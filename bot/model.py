@@ -216,6 +216,22 @@ class PageWait:
     tries: int = 0
 
 
+@dataclass(frozen=True)
+class ItemUpdate:
+    """A stored item whose text changed since a version that was judged.
+
+    ``version`` is the item's latest version; ``title`` and ``text`` are what its
+    judgements read (the version before the first update not judged yet), so the
+    pipeline can tell what the update added (:func:`bot.revision.revision`).
+    """
+
+    item_id: int
+    version: int
+    title: str
+    text: str
+    stored_at: datetime
+
+
 class IngestOutcome(StrEnum):
     NEW = "new"  # first time we see this identity
     SEEN = "seen"  # same identity, same text: nothing to do
@@ -284,6 +300,7 @@ class Decision:
     judgement: Judgement
     item: Item
     decided_at: datetime
+    item_version: int | None = None  # the version of the item judged (None: not recorded)
 
 
 # --------------------------------------------------------------------------- channels

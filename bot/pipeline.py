@@ -31,7 +31,7 @@ from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from bot.alerts import (
     added_fact,
@@ -40,6 +40,7 @@ from bot.alerts import (
     legacy_notice_key,
     notice_key,
     notice_message,
+    revised_fact,
     with_fact,
 )
 from bot.digest import ALERT_CAP_WINDOW
@@ -55,6 +56,8 @@ from bot.model import (
     FetchStatus,
     IngestOutcome,
     Item,
+    ItemUpdate,
+    Judgement,
     PagesRead,
     PageWait,
     PollRequest,
@@ -67,6 +70,7 @@ from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
 from bot.query import Query
 from bot.render import counted
+from bot.revision import revision
 from bot.textnorm import tokens as text_tokens
 
 log = logging.getLogger(__name__)
@@ -88,6 +92,7 @@ _READ_BATCH = 500  # backlog items loaded from the store at a time
 # at most this many items a cycle.
 PAGE_RETRY_FIRST = timedelta(seconds=60)
 PAGE_WAITS_PER_CYCLE = 200
+UPDATES_PER_CYCLE = 500  # items updated in place judged again at most per call
 _HEADLINE_NOW = "could not read linked page %s (%s); its item is judged on its headline"
 
 
@@ -101,6 +106,7 @@ class CycleReport:
     errors: int = 0
     new_items: int = 0
     updated_items: int = 0
+    rejudged: int = 0  # updated items whose change was material: judged again
     on_topic: int = 0  # new items on-topic for at least one story
     copies: int = 0  # of those, items some story took as a copy of an earlier report
     new_developments: int = 0
@@ -152,11 +158,18 @@ class CycleReport:
                 pages += f" ({', '.join(notes)})"
         return (
             f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
-            f"{self.errors} failed); {counted(self.new_items, 'new item')}, "
+            f"{self.errors} failed); {counted(self.new_items, 'new item')}{self._updates()}, "
             f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
             f"{counted(self.new_developments, 'new development')}, "
             f"{counted(self.alerts_queued, 'alert')} queued{self._edits()}{pages}"
         )
+
+    def _updates(self) -> str:
+        """ " (3 updated, 1 re-judged)": said only when items were updated in place."""
+        if not self.updated_items and not self.rejudged:
+            return ""
+        again = f", {self.rejudged} re-judged" if self.rejudged else ""
+        return f" ({self.updated_items} updated{again})"
 
     def _edits(self) -> str:
         """ ", 2 alert edits": said only when there are some (most cycles have none)."""
@@ -349,6 +362,8 @@ class Pipeline:
                 report.waits_judged += len(ready)
                 await asyncio.to_thread(self.judge_items, ready, matcher, report)
                 await asyncio.to_thread(self.store.release_page_waits, [i.id for i in ready])
+            # updates stored by a cycle that died before judging them
+            await asyncio.to_thread(self.rejudge_updates, matcher, report)
         if not feeds:
             return report
 
@@ -412,6 +427,8 @@ class Pipeline:
         now = self.clock.now()
         if to_judge:
             self.judge_items(to_judge, matcher, report)
+        if report.updated_items:
+            self.rejudge_updates(matcher, report)
         self.store.record_polls(
             [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
         )
@@ -652,8 +669,10 @@ class Pipeline:
         items = sorted((i for i in found if i), key=_arrival_order)
         if self._stories:
             items = [i for i in items if not self.store.decisions_for_item(i.id)]
+        matcher = self._matcher()
         if items:
-            self.judge_items(items, self._matcher(), report)
+            self.judge_items(items, matcher, report)
+        self.rejudge_updates(matcher, report)  # updates stored by any poll job, as a cycle does
         return report
 
     def _ingest(
@@ -733,7 +752,7 @@ class Pipeline:
                     is_copy = True
                 if verdict.development is not None:
                     dev_writes.append(verdict.development)
-                    before, dev = self._project(dev_view, verdict, item, now)
+                    before, dev = self._project(dev_view, verdict.development, item, now)
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item)
                         outbox.extend(
@@ -752,7 +771,148 @@ class Pipeline:
                         self._notices(matcher, item, first, on_topic_ids, notified, report)
                     )
         states = {sid: self.engine.snapshot(sid) for sid in touched}
-        self.store.commit_decisions(judgements, dev_writes, states, outbox, now)
+        versions = {item.id: item.version for item in items}
+        self.store.commit_decisions(judgements, dev_writes, states, outbox, now, versions=versions)
+
+    def rejudge_updates(
+        self,
+        matcher: SubscriptionMatcher | None,
+        report: CycleReport,
+        limit: int = UPDATES_PER_CYCLE,
+    ) -> None:
+        """Judge again the items updated in place since a version of them was judged.
+
+        The store keeps every updated item with the text its judgements read until the
+        update is judged (``Store.pending_updates``), so an update stored by a cycle that
+        died before judging it is judged by the next one. For each (oldest first):
+
+        * A change that is not material (:func:`bot.revision.revision`: a typo, a
+          timestamp, markup) is settled and nothing else happens.
+        * Each story that took the item (its development D) takes the new sentences
+          into D's summary (:meth:`Engine.amend`); D's row is written and every posted
+          alert of D is edited, its thread note saying what was added. The item is not
+          a new report: D's item count and sources stay, the profile does not adapt and
+          the term statistics do not count it again.
+        * Each story that judged it off-topic judges the new version
+          (:meth:`Engine.judge_again`); taken now, it is handled as a new report (a new
+          development's alert, or an edit of its development's). Either way the
+          judgement is replaced by the new one.
+        * A keyword subscriber matched by the new version and not by the one judged
+          gets the notice (keyed as ever: never twice).
+
+        An item no story has judged is only settled: it is judged as it stands when its
+        turn comes (``_ingest`` queues an unjudged item whose feed lists it). All of it
+        is committed in one transaction, with the versions judged.
+        """
+        pending = self.store.pending_updates(limit)
+        if not pending:
+            return
+        now = self.clock.now()
+        items = {it.id: it for it in self.store.get_items([u.item_id for u in pending])}
+        versions = {u.item_id: items[u.item_id].version for u in pending if u.item_id in items}
+        subscribed = matcher is not None and len(matcher) > 0
+        if not self._stories and not subscribed:
+            self.store.commit_decisions([], [], {}, [], now, versions=versions)
+            return
+        if subscribed and not self._notices_warm:
+            self._warm_first_reports()
+        batch = _Rejudging()
+        for update in pending:
+            item = items.get(update.item_id)
+            if item is not None:
+                self._rejudge(update, item, matcher, batch, report, now)
+        states = {sid: self.engine.snapshot(sid) for sid in batch.touched}
+        self.store.commit_decisions(
+            [],
+            batch.dev_writes,
+            states,
+            batch.outbox,
+            now,
+            revised=batch.revised,
+            versions=versions,
+        )
+
+    def _rejudge(
+        self,
+        update: ItemUpdate,
+        item: Item,
+        matcher: SubscriptionMatcher | None,
+        batch: _Rejudging,
+        report: CycleReport,
+        now: datetime,
+    ) -> None:
+        """One updated item of :meth:`rejudge_updates`, added to ``batch``."""
+        change = revision(update.title, update.text, item.title, item.text)
+        decisions = [
+            d
+            for d in self.store.decisions_for_item(item.id)
+            if d.judgement.story_id in self._stories
+        ]
+        if not change.material or not decisions:
+            return
+        report.rejudged += 1
+        if not batch.read:
+            self.read_backlog()  # as judge_items: the engine reads in arrival order
+            batch.read = True
+        doc = engine_doc(item)
+        analysis = self.engine.analyse(doc)
+        was_on: set[int] = set()  # stories whose subscribers the judged version reached
+        now_on: set[int] = set()
+        updated = {"version": item.version, "sentences": len(change.new_sentences)}
+        # what the update added, for the edited alerts: its sentences, else its headline
+        added = list(change.new_sentences) or [item.title]
+        for decision in decisions:
+            j = decision.judgement
+            if j.on_topic:
+                if not reprints_seed(j):
+                    was_on.add(j.story_id)
+                    now_on.add(j.story_id)
+                # the same judgement, noting the version that added to it
+                batch.revised.append(replace(j, reason={**j.reason, "updated": updated}))
+                if j.development is None:
+                    continue
+                write = self.engine.amend(j.story_id, j.development, doc, change.new_sentences)
+                if write is None:
+                    continue
+                verdict = Verdict(replace(j, new_development=False), write)
+            else:
+                again = self.engine.judge_again(j.story_id, doc, analysis)
+                if again is None:
+                    continue
+                verdict = replace(
+                    again,
+                    judgement=replace(
+                        again.judgement, reason={**again.judgement.reason, "updated": updated}
+                    ),
+                )
+                batch.revised.append(verdict.judgement)
+                if verdict.judgement.on_topic and not reprints_seed(verdict.judgement):
+                    now_on.add(j.story_id)
+            batch.touched.add(j.story_id)
+            write = verdict.development
+            if write is None or not verdict.judgement.on_topic:
+                continue
+            batch.dev_writes.append(write)
+            before, dev = self._project(batch.dev_view, write, item, now)
+            if write.number > 0:
+                fact = None
+                if not verdict.judgement.new_development:
+                    fact = revised_fact(before, dev, item, added)
+                batch.outbox.extend(
+                    self._alerts(
+                        verdict, dev, batch.alerted, batch.capped, report, now, fact, batch.facts
+                    )
+                )
+        if matcher is not None and len(matcher):
+            told = {
+                (sub.platform, sub.user_id)
+                for sub_id in matcher.match(update.title, update.text, was_on)
+                if (sub := self._subs.get(sub_id)) is not None
+            }
+            first = self.engine.first_report(doc, analysis)
+            batch.outbox.extend(
+                self._notices(matcher, item, first, now_on, batch.notified, report, told)
+            )
 
     def _warm_first_reports(self) -> None:
         """Show the engine the reports that recent notices were about (once per pipeline).
@@ -794,7 +954,7 @@ class Pipeline:
     def _project(
         self,
         view: dict[tuple[int, int], Development],
-        verdict: Verdict,
+        w: DevelopmentWrite,
         item: Item,
         now,
     ) -> tuple[Development | None, Development]:
@@ -802,10 +962,9 @@ class Pipeline:
 
         Returns:
             ``(before, after)``: the store's view updated by this batch so far (None for
-            a new development), and that view with this item added.
+            a new development), and that view with this item added (``w.item_ids``
+            empty: an updated report already counted, only the summary changes).
         """
-        w = verdict.development
-        assert w is not None
         key = (w.story_id, w.number)
         dev = view.get(key) or self.store.get_development(w.story_id, w.number)
         sources = list(dev.sources) if dev else []
@@ -913,18 +1072,20 @@ class Pipeline:
         on_topic_ids: set[int],
         notified: set[str],
         report: CycleReport,
+        told: Collection[tuple[str, str]] = (),
     ) -> list[OutboxWrite]:
         """One notice per user whose subscriptions match ``item``, naming all of them.
 
         Keyed by the user and ``first``, the first report of the item's text, and written
         only if new: a user already told of that text (by this batch, an earlier one, or
         a run of this batch before a crash) is not told again. ``notified`` collects the
-        keys this batch queued.
+        keys this batch queued. Users in ``told`` ((platform, user id): those an earlier
+        version of the item matched) get none.
         """
         by_user: dict[tuple[str, str], list[tuple[Subscription, Query]]] = {}
         for sub_id in matcher.match(item.title, item.text, on_topic_ids):
             sub = self._subs.get(sub_id)
-            if sub is not None:
+            if sub is not None and (sub.platform, sub.user_id) not in told:
                 # the query the matcher parsed: the DM says which of its words were found
                 by_user.setdefault((sub.platform, sub.user_id), []).append(
                     (sub, matcher.query(sub_id))
@@ -976,6 +1137,22 @@ class Pipeline:
             log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
         self._matcher_cache, self._matcher_built_at = matcher, now
         return matcher
+
+
+@dataclass
+class _Rejudging:
+    """What one :meth:`Pipeline.rejudge_updates` batch gathers for its one commit."""
+
+    revised: list[Judgement] = field(default_factory=list)
+    dev_writes: list[DevelopmentWrite] = field(default_factory=list)
+    outbox: list[OutboxWrite] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    dev_view: dict[tuple[int, int], Development] = field(default_factory=dict)
+    notified: set[str] = field(default_factory=set)
+    alerted: set[str] = field(default_factory=set)
+    capped: Counter[str] = field(default_factory=Counter)
+    facts: dict[str, str | None] = field(default_factory=dict)
+    read: bool = False  # the backlog was read
 
 
 def _arrival_order(item: Item) -> tuple[datetime, int]:

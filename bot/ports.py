@@ -23,6 +23,7 @@ from bot.model import (
     FetchResult,
     IngestOutcome,
     Item,
+    ItemUpdate,
     Judgement,
     NewItem,
     OutboundMessage,
@@ -417,7 +418,23 @@ class Store(Protocol):
         engine_states: Mapping[int, Mapping[str, Any]],
         outbox: Sequence[OutboxWrite],
         now: datetime,
-    ) -> None: ...
+        *,
+        revised: Sequence[Judgement] = (),
+        versions: Mapping[int, int] | None = None,
+    ) -> None:
+        """Store a batch's decisions and their consequences in one transaction.
+
+        ``revised`` are new judgements of pairs judged before (an item updated in
+        place, judged again): they replace the stored ones. ``versions`` maps each item
+        judged to the version judged: recorded with its judgements, and the item's
+        pending update (``pending_updates``) up to that version is settled.
+        """
+        ...
+
+    def pending_updates(self, limit: int = 200) -> list[ItemUpdate]:
+        """Items updated since a version that was judged, not judged again yet, oldest first."""
+        ...
+
     def decisions_for_item(self, item_id: int) -> list[Decision]: ...
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
         """Newest first by ``first_reported_at`` (else ``created_at``), then number;

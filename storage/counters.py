@@ -4,9 +4,11 @@
 counters always agree with the judgements stored: an on-topic judgement adds one to
 ``items_on_topic`` (and to ``copies`` when it has a ``duplicate_of``), moves
 ``last_item_at`` forward to its item's ``fetched_at`` and adds the item's source to
-``story_sources``. Judgements are never changed once stored and an item's ``source`` and
-``fetched_at`` never change, so adding is all the counters ever need; a story's rows go
-with it (ON DELETE CASCADE).
+``story_sources``. A judgement is replaced only when its item, updated in place, is judged
+again, and that only ever turns an off-topic judgement on-topic (an on-topic item stays
+on-topic: its development takes the new sentences); ``commit_decisions`` counts it then.
+An item's ``source`` and ``fetched_at`` never change, so adding is all the counters ever
+need; a story's rows go with it (ON DELETE CASCADE).
 
 The counter row is changed with one atomic ``INSERT .. ON CONFLICT DO UPDATE`` per story
 (``items_on_topic = items_on_topic + n``), so concurrent writers on PostgreSQL add up

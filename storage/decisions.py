@@ -2,7 +2,10 @@
 
 One transaction carries a batch's judgements, the developments they create or extend,
 each story's engine state, the story counters (:mod:`storage.counters`) and the outbox
-rows that announce them. Either all of it is stored or none is, so a crash or a constraint
+rows that announce them. An item updated in place and judged again (``revised``) has its
+judgements replaced in that transaction (a pair is judged once: UNIQUE(story_id,
+item_id)), is counted if it only now became on-topic, and its pending update
+(:class:`storage.models.ItemUpdateRow`) is settled up to the version judged. Either all of it is stored or none is, so a crash or a constraint
 violation (say a second judgement for the same story and item) can never leave an alert
 without its decision, or counters that disagree with the judgements.
 """
@@ -13,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +24,7 @@ from bot.model import Decision, Judgement
 from bot.ports import Conflict, DevelopmentWrite, OutboxWrite
 from storage import convert
 from storage.base import StoreBase
-from storage.counters import count_judgements
+from storage.counters import chunks, count_judgements
 from storage.first_reports import earliest_item_time
 from storage.models import (
     DevelopmentItemRow,
@@ -29,13 +32,16 @@ from storage.models import (
     EngineBackgroundRow,
     EngineStateRow,
     ItemRow,
+    ItemUpdateRow,
     JudgementRow,
 )
 from storage.outbox import apply_outbox_writes
 from storage.serialize import citations_to_json
 
 
-def _add_judgements(session: Session, judgements: Sequence[Judgement], now: datetime) -> None:
+def _add_judgements(
+    session: Session, judgements: Sequence[Judgement], now: datetime, versions: Mapping[int, int]
+) -> None:
     # One multi-row Core INSERT: a batch is ~10 judgements per item for every item of a
     # cycle, and building and flushing an ORM object for each cost more than the SQL.
     if not judgements:
@@ -53,10 +59,54 @@ def _add_judgements(session: Session, judgements: Sequence[Judgement], now: date
                 "new_development": j.new_development,
                 "reason": dict(j.reason),
                 "decided_at": now,
+                "item_version": versions.get(j.item_id),
             }
             for j in judgements
         ],
     )
+
+
+def _revise_judgements(
+    session: Session, revised: Sequence[Judgement], now: datetime, versions: Mapping[int, int]
+) -> list[Judgement]:
+    """Replace stored judgements with new ones of the same pairs; return those that only
+    now became on-topic (the counters count them now). A pair not stored is added."""
+    newly_on: list[Judgement] = []
+    for j in revised:
+        row = session.scalar(
+            select(JudgementRow).where(
+                JudgementRow.story_id == j.story_id, JudgementRow.item_id == j.item_id
+            )
+        )
+        if row is None:
+            _add_judgements(session, [j], now, versions)
+            newly_on.extend([j] if j.on_topic else [])
+            continue
+        if j.on_topic and not row.on_topic:
+            newly_on.append(j)
+        row.on_topic = j.on_topic
+        row.score = float(j.score)
+        row.duplicate_of = j.duplicate_of
+        row.development = j.development
+        row.new_development = j.new_development
+        row.reason = dict(j.reason)
+        row.decided_at = now
+        row.item_version = versions.get(j.item_id, row.item_version)
+    session.flush()
+    return newly_on
+
+
+def _settle_updates(session: Session, versions: Mapping[int, int]) -> None:
+    """Delete the pending updates these versions judged (a later version stays pending)."""
+    table = cast(Table, ItemUpdateRow.__table__)
+    by_version: dict[int, list[int]] = {}
+    for item_id, version in versions.items():
+        by_version.setdefault(version, []).append(item_id)
+    for version, item_ids in sorted(by_version.items()):
+        for part in chunks(sorted(item_ids)):
+            session.execute(
+                delete(table).where(table.c.item_id.in_(part), table.c.version <= version)
+            )
 
 
 def _write_development(session: Session, write: DevelopmentWrite, now: datetime) -> None:
@@ -153,17 +203,35 @@ class DecisionStore(StoreBase):
         engine_states: Mapping[int, Mapping[str, Any]],
         outbox: Sequence[OutboxWrite],
         now: datetime,
+        *,
+        revised: Sequence[Judgement] = (),
+        versions: Mapping[int, int] | None = None,
     ) -> None:
         """Store a batch of decisions and their consequences in one transaction.
+
+        Args:
+            judgements: New judgements (a pair judged before is a conflict).
+            developments: Developments created or extended.
+            engine_states: Each touched story's engine snapshot.
+            outbox: Alerts, edits and notices to queue.
+            now: The decision time.
+            revised: New judgements of pairs judged before (an updated item judged
+                again): they replace the stored ones.
+            versions: Item id -> the version judged, for the items of this batch:
+                recorded with the judgements, and their pending updates up to that
+                version are settled (see the module docstring).
 
         Raises:
             Conflict: the batch breaks a constraint (a story/item pair judged twice, an
                 unknown story or item); nothing of the batch is stored.
         """
         try:
+            versions = versions or {}
             with self._write() as session:
-                _add_judgements(session, judgements, now)
-                count_judgements(session, judgements)
+                _add_judgements(session, judgements, now, versions)
+                newly_on = _revise_judgements(session, revised, now, versions)
+                count_judgements(session, [*judgements, *newly_on])
+                _settle_updates(session, versions)
                 for write in developments:
                     _write_development(session, write, now)
                 for story_id, state in engine_states.items():
@@ -182,6 +250,6 @@ class DecisionStore(StoreBase):
         )
         with self._read() as session:
             return [
-                Decision(convert.judgement(j), convert.item(i), j.decided_at)
+                Decision(convert.judgement(j), convert.item(i), j.decided_at, j.item_version)
                 for j, i in session.execute(query)
             ]

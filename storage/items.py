@@ -12,6 +12,12 @@ updates it. An
 update that changes the publication date also dates the developments holding the item
 again (:mod:`storage.first_reports`).
 
+Every update of a stored item also writes its ``item_updates`` row in the same
+transaction (:class:`storage.models.ItemUpdateRow`): the item's latest version and, kept
+from the first update not judged yet, the headline and text its judgements read. The
+pipeline judges the update from there (``pending_updates``) and ``commit_decisions``
+settles the row, so a crash between storing a version and judging it loses nothing.
+
 ``page_text`` is the main text of the item's linked page, saved by ``save_page_texts``
 when the feed gave no body. A SEEN entry leaves it alone and an update keeps it, unless
 the update changes the item's ``url`` or ``canonical_url`` (an update only fills in a
@@ -34,12 +40,12 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.model import IngestOutcome, Item, NewItem
+from bot.model import IngestOutcome, Item, ItemUpdate, NewItem
 from storage import convert
 from storage.base import StoreBase
-from storage.counters import chunks
+from storage.counters import chunks, upsert_insert
 from storage.first_reports import recompute_first_reported
-from storage.models import ItemRow
+from storage.models import ItemRow, ItemUpdateRow
 
 MAX_KEY_BYTES = 1024
 
@@ -74,6 +80,7 @@ _UPDATE = (
     .where(_TABLE.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in _UPDATED_FIELDS})
 )
+_UPDATES = cast(Table, ItemUpdateRow.__table__)
 _SAVE_PAGE_TEXT = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -120,6 +127,31 @@ def _apply_update(row: Row, item: NewItem) -> bool:
         return False
     row["page_text"] = None  # the page read was not the one the item now links to
     return True
+
+
+def _record_updates(session: Session, earlier: Mapping[int, Item], rows: Mapping[int, Row]) -> None:
+    """Write the ``item_updates`` rows of the stored items this batch updated.
+
+    An item with a row already (an update not judged yet) keeps the text recorded then,
+    the one its judgements read; only its version moves on.
+    """
+    now_rows = [
+        {
+            "item_id": item_id,
+            "version": rows[item_id]["version"],
+            "title": before.title,
+            "text": before.text,
+            "stored_at": rows[item_id]["updated_at"],
+        }
+        for item_id, before in sorted(earlier.items())  # sorted: a fixed lock order
+    ]
+    if not now_rows:
+        return
+    stmt = upsert_insert(session, _UPDATES)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_UPDATES.c.item_id], set_={"version": stmt.excluded.version}
+    )
+    session.execute(stmt, now_rows)
 
 
 def _clear_page_texts(session: Session, item_ids: Sequence[int]) -> None:
@@ -230,6 +262,7 @@ class ItemStore(StoreBase):
             steps: list[tuple[IngestOutcome, Row, Item]] = []
             redated: set[int] = set()  # stored items whose publication date changed
             relinked: set[int] = set()  # stored items whose links changed: page text cleared
+            earlier: dict[int, Item] = {}  # stored items updated: as they were before
             for item in items:
                 row, elsewhere = batch.find(item)
                 if row is None:
@@ -239,6 +272,8 @@ class ItemStore(StoreBase):
                 elif elsewhere or row["content_hash"] == item.content_hash:
                     outcome = IngestOutcome.SEEN
                 else:
+                    if row["id"] is not None:
+                        earlier.setdefault(row["id"], convert.item_from_values(row))
                     dated = row["published"]
                     links_changed = _apply_update(row, item)
                     batch.updated(row)
@@ -265,6 +300,8 @@ class ItemStore(StoreBase):
                 )
             if relinked:
                 _clear_page_texts(session, sorted(relinked))
+            if earlier:
+                _record_updates(session, earlier, batch.changed)
             if redated:
                 recompute_first_reported(session, sorted(redated))
             return [(outcome, replace(state, id=row["id"])) for outcome, row, state in steps]
@@ -283,6 +320,22 @@ class ItemStore(StoreBase):
                 _SAVE_PAGE_TEXT,
                 [{"b_id": item_id, "b_page_text": text} for item_id, text in texts.items()],
             )
+
+    def pending_updates(self, limit: int = 200) -> list[ItemUpdate]:
+        """Items updated since a version that was judged, not judged again yet.
+
+        Oldest update first; at most ``limit``. See the module docstring.
+        """
+        query = (
+            select(ItemUpdateRow)
+            .order_by(ItemUpdateRow.stored_at, ItemUpdateRow.item_id)
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [
+                ItemUpdate(row.item_id, row.version, row.title, row.text, row.stored_at)
+                for row in session.scalars(query)
+            ]
 
     def get_item(self, item_id: int) -> Item | None:
         with self._read() as session:

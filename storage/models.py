@@ -134,6 +134,28 @@ class PageWaitRow(Base):
     tries: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ItemUpdateRow(Base):
+    """An item whose text changed since a version that was judged, not judged again yet.
+
+    Written by the ingest that stores the new version (``storage.items``), in its
+    transaction; deleted by the ``commit_decisions`` that judges ``version`` or a later
+    one (``settled``). ``title`` and ``text`` are the version before the first update not
+    judged yet: what the item's judgements read, to tell what the update added
+    (:mod:`bot.revision`). A crash between storing and judging leaves the row, so the
+    next cycle judges the update (``pending_updates``); the item's deletion takes it along.
+    """
+
+    __tablename__ = "item_updates"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)  # the item's latest version
+    title: Mapped[str] = mapped_column(Text)  # as judged (the version before the updates)
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime]  # when the first update not judged yet was stored
+
+
 class JudgementRow(Base):
     __tablename__ = "judgements"
     __table_args__ = (
@@ -151,6 +173,8 @@ class JudgementRow(Base):
     new_development: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     decided_at: Mapped[datetime]
+    # the version of the item judged (NULL: judged before versions were recorded)
+    item_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class StoryCounterRow(Base):

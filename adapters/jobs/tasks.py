@@ -98,9 +98,11 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             # before the judging job is deferred: it judges what the store holds; an item
             # whose page may come back waits for it (the page_waits task judges it later)
             items = await app.pipeline.read_pages(items, report)
-        if items:
+        if items or report.updated_items:
             # Deferred before the poll is recorded: if this process dies in between, the
-            # feed is still due and the next poll finds the items unjudged again.
+            # feed is still due and the next poll finds the items unjudged again. An
+            # item updated in place waits in the store (``pending_updates``) and the
+            # judging job judges it again, whichever poll job stored it.
             await judge.defer_async(item_ids=[i.id for i in items])
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
         pages = f", {counted(report.pages_read, 'linked page')} read" if report.pages_read else ""

@@ -156,6 +156,49 @@ class Engine:
         self._background.add(a.tf.keys())
         return verdicts
 
+    def judge_again(
+        self,
+        story_id: int,
+        doc: EngineDoc,
+        analysis: Analysis | None = None,
+        embedding: Dense | None = None,
+    ) -> Verdict | None:
+        """Decide again on an item a story judged off-topic, whose text has changed since.
+
+        Only that story judges it (the others keep their judgements) and nothing counts
+        it a second time: the stream and story statistics and the story's off-topic
+        background hold its earlier version already. Taken now, it is a new report of
+        the story (a development, the copy index, the profile).
+
+        Args:
+            story_id: The story that judged it off-topic.
+            doc: The item's new version.
+            analysis: Its analysis, if already computed by :meth:`analyse`.
+            embedding: Its embedding from :meth:`embed`, if already computed.
+
+        Returns:
+            The verdict, or None if the story is not tracked.
+        """
+        st = self._stories.get(story_id)
+        if st is None:
+            return None
+        a = analysis if analysis is not None else self.analyse(doc)
+        if embedding is None and self.embedder is not None:
+            embedding = self.embed([doc])[0]
+        return st.judge(doc, a, embedding, again=True)
+
+    def amend(
+        self, story_id: int, number: int, doc: EngineDoc, sentences: Sequence[str]
+    ) -> DevelopmentWrite | None:
+        """Add an on-topic report's new sentences (an update in place) to its development.
+
+        See :meth:`bot.engine.story_state.StoryState.amend`: the summary is computed
+        again; the report is not counted again anywhere. Returns the development write,
+        or None (story not tracked, development retired, nothing added).
+        """
+        st = self._stories.get(story_id)
+        return st.amend(number, doc, sentences) if st is not None else None
+
     def first_report(self, doc: EngineDoc, analysis: Analysis | None = None) -> int:
         """The recent item that first carried ``doc``'s text (``doc.id`` if it is the first).
 

@@ -19,7 +19,7 @@ words never influence its own score.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,9 +30,9 @@ from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
-from bot.engine.summary import candidate_sentences, summarise, summary_text
+from bot.engine.summary import candidate_sentences, summarise, summary_text, worth_citing
 from bot.engine.termstats import DocFreq, WithinStory, norm
-from bot.engine.text import strip_outlet_suffix
+from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.engine.types import EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder
@@ -156,7 +156,9 @@ class StoryState:
 
     # ------------------------------------------------------------------ deciding
 
-    def judge(self, doc: EngineDoc, a: Analysis, embedding: Dense | None = None) -> Verdict:
+    def judge(
+        self, doc: EngineDoc, a: Analysis, embedding: Dense | None = None, *, again: bool = False
+    ) -> Verdict:
         """Decide on one item and update the state.
 
         Args:
@@ -164,12 +166,17 @@ class StoryState:
             a: Its analysis (see :func:`bot.engine.analysis.analyse`).
             embedding: The item's unit embedding (:func:`bot.engine.semantic.as_unit`),
                 when the engine has an embedder; mixed into the on-topic test.
+            again: The item was judged before (off-topic) and has changed since: its
+                earlier version is counted in the document frequencies and the off-topic
+                background already, so neither counts it again. Taken now, it is a new
+                report of the story in every other way.
 
         Returns:
             The verdict.
         """
         cfg = self.config
-        self.n_judged += 1
+        if not again:
+            self.n_judged += 1
         scorer = self.profile.cached_scorer(self.df)
         m = scorer.score(a.tf, a.entities)
         reason: dict[str, Any] = {}
@@ -295,9 +302,9 @@ class StoryState:
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
-        if not on_topic:
+        if not on_topic and not again:
             self.background.add(score, a.headline_only)  # after judging: no self-influence
-        if copy is None:
+        if copy is None and not again:
             # A syndicated copy is the same words again, not evidence of how common they
             # are: counted, twenty outlets running one wire report make the story's own
             # names look common, and its later turns drift off-topic.
@@ -313,6 +320,53 @@ class StoryState:
             reason=reason,
         )
         return Verdict(judgement, development)
+
+    def amend(
+        self, number: int, doc: EngineDoc, sentences: Sequence[str]
+    ) -> DevelopmentWrite | None:
+        """Add what an updated report now says to the development it is in.
+
+        The report was judged on-topic before and sits in development ``number``; its
+        outlet has since added ``sentences`` (see :mod:`bot.revision`). Those fit for a
+        summary join the development's sentence pool, cited to the report, and the
+        summary is computed again. Nothing else changes: the report was counted already
+        (document frequencies, profile, copy index, centroid), so it is not again. A
+        headline-only report's new headline is its new sentence. When the pool is full,
+        the report's own sentences that its new version no longer holds make room.
+
+        Args:
+            number: The development the report is in.
+            doc: The report's new version.
+            sentences: The sentences its earlier version did not hold.
+
+        Returns:
+            The development write (no item ids: no new report), or None when the
+            development has retired or no sentence was added.
+        """
+        c = self.devs.clusters.get(number)
+        if c is None:
+            return None
+        known = {cit.sentence for cit in c.sentences}
+        fresh = [s for s in sentences if worth_citing(s)]
+        if not fresh:  # a headline-only report speaks through its headline
+            fresh = [s for s in candidate_sentences(doc.title, doc.text) if s == doc.title.strip()]
+        fresh = list(dict.fromkeys(s for s in fresh if s not in known))
+        if not fresh:
+            return None
+        short = len(fresh) - (self.config.summary_pool - len(c.sentences))
+        if short > 0 and doc.url:
+            now_says = {*split_sentences(doc.text), doc.title.strip()}
+            stale = [
+                i
+                for i, cit in enumerate(c.sentences)
+                if cit.url == doc.url and cit.sentence not in now_says
+            ][:short]
+            c.sentences = [cit for i, cit in enumerate(c.sentences) if i not in set(stale)]
+        self._add_sentences(c, fresh, doc.source, doc.url)
+        if not known.symmetric_difference(cit.sentence for cit in c.sentences):
+            return None  # no room for any of them
+        cited = self._summary(c)
+        return DevelopmentWrite(self.story.id, c.number, c.headline, summary_text(cited), (), cited)
 
     def _summary(self, c: Cluster) -> tuple[Citation, ...]:
         known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]

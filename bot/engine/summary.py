@@ -40,16 +40,23 @@ def candidate_sentences(title: str, text: str) -> list[str]:
     """
     out = []
     for s in split_sentences(text):
-        n = len(s.split())
-        # headings and captions are title-cased lines without end punctuation
-        heading = not s.endswith((".", "!", '"', "”", "'", "’")) and is_title_case(s)
-        if _MIN_WORDS <= n <= _MAX_WORDS and not s.endswith((":", "?")) and not heading:
+        if worth_citing(s):
             out.append(s)
         if len(out) >= _LEAD_SENTENCES:
             break
     if not out and title.strip():
         out.append(title.strip())
     return out
+
+
+def worth_citing(sentence: str) -> bool:
+    """Whether a sentence may stand in a summary: of reasonable length, no heading,
+    caption or question."""
+    n = len(sentence.split())
+    # headings and captions are title-cased lines without end punctuation
+    end = (".", "!", '"', "”", "'", "’")
+    heading = not sentence.endswith(end) and is_title_case(sentence)
+    return _MIN_WORDS <= n <= _MAX_WORDS and not sentence.endswith((":", "?")) and not heading
 
 
 def _vec(sentence: str, df: DocFreq) -> Vector:

@@ -1,0 +1,120 @@
+"""Whether an item updated in place says something new (a *material* revision).
+
+Outlets edit articles after publishing them: a typo fixed, a timestamp line bumped, a
+tracking parameter or markup changed, or a real development ("UPDATE: a suspect was
+arrested" appended, a headline rewritten). The store records every text change as a new
+version (:mod:`storage.items`); only a material one is worth judging again
+(:meth:`bot.pipeline.Pipeline.rejudge_updates`), since judging again can edit posted
+alerts and send keyword notices.
+
+A revision is material when
+
+* the headline changed in words: not only in whitespace, case, punctuation, the
+  outlet suffix (" - WRAL") or a misspelt word, or
+* the body holds a sentence the earlier version did not: one with a word that no
+  sentence of the earlier version has, where a word spelt almost like one it replaced
+  (a typo fixed) and a sentence made only of date and time words (an "Updated 10:42
+  a.m. EDT" line) do not count.
+
+A changed number is a changed fact (a death toll "5" becoming "7"), so numbers count,
+except in a date/time line. The test works on the words only (:func:`bot.textnorm.tokens`),
+so markup, spacing and case never make a revision material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from bot.engine.text import split_sentences, strip_outlet_suffix
+from bot.textnorm import tokens
+
+# words of a dateline or "updated" stamp: a sentence of these (and numbers) only is a stamp
+_STAMP_WORDS = frozenset(
+    """
+    updated update published posted modified last edited am pm a m p m gmt utc bst cet cest
+    est edt cst cdt mst mdt pst pdt et ct mt pt at on by
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
+    july august september october november december
+    mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday
+    saturday sunday today yesterday
+    """.split()
+)
+_TYPO_RATIO = 0.8  # a word this close in spelling to one it replaced is the same word
+_TYPO_MIN_LEN = 4  # shorter words differ by one letter and mean something else
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What an update of an item changed, as far as news goes.
+
+    Attributes:
+        headline_changed: The headline changed in words.
+        new_sentences: The sentences of the new body the earlier one did not hold, in
+            order (:func:`revision` says what counts).
+    """
+
+    headline_changed: bool
+    new_sentences: tuple[str, ...]
+
+    @property
+    def material(self) -> bool:
+        """Whether the update is worth judging again."""
+        return self.headline_changed or bool(self.new_sentences)
+
+
+def _is_stamp(words: Sequence[str]) -> bool:
+    return all(w in _STAMP_WORDS or any(ch.isdigit() for ch in w) for w in words)
+
+
+def _typo_of(word: str, replaced: Sequence[str]) -> bool:
+    if len(word) < _TYPO_MIN_LEN or word.isdigit():
+        return False
+    return any(
+        len(old) >= _TYPO_MIN_LEN and SequenceMatcher(None, word, old).ratio() >= _TYPO_RATIO
+        for old in replaced
+    )
+
+
+def _adds_words(new: Sequence[str], old_sentences: Sequence[Sequence[str]]) -> bool:
+    """Whether a sentence's words say something no earlier sentence did.
+
+    It is compared with the earlier sentence sharing most of its words: a word of it
+    not in that sentence, nor anywhere in the earlier text, and no respelling of a word
+    that sentence lost, is new.
+    """
+    if not new or _is_stamp(new):
+        return False
+    everywhere = {w for s in old_sentences for w in s}
+    added = [w for w in new if w not in everywhere]
+    if not added:
+        return False
+    mine = set(new)
+    closest = max(old_sentences, key=lambda s: len(mine & set(s)), default=())
+    replaced = [w for w in closest if w not in mine]
+    return any(not _typo_of(w, replaced) for w in added)
+
+
+def revision(old_title: str, old_text: str, new_title: str, new_text: str) -> Revision:
+    """Compare two versions of an item (headline and body each).
+
+    Args:
+        old_title: The headline of the version judged before.
+        old_text: Its body (may be empty: a headline-only item).
+        new_title: The headline of the new version.
+        new_text: Its body.
+
+    Returns:
+        The :class:`Revision`; ``material`` says whether to judge the item again.
+    """
+    old_head = tokens(strip_outlet_suffix(old_title) or old_title)
+    new_head = tokens(strip_outlet_suffix(new_title) or new_title)
+    headline_changed = new_head != old_head and _adds_words(new_head, [old_head])
+    if not headline_changed and new_head != old_head:
+        # words dropped or reordered only: a rewrite when most of the headline went
+        gone = set(old_head) - set(new_head)
+        headline_changed = 2 * len(gone) > len(set(old_head))
+    old_sentences = [tokens(s) for s in split_sentences(old_text)]
+    fresh = tuple(s for s in split_sentences(new_text) if _adds_words(tokens(s), old_sentences))
+    return Revision(headline_changed, fresh)

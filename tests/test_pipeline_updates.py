@@ -1,0 +1,246 @@
+"""Items updated in place (same guid and link, new text) are judged again when it matters.
+
+End to end as in ``test_pipeline.py``: a local feed server at the wire, the real fetcher,
+engine and store (SQLite, and PostgreSQL where the store's new parts are involved), the
+console adapter as the chat. See :meth:`bot.pipeline.Pipeline.rejudge_updates`.
+"""
+
+from __future__ import annotations
+
+from feedserver import feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, make_world, sample
+
+from adapters.jobs.tasks import fresh_pipeline
+from bot.identity import new_item
+from bot.model import FeedEntry, IngestOutcome
+
+pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
+
+HEARING = "ww-004"  # a turn of the demo story the engine takes as a new development
+OIL = "gmb-u01"  # unrelated to it
+RAIL = "ww-u01"  # unrelated too
+
+FACT = (
+    "On Friday the Pentagon agreed to hand the full text of its Anthropic agreement "
+    "to the senators before the March 18 hearing."
+)
+
+
+async def _cycle(world):
+    report = await world.app.pipeline.poll_due()
+    await world.app.delivery.deliver_due(limit=1000)
+    return report
+
+
+def _serve(feed_server, world, *entries, add: bool = False):
+    feed_server.add_feed("/a.xml", feed_of(*entries), etag=True)
+    if add:
+        world.app.store.add_feed(feed_server.url("/a.xml"), world.clock.now())
+
+
+async def _next_cycle(world):
+    world.clock.advance(hours=2)  # the feed is due again
+    return await _cycle(world)
+
+
+def _with_fact(item: dict, fact: str = FACT) -> dict:
+    return dict(item, content=item["content"] + "\n\n" + fact)
+
+
+def _notices(world) -> list:
+    return [m for _, m in world.console.posted if m.kind.value == "notice"]
+
+
+async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(
+    feed_server, db_url, clock
+):
+    world = make_world(db_url, clock)
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+    assert len(world.alerts()) == 1
+    dev = world.app.store.list_developments(world.story.id)[0]
+    assert FACT not in dev.summary
+
+    _serve(feed_server, world, as_entry(_with_fact(item)))
+    report = await _next_cycle(world)
+
+    assert (report.new_items, report.updated_items, report.rejudged) == (0, 1, 1)
+    assert (report.alerts_queued, report.alert_edits, report.new_developments) == (0, 1, 0)
+    assert "(1 updated, 1 re-judged)" in report.line()
+    assert len(world.alerts()) == 1, "an update is no new development"
+    assert len(world.console.edited) == 1
+    edited = world.console.edited[-1][1]
+    assert edited.thread_note is not None and "Pentagon agreed" in edited.thread_note
+    # the summary keeps its three most central sentences; the note says what was added
+    assert edited.thread_note.startswith("Sample Wire (updated): On Friday the Pentagon")
+    after = world.app.store.get_development(world.story.id, dev.number)
+    assert after.updated_at > dev.updated_at, "the development row is written"
+    assert (after.item_count, after.sources) == (dev.item_count, dev.sources)
+    stored = world.app.store.find_item_by_url(item["url"])
+    assert stored.version == 2
+    (decision,) = world.app.store.decisions_for_item(stored.id)
+    assert decision.item_version == 2 and decision.judgement.reason["updated"]["version"] == 2
+    assert world.app.store.pending_updates() == []
+    assert world.app.store.story_stats(world.story.id).items_on_topic == 1
+    await world.app.aclose()
+
+
+async def test_a_trivial_update_is_stored_and_nothing_else(feed_server, sqlite_url, clock):
+    world = make_world(sqlite_url, clock)
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+    before = world.app.store.list_developments(world.story.id)[0]
+
+    # case and spacing of the headline, a misspelling, a timestamp line
+    trivial = dict(
+        item,
+        title=item["title"].upper() + "  ",
+        content=item["content"].replace("senators", "senatros")
+        + "\n\nUpdated 10:42 a.m. EDT, March 5, 2026",
+    )
+    _serve(feed_server, world, as_entry(trivial))
+    report = await _next_cycle(world)
+
+    assert (report.updated_items, report.rejudged, report.alert_edits) == (1, 0, 0)
+    assert "(1 updated)" in report.line()
+    assert list(world.console.edited) == []
+    assert world.app.store.find_item_by_url(item["url"]).version == 2
+    after = world.app.store.get_development(world.story.id, before.number)
+    assert after.summary == before.summary
+    assert world.app.store.pending_updates() == []  # settled, not judged again later
+    await world.app.aclose()
+
+
+async def test_an_off_topic_item_that_becomes_the_story_is_alerted(feed_server, db_url, clock):
+    world = make_world(db_url, clock)
+    oil, hearing = sample(OIL), sample(HEARING)
+    _serve(feed_server, world, as_entry(oil), add=True)
+    await _cycle(world)
+    assert world.alerts() == []
+    stored = world.app.store.find_item_by_url(oil["url"])
+    (decision,) = world.app.store.decisions_for_item(stored.id)
+    assert not decision.judgement.on_topic
+
+    # the same guid and link, rewritten into a report of the story
+    rewritten = dict(oil, title=hearing["title"], content=hearing["content"], summary="")
+    _serve(feed_server, world, as_entry(rewritten))
+    report = await _next_cycle(world)
+
+    assert (report.rejudged, report.new_developments, report.alerts_queued) == (1, 1, 1)
+    assert len(world.alerts()) == 1
+    (decision,) = world.app.store.decisions_for_item(stored.id)
+    assert decision.judgement.on_topic and decision.judgement.development is not None
+    assert decision.item_version == 2
+    stats = world.app.store.story_stats(world.story.id)
+    assert stats.items_on_topic == 1
+    dev = world.app.store.get_development(world.story.id, decision.judgement.development)
+    assert dev.item_count == 1
+    await world.app.aclose()
+
+
+async def test_a_subscriber_matched_only_by_the_new_version_is_told_once(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock, follow=False)
+    world.app.store.add_subscription("console", "me", "sabotage", None, clock.now())
+    world.app.store.add_subscription("console", "you", "rail", None, clock.now())
+    world.app.pipeline.invalidate_subscriptions()
+    rail = sample(RAIL)
+    _serve(feed_server, world, as_entry(rail), add=True)
+    await _cycle(world)
+    assert [n.title for n in _notices(world)] == [rail["title"]]  # "you" only
+
+    fact = "Police said a signal technician was arrested on suspicion of sabotage."
+    _serve(feed_server, world, as_entry(_with_fact(rail, fact)))
+    report = await _next_cycle(world)
+    assert report.rejudged == 1 and report.notices_queued == 1
+    assert world.out.getvalue().count("(DM to me)") == 1
+    assert world.out.getvalue().count("(DM to you)") == 1, "told of this item already"
+
+    # a trivial update, then a material one the subscriber's query matched before too
+    typo = _with_fact(rail, fact.replace("technician", "techncian"))
+    _serve(feed_server, world, as_entry(typo))
+    assert (await _next_cycle(world)).notices_queued == 0
+    more = _with_fact(typo, "The operator said services would resume on Monday morning.")
+    _serve(feed_server, world, as_entry(more))
+    report = await _next_cycle(world)
+    assert report.rejudged == 1 and report.notices_queued == 0
+    assert world.out.getvalue().count("(DM to me)") == 1
+    await world.app.aclose()
+
+
+def _entry(item: dict) -> FeedEntry:
+    return FeedEntry(
+        guid=item["guid"],
+        url=item["url"],
+        title=item["title"],
+        summary=item["summary"],
+        content=item["content"],
+        published=None,
+    )
+
+
+async def test_an_update_stored_by_a_cycle_that_crashed_is_judged_by_the_next(
+    feed_server, db_url, clock
+):
+    world = make_world(db_url, clock)
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+    feed = world.app.store.get_feed(feed_server.url("/a.xml"))
+
+    # A cycle stored version 2 and died before judging it (its poll not recorded).
+    updated = _with_fact(item)
+    clock.advance(hours=2)
+    outcome, stored = world.app.store.ingest_item(
+        new_item(_entry(updated), feed.id, "Sample Wire", clock.now())
+    )
+    assert outcome is IngestOutcome.UPDATED and stored.version == 2
+    assert [u.item_id for u in world.app.store.pending_updates()] == [stored.id]
+
+    # The restarted service's next cycle: the feed now lists version 2 again (SEEN).
+    await world.app.aclose()
+    world = make_world(db_url, clock, follow=False)
+    _serve(feed_server, world, as_entry(updated))
+    report = await _cycle(world)
+
+    assert report.rejudged == 1 and report.alert_edits == 1
+    assert "Pentagon agreed" in (world.console.edited[-1][1].thread_note or "")
+    assert world.app.store.pending_updates() == []
+    (decision,) = world.app.store.decisions_for_item(stored.id)
+    assert decision.item_version == 2
+    await world.app.aclose()
+
+
+async def test_a_judging_job_judges_the_updates_a_poll_job_stored(feed_server, db_url, clock):
+    world = make_world(db_url, clock)
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+    feed = world.app.store.get_feed(feed_server.url("/a.xml"))
+    report = world.app.pipeline.ingest_result(
+        feed, await world.app.pipeline.fetch_feed(feed), _report()
+    )
+    assert report == []  # unchanged: nothing to judge
+    _serve(feed_server, world, as_entry(_with_fact(item)))
+    clock.advance(hours=2)
+    polled = _report()
+    items = world.app.pipeline.ingest_result(
+        feed, await world.app.pipeline.fetch_feed(feed), polled, recheck_unjudged=True
+    )
+    assert (items, polled.updated_items) == ([], 1)
+
+    judged = fresh_pipeline(world.app).judge_stored([])  # what the scale-out job runs
+    assert (judged.rejudged, judged.alert_edits) == (1, 1)
+    assert fresh_pipeline(world.app).judge_stored([]).rejudged == 0, "judged once"
+    await world.app.delivery.deliver_due(limit=1000)
+    assert len(world.alerts()) == 1 and len(world.console.edited) == 1
+    await world.app.aclose()
+
+
+def _report():
+    from bot.pipeline import CycleReport
+
+    return CycleReport()
