@@ -882,7 +882,8 @@ class Pipeline:
                 verdict = replace(
                     again,
                     judgement=replace(
-                        again.judgement, reason={**again.judgement.reason, "updated": updated}
+                        again.judgement,
+                        reason={**again.judgement.reason, "updated": {**updated, "again": True}},
                     ),
                 )
                 batch.revised.append(verdict.judgement)

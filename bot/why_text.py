@@ -39,6 +39,8 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         story = store.get_story_by_id(j.story_id)
         name = story.name if story else f"story {j.story_id}"
         lines.append(f"• {_verdict(store, j, story, name)}")
+        if item.version > 1:
+            lines.append(f"    {_version_line(d.item_version, item.version, j)}")
         lines.extend(f"    {line}" for line in _reason_lines(store, j, story))
     # A story judges the items that arrive after it is added, not those stored before:
     # say so for each story without a verdict, or its silence reads as "not relevant".
@@ -120,6 +122,24 @@ def _subscription_lines(
     return lines
 
 
+def _version_line(judged: int | None, latest: int, j: Judgement) -> str:
+    """Which version of an item updated in place the judgement read."""
+    if judged is None:
+        return f"judged on an earlier version (the item is at version {latest} now)"
+    said = f"judged on version {judged}"
+    updated = j.reason.get("updated")
+    if isinstance(updated, dict):
+        if not updated.get("again") and updated.get("sentences"):
+            said += f", whose {counted(int(updated['sentences']), 'new sentence')} went to the development"
+        else:
+            said += ", judged again after the update"
+    if judged < latest:
+        said += (
+            f"; it has changed since (version {latest}): only a change of substance is judged again"
+        )
+    return said
+
+
 def _reason_lines(store: Store, j: Judgement, story: Story | None) -> list[str]:
     """The engine's reasons for a judgement, in words, with each score's threshold.
 
@@ -131,6 +151,7 @@ def _reason_lines(store: Store, j: Judgement, story: Story | None) -> list[str]:
     r = dict(j.reason)
     out: list[str] = []
     r.pop("uncorroborated", None)  # the verdict line says it
+    r.pop("updated", None)  # the version line says it
     background = r.pop("below_background", None)
     headline_only = bool(r.pop("headline_only", False))
     score, threshold = r.pop("score", None), r.pop("threshold", None)

@@ -603,3 +603,60 @@ def test_first_reports_are_bounded() -> None:
     # the oldest were forgotten: their copy is a first report again, a recent one's is not
     assert e.first_report(doc(20, "x", texts[0])) == 20
     assert e.first_report(doc(21, "y", texts[9])) == 9
+
+
+# --------------------------------------------------------------------------- updates in place
+
+
+def _counts(e: Engine) -> dict:
+    """What an update must not change: the statistics and the profile."""
+    state = e.snapshot(1)
+    return {
+        k: state[k] for k in ("n_judged", "df", "story_df", "profile", "copies", "background")
+    } | {"stream": e.background_state()}
+
+
+def test_amend_adds_an_updated_reports_new_sentences_and_counts_nothing_again() -> None:
+    e = warm_engine()
+    (v,) = e.judge(doc(6, *LAWSUIT, url="https://news.example/sues", days=20))
+    number = v.judgement.development
+    assert number is not None and v.development is not None
+    counts = _counts(e)
+    added = "A federal judge on Friday temporarily blocked the Pentagon's supply chain risk designation."
+    updated = doc(6, LAWSUIT[0], LAWSUIT[1] + " " + added, url="https://news.example/sues", days=20)
+
+    write = e.amend(1, number, updated, [added])
+
+    assert write is not None and write.number == number and write.item_ids == ()
+    # in the development's pool, cited to the report (the summary picks its few best)
+    pool = json.dumps(e.snapshot(1)["developments"])
+    assert json.dumps([added, "example.com", "https://news.example/sues"]) in pool
+    assert _counts(e) == counts, "no statistic counts the report again"
+    assert e.amend(1, number, updated, [added]) is None, "known already: nothing to add"
+    assert e.amend(1, 99, updated, [added]) is None, "no such development"
+    assert e.amend(2, number, updated, [added]) is None, "no such story"
+    assert e.amend(1, number, updated, ["Too short."]) is None, "not fit for a summary"
+
+
+def test_judge_again_takes_a_rewritten_item_without_counting_it_twice() -> None:
+    e = warm_engine()
+    title, text = BACKGROUND[0]
+    (v,) = e.judge(doc(8, title, text, url="https://news.example/8", days=20))
+    assert not v.judgement.on_topic
+    state = e.snapshot(1)
+    stream = e.background_state()
+
+    rewritten = doc(8, *LAWSUIT, url="https://news.example/8", days=20)
+    again = e.judge_again(1, rewritten)
+
+    assert again is not None and again.judgement.on_topic and again.judgement.new_development
+    assert again.development is not None and again.development.item_ids == (8,)
+    after = e.snapshot(1)
+    assert (after["n_judged"], after["df"], after["background"]) == (
+        state["n_judged"],
+        state["df"],
+        state["background"],
+    ), "its earlier version is counted already"
+    assert e.background_state() == stream
+    assert after["story_df"] != state["story_df"], "a new report of the story"
+    assert e.judge_again(2, rewritten) is None, "no such story"

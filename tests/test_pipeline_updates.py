@@ -13,6 +13,7 @@ from storyworld import as_entry, feed_of, make_world, sample
 from adapters.jobs.tasks import fresh_pipeline
 from bot.identity import new_item
 from bot.model import FeedEntry, IngestOutcome
+from bot.why_text import why_lines
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
 
@@ -51,9 +52,7 @@ def _notices(world) -> list:
     return [m for _, m in world.console.posted if m.kind.value == "notice"]
 
 
-async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(
-    feed_server, db_url, clock
-):
+async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(feed_server, db_url, clock):
     world = make_world(db_url, clock)
     item = sample(HEARING)
     _serve(feed_server, world, as_entry(item), add=True)
@@ -83,6 +82,10 @@ async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(
     assert decision.item_version == 2 and decision.judgement.reason["updated"]["version"] == 2
     assert world.app.store.pending_updates() == []
     assert world.app.store.story_stats(world.story.id).items_on_topic == 1
+    why = why_lines(world.app.store, stored, "console", "me")
+    assert any(
+        "judged on version 2, whose 1 new sentence went to the development" in w for w in why
+    )
     await world.app.aclose()
 
 
@@ -110,6 +113,11 @@ async def test_a_trivial_update_is_stored_and_nothing_else(feed_server, sqlite_u
     after = world.app.store.get_development(world.story.id, before.number)
     assert after.summary == before.summary
     assert world.app.store.pending_updates() == []  # settled, not judged again later
+    stored = world.app.store.find_item_by_url(item["url"])
+    why = why_lines(world.app.store, stored, "console", "me")
+    assert any(
+        w.strip().startswith("judged on version 1; it has changed since (version 2)") for w in why
+    )
     await world.app.aclose()
 
 
@@ -132,7 +140,7 @@ async def test_an_off_topic_item_that_becomes_the_story_is_alerted(feed_server, 
     assert len(world.alerts()) == 1
     (decision,) = world.app.store.decisions_for_item(stored.id)
     assert decision.judgement.on_topic and decision.judgement.development is not None
-    assert decision.item_version == 2
+    assert decision.item_version == 2 and decision.judgement.reason["updated"]["again"]
     stats = world.app.store.story_stats(world.story.id)
     assert stats.items_on_topic == 1
     dev = world.app.store.get_development(world.story.id, decision.judgement.development)

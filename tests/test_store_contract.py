@@ -1707,3 +1707,61 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     outcome, again = store.ingest_item(new_item(1))
     assert outcome is IngestOutcome.SEEN and again.id == old.id
     assert store.prune(cutoff).items == 0
+
+
+# --------------------------------------------------------------------------- updates in place
+
+
+def test_an_update_waits_with_the_judged_text_until_its_version_is_judged(store):
+    story = _story(store)
+    (item,) = _items(store, 1)
+    store.commit_decisions(
+        [_judge(story.id, item.id, on_topic=False)], [], {}, [], T0, versions={item.id: 1}
+    )
+    assert store.decisions_for_item(item.id)[0].item_version == 1
+    assert store.pending_updates() == []
+
+    later = T0 + timedelta(hours=1)
+    store.ingest_item(new_item(1, at=later, content="Version 2", content_hash="h2"))
+    store.ingest_item(new_item(1, at=later, content="Version 3", content_hash="h3"))
+    (update,) = store.pending_updates()
+    # the latest version; the text its judgement read, from before the first update
+    assert (update.item_id, update.version, update.title, update.text) == (
+        item.id,
+        3,
+        "Title 1",
+        "Content 1",
+    )
+    _assert_utc(update.stored_at)
+
+    # judged at version 2 (version 3 came in meanwhile): still pending
+    store.commit_decisions([], [], {}, [], later, versions={item.id: 2})
+    assert [u.version for u in store.pending_updates()] == [3]
+    # version 3 judged: taken on-topic now, the judgement replaced and counted
+    store.commit_decisions(
+        [],
+        [],
+        {},
+        [],
+        later,
+        revised=[_judge(story.id, item.id, development=1, reason={"updated": {"version": 3}})],
+        versions={item.id: 3},
+    )
+    assert store.pending_updates() == []
+    (decision,) = store.decisions_for_item(item.id)
+    assert decision.judgement.on_topic and decision.judgement.development == 1
+    assert (decision.item_version, decision.decided_at) == (3, later)
+    assert store.story_stats(story.id).items_on_topic == 1
+    # revised again (still on-topic): counted once
+    store.commit_decisions([], [], {}, [], later, revised=[_judge(story.id, item.id)])
+    assert store.story_stats(story.id).items_on_topic == 1
+
+
+def test_only_an_update_of_a_stored_item_is_pending(store):
+    (item,) = _items(store, 1)
+    store.ingest_item(new_item(1))  # SEEN
+    store.ingest_item(new_item(2))  # NEW
+    assert store.pending_updates() == []
+    store.ingest_item(new_item(1, content_hash="h2", content="Two"))
+    assert [u.item_id for u in store.pending_updates()] == [item.id]
+    assert store.pending_updates(limit=0) == []

@@ -764,3 +764,47 @@ def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings
 
 
 _ITEMS = table("items", column("id", Integer), column("key", Text), column("canonical_url", Text))
+
+
+# --------------------------------------------------------------------------- 0015 item updates
+
+
+def test_item_updates_table_and_judged_version_are_added_and_dropped_in_place(empty_url):
+    """Migration 0015 adds ``item_updates`` and ``judgements.item_version``; its downgrade
+    drops both and nothing else (the column in place: a batch copy of ``judgements`` is
+    not needed), and judgements stored before have no version recorded."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        item = store.ingest_item(new_item(1, at=T0, published=T0))[1].id
+        store.commit_decisions(
+            [Judgement(story.id, item, True, 0.5, development=1)],
+            [DevelopmentWrite(story.id, 1, "one", "", (item,))],
+            {},
+            [],
+            T0,
+            versions={item: 1},
+        )
+        store.ingest_item(new_item(1, at=T0, content="Two", content_hash="h2"))
+        assert len(store.pending_updates()) == 1
+        config = alembic_config()
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0014")
+            assert MigrationContext.configure(conn).get_current_revision() == "0014"
+        assert "item_updates" not in inspect(store.engine).get_table_names()
+        columns = {c["name"] for c in inspect(store.engine).get_columns("judgements")}
+        assert "item_version" not in columns
+        with store.engine.connect() as conn:
+            judged = conn.execute(select(column("item_id")).select_from(table("judgements")))
+            assert [row.item_id for row in judged] == [item]
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+        assert store.pending_updates() == []  # a new, empty table
+        (decision,) = store.decisions_for_item(item)
+        assert decision.item_version is None  # judged before versions were recorded
+        assert [d.item_count for d in store.list_developments(story.id)] == [1]
+    finally:
+        store.close()

@@ -1,0 +1,81 @@
+"""Which updates of an item are material (:mod:`bot.revision`): table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.revision import Revision, revision
+
+TITLE = "Senators demand text of Anthropic-Pentagon AI deal - WRAL"
+BODY = (
+    "A bipartisan group of senators demanded the full text of the agreement. "
+    "Five people were hurt in the crash. The committee will hold a hearing on March 18."
+)
+
+CASES = [
+    # (what changed, new title, new body, headline changed, new sentences)
+    ("nothing", TITLE, BODY, False, ()),
+    (
+        "spacing and case",
+        "  SENATORS demand text of Anthropic-Pentagon AI deal - WRAL",
+        BODY,
+        False,
+        (),
+    ),
+    (
+        "outlet suffix",
+        "Senators demand text of Anthropic-Pentagon AI deal | Reuters",
+        BODY,
+        False,
+        (),
+    ),
+    ("punctuation", "Senators demand text of Anthropic–Pentagon AI deal!", BODY, False, ()),
+    ("typo fixed", TITLE, BODY.replace("bipartisan", "bipartisian"), False, ()),
+    ("headline typo", TITLE.replace("Senators", "Senatros"), BODY, False, ()),
+    (
+        "timestamp line",
+        TITLE,
+        BODY + "\nUpdated 10:42 a.m. EDT, March 5, 2026",
+        False,
+        (),
+    ),
+    ("markup", TITLE, BODY.replace("crash.", "crash. \n\n  "), False, ()),
+    ("sentence dropped", TITLE, BODY.split(". ", 1)[1], False, ()),
+    (
+        "fact appended",
+        TITLE,
+        BODY + "\nUPDATE: Police said a suspect was arrested.",
+        False,
+        ("UPDATE: Police said a suspect was arrested.",),
+    ),
+    (
+        "number changed",
+        TITLE,
+        BODY.replace("Five", "7"),
+        False,
+        ("7 people were hurt in the crash.",),
+    ),
+    (
+        "headline rewritten",
+        "Pentagon agrees to show senators the Anthropic deal",
+        BODY,
+        True,
+        (),
+    ),
+    ("headline gains words", TITLE.replace("deal", "deal after leak"), BODY, True, ()),
+    ("headline cut to a word", "Senators", BODY, True, ()),
+]
+
+
+@pytest.mark.parametrize(
+    "title, body, headline, sentences", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_revision(title, body, headline, sentences) -> None:
+    change = revision(TITLE, BODY, title, body)
+    assert change == Revision(headline, sentences)
+    assert change.material == (headline or bool(sentences))
+
+
+def test_a_headline_only_item_gaining_a_body_is_material() -> None:
+    change = revision(TITLE, "", TITLE, "Police said a suspect was arrested on Friday.")
+    assert change.material and change.new_sentences
