@@ -46,24 +46,24 @@ def _add_judgements(
     # cycle, and building and flushing an ORM object for each cost more than the SQL.
     if not judgements:
         return
-    session.execute(
-        insert(cast(Table, JudgementRow.__table__)),
-        [
-            {
-                "story_id": j.story_id,
-                "item_id": j.item_id,
-                "on_topic": j.on_topic,
-                "score": float(j.score),
-                "duplicate_of": j.duplicate_of,
-                "development": j.development,
-                "new_development": j.new_development,
-                "reason": dict(j.reason),
-                "decided_at": now,
-                "item_version": versions.get(j.item_id),
-            }
-            for j in judgements
-        ],
-    )
+    rows = [
+        {
+            "story_id": j.story_id,
+            "item_id": j.item_id,
+            "on_topic": j.on_topic,
+            "score": float(j.score),
+            "duplicate_of": j.duplicate_of,
+            "development": j.development,
+            "new_development": j.new_development,
+            "reason": dict(j.reason),
+            "decided_at": now,
+        }
+        for j in judgements
+    ]
+    if versions:  # else the column is left out: NULL, not recorded
+        for row, j in zip(rows, judgements, strict=True):
+            row["item_version"] = versions.get(j.item_id)
+    session.execute(insert(cast(Table, JudgementRow.__table__)), rows)
 
 
 def _revise_judgements(

@@ -131,12 +131,26 @@ def _fill(store: SqlStore) -> dict[str, Any]:
     return {"stories": (s1, s2), "feeds": (f1, f2), "item": item, "subs": subs}
 
 
+# What revisions after 0011 added (0014: item updates), which a database at 0010 lacks:
+# the tables and columns these tests leave out.
+LATER_TABLES = {"item_updates"}
+LATER_COLUMNS = {"judgements": {"item_version"}}
+
+
+def _tables() -> dict[str, Any]:
+    return {n: t for n, t in Base.metadata.tables.items() if n not in LATER_TABLES}
+
+
 def _rows(engine: Engine) -> dict[str, list[Any]]:
-    """Every row of every table, by primary key."""
+    """Every row of every table, by primary key (the columns a 0010 database has)."""
     with engine.connect() as conn:
         return {
-            name: conn.execute(select(t).order_by(*t.primary_key.columns)).all()
-            for name, t in Base.metadata.tables.items()
+            name: conn.execute(
+                select(
+                    *(c for c in t.columns if c.name not in LATER_COLUMNS.get(name, ()))
+                ).order_by(*t.primary_key.columns)
+            ).all()
+            for name, t in _tables().items()
         }
 
 
@@ -144,7 +158,7 @@ def _schema(engine: Engine) -> dict[str, Any]:
     """Indexes, unique constraints and foreign keys of every table, as reflected."""
     found = inspect(engine)
     out = {}
-    for name in Base.metadata.tables:
+    for name in _tables():
         out[name] = (
             sorted(
                 (i["name"], tuple(i["column_names"]), bool(i["unique"]), _where(i))
