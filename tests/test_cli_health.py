@@ -79,7 +79,7 @@ def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
     lines = _lines(out)
     assert list(lines) == ["database", "schema", "polling", "outbox", "delivery", "feeds"], out
     assert all(v.startswith("ok ") for v in lines.values()), out
-    assert lines["schema"] == "ok at the latest revision (0014)"
+    assert lines["schema"] == "ok at the latest revision (0015)"
     assert re.fullmatch(r"ok last poll \d+ s ago; 0 of 1 feed due now", lines["polling"]), out
 
 
@@ -232,7 +232,7 @@ def test_a_schema_behind_head_is_reported_and_left_as_it_is(empty_url, monkeypat
     assert main(["health"]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[1:] == [
-        "problem schema: at revision 0010, behind 0014: run `storybot db-upgrade` "
+        "problem schema: at revision 0010, behind 0015: run `storybot db-upgrade` "
         "(or restart the service, which upgrades it on start)"
     ], out
     assert out.startswith("ok database: ")
@@ -252,7 +252,7 @@ def test_a_schema_a_newer_storybot_migrated_is_reported(tmp_path, monkeypatch, c
     monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
     assert main(["health"]) == 1
     assert _lines(capsys.readouterr().out)["schema"] == (
-        "problem at revision 0099, which this storybot (0014) does not know: "
+        "problem at revision 0099, which this storybot (0015) does not know: "
         "a newer storybot migrated it"
     )
 

@@ -131,7 +131,7 @@ def _fill(store: SqlStore) -> dict[str, Any]:
     return {"stories": (s1, s2), "feeds": (f1, f2), "item": item, "subs": subs}
 
 
-# What revisions after 0011 added (0014: item updates), which a database at 0010 lacks:
+# What revisions after 0011 added (0015: item updates), which a database at 0010 lacks:
 # the tables and columns these tests leave out.
 LATER_TABLES = {"item_updates"}
 LATER_COLUMNS = {"judgements": {"item_version"}}
