@@ -352,7 +352,10 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
             jobs = conn.execute(
                 text("SELECT status FROM procrastinate_jobs WHERE task_name = 'storybot.poll_feed'")
             ).scalars()
-            assert sorted(jobs) == ["aborted"]
+            # one aborted; the schedule job may have queued the same feed again meanwhile
+            # (it is still due: its poll was cut short), which waits as 'todo'
+            statuses = sorted(jobs)
+            assert statuses[:1] == ["aborted"] and set(statuses[1:]) <= {"todo"}, statuses
             assert conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() == 0
     finally:
         engine.dispose()
