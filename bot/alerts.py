@@ -7,6 +7,7 @@ tests agree on them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Sequence
@@ -311,11 +312,34 @@ def with_fact(pending: str | None, fact: str | None) -> str | None:
     must carry the earlier fact along, or its thread reply would never be posted. Facts
     are kept whole, one a line (a cut one would lose its citation marker); when they
     outgrow ``2 * THREAD_NOTE_MAX`` the oldest give way.
+
+    A carried fact may be one that is being delivered at this very moment (the pipeline
+    cannot tell an edit in flight from one not yet sent), so a note may repeat a fact
+    already posted: a sink that posts facts as messages of their own skips the ones it
+    finds already posted (see :func:`fact_digest`).
     """
-    notes = list(dict.fromkeys(line for n in (pending, fact) if n for line in n.splitlines()))
+    notes = list(dict.fromkeys(line for n in (pending, fact) for line in note_facts(n)))
     while len(notes) > 1 and len("\n".join(notes)) > 2 * THREAD_NOTE_MAX + 1:
         notes.pop(0)
     return "\n".join(notes) if notes else None
+
+
+def note_facts(note: str | None) -> list[str]:
+    """The distinct facts of a thread note, in order: one a line (see :func:`with_fact`)."""
+    if not note:
+        return []
+    return list(dict.fromkeys(line.strip() for line in note.splitlines() if line.strip()))
+
+
+def fact_digest(fact: str) -> str:
+    """A short, stable name of one fact of a thread note, the same in every process.
+
+    A sink that posts a note's facts tags the post with their digests and, before posting
+    a note again, leaves out the facts whose digest it finds already posted: a note that
+    carries a fact delivered meanwhile, or the retry of an edit cut off by a crash after
+    the note was posted, then posts each fact once.
+    """
+    return hashlib.sha256(" ".join(fact.split()).encode()).hexdigest()[:16]
 
 
 def _found(query: Query, doc: Document) -> str:

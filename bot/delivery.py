@@ -19,6 +19,13 @@ Failures never lose a row:
 * ``PermanentDeliveryError`` (unknown channel, no permission): marked dead at once, with the
   error kept for ``storybot outbox``.
 
+An edit may be delivered more than once: a failure after the platform applied part of
+it (Slack: the update went through, its thread note did not) or a crash before
+``mark_delivered`` sends the same version again, and an edit queued while the previous
+one was in flight repeats that one's thread note (the pipeline carries undelivered facts
+along). Sinks make that harmless: Slack posts only the facts it does not find in the
+alert's thread (``adapters.slack_chat.sink``); Discord and the console redraw the alert.
+
 A row whose platform has no adapter configured stays queued (it is delivered once that
 platform is enabled).
 

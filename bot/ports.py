@@ -182,7 +182,12 @@ class ChatSink(Protocol):
         ...
 
     async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
-        """Replace the content of a message posted earlier."""
+        """Replace the content of a message posted earlier.
+
+        The same edit may come again (a retry, a crash before it was recorded, a note
+        carried into the next edit): each fact of ``message.thread_note`` must still be
+        shown once (``bot.alerts.fact_digest`` names a fact).
+        """
         ...
 
 

@@ -18,6 +18,8 @@ from bot.alerts import (
     alert_message,
     cited_summary,
     digest_message,
+    fact_digest,
+    note_facts,
     notice_message,
     with_fact,
 )
@@ -293,6 +295,27 @@ def test_a_fact_not_yet_delivered_is_carried_by_the_next_edit() -> None:
     assert with_fact("Wire: A. [1]", None) == "Wire: A. [1]", "an edit adding nothing keeps it"
     assert with_fact("Wire: A. [1]", "Wire: A. [1]") == "Wire: A. [1]"
     assert with_fact(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("note", "facts"),
+    [
+        (None, []),
+        ("", []),
+        ("Wire: A. [1]", ["Wire: A. [1]"]),
+        ("Wire: A. [1]\nDaily: B. [2]", ["Wire: A. [1]", "Daily: B. [2]"]),
+        ("Wire: A. [1]\n\n  Wire: A. [1]  \n", ["Wire: A. [1]"]),
+    ],
+)
+def test_a_note_is_its_distinct_facts_one_a_line(note: str | None, facts: list[str]) -> None:
+    assert note_facts(note) == facts
+
+
+def test_a_fact_digest_names_the_fact_not_its_spacing() -> None:
+    digest = fact_digest("Wire: A. [1]")
+    assert digest == fact_digest("Wire:  A. [1]") == fact_digest(" Wire: A. [1]\n")
+    assert digest != fact_digest("Wire: A. [2]")
+    assert len(digest) == 16 and int(digest, 16) >= 0  # short: many fit in Slack metadata
 
 
 def test_a_long_added_fact_is_cut_after_a_sentence_and_keeps_its_marker() -> None:

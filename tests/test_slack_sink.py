@@ -6,12 +6,14 @@ The real slack_sdk client talks HTTP to ``tests.fakes.slack_server`` via ``base_
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from fakes.slack_server import FakeSlack
 
-from adapters.slack_chat.sink import METADATA_EVENT_TYPE, SlackSink
+from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, SlackSink
+from bot.alerts import fact_digest
 from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
@@ -91,12 +93,106 @@ async def test_edit_dm(fake: FakeSlack, sink: SlackSink) -> None:
     assert update.args["channel"] == "DU0READER"
 
 
-async def test_failed_thread_note_does_not_fail_the_edit(fake: FakeSlack, sink: SlackSink) -> None:
+def replies(fake: FakeSlack, ts: str) -> list[str]:
+    """The texts of the thread replies under ``ts`` in C0NEWS, oldest first."""
+    return [m["text"] for m in fake.thread_replies("C0NEWS", ts)]
+
+
+def noted(*facts: str) -> OutboundMessage:
+    return replace(MESSAGE, thread_note="\n".join(facts))
+
+
+async def test_a_thread_note_names_its_facts_in_metadata(fake: FakeSlack, sink: SlackSink) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]", "BBC: two. [3]"))
+    [reply] = fake.thread_replies("C0NEWS", ts)
+    assert "AP: one. [2]" in reply["text"] and "BBC: two. [3]" in reply["text"]
+    assert reply["metadata"] == {
+        "event_type": NOTE_EVENT_TYPE,
+        "event_payload": {"facts": f"{fact_digest('AP: one. [2]')} {fact_digest('BBC: two. [3]')}"},
+    }
+
+
+async def test_facts_already_in_the_thread_are_not_posted_again(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]"))
+    # the next edit carries the first fact along (it was in flight when it was queued)
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]", "BBC: two. [3]"))
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]", "BBC: two. [3]"))  # delivered again
+    assert replies(fake, ts) == ["AP: one. [2]", "BBC: two. [3]"]  # each fact once
+    assert len(fake.calls_to("chat.update")) == 3  # the alert itself is edited each time
+
+
+async def test_notes_are_found_on_a_later_page_of_the_thread(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    facts = [f"Outlet {n}: fact {n}. [{n}]" for n in range(5)]
+    for n in range(5):
+        await sink.edit(CHANNEL, ts, noted(*facts[: n + 1]))
+    await sink.edit(CHANNEL, ts, noted(*facts))
+    assert replies(fake, ts) == facts  # the fake pages two messages at a time
+    assert len(fake.calls_to("conversations.replies")) > 6
+
+
+async def test_a_note_that_fails_fails_the_edit_and_its_retry_posts_it_once(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
     ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
     fake.fail_next(status=500, method="chat.postMessage")
-    note = OutboundMessage(**{**MESSAGE.__dict__, "thread_note": "new fact"})
-    await sink.edit(CHANNEL, ts, note)
-    assert len(fake.calls_to("chat.update")) == 1
+    with pytest.raises(TransientDeliveryError):
+        await sink.edit(CHANNEL, ts, noted("new fact"))
+    assert replies(fake, ts) == []
+    await sink.edit(CHANNEL, ts, noted("new fact"))  # the worker's retry
+    await sink.edit(CHANNEL, ts, noted("new fact"))
+    assert replies(fake, ts) == ["new fact"]
+
+
+async def test_a_note_refused_for_good_does_not_fail_the_edit(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(error="restricted_action", status=200, method="chat.postMessage")
+    await sink.edit(CHANNEL, ts, noted("new fact"))
+    assert len(fake.calls_to("chat.update")) == 1 and replies(fake, ts) == []
+
+
+async def test_a_note_in_a_thread_it_cannot_read_is_posted_unchecked_at_most_once(
+    fake: FakeSlack, sink: SlackSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(error="missing_scope", status=200, method="conversations.replies")
+    await sink.edit(CHANNEL, ts, noted("new fact"))
+    assert replies(fake, ts) == ["new fact"]
+    assert "posting the note unchecked" in caplog.text
+    # and a post that fails then is not retried: without looking it could be posted twice
+    fake.fail_next(error="missing_scope", status=200, method="conversations.replies")
+    fake.fail_next(status=500, method="chat.postMessage")
+    await sink.edit(CHANNEL, ts, noted("another fact"))
+    assert replies(fake, ts) == ["new fact"]
+
+
+async def test_notes_are_looked_for_in_a_public_channel_it_is_not_in(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]"))
+    fake.not_member.add("C0NEWS")  # posted with chat:write.public, never invited
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]", "BBC: two. [3]"))
+    assert [c.args["channel"] for c in fake.calls_to("conversations.join")] == ["C0NEWS"]
+    assert replies(fake, ts) == ["AP: one. [2]", "BBC: two. [3]"]
+
+
+async def test_a_rate_limited_look_for_notes_is_retried_later(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(status=429, retry_after=3, method="conversations.replies")
+    with pytest.raises(RateLimited):
+        await sink.edit(CHANNEL, ts, noted("new fact"))
+    assert replies(fake, ts) == []
 
 
 async def test_429_is_rate_limited_with_retry_after_and_not_retried(

@@ -7,13 +7,24 @@ metadata (event type ``storybot_alert``) so a recovery after a crash can find a 
 that was posted but never recorded as delivered. In a public channel the bot was never
 invited to (it posts there with ``chat:write.public``) the recovery first joins the channel
 (``channels:join``) to read its history.
+
+An edit's thread note (the facts a later report added) is a threaded reply of its own, so
+the same care applies to it: the reply carries metadata (event type ``storybot_note``)
+naming the digest of each fact it posts (``bot.alerts.fact_digest``), and before posting a
+note the sink reads the thread (``conversations.replies``) and posts only the facts not
+found there. That keeps each fact to one reply when a note carried along into the next
+edit was being delivered meanwhile (the pipeline cannot tell), and when an edit is
+delivered again after a crash that came after its note was posted. Since a repeated note
+is harmless now, a note that fails to post fails the edit, which the outbox worker
+retries. Only when the thread cannot be read (no history scope, a channel it may not
+join) is the note posted unchecked and at most once, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +35,14 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack_chat import render
 from adapters.slack_chat.delivery_errors import error_code, map_error
+from bot.alerts import fact_digest, note_facts
 from bot.errors import PermanentDeliveryError, PostUnverifiable
 from bot.model import OutboundMessage, Target
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "storybot_alert"
+NOTE_EVENT_TYPE = "storybot_note"  # a thread note; its payload's "facts" lists fact digests
 PLATFORM = "slack"
 FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
@@ -96,11 +109,14 @@ class SlackSink:
     async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
         """Replace a message posted earlier; post ``message.thread_note`` as a reply.
 
-        The thread note is best effort and sent at most once: if it fails the edit still
-        counts as delivered, so a retry never re-posts the note.
+        Each fact of the note is posted once per alert: the facts already in the thread
+        (a note carried along into this edit, or this edit delivered again after a crash)
+        are left out, and a note with none left posts nothing (see the module docstring).
 
         Raises:
-            RateLimited, TransientDeliveryError, PermanentDeliveryError (for the update).
+            RateLimited, TransientDeliveryError, PermanentDeliveryError (for the update);
+            RateLimited, TransientDeliveryError for the note, when the thread could be
+            read: the worker delivers the edit again and the note is looked for again.
         """
         channel = await self.channel_for(target)
         await _call(
@@ -112,22 +128,105 @@ class SlackSink:
                 blocks=render.message_blocks(message),
             ),
         )
-        if message.thread_note:
+        facts = note_facts(message.thread_note)
+        if facts:
+            await self._post_note(channel, message_id, facts)
+
+    async def _post_note(self, channel: str, thread_ts: str, facts: list[str]) -> None:
+        """Post the ``facts`` not yet in the thread under ``thread_ts`` as one reply."""
+        try:
+            posted = await self.posted_facts(channel, thread_ts)
+        except (PostUnverifiable, PermanentDeliveryError) as exc:
+            log.warning(
+                "slack: cannot read the thread of %s in %s to look for its notes; posting "
+                "the note unchecked (a fact posted before may be posted again): %s",
+                thread_ts,
+                channel,
+                exc,
+            )
             try:
-                await _call(
-                    "chat.postMessage",
-                    self.client.chat_postMessage(
-                        channel=channel,
-                        thread_ts=message_id,
-                        text=render.thread_note_text(message.thread_note),
-                        unfurl_links=False,
-                        unfurl_media=False,
-                    ),
-                )
-            except Exception as exc:  # noqa: BLE001 - the note is optional, the edit is done
+                await self._send_note(channel, thread_ts, facts)
+            except Exception as exc:  # noqa: BLE001 - unchecked, a retry could post it twice
                 log.warning(
-                    "slack: thread note on %s in %s not posted: %s", message_id, channel, exc
+                    "slack: thread note on %s in %s not posted: %s", thread_ts, channel, exc
                 )
+            return
+        fresh = [fact for fact in facts if fact_digest(fact) not in posted]
+        if len(fresh) < len(facts):
+            log.info(
+                "slack: %d of the note's %d facts are already in the thread of %s in %s",
+                len(facts) - len(fresh),
+                len(facts),
+                thread_ts,
+                channel,
+            )
+        if not fresh:
+            return
+        try:
+            await self._send_note(channel, thread_ts, fresh)
+        except PermanentDeliveryError as exc:
+            # refused for good (an archived channel...): the edit itself is done
+            log.warning("slack: thread note on %s in %s not posted: %s", thread_ts, channel, exc)
+
+    async def _send_note(self, channel: str, thread_ts: str, facts: list[str]) -> None:
+        await _call(
+            "chat.postMessage",
+            self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=render.thread_note_text("\n".join(facts)),
+                metadata={
+                    "event_type": NOTE_EVENT_TYPE,
+                    # a string: Slack's payload values are scalars or objects
+                    "event_payload": {"facts": " ".join(fact_digest(f) for f in facts)},
+                },
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+
+    async def posted_facts(self, channel: str, thread_ts: str, *, pages: int = 5) -> set[str]:
+        """The digests of the facts storybot's notes in a thread have posted.
+
+        Reads the thread with ``conversations.replies`` (the history scopes), joining a
+        public channel the bot is not in as :meth:`find_posted` does.
+
+        Args:
+            channel: The channel id.
+            thread_ts: The ``ts`` of the alert the notes reply to.
+            pages: At most this many pages of 200 messages are read, oldest first.
+
+        Raises:
+            PostUnverifiable: The thread cannot be read (no history scope, a channel the
+                bot may not join).
+            RateLimited, TransientDeliveryError, PermanentDeliveryError.
+        """
+        digests: set[str] = set()
+        cursor: str | None = None
+        for page in range(pages):
+            read = self._replies(channel, thread_ts, cursor)
+            if page == 0:
+                response = await self._read_joining(
+                    channel, read, "conversations.replies", "to look for its thread notes"
+                )
+            else:
+                response = await _call("conversations.replies", read())
+            for reply in response.get("messages") or []:
+                metadata = reply.get("metadata") or {}
+                if metadata.get("event_type") == NOTE_EVENT_TYPE:
+                    payload = metadata.get("event_payload") or {}
+                    digests.update(str(payload.get("facts") or "").split())
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return digests
+
+    def _replies(
+        self, channel: str, thread_ts: str, cursor: str | None
+    ) -> Callable[[], Awaitable[AsyncSlackResponse]]:
+        return lambda: self.client.conversations_replies(
+            channel=channel, ts=thread_ts, limit=200, cursor=cursor, include_all_metadata=True
+        )
 
     async def find_posted(
         self,
@@ -192,19 +291,38 @@ class SlackSink:
 
     async def _first_history_page(self, channel: str, oldest: str | None) -> AsyncSlackResponse:
         """Read the first page; on ``not_in_channel`` join the channel and read it again."""
+        return await self._read_joining(
+            channel,
+            lambda: self._history(channel, oldest, None),
+            "conversations.history",
+            "to look for an earlier post",
+        )
+
+    async def _read_joining(
+        self,
+        channel: str,
+        read: Callable[[], Awaitable[AsyncSlackResponse]],
+        method: str,
+        why: str,
+    ) -> AsyncSlackResponse:
+        """Call ``read``; on ``not_in_channel`` join the channel and call it again.
+
+        Raises:
+            PostUnverifiable: The app lacks the history scope, or may not join.
+            RateLimited, TransientDeliveryError, PermanentDeliveryError.
+        """
         try:
-            return await self._history(channel, oldest, None)
+            return await read()
         except FAILURES as exc:
             code = error_code(exc) if isinstance(exc, SlackApiError) else ""
             if code == "missing_scope":
                 # installed without the history scopes: it can never look, but may post
                 raise PostUnverifiable(
-                    f"slack: cannot read {channel} to look for an earlier post: "
-                    "conversations.history: missing_scope (the channels:history and "
-                    "groups:history scopes let it)"
+                    f"slack: cannot read {channel} {why}: {method}: missing_scope (the "
+                    "channels:history and groups:history scopes let it)"
                 ) from exc
             if code != "not_in_channel":
-                raise map_error("conversations.history", exc) from exc
+                raise map_error(method, exc) from exc
         try:
             await self.client.conversations_join(channel=channel)
         except FAILURES as exc:
@@ -212,12 +330,12 @@ class SlackSink:
             if not isinstance(error, PermanentDeliveryError):
                 raise error from exc  # a 429 or a timeout: look again later
             raise PostUnverifiable(
-                f"slack: cannot read {channel} to look for an earlier post: the bot is not "
-                f"in the channel and may not join it ({error}); the channels:join scope "
-                "lets it join a public channel"
+                f"slack: cannot read {channel} {why}: the bot is not in the channel and "
+                f"may not join it ({error}); the channels:join scope lets it join a public "
+                "channel"
             ) from exc
-        log.info("slack: joined %s to look for a post interrupted earlier", channel)
-        return await _call("conversations.history", self._history(channel, oldest, None))
+        log.info("slack: joined %s %s", channel, why)
+        return await _call(method, read())
 
     async def channel_for(self, target: Target) -> str:
         """The channel id to post to: the channel itself, or the user's DM channel."""

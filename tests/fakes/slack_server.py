@@ -7,6 +7,12 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   query, form or JSON body, and the bearer token) and answers like Slack.
   ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
   connections or ``ok: false`` error codes.
+* Threads: a ``chat.postMessage`` with ``thread_ts`` is a reply. As in Slack,
+  ``conversations.history`` lists only top-level messages and ``conversations.replies``
+  lists a thread (its parent first, then the replies, oldest first, paged like history).
+* ``hold_next`` keeps the answer to one call back until the test releases it: the call
+  is in flight (the platform has done it, the caller has not heard), the moment a crash
+  or a concurrent writer is made to fall into.
 * Channel membership: channels in ``not_member`` are public channels the bot was never
   invited to. As with the ``chat:write.public`` scope, ``chat.postMessage`` still works
   there, but ``conversations.history`` answers ``not_in_channel``. ``conversations.join``
@@ -64,6 +70,20 @@ class Failure:
 
 
 @dataclass
+class Hold:
+    """A call whose answer is held back (see ``FakeSlack.hold_next``)."""
+
+    method: str
+    where: Callable[[dict[str, Any]], bool] | None = None
+    drop: bool = False  # once released, drop the connection instead of answering
+    reached: asyncio.Event = field(default_factory=asyncio.Event)  # the call was made
+    released: asyncio.Event = field(default_factory=asyncio.Event)  # the answer may go
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Posted:
     """A message sent to a ``response_url``."""
 
@@ -100,6 +120,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._failures: list[Failure] = []
+        self._holds: list[Hold] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -162,6 +183,32 @@ class FakeSlack:
         """
         for _ in range(n):
             self._failures.append(Failure(status, error, retry_after, disconnect, method, extra))
+
+    def hold_next(
+        self,
+        method: str,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+        *,
+        drop: bool = False,
+    ) -> Hold:
+        """Hold back the answer to the next call of ``method`` (whose args pass ``where``).
+
+        The call is carried out (a post is posted), then its answer waits until
+        ``release()``: await ``reached`` to act while it is in flight. With ``drop`` the
+        answer is then lost (the connection is dropped), as in a timeout after Slack
+        accepted the call.
+        """
+        hold = Hold(method, where, drop)
+        self._holds.append(hold)
+        return hold
+
+    def thread_replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The replies posted in the thread of ``thread_ts``, oldest first."""
+        return [
+            m
+            for m in self.messages.get(channel, [])
+            if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+        ]
 
     def calls_to(self, method: str) -> list[Call]:
         """The recorded calls of one Web API method, oldest first."""
@@ -340,6 +387,16 @@ class FakeSlack:
         except _ApiError as refused:
             return web.json_response({"ok": False, "error": refused.code, **refused.extra})
         await self._notify()
+        hold = next(
+            (h for h in self._holds if h.method == method and (h.where is None or h.where(args))),
+            None,
+        )
+        if hold is not None:
+            self._holds.remove(hold)
+            hold.reached.set()
+            await hold.released.wait()
+            if hold.drop:
+                return self._failure_response(request, Failure(disconnect=True))
         if fault == "drop-after":
             return self._failure_response(request, Failure(disconnect=True))
         if fault == "slow":
@@ -377,7 +434,7 @@ class FakeSlack:
             str(((m.get("metadata") or {}).get("event_payload") or {}).get("key"))
             for msgs in self.messages.values()
             for m in msgs
-            if m.get("metadata")
+            if m.get("metadata") and not _is_reply(m)
         ]
 
     def _api_auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -405,6 +462,8 @@ class FakeSlack:
             "blocks": args.get("blocks"),
             "metadata": args.get("metadata"),
         }
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
         self.messages.setdefault(str(args.get("channel")), []).append(message)
         return {"channel": args.get("channel"), "ts": ts, "message": message}
 
@@ -440,7 +499,7 @@ class FakeSlack:
             raise _ApiError("not_in_channel")
         posted = sorted(self.messages.get(str(args.get("channel")), []), key=lambda m: m["ts"])
         oldest = str(args.get("oldest") or "0")
-        newest_first = [m for m in reversed(posted) if m["ts"] > oldest]
+        newest_first = [m for m in reversed(posted) if m["ts"] > oldest and not _is_reply(m)]
         start = int(args.get("cursor") or 0)
         size = self.history_page_size
         page = newest_first[start : start + size]
@@ -449,6 +508,29 @@ class FakeSlack:
             m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page
         ]
         more = start + size < len(newest_first)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
+        }
+
+    def _api_conversations_replies(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """A thread: its parent, then its replies, oldest first, paged; metadata on request."""
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        if channel in self.not_member:
+            raise _ApiError("not_in_channel")
+        parent = [m for m in self.messages.get(channel, []) if m["ts"] == ts]
+        if not parent:
+            raise _ApiError("thread_not_found")
+        thread = parent + sorted(self.thread_replies(channel, ts), key=lambda m: m["ts"])
+        start = int(args.get("cursor") or 0)
+        size = self.history_page_size
+        with_metadata = str(args.get("include_all_metadata")) in ("1", "true", "True")
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in thread[start : start + size]
+        ]
+        more = start + size < len(thread)
         return {
             "messages": page,
             "has_more": more,
@@ -474,6 +556,11 @@ class FakeSlack:
         }
         user.update(self.users.get(user_id, {}))
         return {"user": user}
+
+
+def _is_reply(message: dict[str, Any]) -> bool:
+    """A threaded reply (not its thread's parent)."""
+    return bool(message.get("thread_ts")) and message["thread_ts"] != message["ts"]
 
 
 class _ApiError(Exception):
