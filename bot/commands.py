@@ -39,6 +39,7 @@ from bot.pipeline import find_item
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
 from bot.query import Query, parse_query, stored_query
 from bot.render import clip, counted, developments_command, format_time, say, status_command
+from bot.settings import PollingSettings
 from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
 from bot.stories import Declarations, no_such_story, story_list
 from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
@@ -64,6 +65,8 @@ class Commands:
         admin_policy: "admins" (only ``request.is_admin`` users may run admin commands) or
             "everyone".
         default_digest_hours: digest period when ``follow NAME digest`` gives no hours.
+        default_interval_s: how often ``feeds add`` has a new feed polled (``[polling]
+            default_interval_s``, as the CLI's ``feeds add`` without ``--interval``).
         on_feeds_changed: called after a feed is added, so a running service can poll it now.
         on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
         host_check: the fetcher's address rule; ``feeds add`` refuses a host it would
@@ -83,6 +86,7 @@ class Commands:
         *,
         admin_policy: str = "admins",
         default_digest_hours: float = 24,
+        default_interval_s: int = PollingSettings.default_interval_s,
         on_feeds_changed: Callable[[], None] | None = None,
         on_subscriptions_changed: Callable[[], None] | None = None,
         host_check: HostCheck | None = None,
@@ -94,6 +98,7 @@ class Commands:
         self.clock = clock
         self.admin_policy = admin_policy
         self.default_digest_hours = default_digest_hours
+        self.default_interval_s = default_interval_s
         self.on_feeds_changed = on_feeds_changed
         self.on_subscriptions_changed = on_subscriptions_changed
         self.host_check = host_check
@@ -341,7 +346,7 @@ class Commands:
                 await admit_feed_url(url, self.host_check)
                 url = normalise_feed_url(url)  # one feed however it is spelled
                 try:
-                    feed = self.store.add_feed(url, self.clock.now())
+                    feed = self.store.add_feed(url, self.clock.now(), self.default_interval_s)
                 except Conflict:
                     raise UserError(f"{url} is already polled.") from None
                 if self.on_feeds_changed:

@@ -311,7 +311,15 @@ class Store(Protocol):
     def remove_story(self, name: str) -> bool: ...
 
     # feeds
-    def add_feed(self, url: str, now: datetime, interval_s: int = 900) -> Feed: ...
+    def add_feed(self, url: str, now: datetime, interval_s: int) -> Feed:
+        """Add a feed polled every ``interval_s``, due at ``now``; no default, so every
+        caller passes the configured one (``[polling] default_interval_s``).
+
+        Raises:
+            Conflict: the feed URL is already known.
+        """
+        ...
+
     def remove_feed(self, url: str) -> bool: ...
     def set_feed_interval(self, url: str, interval_s: int) -> Feed | None:
         """Poll a feed every ``interval_s`` from its next poll on; None if there is none."""

@@ -541,6 +541,22 @@ def test_feeds_add_refuses_an_interval_the_poller_would_not_obey(db, capsys, int
     assert "no feeds yet" in capsys.readouterr().out
 
 
+def test_a_feed_added_from_chat_is_polled_at_the_configured_default_as_from_the_cli(
+    db, tmp_path, capsys
+):
+    config = tmp_path / "c.toml"
+    config.write_text("[polling]\ndefault_interval_s = 3600\n")
+    c = ["--config", str(config)]
+    assert main([*c, "feeds", "add", "https://feeds.example/cli.xml"]) == 0
+    assert main([*c, "ask", "feeds add https://feeds.example/chat.xml"]) == 0
+    store = open_store(db)
+    try:
+        intervals = {f.url.rsplit("/", 1)[1]: f.interval_s for f in store.list_feeds()}
+    finally:
+        store.close()
+    assert intervals == {"cli.xml": 3600, "chat.xml": 3600}
+
+
 def test_story_remove_says_what_else_it_removes_and_needs_yes_for_others(db, capsys):
     main(["story", "add", "pentagon", *seeds()])
     store = open_store(db)

@@ -268,6 +268,12 @@ async def test_feeds_add_remove_and_list(commands, store):
     ).ok
 
 
+async def test_feeds_add_polls_a_new_feed_at_the_configured_default_interval(store, clock):
+    commands = Commands(store, clock, default_interval_s=3600)
+    assert (await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))).ok
+    assert [f.interval_s for f in store.list_feeds()] == [3600]
+
+
 async def test_feeds_list_names_an_untitled_feed_by_its_url_once(commands, store):
     await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))
     listed = (await commands.handle(req("feeds"))).text
