@@ -10,9 +10,10 @@ that both passed that check cannot store it twice. The one that loses is told
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,10 @@ from bot.ports import AlreadySubscribed, NotFound
 from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import BindingRow, SubscriptionRow
+from storage.models import BindingRow, OutboxRow, SubscriptionRow
+from storage.outbox import delete_unsent
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PER_HOUR = Binding.__dataclass_fields__["max_per_hour"].default
 
@@ -91,15 +95,43 @@ class ChannelStore(StoreBase):
             raise NotFound(f"no story with id {story_id}") from None
 
     def unbind(self, story_id: int, platform: str, channel_id: str) -> bool:
+        """Stop a channel following a story, with the story's unsent messages to it.
+
+        The channel's alerts of the story (keys ``alert:<story>:<development>:...``, to
+        this channel) and the binding's digests (``digest:<binding>:...``) still waiting
+        in the outbox go with the binding, as :meth:`remove_story` takes a story's: one
+        failing now (the platform down) would otherwise be posted after the unfollow.
+        Delivered rows stay. See :func:`storage.outbox.delete_unsent`.
+
+        Returns:
+            True if the channel followed the story.
+        """
         with self._write() as session:
-            result = affected(
-                session,
-                delete(BindingRow).where(
+            binding_id = session.scalar(
+                select(BindingRow.id).where(
                     BindingRow.story_id == story_id,
                     BindingRow.platform == platform,
                     BindingRow.channel_id == channel_id,
-                ),
+                )
             )
+            if binding_id is None:
+                return False
+            alerts = and_(
+                OutboxRow.key.startswith(f"alert:{story_id}:", autoescape=True),
+                OutboxRow.platform == platform,
+                OutboxRow.channel_id == channel_id,
+            )
+            digests = OutboxRow.key.startswith(f"digest:{binding_id}:", autoescape=True)
+            unsent = delete_unsent(session, or_(alerts, digests))
+            result = affected(session, delete(BindingRow).where(BindingRow.id == binding_id))
+            if unsent:
+                log.info(
+                    "%s:%s unfollowed story %d with %d unsent messages",
+                    platform,
+                    channel_id,
+                    story_id,
+                    unsent,
+                )
             return bool(result)
 
     def bindings_for_story(self, story_id: int) -> list[Binding]:

@@ -12,17 +12,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
 from bot.model import OutboxEntry, Target
 from bot.ports import OutboxWrite
 from storage import convert
-from storage.base import StoreBase
+from storage.base import StoreBase, affected
 from storage.counters import chunks
 from storage.models import OutboxRow, outbox_due_predicate
 from storage.serialize import message_to_json
+
+
+def delete_unsent(session: Session, which: ColumnElement[bool]) -> int:
+    """Delete the outbox rows ``which`` selects that still have something to deliver, inside
+    the caller's transaction: a message not posted yet, or an edit not yet made.
+
+    How a story's removal or a channel's unfollow takes back what it queued, so news of
+    it does not arrive afterwards (a row failing now would be posted once the platform
+    recovers). Rows fully delivered stay (``storybot outbox --sent``, then ``prune``).
+
+    Returns:
+        How many rows were deleted.
+    """
+    unsent = OutboxRow.delivered_version < OutboxRow.version
+    return affected(session, delete(OutboxRow).where(which, unsent))
 
 
 def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: datetime) -> None:

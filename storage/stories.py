@@ -14,6 +14,7 @@ from bot.ports import Conflict
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, OutboxRow, StoryRow
+from storage.outbox import delete_unsent
 from storage.serialize import seed_to_json
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,8 @@ class StoryStore(StoreBase):
                 return False
             bindings = session.scalars(select(BindingRow.id).where(BindingRow.story_id == story_id))
             prefixes = [f"alert:{story_id}:", *(f"digest:{b}:" for b in bindings)]
-            unsent = affected(
-                session,
-                delete(OutboxRow).where(
-                    or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes)),
-                    OutboxRow.delivered_version < OutboxRow.version,
-                ),
+            unsent = delete_unsent(
+                session, or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes))
             )
             result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
             if unsent:

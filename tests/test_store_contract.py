@@ -969,6 +969,48 @@ def test_bindings_by_story_and_channel(store, clock):
     assert store.list_bindings() == [b2, b3]
 
 
+def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_rest(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    elsewhere = store.bind(story.id, "slack", "C2", DeliveryMode.DIGEST, 24, clock.now())
+    store.bind(other.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    c2 = Target("slack", channel_id="C2")
+    store.enqueue(
+        [
+            write(f"alert:{story.id}:1:slack:C1"),  # failing (a 503): not posted yet
+            write(f"alert:{story.id}:2:slack:C1"),  # posted, then an edit waits
+            write(f"alert:{story.id}:3:slack:C1"),  # posted, nothing waits
+            write(f"digest:{binding.id}:start"),  # an overflow digest of this binding
+            write(f"alert:{story.id}:1:slack:C2", c2),  # another channel's
+            write(f"digest:{elsewhere.id}:start", c2),
+            write(f"alert:{other.id}:1:slack:C1"),  # another story's, in this channel
+            write(f"alert:{story.id}:1:discord:C1", Target("discord", channel_id="C1")),
+            write("notice:slack:U1:7", DM),
+        ],
+        clock.now(),
+    )
+    for key in (f"alert:{story.id}:2:slack:C1", f"alert:{story.id}:3:slack:C1"):
+        entry = store.get_outbox(key)
+        store.mark_delivered(entry.id, entry.version, "m1", clock.now())
+    store.enqueue([write(f"alert:{story.id}:2:slack:C1", title="Edited")], clock.now())
+
+    assert store.unbind(story.id, "slack", "C1") is True
+
+    due = {e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50)}
+    assert due == {
+        f"alert:{story.id}:1:slack:C2",
+        f"digest:{elsewhere.id}:start",
+        f"alert:{other.id}:1:slack:C1",
+        f"alert:{story.id}:1:discord:C1",
+        "notice:slack:U1:7",
+    }
+    assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None, "sent: kept"
+    for gone in (f"alert:{story.id}:1:slack:C1", f"alert:{story.id}:2:slack:C1"):
+        assert store.get_outbox(gone) is None
+    assert store.get_outbox(f"digest:{binding.id}:start") is None
+    assert store.unbind(story.id, "slack", "C1") is False
+
+
 def test_mark_digest_sent(store, clock):
     story = _story(store)
     binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
