@@ -443,7 +443,12 @@ class Commands:
                     + "`."
                 )
         if not targets and story is None:
-            targets = _several_numbers(keywords, subs)
+            targets, missing = _several_numbers(keywords, subs)
+            if missing:
+                raise UserError(
+                    f"You have no {_numbered('subscription', missing)}; nothing was removed. "
+                    "See `/story subscriptions`."
+                )
         if not targets:
             raise UserError(
                 f"You have no subscription '{clip(rest, 60)}'. See `/story subscriptions`."
@@ -583,18 +588,25 @@ def _already_subscribed(query: Query, story: Story | None, old: Subscription) ->
 _NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")
 
 
-def _several_numbers(typed: str, subs: list[Subscription]) -> list[Subscription]:
-    """The subscriptions ``3 4`` or ``#3, #4`` names, when it names only the user's own.
+def _several_numbers(typed: str, subs: list[Subscription]) -> tuple[list[Subscription], list[int]]:
+    """The subscriptions ``3 4`` or ``#3, #4`` names, and the numbers that are not the user's.
 
     Read so only when the words are no subscription's keywords (checked first) and no
-    story is named, and all or nothing: with a number that is not the user's, nothing
-    is removed (the reply says there is no such subscription).
+    story is named, and all or nothing: with a number that is not the user's, no
+    subscription is returned, only those numbers (the reply names them). Words that are
+    not such a list give two empty lists.
     """
     if not _NUMBER_LIST.fullmatch(typed.strip()):
-        return []
+        return [], []
     wanted = {int(n) for n in re.findall(r"\d+", typed)}
     found = [s for s in subs if s.id in wanted]
-    return found if len(found) == len(wanted) else []
+    missing = sorted(wanted - {s.id for s in found})
+    return ([], missing) if missing else (found, [])
+
+
+def _numbered(noun: str, numbers: list[int]) -> str:
+    """``subscription #9`` or ``subscriptions #8, #9``."""
+    return noun + ("s " if len(numbers) > 1 else " ") + ", ".join(f"#{n}" for n in numbers)
 
 
 def _same_query(stored: str, typed: str) -> bool:

@@ -139,7 +139,13 @@ async def test_unsubscribe_takes_several_numbers_all_or_nothing(commands, store)
     assert reply.ok and reply.text == f"Unsubscribed 2 subscriptions: #{oil}: oil; #{gas}: gas"
     # one of them is not yours (or is gone): nothing is removed
     reply = await commands.handle(req(f"unsubscribe #{coal}, #{oil}"))
-    assert not reply.ok and "You have no subscription" in reply.text
+    assert not reply.ok and reply.text == (
+        f"You have no subscription #{oil}; nothing was removed. See `/story subscriptions`."
+    )
+    reply = await commands.handle(req(f"unsubscribe {wind + 2} {coal} {wind + 1}"))
+    assert not reply.ok and reply.text.startswith(
+        f"You have no subscriptions #{wind + 1}, #{wind + 2}; nothing was removed."
+    )
     assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["coal", "wind"]
     assert (await commands.handle(req(f"unsubscribe #{coal}, #{wind}"))).ok
     assert store.list_subscriptions("slack", "U1") == []
