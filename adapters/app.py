@@ -450,10 +450,25 @@ def _host_refusal(check: HostCheck | None, url: str) -> str | None:
         return pool.submit(asyncio.run, refusal()).result()
 
 
+def check_chat_settings(settings: Settings) -> None:
+    """Refuse chat tokens that cannot start (checked by ``run`` before the store is opened).
+
+    Raises:
+        UserError: SLACK_BOT_TOKEN is set, but not what its mode needs beside it.
+    """
+    s = settings
+    if s.slack.bot_token and not s.slack.enabled:
+        raise UserError(
+            "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "
+            "HTTP mode needs SLACK_SIGNING_SECRET (and STORYBOT_SLACK_MODE=http)."
+        )
+
+
 def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
     """The Slack and Discord adapters whose tokens are set in the environment."""
     out: list[ChatAdapter] = []
     s = app.settings
+    check_chat_settings(s)
     if s.slack.enabled and s.slack.bot_token:
         from adapters.slack_chat import SlackAdapter
 
@@ -469,11 +484,6 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
                 http_port=s.slack.http_port,
                 http_path=s.slack.http_path,
             )
-        )
-    elif s.slack.bot_token:
-        raise UserError(
-            "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "
-            "HTTP mode needs SLACK_SIGNING_SECRET (and STORYBOT_SLACK_MODE=http)."
         )
     if s.discord.enabled and s.discord.token:
         from adapters.discord_chat import DiscordAdapter

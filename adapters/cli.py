@@ -506,6 +506,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if cmd == "run" and args.no_scheduler:
         _check_front_end(settings)
+    from adapters.operator import check_before_opening
+
+    check_before_opening(settings, args)  # a refused command creates no database
     reads_only, no_data = _reads_only(args), cmd == "ask" and _asks_no_data(args)
     if not (reads_only or no_data) and _in_memory(settings.database_url):
         print(

@@ -19,9 +19,11 @@ from adapters.app import (
     App,
     add_adapter,
     chat_adapters_from_settings,
+    check_chat_settings,
     declarations,
     feed_given_as_seed,
     follow_in_console,
+    make_host_check,
     run_service,
 )
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
@@ -30,9 +32,9 @@ from bot.digest import run_digests
 from bot.errors import NotAnArticle, UserError
 from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry
-from bot.ports import Conflict
+from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten
-from bot.settings import MAX_POLL_INTERVAL_S
+from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
 from bot.validate import (
     admit_feed_url,
@@ -234,15 +236,43 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     return 0
 
 
-def _interval(app: App, given: int | None) -> int:
+def check_before_opening(settings: Settings, args: argparse.Namespace) -> None:
+    """Refuse what the command line or the settings rule out, before the store is opened.
+
+    A command that adds things creates a missing SQLite database (as a first start
+    does); one refused for what was typed must not leave an empty database behind:
+    ``feeds add`` of a URL or interval the poller would refuse, ``prune`` of a
+    nonsensical age, ``worker`` on a database that is not PostgreSQL, ``run`` with a Slack
+    token that cannot start. What needs the data (an unknown story, a name in use) is
+    checked after, on the store.
+
+    Raises:
+        UserError: the command is refused (exit 2).
+        ConfigError: the settings rule it out (exit 2).
+    """
+    cmd = args.command
+    if cmd == "feeds" and args.feeds_cmd == "add":
+        _interval(settings, args.interval)
+        asyncio.run(_admit_feed_urls(args.url, make_host_check(settings)))
+    elif cmd == "prune":
+        check_range("--older-than", args.older_than, 1, PRUNE_MAX_DAYS, "day")
+    elif cmd == "worker":
+        from adapters.jobs.cli import check_worker
+
+        check_worker(settings, args)
+    elif cmd == "run":
+        check_chat_settings(settings)
+
+
+def _interval(settings: Settings, given: int | None) -> int:
     """The ``feeds add --interval``, checked: whole seconds the poller honours, or a usage error.
 
     The poller never polls more often than ``[polling] min_interval_s`` nor less often
     than once a day, so a value outside that range would be stored but not obeyed.
     """
-    low, high = app.settings.polling.min_interval_s, MAX_POLL_INTERVAL_S
+    low, high = settings.polling.min_interval_s, MAX_POLL_INTERVAL_S
     if given is None:
-        return app.settings.polling.default_interval_s
+        return settings.polling.default_interval_s
     if not low <= given <= high:
         raise UserError(
             f"--interval must be from {low} ([polling] min_interval_s) to {high} seconds, got {given}"
@@ -253,8 +283,8 @@ def _interval(app: App, given: int | None) -> int:
 def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.feeds_cmd == "add":
-        interval = _interval(app, args.interval)
-        asyncio.run(_admit_feed_urls(args.url, app))  # all of them, before any is added
+        interval = _interval(app.settings, args.interval)
+        asyncio.run(_admit_feed_urls(args.url, app.host_check))  # all, before any is added
         with _whole(out) as whole:
             for url in map(normalise_feed_url, args.url):
                 try:
@@ -317,10 +347,10 @@ def _say_if_declared(app: App, url: str) -> None:
         print(f"storybot: note: {note}", file=sys.stderr)
 
 
-async def _admit_feed_urls(urls: list[str], app: App) -> None:
+async def _admit_feed_urls(urls: list[str], host_check: HostCheck | None) -> None:
     """Refuse the command if any URL is malformed or on a host the poller would refuse."""
     for url in urls:
-        await admit_feed_url(url, app.host_check)
+        await admit_feed_url(url, host_check)
 
 
 def outbox(app: App, limit: int = 20, out: TextIO | None = None) -> int:

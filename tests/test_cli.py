@@ -154,10 +154,12 @@ def test_feeds_remove_prints_the_stored_url_of_a_feed_typed_another_way(db, caps
 @pytest.mark.parametrize(
     "url", ["http://", "http://exa mple.com/rss", "https://example.com:99999/", "http:///path"]
 )
-def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, capsys, url):
+def test_feeds_add_refuses_a_broken_url_and_adds_nothing(db, tmp_path, capsys, url):
     assert main(["feeds", "add", "http://127.0.0.1:1/ok.xml", url]) == 2
     err = capsys.readouterr().err
     assert f"error: '{url}' is not a valid feed URL" in err and err.count("\n") == 1
+    assert not (tmp_path / "cli.db").exists()  # refused before the database was created
+    open_store(db).close()
     main(["feeds", "list"])
     assert "no feeds yet" in capsys.readouterr().out
 
@@ -490,6 +492,33 @@ def test_a_read_only_command_in_the_wrong_directory_creates_no_database(
     assert (tmp_path / "storybot.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "env", "shown"),
+    [
+        (["worker"], {}, "storybot worker needs PostgreSQL"),
+        (["worker", "--queues", "nosuch"], {}, "unknown queue(s) 'nosuch'"),
+        (["feeds", "add", "http://127.0.0.1/x"], {}, "refused: 127.0.0.1 is a loopback"),
+        (["feeds", "add", "http://"], {}, "'http://' is not a valid feed URL"),
+        (["feeds", "add", "https://example.com/f.xml", "--interval", "5"], {}, "--interval"),
+        (["prune", "--older-than", "0"], {}, "--older-than must be at least 1 day"),
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN is set but Slack cannot"),
+    ],
+)
+def test_a_command_refused_for_what_was_typed_creates_no_database(
+    tmp_path, capsys, monkeypatch, argv, env, shown
+):
+    for name in ("STORYBOT_DATABASE_URL", "STORYBOT_ALLOWED_HOSTS", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert shown in err and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_poll_once_deliver_delivers_pending_alerts_when_no_feed_is_due(db, capsys):
     from datetime import UTC, datetime
 
@@ -532,6 +561,7 @@ def test_poll_once_reports_each_failure_once_without_a_blank_line(db, capsys, ca
 
 @pytest.mark.parametrize("interval", ["-5", "0", "10", "100000"])
 def test_feeds_add_refuses_an_interval_the_poller_would_not_obey(db, capsys, interval):
+    open_store(db).close()
     assert main(["feeds", "add", "https://example.com/f.xml", "--interval", interval]) == 2
     assert (
         f"--interval must be from 300 ([polling] min_interval_s) to 86400 seconds, got {interval}"

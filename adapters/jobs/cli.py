@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 
 from adapters.app import App
-from adapters.jobs.worker import WorkerOptions, parse_queues, run_worker
+from adapters.jobs.worker import WorkerOptions, check_options, parse_queues, run_worker
+from bot.settings import Settings
 
 
-async def worker(app: App, args: argparse.Namespace) -> int:
-    """Run a worker with the options given on the command line."""
+def worker_options(args: argparse.Namespace) -> WorkerOptions:
+    """The worker's options as given on the command line (see :func:`check_worker`)."""
     import os
     import socket
 
-    options = WorkerOptions(
+    return WorkerOptions(
         queues=parse_queues(args.queues),
         concurrency=args.concurrency,
         heartbeat_s=args.heartbeat,
@@ -21,6 +22,21 @@ async def worker(app: App, args: argparse.Namespace) -> int:
         stop_grace_s=args.stop_grace,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+def check_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Refuse a worker the options or the database URL rule out, before the store is opened.
+
+    Raises:
+        UserError: an option is wrong (an unknown queue, ``--concurrency 0``).
+        ConfigError: the database is not PostgreSQL.
+    """
+    check_options(worker_options(args), settings.database_url)
+
+
+async def worker(app: App, args: argparse.Namespace) -> int:
+    """Run a worker with the options given on the command line."""
+    options = worker_options(args)
     # shared: workers side by side, never beside an in-process poller (storage.poller_lock)
     with app.poller_lock("storybot worker", shared=True):
         return await run_worker(app, options)

@@ -60,6 +60,23 @@ def parse_queues(text: str | None) -> tuple[str, ...]:
     return queues
 
 
+def check_options(options: WorkerOptions, database_url: str) -> str:
+    """Refuse worker options or a database a worker cannot run with; the job queue's DSN.
+
+    Needs no connection: ``storybot worker`` runs it before the store is opened, so a
+    refused start leaves no database behind.
+
+    Raises:
+        UserError: an option is out of range.
+        ConfigError: the database is not PostgreSQL.
+    """
+    if options.concurrency < 1:
+        raise UserError("--concurrency must be at least 1")
+    if options.stalled_after_s <= options.heartbeat_s:
+        raise UserError("--stalled-after must be longer than --heartbeat")
+    return conninfo(database_url)
+
+
 def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.App:
     """The procrastinate app with storybot's tasks, on a connection pool sized for the worker."""
     connector = procrastinate.PsycopgConnector(
@@ -110,11 +127,7 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
         StoppedNow: after that cleanup, when a second SIGINT/SIGTERM cut the stop short.
     """
     try:
-        if options.concurrency < 1:
-            raise UserError("--concurrency must be at least 1")
-        if options.stalled_after_s <= options.heartbeat_s:
-            raise UserError("--stalled-after must be longer than --heartbeat")
-        dsn = conninfo(app.settings.database_url)
+        dsn = check_options(options, app.settings.database_url)
         if DELIVER in options.queues:
             add_delivery_sinks(app)
             log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
