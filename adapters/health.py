@@ -26,6 +26,7 @@ The default ``max_age`` is :func:`default_max_age_s`.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -97,10 +98,10 @@ def health(
         0 when every check is ok (warnings allowed unless ``strict``), else 1.
 
     Raises:
-        ConfigError: the database does not exist (a SQLite file is never created) or
-            its URL is unusable: the command line's exit code 2, as for the other
-            commands that only read. A database that exists but does not answer is a
-            problem (exit 1), not an error.
+        ConfigError: the database does not exist (a SQLite file is never created; a
+            PostgreSQL server answers that it has no such database) or its URL is
+            unusable: the command line's exit code 2, as for the other commands that
+            only read. A database server that does not answer is a problem (exit 1).
     """
     out = out or sys.stdout
     max_age = timedelta(
@@ -132,8 +133,8 @@ def check(
             writable=False,
         )
     except ConfigError as exc:
-        if not isinstance(exc.__cause__, DBAPIError):
-            raise  # no such database, a bad URL: the operator's to fix, exit 2
+        if not isinstance(exc.__cause__, DBAPIError) or _no_such_database(exc.__cause__):
+            raise  # no such database (file or PostgreSQL), a bad URL: the operator's, exit 2
         return [Finding("database", PROBLEM, str(exc))]
     try:
         findings = [Finding("database", OK, f"{name} answers")]
@@ -159,6 +160,21 @@ def check(
         ]
     finally:
         store.close()
+
+
+# PostgreSQL's refusal of a connection to a database it does not have (a connection
+# failure carries no SQLSTATE in psycopg, so its text is all there is)
+_NO_SUCH_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
+
+
+def _no_such_database(exc: DBAPIError) -> bool:
+    """Whether the server answered that the database does not exist.
+
+    That is the URL naming a database that was never created (or was dropped): a setting
+    to fix, as a SQLite file that does not exist is, not a failure a restart could mend.
+    A server that does not answer stays a problem (exit 1).
+    """
+    return _NO_SUCH_DATABASE.search(str(exc.orig)) is not None
 
 
 def _reason(exc: SQLAlchemyError) -> str:

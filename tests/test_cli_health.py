@@ -276,6 +276,20 @@ def test_a_database_server_that_does_not_answer_is_a_problem(monkeypatch, capsys
     assert len(out.splitlines()) == 1, out
 
 
+@pytest.mark.postgres
+def test_a_postgresql_database_that_does_not_exist_is_exit_2_as_a_missing_file_is(
+    pg_database, monkeypatch, capsys
+):
+    missing = pg_database.set(database="storybot_never_created")
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", missing.render_as_string(hide_password=False))
+    assert main(["health"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("storybot: error: cannot open the database ")
+    assert 'database "storybot_never_created" does not exist' in captured.err
+    assert len(captured.err.splitlines()) == 1, captured.err
+
+
 @pytest.mark.parametrize("given", ["0", "-5", "nan", "soon"])
 def test_max_age_must_be_minutes_more_than_0(capsys, given):
     with pytest.raises(SystemExit) as done:
