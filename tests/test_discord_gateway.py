@@ -182,7 +182,7 @@ async def test_developments_answers_a_page_with_the_story_embed(
         "1. Turn 1 (2026-03-05 08:55 UTC)",
         "   Turn 1 came.",
         "   1 report · Outlet 1 <https://news.example/1?utm=x>",
-        "Page 2 of 2 · \\`/story developments story:pentagon page:1\\` for newer",
+        "Page 2 of 2 · `/story developments story:pentagon page:1` for newer",
     ]
 
 

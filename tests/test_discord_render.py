@@ -126,6 +126,28 @@ def test_reply_text_is_escaped_and_never_mentions() -> None:
     assert mentions.to_dict() == {"parse": []}
 
 
+def test_the_commands_a_reply_names_stay_code_and_the_rest_stays_inert() -> None:
+    hint = reply_messages(Reply(text="Which story? Say `/story status story:NAME`."))[0]
+    assert hint["content"] == "Which story? Say `/story status story:NAME`."
+    hostile = "Feed @everyone <@123> [click](https://evil.example) **x** `<@&1> @here` a ` b\\"
+    content = reply_messages(Reply(text=hostile))[0]["content"]
+    assert content == (
+        f"Feed @{ZW}everyone <{ZW}@123> \\[click](https://evil.example) \\*\\*x\\*\\* "
+        "`<@&1> @here` a \\` b\\\\"
+    )
+
+
+def test_a_status_reply_keeps_its_command_hints_as_code_and_an_alert_escapes_backticks() -> None:
+    body = "1. Talks resume `now` @everyone\n… and 3 older developments: `/story developments x 2`"
+    status = replace(hostile_message(), kind=MessageKind.DIGEST, body=body)
+    [rich] = reply_messages(Reply(text="status", message=status))
+    assert rich["embed"].description == (
+        f"1. Talks resume `now` @{ZW}everyone\n… and 3 older developments: "
+        "`/story developments x 2`"
+    )
+    assert message_embed(status).description.startswith(r"1. Talks resume \`now\`")
+
+
 def test_reply_with_a_message_becomes_an_embed_and_long_text_moves_into_one() -> None:
     rich = reply_messages(Reply(text="status", ephemeral=False, message=hostile_message()))[0]
     assert "content" not in rich and rich["embed"].author.name == "anthropic-pentagon"

@@ -101,7 +101,9 @@ def assert_inert(blocks: list[dict[str, Any]], fallback: str, reply: bool = Fals
         else:
             assert obj["type"] == "mrkdwn" and obj.get("verbatim") is True
             (assert_inert_reply_mrkdwn if reply else assert_inert_mrkdwn)(obj["text"])
-    assert_inert_mrkdwn(fallback)
+    # a reply's notification text keeps its `code` as its blocks do, on one line
+    (assert_inert_reply_mrkdwn if reply else assert_inert_mrkdwn)(fallback)
+    assert "\n" not in fallback
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -384,6 +386,16 @@ def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
     assert block["text"]["text"] == (
         "• Wire <https://wire.example/rss?a=1&amp;b=2> · ok\n"
         f"  failing: <https://bad.example/feed.xml> (3×): &lt;!channel&gt; `code` {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ}"
+    )
+
+
+def test_a_replys_notification_text_keeps_its_code_and_neutralises_the_rest() -> None:
+    hint = "demo has no developments yet (`/story status demo` shows the story)."
+    assert render.reply_text(Reply(text=hint)) == hint
+    hostile = "<!channel> *x*\n> quote `<!here> *y*` stray ` tick"
+    assert render.reply_text(Reply(text=hostile)) == (
+        f"&lt;!channel&gt; {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ} &gt; quote `&lt;!here&gt; *y*` stray "
+        f"{ZWJ}`{ZWJ} tick"
     )
 
 

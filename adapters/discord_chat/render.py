@@ -45,6 +45,7 @@ COLOURS = {
 
 _MENTION = re.compile(r"<(@[!&]?|#|/)")  # user, nickname, role, channel, slash-command mentions
 _ZWSP = "\u200b"
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a reply's `code` (split keeps the spans)
 
 
 def no_mentions() -> discord.AllowedMentions:
@@ -61,6 +62,20 @@ def escape_text(text: str) -> str:
     text = escape_markdown(text, ignore_links=True)
     text = _MENTION.sub(lambda m: "<" + _ZWSP + m[1], text)
     return escape_mentions(text)
+
+
+def escape_reply(text: str) -> str:
+    """Make a command reply inert as :func:`escape_text` does, but keep its `code spans`.
+
+    A reply is storybot's own text quoting feeds and users; the commands it tells people
+    to type are written as `code` (as Slack shows them, see
+    ``adapters.slack_chat.render.reply_mrkdwn``). Discord shows an inline code span
+    literally: no Markdown, mention or link inside one is rendered, so a span is kept
+    as it is (a backtick-quoted piece of a headline included: it is as inert) and the
+    text around it is escaped, stray backticks with it.
+    """
+    parts = _CODE_SPAN.split(text)
+    return "".join(part if i % 2 else escape_text(part) for i, part in enumerate(parts))
 
 
 def truncate(text: str, limit: int) -> str:
@@ -92,11 +107,13 @@ def link_markdown(link: Link) -> str:
     return f"[{label}]({url})"
 
 
-def message_embed(message: OutboundMessage) -> discord.Embed:
+def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.Embed:
     """Build the embed for an alert, notice or digest.
 
     Args:
         message: The neutral message; all its text is raw feed text.
+        reply: The message is a command reply's (``/story status``): its body is reply
+            text, whose `code spans` stay code (:func:`escape_reply`).
 
     Returns:
         An embed with escaped title and summary, a "Sources" field ("Reuters, AP and 4
@@ -120,7 +137,7 @@ def message_embed(message: OutboundMessage) -> discord.Embed:
     embed = discord.Embed(
         title=title or None,
         url=first_url,
-        description=_description(message, min(DESCRIPTION_MAX, EMBED_MAX - used)),
+        description=_description(message, min(DESCRIPTION_MAX, EMBED_MAX - used), reply=reply),
         colour=COLOURS.get(message.kind),
         timestamp=message.when,
     )
@@ -154,9 +171,11 @@ def links_value(links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX) ->
     return join_whole([link_markdown(link) for link in links], "\n", limit)
 
 
-def _description(message: OutboundMessage, limit: int = DESCRIPTION_MAX) -> str | None:
+def _description(
+    message: OutboundMessage, limit: int = DESCRIPTION_MAX, *, reply: bool = False
+) -> str | None:
     """The escaped body in at most ``limit`` characters: a digest keeps whole lines."""
-    body = escape_text(message.body) if message.body else ""
+    body = (escape_reply if reply else escape_text)(message.body) if message.body else ""
     if message.kind is MessageKind.DIGEST:
         return _truncate_lines(body, limit) or None
     return truncate(body, limit) or None
@@ -192,13 +211,13 @@ def reply_messages(reply: Reply) -> list[dict[str, Any]]:
     Returns:
         Keyword arguments for an interaction response or follow-up (``content`` or
         ``embed``, ``ephemeral``, ``allowed_mentions``), one dict per message, in order.
-        The text is escaped (it quotes user input and feed titles); a reply with a rich
-        ``message`` is that embed alone.
+        The text is escaped (it quotes user input and feed titles) but for its `code
+        spans` (:func:`escape_reply`); a reply with a rich ``message`` is that embed alone.
     """
-    text = escape_text(reply.text)
+    text = escape_reply(reply.text)
     base: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
     if reply.message is not None:
-        return [{**base, "embed": message_embed(reply.message)}]
+        return [{**base, "embed": message_embed(reply.message, reply=True)}]
     if len(text) <= CONTENT_MAX:
         return [{**base, "content": text or "Done."}]
     pages = _pages(text.splitlines(), DESCRIPTION_MAX, REPLY_MESSAGES_MAX)

@@ -12,8 +12,9 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
   joiners on both sides, newlines are folded so no line can start a block quote, and
   the text object is ``verbatim`` so Slack does not auto-link channel names.
 * Only ``http``/``https`` URLs become links; anything else is shown as plain text.
-* Command replies are ``mrkdwn`` too (:func:`reply_mrkdwn`), so that the URLs they name
-  are clickable and their `code` spans show as code. They are escaped the same way: the
+* Command replies are ``mrkdwn`` too (:func:`reply_mrkdwn`, and :func:`reply_text` for
+  their notification text), so that the URLs they name are clickable and their `code`
+  spans (the commands storybot tells people to type) show as code. They are escaped the same way: the
   only links are the reply's own http(s) URLs (shown as themselves, never under a
   label), and outside code spans ``*_~`` are neutralised and no line can start a quote.
 
@@ -56,6 +57,7 @@ MORE_MAX = 300  # room kept in a reply's last message for the count of lines lef
 LINK_LABEL_MAX = 80
 
 _FORMAT_CHARS = re.compile(r"([*_~`])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a reply's `code`, kept (split keeps the spans)
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # In a command reply: a `code span`, a URL the reply wraps in <...>, or a bare URL.
@@ -399,5 +401,12 @@ def _text_objects(block: Block) -> list[dict[str, Any]]:
 
 
 def reply_text(reply: Reply) -> str:
-    """The fallback ``text`` of a command reply (``mrkdwn``, neutralised)."""
-    return escape_mrkdwn(truncate(reply.text, FALLBACK_MAX)) or " "
+    """The fallback ``text`` of a command reply: one line of ``mrkdwn``, neutralised.
+
+    As in the reply's blocks (:func:`reply_mrkdwn`), its `code spans` stay code (escaped,
+    so nothing in them is a mention or a link), and everything else is inert text.
+    """
+    one_line = _WHITESPACE.sub(" ", truncate(reply.text, FALLBACK_MAX)).strip()
+    parts = _CODE_SPAN.split(one_line)
+    text = "".join(escape(part) if i % 2 else _reply_plain(part) for i, part in enumerate(parts))
+    return (ZWJ + text if text.startswith("&gt;") else text) or " "
