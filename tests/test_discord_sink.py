@@ -197,3 +197,26 @@ async def test_a_target_no_message_can_reach_is_given_up_at_once(
     assert "permanent" in (entry.last_error or "")
     assert fake.calls == []  # never asked Discord anything
     store.close()
+
+
+def test_the_voice_warnings_are_not_logged_and_other_discord_warnings_are(
+    sqlite_url, clock, monkeypatch, caplog
+) -> None:
+    import logging
+
+    from discord.voice_client import VoiceClient
+
+    # as in a fresh process without the voice extras: discord.Client() warns about both
+    monkeypatch.setattr(VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(VoiceClient, "warn_dave", True)
+    store = open_store(sqlite_url)
+    try:
+        with caplog.at_level(logging.WARNING, logger="discord"):
+            DiscordAdapter("token", Commands(store, clock))
+            logging.getLogger("discord.client").warning("something else went wrong")
+    finally:
+        store.close()
+    assert [r.getMessage() for r in caplog.records if r.name == "discord.client"] == [
+        "something else went wrong"
+    ]
+    assert not VoiceClient.warn_nacl and not VoiceClient.warn_dave, "the Client did warn"

@@ -18,6 +18,7 @@ from discord import app_commands
 
 from adapters.discord_chat.delivery_errors import delivery_error
 from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.render import (
     escape_text,
     message_kwargs,
@@ -144,6 +145,7 @@ class DiscordAdapter:
         # discord.py keeps its endpoints in class attributes (process-wide); endpoints.py
         # is the one place that changes them, so a fake or proxy Discord can be used.
         use_endpoints(api_url, gateway_url)
+        quiet_voice_warnings()  # before the Client, which logs them when it is made
         self._token = token
         self._commands = commands
         self._admin_policy = admin_policy

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.slash import story_group
 from bot.model import Reply
 
@@ -66,6 +67,7 @@ async def sync_commands(
         discord.HTTPException: Discord refused the commands.
     """
     use_endpoints(api_url, gateway_url)
+    quiet_voice_warnings()
     client = discord.Client(intents=discord.Intents(guilds=True))
     tree = app_commands.CommandTree(client)
     tree.add_command(story_group(_Unused()))
