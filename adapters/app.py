@@ -617,7 +617,7 @@ async def run_service(
 
     starting = [asyncio.ensure_future(start_one(a)) for a in app.adapters.values()]
     try:
-        await _serve(app, stop, ticks, scheduler, before_poll)
+        await _serve(app, stop, ticks, scheduler, failed, before_poll)
     finally:
         for task in starting:
             task.cancel()
@@ -643,9 +643,15 @@ async def _serve(
     stop: asyncio.Event,
     ticks: Ticks | None,
     scheduler: bool,
+    failed: list[BaseException],
     before_poll: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
-    """The scheduler (unless ``scheduler`` is False) until ``stop``; the caller drains."""
+    """The scheduler (unless ``scheduler`` is False) until ``stop``; the caller drains.
+
+    ``failed`` holds what stopped the service when it was not a signal (a chat adapter
+    whose token was rejected, the poller lock lost): the stopping line then says so, not
+    how to hurry a signal.
+    """
     if stop.is_set():
         return
     if not scheduler:
@@ -670,4 +676,11 @@ async def _serve(
     service.start()
     log.info("storybot is running on %s; stop with Ctrl-C or SIGTERM", database_name(app.settings))
     await stop.wait()
-    log.info("stopping: finishing in-flight work (Ctrl-C or SIGTERM again stops now)")
+    if failed:
+        log.info("stopping: %s; finishing in-flight work", _one_line(failed[0]))
+    else:
+        log.info("stopping: finishing in-flight work (Ctrl-C or SIGTERM again stops now)")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()).rstrip(".") or type(exc).__name__

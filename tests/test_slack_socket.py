@@ -404,3 +404,24 @@ async def test_status_in_a_direct_message_still_answers(
         fake, "stories", channel_id="D0DM", channel_name="directmessage"
     )
     assert "direct message" not in response["text"]
+
+
+async def test_a_rejected_token_stops_the_service_saying_why_not_naming_signals(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from adapters.app import add_adapter, build_app, run_service
+    from bot.settings import load_settings
+
+    fake.invalid_tokens.add("xoxb-revoked")
+    app = build_app(load_settings(env={}), store=store)
+    add_adapter(app, make_adapter(fake, store, bot_token="xoxb-revoked"))
+    with caplog.at_level(logging.INFO, logger="adapters.app"):
+        with pytest.raises(ConfigError, match="Slack rejected SLACK_BOT_TOKEN"):
+            await run_service(app)
+    stopping = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stopping")]
+    assert stopping == [
+        "stopping: Slack rejected SLACK_BOT_TOKEN (auth.test: invalid_auth); "
+        "finishing in-flight work"
+    ], caplog.text
