@@ -435,6 +435,36 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
         assert world.app.store.due_feeds(clock.now()) == [], "the held poll was recorded"
 
 
+@pytest.mark.postgres
+async def test_a_dead_workers_job_superseded_by_a_queued_one_is_aborted_not_failed(pg_dsn):
+    """After a kill -9, the dead worker's deliver job cannot go back to the queue: the next
+    periodic tick holds its queueing lock. It is closed, but not as a failure to look into."""
+    import procrastinate
+
+    from adapters.jobs.tasks import retry_stalled_jobs
+
+    ensure_schema(pg_dsn)
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_dsn))
+    async with jobs.open_async():
+        manager = jobs.job_manager
+        deliver = jobs.configure_task("storybot.deliver", queue="deliver", queueing_lock="deliver")
+        dead_job = await deliver.defer_async(timestamp=1)
+        dead = await manager.register_worker()
+        assert (await manager.fetch_job(["deliver"], dead)).id == dead_job  # then kill -9
+        queued = await deliver.defer_async(timestamp=2)  # the next tick, holding the lock
+        stuck = await jobs.configure_task("storybot.poll_feed", queue="poll").defer_async(feed_id=1)
+        assert (await manager.fetch_job(["poll"], dead)).id == stuck
+        async with jobs.connector.pool.connection() as conn:  # type: ignore[attr-defined]
+            await conn.execute(
+                "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
+            )
+
+        assert await retry_stalled_jobs(jobs, 60) == "1 stalled jobs retried, 1 superseded"
+
+        status = {job.id: job.status for job in await manager.list_jobs_async()}
+        assert status == {dead_job: "aborted", queued: "todo", stuck: "todo"}
+
+
 async def test_a_delivering_worker_without_chat_tokens_prints_the_consoles_alerts(
     tmp_path, clock, capsys
 ):

@@ -182,7 +182,10 @@ async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) ->
 
     A stalled job whose queueing lock is taken by a job already waiting (a periodic tick,
     another poll of the same feed) cannot go back to "todo"; the waiting job does the same
-    work, so the stalled one is closed as failed instead.
+    work, so the stalled one is closed as "aborted" instead: not "failed", which is what
+    an operator lists to find work that went wrong (README, Monitoring), while nothing
+    did here. procrastinate finishes a job as succeeded, failed or aborted only
+    (``procrastinate_finish_job``), and it did not succeed.
     """
     manager = jobs.job_manager
     retried = superseded = 0
@@ -193,7 +196,7 @@ async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) ->
             log.warning("retrying job %s (%s) of a dead worker", job.id, job.task_name)
         except pexc.UniqueViolation:
             try:
-                await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
                 superseded += 1
                 log.warning(
                     "job %s (%s) of a dead worker superseded by a queued one", job.id, job.task_name
