@@ -22,7 +22,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Integer, String, Text, column, event, insert, inspect, select, table
 from store_builders import T0, new_item, write
 
-from bot.model import FeedStatus, Judgement, PageWait, Target
+from bot.identity import canonical_url
+from bot.model import FeedStatus, IngestOutcome, Judgement, PageWait, Target
 from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
@@ -763,7 +764,122 @@ def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings
         store.close()
 
 
-_ITEMS = table("items", column("id", Integer), column("key", Text), column("canonical_url", Text))
+_ITEMS = table(
+    "items",
+    column("id", Integer),
+    column("key", Text),
+    column("canonical_url", Text),
+    column("feed_id", Integer),
+)
+
+
+def _downgraded_to_0013(store: Any) -> None:
+    with migration_connection(store.engine) as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+
+
+def _upgraded(store: Any) -> None:
+    with migration_connection(store.engine) as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def _digest(key: str) -> str:
+    """A key over 1 kB as stored at revision 0014 (storage.items.stored_key then)."""
+    raw = key.encode()
+    return key if len(raw) <= 1024 else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def test_idn_feed_merge_moves_the_deleted_spellings_items_to_the_kept_feed(empty_url):
+    """Migration 0014: the items of the feed row deleted as the other spelling of a kept
+    feed belong to the kept feed afterwards, on SQLite too (where migrations run with
+    foreign keys off, so ON DELETE SET NULL never fires), and a feed-scoped guid key takes
+    the kept feed's id so that feed's next poll finds the item; the kept row's schedule
+    and history stay as they were."""
+    store = open_store(empty_url)
+    try:
+        _downgraded_to_0013(store)
+        gone = store.add_feed("https://例え.jp/rss", T0, interval_s=60).id
+        kept = store.add_feed("https://xn--r8jz45g.jp/rss", T0, interval_s=900).id
+        items = {  # name: (key, feed)
+            "scoped": (f"feed:{gone}:guid:1", gone),
+            "scoped, held": (f"feed:{gone}:guid:2", gone),
+            "kept's copy": (f"feed:{kept}:guid:2", kept),
+            "global guid": ("guid:tag:x,2026:3", gone),
+        }
+        ids = {
+            name: store.ingest_item(new_item(n, key=key, feed_id=feed))[1].id
+            for n, (name, (key, feed)) in enumerate(items.items())
+        }
+        _upgraded(store)
+
+        feeds = store.list_feeds()
+        assert [(f.id, f.url, f.interval_s) for f in feeds] == [
+            (kept, "https://xn--r8jz45g.jp/rss", 900)
+        ]
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(_ITEMS.c.id, _ITEMS.c.key, _ITEMS.c.feed_id)).all()
+            if store.engine.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        stored = {row.id: (row.key, row.feed_id) for row in rows}
+        assert {name: stored[ids[name]] for name in items} == {
+            "scoped": (f"feed:{kept}:guid:1", kept),
+            "scoped, held": (f"feed:{gone}:guid:2", kept),  # the kept feed's copy has it
+            "kept's copy": (f"feed:{kept}:guid:2", kept),
+            "global guid": ("guid:tag:x,2026:3", kept),
+        }
+        # the kept feed's next poll finds the moved item: not new, not judged again
+        outcome, item = store.ingest_item(new_item(0, key=f"feed:{kept}:guid:1", feed_id=kept))
+        assert (outcome, item.id) == (IngestOutcome.SEEN, ids["scoped"])
+        assert _diff(store.engine) == []
+    finally:
+        store.close()
+
+
+def test_idn_item_keys_kept_as_digests_are_rewritten_in_their_stored_form(empty_url):
+    """Migration 0014: a URL key over 1 kB is stored as its digest; the upgrade recognises
+    it and writes the new key's digest (so the next poll finds the item), and a key that
+    punycode makes longer than 1 kB is written as a digest too."""
+    store = open_store(empty_url)
+    try:
+        _downgraded_to_0013(store)
+        host = ".".join(["例"] * 30) + ".jp"  # 122 bytes in UTF-8, 242 in punycode
+        ascii_host = canonical_url(f"https://{host}/")[len("https://") : -1]
+        long_path = "/" + "a" * 1100
+        fits = 1024 - len(f"url:https://{host}".encode())  # a path that fits until punycode
+        short_path = "/" + "b" * (fits - 1)
+        cases = {  # name: canonical URL as stored before 0014
+            "digest": f"https://{host}{long_path}",
+            "grows": f"https://{host}{short_path}",
+        }
+        assert len(f"url:{cases['grows']}".encode()) == 1024
+        ids = {
+            name: store.ingest_item(new_item(n, key=f"url:{canon}", canonical_url=canon))[1].id
+            for n, (name, canon) in enumerate(cases.items())
+        }
+        with store.engine.connect() as conn:
+            before = dict(conn.execute(select(_ITEMS.c.id, _ITEMS.c.key)).all())
+        assert before[ids["digest"]].startswith("sha256:")
+        assert before[ids["grows"]] == f"url:{cases['grows']}"
+        _upgraded(store)
+
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(_ITEMS.c.id, _ITEMS.c.key, _ITEMS.c.canonical_url)).all()
+        stored = {row.id: (row.key, row.canonical_url) for row in rows}
+        for n, (name, path) in enumerate((("digest", long_path), ("grows", short_path))):
+            canon = f"https://{ascii_host}{path}"
+            assert stored[ids[name]] == (_digest(f"url:{canon}"), canon), name
+            assert stored[ids[name]][0].startswith("sha256:")
+            # the next poll, under the ASCII host, finds the same item: not new
+            outcome, item = store.ingest_item(
+                new_item(n, key=f"url:{canon}", canonical_url=canon, url=canon)
+            )
+            assert (outcome, item.id) == (IngestOutcome.SEEN, ids[name]), name
+    finally:
+        store.close()
 
 
 # --------------------------------------------------------------------------- 0015 item updates
