@@ -9,6 +9,7 @@ Nothing outside this package sees an ORM row: the store speaks ``bot.model`` dat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -57,10 +58,12 @@ def open_store(
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
             directory does not exist, the file does not exist and ``create`` is False,
-            the file cannot be written, or the database refuses the connection (a
-            wrong password, no such database); the message names ``source``.
+            the file cannot be written, or the connection fails for any reason not
+            known to pass (a wrong password, no such database, a bad or unmet
+            ``sslmode``); the message names ``source``.
         DatabaseUnavailable: the database server cannot be reached now (down, still
-            starting, not answering): worth trying again later (see :func:`_unavailable`).
+            starting, not answering, a host name that does not resolve): worth trying
+            again later (see :func:`_unavailable`).
     """
     parsed = parse_url(url, source)
     path = sqlite_file(parsed)
@@ -101,9 +104,42 @@ def open_store(
     return SqlStore(engine)
 
 
-# What a PostgreSQL server says, refusing a connection, while it cannot take one for now
-# (SQLSTATE 57P03 cannot_connect_now, 53300 too_many_connections): libpq gives no SQLSTATE
-# for a refused connection, so the text tells.
+# Why a PostgreSQL server cannot be reached now: worth trying again later. Anything else a
+# connection attempt says (a bad sslmode, SSL required of a server without it, a refused
+# password, no such role or database, no pg_hba.conf entry, a certificate, a message in a
+# language not listed here) is the configuration's to fix: retrying forever cannot fix it.
+#
+# SQLSTATE first, where psycopg has one: an error after the connection was made (a server
+# shutting down during the migration). libpq gives none for a failed connection attempt
+# (psycopg's ``sqlstate`` is None then), so its words tell: libpq's and the C library's
+# own (English: Python leaves LC_MESSAGES in the C locale), and the server's temporary
+# refusals (57P03 cannot_connect_now, 53300 too_many_connections), which are in the
+# server's language: a server set to another language that refuses for now is taken for
+# a configuration error (exit 2; the operator starts storybot again), never the reverse.
+_UNAVAILABLE_SQLSTATES = frozenset(
+    {
+        "08006",  # connection_failure
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now
+        "53300",  # too_many_connections
+    }
+)
+_CANNOT_REACH = (
+    "connection refused",
+    "timeout expired",  # libpq's connect_timeout, psycopg's "connection timeout expired"
+    "connection timed out",
+    "no route to host",
+    "network is unreachable",
+    "connection reset by peer",
+    "server closed the connection unexpectedly",
+    "could not translate host name",  # libpq's resolver
+    "failed to resolve host",  # psycopg's resolver
+    "temporary failure in name resolution",
+    "name or service not known",  # no DNS yet at boot, as much as a mistyped host
+)
+# A local server not running: its Unix socket is not there.
+_NO_SOCKET = re.compile(r'on socket "[^"]*" failed: no such file or directory')
 _TEMPORARY_REFUSALS = (
     "the database system is starting up",
     "the database system is shutting down",
@@ -118,19 +154,24 @@ _TEMPORARY_REFUSALS = (
 def _unavailable(exc: DBAPIError, backend: str) -> bool:
     """Whether ``exc`` says the database server cannot be reached now, not that it refuses.
 
-    A PostgreSQL server that is not there (connection refused, no answer in time, no
-    route, a host name that does not resolve yet) or says it cannot take a connection for
-    now (starting up, shutting down, too many clients) is unavailable; one that answers
-    with another ``FATAL`` refusal (password authentication failed, no such role or
-    database, no pg_hba.conf entry) is the configuration's to fix. A SQLite file is never
-    unavailable: what fails there is the file's to fix.
+    Only known causes are: a PostgreSQL server that is not there (connection refused, no
+    answer in time, no route, the connection cut, no Unix socket, a host name that does
+    not resolve, perhaps not yet) or says it cannot take a connection for now (starting
+    up, shutting down, in recovery, too many clients). Everything else is the
+    configuration's to fix (see ``_CANNOT_REACH``). A SQLite file is never unavailable:
+    what fails there is the file's to fix.
     """
     if backend != "postgresql" or not isinstance(exc, OperationalError):
         return False
-    reason = str(exc.orig)
-    if "FATAL:" not in reason:
-        return True  # no answer from a server: the network, or no server listening
-    return any(refusal in reason for refusal in _TEMPORARY_REFUSALS)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate in _UNAVAILABLE_SQLSTATES
+    reason = str(exc.orig).lower()
+    return (
+        any(cause in reason for cause in _CANNOT_REACH)
+        or _NO_SOCKET.search(reason) is not None
+        or any(refusal in reason for refusal in _TEMPORARY_REFUSALS)
+    )
 
 
 def _probe_write(engine: Engine) -> None:

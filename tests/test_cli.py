@@ -1070,6 +1070,18 @@ def test_a_database_server_not_reachable_at_start_exits_75_not_2(db, monkeypatch
     assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("argv", [["run"], ["feeds", "list"]])
+def test_a_bad_database_url_option_exits_2_not_75(db, monkeypatch, capsys, argv):
+    """A client-side error (here libpq refusing ``sslmode=bogus``) is no server down:
+    exit 2, which systemd does not retry, not 75."""
+    url = "postgresql://postgres@127.0.0.1/postgres?sslmode=bogus"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: cannot open the database ")
+    assert "sslmode" in err and len(err.splitlines()) == 1
+
+
 @pytest.mark.postgres
 def test_a_database_that_refuses_the_connection_at_start_is_a_config_error_exit_2(
     db, monkeypatch, capsys, pg_database

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
+from fakes.pg_wire import Refusal, refusing_server
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from store_builders import T0, new_item
 
 from bot.errors import ConfigError, DatabaseUnavailable
-from storage import SqlStore, open_store
+from storage import SqlStore, _unavailable, open_store
 from storage.engine import parse_url
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
@@ -167,3 +170,74 @@ def test_a_server_that_never_answers_is_unavailable_within_the_connect_timeout()
     assert took < PG_CONNECT_TIMEOUT_S + 20
     assert "timeout" in message and "is the server running" in message
     assert "s3cret" not in message and f"127.0.0.1:{port}" in message
+
+
+# --------------------------------------------------------------------------- unavailable?
+# Exit 75 (DatabaseUnavailable, retried by systemd) only for known can't-reach causes;
+# anything else is a configuration error (exit 2, not retried).
+
+
+@pytest.mark.parametrize(
+    ("refusal", "unavailable"),
+    [
+        (Refusal("57P03", "the database system is starting up"), True),
+        (Refusal("57P03", "the database system is shutting down"), True),
+        (Refusal("53300", "sorry, too many clients already"), True),
+        (None, True),  # the server closed the connection without a word
+        (Refusal("28P01", 'password authentication failed for user "bob"'), False),
+        (Refusal("28000", 'no pg_hba.conf entry for host "127.0.0.1", user "bob"'), False),
+        # a German server: its refusals are the configuration's whatever the language...
+        (
+            Refusal(
+                "28P01",
+                "Passwort-Authentifizierung für Benutzer »bob« fehlgeschlagen",
+                "SCHWERWIEGEND",
+            ),
+            False,
+        ),
+        # ...and its "starting up" is not known either: exit 2 rather than retrying forever
+        (Refusal("57P03", "das Datenbanksystem startet", "SCHWERWIEGEND"), False),
+    ],
+)
+def test_a_server_at_the_wire_is_unavailable_only_for_known_causes(refusal, unavailable):
+    with refusing_server(refusal) as port:
+        with pytest.raises(ConfigError, match="cannot open the database") as info:
+            open_store(f"postgresql://bob:s3cret@127.0.0.1:{port}/db?sslmode=disable")
+    assert isinstance(info.value, DatabaseUnavailable) is unavailable, str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+def test_a_host_name_that_does_not_resolve_is_unavailable():
+    """Perhaps DNS is not up yet at boot (".invalid" never resolves: RFC 2606)."""
+    with pytest.raises(DatabaseUnavailable, match="storybot-no-such-host.invalid"):
+        open_store("postgresql://bob@storybot-no-such-host.invalid/db?connect_timeout=5")
+
+
+def test_a_bad_sslmode_is_a_config_error_not_unavailable():
+    with pytest.raises(ConfigError, match="sslmode") as info:
+        open_store("postgresql://bob@127.0.0.1:1/db?sslmode=bogus")
+    assert not isinstance(info.value, DatabaseUnavailable), str(info.value)
+
+
+@pytest.mark.postgres
+def test_ssl_required_of_a_server_without_it_is_a_config_error_not_unavailable(pg_database):
+    url = pg_database.update_query_dict({"sslmode": "require"})
+    with pytest.raises(ConfigError, match="SSL") as info:
+        open_store(url.render_as_string(hide_password=False))
+    assert not isinstance(info.value, DatabaseUnavailable), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [  # errors after the connection was made carry a SQLSTATE: it tells, not the words
+        (psycopg.errors.AdminShutdown("terminating connection due to administrator"), True),
+        (psycopg.errors.CannotConnectNow("das Datenbanksystem startet"), True),
+        (psycopg.errors.TooManyConnections("zu viele Verbindungen"), True),
+        (psycopg.errors.InvalidPassword("connection refused, timeout expired"), False),
+        (psycopg.errors.InsufficientPrivilege("permission denied for schema public"), False),
+    ],
+)
+def test_a_sqlstate_decides_over_the_words(error, unavailable):
+    exc = OperationalError("SELECT 1", {}, error)
+    assert _unavailable(exc, "postgresql") is unavailable
+    assert _unavailable(exc, "sqlite") is False
