@@ -21,7 +21,7 @@ import sys
 from typing import Sequence
 
 from adapters.signals import StoppedNow
-from bot.errors import ConfigError, DatabaseUnavailable, UserError
+from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("storybot")
@@ -445,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         return _run(args)
-    except DatabaseUnavailable as exc:  # a supervisor retries it; not a config error (2)
+    except (DatabaseUnavailable, TryAgainLater) as exc:  # a supervisor retries it, not 2
         print(f"storybot: error: {exc}", file=sys.stderr)
         return EXIT_DATABASE_UNAVAILABLE
     except (ConfigError, UserError) as exc:

@@ -63,6 +63,16 @@ class UserError(Exception):
     """A command was used wrongly; the message is shown to the user as is."""
 
 
+class TryAgainLater(UserError):
+    """A long-running command stops for a reason that may pass: exit 75 (``EX_TEMPFAIL``).
+
+    Like :class:`DatabaseUnavailable` at start, the systemd units restart it (they do not
+    restart exit 2). Raised where the start-up checks are the right judge of what to do
+    next: the poller lock lost to another process (``storage.poller_lock``) is taken
+    again at the restart if that process is done, and refused then with exit 2 if not.
+    """
+
+
 class UsageError(UserError):
     """A command's words do not fit its usage (missing argument, unknown command name).
 

@@ -22,11 +22,28 @@ side (the job queue serialises their judging), but not beside an in-process poll
 
 A connection the server drops (a restart, ``pg_terminate_backend``, a network cut, an
 idle timeout) takes the lock with it, and nothing tells the holder. So ``storybot run``
-checks the lock before each poll cycle (:meth:`PollerLock.check`): a ``SELECT 1`` on its
-connection. Gone, the lock is taken again on a new connection (a WARNING); if another
-process took it meanwhile, :class:`PollerLockLost` stops the poller; if the server
-cannot be reached now, the cycle is skipped (it could not store anything either) and the
-next one checks again. A file lock cannot be lost: its check does nothing.
+(and each worker, before each job) checks the lock (:meth:`PollerLock.check`): a
+``SELECT 1`` on its connection. Gone, the lock is taken again on a new connection (a
+WARNING); if the server cannot be reached now, the check says so (``storybot run`` skips
+the cycle: it could not store anything either) and the next one tries again.
+
+A network cut is the awkward case: our side gives the connection up, but the server keeps
+the session, and the lock with it, until its TCP keepalive says the client is gone
+(two hours by default). So the lock's connection asks for keepalives on both sides and a
+TCP user timeout (dead in about 30 s, not after the kernel's 15 minutes of
+retransmissions, during which a check would hang), and a statement timeout; the session
+that took the lock is remembered (backend pid and start time), and when the lock cannot
+be taken again because that very session still holds it, the session is ended
+(``pg_terminate_backend``: our own role's, which needs no privilege) and the lock taken.
+
+Held by another process (its backend pid, application name and address named where
+``pg_stat_activity`` shows them), :class:`PollerLockLost` stops the poller with exit 75
+(:class:`bot.errors.TryAgainLater`), not 2: what took it may be a ``storybot poll
+--once`` that is over in a minute, and the systemd units restart exit 75 and not 2. The
+restart's start-up check then decides: the lock free, polling goes on; still held (a
+second ``storybot run`` started by mistake), the start is refused with exit 2, which is
+not restarted. So a transient loss heals itself and a mistake is not retried forever.
+A file lock cannot be lost: its check does nothing.
 """
 
 from __future__ import annotations
@@ -39,11 +56,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from bot.errors import UserError
+from bot.errors import TryAgainLater, UserError
 from storage.engine import PG_CONNECT_TIMEOUT_S, sqlite_file
 
 log = logging.getLogger(__name__)
@@ -60,14 +77,51 @@ _TRY = {
 
 
 _PING = text("SELECT 1")
+# the session holding the lock, to know it again: a pid alone may be reused
+_SESSION = text("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+# who holds this schema's lock (pg_locks, two-key advisory locks: objsubid 2, the second
+# key as an unsigned oid); pg_stat_activity may hide another role's address
+_HOLDERS = text(
+    "SELECT l.pid, l.mode, a.backend_start, a.application_name,"
+    " host(a.client_addr) AS client_addr"
+    " FROM pg_locks AS l LEFT JOIN pg_stat_activity AS a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND l.classid = CAST(:k AS oid) AND l.objsubid = 2"
+    f" AND l.objid = CAST({_SCHEMA}::bigint & 4294967295 AS oid)"
+    " ORDER BY l.pid"
+)
+_TERMINATE = text("SELECT pg_terminate_backend(:pid, 5000)")  # waits (5 s) for it to go
+
+# A network cut noticed in seconds on both sides (see the module docstring). libpq's
+# parameters for our side (a URL's own values win); the server's for its side, with a
+# statement timeout (no statement of the lock's needs more than a moment; above the 5 s
+# pg_terminate_backend waits).
+_CLIENT_TCP = {
+    "keepalives": 1,
+    "keepalives_idle": 15,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
+}
+_SERVER_SETTINGS = text(
+    "SELECT set_config('statement_timeout', '15s', false),"
+    " set_config('tcp_keepalives_idle', '15', false),"
+    " set_config('tcp_keepalives_interval', '5', false),"
+    " set_config('tcp_keepalives_count', '3', false),"
+    " set_config('tcp_user_timeout', '30000', false)"
+)
 
 
 class PollerBusy(UserError):
     """Another process polls this database now."""
 
 
-class PollerLockLost(PollerBusy):
-    """The lock's connection dropped, and another process holds the lock now."""
+class PollerLockLost(PollerBusy, TryAgainLater):
+    """The lock's connection dropped, and another process holds the lock now.
+
+    Exit 75, restarted by the systemd units (see the module docstring for why not 2).
+    """
 
 
 class PollerLock:
@@ -87,7 +141,7 @@ class PollerLock:
             reached): skip this cycle, and check again before the next.
 
         Raises:
-            PollerLockLost: The lock was lost and another process holds it now.
+            PollerLockLost: The lock was lost and another process holds it now (exit 75).
         """
         return True
 
@@ -166,9 +220,14 @@ class _AdvisoryLock(PollerLock):
     """The PostgreSQL session lock, on a connection of its own (see the module docstring)."""
 
     def __init__(self, engine: Engine, what: str, shared: bool) -> None:
-        connect_args = {}
-        if "connect_timeout" not in engine.url.query:  # as the store's engine (storage.engine)
+        given = engine.url.query
+        connect_args: dict[str, object] = {
+            name: value for name, value in _CLIENT_TCP.items() if name not in given
+        }
+        if "connect_timeout" not in given:  # as the store's engine (storage.engine)
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        if "application_name" not in given:  # what another process's refusal names
+            connect_args["application_name"] = f"{what} (poller lock)"[:63]
         # a connection of its own: the store's pool is disposed when the app closes, which
         # may come before this lock is let go
         self._own = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args)
@@ -176,16 +235,25 @@ class _AdvisoryLock(PollerLock):
         self._shared = shared
         self._database = engine.url.render_as_string(hide_password=True)
         self._conn: Connection | None = None
+        self._session: tuple[int, object] | None = None  # (pid, backend_start) that took it
+        self._others: list[Row] = []  # who held it when it could not be taken
 
     def acquire(self) -> bool:
         """Open a connection and try the lock on it; False (and no connection) if it is taken.
+
+        Taking it back after a network cut, the session that held it before (still held
+        by a server that has not noticed the cut) is ended first.
 
         Raises:
             DBAPIError: The server cannot be reached.
         """
         conn = self._own.connect()
         try:
-            got = conn.execute(_TRY[self._shared], {"k": _PG_CLASS}).scalar()
+            conn.execute(_SERVER_SETTINGS)
+            got = self._try(conn)
+            if not got and self._end_stale_session(conn):
+                got = self._try(conn)
+            self._others = [] if got else self._holders(conn)
             conn.commit()
         except BaseException:
             conn.close()
@@ -195,6 +263,35 @@ class _AdvisoryLock(PollerLock):
             return False
         self._conn = conn
         return True
+
+    def _try(self, conn: Connection) -> bool:
+        if not conn.execute(_TRY[self._shared], {"k": _PG_CLASS}).scalar():
+            return False
+        session = conn.execute(_SESSION).one()
+        self._session = (session.pid, session.backend_start)
+        return True
+
+    def _holders(self, conn: Connection) -> list[Row]:
+        """The sessions holding the lock in a mode that excludes ours."""
+        rows = conn.execute(_HOLDERS, {"k": _PG_CLASS}).all()
+        return [row for row in rows if not self._shared or row.mode == "ExclusiveLock"]
+
+    def _end_stale_session(self, conn: Connection) -> bool:
+        """End our own earlier session if it still holds the lock; whether it was ended."""
+        if self._session is None:
+            return False
+        pid, started = self._session
+        if not any((row.pid, row.backend_start) == (pid, started) for row in self._holders(conn)):
+            return False
+        ended = bool(conn.execute(_TERMINATE, {"pid": pid}).scalar())
+        log.warning(
+            "the poller lock on %s was still held by this process's earlier session (backend "
+            "pid %s), which the server had not yet seen cut off: %s",
+            self._database,
+            pid,
+            "ended it" if ended else "could not end it",
+        )
+        return ended
 
     def check(self) -> bool:
         if self._conn is not None:
@@ -215,8 +312,9 @@ class _AdvisoryLock(PollerLock):
         if not got:
             raise PollerLockLost(
                 f"lost the poller lock on {self._database} (its connection dropped) and "
-                f"another storybot process holds it now: {self._what} stops polling, or both "
-                "would judge the same items twice"
+                f"another storybot process holds it now{_named(self._others)}: {self._what} "
+                "stops polling, or both would judge the same items twice (restarted, it polls "
+                "again once that process is done)"
             )
         log.warning("poller lock on %s re-acquired on a new connection", self._database)
         return True
@@ -233,6 +331,19 @@ class _AdvisoryLock(PollerLock):
     def release(self) -> None:
         self._drop()
         self._own.dispose()
+
+
+def _named(holders: list[Row]) -> str:
+    """`` (backend pid 42: storybot run (poller lock), from 10.0.0.5)``, as far as known."""
+    if not holders:
+        return ""
+    described = []
+    for row in holders:
+        known = [f"'{row.application_name}'" if row.application_name else ""]
+        known.append(f"from {row.client_addr}" if row.client_addr else "")
+        said = ", ".join(part for part in known if part)
+        described.append(f"backend pid {row.pid}" + (f": {said}" if said else ""))
+    return f" ({'; '.join(described)})"
 
 
 @contextmanager

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes.tcp_proxy import tcp_proxy
 from feedserver import feed_server  # noqa: F401  (fixture)
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 
-from bot.errors import UserError
+from bot.errors import TryAgainLater, UserError
 from storage import SqlStore, open_store
 from storage.poller_lock import _PG_CLASS, PollerBusy, PollerLockLost, poller_lock
 
@@ -273,11 +274,15 @@ def test_a_lock_lost_to_another_process_stops_the_poller(pg_url):
                     lock.check()
                 message = str(lost.value)
                 assert message.startswith("lost the poller lock on postgresql")
-                assert "another storybot process holds it now: storybot run stops polling" in (
-                    message
-                )
+                [holder] = _holders(pg_url)  # the other's, untouched
+                assert (
+                    f"another storybot process holds it now (backend pid {holder}: "
+                    "'storybot poll --once (poller lock)'"
+                ) in message
+                assert "storybot run stops polling" in message
                 assert "\n" not in message
-                assert len(_holders(pg_url)) == 1  # the other's, untouched
+                # exit 75: restarted, its start-up check takes the lock or refuses (exit 2)
+                assert isinstance(lost.value, TryAgainLater)
     finally:
         store.close()
         other.close()
@@ -317,3 +322,67 @@ async def test_the_service_stops_before_polling_when_its_lock_was_taken_by_anoth
         r.levelno == logging.ERROR and "lost the poller lock" in r.getMessage()
         for r in caplog.records
     )
+
+
+@pytest.mark.postgres
+def test_a_lock_still_held_by_our_own_cut_off_session_is_taken_back(pg_url, caplog):
+    """A network cut our side noticed and the server did not: the server keeps the old
+    session and its lock. The check ends that session (ours) and takes the lock again,
+    instead of taking it for another process's and stopping."""
+    url = make_url(pg_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        store = open_store(through)
+        try:
+            with poller_lock(store.engine, "storybot run") as lock:
+                [pid] = _holders(pg_url)
+                proxy.cut()
+                assert _holders(pg_url) == [pid]  # the server still has the old session
+                with caplog.at_level(logging.WARNING, logger="storage.poller_lock"):
+                    assert lock.check()
+                [again] = _holders(pg_url)
+                assert again != pid
+                said = [r.getMessage() for r in caplog.records]
+                assert any(f"earlier session (backend pid {pid})" in m for m in said), said
+                assert "re-acquired on a new connection" in said[-1]
+                with pytest.raises(PollerBusy):  # and it excludes a second poller again
+                    with poller_lock(store.engine, "storybot poll --once"):
+                        pass
+            assert _holders(pg_url) == []
+        finally:
+            store.close()
+
+
+@pytest.mark.postgres
+def test_the_locks_connection_notices_a_network_cut_in_seconds_on_both_sides(pg_url):
+    """Keepalives and a TCP user timeout on our side (libpq) and the server's, and a
+    statement timeout: a check cannot hang for the kernel's 15 minutes."""
+    store = open_store(pg_url)
+    try:
+        with poller_lock(store.engine, "storybot worker", shared=True) as lock:
+            conn = lock._conn  # the lock's own session
+            assert conn is not None
+            server = {
+                name: conn.execute(text(f"SHOW {name}")).scalar()
+                for name in (
+                    "statement_timeout",
+                    "tcp_keepalives_idle",
+                    "tcp_keepalives_interval",
+                    "tcp_keepalives_count",
+                    "tcp_user_timeout",
+                    "application_name",
+                )
+            }
+            dsn = conn.connection.dbapi_connection.info.dsn  # type: ignore[union-attr]
+        assert server == {
+            "statement_timeout": "15s",
+            "tcp_keepalives_idle": "15",
+            "tcp_keepalives_interval": "5",
+            "tcp_keepalives_count": "3",
+            "tcp_user_timeout": "30000",
+            "application_name": "storybot worker (poller lock)",
+        }
+        for param in ("keepalives=1", "keepalives_idle=15", "tcp_user_timeout=30000"):
+            assert param in dsn
+    finally:
+        store.close()

@@ -1,0 +1,84 @@
+"""A TCP proxy that can cut its clients off while the server keeps their sessions.
+
+What a network cut looks like to both ends when only the client notices: :meth:`cut`
+closes the client side of every connection through the proxy and keeps the server side
+open (and silent), as the server's socket stays open until its own TCP keepalive says
+the client is gone. New connections through the proxy work as before. Closing the proxy
+closes the server sides too. Bound to 127.0.0.1 on a free port.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+
+class TcpProxy:
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self._upstream = upstream
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._clients: list[socket.socket] = []
+        self._servers: list[socket.socket] = []  # kept open after a cut
+        self._cut: set[int] = set()  # ids of client sockets cut off
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.create_connection(self._upstream)
+            with self._lock:
+                self._clients.append(client)
+                self._servers.append(server)
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, to_server: bool) -> None:
+        client = source if to_server else sink
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        # the client went away on its own: pass that on, unless it was cut off (the server
+        # must not hear of it)
+        if id(client) not in self._cut and not self._closed:
+            for sock in (source, sink):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Close every client's side; the server sides stay open, saying nothing."""
+        with self._lock:
+            clients, self._clients = self._clients, []
+            self._cut.update(id(c) for c in clients)
+        for client in clients:
+            with suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+            client.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        with self._lock:
+            socks = self._clients + self._servers
+        for sock in socks:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+@contextmanager
+def tcp_proxy(host: str, port: int) -> Iterator[TcpProxy]:
+    proxy = TcpProxy((host, port))
+    try:
+        yield proxy
+    finally:
+        proxy.close()
