@@ -386,3 +386,94 @@ def test_the_locks_connection_notices_a_network_cut_in_seconds_on_both_sides(pg_
             assert param in dsn
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+async def test_a_worker_takes_its_shared_lock_again_and_stops_beside_an_exclusive_holder(
+    pg_url, caplog
+):
+    """``storybot worker`` checks its shared lock every heartbeat: dropped by the server
+    (a restart), it is taken again; taken exclusively meanwhile (a ``storybot run``
+    started in that window), the worker stops instead of polling beside it (exit 75)."""
+    import asyncio
+
+    from adapters.app import build_app
+    from adapters.jobs.worker import WorkerOptions, run_worker
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": pg_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings)
+    other = open_store(pg_url)
+    loop = asyncio.get_running_loop()
+
+    async def _until(condition, timeout: float = 20.0) -> None:
+        deadline = loop.time() + timeout
+        while not await asyncio.to_thread(condition):
+            assert loop.time() < deadline, "never came to pass"
+            await asyncio.sleep(0.05)
+
+    async def holders_become(wanted, timeout: float = 20.0) -> list[int]:
+        deadline = loop.time() + timeout
+        while not wanted(held := await asyncio.to_thread(_holders, pg_url)):
+            assert loop.time() < deadline, f"poller lock holders stayed {held}"
+            await asyncio.sleep(0.05)
+        return held
+
+    try:
+        with app.poller_lock("storybot worker", shared=True) as lock:
+            options = WorkerOptions(queues=("poll",), heartbeat_s=0.1, stalled_after_s=1.0)
+            worker = asyncio.create_task(run_worker(app, options, poller_lock=lock))
+            [pid] = _holders(pg_url)
+            await asyncio.to_thread(_drop_connection, pg_url, pid)
+            [again] = await holders_become(lambda held: held and held != [pid])
+            assert not worker.done()  # taken again: still working
+            # A `storybot run` waits for the lock (exclusive) while the server drops the
+            # worker's session: it has the lock before the worker's next check can.
+            waiting = other.engine.connect()
+            taking = asyncio.create_task(
+                asyncio.to_thread(
+                    waiting.execute,
+                    text("SELECT pg_advisory_lock(:k, hashtext(current_schema()))"),
+                    {"k": _PG_CLASS},
+                )
+            )
+            await _until(lambda: _waiters(pg_url) == 1)
+            await asyncio.to_thread(_drop_connection, pg_url, again)
+            await asyncio.wait_for(taking, 20)
+            [holder] = _holders(pg_url)
+            try:
+                with pytest.raises(PollerLockLost) as lost:
+                    await asyncio.wait_for(worker, 60)
+            finally:
+                waiting.close()
+        message = str(lost.value)
+        assert "storybot worker stops polling" in message
+        assert f"backend pid {holder}" in message
+        assert isinstance(lost.value, TryAgainLater)  # exit 75
+        assert any(
+            r.levelno == logging.ERROR and "lost the poller lock" in r.getMessage()
+            for r in caplog.records
+        )
+    finally:
+        other.close()
+
+
+def _waiters(url: str) -> int:
+    """Sessions waiting for an advisory lock of the test's database."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND NOT granted AND database = (SELECT oid FROM pg_database"
+                        " WHERE datname = current_database())"
+                    )
+                ).scalar()
+                or 0
+            )
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import procrastinate
 from procrastinate.worker import Worker
@@ -18,6 +19,9 @@ from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
 from adapters.signals import StopSignals
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from storage.poller_lock import PollerLock
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +101,9 @@ def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.
     return jobs
 
 
-async def run_worker(app: App, options: WorkerOptions) -> int:
+async def run_worker(
+    app: App, options: WorkerOptions, *, poller_lock: PollerLock | None = None
+) -> int:
     """Apply the job schema if needed, then run jobs until SIGINT/SIGTERM.
 
     procrastinate stops a worker whose heartbeat or notification listener fails (the
@@ -115,17 +121,29 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
     grace runs out (a cancelled job is retried, or its feed is still due), the worker
     unregisters and the app is closed.
 
+    ``poller_lock`` (the shared lock ``storybot worker`` holds) is checked every
+    ``heartbeat_s`` (:meth:`storage.poller_lock.PollerLock.check`): a server restart or a
+    dropped connection takes it with it, and a ``storybot run`` or ``poll --once``
+    started then would take it exclusively and poll beside the workers. Gone, it is taken
+    again; taken exclusively by such a process meanwhile, the worker cancels its running
+    jobs (retried later, or their feeds still due) and stops, raising that
+    ``PollerLockLost`` (exit 75). Between two checks a poller started in that window may
+    run beside the worker for at most ``heartbeat_s``.
+
     Args:
         app: A built storybot app (its store must be PostgreSQL).
         options: Queues, concurrency and heartbeat settings.
+        poller_lock: The poller lock held for this worker, to check.
 
     Returns:
         The exit code (0 after a clean stop).
 
     Raises:
         ConfigError: the database is not PostgreSQL.
+        PollerLockLost: the poller lock was taken by a process that polls itself.
         StoppedNow: after that cleanup, when a second SIGINT/SIGTERM cut the stop short.
     """
+    lost: list[BaseException] = []
     try:
         dsn = check_options(options, app.settings.database_url)
         if DELIVER in options.queues:
@@ -141,12 +159,16 @@ async def run_worker(app: App, options: WorkerOptions) -> int:
             ",".join(options.queues),
             options.concurrency,
         )
-        signals = await _run_until_stopped(jobs, options, dsn, on_stop=app.delivery.request_stop)
+        signals = await _run_until_stopped(
+            jobs, options, dsn, on_stop=app.delivery.request_stop, lock=(poller_lock, lost)
+        )
         cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
         log.info("storybot worker %s stopped%s", options.name, cut)
     finally:
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
+    if lost:
+        raise lost[0]
     signals.raise_if_hurried()
     return 0
 
@@ -172,8 +194,13 @@ async def _run_until_stopped(
     options: WorkerOptions,
     dsn: str,
     on_stop: Callable[[], None] = lambda: None,
+    lock: tuple[PollerLock | None, list[BaseException]] = (None, []),
 ) -> StopSignals:
-    """Run workers (restarted after a failure) until a stop signal; return the signals seen."""
+    """Run workers (restarted after a failure) until a stop signal; return the signals seen.
+
+    ``lock``: the poller lock to check every heartbeat, and the list its loss (the error)
+    is added to; the loss stops the workers as a second signal would.
+    """
     stop = asyncio.Event()
     current: list[Worker] = []
 
@@ -201,6 +228,17 @@ async def _run_until_stopped(
     signals = StopSignals(stop, on_stop=request_stop, on_hurry=stop_now)
     signals.install(loop)
     failures = 0
+    poller_lock, lost = lock
+
+    def stop_all() -> None:  # the lock lost: the running jobs must not finish beside a poller
+        request_stop()
+        stop_now()
+
+    watching = None
+    if poller_lock is not None:
+        watching = asyncio.create_task(
+            _watch_lock(poller_lock, options.heartbeat_s, lost, stop_all)
+        )
     try:
         while not stop.is_set():
             worker = Worker(
@@ -242,8 +280,26 @@ async def _run_until_stopped(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
     finally:
+        if watching is not None:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
         signals.uninstall()
     return signals
+
+
+async def _watch_lock(
+    lock: PollerLock, every_s: float, lost: list[BaseException], stop_all: Callable[[], None]
+) -> None:
+    """Check ``lock`` every ``every_s``; lost to a process that polls itself, stop all."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(lock.check)  # may reconnect: off the event loop
+        except UserError as exc:  # PollerLockLost: not beside an in-process poller
+            log.error("%s", exc)
+            lost.append(exc)
+            stop_all()
+            return
 
 
 async def _beat_while_draining(
