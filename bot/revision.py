@@ -17,7 +17,8 @@ A revision is material when
   a.m. EDT" line) do not count.
 
 A changed number is a changed fact (a death toll "5" becoming "7"), so numbers count,
-except in a date/time line. The test works on the words only (:func:`bot.textnorm.tokens`),
+except in a date/time line, and count per sentence: a number the closest earlier sentence
+lacks is new even when another sentence of the earlier version has it. The test works on the words only (:func:`bot.textnorm.tokens`),
 so markup, spacing and case never make a revision material.
 """
 
@@ -77,21 +78,28 @@ def _typo_of(word: str, replaced: Sequence[str]) -> bool:
     )
 
 
+def _is_number(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
 def _adds_words(new: Sequence[str], old_sentences: Sequence[Sequence[str]]) -> bool:
     """Whether a sentence's words say something no earlier sentence did.
 
     It is compared with the earlier sentence sharing most of its words: a word of it
     not in that sentence, nor anywhere in the earlier text, and no respelling of a word
-    that sentence lost, is new.
+    that sentence lost, is new. A number is new when that sentence lacks it, wherever
+    else the earlier text has it: "killed 7" is news after "killed 5", even if another
+    sentence said that 7 workers were taken to hospital.
     """
     if not new or _is_stamp(new):
         return False
     everywhere = {w for s in old_sentences for w in s}
-    added = [w for w in new if w not in everywhere]
-    if not added:
-        return False
     mine = set(new)
     closest = max(old_sentences, key=lambda s: len(mine & set(s)), default=())
+    near = set(closest)
+    added = [w for w in new if w not in everywhere or (_is_number(w) and w not in near)]
+    if not added:
+        return False
     replaced = [w for w in closest if w not in mine]
     return any(not _typo_of(w, replaced) for w in added)
 

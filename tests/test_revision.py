@@ -79,3 +79,39 @@ def test_revision(title, body, headline, sentences) -> None:
 def test_a_headline_only_item_gaining_a_body_is_material() -> None:
     change = revision(TITLE, "", TITLE, "Police said a suspect was arrested on Friday.")
     assert change.material and change.new_sentences
+
+
+TOLL = "The blast killed 5 people at the plant. 7 workers were taken to hospital."
+
+NUMBER_CASES = [
+    # (what changed, old body, new body, new sentences): numbers are compared per sentence
+    (
+        "toll raised to a number said elsewhere",
+        TOLL,
+        TOLL.replace("killed 5", "killed 7"),
+        ("The blast killed 7 people at the plant.",),
+    ),
+    (
+        "a number moved to another sentence",
+        TOLL,
+        "The blast killed 7 people at the plant. 5 workers were taken to hospital.",
+        (
+            "The blast killed 7 people at the plant.",
+            "5 workers were taken to hospital.",
+        ),
+    ),
+    (
+        "sentences reordered",
+        TOLL,
+        "7 workers were taken to hospital. " + TOLL.split(". ")[0] + ".",
+        (),
+    ),
+    ("the same numbers", TOLL, TOLL + " Updated 10:42 a.m. EDT", ()),
+]
+
+
+@pytest.mark.parametrize(
+    "old, new, sentences", [c[1:] for c in NUMBER_CASES], ids=[c[0] for c in NUMBER_CASES]
+)
+def test_a_number_is_new_unless_the_closest_earlier_sentence_has_it(old, new, sentences) -> None:
+    assert revision("Plant blast", old, "Plant blast", new) == Revision(False, sentences)
