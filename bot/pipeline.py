@@ -772,7 +772,10 @@ class Pipeline:
                     )
         states = {sid: self.engine.snapshot(sid) for sid in touched}
         versions = {item.id: item.version for item in items}
-        self.store.commit_decisions(judgements, dev_writes, states, outbox, now, versions=versions)
+        texts = {item.id: (item.title, item.text) for item in items}
+        self.store.commit_decisions(
+            judgements, dev_writes, states, outbox, now, versions=versions, texts=texts
+        )
 
     def rejudge_updates(
         self,
@@ -810,9 +813,11 @@ class Pipeline:
         now = self.clock.now()
         items = {it.id: it for it in self.store.get_items([u.item_id for u in pending])}
         versions = {u.item_id: items[u.item_id].version for u in pending if u.item_id in items}
+        # what is judged now: a version stored meanwhile is compared with it next time
+        texts = {i: (items[i].title, items[i].text) for i in versions}
         subscribed = matcher is not None and len(matcher) > 0
         if not self._stories and not subscribed:
-            self.store.commit_decisions([], [], {}, [], now, versions=versions)
+            self.store.commit_decisions([], [], {}, [], now, versions=versions, texts=texts)
             return
         if subscribed and not self._notices_warm:
             self._warm_first_reports()
@@ -830,6 +835,7 @@ class Pipeline:
             now,
             revised=batch.revised,
             versions=versions,
+            texts=texts,
         )
 
     def _rejudge(

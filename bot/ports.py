@@ -434,13 +434,16 @@ class Store(Protocol):
         *,
         revised: Sequence[Judgement] = (),
         versions: Mapping[int, int] | None = None,
+        texts: Mapping[int, tuple[str, str]] | None = None,
     ) -> None:
         """Store a batch's decisions and their consequences in one transaction.
 
         ``revised`` are new judgements of pairs judged before (an item updated in
         place, judged again): they replace the stored ones. ``versions`` maps each item
         judged to the version judged: recorded with its judgements, and the item's
-        pending update (``pending_updates``) up to that version is settled.
+        pending update (``pending_updates``) up to that version is settled; a later
+        version's pending update takes the headline and text in ``texts`` (those of the
+        version judged) as the text its judgements read.
         """
         ...
 

@@ -5,7 +5,9 @@ each story's engine state, the story counters (:mod:`storage.counters`) and the 
 rows that announce them. An item updated in place and judged again (``revised``) has its
 judgements replaced in that transaction (a pair is judged once: UNIQUE(story_id,
 item_id)), is counted if it only now became on-topic, and its pending update
-(:class:`storage.models.ItemUpdateRow`) is settled up to the version judged. Either all of it is stored or none is, so a crash or a constraint
+(:class:`storage.models.ItemUpdateRow`) is settled up to the version judged (a later
+version stored meanwhile stays pending, compared with the version judged now). Either all
+of it is stored or none is, so a crash or a constraint
 violation (say a second judgement for the same story and item) can never leave an alert
 without its decision, or counters that disagree with the judgements.
 """
@@ -16,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,8 +98,16 @@ def _revise_judgements(
     return newly_on
 
 
-def _settle_updates(session: Session, versions: Mapping[int, int]) -> None:
-    """Delete the pending updates these versions judged (a later version stays pending)."""
+def _settle_updates(
+    session: Session, versions: Mapping[int, int], texts: Mapping[int, tuple[str, str]]
+) -> None:
+    """Delete the pending updates these versions judged.
+
+    A later version stays pending (stored while this one was judged); its row then reads
+    the text of the version judged now (``texts``), since that is what the judgements
+    read: the next run tells what the later version added to this one, not to the
+    version before it.
+    """
     table = cast(Table, ItemUpdateRow.__table__)
     by_version: dict[int, list[int]] = {}
     for item_id, version in versions.items():
@@ -107,6 +117,14 @@ def _settle_updates(session: Session, versions: Mapping[int, int]) -> None:
             session.execute(
                 delete(table).where(table.c.item_id.in_(part), table.c.version <= version)
             )
+    for item_id, (title, text) in sorted(texts.items()):  # sorted: a fixed lock order
+        if item_id not in versions:
+            continue
+        session.execute(
+            update(table)
+            .where(table.c.item_id == item_id, table.c.version > versions[item_id])
+            .values(title=title, text=text)
+        )
 
 
 def _write_development(session: Session, write: DevelopmentWrite, now: datetime) -> None:
@@ -206,6 +224,7 @@ class DecisionStore(StoreBase):
         *,
         revised: Sequence[Judgement] = (),
         versions: Mapping[int, int] | None = None,
+        texts: Mapping[int, tuple[str, str]] | None = None,
     ) -> None:
         """Store a batch of decisions and their consequences in one transaction.
 
@@ -220,6 +239,9 @@ class DecisionStore(StoreBase):
             versions: Item id -> the version judged, for the items of this batch:
                 recorded with the judgements, and their pending updates up to that
                 version are settled (see the module docstring).
+            texts: Item id -> the headline and text of the version judged (in
+                ``versions``). A later version stored meanwhile stays pending, and its
+                pending update takes these as the text judged.
 
         Raises:
             Conflict: the batch breaks a constraint (a story/item pair judged twice, an
@@ -231,7 +253,7 @@ class DecisionStore(StoreBase):
                 _add_judgements(session, judgements, now, versions)
                 newly_on = _revise_judgements(session, revised, now, versions)
                 count_judgements(session, [*judgements, *newly_on])
-                _settle_updates(session, versions)
+                _settle_updates(session, versions, texts or {})
                 for write in developments:
                     _write_development(session, write, now)
                 for story_id, state in engine_states.items():

@@ -140,8 +140,8 @@ class ItemUpdateRow(Base):
     Written by the ingest that stores the new version (``storage.items``), in its
     transaction; deleted by the ``commit_decisions`` that judges ``version`` or a later
     one (``settled``). ``title`` and ``text`` are the version before the first update not
-    judged yet: what the item's judgements read, to tell what the update added
-    (:mod:`bot.revision`). A crash between storing and judging leaves the row, so the
+    judged yet, or the version judged when a later one came in meanwhile: what the item's
+    judgements read, to tell what the update added (:mod:`bot.revision`). A crash between storing and judging leaves the row, so the
     next cycle judges the update (``pending_updates``); the item's deletion takes it along.
     """
 

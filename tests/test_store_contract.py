@@ -1776,9 +1776,13 @@ def test_an_update_waits_with_the_judged_text_until_its_version_is_judged(store)
     )
     _assert_utc(update.stored_at)
 
-    # judged at version 2 (version 3 came in meanwhile): still pending
-    store.commit_decisions([], [], {}, [], later, versions={item.id: 2})
-    assert [u.version for u in store.pending_updates()] == [3]
+    # judged at version 2 (version 3 came in meanwhile): still pending, compared with
+    # version 2 now, the one judged
+    store.commit_decisions(
+        [], [], {}, [], later, versions={item.id: 2}, texts={item.id: ("Title 1", "Version 2")}
+    )
+    (update,) = store.pending_updates()
+    assert (update.version, update.title, update.text) == (3, "Title 1", "Version 2")
     # version 3 judged: taken on-topic now, the judgement replaced and counted
     store.commit_decisions(
         [],
