@@ -46,6 +46,7 @@ from bot.alerts import (
 from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
+from bot.engine.semantic import Dense
 from bot.identity import canonical_url, new_item
 from bot.matcher import SubscriptionMatcher, reprints_seed
 from bot.model import (
@@ -70,7 +71,7 @@ from bot.polling import PollPolicy, plan_next_poll
 from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
 from bot.query import Query
 from bot.render import counted
-from bot.revision import revision
+from bot.revision import Revision, revision
 from bot.textnorm import tokens as text_tokens
 
 log = logging.getLogger(__name__)
@@ -782,6 +783,8 @@ class Pipeline:
         matcher: SubscriptionMatcher | None,
         report: CycleReport,
         limit: int = UPDATES_PER_CYCLE,
+        *,
+        before_judging: Callable[[], None] | None = None,
     ) -> None:
         """Judge again the items updated in place since a version of them was judged.
 
@@ -790,22 +793,32 @@ class Pipeline:
         died before judging it is judged by the next one. For each (oldest first):
 
         * A change that is not material (:func:`bot.revision.revision`: a typo, a
-          timestamp, markup) is settled and nothing else happens.
+          timestamp, markup) is settled and nothing else happens: no judgement is read,
+          the engine is not involved.
         * Each story that took the item (its development D) takes the new sentences
-          into D's summary (:meth:`Engine.amend`); D's row is written and every posted
-          alert of D is edited, its thread note saying what was added. The item is not
-          a new report: D's item count and sources stay, the profile does not adapt and
-          the term statistics do not count it again.
+          into D's summary (:meth:`Engine.amend`; a full sentence pool makes room); D's
+          row is written and every posted alert of D is edited, its thread note saying
+          what was added ("Outlet (updated): ..." when the summary did not pick it).
+          The item is not a new report: D's item count and sources stay, the profile
+          does not adapt and the term statistics do not count it again.
         * Each story that judged it off-topic judges the new version
-          (:meth:`Engine.judge_again`); taken now, it is handled as a new report (a new
-          development's alert, or an edit of its development's). Either way the
-          judgement is replaced by the new one.
+          (:meth:`Engine.judge_again`, the item embedded once for all of them); taken
+          now, it is handled as a new report (a new development's alert, or an edit of
+          its development's). Either way the judgement is replaced by the new one.
         * A keyword subscriber matched by the new version and not by the one judged
-          gets the notice (keyed as ever: never twice).
+          gets the notice (keyed as ever: never twice), whether or not any story
+          judged the item (with no story tracked, subscriptions are all there is).
 
-        An item no story has judged is only settled: it is judged as it stands when its
-        turn comes (``_ingest`` queues an unjudged item whose feed lists it). All of it
-        is committed in one transaction, with the versions judged.
+        Stories do not judge an item none of them has judged here: it is judged as it
+        stands when its turn comes (``_ingest`` queues an unjudged item whose feed lists
+        it). All of it is committed in one transaction, with the versions judged.
+
+        Args:
+            matcher: The subscription index (None: no notices).
+            report: Counts are added to it.
+            limit: Updates judged at most.
+            before_judging: Called once before the first material update is judged (a
+                job worker tracks the stories then: only if there is one to judge).
         """
         pending = self.store.pending_updates(limit)
         if not pending:
@@ -815,17 +828,25 @@ class Pipeline:
         versions = {u.item_id: items[u.item_id].version for u in pending if u.item_id in items}
         # what is judged now: a version stored meanwhile is compared with it next time
         texts = {i: (items[i].title, items[i].text) for i in versions}
+        material = [
+            (u, items[u.item_id], change)
+            for u in pending
+            if u.item_id in items
+            and (
+                change := revision(u.title, u.text, items[u.item_id].title, items[u.item_id].text)
+            ).material
+        ]
+        if material and before_judging is not None:
+            before_judging()
         subscribed = matcher is not None and len(matcher) > 0
-        if not self._stories and not subscribed:
+        if not material or (not self._stories and not subscribed):
             self.store.commit_decisions([], [], {}, [], now, versions=versions, texts=texts)
             return
         if subscribed and not self._notices_warm:
             self._warm_first_reports()
         batch = _Rejudging()
-        for update in pending:
-            item = items.get(update.item_id)
-            if item is not None:
-                self._rejudge(update, item, matcher, batch, report, now)
+        for update, item, change in material:
+            self._rejudge(update, item, change, matcher, batch, report, now)
         states = {sid: self.engine.snapshot(sid) for sid in batch.touched}
         self.store.commit_decisions(
             [],
@@ -842,19 +863,20 @@ class Pipeline:
         self,
         update: ItemUpdate,
         item: Item,
+        change: Revision,
         matcher: SubscriptionMatcher | None,
         batch: _Rejudging,
         report: CycleReport,
         now: datetime,
     ) -> None:
-        """One updated item of :meth:`rejudge_updates`, added to ``batch``."""
-        change = revision(update.title, update.text, item.title, item.text)
+        """One materially updated item of :meth:`rejudge_updates`, added to ``batch``."""
+        subscribed = matcher is not None and len(matcher) > 0
         decisions = [
             d
             for d in self.store.decisions_for_item(item.id)
             if d.judgement.story_id in self._stories
         ]
-        if not change.material or not decisions:
+        if not decisions and not subscribed:
             return
         report.rejudged += 1
         if not batch.read:
@@ -862,34 +884,40 @@ class Pipeline:
             batch.read = True
         doc = engine_doc(item)
         analysis = self.engine.analyse(doc)
+        embedded: list[Dense | None] = []  # the item's embedding, once it is needed
         was_on: set[int] = set()  # stories whose subscribers the judged version reached
         now_on: set[int] = set()
-        updated = {"version": item.version, "sentences": len(change.new_sentences)}
-        # what the update added, for the edited alerts: its sentences, else its headline
-        added = list(change.new_sentences) or [item.title]
         for decision in decisions:
             j = decision.judgement
+            fact: Sequence[str] = ()  # what the update added to the development
             if j.on_topic:
                 if not reprints_seed(j):
                     was_on.add(j.story_id)
                     now_on.add(j.story_id)
-                # the same judgement, noting the version that added to it
+                amended = None
+                if j.development is not None:
+                    amended = self.engine.amend(
+                        j.story_id, j.development, doc, change.new_sentences
+                    )
+                went = len(amended.sentences) if amended is not None else 0
+                # the same judgement, noting the version and what it added
+                updated = {"version": item.version, "sentences": went}
                 batch.revised.append(replace(j, reason={**j.reason, "updated": updated}))
-                if j.development is None:
+                if amended is None:
                     continue
-                write = self.engine.amend(j.story_id, j.development, doc, change.new_sentences)
-                if write is None:
-                    continue
-                verdict = Verdict(replace(j, new_development=False), write)
+                verdict = Verdict(replace(j, new_development=False), amended.development)
+                fact = amended.sentences
             else:
-                again = self.engine.judge_again(j.story_id, doc, analysis)
+                if not embedded:
+                    embedded.extend(self.engine.embed([doc]))  # one model call for all stories
+                again = self.engine.judge_again(j.story_id, doc, analysis, embedded[0])
                 if again is None:
                     continue
+                updated = {"version": item.version, "again": True}
                 verdict = replace(
                     again,
                     judgement=replace(
-                        again.judgement,
-                        reason={**again.judgement.reason, "updated": {**updated, "again": True}},
+                        again.judgement, reason={**again.judgement.reason, "updated": updated}
                     ),
                 )
                 batch.revised.append(verdict.judgement)
@@ -902,15 +930,15 @@ class Pipeline:
             batch.dev_writes.append(write)
             before, dev = self._project(batch.dev_view, write, item, now)
             if write.number > 0:
-                fact = None
+                note = None
                 if not verdict.judgement.new_development:
-                    fact = revised_fact(before, dev, item, added)
+                    note = revised_fact(before, dev, item, fact)
                 batch.outbox.extend(
                     self._alerts(
-                        verdict, dev, batch.alerted, batch.capped, report, now, fact, batch.facts
+                        verdict, dev, batch.alerted, batch.capped, report, now, note, batch.facts
                     )
                 )
-        if matcher is not None and len(matcher):
+        if matcher is not None and subscribed:
             told = {
                 (sub.platform, sub.user_id)
                 for sub_id in matcher.match(update.title, update.text, was_on)

@@ -129,10 +129,12 @@ def _version_line(judged: int | None, latest: int, j: Judgement) -> str:
     said = f"judged on version {judged}"
     updated = j.reason.get("updated")
     if isinstance(updated, dict):
-        if not updated.get("again") and updated.get("sentences"):
+        if updated.get("again"):
+            said += ", judged again after the update"
+        elif updated.get("sentences"):
             said += f", whose {counted(int(updated['sentences']), 'new sentence')} went to the development"
         else:
-            said += ", judged again after the update"
+            said += ", which added no sentence to the development"
     if judged < latest:
         said += (
             f"; it has changed since (version {latest}): only a change of substance is judged again"

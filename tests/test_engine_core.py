@@ -625,9 +625,11 @@ def test_amend_adds_an_updated_reports_new_sentences_and_counts_nothing_again() 
     added = "A federal judge on Friday temporarily blocked the Pentagon's supply chain risk designation."
     updated = doc(6, LAWSUIT[0], LAWSUIT[1] + " " + added, url="https://news.example/sues", days=20)
 
-    write = e.amend(1, number, updated, [added])
+    amended = e.amend(1, number, updated, [added])
 
-    assert write is not None and write.number == number and write.item_ids == ()
+    assert amended is not None and amended.sentences == (added,)
+    write = amended.development
+    assert write.number == number and write.item_ids == ()
     # in the development's pool, cited to the report (the summary picks its few best)
     pool = json.dumps(e.snapshot(1)["developments"])
     assert json.dumps([added, "example.com", "https://news.example/sues"]) in pool
@@ -660,3 +662,39 @@ def test_judge_again_takes_a_rewritten_item_without_counting_it_twice() -> None:
     assert e.background_state() == stream
     assert after["story_df"] != state["story_df"], "a new report of the story"
     assert e.judge_again(2, rewritten) is None, "no such story"
+
+
+def test_amend_makes_room_in_a_full_pool_from_the_least_central_sentences_of_others() -> None:
+    e = warm_engine(EngineConfig(summary_pool=6))
+    (v,) = e.judge(doc(6, *LAWSUIT, url="https://news.example/sues", days=20))
+    number = v.judgement.development
+    assert number is not None
+    others = (
+        "Anthropic asked the court to block the Pentagon designation while the lawsuit goes on. "
+        "The company said the supply chain risk label has already cost it government customers. "
+        "Lawyers for Anthropic said the designation breaks federal procurement law. "
+        "A spokesperson for the Pentagon declined to comment on the Anthropic lawsuit."
+    )
+    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", others, "https://courier.example/s", 20.1))
+    assert w.judgement.development == number
+    pool = lambda: e.snapshot(1)["developments"]  # noqa: E731
+    dev = next(d for d in pool()["clusters"] if d["number"] == number)
+    before = [s for s, _, _ in dev["sentences"]]
+    assert len(before) == 6, "the pool is full"
+    added = "A federal judge on Friday temporarily blocked the Pentagon's supply chain risk designation."
+    updated = doc(6, LAWSUIT[0], LAWSUIT[1] + " UPDATE: " + added, "https://news.example/sues", 20)
+
+    amended = e.amend(1, number, updated, ["UPDATE: " + added])
+
+    assert amended is not None and amended.sentences == ("UPDATE: " + added,)
+    dev = next(d for d in pool()["clusters"] if d["number"] == number)
+    sentences = [s for s, _, _ in dev["sentences"]]
+    assert len(sentences) == 6, "memory stays bounded"
+    assert "UPDATE: " + added in sentences
+    # a sentence of the other report gave way, none the summary cites
+    (gone,) = [s for s in before if s not in sentences]
+    assert w.development is not None  # the summary as it stood: none of it gave way
+    assert gone in others and gone not in {c.sentence for c in w.development.citations}
+    assert e.amend(1, number, updated, ["UPDATE: " + added]) is None, (
+        "known already: nothing to add"
+    )

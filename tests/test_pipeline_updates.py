@@ -252,3 +252,57 @@ def _report():
     from bot.pipeline import CycleReport
 
     return CycleReport()
+
+
+def _pool(world, number: int) -> list[str]:
+    state = world.app.pipeline.engine.snapshot(world.story.id)["developments"]
+    (dev,) = [d for d in state["clusters"] if d["number"] == number]
+    return [s for s, _, _ in dev["sentences"]]
+
+
+async def test_an_update_of_a_report_in_a_development_whose_pool_is_full_gets_in(
+    feed_server, sqlite_url, clock, tmp_path
+):
+    config = tmp_path / "storybot.toml"
+    config.write_text("[engine]\nsummary_pool = 5\n")
+    world = make_world(sqlite_url, clock, config=str(config))
+    item, other = sample(HEARING), sample("cl-005")
+    _serve(feed_server, world, as_entry(item), as_entry(other, 1), add=True)
+    await _cycle(world)
+    assert len(world.alerts()) == 1
+    (dev,) = [d for d in world.app.store.list_developments(world.story.id) if d.number > 0]
+    assert len(_pool(world, dev.number)) == 5, "the development's sentence pool is full"
+
+    _serve(feed_server, world, as_entry(_with_fact(item)), as_entry(other, 1))
+    report = await _next_cycle(world)
+
+    assert (report.rejudged, report.alert_edits) == (1, 1)
+    assert FACT in _pool(world, dev.number) and len(_pool(world, dev.number)) == 5
+    note = world.console.edited[-1][1].thread_note
+    assert note is not None and note.startswith("Sample Wire (updated): On Friday the Pentagon")
+    stored = world.app.store.find_item_by_url(item["url"])
+    why = why_lines(world.app.store, stored, "console", "me")
+    assert any("whose 1 new sentence went to the development" in w for w in why)
+    await world.app.aclose()
+
+
+async def test_why_says_an_update_added_no_sentence_when_none_was_fit_to_cite(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock)
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+
+    # new words, so material, but too short for a summary: nothing goes in
+    _serve(feed_server, world, as_entry(_with_fact(item, "UPDATE: Hearing postponed.")))
+    report = await _next_cycle(world)
+
+    assert (report.rejudged, report.alert_edits) == (1, 0)
+    stored = world.app.store.find_item_by_url(item["url"])
+    (decision,) = world.app.store.decisions_for_item(stored.id)
+    assert decision.judgement.reason["updated"] == {"version": 2, "sentences": 0}
+    why = why_lines(world.app.store, stored, "console", "me")
+    assert any("judged on version 2, which added no sentence to the development" in w for w in why)
+    assert not any("went to the development" in w for w in why)
+    await world.app.aclose()

@@ -7,6 +7,6 @@ algorithm and why it was chosen.
 
 from bot.engine.config import EngineConfig
 from bot.engine.engine import Engine
-from bot.engine.types import EngineDoc, Verdict
+from bot.engine.types import Amendment, EngineDoc, Verdict
 
-__all__ = ["Engine", "EngineConfig", "EngineDoc", "Verdict"]
+__all__ = ["Amendment", "Engine", "EngineConfig", "EngineDoc", "Verdict"]

@@ -48,7 +48,7 @@ from bot.engine.dedup import CopyIndex, FirstReports
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
 from bot.engine.termstats import DocFreq
-from bot.engine.types import EngineDoc, Verdict
+from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Story
 from bot.ports import DevelopmentWrite, Embedder
 
@@ -189,12 +189,13 @@ class Engine:
 
     def amend(
         self, story_id: int, number: int, doc: EngineDoc, sentences: Sequence[str]
-    ) -> DevelopmentWrite | None:
+    ) -> Amendment | None:
         """Add an on-topic report's new sentences (an update in place) to its development.
 
         See :meth:`bot.engine.story_state.StoryState.amend`: the summary is computed
-        again; the report is not counted again anywhere. Returns the development write,
-        or None (story not tracked, development retired, nothing added).
+        again; the report is not counted again anywhere. Returns the development write
+        and the sentences that went in, or None (story not tracked, development
+        retired, nothing added).
         """
         st = self._stories.get(story_id)
         return st.amend(number, doc, sentences) if st is not None else None

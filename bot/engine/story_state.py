@@ -30,10 +30,17 @@ from bot.engine.dedup import CopyIndex
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
-from bot.engine.summary import candidate_sentences, summarise, summary_text, worth_citing
+from bot.engine.summary import (
+    LEAD_SENTENCES,
+    candidate_sentences,
+    least_central,
+    summarise,
+    summary_text,
+    worth_citing,
+)
 from bot.engine.termstats import DocFreq, WithinStory, norm
 from bot.engine.text import split_sentences, strip_outlet_suffix
-from bot.engine.types import EngineDoc, Verdict
+from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder
 
@@ -321,18 +328,22 @@ class StoryState:
         )
         return Verdict(judgement, development)
 
-    def amend(
-        self, number: int, doc: EngineDoc, sentences: Sequence[str]
-    ) -> DevelopmentWrite | None:
+    def amend(self, number: int, doc: EngineDoc, sentences: Sequence[str]) -> Amendment | None:
         """Add what an updated report now says to the development it is in.
 
         The report was judged on-topic before and sits in development ``number``; its
-        outlet has since added ``sentences`` (see :mod:`bot.revision`). Those fit for a
-        summary join the development's sentence pool, cited to the report, and the
-        summary is computed again. Nothing else changes: the report was counted already
-        (document frequencies, profile, copy index, centroid), so it is not again. A
-        headline-only report's new headline is its new sentence. When the pool is full,
-        the report's own sentences that its new version no longer holds make room.
+        outlet has since added ``sentences`` (see :mod:`bot.revision`). The first few of
+        them fit for a summary (as many as a report brings, ``LEAD_SENTENCES``) join the
+        development's sentence pool, cited to the report, and the summary is computed
+        again. Nothing else changes: the report was counted already (document
+        frequencies, profile, copy index, centroid), so it is not again. A
+        headline-only report's new headline is its new sentence.
+
+        The pool stays within ``summary_pool``: when it is full, the report's own
+        sentences that its new version no longer holds make room first, then the least
+        central sentences of other reports (:func:`bot.engine.summary.least_central`)
+        that the summary does not cite, then its own. So an update of a report in a busy development
+        still gets in; a development's news is what its reports say now.
 
         Args:
             number: The development the report is in.
@@ -340,8 +351,8 @@ class StoryState:
             sentences: The sentences its earlier version did not hold.
 
         Returns:
-            The development write (no item ids: no new report), or None when the
-            development has retired or no sentence was added.
+            The amendment (the development write and the sentences that went in), or
+            None when the development has retired or no sentence was added.
         """
         c = self.devs.clusters.get(number)
         if c is None:
@@ -350,23 +361,53 @@ class StoryState:
         fresh = [s for s in sentences if worth_citing(s)]
         if not fresh:  # a headline-only report speaks through its headline
             fresh = [s for s in candidate_sentences(doc.title, doc.text) if s == doc.title.strip()]
-        fresh = list(dict.fromkeys(s for s in fresh if s not in known))
+        fresh = list(dict.fromkeys(s for s in fresh if s not in known))[:LEAD_SENTENCES]
         if not fresh:
             return None
         short = len(fresh) - (self.config.summary_pool - len(c.sentences))
         if short > 0 and doc.url:
             now_says = {*split_sentences(doc.text), doc.title.strip()}
-            stale = [
+            stale = {
                 i
                 for i, cit in enumerate(c.sentences)
                 if cit.url == doc.url and cit.sentence not in now_says
-            ][:short]
-            c.sentences = [cit for i, cit in enumerate(c.sentences) if i not in set(stale)]
+            }
+            stale = set(sorted(stale)[:short])
+            c.sentences = [cit for i, cit in enumerate(c.sentences) if i not in stale]
+            short -= len(stale)
+        if short > 0:
+            # Other reports' sentences go first, then the report's own it still holds;
+            # never one the summary cites now.
+            cited = {cit.sentence for cit in self._summary(c)}
+
+            def own(cit: Citation) -> bool:
+                return doc.url is not None and cit.url == doc.url
+
+            gone = least_central(
+                c.sentences,
+                c.centroid,
+                self.df,
+                short,
+                lambda cit: cit.sentence in cited or own(cit),
+            )
+            if len(gone) < short:
+                gone |= least_central(
+                    c.sentences,
+                    c.centroid,
+                    self.df,
+                    short - len(gone),
+                    lambda cit: cit.sentence in cited or not own(cit),
+                )
+            c.sentences = [cit for i, cit in enumerate(c.sentences) if i not in gone]
         self._add_sentences(c, fresh, doc.source, doc.url)
-        if not known.symmetric_difference(cit.sentence for cit in c.sentences):
+        added = tuple(cit.sentence for cit in c.sentences if cit.sentence not in known)
+        if not added:
             return None  # no room for any of them
-        cited = self._summary(c)
-        return DevelopmentWrite(self.story.id, c.number, c.headline, summary_text(cited), (), cited)
+        cited_now = self._summary(c)
+        write = DevelopmentWrite(
+            self.story.id, c.number, c.headline, summary_text(cited_now), (), cited_now
+        )
+        return Amendment(write, added)
 
     def _summary(self, c: Cluster) -> tuple[Citation, ...]:
         known = [d.centroid for n, d in self.devs.clusters.items() if n < c.number]

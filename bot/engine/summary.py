@@ -17,7 +17,7 @@ so an alert can cite each sentence to its outlet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, split_sentences, tokens
@@ -25,7 +25,7 @@ from bot.model import Citation
 
 _NOVELTY_PENALTY = 0.7
 _MIN_WORDS, _MAX_WORDS = 6, 60
-_LEAD_SENTENCES = 4  # sentences taken from each item: news puts what is new first
+LEAD_SENTENCES = 4  # sentences taken from each item: news puts what is new first
 
 
 def candidate_sentences(title: str, text: str) -> list[str]:
@@ -42,7 +42,7 @@ def candidate_sentences(title: str, text: str) -> list[str]:
     for s in split_sentences(text):
         if worth_citing(s):
             out.append(s)
-        if len(out) >= _LEAD_SENTENCES:
+        if len(out) >= LEAD_SENTENCES:
             break
     if not out and title.strip():
         out.append(title.strip())
@@ -128,6 +128,32 @@ def summarise(
             chosen.append((i, v))
     chosen.sort(key=lambda x: x[0])
     return [pool[i] for i, _ in chosen]
+
+
+def least_central(
+    pool: list[Citation],
+    centroid: Mapping[str, float],
+    df: DocFreq,
+    n: int,
+    spare: Callable[[Citation], bool],
+) -> set[int]:
+    """The positions in ``pool`` of its ``n`` sentences least central to a development.
+
+    Centrality is what :func:`summarise` ranks by first (the cosine to the centroid, IDF
+    weighted), so the sentences given up are those a summary would pick last. A
+    sentence ``spare`` says to keep is never among them; fewer than ``n`` come back when
+    too few may go. Ties go to the oldest.
+    """
+    if n <= 0:
+        return set()
+    cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
+    ncw = norm(cw)
+    ranked = sorted(
+        (_cos(_vec(cited.sentence, df), cw, ncw), i)
+        for i, cited in enumerate(pool)
+        if not spare(cited)
+    )
+    return {i for _, i in ranked[:n]}
 
 
 def summary_text(cited: Iterable[Citation]) -> str:

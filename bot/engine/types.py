@@ -36,3 +36,16 @@ class Verdict:
 
     judgement: Judgement
     development: DevelopmentWrite | None = None
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """What an updated report added to its development (:meth:`Engine.amend`).
+
+    ``development`` is the development's write (no item ids: no new report) with the
+    summary computed again; ``sentences`` are the report's new sentences that went into
+    the development's sentence pool, the summary's candidates (it may not pick them).
+    """
+
+    development: DevelopmentWrite
+    sentences: tuple[str, ...]
