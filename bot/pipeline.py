@@ -643,9 +643,10 @@ class Pipeline:
             # Notices are keyed per (user, first report of the text), so a re-check never
             # sends one twice.
             recheck = bool(self._stories) or bool(self._subs)
+            stories = bool(self._stories)
         else:
-            recheck = recheck_unjudged
-        return self._ingest(feed, result, report, recheck)
+            recheck = stories = recheck_unjudged
+        return self._ingest(feed, result, report, recheck, stories)
 
     def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
         """Record the poll at ``now`` (default: the clock's now) and schedule the next one."""
@@ -676,9 +677,32 @@ class Pipeline:
         self.rejudge_updates(matcher, report)  # updates stored by any poll job, as a cycle does
         return report
 
+    def judge_updates(self) -> CycleReport:
+        """Judge the items updated in place that wait in the store (for job workers).
+
+        What :meth:`judge_stored` does for updates, except that the stories are tracked
+        (their engine states loaded) only when an update is material: a feed whose
+        text changes on every fetch in trivial ways costs a look at the texts, no more.
+        """
+        report = CycleReport()
+        self.rejudge_updates(self._matcher(), report, before_judging=self.refresh_stories)
+        return report
+
     def _ingest(
-        self, feed: Feed, result: FetchResult, report: CycleReport, recheck_unjudged: bool
+        self,
+        feed: Feed,
+        result: FetchResult,
+        report: CycleReport,
+        recheck_unjudged: bool,
+        stories: bool,
     ) -> list[Item]:
+        """Store a fetch's entries; return the items to judge (see ``ingest_result``).
+
+        An item updated in place is left to :meth:`rejudge_updates`, unless stories are
+        tracked and none judged it (a cycle died before it was judged): with no story
+        there are never judgements, and the update path tells only the subscribers the
+        new version matches, as a job worker's does.
+        """
         now = self.clock.now()
         label = result.feed_title or feed.title
         to_judge: list[Item] = []
@@ -693,7 +717,7 @@ class Pipeline:
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
-                if recheck_unjudged and not self.store.decisions_for_item(item.id):
+                if stories and recheck_unjudged and not self.store.decisions_for_item(item.id):
                     queued.add(item.id)  # changed before it was ever judged (crash)
                     to_judge.append(item)
             elif recheck_unjudged and not self.store.decisions_for_item(item.id):

@@ -306,3 +306,63 @@ async def test_why_says_an_update_added_no_sentence_when_none_was_fit_to_cite(
     assert any("judged on version 2, which added no sentence to the development" in w for w in why)
     assert not any("went to the development" in w for w in why)
     await world.app.aclose()
+
+
+async def test_an_item_judged_again_by_several_stories_is_embedded_once(
+    feed_server, sqlite_url, clock
+):
+    from fakes.embedder import ConceptEmbedder
+    from storyworld import load_seed, seed_files
+
+    from bot.engine.semantic import embedding_text
+
+    fake = ConceptEmbedder((("anthropic", "claude", "ai"), ("pentagon", "military", "defense")))
+    world = make_world(sqlite_url, clock, embedder=fake)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    world.app.store.add_story("again", seeds[0].title, seeds, clock.now())
+    oil, hearing = sample(OIL), sample(HEARING)
+    _serve(feed_server, world, as_entry(oil), add=True)
+    await _cycle(world)
+    stored = world.app.store.find_item_by_url(oil["url"])
+    assert [d.judgement.on_topic for d in world.app.store.decisions_for_item(stored.id)] == [
+        False,
+        False,
+    ]
+
+    rewritten = dict(oil, title=hearing["title"], content=hearing["content"], summary="")
+    _serve(feed_server, world, as_entry(rewritten))
+    fake.calls.clear()
+    report = await _next_cycle(world)
+
+    assert report.rejudged == 1
+    again = [d.judgement for d in world.app.store.decisions_for_item(stored.id)]
+    assert [j.reason["updated"]["again"] for j in again] == [True, True]
+    assert all("embedding" in j.reason for j in again), "both stories used the embedding"
+    text = embedding_text(rewritten["title"], world.app.store.get_item(stored.id).text)
+    assert sum(c.count(text) for c in fake.calls) == 1, "one model call for both stories"
+    await world.app.aclose()
+
+
+async def test_with_no_story_a_subscriber_matched_only_by_the_new_version_is_told_once(
+    feed_server, sqlite_url, clock
+):
+    """As the scale-out jobs do (tests/test_jobs_updates.py): the update path tells the
+    subscribers only the new version matches, with no story to judge it."""
+    world = make_world(sqlite_url, clock, follow=False)
+    assert world.app.store.remove_story("demo")
+    world.app.store.add_subscription("console", "me", "sabotage", None, clock.now())
+    world.app.store.add_subscription("console", "you", "rail", None, clock.now())
+    world.app.pipeline.invalidate_subscriptions()
+    rail = sample(RAIL)
+    _serve(feed_server, world, as_entry(rail), add=True)
+    await _cycle(world)
+    assert [n.title for n in _notices(world)] == [rail["title"]]  # "you" only
+
+    fact = "Police said a signal technician was arrested on suspicion of sabotage."
+    _serve(feed_server, world, as_entry(_with_fact(rail, fact)))
+    report = await _next_cycle(world)
+    assert (report.rejudged, report.notices_queued) == (1, 1)
+    assert world.out.getvalue().count("(DM to me)") == 1
+    assert world.out.getvalue().count("(DM to you)") == 1, "told of this item already"
+    assert world.app.store.pending_updates() == []
+    await world.app.aclose()

@@ -81,6 +81,21 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         report = await asyncio.to_thread(fresh_pipeline(app).judge_stored, item_ids)
         return _judged(report, len(item_ids))
 
+    # The updates poll jobs stored wait in the store (``pending_updates``); one job
+    # judges all of them, so one waiting job is enough: a feed whose text changes on
+    # every fetch must not fill the engine queue. A trivial update is settled without
+    # tracking any story (``Pipeline.judge_updates``).
+    @jobs.task(
+        name="storybot.judge_updates",
+        queue=ENGINE,
+        lock="engine",
+        queueing_lock="judge_updates",
+        retry=procrastinate.RetryStrategy(max_attempts=3, wait=5),
+    )
+    async def judge_updates() -> str:
+        report = await asyncio.to_thread(fresh_pipeline(app).judge_updates)
+        return f"{counted(report.rejudged, 'updated item')} judged again"
+
     @jobs.task(name="storybot.poll_feed", queue=POLL)
     async def poll_feed(feed_id: int) -> str:
         feed = await asyncio.to_thread(store.get_feed_by_id, feed_id)
@@ -98,12 +113,17 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             # before the judging job is deferred: it judges what the store holds; an item
             # whose page may come back waits for it (the page_waits task judges it later)
             items = await app.pipeline.read_pages(items, report)
-        if items or report.updated_items:
-            # Deferred before the poll is recorded: if this process dies in between, the
-            # feed is still due and the next poll finds the items unjudged again. An
-            # item updated in place waits in the store (``pending_updates``) and the
-            # judging job judges it again, whichever poll job stored it.
+        # Deferred before the poll is recorded: if this process dies in between, the
+        # feed is still due and the next poll finds the items unjudged again. An item
+        # updated in place waits in the store (``pending_updates``), whichever poll job
+        # stored it: a judging job judges the updates too, else the updates job does.
+        if items:
             await judge.defer_async(item_ids=[i.id for i in items])
+        elif report.updated_items:
+            try:
+                await judge_updates.defer_async()
+            except pexc.AlreadyEnqueued:
+                pass  # one is waiting already: it judges this poll's updates too
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
         pages = f", {counted(report.pages_read, 'linked page')} read" if report.pages_read else ""
         return f"{feed.url}: {result.status.value}, {counted(report.new_items, 'new item')}{pages}"
