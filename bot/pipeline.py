@@ -831,7 +831,8 @@ class Pipeline:
           its development's). Either way the judgement is replaced by the new one.
         * A keyword subscriber matched by the new version and not by the one judged
           gets the notice (keyed as ever: never twice), whether or not any story
-          judged the item (with no story tracked, subscriptions are all there is).
+          judged the item (with no story tracked, subscriptions are all there is; a
+          subscriber then counts as told when a notice of the item's text is queued).
 
         Stories do not judge an item none of them has judged here: it is judged as it
         stands when its turn comes (``_ingest`` queues an unjudged item whose feed lists
@@ -963,12 +964,23 @@ class Pipeline:
                     )
                 )
         if matcher is not None and subscribed:
-            told = {
-                (sub.platform, sub.user_id)
-                for sub_id in matcher.match(update.title, update.text, was_on)
-                if (sub := self._subs.get(sub_id)) is not None
-            }
             first = self.engine.first_report(doc, analysis)
+            if decisions:
+                # the version judged was matched then: its subscribers have heard of it
+                told = {
+                    (sub.platform, sub.user_id)
+                    for sub_id in matcher.match(update.title, update.text, was_on)
+                    if (sub := self._subs.get(sub_id)) is not None
+                }
+            else:
+                # No story judged it, so nothing says the earlier version was ever
+                # matched (a cycle may have died before): the notices queued say it.
+                told = {
+                    (sub.platform, sub.user_id)
+                    for sub_id in matcher.match(item.title, item.text, now_on)
+                    if (sub := self._subs.get(sub_id)) is not None
+                    and self.store.get_outbox(notice_key(sub.platform, sub.user_id, first))
+                }
             batch.outbox.extend(
                 self._notices(matcher, item, first, now_on, batch.notified, report, told)
             )
