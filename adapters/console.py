@@ -11,7 +11,7 @@ import itertools
 import sys
 import threading
 from collections import deque
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Callable, TextIO
 
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
@@ -98,7 +98,14 @@ class ConsoleAdapter:
         self._print(render_console(message), target)
         return message_id
 
-    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+    async def edit(
+        self,
+        target: Target,
+        message_id: str,
+        message: OutboundMessage,
+        *,
+        since: datetime | None = None,
+    ) -> None:
         self.edited.append((message_id, message))
         if self.show_edits:
             self._print(render_console(message, edited=True), target)

@@ -54,6 +54,9 @@ from bot.ports import ChatSink, Clock, Store
 from bot.summarizer import SummaryRewriter
 
 log = logging.getLogger(__name__)
+# How far before a recorded time a look-up on the platform starts: clock skew between us
+# and the platform, and the moments between a post there and its record here.
+RECOVERY_MARGIN = timedelta(minutes=5)
 
 
 @dataclass
@@ -139,7 +142,8 @@ class DeliveryWorker:
             recovered = await self._recover(sink, entry, report)
             if recovered is not None:
                 # Posted by an attempt that died before recording it: bring it up to date.
-                await sink.edit(entry.target, recovered, message)
+                since = entry.post_started_at - RECOVERY_MARGIN if entry.post_started_at else None
+                await sink.edit(entry.target, recovered, message, since=since)
                 message_id = recovered
                 report.recovered += 1
             elif entry.message_id is None:
@@ -149,7 +153,9 @@ class DeliveryWorker:
                 report.posted += 1
             else:
                 try:
-                    await sink.edit(entry.target, entry.message_id, message)
+                    # a note this edit could repeat was posted after the previous delivery
+                    since = entry.delivered_at - RECOVERY_MARGIN if entry.delivered_at else None
+                    await sink.edit(entry.target, entry.message_id, message, since=since)
                     message_id = entry.message_id
                     report.edited += 1
                 except MessageGone:
@@ -212,9 +218,10 @@ class DeliveryWorker:
         find = getattr(sink, "find_posted", None)
         if find is None:
             return None  # the platform de-duplicates by key itself (Discord's nonce)
-        margin = timedelta(minutes=5)  # clock skew between us and the platform
         try:
-            return await find(entry.target, entry.key, oldest=entry.post_started_at - margin)
+            return await find(
+                entry.target, entry.key, oldest=entry.post_started_at - RECOVERY_MARGIN
+            )
         except PostUnverifiable as exc:
             report.unverified += 1
             log.warning(

@@ -181,12 +181,21 @@ class ChatSink(Protocol):
         """Post a new message; return the platform's message id."""
         ...
 
-    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+    async def edit(
+        self,
+        target: Target,
+        message_id: str,
+        message: OutboundMessage,
+        *,
+        since: datetime | None = None,
+    ) -> None:
         """Replace the content of a message posted earlier.
 
         The same edit may come again (a retry, a crash before it was recorded, a note
         carried into the next edit): each fact of ``message.thread_note`` must still be
-        shown once (``bot.alerts.fact_digest`` names a fact).
+        shown once (``bot.alerts.fact_digest`` names a fact). ``since`` is a little before
+        the message's previous delivery (None: unknown): a note this edit could repeat
+        was posted after it, so a sink that looks for its notes need look no further back.
         """
         ...
 

@@ -40,7 +40,7 @@ class ScriptedPlatform:
         self.posts.append((idempotency_key, message.title))
         return f"m{len(self.posts)}"
 
-    async def edit(self, target, message_id, message):
+    async def edit(self, target, message_id, message, *, since=None):
         self._next()
         self.edits.append((message_id, message.title))
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, SlackSink
 from bot.alerts import fact_digest
+from bot.clock import ManualClock
 from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
@@ -135,6 +136,44 @@ async def test_notes_are_found_on_a_later_page_of_the_thread(
     await sink.edit(CHANNEL, ts, noted(*facts))
     assert replies(fake, ts) == facts  # the fake pages two messages at a time
     assert len(fake.calls_to("conversations.replies")) > 6
+
+
+async def test_a_thread_is_read_only_since_the_time_given(
+    fake: FakeSlack, sink: SlackSink, clock: ManualClock
+) -> None:
+    fake.ts_clock = lambda: clock.now().timestamp()
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    for n in range(10):  # more replies than the 5 pages of 2 the fake gives
+        fake.user_reply("C0NEWS", ts, f"reader {n}")
+    clock.advance(hours=1)
+    since = clock.now() - timedelta(minutes=5)
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]"), since=since)
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]"), since=since)  # delivered again
+    notes = [m for m in fake.thread_replies("C0NEWS", ts) if m.get("metadata")]
+    assert [m["text"] for m in notes] == ["AP: one. [2]"]
+    calls = fake.calls_to("conversations.replies")
+    assert len(calls) == 2  # one page each: the parent and the note
+    assert {c.args["oldest"] for c in calls} == {f"{since.timestamp():.6f}"}
+
+
+async def test_a_thread_longer_than_the_pages_it_reads_is_posted_unchecked_once(
+    fake: FakeSlack, sink: SlackSink, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.ts_clock = lambda: clock.now().timestamp()
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    since = clock.now()
+    clock.advance(minutes=1)
+    for n in range(10):  # the parent and 10 replies: past 5 pages of 2, a cursor is left
+        fake.user_reply("C0NEWS", ts, f"reader {n}")
+    await sink.edit(CHANNEL, ts, noted("AP: one. [2]"), since=since)
+    assert replies(fake, ts)[-1] == "AP: one. [2]"
+    assert len(fake.calls_to("conversations.replies")) == 5
+    assert "more than 5 pages of replies" in caplog.text
+    assert "posting the note unchecked" in caplog.text
+    # unchecked, a failed post is not retried: the retry could post it twice
+    fake.fail_next(status=500, method="chat.postMessage")
+    await sink.edit(CHANNEL, ts, noted("BBC: two. [3]"), since=since)
+    assert replies(fake, ts)[-1] == "AP: one. [2]"
 
 
 async def test_a_note_that_fails_fails_the_edit_and_its_retry_posts_it_once(

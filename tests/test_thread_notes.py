@@ -50,8 +50,9 @@ def store(tmp_path: Path) -> Iterator[SqlStore]:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
+async def slack(clock: ManualClock) -> AsyncIterator[FakeSlack]:
+    # message ts from the worker's clock, as Slack's come from the same real time
+    server = FakeSlack(ts_clock=lambda: clock.now().timestamp())
     await server.start()
     yield server
     await server.stop()
@@ -144,6 +145,40 @@ async def test_a_note_posted_just_before_a_crash_is_not_posted_again(
     assert (await restarted.deliver_due()).edited == 1  # the edit is delivered again...
     assert replies(slack, store) == [FACT_A]  # ...but its note is found, not posted again
     assert store.outbox_counts()["pending"] == 0
+
+
+async def test_a_busy_thread_is_read_from_the_previous_delivery_so_a_note_is_not_repeated(
+    slack: FakeSlack, store: SqlStore, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = await posted_alert(slack, store, clock)
+    alert_ts = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
+    clock.advance(hours=1)
+    for n in range(20):  # readers talk in the thread: more than the pages the sink reads
+        slack.user_reply("C0NEWS", alert_ts, f"reader {n}")
+    clock.advance(hours=1)
+    edit_as_the_pipeline_does(store, clock, FACT_A)
+    # the first edit reads from the post: too many replies since, so its note goes unchecked
+    assert (await worker.deliver_due()).edited == 1
+    assert "more than 5 pages of replies" in caplog.text
+    assert replies(slack, store)[-1:] == [FACT_A]
+
+    clock.advance(hours=1)
+    edit_as_the_pipeline_does(store, clock, FACT_B)
+    held = slack.hold_next("chat.postMessage", where=lambda args: "thread_ts" in args)
+    delivering = asyncio.create_task(worker.deliver_due())
+    await held.reached.wait()  # the note is posted; the process dies before recording it
+    delivering.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await delivering
+    held.release()
+    clock.advance(minutes=10)
+    looked = len(slack.calls_to("conversations.replies"))
+    assert (await slack_worker(slack, store, clock).deliver_due()).edited == 1
+    # read from a little before FACT_A's delivery: the readers' replies are not read
+    # again, only the parent and the two notes (two to a page)
+    assert len(slack.calls_to("conversations.replies")) == looked + 2
+    notes = [text for text in replies(slack, store) if not text.startswith("reader")]
+    assert notes == [FACT_A, FACT_B], "FACT_B once"
 
 
 async def test_a_note_slack_refused_for_now_is_posted_by_the_retry(

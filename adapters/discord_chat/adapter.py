@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -239,8 +240,17 @@ class DiscordAdapter:
             raise delivery_error(exc) from exc
         return str(sent.id)
 
-    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+    async def edit(
+        self,
+        target: Target,
+        message_id: str,
+        message: OutboundMessage,
+        *,
+        since: datetime | None = None,
+    ) -> None:
         """Replace a message posted earlier with a new rendering of ``message``.
+
+        ``since`` is unused: the embed lists the facts, there is no thread to look in.
 
         Raises:
             MessageGone: The message was deleted, or ``message_id`` is not a Discord id (a

@@ -127,9 +127,16 @@ class SlackAdapter:
         """Post an alert (channel) or notice (DM); return the message ``ts``. See ``SlackSink``."""
         return await self.sink.post(target, message, idempotency_key=idempotency_key)
 
-    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+    async def edit(
+        self,
+        target: Target,
+        message_id: str,
+        message: OutboundMessage,
+        *,
+        since: datetime | None = None,
+    ) -> None:
         """Replace a posted message (``chat.update``). See ``SlackSink.edit``."""
-        await self.sink.edit(target, message_id, message)
+        await self.sink.edit(target, message_id, message, since=since)
 
     async def find_posted(
         self, target: Target, idempotency_key: str, *, oldest: datetime | str | None = None

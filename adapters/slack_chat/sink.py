@@ -12,12 +12,15 @@ An edit's thread note (the facts a later report added) is a threaded reply of it
 the same care applies to it: the reply carries metadata (event type ``storybot_note``)
 naming the digest of each fact it posts (``bot.alerts.fact_digest``), and before posting a
 note the sink reads the thread (``conversations.replies``) and posts only the facts not
-found there. That keeps each fact to one reply when a note carried along into the next
+found there. It reads only the replies since a little before the alert's previous delivery
+(``since``, from the outbox worker): a note this edit could repeat was posted after that,
+and a busy thread's older replies are never read again on each edit. That keeps each fact to one reply when a note carried along into the next
 edit was being delivered meanwhile (the pipeline cannot tell), and when an edit is
 delivered again after a crash that came after its note was posted. Since a repeated note
 is harmless now, a note that fails to post fails the edit, which the outbox worker
 retries. Only when the thread cannot be read (no history scope, a channel it may not
-join) is the note posted unchecked and at most once, as before.
+join, more replies since then than the pages it reads) is the note posted unchecked and at
+most once, as before.
 """
 
 from __future__ import annotations
@@ -106,12 +109,27 @@ class SlackSink:
         )
         return str(response["ts"])
 
-    async def edit(self, target: Target, message_id: str, message: OutboundMessage) -> None:
+    async def edit(
+        self,
+        target: Target,
+        message_id: str,
+        message: OutboundMessage,
+        *,
+        since: datetime | str | None = None,
+    ) -> None:
         """Replace a message posted earlier; post ``message.thread_note`` as a reply.
 
         Each fact of the note is posted once per alert: the facts already in the thread
         (a note carried along into this edit, or this edit delivered again after a crash)
         are left out, and a note with none left posts nothing (see the module docstring).
+
+        Args:
+            target: Where the message is.
+            message_id: Its ``ts``.
+            message: The new content; its ``thread_note`` is posted in the thread.
+            since: Only thread replies after this time are read for notes already posted
+                (see ``bot.ports.ChatSink.edit``): a datetime or a Slack ``ts``; None
+                reads the whole thread.
 
         Raises:
             RateLimited, TransientDeliveryError, PermanentDeliveryError (for the update);
@@ -130,12 +148,14 @@ class SlackSink:
         )
         facts = note_facts(message.thread_note)
         if facts:
-            await self._post_note(channel, message_id, facts)
+            await self._post_note(channel, message_id, facts, since)
 
-    async def _post_note(self, channel: str, thread_ts: str, facts: list[str]) -> None:
+    async def _post_note(
+        self, channel: str, thread_ts: str, facts: list[str], since: datetime | str | None
+    ) -> None:
         """Post the ``facts`` not yet in the thread under ``thread_ts`` as one reply."""
         try:
-            posted = await self.posted_facts(channel, thread_ts)
+            posted = await self.posted_facts(channel, thread_ts, oldest=since)
         except (PostUnverifiable, PermanentDeliveryError) as exc:
             log.warning(
                 "slack: cannot read the thread of %s in %s to look for its notes; posting "
@@ -185,26 +205,42 @@ class SlackSink:
             ),
         )
 
-    async def posted_facts(self, channel: str, thread_ts: str, *, pages: int = 5) -> set[str]:
+    async def posted_facts(
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        oldest: datetime | str | None = None,
+        pages: int = 5,
+    ) -> set[str]:
         """The digests of the facts storybot's notes in a thread have posted.
 
         Reads the thread with ``conversations.replies`` (the history scopes), joining a
-        public channel the bot is not in as :meth:`find_posted` does.
+        public channel the bot is not in as :meth:`find_posted` does. Only the replies
+        after ``oldest`` are read: a long-lived alert's thread can hold far more replies
+        than a note needs to look at, and Slack lists a thread oldest first, so reading
+        it from the start would reach the newest notes (the ones a repeated edit could
+        duplicate) last, if at all.
 
         Args:
             channel: The channel id.
             thread_ts: The ``ts`` of the alert the notes reply to.
+            oldest: Only replies after this time are read: a datetime or a Slack ``ts``;
+                None reads the thread from its start.
             pages: At most this many pages of 200 messages are read, oldest first.
 
         Raises:
             PostUnverifiable: The thread cannot be read (no history scope, a channel the
-                bot may not join).
+                bot may not join), or has more replies since ``oldest`` than ``pages``
+                pages hold: a note among the unread ones would go unseen.
             RateLimited, TransientDeliveryError, PermanentDeliveryError.
         """
+        if isinstance(oldest, datetime):
+            oldest = _ts(oldest)
         digests: set[str] = set()
         cursor: str | None = None
         for page in range(pages):
-            read = self._replies(channel, thread_ts, cursor)
+            read = self._replies(channel, thread_ts, oldest, cursor)
             if page == 0:
                 response = await self._read_joining(
                     channel, read, "conversations.replies", "to look for its thread notes"
@@ -218,14 +254,23 @@ class SlackSink:
                     digests.update(str(payload.get("facts") or "").split())
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                break
-        return digests
+                return digests
+        # logged by the caller, which posts the note unchecked
+        raise PostUnverifiable(
+            f"slack: the thread of {thread_ts} in {channel} has more than {pages} pages of "
+            f"replies since {oldest or 'its start'}; its notes were not all read"
+        )
 
     def _replies(
-        self, channel: str, thread_ts: str, cursor: str | None
+        self, channel: str, thread_ts: str, oldest: str | None, cursor: str | None
     ) -> Callable[[], Awaitable[AsyncSlackResponse]]:
         return lambda: self.client.conversations_replies(
-            channel=channel, ts=thread_ts, limit=200, cursor=cursor, include_all_metadata=True
+            channel=channel,
+            ts=thread_ts,
+            oldest=oldest,
+            limit=200,
+            cursor=cursor,
+            include_all_metadata=True,
         )
 
     async def find_posted(
@@ -259,7 +304,7 @@ class SlackSink:
             RateLimited, TransientDeliveryError, PermanentDeliveryError.
         """
         if isinstance(oldest, datetime):
-            oldest = f"{oldest.timestamp():.6f}"
+            oldest = _ts(oldest)
         channel = await self.channel_for(target)
         cursor: str | None = None
         for page in range(pages):
@@ -352,6 +397,11 @@ class SlackSink:
         channel = str(response["channel"]["id"])
         self._dm_channels[target.user_id] = channel
         return channel
+
+
+def _ts(when: datetime) -> str:
+    """A time as a Slack ``ts`` (Unix seconds with microseconds), for ``oldest``."""
+    return f"{when.timestamp():.6f}"
 
 
 async def _call(method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

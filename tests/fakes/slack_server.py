@@ -210,6 +210,14 @@ class FakeSlack:
             if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
         ]
 
+    def user_reply(self, channel: str, thread_ts: str, text: str) -> str:
+        """A person's reply in the thread of ``thread_ts`` (not the bot's); returns its ts."""
+        ts = self._next_ts()
+        self.messages.setdefault(channel, []).append(
+            {"type": "message", "text": text, "ts": ts, "user": "U0READER", "thread_ts": thread_ts}
+        )
+        return ts
+
     def calls_to(self, method: str) -> list[Call]:
         """The recorded calls of one Web API method, oldest first."""
         return [c for c in self.calls if c.method == method]
@@ -522,7 +530,16 @@ class FakeSlack:
         parent = [m for m in self.messages.get(channel, []) if m["ts"] == ts]
         if not parent:
             raise _ApiError("thread_not_found")
-        thread = parent + sorted(self.thread_replies(channel, ts), key=lambda m: m["ts"])
+        # Slack's oldest/latest bound the replies (exclusive unless inclusive); the parent
+        # is listed first whatever they say, so the fake does not count on its absence.
+        oldest, latest = str(args.get("oldest") or "0"), str(args.get("latest") or "9" * 10)
+        inclusive = str(args.get("inclusive")) in ("1", "true", "True")
+        replies = [
+            m
+            for m in sorted(self.thread_replies(channel, ts), key=lambda m: m["ts"])
+            if (oldest <= m["ts"] <= latest if inclusive else oldest < m["ts"] < latest)
+        ]
+        thread = parent + replies
         start = int(args.get("cursor") or 0)
         size = self.history_page_size
         with_metadata = str(args.get("include_all_metadata")) in ("1", "true", "True")
