@@ -107,12 +107,16 @@ class ChannelStore(StoreBase):
             True if the channel followed the story.
         """
         with self._write() as session:
+            # locked first: an outbox write that read the binding (FOR SHARE) commits
+            # before the unsent rows are looked for, or sees the binding gone
             binding_id = session.scalar(
-                select(BindingRow.id).where(
+                select(BindingRow.id)
+                .where(
                     BindingRow.story_id == story_id,
                     BindingRow.platform == platform,
                     BindingRow.channel_id == channel_id,
                 )
+                .with_for_update()
             )
             if binding_id is None:
                 return False

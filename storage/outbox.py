@@ -8,6 +8,7 @@ the delivery worker then posts (no ``message_id`` yet) or edits until
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -21,8 +22,10 @@ from bot.ports import OutboxWrite
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
-from storage.models import OutboxRow, outbox_due_predicate
+from storage.models import BindingRow, OutboxRow, outbox_due_predicate
 from storage.serialize import message_to_json
+
+log = logging.getLogger(__name__)
 
 
 def delete_unsent(session: Session, which: ColumnElement[bool]) -> int:
@@ -47,7 +50,13 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
     executemany UPDATE, whatever its size. Writes apply in order: the same key twice
     is one row at version 2 (or at 1 when the second write is ``only_if_new``), exactly
     as if each write were its own call.
+
+    An alert or digest for a channel that no longer follows the story is not written
+    (see :func:`_still_bound`): the pipeline and the digest job read the bindings before
+    they write, and an unfollow or a story's removal committed in between must not be
+    followed by news of the story in that channel.
     """
+    writes = _still_bound(session, writes)
     if not writes:
         return
     table = cast(Table, OutboxRow.__table__)
@@ -96,6 +105,79 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
             .values(message=bindparam("b_message"), version=table.c.version + bindparam("b_bumps")),
             list(updates.values()),
         )
+
+
+def _alert_binding(write: OutboxWrite) -> tuple[int, str, str] | None:
+    """(story id, platform, channel id) of a write keyed by ``bot.alerts.alert_key``."""
+    parts = write.key.split(":", 4)
+    if (
+        len(parts) == 5
+        and parts[0] == "alert"
+        and parts[1].isdigit()
+        and parts[2].isdigit()
+        and write.target.channel_id is not None
+    ):
+        return int(parts[1]), write.target.platform, write.target.channel_id
+    return None
+
+
+def _digest_binding(write: OutboxWrite) -> int | None:
+    """The binding id of a write keyed by ``bot.alerts.digest_key``."""
+    parts = write.key.split(":", 2)
+    if len(parts) == 3 and parts[0] == "digest" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def _still_bound(session: Session, writes: Sequence[OutboxWrite]) -> Sequence[OutboxWrite]:
+    """``writes`` without the alerts and digests whose channel binding is gone.
+
+    An alert's key names its story and its target the channel (``alert_key``); a
+    digest's key names its binding (``digest_key``). Other keys (keyword notices) name
+    no binding and pass. A bump of a row already stored is dropped too: the unfollow
+    cancelled that row's waiting edit, and a report read before it must not queue one.
+
+    The bindings are read ``FOR SHARE`` on PostgreSQL, in id order, so an unfollow
+    (which locks its binding ``FOR UPDATE`` before taking back the channel's unsent
+    rows) either waits for this transaction and then finds its rows, or commits first
+    and this read no longer sees the binding. SQLite runs one writer at a time.
+    """
+    alerts = {_alert_binding(w) for w in writes} - {None}
+    digests = {_digest_binding(w) for w in writes} - {None}
+    if not alerts and not digests:
+        return writes
+    bound: set[object] = set()
+    story_ids = sorted({a[0] for a in alerts if a is not None})
+    for part in chunks(story_ids):
+        rows = session.execute(
+            select(BindingRow.story_id, BindingRow.platform, BindingRow.channel_id)
+            .where(BindingRow.story_id.in_(part))
+            .order_by(BindingRow.id)
+            .with_for_update(read=True)
+        )
+        bound.update(tuple(row) for row in rows)
+    for part in chunks(sorted(d for d in digests if d is not None)):
+        bound.update(
+            session.scalars(
+                select(BindingRow.id)
+                .where(BindingRow.id.in_(part))
+                .order_by(BindingRow.id)
+                .with_for_update(read=True)
+            )
+        )
+    kept: list[OutboxWrite] = []
+    for write in writes:
+        binding = _alert_binding(write)
+        if binding is None:
+            binding_id = _digest_binding(write)
+            if binding_id is not None and binding_id not in bound:
+                log.info("%s not queued: its channel binding is gone (unfollowed)", write.key)
+                continue
+        elif binding not in bound:
+            log.info("%s not queued: the channel no longer follows the story", write.key)
+            continue
+        kept.append(write)
+    return kept
 
 
 def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

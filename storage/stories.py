@@ -73,7 +73,13 @@ class StoryStore(StoreBase):
             story_id = session.scalar(select(StoryRow.id).where(StoryRow.name == name))
             if story_id is None:
                 return False
-            bindings = session.scalars(select(BindingRow.id).where(BindingRow.story_id == story_id))
+            # locked first, as unbind does (see storage.outbox._still_bound)
+            bindings = session.scalars(
+                select(BindingRow.id)
+                .where(BindingRow.story_id == story_id)
+                .order_by(BindingRow.id)
+                .with_for_update()
+            ).all()
             prefixes = [f"alert:{story_id}:", *(f"digest:{b}:" for b in bindings)]
             unsent = delete_unsent(
                 session, or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes))

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
@@ -116,6 +116,7 @@ def test_remove_story_removes_what_hangs_off_it(store, clock):
 def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(store, clock):
     story, other = _story(store), _story(store, "s2")
     binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    store.bind(other.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
     store.enqueue(
         [
             write(f"alert:{story.id}:1:slack:C1"),  # not posted yet
@@ -969,11 +970,98 @@ def test_bindings_by_story_and_channel(store, clock):
     assert store.list_bindings() == [b2, b3]
 
 
+def test_no_alert_or_digest_is_queued_for_a_channel_that_unfollowed_meanwhile(store, clock, caplog):
+    story = _story(store)
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.bind(story.id, "slack", "C2", DeliveryMode.REALTIME, 24, clock.now())
+    posted = f"alert:{story.id}:1:slack:C1"
+    store.enqueue([write(posted)], clock.now())
+    entry = store.get_outbox(posted)
+    store.mark_delivered(entry.id, entry.version, "m1", clock.now())
+    # the pipeline and the digest job read the bindings; then /story unfollow commits
+    assert store.unbind(story.id, "slack", "C1") is True
+    (item,) = _items(store, 1)
+    c2 = Target("slack", channel_id="C2")
+    with caplog.at_level("INFO", logger="storage.outbox"):
+        store.commit_decisions(
+            [_judge(story.id, item.id, development=2)],
+            [DevelopmentWrite(story.id, 2, "H", "S", (item.id,))],
+            {},
+            [
+                write(f"alert:{story.id}:2:slack:C1"),  # new, for the unfollowed channel
+                write(posted, title="Edited"),  # the next version of one it posted
+                write(f"alert:{story.id}:2:slack:C2", c2),  # still followed there
+                write("notice:slack:U1:7", DM),  # a keyword DM names no binding
+            ],
+            clock.now(),
+        )
+        store.enqueue([write(f"digest:{binding.id}:start", only_if_new=True)], clock.now())
+
+    assert store.get_outbox(f"alert:{story.id}:2:slack:C1") is None
+    assert store.get_outbox(f"digest:{binding.id}:start") is None
+    assert store.get_outbox(posted).version == 1, "no edit queued after the unfollow"
+    assert store.get_outbox(f"alert:{story.id}:2:slack:C2") is not None
+    assert store.get_outbox("notice:slack:U1:7") is not None
+    assert [d.number for d in store.list_developments(story.id)] == [2], "the rest is stored"
+    assert f"alert:{story.id}:2:slack:C1 not queued" in caplog.text
+
+    # a channel that follows again gets the story's alerts again
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.enqueue([write(f"alert:{story.id}:3:slack:C1")], clock.now())
+    assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None
+
+
+def test_an_unfollow_waits_for_an_alert_being_queued_and_takes_it_back(store, clock):
+    """The overlap the sequential test cannot show: the writer has read the binding and
+    inserted its alert, not yet committed, when the unfollow starts."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no overlap")
+    from storage.outbox import apply_outbox_writes
+
+    story = _story(store)
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    key = f"alert:{story.id}:1:slack:C1"
+    unfollowed: list[bool] = []
+    unfollow = threading.Thread(
+        target=lambda: unfollowed.append(store.unbind(story.id, "slack", "C1"))
+    )
+    with store._write() as session:  # the pipeline's commit_decisions, say
+        apply_outbox_writes(session, [write(key)], clock.now())
+        unfollow.start()
+        # the unfollow must wait for this transaction (the binding is locked); on
+        # PostgreSQL's word, not a sleep: its backend waits on a lock
+        waiting = 0
+        for _ in range(100_000):
+            with store.engine.connect() as watch:
+                waiting = watch.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock' "
+                        "AND query LIKE '%FROM bindings%FOR UPDATE%'"
+                    )
+                )
+            if waiting or not unfollow.is_alive():
+                break
+        assert waiting == 1, "the unfollow did not wait for the alert being queued"
+    unfollow.join()
+    assert unfollowed == [True]
+    assert store.get_outbox(key) is None, "queued before the unfollow: taken back by it"
+
+
+def test_no_alert_is_queued_for_a_story_removed_meanwhile(store, clock):
+    story = _story(store)
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    assert store.remove_story("s1") is True
+    store.enqueue([write(f"alert:{story.id}:1:slack:C1")], clock.now())
+    assert store.get_outbox(f"alert:{story.id}:1:slack:C1") is None
+
+
 def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_rest(store, clock):
     story, other = _story(store), _story(store, "s2")
     binding = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
     elsewhere = store.bind(story.id, "slack", "C2", DeliveryMode.DIGEST, 24, clock.now())
     store.bind(other.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.bind(story.id, "discord", "C1", DeliveryMode.REALTIME, 24, clock.now())
     c2 = Target("slack", channel_id="C2")
     store.enqueue(
         [
@@ -1720,7 +1808,8 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     # the engine's statistics count items through `recent`; `unread` (id 5) waits for them
     store.save_background({"n_docs": 4, "df": {}}, recent.id, T0)
     store.save_page_texts({item.id: f"Page {item.id}" for item in (old, on_topic, recent)})
-    sent, pending, alert = "notice:1:1", "notice:1:2", "alert:1:1:chat:C1"
+    sent, pending, alert = "notice:1:1", "notice:1:2", f"alert:{story.id}:1:slack:C1"
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, T0)
     store.enqueue([write(sent, DM), write(pending, DM), write(alert, CHANNEL)], T0)
     for key in (sent, alert):
         entry = store.get_outbox(key)

@@ -74,6 +74,16 @@ def slack_worker(slack: FakeSlack, store: SqlStore, clock: ManualClock) -> Deliv
     return DeliveryWorker(store, {"slack": sink}, clock)
 
 
+def follow(store: SqlStore, clock: ManualClock, target: Target) -> None:
+    """Story 1 followed in ``target``'s channel: the outbox queues only a followed
+    channel's alerts (``alert:1:...`` keys name story 1)."""
+    story = store.get_story("demo") or store.add_story("demo", "Demo", [], clock.now())
+    assert story.id == 1
+    store.bind(
+        story.id, target.platform, str(target.channel_id), DeliveryMode.REALTIME, 24, clock.now()
+    )
+
+
 def alert(note: str | None = None) -> OutboundMessage:
     return OutboundMessage(MessageKind.ALERT, "Senators demand text", "Summary.", thread_note=note)
 
@@ -97,6 +107,7 @@ def replies(slack: FakeSlack, store: SqlStore) -> list[str]:
 
 async def posted_alert(slack: FakeSlack, store: SqlStore, clock: ManualClock) -> DeliveryWorker:
     worker = slack_worker(slack, store, clock)
+    follow(store, clock, SLACK)
     store.enqueue([OutboxWrite(KEY, SLACK, alert())], clock.now())
     assert (await worker.deliver_due()).posted == 1
     return worker
@@ -223,6 +234,7 @@ async def test_the_discord_embed_of_an_edit_lists_the_facts_carried_along(
         gateway_url=discord.gateway_url,
     )
     worker = DeliveryWorker(store, {"discord": sink}, clock)
+    follow(store, clock, target)
     try:
         store.enqueue([OutboxWrite(key, target, alert())], clock.now())
         assert (await worker.deliver_due()).posted == 1
