@@ -24,7 +24,7 @@ from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, OutboxRow, SubscriptionRow
-from storage.outbox import delete_unsent
+from storage.outbox import take_back_unsent
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,11 @@ class ChannelStore(StoreBase):
         The channel's alerts of the story (keys ``alert:<story>:<development>:...``, to
         this channel) and the binding's digests (``digest:<binding>:...``) still waiting
         in the outbox go with the binding, as :meth:`remove_story` takes a story's: one
-        failing now (the platform down) would otherwise be posted after the unfollow.
-        Delivered rows stay. See :func:`storage.outbox.delete_unsent`.
+        failing now (the platform down) would otherwise be posted after the unfollow. A
+        posted alert's waiting edit is cancelled but its row stays: after a re-follow,
+        later reports of its development are edited into it, and the hourly alert cap
+        still counts it. Dead rows and delivered rows stay. See
+        :func:`storage.outbox.take_back_unsent`.
 
         Returns:
             True if the channel followed the story.
@@ -126,11 +129,11 @@ class ChannelStore(StoreBase):
                 OutboxRow.channel_id == channel_id,
             )
             digests = OutboxRow.key.startswith(f"digest:{binding_id}:", autoescape=True)
-            unsent = delete_unsent(session, or_(alerts, digests))
+            unsent = take_back_unsent(session, or_(alerts, digests))
             result = affected(session, delete(BindingRow).where(BindingRow.id == binding_id))
             if unsent:
                 log.info(
-                    "%s:%s unfollowed story %d with %d unsent messages",
+                    "%s:%s unfollowed story %d; %d unsent messages taken back",
                     platform,
                     channel_id,
                     story_id,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
@@ -28,19 +28,34 @@ from storage.serialize import message_to_json
 log = logging.getLogger(__name__)
 
 
-def delete_unsent(session: Session, which: ColumnElement[bool]) -> int:
-    """Delete the outbox rows ``which`` selects that still have something to deliver, inside
-    the caller's transaction: a message not posted yet, or an edit not yet made.
+def take_back_unsent(session: Session, which: ColumnElement[bool]) -> int:
+    """Take back what the outbox rows ``which`` selects still have to deliver, inside the
+    caller's transaction: delete a message never posted, cancel an edit not yet made.
 
     How a story's removal or a channel's unfollow takes back what it queued, so news of
     it does not arrive afterwards (a row failing now would be posted once the platform
-    recovers). Rows fully delivered stay (``storybot outbox --sent``, then ``prune``).
+    recovers). What records a message stays:
+
+    - a posted alert with an edit waiting keeps its row, the edit cancelled
+      (``version = delivered_version``): the row is what a later report edits into the
+      message after a re-follow, and what the hourly alert cap counts;
+    - a dead row (given up on) stays as it is: it is the error record ``storybot
+      outbox`` shows, and retrying it is the operator's call;
+    - rows fully delivered stay (``storybot outbox --sent``, then ``prune``).
 
     Returns:
-        How many rows were deleted.
+        How many rows were deleted or had their edit cancelled.
     """
-    unsent = OutboxRow.delivered_version < OutboxRow.version
-    return affected(session, delete(OutboxRow).where(which, unsent))
+    unsent = and_(which, OutboxRow.delivered_version < OutboxRow.version)
+    never_posted = and_(unsent, OutboxRow.message_id.is_(None), OutboxRow.dead == False)  # noqa: E712
+    deleted = affected(session, delete(OutboxRow).where(never_posted))
+    cancelled = affected(
+        session,
+        update(OutboxRow)
+        .where(unsent, OutboxRow.message_id.is_not(None))
+        .values(version=OutboxRow.delivered_version),
+    )
+    return deleted + cancelled
 
 
 def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: datetime) -> None:

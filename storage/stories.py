@@ -14,7 +14,7 @@ from bot.ports import Conflict
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, OutboxRow, StoryRow
-from storage.outbox import delete_unsent
+from storage.outbox import take_back_unsent
 from storage.serialize import seed_to_json
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,14 @@ class StoryStore(StoreBase):
         """Delete a story with its judgements, developments, state, bindings and
         story-scoped subscriptions (ON DELETE CASCADE), and its unsent channel messages.
 
-        An alert or digest of the story still waiting in the outbox (or an alert's edit
-        not yet made) is deleted with it: the story is gone, so news of it must not arrive
-        afterwards. Delivered rows stay (``storybot outbox --sent``, then ``prune``);
-        items and users' keyword DMs stay too.
+        An alert or digest of the story never posted is deleted with it, and a posted
+        alert's edit not yet made is cancelled: the story is gone, so news of it must not
+        arrive afterwards. Posted and dead rows stay, as an unfollow leaves them (see
+        :func:`storage.outbox.take_back_unsent`): nothing can edit a posted one again
+        (story ids are never reused, and the outbox queues no alert for a story without
+        bindings), but it stays the record of what was posted (``storybot outbox
+        --sent``, then ``prune``) and a dead one the record of what failed (``storybot
+        outbox``). Items and users' keyword DMs stay too.
 
         Returns:
             True if a story was deleted.
@@ -81,10 +85,10 @@ class StoryStore(StoreBase):
                 .with_for_update()
             ).all()
             prefixes = [f"alert:{story_id}:", *(f"digest:{b}:" for b in bindings)]
-            unsent = delete_unsent(
+            unsent = take_back_unsent(
                 session, or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes))
             )
             result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
             if unsent:
-                log.info("story %s removed with %d unsent channel messages", name, unsent)
+                log.info("story %s removed; %d unsent channel messages taken back", name, unsent)
             return bool(result)

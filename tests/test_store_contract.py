@@ -138,7 +138,10 @@ def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(
     kept = {k for k in (e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50))}
     assert kept == {f"alert:{other.id}:1:slack:C1", "notice:slack:U1:7"}
     assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None, "sent: kept"
-    assert store.get_outbox(f"alert:{story.id}:2:slack:C1") is None, "its edit was unsent"
+    posted = store.get_outbox(f"alert:{story.id}:2:slack:C1")
+    assert (posted.message_id, posted.version, posted.delivered_version) == ("m1", 1, 1), (
+        "posted: kept as the record, its edit cancelled"
+    )
     assert store.get_outbox(f"alert:{story.id}:1:slack:C1") is None
     assert store.get_outbox(f"digest:{binding.id}:start") is None
 
@@ -1074,13 +1077,22 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
             write(f"alert:{other.id}:1:slack:C1"),  # another story's, in this channel
             write(f"alert:{story.id}:1:discord:C1", Target("discord", channel_id="C1")),
             write("notice:slack:U1:7", DM),
+            write(f"alert:{story.id}:4:slack:C1"),  # given up on: the error record
+            write(f"alert:{story.id}:5:slack:C1"),  # posted; its edit was given up on
         ],
         clock.now(),
     )
-    for key in (f"alert:{story.id}:2:slack:C1", f"alert:{story.id}:3:slack:C1"):
-        entry = store.get_outbox(key)
-        store.mark_delivered(entry.id, entry.version, "m1", clock.now())
-    store.enqueue([write(f"alert:{story.id}:2:slack:C1", title="Edited")], clock.now())
+    for n in (2, 3, 5):
+        entry = store.get_outbox(f"alert:{story.id}:{n}:slack:C1")
+        store.mark_delivered(entry.id, entry.version, f"m{n}", clock.now())
+    store.enqueue(
+        [write(f"alert:{story.id}:{n}:slack:C1", title="Edited") for n in (2, 5)], clock.now()
+    )
+    for n in (4, 5):
+        entry = store.get_outbox(f"alert:{story.id}:{n}:slack:C1")
+        store.mark_attempt_failed(entry.id, "permanent: not_in_channel", clock.now(), dead=True)
+    hour_ago = clock.now() - timedelta(hours=1)
+    assert store.count_outbox_since(CHANNEL, f"alert:{story.id}:", hour_ago) == 5
 
     assert store.unbind(story.id, "slack", "C1") is True
 
@@ -1093,10 +1105,30 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
         "notice:slack:U1:7",
     }
     assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None, "sent: kept"
-    for gone in (f"alert:{story.id}:1:slack:C1", f"alert:{story.id}:2:slack:C1"):
-        assert store.get_outbox(gone) is None
+    # never posted: gone
+    assert store.get_outbox(f"alert:{story.id}:1:slack:C1") is None
     assert store.get_outbox(f"digest:{binding.id}:start") is None
+    # posted, an edit waiting: the edit is cancelled, the record of the message stays
+    edited = store.get_outbox(f"alert:{story.id}:2:slack:C1")
+    assert (edited.message_id, edited.version, edited.delivered_version) == ("m2", 1, 1)
+    # dead rows stay as they were: what `storybot outbox` shows went wrong
+    dead = {e.key: e for e in store.undelivered_outbox(dead=True)}
+    assert set(dead) == {f"alert:{story.id}:4:slack:C1", f"alert:{story.id}:5:slack:C1"}
+    assert dead[f"alert:{story.id}:4:slack:C1"].last_error == "permanent: not_in_channel"
+    # the hourly cap still counts what was posted and queued here
+    assert store.count_outbox_since(CHANNEL, f"alert:{story.id}:", hour_ago) == 4
+
     assert store.unbind(story.id, "slack", "C1") is False
+
+    # followed again: a later report of development 2 is edited into the posted message
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.enqueue([write(f"alert:{story.id}:2:slack:C1", title="Later")], clock.now())
+    [again] = [
+        e
+        for e in store.due_outbox(clock.now() + timedelta(days=1), 50)
+        if e.key == f"alert:{story.id}:2:slack:C1"
+    ]
+    assert (again.message_id, again.message.title, again.version) == ("m2", "Later", 2)
 
 
 def test_mark_digest_sent(store, clock):
