@@ -399,6 +399,20 @@ def test_a_replys_notification_text_keeps_its_code_and_neutralises_the_rest() ->
     )
 
 
+def test_a_lone_backtick_in_the_notification_text_pairs_with_nothing_on_a_later_line() -> None:
+    reply = Reply(
+        text="1. Rock`n'roll band <!channel> *wins*\n"
+        "… and 3 older developments: `/story developments demo 2`"
+    )
+    assert render.reply_text(reply) == (
+        f"1. Rock{ZWJ}`{ZWJ}n'roll band &lt;!channel&gt; {ZWJ}*{ZWJ}wins{ZWJ}*{ZWJ} "
+        "… and 3 older developments: `/story developments demo 2`"
+    )
+    # as the reply's blocks render each line
+    blocks = render.reply_mrkdwn(reply.text.splitlines())["text"]
+    assert render.reply_text(reply) == blocks.replace("\n", " ")
+
+
 def test_status_reply_links_are_clickable() -> None:
     status = message(
         title="Talks (talks)",

@@ -404,9 +404,17 @@ def reply_text(reply: Reply) -> str:
     """The fallback ``text`` of a command reply: one line of ``mrkdwn``, neutralised.
 
     As in the reply's blocks (:func:`reply_mrkdwn`), its `code spans` stay code (escaped,
-    so nothing in them is a mention or a link), and everything else is inert text.
+    so nothing in them is a mention or a link), and everything else is inert text. The
+    spans are found line by line, as the blocks find them, before the lines are joined:
+    a lone backtick in a headline must not pair with a command hint on a later line.
     """
-    one_line = _WHITESPACE.sub(" ", truncate(reply.text, FALLBACK_MAX)).strip()
-    parts = _CODE_SPAN.split(one_line)
-    text = "".join(escape(part) if i % 2 else _reply_plain(part) for i, part in enumerate(parts))
+    lines = []
+    for line in truncate(reply.text, FALLBACK_MAX).splitlines():
+        line = _WHITESPACE.sub(" ", line).strip()
+        if line:
+            parts = _CODE_SPAN.split(line)
+            lines.append(
+                "".join(escape(p) if i % 2 else _reply_plain(p) for i, p in enumerate(parts))
+            )
+    text = " ".join(lines)
     return (ZWJ + text if text.startswith("&gt;") else text) or " "
