@@ -244,7 +244,8 @@ def check_before_opening(settings: Settings, args: argparse.Namespace) -> None:
     ``feeds add`` of a URL or interval the poller would refuse, ``prune`` of a
     nonsensical age, ``worker`` on a database that is not PostgreSQL, ``run`` with a Slack
     token that cannot start. What needs the data (an unknown story, a name in use) is
-    checked after, on the store.
+    checked after, on the store. The feed URLs admitted here are noted on ``args``
+    (``admitted_urls``): :func:`feeds` then adds them without resolving each host again.
 
     Raises:
         UserError: the command is refused (exit 2).
@@ -254,6 +255,8 @@ def check_before_opening(settings: Settings, args: argparse.Namespace) -> None:
     if cmd == "feeds" and args.feeds_cmd == "add":
         _interval(settings, args.interval)
         asyncio.run(_admit_feed_urls(args.url, make_host_check(settings)))
+        # feeds() adds these without resolving each host again
+        args.admitted_urls = list(args.url)
     elif cmd == "prune":
         check_range("--older-than", args.older_than, 1, PRUNE_MAX_DAYS, "day")
     elif cmd == "worker":
@@ -284,7 +287,8 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.feeds_cmd == "add":
         interval = _interval(app.settings, args.interval)
-        asyncio.run(_admit_feed_urls(args.url, app.host_check))  # all, before any is added
+        if getattr(args, "admitted_urls", None) != args.url:  # not checked before opening
+            asyncio.run(_admit_feed_urls(args.url, app.host_check))  # all, before any is added
         with _whole(out) as whole:
             for url in map(normalise_feed_url, args.url):
                 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import sys
 
 import pytest
@@ -172,6 +173,18 @@ def test_feeds_add_refuses_a_private_host_as_the_poller_would(db, capsys):
     ) in capsys.readouterr().err
     # STORYBOT_ALLOWED_HOSTS (127.0.0.1 here) lets a local feed through, as it does at polls
     assert main(["feeds", "add", "http://127.0.0.1:1/a.xml"]) == 0
+
+
+def test_feeds_add_resolves_each_host_once(db, monkeypatch):
+    asked: list[str] = []
+
+    def resolver(host, port, family=0, type=0, proto=0, flags=0):  # the system's, counting
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    assert main(["feeds", "add", "https://a.example/x.xml", "https://b.example/y.xml"]) == 0
+    assert sorted(asked) == ["a.example", "b.example"]
 
 
 def test_ask_answers_one_command(db, capsys):
