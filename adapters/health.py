@@ -162,8 +162,9 @@ def check(
         store.close()
 
 
-# PostgreSQL's refusal of a connection to a database it does not have (a connection
-# failure carries no SQLSTATE in psycopg, so its text is all there is)
+# PostgreSQL's SQLSTATE for a database it does not have (invalid_catalog_name)
+_INVALID_CATALOG_NAME = "3D000"
+# ... and its English text, for when no SQLSTATE comes with the error (see below)
 _NO_SUCH_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
 
 
@@ -173,7 +174,17 @@ def _no_such_database(exc: DBAPIError) -> bool:
     That is the URL naming a database that was never created (or was dropped): a setting
     to fix, as a SQLite file that does not exist is, not a failure a restart could mend.
     A server that does not answer stays a problem (exit 1).
+
+    The error's SQLSTATE (``3D000``) says so in any language, when the driver has it
+    (psycopg's ``Error.sqlstate``). psycopg 3 (3.3 checked) sets none on a failed
+    *connection*, though, which is where this error comes: libpq reports a connection
+    failure as text only. Then the server's message is matched, and that match is
+    English only: a server whose ``lc_messages`` is another language words it otherwise,
+    and its missing database is reported as a problem (exit 1) instead.
     """
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate:
+        return bool(sqlstate == _INVALID_CATALOG_NAME)
     return _NO_SUCH_DATABASE.search(str(exc.orig)) is not None
 
 

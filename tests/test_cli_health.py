@@ -12,16 +12,19 @@ import re
 import socket
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from alembic import command
 from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
+from psycopg import errors
+from sqlalchemy.exc import OperationalError
 from store_builders import DM, write
 
 from adapters import operator
 from adapters.app import build_app
 from adapters.cli import main
-from adapters.health import default_max_age_s, health
+from adapters.health import _no_such_database, default_max_age_s, health
 from bot.clock import ManualClock
 from bot.model import FeedStatus
 from bot.ports import PollOutcome
@@ -288,6 +291,25 @@ def test_a_postgresql_database_that_does_not_exist_is_exit_2_as_a_missing_file_i
     assert captured.err.startswith("storybot: error: cannot open the database ")
     assert 'database "storybot_never_created" does not exist' in captured.err
     assert len(captured.err.splitlines()) == 1, captured.err
+
+
+@pytest.mark.parametrize(
+    ("error", "missing"),
+    [
+        # what psycopg 3 raises for a failed connection: text, no SQLSTATE
+        (psycopg.OperationalError('... failed: FATAL:  database "sb" does not exist'), True),
+        # a server speaking French, with the SQLSTATE the driver passed on
+        (errors.InvalidCatalogName("FATAL:  la base de données « sb » n'existe pas"), True),
+        (errors.InvalidCatalogName("FATAL:  Datenbank »sb« existiert nicht"), True),
+        # other SQLSTATEs are other problems, whatever the text says
+        (errors.InvalidPassword('FATAL:  database "sb" does not exist'), False),
+        # without a SQLSTATE only the English text is known (see _no_such_database)
+        (psycopg.OperationalError("FATAL:  la base de données « sb » n'existe pas"), False),
+        (psycopg.OperationalError("connection refused"), False),
+    ],
+)
+def test_no_such_database_is_told_by_sqlstate_and_else_by_its_english_text(error, missing):
+    assert _no_such_database(OperationalError("connect", None, error)) is missing
 
 
 @pytest.mark.parametrize("given", ["0", "-5", "nan", "soon"])
