@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from bot.engine.stopwords import STOPWORDS
 from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.textnorm import tokens
 
@@ -42,6 +43,9 @@ _STAMP_WORDS = frozenset(
     saturday sunday today yesterday
     """.split()
 )
+# Function words ("and", "were") join and rephrase sentences without news; a negation
+# turns a fact around ("was arrested" → "was not arrested"), so it counts.
+_FUNCTION_WORDS = STOPWORDS - {"not", "no", "never", "nor", "without"}
 _TYPO_RATIO = 0.8  # a word this close in spelling to one it replaced is the same word
 _TYPO_MIN_LEN = 4  # shorter words differ by one letter and mean something else
 
@@ -87,17 +91,25 @@ def _adds_words(new: Sequence[str], old_sentences: Sequence[Sequence[str]]) -> b
 
     It is compared with the earlier sentence sharing most of its words: a word of it
     not in that sentence, nor anywhere in the earlier text, and no respelling of a word
-    that sentence lost, is new. A number is new when that sentence lacks it, wherever
-    else the earlier text has it: "killed 7" is news after "killed 5", even if another
-    sentence said that 7 workers were taken to hospital.
+    that sentence lost, is new. A number is new unless an earlier sentence sharing a
+    word with this one (other than numbers and function words) has it: "killed 7" is news after "killed 5",
+    even if another sentence said that 7 workers were taken to hospital. Function words
+    (stop words but negations) are never new on their own: two sentences joined into
+    one ("killed 5 people. 12 were hurt." → "killed 5 people and 12 were hurt") say
+    nothing new.
     """
     if not new or _is_stamp(new):
         return False
     everywhere = {w for s in old_sentences for w in s}
     mine = set(new)
     closest = max(old_sentences, key=lambda s: len(mine & set(s)), default=())
-    near = set(closest)
-    added = [w for w in new if w not in everywhere or (_is_number(w) and w not in near)]
+    words = {w for w in mine if not _is_number(w) and w not in _FUNCTION_WORDS}
+    near = {w for s in old_sentences if words & set(s) for w in s}
+    added = [
+        w
+        for w in new
+        if w not in _FUNCTION_WORDS and (w not in everywhere or (_is_number(w) and w not in near))
+    ]
     if not added:
         return False
     replaced = [w for w in closest if w not in mine]

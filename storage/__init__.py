@@ -137,6 +137,11 @@ _CANNOT_REACH = (
     "failed to resolve host",  # psycopg's resolver
     "temporary failure in name resolution",
     "name or service not known",  # no DNS yet at boot, as much as a mistyped host
+    # an SSL connection cut mid-start-up (a managed server failing over or restarting)
+    "ssl syscall error",
+    "eof detected",
+    "ssl connection has been closed unexpectedly",
+    "unexpected eof",
 )
 # A local server not running: its Unix socket is not there.
 _NO_SOCKET = re.compile(r'on socket "[^"]*" failed: no such file or directory')

@@ -117,9 +117,16 @@ def _settle_updates(
             session.execute(
                 delete(table).where(table.c.item_id.in_(part), table.c.version <= version)
             )
-    for item_id, (title, text) in sorted(texts.items()):  # sorted: a fixed lock order
-        if item_id not in versions:
-            continue
+    # Only the rows still pending after the deletes (a later version, rare) are rewritten:
+    # one query finds them, so a batch of judged items sends no text back in the usual case.
+    wanted = sorted(i for i in texts if i in versions)
+    later = {
+        item_id
+        for part in chunks(wanted)
+        for item_id in session.scalars(select(table.c.item_id).where(table.c.item_id.in_(part)))
+    }
+    for item_id in sorted(later):  # sorted: a fixed lock order
+        title, text = texts[item_id]
         session.execute(
             update(table)
             .where(table.c.item_id == item_id, table.c.version > versions[item_id])

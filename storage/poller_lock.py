@@ -91,7 +91,14 @@ _HOLDERS = text(
     f" AND l.objid = CAST({_SCHEMA}::bigint & 4294967295 AS oid)"
     " ORDER BY l.pid"
 )
-_TERMINATE = text("SELECT pg_terminate_backend(:pid, 5000)")  # waits (5 s) for it to go
+# Ends that very session, known by pid and start time in one statement (a pid the server
+# reused meanwhile for another session is not ended); waits (5 s) for it to go.
+# pg_terminate_backend(pid, timeout) is PostgreSQL 14's; on an older server the takeover
+# fails and the check skips cycles until the server itself drops the cut-off session.
+_TERMINATE = text(
+    "SELECT coalesce(bool_or(pg_terminate_backend(pid, 5000)), false) FROM pg_stat_activity"
+    " WHERE pid = :pid AND backend_start = :started"
+)
 
 # A network cut noticed in seconds on both sides (see the module docstring). libpq's
 # parameters for our side (a URL's own values win); the server's for its side, with a
@@ -283,7 +290,7 @@ class _AdvisoryLock(PollerLock):
         pid, started = self._session
         if not any((row.pid, row.backend_start) == (pid, started) for row in self._holders(conn)):
             return False
-        ended = bool(conn.execute(_TERMINATE, {"pid": pid}).scalar())
+        ended = bool(conn.execute(_TERMINATE, {"pid": pid, "started": started}).scalar())
         log.warning(
             "the poller lock on %s was still held by this process's earlier session (backend "
             "pid %s), which the server had not yet seen cut off: %s",

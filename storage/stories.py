@@ -74,10 +74,15 @@ class StoryStore(StoreBase):
             True if a story was deleted.
         """
         with self._write() as session:
-            story_id = session.scalar(select(StoryRow.id).where(StoryRow.name == name))
+            # The story row is locked first: a pipeline commit holds a key-share lock on
+            # it (its judgements' foreign key) before it locks the bindings FOR SHARE
+            # (storage.outbox._still_bound), so taking the bindings first would deadlock.
+            story_id = session.scalar(
+                select(StoryRow.id).where(StoryRow.name == name).with_for_update()
+            )
             if story_id is None:
                 return False
-            # locked first, as unbind does (see storage.outbox._still_bound)
+            # then the bindings, as unbind does (see storage.outbox._still_bound)
             bindings = session.scalars(
                 select(BindingRow.id)
                 .where(BindingRow.story_id == story_id)

@@ -107,11 +107,31 @@ NUMBER_CASES = [
         (),
     ),
     ("the same numbers", TOLL, TOLL + " Updated 10:42 a.m. EDT", ()),
+    (
+        "toll raised to a number a sentence sharing only 'the' has",
+        "The blast killed 5 people at the plant. 7 workers were taken to the hospital.",
+        "The blast killed 7 people at the plant. 7 workers were taken to the hospital.",
+        ("The blast killed 7 people at the plant.",),
+    ),
+    (
+        "a fact negated",
+        "The driver was arrested at the scene.",
+        "The driver was not arrested at the scene.",
+        ("The driver was not arrested at the scene.",),
+    ),
+    (
+        "two sentences joined into one",
+        "The quake killed 5 people. 12 were hurt.",
+        "The quake killed 5 people and 12 were hurt.",
+        (),
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     "old, new, sentences", [c[1:] for c in NUMBER_CASES], ids=[c[0] for c in NUMBER_CASES]
 )
-def test_a_number_is_new_unless_the_closest_earlier_sentence_has_it(old, new, sentences) -> None:
+def test_a_number_or_negation_is_new_unless_an_earlier_sentence_says_it(
+    old, new, sentences
+) -> None:
     assert revision("Plant blast", old, "Plant blast", new) == Revision(False, sentences)

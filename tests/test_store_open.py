@@ -241,3 +241,17 @@ def test_a_sqlstate_decides_over_the_words(error, unavailable):
     exc = OperationalError("SELECT 1", {}, error)
     assert _unavailable(exc, "postgresql") is unavailable
     assert _unavailable(exc, "sqlite") is False
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # libpq's words for an SSL connection cut during start-up (a managed server failing over)
+        'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
+        "SSL SYSCALL error: EOF detected",
+        "consuming input failed: SSL connection has been closed unexpectedly",
+        "SSL error: unexpected eof while reading",
+    ],
+)
+def test_an_ssl_connection_cut_at_start_is_unavailable(message):
+    exc = OperationalError("SELECT 1", {}, psycopg.OperationalError(message))
+    assert _unavailable(exc, "postgresql") is True

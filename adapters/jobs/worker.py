@@ -300,6 +300,8 @@ async def _watch_lock(
             lost.append(exc)
             stop_all()
             return
+        except Exception as exc:  # noqa: BLE001 - anything else: say so, check again next time
+            log.warning("could not check the poller lock: %s", exc)
 
 
 async def _beat_while_draining(
