@@ -19,7 +19,7 @@ from adapters.demo import seed_files
 from adapters.demo.feedserver import DATA_DIR
 from adapters.seeds import load_seed
 from bot.clock import ManualClock
-from bot.model import DeliveryMode, Story
+from bot.model import DeliveryMode, FeedEntry, Story
 from bot.settings import load_settings
 
 TIMELINE = json.loads((DATA_DIR / "timeline.json").read_text(encoding="utf-8"))
@@ -51,6 +51,18 @@ def as_entry(item: dict, n: int = 0, **changes) -> E:
     )
     fields.update(changes)
     return E(**fields)
+
+
+def undated_entry(item: dict) -> FeedEntry:
+    """A sample item as the parser gives it, without a date (as stored before a crash)."""
+    return FeedEntry(
+        guid=item["guid"],
+        url=item["url"],
+        title=item["title"],
+        summary=item["summary"],
+        content=item["content"],
+        published=None,
+    )
 
 
 def feed_of(*items: E, title: str = "Sample Wire") -> bytes:

@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, FakeDiscord
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
@@ -22,7 +23,6 @@ from adapters import operator
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from adapters.seeds import load_seed
 from adapters.slack_chat.sink import SlackSink
 from bot.model import CommandRequest, DeliveryMode
@@ -38,16 +38,6 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 def top_level(slack: FakeSlack) -> list:

@@ -72,16 +72,21 @@ def _setup(world, dsn):
     return build_jobs_app(world.app, WorkerOptions(queues=("poll", "engine")), dsn)
 
 
+def _hearing_feed(dsn, feed_server, clock):
+    """The demo world on ``dsn`` with one feed serving the hearing report, and its jobs app."""
+    world = make_world(dsn, clock)
+    item = sample(HEARING)
+    feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    return world, item, feed, _setup(world, dsn)
+
+
 async def test_updates_polled_while_one_judging_job_waits_queue_no_other(
     pg_dsn,  # noqa: F811
     feed_server,  # noqa: F811
     clock,
 ):
-    world = make_world(pg_dsn, clock)
-    item = sample(HEARING)
-    feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
-    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
-    jobs = _setup(world, pg_dsn)
+    world, item, feed, jobs = _hearing_feed(pg_dsn, feed_server, clock)
     async with jobs.open_async():
         await _poll(world, jobs, feed)
         assert [t for t, _ in _jobs(pg_dsn, "engine")] == ["storybot.judge"]  # a new item
@@ -116,11 +121,7 @@ async def test_a_trivial_update_is_settled_by_the_job_without_tracking_a_story(
     feed_server,  # noqa: F811
     clock,
 ):
-    world = make_world(pg_dsn, clock)
-    item = sample(HEARING)
-    feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
-    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
-    jobs = _setup(world, pg_dsn)
+    world, item, feed, jobs = _hearing_feed(pg_dsn, feed_server, clock)
     async with jobs.open_async():
         await _poll(world, jobs, feed)
         await _work(jobs, "engine")

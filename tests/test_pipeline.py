@@ -10,12 +10,21 @@ from dataclasses import replace
 from datetime import timedelta
 
 from feedserver import feed_server  # noqa: F401  (fixture)
-from storyworld import CONSOLE, CONSOLE_CHANNEL, as_entry, feed_of, make_world, sample, samples
+from storyworld import (
+    CONSOLE,
+    CONSOLE_CHANNEL,
+    as_entry,
+    feed_of,
+    make_world,
+    sample,
+    samples,
+    undated_entry,
+)
 
 from adapters.operator import poll_once
 from bot.digest import run_digests
 from bot.identity import new_item
-from bot.model import DeliveryMode, FeedEntry, FeedStatus, IngestOutcome, MessageKind
+from bot.model import DeliveryMode, FeedStatus, IngestOutcome, MessageKind
 from bot.pipeline import CycleReport
 from bot.ports import DevelopmentWrite
 
@@ -23,18 +32,6 @@ from bot.ports import DevelopmentWrite
 # right after the seeds; how well the engine separates every turn is pinned (with its known
 # misses marked xfail) in tests/test_engine_coldstart.py.
 DEV = "congress-hearing"
-
-
-def _undated_entry(item: dict) -> FeedEntry:
-    """A sample item as the parser gives it, without a date (as stored before a crash)."""
-    return FeedEntry(
-        guid=item["guid"],
-        url=item["url"],
-        title=item["title"],
-        summary=item["summary"],
-        content=item["content"],
-        published=None,
-    )
 
 
 async def _cycle(world, deliver: bool = True):
@@ -323,7 +320,7 @@ async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(
     feed_server.add_feed("/a.xml", feed_of(as_entry(item)), etag=True)
     feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
     # A crash right after the item was stored: no decision, the poll itself not recorded.
-    entry = _undated_entry(item)
+    entry = undated_entry(item)
     outcome, _ = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
     assert outcome is IngestOutcome.NEW
 
@@ -612,7 +609,7 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
     feed = world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
     # An earlier version stored the item and sent its notice under the per-subscription key.
     clock.advance(minutes=-30)
-    entry = _undated_entry(rail)
+    entry = undated_entry(rail)
     _, item = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
     world.app.store.enqueue(
         [

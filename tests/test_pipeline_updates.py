@@ -8,11 +8,11 @@ console adapter as the chat. See :meth:`bot.pipeline.Pipeline.rejudge_updates`.
 from __future__ import annotations
 
 from feedserver import feed_server  # noqa: F401  (fixture)
-from storyworld import as_entry, feed_of, make_world, sample
+from storyworld import as_entry, feed_of, make_world, sample, undated_entry
 
 from adapters.jobs.tasks import fresh_pipeline
 from bot.identity import new_item
-from bot.model import FeedEntry, IngestOutcome
+from bot.model import IngestOutcome
 from bot.why_text import why_lines
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
@@ -148,10 +148,9 @@ async def test_an_off_topic_item_that_becomes_the_story_is_alerted(feed_server, 
     await world.app.aclose()
 
 
-async def test_a_subscriber_matched_only_by_the_new_version_is_told_once(
-    feed_server, sqlite_url, clock
-):
-    world = make_world(sqlite_url, clock, follow=False)
+async def _a_subscriber_told_of_an_update_only(world, feed_server, clock) -> tuple[dict, str]:
+    """ "me" matches only a fact the rail item's update adds, "you" the item as first read:
+    each is told once. Returns the item and the fact."""
     world.app.store.add_subscription("console", "me", "sabotage", None, clock.now())
     world.app.store.add_subscription("console", "you", "rail", None, clock.now())
     world.app.pipeline.invalidate_subscriptions()
@@ -163,9 +162,17 @@ async def test_a_subscriber_matched_only_by_the_new_version_is_told_once(
     fact = "Police said a signal technician was arrested on suspicion of sabotage."
     _serve(feed_server, world, as_entry(_with_fact(rail, fact)))
     report = await _next_cycle(world)
-    assert report.rejudged == 1 and report.notices_queued == 1
+    assert (report.rejudged, report.notices_queued) == (1, 1)
     assert world.out.getvalue().count("(DM to me)") == 1
     assert world.out.getvalue().count("(DM to you)") == 1, "told of this item already"
+    return rail, fact
+
+
+async def test_a_subscriber_matched_only_by_the_new_version_is_told_once(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock, follow=False)
+    rail, fact = await _a_subscriber_told_of_an_update_only(world, feed_server, clock)
 
     # a trivial update, then a material one the subscriber's query matched before too
     typo = _with_fact(rail, fact.replace("technician", "techncian"))
@@ -177,17 +184,6 @@ async def test_a_subscriber_matched_only_by_the_new_version_is_told_once(
     assert report.rejudged == 1 and report.notices_queued == 0
     assert world.out.getvalue().count("(DM to me)") == 1
     await world.app.aclose()
-
-
-def _entry(item: dict) -> FeedEntry:
-    return FeedEntry(
-        guid=item["guid"],
-        url=item["url"],
-        title=item["title"],
-        summary=item["summary"],
-        content=item["content"],
-        published=None,
-    )
 
 
 async def test_an_update_stored_by_a_cycle_that_crashed_is_judged_by_the_next(
@@ -203,7 +199,7 @@ async def test_an_update_stored_by_a_cycle_that_crashed_is_judged_by_the_next(
     updated = _with_fact(item)
     clock.advance(hours=2)
     outcome, stored = world.app.store.ingest_item(
-        new_item(_entry(updated), feed.id, "Sample Wire", clock.now())
+        new_item(undated_entry(updated), feed.id, "Sample Wire", clock.now())
     )
     assert outcome is IngestOutcome.UPDATED and stored.version == 2
     assert [u.item_id for u in world.app.store.pending_updates()] == [stored.id]
@@ -350,19 +346,6 @@ async def test_with_no_story_a_subscriber_matched_only_by_the_new_version_is_tol
     subscribers only the new version matches, with no story to judge it."""
     world = make_world(sqlite_url, clock, follow=False)
     assert world.app.store.remove_story("demo")
-    world.app.store.add_subscription("console", "me", "sabotage", None, clock.now())
-    world.app.store.add_subscription("console", "you", "rail", None, clock.now())
-    world.app.pipeline.invalidate_subscriptions()
-    rail = sample(RAIL)
-    _serve(feed_server, world, as_entry(rail), add=True)
-    await _cycle(world)
-    assert [n.title for n in _notices(world)] == [rail["title"]]  # "you" only
-
-    fact = "Police said a signal technician was arrested on suspicion of sabotage."
-    _serve(feed_server, world, as_entry(_with_fact(rail, fact)))
-    report = await _next_cycle(world)
-    assert (report.rejudged, report.notices_queued) == (1, 1)
-    assert world.out.getvalue().count("(DM to me)") == 1
-    assert world.out.getvalue().count("(DM to you)") == 1, "told of this item already"
+    await _a_subscriber_told_of_an_update_only(world, feed_server, clock)
     assert world.app.store.pending_updates() == []
     await world.app.aclose()

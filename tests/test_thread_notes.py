@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
+from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, FakeDiscord
+from fakes.slack_fixtures import store  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, samples
@@ -24,7 +25,6 @@ from storyworld import as_entry, feed_of, samples
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from adapters.seeds import load_seed
 from adapters.slack_chat.sink import SlackSink
 from bot.alerts import with_fact
@@ -34,19 +34,12 @@ from bot.delivery import DeliveryWorker
 from bot.model import DeliveryMode, MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from bot.settings import load_settings
-from storage import SqlStore, open_store
+from storage import SqlStore
 
 SLACK = Target("slack", channel_id="C0NEWS")
 KEY = "alert:1:1:slack:C0NEWS"
 FACT_A = "Other Outlet: The House panel asked for the text too. [2]"
 FACT_B = "Third Outlet: The Pentagon said it would brief the panel. [3]"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -56,16 +49,6 @@ async def slack(clock: ManualClock) -> AsyncIterator[FakeSlack]:
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 def slack_worker(slack: FakeSlack, store: SqlStore, clock: ManualClock) -> DeliveryWorker:
