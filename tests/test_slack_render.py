@@ -489,3 +489,24 @@ def test_a_reply_that_fits_is_one_message_as_before() -> None:
     [payload] = reply_payloads(Reply(text="\n".join(lines)))
     [block] = payload["blocks"]
     assert block["text"]["text"].split("\n") == lines
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_thread_note_neutralises_each_fact_line(hostile: str) -> None:
+    text = render.thread_note_text(f"AP: {hostile} [2]\nBBC: calm. [3]")
+    assert not OUR_TOKENS.sub("", text).count("<")  # no mention, link or date token
+    assert text.endswith("\nBBC: calm. [3]")
+
+
+def test_a_thread_note_keeps_facts_whole_and_counts_the_rest() -> None:
+    facts = [f"Outlet {n}: " + "word " * 30 + f"[{n}]" for n in range(5)]
+    text = render.thread_note_text("\n".join(facts), limit=450)
+    lines = text.split("\n")
+    assert len(text) <= 450
+    assert lines[:-1] == [" ".join(f.split()) for f in facts[: len(lines) - 1]]
+    assert lines[-1] == f"… and {5 - len(lines) + 1} more"
+
+
+def test_a_thread_note_fact_longer_than_the_reply_is_cut_at_a_word() -> None:
+    text = render.thread_note_text("AP: " + "&amp " * 200 + "[2]", limit=300)
+    assert len(text) <= 300 and text.endswith("…") and "\n" not in text

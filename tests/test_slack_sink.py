@@ -385,3 +385,14 @@ async def test_find_posted_without_the_history_scope_cannot_tell(
     with pytest.raises(PostUnverifiable, match="conversations.history: missing_scope"):
         await sink.find_posted(CHANNEL, "k")
     assert fake.calls_to("conversations.join") == []
+
+
+async def test_a_note_of_several_facts_shows_one_fact_a_line(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, noted("AP: *one*. [2]", "BBC: two. [3]"))
+    [reply] = replies(fake, ts)
+    first, second = reply.split("\n")
+    assert "one" in first and "*one*" not in first and first.endswith("[2]")
+    assert second == "BBC: two. [3]"

@@ -274,9 +274,19 @@ def _tail(message: OutboundMessage) -> list[Block]:
     return tail
 
 
-def thread_note_text(note: str) -> str:
-    """The text of a threaded reply carrying a new fact (``mrkdwn``, neutralised)."""
-    return escape_mrkdwn(truncate(note, TEXT_MAX // 2))
+def thread_note_text(note: str, limit: int = TEXT_MAX // 2) -> str:
+    """The text of a threaded reply carrying new facts (``mrkdwn``, neutralised).
+
+    One fact a line, as in the alert's own "New" lines on Discord: each fact ends in its
+    citation marker ("… [2]"), so a fact is kept whole when it fits and the rest counted
+    ("… and 1 more"); one longer than the whole reply is cut at a word.
+    """
+    facts = [
+        escape_mrkdwn(_shortened(line, limit, lambda t: len(escape_mrkdwn(t))))
+        for line in note.splitlines()
+        if line.strip()
+    ]
+    return join_whole(facts, "\n", limit)
 
 
 def reply_mrkdwn(lines: list[str]) -> dict[str, Any]:
