@@ -1171,7 +1171,14 @@ class Pipeline:
             story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
             target = Target(platform, user_id=user_id)
             writes.append(
-                OutboxWrite(key, target, notice_message(matched, item, story), only_if_new=True)
+                OutboxWrite(
+                    key,
+                    target,
+                    notice_message(matched, item, story),
+                    only_if_new=True,
+                    # what an unsubscribe reads to take back a DM only it caused
+                    subscription_ids=tuple(sub.id for sub, _ in matched),
+                )
             )
             report.notices_queued += 1
         return writes

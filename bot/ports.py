@@ -265,12 +265,17 @@ class OutboxWrite:
     is replaced and its version bumped, so the worker edits what it already posted
     (this is how a later report of a development updates the original alert).
     ``only_if_new=True`` makes an existing key a no-op instead.
+
+    ``subscription_ids`` (keyword notices): the subscriptions that caused the message.
+    It is not written when none of them exists any more, and an unsubscribe takes it
+    back while unsent when no subscription its user still has is among them.
     """
 
     key: str
     target: Target
     message: OutboundMessage
     only_if_new: bool = False
+    subscription_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

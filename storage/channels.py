@@ -24,7 +24,7 @@ from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, OutboxRow, SubscriptionRow
-from storage.outbox import take_back_unsent
+from storage.outbox import take_back_notices, take_back_unsent
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,12 @@ class ChannelStore(StoreBase):
             raise NotFound(f"no story with id {story_id}") from None
 
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool:
-        """Delete a subscription if it belongs to this user."""
+        """Delete a subscription if it belongs to this user, and the DMs only it caused.
+
+        A keyword DM not yet sent (the platform down, a retry waiting) that no other
+        subscription of the user matched is taken back in the same transaction (see
+        :func:`storage.outbox.take_back_notices`): the user asked for no more of these.
+        """
         with self._write() as session:
             result = affected(
                 session,
@@ -221,6 +226,12 @@ class ChannelStore(StoreBase):
                     SubscriptionRow.user_id == user_id,
                 ),
             )
+            if result:
+                taken = take_back_notices(session, [(subscription_id, platform, user_id)])
+                if taken:
+                    log.info(
+                        "subscription #%d removed; %d unsent DMs taken back", subscription_id, taken
+                    )
             return bool(result)
 
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]:

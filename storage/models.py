@@ -367,3 +367,7 @@ class OutboxRow(Base):
     # Set just before a first post is sent: if the process dies before the platform's id is
     # recorded, the next attempt looks for the message instead of posting it again.
     post_started_at: Mapped[datetime | None]
+    # A keyword notice's subscriptions that matched, space-separated ids (NULL: another
+    # kind of message, or a notice queued before they were recorded): what an
+    # unsubscribe reads to take back a DM only the removed subscription caused.
+    subscription_ids: Mapped[str | None] = mapped_column(Text)

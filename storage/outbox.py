@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
@@ -22,7 +22,7 @@ from bot.ports import OutboxWrite
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
-from storage.models import BindingRow, OutboxRow, outbox_due_predicate
+from storage.models import BindingRow, OutboxRow, SubscriptionRow, outbox_due_predicate
 from storage.serialize import message_to_json
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,11 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
     (see :func:`_still_bound`): the pipeline and the digest job read the bindings before
     they write, and an unfollow or a story's removal committed in between must not be
     followed by news of the story in that channel.
+    Likewise a keyword notice none of whose subscriptions exists any more (see
+    :func:`_still_subscribed`): the pipeline matched it with an index built before an
+    unsubscribe.
     """
-    writes = _still_bound(session, writes)
+    writes = _still_subscribed(session, _still_bound(session, writes))
     if not writes:
         return
     table = cast(Table, OutboxRow.__table__)
@@ -107,6 +110,7 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
                 "next_attempt_at": now,
                 "created_at": now,
                 "dead": False,
+                "subscription_ids": _ids_text(write.subscription_ids),
             }
     if inserts:
         session.execute(insert(table), list(inserts.values()))
@@ -193,6 +197,105 @@ def _still_bound(session: Session, writes: Sequence[OutboxWrite]) -> Sequence[Ou
             continue
         kept.append(write)
     return kept
+
+
+def _ids_text(ids: Sequence[int]) -> str | None:
+    """``outbox.subscription_ids`` as stored: "3 5" (None for no ids)."""
+    return " ".join(str(i) for i in sorted(set(ids))) or None
+
+
+def _ids_of(text: str | None) -> set[int]:
+    """The ids ``_ids_text`` stored."""
+    return {int(part) for part in (text or "").split()}
+
+
+def _still_subscribed(session: Session, writes: Sequence[OutboxWrite]) -> Sequence[OutboxWrite]:
+    """``writes`` without the notices none of whose subscriptions exists any more.
+
+    The subscriptions are read ``FOR SHARE`` on PostgreSQL, in id order, as
+    :func:`_still_bound` reads the bindings: an unsubscribe (which deletes its row before
+    taking back the user's unsent notices, :func:`take_back_notices`) either waits for
+    this transaction and then finds the notice, or commits first and this read no longer
+    sees the subscription. Writes naming no subscription pass.
+    """
+    wanted = sorted({i for write in writes for i in write.subscription_ids})
+    if not wanted:
+        return writes
+    existing: set[int] = set()
+    for part in chunks(wanted):
+        existing.update(
+            session.scalars(
+                select(SubscriptionRow.id)
+                .where(SubscriptionRow.id.in_(part))
+                .order_by(SubscriptionRow.id)
+                .with_for_update(read=True)
+            )
+        )
+    kept: list[OutboxWrite] = []
+    for write in writes:
+        if write.subscription_ids and existing.isdisjoint(write.subscription_ids):
+            log.info("%s not queued: its subscriptions were removed", write.key)
+            continue
+        kept.append(write)
+    return kept
+
+
+def take_back_notices(session: Session, removed: Sequence[tuple[int, str, str]]) -> int:
+    """Take back the unsent keyword notices that only removed subscriptions caused, inside
+    the caller's transaction, after the subscriptions were deleted.
+
+    A notice is keyed per user and report, and names every subscription of the user that
+    matched (``outbox.subscription_ids``). One that names a subscription in ``removed``
+    and none the user still has is deleted if it was never posted (the platform down, a
+    retry waiting), as :func:`take_back_unsent` deletes a removed story's alerts; one
+    that another remaining subscription caused is still sent. Notices queued before the
+    ids were recorded name none and stay.
+
+    Args:
+        removed: (subscription id, platform, user id) of each deleted subscription.
+
+    Returns:
+        How many notices were taken back.
+    """
+    removed_ids = {sub_id for sub_id, _, _ in removed}
+    users = sorted({(platform, user_id) for _, platform, user_id in removed})
+    candidates: dict[int, set[int]] = {}  # outbox row id -> the subscriptions it names
+    for part in chunks(users, 200):
+        rows = session.execute(
+            select(OutboxRow.id, OutboxRow.subscription_ids).where(
+                or_(
+                    *(
+                        and_(
+                            OutboxRow.platform == platform,
+                            OutboxRow.channel_id.is_(None),
+                            OutboxRow.user_id == user_id,
+                        )
+                        for platform, user_id in part
+                    )
+                ),
+                OutboxRow.key.startswith("notice:"),
+                OutboxRow.subscription_ids.is_not(None),
+                OutboxRow.message_id.is_(None),
+                outbox_due_predicate(OutboxRow),
+            )
+        )
+        for row_id, text in rows:
+            ids = _ids_of(text)
+            if not ids.isdisjoint(removed_ids):
+                candidates[row_id] = ids
+    if not candidates:
+        return 0
+    named = sorted(set().union(*candidates.values()))
+    remaining: set[int] = set()
+    for part in chunks(named):
+        remaining.update(
+            session.scalars(select(SubscriptionRow.id).where(SubscriptionRow.id.in_(part)))
+        )
+    orphans = sorted(row_id for row_id, ids in candidates.items() if ids.isdisjoint(remaining))
+    taken = 0
+    for part in chunks(orphans):
+        taken += take_back_unsent(session, OutboxRow.id.in_(part))
+    return taken
 
 
 def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

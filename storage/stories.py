@@ -13,8 +13,8 @@ from bot.model import SeedDoc, Story
 from bot.ports import Conflict
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import BindingRow, OutboxRow, StoryRow
-from storage.outbox import take_back_unsent
+from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
+from storage.outbox import take_back_notices, take_back_unsent
 from storage.serialize import seed_to_json
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,9 @@ class StoryStore(StoreBase):
         (story ids are never reused, and the outbox queues no alert for a story without
         bindings), but it stays the record of what was posted (``storybot outbox
         --sent``, then ``prune``) and a dead one the record of what failed (``storybot
-        outbox``). Items and users' keyword DMs stay too.
+        outbox``). Items stay too, and so do users' keyword DMs, except those not yet
+        sent that only the removed story-scoped subscriptions caused (as an unsubscribe
+        takes them back, :func:`storage.outbox.take_back_notices`).
 
         Returns:
             True if a story was deleted.
@@ -93,7 +95,16 @@ class StoryStore(StoreBase):
             unsent = take_back_unsent(
                 session, or_(*(OutboxRow.key.startswith(p, autoescape=True) for p in prefixes))
             )
+            # then its subscriptions, as a pipeline queuing a notice reads them (see
+            # storage.outbox._still_subscribed); the story's deletion cascades to them
+            subscriptions = session.execute(
+                select(SubscriptionRow.id, SubscriptionRow.platform, SubscriptionRow.user_id)
+                .where(SubscriptionRow.story_id == story_id)
+                .order_by(SubscriptionRow.id)
+                .with_for_update()
+            ).all()
             result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
+            unsent += take_back_notices(session, [(i, p, u) for i, p, u in subscriptions])
             if unsent:
-                log.info("story %s removed; %d unsent channel messages taken back", name, unsent)
+                log.info("story %s removed; %d unsent messages taken back", name, unsent)
             return bool(result)

@@ -629,3 +629,29 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
     assert report.notices_queued == 0
     assert sum(world.app.store.outbox_counts().values()) == 1
     await world.app.aclose()
+
+
+async def test_an_unsubscribe_takes_back_a_queued_dm_only_that_subscription_caused(
+    feed_server, sqlite_url, clock
+):
+    from bot.model import CommandRequest
+
+    world = make_world(sqlite_url, clock)
+    _subscribe(world, "me", "rail")
+    _subscribe(world, "you", "rail")
+    _subscribe(world, "you", '"wage deal"')
+    feed_server.add_feed("/u.xml", feed_of(as_entry(_rail())), etag=True)
+    world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    # the platform is down, say: the two DMs wait in the outbox
+    assert (await _cycle(world, deliver=False)).notices_queued == 2
+
+    for user in ("me", "you"):
+        reply = await world.app.commands.handle(
+            CommandRequest("unsubscribe rail", "console", user, direct_message=True)
+        )
+        assert reply.ok, reply.text
+    await world.app.delivery.deliver_due(limit=1000)
+
+    assert _dms(world, "me") == 0, "only the removed subscription matched: taken back"
+    assert _dms(world, "you") == 1, '"wage deal" still matches the report: still sent'
+    await world.app.aclose()

@@ -1167,6 +1167,121 @@ def test_subscriptions(store, clock):
     assert store.list_subscriptions("slack", "U1") == [b]
 
 
+def test_an_unsubscribe_takes_back_the_unsent_dms_no_remaining_subscription_caused(store, clock):
+    rail = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    wage = store.add_subscription("slack", "U1", "wage", None, clock.now())
+    theirs = store.add_subscription("slack", "U2", "rail", None, clock.now())
+    me = Target("slack", user_id="U1")
+    store.enqueue(
+        [
+            write("notice:slack:U1:1", me, subscription_ids=(rail.id,)),  # waiting: taken back
+            write("notice:slack:U1:2", me, subscription_ids=(rail.id, wage.id)),  # wage: sent
+            write("notice:slack:U1:3", me, subscription_ids=(rail.id,)),  # delivered
+            write("notice:slack:U1:4", me, subscription_ids=(rail.id,)),  # given up on
+            write("notice:slack:U1:5", me),  # queued before the ids were recorded
+            write("notice:slack:U1:6", me, subscription_ids=(wage.id,)),
+            write(
+                "notice:slack:U2:1", Target("slack", user_id="U2"), subscription_ids=(theirs.id,)
+            ),
+        ],
+        clock.now(),
+    )
+    sent = store.get_outbox("notice:slack:U1:3")
+    store.mark_delivered(sent.id, sent.version, "m3", clock.now())
+    dead = store.get_outbox("notice:slack:U1:4")
+    store.mark_attempt_failed(dead.id, "permanent: cannot_dm_bot", clock.now(), dead=True)
+
+    assert store.remove_subscription("slack", "U1", rail.id) is True
+
+    due = {e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50)}
+    assert due == {
+        "notice:slack:U1:2",
+        "notice:slack:U1:5",
+        "notice:slack:U1:6",
+        "notice:slack:U2:1",
+    }
+    assert store.get_outbox("notice:slack:U1:1") is None
+    assert store.get_outbox("notice:slack:U1:3").message_id == "m3", "sent: the record stays"
+    assert store.get_outbox("notice:slack:U1:4").dead, "the error record stays"
+
+    assert store.remove_subscription("slack", "U1", wage.id) is True
+
+    due = {e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50)}
+    assert due == {"notice:slack:U1:5", "notice:slack:U2:1"}
+
+
+def test_a_notice_none_of_whose_subscriptions_is_left_is_not_queued(store, clock):
+    """A pipeline whose subscription index predates an unsubscribe queues no DM for it."""
+    gone = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    kept = store.add_subscription("slack", "U1", "wage", None, clock.now())
+    store.remove_subscription("slack", "U1", gone.id)
+    me = Target("slack", user_id="U1")
+    store.enqueue(
+        [
+            write("notice:slack:U1:1", me, subscription_ids=(gone.id,)),
+            write("notice:slack:U1:2", me, subscription_ids=(gone.id, kept.id)),
+            write("notice:slack:U1:3", me),
+        ],
+        clock.now(),
+    )
+    due = {e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50)}
+    assert due == {"notice:slack:U1:2", "notice:slack:U1:3"}
+
+
+def test_a_storys_removal_takes_back_the_unsent_dms_only_its_subscriptions_caused(store, clock):
+    story = _story(store)
+    scoped = store.add_subscription("slack", "U1", "rail", story.id, clock.now())
+    unscoped = store.add_subscription("slack", "U1", "wage", None, clock.now())
+    me = Target("slack", user_id="U1")
+    store.enqueue(
+        [
+            write("notice:slack:U1:1", me, subscription_ids=(scoped.id,)),
+            write("notice:slack:U1:2", me, subscription_ids=(scoped.id, unscoped.id)),
+        ],
+        clock.now(),
+    )
+
+    assert store.remove_story("s1") is True
+
+    due = {e.key for e in store.due_outbox(clock.now() + timedelta(days=1), 50)}
+    assert due == {"notice:slack:U1:2"}
+
+
+def test_an_unsubscribe_waits_for_a_dm_being_queued_and_takes_it_back(store, clock):
+    """The overlap the sequential tests cannot show: the pipeline has read the
+    subscription and inserted its notice, not yet committed, when the unsubscribe starts."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no overlap")
+    from storage.outbox import apply_outbox_writes
+
+    sub = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    key = "notice:slack:U1:1"
+    removed: list[bool] = []
+    unsubscribe = threading.Thread(
+        target=lambda: removed.append(store.remove_subscription("slack", "U1", sub.id))
+    )
+    with store._write() as session:  # the pipeline's commit_decisions, say
+        notice = write(key, Target("slack", user_id="U1"), subscription_ids=(sub.id,))
+        apply_outbox_writes(session, [notice], clock.now())
+        unsubscribe.start()
+        waiting = 0
+        for _ in range(100_000):
+            with store.engine.connect() as watch:
+                waiting = watch.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock' "
+                        "AND query LIKE 'DELETE FROM subscriptions%'"
+                    )
+                )
+            if waiting or not unsubscribe.is_alive():
+                break
+        assert waiting == 1, "the unsubscribe did not wait for the DM being queued"
+    unsubscribe.join()
+    assert removed == [True]
+    assert store.get_outbox(key) is None, "queued before the unsubscribe: taken back by it"
+
+
 def test_subscription_to_unknown_story_is_not_found(store, clock):
     with pytest.raises(NotFound):
         store.add_subscription("slack", "U1", "q", 999, clock.now())

@@ -19,17 +19,18 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Integer, String, Text, column, event, insert, inspect, select, table
+from sqlalchemy import Boolean, Integer, String, Text, column, event, insert, inspect, select, table
 from store_builders import T0, new_item, write
 
 from bot.identity import canonical_url
 from bot.model import FeedStatus, IngestOutcome, Judgement, PageWait, Target
-from bot.ports import AlreadySubscribed, DevelopmentWrite, PollOutcome
+from bot.ports import AlreadySubscribed, DevelopmentWrite, OutboxWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
 from storage.migrate import MIGRATIONS, alembic_config, migration_connection
 from storage.models import Base, DevelopmentRow, JudgementRow, OutboxRow, SubscriptionRow
-from storage.types import UTCDateTime
+from storage.serialize import message_to_json
+from storage.types import JsonDoc, UTCDateTime
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -405,6 +406,39 @@ _SUBSCRIPTIONS_0006 = table(  # the columns at revision 0006
 )
 
 
+_OUTBOX_0006 = table(  # the columns at revision 0006 that a new row needs
+    "outbox",
+    column("key", Text),
+    column("platform", String),
+    column("channel_id", String),
+    column("user_id", String),
+    column("message", JsonDoc),
+    column("version", Integer),
+    column("delivered_version", Integer),
+    column("attempts", Integer),
+    column("next_attempt_at", UTCDateTime),
+    column("created_at", UTCDateTime),
+    column("dead", Boolean),
+)
+
+
+def _outbox_row_0006(queued: OutboxWrite) -> dict[str, Any]:
+    """A new outbox row for ``queued`` as revision 0006 held it (unsent, due at T0)."""
+    return {
+        "key": queued.key,
+        "platform": queued.target.platform,
+        "channel_id": queued.target.channel_id,
+        "user_id": queued.target.user_id,
+        "message": message_to_json(queued.message),
+        "version": 1,
+        "delivered_version": 0,
+        "attempts": 0,
+        "next_attempt_at": T0,
+        "created_at": T0,
+        "dead": False,
+    }
+
+
 def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
     """Migration 0007 on a database whose users subscribed twice (two workers, a retried
     command) before the database refused it: the oldest of each stays, with its key."""
@@ -445,10 +479,15 @@ def test_duplicate_subscriptions_are_removed_keeping_the_oldest(empty_url):
         # only, item 78 through 1 and 2, item 79 through 10.
         legacy = {77: [2], 78: [1, 2], 79: [10]}
         dm = Target("slack", user_id="U1")
-        store.enqueue(
-            [write(f"notice:{sub_id[n]}:{item}", dm) for item, ns in legacy.items() for n in ns],
-            T0,
-        )
+        with store.engine.begin() as conn:  # as revision 0006 stored them
+            conn.execute(
+                insert(_OUTBOX_0006),
+                [
+                    _outbox_row_0006(write(f"notice:{sub_id[n]}:{item}", dm))
+                    for item, ns in legacy.items()
+                    for n in ns
+                ],
+            )
         with migration_connection(store.engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
