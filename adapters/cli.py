@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from adapters.signals import StoppedNow
@@ -517,6 +518,13 @@ def _run(args: argparse.Namespace) -> int:
             "command stores is kept after it exits; give a file, e.g. sqlite:///storybot.db",
             file=sys.stderr,
         )
+    # A command refused for what was typed (checked by the commands themselves, on the
+    # data) must not leave behind the empty SQLite file opening it made: see operator.ask.
+    args.new_database = (
+        _new_sqlite_file(settings)
+        if cmd in ("ask", "chat") and not (reads_only or no_data)
+        else None
+    )
     store = None
     if no_data:
         # help, or an unknown command (answered with the help): touch no database
@@ -551,23 +559,19 @@ def _in_memory(url: str) -> bool:
     return sqlite_memory_url(url)
 
 
-# /story commands that only read, for `storybot ask` (see _reads_only).
-_READING_ASKS = frozenset({"status", "developments", "subscriptions", "why"})
-# ... and these, but for their subcommands that change things (`feeds add`, `stories remove`)
-_LISTING_ASKS = frozenset({"feeds", "stories"})
-
-
-def _ask_words(args: argparse.Namespace) -> list[str]:
-    """``ask``'s words in lower case: command names are matched ignoring case."""
-    return " ".join(args.text).lower().split()
-
-
 def _asks_no_data(args: argparse.Namespace) -> bool:
     """Whether ``ask`` only prints the help: ``help``, nothing, or an unknown command."""
-    from bot.commands import COMMANDS
+    from adapters.console import asks_only_help
 
-    verb = _ask_words(args)[:1]
-    return verb in ([], ["help"]) or verb[0] not in {c.name for c in COMMANDS}
+    return asks_only_help(" ".join(args.text))
+
+
+def _new_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file the database URL names if it does not exist yet, else None."""
+    from storage.engine import parse_url, sqlite_file
+
+    path = sqlite_file(parse_url(settings.database_url, settings.database_source))
+    return path if path is not None and not path.exists() else None
 
 
 def _check_front_end(settings: Settings) -> None:
@@ -611,12 +615,9 @@ def _reads_only(args: argparse.Namespace) -> bool:
     if cmd == "feeds":
         return bool(args.feeds_cmd == "list")
     if cmd == "ask":
-        words = _ask_words(args)
-        verb = words[0] if words else ""
-        # `feeds` but `feeds add|remove` lists the feeds or says how to use it
-        return verb in _READING_ASKS or (
-            verb in _LISTING_ASKS and words[1:2] not in (["add"], ["remove"])
-        )
+        from adapters.console import asks_only_to_read
+
+        return asks_only_to_read(" ".join(args.text))
     return False
 
 
@@ -646,9 +647,9 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":
-        return asyncio.run(operator.ask(app, " ".join(args.text)))
+        return asyncio.run(operator.ask(app, " ".join(args.text), new_database=args.new_database))
     if cmd == "chat":
-        return asyncio.run(operator.chat(app))
+        return asyncio.run(operator.chat(app, new_database=args.new_database))
     if cmd == "poll":
         return asyncio.run(operator.poll_once(app, deliver=args.deliver, all_feeds=args.all_feeds))
     if cmd == "run":

@@ -134,6 +134,36 @@ def console_request(text: str) -> CommandRequest:
     )
 
 
+# /story commands that only read (see asks_only_to_read) ...
+_READING_ASKS = frozenset({"status", "developments", "subscriptions", "why"})
+# ... and these, but for their subcommands that change things (`feeds add`, `stories remove`)
+_LISTING_ASKS = frozenset({"feeds", "stories"})
+
+
+def _words(text: str) -> list[str]:
+    """A command's words in lower case: command names are matched ignoring case."""
+    return text.lower().split()
+
+
+def asks_only_help(text: str) -> bool:
+    """Whether the /story command ``text`` only gets the help: ``help``, nothing, or an
+    unknown command (answered with the help)."""
+    from bot.commands import COMMANDS
+
+    verb = _words(text)[:1]
+    return verb in ([], ["help"]) or verb[0] not in {c.name for c in COMMANDS}
+
+
+def asks_only_to_read(text: str) -> bool:
+    """Whether the /story command ``text`` only reads (``status``, ``feeds``, ``why`` ...)."""
+    words = _words(text)
+    verb = words[0] if words else ""
+    # `feeds` but `feeds add|remove` lists the feeds or says how to use it
+    return verb in _READING_ASKS or (
+        verb in _LISTING_ASKS and words[1:2] not in (["add"], ["remove"])
+    )
+
+
 def format_reply(reply: Reply) -> str:
     return reply.text if reply.ok else f"error: {reply.text}"
 
@@ -181,25 +211,33 @@ async def interactive(
     out: TextIO | None = None,
     *,
     banner: bool = True,
-) -> None:
+) -> bool:
     """Read commands until EOF or ``quit`` and print the replies (``storybot chat``).
 
     ``banner`` (how to use it) is for a person at a terminal; piped input goes without.
+
+    Returns:
+        Whether a command that may store something succeeded: not only reads, help and
+        refusals (a chat that made a new database for nothing removes it again).
     """
     out = out or sys.stdout
     if banner:
         print("storybot chat: type a command (help, status, subscribe ...), or quit.", file=out)
+    changed = False
     while True:
         try:
             line = await _read_in_thread(read, "/story ")
         except (EOFError, KeyboardInterrupt):
             print(file=out)
-            return
+            return changed
         line = line.strip()
         if line.startswith("/story"):
             line = line[len("/story") :].strip()
         if line in ("quit", "exit"):
-            return
+            return changed
         if not line:
             continue
-        print(format_reply(await commands.handle(console_request(line))), file=out, flush=True)
+        reply = await commands.handle(console_request(line))
+        print(format_reply(reply), file=out, flush=True)
+        if reply.ok and not (asks_only_help(line) or asks_only_to_read(line)):
+            changed = True

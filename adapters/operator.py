@@ -464,40 +464,64 @@ def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> in
     return 0
 
 
-async def ask(app: App, text: str, out: TextIO | None = None) -> int:
+async def ask(
+    app: App, text: str, out: TextIO | None = None, *, new_database: Path | None = None
+) -> int:
     """``storybot ask TEXT``: answer one /story command.
+
+    Args:
+        new_database: The SQLite file opening the store created (it did not exist):
+            removed again if the command is refused. The commands check what was typed
+            against the data (a host the poller refuses, a query matching everything, an
+            unknown story), so only they can tell; a refusal must not leave an empty
+            database behind, as a refused ``storybot feeds add`` leaves none.
 
     Returns:
         0 if it succeeded, 2 if it was used wrongly (``Usage: ...``, an unknown command),
         1 for any other error it reported (an unknown story, say).
     """
     out = out or sys.stdout
+    done = None  # not answered (an exception): whatever it stored stays
     try:
         reply = await app.commands.handle(console_request(text))
         print(format_reply(reply), file=out)
-        if reply.ok:
-            return 0
-        return 2 if reply.usage_error else 1
+        done = 0 if reply.ok else 2 if reply.usage_error else 1
+        return done
     finally:
         await app.aclose()
+        if new_database is not None and done in (1, 2):
+            _remove_database_file(new_database)
 
 
-async def chat(app: App, stdin: TextIO | None = None) -> int:
+async def chat(app: App, stdin: TextIO | None = None, *, new_database: Path | None = None) -> int:
     """``storybot chat``: /story commands read from standard input until EOF or ``quit``.
 
     A terminal gets the ``/story`` prompt; piped input does not, so the replies are not
     run together with prompts nobody sees (``printf 'status\n' | storybot chat``).
+    ``new_database`` (see :func:`ask`) is removed again when no command that may store
+    something succeeded (only reads, help and refusals).
     """
     stdin = stdin or sys.stdin
     add_adapter(app, ConsoleAdapter())
+    changed = True  # unless the session says otherwise (not when it failed)
     try:
         if stdin.isatty():
-            await interactive(app.commands)
+            changed = await interactive(app.commands)
         else:
-            await interactive(app.commands, read=lambda _prompt: _read_line(stdin), banner=False)
+            changed = await interactive(
+                app.commands, read=lambda _prompt: _read_line(stdin), banner=False
+            )
     finally:
         await app.aclose()
+        if new_database is not None and not changed:
+            _remove_database_file(new_database)
     return 0
+
+
+def _remove_database_file(path: Path) -> None:
+    """Remove a SQLite file made by this command for nothing, with any journal it left."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        path.with_name(name).unlink(missing_ok=True)
 
 
 def _read_line(stdin: TextIO) -> str:

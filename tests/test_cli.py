@@ -1105,3 +1105,42 @@ def test_a_database_that_refuses_the_connection_at_start_is_a_config_error_exit_
     err = capsys.readouterr().err
     assert err.startswith("storybot: error: cannot open the database ")
     assert "no_such_storybot_db" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "feeds add http://10.0.0.1/x",  # a host the poller refuses
+        "subscribe",  # used wrongly
+        "subscribe -pentagon",  # a query that would match almost everything
+        "follow nosuch",  # no such story
+        "unsubscribe 5",  # nothing to remove
+    ],
+)
+def test_a_refused_ask_creates_no_database(db, tmp_path, capsys, text):
+    assert main(["ask", text]) in (1, 2)
+    assert capsys.readouterr().out.strip(), "the refusal is said"
+    assert not (tmp_path / "cli.db").exists()
+    assert not list(tmp_path.glob("cli.db*")), "nor its journal files"
+
+
+def test_a_refused_ask_leaves_an_existing_database_alone(db, tmp_path, capsys):
+    assert main(["ask", "subscribe rail"]) == 0  # a new database, kept: it holds this
+    assert main(["ask", "subscribe -rail"]) == 1
+    stored = open_store(db)
+    assert [s.query for s in stored.all_subscriptions()] == ["rail"]
+    stored.close()
+
+
+def test_a_chat_whose_commands_changed_nothing_creates_no_database(
+    db, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("subscribe -rail\nstatus\nhelp\nfollow x\n"))
+    assert main(["chat"]) == 0
+    assert "would match almost every item" in capsys.readouterr().out
+    assert not list(tmp_path.glob("cli.db*"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("subscribe -rail\nsubscribe rail\n"))
+    assert main(["chat"]) == 0
+    stored = open_store(db)
+    assert [s.query for s in stored.all_subscriptions()] == ["rail"]
+    stored.close()
