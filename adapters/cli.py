@@ -138,7 +138,13 @@ def _parser() -> argparse.ArgumentParser:
         "(default: storybot.db in the working directory). See README.md for configuration.",
     )
     p.add_argument("--config", metavar="PATH", help="a TOML file overriding config/defaults.toml")
-    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log storybot's debug details; -vv also the libraries' (Slack, Discord, HTTP)",
+    )
     # argparse prints it and exits 0 while parsing: before any config or database is read
     p.add_argument("-V", "--version", action="version", version=f"storybot {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -406,9 +412,9 @@ def _global_options_after(parser: argparse.ArgumentParser) -> None:
                 sub.add_argument(
                     "-v",
                     "--verbose",
-                    action="store_true",
+                    action="count",
                     default=argparse.SUPPRESS,
-                    help="log debug details (as before the command)",
+                    help="log debug details; -vv more (as before the command)",
                 )
                 _global_options_after(sub)
 
@@ -431,19 +437,10 @@ def _describe(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``storybot`` console command."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
-        # A tick skipped because the last cycle is still running is expected, not a warning.
-        logging.getLogger("apscheduler").setLevel(logging.ERROR)
-        for noisy in ("httpx", "httpcore", "alembic", "discord", "slack_bolt", "slack_sdk"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        # trafilatura logs ERRORs about pages it cannot extract ("empty HTML tree"); storybot
-        # says itself what became of such a seed or page, in one line
-        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    from adapters.log_setup import configure_logging
+
+    # -v: storybot's debug lines; -vv: the libraries' too (see adapters.log_setup)
+    configure_logging(args.verbose, os.environ)
     try:
         return _run(args)
     except (DatabaseUnavailable, TryAgainLater) as exc:  # a supervisor retries it, not 2

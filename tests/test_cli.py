@@ -1038,7 +1038,7 @@ def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys
     config.write_text("[polling]\ntimeout_s = 5\n")
     argv = [a.format(config=config) for a in argv]
     args = _parser().parse_args(argv)
-    assert args.verbose is ("-v" in argv or "--verbose" in argv)
+    assert args.verbose == int("-v" in argv or "--verbose" in argv)
     assert args.config == (str(config) if "--config" in argv else None)
     open_store(db).close()
     assert main(argv) == 0
@@ -1048,7 +1048,9 @@ def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_p
     from adapters.cli import _parser
 
     args = _parser().parse_args(["-v", "--config", "a.toml", "story", "list"])
-    assert args.verbose is True and args.config == "a.toml"
+    assert args.verbose == 1 and args.config == "a.toml"
+    assert _parser().parse_args(["-vv", "story", "list"]).verbose == 2
+    assert _parser().parse_args(["run", "-vv"]).verbose == 2
     args = _parser().parse_args(["--config", "a.toml", "story", "list", "--config", "b.toml"])
     assert args.config == "b.toml"  # the later one, as with any repeated option
     # ask's words are all the /story command's, options included

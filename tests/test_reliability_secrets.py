@@ -3,7 +3,7 @@
 Secrets: distinctive token values go through the paths that handle them - a rejected Slack
 bot token, a rejected app token, a rejected Discord token, failing deliveries on both
 platforms, a config file that contains a token - with every log record captured at DEBUG
-(``caplog`` in process; stderr of ``storybot -v run`` in a subprocess). No secret may
+(``caplog`` in process; stderr of ``storybot -vv run`` in a subprocess). No secret may
 appear in a log line, an exception message, an outbox error or a ``/story`` reply.
 
 Markup: an item whose title tries ``<!channel>``, ``@everyone``, user/role/channel
@@ -239,7 +239,7 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
             "PYTHONPATH": str(Path.cwd()),
         }
         rejected_slack = _storybot(
-            ["-v", "run"],
+            ["-vv", "run"],
             {
                 **base,
                 "SLACK_BOT_TOKEN": SLACK_BOT,
@@ -249,7 +249,7 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
             tmp_path,
         )
         rejected_discord = _storybot(
-            ["-v", "run"],
+            ["-vv", "run"],
             {
                 **base,
                 "DISCORD_BOT_TOKEN": DISCORD,
@@ -260,8 +260,10 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
         )
         bad = tmp_path / "bad.toml"
         bad.write_text(f'[slack]\nsigning_secret = "{SIGNING}"\n')
-        config_error = _storybot(["-v", "--config", str(bad), "run"], base, tmp_path)
-        half_configured = _storybot(["-v", "run"], {**base, "SLACK_BOT_TOKEN": SLACK_BOT}, tmp_path)
+        config_error = _storybot(["-vv", "--config", str(bad), "run"], base, tmp_path)
+        half_configured = _storybot(
+            ["-vv", "run"], {**base, "SLACK_BOT_TOKEN": SLACK_BOT}, tmp_path
+        )
     finally:
         loop.run(slack.stop())
         loop.close()
@@ -275,7 +277,71 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
         ("config error", config_error),
         ("half-configured Slack", half_configured),
     ):
-        assert_clean(run.stderr + run.stdout, f"`storybot -v run` with a {name}")
+        assert_clean(run.stderr + run.stdout, f"`storybot -vv run` with a {name}")
+
+
+def _connected_service_log(tmp_path: Path, verbosity: str) -> str:
+    """The stderr of ``storybot VERBOSITY run`` that connects to the fake Slack in Socket
+    Mode and answers one slash command, until SIGTERM."""
+    loop = ThreadedLoop()
+    slack = FakeSlack()
+    loop.run(slack.start())
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
+    }
+    env.update(
+        {
+            "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'storybot.db'}",
+            "PYTHONPATH": str(Path.cwd()),
+            "SLACK_BOT_TOKEN": SLACK_BOT,
+            "SLACK_APP_TOKEN": SLACK_APP,
+            "STORYBOT_SLACK_API_URL": slack.base_url,
+        }
+    )
+    service = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", verbosity, "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        loop.run(slack.wait_for(lambda: slack.connected, timeout=60))
+        envelope = loop.run(slack.push_slash_command("subscribe rail"))
+        # answered and acknowledged: a stop before the ack is sent logs bolt's error
+        loop.run(
+            slack.wait_for(
+                lambda: slack.response_for(envelope) and slack.ack_for(envelope), timeout=30
+            )
+        )
+    finally:
+        service.terminate()
+        _, err = service.communicate(timeout=60)
+        loop.run(slack.stop())
+        loop.close()
+    assert service.returncode == 0, err
+    return err
+
+
+@pytest.mark.slow
+def test_a_connected_service_logs_no_credential_even_at_vv(tmp_path) -> None:
+    """At -vv slack_sdk and bolt log the wire: the Socket Mode URL with its ticket, each
+    slash command's payload with its response_url and verification token."""
+    err = _connected_service_log(tmp_path, "-vv")
+    assert "storybot.slack.bolt: Received message" in err, "the wire detail is logged"
+    assert_clean(err, "`storybot -vv run` connected")
+    assert "ticket=(redacted)" in err and "ticket=1" not in err
+    assert '"response_url": "(redacted)"' in err and "/response/env-" not in err
+    assert "legacy-verification-token" not in err
+
+
+@pytest.mark.slow
+def test_v_shows_storybots_own_lines_without_the_libraries_wire_detail(tmp_path) -> None:
+    err = _connected_service_log(tmp_path, "-v")
+    assert "slack: connected in Socket Mode" in err
+    assert "slack_sdk" not in err and "storybot.slack.bolt" not in err, err
+    assert "apscheduler" not in err and "alembic" not in err, err
 
 
 # --------------------------------------------------------------------------- markup

@@ -1,0 +1,135 @@
+"""The ``storybot`` log on stderr: how much ``-v`` shows, and no secret in any line.
+
+Verbosity:
+
+* none: storybot's INFO (what it polled, posted, refused), the libraries' WARNING;
+* ``-v``: storybot's DEBUG as well; the libraries still say only their WARNINGs;
+* ``-vv``: everything at DEBUG, the libraries' wire detail included (slack_sdk's requests
+  and responses, bolt's Socket Mode frames, discord.py's gateway, HTTP clients).
+
+Whatever the level, each line passes through :class:`RedactingFormatter` before it is
+written: the secrets given in the environment (Slack and Discord tokens, the signing
+secret, the summarizer's key) and what the chat libraries log of the wire that works as
+a credential (a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
+``response_url`` and legacy verification ``token``, the URLs slack_sdk's webhook client
+posts to, an ``Authorization`` header) are replaced by ``(redacted)``. slack_sdk hides the Authorization header itself; the rest it
+logs at DEBUG as received.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TextIO
+
+REDACTED = "(redacted)"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Environment variables holding secrets (bot.settings reads secrets from the environment
+# only, never from a config file).
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "DISCORD_BOT_TOKEN",
+    "STORYBOT_SUMMARIZER_API_KEY",
+)
+# Short values are not redacted by value: "(redacted)" in place of every "ab" would
+# garble the log and hide no real token (each of these is far longer).
+_MIN_SECRET = 8
+
+# storybot's own loggers (``storybot.slack.bolt`` is bolt's, named by the Slack adapter)
+OURS = ("bot", "adapters", "storage", "storybot")
+# Libraries held at WARNING unless -vv (their INFO/DEBUG is per request, per frame or
+# per migration; procrastinate's per job is held by adapters.jobs.worker) ...
+LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "alembic",
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "storybot.slack.bolt",
+)
+# ... and these quieter still: a tick skipped because the last cycle is still running is
+# expected, not a warning; trafilatura logs ERRORs about pages it cannot extract ("empty
+# HTML tree") where storybot says itself, in one line, what became of such a page.
+QUIETER = {"apscheduler": logging.ERROR, "trafilatura": logging.CRITICAL}
+
+_PATTERNS = (
+    # Slack tokens of every kind: bot, user, app-level, refresh, configuration
+    (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"), REDACTED),
+    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), REDACTED),
+    # the Socket Mode URL's ticket: whoever holds it may open the app's connection
+    (re.compile(r"(ticket=)[^&\s'\"]+"), rf"\g<1>{REDACTED}"),
+    # a slash command's response_url posts as the app for half an hour
+    (re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"), f"https://hooks.slack.com/{REDACTED}"),
+    (
+        re.compile(r"""(["']response_url["']\s*:\s*["'])[^"']+"""),
+        rf"\g<1>{REDACTED}",
+    ),
+    # the legacy verification token in every slash command's payload
+    (re.compile(r"""(["']token["']\s*:\s*["'])[^"']+"""), rf"\g<1>{REDACTED}"),
+    (re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE), rf"\g<1>{REDACTED}"),
+)
+
+
+_WEBHOOK_LOGGER = "slack_sdk.webhook"
+_URL = re.compile(r"https?://[^\s,'\"]+")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with ``secrets`` and the credential-like values chat libraries log replaced
+    by ``(redacted)``."""
+    for secret in sorted(secrets, key=len, reverse=True):  # a longer one containing another
+        text = text.replace(secret, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every line (message, arguments and traceback) is redacted."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str] = ()) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(s for s in set(secrets) if len(s) >= _MIN_SECRET)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = redact(super().format(record), self.secrets)
+        if record.name.startswith(_WEBHOOK_LOGGER):
+            # every URL slack_sdk's webhook client posts to is a capability: a slash
+            # command's response_url, an incoming webhook
+            text = _URL.sub(REDACTED, text)
+        return text
+
+
+def secrets_in(env: Mapping[str, str]) -> list[str]:
+    """The secrets ``env`` gives storybot (see ``SECRET_ENV``)."""
+    return [value.strip() for name in SECRET_ENV if (value := env.get(name, "")).strip()]
+
+
+def configure_logging(
+    verbosity: int, env: Mapping[str, str], stream: TextIO | None = None
+) -> logging.Handler:
+    """Log to ``stream`` (stderr) at ``verbosity`` (the count of ``-v``), redacted.
+
+    Returns:
+        The handler installed on the root logger.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(FORMAT, secrets_in(env)))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
+    for name in OURS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbosity >= 1 else logging.NOTSET)
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbosity >= 2 else logging.WARNING)
+    for name, level in QUIETER.items():
+        logging.getLogger(name).setLevel(logging.NOTSET if verbosity >= 2 else level)
+    return handler

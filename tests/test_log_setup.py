@@ -1,0 +1,103 @@
+"""The stderr log: what each ``-v`` shows, and that no secret reaches a line."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from adapters.log_setup import LIBRARIES, OURS, QUIETER, REDACTED, configure_logging, redact
+
+BOT = "xoxb-1234-5678-AbCdEfGhIjKl"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret_part"),
+    [
+        (f"headers: {{'Authorization': 'Bearer {BOT}'}}", BOT),
+        (f"token={BOT}&channel=C1", BOT),
+        ("app token xapp-1-A0B1-2345-abcdef", "xapp-1-A0B1-2345-abcdef"),
+        ("refresh xoxe-1-My4xLTEy and user xoxp-9-8-7", "xoxe-1-My4xLTEy"),
+        (
+            "body: {'ok': True, 'url': 'wss://wss.slack.com/link/?ticket=2f8a-77&app_id=A1'}",
+            "2f8a-77",
+        ),
+        (
+            "url: https://hooks.slack.com/commands/T0/123456/AbCdEf, body: {}",
+            "commands/T0/123456/AbCdEf",
+        ),
+        ('{"response_url": "https://example.test/response/env-2", "x": 1}', "env-2"),
+        ("{'token': 'legacy-verification-token', 'team_id': 'T0'}", "legacy-verification"),
+        ("Authorization: bearer abc.def.ghi", "abc.def.ghi"),
+    ],
+)
+def test_credentials_the_chat_libraries_log_are_redacted(line, secret_part):
+    shown = redact(line)
+    assert secret_part not in shown and REDACTED in shown, shown
+
+
+def test_the_environments_secrets_are_redacted_by_value_and_the_rest_kept():
+    discord = "MTAx.Gq8kzX-9f8e7d6c5b4a.secretpart"
+    shown = redact(f"connecting with {discord} to team_id T0 at 10:00", [discord])
+    assert shown == f"connecting with {REDACTED} to team_id T0 at 10:00"
+
+
+@pytest.fixture
+def restore_logging():
+    root = logging.getLogger()
+    names = [*OURS, *LIBRARIES, *QUIETER]
+    saved = (list(root.handlers), root.level, {n: logging.getLogger(n).level for n in names})
+    yield
+    handlers, level, levels = saved
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def _logged(verbosity: int, env: dict[str, str] | None = None) -> str:
+    out = io.StringIO()
+    configure_logging(verbosity, env or {}, out)
+    logging.getLogger("adapters.app").info("ours: info")
+    logging.getLogger("storage.outbox").debug("ours: debug")
+    logging.getLogger("slack_sdk.web.async_base_client").debug("slack_sdk: debug")
+    logging.getLogger("slack_sdk.web.async_base_client").warning("slack_sdk: warning")
+    logging.getLogger("storybot.slack.bolt").info("bolt: info")
+    logging.getLogger("apscheduler.executors.default").info("apscheduler: info")
+    logging.getLogger("adapters.slack_chat").info("posting with xoxb-9-9-secretsecret")
+    logging.getLogger("adapters.discord_chat").info("token SECRETDISCORD.MTAx.Gq8kzX")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "shown"),
+    [
+        (0, {"ours: info", "slack_sdk: warning"}),
+        (1, {"ours: info", "ours: debug", "slack_sdk: warning"}),
+        (
+            2,
+            {
+                "ours: info",
+                "ours: debug",
+                "slack_sdk: debug",
+                "slack_sdk: warning",
+                "bolt: info",
+                "apscheduler: info",
+            },
+        ),
+    ],
+)
+def test_v_adds_storybots_debug_and_vv_the_libraries(restore_logging, verbosity, shown):
+    text = _logged(verbosity, {"DISCORD_BOT_TOKEN": "SECRETDISCORD.MTAx.Gq8kzX"})
+    every = {
+        "ours: info",
+        "ours: debug",
+        "slack_sdk: debug",
+        "slack_sdk: warning",
+        "bolt: info",
+        "apscheduler: info",
+    }
+    assert {what for what in every if what in text} == shown, text
+    assert "secretsecret" not in text and "SECRETDISCORD" not in text, text
+    assert text.count(REDACTED) == 2
