@@ -626,6 +626,32 @@ def test_missing_guid_and_link() -> None:
     assert (entries[0].guid, entries[0].url) == (None, None)
 
 
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(
+    ("body", "link"),
+    [
+        # a post number is no address: not resolved against the feed's URL
+        (rss([entry(1, guid="1042", link=None)]), None),
+        (atom([entry(1, guid="tag:news.example.com,2026:1", link=None)]), None),
+        (atom([entry(1, guid="urn:uuid:1f0e", link=None)]), None),
+        # a guid that is a web address is the permalink it says it is
+        (
+            rss([entry(1, guid="https://news.example.com/a/1", link=None)]),
+            "https://news.example.com/a/1",
+        ),
+        # a real link, relative or not, is kept and resolved as before
+        (rss([entry(1, guid="1042", link="/articles/9")]), "https://news.example.com/articles/9"),
+    ],
+)
+def test_a_guid_is_the_link_only_when_it_is_a_web_address(
+    body: bytes, link: str | None, fast: bool
+) -> None:
+    _, entries, _, _ = parse_feed(
+        body, None, "https://news.example.com/rss/world.xml", now=NOW, fast=fast
+    )
+    assert entries[0].url == link
+
+
 # --------------------------------------------------------------------------- never crash
 
 

@@ -272,6 +272,27 @@ async def test_two_sites_numbering_their_posts_alike_both_get_judged(
     await world.app.aclose()
 
 
+async def test_two_feeds_of_one_site_numbering_their_posts_without_links_both_get_judged(
+    feed_server, sqlite_url, clock
+):
+    # Two feeds in one folder of one site, entries with guid "1042" and no <link>: a guid
+    # that is no web address must not be made into one (/rss/1042 for both feeds), or the
+    # second feed's article is taken for the first's and never judged.
+    world = make_world(sqlite_url, clock)
+    turn = sample(next(i["guid"] for i in samples("development", DEV)))
+    other = samples("unrelated")[0]
+    feed_server.add_feed("/rss/a.xml", feed_of(as_entry(other, guid="1042", link=None)))
+    feed_server.add_feed("/rss/b.xml", feed_of(as_entry(turn, guid="1042", link=None)))
+    world.app.store.add_feed(feed_server.url("/rss/a.xml"), clock.now())
+    world.app.store.add_feed(feed_server.url("/rss/b.xml"), clock.now())
+
+    report = await _cycle(world)
+
+    assert report.new_items == 2
+    assert report.on_topic == 1 and len(world.alerts()) == 1
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])

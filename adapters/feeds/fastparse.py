@@ -66,6 +66,7 @@ _PUBLISHED = frozenset({"pubdate", "published", "issued", "dcterms:issued"})
 _UPDATED = frozenset({"updated", "modified", "dc:date", "dcterms:modified"})
 _AUTHOR_TEXT = frozenset({"dc:creator", "dc:author", "author", "itunes:author"})
 _TEXT_ELEMENTS = _TITLE | _DESCRIPTION | _SUMMARY | _CONTENT_ENCODED | _PUBLISHED | _UPDATED
+_WEB_ADDRESS = re.compile(r"(?i)^https?://[^/\s]")
 _HANDLED = _TEXT_ELEMENTS | {"link", "guid", "id", "content", "source"} | _AUTHOR_TEXT
 # Elements inside an entry that feedparser has handlers for but that touch none of the
 # fields we read (they fill tags, enclosures, media and comment keys).
@@ -238,7 +239,7 @@ class _Reader:
         summary = st.summary
         return FeedEntry(
             guid=st.guid.strip() or None if st.guid is not None else None,
-            url=_link(st.link, base),
+            url=entry_link(st.link, st.guid, base),
             title=_detail(st.title),
             summary=_detail(summary),
             content="\n\n".join(p for p in (_detail(c) for c in st.content) if p),
@@ -387,9 +388,20 @@ def _date(parsed: Any) -> datetime | None:
         return None
 
 
-def _link(link: str | None, base: str | None) -> str | None:
+def entry_link(link: str | None, guid: str | None, base: str | None) -> str | None:
+    """An entry's link as stored: resolved against the feed's URL (``base``).
+
+    A link that is the entry's guid (an RSS ``<guid>`` is a permalink unless it says
+    ``isPermaLink="false"``, and both parsers then report it as the link) is a link only
+    when it is a web address: a post number such as "1042" resolved against the feed's
+    URL would make up an address that is no page, the same one for every feed of a site
+    in one folder (their items would be taken for one another's), and a ``tag:`` or
+    ``urn:`` guid is no page either. Both parsing paths use this.
+    """
     link = (link or "").strip()
     if not link:
+        return None
+    if guid is not None and link == guid.strip() and not _WEB_ADDRESS.match(link):
         return None
     return urljoin(base, link) if base else link
 

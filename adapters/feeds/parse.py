@@ -18,7 +18,6 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
 from xml.sax import SAXParseException
 
 import feedparser
@@ -26,7 +25,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.errors import FeedParseError
-from adapters.feeds.fastparse import fast_parse
+from adapters.feeds.fastparse import entry_link, fast_parse
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
@@ -65,18 +64,11 @@ def _content(entry: Any) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _link(entry: Any, base: str | None) -> str | None:
-    link = (entry.get("link") or "").strip()
-    if not link:
-        return None
-    return urljoin(base, link) if base else link
-
-
 def _entry(entry: Any, base: str | None) -> FeedEntry:
     guid = entry.get("id")
     return FeedEntry(
         guid=guid.strip() or None if isinstance(guid, str) else None,
-        url=_link(entry, base),
+        url=entry_link(entry.get("link"), guid if isinstance(guid, str) else None, base),
         title=_detail_text(entry.get("title"), entry.get("title_detail")),
         summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
         content=_content(entry),
