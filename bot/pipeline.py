@@ -204,6 +204,7 @@ class Pipeline:
         # how long an item may wait for a page that may come back ([pages] wait_s)
         self.page_wait = timedelta(seconds=page_wait_s)
         self._headline_feeds: set[int] = set()  # told that [pages] would help them
+        self._warned: set[tuple[int, str]] = set()  # (feed id, kind of warning) logged
         self.clock = clock
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
@@ -629,6 +630,7 @@ class Pipeline:
         Returns:
             New items, plus unjudged known ones, in feed order. Nothing is judged here.
         """
+        self._log_warnings(feed, result)
         if result.status is FetchStatus.ERROR:
             report.errors += 1
             report.failures.append((feed.url, result.error or "unknown error"))
@@ -647,6 +649,18 @@ class Pipeline:
         else:
             recheck = stories = recheck_unjudged
         return self._ingest(feed, result, report, recheck, stories)
+
+    def _log_warnings(self, feed: Feed, result: FetchResult) -> None:
+        """Log what the fetch noticed about a feed that still works (a permanent redirect,
+        XML read leniently, entries cut at the limit), once per feed and kind of warning
+        in this process: it stays true on every poll, and the operator needs to hear it
+        once, not every quarter of an hour."""
+        for warning in result.warnings:
+            kind = warning.split(":", 1)[0].split("(", 1)[0].strip()
+            if (feed.id, kind) in self._warned:
+                continue
+            self._warned.add((feed.id, kind))
+            log.warning("feed %s: %s", feed.url, warning)
 
     def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
         """Record the poll at ``now`` (default: the clock's now) and schedule the next one."""

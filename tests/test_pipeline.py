@@ -293,6 +293,29 @@ async def test_two_feeds_of_one_site_numbering_their_posts_without_links_both_ge
     await world.app.aclose()
 
 
+async def test_a_feed_moved_permanently_is_told_once_naming_its_new_address(
+    feed_server, sqlite_url, clock, caplog
+):
+    # The fetcher notes a 301 (and a feed read leniently, entries cut at the limit...);
+    # the operator must hear of it, once per feed, not on every poll.
+    caplog.set_level("WARNING", logger="bot.pipeline")
+    world = make_world(sqlite_url, clock)
+    item = samples("unrelated")[0]
+    feed_server.add_feed("/new.xml", feed_of(as_entry(item)), etag=True)
+    feed_server.add_redirect("/old.xml", "/new.xml", status=301)
+    world.app.store.add_feed(feed_server.url("/old.xml"), clock.now())
+
+    await _cycle(world)
+    clock.advance(hours=1)
+    report = await _cycle(world)
+
+    assert report.not_modified == 1 and feed_server.hits("/new.xml") == 2
+    told = [r.getMessage() for r in caplog.records if "moved permanently" in r.getMessage()]
+    assert len(told) == 1
+    assert feed_server.url("/old.xml") in told[0] and feed_server.url("/new.xml") in told[0]
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])
