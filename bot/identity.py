@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -298,3 +300,43 @@ def new_item(
         source=source_label(feed_title, entry.url),
         content_hash=content_hash(title, entry.summary, entry.content),
     )
+
+
+def feed_items(
+    entries: Sequence[FeedEntry], feed_id: int, feed_title: str | None, fetched_at: datetime
+) -> list[NewItem]:
+    """The items to store from one fetch of a feed (:func:`new_item` of each entry).
+
+    A feed can list two entries under one guid (a CMS that copies it, a feed joined from
+    others). Stored as they come, the second would be taken for an edit of the first:
+    the first article never judged, and both versions written again, as "updated", on
+    every poll that changes the feed. So within one fetch:
+
+    * a later entry with the key of an earlier one but another link is another article:
+      it is keyed by its link, as an entry without a guid is;
+    * a later entry that is the same article again (same link, or no link to tell) is
+      left out: the first listing (the newest, in feed order) stands.
+
+    Args:
+        entries: The fetched entries, in feed order.
+        feed_id: The feed they came from.
+        feed_title: The feed's title, for the outlet label.
+        fetched_at: When they were fetched (aware UTC).
+
+    Returns:
+        One ``NewItem`` per distinct item, in feed order.
+    """
+    items: list[NewItem] = []
+    links: dict[str, str | None] = {}  # key -> canonical URL of the entry that took it
+    for entry in entries:
+        item = new_item(entry, feed_id, feed_title, fetched_at)
+        if item.key in links:
+            first = links[item.key]
+            if item.canonical_url is None or item.canonical_url == first:
+                continue
+            item = replace(item, key=f"url:{item.canonical_url}")
+            if item.key in links:
+                continue
+        links[item.key] = item.canonical_url
+        items.append(item)
+    return items

@@ -47,7 +47,7 @@ from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.engine.semantic import Dense
-from bot.identity import canonical_url, new_item
+from bot.identity import canonical_url, feed_items
 from bot.matcher import SubscriptionMatcher, reprints_seed
 from bot.model import (
     DeliveryMode,
@@ -721,7 +721,7 @@ class Pipeline:
         label = result.feed_title or feed.title
         to_judge: list[Item] = []
         queued: set[int] = set()
-        stored = self.store.ingest_items([new_item(e, feed.id, label, now) for e in result.entries])
+        stored = self.store.ingest_items(feed_items(result.entries, feed.id, label, now))
         for outcome, item in stored:
             if item.id in queued:
                 continue  # the feed lists the same item twice

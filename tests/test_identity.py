@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.identity import (
     canonical_url,
     content_hash,
+    feed_items,
     item_key,
     new_item,
     normalise_text,
@@ -140,6 +141,47 @@ def test_two_feeds_numbering_their_posts_alike_are_two_items() -> None:
     )
     second = new_item(_entry(guid="1042", url="https://b.example/vote", title="Vote"), 2, None, NOW)
     assert first.key != second.key
+
+
+def _e(guid: str | None, url: str | None, title: str) -> FeedEntry:
+    return FeedEntry(guid=guid, url=url, title=title, summary="", content="", published=None)
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        # one guid for two articles: the later one is keyed by its own link
+        (
+            [_e("7", "https://a.example/one", "One"), _e("7", "https://a.example/two", "Two")],
+            [("feed:3:guid:7", "One"), ("url:https://a.example/two", "Two")],
+        ),
+        # the same article listed twice (same link, or none to tell): the first stands
+        (
+            [_e("7", "https://a.example/one", "One"), _e("7", "https://a.example/one", "One!")],
+            [("feed:3:guid:7", "One")],
+        ),
+        ([_e("7", None, "One"), _e("7", None, "Other")], [("feed:3:guid:7", "One")]),
+        # a later article keyed by its link meets an entry without guid at that link
+        (
+            [
+                _e(None, "https://a.example/two", "Two"),
+                _e("7", "https://a.example/one", "One"),
+                _e("7", "https://a.example/two", "Two again"),
+            ],
+            [("url:https://a.example/two", "Two"), ("feed:3:guid:7", "One")],
+        ),
+        # distinct guids are left alone
+        (
+            [_e("7", "https://a.example/one", "One"), _e("8", "https://a.example/one", "One")],
+            [("feed:3:guid:7", "One"), ("feed:3:guid:8", "One")],
+        ),
+    ],
+)
+def test_one_fetch_gives_each_article_one_key(
+    entries: list[FeedEntry], expected: list[tuple[str, str]]
+) -> None:
+    items = feed_items(entries, 3, "Feed", datetime(2026, 3, 5, tzinfo=UTC))
+    assert [(i.key, i.title) for i in items] == expected
 
 
 def test_hash_key_ignores_case_and_whitespace_but_not_words() -> None:

@@ -316,6 +316,28 @@ async def test_a_feed_moved_permanently_is_told_once_naming_its_new_address(
     await world.app.aclose()
 
 
+async def test_two_articles_under_one_guid_are_two_items_and_not_updated_on_every_poll(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock)
+    first, second, third = samples("unrelated")[:3]
+    entries = [as_entry(first, guid="7"), as_entry(second, 1, guid="7")]
+    feed_server.add_feed("/dup.xml", feed_of(*entries))
+    world.app.store.add_feed(feed_server.url("/dup.xml"), clock.now())
+
+    report = await _cycle(world)
+    assert (report.new_items, report.updated_items) == (2, 0)
+    assert world.app.store.find_item_by_url(first["url"]).title == first["title"]
+    assert world.app.store.find_item_by_url(second["url"]).title == second["title"]
+
+    # the feed changes (a new article on top): the two are seen again, not rewritten
+    feed_server.add_feed("/dup.xml", feed_of(as_entry(third, 2), *entries))
+    clock.advance(hours=1)
+    report = await _cycle(world)
+    assert (report.new_items, report.updated_items) == (1, 0)
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])
