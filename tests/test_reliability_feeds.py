@@ -33,6 +33,8 @@ from adapters.seeds import load_seed
 from bot.errors import UserError
 from bot.model import CommandRequest
 
+pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
+
 TIMEOUT_S = 2.0
 GB = 1 << 30
 
@@ -257,5 +259,35 @@ async def test_an_article_carried_by_two_feeds_does_not_stall_the_cycle(
         report = await world.app.pipeline.poll_due()
         assert report.errors == 0 and world.app.store.count_items() == 2
         assert all(f.last_polled_at is not None for f in world.app.store.list_feeds())
+    finally:
+        await world.app.aclose()
+
+
+async def test_text_a_database_cannot_store_is_cleaned_and_the_cycle_goes_on(
+    hostile: HostileFeedServer, db_url: str, clock
+) -> None:
+    # JSON escapes may spell a NUL (PostgreSQL text refuses it) or half of a surrogate
+    # pair (no UTF-8 exists for it: SQLite and PostgreSQL both refuse it); each made the
+    # whole cycle fail on every poll, the feeds beside it never recorded.
+    world = make_world(db_url, clock, follow=False)
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J\\u0000 News", "items": ['
+        b'{"id": "j1", "url": "https://j.example/1", "title": "Nul\\u0000 title",'
+        b' "content_text": "a \\u0000 b"},'
+        b'{"id": "j2\\ud800", "url": "https://j.example/2", "title": "Lone \\ud800 half",'
+        b' "content_html": "<p>x \\udfff y</p>"}]}'
+    )
+    world.app.store.add_feed(hostile.add_feed("/j.json", body), clock.now())
+    world.app.store.add_feed(
+        hostile.add_feed("/ok.xml", rss([entry(1, link="https://ok.example/1")])), clock.now()
+    )
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert (report.ok, report.errors, report.new_items) == (2, 0, 3)
+        assert all(f.last_polled_at is not None for f in world.app.store.list_feeds())
+        nul = world.app.store.find_item_by_url("https://j.example/1")
+        half = world.app.store.find_item_by_url("https://j.example/2")
+        assert (nul.title, nul.content) == ("Nul title", "a b")
+        assert half.title == "Lone \ufffd half" and half.content == "x \ufffd y"
     finally:
         await world.app.aclose()

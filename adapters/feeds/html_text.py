@@ -17,7 +17,7 @@ from lxml import etree
 
 from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
 
-__all__ = ["html_to_text", "normalise_lines"]
+__all__ = ["html_to_text", "normalise_lines", "storable"]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
@@ -26,6 +26,12 @@ _LXML_PARSER = etree.HTMLParser(
 )
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _BLOCK_TAGS = tuple(BLOCK)
+# Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
+# other C0 controls XML 1.0 forbids too, dropped; a lone half of a surrogate pair (JSON's
+# "\ud800" escapes decode to one; it has no UTF-8, so SQLite and PostgreSQL both refuse
+# it), replaced by U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _lxml_text(html: str) -> str:
@@ -61,3 +67,10 @@ def html_to_text(html: str | None) -> str:
         Text with paragraphs separated by one blank line and runs of spaces collapsed.
     """
     return html_text(html, (_lxml_text, extract_text))
+
+
+def storable(text: str | None) -> str | None:
+    """``text`` without what a database cannot store as text (see ``_CONTROL``)."""
+    if not text:
+        return text
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.feeds.errors import FeedParseError
-from adapters.feeds.html_text import html_to_text, normalise_lines
+from adapters.feeds.html_text import html_to_text, normalise_lines, storable
 from bot.model import FeedEntry
 
 
@@ -32,7 +32,8 @@ def parse_json_datetime(value: Any) -> datetime | None:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    # storable before any other clean-up: a JSON string may spell any code point
+    return (storable(value) or "").strip() if isinstance(value, str) else ""
 
 
 def _author(item: dict[str, Any], feed: dict[str, Any]) -> str | None:
@@ -58,7 +59,7 @@ def _entry(item: dict[str, Any], feed: dict[str, Any]) -> FeedEntry:
     url = _text(item.get("url")) or _text(item.get("external_url")) or None
     guid = item.get("id")
     return FeedEntry(
-        guid=str(guid).strip() or None if guid is not None else None,
+        guid=(storable(str(guid)) or "").strip() or None if guid is not None else None,
         url=url,
         title=html_to_text(_text(item.get("title"))),
         summary=html_to_text(_text(item.get("summary"))),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax import SAXParseException
@@ -26,7 +27,7 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse
-from adapters.feeds.html_text import html_to_text, normalise_lines
+from adapters.feeds.html_text import html_to_text, normalise_lines, storable
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
@@ -39,6 +40,19 @@ _FEED_MARKER = re.compile(
 )
 _UNDECLARED_RSS_PREFIX = re.compile(rb"<rss:item[\s>]")
 _FUTURE_SLACK = timedelta(days=1)
+
+
+def _storable_entry(entry: FeedEntry) -> FeedEntry:
+    guid, url, author = storable(entry.guid), storable(entry.url), storable(entry.author)
+    return replace(
+        entry,
+        guid=guid or None,
+        url=url or None,
+        title=storable(entry.title) or "",
+        summary=storable(entry.summary) or "",
+        content=storable(entry.content) or "",
+        author=author or None,
+    )
 
 
 def _detail_text(value: str | None, detail: Any) -> str:
@@ -217,6 +231,11 @@ def parse_feed(
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
         entries = entries[:max_entries]
+    # Whatever the format (a JSON string may hold any escape; lenient XML parsing lets
+    # control characters through), no entry leaves here with text a database refuses:
+    # one such entry would fail the whole transaction its feed's items are stored in.
+    title = storable(title) or None
+    entries = [_storable_entry(e) for e in entries]
     limit = (now or datetime.now(UTC)) + _FUTURE_SLACK
     future = [e for e in entries if e.published and e.published > limit]
     if future:
