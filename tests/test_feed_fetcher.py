@@ -179,6 +179,17 @@ async def test_other_2xx_statuses(feed_server: FeedServer) -> None:
             ["HTTP 503", "unavailable"],
         ),
         (503, {"Retry-After": "soon"}, None, ["HTTP 503"]),
+        # a wait said as people say it, not "retry after 2.29995e+09s"
+        (429, {"Retry-After": "5400"}, 5400.0, ["retry after 90 min"]),
+        (
+            503,
+            {
+                "Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT",
+                "Date": "Tue, 17 Feb 2026 10:00:00 GMT",
+            },
+            2324928480.0,
+            ["retry after 26909 days"],
+        ),
         (500, {}, None, ["HTTP 500", "server error"]),
         (404, {}, None, ["HTTP 404", "not found"]),
         (403, {}, None, ["HTTP 403", "denied"]),

@@ -372,8 +372,19 @@ def _http_message(status: int, retry_after: float | None) -> str:
     )
     message = f"HTTP {status} {reason}: {hint}"
     if retry_after is not None:
-        message += f" (retry after {retry_after:g}s)"
+        message += f" (retry after {_wait(retry_after)})"
     return message
+
+
+def _wait(seconds: float) -> str:
+    """A wait as people say it: "120s", "90 min", "5 h", "3 days" (rounded)."""
+    if seconds < 180:
+        return f"{seconds:.0f}s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
