@@ -650,6 +650,8 @@ def test_missing_guid_and_link() -> None:
             rss([entry(1, guid="https://news.example.com/a/1", link=None)]),
             "https://news.example.com/a/1",
         ),
+        # as is a path from the site's root (real feeds use them)
+        (rss([entry(1, guid="/blog/a-post/", link=None)]), "https://news.example.com/blog/a-post/"),
         # a real link, relative or not, is kept and resolved as before
         (rss([entry(1, guid="1042", link="/articles/9")]), "https://news.example.com/articles/9"),
     ],

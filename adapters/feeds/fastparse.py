@@ -66,7 +66,7 @@ _PUBLISHED = frozenset({"pubdate", "published", "issued", "dcterms:issued"})
 _UPDATED = frozenset({"updated", "modified", "dc:date", "dcterms:modified"})
 _AUTHOR_TEXT = frozenset({"dc:creator", "dc:author", "author", "itunes:author"})
 _TEXT_ELEMENTS = _TITLE | _DESCRIPTION | _SUMMARY | _CONTENT_ENCODED | _PUBLISHED | _UPDATED
-_WEB_ADDRESS = re.compile(r"(?i)^https?://[^/\s]")
+_WEB_ADDRESS = re.compile(r"(?i)^(?:https?://[^/\s]|/)")  # a web address or a rooted path
 _HANDLED = _TEXT_ELEMENTS | {"link", "guid", "id", "content", "source"} | _AUTHOR_TEXT
 # Elements inside an entry that feedparser has handlers for but that touch none of the
 # fields we read (they fill tags, enclosures, media and comment keys).
@@ -393,10 +393,11 @@ def entry_link(link: str | None, guid: str | None, base: str | None) -> str | No
 
     A link that is the entry's guid (an RSS ``<guid>`` is a permalink unless it says
     ``isPermaLink="false"``, and both parsers then report it as the link) is a link only
-    when it is a web address: a post number such as "1042" resolved against the feed's
-    URL would make up an address that is no page, the same one for every feed of a site
-    in one folder (their items would be taken for one another's), and a ``tag:`` or
-    ``urn:`` guid is no page either. Both parsing paths use this.
+    when it is a web address or a path from the site's root ("/blog/post/", which real
+    feeds use): a post number such as "1042" resolved against the feed's URL would make
+    up an address that is no page, the same one for every feed of a site in one folder
+    (their items would be taken for one another's), and a ``tag:`` or ``urn:`` guid is
+    no page either. Both parsing paths use this.
     """
     link = (link or "").strip()
     if not link:
