@@ -16,7 +16,7 @@ from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed
+from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.html_text import html_to_text
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FetchStatus, PollRequest
@@ -630,6 +630,17 @@ def test_far_future_dates_are_kept_and_flagged() -> None:
     _, entries, _, warnings = parse_feed(rss([entry(1, published=future)]), None, None, now=NOW)
     assert entries[0].published == datetime(2031, 1, 1, tzinfo=UTC)
     assert any("future" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    "published", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "2026-13-45T00:00:00Z"]
+)
+def test_a_json_feed_date_out_of_range_is_no_date_and_the_feed_is_read(published: str) -> None:
+    # a year 0 or 10000 once in UTC raised OverflowError: the whole feed failed, each poll
+    body = json_feed([entry(1, published=published), entry(2, published="2026-02-17T10:00:00Z")])
+    result = parse_to_result(body, "application/feed+json", None, now=NOW)
+    assert result.status == FetchStatus.OK
+    assert [e.published for e in result.entries] == [None, datetime(2026, 2, 17, 10, tzinfo=UTC)]
 
 
 def test_missing_guid_and_link() -> None:

@@ -16,7 +16,8 @@ from bot.model import FeedEntry
 
 
 def parse_json_datetime(value: Any) -> datetime | None:
-    """Parse an RFC 3339 date; naive dates are taken as UTC; invalid ones give None."""
+    """Parse an RFC 3339 date; naive dates are taken as UTC; invalid ones (and ones that
+    fall outside years 1-9999 in UTC) give None."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -28,7 +29,10 @@ def parse_json_datetime(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or 9999 west of it: no year in UTC
+        return None
 
 
 def _text(value: Any) -> str:
