@@ -364,6 +364,16 @@ async def test_ssrf_targets_are_refused(url: str, reason: str) -> None:
     )
 
 
+async def test_a_redirect_to_a_malformed_url_is_said_so(
+    feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feed_server.add_redirect("/old", "http://[::1/feed")
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and result.http_status == 302
+    assert result.error.startswith("redirect to an invalid URL 'http://[::1/feed'"), result.error
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no traceback logged
+
+
 async def test_redirect_to_a_private_address_is_refused(feed_server: FeedServer) -> None:
     feed_server.add_redirect("/r", "http://169.254.169.254/latest/meta-data/")
     result = await fetch(feed_server.url("/r"))

@@ -262,7 +262,13 @@ class HttpFeedFetcher:
                             f"HTTP {resp.status} redirect without a Location header",
                             http_status=resp.status,
                         )
-                    target = urljoin(url, location.strip())
+                    try:
+                        target = urljoin(url, location.strip())
+                    except ValueError as exc:  # "http://[::1": a bracket never closed
+                        raise FetchError(
+                            f"redirect to an invalid URL {location.strip()!r}: {exc}",
+                            http_status=resp.status,
+                        ) from None
                     if target in chain:
                         raise FetchError(
                             "redirect loop: " + " -> ".join([*chain, target]),
