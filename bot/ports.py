@@ -376,7 +376,9 @@ class Store(Protocol):
         Returns one (outcome, item) per input, exactly what separate calls would have
         returned: a duplicate later in the same batch is SEEN (or UPDATED when its text
         differs) and each item is as it stood right after its own turn. Use it to store a
-        fetch's entries with one lookup instead of one transaction per entry.
+        fetch's entries with one lookup instead of one transaction per entry. The items
+        of a feed removed meanwhile (its fetch was in flight) are not stored and have no
+        pair in the result.
         """
         ...
 

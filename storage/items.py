@@ -45,7 +45,7 @@ from storage import convert
 from storage.base import StoreBase
 from storage.counters import chunks, upsert_insert
 from storage.first_reports import recompute_first_reported
-from storage.models import ItemRow, ItemUpdateRow
+from storage.models import FeedRow, ItemRow, ItemUpdateRow
 
 MAX_KEY_BYTES = 1024
 
@@ -227,6 +227,25 @@ class _Batch:
                 self.by_canonical[row["canonical_url"]] = row
 
 
+def _of_live_feeds(session: Session, items: Sequence[NewItem]) -> Sequence[NewItem]:
+    """The items whose feed still exists (or that have none).
+
+    A feed removed while its fetch was in flight (``storybot feeds remove``, ``/story
+    feeds remove``) brings items no one follows any more, and their foreign key would fail
+    the whole transaction. Its row is read ``FOR KEY SHARE`` on PostgreSQL (what the
+    foreign key check of an insert takes anyway, only earlier), so it cannot be removed
+    between this check and the insert; SQLite's write transaction already excludes that.
+    """
+    feed_ids = sorted({item.feed_id for item in items if item.feed_id is not None})
+    if not feed_ids:
+        return items
+    query = select(FeedRow.id).where(FeedRow.id.in_(feed_ids)).with_for_update(key_share=True)
+    live = set(session.scalars(query))
+    if len(live) == len(feed_ids):
+        return items
+    return [item for item in items if item.feed_id is None or item.feed_id in live]
+
+
 class ItemStore(StoreBase):
     def ingest_item(self, item: NewItem) -> tuple[IngestOutcome, Item]:
         """Store an item unless its key or canonical URL is already known.
@@ -242,7 +261,8 @@ class ItemStore(StoreBase):
 
         Same outcomes as one call per item, duplicates inside the batch included (the
         second copy of a new item is SEEN, or UPDATED if its text differs); each item is
-        returned as it stood right after its own turn. Costs one lookup by key and one
+        returned as it stood right after its own turn. Items of a feed that was removed
+        meanwhile are not stored, and left out of the result. Costs one lookup by key and one
         by canonical URL for the whole batch, then multi-row INSERTs (ids returned with
         their keys) and one executemany UPDATE. Rows are plain Core values, not ORM
         objects: the ORM's unit of work cost more than the SQL on a cold poll.
@@ -258,6 +278,9 @@ class ItemStore(StoreBase):
 
     def _ingest_once(self, items: Sequence[NewItem]) -> list[tuple[IngestOutcome, Item]]:
         with self._write() as session:
+            items = _of_live_feeds(session, items)
+            if not items:
+                return []
             batch = _Batch(session, items)
             steps: list[tuple[IngestOutcome, Row, Item]] = []
             redated: set[int] = set()  # stored items whose publication date changed

@@ -325,6 +325,18 @@ def test_an_entry_keyed_by_its_link_in_another_feed_does_not_rewrite_the_item(st
     assert outcome is IngestOutcome.SEEN and store.get_item(first.id) == first
 
 
+def test_items_of_a_feed_removed_while_it_was_polled_are_not_stored(store, clock):
+    # `feeds remove` (or /story feeds remove) while the feed's fetch was in flight: its
+    # items' foreign key failed the whole transaction, and the poll cycle with it
+    kept = store.add_feed("https://kept.example/rss", clock.now())
+    gone = store.add_feed("https://gone.example/rss", clock.now())
+    store.remove_feed(gone.url)
+    stored = store.ingest_items([new_item(1, feed_id=gone.id), new_item(2, feed_id=gone.id)])
+    assert stored == [] and store.count_items() == 0
+    stored = store.ingest_items([new_item(3, feed_id=kept.id)])
+    assert [(outcome, item.title) for outcome, item in stored] == [(IngestOutcome.NEW, "Title 3")]
+
+
 def test_a_feed_removed_and_added_again_still_updates_its_items_and_adopts_them(store, clock):
     url = "https://outlet.example/rss"
     old = store.add_feed(url, clock.now())
