@@ -653,6 +653,14 @@ def test_a_json_feed_date_out_of_range_is_no_date_and_the_feed_is_read(published
     assert [e.published for e in result.entries] == [None, datetime(2026, 2, 17, 10, tzinfo=UTC)]
 
 
+def test_json_nested_too_deeply_is_not_a_feed() -> None:
+    # json.loads raises RecursionError, no ValueError: it was an "unexpected error"
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 100_000
+    result = parse_to_result(body + b"]" * 100_000 + b"}", "application/feed+json", None)
+    assert result.status == FetchStatus.ERROR
+    assert result.error.startswith("not a feed: invalid JSON"), result.error
+
+
 def test_missing_guid_and_link() -> None:
     _, entries, _, _ = parse_feed(rss([entry(1, guid=None, link=None)]), None, None, now=NOW)
     assert (entries[0].guid, entries[0].url) == (None, None)

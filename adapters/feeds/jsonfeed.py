@@ -103,6 +103,8 @@ def parse_json_feed(body: bytes) -> tuple[str | None, list[FeedEntry], int]:
         doc = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise FeedParseError(f"not a feed: invalid JSON ({exc})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise FeedParseError("not a feed: invalid JSON (nested too deeply)") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
     ):
