@@ -17,15 +17,16 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, insert, inspect, select, text
 from store_builders import DM, T0, new_item, write
 
 from bot.model import DeliveryMode, Judgement
-from bot.ports import DevelopmentWrite
+from bot.ports import DevelopmentWrite, OutboxWrite
 from storage import SqlStore, open_store
 from storage.engine import make_engine
 from storage.migrate import alembic_config, migration_connection
 from storage.models import Base
+from storage.serialize import message_to_json
 
 pytest_plugins = ["store_fixtures"]  # fixtures: store, pg_url and what they need
 
@@ -127,14 +128,37 @@ def _fill(store: SqlStore) -> dict[str, Any]:
         store.add_subscription("slack", "U1", "bread", None, T0),
         store.add_subscription("slack", "U1", "bread", s2.id, T0),  # scoped: same query
     ]
-    store.enqueue([write(f"notice:discord:U1:{n}", DM) for n in (1, 2)], T0)
+    _enqueue_as_0010(store, [write(f"notice:discord:U1:{n}", DM) for n in (1, 2)])
     return {"stories": (s1, s2), "feeds": (f1, f2), "item": item, "subs": subs}
 
 
-# What revisions after 0011 added (0015: item updates), which a database at 0010 lacks:
-# the tables and columns these tests leave out.
+def _enqueue_as_0010(store: SqlStore, writes: list[OutboxWrite]) -> None:
+    """Queue new rows with the outbox columns a 0010 database has (0016 added
+    ``subscription_ids``, which ``store.enqueue`` writes)."""
+    rows = [
+        {
+            "key": w.key,
+            "platform": w.target.platform,
+            "channel_id": w.target.channel_id,
+            "user_id": w.target.user_id,
+            "message": message_to_json(w.message),
+            "version": 1,
+            "delivered_version": 0,
+            "attempts": 0,
+            "next_attempt_at": T0,
+            "created_at": T0,
+            "dead": False,
+        }
+        for w in writes
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(insert(Base.metadata.tables["outbox"]), rows)
+
+
+# What revisions after 0011 added (0015: item updates; 0016: a notice's subscriptions),
+# which a database at 0010 lacks: the tables and columns these tests leave out.
 LATER_TABLES = {"item_updates"}
-LATER_COLUMNS = {"judgements": {"item_version"}}
+LATER_COLUMNS = {"judgements": {"item_version"}, "outbox": {"subscription_ids"}}
 
 
 def _tables() -> dict[str, Any]:
