@@ -1,0 +1,143 @@
+"""What a chat user does over a day, in sequences: feed server -> pipeline -> outbox -> fake Slack.
+
+Each test plays a sequence of ``/story`` commands and deliveries against the fake Slack
+(real slack_sdk client, fake Web API) and checks what the user then sees there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fakes.slack_server import FakeSlack
+from feedserver import feed_server  # noqa: F401  (fixture)
+from storyworld import as_entry, feed_of, samples
+
+from adapters.app import build_app
+from adapters.demo import seed_files
+from adapters.seeds import load_seed
+from adapters.slack_chat.sink import SlackSink
+from bot.model import CommandRequest
+from bot.settings import load_settings
+
+USER = "U1"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _slack_app(slack: FakeSlack, sqlite_url: str, clock):
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    app = build_app(settings, clock=clock)
+    app.delivery.sinks["slack"] = SlackSink(
+        SlackSink.make_client("xoxb-test", slack.base_url, timeout=5)
+    )
+    return app
+
+
+async def _say(app, text: str, *, admin: bool = False):
+    reply = await app.commands.handle(CommandRequest(text, "slack", USER, "C0NEWS", is_admin=admin))
+    assert reply.ok, reply.text
+    return reply
+
+
+def _dms(slack: FakeSlack) -> list[dict]:
+    """The messages the bot posted in the user's DM channel (the fake names it D<user>)."""
+    return slack.messages.get("D" + USER, [])
+
+
+def _rail_item() -> dict:
+    return next(i for i in samples("unrelated") if "rail" in i["title"].lower())
+
+
+async def _a_matching_item_is_queued_while_slack_rate_limits(
+    app, slack, feed_server, clock, item: dict | None = None
+):
+    """Poll a feed with an item the user's subscriptions match; Slack answers its DM with
+    a 429, so the notice waits in the outbox."""
+    feed_server.add_feed("/u.xml", feed_of(as_entry(item or _rail_item())), etag=True)
+    app.store.add_feed(feed_server.url("/u.xml"), clock.now())
+    await app.pipeline.poll_due()
+    slack.fail_next(1, status=429, retry_after=30, method="chat.postMessage")
+    report = await app.delivery.deliver_due(limit=100)
+    assert report.rate_limited == 1 and not _dms(slack)
+
+
+async def test_a_dm_waiting_for_slack_is_not_sent_after_its_subscription_is_removed(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        await _say(app, "subscribe rail AND wage")
+        await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
+
+        await _say(app, "unsubscribe rail AND wage")  # "stop telling me"
+        clock.advance(seconds=60)
+        await app.delivery.deliver_due(limit=100)
+
+        assert _dms(slack) == [], "no DM arrives for a subscription already removed"
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await app.aclose()
+
+
+async def test_a_waiting_dm_that_another_subscription_matched_is_still_sent(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        await _say(app, "subscribe rail AND wage")
+        await _say(app, "subscribe strike")
+        await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
+
+        await _say(app, "unsubscribe rail AND wage")
+        clock.advance(seconds=60)
+        await app.delivery.deliver_due(limit=100)
+
+        [dm] = _dms(slack)
+        assert "strike" in dm["text"] or "strike" in str(dm["blocks"])
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await app.aclose()
+
+
+async def test_a_dm_waiting_for_slack_is_not_sent_after_its_story_is_removed(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    """``stories remove NAME --yes`` deletes the subscriptions to the story: a DM one of
+    them queued goes with them."""
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        await _say(app, "subscribe senators hearing --story demo")
+        [hearing] = samples("development", "congress-hearing")
+        await _a_matching_item_is_queued_while_slack_rate_limits(
+            app, slack, feed_server, clock, hearing
+        )
+
+        removed = await _say(app, "stories remove demo --yes", admin=True)
+        assert "1 subscription" in removed.text
+        clock.advance(seconds=60)
+        await app.delivery.deliver_due(limit=100)
+
+        assert _dms(slack) == [], "no DM arrives for the subscription removed with its story"
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await app.aclose()
