@@ -68,6 +68,7 @@ class DeliveryReport:
     dead: int = 0
     skipped: int = 0  # no adapter for the platform, or platform paused
     recovered: int = 0  # found already posted after a crash, not posted again
+    withdrawn: int = 0  # taken back (unfollow, unsubscribe, story removed) since read
     unverified: int = 0  # could not look for an interrupted post: posted again, maybe twice
     errors: list[str] = field(default_factory=list)
 
@@ -120,8 +121,24 @@ class DeliveryWorker:
                         entry.id, entry.last_error or "rate limited", paused[platform], count=False
                     )
                 continue
+            if not self._still_wanted(entry):
+                report.withdrawn += 1
+                continue
             await self._deliver_one(sink, entry, report, paused)
         return report
+
+    def _still_wanted(self, entry: OutboxEntry) -> bool:
+        """Whether ``entry``, read with its batch, is still to be delivered now.
+
+        A batch is read at once and delivered one message at a time, each a round trip to
+        a platform: an unfollow, an unsubscribe or a story's removal committed meanwhile
+        takes rows of the batch back (``Store.unbind``...), and their stale copies here
+        must not be posted after the user was told "no longer follows".
+        """
+        current = self.store.get_outbox(entry.key)
+        if current is None or current.id != entry.id or current.dead:
+            return False
+        return current.delivered_version < current.version
 
     async def _deliver_one(
         self,

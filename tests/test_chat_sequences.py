@@ -141,3 +141,49 @@ async def test_a_dm_waiting_for_slack_is_not_sent_after_its_story_is_removed(
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await app.aclose()
+
+
+async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_channel_unfollows(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    """Two channels follow the story; while the worker posts the first channel's alert
+    (Slack is slow to answer), an admin unfollows in the second. The worker had read both
+    alerts in one batch: the second channel must not get one after "no longer follows"."""
+    import asyncio
+
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        for channel in ("C0NEWS", "C0DESK"):
+            followed = await app.commands.handle(
+                CommandRequest("follow demo", "slack", USER, channel, is_admin=True)
+            )
+            assert followed.ok, followed.text
+        [hearing] = samples("development", "congress-hearing")
+        feed_server.add_feed("/wire.xml", feed_of(as_entry(hearing)), etag=True)
+        app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+        await app.pipeline.poll_due()
+        assert app.store.outbox_counts()["pending"] == 2
+
+        held = slack.hold_next("chat.postMessage")
+        delivering = asyncio.ensure_future(app.delivery.deliver_due(limit=100))
+        await asyncio.wait_for(held.reached.wait(), 5)
+        first = slack.calls_to("chat.postMessage")[0].args["channel"]
+        other = {"C0NEWS": "C0DESK", "C0DESK": "C0NEWS"}[first]
+        gone = await app.commands.handle(
+            CommandRequest("unfollow demo", "slack", USER, other, is_admin=True)
+        )
+        assert gone.text == "This channel no longer follows demo."
+        held.release()
+        report = await delivering
+
+        assert report.posted == 1
+        assert slack.messages.get(other, []) == [], "nothing posted after the unfollow"
+        assert len(slack.messages[first]) == 1
+        assert app.store.outbox_counts()["pending"] == 0
+    finally:
+        await app.aclose()
