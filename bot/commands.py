@@ -54,6 +54,12 @@ MAX_DIGEST_HOURS = 24 * 7
 # Each subscription is indexed and evaluated for every item; a person who needs more
 # is better served by fewer, broader ones (OR) than by a flood of DMs.
 MAX_SUBSCRIPTIONS = 100
+# Who the chat adapters count as an admin (adapters/slack_chat/commands.AdminCheck,
+# adapters/discord_chat/adapter.is_admin), as an admin refusal names it.
+ADMIN_ROLES = {
+    "slack": "on Slack, workspace admins and owners",
+    "discord": "on Discord, members with the Manage Server permission",
+}
 
 
 class Commands:
@@ -160,9 +166,12 @@ class Commands:
                 f"(needed for `{what}`). Please try again in a moment."
             )
         if not req.is_admin:
+            # what the adapter checked, so a moderator without it knows whom to ask
+            who = ADMIN_ROLES.get(req.platform)
             raise UserError(
-                f"Only workspace/server admins may use `{what}` here "
-                '(an operator can allow everyone with [permissions] admin_commands = "everyone").'
+                f"Only workspace/server admins may use `{what}` here ("
+                + (f"{who}; " if who else "")
+                + 'an operator can allow everyone with [permissions] admin_commands = "everyone").'
             )
 
     def _story(
