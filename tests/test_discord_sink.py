@@ -158,6 +158,47 @@ async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
     store.close()
 
 
+async def test_an_update_to_an_alert_deleted_within_minutes_is_posted_as_a_new_message(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """Someone deletes the alert at once and another outlet's report comes minutes later.
+
+    Discord answers a post repeating the deleted alert's nonce within its window with
+    Unknown Message and posts nothing, so the update must go under a nonce of its own,
+    not be given up on (nor the channel said to refuse storybot)."""
+    fake.nonce_window_s, fake.clock = 300.0, lambda: clock.now().timestamp()
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    key = "alert:story-1:dev-1:discord:channel"
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    first = store.get_outbox(key).message_id  # type: ignore[union-attr]
+    del fake.messages[first]  # deleted in Discord right away
+    clock.advance(120)  # the next report comes within the nonce window
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox(key)
+    assert (report.posted, report.dead) == (1, 0)
+    assert entry is not None and not entry.dead and entry.message_id not in (None, first)
+    assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
+    assert store.delivery_failure(CHANNEL) is None
+    store.close()
+
+
+async def test_a_repost_after_a_deletion_is_posted_once_however_often_it_is_sent(
+    fake: FakeDiscord, sink
+) -> None:
+    """A retried repost (its answer lost) finds the repost by its own nonce."""
+    first = await sink.post(CHANNEL, alert(), idempotency_key="k")
+    del fake.messages[first]
+    again = await sink.post(CHANNEL, alert(), idempotency_key="k")
+    retried = await sink.post(CHANNEL, alert(), idempotency_key="k")
+    assert again == retried != first
+    assert list(fake.messages) == [again]
+
+
 async def test_an_unreachable_discord_is_transient(fake: FakeDiscord, sqlite_url, clock) -> None:
     port = fake.port
     await fake.__aexit__(None, None, None)  # nothing listens on the port any more

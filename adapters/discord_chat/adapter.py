@@ -17,7 +17,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.delivery_errors import delivery_error
+from adapters.discord_chat.delivery_errors import UNKNOWN_MESSAGE, delivery_error
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.render import (
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 ADMIN_POLICIES = ("admins", "everyone")
 NONCE_LENGTH = 25  # Discord accepts string nonces of up to 25 characters
+# How many nonces of one key a post tries whose earlier messages were deleted (see post).
+REPOST_NONCES = 5
 APOLOGY = "Sorry, something went wrong answering that. Please try again in a moment."
 # What a deferred private answer becomes when the reply itself is posted for everyone.
 SHOWN_IN_CHANNEL = "Done: the answer is posted in this channel for everyone."
@@ -230,15 +232,31 @@ class DiscordAdapter:
             RateLimited, TransientDeliveryError, PermanentDeliveryError: see ``ChatSink``.
         """
 
-        async def send() -> discord.Message:
+        async def send(nonce: str) -> discord.Message:
             channel = await self._channel(target)
-            return await channel.send(nonce=nonce_for(idempotency_key), **message_kwargs(message))
+            return await channel.send(nonce=nonce, **message_kwargs(message))
 
-        try:
-            sent = await asyncio.wait_for(send(), self._request_timeout_s)
-        except Exception as exc:
-            raise delivery_error(exc) from exc
-        return str(sent.id)
+        # The key's own nonce first (a retry finds the message an earlier attempt
+        # posted). Discord answers Unknown Message, posting nothing, when the message
+        # posted under a nonce was deleted within its window (discord-api-docs#6647): an
+        # update reposted after someone deleted the alert takes the next nonce of the
+        # key's chain, so it is posted, and posted once however often it is sent.
+        for n in range(REPOST_NONCES):
+            nonce = nonce_for(idempotency_key if n == 0 else f"{idempotency_key}#{n}")
+            try:
+                sent = await asyncio.wait_for(send(nonce), self._request_timeout_s)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_MESSAGE:
+                    raise delivery_error(exc) from exc
+                log.info("discord: the message posted under %s was deleted", idempotency_key)
+                continue
+            except Exception as exc:
+                raise delivery_error(exc) from exc
+            return str(sent.id)
+        raise TransientDeliveryError(
+            f"discord: the last {REPOST_NONCES} messages posted under {idempotency_key} were "
+            "deleted within minutes; posting again later"
+        )
 
     async def edit(
         self,

@@ -378,11 +378,15 @@ class FakeDiscord:
             return 200, self.channel(int(channel_id))
         if method == "POST":
             nonce = (body or {}).get("nonce")
-            # Discord returns the earlier message when enforce_nonce repeats a nonce.
+            # Discord returns the earlier message when enforce_nonce repeats a nonce; if
+            # that message was deleted, it answers Unknown Message and posts nothing
+            # (intended, said Discord's developer in discord/discord-api-docs#6647).
             if nonce and (body or {}).get("enforce_nonce") and nonce in self._nonces:
                 fresh = self.nonce_window_s is None or (
                     self.clock() - self._nonce_at[nonce] <= self.nonce_window_s
                 )
+                if fresh and self._nonces[nonce] not in self.messages:
+                    return 404, {"message": "Unknown Message", "code": 10008}
                 if fresh:
                     return 200, self.messages[self._nonces[nonce]]
             msg = self._message(channel_id, body or {})
