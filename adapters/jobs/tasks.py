@@ -181,7 +181,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         return (
             f"posted {report.posted}, edited {report.edited}, recovered {report.recovered}, "
             f"posted again unverified {report.unverified}, failed {report.failed}, "
-            f"dead {report.dead}, skipped {report.skipped}"
+            f"dead {report.dead}, skipped {report.skipped}, withdrawn {report.withdrawn}"
         )
 
     @jobs.periodic(cron=every(schedule.digest_s), periodic_id="tick")
