@@ -15,10 +15,11 @@ longer texts to the modules beside it: the command table and help
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import re
-from typing import Callable
+from typing import Callable, cast
 
 from bot import story_admin
 from bot.command_args import arguments, developments_arguments, split_story_option
@@ -152,9 +153,14 @@ class Commands:
             )
         if (admin := admin_command(text)) is not None:
             self._require_admin(req, admin)
-        reply = getattr(self, f"_cmd_{name}")(req, rest)
-        # Most handlers only read the store; one that waits on the network is a coroutine.
-        return await reply if inspect.isawaitable(reply) else reply
+        handler = getattr(self, f"_cmd_{name}")
+        if inspect.iscoroutinefunction(handler):  # it waits on the network
+            return cast(Reply, await handler(req, rest))
+        # The others only use the store, which may wait for the database: on SQLite a
+        # write waits for a poll cycle's commit, up to the busy timeout (10 s). In a
+        # thread, so the event loop meanwhile acks other commands within Slack's 3
+        # seconds and answers Discord's interactions within theirs.
+        return cast(Reply, await asyncio.to_thread(handler, req, rest))
 
     def _require_admin(self, req: CommandRequest, what: str) -> None:
         if self.admin_policy == "everyone":
@@ -237,8 +243,10 @@ class Commands:
             )
         if sub == "remove":  # admins only, as add
             name, yes = story_admin.parse_remove(tail, req.platform)
-            reply, subscriptions_gone = story_admin.remove_story(
-                self.store, req, name, yes=yes, declared=self.declared
+            reply, subscriptions_gone = await asyncio.to_thread(
+                lambda: story_admin.remove_story(
+                    self.store, req, name, yes=yes, declared=self.declared
+                )
             )
             if subscriptions_gone and self.on_subscriptions_changed:
                 self.on_subscriptions_changed()
@@ -355,7 +363,9 @@ class Commands:
                 await admit_feed_url(url, self.host_check)
                 url = normalise_feed_url(url)  # one feed however it is spelled
                 try:
-                    feed = self.store.add_feed(url, self.clock.now(), self.default_interval_s)
+                    feed = await asyncio.to_thread(
+                        self.store.add_feed, url, self.clock.now(), self.default_interval_s
+                    )
                 except Conflict:
                     raise UserError(f"{url} is already polled.") from None
                 if self.on_feeds_changed:
@@ -363,7 +373,7 @@ class Commands:
                 return Reply(
                     text=f"Added feed #{feed.id}: {url}. It will be polled within a minute."
                 )
-            removed = remove_feed(self.store, url)
+            removed = await asyncio.to_thread(remove_feed, self.store, url)
             if removed is None:
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             text = f"Removed feed {removed}. Items already stored are kept."

@@ -13,6 +13,7 @@ and no story is created.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -212,7 +213,8 @@ async def add_story(
         raise UserError(f"{_capital(str(exc).rstrip('.'))}. No story was created.") from None
     title = add.title or seeds[0].title
     try:
-        story = store.add_story(add.name, title, seeds, clock.now())
+        # in a thread, as the commands that only use the store (bot.commands._dispatch)
+        story = await asyncio.to_thread(store.add_story, add.name, title, seeds, clock.now())
     except Conflict:  # created since the check (another admin, the CLI)
         raise UserError(f"A story named '{add.name}' already exists.") from None
     console = on_added(story) if on_added is not None else False

@@ -187,3 +187,54 @@ async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_cha
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await app.aclose()
+
+
+async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
+    slack, sqlite_url, clock
+):
+    """On SQLite a poll cycle's write transaction makes a command's write wait (up to
+    the busy timeout, 10 s). The waiting must not stop the event loop: meanwhile Slack
+    must get the ack of the next command within its 3 seconds, and Discord its
+    "thinking..." (one loop serves both). Here a write transaction held in another
+    thread stands for the poll cycle's; it ends as soon as the loop acks a /story help."""
+    import asyncio
+    import threading
+
+    from adapters.slack_chat import SlackAdapter
+
+    app = _slack_app(slack, sqlite_url, clock)
+    adapter = SlackAdapter(
+        bot_token="xoxb-test",
+        app_token="xapp-test",
+        commands=app.commands,
+        api_base_url=slack.base_url,
+    )
+    await adapter.start()
+    locked, release = threading.Event(), threading.Event()
+    released_in_time: list[bool] = []
+
+    def poll_cycle_writing() -> None:
+        with app.store._write() as session:  # noqa: SLF001 - the lock a cycle's commit holds
+            from sqlalchemy import text
+
+            session.execute(text("UPDATE feeds SET id = id WHERE 0"))
+            locked.set()
+            released_in_time.append(release.wait(timeout=3))
+
+    holder = asyncio.ensure_future(asyncio.to_thread(poll_cycle_writing))
+    try:
+        await asyncio.to_thread(locked.wait, 5)
+        waiting = await slack.push_slash_command("subscribe pentagon", channel_id="C0NEWS")
+        await slack.wait_for(lambda: slack.ack_for(waiting))
+        helped = await slack.push_slash_command("help", channel_id="C0NEWS")
+        await slack.wait_for(lambda: slack.ack_for(helped), timeout=10)
+        release.set()
+        await holder
+        assert released_in_time == [True], "the help was acked while the subscribe waited"
+        reply = await slack.wait_for(lambda: slack.response_for(waiting), timeout=10)
+        assert "Subscribed (#1): pentagon" in reply["text"]
+    finally:
+        release.set()
+        await holder
+        await adapter.stop()
+        await app.aclose()
