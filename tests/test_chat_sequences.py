@@ -6,16 +6,20 @@ Each test plays a sequence of ``/story`` commands and deliveries against the fak
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
+from sqlalchemy import text
 from storyworld import as_entry, feed_of, samples
 
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
+from adapters.slack_chat import SlackAdapter
 from adapters.slack_chat.sink import SlackSink
 from bot.model import CommandRequest
 from bot.settings import load_settings
@@ -152,8 +156,6 @@ async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_cha
     """Two channels follow the story; while the worker posts the first channel's alert
     (Slack is slow to answer), an admin unfollows in the second. The worker had read both
     alerts in one batch: the second channel must not get one after "no longer follows"."""
-    import asyncio
-
     app = _slack_app(slack, sqlite_url, clock)
     try:
         seeds = [load_seed(str(p)) for p in seed_files()]
@@ -197,11 +199,6 @@ async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
     must get the ack of the next command within its 3 seconds, and Discord its
     "thinking..." (one loop serves both). Here a write transaction held in another
     thread stands for the poll cycle's; it ends as soon as the loop acks a /story help."""
-    import asyncio
-    import threading
-
-    from adapters.slack_chat import SlackAdapter
-
     app = _slack_app(slack, sqlite_url, clock)
     adapter = SlackAdapter(
         bot_token="xoxb-test",
@@ -215,8 +212,6 @@ async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
 
     def poll_cycle_writing() -> None:
         with app.store._write() as session:  # noqa: SLF001 - the lock a cycle's commit holds
-            from sqlalchemy import text
-
             session.execute(text("UPDATE feeds SET id = id WHERE 0"))
             locked.set()
             released_in_time.append(release.wait(timeout=3))
