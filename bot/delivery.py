@@ -36,11 +36,12 @@ any failure of the summarizer sends that instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from bot.errors import (
     MessageGone,
@@ -54,6 +55,7 @@ from bot.ports import ChatSink, Clock, Store
 from bot.summarizer import SummaryRewriter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # How far before a recorded time a look-up on the platform starts: clock skew between us
 # and the platform, and the moments between a post there and its record here.
 RECOVERY_MARGIN = timedelta(minutes=5)
@@ -96,6 +98,15 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self._stopping = False
 
+    async def _db(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run one store call in a thread.
+
+        On SQLite a write waits for a poll cycle's commit (up to the busy timeout, 10 s);
+        on the event loop that wait would hold up everything else on it: Slack's ack of a
+        /story command within 3 seconds, Discord's answer to an interaction.
+        """
+        return await asyncio.to_thread(call, *args, **kwargs)
+
     def request_stop(self) -> None:
         """Finish the row being delivered, then take no more (the service is stopping)."""
         self._stopping = True
@@ -109,7 +120,7 @@ class DeliveryWorker:
         """Deliver what is due now; returns what happened."""
         report = DeliveryReport()
         paused: dict[str, datetime] = {}
-        for entry in self.store.due_outbox(self.clock.now(), limit=limit):
+        for entry in await self._db(self.store.due_outbox, self.clock.now(), limit=limit):
             if self._stopping:
                 break
             platform = entry.target.platform
@@ -117,17 +128,21 @@ class DeliveryWorker:
             if sink is None or platform in paused:
                 report.skipped += 1
                 if platform in paused:
-                    self.store.mark_attempt_failed(
-                        entry.id, entry.last_error or "rate limited", paused[platform], count=False
+                    await self._db(
+                        self.store.mark_attempt_failed,
+                        entry.id,
+                        entry.last_error or "rate limited",
+                        paused[platform],
+                        count=False,
                     )
                 continue
-            if not self._still_wanted(entry):
+            if not await self._still_wanted(entry):
                 report.withdrawn += 1
                 continue
             await self._deliver_one(sink, entry, report, paused)
         return report
 
-    def _still_wanted(self, entry: OutboxEntry) -> bool:
+    async def _still_wanted(self, entry: OutboxEntry) -> bool:
         """Whether ``entry``, read with its batch, is still to be delivered now.
 
         A batch is read at once and delivered one message at a time, each a round trip to
@@ -135,7 +150,7 @@ class DeliveryWorker:
         takes rows of the batch back (``Store.unbind``...), and their stale copies here
         must not be posted after the user was told "no longer follows".
         """
-        current = self.store.get_outbox(entry.key)
+        current = await self._db(self.store.get_outbox, entry.key)
         if current is None or current.id != entry.id or current.dead:
             return False
         return current.delivered_version < current.version
@@ -164,7 +179,7 @@ class DeliveryWorker:
                 message_id = recovered
                 report.recovered += 1
             elif entry.message_id is None:
-                self.store.mark_post_started(entry.id, now)
+                await self._db(self.store.mark_post_started, entry.id, now)
                 posting = True
                 message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                 report.posted += 1
@@ -183,7 +198,7 @@ class DeliveryWorker:
                         entry.key,
                         entry.message_id,
                     )
-                    self.store.forget_message(entry.id, now)
+                    await self._db(self.store.forget_message, entry.id, now)
                     posting = True
                     message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                     report.posted += 1
@@ -195,8 +210,13 @@ class DeliveryWorker:
             until = now + timedelta(seconds=wait)
             paused[entry.target.platform] = until
             report.rate_limited += 1
-            self.store.mark_attempt_failed(
-                entry.id, str(exc), until, post_refused=posting, count=False
+            await self._db(
+                self.store.mark_attempt_failed,
+                entry.id,
+                str(exc),
+                until,
+                post_refused=posting,
+                count=False,
             )
             log.info(
                 "%s rate limited; retrying %s after %.1fs",
@@ -208,19 +228,30 @@ class DeliveryWorker:
         except PermanentDeliveryError as exc:
             report.dead += 1
             report.errors.append(f"{entry.key}: {exc}")
-            self.store.mark_attempt_failed(
-                entry.id, f"permanent: {exc}", now, dead=True, post_refused=posting
+            await self._db(
+                self.store.mark_attempt_failed,
+                entry.id,
+                f"permanent: {exc}",
+                now,
+                dead=True,
+                post_refused=posting,
             )
             log.error("giving up on %s: %s", entry.key, exc)
             return
         except (TransientDeliveryError, OSError, TimeoutError) as exc:
-            self._retry_later(entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting))
+            await self._retry_later(
+                entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting)
+            )
             return
         except Exception as exc:  # an adapter bug must not stop the worker or lose the row
             log.exception("unexpected error delivering %s", entry.key)
-            self._retry_later(entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting))
+            await self._retry_later(
+                entry, exc, report, now, self._nonce_retry_cap(sink, entry, posting)
+            )
             return
-        self.store.mark_delivered(entry.id, entry.version, message_id, self.clock.now())
+        await self._db(
+            self.store.mark_delivered, entry.id, entry.version, message_id, self.clock.now()
+        )
 
     async def _recover(
         self, sink: ChatSink, entry: OutboxEntry, report: DeliveryReport
@@ -269,7 +300,7 @@ class DeliveryWorker:
             return max(1.0, window / 2)
         return None
 
-    def _retry_later(
+    async def _retry_later(
         self,
         entry: OutboxEntry,
         exc: Exception,
@@ -283,7 +314,13 @@ class DeliveryWorker:
         if cap_s is not None:
             delay = min(delay, cap_s)
         error = f"{type(exc).__name__}: {exc}"
-        self.store.mark_attempt_failed(entry.id, error, now + timedelta(seconds=delay), dead=dead)
+        await self._db(
+            self.store.mark_attempt_failed,
+            entry.id,
+            error,
+            now + timedelta(seconds=delay),
+            dead=dead,
+        )
         report.failed += 1
         report.errors.append(f"{entry.key}: {error}")
         if dead:

@@ -75,7 +75,9 @@ class Service:
         await self.delivery.deliver_due()
 
     async def digest_once(self) -> None:
-        run_digests(self.store, self.clock)
+        # in a thread: a write waiting for a poll cycle's commit must not hold up the
+        # event loop (commands, deliveries; see DeliveryWorker._db)
+        await asyncio.to_thread(run_digests, self.store, self.clock)
 
     def _guard(
         self, name: str, job: Callable[[], Awaitable[None]]

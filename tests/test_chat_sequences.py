@@ -21,7 +21,9 @@ from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from adapters.slack_chat import SlackAdapter
 from adapters.slack_chat.sink import SlackSink
-from bot.model import CommandRequest
+from bot.model import CommandRequest, DeliveryMode, MessageKind, OutboundMessage, Target
+from bot.ports import OutboxWrite
+from bot.scheduler import Service
 from bot.settings import load_settings
 
 USER = "U1"
@@ -55,6 +57,10 @@ async def _say(app, text: str, *, admin: bool = False):
 def _dms(slack: FakeSlack) -> list[dict]:
     """The messages the bot posted in the user's DM channel (the fake names it D<user>)."""
     return slack.messages.get("D" + USER, [])
+
+
+def _alert() -> OutboundMessage:
+    return OutboundMessage(MessageKind.ALERT, "Senators set a hearing", "It is on March 18.")
 
 
 def _rail_item() -> dict:
@@ -191,8 +197,9 @@ async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_cha
         await app.aclose()
 
 
+@pytest.mark.parametrize("waiting", ["a command", "a delivery", "the digest job"])
 async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
-    slack, sqlite_url, clock
+    slack, sqlite_url, clock, waiting: str
 ):
     """On SQLite a poll cycle's write transaction makes a command's write wait (up to
     the busy timeout, 10 s). The waiting must not stop the event loop: meanwhile Slack
@@ -216,18 +223,38 @@ async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
             locked.set()
             released_in_time.append(release.wait(timeout=3))
 
+    app.store.enqueue(
+        [OutboxWrite("k", Target("slack", channel_id="C0NEWS"), _alert())], clock.now()
+    )
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    app.store.bind(story.id, "slack", "C0NEWS", DeliveryMode.REALTIME, 24, clock.now())
+    clock.advance(hours=2)  # its overflow digest period is over
     holder = asyncio.ensure_future(asyncio.to_thread(poll_cycle_writing))
     try:
         await asyncio.to_thread(locked.wait, 5)
-        waiting = await slack.push_slash_command("subscribe pentagon", channel_id="C0NEWS")
-        await slack.wait_for(lambda: slack.ack_for(waiting))
+        if waiting == "a command":
+            subscribing = await slack.push_slash_command("subscribe pentagon", channel_id="C0")
+            await slack.wait_for(lambda: slack.ack_for(subscribing))
+        elif waiting == "a delivery":  # the outbox worker, to record that it posts an alert
+            delivering = asyncio.ensure_future(app.delivery.deliver_due())
+        else:  # the digest job, to record that a channel's digest period is over
+            service = Service(app.pipeline, app.delivery, app.store, clock)
+            digesting = asyncio.ensure_future(service.digest_once())
         helped = await slack.push_slash_command("help", channel_id="C0NEWS")
         await slack.wait_for(lambda: slack.ack_for(helped), timeout=10)
         release.set()
         await holder
-        assert released_in_time == [True], "the help was acked while the subscribe waited"
-        reply = await slack.wait_for(lambda: slack.response_for(waiting), timeout=10)
-        assert "Subscribed (#1): pentagon" in reply["text"]
+        assert released_in_time == [True], f"the help was acked while {waiting} waited"
+        if waiting == "a command":
+            reply = await slack.wait_for(lambda: slack.response_for(subscribing), timeout=10)
+            assert "Subscribed (#1): pentagon" in reply["text"]
+        elif waiting == "a delivery":
+            assert (await delivering).posted == 1
+        else:
+            await digesting
+            [binding] = app.store.list_bindings()
+            assert binding.last_digest_at == clock.now()
     finally:
         release.set()
         await holder
