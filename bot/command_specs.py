@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.render import OPTION_PLATFORMS
+from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS
 from bot.status_text import DEVELOPMENTS_PAGE
 from bot.story_admin import MAX_SEED_URLS
 
@@ -151,7 +151,11 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
             raise UsageError(f"There is no command '{command}'. Try `/story help`.")
         return f"{spec.usage_for(platform)}\n{spec.summary}"
     forms = [c.usage_for(platform) for c in COMMANDS]
-    width = max(len(f) for f in forms)
     lines = ["storybot follows developing news stories. Commands:"]
+    if platform in CHAT_PLATFORMS:
+        # a proportional font: padded columns would be runs of spaces in mid-line
+        lines += [f"• `{f}`: {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
+        return "\n".join(lines)
+    width = max(len(f) for f in forms)
     lines += [f"  {f.ljust(width)}  {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
     return "\n".join(lines)

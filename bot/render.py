@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 # Platforms whose ``/story`` takes typed options (Discord's slash-command options, shown
 # as ``story:NAME``) rather than text after the command (Slack, the console).
 OPTION_PLATFORMS = frozenset({"discord"})
+# Platforms that show replies in a proportional font (not the terminal's fixed one).
+CHAT_PLATFORMS = frozenset({"slack", "discord"})
 
 
 def say(platform: str | None, typed: str, options: str) -> str:

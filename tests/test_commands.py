@@ -57,6 +57,20 @@ async def test_help_lists_every_command(commands):
         assert spec.usage in reply.text
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+async def test_help_in_chat_lists_each_command_as_code_without_padding(commands, platform):
+    """Chat shows replies in a proportional font: the terminal's padded columns came out
+    as runs of up to 70 spaces in mid-line. Each command is a code span instead (Slack
+    escapes nothing in it, Discord shows its | as typed)."""
+    reply = await commands.handle(CommandRequest("help", platform, "U1", "C1"))
+    lines = reply.text.splitlines()[1:]
+    assert len(lines) == len(COMMANDS)
+    for line, spec in zip(lines, COMMANDS, strict=True):
+        assert line == f"• `{spec.usage_for(platform)}`: {spec.summary}"
+    console = await commands.handle(CommandRequest("help", "console", "U1", "C1"))
+    assert "  /story status [story]  " in console.text  # the terminal keeps its columns
+
+
 async def test_help_for_one_command_and_unknown_ones(commands):
     assert "subscribe <keywords>" in (await commands.handle(req("help subscribe"))).text
     reply = await commands.handle(req("help nope"))
@@ -86,7 +100,7 @@ async def test_usage_errors_are_marked_apart_from_other_errors(commands, text, u
 
 
 async def test_empty_command_shows_help(commands):
-    assert (await commands.handle(req(""))).text == help_text()
+    assert (await commands.handle(req(""))).text == help_text(platform="slack")
 
 
 async def test_status_describes_the_story_and_feed_health(commands, store, clock):
