@@ -62,7 +62,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "The stories storybot follows. Admins add one from 1 to "
         f"{MAX_SEED_URLS} articles' URLs (its seeds), and remove one (saying "
         "yes when people subscribe to it or channels follow it).",
-        options="stories [action:list|add|remove] [name:NAME urls:<url ...>]",
+        options="stories [action:list|add|remove] [name:NAME urls:<url ...> title:T yes:True]",
         admin_subcommands=frozenset({"add", "remove"}),
     ),
     CommandSpec(

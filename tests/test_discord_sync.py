@@ -11,6 +11,7 @@ from fakes.discord_server import APP_ID, GUILD_ID, FakeDiscord
 
 from adapters.discord_chat import sync_commands
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+from bot.command_specs import SPECS
 
 LEAVES = [
     "story status",
@@ -113,3 +114,11 @@ async def test_sync_with_a_rejected_token_fails(fake: FakeDiscord) -> None:
     with pytest.raises(discord.LoginFailure):
         await sync_commands("wrong", None, api_url=fake.api_url)
     assert fake.calls_to("PUT", r".*") == []
+
+
+def test_the_discord_help_names_every_option_of_each_command() -> None:
+    """`/story help` on Discord is where people learn the options (``title:``, ``yes:``)."""
+    for name, options in OPTIONS.items():
+        form = SPECS[name].usage_for("discord")
+        for option, _, _ in options:
+            assert f"{option}:" in form, f"/story help does not name {name}'s {option}:"
