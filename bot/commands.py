@@ -469,8 +469,11 @@ class Commands:
                     "See `/story subscriptions`."
                 )
         if not targets:
+            # what was asked, not the option syntax (on Discord it was a story: option)
+            scope = f" for {story.name}" if story else ""
             raise UserError(
-                f"You have no subscription '{clip(rest, 60)}'. See `/story subscriptions`."
+                f"You have no subscription '{clip(keywords, 60)}'{scope}. "
+                "See `/story subscriptions`."
             )
         for target in targets:
             self.store.remove_subscription(req.platform, req.user_id, target.id)

@@ -71,6 +71,19 @@ async def test_help_in_chat_lists_each_command_as_code_without_padding(commands,
     assert "  /story status [story]  " in console.text  # the terminal keeps its columns
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+async def test_unsubscribing_from_nothing_quotes_what_was_asked_not_the_option_syntax(
+    commands, platform
+):
+    """On Discord the user filled in target:5 story:pentagon; "--story" is nothing they typed."""
+    reply = await commands.handle(
+        CommandRequest("unsubscribe bakery --story pentagon", platform, "U1", "C1")
+    )
+    assert not reply.ok
+    assert reply.text.startswith("You have no subscription 'bakery' for pentagon.")
+    assert "--story" not in reply.text
+
+
 async def test_help_for_one_command_and_unknown_ones(commands):
     assert "subscribe <keywords>" in (await commands.handle(req("help subscribe"))).text
     reply = await commands.handle(req("help nope"))
