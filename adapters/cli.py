@@ -538,6 +538,11 @@ def _run(args: argparse.Namespace) -> int:
             writable=cmd == "db-upgrade" or bool(settings.stories or settings.feeds),
         )
     app = build_app(settings, store=store, declared=not no_data)
+    if args.new_database is not None:
+        from adapters.operator import NewDatabase
+
+        # watched from now: removed only if nothing but its opening wrote to it
+        args.new_database = NewDatabase(args.new_database)
     if cmd in ("run", "worker", "poll"):
         from adapters.runtime import tune_gc_for_service
 

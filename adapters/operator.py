@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import logging
+import sqlite3
 import sys
 from contextlib import contextmanager
 from datetime import timedelta
@@ -48,6 +50,8 @@ from bot.validate import (
 
 if TYPE_CHECKING:
     from storage.poller_lock import PollerLock
+
+log = logging.getLogger(__name__)
 
 
 def check_range(
@@ -465,13 +469,14 @@ def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> in
 
 
 async def ask(
-    app: App, text: str, out: TextIO | None = None, *, new_database: Path | None = None
+    app: App, text: str, out: TextIO | None = None, *, new_database: NewDatabase | None = None
 ) -> int:
     """``storybot ask TEXT``: answer one /story command.
 
     Args:
         new_database: The SQLite file opening the store created (it did not exist):
-            removed again if the command is refused. The commands check what was typed
+            removed again if the command is refused, unless something else used it
+            meanwhile (see :class:`NewDatabase`). The commands check what was typed
             against the data (a host the poller refuses, a query matching everything, an
             unknown story), so only they can tell; a refusal must not leave an empty
             database behind, as a refused ``storybot feeds add`` leaves none.
@@ -489,11 +494,13 @@ async def ask(
         return done
     finally:
         await app.aclose()
-        if new_database is not None and done in (1, 2):
-            _remove_database_file(new_database)
+        if new_database is not None:
+            new_database.close(remove=done in (1, 2))
 
 
-async def chat(app: App, stdin: TextIO | None = None, *, new_database: Path | None = None) -> int:
+async def chat(
+    app: App, stdin: TextIO | None = None, *, new_database: NewDatabase | None = None
+) -> int:
     """``storybot chat``: /story commands read from standard input until EOF or ``quit``.
 
     A terminal gets the ``/story`` prompt; piped input does not, so the replies are not
@@ -513,15 +520,65 @@ async def chat(app: App, stdin: TextIO | None = None, *, new_database: Path | No
             )
     finally:
         await app.aclose()
-        if new_database is not None and not changed:
-            _remove_database_file(new_database)
+        if new_database is not None:
+            new_database.close(remove=not changed)
     return 0
 
 
-def _remove_database_file(path: Path) -> None:
-    """Remove a SQLite file made by this command for nothing, with any journal it left."""
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        path.with_name(name).unlink(missing_ok=True)
+class NewDatabase:
+    """A SQLite file this command's opening created, to remove again if it stored nothing.
+
+    Made just after the store was opened (the schema made, the config's stories and feeds
+    added): it keeps a connection of its own to the file and notes its ``PRAGMA
+    data_version``, which changes whenever another connection commits. The file is removed
+    only if no connection changed it since (this command's own, or another ``storybot``
+    using the same new file meanwhile: a ``storybot run`` started while a ``storybot chat``
+    was open, a ``storybot ask subscribe`` in another terminal) and none other has it open:
+    leaving WAL mode, done first, needs the only connection to the file, and the file is
+    unlinked under an exclusive lock. Otherwise it stays, as any database does.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # no busy wait: a lock held elsewhere means the file is in use, and it stays
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            path, timeout=0, isolation_level=None
+        )
+        self._version = _data_version(self._conn)
+
+    def close(self, remove: bool) -> bool:
+        """Stop watching; with ``remove``, remove the file and its journals if nothing
+        else wrote to it or has it open. Returns whether it was removed."""
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return False
+        try:
+            if not (remove and self._unused(conn)):
+                return False
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            return True
+        except sqlite3.Error as exc:  # "database is locked": in use elsewhere, it stays
+            log.debug("keeping the new database %s: %s", self.path, exc)
+            return False
+        finally:
+            conn.close()
+
+    def _unused(self, conn: sqlite3.Connection) -> bool:
+        """Whether ``conn`` is alone with the file, which nothing changed since it was
+        opened; if so ``conn`` holds it locked, out of WAL mode."""
+        if _data_version(conn) != self._version:
+            log.debug("keeping the new database %s: written to meanwhile", self.path)
+            return False
+        # raises "database is locked" while another connection has it open in WAL mode
+        if str(conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]).lower() != "delete":
+            return False
+        conn.execute("BEGIN EXCLUSIVE")
+        return _data_version(conn) == self._version
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 def _read_line(stdin: TextIO) -> str:

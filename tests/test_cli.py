@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
+import sqlite3
 import sys
 
 import pytest
@@ -1143,6 +1144,89 @@ def test_a_chat_whose_commands_changed_nothing_creates_no_database(
     assert not list(tmp_path.glob("cli.db*"))
     monkeypatch.setattr(sys, "stdin", io.StringIO("subscribe -rail\nsubscribe rail\n"))
     assert main(["chat"]) == 0
+    stored = open_store(db)
+    assert [s.query for s in stored.all_subscriptions()] == ["rail"]
+    stored.close()
+
+
+class _PipedWhileUsed(io.StringIO):
+    """Piped ``storybot chat`` input; ``meanwhile`` runs as the session reads its first
+    line: another storybot process using the same database during the session."""
+
+    def __init__(self, text, meanwhile):
+        super().__init__(text)
+        self.meanwhile = meanwhile
+
+    def readline(self, *args):
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return super().readline(*args)
+
+
+def test_a_chat_that_only_read_keeps_the_new_database_another_storybot_wrote_to(
+    db, tmp_path, capsys, monkeypatch
+):
+    def another_storybot():  # `storybot ask "subscribe rail"` in another terminal, say
+        other = open_store(db)
+        other.add_subscription("slack", "U1", "rail", None, T0)
+        other.close()
+
+    monkeypatch.setattr(sys, "stdin", _PipedWhileUsed("status\n", another_storybot))
+    assert main(["chat"]) == 0
+    assert (tmp_path / "cli.db").exists(), "the other storybot's subscription was deleted"
+    stored = open_store(db)
+    assert [s.query for s in stored.all_subscriptions()] == ["rail"]
+    stored.close()
+
+
+def _open_store(url: str):
+    return open_store(url)
+
+
+def _a_reader(url: str):
+    """A connection that has read the file and holds it open, nothing written (a storybot
+    that opened it and has only read so far)."""
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), check_same_thread=False)
+    conn.execute("SELECT count(*) FROM stories").fetchone()
+    return conn
+
+
+@pytest.mark.parametrize("opens", [_open_store, _a_reader])
+def test_a_chat_that_only_read_keeps_the_new_database_another_storybot_has_open(
+    db, tmp_path, capsys, monkeypatch, opens
+):
+    running = []  # `storybot run` started while the chat was open, say
+    monkeypatch.setattr(
+        sys, "stdin", _PipedWhileUsed("status\n", lambda: running.append(opens(db)))
+    )
+    try:
+        assert main(["chat"]) == 0
+        assert (tmp_path / "cli.db").exists(), "removed under a storybot still using it"
+    finally:
+        for other in running:
+            other.close()
+    assert not (tmp_path / "cli.db-journal").exists()
+    stored = open_store(db)  # still a database, in WAL mode as before
+    assert stored.list_stories() == []
+    stored.close()
+
+
+async def test_a_refused_ask_keeps_the_new_database_another_storybot_wrote_to(db, tmp_path, capsys):
+    from adapters import operator
+    from adapters.app import build_app
+    from bot.settings import load_settings
+
+    path = tmp_path / "cli.db"
+    app = build_app(load_settings())  # the database is new: this opening creates it
+    new_database = operator.NewDatabase(path)
+    other = open_store(db)  # another storybot using the same new file meanwhile
+    other.add_subscription("slack", "U1", "rail", None, T0)
+    other.close()
+
+    assert await operator.ask(app, "follow nosuch", new_database=new_database) == 1
+
+    assert "no story named 'nosuch'" in capsys.readouterr().out
     stored = open_store(db)
     assert [s.query for s in stored.all_subscriptions()] == ["rail"]
     stored.close()
