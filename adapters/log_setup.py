@@ -12,7 +12,8 @@ written: the secrets given in the environment (Slack and Discord tokens, the sig
 secret, the summarizer's key) and what the chat libraries log of the wire that works as
 a credential (a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
 ``response_url`` and legacy verification ``token``, the URLs slack_sdk's webhook client
-posts to, an ``Authorization`` header) are replaced by ``(redacted)``. slack_sdk hides the Authorization header itself; the rest it
+posts to, an ``Authorization`` header, a Discord interaction's or webhook's token in the
+URLs discord.py logs) are replaced by ``(redacted)``. slack_sdk hides the Authorization header itself; the rest it
 logs at DEBUG as received.
 """
 
@@ -73,6 +74,12 @@ _PATTERNS = (
     # the legacy verification token in every slash command's payload
     (re.compile(r"""(["']token["']\s*:\s*["'])[^"']+"""), rf"\g<1>{REDACTED}"),
     (re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE), rf"\g<1>{REDACTED}"),
+    # a Discord interaction's token answers it as the app for 15 minutes (discord.py logs
+    # each interaction callback and follow-up URL), a webhook's token posts as it
+    (
+        re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/\s'\"?#]+"),
+        rf"\g<1>{REDACTED}",
+    ),
 )
 
 

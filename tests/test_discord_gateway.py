@@ -7,6 +7,8 @@ Settings come from an environment that points the adapter at the fake
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from store_builders import new_item
 from adapters.app import build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
+from adapters.log_setup import LIBRARIES, OURS, QUIETER, configure_logging
 from bot.commands import Commands
 from bot.errors import ConfigError
 from bot.model import DeliveryMode, SeedDoc
@@ -394,3 +397,34 @@ async def test_the_app_builds_the_discord_adapter_from_the_environment(
         assert body["data"]["content"].startswith("No stories yet")
     finally:
         await built.aclose()
+
+
+async def test_vv_logs_no_interaction_token(fake: FakeDiscord, app) -> None:
+    """At -vv discord.py logs each interaction callback's and follow-up's URL, whose path
+    carries the interaction's token: whoever holds it answers as the app for 15 minutes."""
+    root = logging.getLogger()
+    names = [*OURS, *LIBRARIES, *QUIETER]
+    saved = (list(root.handlers), root.level, {n: logging.getLogger(n).level for n in names})
+    out = io.StringIO()
+    configure_logging(2, {"DISCORD_BOT_TOKEN": fake.token}, out)
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDpJTlRFUkFDVElPTg"
+    try:
+        adapter = discord_adapter(app, ready_timeout_s=0.01)
+        await adapter.start()
+        try:
+            interaction = fake.interaction(["help"])
+            interaction["token"] = token
+            await fake.dispatch("INTERACTION_CREATE", interaction)
+            await callback(fake, interaction)
+        finally:
+            await adapter.stop()
+    finally:
+        handlers, level, levels = saved
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
+    logged = [line for line in out.getvalue().splitlines() if "aiohttp.access" not in line]
+    # (aiohttp.access is the fake's own server, in this process)
+    assert any(f"/interactions/{interaction['id']}/" in line for line in logged)
+    assert not [line for line in logged if token in line]

@@ -30,6 +30,16 @@ BOT = "xoxb-1234-5678-AbCdEfGhIjKl"
         ('{"response_url": "https://example.test/response/env-2", "x": 1}', "env-2"),
         ("{'token': 'legacy-verification-token', 'team_id': 'T0'}", "legacy-verification"),
         ("Authorization: bearer abc.def.ghi", "abc.def.ghi"),
+        (
+            "Webhook ID 15 with POST https://discord.com/api/v10/interactions/15/aW50ZXJh"
+            "Y3Rpb24_6MTIz/callback has returned status code 204",
+            "aW50ZXJhY3Rpb24_6MTIz",
+        ),
+        (
+            "Webhook ID 14 with PATCH https://discord.com/api/v10/webhooks/14/aW50ZXJhY3Rp"
+            "b24-6MTIz/messages/@original?with_components=1 has returned status code 200",
+            "aW50ZXJhY3Rpb24-6MTIz",
+        ),
     ],
 )
 def test_credentials_the_chat_libraries_log_are_redacted(line, secret_part):
