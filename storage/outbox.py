@@ -259,7 +259,7 @@ def take_back_notices(session: Session, removed: Sequence[tuple[int, str, str]])
     """
     removed_ids = {sub_id for sub_id, _, _ in removed}
     users = sorted({(platform, user_id) for _, platform, user_id in removed})
-    candidates: dict[int, set[int]] = {}  # outbox row id -> the subscriptions it names
+    wanted: set[int] = set()  # outbox row ids naming a removed subscription
     for part in chunks(users, 200):
         rows = session.execute(
             select(OutboxRow.id, OutboxRow.subscription_ids).where(
@@ -279,10 +279,20 @@ def take_back_notices(session: Session, removed: Sequence[tuple[int, str, str]])
                 outbox_due_predicate(OutboxRow),
             )
         )
-        for row_id, text in rows:
-            ids = _ids_of(text)
-            if not ids.isdisjoint(removed_ids):
-                candidates[row_id] = ids
+        wanted.update(row_id for row_id, text in rows if not _ids_of(text).isdisjoint(removed_ids))
+    # Locked (in id order) before the subscriptions they name are read: of two overlapping
+    # removals of the subscriptions one notice names, the second waits here for the first
+    # to commit and then no longer sees its subscription (each reading the other's as
+    # still there would keep a DM that no subscription is left to cause).
+    candidates: dict[int, set[int]] = {}  # outbox row id -> the subscriptions it names
+    for part in chunks(sorted(wanted)):
+        rows = session.execute(
+            select(OutboxRow.id, OutboxRow.subscription_ids)
+            .where(OutboxRow.id.in_(part))
+            .order_by(OutboxRow.id)
+            .with_for_update()
+        )
+        candidates.update((row_id, _ids_of(text)) for row_id, text in rows)
     if not candidates:
         return 0
     named = sorted(set().union(*candidates.values()))

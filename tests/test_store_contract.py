@@ -2059,3 +2059,46 @@ def test_only_an_update_of_a_stored_item_is_pending(store):
     store.ingest_item(new_item(1, content_hash="h2", content="Two"))
     assert [u.item_id for u in store.pending_updates()] == [item.id]
     assert store.pending_updates(limit=0) == []
+
+
+def test_two_overlapping_unsubscribes_take_back_the_dm_both_subscriptions_caused(store, clock):
+    """The user removes the two subscriptions that matched a waiting DM at the same time
+    (two requests, a story's removal and an unsubscribe): each, deciding while the other
+    has not committed, must not keep the DM because of the other's subscription."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no overlap")
+    from sqlalchemy import delete
+
+    from storage.models import SubscriptionRow
+    from storage.outbox import take_back_notices
+
+    rail = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    wage = store.add_subscription("slack", "U1", "wage", None, clock.now())
+    key = "notice:slack:U1:1"
+    store.enqueue(
+        [write(key, Target("slack", user_id="U1"), subscription_ids=(rail.id, wage.id))],
+        clock.now(),
+    )
+    removed: list[bool] = []
+    second = threading.Thread(
+        target=lambda: removed.append(store.remove_subscription("slack", "U1", wage.id))
+    )
+    with store._write() as session:  # the first unsubscribe, not committed yet
+        session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == rail.id))
+        assert take_back_notices(session, [(rail.id, "slack", "U1")]) == 0, "wage: still due"
+        second.start()
+        for _ in range(100_000):
+            if not second.is_alive():
+                break
+            with store.engine.connect() as watch:
+                if watch.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock'"
+                    )
+                ):
+                    break
+    second.join()
+    assert removed == [True]
+    assert store.list_subscriptions("slack", "U1") == []
+    assert store.get_outbox(key) is None, "both its subscriptions are gone: taken back"
