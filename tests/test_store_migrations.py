@@ -963,3 +963,42 @@ def test_item_updates_table_and_judged_version_are_added_and_dropped_in_place(em
         assert [d.item_count for d in store.list_developments(story.id)] == [1]
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- 0016 notice subscriptions
+
+
+def test_notice_subscriptions_column_is_added_and_dropped_in_place_keeping_the_outbox(empty_url):
+    """Migration 0016 adds ``outbox.subscription_ids``; its downgrade drops the column in
+    place and keeps every outbox row. A notice queued before the column (NULL) is not taken
+    back by an unsubscribe: nothing says which subscriptions caused it."""
+    store = open_store(empty_url)
+    try:
+        sub = store.add_subscription("slack", "U1", "rail", None, T0)
+        dm = Target("slack", user_id="U1")
+        store.enqueue(
+            [
+                write("notice:slack:U1:1", dm, subscription_ids=(sub.id,)),
+                write("notice:slack:U2:1", Target("slack", user_id="U2")),
+            ],
+            T0,
+        )
+        config = alembic_config()
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0015")
+            assert MigrationContext.configure(conn).get_current_revision() == "0015"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("outbox")}
+        assert "subscription_ids" not in columns and "post_started_at" in columns
+        with store.engine.connect() as conn:
+            keys = conn.execute(select(column("key")).select_from(table("outbox")))
+            assert sorted(row.key for row in keys) == ["notice:slack:U1:1", "notice:slack:U2:1"]
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        assert _diff(store.engine) == []
+        assert store.remove_subscription("slack", "U1", sub.id) is True
+        assert store.get_outbox("notice:slack:U1:1") is not None, "queued before 0016: stays"
+        assert store.outbox_counts()["pending"] == 2
+    finally:
+        store.close()
