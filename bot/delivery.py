@@ -179,7 +179,12 @@ class DeliveryWorker:
                 message_id = recovered
                 report.recovered += 1
             elif entry.message_id is None:
-                await self._db(self.store.mark_post_started, entry.id, now)
+                if not await self._db(self.store.mark_post_started, entry.id, now):
+                    # taken back since the check above (the rewriter may have taken
+                    # seconds): the copy read with the batch must not be posted
+                    report.withdrawn += 1
+                    log.info("%s not sent: taken back before it was posted", entry.key)
+                    return
                 posting = True
                 message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
                 report.posted += 1

@@ -541,11 +541,16 @@ class Store(Protocol):
         """Record delivery of ``version``; never lowers delivered_version."""
         ...
 
-    def mark_post_started(self, entry_id: int, at: datetime) -> None:
+    def mark_post_started(self, entry_id: int, at: datetime) -> bool:
         """Record that a first post is being sent (kept if it was set already).
 
         A row with ``post_started_at`` and no ``message_id`` may have been posted by a
         process that died before recording it; the worker looks for it before re-posting.
+
+        Returns:
+            False, recording nothing, if the row is no longer waiting for its first post
+            (taken back by an unsubscribe or an unfollow, given up on, posted meanwhile):
+            then it must not be posted.
         """
         ...
 

@@ -358,13 +358,21 @@ class OutboxStore(StoreBase):
                 )
             )
 
-    def mark_post_started(self, entry_id: int, at: datetime) -> None:
-        """Note that a first post is about to be sent (kept until delivery is recorded)."""
+    def mark_post_started(self, entry_id: int, at: datetime) -> bool:
+        """Note that a first post is about to be sent (kept until delivery is recorded);
+        False if the row no longer waits for one (see ``Store.mark_post_started``)."""
         with self._write() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == entry_id, OutboxRow.post_started_at.is_(None))
-                .values(post_started_at=at)
+            return bool(
+                affected(
+                    session,
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.id == entry_id,
+                        OutboxRow.message_id.is_(None),
+                        outbox_due_predicate(OutboxRow),
+                    )
+                    .values(post_started_at=func.coalesce(OutboxRow.post_started_at, at)),
+                )
             )
 
     def forget_message(self, entry_id: int, at: datetime) -> None:

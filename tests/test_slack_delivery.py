@@ -5,6 +5,7 @@ Real store, real ``DeliveryWorker``, real slack_sdk: only Slack itself is faked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import timedelta
@@ -225,3 +226,34 @@ async def test_rate_limited_join_keeps_the_post_started_mark(
     clock.advance(seconds=10)
     assert (await short_worker.deliver_due()).recovered == 1
     assert fake.posted_keys() == [KEY]
+
+
+async def test_a_dm_taken_back_while_the_worker_delivers_its_batch_is_not_sent(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """The worker reads a batch of due rows, then posts them one by one: a row taken back
+    (an unsubscribe) after the batch was read must not be posted from that stale copy."""
+    sub = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    store.enqueue(
+        [
+            OutboxWrite("alert:first", TARGET, alert("First report")),
+            OutboxWrite(
+                "notice:slack:U1:7",
+                Target("slack", user_id="U1"),
+                alert("Rail strike"),
+                only_if_new=True,
+                subscription_ids=(sub.id,),
+            ),
+        ],
+        clock.now(),
+    )
+    held = fake.hold_next("chat.postMessage")  # the first post of the batch, in flight
+    delivering = asyncio.create_task(worker.deliver_due())
+    await held.reached.wait()
+    assert store.remove_subscription("slack", "U1", sub.id)  # /story unsubscribe rail
+    assert store.get_outbox("notice:slack:U1:7") is None, "taken back"
+    held.release()
+    report = await delivering
+    assert (report.posted, report.withdrawn) == (1, 1)
+    assert len(fake.calls_to("chat.postMessage")) == 1, "the DM was sent after all"
+    assert store.outbox_counts()["pending"] == 0

@@ -1663,6 +1663,22 @@ def test_post_started_is_kept_until_delivery_and_then_cleared(store, clock):
     assert entry.post_started_at is None and entry.message_id == "m-1"
 
 
+def test_post_started_says_whether_the_row_still_waits_for_its_first_post(store, clock):
+    """What the delivery worker asks before posting a row from the batch it read: one
+    taken back, given up on or posted since must not be posted from that copy."""
+    store.enqueue([write("waiting"), write("posted"), write("dead")], clock.now())
+    assert store.mark_post_started(store.get_outbox("waiting").id, T0) is True
+    assert store.mark_post_started(store.get_outbox("waiting").id, T0) is True  # a retry
+    posted = store.get_outbox("posted")
+    store.mark_delivered(posted.id, 1, "m-1", clock.now())
+    assert store.mark_post_started(posted.id, T0) is False
+    dead = store.get_outbox("dead")
+    store.mark_attempt_failed(dead.id, "permanent: x", clock.now(), dead=True)
+    assert store.mark_post_started(dead.id, T0) is False
+    assert store.get_outbox("dead").post_started_at is None
+    assert store.mark_post_started(9999, T0) is False  # taken back: the row is gone
+
+
 def test_a_forgotten_message_is_posted_again_as_a_first_post(store, clock):
     store.enqueue([write("k")], clock.now())
     entry = store.get_outbox("k")
