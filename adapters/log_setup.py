@@ -25,18 +25,13 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TextIO
 
+# the environment variables holding secrets: bot.settings reads secrets from them only,
+# never from a config file (one added there is redacted here too)
+from bot.settings import SECRET_ENV
+
 REDACTED = "(redacted)"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-# Environment variables holding secrets (bot.settings reads secrets from the environment
-# only, never from a config file).
-SECRET_ENV = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "DISCORD_BOT_TOKEN",
-    "STORYBOT_SUMMARIZER_API_KEY",
-)
 # Short values are not redacted by value: "(redacted)" in place of every "ab" would
 # garble the log and hide no real token (each of these is far longer).
 _MIN_SECRET = 8
