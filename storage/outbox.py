@@ -342,14 +342,21 @@ class OutboxStore(StoreBase):
         A delivery that advances ``delivered_version`` also clears ``attempts`` and
         ``last_error``: they count failures of the pending version, so a long-lived alert
         edited many times does not creep towards the give-up limit.
+
+        ``delivered_version`` never goes above ``version``: an unfollow that cancelled the
+        edit being sent (:func:`take_back_unsent` lowers ``version``) would otherwise
+        leave the next edit's version looking delivered, and it would never be sent.
         """
         advances = OutboxRow.delivered_version < version
+        delivered = case((OutboxRow.version < version, OutboxRow.version), else_=version)
         with self._write() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == entry_id)
                 .values(
-                    delivered_version=case((advances, version), else_=OutboxRow.delivered_version),
+                    delivered_version=case(
+                        (advances, delivered), else_=OutboxRow.delivered_version
+                    ),
                     attempts=case((advances, 0), else_=OutboxRow.attempts),
                     last_error=case((advances, None), else_=OutboxRow.last_error),
                     message_id=func.coalesce(message_id, OutboxRow.message_id),

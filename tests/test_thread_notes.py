@@ -310,3 +310,30 @@ async def test_a_poll_during_the_edit_delivery_does_not_thread_the_fact_twice(
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await app.aclose()
+
+
+async def test_an_edit_taken_back_while_in_flight_does_not_swallow_the_next_one(
+    slack: FakeSlack, store: SqlStore, clock: ManualClock
+) -> None:
+    """An unfollow cancels the alert's waiting edit (its version lowered to the one
+    delivered) while the worker is sending it. Recording that delivery must not put the
+    delivered version above the row's: after a re-follow the next report's edit, which
+    takes the version back up by one, would look delivered and never be sent."""
+    worker = await posted_alert(slack, store, clock)
+    second = OutboundMessage(MessageKind.ALERT, "Second report", "Summary.")
+    store.enqueue([OutboxWrite(KEY, SLACK, second)], clock.now())
+    held = slack.hold_next("chat.update")
+    delivering = asyncio.create_task(worker.deliver_due())
+    await held.reached.wait()
+    assert store.unbind(1, "slack", "C0NEWS")  # /story unfollow: the edit is cancelled
+    held.release()
+    assert (await delivering).edited == 1  # it was on its way
+
+    follow(store, clock, SLACK)  # followed again; a third report edits the alert
+    third = OutboundMessage(MessageKind.ALERT, "Third report", "Summary.")
+    store.enqueue([OutboxWrite(KEY, SLACK, third)], clock.now())
+    clock.advance(minutes=1)
+    assert (await worker.deliver_due()).edited == 1
+    [update] = slack.calls_to("chat.update")[-1:]
+    assert "Third report" in update.args["text"]
+    assert store.outbox_counts()["pending"] == 0
