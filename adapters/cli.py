@@ -526,16 +526,17 @@ def _run(args: argparse.Namespace) -> int:
     if no_data:
         # help, or an unknown command (answered with the help): touch no database
         store = open_store("sqlite://")
-    elif reads_only or cmd == "db-upgrade":
+    elif reads_only or cmd == "db-upgrade" or _takes_away(args):
         # A read in the wrong directory must not create (and then report) an empty
-        # database, nor may an upgrade report one "at the latest schema"; the stories and
-        # feeds the config file declares are added to a database that exists (so it must
-        # be writable then, as for an upgrade).
+        # database, nor may an upgrade report one "at the latest schema", nor a prune
+        # (from cron, in the home directory) or a removal report one it found nothing in;
+        # the stories and feeds the config file declares are added to a database that
+        # exists (so it must be writable then, as for an upgrade).
         store = open_store(
             settings.database_url,
             source=settings.database_source,
             create=False,
-            writable=cmd == "db-upgrade" or bool(settings.stories or settings.feeds),
+            writable=not reads_only or bool(settings.stories or settings.feeds),
         )
     app = build_app(settings, store=store, declared=not no_data)
     if args.new_database is not None:
@@ -620,6 +621,22 @@ def _reads_only(args: argparse.Namespace) -> bool:
         from adapters.console import asks_only_to_read
 
         return asks_only_to_read(" ".join(args.text))
+    return False
+
+
+def _takes_away(args: argparse.Namespace) -> bool:
+    """Whether the command only removes or prunes (so the database must exist).
+
+    It writes, but a database it would create is empty: nothing to remove, and a
+    ``prune`` run by cron in the wrong directory would report "0 items" forever.
+    """
+    cmd = args.command
+    if cmd == "prune":
+        return True
+    if cmd == "story":
+        return bool(args.story_cmd == "remove")
+    if cmd == "feeds":
+        return bool(args.feeds_cmd == "remove")
     return False
 
 

@@ -58,6 +58,7 @@ def test_story_add_refuses_a_name_users_could_not_type(db, capsys):
 
 
 def test_story_remove_of_an_unknown_story_lists_the_known_ones(db, capsys):
+    open_store(db).close()  # an empty database (with none, "no database at": see below)
     assert main(["story", "remove", "nosuch"]) == 2
     assert "there is no story named 'nosuch'; there are no stories yet" in capsys.readouterr().err
     main(["story", "add", "pentagon", *seeds()])
@@ -276,6 +277,7 @@ def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):
 
 
 def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
+    open_store(db).close()  # prune needs a database (it creates none)
     assert main(["prune", "--older-than", "30", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would blank the text of 0 off-topic items fetched more than 30 days ago" in out
@@ -504,6 +506,29 @@ def test_a_read_only_command_in_the_wrong_directory_creates_no_database(
     assert not (tmp_path / "storybot.db").exists()
     assert main(["feeds", "add", "https://example.com/f.xml"]) == 0  # adding may create it
     assert (tmp_path / "storybot.db").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prune", "--older-than", "90"],
+        ["prune", "--older-than", "90", "--dry-run"],
+        ["story", "remove", "pentagon", "--yes"],
+        ["feeds", "remove", "https://example.com/f.xml"],
+    ],
+)
+def test_a_pruning_or_removing_command_in_the_wrong_directory_creates_no_database(
+    tmp_path, capsys, monkeypatch, argv
+):
+    # `prune` from cron runs in the home directory: an empty database made there would
+    # report "blanked 0 items" every week while the real one grows
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"no database at {tmp_path / 'storybot.db'} (the default database URL)" in err, err
+    assert err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
