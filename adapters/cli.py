@@ -648,7 +648,11 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
         # the default is relative to the working directory: say which database it was
         from adapters.app import database_name
 
-        print(f"{database_name(app.settings)} is at the latest schema")
+        upgraded = app.store.schema_upgrade
+        if upgraded is not None:  # say what moved: an upgrade of storybot is checked by it
+            print(f"{database_name(app.settings)}: {upgraded.describe()}")
+        else:
+            print(f"{database_name(app.settings)} is at the latest schema")
         return 0
     if cmd == "story":
         return operator.story(app, args)

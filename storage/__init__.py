@@ -9,6 +9,7 @@ Nothing outside this package sees an ORM row: the store speaks ``bot.model`` dat
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from storage.migrate import upgrade_to_head
 from storage.sql import SqlStore
 
 __all__ = ["SqlStore", "open_store"]
+
+log = logging.getLogger(__name__)
 
 
 def open_store(
@@ -74,9 +77,10 @@ def open_store(
             "the database to use, or run `storybot story add` to start a new one here"
         )
     engine = make_engine(parsed, source=source)
+    upgraded = None
     try:
         if upgrade:
-            upgrade_to_head(engine)
+            upgraded = upgrade_to_head(engine)
         else:
             with engine.connect():
                 pass
@@ -101,7 +105,15 @@ def open_store(
     except BaseException:
         engine.dispose()
         raise
-    return SqlStore(engine)
+    store = SqlStore(engine)
+    if upgraded is not None and upgraded.changed:
+        # an operator upgrading storybot sees that (and how far) the schema moved; a new
+        # database's tables are no news (the demo's, the first `story add`'s)
+        shown = str(path.resolve()) if path is not None else describe(parsed)
+        level = logging.INFO if upgraded.before else logging.DEBUG
+        log.log(level, "database %s (%s): %s", shown, source, upgraded.describe())
+        store.schema_upgrade = upgraded
+    return store
 
 
 # Why a PostgreSQL server cannot be reached now: worth trying again later. Anything else a

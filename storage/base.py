@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Engine, Executable
 from sqlalchemy.orm import Session
 
 from storage.engine import BEGIN_OPTION
+from storage.migrate import SchemaUpgrade
 
 
 class StoreBase:
@@ -23,6 +24,8 @@ class StoreBase:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._write_engine = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        # what opening it migrated (``storage.open_store``), for `storybot db-upgrade` to say
+        self.schema_upgrade: SchemaUpgrade | None = None
 
     @property
     def engine(self) -> Engine:

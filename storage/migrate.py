@@ -80,13 +80,47 @@ def _pragma(connection: Connection, statement: str) -> None:
         cursor.close()
 
 
-def upgrade_to_head(engine: Engine) -> None:
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What :func:`upgrade_to_head` did: the revisions before and after.
+
+    Attributes:
+        before: The database's revisions before (none: it had no storybot tables).
+        after: Its revisions after: this code's newest.
+    """
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return set(self.before) != set(self.after)
+
+    def describe(self) -> str:
+        """What changed, for an operator: "upgraded from schema revision 0008 to 0015",
+        "created the storybot tables (schema revision 0015)", or "" when nothing did."""
+        after = ", ".join(self.after)
+        if not self.changed:
+            return ""
+        if not self.before:
+            return f"created the storybot tables (schema revision {after})"
+        return f"upgraded from schema revision {', '.join(self.before)} to {after}"
+
+
+def upgrade_to_head(engine: Engine) -> SchemaUpgrade:
     """Bring the schema to the newest revision, in one transaction (see
-    :func:`migration_connection`)."""
+    :func:`migration_connection`).
+
+    Returns:
+        The revisions before and after, so that callers can say what was upgraded.
+    """
     config = alembic_config()
     with migration_connection(engine) as connection:
+        before = tuple(MigrationContext.configure(connection).get_current_heads())
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = tuple(MigrationContext.configure(connection).get_current_heads())
+    return SchemaUpgrade(before, after)
 
 
 @dataclass(frozen=True)

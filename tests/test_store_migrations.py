@@ -75,6 +75,25 @@ def test_head_is_current_and_upgrade_is_idempotent(empty_url):
             store.close()
 
 
+def test_opening_says_what_it_migrated_and_nothing_when_current(empty_url, caplog):
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    caplog.set_level("INFO", logger="storage")
+    store = open_store(empty_url)
+    try:
+        assert store.schema_upgrade is not None and store.schema_upgrade.before == ()
+        said = f"created the storybot tables (schema revision {head})"
+        assert store.schema_upgrade.describe() == said
+        assert said not in caplog.text, "a new database's tables are no news (INFO)"
+    finally:
+        store.close()
+    caplog.clear()
+    store = open_store(empty_url)
+    try:
+        assert store.schema_upgrade is None and "schema revision" not in caplog.text
+    finally:
+        store.close()
+
+
 def test_downgrade_to_base_then_upgrade_again(empty_url):
     store = open_store(empty_url)
     try:
