@@ -165,6 +165,23 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
         load_settings(tmp_path / "nope.toml", env={})
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        "[[stories]]\nname = 'cafe'\ntitle = 'Caf\u00e9 talks'\n".encode("latin-1"),
+        "[polling]\ndefault_interval_s = 600\n".encode("utf-16"),  # Notepad's "Unicode"
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_a_config_file_that_is_not_utf8_is_a_clear_error(tmp_path, data):
+    path = tmp_path / "storybot.toml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    said = str(err.value)
+    assert f"config file {path} is not UTF-8 text" in said and "save it as UTF-8" in said
+
+
 def test_a_directory_given_as_the_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="config path is a directory, not a file: "):
         load_settings(tmp_path, env={})
