@@ -456,6 +456,30 @@ def _summarizer(
     return out
 
 
+def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> str | None:
+    """A chat platform's base URL from the environment (None: the platform's own).
+
+    Checked here: a value that is no URL would otherwise surface as a traceback of the
+    HTTP client (`storybot discord sync`) or as a connection `storybot run` retries
+    for ever with back-off, a configuration error looking like an outage.
+
+    Raises:
+        ConfigError: It is not a URL of one of ``schemes`` with a host.
+    """
+    value = env.get(name) or None
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        usable = parts.scheme.lower() in schemes and bool(parts.hostname)
+    except ValueError:  # "http://[::1" and the like
+        usable = False
+    if not usable:
+        kind = "an http(s) URL" if schemes[0] == "http" else "a ws(s) URL"
+        raise ConfigError(f"{name} must be {kind} with a host, got {value!r}")
+    return value
+
+
 def _set_in(data: Mapping[str, Any], section: str, key: str) -> bool:
     table = data.get(section)
     return isinstance(table, Mapping) and key in table
@@ -735,7 +759,7 @@ def load_settings(
         bot_token=env.get("SLACK_BOT_TOKEN") or None,
         app_token=env.get("SLACK_APP_TOKEN") or None,
         signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-        api_url=env.get("STORYBOT_SLACK_API_URL") or None,
+        api_url=_endpoint(env, "STORYBOT_SLACK_API_URL", ("http", "https")),
     )
     if slack.bot_token and slack.mode == "socket" and not slack.app_token and slack.signing_secret:
         # A signing secret without an app token means the user wants HTTP mode.
@@ -743,8 +767,8 @@ def load_settings(
     discord = DiscordSettings(
         dev_guild_id=str(discord_file.dev_guild_id or ""),
         token=env.get("DISCORD_BOT_TOKEN") or None,
-        api_url=env.get("STORYBOT_DISCORD_API_URL") or None,
-        gateway_url=env.get("STORYBOT_DISCORD_GATEWAY_URL") or None,
+        api_url=_endpoint(env, "STORYBOT_DISCORD_API_URL", ("http", "https")),
+        gateway_url=_endpoint(env, "STORYBOT_DISCORD_GATEWAY_URL", ("ws", "wss")),
     )
     engine = _engine(data.get("engine", {}), where)
     return Settings(

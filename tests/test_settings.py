@@ -182,6 +182,35 @@ def test_a_config_file_that_is_not_utf8_is_a_clear_error(tmp_path, data):
     assert f"config file {path} is not UTF-8 text" in said and "save it as UTF-8" in said
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("STORYBOT_SLACK_API_URL", "notaurl", "an http(s) URL"),
+        ("STORYBOT_SLACK_API_URL", "https://", "an http(s) URL"),
+        ("STORYBOT_SLACK_API_URL", "http://[::1", "an http(s) URL"),
+        ("STORYBOT_DISCORD_API_URL", "ftp://proxy.internal/api/v10", "an http(s) URL"),
+        ("STORYBOT_DISCORD_GATEWAY_URL", "https://gateway.internal/", "a ws(s) URL"),
+    ],
+)
+def test_a_chat_endpoint_url_that_is_no_url_is_a_config_error(name, value, expected):
+    # else `discord sync` ended in an aiohttp traceback and `run` retried it for ever
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={name: value})
+    assert str(err.value) == f"{name} must be {expected} with a host, got {value!r}"
+
+
+def test_chat_endpoint_urls_of_the_right_kind_are_kept():
+    env = {
+        "STORYBOT_SLACK_API_URL": "http://127.0.0.1:8080/api/",
+        "STORYBOT_DISCORD_API_URL": "https://proxy.internal/api/v10",
+        "STORYBOT_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
+    }
+    s = load_settings(env=env)
+    assert s.slack.api_url == env["STORYBOT_SLACK_API_URL"]
+    assert s.discord.api_url == env["STORYBOT_DISCORD_API_URL"]
+    assert s.discord.gateway_url == env["STORYBOT_DISCORD_GATEWAY_URL"]
+
+
 def test_a_directory_given_as_the_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="config path is a directory, not a file: "):
         load_settings(tmp_path, env={})
