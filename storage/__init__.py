@@ -25,7 +25,7 @@ from storage.engine import (
     sqlite_file,
     unwritable_reason,
 )
-from storage.migrate import upgrade_to_head
+from storage.migrate import NewerSchema, upgrade_to_head
 from storage.sql import SqlStore
 
 __all__ = ["SqlStore", "open_store"]
@@ -102,6 +102,13 @@ def open_store(
         raise error(
             f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc
+    except NewerSchema as exc:
+        engine.dispose()
+        shown = str(path.resolve()) if path is not None else describe(parsed)
+        raise ConfigError(
+            f"the database {shown} ({source}) {exc}; run that version, or restore the "
+            "backup made before the upgrade"
+        ) from None
     except BaseException:
         engine.dispose()
         raise

@@ -107,16 +107,52 @@ class SchemaUpgrade:
         return f"upgraded from schema revision {', '.join(self.before)} to {after}"
 
 
+class NewerSchema(Exception):
+    """The database is at a revision these migrations do not have: a newer storybot
+    migrated it (this one was rolled back, or is an older copy).
+
+    Attributes:
+        unknown: The database's revisions these migrations do not know.
+        head: The newest revisions of these migrations.
+    """
+
+    def __init__(self, unknown: tuple[str, ...], head: tuple[str, ...]) -> None:
+        super().__init__(
+            f"is at schema revision {', '.join(unknown)}, which this storybot "
+            f"({', '.join(head)}) does not know: a newer storybot migrated it"
+        )
+        self.unknown = unknown
+        self.head = head
+
+
+def _unknown(script: ScriptDirectory, revisions: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``revisions`` that the migrations in ``script`` do not have."""
+    unknown = []
+    for revision in revisions:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    return tuple(unknown)
+
+
 def upgrade_to_head(engine: Engine) -> SchemaUpgrade:
     """Bring the schema to the newest revision, in one transaction (see
     :func:`migration_connection`).
 
     Returns:
         The revisions before and after, so that callers can say what was upgraded.
+
+    Raises:
+        NewerSchema: A newer storybot migrated the database; it is left as it is.
     """
     config = alembic_config()
     with migration_connection(engine) as connection:
         before = tuple(MigrationContext.configure(connection).get_current_heads())
+        script = ScriptDirectory.from_config(config)
+        unknown = _unknown(script, before)
+        if unknown:  # Alembic would fail with a traceback that says less
+            raise NewerSchema(unknown, tuple(script.get_heads()))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = tuple(MigrationContext.configure(connection).get_current_heads())
@@ -148,10 +184,4 @@ def schema_revision(engine: Engine) -> SchemaRevision:
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
         current = tuple(MigrationContext.configure(connection).get_current_heads())
-    unknown = []
-    for revision in current:
-        try:
-            script.get_revision(revision)
-        except CommandError:
-            unknown.append(revision)
-    return SchemaRevision(current, tuple(script.get_heads()), tuple(unknown))
+    return SchemaRevision(current, tuple(script.get_heads()), _unknown(script, current))

@@ -94,6 +94,25 @@ def test_opening_says_what_it_migrated_and_nothing_when_current(empty_url, caplo
         store.close()
 
 
+def test_a_database_a_newer_storybot_migrated_is_refused_in_one_line(empty_url):
+    # an operator rolling storybot back: not an Alembic traceback from every command
+    from sqlalchemy import text
+
+    from bot.errors import ConfigError
+
+    open_store(empty_url).close()
+    store = open_store(empty_url, upgrade=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with pytest.raises(ConfigError) as err:
+        open_store(empty_url)
+    said = str(err.value)
+    assert "\n" not in said and "is at schema revision 9999" in said, said
+    assert f"which this storybot ({head}) does not know: a newer storybot migrated it" in said
+
+
 def test_downgrade_to_base_then_upgrade_again(empty_url):
     store = open_store(empty_url)
     try:
