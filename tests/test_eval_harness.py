@@ -652,6 +652,27 @@ def test_progress_is_told_as_each_target_is_done(tmp_path: Path) -> None:
     assert calls == [(k, n) for k in range(1, n + 1)]
 
 
+def test_the_engine_tells_progress_while_it_reads_the_stream_before_any_target(
+    tmp_path: Path,
+) -> None:
+    # on gva this reading is 15 s before the first target is decided: silent, it looked hung
+    from bot.evaluation.tracking import PREPARE_STEP, engine_decider, run_tracking
+
+    rows = [
+        _row(i, "flood" if i % 2 else "fire", i // 10, f"{FLOOD if i % 2 else FIRE} day {i}")
+        for i in range(1, 251)
+    ]
+    items = load_stream(_write(tmp_path / "long.jsonl.gz", rows))
+    targets = build_targets(items, 2, 20)
+    calls: list[tuple[int, int]] = []
+    told = run_tracking(targets, engine_decider(items, targets, progress=lambda *a: calls.append(a)))
+    assert calls, "no progress while reading the stream"
+    total = calls[-1][1]
+    assert calls[-1] == (total, total) and total > 2 * PREPARE_STEP
+    assert all(b[0] - a[0] <= PREPARE_STEP for a, b in zip([(0, total), *calls], calls))
+    assert told == run_tracking(targets, engine_decider(items, targets))  # same figures
+
+
 def test_clustering_tells_progress_every_hundred_items_and_at_the_end(tmp_path: Path) -> None:
     from bot.evaluation.clustering import evaluate_clustering
 

@@ -245,7 +245,9 @@ def _track(
             if args.decisions
             else None
         )
-        decide = engine_decider(items, targets, config, embedder)
+        decide = engine_decider(
+            items, targets, config, embedder, progress=Progress("items read by the engine")
+        )
         # a model in forked processes is not safe (its own threads): one process then
         jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
         result: dict[str, Any] = run_tracking(
@@ -261,7 +263,9 @@ def _track(
         result["embeddings"] = embedder.name
     if args.baseline:
         start = time.perf_counter()
-        base = run_tracking(targets, baseline_decider(items))
+        base = run_tracking(
+            targets, baseline_decider(items), progress=Progress("targets tracked by the baseline")
+        )
         base["seconds"] = round(time.perf_counter() - start, 2)
         result["baseline"] = base
     return result

@@ -89,12 +89,16 @@ def _item_text(item: StreamItem) -> str:
 
 Decide = Callable[[Target], Iterable[tuple[StreamItem, bool, float]]]
 
+# engine_decider tells its progress every this many items
+PREPARE_STEP = 100
+
 
 def engine_decider(
     items: list[StreamItem],
     targets: list[Target],
     config: EngineConfig | None = None,
     embedder: Embedder | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Decide:
     """Decisions of the real engine, one fresh engine per target.
 
@@ -109,6 +113,9 @@ def engine_decider(
         config: Engine configuration; the service defaults when None.
         embedder: A sentence-embedding model, as the service would be given with
             embeddings on; None for the default (term statistics only) engine.
+        progress: Told (items done, items) while the stream is read and analysed,
+            every ``PREPARE_STEP`` items and at the end: on a large stream this comes
+            before the first target is decided and takes a while (gva: about 15 s).
 
     Returns:
         A function yielding ``(item, on_topic, score)`` for a target's stream.
@@ -118,21 +125,37 @@ def engine_decider(
     wanted = {t.seeds[-1].index for t in targets}
     backgrounds: dict[int, dict] = {}
     last = max(wanted, default=-1)
-    for item in items[: last + 1]:
+    to_read = items[: last + 1]
+    # the targets' stream items not read above, once each, in the order first met
+    later = {it.index: it for t in targets for it in t.stream if it.index > last}
+    steps, done = len(to_read) + len(later), 0
+
+    def step(n: int = 1) -> None:
+        nonlocal done
+        before, done = done, done + n
+        if progress is not None and (
+            done // PREPARE_STEP > before // PREPARE_STEP or done == steps
+        ):
+            progress(done, steps)
+
+    for item in to_read:
         doc, analysis = cache.get(item)
         reader.observe(doc, analysis)
         if item.index in wanted:
             backgrounds[item.index] = reader.background_state()
+        step()
 
     # every stream item analysed now, once: processes forked to decide targets
     # (run_tracking's jobs) share these instead of each analysing the items again
-    for target in targets:
-        for item in target.stream:
-            cache.get(item)
+    for item in later.values():
+        cache.get(item)
+        step()
 
     memo: MemoEmbedder | None = None
     units: dict[int, Dense] = {}
     if embedder is not None:
+        # one call, as before: slices would batch the texts otherwise (the model pads
+        # each batch to its longest text), which may move the figures measured so far
         memo = MemoEmbedder(embedder)
         needed = {it.index: it for t in targets for it in (*t.seeds, *t.stream)}
         ordered = [needed[i] for i in sorted(needed)]
