@@ -36,7 +36,13 @@ from urllib.request import url2pathname
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.html_text import html_to_text, normalise_lines
-from adapters.feeds.pagefetch import NotAPage, PageText, decode_unlabelled_text, make_page_fetcher
+from adapters.feeds.pagefetch import (
+    UTF16_BOMS,
+    NotAPage,
+    PageText,
+    decode_unlabelled_text,
+    make_page_fetcher,
+)
 from bot.errors import NotAnArticle, UserError
 from bot.model import SeedDoc
 
@@ -141,7 +147,7 @@ def _read_file(path: Path) -> str:
         )
     if not data.strip():
         raise UserError(f"seed file is empty: {path}")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not data.startswith(UTF16_BOMS):  # UTF-16 text has NULs
         raise UserError(f"seed file {path} is not a text or HTML file (it contains binary data)")
     return decode_unlabelled_text(data)
 

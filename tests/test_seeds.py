@@ -335,6 +335,10 @@ def test_a_plain_text_seed_by_url_without_a_charset_is_decoded_as_its_file_is(
     for name, body in [
         ("bom.txt", b"\xef\xbb\xbf" + data.encode()),
         ("cp1252.txt", data.encode("cp1252")),
+        # an editor's "Unicode" (Windows Notepad): UTF-16 with its byte-order mark, not
+        # "binary data"
+        ("utf16le.txt", b"\xff\xfe" + data.encode("utf-16-le")),
+        ("utf16be.txt", b"\xfe\xff" + data.encode("utf-16-be")),
     ]:
         path = tmp_path / name
         path.write_bytes(body)

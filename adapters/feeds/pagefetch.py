@@ -127,9 +127,16 @@ def make_page_fetcher(
     return fetch
 
 
+# the byte-order marks of UTF-16 (little- and big-endian)
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode_unlabelled_text(data: bytes) -> str:
-    """Text of no declared encoding, as a seed file is read: UTF-8 (a byte-order mark
-    dropped), else Windows-1252 (older Windows editors; better than refusing)."""
+    """Text of no declared encoding, as a seed file is read: UTF-16 when it starts with
+    its byte-order mark (an editor's "Unicode"), else UTF-8 (a byte-order mark dropped),
+    else Windows-1252 (older Windows editors; better than refusing)."""
+    if data.startswith(UTF16_BOMS):
+        return data.decode("utf-16", "replace")  # the mark says the byte order; dropped
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
