@@ -305,6 +305,10 @@ _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
 }
 
 
+# TCP ports listened on: 0 would be a random one, 70000 none
+_PORTS = frozenset({("slack", "http_port")})
+
+
 def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> Any:
     """``value`` for the numeric setting ``[name] key``, or a ConfigError naming the range.
 
@@ -312,6 +316,12 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
     bytes is refused rather than silently used as a float.
     """
     whole = isinstance(default, int)
+    if (name, key) in _PORTS:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            raise ConfigError(
+                f"{where}: [{name}] {key} must be a port, from 1 to 65535, got {value!r}"
+            )
+        return value
     low, strict = _MINIMUM.get((name, key), (0, False))
     if strict:
         allowed = f"a number greater than {low:g}"
@@ -730,6 +740,10 @@ def load_settings(
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
         decl = _table(raw, "stories", _StoryTable, where, label)
+        for key in ("name", "title"):  # `name = true` is no story called "True"
+            value = getattr(decl, key)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{where}: {label} {key} must be a string, got {value!r}")
         if not decl.name or not decl.seeds:
             raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
         base = Path(where).parent if config_path else Path.cwd()

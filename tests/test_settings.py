@@ -146,6 +146,21 @@ def test_config_file_overrides_defaults(tmp_path):
         ("engine = 3\n", "[engine] must be a table"),
         ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
         ("[feeds]\nurls = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
+        # not a story called "True" or "5", nor one titled "42"
+        (
+            "[[stories]]\nname = true\nseeds = ['a.txt']\n",
+            "[[stories]] entry 1 name must be a string, got True",
+        ),
+        (
+            "[[stories]]\nname = 5\nseeds = ['a.txt']\n",
+            "[[stories]] entry 1 name must be a string, got 5",
+        ),
+        (
+            "[[stories]]\nname = 'b'\ntitle = 42\nseeds = ['a.txt']\n",
+            "[[stories]] entry 1 title must be a string, got 42",
+        ),
+        ("[slack]\nhttp_port = 70000\n", "[slack] http_port must be a port, from 1 to 65535"),
+        ("[slack]\nhttp_port = 0\n", "[slack] http_port must be a port, from 1 to 65535"),
     ],
 )
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
