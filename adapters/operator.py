@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import io
 import logging
+import shutil
 import sqlite3
 import sys
 from contextlib import contextmanager
@@ -604,11 +605,14 @@ def _progress(out: TextIO):
     its error, so a terminal shows it once as a pipe does.
     """
     width = 0
+    # a line as wide as the terminal wraps, and "\r" then redraws only its last row
+    columns = shutil.get_terminal_size().columns
 
     def show(done: int, total: int, feed, result) -> None:
         nonlocal width
         word = _PROGRESS_WORD.get(result.status, str(result.status))
-        line = f"[{done}/{total}] {word:<9} {shorten(feed.url, 60)}"
+        head = f"[{done}/{total}] {word:<9} "
+        line = head + shorten(feed.url, max(10, min(60, columns - 1 - len(head))))
         # pad over the longer line before it; no fixed width, so nothing wraps in a narrow one
         print(f"\r{line.ljust(width)}", end="", file=out, flush=True)
         width = len(line)

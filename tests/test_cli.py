@@ -836,6 +836,23 @@ def test_poll_once_on_a_terminal_lists_a_failed_feed_once_in_the_summary(
     assert "\r[2/2] " in terminal.getvalue() and "not_modified" not in terminal.getvalue()
 
 
+def test_poll_once_progress_line_fits_the_terminal_width(db, monkeypatch, feed_server):
+    # a line longer than the terminal wraps, and "\r" then redraws only its last part:
+    # one stale line per feed scrolls by ("[1000/1000] unchanged " + a 60-character URL
+    # is 82 columns)
+    long_path = "/world-news-and-politics-section/latest-stories-feed.xml"
+    feed_server.add_feed(long_path, feed_of(as_entry(samples("unrelated")[0])))
+    feed_server.add_feed("/a.xml", feed_of(as_entry(samples("unrelated")[1])))
+    main(["feeds", "add", feed_server.url(long_path), feed_server.url("/a.xml")])
+    monkeypatch.setenv("COLUMNS", "40")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["poll", "--once"]) == 0
+    progress = terminal.getvalue().split("\n")[0].split("\r")[1:]
+    assert len(progress) == 2 and all(len(part) < 40 for part in progress), progress
+    assert progress[0].startswith(("[1/2] ok", "[1/2] unchanged")) and "http://127" in progress[0]
+
+
 def test_story_add_takes_several_seeds_after_one_seed_flag(db, capsys):
     # README: `story add NAME --seed FILE_OR_URL ...` (a shell glob gives several)
     files = [str(p) for p in sorted(seeds_dir().glob("*.txt"))]
