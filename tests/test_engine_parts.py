@@ -263,6 +263,19 @@ def test_copy_index_finds_copies_and_forgets_beyond_cap() -> None:
     assert restored.to_state() == idx.to_state()
 
 
+def test_a_copy_index_saved_before_shingle_counts_is_restored() -> None:
+    # entries of the first storybot had no size: an upgraded database's story failed
+    # every poll with "not enough values to unpack"
+    idx = CopyIndex()
+    idx.add(1, fingerprint("Four teens shot at Rocky Mount basketball court", BODY, None))
+    old = [entry[:4] for entry in idx.to_state()]
+    restored = CopyIndex()
+    restored.load_state(old)
+    copy = fingerprint("Rocky Mount teens wounded | AP News", BODY, None)
+    assert restored.find(copy) == idx.find(copy) and restored.find(copy) is not None
+    assert restored.to_state() == [[*entry, 0] for entry in old]  # size unknown: 0
+
+
 def test_docfreq_caps_vocabulary_and_round_trips() -> None:
     df = DocFreq(max_terms=10)
     for i in range(30):

@@ -319,17 +319,18 @@ class CopyIndex:
                     del table[key]
 
     def to_state(self) -> list[list[Any]]:
-        """JSON-serialisable entries, oldest first: ``[id, sig-hex, title, url]``."""
+        """JSON-serialisable entries, oldest first: ``[id, sig-hex, title, url, size]``."""
         return [
             [i, "".join(f"{v:04x}" for v in fp.sig), fp.title, fp.url, fp.size]
             for i, fp in self._items.items()
         ]
 
     def load_state(self, entries: list[Any]) -> None:
-        """Re-index entries produced by :meth:`to_state`."""
-        for i, sig_hex, title, url, size in entries:
+        """Re-index entries produced by :meth:`to_state` (an entry saved before shingle
+        counts were kept has none: its size is unknown, 0, as ``containment`` allows)."""
+        for i, sig_hex, title, url, *size in entries:
             sig = tuple(int(sig_hex[k : k + 4], 16) for k in range(0, len(sig_hex), 4))
-            self.add(int(i), Fingerprint(sig, title, url, int(size)))
+            self.add(int(i), Fingerprint(sig, title, url, int(size[0]) if size else 0))
 
     @staticmethod
     def describe(fp: Fingerprint) -> Mapping[str, Any]:
