@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
@@ -533,12 +534,13 @@ def _run(args: argparse.Namespace) -> int:
         # (from cron, in the home directory) or a removal report one it found nothing in;
         # the stories and feeds the config file declares are added to a database that
         # exists (so it must be writable then, as for an upgrade).
-        store = open_store(
-            settings.database_url,
-            source=settings.database_source,
-            create=False,
-            writable=not reads_only or bool(settings.stories or settings.feeds),
-        )
+        with _quiet_storage(cmd == "db-upgrade"):  # it prints what it upgraded: once
+            store = open_store(
+                settings.database_url,
+                source=settings.database_source,
+                create=False,
+                writable=not reads_only or bool(settings.stories or settings.feeds),
+            )
     app = build_app(settings, store=store, declared=not no_data)
     if args.new_database is not None:
         from adapters.operator import NewDatabase
@@ -623,6 +625,19 @@ def _reads_only(args: argparse.Namespace) -> bool:
 
         return asks_only_to_read(" ".join(args.text))
     return False
+
+
+@contextlib.contextmanager
+def _quiet_storage(quiet: bool) -> Iterator[None]:
+    """While the block runs, ``storage`` logs warnings only, if ``quiet``."""
+    logger = logging.getLogger("storage")
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _takes_away(args: argparse.Namespace) -> bool:

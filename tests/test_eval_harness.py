@@ -665,11 +665,14 @@ def test_the_engine_tells_progress_while_it_reads_the_stream_before_any_target(
     items = load_stream(_write(tmp_path / "long.jsonl.gz", rows))
     targets = build_targets(items, 2, 20)
     calls: list[tuple[int, int]] = []
-    told = run_tracking(targets, engine_decider(items, targets, progress=lambda *a: calls.append(a)))
+    told = run_tracking(
+        targets, engine_decider(items, targets, progress=lambda *a: calls.append(a))
+    )
     assert calls, "no progress while reading the stream"
     total = calls[-1][1]
     assert calls[-1] == (total, total) and total > 2 * PREPARE_STEP
-    assert all(b[0] - a[0] <= PREPARE_STEP for a, b in zip([(0, total), *calls], calls))
+    before = [(0, total), *calls[:-1]]
+    assert all(b[0] - a[0] <= PREPARE_STEP for a, b in zip(before, calls, strict=True))
     assert told == run_tracking(targets, engine_decider(items, targets))  # same figures
 
 
