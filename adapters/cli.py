@@ -79,6 +79,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    """A period option: a finite number of seconds, more than 0 (0 would loop unpaused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds (more than 0): {text!r}")
+    return value
+
+
 def _message_id(text: str) -> int:
     """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``."""
     try:
@@ -309,14 +320,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     wk.add_argument(
         "--heartbeat",
-        type=float,
+        type=_positive_seconds,
         default=10.0,
         metavar="SECONDS",
         help="seconds between this worker's heartbeats (default 10)",
     )
     wk.add_argument(
         "--stalled-after",
-        type=float,
+        type=_positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="a worker silent this long is dead and its jobs are retried (default 30)",

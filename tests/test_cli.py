@@ -1021,6 +1021,23 @@ def test_worker_stop_grace_refuses_what_is_not_a_duration(capsys, given):
     assert "not a number of seconds (0 or more)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "given"),
+    [
+        ("--heartbeat", "0"),  # a heartbeat loop without a pause: PostgreSQL hammered
+        ("--heartbeat", "-1"),
+        ("--heartbeat", "nan"),
+        ("--stalled-after", "inf"),
+        ("--stalled-after", "0"),
+    ],
+)
+def test_worker_heartbeat_and_stalled_after_refuse_what_is_not_a_duration(capsys, option, given):
+    with pytest.raises(SystemExit) as done:
+        main(["worker", option, given])
+    assert done.value.code == 2
+    assert f"argument {option}: not a number of seconds (more than 0)" in capsys.readouterr().err
+
+
 def test_ask_stories_add_creates_the_database_and_a_story_from_urls(
     db, tmp_path, capsys, feed_server
 ):
