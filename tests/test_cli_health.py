@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
 from psycopg import errors
@@ -31,6 +32,9 @@ from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
 from storage import open_store
 from storage.migrate import alembic_config, migration_connection, schema_revision
+
+# the newest migration: a new one must not break these tests
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 pytest_plugins = ["store_fixtures"]  # db_url (SQLite and PostgreSQL), pg_url
 
@@ -82,7 +86,7 @@ def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
     lines = _lines(out)
     assert list(lines) == ["database", "schema", "polling", "outbox", "delivery", "feeds"], out
     assert all(v.startswith("ok ") for v in lines.values()), out
-    assert lines["schema"] == "ok at the latest revision (0015)"
+    assert lines["schema"] == f"ok at the latest revision ({HEAD})"
     assert re.fullmatch(r"ok last poll \d+ s ago; 0 of 1 feed due now", lines["polling"]), out
 
 
@@ -235,7 +239,7 @@ def test_a_schema_behind_head_is_reported_and_left_as_it_is(empty_url, monkeypat
     assert main(["health"]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[1:] == [
-        "problem schema: at revision 0010, behind 0015: run `storybot db-upgrade` "
+        f"problem schema: at revision 0010, behind {HEAD}: run `storybot db-upgrade` "
         "(or restart the service, which upgrades it on start)"
     ], out
     assert out.startswith("ok database: ")
@@ -255,7 +259,7 @@ def test_a_schema_a_newer_storybot_migrated_is_reported(tmp_path, monkeypatch, c
     monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
     assert main(["health"]) == 1
     assert _lines(capsys.readouterr().out)["schema"] == (
-        "problem at revision 0099, which this storybot (0015) does not know: "
+        f"problem at revision 0099, which this storybot ({HEAD}) does not know: "
         "a newer storybot migrated it"
     )
 
