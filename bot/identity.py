@@ -307,15 +307,21 @@ def feed_items(
 ) -> list[NewItem]:
     """The items to store from one fetch of a feed (:func:`new_item` of each entry).
 
-    A feed can list two entries under one guid (a CMS that copies it, a feed joined from
-    others). Stored as they come, the second would be taken for an edit of the first:
-    the first article never judged, and both versions written again, as "updated", on
-    every poll that changes the feed. So within one fetch:
+    A feed can list two entries under one guid (a CMS that copies it, or gives every
+    post the site's address; a feed joined from others). Stored as they come, the second
+    would be taken for an edit of the first: the first article never judged, and both
+    versions written again, as "updated", on every poll that changes the feed. So within
+    one fetch:
 
-    * a later entry with the key of an earlier one but another link is another article:
-      it is keyed by its link, as an entry without a guid is;
-    * a later entry that is the same article again (same link, or no link to tell) is
-      left out: the first listing (the newest, in feed order) stands.
+    * a key that entries with different links share names none of them: each of those
+      entries is keyed by its link, as an entry without a guid is (one of them without
+      a link keeps the key). All of them, not all but the first: which one comes first
+      changes from poll to poll (a new article on top of a newest-first feed), and the
+      key must not move from one article to another with it, or the new article would
+      be stored as an edit of the one that held the key, never judged, and the two
+      rewritten on every poll;
+    * a later entry that is the same article again (same key after that: same link, or
+      no link to tell) is left out: the first listing (the newest, in feed order) stands.
 
     Args:
         entries: The fetched entries, in feed order.
@@ -326,17 +332,20 @@ def feed_items(
     Returns:
         One ``NewItem`` per distinct item, in feed order.
     """
+    made = [new_item(entry, feed_id, feed_title, fetched_at) for entry in entries]
+    links: dict[str, str] = {}  # key -> the first canonical URL seen under it
+    shared: set[str] = set()  # keys entries with different links share
+    for item in made:
+        if item.canonical_url is not None:
+            if links.setdefault(item.key, item.canonical_url) != item.canonical_url:
+                shared.add(item.key)
     items: list[NewItem] = []
-    links: dict[str, str | None] = {}  # key -> canonical URL of the entry that took it
-    for entry in entries:
-        item = new_item(entry, feed_id, feed_title, fetched_at)
-        if item.key in links:
-            first = links[item.key]
-            if item.canonical_url is None or item.canonical_url == first:
-                continue
+    taken: set[str] = set()
+    for item in made:
+        if item.key in shared and item.canonical_url is not None:
             item = replace(item, key=f"url:{item.canonical_url}")
-            if item.key in links:
-                continue
-        links[item.key] = item.canonical_url
+        if item.key in taken:
+            continue
+        taken.add(item.key)
         items.append(item)
     return items

@@ -150,10 +150,24 @@ def _e(guid: str | None, url: str | None, title: str) -> FeedEntry:
 @pytest.mark.parametrize(
     ("entries", "expected"),
     [
-        # one guid for two articles: the later one is keyed by its own link
+        # one guid for two articles: each is keyed by its own link
         (
             [_e("7", "https://a.example/one", "One"), _e("7", "https://a.example/two", "Two")],
-            [("feed:3:guid:7", "One"), ("url:https://a.example/two", "Two")],
+            [("url:https://a.example/one", "One"), ("url:https://a.example/two", "Two")],
+        ),
+        # ... but for one listed without a link, which keeps the guid
+        (
+            [
+                _e("7", None, "None"),
+                _e("7", "https://a.example/one", "One"),
+                _e("7", "https://a.example/two", "Two"),
+                _e("7", None, "x"),
+            ],
+            [
+                ("feed:3:guid:7", "None"),
+                ("url:https://a.example/one", "One"),
+                ("url:https://a.example/two", "Two"),
+            ],
         ),
         # the same article listed twice (same link, or none to tell): the first stands
         (
@@ -168,7 +182,7 @@ def _e(guid: str | None, url: str | None, title: str) -> FeedEntry:
                 _e("7", "https://a.example/one", "One"),
                 _e("7", "https://a.example/two", "Two again"),
             ],
-            [("url:https://a.example/two", "Two"), ("feed:3:guid:7", "One")],
+            [("url:https://a.example/two", "Two"), ("url:https://a.example/one", "One")],
         ),
         # distinct guids are left alone
         (
@@ -182,6 +196,20 @@ def test_one_fetch_gives_each_article_one_key(
 ) -> None:
     items = feed_items(entries, 3, "Feed", datetime(2026, 3, 5, tzinfo=UTC))
     assert [(i.key, i.title) for i in items] == expected
+
+
+def test_an_article_keeps_its_key_whichever_order_the_feed_lists_a_shared_guid_in() -> None:
+    # A feed giving every post one guid, newest first: a new post on top must not take
+    # the key the post below it had (it would be stored as that post's edit, never judged).
+    older = [_e("7", f"https://a.example/{n}", f"Post {n}") for n in (2, 1)]
+    newer = [_e("7", "https://a.example/3", "Post 3"), *older]
+    when = datetime(2026, 3, 5, tzinfo=UTC)
+    before = {i.title: i.key for i in feed_items(older, 3, "Feed", when)}
+    after = {i.title: i.key for i in feed_items(newer, 3, "Feed", when)}
+    reordered = {i.title: i.key for i in feed_items(newer[::-1], 3, "Feed", when)}
+    assert after == reordered
+    assert {title: after[title] for title in before} == before
+    assert len(set(after.values())) == 3
 
 
 def test_hash_key_ignores_case_and_whitespace_but_not_words() -> None:

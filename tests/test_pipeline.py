@@ -338,6 +338,29 @@ async def test_two_articles_under_one_guid_are_two_items_and_not_updated_on_ever
     await world.app.aclose()
 
 
+async def test_a_new_article_on_top_of_a_feed_giving_every_post_one_guid_is_new(
+    feed_server, sqlite_url, clock
+):
+    # Newest first, every post under guid "7": the new post must be a new item (judged),
+    # not an edit of the post that was on top before, and the others stay as they are.
+    world = make_world(sqlite_url, clock)
+    first, second, third = samples("unrelated")[:3]
+    older = [as_entry(second, 1, guid="7"), as_entry(first, guid="7")]
+    feed_server.add_feed("/same.xml", feed_of(*older))
+    world.app.store.add_feed(feed_server.url("/same.xml"), clock.now())
+    report = await _cycle(world)
+    assert (report.new_items, report.updated_items) == (2, 0)
+
+    feed_server.add_feed("/same.xml", feed_of(as_entry(third, 2, guid="7"), *older))
+    clock.advance(hours=1)
+    report = await _cycle(world)
+
+    assert (report.new_items, report.updated_items) == (1, 0)
+    for item in (first, second, third):
+        assert world.app.store.find_item_by_url(item["url"]).title == item["title"]
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])
