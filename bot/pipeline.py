@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
@@ -178,6 +179,17 @@ class CycleReport:
 
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
+
+
+_COUNT = re.compile(r"\d+")
+
+
+def _warning_kind(warning: str) -> str:
+    """What a fetch warning is about, without its particulars: the text before its
+    details (a ":" or "("), with counts taken out ("2 entries are dated in the future"
+    and "3 entries ..." are one kind; so are "feed has 612 entries" and "613")."""
+    head = warning.split(":", 1)[0].split("(", 1)[0]
+    return _COUNT.sub("N", head).strip()
 
 
 class Pipeline:
@@ -654,9 +666,9 @@ class Pipeline:
         """Log what the fetch noticed about a feed that still works (a permanent redirect,
         XML read leniently, entries cut at the limit), once per feed and kind of warning
         in this process: it stays true on every poll, and the operator needs to hear it
-        once, not every quarter of an hour."""
+        once, not every quarter of an hour. Its memory holds a few kinds per feed."""
         for warning in result.warnings:
-            kind = warning.split(":", 1)[0].split("(", 1)[0].strip()
+            kind = _warning_kind(warning)
             if (feed.id, kind) in self._warned:
                 continue
             self._warned.add((feed.id, kind))

@@ -316,6 +316,30 @@ async def test_a_feed_moved_permanently_is_told_once_naming_its_new_address(
     await world.app.aclose()
 
 
+async def test_a_warning_with_a_count_in_it_is_told_once_as_the_count_changes(
+    feed_server, sqlite_url, clock, caplog
+):
+    # "1 entries are dated in the future", then "2 entries ...": one kind of warning,
+    # told once, however many entries it counts on each poll.
+    caplog.set_level("WARNING", logger="bot.pipeline")
+    world = make_world(sqlite_url, clock)
+    items = samples("unrelated")[:2]
+    when = "Fri, 01 Jan 2100 10:00:00 GMT"
+    future = [as_entry(item, n, published=when) for n, item in enumerate(items)]
+    feed_server.add_feed("/ahead.xml", feed_of(future[0]))
+    world.app.store.add_feed(feed_server.url("/ahead.xml"), clock.now())
+
+    await _cycle(world)
+    feed_server.add_feed("/ahead.xml", feed_of(*future))
+    clock.advance(hours=1)
+    report = await _cycle(world)
+
+    assert report.new_items == 1
+    told = [r.getMessage() for r in caplog.records if "dated in the future" in r.getMessage()]
+    assert len(told) == 1, told
+    await world.app.aclose()
+
+
 async def test_two_articles_under_one_guid_are_two_items_and_not_updated_on_every_poll(
     feed_server, sqlite_url, clock
 ):
