@@ -32,6 +32,7 @@ _BLOCK_TAGS = tuple(BLOCK)
 # it), replaced by U+FFFD.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # either
 
 
 def _lxml_text(html: str) -> str:
@@ -71,6 +72,8 @@ def html_to_text(html: str | None) -> str:
 
 def storable(text: str | None) -> str | None:
     """``text`` without what a database cannot store as text (see ``_CONTROL``)."""
-    if not text:
+    # one scan, and no copy, for the text that has none (nearly all): every field of
+    # every entry passes here
+    if not text or not _UNSTORABLE.search(text):
         return text
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))

@@ -43,14 +43,18 @@ _FUTURE_SLACK = timedelta(days=1)
 
 
 def _storable_entry(entry: FeedEntry) -> FeedEntry:
-    guid, url, author = storable(entry.guid), storable(entry.url), storable(entry.author)
+    fields = (entry.guid, entry.url, entry.title, entry.summary, entry.content, entry.author)
+    cleaned = tuple(storable(value) for value in fields)
+    if all(a is b for a, b in zip(cleaned, fields, strict=True)):
+        return entry  # nearly every entry: nothing to clean
+    guid, url, title, summary, content, author = cleaned
     return replace(
         entry,
         guid=guid or None,
         url=url or None,
-        title=storable(entry.title) or "",
-        summary=storable(entry.summary) or "",
-        content=storable(entry.content) or "",
+        title=title or "",
+        summary=summary or "",
+        content=content or "",
         author=author or None,
     )
 
