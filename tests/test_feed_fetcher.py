@@ -179,6 +179,8 @@ async def test_other_2xx_statuses(feed_server: FeedServer) -> None:
             ["HTTP 503", "unavailable"],
         ),
         (503, {"Retry-After": "soon"}, None, ["HTTP 503"]),
+        # digits to str.isdigit() but no number to float(): no wait, and no crash
+        (503, {"Retry-After": "\u00b2"}, None, ["HTTP 503", "unavailable"]),
         # a wait said as people say it, not "retry after 2.29995e+09s"
         (429, {"Retry-After": "5400"}, 5400.0, ["retry after 90 min"]),
         (

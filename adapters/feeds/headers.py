@@ -36,7 +36,7 @@ def parse_retry_after(
     if not value or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to isdigit(), no number to float()
         return float(text)
     when = _http_date(text)
     if when is None:
