@@ -18,6 +18,7 @@ corpus). This module checks what only shows in a whole poll cycle of the real pi
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import resource
 import time
@@ -291,3 +292,49 @@ async def test_text_a_database_cannot_store_is_cleaned_and_the_cycle_goes_on(
         assert half.title == "Lone \ufffd half" and half.content == "x \ufffd y"
     finally:
         await world.app.aclose()
+
+
+_RSS = (
+    b'<rss version="2.0"><channel><title>E</title><item><title>One</title>'
+    b"<link>https://e.example/1</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        # a validator with a byte that is no UTF-8 (stored on the feed's row)
+        (b'ETag: "v\xff1"\r\nContent-Type: application/rss+xml', _RSS),
+        # the error quotes the Content-Type of an HTML page (stored as the feed's error)
+        (b"Content-Type: text/html; charset=\xff", b"<html><body>Home</body></html>"),
+    ],
+)
+async def test_header_bytes_a_database_cannot_store_do_not_stop_the_cycle(
+    hostile: HostileFeedServer, db_url: str, clock, head: bytes, body: bytes
+) -> None:
+    # aiohttp decodes such bytes into lone surrogates, which no database stores: the
+    # feed's row failed the transaction recording every feed of the cycle, every poll.
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        length = str(len(body)).encode()
+        writer.write(b"HTTP/1.1 200 OK\r\n" + head + b"\r\nContent-Length: " + length)
+        writer.write(b"\r\nConnection: close\r\n\r\n" + body)
+        await writer.drain()
+        writer.close()
+
+    raw = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = raw.sockets[0].getsockname()[1]
+    world = make_world(db_url, clock, follow=False)
+    world.app.store.add_feed(f"http://127.0.0.1:{port}/feed", clock.now())
+    world.app.store.add_feed(
+        hostile.add_feed("/ok.xml", rss([entry(1, link="https://ok.example/1")])), clock.now()
+    )
+    try:
+        await world.app.pipeline.poll_due()
+        assert all(f.last_polled_at is not None for f in world.app.store.list_feeds())
+        assert world.app.store.find_item_by_url("https://ok.example/1") is not None
+    finally:
+        await world.app.aclose()
+        raw.close()
+        await raw.wait_closed()

@@ -38,6 +38,7 @@ import httpx
 from adapters.feeds.body import LimitedBody, collect_limited, too_large
 from adapters.feeds.errors import FetchError, TimedOut, TooLarge
 from adapters.feeds.headers import parse_max_age, parse_retry_after
+from adapters.feeds.html_text import storable
 from adapters.feeds.limits import HostLimits
 from adapters.feeds.netguard import AddressGuard, Lookup
 from adapters.feeds.parse import parse_to_result
@@ -224,8 +225,11 @@ class HttpFeedFetcher:
 
         Returns:
             OK with entries, NOT_MODIFIED (304 or identical body), or ERROR with a
-            human-readable ``error``.
+            human-readable ``error``; no text in it that a database cannot store.
         """
+        return _storable_result(await self._fetch(request))
+
+    async def _fetch(self, request: PollRequest) -> FetchResult:
         try:
             # host slot first (see adapters.feeds.limits): one slow host cannot starve others
             async with self._limits.slot(request.url):
@@ -361,6 +365,27 @@ class HttpFeedFetcher:
 def _has_body(status: int) -> bool:
     """2xx responses carry the feed (203 from caching proxies, too); 204 is caught as empty."""
     return 200 <= status < 300
+
+
+def _storable_result(result: FetchResult) -> FetchResult:
+    """``result`` with the server's header text made storable (see ``storable``).
+
+    aiohttp decodes header bytes that are no UTF-8 into lone surrogates ("\\udcff"), and
+    they reach the feed's row: its ``ETag`` or ``Last-Modified``, or the error quoting
+    its ``Content-Type`` or a redirect's ``Location``. No database stores them, and the
+    one row failed the transaction recording every feed of the poll cycle, on every
+    poll. (The entries and feed title are cleaned when parsed.)
+    """
+    texts = (result.error, result.etag, result.last_modified, *result.warnings)
+    if all(storable(text) is text for text in texts):
+        return result  # nearly always: nothing to clean
+    return replace(
+        result,
+        error=storable(result.error),
+        etag=storable(result.etag) or None,
+        last_modified=storable(result.last_modified) or None,
+        warnings=tuple(storable(w) or "" for w in result.warnings),
+    )
 
 
 def _error(message: str, **fields: object) -> FetchResult:
