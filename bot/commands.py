@@ -439,7 +439,8 @@ class Commands:
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         story = self._story(story_name, req) if story_name else None
         wanted = keywords.lstrip("#")
-        by_id = [s for s in subs if wanted.isdigit() and s.id == int(wanted)]
+        # isdecimal, not isdigit: "²" is a digit to isdigit() and no number to int()
+        by_id = [s for s in subs if wanted.isdecimal() and s.id == int(wanted)]
         by_keywords = [
             s
             for s in subs

@@ -1039,3 +1039,13 @@ async def test_an_unknown_story_lists_twenty_known_ones_and_counts_the_rest(comm
     assert reply.text.endswith("and 11 more (`/story stories`).")
     which = await commands.handle(CommandRequest("status", "discord", "U1", "DM"))
     assert which.text.endswith("and 11 more (`/story stories action:list`)")
+
+
+@pytest.mark.parametrize("typed", ["²", "#²", "①"])
+async def test_unsubscribe_of_a_digit_that_is_no_number_is_an_unknown_subscription(
+    commands, store, typed
+):
+    assert (await commands.handle(req("subscribe oil"))).ok
+    reply = await commands.handle(req(f"unsubscribe {typed}"))
+    assert not reply.ok and "You have no subscription" in reply.text, reply.text
+    assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["oil"]
