@@ -41,7 +41,7 @@ from bot.model import Feed
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
-from storage.migrate import SchemaRevision, schema_revision
+from storage.migrate import SchemaRevision, schema_revision, unknown_reason
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DEFAULT_MAX_FAILURES = 5
@@ -206,8 +206,7 @@ def _schema(revision: SchemaRevision) -> Finding:
         return Finding(
             "schema",
             PROBLEM,
-            f"at revision {current}, which this storybot ({head}) does not know: "
-            "a newer storybot migrated it",
+            f"at revision {current}, {unknown_reason(revision.unknown, revision.head)}",
         )
     return Finding(
         "schema",

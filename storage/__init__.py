@@ -105,10 +105,12 @@ def open_store(
     except NewerSchema as exc:
         engine.dispose()
         shown = str(path.resolve()) if path is not None else describe(parsed)
-        raise ConfigError(
-            f"the database {shown} ({source}) {exc}; run that version, or restore the "
-            "backup made before the upgrade"
-        ) from None
+        then = (
+            "; run that version, or restore the backup made before the upgrade"
+            if exc.newer
+            else ""  # the reason says it: a database of its own
+        )
+        raise ConfigError(f"the database {shown} ({source}) {exc}{then}") from None
     except BaseException:
         engine.dispose()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,9 +108,36 @@ class SchemaUpgrade:
         return f"upgraded from schema revision {', '.join(self.before)} to {after}"
 
 
+# storybot numbers its revisions: "0001", "0002", ... (storage/migrations/versions)
+_NUMBERED = re.compile(r"[0-9]{4}")
+
+
+def by_newer_storybot(unknown: tuple[str, ...], head: tuple[str, ...]) -> bool:
+    """Whether revisions these migrations do not know are a newer storybot's: numbered
+    as storybot's are, after this code's newest. Anything else (``3f2a9c1b7e0d``) is
+    another Alembic-migrated application's, whose database storybot was pointed at."""
+    newest = max((int(h) for h in head if _NUMBERED.fullmatch(h)), default=0)
+    return bool(unknown) and all(
+        _NUMBERED.fullmatch(r) is not None and int(r) > newest for r in unknown
+    )
+
+
+def unknown_reason(unknown: tuple[str, ...], head: tuple[str, ...]) -> str:
+    """Why the database is at revisions ``unknown``, which this code does not have."""
+    if by_newer_storybot(unknown, head):
+        return (
+            f"which this storybot ({', '.join(head)}) does not know: a newer storybot migrated it"
+        )
+    return (
+        f"which is not one of storybot's (0001 to {', '.join(head)}): another application's "
+        "database? storybot needs a database of its own"
+    )
+
+
 class NewerSchema(Exception):
     """The database is at a revision these migrations do not have: a newer storybot
-    migrated it (this one was rolled back, or is an older copy).
+    migrated it (this one was rolled back, or is an older copy), or the database is
+    another application's (its Alembic ``alembic_version``); see :attr:`newer`.
 
     Attributes:
         unknown: The database's revisions these migrations do not know.
@@ -118,11 +146,15 @@ class NewerSchema(Exception):
 
     def __init__(self, unknown: tuple[str, ...], head: tuple[str, ...]) -> None:
         super().__init__(
-            f"is at schema revision {', '.join(unknown)}, which this storybot "
-            f"({', '.join(head)}) does not know: a newer storybot migrated it"
+            f"is at schema revision {', '.join(unknown)}, {unknown_reason(unknown, head)}"
         )
         self.unknown = unknown
         self.head = head
+
+    @property
+    def newer(self) -> bool:
+        """Whether a newer storybot migrated it (else it is not storybot's)."""
+        return by_newer_storybot(self.unknown, self.head)
 
 
 def _unknown(script: ScriptDirectory, revisions: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,7 +176,8 @@ def upgrade_to_head(engine: Engine) -> SchemaUpgrade:
         The revisions before and after, so that callers can say what was upgraded.
 
     Raises:
-        NewerSchema: A newer storybot migrated the database; it is left as it is.
+        NewerSchema: A newer storybot migrated the database, or it is another
+            application's; it is left as it is.
     """
     config = alembic_config()
     with migration_connection(engine) as connection:

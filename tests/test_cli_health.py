@@ -264,6 +264,22 @@ def test_a_schema_a_newer_storybot_migrated_is_reported(tmp_path, monkeypatch, c
     )
 
 
+def test_another_applications_alembic_revision_is_reported_as_such(tmp_path, monkeypatch, capsys):
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    store = open_store(url, upgrade=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('3f2a9c1b7e0d')"))
+    store.close()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(["health"]) == 1
+    said = _lines(capsys.readouterr().out)["schema"]
+    assert said.startswith("problem at revision 3f2a9c1b7e0d, which is not one of storybot's"), said
+    assert "newer storybot" not in said, said
+
+
 def test_a_database_that_is_not_storybots_is_reported(empty_url, monkeypatch, capsys):
     if empty_url.startswith("sqlite"):
         open_store(empty_url, upgrade=False).close()  # an empty SQLite file

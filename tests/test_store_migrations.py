@@ -113,6 +113,33 @@ def test_a_database_a_newer_storybot_migrated_is_refused_in_one_line(empty_url):
     assert f"which this storybot ({head}) does not know: a newer storybot migrated it" in said
 
 
+def test_another_applications_alembic_revision_is_not_taken_for_a_newer_storybot(empty_url):
+    # STORYBOT_DATABASE_URL naming a database another Alembic-migrated application uses:
+    # its alembic_version holds that application's revision. No backup to restore, no
+    # newer storybot to run: storybot needs a database (or schema) of its own.
+    from sqlalchemy import text
+
+    from bot.errors import ConfigError
+
+    store = open_store(empty_url, upgrade=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('3f2a9c1b7e0d')"))
+    store.close()
+    with pytest.raises(ConfigError) as err:
+        open_store(empty_url)
+    said = str(err.value)
+    assert "\n" not in said and "is at schema revision 3f2a9c1b7e0d" in said, said
+    assert "newer storybot" not in said and "restore the backup" not in said, said
+    assert "not one of storybot's" in said and "a database of its own" in said, said
+    store = open_store(empty_url, upgrade=False)
+    try:
+        assert set(inspect(store.engine).get_table_names()) == {"invoices", "alembic_version"}
+    finally:
+        store.close()
+
+
 def test_downgrade_to_base_then_upgrade_again(empty_url):
     store = open_store(empty_url)
     try:
