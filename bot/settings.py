@@ -474,7 +474,8 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
     for ever with back-off, a configuration error looking like an outage.
 
     Raises:
-        ConfigError: It is not a URL of one of ``schemes`` with a host.
+        ConfigError: It is not a URL of one of ``schemes`` with a host, or its port
+            is not from 1 to 65535.
     """
     value = env.get(name) or None
     if value is None:
@@ -487,6 +488,12 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
     if not usable:
         kind = "an http(s) URL" if schemes[0] == "http" else "a ws(s) URL"
         raise ConfigError(f"{name} must be {kind} with a host, got {value!r}")
+    try:  # urlsplit reads the port only when asked: ":99999" and ":abc" raise then
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigError(f"{name} must have a port from 1 to 65535, got {value!r}")
     return value
 
 

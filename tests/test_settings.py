@@ -214,11 +214,28 @@ def test_a_chat_endpoint_url_that_is_no_url_is_a_config_error(name, value, expec
     assert str(err.value) == f"{name} must be {expected} with a host, got {value!r}"
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STORYBOT_DISCORD_API_URL", "http://127.0.0.1:99999/api/"),
+        ("STORYBOT_DISCORD_API_URL", "http://127.0.0.1:abc/api/"),
+        ("STORYBOT_SLACK_API_URL", "http://127.0.0.1:0/api/"),
+        ("STORYBOT_DISCORD_GATEWAY_URL", "ws://127.0.0.1:70000/?v=10&encoding=json"),
+    ],
+)
+def test_a_chat_endpoint_url_with_a_port_that_is_none_is_a_config_error(name, value):
+    # a host but no usable port passed the check: `discord sync` ended in aiohttp's
+    # InvalidUrlClientError traceback, as with no URL at all
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={name: value})
+    assert str(err.value) == f"{name} must have a port from 1 to 65535, got {value!r}"
+
+
 def test_chat_endpoint_urls_of_the_right_kind_are_kept():
     env = {
         "STORYBOT_SLACK_API_URL": "http://127.0.0.1:8080/api/",
         "STORYBOT_DISCORD_API_URL": "https://proxy.internal/api/v10",
-        "STORYBOT_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
+        "STORYBOT_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/?v=10&encoding=json",
     }
     s = load_settings(env=env)
     assert s.slack.api_url == env["STORYBOT_SLACK_API_URL"]
