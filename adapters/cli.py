@@ -552,12 +552,18 @@ def _run(args: argparse.Namespace) -> int:
                 create=False,
                 writable=not reads_only or bool(settings.stories or settings.feeds),
             )
-    app = build_app(settings, store=store, declared=not no_data)
-    if args.new_database is not None:
+    # a new file is watched from just after its opening made the tables: the config's
+    # stories and feeds are added after that (reading their seeds takes a while, and
+    # another storybot may store things in the new file meanwhile), so a database that
+    # holds them is kept, as one anything else wrote to is
+    watch = args.new_database is not None
+    app = build_app(settings, store=store, declared=not (no_data or watch))
+    if watch:
+        from adapters.app import apply_declared
         from adapters.operator import NewDatabase
 
-        # watched from now: removed only if nothing but its opening wrote to it
         args.new_database = NewDatabase(args.new_database)
+        apply_declared(app)
     if cmd in ("run", "worker", "poll"):
         from adapters.runtime import tune_gc_for_service
 

@@ -477,7 +477,8 @@ async def ask(
     Args:
         new_database: The SQLite file opening the store created (it did not exist):
             removed again if the command is refused, unless something else used it
-            meanwhile (see :class:`NewDatabase`). The commands check what was typed
+            meanwhile or the config's stories and feeds were added to it (see
+            :class:`NewDatabase`). The commands check what was typed
             against the data (a host the poller refuses, a query matching everything, an
             unknown story), so only they can tell; a refusal must not leave an empty
             database behind, as a refused ``storybot feeds add`` leaves none.
@@ -529,9 +530,11 @@ async def chat(
 class NewDatabase:
     """A SQLite file this command's opening created, to remove again if it stored nothing.
 
-    Made just after the store was opened (the schema made, the config's stories and feeds
-    added): it keeps a connection of its own to the file and notes its ``PRAGMA
-    data_version``, which changes whenever another connection commits. The file is removed
+    Made just after the store was opened (the schema made), before the config's stories
+    and feeds are added: reading their seeds takes a while, in which another ``storybot``
+    may store things in the new file, so a file they were added to is kept too. It keeps
+    a connection of its own to the file and notes its ``PRAGMA data_version``, which
+    changes whenever another connection commits. The file is removed
     only if no connection changed it since (this command's own, or another ``storybot``
     using the same new file meanwhile: a ``storybot run`` started while a ``storybot chat``
     was open, a ``storybot ask subscribe`` in another terminal) and none other has it open:

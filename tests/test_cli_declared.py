@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
 from test_cli import db  # noqa: F401  (fixture)
 
@@ -181,3 +182,53 @@ _RSS = (
     "<item><title>Pentagon talks</title><link>https://news.example/1</link></item>"
     "</channel></rss>"
 )
+
+
+def test_a_refused_ask_keeps_a_new_database_another_storybot_wrote_to_while_it_read_the_declared_seeds(
+    db, tmp_path, capsys, feed_server
+):
+    # The config's story is added to the new file first, its seed read from its URL (a
+    # while). Another storybot using the new file meanwhile (`storybot ask subscribe` in
+    # another terminal, done before this command is) wrote before the refused command
+    # started watching the file: its subscription was deleted with the file.
+    import threading
+
+    from feedserver import Route
+    from seed_pages import CHIPS_1
+    from store_builders import T0
+
+    arrived, hold = threading.Event(), threading.Event()
+    page = feed_server.add(
+        "/chips-1",
+        Route(body=CHIPS_1.encode(), content_type="text/html", arrived=arrived, hold=hold),
+    )
+    config = _config(tmp_path, story="chips", seeds=[page])
+
+    def another_storybot() -> None:
+        try:
+            if arrived.wait(10):  # the seed is being read
+                other = open_store(db)
+                other.add_subscription("slack", "U1", "rail", None, T0)
+                other.close()
+        finally:
+            hold.set()
+
+    meanwhile = threading.Thread(target=another_storybot)
+    meanwhile.start()
+    try:
+        assert main(["--config", config, "ask", "follow nosuch"]) == 1
+    finally:
+        hold.set()
+        meanwhile.join()
+    assert "no story named 'nosuch'" in capsys.readouterr().out
+    assert (tmp_path / "cli.db").exists(), "the other storybot's subscription was deleted"
+    stored = open_store(db)
+    assert [s.query for s in stored.all_subscriptions()] == ["rail"]
+    assert [s.name for s in stored.list_stories()] == ["chips"]
+    stored.close()
+
+
+def test_a_refused_ask_without_declarations_still_leaves_no_new_database(db, tmp_path, capsys):
+    config = _config(tmp_path)  # declares nothing
+    assert main(["--config", config, "ask", "follow nosuch"]) == 1
+    assert not list(tmp_path.glob("cli.db*"))
