@@ -32,6 +32,13 @@ platform is enabled).
 When the operator configured a summarizer (``bot.summarizer``), an alert's extractive
 summary is rewritten just before it is sent; the row keeps the extractive message, and
 any failure of the summarizer sends that instead.
+
+An update to an alert someone deleted is posted as a new message (``forget_message``).
+Discord remembers a nonce for a few minutes from the message posted under it, and answers
+it with Unknown Message while that message is deleted; so on such a platform the repost
+goes under a key of its own, fixed by when the repost started (``post_started_at``, kept
+until it is recorded): its retries find it under that key for as long as Discord
+remembers it, as a first post's do (see ``_post_key``).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, Mapping, TypeVar
 
 from bot.errors import (
@@ -59,6 +66,7 @@ T = TypeVar("T")
 # How far before a recorded time a look-up on the platform starts: clock skew between us
 # and the platform, and the moments between a post there and its record here.
 RECOVERY_MARGIN = timedelta(minutes=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -186,7 +194,8 @@ class DeliveryWorker:
                     log.info("%s not sent: taken back before it was posted", entry.key)
                     return
                 posting = True
-                message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
+                key = self._post_key(sink, entry, entry.post_started_at or now)
+                message_id = await sink.post(entry.target, message, idempotency_key=key)
                 report.posted += 1
             else:
                 try:
@@ -205,7 +214,8 @@ class DeliveryWorker:
                     )
                     await self._db(self.store.forget_message, entry.id, now)
                     posting = True
-                    message_id = await sink.post(entry.target, message, idempotency_key=entry.key)
+                    key = self._post_key(sink, entry, now)
+                    message_id = await sink.post(entry.target, message, idempotency_key=key)
                     report.posted += 1
         except RateLimited as exc:
             wait = max(exc.retry_after_s, 0.0)
@@ -286,6 +296,25 @@ class DeliveryWorker:
             return None
 
     @staticmethod
+    def _post_key(sink: ChatSink, entry: OutboxEntry, started: datetime) -> str:
+        """The idempotency key a post of ``entry`` that started at ``started`` goes under.
+
+        The row's own key, except for a repost (the row was delivered before: its message
+        was deleted) to a platform that de-duplicates by key only for a while
+        (``dedup_window_s``: Discord's nonce). Such a platform remembers a key from the
+        message first posted under it: a repost under the row's key gets Unknown Message
+        while the deleted message is remembered and posts once it is forgotten, so a
+        retry of a repost whose answer was lost, coming after that, would post it twice.
+        The repost's own key (the row's and when the repost started, which
+        ``post_started_at`` keeps until the post is recorded) is remembered from the
+        repost, for its retries, as a first post's key is. Sinks that look a post up by
+        key (``find_posted``) keep the row's key: they find it in the message.
+        """
+        if entry.delivered_version == 0 or not _dedups_by_key_for_a_while(sink):
+            return entry.key
+        return f"{entry.key}@{(started - _EPOCH) // timedelta(microseconds=1)}"
+
+    @staticmethod
     def _nonce_retry_cap(sink: ChatSink, entry: OutboxEntry, posting: bool) -> float | None:
         """The longest wait before retrying a post the platform may have accepted.
 
@@ -295,13 +324,10 @@ class DeliveryWorker:
         within that window, or the retry would post a second copy.
         """
         window = getattr(sink, "dedup_window_s", None)
-        may_be_posted = posting or entry.post_started_at is not None
-        if (
-            window
-            and may_be_posted
-            and entry.message_id is None
-            and not hasattr(sink, "find_posted")
-        ):
+        # posting: a first post, or a repost of a deleted alert (whose batch copy still
+        # has the deleted message's id); otherwise an interrupted first post
+        may_be_posted = posting or (entry.post_started_at is not None and entry.message_id is None)
+        if window and may_be_posted and _dedups_by_key_for_a_while(sink):
             return max(1.0, window / 2)
         return None
 
@@ -331,3 +357,9 @@ class DeliveryWorker:
         if dead:
             report.dead += 1
             log.error("giving up on %s after %d attempts: %s", entry.key, attempts, error)
+
+
+def _dedups_by_key_for_a_while(sink: ChatSink) -> bool:
+    """Whether ``sink``'s platform de-duplicates a repeated post key for a while only
+    (Discord's nonce, ``dedup_window_s``) rather than the sink looking posts up by key."""
+    return bool(getattr(sink, "dedup_window_s", None)) and not hasattr(sink, "find_posted")

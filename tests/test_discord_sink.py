@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
@@ -261,3 +262,61 @@ def test_the_voice_warnings_are_not_logged_and_other_discord_warnings_are(
         "something else went wrong"
     ]
     assert not VoiceClient.warn_nacl and not VoiceClient.warn_dave, "the Client did warn"
+
+
+async def test_a_repost_whose_answer_was_lost_is_not_posted_again_once_the_deleted_alerts_nonce_expires(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """The alert is deleted at once; the update comes near the end of the deleted alert's
+    nonce window. Its repost reaches Discord but the answer is lost (the connection
+    drops). The retry, seconds later, comes after the deleted alert's nonce is forgotten:
+    it must find the repost, not post the update a second time."""
+    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    key = "alert:story-1:dev-1:discord:channel"
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    del fake.messages[store.get_outbox(key).message_id]  # type: ignore[union-attr]
+    clock.advance(110)
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    fake.lose_answer_of_next_post()  # the repost is posted; its answer is lost
+    assert (await worker.deliver_due()).failed == 1
+    clock.advance(30)  # the retry, after a back-off of seconds (and Discord's window)
+
+    await worker.deliver_due()
+
+    entry = store.get_outbox(key)
+    assert entry is not None and entry.delivered_version == entry.version
+    titles = [m["embeds"][0]["title"] for m in fake.messages.values()]
+    assert titles == ["Second report"], "the update is in the channel once"
+    assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
+    store.close()
+
+
+async def test_a_repost_whose_answer_was_lost_is_retried_while_discord_remembers_its_nonce(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """The update's edits had failed a few times (Discord down), so its back-off is long;
+    then the edit finds the alert deleted and the repost's answer is lost. Discord may have
+    posted it: the retry must come while Discord remembers its nonce, as a first post's."""
+    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    key = "alert:story-1:dev-1:discord:channel"
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    for _ in range(6):
+        fake.fail_next(1, 503, path=rf"{MESSAGES}/\d+", message="upstream connect error")
+        assert (await worker.deliver_due()).failed == 1
+        clock.advance(3600)
+    del fake.messages[store.get_outbox(key).message_id]  # type: ignore[union-attr]
+    fake.lose_answer_of_next_post()
+
+    assert (await worker.deliver_due()).failed == 1
+
+    entry = store.get_outbox(key)
+    assert entry is not None and entry.attempts == 7
+    assert entry.next_attempt_at - clock.now() <= timedelta(seconds=sink.dedup_window_s / 2)
+    store.close()

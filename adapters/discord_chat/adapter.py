@@ -238,9 +238,12 @@ class DiscordAdapter:
 
         # The key's own nonce first (a retry finds the message an earlier attempt
         # posted). Discord answers Unknown Message, posting nothing, when the message
-        # posted under a nonce was deleted within its window (discord-api-docs#6647): an
-        # update reposted after someone deleted the alert takes the next nonce of the
-        # key's chain, so it is posted, and posted once however often it is sent.
+        # posted under a nonce was deleted within its window (discord-api-docs#6647). The
+        # delivery worker reposts an update to a deleted alert under a key of its own
+        # (DeliveryWorker._post_key); a key's message can still be deleted before its
+        # post was recorded (its answer lost), and then the next nonce of the key's chain
+        # posts it. (Such a chain is only as good as Discord's memory of its first nonce:
+        # once that is forgotten, a retry posts under it again.)
         for n in range(REPOST_NONCES):
             nonce = nonce_for(idempotency_key if n == 0 else f"{idempotency_key}#{n}")
             try:

@@ -114,6 +114,7 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()
         self.send_ready = True  # False: IDENTIFY goes unanswered (a gateway that hangs)
+        self._lose_posted = 0  # answers of message posts to lose once they posted (see below)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1500000000000000001)
         self._nonces: dict[str, str] = {}
@@ -184,6 +185,12 @@ class FakeDiscord:
         }
         self._failures.append(Failure(429, count, path, body, headers))
 
+    def lose_answer_of_next_post(self, count: int = 1) -> None:
+        """Drop the connection after each of the next ``count`` message posts that post a
+        message (not one answered with an error or with an earlier message): Discord
+        posted it, the client never hears so."""
+        self._lose_posted += count
+
     def calls_to(self, method: str, path_pattern: str) -> list[Call]:
         """Recorded calls with this method whose path fully matches the regex."""
         return [c for c in self.calls if c.method == method and re.fullmatch(path_pattern, c.path)]
@@ -231,7 +238,11 @@ class FakeDiscord:
             return self._error(status, {"message": f"{status}: Service Unavailable", "code": 0})
         if fault == "drop":
             return _drop(request)
+        before = len(self.messages)
         status, data = self._answer(call)
+        if self._lose_posted and request.method == "POST" and len(self.messages) > before:
+            self._lose_posted -= 1
+            return _drop(request)
         if fault == "drop-after":
             return _drop(request)
         if fault == "slow":
