@@ -144,9 +144,6 @@ class DeliveryWorker:
                         count=False,
                     )
                 continue
-            if not await self._still_wanted(entry):
-                report.withdrawn += 1
-                continue
             await self._deliver_one(sink, entry, report, paused)
         return report
 
@@ -178,6 +175,11 @@ class DeliveryWorker:
         message = entry.message
         if self.rewriter is not None:
             message = await self.rewriter.rewrite(message)  # never raises
+        # after the rewrite, which waits for an LLM up to its timeout: as close to the
+        # send as the store allows
+        if not await self._still_wanted(entry):
+            report.withdrawn += 1
+            return
         try:
             recovered = await self._recover(sink, entry, report)
             if recovered is not None:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator
 
 import pytest
+from fakes.llm_server import FakeLLM
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import text
@@ -37,9 +38,13 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
-def _slack_app(slack: FakeSlack, sqlite_url: str, clock):
+def _slack_app(slack: FakeSlack, sqlite_url: str, clock, env: dict[str, str] | None = None):
     settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+        env={
+            "STORYBOT_DATABASE_URL": sqlite_url,
+            "STORYBOT_ALLOWED_HOSTS": "127.0.0.1",
+            **(env or {}),
+        }
     )
     app = build_app(settings, clock=clock)
     app.delivery.sinks["slack"] = SlackSink(
@@ -195,6 +200,51 @@ async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_cha
         assert app.store.outbox_counts()["pending"] == 0
     finally:
         await app.aclose()
+
+
+async def test_an_alert_is_not_posted_after_its_channel_unfollows_while_the_llm_rewrites_it(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    """With a summarizer, each alert waits for the LLM's rewrite (up to its timeout, 20
+    s) just before it is sent. An unfollow meanwhile must take it back all the same: the
+    channel was told "no longer follows"."""
+    async with FakeLLM() as llm:
+        app = _slack_app(
+            slack,
+            sqlite_url,
+            clock,
+            {
+                "STORYBOT_SUMMARIZER": "openai",
+                "STORYBOT_SUMMARIZER_URL": llm.url,
+                "STORYBOT_SUMMARIZER_MODEL": "test-model",
+            },
+        )
+        try:
+            seeds = [load_seed(str(p)) for p in seed_files()]
+            app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+            await _say(app, "follow demo", admin=True)
+            [hearing] = samples("development", "congress-hearing")
+            feed_server.add_feed("/wire.xml", feed_of(as_entry(hearing)), etag=True)
+            app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+            await app.pipeline.poll_due()
+            assert app.store.outbox_counts()["pending"] == 1
+
+            held = llm.hold()
+            delivering = asyncio.ensure_future(app.delivery.deliver_due(limit=100))
+            await asyncio.wait_for(held.reached.wait(), 5)
+            gone = await _say(app, "unfollow demo", admin=True)
+            assert gone.text == "This channel no longer follows demo."
+            held.release()
+            report = await delivering
+
+            assert slack.messages.get("C0NEWS", []) == [], "nothing posted after the unfollow"
+            assert (report.posted, report.withdrawn) == (0, 1)
+            assert app.store.outbox_counts()["pending"] == 0
+        finally:
+            await app.aclose()
 
 
 @pytest.mark.parametrize("waiting", ["a command", "a delivery", "the digest job"])
