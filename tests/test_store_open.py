@@ -255,3 +255,39 @@ def test_a_sqlstate_decides_over_the_words(error, unavailable):
 def test_an_ssl_connection_cut_at_start_is_unavailable(message):
     exc = OperationalError("SELECT 1", {}, psycopg.OperationalError(message))
     assert _unavailable(exc, "postgresql") is True
+
+
+def test_an_in_memory_store_serves_threads_one_transaction_at_a_time():
+    """The service calls the store from threads at once (a poll cycle's commit, a /story
+    command, the outbox worker). In memory every session shares one connection: a
+    command's transaction waits for the cycle's, rather than failing inside it."""
+    store = open_store("sqlite://")
+    holding, release = threading.Event(), threading.Event()
+
+    def poll_cycle_writing() -> None:
+        with store._write() as session:  # noqa: SLF001 - a cycle's open write transaction
+            session.execute(text("UPDATE feeds SET id = id WHERE 0"))
+            holding.set()
+            release.wait(5)
+
+    cycle = threading.Thread(target=poll_cycle_writing)
+    cycle.start()
+    try:
+        assert holding.wait(5)
+        subscribed: list[object] = []
+        command = threading.Thread(
+            target=lambda: subscribed.append(
+                store.add_subscription("slack", "U1", "pentagon", None, T0)
+            )
+        )
+        command.start()
+        command.join(0.5)  # (it fails at once where it does not wait)
+        assert command.is_alive(), "the command waits for the cycle's transaction"
+        release.set()
+        command.join(5)
+        assert [s.query for s in subscribed] == ["pentagon"]  # type: ignore[attr-defined]
+        assert [s.query for s in store.all_subscriptions()] == ["pentagon"]
+    finally:
+        release.set()
+        cycle.join(5)
+        store.close()
