@@ -25,6 +25,7 @@ story tracked after a restart starts from the statistics it would have had witho
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import re
@@ -225,6 +226,10 @@ class Pipeline:
         self._subs: dict[int, Subscription] = {}
         self._matcher_cache: SubscriptionMatcher | None = None
         self._matcher_built_at: datetime | None = None
+        # Which invalidation the index has seen: /story commands invalidate it from their
+        # threads, also while a cycle reads the subscriptions to build it.
+        self._subs_changes = itertools.count(1)
+        self._subs_changed = 0
         self._lock = asyncio.Lock()
         self._log_failures = True  # False while a caller reports failed feeds itself
         # Ids of stored items the engine has not read yet, oldest first (see the module
@@ -1221,7 +1226,12 @@ class Pipeline:
         return any(self.store.get_outbox(legacy_notice_key(s.id, item.id)) for s in subs)
 
     def invalidate_subscriptions(self) -> None:
-        """Rebuild the subscription index before the next batch (a user (un)subscribed)."""
+        """Rebuild the subscription index before the next batch (a user (un)subscribed).
+
+        Called from any thread (the commands run theirs in one) once the change is
+        committed.
+        """
+        self._subs_changed = next(self._subs_changes)  # atomic, whichever thread
         self._matcher_built_at = None
 
     def _matcher(self) -> SubscriptionMatcher:
@@ -1234,12 +1244,16 @@ class Pipeline:
         built = self._matcher_built_at
         if self._matcher_cache is not None and built is not None and now - built < SUBS_REFRESH:
             return self._matcher_cache
+        seen = self._subs_changed
         subs = self.store.all_subscriptions()
         self._subs = {s.id: s for s in subs}
         matcher, errors = SubscriptionMatcher.from_subscriptions(subs)
         for sub_id, error in errors:
             log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
-        self._matcher_cache, self._matcher_built_at = matcher, now
+        # A change invalidated while they were read may not be in them: built again at
+        # the next call rather than kept for SUBS_REFRESH (its items would go unmatched).
+        fresh = self._subs_changed == seen
+        self._matcher_cache, self._matcher_built_at = matcher, now if fresh else None
         return matcher
 
 

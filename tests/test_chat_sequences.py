@@ -14,7 +14,7 @@ import pytest
 from fakes.llm_server import FakeLLM
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
-from sqlalchemy import text
+from sqlalchemy import event, text
 from storyworld import as_entry, feed_of, samples
 
 from adapters.app import build_app
@@ -245,6 +245,49 @@ async def test_an_alert_is_not_posted_after_its_channel_unfollows_while_the_llm_
             assert app.store.outbox_counts()["pending"] == 0
         finally:
             await app.aclose()
+
+
+async def test_a_subscription_made_while_a_cycle_reads_the_subscriptions_is_matched_next_cycle(
+    feed_server,  # noqa: F811
+    slack,
+    sqlite_url,
+    clock,
+):
+    """/story commands run in threads, beside the poll cycle on the event loop. A user
+    subscribes just as a cycle reads the subscriptions to build its index (after an
+    earlier subscribe asked for a rebuild): the index built without it must not be kept
+    for the next 5 minutes, whose items would never be DMed to them."""
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        await _say(app, "subscribe pentagon")
+        await app.pipeline.poll_due()  # the index is built, with "pentagon"
+        await _say(app, "subscribe hearing")  # a rebuild is asked for
+        engine = app.store.engine
+        subscribed: list[object] = []
+
+        def meanwhile(conn, cursor, statement, *args) -> None:
+            if subscribed or "FROM subscriptions" not in statement or "WHERE" in statement:
+                return  # not the read of every subscription that builds the index
+            request = CommandRequest("subscribe rail AND wage", "slack", USER, "C0NEWS")
+            command = threading.Thread(
+                target=lambda: subscribed.append(asyncio.run(app.commands.handle(request)))
+            )
+            command.start()
+            command.join(10)
+
+        event.listen(engine, "after_cursor_execute", meanwhile)
+        try:
+            await app.pipeline.poll_due()  # its index is built as the user subscribes
+        finally:
+            event.remove(engine, "after_cursor_execute", meanwhile)
+        assert [r.ok for r in subscribed] == [True]  # type: ignore[attr-defined]
+        clock.advance(seconds=60)  # the next cycle, well within the index's 5 minutes
+
+        await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
+
+        assert app.store.outbox_counts()["pending"] == 1, "the rail item is DMed"
+    finally:
+        await app.aclose()
 
 
 @pytest.mark.parametrize("waiting", ["a command", "a delivery", "the digest job"])
