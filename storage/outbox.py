@@ -347,8 +347,8 @@ class OutboxStore(StoreBase):
         edit being sent (:func:`take_back_unsent` lowers ``version``) would otherwise
         leave the next edit's version looking delivered, and it would never be sent.
         """
-        advances = OutboxRow.delivered_version < version
         delivered = case((OutboxRow.version < version, OutboxRow.version), else_=version)
+        advances = OutboxRow.delivered_version < delivered
         with self._write() as session:
             session.execute(
                 update(OutboxRow)

@@ -290,6 +290,46 @@ async def test_a_subscription_made_while_a_cycle_reads_the_subscriptions_is_matc
         await app.aclose()
 
 
+async def test_an_alert_whose_edit_was_in_flight_at_an_unfollow_is_edited_again_after_a_refollow(
+    slack,
+    sqlite_url,
+    clock,
+):
+    """The unfollow cancels the alert's waiting edit while the worker is sending it.
+    After the channel follows the story again, the development's next report must be
+    edited into the alert (README: "after a new follow later reports are edited into
+    them again"), not taken for delivered already."""
+    app = _slack_app(slack, sqlite_url, clock)
+    try:
+        seeds = [load_seed(str(p)) for p in seed_files()]
+        story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+        await _say(app, "follow demo", admin=True)
+        key = f"alert:{story.id}:1:slack:C0NEWS"
+        target = Target("slack", channel_id="C0NEWS")
+
+        def report(body: str) -> None:
+            message = OutboundMessage(MessageKind.ALERT, "Senators set a hearing", body)
+            app.store.enqueue([OutboxWrite(key, target, message)], clock.now())
+
+        report("It is on March 18.")
+        assert (await app.delivery.deliver_due()).posted == 1
+        report("It is on March 18, in public.")
+        held = slack.hold_next("chat.update")
+        delivering = asyncio.ensure_future(app.delivery.deliver_due())
+        await asyncio.wait_for(held.reached.wait(), 5)
+        await _say(app, "unfollow demo", admin=True)
+        held.release()
+        assert (await delivering).edited == 1
+        await _say(app, "follow demo", admin=True)
+        report("It is on March 18, in public; the deal's text is due first.")
+
+        assert (await app.delivery.deliver_due()).edited == 1
+        [alert] = slack.messages["C0NEWS"]
+        assert "the deal's text is due first" in str(alert)
+    finally:
+        await app.aclose()
+
+
 @pytest.mark.parametrize("waiting", ["a command", "a delivery", "the digest job"])
 async def test_a_command_waiting_for_the_database_does_not_hold_up_the_others(
     slack, sqlite_url, clock, waiting: str

@@ -1429,6 +1429,27 @@ def test_mark_delivered_is_monotonic(store, clock):
     assert store.outbox_counts() == {"pending": 0, "delivered": 1, "dead": 0}
 
 
+def test_an_edit_an_unfollow_cancelled_while_it_was_sent_leaves_the_next_report_due(store, clock):
+    story = _story(store)
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    key = f"alert:{story.id}:1:slack:C1"
+    store.enqueue([write(key)], clock.now())
+    posted = store.get_outbox(key)
+    store.mark_delivered(posted.id, posted.version, "m1", clock.now())
+    store.enqueue([write(key, title="v2")], clock.now())
+    sending = store.get_outbox(key)  # the worker reads it and sends the edit...
+    assert store.unbind(story.id, "slack", "C1") is True  # ...as the channel unfollows
+    store.mark_delivered(sending.id, sending.version, "m1", clock.advance(1))
+    got = store.get_outbox(key)
+    assert (got.version, got.delivered_version) == (1, 1)
+
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    store.enqueue([write(key, title="v3")], clock.now())
+
+    [due] = store.due_outbox(clock.now())
+    assert (due.key, due.message.title, due.message_id) == (key, "v3", "m1")
+
+
 def test_mark_attempt_failed_backs_off_then_dead(store, clock):
     store.enqueue([write("k"), write("other")], clock.now())
     entry = store.get_outbox("k")
