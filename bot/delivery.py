@@ -190,8 +190,8 @@ class DeliveryWorker:
                 report.recovered += 1
             elif entry.message_id is None:
                 if not await self._db(self.store.mark_post_started, entry.id, now):
-                    # taken back since the check above (the rewriter may have taken
-                    # seconds): the copy read with the batch must not be posted
+                    # taken back since the re-read above (the two are separate
+                    # transactions): the copy read with the batch must not be posted
                     report.withdrawn += 1
                     log.info("%s not sent: taken back before it was posted", entry.key)
                     return
