@@ -97,10 +97,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "unfollow",
-        "unfollow <story>",
-        "Stop posting this story in this channel (admins).",
+        "unfollow [story]",
+        "Stop posting this story in this channel (admins); without a name, the one story "
+        "it follows.",
         admin=True,
-        options="unfollow story:NAME",
+        options="unfollow [story:NAME]",
         channel=True,
     ),
     CommandSpec(

@@ -564,14 +564,36 @@ class Commands:
         return Reply(text=f"{text}\n{failure}" if failure else text, ephemeral=False)
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
-        if not rest or not req.channel_id:
+        if not req.channel_id:
             raise UsageError(
                 f"Usage: {usage('unfollow', req.platform)} (in the channel that follows it)"
             )
-        story = self._story(arguments("unfollow", rest, 1, req.platform)[0], req)
+        if rest:
+            story = self._story(arguments("unfollow", rest, 1, req.platform)[0], req)
+        else:
+            story = self._followed_here(req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
             raise UserError(f"This channel does not follow {story.name}.")
         return Reply(text=f"This channel no longer follows {story.name}.", ephemeral=False)
+
+    def _followed_here(self, req: CommandRequest) -> Story:
+        """The one story this channel follows (``/story unfollow`` without a name).
+
+        Raises:
+            UserError: The channel follows none, or several (their names are listed).
+        """
+        assert req.channel_id is not None
+        bound = self.store.bindings_for_channel(req.platform, req.channel_id)
+        stories = [s for b in bound if (s := self.store.get_story_by_id(b.story_id))]
+        if not stories:
+            raise UserError("This channel follows no story.")
+        if len(stories) > 1:
+            typed = say(req.platform, "/story unfollow NAME", "/story unfollow story:NAME")
+            raise UserError(
+                f"Which story? Say `{typed}`. This channel follows "
+                + story_list(sorted(s.name for s in stories), req.platform)
+            )
+        return stories[0]
 
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
         if not rest:

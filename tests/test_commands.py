@@ -1049,3 +1049,28 @@ async def test_unsubscribe_of_a_digit_that_is_no_number_is_an_unknown_subscripti
     reply = await commands.handle(req(f"unsubscribe {typed}"))
     assert not reply.ok and "You have no subscription" in reply.text, reply.text
     assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["oil"]
+
+
+async def test_unfollow_without_a_name_stops_the_one_story_this_channel_follows(
+    commands, store, clock
+):
+    reply = await commands.handle(req("unfollow", admin=True))
+    assert not reply.ok and reply.text == "This channel follows no story."
+    assert (await commands.handle(req("follow pentagon", admin=True))).ok
+    store.add_story("chips", "Chips", [SeedDoc("Chips", "text")], clock.now())
+    assert (await commands.handle(req("follow chips", admin=True, channel="C2"))).ok
+    reply = await commands.handle(req("unfollow", admin=True))
+    assert reply.ok and reply.text == "This channel no longer follows pentagon."
+    assert [b.channel_id for b in store.list_bindings()] == ["C2"]  # the other channel's stays
+
+
+async def test_unfollow_without_a_name_in_a_channel_following_several_names_them(
+    commands, store, clock
+):
+    store.add_story("chips", "Chips", [SeedDoc("Chips", "text")], clock.now())
+    for name in ("pentagon", "chips"):
+        assert (await commands.handle(req(f"follow {name}", admin=True))).ok
+    reply = await commands.handle(req("unfollow", admin=True))
+    assert not reply.ok and reply.text.startswith("Which story? Say `/story unfollow NAME`.")
+    assert "chips" in reply.text and "pentagon" in reply.text
+    assert len(store.bindings_for_channel("slack", "C1")) == 2  # nothing was unfollowed

@@ -295,6 +295,12 @@ async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:
     assert "no longer follows pentagon" in gone["data"]["content"]
     assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
 
+    # without story: the one story the channel follows
+    await callback(fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD))
+    gone = await callback(fake, await fake.interact(["unfollow"], {}, permissions=MANAGE_GUILD))
+    assert "no longer follows pentagon" in gone["data"]["content"]
+    assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+
 
 async def test_admin_policy_everyone_lets_anyone_follow(fake: FakeDiscord, app) -> None:
     adapter = discord_adapter(app, ready_timeout_s=0.01, admin_policy="everyone")

@@ -44,7 +44,7 @@ OPTIONS = {
     "subscriptions": [],
     "why": [("url", 3, True)],
     "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False)],
-    "unfollow": [("story", 3, True)],
+    "unfollow": [("story", 3, False)],
     "help": [("command", 3, False)],
 }
 

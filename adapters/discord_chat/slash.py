@@ -150,9 +150,9 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         await run(interaction, follow_text(story, mode, hours))
 
     @story.command(name="unfollow", description="Stop posting this story in this channel (admins)")
-    @app_commands.describe(story="Story name")
+    @app_commands.describe(story="Story name (not needed when this channel follows one story)")
     @app_commands.autocomplete(story=complete_story)
-    async def unfollow(interaction: discord.Interaction, story: str) -> None:
+    async def unfollow(interaction: discord.Interaction, story: str | None = None) -> None:
         await run(interaction, build("unfollow", story))
 
     @story.command(name="help", description="How to use storybot")
