@@ -321,7 +321,15 @@ def feed_items(
       be stored as an edit of the one that held the key, never judged, and the two
       rewritten on every poll;
     * a later entry that is the same article again (same key after that: same link, or
-      no link to tell) is left out: the first listing (the newest, in feed order) stands.
+      no link to tell) is left out: the first listing (the newest, in feed order) stands;
+    * the mirror case, a link that entries with different keys share (every entry links
+      to the site's home page, a landing page, or one page's anchors: the canonical URL
+      drops the ``#fragment``), names none of them either: each is marked
+      ``shared_link``, so the store finds it by its key only. Matched by that link, the
+      feed's distinct articles would be stored as versions of one item, rewritten as
+      "updated" on every poll that changes the feed and never judged as themselves.
+      A link one entry of the fetch holds still finds the same article stored under
+      another guid (through another feed, or before its guid changed).
 
     Args:
         entries: The fetched entries, in feed order.
@@ -341,6 +349,7 @@ def feed_items(
                 shared.add(item.key)
     items: list[NewItem] = []
     taken: set[str] = set()
+    holders: dict[str, int] = {}  # canonical URL -> how many of the items hold it
     for item in made:
         if item.key in shared and item.canonical_url is not None:
             item = replace(item, key=f"url:{item.canonical_url}")
@@ -348,4 +357,11 @@ def feed_items(
             continue
         taken.add(item.key)
         items.append(item)
-    return items
+        if item.canonical_url is not None:
+            holders[item.canonical_url] = holders.get(item.canonical_url, 0) + 1
+    return [
+        replace(item, shared_link=True)
+        if item.canonical_url is not None and holders[item.canonical_url] > 1
+        else item
+        for item in items
+    ]

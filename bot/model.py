@@ -173,7 +173,13 @@ class Item:
 
 @dataclass(frozen=True)
 class NewItem:
-    """An item about to be stored (no id yet)."""
+    """An item about to be stored (no id yet).
+
+    ``shared_link``: its feed lists other items (other keys) under the same canonical
+    URL in the same fetch (a home page, a landing page, one page's anchors), so the link
+    names no one article: the store finds the item by its key only, never by that URL
+    (:func:`bot.identity.feed_items`).
+    """
 
     key: str
     feed_id: int | None
@@ -186,6 +192,7 @@ class NewItem:
     fetched_at: datetime
     source: str
     content_hash: str
+    shared_link: bool = False
 
 
 @dataclass(frozen=True)

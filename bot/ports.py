@@ -365,6 +365,10 @@ class Store(Protocol):
     def ingest_item(self, item: NewItem) -> tuple[IngestOutcome, Item]:
         """Store an item unless its key or canonical URL is already known.
 
+        The canonical URL finds a stored item only when it names one: not for an item
+        whose ``shared_link`` says its feed lists others under it, and not when two or
+        more stored items already hold it (those are distinct items, whichever this is).
+
         Returns NEW with the stored item, SEEN with the existing item (same text), or
         UPDATED with the existing item at its bumped version (text changed).
         """

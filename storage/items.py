@@ -2,7 +2,9 @@
 
 An incoming item is the same as a stored one when its ``key`` matches or, failing that,
 its ``canonical_url`` does (the same article reached through two feeds with different
-guids). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
+guids), unless that URL names no one article: the item's feed lists others under it
+(``NewItem.shared_link``, set by :func:`bot.identity.feed_items`), or two or more stored
+items hold it already (see ``_Batch``). Same identity and same ``content_hash`` is SEEN; a different hash is UPDATED: the
 text is replaced and ``version`` bumped, so later stages can tell an edit from news. Only
 the feed that stored an item updates it: another feed's entry with the same link (or the
 same global key: a guid that is a web address) is SEEN whatever its text (an aggregator's
@@ -170,11 +172,18 @@ class _Batch:
 
     Rows found by the two lookups and rows added or changed earlier in the batch are kept
     here, so each item sees exactly what a separate ``ingest_item`` call would have seen.
+
+    A canonical URL finds a row only while exactly one row holds it: rows have distinct
+    keys, so two rows holding one URL are distinct items (a feed's entries that all
+    link to its home page), and a further item under that URL is a third, not one of
+    them. The lookup by URL therefore counts the rows holding each URL and reads only
+    the rows that hold theirs alone.
     """
 
     def __init__(self, session: Session, items: Sequence[NewItem]) -> None:
         self.by_key: dict[str, Row] = {}
-        self.by_canonical: dict[str, Row] = {}  # the oldest row with that URL
+        self.by_canonical: dict[str, Row] = {}  # the one row holding that URL
+        self.shared: set[str] = set()  # URLs two or more rows hold: no identity
         self.new: list[Row] = []  # rows to insert, in order
         self.changed: dict[int, Row] = {}  # stored rows to update, by id
         keys = list(dict.fromkeys(stored_key(item.key) for item in items))
@@ -183,33 +192,41 @@ class _Batch:
                 row = found._asdict()
                 self.by_key[row["key"]] = row
         urls = list(dict.fromkeys(item.canonical_url for item in items if item.canonical_url))
+        alone: list[int] = []  # ids of the rows holding a URL alone
+        url = _TABLE.c.canonical_url
         for part in chunks(urls):
-            query = select(_TABLE).where(_TABLE.c.canonical_url.in_(part)).order_by(_TABLE.c.id)
-            for found in session.execute(query):
-                row = self.by_key.get(found.key) or found._asdict()  # one dict per row
-                self.by_canonical.setdefault(row["canonical_url"] or "", row)
+            query = select(url, func.min(_TABLE.c.id), func.count()).where(url.in_(part))
+            for held, row_id, rows in session.execute(query.group_by(url)):
+                if rows > 1:
+                    self.shared.add(held)
+                else:
+                    alone.append(row_id)
+        loaded = {row["id"]: row for row in self.by_key.values()}
+        missing = [row_id for row_id in alone if row_id not in loaded]
+        for part in chunks(missing):
+            for found in session.execute(select(_TABLE).where(_TABLE.c.id.in_(part))):
+                loaded[found.id] = found._asdict()
+        for row_id in alone:
+            row = loaded[row_id]  # one dict per row
+            self.by_canonical[row["canonical_url"]] = row
 
     def find(self, item: NewItem) -> tuple[Row | None, bool]:
         """The row ``item`` is, and whether that row is another feed's.
 
         By key or by URL alike: a guid that is a web address, or an entry with no guid
-        (keyed by its link), has the same key in every feed. A row whose feed was
-        removed (``feed_id`` NULL) is no other feed's: the feed polling it now may
-        update it, and adopts it (a feed removed and added again gets a new id).
+        (keyed by its link), has the same key in every feed. By URL only when the item's
+        link may name it (not ``shared_link``) and one row holds that URL. A row whose
+        feed was removed (``feed_id`` NULL) is no other feed's: the feed polling it now
+        may update it, and adopts it (a feed removed and added again gets a new id).
         """
         row = self.by_key.get(stored_key(item.key))
-        if row is None and item.canonical_url:
+        if row is None and item.canonical_url and not item.shared_link:
             row = self.by_canonical.get(item.canonical_url)
         if row is None:
             return None, False
         return row, row["feed_id"] is not None and row["feed_id"] != item.feed_id
 
-    def _age(self, row: Row) -> tuple[int, int]:
-        # Stored rows by id; new rows (no id before the insert) after them, in order.
-        return (0, row["id"]) if row["id"] is not None else (1, row["_order"])
-
     def added(self, row: Row) -> None:
-        row["_order"] = len(self.new)
         self.new.append(row)
         self.by_key[row["key"]] = row
         self.known_url(row)
@@ -221,10 +238,13 @@ class _Batch:
 
     def known_url(self, row: Row) -> None:
         """Note the row's canonical URL (new, or just filled in by an update)."""
-        if row["canonical_url"]:
-            oldest = self.by_canonical.get(row["canonical_url"])
-            if oldest is None or self._age(row) < self._age(oldest):
-                self.by_canonical[row["canonical_url"]] = row
+        url = row["canonical_url"]
+        if not url or url in self.shared:
+            return
+        holder = self.by_canonical.setdefault(url, row)
+        if holder is not row:  # a second row holds it
+            del self.by_canonical[url]
+            self.shared.add(url)
 
 
 def _of_live_feeds(session: Session, items: Sequence[NewItem]) -> Sequence[NewItem]:

@@ -212,6 +212,50 @@ def test_an_article_keeps_its_key_whichever_order_the_feed_lists_a_shared_guid_i
     assert len(set(after.values())) == 3
 
 
+@pytest.mark.parametrize(
+    ("entries", "shared"),
+    [
+        # every entry links to the home page (or one page's anchors: the fragment goes)
+        (
+            [
+                _e("7", "https://a.example/", "One"),
+                _e("8", "https://a.example/#two", "Two"),
+                _e("https://a.example/?p=9", "https://a.example", "Three"),
+            ],
+            [True, True, True],
+        ),
+        # a link one entry holds is its own; a shared one names none of its entries
+        (
+            [
+                _e("7", "https://a.example/one", "One"),
+                _e("8", "https://a.example/", "Two"),
+                _e("9", "https://a.example/", "Three"),
+                _e("10", None, "No link"),
+            ],
+            [False, True, True, False],
+        ),
+        # the same article listed twice is one item, not a link two items share
+        ([_e("7", "https://a.example/", "One"), _e("7", "https://a.example/", "One!")], [False]),
+        # one guid for two links: keyed by those links, which they do not share
+        (
+            [_e("7", "https://a.example/1", "One"), _e("7", "https://a.example/2", "Two")],
+            [False, False],
+        ),
+        # no guids, links differing in their fragment only: one key, one item (as before)
+        (
+            [_e(None, "https://a.example/#1", "One"), _e(None, "https://a.example/#2", "Two")],
+            [False],
+        ),
+    ],
+)
+def test_a_link_entries_with_different_keys_share_in_one_fetch_is_marked_shared(
+    entries: list[FeedEntry], shared: list[bool]
+) -> None:
+    items = feed_items(entries, 3, "Feed", datetime(2026, 3, 5, tzinfo=UTC))
+    assert [i.shared_link for i in items] == shared
+    assert len({i.key for i in items}) == len(items)
+
+
 def test_hash_key_ignores_case_and_whitespace_but_not_words() -> None:
     a = item_key(_entry(title="Quake  hits", content="Many\nhurt"))
     assert a == item_key(_entry(title="quake hits ", content="many hurt"))

@@ -385,6 +385,38 @@ async def test_a_new_article_on_top_of_a_feed_giving_every_post_one_guid_is_new(
     await world.app.aclose()
 
 
+async def test_articles_a_feed_links_to_one_landing_page_are_each_new_and_judged_once(
+    feed_server, sqlite_url, clock
+):
+    # Every entry links to the site's home page (or an anchor on it), under its own guid:
+    # the link names none of them, so each is an item of its own, judged as itself, and
+    # a poll that lists them in another order is no update of any of them.
+    world = make_world(sqlite_url, clock)
+    turn = sample(next(i["guid"] for i in samples("development", DEV)))
+    other, another = samples("unrelated")[:2]
+    home = "https://news.example.com/"
+    entries = [
+        as_entry(other, 0, link=home),
+        as_entry(turn, 1, link=home + "#latest"),
+        as_entry(another, 2, link=home),
+    ]
+    feed_server.add_feed("/landing.xml", feed_of(*entries))
+    world.app.store.add_feed(feed_server.url("/landing.xml"), clock.now())
+
+    report = await _cycle(world)
+    assert (report.new_items, report.updated_items) == (3, 0)
+    assert world.app.store.count_items() == 3
+    assert len(world.alerts()) == 1, "the development is judged as itself"
+
+    feed_server.add_feed("/landing.xml", feed_of(*entries[::-1]))
+    clock.advance(hours=1)
+    report = await _cycle(world)
+    assert (report.new_items, report.updated_items) == (0, 0)
+    assert world.app.store.count_items() == 3
+    assert len(world.alerts()) == 1 and not world.console.edited
+    await world.app.aclose()
+
+
 async def test_changed_text_is_recorded_as_an_update_not_a_new_item(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
     item = sample(samples("unrelated")[0]["guid"])

@@ -281,6 +281,90 @@ def test_ingest_dedups_by_canonical_url(store):
     assert store.count_items() == 1
 
 
+HOME = "https://news.example/"
+
+
+def test_items_a_feed_lists_under_one_shared_link_are_found_by_key_only(store, clock):
+    feed = store.add_feed("https://news.example/rss", clock.now())
+    listing = [
+        new_item(n, feed_id=feed.id, url=f"{HOME}#{n}", canonical_url=HOME, shared_link=True)
+        for n in (1, 2, 3)
+    ]
+    first = store.ingest_items(listing)
+    assert [outcome for outcome, _ in first] == [IngestOutcome.NEW] * 3
+    assert [item.title for _, item in first] == ["Title 1", "Title 2", "Title 3"]
+    assert [item.version for _, item in first] == [1, 1, 1]
+
+    # listed again, newest first, one of them edited: each is its own row still
+    again = store.ingest_items([replace(listing[2], content_hash="h3b"), *listing[1::-1]])
+    assert [(o, i.id) for o, i in again] == [
+        (IngestOutcome.UPDATED, first[2][1].id),
+        (IngestOutcome.SEEN, first[1][1].id),
+        (IngestOutcome.SEEN, first[0][1].id),
+    ]
+    assert store.count_items() == 3
+
+
+def test_a_link_two_stored_items_hold_finds_neither(store, clock):
+    feed = store.add_feed("https://news.example/rss", clock.now())
+    other = store.add_feed("https://other.example/rss", clock.now())
+    for n in (1, 2):
+        store.ingest_item(new_item(n, feed_id=feed.id, canonical_url=HOME, shared_link=True))
+    # the feed, now listing one entry under that link, or another feed linking there
+    for item in (
+        new_item(3, feed_id=feed.id, canonical_url=HOME),
+        new_item(4, feed_id=other.id, canonical_url=HOME),
+    ):
+        assert store.ingest_item(item)[0] is IngestOutcome.NEW
+    assert store.count_items() == 4
+    # in one batch alike: the second row holding a link takes it from the first
+    batch = store.ingest_items(
+        [
+            new_item(5, feed_id=feed.id),
+            new_item(6, feed_id=feed.id, canonical_url="https://news.example/5", shared_link=True),
+            new_item(7, feed_id=other.id, canonical_url="https://news.example/5"),
+        ]
+    )
+    assert [outcome for outcome, _ in batch] == [IngestOutcome.NEW] * 3
+
+
+def test_a_link_one_stored_item_holds_still_finds_it_under_another_guid(store, clock):
+    feed = store.add_feed("https://news.example/rss", clock.now())
+    other = store.add_feed("https://other.example/rss", clock.now())
+    _, stored = store.ingest_item(new_item(1, feed_id=feed.id))
+    # the same article through another feed, and in its own feed under a new guid
+    assert store.ingest_item(new_item(1, key="other-guid", feed_id=other.id))[0] is (
+        IngestOutcome.SEEN
+    )
+    outcome, updated = store.ingest_item(
+        new_item(1, key="new-guid", feed_id=feed.id, content_hash="h1b")
+    )
+    assert (outcome, updated.id, updated.key) == (IngestOutcome.UPDATED, stored.id, "k1")
+    assert store.count_items() == 1
+
+
+def test_items_merged_into_one_row_before_keep_it_and_the_others_are_new(store, clock):
+    # Stored by the code before shared links: three entries under one home-page link were
+    # one row, under the first key, holding the last one's text (after 2 updates).
+    feed = store.add_feed("https://news.example/rss", clock.now())
+    listing = [new_item(n, feed_id=feed.id, canonical_url=HOME) for n in (1, 2, 3)]
+    old = store.ingest_items(listing)
+    assert [o for o, _ in old] == [IngestOutcome.NEW, IngestOutcome.UPDATED, IngestOutcome.UPDATED]
+    merged = old[-1][1]
+    assert (merged.key, merged.title, merged.version) == ("k1", "Title 3", 3)
+
+    # the upgraded poller marks the link shared: k1's row is found by its key, not lost
+    now = store.ingest_items([replace(item, shared_link=True) for item in listing])
+    assert [(o, i.key) for o, i in now] == [
+        (IngestOutcome.UPDATED, "k1"),  # back to its own text, once
+        (IngestOutcome.NEW, "k2"),
+        (IngestOutcome.NEW, "k3"),
+    ]
+    assert now[0][1].id == merged.id and now[0][1].title == "Title 1"
+    later = store.ingest_items([replace(item, shared_link=True) for item in listing])
+    assert [o for o, _ in later] == [IngestOutcome.SEEN] * 3
+
+
 def test_another_feeds_entry_with_the_same_link_does_not_rewrite_the_item(store, clock):
     outlet = store.add_feed("https://outlet.example/rss", clock.now())
     roundup = store.add_feed("https://aggregator.example/rss", clock.now())
@@ -1781,7 +1865,7 @@ def test_ingest_items_matches_one_call_per_item(store, tmp_path):
         new_item(8, canonical_url="https://news.example/9"),  # the oldest with the URL: k9a
         new_item(10, key="k10-new"),  # NEW with URL /10
         new_item(10, content_hash="h10b"),  # stored k10: UPDATED, gains URL /10 too
-        new_item(10, key="k10-3", content_hash="h10c"),  # the oldest with /10 is k10
+        new_item(10, key="k10-3", content_hash="h10c"),  # two rows hold /10: no one's, NEW
     ]
     reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
     try:
@@ -1797,12 +1881,12 @@ def test_ingest_items_matches_one_call_per_item(store, tmp_path):
     assert [outcome for outcome, _ in got] == [
         O.SEEN, O.SEEN, O.UPDATED, O.SEEN, O.NEW, O.SEEN, O.UPDATED, O.NEW, O.NEW,
         O.UPDATED, O.UPDATED, O.NEW, O.SEEN, O.UPDATED, O.UPDATED, O.NEW, O.UPDATED,
-        O.UPDATED,
+        O.NEW,
     ]  # fmt: skip
     assert got == expected
-    assert [item.id for _, item in got[-3:]] == [9, 4, 4]  # k10-new is new; k10 was stored
-    assert got[-1][1].version == 3
-    assert store.count_items() == len(stored_first) + 5
+    assert [item.id for _, item in got[-3:]] == [9, 4, 10]  # k10-new and k10-3 are new
+    assert got[-2][1].version == 2
+    assert store.count_items() == len(stored_first) + 6
 
 
 def test_ingest_items_returns_each_item_as_of_its_turn(store):
