@@ -36,6 +36,7 @@ NEW_DOCUMENTS = (0, 1, 2)  # corpus indexes whose items are not pre-stored
 def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> None:
     """Child process: build the store (bulk Core INSERTs) and exit."""
     import random
+    from collections import Counter
 
     from sqlalchemy import insert
 
@@ -80,10 +81,14 @@ def _prefill(db_url: str, urls: list[str], files: list[str], n_items: int) -> No
         if index in NEW_DOCUMENTS:
             continue
         title, entries, _, _ = parse_feed(Path(files[index]).read_bytes(), None, url)
-        for entry in entries:
-            it = new_item(entry, None, title, START)
+        made = [new_item(entry, None, title, START) for entry in entries]
+        # A link entries with different keys share names none of them (feed_items):
+        # each of those is stored under its key, as the poller stores them.
+        holders = Counter(it.canonical_url for it in {it.key: it for it in made}.values())
+        for it in made:
             key = stored_key(it.key)
-            if key in seen_keys or (it.canonical_url and it.canonical_url in seen_urls):
+            by_url = it.canonical_url and holders[it.canonical_url] == 1
+            if key in seen_keys or (by_url and it.canonical_url in seen_urls):
                 continue
             seen_keys.add(key)
             if it.canonical_url:
