@@ -36,7 +36,7 @@ from bot.model import (
     Subscription,
     Target,
 )
-from bot.pipeline import find_item
+from bot.pipeline import find_items
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
 from bot.query import Query, parse_query, stored_query
 from bot.render import clip, counted, developments_command, format_time, say, status_command
@@ -55,6 +55,8 @@ MAX_DIGEST_HOURS = 24 * 7
 # Each subscription is indexed and evaluated for every item; a person who needs more
 # is better served by fewer, broader ones (OR) than by a flood of DMs.
 MAX_SUBSCRIPTIONS = 100
+# /story why names at most this many other items sharing the link it was given
+_WHY_SHARED = 5
 # Who the chat adapters count as an admin (adapters/slack_chat/commands.AdminCheck,
 # adapters/discord_chat/adapter.is_admin), as an admin refusal names it.
 ADMIN_ROLES = {
@@ -602,10 +604,21 @@ class Commands:
         link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
         words = arguments("why", rest[len(link) :], 0 if link else 1, req.platform)
         url = (link or words[0]).strip("<>").split("|")[0]
-        item = find_item(self.store, url)
-        if item is None:
+        items = find_items(self.store, url, _WHY_SHARED + 1)
+        if not items:
             raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
-        return Reply(text="\n".join(why_lines(self.store, item, req.platform, req.user_id)))
+        lines = why_lines(self.store, items[0], req.platform, req.user_id)
+        if len(items) > 1:
+            # A feed listing its articles under one link (its home page): each is an item
+            # of its own, and the link alone cannot tell which one was meant.
+            many = f"At least {len(items)}" if len(items) > _WHY_SHARED else str(len(items))
+            others = ", ".join(f'"{clip(other.title, 80)}"' for other in items[1:])
+            lines.insert(
+                0,
+                f"{many} items share this link (their feed lists them under one page); "
+                f"this is the newest. The others: {others}.",
+            )
+        return Reply(text="\n".join(lines))
 
 
 def _delivery(mode: DeliveryMode, hours: float) -> str:

@@ -1338,17 +1338,19 @@ def engine_doc(item: Item) -> EngineDoc:
     )
 
 
-def find_item(store: Store, url: str) -> Item | None:
-    """Find a stored item by the URL a user pasted (exact, then canonical).
+def find_items(store: Store, url: str, limit: int) -> list[Item]:
+    """The stored items at the URL a user pasted (exact, then canonical), newest first.
 
-    A link pasted without its scheme (``news.example/a``, as browsers show them) is
-    looked up as an https, then an http address.
+    Several when a feed lists its articles under one link (its home page, a landing
+    page): each is an item of its own (``NewItem.shared_link``). A link pasted without
+    its scheme (``news.example/a``, as browsers show them) is looked up as an https, then
+    an http address.
     """
     pasted = url.strip().strip("<>")
-    item = store.find_item_by_url(pasted)
+    items = store.find_items_by_url(pasted, limit)
     spellings = [pasted] if "://" in pasted else [f"https://{pasted}", f"http://{pasted}"]
     for canon in filter(None, map(canonical_url, spellings)):
-        if item is not None:
+        if items:
             break
-        item = store.find_item_by_url(canon)
-    return item
+        items = store.find_items_by_url(canon, limit)
+    return items

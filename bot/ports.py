@@ -396,6 +396,14 @@ class Store(Protocol):
         """Find by exact URL or canonical URL (callers pass a canonicalised URL too)."""
         ...
 
+    def find_items_by_url(self, url: str, limit: int) -> list[Item]:
+        """The items at this URL, newest first, at most ``limit``.
+
+        Those whose exact URL it is or, if none, those whose canonical URL it is: several
+        when a feed lists its articles under one link (``NewItem.shared_link``).
+        """
+        ...
+
     def save_page_texts(self, texts: Mapping[int, str]) -> None:
         """Store the main text of each item's linked page (item id -> text), in one commit.
 

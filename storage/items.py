@@ -405,6 +405,17 @@ class ItemStore(StoreBase):
                     return convert.item(row)
             return None
 
+    def find_items_by_url(self, url: str, limit: int) -> list[Item]:
+        """The items at this URL, newest first (exact URL, else canonical URL)."""
+        with self._read() as session:
+            for column in (ItemRow.url, ItemRow.canonical_url):
+                rows = session.scalars(
+                    select(ItemRow).where(column == url).order_by(ItemRow.id.desc()).limit(limit)
+                ).all()
+                if rows:
+                    return [convert.item(row) for row in rows]
+            return []
+
     def item_ids_after(self, after: int, limit: int) -> list[int]:
         """The newest ``limit`` item ids above ``after``, oldest first."""
         with self._read() as session:

@@ -828,6 +828,25 @@ async def test_why_reads_a_link_pasted_without_its_scheme(commands, store, clock
 # ---------------------------------------------------------------- why
 
 
+async def test_why_for_a_link_several_items_share_says_so_and_names_them(commands, store):
+    # A feed listing its articles under its home page: three items of their own, one link.
+    home = "https://news.example/"
+    for n in (1, 2, 3):
+        store.ingest_item(new_item(n, url=home, canonical_url=home, shared_link=True))
+    assert store.count_items() == 3
+    text = (await commands.handle(req(f"why {home}"))).text
+    first, *rest = text.splitlines()
+    assert "3 items share this link" in first, text
+    assert "Title 3" in rest[0], "the newest is explained"
+    assert "Title 1" in first and "Title 2" in first, "the others are named"
+
+
+async def test_why_for_a_link_one_item_holds_says_nothing_of_sharing(commands, store):
+    _, item = store.ingest_item(new_item(7))
+    text = (await commands.handle(req(f"why {item.url}"))).text
+    assert "share this link" not in text and text.startswith("Title 7"), text
+
+
 async def test_why_says_which_stories_never_judged_an_item_stored_before_them(
     commands, store, clock
 ):

@@ -507,6 +507,20 @@ def test_get_and_find_items(store):
     assert store.count_items() == 2
 
 
+def test_find_items_by_url_gives_every_item_a_shared_link_names_newest_first(store):
+    home = "https://news.example/"
+    stored = [
+        store.ingest_item(new_item(n, url=f"{home}#{n}", canonical_url=home, shared_link=True))[1]
+        for n in (1, 2, 3)
+    ]
+    _, alone = store.ingest_item(new_item(4))
+    assert store.find_items_by_url(home, 5) == stored[::-1]  # by canonical URL
+    assert store.find_items_by_url(home, 2) == stored[:0:-1]
+    assert store.find_items_by_url(f"{home}#2", 5) == [stored[1]]  # exact URL first
+    assert store.find_items_by_url("https://news.example/4", 5) == [alone]
+    assert store.find_items_by_url("https://news.example/5", 5) == []
+
+
 # --------------------------------------------------------------------------- page texts
 
 PAGE = "The main text of the linked page, read because the feed gave no body at all."
