@@ -176,8 +176,8 @@ class _Batch:
     A canonical URL finds a row only while exactly one row holds it: rows have distinct
     keys, so two rows holding one URL are distinct items (a feed's entries that all
     link to its home page), and a further item under that URL is a third, not one of
-    them. The lookup by URL therefore counts the rows holding each URL and reads only
-    the rows that hold theirs alone.
+    them. The lookup by URL therefore counts the rows holding each URL an item may be
+    found by (not a ``shared_link`` item's) and reads only the rows that hold theirs alone.
     """
 
     def __init__(self, session: Session, items: Sequence[NewItem]) -> None:
@@ -191,7 +191,13 @@ class _Batch:
             for found in session.execute(select(_TABLE).where(_TABLE.c.key.in_(part))):
                 row = found._asdict()
                 self.by_key[row["key"]] = row
-        urls = list(dict.fromkeys(item.canonical_url for item in items if item.canonical_url))
+        # Only the URLs an item may be found by: a shared_link item is found by key alone,
+        # and a home page its feed lists every entry under may be held by thousands of rows.
+        urls = list(
+            dict.fromkeys(
+                item.canonical_url for item in items if item.canonical_url and not item.shared_link
+            )
+        )
         alone: list[int] = []  # ids of the rows holding a URL alone
         url = _TABLE.c.canonical_url
         for part in chunks(urls):

@@ -328,6 +328,35 @@ def test_a_link_two_stored_items_hold_finds_neither(store, clock):
     assert [outcome for outcome, _ in batch] == [IngestOutcome.NEW] * 3
 
 
+def test_a_poll_of_items_under_one_shared_link_does_not_read_the_rows_holding_it(store, clock):
+    # A feed linking every entry to its home page piles up rows holding that link (10,000
+    # after months): a poll whose entries are all marked shared_link finds them by key and
+    # has no use for a URL lookup that reads (counts) every one of those rows.
+    feed = store.add_feed("https://news.example/rss", clock.now())
+    listing = [
+        new_item(n, feed_id=feed.id, canonical_url=HOME, shared_link=True) for n in range(1, 31)
+    ]
+    store.ingest_items(listing)
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        again = store.ingest_items(
+            [*listing[:3], new_item(31, feed_id=feed.id, canonical_url=HOME, shared_link=True)]
+        )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert [o for o, _ in again] == [IngestOutcome.SEEN] * 3 + [IngestOutcome.NEW]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "canonical_url IN" in s or "canonical_url =" in s], reads
+    # an entry alone under the link still has it looked up: 31 rows hold it, none is it
+    alone = store.ingest_item(new_item(32, feed_id=feed.id, canonical_url=HOME))
+    assert alone[0] is IngestOutcome.NEW
+
+
 def test_a_link_one_stored_item_holds_still_finds_it_under_another_guid(store, clock):
     feed = store.add_feed("https://news.example/rss", clock.now())
     other = store.add_feed("https://other.example/rss", clock.now())
