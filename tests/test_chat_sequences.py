@@ -53,6 +53,14 @@ def _slack_app(slack: FakeSlack, sqlite_url: str, clock, env: dict[str, str] | N
     return app
 
 
+@pytest.fixture
+async def app(slack: FakeSlack, sqlite_url: str, clock):
+    """The service's app on SQLite, delivering to the fake Slack; closed after the test."""
+    built = _slack_app(slack, sqlite_url, clock)
+    yield built
+    await built.aclose()
+
+
 async def _say(app, text: str, *, admin: bool = False):
     reply = await app.commands.handle(CommandRequest(text, "slack", USER, "C0NEWS", is_admin=admin))
     assert reply.ok, reply.text
@@ -88,118 +96,102 @@ async def _a_matching_item_is_queued_while_slack_rate_limits(
 async def test_a_dm_waiting_for_slack_is_not_sent_after_its_subscription_is_removed(
     feed_server,  # noqa: F811
     slack,
-    sqlite_url,
+    app,
     clock,
 ):
-    app = _slack_app(slack, sqlite_url, clock)
-    try:
-        await _say(app, "subscribe rail AND wage")
-        await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
+    await _say(app, "subscribe rail AND wage")
+    await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
 
-        await _say(app, "unsubscribe rail AND wage")  # "stop telling me"
-        clock.advance(seconds=60)
-        await app.delivery.deliver_due(limit=100)
+    await _say(app, "unsubscribe rail AND wage")  # "stop telling me"
+    clock.advance(seconds=60)
+    await app.delivery.deliver_due(limit=100)
 
-        assert _dms(slack) == [], "no DM arrives for a subscription already removed"
-        assert app.store.outbox_counts()["pending"] == 0
-    finally:
-        await app.aclose()
+    assert _dms(slack) == [], "no DM arrives for a subscription already removed"
+    assert app.store.outbox_counts()["pending"] == 0
 
 
 async def test_a_waiting_dm_that_another_subscription_matched_is_still_sent(
     feed_server,  # noqa: F811
     slack,
-    sqlite_url,
+    app,
     clock,
 ):
-    app = _slack_app(slack, sqlite_url, clock)
-    try:
-        await _say(app, "subscribe rail AND wage")
-        await _say(app, "subscribe strike")
-        await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
+    await _say(app, "subscribe rail AND wage")
+    await _say(app, "subscribe strike")
+    await _a_matching_item_is_queued_while_slack_rate_limits(app, slack, feed_server, clock)
 
-        await _say(app, "unsubscribe rail AND wage")
-        clock.advance(seconds=60)
-        await app.delivery.deliver_due(limit=100)
+    await _say(app, "unsubscribe rail AND wage")
+    clock.advance(seconds=60)
+    await app.delivery.deliver_due(limit=100)
 
-        [dm] = _dms(slack)
-        assert "strike" in dm["text"] or "strike" in str(dm["blocks"])
-        assert app.store.outbox_counts()["pending"] == 0
-    finally:
-        await app.aclose()
+    [dm] = _dms(slack)
+    assert "strike" in dm["text"] or "strike" in str(dm["blocks"])
+    assert app.store.outbox_counts()["pending"] == 0
 
 
 async def test_a_dm_waiting_for_slack_is_not_sent_after_its_story_is_removed(
     feed_server,  # noqa: F811
     slack,
-    sqlite_url,
+    app,
     clock,
 ):
     """``stories remove NAME --yes`` deletes the subscriptions to the story: a DM one of
     them queued goes with them."""
-    app = _slack_app(slack, sqlite_url, clock)
-    try:
-        seeds = [load_seed(str(p)) for p in seed_files()]
-        app.store.add_story("demo", seeds[0].title, seeds, clock.now())
-        await _say(app, "subscribe senators hearing --story demo")
-        [hearing] = samples("development", "congress-hearing")
-        await _a_matching_item_is_queued_while_slack_rate_limits(
-            app, slack, feed_server, clock, hearing
-        )
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    await _say(app, "subscribe senators hearing --story demo")
+    [hearing] = samples("development", "congress-hearing")
+    await _a_matching_item_is_queued_while_slack_rate_limits(
+        app, slack, feed_server, clock, hearing
+    )
 
-        removed = await _say(app, "stories remove demo --yes", admin=True)
-        assert "1 subscription" in removed.text
-        clock.advance(seconds=60)
-        await app.delivery.deliver_due(limit=100)
+    removed = await _say(app, "stories remove demo --yes", admin=True)
+    assert "1 subscription" in removed.text
+    clock.advance(seconds=60)
+    await app.delivery.deliver_due(limit=100)
 
-        assert _dms(slack) == [], "no DM arrives for the subscription removed with its story"
-        assert app.store.outbox_counts()["pending"] == 0
-    finally:
-        await app.aclose()
+    assert _dms(slack) == [], "no DM arrives for the subscription removed with its story"
+    assert app.store.outbox_counts()["pending"] == 0
 
 
 async def test_an_alert_of_the_batch_being_delivered_is_not_posted_after_its_channel_unfollows(
     feed_server,  # noqa: F811
     slack,
-    sqlite_url,
+    app,
     clock,
 ):
     """Two channels follow the story; while the worker posts the first channel's alert
     (Slack is slow to answer), an admin unfollows in the second. The worker had read both
     alerts in one batch: the second channel must not get one after "no longer follows"."""
-    app = _slack_app(slack, sqlite_url, clock)
-    try:
-        seeds = [load_seed(str(p)) for p in seed_files()]
-        app.store.add_story("demo", seeds[0].title, seeds, clock.now())
-        for channel in ("C0NEWS", "C0DESK"):
-            followed = await app.commands.handle(
-                CommandRequest("follow demo", "slack", USER, channel, is_admin=True)
-            )
-            assert followed.ok, followed.text
-        [hearing] = samples("development", "congress-hearing")
-        feed_server.add_feed("/wire.xml", feed_of(as_entry(hearing)), etag=True)
-        app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
-        await app.pipeline.poll_due()
-        assert app.store.outbox_counts()["pending"] == 2
-
-        held = slack.hold_next("chat.postMessage")
-        delivering = asyncio.ensure_future(app.delivery.deliver_due(limit=100))
-        await asyncio.wait_for(held.reached.wait(), 5)
-        first = slack.calls_to("chat.postMessage")[0].args["channel"]
-        other = {"C0NEWS": "C0DESK", "C0DESK": "C0NEWS"}[first]
-        gone = await app.commands.handle(
-            CommandRequest("unfollow demo", "slack", USER, other, is_admin=True)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    for channel in ("C0NEWS", "C0DESK"):
+        followed = await app.commands.handle(
+            CommandRequest("follow demo", "slack", USER, channel, is_admin=True)
         )
-        assert gone.text == "This channel no longer follows demo."
-        held.release()
-        report = await delivering
+        assert followed.ok, followed.text
+    [hearing] = samples("development", "congress-hearing")
+    feed_server.add_feed("/wire.xml", feed_of(as_entry(hearing)), etag=True)
+    app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+    await app.pipeline.poll_due()
+    assert app.store.outbox_counts()["pending"] == 2
 
-        assert report.posted == 1
-        assert slack.messages.get(other, []) == [], "nothing posted after the unfollow"
-        assert len(slack.messages[first]) == 1
-        assert app.store.outbox_counts()["pending"] == 0
-    finally:
-        await app.aclose()
+    held = slack.hold_next("chat.postMessage")
+    delivering = asyncio.ensure_future(app.delivery.deliver_due(limit=100))
+    await asyncio.wait_for(held.reached.wait(), 5)
+    first = slack.calls_to("chat.postMessage")[0].args["channel"]
+    other = {"C0NEWS": "C0DESK", "C0DESK": "C0NEWS"}[first]
+    gone = await app.commands.handle(
+        CommandRequest("unfollow demo", "slack", USER, other, is_admin=True)
+    )
+    assert gone.text == "This channel no longer follows demo."
+    held.release()
+    report = await delivering
+
+    assert report.posted == 1
+    assert slack.messages.get(other, []) == [], "nothing posted after the unfollow"
+    assert len(slack.messages[first]) == 1
+    assert app.store.outbox_counts()["pending"] == 0
 
 
 async def test_an_alert_is_not_posted_after_its_channel_unfollows_while_the_llm_rewrites_it(
@@ -292,42 +284,38 @@ async def test_a_subscription_made_while_a_cycle_reads_the_subscriptions_is_matc
 
 async def test_an_alert_whose_edit_was_in_flight_at_an_unfollow_is_edited_again_after_a_refollow(
     slack,
-    sqlite_url,
+    app,
     clock,
 ):
     """The unfollow cancels the alert's waiting edit while the worker is sending it.
     After the channel follows the story again, the development's next report must be
     edited into the alert (README: "after a new follow later reports are edited into
     them again"), not taken for delivered already."""
-    app = _slack_app(slack, sqlite_url, clock)
-    try:
-        seeds = [load_seed(str(p)) for p in seed_files()]
-        story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
-        await _say(app, "follow demo", admin=True)
-        key = f"alert:{story.id}:1:slack:C0NEWS"
-        target = Target("slack", channel_id="C0NEWS")
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    await _say(app, "follow demo", admin=True)
+    key = f"alert:{story.id}:1:slack:C0NEWS"
+    target = Target("slack", channel_id="C0NEWS")
 
-        def report(body: str) -> None:
-            message = OutboundMessage(MessageKind.ALERT, "Senators set a hearing", body)
-            app.store.enqueue([OutboxWrite(key, target, message)], clock.now())
+    def report(body: str) -> None:
+        message = OutboundMessage(MessageKind.ALERT, "Senators set a hearing", body)
+        app.store.enqueue([OutboxWrite(key, target, message)], clock.now())
 
-        report("It is on March 18.")
-        assert (await app.delivery.deliver_due()).posted == 1
-        report("It is on March 18, in public.")
-        held = slack.hold_next("chat.update")
-        delivering = asyncio.ensure_future(app.delivery.deliver_due())
-        await asyncio.wait_for(held.reached.wait(), 5)
-        await _say(app, "unfollow demo", admin=True)
-        held.release()
-        assert (await delivering).edited == 1
-        await _say(app, "follow demo", admin=True)
-        report("It is on March 18, in public; the deal's text is due first.")
+    report("It is on March 18.")
+    assert (await app.delivery.deliver_due()).posted == 1
+    report("It is on March 18, in public.")
+    held = slack.hold_next("chat.update")
+    delivering = asyncio.ensure_future(app.delivery.deliver_due())
+    await asyncio.wait_for(held.reached.wait(), 5)
+    await _say(app, "unfollow demo", admin=True)
+    held.release()
+    assert (await delivering).edited == 1
+    await _say(app, "follow demo", admin=True)
+    report("It is on March 18, in public; the deal's text is due first.")
 
-        assert (await app.delivery.deliver_due()).edited == 1
-        [alert] = slack.messages["C0NEWS"]
-        assert "the deal's text is due first" in str(alert)
-    finally:
-        await app.aclose()
+    assert (await app.delivery.deliver_due()).edited == 1
+    [alert] = slack.messages["C0NEWS"]
+    assert "the deal's text is due first" in str(alert)
 
 
 @pytest.mark.parametrize("waiting", ["a command", "a delivery", "the digest job"])
