@@ -748,7 +748,7 @@ class Pipeline:
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
-                if stories and recheck_unjudged and not self.store.decisions_for_item(item.id):
+                if stories and not self.store.decisions_for_item(item.id):
                     queued.add(item.id)  # changed before it was ever judged (crash)
                     to_judge.append(item)
             elif recheck_unjudged and not self.store.decisions_for_item(item.id):

@@ -70,7 +70,7 @@ class Revision:
 
 
 def _is_stamp(words: Sequence[str]) -> bool:
-    return all(w in _STAMP_WORDS or any(ch.isdigit() for ch in w) for w in words)
+    return all(w in _STAMP_WORDS or _is_number(w) for w in words)
 
 
 def _typo_of(word: str, replaced: Sequence[str]) -> bool:
