@@ -13,6 +13,7 @@ from storyworld import as_entry, feed_of, make_world, sample, undated_entry
 from adapters.jobs.tasks import fresh_pipeline
 from bot.identity import new_item
 from bot.model import IngestOutcome
+from bot.pipeline import CycleReport
 from bot.why_text import why_lines
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
@@ -44,6 +45,14 @@ async def _next_cycle(world):
     return await _cycle(world)
 
 
+async def _hearing_polled(feed_server, world) -> dict:
+    """The story's hearing served by a feed added now and polled once; returns the item."""
+    item = sample(HEARING)
+    _serve(feed_server, world, as_entry(item), add=True)
+    await _cycle(world)
+    return item
+
+
 def _with_fact(item: dict, fact: str = FACT) -> dict:
     return dict(item, content=item["content"] + "\n\n" + fact)
 
@@ -54,9 +63,7 @@ def _notices(world) -> list:
 
 async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(feed_server, db_url, clock):
     world = make_world(db_url, clock)
-    item = sample(HEARING)
-    _serve(feed_server, world, as_entry(item), add=True)
-    await _cycle(world)
+    item = await _hearing_polled(feed_server, world)
     assert len(world.alerts()) == 1
     dev = world.app.store.list_developments(world.story.id)[0]
     assert FACT not in dev.summary
@@ -91,9 +98,7 @@ async def test_an_on_topic_item_updated_with_a_new_fact_edits_its_alert(feed_ser
 
 async def test_a_trivial_update_is_stored_and_nothing_else(feed_server, sqlite_url, clock):
     world = make_world(sqlite_url, clock)
-    item = sample(HEARING)
-    _serve(feed_server, world, as_entry(item), add=True)
-    await _cycle(world)
+    item = await _hearing_polled(feed_server, world)
     before = world.app.store.list_developments(world.story.id)[0]
 
     # case and spacing of the headline, a misspelling, a timestamp line
@@ -190,9 +195,7 @@ async def test_an_update_stored_by_a_cycle_that_crashed_is_judged_by_the_next(
     feed_server, db_url, clock
 ):
     world = make_world(db_url, clock)
-    item = sample(HEARING)
-    _serve(feed_server, world, as_entry(item), add=True)
-    await _cycle(world)
+    item = await _hearing_polled(feed_server, world)
     feed = world.app.store.get_feed(feed_server.url("/a.xml"))
 
     # A cycle stored version 2 and died before judging it (its poll not recorded).
@@ -220,17 +223,15 @@ async def test_an_update_stored_by_a_cycle_that_crashed_is_judged_by_the_next(
 
 async def test_a_judging_job_judges_the_updates_a_poll_job_stored(feed_server, db_url, clock):
     world = make_world(db_url, clock)
-    item = sample(HEARING)
-    _serve(feed_server, world, as_entry(item), add=True)
-    await _cycle(world)
+    item = await _hearing_polled(feed_server, world)
     feed = world.app.store.get_feed(feed_server.url("/a.xml"))
     report = world.app.pipeline.ingest_result(
-        feed, await world.app.pipeline.fetch_feed(feed), _report()
+        feed, await world.app.pipeline.fetch_feed(feed), CycleReport()
     )
     assert report == []  # unchanged: nothing to judge
     _serve(feed_server, world, as_entry(_with_fact(item)))
     clock.advance(hours=2)
-    polled = _report()
+    polled = CycleReport()
     items = world.app.pipeline.ingest_result(
         feed, await world.app.pipeline.fetch_feed(feed), polled, recheck_unjudged=True
     )
@@ -242,12 +243,6 @@ async def test_a_judging_job_judges_the_updates_a_poll_job_stored(feed_server, d
     await world.app.delivery.deliver_due(limit=1000)
     assert len(world.alerts()) == 1 and len(world.console.edited) == 1
     await world.app.aclose()
-
-
-def _report():
-    from bot.pipeline import CycleReport
-
-    return CycleReport()
 
 
 def _pool(world, number: int) -> list[str]:
@@ -286,9 +281,7 @@ async def test_why_says_an_update_added_no_sentence_when_none_was_fit_to_cite(
     feed_server, sqlite_url, clock
 ):
     world = make_world(sqlite_url, clock)
-    item = sample(HEARING)
-    _serve(feed_server, world, as_entry(item), add=True)
-    await _cycle(world)
+    item = await _hearing_polled(feed_server, world)
 
     # new words, so material, but too short for a summary: nothing goes in
     _serve(feed_server, world, as_entry(_with_fact(item, "UPDATE: Hearing postponed.")))
