@@ -68,26 +68,27 @@ class _CommandText(argparse.Action):
         setattr(namespace, self.dest, words)
 
 
-def _seconds(text: str) -> float:
-    """A duration option: a finite number of seconds, 0 or more."""
+def _number(text: str, unit: str, *, positive: bool) -> float:
+    """A finite number of ``unit``: more than 0 if ``positive``, else 0 or more."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    above = value > 0 if positive else value >= 0  # False for nan, as value < inf is
+    if not (above and value < float("inf")):
+        least = "more than 0" if positive else "0 or more"
+        raise argparse.ArgumentTypeError(f"not a number of {unit} ({least}): {text!r}")
     return value
+
+
+def _seconds(text: str) -> float:
+    """A duration option: a finite number of seconds, 0 or more."""
+    return _number(text, "seconds", positive=False)
 
 
 def _positive_seconds(text: str) -> float:
     """A period option: a finite number of seconds, more than 0 (0 would loop unpaused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of seconds (more than 0): {text!r}")
-    return value
+    return _number(text, "seconds", positive=True)
 
 
 def _message_id(text: str) -> int:
@@ -106,12 +107,7 @@ MAX_AGE_MINUTES = 1_000_000_000
 
 def _minutes(text: str) -> float:
     """``health --max-age``: a finite number of minutes, more than 0 (and not absurd)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a number of minutes (more than 0): {text!r}")
+    value = _number(text, "minutes", positive=True)
     if value > MAX_AGE_MINUTES:
         raise argparse.ArgumentTypeError(
             f"too many minutes: {text!r} (at most {MAX_AGE_MINUTES:,})"
