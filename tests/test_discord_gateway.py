@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 import pytest
+from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
 from fakes.discord_server import (
     APP_ID,
     CHANNEL_ID,
@@ -27,7 +28,6 @@ from store_builders import new_item
 
 from adapters.app import build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from adapters.log_setup import LIBRARIES, OURS, QUIETER, configure_logging
 from bot.commands import Commands
 from bot.errors import ConfigError
@@ -37,16 +37,6 @@ from bot.settings import Settings, load_settings
 from storage import SqlStore, open_store
 
 EPHEMERAL = 64
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()  # the adapter repoints discord.py's class attributes
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 @dataclass

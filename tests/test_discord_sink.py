@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
-from test_discord_gateway import fake  # noqa: F401  (fixture)
 
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
@@ -20,6 +20,7 @@ from storage import open_store
 
 CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
 MESSAGES = r"/channels/\d+/messages"
+KEY = "alert:story-1:dev-1:discord:channel"
 
 
 @pytest.fixture
@@ -42,6 +43,18 @@ def alert(title: str = "@everyone Pentagon <@123> talks **resume**") -> Outbound
         sources=("Reuters", "AP", "BBC"),
         links=(Link("Reuters", "https://reuters.example/a"),),
     )
+
+
+async def first_report_posted(
+    fake: FakeDiscord, sink: DiscordAdapter, store, clock, nonce_window_s: float
+) -> DeliveryWorker:
+    """A delivery worker that has posted the alert "First report" under ``KEY``; the fake
+    Discord remembers a nonce for ``nonce_window_s`` on the test's clock."""
+    fake.nonce_window_s, fake.clock = nonce_window_s, lambda: clock.now().timestamp()
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("First report"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    return worker
 
 
 async def test_post_sends_an_escaped_embed_without_mentions(fake: FakeDiscord, sink) -> None:
@@ -139,20 +152,16 @@ async def test_an_update_to_a_deleted_alert_is_posted_as_a_new_message(
     fake: FakeDiscord, sink, sqlite_url, clock
 ) -> None:
     # Discord answers a nonce it saw in the last few minutes with that earlier message
-    fake.nonce_window_s, fake.clock = 300.0, lambda: clock.now().timestamp()
     store = open_store(sqlite_url)
-    worker = DeliveryWorker(store, {"discord": sink}, clock)
-    key = "alert:story-1:dev-1:discord:channel"
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
-    assert (await worker.deliver_due()).posted == 1
-    first = store.get_outbox(key).message_id  # type: ignore[union-attr]
+    worker = await first_report_posted(fake, sink, store, clock, 300.0)
+    first = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
     del fake.messages[first]  # someone deleted the alert in Discord
     clock.advance(600)  # the next report comes later than the nonce is remembered
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("Second report"))], clock.now())
 
     report = await worker.deliver_due()
 
-    entry = store.get_outbox(key)
+    entry = store.get_outbox(KEY)
     assert (report.posted, report.dead) == (1, 0)
     assert entry is not None and not entry.dead and entry.message_id != first
     assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
@@ -167,20 +176,16 @@ async def test_an_update_to_an_alert_deleted_within_minutes_is_posted_as_a_new_m
     Discord answers a post repeating the deleted alert's nonce within its window with
     Unknown Message and posts nothing, so the update must go under a nonce of its own,
     not be given up on (nor the channel said to refuse storybot)."""
-    fake.nonce_window_s, fake.clock = 300.0, lambda: clock.now().timestamp()
     store = open_store(sqlite_url)
-    worker = DeliveryWorker(store, {"discord": sink}, clock)
-    key = "alert:story-1:dev-1:discord:channel"
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
-    assert (await worker.deliver_due()).posted == 1
-    first = store.get_outbox(key).message_id  # type: ignore[union-attr]
+    worker = await first_report_posted(fake, sink, store, clock, 300.0)
+    first = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
     del fake.messages[first]  # deleted in Discord right away
     clock.advance(120)  # the next report comes within the nonce window
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("Second report"))], clock.now())
 
     report = await worker.deliver_due()
 
-    entry = store.get_outbox(key)
+    entry = store.get_outbox(KEY)
     assert (report.posted, report.dead) == (1, 0)
     assert entry is not None and not entry.dead and entry.message_id not in (None, first)
     assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
@@ -271,22 +276,18 @@ async def test_a_repost_whose_answer_was_lost_is_not_posted_again_once_the_delet
     nonce window. Its repost reaches Discord but the answer is lost (the connection
     drops). The retry, seconds later, comes after the deleted alert's nonce is forgotten:
     it must find the repost, not post the update a second time."""
-    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
     store = open_store(sqlite_url)
-    worker = DeliveryWorker(store, {"discord": sink}, clock)
-    key = "alert:story-1:dev-1:discord:channel"
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
-    assert (await worker.deliver_due()).posted == 1
-    del fake.messages[store.get_outbox(key).message_id]  # type: ignore[union-attr]
+    worker = await first_report_posted(fake, sink, store, clock, 120.0)
+    del fake.messages[store.get_outbox(KEY).message_id]  # type: ignore[union-attr]
     clock.advance(110)
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("Second report"))], clock.now())
     fake.lose_answer_of_next_post()  # the repost is posted; its answer is lost
     assert (await worker.deliver_due()).failed == 1
     clock.advance(30)  # the retry, after a back-off of seconds (and Discord's window)
 
     await worker.deliver_due()
 
-    entry = store.get_outbox(key)
+    entry = store.get_outbox(KEY)
     assert entry is not None and entry.delivered_version == entry.version
     titles = [m["embeds"][0]["title"] for m in fake.messages.values()]
     assert titles == ["Second report"], "the update is in the channel once"
@@ -300,23 +301,19 @@ async def test_a_repost_whose_answer_was_lost_is_retried_while_discord_remembers
     """The update's edits had failed a few times (Discord down), so its back-off is long;
     then the edit finds the alert deleted and the repost's answer is lost. Discord may have
     posted it: the retry must come while Discord remembers its nonce, as a first post's."""
-    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
     store = open_store(sqlite_url)
-    worker = DeliveryWorker(store, {"discord": sink}, clock)
-    key = "alert:story-1:dev-1:discord:channel"
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("First report"))], clock.now())
-    assert (await worker.deliver_due()).posted == 1
-    store.enqueue([OutboxWrite(key, CHANNEL, alert("Second report"))], clock.now())
+    worker = await first_report_posted(fake, sink, store, clock, 120.0)
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("Second report"))], clock.now())
     for _ in range(6):
         fake.fail_next(1, 503, path=rf"{MESSAGES}/\d+", message="upstream connect error")
         assert (await worker.deliver_due()).failed == 1
         clock.advance(3600)
-    del fake.messages[store.get_outbox(key).message_id]  # type: ignore[union-attr]
+    del fake.messages[store.get_outbox(KEY).message_id]  # type: ignore[union-attr]
     fake.lose_answer_of_next_post()
 
     assert (await worker.deliver_due()).failed == 1
 
-    entry = store.get_outbox(key)
+    entry = store.get_outbox(KEY)
     assert entry is not None and entry.attempts == 7
     assert entry.next_attempt_at - clock.now() <= timedelta(seconds=sink.dedup_window_s / 2)
     store.close()
