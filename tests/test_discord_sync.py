@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
 import pytest
+from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
 from fakes.discord_server import APP_ID, GUILD_ID, FakeDiscord
 
 from adapters.discord_chat import sync_commands
-from adapters.discord_chat.endpoints import current_endpoints, restore_endpoints
 from bot.command_specs import SPECS
 
 LEAVES = [
@@ -47,16 +46,6 @@ OPTIONS = {
     "unfollow": [("story", 3, False)],
     "help": [("command", 3, False)],
 }
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    saved = current_endpoints()  # sync_commands repoints discord.py's class attributes
-    try:
-        async with FakeDiscord() as server:
-            yield server
-    finally:
-        restore_endpoints(saved)
 
 
 def by_name(options: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

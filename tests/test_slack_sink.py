@@ -5,11 +5,11 @@ The real slack_sdk client talks HTTP to ``tests.fakes.slack_server`` via ``base_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakes.slack_fixtures import fake  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, SlackSink
@@ -35,14 +35,6 @@ MESSAGE = OutboundMessage(
     links=(Link("Reuters", "https://reuters.example/a"),),
     when=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
 )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
