@@ -175,15 +175,7 @@ def _still_bound(session: Session, writes: Sequence[OutboxWrite]) -> Sequence[Ou
             .with_for_update(read=True)
         )
         bound.update(tuple(row) for row in rows)
-    for part in chunks(sorted(d for d in digests if d is not None)):
-        bound.update(
-            session.scalars(
-                select(BindingRow.id)
-                .where(BindingRow.id.in_(part))
-                .order_by(BindingRow.id)
-                .with_for_update(read=True)
-            )
-        )
+    bound.update(_shared_ids(session, BindingRow.id, {d for d in digests if d is not None}))
     kept: list[OutboxWrite] = []
     for write in writes:
         binding = _alert_binding(write)
@@ -197,6 +189,22 @@ def _still_bound(session: Session, writes: Sequence[OutboxWrite]) -> Sequence[Ou
             continue
         kept.append(write)
     return kept
+
+
+def _shared_ids(session: Session, id_column: InstrumentedAttribute[int], ids: set[int]) -> set[int]:
+    """Those of ``ids`` still stored in ``id_column``'s table, their rows read ``FOR
+    SHARE`` on PostgreSQL in id order (a fixed lock order), a chunk at a time."""
+    found: set[int] = set()
+    for part in chunks(sorted(ids)):
+        found.update(
+            session.scalars(
+                select(id_column)
+                .where(id_column.in_(part))
+                .order_by(id_column)
+                .with_for_update(read=True)
+            )
+        )
+    return found
 
 
 def _ids_text(ids: Sequence[int]) -> str | None:
@@ -218,19 +226,10 @@ def _still_subscribed(session: Session, writes: Sequence[OutboxWrite]) -> Sequen
     this transaction and then finds the notice, or commits first and this read no longer
     sees the subscription. Writes naming no subscription pass.
     """
-    wanted = sorted({i for write in writes for i in write.subscription_ids})
+    wanted = {i for write in writes for i in write.subscription_ids}
     if not wanted:
         return writes
-    existing: set[int] = set()
-    for part in chunks(wanted):
-        existing.update(
-            session.scalars(
-                select(SubscriptionRow.id)
-                .where(SubscriptionRow.id.in_(part))
-                .order_by(SubscriptionRow.id)
-                .with_for_update(read=True)
-            )
-        )
+    existing = _shared_ids(session, SubscriptionRow.id, wanted)
     kept: list[OutboxWrite] = []
     for write in writes:
         if write.subscription_ids and existing.isdisjoint(write.subscription_ids):
