@@ -1153,6 +1153,24 @@ def test_no_alert_or_digest_is_queued_for_a_channel_that_unfollowed_meanwhile(st
     assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None
 
 
+def _lock_waits(store: SqlStore, thread: threading.Thread, query: str = "%") -> int:
+    """How many of the database's backends wait on a lock running a statement ``LIKE
+    query``: asked of PostgreSQL (not a sleep) until one does or ``thread`` has ended."""
+    waiting = 0
+    for _ in range(100_000):
+        with store.engine.connect() as watch:
+            waiting = watch.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query LIKE :query"
+                ),
+                {"query": query},
+            )
+        if waiting or not thread.is_alive():
+            break
+    return waiting
+
+
 def test_an_unfollow_waits_for_an_alert_being_queued_and_takes_it_back(store, clock):
     """The overlap the sequential test cannot show: the writer has read the binding and
     inserted its alert, not yet committed, when the unfollow starts."""
@@ -1170,20 +1188,8 @@ def test_an_unfollow_waits_for_an_alert_being_queued_and_takes_it_back(store, cl
     with store._write() as session:  # the pipeline's commit_decisions, say
         apply_outbox_writes(session, [write(key)], clock.now())
         unfollow.start()
-        # the unfollow must wait for this transaction (the binding is locked); on
-        # PostgreSQL's word, not a sleep: its backend waits on a lock
-        waiting = 0
-        for _ in range(100_000):
-            with store.engine.connect() as watch:
-                waiting = watch.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        "current_database() AND wait_event_type = 'Lock' "
-                        "AND query LIKE '%FROM bindings%FOR UPDATE%'"
-                    )
-                )
-            if waiting or not unfollow.is_alive():
-                break
+        # the unfollow must wait for this transaction (the binding is locked)
+        waiting = _lock_waits(store, unfollow, "%FROM bindings%FOR UPDATE%")
         assert waiting == 1, "the unfollow did not wait for the alert being queued"
     unfollow.join()
     assert unfollowed == [True]
@@ -1403,18 +1409,7 @@ def test_an_unsubscribe_waits_for_a_dm_being_queued_and_takes_it_back(store, clo
         notice = write(key, Target("slack", user_id="U1"), subscription_ids=(sub.id,))
         apply_outbox_writes(session, [notice], clock.now())
         unsubscribe.start()
-        waiting = 0
-        for _ in range(100_000):
-            with store.engine.connect() as watch:
-                waiting = watch.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        "current_database() AND wait_event_type = 'Lock' "
-                        "AND query LIKE 'DELETE FROM subscriptions%'"
-                    )
-                )
-            if waiting or not unsubscribe.is_alive():
-                break
+        waiting = _lock_waits(store, unsubscribe, "DELETE FROM subscriptions%")
         assert waiting == 1, "the unsubscribe did not wait for the DM being queued"
     unsubscribe.join()
     assert removed == [True]
@@ -2251,17 +2246,7 @@ def test_two_overlapping_unsubscribes_take_back_the_dm_both_subscriptions_caused
         session.execute(delete(SubscriptionRow).where(SubscriptionRow.id == rail.id))
         assert take_back_notices(session, [(rail.id, "slack", "U1")]) == 0, "wage: still due"
         second.start()
-        for _ in range(100_000):
-            if not second.is_alive():
-                break
-            with store.engine.connect() as watch:
-                if watch.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        "current_database() AND wait_event_type = 'Lock'"
-                    )
-                ):
-                    break
+        _lock_waits(store, second)
     second.join()
     assert removed == [True]
     assert store.list_subscriptions("slack", "U1") == []
