@@ -877,11 +877,13 @@ _ITEMS = table(
 )
 
 
-def _downgraded_to_0013(store: Any) -> None:
+def _downgraded(store: Any, revision: str) -> str | None:
+    """Downgrade to ``revision``; the revision the database then says it is at."""
     with migration_connection(store.engine) as conn:
         config = alembic_config()
         config.attributes["connection"] = conn
-        command.downgrade(config, "0013")
+        command.downgrade(config, revision)
+        return MigrationContext.configure(conn).get_current_revision()
 
 
 def _upgraded(store: Any) -> None:
@@ -905,7 +907,7 @@ def test_idn_feed_merge_moves_the_deleted_spellings_items_to_the_kept_feed(empty
     and history stay as they were."""
     store = open_store(empty_url)
     try:
-        _downgraded_to_0013(store)
+        _downgraded(store, "0013")
         gone = store.add_feed("https://例え.jp/rss", T0, interval_s=60).id
         kept = store.add_feed("https://xn--r8jz45g.jp/rss", T0, interval_s=900).id
         items = {  # name: (key, feed)
@@ -949,7 +951,7 @@ def test_idn_item_keys_kept_as_digests_are_rewritten_in_their_stored_form(empty_
     punycode makes longer than 1 kB is written as a digest too."""
     store = open_store(empty_url)
     try:
-        _downgraded_to_0013(store)
+        _downgraded(store, "0013")
         host = ".".join(["例"] * 30) + ".jp"  # 122 bytes in UTF-8, 242 in punycode
         ascii_host = canonical_url(f"https://{host}/")[len("https://") : -1]
         long_path = "/" + "a" * 1100
@@ -1007,20 +1009,14 @@ def test_item_updates_table_and_judged_version_are_added_and_dropped_in_place(em
         )
         store.ingest_item(new_item(1, at=T0, content="Two", content_hash="h2"))
         assert len(store.pending_updates()) == 1
-        config = alembic_config()
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0014")
-            assert MigrationContext.configure(conn).get_current_revision() == "0014"
+        assert _downgraded(store, "0014") == "0014"
         assert "item_updates" not in inspect(store.engine).get_table_names()
         columns = {c["name"] for c in inspect(store.engine).get_columns("judgements")}
         assert "item_version" not in columns
         with store.engine.connect() as conn:
             judged = conn.execute(select(column("item_id")).select_from(table("judgements")))
             assert [row.item_id for row in judged] == [item]
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        _upgraded(store)
         assert _diff(store.engine) == []
         assert store.pending_updates() == []  # a new, empty table
         (decision,) = store.decisions_for_item(item)
@@ -1048,19 +1044,13 @@ def test_notice_subscriptions_column_is_added_and_dropped_in_place_keeping_the_o
             ],
             T0,
         )
-        config = alembic_config()
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0015")
-            assert MigrationContext.configure(conn).get_current_revision() == "0015"
+        assert _downgraded(store, "0015") == "0015"
         columns = {c["name"] for c in inspect(store.engine).get_columns("outbox")}
         assert "subscription_ids" not in columns and "post_started_at" in columns
         with store.engine.connect() as conn:
             keys = conn.execute(select(column("key")).select_from(table("outbox")))
             assert sorted(row.key for row in keys) == ["notice:slack:U1:1", "notice:slack:U2:1"]
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        _upgraded(store)
         assert _diff(store.engine) == []
         assert store.remove_subscription("slack", "U1", sub.id) is True
         assert store.get_outbox("notice:slack:U1:1") is not None, "queued before 0016: stays"
