@@ -21,6 +21,7 @@ from bot.engine.outlets import OutletMemory
 from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
+    capitalised,
     clean_body,
     split_sentences,
     stem,
@@ -152,6 +153,27 @@ def test_term_counts_mark_names_and_phrases() -> None:
     assert {"rocky_mount", "nash_general", "12"} <= entities
     assert counts["rocky_mount"] >= 2  # headline phrase counts more
     assert "police" not in entities  # only capitalised at sentence starts
+
+
+def test_a_body_in_capitals_names_nothing_its_lower_case_copy_does_not() -> None:
+    # an all-caps body (wire copy, transcripts) would otherwise make every word a name
+    # and every word pair a phrase (gva in capitals: tracking C_norm 0.067 -> 0.167)
+    upper_counts, upper_entities = term_counts("Four teens shot", BODY.upper())
+    lower_counts, lower_entities = term_counts("Four teens shot", BODY.lower())
+    assert upper_entities == lower_entities == {t for t in lower_counts if t[0].isdigit()}
+    assert upper_counts == lower_counts
+
+
+def test_a_sentence_in_capitals_among_ordinary_ones_is_skipped_alone() -> None:
+    body = "BREAKING NEWS FROM THE NEWSROOM DESK. Police in Rocky Mount said the NBA star left."
+    entities, phrases = capitalised(body)
+    assert entities == {"rocky", "mount", "nba"}
+    assert phrases == ["rocky_mount"]
+
+
+def test_acronyms_in_an_ordinary_sentence_still_count_as_names() -> None:
+    entities, _ = capitalised("Talks between the UN and NATO on the IAEA plan resumed.")
+    assert entities == {"un", "nato", "iaea"}
 
 
 def test_sentences_respect_abbreviations() -> None:
