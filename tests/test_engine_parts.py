@@ -444,6 +444,39 @@ def test_candidate_sentences_skip_headings() -> None:
     assert candidate_sentences("Only a headline", "") == ["Only a headline"]
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (  # a photo caption with its credit, between the sentences of a scraped body
+            "The ministry ordered 1,500 citizens away from the border on Tuesday.\n"
+            "Reuters The order comes as the war of words between the two capitals ramped up\n"
+            "Officials called the move a training exercise.",
+            [
+                "The ministry ordered 1,500 citizens away from the border on Tuesday.",
+                "Officials called the move a training exercise.",
+            ],
+        ),
+        (  # a body the feed cut off in the middle of a word
+            "The agency confirmed a second incident with its payroll service on Monday.\n"
+            "The company expects to move the affected customers to safer systems in the event that it breaks ou",
+            ["The agency confirmed a second incident with its payroll service on Monday."],
+        ),
+        (  # a feed without full stops at all keeps its lines
+            "officials say the bridge will stay closed for at least a week\n"
+            "drivers are told to use the ring road in the meantime",
+            [
+                "officials say the bridge will stay closed for at least a week",
+                "drivers are told to use the ring road in the meantime",
+            ],
+        ),
+    ],
+)
+def test_summary_candidates_are_complete_sentences_when_the_body_has_any(
+    body: str, expected: list[str]
+) -> None:
+    assert candidate_sentences("Headline", body) == expected
+
+
 def test_tokens_split_hyphenated_words() -> None:
     # "Ex-Habersham" and "Lacey-area" name the places a story's seeds name
     assert tokens("Ex-Habersham deputy shot in Lacey-area home") == [

@@ -33,10 +33,10 @@ from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
 from bot.engine.summary import (
     LEAD_SENTENCES,
     candidate_sentences,
+    citable,
     least_central,
     summarise,
     summary_text,
-    worth_citing,
 )
 from bot.engine.termstats import DocFreq, WithinStory, norm
 from bot.engine.text import split_sentences, strip_outlet_suffix
@@ -358,7 +358,7 @@ class StoryState:
         if c is None:
             return None
         known = {cit.sentence for cit in c.sentences}
-        fresh = [s for s in sentences if worth_citing(s)]
+        fresh = citable(sentences)
         if not fresh:  # a headline-only report speaks through its headline
             fresh = [s for s in candidate_sentences(doc.title, doc.text) if s == doc.title.strip()]
         fresh = list(dict.fromkeys(s for s in fresh if s not in known))[:LEAD_SENTENCES]

@@ -38,15 +38,29 @@ def candidate_sentences(title: str, text: str) -> list[str]:
     Returns:
         Up to a few leading sentences of reasonable length.
     """
-    out = []
-    for s in split_sentences(text):
-        if worth_citing(s):
-            out.append(s)
-        if len(out) >= LEAD_SENTENCES:
-            break
+    out = citable(split_sentences(text))[:LEAD_SENTENCES]
     if not out and title.strip():
         out.append(title.strip())
     return out
+
+
+# what a complete sentence ends with (a closing quote or bracket after its full stop)
+_SENTENCE_END = (".", "!", '"', "”", "'", "’", ")")
+
+
+def citable(sentences: Iterable[str]) -> list[str]:
+    """The sentences a summary may quote, in order: complete sentences worth citing.
+
+    A line of a body without end punctuation is a photo caption with its credit
+    ("Reuters The move comes as ...", "Getty - Contributor Russia shares a border ...")
+    or a sentence the feed cut off ("... in the event that conflict breaks ou"); quoted in
+    an alert it reads as a garbled or truncated sentence. Such lines are given up when
+    the body has complete sentences; a body without any (a feed that drops its full
+    stops) keeps them, as before.
+    """
+    fit = [s for s in sentences if worth_citing(s)]
+    complete = [s for s in fit if s.endswith(_SENTENCE_END)]
+    return complete or fit
 
 
 def worth_citing(sentence: str) -> bool:
