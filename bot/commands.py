@@ -196,18 +196,25 @@ class Commands:
             if story is None:
                 raise no_such_story(name, self.story_names(), req.platform)
             return story
+        followed: list[Story] = []
         if req.channel_id:
             bound = self.store.bindings_for_channel(req.platform, req.channel_id)
-            if len(bound) == 1:
-                story = self.store.get_story_by_id(bound[0].story_id)
-                if story:
-                    return story
+            followed = [s for b in bound if (s := self.store.get_story_by_id(b.story_id))]
+            if len(followed) == 1:
+                return followed[0]
         stories = self.store.list_stories()
         if len(stories) == 1:
             return stories[0]
         if not stories:
             raise UserError("There are no stories yet. " + self._how_to_add(req.platform))
         typed = usage or say(req.platform, f"/story {command} NAME", f"/story {command} story:NAME")
+        if len(followed) > 1:  # the ones asked about here, not every story of the newsroom
+            raise UserError(
+                f"Which story? Say `{typed}`. This channel follows "
+                + story_list(sorted(s.name for s in followed), req.platform)
+                + f"; `{say(req.platform, '/story stories', '/story stories action:list')}` "
+                "lists every story."
+            )
         raise UserError(
             f"Which story? Say `{typed}`. Stories: "
             + story_list([s.name for s in stories], req.platform)

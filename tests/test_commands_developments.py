@@ -124,6 +124,32 @@ async def test_without_page_it_is_the_first_and_without_story_the_channels(comma
     )
 
 
+async def test_a_channel_following_several_stories_is_asked_which_of_its_own(
+    commands, store, clock
+):
+    """A desk channel follows two of the newsroom's three stories: ``status`` and
+    ``developments`` without a name list the two it follows, not every story."""
+    for name in ("chips", "rail"):
+        store.add_story(name, name.title(), [SeedDoc(name.title(), "text")], clock.now())
+    for name in ("pentagon", "rail"):
+        store.bind(store.get_story(name).id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+        store.bind(store.get_story(name).id, "discord", "9", DeliveryMode.DIGEST, 24, clock.now())
+    for command in ("status", "developments"):
+        which = await commands.handle(req(command))
+        assert not which.ok and which.text == (
+            f"Which story? Say `/story {command} NAME`. This channel follows pentagon, rail; "
+            "`/story stories` lists every story."
+        )
+    on_discord = await commands.handle(req("status", platform="discord", channel="9"))
+    assert on_discord.text == (
+        "Which story? Say `/story status story:NAME`. This channel follows pentagon, rail; "
+        "`/story stories action:list` lists every story."
+    )
+    # a channel following none of them still hears every story's name
+    elsewhere = await commands.handle(req("status", channel="C2"))
+    assert "Stories: pentagon, chips, rail" in elsewhere.text
+
+
 async def test_a_lone_number_naming_a_story_is_the_story(commands, store, clock):
     store.add_story("2024", "The 2024 story", [SeedDoc("Election", "text")], clock.now())
     develop(store, clock, 1, story="2024")
