@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Sequence
 
-from bot.engine.text import split_sentences, strip_outlet_suffix
+from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
 from bot.model import (
     Binding,
     Citation,
@@ -274,10 +274,36 @@ def added_fact(before: Development | None, after: Development, item: Item) -> st
         mine = [c for c in after.citations if c.url == item.url]
     else:
         mine = [c for c in after.citations if not c.url and c.source == item.source]
-    sentences = [c.sentence for c in mine if c.sentence not in known]
+    sentences = [c.sentence for c in mine if not _restates(c.sentence, known)]
     if not sentences:
         return None
     return _fact_note(mine[0].source or item.source, sentences, after, item)
+
+
+# Of two sentences sharing this share of their words (Jaccard, stemmed, no stop words),
+# the later one says again what the earlier said: another outlet's wording of one wire
+# sentence ("The North's leader, Kim Jong Un, ordered the launch ..." after "The North's
+# leader Kim Jong Un ordered the missile drill ..." shares 0.70); two facts about one
+# turn share far less (0.33 for the launch as Beijing and as Tokyo described it).
+RESTATED_SHARE = 0.6
+
+
+def _restates(sentence: str, known: set[str]) -> bool:
+    """Whether ``sentence`` is, or reworded says, one of the ``known`` sentences.
+
+    A sentence with a number none of them has is news however much it shares ("59
+    killed" after "50 killed"): the toll rose.
+    """
+    if sentence in known:
+        return True
+    words = set(tokens(sentence))
+    for other in known:
+        theirs = set(tokens(other))
+        if not words or not theirs or any(w[:1].isdigit() for w in words - theirs):
+            continue
+        if len(words & theirs) >= RESTATED_SHARE * len(words | theirs):
+            return True
+    return False
 
 
 def revised_fact(

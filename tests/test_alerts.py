@@ -289,6 +289,45 @@ def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -
     assert added_fact(None, after, item) is None
 
 
+@pytest.mark.parametrize(
+    ("shown", "later", "fact"),
+    [
+        (  # another outlet's wording of the sentence the alert already shows
+            "The leader ordered the drill to be held for the first time from the capital, "
+            "and said more exercises with the ocean as the target were necessary, the "
+            "agency said.",
+            "The leader, ordered the launch to be held for the first time from the capital, "
+            "and said more exercises with the ocean as the target were needed, the agency "
+            "said on Wednesday.",
+            None,
+        ),
+        (  # the same wording with a new number is news: the toll rose
+            "At least 50 people were killed in the shooting at the festival, police said.",
+            "At least 59 people were killed in the shooting at the festival, police said.",
+            "Other: At least 59 people were killed in the shooting at the festival, police "
+            "said. [2]",
+        ),
+        (  # another fact of the same turn
+            "The government said the missile flew over the northern island into the ocean.",
+            "Beijing said it opposes the launches, which break the council's resolutions.",
+            "Other: Beijing said it opposes the launches, which break the council's "
+            "resolutions. [2]",
+        ),
+    ],
+)
+def test_a_later_report_restating_a_sentence_the_alert_shows_adds_no_fact(
+    shown: str, later: str, fact: str | None
+) -> None:
+    wire = Citation(shown, "Wire", "https://wire.example/1")
+    other = Citation(later, "Other", "https://other.example/2")
+    item = Item(2, "k2", 1, "https://other.example/2", None, "T", "", "", T0, T0, "Other", "h")
+    assert added_fact(development((wire,)), development((other,), links=_two_links()), item) == fact
+
+
+def _two_links() -> tuple[tuple[str, str], ...]:
+    return (("Wire", "https://wire.example/1"), ("Other", "https://other.example/2"))
+
+
 def test_a_fact_not_yet_delivered_is_carried_by_the_next_edit() -> None:
     assert with_fact("Wire: A. [1]", "Daily: B. [2]") == "Wire: A. [1]\nDaily: B. [2]"
     assert with_fact(None, "Daily: B. [2]") == "Daily: B. [2]"
