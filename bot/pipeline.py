@@ -611,7 +611,7 @@ class Pipeline:
 
     def _judged_ids(self, items: Sequence[Item]) -> set[int]:
         """The ids of these items that some story has judged already."""
-        return {it.id for it in items if self.store.decisions_for_item(it.id)}
+        return self.store.judged_item_ids([it.id for it in items])
 
     def _next_page_try(self, since: datetime, now: datetime, tries: int) -> datetime:
         """When to try a waiting item's page next: ``PAGE_RETRY_FIRST`` after the first
@@ -701,7 +701,8 @@ class Pipeline:
         found = (self.store.get_item(x) for x in set(item_ids))
         items = sorted((i for i in found if i), key=_arrival_order)
         if self._stories:
-            items = [i for i in items if not self.store.decisions_for_item(i.id)]
+            judged = self.store.judged_item_ids([i.id for i in items])
+            items = [i for i in items if i.id not in judged]
         matcher = self._matcher()
         if items:
             self.judge_items(items, matcher, report)
@@ -739,6 +740,15 @@ class Pipeline:
         to_judge: list[Item] = []
         queued: set[int] = set()
         stored = self.store.ingest_items(feed_items(result.entries, feed.id, label, now))
+        # Which of the items seen before were judged: one query for the whole fetch (a
+        # feed lists dozens of items it listed before at every poll that changed it).
+        rechecked = [
+            item.id
+            for outcome, item in stored
+            if (outcome is IngestOutcome.UPDATED and stories)
+            or (outcome is IngestOutcome.SEEN and recheck_unjudged)
+        ]
+        judged = self.store.judged_item_ids(rechecked) if rechecked else set()
         for outcome, item in stored:
             if item.id in queued:
                 continue  # the feed lists the same item twice
@@ -748,10 +758,10 @@ class Pipeline:
                 to_judge.append(item)
             elif outcome is IngestOutcome.UPDATED:
                 report.updated_items += 1
-                if stories and not self.store.decisions_for_item(item.id):
+                if stories and item.id not in judged:
                     queued.add(item.id)  # changed before it was ever judged (crash)
                     to_judge.append(item)
-            elif recheck_unjudged and not self.store.decisions_for_item(item.id):
+            elif recheck_unjudged and item.id not in judged:
                 # Stored by a cycle that crashed before its decisions were committed.
                 queued.add(item.id)
                 to_judge.append(item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Mapping, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Collection, Mapping, Protocol, Sequence
 
 from bot.model import (
     Binding,
@@ -480,6 +480,10 @@ class Store(Protocol):
         ...
 
     def decisions_for_item(self, item_id: int) -> list[Decision]: ...
+    def judged_item_ids(self, item_ids: Collection[int]) -> set[int]:
+        """Those of ``item_ids`` that some story has judged (one query a chunk)."""
+        ...
+
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
         """Newest first by ``first_reported_at`` (else ``created_at``), then number;
         includes item_count, sources and links. A later report does not reorder them."""

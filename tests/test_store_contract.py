@@ -113,6 +113,27 @@ def test_remove_story_removes_what_hangs_off_it(store, clock):
     assert store.get_item(item.id) == item
 
 
+def test_judged_item_ids_names_the_items_some_story_judged(store, clock):
+    story = _story(store)
+    other = _story(store, "s2")
+    items = _items(store, 1, 2, 3, 4)
+    store.commit_decisions(
+        [
+            _judge(story.id, items[0].id),
+            _judge(other.id, items[0].id),
+            _judge(other.id, items[2].id),
+        ],
+        [],
+        {},
+        [],
+        clock.now(),
+    )
+
+    asked = [it.id for it in items] + [items[2].id, 10_000]  # repeated, and unknown
+    assert store.judged_item_ids(asked) == {items[0].id, items[2].id}
+    assert store.judged_item_ids([]) == set()
+
+
 def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(store, clock):
     story, other = _story(store), _story(store, "s2")
     binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
