@@ -29,6 +29,7 @@ import math
 from functools import lru_cache
 
 from bot.engine.text import stem
+from bot.textnorm import WORD_CACHE
 
 # effective length of a news item in tokens (a few hundred words, halved for burstiness)
 _DOC_TOKENS = 300.0
@@ -63,7 +64,7 @@ def _word_frequency(term: str) -> float:
     return total
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=WORD_CACHE)
 def doc_share(term: str) -> float:
     """Estimated share of news items containing ``term``, from general English usage.
 

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.engine.prior import doc_share
+from bot.textnorm import WORD_CACHE
 
 Vector = dict[str, float]
 
@@ -43,7 +44,7 @@ class _Shares(dict[str, float]):
     Bounded like ``doc_share``'s own cache: past the cap, values are computed, not kept.
     """
 
-    _CAP = 1 << 17
+    _CAP = WORD_CACHE
 
     def __missing__(self, term: str) -> float:
         value = doc_share(term)

@@ -38,7 +38,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from bot.engine.stopwords import STOPWORDS
-from bot.textnorm import split_unspaced, strip_marks
+from bot.textnorm import WORD_CACHE, split_unspaced, strip_marks
 
 # a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
@@ -171,7 +171,7 @@ def tokens(text: str) -> list[str]:
     return [t for t in map(term, find_words(text)) if t is not None]
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=WORD_CACHE)
 def _term(raw: str) -> str | None:
     # The term of one word (None: a stop word or a single letter). A pure function of
     # the word, memoised: news text repeats its words, and every item is tokenised
@@ -263,7 +263,7 @@ def _in_capitals(words: list[str]) -> bool:
     return upper * 2 > len(words) and upper >= 2
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=WORD_CACHE // 2)
 def _cap_term(word: str) -> str:
     # the term of a capitalised word inside a run (memoised: a pure function of the word)
     return stem(word.lower().replace("’", "'"))
