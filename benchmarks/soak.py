@@ -257,7 +257,7 @@ async def soak(
     day_cycle_s = day_cpu_s = 0.0
     day_judged = 0
     day_cycles = 0
-    totals = dict(judged=0, on_topic=0, developments=0, prune_items=0, prune_outbox=0)
+    totals = dict(updated=0, judged=0, on_topic=0, developments=0, prune_items=0, prune_outbox=0)
     rss_start = rss_mb()
     max_age = timedelta(seconds=default_max_age_s(settings.polling))
     started = time.perf_counter()
@@ -270,6 +270,7 @@ async def soak(
         day_cycles += 1
         day_judged += report.new_items
         totals["judged"] += report.new_items
+        totals["updated"] += report.updated_items
         totals["on_topic"] += report.on_topic
         totals["developments"] += report.new_developments
         await app.delivery.deliver_due(limit=1000)
