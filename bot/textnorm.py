@@ -40,9 +40,10 @@ _TOKEN = re.compile(r"[^\W_]+")
 # Entries in each memo of a pure function of one word (here, in bot.engine.text and
 # bot.engine.prior). A long-running service's vocabulary passes 100,000 distinct words
 # within weeks (names, numbers, misspellings), so every such memo fills to its cap: at
-# 2**17 entries the five of them held about 70 MB. News repeats its common words, so
-# 2**15 entries miss little more (on the 6,700 articles of the labelled streams, 12 %
-# more misses of 2.3 million lookups, each a few microseconds) in about a quarter of it.
+# 2**17 entries the five of them held about 66 MB (140,000 distinct words read), at 2**15
+# about 21 MB. News repeats its common words, so 2**15 entries miss little more (on the
+# 6,700 articles of the labelled streams, 12 % more misses of 2.3 million lookups, each a
+# few microseconds).
 WORD_CACHE = 1 << 15
 
 # Words that end in "s" but are not plurals, whose folding would collide with a
