@@ -23,6 +23,7 @@ from fakes.discord_server import (
     MANAGE_GUILD,
     USER_ID,
     FakeDiscord,
+    shown,
 )
 from store_builders import new_item
 
@@ -138,9 +139,9 @@ async def test_help_is_answered_at_once_and_only_to_the_user(fake: FakeDiscord, 
 
 async def test_help_on_discord_shows_the_slash_command_options(fake: FakeDiscord, bot) -> None:
     body = await callback(fake, await fake.interact(["help"], {"command": "follow"}))
-    assert body["data"]["content"].startswith("/story follow story:NAME [mode:realtime")
+    assert shown(body["data"]["content"]).startswith("/story follow story:NAME [mode:realtime")
     everything = await callback(fake, await fake.interact(["help"]))
-    assert "/story subscribe query:<keywords> [story:NAME]" in everything["data"]["content"]
+    assert "/story subscribe query:<keywords> [story:NAME]" in shown(everything["data"]["content"])
     assert "--story" not in everything["data"]["content"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from adapters.discord_chat.command_text import build, follow_text, subscribe_tex
 from adapters.discord_chat.render import (
     DESCRIPTION_MAX,
     REPLY_MESSAGES_MAX,
+    escape_reply,
     escape_text,
     link_markdown,
     message_embed,
@@ -42,7 +44,7 @@ ZW = "\u200b"
         ("`code`", r"\`code\`"),
         ("> quoted", r"\> quoted"),
         ("# Heading", r"\# Heading"),
-        ("[click](https://evil.example)", r"\[click](https://evil.example)"),
+        ("[click](https://evil.example)", r"\[click\](https://evil.example)"),
         ("read https://example.com/a_b*c now", "read https://example.com/a_b*c now"),
         ("plain words", "plain words"),
     ],
@@ -89,7 +91,7 @@ def test_message_embed_escapes_feed_text_and_lists_sources() -> None:
     assert embed.title == f"@{ZW}everyone \\*\\*Pentagon\\*\\* <{ZW}@123> deal"
     assert (
         embed.description
-        == f"Talks resume. <{ZW}@&42> \\_\\_urgent\\_\\_ \\[x](https://evil.example)"
+        == f"Talks resume. <{ZW}@&42> \\_\\_urgent\\_\\_ \\[x\\](https://evil.example)"
     )
     assert embed.url == "https://reuters.example/a_%28b%29"
     assert embed.author.name == "anthropic-pentagon"
@@ -132,7 +134,7 @@ def test_the_commands_a_reply_names_stay_code_and_the_rest_stays_inert() -> None
     hostile = "Feed @everyone <@123> [click](https://evil.example) **x** `<@&1> @here` a ` b\\"
     content = reply_messages(Reply(text=hostile))[0]["content"]
     assert content == (
-        f"Feed @{ZW}everyone <{ZW}@123> \\[click](https://evil.example) \\*\\*x\\*\\* "
+        f"Feed @{ZW}everyone <{ZW}@123> \\[click\\](https://evil.example) \\*\\*x\\*\\* "
         "`<@&1> @here` a \\` b\\\\"
     )
 
@@ -312,4 +314,30 @@ def test_the_new_field_keeps_each_fact_whole_with_its_marker() -> None:
 
     value = {f.name: f.value for f in message_embed(message).fields}["New"]
 
-    assert value.splitlines() == [facts[0], "… and 1 more"], "never a fact without its marker"
+    marked = escape_text(facts[0])  # "\\[2\\]": shown as "[2]"
+    assert value.splitlines() == [marked, "… and 1 more"], "never a fact without its marker"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[x](y) [bank.com](https://evil.example/login)",
+        "see [1](2) then [Click here to verify](https://evil.example)",
+        "[a](b)[c](d)[e](f)",
+    ],
+)
+def test_no_masked_link_in_feed_text_survives_escaping(raw: str) -> None:
+    escaped = escape_text(raw)
+    # every bracket escaped: Discord renders no masked link without a bare "["
+    assert escaped.count("\\[") == raw.count("[")
+    assert escaped.count("\\]") == raw.count("]")
+
+
+def test_escaping_hostile_text_takes_linear_time() -> None:
+    # "[](" repeated made discord.utils.escape_markdown's "\[.+\]\(.+\)" backtrack
+    # cubically: 12,000 characters took over a minute, with the event loop blocked.
+    for raw in ("[](" * 3_000, "[](" * 100_000, "*" * 300_000, "[" * 300_000, "_a" * 150_000):
+        started = time.perf_counter()
+        escape_text(raw)
+        escape_reply(raw)
+        assert time.perf_counter() - started < 2.0, raw[:10]

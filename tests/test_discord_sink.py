@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -317,3 +318,18 @@ async def test_a_repost_whose_answer_was_lost_is_retried_while_discord_remembers
     assert entry is not None and entry.attempts == 7
     assert entry.next_attempt_at - clock.now() <= timedelta(seconds=sink.dedup_window_s / 2)
     store.close()
+
+
+async def test_a_second_masked_link_in_feed_text_is_not_posted_as_a_link(
+    fake: FakeDiscord, sink
+) -> None:
+    # discord.utils.escape_markdown escaped only the first "[" of a line holding two
+    # masked links, so the second reached Discord live: "bank.com" linking elsewhere.
+    hostile = "Talks [1](2) resume: [bank.com](https://evil.example/login)"
+    message = replace(alert(hostile), body=hostile)
+    await sink.post(CHANNEL, message, idempotency_key="alert:1:5:C")
+    [call] = fake.calls_to("POST", MESSAGES)
+    [embed] = call.json["embeds"]
+    for text in (embed["title"], embed["description"]):
+        assert "[bank.com]" not in text.replace("\\[", "")
+        assert text.count("\\[") == 2 and text.count("\\]") == 2

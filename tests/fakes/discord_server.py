@@ -70,6 +70,11 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def shown(text: str) -> str:
+    """``text`` as Discord shows it: a backslash before punctuation escapes it and is hidden."""
+    return re.sub(r"\\([^0-9A-Za-z\s])", r"\1", text)
+
+
 def _drop(request: web.Request) -> web.Response:
     """Close the connection without an answer."""
     assert request.transport is not None
