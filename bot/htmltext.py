@@ -54,7 +54,7 @@ SKIP = frozenset(
     {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
 )
 # a tag or a character reference: text without one is not HTML
-LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!][^<>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 # Runs of spaces, or any other horizontal space: a lone " " is left alone (far fewer
 # replacements on large texts than matching every space).
 _SPACES = re.compile("[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*| [ \t\r\f\v\u00a0]+")
@@ -126,4 +126,4 @@ def html_text(
             return normalise_lines(extract(html))
         except Exception:  # noqa: BLE001, S112 -- odd markup must never crash a reader: try the next
             continue
-    return normalise_lines(re.sub(r"<[^>]*>", " ", html))
+    return normalise_lines(re.sub(r"<[^<>]*>", " ", html))

@@ -6,6 +6,7 @@ Real components throughout; the only fake is the feed server at the wire.
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -60,6 +61,30 @@ async def test_copies_of_the_seed_fold_into_development_zero_without_alert(
     assert world.alerts() == []  # the seed story is known already: no alert
     seed = world.app.store.get_development(world.story.id, 0)
     assert seed is not None and seed.item_count == 3
+    await world.app.aclose()
+
+
+async def test_a_hostile_headline_and_summary_are_judged_in_linear_time(
+    feed_server, sqlite_url, clock
+):
+    # Anyone writing into a polled feed could stall judging: a headline of thousands of
+    # " - x" parts cost strip_outlet_suffix a scan per part, and a summary of "<a<a..."
+    # cost the HTML check a scan per "<" (both quadratic: 40 KB took seconds per call).
+    world = make_world(sqlite_url, clock)
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    hostile = as_entry(
+        first,
+        title=first["title"] + " - x" * 15_000,
+        summary=(first.get("summary") or "") + "<a" * 60_000,
+    )
+    feed_server.add_feed("/a.xml", feed_of(hostile), etag=True)
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+
+    started = time.perf_counter()
+    report = await _cycle(world)
+
+    assert report.new_items == 1
+    assert time.perf_counter() - started < 10
     await world.app.aclose()
 
 

@@ -71,6 +71,7 @@ _SENT_SPLIT_ASCII = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 # the separators of _SUFFIX_TITLE: what comes before the first one is a headline's lead
 _SUFFIX_SEP = re.compile(r"\s*(?:\||::| - | — | – )\s*")
+_SUFFIX_PARTS_MAX = 8  # trailing label parts strip_outlet_suffix removes, at most
 _WS = re.compile(r"\s+")
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
 # Shreveport, Louisiana News Weather & Sports", "wave3.com-Louisville News, Weather & Sports"
@@ -324,14 +325,18 @@ def strip_outlet_suffix(title: str) -> str:
     Returns:
         The headline without a trailing outlet label (repeatedly, for "A - B | C").
     """
-    prev = None
-    t = title.strip()
+    # One space between words: the patterns' "\s*" over a long run of spaces would
+    # backtrack quadratically (feed titles are normalised already; seeds' need not be).
+    t = " ".join(title.split())
     # an outlet label is not longer than the headline it follows: a part after a
     # separator with more words than the lead (the text before the first separator) is
     # the headline's own ("Mass Shooting – Killed – Male Teen – Malik Padgett (Greenwood,
     # SC)", "Oakland birthday shooting - 2 gunmen, 7 victims")
     lead = -1  # counted at the first candidate (most headlines have none)
-    while prev != t:
+    # Each part removed costs a scan of the title: a hostile one of thousands of short
+    # parts ("x - x - x ...") would cost a scan per part, quadratic in its length. No
+    # outlet label has more parts than this.
+    for _ in range(_SUFFIX_PARTS_MAX):
         prev = t
         m = _SUFFIX_TITLE.search(t)
         # keep at least a few words: "Trump - Clinton" is a headline, not a suffix
@@ -340,11 +345,17 @@ def strip_outlet_suffix(title: str) -> str:
                 lead = _words(_SUFFIX_SEP.split(t, maxsplit=1)[0])
             if _words(t[m.start() :]) <= lead:
                 t = t[: m.start()].strip()
+        if prev == t:
+            break
     for m in _OUTLET_SEP.finditer(t):
         # the first separator after which everything is an outlet's label (long labels
-        # hold separators and commas of their own, which the rule above refuses)
+        # hold separators and commas of their own, which the rule above refuses); the
+        # tail's length is checked first: counting the words before every separator of
+        # a long title would be quadratic
+        if len(t) - m.end() > 100:
+            continue
         tail = t[m.end() :]
-        if len(t[: m.start()].split()) >= 3 and len(tail) <= 100 and _OUTLET_WORD.search(tail):
+        if len(t[: m.start()].split()) >= 3 and _OUTLET_WORD.search(tail):
             return t[: m.start()].strip()
     return t
 
