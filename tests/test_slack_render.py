@@ -510,3 +510,13 @@ def test_a_thread_note_keeps_facts_whole_and_counts_the_rest() -> None:
 def test_a_thread_note_fact_longer_than_the_reply_is_cut_at_a_word() -> None:
     text = render.thread_note_text("AP: " + "&amp " * 200 + "[2]", limit=300)
     assert len(text) <= 300 and text.endswith("…") and "\n" not in text
+
+
+def test_no_line_of_a_thread_note_or_notification_can_start_a_block_quote() -> None:
+    # A feed titled "> Breaking" is the outlet every fact of its thread notes starts
+    # with; "&gt;" at the start of a mrkdwn line is rendered as a quote by Slack.
+    text = render.thread_note_text("> Breaking: Talks resume. [2]\n>>> Wire: More. [3]")
+    assert not any(line.startswith("&gt;") for line in text.split("\n"))
+    assert text.split("\n")[0].endswith("&gt; Breaking: Talks resume. [2]")
+    notice = OutboundMessage(MessageKind.NOTICE, title="> Talks resume", body="")
+    assert not render.fallback_text(notice).startswith("&gt;")

@@ -87,10 +87,13 @@ def escape_mrkdwn(text: str) -> str:
 
     Returns:
         Escaped single-line text whose ``*bold*``, ``_x_``, ``~x~`` and backticks do not
-        format (each marker is wrapped in zero-width joiners).
+        format (each marker is wrapped in zero-width joiners), and which cannot start a
+        block quote where it starts a line (a leading ``>`` gets a zero-width joiner
+        before it: a thread note's facts start with their outlet's name).
     """
     one_line = _WHITESPACE.sub(" ", text).strip()
-    return _FORMAT_CHARS.sub(f"{ZWJ}\\1{ZWJ}", escape(one_line))
+    escaped = _FORMAT_CHARS.sub(f"{ZWJ}\\1{ZWJ}", escape(one_line))
+    return ZWJ + escaped if escaped.startswith("&gt;") else escaped
 
 
 def safe_url(url: str | None) -> str | None:
