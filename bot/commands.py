@@ -39,7 +39,15 @@ from bot.model import (
 from bot.pipeline import find_items
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
 from bot.query import Query, parse_query, stored_query
-from bot.render import clip, counted, developments_command, format_time, say, status_command
+from bot.render import (
+    clip,
+    counted,
+    developments_command,
+    format_time,
+    say,
+    shown_url,
+    status_command,
+)
 from bot.settings import PollingSettings
 from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
 from bot.stories import Declarations, no_such_story, story_list
@@ -385,7 +393,7 @@ class Commands:
             removed = await asyncio.to_thread(remove_feed, self.store, url)
             if removed is None:
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
-            text = f"Removed feed {removed}. Items already stored are kept."
+            text = f"Removed feed {shown_url(removed)}. Items already stored are kept."
             return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.model import FeedStatus
 from bot.ports import Store
-from bot.render import clip, counted, format_time, say
+from bot.render import clip, counted, format_time, say, shown_url
 
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 
@@ -25,7 +25,9 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
     shown = store.failing_feeds(FAILING_SHOWN)
     for f in shown:
-        line += f"\n  failing: {f.url} ({f.error_count}×): {clip(f.last_error or '', 120)}"
+        line += (
+            f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(f.last_error or '', 120)}"
+        )
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
@@ -51,7 +53,8 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         if f.status is FeedStatus.ERROR:
             state += f" ({f.error_count}× since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(f.last_error or '', 100)}"
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
-        named = f"{f.title} <{f.url}>" if f.title else f"<{f.url}>"
+        # a key in the URL is hidden: everyone in the channel may list the feeds
+        named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"
         lines.append(f"• {named} · {state} · next poll {format_time(f.next_poll_at)}")
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")

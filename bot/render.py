@@ -6,8 +6,10 @@ this module produces raw text only.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Sequence
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from bot.model import OutboundMessage
@@ -17,6 +19,50 @@ if TYPE_CHECKING:
 OPTION_PLATFORMS = frozenset({"discord"})
 # Platforms that show replies in a proportional font (not the terminal's fixed one).
 CHAT_PLATFORMS = frozenset({"slack", "discord"})
+
+HIDDEN = "***"
+# A query parameter whose name says it holds a credential: "apikey", "api_key",
+# "access_token", "x-amz-signature", "key" (not "keyword" or "monkey").
+_SECRET_PARAM = re.compile(
+    r"(?i)(?:^|[_.-])(?:api_?key|apikey|key|token|access_?token|accesstoken|auth|secret|"
+    r"password|passwd|pwd|sig|signature|credential|session|sessionid|sid)$"
+)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as chat may show it: a password or a credential in the query hidden.
+
+    Feeds are listed to every member of a channel (``/story feeds``, the failing feeds
+    of ``/story status``), and a paid feed's URL often holds its key
+    (``https://user:PASSWORD@host/rss``, ``?apikey=KEY``); the operator sees the whole
+    URL with ``storybot feeds list``. Anything else in the URL is kept as it is.
+
+    Args:
+        url: A feed URL as stored.
+
+    Returns:
+        ``url`` with the password of its user info and the value of each query
+        parameter named like a credential replaced by ``***``.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc, query = parts.netloc, parts.query
+    if parts.password:
+        userinfo, at, host = netloc.rpartition("@")
+        netloc = userinfo.split(":", 1)[0] + ":" + HIDDEN + at + host
+    if query:
+        params = []
+        for param in query.split("&"):
+            name, eq, value = param.partition("=")
+            params.append(
+                f"{name}={HIDDEN}" if eq and value and _SECRET_PARAM.search(name) else param
+            )
+        query = "&".join(params)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def say(platform: str | None, typed: str, options: str) -> str:

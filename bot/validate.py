@@ -21,7 +21,7 @@ from bot.hostname import ascii_host
 from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
-from bot.render import clip, shorten
+from bot.render import HIDDEN, clip, shorten, shown_url
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
@@ -255,6 +255,9 @@ def repeated_seed_problem(
 def remove_feed(store: Store, url: str) -> str | None:
     """Stop polling the feed at ``url`` as typed or in its stored form.
 
+    A URL as ``/story feeds`` shows it, its key hidden (:func:`bot.render.shown_url`),
+    names the one feed it stands for.
+
     Returns:
         The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
         feed has that URL in either spelling.
@@ -265,6 +268,11 @@ def remove_feed(store: Store, url: str) -> str | None:
         stored = normalise_feed_url(url)
         if store.remove_feed(stored):
             return stored
+    if HIDDEN in url:
+        typed = {url, normalise_feed_url(url) if feed_url_problem(url) is None else url}
+        hidden = [f.url for f in store.list_feeds() if shown_url(f.url) in typed]
+        if len(hidden) == 1 and store.remove_feed(hidden[0]):
+            return hidden[0]
     return None
 
 

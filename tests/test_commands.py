@@ -1093,3 +1093,31 @@ async def test_unfollow_without_a_name_in_a_channel_following_several_names_them
     assert not reply.ok and reply.text.startswith("Which story? Say `/story unfollow NAME`.")
     assert "chips" in reply.text and "pentagon" in reply.text
     assert len(store.bindings_for_channel("slack", "C1")) == 2  # nothing was unfollowed
+
+
+async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, clock):
+    # Everyone may list the feeds; a paid feed's URL often holds its key or password.
+    from bot.model import FeedStatus
+    from bot.ports import PollOutcome
+
+    secret, key = "s3cret-pass", "KEY1234567"
+    for url in (f"https://bob:{secret}@feeds.example/a.xml", f"https://f.example/b?apikey={key}"):
+        assert (await commands.handle(req(f"feeds add {url}", admin=True))).ok
+    feed = store.get_feed(f"https://f.example/b?apikey={key}")
+    store.record_poll(
+        PollOutcome(
+            feed.id, FeedStatus.ERROR, clock.now(), clock.now(), 1, "HTTP 500", None, None, None
+        )
+    )
+
+    listed = (await commands.handle(req("feeds"))).text
+    status = (await commands.handle(req("status"))).text
+
+    for text in (listed, status):
+        assert secret not in text and key not in text
+    assert "https://bob:***@feeds.example/a.xml" in listed
+    assert "failing: https://f.example/b?apikey=*** (1×)" in status
+    # the URL as listed names its feed for an admin removing it
+    removed = await commands.handle(req("feeds remove https://f.example/b?apikey=***", admin=True))
+    assert removed.ok and key not in removed.text
+    assert [f.url for f in store.list_feeds()] == [f"https://bob:{secret}@feeds.example/a.xml"]
