@@ -294,6 +294,32 @@ async def test_text_a_database_cannot_store_is_cleaned_and_the_cycle_goes_on(
         await world.app.aclose()
 
 
+async def test_terminal_control_codes_in_a_feed_never_reach_the_store(
+    hostile: HostileFeedServer, db_url: str, clock
+) -> None:
+    # JSON escapes may spell the terminal's control codes: ESC and its one-character
+    # form CSI (U+009B), which xterm obeys in UTF-8 too. Whatever is stored is printed
+    # to the operator's terminal (console alerts, feeds list, why), so a feed could
+    # clear the screen, retitle the window or move the cursor over earlier lines.
+    world = make_world(db_url, clock, follow=False)
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J\\u009b2J News",'
+        b' "items": [{"id": "j1", "url": "https://j.example/1",'
+        b' "title": "Red\\u009b31m \\u001b]0;pwned\\u0007 title",'
+        b' "content_text": "a \\u009d0;x\\u009c b"}]}'
+    )
+    world.app.store.add_feed(hostile.add_feed("/j.json", body), clock.now())
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert (report.ok, report.errors, report.new_items) == (1, 0, 1)
+        item = world.app.store.find_item_by_url("https://j.example/1")
+        assert (item.title, item.content) == ("Red31m ]0;pwned title", "a 0;x b")
+        [feed] = world.app.store.list_feeds()
+        assert feed.title == "J2J News"
+    finally:
+        await world.app.aclose()
+
+
 _RSS = (
     b'<rss version="2.0"><channel><title>E</title><item><title>One</title>'
     b"<link>https://e.example/1</link></item></channel></rss>"

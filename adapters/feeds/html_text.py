@@ -29,10 +29,14 @@ _BLOCK_TAGS = tuple(BLOCK)
 # Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
 # other C0 controls XML 1.0 forbids too, dropped; a lone half of a surrogate pair (JSON's
 # "\ud800" escapes decode to one; it has no UTF-8, so SQLite and PostgreSQL both refuse
-# it), replaced by U+FFFD.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# it), replaced by U+FFFD. The C1 controls are dropped too: they are no text, and
+# stored text is printed to the operator's terminal, where ESC (a C0 control) and its
+# one-character forms (CSI U+009B, OSC U+009D) would move the cursor, clear the screen
+# or retitle the window. (The XML readers map C1 bytes to Windows-1252 first; DEL is
+# kept: a real feed separates lines of code with it, and terminals ignore it.)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # either
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\ud800-\udfff]")  # any
 
 
 def _lxml_text(html: str) -> str:
