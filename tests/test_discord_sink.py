@@ -333,3 +333,15 @@ async def test_a_second_masked_link_in_feed_text_is_not_posted_as_a_link(
     for text in (embed["title"], embed["description"]):
         assert "[bank.com]" not in text.replace("\\[", "")
         assert text.count("\\[") == 2 and text.count("\\]") == 2
+
+
+async def test_a_plain_send_without_its_own_mentions_setting_pings_nobody(
+    fake: FakeDiscord, sink
+) -> None:
+    # Every send passes AllowedMentions.none(); the client's default covers one that
+    # does not (discord.py would otherwise let @everyone in its content ping).
+    await sink.post(CHANNEL, alert(), idempotency_key="alert:1:6:C")  # logs the client in
+    await sink.client.get_partial_messageable(CHANNEL_ID).send("@everyone look")
+    plain = fake.calls_to("POST", MESSAGES)[-1]
+    assert plain.json["content"] == "@everyone look"
+    assert plain.json["allowed_mentions"] == {"parse": []}

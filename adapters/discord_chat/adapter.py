@@ -158,6 +158,8 @@ class DiscordAdapter:
         # Guilds only (not privileged): the guild cache gives roles for Manage Server checks.
         self.client = discord.Client(
             intents=discord.Intents(guilds=True),
+            # every send passes no_mentions() too; this covers one that would forget
+            allowed_mentions=no_mentions(),
             max_ratelimit_timeout=max_ratelimit_wait_s,
             guild_ready_timeout=ready_timeout_s,
         )
