@@ -11,6 +11,7 @@ import hashlib
 import re
 from datetime import datetime
 from typing import Sequence
+from urllib.parse import urlsplit
 
 from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
 from bot.model import (
@@ -74,13 +75,41 @@ def digest_key(binding_id: int, period_start: datetime | None) -> str:
     return f"digest:{binding_id}:{stamp}"
 
 
+# A web address in a label: "bank.com", "https://bank.com/login", "Log in at bank.co.uk".
+_DISGUISED_LABEL_MAX = 40
+_LABEL_HOST = re.compile(r"(?i)(?<![\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?![\w-])")
+
+
+def honest_label(label: str, url: str) -> str:
+    """``label`` for a link to ``url``, with the link's own host added if it names another.
+
+    Link labels come from feeds (an outlet's name, a headline), and chat shows the label,
+    not the address: a feed titled "bank.com", or a headline "https://bank.com/login",
+    would disguise a link to anywhere. A label naming a web address that is not the
+    link's host (nor a domain of it: "reuters.com" for www.reuters.com) is followed by
+    the host the link goes to: "bank.com (evil.example)".
+    """
+    try:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return label
+    if not host:
+        return label
+    for named in _LABEL_HOST.findall(label):
+        named = named.lower().removeprefix("www.")
+        if host != named and not host.endswith("." + named):
+            # the label shortened, not the host: chat cuts a long label at its end
+            return f"{shorten(label, _DISGUISED_LABEL_MAX)} ({host})"
+    return label
+
+
 def _links(pairs: Sequence[tuple[str, str]], most: int = MAX_LINKS) -> tuple[Link, ...]:
     seen: set[str] = set()
     out = []
     for label, url in pairs:
         if url and url not in seen:
             seen.add(url)
-            out.append(Link(label=label or url, url=url))
+            out.append(Link(label=honest_label(label, url) if label else url, url=url))
         if len(out) >= most:
             break
     return tuple(out)
@@ -392,7 +421,7 @@ def notice_message(
         story: The story to name, if the subscriptions are scoped to one.
     """
     body = _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
-    links = (Link(item.source, item.url),) if item.url else ()
+    links = (Link(honest_label(item.source, item.url), item.url),) if item.url else ()
     doc = Document.from_text(item.title, item.text)
     names = "; ".join(f"#{s.id}: {s.query}{_found(q, doc)}" for s, q in matched)
     footer = f"Matched your subscription{'s' if len(matched) > 1 else ''} {names}"

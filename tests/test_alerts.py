@@ -19,6 +19,7 @@ from bot.alerts import (
     cited_summary,
     digest_message,
     fact_digest,
+    honest_label,
     note_facts,
     notice_message,
     with_fact,
@@ -390,3 +391,37 @@ def test_a_digest_quotes_each_first_sentence_whole_when_every_line_fits() -> Non
     body = digest_message(STORY, [dev, replace(dev, number=3)], None).body
 
     assert body.splitlines() == [f"• Senators set a hearing: {lead}"] * 2
+
+
+@pytest.mark.parametrize(
+    ("label", "url", "shown"),
+    [
+        # a feed titled like a bank's site, or a headline that is an address
+        ("bank.com", "https://evil.example/login", "bank.com (evil.example)"),
+        (
+            "https://bank.com/login",
+            "https://evil.example/",
+            "https://bank.com/login (evil.example)",
+        ),
+        ("[1] paypal.com", "https://evil.example/a", "[1] paypal.com (evil.example)"),
+        # the outlet's own site, under any of its hosts, is what it says
+        ("Reuters.com", "https://www.reuters.com/world/1", "Reuters.com"),
+        ("reuters.com", "https://feeds.reuters.com/world/1", "reuters.com"),
+        ("BBC News", "https://www.bbc.co.uk/news/1", "BBC News"),
+        ("U.S. and China resume talks", "https://wire.example/1", "U.S. and China resume talks"),
+    ],
+)
+def test_a_link_label_naming_another_site_shows_where_the_link_goes(
+    label: str, url: str, shown: str
+) -> None:
+    assert honest_label(label, url) == shown
+
+
+def test_a_notice_from_a_feed_titled_like_a_bank_shows_where_its_link_goes() -> None:
+    item = Item(1, "k1", 1, "https://evil.example/login", None, "Senators", "", "", T0, T0,
+                "bank.com", "h")  # fmt: skip
+    sub = Subscription(1, "slack", "U1", "senators", None, T0)
+
+    [link] = notice_message([(sub, parse_query(sub.query))], item, None).links
+
+    assert (link.label, link.url) == ("bank.com (evil.example)", "https://evil.example/login")
