@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
 import pytest
+from fakes.discord_server import shown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -341,3 +343,19 @@ def test_escaping_hostile_text_takes_linear_time() -> None:
         escape_text(raw)
         escape_reply(raw)
         assert time.perf_counter() - started < 2.0, raw[:10]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "https://bank.example](https://evil.example) (feeds.example)",
+        "Log in at https://bank.example/\\](https://evil.example)",
+    ],
+)
+def test_a_web_address_in_a_link_label_cannot_end_the_label_early(label: str) -> None:
+    # Bare URLs are kept whole in feed text (Discord auto-links them), but a link's text
+    # auto-links nothing: a "](" inside one would close the label and link it elsewhere.
+    rendered = link_markdown(Link(label, "https://feeds.example/1"))
+    unescaped_closes = re.findall(r"(?<!\\)(?:\\\\)*\]\(", rendered)
+    assert len(unescaped_closes) == 1 and rendered.endswith("](https://feeds.example/1)")
+    assert shown(rendered[1 : rendered.rindex("](")]) == label

@@ -56,6 +56,7 @@ _BARE_URL = r"https?://[^\s<]+[^<.,:;\"')\]\s]"
 # Everywhere: emphasis, strike, spoiler, code, masked-link brackets and the escape itself;
 # at a line's start (after its indent): quote, heading, subtext and list markers.
 _MARKDOWN = re.compile(rf"({_BARE_URL})|([\\*_~`|\[\]])|^([ \t]*)([>#-])", re.MULTILINE)
+_URL_BRACKETS = re.compile(r"([\\\[\]])")
 _MENTION = re.compile(r"<(@[!&]?|#|/)")  # user, nickname, role, channel, slash-command mentions
 _ZWSP = "\u200b"
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a reply's `code` (split keeps the spans)
@@ -70,28 +71,41 @@ def _escaped(match: re.Match[str]) -> str:
     url, char, indent, marker = match.groups()
     if url is not None:
         return url
+    return _escaped_markup(char, indent, marker)
+
+
+def _escaped_in_label(match: re.Match[str]) -> str:
+    url, char, indent, marker = match.groups()
+    if url is not None:  # not auto-linked inside a link's text: its brackets would end it
+        return _URL_BRACKETS.sub(r"\\\1", url)
+    return _escaped_markup(char, indent, marker)
+
+
+def _escaped_markup(char: str | None, indent: str, marker: str) -> str:
     if char is not None:
         return "\\" + char
     return f"{indent}\\{marker}"
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: str, *, label: bool = False) -> str:
     """Backslash every Markdown character of ``text``, bare URLs aside, in linear time.
 
     Every ``*_~`|[]`` and backslash is escaped wherever it stands, so no pairing of them
     can format or link (a masked link needs a bare ``[``), and a line's leading
-    ``>``, ``#`` or ``-`` cannot start a quote, heading, subtext or list.
+    ``>``, ``#`` or ``-`` cannot start a quote, heading, subtext or list. In a link's
+    ``label`` the brackets and backslashes of a bare URL are escaped too: nothing is
+    auto-linked there, and its ``](`` would end the label early.
     """
-    return _MARKDOWN.sub(_escaped, text)
+    return _MARKDOWN.sub(_escaped_in_label if label else _escaped, text)
 
 
-def escape_text(text: str) -> str:
+def escape_text(text: str, *, label: bool = False) -> str:
     """Make feed text inert in Discord: no Markdown, no mentions.
 
     ``discord.utils.escape_mentions`` only covers ``@everyone``, ``@here`` and 17-20 digit
     ids, so mention syntax with any id (``<@123>``, ``<@&1>``, ``<#1>``) is broken here too.
     """
-    text = escape_markdown(text)
+    text = escape_markdown(text, label=label)
     text = _MENTION.sub(lambda m: "<" + _ZWSP + m[1], text)
     return escape_mentions(text)
 
@@ -132,8 +146,9 @@ def safe_url(url: str | None) -> str | None:
 def link_markdown(link: Link) -> str:
     """Render a link as ``[label](url)``, or as escaped text when the URL is unsafe."""
     url = safe_url(link.url)
-    # brackets escaped too: a citation's "[1] Outlet" label must not end the link text early
-    label = escape_text(link.label or link.url)
+    # brackets escaped too: a citation's "[1] Outlet" label, or a web address in it
+    # ("https://a.example](https://b.example)"), must not end the link text early
+    label = escape_text(link.label or link.url, label=True)
     if url is None:
         return escape_text(f"{link.label}: {link.url}")
     return f"[{label}]({url})"
