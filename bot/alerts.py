@@ -75,9 +75,16 @@ def digest_key(binding_id: int, period_start: datetime | None) -> str:
     return f"digest:{binding_id}:{stamp}"
 
 
-# A web address in a label: "bank.com", "https://bank.com/login", "Log in at bank.co.uk".
+# A web address in a label: "bank.com", "https://bank.com/login", "Log in at bank.co.uk",
+# in any script ("bаnk.com" with a Cyrillic "а" looks like the bank's). A name of one
+# letter is an abbreviation ("N.Korea fires missile", "W.Va. man arrested"), unless the
+# label spells it as an address ("https://x.com", "www.x.com").
 _DISGUISED_LABEL_MAX = 40
-_LABEL_HOST = re.compile(r"(?i)(?<![\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?![\w-])")
+_LABEL_HOST = re.compile(
+    r"(?<![\w.-])(?:(?:https?://|www\.)(?:[^\W_]|-)+|(?:[^\W_]|-){2,})"
+    r"(?:\.(?:[^\W_]|-)+)*\.[^\W\d_]{2,}(?![\w-])",
+    re.IGNORECASE,
+)
 
 
 def honest_label(label: str, url: str) -> str:
@@ -96,7 +103,7 @@ def honest_label(label: str, url: str) -> str:
     if not host:
         return label
     for named in _LABEL_HOST.findall(label):
-        named = named.lower().removeprefix("www.")
+        named = named.lower().split("://")[-1].removeprefix("www.")
         if host != named and not host.endswith("." + named):
             # the label shortened, not the host: chat cuts a long label at its end
             return f"{shorten(label, _DISGUISED_LABEL_MAX)} ({host})"
