@@ -322,24 +322,41 @@ def added_fact(before: Development | None, after: Development, item: Item) -> st
 # leader Kim Jong Un ordered the missile drill ..." shares 0.70); two facts about one
 # turn share far less (0.33 for the launch as Beijing and as Tokyo described it).
 RESTATED_SHARE = 0.6
+# Numbers spelled out ("five killed" after "three killed" is news, as "5" after "3" is).
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred thousand million billion trillion dozen".split()
+)
+# Negations are stop words to tokens(): "would not resign" and "would resign" share all.
+_NEGATION = re.compile(r"(?i)\b(?:not|no|never|nor|neither|none|nobody|nothing|cannot)\b|n[’']t\b")
 
 
 def _restates(sentence: str, known: set[str]) -> bool:
     """Whether ``sentence`` is, or reworded says, one of the ``known`` sentences.
 
     A sentence with a number none of them has is news however much it shares ("59
-    killed" after "50 killed"): the toll rose.
+    killed" after "50 killed", "five" after "three"): the toll rose. So is one that
+    negates what the other says, or the other way round ("would not resign" after
+    "would resign").
     """
     if sentence in known:
         return True
     words = set(tokens(sentence))
+    negated = _NEGATION.search(sentence) is not None
     for other in known:
         theirs = set(tokens(other))
-        if not words or not theirs or any(w[:1].isdigit() for w in words - theirs):
+        if not words or not theirs or any(_is_number(w) for w in words - theirs):
+            continue
+        if negated != (_NEGATION.search(other) is not None):
             continue
         if len(words & theirs) >= RESTATED_SHARE * len(words | theirs):
             return True
     return False
+
+
+def _is_number(word: str) -> bool:
+    return word[:1].isdigit() or word in _NUMBER_WORDS
 
 
 def revised_fact(

@@ -308,6 +308,18 @@ def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -
             "Other: At least 59 people were killed in the shooting at the festival, police "
             "said. [2]",
         ),
+        (  # the same wording denying it is news: he will not resign
+            "The minister said he would resign on Friday after the vote, aides said.",
+            "The minister said he would not resign on Friday after the vote, aides said.",
+            "Other: The minister said he would not resign on Friday after the vote, aides "
+            "said. [2]",
+        ),
+        (  # and so is a toll spelled out
+            "Officials said three people were killed in the blast at the market on Sunday.",
+            "Officials said five people were killed in the blast at the market on Sunday.",
+            "Other: Officials said five people were killed in the blast at the market on "
+            "Sunday. [2]",
+        ),
         (  # another fact of the same turn
             "The government said the missile flew over the northern island into the ocean.",
             "Beijing said it opposes the launches, which break the council's resolutions.",
