@@ -22,10 +22,13 @@ CHAT_PLATFORMS = frozenset({"slack", "discord"})
 
 HIDDEN = "***"
 # A query parameter whose name says it holds a credential: "apikey", "api_key",
-# "access_token", "x-amz-signature", "key" (not "keyword" or "monkey").
+# "access_token", "x-amz-signature", and run-together names as private feeds spell them
+# ("passkey", "authkey", "apitoken", "torrent_pass"); short words only after a separator
+# or alone ("sig", "sid", "auth", not "design"). Hiding a harmless value ("monkey") costs
+# only the reader a look at `storybot feeds list`; showing a key cannot be undone.
 _SECRET_PARAM = re.compile(
-    r"(?i)(?:^|[_.-])(?:api_?key|apikey|key|token|access_?token|accesstoken|auth|secret|"
-    r"password|passwd|pwd|sig|signature|credential|session|sessionid|sid)$"
+    r"(?i)(?:key|token|secret|pass|passwd|password|pwd|signature|credentials?|sessionid)$"
+    r"|(?:^|[_.-])(?:auth|sig|sid|session)$"
 )
 
 

@@ -1121,3 +1121,33 @@ async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, 
     removed = await commands.handle(req("feeds remove https://f.example/b?apikey=***", admin=True))
     assert removed.ok and key not in removed.text
     assert [f.url for f in store.list_feeds()] == [f"https://bob:{secret}@feeds.example/a.xml"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://tracker.example/rss?passkey=SECRET1",
+        "https://f.example/rss?user=7&authkey=SECRET1",
+        "https://f.example/rss?apitoken=SECRET1",
+        "https://f.example/rss?torrent_pass=SECRET1",
+        "https://f.example/rss?api-key=SECRET1",
+        "https://f.example/rss?X-Amz-Signature=SECRET1&X-Amz-Date=20260101",
+        "https://bob:SECRET1@f.example/rss",
+    ],
+)
+def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
+    from bot.render import shown_url
+
+    shown = shown_url(url)
+    assert "SECRET1" not in shown and "***" in shown
+
+
+def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
+    from bot.render import shown_url
+
+    for url in (
+        "https://f.example/rss?design=print&keyword=senate&q=a_b",
+        "https://f.example/feed.xml",
+        "https://f.example/rss?apikey=",
+    ):
+        assert shown_url(url) == url
