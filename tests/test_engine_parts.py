@@ -461,6 +461,14 @@ def test_candidate_sentences_skip_headings() -> None:
             "The company expects to move the affected customers to safer systems in the event that it breaks ou",
             ["The agency confirmed a second incident with its payroll service on Monday."],
         ),
+        (  # a sentence ending in a German closing quote is complete
+            "Der Kanzler sagte am Montag in Berlin vor Journalisten: „Wir geben nicht auf.“\n"
+            "Die Opposition kritisierte die Entscheidung des Kanzlers am Dienstag scharf.",
+            [
+                "Der Kanzler sagte am Montag in Berlin vor Journalisten: „Wir geben nicht auf.“",
+                "Die Opposition kritisierte die Entscheidung des Kanzlers am Dienstag scharf.",
+            ],
+        ),
         (  # a feed without full stops at all keeps its lines
             "officials say the bridge will stay closed for at least a week\n"
             "drivers are told to use the ring road in the meantime",

@@ -44,8 +44,10 @@ def candidate_sentences(title: str, text: str) -> list[str]:
     return out
 
 
-# what a complete sentence ends with (a closing quote or bracket after its full stop)
-_SENTENCE_END = (".", "!", '"', "”", "'", "’", ")")
+# what a complete sentence ends with (a closing quote or bracket after its full stop;
+# German closes a quote with "“"). Not "»": English pages end link lines with it
+# ("Related article »", a caption line of the gva stream).
+_SENTENCE_END = (".", "!", '"', "”", "'", "’", ")", "“")
 
 
 def citable(sentences: Iterable[str]) -> list[str]:
