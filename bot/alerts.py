@@ -80,6 +80,10 @@ def digest_key(binding_id: int, period_start: datetime | None) -> str:
 # letter is an abbreviation ("N.Korea fires missile", "W.Va. man arrested"), unless the
 # label spells it as an address ("https://x.com", "www.x.com").
 _DISGUISED_LABEL_MAX = 40
+# The host added, its end kept: the site is the end of a host, and a long one
+# ("bank.com.login-….evil.example") must not push it past the label's end, where chat
+# cuts a label (Slack at 80 characters: 40 + " (" + 36 + ")" fits).
+_SHOWN_HOST_MAX = 36
 _LABEL_HOST = re.compile(
     r"(?<![\w.-])(?:(?:https?://|www\.)(?:[^\W_]|-)+|(?:[^\W_]|-){2,})"
     r"(?:\.(?:[^\W_]|-)+)*\.[^\W\d_]{2,}(?![\w-])",
@@ -105,7 +109,10 @@ def honest_label(label: str, url: str) -> str:
     for named in _LABEL_HOST.findall(label):
         named = named.lower().split("://")[-1].removeprefix("www.")
         if host != named and not host.endswith("." + named):
-            # the label shortened, not the host: chat cuts a long label at its end
+            # the label shortened, and a long host cut at its start: chat cuts a long
+            # label at its end
+            if len(host) > _SHOWN_HOST_MAX:
+                host = "…" + host[-(_SHOWN_HOST_MAX - 1) :]
             return f"{shorten(label, _DISGUISED_LABEL_MAX)} ({host})"
     return label
 

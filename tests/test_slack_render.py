@@ -520,3 +520,13 @@ def test_no_line_of_a_thread_note_or_notification_can_start_a_block_quote() -> N
     assert text.split("\n")[0].endswith("&gt; Breaking: Talks resume. [2]")
     notice = OutboundMessage(MessageKind.NOTICE, title="> Talks resume", body="")
     assert not render.fallback_text(notice).startswith("&gt;")
+
+
+def test_a_long_host_added_to_a_link_label_keeps_its_end_within_the_label() -> None:
+    # The site is the end of a host: a long one must not be cut off by the label's limit.
+    from bot.alerts import honest_label
+
+    host = "bank.com.secure-login-verify-account-" + "a" * 60 + ".evil.example"
+    label = honest_label("bank.com: log in to keep your account open today", f"https://{host}/x")
+
+    assert render.link_mrkdwn(Link(label, f"https://{host}/x")).endswith(".evil.example)>")
