@@ -640,6 +640,28 @@ def test_amend_adds_an_updated_reports_new_sentences_and_counts_nothing_again() 
     assert e.amend(1, number, updated, ["Too short."]) is None, "not fit for a summary"
 
 
+def test_amend_takes_no_photo_caption_an_update_adds_to_a_punctuated_body() -> None:
+    # A scraped page updated with a picture: its caption line, credit first and no full
+    # stop, is no fact for the summary or the thread note, as in a first report's body.
+    e = warm_engine()
+    (v,) = e.judge(doc(6, *LAWSUIT, url="https://news.example/sues", days=20))
+    number = v.judgement.development
+    assert number is not None
+    caption = (
+        "Reuters Protesters gather outside the Pentagon as the lawsuit over the designation goes on"
+    )
+    updated = doc(
+        6, LAWSUIT[0], LAWSUIT[1] + "\n" + caption, url="https://news.example/sues", days=20
+    )
+
+    assert e.amend(1, number, updated, [caption]) is None
+    # a body with no full stop at all keeps its lines, as before
+    bare = "officials say the Pentagon designation stays in place while the lawsuit goes on"
+    unpunctuated = doc(6, LAWSUIT[0], bare, url="https://news.example/sues", days=20)
+    amended = e.amend(1, number, unpunctuated, [bare])
+    assert amended is not None and amended.sentences == (bare,)
+
+
 def test_judge_again_takes_a_rewritten_item_without_counting_it_twice() -> None:
     e = warm_engine()
     title, text = BACKGROUND[0]

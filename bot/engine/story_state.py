@@ -358,7 +358,7 @@ class StoryState:
         if c is None:
             return None
         known = {cit.sentence for cit in c.sentences}
-        fresh = citable(sentences)
+        fresh = citable(sentences, split_sentences(doc.text))
         if not fresh:  # a headline-only report speaks through its headline
             fresh = [s for s in candidate_sentences(doc.title, doc.text) if s == doc.title.strip()]
         fresh = list(dict.fromkeys(s for s in fresh if s not in known))[:LEAD_SENTENCES]

@@ -50,7 +50,7 @@ def candidate_sentences(title: str, text: str) -> list[str]:
 _SENTENCE_END = (".", "!", '"', "”", "'", "’", ")", "“")
 
 
-def citable(sentences: Iterable[str]) -> list[str]:
+def citable(sentences: Iterable[str], body: Iterable[str] | None = None) -> list[str]:
     """The sentences a summary may quote, in order: complete sentences worth citing.
 
     A line of a body without end punctuation is a photo caption with its credit
@@ -59,10 +59,19 @@ def citable(sentences: Iterable[str]) -> list[str]:
     an alert it reads as a garbled or truncated sentence. Such lines are given up when
     the body has complete sentences; a body without any (a feed that drops its full
     stops) keeps them, as before.
+
+    Args:
+        sentences: The sentences to choose from, in order.
+        body: All the sentences of the body, when ``sentences`` are only some of them
+            (the lines an update added: a caption added to a punctuated body is still a
+            caption). None: ``sentences`` are the body.
     """
     fit = [s for s in sentences if worth_citing(s)]
     complete = [s for s in fit if s.endswith(_SENTENCE_END)]
-    return complete or fit
+    if complete or body is None:
+        return complete or fit
+    punctuated = any(s.endswith(_SENTENCE_END) and worth_citing(s) for s in body)
+    return [] if punctuated else fit
 
 
 def worth_citing(sentence: str) -> bool:
