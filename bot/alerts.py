@@ -345,7 +345,9 @@ def _restates(sentence: str, known: set[str]) -> bool:
     A sentence with a number none of them has is news however much it shares ("59
     killed" after "50 killed", "five" after "three"): the toll rose. So is one that
     negates what the other says, or the other way round ("would not resign" after
-    "would resign").
+    "would resign"), and one that says more than it leaves out: words it adds beyond
+    the other's rewording are a clause the other has not ("A third man died at the
+    scene while two men were wounded ..." after "Two men were wounded ...").
     """
     if sentence in known:
         return True
@@ -356,6 +358,8 @@ def _restates(sentence: str, known: set[str]) -> bool:
         if not words or not theirs or any(_is_number(w) for w in words - theirs):
             continue
         if negated != (_NEGATION.search(other) is not None):
+            continue
+        if len(words - theirs) > len(theirs - words) + 1:  # it says more: a new clause
             continue
         if len(words & theirs) >= RESTATED_SHARE * len(words | theirs):
             return True

@@ -320,6 +320,14 @@ def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -
             "Other: Officials said five people were killed in the blast at the market on "
             "Sunday. [2]",
         ),
+        (  # the same sentence with a clause added: a death is news
+            "Two men suffered gunshot wounds to the leg and foot in the shooting outside the "
+            "bar on Main Street, police said.",
+            "A third man died at the scene while two men suffered gunshot wounds to the leg "
+            "and foot in the shooting outside the bar on Main Street, police said.",
+            "Other: A third man died at the scene while two men suffered gunshot wounds to the "
+            "leg and foot in the shooting outside the bar on Main Street, police said. [2]",
+        ),
         (  # another fact of the same turn
             "The government said the missile flew over the northern island into the ocean.",
             "Beijing said it opposes the launches, which break the council's resolutions.",
