@@ -19,8 +19,9 @@ Printed per simulated day: the items judged, mean wall and CPU time (``process_t
 threads, the feed server's included) per poll cycle, resident memory, rows per table and the
 size of the engine's JSON snapshots (written at every cycle that judged something), feed 0's
 error count and next poll, and what ``storybot health`` would say (``adapters.health.check``,
-default ``--max-age``) when it is not ok. The last line is one JSON object (totals, and the
-daily figures under ``daily``).
+default ``--max-age``) when it is not ok. The last line is one JSON object (totals,
+``peak_rss_mb``, and the daily figures under ``daily``; a day without new items has no
+``ms_per_item``: null, printed "-").
 
 Usage: ``python -m benchmarks.soak [--quick] [--days N] [--quiet-days N] [--items N]
 [--feeds N] [--prune-every N] [--outage FROM TO] [--database URL]``. ``--quick``: 3 days
@@ -224,6 +225,7 @@ async def soak(
     from adapters.app import build_app
     from adapters.console import CONSOLE, ConsoleAdapter, console_request
     from adapters.health import check, default_max_age_s
+    from benchmarks.common import peak_rss_mb
     from bot.clock import ManualClock
     from bot.digest import run_digests
     from bot.model import DeliveryMode, SeedDoc
@@ -286,7 +288,8 @@ async def soak(
                 day=step // per_day,
                 rows=table_rows(store),
                 cycle_ms=round(1000 * day_cycle_s / day_cycles, 2),
-                ms_per_item=round(1000 * day_cycle_s / max(day_judged, 1), 2),
+                # a day without new items has no time per item (not the day's time)
+                ms_per_item=round(1000 * day_cycle_s / day_judged, 2) if day_judged else None,
                 cpu_ms=round(1000 * day_cpu_s / day_cycles, 2),
                 new_items=day_judged,
                 rss_mb=rss_mb(),
@@ -298,7 +301,8 @@ async def soak(
             daily.append(row)
             print(
                 f"day {row['day']:3}: {row['new_items']:4} new, cycle {row['cycle_ms']:7.2f} ms, "
-                f"{row['ms_per_item']:6.2f} ms/item, cpu {row['cpu_ms']:7.2f} ms/cycle, rss {row['rss_mb']:6.1f} MB, "
+                + (f"{per_item:6.2f}" if (per_item := row["ms_per_item"]) is not None else "     -")
+                + f" ms/item, cpu {row['cpu_ms']:7.2f} ms/cycle, rss {row['rss_mb']:6.1f} MB, "
                 + " ".join(f"{k}={v}" for k, v in row["rows"].items()),
                 flush=True,
             )
@@ -318,6 +322,7 @@ async def soak(
         requests=server.requests,
         not_modified=server.not_modified,
         rss_start_mb=rss_start,
+        peak_rss_mb=peak_rss_mb(),
         daily=daily,
         **totals,
     )

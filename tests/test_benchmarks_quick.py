@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from shared_data import EVALDATA  # noqa: E402
 
 pytestmark = [
-    pytest.mark.slow,  # about two minutes together
+    pytest.mark.slow,  # about three minutes together
     pytest.mark.skipif(not EVALDATA.is_dir(), reason="shared evaluation data not available"),
 ]
 
@@ -62,6 +62,7 @@ BENCHMARKS = {
             "peak_rss_mb",
         },
     ),
+    "soak": ([], {"judged", "updated", "revisions", "daily", "peak_rss_mb"}),
 }
 
 
@@ -92,6 +93,13 @@ def test_quick_mode_reports_its_figures(name: str) -> None:
     assert result["peak_rss_mb"] > 0
     if name == "engine":
         assert set(result["items_per_s"]) == {"10000"}
+    if name == "soak":
+        # every revision arrives as an update; a quiet day has no time per item (it
+        # printed the whole day's cycle time as "ms/item")
+        assert result["updated"] == result["revisions"] > 0
+        quiet = [d for d in result["daily"] if d["new_items"] == 0]
+        assert quiet, "the last --quick day brings nothing new"
+        assert all(d["ms_per_item"] is None for d in quiet), quiet
     if name == "commands":
         for backend, per_command in result["p99_ms"].items():
             assert set(per_command) == {"status", "why", "subscriptions"}, backend
