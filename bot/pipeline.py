@@ -698,8 +698,8 @@ class Pipeline:
             self.refresh_stories()
         finally:
             self._judging = set()
-        found = (self.store.get_item(x) for x in set(item_ids))
-        items = sorted((i for i in found if i), key=_arrival_order)
+        # one query a chunk (unknown ids, removed by a prune since, are left out)
+        items = sorted(self.store.get_items(list(set(item_ids))), key=_arrival_order)
         if self._stories:
             judged = self.store.judged_item_ids([i.id for i in items])
             items = [i for i in items if i.id not in judged]

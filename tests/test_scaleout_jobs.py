@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 from feedserver import Route, feed_server  # noqa: F401  (fixture)
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from store_fixtures import PG_SKIP_ENV, _pg_admin_url
 from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
 
@@ -184,6 +184,30 @@ def test_a_retried_judging_job_skips_items_already_judged(tmp_path, clock):
         "each item judged once"
     )
     assert len(_decisions(world, ids)) == 6
+    world.app.store.close()
+
+
+def test_a_judging_job_reads_its_items_in_one_query_however_many_it_is_given(tmp_path, clock):
+    # A judging job gets the ids a poll stored (a feed's worth, or a retry's); reading
+    # them one query each cost about 5 ms an item on SQLite before anything was judged.
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    ids = _ingest(world, _stream()[:12])
+    fresh_pipeline(world.app).judge_stored(ids)
+    reads: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM items" in statement:
+            reads.append(statement)
+
+    event.listen(world.app.store.engine, "before_cursor_execute", on_execute)
+    counted = {}
+    for n in (2, 12):  # retries: every item judged already, nothing else to do
+        reads.clear()
+        fresh_pipeline(world.app).judge_stored(ids[:n])
+        counted[n] = len(reads)
+    event.remove(world.app.store.engine, "before_cursor_execute", on_execute)
+
+    assert counted[12] == counted[2], f"item reads grew with the job's items: {counted}"
     world.app.store.close()
 
 
