@@ -485,6 +485,28 @@ def test_summary_candidates_are_complete_sentences_when_the_body_has_any(
     assert candidate_sentences("Headline", body) == expected
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        (  # Hindi ends its sentences with a danda; the last line ends with a quote
+            "प्रधानमंत्री ने मंगलवार को नई दिल्ली में एक बड़ी बैठक की अध्यक्षता की और कई नई योजनाओं की घोषणा की।\n"
+            "उन्होंने कहा कि सरकार किसानों की आय बढ़ाने के लिए प्रतिबद्ध है और जल्द ही नए कदम उठाएगी।\n"
+            'विपक्ष के नेता ने कहा, "यह घोषणा केवल चुनाव को ध्यान में रखकर की गई है।"'
+        ),
+        (  # Urdu ends its sentences with U+06D4; the last line is a credit in brackets
+            "وزیر اعظم نے منگل کو اسلام آباد میں ایک اہم اجلاس کی صدارت کی اور کئی نئے منصوبوں کا اعلان کیا۔\n"
+            "انہوں نے کہا کہ حکومت کسانوں کی آمدنی بڑھانے کے لیے پرعزم ہے اور جلد ہی نئے اقدامات کرے گی۔\n"
+            "اجلاس میں کئی سینئر وزراء اور اعلیٰ حکام بھی موجود تھے (اے پی پی)"
+        ),
+    ],
+)
+def test_summary_candidates_count_the_full_stops_of_other_scripts_as_complete(body: str) -> None:
+    # Only ASCII end marks counted as complete: a line ending in a quote or a bracket was
+    # then the one "complete" sentence, and the body's own sentences were dropped.
+    lines = body.split("\n")
+    assert candidate_sentences("Headline", body)[:2] == lines[:2]
+
+
 def test_tokens_split_hyphenated_words() -> None:
     # "Ex-Habersham" and "Lacey-area" name the places a story's seeds name
     assert tokens("Ex-Habersham deputy shot in Lacey-area home") == [

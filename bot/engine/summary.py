@@ -44,10 +44,15 @@ def candidate_sentences(title: str, text: str) -> list[str]:
     return out
 
 
-# what a complete sentence ends with (a closing quote or bracket after its full stop;
-# German closes a quote with "“"). Not "»": English pages end link lines with it
-# ("Related article »", a caption line of the gva stream).
-_SENTENCE_END = (".", "!", '"', "”", "'", "’", ")", "“")
+# what a complete sentence ends with: a full stop (of any script: Devanagari's danda,
+# Urdu's, CJK's, Armenian's, Ethiopic's, Myanmar's) or a closing quote or bracket after one
+# (German „…“ closes with “). A body whose sentences end with a full stop of its own script
+# would otherwise keep only a line ending in a quote or a bracket. Not "»": English pages
+# end link lines with it ("Related article »").
+_SENTENCE_END = (
+    *(".", "!", '"', "”", "'", "’", ")", "“", "」", "』"),
+    *("।", "॥", "۔", "。", "！", "．", "։", "።", "။"),
+)
 
 
 def citable(sentences: Iterable[str], body: Iterable[str] | None = None) -> list[str]:
