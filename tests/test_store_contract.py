@@ -132,6 +132,9 @@ def test_judged_item_ids_names_the_items_some_story_judged(store, clock):
     asked = [it.id for it in items] + [items[2].id, 10_000]  # repeated, and unknown
     assert store.judged_item_ids(asked) == {items[0].id, items[2].id}
     assert store.judged_item_ids([]) == set()
+    # more ids than one IN list takes (500 a chunk): the judged ones sort into the third
+    many = list(range(-1_200, 0)) + asked
+    assert store.judged_item_ids(many) == {items[0].id, items[2].id}
 
 
 def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(store, clock):
