@@ -5,8 +5,14 @@ gets one too, for the developments that went over its hourly alert cap, so nothi
 it is looked for every ``ALERT_CAP_WINDOW`` (not every ``digest_hours``, which a realtime
 binding keeps only for a later switch to digest), so what the cap held back arrives within
 about an hour, when the cap would have let it through, rather than a day later.
-Which developments a channel has not seen is derived, not stored: a development created since
-the last digest with no alert row for that channel.
+Which developments a channel has not seen: those committed after the binding's watermark
+(``Binding.digested_seq``) with no alert row for that channel. The watermark counts in the
+order developments were committed (``Store.developments_after``), not by time: a
+development's ``created_at`` is when judging began, so one committed just after a digest
+looked can carry an earlier time than that digest, and a time cut-off would skip it for
+good. A run moves the watermark to the last development it read and queues its message in
+one transaction (``Store.queue_digest``), only if no other run moved it first: each
+development is in exactly one digest.
 """
 
 from __future__ import annotations
@@ -43,24 +49,26 @@ def run_digests(store: Store, clock: Clock) -> int:
         story = store.get_story_by_id(binding.story_id)
         if story is None:
             continue
+        found, through = store.developments_after(binding.story_id, binding.digested_seq)
         devs = [
             d
-            for d in store.developments_since(binding.story_id, since)
+            for d in found
             if d.number > 0 and store.get_outbox(alert_key(story.id, d.number, binding)) is None
         ]
+        writes = []
         if devs:
-            # Keyed by the period's start, so a crash before mark_digest_sent cannot send it twice.
-            store.enqueue(
-                [
-                    OutboxWrite(
-                        digest_key(binding.id, since),
-                        binding.target,
-                        digest_message(story, devs, since, binding.target.platform),
-                        only_if_new=True,
-                    )
-                ],
-                now,
+            writes.append(
+                OutboxWrite(
+                    digest_key(binding.id, since),
+                    binding.target,
+                    digest_message(story, devs, since, binding.target.platform),
+                    only_if_new=True,
+                )
             )
+        if not store.queue_digest(binding.id, binding.digested_seq, through, writes, now):
+            log.info("digest for %s already taken by another run", binding.target.key)
+            continue
+        if devs:
             queued += 1
             log.info(
                 "digest of %d developments queued for %s (%s)",
@@ -68,5 +76,4 @@ def run_digests(store: Store, clock: Clock) -> int:
                 binding.target.key,
                 binding.mode.value,
             )
-        store.mark_digest_sent(binding.id, now)
     return queued

@@ -347,6 +347,9 @@ class Binding:
     max_per_hour: int = 0
     last_digest_at: datetime | None = None
     created_at: datetime | None = None
+    # the story's developments through this commit-order number are covered (alerted,
+    # digested, or there before the follow): see Store.developments_after
+    digested_seq: int = 0
 
     @property
     def target(self) -> Target:

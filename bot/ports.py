@@ -498,6 +498,12 @@ class Store(Protocol):
         """Developments created after ``since`` (all if None), oldest first."""
         ...
 
+    def developments_after(self, story_id: int, seq: int) -> tuple[list[Development], int]:
+        """Developments committed after the story's ``seq``-th, in commit order, and the
+        seq of the last of them (``seq`` if none). Commit order, not time: a development
+        judged before a digest but committed after it is still after its watermark."""
+        ...
+
     def get_development(self, story_id: int, number: int) -> Development | None: ...
     def story_stats(self, story_id: int) -> StoryStats: ...
 
@@ -519,6 +525,18 @@ class Store(Protocol):
     def bindings_for_channel(self, platform: str, channel_id: str) -> list[Binding]: ...
     def list_bindings(self) -> list[Binding]: ...
     def mark_digest_sent(self, binding_id: int, at: datetime) -> None: ...
+    def queue_digest(
+        self,
+        binding_id: int,
+        covered: int,
+        through: int,
+        writes: Sequence[OutboxWrite],
+        now: datetime,
+    ) -> bool:
+        """Move the binding's watermark from ``covered`` to ``through`` (and
+        ``last_digest_at`` to ``now``) and queue ``writes``, atomically; False, writing
+        nothing, if the watermark is no longer ``covered``."""
+        ...
 
     # subscriptions
     def add_subscription(

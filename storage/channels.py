@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.model import Binding, DeliveryMode, Subscription
-from bot.ports import AlreadySubscribed, NotFound
+from bot.ports import AlreadySubscribed, NotFound, OutboxWrite
 from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import BindingRow, OutboxRow, SubscriptionRow
-from storage.outbox import take_back_notices, take_back_unsent
+from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
+from storage.outbox import apply_outbox_writes, take_back_notices, take_back_unsent
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,10 @@ class ChannelStore(StoreBase):
     ) -> Binding:
         """Create or update the binding of a channel to a story.
 
-        An existing binding keeps its id, ``created_at``, ``max_per_hour`` and
-        ``last_digest_at``; mode and digest period are replaced.
+        An existing binding keeps its id, ``created_at``, ``max_per_hour``,
+        ``last_digest_at`` and what its digests covered; mode and digest period are
+        replaced. A new one starts its digests after the developments the story has now
+        (read in this transaction: one committed later is the binding's to get).
 
         Raises:
             NotFound: no story has ``story_id``.
@@ -79,12 +82,16 @@ class ChannelStore(StoreBase):
                     )
                 )
                 if row is None:
+                    seq = select(func.coalesce(StoryRow.development_seq, 0)).where(
+                        StoryRow.id == story_id
+                    )
                     row = BindingRow(
                         story_id=story_id,
                         platform=platform,
                         channel_id=channel_id,
                         max_per_hour=DEFAULT_MAX_PER_HOUR,
                         created_at=now,
+                        digested_seq=session.scalar(seq) or 0,
                     )
                     session.add(row)
                 row.mode = DeliveryMode(mode).value
@@ -165,6 +172,40 @@ class ChannelStore(StoreBase):
             session.execute(
                 update(BindingRow).where(BindingRow.id == binding_id).values(last_digest_at=at)
             )
+
+    def queue_digest(
+        self,
+        binding_id: int,
+        covered: int,
+        through: int,
+        writes: Sequence[OutboxWrite],
+        now: datetime,
+    ) -> bool:
+        """Record a digest run and queue its message, in one transaction.
+
+        The binding now covers its story's developments through seq ``through`` and was
+        last digested at ``now``, but only if it still covers exactly ``covered`` (what
+        the caller read): a second digest job that read the same binding, or a crash
+        between the message and the mark, can neither send the developments twice nor
+        skip them.
+
+        Returns:
+            False if the binding is gone or another run moved it first (nothing written).
+        """
+        with self._write() as session:
+            moved = affected(
+                session,
+                update(BindingRow)
+                .where(
+                    BindingRow.id == binding_id,
+                    func.coalesce(BindingRow.digested_seq, 0) == covered,
+                )
+                .values(digested_seq=through, last_digest_at=now),
+            )
+            if not moved:
+                return False
+            apply_outbox_writes(session, writes, now)
+            return True
 
     # ----------------------------------------------------------------- subscriptions
 

@@ -136,6 +136,7 @@ def binding(row: BindingRow) -> Binding:
         max_per_hour=row.max_per_hour,
         last_digest_at=row.last_digest_at,
         created_at=row.created_at,
+        digested_seq=row.digested_seq or 0,
     )
 
 

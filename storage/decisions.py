@@ -10,6 +10,17 @@ version stored meanwhile stays pending, compared with the version judged now). E
 of it is stored or none is, so a crash or a constraint
 violation (say a second judgement for the same story and item) can never leave an alert
 without its decision, or counters that disagree with the judgements.
+
+Each development created gets ``seq``, the next number of its story's sequence
+(``stories.development_seq``), in the same transaction. The digests take it as their
+watermark (:mod:`bot.digest`), so it must follow the order in which developments become
+visible, not the order in which they were judged or stamped: ``created_at`` is the time
+judging began, and a PostgreSQL sequence hands out values in the order asked, not
+committed. The counter is bumped with an UPDATE, which holds the story's row lock until
+commit: a second transaction creating a development in that story waits there until the
+first commits, then counts on from it. So whatever a reader sees of a story's developments
+is always seq 1..n with no gap, and "seq > watermark" misses none. (SQLite has one writer
+at a time anyway.) Stories are bumped in id order, so two batches cannot deadlock on them.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +47,7 @@ from storage.models import (
     ItemRow,
     ItemUpdateRow,
     JudgementRow,
+    StoryRow,
 )
 from storage.outbox import apply_outbox_writes
 from storage.serialize import citations_to_json
@@ -134,7 +146,45 @@ def _settle_updates(
         )
 
 
-def _write_development(session: Session, write: DevelopmentWrite, now: datetime) -> None:
+def allocate_seqs(
+    session: Session, developments: Sequence[DevelopmentWrite]
+) -> dict[tuple[int, int], int]:
+    """The ``seq`` of each development these writes create, (story, number) -> seq.
+
+    Developments already stored are left out (a write only extends them). Each story's
+    counter is raised once, in story id order, under its row lock (see the module
+    docstring). A story that does not exist gets none: the insert then fails on its
+    foreign key, as before.
+    """
+    wanted = list(dict.fromkeys((w.story_id, w.number) for w in developments))
+    stored: set[tuple[int, int]] = set()
+    for part in chunks(wanted):
+        query = select(DevelopmentRow.story_id, DevelopmentRow.number).where(
+            tuple_(DevelopmentRow.story_id, DevelopmentRow.number).in_(part)
+        )
+        stored.update((story_id, number) for story_id, number in session.execute(query))
+    new: dict[int, list[int]] = {}
+    for story_id, number in wanted:
+        if (story_id, number) not in stored:
+            new.setdefault(story_id, []).append(number)
+    seqs: dict[tuple[int, int], int] = {}
+    for story_id, numbers in sorted(new.items()):
+        last = session.scalar(
+            update(StoryRow)
+            .where(StoryRow.id == story_id)
+            .values(development_seq=func.coalesce(StoryRow.development_seq, 0) + len(numbers))
+            .returning(StoryRow.development_seq)
+        )
+        if last is None:
+            continue
+        for offset, number in enumerate(numbers):
+            seqs[story_id, number] = last - len(numbers) + 1 + offset
+    return seqs
+
+
+def _write_development(
+    session: Session, write: DevelopmentWrite, now: datetime, seq: int | None
+) -> None:
     row = session.scalar(
         select(DevelopmentRow).where(
             DevelopmentRow.story_id == write.story_id, DevelopmentRow.number == write.number
@@ -149,6 +199,7 @@ def _write_development(session: Session, write: DevelopmentWrite, now: datetime)
             citations=citations_to_json(write.citations),
             created_at=now,
             updated_at=now,
+            seq=seq,
         )
         session.add(row)
         session.flush()
@@ -261,8 +312,10 @@ class DecisionStore(StoreBase):
                 newly_on = _revise_judgements(session, revised, now, versions)
                 count_judgements(session, [*judgements, *newly_on])
                 _settle_updates(session, versions, texts or {})
+                seqs = allocate_seqs(session, developments)
                 for write in developments:
-                    _write_development(session, write, now)
+                    seq = seqs.get((write.story_id, write.number))
+                    _write_development(session, write, now, seq)
                 for story_id, state in engine_states.items():
                     _write_engine_state(session, story_id, state, now)
                 apply_outbox_writes(session, outbox, now)

@@ -113,6 +113,21 @@ class DevelopmentStore(StoreBase):
         with self._read() as session:
             return _enrich(session, list(session.scalars(query)))
 
+    def developments_after(self, story_id: int, seq: int) -> tuple[list[Development], int]:
+        """The developments committed after the one numbered ``seq`` in the story's commit
+        order (``developments.seq``, see :mod:`storage.decisions`), oldest first, and the
+        seq of the last of them (``seq`` itself if there are none): read together, so
+        every development up to that seq is in the list or was before ``seq``."""
+        query = (
+            select(DevelopmentRow)
+            .where(DevelopmentRow.story_id == story_id, DevelopmentRow.seq > seq)
+            .order_by(DevelopmentRow.seq)
+        )
+        with self._read() as session:
+            rows = list(session.scalars(query))
+            through = max((row.seq or 0 for row in rows), default=seq)
+            return _enrich(session, rows), through
+
     def get_development(self, story_id: int, number: int) -> Development | None:
         query = select(DevelopmentRow).where(
             DevelopmentRow.story_id == story_id, DevelopmentRow.number == number

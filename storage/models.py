@@ -63,6 +63,8 @@ class StoryRow(Base):
     title: Mapped[str] = mapped_column(Text)
     seeds: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)  # [{title, text, url, published}]
     created_at: Mapped[datetime]
+    # the last ``developments.seq`` handed out in this story; NULL before the first
+    development_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class FeedRow(Base):
@@ -212,6 +214,7 @@ class DevelopmentRow(Base):
         UniqueConstraint("story_id", "number"),
         Index(None, "story_id", "updated_at"),
         Index(None, "story_id", "created_at"),
+        Index(None, "story_id", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -225,6 +228,9 @@ class DevelopmentRow(Base):
     updated_at: Mapped[datetime]
     # the earliest linked item's time; None with none linked (see storage.first_reports)
     first_reported_at: Mapped[datetime | None]
+    # 1, 2, ... per story in the order the developments were committed (not judged): the
+    # digests' watermark (see storage.decisions.allocate_seqs); set on every row
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class DevelopmentItemRow(Base):
@@ -280,6 +286,9 @@ class BindingRow(Base):
     max_per_hour: Mapped[int] = mapped_column(Integer)
     last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # the story's developments up to this ``developments.seq`` are covered: alerted or
+    # digested, or committed before the channel followed the story
+    digested_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SubscriptionRow(Base):

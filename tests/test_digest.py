@@ -4,33 +4,28 @@ the hour."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.alerts import alert_key, alert_message, digest_key, digest_message
-from bot.digest import run_digests
+from bot.digest import ALERT_CAP_WINDOW, run_digests
 from bot.model import DeliveryMode, SeedDoc, Target
 from bot.ports import DevelopmentWrite, OutboxWrite
-from storage import open_store
+
+pytest_plugins = ["store_fixtures"]  # store: SQLite and PostgreSQL
 
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def store(sqlite_url):
-    s = open_store(sqlite_url)
-    yield s
-    s.close()
-
-
-def develop(store, story, number, clock):
+def develop(store, story, number, clock, at=None):
+    """Commit a new development, stamped ``at`` (the time judging began) or now."""
     store.commit_decisions(
         [],
         [DevelopmentWrite(story.id, number, f"Turn {number}", f"What happened in turn {number}.")],
         {},
         [],
-        clock.now(),
+        at or clock.now(),
     )
 
 
@@ -125,4 +120,76 @@ def test_a_digest_is_not_queued_twice_for_the_same_period(store, clock):
         ],
         clock.now(),
     )
+    assert len(digests(store)) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "period"),
+    [(DeliveryMode.DIGEST, timedelta(hours=6)), (DeliveryMode.REALTIME, ALERT_CAP_WINDOW)],
+)
+def test_a_development_committed_after_a_digest_looked_but_stamped_before_it_comes_next(
+    store, clock, mode, period
+):
+    """The pipeline stamps a development with the time judging began and commits later;
+    a digest that runs in between must not leave it out of every digest (for a realtime
+    channel: an alert the cap held back, which only the overflow digest sends)."""
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    binding = store.bind(story.id, "console", "C1", mode, 6, clock.now())
+    clock.advance(period.total_seconds())
+    judging_began = clock.now()
+    clock.advance(seconds=30)  # judging takes a while; the digest job runs meanwhile
+    assert run_digests(store, clock) == 0, "nothing committed yet"
+    develop(store, story, 1, clock, at=judging_began)  # the commit, with its early stamp
+
+    for _ in range(3):  # however long one waits, it comes exactly once
+        clock.advance(period.total_seconds())
+        run_digests(store, clock)
+    [digest] = digests(store)
+    assert digest.target == binding.target
+    assert "Turn 1" in digest.message.body
+
+
+def test_every_development_is_in_exactly_one_digest_however_commits_and_digests_interleave(
+    store, clock
+):
+    """Developments stamped before, at and after digest runs, some committed just after a
+    run: each is listed in one digest, none twice, none never."""
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 1, clock.now())
+    number = 0
+    for round_ in range(6):
+        stamped = clock.now()
+        number += 1
+        develop(store, story, number, clock)  # committed at its stamp
+        clock.advance(hours=1)
+        if round_ % 2:
+            number += 1
+            develop(store, story, number, clock, at=stamped)  # stamped an hour early
+        run_digests(store, clock)
+        number += 1
+        develop(store, story, number, clock)  # stamped at the digest's own time
+        run_digests(store, clock)  # not due again: nothing
+    clock.advance(hours=1)
+    run_digests(store, clock)
+
+    listed = [
+        line for d in digests(store) for line in d.message.body.splitlines() if "Turn" in line
+    ]
+    turns = sorted(int(line.split("Turn ")[1].split(":")[0].split()[0]) for line in listed)
+    assert turns == list(range(1, number + 1))
+
+
+def test_a_second_digest_run_that_read_the_same_binding_queues_nothing(store, clock):
+    """Two digest jobs (say on two workers) that both read the binding before either
+    recorded its run: the second finds the watermark moved and writes nothing."""
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    stale = store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 1, clock.now())
+    develop(store, story, 1, clock)
+    clock.advance(hours=2)
+    assert run_digests(store, clock) == 1
+    devs, through = store.developments_after(story.id, stale.digested_seq)
+    write = OutboxWrite(
+        digest_key(stale.id, clock.now()), stale.target, digest_message(story, devs, None)
+    )
+    assert store.queue_digest(stale.id, stale.digested_seq, through, [write], clock.now()) is False
     assert len(digests(store)) == 1

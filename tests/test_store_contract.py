@@ -1308,6 +1308,59 @@ def test_mark_digest_sent(store, clock):
     assert store.bindings_for_story(story.id)[0].last_digest_at == sent
 
 
+def test_developments_are_numbered_in_commit_order_whatever_their_stamps(store, clock):
+    """``developments_after`` goes by commit order: a development committed later with an
+    earlier stamp (judging began before) still comes after; an extended one keeps its place."""
+    story, other = _story(store), _story(store, "s2")
+    late, early = clock.advance(hours=2), T0
+    store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one", "", ())], {}, [], late)
+    store.commit_decisions(
+        [],
+        [
+            DevelopmentWrite(other.id, 1, "other", "", ()),
+            DevelopmentWrite(story.id, 3, "three", "", ()),
+            DevelopmentWrite(story.id, 2, "two", "", ()),
+            DevelopmentWrite(story.id, 3, "three again", "", ()),  # one development
+        ],
+        {},
+        [],
+        early,
+    )
+    store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one+", "", ())], {}, [], late)
+    devs, through = store.developments_after(story.id, 0)
+    assert [d.number for d in devs] == [1, 3, 2] and through == 3
+    devs, through = store.developments_after(story.id, 1)
+    assert [d.number for d in devs] == [3, 2] and through == 3
+    assert store.developments_after(story.id, 3) == ([], 3)
+    assert [d.number for d in store.developments_after(other.id, 0)[0]] == [1]
+
+
+def test_a_new_binding_covers_the_developments_already_there(store, clock):
+    story = _story(store)
+    store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one", "", ())], {}, [], T0)
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    assert store.developments_after(story.id, binding.digested_seq) == ([], 1)
+    store.commit_decisions([], [DevelopmentWrite(story.id, 2, "two", "", ())], {}, [], T0)
+    again = store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    assert again.digested_seq == binding.digested_seq, "a mode change keeps the watermark"
+
+
+def test_queue_digest_moves_the_watermark_and_queues_once(store, clock):
+    story = _story(store)
+    binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    sent = clock.advance(hours=24)
+    digest = write(f"digest:{binding.id}:1", title="Digest")
+    assert store.queue_digest(binding.id, 0, 4, [digest], sent) is True
+    [moved] = store.bindings_for_story(story.id)
+    assert (moved.digested_seq, moved.last_digest_at) == (4, sent)
+    assert store.get_outbox(digest.key) is not None
+    other = write(f"digest:{binding.id}:2", title="Again")
+    assert store.queue_digest(binding.id, 0, 5, [other], sent) is False, "read a stale watermark"
+    assert store.get_outbox(other.key) is None
+    assert store.bindings_for_story(story.id)[0].digested_seq == 4
+    assert store.queue_digest(12345, 0, 1, [], sent) is False
+
+
 def test_bind_unknown_story_is_not_found(store, clock):
     with pytest.raises(NotFound):
         store.bind(999, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())

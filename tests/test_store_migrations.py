@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, Integer, String, Text, column, event, insert, in
 from store_builders import T0, new_item, write
 
 from bot.identity import canonical_url
-from bot.model import FeedStatus, IngestOutcome, Judgement, PageWait, Target
+from bot.model import DeliveryMode, FeedStatus, IngestOutcome, Judgement, PageWait, Target
 from bot.ports import AlreadySubscribed, DevelopmentWrite, OutboxWrite, PollOutcome
 from storage import open_store
 from storage.channels import query_key
@@ -268,6 +268,7 @@ def test_hot_queries_use_indexes(sqlite_store):
         "decisions_for_item": lambda: store.decisions_for_item(item.id),
         "list_developments": lambda: store.list_developments(story.id),
         "developments_since": lambda: store.developments_since(story.id, T0),
+        "developments_after": lambda: store.developments_after(story.id, 0),
         "story_stats": lambda: store.story_stats(story.id),
         "count_outbox_since": lambda: store.count_outbox_since(write("k").target, "k", T0),
         "mark_delivered": lambda: store.mark_delivered(1, 1, "m", T0),
@@ -1055,5 +1056,50 @@ def test_notice_subscriptions_column_is_added_and_dropped_in_place_keeping_the_o
         assert store.remove_subscription("slack", "U1", sub.id) is True
         assert store.get_outbox("notice:slack:U1:1") is not None, "queued before 0016: stays"
         assert store.outbox_counts()["pending"] == 2
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- 0017 commit order
+
+
+def test_developments_are_numbered_in_time_order_and_bindings_keep_what_they_covered(empty_url):
+    """Migration 0017 numbers each story's developments by ``created_at`` (number breaking
+    a tie) and sets each binding's watermark to the developments its last digest (its
+    creation, if none) counted as sent, so the first digest after the upgrade lists
+    exactly what the old rule would have; its downgrade drops the columns in place."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        other = store.add_story("t", "T", [], T0)
+        for story_id, number, hours in [
+            (story.id, 0, 0),
+            (story.id, 2, 3),  # committed first, numbered after 1 and 3 by time and number
+            (story.id, 1, 1),
+            (story.id, 3, 3),
+            (other.id, 1, 2),
+        ]:
+            at = T0 + timedelta(hours=hours)
+            store.commit_decisions([], [DevelopmentWrite(story_id, number, "", "", ())], {}, [], at)
+        digested = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 1, T0)
+        store.mark_digest_sent(digested.id, T0 + timedelta(hours=2))
+        fresh = store.bind(story.id, "slack", "C2", DeliveryMode.DIGEST, 1, T0 + timedelta(hours=1))
+        assert _downgraded(store, "0016") == "0016"
+        assert "seq" not in {c["name"] for c in inspect(store.engine).get_columns("developments")}
+        assert "digested_seq" not in {
+            c["name"] for c in inspect(store.engine).get_columns("bindings")
+        }
+        _upgraded(store)
+        assert _diff(store.engine) == []
+
+        devs, through = store.developments_after(story.id, 0)
+        assert [d.number for d in devs] == [0, 1, 2, 3] and through == 4
+        covered = {b.channel_id: b.digested_seq for b in store.bindings_for_story(story.id)}
+        assert covered == {"C1": 2, "C2": 2}  # through development 1: created at or before
+        assert [d.number for d in store.developments_after(other.id, 0)[0]] == [1]
+        # the story's counter goes on from the backfill
+        store.commit_decisions([], [DevelopmentWrite(story.id, 4, "", "", ())], {}, [], T0)
+        assert store.developments_after(story.id, 4) == ([store.get_development(story.id, 4)], 5)
+        assert fresh.id != digested.id
     finally:
         store.close()
