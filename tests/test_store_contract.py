@@ -1335,6 +1335,31 @@ def test_developments_are_numbered_in_commit_order_whatever_their_stamps(store, 
     assert [d.number for d in store.developments_after(other.id, 0)[0]] == [1]
 
 
+def test_a_development_whose_commit_began_first_is_numbered_first(store, clock):
+    """The overlap the sequential test cannot show: a batch has created a development and
+    not committed when another batch creates one in the same story. The second waits for
+    the first (the story's counter is locked), so a digest reading in between sees neither
+    and can never move its watermark past a development still to be committed."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no overlap")
+    from storage.decisions import _write_development, allocate_seqs
+
+    story = _story(store)
+    first, second = (DevelopmentWrite(story.id, n, f"H{n}", "", ()) for n in (1, 2))
+    later = threading.Thread(
+        target=lambda: store.commit_decisions([], [second], {}, [], clock.now())
+    )
+    with store._write() as session:  # the first batch's commit_decisions
+        seqs = allocate_seqs(session, [first])
+        _write_development(session, first, clock.now(), seqs[story.id, 1])
+        later.start()
+        assert _lock_waits(store, later, "%UPDATE stories%") == 1, "the second did not wait"
+        assert store.developments_after(story.id, 0) == ([], 0)
+    later.join()
+    devs, through = store.developments_after(story.id, 0)
+    assert [d.number for d in devs] == [1, 2] and through == 2
+
+
 def test_a_new_binding_covers_the_developments_already_there(store, clock):
     story = _story(store)
     store.commit_decisions([], [DevelopmentWrite(story.id, 1, "one", "", ())], {}, [], T0)
