@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text, update
 
 from benchmarks.common import STREAMS
 from bot.model import DeliveryMode, FeedEntry, SeedDoc, Story
@@ -34,6 +34,7 @@ from storage.models import (
     FeedRow,
     ItemRow,
     JudgementRow,
+    StoryRow,
     SubscriptionRow,
 )
 
@@ -321,6 +322,9 @@ def bulk_items(
                 )
             )
         # Developments (number 0, the seed story, is created by the pipeline on start).
+        counted = dict(
+            conn.execute(select(StoryRow.id, func.coalesce(StoryRow.development_seq, 0))).all()
+        )
         for s, story_id in enumerate(story_ids):
             for number in range(1, developments_per_story + 1):
                 dev_rows.append(
@@ -331,6 +335,8 @@ def bulk_items(
                         "summary": "A development that was reported by several outlets.",
                         "created_at": START + timedelta(hours=number),
                         "updated_at": START + timedelta(hours=number),
+                        # commit order, as commit_decisions numbers them
+                        "seq": counted.get(story_id, 0) + number,
                     }
                 )
         if dev_rows:
@@ -350,6 +356,15 @@ def bulk_items(
             for i in range(0, len(links), BATCH):
                 conn.execute(insert(DevelopmentItemRow), links[i : i + BATCH])
             recompute_first_reported(conn)  # as commit_decisions keeps it
+            # the stories' development counters go on from there (storage.decisions)
+            conn.execute(
+                update(StoryRow)
+                .where(StoryRow.id.in_(story_ids))
+                .values(
+                    development_seq=func.coalesce(StoryRow.development_seq, 0)
+                    + developments_per_story
+                )
+            )
         # The judgements went in behind the store's back: bring its counters up to date.
         rebuild_story_counters(conn)
     if store.engine.dialect.name == "postgresql":
