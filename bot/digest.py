@@ -66,7 +66,8 @@ def run_digests(store: Store, clock: Clock) -> int:
                 )
             )
         if not store.queue_digest(binding.id, binding.digested_seq, through, writes, now):
-            log.info("digest for %s already taken by another run", binding.target.key)
+            # another run recorded this binding first (it sends them), or it was unfollowed
+            log.info("digest for %s not queued: taken by another run", binding.target.key)
             continue
         if devs:
             queued += 1
