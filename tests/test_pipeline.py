@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 
+from fakes.embedder import ConceptEmbedder
 from feedbuilder import entry
 from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import event
@@ -173,6 +174,51 @@ async def test_a_copy_in_the_same_poll_as_its_original_is_named_in_the_one_alert
     assert len(world.console.posted) == 1, "one message, never two"
     assert world.alerts()[0].sources == ("Wire A", "Wire B")
     assert not world.console.edited, "nothing left to correct"
+    await world.app.aclose()
+
+
+class DigestWhileJudging(ConceptEmbedder):
+    """The model, whose batch call is where the digest job (a thread beside the poll
+    cycle) runs ``during``: after judging began, before the batch is committed."""
+
+    def __init__(self) -> None:
+        super().__init__((("anthropic", "claude"), ("pentagon", "defense")))
+        self.during: list = []
+
+    def embed(self, texts):
+        vectors = super().embed(texts)
+        while self.during:
+            self.during.pop()()
+        return vectors
+
+
+async def test_a_development_committed_after_a_digest_ran_mid_judging_is_in_the_next_digest(
+    feed_server, sqlite_url, clock
+):
+    model = DigestWhileJudging()
+    world = make_world(sqlite_url, clock, follow=False, embedder=model)
+    store = world.app.store
+    store.bind(world.story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 1, clock.now())
+    world.app.pipeline.refresh_stories()  # the seeds' model call, before the poll's
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    feed_server.add_feed("/a.xml", feed_of(as_entry(first)), etag=True)
+    store.add_feed(feed_server.url("/a.xml"), clock.now())
+    clock.advance(hours=1)
+    ran: list[int] = []
+
+    def digest_job() -> None:
+        clock.advance(seconds=30)  # the model takes a while; the digest is due meanwhile
+        ran.append(run_digests(store, clock))
+
+    model.during.append(digest_job)
+    report = await _cycle(world, deliver=False)
+
+    assert report.new_developments == 1 and ran == [0], "the digest ran before the commit"
+    clock.advance(hours=1)
+    assert run_digests(store, clock) == 1
+    await world.app.delivery.deliver_due(limit=100)
+    [digest] = [m for _, m in world.console.posted if m.kind is MessageKind.DIGEST]
+    assert store.get_development(world.story.id, 1).headline in digest.body
     await world.app.aclose()
 
 
