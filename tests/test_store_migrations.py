@@ -1103,3 +1103,47 @@ def test_developments_are_numbered_in_time_order_and_bindings_keep_what_they_cov
         assert fresh.id != digested.id
     finally:
         store.close()
+
+
+def test_development_numbering_backfill_is_linear_in_a_storys_developments(tmp_path):
+    """0017 numbers a story's developments in one pass: counting, for each row, the
+    rows before it was quadratic (30 s for 10,000 developments in one story on SQLite,
+    18 s on PostgreSQL). Measured in SQLite virtual-machine steps, not time."""
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        story = store.add_story("s", "S", [], T0)
+        n = 2000
+        rows = [
+            {
+                "story_id": story.id,
+                "number": number,
+                "headline": "",
+                "summary": "",
+                "created_at": T0 + timedelta(minutes=number),
+                "updated_at": T0 + timedelta(minutes=number),
+            }
+            for number in range(n)
+        ]
+        with store.engine.begin() as conn:
+            conn.execute(insert(DevelopmentRow), rows)
+        assert _downgraded(store, "0016") == "0016"
+        steps = 0
+
+        def step() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        with migration_connection(store.engine) as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.set_progress_handler(step, 100)  # called every 100 steps
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            raw.set_progress_handler(None, 0)
+        devs, through = store.developments_after(story.id, 0)
+        assert [d.number for d in devs] == list(range(n)) and through == n
+        assert steps * 100 < 500 * n, steps
+    finally:
+        store.close()

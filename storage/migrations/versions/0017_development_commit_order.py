@@ -32,6 +32,7 @@ INDEX = "ix_developments_story_id_seq"
 # The columns the backfill reads and writes, as they are at this revision.
 _developments = sa.table(
     "developments",
+    sa.column("id", sa.Integer),
     sa.column("story_id", sa.Integer),
     sa.column("number", sa.Integer),
     sa.column("created_at", sa.DateTime(timezone=True)),
@@ -54,20 +55,15 @@ def upgrade() -> None:
     op.add_column("developments", sa.Column("seq", sa.Integer(), nullable=True))
     op.add_column("bindings", sa.Column("digested_seq", sa.Integer(), nullable=True))
     d, s, b = _developments, _stories, _bindings
-    earlier = d.alias("earlier")
-    rank = (
-        sa.select(sa.func.count())
-        .select_from(earlier)
-        .where(
-            earlier.c.story_id == d.c.story_id,
-            sa.or_(
-                earlier.c.created_at < d.c.created_at,
-                sa.and_(earlier.c.created_at == d.c.created_at, earlier.c.number <= d.c.number),
-            ),
-        )
-        .scalar_subquery()
-    )
-    op.execute(sa.update(d).values(seq=rank))
+    # one pass over the rows (a window), not a count of the earlier rows for each: that
+    # is quadratic in a story's developments (30 s for 10,000 in one story on SQLite)
+    rank = sa.select(
+        d.c.id,
+        sa.func.row_number()
+        .over(partition_by=d.c.story_id, order_by=(d.c.created_at, d.c.number))
+        .label("rank"),
+    ).subquery("ranked")
+    op.execute(sa.update(d).where(d.c.id == rank.c.id).values(seq=rank.c.rank))
     count = sa.select(sa.func.count()).select_from(d).where(d.c.story_id == s.c.id)
     op.execute(sa.update(s).values(development_seq=count.scalar_subquery()))
     covered = (
