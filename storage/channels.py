@@ -167,12 +167,6 @@ class ChannelStore(StoreBase):
             rows = session.scalars(select(BindingRow).order_by(BindingRow.id))
             return [convert.binding(row) for row in rows]
 
-    def mark_digest_sent(self, binding_id: int, at: datetime) -> None:
-        with self._write() as session:
-            session.execute(
-                update(BindingRow).where(BindingRow.id == binding_id).values(last_digest_at=at)
-            )
-
     def queue_digest(
         self,
         binding_id: int,

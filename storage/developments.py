@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -101,15 +100,6 @@ class DevelopmentStore(StoreBase):
         only that page's links are read.
         """
         query = _newest_first(story_id).where(DevelopmentRow.number > 0).limit(limit).offset(offset)
-        with self._read() as session:
-            return _enrich(session, list(session.scalars(query)))
-
-    def developments_since(self, story_id: int, since: datetime | None) -> list[Development]:
-        """Developments created after ``since`` (all if None), oldest first."""
-        query = select(DevelopmentRow).where(DevelopmentRow.story_id == story_id)
-        if since is not None:
-            query = query.where(DevelopmentRow.created_at > since)
-        query = query.order_by(DevelopmentRow.created_at, DevelopmentRow.number)
         with self._read() as session:
             return _enrich(session, list(session.scalars(query)))
 

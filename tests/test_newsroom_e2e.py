@@ -237,7 +237,7 @@ async def test_a_newsroom_following_three_stories_sees_one_alert_per_turn_in_the
         store = app.store
         stories = {s.name: s for s in store.list_stories()}
         devs = {
-            name: [d for d in store.developments_since(s.id, None) if d.number > 0]
+            name: [d for d in store.developments_after(s.id, 0)[0] if d.number > 0]
             for name, s in stories.items()
         }
         report_urls = {

@@ -1059,19 +1059,6 @@ def test_developments_page_pages_the_new_developments_newest_first(store, clock)
     assert page(10, story_id=empty.id + 100) == []
 
 
-def test_developments_since(store, clock):
-    story = _story(store)
-    times = []
-    for number in range(3):
-        times.append(clock.advance(600))
-        store.commit_decisions(
-            [], [DevelopmentWrite(story.id, number, "", "", ())], {}, [], times[-1]
-        )
-    assert [d.number for d in store.developments_since(story.id, None)] == [0, 1, 2]
-    assert [d.number for d in store.developments_since(story.id, times[0])] == [1, 2]
-    assert store.developments_since(story.id, times[2]) == []
-
-
 def test_story_stats(store, clock):
     story, other = _story(store), _story(store, "s2")
     empty = store.story_stats(story.id)
@@ -1298,14 +1285,6 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
         if e.key == f"alert:{story.id}:2:slack:C1"
     ]
     assert (again.message_id, again.message.title, again.version) == ("m2", "Later", 2)
-
-
-def test_mark_digest_sent(store, clock):
-    story = _story(store)
-    binding = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
-    sent = clock.advance(hours=24)
-    store.mark_digest_sent(binding.id, sent)
-    assert store.bindings_for_story(story.id)[0].last_digest_at == sent
 
 
 def test_developments_are_numbered_in_commit_order_whatever_their_stamps(store, clock):
@@ -1864,7 +1843,6 @@ def test_reopening_keeps_everything(db_url, clock):
 def test_unknown_outbox_ids_are_ignored(store, clock):
     store.mark_delivered(12345, 1, "m", clock.now())
     store.mark_attempt_failed(12345, "x", clock.now())
-    store.mark_digest_sent(12345, clock.now())
     assert store.outbox_counts() == {"pending": 0, "delivered": 0, "dead": 0}
 
 

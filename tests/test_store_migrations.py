@@ -267,7 +267,6 @@ def test_hot_queries_use_indexes(sqlite_store):
         ),
         "decisions_for_item": lambda: store.decisions_for_item(item.id),
         "list_developments": lambda: store.list_developments(story.id),
-        "developments_since": lambda: store.developments_since(story.id, T0),
         "developments_after": lambda: store.developments_after(story.id, 0),
         "story_stats": lambda: store.story_stats(story.id),
         "count_outbox_since": lambda: store.count_outbox_since(write("k").target, "k", T0),
@@ -308,7 +307,7 @@ def test_developments_are_looked_up_by_development_with_real_statistics(sqlite_s
         conn.exec_driver_sql("ANALYZE")
     calls = {
         "list_developments": lambda: store.list_developments(story.id, limit=6),
-        "developments_since": lambda: store.developments_since(story.id, T0),
+        "developments_after": lambda: store.developments_after(story.id, 5),
         "get_development": lambda: store.get_development(story.id, 3),
         "story_stats": lambda: store.story_stats(story.id),
     }
@@ -1082,7 +1081,8 @@ def test_developments_are_numbered_in_time_order_and_bindings_keep_what_they_cov
             at = T0 + timedelta(hours=hours)
             store.commit_decisions([], [DevelopmentWrite(story_id, number, "", "", ())], {}, [], at)
         digested = store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 1, T0)
-        store.mark_digest_sent(digested.id, T0 + timedelta(hours=2))
+        seq = digested.digested_seq
+        assert store.queue_digest(digested.id, seq, seq, [], T0 + timedelta(hours=2))
         fresh = store.bind(story.id, "slack", "C2", DeliveryMode.DIGEST, 1, T0 + timedelta(hours=1))
         assert _downgraded(store, "0016") == "0016"
         assert "seq" not in {c["name"] for c in inspect(store.engine).get_columns("developments")}
