@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, FakeDiscord
+from fakes.slack_fixtures import fake as slack  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, sample, samples
@@ -30,14 +29,6 @@ from bot.settings import load_settings
 
 DEV = "congress-hearing"  # the turn the engine recognises right after the seeds (see test_pipeline)
 SLACK_CHANNEL = "C0NEWS"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def top_level(slack: FakeSlack) -> list:

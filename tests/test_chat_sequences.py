@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 
 import pytest
 from fakes.llm_server import FakeLLM
+from fakes.slack_fixtures import fake as slack  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import event, text
@@ -28,14 +28,6 @@ from bot.scheduler import Service
 from bot.settings import load_settings
 
 USER = "U1"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _slack_app(slack: FakeSlack, sqlite_url: str, clock, env: dict[str, str] | None = None):

@@ -24,13 +24,13 @@ import gzip
 import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, FakeDiscord
+from fakes.slack_fixtures import fake as slack  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 from feedbuilder import E, rss
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
@@ -60,14 +60,6 @@ DISCORD = str(CHANNEL_ID)
 NK, EQUIFAX = "g5-70", "g5-72"
 # a complete sentence ends so; a summary made of anything else reads as garbled
 SENTENCE_END = re.compile(r"""[.!"”'’)]$""")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _when(row: dict) -> datetime:
