@@ -45,6 +45,7 @@ from bot.render import (
     developments_command,
     format_time,
     say,
+    shown_text,
     shown_url,
     status_command,
 )
@@ -358,7 +359,7 @@ class Commands:
         failed = self.store.delivery_failure(target)
         if failed is None:
             return None
-        reason = (failed.last_error or "no reason given").removeprefix("permanent: ")
+        reason = shown_text(failed.last_error or "no reason given").removeprefix("permanent: ")
         return (
             f"storybot cannot {what}: {clip(reason, 300)}. It gave up on a message at "
             f"{format_time(failed.next_attempt_at)}; once that is fixed, new messages arrive as usual."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.model import FeedStatus
 from bot.ports import Store
-from bot.render import clip, counted, format_time, say, shown_url
+from bot.render import clip, counted, format_time, say, shown_text, shown_url
 
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 
@@ -26,7 +26,7 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     shown = store.failing_feeds(FAILING_SHOWN)
     for f in shown:
         line += (
-            f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(f.last_error or '', 120)}"
+            f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(shown_text(f.last_error or ''), 120)}"
         )
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
@@ -51,7 +51,7 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
     for f in feeds[:50]:
         state = f.status.value
         if f.status is FeedStatus.ERROR:
-            state += f" ({f.error_count}× since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(f.last_error or '', 100)}"
+            state += f" ({f.error_count}× since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(shown_text(f.last_error or ''), 100)}"
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
         # a key in the URL is hidden: everyone in the channel may list the feeds
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"

@@ -32,29 +32,52 @@ _SECRET_PARAM = re.compile(
 )
 
 
+# A path segment that looks like a key rather than a word: 20 or more letters and digits
+# (with "_" or "-"), holding both, perhaps with a file extension (a hex digest, a private
+# feed's token: "/feeds/9f2c4e0b7a1d5e3f8a6b/rss", "/u/9f2c…6b.xml"). Slugs
+# ("senate-votes-on-aid-2024"), short file names ("topstories.xml") and dates are kept.
+_KEY_SEGMENT = re.compile(
+    r"(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{1,5})?"
+)
+_SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
+# The user info of an address urlsplit cannot read ("http://u:p@[::1").
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
+# A web address inside free text (an error message naming the URLs of a redirect chain).
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+""")
+
+
 def shown_url(url: str) -> str:
-    """``url`` as chat may show it: a password or a credential in the query hidden.
+    """``url`` as chat may show it: a password, token or credential in it hidden.
 
     Feeds are listed to every member of a channel (``/story feeds``, the failing feeds
     of ``/story status``), and a paid feed's URL often holds its key
-    (``https://user:PASSWORD@host/rss``, ``?apikey=KEY``); the operator sees the whole
-    URL with ``storybot feeds list``. Anything else in the URL is kept as it is.
+    (``https://user:PASSWORD@host/rss``, ``https://TOKEN@host/rss``, ``?apikey=KEY``,
+    ``/feeds/KEY/rss``); the operator sees the whole URL with ``storybot feeds list``.
+    Anything else in the URL is kept as it is.
 
     Args:
         url: A feed URL as stored.
 
     Returns:
-        ``url`` with the password of its user info and the value of each query
-        parameter named like a credential replaced by ``***``.
+        ``url`` with the password of its user info (the whole user info when it has no
+        password: a token is often written there), each path segment that looks like a
+        key and the value of each query parameter named like a credential replaced by
+        ``***``.
     """
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
-        return url
-    netloc, query = parts.netloc, parts.query
-    if parts.password:
+        return _USERINFO.sub(r"\g<1>" + HIDDEN + "@", url)
+    netloc, path, query = parts.netloc, parts.path, parts.query
+    if "@" in netloc:
         userinfo, at, host = netloc.rpartition("@")
-        netloc = userinfo.split(":", 1)[0] + ":" + HIDDEN + at + host
+        netloc = (userinfo.split(":", 1)[0] + ":" if password else "") + HIDDEN + at + host
+    if path:
+        path = "/".join(
+            HIDDEN if _KEY_SEGMENT.fullmatch(seg) and not _SLUG.fullmatch(seg) else seg
+            for seg in path.split("/")
+        )
     if query:
         params = []
         for param in query.split("&"):
@@ -63,9 +86,18 @@ def shown_url(url: str) -> str:
                 f"{name}={HIDDEN}" if eq and value and _SECRET_PARAM.search(name) else param
             )
         query = "&".join(params)
-    if (netloc, query) == (parts.netloc, parts.query):
+    if (netloc, path, query) == (parts.netloc, parts.path, parts.query):
         return url
-    return parts._replace(netloc=netloc, query=query).geturl()
+    return parts._replace(netloc=netloc, path=path, query=query).geturl()
+
+
+def shown_text(text: str) -> str:
+    """``text`` with every web address in it as :func:`shown_url` shows it.
+
+    A feed's last error may name URLs (a redirect loop lists its chain, an invalid URL is
+    quoted), and the error is shown to the channel beside the feed.
+    """
+    return _URL_IN_TEXT.sub(lambda m: shown_url(m.group()), text) if "://" in text else text
 
 
 def say(platform: str | None, typed: str, options: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from sqlalchemy import event
+from feedserver import feed_server_fixture  # noqa: F401 -- the feed_server fixture
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
@@ -1123,6 +1126,36 @@ async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, 
     assert [f.url for f in store.list_feeds()] == [f"https://bob:{secret}@feeds.example/a.xml"]
 
 
+async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(
+    commands, store, clock, feed_server
+):
+    # The fetcher's error for a redirect loop lists the chain's URLs, the stored one with
+    # its password first; /story feeds and /story status show that error to everyone.
+    from adapters.feeds import HttpFeedFetcher
+    from bot.model import PollRequest
+    from bot.polling import PollPolicy, plan_next_poll
+
+    feed_server.add_redirect("/a", "/b?token=TOKEN99")
+    feed_server.add_redirect("/b", "/a")
+    url = feed_server.url("/a").replace("://", "://bob:s3cret-pass@")
+    assert (await commands.handle(req(f"feeds add {url}", admin=True))).ok
+    feed = store.get_feed(url)
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"127.0.0.1"})
+    try:
+        result = await fetcher.fetch(PollRequest(feed_id=feed.id, url=url))
+    finally:
+        await fetcher.aclose()
+    assert "redirect loop" in result.error and "s3cret-pass" in result.error  # as stored
+    store.record_poll(plan_next_poll(feed, result, clock.now(), PollPolicy(), random.Random(1)))
+
+    listed = (await commands.handle(req("feeds"))).text
+    status = (await commands.handle(req("status"))).text
+
+    for text in (listed, status):
+        assert "redirect loop: http://bob:***@127.0.0.1" in text
+        assert "s3cret-pass" not in text and "TOKEN99" not in text
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -1133,6 +1166,10 @@ async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, 
         "https://f.example/rss?api-key=SECRET1",
         "https://f.example/rss?X-Amz-Signature=SECRET1&X-Amz-Date=20260101",
         "https://bob:SECRET1@f.example/rss",
+        "https://SECRET1@f.example/rss",
+        "https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8/rss",
+        "https://f.example/u/SECRET1-9f2c-4e0b-7a1d-5e3f8a6b.xml",
+        "http://bob:SECRET1@[::1/rss",
     ],
 )
 def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
@@ -1149,5 +1186,8 @@ def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
         "https://f.example/rss?design=print&keyword=senate&q=a_b",
         "https://f.example/feed.xml",
         "https://f.example/rss?apikey=",
+        "https://f.example/rss/2.0/topstories.xml",
+        "https://f.example/news/avon-park-shooting-suspect-20160530/feed",
+        "https://f.example/2024/05/12/rss",
     ):
         assert shown_url(url) == url
