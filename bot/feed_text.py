@@ -25,9 +25,7 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
     shown = store.failing_feeds(FAILING_SHOWN)
     for f in shown:
-        line += (
-            f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(shown_text(f.last_error or ''), 120)}"
-        )
+        line += f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(shown_text(f.last_error or ''), 120)}"
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."

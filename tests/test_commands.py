@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import event
 from feedserver import feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from sqlalchemy import event
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
