@@ -320,6 +320,33 @@ async def test_terminal_control_codes_in_a_feed_never_reach_the_store(
         await world.app.aclose()
 
 
+async def test_bidirectional_overrides_in_a_feed_never_reach_the_store(
+    hostile: HostileFeedServer, db_url: str, clock
+) -> None:
+    # U+202E turns the rest of a line around where it is shown: "Log in at
+    # \u202egro.knab" reads "Log in at bank.org" in chat and in the terminal.
+    world = make_world(db_url, clock, follow=False)
+    body = (
+        b'<rss version="2.0"><channel><title>R \xe2\x80\xaeswen</title><item>'
+        b"<title>Log in at \xe2\x80\xaegro.knab\xe2\x80\xac now</title>"
+        b"<link>https://r.example/1</link>"
+        b"<description>&#x2067;\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d&#x2069; \xe2\x80\x8fok</description>"
+        b"</item></channel></rss>"
+    )
+    world.app.store.add_feed(hostile.add_feed("/r.xml", body), clock.now())
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert (report.ok, report.errors, report.new_items) == (1, 0, 1)
+        item = world.app.store.find_item_by_url("https://r.example/1")
+        assert item.title == "Log in at gro.knab now"
+        # the Hebrew word and the right-to-left mark it needs are kept
+        assert item.summary == "\u05e9\u05dc\u05d5\u05dd \u200fok"
+        [feed] = world.app.store.list_feeds()
+        assert feed.title == "R swen"
+    finally:
+        await world.app.aclose()
+
+
 _RSS = (
     b'<rss version="2.0"><channel><title>E</title><item><title>One</title>'
     b"<link>https://e.example/1</link></item></channel></rss>"

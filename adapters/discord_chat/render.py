@@ -57,7 +57,9 @@ _BARE_URL = r"https?://[^\s<]+[^<.,:;\"')\]\s]"
 # at a line's start (after its indent): quote, heading, subtext and list markers.
 _MARKDOWN = re.compile(rf"({_BARE_URL})|([\\*_~`|\[\]])|^([ \t]*)([>#-])", re.MULTILINE)
 _URL_BRACKETS = re.compile(r"([\\\[\]])")
-_MENTION = re.compile(r"<(@[!&]?|#|/)")  # user, nickname, role, channel, slash-command mentions
+# user, nickname, role, channel and slash-command mentions; a timestamp ("<t:1700000000:R>"
+# is shown as "in 3 days" in each reader's zone, so a headline could state any time)
+_MENTION = re.compile(r"<(@[!&]?|#|/|t:)")
 _ZWSP = "\u200b"
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a reply's `code` (split keeps the spans)
 

@@ -33,10 +33,16 @@ _BLOCK_TAGS = tuple(BLOCK)
 # stored text is printed to the operator's terminal, where ESC (a C0 control) and its
 # one-character forms (CSI U+009B, OSC U+009D) would move the cursor, clear the screen
 # or retitle the window. (The XML readers map C1 bytes to Windows-1252 first; DEL is
-# kept: a real feed separates lines of code with it, and terminals ignore it.)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]")
+# kept: a real feed separates lines of code with it, and terminals ignore it.) The
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) go too:
+# in a headline shown in chat or a terminal they reorder what follows them, so
+# "\u202egro.knab" reads as a bank's address; the marks (U+200E, U+200F) that
+# right-to-left text needs stay.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\ud800-\udfff]")  # any
+_UNSTORABLE = re.compile(  # any of either
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _lxml_text(html: str) -> str:
