@@ -444,8 +444,18 @@ def _found(query: Query, doc: Document) -> str:
     return f" (found: {', '.join(sorted(found))})"
 
 
+def notice_body(item: Item) -> str:
+    """The text a notice of ``item`` shows: its summary, else its body, shortened."""
+    return _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
+
+
 def notice_message(
-    matched: Sequence[tuple[Subscription, Query]], item: Item, story: Story | None
+    matched: Sequence[tuple[Subscription, Query]],
+    item: Item,
+    story: Story | None,
+    *,
+    doc: Document | None = None,
+    body: str | None = None,
 ) -> OutboundMessage:
     """A keyword-subscription match, sent by DM to the subscriber.
 
@@ -454,10 +464,15 @@ def notice_message(
             each with its query as the matcher parsed it (not parsed again here).
         item: The item.
         story: The story to name, if the subscriptions are scoped to one.
+        doc: ``item`` tokenized (``Document.from_text(item.title, item.text)``), and
+        body: :func:`notice_body` of ``item``: what every notice of an item shares, worked
+            out once by a caller writing many; each is worked out here when not given.
     """
-    body = _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
+    if body is None:
+        body = notice_body(item)
     links = (Link(honest_label(item.source, item.url), item.url),) if item.url else ()
-    doc = Document.from_text(item.title, item.text)
+    if doc is None:
+        doc = Document.from_text(item.title, item.text)
     names = "; ".join(f"#{s.id}: {s.query}{_found(q, doc)}" for s, q in matched)
     footer = f"Matched your subscription{'s' if len(matched) > 1 else ''} {names}"
     return OutboundMessage(
