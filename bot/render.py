@@ -42,8 +42,10 @@ _KEY_SEGMENT = re.compile(
 _SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
 # The user info of an address urlsplit cannot read ("http://u:p@[::1").
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
-# A web address inside free text (an error message naming the URLs of a redirect chain).
-_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"<>]+""")
+# A web address inside free text (an error message naming the URLs of a redirect chain);
+# the scheme's length is bounded so that a long run of letters is not rescanned from
+# each of its positions.
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s'"<>]+""")
 
 
 def shown_url(url: str) -> str:

@@ -1179,6 +1179,19 @@ def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
     assert "SECRET1" not in shown and "***" in shown
 
 
+def test_hiding_keys_in_a_long_error_takes_linear_time() -> None:
+    # A run of letters before a "://" was rescanned from each of its positions: 20,000
+    # letters took about a second, and an error can quote a redirect's 8 KB Location.
+    import time
+
+    from bot.render import shown_text
+
+    for text in ("a" * 300_000 + " x://h", "https://h/" + "a" * 300_000, "a:" * 150_000 + "//"):
+        started = time.perf_counter()
+        shown_text(text)
+        assert time.perf_counter() - started < 2.0, text[:10]
+
+
 def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
     from bot.render import shown_url
 
