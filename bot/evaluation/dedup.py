@@ -90,7 +90,8 @@ def make_copies(item: StreamItem, rng: random.Random) -> list[Copy]:
         rng: Seeded random source.
 
     Returns:
-        One copy per kind of syndication edit.
+        One copy per kind of syndication edit; no headline-only copy of an article
+        without a headline (it would be an empty entry: nothing to tell it by).
     """
     paras = _paragraphs(item.text)
     tracked = _tracked(item.url or "http://example.com/story")
@@ -107,8 +108,9 @@ def make_copies(item: StreamItem, rng: random.Random) -> list[Copy]:
         Copy(
             "rewritten_title", "Update: " + " ".join(reversed(item.title.split())), item.text, None
         ),
-        Copy("headline_only", item.title + suffix, "", None),
     ]
+    if item.title.strip():
+        copies.append(Copy("headline_only", item.title + suffix, "", None))
     if len(paras) > 2:
         drop = rng.randrange(1, len(paras))
         copies.append(
