@@ -44,8 +44,9 @@ _SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
 # A web address inside free text (an error message naming the URLs of a redirect chain);
 # the scheme's length is bounded so that a long run of letters is not rescanned from
-# each of its positions.
-_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s'"<>]+""")
+# each of its positions. Punctuation that ends it is the sentence's, not the address's
+# ("… for https://h/feeds/KEY: gone"): taken in, it hid a key in the last path segment.
+_URL_IN_TEXT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s'"<>]*[^\s'"<>.,:;!?)\]]""")
 
 
 def shown_url(url: str) -> str:

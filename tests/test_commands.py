@@ -1179,6 +1179,26 @@ def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
     assert "SECRET1" not in shown and "***" in shown
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        "HTTP 404 for https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8: gone",
+        "unreachable (https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8)",
+        "moved to https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8; consider updating its URL",
+        "tried https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8, then gave up",
+        "gave up on https://f.example/u/SECRET1a9f2c4e0b7a1d5e3f8.",
+    ],
+)
+def test_a_key_at_the_end_of_a_url_in_an_error_is_hidden_before_punctuation(error: str) -> None:
+    # The punctuation after a URL in prose is no part of it: read as one, it made the
+    # last path segment ("KEY:") look like no key.
+    from bot.render import shown_text
+
+    shown = shown_text(error)
+    assert "SECRET1" not in shown and "***" in shown
+    assert shown.replace("***", "") == error.replace("SECRET1a9f2c4e0b7a1d5e3f8", "")
+
+
 def test_hiding_keys_in_a_long_error_takes_linear_time() -> None:
     # A run of letters before a "://" was rescanned from each of its positions: 20,000
     # letters took about a second, and an error can quote a redirect's 8 KB Location.
