@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.errors import UserError
 from bot.model import Story
 from bot.ports import Store
-from bot.render import clip, counted, say
+from bot.render import clip, counted, say, shown_url
 from bot.validate import feed_url_problem, find_story, normalise_feed_url
 
 # The terminal's platform (``adapters.console``): its follow of a story is the operator's.
@@ -95,8 +95,12 @@ class Declarations:
         return readded_note(f"'{name}'", "[[stories]]", self.config) if self.story(name) else None
 
     def feed_note(self, url: str) -> str | None:
-        """The note for a removed feed ``url`` (see :func:`readded_note`); None if not declared."""
-        return readded_note(url, "[feeds] urls", self.config) if self.feed(url) else None
+        """The note for a removed feed ``url`` (see :func:`readded_note`); None if not declared.
+
+        Chat shows it, so the URL is named as ``/story feeds`` lists it (its key hidden:
+        :func:`bot.render.shown_url`).
+        """
+        return readded_note(shown_url(url), "[feeds] urls", self.config) if self.feed(url) else None
 
 
 def readded_note(what: str, section: str, config: str) -> str:

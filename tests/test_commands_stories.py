@@ -344,3 +344,19 @@ async def test_remove_of_a_declared_story_or_feed_says_it_comes_back(store, cloc
     assert gone.ok and gone.text.splitlines()[1].startswith(
         "Note: https://a.example/f is declared in [feeds] urls of /etc/storybot/storybot.toml:"
     )
+
+
+async def test_the_note_on_a_removed_declared_feed_hides_its_key(store, clock):
+    # The reply names the feed as /story feeds lists it; its note named it in full.
+    url = "https://bob:s3cret-pass@a.example/feeds/9f2c4e0b7a1d5e3f8a6b1c2d/rss"
+    declared = Declarations("/etc/storybot/storybot.toml", feeds=frozenset({url}))
+    commands = Commands(store, clock, declared=declared)
+    store.add_feed(url, clock.now())
+    gone = await commands.handle(req("feeds remove https://bob:***@a.example/feeds/***/rss"))
+    assert gone.ok and store.list_feeds() == []
+    assert gone.text.splitlines() == [
+        "Removed feed https://bob:***@a.example/feeds/***/rss. Items already stored are kept.",
+        "Note: https://bob:***@a.example/feeds/***/rss is declared in [feeds] urls of "
+        "/etc/storybot/storybot.toml: the next storybot command run with that file (storybot "
+        "run included) adds it again; remove it there to keep it removed.",
+    ]
