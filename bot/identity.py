@@ -207,6 +207,26 @@ def item_key(entry: FeedEntry, feed_id: int | None = None) -> str:
     )
 
 
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+# which feed text drops (:func:`adapters.feeds.html_text.storable`, since 3 December
+# 2026); items stored before then still hold them.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def same_but_bidi_controls(title: str, summary: str, content: str, new_hash: str) -> bool:
+    """Whether a stored item's text is the text hashed as ``new_hash`` with bidi controls.
+
+    An item stored with them and polled again since they are dropped is the same text,
+    not an update: counted as one, every such item of a right-to-left feed (an Arabic
+    headline between U+202B and U+202C) would get a new version and be judged again.
+    """
+    parts = (title, summary, content)
+    if not any(_BIDI_CONTROL.search(part or "") for part in parts):
+        return False
+    return content_hash(*(_BIDI_CONTROL.sub("", part or "") for part in parts)) == new_hash
+
+
 def content_hash(title: str, summary: str, content: str) -> str:
     """Return a sha256 hex digest of the whitespace-normalised title, summary and content.
 

@@ -42,6 +42,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.identity import same_but_bidi_controls
 from bot.model import IngestOutcome, Item, ItemUpdate, NewItem
 from storage import convert
 from storage.base import StoreBase
@@ -112,13 +113,18 @@ def _new_row(item: NewItem) -> Row:
     }
 
 
-def _apply_update(row: Row, item: NewItem) -> bool:
-    """Apply an update to the row; True if it changed the row's links (page text cleared)."""
-    links = (row["url"], row["canonical_url"])
+def _apply_text(row: Row, item: NewItem) -> None:
+    """Give the row ``item``'s headline and text (and their hash)."""
     row["title"] = item.title
     row["summary"] = item.summary
     row["content"] = item.content
     row["content_hash"] = item.content_hash
+
+
+def _apply_update(row: Row, item: NewItem) -> bool:
+    """Apply an update to the row; True if it changed the row's links (page text cleared)."""
+    links = (row["url"], row["canonical_url"])
+    _apply_text(row, item)
     row["published"] = item.published or row["published"]
     row["url"] = row["url"] or item.url
     row["canonical_url"] = row["canonical_url"] or item.canonical_url
@@ -319,6 +325,14 @@ class ItemStore(StoreBase):
                     batch.added(row)
                     outcome = IngestOutcome.NEW
                 elif elsewhere or row["content_hash"] == item.content_hash:
+                    outcome = IngestOutcome.SEEN
+                elif same_but_bidi_controls(
+                    row["title"], row["summary"], row["content"], item.content_hash
+                ):
+                    # stored before feed text dropped them: the text as it is read now,
+                    # quietly (no new version: nothing to judge again)
+                    _apply_text(row, item)
+                    batch.updated(row)
                     outcome = IngestOutcome.SEEN
                 else:
                     if row["id"] is not None:

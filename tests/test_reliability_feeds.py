@@ -347,6 +347,36 @@ async def test_bidirectional_overrides_in_a_feed_never_reach_the_store(
         await world.app.aclose()
 
 
+async def test_an_item_stored_with_bidirectional_controls_is_not_updated_by_dropping_them(
+    hostile: HostileFeedServer, db_url: str, clock
+) -> None:
+    # Stored before feed text dropped them, an Arabic headline's embedding (U+202B ...
+    # U+202C) made every such item of every feed "updated" at its next poll: a new
+    # version, judged again, for no change of its text.
+    from bot.identity import feed_items
+    from bot.model import FeedEntry
+
+    world = make_world(db_url, clock, follow=False)
+    title, summary = "\u202bخبر عاجل\u202c: Reuters", "\u2067שלום\u2069 ok"
+    body = (
+        f'<rss version="2.0"><channel><title>R</title><item><guid>g1</guid>'
+        f"<title>{title}</title><link>https://r.example/1</link>"
+        f"<description>{summary}</description></item></channel></rss>"
+    ).encode()
+    feed = world.app.store.add_feed(hostile.add_feed("/r.xml", body), clock.now())
+    as_stored_before = FeedEntry("g1", "https://r.example/1", title, summary, "", None)
+    world.app.store.ingest_items(feed_items([as_stored_before], feed.id, "R", clock.now()))
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert (report.ok, report.new_items, report.updated_items) == (1, 0, 0)
+        item = world.app.store.find_item_by_url("https://r.example/1")
+        assert item.version == 1
+        # the text as feed text is now stored, so the next change compares with it
+        assert (item.title, item.summary) == ("خبر عاجل: Reuters", "שלום ok")
+    finally:
+        await world.app.aclose()
+
+
 _RSS = (
     b'<rss version="2.0"><channel><title>E</title><item><title>One</title>'
     b"<link>https://e.example/1</link></item></channel></rss>"

@@ -16,6 +16,7 @@ import re
 from lxml import etree
 
 from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
+from bot.identity import BIDI_CONTROLS
 
 __all__ = ["html_to_text", "normalise_lines", "storable"]
 
@@ -37,11 +38,12 @@ _BLOCK_TAGS = tuple(BLOCK)
 # bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) go too:
 # in a headline shown in chat or a terminal they reorder what follows them, so
 # "\u202egro.knab" reads as a bank's address; the marks (U+200E, U+200F) that
-# right-to-left text needs stay.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
+# right-to-left text needs stay. (An item stored with them before is no update for
+# their going: see bot.identity.same_but_bidi_controls.)
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f{BIDI_CONTROLS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSTORABLE = re.compile(  # any of either
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f{BIDI_CONTROLS}\ud800-\udfff]"
 )
 
 
