@@ -52,7 +52,13 @@ from bot.render import (
 from bot.settings import PollingSettings
 from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
 from bot.stories import Declarations, no_such_story, story_list
-from bot.validate import admit_feed_url, find_story, normalise_feed_url, remove_feed
+from bot.validate import (
+    admit_feed_url,
+    feeds_shown_as,
+    find_story,
+    normalise_feed_url,
+    remove_feed,
+)
 from bot.why_text import why_lines
 
 # The command table stays importable from here, where adapters and the CLI look for it.
@@ -393,6 +399,13 @@ class Commands:
                 )
             removed = await asyncio.to_thread(remove_feed, self.store, url)
             if removed is None:
+                alike = len(await asyncio.to_thread(feeds_shown_as, self.store, url))
+                if alike > 1:
+                    raise UserError(
+                        f"{url} stands for {alike} of the polled feeds, which differ only in "
+                        "what is hidden: give the whole URL of the one to remove (the "
+                        "operator's `storybot feeds list` shows it). None was removed."
+                    )
                 raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             text = f"Removed feed {shown_url(removed)}. Items already stored are kept."
             return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))

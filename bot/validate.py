@@ -268,12 +268,22 @@ def remove_feed(store: Store, url: str) -> str | None:
         stored = normalise_feed_url(url)
         if store.remove_feed(stored):
             return stored
-    if HIDDEN in url:
-        typed = {url, normalise_feed_url(url) if feed_url_problem(url) is None else url}
-        hidden = [f.url for f in store.list_feeds() if shown_url(f.url) in typed]
-        if len(hidden) == 1 and store.remove_feed(hidden[0]):
-            return hidden[0]
+    hidden = feeds_shown_as(store, url)
+    if len(hidden) == 1 and store.remove_feed(hidden[0]):
+        return hidden[0]
     return None
+
+
+def feeds_shown_as(store: Store, url: str) -> list[str]:
+    """The stored URLs of the feeds ``/story feeds`` shows as ``url`` (keys hidden in it).
+
+    Two or more when they differ only in what is hidden (two private feeds of one
+    service, each with its own key): the URL as listed names none of them for sure.
+    """
+    if HIDDEN not in url:
+        return []
+    typed = {url, normalise_feed_url(url) if feed_url_problem(url) is None else url}
+    return [f.url for f in store.list_feeds() if shown_url(f.url) in typed]
 
 
 def find_story(store: Store, name: str) -> Story | None:

@@ -1126,6 +1126,29 @@ async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, 
     assert [f.url for f in store.list_feeds()] == [f"https://bob:{secret}@feeds.example/a.xml"]
 
 
+async def test_removing_a_feed_as_listed_when_two_are_listed_so_says_so_and_removes_none(
+    commands, store
+):
+    # Two private feeds of one service differ only in their keys, hidden alike: the URL
+    # as listed stands for both. The reply said it was none of the polled feeds.
+    urls = [
+        f"https://f.example/feeds/{key}/rss"
+        for key in ("9f2c4e0b7a1d5e3f8a6b", "0a1b2c3d4e5f6a7b8c9d")
+    ]
+    for url in urls:
+        assert (await commands.handle(req(f"feeds add {url}", admin=True))).ok
+    listed = (await commands.handle(req("feeds"))).text
+    assert listed.count("<https://f.example/feeds/***/rss>") == 2
+
+    reply = await commands.handle(req("feeds remove https://f.example/feeds/***/rss", admin=True))
+
+    assert not reply.ok and "not one of the polled feeds" not in reply.text
+    assert "stands for 2 of the polled feeds" in reply.text
+    assert sorted(f.url for f in store.list_feeds()) == sorted(urls)
+    for key in ("9f2c4e0b7a1d5e3f8a6b", "0a1b2c3d4e5f6a7b8c9d"):
+        assert key not in reply.text
+
+
 async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(
     commands, store, clock, feed_server
 ):
