@@ -40,6 +40,8 @@ _KEY_SEGMENT = re.compile(
     r"(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{1,5})?"
 )
 _SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
+# What separates the parameters of a query (kept, so the query reads as it did).
+_PARAM_SEPARATOR = re.compile(r"([&;])")
 # The user info of an address urlsplit cannot read ("http://u:p@[::1").
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
 # A web address inside free text (an error message naming the URLs of a redirect chain);
@@ -64,34 +66,69 @@ def shown_url(url: str) -> str:
     Returns:
         ``url`` with the password of its user info (the whole user info when it has no
         password: a token is often written there), each path segment that looks like a
-        key and the value of each query parameter named like a credential replaced by
-        ``***``.
+        key and the value of each query or path-segment parameter named like a
+        credential replaced by ``***``; the same for an address ``urlsplit`` cannot read.
     """
     try:
         parts = urlsplit(url)
         password = parts.password
     except ValueError:
-        return _USERINFO.sub(r"\g<1>" + HIDDEN + "@", url)
-    netloc, path, query = parts.netloc, parts.path, parts.query
+        return _shown_unreadable(url)
+    netloc = parts.netloc
     if "@" in netloc:
         userinfo, at, host = netloc.rpartition("@")
         netloc = (userinfo.split(":", 1)[0] + ":" if password else "") + HIDDEN + at + host
-    if path:
-        path = "/".join(
-            HIDDEN if _KEY_SEGMENT.fullmatch(seg) and not _SLUG.fullmatch(seg) else seg
-            for seg in path.split("/")
-        )
-    if query:
-        params = []
-        for param in query.split("&"):
-            name, eq, value = param.partition("=")
-            params.append(
-                f"{name}={HIDDEN}" if eq and value and _SECRET_PARAM.search(name) else param
-            )
-        query = "&".join(params)
+    path, query = _shown_path(parts.path), _shown_query(parts.query)
     if (netloc, path, query) == (parts.netloc, parts.path, parts.query):
         return url
     return parts._replace(netloc=netloc, path=path, query=query).geturl()
+
+
+def _shown_path(path: str) -> str:
+    """``path`` with each segment that looks like a key, and each segment parameter
+    named like a credential (``/rss;jsessionid=KEY``), hidden."""
+    if not path:
+        return path
+    segments = []
+    for segment in path.split("/"):
+        name, *params = segment.split(";")
+        if _KEY_SEGMENT.fullmatch(name) and not _SLUG.fullmatch(name):
+            name = HIDDEN
+        segments.append(";".join([name, *(_shown_param(p) for p in params)]))
+    return "/".join(segments)
+
+
+def _shown_query(query: str) -> str:
+    """``query`` with the value of each parameter named like a credential hidden; ";"
+    separates parameters as "&" does (servlets and CGI.pm read both)."""
+    if not query:
+        return query
+    return "".join(_shown_param(part) for part in _PARAM_SEPARATOR.split(query))
+
+
+def _shown_param(param: str) -> str:
+    name, eq, value = param.partition("=")
+    return f"{name}={HIDDEN}" if eq and value and _SECRET_PARAM.search(name) else param
+
+
+def _shown_unreadable(url: str) -> str:
+    """An address urlsplit cannot read ("http://u:p@[::1/rss?apikey=KEY", as a redirect's
+    Location quoted in an error): its user info, path and query hidden as
+    :func:`shown_url` hides a readable one's."""
+    url = _USERINFO.sub(r"\g<1>" + HIDDEN + "@", url)
+    head, hash_, fragment = url.partition("#")
+    head, mark, query = head.partition("?")
+    authority = head.find("/", head.find("://") + 3) if "://" in head else -1
+    if authority < 0:
+        return head + mark + _shown_query(query) + hash_ + fragment
+    return (
+        head[:authority]
+        + _shown_path(head[authority:])
+        + mark
+        + _shown_query(query)
+        + hash_
+        + fragment
+    )
 
 
 def shown_text(text: str) -> str:

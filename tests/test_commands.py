@@ -1193,6 +1193,13 @@ async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(
         "https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8/rss",
         "https://f.example/u/SECRET1-9f2c-4e0b-7a1d-5e3f8a6b.xml",
         "http://bob:SECRET1@[::1/rss",
+        # a parameter of a path segment, and parameters separated by ";" (servlets, CGI.pm)
+        "https://f.example/rss;jsessionid=SECRET1",
+        "https://f.example/feeds/SECRET1a9f2c4e0b7a1d5e3f8;v=2/rss",
+        "https://f.example/rss?a=1;apikey=SECRET1",
+        # in an address urlsplit cannot read (a redirect's Location quoted in an error)
+        "http://[::1/rss?apikey=SECRET1",
+        "http://bob:pw@[::1/feeds/SECRET1a9f2c4e0b7a1d5e3f8/rss#top",
     ],
 )
 def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
@@ -1245,5 +1252,7 @@ def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
         "https://f.example/rss/2.0/topstories.xml",
         "https://f.example/news/avon-park-shooting-suspect-20160530/feed",
         "https://f.example/2024/05/12/rss",
+        "https://f.example/rss;v=2?q=a;b&design=x",
+        "http://[::1/rss?q=senate",
     ):
         assert shown_url(url) == url
