@@ -66,8 +66,9 @@ def shown_url(url: str) -> str:
     Returns:
         ``url`` with the password of its user info (the whole user info when it has no
         password: a token is often written there), each path segment that looks like a
-        key and the value of each query or path-segment parameter named like a
-        credential replaced by ``***``; the same for an address ``urlsplit`` cannot read.
+        key and the value of each parameter named like a credential (of the query, a
+        path segment or the fragment) replaced by ``***``; the same for an address
+        ``urlsplit`` cannot read.
     """
     try:
         parts = urlsplit(url)
@@ -79,9 +80,10 @@ def shown_url(url: str) -> str:
         userinfo, at, host = netloc.rpartition("@")
         netloc = (userinfo.split(":", 1)[0] + ":" if password else "") + HIDDEN + at + host
     path, query = _shown_path(parts.path), _shown_query(parts.query)
-    if (netloc, path, query) == (parts.netloc, parts.path, parts.query):
+    fragment = _shown_query(parts.fragment)  # "#access_token=…": parameters there too
+    if (netloc, path, query, fragment) == (parts.netloc, parts.path, parts.query, parts.fragment):
         return url
-    return parts._replace(netloc=netloc, path=path, query=query).geturl()
+    return parts._replace(netloc=netloc, path=path, query=query, fragment=fragment).geturl()
 
 
 def _shown_path(path: str) -> str:
@@ -108,7 +110,8 @@ def _shown_query(query: str) -> str:
 
 def _shown_param(param: str) -> str:
     name, eq, value = param.partition("=")
-    return f"{name}={HIDDEN}" if eq and value and _SECRET_PARAM.search(name) else param
+    secret = _SECRET_PARAM.search(name.removesuffix("[]"))  # "token[]=": PHP's array form
+    return f"{name}={HIDDEN}" if eq and value and secret else param
 
 
 def _shown_unreadable(url: str) -> str:
@@ -120,14 +123,14 @@ def _shown_unreadable(url: str) -> str:
     head, mark, query = head.partition("?")
     authority = head.find("/", head.find("://") + 3) if "://" in head else -1
     if authority < 0:
-        return head + mark + _shown_query(query) + hash_ + fragment
+        return head + mark + _shown_query(query) + hash_ + _shown_query(fragment)
     return (
         head[:authority]
         + _shown_path(head[authority:])
         + mark
         + _shown_query(query)
         + hash_
-        + fragment
+        + _shown_query(fragment)
     )
 
 

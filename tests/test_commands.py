@@ -1200,6 +1200,9 @@ async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(
         # in an address urlsplit cannot read (a redirect's Location quoted in an error)
         "http://[::1/rss?apikey=SECRET1",
         "http://bob:pw@[::1/feeds/SECRET1a9f2c4e0b7a1d5e3f8/rss#top",
+        # parameters in the fragment (a redirect's target keeps it), and as PHP arrays
+        "https://f.example/login#access_token=SECRET1&state=x",
+        "https://f.example/rss?token[]=SECRET1",
     ],
 )
 def test_a_key_named_as_private_feeds_name_it_is_hidden_too(url: str) -> None:
@@ -1254,5 +1257,7 @@ def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
         "https://f.example/2024/05/12/rss",
         "https://f.example/rss;v=2?q=a;b&design=x",
         "http://[::1/rss?q=senate",
+        "https://f.example/rss#top",
+        "https://f.example/rss?tags[]=a&tags[]=b#section=2",
     ):
         assert shown_url(url) == url
