@@ -109,6 +109,7 @@ def _shown_query(query: str) -> str:
 
 
 def _shown_param(param: str) -> str:
+    """A ``name=value`` parameter, its value hidden when the name is a credential's."""
     name, eq, value = param.partition("=")
     secret = _SECRET_PARAM.search(name.removesuffix("[]"))  # "token[]=": PHP's array form
     return f"{name}={HIDDEN}" if eq and value and secret else param
@@ -121,12 +122,12 @@ def _shown_unreadable(url: str) -> str:
     url = _USERINFO.sub(r"\g<1>" + HIDDEN + "@", url)
     head, hash_, fragment = url.partition("#")
     head, mark, query = head.partition("?")
-    authority = head.find("/", head.find("://") + 3) if "://" in head else -1
-    if authority < 0:
+    path_at = head.find("/", head.find("://") + 3) if "://" in head else -1
+    if path_at < 0:
         return head + mark + _shown_query(query) + hash_ + _shown_query(fragment)
     return (
-        head[:authority]
-        + _shown_path(head[authority:])
+        head[:path_at]
+        + _shown_path(head[path_at:])
         + mark
         + _shown_query(query)
         + hash_
