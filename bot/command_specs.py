@@ -82,9 +82,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
     CommandSpec(
         "feeds",
-        "feeds [list | add <url> | remove <url>]",
+        "feeds [list | add <url> | remove <url | #number>]",
         "The polled feeds and their health (add/remove: admins).",
-        options="feeds list | feeds add url:<url> | feeds remove url:<url>",
+        options="feeds list | feeds add url:<url> | feeds remove url:<url | #number>",
         admin_subcommands=frozenset({"add", "remove"}),
     ),
     CommandSpec(

@@ -56,6 +56,7 @@ from bot.validate import (
     admit_feed_url,
     feeds_shown_as,
     find_story,
+    is_feed_number,
     normalise_feed_url,
     remove_feed,
 )
@@ -379,8 +380,9 @@ class Commands:
             return Reply(text=feeds_list(self.store, req.platform))
         if sub in ("add", "remove"):  # admins only: checked before (see admin_command)
             if len(words) != 2:
+                what = "<url>" if sub == "add" else "<url | #number>"
                 raise UsageError(
-                    f"Usage: {say(req.platform, f'/story feeds {sub} <url>', f'/story feeds {sub} url:<url>')}"
+                    f"Usage: {say(req.platform, f'/story feeds {sub} {what}', f'/story feeds {sub} url:{what}')}"
                 )
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
@@ -403,10 +405,11 @@ class Commands:
                 if alike > 1:
                     raise UserError(
                         f"{url} stands for {alike} of the polled feeds, which differ only in "
-                        "what is hidden: give the whole URL of the one to remove (the "
-                        "operator's `storybot feeds list` shows it). None was removed."
+                        "what is hidden: give the number `/story feeds` shows for the one to "
+                        "remove (`#4`), or its whole URL. None was removed."
                     )
-                raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
+                what = "the number of none" if is_feed_number(url) else "not one"
+                raise UserError(f"{url} is {what} of the polled feeds. See `/story feeds`.")
             text = f"Removed feed {shown_url(removed)}. Items already stored are kept."
             return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")

@@ -53,7 +53,7 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
         # a key in the URL is hidden: everyone in the channel may list the feeds
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"
-        lines.append(f"• {named} · {state} · next poll {format_time(f.next_poll_at)}")
+        lines.append(f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}")
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
     return "\n".join(lines)

@@ -252,16 +252,29 @@ def repeated_seed_problem(
     return None
 
 
+_FEED_NUMBER = re.compile(r"#?([0-9]{1,18})")
+
+
+def is_feed_number(text: str) -> bool:
+    """Whether ``text`` names a feed by its number in ``/story feeds`` (``#4``, ``4``)."""
+    return _FEED_NUMBER.fullmatch(text) is not None
+
+
 def remove_feed(store: Store, url: str) -> str | None:
-    """Stop polling the feed at ``url`` as typed or in its stored form.
+    """Stop polling the feed at ``url`` as typed or in its stored form, or numbered ``url``.
 
     A URL as ``/story feeds`` shows it, its key hidden (:func:`bot.render.shown_url`),
-    names the one feed it stands for.
+    names the one feed it stands for; so does the feed's number there (``#4`` or ``4``),
+    which also tells apart feeds listed alike (keys hidden) and spares typing a long URL.
 
     Returns:
         The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
-        feed has that URL in either spelling.
+        feed has that URL in either spelling, or that number.
     """
+    if number := _FEED_NUMBER.fullmatch(url):
+        wanted = int(number.group(1))
+        stored_urls = [f.url for f in store.list_feeds() if f.id == wanted]
+        return stored_urls[0] if stored_urls and store.remove_feed(stored_urls[0]) else None
     if store.remove_feed(url):
         return url
     if feed_url_problem(url) is None:

@@ -328,7 +328,7 @@ async def test_feeds_add_polls_a_new_feed_at_the_configured_default_interval(sto
 async def test_feeds_list_names_an_untitled_feed_by_its_url_once(commands, store):
     await commands.handle(req("feeds add https://feeds.example/a.xml", admin=True))
     listed = (await commands.handle(req("feeds"))).text
-    assert "• <https://feeds.example/a.xml> · new" in listed
+    assert "• #1 <https://feeds.example/a.xml> · new" in listed
     assert listed.count("https://feeds.example/a.xml") == 1
 
 
@@ -1147,6 +1147,34 @@ async def test_removing_a_feed_as_listed_when_two_are_listed_so_says_so_and_remo
     assert sorted(f.url for f in store.list_feeds()) == sorted(urls)
     for key in ("9f2c4e0b7a1d5e3f8a6b", "0a1b2c3d4e5f6a7b8c9d"):
         assert key not in reply.text
+    assert "give the number `/story feeds` shows" in reply.text
+
+
+async def test_a_feed_is_removed_by_its_number_as_listed(commands, store):
+    # The number tells apart feeds listed alike (their keys hidden) and spares typing a
+    # long URL; "#2" and "2" both name it.
+    urls = [
+        f"https://f.example/feeds/{key}/rss"
+        for key in ("9f2c4e0b7a1d5e3f8a6b", "0a1b2c3d4e5f6a7b8c9d")
+    ]
+    for url in urls:
+        assert (await commands.handle(req(f"feeds add {url}", admin=True))).ok
+    second = store.get_feed(urls[1])
+    assert (
+        f"• #{second.id} <https://f.example/feeds/***/rss>"
+        in (await commands.handle(req("feeds"))).text
+    )
+
+    removed = await commands.handle(req(f"feeds remove #{second.id}", admin=True))
+
+    assert removed.ok and "0a1b2c3d4e5f6a7b8c9d" not in removed.text
+    assert "Removed feed https://f.example/feeds/***/rss." in removed.text
+    assert [f.url for f in store.list_feeds()] == [urls[0]]
+    first = store.get_feed(urls[0])
+    assert (await commands.handle(req(f"feeds remove {first.id}", admin=True))).ok
+    assert store.list_feeds() == []
+    missing = await commands.handle(req("feeds remove #99", admin=True))
+    assert not missing.ok and "#99 is the number of none of the polled feeds" in missing.text
 
 
 async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(

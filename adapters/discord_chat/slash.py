@@ -171,7 +171,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         await run(interaction, build("feeds", "add", url))
 
     @feeds.command(name="remove", description="Stop polling a feed (admins)")
-    @app_commands.describe(url="The feed's URL")
+    @app_commands.describe(url="The feed's URL, or its number in /story feeds (#4)")
     async def feeds_remove(interaction: discord.Interaction, url: str) -> None:
         await run(interaction, build("feeds", "remove", url))
 
