@@ -40,6 +40,12 @@ _KEY_SEGMENT = re.compile(
     r"(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9]{1,5})?"
 )
 _SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
+# A part of a slug that is a key all the same: 16 or more letters and digits mixed
+# ("private-feed-9f2c4e0b7a1d5e3f8a6b"), or a UUID whose first group is letters only.
+_KEY_IN_SLUG = re.compile(
+    r"(?:^|-)(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{16,}(?:-|\.|$)"
+    r"|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
 # What separates the parameters of a query (kept, so the query reads as it did).
 _PARAM_SEPARATOR = re.compile(r"([&;])")
 # The user info of an address urlsplit cannot read ("http://u:p@[::1").
@@ -94,7 +100,9 @@ def _shown_path(path: str) -> str:
     segments = []
     for segment in path.split("/"):
         name, *params = segment.split(";")
-        if _KEY_SEGMENT.fullmatch(name) and not _SLUG.fullmatch(name):
+        if _KEY_SEGMENT.fullmatch(name) and (
+            not _SLUG.fullmatch(name) or _KEY_IN_SLUG.search(name)
+        ):
             name = HIDDEN
         segments.append(";".join([name, *(_shown_param(p) for p in params)]))
     return "/".join(segments)

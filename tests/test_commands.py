@@ -1273,6 +1273,20 @@ def test_hiding_keys_in_a_long_error_takes_linear_time() -> None:
         assert time.perf_counter() - started < 2.0, text[:10]
 
 
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://f.example/u/private-feed-9f2c4e0b7a1d5e3f8a6b/rss", "9f2c4e0b7a1d5e3f8a6b"),
+        ("https://f.example/u/abcdefab-1234-4321-abcd-0123456789ab.xml", "0123456789ab"),
+    ],
+)
+def test_a_key_inside_a_slug_like_segment_is_hidden(url: str, key: str) -> None:
+    # a lower-case key after words, or a UUID opening with letters, reads like a slug
+    from bot.render import shown_url
+
+    assert key not in shown_url(url) and "***" in shown_url(url)
+
+
 def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
     from bot.render import shown_url
 
