@@ -7,7 +7,9 @@ console adapter as the chat. See :meth:`bot.pipeline.Pipeline.rejudge_updates`.
 
 from __future__ import annotations
 
+import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
+from sqlalchemy import event
 from storyworld import as_entry, feed_of, make_world, sample, undated_entry
 
 from adapters.jobs.tasks import fresh_pipeline
@@ -340,5 +342,55 @@ async def test_with_no_story_a_subscriber_matched_only_by_the_new_version_is_tol
     world = make_world(sqlite_url, clock, follow=False)
     assert world.app.store.remove_story("demo")
     await _a_subscriber_told_of_an_update_only(world, feed_server, clock)
+    assert world.app.store.pending_updates() == []
+    await world.app.aclose()
+
+
+def _subscription_reads(world) -> list[str]:
+    """Collects the SELECTs on the subscriptions table the store sends (at the driver)."""
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM subscriptions" in statement:
+            seen.append(statement)
+
+    event.listen(world.app.store.engine, "before_cursor_execute", on_execute)
+    return seen
+
+
+async def _stored_update(world, feed_server, item: dict) -> None:
+    """``item`` served as given and stored by a poll job's ingest (not judged)."""
+    feed = world.app.store.get_feed(feed_server.url("/a.xml"))
+    _serve(feed_server, world, as_entry(item))
+    world.clock.advance(hours=2)
+    polled = CycleReport()
+    got = world.app.pipeline.ingest_result(
+        feed, await world.app.pipeline.fetch_feed(feed), polled, recheck_unjudged=True
+    )
+    assert (got, polled.updated_items) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    "job",
+    [lambda p: p.judge_updates(), lambda p: p.judge_stored([])],
+    ids=["updates job", "judging job with nothing new"],
+)
+async def test_a_job_settles_a_trivial_update_without_reading_the_subscriptions(
+    feed_server, sqlite_url, clock, job
+):
+    # A job worker's pipeline is fresh for each job: building its subscription index
+    # costs about a second with 10,000 subscriptions, for nothing when no update matters.
+    world = make_world(sqlite_url, clock)
+    world.app.store.add_subscription("console", "me", "pentagon", None, clock.now())
+    item = await _hearing_polled(feed_server, world)
+    reads = _subscription_reads(world)
+
+    await _stored_update(world, feed_server, dict(item, content=item["content"] + " Updated 10:42"))
+    assert job(fresh_pipeline(world.app)).rejudged == 0
+    assert reads == [] and world.app.store.pending_updates() == []
+
+    await _stored_update(world, feed_server, _with_fact(item))
+    assert job(fresh_pipeline(world.app)).rejudged == 1
+    assert reads, "a material update is matched against the subscriptions"
     assert world.app.store.pending_updates() == []
     await world.app.aclose()
