@@ -36,11 +36,11 @@ from datetime import datetime, timedelta
 from typing import Callable, Collection, Sequence
 
 from bot.alerts import (
+    NoticeParts,
     added_fact,
     alert_key,
     alert_message,
     legacy_notice_key,
-    notice_body,
     notice_key,
     notice_message,
     revised_fact,
@@ -1214,7 +1214,7 @@ class Pipeline:
                     (sub, matcher.query(sub_id))
                 )
         writes = []
-        body = notice_body(item)
+        parts: NoticeParts | None = None  # what all of the item's notices show: once
         for (platform, user_id), matched in by_user.items():
             key = notice_key(platform, user_id, first)
             if key in notified or self._notified_before([sub for sub, _ in matched], item):
@@ -1223,11 +1223,13 @@ class Pipeline:
             scoped = {sub.story_id for sub, _ in matched if sub.story_id is not None}
             story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
             target = Target(platform, user_id=user_id)
+            if parts is None:
+                parts = NoticeParts.of(item, doc)
             writes.append(
                 OutboxWrite(
                     key,
                     target,
-                    notice_message(matched, item, story, doc=doc, body=body),
+                    notice_message(matched, item, story, parts),
                     only_if_new=True,
                     # what an unsubscribe reads to take back a DM only it caused
                     subscription_ids=tuple(sub.id for sub, _ in matched),
