@@ -761,6 +761,30 @@ def test_background_statistics_round_trip(store, clock):
     assert store.load_background() == ({"n_docs": 3, "df": {}}, 9)
 
 
+def test_saved_engine_states_are_replaced_without_being_read_back(store, clock):
+    # An engine state is a few hundred kB of JSON, written at every cycle that judged
+    # something: reading it back only to replace it cost a third as much as writing it.
+    one, two = _story(store, "s1"), _story(store, "s2")
+    store.commit_decisions([], [], {one.id: {"n": 1}, two.id: {"n": 1}}, [], clock.now())
+    store.save_background({"n_docs": 1}, 1, clock.now())
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        store.commit_decisions([], [], {two.id: {"n": 2}}, [], clock.advance(60))
+        store.save_background({"n_docs": 2}, 5, clock.now())
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "FROM engine_" in s], reads
+    assert store.load_engine_state(one.id) == {"n": 1}, "another story's state is left alone"
+    assert store.load_engine_state(two.id) == {"n": 2}
+    assert store.load_background() == ({"n_docs": 2}, 5)
+
+
 def test_item_ids_after_gives_the_newest_oldest_first(store):
     ids = [item.id for item in _items(store, 1, 2, 3, 4, 5)]
     assert store.item_ids_after(ids[0], 10) == ids[1:]
