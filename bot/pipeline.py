@@ -25,7 +25,6 @@ story tracked after a restart starts from the statistics it would have had witho
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import random
 import re
@@ -51,7 +50,7 @@ from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.engine.semantic import Dense
 from bot.identity import canonical_url, feed_items
-from bot.matcher import SubscriptionMatcher, reprints_seed
+from bot.matcher import SubscriptionIndex, SubscriptionMatcher, reprints_seed
 from bot.model import (
     DeliveryMode,
     Development,
@@ -79,7 +78,6 @@ from bot.textnorm import tokens as text_tokens
 
 log = logging.getLogger(__name__)
 
-SUBS_REFRESH = timedelta(minutes=5)
 CHUNK = 64  # feeds whose items are stored and judged together
 # chunks fetched ahead while one is processed; 2 was no faster on the real corpus and
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
@@ -210,6 +208,7 @@ class Pipeline:
         backlog: int = BACKLOG,
         pages: PageReader | None = None,
         page_wait_s: float = 0.0,
+        subscriptions: SubscriptionIndex | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -225,12 +224,8 @@ class Pipeline:
         self.rng = rng or random.Random()
         self._stories: dict[int, Story] = {}
         self._subs: dict[int, Subscription] = {}
-        self._matcher_cache: SubscriptionMatcher | None = None
-        self._matcher_built_at: datetime | None = None
-        # Which invalidation the index has seen: /story commands invalidate it from their
-        # threads, also while a cycle reads the subscriptions to build it.
-        self._subs_changes = itertools.count(1)
-        self._subs_changed = 0
+        # shared by the pipelines of one process (scale-out builds one per job)
+        self.subscriptions = subscriptions or SubscriptionIndex()
         self._lock = asyncio.Lock()
         self._log_failures = True  # False while a caller reports failed feeds itself
         # Ids of stored items the engine has not read yet, oldest first (see the module
@@ -1253,31 +1248,14 @@ class Pipeline:
         """Rebuild the subscription index before the next batch (a user (un)subscribed).
 
         Called from any thread (the commands run theirs in one) once the change is
-        committed.
+        committed. (The index also sees changes made by other processes by itself.)
         """
-        self._subs_changed = next(self._subs_changes)  # atomic, whichever thread
-        self._matcher_built_at = None
+        self.subscriptions.invalidate()
 
     def _matcher(self) -> SubscriptionMatcher:
-        """The subscription index, rebuilt when invalidated or every ``SUBS_REFRESH``.
-
-        Rebuilding costs about 0.1 ms a subscription, so it is not done every cycle; the
-        periodic refresh picks up subscriptions made through another process.
-        """
-        now = self.clock.now()
-        built = self._matcher_built_at
-        if self._matcher_cache is not None and built is not None and now - built < SUBS_REFRESH:
-            return self._matcher_cache
-        seen = self._subs_changed
-        subs = self.store.all_subscriptions()
-        self._subs = {s.id: s for s in subs}
-        matcher, errors = SubscriptionMatcher.from_subscriptions(subs)
-        for sub_id, error in errors:
-            log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
-        # A change invalidated while they were read may not be in them: built again at
-        # the next call rather than kept for SUBS_REFRESH (its items would go unmatched).
-        fresh = self._subs_changed == seen
-        self._matcher_cache, self._matcher_built_at = matcher, now if fresh else None
+        """The subscription index as the store holds the subscriptions now (see
+        :class:`SubscriptionIndex`)."""
+        matcher, self._subs = self.subscriptions.current(self.store)
         return matcher
 
 

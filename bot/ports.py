@@ -556,6 +556,12 @@ class Store(Protocol):
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
     def all_subscriptions(self) -> list[Subscription]: ...
 
+    def subscriptions_version(self) -> tuple[int, int]:
+        """How many subscriptions there are and the highest id: it changes with every
+        subscribe and unsubscribe (ids are never reused), so an index built from
+        :meth:`all_subscriptions` is current while it stays the same."""
+        ...
+
     # outbox
     def enqueue(self, writes: Sequence[OutboxWrite], now: datetime) -> None:
         """Outbox writes outside a decision (digests, notices)."""

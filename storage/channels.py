@@ -283,6 +283,14 @@ class ChannelStore(StoreBase):
             rows = session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id))
             return [convert.subscription(row) for row in rows]
 
+    def subscriptions_version(self) -> tuple[int, int]:
+        """(count, highest id) of the subscriptions: see ``Store.subscriptions_version``."""
+        with self._read() as session:
+            count, top = session.execute(
+                select(func.count(SubscriptionRow.id), func.max(SubscriptionRow.id))
+            ).one()
+            return int(count), int(top or 0)
+
 
 def _same_subscription(
     session: Session, platform: str, user_id: str, story_id: int | None, key: str

@@ -1417,6 +1417,22 @@ def test_subscriptions(store, clock):
     assert store.list_subscriptions("slack", "U1") == [b]
 
 
+def test_the_subscriptions_version_changes_with_every_subscribe_and_unsubscribe(store, clock):
+    # what a process's subscription index compares to know it is current
+    assert store.subscriptions_version() == (0, 0)
+    a = store.add_subscription("slack", "U1", "anthropic", None, clock.now())
+    b = store.add_subscription("slack", "U1", "openai", None, clock.now())
+    after_two = store.subscriptions_version()
+    assert after_two == (2, b.id)
+    assert store.subscriptions_version() == after_two  # reading changes nothing
+    store.remove_subscription("slack", "U1", b.id)
+    c = store.add_subscription("slack", "U1", "pentagon", None, clock.now())
+    # one removed and one added: the count is back, the highest id is not (never reused)
+    assert store.subscriptions_version() == (2, c.id) != after_two
+    store.remove_subscription("slack", "U1", a.id)
+    assert store.subscriptions_version() == (1, c.id)
+
+
 def test_an_unsubscribe_takes_back_the_unsent_dms_no_remaining_subscription_caused(store, clock):
     rail = store.add_subscription("slack", "U1", "rail", None, clock.now())
     wage = store.add_subscription("slack", "U1", "wage", None, clock.now())

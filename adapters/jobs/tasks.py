@@ -54,7 +54,8 @@ def every(seconds: float) -> str:
 
 def fresh_pipeline(app: App) -> Pipeline:
     """A pipeline on a new, empty engine: ``judge_stored`` tracks every story from the store."""
-    # the app's embedder, if any: its model is loaded once per process, not per job
+    # the app's embedder, if any: its model is loaded once per process, not per job, and
+    # so is the subscription index (rebuilt only when the subscriptions changed)
     engine = Engine(EngineConfig.from_mapping(app.settings.engine), embedder=app.engine.embedder)
     return Pipeline(
         app.store,
@@ -64,6 +65,7 @@ def fresh_pipeline(app: App) -> Pipeline:
         app.pipeline.policy,
         default_max_per_hour=app.pipeline.default_max_per_hour,
         rng=app.pipeline.rng,
+        subscriptions=app.pipeline.subscriptions,
     )
 
 
