@@ -41,10 +41,11 @@ _KEY_SEGMENT = re.compile(
 )
 _SLUG = re.compile(r"[a-z]+(?:-[a-z0-9]+){2,}(?:\.[a-z0-9]{1,5})?")
 # A part of a slug that is a key all the same: 16 or more letters and digits mixed
-# ("private-feed-9f2c4e0b7a1d5e3f8a6b"), or a UUID whose first group is letters only.
+# ("private-feed-9f2c4e0b7a1d5e3f8a6b"), or a UUID: one whose first group is letters
+# only, or one after words ("private-feed-<uuid>"), whatever its groups open with.
 _KEY_IN_SLUG = re.compile(
     r"(?:^|-)(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{16,}(?:-|\.|$)"
-    r"|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|(?:^|-)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 # What separates the parameters of a query (kept, so the query reads as it did).
 _PARAM_SEPARATOR = re.compile(r"([&;])")

@@ -1278,6 +1278,12 @@ def test_hiding_keys_in_a_long_error_takes_linear_time() -> None:
     [
         ("https://f.example/u/private-feed-9f2c4e0b7a1d5e3f8a6b/rss", "9f2c4e0b7a1d5e3f8a6b"),
         ("https://f.example/u/abcdefab-1234-4321-abcd-0123456789ab.xml", "0123456789ab"),
+        # a UUID after words: every group may open with a digit or a letter
+        (
+            "https://f.example/u/private-feed-d3adb33f-1a2b-4c3d-8e9f-0a1b2c3d4e5f.xml",
+            "0a1b2c3d4e5f",
+        ),
+        ("https://f.example/u/feed-abcdefab-1234-4321-abcd-0123456789ab/rss", "0123456789ab"),
     ],
 )
 def test_a_key_inside_a_slug_like_segment_is_hidden(url: str, key: str) -> None:
