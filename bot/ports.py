@@ -556,10 +556,12 @@ class Store(Protocol):
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
     def all_subscriptions(self) -> list[Subscription]: ...
 
-    def subscriptions_version(self) -> tuple[int, int]:
-        """How many subscriptions there are and the highest id: it changes with every
-        subscribe and unsubscribe (ids are never reused), so an index built from
-        :meth:`all_subscriptions` is current while it stays the same."""
+    def subscriptions_version(self) -> tuple[int, int, int]:
+        """How many subscriptions there are, the highest id and the sum of the ids: it
+        changes with every subscribe and unsubscribe (ids are never reused), so an index
+        built from :meth:`all_subscriptions` is current while it stays the same. (On
+        PostgreSQL ids commit in any order: one committed after a higher id while an
+        older one is removed leaves the count and the highest id as they were.)"""
         ...
 
     # outbox

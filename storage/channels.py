@@ -283,13 +283,18 @@ class ChannelStore(StoreBase):
             rows = session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.id))
             return [convert.subscription(row) for row in rows]
 
-    def subscriptions_version(self) -> tuple[int, int]:
-        """(count, highest id) of the subscriptions: see ``Store.subscriptions_version``."""
+    def subscriptions_version(self) -> tuple[int, int, int]:
+        """(count, highest id, sum of the ids) of the subscriptions: see
+        ``Store.subscriptions_version``."""
         with self._read() as session:
-            count, top = session.execute(
-                select(func.count(SubscriptionRow.id), func.max(SubscriptionRow.id))
+            count, top, total = session.execute(
+                select(
+                    func.count(SubscriptionRow.id),
+                    func.max(SubscriptionRow.id),
+                    func.sum(SubscriptionRow.id),
+                )
             ).one()
-            return int(count), int(top or 0)
+            return int(count), int(top or 0), int(total or 0)
 
 
 def _same_subscription(

@@ -1419,18 +1419,44 @@ def test_subscriptions(store, clock):
 
 def test_the_subscriptions_version_changes_with_every_subscribe_and_unsubscribe(store, clock):
     # what a process's subscription index compares to know it is current
-    assert store.subscriptions_version() == (0, 0)
+    assert store.subscriptions_version() == (0, 0, 0)
     a = store.add_subscription("slack", "U1", "anthropic", None, clock.now())
     b = store.add_subscription("slack", "U1", "openai", None, clock.now())
     after_two = store.subscriptions_version()
-    assert after_two == (2, b.id)
+    assert after_two == (2, b.id, a.id + b.id)
     assert store.subscriptions_version() == after_two  # reading changes nothing
     store.remove_subscription("slack", "U1", b.id)
     c = store.add_subscription("slack", "U1", "pentagon", None, clock.now())
     # one removed and one added: the count is back, the highest id is not (never reused)
-    assert store.subscriptions_version() == (2, c.id) != after_two
+    assert store.subscriptions_version() == (2, c.id, a.id + c.id) != after_two
     store.remove_subscription("slack", "U1", a.id)
-    assert store.subscriptions_version() == (1, c.id)
+    assert store.subscriptions_version() == (1, c.id, c.id)
+
+
+def test_the_subscriptions_version_changes_when_a_late_commit_replaces_a_removed_one(store, clock):
+    """On PostgreSQL ids are handed out at insert and committed in any order: a
+    subscription committed after a higher id, while an older one is removed, leaves the
+    count and the highest id as they were. The version must change all the same."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: ids commit in order")
+    from sqlalchemy.orm import Session
+
+    from storage.models import SubscriptionRow
+
+    old = store.add_subscription("slack", "U1", "anthropic", None, clock.now())
+    with Session(store.engine) as late:  # another process's subscribe, slow to commit
+        late.add(
+            SubscriptionRow(
+                platform="slack", user_id="U2", query="pentagon", created_at=clock.now()
+            )
+        )
+        late.flush()  # its id is taken now
+        store.add_subscription("slack", "U1", "openai", None, clock.now())
+        indexed = store.subscriptions_version()  # an index is built here: without "pentagon"
+        store.remove_subscription("slack", "U1", old.id)
+        late.commit()
+    assert {s.query for s in store.all_subscriptions()} == {"openai", "pentagon"}
+    assert store.subscriptions_version() != indexed
 
 
 def test_an_unsubscribe_takes_back_the_unsent_dms_no_remaining_subscription_caused(store, clock):
