@@ -369,7 +369,8 @@ class Pipeline:
     ) -> CycleReport:
         self._log_failures = log_failures  # read by _fetched; cycles hold self._lock
         report = CycleReport(feeds=len(feeds))
-        matcher = self._matcher()
+        # off the loop: it asks the store every cycle, and builds the index when changed
+        matcher = await asyncio.to_thread(self._matcher)
         if self.wants_judgements(matcher):
             # items that waited for their linked page and whose next try is due
             ready = await self.retry_page_waits(report)

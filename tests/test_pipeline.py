@@ -689,6 +689,30 @@ async def test_a_subscription_made_by_another_process_matches_from_the_next_cycl
     assert _dms(world, "you") == 1
 
 
+async def test_a_cycle_reads_the_subscriptions_off_the_event_loop(feed_server, sqlite_url, clock):
+    # Each cycle now asks the store whether the subscriptions changed (and rebuilds the
+    # index, 1-2 s at 10,000, when they did). On the event loop, a database that is slow
+    # to answer (PostgreSQL unreachable, a table locked by a migration) would stop it:
+    # Slack's 3-second acks and Discord's heartbeats share that loop.
+    import threading
+
+    world = make_world(sqlite_url, clock)
+    world.app.store.add_subscription("console", "you", "anthropic", None, clock.now())
+    feed_server.add_feed("/empty.xml", feed_of(), etag=False)
+    world.app.store.add_feed(feed_server.url("/empty.xml"), clock.now())
+    loop_thread = threading.current_thread()
+    on_the_loop: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "subscriptions" in statement and threading.current_thread() is loop_thread:
+            on_the_loop.append(" ".join(statement.split()))
+
+    event.listen(world.app.store.engine, "before_cursor_execute", on_execute)
+    await world.app.pipeline.poll_due()
+
+    assert on_the_loop == []
+
+
 def test_the_subscription_index_is_built_again_only_when_the_subscriptions_change(
     sqlite_url, clock
 ):
