@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.model import Judgement, Subscription
@@ -283,28 +284,37 @@ class SubscriptionIndex:
     any process (a chat process beside the poller, another worker) at the next batch.
     One index serves every pipeline of a process (scale-out builds one per job); a
     ``/story`` command of the same process may :meth:`invalidate` it from its thread.
+    The version is a summary, not a log of changes: on PostgreSQL, where transactions
+    commit out of id order, removals and late commits could in principle leave it as it
+    was, so an index older than ``max_age`` is built again whatever it says.
     """
 
-    def __init__(self) -> None:
-        # (version, matcher, subscriptions by id), replaced whole: read by any thread
-        self._built: tuple[object, SubscriptionMatcher, dict[int, Subscription]] | None = None
+    def __init__(self, max_age: timedelta = timedelta(minutes=5)) -> None:
+        self.max_age = max_age
+        # (version, built at, matcher, subscriptions by id), replaced whole: read by any
+        # thread
+        self._built: (
+            tuple[object, datetime, SubscriptionMatcher, dict[int, Subscription]] | None
+        ) = None
 
     def invalidate(self) -> None:
         """Build the index again at the next :meth:`current` (a change was committed)."""
         self._built = None
 
-    def current(self, store: Store) -> tuple[SubscriptionMatcher, dict[int, Subscription]]:
+    def current(
+        self, store: Store, now: datetime
+    ) -> tuple[SubscriptionMatcher, dict[int, Subscription]]:
         """The matcher of the stored subscriptions, and the subscriptions by id."""
         # read before the subscriptions: one committed in between makes the next call
         # build again rather than keep an index that may lack it
         version = store.subscriptions_version()
         built = self._built
-        if built is not None and built[0] == version:
-            return built[1], built[2]
+        if built is not None and built[0] == version and now - built[1] < self.max_age:
+            return built[2], built[3]
         subs = store.all_subscriptions()
         matcher, errors = SubscriptionMatcher.from_subscriptions(subs)
         for sub_id, error in errors:
             log.warning("subscription #%s cannot be parsed and is ignored: %s", sub_id, error)
         by_id = {s.id: s for s in subs}
-        self._built = (version, matcher, by_id)
+        self._built = (version, now, matcher, by_id)
         return matcher, by_id

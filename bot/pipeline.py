@@ -1256,7 +1256,7 @@ class Pipeline:
     def _matcher(self) -> SubscriptionMatcher:
         """The subscription index as the store holds the subscriptions now (see
         :class:`SubscriptionIndex`)."""
-        matcher, self._subs = self.subscriptions.current(self.store)
+        matcher, self._subs = self.subscriptions.current(self.store, self.clock.now())
         return matcher
 
 

@@ -734,19 +734,26 @@ def test_the_subscription_index_is_built_again_only_when_the_subscriptions_chang
     index = SubscriptionIndex()
     doc = Document.from_text("Pentagon and Anthropic talk rail")
 
-    assert index.current(store)[0].match_doc(doc, ()) == [first.id]
-    assert index.current(store)[0].match_doc(doc, ()) == [first.id]
+    assert index.current(store, clock.now())[0].match_doc(doc, ()) == [first.id]
+    assert index.current(store, clock.now())[0].match_doc(doc, ()) == [first.id]
     assert len(full_reads) == 1  # the second call only asked whether anything changed
 
     second = store.add_subscription("console", "you", "rail", None, clock.now())
-    assert index.current(store)[0].match_doc(doc, ()) == [first.id, second.id]
+    assert index.current(store, clock.now())[0].match_doc(doc, ()) == [first.id, second.id]
     store.remove_subscription("console", "me", first.id)
-    matcher, subs = index.current(store)
+    matcher, subs = index.current(store, clock.now())
     assert matcher.match_doc(doc, ()) == [second.id] and list(subs) == [second.id]
     assert len(full_reads) == 3
     index.invalidate()
-    index.current(store)
+    index.current(store, clock.now())
     assert len(full_reads) == 4
+    # however the version reads, an index is not kept past max_age (5 minutes)
+    clock.advance(minutes=4)
+    index.current(store, clock.now())
+    assert len(full_reads) == 4
+    clock.advance(minutes=2)
+    index.current(store, clock.now())
+    assert len(full_reads) == 5
 
 
 async def test_a_reprint_of_a_seed_is_no_news_to_the_storys_subscribers(
