@@ -272,9 +272,8 @@ def remove_feed(store: Store, url: str) -> str | None:
         feed has that URL in either spelling, or that number.
     """
     if number := _FEED_NUMBER.fullmatch(url):
-        wanted = int(number.group(1))
-        stored_urls = [f.url for f in store.list_feeds() if f.id == wanted]
-        return stored_urls[0] if stored_urls and store.remove_feed(stored_urls[0]) else None
+        feed = store.get_feed_by_id(int(number.group(1)))
+        return feed.url if feed is not None and store.remove_feed(feed.url) else None
     if store.remove_feed(url):
         return url
     if feed_url_problem(url) is None:
