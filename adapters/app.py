@@ -21,7 +21,7 @@ from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import ConfigError, NotAnArticle, TransientDeliveryError, UserError
+from bot.errors import ConfigError, NotAnArticle, RateLimited, TransientDeliveryError, UserError
 from bot.model import DeliveryMode, Story
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
@@ -505,8 +505,10 @@ START_RETRY_FIRST_S = 1.0
 START_RETRY_MAX_S = 300.0
 # What an adapter's start raises when the platform cannot be reached now (a refused or
 # dropped connection, a timeout, a 5xx): worth waiting for. A rejected token is a
-# ConfigError and stops the service instead.
-START_TRANSIENT = (TransientDeliveryError, ConnectionError, OSError, TimeoutError)
+# ConfigError and stops the service instead. A rate limit (Slack's apps.connections.open
+# allows about one call a minute, so a supervisor restarting the service soon meets one)
+# is waited out for as long as the platform asks.
+START_TRANSIENT = (TransientDeliveryError, RateLimited, ConnectionError, OSError, TimeoutError)
 
 
 async def start_adapter(
@@ -521,7 +523,8 @@ async def start_adapter(
 
     A platform that is down when the service starts is usually back soon, and a service
     started by a supervisor should not crash-loop meanwhile: each failed attempt is one
-    log line with the wait before the next (doubling up to ``max_delay_s``). A definite
+    log line with the wait before the next (doubling up to ``max_delay_s``; a rate limit
+    waits at least as long as the platform asked). A definite
     failure (``ConfigError``: Slack said ``invalid_auth``) is raised at once.
 
     Args:
@@ -537,21 +540,23 @@ async def start_adapter(
     while not stop.is_set():
         try:
             await adapter.start()
-            return True
         except START_TRANSIENT as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
+            wait = max(delay, exc.retry_after_s) if isinstance(exc, RateLimited) else delay
             log.warning(
                 "%s: cannot connect (attempt %d): %s; retrying in %gs",
                 adapter.platform,
                 attempt,
                 reason,
-                delay,
+                wait,
             )
+        else:
+            return True
         try:
             await adapter.stop()  # drop what the failed attempt opened
         except Exception:
             log.debug("stopping %s after a failed start", adapter.platform, exc_info=True)
-        waiting = asyncio.ensure_future(sleep(delay))
+        waiting = asyncio.ensure_future(sleep(wait))
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         for task in (waiting, stopping):

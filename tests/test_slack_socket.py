@@ -425,3 +425,26 @@ async def test_a_rejected_token_stops_the_service_saying_why_not_naming_signals(
         "stopping: Slack rejected SLACK_BOT_TOKEN (auth.test: invalid_auth); "
         "finishing in-flight work"
     ], caplog.text
+
+
+@pytest.mark.parametrize("method", ["auth.test", "apps.connections.open"])
+async def test_a_rate_limited_start_waits_as_long_as_slack_asks_then_connects(
+    fake: FakeSlack, store: SqlStore, method: str
+) -> None:
+    # apps.connections.open is Tier 1 (about one call a minute): a supervisor restarting
+    # the service quickly meets a 429, which is a wait, not a reason to stop the service
+    from adapters.app import start_adapter
+
+    fake.fail_next(1, status=429, retry_after=42, method=method)
+    adapter = make_adapter(fake, store)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        assert await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+        assert fake.connected
+    finally:
+        await adapter.stop()
+    assert waits == [42.0]  # Retry-After, not the 1 s first back-off
