@@ -7,6 +7,7 @@ Settings come from an environment that points the adapter at the fake
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator
@@ -32,7 +33,7 @@ from adapters.discord_chat import DiscordAdapter
 from adapters.log_setup import LIBRARIES, OURS, QUIETER, configure_logging
 from bot.commands import Commands
 from bot.errors import ConfigError
-from bot.model import DeliveryMode, SeedDoc
+from bot.model import DeliveryMode, MessageKind, OutboundMessage, SeedDoc, Target
 from bot.ports import DevelopmentWrite
 from bot.settings import Settings, load_settings
 from storage import SqlStore, open_store
@@ -425,3 +426,101 @@ async def test_vv_logs_no_interaction_token(fake: FakeDiscord, app) -> None:
     # (aiohttp.access is the fake's own server, in this process)
     assert any(f"/interactions/{interaction['id']}/" in line for line in logged)
     assert not [line for line in logged if token in line]
+
+
+@pytest.mark.parametrize(
+    ("code", "needle"),
+    [
+        (4004, "rejected DISCORD_BOT_TOKEN"),  # authentication failed
+        (4014, "intents"),  # disallowed intents
+        (4013, "intents"),  # invalid intents
+        (4012, "API version"),  # invalid API version
+    ],
+)
+async def test_a_gateway_that_refuses_the_session_fails_start_with_a_config_error(
+    fake: FakeDiscord, app, code: int, needle: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Discord asks clients not to reconnect on these codes: a ConfigError stops
+    # `storybot run` with one line (exit 2) instead of a traceback or a retry loop
+    from adapters.app import start_adapter
+
+    fake.identify_close_code = code
+    adapter = discord_adapter(app, ready_timeout_s=0.01, start_timeout_s=10)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    with pytest.raises(ConfigError, match=needle) as caught:
+        await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    assert str(code) in str(caught.value) and "\n" not in str(caught.value)
+    assert waits == []
+    assert adapter.client.is_closed()
+    await adapter.stop()
+    assert not [r for r in caplog.records if r.exc_info], caplog.text  # no traceback
+
+
+async def test_a_gateway_closed_for_good_after_start_is_one_clear_error_line(
+    fake: FakeDiscord, app, caplog: pytest.LogCaptureFixture
+) -> None:
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+    try:
+        with caplog.at_level(logging.ERROR, logger="adapters.discord_chat.adapter"):
+            await fake.close_gateway(4004)  # the token was reset in the Developer Portal
+            gateway = adapter._gateway_task
+            assert gateway is not None
+            await asyncio.wait({gateway}, timeout=10)
+        lines = [r for r in caplog.records if r.name == "adapters.discord_chat.adapter"]
+        assert [r.exc_info for r in lines] == [None], caplog.text
+        assert "close code 4004" in lines[0].getMessage()
+        assert "DISCORD_BOT_TOKEN" in lines[0].getMessage()
+        assert "not answered until storybot is restarted" in lines[0].getMessage()
+        # alerts still go out over REST while the token works there
+        target = Target("discord", channel_id=str(CHANNEL_ID))
+        message = OutboundMessage(kind=MessageKind.ALERT, title="Report", body="Body")
+        assert await adapter.post(target, message, idempotency_key="k")
+    finally:
+        await adapter.stop()
+
+
+async def test_a_start_that_failed_after_logging_in_can_be_tried_again(
+    fake: FakeDiscord, app
+) -> None:
+    # start_adapter stops a failed attempt and starts again: the client must come back
+    # (logged in again, a new HTTP session), not stay closed and fail every attempt at once
+    fake.send_ready = False  # logs in over REST, then the gateway never gets ready
+    adapter = discord_adapter(app, ready_timeout_s=0.01, start_timeout_s=0.3)
+    with pytest.raises(ConnectionError, match="not ready"):
+        await adapter.start()
+    await adapter.stop()
+    fake.send_ready = True
+    try:
+        await adapter.start()
+        assert adapter.client.is_ready()
+        target = Target("discord", channel_id=str(CHANNEL_ID))
+        message = OutboundMessage(kind=MessageKind.ALERT, title="Report", body="Body")
+        assert await adapter.post(target, message, idempotency_key="k")
+    finally:
+        await adapter.stop()
+
+
+async def test_a_rate_limited_login_waits_as_long_as_discord_asks_then_starts(
+    fake: FakeDiscord, app
+) -> None:
+    from adapters.app import start_adapter
+
+    # longer than discord.py waits out itself (max_ratelimit_wait_s): it raises instead
+    fake.rate_limit_next(1, retry_after=60.0, path="/users/@me")
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        assert await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+        assert adapter.client.is_ready()
+    finally:
+        await adapter.stop()
+    assert waits == [60.0]

@@ -92,10 +92,48 @@ def _target_id(target: Target) -> tuple[str, int]:
     raise PermanentDeliveryError(f"discord: target {target.key} has no channel or user")
 
 
-def _log_gateway_end(task: asyncio.Task[None]) -> None:
-    """Report a gateway that stopped on its own (bad token, revoked intents, ...)."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Discord gateway stopped", exc_info=task.exception())
+# Gateway close codes after which Discord asks clients not to reconnect, with what the
+# operator can do. discord.py raises ConnectionClosed for them (PrivilegedIntentsRequired
+# for 4014) and stops.
+GATEWAY_REFUSALS = {
+    4004: (
+        "Discord rejected DISCORD_BOT_TOKEN at the gateway (close code 4004, authentication "
+        "failed): reset the bot token in the Developer Portal and set DISCORD_BOT_TOKEN"
+    ),
+    4010: "Discord refused the gateway session (close code 4010, invalid shard)",
+    4011: (
+        "Discord refused the gateway session (close code 4011, sharding required): the bot "
+        "is in too many servers for one connection"
+    ),
+    4012: (
+        "Discord refused the gateway session (close code 4012, invalid API version): "
+        "upgrade storybot"
+    ),
+    4013: (
+        "Discord refused the gateway session (close code 4013, invalid intents): upgrade storybot"
+    ),
+    4014: (
+        "Discord refused the gateway session (close code 4014, disallowed intents): the "
+        "app asks for intents its Developer Portal page does not allow"
+    ),
+}
+
+
+def gateway_refusal(exc: BaseException) -> ConfigError | None:
+    """The ``ConfigError`` for a gateway Discord closed for good, or None for another failure.
+
+    Retrying cannot help after these codes (Discord's documentation: "consider some
+    close codes as a signal to stop reconnecting"), so ``storybot run`` stops with one
+    line rather than a traceback.
+    """
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        code: int | None = 4014
+    elif isinstance(exc, discord.ConnectionClosed):
+        code = exc.code
+    else:
+        return None
+    what = GATEWAY_REFUSALS.get(code) if code is not None else None
+    return ConfigError(what) if what else None
 
 
 class DiscordAdapter:
@@ -155,37 +193,60 @@ class DiscordAdapter:
         self._defer_after_s = defer_after_s
         self._start_timeout_s = start_timeout_s
         self._request_timeout_s = request_timeout_s
+        self._max_ratelimit_wait_s = max_ratelimit_wait_s
+        self._ready_timeout_s = ready_timeout_s
+        self._new_client()
+        self._login_lock = asyncio.Lock()
+        self._gateway_task: asyncio.Task[None] | None = None
+        self._ready = False  # the gateway reached READY since the last start
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _new_client(self) -> None:
+        """A new ``discord.Client`` (and command tree), not logged in yet.
+
+        A closed client cannot be used again (its HTTP session and connector are closed):
+        ``stop`` after a failed start closes it, and so does discord.py itself when
+        Discord closes the gateway for good (4004, 4014...).
+        """
         # Guilds only (not privileged): the guild cache gives roles for Manage Server checks.
         self.client = discord.Client(
             intents=discord.Intents(guilds=True),
             # every send passes no_mentions() too; this covers one that would forget
             allowed_mentions=no_mentions(),
-            max_ratelimit_timeout=max_ratelimit_wait_s,
-            guild_ready_timeout=ready_timeout_s,
+            max_ratelimit_timeout=self._max_ratelimit_wait_s,
+            guild_ready_timeout=self._ready_timeout_s,
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(story_group(self))
         self.tree.error(self._on_command_error)
-        self._login_lock = asyncio.Lock()
         self._logged_in = False
         self._opened = False
-        self._gateway_task: asyncio.Task[None] | None = None
-
-    # ------------------------------------------------------------------ lifecycle
 
     async def _login(self) -> None:
         async with self._login_lock:
+            if self._opened and self.client.is_closed():
+                # closed by a failed start's stop, or by discord.py after the gateway was
+                # closed for good: start again (a retried start) or post over REST anew
+                self._new_client()
             if not self._logged_in:
                 self._opened = True  # login opens the HTTP session even when it fails
-                await self.client.login(self._token)
+                try:
+                    await self.client.login(self._token)
+                except BaseException:
+                    # closes that session; the next attempt logs in with a new client
+                    await self.client.close()
+                    raise
                 self._logged_in = True
 
     async def start(self) -> None:
         """Log in, connect the gateway in a background task and return once READY.
 
         Raises:
-            ConfigError: Discord rejected the token (retrying cannot help).
+            ConfigError: Discord rejected the token, or closed the gateway with a code
+                after which it asks clients not to reconnect (:func:`gateway_refusal`).
             TransientDeliveryError: Discord could not be reached or answered 5xx.
+            RateLimited: The login was rate limited for longer than discord.py waits.
             ConnectionError: The gateway did not become ready within ``start_timeout_s``.
         """
         try:
@@ -194,8 +255,14 @@ class DiscordAdapter:
             raise ConfigError(f"Discord rejected DISCORD_BOT_TOKEN: {exc}") from exc
         except (discord.DiscordServerError, aiohttp.ClientError) as exc:
             raise TransientDeliveryError(f"Discord unreachable at login: {exc}") from exc
+        except (discord.RateLimited, discord.HTTPException) as exc:
+            if isinstance(exc, discord.RateLimited) or exc.status == 429:
+                # longer than discord.py waits itself: start_adapter waits it out
+                raise delivery_error(exc) from exc
+            raise
+        self._ready = False
         self._gateway_task = asyncio.create_task(self.client.connect(reconnect=True))
-        self._gateway_task.add_done_callback(_log_gateway_end)
+        self._gateway_task.add_done_callback(self._gateway_ended)
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
             {ready, self._gateway_task},
@@ -203,13 +270,14 @@ class DiscordAdapter:
             return_when=asyncio.FIRST_COMPLETED,
         )
         if ready in done:
+            self._ready = True
             log.info("Discord gateway ready as %s", self.client.user)
             return
         ready.cancel()
         failed = self._gateway_task.exception() if self._gateway_task in done else None
         await self.stop()
         if failed is not None:
-            raise failed
+            raise gateway_refusal(failed) or failed
         raise ConnectionError(f"Discord gateway not ready after {self._start_timeout_s:g}s")
 
     async def stop(self) -> None:
@@ -222,8 +290,30 @@ class DiscordAdapter:
                 await asyncio.wait_for(task, 10)
             except (TimeoutError, asyncio.CancelledError):
                 pass
-            except Exception:
-                log.exception("Discord gateway task ended with an error")
+            except Exception as exc:
+                if gateway_refusal(exc) is None:  # a refusal is reported where it is met
+                    log.exception("Discord gateway task ended with an error")
+
+    def _gateway_ended(self, task: asyncio.Task[None]) -> None:
+        """Report a gateway that stopped on its own after start (token reset, intents...).
+
+        The service goes on (alerts are posted over REST, and queue while the token is
+        refused); ``/story`` is not received until storybot is restarted. A failure
+        before READY is ``start``'s to raise.
+        """
+        if task.cancelled() or task.exception() is None or not self._ready:
+            return
+        exc = task.exception()
+        assert exc is not None
+        refusal = gateway_refusal(exc)
+        if refusal is None:
+            log.error("Discord gateway stopped", exc_info=exc)
+            return
+        log.error(
+            "Discord gateway stopped: %s; /story commands on Discord are not answered until "
+            "storybot is restarted",
+            refusal,
+        )
 
     # ------------------------------------------------------------------ sink
 

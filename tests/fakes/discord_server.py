@@ -16,8 +16,9 @@ the defer's visibility; the original response can be fetched, edited (which also
 loading state) and deleted through ``/webhooks/{application.id}/{token}/messages/@original``,
 follow-ups through ``.../messages/{message.id}``, as Discord documents.
 
-Gateway: HELLO, then READY (with the application id) and GUILD_CREATE after IDENTIFY;
-heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
+Gateway: HELLO, then READY (with the application id) and GUILD_CREATE after IDENTIFY
+(or a close with ``identify_close_code``, as Discord refuses a session; ``close_gateway``
+closes live sessions with a code); heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
 each frame ending in a Z_SYNC_FLUSH) when the client asks for ``compress=zlib-stream``,
 which discord.py does unless a zstd module is installed. :meth:`FakeDiscord.interact`
 dispatches an INTERACTION_CREATE for a ``/story ...`` command.
@@ -119,6 +120,9 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()
         self.send_ready = True  # False: IDENTIFY goes unanswered (a gateway that hangs)
+        # A close code IDENTIFY is answered with instead of READY, as Discord refuses a
+        # session: 4004 (authentication failed), 4014 (disallowed intents)...; None: READY.
+        self.identify_close_code: int | None = None
         self._lose_posted = 0  # answers of message posts to lose once they posted (see below)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1500000000000000001)
@@ -605,6 +609,9 @@ class FakeDiscord:
             await conn.send(op=11)
         elif op == 2:  # identify
             self.identify = data["d"]
+            if self.identify_close_code is not None:
+                await conn.ws.close(code=self.identify_close_code, message=b"refused")
+                return
             if not self.send_ready:
                 return
             await conn.dispatch(
@@ -625,6 +632,11 @@ class FakeDiscord:
             self.identified.set()
         elif op == 6:  # resume
             await conn.dispatch("RESUMED", {})
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway connection with ``code`` (4004: the token was reset...)."""
+        for conn in list(self._sockets):
+            await conn.ws.close(code=code, message=b"closed by the fake")
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH event to every connected client."""
