@@ -119,6 +119,9 @@ async def test_a_short_rate_limit_is_waited_out_by_discord_py(fake: FakeDiscord,
     [
         (404, 10003, "Unknown Channel", PermanentDeliveryError),
         (403, 50001, "Missing Access", PermanentDeliveryError),
+        (403, 50013, "Missing Permissions", PermanentDeliveryError),
+        # the token was reset: the operator fixes it, the message waits (not given up)
+        (401, 0, "401: Unauthorized", TransientDeliveryError),
         (400, 50035, "Invalid Form Body", PermanentDeliveryError),
         (503, 0, "upstream connect error", TransientDeliveryError),
     ],

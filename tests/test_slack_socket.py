@@ -448,3 +448,18 @@ async def test_a_rate_limited_start_waits_as_long_as_slack_asks_then_connects(
     finally:
         await adapter.stop()
     assert waits == [42.0]  # Retry-After, not the 1 s first back-off
+
+
+@pytest.mark.parametrize(
+    ("method", "setting"),
+    [("auth.test", "SLACK_BOT_TOKEN"), ("apps.connections.open", "SLACK_APP_TOKEN")],
+)
+@pytest.mark.parametrize("code", ["token_revoked", "account_inactive", "not_authed"])
+async def test_every_refused_token_code_at_start_is_a_config_error(
+    fake: FakeSlack, store: SqlStore, method: str, setting: str, code: str
+) -> None:
+    fake.fail_next(status=200, error=code, method=method)
+    adapter = make_adapter(fake, store)
+    with pytest.raises(ConfigError, match=f"Slack rejected {setting} \\({method}: {code}\\)"):
+        await adapter.start()
+    await adapter.stop()
