@@ -236,6 +236,23 @@ async def test_429_is_rate_limited_with_retry_after_and_not_retried(
     assert len(fake.calls_to("chat.postMessage")) == 1  # the outbox worker owns retries
 
 
+@pytest.mark.parametrize(
+    ("method", "target"), [("chat.update", CHANNEL), ("conversations.open", DM)]
+)
+async def test_a_429_on_any_call_of_a_delivery_is_rate_limited_with_retry_after(
+    fake: FakeSlack, sink: SlackSink, method: str, target: Target
+) -> None:
+    posted = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(status=429, retry_after=9, method=method)
+    with pytest.raises(RateLimited) as caught:
+        if method == "chat.update":
+            await sink.edit(target, posted, MESSAGE)
+        else:
+            await sink.post(target, MESSAGE, idempotency_key="k2")
+    assert caught.value.retry_after_s == 9
+    assert len(fake.calls_to(method)) == 1  # not retried in-process
+
+
 async def test_editing_a_deleted_message_says_the_message_is_gone(
     fake: FakeSlack, sink: SlackSink
 ) -> None:
