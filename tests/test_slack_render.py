@@ -372,6 +372,29 @@ def test_a_digest_body_is_split_into_sections_never_cut_mid_line() -> None:
     assert all(len(s) <= render.TEXT_MAX for s in sections)
 
 
+def test_a_digest_of_text_that_escapes_long_still_fits_one_slack_message() -> None:
+    # A digest body is at most DIGEST_BODY_MAX characters, but "&", "<" and ">" are 4-5
+    # characters escaped: feed headlines made of them would be refused by Slack as a
+    # whole (msg_blocks_too_long) and the digest given up.
+    from bot.alerts import DIGEST_BODY_MAX
+
+    lines = [f"• {i}. " + "<&>" * 60 for i in range(15)]
+    body = "\n".join(lines)[:DIGEST_BODY_MAX]
+    links = tuple(Link(f"Outlet {i}", f"https://news{i}.example/" + "a" * 200) for i in range(20))
+    msg = message(kind=MessageKind.DIGEST, body=body, links=links, footer="Digest of 6 h")
+    blocks = render.message_blocks(msg)
+    total = sum(len(obj["text"]) for obj in text_objects(blocks))
+    assert total <= render.MESSAGE_TEXT_MAX
+    body = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert body.pop()[0] == "<"  # the links section comes after the body
+    shown = "\n".join(body).split("\n")
+    kept = len(shown) - 1
+    assert 0 < kept < len(lines)
+    assert shown[:kept] == [render.escape(line) for line in lines[:kept]]  # the first, whole
+    assert shown[-1] == render.escape(render.digest_more_text(len(lines) - kept))  # the cut said
+    assert blocks[-1]["elements"][0]["text"] == "Digest of 6 h"  # the footer stays
+
+
 # --------------------------------------------------------------- command replies
 
 

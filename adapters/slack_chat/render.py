@@ -236,10 +236,44 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
     if not summary:
         body: list[Block] = []
     elif message.kind is MessageKind.DIGEST:  # one line per development, none cut off
-        body = _sections(summary.splitlines(), _plain_lines)
+        body = _digest_body(message, summary.splitlines())
     else:
         body = [{"type": "section", "text": plain(summary)}]
     return _blocks(message, body)
+
+
+def digest_more_text(n: int) -> str:
+    """The last line of a digest too long for one Slack message: what is left out."""
+    return f"… and {n} more not shown: too long for one Slack message (/story status)"
+
+
+def _digest_body(message: OutboundMessage, lines: list[str]) -> list[Block]:
+    """A digest's sections: as many of its lines as fit one message, the rest counted.
+
+    The core keeps a digest's text within ``DIGEST_BODY_MAX``, but Slack measures the
+    escaped text, and "&", "<" and ">" take 4-5 characters each: headlines made of them
+    could pass ``MESSAGE_TEXT_MAX`` and have the whole digest refused
+    (``msg_blocks_too_long``) and given up. The longest leading run of lines that fits
+    is found by halving (fewer lines are never longer), so hostile text with many short
+    lines costs a few renderings, not one per line.
+    """
+    head, tail = _head(message), _tail(message)
+
+    def body(n: int) -> list[Block]:
+        shown = lines[:n] if n == len(lines) else [*lines[:n], digest_more_text(len(lines) - n)]
+        return _sections(shown, _plain_lines)
+
+    whole = body(len(lines))
+    if _fits([*head, *whole, *tail]):
+        return whole
+    low, high = 0, len(lines) - 1  # body(low) is taken to fit; body(high + 1) does not
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _fits([*head, *body(mid), *tail]):
+            low = mid
+        else:
+            high = mid - 1
+    return body(low)
 
 
 def _blocks(message: OutboundMessage, body: list[Block]) -> list[Block]:
