@@ -14,6 +14,10 @@ Failures never lose a row:
 
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
   for the rest of the round so we do not hammer it. Never counts towards giving up.
+* ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
+  ``TOKEN_RETRY_S`` with every row due for it, the refusal kept as each row's error (it says
+  which setting to fix); never counts towards giving up, so a token refused over a weekend
+  loses no alert and the platform is asked once a pause, not once a row.
 * ``TransientDeliveryError`` (5xx, timeouts, dropped connections): exponential back-off with
   jitter, up to ``max_backoff_s``; after ``max_attempts`` the row is marked dead.
 * ``PermanentDeliveryError`` (unknown channel, no permission): marked dead at once, with the
@@ -55,6 +59,7 @@ from bot.errors import (
     PermanentDeliveryError,
     PostUnverifiable,
     RateLimited,
+    TokenRefused,
     TransientDeliveryError,
 )
 from bot.model import OutboxEntry
@@ -85,6 +90,10 @@ class DeliveryReport:
 
 class DeliveryWorker:
     """Delivers due outbox rows through the chat sinks."""
+
+    # How long a platform that refused the bot's token is left alone before it is asked
+    # again (one request), while its messages wait.
+    TOKEN_RETRY_S = 300.0
 
     def __init__(
         self,
@@ -127,7 +136,7 @@ class DeliveryWorker:
     async def deliver_due(self, limit: int = 100) -> DeliveryReport:
         """Deliver what is due now; returns what happened."""
         report = DeliveryReport()
-        paused: dict[str, datetime] = {}
+        paused: dict[str, _Pause] = {}
         for entry in await self._db(self.store.due_outbox, self.clock.now(), limit=limit):
             if self._stopping:
                 break
@@ -136,11 +145,12 @@ class DeliveryWorker:
             if sink is None or platform in paused:
                 report.skipped += 1
                 if platform in paused:
+                    pause = paused[platform]
                     await self._db(
                         self.store.mark_attempt_failed,
                         entry.id,
-                        entry.last_error or "rate limited",
-                        paused[platform],
+                        pause.reason or entry.last_error or "rate limited",
+                        pause.until,
                         count=False,
                     )
                 continue
@@ -165,7 +175,7 @@ class DeliveryWorker:
         sink: ChatSink,
         entry: OutboxEntry,
         report: DeliveryReport,
-        paused: dict[str, datetime],
+        paused: dict[str, _Pause],
     ) -> None:
         now = self.clock.now()
         # Only a refusal of the post itself proves nothing was posted; a 429 on the
@@ -225,7 +235,7 @@ class DeliveryWorker:
             if cap is not None:
                 wait = min(wait, cap)
             until = now + timedelta(seconds=wait)
-            paused[entry.target.platform] = until
+            paused[entry.target.platform] = _Pause(until)
             report.rate_limited += 1
             await self._db(
                 self.store.mark_attempt_failed,
@@ -254,6 +264,27 @@ class DeliveryWorker:
                 post_refused=posting,
             )
             log.error("giving up on %s: %s", entry.key, exc)
+            return
+        except TokenRefused as exc:
+            until = now + timedelta(seconds=self.TOKEN_RETRY_S)
+            error = f"{type(exc).__name__}: {exc}"
+            paused[entry.target.platform] = _Pause(until, error)
+            report.failed += 1
+            report.errors.append(f"{entry.key}: {error}")
+            await self._db(
+                self.store.mark_attempt_failed,
+                entry.id,
+                error,
+                until,
+                post_refused=posting,
+                count=False,
+            )
+            log.error(
+                "%s refused the bot's token; its messages wait, asked again in %gs: %s",
+                entry.target.platform,
+                self.TOKEN_RETRY_S,
+                exc,
+            )
             return
         except (TransientDeliveryError, OSError, TimeoutError) as exc:
             await self._retry_later(
@@ -359,6 +390,15 @@ class DeliveryWorker:
         if dead:
             report.dead += 1
             log.error("giving up on %s after %d attempts: %s", entry.key, attempts, error)
+
+
+@dataclass(frozen=True)
+class _Pause:
+    """A platform left alone for the rest of a round: until when, and why (the error kept
+    on each of its rows; None keeps each row's own)."""
+
+    until: datetime
+    reason: str | None = None
 
 
 def _dedups_by_key_for_a_while(sink: ChatSink) -> bool:

@@ -19,6 +19,16 @@ class TransientDeliveryError(DeliveryError):
     """A 5xx, a timeout or a dropped connection: worth retrying with back-off."""
 
 
+class TokenRefused(TransientDeliveryError):
+    """The platform refused the bot's token (revoked, rotated, the app uninstalled).
+
+    Nothing is wrong with the message or its channel, and every message to the platform
+    would be refused alike until the operator puts a good token in place: the delivery
+    worker pauses the platform and keeps its messages, without counting the attempt
+    towards giving them up.
+    """
+
+
 class PermanentDeliveryError(DeliveryError):
     """The message can never be delivered as is (unknown channel, missing permission)."""
 

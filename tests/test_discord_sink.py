@@ -14,7 +14,13 @@ from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
-from bot.errors import MessageGone, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    MessageGone,
+    PermanentDeliveryError,
+    RateLimited,
+    TokenRefused,
+    TransientDeliveryError,
+)
 from bot.model import Link, MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from storage import open_store
@@ -120,8 +126,9 @@ async def test_a_short_rate_limit_is_waited_out_by_discord_py(fake: FakeDiscord,
         (404, 10003, "Unknown Channel", PermanentDeliveryError),
         (403, 50001, "Missing Access", PermanentDeliveryError),
         (403, 50013, "Missing Permissions", PermanentDeliveryError),
-        # the token was reset: the operator fixes it, the message waits (not given up)
-        (401, 0, "401: Unauthorized", TransientDeliveryError),
+        # the token was reset: the operator fixes it, the message waits (not given up),
+        # and the worker pauses Discord rather than asking once per message
+        (401, 0, "401: Unauthorized", TokenRefused),
         (400, 50035, "Invalid Form Body", PermanentDeliveryError),
         (503, 0, "upstream connect error", TransientDeliveryError),
     ],

@@ -103,7 +103,9 @@ async def test_a_revoked_bot_token_keeps_the_alerts_queued_until_a_good_token_is
     store.enqueue([OutboxWrite(key, TARGET, alert("Report")) for key in keys], clock.now())
     fake.invalid_tokens = {"xoxb-test"}  # revoked, or the app reinstalled with a new one
     report = await worker.deliver_due()
-    assert report.dead == 0 and report.failed == 3
+    # one refusal says it for every message: Slack is asked once, the rest wait with it
+    assert report.dead == 0 and (report.failed, report.skipped) == (1, 2)
+    assert len(fake.calls_to("chat.postMessage")) == 1
     for key in keys:
         entry = store.get_outbox(key)
         assert entry is not None and not entry.dead
@@ -113,6 +115,32 @@ async def test_a_revoked_bot_token_keeps_the_alerts_queued_until_a_good_token_is
     clock.advance(3600)
     assert (await worker.deliver_due()).posted == 3
     assert sorted(fake.posted_keys()) == sorted(keys)
+
+
+async def test_a_refused_token_never_gives_the_alerts_up_and_asks_slack_once_a_pause(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock
+) -> None:
+    # A token refused over a weekend must not turn every queued alert dead after
+    # max_attempts (a few hours): the messages are fine, the platform refuses them all.
+    client = SlackSink.make_client("xoxb-test", fake.base_url)  # type: ignore[arg-type]
+    worker = DeliveryWorker(store, {"slack": SlackSink(client)}, clock, max_attempts=3)
+    keys = [f"{KEY}:{n}" for n in range(3)]
+    store.enqueue([OutboxWrite(key, TARGET, alert("Report")) for key in keys], clock.now())
+    fake.invalid_tokens = {"xoxb-test"}
+    for _ in range(48):  # two days of rounds an hour apart
+        report = await worker.deliver_due()
+        assert report.dead == 0 and report.posted == 0
+        clock.advance(3600)
+    assert len(fake.calls_to("chat.postMessage")) == 48  # one question a round, not three
+    for key in keys:
+        entry = store.get_outbox(key)
+        assert entry is not None and not entry.dead and entry.attempts == 0
+        assert "SLACK_BOT_TOKEN" in (entry.last_error or "")  # what to fix, on every row
+        assert entry.next_attempt_at <= clock.now() + timedelta(
+            seconds=DeliveryWorker.TOKEN_RETRY_S
+        )
+    fake.invalid_tokens = set()  # a good token again
+    assert (await worker.deliver_due()).posted == 3
 
 
 # ------------------------------------------ recovery in a public channel the bot is not in

@@ -12,6 +12,7 @@ from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    TokenRefused,
     TransientDeliveryError,
 )
 
@@ -30,8 +31,9 @@ PERMANENT_HINTS = {
 def delivery_error(exc: BaseException) -> DeliveryError:
     """Translate an exception raised while sending to Discord.
 
-    429 becomes ``RateLimited`` with the server's retry-after; 5xx, 401 (a token problem,
-    fixable without touching the message) and connection errors are transient; 403 and
+    429 becomes ``RateLimited`` with the server's retry-after; 401 and a failed login
+    (a token problem, fixable without touching the message) ``TokenRefused``; 5xx and
+    connection errors are transient; 403 and
     404 (Missing Access, Unknown Channel) and other 4xx answers are permanent.
     """
     if isinstance(exc, DeliveryError):
@@ -42,14 +44,16 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         what = f"Discord {exc.status}: {exc.text or exc}"
         if exc.status == 429:
             return RateLimited(_retry_after(exc), "Discord rate limit")
-        if exc.status >= 500 or exc.status == 401:
+        if exc.status == 401:
+            return TokenRefused(f"{what} (check DISCORD_BOT_TOKEN)")
+        if exc.status >= 500:
             return TransientDeliveryError(what)
         if exc.code == UNKNOWN_MESSAGE:
             return MessageGone(what)  # an edited alert was deleted: the worker posts it anew
         hint = PERMANENT_HINTS.get(exc.code)
         return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(exc, discord.LoginFailure):
-        return TransientDeliveryError(f"Discord login failed (check DISCORD_BOT_TOKEN): {exc}")
+        return TokenRefused(f"Discord login failed (check DISCORD_BOT_TOKEN): {exc}")
     if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
         return TransientDeliveryError(f"Discord unreachable: {exc!r}")
     return TransientDeliveryError(f"Discord delivery failed: {exc!r}")

@@ -17,6 +17,7 @@ from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    TokenRefused,
     TransientDeliveryError,
 )
 
@@ -90,9 +91,9 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
 
     Returns:
         ``RateLimited`` for HTTP 429 or ``ratelimited``; ``TransientDeliveryError`` for
-        5xx, timeouts, dropped connections, Slack's own transient codes and a refused bot
-        token (``invalid_auth``, ``token_revoked``...: fixed by the operator, not by
-        giving the message up); ``PermanentDeliveryError`` for everything else Slack
+        5xx, timeouts, dropped connections and Slack's own transient codes;
+        ``TokenRefused`` for a refused bot token (``invalid_auth``, ``token_revoked``...:
+        fixed by the operator, not by giving the message up); ``PermanentDeliveryError`` for everything else Slack
         refused (``channel_not_found``, ``not_in_channel``, ``is_archived``...).
     """
     if isinstance(error, SlackApiError):
@@ -105,7 +106,7 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         if status >= 500 or code in TRANSIENT_CODES:
             return TransientDeliveryError(what)
         if code in TOKEN_CODES:
-            return TransientDeliveryError(f"{what} ({TOKEN_HINT})")
+            return TokenRefused(f"{what} ({TOKEN_HINT})")
         if code == "message_not_found" and method == "chat.update":
             return MessageGone(what)  # the alert was deleted: the worker posts it anew
         hint = PERMANENT_HINTS.get(code)
