@@ -46,6 +46,11 @@ _TOKEN = re.compile(r"[^\W_]+")
 # few microseconds).
 WORD_CACHE = 1 << 15
 
+# Longer words are folded but not memoised: no word of any language is this long (the
+# longest of the labelled streams has 31 letters), and a feed's "words" of 20 kB each,
+# each a key of a memo, held hundreds of MB once a few 10 MiB fetches had been read.
+CACHED_WORD_MAX = 100
+
 # Words that end in "s" but are not plurals, whose folding would collide with a
 # common word ("news" -> "new").
 _KEEP = frozenset({"news"})
@@ -156,9 +161,13 @@ def tokens(text: str) -> list[str]:
         text = unicodedata.normalize("NFKD", text.casefold())
         text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
         text = split_unspaced(text)
-    return list(map(_fold_cached, _TOKEN.findall(text)))
+    return list(map(_fold_word, _TOKEN.findall(text)))
 
 
 # Every item's title and body are tokenised for keyword matching, and news repeats its
 # words: a pure function of the word, memoised (bounded).
 _fold_cached = lru_cache(maxsize=WORD_CACHE)(fold)
+
+
+def _fold_word(word: str) -> str:
+    return _fold_cached(word) if len(word) <= CACHED_WORD_MAX else fold(word)

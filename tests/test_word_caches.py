@@ -18,8 +18,8 @@ import pytest
 
 from bot.engine.prior import doc_share
 from bot.engine.termstats import _SHARES
-from bot.engine.text import _cap_term, _term
-from bot.textnorm import _fold_cached
+from bot.engine.text import _cap_term, _term, term_counts
+from bot.textnorm import _fold_cached, tokens
 
 LIMIT_MB = 25
 
@@ -52,3 +52,33 @@ def test_the_word_caches_stay_under_25_mb_however_many_distinct_words_are_read()
         tracemalloc.stop()
         _clear()
     assert held / 2**20 < LIMIT_MB, f"the word caches hold {held / 2**20:.0f} MB"
+
+
+def test_very_long_words_neither_fill_the_word_caches_nor_become_terms() -> None:
+    # A feed may send "words" of any length (a 5 MB run of letters, a base64 blob): each
+    # was a key of the memoised functions of a word, so a few 10 MiB fetches of 20 kB
+    # words held hundreds of MB until the caches filled (32,768 entries each: GBs), and
+    # each was an engine term, kept in the document frequencies the snapshot stores.
+    rng = random.Random(3)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=20_000)) for _ in range(100)]
+    text = " ".join(words) + " " + " ".join(w.capitalize() for w in words)
+    _clear()
+    tracemalloc.start()
+    try:
+        counts, entities = term_counts("Officials meet", text)
+        n_matched = len(tokens(text))
+        terms, n_entities = set(counts), len(entities)
+        del counts, entities  # what is still held now is what the caches keep
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        _clear()
+    assert held / 2**20 < 1, f"the word caches hold {held / 2**20:.0f} MB"
+    assert terms == {"official", "meet"} and n_entities == 0
+    assert n_matched == 200  # keyword matching still reads every word, uncached
+
+
+def test_the_longest_real_words_are_still_terms() -> None:
+    longest = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+    counts, _ = term_counts("Visitors flock to " + longest, "")
+    assert longest.lower() in counts

@@ -38,7 +38,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from bot.engine.stopwords import STOPWORDS
-from bot.textnorm import WORD_CACHE, split_unspaced, strip_marks
+from bot.textnorm import CACHED_WORD_MAX, WORD_CACHE, split_unspaced, strip_marks
 
 # a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
@@ -169,7 +169,16 @@ def tokens(text: str) -> list[str]:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
     term = _term
-    return [t for t in map(term, find_words(text)) if t is not None]
+    return [t for t in map(term, _real_words(find_words(text))) if t is not None]
+
+
+def _real_words(words: list[str]) -> list[str]:
+    # A "word" longer than CACHED_WORD_MAX (a run of letters or digits in a hostile feed)
+    # is no term: it would be memoised (see bot.textnorm) and kept in the stored document
+    # frequencies, 5 MB for one such word.
+    if max(map(len, words), default=0) <= CACHED_WORD_MAX:
+        return words
+    return [w for w in words if len(w) <= CACHED_WORD_MAX]
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -238,7 +247,12 @@ def capitalised(
         run: list[str] = []
         run_start = 0
         for i, w in enumerate(words + [""]):
-            cap = bool(w) and w[0].isupper() and w.lower() not in STOPWORDS
+            cap = (
+                bool(w)
+                and w[0].isupper()
+                and len(w) <= CACHED_WORD_MAX  # no name: see _real_words
+                and w.lower() not in STOPWORDS
+            )
             if cap:
                 if not run:
                     run_start = i
