@@ -24,6 +24,7 @@ so markup, spacing and case never make a revision material.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -73,13 +74,23 @@ def _is_stamp(words: Sequence[str]) -> bool:
     return all(w in _STAMP_WORDS or _is_number(w) for w in words)
 
 
-def _typo_of(word: str, replaced: Sequence[str]) -> bool:
+def _typo_of(word: str, replaced: Sequence[str], earlier: _Earlier | None = None) -> bool:
+    # ``earlier`` counts the spellings compared against its budget (``_SPELLINGS_MAX``)
     if len(word) < _TYPO_MIN_LEN or word.isdigit():
         return False
-    return any(
-        len(old) >= _TYPO_MIN_LEN and SequenceMatcher(None, word, old).ratio() >= _TYPO_RATIO
-        for old in replaced
-    )
+    for old in replaced:
+        # ratio() is at most 2 * min(lengths) / (sum of lengths): skip what cannot reach it
+        if len(old) < _TYPO_MIN_LEN or 2 * min(len(word), len(old)) < _TYPO_RATIO * (
+            len(word) + len(old)
+        ):
+            continue
+        if earlier is not None:
+            earlier.spellings += 1
+            if earlier.spellings > _SPELLINGS_MAX:
+                return False  # past the budget: a word the text lacked is new
+        if SequenceMatcher(None, word, old).ratio() >= _TYPO_RATIO:
+            return True
+    return False
 
 
 def _is_number(word: str) -> bool:
@@ -87,34 +98,76 @@ def _is_number(word: str) -> bool:
     return not word.isalpha() and any(ch.isdigit() for ch in word)
 
 
-@dataclass(frozen=True)
+# Work one revision may do on its comparisons: earlier sentences looked at (through the
+# word index) and spellings compared (each about 0.1 s of CPU in all). An edit of an
+# article (a paragraph added, sentences reworded, even in a 100 kB text) stays well
+# below; past it (a feed rewriting every sentence of a huge body, maybe on every poll)
+# the comparisons stop refining: a word no earlier sentence has is new, respelt or not,
+# and a number is new unless it was found by then. So the cost stays linear in the
+# text, and such a revision errs on the side of being judged again.
+_LOOKUPS_MAX = 2_000_000
+_SPELLINGS_MAX = 20_000
+
+
 class _Earlier:
     """The earlier version's sentences, as :func:`_adds_words` compares each new one with.
 
     Worked out once per version, not once per new sentence: rebuilding every earlier
     sentence's word set for each new one made the test quadratic (a 100 kB article's
-    revision took 3 s of CPU, now 75 ms).
+    revision took 3 s of CPU, now 75 ms). Sentences are found through an index of
+    their words, not by scanning them all for each new sentence (quadratic too: 4,000
+    rewritten sentences took 9 s), within a budget (``_LOOKUPS_MAX``).
     """
 
-    sentences: tuple[Sequence[str], ...]  # each sentence's words, in order
-    sets: tuple[frozenset[str], ...]  # the same, as sets
-    everywhere: frozenset[str]  # every word of the earlier version
+    def __init__(self, sentences: Sequence[Sequence[str]]) -> None:
+        self.sentences = tuple(sentences)  # each sentence's words, in order
+        self.sets = tuple(frozenset(s) for s in self.sentences)  # the same, as sets
+        self.everywhere: frozenset[str] = frozenset().union(*self.sets)
+        self._having: dict[str, list[int]] = {}  # word -> the sentences having it, in order
+        for i, words in enumerate(self.sets):
+            for w in words:
+                self._having.setdefault(w, []).append(i)
+        self._lookups = 0
+        self.spellings = 0  # spellings compared (see _typo_of)
 
     @classmethod
     def of(cls, sentences: Sequence[Sequence[str]]) -> _Earlier:
-        sets = tuple(frozenset(s) for s in sentences)
-        return cls(tuple(sentences), sets, frozenset().union(*sets))
+        return cls(sentences)
+
+    def _spend(self, n: int) -> bool:
+        self._lookups += n
+        return self._lookups <= _LOOKUPS_MAX
 
     def closest(self, mine: set[str]) -> Sequence[str]:
-        """The first earlier sentence sharing most words with ``mine`` (none: ``()``)."""
+        """The first earlier sentence sharing most words with ``mine`` (none: ``()``).
+
+        Past the budget: ``()``, as if there were none (no word counts as respelt).
+        """
         if not self.sets:
             return ()
-        best = max(range(len(self.sets)), key=lambda i: len(mine & self.sets[i]))
+        shared: Counter[int] = Counter()
+        for w in mine:
+            having = self._having.get(w)
+            if having:
+                if not self._spend(len(having)):
+                    return ()
+                shared.update(having)
+        if not shared:
+            return self.sentences[0]  # none shares a word: the first, as max() gives
+        best = max(shared.items(), key=lambda kv: (kv[1], -kv[0]))[0]
         return self.sentences[best]
 
     def near(self, number: str, words: set[str]) -> bool:
-        """Whether an earlier sentence sharing one of ``words`` has ``number``."""
-        return any(number in s and not words.isdisjoint(s) for s in self.sets)
+        """Whether an earlier sentence sharing one of ``words`` has ``number``.
+
+        Past the budget: False (the number counts as new).
+        """
+        for i in self._having.get(number, ()):
+            if not self._spend(1):
+                return False
+            if not words.isdisjoint(self.sets[i]):
+                return True
+        return False
 
 
 def _adds_words(new: Sequence[str], earlier: _Earlier) -> bool:
@@ -143,7 +196,7 @@ def _adds_words(new: Sequence[str], earlier: _Earlier) -> bool:
     if not added:
         return False
     replaced = [w for w in earlier.closest(mine) if w not in mine]
-    return any(not _typo_of(w, replaced) for w in added)
+    return any(not _typo_of(w, replaced, earlier) for w in added)
 
 
 def revision(old_title: str, old_text: str, new_title: str, new_text: str) -> Revision:
