@@ -614,6 +614,33 @@ def test_safe_text_entities_still_work() -> None:
 # --------------------------------------------------------------------------- parse_feed content
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_entrys_headline_text_and_link_are_bounded(fast: bool) -> None:
+    paragraph = "Officials met again on Tuesday to discuss the contract. " * 20
+    huge = (paragraph + "\n\n") * 200  # 230 kB
+    body = rss(
+        [
+            entry(
+                1,
+                title="Officials meet " * 10_000,
+                link="https://news.example.com/" + "a" * 5_000,
+                guid="urn:huge",
+                summary=huge,
+                content=huge,
+            ),
+            entry(2, title="An ordinary headline", summary=paragraph),
+        ]
+    )
+    _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW, fast=fast)
+    big, ordinary = entries
+    assert len(big.title) <= 1_000 and big.title.endswith("…")
+    assert 50_000 < len(big.summary) <= 100_000 and big.summary.endswith("contract.")
+    assert 50_000 < len(big.content) <= 100_000
+    assert big.url is None and big.guid == "urn:huge"  # a cut link would lead nowhere
+    assert ordinary.title == "An ordinary headline" and ordinary.summary == paragraph.strip()
+    assert ordinary.url == "https://news.example.com/articles/2"
+
+
 def test_html_is_converted_to_text_and_scripts_dropped() -> None:
     html = "<p>First <a href='x'>para</a>.</p><script>alert('x')</script><style>p{}</style><p>Second&nbsp;one</p>"
     body = rss([entry(1, summary=html, content="<div>Full <em>text</em></div>")])

@@ -96,6 +96,55 @@ async def test_a_hostile_headline_and_summary_are_judged_in_linear_time(
     await world.app.aclose()
 
 
+async def test_an_entry_with_huge_fields_is_judged_in_bounded_time_and_leaves_a_small_state(
+    feed_server, sqlite_url, clock
+):
+    # One entry may be a whole 10 MiB feed: a body of 3.5 MB of distinct words took the
+    # cycle 11 s (CJK text or one word repeated cost about as much per byte), and an
+    # on-topic entry's 64 kB link and 100 kB headline were kept in the story's engine
+    # snapshot (copy index, development headline and citations: +400 kB, for as long as
+    # they stay there), which is written at every commit.
+    import json
+    import random
+    import string
+
+    world = make_world(sqlite_url, clock)
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    ordinary = as_entry(sample("sdw-u01"))
+    feed_server.add_feed("/a.xml", feed_of(ordinary), etag=True)
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    assert (await _cycle(world)).new_items == 1  # the one-off costs (see above)
+
+    def kept_of_items() -> int:  # what the snapshot keeps of each item, not word counts
+        state = world.app.pipeline.engine.snapshot(world.story.id)
+        return len(json.dumps([state["copies"], state["developments"]]))
+
+    state_before = kept_of_items()
+    rng = random.Random(1)
+    words = " ".join(
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10))) for _ in range(500_000)
+    )
+    long_link = "https://news.example.com/" + "a" * 64_000
+    on_topic = as_entry(
+        first, title=first["title"] + " Pentagon" * 11_000, link=long_link, guid="urn:long"
+    )
+    bulky = as_entry(
+        sample("sdw-u01"), 1, guid="urn:bulky", link="https://x.example/b", content=words
+    )
+    feed_server.add_feed("/a.xml", feed_of(on_topic, bulky, ordinary), etag=True)
+    clock.advance(hours=1)
+
+    started = time.perf_counter()
+    report = await _cycle(world)
+    elapsed = time.perf_counter() - started
+
+    assert report.new_items == 2 and report.on_topic >= 1
+    assert elapsed < 5, f"the cycle took {elapsed:.1f} s"  # 0.6 s; 11 s unbounded
+    state_after = kept_of_items()
+    assert state_after - state_before < 20_000, (state_before, state_after)  # +7 kB; +520 kB
+    await world.app.aclose()
+
+
 async def test_the_cycle_counts_items_not_item_story_pairs(feed_server, sqlite_url, clock):
     """Three copies of the seed story taken by two stories are 3 on-topic items, not 6."""
     world = make_world(sqlite_url, clock)

@@ -18,7 +18,7 @@ from lxml import etree
 from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
 from bot.identity import BIDI_CONTROLS
 
-__all__ = ["html_to_text", "normalise_lines", "storable"]
+__all__ = ["cut_text", "html_to_text", "normalise_lines", "storable"]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
@@ -89,3 +89,25 @@ def storable(text: str | None) -> str | None:
     if not text or not _UNSTORABLE.search(text):
         return text
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+# The end of a sentence: punctuation, maybe a closing quote or bracket, then a space.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]?\s")
+
+
+def cut_text(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars``: at the last paragraph or sentence end in the second
+    half of the allowance, else at the last space there, else exactly."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    floor = max_chars // 2
+    cut = head.rfind("\n")
+    if cut < floor:
+        ends = [m.end() - 1 for m in _SENTENCE_END.finditer(text, 0, max_chars + 1)]
+        cut = ends[-1] if ends else -1
+    if cut < floor:
+        cut = head.rfind(" ")
+    if cut < floor:
+        cut = max_chars
+    return text[:cut].rstrip()

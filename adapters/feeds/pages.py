@@ -28,19 +28,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
+from adapters.feeds.html_text import cut_text
 from adapters.feeds.netguard import Lookup
 from bot.model import PagesRead, has_body
 
 log = logging.getLogger(__name__)
-
-# The end of a sentence: punctuation, maybe a closing quote or bracket, then a space.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]?\s")
 
 
 class PageUnreadable(Exception):
@@ -162,7 +159,7 @@ class HttpPageReader:
         text = main_text(page.body, page.url, metadata=False).text  # the text is all we keep
         if not has_body(text):
             raise PageUnreadable("no article text found in the page")
-        return _shorten(text, self._max_chars)
+        return cut_text(text, self._max_chars)
 
 
 _MARKUP_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml")
@@ -180,21 +177,3 @@ def is_markup(page: Page) -> bool:
         return declared in _MARKUP_TYPES
     head = page.body[:4096]
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"\x00" not in head
-
-
-def _shorten(text: str, max_chars: int) -> str:
-    """``text`` cut to ``max_chars``: at the last paragraph or sentence end in the second
-    half of the allowance, else at the last space there, else exactly."""
-    if len(text) <= max_chars:
-        return text
-    head = text[:max_chars]
-    floor = max_chars // 2
-    cut = head.rfind("\n")
-    if cut < floor:
-        ends = [m.end() - 1 for m in _SENTENCE_END.finditer(text, 0, max_chars + 1)]
-        cut = ends[-1] if ends else -1
-    if cut < floor:
-        cut = head.rfind(" ")
-    if cut < floor:
-        cut = max_chars
-    return text[:cut].rstrip()

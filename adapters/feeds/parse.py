@@ -27,10 +27,11 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse
-from adapters.feeds.html_text import html_to_text, normalise_lines, storable
+from adapters.feeds.html_text import cut_text, html_to_text, normalise_lines, storable
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
+from bot.render import shorten
 
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
@@ -40,6 +41,16 @@ _FEED_MARKER = re.compile(
 )
 _UNDECLARED_RSS_PREFIX = re.compile(rb"<rss:item[\s>]")
 _FUTURE_SLACK = timedelta(days=1)
+# What one entry may bring, however large its feed (10 MiB, 500 entries: one entry could
+# be all of it): a headline of 1,000 characters (cut at a word, "…"), a summary and a
+# content of 100,000 characters each (cut at a paragraph or sentence end, as linked
+# pages are), a link of 2,048 characters (longer: dropped, as a cut link leads nowhere).
+# Every stage after the parser costs time in proportion to an item's text (a 4 MB body
+# took the engine about 30 s), and an on-topic item's headline and link are kept in the
+# story's engine snapshot (a 64 kB link added 320 kB to it).
+ENTRY_TITLE_MAX = 1_000
+ENTRY_TEXT_MAX = 100_000
+ENTRY_URL_MAX = 2_048
 
 
 def _storable_entry(entry: FeedEntry) -> FeedEntry:
@@ -56,6 +67,23 @@ def _storable_entry(entry: FeedEntry) -> FeedEntry:
         summary=summary or "",
         content=content or "",
         author=author or None,
+    )
+
+
+def _bounded_entry(entry: FeedEntry) -> FeedEntry:
+    if (
+        len(entry.title) <= ENTRY_TITLE_MAX
+        and len(entry.summary) <= ENTRY_TEXT_MAX
+        and len(entry.content) <= ENTRY_TEXT_MAX
+        and len(entry.url or "") <= ENTRY_URL_MAX
+    ):
+        return entry  # nearly every entry
+    return replace(
+        entry,
+        title=shorten(entry.title, ENTRY_TITLE_MAX),
+        summary=cut_text(entry.summary, ENTRY_TEXT_MAX),
+        content=cut_text(entry.content, ENTRY_TEXT_MAX),
+        url=entry.url if len(entry.url or "") <= ENTRY_URL_MAX else None,
     )
 
 
@@ -239,7 +267,7 @@ def parse_feed(
     # control characters through), no entry leaves here with text a database refuses:
     # one such entry would fail the whole transaction its feed's items are stored in.
     title = storable(title) or None
-    entries = [_storable_entry(e) for e in entries]
+    entries = [_bounded_entry(_storable_entry(e)) for e in entries]
     limit = (now or datetime.now(UTC)) + _FUTURE_SLACK
     future = [e for e in entries if e.published and e.published > limit]
     if future:
