@@ -161,13 +161,12 @@ def tokens(text: str) -> list[str]:
         text = unicodedata.normalize("NFKD", text.casefold())
         text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
         text = split_unspaced(text)
-    return list(map(_fold_word, _TOKEN.findall(text)))
+    words = _TOKEN.findall(text)
+    if max(map(len, words), default=0) <= CACHED_WORD_MAX:
+        return list(map(_fold_cached, words))  # nearly every text
+    return [_fold_cached(w) if len(w) <= CACHED_WORD_MAX else fold(w) for w in words]
 
 
 # Every item's title and body are tokenised for keyword matching, and news repeats its
 # words: a pure function of the word, memoised (bounded).
 _fold_cached = lru_cache(maxsize=WORD_CACHE)(fold)
-
-
-def _fold_word(word: str) -> str:
-    return _fold_cached(word) if len(word) <= CACHED_WORD_MAX else fold(word)
