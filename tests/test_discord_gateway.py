@@ -524,3 +524,47 @@ async def test_a_rate_limited_login_waits_as_long_as_discord_asks_then_starts(
     finally:
         await adapter.stop()
     assert waits == [60.0]
+
+
+async def test_a_gateway_that_fails_after_start_is_logged_once_not_again_at_stop(
+    fake: FakeDiscord, app, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an ordinary failure (not one of Discord's refusals) ends the gateway task: the
+    # done-callback reports it with its traceback; stopping the service must not report it
+    # a second time
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+    gateway = adapter._gateway_task
+    assert gateway is not None
+    with caplog.at_level(logging.ERROR, logger="adapters.discord_chat.adapter"):
+        try:
+            await fake.send_garbage()
+            await asyncio.wait({gateway}, timeout=10)
+            assert gateway.done()
+        finally:
+            await adapter.stop()
+    lines = [r for r in caplog.records if r.name == "adapters.discord_chat.adapter"]
+    assert [r.getMessage() for r in lines] == [
+        "Discord gateway stopped; /story commands on Discord are not answered until "
+        "storybot is restarted"
+    ], caplog.text
+    assert lines[0].exc_info is not None
+
+
+async def test_a_gateway_that_fails_before_ready_is_raised_by_start_not_also_logged(
+    fake: FakeDiscord, app, caplog: pytest.LogCaptureFixture
+) -> None:
+    # start raises what ended the gateway before READY (the caller reports it): the
+    # adapter's own stop must not log the same traceback beforehand
+    fake.send_ready = False
+    adapter = discord_adapter(app, ready_timeout_s=0.01, start_timeout_s=10)
+    starting = asyncio.ensure_future(adapter.start())
+    with caplog.at_level(logging.ERROR, logger="adapters.discord_chat.adapter"):
+        try:
+            await asyncio.wait_for(fake.identify_received.wait(), 10)
+            await fake.send_garbage()
+            with pytest.raises(ValueError):
+                await asyncio.wait_for(starting, 10)
+        finally:
+            await adapter.stop()
+    assert not [r for r in caplog.records if r.name == "adapters.discord_chat.adapter"], caplog.text

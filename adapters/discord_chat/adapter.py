@@ -119,6 +119,9 @@ GATEWAY_REFUSALS = {
 }
 
 
+UNANSWERED_UNTIL_RESTART = "/story commands on Discord are not answered until storybot is restarted"
+
+
 def gateway_refusal(exc: BaseException) -> ConfigError | None:
     """The ``ConfigError`` for a gateway Discord closed for good, or None for another failure.
 
@@ -281,11 +284,19 @@ class DiscordAdapter:
         raise ConnectionError(f"Discord gateway not ready after {self._start_timeout_s:g}s")
 
     async def stop(self) -> None:
-        """Disconnect the gateway and close the HTTP session."""
+        """Disconnect the gateway and close the HTTP session.
+
+        A gateway task that had already ended is not reported again: what ended it after
+        READY was logged by :meth:`_gateway_ended`, and before READY ``start`` raises it.
+        """
+        task, self._gateway_task = self._gateway_task, None
+        ended = task is not None and task.done()
         if self._opened:
             await self.client.close()
-        task, self._gateway_task = self._gateway_task, None
-        if task is not None:
+        if task is not None and ended:
+            if not task.cancelled():
+                task.exception()  # retrieved: reported where it was met
+        elif task is not None:
             try:
                 await asyncio.wait_for(task, 10)
             except (TimeoutError, asyncio.CancelledError):
@@ -307,13 +318,9 @@ class DiscordAdapter:
         assert exc is not None
         refusal = gateway_refusal(exc)
         if refusal is None:
-            log.error("Discord gateway stopped", exc_info=exc)
+            log.error("Discord gateway stopped; %s", UNANSWERED_UNTIL_RESTART, exc_info=exc)
             return
-        log.error(
-            "Discord gateway stopped: %s; /story commands on Discord are not answered until "
-            "storybot is restarted",
-            refusal,
-        )
+        log.error("Discord gateway stopped: %s; %s", refusal, UNANSWERED_UNTIL_RESTART)
 
     # ------------------------------------------------------------------ sink
 

@@ -118,7 +118,8 @@ class FakeDiscord:
         self.forbidden_channels: set[str] = set()
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
-        self.identified = asyncio.Event()
+        self.identified = asyncio.Event()  # READY sent
+        self.identify_received = asyncio.Event()  # IDENTIFY received, answered or not
         self.send_ready = True  # False: IDENTIFY goes unanswered (a gateway that hangs)
         # A close code IDENTIFY is answered with instead of READY, as Discord refuses a
         # session: 4004 (authentication failed), 4014 (disallowed intents)...; None: READY.
@@ -609,6 +610,7 @@ class FakeDiscord:
             await conn.send(op=11)
         elif op == 2:  # identify
             self.identify = data["d"]
+            self.identify_received.set()
             if self.identify_close_code is not None:
                 await conn.ws.close(code=self.identify_close_code, message=b"refused")
                 return
@@ -637,6 +639,15 @@ class FakeDiscord:
         """Close every gateway connection with ``code`` (4004: the token was reset...)."""
         for conn in list(self._sockets):
             await conn.ws.close(code=code, message=b"closed by the fake")
+
+    async def send_garbage(self) -> None:
+        """Send every gateway connection a frame that is not JSON (a broken gateway or proxy).
+
+        discord.py does not catch the decoding error: the client's gateway task ends with
+        it, an ordinary failure rather than one of Discord's refusals.
+        """
+        for conn in list(self._sockets):
+            await conn.send_text("this is not JSON")
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH event to every connected client."""
@@ -737,7 +748,9 @@ class _GatewayConnection:
         if op == 0:
             self._seq += 1
             seq = self._seq
-        text = json.dumps({"op": op, "d": d, "s": seq, "t": t})
+        await self.send_text(json.dumps({"op": op, "d": d, "s": seq, "t": t}))
+
+    async def send_text(self, text: str) -> None:
         if self._zlib is None:
             await self.ws.send_str(text)
         else:
