@@ -524,7 +524,7 @@ async def start_adapter(
     A platform that is down when the service starts is usually back soon, and a service
     started by a supervisor should not crash-loop meanwhile: each failed attempt is one
     log line with the wait before the next (doubling up to ``max_delay_s``; a rate limit
-    waits at least as long as the platform asked). A definite
+    waits as long as the platform asked, up to ``max_delay_s``). A definite
     failure (``ConfigError``: Slack said ``invalid_auth``) is raised at once.
 
     Args:
@@ -542,7 +542,12 @@ async def start_adapter(
             await adapter.start()
         except START_TRANSIENT as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            wait = max(delay, exc.retry_after_s) if isinstance(exc, RateLimited) else delay
+            wait = delay
+            if isinstance(exc, RateLimited):
+                # as long as the platform asks, but no longer than the longest back-off:
+                # a Retry-After of days (or "inf" from a broken proxy) would leave the
+                # service waiting silently after one line; another try costs one 429
+                wait = min(max(delay, exc.retry_after_s), max(delay, max_delay_s))
             log.warning(
                 "%s: cannot connect (attempt %d): %s; retrying in %gs",
                 adapter.platform,

@@ -463,3 +463,56 @@ async def test_every_refused_token_code_at_start_is_a_config_error(
     with pytest.raises(ConfigError, match=f"Slack rejected {setting} \\({method}: {code}\\)"):
         await adapter.start()
     await adapter.stop()
+
+
+@pytest.mark.parametrize("retry_after", [7 * 86400, float("inf")])
+async def test_a_start_rate_limited_beyond_the_longest_back_off_is_tried_again_after_it(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, retry_after: float
+) -> None:
+    # a Retry-After of a week (or "inf", from a broken proxy) must not leave `storybot run`
+    # waiting that long after one log line: the wait is the longest back-off, and the
+    # line says what Slack asked for
+    from adapters.app import START_RETRY_MAX_S, start_adapter
+
+    fake.fail_next(1, status=429, retry_after=retry_after, method="apps.connections.open")
+    adapter = make_adapter(fake, store)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        assert await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+        assert fake.connected
+    finally:
+        await adapter.stop()
+    assert waits == [START_RETRY_MAX_S]
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(retries) == 1
+    assert f"retry after {retry_after:g}s" in retries[0]
+    assert retries[0].endswith(f"retrying in {START_RETRY_MAX_S:g}s")
+
+
+async def test_a_stop_during_a_rate_limited_start_wait_ends_the_wait(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    from adapters.app import start_adapter
+
+    fake.fail_next(1, status=429, retry_after=60, method="auth.test")
+    adapter = make_adapter(fake, store)
+    stop = asyncio.Event()
+    waiting = asyncio.Event()
+
+    async def forever(seconds: float) -> None:  # a wait only the stop can end
+        waiting.set()
+        await asyncio.Event().wait()
+
+    starting = asyncio.ensure_future(start_adapter(adapter, stop, sleep=forever))
+    try:
+        await asyncio.wait_for(waiting.wait(), 10)
+        stop.set()
+        assert await asyncio.wait_for(starting, 10) is False
+        assert not fake.connected
+        assert len(fake.calls_to("auth.test")) == 1
+    finally:
+        await adapter.stop()
