@@ -8,6 +8,7 @@ them and answers through ``response_url``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -516,3 +517,85 @@ async def test_a_stop_during_a_rate_limited_start_wait_ends_the_wait(
         assert len(fake.calls_to("auth.test")) == 1
     finally:
         await adapter.stop()
+
+
+@pytest.mark.parametrize("how", ["dropped", "disconnect"])
+async def test_an_app_token_revoked_while_connected_is_said_once_and_retried_with_back_off(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    # Slack drops the socket and refuses apps.connections.open from then on: slack_sdk
+    # alone retried every ping interval with two multi-line ERRORs each time, none naming
+    # SLACK_APP_TOKEN. Now: one line that names it, and waits that grow.
+    waits: list[float] = []
+    gate: asyncio.Queue[None] = asyncio.Queue()
+    waiting: asyncio.Queue[float] = asyncio.Queue()
+
+    async def held(seconds: float) -> None:  # the injected reconnect wait: the test ends it
+        waits.append(seconds)
+        waiting.put_nowait(seconds)
+        await gate.get()
+
+    async def next_wait() -> float:
+        return await asyncio.wait_for(waiting.get(), 10)
+
+    caplog.set_level(logging.INFO, logger="adapters.slack_chat.app_token")
+    adapter = make_adapter(fake, store, reconnect_sleep=held)
+    await adapter.start()
+    try:
+        fake.invalid_tokens.add("xapp-test")
+        await lose_the_socket(fake, how)
+        await next_wait()
+        gate.put_nowait(None)
+        await next_wait()
+        assert waits[1] > waits[0] > 0
+        assert len(fake.calls_to("apps.connections.open")) == 3  # start, then two refused
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert [r.getMessage() for r in errors] == [
+            "Slack rejected SLACK_APP_TOKEN (apps.connections.open: invalid_auth): /story "
+            "commands on Slack are not answered until SLACK_APP_TOKEN is replaced (an app-level "
+            "token with connections:write) and storybot restarted; alerts are still posted. "
+            "Asking Slack again with back-off, up to every 15 min"
+        ], caplog.text
+        # a refusal that ends (Slack had a bad moment) reconnects by itself
+        fake.invalid_tokens.discard("xapp-test")
+        gate.put_nowait(None)
+        await fake.wait_for(lambda: fake.connected)
+        _, response, _ = await run_command(fake, "help")
+        assert "storybot follows developing news stories" in response["text"]
+        assert any("Slack accepted SLACK_APP_TOKEN again" in r.getMessage() for r in caplog.records)
+    finally:
+        await adapter.stop()
+
+
+@pytest.mark.parametrize("how", ["dropped", "disconnect"])
+async def test_a_stop_while_the_app_token_is_refused_ends_the_reconnect_wait(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    waiting = asyncio.Event()
+
+    async def forever(seconds: float) -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    adapter = make_adapter(fake, store, reconnect_sleep=forever)
+    await adapter.start()
+    fake.invalid_tokens.add("xapp-test")
+    await lose_the_socket(fake, how)
+    await asyncio.wait_for(waiting.wait(), 10)
+    await asyncio.wait_for(adapter.stop(), 10)
+    calls = len(fake.calls_to("apps.connections.open"))
+    for _ in range(20):  # let any leftover reconnection run: there is none
+        await asyncio.sleep(0)
+    assert len(fake.calls_to("apps.connections.open")) == calls == 2
+    mine = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not mine and "socket_mode" in repr(t)]
+    assert left == [], left
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR][1:] == []
+
+
+async def lose_the_socket(fake: FakeSlack, how: str) -> None:
+    """Slack closes the socket, or asks the client to reconnect (``disconnect``)."""
+    if how == "dropped":
+        await fake.drop_connections()
+    else:
+        await fake.send_disconnect("link_disabled")

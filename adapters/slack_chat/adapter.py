@@ -24,8 +24,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import async_default_handlers
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
@@ -67,6 +69,8 @@ class SlackAdapter:
         admin_cache_s: How long a ``users.info`` admin answer is reused.
         ping_interval_s: Socket Mode ping interval.
         sleep: How a rate-limited ``users.info`` waits for its retry (injected by tests).
+        reconnect_sleep: How a Socket Mode reconnection waits while Slack refuses the app
+            token (:mod:`adapters.slack_chat.app_token`; injected by tests).
 
     Raises:
         ConfigError: An unknown mode or policy, or the token the mode needs is missing.
@@ -91,12 +95,15 @@ class SlackAdapter:
         admin_cache_s: float = 60.0,
         ping_interval_s: float = 10.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        reconnect_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         _check_config(bot_token, mode, app_token, signing_secret)
         self.mode = mode
         self._app_token = app_token
         self._http = (http_host, http_port, http_path)
         self._ping_interval_s = ping_interval_s
+        self._reconnect_sleep = reconnect_sleep
+        self._app_token_refusal: AppTokenRefusal | None = None
         base_url = _normalise_base_url(api_base_url)
         self.sink = SlackSink(SlackSink.make_client(bot_token, base_url))
         # The app's own client (commands, users.info, apps.connections.open) keeps
@@ -170,6 +177,8 @@ class SlackAdapter:
 
     async def stop(self) -> None:
         """Disconnect Socket Mode or close the HTTP listener. Safe to call twice."""
+        if self._app_token_refusal is not None:
+            self._app_token_refusal.stop()  # a reconnection waiting on a refused token ends
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await socket.close_async()
@@ -184,8 +193,18 @@ class SlackAdapter:
         opened = await self._check_token(
             "apps.connections.open", self.client.apps_connections_open(app_token=self._app_token)
         )
+        # Reconnections ask for their URLs with a client of their own, whose retry handler
+        # waits (saying so once) while Slack refuses the app token, instead of slack_sdk
+        # trying every ping interval with two ERRORs a time.
+        refusal = AppTokenRefusal(AUTH_ERRORS, sleep=self._reconnect_sleep)
+        self._app_token_refusal = refusal
+        reconnecting = AsyncWebClient(
+            token=self.client.token,
+            base_url=self.client.base_url,
+            retry_handlers=[*async_default_handlers(), refusal],
+        )
         handler = AsyncSocketModeHandler(
-            self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval_s
+            self.app, self._app_token, web_client=reconnecting, ping_interval=self._ping_interval_s
         )
         handler.client.wss_uri = opened["url"]
         self._socket = handler

@@ -313,6 +313,12 @@ class FakeSlack:
             await ws.close()
         await self._notify()
 
+    async def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send every Socket Mode connection Slack's ``disconnect`` message (the client is
+        to open a new connection; Slack closes this one soon after)."""
+        for ws in list(self._sockets):
+            await ws.send_str(json.dumps({"type": "disconnect", "reason": reason}))
+
     def ack_for(self, envelope_id: str) -> dict[str, Any] | None:
         return next((a for a in self.acks if a.get("envelope_id") == envelope_id), None)
 
