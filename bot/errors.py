@@ -7,12 +7,25 @@ class DeliveryError(Exception):
     """A chat platform did not accept a message."""
 
 
+# The longest wait a rate limit is taken at its word for. Slack asks for about a minute,
+# Discord for seconds (its temporary IP restriction is reported to last about an hour);
+# a Retry-After beyond, or not a number at all ("inf", "nan", from a broken proxy), would
+# hold messages for ever, or overflow the date the delivery worker computes from it.
+MAX_RETRY_AFTER_S = 3600.0
+
+
 class RateLimited(DeliveryError):
-    """The platform said 429; try again after ``retry_after_s`` seconds."""
+    """The platform said 429; try again after ``retry_after_s`` seconds.
+
+    ``retry_after_s`` is kept within 0 and :data:`MAX_RETRY_AFTER_S` (NaN counts as the
+    longest); the message keeps what the platform said.
+    """
 
     def __init__(self, retry_after_s: float, message: str = "rate limited") -> None:
         super().__init__(f"{message} (retry after {retry_after_s:g}s)")
-        self.retry_after_s = retry_after_s
+        if retry_after_s != retry_after_s:  # NaN
+            retry_after_s = MAX_RETRY_AFTER_S
+        self.retry_after_s = min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)
 
 
 class TransientDeliveryError(DeliveryError):

@@ -115,6 +115,26 @@ async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):
     assert sorted(k for k, _ in platform.posts) == ["k1", "k2"]
 
 
+@pytest.mark.parametrize("retry_after", [float("inf"), 1e12, float("nan"), -5.0])
+async def test_an_absurd_retry_after_holds_the_message_a_bounded_time_and_stops_nothing(
+    store, clock, retry_after
+):
+    # a Retry-After of "inf" or 1e12 (a broken proxy; both parsers accept them) made the
+    # wait overflow a datetime: deliver_due raised, the row stayed due and the rest of the
+    # batch waited behind it on every tick
+    platform = ScriptedPlatform([RateLimited(retry_after)])
+    store.enqueue(
+        [OutboxWrite("k1", TARGET, msg("a")), OutboxWrite("k2", TARGET, msg("b"))], clock.now()
+    )
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+    assert report.rate_limited == 1 and platform.posts == []
+    clock.advance(hours=1, seconds=1)
+    await w.deliver_due()
+    assert sorted(k for k, _ in platform.posts) == ["k1", "k2"]
+
+
 async def test_transient_errors_back_off_then_succeed(store, clock):
     platform = ScriptedPlatform([TransientDeliveryError("500"), TransientDeliveryError("timeout")])
     store.enqueue([OutboxWrite("k1", TARGET, msg("a"))], clock.now())
