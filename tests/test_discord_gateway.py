@@ -568,3 +568,29 @@ async def test_a_gateway_that_fails_before_ready_is_raised_by_start_not_also_log
         finally:
             await adapter.stop()
     assert not [r for r in caplog.records if r.name == "adapters.discord_chat.adapter"], caplog.text
+
+
+async def test_disallowed_intents_after_start_are_one_line_and_alerts_still_go_out(
+    fake: FakeDiscord, app, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 4014 is the refusal discord.py raises without closing the client (as
+    # PrivilegedIntentsRequired): still one line, no traceback, and the same client posts
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+    client = adapter.client
+    gateway = adapter._gateway_task
+    assert gateway is not None
+    with caplog.at_level(logging.ERROR, logger="adapters.discord_chat.adapter"):
+        try:
+            await fake.close_gateway(4014)
+            await asyncio.wait({gateway}, timeout=10)
+            assert gateway.done()
+            target = Target("discord", channel_id=str(CHANNEL_ID))
+            message = OutboundMessage(kind=MessageKind.ALERT, title="Report", body="Body")
+            assert await adapter.post(target, message, idempotency_key="k")
+            assert adapter.client is client
+        finally:
+            await adapter.stop()
+    lines = [r for r in caplog.records if r.name == "adapters.discord_chat.adapter"]
+    assert len(lines) == 1 and lines[0].exc_info is None, caplog.text
+    assert "close code 4014" in lines[0].getMessage()
