@@ -553,8 +553,8 @@ async def test_an_app_token_revoked_while_connected_is_said_once_and_retried_wit
         assert [r.getMessage() for r in errors] == [
             "Slack rejected SLACK_APP_TOKEN (apps.connections.open: invalid_auth): /story "
             "commands on Slack are not answered until SLACK_APP_TOKEN is replaced (an app-level "
-            "token with connections:write) and storybot restarted; alerts are still posted. "
-            "Asking Slack again with back-off, up to every 15 min"
+            "token with connections:write) and storybot restarted (alerts go out while "
+            "SLACK_BOT_TOKEN works); asking Slack again with back-off, up to every 15 min"
         ], caplog.text
         # a refusal that ends (Slack had a bad moment) reconnects by itself
         fake.invalid_tokens.discard("xapp-test")

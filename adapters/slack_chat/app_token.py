@@ -88,8 +88,8 @@ class AppTokenRefusal(AsyncRetryHandler):
             log.error(
                 "Slack rejected SLACK_APP_TOKEN (%s: %s): /story commands on Slack are not "
                 "answered until SLACK_APP_TOKEN is replaced (an app-level token with "
-                "connections:write) and storybot restarted; alerts are still posted. "
-                "Asking Slack again with back-off, up to every %s",
+                "connections:write) and storybot restarted (alerts go out while "
+                "SLACK_BOT_TOKEN works); asking Slack again with back-off, up to every %s",
                 METHOD,
                 code,
                 _duration(self._max_wait_s),
