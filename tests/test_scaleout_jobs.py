@@ -392,6 +392,33 @@ def test_storybot_worker_refuses_sqlite_with_a_clear_message(tmp_path, monkeypat
     assert "storybot worker needs PostgreSQL" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("where", ["default", "config", "env"])
+def test_storybot_worker_on_sqlite_names_where_the_database_url_came_from(
+    tmp_path, monkeypatch, capsys, where
+):
+    # README: errors about the database name where its URL came from; an operator who
+    # never set STORYBOT_DATABASE_URL must not be told it holds sqlite:///storybot.db
+    from adapters.cli import main
+
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    argv = ["worker"]
+    if where == "config":
+        (tmp_path / "c.toml").write_text('[database]\nurl = "sqlite:///mine.db"\n')
+        argv = ["--config", "c.toml", "worker"]
+    elif where == "env":
+        monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite:///env.db")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    expected = {
+        "default": "the default database URL ('sqlite:///storybot.db') is sqlite",
+        "config": "c.toml: [database] url ('sqlite:///mine.db') is sqlite",
+        "env": "STORYBOT_DATABASE_URL ('sqlite:///env.db') is sqlite",
+    }[where]
+    assert "storybot worker needs PostgreSQL" in err and expected in err, err
+    assert list(tmp_path.iterdir()) == ([tmp_path / "c.toml"] if where == "config" else [])
+
+
 @pytest.mark.postgres
 async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_done(
     pg_dsn,

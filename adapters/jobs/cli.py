@@ -31,7 +31,7 @@ def check_worker(settings: Settings, args: argparse.Namespace) -> None:
         UserError: an option is wrong (an unknown queue, ``--concurrency 0``).
         ConfigError: the database is not PostgreSQL.
     """
-    check_options(worker_options(args), settings.database_url)
+    check_options(worker_options(args), settings.database_url, settings.database_source)
 
 
 async def worker(app: App, args: argparse.Namespace) -> int:

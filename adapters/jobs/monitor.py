@@ -23,7 +23,9 @@ from bot.settings import load_settings
 def monitoring_app() -> procrastinate.App:
     """A task-less procrastinate app on the database the settings name."""
     settings = load_settings()
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.database_url))
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(settings.database_url, settings.database_source)
+    )
     return procrastinate.App(connector=connector)
 
 

@@ -25,8 +25,10 @@ log = logging.getLogger(__name__)
 _SCHEMA_LOCK_ID = 0x5707B08
 
 
-def conninfo(database_url: str) -> str:
+def conninfo(database_url: str, source: str = SETTING) -> str:
     """The libpq connection string for a storybot database URL.
+
+    ``source`` is where the URL came from (``Settings.database_source``), named in errors.
 
     With ``connect_timeout`` set (``PG_CONNECT_TIMEOUT_S`` unless the URL has its own), as
     the store's connections have it: the job pool reconnecting to a server that accepts
@@ -35,10 +37,10 @@ def conninfo(database_url: str) -> str:
     Raises:
         ConfigError: the URL is not a PostgreSQL URL (the job tables need PostgreSQL).
     """
-    url = parse_url(database_url)
+    url = parse_url(database_url, source)
     if url.get_backend_name() != "postgresql":
         raise ConfigError(
-            f"storybot worker needs PostgreSQL: {SETTING}={describe(url)!r} is "
+            f"storybot worker needs PostgreSQL: {source} ({describe(url)!r}) is "
             f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
         )
     if "connect_timeout" not in url.query:

@@ -19,6 +19,7 @@ from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
 from adapters.signals import StopSignals
 from bot.errors import UserError
+from storage.engine import SETTING
 
 if TYPE_CHECKING:
     from storage.poller_lock import PollerLock
@@ -64,7 +65,7 @@ def parse_queues(text: str | None) -> tuple[str, ...]:
     return queues
 
 
-def check_options(options: WorkerOptions, database_url: str) -> str:
+def check_options(options: WorkerOptions, database_url: str, source: str = SETTING) -> str:
     """Refuse worker options or a database a worker cannot run with; the job queue's DSN.
 
     Needs no connection: ``storybot worker`` runs it before the store is opened, so a
@@ -78,7 +79,7 @@ def check_options(options: WorkerOptions, database_url: str) -> str:
         raise UserError("--concurrency must be at least 1")
     if options.stalled_after_s <= options.heartbeat_s:
         raise UserError("--stalled-after must be longer than --heartbeat")
-    return conninfo(database_url)
+    return conninfo(database_url, source)
 
 
 def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.App:
@@ -145,7 +146,7 @@ async def run_worker(
     """
     lost: list[BaseException] = []
     try:
-        dsn = check_options(options, app.settings.database_url)
+        dsn = check_options(options, app.settings.database_url, app.settings.database_source)
         if DELIVER in options.queues:
             add_delivery_sinks(app)
             log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
