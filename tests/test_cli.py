@@ -276,6 +276,26 @@ def test_unknown_subcommand_is_rejected_by_argparse(db, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["eval"], "{track,cluster,dedup,summary}"),
+        (["story"], "ACTION"),
+        (["feeds"], "ACTION"),
+        (["discord"], "ACTION"),
+        ([], "COMMAND"),
+    ],
+)
+def test_a_missing_subcommand_is_named_as_the_usage_line_shows_it(capsys, argv, named):
+    # not argparse's internal name ("eval_command"), which appears nowhere in the help
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"error: the following arguments are required: {named}\n"), err
+    assert named in err.split("error:")[0]  # the usage line(s)
+
+
 def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
     open_store(db).close()  # prune needs a database (it creates none)
     assert main(["prune", "--older-than", "30", "--dry-run"]) == 0

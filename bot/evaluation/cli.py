@@ -36,7 +36,11 @@ def add_eval_parser(subparsers: Any) -> None:
         subparsers: The result of ``ArgumentParser.add_subparsers()``.
     """
     ev = subparsers.add_parser("eval", help="measure the story engine on a labelled stream")
-    sub = ev.add_subparsers(dest="eval_command", required=True)
+    # the metavar names it in "arguments are required" as the usage line shows it (the
+    # dest, "eval_command", appears nowhere a user sees)
+    sub = ev.add_subparsers(
+        dest="eval_command", required=True, metavar="{track,cluster,dedup,summary}"
+    )
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", required=True, help="labelled stream, .jsonl or .jsonl.gz")
