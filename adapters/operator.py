@@ -23,6 +23,7 @@ from adapters.app import (
     add_adapter,
     chat_adapters_from_settings,
     check_chat_settings,
+    database_name,
     declarations,
     feed_given_as_seed,
     follow_in_console,
@@ -652,12 +653,16 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
     if not feeds and not all_feeds and app.store.due_page_waits(now, 1):
         report = await app.pipeline.poll_due(log_failures=False)
         print(f"no feeds are due; {report.waits_line()}", file=out)
+    elif not feeds and (all_feeds or not app.store.list_feeds()):
+        # none at all (before any `feeds add`, or a cron job in the wrong directory):
+        # "none due" would suggest they are polled some other time
+        print(
+            f"no feeds yet in the {database_name(app.settings)}: storybot feeds add URL", file=out
+        )
     elif not feeds:
         print(
             "no feeds are due (storybot feeds list shows when each is next polled; "
-            "poll --once --all polls them all now)"
-            if not all_feeds
-            else "no feeds yet: storybot feeds add URL",
+            "poll --once --all polls them all now)",
             file=out,
         )
     else:

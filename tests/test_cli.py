@@ -607,6 +607,21 @@ def test_poll_once_all_polls_feeds_that_are_not_due(db, capsys, feed_server):
     assert "polled 1 feed" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("all_feeds", [False, True])
+def test_poll_once_with_no_feeds_at_all_says_so_and_names_the_database(
+    db, tmp_path, capsys, all_feeds
+):
+    # not "no feeds are due": run from cron in the wrong directory (a new, empty database),
+    # or before any `feeds add`, nothing will ever be due
+    open_store(db).close()
+    assert main(["poll", "--once"] + (["--all"] if all_feeds else [])) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        f"no feeds yet in the database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL): "
+        "storybot feeds add URL\n"
+    ), out
+
+
 def test_poll_once_reports_each_failure_once_without_a_blank_line(db, capsys, caplog, feed_server):
     feed_server.add_status("/dead.xml", 404)
     main(["feeds", "add", feed_server.url("/dead.xml")])
