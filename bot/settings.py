@@ -421,6 +421,16 @@ def _table(raw: Any, name: str, cls: type, where: str, label: str) -> Any:
 _SUMMARIZER_ENV = {"url": "STORYBOT_SUMMARIZER_URL", "model": "STORYBOT_SUMMARIZER_MODEL"}
 
 
+def _env_value(env: Mapping[str, str], name: str) -> str | None:
+    """The variable ``name`` of ``env``, stripped; None when it is unset or empty.
+
+    Empty is unset (``NAME=`` in an EnvironmentFile, a compose file's ``${VAR}`` of an unset
+    VAR), as for STORYBOT_DATABASE_URL and the tokens: not a value to refuse, nor a blank
+    overriding the config file.
+    """
+    return env.get(name, "").strip() or None
+
+
 def _summarizer(
     file: SummarizerSettings, env: Mapping[str, str], where: str, kind_from: str
 ) -> SummarizerSettings:
@@ -429,8 +439,9 @@ def _summarizer(
     ``kind_from`` is the file that set ``[summarizer] kind``; when STORYBOT_SUMMARIZER
     chose it, that variable is named instead, since that is what the operator changed.
     """
-    if "STORYBOT_SUMMARIZER" in env:
-        kind = env["STORYBOT_SUMMARIZER"]
+    from_env = _env_value(env, "STORYBOT_SUMMARIZER")
+    if from_env is not None:
+        kind = from_env
         kind_from = f"STORYBOT_SUMMARIZER={kind!r}"
     else:
         kind = file.kind
@@ -441,8 +452,8 @@ def _summarizer(
         )
     out = SummarizerSettings(
         kind=kind,
-        url=env.get("STORYBOT_SUMMARIZER_URL", file.url),
-        model=env.get("STORYBOT_SUMMARIZER_MODEL", file.model),
+        url=_env_value(env, "STORYBOT_SUMMARIZER_URL") or file.url,
+        model=_env_value(env, "STORYBOT_SUMMARIZER_MODEL") or file.model,
         timeout_s=file.timeout_s,
         max_words=file.max_words,
         api_key=env.get("STORYBOT_SUMMARIZER_API_KEY") or None,
@@ -459,7 +470,7 @@ def _summarizer(
         if not out.url.startswith(("http://", "https://")):
             url_from = (
                 "STORYBOT_SUMMARIZER_URL"
-                if "STORYBOT_SUMMARIZER_URL" in env
+                if _env_value(env, "STORYBOT_SUMMARIZER_URL")
                 else f"{where}: [summarizer] url"
             )
             raise ConfigError(f"{url_from} must be an http(s) URL, got {out.url!r}")
@@ -699,7 +710,7 @@ def load_settings(
         raise ConfigError(
             f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}"
         )
-    slack_mode = env.get("STORYBOT_SLACK_MODE", slack_file.mode)
+    slack_mode = _env_value(env, "STORYBOT_SLACK_MODE") or slack_file.mode
     if slack_mode not in SLACK_MODES:
         raise ConfigError(f"STORYBOT_SLACK_MODE must be 'socket' or 'http', got {slack_mode!r}")
     discord_file = _section(data, "discord", DiscordSettings, where)

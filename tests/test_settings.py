@@ -305,6 +305,34 @@ def test_an_unknown_slack_mode_in_the_environment_is_refused():
         load_settings(env={"STORYBOT_SLACK_MODE": "bogus"})
 
 
+def test_an_empty_environment_variable_is_as_if_it_were_not_set(tmp_path):
+    # `STORYBOT_SLACK_MODE=` in an EnvironmentFile, or compose's ${VAR} of an unset VAR:
+    # as for STORYBOT_DATABASE_URL, STORYBOT_EMBEDDINGS and the tokens, empty means unset,
+    # not a configuration error, nor a blank that overrides the config file
+    s = load_settings(env={"STORYBOT_SLACK_MODE": "", "STORYBOT_SUMMARIZER": " "})
+    assert s.slack.mode == "socket" and s.summarizer.kind == "extractive"
+    path = write(
+        tmp_path,
+        "[slack]\nmode = 'http'\n"
+        "[summarizer]\nkind = 'openai'\nurl = 'https://llm.example/v1'\nmodel = 'm'\n",
+    )
+    s = load_settings(
+        path,
+        env={
+            "STORYBOT_SLACK_MODE": "",
+            "STORYBOT_SUMMARIZER": "",
+            "STORYBOT_SUMMARIZER_URL": "",
+            "STORYBOT_SUMMARIZER_MODEL": "",
+        },
+    )
+    assert s.slack.mode == "http"
+    assert (s.summarizer.kind, s.summarizer.url, s.summarizer.model) == (
+        "openai",
+        "https://llm.example/v1",
+        "m",
+    )
+
+
 def test_summarizer_errors_name_the_variable_that_chose_the_kind(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(env={"STORYBOT_SUMMARIZER": "openai"})
