@@ -21,7 +21,14 @@ from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.engine import Engine, EngineConfig
-from bot.errors import ConfigError, NotAnArticle, RateLimited, TransientDeliveryError, UserError
+from bot.errors import (
+    ConfigError,
+    NotAnArticle,
+    RateLimited,
+    TransientDeliveryError,
+    TryAgainLater,
+    UserError,
+)
 from bot.model import DeliveryMode, Story
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
@@ -367,11 +374,15 @@ def _declared_seed(app: App, name: str, source: str):
     Seed paths are resolved against the config file's directory when it is read, so a
     missing one is shown as a full path the operator did not type: the message says so.
     """
-    from adapters.seeds import load_seed
+    from adapters.seeds import SeedUnavailable, load_seed
 
     where = app.settings.config_path or "config"
     try:
         return load_seed(source, allowed_hosts=app.settings.allowed_hosts)
+    except SeedUnavailable as exc:
+        # the site down for now (at boot, say): exit 75, which the systemd units restart,
+        # not 2, which they leave stopped; the story is created once the seed answers
+        raise TryAgainLater(f"{where}: [[stories]] '{name}': {exc}") from None
     except NotAnArticle as exc:
         reason = feed_given_as_seed(exc, "seed")
     except UserError as exc:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from adapters.feeds.article import main_text
-from adapters.feeds.errors import FetchError
+from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.pagefetch import (
     UTF16_BOMS,
@@ -63,6 +63,18 @@ _URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]+)://", re.IGNORECASE)
 _WHAT_A_SEED_IS = (
     "a seed is a file path (or file:// URL) on this machine, or an http:// or https:// web address"
 )
+
+
+class SeedUnavailable(UserError):
+    """A seed URL could not be fetched for a reason that may pass: a refused or dropped
+    connection, HTTP 408, 429 or 5xx, or a timeout (the site down or swamped for now).
+
+    A ``UserError`` like any unreadable seed; kept apart so that a story the config file
+    declares can be tried again later (``storybot run`` exits 75, which supervisors
+    restart) rather than refused as a configuration error.
+    """
+
+
 # A sentence ends after a lower-case word ("talks. The"), not after "U.S." or "Mr.".
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\"'”’]{2}[.!?])\s+(?=[A-Z0-9\"“‘])")
 
@@ -253,7 +265,8 @@ def _load_url(source: str, fetch: FetchHtml) -> SeedDoc:
             "the page that shows the article"
         ) from None
     except FetchError as exc:
-        raise UserError(f"could not fetch seed {source}: {exc}") from None
+        failed = SeedUnavailable if exc.transient or isinstance(exc, TimedOut) else UserError
+        raise failed(f"could not fetch seed {source}: {exc}") from None
     if isinstance(fetched, PageText):
         text, final_url, plain = fetched.text, fetched.url, fetched.media_type == "text/plain"
     elif isinstance(fetched, tuple):

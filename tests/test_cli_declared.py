@@ -137,6 +137,42 @@ def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tm
     )
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "said"),
+    [(503, 75, "HTTP 503"), (429, 75, "HTTP 429"), (404, 2, "HTTP 404")],
+)
+def test_a_declared_seed_url_that_fails_for_now_exits_75_so_a_supervisor_retries(
+    db, tmp_path, capsys, feed_server, status, code, said
+):
+    # `storybot run` at boot, the seed's site down for a moment: exit 2 would leave the
+    # service stopped (the systemd units do not restart 2); 75 is retried, as a database
+    # server that is not up yet. A seed that is not there (404) is a configuration error.
+    open_store(db).close()
+    feed_server.add_status("/seed.html", status)
+    config = _config(tmp_path, story="pentagon", seeds=[feed_server.url("/seed.html")])
+    assert main(["--config", config, "story", "list"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"storybot: error: {config}: [[stories]] 'pentagon': could not fetch seed "
+    )
+    assert said in err and err.count("\n") == 1, err
+    assert main(["story", "list"]) == 0  # nothing was created
+    assert "pentagon" not in capsys.readouterr().out
+
+
+def test_a_declared_seed_url_whose_server_refuses_the_connection_exits_75(db, tmp_path, capsys):
+    import socket
+
+    open_store(db).close()
+    with socket.socket() as sock:  # a port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = _config(tmp_path, story="pentagon", seeds=[f"http://127.0.0.1:{port}/seed.html"])
+    assert main(["--config", config, "story", "list"]) == 75
+    err = capsys.readouterr().err
+    assert "could not connect" in err and "[[stories]] 'pentagon'" in err, err
+
+
 def test_ask_help_reads_no_declared_seed(db, tmp_path, capsys):
     config = _config(tmp_path, story="pentagon", seeds=["missing.txt"])
     assert main(["--config", config, "ask", "help"]) == 0
