@@ -296,6 +296,23 @@ def test_a_missing_subcommand_is_named_as_the_usage_line_shows_it(capsys, argv, 
     assert named in err.split("error:")[0]  # the usage line(s)
 
 
+@pytest.mark.parametrize(
+    ("measure", "shown"),
+    [
+        ("track", ["(Nt, default 4)", "(W, default 30)"]),
+        ("dedup", ["(default 13)"]),
+        ("summary", ["(update task, default 4)"]),
+    ],
+)
+def test_eval_help_gives_the_defaults_the_measure_runs_with(capsys, measure, shown):
+    # the README's figures are at Nt = 4, W = 30: the help must say that is what runs
+    with pytest.raises(SystemExit):
+        main(["eval", measure, "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the lines
+    for words in shown:
+        assert words in out, out
+
+
 def test_prune_reports_what_it_gives_back_and_refuses_nonsense(db, capsys):
     open_store(db).close()  # prune needs a database (it creates none)
     assert main(["prune", "--older-than", "30", "--dry-run"]) == 0

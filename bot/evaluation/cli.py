@@ -54,8 +54,12 @@ def add_eval_parser(subparsers: Any) -> None:
 
     tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
     common(tr)
-    tr.add_argument("--seeds", type=_positive_int, default=4, help="seed items per target (Nt)")
-    tr.add_argument("--window", type=_days, default=30, help="days after the last seed (W)")
+    tr.add_argument(
+        "--seeds", type=_positive_int, default=4, help="seed items per target (Nt, default 4)"
+    )
+    tr.add_argument(
+        "--window", type=_days, default=30, help="days after the last seed (W, default 30)"
+    )
     tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
     tr.add_argument("--limit-targets", type=_positive_int, help="only the first N targets")
     tr.add_argument(
@@ -84,7 +88,7 @@ def add_eval_parser(subparsers: Any) -> None:
 
     dd = sub.add_parser("dedup", help="near-duplicate detection on a syndication test set")
     common(dd)
-    dd.add_argument("--seed", type=int, default=13, help="random seed of the test set")
+    dd.add_argument("--seed", type=int, default=13, help="random seed of the test set (default 13)")
 
     sm = sub.add_parser(
         "summary",
@@ -92,7 +96,10 @@ def add_eval_parser(subparsers: Any) -> None:
     )
     common(sm)
     sm.add_argument(
-        "--seeds", type=_positive_int, default=4, help="reports of the seed story (update task)"
+        "--seeds",
+        type=_positive_int,
+        default=4,
+        help="reports of the seed story (update task, default 4)",
     )
 
 
