@@ -65,7 +65,30 @@ class _CommandText(argparse.Action):
             raise argparse.ArgumentError(
                 self, 'the /story command is missing, e.g. storybot ask "status"'
             )
+        _refuse_global_options(self, words)
         setattr(namespace, self.dest, words)
+
+
+def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
+    """Say where ``--config``/``--verbose`` go when they follow ``ask``'s words.
+
+    Every word after ``ask`` is the /story command's, and no /story command takes these
+    (``-v`` alone is left: it may be a query's ``-word``), so the command's own reply
+    ("`status` does not take 'prod.toml'") would not say what went wrong.
+    """
+    for i, word in enumerate(words):
+        if word == "--config" or word.startswith("--config="):
+            path = word.partition("=")[2] or (words[i + 1] if i + 1 < len(words) else "PATH")
+            before = f"storybot --config {path} ask ..."
+        elif word == "--verbose":
+            before = "storybot -v ask ..."
+        else:
+            continue
+        raise argparse.ArgumentError(
+            action,
+            f"{word.partition('=')[0]} goes before `ask` ({before}): every word after `ask` "
+            "is the /story command's",
+        )
 
 
 def _number(text: str, unit: str, *, positive: bool) -> float:

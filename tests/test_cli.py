@@ -211,6 +211,27 @@ def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
     assert shown in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("argv", "before"),
+    [
+        (["ask", "status", "--config", "prod.toml"], "storybot --config prod.toml ask ..."),
+        (["ask", "subscriptions", "--config=prod.toml"], "storybot --config prod.toml ask ..."),
+        (["ask", "status", "--verbose"], "storybot -v ask ..."),
+    ],
+)
+def test_ask_with_a_global_option_after_it_says_to_put_it_before_ask(
+    db, tmp_path, capsys, argv, before
+):
+    # README: --config and -v may come after the command, except after `ask`; no /story
+    # command takes them, and "`status` does not take 'prod.toml'" said nothing of that
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"goes before `ask` ({before})" in err, err
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_poll_once_exits_1_when_every_polled_feed_failed(db, capsys, feed_server):
     feed_server.add_status("/dead.xml", 404)
     feed_server.add_status("/gone.xml", 500)
