@@ -761,14 +761,35 @@ async def _discord_sync(settings, guild: int | None) -> int:
         raise UserError(
             "DISCORD_BOT_TOKEN is not set; `storybot discord sync` needs the bot token."
         )
+    import aiohttp
+    import discord
+
     from adapters.discord_chat import sync_commands
 
-    names = await sync_commands(
-        settings.discord.token,
-        guild,
-        api_url=settings.discord.api_url,
-        gateway_url=settings.discord.gateway_url,
-    )
+    api = settings.discord.api_url or "https://discord.com/api/v10"
+    try:
+        names = await sync_commands(
+            settings.discord.token,
+            guild,
+            api_url=settings.discord.api_url,
+            gateway_url=settings.discord.gateway_url,
+        )
+    except discord.LoginFailure:
+        # a configuration error, as `run` treats it (exit 2), not a traceback
+        raise UserError(
+            "Discord rejected DISCORD_BOT_TOKEN (revoked, reset, or not a bot token): copy "
+            "the token from the Developer Portal's Bot page"
+        ) from None
+    except discord.HTTPException as exc:
+        print(f"storybot: error: Discord refused the commands: {exc}", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        print(
+            f"storybot: error: could not reach Discord at {api}: {exc or type(exc).__name__}; "
+            "nothing was registered, try again",
+            file=sys.stderr,
+        )
+        return 1
     where = f"server {guild}" if guild else "all servers (global; may take up to an hour to appear)"
     print(f"synced {len(names)} commands to {where}: {', '.join(names)}")
     return 0

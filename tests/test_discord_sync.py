@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Any
 
 import discord
@@ -103,6 +105,47 @@ async def test_sync_with_a_rejected_token_fails(fake: FakeDiscord) -> None:
     with pytest.raises(discord.LoginFailure):
         await sync_commands("wrong", None, api_url=fake.api_url)
     assert fake.calls_to("PUT", r".*") == []
+
+
+async def _storybot(*argv: str) -> int:
+    """``storybot ARGV``: in a thread, as its asyncio.run needs a loop of its own (the
+    fake Discord serves on this one)."""
+    from adapters.cli import main
+
+    return await asyncio.to_thread(main, list(argv))
+
+
+def _ours(err: str) -> str:
+    """``err`` without the fake server's access log (it serves in this process)."""
+    return "".join(line for line in err.splitlines(True) if "aiohttp.access" not in line)
+
+
+async def test_storybot_discord_sync_with_a_rejected_token_says_so_in_one_line(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "wrong")
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", fake.api_url)
+    assert await _storybot("discord", "sync", "--global") == 2
+    err = _ours(capsys.readouterr().err)
+    assert err.startswith("storybot: error: Discord rejected DISCORD_BOT_TOKEN"), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert fake.calls_to("PUT", r".*") == []
+
+
+async def test_storybot_discord_sync_when_discord_cannot_be_reached_says_so_in_one_line(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", f"http://127.0.0.1:{port}/api/v10")
+    assert await _storybot("discord", "sync", "--guild", str(GUILD_ID)) == 1
+    err = _ours(capsys.readouterr().err)
+    assert err.startswith(
+        f"storybot: error: could not reach Discord at http://127.0.0.1:{port}/api/v10"
+    ), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
 
 
 def test_the_discord_help_names_every_option_of_each_command() -> None:
