@@ -124,6 +124,27 @@ async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_p
     assert f", {reports} on-topic, " in last, (last, reports)
 
 
+@pytest.mark.parametrize(
+    ("database", "shown"),
+    [
+        ("sqlite:///{tmp}/missing/demo.db", "--database: the directory {tmp}/missing for the"),
+        ("bogus", "--database is not a valid database URL"),
+        ("sqlite:///{tmp}/corrupt.db", "(from --database): file is not a database"),
+    ],
+)
+def test_demo_database_errors_name_the_database_option(
+    tmp_path, capsys, monkeypatch, database, shown
+):
+    # the operator gave --database, not STORYBOT_DATABASE_URL (README: errors about the
+    # database name where its URL came from)
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    (tmp_path / "corrupt.db").write_text("not a database\n")
+    assert main(["demo", "--database", database.format(tmp=tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert shown.format(tmp=tmp_path) in err and "STORYBOT_DATABASE_URL" not in err, err
+    assert err.count("\n") == 1, err
+
+
 def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsys):
     from storage import open_store
 

@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -43,10 +44,12 @@ async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with tempfile.TemporaryDirectory(prefix="storybot-demo-") as tmp:
         db = args.database or f"sqlite:///{Path(tmp) / 'demo.db'}"
-        return await _run(args, db, out)
+        # named in database errors: the operator gave --database, not STORYBOT_DATABASE_URL
+        source = "--database" if args.database else "the demo's temporary database"
+        return await _run(args, db, out, source)
 
 
-def _refuse_a_database_in_use(db_url: str) -> None:
+def _refuse_a_database_in_use(db_url: str, source: str) -> None:
     """Refuse a ``--database`` that already holds stories or feeds.
 
     The demo adds its story, six feeds on a local port that is gone once it ends, and a
@@ -59,7 +62,7 @@ def _refuse_a_database_in_use(db_url: str) -> None:
     from storage import open_store
 
     try:
-        store = open_store(db_url, create=False)
+        store = open_store(db_url, create=False, source=source)
     except ConfigError as exc:
         if str(exc).startswith("no database at "):
             return  # a new file: the demo creates it
@@ -77,16 +80,20 @@ def _refuse_a_database_in_use(db_url: str) -> None:
         )
 
 
-async def _run(args: argparse.Namespace, db_url: str, out: TextIO) -> int:
+async def _run(args: argparse.Namespace, db_url: str, out: TextIO, source: str) -> int:
     from adapters.seeds import load_seed
 
-    _refuse_a_database_in_use(db_url)  # before anything is started
+    _refuse_a_database_in_use(db_url, source)  # before anything is started
     timeline = Timeline.load()
     clock = ManualClock(timeline.start)
     server = DemoFeedServer(timeline, clock)
     await server.start()
-    env = dict(os.environ, STORYBOT_DATABASE_URL=db_url, STORYBOT_ALLOWED_HOSTS="127.0.0.1")
-    settings = load_settings(getattr(args, "config", None), env=env)
+    env = dict(os.environ, STORYBOT_ALLOWED_HOSTS="127.0.0.1")
+    settings = replace(
+        load_settings(getattr(args, "config", None), env=env),
+        database_url=db_url,
+        database_source=source,
+    )
     console = ConsoleAdapter(out)
     app = build_app(settings, clock=clock, adapters={CONSOLE: console})
     try:
