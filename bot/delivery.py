@@ -15,7 +15,8 @@ Failures never lose a row:
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
   for the rest of the round so we do not hammer it. Never counts towards giving up.
 * ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
-  ``TOKEN_RETRY_S`` with every row due for it, the refusal kept as each row's error (it says
+  ``TOKEN_RETRY_S`` (from round to round: rows due in later batches wait with it),
+  with every row due for it, the refusal kept as each row's error (it says
   which setting to fix); never counts towards giving up, so a token refused over a weekend
   loses no alert and the platform is asked once a pause, not once a row.
 * ``TransientDeliveryError`` (5xx, timeouts, dropped connections): exponential back-off with
@@ -114,6 +115,9 @@ class DeliveryWorker:
         self.max_backoff_s = max_backoff_s
         self.rng = rng or random.Random()
         self._stopping = False
+        # platforms that refused the bot's token, until when: kept from round to round,
+        # since a round reads one batch (``limit``) and more rows may wait than that
+        self._token_pauses: dict[str, _Pause] = {}
 
     async def _db(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run one store call in a thread.
@@ -136,8 +140,13 @@ class DeliveryWorker:
     async def deliver_due(self, limit: int = 100) -> DeliveryReport:
         """Deliver what is due now; returns what happened."""
         report = DeliveryReport()
-        paused: dict[str, _Pause] = {}
-        for entry in await self._db(self.store.due_outbox, self.clock.now(), limit=limit):
+        now = self.clock.now()
+        # A refused token pauses its platform beyond the round: the rows of the next
+        # batches wait with the first, and the platform is asked once a pause, not once
+        # a batch (the scale-out worker reads 20 rows a tick).
+        self._token_pauses = {p: v for p, v in self._token_pauses.items() if v.until > now}
+        paused: dict[str, _Pause] = dict(self._token_pauses)
+        for entry in await self._db(self.store.due_outbox, now, limit=limit):
             if self._stopping:
                 break
             platform = entry.target.platform
@@ -269,6 +278,7 @@ class DeliveryWorker:
             until = now + timedelta(seconds=self.TOKEN_RETRY_S)
             error = f"{type(exc).__name__}: {exc}"
             paused[entry.target.platform] = _Pause(until, error)
+            self._token_pauses[entry.target.platform] = paused[entry.target.platform]
             report.failed += 1
             report.errors.append(f"{entry.key}: {error}")
             await self._db(
@@ -394,8 +404,9 @@ class DeliveryWorker:
 
 @dataclass(frozen=True)
 class _Pause:
-    """A platform left alone for the rest of a round: until when, and why (the error kept
-    on each of its rows; None keeps each row's own)."""
+    """A platform left alone for the rest of a round (a refused token: until ``until``,
+    round after round): until when, and why (the error kept on each of its rows; None
+    keeps each row's own)."""
 
     until: datetime
     reason: str | None = None

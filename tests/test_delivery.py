@@ -13,7 +13,13 @@ from datetime import timedelta
 import pytest
 
 from bot.delivery import DeliveryWorker
-from bot.errors import MessageGone, PermanentDeliveryError, RateLimited, TransientDeliveryError
+from bot.errors import (
+    MessageGone,
+    PermanentDeliveryError,
+    RateLimited,
+    TokenRefused,
+    TransientDeliveryError,
+)
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from storage import open_store
@@ -133,6 +139,31 @@ async def test_an_absurd_retry_after_holds_the_message_a_bounded_time_and_stops_
     clock.advance(hours=1, seconds=1)
     await w.deliver_due()
     assert sorted(k for k, _ in platform.posts) == ["k1", "k2"]
+
+
+async def test_a_refused_token_is_asked_once_a_pause_however_many_batches_wait(store, clock):
+    # More messages wait than one round reads (the scale-out worker reads 20 a tick, run
+    # 100): the platform is still asked once a pause, not once a batch, and every row
+    # comes due again with the pause (not staggered a round apart for ever after).
+    platform = ScriptedPlatform([TokenRefused("invalid_auth (check the token)")] * 1000)
+    store.enqueue([OutboxWrite(f"k{n}", TARGET, msg("a")) for n in range(7)], clock.now())
+    w = worker(store, platform, clock)
+
+    refused = len(platform.script)
+    for _ in range(3):  # three pauses, in rounds of 2 rows, 2 s apart
+        for _ in range(int(DeliveryWorker.TOKEN_RETRY_S // 2)):
+            await w.deliver_due(limit=2)
+            clock.advance(2)
+    assert refused - len(platform.script) == 3, "one question a pause"
+    for n in range(7):
+        entry = store.get_outbox(f"k{n}")
+        assert entry is not None and not entry.dead and entry.attempts == 0
+        assert "check the token" in (entry.last_error or "")
+    platform.script.clear()  # a good token again
+    clock.advance(DeliveryWorker.TOKEN_RETRY_S)
+    for _ in range(4):
+        await w.deliver_due(limit=2)
+    assert sorted(k for k, _ in platform.posts) == sorted(f"k{n}" for n in range(7))
 
 
 async def test_transient_errors_back_off_then_succeed(store, clock):
