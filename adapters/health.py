@@ -13,7 +13,9 @@ The checks read the database and change nothing (no migration, no new file):
   It measures how long due feeds have waited, not the time since the last poll, so
   feeds polled once a day (or backing off for hours) need no longer ``max_age``.
 * ``outbox``, ``delivery`` and ``feeds``: dead messages; messages due for longer than
-  ``max_age`` and not sent (nothing delivers for their platform); feeds that failed more
+  ``max_age`` and not sent (nothing delivers for their platform), or waiting because
+  their platform refuses the bot's token (the delivery worker keeps them, never dead,
+  and asks again every few minutes, so they are neither dead nor overdue); feeds that failed more
   than ``max_failures`` polls in a row. These are *warnings*: a supervisor restarts a process
   whose check fails, and a restart fixes neither a channel that refused the bot nor a
   broken feed, so they do not fail the check (a probe failing on them would restart a
@@ -36,8 +38,8 @@ from typing import TextIO
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.clock import utc
-from bot.errors import ConfigError
-from bot.model import Feed
+from bot.errors import ConfigError, TokenRefused
+from bot.model import Feed, OutboxEntry
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
@@ -149,13 +151,14 @@ def check(
             feeds = store.list_feeds()
             outbox = store.outbox_counts()
             overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ)
+            refused = [e for e in store.undelivered_outbox(False, OVERDUE_READ) if token_refused(e)]
         except SQLAlchemyError as exc:
             return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
         return [
             *findings,
             polling(feeds, now, max_age),
             _outbox(outbox),
-            delivering([e.target.platform for e in overdue], max_age),
+            delivering([e.target.platform for e in overdue], max_age, refused),
             failing(feeds, max_failures),
         ]
     finally:
@@ -249,7 +252,18 @@ def _outbox(counts: dict[str, int]) -> Finding:
     return Finding("outbox", OK, f"no dead messages; {pending} pending")
 
 
-def delivering(overdue: list[str], max_age: timedelta) -> Finding:
+# How the delivery worker words a refused token as a message's error ("TokenRefused: ...")
+_TOKEN_REFUSED = f"{TokenRefused.__name__}: "
+
+
+def token_refused(entry: OutboxEntry) -> bool:
+    """Whether ``entry`` waits because its platform refused the bot's token when last asked."""
+    return (entry.last_error or "").startswith(_TOKEN_REFUSED)
+
+
+def delivering(
+    overdue: list[str], max_age: timedelta, refused: list[OutboxEntry] | None = None
+) -> Finding:
     """Messages due for longer than ``max_age`` and not sent, by the platform they are for.
 
     The delivery worker sends what is due at every tick (a message that failed waits for
@@ -258,19 +272,33 @@ def delivering(overdue: list[str], max_age: timedelta) -> Finding:
     or none with that platform's token (a channel that followed a story on Discord
     before the Discord token was removed). A warning: a restart fixes the first, not the
     second.
+
+    ``refused``: messages waiting because their platform refused the bot's token when last
+    asked. The worker never gives them up and asks again every few minutes, so they are
+    neither dead nor overdue: without them a token revoked for a weekend left every line
+    ok while nothing was delivered. Also a warning: a restart does not fix a token.
     """
-    if not overdue:
+    found = []
+    if refused:
+        by_platform = Counter(e.target.platform for e in refused)
+        more = "or more " if len(refused) >= OVERDUE_READ else ""
+        error = shorten(" ".join((refused[0].last_error or "").split()), 120)
+        platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
+        found.append(
+            f"{counted(len(refused), 'message')} {more}waiting because the platform refuses "
+            f"the bot's token ({platforms}: {error}); set a good token and restart"
+        )
+    if overdue:
+        by_platform = Counter(overdue)
+        more = "or more " if len(overdue) >= OVERDUE_READ else ""
+        platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
+        found.append(
+            f"{counted(len(overdue), 'message')} {more}due for more than {duration(max_age)} "
+            f"and not sent ({platforms}): is a deliverer with that platform's token running?"
+        )
+    if not found:
         return Finding("delivery", OK, f"nothing waiting for more than {duration(max_age)}")
-    by_platform = Counter(overdue)
-    more = "or more " if len(overdue) >= OVERDUE_READ else ""
-    platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
-    return Finding(
-        "delivery",
-        WARNING,
-        f"{counted(len(overdue), 'message')} {more}due for more than {duration(max_age)} and "
-        f"not sent ({platforms}): is a deliverer with that platform's token running? "
-        "(storybot outbox lists them)",
-    )
+    return Finding("delivery", WARNING, "; ".join(found) + " (storybot outbox lists them)")
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:

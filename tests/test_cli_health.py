@@ -27,6 +27,8 @@ from adapters.app import build_app
 from adapters.cli import main
 from adapters.health import _no_such_database, default_max_age_s, health
 from bot.clock import ManualClock
+from bot.delivery import DeliveryWorker
+from bot.errors import TokenRefused
 from bot.model import FeedStatus
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
@@ -367,3 +369,42 @@ def test_messages_due_long_ago_and_not_sent_are_a_warning_naming_their_platform(
     assert _lines(capsys.readouterr().out)["delivery"] == ("ok nothing waiting for more than 2 h")
     assert main(["health", "--strict"]) == 1
     assert _lines(capsys.readouterr().out)["delivery"].startswith("problem 2 messages")
+
+
+class _RefusingPlatform:
+    """A chat platform that refuses the bot's token, at the port (as Discord's 401 is)."""
+
+    platform = "discord"
+
+    async def post(self, target, message, *, idempotency_key):
+        raise TokenRefused("Discord 401: 401: Unauthorized (check DISCORD_BOT_TOKEN)")
+
+    async def edit(self, target, message_id, message, *, since=None):
+        raise TokenRefused("Discord 401: 401: Unauthorized (check DISCORD_BOT_TOKEN)")
+
+
+async def test_messages_held_by_a_refused_bot_token_are_a_warning_saying_so(env, capsys):
+    """A refused token never turns the messages dead and keeps them from being overdue
+    (each waits for the platform's next question, five minutes off): without this check a
+    token revoked for a weekend left every line ok while nothing was delivered."""
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write("notice:1:1", DM), write("notice:1:2", DM)], now - timedelta(hours=3))
+        clock = ManualClock(now - timedelta(hours=3))
+        worker = DeliveryWorker(store, {"discord": _RefusingPlatform()}, clock)
+        for _ in range(36):  # three hours of refusals, a round every 5 minutes
+            await worker.deliver_due()
+            clock.advance(minutes=5)
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    lines = _lines(capsys.readouterr().out)
+    assert lines["outbox"] == "ok no dead messages; 2 pending"
+    assert lines["delivery"] == (
+        "warning 2 messages waiting because the platform refuses the bot's token "
+        "(2 for discord: TokenRefused: Discord 401: 401: Unauthorized (check "
+        "DISCORD_BOT_TOKEN)); set a good token and restart (storybot outbox lists them)"
+    )
+    assert main(["health", "--strict"]) == 1
+    assert _lines(capsys.readouterr().out)["delivery"].startswith("problem 2 messages waiting")
