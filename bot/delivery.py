@@ -189,7 +189,7 @@ class DeliveryWorker:
         now = self.clock.now()
         # Only a refusal of the post itself proves nothing was posted; a 429 on the
         # recovery look-up or on an edit must keep post_started_at (or a post that timed
-        # out after the platform accepted it would be posted again).
+        # out after the platform accepted it would be posted again); see _post_refused.
         posting = False
         message = entry.message
         if self.rewriter is not None:
@@ -251,7 +251,7 @@ class DeliveryWorker:
                 entry.id,
                 str(exc),
                 until,
-                post_refused=posting,
+                post_refused=self._post_refused(sink, entry, posting),
                 count=False,
             )
             log.info(
@@ -270,7 +270,7 @@ class DeliveryWorker:
                 f"permanent: {exc}",
                 now,
                 dead=True,
-                post_refused=posting,
+                post_refused=self._post_refused(sink, entry, posting),
             )
             log.error("giving up on %s: %s", entry.key, exc)
             return
@@ -286,7 +286,7 @@ class DeliveryWorker:
                 entry.id,
                 error,
                 until,
-                post_refused=posting,
+                post_refused=self._post_refused(sink, entry, posting),
                 count=False,
             )
             log.error(
@@ -356,6 +356,23 @@ class DeliveryWorker:
         if entry.delivered_version == 0 or not _dedups_by_key_for_a_while(sink):
             return entry.key
         return f"{entry.key}@{(started - _EPOCH) // timedelta(microseconds=1)}"
+
+    @staticmethod
+    def _post_refused(sink: ChatSink, entry: OutboxEntry, posting: bool) -> bool:
+        """Whether a refusal of this attempt (a 429, a refused token, a permanent error)
+        shows that the row has no message on the platform, so ``post_started_at`` goes.
+
+        Only if the refused call was the post itself, and no earlier attempt may have
+        posted unseen: on a platform that finds a post by its key only for a while
+        (Discord's nonce), an interrupted earlier post (``post_started_at`` with no
+        message id) may stand, and a retry within the window must go under the key it
+        had (a repost's key comes from ``post_started_at``; see ``_post_key``). A sink
+        that looks posts up (``find_posted``) has looked before this post.
+        """
+        if not posting:
+            return False
+        earlier = entry.post_started_at is not None and entry.message_id is None
+        return not (earlier and _dedups_by_key_for_a_while(sink))
 
     @staticmethod
     def _nonce_retry_cap(sink: ChatSink, entry: OutboxEntry, posting: bool) -> float | None:

@@ -306,6 +306,33 @@ async def test_a_repost_whose_answer_was_lost_is_not_posted_again_once_the_delet
     store.close()
 
 
+async def test_a_repost_whose_answer_was_lost_then_rate_limited_is_not_posted_twice(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """The repost of a deleted alert reaches Discord but its answer is lost; its retry is
+    answered 429. That 429 says the retry posted nothing, not that the lost attempt did
+    not: the next retry, still within Discord's nonce window, must go under the lost
+    attempt's nonce (Discord answers with that message), not a new one."""
+    store = open_store(sqlite_url)
+    worker = await first_report_posted(fake, sink, store, clock, 120.0)
+    del fake.messages[store.get_outbox(KEY).message_id]  # type: ignore[union-attr]
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("Second report"))], clock.now())
+    fake.lose_answer_of_next_post()  # the repost is posted; its answer is lost
+    assert (await worker.deliver_due()).failed == 1
+    clock.advance(5)
+    fake.rate_limit_next(1, retry_after=40.0, path=MESSAGES)
+    assert (await worker.deliver_due()).rate_limited == 1
+    clock.advance(41)  # within the nonce window of the lost attempt
+
+    await worker.deliver_due()
+
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.delivered_version == entry.version
+    titles = [m["embeds"][0]["title"] for m in fake.messages.values()]
+    assert titles == ["Second report"], "the update is in the channel once"
+    store.close()
+
+
 async def test_a_repost_whose_answer_was_lost_is_retried_while_discord_remembers_its_nonce(
     fake: FakeDiscord, sink, sqlite_url, clock
 ) -> None:
