@@ -292,6 +292,14 @@ def plausible_published(published: datetime | None) -> datetime | None:
     return None if aware < _EARLIEST_PUBLISHED else published
 
 
+# A link longer than this is not kept with its item (a cut link leads nowhere): the store,
+# the story's engine snapshot and alerts carry an item's link, and one feed entry's 64 kB
+# link added 320 kB to a snapshot. The item is still known by it (:func:`item_key`, so an
+# item stored before this bound keeps its key and an edit is an update), and its outlet
+# read from its host.
+ITEM_URL_MAX = 2_048
+
+
 def new_item(
     entry: FeedEntry, feed_id: int | None, feed_title: str | None, fetched_at: datetime
 ) -> NewItem:
@@ -304,14 +312,16 @@ def new_item(
         fetched_at: When it was fetched (aware UTC).
 
     Returns:
-        A ``NewItem`` with its key, canonical URL, source label and content hash.
+        A ``NewItem`` with its key, canonical URL, source label and content hash; a link
+        over ``ITEM_URL_MAX`` characters names the item (its key) but is not kept.
     """
     title = normalise_text(entry.title)
+    kept = entry.url is not None and len(entry.url) <= ITEM_URL_MAX
     return NewItem(
-        key=item_key(entry, feed_id),
+        key=item_key(entry, feed_id),  # a link too long to keep still names the item
         feed_id=feed_id,
-        url=entry.url,
-        canonical_url=canonical_url(entry.url),
+        url=entry.url if kept else None,
+        canonical_url=canonical_url(entry.url) if kept else None,
         title=title,
         summary=entry.summary,
         content=entry.content,

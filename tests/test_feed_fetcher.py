@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.html_text import html_to_text
 from adapters.feeds.xmlsafety import defuse_doctype
+from bot.identity import canonical_url, feed_items
 from bot.model import FetchStatus, PollRequest
 
 LOCAL = {"127.0.0.1"}
@@ -636,9 +637,31 @@ def test_an_entrys_headline_text_and_link_are_bounded(fast: bool) -> None:
     assert len(big.title) <= 1_000 and big.title.endswith("…")
     assert 50_000 < len(big.summary) <= 100_000 and big.summary.endswith("contract.")
     assert 50_000 < len(big.content) <= 100_000
-    assert big.url is None and big.guid == "urn:huge"  # a cut link would lead nowhere
+    assert big.guid == "urn:huge"
+    # a cut link would lead nowhere: not kept with the item, which is still known by it
+    assert feed_items([big], 1, None, NOW)[0].url is None
     assert ordinary.title == "An ordinary headline" and ordinary.summary == paragraph.strip()
     assert ordinary.url == "https://news.example.com/articles/2"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_entry_whose_link_is_too_long_to_keep_is_still_known_by_it(fast: bool) -> None:
+    # The link is not kept (the store, the engine snapshot and alerts carry an item's
+    # link), but it stays the item's identity: keyed by a hash of its text instead, an
+    # item stored before the bound was taken for a new one (judged, maybe alerted, again)
+    # and every edit of its text made another new item.
+    long_link = "https://news.example.com/" + "a" * 5_000 + "?utm_source=feed"
+
+    def item(summary: str):
+        body = rss([entry(1, link=long_link, guid=None, summary=summary)], title="News")
+        _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW, fast=fast)
+        [made] = feed_items(entries, 1, None, NOW)
+        return made
+
+    first, edited = item("Officials met."), item("Officials met again, sources say.")
+    assert first.key == edited.key == "url:" + canonical_url(long_link)  # as before the bound
+    assert first.url is None and first.canonical_url is None  # not kept
+    assert first.source == "news.example.com"  # the outlet, from the link's host
 
 
 def test_html_is_converted_to_text_and_scripts_dropped() -> None:

@@ -44,14 +44,14 @@ _FUTURE_SLACK = timedelta(days=1)
 # What one entry may bring, however large its feed (10 MiB, 500 entries: one entry could
 # be all of it): a headline of 1,000 characters (cut at a word, "…"), a summary and a
 # content of 100,000 characters each (cut at a paragraph or sentence end, as linked
-# pages are), a link of 2,048 characters (longer: dropped, as a cut link leads nowhere).
+# pages are). A link over bot.identity.ITEM_URL_MAX stays the entry's identity but is not
+# kept with its item (bot.identity.new_item).
 # Every stage after the parser costs time in proportion to an item's text (a body of
 # 3.5 MB of distinct words took a cycle 11 s, 1 MB of CJK text 12 s), and an on-topic
 # item's headline and link are kept in the story's engine snapshot (a 64 kB link added
 # 320 kB to it, a 100 kB headline 200 kB).
 ENTRY_TITLE_MAX = 1_000
 ENTRY_TEXT_MAX = 100_000
-ENTRY_URL_MAX = 2_048
 
 
 def _storable_entry(entry: FeedEntry) -> FeedEntry:
@@ -76,7 +76,6 @@ def _bounded_entry(entry: FeedEntry) -> FeedEntry:
         len(entry.title) <= ENTRY_TITLE_MAX
         and len(entry.summary) <= ENTRY_TEXT_MAX
         and len(entry.content) <= ENTRY_TEXT_MAX
-        and len(entry.url or "") <= ENTRY_URL_MAX
     ):
         return entry  # nearly every entry
     return replace(
@@ -84,7 +83,6 @@ def _bounded_entry(entry: FeedEntry) -> FeedEntry:
         title=shorten(entry.title, ENTRY_TITLE_MAX),
         summary=cut_text(entry.summary, ENTRY_TEXT_MAX),
         content=cut_text(entry.content, ENTRY_TEXT_MAX),
-        url=entry.url if len(entry.url or "") <= ENTRY_URL_MAX else None,
     )
 
 
