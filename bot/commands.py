@@ -397,7 +397,7 @@ class Commands:
                 if self.on_feeds_changed:
                     self.on_feeds_changed()
                 return Reply(
-                    text=f"Added feed #{feed.id}: {url}. It will be polled within a minute."
+                    text=f"Added feed #{feed.id}: {url}. It is fetched from the next poll cycle on."
                 )
             removed = await asyncio.to_thread(remove_feed, self.store, url)
             if removed is None:

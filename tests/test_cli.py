@@ -699,6 +699,18 @@ def test_a_feed_added_from_chat_is_polled_at_the_configured_default_as_from_the_
     assert intervals == {"cli.xml": 3600, "chat.xml": 3600}
 
 
+def test_a_feed_added_from_chat_promises_the_next_poll_cycle_not_a_minute(db, tmp_path, capsys):
+    """Under `storybot ask` no service polls at all, and a running one polls every
+    [polling] tick_seconds, which may be above a minute: "polled within a minute" was
+    false in both. The next poll cycle, whenever it comes, is what fetches it."""
+    config = tmp_path / "c.toml"
+    config.write_text("[polling]\ntick_seconds = 300\n")
+    url = "https://feeds.example/chat.xml"
+    assert main(["--config", str(config), "ask", f"feeds add {url}"]) == 0
+    out = capsys.readouterr().out
+    assert out == f"Added feed #1: {url}. It is fetched from the next poll cycle on.\n"
+
+
 def test_story_remove_says_what_else_it_removes_and_needs_yes_for_others(db, capsys):
     main(["story", "add", "pentagon", *seeds()])
     store = open_store(db)
