@@ -403,7 +403,7 @@ def retry_dead(app: App, ids: list[int] | None, out: TextIO | None = None) -> in
         return 1 if ids else 0
     print(
         f"{counted(n, 'dead message')} queued again; the running service delivers "
-        "them (or: storybot poll --once --deliver)",
+        f"{'it' if n == 1 else 'them'} (or: storybot poll --once --deliver)",
         file=out,
     )
     return 0

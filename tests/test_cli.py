@@ -436,6 +436,32 @@ def test_outbox_retry_queues_dead_messages_again(db, capsys):
     assert "no dead messages with those ids" in capsys.readouterr().out
 
 
+def test_outbox_retry_says_it_of_one_message_and_them_of_several(db, capsys):
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    store = open_store(db)
+    try:
+        store.enqueue([write("a"), write("b"), write("c")], now)
+        for key in "abc":
+            store.mark_attempt_failed(store.get_outbox(key).id, "not_in_channel", now, dead=True)
+        first = store.get_outbox("a").id
+    finally:
+        store.close()
+    assert main(["outbox", "--retry", str(first)]) == 0
+    assert capsys.readouterr().out == (
+        "1 dead message queued again; the running service delivers it "
+        "(or: storybot poll --once --deliver)\n"
+    )
+    assert main(["outbox", "--retry"]) == 0
+    assert capsys.readouterr().out == (
+        "2 dead messages queued again; the running service delivers them "
+        "(or: storybot poll --once --deliver)\n"
+    )
+
+
 # --------------------------------------------------------------- operator review findings
 
 
