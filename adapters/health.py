@@ -246,8 +246,8 @@ def _outbox(counts: dict[str, int]) -> Finding:
         return Finding(
             "outbox",
             WARNING,
-            f"{counted(dead, 'dead message')}, given up on (storybot outbox lists them; "
-            "storybot outbox --retry sends them again)",
+            f"{counted(dead, 'dead message')}, given up on (storybot outbox lists {_it(dead)}; "
+            f"storybot outbox --retry sends {_it(dead)} again)",
         )
     return Finding("outbox", OK, f"no dead messages; {pending} pending")
 
@@ -298,7 +298,10 @@ def delivering(
         )
     if not found:
         return Finding("delivery", OK, f"nothing waiting for more than {duration(max_age)}")
-    return Finding("delivery", WARNING, "; ".join(found) + " (storybot outbox lists them)")
+    waiting = len(refused) + len(overdue)
+    return Finding(
+        "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
+    )
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:
@@ -309,12 +312,19 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
         return Finding("feeds", OK, f"none failing for {polls}")
     worst = bad[0]
     error = shorten(" ".join((worst.last_error or "").split()), 80)
+    which = ", the worst" if len(bad) > 1 else ":"
     return Finding(
         "feeds",
         WARNING,
-        f"{counted(len(bad), 'feed')} failing for {polls}, the worst {worst.url} "
-        f"({counted(worst.error_count, 'failure')}: {error}); storybot feeds list shows them",
+        f"{counted(len(bad), 'feed')} failing for {polls}{which} {worst.url} "
+        f"({counted(worst.error_count, 'failure')}: {error}); "
+        f"storybot feeds list shows {_it(len(bad))}",
     )
+
+
+def _it(n: int) -> str:
+    """The pronoun for ``n`` things: "it" for one, else "them"."""
+    return "it" if n == 1 else "them"
 
 
 def duration(span: timedelta) -> str:

@@ -25,11 +25,18 @@ from store_builders import DM, write
 from adapters import operator
 from adapters.app import build_app
 from adapters.cli import main
-from adapters.health import _no_such_database, default_max_age_s, health
+from adapters.health import (
+    _no_such_database,
+    _outbox,
+    default_max_age_s,
+    delivering,
+    failing,
+    health,
+)
 from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.errors import TokenRefused
-from bot.model import FeedStatus
+from bot.model import Feed, FeedStatus
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
 from storage import open_store
@@ -197,12 +204,12 @@ def test_dead_messages_and_failing_feeds_are_warnings_unless_strict(env, capsys)
     assert main(["health"]) == 0
     lines = _lines(capsys.readouterr().out)
     assert lines["outbox"] == (
-        "warning 1 dead message, given up on (storybot outbox lists them; "
-        "storybot outbox --retry sends them again)"
+        "warning 1 dead message, given up on (storybot outbox lists it; "
+        "storybot outbox --retry sends it again)"
     )
     assert lines["feeds"] == (
-        "warning 1 feed failing for more than 5 consecutive polls, the worst "
-        "https://broken.example/feed.xml (7 failures: HTTP 500); storybot feeds list shows them"
+        "warning 1 feed failing for more than 5 consecutive polls: "
+        "https://broken.example/feed.xml (7 failures: HTTP 500); storybot feeds list shows it"
     )
     assert main(["health", "--max-failures", "7"]) == 0
     assert _lines(capsys.readouterr().out)["feeds"].startswith("ok none failing")
@@ -210,6 +217,29 @@ def test_dead_messages_and_failing_feeds_are_warnings_unless_strict(env, capsys)
     lines = _lines(capsys.readouterr().out)
     assert lines["outbox"].startswith("problem 1 dead message")
     assert lines["feeds"].startswith("problem 1 feed failing")
+
+
+def test_findings_say_it_of_one_and_them_of_several():
+    """ "1 dead message ... lists them", "1 feed failing ..., the worst URL ... shows them":
+    one of a thing is "it", and one failing feed is not "the worst" of them."""
+    assert _outbox({"dead": 2}).detail == (
+        "2 dead messages, given up on (storybot outbox lists them; "
+        "storybot outbox --retry sends them again)"
+    )
+    age = timedelta(minutes=15)
+    assert delivering(["slack"], age).detail == (
+        "1 message due for more than 15 min and not sent (1 for slack): is a deliverer "
+        "with that platform's token running? (storybot outbox lists it)"
+    )
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    feeds = [
+        Feed(n, f"https://f{n}.example/rss", None, FeedStatus.ERROR, t, t, None, n * 10, "HTTP 500")
+        for n in (1, 2)
+    ]
+    assert failing(feeds, 5).detail == (
+        "2 feeds failing for more than 5 consecutive polls, the worst https://f2.example/rss "
+        "(20 failures: HTTP 500); storybot feeds list shows them"
+    )
 
 
 def test_a_missing_database_is_exit_2_and_is_not_created(tmp_path, monkeypatch, capsys):
