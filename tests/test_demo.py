@@ -108,6 +108,16 @@ def test_demo_refuses_flags_it_cannot_run_with_naming_the_flag(capsys, argv, sho
     assert err.count("\n") == 1
 
 
+async def test_a_demo_one_item_short_says_that_item_comes_later(tmp_path):
+    # the sample data's last item is published at 11:30: one item, not "them all"
+    out = io.StringIO()
+    assert await run_demo(demo_args(tmp_path, 11.0), out) == 0
+    assert (
+        "(after 11 simulated hours; 1 more item of the sample data, not a new development, "
+        "comes later: --hours 12 plays it)"
+    ) in out.getvalue()
+
+
 async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_poll(tmp_path):
     # README: `storybot demo --hours 2` is the short run; the sample turns come later
     out = io.StringIO()

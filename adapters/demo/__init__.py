@@ -243,10 +243,17 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     print("\nOutcome vs the sample data's answers:", file=out)
     if later:
         turns = sum(1 for i in later if i["kind"] == "development")
+        if len(later) == 1:
+            which = "a new development" if turns else "not a new development"
+            comes = f"{which}, comes later: --hours {_all_hours(timeline):g} plays it"
+        else:
+            comes = (
+                f"{counted(turns, 'new development')} among them, come later: "
+                f"--hours {_all_hours(timeline):g} plays them all"
+            )
         print(
             f"  (after {minutes / 60:g} simulated hours; {counted(len(later), 'more item')} "
-            f"of the sample data, {counted(turns, 'new development')} among them, come later: "
-            f"--hours {_all_hours(timeline):g} plays them all)",
+            f"of the sample data, {comes})",
             file=out,
         )
     print(f"  new developments alerted: {len(found)} of {len(expected)}", file=out)
