@@ -239,7 +239,9 @@ class Commands:
     # ------------------------------------------------------------------ commands
 
     def _cmd_help(self, req: CommandRequest, rest: str) -> Reply:
-        words = arguments("help", rest, 1, req.platform)
+        # The words after a command are its own (`help stories add`, `help subscribe
+        # bakery`): that command's help covers them.
+        words = rest.split()
         return Reply(text=help_text(words[0] if words else None, req.platform))
 
     def _how_to_add(self, platform: str | None) -> str:

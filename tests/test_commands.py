@@ -93,6 +93,23 @@ async def test_help_for_one_command_and_unknown_ones(commands):
     assert not reply.ok and "no command 'nope'" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("help stories add", "stories"),
+        ("help feeds add", "feeds"),
+        ("help FEEDS remove #3", "feeds"),
+        ("help subscribe bakery -bread", "subscribe"),
+        ("help follow now", "follow"),
+    ],
+)
+async def test_help_for_a_command_with_more_words_shows_that_commands_help(commands, text, command):
+    """`help stories add` was refused ("`help` does not take 'add'"): the words after a
+    command are that command's own, and its help covers them."""
+    reply = await commands.handle(req(text))
+    assert reply.ok and reply.text == help_text(command, "slack")
+
+
 async def test_unknown_command_names_it_and_shows_help(commands):
     reply = await commands.handle(req("frobnicate now"))
     assert not reply.ok
@@ -798,7 +815,6 @@ async def test_counts_of_one_are_singular(commands, store, clock):
         "stories all",
         "subscriptions mine",
         "feeds list all",
-        "help follow now",
         "why https://news.example/1 https://news.example/2",
     ],
 )
