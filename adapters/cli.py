@@ -244,8 +244,11 @@ def _parser() -> argparse.ArgumentParser:
     sa = st.add_parser(
         "add",
         help="create a story from seed articles",
-        # NAME first, as the README writes it: after --seed it would be taken for a seed
-        usage="%(prog)s [-h] NAME --seed FILE_OR_URL [FILE_OR_URL ...] [--title TITLE]",
+        # NAME first, as the README writes it: after --seed it would be taken for a seed;
+        # wrapped under the first word after "usage: ", as argparse wraps the others
+        usage="%(prog)s [-h] NAME --seed FILE_OR_URL [FILE_OR_URL ...]\n"
+        + " " * len("usage: storybot story add ")
+        + "[--title TITLE] [--config PATH] [-v]",
     )
     sa.add_argument(
         "name",

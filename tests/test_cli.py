@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import socket
 import sqlite3
@@ -12,7 +13,7 @@ from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import T0
 from storyworld import as_entry, feed_of, samples, seeds_dir
 
-from adapters.cli import main
+from adapters.cli import _parser, main
 from storage import open_store
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_database for the PostgreSQL tests
@@ -1002,6 +1003,26 @@ def test_each_subcommand_help_says_what_it_does(capsys, argv, says):
         main([*argv, "--help"])
     assert done.value.code == 0
     assert says in " ".join(capsys.readouterr().out.split()), argv
+
+
+def test_every_subcommand_usage_shows_the_global_options_it_takes():
+    """`storybot story add --help` has a usage line of its own (NAME before --seed), which
+    left out the [--config PATH] [-v] every other command's usage shows."""
+
+    def subcommands(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield sub
+                    yield from subcommands(sub)
+
+    checked = 0
+    for sub in subcommands(_parser()):
+        takes = any("--config" in action.option_strings for action in sub._actions)
+        shown = " ".join(sub.format_usage().split())
+        assert takes == ("[--config PATH] [-v]" in shown), shown
+        checked += 1
+    assert checked > 20
 
 
 def test_prune_counts_in_the_right_number_and_suggests_vacuum_once_it_freed_space(db, capsys):
