@@ -50,7 +50,7 @@ class _CommandText(argparse.Action):
     pentagon`` and ``... -pentagon`` need no quotes or ``--``; the first ``--`` is dropped
     as before (``storybot ask -- subscribe ...`` still works). A leading ``/story`` is
     dropped as ``storybot chat`` drops it (``storybot ask "/story status s4"``, pasted from
-    the README). No words is a usage error.
+    the README). No words, or only blank ones, is a usage error.
     """
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
@@ -61,7 +61,7 @@ class _CommandText(argparse.Action):
         if prefix:
             rest = words[0][prefix.end() :]
             words = ([rest] if rest.strip() else []) + words[1:]
-        if not words:
+        if not "".join(words).strip():  # none, or only blank ones (`storybot ask ""`)
             raise argparse.ArgumentError(
                 self, 'the /story command is missing, e.g. storybot ask "status"'
             )

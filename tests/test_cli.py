@@ -1215,6 +1215,16 @@ def test_ask_of_the_story_prefix_alone_is_a_usage_error(db, capsys):
     assert "the /story command is missing" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("words", [[""], ["   "], ["", ""], ["/story", ""]])
+def test_ask_of_an_empty_command_is_a_usage_error_as_ask_alone_is(db, capsys, words):
+    # `storybot ask ""` printed the help and exited 0, where `storybot ask` exits 2
+    with pytest.raises(SystemExit) as done:
+        main(["ask", *words])
+    assert done.value.code == 2
+    captured = capsys.readouterr()
+    assert "the /story command is missing" in captured.err and captured.out == ""
+
+
 def test_run_without_the_scheduler_on_sqlite_is_refused_naming_why(
     db, tmp_path, capsys, monkeypatch
 ):
