@@ -72,22 +72,25 @@ class _CommandText(argparse.Action):
 def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
     """Say where ``--config``/``--verbose`` go when they follow ``ask``'s words.
 
-    Every word after ``ask`` is the /story command's, and no /story command takes these
-    (``-v`` alone is left: it may be a query's ``-word``), so the command's own reply
-    ("`status` does not take 'prod.toml'") would not say what went wrong.
+    Every word from the /story command's first on is the command's, and no /story
+    command takes these (``-v`` alone is left: it may be a query's ``-word``), so the
+    command's own reply ("`status` does not take 'prod.toml'") would not say what went
+    wrong.
     """
     for i, word in enumerate(words):
         if word == "--config" or word.startswith("--config="):
             path = word.partition("=")[2] or (words[i + 1] if i + 1 < len(words) else "PATH")
-            before = f"storybot --config {path} ask ..."
+            option = f"--config {path}"
         elif word == "--verbose":
-            before = "storybot -v ask ..."
+            option = "-v"
         else:
             continue
+        # i == 0: after a `--`, which makes every word the command's
+        shown = f"storybot ask {option} {words[0]} ..." if i else f"storybot ask {option} ..."
         raise argparse.ArgumentError(
             action,
-            f"{word.partition('=')[0]} goes before `ask` ({before}): every word after `ask` "
-            "is the /story command's",
+            f"{word.partition('=')[0]} goes before the /story command ({shown}): "
+            "every word from the command on is its own",
         )
 
 
@@ -214,7 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser(
         "ask",
         help='answer one /story command and exit, e.g. storybot ask "status"',
-        usage="%(prog)s [-h] TEXT ...",
+        usage="%(prog)s [-h] [--config PATH] [-v] TEXT ...",
     )
     a.add_argument(
         "text",
@@ -422,7 +425,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-# sub-commands whose words after them are all theirs (`ask subscribe x -v` is a query)
+# sub-commands whose words are all theirs once they begin (`ask subscribe x -v` is a query)
 _OWN_WORDS = frozenset({"ask"})
 
 
@@ -431,25 +434,28 @@ def _global_options_after(parser: argparse.ArgumentParser) -> None:
 
     Each sub-command's parser gets them with the default ``SUPPRESS``: given there, they
     set what the top-level option sets; not given, they leave the top-level value (or its
-    default) alone. ``ask`` is left out: every word after it is the /story command's.
+    default) alone. After ``ask`` they are taken only before the /story command's words
+    (``storybot ask -v status``; no command starts with '-'): its positional is
+    ``REMAINDER``, so from the command's first word on every word is the command's.
     """
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                if name in _OWN_WORDS:
-                    continue
+                where = (
+                    "before the command's words" if name in _OWN_WORDS else "as before the command"
+                )
                 sub.add_argument(
                     "--config",
                     metavar="PATH",
                     default=argparse.SUPPRESS,
-                    help="a TOML file overriding config/defaults.toml (as before the command)",
+                    help=f"a TOML file overriding config/defaults.toml ({where})",
                 )
                 sub.add_argument(
                     "-v",
                     "--verbose",
                     action="count",
                     default=argparse.SUPPRESS,
-                    help="log debug details; -vv more (as before the command)",
+                    help=f"log debug details; -vv more ({where})",
                 )
                 _global_options_after(sub)
 

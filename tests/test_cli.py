@@ -215,21 +215,25 @@ def test_ask_used_wrongly_exits_2(db, capsys, text, shown):
 @pytest.mark.parametrize(
     ("argv", "before"),
     [
-        (["ask", "status", "--config", "prod.toml"], "storybot --config prod.toml ask ..."),
-        (["ask", "subscriptions", "--config=prod.toml"], "storybot --config prod.toml ask ..."),
-        (["ask", "status", "--verbose"], "storybot -v ask ..."),
+        (["ask", "status", "--config", "prod.toml"], "storybot ask --config prod.toml status ..."),
+        (
+            ["ask", "subscriptions", "--config=prod.toml"],
+            "storybot ask --config prod.toml subscriptions ...",
+        ),
+        (["ask", "status", "--verbose"], "storybot ask -v status ..."),
     ],
 )
-def test_ask_with_a_global_option_after_it_says_to_put_it_before_ask(
+def test_ask_with_a_global_option_after_its_words_says_to_put_it_before_them(
     db, tmp_path, capsys, argv, before
 ):
-    # README: --config and -v may come after the command, except after `ask`; no /story
-    # command takes them, and "`status` does not take 'prod.toml'" said nothing of that
+    # README: --config and -v may come after the command; after `ask` only before the
+    # /story command's words: no /story command takes them, and "`status` does not take
+    # 'prod.toml'" said nothing of that
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert f"goes before `ask` ({before})" in err, err
+    assert f"goes before the /story command ({before})" in err, err
     assert not (tmp_path / "cli.db").exists()
 
 
@@ -994,7 +998,7 @@ def test_chat_with_piped_input_prints_the_replies_without_prompts_or_banner(
         (["run"], "run the service: scheduler, outbox worker"),
         (["story", "add"], "usage: storybot story add [-h] NAME --seed FILE_OR_URL"),
         (["story", "add"], "create a story from seed articles"),
-        (["ask"], "usage: storybot ask [-h] TEXT ..."),
+        (["ask"], "usage: storybot ask [-h] [--config PATH] [-v] TEXT ..."),
         (["db-upgrade"], "apply database migrations"),
     ],
 )
@@ -1291,8 +1295,31 @@ def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_p
     assert _parser().parse_args(["run", "-vv"]).verbose == 2
     args = _parser().parse_args(["--config", "a.toml", "story", "list", "--config", "b.toml"])
     assert args.config == "b.toml"  # the later one, as with any repeated option
-    # ask's words are all the /story command's, options included
+    # ask's words are all the /story command's once they begin, options included
     assert _parser().parse_args(["ask", "subscribe", "x", "-v"]).text == ["subscribe", "x", "-v"]
+
+
+def test_ask_takes_verbose_and_config_right_after_ask_and_leaves_later_words_to_the_command(
+    db, tmp_path, capsys
+):
+    """`storybot ask -v status` was "unrecognized arguments: -v": no /story command starts
+    with '-', so options before the command's words are storybot's; after them they stay
+    the command's (`-bread` is a query's NOT bread)."""
+    args = _parser().parse_args(["ask", "-vv", "status"])
+    assert (args.verbose, args.text) == (2, ["status"])
+    args = _parser().parse_args(["ask", "--verbose", "subscribe", "bakery", "-v"])
+    assert (args.verbose, args.text) == (1, ["subscribe", "bakery", "-v"])
+    config = tmp_path / "c.toml"
+    config.write_text("[polling]\ndefault_interval_s = 3600\n")
+    argv = ["ask", "--config", str(config), "-v", "feeds", "add", "https://feeds.example/a.xml"]
+    assert main(argv) == 0
+    assert main(["ask", "-v", "subscribe", "bakery", "-bread"]) == 0
+    assert "bakery AND NOT bread" in capsys.readouterr().out
+    store = open_store(db)
+    try:
+        assert [f.interval_s for f in store.list_feeds()] == [3600]
+    finally:
+        store.close()
 
 
 def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys):
