@@ -23,7 +23,7 @@ from store_fixtures import PG_SKIP_ENV, _pg_admin_url
 from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
 
 from adapters.jobs.schema import conninfo, ensure_schema
-from adapters.jobs.tasks import every, fresh_pipeline
+from adapters.jobs.tasks import _judged, every, fresh_pipeline
 from adapters.jobs.worker import QUEUES, parse_queues
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
@@ -377,6 +377,16 @@ def test_every_gives_a_cron_with_seconds(seconds, cron):
     assert every(seconds) == cron
 
 
+def test_a_judging_jobs_result_counts_in_the_right_number():
+    # "1 items: 1 on-topic, 1 copies, 1 new developments, 1 alerts queued" before
+    report = CycleReport(on_topic=1, copies=1, new_developments=1, alerts_queued=1)
+    assert _judged(report, 1) == "1 item: 1 on-topic, 1 copy, 1 new development, 1 alert queued"
+    report = CycleReport(on_topic=2, copies=2, new_developments=0, alerts_queued=2)
+    assert _judged(report, 3) == (
+        "3 items: 2 on-topic, 2 copies, 0 new developments, 2 alerts queued"
+    )
+
+
 def test_queues_option():
     assert parse_queues(None) == QUEUES
     assert parse_queues("deliver, poll,poll") == ("deliver", "poll")
@@ -510,7 +520,7 @@ async def test_a_dead_workers_job_superseded_by_a_queued_one_is_aborted_not_fail
                 "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
             )
 
-        assert await retry_stalled_jobs(jobs, 60) == "1 stalled jobs retried, 1 superseded"
+        assert await retry_stalled_jobs(jobs, 60) == "1 stalled job retried, 1 superseded"
 
         status = {job.id: job.status for job in await manager.list_jobs_async()}
         assert status == {dead_job: "aborted", queued: "todo", stuck: "todo"}

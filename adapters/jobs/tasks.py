@@ -163,7 +163,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
                 deferred += 1
             except pexc.AlreadyEnqueued:
                 pass  # one poll of this feed is waiting already
-        return f"{len(due)} feeds due, {deferred} polls deferred"
+        return f"{counted(len(due), 'feed')} due, {counted(deferred, 'poll')} deferred"
 
     # No long-lived process reads every item here, so this job keeps the saved stream
     # statistics current: a story added later starts from them, as in the single process.
@@ -173,7 +173,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
     )
     async def background(timestamp: int) -> str:
         read = await asyncio.to_thread(fresh_pipeline(app).update_saved_background)
-        return f"{read} items folded into the stream statistics"
+        return f"{counted(read, 'item')} folded into the stream statistics"
 
     @jobs.periodic(cron=every(schedule.deliver_s), periodic_id="tick")
     @jobs.task(name="storybot.deliver", queue=DELIVER, lock="deliver", queueing_lock="deliver")
@@ -190,7 +190,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
     @jobs.task(name="storybot.digests", queue=DELIVER, lock="digests", queueing_lock="digests")
     async def digests(timestamp: int) -> str:
         queued = await asyncio.to_thread(run_digests, store, clock)
-        return f"{queued} digests queued"
+        return f"{counted(queued, 'digest')} queued"
 
     # No lock: a retry_stalled job stranded by a dead worker must not block the next one.
     @jobs.periodic(cron=every(schedule.retry_stalled_s), periodic_id="tick")
@@ -227,11 +227,13 @@ async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) ->
                 pass  # another worker dealt with it first
         except pexc.ConnectorException:
             pass  # another worker retried it first
-    return f"{retried} stalled jobs retried, {superseded} superseded"
+    return f"{counted(retried, 'stalled job')} retried, {superseded} superseded"
 
 
 def _judged(report: CycleReport, asked: int) -> str:
     return (
-        f"{asked} items: {report.on_topic} on-topic, {report.copies} copies, "
-        f"{report.new_developments} new developments, {report.alerts_queued} alerts queued"
+        f"{counted(asked, 'item')}: {report.on_topic} on-topic, "
+        f"{counted(report.copies, 'copy', 'copies')}, "
+        f"{counted(report.new_developments, 'new development')}, "
+        f"{counted(report.alerts_queued, 'alert')} queued"
     )
