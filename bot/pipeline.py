@@ -186,8 +186,8 @@ _COUNT = re.compile(r"\d+")
 
 def _warning_kind(warning: str) -> str:
     """What a fetch warning is about, without its particulars: the text before its
-    details (a ":" or "("), with counts taken out ("2 entries are dated in the future"
-    and "3 entries ..." are one kind; so are "feed has 612 entries" and "613")."""
+    details (a ":" or "("), with counts taken out ("entries dated in the future: 2" and
+    "...: 3" are one kind; so are "feed has 612 entries" and "613")."""
     head = warning.split(":", 1)[0].split("(", 1)[0]
     return _COUNT.sub("N", head).strip()
 

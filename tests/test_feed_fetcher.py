@@ -694,6 +694,19 @@ def test_far_future_dates_are_kept_and_flagged() -> None:
     assert any("future" in w for w in warnings)
 
 
+def test_warnings_that_count_entries_read_right_for_one() -> None:
+    # "1 entries are dated in the future", "1 JSON Feed items were not objects ...": the
+    # count stands after a colon, so the words read right for any count and the warning
+    # stays one kind as its count changes (see bot.pipeline._warning_kind)
+    future = format_datetime(datetime(2031, 1, 1, tzinfo=UTC), usegmt=True)
+    _, _, _, warnings = parse_feed(rss([entry(1, published=future)]), None, None, now=NOW)
+    assert [w.partition(" (")[0] for w in warnings] == ["entries dated in the future: 1"]
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [7, {"id": "a"}]}'
+    _, entries, _, warnings = parse_feed(body, "application/feed+json", None, now=NOW)
+    assert len(entries) == 1
+    assert warnings == ["JSON Feed items that are not objects, skipped: 1"]
+
+
 @pytest.mark.parametrize(
     "published", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "2026-13-45T00:00:00Z"]
 )

@@ -448,7 +448,7 @@ async def test_a_feed_moved_permanently_is_told_once_naming_its_new_address(
 async def test_a_warning_with_a_count_in_it_is_told_once_as_the_count_changes(
     feed_server, sqlite_url, clock, caplog
 ):
-    # "1 entries are dated in the future", then "2 entries ...": one kind of warning,
+    # "entries dated in the future: 1", then "...: 2": one kind of warning,
     # told once, however many entries it counts on each poll.
     caplog.set_level("WARNING", logger="bot.pipeline")
     world = make_world(sqlite_url, clock)

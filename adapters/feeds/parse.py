@@ -256,7 +256,7 @@ def parse_feed(
     if looks_like_json(body, content_type):
         title, entries, skipped = parse_json_feed(body)
         if skipped:
-            warnings.append(f"{skipped} JSON Feed items were not objects and were skipped")
+            warnings.append(f"JSON Feed items that are not objects, skipped: {skipped}")
     else:
         title, entries, ttl_s, warnings = _parse_xml(body, content_type, url, max_entries, fast)
     if len(entries) > max_entries:
@@ -271,7 +271,8 @@ def parse_feed(
     future = [e for e in entries if e.published and e.published > limit]
     if future:
         warnings.append(
-            f"{len(future)} entries are dated in the future (e.g. {future[0].published:%Y-%m-%d %H:%M} UTC"
+            f"entries dated in the future: {len(future)} "
+            f"(e.g. {future[0].published:%Y-%m-%d %H:%M} UTC"
             f" for {future[0].title[:60]!r}); dates kept as given"
         )
     return title, entries, ttl_s, warnings
