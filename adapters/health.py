@@ -298,7 +298,7 @@ def delivering(
         )
     if not found:
         return Finding("delivery", OK, f"nothing waiting for more than {duration(max_age)}")
-    waiting = len(refused) + len(overdue)
+    waiting = len(refused or ()) + len(overdue)
     return Finding(
         "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
     )
