@@ -599,3 +599,148 @@ async def lose_the_socket(fake: FakeSlack, how: str) -> None:
         await fake.drop_connections()
     else:
         await fake.send_disconnect("link_disabled")
+
+
+def one_line_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The WARNING-or-worse lines logged, each checked to be one line with no traceback."""
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    for record in loud:
+        assert record.exc_info is None and "\n" not in record.getMessage(), caplog.text
+    return [r.getMessage() for r in loud]
+
+
+@pytest.mark.parametrize("how", ["refused", "tls", 410, 500])
+async def test_a_socket_url_whose_handshake_fails_at_start_is_retried_with_a_new_url(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, how: int | str
+) -> None:
+    # slack_sdk's connect() retried the same URL every ping interval with a traceback and
+    # never returned: start() hung, and start_adapter never got to try again
+    from adapters.app import start_adapter
+
+    fake.break_next_sockets(1, how=how)
+    adapter = make_adapter(fake, store)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        assert await asyncio.wait_for(start_adapter(adapter, asyncio.Event(), sleep=no_wait), 10)
+        _, response, _ = await run_command(fake, "help")
+    finally:
+        await adapter.stop()
+    assert "storybot follows developing news stories" in response["text"]
+    assert waits == [1.0]
+    assert len(fake.calls_to("apps.connections.open")) == 2  # a new URL for the new attempt
+    [warning] = one_line_warnings(caplog)
+    assert warning.startswith("slack: cannot connect (attempt 1): Slack Socket Mode")
+    assert warning.endswith("retrying in 1s")
+    expected = {"refused": "(Connection refused)", "tls": "(TLS: "}.get(str(how), f"HTTP {how}")
+    assert expected in warning
+    assert "ticket=" not in caplog.text
+
+
+async def test_a_socket_handshake_never_answered_at_start_gives_up_after_the_start_timeout(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.app import start_adapter
+
+    fake.break_next_sockets(1, how="hang")
+    adapter = make_adapter(fake, store, start_timeout_s=0.3)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        assert await asyncio.wait_for(start_adapter(adapter, asyncio.Event(), sleep=no_wait), 10)
+        assert fake.connected
+    finally:
+        await adapter.stop()
+    assert waits == [1.0]
+    assert fake.handshakes == ["1", "2"]
+    [warning] = one_line_warnings(caplog)
+    assert "no WebSocket connection after 0.3s" in warning
+
+
+@pytest.mark.parametrize("how", ["stop", "cancel"])
+async def test_a_stop_while_the_socket_handshake_hangs_ends_start(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    from bot.errors import TransientDeliveryError
+
+    fake.break_next_sockets(1, how="hang")
+    adapter = make_adapter(fake, store)
+    starting = asyncio.ensure_future(adapter.start())
+    try:
+        await fake.wait_for(lambda: fake.handshakes)
+        if how == "stop":
+            await asyncio.wait_for(adapter.stop(), 10)
+            with pytest.raises(TransientDeliveryError, match="stopped"):
+                await asyncio.wait_for(starting, 10)
+        else:  # run_service cancels the start, then stops the adapter
+            starting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(starting, 10)
+    finally:
+        starting.cancel()
+        await adapter.stop()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    mine = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not mine and "socket_mode" in repr(t)]
+    assert left == [], left
+    assert not fake.connected
+    assert one_line_warnings(caplog) == []
+    assert "connected in Socket Mode" not in caplog.text
+
+
+@pytest.mark.parametrize(("lost", "how"), [("dropped", "refused"), ("disconnect", 410)])
+async def test_a_reconnection_whose_handshake_fails_asks_slack_for_a_new_url(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, lost: str, how: int | str
+) -> None:
+    # slack_sdk retried the one URL it had been given for the reconnection, every ping
+    # interval with a traceback, forever: a URL that has expired never works again.
+    # (slack_sdk waits one ping interval between tries on the real clock: a short one here)
+    caplog.set_level(logging.INFO, logger="adapters.slack_chat.adapter")
+    adapter = make_adapter(fake, store, ping_interval_s=0.2)
+    await adapter.start()
+    try:
+        fake.break_next_sockets(2, how=how)
+        await lose_the_socket(fake, lost)
+        await fake.wait_for(
+            lambda: len(fake.calls_to("apps.connections.open")) == 4 and fake.connected, 10
+        )
+        _, response, _ = await run_command(fake, "help")
+    finally:
+        await adapter.stop()
+    assert "storybot follows developing news stories" in response["text"]
+    [warning] = one_line_warnings(caplog)  # said once, however many tries fail
+    assert warning.startswith("slack: Socket Mode reconnection failed")
+    assert "ticket=" not in caplog.text
+    assert "slack: Socket Mode reconnected" in caplog.text
+
+
+@pytest.mark.parametrize("lost", ["dropped", "disconnect"])
+async def test_a_stop_while_reconnections_fail_ends_them(
+    fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture, lost: str
+) -> None:
+    adapter = make_adapter(fake, store, ping_interval_s=0.2)
+    await adapter.start()
+    fake.break_next_sockets(100, how=410)
+    await lose_the_socket(fake, lost)
+    await fake.wait_for(lambda: len(fake.handshakes) >= 3)  # the first and two failed tries
+    await asyncio.wait_for(adapter.stop(), 10)
+    calls = len(fake.calls_to("apps.connections.open"))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    mine = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not mine and "socket_mode" in repr(t)]
+    if lost == "disconnect":
+        # slack_sdk reconnects on a `disconnect` message in a task of its own that close()
+        # does not cancel: it ends by itself at the end of its ping-interval wait
+        await asyncio.wait_for(asyncio.gather(*left), 10)
+    else:
+        assert left == [], left
+    assert len(fake.calls_to("apps.connections.open")) == calls
+    assert len(one_line_warnings(caplog)) == 1

@@ -9,16 +9,28 @@ Two ways to receive ``/story`` commands:
 
 Outgoing messages go through ``SlackSink`` with a retry-free Web API client, so the
 outbox worker alone owns retries and back-off.
+
+A Socket Mode WebSocket whose handshake fails (connection refused, a TLS error, an HTTP
+status answering the upgrade, a URL that has expired) is not retried the way slack_sdk
+would alone, with the one URL it was given, every ping interval, a traceback each time,
+``connect()`` never returning (see :class:`_SocketModeLog`): at start the attempt fails
+with ``TransientDeliveryError`` (``start_adapter`` tries again with back-off and a new
+URL), and a reconnection asks Slack for a new URL for each try.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import ssl
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
@@ -31,7 +43,7 @@ from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import OutboundMessage, Target
 from bot.ports import CommandHandler
 
@@ -67,7 +79,9 @@ class SlackAdapter:
         http_path: Path Slack posts events and commands to.
         command: The slash command, as in the app manifest.
         admin_cache_s: How long a ``users.info`` admin answer is reused.
-        ping_interval_s: Socket Mode ping interval.
+        ping_interval_s: Socket Mode ping interval (slack_sdk also waits this long between
+            tries of a reconnection).
+        start_timeout_s: How long ``start`` waits for the Socket Mode WebSocket to open.
         sleep: How a rate-limited ``users.info`` waits for its retry (injected by tests).
         reconnect_sleep: How a Socket Mode reconnection waits while Slack refuses the app
             token (:mod:`adapters.slack_chat.app_token`; injected by tests).
@@ -94,6 +108,7 @@ class SlackAdapter:
         command: str = "/story",
         admin_cache_s: float = 60.0,
         ping_interval_s: float = 10.0,
+        start_timeout_s: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         reconnect_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
@@ -102,6 +117,7 @@ class SlackAdapter:
         self._app_token = app_token
         self._http = (http_host, http_port, http_path)
         self._ping_interval_s = ping_interval_s
+        self._start_timeout_s = start_timeout_s
         self._reconnect_sleep = reconnect_sleep
         self._app_token_refusal: AppTokenRefusal | None = None
         base_url = _normalise_base_url(api_base_url)
@@ -167,7 +183,9 @@ class SlackAdapter:
 
         Raises:
             ConfigError: Slack rejected a token.
-            TransientDeliveryError: Slack could not be reached.
+            TransientDeliveryError: Slack could not be reached, the Socket Mode WebSocket
+                handshake failed or did not finish within ``start_timeout_s``, or ``stop``
+                was called meanwhile.
         """
         await self._check_token("auth.test", self.client.auth_test())
         if self.mode == "socket":
@@ -203,13 +221,50 @@ class SlackAdapter:
             base_url=self.client.base_url,
             retry_handlers=[*async_default_handlers(), refusal],
         )
+        watch = _SocketModeLog(logging.getLogger("storybot.slack.bolt"), self._ping_interval_s)
         handler = AsyncSocketModeHandler(
-            self.app, self._app_token, web_client=reconnecting, ping_interval=self._ping_interval_s
+            self.app,
+            self._app_token,
+            logger=watch,
+            web_client=reconnecting,
+            ping_interval=self._ping_interval_s,
         )
+        watch.client = handler.client
         handler.client.wss_uri = opened["url"]
         self._socket = handler
-        await handler.connect_async()
+        await self._connect(handler, watch)
         log.info("slack: connected in Socket Mode")
+
+    async def _connect(self, handler: AsyncSocketModeHandler, watch: _SocketModeLog) -> None:
+        """Open the first WebSocket, or close the handler and raise why it did not open."""
+        connecting = asyncio.ensure_future(handler.connect_async())
+        failing = asyncio.ensure_future(watch.failed.wait())
+        connected = False
+        try:
+            await asyncio.wait(
+                {connecting, failing},
+                timeout=self._start_timeout_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if watch.failure is not None:
+                raise TransientDeliveryError(f"Slack Socket Mode: {watch.failure}")
+            if handler.client.closed:  # stop() closed it meanwhile
+                raise TransientDeliveryError("Slack Socket Mode: stopped before it connected")
+            if not connecting.done():
+                raise TransientDeliveryError(
+                    f"Slack Socket Mode: no WebSocket connection after {self._start_timeout_s:g}s"
+                )
+            connecting.result()
+            connected = True
+            watch.started = True
+        finally:
+            failing.cancel()
+            if not connected:
+                # a cancelled start too: slack_sdk's client would retry in the background
+                connecting.cancel()
+                if self._socket is handler:
+                    self._socket = None
+                await handler.close_async()
 
     async def _start_http(self) -> None:
         host, port, path = self._http
@@ -254,6 +309,109 @@ async def _refuse_malformed_timestamp(
     except ValueError:
         return web.json_response({"error": "invalid request"}, status=401)
     return await handler(request)
+
+
+# What slack_sdk's aiohttp SocketModeClient.connect() logs (with a traceback) when a
+# WebSocket it opens fails, before it waits one ping interval and tries the same URL again,
+# and what it logs once one is open.
+SOCKET_FAILED = "Failed to connect (error:"
+SOCKET_OPENED = "A new session ("
+
+
+class _SocketModeLog(logging.Logger):
+    """The logger of one Socket Mode client: what it says about failed WebSockets.
+
+    slack_sdk's ``connect()`` does not raise when the WebSocket handshake fails: it logs
+    ``Failed to connect`` with a traceback, waits one ping interval and tries the same URL
+    again, with no end (the URL ``apps.connections.open`` gave does not work again once
+    it has expired). Its log is the one thing it tells, so the client logs through this
+    (its documented ``logger`` parameter):
+
+    * at start (``started`` False) the failure is kept in ``failure`` and ``failed`` is
+      set: the adapter closes the client and raises, ``start_adapter`` says it in one
+      line and tries again with a new client and URL;
+    * after start (a reconnection), the client's ``wss_uri`` is cleared, which makes its
+      next try ask Slack for a new URL (``connect()`` does so when it has none), and the
+      failure is one WARNING line until a WebSocket opens again (then one INFO line).
+
+    The traceback goes to DEBUG. Everything else the client logs goes to ``parent`` (bolt's
+    logger) as before, under its name and level. Not registered with ``logging``: one per
+    client, dropped with it.
+    """
+
+    def __init__(self, parent: logging.Logger, ping_interval_s: float) -> None:
+        super().__init__(parent.name)
+        self.parent = parent
+        self.client: Any = None  # the SocketModeClient logging through this
+        self.started = False
+        self.failure: str | None = None
+        self.failed = asyncio.Event()
+        self._ping_interval_s = ping_interval_s
+        self._failing = False
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802  (logging's name)
+        assert self.parent is not None
+        return self.parent.isEnabledFor(level)  # its level now, not as cached at creation
+
+    def exception(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if not self._connect_failed(msg):
+            super().exception(msg, *args, **kwargs)
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if not self._connect_failed(msg):
+            super().error(msg, *args, **kwargs)
+
+    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if str(msg).startswith(SOCKET_OPENED) and self._failing:
+            self._failing = False
+            log.info("slack: Socket Mode reconnected")
+        super().info(msg, *args, **kwargs)
+
+    def _connect_failed(self, msg: object) -> bool:
+        """Handle slack_sdk's failed-connection line (in its ``except``); True if it was."""
+        if not str(msg).startswith(SOCKET_FAILED):
+            return False
+        exc = sys.exc_info()[1]
+        reason = _socket_failure(exc)
+        log.debug("slack: Socket Mode connection failed: %s", reason, exc_info=exc)
+        if not self.started:
+            self.failure = reason
+            self.failed.set()
+            return True
+        if self.client is not None:
+            self.client.wss_uri = None  # the next try asks apps.connections.open for a new URL
+        if not self._failing:
+            self._failing = True
+            log.warning(
+                "slack: Socket Mode reconnection failed (%s); /story commands are not received "
+                "until it succeeds; trying again with a new URL every %gs",
+                reason,
+                self._ping_interval_s,
+            )
+        return True
+
+
+def _socket_failure(exc: BaseException | None) -> str:
+    """Why a WebSocket did not open, in a few words (not its URL: it holds a ticket)."""
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        return f"the WebSocket handshake was answered HTTP {exc.status}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        cause = exc.os_error
+        if isinstance(cause, ssl.SSLError):
+            detail = f"TLS: {getattr(cause, 'verify_message', None) or cause.reason or cause}"
+        elif isinstance(cause, socket.gaierror) and cause.strerror:
+            detail = cause.strerror
+        elif cause.errno and cause.errno > 0:
+            detail = os.strerror(cause.errno)  # not asyncio's "Connect call failed (...)"
+        else:
+            detail = " ".join(str(cause).split()) or type(cause).__name__
+        return f"cannot connect to {exc.host}:{exc.port} ({detail})"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "the WebSocket handshake timed out"
+    if exc is None:
+        return "the WebSocket did not open"
+    detail = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 class _UnusedTokenWarning(logging.Filter):

@@ -21,6 +21,10 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   (``method_not_supported_for_channel_type``) or ``archived`` (``is_archived``).
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
   ``slash_commands`` envelopes on request and records the acks the client sends back.
+  ``break_next_sockets`` makes the next URLs ``apps.connections.open`` hands out fail at
+  the WebSocket handshake, on every try (as an expired URL does): a port nothing listens
+  on, a failing TLS handshake, an HTTP status answering the upgrade (410 for an expired
+  URL, 500), or an upgrade never answered. ``handshakes`` records the tickets of the handshakes the fake saw.
 * ``POST /response/<envelope_id>``: the ``response_url`` of pushed commands; every
   message posted there is recorded. As Slack does, it takes at most five messages per
   URL and refuses a message over Block Kit's limits (more than 50 blocks, a text object
@@ -34,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,6 +132,11 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.handshakes: list[str] = []  # tickets of the WebSocket handshakes seen
+        self._to_break: list[int | str] = []  # how the next URLs handed out fail
+        self._broken: dict[str, int | str] = {}  # ticket -> how its handshake fails
+        self._unanswered = asyncio.Event()  # set at stop: hung handshakes end
+        self._closed_port: socket.socket | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -151,10 +161,13 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self._unanswered.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._closed_port is not None:
+            self._closed_port.close()
 
     # ------------------------------------------------------------------ scripting
 
@@ -201,6 +214,18 @@ class FakeSlack:
         hold = Hold(method, where, drop)
         self._holds.append(hold)
         return hold
+
+    def break_next_sockets(self, n: int = 1, *, how: int | str = "refused") -> None:
+        """Make the WebSocket handshake of the next ``n`` URLs handed out fail, every time.
+
+        Args:
+            n: How many ``apps.connections.open`` answers hand out a broken URL.
+            how: ``"refused"`` (nothing listens on the URL's port: connection refused),
+                ``"tls"`` (a ``wss://`` URL whose TLS handshake fails), an HTTP status
+                answering the upgrade (410 as for an expired URL, 500), or ``"hang"`` (the
+                upgrade is never answered).
+        """
+        self._to_break.extend([how] * n)
 
     def thread_replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """The replies posted in the thread of ``thread_ts``, oldest first."""
@@ -329,7 +354,16 @@ class FakeSlack:
         """Every message posted to one command's ``response_url``, in order."""
         return [r.body for r in self.responses if r.envelope_id == envelope_id]
 
-    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+    async def _socket_mode(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        self.handshakes.append(ticket)
+        await self._notify()
+        how = self._broken.get(ticket)
+        if how == "hang":
+            await self._unanswered.wait()  # until the fake stops
+            return web.Response(status=503)
+        if isinstance(how, int):
+            return web.Response(status=how, text="the WebSocket URL is not valid")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._sockets.append(ws)
@@ -462,7 +496,22 @@ class FakeSlack:
         }
 
     def _api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={next(self._ids)}"}
+        ticket = str(next(self._ids))
+        port = self.port
+        if self._to_break:
+            how = self._broken[ticket] = self._to_break.pop(0)
+            if how == "refused":
+                port = self._port_nothing_listens_on()
+            elif how == "tls":  # TLS to the plain-HTTP server: the TLS handshake fails
+                return {"url": f"wss://127.0.0.1:{port}/link/?ticket={ticket}"}
+        return {"url": f"ws://127.0.0.1:{port}/link/?ticket={ticket}"}
+
+    def _port_nothing_listens_on(self) -> int:
+        # bound but not listening: connections are refused, and no one else gets the port
+        if self._closed_port is None:
+            self._closed_port = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._closed_port.bind(("127.0.0.1", 0))
+        return int(self._closed_port.getsockname()[1])
 
     def _api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if str(args.get("channel")) in self.archived:
