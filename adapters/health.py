@@ -152,13 +152,16 @@ def check(
             outbox = store.outbox_counts()
             overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ)
             refused = [e for e in store.undelivered_outbox(False, OVERDUE_READ) if token_refused(e)]
+            # a refused message no deliverer asked about again is overdue too: said once, as
+            # refused (a good token and a restart is what it needs either way)
+            held = {e.id for e in refused}
         except SQLAlchemyError as exc:
             return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
         return [
             *findings,
             polling(feeds, now, max_age),
             _outbox(outbox),
-            delivering([e.target.platform for e in overdue], max_age, refused),
+            delivering([e.target.platform for e in overdue if e.id not in held], max_age, refused),
             failing(feeds, max_failures),
         ]
     finally:

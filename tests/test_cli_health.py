@@ -438,3 +438,26 @@ async def test_messages_held_by_a_refused_bot_token_are_a_warning_saying_so(env,
     )
     assert main(["health", "--strict"]) == 1
     assert _lines(capsys.readouterr().out)["delivery"].startswith("problem 2 messages waiting")
+
+
+async def test_a_message_held_by_a_refused_token_and_left_overdue_is_counted_once(env, capsys):
+    """Refused for an hour, then nothing asked again (the service stopped): the one
+    message is both refused and overdue, and was counted in each sentence, "1 message ...;
+    1 message ... (storybot outbox lists them)", which reads as two."""
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write("notice:1:1", DM)], now - timedelta(hours=3))
+        clock = ManualClock(now - timedelta(hours=3))
+        worker = DeliveryWorker(store, {"discord": _RefusingPlatform()}, clock)
+        for _ in range(12):  # an hour of refusals, then no deliverer for two hours
+            await worker.deliver_due()
+            clock.advance(minutes=5)
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    assert _lines(capsys.readouterr().out)["delivery"] == (
+        "warning 1 message waiting because the platform refuses the bot's token "
+        "(1 for discord: TokenRefused: Discord 401: 401: Unauthorized (check "
+        "DISCORD_BOT_TOKEN)); set a good token and restart (storybot outbox lists it)"
+    )
