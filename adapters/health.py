@@ -283,20 +283,16 @@ def delivering(
     """
     found = []
     if refused:
-        by_platform = Counter(e.target.platform for e in refused)
-        more = "or more " if len(refused) >= OVERDUE_READ else ""
+        messages, platforms = _by_platform([e.target.platform for e in refused])
         error = shorten(" ".join((refused[0].last_error or "").split()), 120)
-        platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
         found.append(
-            f"{counted(len(refused), 'message')} {more}waiting because the platform refuses "
+            f"{messages} waiting because the platform refuses "
             f"the bot's token ({platforms}: {error}); set a good token and restart"
         )
     if overdue:
-        by_platform = Counter(overdue)
-        more = "or more " if len(overdue) >= OVERDUE_READ else ""
-        platforms = ", ".join(f"{n} for {p}" for p, n in sorted(by_platform.items()))
+        messages, platforms = _by_platform(overdue)
         found.append(
-            f"{counted(len(overdue), 'message')} {more}due for more than {duration(max_age)} "
+            f"{messages} due for more than {duration(max_age)} "
             f"and not sent ({platforms}): is a deliverer with that platform's token running?"
         )
     if not found:
@@ -305,6 +301,15 @@ def delivering(
     return Finding(
         "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
     )
+
+
+def _by_platform(platforms: list[str]) -> tuple[str, str]:
+    """How many messages ("3 messages", "1,000 messages or more" when the read was full)
+    and their count by platform ("2 for discord, 1 for slack")."""
+    more = " or more" if len(platforms) >= OVERDUE_READ else ""
+    counts = Counter(platforms)
+    listed = ", ".join(f"{n} for {p}" for p, n in sorted(counts.items()))
+    return f"{counted(len(platforms), 'message')}{more}", listed
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:
