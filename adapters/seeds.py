@@ -67,7 +67,8 @@ _WHAT_A_SEED_IS = (
 
 class SeedUnavailable(UserError):
     """A seed URL could not be fetched for a reason that may pass: a refused or dropped
-    connection, HTTP 408, 429 or 5xx, or a timeout (the site down or swamped for now).
+    connection, HTTP 408, 429 or 5xx, a timeout (the site down or swamped for now), or a
+    host name the resolver could not look up for now (the network not up yet at boot).
 
     A ``UserError`` like any unreadable seed; kept apart so that a story the config file
     declares can be tried again later (``storybot run`` exits 75, which supervisors

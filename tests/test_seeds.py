@@ -404,3 +404,41 @@ def test_a_seed_of_another_scheme_is_refused_saying_what_a_seed_is(
     with pytest.raises(UserError) as refused:
         load_seed(source)
     assert str(refused.value) == message
+
+
+def _resolver_failing_with(errno: int, message: str):
+    """A resolver that fails as getaddrinfo does, with ``errno``."""
+    import socket
+
+    async def lookup(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        raise socket.gaierror(errno, message)
+
+    return lookup
+
+
+def test_a_seed_host_the_resolver_cannot_look_up_for_now_may_pass() -> None:
+    # At boot the network may not be up yet: getaddrinfo answers EAI_AGAIN ("Temporary
+    # failure in name resolution"). A story the config file declares is then retried by
+    # the supervisor (SeedUnavailable: exit 75), not refused for good as a typo is.
+    import socket
+
+    from adapters.seeds import SeedUnavailable
+
+    fetch = make_page_fetcher(
+        lookup=_resolver_failing_with(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    )
+    with pytest.raises(SeedUnavailable, match="DNS lookup failed for news.example"):
+        load_seed("https://news.example/a.html", fetch)
+
+
+def test_a_seed_host_that_does_not_exist_is_a_plain_error() -> None:
+    import socket
+
+    from adapters.seeds import SeedUnavailable
+
+    fetch = make_page_fetcher(
+        lookup=_resolver_failing_with(socket.EAI_NONAME, "Name or service not known")
+    )
+    with pytest.raises(UserError, match="no such host") as caught:
+        load_seed("https://nosuch.example/a.html", fetch)
+    assert not isinstance(caught.value, SeedUnavailable)

@@ -182,7 +182,10 @@ class AddressGuard:
         try:
             found = await self._lookup(host, port, family)
         except (OSError, UnicodeError) as exc:
-            raise FetchError(f"DNS lookup failed for {host}: {_gai_message(exc)}") from None
+            raise FetchError(
+                f"DNS lookup failed for {host}: {_gai_message(exc)}",
+                transient=_lookup_may_pass(exc),
+            ) from None
         if not found:
             raise FetchError(f"DNS lookup failed for {host}: no address")
         if host.lower() not in self._names:
@@ -232,6 +235,17 @@ async def system_lookup(host: str, port: int, family: int = 0) -> list[tuple[int
         host, port, family=family, type=socket.SOCK_STREAM
     )
     return [(int(info[0]), str(info[4][0])) for info in infos]
+
+
+def _lookup_may_pass(exc: BaseException) -> bool:
+    """Whether a failed lookup may succeed if tried again shortly.
+
+    ``EAI_AGAIN`` ("Temporary failure in name resolution") is the resolver saying it
+    could not get an answer, as at boot before the network is up or while the DNS server
+    is unreachable; a name that does not exist (``EAI_NONAME``) will not appear by
+    waiting, and is left to the operator.
+    """
+    return isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_AGAIN
 
 
 def _gai_message(exc: BaseException) -> str:
