@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, unknown_variables
 
 log = logging.getLogger("storybot")
 
@@ -503,8 +503,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _warn_of_unknown_variables() -> None:
+    """One stderr line per ``STORYBOT_`` variable storybot does not read (a typo: ignored)."""
+    for name, meant in unknown_variables(os.environ):
+        hint = f" (did you mean {meant}?)" if meant else ""
+        print(
+            f"storybot: warning: {name} is not a storybot variable and is ignored{hint}",
+            file=sys.stderr,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     cmd = args.command
+    _warn_of_unknown_variables()
     if cmd == "eval":
         if args.engine_config and not os.path.exists(args.engine_config):
             raise UserError(f"engine config file not found: {args.engine_config}")

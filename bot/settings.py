@@ -28,6 +28,27 @@ SECRET_ENV = (
     "DISCORD_BOT_TOKEN",
     "STORYBOT_SUMMARIZER_API_KEY",
 )
+# Every STORYBOT_ variable storybot reads: the service's, then the test suite's and the
+# benchmarks'. Any other is a typo (or a variable of another release): warned about, since
+# ignoring it silently leaves the operator believing it took effect.
+ENVIRONMENT = (
+    "STORYBOT_DATABASE_URL",
+    "STORYBOT_ALLOWED_HOSTS",
+    "STORYBOT_SLACK_API_URL",
+    "STORYBOT_SLACK_MODE",
+    "STORYBOT_DISCORD_API_URL",
+    "STORYBOT_DISCORD_GATEWAY_URL",
+    "STORYBOT_EMBEDDINGS",
+    "STORYBOT_SUMMARIZER",
+    "STORYBOT_SUMMARIZER_URL",
+    "STORYBOT_SUMMARIZER_MODEL",
+    "STORYBOT_SUMMARIZER_API_KEY",
+    "STORYBOT_TEST_POSTGRES_URL",
+    "STORYBOT_SKIP_POSTGRES",
+    "STORYBOT_SHARED",
+    "STORYBOT_EVALDATA",
+    "STORYBOT_BENCH_POSTGRES_URL",
+)
 _SECRET_KEYS = {
     "token",
     "bot_token",
@@ -645,6 +666,25 @@ def checked_allowed_hosts(entries: Iterable[str], source: str) -> set[str]:
             raise ConfigError(f"{source}: {problem}")
         allowed.add(entry)
     return allowed
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The ``STORYBOT_`` variables of ``env`` that storybot does not read, in name order.
+
+    Args:
+        env: An environment.
+
+    Returns:
+        ``(name, the known name it is closest to, or None)`` for each: what a warning
+        needs to say which variable was probably meant.
+    """
+    import difflib
+
+    return [
+        (name, next(iter(difflib.get_close_matches(name, ENVIRONMENT, n=1, cutoff=0.8)), None))
+        for name in sorted(env)
+        if name.startswith("STORYBOT_") and name not in ENVIRONMENT
+    ]
 
 
 def load_settings(

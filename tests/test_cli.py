@@ -1494,3 +1494,14 @@ async def test_a_refused_ask_keeps_the_new_database_another_storybot_wrote_to(db
     stored = open_store(db)
     assert [s.query for s in stored.all_subscriptions()] == ["rail"]
     stored.close()
+
+
+def test_a_mistyped_storybot_variable_is_warned_about_once_and_ignored(db, monkeypatch, capsys):
+    monkeypatch.setenv("STORYBOT_ALOWED_HOSTS", "10.0.0.0/8")
+    assert main(["story", "list"]) == 2  # no database here yet: the command itself runs
+    err = capsys.readouterr().err
+    assert (
+        "storybot: warning: STORYBOT_ALOWED_HOSTS is not a storybot variable and is ignored"
+        " (did you mean STORYBOT_ALLOWED_HOSTS?)\n"
+    ) in err
+    assert err.count("STORYBOT_ALOWED_HOSTS") == 1

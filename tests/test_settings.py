@@ -601,3 +601,33 @@ def test_a_declared_feed_in_both_spellings_of_its_idn_host_is_one_feed(tmp_path)
         "[feeds]\nurls = ['https://例え.jp/rss', 'https://XN--R8JZ45G.jp/rss']\n", encoding="utf-8"
     )
     assert load_settings(path, env={}).feeds == ("https://xn--r8jz45g.jp/rss",)
+
+
+def test_a_mistyped_storybot_variable_is_named_with_the_one_meant():
+    from bot.settings import unknown_variables
+
+    env = {
+        "STORYBOT_DATABSE_URL": "sqlite:///x.db",  # typo
+        "STORYBOT_DATABASE_URL": "sqlite:///y.db",
+        "STORYBOT_SKIP_POSTGRES": "1",  # the test suite's own
+        "STORYBOT_WHATEVER": "1",
+        "SLACK_BOT_TOKEN": "xoxb-1",  # not ours to judge
+        "PATH": "/bin",
+    }
+    assert unknown_variables(env) == [
+        ("STORYBOT_DATABSE_URL", "STORYBOT_DATABASE_URL"),
+        ("STORYBOT_WHATEVER", None),
+    ]
+
+
+def test_every_variable_the_readme_documents_is_known():
+    # the README's table is what users copy from: none of its names may be warned about
+    import re
+    from pathlib import Path
+
+    from bot.settings import unknown_variables
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"\bSTORYBOT_[A-Z0-9_]*[A-Z0-9]\b", readme))
+    assert len(names) >= 10
+    assert unknown_variables({n: "x" for n in names}) == []
