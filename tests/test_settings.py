@@ -628,6 +628,7 @@ def test_every_variable_the_readme_documents_is_known():
     from bot.settings import unknown_variables
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = re.sub(r"storybot: warning: STORYBOT_\w+", "", readme)  # its example of a typo
     names = set(re.findall(r"\bSTORYBOT_[A-Z0-9_]*[A-Z0-9]\b", readme))
     assert len(names) >= 10
     assert unknown_variables({n: "x" for n in names}) == []
