@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -177,7 +178,8 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard index of two MinHash signatures (0 if either is empty)."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    # the number of equal bins (True counts 1); the lengths were checked above
+    return sum(map(operator.eq, a, b)) / len(a)
 
 
 def containment(jaccard: float, size_a: int, size_b: int) -> float:
