@@ -18,7 +18,7 @@ from bot.engine.dedup import (
 )
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.outlets import OutletMemory
-from bot.engine.summary import candidate_sentences, summarise, summary_text
+from bot.engine.summary import candidate_sentences, citable, summarise, summary_text
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
     capitalised,
@@ -505,6 +505,75 @@ def test_summary_candidates_count_the_full_stops_of_other_scripts_as_complete(bo
     # then the one "complete" sentence, and the body's own sentences were dropped.
     lines = body.split("\n")
     assert candidate_sentences("Headline", body)[:2] == lines[:2]
+
+
+def test_summary_does_not_cite_a_newsletter_prompt_that_opens_a_body() -> None:
+    body = (
+        "Sign up for one of our email newsletters.  Four weeks after a backyard shooting "
+        "that killed six people, police have a suspect in custody."
+    )
+    assert candidate_sentences("Headline", body) == [
+        "Four weeks after a backyard shooting that killed six people, police have a suspect in custody."
+    ]
+
+
+def test_summary_does_not_quote_an_updated_stamp() -> None:
+    body = (
+        "Updated: May 31, 2016 - 6:54 PM  PITTSBURGH - A man and woman accused of killing "
+        "five people were ordered to stand trial on Tuesday.\n"
+        "The judge set the next hearing for July."
+    )
+    got = candidate_sentences("Headline", body)
+    assert got[0] == (
+        "PITTSBURGH - A man and woman accused of killing five people were ordered to stand "
+        "trial on Tuesday."
+    )
+    assert not any("Updated" in s or "6:54" in s for s in got)
+
+
+def test_summary_still_cites_news_about_subscribers() -> None:
+    # speaks about subscribers, not to the reader: news, not a sign-up prompt
+    line = "Subscribers of the service were told to change passwords."
+    assert candidate_sentences("Headline", line) == [line]
+    assert citable([line]) == [line]
+
+
+@pytest.mark.parametrize(
+    ("furniture", "news"),
+    [
+        (  # a video playlist: each entry starts with its duration
+            "1:47 Mother of defendant in Clavo shooting speaks Pause",
+            "The mother of the defendant spoke to reporters outside the court on Monday.",
+        ),
+        (
+            "You can switch location on/off before each Tweet and always have the option "
+            "to delete your location history.",
+            "Police said the gunman fled in a silver car after the shooting on Friday.",
+        ),
+        (
+            "Copyright 2017 Cable News Network/Turner Broadcasting System, Inc. All rights reserved.",
+            "Three people were taken to the hospital with gunshot wounds, officials said.",
+        ),
+    ],
+)
+def test_summary_skips_page_furniture_between_sentences(furniture: str, news: str) -> None:
+    assert candidate_sentences("Headline", f"{furniture}\n{news}") == [news]
+
+
+def test_summary_quotes_a_sentence_without_the_player_controls_glued_to_it() -> None:
+    body = (
+        "Hide Transcript Show Transcript  4 people hurt in a shooting outside a club early "
+        "on Sunday."
+    )
+    assert candidate_sentences("Headline", body) == [
+        "4 people hurt in a shooting outside a club early on Sunday."
+    ]
+
+
+def test_summary_keeps_a_sentence_reporting_what_someone_asked_readers() -> None:
+    # a request to "you" that someone is reported making is news, not the site's prompt
+    line = '"Please share this post with everyone you know," the sheriff wrote on Facebook.'
+    assert citable([line]) == [line]
 
 
 def test_tokens_split_hyphenated_words() -> None:

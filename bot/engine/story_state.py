@@ -27,6 +27,7 @@ from bot.engine.analysis import Analysis, analyse, has_body, item_time
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
+from bot.engine.furniture import strip_furniture
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
@@ -366,7 +367,8 @@ class StoryState:
             return None
         short = len(fresh) - (self.config.summary_pool - len(c.sentences))
         if short > 0 and doc.url:
-            now_says = {*split_sentences(doc.text), doc.title.strip()}
+            # as the pool holds them: without the page furniture around them
+            now_says = {*map(strip_furniture, split_sentences(doc.text)), doc.title.strip()}
             stale = {
                 i
                 for i, cit in enumerate(c.sentences)

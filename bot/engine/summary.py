@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from bot.engine.furniture import strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, split_sentences, tokens
 from bot.model import Citation
@@ -65,17 +66,23 @@ def citable(sentences: Iterable[str], body: Iterable[str] | None = None) -> list
     the body has complete sentences; a body without any (a feed that drops its full
     stops) keeps them, as before.
 
+    Page furniture is taken out first (:func:`bot.engine.furniture.strip_furniture`): a
+    sentence comes back without a stamp, player controls or gallery counter before it,
+    and a newsletter prompt, playlist entry or copyright line is not quoted at all.
+
     Args:
         sentences: The sentences to choose from, in order.
         body: All the sentences of the body, when ``sentences`` are only some of them
             (the lines an update added: a caption added to a punctuated body is still a
             caption). None: ``sentences`` are the body.
     """
-    fit = [s for s in sentences if worth_citing(s)]
+    fit = [s for s in map(strip_furniture, sentences) if s and worth_citing(s)]
     complete = [s for s in fit if s.endswith(_SENTENCE_END)]
     if complete or body is None:
         return complete or fit
-    punctuated = any(s.endswith(_SENTENCE_END) and worth_citing(s) for s in body)
+    punctuated = any(
+        s.endswith(_SENTENCE_END) and worth_citing(s) for s in map(strip_furniture, body) if s
+    )
     return [] if punctuated else fit
 
 

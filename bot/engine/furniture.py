@@ -1,0 +1,166 @@
+"""Page furniture in scraped article bodies: what an update summary must not quote.
+
+A scraped body carries the page around the article: a newsletter prompt, an "Updated:
+<date> <time>" stamp, the controls and playlist of a video player, a photo gallery's
+counter and credits, a copyright line. Split into sentences, these look like any other
+line, and the first of them is where a summary looks for news (news puts what is new
+first). Quoted in an alert, "Sign up for one of our email newsletters." reads as the
+news. So each sentence a summary may quote (:func:`bot.engine.summary.citable`) is first
+passed through :func:`strip_furniture`, which
+
+* removes furniture *glued to* a sentence, at its start: a stamp ("Updated: May 31, 2016 -
+  6:54 PM PITTSBURGH - A man ...", keeping what follows it, since a stamp sits between
+  the headline and the article), a video player's controls ("Skip Ad Ad Loading... x Embed
+  x Share", "Hide Transcript Show Transcript"), a gallery counter ("Photo: <credit> Image 3
+  of 9"), a caption label ("Buy Photo", "Media caption"), a failed newsletter form
+  ("Could not subscribe, try again later Invalid Email"), a follow-us bar ("Follow X:
+  Facebook | Twitter"); and a photo credit at its end ("... ©Name (AFP/File)");
+* drops a sentence that is furniture through and through: an entry of a video playlist
+  (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
+  line, and a message of the site to its reader about the site (sign up, subscribe,
+  follow us, click, share, your browser, this page) with no one's words reported in it.
+
+The rules name no outlet: they are the vocabulary of the page machinery itself (player
+controls, gallery counters, sign-up forms), written the same way across outlets. A news
+sentence that merely uses such a word is kept: "Subscribers of the service were told to
+change passwords." speaks *about* subscribers, not *to* the reader, and a prompt someone
+is reported as saying ("..., the sheriff said") is news.
+
+Only what a summary quotes is cleaned: the text the engine judges (relevance, copies,
+developments) is the body as it came, so no decision depends on these rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+_DATE = (
+    rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|{_DAY}{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|{_DAY}\d{{1,2}}\s+{_MONTH},?\s+\d{{4}})"
+)
+_CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{2,4}\b)?"
+_SEP = r"\s*(?:[-–—|,]|at|on)?\s*"
+_WHEN = rf"(?:{_DATE}(?:{_SEP}{_CLOCK})?|{_CLOCK}(?:{_SEP}{_DATE})?)"
+# "Updated: <date/time>", anywhere (with its colon: a stamp is page furniture wherever the
+# splitter left it, after the headline or before the dateline), or at the very start
+# without one ("Published May 31, 2016 6:54 PM"). Without a colon, inside a sentence,
+# "the list was last updated May 3, 2016" is news.
+_STAMP = re.compile(
+    rf"(?:\b(?:Last\s+)?(?:Updated|Posted|Published|Modified)(?:\s+(?:on|at))?\s*:\s*{_WHEN}"
+    rf"|^(?:Last\s+)?(?:[Uu]pdated|[Pp]osted|[Pp]ublished)(?:\s+(?:on|at))?\s+{_WHEN})"
+    r"\s*(?:\|\s*)?"
+)
+# a gallery counter, "Image 3 of 9" (some galleries print "Image 1 of / 9")
+_GALLERY = re.compile(r"\bImage \d+ of (?:/ )?\d+\s+")
+# the controls of a web video player and a caption's labels, at the start of a sentence
+_LEADING = re.compile(
+    r"^(?:"
+    r"(?:Skip Ad\s+)?Ad Loading\.\.\.\s*"
+    r"|CLOSE\s+(?=[A-Z])"  # a player's close button, in capitals
+    r"|Skip (?:Twitter|Facebook|Instagram|YouTube) post(?: by @\w+)?\s+"
+    r"|Skip in Skip\s+"
+    r"|x Embed x Share\s+"
+    r"|(?:Hide|Show) Transcript\s+"
+    r"|EMBED\s*>\s*More (?:\w+ )?Videos\s+"
+    r"|Buy Photo\s+"
+    r"|\((?:Photo|Image|Picture|Video)s?:[^()]{1,60}\)\s+"  # "(Photo: AFP/Getty) As the ..."
+    r"|Media caption\s+"
+    r"|Getty Images\s+(?=[A-Z])"
+    r"|Photo\s+(?=[A-Z]{2,}\b)"  # "Photo LONDON -- ...": the caption's label before a dateline
+    r"|(?:Could not subscribe, try again later\s+)?Invalid Email\s+"
+    r"|Follow [^\s:]+(?: [^\s:]+){0,3}:\s*(?:Facebook|Twitter|Instagram|YouTube)"
+    r"(?:\s*\|\s*(?:Facebook|Twitter|Instagram|YouTube))*\s+"
+    r")"
+)
+# a web video player's card, anywhere in a sentence: everything before it is the player's
+# (gallery credit, counter, playlist name, "<video title> | 1:10"), the description follows
+_PLAYER = re.compile(r"x Embed x Share\s+|\s\|\s*\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)")
+# a photo credit closing a caption: "... on July 15, 2016 ©Name (AFP)"
+_CREDIT = re.compile(r"\s*©[^.!?]*$")
+# an entry of a video playlist: its duration, then its title ("1:47 Mother of ... Pause");
+# a clock time would go on with a.m./p.m. ("2:30 p.m. Monday")
+_PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]")
+_COPYRIGHT = re.compile(
+    r"^\(?(?:Copyright\b|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})|\bAll rights? reserved\b"
+    r"|\b(?:may|shall|must) not be (?:re)?(?:published|republished|broadcast|redistributed)\b",
+    re.IGNORECASE,
+)
+# the site speaking to its reader: second person, "us"/"our", or a request at the start
+_TO_READER = re.compile(
+    r"(?i:\b(?:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b)|\bus\b"  # not "US" (the country)
+    r"|^(?:(?:Please|Sign up|Subscribe|Follow us|Like us|Share this|Click|Tap|Download|"
+    r"Register|Log in|Sign in|Chat with|Try|Check your|Enable|Disable|Read more|Watch)\b"
+    r"|Note:)"
+)
+# ... about the site itself: its forms, buttons, pages and channels. Phrases, not words:
+# a story about a product speaks to "you" of its notifications, browser and apps.
+_ABOUT_SITE = re.compile(
+    r"(?i:newsletters?|\binbox\b|\bsubscri(?:be|bing|ption)\b|\bsign(?:ed|ing)? up\b"
+    r"|\bsign in\b|\blog ?in\b|\be-?mail (?:alerts?|updates?|address|us)\b|\bemail us\b"
+    r"|\byour (?:web )?browser\b|\bbrowsers? with\b|\bad ?block|\bcookies\b"
+    r"|\bclick(?:ing)?\b|\btap(?:ping)? here\b|\blocation history\b"
+    r"|\b(?:follow|like|find|join)\b[^.]{0,20}\bon (?:Facebook|Twitter|Instagram|YouTube)\b"
+    r"|\bFacebook Messenger\b|\bcomments? (?:below|section|platform)\b|\bcommenting\b"
+    r"|\bthis (?:site|website|page|article)\b|\bthe video above\b"
+    r"|\bour (?:site|website|web site|apps?|mobile app|page|journalism|coverage|newsletters?)\b"
+    r"|\b(?:read|view) (?:the )?(?:full|complete|entire|original) (?:story|article)\b)"
+    r"|\bTweets?\b"  # the button's word, capitalised ("before each Tweet")
+)
+# the site speaking of itself ("use of this site", "published in this site")
+_SELF = re.compile(r"\bthis (?:site|website)\b", re.IGNORECASE)
+# a reporter's hand-off: "Josh King has the story (@handle)."
+_HANDOFF = re.compile(r"^(?:\S+ ){1,7}\(@\w+\)\.?$")
+# someone's words reported: then the sentence is news, whatever it says to "you"
+_REPORTED = re.compile(
+    r"[\"“”‘]|:\s*'|\b(?:said|says|told|tells|according to|announced|wrote|tweeted|commented)\b",
+    re.IGNORECASE,
+)
+_MAX_PASSES = 4  # furniture pieces removed from one sentence's start, at most
+
+
+def strip_furniture(sentence: str) -> str:
+    """The sentence without the page furniture around it; empty when it is furniture.
+
+    Args:
+        sentence: One sentence of a body (:func:`bot.engine.text.split_sentences`).
+
+    Returns:
+        The sentence with leading furniture (stamps, player controls, gallery counters,
+        caption labels, form remnants) and a trailing photo credit removed, or "" when
+        what is left is a playlist entry, a copyright line or a message of the site to
+        its reader.
+    """
+    s = sentence.strip()
+    for _ in range(_MAX_PASSES):
+        before = s
+        stamp = None
+        for stamp in _STAMP.finditer(s):
+            pass
+        if stamp is not None:
+            s = s[stamp.end() :]  # a stamp sits after the headline, before the article
+        if s.startswith(("Photo:", "Image ")) and (counters := list(_GALLERY.finditer(s))):
+            s = s[counters[-1].end() :]
+        if players := list(_PLAYER.finditer(s)):
+            s = s[players[-1].end() :]
+        s = _LEADING.sub("", s, count=1).strip()
+        if s == before:
+            break
+    s = _CREDIT.sub("", s)
+    if not s or is_furniture(s):
+        return ""
+    return s
+
+
+def is_furniture(sentence: str) -> bool:
+    """Whether a whole sentence is page furniture: a video playlist entry, a copyright
+    line, or the site telling its reader about the site (nobody's words reported)."""
+    if _PLAYLIST.match(sentence) or _COPYRIGHT.search(sentence) or _HANDOFF.match(sentence):
+        return True
+    if _REPORTED.search(sentence):
+        return False
+    return bool(
+        _SELF.search(sentence) or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
+    )
