@@ -720,3 +720,41 @@ def test_amend_makes_room_in_a_full_pool_from_the_least_central_sentences_of_oth
     assert e.amend(1, number, updated, ["UPDATE: " + added]) is None, (
         "known already: nothing to add"
     )
+
+
+def test_amend_keeps_a_reports_lead_when_an_update_only_moves_its_updated_stamp() -> None:
+    # The page prints "Updated: <date> <time>" before its lead. The pool holds the lead
+    # without the stamp (page furniture is not quoted), and a new version of the page
+    # with a later stamp still says it: the lead is no stale sentence to make room with.
+    e = warm_engine(EngineConfig(summary_pool=6))
+    lead, rest = LAWSUIT[1].split(". ", 1)
+    lead += "."
+
+    def page(day: int, extra: str = "") -> str:
+        return f"Updated: March {day}, 2026 9:0{day} AM {lead} {rest}{extra}"
+
+    url = "https://news.example/sues"
+    (v,) = e.judge(doc(6, LAWSUIT[0], page(5), url, 20))
+    number = v.judgement.development
+    assert number is not None
+    others = (
+        "Anthropic asked the court to block the Pentagon designation while the lawsuit goes on. "
+        "The company said the supply chain risk label has already cost it government customers. "
+        "Lawyers for Anthropic said the designation breaks federal procurement law. "
+        "A spokesperson for the Pentagon declined to comment on the Anthropic lawsuit."
+    )
+    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", others, "https://courier.example/s", 20.1))
+    assert w.judgement.development == number
+
+    def pool() -> list[str]:
+        devs = e.snapshot(1)["developments"]["clusters"]
+        return [s for s, _, _ in next(d for d in devs if d["number"] == number)["sentences"]]
+
+    assert len(pool()) == 6 and lead in pool(), "the pool is full and holds the bare lead"
+    added = "A federal judge on Friday temporarily blocked the Pentagon's supply chain risk designation."
+
+    amended = e.amend(1, number, doc(6, LAWSUIT[0], page(6, " " + added), url, 20), [added])
+
+    assert amended is not None and amended.sentences == (added,)
+    assert lead in pool() and added in pool() and len(pool()) == 6
+    assert not any(s.startswith("Updated") for s in pool())

@@ -14,11 +14,15 @@ passed through :func:`strip_furniture`, which
   x Share", "Hide Transcript Show Transcript"), a gallery counter ("Photo: <credit> Image 3
   of 9"), a caption label ("Buy Photo", "Media caption"), a failed newsletter form
   ("Could not subscribe, try again later Invalid Email"), a follow-us bar ("Follow X:
-  Facebook | Twitter"); and a photo credit at its end ("... ©Name (AFP/File)");
+  Facebook | Twitter"), a video card ("<credit> 1 of 15 CLOSE Skip in Skip x Embed x Share
+  <playlist> <video title> | 3:20 <description>", keeping the description); and a photo
+  credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
-  line, and a message of the site to its reader about the site (sign up, subscribe,
-  follow us, click, share, your browser, this page) with no one's words reported in it.
+  line, a reporter's hand-off ("X has the story (@handle)."), the site speaking of itself
+  ("this site") and a message of the site to its reader about the site (sign up,
+  subscribe, follow us, click, your browser, this page), each with no one's words
+  reported in it.
 
 The rules name no outlet: they are the vocabulary of the page machinery itself (player
 controls, gallery counters, sign-up forms), written the same way across outlets. A news
@@ -79,7 +83,7 @@ _LEADING = re.compile(
 # (gallery credit, counter, playlist name, "<video title> | 1:10"), the description follows
 _PLAYER = re.compile(r"x Embed x Share\s+|\s\|\s*\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)")
 # a photo credit closing a caption: "... on July 15, 2016 ©Name (AFP)"
-_CREDIT = re.compile(r"\s*©[^.!?]*$")
+_CREDIT = re.compile(r"©[^.!?©]*$")
 # an entry of a video playlist: its duration, then its title ("1:47 Mother of ... Pause");
 # a clock time would go on with a.m./p.m. ("2:30 p.m. Monday")
 _PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]")
@@ -136,11 +140,8 @@ def strip_furniture(sentence: str) -> str:
     s = sentence.strip()
     for _ in range(_MAX_PASSES):
         before = s
-        stamp = None
-        for stamp in _STAMP.finditer(s):
-            pass
-        if stamp is not None:
-            s = s[stamp.end() :]  # a stamp sits after the headline, before the article
+        if stamps := list(_STAMP.finditer(s)):
+            s = s[stamps[-1].end() :]  # a stamp sits after the headline, before the article
         if s.startswith(("Photo:", "Image ")) and (counters := list(_GALLERY.finditer(s))):
             s = s[counters[-1].end() :]
         if players := list(_PLAYER.finditer(s)):
@@ -148,7 +149,7 @@ def strip_furniture(sentence: str) -> str:
         s = _LEADING.sub("", s, count=1).strip()
         if s == before:
             break
-    s = _CREDIT.sub("", s)
+    s = _CREDIT.sub("", s).rstrip()
     if not s or is_furniture(s):
         return ""
     return s

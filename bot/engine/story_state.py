@@ -27,8 +27,8 @@ from bot.engine.analysis import Analysis, analyse, has_body, item_time
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex
-from bot.engine.furniture import strip_furniture
 from bot.engine.developments import Cluster, DevelopmentTracker
+from bot.engine.furniture import strip_furniture
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
 from bot.engine.summary import (
