@@ -83,7 +83,7 @@ _LEADING = re.compile(
 # (gallery credit, counter, playlist name, "<video title> | 1:10"), the description follows
 _PLAYER = re.compile(r"x Embed x Share\s+|\s\|\s*\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)")
 # a photo credit closing a caption: "... on July 15, 2016 ©Name (AFP)"
-_CREDIT = re.compile(r"©[^.!?©]*$")
+_CREDIT = re.compile(r"\(?©[^.!?©]*$")
 # an entry of a video playlist: its duration, then its title ("1:47 Mother of ... Pause");
 # a clock time would go on with a.m./p.m. ("2:30 p.m. Monday")
 _PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]")
