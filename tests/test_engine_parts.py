@@ -554,6 +554,15 @@ def test_summary_still_cites_news_about_subscribers() -> None:
             "Copyright 2017 Cable News Network/Turner Broadcasting System, Inc. All rights reserved.",
             "Three people were taken to the hospital with gunshot wounds, officials said.",
         ),
+        (  # one entry of a playlist the splitter set apart: no full stop, no button
+            "0:43 Homeless man found dead in Parkland; suspect arrested",
+            "A homeless man was found dead in Parkland on Tuesday, deputies said.",
+        ),
+        (
+            "Without written authorization from the publisher, such content shall not be "
+            "republished or used in any form.",
+            "The council voted on Tuesday to close the bridge for repairs.",
+        ),
     ],
 )
 def test_summary_skips_page_furniture_between_sentences(furniture: str, news: str) -> None:
@@ -568,6 +577,20 @@ def test_summary_quotes_a_sentence_without_the_player_controls_glued_to_it() -> 
     assert candidate_sentences("Headline", body) == [
         "4 people hurt in a shooting outside a club early on Sunday."
     ]
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        # a live blog's entry opens with the time of day, without a.m./p.m.
+        "14:32 Police confirm that two people died in the attack on the station.",
+        # a court's order is news, not a wire service's licence line
+        "The name of the boy may not be published under state law, the court ruled.",
+        "The boy's name may not be published because he is a juvenile.",
+    ],
+)
+def test_summary_cites_news_that_looks_a_little_like_furniture(news: str) -> None:
+    assert citable([news]) == [news]
 
 
 def test_summary_keeps_a_sentence_reporting_what_someone_asked_readers() -> None:

@@ -87,9 +87,15 @@ _CREDIT = re.compile(r"\(?©[^.!?©]*$")
 # an entry of a video playlist: its duration, then its title ("1:47 Mother of ... Pause");
 # a clock time would go on with a.m./p.m. ("2:30 p.m. Monday")
 _PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]")
+# ... told from a live blog's entry at a time of day ("14:32 Police confirm ... ."), which
+# is a sentence with its full stop: a video's title has none, or the player's button or
+# the next entry's duration is in it
+_PLAYER_MARK = re.compile(r"\bPause\b|\s\d{1,2}:[0-5]\d\s+[\"'“‘A-Z0-9]|[^.!?]$")
 _COPYRIGHT = re.compile(
     r"^\(?(?:Copyright\b|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})|\bAll rights? reserved\b"
-    r"|\b(?:may|shall|must) not be (?:re)?(?:published|republished|broadcast|redistributed)\b",
+    # a wire service's licence line, not a court's order ("the name may not be published")
+    r"|\bmaterial (?:may|shall|must) not be\b|\bnot be (?:re)?published, broadcast\b"
+    r"|\bwithout (?:prior )?(?:the )?written (?:authori[sz]ation|permission|consent)\b",
     re.IGNORECASE,
 )
 # the site speaking to its reader: second person, "us"/"our", or a request at the start
@@ -158,7 +164,9 @@ def strip_furniture(sentence: str) -> str:
 def is_furniture(sentence: str) -> bool:
     """Whether a whole sentence is page furniture: a video playlist entry, a copyright
     line, or the site telling its reader about the site (nobody's words reported)."""
-    if _PLAYLIST.match(sentence) or _COPYRIGHT.search(sentence) or _HANDOFF.match(sentence):
+    if _PLAYLIST.match(sentence) and _PLAYER_MARK.search(sentence):
+        return True
+    if _COPYRIGHT.search(sentence) or _HANDOFF.match(sentence):
         return True
     if _REPORTED.search(sentence):
         return False
