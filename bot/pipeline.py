@@ -291,8 +291,10 @@ class Pipeline:
         return n
 
     def _start_cycle(self) -> None:
-        # Only the polling service saves and restores the background statistics: a job
-        # worker's pipeline (adapters/jobs) is built afresh for each job and must stay short.
+        # Only the polling service saves the background statistics after a cycle: a job
+        # worker's pipeline (adapters/jobs) is built afresh for each job and must stay
+        # short; it takes them back when it tracks stories (see refresh_stories), and the
+        # periodic background job saves them (update_saved_background).
         self.restore_background()
         self.refresh_stories()
 
@@ -311,11 +313,14 @@ class Pipeline:
                 del self._stories[story_id]
         for story_id, story in current.items():
             if story_id not in self._stories:
+                # Every story weighs with the engine's stream statistics, which a story's
+                # state does not carry: a job worker's fresh pipeline takes back the
+                # saved ones first (the items stored since join the backlog, read before
+                # its items are judged).
+                self.restore_background()
                 state = self.store.load_engine_state(story_id)
                 if state is None:
-                    # A new story starts from the background statistics: complete them
-                    # (a job worker's fresh pipeline first takes back the saved ones).
-                    self.restore_background()
+                    # A new story starts from the background statistics: complete them.
                     self.read_backlog()
                 self.engine.track(story, state)
                 if self.store.get_development(story_id, 0) is None:

@@ -138,12 +138,13 @@ def test_the_background_survives_a_snapshot_and_an_old_snapshot_starts_empty() -
     cfg = EngineConfig(background_min_items=4)
     e = engine_after_neighbours(cfg)
     state = json.loads(json.dumps(e.snapshot(1)))
-    restored = Engine(cfg)
+    stream = json.loads(json.dumps(e.background_state()))  # saved beside the snapshot
+    restored = Engine(cfg, background=stream)
     restored.track(story(), state)
     assert restored.judge(RIVAL_DEAL) == e.judge(RIVAL_DEAL)
 
     del state["background"]  # written before the bar existed
-    old = Engine(cfg)
+    old = Engine(cfg, background=stream)
     old.track(story(), state)
     (v,) = old.judge(RIVAL_DEAL)
     assert v.judgement.on_topic

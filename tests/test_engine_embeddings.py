@@ -169,7 +169,7 @@ def test_snapshot_restores_seed_vectors_without_a_model_call() -> None:
     state = json.loads(json.dumps(a.snapshot(1)))
     assert state["seed_embeddings"]["model"] == "fake-concepts"
     calls = len(fake.calls)
-    b = Engine(embedder=fake)
+    b = Engine(background=a.background_state(), embedder=fake)  # saved beside the snapshot
     b.track(story(), state)
     assert len(fake.calls) == calls  # seeds not embedded again
     for item in (PARAPHRASE, NAME_ONLY):

@@ -6,20 +6,25 @@ same order it makes the same decisions. Each tracked story has its own bounded s
 (:mod:`bot.engine.story_state`) that :meth:`Engine.snapshot` exports as JSON-able data
 and :meth:`Engine.track` restores, so the service can persist it after every batch.
 
-Besides the stories, the engine keeps *background* term statistics of every item it
-reads (:meth:`Engine.judge` and :meth:`Engine.observe`). A story tracked later starts
-from a copy of them: a tracker that has never seen the stream cannot tell a story's
-names from the words every news item uses, and its first decisions would suffer. On
-the gva stream this warm start was worth more than any other single choice (detection
-cost at the best threshold of an early configuration: 0.17 cold vs 0.09 warm).
-:meth:`Engine.background_state` exports the statistics so the service can persist them
-too, and :meth:`Engine.restore_background` takes them back after a restart (without
-them, stories added after a restart start colder).
+Besides the stories, the engine keeps the *stream statistics*: the document
+frequencies of every item it reads (:meth:`Engine.judge` and :meth:`Engine.observe`),
+one table that every tracked story weighs with (:mod:`bot.engine.stream`; a story holds
+a reference, not a copy). An item's terms are weighed once per stream state for all
+stories, and a story's snapshot carries no table. Syndicated copies of recent items are
+not counted: the same wire report in twenty outlets is not evidence that its names are
+common. A story tracked later starts from what the engine has read: a tracker that has
+never seen the stream cannot tell a story's names from the words every news item uses,
+and its first decisions would suffer. On the gva stream this warm start was worth more
+than any other single choice (detection cost at the best threshold of an early
+configuration: 0.17 cold vs 0.09 warm). :meth:`Engine.background_state` exports the
+statistics (with the copy index that guards them) so the service can persist them too,
+and :meth:`Engine.restore_background` takes them back after a restart or in a scale-out
+worker (without them, every story would weigh with a cold table).
 
 Cold start (a story added to an engine that has read nothing, which is what every user
 hits right after ``storybot story add`` on a fresh service) has two safety nets: the IDF
 starts from a general-language prior (:mod:`bot.engine.prior`), and the story's seeds
-are counted as the first documents of its stream, so the words every seed uses weigh
+are counted as the first documents of the stream, so the words every seed uses weigh
 less than what sets the story apart. On the demo sample, with neither, a Pentagon budget
 report and an AWS report naming Anthropic once were taken as on-topic (scores 0.12 and
 0.16 against a threshold of 0.1); with both they score 0.04 and 0.06 while every real
@@ -44,10 +49,10 @@ from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
-from bot.engine.dedup import CopyIndex, FirstReports
+from bot.engine.dedup import CopyIndex, FirstReports, fingerprint
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
-from bot.engine.termstats import DocFreq
+from bot.engine.stream import StreamStats
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Story
 from bot.ports import DevelopmentWrite, Embedder
@@ -74,19 +79,24 @@ class Engine:
         self.config = config or EngineConfig()
         self.embedder = embedder
         self._stories: dict[int, StoryState] = {}
-        self._background = self._stream_stats(background)
+        # the one stream table every story weighs with (see bot.engine.stream)
+        self._stream = StreamStats(self.config)
+        if background is not None:
+            self._stream.load(background)
         stream = dataclasses.replace(self.config, copy_index_cap=self.config.stream_copy_cap)
         self._first_reports = FirstReports(CopyIndex.from_config(stream))
 
-    def _stream_stats(self, state: Mapping[str, Any] | None) -> DocFreq:
-        """Stream document frequencies with this engine's caps: from ``state``, or empty."""
-        cfg = self.config
-        if state is None:
-            return DocFreq(cfg.max_vocab, cfg.idf_prior_docs)
-        return DocFreq.from_state(state, cfg.max_vocab, cfg.idf_prior_docs)
-
     def track(self, story: Story, state: Mapping[str, Any] | None = None) -> None:
         """Start tracking a story, from its seeds or from a snapshot.
+
+        A new story weighs with the stream statistics of everything read so far; its
+        seeds join the stream's copy index (a later copy of a seed is not counted) and
+        are counted as documents only if the engine has read nothing yet.
+
+        A snapshot written before the stream table was shared carries the story's own
+        table (``"df"``). It is ignored, except by an engine that has read nothing and
+        been given no statistics: there it becomes the stream table (without a copy
+        index), a better start than a cold one.
 
         Args:
             story: The story.
@@ -95,15 +105,21 @@ class Engine:
         Raises:
             ValueError: If ``state`` is not a snapshot this engine understands.
         """
+        stream = self._stream
         if state is None:
-            st = StoryState(story, self.config)
-            # a new story starts from the term statistics of everything read so far
-            st.df = self._stream_stats(self._background.to_state())
-            st.build(count_seeds=self._background.n_docs == 0)
+            st = StoryState(story, self.config, stream.df)
+            st.build(count_seeds=stream.df.n_docs == 0)
+            bins = self.config.minhash_bins
+            for i, s in enumerate(story.seeds):
+                fp = fingerprint(s.title, s.text, s.url, bins)
+                stream.index_seed(_seed_id(story.id, i), fp)
             if self.embedder is not None:
                 st.embed_seeds(self.embedder)
         else:
-            st = StoryState.from_state(story, self.config, state, self.embedder)
+            old_table = state.get("df")
+            if old_table is not None and stream.df.n_docs == 0:
+                stream.load(old_table)
+            st = StoryState.from_state(story, self.config, state, self.embedder, stream.df)
         self._stories[story.id] = st
 
     def untrack(self, story_id: int) -> None:
@@ -153,7 +169,8 @@ class Engine:
         if embedding is None and self.embedder is not None:
             embedding = self.embed([doc])[0]
         verdicts = [st.judge(doc, a, embedding) for st in self._stories.values()]
-        self._background.add(a.tf.keys())
+        # counted after every story has judged it: its words never weigh its own score
+        self._stream.count(doc.id, a.tf.keys(), a.fp)
         return verdicts
 
     def judge_again(
@@ -166,7 +183,7 @@ class Engine:
         """Decide again on an item a story judged off-topic, whose text has changed since.
 
         Only that story judges it (the others keep their judgements) and nothing counts
-        it a second time: the stream and story statistics and the story's off-topic
+        it a second time: the stream statistics, the story's own and the story's off-topic
         background hold its earlier version already. Taken now, it is a new report of
         the story (a development, the copy index, the profile).
 
@@ -222,17 +239,20 @@ class Engine:
     def observe(self, doc: EngineDoc, analysis: Analysis | None = None) -> None:
         """Read an item only to learn the stream's term statistics (no decision).
 
-        Stories tracked later start from these statistics, so their first decisions
-        already know which words every item uses.
+        Counted exactly as :meth:`judge` counts it (a copy of a recent item is not), so
+        an engine that read part of the stream this way holds the statistics of one that
+        judged it: stories tracked later, and the evaluation's engines, start from them.
 
         Args:
             doc: The item.
             analysis: Its analysis, if already computed.
         """
         if analysis is not None:
-            self._background.add(analysis.tf.keys())
-        else:  # counting needs the terms only, not the fingerprint and vectors
-            self._background.add(term_set(doc.title, doc.text, self.config, doc.url))
+            self._stream.count(doc.id, analysis.tf.keys(), analysis.fp)
+        else:  # counting needs the terms and the fingerprint only, not the vectors
+            cfg = self.config
+            terms = term_set(doc.title, doc.text, cfg, doc.url)
+            self._stream.count(doc.id, terms, fingerprint(doc.title, doc.text, doc.url, cfg.minhash_bins))
 
     def restore_background(self, state: Mapping[str, Any]) -> bool:
         """Take saved stream statistics back, if this engine has read nothing yet.
@@ -241,16 +261,18 @@ class Engine:
             state: Output of :meth:`background_state` of an earlier engine.
 
         Returns:
-            Whether they were taken (an engine that has read items keeps its own).
+            Whether they were taken (an engine that has read items keeps its own). The
+            tracked stories weigh with them from now on (the table is replaced in place).
         """
-        if self._background.n_docs:
+        if self._stream.df.n_docs:
             return False
-        self._background = self._stream_stats(state)
+        self._stream.load(state)
         return True
 
     def background_state(self) -> dict[str, Any]:
-        """JSON-serialisable stream statistics (see the ``background`` argument)."""
-        return self._background.to_state()
+        """JSON-serialisable stream statistics (see the ``background`` argument): the
+        table and the copy index that decides which items it counts."""
+        return self._stream.to_state()
 
     def snapshot(self, story_id: int) -> dict[str, Any]:
         """A JSON-serialisable snapshot of a story's state.
@@ -267,3 +289,8 @@ class Engine:
             KeyError: If the story is not tracked.
         """
         return self._stories[story_id].seed_development()
+
+
+def _seed_id(story_id: int, index: int) -> int:
+    """The stream copy index's id of a story's seed: negative, never an item's."""
+    return -(story_id * 10_000 + index + 1)

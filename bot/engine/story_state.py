@@ -1,19 +1,20 @@
 """Everything the engine remembers about one tracked story, and how it decides.
 
-The state has five parts, each bounded so the snapshot stays small however long the
-story runs: the stream's document frequencies (capped vocabulary), the story's own
-document frequencies over its seeds and on-topic reports (capped; they weigh
-developments, see :mod:`bot.engine.developments`), the relevance profile (capped
-terms), the copy index (last ``copy_index_cap`` on-topic items) and the development
-tracker (last ``max_developments`` active developments, each with a capped centroid and
-sentence pool).
+The state has four parts, each bounded so the snapshot stays small however long the
+story runs: the story's own document frequencies over its seeds and on-topic reports
+(capped; they weigh developments, see :mod:`bot.engine.developments`), the relevance
+profile (capped terms), the copy index (last ``copy_index_cap`` on-topic items) and the
+development tracker (last ``max_developments`` active developments, each with a capped
+centroid and sentence pool). Terms are weighed with the stream's document frequencies,
+``df``: a reference to the engine's one table (:mod:`bot.engine.stream`), shared by
+every story and not part of the snapshot.
 
 Per item the order is: score relevance against the profile; look the item up in the
 copy index (a copy of an on-topic item is on-topic and joins its original's
 development); place an on-topic item in a development and refresh that development's
-summary; absorb very confident items into the profile; finally count the item in the
-document frequencies (unless it is a copy: see :meth:`StoryState.judge`), so its own
-words never influence its own score.
+summary; absorb very confident items into the profile. The engine counts the item in
+the stream's document frequencies after every story has judged it, so its own words
+never influence its own score.
 """
 
 from __future__ import annotations
@@ -68,10 +69,18 @@ def _headline_match(whole: Match, headlines: Match) -> Match:
 class StoryState:
     """One story's engine state and decision procedure."""
 
-    def __init__(self, story: Story, config: EngineConfig) -> None:
+    def __init__(self, story: Story, config: EngineConfig, df: DocFreq | None = None) -> None:
+        """A story's empty state.
+
+        Args:
+            story: The story.
+            config: The engine configuration.
+            df: The stream's document frequencies the story weighs with (the engine's
+                shared table; the state only reads it); a table of its own when None.
+        """
         self.story = story
         self.config = config
-        self.df = DocFreq(config.max_vocab, config.idf_prior_docs)
+        self.df = df if df is not None else DocFreq(config.max_vocab, config.idf_prior_docs)
         # seeds and on-topic reports only: what the story's own reports share
         self.story_df = DocFreq(config.max_vocab, 0.0)
         self.profile = Profile(config)
@@ -99,9 +108,10 @@ class StoryState:
         """Build a fresh state from the story's seed articles.
 
         Args:
-            count_seeds: Count the seeds in the document frequencies. Only right for an
-                engine that has read nothing yet: an engine that has read the stream
-                holds the seeds already (or the items they were taken from), and
+            count_seeds: Count the seeds in the stream's document frequencies (the
+                shared table: the stories tracked later weigh with them too). Only right
+                for an engine that has read nothing yet: an engine that has read the
+                stream holds the seeds already (or the items they were taken from), and
                 counting them again makes the story's own words look common.
         """
         seeds = [analyse(s.title, s.text, s.url, self.config) for s in self.story.seeds]
@@ -175,9 +185,12 @@ class StoryState:
             embedding: The item's unit embedding (:func:`bot.engine.semantic.as_unit`),
                 when the engine has an embedder; mixed into the on-topic test.
             again: The item was judged before (off-topic) and has changed since: its
-                earlier version is counted in the document frequencies and the off-topic
-                background already, so neither counts it again. Taken now, it is a new
-                report of the story in every other way.
+                earlier version is counted in the off-topic background already, so it is
+                not counted again. Taken now, it is a new report of the story in every
+                other way.
+
+        The stream's document frequencies are not touched: the engine counts the item
+        once, after every story has judged it (see :mod:`bot.engine.stream`).
 
         Returns:
             The verdict.
@@ -312,11 +325,6 @@ class StoryState:
                 self._remember_copy_dev(doc.id, dev_number)
         if not on_topic and not again:
             self.background.add(score, a.headline_only)  # after judging: no self-influence
-        if copy is None and not again:
-            # A syndicated copy is the same words again, not evidence of how common they
-            # are: counted, twenty outlets running one wire report make the story's own
-            # names look common, and its later turns drift off-topic.
-            self.df.add(a.tf.keys())
         judgement = Judgement(
             story_id=self.story.id,
             item_id=doc.id,
@@ -433,12 +441,11 @@ class StoryState:
     # ------------------------------------------------------------------ persistence
 
     def to_state(self) -> dict[str, Any]:
-        """A JSON-serialisable snapshot."""
+        """A JSON-serialisable snapshot (without the stream table: the engine's, shared)."""
         state = {
             "version": STATE_VERSION,
             "story_id": self.story.id,
             "n_judged": self.n_judged,
-            "df": self.df.to_state(),
             "story_df": self.story_df.to_state(),
             "profile": self.profile.to_state(),
             "copies": self.copies.to_state(),
@@ -457,20 +464,23 @@ class StoryState:
         config: EngineConfig,
         state: Mapping[str, Any],
         embedder: Embedder | None = None,
+        df: DocFreq | None = None,
     ) -> StoryState:
         """Restore a state written by :meth:`to_state`.
 
         With an embedder, the seed embeddings come from the snapshot if it holds some
-        made by the same model, and are computed from the seeds otherwise.
+        made by the same model, and are computed from the seeds otherwise. The story
+        weighs with ``df`` (the engine's stream table); a snapshot from before the table
+        was shared carries a table of its own (``"df"``), which is not read here (see
+        :meth:`bot.engine.Engine.track`).
 
         Raises:
             ValueError: If the snapshot has an unknown version.
         """
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"unsupported engine state version {state.get('version')!r}")
-        st = cls(story, config)
+        st = cls(story, config, df)
         st.n_judged = int(state["n_judged"])
-        st.df = DocFreq.from_state(state["df"], config.max_vocab, config.idf_prior_docs)
         if "story_df" in state:
             st.story_df = DocFreq.from_state(state["story_df"], config.max_vocab, 0.0)
         else:  # a snapshot from before within-story weights: start from the seeds

@@ -2,8 +2,10 @@
 
 Why incremental: a deployed tracker only knows the items it has already seen, so the
 IDF is learned from the stream as it arrives (no look-ahead), exactly as the service
-would do it. A story's seeds are counted once, when the story is built (see
-``StoryState.build``).
+would do it. The engine keeps one stream table that every tracked story weighs with
+(:mod:`bot.engine.stream`, which also says what is counted: every item read but the
+syndicated copies of recent ones; a story's seeds only while the engine has read
+nothing).
 
 Why capped: the engine's state is stored after every batch, so the vocabulary is
 bounded. When it grows past ``max_terms`` the rarest terms are forgotten (ties broken by
@@ -17,9 +19,10 @@ stream is short the prior decides, so even the first item after the seeds is wei
 sensibly ("said" and "department" are common, "Anthropic" is not); as the stream grows
 its own counts take over (for a shootings feed, "police" and "shot" become common).
 
-A new story does not start from nothing: the engine keeps stream statistics from every
-item it has read (see ``Engine.observe``), and a story tracked later starts from a copy,
-so it already knows that "police" and "said" are everywhere.
+A new story does not start from nothing: it weighs with the statistics of every item
+the engine has read (see ``Engine.observe``), so it already knows that "police" and
+"said" are everywhere. A story's own statistics (:class:`WithinStory`) are a table of
+its own, over its seeds and on-topic reports.
 """
 
 from __future__ import annotations
@@ -148,7 +151,8 @@ class DocFreq:
 
         A story weighs many of the same terms twice at one stream state (its whole-item
         and headline channels share most profile terms, and an item's terms are looked
-        up for both), and the weights are pure functions of the table and the term. The
+        up for both), every story sharing the stream table weighs the item's terms at
+        the same state, and the weights are pure functions of the table and the term. The
         memo is kept until the table changes: another document is counted (``n_docs``
         moves; :meth:`add` is the only way the counts change in place) or ``df`` is
         replaced; or until another ``key`` (the weighting parameters) asks for it.
