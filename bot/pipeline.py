@@ -32,7 +32,7 @@ from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable, Collection, Sequence
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 from bot.alerts import (
     NoticeParts,
@@ -83,6 +83,9 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
 BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
+# the key under which one story's stored state carries the stream statistics (see
+# Pipeline._engine_states)
+STREAM_STATE = "stream"
 # A fresh engine (a restart, a scale-out judging job) learns the reports that recent
 # notices were about, so another outlet's copy of one is not sent again: at most this
 # many, from this far back (copies of a wire report follow it within hours).
@@ -305,40 +308,60 @@ class Pipeline:
         self.store.save_background(self.engine.background_state(), through, self.clock.now())
 
     def refresh_stories(self) -> None:
-        """Track stories added since the last cycle (possibly by another process)."""
+        """Track stories added since the last cycle (possibly by another process).
+
+        Every story weighs with the engine's stream statistics, which a story's own state
+        does not carry. A fresh engine (a job worker's, or after a restart with nothing
+        saved) takes them from the stories' states: each commit stores them once, in
+        one of its snapshots (see :meth:`_engine_states`), so a judging job weighs with
+        exactly what the last one did. Otherwise it takes back the saved background
+        statistics, and the items stored since join the backlog.
+        """
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
             if story_id not in current:
                 self.engine.untrack(story_id)
                 del self._stories[story_id]
-        for story_id, story in current.items():
-            if story_id not in self._stories:
-                # Every story weighs with the engine's stream statistics, which a story's
-                # state does not carry: a job worker's fresh pipeline takes back the
-                # saved ones first (the items stored since join the backlog, read before
-                # its items are judged).
-                self.restore_background()
-                state = self.store.load_engine_state(story_id)
-                if state is None:
-                    # A new story starts from the background statistics: complete them.
-                    self.read_backlog()
-                self.engine.track(story, state)
-                if self.store.get_development(story_id, 0) is None:
-                    # The seed story is development 0: known already, so never alerted.
-                    seed = self.engine.seed_development(story_id)
-                    try:
-                        self.store.commit_decisions(
-                            [],
-                            [seed],
-                            {story_id: self.engine.snapshot(story_id)},
-                            [],
-                            self.clock.now(),
-                        )
-                    except Exception:
-                        # Not tracked until its baseline is stored: the next cycle tries again.
-                        self.engine.untrack(story_id)
-                        raise
-                self._stories[story_id] = story
+        new = {sid: story for sid, story in current.items() if sid not in self._stories}
+        states = {sid: self.store.load_engine_state(sid) for sid in new}
+        carried = _carried_stream(states.values())
+        if carried is not None and self.engine.restore_background(carried):
+            self._background_loaded = True  # the last commit's: no saved ones, no backlog
+        for story_id, story in new.items():
+            self.restore_background()
+            state = states[story_id]
+            if state is None:
+                # A new story starts from the background statistics: complete them
+                # (a job worker's fresh pipeline first takes back the saved ones).
+                self.read_backlog()
+            self.engine.track(story, state)
+            if self.store.get_development(story_id, 0) is None:
+                # The seed story is development 0: known already, so never alerted.
+                seed = self.engine.seed_development(story_id)
+                try:
+                    self.store.commit_decisions(
+                        [], [seed], self._engine_states([story_id]), [], self.clock.now()
+                    )
+                except Exception:
+                    # Not tracked until its baseline is stored: the next cycle tries again.
+                    self.engine.untrack(story_id)
+                    raise
+            self._stories[story_id] = story
+
+    def _engine_states(self, story_ids: Collection[int]) -> dict[int, dict]:
+        """The engine states a commit stores: each story's snapshot, and once (in the
+        snapshot of the lowest id) the stream statistics every story weighs with.
+
+        Once, not in every snapshot: a story's own state is small, the statistics are
+        not (140-160 kB). Stored with the decisions, in their transaction, so a fresh
+        engine restores the statistics the decisions were made with (see
+        :meth:`refresh_stories`).
+        """
+        states: dict[int, dict] = {sid: self.engine.snapshot(sid) for sid in sorted(story_ids)}
+        if states:
+            first = next(iter(states))
+            states[first][STREAM_STATE] = self.engine.background_state()
+        return states
 
     # ------------------------------------------------------------------ cycle
 
@@ -842,7 +865,7 @@ class Pipeline:
                     outbox.extend(
                         self._notices(matcher, item, first, on_topic_ids, notified, report)
                     )
-        states = {sid: self.engine.snapshot(sid) for sid in touched}
+        states = self._engine_states(touched)
         versions = {item.id: item.version for item in items}
         texts = {item.id: (item.title, item.text) for item in items}
         self.store.commit_decisions(
@@ -922,7 +945,7 @@ class Pipeline:
         batch = _Rejudging()
         for update, item, change in material:
             self._rejudge(update, item, change, matcher, batch, report, now)
-        states = {sid: self.engine.snapshot(sid) for sid in batch.touched}
+        states = self._engine_states(batch.touched)
         self.store.commit_decisions(
             [],
             batch.dev_writes,
@@ -1362,3 +1385,10 @@ def find_items(store: Store, url: str, limit: int) -> list[Item]:
             break
         items = store.find_items_by_url(canon, limit)
     return items
+
+
+def _carried_stream(states: Iterable[Mapping | None]) -> Mapping | None:
+    """The latest stream statistics the stories' stored states carry (the most items
+    counted: the count only grows), or None."""
+    carried = [st[STREAM_STATE] for st in states if st is not None and STREAM_STATE in st]
+    return max(carried, key=lambda c: int(c["n_docs"]), default=None)

@@ -613,9 +613,9 @@ def test_first_reports_are_bounded() -> None:
 def _counts(e: Engine) -> dict:
     """What an update must not change: the statistics and the profile."""
     state = e.snapshot(1)
-    return {
-        k: state[k] for k in ("n_judged", "story_df", "profile", "copies", "background")
-    } | {"stream": e.background_state()}
+    return {k: state[k] for k in ("n_judged", "story_df", "profile", "copies", "background")} | {
+        "stream": e.background_state()
+    }
 
 
 def test_amend_adds_an_updated_reports_new_sentences_and_counts_nothing_again() -> None:

@@ -2,8 +2,8 @@
 
 The reference is what the pipeline did before it deferred the analysis: ``Engine.judge``
 on every new item in arrival order, then ``track`` of the story added afterwards. The
-story's stored starting state (which holds the background statistics it was built from)
-must be the same either way.
+story's stored starting state (which carries the stream statistics it weighs with, as
+the only story's state: see ``Pipeline._engine_states``) must be the same either way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from bot.engine import Engine
-from bot.pipeline import Pipeline, engine_doc
+from bot.pipeline import STREAM_STATE, Pipeline, engine_doc
 from bot.settings import load_settings
 
 
@@ -39,7 +39,7 @@ def _reference_state(app, story, items):
     for item in items:
         engine.judge(engine_doc(item))
     engine.track(story)
-    return engine.snapshot(story.id)
+    return {**engine.snapshot(story.id), STREAM_STATE: engine.background_state()}
 
 
 @pytest.mark.parametrize("backlog", [None, 3, 0])
@@ -164,13 +164,13 @@ async def test_the_background_is_saved_through_the_last_item_read(feed_server, s
     await app.aclose()
 
 
-async def test_a_job_workers_pipeline_weighs_with_the_saved_statistics_and_the_backlog(
+async def test_a_job_workers_pipeline_weighs_with_the_statistics_of_the_last_commit(
     feed_server, sqlite_url, clock
 ):
-    """Scale-out judge jobs build a pipeline per job. Every story weighs with the stream
-    statistics, which its state does not carry, so each job starts from the saved
-    statistics and the items stored since (as the single process does): the job that
-    first tracks a new story, and a later one that restores the story's own state."""
+    """Scale-out judge jobs build a pipeline per job. The job that first tracks a new story
+    starts it from the saved statistics and the items stored since (as the single process
+    does); later jobs weigh with the statistics the last commit stored beside the story's
+    state, and read no backlog at all."""
     app = _app(sqlite_url, clock)
     texts = samples("unrelated")
     feed_server.add_feed("/u.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))))
@@ -191,10 +191,11 @@ async def test_a_job_workers_pipeline_weighs_with_the_saved_statistics_and_the_b
     # every stored item counted once: the others read as backlog, the judged one judged
     assert starting.engine.background_state()["n_docs"] == len(texts)
 
+    committed = app.store.load_engine_state(1)[STREAM_STATE]
+    assert committed == starting.engine.background_state()
     later = job()
     later.judge_stored([second.id])
-    # nothing saved since (the periodic background job saves): the same items read again
-    assert later.engine.background_state()["n_docs"] == len(texts)
+    assert later.engine.background_state()["n_docs"] == committed["n_docs"] + 1
     await app.aclose()
 
 
@@ -218,4 +219,20 @@ async def test_a_restart_keeps_a_backlog_read_out_of_id_order(feed_server, sqlit
     await app.pipeline.poll_due()
     items = app.store.get_items(range(1, 1000))
     assert app.store.load_engine_state(story.id) == _reference_state(app, story, items)
+    await app.aclose()
+
+
+async def test_a_commit_stores_the_stream_statistics_once_for_every_story(
+    feed_server, sqlite_url, clock
+):
+    """Every story weighs with one table: a commit stores it beside the lowest story's
+    state only, not in each story's."""
+    app, texts = _story_and_unrelated_feed(feed_server, sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    other = app.store.add_story("again", seeds[1].title, seeds[1:], clock.now())
+    await app.pipeline.poll_due()
+
+    first, second = (app.store.load_engine_state(sid) for sid in (1, other.id))
+    assert first[STREAM_STATE] == app.pipeline.engine.background_state()
+    assert STREAM_STATE not in second and "df" not in second
     await app.aclose()

@@ -28,7 +28,7 @@ from adapters.jobs.worker import QUEUES, parse_queues
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
 from bot.model import FeedEntry
-from bot.pipeline import CycleReport
+from bot.pipeline import STREAM_STATE, CycleReport
 
 
 def _stream() -> list[dict]:
@@ -120,7 +120,7 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
         judge = world.app.pipeline if name == "one" else fresh_pipeline(world.app)
         judge.judge_stored(later)
         state = store.load_engine_state(story.id)
-        decisions[name] = (_decisions(world, later), state["df"]["n_docs"])
+        decisions[name] = (_decisions(world, later), state[STREAM_STATE]["n_docs"])
         store.close()
     assert decisions["many"] == decisions["one"]
     # without the background job a worker starts the story cold: other statistics

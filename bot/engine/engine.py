@@ -8,18 +8,26 @@ and :meth:`Engine.track` restores, so the service can persist it after every bat
 
 Besides the stories, the engine keeps the *stream statistics*: the document
 frequencies of every item it reads (:meth:`Engine.judge` and :meth:`Engine.observe`),
-one table that every tracked story weighs with (:mod:`bot.engine.stream`; a story holds
-a reference, not a copy). An item's terms are weighed once per stream state for all
-stories, and a story's snapshot carries no table. Syndicated copies of recent items are
-not counted: the same wire report in twenty outlets is not evidence that its names are
-common. A story tracked later starts from what the engine has read: a tracker that has
-never seen the stream cannot tell a story's names from the words every news item uses,
-and its first decisions would suffer. On the gva stream this warm start was worth more
-than any other single choice (detection cost at the best threshold of an early
-configuration: 0.17 cold vs 0.09 warm). :meth:`Engine.background_state` exports the
-statistics (with the copy index that guards them) so the service can persist them too,
-and :meth:`Engine.restore_background` takes them back after a restart or in a scale-out
-worker (without them, every story would weigh with a cold table).
+one table that every tracked story weighs with (a story holds a reference, not a copy).
+An item's terms are weighed once per stream state for all stories (the table's memo,
+:meth:`bot.engine.termstats.DocFreq.memo`, serves each of them), and a story's snapshot
+carries no table. An item is counted once, after every story has judged it, so its own
+words never weigh its own score; except a syndicated copy of a tracked story's own report
+or seed (a story found it in its copy index): twenty outlets running one wire report
+are not evidence that the story's names are common, and counted, its later turns would
+drift off-topic. (Each story used to keep a copy of the table and leave out the copies
+of its own reports; now no story counts them. A copy index over every item read, not
+only the stories' reports, was measured and left out more than it should: on
+giveme5w1h headline-only, C_norm 0.055 -> 0.066, all of it new false alarms.)
+
+A story tracked later starts from what the engine has read: a tracker that has never
+seen the stream cannot tell a story's names from the words every news item uses, and its
+first decisions would suffer. On the gva stream this warm start was worth more than any
+other single choice (detection cost at the best threshold of an early configuration:
+0.17 cold vs 0.09 warm). :meth:`Engine.background_state` exports the statistics so the
+service can persist them too, and :meth:`Engine.restore_background` takes them back
+after a restart or in a scale-out worker (without them, every story would weigh with a
+cold table).
 
 Cold start (a story added to an engine that has read nothing, which is what every user
 hits right after ``storybot story add`` on a fresh service) has two safety nets: the IDF
@@ -49,10 +57,10 @@ from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
-from bot.engine.dedup import CopyIndex, FirstReports, fingerprint
+from bot.engine.dedup import CopyIndex, Fingerprint, FirstReports
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
-from bot.engine.stream import StreamStats
+from bot.engine.termstats import DocFreq
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Story
 from bot.ports import DevelopmentWrite, Embedder
@@ -79,24 +87,30 @@ class Engine:
         self.config = config or EngineConfig()
         self.embedder = embedder
         self._stories: dict[int, StoryState] = {}
-        # the one stream table every story weighs with (see bot.engine.stream)
-        self._stream = StreamStats(self.config)
+        # the one stream table every story weighs with (see the module docstring)
+        self._stream = DocFreq(self.config.max_vocab, self.config.idf_prior_docs)
+        # whether the table holds any stream item (read here or in saved statistics); until
+        # then it holds at most the seeds of the stories tracked so far
+        self._has_read = False
         if background is not None:
-            self._stream.load(background)
+            self._take_background(background)
         stream = dataclasses.replace(self.config, copy_index_cap=self.config.stream_copy_cap)
         self._first_reports = FirstReports(CopyIndex.from_config(stream))
 
     def track(self, story: Story, state: Mapping[str, Any] | None = None) -> None:
         """Start tracking a story, from its seeds or from a snapshot.
 
-        A new story weighs with the stream statistics of everything read so far; its
-        seeds join the stream's copy index (a later copy of a seed is not counted) and
-        are counted as documents only if the engine has read nothing yet.
+        A new story weighs with the stream statistics of everything read so far. Its
+        seeds are counted in them only while the engine has read no item yet (an engine
+        that has read the stream holds them already, or the items they were taken
+        from): every story tracked before the first item, as a fresh service does when
+        it starts, counts its seeds, and all of them weigh with the seeds of each; a
+        seed that copies another story's seed is not counted again.
 
         A snapshot written before the stream table was shared carries the story's own
-        table (``"df"``). It is ignored, except by an engine that has read nothing and
-        been given no statistics: there it becomes the stream table (without a copy
-        index), a better start than a cold one.
+        table (``"df"``). It is ignored, except by an engine that has read no item and
+        been given no statistics: there it becomes the stream table, a better start
+        than a cold one.
 
         Args:
             story: The story.
@@ -107,20 +121,20 @@ class Engine:
         """
         stream = self._stream
         if state is None:
-            st = StoryState(story, self.config, stream.df)
-            st.build(count_seeds=stream.df.n_docs == 0)
-            bins = self.config.minhash_bins
-            for i, s in enumerate(story.seeds):
-                fp = fingerprint(s.title, s.text, s.url, bins)
-                stream.index_seed(_seed_id(story.id, i), fp)
+            st = StoryState(story, self.config, stream)
+            st.build(count_seeds=not self._has_read, counted=self._copies_a_seed)
             if self.embedder is not None:
                 st.embed_seeds(self.embedder)
         else:
             old_table = state.get("df")
-            if old_table is not None and stream.df.n_docs == 0:
-                stream.load(old_table)
-            st = StoryState.from_state(story, self.config, state, self.embedder, stream.df)
+            if old_table is not None and not self._has_read:
+                self._take_background(old_table)
+            st = StoryState.from_state(story, self.config, state, self.embedder, stream)
         self._stories[story.id] = st
+
+    def _copies_a_seed(self, fp: Fingerprint) -> bool:
+        # at a cold start a story's copy index holds its seeds only
+        return any(st.copies.find(fp) is not None for st in self._stories.values())
 
     def untrack(self, story_id: int) -> None:
         """Stop tracking a story (unknown ids are ignored)."""
@@ -169,8 +183,11 @@ class Engine:
         if embedding is None and self.embedder is not None:
             embedding = self.embed([doc])[0]
         verdicts = [st.judge(doc, a, embedding) for st in self._stories.values()]
-        # counted after every story has judged it: its words never weigh its own score
-        self._stream.count(doc.id, a.tf.keys(), a.fp)
+        # counted after every story has judged it (its words never weigh its own score),
+        # unless it copies a story's own report or seed (see the module docstring)
+        self._has_read = True
+        if not any(_is_copy(v) for v in verdicts):
+            self._stream.add(a.tf.keys())
         return verdicts
 
     def judge_again(
@@ -239,20 +256,23 @@ class Engine:
     def observe(self, doc: EngineDoc, analysis: Analysis | None = None) -> None:
         """Read an item only to learn the stream's term statistics (no decision).
 
-        Counted exactly as :meth:`judge` counts it (a copy of a recent item is not), so
-        an engine that read part of the stream this way holds the statistics of one that
-        judged it: stories tracked later, and the evaluation's engines, start from them.
+        Stories tracked later start from these statistics, so their first decisions
+        already know which words every item uses. Counted as :meth:`judge` counts an
+        item while no story is tracked (the evaluation's reader engine, the service's
+        backlog before its first story): every item. With stories tracked (a backlog
+        read after a restart, or by a scale-out worker), an observed item is counted
+        even if a story would have found it a copy of its own report: only judging
+        tells.
 
         Args:
             doc: The item.
             analysis: Its analysis, if already computed.
         """
+        self._has_read = True
         if analysis is not None:
-            self._stream.count(doc.id, analysis.tf.keys(), analysis.fp)
-        else:  # counting needs the terms and the fingerprint only, not the vectors
-            cfg = self.config
-            terms = term_set(doc.title, doc.text, cfg, doc.url)
-            self._stream.count(doc.id, terms, fingerprint(doc.title, doc.text, doc.url, cfg.minhash_bins))
+            self._stream.add(analysis.tf.keys())
+        else:  # counting needs the terms only, not the fingerprint and vectors
+            self._stream.add(term_set(doc.title, doc.text, self.config, doc.url))
 
     def restore_background(self, state: Mapping[str, Any]) -> bool:
         """Take saved stream statistics back, if this engine has read nothing yet.
@@ -262,16 +282,22 @@ class Engine:
 
         Returns:
             Whether they were taken (an engine that has read items keeps its own). The
-            tracked stories weigh with them from now on (the table is replaced in place).
+            tracked stories weigh with them from now on (the table is replaced in place,
+            seeds counted at a cold start with it).
         """
-        if self._stream.df.n_docs:
+        if self._has_read:
             return False
-        self._stream.load(state)
+        self._take_background(state)
         return True
 
+    def _take_background(self, state: Mapping[str, Any]) -> None:
+        # in place: the tracked stories hold the table (seeds counted at a cold start
+        # are replaced too: the statistics of a stream hold them, or what they came from)
+        self._stream.load(state)
+        self._has_read = self._stream.n_docs > 0
+
     def background_state(self) -> dict[str, Any]:
-        """JSON-serialisable stream statistics (see the ``background`` argument): the
-        table and the copy index that decides which items it counts."""
+        """JSON-serialisable stream statistics (see the ``background`` argument)."""
         return self._stream.to_state()
 
     def snapshot(self, story_id: int) -> dict[str, Any]:
@@ -291,6 +317,6 @@ class Engine:
         return self._stories[story_id].seed_development()
 
 
-def _seed_id(story_id: int, index: int) -> int:
-    """The stream copy index's id of a story's seed: negative, never an item's."""
-    return -(story_id * 10_000 + index + 1)
+def _is_copy(verdict: Verdict) -> bool:
+    """Whether the story found the item a copy of its own on-topic report or seed."""
+    return "copy" in verdict.judgement.reason

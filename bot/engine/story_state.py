@@ -6,8 +6,8 @@ story runs: the story's own document frequencies over its seeds and on-topic rep
 profile (capped terms), the copy index (last ``copy_index_cap`` on-topic items) and the
 development tracker (last ``max_developments`` active developments, each with a capped
 centroid and sentence pool). Terms are weighed with the stream's document frequencies,
-``df``: a reference to the engine's one table (:mod:`bot.engine.stream`), shared by
-every story and not part of the snapshot.
+``df``: a reference to the engine's one table (see :mod:`bot.engine.engine`), shared
+by every story and not part of the snapshot.
 
 Per item the order is: score relevance against the profile; look the item up in the
 copy index (a copy of an on-topic item is on-topic and joins its original's
@@ -20,14 +20,14 @@ never influence its own score.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.analysis import Analysis, analyse, has_body, item_time
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
-from bot.engine.dedup import CopyIndex
+from bot.engine.dedup import CopyIndex, Fingerprint
 from bot.engine.developments import Cluster, DevelopmentTracker
 from bot.engine.furniture import strip_furniture
 from bot.engine.relevance import Match, Profile, mean_vector
@@ -104,15 +104,19 @@ class StoryState:
 
     # ------------------------------------------------------------------ building
 
-    def build(self, count_seeds: bool = False) -> None:
+    def build(
+        self, count_seeds: bool = False, counted: Callable[[Fingerprint], bool] | None = None
+    ) -> None:
         """Build a fresh state from the story's seed articles.
 
         Args:
             count_seeds: Count the seeds in the stream's document frequencies (the
-                shared table: the stories tracked later weigh with them too). Only right
-                for an engine that has read nothing yet: an engine that has read the
-                stream holds the seeds already (or the items they were taken from), and
+                shared table: the other stories weigh with them too). Only right for an
+                engine that has read nothing yet: an engine that has read the stream
+                holds the seeds already (or the items they were taken from), and
                 counting them again makes the story's own words look common.
+            counted: Tells a seed counted already, as another story's seed (it copies
+                one): not counted again, as a copy of a report is not.
         """
         seeds = [analyse(s.title, s.text, s.url, self.config) for s in self.story.seeds]
         if not seeds:
@@ -122,7 +126,8 @@ class StoryState:
             # every report of this story uses: without them "Pentagon" and "defense" weigh
             # like "Anthropic", and a Pentagon budget report sharing them looks on-topic.
             for a in seeds:
-                self.df.add(a.tf.keys())
+                if counted is None or not counted(a.fp):
+                    self.df.add(a.tf.keys())
         for a in seeds:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
@@ -190,7 +195,8 @@ class StoryState:
                 other way.
 
         The stream's document frequencies are not touched: the engine counts the item
-        once, after every story has judged it (see :mod:`bot.engine.stream`).
+        once, after every story has judged it, unless a story found it a copy of its own
+        report or seed (``reason["copy"]``; see :mod:`bot.engine.engine`).
 
         Returns:
             The verdict.

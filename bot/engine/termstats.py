@@ -3,8 +3,8 @@
 Why incremental: a deployed tracker only knows the items it has already seen, so the
 IDF is learned from the stream as it arrives (no look-ahead), exactly as the service
 would do it. The engine keeps one stream table that every tracked story weighs with
-(:mod:`bot.engine.stream`, which also says what is counted: every item read but the
-syndicated copies of recent ones; a story's seeds only while the engine has read
+(see :mod:`bot.engine.engine` for what it counts: every item read, except a copy of a
+tracked story's own report or seed; a story's seeds only while the engine has read
 nothing).
 
 Why capped: the engine's state is stored after every batch, so the vocabulary is
@@ -167,6 +167,16 @@ class DocFreq:
         if m is None or m[1] != self.n_docs or m[2] is not self.df or m[0] != key:
             m = self._memo = (key, self.n_docs, self.df, {})
         return m[3]
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        """Replace the counts with :meth:`to_state` output, in place.
+
+        In place because the engine's stories hold a reference to the stream table; the
+        memo sees the new ``df`` dict and starts afresh.
+        """
+        loaded = DocFreq.from_state(state, self.max_terms, self.prior_docs)
+        self.n_docs = loaded.n_docs
+        self.df = loaded.df
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
