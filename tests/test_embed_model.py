@@ -76,7 +76,8 @@ def test_a_restored_story_decides_as_the_running_one(embedder) -> None:
     for d in docs[:half]:
         running.judge(d)
     state = json.loads(json.dumps(running.snapshot(1)))
-    restored = Engine(embedder=embedder)
+    # the stream statistics are the engine's, saved beside the story's snapshot
+    restored = Engine(background=running.background_state(), embedder=embedder)
     restored.track(target_story(target), state)
     for d in docs[half:]:
         (a,), (b,) = running.judge(d), restored.judge(d)
