@@ -294,10 +294,11 @@ class Pipeline:
         return n
 
     def _start_cycle(self) -> None:
-        # Only the polling service saves the background statistics after a cycle: a job
-        # worker's pipeline (adapters/jobs) is built afresh for each job and must stay
-        # short; it takes them back when it tracks stories (see refresh_stories), and the
-        # periodic background job saves them (update_saved_background).
+        # Only the polling service saves and restores the background statistics here: a
+        # job worker's pipeline (adapters/jobs) is built afresh for each job and must stay
+        # short; it takes the statistics the last commit stored beside the stories' states
+        # (see refresh_stories), and the periodic background job keeps the saved ones
+        # current for a first story (update_saved_background).
         self.restore_background()
         self.refresh_stories()
 
