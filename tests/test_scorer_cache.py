@@ -111,3 +111,18 @@ def test_scorer_matches_the_written_out_cosine_with_and_without_boosts() -> None
         got = scorer.score(a.tf, a.entities).score
         assert abs(got - _reference_score(profile, df, a.tf, a.entities)) < 1e-12
         assert abs(scorer.norm - sum(v * v for v in scorer.weights.values()) ** 0.5) < 1e-12
+
+
+def test_cached_scorer_is_refreshed_when_the_table_is_reloaded_in_place() -> None:
+    # The engine's stories hold the one stream table; restoring saved statistics replaces
+    # its counts in place (DocFreq.load). A scorer weighed with the old counts must not
+    # be reused, even when the reloaded table counts as many documents.
+    profile, df = _profile_and_df()
+    before = profile.cached_scorer(df)
+    other = DocFreq(df.max_terms, df.prior_docs)
+    for _ in range(df.n_docs):
+        other.add(["unrelated"])
+    df.load(other.to_state())
+    after = profile.cached_scorer(df)
+    assert after is not before
+    assert after.norm != before.norm

@@ -258,6 +258,7 @@ class Scorer:
         self._df = df
         self._version = profile.version
         self._n_docs = df.n_docs
+        self._loads = df.loads
         # documents after which the IDF is weighed again: idf_refresh_docs, or fewer
         # while the stream is short, so log(N + P) never moves by more than about
         # idf_refresh_share between refreshes
@@ -301,13 +302,14 @@ class Scorer:
     def is_current(self, profile: Profile, df: DocFreq) -> bool:
         """Whether this scorer may still score for ``profile`` against ``df``.
 
-        True while the profile is unchanged and ``df`` is the table it was weighed with,
-        grown by fewer than ``min(idf_refresh_docs, idf_refresh_share * (N + P))``
+        True while the profile is unchanged and ``df`` is the table it was weighed with
+        (not reloaded in place since: :meth:`DocFreq.load`), grown by fewer than ``min(idf_refresh_docs, idf_refresh_share * (N + P))``
         documents (at least one: with ``idf_refresh_docs`` 0 every document refreshes).
         """
         return (
             profile.version == self._version
             and df is self._df
+            and df.loads == self._loads
             and df.n_docs - self._n_docs < self._refresh_after
         )
 

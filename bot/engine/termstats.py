@@ -67,6 +67,8 @@ class DocFreq:
         self.prior_docs = prior_docs
         self.n_docs = 0
         self.df: dict[str, int] = {}
+        # bumped by load(): counts replaced in place, so what was weighed with them is stale
+        self.loads = 0
         # (key, n_docs, df table, values): see memo()
         self._memo: tuple[Any, int, dict[str, int], dict[str, Any]] | None = None
 
@@ -177,6 +179,7 @@ class DocFreq:
         loaded = DocFreq.from_state(state, self.max_terms, self.prior_docs)
         self.n_docs = loaded.n_docs
         self.df = loaded.df
+        self.loads += 1
 
     def to_state(self) -> dict[str, Any]:
         """Return a JSON-serialisable copy."""
