@@ -45,8 +45,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeAlias, cast
 
 from bot.engine.stopwords import STOPWORDS
@@ -145,23 +146,17 @@ class Document:
     a phrase never matches across them.
     """
 
-    __slots__ = ("_positions", "tokens")
+    __slots__ = ("_words", "tokens")
 
     _BOUNDARY = ""  # textnorm never yields an empty token
 
     def __init__(self, tokens: Sequence[str]) -> None:
         """Build a document from already normalised tokens (see :func:`from_text`)."""
         self.tokens: tuple[str, ...] = tuple(tokens)
-        positions: dict[str, list[int]] = {}
-        get = positions.get
-        for i, tok in enumerate(self.tokens):
-            found = get(tok)
-            if found is None:
-                positions[tok] = [i]
-            else:
-                found.append(i)
-        positions.pop(self._BOUNDARY, None)  # the boundary is no word
-        self._positions = positions
+        # A set, built at C speed: a one-word term (most of them) is one lookup, and a
+        # phrase scans the tokens only when its first word is there. (A dict of each
+        # token's positions, built in a Python loop, cost more than all the lookups.)
+        self._words = frozenset(self.tokens) - {self._BOUNDARY}  # the boundary is no word
 
     @classmethod
     def from_text(cls, title: str, text: str = "") -> Document:
@@ -178,17 +173,28 @@ class Document:
 
     def distinct_tokens(self) -> Iterable[str]:
         """The distinct tokens of the document."""
-        return self._positions.keys()
+        return self._words
 
     def contains(self, keys: tuple[str, ...]) -> bool:
         """Whether ``keys`` occur as consecutive tokens."""
-        starts = self._positions.get(keys[0])
-        if starts is None:
+        first = keys[0]
+        if first not in self._words:
             return False
-        if len(keys) == 1:
-            return True
         n = len(keys)
-        return any(self.tokens[p : p + n] == keys for p in starts)
+        if n == 1:
+            return True
+        tokens = self.tokens
+        find = tokens.index  # the next occurrence of the first word, found at C speed
+        p = find(first)
+        last = len(tokens) - n  # a phrase starting after it would not fit
+        while p <= last:
+            if tokens[p : p + n] == keys:
+                return True
+            try:
+                p = find(first, p + 1, last + 1)
+            except ValueError:
+                return False
+        return False
 
 
 _EMPTY = Document(())
@@ -225,6 +231,15 @@ class Query:
         """Like :meth:`matches`, for an item tokenized once with :class:`Document`."""
         return _eval(self.root, doc)
 
+    def predicate(self) -> Callable[[Document], bool]:
+        """:meth:`matches_doc` as one function built for this query, for a caller that
+        tests the query against many documents (:class:`bot.matcher.SubscriptionMatcher`).
+
+        The tree is walked once here, not at every call: a one-word term becomes a set
+        lookup, each operator a function of its children's.
+        """
+        return _compile(self.root)
+
     def describe(self) -> str:
         """The canonical form, for display: e.g. ``"supply chain" AND (pentagon OR dod)``.
 
@@ -256,18 +271,20 @@ class Query:
 
     def terms(self) -> set[str]:
         """The positive terms (those not negated), lower-cased, phrases without quotes."""
-        return {t.label.casefold() for t, negated in _walk(self.root) if not negated}
+        return {label for label, _ in self._positive_terms}
 
     def matched_terms(self, doc: Document) -> set[str]:
         """The positive terms present in ``doc`` (as :meth:`terms` spells them).
 
         This is the reason a match happened, for ``/story why`` and the logs.
         """
-        return {
-            t.label.casefold()
-            for t, negated in _walk(self.root)
-            if not negated and doc.contains(t.keys)
-        }
+        return {label for label, keys in self._positive_terms if doc.contains(keys)}
+
+    @cached_property
+    def _positive_terms(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        # (label as terms() spells it, keys) of each positive term, in tree order: worked
+        # out once, as every notice of a match asks for both sets (bot.alerts._found)
+        return tuple((t.label.casefold(), t.keys) for t, negated in _walk(self.root) if not negated)
 
 
 def _dump(identity: list[object]) -> str:
@@ -302,6 +319,28 @@ def _eval(node: Node, doc: Document) -> bool:
     if isinstance(node, And):
         return all(_eval(c, doc) for c in node.children)
     return any(_eval(c, doc) for c in node.children)
+
+
+def _compile(node: Node) -> Callable[[Document], bool]:
+    # what _eval does, decided once for the node (the same result for every document)
+    if isinstance(node, Term):
+        keys = node.keys
+        if len(keys) == 1:
+            key = keys[0]
+            return lambda doc: key in doc._words
+        return lambda doc: doc.contains(keys)
+    if isinstance(node, Not):
+        child = _compile(node.child)
+        return lambda doc: not child(doc)
+    children = tuple(_compile(c) for c in node.children)
+    if len(children) == 2:  # the usual case: "a b", "a OR b"
+        a, b = children
+        if isinstance(node, And):
+            return lambda doc: a(doc) and b(doc)
+        return lambda doc: a(doc) or b(doc)
+    if isinstance(node, And):
+        return lambda doc: all(c(doc) for c in children)
+    return lambda doc: any(c(doc) for c in children)
 
 
 def _too_common(term: Term) -> bool:

@@ -253,6 +253,12 @@ MATCHES = [
     ("台风登陆", "", "今年第十三号台风登陆上海", True),  # a run of pairs is a phrase
     ("台风登陆", "", "台风没有登陆", False),
     ("東京", "東京で地震", "", True),  # Japanese kanji and kana
+    ('"supply chain"', "", "supply lines and the supply chain", True),  # not the first "supply"
+    ('"supply chain"', "", "supply lines, supply depots and supply", False),
+    ('"supply chain"', "Supply chain", "", True),  # the whole title
+    ('"supply chain"', "", "short of supply", False),  # the first word last
+    ("oil gas OR coal OR wind", "", "wind farm", True),  # three children
+    ("oil gas coal", "", "oil and gas", False),
 ]
 
 
@@ -261,6 +267,7 @@ def test_matches(typed: str, title: str, body: str, expected: bool) -> None:
     query = parse_query(typed)
     assert query.matches(title, body) is expected
     assert query.matches_doc(Document.from_text(title, body)) is expected
+    assert query.predicate()(Document.from_text(title, body)) is expected
 
 
 def test_matched_terms_explain_a_match() -> None:
@@ -303,6 +310,40 @@ _QUERY_ALPHABET = st.sampled_from(
     list('ab () "" - AND OR NOT and or not') + ["ä", "ß", "İ", "\u0301", "_", ".", "\t"]
 )
 _QUERY_TEXT = st.one_of(st.text(), st.text(_QUERY_ALPHABET, max_size=60))
+
+
+_WORDS = st.sampled_from(["oil", "gas", "coal", "the", "wind"])
+# queries of those words, so that they match some of the documents made of them
+_WORD_QUERY = st.lists(
+    st.sampled_from(["oil", "gas", "coal", "wind", "the", "AND", "OR", "NOT", "-", "(", ")", '"']),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(_WORDS, max_size=8),
+    st.lists(_WORDS, max_size=8),
+    st.lists(_WORDS, min_size=1, max_size=3),
+)
+def test_phrase_search_finds_exactly_the_runs_of_its_words(
+    title: list[str], body: list[str], phrase: list[str]
+) -> None:
+    doc = Document.from_text(" ".join(title), " ".join(body))
+    n = len(phrase)
+    runs = [words[i : i + n] for words in (title, body) for i in range(len(words) - n + 1)]
+    assert doc.contains(tuple(phrase)) is (phrase in runs)
+
+
+@settings(max_examples=300)
+@given(_WORD_QUERY, st.lists(_WORDS, max_size=6), st.lists(_WORDS, max_size=6))
+def test_predicate_agrees_with_matches_doc(text: str, title: list[str], body: list[str]) -> None:
+    try:
+        query = parse_query(text)
+    except QueryError:
+        return
+    doc = Document.from_text(" ".join(title), " ".join(body))
+    assert query.predicate()(doc) is query.matches_doc(doc)
 
 
 @settings(max_examples=600)
