@@ -23,7 +23,7 @@ rarer, and a short list of very common English words is avoided whenever possibl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -140,7 +140,6 @@ class _Entry:
     query: Query
     story_id: int | None
     anchors: frozenset[str]  # empty: not indexable, evaluated for every item
-    matches: Callable[[Document], bool]  # query.matches_doc, built once (Query.predicate)
 
 
 class SubscriptionMatcher:
@@ -209,7 +208,7 @@ class SubscriptionMatcher:
         self.remove(sub_id)
         cover = _cover(query.root)
         anchors = cover[1] if cover is not None else frozenset()
-        self._entries[sub_id] = _Entry(query, story_id, anchors, query.predicate())
+        self._entries[sub_id] = _Entry(query, story_id, anchors)
         if not anchors:
             self._unindexed.add(sub_id)
         for key in anchors:
@@ -270,7 +269,7 @@ class SubscriptionMatcher:
             # The scope test is a set lookup: do it before the query evaluation.
             if entry.story_id is not None and entry.story_id not in on_topic_story_ids:
                 continue
-            if entry.matches(doc):
+            if entry.query.matches_doc(doc):
                 matched.append(sub_id)
         matched.sort()
         return matched

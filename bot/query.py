@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeAlias, cast
@@ -231,15 +231,6 @@ class Query:
         """Like :meth:`matches`, for an item tokenized once with :class:`Document`."""
         return _eval(self.root, doc)
 
-    def predicate(self) -> Callable[[Document], bool]:
-        """:meth:`matches_doc` as one function built for this query, for a caller that
-        tests the query against many documents (:class:`bot.matcher.SubscriptionMatcher`).
-
-        The tree is walked once here, not at every call: a one-word term becomes a set
-        lookup, each operator a function of its children's.
-        """
-        return _compile(self.root)
-
     def describe(self) -> str:
         """The canonical form, for display: e.g. ``"supply chain" AND (pentagon OR dod)``.
 
@@ -316,31 +307,17 @@ def _eval(node: Node, doc: Document) -> bool:
         return doc.contains(node.keys)
     if isinstance(node, Not):
         return not _eval(node.child, doc)
+    # loops rather than all()/any() over a generator: the matcher evaluates about 50
+    # queries an item, and making a generator per operator cost more than the test
     if isinstance(node, And):
-        return all(_eval(c, doc) for c in node.children)
-    return any(_eval(c, doc) for c in node.children)
-
-
-def _compile(node: Node) -> Callable[[Document], bool]:
-    # what _eval does, decided once for the node (the same result for every document)
-    if isinstance(node, Term):
-        keys = node.keys
-        if len(keys) == 1:
-            key = keys[0]
-            return lambda doc: key in doc._words
-        return lambda doc: doc.contains(keys)
-    if isinstance(node, Not):
-        child = _compile(node.child)
-        return lambda doc: not child(doc)
-    children = tuple(_compile(c) for c in node.children)
-    if len(children) == 2:  # the usual case: "a b", "a OR b"
-        a, b = children
-        if isinstance(node, And):
-            return lambda doc: a(doc) and b(doc)
-        return lambda doc: a(doc) or b(doc)
-    if isinstance(node, And):
-        return lambda doc: all(c(doc) for c in children)
-    return lambda doc: any(c(doc) for c in children)
+        for c in node.children:
+            if not _eval(c, doc):
+                return False
+        return True
+    for c in node.children:
+        if _eval(c, doc):
+            return True
+    return False
 
 
 def _too_common(term: Term) -> bool:
