@@ -20,6 +20,8 @@ memory; the statistics are saved at the end of every cycle with the id through w
 they count every item (``Store.save_background``). After a restart the engine takes them
 back and the items stored since join the backlog (the newest ``BACKLOG`` of them), so a
 story tracked after a restart starts from the statistics it would have had without it.
+(While stories are tracked it takes instead the statistics the last commit stored beside
+their states: see ``Pipeline.restore_background``.)
 """
 
 from __future__ import annotations
@@ -247,16 +249,26 @@ class Pipeline:
 
     # ------------------------------------------------------------------ stories
 
-    def restore_background(self) -> bool:
-        """Take back the background statistics saved before a restart (once, at start).
+    def restore_background(self, carried: Mapping | None = None) -> bool:
+        """Take back the stream statistics of the engine before this one (once, at start).
 
-        Items stored after the save join the backlog, except those this pipeline is about
-        to judge (a judging job's own items: judging counts them). Returns whether any
-        were restored.
+        ``carried`` is the table the stories' stored states carry (see
+        :meth:`_engine_states`), the one the last committed decisions were made with: if
+        there is one, it is taken and nothing is read again. The saved background
+        statistics are not: the service saves them at the end of a cycle, so after a
+        restart in mid-cycle they miss the items judged since, and reading those again
+        would count each copy of a story's report (judging leaves them out) and, later,
+        each item stored but not yet judged a second time.
+
+        Otherwise the saved background statistics are taken back, and the items stored
+        after the save join the backlog, except those this pipeline is about to judge (a
+        judging job's own items: judging counts them). Returns whether any were restored.
         """
         if self._background_loaded:
             return False
         self._background_loaded = True
+        if carried is not None:
+            return self.engine.restore_background(carried)
         saved = self.store.load_background()
         if saved is None:
             return False
@@ -298,9 +310,10 @@ class Pipeline:
         # job worker's pipeline (adapters/jobs) is built afresh for each job and must stay
         # short; it takes the statistics the last commit stored beside the stories' states
         # (see refresh_stories), and the periodic background job keeps the saved ones
-        # current for a first story (update_saved_background).
-        self.restore_background()
+        # current for a first story (update_saved_background). With stories, the first
+        # refresh has restored the statistics already (the last commit's, if stored).
         self.refresh_stories()
+        self.restore_background()
 
     def save_background(self) -> None:
         """Save the engine's background statistics with the id they count items through."""
@@ -312,11 +325,12 @@ class Pipeline:
         """Track stories added since the last cycle (possibly by another process).
 
         Every story weighs with the engine's stream statistics, which a story's own state
-        does not carry. A fresh engine (a job worker's, or after a restart with nothing
-        saved) takes them from the stories' states: each commit stores them once, in
-        one of its snapshots (see :meth:`_engine_states`), so a judging job weighs with
-        exactly what the last one did. Otherwise it takes back the saved background
-        statistics, and the items stored since join the backlog.
+        does not carry. A fresh engine (a job worker's, or the service's after a restart)
+        takes them from the stories' states: each commit stores them once, in one of its
+        snapshots (see :meth:`_engine_states`), so it weighs with exactly what the last
+        commit did. Without them (no story has a stored state yet) it takes back the
+        saved background statistics, and the items stored since join the backlog (see
+        :meth:`restore_background`).
         """
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
@@ -325,11 +339,9 @@ class Pipeline:
                 del self._stories[story_id]
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
-        carried = _carried_stream(states.values())
-        if carried is not None and self.engine.restore_background(carried):
-            self._background_loaded = True  # the last commit's: no saved ones, no backlog
+        if new:
+            self.restore_background(_carried_stream(states.values()))
         for story_id, story in new.items():
-            self.restore_background()
             state = states[story_id]
             if state is None:
                 # A new story starts from the background statistics: complete them

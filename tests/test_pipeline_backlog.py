@@ -16,7 +16,7 @@ from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from bot.engine import Engine
-from bot.pipeline import STREAM_STATE, Pipeline, engine_doc
+from bot.pipeline import STREAM_STATE, CycleReport, Pipeline, engine_doc
 from bot.settings import load_settings
 
 
@@ -235,4 +235,64 @@ async def test_a_commit_stores_the_stream_statistics_once_for_every_story(
     first, second = (app.store.load_engine_state(sid) for sid in (1, other.id))
     assert first[STREAM_STATE] == app.pipeline.engine.background_state()
     assert STREAM_STATE not in second and "df" not in second
+    await app.aclose()
+
+
+def _timeline_entries(texts, start=0):
+    return [as_entry(t, start + i) for i, t in enumerate(texts)]
+
+
+def _judged_in_order(app, story, items):
+    """The stream table of an engine that tracked the story, then judged every item as it
+    arrived, with no restart."""
+    engine = Engine(app.pipeline.engine.config)
+    engine.track(story)
+    for item in sorted(items, key=lambda i: (i.published or i.fetched_at, i.id)):
+        engine.judge(engine_doc(item))
+    return engine.background_state()
+
+
+@pytest.mark.parametrize("died", ["after its commit", "before judging"])
+async def test_a_restart_mid_cycle_leaves_the_stories_the_table_they_would_have_had(
+    feed_server, sqlite_url, clock, died
+):
+    """Every story weighs with the engine's one stream table. A service stopped in the
+    middle of a cycle (after a chunk's decisions were committed, or after its items were
+    stored and before they were judged) saved no statistics at the end of that cycle; after
+    the restart the stories must weigh with what they would have had without it: no item
+    counted twice, no copy of a story's report counted (judging leaves those out)."""
+    texts = samples("copy") + samples("development") + samples("unrelated")
+    half = len(texts) // 2
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    feed_server.add_feed("/a.xml", feed_of(*_timeline_entries(texts[:half])), etag=True)
+    feed = app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    await app.pipeline.poll_due()
+    saved = app.store.load_background()
+
+    feed_server.add_feed("/a.xml", feed_of(*_timeline_entries(texts)), etag=True)
+    clock.advance(hours=1)
+    feed = app.store.get_feed(feed.url)
+    if died == "after its commit":
+        await app.pipeline.poll_feeds([feed])
+        judged = app.store.get_items(range(1, 1000))
+        assert app.pipeline.engine.background_state() == _judged_in_order(app, story, judged)
+        app.store.save_background(*saved, clock.now())  # the cycle's last step never ran
+    else:
+        result = await app.pipeline.fetch_feed(feed)
+        app.pipeline.ingest_result(feed, result, CycleReport())  # stored, never judged
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)  # the restart; the next poll brings one more item
+    later = dict(texts[-1], title="Later: " + texts[-1]["title"], guid="l1", url="https://l.example/1")
+    feed_server.add_feed("/a.xml", feed_of(*_timeline_entries([*texts, later])), etag=True)
+    clock.advance(hours=1)
+    await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])
+    items = app.store.get_items(range(1, 1000))
+    assert len(items) == len(texts) + 1
+    assert all(app.store.decisions_for_item(i.id) for i in items)
+    stored = app.store.load_engine_state(story.id)[STREAM_STATE]
+    assert stored == app.pipeline.engine.background_state()
+    assert stored == _judged_in_order(app, story, items)
     await app.aclose()
