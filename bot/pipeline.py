@@ -72,7 +72,15 @@ from bot.model import (
     has_body,
 )
 from bot.polling import PollPolicy, plan_next_poll
-from bot.ports import Clock, DevelopmentWrite, FeedFetcher, OutboxWrite, PageReader, Store
+from bot.ports import (
+    STREAM_STATE,
+    Clock,
+    DevelopmentWrite,
+    FeedFetcher,
+    OutboxWrite,
+    PageReader,
+    Store,
+)
 from bot.query import Document, Query
 from bot.render import counted
 from bot.revision import Revision, revision
@@ -85,9 +93,6 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
 BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
-# the key under which one story's stored state carries the stream statistics (see
-# Pipeline._engine_states)
-STREAM_STATE = "stream"
 # A fresh engine (a restart, a scale-out judging job) learns the reports that recent
 # notices were about, so another outlet's copy of one is not sent again: at most this
 # many, from this far back (copies of a wire report follow it within hours).

@@ -38,6 +38,12 @@ from bot.model import (
     Target,
 )
 
+# The key under which one story's stored engine state carries the engine's stream
+# statistics, which every story weighs with (stored once a commit: see
+# ``Pipeline._engine_states``). ``Store.remove_story`` hands them on to another story's
+# state, so removing that story does not lose them.
+STREAM_STATE = "stream"
+
 
 @dataclass(frozen=True)
 class SummaryRequest:

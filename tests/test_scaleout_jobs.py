@@ -127,6 +127,42 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
     assert decisions["cold"][1] < decisions["one"][1]
 
 
+@pytest.mark.parametrize("periodic_job", [True, False])
+def test_removing_the_story_whose_state_carries_the_stream_statistics_keeps_them(
+    tmp_path, clock, periodic_job
+):
+    """Each commit stores the stream statistics once, beside the lowest story's state. When
+    that story is removed, the next judging job must still weigh the other stories with
+    the statistics the stream built, as one long-lived engine does."""
+    stream = _stream()
+    third = len(stream) // 3
+    worlds = {
+        name: make_world(f"sqlite:///{tmp_path / f'{name}.db'}", clock) for name in ("one", "many")
+    }
+    ids = {}
+    for name, world in worlds.items():
+        seeds = world.story.seeds
+        world.app.store.add_story("twin", seeds[0].title, seeds, clock.now())
+        ids[name] = _ingest(world, stream)
+    for name, world in worlds.items():
+        judge = world.app.pipeline.judge_stored if name == "one" else None
+        for start in range(0, 2 * third, 3):
+            batch = ids[name][start : start + 3]
+            (judge or fresh_pipeline(world.app).judge_stored)(batch)
+        if name == "many" and periodic_job:
+            fresh_pipeline(world.app).update_saved_background()
+        world.app.store.remove_story("demo")  # the story with the lowest id
+        for start in range(2 * third, len(stream), 3):
+            batch = ids[name][start : start + 3]
+            (judge or fresh_pipeline(world.app).judge_stored)(batch)
+    one, many = (worlds[n].app.store.load_engine_state(2)[STREAM_STATE] for n in ("one", "many"))
+    assert one == worlds["one"].app.pipeline.engine.background_state()
+    assert many["n_docs"] == one["n_docs"]
+    assert many == one
+    for world in worlds.values():
+        world.app.store.close()
+
+
 async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(
     tmp_path, clock
 ):

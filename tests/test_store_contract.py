@@ -24,6 +24,7 @@ from bot.model import (
     Target,
 )
 from bot.ports import (
+    STREAM_STATE,
     AlreadySubscribed,
     Conflict,
     DevelopmentWrite,
@@ -111,6 +112,28 @@ def test_remove_story_removes_what_hangs_off_it(store, clock):
     assert [s.query for s in store.list_subscriptions("slack", "U1")] == ["anything"]
     assert [d.judgement.story_id for d in store.decisions_for_item(item.id)] == [other.id]
     assert store.get_item(item.id) == item
+
+
+def test_remove_story_hands_on_the_stream_statistics_its_engine_state_carries(store, clock):
+    # one story's state carries the statistics every story weighs with (a commit stores
+    # them once, beside the lowest id): removed with the story, they would be lost
+    first, second, third = _story(store, "s1"), _story(store, "s2"), _story(store, "s3")
+    older, later = {"n_docs": 3, "df": {"a": 3}}, {"n_docs": 5, "df": {"a": 4, "b": 1}}
+    store.commit_decisions(
+        [],
+        [],
+        {first.id: {"k": 1, STREAM_STATE: later}, second.id: {"k": 2}, third.id: {"k": 3}},
+        [],
+        clock.now(),
+    )
+    store.commit_decisions([], [], {third.id: {"k": 3, STREAM_STATE: older}}, [], clock.now())
+
+    assert store.remove_story("s1") is True
+    assert store.load_engine_state(second.id) == {"k": 2, STREAM_STATE: later}
+    assert store.remove_story("s3") is True, "an older table is not handed on over a later one"
+    assert store.load_engine_state(second.id) == {"k": 2, STREAM_STATE: later}
+    assert store.remove_story("s2") is True  # the last story: nothing to hand on to
+    assert store.list_stories() == []
 
 
 def test_judged_item_ids_names_the_items_some_story_judged(store, clock):
