@@ -141,3 +141,21 @@ def test_at_a_cold_start_every_storys_seeds_are_counted_once() -> None:
     e.judge(doc(5, *BACKGROUND[0]))
     e.track(Story(4, "late", BACKGROUND[2][0], (_seed(*BACKGROUND[2]),), SEEDS[0].published))
     assert _stream_df(e)["n_docs"] == len(SEEDS) + 2, "once the stream is read, seeds are not"
+
+
+def test_an_engine_restored_from_seeds_alone_counts_the_seeds_of_the_next_story() -> None:
+    # A restart (or a scale-out job's fresh engine) before any item was read takes back a
+    # table that holds the tracked stories' seeds only: the engine has still read nothing,
+    # so a story tracked next counts its seeds, as it would have without the restart.
+    running = Engine()
+    running.track(story())
+    restored = Engine(background=json.loads(json.dumps(running.background_state())))
+    restored.track(story(), json.loads(json.dumps(running.snapshot(1))))
+    storm = Story(2, "storm", BACKGROUND[1][0], (_seed(*BACKGROUND[1]),), SEEDS[0].published)
+    running.track(storm)
+    restored.track(storm)
+    assert restored.background_state() == running.background_state()
+    assert _stream_df(running)["n_docs"] == len(SEEDS) + 1
+    (a,), (b,) = running.judge(ON_TOPIC)[:1], restored.judge(ON_TOPIC)[:1]
+    assert a == b
+    assert restored.background_state() == running.background_state()

@@ -285,7 +285,9 @@ async def test_a_restart_mid_cycle_leaves_the_stories_the_table_they_would_have_
     await app.aclose()
 
     app = _app(sqlite_url, clock)  # the restart; the next poll brings one more item
-    later = dict(texts[-1], title="Later: " + texts[-1]["title"], guid="l1", url="https://l.example/1")
+    later = dict(
+        texts[-1], title="Later: " + texts[-1]["title"], guid="l1", url="https://l.example/1"
+    )
     feed_server.add_feed("/a.xml", feed_of(*_timeline_entries([*texts, later])), etag=True)
     clock.advance(hours=1)
     await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])
@@ -295,4 +297,23 @@ async def test_a_restart_mid_cycle_leaves_the_stories_the_table_they_would_have_
     stored = app.store.load_engine_state(story.id)[STREAM_STATE]
     assert stored == app.pipeline.engine.background_state()
     assert stored == _judged_in_order(app, story, items)
+    await app.aclose()
+
+
+async def test_a_story_added_after_a_restart_before_any_item_counts_its_seeds(sqlite_url, clock):
+    """A service that has read no item yet counts each new story's seeds in the stream
+    table (the cold-start safety net); a restart in between must not change that."""
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app = _app(sqlite_url, clock)
+    first = app.store.add_story("demo", seeds[0].title, seeds[:2], clock.now())
+    await app.pipeline.poll_due()  # tracks it; no feed, nothing read
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)
+    second = app.store.add_story("later", seeds[2].title, seeds[2:], clock.now())
+    await app.pipeline.poll_due()
+    reference = Engine(app.pipeline.engine.config)
+    reference.track(first)
+    reference.track(second)
+    assert app.store.load_engine_state(second.id)[STREAM_STATE] == reference.background_state()
     await app.aclose()

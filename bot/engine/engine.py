@@ -66,6 +66,10 @@ from bot.model import Story
 from bot.ports import DevelopmentWrite, Embedder
 
 
+# the key that marks stream statistics holding seeds only (see Engine.background_state)
+SEEDS_ONLY = "seeds_only"
+
+
 class Engine:
     """Relevance, copies, developments and summaries for every tracked story."""
 
@@ -294,11 +298,20 @@ class Engine:
         # in place: the tracked stories hold the table (seeds counted at a cold start
         # are replaced too: the statistics of a stream hold them, or what they came from)
         self._stream.load(state)
-        self._has_read = self._stream.n_docs > 0
+        self._has_read = self._stream.n_docs > 0 and not state.get(SEEDS_ONLY, False)
 
     def background_state(self) -> dict[str, Any]:
-        """JSON-serialisable stream statistics (see the ``background`` argument)."""
-        return self._stream.to_state()
+        """JSON-serialisable stream statistics (see the ``background`` argument).
+
+        Statistics that hold the seeds of the stories tracked so far and no stream item
+        say so (``SEEDS_ONLY``): an engine that takes them back has still read nothing,
+        and counts the seeds of a story it tracks next, as this one would (see
+        :meth:`track`).
+        """
+        state = self._stream.to_state()
+        if not self._has_read and self._stream.n_docs:
+            state[SEEDS_ONLY] = True
+        return state
 
     def snapshot(self, story_id: int) -> dict[str, Any]:
         """A JSON-serialisable snapshot of a story's state.
