@@ -65,7 +65,6 @@ from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Story
 from bot.ports import DevelopmentWrite, Embedder
 
-
 # the key that marks stream statistics holding seeds only (see Engine.background_state)
 SEEDS_ONLY = "seeds_only"
 
