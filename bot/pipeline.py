@@ -273,6 +273,12 @@ class Pipeline:
             return False
         self._background_loaded = True
         if carried is not None:
+            # The last commit's table counts at least what the saved statistics count
+            # (they are saved after their cycle's commits): what they cover stays the
+            # floor of what a later save says it covers, before this process judges any.
+            saved = self.store.load_background()
+            if saved is not None:
+                self._read_through = max(self._read_through, saved[1])
             return self.engine.restore_background(carried)
         saved = self.store.load_background()
         if saved is None:

@@ -317,3 +317,29 @@ async def test_a_story_added_after_a_restart_before_any_item_counts_its_seeds(sq
     reference.track(second)
     assert app.store.load_engine_state(second.id)[STREAM_STATE] == reference.background_state()
     await app.aclose()
+
+
+async def test_a_restart_that_takes_the_last_commits_table_never_saves_an_earlier_through(
+    feed_server, sqlite_url, clock
+):
+    """The saved background says through which item id it counts (prune and a later
+    fallback read the items after it). A restarted service takes the table the last
+    commit stored instead and has judged nothing yet: saving then must not claim that the
+    statistics count no item at all (id 0), or a fallback would read every item again."""
+    texts = samples("copy") + samples("development") + samples("unrelated")
+    app = _app(sqlite_url, clock)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    feed_server.add_feed("/a.xml", feed_of(*_timeline_entries(texts)), etag=True)
+    app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    await app.pipeline.poll_due()
+    _, through = app.store.load_background()
+    assert through > 0
+    await app.aclose()
+
+    app = _app(sqlite_url, clock)  # the restart: stories tracked from their states
+    app.pipeline.refresh_stories()
+    app.pipeline.restore_background()
+    app.pipeline.save_background()  # a cycle that stored items and judged none yet
+    assert app.store.load_background()[1] >= through
+    await app.aclose()
