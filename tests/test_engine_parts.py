@@ -587,10 +587,42 @@ def test_summary_quotes_a_sentence_without_the_player_controls_glued_to_it() -> 
         # a court's order is news, not a wire service's licence line
         "The name of the boy may not be published under state law, the court ruled.",
         "The boy's name may not be published because he is a juvenile.",
+        "The judge ordered that the footage may not be published, broadcast or shared.",
+        "The court ruled that the material may not be published until the trial is over.",
+        # news about copyright is not a copyright line
+        "Copyright infringement lawsuits against OpenAI were consolidated in New York.",
+        "Copyright law does not protect works made entirely by a machine, the court ruled.",
+        "The photos were posted without the written consent of the women, prosecutors allege.",
+        # a participle opening a sentence, not a stamp: a stamp is not followed by a comma
+        "Published May 31, 2016, the report found widespread abuse at the facility.",
+        "Updated at 10:45 p.m. ET, the forecast put the storm's landfall near Tampa.",
+        # "Photo ID" is a thing, not a caption's label before a dateline
+        "Photo ID laws were struck down by a federal appeals court on Tuesday.",
     ],
 )
 def test_summary_cites_news_that_looks_a_little_like_furniture(news: str) -> None:
     assert citable([news]) == [news]
+
+
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        (
+            "Photo LONDON - A man was arrested after a car hit pedestrians on Monday.",
+            "LONDON - A man was arrested after a car hit pedestrians on Monday.",
+        ),
+        (
+            "Photo NEW YORK (AP) — A man was arrested after he shoved a woman onto the tracks.",
+            "NEW YORK (AP) — A man was arrested after he shoved a woman onto the tracks.",
+        ),
+        (
+            "Published May 31, 2016 6:54 PM A man was shot dead outside a bar on Tuesday.",
+            "A man was shot dead outside a bar on Tuesday.",
+        ),
+    ],
+)
+def test_summary_quotes_news_without_its_caption_label_or_stamp(line: str, news: str) -> None:
+    assert citable([line]) == [news]
 
 
 def test_summary_keeps_a_sentence_reporting_what_someone_asked_readers() -> None:

@@ -51,10 +51,13 @@ _WHEN = rf"(?:{_DATE}(?:{_SEP}{_CLOCK})?|{_CLOCK}(?:{_SEP}{_DATE})?)"
 # "Updated: <date/time>", anywhere (with its colon: a stamp is page furniture wherever the
 # splitter left it, after the headline or before the dateline), or at the very start
 # without one ("Published May 31, 2016 6:54 PM"). Without a colon, inside a sentence,
-# "the list was last updated May 3, 2016" is news.
+# "the list was last updated May 3, 2016" is news, and so is a sentence that a date opens
+# with a comma after it ("Published May 31, 2016, the report found ...", but a byline's
+# "Posted 3:57 AM, May 26, 2015, by ..." is a stamp): the date is matched whole (an atomic
+# group), so it cannot give back digits to dodge the comma.
 _STAMP = re.compile(
     rf"(?:\b(?:Last\s+)?(?:Updated|Posted|Published|Modified)(?:\s+(?:on|at))?\s*:\s*{_WHEN}"
-    rf"|^(?:Last\s+)?(?:[Uu]pdated|[Pp]osted|[Pp]ublished)(?:\s+(?:on|at))?\s+{_WHEN})"
+    rf"|^(?:Last\s+)?(?:[Uu]pdated|[Pp]osted|[Pp]ublished)(?:\s+(?:on|at))?\s+(?>{_WHEN})(?!\s*,(?!\s*by\s)))"
     r"\s*(?:\|\s*)?"
 )
 # a gallery counter, "Image 3 of 9" (some galleries print "Image 1 of / 9")
@@ -73,7 +76,9 @@ _LEADING = re.compile(
     r"|\((?:Photo|Image|Picture|Video)s?:[^()]{1,60}\)\s+"  # "(Photo: AFP/Getty) As the ..."
     r"|Media caption\s+"
     r"|Getty Images\s+(?=[A-Z])"
-    r"|Photo\s+(?=[A-Z]{2,}\b)"  # "Photo LONDON -- ...": the caption's label before a dateline
+    # "Photo LONDON -- ...": the caption's label before a dateline (capitals, then a dash,
+    # a comma or the agency's bracket; "Photo ID laws" is news)
+    r"|Photo\s+(?=[A-Z]{2,}(?:\s[A-Z]{2,})*\s*(?:[-–—,(]))"
     r"|(?:Could not subscribe, try again later\s+)?Invalid Email\s+"
     r"|Follow [^\s:]+(?: [^\s:]+){0,3}:\s*(?:Facebook|Twitter|Instagram|YouTube)"
     r"(?:\s*\|\s*(?:Facebook|Twitter|Instagram|YouTube))*\s+"
@@ -91,11 +96,19 @@ _PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]
 # is a sentence with its full stop: a video's title has none, or the player's button or
 # the next entry's duration is in it
 _PLAYER_MARK = re.compile(r"\bPause\b|\s\d{1,2}:[0-5]\d\s+[\"'“‘A-Z0-9]|[^.!?]$")
+# A copyright line names its year or its sign ("Copyright 2016 WLOX.", "Copyright © 2018
+# NPR.") or only its holder (:func:`_names_a_holder`): "Copyright law does not protect ..."
+# is news about copyright. A licence line
+# forbids the reuse of the page's material ("This material may not be published,
+# broadcast, rewritten or redistributed.", "Without written authorization from CDIC, such
+# content shall not be republished ..."), which a court's order that footage "may not be
+# published, broadcast or shared" does not.
 _COPYRIGHT = re.compile(
-    r"^\(?(?:Copyright\b|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})|\bAll rights? reserved\b"
-    # a wire service's licence line, not a court's order ("the name may not be published")
-    r"|\bmaterial (?:may|shall|must) not be\b|\bnot be (?:re)?published, broadcast\b"
-    r"|\bwithout (?:prior )?(?:the )?written (?:authori[sz]ation|permission|consent)\b",
+    r"^\(?(?:Copyright\s*(?:©|\(c\)|\d)|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})"
+    r"|\bAll rights? reserved\b"
+    r"|\bnot be (?:re)?published, broadcast, rewritten\b"
+    r"|\bwithout (?:prior )?(?:the )?(?:express )?written (?:authori[sz]ation|permission|consent)\b"
+    r"[^.]{0,80}\b(?:shall|may|must) not be (?:re)?(?:published|produced|used|distributed)\b",
     re.IGNORECASE,
 )
 # the site speaking to its reader: second person, "us"/"our", or a request at the start
@@ -166,10 +179,22 @@ def is_furniture(sentence: str) -> bool:
     line, or the site telling its reader about the site (nobody's words reported)."""
     if _PLAYLIST.match(sentence) and _PLAYER_MARK.search(sentence):
         return True
-    if _COPYRIGHT.search(sentence) or _HANDOFF.match(sentence):
+    if _COPYRIGHT.search(sentence) or _names_a_holder(sentence) or _HANDOFF.match(sentence):
         return True
     if _REPORTED.search(sentence):
         return False
     return bool(
         _SELF.search(sentence) or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
+    )
+
+
+def _names_a_holder(sentence: str) -> bool:
+    """Whether a sentence is "Copyright" and a holder's name and nothing else ("Copyright
+    Associated Press / NBC 6 South Florida", "Copyright WECT."): every word after it
+    capitalised or a number. "Copyright infringement lawsuits ..." goes on in lower case."""
+    words = sentence.removeprefix("(").split()
+    return (
+        len(words) > 1
+        and words[0] == "Copyright"
+        and all(w[0].isupper() or w[0].isdigit() or w == "/" for w in words[1:])
     )
