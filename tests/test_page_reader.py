@@ -461,3 +461,27 @@ def test_one_reader_reads_on_a_second_event_loop_after_making_tasks_wait_on_the_
     first = asyncio.run(read_and_close())
     second = asyncio.run(read_and_close())
     assert set(first) == set(second) == set(urls)
+
+
+@pytest.mark.parametrize(
+    ("errno", "tries", "waits", "later"),
+    [
+        (socket.EAI_AGAIN, 3, [2.0, 4.0], True),  # the resolver could not answer for now
+        (socket.EAI_NONAME, 1, [], False),  # the name does not exist: waiting will not help
+    ],
+)
+async def test_a_page_whose_host_the_resolver_cannot_look_up_for_now_is_tried_again(
+    errno: int, tries: int, waits: list[float], later: bool
+) -> None:
+    lookups: list[str] = []
+
+    async def failing_lookup(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        lookups.append(host)
+        raise socket.gaierror(errno, "resolver says no")
+
+    url = "http://news.example.com/a"
+    clock = Waits()
+    result = await read_all([url], lookup=failing_lookup, sleep=clock)
+
+    assert result.texts == {} and (url in result.later) is later
+    assert len(lookups) == tries and clock.seconds == waits  # bounded by ``retries``
