@@ -598,6 +598,9 @@ def test_summary_quotes_a_sentence_without_the_player_controls_glued_to_it() -> 
         "Updated at 10:45 p.m. ET, the forecast put the storm's landfall near Tampa.",
         # "Photo ID" is a thing, not a caption's label before a dateline
         "Photo ID laws were struck down by a federal appeals court on Tuesday.",
+        # a handle after someone's reported words is a source, not a reporter's hand-off
+        "The mayor announced the curfew on Twitter (@MayorBowser).",
+        "Former FBI director James Comey tweeted (@Comey).",
     ],
 )
 def test_summary_cites_news_that_looks_a_little_like_furniture(news: str) -> None:

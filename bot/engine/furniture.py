@@ -176,15 +176,17 @@ def strip_furniture(sentence: str) -> str:
 
 def is_furniture(sentence: str) -> bool:
     """Whether a whole sentence is page furniture: a video playlist entry, a copyright
-    line, or the site telling its reader about the site (nobody's words reported)."""
+    line, or (nobody's words reported) a reporter's hand-off or the site telling its
+    reader about the site."""
     if _PLAYLIST.match(sentence) and _PLAYER_MARK.search(sentence):
         return True
-    if _COPYRIGHT.search(sentence) or _names_a_holder(sentence) or _HANDOFF.match(sentence):
+    if _COPYRIGHT.search(sentence) or _names_a_holder(sentence):
         return True
-    if _REPORTED.search(sentence):
+    if _REPORTED.search(sentence):  # "The mayor announced the curfew on Twitter (@handle)."
         return False
     return bool(
-        _SELF.search(sentence) or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
+        _HANDOFF.match(sentence)
+        or _SELF.search(sentence) or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
     )
 
 
