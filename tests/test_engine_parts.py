@@ -584,6 +584,8 @@ def test_summary_quotes_a_sentence_without_the_player_controls_glued_to_it() -> 
     [
         # a live blog's entry opens with the time of day, without a.m./p.m.
         "14:32 Police confirm that two people died in the attack on the station.",
+        "10:45 Police say the blast happened at 9:30 GMT near the main station.",
+        '14:32 The mayor told reporters: "We are devastated by this attack."',
         # a court's order is news, not a wire service's licence line
         "The name of the boy may not be published under state law, the court ruled.",
         "The boy's name may not be published because he is a juvenile.",

@@ -93,9 +93,12 @@ _CREDIT = re.compile(r"\(?©[^.!?©]*$")
 # a clock time would go on with a.m./p.m. ("2:30 p.m. Monday")
 _PLAYLIST = re.compile(r"^\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)[\"'“‘A-Z0-9]")
 # ... told from a live blog's entry at a time of day ("14:32 Police confirm ... ."), which
-# is a sentence with its full stop: a video's title has none, or the player's button or
-# the next entry's duration is in it
-_PLAYER_MARK = re.compile(r"\bPause\b|\s\d{1,2}:[0-5]\d\s+[\"'“‘A-Z0-9]|[^.!?]$")
+# is a sentence with its full stop (a closing quote may follow it): a video's title has
+# none, or the player's button is in it. (Another time in the entry is no mark: "10:45
+# Police say the blast happened at 9:30 GMT." On the streams, every playlist entry the
+# rule drops is told by its missing full stop.)
+_PLAYER_MARK = re.compile(r"\bPause\b")
+_FULL_STOP = re.compile(r"[.!?][\"'”’)\]]*$")
 # A copyright line names its year or its sign ("Copyright 2016 WLOX.", "Copyright © 2018
 # NPR.") or only its holder (:func:`_names_a_holder`): "Copyright law does not protect ..."
 # is news about copyright. A licence line
@@ -178,7 +181,9 @@ def is_furniture(sentence: str) -> bool:
     """Whether a whole sentence is page furniture: a video playlist entry, a copyright
     line, or (nobody's words reported) a reporter's hand-off or the site telling its
     reader about the site."""
-    if _PLAYLIST.match(sentence) and _PLAYER_MARK.search(sentence):
+    if _PLAYLIST.match(sentence) and (
+        _PLAYER_MARK.search(sentence) or not _FULL_STOP.search(sentence)
+    ):
         return True
     if _COPYRIGHT.search(sentence) or _names_a_holder(sentence):
         return True
