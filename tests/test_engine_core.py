@@ -687,18 +687,21 @@ def test_judge_again_takes_a_rewritten_item_without_counting_it_twice() -> None:
     assert e.judge_again(2, rewritten) is None, "no such story"
 
 
+# another outlet's report of the lawsuit: four sentences of its own for a development's pool
+COURIER = (
+    "Anthropic asked the court to block the Pentagon designation while the lawsuit goes on. "
+    "The company said the supply chain risk label has already cost it government customers. "
+    "Lawyers for Anthropic said the designation breaks federal procurement law. "
+    "A spokesperson for the Pentagon declined to comment on the Anthropic lawsuit."
+)
+
+
 def test_amend_makes_room_in_a_full_pool_from_the_least_central_sentences_of_others() -> None:
     e = warm_engine(EngineConfig(summary_pool=6))
     (v,) = e.judge(doc(6, *LAWSUIT, url="https://news.example/sues", days=20))
     number = v.judgement.development
     assert number is not None
-    others = (
-        "Anthropic asked the court to block the Pentagon designation while the lawsuit goes on. "
-        "The company said the supply chain risk label has already cost it government customers. "
-        "Lawyers for Anthropic said the designation breaks federal procurement law. "
-        "A spokesperson for the Pentagon declined to comment on the Anthropic lawsuit."
-    )
-    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", others, "https://courier.example/s", 20.1))
+    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", COURIER, "https://courier.example/s", 20.1))
     assert w.judgement.development == number
     pool = lambda: e.snapshot(1)["developments"]  # noqa: E731
     dev = next(d for d in pool()["clusters"] if d["number"] == number)
@@ -717,7 +720,7 @@ def test_amend_makes_room_in_a_full_pool_from_the_least_central_sentences_of_oth
     # a sentence of the other report gave way, none the summary cites
     (gone,) = [s for s in before if s not in sentences]
     assert w.development is not None  # the summary as it stood: none of it gave way
-    assert gone in others and gone not in {c.sentence for c in w.development.citations}
+    assert gone in COURIER and gone not in {c.sentence for c in w.development.citations}
     assert e.amend(1, number, updated, ["UPDATE: " + added]) is None, (
         "known already: nothing to add"
     )
@@ -738,13 +741,7 @@ def test_amend_keeps_a_reports_lead_when_an_update_only_moves_its_updated_stamp(
     (v,) = e.judge(doc(6, LAWSUIT[0], page(5), url, 20))
     number = v.judgement.development
     assert number is not None
-    others = (
-        "Anthropic asked the court to block the Pentagon designation while the lawsuit goes on. "
-        "The company said the supply chain risk label has already cost it government customers. "
-        "Lawyers for Anthropic said the designation breaks federal procurement law. "
-        "A spokesperson for the Pentagon declined to comment on the Anthropic lawsuit."
-    )
-    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", others, "https://courier.example/s", 20.1))
+    (w,) = e.judge(doc(7, LAWSUIT[0] + " - Courier", COURIER, "https://courier.example/s", 20.1))
     assert w.judgement.development == number
 
     def pool() -> list[str]:
