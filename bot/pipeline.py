@@ -246,6 +246,9 @@ class Pipeline:
         # what the saved background statistics cover (see ``save_background``).
         self._read_through = 0
         self._background_loaded = False
+        # the saved statistics' item id is still to be read as the floor of what a save
+        # says it covers (see restore_background; only the polling service saves)
+        self._floor_from_saved = False
         self._judging: set[int] = set()  # ids a judging job is about to judge
         self._notices_warm = False  # see ``_warm_first_reports``
         # Items stored before this process started may have notices queued under the
@@ -275,10 +278,9 @@ class Pipeline:
         if carried is not None:
             # The last commit's table counts at least what the saved statistics count
             # (they are saved after their cycle's commits): what they cover stays the
-            # floor of what a later save says it covers, before this process judges any.
-            saved = self.store.load_background()
-            if saved is not None:
-                self._read_through = max(self._read_through, saved[1])
+            # floor of what a later save says it covers, read then (a judging job, which
+            # never saves, does not read the saved table at all).
+            self._floor_from_saved = True
             return self.engine.restore_background(carried)
         saved = self.store.load_background()
         if saved is None:
@@ -328,6 +330,11 @@ class Pipeline:
 
     def save_background(self) -> None:
         """Save the engine's background statistics with the id they count items through."""
+        if self._floor_from_saved:
+            self._floor_from_saved = False
+            saved = self.store.load_background()
+            if saved is not None:
+                self._read_through = max(self._read_through, saved[1])
         # the backlog is in arrival (publication) order, not id order: its smallest id
         through = min(self._unread) - 1 if self._unread else self._read_through
         self.store.save_background(self.engine.background_state(), through, self.clock.now())
