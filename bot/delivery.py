@@ -13,7 +13,8 @@ better than a lost alert. Should that post be refused for good, the refusal deci
 Failures never lose a row:
 
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
-  for the rest of the round so we do not hammer it. Never counts towards giving up.
+  for the rest of the round so we do not hammer it, the rows it skips keeping the rate
+  limit as their error (what they wait for now). Never counts towards giving up.
 * ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
   ``TOKEN_RETRY_S`` (from round to round: rows due in later batches wait with it),
   with every row due for it, the refusal kept as each row's error (it says
@@ -244,7 +245,10 @@ class DeliveryWorker:
             if cap is not None:
                 wait = min(wait, cap)
             until = now + timedelta(seconds=wait)
-            paused[entry.target.platform] = _Pause(until)
+            # the rows the pause skips wait for this rate limit, whatever their last
+            # attempt said: an old token refusal kept on them would have `storybot health`
+            # report a refused token after a good one is back
+            paused[entry.target.platform] = _Pause(until, str(exc))
             report.rate_limited += 1
             await self._db(
                 self.store.mark_attempt_failed,
@@ -422,8 +426,8 @@ class DeliveryWorker:
 @dataclass(frozen=True)
 class _Pause:
     """A platform left alone for the rest of a round (a refused token: until ``until``,
-    round after round): until when, and why (the error kept on each of its rows; None
-    keeps each row's own)."""
+    round after round): until when, and why (the error kept on each row it skips, so the
+    row says what it waits for now; None keeps each row's own)."""
 
     until: datetime
     reason: str | None = None

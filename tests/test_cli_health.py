@@ -35,7 +35,7 @@ from adapters.health import (
 )
 from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
-from bot.errors import TokenRefused
+from bot.errors import RateLimited, TokenRefused
 from bot.model import Feed, FeedStatus
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
@@ -460,4 +460,48 @@ async def test_a_message_held_by_a_refused_token_and_left_overdue_is_counted_onc
         "warning 1 message waiting because the platform refuses the bot's token "
         "(1 for discord: TokenRefused: Discord 401: 401: Unauthorized (check "
         "DISCORD_BOT_TOKEN)); set a good token and restart (storybot outbox lists it)"
+    )
+
+
+class _GoodAgainPlatform:
+    """Refuses the bot's token, then takes it again and posts one message before a 429."""
+
+    platform = "discord"
+
+    def __init__(self) -> None:
+        self.script: list[Exception | None] = [
+            TokenRefused("Discord 401: 401: Unauthorized (check DISCORD_BOT_TOKEN)"),
+            None,  # the good token is back: posted
+            RateLimited(600.0, "Discord rate limit"),
+        ]
+
+    async def post(self, target, message, *, idempotency_key):
+        outcome = self.script.pop(0) if self.script else None
+        if outcome is not None:
+            raise outcome
+        return "1500000000000000001"
+
+
+async def test_messages_waiting_out_a_rate_limit_once_the_token_is_good_are_not_called_refused(
+    env, capsys
+):
+    """The token was refused; a good one is back, and its first round posts one message
+    and is then answered 429. The messages the round leaves for the Retry-After were
+    refused once, but wait for the rate limit now: health must not say the token is
+    refused (it did, for up to one Retry-After)."""
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write(f"notice:1:{n}", DM) for n in range(1, 5)], now - timedelta(minutes=6))
+        clock = ManualClock(now - timedelta(minutes=6))
+        worker = DeliveryWorker(store, {"discord": _GoodAgainPlatform()}, clock)
+        assert (await worker.deliver_due()).failed == 1  # refused: every message waits
+        clock.advance(seconds=DeliveryWorker.TOKEN_RETRY_S)
+        report = await worker.deliver_due()
+        assert (report.posted, report.rate_limited, report.skipped) == (1, 1, 2)
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    assert _lines(capsys.readouterr().out)["delivery"] == (
+        "ok nothing waiting for more than 15 min"
     )
