@@ -16,7 +16,9 @@ Failures never lose a row:
   for the rest of the round so we do not hammer it, the rows it skips keeping the rate
   limit as their error (what they wait for now). Never counts towards giving up.
 * ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
-  ``TOKEN_RETRY_S`` (from round to round: rows due in later batches wait with it),
+  ``TOKEN_RETRY_S`` (within half the nonce window on Discord, so a post whose answer
+  was lost just before is still found by its nonce if the token is soon good again;
+  from round to round: rows due in later batches wait with it),
   with every row due for it, the refusal kept as each row's error (it says
   which setting to fix); never counts towards giving up, so a token refused over a weekend
   loses no alert and the platform is asked once a pause, not once a row.
@@ -279,7 +281,8 @@ class DeliveryWorker:
             log.error("giving up on %s: %s", entry.key, exc)
             return
         except TokenRefused as exc:
-            until = now + timedelta(seconds=self.TOKEN_RETRY_S)
+            wait = self._token_retry_s(sink)
+            until = now + timedelta(seconds=wait)
             error = f"{type(exc).__name__}: {exc}"
             paused[entry.target.platform] = _Pause(until, error)
             self._token_pauses[entry.target.platform] = paused[entry.target.platform]
@@ -296,7 +299,7 @@ class DeliveryWorker:
             log.error(
                 "%s refused the bot's token; its messages wait, asked again in %gs: %s",
                 entry.target.platform,
-                self.TOKEN_RETRY_S,
+                wait,
                 exc,
             )
             return
@@ -377,6 +380,21 @@ class DeliveryWorker:
             return False
         earlier = entry.post_started_at is not None and entry.message_id is None
         return not (earlier and _dedups_by_key_for_a_while(sink))
+
+    def _token_retry_s(self, sink: ChatSink) -> float:
+        """How long a platform that refused the bot's token is left alone.
+
+        ``TOKEN_RETRY_S``, but within half the window of a platform that de-duplicates a
+        repeated post key only for a while (Discord's nonce, ``dedup_window_s``): a post
+        whose answer was lost just before the refusal may stand, and only a retry within
+        the window finds it (Discord keeps no nonce on the message to look it up by
+        later). Every row waits for the pause, so it is that short whichever row the
+        refusal answered; Discord is then asked once a minute while it refuses the token.
+        """
+        window = getattr(sink, "dedup_window_s", None)
+        if window and _dedups_by_key_for_a_while(sink):
+            return min(self.TOKEN_RETRY_S, max(1.0, window / 2))
+        return self.TOKEN_RETRY_S
 
     @staticmethod
     def _nonce_retry_cap(sink: ChatSink, entry: OutboxEntry, posting: bool) -> float | None:

@@ -357,6 +357,35 @@ async def test_a_repost_whose_answer_was_lost_is_retried_while_discord_remembers
     store.close()
 
 
+async def test_a_post_whose_answer_was_lost_then_whose_token_was_refused_is_posted_once(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """A first post reaches Discord but its answer is lost; its retry, seconds later, is
+    answered 401 (the token refused for a moment). Once the token is good, the next ask
+    must come while Discord remembers the lost post's nonce: the refusal paused Discord
+    for 300 s, past the nonce's few minutes, and the alert was posted a second time."""
+    store = open_store(sqlite_url)
+    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("First report"))], clock.now())
+    fake.lose_answer_of_next_post()  # posted; the answer is lost
+    assert (await worker.deliver_due()).failed == 1
+    clock.advance(5)  # the retry's back-off is a second or two
+    good_token, fake.token = fake.token, "rotated"  # Discord refuses the bot's token
+    assert (await worker.deliver_due()).failed == 1
+    fake.token = good_token  # and takes it again
+
+    for _ in range(40):  # the service's ticks, 10 s apart
+        clock.advance(10)
+        await worker.deliver_due()
+
+    entry = store.get_outbox(KEY)
+    assert entry is not None and entry.delivered_version == entry.version
+    titles = [m["embeds"][0]["title"] for m in fake.messages.values()]
+    assert titles == ["First report"], "the alert is in the channel once"
+    store.close()
+
+
 async def test_a_second_masked_link_in_feed_text_is_not_posted_as_a_link(
     fake: FakeDiscord, sink
 ) -> None:
