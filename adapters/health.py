@@ -16,7 +16,8 @@ The checks read the database and change nothing (no migration, no new file):
   ``max_age`` and not sent (nothing delivers for their platform), or waiting because
   their platform refuses the bot's token (the delivery worker keeps them, never dead,
   and asks again every few minutes, so they are neither dead nor overdue); feeds that failed more
-  than ``max_failures`` polls in a row. These are *warnings*: a supervisor restarts a process
+  than ``max_failures`` polls in a row, or a last poll that reached no feed's server (this
+  machine's network down: the feeds do not count it as their failure). These are *warnings*: a supervisor restarts a process
   whose check fails, and a restart fixes neither a channel that refused the bot nor a
   broken feed, so they do not fail the check (a probe failing on them would restart a
   working service in a loop). ``strict`` makes them problems, for a cron job whose
@@ -40,6 +41,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.clock import utc
 from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
+from bot.polling import OUTAGE_NOTE, is_outage_error
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
@@ -313,7 +315,15 @@ def _by_platform(platforms: list[str]) -> tuple[str, str]:
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:
-    """Feeds that failed more than ``max_failures`` polls in a row, the worst named."""
+    """Feeds that failed more than ``max_failures`` polls in a row, the worst named.
+
+    First, though, whether the last poll reached no server at all: this machine's
+    network down (``bot.polling.NetworkWatch``), which is no failure of the feeds and
+    does not count towards theirs, but stops polling all the same.
+    """
+    down = network_down(feeds)
+    if down is not None:
+        return down
     bad = sorted((f for f in feeds if f.error_count > max_failures), key=lambda f: -f.error_count)
     polls = f"more than {counted(max_failures, 'consecutive poll')}"
     if not bad:
@@ -327,6 +337,25 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
         f"{counted(len(bad), 'feed')} failing for {polls}{which} {worst.url} "
         f"({counted(worst.error_count, 'failure')}: {error}); "
         f"storybot feeds list shows {_it(len(bad))}",
+    )
+
+
+def network_down(feeds: list[Feed]) -> Finding | None:
+    """A warning if the feed polled last could not be reached, nor could others with it."""
+    polled = [f for f in feeds if f.last_polled_at is not None]
+    if not polled:
+        return None
+    last = max(polled, key=lambda f: utc(f.last_polled_at))  # type: ignore[arg-type]
+    if not is_outage_error(last.last_error):
+        return None
+    alike = sum(1 for f in polled if is_outage_error(f.last_error))
+    error = (last.last_error or "").removesuffix(f" ({OUTAGE_NOTE})")
+    return Finding(
+        "feeds",
+        WARNING,
+        f"the last poll reached no feed's server ({counted(alike, 'feed')} failed alike, "
+        f"the last {last.url}: {shorten(' '.join(error.split()), 80)}): is this machine's "
+        "network down? The feeds are polled at their interval meanwhile",
     )
 
 

@@ -117,6 +117,10 @@ class FetchResult:
     ttl_s: float | None = None  # from the feed's <ttl> (RSS) in seconds
     error: str | None = None  # a clear, human message naming what is wrong
     warnings: tuple[str, ...] = ()  # e.g. "feed is not well-formed XML (parsed leniently)"
+    # No server answered, for a reason that may pass: the resolver could not answer for
+    # now (EAI_AGAIN), a connection refused or unreachable. Said of every host at once,
+    # it is this machine's network that is down, not the feeds (bot.polling.NetworkWatch).
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)

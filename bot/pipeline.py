@@ -71,7 +71,7 @@ from bot.model import (
     Target,
     has_body,
 )
-from bot.polling import PollPolicy, plan_next_poll
+from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
     STREAM_STATE,
     Clock,
@@ -232,6 +232,8 @@ class Pipeline:
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
         self.rng = rng or random.Random()
+        # whether this machine's network is down, told from the polls it records
+        self.network = NetworkWatch()
         self._stories: dict[int, Story] = {}
         self._subs: dict[int, Subscription] = {}
         # shared by the pipelines of one process (scale-out builds one per job)
@@ -504,9 +506,7 @@ class Pipeline:
             self.judge_items(to_judge, matcher, report)
         if report.updated_items:
             self.rejudge_updates(matcher, report)
-        self.store.record_polls(
-            [plan_next_poll(feed, result, now, self.policy, self.rng) for feed, result in results]
-        )
+        self.store.record_polls(plan_polls(results, now, self.policy, self.rng, self.network))
 
     def _suggest_pages(self, items: Sequence[Item]) -> None:
         """Say once per feed (and process) that page reading would help its items.
@@ -738,7 +738,8 @@ class Pipeline:
     def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
         """Record the poll at ``now`` (default: the clock's now) and schedule the next one."""
         now = now or self.clock.now()
-        self.store.record_poll(plan_next_poll(feed, result, now, self.policy, self.rng))
+        [outcome] = plan_polls([(feed, result)], now, self.policy, self.rng, self.network)
+        self.store.record_poll(outcome)
 
     def judge_stored(self, item_ids: Sequence[int]) -> CycleReport:
         """Judge stored items that have no decision yet, in arrival order, and commit them.

@@ -17,25 +17,43 @@ Rules:
   retry in lockstep. A feed is never dropped: at the cap it keeps being tried.
 - 429/503 with ``Retry-After``: never sooner than the server asked (up to a week, so a
   hostile value cannot park a feed forever).
+- This machine's network down: a fetch that reached no server for a reason that may
+  pass (``FetchResult.unreachable``: the resolver could not answer for now, a refused or
+  unreachable connection) says nothing of its feed while no other host can be reached
+  either. :class:`NetworkWatch` remembers the hosts that could not be reached since a
+  server last answered; from two hosts on, their failures are the outage's: the feed
+  keeps its error count and back-off (the interval, for a feed that was fine), so
+  polling is at most one interval behind once the network returns, not hours, and the
+  error says the network seems down (``storybot health`` reports it). One host alone may
+  be down itself and backs off as any failing feed. The first answer from any server
+  (a 200, a 304, an HTTP error) ends it.
 - ETag, Last-Modified and body hash come from the result when present, else the feed
   keeps its previous ones (an error response carries none).
 """
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
 from bot.ports import PollOutcome
+
+log = logging.getLogger(__name__)
 
 # Doubling stops mattering long before this; it only keeps 2.0 ** n finite.
 _MAX_EXPONENT = 30
 # Fraction of the back-off delay that jitter may take off (spreads synchronized retries).
 _JITTER = 0.2
+# Added to a feed's error when no host could be reached (see NetworkWatch); health finds it.
+OUTAGE_NOTE = "no other feed's server could be reached either: is this machine's network down?"
+# Hosts that could not be reached, since a server last answered, that make an outage.
+_OUTAGE_HOSTS = 2
 
 
 @dataclass(frozen=True)
@@ -85,8 +103,98 @@ def backoff_delay(error_count: int, base_s: float, policy: PollPolicy, rng: rand
     return max(float(policy.min_interval_s), jittered)
 
 
+def is_outage_error(error: str | None) -> bool:
+    """Whether a feed's last error was recorded while this machine's network was down."""
+    return (error or "").endswith(f"({OUTAGE_NOTE})")
+
+
+class NetworkWatch:
+    """Tells this machine's network outage from the feeds' own failures, poll by poll.
+
+    Kept by the process that records polls (the pipeline), across cycles: when the
+    polls are spread out, a cycle may hold a single feed. Pure: it reads no clock.
+    """
+
+    def __init__(self) -> None:
+        self._unreached: set[str] = set()  # hosts not reached since a server last answered
+        self.down = False
+
+    def observe(self, results: Sequence[tuple[Feed, FetchResult]]) -> bool:
+        """Take in a batch of polls; return whether its unreachable hosts are an outage.
+
+        Args:
+            results: Polls made together (a chunk of a cycle, or one poll job's feed).
+
+        Returns:
+            True while no server answered since at least two hosts could not be reached
+            (these polls included).
+        """
+        if any(_answered(r) for _, r in results):
+            if self.down:
+                log.info("a feed's server answered again: the network is back")
+            self._unreached.clear()
+            self.down = False
+            return False
+        for feed, result in results:
+            if result.unreachable and len(self._unreached) < _OUTAGE_HOSTS:
+                self._unreached.add(_host(feed.url))
+        if not self.down and len(self._unreached) >= _OUTAGE_HOSTS:
+            log.warning(
+                "no feed's server could be reached (%s...): this machine's network seems "
+                "down; feeds are polled at their interval meanwhile, without backing off",
+                ", ".join(sorted(self._unreached)),
+            )
+        self.down = len(self._unreached) >= _OUTAGE_HOSTS
+        return self.down
+
+
+def _answered(result: FetchResult) -> bool:
+    """Whether a server answered the poll: a feed, a 304 or an HTTP error."""
+    return result.status is not FetchStatus.ERROR or result.http_status is not None
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or url).lower()
+    except ValueError:
+        return url
+
+
+def plan_polls(
+    results: Sequence[tuple[Feed, FetchResult]],
+    now: datetime,
+    policy: PollPolicy,
+    rng: random.Random,
+    network: NetworkWatch,
+) -> list[PollOutcome]:
+    """Decide the new scheduling state of feeds polled together (see :func:`plan_next_poll`).
+
+    Args:
+        results: Each feed as it was before the poll, with what the fetcher reported.
+        now: The time of the polls (aware UTC).
+        policy: Interval and back-off settings.
+        rng: Source of jitter.
+        network: Told of these polls first; while it says the network is down, a feed
+            that could not be reached keeps its error count and back-off.
+
+    Returns:
+        One ``PollOutcome`` per feed, in order.
+    """
+    down = network.observe(results)
+    return [
+        plan_next_poll(feed, result, now, policy, rng, outage=down and result.unreachable)
+        for feed, result in results
+    ]
+
+
 def plan_next_poll(
-    feed: Feed, result: FetchResult, now: datetime, policy: PollPolicy, rng: random.Random
+    feed: Feed,
+    result: FetchResult,
+    now: datetime,
+    policy: PollPolicy,
+    rng: random.Random,
+    *,
+    outage: bool = False,
 ) -> PollOutcome:
     """Decide a feed's new scheduling state after one poll.
 
@@ -96,6 +204,8 @@ def plan_next_poll(
         now: The time of the poll (aware UTC).
         policy: Interval and back-off settings.
         rng: Source of jitter (seed it in tests).
+        outage: The failure is this machine's network's, not the feed's
+            (:class:`NetworkWatch`): the error count and back-off stay as they were.
 
     Returns:
         The ``PollOutcome`` to record: status, next poll time, error count, last error,
@@ -104,6 +214,10 @@ def plan_next_poll(
     if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
         status, error_count, last_error = FeedStatus.OK, 0, None
         delay = _success_delay(feed, result, policy)
+    elif outage:
+        status, error_count = FeedStatus.ERROR, feed.error_count
+        last_error = f"{result.error or 'fetch failed (no detail)'} ({OUTAGE_NOTE})"
+        delay = backoff_delay(max(error_count, 1), _base_interval(feed, policy), policy, rng)
     else:
         status, error_count = FeedStatus.ERROR, feed.error_count + 1
         last_error = result.error or (

@@ -441,6 +441,41 @@ async def test_connection_refused() -> None:
     assert result.status == FetchStatus.ERROR and "connection refused" in result.error
 
 
+async def _resolver_down(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+    raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+
+async def _no_such_name(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+async def test_a_fetch_that_reached_no_server_for_a_reason_that_may_pass_says_so(
+    feed_server: FeedServer,
+) -> None:
+    # What tells this machine's network outage from a feed's own failure (bot.polling):
+    # only a fetch that reached no server, for a reason that may pass, is "unreachable".
+    with socket.socket() as s:  # find a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    found = {
+        "resolver down": await fetch("http://news.test/feed", lookup=_resolver_down),
+        "connection refused": await fetch(f"http://127.0.0.1:{port}/feed"),
+        "no such name": await fetch("http://news.test/feed", lookup=_no_such_name),
+        "HTTP 503": await fetch(feed_server.add_status("/down", 503)),
+        "refused address": await fetch(feed_server.url("/x"), allowed_hosts=()),
+        "ok": await fetch(feed_server.add_feed("/ok.xml", rss([entry(0)]))),
+    }
+    assert {case: r.unreachable for case, r in found.items()} == {
+        "resolver down": True,
+        "connection refused": True,
+        "no such name": False,
+        "HTTP 503": False,
+        "refused address": False,
+        "ok": False,
+    }
+    assert "Temporary failure in name resolution" in (found["resolver down"].error or "")
+
+
 @pytest.mark.parametrize(
     "url", ["ftp://example.com/feed", "file:///etc/passwd", "example.com/feed", "http:///x"]
 )

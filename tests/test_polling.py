@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
-from bot.polling import PollPolicy, backoff_delay, plan_next_poll
+from bot.polling import (
+    NetworkWatch,
+    PollPolicy,
+    backoff_delay,
+    is_outage_error,
+    plan_next_poll,
+    plan_polls,
+)
+from bot.ports import PollOutcome
 
 NOW = datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
 POLICY = PollPolicy(default_interval_s=900, min_interval_s=300, max_backoff_s=21600)
@@ -165,3 +173,96 @@ def test_policy_from_settings_ignores_other_keys() -> None:
         "concurrency": 32,
     }
     assert PollPolicy.from_settings(settings) == PollPolicy(600, 120, 3600)
+
+
+# --------------------------------------------------------------------------- network outage
+
+UNREACHABLE = FetchResult(
+    FetchStatus.ERROR,
+    error="DNS lookup failed for example.com: Temporary failure in name resolution",
+    unreachable=True,
+)
+
+
+def _feeds(*hosts: str, error_count: int = 0) -> list[Feed]:
+    return [
+        replace(FEED, id=n, url=f"https://{host}/feed", error_count=error_count)
+        for n, host in enumerate(hosts, 1)
+    ]
+
+
+def _cycle(
+    watch: NetworkWatch, pairs: list[tuple[Feed, FetchResult]], seed: int = 1
+) -> list[PollOutcome]:
+    return plan_polls(pairs, NOW, POLICY, random.Random(seed), watch)
+
+
+def test_a_cycle_that_reached_no_host_is_the_networks_outage_and_grows_no_back_off() -> None:
+    watch = NetworkWatch()
+    healthy, failing = _feeds("a.example", "b.example"), _feeds("c.example", error_count=3)
+    for cycle in range(30):  # hours of outage: every feed polled, none reached, each time
+        outcomes = _cycle(watch, [(f, UNREACHABLE) for f in healthy + failing], seed=cycle)
+        delays = [(o.next_poll_at - NOW).total_seconds() for o in outcomes]
+        assert [o.error_count for o in outcomes] == [0, 0, 3], "no failure of the feeds' own"
+        assert all(720 <= d <= 900 for d in delays[:2]), "the feed's interval, as before"
+        assert 2880 <= delays[2] <= 3600, "a feed failing before keeps its back-off"
+        assert all(o.status is FeedStatus.ERROR for o in outcomes)
+        assert all(is_outage_error(o.last_error) for o in outcomes)
+        assert all((o.last_error or "").startswith(UNREACHABLE.error or "?") for o in outcomes)
+    assert watch.down
+
+
+@pytest.mark.parametrize(
+    "answered",
+    [
+        OK,
+        NOT_MODIFIED,
+        FetchResult(FetchStatus.ERROR, http_status=503, error="HTTP 503"),  # a server answered
+    ],
+)
+def test_hosts_that_cannot_be_reached_while_another_answers_back_off_as_failing_feeds(
+    answered: FetchResult,
+) -> None:
+    watch = NetworkWatch()
+    down_a, down_b, up = _feeds("a.example", "b.example", "c.example", error_count=2)
+    outcomes = _cycle(watch, [(down_a, UNREACHABLE), (down_b, UNREACHABLE), (up, answered)])
+    assert [o.error_count for o in outcomes[:2]] == [3, 3]
+    assert not any(is_outage_error(o.last_error) for o in outcomes)
+    assert not watch.down
+
+
+def test_one_host_that_cannot_be_reached_is_that_hosts_failure() -> None:
+    # Two feeds of one host, polled alone cycle after cycle: the host may be down, so the
+    # machine's network is not blamed (nothing says it is).
+    watch = NetworkWatch()
+    feeds = [replace(f, url=f"https://a.example/feed{f.id}") for f in _feeds("x", "y")]
+    for count in range(1, 4):
+        outcomes = _cycle(watch, [(f, UNREACHABLE) for f in feeds])
+        assert [o.error_count for o in outcomes] == [count, count]
+        feeds = [replace(f, error_count=count) for f in feeds]
+    assert not watch.down
+
+
+def test_the_outage_is_told_across_cycles_and_ends_with_the_first_answer() -> None:
+    # Few feeds are due at once (their polls spread out): the watch remembers the hosts
+    # that could not be reached since the last answer from any server.
+    watch = NetworkWatch()
+    a, b, c = _feeds("a.example", "b.example", "c.example")
+    [first] = _cycle(watch, [(a, UNREACHABLE)])
+    assert first.error_count == 1, "one host alone: its own failure, for all we know"
+    [second] = _cycle(watch, [(b, UNREACHABLE)])
+    assert second.error_count == 0 and is_outage_error(second.last_error)
+    [third] = _cycle(watch, [(replace(a, error_count=1), UNREACHABLE)])
+    assert third.error_count == 1 and is_outage_error(third.last_error)
+    [back] = _cycle(watch, [(c, OK)])
+    assert back.error_count == 0 and not watch.down
+    [fourth] = _cycle(watch, [(b, UNREACHABLE)])
+    assert fourth.error_count == 1, "the network answered since: the host's own failure"
+
+
+def test_failures_that_may_not_pass_are_never_the_networks() -> None:
+    watch = NetworkWatch()
+    refused = FetchResult(FetchStatus.ERROR, error="refused: 10.0.0.1 is a private address")
+    pairs = [(f, refused) for f in _feeds("a.example", "b.example")]
+    assert [o.error_count for o in _cycle(watch, pairs)] == [1, 1]
+    assert not watch.down

@@ -239,9 +239,11 @@ class HttpFeedFetcher:
         except TimeoutError:
             return _error(f"timed out: the feed did not arrive within {self._timeout_s:g}s")
         except FetchError as exc:
-            return _error(str(exc), http_status=exc.http_status)
+            # transient without an answer: the resolver could not answer for now
+            unreachable = exc.transient and exc.http_status is None
+            return _error(str(exc), http_status=exc.http_status, unreachable=unreachable)
         except aiohttp.ClientError as exc:
-            return _error(_describe_http_error(exc, request.url))
+            return _error(_describe_http_error(exc, request.url), unreachable=_unreachable(exc))
         except Exception as exc:  # the port promises never to raise: report, log the trace
             log.exception("unexpected error fetching %s", request.url)
             return _error(f"unexpected error: {type(exc).__name__}: {exc}")
@@ -455,6 +457,13 @@ def _may_pass(exc: aiohttp.ClientError) -> bool:
             aiohttp.ClientOSError,
         ),
     )
+
+
+def _unreachable(exc: aiohttp.ClientError) -> bool:
+    """Whether no server was reached, for a reason that may pass: the connection was
+    refused or could not be made (not a TLS or certificate error, not a name that does
+    not resolve, not a server that hung up after answering)."""
+    return isinstance(exc, aiohttp.ClientConnectorError) and _may_pass(exc)
 
 
 def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:

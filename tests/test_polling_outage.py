@@ -1,0 +1,87 @@
+"""This machine's network down for hours: feeds do not back off for it, and health says so.
+
+The real pipeline, store and HTTP fetcher poll a local feed server under three host
+names, resolved by a DNS the test turns off (``EAI_AGAIN``, as a resolver that cannot
+reach its server answers); the clock is injected and moved, a poll cycle at each tick.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import socket
+
+from feedbuilder import entry, rss
+from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
+
+from adapters.app import build_app
+from adapters.feeds import HttpFeedFetcher
+from adapters.health import DEFAULT_MAX_FAILURES, failing, health
+from bot.clock import ManualClock
+from bot.model import FeedStatus
+from bot.settings import load_settings
+
+HOSTS = ("news.test", "wire.test", "local.test")
+TICK_MIN = 5
+
+
+class SwitchableDns:
+    """Answers every name with the loopback address, or fails as a resolver cut off does."""
+
+    def __init__(self) -> None:
+        self.up = True
+
+    async def __call__(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        if not self.up:
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [(socket.AF_INET, "127.0.0.1")]
+
+
+async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behind(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+) -> None:
+    dns = SwitchableDns()
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"127.0.0.1"}, lookup=dns)
+    app = build_app(settings, clock=clock, fetcher=fetcher, rng=random.Random(5))
+    try:
+        for n, host in enumerate(HOSTS):
+            url = feed_server.add_feed(f"/{n}.xml", rss([entry(n)]), etag=True)
+            app.store.add_feed(url.replace("127.0.0.1", host), clock.now(), interval_s=900)
+        assert (await app.pipeline.poll_due()).ok == 3
+
+        dns.up = False  # six hours without the network, a cycle every five minutes
+        # an outage drops the kept-alive connections, and outlasts aiohttp's DNS cache (10 s)
+        await fetcher.aclose()
+        failures = 0
+        for _ in range(6 * 60 // TICK_MIN):
+            clock.advance(minutes=TICK_MIN)
+            failures += (await app.pipeline.poll_due()).errors
+        assert failures >= 3 * 6 * 3, "every feed was tried at its interval meanwhile"
+        feeds = app.store.list_feeds()
+        assert all(f.status is FeedStatus.ERROR for f in feeds)
+        assert [f.error_count for f in feeds] == [0, 0, 0], "no failure of the feeds' own"
+        out = io.StringIO()
+        health(settings, now=clock.now(), out=out)
+        [line] = [x for x in out.getvalue().splitlines() if " feeds: " in x]
+        assert line.startswith("warning feeds: the last poll reached no feed's server")
+        assert "is this machine's network down?" in line
+        assert "Temporary failure in name resolution" in line
+
+        dns.up = True
+        back = clock.now()
+        for _ in range(4):  # one interval (15 min) and a tick
+            clock.advance(minutes=TICK_MIN)
+            await app.pipeline.poll_due()
+        feeds = app.store.list_feeds()
+        assert all(f.last_ok_at is not None and f.last_ok_at > back for f in feeds), [
+            (f.url, f.next_poll_at - back) for f in feeds
+        ]
+        assert all(f.status is FeedStatus.OK and f.error_count == 0 for f in feeds)
+        assert failing(feeds, DEFAULT_MAX_FAILURES).status == "ok"
+    finally:
+        await app.aclose()
