@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 import socket
+from datetime import timedelta
 
 from feedbuilder import entry, rss
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
@@ -37,21 +38,27 @@ class SwitchableDns:
         return [(socket.AF_INET, "127.0.0.1")]
 
 
+def _app(feed_server: FeedServer, sqlite_url: str, clock: ManualClock, dns: SwitchableDns):  # noqa: F811
+    """The service's app on a fetcher that asks ``dns``, with a feed on each of ``HOSTS``."""
+    settings = load_settings(
+        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
+    )
+    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"127.0.0.1"}, lookup=dns)
+    app = build_app(settings, clock=clock, fetcher=fetcher, rng=random.Random(5))
+    for n, host in enumerate(HOSTS):
+        url = feed_server.add_feed(f"/{n}.xml", rss([entry(n)]), etag=True)
+        app.store.add_feed(url.replace("127.0.0.1", host), clock.now(), interval_s=900)
+    return settings, fetcher, app
+
+
 async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behind(
     feed_server: FeedServer,  # noqa: F811
     sqlite_url: str,
     clock: ManualClock,
 ) -> None:
     dns = SwitchableDns()
-    settings = load_settings(
-        env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
-    )
-    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"127.0.0.1"}, lookup=dns)
-    app = build_app(settings, clock=clock, fetcher=fetcher, rng=random.Random(5))
+    settings, fetcher, app = _app(feed_server, sqlite_url, clock, dns)
     try:
-        for n, host in enumerate(HOSTS):
-            url = feed_server.add_feed(f"/{n}.xml", rss([entry(n)]), etag=True)
-            app.store.add_feed(url.replace("127.0.0.1", host), clock.now(), interval_s=900)
         assert (await app.pipeline.poll_due()).ok == 3
 
         dns.up = False  # six hours without the network, a cycle every five minutes
@@ -83,5 +90,41 @@ async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behi
         ]
         assert all(f.status is FeedStatus.OK and f.error_count == 0 for f in feeds)
         assert failing(feeds, DEFAULT_MAX_FAILURES).status == "ok"
+    finally:
+        await app.aclose()
+
+
+async def test_poll_jobs_of_one_feed_each_tell_the_outage_too(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+) -> None:
+    """Scale-out: a worker's poll jobs fetch and record one feed each (the steps of
+    ``storybot.poll_feed``); the worker's pipeline tells the outage across them."""
+    dns = SwitchableDns()
+    _, fetcher, app = _app(feed_server, sqlite_url, clock, dns)
+    pipeline = app.pipeline
+
+    async def poll_jobs() -> None:
+        for feed in app.store.due_feeds(clock.now()):
+            pipeline.record_result(feed, await pipeline.fetch_feed(feed))
+
+    try:
+        await poll_jobs()
+        dns.up = False
+        await fetcher.aclose()
+        for _ in range(6 * 60 // TICK_MIN):
+            clock.advance(minutes=TICK_MIN)
+            await poll_jobs()
+        feeds = app.store.list_feeds()
+        # the first host alone could be down itself: one failure counted, then none
+        assert sorted(f.error_count for f in feeds) == [0, 0, 1]
+        assert all(f.next_poll_at - clock.now() <= timedelta(minutes=15) for f in feeds)
+        dns.up = True
+        back = clock.now()
+        for _ in range(4):  # one interval (15 min) and a tick
+            clock.advance(minutes=TICK_MIN)
+            await poll_jobs()
+        assert all(f.last_ok_at and f.last_ok_at > back for f in app.store.list_feeds())
     finally:
         await app.aclose()
