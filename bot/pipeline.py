@@ -707,7 +707,8 @@ class Pipeline:
         if result.status is FetchStatus.ERROR:
             report.errors += 1
             report.failures.append((feed.url, result.error or "unknown error"))
-            if self._log_failures:
+            # while this machine's network is down, the watch said so once for every feed
+            if self._log_failures and not (result.unreachable and self.network.down):
                 log.warning("feed %s failed: %s", feed.url, result.error)
             return []
         if result.status is FetchStatus.NOT_MODIFIED:

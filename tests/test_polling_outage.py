@@ -8,10 +8,12 @@ reach its server answers); the clock is injected and moved, a poll cycle at each
 from __future__ import annotations
 
 import io
+import logging
 import random
 import socket
 from datetime import timedelta
 
+import pytest
 from feedbuilder import entry, rss
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 
@@ -55,6 +57,7 @@ async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behi
     feed_server: FeedServer,  # noqa: F811
     sqlite_url: str,
     clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     dns = SwitchableDns()
     settings, fetcher, app = _app(feed_server, sqlite_url, clock, dns)
@@ -69,6 +72,10 @@ async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behi
             clock.advance(minutes=TICK_MIN)
             failures += (await app.pipeline.poll_due()).errors
         assert failures >= 3 * 6 * 3, "every feed was tried at its interval meanwhile"
+        # said once, not once a feed and interval (now that they are tried that often)
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(said) <= 3 + 1, said
+        assert sum("this machine's network seems down" in m for m in said) == 1
         feeds = app.store.list_feeds()
         assert all(f.status is FeedStatus.ERROR for f in feeds)
         assert [f.error_count for f in feeds] == [0, 0, 0], "no failure of the feeds' own"
