@@ -17,11 +17,11 @@ The checks read the database and change nothing (no migration, no new file):
   their platform refuses the bot's token (the delivery worker keeps them, never dead,
   and asks again every few minutes, so they are neither dead nor overdue); feeds that failed more
   than ``max_failures`` polls in a row, or a last poll that reached no feed's server (this
-  machine's network down: the feeds do not count it as their failure). These are *warnings*: a supervisor restarts a process
-  whose check fails, and a restart fixes neither a channel that refused the bot nor a
-  broken feed, so they do not fail the check (a probe failing on them would restart a
-  working service in a loop). ``strict`` makes them problems, for a cron job whose
-  failure tells a person.
+  machine's network down: the feeds do not count it as their failure). These are
+  *warnings*: a supervisor restarts a process whose check fails, and a restart fixes
+  neither a channel that refused the bot nor a broken feed (nor the network), so they do
+  not fail the check (a probe failing on them would restart a working service in a loop).
+  ``strict`` makes them problems, for a cron job whose failure tells a person.
 
 The default ``max_age`` is :func:`default_max_age_s`.
 """
