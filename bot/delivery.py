@@ -14,7 +14,9 @@ Failures never lose a row:
 
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
   for the rest of the round so we do not hammer it, the rows it skips keeping the rate
-  limit as their error (what they wait for now). Never counts towards giving up.
+  limit as their error (what they wait for now; one whose earlier post may stand on
+  Discord is tried again within the nonce window all the same). Never counts towards
+  giving up.
 * ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
   ``TOKEN_RETRY_S`` (within half the nonce window on Discord, so a post whose answer
   was lost just before is still found by its nonce if the token is soon good again;
@@ -158,11 +160,17 @@ class DeliveryWorker:
                 report.skipped += 1
                 if platform in paused:
                     pause = paused[platform]
+                    until = pause.until
+                    # a post an earlier attempt may have made is only found again within
+                    # the platform's nonce window: the pause must not put it off past that
+                    cap = self._nonce_retry_cap(sink, entry, False) if sink else None
+                    if cap is not None:
+                        until = min(until, now + timedelta(seconds=cap))
                     await self._db(
                         self.store.mark_attempt_failed,
                         entry.id,
                         pause.reason or entry.last_error or "rate limited",
-                        pause.until,
+                        until,
                         count=False,
                     )
                 continue

@@ -386,6 +386,36 @@ async def test_a_post_whose_answer_was_lost_then_whose_token_was_refused_is_post
     store.close()
 
 
+async def test_a_post_whose_answer_was_lost_is_retried_in_time_though_an_edit_was_rate_limited(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """A first post reaches Discord but its answer is lost. In the round of its retry, the
+    update of another alert, due before it, is answered 429 for five minutes: the round
+    skips the retry, which must still come while Discord remembers the lost post's nonce
+    (it was put off to the end of the 429's pause, and the alert posted twice)."""
+    store = open_store(sqlite_url)
+    fake.nonce_window_s, fake.clock = 120.0, lambda: clock.now().timestamp()
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue([OutboxWrite("other", CHANNEL, alert("Other story"))], clock.now())
+    assert (await worker.deliver_due()).posted == 1
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert("First report"))], clock.now())
+    fake.lose_answer_of_next_post()  # posted; the answer is lost
+    assert (await worker.deliver_due()).failed == 1
+    store.enqueue([OutboxWrite("other", CHANNEL, alert("Other story, updated"))], clock.now())
+    clock.advance(5)  # the retry's back-off is a second or two
+    fake.rate_limit_next(1, retry_after=300.0, path=rf"{MESSAGES}/\d+")
+    report = await worker.deliver_due()
+    assert (report.rate_limited, report.skipped) == (1, 1)
+
+    for _ in range(40):  # the service's ticks, 10 s apart
+        clock.advance(10)
+        await worker.deliver_due()
+
+    titles = sorted(m["embeds"][0]["title"] for m in fake.messages.values())
+    assert titles == ["First report", "Other story, updated"], "each alert is there once"
+    store.close()
+
+
 async def test_a_second_masked_link_in_feed_text_is_not_posted_as_a_link(
     fake: FakeDiscord, sink
 ) -> None:
