@@ -20,13 +20,15 @@ Rules:
 - This machine's network down: a fetch that reached no server for a reason that may
   pass (``FetchResult.unreachable``: the resolver could not answer for now, a refused or
   unreachable connection) says nothing of its feed while no other host can be reached
-  either. :class:`NetworkWatch` remembers the hosts that could not be reached since a
-  server last answered; from two hosts on, their failures are the outage's: the feed
-  keeps its error count and back-off (the interval, for a feed that was fine), so
-  polling is at most one interval behind once the network returns, not hours, and the
-  error says the network seems down (``storybot health`` reports it). One host alone may
-  be down itself and backs off as any failing feed. The first answer from any server
-  (a 200, a 304, an HTTP error) ends it.
+  either. :class:`NetworkWatch` remembers the hosts of feeds that were fine and could
+  not be reached since a server last answered; from two hosts on, failures that reached
+  no server are the outage's: the feed keeps its error count and back-off (the
+  interval, for a feed that was fine), so polling is at most one interval behind once
+  the network returns, not hours, and the error says the network seems down
+  (``storybot health`` reports it). One host alone may be down itself and backs off as
+  any failing feed, as do feeds already failing (two dead feeds due together prove no
+  outage) and, after a day (``OUTAGE_TRUST_S``), every feed. The first answer from any
+  server (a 200, a 304, an HTTP error) ends it.
 - ETag, Last-Modified and body hash come from the result when present, else the feed
   keeps its previous ones (an error response carries none).
 """
@@ -54,6 +56,8 @@ _JITTER = 0.2
 OUTAGE_NOTE = "no other feed's server could be reached either: is this machine's network down?"
 # Hosts that could not be reached, since a server last answered, that make an outage.
 _OUTAGE_HOSTS = 2
+# How long an outage excuses the feeds' failures (see NetworkWatch.excuses): a day.
+OUTAGE_TRUST_S = 86400
 
 
 @dataclass(frozen=True)
@@ -112,31 +116,44 @@ class NetworkWatch:
     """Tells this machine's network outage from the feeds' own failures, poll by poll.
 
     Kept by the process that records polls (the pipeline), across cycles: when the
-    polls are spread out, a cycle may hold a single feed. Pure: it reads no clock.
+    polls are spread out, a cycle may hold a single feed. Pure: it reads no clock (the
+    polls' time is given).
     """
 
     def __init__(self) -> None:
         self._unreached: set[str] = set()  # hosts not reached since a server last answered
         self.down = False
+        self.since: datetime | None = None  # when the outage was first told
 
-    def observe(self, results: Sequence[tuple[Feed, FetchResult]]) -> bool:
+    def observe(self, results: Sequence[tuple[Feed, FetchResult]], now: datetime) -> bool:
         """Take in a batch of polls; return whether its unreachable hosts are an outage.
+
+        Only a feed that was fine before this poll (no error in a row) is evidence: two
+        dead feeds of two hosts, due together while nothing else is, are their own
+        failures, not an outage, and back off as failing feeds.
 
         Args:
             results: Polls made together (a chunk of a cycle, or one poll job's feed).
+            now: The time of the polls (remembered as :attr:`since` when the outage
+                is first told).
 
         Returns:
-            True while no server answered since at least two hosts could not be reached
-            (these polls included).
+            True while no server answered since at least two hosts of feeds that were
+            fine could not be reached (these polls included).
         """
         if any(_answered(r) for _, r in results):
             if self.down:
                 log.info("a feed's server answered again: the network is back")
             self._unreached.clear()
             self.down = False
+            self.since = None
             return False
         for feed, result in results:
-            if result.unreachable and len(self._unreached) < _OUTAGE_HOSTS:
+            if (
+                result.unreachable
+                and feed.error_count == 0
+                and len(self._unreached) < _OUTAGE_HOSTS
+            ):
                 self._unreached.add(_host(feed.url))
         if not self.down and len(self._unreached) >= _OUTAGE_HOSTS:
             log.warning(
@@ -145,7 +162,21 @@ class NetworkWatch:
                 ", ".join(sorted(self._unreached)),
             )
         self.down = len(self._unreached) >= _OUTAGE_HOSTS
+        if self.down and self.since is None:
+            self.since = now
         return self.down
+
+    def excuses(self, now: datetime) -> bool:
+        """Whether the feeds' failures are still put down to the outage at ``now``.
+
+        For ``OUTAGE_TRUST_S`` from its start: an outage of longer than that is more
+        likely feeds that died together (a small deployment's two feeds) than this
+        machine's network, and from then on they back off as failing feeds do, so
+        nothing is polled at its interval for ever.
+        """
+        if not self.down or self.since is None:
+            return False
+        return (now - self.since).total_seconds() < OUTAGE_TRUST_S
 
 
 def _answered(result: FetchResult) -> bool:
@@ -174,13 +205,15 @@ def plan_polls(
         now: The time of the polls (aware UTC).
         policy: Interval and back-off settings.
         rng: Source of jitter.
-        network: Told of these polls first; while it says the network is down, a feed
-            that could not be reached keeps its error count and back-off.
+        network: Told of these polls first; while it excuses failures (the network
+            down, for less than ``OUTAGE_TRUST_S``), a feed that could not be reached
+            keeps its error count and back-off.
 
     Returns:
         One ``PollOutcome`` per feed, in order.
     """
-    down = network.observe(results)
+    network.observe(results, now)
+    down = network.excuses(now)
     return [
         plan_next_poll(feed, result, now, policy, rng, outage=down and result.unreachable)
         for feed, result in results

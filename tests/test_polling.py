@@ -10,6 +10,7 @@ import pytest
 
 from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
 from bot.polling import (
+    OUTAGE_TRUST_S,
     NetworkWatch,
     PollPolicy,
     backoff_delay,
@@ -192,9 +193,12 @@ def _feeds(*hosts: str, error_count: int = 0) -> list[Feed]:
 
 
 def _cycle(
-    watch: NetworkWatch, pairs: list[tuple[Feed, FetchResult]], seed: int = 1
+    watch: NetworkWatch,
+    pairs: list[tuple[Feed, FetchResult]],
+    seed: int = 1,
+    now: datetime = NOW,
 ) -> list[PollOutcome]:
-    return plan_polls(pairs, NOW, POLICY, random.Random(seed), watch)
+    return plan_polls(pairs, now, POLICY, random.Random(seed), watch)
 
 
 def test_a_cycle_that_reached_no_host_is_the_networks_outage_and_grows_no_back_off() -> None:
@@ -258,6 +262,38 @@ def test_the_outage_is_told_across_cycles_and_ends_with_the_first_answer() -> No
     assert back.error_count == 0 and not watch.down
     [fourth] = _cycle(watch, [(b, UNREACHABLE)])
     assert fourth.error_count == 1, "the network answered since: the host's own failure"
+
+
+def test_two_dead_feeds_due_together_alone_are_their_own_failures_not_an_outage() -> None:
+    # Two feeds already failing, of two hosts, due together while nothing else is, cycle
+    # after cycle (others answering between): they back off, as failing feeds do.
+    watch = NetworkWatch()
+    dead = _feeds("a.example", "b.example", error_count=1)
+    for count in range(2, 6):
+        outcomes = _cycle(watch, [(f, UNREACHABLE) for f in dead])
+        assert [o.error_count for o in outcomes] == [count, count]
+        assert not any(is_outage_error(o.last_error) for o in outcomes)
+        _cycle(watch, [(_feeds("c.example")[0], OK)])
+        dead = [replace(f, error_count=count) for f in dead]
+    assert not watch.down
+
+
+def test_an_outage_excuses_the_feeds_for_a_day_then_they_back_off_again() -> None:
+    # Two feeds that died together in a small deployment look like an outage; after a
+    # day of it they back off as failing feeds, so nothing is polled at its interval
+    # for ever (and health, which reads error counts, then names them).
+    watch = NetworkWatch()
+    feeds = _feeds("a.example", "b.example")
+    hour = timedelta(hours=1)
+    for h in range(24):
+        outcomes = _cycle(watch, [(f, UNREACHABLE) for f in feeds], now=NOW + h * hour)
+        assert [o.error_count for o in outcomes] == [0, 0], f"hour {h}"
+    assert watch.since == NOW
+    later = _cycle(
+        watch, [(f, UNREACHABLE) for f in feeds], now=NOW + timedelta(seconds=OUTAGE_TRUST_S)
+    )
+    assert [o.error_count for o in later] == [1, 1]
+    assert watch.down, "the network is still said to be down: nothing answered"
 
 
 def test_failures_that_may_not_pass_are_never_the_networks() -> None:
