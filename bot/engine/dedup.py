@@ -33,6 +33,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -261,10 +262,9 @@ class CopyIndex:
         """
         best: tuple[int, float, str] | None = None
         if fp.sig:
-            cands: set[int] = set()
-            for key in self._band_keys(fp.sig):
-                cands.update(self._bands.get(key, ()))
-            for cid in sorted(cands):
+            # the items sharing a band with it (every tracked story looks each item up)
+            cands = chain.from_iterable(map(self._bands.get, self._band_keys(fp.sig), repeat(())))
+            for cid in sorted(set(cands)):
                 other = self._items[cid]
                 r = resemblance(fp.sig, other.sig)
                 c = containment(r, fp.size, other.size)
