@@ -50,7 +50,9 @@ def test_split_ascii_splits_as_the_look_behind_pattern_on_random_text() -> None:
 
 def test_sentences_have_their_whitespace_of_any_kind_normalised() -> None:
     text = "Police  said\u00a0so.\u2003 Two\x1cmen\tfled. \n\n  Then   nothing"
-    expected = [re.sub(r"\s+", " ", s).strip() for s in ("Police  said\u00a0so.", "Two\x1cmen\tfled.")]
+    expected = [
+        re.sub(r"\s+", " ", s).strip() for s in ("Police  said\u00a0so.", "Two\x1cmen\tfled.")
+    ]
     assert split_sentences(text) == [*expected, "Then nothing"]
 
 
