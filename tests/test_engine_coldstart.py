@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +62,30 @@ def test_prior_knows_which_words_are_common(common, rare):
 def test_prior_share_of_a_stem_sums_its_surface_forms():
     # "talk" stands for talk, talks, talked, talking
     assert doc_share("talk") > doc_share("talks") > 0
+
+
+def test_prior_share_is_the_same_whatever_the_hash_seed():
+    # A stem's surface forms are summed in one order, not in a set's, which moves with
+    # PYTHONHASHSEED: float addition is not associative, and with a set "act", "allow"
+    # and "application" came out one unit in the last place apart from one process to
+    # the next (so could a score at a threshold, and with it a decision).
+    code = (
+        "from bot.engine.prior import doc_share; "
+        "print([doc_share(t).hex() for t in ('act', 'allow', 'application')])"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(outputs) == 1, outputs
 
 
 def test_prior_share_of_a_phrase_is_that_of_its_rarest_word():

@@ -53,11 +53,15 @@ def _number_frequency(term: str) -> float:
 
 def _word_frequency(term: str) -> float:
     freqs = _frequencies()
-    forms = {term + s for s in _SUFFIXES}
+    # In one order, that of _SUFFIXES (a dict keeps it, and drops repeats): summed in a
+    # set's order, which moves with PYTHONHASHSEED, a share could differ in its last bit
+    # from one process to the next (float addition is not associative).
+    forms = dict.fromkeys(term + s for s in _SUFFIXES)
     if term.endswith("y") and len(term) > 2:
-        forms.add(term[:-1] + "ies")
+        forms[term[:-1] + "ies"] = None
+    forms.pop(term, None)
     total = freqs.get(term, 0.0)
-    for form in forms - {term}:
+    for form in forms:
         f = freqs.get(form)
         if f and stem(form) == term:
             total += f
