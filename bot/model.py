@@ -22,7 +22,8 @@ BODY_MIN_WORDS = 8
 
 def has_body(text: str | None) -> bool:
     """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap."""
-    return len((text or "").split()) >= BODY_MIN_WORDS
+    # at most BODY_MIN_WORDS + 1 parts: a 100 kB body is not split whole to count 8 words
+    return len((text or "").split(maxsplit=BODY_MIN_WORDS)) >= BODY_MIN_WORDS
 
 
 # --------------------------------------------------------------------------- stories

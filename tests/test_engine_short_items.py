@@ -16,7 +16,7 @@ import pytest
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from bot.engine import Engine, EngineDoc
-from bot.model import Judgement, Story
+from bot.model import Judgement, Story, has_body
 
 ADDED = datetime(2026, 3, 5, tzinfo=UTC)
 TYPED = datetime(2026, 3, 5, 10, tzinfo=UTC)
@@ -105,3 +105,20 @@ def test_a_short_item_about_the_story_is_taken(title, sentence):
 def test_a_short_item_about_something_else_sharing_a_name_is_not_taken(title, sentence):
     j = _judge(title, sentence)
     assert not j.on_topic, j.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        (None, False),
+        ("", False),
+        ("one two three four five six seven", False),
+        ("one two three four five six seven eight", True),
+        ("  one\ttwo\nthree  four five six seven  ", False),
+        (" one two three four five six seven eight nine ten " * 5000, True),
+    ],
+)
+def test_a_body_is_eight_words_or_more_however_they_are_spaced(
+    text: str | None, body: bool
+) -> None:
+    assert has_body(text) is body
