@@ -456,7 +456,7 @@ def test_observing_an_item_counts_the_same_terms_as_judging_it() -> None:
 
     cfg = EngineConfig()
     a = analyse(ON_TOPIC.title, ON_TOPIC.text, ON_TOPIC.url, cfg)
-    assert term_set(ON_TOPIC.title, ON_TOPIC.text, cfg) == set(a.tf)
+    assert term_set(ON_TOPIC.title, ON_TOPIC.text, cfg) == list(a.tf)
     light, full = Engine(), Engine()
     light.observe(ON_TOPIC)
     full.observe(ON_TOPIC, full.analyse(ON_TOPIC))
@@ -497,7 +497,7 @@ def test_observing_a_headline_only_item_counts_its_slug_as_judging_does() -> Non
 
     cfg = EngineConfig()
     a = analyse(_SLUG_ITEM.title, "", _SLUG_ITEM.url, cfg)
-    assert term_set(_SLUG_ITEM.title, "", cfg, _SLUG_ITEM.url) == set(a.tf)
+    assert term_set(_SLUG_ITEM.title, "", cfg, _SLUG_ITEM.url) == list(a.tf)
     light, full = Engine(), Engine()
     light.observe(_SLUG_ITEM)
     full.observe(_SLUG_ITEM, full.analyse(_SLUG_ITEM))
@@ -756,3 +756,56 @@ def test_amend_keeps_a_reports_lead_when_an_update_only_moves_its_updated_stamp(
     assert amended is not None and amended.sentences == (added,)
     assert lead in pool() and added in pool() and len(pool()) == 6
     assert not any(s.startswith("Updated") for s in pool())
+
+
+# Builds an engine from the demo timeline (items judged by two stories, others only
+# observed, a vocabulary small enough to be pruned) and prints what the store would save.
+_SAVED_STATE_SCRIPT = """
+import json
+from datetime import UTC, datetime, timedelta
+from adapters.demo import seed_files
+from adapters.demo.feedserver import DATA_DIR
+from adapters.seeds import load_seed
+from bot.engine import Engine, EngineConfig, EngineDoc
+from bot.model import Story
+
+seeds = [load_seed(str(p)) for p in seed_files()]
+t0 = datetime(2026, 3, 5, tzinfo=UTC)
+items = json.loads((DATA_DIR / "timeline.json").read_text(encoding="utf-8"))["items"]
+docs = [
+    EngineDoc(n, i["title"], i.get("content") or i.get("summary") or "", i["url"], i["feed"],
+              t0 + timedelta(minutes=i["minute"]), t0 + timedelta(minutes=i["minute"]))
+    for n, i in enumerate(sorted(items, key=lambda i: (i["minute"], i["guid"])), 1)
+]
+e = Engine(EngineConfig(max_vocab=400))
+for d in docs[: len(docs) // 3]:
+    e.observe(d)
+e.track(Story(1, "demo", seeds[0].title, tuple(seeds), t0))
+e.track(Story(2, "other", seeds[1].title, tuple(seeds[1:]), t0))
+for d in docs[len(docs) // 3 :]:
+    e.judge(d)
+print(json.dumps({"1": e.snapshot(1), "2": e.snapshot(2), "stream": e.background_state()}))
+"""
+
+
+def test_saved_engine_state_is_the_same_bytes_whatever_the_hash_seed() -> None:
+    """The stored state is JSON in the engine's dict order: an order that followed set
+    iteration (per-process string hashing) made the same engine save other bytes in
+    every process, so identical states could not be compared or deduplicated."""
+    import os
+    import subprocess
+    import sys
+
+    saved = [
+        subprocess.run(
+            [sys.executable, "-c", _SAVED_STATE_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    state = json.loads(saved[0])
+    assert len(state["stream"]["df"]) > 100 and state["1"]["story_df"]["df"]
+    assert saved[1] == saved[0]
+    assert saved[2] == saved[0]

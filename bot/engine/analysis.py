@@ -70,16 +70,17 @@ def _is_headline_only(text: str) -> bool:
     return not has_body(text)
 
 
-def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> set[str]:
+def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> list[str]:
     """The terms of an item, and nothing else: what the stream statistics count.
 
-    The same terms as ``analyse(...).tf`` (one code path, :func:`term_counts`, with the
-    link's slug words for a headline-only item), without
+    The same terms as ``analyse(...).tf``, in the same order (one code path,
+    :func:`term_counts`, with the link's slug words for a headline-only item), without
     the copy fingerprint and the vectors, for items that are only counted
-    (:meth:`bot.engine.Engine.observe`).
+    (:meth:`bot.engine.Engine.observe`). A list, not a set: the statistics keep terms in
+    the order first counted, and a set's order changes with each process's string hashes.
     """
     counts, _ = term_counts(title, _with_slug(text, url, config), title_weight=config.title_weight)
-    return {t for t, c in counts.items() if c > 0}
+    return [t for t, c in counts.items() if c > 0]
 
 
 def item_time(published: datetime | None, seen_at: datetime) -> datetime:

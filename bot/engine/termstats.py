@@ -81,7 +81,9 @@ class DocFreq:
         self.n_docs += 1
         df = self.df
         get = df.get
-        for t in set(terms):
+        # distinct terms in the order given, not a set's: the table's order is the order
+        # of its saved JSON, which must not change with the process's string hashes
+        for t in dict.fromkeys(terms):
             df[t] = get(t, 0) + 1
         if len(df) > self.max_terms:
             self._prune()
