@@ -57,6 +57,7 @@ TABLES = (
     "outbox",
     "engine_background",
     "engine_state",
+    "engine_stream",
     "story_sources",
 )
 
@@ -207,7 +208,8 @@ def table_rows(store) -> dict[str, int]:
 
     with store.engine.connect() as conn:
         rows = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
-        for t in ("engine_state", "engine_background"):  # JSON written per cycle: its size
+        # JSON written per cycle: its size
+        for t in ("engine_state", "engine_stream", "engine_background"):
             size = f"SELECT coalesce(sum(length(CAST(state AS TEXT))), 0) FROM {t}"
             rows[f"{t}_kb"] = round(conn.execute(text(size)).scalar_one() / 1024)
         return rows

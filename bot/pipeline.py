@@ -20,8 +20,8 @@ memory; the statistics are saved at the end of every cycle with the id through w
 they count every item (``Store.save_background``). After a restart the engine takes them
 back and the items stored since join the backlog (the newest ``BACKLOG`` of them), so a
 story tracked after a restart starts from the statistics it would have had without it.
-(While stories are tracked it takes instead the statistics the last commit stored beside
-their states: see ``Pipeline.restore_background``.)
+(While stories are tracked it takes instead the statistics the last commit stored, in
+their own row: see ``Pipeline.restore_background``.)
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from bot.alerts import (
     NoticeParts,
@@ -73,7 +73,6 @@ from bot.model import (
 )
 from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
-    STREAM_STATE,
     Clock,
     DevelopmentWrite,
     FeedFetcher,
@@ -262,9 +261,9 @@ class Pipeline:
     def restore_background(self, carried: Mapping | None = None) -> bool:
         """Take back the stream statistics of the engine before this one (once, at start).
 
-        ``carried`` is the table the stories' stored states carry (see
-        :meth:`_engine_states`), the one the last committed decisions were made with: if
-        there is one, it is taken and nothing is read again. The saved background
+        ``carried`` is the table the last commit stored (``Store.load_stream``: see
+        :meth:`_stream_state`), the one its decisions were made with: if there is one,
+        it is taken and nothing is read again. The saved background
         statistics are not: the service saves them at the end of a cycle, so after a
         restart in mid-cycle they miss the items judged since, and reading those again
         would count each copy of a story's report (judging leaves them out) and, later,
@@ -323,8 +322,7 @@ class Pipeline:
     def _start_cycle(self) -> None:
         # Only the polling service saves and restores the background statistics here: a
         # job worker's pipeline (adapters/jobs) is built afresh for each job and must stay
-        # short; it takes the statistics the last commit stored beside the stories' states
-        # (see refresh_stories), and the periodic background job keeps the saved ones
+        # short; it takes the statistics the last commit stored (see refresh_stories), and the periodic background job keeps the saved ones
         # current for a first story (update_saved_background). With stories, the first
         # refresh has restored the statistics already (the last commit's, if stored).
         self.refresh_stories()
@@ -346,11 +344,12 @@ class Pipeline:
 
         Every story weighs with the engine's stream statistics, which a story's own state
         does not carry. A fresh engine (a job worker's, or the service's after a restart)
-        takes them from the stories' states: each commit stores them once, in one of its
-        snapshots (see :meth:`_engine_states`), so it weighs with exactly what the last
-        commit did. Without them (no story has a stored state yet) it takes back the
-        saved background statistics, and the items stored since join the backlog (see
-        :meth:`restore_background`).
+        takes the ones the last commit stored, in their own row (see
+        :meth:`_stream_state`), so it weighs with exactly what that commit did. Unless no
+        story it tracks has a stored state yet (a first story, or a story added after
+        every other was removed): the last commit's table then misses every item stored
+        while no story was tracked, and it takes back the saved background statistics,
+        the items stored since joining the backlog (see :meth:`restore_background`).
         """
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
@@ -359,8 +358,9 @@ class Pipeline:
                 del self._stories[story_id]
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
-        if new:
-            self.restore_background(_carried_stream(states.values()))
+        if new and not self._background_loaded:
+            stored = any(state is not None for state in states.values())
+            self.restore_background(self.store.load_stream() if stored else None)
         for story_id, story in new.items():
             state = states[story_id]
             if state is None:
@@ -371,9 +371,15 @@ class Pipeline:
             if self.store.get_development(story_id, 0) is None:
                 # The seed story is development 0: known already, so never alerted.
                 seed = self.engine.seed_development(story_id)
+                baseline = self._engine_states([story_id])
                 try:
                     self.store.commit_decisions(
-                        [], [seed], self._engine_states([story_id]), [], self.clock.now()
+                        [],
+                        [seed],
+                        baseline,
+                        [],
+                        self.clock.now(),
+                        stream=self._stream_state(baseline),
                     )
                 except Exception:
                     # Not tracked until its baseline is stored: the next cycle tries again.
@@ -382,19 +388,20 @@ class Pipeline:
             self._stories[story_id] = story
 
     def _engine_states(self, story_ids: Collection[int]) -> dict[int, dict]:
-        """The engine states a commit stores: each story's snapshot, and once (in the
-        snapshot of the lowest id) the stream statistics every story weighs with.
+        """The engine states a commit stores: each story's snapshot, by story id."""
+        return {sid: self.engine.snapshot(sid) for sid in sorted(story_ids)}
 
-        Once, not in every snapshot: a story's own state is small, the statistics are
-        not (140-160 kB). Stored with the decisions, in their transaction, so a fresh
-        engine restores the statistics the decisions were made with (see
-        :meth:`refresh_stories`).
+    def _stream_state(self, states: Mapping[int, Mapping]) -> dict | None:
+        """The stream statistics a commit of these story states stores, or None.
+
+        Once a commit, in their own row (``Store.load_stream``), not in every snapshot: a
+        story's own state is small, the statistics are not (140-160 kB). Stored with the
+        decisions, in their transaction, so a fresh engine restores the statistics the
+        decisions were made with (see :meth:`refresh_stories`). None for a commit that
+        stores no story's state: it weighed for no story (only subscriptions, or nothing
+        material), and a job worker's engine takes no statistics back then.
         """
-        states: dict[int, dict] = {sid: self.engine.snapshot(sid) for sid in sorted(story_ids)}
-        if states:
-            first = next(iter(states))
-            states[first][STREAM_STATE] = self.engine.background_state()
-        return states
+        return self.engine.background_state() if states else None
 
     # ------------------------------------------------------------------ cycle
 
@@ -902,7 +909,14 @@ class Pipeline:
         versions = {item.id: item.version for item in items}
         texts = {item.id: (item.title, item.text) for item in items}
         self.store.commit_decisions(
-            judgements, dev_writes, states, outbox, now, versions=versions, texts=texts
+            judgements,
+            dev_writes,
+            states,
+            outbox,
+            now,
+            versions=versions,
+            texts=texts,
+            stream=self._stream_state(states),
         )
 
     def rejudge_updates(
@@ -988,6 +1002,7 @@ class Pipeline:
             revised=batch.revised,
             versions=versions,
             texts=texts,
+            stream=self._stream_state(states),
         )
 
     def _rejudge(
@@ -1418,10 +1433,3 @@ def find_items(store: Store, url: str, limit: int) -> list[Item]:
             break
         items = store.find_items_by_url(canon, limit)
     return items
-
-
-def _carried_stream(states: Iterable[Mapping | None]) -> Mapping | None:
-    """The latest stream statistics the stories' stored states carry (the most items
-    counted: the count only grows), or None."""
-    carried = [st[STREAM_STATE] for st in states if st is not None and STREAM_STATE in st]
-    return max(carried, key=lambda c: int(c["n_docs"]), default=None)

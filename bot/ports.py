@@ -38,12 +38,6 @@ from bot.model import (
     Target,
 )
 
-# The key under which one story's stored engine state carries the engine's stream
-# statistics, which every story weighs with (stored once a commit: see
-# ``Pipeline._engine_states``). ``Store.remove_story`` hands them on to another story's
-# state, so removing that story does not lose them.
-STREAM_STATE = "stream"
-
 
 @dataclass(frozen=True)
 class SummaryRequest:
@@ -454,6 +448,12 @@ class Store(Protocol):
         self, state: Mapping[str, Any], observed_through: int, now: datetime
     ) -> None: ...
     def load_engine_state(self, story_id: int) -> Mapping[str, Any] | None: ...
+    def load_stream(self) -> Mapping[str, Any] | None:
+        """The stream statistics the last commit stored (``commit_decisions``' ``stream``),
+        or None. Every story weighs with them; they are no story's (removing stories
+        leaves them)."""
+        ...
+
     def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
         """Blank old off-topic items' text, delete old delivered notices and digests."""
         ...
@@ -469,6 +469,7 @@ class Store(Protocol):
         revised: Sequence[Judgement] = (),
         versions: Mapping[int, int] | None = None,
         texts: Mapping[int, tuple[str, str]] | None = None,
+        stream: Mapping[str, Any] | None = None,
     ) -> None:
         """Store a batch's decisions and their consequences in one transaction.
 
@@ -477,7 +478,9 @@ class Store(Protocol):
         judged to the version judged: recorded with its judgements, and the item's
         pending update (``pending_updates``) up to that version is settled; a later
         version's pending update takes the headline and text in ``texts`` (those of the
-        version judged) as the text its judgements read.
+        version judged) as the text its judgements read. ``stream``, the engine's stream
+        statistics the decisions were made with, replaces the stored ones
+        (``load_stream``); None leaves them.
         """
         ...
 

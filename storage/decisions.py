@@ -21,6 +21,14 @@ commit: a second transaction creating a development in that story waits there un
 first commits, then counts on from it. So whatever a reader sees of a story's developments
 is always seq 1..n with no gap, and "seq > watermark" misses none. (SQLite has one writer
 at a time anyway.) Stories are bumped in id order, so two batches cannot deadlock on them.
+
+The stream statistics every story weighs with are stored once a commit, in their own row
+(``engine_stream``), so a fresh engine weighs with exactly what the last commit's decisions
+were made with. Every commit that judged for a story writes that one row, so it is written
+last: a transaction holding its lock only commits, and one waiting for it holds no lock
+another needs, so commits queue there but cannot deadlock on it. It is an upsert: the
+first two commits of a database, reaching it at once, would otherwise both find no row
+and one fail on its key.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from bot.model import Decision, Judgement
 from bot.ports import Conflict, DevelopmentWrite, OutboxWrite
 from storage import convert
 from storage.base import StoreBase
-from storage.counters import chunks, count_judgements
+from storage.counters import chunks, count_judgements, upsert_insert
 from storage.first_reports import earliest_item_time
 from storage.models import (
     Base,
@@ -45,6 +53,7 @@ from storage.models import (
     DevelopmentRow,
     EngineBackgroundRow,
     EngineStateRow,
+    EngineStreamRow,
     ItemRow,
     ItemUpdateRow,
     JudgementRow,
@@ -254,6 +263,17 @@ def _write_engine_state(
     )
 
 
+def write_stream(session: Session, state: Mapping[str, Any], now: datetime) -> None:
+    """Replace the stream statistics' row (see the module docstring: a commit's last write)."""
+    table = cast(Table, EngineStreamRow.__table__)
+    stmt = upsert_insert(session, table).values(id=1, state=dict(state), updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
+
+
 class DecisionStore(StoreBase):
     def load_background(self) -> tuple[Mapping[str, Any], int] | None:
         """The engine's saved background statistics and the item id they cover through."""
@@ -283,6 +303,13 @@ class DecisionStore(StoreBase):
             row = session.get(EngineStateRow, story_id)
             return dict(row.state) if row is not None and row.state is not None else None
 
+    def load_stream(self) -> Mapping[str, Any] | None:
+        """The stream statistics the last commit stored (``commit_decisions(stream=)``),
+        or None if no commit has stored any."""
+        with self._read() as session:
+            row = session.get(EngineStreamRow, 1)
+            return dict(row.state) if row is not None and row.state is not None else None
+
     def commit_decisions(
         self,
         judgements: Sequence[Judgement],
@@ -294,6 +321,7 @@ class DecisionStore(StoreBase):
         revised: Sequence[Judgement] = (),
         versions: Mapping[int, int] | None = None,
         texts: Mapping[int, tuple[str, str]] | None = None,
+        stream: Mapping[str, Any] | None = None,
     ) -> None:
         """Store a batch of decisions and their consequences in one transaction.
 
@@ -311,6 +339,8 @@ class DecisionStore(StoreBase):
             texts: Item id -> the headline and text of the version judged (in
                 ``versions``). A later version stored meanwhile stays pending, and its
                 pending update takes these as the text judged.
+            stream: The stream statistics the decisions were made with: they replace
+                the stored ones (``load_stream``); None leaves those as they are.
 
         Raises:
             Conflict: the batch breaks a constraint (a story/item pair judged twice, an
@@ -330,6 +360,8 @@ class DecisionStore(StoreBase):
                 for story_id, state in engine_states.items():
                     _write_engine_state(session, story_id, state, now)
                 apply_outbox_writes(session, outbox, now)
+                if stream is not None:
+                    write_stream(session, stream, now)  # last: see the module docstring
         except IntegrityError as exc:
             raise Conflict(f"decisions not stored, nothing was written: {exc.orig}") from exc
 

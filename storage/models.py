@@ -270,6 +270,23 @@ class EngineBackgroundRow(Base):
     updated_at: Mapped[datetime]
 
 
+class EngineStreamRow(Base):
+    """The stream statistics every story weighs with, as the last commit stored them.
+
+    One row (``id`` 1), written by each commit of judgements in its transaction
+    (:mod:`storage.decisions`), so a fresh engine (a restart, a scale-out judging job)
+    weighs with exactly the table those decisions were made with. Not a story's: removing
+    stories leaves it alone. ``engine_background`` holds the same kind of table as saved
+    at the end of a cycle with the item id it counts through, for a first story.
+    """
+
+    __tablename__ = "engine_stream"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    updated_at: Mapped[datetime]
+
+
 class BindingRow(Base):
     __tablename__ = "bindings"
     __table_args__ = (

@@ -6,15 +6,14 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.model import SeedDoc, Story
-from bot.ports import STREAM_STATE, Conflict
+from bot.ports import Conflict
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import BindingRow, EngineStateRow, OutboxRow, StoryRow, SubscriptionRow
+from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
 from storage.outbox import take_back_notices, take_back_unsent
 from storage.serialize import seed_to_json
 
@@ -73,9 +72,8 @@ class StoryStore(StoreBase):
         sent that only the removed story-scoped subscriptions caused (as an unsubscribe
         takes them back, :func:`storage.outbox.take_back_notices`).
 
-        The stream statistics every story weighs with are stored once a commit, in one
-        story's engine state (``STREAM_STATE``): if it is this story's, they go to the
-        lowest remaining story's state (see :func:`_hand_on_stream`).
+        The stream statistics every story weighs with are not the story's: they stay, in
+        their own row (``load_stream``).
 
         Returns:
             True if a story was deleted.
@@ -108,41 +106,8 @@ class StoryStore(StoreBase):
                 .order_by(SubscriptionRow.id)
                 .with_for_update()
             ).all()
-            _hand_on_stream(session, story_id)
             result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
             unsent += take_back_notices(session, [(i, p, u) for i, p, u in subscriptions])
             if unsent:
                 log.info("story %s removed; %d unsent messages taken back", name, unsent)
             return bool(result)
-
-
-def _hand_on_stream(session: Session, story_id: int) -> None:
-    """Move the stream statistics a removed story's engine state carries to the lowest
-    remaining story's state, unless that one carries later ones (more items counted).
-
-    A fresh engine (a scale-out judging job, a restart) takes them from the stories'
-    states (``Pipeline.refresh_stories``); deleted with the story, they would be lost,
-    and every other story would weigh with older or no statistics.
-    """
-    state = session.scalar(select(EngineStateRow.state).where(EngineStateRow.story_id == story_id))
-    stream = state.get(STREAM_STATE) if state else None
-    if stream is None:
-        return
-    heir = session.execute(
-        select(EngineStateRow.story_id, EngineStateRow.state)
-        .where(EngineStateRow.story_id != story_id)
-        .order_by(EngineStateRow.story_id)
-        .limit(1)
-        .with_for_update()
-    ).first()
-    if heir is None or heir.state is None:
-        return
-    kept = heir.state.get(STREAM_STATE)
-    if kept is not None and int(kept["n_docs"]) >= int(stream["n_docs"]):
-        return
-    session.execute(
-        update(EngineStateRow)
-        .where(EngineStateRow.story_id == heir.story_id)
-        .values(state={**heir.state, STREAM_STATE: stream})
-        .execution_options(synchronize_session=False)
-    )

@@ -2,8 +2,8 @@
 
 The reference is what the pipeline did before it deferred the analysis: ``Engine.judge``
 on every new item in arrival order, then ``track`` of the story added afterwards. The
-story's stored starting state (which carries the stream statistics it weighs with, as
-the only story's state: see ``Pipeline._engine_states``) must be the same either way.
+story's stored starting state and the stream statistics it weighs with (stored in their
+own row by the same commit: see ``Store.load_stream``) must be the same either way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from bot.engine import Engine
-from bot.pipeline import STREAM_STATE, CycleReport, Pipeline, engine_doc
+from bot.pipeline import CycleReport, Pipeline, engine_doc
 from bot.settings import load_settings
 
 
@@ -34,12 +34,18 @@ def _app(db_url, clock, backlog=None):
 
 
 def _reference_state(app, story, items):
-    """The story's starting state had every item been judged as it arrived."""
+    """The story's starting state and the stream statistics, had every item been judged
+    as it arrived."""
     engine = Engine(app.pipeline.engine.config)
     for item in items:
         engine.judge(engine_doc(item))
     engine.track(story)
-    return {**engine.snapshot(story.id), STREAM_STATE: engine.background_state()}
+    return engine.snapshot(story.id), engine.background_state()
+
+
+def _stored_state(app, story):
+    """What the last commit stored: the story's state, and the stream statistics."""
+    return app.store.load_engine_state(story.id), app.store.load_stream()
 
 
 @pytest.mark.parametrize("backlog", [None, 3, 0])
@@ -89,8 +95,7 @@ async def test_a_story_added_later_starts_from_the_same_statistics(
     story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
     await app.pipeline.poll_due()  # nothing due; tracks the new story
 
-    stored = app.store.load_engine_state(story.id)
-    assert stored == _reference_state(app, story, ordered)
+    assert _stored_state(app, story) == _reference_state(app, story, ordered)
     await app.aclose()
 
 
@@ -146,7 +151,7 @@ async def test_a_restart_keeps_the_statistics_and_the_backlog(feed_server, sqlit
 
     items = app.store.get_items(range(1, 1000))
     assert len(items) == len(texts)
-    assert app.store.load_engine_state(story.id) == _reference_state(app, story, items)
+    assert _stored_state(app, story) == _reference_state(app, story, items)
     await app.aclose()
 
 
@@ -191,7 +196,7 @@ async def test_a_job_workers_pipeline_weighs_with_the_statistics_of_the_last_com
     # every stored item counted once: the others read as backlog, the judged one judged
     assert starting.engine.background_state()["n_docs"] == len(texts)
 
-    committed = app.store.load_engine_state(1)[STREAM_STATE]
+    committed = app.store.load_stream()
     assert committed == starting.engine.background_state()
     later = job()
     later.judge_stored([second.id])
@@ -218,23 +223,23 @@ async def test_a_restart_keeps_a_backlog_read_out_of_id_order(feed_server, sqlit
     story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
     await app.pipeline.poll_due()
     items = app.store.get_items(range(1, 1000))
-    assert app.store.load_engine_state(story.id) == _reference_state(app, story, items)
+    assert _stored_state(app, story) == _reference_state(app, story, items)
     await app.aclose()
 
 
 async def test_a_commit_stores_the_stream_statistics_once_for_every_story(
     feed_server, sqlite_url, clock
 ):
-    """Every story weighs with one table: a commit stores it beside the lowest story's
-    state only, not in each story's."""
+    """Every story weighs with one table: a commit stores it once, in its own row, and in
+    no story's state."""
     app, texts = _story_and_unrelated_feed(feed_server, sqlite_url, clock)
     seeds = [load_seed(str(p)) for p in seed_files()]
     other = app.store.add_story("again", seeds[1].title, seeds[1:], clock.now())
     await app.pipeline.poll_due()
 
-    first, second = (app.store.load_engine_state(sid) for sid in (1, other.id))
-    assert first[STREAM_STATE] == app.pipeline.engine.background_state()
-    assert STREAM_STATE not in second and "df" not in second
+    assert app.store.load_stream() == app.pipeline.engine.background_state()
+    for state in (app.store.load_engine_state(sid) for sid in (1, other.id)):
+        assert "stream" not in state and "df" not in state
     await app.aclose()
 
 
@@ -294,7 +299,7 @@ async def test_a_restart_mid_cycle_leaves_the_stories_the_table_they_would_have_
     items = app.store.get_items(range(1, 1000))
     assert len(items) == len(texts) + 1
     assert all(app.store.decisions_for_item(i.id) for i in items)
-    stored = app.store.load_engine_state(story.id)[STREAM_STATE]
+    stored = app.store.load_stream()
     assert stored == app.pipeline.engine.background_state()
     assert stored == _judged_in_order(app, story, items)
     await app.aclose()
@@ -315,7 +320,7 @@ async def test_a_story_added_after_a_restart_before_any_item_counts_its_seeds(sq
     reference = Engine(app.pipeline.engine.config)
     reference.track(first)
     reference.track(second)
-    assert app.store.load_engine_state(second.id)[STREAM_STATE] == reference.background_state()
+    assert app.store.load_stream() == reference.background_state()
     await app.aclose()
 
 

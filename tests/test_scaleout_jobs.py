@@ -25,10 +25,11 @@ from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
 from adapters.jobs.schema import conninfo, ensure_schema
 from adapters.jobs.tasks import _judged, every, fresh_pipeline
 from adapters.jobs.worker import QUEUES, parse_queues
+from bot.engine import Engine
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
 from bot.model import FeedEntry
-from bot.pipeline import STREAM_STATE, CycleReport
+from bot.pipeline import CycleReport, engine_doc
 
 
 def _stream() -> list[dict]:
@@ -119,8 +120,8 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
         later = _ingest(world, after, "https://wire.example/later.xml")
         judge = world.app.pipeline if name == "one" else fresh_pipeline(world.app)
         judge.judge_stored(later)
-        state = store.load_engine_state(story.id)
-        decisions[name] = (_decisions(world, later), state[STREAM_STATE]["n_docs"])
+        assert store.load_engine_state(story.id) is not None
+        decisions[name] = (_decisions(world, later), store.load_stream()["n_docs"])
         store.close()
     assert decisions["many"] == decisions["one"]
     # without the background job a worker starts the story cold: other statistics
@@ -128,12 +129,11 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
 
 
 @pytest.mark.parametrize("periodic_job", [True, False])
-def test_removing_the_story_whose_state_carries_the_stream_statistics_keeps_them(
-    tmp_path, clock, periodic_job
-):
-    """Each commit stores the stream statistics once, beside the lowest story's state. When
-    that story is removed, the next judging job must still weigh the other stories with
-    the statistics the stream built, as one long-lived engine does."""
+def test_removing_the_first_story_keeps_the_stream_statistics(tmp_path, clock, periodic_job):
+    """Each commit stores the stream statistics once, in their own row (they used to be
+    stored beside the lowest story's state). When that story is removed, the next judging
+    job must still weigh the other stories with the statistics the stream built, as one
+    long-lived engine does."""
     stream = _stream()
     third = len(stream) // 3
     worlds = {
@@ -155,12 +155,43 @@ def test_removing_the_story_whose_state_carries_the_stream_statistics_keeps_them
         for start in range(2 * third, len(stream), 3):
             batch = ids[name][start : start + 3]
             (judge or fresh_pipeline(world.app).judge_stored)(batch)
-    one, many = (worlds[n].app.store.load_engine_state(2)[STREAM_STATE] for n in ("one", "many"))
+    one, many = (worlds[n].app.store.load_stream() for n in ("one", "many"))
     assert one == worlds["one"].app.pipeline.engine.background_state()
     assert many["n_docs"] == one["n_docs"]
     assert many == one
     for world in worlds.values():
         world.app.store.close()
+
+
+def test_a_story_added_after_every_story_was_removed_starts_from_the_saved_statistics(
+    tmp_path, clock
+):
+    """The last commit's stream statistics keep their row when every story is removed, but
+    they miss the items stored since (no story judged them). A story added then starts, as
+    a first story does, from the saved statistics the periodic job keeps current."""
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    store, stream = world.app.store, _stream()
+    third = len(stream) // 3
+    fresh_pipeline(world.app).judge_stored(_ingest(world, stream[:third]))
+    committed = store.load_stream()
+    seeds = world.story.seeds
+    store.remove_story("demo")
+    _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = store.load_background()
+    assert saved["n_docs"] > committed["n_docs"]
+
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    later = _ingest(world, stream[2 * third :], "https://wire.example/3.xml")
+    job = fresh_pipeline(world.app)
+    job.judge_stored(later)
+    reference = Engine(job.engine.config)
+    reference.restore_background(saved)
+    reference.track(story)
+    for item in sorted(store.get_items(later), key=lambda i: (i.fetched_at, i.id)):
+        reference.judge(engine_doc(item))
+    assert store.load_stream() == reference.background_state()
+    store.close()
 
 
 async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(

@@ -1147,3 +1147,86 @@ def test_development_numbering_backfill_is_linear_in_a_storys_developments(tmp_p
         assert steps * 100 < 500 * n, steps
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- 0018 stream row
+
+_engine_state = table(
+    "engine_state",
+    column("story_id", Integer),
+    column("state", JsonDoc),
+    column("updated_at", UTCDateTime),
+)
+
+
+def _states(store: Any) -> dict[int, Any]:
+    """Every story's stored engine state, read without the models."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(_engine_state.c.story_id, _engine_state.c.state))
+        return {row.story_id: row.state for row in rows}
+
+
+def test_the_stream_statistics_move_to_a_row_of_their_own_and_back(empty_url):
+    """Before 0018 each commit stored the stream statistics beside one story's state (key
+    ``stream``) and a fresh engine took the copy that counted the most items. The upgrade
+    moves that copy to ``engine_stream`` and takes every copy out of the states, so an
+    upgraded database weighs with what it did; the downgrade puts the row back beside the
+    lowest story's state, where that revision's code looks for it."""
+    store = open_store(empty_url)
+    try:
+        one, two, three = (store.add_story(name, name, [], T0) for name in ("a", "b", "c"))
+        older, later = {"n_docs": 3, "df": {"a": 3}}, {"n_docs": 5, "df": {"a": 4, "ü": 1}}
+        assert _downgraded(store, "0017") == "0017"
+        assert "engine_stream" not in inspect(store.engine).get_table_names()
+        with store.engine.begin() as conn:  # as the code of 0017 stored them
+            conn.execute(
+                insert(_engine_state),
+                [
+                    {"story_id": one.id, "state": {"k": 1, "stream": older}, "updated_at": T0},
+                    {"story_id": two.id, "state": {"k": 2, "stream": later}, "updated_at": T0},
+                    {"story_id": three.id, "state": {"k": 3}, "updated_at": T0},
+                ],
+            )
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        assert store.load_stream() == later, "the copy that counted the most items"
+        assert _states(store) == {one.id: {"k": 1}, two.id: {"k": 2}, three.id: {"k": 3}}
+
+        newest = {"n_docs": 6, "df": {"a": 5, "ü": 1}}
+        store.commit_decisions([], [], {two.id: {"k": 4}}, [], T0, stream=newest)
+        assert _downgraded(store, "0017") == "0017"
+        assert "engine_stream" not in inspect(store.engine).get_table_names()
+        assert _states(store) == {
+            one.id: {"k": 1, "stream": newest},
+            two.id: {"k": 4},
+            three.id: {"k": 3},
+        }
+        _upgraded(store)
+        assert store.load_stream() == newest
+        assert _states(store) == {one.id: {"k": 1}, two.id: {"k": 4}, three.id: {"k": 3}}
+    finally:
+        store.close()
+
+
+def test_without_a_story_state_to_carry_them_the_stream_statistics_have_no_row(empty_url):
+    """States stored before the stream statistics were stored beside them (each story had
+    its own table then) carry none: the upgrade stores no row, and the service falls
+    back to the saved background statistics as it did. A downgrade with no story state
+    left has nowhere to put the row, which 0017's code could not have kept either."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("a", "a", [], T0)
+        store.commit_decisions([], [], {story.id: {"k": 1, "df": {"x": 1}}}, [], T0)
+        assert _downgraded(store, "0017") == "0017"
+        _upgraded(store)
+        assert store.load_stream() is None
+        assert _states(store) == {story.id: {"k": 1, "df": {"x": 1}}}
+
+        store.commit_decisions([], [], {}, [], T0, stream={"n_docs": 2, "df": {}})
+        assert store.remove_story("a") is True
+        assert _downgraded(store, "0017") == "0017"
+        assert _states(store) == {}
+        _upgraded(store)
+        assert store.load_stream() is None
+    finally:
+        store.close()

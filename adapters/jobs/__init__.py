@@ -26,10 +26,11 @@ Why each guarantee holds:
 * *Items are judged in order, on the current engine state.* Every ``judge`` job holds the
   one ``engine`` lock, and procrastinate starts jobs sharing a lock one at a time in the
   order they were deferred. Each job builds a fresh ``Engine`` and tracks every story from
-  ``store.load_engine_state`` (another process may have committed since; one of the
-  states carries the stream statistics every story weighs with, stored by the last
-  commit), skips items already judged (a retried job), and commits judgements,
-  developments, engine state and outbox rows in one transaction.
+  ``store.load_engine_state`` (another process may have committed since), with the stream
+  statistics every story weighs with as the last commit stored them in their own row
+  (``store.load_stream``), skips items already judged (a retried job), and commits
+  judgements, developments, engine states, the stream statistics and outbox rows in one
+  transaction.
 * *Each alert is delivered once.* ``deliver`` runs the ordinary ``DeliveryWorker`` under
   the ``deliver`` lock, so one process at a time sends. If that process dies mid-send, its
   job stays "doing"; ``retry_stalled`` notices the worker's missing heartbeats and re-queues
