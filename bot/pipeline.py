@@ -251,6 +251,9 @@ class Pipeline:
         # says it covers (see restore_background; only the polling service saves)
         self._floor_from_saved = False
         self._judging: set[int] = set()  # ids a judging job is about to judge
+        # Set by the job workers' entry points (judge_stored, judge_updates): every item
+        # stored is judged by the judging job queued for it (see refresh_stories).
+        self._in_job = False
         self._notices_warm = False  # see ``_warm_first_reports``
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
@@ -258,7 +261,9 @@ class Pipeline:
 
     # ------------------------------------------------------------------ stories
 
-    def restore_background(self, carried: Mapping | None = None) -> bool:
+    def restore_background(
+        self, carried: Mapping | None = None, *, stored_by: datetime | None = None
+    ) -> bool:
         """Take back the stream statistics of the engine before this one (once, at start).
 
         ``carried`` is the table the last commit stored (``Store.load_stream``: see
@@ -271,7 +276,9 @@ class Pipeline:
 
         Otherwise the saved background statistics are taken back, and the items stored
         after the save join the backlog, except those this pipeline is about to judge (a
-        judging job's own items: judging counts them). Returns whether any were restored.
+        judging job's own items: judging counts them) and, with ``stored_by``, those
+        stored after it (a judging job's: queued for other judging jobs, which count them).
+        Returns whether any were restored.
         """
         if self._background_loaded:
             return False
@@ -291,7 +298,8 @@ class Pipeline:
             return False
         self._read_through = through
         unread = set(self._unread)
-        since = set(self.store.item_ids_after(through, self._backlog)) - self._judging
+        after = self.store.item_ids_after(through, self._backlog, stored_by=stored_by)
+        since = set(after) - self._judging
         self._unread = array("q", sorted(unread | since)[-self._backlog :])
         return True
 
@@ -349,7 +357,11 @@ class Pipeline:
         story it tracks has a stored state yet (a first story, or a story added after
         every other was removed): the last commit's table then misses every item stored
         while no story was tracked, and it takes back the saved background statistics,
-        the items stored since joining the backlog (see :meth:`restore_background`).
+        the items stored since joining the backlog (see :meth:`restore_background`). In a
+        job worker, only those stored by the time the first of these stories was added:
+        their judging jobs ran without it and judged nothing; a later item is judged by
+        the job queued for it, which counts it, and read here too it was counted twice.
+        (Workers compare their clocks here too: keep them in sync.)
         """
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
@@ -359,8 +371,11 @@ class Pipeline:
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
         if new and not self._background_loaded:
-            stored = any(state is not None for state in states.values())
-            self.restore_background(self.store.load_stream() if stored else None)
+            if any(state is not None for state in states.values()):
+                self.restore_background(self.store.load_stream())
+            else:
+                added = min(story.created_at for story in new.values())
+                self.restore_background(None, stored_by=added if self._in_job else None)
         for story_id, story in new.items():
             state = states[story_id]
             if state is None:
@@ -758,6 +773,7 @@ class Pipeline:
         a fresh engine every story starts from the state stored by the last commit.
         """
         report = CycleReport()
+        self._in_job = True
         self._judging = set(item_ids)  # not background reading: judging counts them
         try:
             self.refresh_stories()
@@ -786,6 +802,7 @@ class Pipeline:
         is the subscription index built: about a second with 10,000 subscriptions).
         """
         report = CycleReport()
+        self._in_job = True
         self.rejudge_updates(self._matcher, report, before_judging=self.refresh_stories)
         return report
 

@@ -435,8 +435,11 @@ class Store(Protocol):
         ...
 
     def count_items(self) -> int: ...
-    def item_ids_after(self, after: int, limit: int) -> list[int]:
-        """The newest ``limit`` item ids above ``after``, oldest first."""
+    def item_ids_after(
+        self, after: int, limit: int, *, stored_by: datetime | None = None
+    ) -> list[int]:
+        """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
+        of the items stored (``fetched_at``) at or before it."""
         ...
 
     # engine state and decisions

@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -436,15 +437,16 @@ class ItemStore(StoreBase):
                     return [convert.item(row) for row in rows]
             return []
 
-    def item_ids_after(self, after: int, limit: int) -> list[int]:
-        """The newest ``limit`` item ids above ``after``, oldest first."""
+    def item_ids_after(
+        self, after: int, limit: int, *, stored_by: datetime | None = None
+    ) -> list[int]:
+        """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
+        of the items stored (``fetched_at``) at or before it."""
+        query = select(ItemRow.id).where(ItemRow.id > after)
+        if stored_by is not None:
+            query = query.where(ItemRow.fetched_at <= stored_by)
         with self._read() as session:
-            newest = session.scalars(
-                select(ItemRow.id)
-                .where(ItemRow.id > after)
-                .order_by(ItemRow.id.desc())
-                .limit(limit)
-            ).all()
+            newest = session.scalars(query.order_by(ItemRow.id.desc()).limit(limit)).all()
         return sorted(newest)
 
     def count_items(self) -> int:

@@ -194,6 +194,44 @@ def test_a_story_added_after_every_story_was_removed_starts_from_the_saved_stati
     store.close()
 
 
+def test_a_first_story_counts_the_items_queued_for_other_judging_jobs_once(tmp_path, clock):
+    """The judging job that first tracks a story starts from the saved statistics and reads
+    the items stored since as backlog: those whose judging ran before the story existed
+    (it judged nothing), not those stored after the story was added, whose own judging
+    jobs are queued behind it and count them when they judge them."""
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    store, stream = world.app.store, _stream()
+    seeds = world.story.seeds
+    store.remove_story("demo")
+    quarter = len(stream) // 4
+    _ingest(world, stream[:quarter])
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = store.load_background()
+    clock.advance(minutes=1)
+    unread = _ingest(world, stream[quarter : 2 * quarter], "https://wire.example/2.xml")
+    fresh_pipeline(world.app).judge_stored(unread)  # no story yet: judges nothing
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    first = _ingest(world, stream[2 * quarter : 3 * quarter], "https://wire.example/3.xml")
+    clock.advance(minutes=1)
+    second = _ingest(world, stream[3 * quarter :], "https://wire.example/4.xml")
+    for ids in (first, second):  # two poll jobs' judging jobs, in the order queued
+        fresh_pipeline(world.app).judge_stored(ids)
+
+    reference = Engine(world.app.pipeline.engine.config)
+    reference.restore_background(saved)
+    for item in store.get_items(unread):
+        reference.observe(engine_doc(item))
+    reference.track(story)
+    for ids in (first, second):
+        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
+            reference.judge(engine_doc(item))
+    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
+    assert store.load_stream() == reference.background_state()
+    store.close()
+
+
 async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(
     tmp_path, clock
 ):

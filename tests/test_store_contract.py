@@ -855,6 +855,14 @@ def test_item_ids_after_gives_the_newest_oldest_first(store):
     assert store.item_ids_after(ids[-1], 10) == []
 
 
+def test_item_ids_after_can_leave_out_the_items_stored_after_a_time(store):
+    ids = [store.ingest_item(new_item(n, at=T0 + timedelta(minutes=n)))[1].id for n in (1, 2, 3, 4)]
+    assert store.item_ids_after(0, 10, stored_by=T0 + timedelta(minutes=2)) == ids[:2]
+    assert store.item_ids_after(ids[0], 10, stored_by=T0 + timedelta(minutes=3)) == ids[1:3]
+    assert store.item_ids_after(0, 1, stored_by=T0 + timedelta(minutes=3)) == ids[2:3]
+    assert store.item_ids_after(0, 10, stored_by=T0) == []
+
+
 def test_commit_decisions_and_decisions_for_item(store, clock):
     s1, s2 = _story(store), _story(store, "s2")
     a, b = _items(store, 1, 2)
