@@ -28,13 +28,16 @@ Rules:
   (``storybot health`` reports it). One host alone may be down itself and backs off as
   any failing feed, as do feeds already failing (two dead feeds due together prove no
   outage) and, after a day (``OUTAGE_TRUST_S``), every feed. The first answer from any
-  server (a 200, a 304, an HTTP error) ends it.
+  server (a 200, a 304, an HTTP error) ends it. A feed on this side of the network (on
+  localhost, a private address or a local name: a self-hosted bridge) is neither: its
+  answer says nothing of the internet, and its failure is its own.
 - ETag, Last-Modified and body hash come from the result when present, else the feed
   keeps its previous ones (an error response carries none).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 from collections.abc import Mapping, Sequence
@@ -58,6 +61,9 @@ OUTAGE_NOTE = "no other feed's server could be reached either: is this machine's
 _OUTAGE_HOSTS = 2
 # How long an outage excuses the feeds' failures (see NetworkWatch.excuses): a day.
 OUTAGE_TRUST_S = 86400
+# Names that are never on the internet: RFC 6761 (localhost), mDNS (RFC 6762), RFC 8375,
+# ICANN's private-use .internal, and the .lan many home routers hand out.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".home.arpa", ".internal", ".lan")
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ class NetworkWatch:
             True while no server answered since at least two hosts of feeds that were
             fine could not be reached (these polls included).
         """
+        results = [(f, r) for f, r in results if not is_local_url(f.url)]
         if any(_answered(r) for _, r in results):
             if self.down:
                 log.info("a feed's server answered again: the network is back")
@@ -178,6 +185,27 @@ class NetworkWatch:
             return False
         return (now - self.since).total_seconds() < OUTAGE_TRUST_S
 
+    def excused(self, feed: Feed, result: FetchResult, now: datetime) -> bool:
+        """Whether this poll's failure is put down to the outage (after :meth:`observe`):
+        it reached no server, of a feed on the internet, while the outage excuses."""
+        return result.unreachable and not is_local_url(feed.url) and self.excuses(now)
+
+
+def is_local_url(url: str) -> bool:
+    """Whether ``url``'s host is on this side of the network, not the internet's:
+    localhost, a loopback, private or link-local address, a name of one label (a
+    container's) or under a local-only suffix (``.local``, ``.lan``, ``.home.arpa``...).
+
+    Told from the URL, as the operator wrote it: a public-looking name that resolves to
+    a private address is taken as remote.
+    """
+    host = _host(url).rstrip(".")
+    try:
+        return not ipaddress.ip_address(host.split("%", 1)[0]).is_global
+    except ValueError:
+        pass
+    return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
+
 
 def _answered(result: FetchResult) -> bool:
     """Whether a server answered the poll: a feed, a 304 or an HTTP error."""
@@ -206,16 +234,16 @@ def plan_polls(
         policy: Interval and back-off settings.
         rng: Source of jitter.
         network: Told of these polls first; while it excuses failures (the network
-            down, for less than ``OUTAGE_TRUST_S``), a feed that could not be reached
-            keeps its error count and back-off.
+            down, for less than ``OUTAGE_TRUST_S``), a feed on the internet that could
+            not be reached keeps its error count and back-off
+            (:meth:`NetworkWatch.excused`).
 
     Returns:
         One ``PollOutcome`` per feed, in order.
     """
     network.observe(results, now)
-    down = network.excuses(now)
     return [
-        plan_next_poll(feed, result, now, policy, rng, outage=down and result.unreachable)
+        plan_next_poll(feed, result, now, policy, rng, outage=network.excused(feed, result, now))
         for feed, result in results
     ]
 

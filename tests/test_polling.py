@@ -302,3 +302,48 @@ def test_failures_that_may_not_pass_are_never_the_networks() -> None:
     pairs = [(f, refused) for f in _feeds("a.example", "b.example")]
     assert [o.error_count for o in _cycle(watch, pairs)] == [1, 1]
     assert not watch.down
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        "http://localhost:3000/bridge?feed=1",
+        "http://127.0.0.1:8080/feed",
+        "http://[::1]/feed",
+        "http://192.168.1.20/rss",
+        "http://rss-bridge/feed",  # a compose service's name
+        "http://nas.local/feed",
+        "http://freshrss.home.arpa/feed",
+    ],
+)
+def test_a_feed_on_this_side_of_the_network_answering_does_not_hide_the_outage(
+    local: str,
+) -> None:
+    # A self-hosted bridge on localhost or the LAN answers while the internet is out of
+    # reach (with its own 5xx, or from its cache): that says nothing of the internet.
+    # The remote feeds due with it must not back off for the outage, cycle after cycle.
+    watch = NetworkWatch()
+    remote = _feeds("a.example", "b.example")
+    bridge = replace(FEED, id=9, url=local)
+    for cycle in range(5):
+        outcomes = _cycle(watch, [*((f, UNREACHABLE) for f in remote), (bridge, OK)], seed=cycle)
+        assert [o.error_count for o in outcomes] == [0, 0, 0], f"cycle {cycle}"
+        assert all(is_outage_error(o.last_error) for o in outcomes[:2])
+    assert watch.down and watch.since == NOW
+
+
+def test_a_local_feed_that_cannot_be_reached_is_its_own_failure_not_an_outage() -> None:
+    # The bridge's container is down (refused on loopback) and one remote host is
+    # unreachable: one host of the internet proves no outage, and the bridge's failure
+    # is its own whatever the internet does.
+    watch = NetworkWatch()
+    [remote] = _feeds("a.example")
+    bridge = replace(FEED, id=9, url="http://localhost:3000/feed")
+    outcomes = _cycle(watch, [(remote, UNREACHABLE), (bridge, UNREACHABLE)])
+    assert [o.error_count for o in outcomes] == [1, 1]
+    assert not watch.down
+    # ...and while the internet is out of reach, the bridge down is still its own failure
+    others = _feeds("b.example", "c.example")
+    outcomes = _cycle(watch, [*((f, UNREACHABLE) for f in others), (bridge, UNREACHABLE)])
+    assert [o.error_count for o in outcomes] == [0, 0, 1]
+    assert not is_outage_error(outcomes[2].last_error)
