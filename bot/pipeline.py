@@ -729,8 +729,10 @@ class Pipeline:
         if result.status is FetchStatus.ERROR:
             report.errors += 1
             report.failures.append((feed.url, result.error or "unknown error"))
-            # while this machine's network is down, the watch said so once for every feed
-            if self._log_failures and not (result.unreachable and self.network.down):
+            # while the outage excuses the feed, the watch said so once for every feed
+            # (not past OUTAGE_TRUST_S: the feeds count their failures again then)
+            excused = self.network.excused(feed, result, self.clock.now())
+            if self._log_failures and not excused:
                 log.warning("feed %s failed: %s", feed.url, result.error)
             return []
         if result.status is FetchStatus.NOT_MODIFIED:

@@ -135,3 +135,35 @@ async def test_poll_jobs_of_one_feed_each_tell_the_outage_too(
         assert all(f.last_ok_at and f.last_ok_at > back for f in app.store.list_feeds())
     finally:
         await app.aclose()
+
+
+async def test_failures_no_longer_excused_after_a_day_are_logged_again(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After ``OUTAGE_TRUST_S`` the feeds back off as failing ones (their error counts
+    grow, health names them): the log must say each failure again, not stay silent
+    for as long as nothing answers (it did, for the feeds' whole life if they died)."""
+    dns = SwitchableDns()
+    _, fetcher, app = _app(feed_server, sqlite_url, clock, dns)
+    try:
+        await app.pipeline.poll_due()
+        dns.up = False
+        await fetcher.aclose()
+        clock.advance(minutes=15)
+        await app.pipeline.poll_due()  # the outage is told (and said once)
+        clock.advance(minutes=15)
+        caplog.clear()
+        await app.pipeline.poll_due()
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], "excused"
+        clock.advance(days=1)
+        caplog.clear()
+        report = await app.pipeline.poll_due()
+        assert report.errors == 3
+        assert [f.error_count for f in app.store.list_feeds()] == [1, 1, 1]
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert sum(m.startswith("feed ") and " failed: " in m for m in said) == 3, said
+    finally:
+        await app.aclose()
