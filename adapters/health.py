@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.clock import utc
 from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
-from bot.polling import OUTAGE_NOTE, is_outage_error
+from bot.polling import OUTAGE_NOTE, is_local_url, is_outage_error
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
@@ -341,13 +341,24 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
 
 
 def network_down(feeds: list[Feed]) -> Finding | None:
-    """A warning if the feed polled last could not be reached, nor could others with it."""
-    polled = [f for f in feeds if f.last_polled_at is not None]
+    """A warning if the last poll of the internet's feeds reached no server.
+
+    The feeds polled together share a poll time: the outage excused some of them if any
+    bears its note (their others failed otherwise, a timeout, or were not yet evidence).
+    Feeds on this side of the network (``bot.polling.is_local_url``) say nothing of it.
+    """
+    polled = [f for f in feeds if f.last_polled_at is not None and not is_local_url(f.url)]
     if not polled:
         return None
-    last = max(polled, key=lambda f: utc(f.last_polled_at))  # type: ignore[arg-type]
-    if not is_outage_error(last.last_error):
+    at = max(utc(f.last_polled_at) for f in polled)  # type: ignore[arg-type]
+    excused = [
+        f
+        for f in polled
+        if utc(f.last_polled_at) == at and is_outage_error(f.last_error)  # type: ignore[arg-type]
+    ]
+    if not excused:
         return None
+    last = excused[0]
     alike = sum(1 for f in polled if is_outage_error(f.last_error))
     error = (last.last_error or "").removesuffix(f" ({OUTAGE_NOTE})")
     return Finding(

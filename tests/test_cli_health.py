@@ -8,6 +8,7 @@ clock two hours behind), and ``adapters.health.health`` takes the time it checks
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.errors import RateLimited, TokenRefused
 from bot.model import Feed, FeedStatus
+from bot.polling import OUTAGE_NOTE
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
 from storage import open_store
@@ -505,3 +507,25 @@ async def test_messages_waiting_out_a_rate_limit_once_the_token_is_good_are_not_
     assert _lines(capsys.readouterr().out)["delivery"] == (
         "ok nothing waiting for more than 15 min"
     )
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_the_network_outage_is_told_from_the_last_polls_whatever_their_order(order) -> None:
+    """The last cycle's feeds share a poll time: one excused by the outage, one that
+    timed out (counted, as a timeout proves nothing), and a bridge on localhost that
+    answered (the internet is out of reach, not the loopback). Health must tell the
+    outage whichever comes first in the store's order (it took the first of the ties,
+    and a local feed polled last hid the outage)."""
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    note = (
+        f"DNS lookup failed for a.example: Temporary failure (in name resolution) ({OUTAGE_NOTE})"
+    )
+    feeds = [
+        Feed(1, "https://a.example/rss", None, FeedStatus.ERROR, t, t, None, 0, note),
+        Feed(2, "https://b.example/rss", None, FeedStatus.ERROR, t, t, None, 1, "timed out"),
+        Feed(3, "http://localhost:3000/bridge", None, FeedStatus.OK, t, t, t, 0, None),
+    ]
+    finding = failing([feeds[n] for n in order], 5)
+    assert finding.status == "warning"
+    assert finding.detail.startswith("the last poll reached no feed's server (1 feed failed")
+    assert "https://a.example/rss: DNS lookup failed" in finding.detail
