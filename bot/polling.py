@@ -130,13 +130,18 @@ class NetworkWatch:
         self._unreached: set[str] = set()  # hosts not reached since a server last answered
         self.down = False
         self.since: datetime | None = None  # when the outage was first told
+        self._answered = False  # a server answered since this process started
 
     def observe(self, results: Sequence[tuple[Feed, FetchResult]], now: datetime) -> bool:
         """Take in a batch of polls; return whether its unreachable hosts are an outage.
 
-        Only a feed that was fine before this poll (no error in a row) is evidence: two
-        dead feeds of two hosts, due together while nothing else is, are their own
-        failures, not an outage, and back off as failing feeds.
+        Only a feed that was fine before this poll is evidence: no error in a row, and
+        no outage excusing its last failure once a server has answered in this process.
+        Two dead feeds of two hosts, due together while nothing else is, are their own
+        failures, not an outage, and back off as failing feeds: the first time (if they
+        were fine), they are excused, but their next failure, after another feed's
+        answer, is theirs. After a restart in the middle of an outage, feeds it excused
+        are evidence until a server answers, so the outage is told again.
 
         Args:
             results: Polls made together (a chunk of a cycle, or one poll job's feed).
@@ -154,13 +159,10 @@ class NetworkWatch:
             self._unreached.clear()
             self.down = False
             self.since = None
+            self._answered = True
             return False
         for feed, result in results:
-            if (
-                result.unreachable
-                and feed.error_count == 0
-                and len(self._unreached) < _OUTAGE_HOSTS
-            ):
+            if result.unreachable and self._was_fine(feed) and len(self._unreached) < _OUTAGE_HOSTS:
                 self._unreached.add(_host(feed.url))
         if not self.down and len(self._unreached) >= _OUTAGE_HOSTS:
             log.warning(
@@ -172,6 +174,12 @@ class NetworkWatch:
         if self.down and self.since is None:
             self.since = now
         return self.down
+
+    def _was_fine(self, feed: Feed) -> bool:
+        """Whether the feed was fine before this poll (see :meth:`observe`)."""
+        if feed.error_count:
+            return False
+        return not (self._answered and is_outage_error(feed.last_error))
 
     def excuses(self, now: datetime) -> bool:
         """Whether the feeds' failures are still put down to the outage at ``now``.

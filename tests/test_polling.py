@@ -278,6 +278,40 @@ def test_two_dead_feeds_due_together_alone_are_their_own_failures_not_an_outage(
     assert not watch.down
 
 
+def test_two_fine_feeds_that_die_together_are_excused_once_then_back_off() -> None:
+    # Two feeds of two hosts die at once and are due together while nothing else is:
+    # that looks like an outage, once. Once another feed's server has answered, their
+    # next failures are their own, although the excuse left their error count at 0.
+    watch = NetworkWatch()
+    dead = _feeds("a.example", "b.example")
+    first = _cycle(watch, [(f, UNREACHABLE) for f in dead])
+    assert [o.error_count for o in first] == [0, 0] and watch.down
+    _cycle(watch, [(_feeds("c.example")[0], OK)])
+    dead = [replace(f, last_error=o.last_error) for f, o in zip(dead, first, strict=True)]
+    for count in range(1, 4):
+        outcomes = _cycle(watch, [(f, UNREACHABLE) for f in dead])
+        assert [o.error_count for o in outcomes] == [count, count]
+        assert not any(is_outage_error(o.last_error) for o in outcomes)
+        _cycle(watch, [(_feeds("c.example")[0], OK)])
+        dead = [
+            replace(f, error_count=o.error_count, last_error=o.last_error)
+            for f, o in zip(dead, outcomes, strict=True)
+        ]
+
+
+def test_a_restart_in_the_middle_of_an_outage_tells_it_again() -> None:
+    # The feeds the outage excused (error count 0, the outage's note on their error) are
+    # evidence for a new process, which has seen no server answer yet.
+    excused = _cycle(NetworkWatch(), [(f, UNREACHABLE) for f in _feeds("a.example", "b.example")])
+    feeds = [
+        replace(f, last_error=o.last_error)
+        for f, o in zip(_feeds("a.example", "b.example"), excused, strict=True)
+    ]
+    restarted = NetworkWatch()
+    outcomes = _cycle(restarted, [(f, UNREACHABLE) for f in feeds])
+    assert [o.error_count for o in outcomes] == [0, 0] and restarted.down
+
+
 def test_an_outage_excuses_the_feeds_for_a_day_then_they_back_off_again() -> None:
     # Two feeds that died together in a small deployment look like an outage; after a
     # day of it they back off as failing feeds, so nothing is polled at its interval
