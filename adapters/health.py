@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.clock import utc
 from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
-from bot.polling import OUTAGE_NOTE, is_local_url, is_outage_error
+from bot.polling import is_local_url, is_outage_error, without_outage_note
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
@@ -360,7 +360,7 @@ def network_down(feeds: list[Feed]) -> Finding | None:
         return None
     last = excused[0]
     alike = sum(1 for f in polled if is_outage_error(f.last_error))
-    error = (last.last_error or "").removesuffix(f" ({OUTAGE_NOTE})")
+    error = without_outage_note(last.last_error)
     return Finding(
         "feeds",
         WARNING,

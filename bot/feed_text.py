@@ -9,7 +9,8 @@ and next poll.
 
 from __future__ import annotations
 
-from bot.model import FeedStatus
+from bot.model import Feed, FeedStatus
+from bot.polling import is_outage_error, without_outage_note
 from bot.ports import Store
 from bot.render import clip, counted, format_time, say, shown_text, shown_url
 
@@ -25,7 +26,8 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     line = f"Feeds: {ok} ok, {failing} failing, {new} not polled yet."
     shown = store.failing_feeds(FAILING_SHOWN)
     for f in shown:
-        line += f"\n  failing: {shown_url(f.url)} ({f.error_count}×): {clip(shown_text(f.last_error or ''), 120)}"
+        count, error = _failures(f)
+        line += f"\n  failing: {shown_url(f.url)} ({count}): {clip(shown_text(error), 120)}"
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
@@ -49,7 +51,8 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
     for f in feeds[:50]:
         state = f.status.value
         if f.status is FeedStatus.ERROR:
-            state += f" ({f.error_count}× since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(shown_text(f.last_error or ''), 100)}"
+            count, error = _failures(f)
+            state += f" ({count} since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(shown_text(error), 100)}"
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
         # a key in the URL is hidden: everyone in the channel may list the feeds
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"
@@ -57,6 +60,18 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
     return "\n".join(lines)
+
+
+def _failures(f: Feed) -> tuple[str, str]:
+    """How a failing feed's failures are counted in a reply, and its error to show.
+
+    A failure this machine's network outage excused is not the feed's (its count stays
+    0): the reply says the network seems down, first, where a clipped error would cut
+    the outage's note off and leave an unexplained "0×".
+    """
+    if is_outage_error(f.last_error):
+        return "network down?", without_outage_note(f.last_error)
+    return f"{f.error_count}×", f.last_error or ""
 
 
 def _feeds_add(platform: str | None) -> str:

@@ -118,6 +118,11 @@ def is_outage_error(error: str | None) -> bool:
     return (error or "").endswith(f"({OUTAGE_NOTE})")
 
 
+def without_outage_note(error: str | None) -> str:
+    """A feed's last error without the outage's note (for a reply that names it apart)."""
+    return (error or "").removesuffix(f" ({OUTAGE_NOTE})")
+
+
 class NetworkWatch:
     """Tells this machine's network outage from the feeds' own failures, poll by poll.
 

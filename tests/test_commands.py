@@ -770,6 +770,30 @@ async def test_status_says_how_many_failing_feeds_it_does_not_name(commands, sto
     assert "… and 1 more failing (`/story feeds`" in text
 
 
+async def test_feeds_an_outage_excused_say_the_network_seems_down_not_zero_failures(
+    commands, store, clock
+):
+    # a long error clipped in a reply would cut off the outage's note, leaving "(0×)"
+    import random
+
+    from bot.model import FetchResult, FetchStatus
+    from bot.polling import NetworkWatch, PollPolicy, plan_polls
+
+    feeds = [store.add_feed(f"https://feeds{n}.example/rss", clock.now()) for n in (1, 2)]
+    error = "cannot connect to feeds.example: DNS lookup failed, try again later " * 3
+    down = FetchResult(FetchStatus.ERROR, error=error, unreachable=True)
+    outcomes = plan_polls(
+        [(f, down) for f in feeds], clock.now(), PollPolicy(), random.Random(1), NetworkWatch()
+    )
+    store.record_polls(outcomes)
+    status = (await commands.handle(req("status"))).text
+    assert "\n  failing: https://feeds1.example/rss (network down?): cannot connect" in status
+    assert "0×" not in status
+    listed = (await commands.handle(req("feeds"))).text
+    assert listed.count("error (network down? since the start): cannot connect") == 2
+    assert "0×" not in listed
+
+
 async def test_status_says_how_many_items_wait_for_their_linked_pages(commands, store, clock):
     from bot.model import PageWait
 
