@@ -254,6 +254,7 @@ class Pipeline:
         # Set by the job workers' entry points (judge_stored, judge_updates): every item
         # stored is judged by the judging job queued for it (see refresh_stories).
         self._in_job = False
+        self._queued_at: datetime | None = None  # a judging job's (see judge_stored)
         self._notices_warm = False  # see ``_warm_first_reports``
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
@@ -360,7 +361,9 @@ class Pipeline:
         the items stored since joining the backlog (see :meth:`restore_background`). In a
         job worker, only those stored by the time the first of these stories was added:
         their judging jobs ran without it and judged nothing; a later item is judged by
-        the job queued for it, which counts it, and read here too it was counted twice.
+        the job queued for it, which counts it, and read here too it was counted twice;
+        by the time this job was queued, too, if that was earlier (it waited behind other
+        judging jobs): the items stored since are in the jobs queued behind it.
         (Workers compare their clocks here too: keep them in sync.)
         """
         current = {s.id: s for s in self.store.list_stories()}
@@ -375,6 +378,8 @@ class Pipeline:
                 self.restore_background(self.store.load_stream())
             else:
                 added = min(story.created_at for story in new.values())
+                if self._queued_at is not None:
+                    added = min(added, self._queued_at)
                 self.restore_background(None, stored_by=added if self._in_job else None)
         for story_id, story in new.items():
             state = states[story_id]
@@ -766,16 +771,25 @@ class Pipeline:
         [outcome] = plan_polls([(feed, result)], now, self.policy, self.rng, self.network)
         self.store.record_poll(outcome)
 
-    def judge_stored(self, item_ids: Sequence[int]) -> CycleReport:
+    def judge_stored(
+        self, item_ids: Sequence[int], queued_at: datetime | None = None
+    ) -> CycleReport:
         """Judge stored items that have no decision yet, in arrival order, and commit them.
 
         For job workers: the items were stored by a poll job, maybe in another process,
         and a retried job may find some of them judged already; those are skipped, so an
         item is never judged twice. Tracks the stories first (``refresh_stories``), so on
         a fresh engine every story starts from the state stored by the last commit.
+
+        Args:
+            item_ids: The items to judge.
+            queued_at: When this judging job was queued (None: unknown, a job queued by
+                an older version). The items stored after it are judged by the jobs
+                queued behind this one: a first story's backlog leaves them out.
         """
         report = CycleReport()
         self._in_job = True
+        self._queued_at = queued_at
         self._judging = set(item_ids)  # not background reading: judging counts them
         try:
             self.refresh_stories()

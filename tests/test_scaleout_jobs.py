@@ -232,6 +232,44 @@ def test_a_first_story_counts_the_items_queued_for_other_judging_jobs_once(tmp_p
     store.close()
 
 
+def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_job(
+    tmp_path, clock
+):
+    """A judging job queued before the story was added (the engine queue was busy) and run
+    after it tracks it first: the items stored after that job was queued, before the story
+    was added, are its successors' to judge (queued behind it, they count them), not its
+    backlog. Read as backlog too, they were counted twice."""
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    store, stream = world.app.store, _stream()
+    seeds = world.story.seeds
+    store.remove_story("demo")
+    third = len(stream) // 3
+    _ingest(world, stream[:third])
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = store.load_background()
+    clock.advance(minutes=1)
+    first = _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
+    first_queued = clock.now()  # its judging job waits behind others
+    clock.advance(minutes=1)
+    second = _ingest(world, stream[2 * third :], "https://wire.example/3.xml")
+    second_queued = clock.now()
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    fresh_pipeline(world.app).judge_stored(first, queued_at=first_queued)
+    fresh_pipeline(world.app).judge_stored(second, queued_at=second_queued)
+
+    reference = Engine(world.app.pipeline.engine.config)
+    reference.restore_background(saved)
+    reference.track(story)
+    for ids in (first, second):
+        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
+            reference.judge(engine_doc(item))
+    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
+    assert store.load_stream() == reference.background_state()
+    store.close()
+
+
 async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(
     tmp_path, clock
 ):
@@ -428,6 +466,37 @@ async def test_an_item_whose_page_is_down_waits_and_the_page_waits_task_queues_i
     fresh_pipeline(world.app).judge_stored([item.id])
     (decision,) = world.app.store.decisions_for_item(item.id)
     assert decision.judgement.reason["headline_only"] is False
+    await world.app.aclose()
+
+
+async def test_a_judging_job_says_when_it_was_queued_and_one_that_does_not_still_runs(
+    feed_server, tmp_path, clock
+):
+    """The poll job queues its judging job with the time it queued it (a first story's
+    backlog leaves out the items stored after it: see Pipeline.judge_stored); a job an
+    older version queued, without it, still judges."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.jobs.tasks import Schedule, register
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    reports = samples("development", "congress-hearing")[:2]
+    feed_server.add_feed("/a.xml", feed_of(*(as_entry(r) for r in reports)))
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    connector = InMemoryConnector()
+    jobs = procrastinate.App(connector=connector)
+    register(jobs, world.app, Schedule())
+
+    await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
+
+    [args] = [j["args"] for j in connector.jobs.values() if j["task_name"] == "storybot.judge"]
+    assert args["queued_at"] == clock.now().isoformat()
+    first, *rest = args["item_ids"]
+    assert await jobs.tasks["storybot.judge"](**args | {"item_ids": [first]})
+    assert await jobs.tasks["storybot.judge"](item_ids=rest)  # queued by an older version
+    for item_id in args["item_ids"]:
+        assert world.app.store.decisions_for_item(item_id)
     await world.app.aclose()
 
 

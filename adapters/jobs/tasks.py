@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import procrastinate
 from procrastinate import exceptions as pexc
@@ -19,6 +20,7 @@ from adapters.app import App
 from bot.digest import run_digests
 from bot.engine import Engine, EngineConfig
 from bot.pipeline import CycleReport, Pipeline
+from bot.ports import Clock
 from bot.render import counted
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,11 @@ def every(seconds: float) -> str:
     return f"*/{m} * * * *" if m < 60 else f"0 */{max(1, round(m / 60))} * * *"
 
 
+def _now(clock: Clock) -> str:
+    """The clock's now as a job argument (jobs' arguments are JSON)."""
+    return clock.now().isoformat()
+
+
 def fresh_pipeline(app: App) -> Pipeline:
     """A pipeline on a new, empty engine: ``judge_stored`` tracks every story from the store."""
     # the app's embedder, if any: its model is loaded once per process, not per job, and
@@ -79,8 +86,10 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         lock="engine",
         retry=procrastinate.RetryStrategy(max_attempts=3, wait=5),
     )
-    async def judge(item_ids: list[int]) -> str:
-        report = await asyncio.to_thread(fresh_pipeline(app).judge_stored, item_ids)
+    async def judge(item_ids: list[int], queued_at: str | None = None) -> str:
+        # queued_at: when the job was deferred (ISO 8601; absent from an older version's)
+        queued = datetime.fromisoformat(queued_at) if queued_at else None
+        report = await asyncio.to_thread(fresh_pipeline(app).judge_stored, item_ids, queued)
         return _judged(report, len(item_ids))
 
     # The updates poll jobs stored wait in the store (``pending_updates``); one job
@@ -120,7 +129,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         # updated in place waits in the store (``pending_updates``), whichever poll job
         # stored it: a judging job judges the updates too, else the updates job does.
         if items:
-            await judge.defer_async(item_ids=[i.id for i in items])
+            await judge.defer_async(item_ids=[i.id for i in items], queued_at=_now(clock))
         elif report.updated_items:
             try:
                 await judge_updates.defer_async()
@@ -142,7 +151,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         report = CycleReport()
         ready = await app.pipeline.retry_page_waits(report)
         if ready:
-            await judge.defer_async(item_ids=[i.id for i in ready])
+            await judge.defer_async(item_ids=[i.id for i in ready], queued_at=_now(clock))
             await asyncio.to_thread(store.release_page_waits, [i.id for i in ready])
         return (
             f"{counted(len(ready), 'waiting item')} to judge "
