@@ -31,6 +31,8 @@ from bot.identity import new_item
 from bot.model import FeedEntry
 from bot.pipeline import CycleReport, engine_doc
 
+pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
+
 
 def _stream() -> list[dict]:
     """The demo timeline's items in time order (copies, developments, updates, news)."""
@@ -232,14 +234,12 @@ def test_a_first_story_counts_the_items_queued_for_other_judging_jobs_once(tmp_p
     store.close()
 
 
-def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_job(
-    tmp_path, clock
-):
+def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_job(db_url, clock):
     """A judging job queued before the story was added (the engine queue was busy) and run
     after it tracks it first: the items stored after that job was queued, before the story
     was added, are its successors' to judge (queued behind it, they count them), not its
     backlog. Read as backlog too, they were counted twice."""
-    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    world = make_world(db_url, clock, follow=False)
     store, stream = world.app.store, _stream()
     seeds = world.story.seeds
     store.remove_story("demo")
