@@ -373,6 +373,7 @@ class Pipeline:
                 del self._stories[story_id]
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
+        _warn_old_stream(states)
         if new and not self._background_loaded:
             if any(state is not None for state in states.values()):
                 self.restore_background(self.store.load_stream())
@@ -1448,6 +1449,30 @@ def engine_doc(item: Item) -> EngineDoc:
         published=item.published,
         seen_at=item.fetched_at,
     )
+
+
+# Where a storybot before migration 0018 stored the stream statistics: in a story's state.
+_OLD_STREAM_KEY = "stream"
+
+
+def _warn_old_stream(states: Mapping[int, Mapping | None]) -> None:
+    """Say so if a story's stored state carries the stream statistics as a storybot before
+    migration 0018 stored them (the migration takes them out, into their own row).
+
+    Such a process, still running after the upgrade, commits the statistics where nothing
+    reads them now, and every fresh engine weighs with the older ones of the row: silent,
+    decisions drift apart. (An offline ``--sql`` upgrade leaves them too, until the
+    story's next commit.)
+    """
+    old = sorted(sid for sid, st in states.items() if st is not None and _OLD_STREAM_KEY in st)
+    if old:
+        log.warning(
+            "the engine state of story %s carries stream statistics as storybot before "
+            "migration 0018 stored them: is a process of an older version still running? "
+            "Stop it (see Upgrading in the README); if the upgrade ran offline (--sql), "
+            "this stops after the story's next judgement",
+            ", ".join(map(str, old)),
+        )
 
 
 def find_items(store: Store, url: str, limit: int) -> list[Item]:

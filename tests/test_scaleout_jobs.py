@@ -270,6 +270,30 @@ def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_
     store.close()
 
 
+def test_a_process_of_a_version_before_migration_0018_still_committing_is_named(
+    tmp_path, clock, caplog
+):
+    """A storybot older than migration 0018 still running stores the stream statistics in
+    a story's state (key "stream"), where nothing reads them now: the fresh engine weighs
+    with the older ones of the row. Silent, that went unnoticed; the judging job says so."""
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
+    store, stream = world.app.store, _stream()
+    story = world.story
+    first = _ingest(world, stream[:10])
+    fresh_pipeline(world.app).judge_stored(first)
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    state = dict(store.load_engine_state(story.id))
+    older = {**state, "stream": store.load_stream()}  # as the code of 0017 commits
+    store.commit_decisions([], [], {story.id: older}, [], clock.now())
+
+    fresh_pipeline(world.app).judge_stored(_ingest(world, stream[10:20], "https://b.example/"))
+
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "before migration 0018" in warning.getMessage()
+    assert "still running" in warning.getMessage()
+    store.close()
+
+
 async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statistics(
     tmp_path, clock
 ):
