@@ -277,7 +277,8 @@ class Pipeline:
 
         Otherwise the saved background statistics are taken back, and the items stored
         after the save join the backlog, except those this pipeline is about to judge (a
-        judging job's own items: judging counts them) and, with ``stored_by``, those
+        judging job's own items: judging counts them), those held for their linked page
+        (judged, and counted, when the wait is over) and, with ``stored_by``, those
         stored after it (a judging job's: queued for other judging jobs, which count them).
         Returns whether any were restored.
         """
@@ -299,7 +300,8 @@ class Pipeline:
             return False
         self._read_through = through
         unread = set(self._unread)
-        after = self.store.item_ids_after(through, self._backlog, stored_by=stored_by)
+        # an item held for its linked page is judged once the wait is over, counted then
+        after = self.store.item_ids_after(through, self._backlog, stored_by=stored_by, held=False)
         since = set(after) - self._judging
         self._unread = array("q", sorted(unread | since)[-self._backlog :])
         return True

@@ -436,10 +436,11 @@ class Store(Protocol):
 
     def count_items(self) -> int: ...
     def item_ids_after(
-        self, after: int, limit: int, *, stored_by: datetime | None = None
+        self, after: int, limit: int, *, stored_by: datetime | None = None, held: bool = True
     ) -> list[int]:
         """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it."""
+        of the items stored (``fetched_at``) at or before it; ``held=False`` leaves out the
+        items held for their linked page (``hold_for_pages``)."""
         ...
 
     # engine state and decisions

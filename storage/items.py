@@ -49,7 +49,7 @@ from storage import convert
 from storage.base import StoreBase
 from storage.counters import chunks, upsert_insert
 from storage.first_reports import recompute_first_reported
-from storage.models import FeedRow, ItemRow, ItemUpdateRow
+from storage.models import FeedRow, ItemRow, ItemUpdateRow, PageWaitRow
 
 MAX_KEY_BYTES = 1024
 
@@ -438,13 +438,17 @@ class ItemStore(StoreBase):
             return []
 
     def item_ids_after(
-        self, after: int, limit: int, *, stored_by: datetime | None = None
+        self, after: int, limit: int, *, stored_by: datetime | None = None, held: bool = True
     ) -> list[int]:
         """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it."""
+        of the items stored (``fetched_at``) at or before it; ``held=False`` leaves out the
+        items held for their linked page (``hold_for_pages``)."""
         query = select(ItemRow.id).where(ItemRow.id > after)
         if stored_by is not None:
             query = query.where(ItemRow.fetched_at <= stored_by)
+        if not held:
+            waiting = select(PageWaitRow.item_id).where(PageWaitRow.item_id == ItemRow.id)
+            query = query.where(~waiting.exists())
         with self._read() as session:
             newest = session.scalars(query.order_by(ItemRow.id.desc()).limit(limit)).all()
         return sorted(newest)

@@ -28,7 +28,7 @@ from adapters.jobs.worker import QUEUES, parse_queues
 from bot.engine import Engine
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
-from bot.model import FeedEntry
+from bot.model import FeedEntry, PageWait
 from bot.pipeline import CycleReport, engine_doc
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
@@ -263,6 +263,44 @@ def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_
     reference.restore_background(saved)
     reference.track(story)
     for ids in (first, second):
+        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
+            reference.judge(engine_doc(item))
+    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
+    assert store.load_stream() == reference.background_state()
+    store.close()
+
+
+def test_a_first_story_does_not_count_the_items_waiting_for_their_page_twice(db_url, clock):
+    """Items held for their linked page are judged once it is read (or the wait is over),
+    by the judging job the page_waits task queues then, which counts them: the judging
+    job that first tracks a story, starting from the saved statistics, leaves them out of
+    its backlog. Read there too, they were counted twice."""
+    world = make_world(db_url, clock, follow=False)
+    store, stream = world.app.store, _stream()
+    seeds = world.story.seeds
+    store.remove_story("demo")
+    third = len(stream) // 3
+    _ingest(world, stream[:third])
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = store.load_background()
+    clock.advance(minutes=1)
+    held = _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
+    store.hold_for_pages(
+        [PageWait(i, clock.now(), clock.now() + timedelta(minutes=5)) for i in held]
+    )
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    polled = _ingest(world, stream[2 * third :], "https://wire.example/3.xml")
+    fresh_pipeline(world.app).judge_stored(polled, queued_at=clock.now())
+    clock.advance(minutes=5)  # the page_waits task gives up waiting: their judging job
+    store.release_page_waits(held)
+    fresh_pipeline(world.app).judge_stored(held, queued_at=clock.now())
+
+    reference = Engine(world.app.pipeline.engine.config)
+    reference.restore_background(saved)
+    reference.track(story)
+    for ids in (polled, held):
         for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
             reference.judge(engine_doc(item))
     assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]

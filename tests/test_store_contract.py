@@ -863,6 +863,16 @@ def test_item_ids_after_can_leave_out_the_items_stored_after_a_time(store):
     assert store.item_ids_after(0, 10, stored_by=T0) == []
 
 
+def test_item_ids_after_can_leave_out_the_items_held_for_their_page(store):
+    ids = [store.ingest_item(new_item(n, at=T0 + timedelta(minutes=n)))[1].id for n in (1, 2, 3)]
+    store.hold_for_pages([PageWait(ids[1], T0, T0 + timedelta(minutes=5))])
+    assert store.item_ids_after(0, 10) == ids
+    assert store.item_ids_after(0, 10, held=False) == [ids[0], ids[2]]
+    assert store.item_ids_after(0, 1, held=False) == ids[2:]
+    store.release_page_waits([ids[1]])
+    assert store.item_ids_after(0, 10, held=False) == ids
+
+
 def test_commit_decisions_and_decisions_for_item(store, clock):
     s1, s2 = _story(store), _story(store, "s2")
     a, b = _items(store, 1, 2)
