@@ -48,6 +48,10 @@ BENCHMARKS = {
         },
     ),
     "engine": ([], {"items_per_s", "baseline_items_per_s", "peak_rss_mb"}),
+    "longrun": (
+        [],
+        {"blocks", "passes", "first_items_per_cpu_s", "last_items_per_cpu_s", "peak_rss_mb"},
+    ),
     "commands": (_commands_args(), {"p99_ms", "peak_rss_mb"}),
     "memory": ([], {"peak_rss_mb"}),
     "pages": (
@@ -93,6 +97,11 @@ def test_quick_mode_reports_its_figures(name: str) -> None:
     assert result["peak_rss_mb"] > 0
     if name == "engine":
         assert set(result["items_per_s"]) == {"10000"}
+    if name == "longrun":
+        # 3,000 items in blocks of 1,000, each with its rate and memo figures
+        assert [b["done"] for b in result["blocks"]] == [1000, 2000, 3000]
+        assert all(b["items_per_cpu_s"] > 0 for b in result["blocks"])
+        assert result["blocks"][-1]["size"]["doc_share"] > 0
     if name == "soak":
         # every revision arrives as an update; a quiet day has no time per item (it
         # printed the whole day's cycle time as "ms/item")
