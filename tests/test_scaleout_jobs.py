@@ -39,6 +39,22 @@ def _stream() -> list[dict]:
     return sorted(TIMELINE["items"], key=lambda i: (i["minute"], i["guid"]))
 
 
+def _one_engine(world, saved, story, batches, observed=()) -> dict:
+    """The stream statistics of one engine that takes back ``saved``, reads the items of
+    ``observed``, tracks ``story`` and judges each batch of item ids in turn (in the
+    order stored): what the judging jobs' committed statistics must equal."""
+    store = world.app.store
+    reference = Engine(world.app.pipeline.engine.config)
+    reference.restore_background(saved)
+    for item in store.get_items(observed):
+        reference.observe(engine_doc(item))
+    reference.track(story)
+    for ids in batches:
+        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
+            reference.judge(engine_doc(item))
+    return reference.background_state()
+
+
 def _ingest(world, items: list[dict], feed_url: str = "https://wire.example/feed.xml") -> list[int]:
     feed = world.app.store.add_feed(feed_url, world.clock.now())
     ids = []
@@ -187,12 +203,7 @@ def test_a_story_added_after_every_story_was_removed_starts_from_the_saved_stati
     later = _ingest(world, stream[2 * third :], "https://wire.example/3.xml")
     job = fresh_pipeline(world.app)
     job.judge_stored(later)
-    reference = Engine(job.engine.config)
-    reference.restore_background(saved)
-    reference.track(story)
-    for item in sorted(store.get_items(later), key=lambda i: (i.fetched_at, i.id)):
-        reference.judge(engine_doc(item))
-    assert store.load_stream() == reference.background_state()
+    assert store.load_stream() == _one_engine(world, saved, story, [later])
     store.close()
 
 
@@ -221,16 +232,9 @@ def test_a_first_story_counts_the_items_queued_for_other_judging_jobs_once(tmp_p
     for ids in (first, second):  # two poll jobs' judging jobs, in the order queued
         fresh_pipeline(world.app).judge_stored(ids)
 
-    reference = Engine(world.app.pipeline.engine.config)
-    reference.restore_background(saved)
-    for item in store.get_items(unread):
-        reference.observe(engine_doc(item))
-    reference.track(story)
-    for ids in (first, second):
-        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
-            reference.judge(engine_doc(item))
-    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
-    assert store.load_stream() == reference.background_state()
+    expected = _one_engine(world, saved, story, [first, second], observed=unread)
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
     store.close()
 
 
@@ -259,14 +263,9 @@ def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_
     fresh_pipeline(world.app).judge_stored(first, queued_at=first_queued)
     fresh_pipeline(world.app).judge_stored(second, queued_at=second_queued)
 
-    reference = Engine(world.app.pipeline.engine.config)
-    reference.restore_background(saved)
-    reference.track(story)
-    for ids in (first, second):
-        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
-            reference.judge(engine_doc(item))
-    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
-    assert store.load_stream() == reference.background_state()
+    expected = _one_engine(world, saved, story, [first, second])
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
     store.close()
 
 
@@ -297,14 +296,9 @@ def test_a_first_story_does_not_count_the_items_waiting_for_their_page_twice(db_
     store.release_page_waits(held)
     fresh_pipeline(world.app).judge_stored(held, queued_at=clock.now())
 
-    reference = Engine(world.app.pipeline.engine.config)
-    reference.restore_background(saved)
-    reference.track(story)
-    for ids in (polled, held):
-        for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
-            reference.judge(engine_doc(item))
-    assert store.load_stream()["n_docs"] == reference.background_state()["n_docs"]
-    assert store.load_stream() == reference.background_state()
+    expected = _one_engine(world, saved, story, [polled, held])
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
     store.close()
 
 
