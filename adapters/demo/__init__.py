@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import math
 import os
+import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -42,11 +44,28 @@ def seed_files() -> list[Path]:
 async def run_demo(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run the demo; returns 0 when it ran (the outcome is compared and printed)."""
     out = out or sys.stdout
-    with tempfile.TemporaryDirectory(prefix="storybot-demo-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="storybot-demo-")
+    try:
         db = args.database or f"sqlite:///{Path(tmp) / 'demo.db'}"
         # named in database errors: the operator gave --database, not STORYBOT_DATABASE_URL
         source = "--database" if args.database else "the demo's temporary database"
         return await _run(args, db, out, source)
+    finally:
+        _remove_scratch(tmp)
+
+
+def _remove_scratch(path: str) -> None:
+    """Remove the demo's temporary directory, now or, failing that, as the process ends.
+
+    Interrupted (Ctrl-C), the demo stops while a command may still be running in a worker
+    thread, which no cancellation stops: writing to the database, it can create a file
+    (SQLite's journal) in the directory as it is removed, and the removal's "Directory not
+    empty" would replace the one-line "interrupted" with a traceback. The thread ends
+    before the interpreter's exit handlers run, so the directory goes then.
+    """
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.exists(path):
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
 
 
 def _refuse_a_database_in_use(db_url: str, source: str) -> None:
