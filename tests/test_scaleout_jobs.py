@@ -39,6 +39,19 @@ def _stream() -> list[dict]:
     return sorted(TIMELINE["items"], key=lambda i: (i["minute"], i["guid"]))
 
 
+def _storyless_world(db_url, clock, parts: int):
+    """A world whose only story was removed, with the first ``1/parts`` of the stream
+    stored and folded into the saved statistics (the periodic background job): the
+    world, the stream, the removed story's seeds and the saved statistics."""
+    world = make_world(db_url, clock, follow=False)
+    stream, seeds = _stream(), world.story.seeds
+    world.app.store.remove_story("demo")
+    _ingest(world, stream[: len(stream) // parts])
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = world.app.store.load_background()
+    return world, stream, seeds, saved
+
+
 def _one_engine(world, saved, story, batches, observed=()) -> dict:
     """The stream statistics of one engine that takes back ``saved``, reads the items of
     ``observed``, tracks ``story`` and judges each batch of item ids in turn (in the
@@ -212,14 +225,8 @@ def test_a_first_story_counts_the_items_queued_for_other_judging_jobs_once(tmp_p
     the items stored since as backlog: those whose judging ran before the story existed
     (it judged nothing), not those stored after the story was added, whose own judging
     jobs are queued behind it and count them when they judge them."""
-    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock, follow=False)
-    store, stream = world.app.store, _stream()
-    seeds = world.story.seeds
-    store.remove_story("demo")
-    quarter = len(stream) // 4
-    _ingest(world, stream[:quarter])
-    fresh_pipeline(world.app).update_saved_background()
-    saved, _ = store.load_background()
+    world, stream, seeds, saved = _storyless_world(f"sqlite:///{tmp_path / 'w.db'}", clock, 4)
+    store, quarter = world.app.store, len(stream) // 4
     clock.advance(minutes=1)
     unread = _ingest(world, stream[quarter : 2 * quarter], "https://wire.example/2.xml")
     fresh_pipeline(world.app).judge_stored(unread)  # no story yet: judges nothing
@@ -243,14 +250,8 @@ def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_
     after it tracks it first: the items stored after that job was queued, before the story
     was added, are its successors' to judge (queued behind it, they count them), not its
     backlog. Read as backlog too, they were counted twice."""
-    world = make_world(db_url, clock, follow=False)
-    store, stream = world.app.store, _stream()
-    seeds = world.story.seeds
-    store.remove_story("demo")
-    third = len(stream) // 3
-    _ingest(world, stream[:third])
-    fresh_pipeline(world.app).update_saved_background()
-    saved, _ = store.load_background()
+    world, stream, seeds, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
     clock.advance(minutes=1)
     first = _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
     first_queued = clock.now()  # its judging job waits behind others
@@ -274,14 +275,8 @@ def test_a_first_story_does_not_count_the_items_waiting_for_their_page_twice(db_
     by the judging job the page_waits task queues then, which counts them: the judging
     job that first tracks a story, starting from the saved statistics, leaves them out of
     its backlog. Read there too, they were counted twice."""
-    world = make_world(db_url, clock, follow=False)
-    store, stream = world.app.store, _stream()
-    seeds = world.story.seeds
-    store.remove_story("demo")
-    third = len(stream) // 3
-    _ingest(world, stream[:third])
-    fresh_pipeline(world.app).update_saved_background()
-    saved, _ = store.load_background()
+    world, stream, seeds, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
     clock.advance(minutes=1)
     held = _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
     store.hold_for_pages(
