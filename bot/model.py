@@ -119,7 +119,8 @@ class FetchResult:
     error: str | None = None  # a clear, human message naming what is wrong
     warnings: tuple[str, ...] = ()  # e.g. "feed is not well-formed XML (parsed leniently)"
     # No server answered, for a reason that may pass: the resolver could not answer for
-    # now (EAI_AGAIN), a connection refused or unreachable. Said of every host at once,
+    # now (EAI_AGAIN), a connection refused, unreachable or never completed (packets
+    # dropped: no answer within the fetcher's connect limit). Said of every host at once,
     # it is this machine's network that is down, not the feeds (bot.polling.NetworkWatch).
     unreachable: bool = False
 

@@ -18,9 +18,9 @@ Rules:
 - 429/503 with ``Retry-After``: never sooner than the server asked (up to a week, so a
   hostile value cannot park a feed forever).
 - This machine's network down: a fetch that reached no server for a reason that may
-  pass (``FetchResult.unreachable``: the resolver could not answer for now, a refused or
-  unreachable connection) says nothing of its feed while no other host can be reached
-  either. :class:`NetworkWatch` remembers the hosts of feeds that were fine and could
+  pass (``FetchResult.unreachable``: the resolver could not answer for now, a connection
+  refused, unreachable or never completed) says nothing of its feed while no other host
+  can be reached either. :class:`NetworkWatch` remembers the hosts of feeds that were fine and could
   not be reached since a server last answered; from two hosts on, failures that reached
   no server are the outage's: the feed keeps its error count and back-off (the
   interval, for a feed that was fine), so polling is at most one interval behind once

@@ -16,6 +16,11 @@ stalls the server. Routes are registered per path::
     server.max_in_flight                                                  # concurrency seen
     server.add("/held", Route(body=html, hold=release, arrived=arrived))  # threading.Events
 
+Listeners that never answer, for what happens before HTTP (plain sockets, no server)::
+
+    with silent_listener() as (host, port): ...  # a connect there never completes
+    with mute_listener() as (host, port): ...    # connects, then nothing ever comes back
+
 Test modules get the ``feed_server`` fixture by importing it:
 ``from feedserver import feed_server_fixture  # noqa: F401``.
 """
@@ -25,8 +30,10 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import socket
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -267,3 +274,37 @@ def feed_server_fixture() -> Iterator[FeedServer]:
 
 # The same fixture under its own name, for ``from feedserver import feed_server``.
 feed_server = feed_server_fixture
+
+
+@contextmanager
+def silent_listener(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[str, int]]:
+    """An address where a connect never completes, as behind a firewall that drops packets.
+
+    Its listener's accept queue is full (``listen(0)`` and one connection never
+    accepted), and Linux then drops the SYNs of further connects: they hang until the
+    client gives up, refused by nobody. Checked here, so a kernel that behaves otherwise
+    fails the test that uses it rather than passing it for the wrong reason.
+    """
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind((host, port))
+        listener.listen(0)
+        filler.connect(listener.getsockname())
+        with socket.socket() as probe:
+            probe.settimeout(0.1)
+            try:
+                probe.connect(listener.getsockname())
+            except TimeoutError:
+                pass
+            else:
+                raise AssertionError("a connect to a full accept queue completed")
+        yield listener.getsockname()[:2]
+
+
+@contextmanager
+def mute_listener() -> Iterator[tuple[str, int]]:
+    """An address that takes connections (the kernel completes them) and never answers:
+    the request, or a TLS hello, is received and nothing comes back."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[:2]

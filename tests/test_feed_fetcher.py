@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 from feedbuilder import atom, entry, json_feed, rss
-from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the feed_server fixture
+from feedserver import (  # noqa: F401 -- the feed_server fixture
+    FeedServer,
+    Route,
+    feed_server_fixture,
+    mute_listener,
+    silent_listener,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
+from adapters.feeds.errors import TimedOut
 from adapters.feeds.html_text import html_to_text
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.identity import canonical_url, feed_items
@@ -474,6 +481,53 @@ async def test_a_fetch_that_reached_no_server_for_a_reason_that_may_pass_says_so
         "ok": False,
     }
     assert "Temporary failure in name resolution" in (found["resolver down"].error or "")
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_a_connect_that_never_completes_fails_as_unreachable_within_half_the_timeout(
+    scheme: str,
+) -> None:
+    # Packets dropped (a firewall, a dead link; names still answered from a cache): the
+    # connect hangs and nothing refuses it. Told by the connect's own limit, before the
+    # fetch's whole deadline: the failure is one that reached no server (an outage's
+    # sign, bot.polling), not a slow server's.
+    with silent_listener() as (host, port):
+        result = await fetch(f"{scheme}://{host}:{port}/feed", timeout_s=1.0)
+    assert result.status == FetchStatus.ERROR and result.http_status is None
+    assert result.error == f"could not connect to {host}:{port} within 0.5s: no answer"
+    assert result.unreachable
+
+
+@pytest.mark.parametrize(
+    ("scheme", "expected"),
+    [
+        ("http", "timed out: the feed did not arrive within 1s"),
+        (
+            "https",
+            "timed out: {where} took the connection but did not complete the TLS handshake"
+            " within 0.5s",
+        ),
+    ],
+)
+async def test_a_server_that_takes_the_connection_and_never_answers_is_an_ordinary_timeout(
+    scheme: str, expected: str
+) -> None:
+    # Connected, then silence: the request (or the TLS hello) went unanswered. A server
+    # was reached and is slow; that is the feed's own failure, whatever the network does.
+    with mute_listener() as (host, port):
+        result = await fetch(f"{scheme}://{host}:{port}/feed", timeout_s=1.0)
+    assert result.status == FetchStatus.ERROR and not result.unreachable
+    assert result.error == expected.format(where=f"{host}:{port}")
+
+
+async def test_a_page_whose_connect_never_completes_says_so() -> None:
+    f = fetcher(timeout_s=1.0)
+    try:
+        with silent_listener() as (host, port), pytest.raises(TimedOut) as raised:
+            await f.get_page(f"http://{host}:{port}/article")
+    finally:
+        await f.aclose()
+    assert str(raised.value) == f"could not connect to {host}:{port} within 0.5s: no answer"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 The real pipeline, store and HTTP fetcher poll a local feed server under three host
 names, resolved by a DNS the test turns off (``EAI_AGAIN``, as a resolver that cannot
-reach its server answers); the clock is injected and moved, a poll cycle at each tick.
+reach its server answers) or points at an address whose connects hang (packets dropped
+while names still resolve); the clock is injected and moved, a poll cycle at each tick.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import timedelta
 
 import pytest
 from feedbuilder import entry, rss
-from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
+from feedserver import FeedServer, feed_server, silent_listener  # noqa: F401  (fixture)
 
 from adapters.app import build_app
 from adapters.feeds import HttpFeedFetcher
+from adapters.feeds.netguard import Lookup
 from adapters.health import DEFAULT_MAX_FAILURES, failing, health
 from bot.clock import ManualClock
 from bot.model import FeedStatus
@@ -40,12 +42,28 @@ class SwitchableDns:
         return [(socket.AF_INET, "127.0.0.1")]
 
 
-def _app(feed_server: FeedServer, sqlite_url: str, clock: ManualClock, dns: SwitchableDns):  # noqa: F811
+class MovableDns:
+    """Answers every name with ``address``, which the test changes."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    async def __call__(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, self.address)]
+
+
+def _app(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+    dns: Lookup,
+    timeout_s: float = 5.0,
+):
     """The service's app on a fetcher that asks ``dns``, with a feed on each of ``HOSTS``."""
     settings = load_settings(
         env={"STORYBOT_DATABASE_URL": sqlite_url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
     )
-    fetcher = HttpFeedFetcher(timeout_s=5.0, allowed_hosts={"127.0.0.1"}, lookup=dns)
+    fetcher = HttpFeedFetcher(timeout_s=timeout_s, allowed_hosts={"127.0.0.0/8"}, lookup=dns)
     app = build_app(settings, clock=clock, fetcher=fetcher, rng=random.Random(5))
     for n, host in enumerate(HOSTS):
         url = feed_server.add_feed(f"/{n}.xml", rss([entry(n)]), etag=True)
@@ -97,6 +115,52 @@ async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behi
         ]
         assert all(f.status is FeedStatus.OK and f.error_count == 0 for f in feeds)
         assert failing(feeds, DEFAULT_MAX_FAILURES).status == "ok"
+    finally:
+        await app.aclose()
+
+
+async def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_back_off(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+) -> None:
+    """Packets dropped (a dead link, a firewall) while names still resolve: every connect
+    hangs, refused by nobody. Each must fail at the connect's own limit as reaching no
+    server, so the outage is told as for a resolver that is down; failing at the fetch's
+    deadline instead, it looked like three slow servers, and all backed off for hours."""
+    dns = MovableDns("127.0.0.1")
+    _, fetcher, app = _app(feed_server, sqlite_url, clock, dns, timeout_s=1.0)
+    try:
+        assert (await app.pipeline.poll_due()).ok == 3
+        # the same port on another loopback address, where every connect hangs
+        with silent_listener("127.0.0.2", feed_server.port):
+            dns.address = "127.0.0.2"
+            await fetcher.aclose()  # the kept-alive connections go with the link
+            failures = 0
+            for _ in range(60 // TICK_MIN):  # an hour, a cycle every five minutes
+                clock.advance(minutes=TICK_MIN)
+                failures += (await app.pipeline.poll_due()).errors
+        assert failures >= 3 * 4, "every feed was tried at its interval meanwhile"
+        feeds = app.store.list_feeds()
+        assert [f.error_count for f in feeds] == [0, 0, 0], [f.last_error for f in feeds]
+        assert all(f.next_poll_at - clock.now() <= timedelta(minutes=15) for f in feeds)
+        assert all(
+            f.last_error
+            and f.last_error.startswith(f"could not connect to {f.url.split('/')[2]} within 0.5s")
+            and f.last_error.endswith("is this machine's network down?)")
+            for f in feeds
+        ), [f.last_error for f in feeds]
+
+        dns.address = "127.0.0.1"
+        await fetcher.aclose()  # aiohttp caches the names' addresses for 10 s
+        back = clock.now()
+        for _ in range(4):  # one interval (15 min) and a tick
+            clock.advance(minutes=TICK_MIN)
+            await app.pipeline.poll_due()
+        feeds = app.store.list_feeds()
+        assert all(
+            f.status is FeedStatus.OK and f.last_ok_at and f.last_ok_at > back for f in feeds
+        )
     finally:
         await app.aclose()
 

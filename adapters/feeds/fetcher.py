@@ -2,13 +2,22 @@
 
 One ``fetch`` = at most ``max_redirects + 1`` conditional GETs, all within one wall-clock
 deadline (``asyncio.timeout``, so a server dripping a byte a second cannot hold a slot
-forever), each hop checked by the SSRF guard: its URL before it is requested, its host's
+forever), each connection made within a shorter limit of its own (:func:`connect_limit`),
+each hop checked by the SSRF guard: its URL before it is requested, its host's
 addresses as the connection resolves them (``adapters.feeds.resolver``: one lookup, and
 what is connected to is what was checked, so DNS rebinding gains nothing). The body is read
 within a decompressed-size limit, hashed, and parsed in a worker thread (outside the
 deadline: parsing a 10 MiB feed is CPU work, not waiting on the network) unless its hash
 equals the previous one. Every failure becomes ``FetchResult(status=ERROR, error=...)``
 with a message a user can act on; ``fetch`` never raises for feed or network problems.
+
+A fetch that reached no server, for a reason that may pass, says so
+(``FetchResult.unreachable``: what tells this machine's network down, ``bot.polling``): a
+resolver that cannot answer for now, a connection refused or unreachable, and a connect
+that never completed (packets dropped, as by a firewall or a dead link, while names still
+resolve). That last one needs the connect's own limit: under the fetch's deadline alone
+it looked like a slow server. A server that took the connection and then was slow (the
+TLS handshake, the headers, the body) was reached: that is the feed's own failure.
 
 Concurrency is bounded globally and per host of the feed URL (semaphores owned by the
 instance, waited for before the deadline starts, so queueing is not mistaken for a slow
@@ -29,11 +38,13 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import httpx
+from aiohttp.connector import AddrInfoType
 
 from adapters.feeds.body import LimitedBody, collect_limited, too_large
 from adapters.feeds.errors import FetchError, TimedOut, TooLarge
@@ -69,6 +80,62 @@ _HTTP_HINTS = {
 
 # what a page request asks for (a linked article, not a feed)
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+# The longest a connection may take to be made (see connect_limit).
+_CONNECT_LIMIT_S = 10.0
+
+
+def connect_limit(timeout_s: float) -> float:
+    """How long one connection may take to be made, of a fetch allowed ``timeout_s``.
+
+    Half the fetch's time, at most 10 s: far more than a server anywhere takes (a few
+    round trips), and short of the fetch's deadline, so that a connect that never
+    completes fails as such (no server reached) rather than as a slow server.
+    """
+    return min(_CONNECT_LIMIT_S, timeout_s / 2)
+
+
+class _Dials:
+    """The sockets one request (of ``url``) opened to connect to its server.
+
+    aiohttp's connect limit covers the TLS handshake too: a connect that timed out may
+    have reached a server that took the connection and then stalled. Told from the
+    sockets when the limit strikes: one still connected (it has a peer) reached its
+    server. (A transport closes its socket in a later step of the loop, so the one in
+    a TLS handshake is still open then; an attempt still connecting has no peer.)
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sockets: list[socket.socket] = []
+
+    def reached(self) -> bool:
+        """Whether a connection to the server was made (TCP), whatever happened next."""
+        return any(_connected(sock) for sock in self.sockets)
+
+
+def _connected(sock: socket.socket) -> bool:
+    if sock.fileno() == -1:
+        return False
+    try:
+        sock.getpeername()
+    except OSError:  # not connected (still trying, or refused)
+        return False
+    return True
+
+
+# The current request's dials (set by HttpFeedFetcher._get; the sockets aiohttp opens for
+# it are made in its task, or in tasks started from it, which see the same value).
+_DIALS: ContextVar[_Dials | None] = ContextVar("storybot_feed_dials", default=None)
+
+
+def _open_socket(addr_info: AddrInfoType) -> socket.socket:
+    """aiohttp's socket factory: a socket noted in the current request's dials."""
+    family, type_, proto, _, _ = addr_info
+    sock = socket.socket(family, type_, proto)
+    dials = _DIALS.get()
+    if dials is not None:
+        dials.sockets.append(sock)
+    return sock
 
 
 @dataclass(frozen=True)
@@ -108,7 +175,8 @@ class HttpFeedFetcher:
         """Create a fetcher; settings come from the ``[polling]`` config section.
 
         Args:
-            timeout_s: Wall-clock limit for one fetch, redirects and body included.
+            timeout_s: Wall-clock limit for one fetch, redirects and body included;
+                making each connection has :func:`connect_limit` of it.
             max_body_bytes: Limit on the decompressed body.
             max_entries: Keep at most this many entries per fetch.
             concurrency: Fetches in flight across all hosts.
@@ -121,6 +189,7 @@ class HttpFeedFetcher:
                 checked in that same lookup (``adapters.feeds.resolver``).
         """
         self._timeout_s = timeout_s
+        self._connect_s = connect_limit(timeout_s)
         self._max_body = max_body_bytes
         self._max_entries = max_entries
         self._max_redirects = max_redirects
@@ -149,6 +218,7 @@ class HttpFeedFetcher:
                 ssl=self._tls,
                 enable_cleanup_closed=False,
                 resolver=GuardedResolver(self._guard),
+                socket_factory=_open_socket,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -156,10 +226,15 @@ class HttpFeedFetcher:
                 auto_decompress=False,  # decoded by collect_limited, within the size limit
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,
-                # The wall-clock deadline (asyncio.timeout in fetch) is the limit that
-                # matters; these only bound a single connect or read.
+                # The wall-clock deadline (asyncio.timeout in fetch) is the limit on a
+                # fetch. Making a connection (the name's lookup, the connect, the TLS
+                # handshake) has a shorter one, so that a connect that never completes
+                # is told from a slow server (ConnectionTimeoutError, see _fetch).
                 timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=self._timeout_s, sock_read=self._timeout_s
+                    total=None,
+                    connect=self._connect_s,
+                    sock_connect=self._connect_s,
+                    sock_read=self._timeout_s,
                 ),
             )
             self._session_loop = loop
@@ -179,6 +254,7 @@ class HttpFeedFetcher:
         headers = self._request_headers(request)
         if accept:
             headers["Accept"] = accept
+        _DIALS.set(_Dials(url))  # this hop's own: what an earlier hop reached says nothing
         async with self._client().get(url, headers=headers, allow_redirects=False) as resp:
             yield resp
 
@@ -196,6 +272,8 @@ class HttpFeedFetcher:
             async with self._limits.slot(url):
                 async with asyncio.timeout(self._timeout_s):
                     dl = await self._download(PollRequest(feed_id=0, url=url), _PAGE_ACCEPT)
+        except aiohttp.ConnectionTimeoutError:  # before TimeoutError, which it is
+            raise TimedOut(self._connect_timeout(url)[0]) from None
         except TimeoutError:
             # not worth another try at once: it would hold its batch timeout_s longer again
             raise TimedOut(
@@ -236,6 +314,9 @@ class HttpFeedFetcher:
                 async with asyncio.timeout(self._timeout_s):
                     download = await self._download(request)
             return await self._interpret(request, download)
+        except aiohttp.ConnectionTimeoutError:  # before TimeoutError, which it is
+            message, unreachable = self._connect_timeout(request.url)
+            return _error(message, unreachable=unreachable)
         except TimeoutError:
             return _error(f"timed out: the feed did not arrive within {self._timeout_s:g}s")
         except FetchError as exc:
@@ -247,6 +328,20 @@ class HttpFeedFetcher:
         except Exception as exc:  # the port promises never to raise: report, log the trace
             log.exception("unexpected error fetching %s", request.url)
             return _error(f"unexpected error: {type(exc).__name__}: {exc}")
+
+    def _connect_timeout(self, url: str) -> tuple[str, bool]:
+        """What a connection not made within the connect limit says, and whether no
+        server was reached (a server that took the connection and stalled its TLS
+        handshake was)."""
+        dials = _DIALS.get()
+        where = _where(dials.url if dials else url)  # the hop's, after a redirect
+        if dials is not None and dials.reached():
+            return (
+                f"timed out: {where} took the connection but did not complete the"
+                f" TLS handshake within {self._connect_s:g}s",
+                False,
+            )
+        return f"could not connect to {where} within {self._connect_s:g}s: no answer", True
 
     def _request_headers(self, request: PollRequest) -> dict[str, str]:
         headers = {}
@@ -466,14 +561,19 @@ def _unreachable(exc: aiohttp.ClientError) -> bool:
     return isinstance(exc, aiohttp.ClientConnectorError) and _may_pass(exc)
 
 
+def _where(url: str) -> str:
+    """The host and port ``url`` connects to, as errors name them."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    except ValueError:
+        return url
+
+
 def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:
     detail = str(exc) or type(exc).__name__
     lowered = detail.lower()
-    try:
-        parts = urlsplit(url)
-        where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-    except ValueError:
-        where = url
+    where = _where(url)
     if isinstance(exc, aiohttp.ServerTimeoutError):
         return f"timed out talking to {where} ({type(exc).__name__})"
     if isinstance(exc, aiohttp.ClientSSLError):  # certificate errors included
