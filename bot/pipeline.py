@@ -254,7 +254,7 @@ class Pipeline:
         # Set by the job workers' entry points (judge_stored, judge_updates): every item
         # stored is judged by the judging job queued for it (see refresh_stories).
         self._in_job = False
-        self._queued_at: datetime | None = None  # a judging job's (see judge_stored)
+        self._queued_at: datetime | None = None  # a judging or updates job's (judge_stored)
         self._notices_warm = False  # see ``_warm_first_reports``
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
@@ -812,16 +812,19 @@ class Pipeline:
             self.rejudge_updates(self._matcher, report)
         return report
 
-    def judge_updates(self) -> CycleReport:
+    def judge_updates(self, queued_at: datetime | None = None) -> CycleReport:
         """Judge the items updated in place that wait in the store (for job workers).
 
         What :meth:`judge_stored` does for updates, except that the stories are tracked
         (their engine states loaded) only when an update is material: a feed whose
         text changes on every fetch in trivial ways costs a look at the texts, no more (nor
         is the subscription index built: about a second with 10,000 subscriptions).
+        ``queued_at`` is as for :meth:`judge_stored`: this job too may be the first to
+        track a story.
         """
         report = CycleReport()
         self._in_job = True
+        self._queued_at = queued_at
         self.rejudge_updates(self._matcher, report, before_judging=self.refresh_stories)
         return report
 

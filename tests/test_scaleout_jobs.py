@@ -28,7 +28,7 @@ from adapters.jobs.worker import QUEUES, parse_queues
 from bot.engine import Engine
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
-from bot.model import FeedEntry, PageWait
+from bot.model import FeedEntry, IngestOutcome, PageWait
 from bot.pipeline import CycleReport, engine_doc
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
@@ -68,23 +68,38 @@ def _one_engine(world, saved, story, batches, observed=()) -> dict:
     return reference.background_state()
 
 
+def _entry(item: dict) -> FeedEntry:
+    return FeedEntry(
+        guid=item["guid"],
+        url=item["url"],
+        title=item["title"],
+        summary=item.get("summary") or "",
+        content=item.get("content") or "",
+        published=None,
+    )
+
+
 def _ingest(world, items: list[dict], feed_url: str = "https://wire.example/feed.xml") -> list[int]:
     feed = world.app.store.add_feed(feed_url, world.clock.now())
     ids = []
     for item in items:
-        entry = FeedEntry(
-            guid=item["guid"],
-            url=item["url"],
-            title=item["title"],
-            summary=item.get("summary") or "",
-            content=item.get("content") or "",
-            published=None,
-        )
         _, stored = world.app.store.ingest_item(
-            new_item(entry, feed.id, item["feed"], world.clock.now())
+            new_item(_entry(item), feed.id, item["feed"], world.clock.now())
         )
         ids.append(stored.id)
     return ids
+
+
+def _update(world, item: dict, fact: str, feed_url: str = "https://wire.example/feed.xml") -> int:
+    """Store a new version of ``item`` (stored by ``_ingest`` from ``feed_url``) that adds
+    ``fact``, as a poll job does (it waits in ``pending_updates``); returns its id."""
+    feed = world.app.store.get_feed(feed_url)
+    entry = _entry(dict(item, content=(item.get("content") or "") + "\n\n" + fact))
+    outcome, stored = world.app.store.ingest_item(
+        new_item(entry, feed.id, item["feed"], world.clock.now())
+    )
+    assert outcome is IngestOutcome.UPDATED
+    return stored.id
 
 
 def _decisions(world, ids: list[int]) -> list[tuple]:
@@ -265,6 +280,37 @@ def test_a_first_story_does_not_count_the_items_of_jobs_queued_behind_its_first_
     fresh_pipeline(world.app).judge_stored(second, queued_at=second_queued)
 
     expected = _one_engine(world, saved, story, [first, second])
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
+    store.close()
+
+
+def test_an_updates_job_that_tracks_a_first_story_does_not_count_the_items_queued_behind_it(
+    db_url, clock
+):
+    """The updates job (items updated in place) can be the first job to track a story, as
+    a judging job can: queued before the story was added, run after it, it leaves out of
+    its backlog the items stored after it was queued (their judging jobs are queued behind
+    it and count them). Read as backlog too, they were counted twice."""
+    world, stream, seeds, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
+    clock.advance(minutes=1)
+    updated = _update(world, stream[0], "Police said a signal technician was arrested.")
+    [update] = store.pending_updates()
+    assert update.item_id == updated
+    updates_queued = clock.now()  # the poll job queues the updates job: it waits
+    clock.advance(minutes=1)
+    later = _ingest(world, stream[third:], "https://wire.example/2.xml")
+    later_queued = clock.now()
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    fresh_pipeline(world.app).judge_updates(queued_at=updates_queued)
+    assert store.load_engine_state(story.id) is not None  # it tracked the story first
+    assert store.pending_updates() == []
+    fresh_pipeline(world.app).judge_stored(later, queued_at=later_queued)
+
+    expected = _one_engine(world, saved, story, [later])
     assert store.load_stream()["n_docs"] == expected["n_docs"]
     assert store.load_stream() == expected
     store.close()
@@ -548,6 +594,53 @@ async def test_a_judging_job_says_when_it_was_queued_and_one_that_does_not_still
     assert await jobs.tasks["storybot.judge"](item_ids=rest)  # queued by an older version
     for item_id in args["item_ids"]:
         assert world.app.store.decisions_for_item(item_id)
+    await world.app.aclose()
+
+
+async def test_an_updates_job_says_when_it_was_queued_and_one_that_does_not_still_runs(
+    feed_server, tmp_path, clock
+):
+    """As a judging job, the updates job a poll job queues carries the time it was queued
+    (it too may be the first to track a story: see Pipeline.judge_updates); one an older
+    version queued, without it, still judges."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.jobs.tasks import Schedule, register
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    [report] = samples("development", "congress-hearing")[:1]
+    feed_server.add_feed("/a.xml", feed_of(as_entry(report)))
+    feed = world.app.store.add_feed(feed_server.url("/a.xml"), clock.now())
+    connector = InMemoryConnector()
+    jobs = procrastinate.App(connector=connector)
+    register(jobs, world.app, Schedule())
+
+    def queued(task: str) -> list[dict]:
+        return [
+            job["args"]
+            for job in connector.jobs.values()
+            if job["task_name"] == task and job["status"] == "todo"
+        ]
+
+    async def poll_with(*facts: str) -> None:
+        content = "\n\n".join([report["content"], *facts])
+        feed_server.add_feed("/a.xml", feed_of(as_entry(dict(report, content=content))))
+        clock.advance(hours=2)  # the feed is due again
+        await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
+
+    await jobs.tasks["storybot.poll_feed"](feed_id=feed.id)
+    [args] = queued("storybot.judge")
+    await jobs.tasks["storybot.judge"](**args)
+    await poll_with("Police said a signal technician was arrested.")
+
+    [args] = queued("storybot.judge_updates")
+    assert args == {"queued_at": clock.now().isoformat()}
+    assert await jobs.tasks["storybot.judge_updates"](**args) == "1 updated item judged again"
+    await poll_with("Police said a signal technician was arrested.", "The rail line reopened.")
+    # queued by an older version: no arguments
+    assert await jobs.tasks["storybot.judge_updates"]() == "1 updated item judged again"
+    assert world.app.store.pending_updates() == []
     await world.app.aclose()
 
 

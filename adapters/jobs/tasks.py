@@ -103,8 +103,10 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         queueing_lock="judge_updates",
         retry=procrastinate.RetryStrategy(max_attempts=3, wait=5),
     )
-    async def judge_updates() -> str:
-        report = await asyncio.to_thread(fresh_pipeline(app).judge_updates)
+    async def judge_updates(queued_at: str | None = None) -> str:
+        # queued_at: as the judge task's (the first job to track a story may be this one)
+        queued = datetime.fromisoformat(queued_at) if queued_at else None
+        report = await asyncio.to_thread(fresh_pipeline(app).judge_updates, queued)
         return f"{counted(report.rejudged, 'updated item')} judged again"
 
     @jobs.task(name="storybot.poll_feed", queue=POLL)
@@ -132,7 +134,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             await judge.defer_async(item_ids=[i.id for i in items], queued_at=_now(clock))
         elif report.updated_items:
             try:
-                await judge_updates.defer_async()
+                await judge_updates.defer_async(queued_at=_now(clock))
             except pexc.AlreadyEnqueued:
                 pass  # one is waiting already: it judges this poll's updates too
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
