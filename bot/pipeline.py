@@ -366,6 +366,9 @@ class Pipeline:
         the job queued for it, which counts it, and read here too it was counted twice;
         by the time this job was queued, too, if that was earlier (it waited behind other
         judging jobs): the items stored since are in the jobs queued behind it.
+        Stories with states but no stored table (migration 0018 run offline, with
+        ``--sql``; states older than the table) start from the saved statistics too, the
+        job's backlog bounded by when it was queued alone (see :meth:`_stored_by`).
         (Workers compare their clocks here too: keep them in sync.)
         """
         current = {s.id: s for s in self.store.list_stories()}
@@ -377,13 +380,13 @@ class Pipeline:
         states = {sid: self.store.load_engine_state(sid) for sid in new}
         _warn_old_stream(states)
         if new and not self._background_loaded:
+            stream = None
             if any(state is not None for state in states.values()):
-                self.restore_background(self.store.load_stream())
+                stream = self.store.load_stream()
+            if stream is not None:
+                self.restore_background(stream)
             else:
-                added = min(story.created_at for story in new.values())
-                if self._queued_at is not None:
-                    added = min(added, self._queued_at)
-                self.restore_background(None, stored_by=added if self._in_job else None)
+                self.restore_background(None, stored_by=self._stored_by(new, states))
         for story_id, story in new.items():
             state = states[story_id]
             if state is None:
@@ -409,6 +412,26 @@ class Pipeline:
                     self.engine.untrack(story_id)
                     raise
             self._stories[story_id] = story
+
+    def _stored_by(
+        self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]
+    ) -> datetime | None:
+        """In a job worker, the time by which the items that a backlog on the saved
+        statistics reads were stored (see :meth:`refresh_stories`); None in the service.
+
+        The earlier of when the first story without a state was added and when this job
+        was queued (if it says). Stories with states but no stored stream statistics add
+        no bound of their own: the items stored after the save and before this job was
+        queued were judged by the jobs queued before it (the missing table counted them),
+        the later ones are in the jobs queued behind it, which count them. (A job of an
+        older version, which does not say when it was queued, reads them all.)
+        """
+        if not self._in_job:
+            return None
+        bounds = [story.created_at for sid, story in new.items() if states[sid] is None]
+        if self._queued_at is not None:
+            bounds.append(self._queued_at)
+        return min(bounds, default=None)
 
     def _engine_states(self, story_ids: Collection[int]) -> dict[int, dict]:
         """The engine states a commit stores: each story's snapshot, by story id."""

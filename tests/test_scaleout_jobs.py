@@ -52,16 +52,17 @@ def _storyless_world(db_url, clock, parts: int):
     return world, stream, seeds, saved
 
 
-def _one_engine(world, saved, story, batches, observed=()) -> dict:
+def _one_engine(world, saved, story, batches, observed=(), state=None) -> dict:
     """The stream statistics of one engine that takes back ``saved``, reads the items of
-    ``observed``, tracks ``story`` and judges each batch of item ids in turn (in the
-    order stored): what the judging jobs' committed statistics must equal."""
+    ``observed``, tracks ``story`` (from its engine ``state``, if given) and judges each
+    batch of item ids in turn (in the order stored): what the judging jobs' committed
+    statistics must equal."""
     store = world.app.store
     reference = Engine(world.app.pipeline.engine.config)
     reference.restore_background(saved)
     for item in store.get_items(observed):
         reference.observe(engine_doc(item))
-    reference.track(story)
+    reference.track(story, state)
     for ids in batches:
         for item in sorted(store.get_items(ids), key=lambda i: (i.fetched_at, i.id)):
             reference.judge(engine_doc(item))
@@ -311,6 +312,41 @@ def test_an_updates_job_that_tracks_a_first_story_does_not_count_the_items_queue
     fresh_pipeline(world.app).judge_stored(later, queued_at=later_queued)
 
     expected = _one_engine(world, saved, story, [later])
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
+    store.close()
+
+
+def test_stories_with_states_and_no_stored_stream_do_not_count_the_items_queued_behind_twice(
+    db_url, clock
+):
+    """A database whose stories have engine states but no stream statistics row (migration
+    0018 run offline, with --sql; or states older than the statistics beside them): a
+    judging job starts from the saved statistics, as the service does, and reads the items
+    stored since as backlog, but only those stored by the time it was queued: the others
+    are in the judging jobs queued behind it, which count them. Read as backlog too, they
+    were counted twice."""
+    world = make_world(db_url, clock, follow=False)
+    store, stream, story = world.app.store, _stream(), world.story
+    third = len(stream) // 3
+    fresh_pipeline(world.app).judge_stored(_ingest(world, stream[:third]))
+    fresh_pipeline(world.app).update_saved_background()
+    saved, _ = store.load_background()
+    state = store.load_engine_state(story.id)
+    with store.engine.begin() as conn:  # as an offline upgrade leaves it
+        conn.execute(text("DELETE FROM engine_stream"))
+    assert store.load_stream() is None
+    clock.advance(minutes=1)
+    first = _ingest(world, stream[third : 2 * third], "https://wire.example/2.xml")
+    first_queued = clock.now()  # its judging job waits behind others
+    clock.advance(minutes=1)
+    second = _ingest(world, stream[2 * third :], "https://wire.example/3.xml")
+    second_queued = clock.now()
+    clock.advance(minutes=1)
+    fresh_pipeline(world.app).judge_stored(first, queued_at=first_queued)
+    fresh_pipeline(world.app).judge_stored(second, queued_at=second_queued)
+
+    expected = _one_engine(world, saved, story, [first, second], state=state)
     assert store.load_stream()["n_docs"] == expected["n_docs"]
     assert store.load_stream() == expected
     store.close()
