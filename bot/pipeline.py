@@ -314,6 +314,12 @@ class Pipeline:
         the statistics of the stream (see :meth:`refresh_stories`) as it does in the
         single-process service. At most the newest ``backlog`` items are read a call.
 
+        An item held for its linked page is judged, and counted, once the wait is over
+        (a first story tracked meanwhile, starting from the saved statistics, leaves it
+        out of its backlog): it is not read, nor the items stored after it, since the
+        saved statistics count every item through one id. A later call reads them once
+        it is released.
+
         Returns:
             How many items were read.
         """
@@ -323,7 +329,10 @@ class Pipeline:
             state, through = saved
             self.engine.restore_background(state)
         self._background_loaded = True
-        self._unread = array("q", self.store.item_ids_after(through, self._backlog))
+        ids = self.store.item_ids_after(through, self._backlog)
+        ready = set(self.store.item_ids_after(through, self._backlog, held=False))
+        held = [i for i in ids if i not in ready]  # ids is sorted: the first held is held[0]
+        self._unread = array("q", [i for i in ids if not held or i < held[0]])
         self._read_through = through
         n = self.read_backlog()
         if n or saved is None:

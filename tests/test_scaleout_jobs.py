@@ -379,6 +379,46 @@ def test_a_first_story_does_not_count_the_items_waiting_for_their_page_twice(db_
     store.close()
 
 
+def test_the_background_job_leaves_the_items_waiting_for_their_page_to_their_judging(db_url, clock):
+    """The periodic background job folds the items stored since into the saved statistics,
+    but not an item held for its linked page, nor (the saved statistics count every item
+    through one id) those stored after it: the held item is judged once its wait is over,
+    and a first story tracked meanwhile, starting from the saved statistics, would count
+    it there and again when it is judged. Once it is released the job folds it in."""
+    world, stream, seeds, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
+    clock.advance(minutes=1)
+    before = _ingest(world, stream[third : third + 4], "https://wire.example/2.xml")
+    held = _ingest(world, stream[third + 4 : third + 8], "https://wire.example/3.xml")
+    store.hold_for_pages(
+        [PageWait(i, clock.now(), clock.now() + timedelta(minutes=5)) for i in held]
+    )
+    after = _ingest(world, stream[third + 8 : 2 * third], "https://wire.example/4.xml")
+    fresh_pipeline(world.app).judge_stored(before + after, queued_at=clock.now())  # no story
+    clock.advance(minutes=1)
+    assert fresh_pipeline(world.app).update_saved_background() == len(before)
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    polled = _ingest(world, stream[2 * third :], "https://wire.example/5.xml")
+    fresh_pipeline(world.app).judge_stored(polled, queued_at=clock.now())
+    clock.advance(minutes=5)  # the page_waits task gives up waiting: their judging job
+    store.release_page_waits(held)
+    fresh_pipeline(world.app).judge_stored(held, queued_at=clock.now())
+
+    expected = _one_engine(world, saved, story, [polled, held], observed=before + after)
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
+    # released, the held items and those after them are folded in: each item once
+    assert fresh_pipeline(world.app).update_saved_background() == len(held + after + polled)
+    everything = Engine(world.app.pipeline.engine.config)
+    everything.restore_background(saved)
+    for item in store.get_items(before + held + after + polled):
+        everything.observe(engine_doc(item))
+    assert store.load_background() == (everything.background_state(), max(polled))
+    store.close()
+
+
 def test_a_process_of_a_version_before_migration_0018_still_committing_is_named(
     tmp_path, clock, caplog
 ):
