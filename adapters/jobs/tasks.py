@@ -136,7 +136,9 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
             try:
                 await judge_updates.defer_async(queued_at=_now(clock))
             except pexc.AlreadyEnqueued:
-                pass  # one is waiting already: it judges this poll's updates too
+                # one is waiting already: it judges this poll's updates too (its earlier
+                # queued_at holds: the items stored since are in the jobs behind it)
+                pass
         await asyncio.to_thread(app.pipeline.record_result, feed, result)
         pages = f", {counted(report.pages_read, 'linked page')} read" if report.pages_read else ""
         return f"{feed.url}: {result.status.value}, {counted(report.new_items, 'new item')}{pages}"
