@@ -520,6 +520,87 @@ async def test_a_server_that_takes_the_connection_and_never_answers_is_an_ordina
     assert result.error == expected.format(where=f"{host}:{port}")
 
 
+async def _never_answers(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+    await asyncio.Event().wait()  # a resolver whose packets are dropped: no answer, no error
+    raise AssertionError("unreachable")
+
+
+async def test_a_lookup_that_never_answers_is_said_to_be_the_dns_not_the_connect() -> None:
+    # The connect limit covers the name's lookup too (aiohttp's "connect" timeout). No
+    # connection was ever tried: the message must not send the operator to the feed's
+    # server or a firewall. It reached no server, as a resolver that cannot answer for
+    # now (EAI_AGAIN) did not, so it still counts toward an outage (bot.polling).
+    result = await fetch("http://news.test/feed", lookup=_never_answers, timeout_s=1.0)
+    assert result.status == FetchStatus.ERROR and result.http_status is None
+    assert result.error == "DNS lookup failed for news.test: no answer within 0.5s"
+    assert result.unreachable
+
+
+async def test_a_page_whose_lookup_never_answers_says_so() -> None:
+    f = fetcher(timeout_s=1.0, lookup=_never_answers)
+    try:
+        with pytest.raises(TimedOut) as raised:
+            await f.get_page("http://news.test/article")
+    finally:
+        await f.aclose()
+    assert str(raised.value) == "DNS lookup failed for news.test: no answer within 0.5s"
+
+
+async def test_concurrent_fetches_each_tell_their_own_connect() -> None:
+    # The poller fetches many feeds at once (asyncio.gather: a task, and a context, each).
+    # A server reached by one fetch must not make another's dropped connect look reached.
+    f = fetcher(timeout_s=1.0)
+    try:
+        with silent_listener() as (host, silent), mute_listener() as (_, mute):
+            dropped, stalled = await asyncio.gather(
+                f.fetch(PollRequest(feed_id=1, url=f"https://{host}:{silent}/feed")),
+                f.fetch(PollRequest(feed_id=2, url=f"https://{host}:{mute}/feed")),
+            )
+    finally:
+        await f.aclose()
+    assert dropped.error == f"could not connect to {host}:{silent} within 0.5s: no answer"
+    assert dropped.unreachable
+    assert stalled.error == (
+        f"timed out: {host}:{mute} took the connection but did not complete the TLS"
+        " handshake within 0.5s"
+    )
+    assert not stalled.unreachable
+
+
+async def test_a_redirect_to_an_address_whose_connect_never_completes_names_that_hop(
+    feed_server: FeedServer,
+) -> None:
+    # The first hop's connection is still open (kept alive in the pool) when the second
+    # hop's connect fails: what the first hop reached says nothing of the second.
+    with silent_listener() as (host, port):
+        url = feed_server.add_redirect("/moved", f"http://{host}:{port}/feed")
+        result = await fetch(url, timeout_s=1.0)
+    assert result.error == f"could not connect to {host}:{port} within 0.5s: no answer"
+    assert result.unreachable
+
+
+async def test_a_name_with_a_dropped_address_and_a_stalling_one_was_reached() -> None:
+    # Two addresses: aiohttp races them (happy eyeballs, aiohappyeyeballs), each connect
+    # in a task of its own. The first never completes; the second, tried 0.25 s later,
+    # takes the connection and stalls the TLS handshake: a server was reached.
+    with mute_listener() as (host, port), silent_listener("127.0.0.2", port):
+
+        async def two_addresses(name: str, p: int, family: int = 0) -> list[tuple[int, str]]:
+            return [(socket.AF_INET, "127.0.0.2"), (socket.AF_INET, host)]
+
+        result = await fetch(
+            f"https://news.test:{port}/feed",
+            timeout_s=2.0,
+            lookup=two_addresses,
+            allowed_hosts={"127.0.0.0/8"},
+        )
+    assert result.error == (
+        f"timed out: news.test:{port} took the connection but did not complete the TLS"
+        " handshake within 1s"
+    )
+    assert not result.unreachable
+
+
 async def test_a_page_whose_connect_never_completes_says_so() -> None:
     f = fetcher(timeout_s=1.0)
     try:

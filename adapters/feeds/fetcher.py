@@ -16,8 +16,10 @@ A fetch that reached no server, for a reason that may pass, says so
 resolver that cannot answer for now, a connection refused or unreachable, and a connect
 that never completed (packets dropped, as by a firewall or a dead link, while names still
 resolve). That last one needs the connect's own limit: under the fetch's deadline alone
-it looked like a slow server. A server that took the connection and then was slow (the
-TLS handshake, the headers, the body) was reached: that is the feed's own failure.
+it looked like a slow server. The limit covers the name's lookup too, so a lookup that
+never answers fails within it as well, said as the lookup's failure (no socket was
+opened). A server that took the connection and then was slow (the TLS handshake, the
+headers, the body) was reached: that is the feed's own failure.
 
 Concurrency is bounded globally and per host of the feed URL (semaphores owned by the
 instance, waited for before the deadline starts, so queueing is not mistaken for a slow
@@ -332,14 +334,24 @@ class HttpFeedFetcher:
     def _connect_timeout(self, url: str) -> tuple[str, bool]:
         """What a connection not made within the connect limit says, and whether no
         server was reached (a server that took the connection and stalled its TLS
-        handshake was)."""
+        handshake was).
+
+        The limit covers the name's lookup too: a request that opened no socket was
+        still waiting for it. That reached no server either, as a resolver that cannot
+        answer for now (``EAI_AGAIN``) does not, but the connect was never tried."""
         dials = _DIALS.get()
-        where = _where(dials.url if dials else url)  # the hop's, after a redirect
+        hop = dials.url if dials else url  # the hop's, after a redirect
+        where = _where(hop)
         if dials is not None and dials.reached():
             return (
                 f"timed out: {where} took the connection but did not complete the"
                 f" TLS handshake within {self._connect_s:g}s",
                 False,
+            )
+        if dials is not None and not dials.sockets:
+            return (
+                f"DNS lookup failed for {_hostname(hop)}: no answer within {self._connect_s:g}s",
+                True,
             )
         return f"could not connect to {where} within {self._connect_s:g}s: no answer", True
 
@@ -566,6 +578,14 @@ def _where(url: str) -> str:
     try:
         parts = urlsplit(url)
         return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    except ValueError:
+        return url
+
+
+def _hostname(url: str) -> str:
+    """The host name ``url`` names, as DNS errors say it (``AddressGuard.vetted``)."""
+    try:
+        return (urlsplit(url).hostname or url).rstrip(".")
     except ValueError:
         return url
 
