@@ -281,8 +281,6 @@ class HttpFeedFetcher:
             raise TimedOut(
                 f"timed out: the page did not arrive within {self._timeout_s:g}s"
             ) from None
-        except aiohttp.ServerTimeoutError as exc:
-            raise TimedOut(_describe_http_error(exc, url)) from None
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
         except TooLarge as exc:  # said of a page, not of a feed and its setting
@@ -542,17 +540,12 @@ def _may_pass(exc: aiohttp.ClientError) -> bool:
     """Whether a failure of the connection may pass if tried again shortly.
 
     A refused or dropped connection or a server that hung up may; a certificate error,
-    a malformed URL or a name that does not resolve will not, and a read that timed out
-    is not worth the wait again (see ``HttpPageReader``).
+    a malformed URL or a name that does not resolve will not. A timeout never gets here
+    (aiohttp's are ``TimeoutError``, caught before ``ClientError``): it is not worth the
+    wait again at once (``TimedOut``, see ``HttpPageReader``).
     """
     if isinstance(
-        exc,
-        (
-            aiohttp.ClientSSLError,
-            aiohttp.InvalidURL,
-            aiohttp.ClientConnectorDNSError,
-            aiohttp.ServerTimeoutError,
-        ),
+        exc, (aiohttp.ClientSSLError, aiohttp.InvalidURL, aiohttp.ClientConnectorDNSError)
     ):
         return False
     return isinstance(
@@ -594,8 +587,6 @@ def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:
     detail = str(exc) or type(exc).__name__
     lowered = detail.lower()
     where = _where(url)
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return f"timed out talking to {where} ({type(exc).__name__})"
     if isinstance(exc, aiohttp.ClientSSLError):  # certificate errors included
         return f"TLS/certificate error with {where}: {detail}"
     if isinstance(exc, aiohttp.ClientConnectorError):
