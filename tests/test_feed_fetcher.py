@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.errors import TimedOut
 from adapters.feeds.html_text import html_to_text
+from adapters.feeds.netguard import system_lookup
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.identity import canonical_url, feed_items
 from bot.model import FetchStatus, PollRequest
@@ -534,6 +536,22 @@ async def test_a_lookup_that_never_answers_is_said_to_be_the_dns_not_the_connect
     assert result.status == FetchStatus.ERROR and result.http_status is None
     assert result.error == "DNS lookup failed for news.test: no answer within 0.5s"
     assert result.unreachable
+
+
+async def test_a_lookup_does_not_wait_behind_the_event_loops_busy_threads() -> None:
+    # Parsing, storing and judging run in the event loop's default thread pool; a lookup
+    # queued behind them would spend the fetcher's connect limit waiting for a thread,
+    # and a name that resolves at once would be reported as a DNS server that does not
+    # answer (and counted toward an outage). Lookups have threads of their own.
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    busy = [loop.run_in_executor(None, release.wait) for _ in range(64)]
+    try:
+        found = await asyncio.wait_for(system_lookup("localhost", 80), timeout=10)
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+    assert found and all(address in ("127.0.0.1", "::1") for _, address in found)
 
 
 async def test_a_page_whose_lookup_never_answers_says_so() -> None:

@@ -20,6 +20,8 @@ without resolving). :meth:`AddressGuard.check` does both, for a feed being added
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import ipaddress
 import re
 import socket
@@ -229,10 +231,18 @@ class AddressGuard:
         return target
 
 
+# Threads of the lookups' own. ``loop.getaddrinfo`` would queue a lookup in the event
+# loop's default pool behind parsing, storing and judging, and a name that resolves at
+# once would spend the fetcher's connect limit waiting for a thread (reported as a DNS
+# server that does not answer, a sign of an outage). As many as fetches run at once by
+# default (``[polling] concurrency``); the threads start as lookups need them.
+_LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="storybot-dns")
+
+
 async def system_lookup(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
-    """Resolve ``host`` with the system resolver, off the event loop's thread."""
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        host, port, family=family, type=socket.SOCK_STREAM
+    """Resolve ``host`` with the system resolver, in a thread for lookups alone."""
+    infos = await asyncio.get_running_loop().run_in_executor(
+        _LOOKUPS, functools.partial(socket.getaddrinfo, host, port, family, socket.SOCK_STREAM)
     )
     return [(int(info[0]), str(info[4][0])) for info in infos]
 
