@@ -306,7 +306,7 @@ class Pipeline:
         self._unread = array("q", sorted(unread | since)[-self._backlog :])
         return True
 
-    def update_saved_background(self) -> int:
+    def update_saved_background(self, stored_by: datetime | None = None) -> int:
         """Fold the items stored since the saved background statistics into them, and save.
 
         For scale-out workers, where no long-lived process reads every item: a periodic
@@ -318,7 +318,9 @@ class Pipeline:
         (a first story tracked meanwhile, starting from the saved statistics, leaves it
         out of its backlog): it is not read, nor the items stored after it, since the
         saved statistics count every item through one id. A later call reads them once
-        it is released.
+        it is released. So is an item stored after ``stored_by`` (when the job was
+        queued: the judging jobs of such items are queued behind it, and a first story
+        one of them tracks counts them when it judges them; read here too, twice).
 
         Returns:
             How many items were read.
@@ -330,9 +332,13 @@ class Pipeline:
             self.engine.restore_background(state)
         self._background_loaded = True
         ids = self.store.item_ids_after(through, self._backlog)
-        ready = set(self.store.item_ids_after(through, self._backlog, held=False))
-        held = [i for i in ids if i not in ready]  # ids is sorted: the first held is held[0]
-        self._unread = array("q", [i for i in ids if not held or i < held[0]])
+        ready = set(
+            self.store.item_ids_after(through, self._backlog, stored_by=stored_by, held=False)
+        )
+        # ids is sorted: the first not ready is waiting[0] (its id is below those of items
+        # stored before it by another poll: the statistics count every item through one id)
+        waiting = [i for i in ids if i not in ready]
+        self._unread = array("q", [i for i in ids if not waiting or i < waiting[0]])
         self._read_through = through
         n = self.read_backlog()
         if n or saved is None:

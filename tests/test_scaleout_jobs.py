@@ -419,6 +419,77 @@ def test_the_background_job_leaves_the_items_waiting_for_their_page_to_their_jud
     store.close()
 
 
+async def test_the_background_job_leaves_the_items_queued_behind_it_to_their_judging_jobs(
+    db_url, clock
+):
+    """The periodic background job waits its turn behind the judging jobs queued before it
+    (the engine lock: one at a time, in the order queued) and folds the items stored by its
+    tick only: those stored after it are judged by the jobs queued behind it. Folded in
+    before their judging job ran, a first story tracked meanwhile counted them in the saved
+    statistics it started from and again when they were judged."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.jobs.tasks import Schedule, register
+
+    world, stream, seeds, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
+    jobs = procrastinate.App(connector=InMemoryConnector())
+    register(jobs, world.app, Schedule())
+    background, judge = jobs.tasks["storybot.background"], jobs.tasks["storybot.judge"]
+    assert background.lock == judge.lock
+    clock.advance(minutes=1)
+    before = _ingest(world, stream[third : third + 4], "https://wire.example/2.xml")
+    await judge(item_ids=before, queued_at=clock.now().isoformat())  # no story: judges nothing
+    tick = int(clock.now().timestamp())  # the background job is queued: it waits its turn
+    clock.advance(minutes=1)
+    pending = _ingest(world, stream[third + 4 : 2 * third], "https://wire.example/3.xml")
+    pending_queued = clock.now().isoformat()  # its judging job is queued behind it
+    clock.advance(minutes=1)
+    said = await background(timestamp=tick)
+    clock.advance(minutes=1)
+    story = store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    polled = _ingest(world, stream[2 * third :], "https://wire.example/4.xml")
+    await judge(item_ids=pending, queued_at=pending_queued)
+    await judge(item_ids=polled, queued_at=clock.now().isoformat())
+
+    expected = _one_engine(world, saved, story, [pending, polled], observed=before)
+    assert store.load_stream()["n_docs"] == expected["n_docs"]
+    assert store.load_stream() == expected
+    assert said == f"{len(before)} items folded into the stream statistics"
+    store.close()
+
+
+def test_the_background_job_folds_no_item_past_one_stored_after_its_tick(db_url, clock):
+    """Ids follow the inserts, not the poll times: a poll that fetched before the tick can
+    store its items after another poll's that fetched after it. The saved statistics count
+    every item through one id, so the background job stops before the first item stored
+    after its tick; folding the later ids stored before the tick skipped that item for
+    good (its judging job, with no story yet, counts it nowhere)."""
+    world, stream, _, saved = _storyless_world(db_url, clock, 3)
+    store, third = world.app.store, len(stream) // 3
+    feed = store.add_feed("https://wire.example/late.xml", clock.now())
+    fetched_before = clock.now()
+    tick = clock.now() + timedelta(seconds=30)
+    clock.advance(minutes=1)
+    after = _ingest(world, stream[third : third + 3], "https://wire.example/2.xml")
+    before = [  # the slower poll, fetched before the tick, stores its items now
+        store.ingest_item(new_item(_entry(item), feed.id, item["feed"], fetched_before))[1].id
+        for item in stream[third + 3 : third + 6]
+    ]
+    assert min(after) < min(before)
+
+    assert fresh_pipeline(world.app).update_saved_background(stored_by=tick) == 0
+    assert fresh_pipeline(world.app).update_saved_background(stored_by=clock.now()) == 6
+    everything = Engine(world.app.pipeline.engine.config)
+    everything.restore_background(saved)
+    for item in store.get_items(after + before):
+        everything.observe(engine_doc(item))
+    assert store.load_background() == (everything.background_state(), max(before))
+    store.close()
+
+
 def test_a_process_of_a_version_before_migration_0018_still_committing_is_named(
     tmp_path, clock, caplog
 ):
@@ -457,7 +528,8 @@ async def test_the_background_job_runs_on_the_engine_queue_and_saves_the_statist
     register(jobs, world.app, Schedule())
     task = jobs.tasks["storybot.background"]
     assert task.queue == ENGINE
-    assert await task(timestamp=0) == f"{len(ids)} items folded into the stream statistics"
+    tick = int(clock.now().timestamp())  # the items were stored by the tick
+    assert await task(timestamp=tick) == f"{len(ids)} items folded into the stream statistics"
     state, through = world.app.store.load_background()
     assert (state["n_docs"], through) == (len(ids), max(ids))
     world.app.store.close()

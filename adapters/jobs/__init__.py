@@ -3,18 +3,18 @@
 One PostgreSQL database holds storybot's tables and procrastinate's job tables. Any number
 of ``storybot worker`` processes, on any machines, take jobs from it:
 
-=========================  ===========  ========================  ============================
-task                       queue        lock / queueing lock      deferred by
-=========================  ===========  ========================  ============================
-``storybot.schedule``      poll         - / ``schedule``          periodic, [polling] tick
-``storybot.poll_feed``     poll         ``feed:ID`` / ``poll:ID`` ``schedule``, one per due feed
-``storybot.page_waits``    poll         same / ``page_waits``     periodic, [polling] tick
-``storybot.judge``         engine       ``engine`` / -            ``poll_feed``, ``page_waits``
-``storybot.background``    engine       same / ``background``     periodic, every minute
-``storybot.deliver``       deliver      ``deliver`` / same        periodic, [delivery] tick
-``storybot.digests``       deliver      ``digests`` / same        periodic, every minute
-``storybot.retry_stalled`` maintenance  - / ``retry_stalled``     periodic, every heartbeat
-=========================  ===========  ========================  ============================
+=========================  ===========  ============================  ============================
+task                       queue        lock / queueing lock          deferred by
+=========================  ===========  ============================  ============================
+``storybot.schedule``      poll         - / ``schedule``              periodic, [polling] tick
+``storybot.poll_feed``     poll         ``feed:ID`` / ``poll:ID``     ``schedule``, one per due feed
+``storybot.page_waits``    poll         same / ``page_waits``         periodic, [polling] tick
+``storybot.judge``         engine       ``engine`` / -                ``poll_feed``, ``page_waits``
+``storybot.background``    engine       ``engine`` / ``background``   periodic, every minute
+``storybot.deliver``       deliver      ``deliver`` / same            periodic, [delivery] tick
+``storybot.digests``       deliver      ``digests`` / same            periodic, every minute
+``storybot.retry_stalled`` maintenance  - / ``retry_stalled``         periodic, every heartbeat
+=========================  ===========  ============================  ============================
 
 Why each guarantee holds:
 
@@ -49,7 +49,9 @@ or other workers would retry them while they still run. Running jobs get
 (a delivery job sends at most 20 rows, and stops after the current one once asked to).
 Workers compare ``next_poll_at`` with their own clock: keep the machines' clocks in sync
 (NTP). The engine's stream-wide term statistics, which seed a story tracked for the first
-time, are kept current in the database by the periodic ``background`` job.
+time, are kept current in the database by the periodic ``background`` job; it holds the
+``engine`` lock too, so it runs after the judging jobs queued before its tick and folds the
+items stored by then only (the later ones are their judging jobs' to count).
 """
 
 from adapters.jobs.worker import QUEUES, WorkerOptions, run_worker

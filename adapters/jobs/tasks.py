@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import procrastinate
 from procrastinate import exceptions as pexc
@@ -180,12 +180,15 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
 
     # No long-lived process reads every item here, so this job keeps the saved stream
     # statistics current: a story added later starts from them, as in the single process.
+    # The engine lock: it runs after the judging jobs queued before its tick, and folds
+    # only the items stored by then; a later item's judging job, queued behind it, may be
+    # the first to track a story, which starts from the saved statistics and counts that
+    # item when it judges it (folded in too, it was counted twice).
     @jobs.periodic(cron=every(schedule.background_s), periodic_id="tick")
-    @jobs.task(
-        name="storybot.background", queue=ENGINE, lock="background", queueing_lock="background"
-    )
+    @jobs.task(name="storybot.background", queue=ENGINE, lock="engine", queueing_lock="background")
     async def background(timestamp: int) -> str:
-        read = await asyncio.to_thread(fresh_pipeline(app).update_saved_background)
+        ticked = datetime.fromtimestamp(timestamp, timezone.utc)
+        read = await asyncio.to_thread(fresh_pipeline(app).update_saved_background, ticked)
         return f"{counted(read, 'item')} folded into the stream statistics"
 
     @jobs.periodic(cron=every(schedule.deliver_s), periodic_id="tick")
