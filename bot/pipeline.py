@@ -318,9 +318,10 @@ class Pipeline:
         (a first story tracked meanwhile, starting from the saved statistics, leaves it
         out of its backlog): it is not read, nor the items stored after it, since the
         saved statistics count every item through one id. A later call reads them once
-        it is released. So is an item stored after ``stored_by`` (when the job was
-        queued: the judging jobs of such items are queued behind it, and a first story
-        one of them tracks counts them when it judges them; read here too, twice).
+        it is released. An item stored after ``stored_by`` (when the periodic job was
+        queued) is left out the same way: its judging job, queued behind that job, may be
+        the first to track a story, which counts it when it judges it (read here too, it
+        was counted twice).
 
         Returns:
             How many items were read.
@@ -335,8 +336,9 @@ class Pipeline:
         ready = set(
             self.store.item_ids_after(through, self._backlog, stored_by=stored_by, held=False)
         )
-        # ids is sorted: the first not ready is waiting[0] (its id is below those of items
-        # stored before it by another poll: the statistics count every item through one id)
+        # ids is sorted: only those below the first not ready (held, or stored after
+        # stored_by: a poll that fetched earlier may insert later, under higher ids) are
+        # read, since the saved statistics count every item through one id
         waiting = [i for i in ids if i not in ready]
         self._unread = array("q", [i for i in ids if not waiting or i < waiting[0]])
         self._read_through = through
