@@ -20,6 +20,7 @@ from adapters.signals import StopSignals
 from bot.clock import SystemClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
+from bot.duration import duration
 from bot.engine import Engine, EngineConfig
 from bot.errors import (
     ConfigError,
@@ -560,11 +561,11 @@ async def start_adapter(
                 # service waiting silently after one line; another try costs one 429
                 wait = min(max(delay, exc.retry_after_s), max(delay, max_delay_s))
             log.warning(
-                "%s: cannot connect (attempt %d): %s; retrying in %gs",
+                "%s: cannot connect (attempt %d): %s; retrying in %s",
                 adapter.platform,
                 attempt,
                 reason,
-                wait,
+                duration(wait),
             )
         else:
             return True

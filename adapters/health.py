@@ -28,7 +28,6 @@ The default ``max_age`` is :func:`default_max_age_s`.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from collections import Counter
@@ -39,6 +38,7 @@ from typing import TextIO
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.clock import utc
+from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
 from bot.polling import is_local_url, is_outage_error, without_outage_note
@@ -230,7 +230,7 @@ def polling(feeds: list[Feed], now: datetime, max_age: timedelta) -> Finding:
         return Finding("polling", OK, "no feeds to poll (storybot feeds add URL)")
     polled = [utc(f.last_polled_at) for f in feeds if f.last_polled_at is not None]
     last = max(polled) if polled else None
-    since = f"last poll {duration(now - last)} ago" if last else "no feed polled yet"
+    since = f"last poll {_age(now - last)} ago" if last else "no feed polled yet"
     due = [f for f in feeds if utc(f.next_poll_at) <= now]
     waiting = [f for f in due if now - utc(f.next_poll_at) > max_age]
     if waiting and (last is None or now - last > max_age):
@@ -239,7 +239,7 @@ def polling(feeds: list[Feed], now: datetime, max_age: timedelta) -> Finding:
             "polling",
             PROBLEM,
             f"{since}, and {counted(len(waiting), 'feed')} due for more than "
-            f"{duration(max_age)} (waiting since {oldest:%Y-%m-%d %H:%M} UTC): is "
+            f"{_age(max_age)} (waiting since {oldest:%Y-%m-%d %H:%M} UTC): is "
             "`storybot run` (or a worker serving the poll queue) running?",
         )
     return Finding("polling", OK, f"{since}; {len(due)} of {counted(len(feeds), 'feed')} due now")
@@ -294,11 +294,11 @@ def delivering(
     if overdue:
         messages, platforms = _by_platform(overdue)
         found.append(
-            f"{messages} due for more than {duration(max_age)} "
+            f"{messages} due for more than {_age(max_age)} "
             f"and not sent ({platforms}): is a deliverer with that platform's token running?"
         )
     if not found:
-        return Finding("delivery", OK, f"nothing waiting for more than {duration(max_age)}")
+        return Finding("delivery", OK, f"nothing waiting for more than {_age(max_age)}")
     waiting = len(refused or ()) + len(overdue)
     return Finding(
         "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
@@ -375,13 +375,10 @@ def _it(n: int) -> str:
     return "it" if n == 1 else "them"
 
 
-def duration(span: timedelta) -> str:
-    """A span as people say it: "45 s", "12 min", "5 h", "3 days" (rounded down)."""
-    seconds = max(0.0, span.total_seconds())
-    if seconds < 120:
-        return f"{math.floor(seconds)} s"
-    if seconds < 120 * 60:
-        return f"{math.floor(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{math.floor(seconds / 3600)} h"
-    return f"{math.floor(seconds / 86400)} days"
+def _age(span: timedelta) -> str:
+    """How long ago, or how long overdue, rounded down (see :func:`bot.duration.duration`).
+
+    A probe's line must not make a threshold look crossed before it is: a poll 14 min 50 s
+    ago is "14 min ago" beside a 15-min ``--max-age``, never "15 min ago".
+    """
+    return duration(span, round_down=True)

@@ -29,6 +29,8 @@ import signal
 import threading
 from collections.abc import Callable
 
+from bot.duration import duration
+
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -125,7 +127,10 @@ class StopSignals:
         self._timer = threading.Timer(
             self.bound_s,
             self._give_up,
-            (exit_code(signum), f"cleanup did not finish within {self.bound_s:g}s: exiting now"),
+            (
+                exit_code(signum),
+                f"cleanup did not finish within {duration(self.bound_s)}: exiting now",
+            ),
         )
         self._timer.daemon = True
         self._timer.start()

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, Mapping, TypeVar
 
+from bot.duration import duration
 from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
@@ -269,10 +270,10 @@ class DeliveryWorker:
                 count=False,
             )
             log.info(
-                "%s rate limited; retrying %s after %.1fs",
+                "%s rate limited; retrying %s after %s",
                 entry.target.platform,
                 entry.key,
-                exc.retry_after_s,
+                duration(exc.retry_after_s),
             )
             return
         except PermanentDeliveryError as exc:
@@ -305,9 +306,9 @@ class DeliveryWorker:
                 count=False,
             )
             log.error(
-                "%s refused the bot's token; its messages wait, asked again in %gs: %s",
+                "%s refused the bot's token; its messages wait, asked again in %s: %s",
                 entry.target.platform,
-                wait,
+                duration(wait),
                 exc,
             )
             return

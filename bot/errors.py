@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.duration import duration
+
 
 class DeliveryError(Exception):
     """A chat platform did not accept a message."""
@@ -22,7 +24,7 @@ class RateLimited(DeliveryError):
     """
 
     def __init__(self, retry_after_s: float, message: str = "rate limited") -> None:
-        super().__init__(f"{message} (retry after {retry_after_s:g}s)")
+        super().__init__(f"{message} (retry after {duration(retry_after_s)})")
         if retry_after_s != retry_after_s:  # NaN
             retry_after_s = MAX_RETRY_AFTER_S
         self.retry_after_s = min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)

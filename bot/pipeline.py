@@ -48,6 +48,7 @@ from bot.alerts import (
     with_fact,
 )
 from bot.digest import ALERT_CAP_WINDOW
+from bot.duration import duration
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.engine.semantic import Dense
@@ -656,7 +657,7 @@ class Pipeline:
                 "1 item waits" if len(held) == 1 else f"{len(held)} items wait",
                 "its" if len(held) == 1 else "their",
                 "" if len(held) == 1 else "s",
-                _duration(held[0].next_try_at - now),
+                duration(held[0].next_try_at - now),
             )
         waiting = {w.item_id for w in held}
         return [
@@ -715,7 +716,7 @@ class Pipeline:
                     "gave up waiting for linked page %s after %s (%s); its item is judged "
                     "on its headline",
                     url,
-                    _duration(now - wait.since),
+                    duration(now - wait.since, round_down=True),
                     why,
                 )
         report.pages_read += len(found)
@@ -1453,17 +1454,6 @@ def _page_texts(read: PagesRead, wanted: dict[int, str], titles: dict[int, str])
         for item_id, url in wanted.items()
         if url in read.texts
     }
-
-
-def _duration(span: timedelta) -> str:
-    """A wait as people say it: "45s", "3 min", "1 h 10 min"."""
-    seconds = max(0, round(span.total_seconds()))
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 def page_body(text: str, title: str) -> str:

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import DeliveryWorker
 from bot.digest import run_digests
+from bot.duration import duration
 from bot.pipeline import Pipeline
 from bot.ports import Clock, Store
 
@@ -171,9 +172,9 @@ class Service:
             # next: their work is recorded only when done, so it is done again at the
             # next start (a poll's feeds stay due, a post is looked up before posting).
             log.warning(
-                "%d job(s) still running after %gs were cancelled; their work stays queued",
+                "%d job(s) still running after %s were cancelled; their work stays queued",
                 len(left),
-                drain_timeout_s,
+                duration(drain_timeout_s),
             )
             for task in left:
                 task.cancel()

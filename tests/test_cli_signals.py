@@ -150,7 +150,7 @@ async def test_a_second_signal_stops_now_and_a_blocked_cleanup_is_bounded(caplog
             assert await asyncio.to_thread(exited.wait, 10)
             code, at = exits[0]
             assert code == 130 and at - second_at >= 0.3
-            assert "cleanup did not finish within 0.3s: exiting now" in caplog.text
+            assert "cleanup did not finish within 0.3 s: exiting now" in caplog.text
 
             exited.clear()
             os.kill(os.getpid(), signal.SIGTERM)  # a third: at once
@@ -340,7 +340,7 @@ def test_a_second_sigterm_stops_a_draining_worker_now_and_its_poll_runs_again(
     proc = _worker(config, env, log)
     # the grace: 30 s; the jobs in flight are listed in any order (a periodic job may be
     # running too)
-    draining = re.compile(r"waiting up to 30s for [^\n]*storybot\.poll_feed\[")
+    draining = re.compile(r"waiting up to 30 s for [^\n]*storybot\.poll_feed\[")
     out = _stopped_now(proc, signal.SIGTERM, 143, log, draining, arrived, release)
     assert "stopped (cut short by a second signal)" in out and "exiting now" not in out, out
 

@@ -178,7 +178,7 @@ async def test_other_2xx_statuses(feed_server: FeedServer) -> None:
 @pytest.mark.parametrize(
     ("status", "headers", "retry_after", "words"),
     [
-        (429, {"Retry-After": "120"}, 120.0, ["HTTP 429", "slow down", "retry after 120s"]),
+        (429, {"Retry-After": "120"}, 120.0, ["HTTP 429", "slow down", "retry after 2 min"]),
         (
             503,
             {
@@ -281,7 +281,7 @@ async def test_slow_dripping_body_hits_the_wall_clock_deadline(feed_server: Feed
     assert (
         result.status == FetchStatus.ERROR
         and "timed out" in result.error
-        and "0.5s" in result.error
+        and "0.5 s" in result.error
     )
 
 

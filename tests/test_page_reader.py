@@ -226,7 +226,7 @@ async def test_a_page_that_timed_out_is_not_tried_again(feed_server: FeedServer)
 
     assert feed_server.hits("/slow") == 1 and waits.seconds == []
     # not now, but minutes later it may well arrive in time
-    assert result.later == {url: "timed out: the page did not arrive within 0.3s"}
+    assert result.later == {url: "timed out: the page did not arrive within 0.3 s"}
 
 
 async def test_retries_can_be_turned_off(feed_server: FeedServer) -> None:
@@ -433,14 +433,14 @@ async def test_fetch_errors_from_an_injected_fetcher_are_logged_as_warnings(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def get_page(url: str) -> Page:
-        raise FetchError("timed out: the page did not arrive within 15s")
+        raise FetchError("timed out: the page did not arrive within 15 s")
 
     caplog.set_level(logging.WARNING, LOGGER)
 
     assert await read(["https://example.com/a"], get_page=get_page) == {}
     assert warnings_about(caplog, "https://example.com/a") == [
         "could not read linked page https://example.com/a: timed out: the page did not"
-        " arrive within 15s"
+        " arrive within 15 s"
     ]
 
 

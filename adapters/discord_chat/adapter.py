@@ -27,6 +27,7 @@ from adapters.discord_chat.render import (
     reply_messages,
 )
 from adapters.discord_chat.slash import story_group
+from bot.duration import duration
 from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
@@ -281,7 +282,7 @@ class DiscordAdapter:
         await self.stop()
         if failed is not None:
             raise gateway_refusal(failed) or failed
-        raise ConnectionError(f"Discord gateway not ready after {self._start_timeout_s:g}s")
+        raise ConnectionError(f"Discord gateway not ready after {duration(self._start_timeout_s)}")
 
     async def stop(self) -> None:
         """Disconnect the gateway and close the HTTP session.

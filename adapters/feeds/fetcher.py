@@ -56,6 +56,7 @@ from adapters.feeds.limits import HostLimits
 from adapters.feeds.netguard import AddressGuard, Lookup
 from adapters.feeds.parse import parse_to_result
 from adapters.feeds.resolver import GuardedResolver
+from bot.duration import duration
 from bot.model import FetchResult, FetchStatus, PollRequest
 
 log = logging.getLogger(__name__)
@@ -279,7 +280,7 @@ class HttpFeedFetcher:
         except TimeoutError:
             # not worth another try at once: it would hold its batch timeout_s longer again
             raise TimedOut(
-                f"timed out: the page did not arrive within {self._timeout_s:g}s"
+                f"timed out: the page did not arrive within {duration(self._timeout_s)}"
             ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
@@ -318,7 +319,7 @@ class HttpFeedFetcher:
             message, unreachable = self._connect_timeout(request.url)
             return _error(message, unreachable=unreachable)
         except TimeoutError:
-            return _error(f"timed out: the feed did not arrive within {self._timeout_s:g}s")
+            return _error(f"timed out: the feed did not arrive within {duration(self._timeout_s)}")
         except FetchError as exc:
             # transient without an answer: the resolver could not answer for now
             unreachable = exc.transient and exc.http_status is None
@@ -510,19 +511,8 @@ def _http_message(status: int, retry_after: float | None) -> str:
     )
     message = f"HTTP {status} {reason}: {hint}"
     if retry_after is not None:
-        message += f" (retry after {_wait(retry_after)})"
+        message += f" (retry after {duration(retry_after)})"
     return message
-
-
-def _wait(seconds: float) -> str:
-    """A wait as people say it: "120s", "90 min", "5 h", "3 days" (rounded)."""
-    if seconds < 180:
-        return f"{seconds:.0f}s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -35,6 +35,7 @@ from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from adapters.feeds.html_text import cut_text
 from adapters.feeds.netguard import Lookup
+from bot.duration import duration
 from bot.model import PagesRead, has_body
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class HttpPageReader:
             except FetchError as exc:
                 if not exc.transient:
                     raise
-                log.info("linked page %s: %s; trying again in %gs", url, exc, delay)
+                log.info("linked page %s: %s; trying again in %s", url, exc, duration(delay))
             await self._sleep(delay)  # outside the fetcher's slots: others go on meanwhile
             delay *= 2
         return await self._get_page(url)  # the last try: its failure is the answer

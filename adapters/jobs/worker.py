@@ -18,6 +18,7 @@ from adapters.jobs.schema import conninfo, ensure_schema
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
 from adapters.signals import StopSignals
+from bot.duration import duration
 from bot.errors import UserError
 from storage.engine import SETTING
 
@@ -214,7 +215,7 @@ async def _run_until_stopped(
             running = _running_jobs(worker)
             log.info(
                 "stopping: no new jobs; %s",
-                f"waiting up to {options.stop_grace_s:g}s for {', '.join(running)}"
+                f"waiting up to {duration(options.stop_grace_s)} for {', '.join(running)}"
                 if running
                 else "no job was running",
             )
@@ -275,8 +276,8 @@ async def _run_until_stopped(
             pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
             failures += 1
             log.warning(
-                "worker stopped or could not start (database unreachable?); restarting in %gs",
-                pause,
+                "worker stopped or could not start (database unreachable?); restarting in %s",
+                duration(pause),
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)

@@ -43,6 +43,7 @@ from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
+from bot.duration import duration
 from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import OutboundMessage, Target
 from bot.ports import CommandHandler
@@ -252,7 +253,8 @@ class SlackAdapter:
                 raise TransientDeliveryError("Slack Socket Mode: stopped before it connected")
             if not connecting.done():
                 raise TransientDeliveryError(
-                    f"Slack Socket Mode: no WebSocket connection after {self._start_timeout_s:g}s"
+                    "Slack Socket Mode: no WebSocket connection after "
+                    f"{duration(self._start_timeout_s)}"
                 )
             connecting.result()
             connected = True
@@ -384,9 +386,9 @@ class _SocketModeLog(logging.Logger):
             self._failing = True
             log.warning(
                 "slack: Socket Mode reconnection failed (%s); /story commands are not received "
-                "until it succeeds; trying again with a new URL every %gs",
+                "until it succeeds; trying again with a new URL every %s",
                 reason,
-                self._ping_interval_s,
+                duration(self._ping_interval_s),
             )
         return True
 

@@ -26,6 +26,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.duration import duration
+
 log = logging.getLogger(__name__)
 
 FIRST_WAIT_S = 60.0  # apps.connections.open is Tier 1: about one call a minute
@@ -92,7 +94,7 @@ class AppTokenRefusal(AsyncRetryHandler):
                 "SLACK_BOT_TOKEN works); asking Slack again with back-off, up to every %s",
                 METHOD,
                 code,
-                _duration(self._max_wait_s),
+                duration(self._max_wait_s),
             )
         self._refusals += 1
         return True
@@ -107,7 +109,9 @@ class AppTokenRefusal(AsyncRetryHandler):
     ) -> None:
         state.next_attempt_requested = True
         wait = min(self._first_wait_s * 2 ** min(self._refusals - 1, 30), self._max_wait_s)
-        log.debug("slack: app token refused %d times; asking again in %gs", self._refusals, wait)
+        log.debug(
+            "slack: app token refused %d times; asking again in %s", self._refusals, duration(wait)
+        )
         sleeping = asyncio.ensure_future(self._sleep(wait))
         stopping = asyncio.ensure_future(self._stopped.wait())
         try:
@@ -120,7 +124,3 @@ class AppTokenRefusal(AsyncRetryHandler):
             # slack_sdk's that close() may not cancel itself)
             raise asyncio.CancelledError
         state.increment_current_attempt()
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g}s"

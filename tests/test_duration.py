@@ -1,0 +1,59 @@
+"""How storybot says a span of time in log lines, health checks, errors and replies.
+
+One style everywhere (``bot.duration.duration``): a number, a space, a unit; seconds up to
+two minutes, minutes up to two hours, hours (with their minutes) up to two days, then days.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.duration import duration
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0, "0 s"),
+        (-5, "0 s"),  # a clock step backwards is no negative wait
+        (0.3, "0.3 s"),  # a short timeout keeps its tenths
+        (2.5, "2.5 s"),
+        (1.0, "1 s"),
+        (45, "45 s"),
+        (119.4, "119 s"),
+        (120, "2 min"),
+        (150, "3 min"),  # half a minute rounds up
+        (5400, "90 min"),
+        (2 * 3600, "2 h"),
+        (4200 + 3600, "2 h 10 min"),
+        (23 * 3600, "23 h"),
+        (48 * 3600, "2 days"),
+        (2324928480, "26909 days"),
+        (float("inf"), "forever"),  # a broken proxy's Retry-After
+        (float("nan"), "forever"),
+    ],
+)
+def test_a_span_is_said_in_one_style(seconds: float, said: str) -> None:
+    assert duration(seconds) == said
+    if seconds == seconds and abs(seconds) != float("inf"):
+        assert duration(timedelta(seconds=seconds)) == said
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0.99, "0.9 s"),
+        (119.9, "119 s"),
+        (179, "2 min"),
+        (2 * 3600 - 1, "119 min"),
+        (2 * 3600 + 59 * 60 + 59, "2 h 59 min"),
+        (48 * 3600 - 1, "47 h 59 min"),
+        (3 * 86400 - 1, "2 days"),
+    ],
+)
+def test_an_age_rounded_down_never_says_more_time_passed_than_did(
+    seconds: float, said: str
+) -> None:
+    assert duration(timedelta(seconds=seconds), round_down=True) == said
