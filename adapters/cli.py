@@ -578,7 +578,7 @@ def _run(args: argparse.Namespace) -> int:
     if no_data:
         # help, or an unknown command (answered with the help): touch no database
         store = open_store("sqlite://")
-    elif reads_only or cmd == "db-upgrade" or _takes_away(args):
+    elif reads_only or cmd == "db-upgrade" or _takes_away(args) or _polls_nothing(args, settings):
         # A read in the wrong directory must not create (and then report) an empty
         # database, nor may an upgrade report one "at the latest schema", nor a prune
         # (from cron, in the home directory) or a removal report one it found nothing in;
@@ -710,6 +710,17 @@ def _takes_away(args: argparse.Namespace) -> bool:
     if cmd == "feeds":
         return bool(args.feeds_cmd == "remove")
     return False
+
+
+def _polls_nothing(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether ``poll --once`` would poll a database it creates: one with nothing to poll.
+
+    Run by cron in the wrong directory, it made an empty database there and said "no
+    feeds yet" (exit 0) at every run while the real database went unpolled; so it needs
+    a database that exists, unless the config file declares stories or feeds to start
+    one with (a first start, as ``storybot run`` makes).
+    """
+    return args.command == "poll" and not (settings.stories or settings.feeds)
 
 
 def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat dispatch table

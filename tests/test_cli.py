@@ -621,6 +621,23 @@ def test_a_pruning_or_removing_command_in_the_wrong_directory_creates_no_databas
 
 
 @pytest.mark.parametrize(
+    "argv", [["poll", "--once"], ["poll", "--once", "--all"], ["poll", "--once", "--deliver"]]
+)
+def test_poll_once_in_the_wrong_directory_creates_no_database(tmp_path, capsys, monkeypatch, argv):
+    # `poll --once` from cron in the home directory made an empty database there and said
+    # "no feeds yet" with exit 0 every time, while the real database was never polled
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert f"no database at {tmp_path / 'storybot.db'} (the default database URL)" in (
+        captured.err
+    ), captured.err
+    assert captured.err.count("\n") == 1 and captured.out == "", captured
+    assert list(tmp_path.iterdir()) == []  # neither the database nor its poll lock
+
+
+@pytest.mark.parametrize(
     ("argv", "env", "shown"),
     [
         (["worker"], {}, "storybot worker needs PostgreSQL"),

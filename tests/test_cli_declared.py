@@ -268,3 +268,18 @@ def test_a_refused_ask_without_declarations_still_leaves_no_new_database(db, tmp
     config = _config(tmp_path)  # declares nothing
     assert main(["--config", config, "ask", "follow nosuch"]) == 1
     assert not list(tmp_path.glob("cli.db*"))
+
+
+def test_poll_once_where_there_is_no_database_starts_one_for_the_declared_feeds(
+    tmp_path, capsys, monkeypatch, feed_server
+):
+    # without a database `poll --once` refuses (it would poll nothing), unless the config
+    # file declares what to poll: then it is the first start, as `storybot run` would be
+    url = feed_server.add_feed("/f.xml", _RSS)
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    config = _config(tmp_path, feeds=[url])
+    assert main(["--config", config, "poll", "--once"]) == 0
+    assert "polled 1 feed (1 ok" in capsys.readouterr().out
+    assert (tmp_path / "storybot.db").exists()
