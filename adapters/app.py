@@ -466,9 +466,26 @@ def check_chat_settings(settings: Settings) -> None:
     """Refuse chat tokens that cannot start (checked by ``run`` before the store is opened).
 
     Raises:
-        UserError: SLACK_BOT_TOKEN is set, but not what its mode needs beside it.
+        UserError: SLACK_BOT_TOKEN is set, but not what its mode needs beside it; or
+            SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without it (Slack was meant:
+            the service must not quietly print to the console instead).
     """
     s = settings
+    if not s.slack.bot_token:
+        given = [
+            name
+            for name, value in (
+                ("SLACK_APP_TOKEN", s.slack.app_token),
+                ("SLACK_SIGNING_SECRET", s.slack.signing_secret),
+            )
+            if value
+        ]
+        if given:
+            raise UserError(
+                f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} set but "
+                "SLACK_BOT_TOKEN is not: Slack needs the Bot User OAuth Token (xoxb-...) too; "
+                f"set it, or unset {' and '.join(given)} to run without Slack."
+            )
     if s.slack.bot_token and not s.slack.enabled:
         raise UserError(
             "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "

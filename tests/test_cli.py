@@ -647,17 +647,34 @@ def test_poll_once_in_the_wrong_directory_creates_no_database(tmp_path, capsys, 
         (["feeds", "add", "https://example.com/f.xml", "--interval", "5"], {}, "--interval"),
         (["prune", "--older-than", "0"], {}, "--older-than must be at least 1 day"),
         (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN is set but Slack cannot"),
+        # not the console instead, silently: Slack was meant, and its bot token forgotten
+        (["run"], {"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN"),
+        (
+            ["run"],
+            {"SLACK_SIGNING_SECRET": "s"},
+            "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN",
+        ),
     ],
 )
 def test_a_command_refused_for_what_was_typed_creates_no_database(
     tmp_path, capsys, monkeypatch, argv, env, shown
 ):
-    for name in ("STORYBOT_DATABASE_URL", "STORYBOT_ALLOWED_HOSTS", "SLACK_APP_TOKEN"):
+    for name in (
+        "STORYBOT_DATABASE_URL",
+        "STORYBOT_ALLOWED_HOSTS",
+        "SLACK_APP_TOKEN",
+        "SLACK_BOT_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
+
+    async def no_service(app, **kw):
+        raise AssertionError("run must stop before starting the service")
+
+    monkeypatch.setattr("adapters.operator.run_service", no_service)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert shown in err and err.count("\n") == 1, err
