@@ -58,6 +58,19 @@ _SECRET_KEYS = {
     "password",
     "api_key",
 }
+# Settings only the environment gives (secrets, and the chat endpoints tests and proxies
+# point elsewhere): a config file setting one would be ignored, so it is refused, naming
+# the variable; nor are they among the settings an unknown key is told of
+_FROM_ENV_ONLY = {
+    ("slack", "bot_token"): "SLACK_BOT_TOKEN",
+    ("slack", "app_token"): "SLACK_APP_TOKEN",
+    ("slack", "signing_secret"): "SLACK_SIGNING_SECRET",
+    ("slack", "api_url"): "STORYBOT_SLACK_API_URL",
+    ("discord", "token"): "DISCORD_BOT_TOKEN",
+    ("discord", "api_url"): "STORYBOT_DISCORD_API_URL",
+    ("discord", "gateway_url"): "STORYBOT_DISCORD_GATEWAY_URL",
+    ("summarizer", "api_key"): "STORYBOT_SUMMARIZER_API_KEY",
+}
 # URLs of the config file that may carry a password, and the variable to give them in instead
 _URL_ENV = {"database.url": "STORYBOT_DATABASE_URL", "summarizer.url": "STORYBOT_SUMMARIZER_URL"}
 SUMMARIZER_KINDS = ("extractive", "openai")
@@ -414,7 +427,17 @@ def _table(raw: Any, name: str, cls: type, where: str, label: str) -> Any:
     """
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: {label} must be a table")
-    allowed = {f for f in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+    for key in raw:
+        if (name, key) in _FROM_ENV_ONLY:
+            raise ConfigError(
+                f"{where}: {label} {key}: {_FROM_ENV_ONLY[(name, key)]} sets this, read only "
+                "from the environment: set that variable and remove this line"
+            )
+    allowed = {
+        f
+        for f in cls.__dataclass_fields__  # type: ignore[attr-defined]
+        if (name, f) not in _FROM_ENV_ONLY
+    }
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ConfigError(

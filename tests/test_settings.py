@@ -393,6 +393,52 @@ def test_every_section_refuses_unknown_settings(tmp_path, text, fragment):
     assert fragment in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[slack]\napi_url = 'http://127.0.0.1:9/'\n", "[slack] api_url: STORYBOT_SLACK_API_URL"),
+        (
+            "[discord]\napi_url = 'http://127.0.0.1:9/'\n",
+            "[discord] api_url: STORYBOT_DISCORD_API_URL",
+        ),
+        (
+            "[discord]\ngateway_url = 'ws://127.0.0.1:9/'\n",
+            "[discord] gateway_url: STORYBOT_DISCORD_GATEWAY_URL",
+        ),
+        ("[slack]\nbot_token = ''\n", "[slack] bot_token: SLACK_BOT_TOKEN"),
+        ("[summarizer]\napi_key = ''\n", "[summarizer] api_key: STORYBOT_SUMMARIZER_API_KEY"),
+    ],
+)
+def test_a_setting_the_environment_gives_is_refused_in_the_config_file_naming_its_variable(
+    tmp_path, text, fragment
+):
+    # [slack] api_url was taken and then ignored: Slack was called at slack.com all the same
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).startswith(f"{path}: ")
+    assert "only from the environment" in str(err.value) and fragment in str(err.value)
+
+
+def test_the_settings_an_unknown_key_is_told_of_are_those_a_config_file_may_set(tmp_path):
+    # not the tokens: putting one in the file is refused as a secret
+    path = write(tmp_path, "[slack]\nmod = 'http'\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert "unknown setting(s) in [slack]: mod (known: http_path, http_port, mode)" in str(
+        err.value
+    )
+
+
+def test_a_misspelt_engine_setting_says_which_it_probably_is(tmp_path):
+    path = write(tmp_path, "[engine]\non_topic_treshold = 0.2\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert "unknown [engine] setting(s): on_topic_treshold (did you mean on_topic_threshold?)" in (
+        str(err.value)
+    )
+
+
 def test_a_misspelt_database_url_is_refused_not_replaced_by_the_default(tmp_path):
     path = write(tmp_path, '[database]\nuri = "sqlite:////tmp/x.db"\n')
     with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[database\]: uri"):

@@ -8,6 +8,7 @@ An ``[engine]`` table in the config TOML may override any field by name.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -306,7 +307,12 @@ class EngineConfig:
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - set(fields))
         if unknown:
-            raise ValueError(f"unknown [engine] setting(s): {', '.join(unknown)}")
+            meant = [
+                f"{name} (did you mean {close[0]}?)" if close else name
+                for name in unknown
+                for close in [difflib.get_close_matches(name, fields, n=1, cutoff=0.8)]
+            ]
+            raise ValueError(f"unknown [engine] setting(s): {', '.join(meant)}")
         values: dict[str, Any] = {}
         for name, value in data.items():
             default = getattr(cls, name)
