@@ -16,6 +16,7 @@ longer texts to the modules beside it: the command table and help
 from __future__ import annotations
 
 import asyncio
+import difflib
 import inspect
 import logging
 import re
@@ -159,8 +160,10 @@ class Commands:
         rest = rest.strip()
         spec = SPECS.get(name)
         if spec is None:
+            close = difflib.get_close_matches(name, SPECS, n=1, cutoff=0.75)
+            meant = f" Did you mean `{close[0]}`?" if close else ""
             raise UsageError(
-                f"Unknown command '{clip(name, 40)}'.\n\n{help_text(platform=req.platform)}"
+                f"Unknown command '{clip(name, 40)}'.{meant}\n\n{help_text(platform=req.platform)}"
             )
         if spec.channel and req.direct_message:
             # before the admin check: in a DM no one is a server admin, and being one

@@ -114,6 +114,19 @@ async def test_unknown_command_names_it_and_shows_help(commands):
     reply = await commands.handle(req("frobnicate now"))
     assert not reply.ok
     assert "Unknown command 'frobnicate'" in reply.text and "/story status" in reply.text
+    assert "Did you mean" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("staus", "status"), ("Subscribtions", "subscriptions"), ("unfolow pentagon", "unfollow")],
+)
+async def test_a_misspelt_command_says_which_command_was_probably_meant(commands, text, meant):
+    reply = await commands.handle(req(text))
+    assert not reply.ok and reply.usage_error
+    first = reply.text.splitlines()[0]
+    assert first == f"Unknown command '{text.split()[0].lower()}'. Did you mean `{meant}`?", first
+    assert "/story status" in reply.text  # the help follows
 
 
 @pytest.mark.parametrize(
