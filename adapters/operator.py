@@ -677,6 +677,15 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
         print(report.line(), file=out)
         for url, error in report.failures:
             print(f"  failed: {url}: {error}", file=out)
+        if report.alerts_queued and not deliver:
+            # else "3 alerts queued" is the last word, and nothing shows where they went
+            one = report.alerts_queued == 1
+            print(
+                f"  the {'alert waits' if one else 'alerts wait'} in the outbox: `storybot run` "
+                f"posts {'it' if one else 'them'}, `storybot poll --once --deliver` prints "
+                f"{'it' if one else 'them'} here",
+                file=out,
+            )
         status = 1 if report.all_failed else 0
     if deliver:
         # digests too (digest follows, a realtime channel's overflow): what `run`'s

@@ -11,7 +11,7 @@ import sys
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import T0
-from storyworld import as_entry, feed_of, samples, seeds_dir
+from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 
 from adapters.cli import _parser, main
 from storage import open_store
@@ -263,6 +263,26 @@ def test_poll_once_polls_due_feeds_and_reports(db, capsys, feed_server):
 
     assert main(["poll", "--once"]) == 0
     assert "no feeds are due" in capsys.readouterr().out
+
+
+def test_poll_once_says_where_the_alerts_it_queued_go(db, capsys, feed_server):
+    # "1 alert queued", and then nothing: a first `poll --once` left people wondering
+    # where the alert went (it waits in the outbox for `run` or `poll --once --deliver`)
+    main(["story", "add", "pentagon", *seeds()])
+    entries = [as_entry(item, n) for n, item in enumerate(TIMELINE["items"])]
+    feed_server.add_feed("/a.xml", feed_of(*entries))
+    main(["feeds", "add", feed_server.url("/a.xml")])
+    capsys.readouterr()
+    assert main(["poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "3 new developments, 3 alerts queued" in out, out
+    assert out.endswith(
+        "\n  the alerts wait in the outbox: `storybot run` posts them, "
+        "`storybot poll --once --deliver` prints them here\n"
+    ), out
+    assert main(["poll", "--once", "--all", "--deliver"]) == 0
+    out = capsys.readouterr().out
+    assert "waits in the outbox" not in out and "== NEW DEVELOPMENT [pentagon]" in out, out
 
 
 def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
