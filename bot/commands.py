@@ -413,8 +413,9 @@ class Commands:
                         "what is hidden: give the number `/story feeds` shows for the one to "
                         "remove (`#4`), or its whole URL. None was removed."
                     )
-                what = "the number of none" if is_feed_number(url) else "not one"
-                raise UserError(f"{url} is {what} of the polled feeds. See `/story feeds`.")
+                if is_feed_number(url):
+                    raise UserError(f"No polled feed is numbered {url}. See `/story feeds`.")
+                raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
             text = f"Removed feed {shown_url(removed)}. Items already stored are kept."
             return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")

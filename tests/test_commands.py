@@ -1227,7 +1227,9 @@ async def test_a_feed_is_removed_by_its_number_as_listed(commands, store):
     assert (await commands.handle(req(f"feeds remove {first.id}", admin=True))).ok
     assert store.list_feeds() == []
     missing = await commands.handle(req("feeds remove #99", admin=True))
-    assert not missing.ok and "#99 is the number of none of the polled feeds" in missing.text
+    assert not missing.ok and "No polled feed is numbered #99. See `/story feeds`." in missing.text
+    missing = await commands.handle(req("feeds remove https://f.example/gone.xml", admin=True))
+    assert "https://f.example/gone.xml is not one of the polled feeds." in missing.text
 
 
 async def test_a_key_in_a_feeds_last_error_is_not_shown_to_the_channel(
