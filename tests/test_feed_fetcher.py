@@ -496,18 +496,18 @@ async def test_a_connect_that_never_completes_fails_as_unreachable_within_half_t
     with silent_listener() as (host, port):
         result = await fetch(f"{scheme}://{host}:{port}/feed", timeout_s=1.0)
     assert result.status == FetchStatus.ERROR and result.http_status is None
-    assert result.error == f"could not connect to {host}:{port} within 0.5s: no answer"
+    assert result.error == f"could not connect to {host}:{port} within 0.5 s: no answer"
     assert result.unreachable
 
 
 @pytest.mark.parametrize(
     ("scheme", "expected"),
     [
-        ("http", "timed out: the feed did not arrive within 1s"),
+        ("http", "timed out: the feed did not arrive within 1 s"),
         (
             "https",
             "timed out: {where} took the connection but did not complete the TLS handshake"
-            " within 0.5s",
+            " within 0.5 s",
         ),
     ],
 )
@@ -534,7 +534,7 @@ async def test_a_lookup_that_never_answers_is_said_to_be_the_dns_not_the_connect
     # now (EAI_AGAIN) did not, so it still counts toward an outage (bot.polling).
     result = await fetch("http://news.test/feed", lookup=_never_answers, timeout_s=1.0)
     assert result.status == FetchStatus.ERROR and result.http_status is None
-    assert result.error == "DNS lookup failed for news.test: no answer within 0.5s"
+    assert result.error == "DNS lookup failed for news.test: no answer within 0.5 s"
     assert result.unreachable
 
 
@@ -561,7 +561,7 @@ async def test_a_page_whose_lookup_never_answers_says_so() -> None:
             await f.get_page("http://news.test/article")
     finally:
         await f.aclose()
-    assert str(raised.value) == "DNS lookup failed for news.test: no answer within 0.5s"
+    assert str(raised.value) == "DNS lookup failed for news.test: no answer within 0.5 s"
 
 
 async def test_concurrent_fetches_each_tell_their_own_connect() -> None:
@@ -576,11 +576,11 @@ async def test_concurrent_fetches_each_tell_their_own_connect() -> None:
             )
     finally:
         await f.aclose()
-    assert dropped.error == f"could not connect to {host}:{silent} within 0.5s: no answer"
+    assert dropped.error == f"could not connect to {host}:{silent} within 0.5 s: no answer"
     assert dropped.unreachable
     assert stalled.error == (
         f"timed out: {host}:{mute} took the connection but did not complete the TLS"
-        " handshake within 0.5s"
+        " handshake within 0.5 s"
     )
     assert not stalled.unreachable
 
@@ -593,7 +593,7 @@ async def test_a_redirect_to_an_address_whose_connect_never_completes_names_that
     with silent_listener() as (host, port):
         url = feed_server.add_redirect("/moved", f"http://{host}:{port}/feed")
         result = await fetch(url, timeout_s=1.0)
-    assert result.error == f"could not connect to {host}:{port} within 0.5s: no answer"
+    assert result.error == f"could not connect to {host}:{port} within 0.5 s: no answer"
     assert result.unreachable
 
 
@@ -614,7 +614,7 @@ async def test_a_name_with_a_dropped_address_and_a_stalling_one_was_reached() ->
         )
     assert result.error == (
         f"timed out: news.test:{port} took the connection but did not complete the TLS"
-        " handshake within 1s"
+        " handshake within 1 s"
     )
     assert not result.unreachable
 
@@ -626,7 +626,7 @@ async def test_a_page_whose_connect_never_completes_says_so() -> None:
             await f.get_page(f"http://{host}:{port}/article")
     finally:
         await f.aclose()
-    assert str(raised.value) == f"could not connect to {host}:{port} within 0.5s: no answer"
+    assert str(raised.value) == f"could not connect to {host}:{port} within 0.5 s: no answer"
 
 
 @pytest.mark.parametrize(

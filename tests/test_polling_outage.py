@@ -146,7 +146,7 @@ async def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_
         assert all(f.next_poll_at - clock.now() <= timedelta(minutes=15) for f in feeds)
         assert all(
             f.last_error
-            and f.last_error.startswith(f"could not connect to {f.url.split('/')[2]} within 0.5s")
+            and f.last_error.startswith(f"could not connect to {f.url.split('/')[2]} within 0.5 s")
             and f.last_error.endswith("is this machine's network down?)")
             for f in feeds
         ), [f.last_error for f in feeds]

@@ -344,15 +344,15 @@ class HttpFeedFetcher:
         if dials is not None and dials.reached():
             return (
                 f"timed out: {where} took the connection but did not complete the"
-                f" TLS handshake within {self._connect_s:g}s",
+                f" TLS handshake within {duration(self._connect_s)}",
                 False,
             )
         if dials is not None and not dials.sockets:
             return (
-                f"DNS lookup failed for {_hostname(hop)}: no answer within {self._connect_s:g}s",
+                f"DNS lookup failed for {_hostname(hop)}: no answer within {duration(self._connect_s)}",
                 True,
             )
-        return f"could not connect to {where} within {self._connect_s:g}s: no answer", True
+        return f"could not connect to {where} within {duration(self._connect_s)}: no answer", True
 
     def _request_headers(self, request: PollRequest) -> dict[str, str]:
         headers = {}
