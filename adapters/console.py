@@ -14,6 +14,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Callable, TextIO
 
+from bot.alerts import MAX_LINKS, cited_links
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, source_list
@@ -30,7 +31,9 @@ _WHEN = {
     MessageKind.NOTICE: "published",
     MessageKind.DIGEST: "last update",
 }
-CONSOLE_LINKS = 3  # links printed; the others are counted
+# Links printed: as many as an alert carries (MAX_LINKS), so the console lists what Slack
+# and Discord do; a digest's others are counted. Cited links are never the ones left out.
+CONSOLE_LINKS = MAX_LINKS
 
 
 def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
@@ -54,10 +57,13 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
         lines.append(
             f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})"
         )
-    for link in message.links[:CONSOLE_LINKS]:
-        lines.append(f"   {link.label}: {link.url}")
-    if len(message.links) > CONSOLE_LINKS:
-        lines.append(f"   … and {counted(len(message.links) - CONSOLE_LINKS, 'more link')}")
+    cited = cited_links(message)
+    room = max(CONSOLE_LINKS, len(cited))
+    shown = sorted(sorted(range(len(message.links)), key=lambda i: i not in cited)[:room])
+    for i in shown:
+        lines.append(f"   {message.links[i].label}: {message.links[i].url}")
+    if len(message.links) > len(shown):
+        lines.append(f"   … and {counted(len(message.links) - len(shown), 'more link')}")
     if message.when:
         when = message.when if message.when.tzinfo else message.when.replace(tzinfo=UTC)
         lines.append(f"   {_WHEN[message.kind]} {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")

@@ -174,6 +174,26 @@ def marker_numbers(message: OutboundMessage) -> dict[str, int]:
 
 
 _MARKER_LABEL = re.compile(r"\[(\d+)\] ")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def cited_links(message: OutboundMessage) -> frozenset[int]:
+    """The places in ``message.links`` of the links its text cites.
+
+    A link labelled ``[n] Outlet`` is cited when ``[n]`` is in the body or the thread
+    note (an edit's new fact). A platform that has room for fewer links than the message
+    carries (the console's few lines, Slack's and Discord's characters) keeps these
+    first: a marker whose link is hidden behind "… and 1 more" points at nothing.
+    """
+    text = "\n".join(t for t in (message.body, message.thread_note) if t)
+    markers = {int(m) for m in _MARKER.findall(text)}
+    if not markers:
+        return frozenset()
+    return frozenset(
+        i
+        for i, link in enumerate(message.links)
+        if (m := _MARKER_LABEL.match(link.label)) and int(m.group(1)) in markers
+    )
 
 
 def cited_summary(
@@ -185,9 +205,9 @@ def cited_summary(
     the development's second report, see :func:`citation_numbers`); a run from a report
     without a link names its outlet in brackets. The links are every cited report and
     then the development's first other reports, up to ``MAX_LINKS``, each labelled with
-    its number (``[2] Outlet``): the cited ones first (a platform showing fewer links
-    shows those), each group in number order. A development stored before
-    citations existed keeps its plain summary and links.
+    its number (``[2] Outlet``) and listed in number order, as a reader looks them up; a
+    platform with room for fewer keeps the cited ones (see :func:`cited_links`). A
+    development stored before citations existed keeps its plain summary and links.
 
     The body fits in ``limit`` characters. A longer one is shortened run by run (the
     longest runs give up most, see :func:`_fit_runs`), never by cutting off its end:
@@ -221,7 +241,7 @@ def cited_summary(
     order = _report_numbers(dev.links)
     others = [(order[url], source, url) for source, url in dev.links if url and url not in listed]
     others = sorted(set(others))[: max(0, MAX_LINKS - len(cited))]
-    links = [(f"[{n}] {source or url}", url) for n, source, url in cited + others]
+    links = [(f"[{n}] {source or url}", url) for n, source, url in sorted(cited + others)]
     return _fit_runs(parts, limit), links
 
 

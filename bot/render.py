@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Collection, Sequence
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -239,21 +239,27 @@ def plain_text(message: "OutboundMessage") -> str:
     return "\n".join(lines)
 
 
-def join_whole(parts: Sequence[str], separator: str, limit: int) -> str:
+def join_whole(
+    parts: Sequence[str], separator: str, limit: int, first: Collection[int] = ()
+) -> str:
     """``parts`` joined by ``separator`` in at most ``limit`` characters, each kept whole.
 
     For lists whose items must not be cut, such as links (a cut URL is a broken link):
-    parts are taken in order and one that does not fit in the room left is skipped, so a
-    very long one costs only itself; the skipped ones are counted at the end ("… and 2
-    more"), the count's room included.
+    the parts at the places in ``first`` (the links an alert's text cites) are taken
+    first, then the others in order; one that does not fit in the room left is skipped,
+    so a very long one costs only itself. The kept parts are joined in their own order,
+    and the skipped ones are counted at the end ("… and 2 more"), the count's room
+    included.
     """
-    kept: list[str] = []
-    for text in parts:
+    order = sorted(range(len(parts)), key=lambda i: i not in first)
+    kept: list[int] = []
+    for i in order:
         dropped = len(parts) - len(kept) - 1  # at most, if this one is kept
         more = f"{separator}… and {dropped} more" if dropped else ""
-        if len(separator.join([*kept, text])) + len(more) <= limit:
-            kept.append(text)
+        if len(separator.join([*(parts[k] for k in kept), parts[i]])) + len(more) <= limit:
+            kept.append(i)
+    texts = [parts[k] for k in sorted(kept)]
     dropped = len(parts) - len(kept)
     if dropped:
-        kept.append(f"… and {dropped} more")
-    return separator.join(kept)
+        texts.append(f"… and {dropped} more")
+    return separator.join(texts)

@@ -92,16 +92,16 @@ def test_a_marker_names_the_same_report_in_every_edit_and_in_its_thread_reply() 
     assert msg.body == "A hearing is set. [3] Michael will testify. [8]"
     item = Item(8, "k8", 1, late[1], None, "T", "", "", T0, T0, late[0], "h")
     assert added_fact(before, after, item) == "Outlet8: Michael will testify. [8]"
-    # the cited reports, then the first others, up to MAX_LINKS, each in number order
+    # the cited reports and the first others, up to MAX_LINKS, listed in number order
     assert [link.label for link in msg.links] == [
-        "[3] Outlet3",
-        "[8] Outlet8",
         "[1] Outlet1",
         "[2] Outlet2",
+        "[3] Outlet3",
         "[4] Outlet4",
+        "[8] Outlet8",
     ]
     assert len(msg.links) == MAX_LINKS
-    assert msg.links[3].label == f"[2] {other[0]}"
+    assert msg.links[1].label == f"[2] {other[0]}"
 
 
 def test_consecutive_sentences_of_one_report_share_one_marker() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import socket
 import sqlite3
 import sys
@@ -1559,3 +1560,23 @@ def test_a_mistyped_storybot_variable_is_warned_about_once_and_ignored(db, monke
         " (did you mean STORYBOT_ALLOWED_HOSTS?)\n"
     ) in err
     assert err.count("STORYBOT_ALOWED_HOSTS") == 1
+
+
+def test_poll_once_deliver_lists_an_alerts_links_in_number_order_hiding_none_it_cites(
+    db, capsys, feed_server
+):
+    # The sample timeline read at once: the first alert's summary cites its 4th report.
+    # It listed "[4]", "[1]", "[2]" and "… and 1 more link": [3] hidden while [4] showed.
+    main(["story", "add", "pentagon", *seeds()])
+    entries = [as_entry(item, n) for n, item in enumerate(TIMELINE["items"])]
+    feed_server.add_feed("/a.xml", feed_of(*entries))
+    main(["feeds", "add", feed_server.url("/a.xml")])
+    assert main(["poll", "--once", "--deliver"]) == 0
+    out = capsys.readouterr().out
+    alert = out[out.index("== NEW DEVELOPMENT") :].split("\n== ")[0]
+    body = alert.splitlines()[1]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+    listed = [int(n) for n in re.findall(r"^   \[(\d+)\] ", alert, re.M)]
+    assert cited and cited <= set(listed), alert
+    assert listed == sorted(listed), alert
+    assert listed == list(range(1, len(listed) + 1)), alert  # none left out before a shown one

@@ -40,7 +40,7 @@ def test_an_edited_alert_prints_its_new_fact_its_time_and_counts_the_links_it_le
         kind=MessageKind.ALERT,
         title="Senators set a hearing",
         body="Senators demanded the text. [1] Michael will testify on March 18. [2]",
-        links=tuple(Link(f"[{n}] Outlet {n}", f"https://o{n}.example/a") for n in range(1, 6)),
+        links=tuple(Link(f"[{n}] Outlet {n}", f"https://o{n}.example/a") for n in range(1, 8)),
         when=datetime(2026, 3, 5, 17, 45, tzinfo=UTC),
         thread_note="Daily: Michael will testify on March 18. [2]",
     )
@@ -49,4 +49,24 @@ def test_an_edited_alert_prints_its_new_fact_its_time_and_counts_the_links_it_le
 
     assert "   new: Daily: Michael will testify on March 18. [2]" in lines
     assert "   first reported 2026-03-05 17:45 UTC" in lines
+    assert "   … and 2 more links" in lines
+
+
+def test_the_console_lists_links_in_number_order_and_never_leaves_out_a_cited_one():
+    from adapters.console import CONSOLE_LINKS, render_console
+    from bot.model import Link
+
+    n = CONSOLE_LINKS + 2
+    message = OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="Senators set a hearing",
+        body=f"Senators demanded the text. [{n}]",
+        links=tuple(Link(f"[{i}] Outlet {i}", f"https://o{i}.example/a") for i in range(1, n + 1)),
+        thread_note="Daily: Michael will testify on March 18. [2]",
+    )
+
+    lines = render_console(message, edited=True).splitlines()
+
+    listed = [int(line.split("]")[0].strip(" [")) for line in lines if line.startswith("   [")]
+    assert listed == [*range(1, CONSOLE_LINKS), n], lines
     assert "   … and 2 more links" in lines

@@ -290,6 +290,17 @@ def test_links_that_do_not_fit_are_dropped_whole_and_counted_keeping_short_ones(
     ]
 
 
+def test_a_cited_link_keeps_its_place_when_uncited_ones_before_it_leave_no_room() -> None:
+    # links in number order: [1] and [2] (not cited) would fill the field before [3]
+    wide = [Link(f"[{n}] Outlet {n}", f"https://o{n}.example/" + "a" * 460) for n in (1, 2)]
+    links = (*wide, Link("[3] Daily", "https://daily.example/3"))
+    message = OutboundMessage(MessageKind.ALERT, "Hearing", "A hearing is set. [3]", links=links)
+    value = {f.name: f.value for f in message_embed(message).fields}["Links"]
+    lines = value.splitlines()
+    assert lines[0].startswith("[\\[1\\] Outlet 1](https://o1.example/"), lines
+    assert lines[1:] == ["[\\[3\\] Daily](https://daily.example/3)", "… and 1 more"]
+
+
 def test_a_long_alert_with_long_links_keeps_the_embed_under_6000() -> None:
     message = OutboundMessage(
         MessageKind.ALERT,

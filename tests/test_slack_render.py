@@ -329,6 +329,16 @@ def test_links_that_do_not_fit_are_dropped_whole_and_counted() -> None:
     assert text.endswith(" · … and 4 more")
 
 
+def test_a_cited_link_keeps_its_place_when_uncited_ones_before_it_leave_no_room() -> None:
+    # links in number order: [1] and [2] (not cited) would fill the line before [3]
+    wide = [Link(f"[{n}] Outlet {n}", f"https://o{n}.example/" + "a" * 1455) for n in (1, 2)]
+    links = (*wide, Link("[3] Daily", "https://daily.example/3"))
+    blocks = render.message_blocks(message(body="A hearing is set. [3]", links=links))
+    line = next(b["text"]["text"] for b in blocks if "…" in b.get("text", {}).get("text", ""))
+    assert "<https://daily.example/3|[3] Daily>" in line
+    assert line.startswith("<https://o1.example/") and line.endswith(" · … and 1 more")
+
+
 def test_a_short_link_after_a_long_one_still_shows() -> None:
     long = Link("[1] Wire", "https://news.example/" + "a" * 2990)
     short = Link("[2] Daily", "https://daily.example/2")

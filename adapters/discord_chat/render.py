@@ -22,12 +22,13 @@ not) and counts those it drops, and the description gives up what the total lack
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Collection
 from urllib.parse import quote, urlsplit
 
 import discord
 from discord.utils import escape_mentions
 
+from bot.alerts import cited_links
 from bot.model import Link, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, shorten, source_list
 
@@ -179,7 +180,7 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
             ("Sources", truncate(escape_text(source_list(message.sources)), FIELD_MAX), True)
         )
     if message.links:
-        fields.append(("Links", links_value(message.links), False))
+        fields.append(("Links", links_value(message.links, cited=cited_links(message)), False))
     if message.thread_note:
         fields.append(("New", thread_note_value(message.thread_note), False))
     used = len(title) + len(author) + len(footer) + sum(len(n) + len(v) for n, v, _ in fields)
@@ -210,14 +211,17 @@ def thread_note_value(note: str, limit: int = FIELD_MAX) -> str:
     return join_whole(facts, "\n", limit)
 
 
-def links_value(links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX) -> str:
+def links_value(
+    links: tuple[Link, ...] | list[Link], limit: int = FIELD_MAX, cited: Collection[int] = ()
+) -> str:
     """The "Links" field: one ``[label](url)`` per line, in at most ``limit`` characters.
 
-    Links are taken in order (cited reports first) and kept or dropped whole; one too
-    long for the room left is skipped, so the short labelled links after a long
-    tracking URL still show. Dropped links are counted: "… and 2 more".
+    Links are kept or dropped whole: the ``cited`` ones (places in ``links``) are taken
+    first, then the others in order; one too long for the room left is skipped, so the
+    short labelled links after a long tracking URL still show. The kept links stay in
+    their order (an alert's in number order); dropped links are counted: "… and 2 more".
     """
-    return join_whole([link_markdown(link) for link in links], "\n", limit)
+    return join_whole([link_markdown(link) for link in links], "\n", limit, cited)
 
 
 def _description(

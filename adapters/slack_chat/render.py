@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 from urllib.parse import urlsplit
 
-from bot.alerts import ALERT_BODY_MAX
+from bot.alerts import ALERT_BODY_MAX, cited_links
 from bot.model import Link, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, shorten, source_list
 
@@ -159,14 +159,18 @@ def link_mrkdwn(link: Link) -> str:
     return f"<{url}|{label}>" if url else label
 
 
-def links_mrkdwn(links: tuple[Link, ...] | list[Link], limit: int = TEXT_MAX) -> str:
+def links_mrkdwn(
+    links: tuple[Link, ...] | list[Link], limit: int = TEXT_MAX, cited: Collection[int] = ()
+) -> str:
     """The links line, ``<url|label> · <url|label>``, in at most ``limit`` characters.
 
-    A link is kept or dropped whole (a cut URL would be a broken link): links are taken
-    in order (cited reports first) and one that does not fit is skipped, so a very long
-    tracking URL costs only itself. Dropped links are counted: "… and 2 more".
+    A link is kept or dropped whole (a cut URL would be a broken link): the ``cited``
+    ones (places in ``links``) are taken first, then the others in order, and one that
+    does not fit is skipped, so a very long tracking URL costs only itself. The kept
+    links stay in their order (an alert's in number order); dropped links are counted:
+    "… and 2 more".
     """
-    return join_whole([link_mrkdwn(link) for link in links], " · ", limit)
+    return join_whole([link_mrkdwn(link) for link in links], " · ", limit, cited)
 
 
 def date_mrkdwn(when: datetime) -> str:
@@ -302,7 +306,7 @@ def _tail(message: OutboundMessage) -> list[Block]:
     if context:
         tail.append({"type": "context", "elements": context})
     if message.links:
-        links = links_mrkdwn(message.links)
+        links = links_mrkdwn(message.links, cited=cited_links(message))
         tail.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": links, "verbatim": True}}
         )
