@@ -1,7 +1,8 @@
 """What ``/story status`` and ``/story developments`` say about a story's developments.
 
 Both list developments as the same entries: number, headline and date of the first
-report; a lead (the first sentence of the summary, with the outlet and link it comes
+report ("first reported …", the outlets' clock, where status's "last report fetched …" is
+storybot's); a lead (the first sentence of the summary, with the outlet and link it comes
 from); the count of reports and their outlets. Each reply must fit one Discord embed
 (:data:`STATUS_BODY_MAX`), and they make room differently:
 
@@ -72,7 +73,7 @@ def status_lines(
         f"{counted(stats.sources, 'source')} · {counted(stats.copies, 'copy', 'copies')} folded · "
         f"{counted(stats.developments, 'new development')} · "
         + (
-            f"last report {format_time(stats.last_item_at)}"
+            f"last report fetched {format_time(stats.last_item_at)}"
             if stats.last_item_at
             else "no report yet"
         )
@@ -172,9 +173,12 @@ def _entry_lines(
     outlet_max: int | None = None,
     links: bool = True,
 ) -> list[str]:
-    lines = [
-        f"{dev.number}. {clip(dev.headline, 120)} ({format_time(dev.first_reported_at or dev.created_at)})"
-    ]
+    # Two clocks, each named: a development is dated when the outlets first reported it
+    # (its earliest report's publication, else fetch, time), as its alert is; status's
+    # "last report fetched" is when storybot last read one, which a backlog poll or a
+    # feed's wrong dates set far from any publication.
+    when = format_time(dev.first_reported_at or dev.created_at)
+    lines = [f"{dev.number}. {clip(dev.headline, 120)} (first reported {when})"]
     lead, link = _lead(dev, lead_max, outlet_max=outlet_max, links=links)
     if lead:
         lines.append(f"   {lead}")

@@ -453,7 +453,32 @@ async def test_status_dates_a_development_by_its_first_report(commands, store, c
     )
     store.commit_decisions([judgement], [dev], {}, [], clock.now())
     text = (await commands.handle(req("status"))).text
-    assert f"1. Senators demand the deal text ({published:%Y-%m-%d %H:%M} UTC)" in text
+    assert f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)" in text
+
+
+async def test_status_says_which_of_its_times_is_storybots_and_which_the_outlets(
+    commands, store, clock
+):
+    # "last report 2026-12-04 14:39 UTC" (when storybot fetched it) beside a development
+    # dated "2026-03-05 17:45 UTC" (when it was published) read as one clock
+    from datetime import timedelta
+
+    published = clock.now() - timedelta(days=2)  # a backlog poll: fetched two days late
+    _, item = store.ingest_item(new_item(8, at=clock.now(), published=published))
+    story = store.get_story("pentagon")
+    judgement = Judgement(
+        story.id, item.id, on_topic=True, score=0.5, development=1, new_development=True
+    )
+    dev = DevelopmentWrite(
+        story.id, 1, "Senators demand the deal text", "A hearing is set.", (item.id,)
+    )
+    store.commit_decisions([judgement], [dev], {}, [], clock.now())
+    text = (await commands.handle(req("status"))).text
+    assert f"last report fetched {clock.now():%Y-%m-%d %H:%M} UTC" in text, text
+    assert (
+        f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)"
+        in text
+    ), text
 
 
 async def test_status_lists_developments_newest_first_though_an_old_one_has_a_late_copy(

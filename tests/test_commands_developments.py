@@ -78,7 +78,7 @@ async def test_pages_list_every_new_development_newest_first(commands, store, cl
     # the outlet and link it is from, report count and outlets
     reported = start + timedelta(hours=23, minutes=-5)
     assert (
-        f"23. Turn 23 ({reported:%Y-%m-%d %H:%M} UTC)\n"
+        f"23. Turn 23 (first reported {reported:%Y-%m-%d %H:%M} UTC)\n"
         "   Turn 23 came on day 23. — Outlet 23 <https://news.example/23?utm=x>\n"
         "   1 report · Outlet 23\n"
     ) in first
