@@ -52,7 +52,16 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         state = f.status.value
         if f.status is FeedStatus.ERROR:
             count, error = _failures(f)
-            state += f" ({count} since {format_time(f.last_ok_at) if f.last_ok_at else 'the start'}): {clip(shown_text(error), 100)}"
+            # the count is of failures in a row: since the last good read, or, for a
+            # feed never read, since it was added
+            if not is_outage_error(f.last_error):
+                count = f"failed {count} in a row"
+            since = (
+                f"last read {format_time(f.last_ok_at)}"
+                if f.last_ok_at
+                else "never read since it was added"
+            )
+            state += f" ({count}; {since}): {clip(shown_text(error), 100)}"
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
         # a key in the URL is hidden: everyone in the channel may list the feeds
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"

@@ -828,8 +828,36 @@ async def test_feeds_an_outage_excused_say_the_network_seems_down_not_zero_failu
     assert "\n  failing: https://feeds1.example/rss (network down?): cannot connect" in status
     assert "0×" not in status
     listed = (await commands.handle(req("feeds"))).text
-    assert listed.count("error (network down? since the start): cannot connect") == 2
+    assert listed.count("error (network down?; never read since it was added): cannot connect") == 2
     assert "0×" not in listed
+
+
+async def test_feeds_say_a_failing_feeds_count_runs_since_its_last_good_read_or_its_adding(
+    commands, store, clock
+):
+    # "error (1× since the start)": the start of what? (the count is of failures in a row)
+    import random
+
+    from bot.model import FetchResult, FetchStatus
+    from bot.polling import NetworkWatch, PollPolicy, plan_polls
+
+    never, once = [store.add_feed(f"https://feeds{n}.example/rss", clock.now()) for n in (1, 2)]
+    ok = FetchResult(FetchStatus.NOT_MODIFIED, http_status=304)
+    store.record_polls(
+        plan_polls([(once, ok)], clock.now(), PollPolicy(), random.Random(1), NetworkWatch())
+    )
+    read_at = clock.now()
+    clock.advance(3600)
+    gone = FetchResult(FetchStatus.ERROR, http_status=410, error="HTTP 410")
+    polls = [(f, gone) for f in store.list_feeds()]
+    store.record_polls(plan_polls(polls, clock.now(), PollPolicy(), random.Random(1), NetworkWatch()))
+
+    listed = (await commands.handle(req("feeds"))).text
+    assert "the start" not in listed, listed
+    assert "error (failed 1× in a row; never read since it was added): HTTP 410" in listed, listed
+    assert (
+        f"error (failed 1× in a row; last read {read_at:%Y-%m-%d %H:%M} UTC): HTTP 410" in listed
+    ), listed
 
 
 async def test_status_says_how_many_items_wait_for_their_linked_pages(commands, store, clock):

@@ -164,8 +164,8 @@ def test_reply_with_a_message_becomes_an_embed_and_long_text_moves_into_one() ->
 def test_a_long_text_reply_continues_in_more_embeds_without_losing_a_line() -> None:
     # /story feeds with 50 feeds: far more than one embed's 4096 characters
     lines = ["50 feeds:"] + [
-        f"• World {i} <https://news{i}.example.com/world/rss.xml> · error (3× since "
-        f"2026-03-01 10:00 UTC): HTTP 503 from upstream · next poll 2026-03-05 11:00 UTC"
+        f"• World {i} <https://news{i}.example.com/world/rss.xml> · error (failed 3× in a row; "
+        f"last read 2026-03-01 10:00 UTC): HTTP 503 from upstream · next poll 2026-03-05 11:00 UTC"
         for i in range(50)
     ]
     messages = reply_messages(Reply(text="\n".join(lines), ephemeral=True))
