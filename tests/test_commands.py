@@ -453,7 +453,9 @@ async def test_status_dates_a_development_by_its_first_report(commands, store, c
     )
     store.commit_decisions([judgement], [dev], {}, [], clock.now())
     text = (await commands.handle(req("status"))).text
-    assert f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)" in text
+    assert (
+        f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)" in text
+    )
 
 
 async def test_status_says_which_of_its_times_is_storybots_and_which_the_outlets(
@@ -476,8 +478,7 @@ async def test_status_says_which_of_its_times_is_storybots_and_which_the_outlets
     text = (await commands.handle(req("status"))).text
     assert f"last report fetched {clock.now():%Y-%m-%d %H:%M} UTC" in text, text
     assert (
-        f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)"
-        in text
+        f"1. Senators demand the deal text (first reported {published:%Y-%m-%d %H:%M} UTC)" in text
     ), text
 
 
@@ -850,7 +851,9 @@ async def test_feeds_say_a_failing_feeds_count_runs_since_its_last_good_read_or_
     clock.advance(3600)
     gone = FetchResult(FetchStatus.ERROR, http_status=410, error="HTTP 410")
     polls = [(f, gone) for f in store.list_feeds()]
-    store.record_polls(plan_polls(polls, clock.now(), PollPolicy(), random.Random(1), NetworkWatch()))
+    store.record_polls(
+        plan_polls(polls, clock.now(), PollPolicy(), random.Random(1), NetworkWatch())
+    )
 
     listed = (await commands.handle(req("feeds"))).text
     assert "the start" not in listed, listed
