@@ -238,6 +238,54 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# Runs the installed `storybot` script as the shell does, after putting a finder first on
+# the import path that holds the start-up where it imports bot.settings (adapters.cli
+# imports it): it says so on stdout, then waits on stdin, where the test's SIGINT finds it.
+_HELD_START = """
+import importlib.abc, runpy, sys
+
+class Hold(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "bot.settings":
+            sys.meta_path.remove(self)
+            print("importing", flush=True)
+            sys.stdin.readline()
+        return None
+
+sys.meta_path.insert(0, Hold())
+sys.argv = [sys.argv[1], "ask", "status"]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_storybot_is_still_importing_is_one_line_too(tmp_path):
+    """Ctrl-C a moment after `storybot ask status` starts, in its imports: not a traceback
+    and exit -2, but what it says from then on (the console script's entry point catches
+    it around the imports, adapters.entry)."""
+    script = Path(sys.executable).parent / "storybot"
+    assert script.exists(), "the console script is installed with storybot (pip install -e .)"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HELD_START, str(script)],
+        cwd=tmp_path,
+        env=_clean_env(STORYBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'storybot.db'}"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "importing\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (proc.returncode, out, err) == (130, "", "storybot: interrupted\n")
+
+
 @pytest.mark.slow
 def test_ctrl_c_in_the_demo_is_one_line_without_a_traceback(tmp_path):
     """Interrupted as its service starts its first poll (a job APScheduler runs)."""
