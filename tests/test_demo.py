@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,17 +75,18 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     assert "alerts that are not a new development: 0" in text, text
     assert text.count("== NEW DEVELOPMENT") == 3, "one alert per development, never one per copy"
     assert "demo: OK, every judgement matches the sample answers" in text, text
-    # each alert's summary is cited: it ends in a marker, its links start with a cited
-    # report's ("[n] ", n its place among the development's reports), and every marker in
-    # it names a link of the alert. (Which reports an alert cites depends on how many of a
-    # development's reports one poll read before delivery, which the real scheduler's
-    # timing decides: the check does not pin the number.)
+    # each alert's summary is cited: it ends in a marker, its links are numbered ("[n] ",
+    # n its place among the development's reports) and listed in number order, and every
+    # marker in it names a link of the alert. (Which reports an alert cites depends on how
+    # many of a development's reports one poll read before delivery, which the real
+    # scheduler's timing decides: the check does not pin the number.)
     for alert in text.split("== NEW DEVELOPMENT")[1:]:
         lines = alert.split("\n")
         body, links = lines[1], [line.strip() for line in lines[3:] if line.strip()]
         markers = set(re.findall(r"\[(\d+)\]", body))
-        first = re.match(r"\[(\d+)\] ", links[0])
-        assert re.search(r"\[\d+\]$", body.rstrip()) and first and first[1] in markers, alert
+        own = itertools.takewhile(lambda line: line.startswith("   "), lines[1:])  # this alert's
+        numbers = [int(m[1]) for x in own if (m := re.match(r"   \[(\d+)\] ", x))]
+        assert re.search(r"\[\d+\]$", body.rstrip()) and numbers == sorted(numbers) != [], alert
         assert all(any(x.startswith(f"[{m}] ") for x in links) for m in markers), alert
 
 
