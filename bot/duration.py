@@ -12,13 +12,17 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+_LONGEST_S = timedelta.max.total_seconds()  # about 2.7 million years
+
 
 def duration(span: timedelta | float, *, round_down: bool = False) -> str:
     """``span`` (a timedelta, or seconds) as people say it.
 
     Args:
         span: how long. Negative counts as 0 (a clock set back is no negative wait);
-            infinite or NaN (a broken proxy's ``Retry-After``) is "forever".
+            infinite or NaN (a broken proxy's ``Retry-After``) is "forever", and so is a
+            span longer than a timedelta can hold (``timedelta.max``, about 2.7 million
+            years): a ``Retry-After`` of 300 digits is no count of days to print.
         round_down: cut the smallest unit shown instead of rounding it to the nearest.
             An age or an overdue span ("last poll 14 min ago", "due for more than 15
             min") is rounded down, as people count an age: rounded up, a poll 14 min
@@ -31,6 +35,8 @@ def duration(span: timedelta | float, *, round_down: bool = False) -> str:
     seconds = span.total_seconds() if isinstance(span, timedelta) else float(span)
     if math.isnan(seconds) or math.isinf(seconds):
         return "0 s" if seconds < 0 else "forever"
+    if seconds > _LONGEST_S:
+        return "forever"
     seconds = max(0.0, seconds)
 
     def whole(value: float) -> int:

@@ -57,3 +57,15 @@ def test_an_age_rounded_down_never_says_more_time_passed_than_did(
     seconds: float, said: str
 ) -> None:
     assert duration(timedelta(seconds=seconds), round_down=True) == said
+
+
+@pytest.mark.parametrize("seconds", [1e20, 1e300, 10.0**308])
+def test_a_span_longer_than_a_timedelta_can_hold_is_forever_not_hundreds_of_digits(
+    seconds: float,
+) -> None:
+    # a Retry-After of 300 digits (a broken or hostile server) is a finite float: it was
+    # said as a 300-digit count of days, in the feed's error and the log line
+    assert duration(seconds) == "forever"
+    assert duration(seconds, round_down=True) == "forever"
+    # the longest a timedelta holds is still said in days
+    assert duration(timedelta.max).endswith(" days")
