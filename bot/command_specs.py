@@ -10,10 +10,11 @@ The commands themselves are answered by ``bot.commands.Commands``.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from bot.errors import UsageError
-from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS
+from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS, clip
 from bot.status_text import DEVELOPMENTS_PAGE
 from bot.story_admin import MAX_SEED_URLS
 
@@ -140,6 +141,12 @@ def usage(command: str, platform: str | None = None) -> str:
     return SPECS[command].usage_for(platform)
 
 
+def probably_meant(name: str) -> str | None:
+    """The command a misspelt ``name`` probably is ("staus": "status"), or None."""
+    close = difflib.get_close_matches(name.lower(), SPECS, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def help_text(command: str | None = None, platform: str | None = None) -> str:
     """The help for one command, or for all, in ``platform``'s form of the commands.
 
@@ -149,7 +156,11 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
     if command:
         spec = SPECS.get(command.lower())
         if spec is None:
-            raise UsageError(f"There is no command '{command}'. Try `/story help`.")
+            close = probably_meant(command)
+            meant = f" Did you mean `/story help {close}`?" if close else ""
+            raise UsageError(
+                f"There is no command '{clip(command, 40)}'.{meant} Try `/story help`."
+            )
         return f"{spec.usage_for(platform)}\n{spec.summary}"
     forms = [c.usage_for(platform) for c in COMMANDS]
     lines = ["storybot follows developing news stories. Commands:"]

@@ -16,7 +16,6 @@ longer texts to the modules beside it: the command table and help
 from __future__ import annotations
 
 import asyncio
-import difflib
 import inspect
 import logging
 import re
@@ -24,7 +23,15 @@ from typing import Callable, cast
 
 from bot import story_admin
 from bot.command_args import arguments, developments_arguments, split_story_option
-from bot.command_specs import COMMANDS, SPECS, CommandSpec, admin_command, help_text, usage
+from bot.command_specs import (
+    COMMANDS,
+    SPECS,
+    CommandSpec,
+    admin_command,
+    help_text,
+    probably_meant,
+    usage,
+)
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.model import (
@@ -160,8 +167,8 @@ class Commands:
         rest = rest.strip()
         spec = SPECS.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, SPECS, n=1, cutoff=0.75)
-            meant = f" Did you mean `{close[0]}`?" if close else ""
+            close = probably_meant(name)
+            meant = f" Did you mean `{close}`?" if close else ""
             raise UsageError(
                 f"Unknown command '{clip(name, 40)}'.{meant}\n\n{help_text(platform=req.platform)}"
             )

@@ -129,6 +129,21 @@ async def test_a_misspelt_command_says_which_command_was_probably_meant(commands
     assert "/story status" in reply.text  # the help follows
 
 
+@pytest.mark.parametrize("platform", ["slack", "console"])
+async def test_help_for_a_misspelt_command_says_which_command_was_probably_meant(
+    commands, platform
+):
+    # `/story help staus` said only "There is no command 'staus'", where `/story staus`
+    # names `status`; and it echoed a pasted paragraph whole
+    reply = await commands.handle(CommandRequest("help staus", platform, "U1", "C1"))
+    assert not reply.ok and reply.usage_error
+    assert reply.text == (
+        "There is no command 'staus'. Did you mean `/story help status`? Try `/story help`."
+    ), reply.text
+    reply = await commands.handle(CommandRequest("help " + "x" * 500, platform, "U1", "C1"))
+    assert not reply.ok and len(reply.text) < 120 and "Did you mean" not in reply.text, reply.text
+
+
 @pytest.mark.parametrize(
     ("text", "usage"),
     [
