@@ -106,7 +106,7 @@ def follow_line(binding: Binding) -> str:
     mode = (
         "realtime"
         if binding.mode is DeliveryMode.REALTIME
-        else f"digest every {binding.digest_hours:g}h"
+        else f"a digest every {counted(binding.digest_hours, 'hour')}"
     )
     return f"This channel follows this story ({mode})."
 

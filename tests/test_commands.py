@@ -437,6 +437,9 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     )
     [binding] = store.bindings_for_channel("slack", "C1")
     assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 6
+    # the status says the period as the follow reply does
+    status = await commands.handle(req("status pentagon"))
+    assert "This channel follows this story (a digest every 6 hours)." in status.text
     reply = await commands.handle(req("follow pentagon digest 6", admin=True))
     assert reply.ok and reply.text.startswith("This channel already follows pentagon: ")
     reply = await commands.handle(req("follow pentagon realtime", admin=True))
