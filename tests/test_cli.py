@@ -658,6 +658,10 @@ def test_poll_once_in_the_wrong_directory_creates_no_database(tmp_path, capsys, 
     assert list(tmp_path.iterdir()) == []  # neither the database nor its poll lock
 
 
+# a SQLite database in a directory that does not exist: storybot refuses to open it
+_NO_DIR = {"STORYBOT_DATABASE_URL": "sqlite:///no-such-directory/storybot.db"}
+
+
 @pytest.mark.parametrize(
     ("argv", "env", "shown"),
     [
@@ -667,12 +671,18 @@ def test_poll_once_in_the_wrong_directory_creates_no_database(tmp_path, capsys, 
         (["feeds", "add", "http://"], {}, "'http://' is not a valid feed URL"),
         (["feeds", "add", "https://example.com/f.xml", "--interval", "5"], {}, "--interval"),
         (["prune", "--older-than", "0"], {}, "--older-than must be at least 1 day"),
-        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN is set but Slack cannot"),
+        # `run` gets a database it cannot open: were it not refused first, it would stop
+        # there, saying so, instead of starting the service (and this test never ending)
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1", **_NO_DIR}, "SLACK_BOT_TOKEN is set but Slack"),
         # not the console instead, silently: Slack was meant, and its bot token forgotten
-        (["run"], {"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN"),
         (
             ["run"],
-            {"SLACK_SIGNING_SECRET": "s"},
+            {"SLACK_APP_TOKEN": "xapp-1", **_NO_DIR},
+            "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN",
+        ),
+        (
+            ["run"],
+            {"SLACK_SIGNING_SECRET": "s", **_NO_DIR},
             "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN",
         ),
     ],
@@ -691,11 +701,6 @@ def test_a_command_refused_for_what_was_typed_creates_no_database(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
-
-    async def no_service(app, **kw):
-        raise AssertionError("run must stop before starting the service")
-
-    monkeypatch.setattr("adapters.operator.run_service", no_service)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert shown in err and err.count("\n") == 1, err
