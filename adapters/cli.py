@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, NoReturn, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
@@ -163,8 +163,131 @@ def version() -> str:
         return "(version unknown: storybot is not installed; pip install -e .)"
 
 
+class _Refused(Exception):
+    """A parser's error while :class:`_Parser` re-reads the words to explain one."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying what was mistyped: an unknown flag, a command's name.
+
+    argparse reports a missing required flag or sub-command before the words it did not
+    recognize (``storybot poll --onse`` said only that --once is required), and an
+    unknown flag only at the top level, without a guess. This one names an unknown flag
+    first, with the flag of that (sub-)command it is probably a typo of; a misspelt
+    sub-command with the one it probably is; and a missing sub-command with the list of
+    them. Sub-parsers are of this class too (``add_subparsers`` makes its own class's).
+    """
+
+    # while a parser re-reads its words to explain an error (see error): parsers raise
+    _explaining = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(self._words, namespace)
+        unknown = self._unknown_options(extras)
+        if unknown:  # refused here, where the flags they may be typos of are known
+            self._refuse(self._unrecognized(unknown))
+        return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser._explaining:
+            raise _Refused(message)
+        explained = self._explain()
+        if explained is not None:
+            namespace, extras = explained
+            unknown = self._unknown_options(extras)
+            if unknown:
+                message = self._unrecognized(unknown)
+            else:
+                listing = self._missing_choices(namespace)
+                if listing:
+                    self.print_usage(sys.stderr)
+                    self._print_message(listing, sys.stderr)
+                    self.exit(2, f"{self.prog}: error: {message}\n")
+        self._refuse(message)
+
+    def _refuse(self, message: str) -> NoReturn:
+        if _Parser._explaining:
+            raise _Refused(message)
+        super().error(message)
+
+    def _explain(self) -> tuple[argparse.Namespace, list[str]] | None:
+        """The words read again as if nothing were required; None if that fails too.
+
+        Whatever else failed fails again (the same words, in the same order), so only a
+        missing required flag or sub-command is read past: then the words argparse did
+        not recognize (it reports what is missing first) and the sub-command given show.
+        """
+        relaxed = [a for a in self._actions if a.required]
+        words = getattr(self, "_words", None)  # None: an error() outside a parse
+        if not relaxed or words is None:
+            return None
+        for action in relaxed:
+            action.required = False
+        _Parser._explaining = True
+        try:
+            return argparse.ArgumentParser.parse_known_args(self, words)
+        except _Refused:
+            return None
+        finally:
+            _Parser._explaining = False
+            for action in relaxed:
+                action.required = True
+
+    def _unknown_options(self, extras: list[str]) -> list[str]:
+        """The flags among the words not recognized (positional words are left alone)."""
+        return [
+            word.partition("=")[0]
+            for word in extras
+            if len(word) > 1 and word[0] in self.prefix_chars and not _NUMBER.fullmatch(word)
+        ]
+
+    def _unrecognized(self, unknown: list[str]) -> str:
+        from bot.command_specs import probably_meant
+
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        named = []
+        for word in unknown:
+            meant = probably_meant(word, among=flags)
+            named.append(f"{word} (did you mean {meant}?)" if meant else word)
+        return f"unrecognized argument{'s' if len(named) > 1 else ''} {', '.join(named)}"
+
+    def _missing_choices(self, namespace: argparse.Namespace) -> str | None:
+        """The sub-commands, as the help lists them, if none was given; else None."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and action.required:
+                if getattr(namespace, action.dest, None) is None:
+                    formatter = self._get_formatter()
+                    formatter.add_arguments([action])
+                    return "\n" + formatter.format_help()
+        return None
+
+    def _check_value(self, action: argparse.Action, value) -> None:
+        """A sub-command not among the choices: the one it probably is, then all of them."""
+        if (
+            isinstance(action, argparse._SubParsersAction)
+            and isinstance(value, str)
+            and value not in action.choices
+        ):
+            from bot.command_specs import probably_meant
+
+            meant = probably_meant(value, among=action.choices)
+            if meant:
+                choices = ", ".join(map(repr, action.choices))
+                raise argparse.ArgumentError(
+                    action,
+                    f"invalid choice: {value!r}: did you mean "
+                    f"`{action.choices[meant].prog}`? (choose from {choices})",
+                )
+        super()._check_value(action, value)
+
+
+# a negative number is a value, not a flag (as argparse takes it)
+_NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="storybot",
         description="Follow a developing news story and post its developments to Slack, "
         "Discord or the console.",

@@ -11,6 +11,7 @@ The commands themselves are answered by ``bot.commands.Commands``.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import UsageError
@@ -141,9 +142,13 @@ def usage(command: str, platform: str | None = None) -> str:
     return SPECS[command].usage_for(platform)
 
 
-def probably_meant(name: str) -> str | None:
-    """The command a misspelt ``name`` probably is ("staus": "status"), or None."""
-    close = difflib.get_close_matches(name.lower(), SPECS, n=1, cutoff=0.75)
+def probably_meant(name: str, among: Iterable[str] = SPECS) -> str | None:
+    """The command a misspelt ``name`` probably is ("staus": "status"), or None.
+
+    ``among``: other names to choose from, as alike as the commands must be (the
+    ``storybot`` command line's sub-commands and flags: "stroy", "--onse").
+    """
+    close = difflib.get_close_matches(name.lower(), among, n=1, cutoff=0.75)
     return close[0] if close else None
 
 

@@ -344,6 +344,94 @@ def test_a_missing_subcommand_is_named_as_the_usage_line_shows_it(capsys, argv, 
 
 
 @pytest.mark.parametrize(
+    ("argv", "typo", "meant"),
+    [
+        # --once is required: its "required" error came first and never named --onse
+        (["poll", "--onse"], "--onse", "--once"),
+        (["prune", "--older-thn", "3"], "--older-thn", "--older-than"),
+        (["story", "add", "pentagon", "--sed", "a.txt"], "--sed", "--seed"),
+        (["eval", "track", "--dta", "x.jsonl"], "--dta", "--data"),
+        # nothing missing: the top level said "unrecognized arguments" with no hint
+        (["poll", "--once", "--dlever"], "--dlever", "--deliver"),
+        (["poll", "--once", "--dlever=1"], "--dlever", "--deliver"),
+        (["--confg=a.toml", "story", "list"], "--confg", "--config"),
+    ],
+)
+def test_an_unknown_flag_is_named_with_the_flag_of_that_command_it_probably_is(
+    db, tmp_path, capsys, argv, typo, meant
+):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert last.startswith("storybot") and ": error: " in last, err
+    assert last.endswith(f"error: unrecognized argument {typo} (did you mean {meant}?)"), err
+    assert "required" not in err
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["poll", "--frobnicate"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith("storybot poll: error: unrecognized argument --frobnicate\n"), err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "meant"),
+    [
+        (["stroy"], "storybot story"),
+        (["feeds", "lst"], "storybot feeds list"),
+        (["eval", "trak"], "storybot eval track"),
+        (["discord", "snyc"], "storybot discord sync"),
+    ],
+)
+def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
+    db, tmp_path, capsys, argv, meant
+):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert f"invalid choice: {argv[-1]!r}: did you mean `{meant}`? (choose from " in last, err
+    assert err.count("\n") == 1 + err.split("error:")[0].count("\n"), "one line after the usage"
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_command_like_none_of_them_is_answered_with_the_choices_only(db, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert "invalid choice: 'frobnicate' (choose from " in last and "did you mean" not in last
+
+
+@pytest.mark.parametrize("argv", [[], ["-v"], ["--config", "a.toml"]])
+def test_storybot_without_a_command_lists_the_commands(db, tmp_path, capsys, argv):
+    """`storybot` alone said only that COMMAND is required: not which commands there are."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = " ".join(captured.err.split())  # argparse wraps the lines
+    for says in (
+        "demo run the whole pipeline offline",
+        "poll poll the feeds that are due",
+        "story manage stories",
+        "eval measure the story engine",
+    ):
+        assert says in err, captured.err
+    assert captured.err.startswith("usage: storybot ")
+    assert captured.err.endswith("storybot: error: the following arguments are required: COMMAND\n")
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
     ("measure", "shown"),
     [
         ("track", ["(Nt, default 4)", "(W, default 30)"]),
