@@ -239,7 +239,7 @@ def polling(feeds: list[Feed], now: datetime, max_age: timedelta) -> Finding:
             "polling",
             PROBLEM,
             f"{since}, and {counted(len(waiting), 'feed')} due for more than "
-            f"{_age(max_age)} (waiting since {oldest:%Y-%m-%d %H:%M} UTC): is "
+            f"{_limit(max_age)} (waiting since {oldest:%Y-%m-%d %H:%M} UTC): is "
             "`storybot run` (or a worker serving the poll queue) running?",
         )
     return Finding("polling", OK, f"{since}; {len(due)} of {counted(len(feeds), 'feed')} due now")
@@ -294,11 +294,11 @@ def delivering(
     if overdue:
         messages, platforms = _by_platform(overdue)
         found.append(
-            f"{messages} due for more than {_age(max_age)} "
+            f"{messages} due for more than {_limit(max_age)} "
             f"and not sent ({platforms}): is a deliverer with that platform's token running?"
         )
     if not found:
-        return Finding("delivery", OK, f"nothing waiting for more than {_age(max_age)}")
+        return Finding("delivery", OK, f"nothing waiting for more than {_limit(max_age)}")
     waiting = len(refused or ()) + len(overdue)
     return Finding(
         "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
@@ -373,6 +373,17 @@ def network_down(feeds: list[Feed]) -> Finding | None:
 def _it(n: int) -> str:
     """The pronoun for ``n`` things: "it" for one, else "them"."""
     return "it" if n == 1 else "them"
+
+
+def _limit(span: timedelta) -> str:
+    """A threshold (``--max-age``) as given: never rounded, or a line held to 2.5 min would
+    say "nothing waiting for more than 2 min" while something waits 2 min 20 s. In the
+    words of :func:`bot.duration.duration` where they are exact (whole minutes, under two
+    days), else in the flag's own minutes ("2.5 min", "3000 min")."""
+    seconds = span.total_seconds()
+    if seconds % 60 == 0 and seconds < 48 * 3600:
+        return duration(span)
+    return f"{seconds / 60:g} min"
 
 
 def _age(span: timedelta) -> str:

@@ -221,6 +221,19 @@ def test_dead_messages_and_failing_feeds_are_warnings_unless_strict(env, capsys)
     assert lines["feeds"].startswith("problem 1 feed failing")
 
 
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(15, "15 min"), (2.5, "2.5 min"), (90, "90 min"), (150, "2 h 30 min"), (3000, "3000 min")],
+)
+def test_a_threshold_is_said_as_given_not_rounded(minutes, said):
+    """ "nothing waiting for more than 2 min" is untrue under a 2.5-min ``--max-age``:
+    something may wait 2 min 20 s. An age is rounded down; the threshold it is held to is
+    said exactly (in the flag's minutes where a rounder unit would not be exact)."""
+    age = timedelta(minutes=minutes)
+    assert delivering([], age).detail == f"nothing waiting for more than {said}"
+    assert delivering(["slack"], age).detail.startswith(f"1 message due for more than {said} ")
+
+
 def test_findings_say_it_of_one_and_them_of_several():
     """ "1 dead message ... lists them", "1 feed failing ..., the worst URL ... shows them":
     one of a thing is "it", and one failing feed is not "the worst" of them."""
