@@ -175,18 +175,30 @@ def marker_numbers(message: OutboundMessage) -> dict[str, int]:
 
 _MARKER_LABEL = re.compile(r"\[(\d+)\] ")
 _MARKER = re.compile(r"\[(\d+)\]")
+_FACT_MARKER = re.compile(r"\[(\d+)\]$")  # the marker that ends a thread note's fact
 
 
 def cited_links(message: OutboundMessage) -> frozenset[int]:
     """The places in ``message.links`` of the links its text cites.
 
-    A link labelled ``[n] Outlet`` is cited when ``[n]`` is in the body or the thread
-    note (an edit's new fact). A platform that has room for fewer links than the message
-    carries (the console's few lines, Slack's and Discord's characters) keeps these
-    first: a marker whose link is hidden behind "… and 1 more" points at nothing.
+    A link labelled ``[n] Outlet`` is cited when ``[n]`` is in the body or ends a fact
+    of the thread note (an edit's new fact, see :func:`_fact_note`). A platform that has
+    room for fewer links than the message carries (the console's few lines, Slack's and
+    Discord's characters) keeps these first: a marker whose link is hidden behind "… and
+    1 more" points at nothing.
+
+    A message with citations cites only their reports: a number in brackets that an
+    outlet's sentence quotes ("the inquiry's report [1] found ...") is not a marker
+    unless the report it would name is cited, and must not take a cited link's room. A
+    rewritten body (:mod:`bot.summarizer`) cites some of those reports, by their markers.
     """
-    text = "\n".join(t for t in (message.body, message.thread_note) if t)
-    markers = {int(m) for m in _MARKER.findall(text)}
+    markers = {int(m) for m in _MARKER.findall(message.body or "")}
+    if message.citations:
+        numbers = marker_numbers(message)
+        markers &= {numbers[c.url] for c in message.citations if c.url in numbers}
+    for fact in note_facts(message.thread_note):
+        if m := _FACT_MARKER.search(fact):
+            markers.add(int(m.group(1)))
     if not markers:
         return frozenset()
     return frozenset(

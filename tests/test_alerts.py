@@ -17,6 +17,7 @@ from bot.alerts import (
     NoticeParts,
     added_fact,
     alert_message,
+    cited_links,
     cited_summary,
     digest_message,
     fact_digest,
@@ -102,6 +103,25 @@ def test_a_marker_names_the_same_report_in_every_edit_and_in_its_thread_reply() 
     ]
     assert len(msg.links) == MAX_LINKS
     assert msg.links[1].label == f"[2] {other[0]}"
+
+
+def test_a_number_in_brackets_that_a_cited_sentence_quotes_is_not_a_citation() -> None:
+    # An outlet's sentence quoting a footnote ("the inquiry's report [1]") carries a
+    # "[1]" the summary did not put there: the alert cites the third report only, and a
+    # platform short of room must keep that one, not the first report's link.
+    reports = tuple((f"Outlet{i}", f"https://o{i}.example/") for i in (1, 2, 3))
+    dev = development(
+        (Citation("The inquiry's report [1] found faults.", *reports[2]),), links=reports
+    )
+    msg = alert_message(STORY, dev)
+    assert msg.body == "The inquiry's report [1] found faults. [3]"
+    assert [msg.links[i].label for i in sorted(cited_links(msg))] == ["[3] Outlet3"]
+    # an edit's new fact cites by the marker that ends it, as the summary does
+    noted = replace(msg, thread_note="Outlet2: Its report [1] was leaked. [2]")
+    assert [noted.links[i].label for i in sorted(cited_links(noted))] == [
+        "[2] Outlet2",
+        "[3] Outlet3",
+    ]
 
 
 def test_consecutive_sentences_of_one_report_share_one_marker() -> None:

@@ -25,7 +25,7 @@ from adapters.discord_chat.render import (
     safe_url,
 )
 from adapters.discord_chat.slash import story_choices
-from bot.model import Link, MessageKind, OutboundMessage, Reply
+from bot.model import Citation, Link, MessageKind, OutboundMessage, Reply
 
 ZW = "\u200b"
 
@@ -299,6 +299,23 @@ def test_a_cited_link_keeps_its_place_when_uncited_ones_before_it_leave_no_room(
     lines = value.splitlines()
     assert lines[0].startswith("[\\[1\\] Outlet 1](https://o1.example/"), lines
     assert lines[1:] == ["[\\[3\\] Daily](https://daily.example/3)", "… and 1 more"]
+
+
+def test_a_bracketed_number_quoted_in_a_cited_sentence_does_not_take_the_cited_links_room():
+    # Google News links of 540 characters: two do not fit the 1,024 of the field. The
+    # sentence quotes "report [1]"; the link it is cited to is [3], which must show.
+    tracking = "https://news.google.com/rss/articles/CBMi" + "x" * 500
+    links = tuple(Link(f"[{n}] Outlet {n}", f"{tracking}{n}") for n in (1, 2, 3))
+    sentence = "The inquiry's report [1] found faults."
+    message = OutboundMessage(
+        MessageKind.ALERT,
+        "Hearing",
+        f"{sentence} [3]",
+        links=links,
+        citations=(Citation(sentence, "Outlet 3", f"{tracking}3"),),
+    )
+    value = {f.name: f.value for f in message_embed(message).fields}["Links"]
+    assert value.splitlines() == [f"[\\[3\\] Outlet 3]({tracking}3)", "… and 2 more"]
 
 
 def test_a_long_alert_with_long_links_keeps_the_embed_under_6000() -> None:
