@@ -235,8 +235,8 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     # An alert is matched to the sample item it announced by its links, not its title (a
     # copy may carry the very same headline as its original): the development report
     # among them, else its first link. Not always the first link: reports that came in
-    # the same poll as the first are in the alert as posted, and the summary's cited
-    # links come first.
+    # the same poll as the first are in the alert as posted, listed in number order
+    # ([1], the first reporter, first) with the summary's cited links among them.
     by_url = {i["url"]: i for i in timeline.items}
     minutes = (app.clock.now() - timeline.start).total_seconds() / 60
     # only what the feeds published within the simulated hours can have been judged
