@@ -9,7 +9,7 @@ keeps the extractive message as the record.
 
 A rewrite is used only if it passes checks that keep it honest: it must be non-empty
 plain text of reasonable length and cite only the alert's own markers (``[1]`` is the
-alert's first link), at least one of them when the alert has linked reports. Otherwise,
+first reporter's link), at least one of them when the alert has linked reports. Otherwise,
 or if the call fails or times out, the extractive summary is delivered, and the failure
 is logged. A rewritten alert says so in its footer, naming the model.
 """
