@@ -54,8 +54,6 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
             count, error = _failures(f)
             # the count is of failures in a row: since the last good read, or, for a
             # feed never read, since it was added
-            if not is_outage_error(f.last_error):
-                count = f"failed {count} in a row"
             since = (
                 f"last read {format_time(f.last_ok_at)}"
                 if f.last_ok_at
@@ -76,11 +74,11 @@ def _failures(f: Feed) -> tuple[str, str]:
 
     A failure this machine's network outage excused is not the feed's (its count stays
     0): the reply says the network seems down, first, where a clipped error would cut
-    the outage's note off and leave an unexplained "0×".
+    the outage's note off and leave an unexplained "failed 0× in a row".
     """
     if is_outage_error(f.last_error):
         return "network down?", without_outage_note(f.last_error)
-    return f"{f.error_count}×", f.last_error or ""
+    return f"failed {f.error_count}× in a row", f.last_error or ""
 
 
 def _feeds_add(platform: str | None) -> str:

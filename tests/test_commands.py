@@ -1246,7 +1246,7 @@ async def test_a_key_in_a_feed_url_is_not_shown_to_the_channel(commands, store, 
     for text in (listed, status):
         assert secret not in text and key not in text
     assert "https://bob:***@feeds.example/a.xml" in listed
-    assert "failing: https://f.example/b?apikey=*** (1×)" in status
+    assert "failing: https://f.example/b?apikey=*** (failed 1× in a row)" in status
     # the URL as listed names its feed for an admin removing it
     removed = await commands.handle(req("feeds remove https://f.example/b?apikey=***", admin=True))
     assert removed.ok and key not in removed.text

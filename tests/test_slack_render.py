@@ -411,14 +411,14 @@ def test_a_digest_of_text_that_escapes_long_still_fits_one_slack_message() -> No
 def test_reply_links_are_clickable_and_mentions_stay_inert() -> None:
     text = (
         "• Wire <https://wire.example/rss?a=1&b=2> · ok\n"
-        "  failing: https://bad.example/feed.xml (3×): <!channel> `code` *x*"
+        "  failing: https://bad.example/feed.xml (failed 3× in a row): <!channel> `code` *x*"
     )
     [payload] = reply_payloads(Reply(text=text))
     [block] = payload["blocks"]
     assert block["text"]["type"] == "mrkdwn" and block["text"]["verbatim"] is True
     assert block["text"]["text"] == (
         "• Wire <https://wire.example/rss?a=1&amp;b=2> · ok\n"
-        f"  failing: <https://bad.example/feed.xml> (3×): &lt;!channel&gt; `code` {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ}"
+        f"  failing: <https://bad.example/feed.xml> (failed 3× in a row): &lt;!channel&gt; `code` {ZWJ}*{ZWJ}x{ZWJ}*{ZWJ}"
     )
 
 
