@@ -235,12 +235,36 @@ class _Parser(argparse.ArgumentParser):
                 action.required = True
 
     def _unknown_options(self, extras: list[str]) -> list[str]:
-        """The flags among the words not recognized (positional words are left alone)."""
+        """The flags among the words not recognized (positional words are left alone).
+
+        A word from the first ``--`` on is a value, whatever it looks like (argparse reads
+        it so), and so is a flag of this command or of its sub-commands (``story add NAME
+        --seed a -- --seed b``): argparse would have taken it had it been one.
+        """
+        words = getattr(self, "_words", [])
+        end = words.index("--") if "--" in words else len(words)
+        values = set(words[end:]).difference(words[:end])
+        known = self._flags()
         return [
             word.partition("=")[0]
             for word in extras
-            if len(word) > 1 and word[0] in self.prefix_chars and not _NUMBER.fullmatch(word)
+            if len(word) > 1
+            and word[0] in self.prefix_chars
+            and not _NUMBER.fullmatch(word)
+            and word not in values
+            and word.partition("=")[0] not in known
         ]
+
+    def _flags(self) -> set[str]:
+        """The flags of this (sub-)command and of the sub-commands under it."""
+        flags: set[str] = set()
+        for action in self._actions:
+            flags.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    if isinstance(sub, _Parser):
+                        flags |= sub._flags()
+        return flags
 
     def _unrecognized(self, unknown: list[str]) -> str:
         from bot.command_specs import probably_meant
@@ -248,7 +272,8 @@ class _Parser(argparse.ArgumentParser):
         flags = [flag for action in self._actions for flag in action.option_strings]
         named = []
         for word in unknown:
-            meant = probably_meant(word, among=flags)
+            # a one-letter flag is no misspelt word, and case matters in it: -V is not -v
+            meant = probably_meant(word, among=flags) if len(word) > 2 else None
             named.append(f"{word} (did you mean {meant}?)" if meant else word)
         return f"unrecognized argument{'s' if len(named) > 1 else ''} {', '.join(named)}"
 

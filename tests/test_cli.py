@@ -371,6 +371,52 @@ def test_an_unknown_flag_is_named_with_the_flag_of_that_command_it_probably_is(
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        # the words after `--` are values, whatever they look like: argparse's own errors
+        # ("unrecognized argument --seed (did you mean --seed?)" named a flag of the command)
+        (
+            ["story", "add", "--", "pentagon", "--seed", "a.txt"],
+            "storybot story add: error: the following arguments are required: --seed",
+        ),
+        (["story", "remove", "pentagon", "--", "--yes"], "unrecognized arguments: --yes"),
+        (["poll", "--once", "--", "--all"], "unrecognized arguments: -- --all"),
+        (
+            ["eval", "track", "--data", "x.jsonl", "--", "--seeds", "3"],
+            "unrecognized arguments: -- --seeds 3",
+        ),
+        (
+            ["story", "add", "pentagon", "--seed", "a.txt", "--", "--seed", "b.txt"],
+            "unrecognized arguments: -- --seed b.txt",
+        ),
+    ],
+)
+def test_a_word_after_a_double_dash_is_a_value_not_a_mistyped_flag(
+    db, tmp_path, capsys, argv, says
+):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"{says}\n"), err
+    assert "did you mean" not in err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["poll", "--once", "-V"], ["story", "list", "-V"]])
+def test_a_one_letter_flag_is_not_taken_for_the_same_letter_in_the_other_case(
+    db, tmp_path, capsys, argv
+):
+    """-V (storybot's version, before the command) is no typo of -v (more log lines)."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(": error: unrecognized argument -V\n"), err
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["poll", "--frobnicate"])
