@@ -211,15 +211,18 @@ class _Parser(argparse.ArgumentParser):
             raise _Refused(message)
         super().error(message)
 
-    def _explain(self) -> tuple[argparse.Namespace, list[str]] | None:
-        """The words read again as if nothing were required; None if that fails too.
+    def _explain(
+        self, words: list[str] | None = None
+    ) -> tuple[argparse.Namespace, list[str]] | None:
+        """The words (default: all) read again, nothing required; None if that fails too.
 
         Whatever else failed fails again (the same words, in the same order), so only a
         missing required flag or sub-command is read past: then the words argparse did
         not recognize (it reports what is missing first) and the sub-command given show.
         """
         relaxed = [a for a in self._actions if a.required]
-        words = getattr(self, "_words", None)  # None: an error() outside a parse
+        if words is None:
+            words = getattr(self, "_words", None)  # None: an error() outside a parse
         if not relaxed or words is None:
             return None
         for action in relaxed:
@@ -287,6 +290,14 @@ class _Parser(argparse.ArgumentParser):
                     return "\n" + formatter.format_help()
         return None
 
+    def _unknown_before(self, command: str) -> list[str]:
+        """The unknown flags before the word taken for the sub-command (read again)."""
+        words = getattr(self, "_words", None)
+        if _Parser._explaining or words is None or command not in words:
+            return []
+        explained = self._explain(words[: words.index(command)])
+        return self._unknown_options(explained[1]) if explained else []
+
     def _check_value(self, action: argparse.Action, value) -> None:
         """A sub-command not among the choices: the one it probably is, then all of them."""
         if (
@@ -294,6 +305,9 @@ class _Parser(argparse.ArgumentParser):
             and isinstance(value, str)
             and value not in action.choices
         ):
+            unknown = self._unknown_before(value)
+            if unknown:  # `storybot --confg prod.toml run`: its value was taken for the command
+                raise argparse.ArgumentError(None, self._unrecognized(unknown))
             from bot.command_specs import probably_meant
 
             meant = probably_meant(value, among=action.choices)

@@ -404,6 +404,29 @@ def test_a_word_after_a_double_dash_is_a_value_not_a_mistyped_flag(
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [
+        # --confg's value was taken for the command: "invalid choice: 'prod.toml'"
+        (["--confg", "prod.toml", "run"], "storybot"),
+        (["-v", "--confg", "/etc/storybot/storybot.toml", "story", "list"], "storybot"),
+        (["story", "--confg", "prod.toml", "list"], "storybot story"),
+    ],
+)
+def test_an_unknown_flag_before_the_command_is_named_not_its_value_taken_for_the_command(
+    db, tmp_path, capsys, argv, prog
+):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"{prog}: error: unrecognized argument --confg (did you mean --config?)\n"
+    ), err
+    assert "invalid choice" not in err
+    assert not (tmp_path / "cli.db").exists()
+
+
 @pytest.mark.parametrize("argv", [["poll", "--once", "-V"], ["story", "list", "-V"]])
 def test_a_one_letter_flag_is_not_taken_for_the_same_letter_in_the_other_case(
     db, tmp_path, capsys, argv
@@ -433,6 +456,9 @@ def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, 
         (["feeds", "lst"], "storybot feeds list"),
         (["eval", "trak"], "storybot eval track"),
         (["discord", "snyc"], "storybot discord sync"),
+        # flags before it, known ones: still the command's guess
+        (["-vv", "--config", "a.toml", "stroy"], "storybot story"),
+        (["--conf=a.toml", "story", "-v", "lst"], "storybot story list"),
     ],
 )
 def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
