@@ -209,7 +209,7 @@ def cited_links(message: OutboundMessage) -> frozenset[int]:
 
 
 def cited_summary(
-    dev: Development, limit: int = ALERT_BODY_MAX
+    dev: Development, limit: int = ALERT_BODY_MAX, note: str | None = None
 ) -> tuple[str, list[tuple[str, str]]]:
     """The summary with its sentences cited, and the links its markers point to.
 
@@ -220,6 +220,12 @@ def cited_summary(
     its number (``[2] Outlet``) and listed in number order, as a reader looks them up; a
     platform with room for fewer keeps the cited ones (see :func:`cited_links`). A
     development stored before citations existed keeps its plain summary and links.
+
+    A report cited by the marker that ends a fact of ``note`` (the edit's thread note,
+    see :func:`with_fact`) is cited too: a fact carried along from an earlier edit may
+    quote a sentence a later report pushed out of the summary, and its marker must still
+    point at a link. Cited reports are never left out for ``MAX_LINKS``: it bounds only
+    the uncited ones filling the rest, so an alert citing more lists each of them.
 
     The body fits in ``limit`` characters. A longer one is shortened run by run (the
     longest runs give up most, see :func:`_fit_runs`), never by cutting off its end:
@@ -248,9 +254,20 @@ def cited_summary(
             parts.append((sentences, f" ({c.source})"))
         else:
             parts.append((sentences, ""))
+    # the reports a fact of the note cites, by the numbers its markers name
+    order = _report_numbers(dev.links)
+    reports: dict[int, tuple[str, str]] = {}  # number -> (outlet, url)
+    for source, url in dev.links:
+        if url:
+            reports.setdefault(order[url], (source, url))
+    for c in dev.citations:
+        if c.url:
+            reports.setdefault(numbered[c.url], (c.source, c.url))
+    for fact in note_facts(note):
+        if (m := _FACT_MARKER.search(fact)) and (report := reports.get(int(m.group(1)))):
+            listed.setdefault(report[1], (int(m.group(1)), report[0]))
     cited = sorted((n, source, url) for url, (n, source) in listed.items())
     # the development's other reports fill the rest of the links, first reporters first
-    order = _report_numbers(dev.links)
     others = [(order[url], source, url) for source, url in dev.links if url and url not in listed]
     others = sorted(set(others))[: max(0, MAX_LINKS - len(cited))]
     links = [(f"[{n}] {source or url}", url) for n, source, url in sorted(cited + others)]
@@ -308,8 +325,11 @@ def _shorten_prose(text: str, limit: int) -> str:
     return _shorten_sentences(split_sentences(text) or [text], limit)
 
 
-def alert_message(story: Story, dev: Development) -> OutboundMessage:
+def alert_message(story: Story, dev: Development, note: str | None = None) -> OutboundMessage:
     """The alert for a development: headline, cited summary, sources, links, time.
+
+    ``note`` is an edit's thread note (see :func:`with_fact`); the links list the
+    report each of its facts cites (see :func:`cited_summary`).
 
     The time is when the development was first reported (its earliest report's
     publication, else fetch, time), not when storybot processed it: after a backlog poll
@@ -320,17 +340,19 @@ def alert_message(story: Story, dev: Development) -> OutboundMessage:
     footer = f"Development {dev.number} of {story.title}"
     if count > 1:
         footer += f" · {count} reports"
-    body, links = cited_summary(dev)
+    body, links = cited_summary(dev, note=note)
     return OutboundMessage(
         kind=MessageKind.ALERT,
         title=dev.headline,
         body=body,
         story_name=story.name,
         sources=dev.sources,
-        links=_links(links),
+        # cited_summary bounds the uncited links; every cited one is kept
+        links=_links(links, max(MAX_LINKS, len(links)) if dev.citations else MAX_LINKS),
         when=dev.first_reported_at or dev.updated_at,
         footer=footer,
         citations=dev.citations,
+        thread_note=note,
     )
 
 

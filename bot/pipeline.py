@@ -1331,7 +1331,9 @@ class Pipeline:
                     undelivered = row.delivered_version < row.version
                     pending = facts.get(key, row.message.thread_note if undelivered else None)
                     note = facts[key] = with_fact(pending, fact)
-                writes.append(OutboxWrite(key, binding.target, replace(message, thread_note=note)))
+                # the note's facts cite reports by marker: the links must list each one,
+                # though a later report may have pushed its sentence out of the summary
+                writes.append(OutboxWrite(key, binding.target, alert_message(story, dev, note)))
         if j.new_development:
             report.new_developments += 1
         return writes

@@ -124,6 +124,42 @@ def test_a_number_in_brackets_that_a_cited_sentence_quotes_is_not_a_citation() -
     ]
 
 
+def test_a_fact_of_the_thread_note_keeps_its_link_though_its_sentence_left_the_summary() -> None:
+    # Two reports edit one alert in a poll: the seventh's sentence pushed the sixth's out
+    # of the summary, but the note carries the sixth's fact. Its [6] must name a link,
+    # counted first within MAX_LINKS, and every number stays the report's place.
+    reports = tuple((f"Outlet{i}", f"https://o{i}.example/") for i in range(1, 9))
+    dev = development((Citation("Michael will testify.", *reports[6]),), links=reports)
+    note = with_fact(
+        "Outlet6: The text goes to the panel. [6]", "Outlet7: Michael will testify. [7]"
+    )
+    msg = alert_message(STORY, dev, note)
+    assert msg.body == "Michael will testify. [7]" and msg.thread_note == note
+    assert [link.label for link in msg.links] == [
+        "[1] Outlet1",
+        "[2] Outlet2",
+        "[3] Outlet3",
+        "[6] Outlet6",
+        "[7] Outlet7",
+    ]
+    assert [msg.links[i].label for i in sorted(cited_links(msg))] == ["[6] Outlet6", "[7] Outlet7"]
+
+
+def test_an_alert_citing_more_reports_than_max_links_lists_every_cited_one() -> None:
+    # MAX_LINKS bounds the uncited reports that fill the links, never a cited one: a
+    # marker without its link points at nothing
+    reports = tuple((f"Outlet{i}", f"https://o{i}.example/") for i in range(1, 10))
+    body = tuple(Citation(f"Fact {i}.", *reports[i - 1]) for i in (2, 4, 6, 8))
+    facts = [f"Outlet{i}: Fact {i}. [{i}]" for i in (3, 9)]
+    msg = alert_message(STORY, development(body, links=reports), "\n".join(facts))
+    assert [link.label for link in msg.links] == [f"[{i}] Outlet{i}" for i in (2, 3, 4, 6, 8, 9)]
+    assert len(cited_links(msg)) == len(msg.links) > MAX_LINKS
+    # a marker naming no report of the development (a fact cut short, a stray number)
+    # adds no link
+    stray = alert_message(STORY, development(body, links=reports), "Outlet: Gone. [12]")
+    assert [link.label for link in stray.links] == [f"[{i}] Outlet{i}" for i in (1, 2, 4, 6, 8)]
+
+
 def test_consecutive_sentences_of_one_report_share_one_marker() -> None:
     wire = ("Wire", "https://wire.example/1")
     body, links = cited_summary(

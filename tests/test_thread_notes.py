@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
@@ -20,14 +21,15 @@ from fakes.discord_server import CHANNEL_ID, FakeDiscord
 from fakes.slack_fixtures import store  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
-from storyworld import as_entry, feed_of, samples
+from storyworld import as_entry, feed_of, make_world, samples
 
 from adapters.app import build_app
+from adapters.console import CONSOLE, CONSOLE_CHANNEL, render_console
 from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
 from adapters.seeds import load_seed
 from adapters.slack_chat.sink import SlackSink
-from bot.alerts import with_fact
+from bot.alerts import MAX_LINKS, cited_links, note_facts, with_fact
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
@@ -337,3 +339,56 @@ async def test_an_edit_taken_back_while_in_flight_does_not_swallow_the_next_one(
     [update] = slack.calls_to("chat.update")[-1:]
     assert "Third report" in update.args["text"]
     assert store.outbox_counts()["pending"] == 0
+
+
+async def test_a_fact_carried_into_the_next_edit_keeps_its_link_when_its_sentence_left(
+    feed_server,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+) -> None:
+    """A carried fact cites a report the new summary no longer quotes: its link stays.
+
+    The sixth report's edit waits undelivered with its fact; the seventh report's edit
+    carries that fact along, but the summary now quotes the first and the seventh and
+    the links list the first reports: "[6]" in the note must still name a link, counted
+    first among MAX_LINKS, under the same number as before.
+    """
+    world = make_world(sqlite_url, clock)
+    [wire] = samples("development", DEV)
+    try:
+        feed_server.add_feed("/wire.xml", feed_of(as_entry(wire)), etag=True)
+        world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+        for n in range(2, 7):  # five more outlets carry the wire's report: reports 2 to 6
+            copy = as_entry(wire, guid=f"{wire['guid']}-{n}", link=f"{wire['url']}?x={n}")
+            feed_server.add_feed(f"/copy{n}.xml", feed_of(copy, title=f"Copy{n}"), etag=True)
+            world.app.store.add_feed(feed_server.url(f"/copy{n}.xml"), clock.now())
+        await world.app.pipeline.poll_due()
+        await world.app.delivery.deliver_due()
+        key = f"alert:{world.story.id}:1:{CONSOLE}:{CONSOLE_CHANNEL}"
+        row = world.app.store.get_outbox(key)
+        assert row is not None and row.message_id is not None
+        # the sixth report's edit, queued and not yet delivered, with its fact
+        fact = "Copy6: The Pentagon agreed to brief the panel. [6]"
+        pending = replace(row.message, thread_note=fact)
+        world.app.store.enqueue([OutboxWrite(key, row.target, pending)], clock.now())
+
+        [update] = samples("update", DEV)  # the seventh report adds a fact of its own
+        feed_server.add_feed("/other.xml", feed_of(as_entry(update), title="Other"), etag=True)
+        world.app.store.add_feed(feed_server.url("/other.xml"), clock.now())
+        clock.advance(hours=2)
+        assert (await world.app.pipeline.poll_due()).alert_edits == 1
+
+        message = world.app.store.get_outbox(key).message  # type: ignore[union-attr]
+        facts = note_facts(message.thread_note)
+        assert facts[0] == fact and facts[1].startswith("Other: ") and facts[1].endswith("[7]")
+        assert "[6]" not in message.body, "the sixth report's sentence is not in the summary"
+        labels = [link.label for link in message.links]
+        assert "[6] Copy6" in labels and "[7] Other" in labels
+        assert len(labels) == MAX_LINKS and labels[0] == "[1] Sample Wire"
+        assert {labels[i] for i in cited_links(message)} >= {"[6] Copy6", "[7] Other"}
+
+        await world.app.delivery.deliver_due()
+        shown = render_console(world.console.edited[-1][1], edited=True)
+        assert f"[6] Copy6: {wire['url']}?x=6" in shown
+    finally:
+        await world.app.aclose()
