@@ -120,7 +120,13 @@ def _whole(out: TextIO) -> Iterator[TextIO]:
     pipe is raised after it (``cli.main`` ends quietly on it, as for any command).
     """
     unbroken = _Unbroken(out)
-    yield cast(TextIO, unbroken)
+    try:
+        yield cast(TextIO, unbroken)
+    finally:
+        # Closed here, while ``out`` is open: io.IOBase closes (so flushes) an unclosed
+        # object when it is collected, which a reference cycle can put off until after
+        # the owner of ``out`` closed it (a ValueError, reported by Python 3.13).
+        unbroken.close()
     if unbroken.broken is not None:
         raise unbroken.broken
 

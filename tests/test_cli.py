@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import re
 import socket
@@ -1555,6 +1556,40 @@ def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys)
     assert f"already polled: {url}; now every 3600 s (was 600 s), from its next poll on" in out
     assert main(["feeds", "list"]) == 0
     assert f"{url}\tevery 3600 s\t" in capsys.readouterr().out
+
+
+class _CountedFlushes(io.TextIOWrapper):
+    """Output like capsys's (a TextIOWrapper: flushed once closed, it raises ValueError)
+    that counts its flushes."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_a_changing_command_leaves_its_output_stream_alone_once_it_returns(monkeypatch):
+    """The wrapper ``feeds add``/``story add``/... write through is not the stream's owner.
+    Still referenced after the command (a reference cycle can hold it until the collector
+    runs), it flushed the stream when collected, after its owner had closed it: on 3.13
+    "Exception ignored in: _Unbroken" (ValueError: I/O operation on closed file), which
+    3.11 drops silently."""
+    from adapters.operator import _whole
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    out = _CountedFlushes()
+    with _whole(out) as whole:
+        print("added feed #1", file=whole)
+    flushed = out.flushes
+    out.close()  # by its owner, as pytest's capsys does after a test
+    del whole
+    gc.collect()
+    assert out.flushes == flushed + 1, "closing flushed it once; the wrapper did not"
+    assert [u.exc_value for u in unraisable] == []
 
 
 @pytest.mark.parametrize("argv", [["run"], ["worker"], ["feeds", "list"], ["db-upgrade"]])
