@@ -171,10 +171,10 @@ async def test_developments_answers_a_page_with_the_story_embed(
     assert embed["title"] == "Anthropic reopens Pentagon talks (pentagon)"
     assert embed["description"].splitlines() == [
         "7 developments after the seed story, newest first:",
-        "2. Turn 2 (2026-03-05 09:55 UTC)",
+        "2. Turn 2 (first reported 2026-03-05 09:55 UTC)",
         "   Turn 2 came.",
         "   1 report · Outlet 2 <https://news.example/2?utm=x>",
-        "1. Turn 1 (2026-03-05 08:55 UTC)",
+        "1. Turn 1 (first reported 2026-03-05 08:55 UTC)",
         "   Turn 1 came.",
         "   1 report · Outlet 1 <https://news.example/1?utm=x>",
         "Page 2 of 2 · `/story developments story:pentagon page:1` for newer",
