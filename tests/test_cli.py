@@ -344,6 +344,14 @@ def test_a_missing_subcommand_is_named_as_the_usage_line_shows_it(capsys, argv, 
     assert named in err.split("error:")[0]  # the usage line(s)
 
 
+def _usage_error(argv: list[str], capsys) -> str:
+    """What ``storybot ARGV`` says on stderr when argparse refuses it (exit 2)."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("argv", "typo", "meant"),
     [
@@ -361,10 +369,7 @@ def test_a_missing_subcommand_is_named_as_the_usage_line_shows_it(capsys, argv, 
 def test_an_unknown_flag_is_named_with_the_flag_of_that_command_it_probably_is(
     db, tmp_path, capsys, argv, typo, meant
 ):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(argv, capsys)
     last = err.splitlines()[-1]
     assert last.startswith("storybot") and ": error: " in last, err
     assert last.endswith(f"error: unrecognized argument {typo} (did you mean {meant}?)"), err
@@ -396,10 +401,7 @@ def test_an_unknown_flag_is_named_with_the_flag_of_that_command_it_probably_is(
 def test_a_word_after_a_double_dash_is_a_value_not_a_mistyped_flag(
     db, tmp_path, capsys, argv, says
 ):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(argv, capsys)
     assert err.endswith(f"{says}\n"), err
     assert "did you mean" not in err
     assert not (tmp_path / "cli.db").exists()
@@ -417,10 +419,7 @@ def test_a_word_after_a_double_dash_is_a_value_not_a_mistyped_flag(
 def test_an_unknown_flag_before_the_command_is_named_not_its_value_taken_for_the_command(
     db, tmp_path, capsys, argv, prog
 ):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(argv, capsys)
     assert err.endswith(
         f"{prog}: error: unrecognized argument --confg (did you mean --config?)\n"
     ), err
@@ -433,19 +432,13 @@ def test_a_one_letter_flag_is_not_taken_for_the_same_letter_in_the_other_case(
     db, tmp_path, capsys, argv
 ):
     """-V (storybot's version, before the command) is no typo of -v (more log lines)."""
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(argv, capsys)
     assert err.endswith(": error: unrecognized argument -V\n"), err
     assert not (tmp_path / "cli.db").exists()
 
 
 def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["poll", "--frobnicate"])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(["poll", "--frobnicate"], capsys)
     assert err.endswith("storybot poll: error: unrecognized argument --frobnicate\n"), err
     assert not (tmp_path / "cli.db").exists()
 
@@ -465,10 +458,7 @@ def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, 
 def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
     db, tmp_path, capsys, argv, meant
 ):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    err = _usage_error(argv, capsys)
     last = err.splitlines()[-1]
     assert f"invalid choice: {argv[-1]!r}: did you mean `{meant}`? (choose from " in last, err
     assert err.count("\n") == 1 + err.split("error:")[0].count("\n"), "one line after the usage"
