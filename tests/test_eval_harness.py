@@ -787,3 +787,132 @@ def test_gva_full_run_meets_the_time_budget(capsys: pytest.CaptureFixture[str]) 
     assert got["targets"] == 70
     assert got["seconds"] < 120
     assert got["c_norm"] < got["baseline"]["c_norm"]
+
+
+# ------------------------------------------------------------------ developments
+
+
+_FLOOD_BODY = (
+    "Floodwater from the Elm River swamped {n} homes in Riverton on Monday, and Mayor Jane "
+    "Cole ordered families on Mill Street and Bank Road to leave. Sandbag crews worked "
+    "through the night while the county opened a shelter at Riverton High School. {x}"
+)
+_FLOOD_EXTRA = (
+    "Rain gauges recorded four inches overnight.",
+    "The shelter took in eighty people.",
+    "Power was cut to the east side.",
+    "Roads into the town were closed.",
+)
+
+
+def _developments_stream(tmp_path: Path) -> Path:
+    """Four seed reports of a flood, then: a copy of the first seed under an outlet suffix,
+    another outlet's report of the same flood (no copy), a report of a new turn labelled as
+    an event of its own (disaster aid), and six unrelated fire reports."""
+    title = "Elm River floods Riverton homes, mayor orders families out ({})"
+    rows = [
+        _row(i, "flood", i + 1, title.format(i), _FLOOD_BODY.format(n=100 + i, x=_FLOOD_EXTRA[i]))
+        for i in range(4)
+    ]
+    first = _FLOOD_BODY.format(n=100, x=_FLOOD_EXTRA[0])
+    rows.append(_row(4, "flood", 5, title.format(0) + " - Daily Courier", first))
+    rows.append(
+        _row(
+            5,
+            "flood",
+            5,
+            "Riverton families wait in shelter as Elm River stays high",
+            "Families forced out of Riverton homes by the Elm River flood spent a second night "
+            "at the shelter at Riverton High School, Mayor Jane Cole said, as sandbag crews on "
+            "Mill Street and Bank Road kept working. The river stayed high on Tuesday.",
+        )
+    )
+    rows.extend(
+        _row(
+            i,
+            f"fire{i}",
+            6,
+            f"Warehouse fire in Millbrook destroys furniture stock {i}",
+            f"Firefighters in Millbrook fought the blaze at a warehouse owned by Acme Furniture "
+            f"for {i} hours.",
+        )
+        for i in range(7, 13)
+    )
+    rows.append(
+        _row(
+            6,
+            "flood-aid",
+            9,
+            "Governor approves disaster aid for Riverton flood victims",
+            "Governor Alan Marsh signed a disaster declaration on Friday releasing twelve "
+            "million dollars in state grants for Riverton households whose homes the Elm River "
+            "flood damaged; applications open at the county courthouse next week, and insurers "
+            "must answer claims within thirty days.",
+        )
+    )
+    return _write(tmp_path / "developments.jsonl.gz", rows)
+
+
+def test_track_counts_where_the_taken_items_went_among_the_storys_developments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _developments_stream(tmp_path)
+    out = tmp_path / "decisions.jsonl"
+    got = _run(
+        ["eval", "track", "--data", str(data), "--decisions", str(out), "--baseline"], capsys
+    )
+    taken = {r["item"] for r in map(json.loads, out.read_text().splitlines()) if r["on_topic"]}
+    # the copy (x4), the other outlet's report (x5) and the new turn (x6) are taken ...
+    assert taken == {"x4", "x5", "x6"}
+    devs = got["developments"]
+    # ... and the copy is no report of its own: it joins its original and never alerts
+    assert devs["reports"] == 1 and devs["others"] == 1
+    # the new turn, news the seeds do not hold, opened a development of its own
+    assert devs["new_on_others"] == 1 and devs["other_new_rate"] == 1.0
+    assert devs["new_on_reports"] in (0, 1)
+    assert devs["report_new_rate"] == devs["new_on_reports"]
+    # the decision lines keep the protocol's format; the baseline has no developments
+    assert set(json.loads(out.read_text().splitlines()[0])) == {
+        "target",
+        "item",
+        "on_topic",
+        "score",
+    }
+    assert "developments" not in got["baseline"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: inside a story developments are told apart with within-story "
+    "weights, which discount every word the seeds share, so another outlet's report of "
+    "the seed event keeps little more than its own details and opens a development "
+    "(about 40-50 % of such reports on giveme5w1h and gva: docs/engine.md, 'Developments "
+    "inside a story, measured')",
+)
+def test_another_outlets_report_of_the_seed_event_opens_no_development(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = _run(["eval", "track", "--data", str(_developments_stream(tmp_path))], capsys)
+    assert got["developments"]["new_on_reports"] == 0
+
+
+def test_development_figures_leave_out_copies_and_are_none_for_a_system_without_them() -> None:
+    from bot.evaluation.data import StreamItem, Target
+    from bot.evaluation.metrics import DevelopmentCounts
+    from bot.evaluation.tracking import Decision, _track_one
+
+    def item(i: int, event: str) -> StreamItem:
+        return StreamItem(i, f"x{i}", event, f"t{i}", "", "", None, None, "s")
+
+    target = Target("a", (item(0, "a"),), (item(1, "a"), item(2, "a"), item(3, "b"), item(4, "b")))
+    placed = [
+        Decision(target.stream[0], True, 0.9, "copy"),
+        Decision(target.stream[1], True, 0.5, "new"),
+        Decision(target.stream[2], True, 0.3, "new"),
+        Decision(target.stream[3], False, 0.0),
+    ]
+    counts, _ = _track_one(target, lambda t: placed, False)
+    assert counts.developments == DevelopmentCounts(1, 1, 1, 1)
+    plain = [Decision(d.item, d.on_topic, d.score) for d in placed]
+    counts, _ = _track_one(target, lambda t: plain, False)
+    assert counts.developments is None and (counts.on_topic, counts.missed) == (2, 0)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from bot.engine.stopwords import STOPWORDS
 from bot.engine.termstats import Vector, cosine
 from bot.evaluation.data import StreamItem, Target
-from bot.evaluation.tracking import Decide
+from bot.evaluation.tracking import Decide, Decision
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -35,7 +35,8 @@ def baseline_decider(items: list[StreamItem], threshold: float = 0.15) -> Decide
         threshold: Cosine at or above which an item is on-topic.
 
     Returns:
-        A function yielding ``(item, on_topic, score)`` for a target's stream.
+        A function yielding a :class:`Decision` per item of a target's stream (the
+        baseline has no developments).
     """
     counts = {it.index: _terms(it) for it in items}
     df: Counter[str] = Counter()
@@ -60,13 +61,13 @@ def baseline_decider(items: list[StreamItem], threshold: float = 0.15) -> Decide
             vectors[key] = vec(item)
         return vectors[key]
 
-    def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
+    def decide(target: Target) -> Iterable[Decision]:
         centroid: Vector = {}
         for s in target.seeds:
             for t, x in get(s).items():
                 centroid[t] = centroid.get(t, 0.0) + x / len(target.seeds)
         for item in target.stream:
             score = cosine(get(item), centroid)
-            yield item, score >= threshold, score
+            yield Decision(item, score >= threshold, score)
 
     return decide

@@ -2,7 +2,9 @@
 
 * Tracking: ``P_miss`` and ``P_fa`` per target, macro-averaged, and the normalised
   detection cost ``C_norm = P_miss + 4.9 * P_fa`` (C_miss = 1, C_fa = 0.1,
-  P_target = 0.02, as in the TDT evaluations).
+  P_target = 0.02, as in the TDT evaluations). Beside it, what the tracked story did with
+  the items it took: how many of its own event's reports opened a new development (an
+  alert for news the seeds hold) and how many of other events' items did.
 * Clustering: B-cubed precision/recall/F1 (per item: how much of its predicted cluster
   shares its gold event, and how much of its gold event shares its predicted cluster),
   which, unlike purity, penalises both merging and splitting and handles the many
@@ -21,13 +23,34 @@ C_FA_WEIGHT = 4.9  # C_fa * (1 - P_target) / (C_miss * P_target)
 
 
 @dataclass(frozen=True)
+class DevelopmentCounts:
+    """Where one target's taken items went among the story's developments.
+
+    Only items taken on-topic that are not copies of an earlier report or seed count (a
+    copy joins its original's development and never alerts). ``reports`` are those of the
+    target's own event, the event of the seeds: each that opened a new development would
+    be announced to a channel as a new turn of a story it already knows (on news whose
+    events are single incidents or announcements; a labelled event may also hold a real
+    later turn, such as an arrest, so this counts an upper bound of such alerts).
+    ``others`` are items of other events the story took: each of those *should* open a
+    development (or join one opened by its own event), being news the seeds do not hold.
+    """
+
+    reports: int = 0
+    new_on_reports: int = 0
+    others: int = 0
+    new_on_others: int = 0
+
+
+@dataclass(frozen=True)
 class TrackCounts:
-    """Decisions of one target's run."""
+    """Decisions of one target's run (``developments``: None for a system without them)."""
 
     on_topic: int
     missed: int
     off_topic: int
     false_alarms: int
+    developments: DevelopmentCounts | None = None
 
     @property
     def p_miss(self) -> float:
@@ -53,6 +76,32 @@ def detection_cost(runs: Sequence[TrackCounts]) -> dict[str, float | None]:
     p_miss = sum(r.p_miss for r in runs) / len(runs)
     p_fa = sum(r.p_fa for r in runs) / len(runs)
     return {"p_miss": p_miss, "p_fa": p_fa, "c_norm": p_miss + C_FA_WEIGHT * p_fa}
+
+
+def development_rates(runs: Sequence[TrackCounts]) -> dict[str, int | float | None] | None:
+    """What the tracked stories did with the items they took, summed over targets.
+
+    Returns:
+        ``{"reports", "new_on_reports", "report_new_rate", "others", "new_on_others",
+        "other_new_rate"}`` (see :class:`DevelopmentCounts`; a rate is None when nothing
+        was counted), or None when the system under test has no developments (the
+        baseline).
+    """
+    counted = [r.developments for r in runs if r.developments is not None]
+    if not counted:
+        return None
+    reports = sum(d.reports for d in counted)
+    new_on_reports = sum(d.new_on_reports for d in counted)
+    others = sum(d.others for d in counted)
+    new_on_others = sum(d.new_on_others for d in counted)
+    return {
+        "reports": reports,
+        "new_on_reports": new_on_reports,
+        "report_new_rate": new_on_reports / reports if reports else None,
+        "others": others,
+        "new_on_others": new_on_others,
+        "other_new_rate": new_on_others / others if others else None,
+    }
 
 
 def bcubed(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> dict[str, float]:

@@ -19,14 +19,19 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any, NamedTuple
 
 from bot.engine import Engine, EngineConfig, EngineDoc
 from bot.engine.analysis import Analysis
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.evaluation.data import StreamItem, Target
-from bot.evaluation.metrics import TrackCounts, detection_cost
-from bot.model import SeedDoc, Story
+from bot.evaluation.metrics import (
+    DevelopmentCounts,
+    TrackCounts,
+    detection_cost,
+    development_rates,
+)
+from bot.model import Judgement, SeedDoc, Story
 from bot.ports import Embedder
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -87,7 +92,22 @@ def _item_text(item: StreamItem) -> str:
     return embedding_text(item.title, item.text)
 
 
-Decide = Callable[[Target], Iterable[tuple[StreamItem, bool, float]]]
+class Decision(NamedTuple):
+    """One judgement of a target's stream item.
+
+    ``development`` says where a taken item went, for a system with developments:
+    ``"new"`` (it opened one: the service would alert), ``"joined"`` (an existing one) or
+    ``"copy"`` (a copy of an earlier report or seed, in its original's); None when the
+    item was not taken or the system has no developments (the baseline).
+    """
+
+    item: StreamItem
+    on_topic: bool
+    score: float
+    development: str | None = None
+
+
+Decide = Callable[[Target], Iterable[Decision]]
 
 # engine_decider tells its progress every this many items
 PREPARE_STEP = 100
@@ -118,7 +138,7 @@ def engine_decider(
             before the first target is decided and takes a while (gva: about 15 s).
 
     Returns:
-        A function yielding ``(item, on_topic, score)`` for a target's stream.
+        A function yielding a :class:`Decision` per item of a target's stream.
     """
     reader = Engine(config)
     cache = AnalysisCache(reader)
@@ -162,15 +182,22 @@ def engine_decider(
         vectors = memo.embed([_item_text(it) for it in ordered])
         units = {it.index: as_unit(v) for it, v in zip(ordered, vectors, strict=True)}
 
-    def decide(target: Target) -> Iterable[tuple[StreamItem, bool, float]]:
+    def decide(target: Target) -> Iterable[Decision]:
         engine = Engine(config, background=backgrounds[target.seeds[-1].index], embedder=memo)
         engine.track(target_story(target))
         for item in target.stream:
             doc, analysis = cache.get(item)
             (verdict,) = engine.judge(doc, analysis, units.get(item.index))
-            yield item, verdict.judgement.on_topic, verdict.judgement.score
+            j = verdict.judgement
+            yield Decision(item, j.on_topic, j.score, _where(j) if j.on_topic else None)
 
     return decide
+
+
+def _where(judgement: Judgement) -> str:
+    if "copy" in judgement.reason:  # of an earlier report, or of a seed
+        return "copy"
+    return "new" if judgement.new_development else "joined"
 
 
 def run_tracking(
@@ -179,7 +206,7 @@ def run_tracking(
     decisions: IO[str] | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, float | None]:
+) -> dict[str, Any]:
     """Run the protocol over targets and macro-average the detection cost.
 
     Args:
@@ -194,7 +221,9 @@ def run_tracking(
         progress: Called with (targets done, targets) as each target's results arrive.
 
     Returns:
-        ``{"targets", "p_miss", "p_fa", "c_norm"}``.
+        ``{"targets", "p_miss", "p_fa", "c_norm"}``, and ``"developments"`` (see
+        :func:`bot.evaluation.metrics.development_rates`) when ``decide`` places taken
+        items in developments.
     """
     want_rows = decisions is not None
     # forking is what makes sharing the stream cheap; where there is none (Windows), one
@@ -211,20 +240,34 @@ def run_tracking(
             decisions.writelines(rows)
         if progress is not None:
             progress(len(runs), len(targets))
-    return {"targets": len(runs), **detection_cost(runs)}
+    result: dict[str, Any] = {"targets": len(runs), **detection_cost(runs)}
+    developments = development_rates(runs)
+    if developments is not None:
+        result["developments"] = developments
+    return result
 
 
 def _track_one(target: Target, decide: Decide, want_rows: bool) -> tuple[TrackCounts, list[str]]:
     """One target's counts, and its decision lines when wanted."""
     on = missed = off = fa = 0
+    # taken items that are not copies, and those of them that opened a development:
+    # the target's own event's, then other events'
+    placed = {True: [0, 0], False: [0, 0]}
+    has_developments = False
     rows: list[str] = []
-    for item, on_topic, score in decide(target):
-        if item.event == target.event:
+    for item, on_topic, score, development in decide(target):
+        own = item.event == target.event
+        if own:
             on += 1
             missed += not on_topic
         else:
             off += 1
             fa += on_topic
+        if development is not None:
+            has_developments = True
+            if development != "copy":
+                placed[own][0] += 1
+                placed[own][1] += development == "new"
         if want_rows:
             row = {
                 "target": target.event,
@@ -233,7 +276,12 @@ def _track_one(target: Target, decide: Decide, want_rows: bool) -> tuple[TrackCo
                 "score": round(score, 6),
             }
             rows.append(json.dumps(row) + "\n")
-    return TrackCounts(on, missed, off, fa), rows
+    devs = (
+        DevelopmentCounts(placed[True][0], placed[True][1], placed[False][0], placed[False][1])
+        if has_developments
+        else None
+    )
+    return TrackCounts(on, missed, off, fa, devs), rows
 
 
 # what forked workers decide: set by the parent just before it forks them
