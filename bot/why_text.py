@@ -283,16 +283,29 @@ def _development_line(store: Store, dev: dict[str, object], j: Judgement) -> str
     join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
     if closest is None:
         return f"no development was close to it; {join}"
-    if closest == 0:
-        label = "0 (the seed story)"
-    else:
-        found = store.get_development(j.story_id, closest) if isinstance(closest, int) else None
-        label = f"{closest} ('{clip(found.headline, 80)}')" if found else str(closest)
+    label = _development_label(store, j, closest)
     revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
     sim, raw = _fmt_reason(dev.get("similarity")), _fmt_reason(dev.get("similarity_undecayed"))
     # similarity fades with the time since the development's last report
     faded = f" ({raw} before fading with the time since its last report)" if raw != sim else ""
-    return f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
+    line = f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
+    lead = dev.get("lead")
+    if isinstance(lead, dict):
+        # too far by its whole text, it joined a development whose reports lead alike
+        line += (
+            f"; its lead (headline and first sentence) is {_fmt_reason(lead.get('similarity'))} "
+            f"close to the leads of development {_development_label(store, j, lead.get('development'))} "
+            f"(from {_fmt_reason(lead.get('threshold'))}), so it joined that one"
+        )
+    return line
+
+
+def _development_label(store: Store, j: Judgement, number: object) -> str:
+    """A development named for people: its number and headline."""
+    if number == 0:
+        return "0 (the seed story)"
+    found = store.get_development(j.story_id, number) if isinstance(number, int) else None
+    return f"{number} ('{clip(found.headline, 80)}')" if found else str(number)
 
 
 def _item_label(item: Item) -> str:

@@ -1090,6 +1090,27 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
     assert "similarity_undecayed" not in text and "closest=" not in text
 
 
+async def test_why_says_an_item_joined_a_development_by_its_lead(commands, store, clock):
+    reason = {
+        "score": 0.5,
+        "threshold": 0.1,
+        "development": {
+            "closest": 0,
+            "similarity": 0.041,
+            "similarity_undecayed": 0.041,
+            "join_threshold": 0.08,
+            "lead": {"development": 0, "similarity": 0.52, "threshold": 0.4},
+        },
+    }
+    reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.5, development=0)
+    assert (
+        "closest development 0 (the seed story): similarity 0.041; an item joins a development "
+        "from similarity 0.080; its lead (headline and first sentence) is 0.520 close to the "
+        "leads of development 0 (the seed story) (from 0.400), so it joined that one"
+    ) in reply.text, reply.text
+    assert "lead:" not in reply.text and "{" not in reply.text
+
+
 async def test_why_says_an_item_from_before_the_story_began_is_background(commands, store, clock):
     reason = {
         "score": 0.2,

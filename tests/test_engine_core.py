@@ -252,6 +252,102 @@ def test_new_turn_of_the_story_is_a_new_development() -> None:
     assert w.judgement.development == 1 and not w.judgement.new_development
 
 
+FLOOD_BODY = (
+    "Floodwater from the Elm River swamped {n} homes in Riverton on Monday, and Mayor Jane "
+    "Cole ordered families on Mill Street and Bank Road to leave. Sandbag crews worked "
+    "through the night while the county opened a shelter at Riverton High School. {x}"
+)
+FLOOD_SEEDS = tuple(
+    SeedDoc(
+        f"Elm River floods Riverton homes, mayor orders families out ({i})",
+        FLOOD_BODY.format(n=100 + i, x=x),
+        f"https://example.com/flood{i}",
+        T0,
+    )
+    for i, x in enumerate(
+        (
+            "Rain gauges recorded four inches overnight.",
+            "The shelter took in eighty people.",
+            "Power was cut to the east side.",
+            "Roads into the town were closed.",
+        )
+    )
+)
+# another outlet's report of the same flood: not a copy, and every name it shares with the
+# seeds is in all four of them
+FLOOD_REPORT = (
+    "Riverton families wait in shelter as Elm River stays high",
+    "Families forced out of Riverton homes by the Elm River flood spent a second night at "
+    "the shelter at Riverton High School, Mayor Jane Cole said, as sandbag crews on Mill "
+    "Street and Bank Road kept working. The river stayed high on Tuesday.",
+)
+FLOOD_TURN = (
+    "Governor approves disaster aid for Riverton flood victims",
+    "Governor Alan Marsh signed a disaster declaration on Friday releasing twelve million "
+    "dollars in state grants for Riverton households whose homes the Elm River flood "
+    "damaged. The flood swamped more than a hundred homes on Mill Street and Bank Road, "
+    "Mayor Jane Cole ordered families out and the county sheltered them at Riverton High "
+    "School.",
+)
+
+
+def flood_engine(config: EngineConfig | None = None) -> Engine:
+    e = Engine(config)
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "flood", FLOOD_SEEDS[0].title, FLOOD_SEEDS, T0))
+    return e
+
+
+def test_another_outlets_report_of_the_seed_event_joins_the_seed_story_by_its_lead() -> None:
+    (v,) = flood_engine().judge(doc(50, *FLOOD_REPORT))
+    j = v.judgement
+    assert j.on_topic and j.development == 0 and not j.new_development
+    assert "copy" not in j.reason
+    # its whole text is no closer to the seeds than a new turn's in within-story weights
+    # (every word it shares with them is in all four seeds); its lead retells them
+    dev = j.reason["development"]
+    assert dev["similarity"] < dev["join_threshold"]
+    assert dev["lead"]["development"] == 0 and dev["lead"]["similarity"] >= 0.4
+    # without the rule the same report is announced as a new development
+    (off,) = flood_engine(EngineConfig(story_dev_lead_threshold=0)).judge(doc(50, *FLOOD_REPORT))
+    assert (
+        off.judgement.new_development
+        and "lead_similarity" not in off.judgement.reason["development"]
+    )
+
+
+def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development() -> None:
+    e = flood_engine()
+    (v,) = e.judge(doc(51, *FLOOD_TURN, days=4))
+    assert v.judgement.on_topic and v.judgement.new_development and v.judgement.development == 1
+    # and the next report of that turn joins it, by its lead if not by its whole text
+    (w,) = e.judge(
+        doc(
+            52,
+            "Riverton flood victims get state disaster aid from Governor Marsh",
+            "Governor Alan Marsh approved twelve million dollars in state disaster grants "
+            "for Riverton flood victims on Friday. Households on Mill Street and Bank Road "
+            "can apply at the county courthouse.",
+            days=4.2,
+        )
+    )
+    assert w.judgement.development == 1 and not w.judgement.new_development
+
+
+def test_a_snapshot_from_before_leads_rebuilds_the_seed_storys_lead_from_the_seeds() -> None:
+    e = flood_engine()
+    state = json.loads(json.dumps(e.snapshot(1)))
+    (seed_story,) = state["developments"]["clusters"]
+    assert seed_story["lead"]
+    del seed_story["lead"]
+    restored = Engine(background=json.loads(json.dumps(e.background_state())))
+    restored.track(Story(1, "flood", FLOOD_SEEDS[0].title, FLOOD_SEEDS, T0), state)
+    report = doc(50, *FLOOD_REPORT)
+    assert restored.judge(report) == e.judge(report)
+    assert json.dumps(restored.snapshot(1)) == json.dumps(e.snapshot(1))
+
+
 LAWSUIT = (
     "Anthropic sues the Pentagon over supply chain risk designation",
     "Anthropic filed a lawsuit in federal court in Washington on Monday asking a judge to "

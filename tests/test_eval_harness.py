@@ -869,7 +869,6 @@ def test_track_counts_where_the_taken_items_went_among_the_storys_developments(
     assert devs["reports"] == 1 and devs["others"] == 1
     # the new turn, news the seeds do not hold, opened a development of its own
     assert devs["new_on_others"] == 1 and devs["other_new_rate"] == 1.0
-    assert devs["new_on_reports"] in (0, 1)
     assert devs["report_new_rate"] == devs["new_on_reports"]
     # the decision lines keep the protocol's format; the baseline has no developments
     assert set(json.loads(out.read_text().splitlines()[0])) == {
@@ -881,17 +880,12 @@ def test_track_counts_where_the_taken_items_went_among_the_storys_developments(
     assert "developments" not in got["baseline"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: inside a story developments are told apart with within-story "
-    "weights, which discount every word the seeds share, so another outlet's report of "
-    "the seed event keeps little more than its own details and opens a development "
-    "(about 40-50 % of such reports on giveme5w1h and gva: docs/engine.md, 'Developments "
-    "inside a story, measured')",
-)
 def test_another_outlets_report_of_the_seed_event_opens_no_development(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # every name it shares with the seeds is in all four of them, so within-story weights
+    # leave it little but its own details; its lead (headline and first sentence) retells
+    # the seeds' (story_dev_lead_threshold)
     got = _run(["eval", "track", "--data", str(_developments_stream(tmp_path))], capsys)
     assert got["developments"]["new_on_reports"] == 0
 

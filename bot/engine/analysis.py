@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.termstats import Vector, norm, tf_vector
-from bot.engine.text import term_counts, url_slug
+from bot.engine.text import split_sentences, strip_outlet_suffix, term_counts, url_slug
 from bot.model import has_body
 
 
@@ -68,6 +68,22 @@ def _with_slug(text: str, url: str | None, config: EngineConfig) -> str:
 
 def _is_headline_only(text: str) -> bool:
     return not has_body(text)
+
+
+def lead_vector(title: str, text: str) -> Vector:
+    """The unit term vector of an item's lead: its headline and its body's first sentence.
+
+    A news report says first what it is about and retells the background below, so two
+    reports of one event share their leads' words, while a report of a new turn of a
+    story leads with the turn however much of the story it retells (how a story's
+    developments are told apart, :mod:`bot.engine.developments`). An outlet's suffix is
+    not part of the headline; a headline-only item's lead is its headline.
+    """
+    first = split_sentences(text)[:1] if text else []
+    counts, _ = term_counts(strip_outlet_suffix(title) or title, " ".join(first), title_weight=1)
+    tf = tf_vector(counts)
+    n = norm(tf)
+    return {t: v / n for t, v in tf.items()} if n else {}
 
 
 def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> list[str]:

@@ -31,6 +31,7 @@ _UNIT_INTERVAL = frozenset(
         "dev_decay_floor",
         "dev_source_discount",
         "dev_shared_discount",
+        "story_dev_lead_threshold",
     }
 )
 _AT_LEAST_ONE = frozenset(
@@ -173,6 +174,12 @@ class EngineConfig:
             words all of the story's reports share are discounted, so scores run lower.
             About how similar a story's seed reports are to one another in that space
             (0.05-0.11, mean 0.078, for the demo story's five seeds).
+        story_dev_lead_threshold: Inside a story, an item that reaches no development
+            by its whole text joins the one whose reports' leads (headline and first
+            sentence) are this close to its own lead, by the cosine in stream weights: a
+            report of an event the story holds retells it first, a new turn leads with
+            the turn (:meth:`bot.engine.developments.DevelopmentTracker.assign`). 0 turns
+            it off.
         dev_idf_power: Exponent of the IDF in development similarity.
         dev_half_life_days: Half-life of a development's pull as it goes quiet.
         background_before_days: An on-topic item published more than this many days
@@ -265,6 +272,7 @@ class EngineConfig:
 
     dev_join_threshold: float = 0.15
     story_dev_join_threshold: float = 0.08
+    story_dev_lead_threshold: float = 0.4
     dev_idf_power: float = 1.0
     dev_half_life_days: float = 14.0
     background_before_days: float = 2.0

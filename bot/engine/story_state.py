@@ -24,11 +24,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.engine.analysis import Analysis, analyse, has_body, item_time
+from bot.engine.analysis import Analysis, analyse, has_body, item_time, lead_vector
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex, Fingerprint
-from bot.engine.developments import Cluster, DevelopmentTracker
+from bot.engine.developments import LEAD_TERMS, Cluster, DevelopmentTracker
 from bot.engine.furniture import strip_furniture
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
@@ -40,7 +40,7 @@ from bot.engine.summary import (
     summarise,
     summary_text,
 )
-from bot.engine.termstats import DocFreq, WithinStory, norm
+from bot.engine.termstats import DocFreq, Vector, WithinStory, norm, top_terms
 from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
@@ -135,7 +135,11 @@ class StoryState:
         times = self._seed_times()
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
-            mean_vector(a.unit for a in seeds), when, self.story.title, self._dev_weights()
+            mean_vector(a.unit for a in seeds),
+            when,
+            self.story.title,
+            self._dev_weights(),
+            lead=self._seed_leads(),
         )
         for s in self.story.seeds:
             self._add_sentences(c, candidate_sentences(s.title, s.text), "seed", s.url)
@@ -143,6 +147,18 @@ class StoryState:
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
             self._remember_copy_dev(-(i + 1), 0)
+
+    def _seed_leads(self) -> Vector:
+        """The sum of the seeds' lead vectors (the story's title when it has no seeds):
+        development 0's lead."""
+        leads = [lead_vector(s.title, s.text) for s in self.story.seeds]
+        if not leads:
+            leads = [lead_vector(self.story.title, "")]
+        total: Vector = {}
+        for v in leads:
+            for t, x in v.items():
+                total[t] = total.get(t, 0.0) + x
+        return total
 
     def _seed_times(self) -> list[datetime]:
         return [s.published for s in self.story.seeds if s.published is not None]
@@ -310,7 +326,13 @@ class StoryState:
         if on_topic and c is None:
             headline = strip_outlet_suffix(doc.title) or doc.title
             c, new_dev, dev_reason = self.devs.assign(
-                a.unit, a.tf, when, headline, self._dev_weights()
+                a.unit,
+                a.tf,
+                when,
+                headline,
+                self._dev_weights(),
+                lead=lead_vector(doc.title, doc.text),
+                lead_df=self.df,
             )
             reason["development"] = dev_reason
             self._add_sentences(c, candidate_sentences(doc.title, doc.text), doc.source, doc.url)
@@ -496,6 +518,10 @@ class StoryState:
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
+        seed_story = st.devs.clusters.get(0)
+        if seed_story is not None and not seed_story.lead:
+            # a snapshot from before leads: the seed story's is its seeds', as built
+            seed_story.lead = top_terms(st._seed_leads(), LEAD_TERMS)
         # a snapshot from before the background starts it empty
         st.background = OffTopicBackground.from_state(
             state.get("background"),
