@@ -282,13 +282,15 @@ def _development_line(store: Store, dev: dict[str, object], j: Judgement) -> str
         )
     join = f"an item joins a development from similarity {_fmt_reason(dev.get('join_threshold'))}"
     if closest is None:
-        return f"no development was close to it; {join}"
-    label = _development_label(store, j, closest)
-    revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
-    sim, raw = _fmt_reason(dev.get("similarity")), _fmt_reason(dev.get("similarity_undecayed"))
-    # similarity fades with the time since the development's last report
-    faded = f" ({raw} before fading with the time since its last report)" if raw != sim else ""
-    line = f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
+        line = f"no development was close to it; {join}"
+    else:
+        label = _development_label(store, j, closest)
+        revived = " (revived: it had gone quiet)" if dev.get("revived") else ""
+        sim = _fmt_reason(dev.get("similarity"))
+        raw = _fmt_reason(dev.get("similarity_undecayed"))
+        # similarity fades with the time since the development's last report
+        faded = f" ({raw} before fading with the time since its last report)" if raw != sim else ""
+        line = f"closest development {label}{revived}: similarity {sim}{faded}; {join}"
     lead = dev.get("lead")
     if isinstance(lead, dict):
         # too far by its whole text, it joined a development whose reports lead alike
