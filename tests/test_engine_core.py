@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
+from bot.engine.analysis import lead_vector
 from bot.engine.relevance import Profile
 from bot.model import SeedDoc, Story
 from bot.ports import DevelopmentWrite
@@ -311,10 +312,27 @@ def test_another_outlets_report_of_the_seed_event_joins_the_seed_story_by_its_le
     assert dev["lead"]["development"] == 0 and dev["lead"]["similarity"] >= 0.4
     # without the rule the same report is announced as a new development
     (off,) = flood_engine(EngineConfig(story_dev_lead_threshold=0)).judge(doc(50, *FLOOD_REPORT))
+    assert off.judgement.new_development and "lead" not in off.judgement.reason["development"]
+
+
+@pytest.mark.parametrize("chrome", ["By Rodney Thrash\n", "Already a subscriber?\nPhoto\n"])
+def test_a_reports_lead_is_its_first_sentence_not_the_page_chrome_above_it(chrome: str) -> None:
+    # extracted pages often open with a byline, a photo credit or a paywall line: the
+    # engine reads the body without them (clean_body), and so does the lead
+    title = "Flood victims wait in shelter"
+    (plain,) = flood_engine().judge(doc(50, title, FLOOD_REPORT[1]))
+    assert plain.judgement.development == 0 and "lead" in plain.judgement.reason["development"]
+    (v,) = flood_engine().judge(doc(50, title, chrome + FLOOD_REPORT[1]))
+    assert v.judgement.development == 0 and not v.judgement.new_development
     assert (
-        off.judgement.new_development
-        and "lead_similarity" not in off.judgement.reason["development"]
+        v.judgement.reason["development"]["lead"] == plain.judgement.reason["development"]["lead"]
     )
+
+
+def test_a_headline_only_items_lead_is_its_headline() -> None:
+    # a scrap below a headline (under 8 words) is no body and has no first sentence
+    assert lead_vector(FLOOD_REPORT[0], "Photo") == lead_vector(FLOOD_REPORT[0], "")
+    assert lead_vector(FLOOD_REPORT[0], "Photo: Jane Cole") == lead_vector(FLOOD_REPORT[0], "")
 
 
 def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development() -> None:
