@@ -335,6 +335,16 @@ def test_a_headline_only_items_lead_is_its_headline() -> None:
     assert lead_vector(FLOOD_REPORT[0], "Photo: Jane Cole") == lead_vector(FLOOD_REPORT[0], "")
 
 
+def test_a_report_that_opens_like_the_seeds_weeks_later_is_a_new_turn() -> None:
+    # a lead's pull fades with the development's silence as the whole text's does: the
+    # trial after the shooting opens like the first reports but is news
+    (soon,) = flood_engine().judge(doc(50, *FLOOD_REPORT, days=1))
+    assert soon.judgement.development == 0
+    (late,) = flood_engine().judge(doc(50, *FLOOD_REPORT, days=30))
+    j = late.judgement
+    assert j.on_topic and j.new_development and "lead" not in j.reason["development"]
+
+
 def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development() -> None:
     e = flood_engine()
     (v,) = e.judge(doc(51, *FLOOD_TURN, days=4))

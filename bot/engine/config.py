@@ -176,7 +176,8 @@ class EngineConfig:
             (0.05-0.11, mean 0.078, for the demo story's five seeds).
         story_dev_lead_threshold: Inside a story, an item that reaches no development
             by its whole text joins the one whose reports' leads (headline and first
-            sentence) are this close to its own lead, by the cosine in stream weights: a
+            sentence) are this close to its own lead, by the cosine in stream weights
+            faded with the development's silence (``dev_half_life_days``): a
             report of an event the story holds retells it first, a new turn leads with
             the turn (:meth:`bot.engine.developments.DevelopmentTracker.assign`). 0 turns
             it off.

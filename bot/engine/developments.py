@@ -23,9 +23,9 @@ and can never be revised (an alert has already been posted).
   every second such report on the labelled streams). A news report puts what it is about
   first and retells the background below, so an item that reaches no development by its
   whole text joins the one whose reports' *leads* (headline and first sentence, summed
-  per development) are closest to its own lead, when that cosine in stream weights
-  reaches ``story_dev_lead_threshold``; a new turn leads with the turn however much of
-  the story it retells.
+  per development) are closest to its own lead, when that cosine in stream weights,
+  faded with the development's silence as below, reaches ``story_dev_lead_threshold``;
+  a new turn leads with the turn however much of the story it retells.
 * Time decay: a development's pull halves every ``dev_half_life_days`` of silence, so a
   report about the same people weeks later (the trial after the shooting) tends to open
   a new development instead of being folded into the old one. When a whole stream is
@@ -391,7 +391,7 @@ class DevelopmentTracker:
         if c is not None and sim >= self.join_threshold:
             self.join(c, unit, when, df, marks, lead)
             return c, False, reason
-        by_lead, lead_sim = self._by_lead(lead, lead_df)
+        by_lead, lead_sim = self._by_lead(lead, lead_df, when)
         if by_lead is not None:
             self.join(by_lead, unit, when, df, marks, lead)
             reason["lead"] = {
@@ -416,11 +416,15 @@ class DevelopmentTracker:
         return self.open(unit, when, headline, df, marks, lead), True, reason
 
     def _by_lead(
-        self, lead: Mapping[str, float] | None, lead_df: Idf | None
+        self, lead: Mapping[str, float] | None, lead_df: Idf | None, when: datetime
     ) -> tuple[Cluster | None, float]:
         """The development whose leads are closest to an item's lead, if close enough.
 
-        Returns ``(cluster, cosine)``; cluster is None when the rule is off
+        The cosine fades with the development's silence as the whole text's similarity
+        does (:meth:`_pull`): weeks later, a report that opens like the seeds (the trial
+        after the shooting) is a new turn, not the seed story again.
+
+        Returns ``(cluster, faded cosine)``; cluster is None when the rule is off
         (``story_dev_lead_threshold`` 0), outside a story, without a lead, or when no
         development's lead reaches the threshold.
         """
@@ -441,6 +445,7 @@ class DevelopmentTracker:
             if nl == 0:
                 continue
             sim = sum(v * lw[t] for t, v in dw.items() if t in lw) / (nd * nl)
+            sim *= self._pull(max((when - c.last).total_seconds(), 0.0) / 86400.0)
             if sim > best[1]:
                 best = (c, sim)
         return best if best[1] >= bar else (None, 0.0)
