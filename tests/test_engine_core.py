@@ -345,6 +345,30 @@ def test_a_report_that_opens_like_the_seeds_weeks_later_is_a_new_turn() -> None:
     assert j.on_topic and j.new_development and "lead" not in j.reason["development"]
 
 
+def test_a_snapshot_from_before_leads_gives_a_later_development_its_headline_as_lead() -> None:
+    e = flood_engine()
+    (turn,) = e.judge(doc(51, *FLOOD_TURN, days=4))
+    assert turn.judgement.development == 1
+    state = json.loads(json.dumps(e.snapshot(1)))
+    for c in state["developments"]["clusters"]:
+        del c["lead"]
+    restored = Engine(background=json.loads(json.dumps(e.background_state())))
+    restored.track(Story(1, "flood", FLOOD_SEEDS[0].title, FLOOD_SEEDS, T0), state)
+    leads = {c["number"]: c["lead"] for c in restored.snapshot(1)["developments"]["clusters"]}
+    assert set(leads) == {0, 1} and leads[1] and "governor" in leads[1]
+    # another report of the aid, leading as the turn's headline does, joins the turn
+    (w,) = restored.judge(
+        doc(
+            53,
+            "Governor approves disaster aid for Riverton flood victims - Daily Courier",
+            "Governor Alan Marsh approved state disaster aid for Riverton flood victims. "
+            "The money goes to households whose homes were damaged.",
+            days=4.5,
+        )
+    )
+    assert w.judgement.development == 1 and not w.judgement.new_development
+
+
 def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development() -> None:
     e = flood_engine()
     (v,) = e.judge(doc(51, *FLOOD_TURN, days=4))

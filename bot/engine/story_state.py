@@ -518,10 +518,17 @@ class StoryState:
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
-        seed_story = st.devs.clusters.get(0)
-        if seed_story is not None and not seed_story.lead:
-            # a snapshot from before leads: the seed story's is its seeds', as built
-            seed_story.lead = top_terms(st._seed_leads(), LEAD_TERMS)
+        for c in st.devs.clusters.values():
+            if not c.lead:
+                # a snapshot from before leads: the seed story's is its seeds', as built;
+                # a later development's starts from its headline, its first report's (the
+                # texts of its reports are not in the state), so that development 0 does not
+                # win every comparison of leads by being the only one with a lead
+                c.lead = (
+                    top_terms(st._seed_leads(), LEAD_TERMS)
+                    if c.number == 0
+                    else lead_vector(c.headline, "")
+                )
         # a snapshot from before the background starts it empty
         st.background = OffTopicBackground.from_state(
             state.get("background"),
