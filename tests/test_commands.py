@@ -1090,49 +1090,49 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
     assert "similarity_undecayed" not in text and "closest=" not in text
 
 
-async def test_why_says_an_item_joined_a_development_by_its_lead(commands, store, clock):
-    reason = {
-        "score": 0.5,
-        "threshold": 0.1,
-        "development": {
-            "closest": 0,
-            "similarity": 0.041,
-            "similarity_undecayed": 0.041,
-            "join_threshold": 0.08,
-            "lead": {"development": 0, "similarity": 0.52, "threshold": 0.4},
-        },
-    }
-    reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.5, development=0)
-    assert (
-        "closest development 0 (the seed story): similarity 0.041; an item joins a development "
-        "from similarity 0.080; its lead (headline and first sentence) is 0.520 close to the "
-        "leads of development 0 (the seed story) (from 0.400), so it joined that one"
-    ) in reply.text, reply.text
-    assert "lead:" not in reply.text and "{" not in reply.text
-
-
-async def test_why_says_an_item_close_to_no_development_by_its_text_joined_one_by_its_lead(
-    commands, store, clock
+@pytest.mark.parametrize(
+    ("closest", "similarity", "lead_similarity", "said"),
+    [
+        # closest by its whole text, but not close enough: its lead joined one
+        (
+            0,
+            0.041,
+            0.52,
+            "closest development 0 (the seed story): similarity 0.041; an item joins a "
+            "development from similarity 0.080; its lead (headline and first sentence) is 0.520 "
+            "close to the leads of development 0 (the seed story) (from 0.400), so it joined "
+            "that one",
+        ),
+        # it shares no weighed word with any development's (capped) centroid, so no
+        # development is closest by its whole text (DevelopmentTracker.assign), yet its lead
+        # joined one
+        (
+            None,
+            0.0,
+            0.61,
+            "no development was close to it; an item joins a development from similarity "
+            "0.080; its lead (headline and first sentence) is 0.610 close to the leads of "
+            "development 0 (the seed story) (from 0.400), so it joined that one",
+        ),
+    ],
+)
+async def test_why_says_an_item_joined_a_development_by_its_lead(
+    commands, store, clock, closest, similarity, lead_similarity, said
 ):
-    # it shares no weighed word with any development's (capped) centroid, so no development
-    # is closest by its whole text (DevelopmentTracker.assign), yet its lead joined one
     reason = {
         "score": 0.5,
         "threshold": 0.1,
         "development": {
-            "closest": None,
-            "similarity": 0.0,
-            "similarity_undecayed": 0.0,
+            "closest": closest,
+            "similarity": similarity,
+            "similarity_undecayed": similarity,
             "join_threshold": 0.08,
-            "lead": {"development": 0, "similarity": 0.61, "threshold": 0.4},
+            "lead": {"development": 0, "similarity": lead_similarity, "threshold": 0.4},
         },
     }
     reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.5, development=0)
-    assert (
-        "no development was close to it; an item joins a development from similarity 0.080; "
-        "its lead (headline and first sentence) is 0.610 close to the leads of development 0 "
-        "(the seed story) (from 0.400), so it joined that one"
-    ) in reply.text, reply.text
+    assert said in reply.text, reply.text
+    assert "lead:" not in reply.text and "{" not in reply.text
 
 
 async def test_why_says_an_item_from_before_the_story_began_is_background(commands, store, clock):

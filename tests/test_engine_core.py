@@ -300,6 +300,13 @@ def flood_engine(config: EngineConfig | None = None) -> Engine:
     return e
 
 
+def _joins(e: Engine, item: EngineDoc, number: int) -> bool:
+    """The item is judged on-topic and joins development ``number`` without opening one."""
+    (v,) = e.judge(item)
+    j = v.judgement
+    return j.on_topic and j.development == number and not j.new_development
+
+
 def test_another_outlets_report_of_the_seed_event_joins_the_seed_story_by_its_lead() -> None:
     (v,) = flood_engine().judge(doc(50, *FLOOD_REPORT))
     j = v.judgement
@@ -357,16 +364,12 @@ def test_a_snapshot_from_before_leads_gives_a_later_development_its_headline_as_
     leads = {c["number"]: c["lead"] for c in restored.snapshot(1)["developments"]["clusters"]}
     assert set(leads) == {0, 1} and leads[1] and "governor" in leads[1]
     # another report of the aid, leading as the turn's headline does, joins the turn
-    (w,) = restored.judge(
-        doc(
-            53,
-            "Governor approves disaster aid for Riverton flood victims - Daily Courier",
-            "Governor Alan Marsh approved state disaster aid for Riverton flood victims. "
-            "The money goes to households whose homes were damaged.",
-            days=4.5,
-        )
+    report = (
+        "Governor approves disaster aid for Riverton flood victims - Daily Courier",
+        "Governor Alan Marsh approved state disaster aid for Riverton flood victims. "
+        "The money goes to households whose homes were damaged.",
     )
-    assert w.judgement.development == 1 and not w.judgement.new_development
+    assert _joins(restored, doc(53, *report, days=4.5), 1)
 
 
 def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development() -> None:
@@ -374,17 +377,13 @@ def test_a_new_turn_that_retells_the_story_below_its_lead_is_a_new_development()
     (v,) = e.judge(doc(51, *FLOOD_TURN, days=4))
     assert v.judgement.on_topic and v.judgement.new_development and v.judgement.development == 1
     # and the next report of that turn joins it, by its lead if not by its whole text
-    (w,) = e.judge(
-        doc(
-            52,
-            "Riverton flood victims get state disaster aid from Governor Marsh",
-            "Governor Alan Marsh approved twelve million dollars in state disaster grants "
-            "for Riverton flood victims on Friday. Households on Mill Street and Bank Road "
-            "can apply at the county courthouse.",
-            days=4.2,
-        )
+    report = (
+        "Riverton flood victims get state disaster aid from Governor Marsh",
+        "Governor Alan Marsh approved twelve million dollars in state disaster grants for "
+        "Riverton flood victims on Friday. Households on Mill Street and Bank Road can apply "
+        "at the county courthouse.",
     )
-    assert w.judgement.development == 1 and not w.judgement.new_development
+    assert _joins(e, doc(52, *report, days=4.2), 1)
 
 
 def test_a_snapshot_from_before_leads_rebuilds_the_seed_storys_lead_from_the_seeds() -> None:
