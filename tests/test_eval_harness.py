@@ -910,3 +910,21 @@ def test_development_figures_leave_out_copies_and_are_none_for_a_system_without_
     plain = [Decision(d.item, d.on_topic, d.score) for d in placed]
     counts, _ = _track_one(target, lambda t: plain, False)
     assert counts.developments is None and (counts.on_topic, counts.missed) == (2, 0)
+
+
+def test_the_engine_keeps_the_analyses_of_the_items_a_target_judges_and_no_other(
+    tmp_path: Path,
+) -> None:
+    from bot.engine import Engine
+    from bot.evaluation.tracking import AnalysisCache, engine_decider
+
+    items = load_stream(_stream(tmp_path))
+    targets = build_targets(items, 4, 20)
+    judged = {it.index for t in targets for it in t.stream}
+    # the undated chess item and the first seeds are read for the statistics only
+    assert judged and len(judged) < len(items)
+    cache = AnalysisCache(Engine())
+    decide = engine_decider(items, targets, cache=cache)
+    assert {it.index for it in items if it in cache} == judged
+    decided = [d for t in targets for d in decide(t)]
+    assert len(decided) == len(judged) and len(cache) == len(judged)

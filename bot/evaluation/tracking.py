@@ -65,6 +65,12 @@ class AnalysisCache:
         self._engine = engine
         self._cache: dict[int, tuple[EngineDoc, Analysis]] = {}
 
+    def __contains__(self, item: StreamItem) -> bool:
+        return item.index in self._cache
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
     def get(self, item: StreamItem) -> tuple[EngineDoc, Analysis]:
         hit = self._cache.get(item.index)
         if hit is None:
@@ -119,6 +125,7 @@ def engine_decider(
     config: EngineConfig | None = None,
     embedder: Embedder | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: AnalysisCache | None = None,
 ) -> Decide:
     """Decisions of the real engine, one fresh engine per target.
 
@@ -136,12 +143,19 @@ def engine_decider(
         progress: Told (items done, items) while the stream is read and analysed,
             every ``PREPARE_STEP`` items and at the end: on a large stream this comes
             before the first target is decided and takes a while (gva: about 15 s).
+        cache: Where the analyses of the items the targets judge are kept (an empty
+            cache over an engine of ``config``); a new one when None. Items read only for
+            the stream's statistics are not kept.
 
     Returns:
         A function yielding a :class:`Decision` per item of a target's stream.
     """
     reader = Engine(config)
-    cache = AnalysisCache(reader)
+    cache = cache if cache is not None else AnalysisCache(reader)
+    # the items some target will judge: only theirs are kept; an item read only for the
+    # stream's statistics is analysed, counted and let go (on a long stream with few
+    # targets most items are, and each analysis holds its vectors: ~27 KB on gva)
+    judged = {it.index for t in targets for it in t.stream}
     wanted = {t.seeds[-1].index for t in targets}
     backgrounds: dict[int, dict] = {}
     last = max(wanted, default=-1)
@@ -159,8 +173,11 @@ def engine_decider(
             progress(done, steps)
 
     for item in to_read:
-        doc, analysis = cache.get(item)
-        reader.observe(doc, analysis)
+        if item.index in judged:
+            doc, analysis = cache.get(item)
+            reader.observe(doc, analysis)
+        else:
+            reader.observe(engine_doc(item))
         if item.index in wanted:
             backgrounds[item.index] = reader.background_state()
         step()
