@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import re
 import socket
 import sqlite3
+import subprocess
 import sys
 
 import pytest
@@ -1770,3 +1772,26 @@ def test_poll_once_deliver_lists_an_alerts_links_in_number_order_hiding_none_it_
     assert cited and cited <= set(listed), alert
     assert listed == sorted(listed), alert
     assert listed == list(range(1, len(listed) + 1)), alert  # none left out before a shown one
+
+
+@pytest.mark.parametrize("module", ["adapters.cli", "adapters.entry"])
+def test_storybot_runs_as_a_python_module_with_its_exit_codes(module: str, tmp_path) -> None:
+    # `python -m adapters.cli` (and the console script's own module) are storybot too, for
+    # a machine where the console script is not on PATH; exit codes pass through
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    version = run("--version")
+    assert version.returncode == 0 and re.fullmatch(r"storybot \S+\n", version.stdout)
+    typo = run("poll", "--onse")
+    assert typo.returncode == 2 and "did you mean --once?" in typo.stderr
+    assert "Traceback" not in typo.stderr and not list(tmp_path.iterdir())  # no database made
