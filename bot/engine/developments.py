@@ -367,10 +367,11 @@ class DevelopmentTracker:
             lead: Inside a story, the item's lead: the unit vector of its headline and
                 first sentence, what a news report puts first because it is what the report
                 is about. An item that joins no development by its whole text joins the one
-                whose reports' leads are closest to its own, if that cosine reaches
-                ``story_dev_lead_threshold``: another outlet's report of an event retells it
-                in its lead, while a new turn of the story leads with the turn and retells
-                the story below (see :meth:`_by_lead`).
+                whose reports' leads are closest to its own, if that cosine, faded with the
+                development's silence, reaches ``story_dev_lead_threshold``: another
+                outlet's report of an event retells it in its lead, while a new turn of the
+                story leads with the turn and retells the story below (see
+                :meth:`_by_lead`).
             lead_df: The weights leads are compared with (the stream's: the within-story
                 weights discount the very words two leads of one event share).
 

@@ -32,8 +32,10 @@ class DevelopmentCounts:
     be announced to a channel as a new turn of a story it already knows (on news whose
     events are single incidents or announcements; a labelled event may also hold a real
     later turn, such as an arrest, so this counts an upper bound of such alerts).
-    ``others`` are items of other events the story took: each of those *should* open a
-    development (or join one opened by its own event), being news the seeds do not hold.
+    ``others`` are items of other events the story took: mostly tracking false alarms (an
+    alert for them is noise either way), but where a stream labels a story's later turns
+    as events of their own (giveme5w1h_developments: "tram", then "tram victims"), those
+    should open a development (or join one opened by their own event).
     """
 
     reports: int = 0
