@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
-from bot.engine.termstats import Vector, norm, tf_vector
+from bot.engine.termstats import Vector, tf_vector, unit
 from bot.engine.text import clean_body, split_sentences, term_counts, url_slug
 from bot.model import has_body
 
@@ -45,8 +45,6 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
         title, _with_slug(text, url, config), title_weight=config.title_weight
     )
     tf = tf_vector(counts)
-    n = norm(tf)
-    unit = {t: v / n for t, v in tf.items()} if n else {}
     fp = fingerprint(title, text, url, config.minhash_bins)
     headline_only = _is_headline_only(text)
     if headline_only:
@@ -54,7 +52,7 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     else:
         t_counts, _ = term_counts(title, "", title_weight=1)
         title_tf = tf_vector(t_counts)
-    return Analysis(tf, unit, frozenset(entities), fp, headline_only, title_tf)
+    return Analysis(tf, unit(tf), frozenset(entities), fp, headline_only, title_tf)
 
 
 def _with_slug(text: str, url: str | None, config: EngineConfig) -> str:
@@ -84,9 +82,7 @@ def lead_vector(title: str, text: str) -> Vector:
     """
     first = split_sentences(clean_body(text))[:1] if has_body(text) else []
     counts, _ = term_counts(title, " ".join(first), title_weight=1)
-    tf = tf_vector(counts)
-    n = norm(tf)
-    return {t: v / n for t, v in tf.items()} if n else {}
+    return unit(tf_vector(counts))
 
 
 def term_set(title: str, text: str, config: EngineConfig, url: str | None = None) -> list[str]:

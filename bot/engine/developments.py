@@ -66,7 +66,7 @@ from typing import Any
 
 from bot.engine.archive import RetiredIndex, add_marks
 from bot.engine.config import EngineConfig
-from bot.engine.termstats import Idf, Vector, norm, top_terms
+from bot.engine.termstats import Idf, Vector, dot, norm, top_terms, vector_sum
 from bot.model import Citation
 
 _INDEX_TERMS = 12  # heaviest terms per development / item used for candidate lookup
@@ -131,6 +131,11 @@ def _citation(value: Any) -> Citation:
         return Citation(value, "")
     sentence, source, url = value
     return Citation(str(sentence), str(source), None if url is None else str(url))
+
+
+def _silent_days(c: Cluster, when: datetime) -> float:
+    """Days from a development's last report to ``when`` (0 for an earlier item)."""
+    return max((when - c.last).total_seconds(), 0.0) / 86400.0
 
 
 def _weighted(vec: Mapping[str, float], df: Idf, power: float = 1.0) -> Vector:
@@ -267,8 +272,7 @@ class DevelopmentTracker:
                 return best
         for c in cands:
             raw = _cosine(dw, nd, c, df, self.config.dev_idf_power, spread)
-            gap = max((when - c.last).total_seconds(), 0.0) / 86400.0
-            decayed = raw * self._pull(gap)
+            decayed = raw * self._pull(_silent_days(c, when))
             if decayed > best[1]:
                 best = (c, decayed, raw)
         return best
@@ -445,8 +449,7 @@ class DevelopmentTracker:
             nl = norm(lw)
             if nl == 0:
                 continue
-            sim = sum(v * lw[t] for t, v in dw.items() if t in lw) / (nd * nl)
-            sim *= self._pull(max((when - c.last).total_seconds(), 0.0) / 86400.0)
+            sim = dot(dw, lw) / (nd * nl) * self._pull(_silent_days(c, when))
             if sim > best[1]:
                 best = (c, sim)
         return best if best[1] >= bar else (None, 0.0)
@@ -471,19 +474,13 @@ class DevelopmentTracker:
             lead: The item's lead vector (see :meth:`assign`), added to the
                 development's.
         """
-        merged = dict(c.centroid)
-        for t, v in unit.items():
-            merged[t] = merged.get(t, 0.0) + v
-        c.centroid = top_terms(merged, self.config.dev_terms)
+        c.centroid = top_terms(vector_sum((c.centroid, unit)), self.config.dev_terms)
         c.count += 1
         c.last = max(c.last, when)
         if not self.within_story:
             c.marks = add_marks(c.marks, marks)
         elif lead:
-            merged_lead = dict(c.lead)
-            for t, v in lead.items():
-                merged_lead[t] = merged_lead.get(t, 0.0) + v
-            c.lead = top_terms(merged_lead, LEAD_TERMS)
+            c.lead = top_terms(vector_sum((c.lead, lead)), LEAD_TERMS)
 
         self._reindex(c, df)
 

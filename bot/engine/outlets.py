@@ -35,7 +35,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 
 from bot.engine.config import EngineConfig
-from bot.engine.termstats import Vector, norm, tf_vector
+from bot.engine.termstats import Vector, tf_vector, unit
 from bot.engine.text import term_counts
 
 _PRIOR_ITEMS = 3.0  # pseudo-items of an outlet that contain no term
@@ -121,8 +121,7 @@ class OutletMemory:
         if outlet is not None and cfg.dev_source_discount:
             scale = cfg.dev_source_discount / (outlet.n_items + _PRIOR_ITEMS)
             vec = {t: v * (1.0 - scale * outlet.terms.get(t, 0)) for t, v in vec.items()}
-        n = norm(vec)
-        return {t: v / n for t, v in vec.items()} if n else {}
+        return unit(vec)
 
     def marks(self, source: str | None, entities: Iterable[str]) -> list[str]:
         """An item's marks: its capitalised phrases that its outlet does not print habitually.

@@ -40,18 +40,13 @@ from bot.engine.summary import (
     summarise,
     summary_text,
 )
-from bot.engine.termstats import DocFreq, Vector, WithinStory, norm, top_terms
+from bot.engine.termstats import DocFreq, Vector, WithinStory, top_terms, unit, vector_sum
 from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder
 
 STATE_VERSION = 1
-
-
-def _unit(vec: Mapping[str, float]) -> dict[str, float]:
-    n = norm(vec)
-    return {t: v / n for t, v in vec.items()} if n else {}
 
 
 def _headline_match(whole: Match, headlines: Match) -> Match:
@@ -131,7 +126,7 @@ class StoryState:
         for a in seeds:
             self.story_df.add(a.tf.keys())
         ents = set().union(*(a.entities for a in seeds))
-        self.profile.build([a.unit for a in seeds], ents, [_unit(a.title_tf) for a in seeds])
+        self.profile.build([a.unit for a in seeds], ents, [unit(a.title_tf) for a in seeds])
         times = self._seed_times()
         when = max(times) if times else self.story.created_at
         c = self.devs.open(
@@ -152,13 +147,7 @@ class StoryState:
         """The sum of the seeds' lead vectors (the story's title when it has no seeds):
         development 0's lead."""
         leads = [lead_vector(s.title, s.text) for s in self.story.seeds]
-        if not leads:
-            leads = [lead_vector(self.story.title, "")]
-        total: Vector = {}
-        for v in leads:
-            for t, x in v.items():
-                total[t] = total.get(t, 0.0) + x
-        return total
+        return vector_sum(leads or [lead_vector(self.story.title, "")])
 
     def _seed_times(self) -> list[datetime]:
         return [s.published for s in self.story.seeds if s.published is not None]
@@ -343,7 +332,7 @@ class StoryState:
                 self.story.id, c.number, c.headline, summary_text(cited), (doc.id,), cited
             )
         if on_topic and score >= cfg.adapt_threshold and copy is None:
-            self.profile.adapt(a.unit, a.entities, _unit(a.title_tf))
+            self.profile.adapt(a.unit, a.entities, unit(a.title_tf))
             reason["adapted"] = True
         if on_topic:
             if copy is None:

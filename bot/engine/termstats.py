@@ -251,6 +251,21 @@ def norm(vec: Mapping[str, float]) -> float:
     return math.sqrt(sum(map(operator.mul, values, values)))  # = sum(v * v for v in ...)
 
 
+def unit(vec: Mapping[str, float]) -> Vector:
+    """``vec`` scaled to unit length (empty when it has none)."""
+    n = norm(vec)
+    return {t: v / n for t, v in vec.items()} if n else {}
+
+
+def vector_sum(vectors: Iterable[Mapping[str, float]]) -> Vector:
+    """The sum of sparse vectors, terms in the order first met."""
+    total: Vector = {}
+    for vec in vectors:
+        for t, v in vec.items():
+            total[t] = total.get(t, 0.0) + v
+    return total
+
+
 def dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     """Dot product of two sparse vectors (iterates over the smaller one)."""
     if len(a) > len(b):

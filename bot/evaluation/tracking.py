@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, NamedTuple
@@ -267,10 +268,8 @@ def run_tracking(
 def _track_one(target: Target, decide: Decide, want_rows: bool) -> tuple[TrackCounts, list[str]]:
     """One target's counts, and its decision lines when wanted."""
     on = missed = off = fa = 0
-    # taken items that are not copies, and those of them that opened a development:
-    # the target's own event's, then other events'
-    placed = {True: [0, 0], False: [0, 0]}
-    has_developments = False
+    # taken items by (of the target's own event, where they went: new, joined or copy)
+    placed: Counter[tuple[bool, str]] = Counter()
     rows: list[str] = []
     for item, on_topic, score, development in decide(target):
         own = item.event == target.event
@@ -281,10 +280,7 @@ def _track_one(target: Target, decide: Decide, want_rows: bool) -> tuple[TrackCo
             off += 1
             fa += on_topic
         if development is not None:
-            has_developments = True
-            if development != "copy":
-                placed[own][0] += 1
-                placed[own][1] += development == "new"
+            placed[own, development] += 1
         if want_rows:
             row = {
                 "target": target.event,
@@ -294,8 +290,13 @@ def _track_one(target: Target, decide: Decide, want_rows: bool) -> tuple[TrackCo
             }
             rows.append(json.dumps(row) + "\n")
     devs = (
-        DevelopmentCounts(placed[True][0], placed[True][1], placed[False][0], placed[False][1])
-        if has_developments
+        DevelopmentCounts(
+            placed[True, "new"] + placed[True, "joined"],
+            placed[True, "new"],
+            placed[False, "new"] + placed[False, "joined"],
+            placed[False, "new"],
+        )
+        if placed  # copies count here too: the system places items in developments
         else None
     )
     return TrackCounts(on, missed, off, fa, devs), rows
