@@ -322,10 +322,20 @@ def test_another_outlets_report_of_the_seed_event_joins_the_seed_story_by_its_le
     assert off.judgement.new_development and "lead" not in off.judgement.reason["development"]
 
 
-@pytest.mark.parametrize("chrome", ["By Rodney Thrash\n", "Already a subscriber?\nPhoto\n"])
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "By Rodney Thrash\n",
+        "Already a subscriber?\nPhoto\n",
+        # a photo caption and its credit, without end punctuation (an NPR page)
+        "Enlarge this image toggle caption Jane Cole/AFP/Getty Images\n",
+        "Updated: 2016-07-15 13:14 By Agencies (China Daily USA)\n",
+    ],
+)
 def test_a_reports_lead_is_its_first_sentence_not_the_page_chrome_above_it(chrome: str) -> None:
-    # extracted pages often open with a byline, a photo credit or a paywall line: the
-    # engine reads the body without them (clean_body), and so does the lead
+    # extracted pages often open with a byline, a photo credit, a caption or a paywall
+    # line: the engine reads the body without some (clean_body), and the lead's first
+    # sentence is the first a summary would quote (citable), as the alert's is
     title = "Flood victims wait in shelter"
     (plain,) = flood_engine().judge(doc(50, title, FLOOD_REPORT[1]))
     assert plain.judgement.development == 0 and "lead" in plain.judgement.reason["development"]

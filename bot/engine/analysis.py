@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
+from bot.engine.summary import citable
 from bot.engine.termstats import Vector, tf_vector, unit
 from bot.engine.text import clean_body, split_sentences, term_counts, url_slug
 from bot.model import has_body
@@ -75,12 +76,13 @@ def lead_vector(title: str, text: str) -> Vector:
     reports of one event share their leads' words, while a report of a new turn of a
     story leads with the turn however much of the story it retells (how a story's
     developments are told apart, :mod:`bot.engine.developments`). An outlet's suffix is
-    not part of the headline, and the first sentence is that of the body as the engine
-    reads it (:func:`bot.engine.text.clean_body`), below the byline, photo credit or
-    paywall line an extracted page may open with; a headline-only item's lead is its
-    headline (a scrap below it is no sentence of a body).
+    not part of the headline, and the first sentence is the first a summary of the body
+    as the engine reads it (:func:`bot.engine.text.clean_body`) would quote
+    (:func:`bot.engine.summary.citable`): not the byline, photo caption, "Updated:" stamp
+    or paywall line an extracted page may open with, which say nothing of the report; a
+    headline-only item's lead is its headline (a scrap below it is no sentence of a body).
     """
-    first = split_sentences(clean_body(text))[:1] if has_body(text) else []
+    first = citable(split_sentences(clean_body(text)))[:1] if has_body(text) else []
     counts, _ = term_counts(title, " ".join(first), title_weight=1)
     return unit(tf_vector(counts))
 
