@@ -175,11 +175,18 @@ class _Parser(argparse.ArgumentParser):
     unknown flag only at the top level, without a guess. This one names an unknown flag
     first, with the flag of that (sub-)command it is probably a typo of; a misspelt
     sub-command with the one it probably is; and a missing sub-command with the list of
-    them. Sub-parsers are of this class too (``add_subparsers`` makes its own class's).
+    them. A flag's prefix is refused like any unknown flag (see ``__init__``). Sub-parsers
+    are of this class too (``add_subparsers`` makes its own class's).
     """
 
     # while a parser re-reads its words to explain an error (see error): parsers raise
     _explaining = False
+
+    def __init__(self, *args, allow_abbrev: bool = False, **kwargs) -> None:
+        # a flag's prefix is not taken for the flag (argparse's default): `poll --onc` ran
+        # as --once, so a cron line or script using a prefix kept working only until a new
+        # flag shared it; now it is refused with the flag it probably is
+        super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):
         self._words = list(sys.argv[1:] if args is None else args)

@@ -366,6 +366,11 @@ def _usage_error(argv: list[str], capsys) -> str:
         (["poll", "--once", "--dlever"], "--dlever", "--deliver"),
         (["poll", "--once", "--dlever=1"], "--dlever", "--deliver"),
         (["--confg=a.toml", "story", "list"], "--confg", "--config"),
+        # a flag's prefix is no flag: argparse took `--onc` for --once and `--del` for
+        # --deliver, so a cron line kept working until a new flag shared the prefix
+        (["poll", "--onc"], "--onc", "--once"),
+        (["poll", "--once", "--deliv"], "--deliv", "--deliver"),
+        (["eval", "track", "--dat", "x.jsonl"], "--dat", "--data"),
     ],
 )
 def test_an_unknown_flag_is_named_with_the_flag_of_that_command_it_probably_is(
