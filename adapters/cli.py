@@ -182,11 +182,12 @@ class _Parser(argparse.ArgumentParser):
     # while a parser re-reads its words to explain an error (see error): parsers raise
     _explaining = False
 
-    def __init__(self, *args, allow_abbrev: bool = False, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         # a flag's prefix is not taken for the flag (argparse's default): `poll --onc` ran
         # as --once, so a cron line or script using a prefix kept working only until a new
         # flag shared it; now it is refused with the flag it probably is
-        super().__init__(*args, allow_abbrev=allow_abbrev, **kwargs)
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):
         self._words = list(sys.argv[1:] if args is None else args)
