@@ -157,12 +157,19 @@ def _reason_lines(store: Store, j: Judgement, story: Story | None) -> list[str]:
     background = r.pop("below_background", None)
     headline_only = bool(r.pop("headline_only", False))
     score, threshold = r.pop("score", None), r.pop("threshold", None)
+    one_seed = bool(r.pop("one_seed", False))
     embedding = r.pop("embedding", None)
     if score is not None:
         out.append(
             f"score {_fmt_reason(score)}"
             + (f"; on-topic from {_fmt_reason(threshold)}" if threshold is not None else "")
             + (" (the threshold of a headline without article text)" if headline_only else "")
+            + (
+                " (lower for a story from one seed article: scores against one article run"
+                " lower than against several)"
+                if one_seed
+                else ""
+            )
         )
     if "profile_score" in r or "headlines_score" in r:
         out.append(

@@ -596,6 +596,17 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
     assert "too little of it" not in reply.text and "below_background" not in reply.text
 
 
+async def test_why_says_a_story_from_one_article_has_a_lower_threshold(commands, store, clock):
+    reason = {"score": 0.084, "threshold": 0.07, "one_seed": True, "support": 0.06}
+    reply = await _why(commands, store, clock, 9, reason, on_topic=True, score=0.084)
+    assert reply.ok, reply.text
+    assert (
+        "score 0.084; on-topic from 0.070 (lower for a story from one seed article: scores "
+        "against one article run lower than against several)"
+    ) in reply.text
+    assert "one_seed" not in reply.text
+
+
 async def test_why_for_an_unknown_url_says_so(commands):
     reply = await commands.handle(req("why https://nowhere.example/x"))
     assert not reply.ok and "has not seen" in reply.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -966,3 +967,32 @@ def test_saved_engine_state_is_the_same_bytes_whatever_the_hash_seed() -> None:
     assert len(state["stream"]["df"]) > 100 and state["1"]["story_df"]["df"]
     assert saved[1] == saved[0]
     assert saved[2] == saved[0]
+
+
+def _threshold(seeds: tuple[SeedDoc, ...], item: EngineDoc, config: EngineConfig | None = None):
+    """The threshold a story of ``seeds`` holds ``item`` to, and whether it says why."""
+    e = Engine(config)
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "flood", seeds[0].title, seeds, T0))
+    (v,) = e.judge(item)
+    return v.judgement.reason["threshold"], v.judgement.reason.get("one_seed", False)
+
+
+def test_a_story_from_one_article_holds_items_with_a_body_to_a_lower_threshold() -> None:
+    # against one article a report of its event scores lower than against the mean of
+    # several (a single document is no average): 0.7 x on_topic_threshold
+    report = doc(50, *FLOOD_REPORT)
+    assert _threshold(FLOOD_SEEDS[:1], report) == (0.07, True)
+    assert _threshold(FLOOD_SEEDS[:2], report) == (0.1, False)
+    assert _threshold(FLOOD_SEEDS[:1], report, EngineConfig(one_seed_scale=1)) == (0.1, True)
+    assert _threshold(FLOOD_SEEDS[:1], report, EngineConfig(on_topic_threshold=0.2)) == (
+        0.14,
+        True,
+    )
+    # a headline-only item keeps the headline threshold; a story from one headline is
+    # no article (its items with a body keep on_topic_threshold)
+    headline = doc(51, FLOOD_REPORT[0])
+    assert _threshold(FLOOD_SEEDS[:1], headline) == (0.08, False)
+    one_headline = (replace(FLOOD_SEEDS[0], text=""),)
+    assert _threshold(one_headline, report) == (0.1, False)

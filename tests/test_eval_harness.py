@@ -757,6 +757,28 @@ def test_tracking_slice_beats_baseline(capsys: pytest.CaptureFixture[str]) -> No
 
 
 @needs_data
+def test_a_story_from_one_article_takes_the_reports_a_several_seed_threshold_misses() -> None:
+    # giveme5w1h's Nice truck attack followed from its first report alone ("President
+    # Obama Briefed On Truck Attack In Nice, France"): Xinhua's "Truck rams into crowd in
+    # Nice of France, dozens dead" scores 0.084 against that one article, under the 0.1
+    # a centroid of several seeds is held to; the one-seed threshold (0.07) takes it
+    from bot.engine.config import EngineConfig
+    from bot.evaluation.tracking import engine_decider
+
+    items = load_stream(STREAMS / "giveme5w1h.jsonl.gz")
+    (target,) = [t for t in build_targets(items, 1, 30) if t.event == "g5-68"]
+    taken: dict[float, set[str]] = {}
+    for scale in (0.7, 1.0):
+        decide = engine_decider(items, [target], EngineConfig(one_seed_scale=scale))
+        decisions = list(decide(target))
+        assert not [d for d in decisions if d.on_topic and d.item.event != target.event]
+        taken[scale] = {d.item.title for d in decisions if d.on_topic}
+    report = "Truck rams into crowd in Nice of France, dozens dead: reports"
+    assert report in taken[0.7] and report not in taken[1.0]
+    assert taken[1.0] < taken[0.7]
+
+
+@needs_data
 def test_dedup_on_real_articles_is_precise(capsys: pytest.CaptureFixture[str]) -> None:
     got = _run(
         ["eval", "dedup", "--data", str(STREAMS / "giveme5w1h_developments.jsonl.gz")], capsys

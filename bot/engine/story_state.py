@@ -89,6 +89,13 @@ class StoryState:
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
+        # an item with a body is on-topic from this score: lower for a story whose
+        # profile is one article, whose cosines run lower than a centroid's
+        # (EngineConfig.one_seed_scale)
+        self.one_seed = len(story.seeds) == 1 and not self.seeds_are_headlines
+        self.body_threshold = config.on_topic_threshold * (
+            config.one_seed_scale if self.one_seed else 1.0
+        )
 
     def embed_seeds(self, embedder: Embedder) -> None:
         """Compute the seeds' embeddings (the story title when it has no seeds)."""
@@ -228,7 +235,7 @@ class StoryState:
             if self.seeds_are_headlines and not embedded
             else cfg.headline_threshold
         )
-        threshold = headline_bar if a.headline_only else cfg.on_topic_threshold
+        threshold = headline_bar if a.headline_only else self.body_threshold
         # one shared name is not a story: part of the score must come from other terms
         # (a headline has too few words to ask that of it)
         supported = a.headline_only or m.support >= cfg.min_support * threshold
@@ -288,7 +295,9 @@ class StoryState:
                 **self.background.describe(a.headline_only),
             }
         reason["score"] = round(score, 4)
-        reason["threshold"] = threshold
+        reason["threshold"] = round(threshold, 4)
+        if self.one_seed and not a.headline_only:
+            reason["one_seed"] = True
         duplicate_of: int | None = None
         development: DevelopmentWrite | None = None
         dev_number: int | None = None
