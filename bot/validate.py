@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserError
-from bot.hostname import ascii_host
+from bot.hostname import ascii_host, ipv4_form_problem
 from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
@@ -39,7 +39,10 @@ def feed_url_problem(url: str) -> str | None:
     """Say what is wrong with a feed URL, or None if it can be polled.
 
     A feed URL needs the scheme http or https, a host name, a port (if given) from 1 to
-    65535, and no whitespace or control characters.
+    65535, and no whitespace or control characters. A host of digits and dots must be an
+    IPv4 address written as the poller fetches one, four numbers from 0 to 255
+    (:func:`bot.hostname.ipv4_form_problem`, the rule a fetch applies): ``127.1``,
+    ``2130706433`` or ``127.0.0.1.`` would fail at every poll.
 
     Args:
         url: The URL as the user typed it.
@@ -65,8 +68,12 @@ def article_url_problem(url: str) -> str | None:
     return f"'{_shown(url)}' is not a valid article URL: {problem} (e.g. {ARTICLE_URL_EXAMPLE})"
 
 
-def _web_url_problem(url: str) -> str | None:
-    """What makes ``url`` no address to fetch over http(s), in a few words; None if fine."""
+def _web_url_problem(url: str, *, ipv4_form: bool = True) -> str | None:
+    """What makes ``url`` no address to fetch over http(s), in a few words; None if fine.
+
+    ``ipv4_form=False`` leaves out :func:`bot.hostname.ipv4_form_problem`: for finding a
+    feed stored before that rule by a spelling of its URL (:func:`remove_feed`).
+    """
     problem = None
     bad_port = "its port must be a number from 1 to 65535"
     if not url:
@@ -90,13 +97,13 @@ def _web_url_problem(url: str) -> str | None:
             elif port == 0:
                 problem = bad_port
             else:
-                problem = _host_problem(parts.netloc, parts.hostname)
+                problem = _host_problem(parts.netloc, parts.hostname, ipv4_form)
     return problem
 
 
-def _host_problem(netloc: str, host: str) -> str | None:
+def _host_problem(netloc: str, host: str, ipv4_form: bool = True) -> str | None:
     """What makes a parsed host unusable (a bracketed address that is not IPv6, a name
-    no resolver accepts), or None."""
+    no resolver accepts, an IPv4 address in a form the fetcher refuses), or None."""
     if "[" in netloc:
         try:
             ipaddress.IPv6Address(host.split("%")[0])
@@ -113,7 +120,8 @@ def _host_problem(netloc: str, host: str) -> str | None:
         return "its host name has an empty part ('..')"
     if any(len(label) > 63 for label in labels):
         return "a part of its host name is longer than 63 characters"
-    return None
+    # the host as the HTTP client reads it: "１２７.１" is 127.1 to it
+    return ipv4_form_problem(ascii_host(host)) if ipv4_form else None
 
 
 def normalise_feed_url(url: str) -> str:
@@ -276,14 +284,19 @@ def remove_feed(store: Store, url: str) -> str | None:
         return feed.url if feed is not None and store.remove_feed(feed.url) else None
     if store.remove_feed(url):
         return url
-    if feed_url_problem(url) is None:
-        stored = normalise_feed_url(url)
-        if store.remove_feed(stored):
-            return stored
+    if (stored := _stored_form(url)) != url and store.remove_feed(stored):
+        return stored
     hidden = feeds_shown_as(store, url)
     if len(hidden) == 1 and store.remove_feed(hidden[0]):
         return hidden[0]
     return None
+
+
+def _stored_form(url: str) -> str:
+    """``url`` as it would be stored (:func:`normalise_feed_url`), or as typed if it is no
+    feed URL; a host in an IPv4 form refused now is normalised too, for a feed stored on it
+    before the rule (:func:`bot.hostname.ipv4_form_problem`) to be found and removed."""
+    return normalise_feed_url(url) if _web_url_problem(url, ipv4_form=False) is None else url
 
 
 def feeds_shown_as(store: Store, url: str) -> list[str]:
@@ -294,7 +307,7 @@ def feeds_shown_as(store: Store, url: str) -> list[str]:
     """
     if HIDDEN not in url:
         return []
-    typed = {url, normalise_feed_url(url) if feed_url_problem(url) is None else url}
+    typed = {url, _stored_form(url)}
     return [f.url for f in store.list_feeds() if shown_url(f.url) in typed]
 
 

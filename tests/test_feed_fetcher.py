@@ -361,9 +361,8 @@ async def test_local_server_is_refused_without_allow_list(feed_server: FeedServe
         ("http://0.0.0.0/", "unspecified"),
         ("http://100.64.0.1/", "not a public"),
         ("http://224.0.0.1/", "multicast"),
-        ("http://2130706433/", "loopback"),  # 127.0.0.1 as one decimal number
-        ("http://0x7f000001/", "loopback"),
-        ("http://127.1/", "loopback"),
+        ("http://0x7f000001/", "loopback"),  # 127.0.0.1 as one hex number
+        ("http://0x7f.1/", "loopback"),
         ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),  # NAT64 form of 169.254.169.254
     ],
 )
@@ -374,6 +373,23 @@ async def test_ssrf_targets_are_refused(url: str, reason: str) -> None:
         and result.error.startswith("refused")
         and reason in result.error
     )
+
+
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0177.0.0.1", "127.0.0.1."])
+async def test_legacy_digit_spellings_of_an_address_are_refused_before_connecting(
+    feed_server: FeedServer, host: str
+) -> None:
+    # inet_aton reads each as 127.0.0.1; refused for its form (the rule ``feeds add``
+    # applies: bot.hostname.ipv4_form_problem), allowed address or not
+    feed_server.add_feed("/feed", rss([entry(1)]))
+    for allowed in ((), LOCAL):
+        result = await fetch(f"http://{host}:{feed_server.port}/feed", allowed_hosts=allowed)
+        assert result.status == FetchStatus.ERROR
+        assert result.error.startswith("invalid URL"), result.error
+        assert f"its host {host} is an IPv4 address in a form the poller cannot fetch" in (
+            result.error
+        )
+    assert feed_server.hits("/feed") == 0
 
 
 async def test_a_redirect_to_a_malformed_url_is_said_so(

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from adapters.feeds.errors import AddressRefused, FetchError
+from bot.hostname import ipv4_form_problem
 from bot.settings import checked_allowed_hosts
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -131,6 +132,12 @@ class AddressGuard:
             raise FetchError(
                 f"unsupported URL scheme {parts.scheme or '(none)'!r} in {url!r}: use http or https"
             )
+        # A host of digits and dots that is no dotted quad ("127.1", "127.0.0.1."): the
+        # client would refuse it ("not a canonical IPv4 address"); refused here first, in
+        # the words ``bot.validate`` refused it with when a feed was added (one rule).
+        problem = ipv4_form_problem(client_host or "")
+        if problem:
+            raise FetchError(f"invalid URL {url!r}: {problem}")
         host = (client_host or "").lower().rstrip(".")
         if not host:
             raise FetchError(f"invalid URL {url!r}: no host name")
@@ -211,7 +218,8 @@ class AddressGuard:
 
     def check_url(self, url: str) -> None:
         """Raise ``FetchError`` for what is wrong with ``url`` before any lookup: the
-        scheme, a missing host, a refused literal address. A name is checked when it is
+        scheme, a missing host, an IPv4 address in a form the HTTP client refuses
+        (``bot.hostname.ipv4_form_problem``), a refused literal address. A name is checked when it is
         resolved for the connection (:meth:`vetted`)."""
         self._needs_lookup(url)
 
