@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from bot.engine.config import EngineConfig
+from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
 from bot.polling import PollPolicy
 from bot.validate import feed_url_problem, normalise_feed_url
@@ -361,9 +361,14 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
         allowed = f"a number greater than {low:g}"
     else:
         allowed = f"{'a whole number' if whole else 'a number'} of at least {low:g}"
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if number:
+        try:  # as [engine] refuses them: nan passes every comparison below, inf overflows
+            require_finite(f"[{name}] {key}", value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
+        not number
         or (whole and not float(value).is_integer())
         or (value <= low if strict else value < low)
     ):
