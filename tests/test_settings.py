@@ -357,6 +357,35 @@ def test_an_infinite_tick_stops_storybot_run_with_a_config_error_and_exit_2(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("hours", "kept"),
+    [
+        ("0.01", False),
+        ("0.2", False),
+        ("0.25", True),
+        ("24", True),
+        ("168", True),
+        ("168.5", False),
+        ("10000", False),
+        ("0", False),
+        ("-1", False),
+    ],
+)
+def test_the_default_digest_hours_are_held_to_the_range_follow_takes(tmp_path, hours, kept):
+    # /story follow NAME digest HOURS takes 0.25 to 168; a plain "follow NAME digest" gets
+    # the default: every 36 seconds, or never, were it not held to the same range
+    path = write(tmp_path, f"[delivery]\ndefault_digest_hours = {hours}\n")
+    if kept:
+        assert load_settings(path, env={}).delivery.default_digest_hours == float(hours)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value) == (
+        f"{path}: [delivery] default_digest_hours must be a number between 0.25 and 168 "
+        f"(the hours /story follow NAME digest HOURS takes), got {hours}"
+    )
+
+
 def test_fractional_seconds_are_still_accepted(tmp_path):
     s = load_settings(
         write(tmp_path, "[polling]\ntimeout_s = 2.5\n[delivery]\ntick_seconds = 0.5\n"), env={}
