@@ -338,6 +338,19 @@ def valid_digest_hours(hours: float) -> bool:
     return MIN_DIGEST_HOURS <= hours <= MAX_DIGEST_HOURS
 
 
+def digest_hours_in_range(hours: float) -> float:
+    """``hours``, a binding's stored digest period, brought into the range.
+
+    A binding stored before ``[delivery] default_digest_hours`` was held to the range may
+    hold any number: ``inf`` (from ``default_digest_hours = inf``: no ``timedelta`` holds
+    it) or more is a digest every ``MAX_DIGEST_HOURS``, less than ``MIN_DIGEST_HOURS`` one
+    every ``MIN_DIGEST_HOURS``, and NaN one every 24 hours, the default.
+    """
+    if hours != hours:  # NaN
+        return 24.0
+    return min(max(hours, MIN_DIGEST_HOURS), MAX_DIGEST_HOURS)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a message goes: a channel, or a user's direct messages."""
