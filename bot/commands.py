@@ -35,6 +35,7 @@ from bot.command_specs import (
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.model import (
+    DIGEST_HOURS_RANGE,
     CommandRequest,
     DeliveryMode,
     MessageKind,
@@ -43,6 +44,7 @@ from bot.model import (
     Story,
     Subscription,
     Target,
+    valid_digest_hours,
 )
 from bot.pipeline import find_items
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
@@ -75,7 +77,6 @@ __all__ = ["COMMANDS", "CommandSpec", "Commands", "admin_command", "help_text", 
 
 log = logging.getLogger(__name__)
 
-MAX_DIGEST_HOURS = 24 * 7
 # Each subscription is indexed and evaluated for every item; a person who needs more
 # is better served by fewer, broader ones (OR) than by a flood of DMs.
 MAX_SUBSCRIPTIONS = 100
@@ -582,8 +583,8 @@ class Commands:
                 raise UsageError(
                     f"Digest hours must be a number, not '{clip(words[2], 30)}'."
                 ) from None
-            if not 0.25 <= hours <= MAX_DIGEST_HOURS:
-                raise UsageError(f"Digest hours must be between 0.25 and {MAX_DIGEST_HOURS}.")
+            if not valid_digest_hours(hours):
+                raise UsageError(f"Digest hours must be {DIGEST_HOURS_RANGE}.")
         before = next(
             (
                 b

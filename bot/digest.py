@@ -21,7 +21,13 @@ import logging
 from datetime import timedelta
 
 from bot.alerts import alert_key, digest_key, digest_message
-from bot.model import Binding, DeliveryMode
+from bot.model import (
+    DIGEST_HOURS_RANGE,
+    Binding,
+    DeliveryMode,
+    digest_hours_in_range,
+    valid_digest_hours,
+)
 from bot.ports import Clock, OutboxWrite, Store
 
 log = logging.getLogger(__name__)
@@ -32,10 +38,16 @@ ALERT_CAP_WINDOW = timedelta(hours=1)
 
 
 def digest_period(binding: Binding) -> timedelta:
-    """How often ``binding`` gets a digest: its hours, or the cap window when realtime."""
+    """How often ``binding`` gets a digest: its hours, or the cap window when realtime.
+
+    Hours stored outside the range ``/story follow NAME digest HOURS`` takes (by a release
+    that did not hold ``[delivery] default_digest_hours`` to it) are brought into it
+    (``digest_hours_in_range``): an infinite period would overflow the ``timedelta`` and
+    stop every channel's digests, not only this one's.
+    """
     if binding.mode is DeliveryMode.REALTIME:
         return ALERT_CAP_WINDOW
-    return timedelta(hours=binding.digest_hours)
+    return timedelta(hours=digest_hours_in_range(binding.digest_hours))
 
 
 def run_digests(store: Store, clock: Clock) -> int:
@@ -49,6 +61,18 @@ def run_digests(store: Store, clock: Clock) -> int:
         story = store.get_story_by_id(binding.story_id)
         if story is None:
             continue
+        if binding.mode is DeliveryMode.DIGEST and not valid_digest_hours(binding.digest_hours):
+            # once a period, as the digest is due: the channel's admin can set it right
+            log.warning(
+                "%s: digest hours %g are not %s (stored by an earlier release): a digest "
+                "every %g hours instead; /story follow %s digest HOURS in that channel "
+                "sets them",
+                binding.target.key,
+                binding.digest_hours,
+                DIGEST_HOURS_RANGE,
+                digest_hours_in_range(binding.digest_hours),
+                story.name,
+            )
         found, through = store.developments_after(binding.story_id, binding.digested_seq)
         devs = [
             d

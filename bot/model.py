@@ -324,6 +324,33 @@ class DeliveryMode(StrEnum):
     DIGEST = "digest"
 
 
+# The hours a digest channel's period may be: `/story follow NAME digest HOURS` (and its
+# Discord option) and the config file's `[delivery] default_digest_hours`, the period of a
+# plain `/story follow NAME digest`, take these and nothing else. Fewer is a digest every
+# few minutes, more one that in practice never comes.
+MIN_DIGEST_HOURS = 0.25
+MAX_DIGEST_HOURS = 24.0 * 7
+DIGEST_HOURS_RANGE = f"between {MIN_DIGEST_HOURS:g} and {MAX_DIGEST_HOURS:g}"
+
+
+def valid_digest_hours(hours: float) -> bool:
+    """Whether ``hours`` is a digest period storybot takes (False for NaN)."""
+    return MIN_DIGEST_HOURS <= hours <= MAX_DIGEST_HOURS
+
+
+def digest_hours_in_range(hours: float) -> float:
+    """``hours``, a binding's stored digest period, brought into the range.
+
+    A binding stored before ``[delivery] default_digest_hours`` was held to the range may
+    hold any number: ``inf`` (from ``default_digest_hours = inf``: no ``timedelta`` holds
+    it) or more is a digest every ``MAX_DIGEST_HOURS``, less than ``MIN_DIGEST_HOURS`` one
+    every ``MIN_DIGEST_HOURS``, and NaN one every 24 hours, the default.
+    """
+    if hours != hours:  # NaN
+        return 24.0
+    return min(max(hours, MIN_DIGEST_HOURS), MAX_DIGEST_HOURS)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a message goes: a channel, or a user's direct messages."""

@@ -51,6 +51,9 @@ from bot.ports import PollOutcome
 
 log = logging.getLogger(__name__)
 
+# The longest a feed's Retry-After (429, 503) is obeyed: a week. A longer one, or "inf",
+# waits this long; the fetcher's error says so (``adapters.feeds.fetcher``).
+MAX_FEED_RETRY_AFTER_S = 7 * 86400
 # Doubling stops mattering long before this; it only keeps 2.0 ** n finite.
 _MAX_EXPONENT = 30
 # Fraction of the back-off delay that jitter may take off (spreads synchronized retries).
@@ -74,7 +77,7 @@ class PollPolicy:
     min_interval_s: int = 300
     max_backoff_s: int = 21600
     max_interval_s: int = 86400
-    max_retry_after_s: int = 7 * 86400
+    max_retry_after_s: int = MAX_FEED_RETRY_AFTER_S
 
     @classmethod
     def from_settings(cls, polling: Mapping[str, Any]) -> PollPolicy:

@@ -13,11 +13,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from bot.engine.config import EngineConfig
+from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
+from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
 from bot.validate import feed_url_problem, normalise_feed_url
 
@@ -328,7 +329,6 @@ _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
     ("delivery", "max_attempts"): (1, False),
     ("delivery", "max_backoff_s"): (1, False),
     ("delivery", "default_max_per_hour"): (1, False),
-    ("delivery", "default_digest_hours"): (0, True),
     ("summarizer", "timeout_s"): (0, True),
     ("summarizer", "max_words"): (1, False),
     ("pages", "timeout_s"): (0, True),
@@ -338,6 +338,17 @@ _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
     ("pages", "max_chars"): (1, False),
 }
 
+
+# Settings held to the range of a command that takes the same value: the check (True when
+# in range) and the range as the message says it. A default digest period outside what
+# `/story follow NAME digest HOURS` takes would give every plain `follow NAME digest` a
+# digest every few seconds, or never.
+_RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
+    ("delivery", "default_digest_hours"): (
+        valid_digest_hours,
+        f"a number {DIGEST_HOURS_RANGE} (the hours /story follow NAME digest HOURS takes)",
+    ),
+}
 
 # TCP ports listened on: 0 would be a random one, 70000 none
 _PORTS = frozenset({("slack", "http_port")})
@@ -361,12 +372,18 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
         allowed = f"a number greater than {low:g}"
     else:
         allowed = f"{'a whole number' if whole else 'a number'} of at least {low:g}"
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (whole and not float(value).is_integer())
-        or (value <= low if strict else value < low)
-    ):
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if number:
+        try:  # as [engine] refuses them: nan passes every comparison below, inf overflows
+            require_finite(f"[{name}] {key}", value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    if (name, key) in _RANGES:
+        in_range, allowed = _RANGES[(name, key)]
+        out = not number or not in_range(value)
+    else:
+        out = not number or (value <= low if strict else value < low)
+    if out or (whole and not float(value).is_integer()):
         raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {value!r}")
     return int(value) if whole else value
 

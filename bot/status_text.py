@@ -19,7 +19,7 @@ Pure: the handlers in ``bot.commands`` read the store and pass what they read in
 from __future__ import annotations
 
 from bot.engine.text import split_sentences
-from bot.model import Binding, DeliveryMode, Development, Story
+from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import StoryStats
 from bot.render import clip, counted, developments_command, format_time, shorten, source_list
 
@@ -106,7 +106,7 @@ def follow_line(binding: Binding) -> str:
     mode = (
         "realtime"
         if binding.mode is DeliveryMode.REALTIME
-        else f"a digest every {counted(binding.digest_hours, 'hour')}"
+        else f"a digest every {counted(digest_hours_in_range(binding.digest_hours), 'hour')}"
     )
     return f"This channel follows this story ({mode})."
 

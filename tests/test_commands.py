@@ -457,6 +457,17 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     assert not (await commands.handle(req("unfollow pentagon", admin=True))).ok
 
 
+async def test_status_says_the_digest_period_used_for_hours_stored_out_of_range(
+    commands, store, clock
+):
+    # `default_digest_hours = inf`, before the config file was held to the range, stored
+    # inf: the digests come weekly (bot.digest), and the status says so, not "inf hours"
+    story = store.get_story("pentagon")
+    store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, float("inf"), clock.now())
+    status = await commands.handle(req("status pentagon"))
+    assert "This channel follows this story (a digest every 168 hours)." in status.text
+
+
 async def test_status_dates_a_development_by_its_first_report(commands, store, clock):
     from datetime import timedelta
 

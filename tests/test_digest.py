@@ -194,3 +194,41 @@ def test_a_second_digest_run_that_read_the_same_binding_queues_nothing(store, cl
     )
     assert store.queue_digest(stale.id, stale.digested_seq, through, [write], clock.now()) is False
     assert len(digests(store)) == 1
+
+
+@pytest.mark.parametrize(
+    ("stored", "used"),
+    [
+        (float("inf"), timedelta(hours=168)),  # a config's `default_digest_hours = inf`
+        (1e300, timedelta(hours=168)),  # finite, and still beyond what a timedelta holds
+        (10_000.0, timedelta(hours=168)),  # never, in practice
+        (0.01, timedelta(minutes=15)),  # every 36 seconds
+    ],
+)
+def test_digest_hours_stored_out_of_range_are_held_to_it_and_other_channels_still_get_theirs(
+    store, clock, caplog, stored, used
+):
+    """A binding stored before the config file's default digest hours were checked may
+    hold hours /story follow refuses: its digests come within the range, with a warning
+    saying how to set them, and the channels after it still get theirs."""
+    caplog.set_level("WARNING", logger="bot.digest")
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    odd = store.bind(story.id, "console", "C0", DeliveryMode.DIGEST, stored, clock.now())
+    assert odd.digest_hours == stored, "stored as it was given, as an old release did"
+    store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 1, clock.now())
+    develop(store, story, 1, clock)
+
+    created = clock.now()
+    clock.advance(hours=1)
+    assert run_digests(store, clock) == (2 if used <= timedelta(hours=1) else 1)
+    assert Target("console", channel_id="C1") in {d.target for d in digests(store)}
+    if used > timedelta(hours=1):
+        clock.set(created + used - timedelta(minutes=1))
+        run_digests(store, clock)
+        assert Target("console", channel_id="C0") not in {d.target for d in digests(store)}
+        clock.set(created + used)
+        run_digests(store, clock)
+    assert Target("console", channel_id="C0") in {d.target for d in digests(store)}
+    [warning] = [r.getMessage() for r in caplog.records if "C0" in r.getMessage()]
+    assert f"digest hours {stored:g}" in warning and "between 0.25 and 168" in warning
+    assert "/story follow s digest HOURS" in warning

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 import socket
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from adapters.feeds.html_text import html_to_text
 from adapters.feeds.netguard import system_lookup
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.identity import canonical_url, feed_items
-from bot.model import FetchStatus, PollRequest
+from bot.model import Feed, FeedStatus, FetchStatus, PollRequest
+from bot.polling import PollPolicy, plan_next_poll
 
 LOCAL = {"127.0.0.1"}
 NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
@@ -200,7 +202,7 @@ async def test_other_2xx_statuses(feed_server: FeedServer) -> None:
                 "Date": "Tue, 17 Feb 2026 10:00:00 GMT",
             },
             2324928480.0,
-            ["retry after 26909 days"],
+            ["retry after 7 days", "the server asked for 26909 days"],
         ),
         (500, {}, None, ["HTTP 500", "server error"]),
         (404, {}, None, ["HTTP 404", "not found"]),
@@ -216,6 +218,37 @@ async def test_http_errors(
     assert result.status == FetchStatus.ERROR and result.http_status == status
     assert result.retry_after_s == retry_after
     assert all(w.lower() in result.error.lower() for w in words), result.error
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "asked"),
+    [("999999999", "11574 days"), ("9" * 400, "forever"), ("691200", "8 days")],
+)
+async def test_a_retry_after_beyond_the_week_is_reported_as_the_week_waited(
+    feed_server: FeedServer, retry_after: str, asked: str
+) -> None:
+    # the poller waits a week at most (bot.polling): the error the team reads in
+    # `feeds list` and `/story feeds` says that week, not the server's 11574 days
+    url = feed_server.add_status("/x", 429, headers={"Retry-After": retry_after})
+    result = await fetch(url)
+    assert result.error == (
+        "HTTP 429 Too Many Requests: the server asks us to slow down (retry after 7 days, "
+        f"the longest storybot waits; the server asked for {asked})"
+    )
+    feed = Feed(id=1, url=url, title=None, status=FeedStatus.OK, next_poll_at=NOW)
+    outcome = plan_next_poll(feed, result, NOW, PollPolicy(), random.Random(1))
+    assert outcome.next_poll_at - NOW == timedelta(days=7)
+    assert outcome.last_error == result.error
+
+
+@pytest.mark.parametrize("retry_after", ["604800", "604801"])
+async def test_a_retry_after_of_about_the_week_says_the_week_alone(
+    feed_server: FeedServer, retry_after: str
+) -> None:
+    # a second over the week is no news: not "7 days ...; the server asked for 7 days"
+    url = feed_server.add_status("/x", 429, headers={"Retry-After": retry_after})
+    result = await fetch(url)
+    assert result.error is not None and result.error.endswith("(retry after 7 days)")
 
 
 @pytest.mark.parametrize(

@@ -291,6 +291,101 @@ def test_settings_that_make_no_sense_are_refused_with_their_range(tmp_path, text
     assert fragment in str(info.value)
 
 
+def _float_settings() -> list[tuple[str, str]]:
+    """Every (section, setting) of the config file whose value is a number with a fraction."""
+    import dataclasses
+
+    from bot import settings
+
+    sections = {
+        "polling": settings.PollingSettings,
+        "delivery": settings.DeliverySettings,
+        "slack": settings.SlackSettings,
+        "discord": settings.DiscordSettings,
+        "embeddings": settings.EmbeddingSettings,
+        "pages": settings.PageSettings,
+        "summarizer": settings.SummarizerSettings,
+    }
+    return [
+        (name, f.name)
+        for name, cls in sections.items()
+        for f in dataclasses.fields(cls)
+        if isinstance(f.default, float)
+    ]
+
+
+def test_the_float_settings_are_all_found():
+    # the audit's list: were one renamed or moved, the test below would skip it silently
+    assert set(_float_settings()) >= {
+        ("polling", "tick_seconds"),
+        ("polling", "timeout_s"),
+        ("delivery", "tick_seconds"),
+        ("delivery", "default_digest_hours"),
+        ("pages", "timeout_s"),
+        ("pages", "retry_delay_s"),
+        ("pages", "wait_s"),
+        ("summarizer", "timeout_s"),
+    }
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+inf"])
+@pytest.mark.parametrize(("section", "key"), _float_settings())
+def test_every_float_setting_refuses_nan_and_infinity_naming_the_file_and_setting(
+    tmp_path, section, key, value
+):
+    # TOML has nan and inf; nan compares False with every bound and inf overflows a
+    # timedelta: a scheduler that never starts, a timeout that never ends
+    path = write(tmp_path, f"[{section}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    shown = repr(float(value))
+    assert str(err.value) == f"{path}: [{section}] {key} must be a finite number, got {shown}"
+
+
+def test_an_infinite_tick_stops_storybot_run_with_a_config_error_and_exit_2(
+    tmp_path, monkeypatch, capsys
+):
+    # exit 1 with a traceback is what the systemd unit restarts on: exit 2, a config error
+    from adapters.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    path = write(tmp_path, "[polling]\ntick_seconds = inf\n")
+    assert main(["--config", str(path), "run"]) == 2
+    err = capsys.readouterr().err
+    assert f"storybot: error: {path}: [polling] tick_seconds must be a finite number" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("hours", "kept"),
+    [
+        ("0.01", False),
+        ("0.2", False),
+        ("0.25", True),
+        ("24", True),
+        ("168", True),
+        ("168.5", False),
+        ("10000", False),
+        ("0", False),
+        ("-1", False),
+    ],
+)
+def test_the_default_digest_hours_are_held_to_the_range_follow_takes(tmp_path, hours, kept):
+    # /story follow NAME digest HOURS takes 0.25 to 168; a plain "follow NAME digest" gets
+    # the default: every 36 seconds, or never, were it not held to the same range
+    path = write(tmp_path, f"[delivery]\ndefault_digest_hours = {hours}\n")
+    if kept:
+        assert load_settings(path, env={}).delivery.default_digest_hours == float(hours)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value) == (
+        f"{path}: [delivery] default_digest_hours must be a number between 0.25 and 168 "
+        f"(the hours /story follow NAME digest HOURS takes), got {hours}"
+    )
+
+
 def test_fractional_seconds_are_still_accepted(tmp_path):
     s = load_settings(
         write(tmp_path, "[polling]\ntimeout_s = 2.5\n[delivery]\ntick_seconds = 0.5\n"), env={}

@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord_chat.command_text import build, follow_text, stories_text, subscribe_text
 from bot.commands import COMMANDS
+from bot.model import MAX_DIGEST_HOURS, MIN_DIGEST_HOURS
 
 MAX_CHOICES = 25  # Discord's limit for autocomplete results and choices
 
@@ -145,7 +146,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         interaction: discord.Interaction,
         story: str,
         mode: Literal["realtime", "digest"] | None = None,
-        hours: app_commands.Range[float, 0.25, 168.0] | None = None,
+        hours: app_commands.Range[float, MIN_DIGEST_HOURS, MAX_DIGEST_HOURS] | None = None,
     ) -> None:
         await run(interaction, follow_text(story, mode, hours))
 

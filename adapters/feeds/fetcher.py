@@ -58,6 +58,7 @@ from adapters.feeds.parse import parse_to_result
 from adapters.feeds.resolver import GuardedResolver
 from bot.duration import duration
 from bot.model import FetchResult, FetchStatus, PollRequest
+from bot.polling import MAX_FEED_RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
 
@@ -511,7 +512,15 @@ def _http_message(status: int, retry_after: float | None) -> str:
     )
     message = f"HTTP {status} {reason}: {hint}"
     if retry_after is not None:
-        message += f" (retry after {duration(retry_after)})"
+        # the wait the poller uses (it obeys a week at most): the error is what `feeds
+        # list` and `/story feeds` show, and 11574 days there would not be true
+        waited, asked = duration(min(retry_after, MAX_FEED_RETRY_AFTER_S)), duration(retry_after)
+        if asked == waited:
+            message += f" (retry after {waited})"
+        else:
+            message += (
+                f" (retry after {waited}, the longest storybot waits; the server asked for {asked})"
+            )
     return message
 
 

@@ -350,9 +350,7 @@ class EngineConfig:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 # ValueError, not TypeError: callers report every bad setting the same way
                 raise ValueError(f"[engine] {name} must be a number, got {value!r}")  # noqa: TRY004
-            if not math.isfinite(value):
-                # nan compares False with everything: a threshold of nan takes nothing
-                raise ValueError(f"[engine] {name} must be a finite number, got {value!r}")
+            require_finite(f"[engine] {name}", value)
             if isinstance(default, int) and abs(value) > _MAX_COUNT:
                 raise ValueError(f"[engine] {name} must be at most {_MAX_COUNT:,}, got {value!r}")
             values[name] = int(value) if isinstance(default, int) else float(value)
@@ -367,6 +365,23 @@ class EngineConfig:
 
 
 _MAX_COUNT = 1_000_000_000  # no cap or size of the engine is meaningful beyond this
+
+
+def require_finite(setting: str, value: float) -> None:
+    """Raise ``ValueError`` naming ``setting`` if ``value`` is NaN or infinite.
+
+    TOML has ``nan`` and ``inf``, and neither is a setting: NaN compares False with
+    everything (a threshold of nan takes nothing, a minimum of 0 lets it through) and an
+    infinite period or timeout overflows the ``timedelta`` it becomes, or never ends.
+    ``[engine]`` and every other section of the config file (``bot.settings``) refuse
+    them with this one message.
+
+    Args:
+        setting: The setting as the config file spells it: ``[polling] tick_seconds``.
+        value: Its value, a number.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"{setting} must be a finite number, got {value!r}")
 
 
 def _check_range(name: str, value: float) -> None:
