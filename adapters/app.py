@@ -440,14 +440,27 @@ def apply_declared(app: App) -> None:
             follow_in_console(app, story)
     for url in app.settings.feeds:
         if app.store.get_feed(url) is None:
-            refusal = _host_refusal(app.host_check, url)
-            if refusal:
-                where = app.settings.config_path or "config"
-                raise ConfigError(f"{where}: [feeds] {url}: {refusal}")
+            refuse_declared_feed(app.settings, app.host_check, url)
             try:
                 app.store.add_feed(url, now, app.settings.polling.default_interval_s)
             except Conflict:
                 pass
+
+
+def refuse_declared_feed(settings: Settings, check: HostCheck | None, url: str) -> None:
+    """Refuse the config file's feed ``url`` if the fetcher would refuse its host.
+
+    :func:`apply_declared` checks each feed it adds; a command about to create a new
+    database checks them all before opening it (``operator.check_before_opening``), so
+    that the refusal leaves no empty database behind.
+
+    Raises:
+        ConfigError: naming the config file, the feed and the refusal.
+    """
+    refusal = _host_refusal(check, url)
+    if refusal:
+        where = settings.config_path or "config"
+        raise ConfigError(f"{where}: [feeds] {url}: {refusal}")
 
 
 def _host_refusal(check: HostCheck | None, url: str) -> str | None:

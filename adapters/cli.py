@@ -728,8 +728,18 @@ def _run(args: argparse.Namespace) -> int:
         _check_front_end(settings)
     from adapters.operator import check_before_opening
 
-    check_before_opening(settings, args)  # a refused command creates no database
     reads_only, no_data = _reads_only(args), cmd == "ask" and _asks_no_data(args)
+    opens_existing = (
+        reads_only
+        or no_data
+        or cmd == "db-upgrade"
+        or _takes_away(args)
+        or _polls_nothing(args, settings)
+    )
+    # a refused command creates no database
+    check_before_opening(
+        settings, args, new_database=not opens_existing and _creates_sqlite_file(settings)
+    )
     if not (reads_only or no_data) and _in_memory(settings.database_url):
         print(
             f"storybot: warning: the database URL {settings.database_url!r} "
@@ -748,18 +758,21 @@ def _run(args: argparse.Namespace) -> int:
     if no_data:
         # help, or an unknown command (answered with the help): touch no database
         store = open_store("sqlite://")
-    elif reads_only or cmd == "db-upgrade" or _takes_away(args) or _polls_nothing(args, settings):
+    elif opens_existing:
         # A read in the wrong directory must not create (and then report) an empty
         # database, nor may an upgrade report one "at the latest schema", nor a prune
         # (from cron, in the home directory) or a removal report one it found nothing in;
         # the stories and feeds the config file declares are added to a database that
-        # exists (so it must be writable then, as for an upgrade).
+        # exists (so it must be writable then, as for an upgrade). An empty one (a new
+        # PostgreSQL database, an empty file) is no storybot database yet: only
+        # db-upgrade creates the tables there.
         with _quiet_storage(cmd == "db-upgrade"):  # it prints what it upgraded: once
             store = open_store(
                 settings.database_url,
                 source=settings.database_source,
                 create=False,
                 writable=not reads_only or bool(settings.stories or settings.feeds),
+                start=cmd == "db-upgrade",
             )
     # a new file is watched from just after its opening made the tables: the config's
     # stories and feeds are added after that (reading their seeds takes a while, and
@@ -804,6 +817,15 @@ def _new_sqlite_file(settings: Settings) -> Path | None:
 
     path = sqlite_file(parse_url(settings.database_url, settings.database_source))
     return path if path is not None and not path.exists() else None
+
+
+def _creates_sqlite_file(settings: Settings) -> bool:
+    """Whether opening the database would create its SQLite file (False for a URL that
+    cannot be parsed: opening it says what is wrong with it, after what was typed)."""
+    try:
+        return _new_sqlite_file(settings) is not None
+    except ConfigError:
+        return False
 
 
 def _check_front_end(settings: Settings) -> None:

@@ -45,7 +45,7 @@ from bot.polling import is_local_url, is_outage_error, without_outage_note
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
-from storage.migrate import SchemaRevision, schema_revision, unknown_reason
+from storage.migrate import SchemaRevision, schema_revision, shown_tables, unknown_reason
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DEFAULT_MAX_FAILURES = 5
@@ -207,8 +207,18 @@ def _schema(revision: SchemaRevision) -> Finding:
     if revision.at_head:
         return Finding("schema", OK, f"at the latest revision ({head})")
     if not revision.current:
+        if revision.tables:  # every command that opens it refuses it (storage.migrate)
+            return Finding(
+                "schema",
+                PROBLEM,
+                "no storybot tables: not a storybot database "
+                f"(it holds other tables: {shown_tables(revision.tables)})",
+            )
         return Finding(
-            "schema", PROBLEM, "no storybot tables: not a storybot database, or never started"
+            "schema",
+            PROBLEM,
+            "no storybot tables: an empty database, never started "
+            "(`storybot db-upgrade` creates them)",
         )
     if revision.unknown:
         return Finding(

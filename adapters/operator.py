@@ -16,7 +16,7 @@ import sys
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, TextIO, cast
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO, cast
 
 from adapters.app import (
     App,
@@ -28,6 +28,7 @@ from adapters.app import (
     feed_given_as_seed,
     follow_in_console,
     make_host_check,
+    refuse_declared_feed,
     run_service,
 )
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
@@ -35,7 +36,7 @@ from bot.clock import utc
 from bot.digest import run_digests
 from bot.errors import NotAnArticle, UserError
 from bot.identity import canonical_url
-from bot.model import FetchStatus, OutboxEntry
+from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
@@ -46,6 +47,7 @@ from bot.validate import (
     normalise_feed_url,
     remove_feed,
     repeated_seed_problem,
+    story_name_problem,
     story_title,
     story_title_problem,
 )
@@ -117,9 +119,10 @@ def _whole(out: TextIO) -> Iterator[TextIO]:
     """``out`` for a command that changes things: what it does does not depend on its output.
 
     The command runs to its end although its output could not all be written; the broken
-    pipe is raised after it (``cli.main`` ends quietly on it, as for any command).
+    pipe is raised after it (``cli.main`` ends quietly on it, as for any command). An
+    ``out`` that is already such (written to before the store was opened) is used as is.
     """
-    unbroken = _Unbroken(out)
+    unbroken = out if isinstance(out, _Unbroken) else _Unbroken(out)
     try:
         yield cast(TextIO, unbroken)
     finally:
@@ -134,7 +137,8 @@ def _whole(out: TextIO) -> Iterator[TextIO]:
 def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.story_cmd == "add":
-        with _whole(out) as whole:
+        # the seeds read before the store was opened printed there (check_before_opening)
+        with _whole(getattr(args, "seeds_out", None) or out) as whole:
             return _add_story(app, args, whole)
     if args.story_cmd == "list":
         stories = app.store.list_stories()
@@ -169,33 +173,13 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
     full path, a URL by its canonical form). All of them before any seed is read: some
     are fetched. The story is created and followed before the result is printed.
     """
-    from adapters.seeds import load_seed
-
     problem = new_story_name_problem(app.store, args.name)
     if problem:  # before the seeds are read: some are fetched
         raise UserError(problem)
-    title = None if args.title is None else story_title(args.title)
-    if title == "":
-        raise UserError(
-            "--title is empty: give the story's title, or leave --title out to take the "
-            "first seed's"
-        )
-    problem = None if title is None else story_title_problem(title)
-    if problem:
-        raise UserError(f"--title: {problem}")
-    problem = repeated_seed_problem(args.seed, key=_seed_key)
-    if problem:
-        raise UserError(problem)
-    seeds = []
-    for i, source in enumerate(args.seed, 1):
-        try:
-            seed = load_seed(source, allowed_hosts=app.settings.allowed_hosts)
-        except NotAnArticle as exc:
-            raise UserError(feed_given_as_seed(exc, "--seed")) from None
-        seeds.append(seed)
-        shown = shorten(" ".join(seed.title.split()), 80)
-        words = counted(len(seed.text.split()), "word")
-        print(f"  seed {i}/{len(args.seed)}: {shown} ({words})", file=out)
+    title = _typed_story(args)
+    seeds = getattr(args, "read_seeds", None)  # read before a new database was opened
+    if seeds is None:
+        seeds = _read_seeds(args.seed, app.settings.allowed_hosts, out)
     try:
         created = app.store.add_story(args.name, title or seeds[0].title, seeds, app.clock.now())
     except Conflict:
@@ -212,6 +196,52 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return 0
+
+
+def _typed_story(args: argparse.Namespace) -> str | None:
+    """Check what ``story add`` was given, as far as no database and no seed tells: the
+    name users would type, the ``--title`` (returned, on one line), each seed once.
+
+    Raises:
+        UserError: one of them is refused.
+    """
+    problem = story_name_problem(args.name)
+    if problem:
+        raise UserError(problem)
+    title = None if args.title is None else story_title(args.title)
+    if title == "":
+        raise UserError(
+            "--title is empty: give the story's title, or leave --title out to take the "
+            "first seed's"
+        )
+    problem = None if title is None else story_title_problem(title)
+    if problem:
+        raise UserError(f"--title: {problem}")
+    problem = repeated_seed_problem(args.seed, key=_seed_key)
+    if problem:
+        raise UserError(problem)
+    return title
+
+
+def _read_seeds(sources: list[str], allowed_hosts: Iterable[str], out: TextIO) -> list[SeedDoc]:
+    """Read ``story add``'s seeds, a line on ``out`` for each.
+
+    Raises:
+        UserError: a seed cannot be read (missing, empty, refused, not an article).
+    """
+    from adapters.seeds import load_seed
+
+    seeds = []
+    for i, source in enumerate(sources, 1):
+        try:
+            seed = load_seed(source, allowed_hosts=allowed_hosts)
+        except NotAnArticle as exc:
+            raise UserError(feed_given_as_seed(exc, "--seed")) from None
+        seeds.append(seed)
+        shown = shorten(" ".join(seed.title.split()), 80)
+        words = counted(len(seed.text.split()), "word")
+        print(f"  seed {i}/{len(sources)}: {shown} ({words})", file=out)
+    return seeds
 
 
 def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
@@ -248,23 +278,47 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     return 0
 
 
-def check_before_opening(settings: Settings, args: argparse.Namespace) -> None:
+def check_before_opening(
+    settings: Settings, args: argparse.Namespace, *, new_database: bool = False
+) -> None:
     """Refuse what the command line or the settings rule out, before the store is opened.
 
     A command that adds things creates a missing SQLite database (as a first start
     does); one refused for what was typed must not leave an empty database behind:
-    ``feeds add`` of a URL or interval the poller would refuse, ``prune`` of a
+    ``feeds add`` of a URL or interval the poller would refuse, ``story add`` of a name
+    users could not type, a bad ``--title`` or a seed given twice, ``prune`` of a
     nonsensical age, ``worker`` on a database that is not PostgreSQL, ``run`` with a Slack
     token that cannot start. What needs the data (an unknown story, a name in use) is
     checked after, on the store. The feed URLs admitted here are noted on ``args``
     (``admitted_urls``): :func:`feeds` then adds them without resolving each host again.
+
+    Where the command would create a new SQLite file (``new_database``), it also reads
+    ``story add``'s seeds first (no name can be in use in a new database; elsewhere a name
+    in use is refused before any seed is fetched), noted on ``args`` (``read_seeds``, and
+    ``seeds_out`` where their lines went), and refuses a ``[feeds]`` URL of the config
+    file on a host the poller refuses (in a database that exists, such a feed is refused
+    when added, see :func:`adapters.app.apply_declared`).
 
     Raises:
         UserError: the command is refused (exit 2).
         ConfigError: the settings rule it out (exit 2).
     """
     cmd = args.command
-    if cmd == "feeds" and args.feeds_cmd == "add":
+    if new_database and settings.feeds:
+        check = make_host_check(settings)
+        for url in settings.feeds:
+            refuse_declared_feed(settings, check, url)
+    if cmd == "story" and args.story_cmd == "add":
+        _typed_story(args)
+        if new_database:
+            out = _Unbroken(sys.stdout)
+            try:
+                args.read_seeds = _read_seeds(args.seed, settings.allowed_hosts, cast(TextIO, out))
+            except BaseException:
+                out.close()
+                raise
+            args.seeds_out = out
+    elif cmd == "feeds" and args.feeds_cmd == "add":
         _interval(settings, args.interval)
         asyncio.run(_admit_feed_urls(args.url, make_host_check(settings)))
         # feeds() adds these without resolving each host again

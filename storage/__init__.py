@@ -13,8 +13,10 @@ import logging
 import re
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
@@ -25,7 +27,7 @@ from storage.engine import (
     sqlite_file,
     unwritable_reason,
 )
-from storage.migrate import NewerSchema, upgrade_to_head
+from storage.migrate import NewerSchema, NoStorybotSchema, check_storybot_schema, upgrade_to_head
 from storage.sql import SqlStore
 
 __all__ = ["SqlStore", "open_store"]
@@ -40,6 +42,7 @@ def open_store(
     source: str = SETTING,
     create: bool = True,
     writable: bool = True,
+    start: bool = True,
 ) -> SqlStore:
     """Open (and by default migrate) the database at ``url``.
 
@@ -54,6 +57,10 @@ def open_store(
             rather than report an empty database.
         writable: check now that a SQLite file can be written, so a read-only file fails
             with one line at start rather than with a traceback at the first write.
+        start: with ``upgrade``, create storybot's tables in an empty database (an empty
+            SQLite file, a new PostgreSQL database). False for a command that only reads
+            or removes: an empty database is refused as a missing file is. A database
+            holding other tables but no storybot schema is refused either way, unchanged.
 
     Returns:
         The store. Call ``close()`` when done.
@@ -61,7 +68,8 @@ def open_store(
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
             directory does not exist, the file does not exist and ``create`` is False,
-            the file cannot be written, or the connection fails for any reason not
+            the file cannot be written, the database has no storybot schema but other
+            tables (or none, and not ``start``), or the connection fails for any reason not
             known to pass (a wrong password, no such database, a bad or unmet
             ``sslmode``); the message names ``source``.
         DatabaseUnavailable: the database server cannot be reached now (down, still
@@ -76,11 +84,14 @@ def open_store(
             f"no database at {path.resolve()} ({source}); set STORYBOT_DATABASE_URL to "
             "the database to use, or run `storybot story add` to start a new one here"
         )
+    shown = str(path.resolve()) if path is not None else describe(parsed)
+    if upgrade and path is not None and path.is_file():
+        _refuse_unless_storybots(parsed, start, f"the database {shown} ({source})")
     engine = make_engine(parsed, source=source)
     upgraded = None
     try:
         if upgrade:
-            upgraded = upgrade_to_head(engine)
+            upgraded = upgrade_to_head(engine, start=start)
         else:
             with engine.connect():
                 pass
@@ -102,9 +113,11 @@ def open_store(
         raise error(
             f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc
+    except NoStorybotSchema as exc:
+        engine.dispose()
+        raise ConfigError(f"the database {shown} ({source}) {exc}") from None
     except NewerSchema as exc:
         engine.dispose()
-        shown = str(path.resolve()) if path is not None else describe(parsed)
         then = (
             "; run that version, or restore the backup made before the upgrade"
             if exc.newer
@@ -118,11 +131,33 @@ def open_store(
     if upgraded is not None and upgraded.changed:
         # an operator upgrading storybot sees that (and how far) the schema moved; a new
         # database's tables are no news (the demo's, the first `story add`'s)
-        shown = str(path.resolve()) if path is not None else describe(parsed)
         level = logging.INFO if upgraded.before else logging.DEBUG
         log.log(level, "database %s (%s): %s", shown, source, upgraded.describe())
         store.schema_upgrade = upgraded
     return store
+
+
+def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
+    """Refuse an existing SQLite file that :func:`upgrade_to_head` would refuse, before
+    storybot's own connection settings touch it: they switch the file to WAL (kept in the
+    file), which another application's database must be spared. The check is repeated in
+    the migration's transaction, which decides when two processes start at once.
+
+    Raises:
+        ConfigError: the file holds other tables but no storybot schema, or none and not
+            ``start`` (see :class:`NoStorybotSchema`). A file that cannot be read is left
+            to the opening proper, which says why.
+    """
+    plain = create_engine(url, poolclass=NullPool)
+    try:
+        with plain.connect() as connection:
+            check_storybot_schema(connection, start=start)
+    except NoStorybotSchema as exc:
+        raise ConfigError(f"{database} {exc}") from None
+    except DBAPIError:
+        pass
+    finally:
+        plain.dispose()
 
 
 # Why a PostgreSQL server cannot be reached now: worth trying again later. Anything else a

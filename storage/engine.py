@@ -44,7 +44,7 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
         ConfigError: the URL cannot be parsed; the message names ``source``.
     """
     if isinstance(url, URL):
-        return _with_driver(url)
+        return _with_driver(_sqlite_file_checked(url, source))
     if not url or not url.strip():
         raise ConfigError(f"{source} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
     text = url.strip()
@@ -64,7 +64,28 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
             f"{source} is not a valid database URL (the port after the host is not a "
             "number); expected e.g. postgresql://user@host:5432/dbname"
         ) from None
-    return _with_driver(parsed)
+    return _with_driver(_sqlite_file_checked(parsed, source))
+
+
+def _sqlite_file_checked(url: URL, source: str) -> URL:
+    """Refuse a SQLite URL with a host: a file written after two slashes, not three.
+
+    ``sqlite://storybot.db`` is the usual slip for ``sqlite:///storybot.db``; SQLAlchemy
+    takes ``storybot.db`` for a host, which SQLite has none of (and no database: it is not
+    the in-memory ``sqlite://`` either).
+
+    Raises:
+        ConfigError: naming ``source`` and the URL that was meant.
+    """
+    if url.get_backend_name() != "sqlite" or not url.host:
+        return url
+    path = url.host + (f"/{url.database}" if url.database else "")
+    meant = f"{url.drivername}:///{path}"
+    raise ConfigError(
+        f"{source} ({describe(url)!r}) is not a valid SQLite URL: a SQLite file needs three "
+        f"slashes: {meant} (a path from the working directory; four for a full path, e.g. "
+        "sqlite:////var/lib/storybot/storybot.db)"
+    )
 
 
 def _with_driver(url: URL) -> URL:
@@ -89,7 +110,8 @@ def sqlite_memory_url(url: str) -> bool:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         return False
-    return parsed.get_backend_name() == "sqlite" and _is_memory_sqlite(parsed)
+    # a host is a file written after two slashes (sqlite://storybot.db): parse_url refuses it
+    return parsed.get_backend_name() == "sqlite" and not parsed.host and _is_memory_sqlite(parsed)
 
 
 def sqlite_file(url: URL) -> Path | None:

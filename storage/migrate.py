@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from storage.engine import BEGIN_OPTION
 
@@ -168,20 +168,89 @@ def _unknown(script: ScriptDirectory, revisions: tuple[str, ...]) -> tuple[str, 
     return tuple(unknown)
 
 
-def upgrade_to_head(engine: Engine) -> SchemaUpgrade:
+class NoStorybotSchema(Exception):
+    """The database has no storybot revision: it holds another application's tables
+    (:attr:`tables`; one without Alembic, which :class:`NewerSchema` cannot tell), or it is
+    empty and the caller may not start storybot's schema in it (a read).
+
+    Attributes:
+        tables: The tables it holds (none: an empty database).
+    """
+
+    def __init__(self, tables: tuple[str, ...]) -> None:
+        super().__init__(no_schema_reason(tables))
+        self.tables = tables
+
+
+_SHOWN_TABLES = 5
+
+
+def no_schema_reason(tables: tuple[str, ...]) -> str:
+    """Why a database without a storybot revision is not used: what it holds."""
+    if not tables:
+        return (
+            "has no storybot tables yet (an empty database): nothing is stored in it; "
+            "`storybot story add`, `storybot run` or `storybot db-upgrade` creates them"
+        )
+    return (
+        f"holds other tables ({shown_tables(tables)}) but no storybot schema: not a storybot database "
+        "(another application's?); storybot needs a database of its own: an empty one, "
+        "or a new SQLite file"
+    )
+
+
+def shown_tables(tables: tuple[str, ...]) -> str:
+    """Table names for a message: the first few, and how many more."""
+    shown = ", ".join(tables[:_SHOWN_TABLES])
+    if len(tables) > _SHOWN_TABLES:
+        shown += f" and {len(tables) - _SHOWN_TABLES} more"
+    return shown
+
+
+def other_tables(connection: Connection) -> tuple[str, ...]:
+    """The tables of a database that has no storybot revision, in the schema storybot
+    would use; none: an empty database, where storybot may create its own. An Alembic
+    table without a revision (all migrations undone) does not count."""
+    names = inspect(connection).get_table_names()
+    return tuple(sorted(name for name in names if name != "alembic_version"))
+
+
+def check_storybot_schema(connection: Connection, *, start: bool = True) -> tuple[str, ...]:
+    """The database's revisions, if it may be migrated: a storybot database, or an empty
+    one where ``start`` allows creating the tables.
+
+    Raises:
+        NoStorybotSchema: No storybot revision, and other tables (or none and not
+            ``start``); nothing was changed.
+    """
+    current = tuple(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        tables = other_tables(connection)
+        if tables or not start:
+            raise NoStorybotSchema(tables)
+    return current
+
+
+def upgrade_to_head(engine: Engine, *, start: bool = True) -> SchemaUpgrade:
     """Bring the schema to the newest revision, in one transaction (see
     :func:`migration_connection`).
+
+    Args:
+        start: Whether an empty database gets storybot's tables (a command that adds
+            things); a database holding other tables never does.
 
     Returns:
         The revisions before and after, so that callers can say what was upgraded.
 
     Raises:
         NewerSchema: A newer storybot migrated the database, or it is another
-            application's; it is left as it is.
+            application's (its Alembic revision); it is left as it is.
+        NoStorybotSchema: The database has no storybot revision but other tables (another
+            application's, without Alembic), or none and not ``start``; it is left as it is.
     """
     config = alembic_config()
     with migration_connection(engine) as connection:
-        before = tuple(MigrationContext.configure(connection).get_current_heads())
+        before = check_storybot_schema(connection, start=start)
         script = ScriptDirectory.from_config(config)
         unknown = _unknown(script, before)
         if unknown:  # Alembic would fail with a traceback that says less
@@ -201,11 +270,14 @@ class SchemaRevision:
         head: The newest revisions of these migrations.
         unknown: Those of ``current`` these migrations do not have (a newer storybot
             migrated the database).
+        tables: Without a revision, the tables it holds: another application's (none:
+            an empty database, never started).
     """
 
     current: tuple[str, ...]
     head: tuple[str, ...]
     unknown: tuple[str, ...]
+    tables: tuple[str, ...] = ()
 
     @property
     def at_head(self) -> bool:
@@ -213,8 +285,10 @@ class SchemaRevision:
 
 
 def schema_revision(engine: Engine) -> SchemaRevision:
-    """Read the database's Alembic revision without changing anything."""
+    """Read the database's Alembic revision without changing anything; without one,
+    the tables it holds (:func:`other_tables`: none in a database never started)."""
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
         current = tuple(MigrationContext.configure(connection).get_current_heads())
-    return SchemaRevision(current, tuple(script.get_heads()), _unknown(script, current))
+        tables = () if current else other_tables(connection)
+    return SchemaRevision(current, tuple(script.get_heads()), _unknown(script, current), tables)

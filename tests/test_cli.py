@@ -58,6 +58,10 @@ def test_story_add_refuses_a_name_users_could_not_type(db, capsys):
     assert main(["story", "add", "Bad Name!", *seeds()]) == 2
     err = capsys.readouterr().err
     assert "'Bad Name!' is not a valid story name" in err and "e.g. anthropic-pentagon" in err
+    assert main(["story", "list"]) == 2  # refused before a database was made
+    assert "no database at" in capsys.readouterr().err
+    open_store(db).close()
+    assert main(["story", "add", "Bad Name!", *seeds()]) == 2
     main(["story", "list"])
     assert "no stories yet" in capsys.readouterr().out
 
@@ -596,6 +600,20 @@ def test_an_in_memory_database_is_warned_about(monkeypatch, capsys):
     assert "nothing this command stores is kept" in err
 
 
+def test_a_sqlite_url_with_two_slashes_is_one_error_saying_a_file_needs_three(
+    tmp_path, monkeypatch, capsys
+):
+    # not "is an in-memory SQLite database" (a warning) and then "Invalid SQLite URL"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite://storybot2.db")
+    assert main(["feeds", "add", "https://example.com/feed.xml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("storybot: error: "), err
+    assert "a SQLite file needs three slashes: sqlite:///storybot2.db" in err, err
+    assert "in-memory" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_outbox_retry_queues_dead_messages_again(db, capsys):
     from datetime import UTC, datetime
 
@@ -814,6 +832,97 @@ def test_poll_once_in_the_wrong_directory_creates_no_database(tmp_path, capsys, 
     ), captured.err
     assert captured.err.count("\n") == 1 and captured.out == "", captured
     assert list(tmp_path.iterdir()) == []  # neither the database nor its poll lock
+
+
+def _tables(url: str) -> list[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        return sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def other_apps_db(request, tmp_path, monkeypatch) -> str:
+    """STORYBOT_DATABASE_URL naming another application's database: a table of its own
+    (``users``), no Alembic. On SQLite it is made by SQLite itself (no WAL, as most tools)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    if request.param == "sqlite":
+        with sqlite3.connect(tmp_path / "other.db") as conn:
+            conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+            conn.execute("INSERT INTO users VALUES (1, 'bob')")
+        conn.close()
+        url = f"sqlite:///{tmp_path / 'other.db'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        url = request.getfixturevalue("pg_url")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
+        engine.dispose()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    return url
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["story", "list"],
+        ["outbox"],
+        ["feeds", "list"],
+        ["ask", "status"],
+        ["prune", "--older-than", "90"],
+        ["db-upgrade"],
+        ["feeds", "add", "http://127.0.0.1/f.xml"],
+        ["story", "add", "pentagon", "--seed", str(sorted(seeds_dir().glob("*.txt"))[0])],
+        ["ask", "feeds add http://127.0.0.1/f.xml"],
+    ],
+)
+def test_a_command_on_another_applications_database_is_refused_and_writes_nothing(
+    other_apps_db, tmp_path, capsys, argv
+):
+    assert main(argv) == 2, argv
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: the database " in err, err
+    assert "holds other tables (users) but no storybot schema: not a storybot database" in err
+    assert _tables(other_apps_db) == ["users"]
+    if other_apps_db.startswith("sqlite"):  # not even switched to WAL
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+        with sqlite3.connect(tmp_path / "other.db") as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["story", "list"],
+        ["outbox"],
+        ["ask", "status"],
+        ["prune", "--older-than", "90"],
+        ["feeds", "remove", "http://127.0.0.1/f.xml"],
+        ["poll", "--once"],
+    ],
+)
+def test_a_read_only_or_pruning_command_on_an_empty_database_creates_no_tables(
+    tmp_path, capsys, monkeypatch, argv
+):
+    # an empty file (or an empty PostgreSQL database) is no storybot database yet: a read
+    # there reports it as a missing file is, and leaves it empty
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
+    (tmp_path / "storybot.db").touch()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "has no storybot tables yet (an empty database)" in err, err
+    assert (tmp_path / "storybot.db").stat().st_size == 0
+    assert main(["feeds", "add", "https://example.com/f.xml"]) == 0  # adding starts it
+    assert main(["story", "list"]) == 0
 
 
 # a SQLite database in a directory that does not exist: storybot refuses to open it

@@ -126,6 +126,22 @@ def test_db_upgrade_where_there_is_no_database_says_so_and_creates_none(db, tmp_
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize("argv", [["run"], ["poll", "--once"], ["story", "list"]])
+def test_a_declared_feed_on_a_refused_host_creates_no_database(
+    db, tmp_path, capsys, monkeypatch, argv
+):
+    # refused before the store is opened, as `feeds add` of that URL is: no empty database
+    # left behind for the next command in that directory to find
+    monkeypatch.delenv("STORYBOT_ALLOWED_HOSTS")
+    config = _config(tmp_path, feeds=["http://127.0.0.1:18765/wire.xml"])
+    assert main(["--config", config, *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    if argv[0] != "story":  # a read says there is no database, as without the config
+        assert f"{config}: [feeds] http://127.0.0.1:18765/wire.xml: refused: 127.0.0.1" in err
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tmp_path, capsys):
     open_store(db).close()
     config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])

@@ -11,6 +11,7 @@ import io
 import itertools
 import re
 import socket
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -333,6 +334,20 @@ def test_a_database_that_is_not_storybots_is_reported(empty_url, monkeypatch, ca
     monkeypatch.setenv("STORYBOT_DATABASE_URL", empty_url)
     assert main(["health"]) == 1
     assert "problem schema: no storybot tables" in capsys.readouterr().out
+
+
+def test_a_database_holding_other_tables_is_reported_as_not_storybots(
+    tmp_path, monkeypatch, capsys
+):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    conn.close()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(["health"]) == 1
+    assert _lines(capsys.readouterr().out)["schema"] == (
+        "problem no storybot tables: not a storybot database (it holds other tables: users)"
+    )
 
 
 def test_a_database_server_that_does_not_answer_is_a_problem(monkeypatch, capsys):

@@ -10,6 +10,7 @@ import re
 import sys
 
 import pytest
+from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
 from test_cli import db  # noqa: F401  (fixture)
 
@@ -98,6 +99,50 @@ def test_a_seed_of_one_word_is_counted_in_the_singular(db, tmp_path, capsys):
     lines = [x for x in capsys.readouterr().out.splitlines() if "  seed " in x]
     assert lines[0].endswith("(1 word)"), lines
     assert re.search(r"\(\d+ words\)$", lines[1]), lines
+
+
+@pytest.mark.parametrize(
+    ("case", "said"),
+    [
+        ("bad name", "'bad name' is not a valid story name"),
+        ("missing seed", "seed file not found"),
+        ("empty seed", "empty"),
+        ("refused host", "127.0.0.1 is a loopback"),
+        ("seed 404", "HTTP 404"),
+        ("blank title", "--title is empty"),
+    ],
+)
+def test_story_add_refused_for_what_was_typed_creates_no_database(
+    tmp_path, monkeypatch, capsys, feed_server, case, said
+):
+    # as `feeds add` of a refused URL: a stray empty storybot.db would make the next read
+    # or cron command in that directory find an empty database, not "no database at PATH"
+    (tmp_path / "db").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'db' / 'storybot.db'}")
+    if case == "refused host":
+        monkeypatch.delenv("STORYBOT_ALLOWED_HOSTS", raising=False)
+    else:
+        monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    (tmp_path / "empty.txt").write_text("\n \n")
+    feed_server.add_status("/gone.html", 404)
+    name, seed, more = "pentagon", _seed(), []
+    if case == "bad name":
+        name = "bad name"
+    elif case == "missing seed":
+        seed = "nonexist.txt"
+    elif case == "empty seed":
+        seed = "empty.txt"
+    elif case == "refused host":
+        seed = "http://127.0.0.1:1/news/a"
+    elif case == "seed 404":
+        seed = feed_server.url("/gone.html")
+    else:
+        more = ["--title", " "]
+    assert main(["story", "add", name, "--seed", seed, *more]) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1, err
+    assert list((tmp_path / "db").iterdir()) == []
 
 
 class _ReaderGone(io.StringIO):

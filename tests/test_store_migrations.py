@@ -140,6 +140,48 @@ def test_another_applications_alembic_revision_is_not_taken_for_a_newer_storybot
         store.close()
 
 
+def test_a_database_holding_other_tables_but_no_storybot_schema_is_refused_and_left_alone(
+    empty_url,
+):
+    # STORYBOT_DATABASE_URL naming another application's database that has no Alembic
+    # (a CMS's, another tool's SQLite file): storybot must not add its tables beside theirs
+    from sqlalchemy import text
+
+    from bot.errors import ConfigError
+
+    store = open_store(empty_url, upgrade=False)
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(text("INSERT INTO users VALUES (1, 'bob')"))
+    store.close()
+    for create in (True, False):
+        with pytest.raises(ConfigError) as err:
+            open_store(empty_url, create=create)
+        said = str(err.value)
+        assert "\n" not in said and "not a storybot database" in said, said
+        assert "holds other tables (users)" in said and "a database of its own" in said, said
+    store = open_store(empty_url, upgrade=False)
+    try:
+        assert inspect(store.engine).get_table_names() == ["users"]
+    finally:
+        store.close()
+
+
+def test_an_empty_database_gets_the_storybot_tables_only_where_it_may_start_one(empty_url):
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        open_store(empty_url, start=False)  # a read: nothing to read in an empty database
+    assert "has no storybot tables yet (an empty database)" in str(err.value)
+    store = open_store(empty_url, upgrade=False)
+    try:
+        assert inspect(store.engine).get_table_names() == []
+    finally:
+        store.close()
+    open_store(empty_url).close()  # a first start (story add, run, db-upgrade) creates them
+    open_store(empty_url, start=False).close()  # and then a read opens it
+
+
 def test_downgrade_to_base_then_upgrade_again(empty_url):
     store = open_store(empty_url)
     try:

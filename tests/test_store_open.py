@@ -48,6 +48,25 @@ def test_bad_urls_are_config_errors_naming_the_setting(url):
         open_store(url)
 
 
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("sqlite://storybot2.db", "sqlite:///storybot2.db"),
+        ("sqlite://data/storybot.db", "sqlite:///data/storybot.db"),
+    ],
+)
+def test_a_sqlite_url_with_two_slashes_says_a_file_needs_three(url, meant):
+    from storage.engine import sqlite_memory_url
+
+    assert not sqlite_memory_url(url), "a host where the file should be: no in-memory database"
+    with pytest.raises(ConfigError) as err:
+        open_store(url)
+    said = str(err.value)
+    assert "\n" not in said and "STORYBOT_DATABASE_URL" in said, said
+    assert f"a SQLite file needs three slashes: {meant}" in said, said
+    assert "in-memory" not in said and "Valid SQLite URL forms" not in said, said
+
+
 def test_unreachable_database_is_unavailable_without_the_password():
     with pytest.raises(DatabaseUnavailable, match="STORYBOT_DATABASE_URL") as info:
         open_store("postgresql://bob:s3cret@127.0.0.1:1/nope?connect_timeout=2")
