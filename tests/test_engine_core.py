@@ -985,7 +985,8 @@ def test_a_story_from_one_article_holds_items_with_a_body_to_a_lower_threshold()
     report = doc(50, *FLOOD_REPORT)
     assert _threshold(FLOOD_SEEDS[:1], report) == (0.07, True)
     assert _threshold(FLOOD_SEEDS[:2], report) == (0.1, False)
-    assert _threshold(FLOOD_SEEDS[:1], report, EngineConfig(one_seed_scale=1)) == (0.1, True)
+    # 1 turns it off, and /story why then says nothing of it
+    assert _threshold(FLOOD_SEEDS[:1], report, EngineConfig(one_seed_scale=1)) == (0.1, False)
     assert _threshold(FLOOD_SEEDS[:1], report, EngineConfig(on_topic_threshold=0.2)) == (
         0.14,
         True,
@@ -996,3 +997,5 @@ def test_a_story_from_one_article_holds_items_with_a_body_to_a_lower_threshold()
     assert _threshold(FLOOD_SEEDS[:1], headline) == (0.08, False)
     one_headline = (replace(FLOOD_SEEDS[0], text=""),)
     assert _threshold(one_headline, report) == (0.1, False)
+    # an article and a headline are two seeds: their mean is no single document
+    assert _threshold((FLOOD_SEEDS[0], one_headline[0]), report) == (0.1, False)

@@ -92,7 +92,9 @@ class StoryState:
         # an item with a body is on-topic from this score: lower for a story whose
         # profile is one article, whose cosines run lower than a centroid's
         # (EngineConfig.one_seed_scale)
-        self.one_seed = len(story.seeds) == 1 and not self.seeds_are_headlines
+        self.one_seed = (
+            len(story.seeds) == 1 and not self.seeds_are_headlines and config.one_seed_scale < 1
+        )
         self.body_threshold = config.on_topic_threshold * (
             config.one_seed_scale if self.one_seed else 1.0
         )
