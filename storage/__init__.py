@@ -51,6 +51,9 @@ def open_store(
             files get WAL, foreign keys and a busy timeout; a missing file is created, a
             missing directory is refused (a mistyped path must not look like lost data).
         upgrade: run Alembic ``upgrade head`` first (safe to repeat: a no-op when current).
+            Either way an existing SQLite file without a storybot revision (another
+            application's, or empty unless ``upgrade`` and ``start``) is refused before
+            storybot's connection settings touch it.
         source: where ``url`` came from (``Settings.database_source``), named in errors.
         create: False refuses a SQLite file that does not exist instead of creating an
             empty one: a command that only reads, run in the wrong directory, must say so
@@ -85,8 +88,9 @@ def open_store(
             "the database to use, or run `storybot story add` to start a new one here"
         )
     shown = str(path.resolve()) if path is not None else describe(parsed)
-    if upgrade and path is not None and path.is_file():
-        _refuse_unless_storybots(parsed, start, f"the database {shown} ({source})")
+    if path is not None and path.is_file():
+        # without ``upgrade`` (health) an empty file is not started either: left as it is
+        _refuse_unless_storybots(parsed, upgrade and start, f"the database {shown} ({source})")
     engine = make_engine(parsed, source=source)
     upgraded = None
     try:
@@ -145,15 +149,16 @@ def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
 
     Raises:
         ConfigError: the file holds other tables but no storybot schema, or none and not
-            ``start`` (see :class:`NoStorybotSchema`). A file that cannot be read is left
-            to the opening proper, which says why.
+            ``start`` (see :class:`NoStorybotSchema`, its ``__cause__``: what health
+            reports). A file that cannot be read is left to the opening proper, which
+            says why.
     """
     plain = create_engine(url, poolclass=NullPool)
     try:
         with plain.connect() as connection:
             check_storybot_schema(connection, start=start)
     except NoStorybotSchema as exc:
-        raise ConfigError(f"{database} {exc}") from None
+        raise ConfigError(f"{database} {exc}") from exc
     except DBAPIError:
         pass
     finally:
