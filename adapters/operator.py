@@ -292,7 +292,8 @@ def check_before_opening(
     checked after, on the store. The feed URLs admitted here are noted on ``args``
     (``admitted_urls``): :func:`feeds` then adds them without resolving each host again.
 
-    Where the command would create a new SQLite file (``new_database``), it also reads
+    Where the command would start a new database (``new_database``: create its SQLite
+    file, or storybot's tables in an empty database, which counts as none), it also reads
     ``story add``'s seeds first (no name can be in use in a new database; elsewhere a name
     in use is refused before any seed is fetched), noted on ``args`` (``read_seeds``, and
     ``seeds_out`` where their lines went), and refuses a ``[feeds]`` URL of the config
