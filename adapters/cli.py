@@ -738,7 +738,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     # a refused command creates no database
     check_before_opening(
-        settings, args, new_database=not opens_existing and _creates_sqlite_file(settings)
+        settings, args, new_database=not opens_existing and _starts_database(settings, args)
     )
     if not (reads_only or no_data) and _in_memory(settings.database_url):
         print(
@@ -826,6 +826,21 @@ def _creates_sqlite_file(settings: Settings) -> bool:
         return _new_sqlite_file(settings) is not None
     except ConfigError:
         return False
+
+
+def _starts_database(settings: Settings, args: argparse.Namespace) -> bool:
+    """Whether a command that adds things would start a new database: create its SQLite
+    file, or storybot's tables in an empty one ("an empty database counts as none"). An
+    existing database is probed only where it matters: for ``story add``'s seeds and the
+    config file's ``[feeds]`` (see :func:`adapters.operator.check_before_opening`)."""
+    if _creates_sqlite_file(settings):
+        return True
+    adds_story = args.command == "story" and args.story_cmd == "add"
+    if not (adds_story or settings.feeds):
+        return False
+    from storage import is_empty_database
+
+    return is_empty_database(settings.database_url, settings.database_source)
 
 
 def _check_front_end(settings: Settings) -> None:

@@ -45,7 +45,13 @@ from bot.polling import is_local_url, is_outage_error, without_outage_note
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
-from storage.migrate import SchemaRevision, schema_revision, shown_tables, unknown_reason
+from storage.migrate import (
+    NoStorybotSchema,
+    SchemaRevision,
+    schema_revision,
+    shown_tables,
+    unknown_reason,
+)
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DEFAULT_MAX_FAILURES = 5
@@ -137,6 +143,8 @@ def check(
             writable=False,
         )
     except ConfigError as exc:
+        if isinstance(exc.__cause__, NoStorybotSchema):  # a SQLite file, refused untouched
+            return [Finding("database", OK, f"{name} answers"), _no_schema(exc.__cause__.tables)]
         if not isinstance(exc.__cause__, DBAPIError) or _no_such_database(exc.__cause__):
             raise  # no such database (file or PostgreSQL), a bad URL: the operator's, exit 2
         return [Finding("database", PROBLEM, str(exc))]
@@ -207,19 +215,7 @@ def _schema(revision: SchemaRevision) -> Finding:
     if revision.at_head:
         return Finding("schema", OK, f"at the latest revision ({head})")
     if not revision.current:
-        if revision.tables:  # every command that opens it refuses it (storage.migrate)
-            return Finding(
-                "schema",
-                PROBLEM,
-                "no storybot tables: not a storybot database "
-                f"(it holds other tables: {shown_tables(revision.tables)})",
-            )
-        return Finding(
-            "schema",
-            PROBLEM,
-            "no storybot tables: an empty database, never started "
-            "(`storybot db-upgrade` creates them)",
-        )
+        return _no_schema(revision.tables)
     if revision.unknown:
         return Finding(
             "schema",
@@ -231,6 +227,23 @@ def _schema(revision: SchemaRevision) -> Finding:
         PROBLEM,
         f"at revision {current}, behind {head}: run `storybot db-upgrade` "
         "(or restart the service, which upgrades it on start)",
+    )
+
+
+def _no_schema(tables: tuple[str, ...]) -> Finding:
+    """A database without a storybot revision: another application's (its ``tables``),
+    or an empty one."""
+    if tables:  # every command that opens it refuses it (storage.migrate)
+        return Finding(
+            "schema",
+            PROBLEM,
+            f"no storybot tables: not a storybot database (it holds other tables: "
+            f"{shown_tables(tables)})",
+        )
+    return Finding(
+        "schema",
+        PROBLEM,
+        "no storybot tables: an empty database, never started (`storybot db-upgrade` creates them)",
     )
 
 

@@ -176,7 +176,7 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
     problem = new_story_name_problem(app.store, args.name)
     if problem:  # before the seeds are read: some are fetched
         raise UserError(problem)
-    title = _typed_story(args)
+    title = args.typed_title  # checked before the store was opened (check_before_opening)
     seeds = getattr(args, "read_seeds", None)  # read before a new database was opened
     if seeds is None:
         seeds = _read_seeds(args.seed, app.settings.allowed_hosts, out)
@@ -290,9 +290,11 @@ def check_before_opening(
     nonsensical age, ``worker`` on a database that is not PostgreSQL, ``run`` with a Slack
     token that cannot start. What needs the data (an unknown story, a name in use) is
     checked after, on the store. The feed URLs admitted here are noted on ``args``
-    (``admitted_urls``): :func:`feeds` then adds them without resolving each host again.
+    (``admitted_urls``): :func:`feeds` then adds them without resolving each host again;
+    so is ``story add``'s title (``typed_title``, on one line, or None).
 
-    Where the command would create a new SQLite file (``new_database``), it also reads
+    Where the command would start a new database (``new_database``: create its SQLite
+    file, or storybot's tables in an empty database, which counts as none), it also reads
     ``story add``'s seeds first (no name can be in use in a new database; elsewhere a name
     in use is refused before any seed is fetched), noted on ``args`` (``read_seeds``, and
     ``seeds_out`` where their lines went), and refuses a ``[feeds]`` URL of the config
@@ -309,7 +311,7 @@ def check_before_opening(
         for url in settings.feeds:
             refuse_declared_feed(settings, check, url)
     if cmd == "story" and args.story_cmd == "add":
-        _typed_story(args)
+        args.typed_title = _typed_story(args)
         if new_database:
             out = _Unbroken(sys.stdout)
             try:

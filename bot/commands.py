@@ -60,7 +60,13 @@ from bot.render import (
     status_command,
 )
 from bot.settings import PollingSettings
-from bot.status_text import DEVELOPMENTS_PAGE, developments_body, follow_line, status_lines
+from bot.status_text import (
+    DEVELOPMENTS_PAGE,
+    developments_body,
+    digest_period,
+    follow_line,
+    status_lines,
+)
 from bot.stories import Declarations, no_such_story, story_list
 from bot.validate import (
     admit_feed_url,
@@ -671,7 +677,7 @@ def _delivery(mode: DeliveryMode, hours: float) -> str:
     """How a follow posts: "as they happen" or "as a digest every 6 hours"."""
     if mode is DeliveryMode.REALTIME:
         return "as they happen"
-    return f"as a digest every {counted(hours, 'hour')}"
+    return f"as {digest_period(hours)}"
 
 
 def _sentence(text: str) -> str:

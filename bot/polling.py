@@ -77,7 +77,7 @@ class PollPolicy:
     min_interval_s: int = 300
     max_backoff_s: int = 21600
     max_interval_s: int = 86400
-    max_retry_after_s: int = MAX_FEED_RETRY_AFTER_S
+    # (no Retry-After cap here: MAX_FEED_RETRY_AFTER_S, which the fetcher's error names too)
 
     @classmethod
     def from_settings(cls, polling: Mapping[str, Any]) -> PollPolicy:
@@ -302,7 +302,7 @@ def plan_next_poll(
         )
         delay = backoff_delay(error_count, _base_interval(feed, policy), policy, rng)
         if result.retry_after_s is not None and result.retry_after_s > 0:
-            delay = max(delay, min(result.retry_after_s, float(policy.max_retry_after_s)))
+            delay = max(delay, min(result.retry_after_s, float(MAX_FEED_RETRY_AFTER_S)))
     return PollOutcome(
         feed_id=feed.id,
         status=status,

@@ -21,7 +21,7 @@ from bot.errors import UserError
 from bot.model import Story
 from bot.ports import Store
 from bot.render import clip, counted, say, shown_url
-from bot.validate import feed_url_problem, find_story, normalise_feed_url
+from bot.validate import find_story, stored_form
 
 # The terminal's platform (``adapters.console``): its follow of a story is the operator's.
 CONSOLE_PLATFORM = "console"
@@ -87,8 +87,7 @@ class Declarations:
 
     def feed(self, url: str) -> bool:
         """Whether the feed ``url`` is declared, in any spelling of it."""
-        stored = normalise_feed_url(url) if feed_url_problem(url) is None else url
-        return url in self.feeds or stored in self.feeds
+        return url in self.feeds or stored_form(url) in self.feeds
 
     def story_note(self, name: str) -> str | None:
         """The note for a removed story ``name`` (see :func:`readded_note`); None if not declared."""

@@ -284,7 +284,7 @@ def remove_feed(store: Store, url: str) -> str | None:
         return feed.url if feed is not None and store.remove_feed(feed.url) else None
     if store.remove_feed(url):
         return url
-    if (stored := _stored_form(url)) != url and store.remove_feed(stored):
+    if (stored := stored_form(url)) != url and store.remove_feed(stored):
         return stored
     hidden = feeds_shown_as(store, url)
     if len(hidden) == 1 and store.remove_feed(hidden[0]):
@@ -292,7 +292,7 @@ def remove_feed(store: Store, url: str) -> str | None:
     return None
 
 
-def _stored_form(url: str) -> str:
+def stored_form(url: str) -> str:
     """``url`` as it would be stored (:func:`normalise_feed_url`), or as typed if it is no
     feed URL; a host in an IPv4 form refused now is normalised too, for a feed stored on it
     before the rule (:func:`bot.hostname.ipv4_form_problem`) to be found and removed."""
@@ -307,7 +307,7 @@ def feeds_shown_as(store: Store, url: str) -> list[str]:
     """
     if HIDDEN not in url:
         return []
-    typed = {url, _stored_form(url)}
+    typed = {url, stored_form(url)}
     return [f.url for f in store.list_feeds() if shown_url(f.url) in typed]
 
 

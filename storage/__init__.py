@@ -15,11 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
+    PG_CONNECT_TIMEOUT_S,
     SETTING,
     describe,
     make_engine,
@@ -30,7 +31,7 @@ from storage.engine import (
 from storage.migrate import NewerSchema, NoStorybotSchema, check_storybot_schema, upgrade_to_head
 from storage.sql import SqlStore
 
-__all__ = ["SqlStore", "open_store"]
+__all__ = ["SqlStore", "is_empty_database", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def open_store(
             files get WAL, foreign keys and a busy timeout; a missing file is created, a
             missing directory is refused (a mistyped path must not look like lost data).
         upgrade: run Alembic ``upgrade head`` first (safe to repeat: a no-op when current).
+            Either way an existing SQLite file without a storybot revision (another
+            application's, or empty unless ``upgrade`` and ``start``) is refused before
+            storybot's connection settings touch it.
         source: where ``url`` came from (``Settings.database_source``), named in errors.
         create: False refuses a SQLite file that does not exist instead of creating an
             empty one: a command that only reads, run in the wrong directory, must say so
@@ -85,8 +89,9 @@ def open_store(
             "the database to use, or run `storybot story add` to start a new one here"
         )
     shown = str(path.resolve()) if path is not None else describe(parsed)
-    if upgrade and path is not None and path.is_file():
-        _refuse_unless_storybots(parsed, start, f"the database {shown} ({source})")
+    if path is not None and path.is_file():
+        # without ``upgrade`` (health) an empty file is not started either: left as it is
+        _refuse_unless_storybots(parsed, upgrade and start, f"the database {shown} ({source})")
     engine = make_engine(parsed, source=source)
     upgraded = None
     try:
@@ -145,19 +150,55 @@ def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
 
     Raises:
         ConfigError: the file holds other tables but no storybot schema, or none and not
-            ``start`` (see :class:`NoStorybotSchema`). A file that cannot be read is left
-            to the opening proper, which says why.
+            ``start`` (see :class:`NoStorybotSchema`, its ``__cause__``: what health
+            reports). A file that cannot be read is left to the opening proper, which
+            says why.
     """
-    plain = create_engine(url, poolclass=NullPool)
+    try:
+        _check_plainly(url, start)
+    except NoStorybotSchema as exc:
+        raise ConfigError(f"{database} {exc}") from exc
+    except DBAPIError:
+        pass
+
+
+def _check_plainly(url: URL, start: bool) -> None:
+    """:func:`check_storybot_schema` on a connection of SQLAlchemy's defaults (no WAL)."""
+    timeout = url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query
+    plain = create_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S} if timeout else {},
+    )
     try:
         with plain.connect() as connection:
             check_storybot_schema(connection, start=start)
-    except NoStorybotSchema as exc:
-        raise ConfigError(f"{database} {exc}") from None
-    except DBAPIError:
-        pass
     finally:
         plain.dispose()
+
+
+def is_empty_database(url: str, source: str = SETTING) -> bool:
+    """Whether ``url`` names an existing database that holds nothing (an empty SQLite
+    file, a new PostgreSQL database): where a command that adds things would create
+    storybot's tables, as in a missing SQLite file. Read without changing anything.
+
+    False for a missing SQLite file, a storybot database, another application's, and one
+    that cannot be opened or read now (opening it says why).
+    """
+    try:
+        parsed = parse_url(url, source)
+    except ConfigError:
+        return False
+    path = sqlite_file(parsed)
+    if parsed.get_backend_name() != "postgresql" and (path is None or not path.is_file()):
+        return False  # (in memory, or a file: URI that a connection could create)
+    try:
+        _check_plainly(parsed, start=False)
+    except NoStorybotSchema as exc:
+        return not exc.tables
+    except (SQLAlchemyError, ImportError):  # a driver missing, too: said when opened
+        return False
+    return False
 
 
 # Why a PostgreSQL server cannot be reached now: worth trying again later. Anything else a

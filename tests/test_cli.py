@@ -868,6 +868,29 @@ def other_apps_db(request, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db(request, tmp_path, monkeypatch) -> str:
+    """STORYBOT_DATABASE_URL naming an existing but empty database: a 0-byte SQLite file
+    (``storybot.db``), or an empty PostgreSQL schema."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    if request.param == "sqlite":
+        (tmp_path / "storybot.db").touch()
+        url = f"sqlite:///{tmp_path / 'storybot.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    return url
+
+
+def assert_still_empty(url: str, tmp_path) -> None:
+    """Nothing was created in ``empty_db``: no table, and a SQLite file still 0 bytes."""
+    assert _tables(url) == []
+    if url.startswith("sqlite"):
+        assert (tmp_path / "storybot.db").stat().st_size == 0
+        assert not list(tmp_path.glob("storybot.db-*"))
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -12,10 +12,12 @@ import os
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
-from test_cli import db  # noqa: F401  (fixture)
+from test_cli import assert_still_empty, db, empty_db  # noqa: F401  (fixtures)
 
 from adapters.cli import main
 from storage import open_store
+
+pytest_plugins = ["store_fixtures"]  # pg_url, for empty_db
 
 
 def _config(tmp_path, *, story: str | None = None, seeds: list[str] | None = None, feeds=()):
@@ -140,6 +142,19 @@ def test_a_declared_feed_on_a_refused_host_creates_no_database(
     if argv[0] != "story":  # a read says there is no database, as without the config
         assert f"{config}: [feeds] http://127.0.0.1:18765/wire.xml: refused: 127.0.0.1" in err
     assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_declared_feed_on_a_refused_host_leaves_an_empty_database_empty(
+    empty_db, tmp_path, capsys, monkeypatch
+):
+    # an empty database counts as none (README): refused before storybot's tables are made
+    monkeypatch.delenv("STORYBOT_ALLOWED_HOSTS")
+    config = _config(tmp_path, feeds=["http://127.0.0.1:18765/wire.xml"])
+    assert main(["--config", config, "run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"{config}: [feeds] http://127.0.0.1:18765/wire.xml: refused: 127.0.0.1" in err
+    assert_still_empty(empty_db, tmp_path)
 
 
 def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tmp_path, capsys):

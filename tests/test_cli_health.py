@@ -345,9 +345,28 @@ def test_a_database_holding_other_tables_is_reported_as_not_storybots(
     conn.close()
     monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
     assert main(["health"]) == 1
-    assert _lines(capsys.readouterr().out)["schema"] == (
+    out = capsys.readouterr().out
+    assert _lines(out)["database"].startswith(f"ok {tmp_path / 'other.db'} "), out
+    assert _lines(out)["schema"] == (
         "problem no storybot tables: not a storybot database (it holds other tables: users)"
     )
+    # left exactly as it was, as every other command leaves it: not even switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    conn.close()
+
+
+def test_an_empty_sqlite_file_is_reported_and_left_empty(tmp_path, monkeypatch, capsys):
+    (tmp_path / "e.db").touch()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'e.db'}")
+    assert main(["health"]) == 1
+    assert _lines(capsys.readouterr().out)["schema"] == (
+        "problem no storybot tables: an empty database, never started "
+        "(`storybot db-upgrade` creates them)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db"]
+    assert (tmp_path / "e.db").stat().st_size == 0
 
 
 def test_a_database_server_that_does_not_answer_is_a_problem(monkeypatch, capsys):

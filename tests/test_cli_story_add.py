@@ -12,10 +12,12 @@ import sys
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
-from test_cli import db  # noqa: F401  (fixture)
+from test_cli import assert_still_empty, db, empty_db  # noqa: F401  (fixtures)
 
 from adapters.cli import main
 from storage import open_store
+
+pytest_plugins = ["store_fixtures"]  # pg_url, for empty_db
 
 
 def _seed(i: int = 0) -> str:
@@ -143,6 +145,20 @@ def test_story_add_refused_for_what_was_typed_creates_no_database(
     err = capsys.readouterr().err
     assert said in err and err.count("\n") == 1, err
     assert list((tmp_path / "db").iterdir()) == []
+
+
+@pytest.mark.parametrize(("seed", "said"), [("nonexist.txt", "seed file not found")])
+def test_story_add_refused_for_a_seed_leaves_an_empty_database_empty(
+    empty_db, tmp_path, capsys, seed, said
+):
+    # "an empty database counts as none" (README): the seeds are read before the tables
+    # are made, as for a missing file
+    assert main(["story", "add", "pentagon", "--seed", seed]) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1, err
+    assert_still_empty(empty_db, tmp_path)
+    assert main(["story", "add", "pentagon", "--seed", _seed()]) == 0  # a good one starts it
+    assert [name for name, _ in _stories(empty_db)] == ["pentagon"]
 
 
 class _ReaderGone(io.StringIO):

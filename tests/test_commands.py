@@ -466,6 +466,15 @@ async def test_status_says_the_digest_period_used_for_hours_stored_out_of_range(
     store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, float("inf"), clock.now())
     status = await commands.handle(req("status pentagon"))
     assert "This channel follows this story (a digest every 168 hours)." in status.text
+    # and /story follow says the same period: following with it again changes nothing
+    reply = await commands.handle(req("follow pentagon digest 168", admin=True))
+    assert reply.text == (
+        "This channel already follows pentagon: new developments are posted as a digest "
+        "every 168 hours."
+    )
+    store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, float("inf"), clock.now())
+    reply = await commands.handle(req("follow pentagon realtime", admin=True))
+    assert reply.text.endswith("now posted as they happen (before: as a digest every 168 hours).")
 
 
 async def test_status_dates_a_development_by_its_first_report(commands, store, clock):

@@ -360,3 +360,17 @@ async def test_the_note_on_a_removed_declared_feed_hides_its_key(store, clock):
         "/etc/storybot/storybot.toml: the next storybot command run with that file (storybot "
         "run included) adds it again; remove it there to keep it removed.",
     ]
+
+
+async def test_a_declared_feed_on_an_ipv4_form_host_is_noted_as_its_removal_finds_it(store, clock):
+    # stored before the IPv4-form rule: the removal finds it in any spelling (the stored
+    # form, bot.validate.stored_form), and the note says the same of the declaration
+    declared = Declarations("/etc/storybot/storybot.toml", feeds=frozenset({"http://127.1/feed"}))
+    assert declared.feed("HTTP://127.1/feed")
+    commands = Commands(store, clock, declared=declared)
+    store.add_feed("http://127.1/feed", clock.now())
+    gone = await commands.handle(req("feeds remove HTTP://127.1/feed", admin=True))
+    assert gone.ok and store.list_feeds() == []
+    assert gone.text.splitlines()[1].startswith(
+        "Note: http://127.1/feed is declared in [feeds] urls of /etc/storybot/storybot.toml:"
+    ), gone.text

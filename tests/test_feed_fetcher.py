@@ -236,9 +236,11 @@ async def test_a_retry_after_beyond_the_week_is_reported_as_the_week_waited(
         f"the longest storybot waits; the server asked for {asked})"
     )
     feed = Feed(id=1, url=url, title=None, status=FeedStatus.OK, next_poll_at=NOW)
-    outcome = plan_next_poll(feed, result, NOW, PollPolicy(), random.Random(1))
-    assert outcome.next_poll_at - NOW == timedelta(days=7)
-    assert outcome.last_error == result.error
+    # the wait and the error's week are one value: no [polling] mapping sets the wait apart
+    for policy in (PollPolicy(), PollPolicy.from_settings({"max_retry_after_s": 3600})):
+        outcome = plan_next_poll(feed, result, NOW, policy, random.Random(1))
+        assert outcome.next_poll_at - NOW == timedelta(days=7)
+        assert outcome.last_error == result.error
 
 
 @pytest.mark.parametrize("retry_after", ["604800", "604801"])
