@@ -63,7 +63,7 @@ from bot.settings import PollingSettings
 from bot.status_text import (
     DEVELOPMENTS_PAGE,
     developments_body,
-    digest_period,
+    digest_every,
     follow_line,
     status_lines,
 )
@@ -677,7 +677,7 @@ def _delivery(mode: DeliveryMode, hours: float) -> str:
     """How a follow posts: "as they happen" or "as a digest every 6 hours"."""
     if mode is DeliveryMode.REALTIME:
         return "as they happen"
-    return f"as {digest_period(hours)}"
+    return f"as {digest_every(hours)}"
 
 
 def _sentence(text: str) -> str:

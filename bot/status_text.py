@@ -104,12 +104,12 @@ def status_lines(
 def follow_line(binding: Binding) -> str:
     """The status's line saying that the channel asking follows the story, and how."""
     mode = (
-        "realtime" if binding.mode is DeliveryMode.REALTIME else digest_period(binding.digest_hours)
+        "realtime" if binding.mode is DeliveryMode.REALTIME else digest_every(binding.digest_hours)
     )
     return f"This channel follows this story ({mode})."
 
 
-def digest_period(hours: float) -> str:
+def digest_every(hours: float) -> str:
     """A binding's stored digest period as the digests really come ("a digest every 168
     hours" for ``inf``, see :func:`digest_hours_in_range`): what ``/story status`` and
     ``/story follow`` say."""

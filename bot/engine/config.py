@@ -65,12 +65,11 @@ class EngineConfig:
         on_topic_threshold: Minimum relevance score for on-topic.
         one_seed_scale: ``on_topic_threshold`` is multiplied by this for a story whose
             profile is one article (exactly one seed, and it has a body): a single
-            document is not an
-            average, so another report of its event scores lower against it than against
-            the centroid of several reports (if a report's share of words about the event
-            is rho, its cosine to one seed is about rho and to the mean of k seeds about
-            rho / sqrt(rho + (1 - rho) / k): 0.69 times as high for k = 1 as for k = 4 at
-            rho = 0.3). 1 turns it off. Tracking C_norm at Nt = 1 (one seed), 1 -> 0.7:
+            document is not an average, so another report of its event scores lower
+            against it than against the centroid of several reports (if a report's share
+            of words about the event is rho, its cosine to one seed is about rho and to
+            the mean of k seeds about rho / sqrt(rho + (1 - rho) / k): 0.69 times as high
+            for k = 1 as for k = 4 at rho = 0.3). 1 turns it off. Tracking C_norm at Nt = 1 (one seed), 1 -> 0.7:
             giveme5w1h 0.0606 -> 0.0385, developments 0.1476 -> 0.1237, gva 0.1547 ->
             0.1349; a full-text seed followed on its stream's RSS summaries (the usual
             service: a story added from an article's link, feeds that send summaries)
