@@ -301,9 +301,15 @@ def _development_line(store: Store, dev: dict[str, object], j: Judgement) -> str
     lead = dev.get("lead")
     if isinstance(lead, dict):
         # too far by its whole text, it joined a development whose reports lead alike
+        # a headline-only item's lead is its headline, also compared with the headlines
+        what, theirs = (
+            ("headline", "headlines and leads")
+            if lead.get("headline_only")
+            else ("lead (headline and first sentence)", "leads")
+        )
         line += (
-            f"; its lead (headline and first sentence) is {_fmt_reason(lead.get('similarity'))} "
-            f"close to the leads of development {_development_label(store, j, lead.get('development'))} "
+            f"; its {what} is {_fmt_reason(lead.get('similarity'))} "
+            f"close to the {theirs} of development {_development_label(store, j, lead.get('development'))} "
             f"(from {_fmt_reason(lead.get('threshold'))}), so it joined that one"
         )
     return line

@@ -1122,13 +1122,13 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
 
 
 @pytest.mark.parametrize(
-    ("closest", "similarity", "lead_similarity", "said"),
+    ("closest", "similarity", "lead", "said"),
     [
         # closest by its whole text, but not close enough: its lead joined one
         (
             0,
             0.041,
-            0.52,
+            {"development": 0, "similarity": 0.52, "threshold": 0.4},
             "closest development 0 (the seed story): similarity 0.041; an item joins a "
             "development from similarity 0.080; its lead (headline and first sentence) is 0.520 "
             "close to the leads of development 0 (the seed story) (from 0.400), so it joined "
@@ -1140,15 +1140,24 @@ async def test_why_names_the_closest_development_and_its_join_threshold(commands
         (
             None,
             0.0,
-            0.61,
+            {"development": 0, "similarity": 0.61, "threshold": 0.4},
             "no development was close to it; an item joins a development from similarity "
             "0.080; its lead (headline and first sentence) is 0.610 close to the leads of "
             "development 0 (the seed story) (from 0.400), so it joined that one",
         ),
+        # a headline-only item: its lead is its headline, compared with headlines too
+        (
+            0,
+            0.036,
+            {"development": 0, "similarity": 0.383, "threshold": 0.3, "headline_only": True},
+            "closest development 0 (the seed story): similarity 0.036; an item joins a "
+            "development from similarity 0.080; its headline is 0.383 close to the headlines "
+            "and leads of development 0 (the seed story) (from 0.300), so it joined that one",
+        ),
     ],
 )
 async def test_why_says_an_item_joined_a_development_by_its_lead(
-    commands, store, clock, closest, similarity, lead_similarity, said
+    commands, store, clock, closest, similarity, lead, said
 ):
     reason = {
         "score": 0.5,
@@ -1158,7 +1167,7 @@ async def test_why_says_an_item_joined_a_development_by_its_lead(
             "similarity": similarity,
             "similarity_undecayed": similarity,
             "join_threshold": 0.08,
-            "lead": {"development": 0, "similarity": lead_similarity, "threshold": 0.4},
+            "lead": lead,
         },
     }
     reply = await _why(commands, store, clock, 3, reason, on_topic=True, score=0.5, development=0)

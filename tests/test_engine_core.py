@@ -353,6 +353,57 @@ def test_a_headline_only_items_lead_is_its_headline() -> None:
     assert lead_vector(FLOOD_REPORT[0], "Photo: Jane Cole") == lead_vector(FLOOD_REPORT[0], "")
 
 
+# a headline-only feed's report of the seed flood: its headline shares a few of the seeds'
+# headline words and nothing of their first sentences
+FLOOD_REPORT_HEADLINE = "Families in shelter as Riverton waits for river to fall"
+
+
+def test_a_headline_only_report_of_the_seed_event_joins_the_seed_story_by_its_headline() -> None:
+    (v,) = flood_engine().judge(doc(50, FLOOD_REPORT_HEADLINE, ""))
+    j = v.judgement
+    assert j.on_topic and j.development == 0 and not j.new_development
+    lead = j.reason["development"]["lead"]
+    assert lead["headline_only"] and lead["threshold"] == 0.3
+    # below the bar of a lead with a first sentence: a few words score lower
+    assert 0.3 <= lead["similarity"] < 0.4
+    off = EngineConfig(story_dev_headline_lead_threshold=0)
+    (alert,) = flood_engine(off).judge(doc(50, FLOOD_REPORT_HEADLINE, ""))
+    assert alert.judgement.new_development
+
+
+# held to the bar of a whole lead (0.4), this headline joins the seed story only through
+# the seeds' headlines: against their leads (headline and first sentence) it is below 0.4
+HEADLINES_ONLY_CONFIG = EngineConfig(story_dev_headline_lead_threshold=0.4)
+SHELTER_HEADLINE = "Riverton shelter full as families wait out the flood"
+
+
+def test_a_headline_is_compared_with_a_developments_headlines_as_well_as_its_leads() -> None:
+    assert _joins(flood_engine(HEADLINES_ONLY_CONFIG), doc(50, SHELTER_HEADLINE, ""), 0)
+    # an item with a body is compared with leads only
+    body = "The county said the school gym had no beds left by Tuesday night."
+    (w,) = flood_engine(HEADLINES_ONLY_CONFIG).judge(doc(50, SHELTER_HEADLINE, body))
+    assert "lead" not in w.judgement.reason["development"]
+
+
+def test_a_headline_only_report_of_a_new_turn_still_opens_a_development() -> None:
+    (v,) = flood_engine().judge(doc(51, FLOOD_TURN[0], "", days=4))
+    j = v.judgement
+    assert j.on_topic and j.new_development and "lead" not in j.reason["development"]
+
+
+def test_a_snapshot_from_before_headlines_rebuilds_the_seed_storys_from_the_seeds() -> None:
+    e = flood_engine(HEADLINES_ONLY_CONFIG)
+    state = json.loads(json.dumps(e.snapshot(1)))
+    assert "riverton" in state["developments"]["clusters"][0]["headlines"]
+    for c in state["developments"]["clusters"]:
+        del c["headlines"]
+    restored = Engine(
+        HEADLINES_ONLY_CONFIG, background=json.loads(json.dumps(e.background_state()))
+    )
+    restored.track(Story(1, "flood", FLOOD_SEEDS[0].title, FLOOD_SEEDS, T0), state)
+    assert _joins(restored, doc(50, SHELTER_HEADLINE, ""), 0)
+
+
 def test_a_report_that_opens_like_the_seeds_weeks_later_is_a_new_turn() -> None:
     # a lead's pull fades with the development's silence as the whole text's does: the
     # trial after the shooting opens like the first reports but is news

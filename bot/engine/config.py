@@ -32,6 +32,7 @@ _UNIT_INTERVAL = frozenset(
         "dev_source_discount",
         "dev_shared_discount",
         "story_dev_lead_threshold",
+        "story_dev_headline_lead_threshold",
         "one_seed_scale",
     }
 )
@@ -197,6 +198,10 @@ class EngineConfig:
             report of an event the story holds retells it first, a new turn leads with
             the turn (:meth:`bot.engine.developments.DevelopmentTracker.assign`). 0 turns
             it off.
+        story_dev_headline_lead_threshold: The same for a headline-only item, whose
+            lead is its headline alone, compared with each development's headlines as
+            well as its leads: a few words score lower against leads that carry first
+            sentences. 0 turns it off for headline-only items.
         dev_idf_power: Exponent of the IDF in development similarity.
         dev_half_life_days: Half-life of a development's pull as it goes quiet.
         background_before_days: An on-topic item published more than this many days
@@ -291,6 +296,7 @@ class EngineConfig:
     dev_join_threshold: float = 0.15
     story_dev_join_threshold: float = 0.08
     story_dev_lead_threshold: float = 0.4
+    story_dev_headline_lead_threshold: float = 0.3
     dev_idf_power: float = 1.0
     dev_half_life_days: float = 14.0
     background_before_days: float = 2.0

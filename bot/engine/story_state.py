@@ -144,6 +144,7 @@ class StoryState:
             self.story.title,
             self._dev_weights(),
             lead=self._seed_leads(),
+            head=self._seed_headlines(),
         )
         for s in self.story.seeds:
             self._add_sentences(c, candidate_sentences(s.title, s.text), "seed", s.url)
@@ -151,6 +152,12 @@ class StoryState:
             # seeds are indexed under negative ids: a copy of a seed is the seed story
             self.copies.add(-(i + 1), a.fp)
             self._remember_copy_dev(-(i + 1), 0)
+
+    def _seed_headlines(self) -> Vector:
+        """The sum of the seeds' headline vectors (the story's title when it has no
+        seeds): development 0's headlines."""
+        titles = [s.title for s in self.story.seeds] or [self.story.title]
+        return vector_sum([lead_vector(t, "") for t in titles])
 
     def _seed_leads(self) -> Vector:
         """The sum of the seeds' lead vectors (the story's title when it has no seeds):
@@ -333,6 +340,8 @@ class StoryState:
                 self._dev_weights(),
                 lead=lead_vector(doc.title, doc.text),
                 lead_df=self.df,
+                head=lead_vector(doc.title, ""),
+                headline_only=a.headline_only,
             )
             reason["development"] = dev_reason
             self._add_sentences(c, candidate_sentences(doc.title, doc.text), doc.source, doc.url)
@@ -526,6 +535,13 @@ class StoryState:
                 # win every comparison of leads by being the only one with a lead
                 c.lead = (
                     top_terms(st._seed_leads(), LEAD_TERMS)
+                    if c.number == 0
+                    else lead_vector(c.headline, "")
+                )
+            if not c.headlines:
+                # a snapshot from before headlines were kept: the same, from the headlines
+                c.headlines = (
+                    top_terms(st._seed_headlines(), LEAD_TERMS)
                     if c.number == 0
                     else lead_vector(c.headline, "")
                 )
