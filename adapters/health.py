@@ -46,6 +46,7 @@ from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
 from storage.migrate import (
+    NewerSchema,
     NoStorybotSchema,
     SchemaRevision,
     schema_revision,
@@ -143,9 +144,13 @@ def check(
             writable=False,
         )
     except ConfigError as exc:
-        if isinstance(exc.__cause__, NoStorybotSchema):  # a SQLite file, refused untouched
-            return [Finding("database", OK, f"{name} answers"), _no_schema(exc.__cause__.tables)]
-        if not isinstance(exc.__cause__, DBAPIError) or _no_such_database(exc.__cause__):
+        cause = exc.__cause__  # a SQLite file, refused untouched: what it holds
+        if isinstance(cause, NoStorybotSchema):
+            return [Finding("database", OK, f"{name} answers"), _no_schema(cause.tables)]
+        if isinstance(cause, NewerSchema):  # a newer storybot's, another application's
+            revision = SchemaRevision(cause.unknown, cause.head, cause.unknown)
+            return [Finding("database", OK, f"{name} answers"), _schema(revision)]
+        if not isinstance(cause, DBAPIError) or _no_such_database(cause):
             raise  # no such database (file or PostgreSQL), a bad URL: the operator's, exit 2
         return [Finding("database", PROBLEM, str(exc))]
     try:

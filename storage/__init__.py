@@ -53,8 +53,9 @@ def open_store(
             missing directory is refused (a mistyped path must not look like lost data).
         upgrade: run Alembic ``upgrade head`` first (safe to repeat: a no-op when current).
             Either way an existing SQLite file without a storybot revision (another
-            application's, or empty unless ``upgrade`` and ``start``) is refused before
-            storybot's connection settings touch it.
+            application's, or empty unless ``upgrade`` and ``start``) or at a revision
+            these migrations do not have (a newer storybot's, or another Alembic-migrated
+            application's) is refused before storybot's connection settings touch it.
         source: where ``url`` came from (``Settings.database_source``), named in errors.
         create: False refuses a SQLite file that does not exist instead of creating an
             empty one: a command that only reads, run in the wrong directory, must say so
@@ -73,7 +74,8 @@ def open_store(
         ConfigError: the URL is malformed, names an unknown driver, a SQLite file's
             directory does not exist, the file does not exist and ``create`` is False,
             the file cannot be written, the database has no storybot schema but other
-            tables (or none, and not ``start``), or the connection fails for any reason not
+            tables (or none, and not ``start``) or is at a revision these migrations do
+            not have (see :class:`NewerSchema`), or the connection fails for any reason not
             known to pass (a wrong password, no such database, a bad or unmet
             ``sslmode``); the message names ``source``.
         DatabaseUnavailable: the database server cannot be reached now (down, still
@@ -118,17 +120,9 @@ def open_store(
         raise error(
             f"cannot open the database {describe(parsed)} (from {source}): {reason}"
         ) from exc
-    except NoStorybotSchema as exc:
+    except (NoStorybotSchema, NewerSchema) as exc:
         engine.dispose()
-        raise ConfigError(f"the database {shown} ({source}) {exc}") from None
-    except NewerSchema as exc:
-        engine.dispose()
-        then = (
-            "; run that version, or restore the backup made before the upgrade"
-            if exc.newer
-            else ""  # the reason says it: a database of its own
-        )
-        raise ConfigError(f"the database {shown} ({source}) {exc}{then}") from None
+        raise ConfigError(_refusal(f"the database {shown} ({source})", exc)) from None
     except BaseException:
         engine.dispose()
         raise
@@ -150,16 +144,27 @@ def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
 
     Raises:
         ConfigError: the file holds other tables but no storybot schema, or none and not
-            ``start`` (see :class:`NoStorybotSchema`, its ``__cause__``: what health
-            reports). A file that cannot be read is left to the opening proper, which
-            says why.
+            ``start`` (see :class:`NoStorybotSchema`), or it is at a revision these
+            migrations do not have (see :class:`NewerSchema`): its ``__cause__``, what
+            health reports. A file that cannot be read is left to the opening proper,
+            which says why.
     """
     try:
         _check_plainly(url, start)
-    except NoStorybotSchema as exc:
-        raise ConfigError(f"{database} {exc}") from exc
+    except (NoStorybotSchema, NewerSchema) as exc:
+        raise ConfigError(_refusal(database, exc)) from exc
     except DBAPIError:
         pass
+
+
+def _refusal(database: str, exc: NoStorybotSchema | NewerSchema) -> str:
+    """Why ``database`` is not opened, in one line: what it holds and what to do."""
+    then = (
+        "; run that version, or restore the backup made before the upgrade"
+        if isinstance(exc, NewerSchema) and exc.newer
+        else ""  # the reason says it: a database of its own
+    )
+    return f"{database} {exc}{then}"
 
 
 def _check_plainly(url: URL, start: bool) -> None:
@@ -196,6 +201,8 @@ def is_empty_database(url: str, source: str = SETTING) -> bool:
         _check_plainly(parsed, start=False)
     except NoStorybotSchema as exc:
         return not exc.tables
+    except NewerSchema:  # a newer storybot's, or another Alembic-migrated application's
+        return False
     except (SQLAlchemyError, ImportError):  # a driver missing, too: said when opened
         return False
     return False

@@ -216,10 +216,14 @@ def other_tables(connection: Connection) -> tuple[str, ...]:
 
 
 def check_storybot_schema(connection: Connection, *, start: bool = True) -> tuple[str, ...]:
-    """The database's revisions, if it may be migrated: a storybot database, or an empty
-    one where ``start`` allows creating the tables.
+    """The database's revisions, if it may be migrated: a storybot database at one of
+    these migrations' revisions, or an empty one where ``start`` allows creating the
+    tables. Reads only: ``open_store`` runs it before storybot's connection settings
+    touch a SQLite file, so that a database refused here is left as it was.
 
     Raises:
+        NewerSchema: A revision these migrations do not have: a newer storybot's, or
+            another Alembic-migrated application's; nothing was changed.
         NoStorybotSchema: No storybot revision, and other tables (or none and not
             ``start``); nothing was changed.
     """
@@ -228,6 +232,11 @@ def check_storybot_schema(connection: Connection, *, start: bool = True) -> tupl
         tables = other_tables(connection)
         if tables or not start:
             raise NoStorybotSchema(tables)
+        return current
+    script = ScriptDirectory.from_config(alembic_config())
+    unknown = _unknown(script, current)
+    if unknown:  # Alembic would fail with a traceback that says less
+        raise NewerSchema(unknown, tuple(script.get_heads()))
     return current
 
 
@@ -251,10 +260,6 @@ def upgrade_to_head(engine: Engine, *, start: bool = True) -> SchemaUpgrade:
     config = alembic_config()
     with migration_connection(engine) as connection:
         before = check_storybot_schema(connection, start=start)
-        script = ScriptDirectory.from_config(config)
-        unknown = _unknown(script, before)
-        if unknown:  # Alembic would fail with a traceback that says less
-            raise NewerSchema(unknown, tuple(script.get_heads()))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = tuple(MigrationContext.configure(connection).get_current_heads())

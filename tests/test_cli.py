@@ -920,6 +920,57 @@ def test_a_command_on_another_applications_database_is_refused_and_writes_nothin
         conn.close()
 
 
+@pytest.fixture
+def other_apps_alembic_db(tmp_path, monkeypatch) -> str:
+    """STORYBOT_DATABASE_URL naming another Alembic-migrated application's SQLite file: a
+    table of its own (``invoices``) and an ``alembic_version`` at its revision
+    (``3f2a9c1b7e0d``), made by SQLite itself (no WAL, as most tools)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)")
+        conn.execute("INSERT INTO invoices VALUES (1, 100)")
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('3f2a9c1b7e0d')")
+    conn.close()
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    return url
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["story", "list"],
+        ["outbox"],
+        ["feeds", "list"],
+        ["ask", "status"],
+        ["prune", "--older-than", "90"],
+        ["db-upgrade"],
+        ["feeds", "add", "http://127.0.0.1/f.xml"],
+        ["story", "add", "pentagon", "--seed", str(sorted(seeds_dir().glob("*.txt"))[0])],
+        ["ask", "feeds add http://127.0.0.1/f.xml"],
+    ],
+)
+def test_a_command_on_another_applications_alembic_database_is_refused_and_leaves_it_alone(
+    other_apps_alembic_db, tmp_path, capsys, argv
+):
+    # its revision is refused (see storage.migrate.NewerSchema) before storybot's own
+    # connection settings switch the file to WAL, as a database without Alembic is
+    before = (tmp_path / "other.db").read_bytes()
+    assert before[18:20] == b"\x01\x01"  # rollback journal (WAL: 2, 2)
+    assert main(argv) == 2, argv
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: the database " in err, err
+    assert "is at schema revision 3f2a9c1b7e0d, which is not one of storybot's" in err, err
+    assert "a database of its own" in err and "newer storybot" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal, no -shm
+    assert (tmp_path / "other.db").read_bytes() == before
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    conn.close()
+
+
 @pytest.mark.parametrize(
     "argv",
     [

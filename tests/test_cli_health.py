@@ -357,6 +357,30 @@ def test_a_database_holding_other_tables_is_reported_as_not_storybots(
     conn.close()
 
 
+def test_another_applications_alembic_sqlite_file_is_reported_and_left_as_it_was(
+    tmp_path, monkeypatch, capsys
+):
+    # made by SQLite itself (no WAL, as most tools), with that application's revision
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('3f2a9c1b7e0d')")
+    conn.close()
+    before = (tmp_path / "other.db").read_bytes()
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    assert main(["health"]) == 1
+    out = capsys.readouterr().out
+    assert _lines(out)["database"].startswith(f"ok {tmp_path / 'other.db'} "), out
+    said = _lines(out)["schema"]
+    assert said.startswith("problem at revision 3f2a9c1b7e0d, which is not one of storybot's"), said
+    # left exactly as it was, as every other command leaves it: not even switched to WAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    assert (tmp_path / "other.db").read_bytes() == before
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    conn.close()
+
+
 def test_an_empty_sqlite_file_is_reported_and_left_empty(tmp_path, monkeypatch, capsys):
     (tmp_path / "e.db").touch()
     monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'e.db'}")

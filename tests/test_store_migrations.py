@@ -145,11 +145,39 @@ def test_another_applications_alembic_revision_is_not_taken_for_a_newer_storybot
     assert "\n" not in said and "is at schema revision 3f2a9c1b7e0d" in said, said
     assert "newer storybot" not in said and "restore the backup" not in said, said
     assert "not one of storybot's" in said and "a database of its own" in said, said
-    store = open_store(empty_url, upgrade=False)
+    plain = create_engine(empty_url)  # a SQLite file is refused now even without upgrade
     try:
-        assert set(inspect(store.engine).get_table_names()) == {"invoices", "alembic_version"}
+        assert set(inspect(plain).get_table_names()) == {"invoices", "alembic_version"}
     finally:
-        store.close()
+        plain.dispose()
+
+
+@pytest.mark.parametrize(("upgrade", "start"), [(True, True), (True, False), (False, False)])
+def test_another_applications_alembic_sqlite_file_is_refused_before_it_is_switched_to_wal(
+    tmp_path, upgrade, start
+):
+    # made by SQLite itself (rollback journal, as most tools): storybot's connection
+    # settings would switch it to WAL, which stays in the file; its revision is refused
+    # first, by every kind of opening (a start, a read, health's)
+    import sqlite3
+
+    from bot.errors import ConfigError
+    from storage.migrate import NewerSchema
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('abc123')")
+    conn.close()
+    before = path.read_bytes()
+    assert before[18:20] == b"\x01\x01"  # rollback journal (WAL: 2, 2)
+    with pytest.raises(ConfigError) as err:
+        open_store(f"sqlite:///{path}", upgrade=upgrade, start=start)
+    assert "is at schema revision abc123, which is not one of storybot's" in str(err.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal, no -shm
+    assert isinstance(err.value.__cause__, NewerSchema), err.value  # what health reports
 
 
 def test_a_database_holding_other_tables_but_no_storybot_schema_is_refused_and_left_alone(
