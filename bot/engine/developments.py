@@ -463,8 +463,9 @@ class DevelopmentTracker:
         ``story_dev_headline_lead_threshold`` instead, and compared with each
         development's headlines as well as its leads (the closer of the two counts). A
         few words against leads that carry first sentences score lower than a lead of
-        the same event would (on the labelled streams' headline-only runs, reports of the
-        seed event a median 0.22-0.34 against the seeds', other events' items 0.09-0.19).
+        the same event would (full-text seeds followed on the labelled streams' headlines:
+        reports of the seed event a median 0.22-0.34 against the seed story, other events'
+        items 0.09-0.19; docs/engine.md).
 
         Returns ``(cluster, faded cosine)``; cluster is None when the rule is off
         (its threshold 0), outside a story, without a lead, or when no development's
