@@ -39,28 +39,29 @@ MAX_TICK_SECONDS = 60
 MAX_DEMO_TICKS = 1_000_000
 
 
-# a leading "/story", as the README and chat write commands: `storybot chat` drops it too
-_STORY_PREFIX = re.compile(r"\s*/story(?:\s+|$)", re.IGNORECASE)
-
-
 class _CommandText(argparse.Action):
     """``ask``'s text: every word after ``ask``, also those starting with '-'.
 
     The positional is ``argparse.REMAINDER``, so ``storybot ask subscribe bakery --story
-    pentagon`` and ``... -pentagon`` need no quotes or ``--``; the first ``--`` is dropped
-    as before (``storybot ask -- subscribe ...`` still works). A leading ``/story`` is
-    dropped as ``storybot chat`` drops it (``storybot ask "/story status s4"``, pasted from
-    the README). No words, or only blank ones, is a usage error.
+    pentagon`` and ``... -pentagon`` need no quotes or ``--``. A ``--`` first (the usual
+    end of options: ``storybot ask -- subscribe ...``, ``storybot ask -v -- status``) is
+    dropped; a ``--`` later is the command's, as it is typed into ``storybot chat``
+    (``subscribe pentagon -- dod`` is refused, not read as ``pentagon dod``). A leading
+    ``/story`` is dropped by the rule ``storybot chat`` follows
+    (:func:`adapters.console.without_story_prefix`: ``storybot ask "/story status s4"``,
+    pasted from the README). No words, or only blank ones, is a usage error.
     """
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from adapters.console import without_story_prefix
+
         words = list(values or [])
-        if "--" in words:
-            words.remove("--")
-        prefix = _STORY_PREFIX.match(words[0]) if words else None
-        if prefix:
-            rest = words[0][prefix.end() :]
-            words = ([rest] if rest.strip() else []) + words[1:]
+        if words[:1] == ["--"]:  # argparse leaves it in a REMAINDER's words
+            words = words[1:]
+        if words:
+            rest = without_story_prefix(words[0])
+            if rest != words[0]:
+                words = ([rest] if rest.strip() else []) + words[1:]
         if not "".join(words).strip():  # none, or only blank ones (`storybot ask ""`)
             raise argparse.ArgumentError(
                 self, 'the /story command is missing, e.g. storybot ask "status"'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import sys
 import threading
 from collections import deque
@@ -146,6 +147,27 @@ _READING_ASKS = frozenset({"status", "developments", "subscriptions", "why"})
 _LISTING_ASKS = frozenset({"feeds", "stories"})
 
 
+# The optional "/story" before a command, as the README and Slack write commands: in any
+# case, followed by whitespace or the end (`/storystatus` is no `status`). `storybot ask`
+# and `storybot chat` both drop it (see without_story_prefix).
+_STORY_PREFIX = re.compile(r"\s*/story(?:\s+|$)", re.IGNORECASE)
+# what ends `storybot chat`, in any case (typed alone on its line, /story before it or not)
+_QUIT_WORDS = frozenset({"quit", "exit"})
+
+
+def without_story_prefix(text: str) -> str:
+    """``text`` without a leading ``/story`` (see ``_STORY_PREFIX``) and the space after
+    it; other text as it is: ``/STORY status`` is ``status``, ``/storystatus`` stays."""
+    prefix = _STORY_PREFIX.match(text)
+    return text[prefix.end() :] if prefix else text
+
+
+def says_quit(line: str) -> bool:
+    """Whether the line typed into ``storybot chat`` ends it: ``quit`` or ``exit``, in any
+    case, with spaces around it or not (``/story`` before it is dropped first)."""
+    return line.strip().lower() in _QUIT_WORDS
+
+
 def _words(text: str) -> list[str]:
     """A command's words in lower case: command names are matched ignoring case."""
     return text.lower().split()
@@ -220,6 +242,9 @@ async def interactive(
 ) -> bool:
     """Read commands until EOF or ``quit`` and print the replies (``storybot chat``).
 
+    Each line is read as ``storybot ask`` reads its words: a leading ``/story`` (any case,
+    then a space or the end) is dropped, and ``--`` is a word like any other.
+
     ``banner`` (how to use it) is for a person at a terminal; piped input goes without.
 
     Returns:
@@ -236,10 +261,8 @@ async def interactive(
         except (EOFError, KeyboardInterrupt):
             print(file=out)
             return changed
-        line = line.strip()
-        if line.startswith("/story"):
-            line = line[len("/story") :].strip()
-        if line in ("quit", "exit"):
+        line = without_story_prefix(line.strip())
+        if says_quit(line):
             return changed
         if not line:
             continue
