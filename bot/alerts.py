@@ -555,7 +555,8 @@ def notice_message(
     """
     if parts is None:
         parts = NoticeParts.of(item)
-    names = "; ".join(f"#{s.id}: {s.query}{_found(q, parts.doc)}" for s, q in matched)
+    # each named as /story subscribe and /story subscriptions name it (Query.describe)
+    names = "; ".join(f"#{s.id}: {q.describe()}{_found(q, parts.doc)}" for s, q in matched)
     footer = f"Matched your subscription{'s' if len(matched) > 1 else ''} {names}"
     return OutboundMessage(
         kind=MessageKind.NOTICE,

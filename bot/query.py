@@ -15,6 +15,10 @@ Grammar (``NOT`` binds tighter than ``AND``, which binds tighter than ``OR``)::
 Operators are recognised in any case ("or", "Or"); to search for the word itself, quote
 it (``"or"``). ``-`` means NOT only at the start of a word, so "supply-chain" is a word.
 Typographic quotes (“ ” „ « ») are quotes, as phones and "smart quotes" type them.
+Single quotes, straight or typographic (``'supply chain'``, ‘supply chain’), are quotes
+too where they pair around words: one opens a phrase only at the start of a word and
+closes it only at the end of one, so apostrophes (Trump's, O'Brien, don't, '90s) stay
+part of their words.
 
 Punctuation that its writer means as an operator the language does not have is refused
 in a query typed now rather than read as plain words, which would do something else
@@ -60,6 +64,8 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_TERMS",
     "QUOTE_CHARS",
+    "SINGLE_QUOTE_CHARS",
+    "UNCLOSED_QUOTE",
     "And",
     "Document",
     "Node",
@@ -69,6 +75,9 @@ __all__ = [
     "QueryError",
     "Term",
     "parse_query",
+    "quoted_whole",
+    "shown_query",
+    "unclosed_quote",
 ]
 
 MAX_CHARS = 500
@@ -98,7 +107,8 @@ class Term:
 
     Attributes:
         keys: The normalised tokens that must appear consecutively.
-        label: The text as the user wrote it (whitespace collapsed), for display.
+        label: The text as the user wrote it (whitespace collapsed; an unquoted word
+            without an apostrophe at either end), for display.
         quoted: Whether the user wrote it between quotes.
     """
 
@@ -400,13 +410,17 @@ class _Tok:
 
 # Every character belongs to exactly one alternative (``word`` takes whatever is left), so
 # ``finditer`` tiles the whole input. ``-`` negates only at the start of a lexeme and only
-# when something follows it, which keeps "supply-chain" a word.
+# when something follows it, which keeps "supply-chain" a word. A single quote opens a
+# phrase only at the start of a word and closes it only at the end of one (before a space,
+# a parenthesis or the end), so an apostrophe inside a word (Trump's, O'Brien, don't) is
+# part of it; one with no partner ('90s, students') is an apostrophe too.
 _LEXEME = re.compile(
     r"""
       (?P<space>\s+)
     | (?P<paren>[()])
     | (?P<phrase>"[^"]*")
     | (?P<open_quote>")
+    | (?P<single_phrase>'(?=[^\s'])[^"]*?(?<=\S)'(?=[\s()]|$))
     | (?P<minus>-(?=\S))
     | (?P<word>[^\s()"]+)
     """,
@@ -417,7 +431,38 @@ _LEXEME = re.compile(
 # Typographic double quotes, as phones and "smart quotes" settings type them: each is a
 # quote of the query language, so “supply chain” is a phrase as "supply chain" is.
 QUOTE_CHARS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'
-_STRAIGHT_QUOTES = str.maketrans(dict.fromkeys(QUOTE_CHARS[1:], '"'))
+# Single quotes and apostrophes, straight and typographic (Slack and phones type ‘…’ and
+# Trump’s): a pair of them around words is a phrase as double quotes are (see _LEXEME).
+SINGLE_QUOTE_CHARS = "'\u2018\u2019\u201a\u201b\u2039\u203a"
+_STRAIGHT_QUOTES = str.maketrans(
+    dict.fromkeys(QUOTE_CHARS[1:], '"') | dict.fromkeys(SINGLE_QUOTE_CHARS[1:], "'")
+)
+# What the lexer's error says, and a title's in ``stories add`` (bot.story_admin), whose
+# quotes follow the same rule (see unclosed_quote).
+UNCLOSED_QUOTE = 'A quote (") is never closed.'
+
+
+def unclosed_quote(text: str) -> bool:
+    """Whether a double quote (straight or typographic) in ``text`` is never closed.
+
+    The query language's rule: double quotes pair up from the left, each pair around a
+    phrase, so one is left over exactly when there is an odd number of them.
+    """
+    return text.translate(_STRAIGHT_QUOTES).count('"') % 2 == 1
+
+
+def quoted_whole(text: str) -> str | None:
+    """What is between the quotes when all of ``text`` is one quoted phrase, else None.
+
+    Read as a query reads a phrase: ``"Chips Act"``, “Chips Act”, ``'Chips Act'`` and
+    ‘Trump’s wall’ are; ``"Chips Act" and "CHIPS"`` and ``'Tis the season`` are not.
+    """
+    m = _LEXEME.match(text.translate(_STRAIGHT_QUOTES))
+    if m is None or m.end() != len(text) or m.lastgroup not in ("phrase", "single_phrase"):
+        return None
+    return text[1:-1]
+
+
 # A comma inside a number ("1,000") is part of it; any other separates nothing.
 _NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
@@ -454,6 +499,18 @@ def _refuse_misread(lexeme: str) -> None:
         )
 
 
+def _word(lexeme: str, keys: tuple[str, ...]) -> Term:
+    """The term of an unquoted word, labelled without an apostrophe at either end.
+
+    Shown with one ('90s, students'), a word could pair with another into a phrase when
+    :meth:`Query.describe` is parsed again; the apostrophe is no part of the match keys.
+    """
+    label = lexeme.strip("'")
+    if label != lexeme and tuple(text_tokens(label)) != keys:
+        return Term(keys, lexeme, quoted=True)  # shown as "…", which keeps it whole
+    return Term(keys, label)
+
+
 def _lex(text: str, strict: bool = True) -> list[_Tok]:
     """The tokens of ``text``; ``strict`` (a query typed now) refuses misread punctuation."""
     out: list[_Tok] = []
@@ -468,9 +525,9 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             out.append(_Tok("not", "-"))
         elif kind == "open_quote":
             raise QueryError(
-                'A quote (") is never closed. Put phrases between two quotes, like "supply chain".'
+                f'{UNCLOSED_QUOTE} Put phrases between two quotes, like "supply chain".'
             )
-        elif kind == "phrase":
+        elif kind in ("phrase", "single_phrase"):
             label = " ".join(lexeme[1:-1].split())
             keys = tuple(text_tokens(label))
             if not keys:
@@ -489,7 +546,7 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
             # write "trump & musk" and mean the two words.
             if keys:
-                out.append(_Tok("term", lexeme, Term(keys, lexeme)))
+                out.append(_Tok("term", lexeme, _word(lexeme, keys)))
             elif lexeme == "-":
                 lone_dash_before.append(len(out))
     for i in lone_dash_before if strict else ():
@@ -675,6 +732,17 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
             "appear, for example: pentagon -openai"
         )
     return query
+
+
+def shown_query(text: str) -> str:
+    """A stored subscription's query as every reply and DM names it.
+
+    Its canonical form (:meth:`Query.describe`), the one ``/story subscribe`` answers
+    with, so that a subscription has one name: ``supply chain`` is ``supply AND chain``
+    wherever it is shown. A text that no longer parses is shown as stored.
+    """
+    query = stored_query(text)
+    return query.describe() if query is not None else " ".join(text.split())
 
 
 def stored_query(text: str) -> Query | None:

@@ -22,7 +22,7 @@ from bot.command_words import option_word, unlink
 from bot.errors import NotAnArticle, UsageError, UserError
 from bot.model import CommandRequest, Reply, SeedDoc, Story
 from bot.ports import Clock, Conflict, SeedLoader, Store
-from bot.query import QUOTE_CHARS
+from bot.query import UNCLOSED_QUOTE, quoted_whole, unclosed_quote
 from bot.render import clip, counted, say
 from bot.stories import Declarations, no_such_story, plan_story_removal
 from bot.validate import (
@@ -37,9 +37,6 @@ MAX_SEED_URLS = 10
 FEW_SEEDS = 3
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 _URL_LIST = re.compile(r",+(?=https?://)", re.IGNORECASE)
-# quotes around a whole --title, which are not part of it: the query language's double
-# quotes, and single ones, which a shell user types out of habit ('Chips Act')
-TITLE_QUOTES = QUOTE_CHARS + "'\u2018\u2019"
 
 
 def add_usage(platform: str | None) -> str:
@@ -80,8 +77,9 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
     separated by commas too (``a, b`` or ``a,b``).
 
     Raises:
-        UsageError: No name, no URL, an option other than ``--title``, an empty title
-            or one holding a URL (given before the articles' URLs).
+        UsageError: No name, no URL, an option other than ``--title``, an empty title,
+            one holding a URL (given before the articles' URLs) or a double quote never
+            closed (as :func:`bot.query.unclosed_quote` reads a query's).
     """
     hint = f"Usage: {add_usage(platform)}"
     words = unlink(rest).split()
@@ -106,8 +104,18 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
         if any((option_word(w) or "").partition("=")[0].lower() == "title" for w in rest_words):
             raise UsageError(f"Give --title once: it takes the rest of the text. {hint}")
         title = " ".join([value, *rest_words] if has_value else rest_words)
-        if len(title) > 1 and title[0] in TITLE_QUOTES and title[-1] in TITLE_QUOTES:
-            title = title[1:-1].strip()  # quoted as a whole: the quotes are not the title's
+        # Quotes around the whole title are not part of it: double ones, and single ones,
+        # which a shell user types out of habit ('Chips Act'), read as a query reads a
+        # phrase. A double quote never closed is refused, as in a query: the title would
+        # keep it ("Third story), where the closing one was most likely forgotten.
+        whole = quoted_whole(title)
+        if whole is not None:
+            title = whole.strip()
+        elif unclosed_quote(title):
+            raise UsageError(
+                f"{UNCLOSED_QUOTE[:-1]} in --title. Put the title between two quotes, like "
+                f'--title "Chips Act", or none. {hint}'
+            )
         if not title:
             raise UsageError(f"--title needs the story's title after it. {hint}")
         if any(_WEB_ADDRESS.match(part) for part in title.split()):

@@ -107,7 +107,7 @@ def _subscription_lines(
         found = ", ".join(sorted(query.matched_terms(doc)))
         story = store.get_story_by_id(sub.story_id) if sub.story_id else None
         scope = f", for {story.name}" if story else ""
-        mine = f"• your subscription #{sub.id} ({clip(sub.query, 80)}{scope})"
+        mine = f"• your subscription #{sub.id} ({clip(query.describe(), 80)}{scope})"
         if story is None:
             lines.append(f"{mine} matches it: found {found}")
         elif story.id in on_topic:

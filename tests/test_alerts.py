@@ -265,7 +265,7 @@ def test_a_notice_headline_leaves_the_outlet_to_the_sources_line() -> None:
         ),
         (
             "Rail OR bakery -pentagon",
-            "Matched your subscription #1: Rail OR bakery -pentagon (found: rail)",
+            "Matched your subscription #1: rail OR (bakery AND NOT pentagon) (found: rail)",
         ),
     ],
 )

@@ -1,0 +1,224 @@
+"""Single quotes in queries, one name for a subscription, and quotes in a story's --title."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Integer, String, Text, column, insert, select, table
+from store_builders import T0, new_item
+
+from bot.alerts import notice_message
+from bot.commands import Commands
+from bot.errors import UsageError
+from bot.model import CommandRequest, Item, SeedDoc, Subscription
+from bot.query import parse_query
+from bot.story_admin import parse_add
+from storage import open_store
+from storage.channels import query_key
+from storage.migrate import alembic_config, migration_connection
+from storage.types import UTCDateTime
+
+pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
+
+
+@pytest.fixture
+def store(sqlite_url, clock):
+    s = open_store(sqlite_url)
+    s.add_story("pentagon", "Pentagon talks", [SeedDoc("Pentagon talks", "text")], clock.now())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def commands(store, clock):
+    return Commands(store, clock)
+
+
+def req(text: str) -> CommandRequest:
+    return CommandRequest(text=text, platform="slack", user_id="U1", channel_id="C1")
+
+
+# --------------------------------------------------------------------------- single quotes
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "'supply chain'",
+        "\u2018supply chain\u2019",  # as Slack and phones type it
+        "'supply   chain'",
+        "\u2019supply chain\u2019",  # the apostrophe a phone types at a word's start
+    ],
+)
+def test_single_quotes_around_words_are_a_phrase_as_double_quotes_are(typed: str) -> None:
+    query = parse_query(typed)
+
+    assert query == parse_query('"supply chain"')
+    assert query.describe() == '"supply chain"'
+    assert query.matches("Supply chain risk") and not query.matches("A chain of supply")
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        # an apostrophe inside a word is part of it, also inside a single-quoted phrase
+        ("'Trump's wall' O'Brien don't", "\"trump's wall\" AND o'brien AND don't"),
+        ("\u2018Trump\u2019s wall\u2019 pentagon", '"trump\'s wall" AND pentagon'),
+        # one with no partner is an apostrophe, shown without it: no phrase a re-read
+        # of the reply could make of two of them
+        ("students' union '90s", "students AND union AND 90s"),
+        ("'supply chain", "supply AND chain"),
+        ("-'supply chain' (pentagon OR 'dod')", 'NOT "supply chain" AND (pentagon OR "dod")'),
+    ],
+)
+def test_the_reply_reads_single_quotes_and_apostrophes_as_the_query_does(
+    typed: str, reading: str
+) -> None:
+    query = parse_query(typed)
+
+    assert query.describe() == reading
+    assert parse_query(reading) == query
+
+
+async def test_subscribing_with_single_quotes_gets_the_phrase_and_says_so(commands) -> None:
+    phrase = await commands.handle(req("subscribe 'supply chain'"))
+    words = await commands.handle(req("subscribe supply chain"))
+    again = await commands.handle(req("subscribe \u2018supply chain\u2019"))
+
+    assert phrase.text.startswith('Subscribed (#1): "supply chain". ')
+    assert words.text.startswith("Subscribed (#2): supply AND chain. "), words.text
+    assert again.text == (
+        'You are already subscribed to "supply chain" (#1). See `/story subscriptions`.'
+    )
+
+
+# --------------------------------------------------------------------------- one name
+
+
+def test_shown_query_is_the_subscribe_replys_form_of_a_stored_query() -> None:
+    from bot.query import shown_query
+
+    assert shown_query("Supply  chain") == "supply AND chain"
+    assert shown_query("'supply chain' -Openai") == '"supply chain" AND NOT openai'
+    assert shown_query('"never closed') == '"never closed', "stored text that does not parse"
+
+
+def test_a_keyword_dm_names_the_subscription_as_the_subscribe_reply_did() -> None:
+    item = Item(1, "k1", 1, None, None, "Supply chain risk", "Text.", "", T0, T0, "Wire", "h")
+    sub = Subscription(1, "slack", "U1", "Supply  chain", None, T0)
+
+    footer = notice_message([(sub, parse_query(sub.query))], item, None).footer
+
+    assert footer == "Matched your subscription #1: supply AND chain"
+
+
+async def test_why_names_the_subscription_as_the_subscribe_reply_did(commands, store, clock):
+    _, item = store.ingest_item(new_item(7, title="Supply chain risk", content="Text."))
+    sub = store.add_subscription("slack", "U1", "Supply  chain", None, clock.now())
+
+    text = (await commands.handle(req(f"why {item.url}"))).text
+
+    assert f"• your subscription #{sub.id} (supply AND chain) matches it" in text, text
+
+
+# --------------------------------------------------------------------------- stored keys
+
+_SUBSCRIPTIONS_0018 = table(  # the columns at revision 0018
+    "subscriptions",
+    column("id", Integer),
+    column("platform", String),
+    column("user_id", String),
+    column("query", Text),
+    column("query_key", String),
+    column("story_id", Integer),
+    column("channel_id", String),
+    column("created_at", UTCDateTime),
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(empty_url):
+    """A query stored with single quotes had its words' key; it now means the phrase."""
+    store = open_store(empty_url)
+    try:
+        with migration_connection(store.engine) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0018")
+        words_key = query_key("supply chain")  # what 'supply chain' was keyed by until now
+        subs = [  # (user, query, key then), oldest first
+            ("U1", '"supply chain"', query_key('"supply chain"')),
+            ("U1", "'supply chain'", words_key),  # the same as the first now: deleted
+            ("U2", "'supply chain'", words_key),  # the phrase's key
+            ("U3", "supply chain", words_key),  # its words: unchanged
+        ]
+        with store.engine.begin() as conn:
+            for user, query, key in subs:
+                conn.execute(
+                    insert(_SUBSCRIPTIONS_0018).values(
+                        platform="slack",
+                        user_id=user,
+                        query=query,
+                        query_key=key,
+                        story_id=None,
+                        channel_id=None,
+                        created_at=T0,
+                    )
+                )
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+        c = _SUBSCRIPTIONS_0018.c
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
+        phrase_key = query_key('"supply chain"')
+        assert [tuple(row) for row in rows] == [
+            ("U1", '"supply chain"', phrase_key),
+            ("U2", "'supply chain'", phrase_key),
+            ("U3", "supply chain", words_key),
+        ]
+        # the words are a subscription of their own now, which the old key would block
+        assert store.add_subscription("slack", "U2", "supply chain", None, T0).user_id == "U2"
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- --title
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '--title "Third story',
+        "--title \u201cThird story",
+        '--title Third "story',
+        "--title \"Third story'",  # a single quote does not close a double one
+    ],
+)
+def test_a_title_with_a_quote_never_closed_is_refused_as_a_query_is(typed: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse_add(f"s2 https://a.example/1 {typed}")
+
+    assert str(refused.value).startswith('A quote (") is never closed in --title. ')
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        # the first quote and the last are no pair: each closes or opens its own phrase
+        ('--title "Chips Act" and "CHIPS"', '"Chips Act" and "CHIPS"'),
+        ("--title 'Chips Act' and 'CHIPS'", "'Chips Act' and 'CHIPS'"),
+    ],
+)
+def test_only_quotes_around_the_whole_title_are_taken_off(typed: str, title: str) -> None:
+    assert parse_add(f"s2 https://a.example/1 {typed}").title == title
