@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.command_specs import usage
-from bot.command_words import option_word
+from bot.command_words import Number, number, option_word
 from bot.errors import UsageError
 from bot.ports import Store
 from bot.query import QUOTE_CHARS
@@ -38,10 +38,14 @@ def arguments(command: str, rest: str, most: int, platform: str | None = None) -
 _NUMBERISH = re.compile(r"[+-]?\d[\d.,]*")
 
 
-def _page_number(word: str, platform: str | None) -> int:
-    """A page number from 1, or a usage error saying what a page number is."""
-    if re.fullmatch(r"\+?\d+", word) and int(word) >= 1:
-        return int(word)
+def _page_number(word: str, platform: str | None) -> Number:
+    """A page number from 1, or a usage error saying what a page number is.
+
+    A number of any length is one: a page past the last is answered as such, naming it.
+    """
+    page = number(word.removeprefix("+"))
+    if page is not None and page >= 1:
+        return page
     raise UsageError(
         f"'{clip(word, 20)}' is not a page number: pages are numbered 1, 2, 3 … from the "
         f"newest developments. Usage: {usage('developments', platform)}"
@@ -59,6 +63,23 @@ def developments_arguments(store: Store, rest: str, platform: str | None) -> tup
     if words and _NUMBERISH.fullmatch(words[0]) and not find_story(store, words[0]):
         return None, _page_number(words[0], platform)
     return (words[0] if words else None), 1
+
+
+# a digest's period: a number of hours, perhaps with its unit ("6", "1.5", "2h", "2H")
+_HOURS = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))h?", re.IGNORECASE)
+
+
+def digest_hours(word: str) -> float:
+    """The hours of ``follow NAME digest HOURS``, or a usage error saying their form.
+
+    A number, whole or with a decimal point, optionally followed by one "h"; whether it
+    is in the range is the caller's check (``bot.model.valid_digest_hours``).
+    """
+    if match := _HOURS.fullmatch(word):
+        return float(match.group(1))
+    raise UsageError(
+        f"Digest hours must be a number of hours such as 6 or 1.5, not '{clip(word, 30)}'."
+    )
 
 
 # The words of a command's text as the query language reads them: a "quoted phrase" is

@@ -14,7 +14,9 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.command_words import command_words
 from bot.errors import UsageError
+from bot.model import DIGEST_HOURS_RANGE
 from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS, clip
 from bot.status_text import DEVELOPMENTS_PAGE
 from bot.story_admin import MAX_SEED_URLS
@@ -92,7 +94,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "follow",
         "follow <story> [realtime | digest [hours]]",
-        "Post this story's alerts in this channel, as they happen or as a digest (admins).",
+        "Post this story's alerts in this channel (admins), as they happen or as a digest "
+        f"every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6, 1.5 or 2h.",
         admin=True,
         options="follow story:NAME [mode:realtime | mode:digest hours:N]",
         channel=True,
@@ -126,8 +129,8 @@ def admin_command(text: str) -> str | None:
     limited): only an admin command waits on it; reading the status or managing one's own
     subscriptions never does. ``bot.commands.Commands.handle`` checks the same commands.
     """
-    name, _, rest = text.strip().partition(" ")
-    spec = SPECS.get(name.lower())
+    name, rest = command_words(text)
+    spec = SPECS.get(name)
     if spec is None:
         return None
     if spec.admin:

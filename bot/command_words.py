@@ -3,11 +3,17 @@
 Two things chat does to what a user types: a client turns a typed ``--`` into a dash
 (``--story`` arrives as ``—story``), and Slack sends a link as ``<https://x>`` or
 ``<https://x|label>`` (the label may hold spaces). The commands read both as meant.
+
+Also read here, the same way for every command: where the command's name ends (at any
+whitespace: Slack sends the text of several lines) and a number (a page, a subscription's
+or a feed's number), however many digits it has.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.render import clip
 
 # Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".
 _DASHES = ("\u2014", "\u2013")
@@ -26,3 +32,52 @@ def option_word(word: str) -> str | None:
 def unlink(text: str) -> str:
     """``text`` with each Slack link (``<https://x|label>``, ``<https://x>``) as its URL."""
     return _SLACK_LINK.sub(r"\1", text)
+
+
+def command_words(text: str) -> tuple[str, str]:
+    """The command's name in ``text`` (what follows ``/story``), in lower case, and the rest.
+
+    Any whitespace ends the name, as it separates the arguments: a tab, a line break
+    (Slack sends the text of several lines as typed), a non-breaking space.
+    """
+    parts = text.split(None, 1)
+    name = parts[0].lower() if parts else ""
+    return name, parts[1].strip() if len(parts) > 1 else ""
+
+
+# The most digits a number in a command is read with. Every page, subscription and feed
+# number is far shorter (and PostgreSQL's BIGINT holds each number of 18 digits); a longer
+# one names nothing. int() refuses a number of more than 4,300 digits.
+NUMBER_DIGITS = 18
+# what a longer number is read as: more than any page or number storybot gives out
+_BEYOND = 10**NUMBER_DIGITS
+
+
+class Number(int):
+    """A whole number a user typed: an int to compare with, shown in replies as typed.
+
+    One of more than :data:`NUMBER_DIGITS` digits is read as ``10**NUMBER_DIGITS``, which
+    names no page, subscription or feed, so it gets the reply of any number that names
+    nothing; that reply echoes it as typed, shortened ("1111111111111111111…").
+    """
+
+    typed: str
+
+    def __new__(cls, digits: str) -> Number:
+        significant = digits.lstrip("0") or "0"
+        value = int(significant) if len(significant) <= NUMBER_DIGITS else _BEYOND
+        number = super().__new__(cls, value)
+        number.typed = digits
+        return number
+
+    def __str__(self) -> str:
+        return clip(self.typed, 20) if self >= _BEYOND else int.__str__(self)
+
+
+def number(word: str) -> Number | None:
+    """The whole number ``word`` is (decimal digits alone: no sign, no "#"), or None.
+
+    Any number of digits is read (see :class:`Number`); digits are those ``int()`` reads
+    ("٣" too, not "²").
+    """
+    return Number(word) if word.isdecimal() else None

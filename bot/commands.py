@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import ipaddress
 import logging
 import re
-from typing import Callable, cast
+from typing import Callable, Sequence, cast
+from urllib.parse import urlsplit
 
 from bot import story_admin
-from bot.command_args import arguments, developments_arguments, split_story_option
+from bot.command_args import (
+    arguments,
+    developments_arguments,
+    digest_hours,
+    split_story_option,
+)
 from bot.command_specs import (
     COMMANDS,
     SPECS,
@@ -32,6 +39,7 @@ from bot.command_specs import (
     probably_meant,
     usage,
 )
+from bot.command_words import Number, command_words, number, unlink
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.model import (
@@ -67,12 +75,12 @@ from bot.status_text import (
     follow_line,
     status_lines,
 )
-from bot.stories import Declarations, no_such_story, story_list
+from bot.stories import Declarations, how_to_add, no_stories_yet, no_such_story, story_list
 from bot.validate import (
     admit_feed_url,
+    feed_number,
     feeds_shown_as,
     find_story,
-    is_feed_number,
     normalise_feed_url,
     remove_feed,
 )
@@ -169,9 +177,7 @@ class Commands:
         text = (req.text or "").strip()
         if not text:
             return Reply(text=help_text(platform=req.platform))
-        name, _, rest = text.partition(" ")
-        name = name.lower()
-        rest = rest.strip()
+        name, rest = command_words(text)
         spec = SPECS.get(name)
         if spec is None:
             close = probably_meant(name)
@@ -227,7 +233,9 @@ class Commands:
         if name:
             story = find_story(self.store, name)
             if story is None:
-                raise no_such_story(name, self.story_names(), req.platform)
+                raise no_such_story(
+                    name, self.story_names(), req.platform, self._chat_add(req.platform)
+                )
             return story
         followed: list[Story] = []
         if req.channel_id:
@@ -239,7 +247,7 @@ class Commands:
         if len(stories) == 1:
             return stories[0]
         if not stories:
-            raise UserError("There are no stories yet. " + self._how_to_add(req.platform))
+            raise UserError(no_stories_yet(self._chat_add(req.platform)))
         typed = usage or say(req.platform, f"/story {command} NAME", f"/story {command} story:NAME")
         if len(followed) > 1:  # the ones asked about here, not every story of the newsroom
             raise UserError(
@@ -261,14 +269,10 @@ class Commands:
         words = rest.split()
         return Reply(text=help_text(words[0] if words else None, req.platform))
 
-    def _how_to_add(self, platform: str | None) -> str:
-        """How a story is added, as this process can add one."""
-        cli = "`storybot story add NAME --seed FILE_OR_URL`"
-        if self.seed_loader is None:
-            return f"An operator adds one with {cli}."
-        return (
-            f"Admins add one with `{story_admin.add_usage(platform)}` (or an operator with {cli})."
-        )
+    def _chat_add(self, platform: str | None) -> str | None:
+        """``/story stories add`` as ``platform`` types it; None if this process cannot add
+        stories from chat (see :func:`bot.stories.how_to_add`)."""
+        return None if self.seed_loader is None else story_admin.add_usage(platform)
 
     async def _cmd_stories(self, req: CommandRequest, rest: str) -> Reply:
         words = rest.split(maxsplit=1)
@@ -298,7 +302,7 @@ class Commands:
         arguments("stories", tail if sub == "list" else rest, 0, req.platform)
         stories = self.store.list_stories()
         if not stories:
-            return Reply(text="No stories yet. " + self._how_to_add(req.platform))
+            return Reply(text="No stories yet. " + how_to_add(self._chat_add(req.platform)))
         lines = ["Stories:"]
         for s in stories:
             stats = self.store.story_stats(s.id)
@@ -398,10 +402,19 @@ class Commands:
             arguments("feeds", " ".join(words[1:]), 0, req.platform)
             return Reply(text=feeds_list(self.store, req.platform))
         if sub in ("add", "remove"):  # admins only: checked before (see admin_command)
-            if len(words) != 2:
-                what = "<url>" if sub == "add" else "<url | #number>"
+            what = "<url>" if sub == "add" else "<url | #number>"
+            hint = "Usage: " + say(
+                req.platform, f"/story feeds {sub} {what}", f"/story feeds {sub} url:{what}"
+            )
+            # a Slack link's label may hold spaces: one URL all the same
+            words = unlink(rest).split()
+            if len(words) < 2:
+                raise UsageError(hint)
+            if len(words) > 2:
+                extra = clip(" ".join(words[2:]), 40)
+                one = "URL" if sub == "add" else "feed"
                 raise UsageError(
-                    f"Usage: {say(req.platform, f'/story feeds {sub} {what}', f'/story feeds {sub} url:{what}')}"
+                    f"`feeds {sub}` takes one {one} at a time: it does not take '{extra}'. {hint}"
                 )
             url = words[1].strip("<>").split("|")[0]
             if sub == "add":
@@ -412,25 +425,28 @@ class Commands:
                         self.store.add_feed, url, self.clock.now(), self.default_interval_s
                     )
                 except Conflict:
-                    raise UserError(f"{url} is already polled.") from None
+                    raise UserError(f"{_feed_shown(url)} is already polled.") from None
                 if self.on_feeds_changed:
                     self.on_feeds_changed()
                 return Reply(
-                    text=f"Added feed #{feed.id}: {url}. It is fetched from the next poll cycle on."
+                    text=f"Added feed #{feed.id}: {_feed_shown(url)}. "
+                    "It is fetched from the next poll cycle on."
                 )
             removed = await asyncio.to_thread(remove_feed, self.store, url)
             if removed is None:
                 alike = len(await asyncio.to_thread(feeds_shown_as, self.store, url))
                 if alike > 1:
                     raise UserError(
-                        f"{url} stands for {alike} of the polled feeds, which differ only in "
-                        "what is hidden: give the number `/story feeds` shows for the one to "
-                        "remove (`#4`), or its whole URL. None was removed."
+                        f"{_feed_shown(url)} stands for {alike} of the polled feeds, which differ "
+                        "only in what is hidden: give the number `/story feeds` shows for the one "
+                        "to remove (`#4`), or its whole URL. None was removed."
                     )
-                if is_feed_number(url):
-                    raise UserError(f"No polled feed is numbered {url}. See `/story feeds`.")
-                raise UserError(f"{url} is not one of the polled feeds. See `/story feeds`.")
-            text = f"Removed feed {shown_url(removed)}. Items already stored are kept."
+                if (numbered := feed_number(url)) is not None:
+                    raise UserError(f"No polled feed is numbered #{numbered}. See `/story feeds`.")
+                raise UserError(
+                    f"{_feed_shown(url)} is not one of the polled feeds. See `/story feeds`."
+                )
+            text = f"Removed feed {_feed_shown(removed)}. Items already stored are kept."
             return Reply(text=story_admin.with_note(text, self.declared.feed_note(removed)))
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 
@@ -492,9 +508,8 @@ class Commands:
             )
         subs = self.store.list_subscriptions(req.platform, req.user_id)
         story = self._story(story_name, req) if story_name else None
-        wanted = keywords.lstrip("#")
-        # isdecimal, not isdigit: "²" is a digit to isdigit() and no number to int()
-        by_id = [s for s in subs if wanted.isdecimal() and s.id == int(wanted)]
+        wanted = number(keywords.lstrip("#"))
+        by_id = [s for s in subs if wanted is not None and s.id == wanted]
         by_keywords = [
             s
             for s in subs
@@ -583,12 +598,7 @@ class Commands:
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
             arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2, req.platform)
         if len(words) > 2:
-            try:
-                hours = float(words[2].rstrip("h"))
-            except ValueError:
-                raise UsageError(
-                    f"Digest hours must be a number, not '{clip(words[2], 30)}'."
-                ) from None
+            hours = digest_hours(words[2])
             if not valid_digest_hours(hours):
                 raise UsageError(f"Digest hours must be {DIGEST_HOURS_RANGE}.")
         before = next(
@@ -657,6 +667,11 @@ class Commands:
         words = arguments("why", rest[len(link) :], 0 if link else 1, req.platform)
         url = (link or words[0]).strip("<>").split("|")[0]
         items = find_items(self.store, url, _WHY_SHARED + 1)
+        if not items and not _is_link(url):
+            raise UsageError(
+                f"`why` takes an item's link, and '{clip(url, 40)}' is none. "
+                f"Usage: {usage('why', req.platform)}"
+            )
         if not items:
             raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
         lines = why_lines(self.store, items[0], req.platform, req.user_id)
@@ -671,6 +686,35 @@ class Commands:
                 f"this is the newest. The others: {others}.",
             )
         return Reply(text="\n".join(lines))
+
+
+def _is_link(text: str) -> bool:
+    """Whether ``text`` is a link: a scheme and a host, or pasted without its scheme as
+    browsers show it (``news.example/a``, ``192.0.2.7/a``), a host name with a dot.
+
+    "17", "-1", "abc" and "1.5" are none.
+    """
+    typed = "://" in text
+    try:
+        host = urlsplit(text if typed else f"//{text}").hostname
+    except ValueError:  # an unbalanced "[" of an IPv6 address
+        return False
+    if not host or typed or ":" in host:  # ":": an IPv6 address in brackets
+        return bool(host)
+    labels = host.removesuffix(".").split(".")
+    if len(labels) < 2 or not all(labels):
+        return False
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return any(c.isalpha() for c in labels[-1])  # a top-level domain: no number
+    return True
+
+
+def _feed_shown(url: str) -> str:
+    """A feed's URL as a reply echoes it: its key hidden, as ``/story feeds`` lists it
+    (:func:`bot.render.shown_url`), and shortened (a URL typed may be long)."""
+    return clip(shown_url(url), 100)
 
 
 def _delivery(mode: DeliveryMode, hours: float) -> str:
@@ -698,7 +742,9 @@ def _already_subscribed(query: Query, story: Story | None, old: Subscription) ->
 _NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")
 
 
-def _several_numbers(typed: str, subs: list[Subscription]) -> tuple[list[Subscription], list[int]]:
+def _several_numbers(
+    typed: str, subs: list[Subscription]
+) -> tuple[list[Subscription], list[Number]]:
     """The subscriptions ``3 4`` or ``#3, #4`` names, and the numbers that are not the user's.
 
     Read so only when the words are no subscription's keywords (checked first) and no
@@ -708,13 +754,13 @@ def _several_numbers(typed: str, subs: list[Subscription]) -> tuple[list[Subscri
     """
     if not _NUMBER_LIST.fullmatch(typed.strip()):
         return [], []
-    wanted = {int(n) for n in re.findall(r"\d+", typed)}
+    wanted = {Number(n) for n in re.findall(r"\d+", typed)}
     found = [s for s in subs if s.id in wanted]
     missing = sorted(wanted - {s.id for s in found})
     return ([], missing) if missing else (found, [])
 
 
-def _numbered(noun: str, numbers: list[int]) -> str:
+def _numbered(noun: str, numbers: Sequence[int]) -> str:
     """``subscription #9`` or ``subscriptions #8, #9``."""
     return noun + ("s " if len(numbers) > 1 else " ") + ", ".join(f"#{n}" for n in numbers)
 

@@ -20,6 +20,7 @@ from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
 from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
+from bot.render import shorten
 from bot.validate import feed_url_problem, normalise_feed_url
 
 SECRET_ENV = (
@@ -415,6 +416,7 @@ def _check_strings(name: str, key: str, value: Any, where: str, label: str) -> t
 # String settings that hold a numeric ID: TOML lets them be written as a number, which is
 # kept as its digits; anything but digits (or "", none) is refused now, not when it is used.
 _ID_SETTINGS: dict[tuple[str, str], str] = {("discord", "dev_guild_id"): "a server ID"}
+_ID_DIGITS = 20
 
 
 def _check_id(name: str, key: str, value: Any, where: str) -> str:
@@ -423,11 +425,16 @@ def _check_id(name: str, key: str, value: Any, where: str) -> str:
         return str(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text or (text.isascii() and text.isdigit() and int(text) > 0):
+        # not int(): it refuses more than 4,300 digits; an ID (a Discord snowflake, a
+        # 64-bit number) has at most 20
+        if not text or (
+            text.isascii() and text.isdigit() and len(text) <= _ID_DIGITS and text.strip("0")
+        ):
             return text
     raise ConfigError(
         f"{where}: [{name}] {key} must be {_ID_SETTINGS[(name, key)]}, digits only (e.g. "
-        f'{key} = 123456789012345678 or "123456789012345678"; "" for none), got {value!r}'
+        f'{key} = 123456789012345678 or "123456789012345678"; "" for none), '
+        f"got {shorten(repr(value), 60)}"
     )
 
 

@@ -131,9 +131,30 @@ def story_list(names: list[str], platform: str | None, lists_all: str | None = N
     return ", ".join(names[:STORY_NAMES_LISTED]) + f" and {rest} more (`{everything}`)"
 
 
-def no_such_story(name: str, names: list[str], platform: str | None) -> UserError:
-    """The error for a story name that names none: what there is instead, if anything."""
-    known = (
-        f" Known stories: {story_list(names, platform)}." if names else " There are no stories yet."
-    )
-    return UserError(f"There is no story named '{clip(name, 60)}'.{known}")
+def how_to_add(chat_add: str | None = None) -> str:
+    """How a story is added: by an operator with the CLI, and by admins with ``chat_add``.
+
+    ``chat_add``: ``/story stories add`` as the user's platform types it, where this process
+    adds stories from chat (it has a seed loader); None where only the CLI does.
+    """
+    cli = "`storybot story add NAME --seed FILE_OR_URL`"
+    if chat_add is None:
+        return f"An operator adds one with {cli}."
+    return f"Admins add one with `{chat_add}` (or an operator with {cli})."
+
+
+def no_stories_yet(chat_add: str | None = None) -> str:
+    """That there are no stories, and how one is added (see :func:`how_to_add`)."""
+    return f"There are no stories yet. {how_to_add(chat_add)}"
+
+
+def no_such_story(
+    name: str, names: list[str], platform: str | None, chat_add: str | None = None
+) -> UserError:
+    """The error for a story name that names none: what there is instead, if anything.
+
+    With no stories at all, how one is added, as ``/story status`` says it
+    (``chat_add``: see :func:`how_to_add`).
+    """
+    known = f"Known stories: {story_list(names, platform)}." if names else no_stories_yet(chat_add)
+    return UserError(f"There is no story named '{clip(name, 60)}'. {known}")

@@ -16,6 +16,7 @@ import re
 from typing import Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.command_words import Number, number
 from bot.errors import UserError
 from bot.hostname import ascii_host, ipv4_form_problem
 from bot.identity import canonical_url
@@ -25,6 +26,9 @@ from bot.render import HIDDEN, clip, shorten, shown_url
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
+# the longest feed URL taken: the common limit of browsers and servers (as an item's link,
+# bot.identity.ITEM_URL_MAX); a longer one is no address a feed is published at
+FEED_URL_MAX = 2_048
 STORY_NAME_MAX = 64
 STORY_TITLE_MAX = 200
 _STORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -39,9 +43,10 @@ def feed_url_problem(url: str) -> str | None:
     """Say what is wrong with a feed URL, or None if it can be polled.
 
     A feed URL needs the scheme http or https, a host name, a port (if given) from 1 to
-    65535, and no whitespace or control characters. A host of digits and dots must be an
-    IPv4 address written as the poller fetches one, four numbers from 0 to 255
-    (:func:`bot.hostname.ipv4_form_problem`, the rule a fetch applies): ``127.1``,
+    65535, no whitespace or control characters, and at most :data:`FEED_URL_MAX`
+    characters (the CLI, the config file and chat share this rule). A host of digits and
+    dots must be an IPv4 address written as the poller fetches one, four numbers from 0 to
+    255 (:func:`bot.hostname.ipv4_form_problem`, the rule a fetch applies): ``127.1``,
     ``2130706433`` or ``127.0.0.1.`` would fail at every poll.
 
     Args:
@@ -51,9 +56,14 @@ def feed_url_problem(url: str) -> str | None:
         A one-line message naming the URL and the problem, or None.
     """
     problem = _web_url_problem(url)
+    if problem is None and len(url) > FEED_URL_MAX:
+        problem = f"it is longer than {FEED_URL_MAX} characters"
     if problem is None:
         return None
-    return f"'{_shown(url)}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+    # its key hidden, as /story feeds lists feeds: the error may be said in a channel
+    return (
+        f"'{_shown(shown_url(url))}' is not a valid feed URL: {problem} (e.g. {FEED_URL_EXAMPLE})"
+    )
 
 
 def article_url_problem(url: str) -> str | None:
@@ -260,12 +270,12 @@ def repeated_seed_problem(
     return None
 
 
-_FEED_NUMBER = re.compile(r"#?([0-9]{1,18})")
+def feed_number(text: str) -> Number | None:
+    """The number ``text`` names a feed by, as ``/story feeds`` lists it (``#4``, ``4``), or None.
 
-
-def is_feed_number(text: str) -> bool:
-    """Whether ``text`` names a feed by its number in ``/story feeds`` (``#4``, ``4``)."""
-    return _FEED_NUMBER.fullmatch(text) is not None
+    A number of any length (one too long to name a feed names none: :class:`Number`).
+    """
+    return number(text.removeprefix("#"))
 
 
 def remove_feed(store: Store, url: str) -> str | None:
@@ -279,8 +289,8 @@ def remove_feed(store: Store, url: str) -> str | None:
         The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
         feed has that URL in either spelling, or that number.
     """
-    if number := _FEED_NUMBER.fullmatch(url):
-        feed = store.get_feed_by_id(int(number.group(1)))
+    if (numbered := feed_number(url)) is not None:
+        feed = store.get_feed_by_id(int(numbered))
         return feed.url if feed is not None and store.remove_feed(feed.url) else None
     if store.remove_feed(url):
         return url

@@ -1266,7 +1266,10 @@ def test_ask_of_an_unknown_command_shows_the_help_and_exits_2_without_a_database
     ("text", "shown"),
     [
         ("follow pentagon weekly", "Mode must be 'realtime' or 'digest', not 'weekly'."),
-        ("follow pentagon digest abc", "Digest hours must be a number, not 'abc'."),
+        (
+            "follow pentagon digest abc",
+            "Digest hours must be a number of hours such as 6 or 1.5, not 'abc'.",
+        ),
     ],
 )
 def test_ask_follow_with_a_wrong_mode_or_digest_hours_exits_2(db, capsys, text, shown):
