@@ -56,7 +56,7 @@ from bot.model import (
 )
 from bot.pipeline import find_items
 from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
-from bot.query import Query, parse_query, stored_query
+from bot.query import Query, parse_query, shown_query, stored_query
 from bot.render import (
     clip,
     counted,
@@ -559,7 +559,9 @@ class Commands:
     def _sub_label(self, sub: Subscription) -> str:
         """``#4: bakery (story NAME)``: a subscription as its owner sees it listed."""
         story = self.store.get_story_by_id(sub.story_id) if sub.story_id else None
-        return f"#{sub.id}: {sub.query}" + (f" (story {story.name})" if story else "")
+        # named as the subscribe reply named it (one name for a subscription everywhere)
+        shown = shown_query(sub.query)
+        return f"#{sub.id}: {shown}" + (f" (story {story.name})" if story else "")
 
     def _cmd_subscriptions(self, req: CommandRequest, rest: str) -> Reply:
         arguments("subscriptions", rest, 0, req.platform)

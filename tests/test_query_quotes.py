@@ -97,6 +97,18 @@ async def test_subscribing_with_single_quotes_gets_the_phrase_and_says_so(comman
 # --------------------------------------------------------------------------- one name
 
 
+async def test_the_list_and_unsubscribe_name_a_subscription_as_the_subscribe_reply_did(
+    commands,
+) -> None:
+    subscribed = await commands.handle(req("subscribe Supply  chain"))
+    listed = await commands.handle(req("subscriptions"))
+    removed = await commands.handle(req("unsubscribe 1"))
+
+    assert subscribed.text.startswith("Subscribed (#1): supply AND chain. ")
+    assert "#1: supply AND chain" in listed.text, listed.text
+    assert removed.text == "Unsubscribed #1: supply AND chain", removed.text
+
+
 def test_shown_query_is_the_subscribe_replys_form_of_a_stored_query() -> None:
     from bot.query import shown_query
 
