@@ -274,6 +274,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
             f"offset {exc.start}): TOML files are UTF-8; save it as UTF-8"
         ) from None
+    except ValueError as exc:
+        # valid TOML Python will not read: an integer of more than 4,300 digits
+        reason = str(exc).partition(";")[0]  # not Python's advice to raise its limit
+        raise ConfigError(f"config file {path} has a value that cannot be read: {reason}") from None
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -115,6 +115,11 @@ def test_config_file_overrides_defaults(tmp_path):
         ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
         ("[weird]\nx = 1\n", "unknown section(s): weird"),
         ("not toml at all [", "is not valid TOML"),
+        # valid TOML that Python refuses to turn into an int: no traceback
+        (
+            "[polling]\ntick_seconds = " + "1" * 5000 + "\n",
+            "has a value that cannot be read: Exceeds the limit (4300 digits)",
+        ),
         ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
         ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
         ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
