@@ -62,7 +62,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "stories",
-        "stories [list | add <name> <url> ... [--title T] | remove <name> [--yes]]",
+        'stories [list | add <name> <url> ... [--title "T"] | remove <name> [--yes]]',
         "The stories storybot follows. Admins add one from 1 to "
         f"{MAX_SEED_URLS} articles' URLs (its seeds), and remove one (saying "
         "yes when people subscribe to it or channels follow it).",
@@ -88,7 +88,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "feeds",
         "feeds [list | add <url> | remove <url | #number>]",
         "The polled feeds and their health (add/remove: admins).",
-        options="feeds list | feeds add url:<url> | feeds remove url:<url | #number>",
+        options="feeds [list | add url:<url> | remove url:<url | #number>]",
         admin_subcommands=frozenset({"add", "remove"}),
     ),
     CommandSpec(

@@ -74,6 +74,16 @@ async def test_help_in_chat_lists_each_command_as_code_without_padding(commands,
     assert "  /story status [story]  " in console.text  # the terminal keeps its columns
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord", "console"])
+def test_each_commands_help_is_one_form_after_one_story_prefix(platform):
+    """One command's help line is one form, alternatives in brackets: "/story feeds list |
+    feeds add url:<url>" read as if "feeds add" were typed without /story."""
+    for spec in COMMANDS:
+        form = spec.usage_for(platform)
+        assert form.count("/story") <= 1, form
+        assert f"| {spec.name} " not in form, form
+
+
 @pytest.mark.parametrize("platform", ["slack", "discord"])
 async def test_unsubscribing_from_nothing_quotes_what_was_asked_not_the_option_syntax(
     commands, platform

@@ -293,7 +293,7 @@ async def test_an_empty_list_says_how_admins_add_a_story(commands, store):
 async def test_help_shows_stories_add_and_remove(commands):
     text = (await commands.handle(req("help stories"))).text
     assert text.startswith(
-        "/story stories [list | add <name> <url> ... [--title T] | remove <name> [--yes]]"
+        '/story stories [list | add <name> <url> ... [--title "T"] | remove <name> [--yes]]'
     )
     on_discord = (await commands.handle(req("help stories", platform="discord"))).text
     assert on_discord.startswith("/story stories [action:list|add|remove]")
