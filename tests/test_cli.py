@@ -891,20 +891,21 @@ def assert_still_empty(url: str, tmp_path) -> None:
         assert not list(tmp_path.glob("storybot.db-*"))
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["story", "list"],
-        ["outbox"],
-        ["feeds", "list"],
-        ["ask", "status"],
-        ["prune", "--older-than", "90"],
-        ["db-upgrade"],
-        ["feeds", "add", "http://127.0.0.1/f.xml"],
-        ["story", "add", "pentagon", "--seed", str(sorted(seeds_dir().glob("*.txt"))[0])],
-        ["ask", "feeds add http://127.0.0.1/f.xml"],
-    ],
-)
+# commands that open the database: reads, a prune, an upgrade, and those that create tables
+OPENING_COMMANDS = [
+    ["story", "list"],
+    ["outbox"],
+    ["feeds", "list"],
+    ["ask", "status"],
+    ["prune", "--older-than", "90"],
+    ["db-upgrade"],
+    ["feeds", "add", "http://127.0.0.1/f.xml"],
+    ["story", "add", "pentagon", "--seed", str(sorted(seeds_dir().glob("*.txt"))[0])],
+    ["ask", "feeds add http://127.0.0.1/f.xml"],
+]
+
+
+@pytest.mark.parametrize("argv", OPENING_COMMANDS)
 def test_a_command_on_another_applications_database_is_refused_and_writes_nothing(
     other_apps_db, tmp_path, capsys, argv
 ):
@@ -938,20 +939,7 @@ def other_apps_alembic_db(tmp_path, monkeypatch) -> str:
     return url
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["story", "list"],
-        ["outbox"],
-        ["feeds", "list"],
-        ["ask", "status"],
-        ["prune", "--older-than", "90"],
-        ["db-upgrade"],
-        ["feeds", "add", "http://127.0.0.1/f.xml"],
-        ["story", "add", "pentagon", "--seed", str(sorted(seeds_dir().glob("*.txt"))[0])],
-        ["ask", "feeds add http://127.0.0.1/f.xml"],
-    ],
-)
+@pytest.mark.parametrize("argv", OPENING_COMMANDS)
 def test_a_command_on_another_applications_alembic_database_is_refused_and_leaves_it_alone(
     other_apps_alembic_db, tmp_path, capsys, argv
 ):
