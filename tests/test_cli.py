@@ -1217,7 +1217,7 @@ def test_ask_takes_unquoted_words_after_it_as_the_command_also_ones_starting_wit
     capsys.readouterr()
     assert main(["ask", "subscriptions"]) == 0
     out = capsys.readouterr().out
-    assert "bakery (story pentagon)" in out and "bread -pentagon" in out
+    assert "bakery (story pentagon)" in out and "bread AND NOT pentagon" in out
     assert "cake (story pentagon)" in out and "pie (story pentagon)" in out
     with pytest.raises(SystemExit) as exc:
         main(["ask"])
