@@ -14,7 +14,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+import sqlalchemy as sa
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,59 @@ def query_key(query: str) -> str | None:
     except UserError:
         return None
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# The columns recompute_query_keys reads and writes, as they are since migration 0007.
+_SUBSCRIPTIONS = sa.table(
+    "subscriptions",
+    sa.column("id", sa.Integer),
+    sa.column("platform", sa.String),
+    sa.column("user_id", sa.String),
+    sa.column("story_id", sa.Integer),
+    sa.column("query", sa.Text),
+    sa.column("query_key", sa.String),
+)
+
+
+def recompute_query_keys(conn: Connection) -> None:
+    """Compute every stored subscription's ``query_key`` again (:func:`query_key`).
+
+    What a migration runs when the query language comes to read stored queries otherwise
+    (0013: word order under AND/OR; 0019: single quotes). A query whose key does not
+    change keeps it. Where a user then holds the same query twice in one scope, the
+    oldest subscription stays and the later ones are deleted; keyword DMs are keyed by
+    user and report, not by subscription, so none is lost or sent twice.
+    """
+    s = _SUBSCRIPTIONS
+    rows = conn.execute(
+        sa.select(
+            s.c.id, s.c.platform, s.c.user_id, s.c.story_id, s.c.query, s.c.query_key
+        ).order_by(s.c.id)
+    ).all()
+    kept: set[tuple[str, str, int | None, str]] = set()
+    removed: list[int] = []
+    changed: list[dict[str, object]] = []
+    for row in rows:
+        key = query_key(row.query)
+        if key is None:
+            continue  # does not parse: no key, as before
+        scope = (row.platform, row.user_id, row.story_id, key)
+        if scope in kept:
+            removed.append(row.id)
+            continue
+        kept.add(scope)
+        if key != row.query_key:
+            changed.append({"b_id": row.id, "b_key": key})
+    # the duplicates go first: a row taking its new key must not meet one still holding it
+    for start in range(0, len(removed), 500):
+        conn.execute(sa.delete(s).where(s.c.id.in_(removed[start : start + 500])))
+    if changed:
+        conn.execute(
+            sa.update(s)
+            .where(s.c.id == sa.bindparam("b_id"))
+            .values(query_key=sa.bindparam("b_key")),
+            changed,
+        )
 
 
 class ChannelStore(StoreBase):

@@ -16,62 +16,20 @@ Revises: 0012
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import context, op
 
-from storage.channels import query_key
+from storage.channels import recompute_query_keys
 
 revision: str = "0013"
 down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The columns the upgrade reads and writes, as they are at this revision.
-_subscriptions = sa.table(
-    "subscriptions",
-    sa.column("id", sa.Integer),
-    sa.column("platform", sa.String),
-    sa.column("user_id", sa.String),
-    sa.column("story_id", sa.Integer),
-    sa.column("query", sa.Text),
-    sa.column("query_key", sa.String),
-)
-
 
 def upgrade() -> None:
     if context.is_offline_mode():
         return  # computed keys need the rows: run it online
-    conn = op.get_bind()
-    s = _subscriptions
-    rows = conn.execute(
-        sa.select(
-            s.c.id, s.c.platform, s.c.user_id, s.c.story_id, s.c.query, s.c.query_key
-        ).order_by(s.c.id)
-    ).all()
-    kept: set[tuple[str, str, int | None, str]] = set()
-    removed: list[int] = []
-    changed: list[dict[str, object]] = []
-    for row in rows:
-        key = query_key(row.query)
-        if key is None:
-            continue  # does not parse: no key, as before
-        scope = (row.platform, row.user_id, row.story_id, key)
-        if scope in kept:
-            removed.append(row.id)
-            continue
-        kept.add(scope)
-        if key != row.query_key:
-            changed.append({"b_id": row.id, "b_key": key})
-    # the duplicates go first: a row taking its new key must not meet one still holding it
-    for start in range(0, len(removed), 500):
-        conn.execute(sa.delete(s).where(s.c.id.in_(removed[start : start + 500])))
-    if changed:
-        conn.execute(
-            sa.update(s)
-            .where(s.c.id == sa.bindparam("b_id"))
-            .values(query_key=sa.bindparam("b_key")),
-            changed,
-        )
+    recompute_query_keys(op.get_bind())
 
 
 def downgrade() -> None:
