@@ -703,7 +703,10 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
     toks = _lex(stripped, strict=strict)
     n_terms = sum(t.kind == "term" for t in toks)
     if n_terms == 0:
-        raise QueryError(f"The query has no words to search for, {_EXAMPLE}")
+        raise QueryError(
+            "The query has no words to search for (letters and numbers are searched, not "
+            f"emoji or symbols), {_EXAMPLE}"
+        )
     if n_terms > MAX_TERMS:
         raise QueryError(
             f"The query has {n_terms} search terms; the limit is {MAX_TERMS}. "

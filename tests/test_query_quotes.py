@@ -234,3 +234,18 @@ def test_a_title_with_a_quote_never_closed_is_refused_as_a_query_is(typed: str) 
 )
 def test_only_quotes_around_the_whole_title_are_taken_off(typed: str, title: str) -> None:
     assert parse_add(f"s2 https://a.example/1 {typed}").title == title
+
+
+# --------------------------------------------------------------------------- emoji
+
+
+async def test_a_query_of_emoji_alone_says_emoji_are_not_searched(commands) -> None:
+    refused = await commands.handle(req("subscribe \U0001f680 \u2708"))
+    mixed = await commands.handle(req("subscribe \U0001f680 rocket"))
+
+    assert refused.text.startswith(
+        "The query has no words to search for (letters and numbers are searched, not emoji "
+        "or symbols)"
+    ), refused.text
+    # with a word beside them, the reply's reading shows what is searched
+    assert mixed.text.startswith("Subscribed (#1): rocket. "), mixed.text
