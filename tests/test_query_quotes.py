@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from alembic import command
-from sqlalchemy import Integer, String, Text, column, insert, select, table
 from store_builders import T0, new_item
 
 from bot.alerts import notice_message
@@ -16,9 +12,6 @@ from bot.model import CommandRequest, Item, SeedDoc, Subscription
 from bot.query import parse_query
 from bot.story_admin import parse_add
 from storage import open_store
-from storage.channels import query_key
-from storage.migrate import alembic_config, migration_connection
-from storage.types import UTCDateTime
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -133,76 +126,6 @@ async def test_why_names_the_subscription_as_the_subscribe_reply_did(commands, s
     text = (await commands.handle(req(f"why {item.url}"))).text
 
     assert f"• your subscription #{sub.id} (supply AND chain) matches it" in text, text
-
-
-# --------------------------------------------------------------------------- stored keys
-
-_SUBSCRIPTIONS_0018 = table(  # the columns at revision 0018
-    "subscriptions",
-    column("id", Integer),
-    column("platform", String),
-    column("user_id", String),
-    column("query", Text),
-    column("query_key", String),
-    column("story_id", Integer),
-    column("channel_id", String),
-    column("created_at", UTCDateTime),
-)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'm.db'}"
-    return request.getfixturevalue("pg_url")
-
-
-def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(empty_url):
-    """A query stored with single quotes had its words' key; it now means the phrase."""
-    store = open_store(empty_url)
-    try:
-        with migration_connection(store.engine) as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0018")
-        words_key = query_key("supply chain")  # what 'supply chain' was keyed by until now
-        subs = [  # (user, query, key then), oldest first
-            ("U1", '"supply chain"', query_key('"supply chain"')),
-            ("U1", "'supply chain'", words_key),  # the same as the first now: deleted
-            ("U2", "'supply chain'", words_key),  # the phrase's key
-            ("U3", "supply chain", words_key),  # its words: unchanged
-        ]
-        with store.engine.begin() as conn:
-            for user, query, key in subs:
-                conn.execute(
-                    insert(_SUBSCRIPTIONS_0018).values(
-                        platform="slack",
-                        user_id=user,
-                        query=query,
-                        query_key=key,
-                        story_id=None,
-                        channel_id=None,
-                        created_at=T0,
-                    )
-                )
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-
-        c = _SUBSCRIPTIONS_0018.c
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
-        phrase_key = query_key('"supply chain"')
-        assert [tuple(row) for row in rows] == [
-            ("U1", '"supply chain"', phrase_key),
-            ("U2", "'supply chain'", phrase_key),
-            ("U3", "supply chain", words_key),
-        ]
-        # the words are a subscription of their own now, which the old key would block
-        assert store.add_subscription("slack", "U2", "supply chain", None, T0).user_id == "U2"
-    finally:
-        store.close()
 
 
 # --------------------------------------------------------------------------- --title

@@ -836,7 +836,7 @@ def test_page_waits_table_is_added_and_dropped_keeping_items(empty_url):
         store.close()
 
 
-_SUBSCRIPTIONS_0012 = table(  # the columns at revision 0012
+_SUBSCRIPTIONS_0012 = table(  # the columns at revisions 0012 to 0018
     "subscriptions",
     column("id", Integer),
     column("platform", String),
@@ -897,6 +897,53 @@ def test_subscriptions_held_in_two_word_orders_become_one_keeping_the_oldest(emp
         with pytest.raises(AlreadySubscribed) as refused:
             store.add_subscription("slack", "U1", "bread bakery", None, T0)
         assert refused.value.existing.id == 1
+    finally:
+        store.close()
+
+
+def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(empty_url):
+    """A query stored with single quotes had its words' key; it now means the phrase."""
+    store = open_store(empty_url)
+    try:
+        with migration_connection(store.engine) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0018")
+        words_key = query_key("supply chain")  # what 'supply chain' was keyed by until now
+        subs = [  # (user, query, key then), oldest first
+            ("U1", '"supply chain"', query_key('"supply chain"')),
+            ("U1", "'supply chain'", words_key),  # the same as the first now: deleted
+            ("U2", "'supply chain'", words_key),  # the phrase's key
+            ("U3", "supply chain", words_key),  # its words: unchanged
+        ]
+        with store.engine.begin() as conn:
+            for user, query, key in subs:
+                conn.execute(
+                    insert(_SUBSCRIPTIONS_0012).values(
+                        platform="slack",
+                        user_id=user,
+                        query=query,
+                        query_key=key,
+                        story_id=None,
+                        channel_id=None,
+                        created_at=T0,
+                    )
+                )
+        with migration_connection(store.engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+        c = _SUBSCRIPTIONS_0012.c
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
+        phrase_key = query_key('"supply chain"')
+        assert [tuple(row) for row in rows] == [
+            ("U1", '"supply chain"', phrase_key),
+            ("U2", "'supply chain'", phrase_key),
+            ("U3", "supply chain", words_key),
+        ]
+        # the words are a subscription of their own now, which the old key would block
+        assert store.add_subscription("slack", "U2", "supply chain", None, T0).user_id == "U2"
     finally:
         store.close()
 
