@@ -1107,6 +1107,24 @@ async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
         assert internal not in text
 
 
+async def test_why_shows_matched_terms_as_the_item_writes_them(commands, store, clock):
+    # the engine's terms are stemmed and lowercased ("classifi", "u_s"); the reply shows
+    # the item's own words, and a term the item does not show stays as the engine has it
+    _, item = store.ingest_item(
+        new_item(
+            1,
+            title="Pentagon talks with Erdoğan's envoy",
+            content="The U.S. Department of Defense classified the models. Talks went on.",
+        )
+    )
+    story = store.get_story("pentagon")
+    reason = {"matched_terms": ["classifi", "s_department", "erdogan", "model", "zeta"]}
+    j = Judgement(story.id, item.id, on_topic=True, score=0.3, reason=reason)
+    store.commit_decisions([j], [], {}, [], clock.now())
+    text = (await commands.handle(req(f"why {item.url}"))).text
+    assert "matched terms: classified, U.S. Department, Erdoğan's, models, zeta" in text, text
+
+
 async def test_why_names_the_closest_development_and_its_join_threshold(commands, store, clock):
     reason = {
         "score": 0.2,

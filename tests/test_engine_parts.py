@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.demo import seed_files
 from bot.engine import EngineConfig
 from bot.engine.dedup import (
     CopyIndex,
@@ -34,6 +35,7 @@ from bot.engine.text import (
     term_counts,
     tokens,
     url_slug,
+    written_forms,
 )
 from bot.model import Citation
 
@@ -719,3 +721,33 @@ def test_docfreq_prune_keeps_the_most_frequent_terms_ties_by_term() -> None:
 )
 def test_url_slug_is_the_last_hyphenated_phrase_of_the_path(url: str, words: str) -> None:
     assert url_slug(url) == words
+
+
+def test_written_forms_spell_terms_and_phrases_as_the_text_does():
+    forms = written_forms(
+        "Amodei meets officials",
+        "Dario Amodei told the U.S. Department of Defense its models were classified. "
+        "He met Recep Erdoğan in Paris, France. Officials said officials agreed.",
+    )
+    assert forms["classifi"] == "classified"
+    assert forms["model"] == "models"
+    assert forms["u_s"] == "U.S."
+    assert forms["s_department"] == "U.S. Department"  # initials kept whole
+    assert forms["dario_amodei"] == "Dario Amodei"
+    assert forms["erdogan"] == "Erdoğan"  # the engine folds accents; the form keeps them
+    assert forms["recep_erdogan"] == "Recep Erdoğan"
+    assert forms["paris_france"] == "Paris, France"
+    assert forms["official"] == "officials"  # the most frequent form wins
+
+
+def test_written_forms_cover_every_term_the_engine_reads_from_real_articles():
+    # whatever term_counts makes of a text (words, numbers, phrases, unspaced scripts),
+    # /story why can show it as written
+    texts = [(p.read_text().split("\n", 1) + [""])[:2] for p in seed_files()]
+    texts.append(
+        ["上海市长 meets Weselsky", "Der GDL-Chef Claus Weselsky sagte: 东京大学 1,200 Leute."]
+    )
+    for title, body in texts:
+        counts, _ = term_counts(title, body)
+        forms = written_forms(title, body)
+        assert set(counts) <= set(forms), sorted(set(counts) - set(forms))
