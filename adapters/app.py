@@ -97,7 +97,7 @@ class App:
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.platform)
         await self.fetcher.aclose()
-        for part in (self.pipeline.pages, self.summarizer):
+        for part in (self.pipeline.linked_pages.reader, self.summarizer):
             close = getattr(part, "aclose", None)
             if close is not None:
                 await close()

@@ -41,7 +41,7 @@ from pathlib import Path
 from adapters.feeds.pages import HttpPageReader
 from benchmarks.common import STREAMS, emit, peak_rss_mb, say
 from benchmarks.feedserver import ServerProcess, serve_until_stopped
-from bot.pipeline import page_body
+from bot.linked_pages import page_body
 
 NAV = "Home | Local News | Crime | Weather | Sports | Opinion | Obituaries | Contact us"
 NEWSLETTER = "Get the latest headlines delivered to your inbox every morning. Sign up now."

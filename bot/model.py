@@ -157,7 +157,7 @@ class Item:
     content_hash: str
     version: int = 1  # bumped when the text of the same item changes
     # the main text of the linked page, read because the feed gave no body (see
-    # ``Pipeline.read_pages``); empty when it was not read
+    # ``LinkedPages.read``); empty when it was not read
     page_text: str = ""
 
     @property
@@ -175,6 +175,11 @@ class Item:
         if self.page_text and not has_body(self.feed_text):
             return self.page_text
         return self.feed_text
+
+
+def arrival_order(item: Item) -> tuple[datetime, int]:
+    """The order items are judged in: publication time (else fetch time), then storage order."""
+    return (item.published or item.fetched_at, item.id)
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,13 @@ from bot.alerts import (
     revised_fact,
     with_fact,
 )
+from bot.cycle_report import CycleReport
 from bot.digest import ALERT_CAP_WINDOW
-from bot.duration import duration
 from bot.engine import Engine, EngineDoc, Verdict
 from bot.engine.analysis import item_time
 from bot.engine.semantic import Dense
 from bot.identity import canonical_url, feed_items
+from bot.linked_pages import LinkedPages
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher, reprints_seed
 from bot.model import (
     DeliveryMode,
@@ -64,13 +65,11 @@ from bot.model import (
     Item,
     ItemUpdate,
     Judgement,
-    PagesRead,
-    PageWait,
     PollRequest,
     Story,
     Subscription,
     Target,
-    has_body,
+    arrival_order,
 )
 from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
@@ -82,9 +81,7 @@ from bot.ports import (
     Store,
 )
 from bot.query import Document, Query
-from bot.render import counted
 from bot.revision import Revision, revision
-from bot.textnorm import tokens as text_tokens
 
 log = logging.getLogger(__name__)
 
@@ -99,93 +96,7 @@ BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (s
 NOTICE_COPY_WARM = 200
 NOTICE_COPY_WINDOW = timedelta(hours=24)
 _READ_BATCH = 500  # backlog items loaded from the store at a time
-# An item whose linked page may come back ([pages] wait_s) has it tried again this long
-# after the first failure, then twice as long after each next try (1, 3, 7... minutes),
-# at most this many items a cycle.
-PAGE_RETRY_FIRST = timedelta(seconds=60)
-PAGE_WAITS_PER_CYCLE = 200
 UPDATES_PER_CYCLE = 500  # items updated in place judged again at most per call
-_HEADLINE_NOW = "could not read linked page %s (%s); its item is judged on its headline"
-
-
-@dataclass
-class CycleReport:
-    """What one poll cycle did; printed as the progress line and returned to callers."""
-
-    feeds: int = 0
-    ok: int = 0
-    not_modified: int = 0
-    errors: int = 0
-    new_items: int = 0
-    updated_items: int = 0
-    rejudged: int = 0  # updated items whose change was material: judged again
-    on_topic: int = 0  # new items on-topic for at least one story
-    copies: int = 0  # of those, items some story took as a copy of an earlier report
-    new_developments: int = 0
-    alerts_queued: int = 0
-    # keys of the alerts already posted that this cycle queued an edit of: one alert
-    # edited by two batches of one cycle is one edit
-    edited_alerts: set[str] = field(default_factory=set)
-    notices_queued: int = 0
-    pages_read: int = 0  # linked pages read for items whose feed gave no body
-    pages_unread: int = 0  # such pages that could not be read (judged on the headline)
-    pages_waiting: int = 0  # such pages that may come back: their items wait ([pages] wait_s)
-    waits_judged: int = 0  # items that waited for their linked page, judged this cycle
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
-
-    @property
-    def alert_edits(self) -> int:
-        """How many alerts already posted this cycle queued an edit of."""
-        return len(self.edited_alerts)
-
-    @property
-    def all_failed(self) -> bool:
-        """Feeds were polled and none of them answered (ok or unchanged).
-
-        ``storybot poll --once`` exits 1 then: a script or cron job should notice a cycle
-        that got nothing, e.g. the network is down. Some failures among good feeds are
-        normal (each feed backs off on its own) and do not count.
-        """
-        return self.feeds > 0 and self.ok + self.not_modified == 0
-
-    def waits_line(self) -> str:
-        """What a cycle with no feed due did: the items that waited for their linked page."""
-        return (
-            f"{counted(self.waits_judged, 'item')} that waited for a linked page judged "
-            f"({self.pages_read} read, {self.pages_unread} given up), "
-            f"{self.pages_waiting} still waiting; {self.on_topic} on-topic, "
-            f"{counted(self.new_developments, 'new development')}, "
-            f"{counted(self.alerts_queued, 'alert')} queued{self._edits()}"
-        )
-
-    def line(self) -> str:
-        """The progress line, nouns in the right number ("1 copy", "2 copies")."""
-        pages = ""
-        if self.pages_read or self.pages_unread or self.pages_waiting:
-            pages = f"; {counted(self.pages_read, 'linked page')} read"
-            notes = [f"{self.pages_unread} unreadable"] if self.pages_unread else []
-            if self.pages_waiting:
-                notes.append(f"{self.pages_waiting} to try again later")
-            if notes:
-                pages += f" ({', '.join(notes)})"
-        return (
-            f"polled {counted(self.feeds, 'feed')} ({self.ok} ok, {self.not_modified} unchanged, "
-            f"{self.errors} failed); {counted(self.new_items, 'new item')}{self._updates()}, "
-            f"{self.on_topic} on-topic, {counted(self.copies, 'copy', 'copies')}, "
-            f"{counted(self.new_developments, 'new development')}, "
-            f"{counted(self.alerts_queued, 'alert')} queued{self._edits()}{pages}"
-        )
-
-    def _updates(self) -> str:
-        """ " (3 updated, 1 re-judged)": said only when items were updated in place."""
-        if not self.updated_items and not self.rejudged:
-            return ""
-        again = f", {self.rejudged} re-judged" if self.rejudged else ""
-        return f" ({self.updated_items} updated{again})"
-
-    def _edits(self) -> str:
-        """ ", 2 alert edits": said only when there are some (most cycles have none)."""
-        return f", {counted(self.alert_edits, 'alert edit')}" if self.alert_edits else ""
 
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
@@ -223,10 +134,9 @@ class Pipeline:
         self.store = store
         self.engine = engine
         self.fetcher = fetcher
-        self.pages = pages  # reads the linked page of a headline-only item ([pages])
-        # how long an item may wait for a page that may come back ([pages] wait_s)
-        self.page_wait = timedelta(seconds=page_wait_s)
-        self._headline_feeds: set[int] = set()  # told that [pages] would help them
+        # the linked pages of headline-only items ([pages]; wait_s: how long an item may
+        # wait for a page that may come back)
+        self.linked_pages = LinkedPages(store, pages, clock, timedelta(seconds=page_wait_s))
         self._warned: set[tuple[int, str]] = set()  # (feed id, kind of warning) logged
         self.clock = clock
         self.policy = policy
@@ -505,7 +415,7 @@ class Pipeline:
         matcher = await asyncio.to_thread(self._matcher)
         if self.wants_judgements(matcher):
             # items that waited for their linked page and whose next try is due
-            ready = await self.retry_page_waits(report)
+            ready = await self.linked_pages.retry_waits(report)
             if ready:
                 report.waits_judged += len(ready)
                 await asyncio.to_thread(self.judge_items, ready, matcher, report)
@@ -543,7 +453,7 @@ class Pipeline:
                 # the event loop so /story commands and other I/O stay responsive.
                 to_judge = await asyncio.to_thread(self._store_chunk, results, report)
                 if to_judge and self.wants_judgements(matcher):
-                    to_judge = await self.read_pages(to_judge, report)
+                    to_judge = await self.linked_pages.read(to_judge, report)
                 await asyncio.to_thread(self._judge_chunk, results, to_judge, matcher, report)
         finally:
             for pending in fetching:
@@ -562,7 +472,7 @@ class Pipeline:
         for feed, result in sorted(results, key=lambda fr: fr[0].id):
             for item in self.ingest_result(feed, result, report):
                 to_judge.setdefault(item.id, item)
-        return sorted(to_judge.values(), key=_arrival_order)
+        return sorted(to_judge.values(), key=arrival_order)
 
     def _judge_chunk(
         self,
@@ -579,26 +489,6 @@ class Pipeline:
             self.rejudge_updates(matcher, report)
         self.store.record_polls(plan_polls(results, now, self.policy, self.rng, self.network))
 
-    def _suggest_pages(self, items: Sequence[Item]) -> None:
-        """Say once per feed (and process) that page reading would help its items.
-
-        Only of a feed none of whose new items in this batch had a body: one short
-        description among full ones is that item's, not the feed's way of publishing.
-        """
-        with_body = {it.feed_id for it in items if has_body(it.feed_text)}
-        for it in items:
-            if it.feed_id in self._headline_feeds or it.feed_id is None or not it.url:
-                continue
-            if it.feed_id not in with_body:
-                self._headline_feeds.add(it.feed_id)
-                log.info(
-                    "%s (feed %d) gives headlines without a body; they are judged on the "
-                    "headline alone. [pages] enabled = true judges such items on their "
-                    "linked page's text (README: headline-only feeds)",
-                    it.source,
-                    it.feed_id,
-                )
-
     def wants_judgements(self, matcher: SubscriptionMatcher | None = None) -> bool:
         """Whether new items will be judged now: a story is tracked or someone subscribed.
 
@@ -606,144 +496,6 @@ class Pipeline:
         linked pages would be wasted requests.
         """
         return bool(self._stories) or len(matcher if matcher is not None else self._matcher()) > 0
-
-    async def read_pages(self, items: Sequence[Item], report: CycleReport) -> list[Item]:
-        """The items to judge now, each whose feed gave no body with its linked page's text.
-
-        With a page reader (``[pages] enabled``), an item to be judged whose feed text is
-        no body (under 8 words, :func:`bot.model.has_body`), that has a link and whose
-        page was not read before has its page read; the texts are stored
-        (``Store.save_page_texts``) before anything is judged, so a judgement made again
-        after a crash reads the same text. A page whose failure may pass (the reader's
-        ``later``: a dropped connection, a timeout, HTTP 429 or 5xx) holds its item back
-        (``Store.hold_for_pages``; counted in ``report.pages_waiting``): it is left out of
-        the list returned, and :meth:`retry_page_waits` tries the page again minutes
-        later, for up to ``page_wait``. Any other unreadable page (and any, when
-        ``page_wait`` is 0) is counted in ``report.pages_unread`` and its item is judged
-        on its headline; nothing fails. Without a page reader the items are returned as
-        they are.
-        """
-        if self.pages is None:
-            self._suggest_pages(items)
-            return list(items)
-        wanted = {
-            it.id: it.url
-            for it in items
-            if it.url and not it.page_text and not has_body(it.feed_text)
-        }
-        if not wanted:
-            return list(items)
-        read = await self.pages.read(list(dict.fromkeys(wanted.values())))
-        titles = {it.id: it.title for it in items}
-        found = _page_texts(read, wanted, titles)
-        now = self.clock.now()
-        held: list[PageWait] = []
-        for item_id, url in wanted.items():
-            if item_id in found or url not in read.later:
-                continue
-            if self.page_wait > timedelta(0):
-                held.append(PageWait(item_id, now, self._next_page_try(now, now, 0)))
-            else:
-                log.warning(_HEADLINE_NOW, url, read.later[url])
-        report.pages_read += len(found)
-        report.pages_waiting += len(held)
-        report.pages_unread += len(wanted) - len(found) - len(held)
-        if found:
-            await asyncio.to_thread(self.store.save_page_texts, found)
-        if held:
-            await asyncio.to_thread(self.store.hold_for_pages, held)
-            log.info(
-                "%s for %s linked page%s, which may come back; trying again in %s",
-                "1 item waits" if len(held) == 1 else f"{len(held)} items wait",
-                "its" if len(held) == 1 else "their",
-                "" if len(held) == 1 else "s",
-                duration(held[0].next_try_at - now),
-            )
-        waiting = {w.item_id for w in held}
-        return [
-            replace(it, page_text=found[it.id]) if it.id in found else it
-            for it in items
-            if it.id not in waiting
-        ]
-
-    async def retry_page_waits(self, report: CycleReport) -> list[Item]:
-        """The waiting items (:meth:`read_pages`) whose wait is over, ready to judge.
-
-        Tries the linked pages of the items whose next try is due (at most
-        ``PAGE_WAITS_PER_CYCLE``): an item whose page is read now is returned with its
-        text (stored first, as in :meth:`read_pages`); one whose page may still come back
-        waits on, tried again twice as long after (never past ``page_wait`` from its first
-        failure); one whose wait is over, or whose page failed for good, is returned to be
-        judged on its headline (a WARNING says so). Without a page reader (``[pages]`` was
-        turned off since) every due item is returned as it is. Items already judged (by a
-        re-poll, or a judgement made just before a crash) stop waiting here.
-
-        The returned items still wait in the store: the caller releases them
-        (``Store.release_page_waits``) once they are judged, or their judging queued, so
-        a crash in between tries them again rather than losing them.
-        """
-        now = self.clock.now()
-        due = await asyncio.to_thread(self.store.due_page_waits, now, PAGE_WAITS_PER_CYCLE)
-        if not due:
-            return []
-        waits = {w.item_id: w for w in due}
-        stored = await asyncio.to_thread(self.store.get_items, list(waits))
-        judged = await asyncio.to_thread(self._judged_ids, stored)
-        pending = [it for it in stored if it.id not in judged]
-        gone = [item_id for item_id in waits if item_id not in {it.id for it in pending}]
-        if gone:
-            await asyncio.to_thread(self.store.release_page_waits, gone)
-        wanted = {it.id: it.url for it in pending if it.url and not it.page_text}
-        if self.pages is None or not wanted:
-            return sorted(pending, key=_arrival_order)
-        read = await self.pages.read(list(dict.fromkeys(wanted.values())))
-        found = _page_texts(read, wanted, {it.id: it.title for it in pending})
-        rehold: list[PageWait] = []
-        for item_id, url in wanted.items():
-            if item_id in found:
-                continue
-            wait = waits[item_id]
-            if url in read.later and now < wait.since + self.page_wait:
-                tries = wait.tries + 1
-                rehold.append(
-                    replace(
-                        wait, next_try_at=self._next_page_try(wait.since, now, tries), tries=tries
-                    )
-                )
-            else:
-                why = read.later.get(url, "it could not be read")
-                log.warning(
-                    "gave up waiting for linked page %s after %s (%s); its item is judged "
-                    "on its headline",
-                    url,
-                    duration(now - wait.since, round_down=True),
-                    why,
-                )
-        report.pages_read += len(found)
-        report.pages_unread += len(wanted) - len(found) - len(rehold)
-        report.pages_waiting += len(rehold)
-        if found:
-            await asyncio.to_thread(self.store.save_page_texts, found)
-        if rehold:
-            await asyncio.to_thread(self.store.hold_for_pages, rehold)
-        waiting = {w.item_id for w in rehold}
-        return sorted(
-            (
-                replace(it, page_text=found[it.id]) if it.id in found else it
-                for it in pending
-                if it.id not in waiting
-            ),
-            key=_arrival_order,
-        )
-
-    def _judged_ids(self, items: Sequence[Item]) -> set[int]:
-        """The ids of these items that some story has judged already."""
-        return self.store.judged_item_ids([it.id for it in items])
-
-    def _next_page_try(self, since: datetime, now: datetime, tries: int) -> datetime:
-        """When to try a waiting item's page next: ``PAGE_RETRY_FIRST`` after the first
-        failure, twice as long after each later try, and last at the end of its wait."""
-        return min(now + PAGE_RETRY_FIRST * 2**tries, since + self.page_wait)
 
     # ------------------------------------------------------------------ steps
     # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,
@@ -840,7 +592,7 @@ class Pipeline:
         finally:
             self._judging = set()
         # one query a chunk (unknown ids, removed by a prune since, are left out)
-        items = sorted(self.store.get_items(list(set(item_ids))), key=_arrival_order)
+        items = sorted(self.store.get_items(list(set(item_ids))), key=arrival_order)
         if self._stories:
             judged = self.store.judged_item_ids([i.id for i in items])
             items = [i for i in items if i.id not in judged]
@@ -1434,11 +1186,6 @@ class _Rejudging:
     read: bool = False  # the backlog was read
 
 
-def _arrival_order(item: Item) -> tuple[datetime, int]:
-    """Publication time (else fetch time), then storage order."""
-    return (item.published or item.fetched_at, item.id)
-
-
 def _request(feed: Feed) -> PollRequest:
     return PollRequest(
         feed_id=feed.id,
@@ -1447,32 +1194,6 @@ def _request(feed: Feed) -> PollRequest:
         last_modified=feed.last_modified,
         body_hash=feed.body_hash,
     )
-
-
-def _page_texts(read: PagesRead, wanted: dict[int, str], titles: dict[int, str]) -> dict[int, str]:
-    """Item id -> the body of its linked page, for the wanted items whose page was read."""
-    return {
-        item_id: page_body(read.texts[url], titles[item_id])
-        for item_id, url in wanted.items()
-        if url in read.texts
-    }
-
-
-def page_body(text: str, title: str) -> str:
-    """A linked page's main text without the headline it opens with.
-
-    An article page repeats its headline above the text (the extracted text's first
-    line); the feed's content does not, and the engine reads the headline on its own
-    already. The first line goes when its words are the item's headline or the start of
-    it covering most of it (the feed's headline may carry an outlet suffix, " - WRAL",
-    that the page's does not). Anything else is kept as it is.
-    """
-    first, _, rest = text.partition("\n")
-    line, head = text_tokens(first), text_tokens(title)
-    if rest.strip() and len(line) >= 3 and head[: len(line)] == line:
-        if 10 * len(line) >= 6 * len(head):
-            return rest.strip()
-    return text
 
 
 def engine_doc(item: Item) -> EngineDoc:

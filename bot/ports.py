@@ -407,7 +407,7 @@ class Store(Protocol):
     def save_page_texts(self, texts: Mapping[int, str]) -> None:
         """Store the main text of each item's linked page (item id -> text), in one commit.
 
-        Read because the item's feed gave no body (``Pipeline.read_pages``). The text
+        Read because the item's feed gave no body (``LinkedPages.read``). The text
         is the item's ``page_text`` from then on: a re-poll that finds the entry
         unchanged or edited keeps it; an update that gives the item a link it lacked
         clears it (the page read was not that link's). Unknown ids are skipped.

@@ -1,4 +1,4 @@
-"""Items waiting for their linked page (``[pages] wait_s``; ``Pipeline.read_pages``).
+"""Items waiting for their linked page (``[pages] wait_s``; ``bot.linked_pages.LinkedPages.read``).
 
 A headline-only item whose linked page failed in a way that may pass (a dropped
 connection, a timeout, HTTP 429 or 5xx) is not judged at once: a row here holds it until

@@ -26,10 +26,10 @@ from storyworld import (
 )
 
 from adapters.operator import poll_once
+from bot.cycle_report import CycleReport
 from bot.digest import run_digests
 from bot.identity import new_item
 from bot.model import DeliveryMode, FeedStatus, IngestOutcome, MessageKind
-from bot.pipeline import CycleReport
 from bot.ports import DevelopmentWrite
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new

@@ -15,8 +15,9 @@ from storyworld import as_entry, feed_of, samples
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.seeds import load_seed
+from bot.cycle_report import CycleReport
 from bot.engine import Engine
-from bot.pipeline import CycleReport, Pipeline, engine_doc
+from bot.pipeline import Pipeline, engine_doc
 from bot.settings import load_settings
 
 

@@ -18,8 +18,8 @@ from storyworld import as_entry, feed_of, make_world, sample
 from adapters.feeds.pages import HttpPageReader
 from adapters.operator import poll_once
 from bot.errors import ConfigError
+from bot.linked_pages import page_body
 from bot.model import CommandRequest, has_body
-from bot.pipeline import page_body
 from bot.settings import load_settings
 
 # the sample turn the engine recognises as new right after the seeds (see test_pipeline)
@@ -104,7 +104,7 @@ async def test_a_headline_only_item_is_judged_on_its_linked_pages_text(
 async def test_no_page_hint_for_a_feed_whose_other_new_items_have_a_body(
     feed_server, sqlite_url, clock, caplog
 ):
-    caplog.set_level("INFO", logger="bot.pipeline")
+    caplog.set_level("INFO", logger="bot.linked_pages")
     hearing = sample(HEARING)
     full = sample("ww-002")
     link = feed_server.add("/news/hearing.html", _page_route(hearing))
@@ -134,7 +134,7 @@ def item_feed(world) -> int:
 async def test_without_a_page_reader_the_same_item_is_judged_on_its_headline_and_a_hint_logged(
     feed_server, sqlite_url, clock, caplog
 ):
-    caplog.set_level("INFO", logger="bot.pipeline")
+    caplog.set_level("INFO", logger="bot.linked_pages")
     # [pages] enabled = false, the default
     world, _ = _world(feed_server, sqlite_url, clock)
 
@@ -317,7 +317,7 @@ async def test_an_item_whose_page_is_down_waits_and_is_judged_on_the_page_when_i
 async def test_an_item_whose_page_stays_down_is_judged_on_its_headline_when_its_wait_is_over(
     feed_server, sqlite_url, clock, caplog
 ):
-    caplog.set_level("WARNING", logger="bot.pipeline")
+    caplog.set_level("WARNING", logger="bot.linked_pages")
     world, _ = _world(
         feed_server, sqlite_url, clock, pages=_reader_now(), page=Route(status=503, body=b"busy")
     )
@@ -351,7 +351,7 @@ async def test_an_item_whose_page_stays_down_is_judged_on_its_headline_when_its_
 async def test_with_wait_s_0_an_item_whose_page_is_down_is_judged_on_its_headline_at_once(
     feed_server, sqlite_url, clock, tmp_path, caplog
 ):
-    caplog.set_level("WARNING", logger="bot.pipeline")
+    caplog.set_level("WARNING", logger="bot.linked_pages")
     config = tmp_path / "storybot.toml"
     config.write_text("[pages]\nenabled = true\nretries = 0\nwait_s = 0\n")
     world, _ = _world(

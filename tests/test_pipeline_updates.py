@@ -13,9 +13,9 @@ from sqlalchemy import event
 from storyworld import as_entry, feed_of, make_world, sample, undated_entry
 
 from adapters.jobs.tasks import fresh_pipeline
+from bot.cycle_report import CycleReport
 from bot.identity import new_item
 from bot.model import IngestOutcome
-from bot.pipeline import CycleReport
 from bot.why_text import why_lines
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL

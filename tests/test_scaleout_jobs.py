@@ -25,11 +25,12 @@ from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
 from adapters.jobs.schema import conninfo, ensure_schema
 from adapters.jobs.tasks import _judged, every, fresh_pipeline
 from adapters.jobs.worker import QUEUES, parse_queues
+from bot.cycle_report import CycleReport
 from bot.engine import Engine
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
 from bot.model import FeedEntry, IngestOutcome, PageWait
-from bot.pipeline import CycleReport, engine_doc
+from bot.pipeline import engine_doc
 
 pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
 

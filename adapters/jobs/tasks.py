@@ -17,9 +17,10 @@ from procrastinate import exceptions as pexc
 from procrastinate.jobs import Status
 
 from adapters.app import App
+from bot.cycle_report import CycleReport
 from bot.digest import run_digests
 from bot.engine import Engine, EngineConfig
-from bot.pipeline import CycleReport, Pipeline
+from bot.pipeline import Pipeline
 from bot.ports import Clock
 from bot.render import counted
 
@@ -125,7 +126,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         if items and (has_stories or await asyncio.to_thread(app.pipeline.wants_judgements)):
             # before the judging job is deferred: it judges what the store holds; an item
             # whose page may come back waits for it (the page_waits task judges it later)
-            items = await app.pipeline.read_pages(items, report)
+            items = await app.pipeline.linked_pages.read(items, report)
         # Deferred before the poll is recorded: if this process dies in between, the
         # feed is still due and the next poll finds the items unjudged again. An item
         # updated in place waits in the store (``pending_updates``), whichever poll job
@@ -153,7 +154,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
         # judging job is queued: a crash in between tries them again, a retried judging
         # job skips what is judged.
         report = CycleReport()
-        ready = await app.pipeline.retry_page_waits(report)
+        ready = await app.pipeline.linked_pages.retry_waits(report)
         if ready:
             await judge.defer_async(item_ids=[i.id for i in ready], queued_at=_now(clock))
             await asyncio.to_thread(store.release_page_waits, [i.id for i in ready])

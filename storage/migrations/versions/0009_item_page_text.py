@@ -1,7 +1,7 @@
 """Item page text: the main text of an item's linked page, stored with the item.
 
 A headline-only feed gives no body to judge an item on; the pipeline reads the item's
-linked page instead (``Pipeline.read_pages``) and the store keeps what it read in
+linked page instead (``bot.linked_pages.LinkedPages.read``) and the store keeps what it read in
 ``items.page_text`` (:meth:`storage.items.ItemStore.save_page_texts`), the item's text
 from then on (``Item.text``) until an update changes the item's links. NULL: not read,
 as for every item stored before this revision.
