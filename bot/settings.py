@@ -357,6 +357,8 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
 
 # TCP ports listened on: 0 would be a random one, 70000 none
 _PORTS = frozenset({("slack", "http_port")})
+# The path a listener serves ([slack] http_path): what a request line's path can be
+_URL_PATH = re.compile(r"/[^\s?#]*")
 
 
 def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> Any:
@@ -800,6 +802,13 @@ def load_settings(
     if slack_file.mode not in SLACK_MODES:
         raise ConfigError(
             f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}"
+        )
+    if not _URL_PATH.fullmatch(slack_file.http_path):
+        # else `run` in HTTP mode stopped with aiohttp's traceback ("path should be started
+        # with /"), or listened on a path no request of Slack's can reach
+        raise ConfigError(
+            f"{where}: [slack] http_path must be a URL path: '/' and then no spaces, '?' or "
+            f"'#' (e.g. \"/slack/events\"), got {shorten(repr(slack_file.http_path), 60)}"
         )
     slack_mode = _env_value(env, "STORYBOT_SLACK_MODE") or slack_file.mode
     if slack_mode not in SLACK_MODES:

@@ -166,6 +166,11 @@ def test_config_file_overrides_defaults(tmp_path):
         ),
         ("[slack]\nhttp_port = 70000\n", "[slack] http_port must be a port, from 1 to 65535"),
         ("[slack]\nhttp_port = 0\n", "[slack] http_port must be a port, from 1 to 65535"),
+        # else `run` in HTTP mode ended in aiohttp's "path should be started with /" traceback
+        ("[slack]\nhttp_path = 'slack/events'\n", "[slack] http_path must be a URL path"),
+        ("[slack]\nhttp_path = ''\n", "[slack] http_path must be a URL path"),
+        ("[slack]\nhttp_path = '/slack events'\n", "[slack] http_path must be a URL path"),
+        ("[slack]\nhttp_path = '/slack?x=1'\n", "[slack] http_path must be a URL path"),
     ],
 )
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
