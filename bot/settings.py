@@ -303,6 +303,13 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
         if isinstance(value, Mapping):
             _refuse_secrets(value, where, dotted)
         elif key.lower() in _SECRET_KEYS and value:
+            variable = _FROM_ENV_ONLY.get((path, key))
+            if variable:  # a token of a known setting: the one variable that sets it
+                raise ConfigError(
+                    f"{where}: [{path}] {key}: {variable} sets this, read only from the "
+                    "environment (it looks like a secret, and secrets never go in a config "
+                    "file): set that variable and remove this line"
+                )
             raise ConfigError(
                 f"{where}: '{dotted}' looks like a secret; secrets are read from the environment "
                 f"only ({', '.join(SECRET_ENV)})"

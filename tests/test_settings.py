@@ -512,6 +512,12 @@ def test_every_section_refuses_unknown_settings(tmp_path, text, fragment):
         ),
         ("[slack]\nbot_token = ''\n", "[slack] bot_token: SLACK_BOT_TOKEN"),
         ("[summarizer]\napi_key = ''\n", "[summarizer] api_key: STORYBOT_SUMMARIZER_API_KEY"),
+        # a token actually written there (the usual case) names its variable too, not a
+        # list of every secret variable
+        ("[slack]\nbot_token = 'xoxb-123'\n", "[slack] bot_token: SLACK_BOT_TOKEN"),
+        ("[slack]\nsigning_secret = 'abc'\n", "[slack] signing_secret: SLACK_SIGNING_SECRET"),
+        ("[discord]\ntoken = 'd-1'\n", "[discord] token: DISCORD_BOT_TOKEN"),
+        ("[summarizer]\napi_key = 'sk-1'\n", "[summarizer] api_key: STORYBOT_SUMMARIZER_API_KEY"),
     ],
 )
 def test_a_setting_the_environment_gives_is_refused_in_the_config_file_naming_its_variable(
