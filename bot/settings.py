@@ -548,14 +548,41 @@ def _summarizer(
                 f"{' and '.join(_SUMMARIZER_ENV[m] for m in missing)} "
                 '(e.g. url = "https://api.openai.com/v1", model = "gpt-4o-mini")'
             )
-        if not out.url.startswith(("http://", "https://")):
+        if not _http_url_usable(out.url):
+            # else every alert failed over to the extractive summary, with a warning in
+            # the log: a configuration error looking like an outage of the API
             url_from = (
                 "STORYBOT_SUMMARIZER_URL"
                 if _env_value(env, "STORYBOT_SUMMARIZER_URL")
                 else f"{where}: [summarizer] url"
             )
-            raise ConfigError(f"{url_from} must be an http(s) URL, got {out.url!r}")
+            raise ConfigError(
+                f"{url_from} must be an http(s) URL with a host and a port from 1 to 65535 "
+                f"(if it has one), got {_without_password(out.url)!r}"
+            )
     return out
+
+
+def _http_url_usable(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL a client can call: a host, and a port (if it
+    gives one) from 1 to 65535."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # read only when asked: ":99999" and ":abc" raise then
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and port != 0
+
+
+# scheme://user:password@ (the password ends at the authority's last "@")
+_URL_PASSWORD = re.compile(r"(?P<head>^[^/?#]*//[^/?#:@]*):[^/?#]*@")
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of its user info replaced by ``***``: what an error
+    message may repeat of a URL read from the environment, where a password is allowed.
+    Textual, so a URL too broken to parse is masked too."""
+    return _URL_PASSWORD.sub(r"\g<head>:***@", url, count=1)
 
 
 def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> str | None:
@@ -579,13 +606,15 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
         usable = False
     if not usable:
         kind = "an http(s) URL" if schemes[0] == "http" else "a ws(s) URL"
-        raise ConfigError(f"{name} must be {kind} with a host, got {value!r}")
+        raise ConfigError(f"{name} must be {kind} with a host, got {_without_password(value)!r}")
     try:  # urlsplit reads the port only when asked: ":99999" and ":abc" raise then
         port = parts.port
     except ValueError:
         port = 0
     if port == 0:
-        raise ConfigError(f"{name} must have a port from 1 to 65535, got {value!r}")
+        raise ConfigError(
+            f"{name} must have a port from 1 to 65535, got {_without_password(value)!r}"
+        )
     return value
 
 

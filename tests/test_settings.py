@@ -241,6 +241,24 @@ def test_a_chat_endpoint_url_with_a_port_that_is_none_is_a_config_error(name, va
     assert str(err.value) == f"{name} must have a port from 1 to 65535, got {value!r}"
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("STORYBOT_SLACK_API_URL", "ftp://bob:s3cret-pw@proxy/api/", "'ftp://bob:***@proxy/api/'"),
+        (
+            "STORYBOT_DISCORD_API_URL",
+            "http://bob:s3cret-pw@proxy:99999/api/",
+            "'http://bob:***@proxy:99999/api/'",
+        ),
+    ],
+)
+def test_a_chat_endpoint_url_refused_does_not_repeat_its_password(name, value, shown):
+    # a proxy URL may carry credentials: the error line (stderr, the journal) hides them
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={name: value})
+    assert str(err.value).endswith(f"got {shown}") and "s3cret-pw" not in str(err.value)
+
+
 def test_chat_endpoint_urls_of_the_right_kind_are_kept():
     env = {
         "STORYBOT_SLACK_API_URL": "http://127.0.0.1:8080/api/",
