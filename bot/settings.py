@@ -348,6 +348,7 @@ _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
     ("pages", "concurrency"): (1, False),
     ("pages", "per_host_concurrency"): (1, False),
     ("pages", "max_chars"): (1, False),
+    ("embeddings", "batch_size"): (1, False),
 }
 
 
@@ -859,8 +860,6 @@ def load_settings(
         raise ConfigError(
             f"{where}: [embeddings] enabled must be true or false, got {embeddings.enabled!r}"
         )
-    if embeddings.batch_size < 1:
-        raise ConfigError(f"{where}: [embeddings] batch_size must be at least 1")
     flag = env.get("STORYBOT_EMBEDDINGS", "").strip().lower()
     if flag:
         if flag not in _BOOL:

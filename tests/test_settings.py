@@ -121,7 +121,10 @@ def test_config_file_overrides_defaults(tmp_path):
             "has a value that cannot be read: Exceeds the limit (4300 digits)",
         ),
         ("[embeddings]\nenabled = 'yes'\n", "[embeddings] enabled must be true or false"),
-        ("[embeddings]\nbatch_size = 0\n", "batch_size must be at least 1"),
+        ("[embeddings]\nbatch_size = 0\n", "batch_size must be a whole number of at least 1"),
+        # not "at least 0" (it said so of -3 and 1.5), which then refused 0
+        ("[embeddings]\nbatch_size = -3\n", "batch_size must be a whole number of at least 1"),
+        ("[embeddings]\nbatch_size = 1.5\n", "batch_size must be a whole number of at least 1"),
         ("[embeddings]\nmodel = 'big'\n", "unknown setting(s) in [embeddings]: model"),
         ("[pages]\nenabled = 'yes'\n", "[pages] enabled must be true or false"),
         ("[pages]\nconcurrency = 0\n", "[pages] concurrency must be a whole number of at least 1"),
