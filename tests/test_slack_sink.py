@@ -16,6 +16,7 @@ from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, Slack
 from bot.alerts import fact_digest
 from bot.clock import ManualClock
 from bot.errors import (
+    MAX_RETRY_AFTER_S,
     MessageGone,
     PermanentDeliveryError,
     PostUnverifiable,
@@ -234,6 +235,19 @@ async def test_429_is_rate_limited_with_retry_after_and_not_retried(
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
     assert caught.value.retry_after_s == 7
     assert len(fake.calls_to("chat.postMessage")) == 1  # the outbox worker owns retries
+
+
+@pytest.mark.parametrize("retry_after", [float("nan"), float("inf"), 7200.0])
+async def test_a_retry_after_that_is_no_number_or_too_long_waits_an_hour(
+    fake: FakeSlack, sink: SlackSink, retry_after: float
+) -> None:
+    # README: a longer Retry-After, or one that is not a number, counts as an hour. A
+    # "nan" (a broken proxy) was read as 0 s: the row was tried again at the next tick,
+    # every 2 s, for as long as the 429s came
+    fake.fail_next(status=429, retry_after=retry_after)
+    with pytest.raises(RateLimited) as caught:
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert caught.value.retry_after_s == MAX_RETRY_AFTER_S
 
 
 @pytest.mark.parametrize(

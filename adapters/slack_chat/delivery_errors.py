@@ -65,11 +65,17 @@ PERMANENT_HINTS = {
 
 
 def _retry_after(headers: object) -> float:
+    """The seconds a 429's ``Retry-After`` asks for; 30 s without one that can be read.
+
+    Returned as read: ``RateLimited`` keeps it within 0 and an hour and takes "nan" (a
+    broken proxy) for the hour. Clamped here first, with ``max(0.0, nan)``, a NaN became
+    0 s, and the message was tried again at every delivery tick.
+    """
     value = None
     if headers is not None and hasattr(headers, "get"):
         value = headers.get("Retry-After") or headers.get("retry-after")  # type: ignore[union-attr]
     try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER_S
+        return float(value) if value is not None else DEFAULT_RETRY_AFTER_S
     except (TypeError, ValueError):
         return DEFAULT_RETRY_AFTER_S
 
