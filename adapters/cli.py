@@ -696,7 +696,9 @@ def _run(args: argparse.Namespace) -> int:
 
         # with --config, measure the [engine] settings the service runs with
         service = (
-            EngineConfig.from_mapping(load_settings(args.config).engine) if args.config else None
+            EngineConfig.from_mapping(load_settings(args.config).engine)
+            if args.config is not None
+            else None
         )
         return run_eval(args, make_embedder=load_embedder, service_config=service)
     if cmd == "demo":

@@ -784,7 +784,8 @@ def load_settings(
     """Build settings from the defaults, an optional config file and the environment.
 
     Args:
-        config_path: a TOML file overriding the defaults (``storybot --config PATH``).
+        config_path: a TOML file overriding the defaults (``storybot --config PATH``);
+            None for none (an empty path is refused).
         env: the environment to read (defaults to ``os.environ``); tests pass their own.
 
     Returns:
@@ -796,6 +797,13 @@ def load_settings(
     from config import DEFAULTS_FILE
 
     env = os.environ if env is None else env
+    if config_path is not None and not str(config_path).strip():
+        # `--config "$CONF"` with CONF unset: not "no config file", which would run on the
+        # defaults (a new database in the working directory) as if all were well
+        raise ConfigError(
+            "--config was given an empty path: give the TOML file, or leave --config out "
+            "to use config/defaults.toml alone"
+        )
     data = _read_toml(DEFAULTS_FILE)
     where = str(DEFAULTS_FILE)
     user: dict[str, Any] = {}

@@ -300,6 +300,24 @@ def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
     assert "timeout_s must be a number greater than 0, got -1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "", "story", "add", "pentagon", "--seed", "a.txt"],
+        ["--config=", "poll", "--once"],
+        ["feeds", "list", "--config", " "],
+    ],
+)
+def test_an_empty_config_path_exits_2_and_creates_no_database(db, tmp_path, capsys, argv):
+    # `storybot --config "$CONF" run` with CONF unset ran on the defaults alone, starting
+    # a new empty database in the working directory as if no --config had been given
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: --config was given an empty path"), err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "cli.db").exists()
+
+
 @pytest.mark.parametrize("engine", ["foo = 1", 'on_topic_threshold = "x"', "summary_pool = -3"])
 def test_bad_engine_setting_exits_2_with_one_line(db, tmp_path, capsys, engine):
     bad = tmp_path / "bad.toml"

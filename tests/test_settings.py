@@ -188,6 +188,12 @@ def test_engine_settings_in_range_are_kept(tmp_path):
     assert s.engine == {"on_topic_threshold": 0.2, "dev_archive_size": 0, "idf_refresh_docs": 0}
 
 
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_config_path_is_an_error_not_the_defaults(path):
+    with pytest.raises(ConfigError, match="--config was given an empty path"):
+        load_settings(path, env={})
+
+
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", env={})
