@@ -363,6 +363,16 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     ),
 }
 
+# The longest duration a setting in seconds (``..._s``, ``tick_seconds``) may give. Far
+# above any use, and far below what overflows: a finite 1e15 passed every check and
+# `run` then ended in the scheduler's or the pipeline's OverflowError traceback.
+MAX_SECONDS = 365 * 86400
+
+
+def _in_seconds(key: str) -> bool:
+    return key.endswith(("_s", "_seconds"))
+
+
 # TCP ports listened on: 0 would be a random one, 70000 none
 _PORTS = frozenset({("slack", "http_port")})
 # The path a listener serves ([slack] http_path): what a request line's path can be
@@ -400,6 +410,11 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
         out = not number or (value <= low if strict else value < low)
     if out or (whole and not float(value).is_integer()):
         raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {value!r}")
+    if _in_seconds(key) and value > MAX_SECONDS:
+        raise ConfigError(
+            f"{where}: [{name}] {key} must be at most {MAX_SECONDS:,} seconds (a year), "
+            f"got {shorten(repr(value), 60)}"
+        )
     return int(value) if whole else value
 
 

@@ -169,6 +169,24 @@ def test_config_file_overrides_defaults(tmp_path):
         ),
         ("[slack]\nhttp_port = 70000\n", "[slack] http_port must be a port, from 1 to 65535"),
         ("[slack]\nhttp_port = 0\n", "[slack] http_port must be a port, from 1 to 65535"),
+        # finite but beyond any date: `run` ended in the scheduler's or the pipeline's
+        # OverflowError traceback ("Python int too large to convert to C int")
+        (
+            "[polling]\ntick_seconds = 1e15\n",
+            "[polling] tick_seconds must be at most 31,536,000 seconds (a year)",
+        ),
+        (
+            "[delivery]\ntick_seconds = 1e15\n",
+            "[delivery] tick_seconds must be at most 31,536,000 seconds (a year)",
+        ),
+        (
+            "[pages]\nwait_s = 1e15\n",
+            "[pages] wait_s must be at most 31,536,000 seconds (a year)",
+        ),
+        (
+            "[delivery]\nmax_backoff_s = 1000000000000000000000\n",
+            "[delivery] max_backoff_s must be at most 31,536,000 seconds (a year)",
+        ),
         # else `run` in HTTP mode ended in aiohttp's "path should be started with /" traceback
         ("[slack]\nhttp_path = 'slack/events'\n", "[slack] http_path must be a URL path"),
         ("[slack]\nhttp_path = ''\n", "[slack] http_path must be a URL path"),
