@@ -10,7 +10,7 @@ Verbosity:
 Whatever the level, each line passes through :class:`RedactingFormatter` before it is
 written: the secrets given in the environment (Slack and Discord tokens, the signing
 secret, the summarizer's key) and what the chat libraries log of the wire that works as
-a credential (a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
+a credential (a URL's password, a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
 ``response_url`` and legacy verification ``token``, the URLs slack_sdk's webhook client
 posts to, an ``Authorization`` header, a Discord interaction's or webhook's token in the
 URLs discord.py logs) are replaced by ``(redacted)``. slack_sdk hides the Authorization header itself; the rest it
@@ -69,6 +69,9 @@ _PATTERNS = (
     # the legacy verification token in every slash command's payload
     (re.compile(r"""(["']token["']\s*:\s*["'])[^"']+"""), rf"\g<1>{REDACTED}"),
     (re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE), rf"\g<1>{REDACTED}"),
+    # the password of a URL's user info (scheme://user:PASSWORD@host): httpx logs each
+    # request's URL at -vv, and STORYBOT_SUMMARIZER_URL may carry one
+    (re.compile(r"(://[^\s/?#@:'\"]*:)[^\s/?#@'\"]+@"), rf"\g<1>{REDACTED}@"),
     # a Discord interaction's token answers it as the app for 15 minutes (discord.py logs
     # each interaction callback and follow-up URL), a webhook's token posts as it
     (

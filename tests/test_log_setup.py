@@ -40,11 +40,23 @@ BOT = "xoxb-1234-5678-AbCdEfGhIjKl"
             "b24-6MTIz/messages/@original?with_components=1 has returned status code 200",
             "aW50ZXJhY3Rpb24-6MTIz",
         ),
+        # httpx logs each request's URL at -vv: STORYBOT_SUMMARIZER_URL may carry a password
+        (
+            "HTTP Request: POST http://storybot:s3cret-pw@127.0.0.1:8080/v1/chat/completions "
+            '"HTTP/1.1 200 OK"',
+            "s3cret-pw",
+        ),
+        ("connecting to postgresql+psycopg://bob:pg%40pw@db.internal/storybot", "pg%40pw"),
     ],
 )
 def test_credentials_the_chat_libraries_log_are_redacted(line, secret_part):
     shown = redact(line)
     assert secret_part not in shown and REDACTED in shown, shown
+
+
+def test_a_url_password_is_redacted_and_the_rest_of_the_url_kept():
+    shown = redact("POST http://storybot:s3cret-pw@127.0.0.1:8080/v1 and http://h:8080/a@b")
+    assert shown == f"POST http://storybot:{REDACTED}@127.0.0.1:8080/v1 and http://h:8080/a@b"
 
 
 def test_the_environments_secrets_are_redacted_by_value_and_the_rest_kept():
