@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
+import discord
 import pytest
 from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
@@ -441,3 +442,33 @@ async def test_a_plain_send_without_its_own_mentions_setting_pings_nobody(
     plain = fake.calls_to("POST", MESSAGES)[-1]
     assert plain.json["content"] == "@everyone look"
     assert plain.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_link_whose_encoded_address_is_too_long_for_discord_does_not_sink_the_alert(
+    fake: FakeDiscord, sink
+) -> None:
+    # A feed's link in its own script (an IRI: Cyrillic, CJK...) is percent-encoded for
+    # Discord, six characters to a Cyrillic letter: 1,300 characters here become 7,000.
+    # Discord refuses an embed url over 2,048 ("Must be 2048 or fewer in length.", 400
+    # Invalid Form Body), and the alert was given up; it is posted without that link.
+    long_iri = "https://ria.example/" + "переговоры-" * 120
+    assert len(long_iri) < 2048
+    links = (Link("РИА", long_iri), Link("Reuters", "https://reuters.example/a"))
+    message = replace(alert("Talks resume"), links=links)
+    message_id = await sink.post(CHANNEL, message, idempotency_key="alert:1:7:C")
+    [embed] = fake.messages[message_id]["embeds"]
+    assert embed["url"] == "https://reuters.example/a"
+    assert "[Reuters](https://reuters.example/a)" in str(embed["fields"])
+
+
+async def test_an_oversized_message_is_refused_by_the_fake_as_by_discord(
+    fake: FakeDiscord, sink
+) -> None:
+    # The fake holds messages to Discord's limits, so a rendering past them fails here.
+    channel = await sink._channel(CHANNEL)
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send("x" * 2001)
+    assert refused.value.status == 400 and refused.value.code == 50035
+    with pytest.raises(discord.HTTPException):
+        await channel.send(embed=discord.Embed(title="t", url="https://a.example/" + "a" * 2040))
+    assert not fake.posted_nonces() and not fake.messages

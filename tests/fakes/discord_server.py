@@ -8,7 +8,9 @@ at :attr:`FakeDiscord.api_url` and ``DiscordWebSocket.DEFAULT_GATEWAY`` at
 REST: every request is recorded in :attr:`FakeDiscord.calls`; a few endpoints answer with
 realistic objects (users, applications, commands, messages, DM channels, interaction
 callbacks, webhook follow-ups). :meth:`FakeDiscord.fail_next` makes the next N matching
-calls fail, e.g. with a 429 carrying Discord's rate-limit headers and body.
+calls fail, e.g. with a 429 carrying Discord's rate-limit headers and body. A message
+(posted, edited, an interaction's response or follow-up) over Discord's length limits is
+refused as Discord refuses it: 400 Invalid Form Body (code 50035), nothing posted.
 
 Interactions keep what the user sees (:meth:`FakeDiscord.interaction_messages`): a deferred
 response is a "thinking..." message (flag LOADING) that the first follow-up fills, keeping
@@ -74,6 +76,63 @@ class Failure:
 def shown(text: str) -> str:
     """``text`` as Discord shows it: a backslash before punctuation escapes it and is hidden."""
     return re.sub(r"\\([^0-9A-Za-z\s])", r"\1", text)
+
+
+# Where a message is written: a channel's messages, an interaction's response and follow-ups.
+_MESSAGE_PATHS = (
+    r"/channels/\d+/messages(?:/\d+)?"
+    r"|/interactions/\d+/[^/]+/callback"
+    r"|/webhooks/\d+/[^/]+(?:/messages/(?:@original|\d+))?"
+)
+# Discord's message limits: "content ... (up to 2000 characters)" (Create Message) and the
+# embed limits table; a longer value is refused "Must be N or fewer in length." Discord counts
+# code points (discord-api-docs#1315), as len() does. An embed's url too is held to 2048
+# (Discord's answer to a longer one: embeds.0.url "Must be 2048 or fewer in length.").
+CONTENT_MAX = 2000
+EMBED_LIMITS = {"title": 256, "description": 4096, "url": 2048}
+EMBED_TOTAL_MAX = 6000
+
+
+def invalid_message(body: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``errors`` of Discord's 400 Invalid Form Body (50035) for ``body``; {} if none."""
+
+    def too_long(limit: int) -> dict[str, Any]:
+        message = f"Must be {limit} or fewer in length."
+        return {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": message}]}
+
+    errors: dict[str, Any] = {}
+    body = body or {}
+    if len(body.get("content") or "") > CONTENT_MAX:
+        errors["content"] = too_long(CONTENT_MAX)
+    embeds: dict[str, Any] = {}
+    total = 0
+    for n, embed in enumerate(body.get("embeds") or []):
+        wrong = {k: too_long(v) for k, v in EMBED_LIMITS.items() if len(embed.get(k) or "") > v}
+        for i, field_ in enumerate(embed.get("fields") or []):
+            if len(field_.get("name") or "") > 256 or len(field_.get("value") or "") > 1024:
+                wrong.setdefault("fields", {})[str(i)] = too_long(1024)
+        if len((embed.get("footer") or {}).get("text") or "") > 2048:
+            wrong["footer"] = {"text": too_long(2048)}
+        if len((embed.get("author") or {}).get("name") or "") > 256:
+            wrong["author"] = {"name": too_long(256)}
+        total += sum(len(embed.get(k) or "") for k in ("title", "description"))
+        total += len((embed.get("footer") or {}).get("text") or "")
+        total += len((embed.get("author") or {}).get("name") or "")
+        total += sum(
+            len(f.get("name") or "") + len(f.get("value") or "") for f in embed.get("fields") or []
+        )
+        if wrong:
+            embeds[str(n)] = wrong
+    if total > EMBED_TOTAL_MAX:
+        embeds.setdefault("0", {})["_errors"] = [
+            {
+                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                "message": "Embed size exceeds maximum size of 6000",
+            }
+        ]
+    if embeds:
+        errors["embeds"] = embeds
+    return errors
 
 
 def _drop(request: web.Request) -> web.Response:
@@ -313,6 +372,11 @@ class FakeDiscord:
 
     def _answer(self, call: Call) -> tuple[int, Any]:
         m, p = call.method, call.path
+        if m in ("POST", "PATCH") and re.fullmatch(_MESSAGE_PATHS, p):
+            body = call.json or {}
+            errors = invalid_message(body.get("data") if p.startswith("/interactions/") else body)
+            if errors:
+                return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
         if m == "GET" and p == "/users/@me":
             return 200, self.bot_user()
         if m == "GET" and p == "/oauth2/applications/@me":
