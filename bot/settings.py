@@ -363,6 +363,13 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
     ),
 }
 
+# The largest value a numeric setting may take, where more is a mistake that would stall
+# the service: [pages] retries waits retry_delay_s, then twice as long for each next try,
+# inside the poll cycle (10 retries of 2 s: 34 minutes; 1,000 overflowed the wait).
+_MAXIMUM: dict[tuple[str, str], int] = {
+    ("pages", "retries"): 10,
+}
+
 # The longest duration a setting in seconds (``..._s``, ``tick_seconds``) may give. Far
 # above any use, and far below what overflows: a finite 1e15 passed every check and
 # `run` then ended in the scheduler's or the pipeline's OverflowError traceback.
@@ -393,8 +400,11 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
             )
         return value
     low, strict = _MINIMUM.get((name, key), (0, False))
+    high = _MAXIMUM.get((name, key))
     if strict:
         allowed = f"a number greater than {low:g}"
+    elif high is not None:
+        allowed = f"{'a whole number' if whole else 'a number'} from {low:g} to {high:g}"
     else:
         allowed = f"{'a whole number' if whole else 'a number'} of at least {low:g}"
     number = not isinstance(value, bool) and isinstance(value, (int, float))
@@ -408,6 +418,7 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
         out = not number or not in_range(value)
     else:
         out = not number or (value <= low if strict else value < low)
+        out = out or (high is not None and value > high)
     if out or (whole and not float(value).is_integer()):
         raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {value!r}")
     if _in_seconds(key) and value > MAX_SECONDS:

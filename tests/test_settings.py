@@ -130,7 +130,6 @@ def test_config_file_overrides_defaults(tmp_path):
         ("[pages]\nconcurrency = 0\n", "[pages] concurrency must be a whole number of at least 1"),
         ("[pages]\ntimeout_s = 0\n", "[pages] timeout_s must be a number greater than 0"),
         ("[pages]\nurl = 'x'\n", "unknown setting(s) in [pages]: url"),
-        ("[pages]\nretries = -1\n", "[pages] retries must be a whole number of at least 0"),
         ("[pages]\nretry_delay_s = -2\n", "[pages] retry_delay_s must be a number of at least 0"),
         ("[engine]\nfoo = 1\n", "unknown [engine] setting(s): foo"),
         ("[engine]\non_topic_threshold = 'x'\n", "[engine] on_topic_threshold must be a number"),
@@ -187,6 +186,13 @@ def test_config_file_overrides_defaults(tmp_path):
             "[delivery]\nmax_backoff_s = 1000000000000000000000\n",
             "[delivery] max_backoff_s must be at most 31,536,000 seconds (a year)",
         ),
+        # each retry waits twice as long as the one before, inside the poll cycle: 1,000
+        # retries overflowed the wait, and 30 would stall a cycle for years
+        (
+            "[pages]\nretries = 11\n",
+            "[pages] retries must be a whole number from 0 to 10, got 11",
+        ),
+        ("[pages]\nretries = -1\n", "[pages] retries must be a whole number from 0 to 10"),
         # else `run` in HTTP mode ended in aiohttp's "path should be started with /" traceback
         ("[slack]\nhttp_path = 'slack/events'\n", "[slack] http_path must be a URL path"),
         ("[slack]\nhttp_path = ''\n", "[slack] http_path must be a URL path"),
@@ -834,3 +840,10 @@ def test_every_variable_the_readme_documents_is_known():
     names = set(re.findall(r"\bSTORYBOT_[A-Z0-9_]*[A-Z0-9]\b", readme))
     assert len(names) >= 10
     assert unknown_variables({n: "x" for n in names}) == []
+
+
+def test_pages_retries_takes_every_count_up_to_ten(tmp_path):
+    for n in (0, 10):
+        assert (
+            load_settings(write(tmp_path, f"[pages]\nretries = {n}\n"), env={}).pages.retries == n
+        )
