@@ -365,7 +365,7 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
 
 # The largest value a numeric setting may take, where more is a mistake that would stall
 # the service: [pages] retries waits retry_delay_s, then twice as long for each next try,
-# inside the poll cycle (10 retries of 2 s: 34 minutes; 1,000 overflowed the wait).
+# inside the poll cycle (10 retries of 2 s: 34 minutes; 30: 68 years).
 _MAXIMUM: dict[tuple[str, str], int] = {
     ("pages", "retries"): 10,
 }

@@ -186,8 +186,8 @@ def test_config_file_overrides_defaults(tmp_path):
             "[delivery]\nmax_backoff_s = 1000000000000000000000\n",
             "[delivery] max_backoff_s must be at most 31,536,000 seconds (a year)",
         ),
-        # each retry waits twice as long as the one before, inside the poll cycle: 1,000
-        # retries overflowed the wait, and 30 would stall a cycle for years
+        # each retry waits twice as long as the one before, inside the poll cycle: 30 retries
+        # of 2 s would stall a cycle for 68 years
         (
             "[pages]\nretries = 11\n",
             "[pages] retries must be a whole number from 0 to 10, got 11",
