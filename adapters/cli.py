@@ -153,6 +153,31 @@ def _count(text: str) -> int:
     return value
 
 
+# A Discord snowflake (a server ID) has at most 20 digits: it is a 64-bit number.
+SERVER_ID_DIGITS = 20
+
+
+def _server_id(text: str) -> int:
+    """``discord sync --guild``: a server ID, ASCII digits and more than 0.
+
+    As ``[discord] dev_guild_id`` is checked (``bot.settings``). ``int`` alone took ``0``,
+    ``-5`` and ``1_2``: the commands went to a server that does not exist, Discord's
+    refusal came back as a bare 404, and for ``0`` the success line said "all servers".
+    """
+    digits = text.strip()
+    if not (
+        digits.isascii()
+        and digits.isdigit()
+        and len(digits) <= SERVER_ID_DIGITS
+        and digits.strip("0")
+    ):
+        raise argparse.ArgumentTypeError(
+            f"not a server ID: {text!r} (the server's number, e.g. 123456789012345678: "
+            "right-click the server with Developer Mode on, Copy Server ID)"
+        )
+    return int(digits)
+
+
 def version() -> str:
     """The installed storybot's version, from its distribution's metadata (pyproject.toml)."""
     from importlib.metadata import PackageNotFoundError
@@ -574,7 +599,7 @@ def _parser() -> argparse.ArgumentParser:
     where = ds.add_mutually_exclusive_group()
     where.add_argument(
         "--guild",
-        type=int,
+        type=_server_id,
         metavar="ID",
         help="sync to one server (instant; for development); default: [discord] dev_guild_id if set",
     )
@@ -1031,7 +1056,11 @@ async def _discord_sync(settings, guild: int | None) -> int:
             file=sys.stderr,
         )
         return 1
-    where = f"server {guild}" if guild else "all servers (global; may take up to an hour to appear)"
+    where = (
+        f"server {guild}"
+        if guild is not None
+        else "all servers (global; may take up to an hour to appear)"
+    )
     print(f"synced {len(names)} commands to {where}: {', '.join(names)}")
     return 0
 

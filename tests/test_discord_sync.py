@@ -154,3 +154,31 @@ def test_the_discord_help_names_every_option_of_each_command() -> None:
         form = SPECS[name].usage_for("discord")
         for option, _, _ in options:
             assert f"{option}:" in form, f"/story help does not name {name}'s {option}:"
+
+
+def _exit_code(argv: list[str]) -> int | str | None:
+    """``storybot ARGV``'s exit code, also when argparse exits (a usage error: 2)."""
+    from adapters.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("guild", ["0", "000", "-5", "1_2", "12345678901234567890123"])
+async def test_storybot_discord_sync_refuses_a_guild_that_is_not_a_server_id(
+    fake: FakeDiscord, monkeypatch, capsys, guild: str
+) -> None:
+    """``--guild`` is checked as ``[discord] dev_guild_id`` is: a usage error, nothing sent.
+
+    Taken as any int, ``--guild 0`` registered the commands in "server 0" and said they
+    went to "all servers (global...)"; ``-5`` got Discord's bare 404.
+    """
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", fake.api_url)
+    assert await asyncio.to_thread(_exit_code, ["discord", "sync", "--guild", guild]) == 2
+    out, err = capsys.readouterr()
+    assert "argument --guild: not a server ID" in _ours(err), err
+    assert "synced" not in out
+    assert fake.calls == []  # not even a login
