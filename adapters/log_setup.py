@@ -10,7 +10,7 @@ Verbosity:
 Whatever the level, each line passes through :class:`RedactingFormatter` before it is
 written: the secrets given in the environment (Slack and Discord tokens, the signing
 secret, the summarizer's key) and what the chat libraries log of the wire that works as
-a credential (a URL's password, a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
+a credential (a URL's password, a feed URL's key, a Slack token of any kind, the Socket Mode ``ticket``, a slash command's
 ``response_url`` and legacy verification ``token``, the URLs slack_sdk's webhook client
 posts to, an ``Authorization`` header, a Discord interaction's or webhook's token in the
 URLs discord.py logs) are replaced by ``(redacted)``. slack_sdk hides the Authorization header itself; the rest it
@@ -27,6 +27,7 @@ from typing import TextIO
 
 # the environment variables holding secrets: bot.settings reads secrets from them only,
 # never from a config file (one added there is redacted here too)
+from bot.render import shown_text
 from bot.settings import SECRET_ENV
 
 REDACTED = "(redacted)"
@@ -87,7 +88,14 @@ _URL = re.compile(r"https?://[^\s,'\"]+")
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with ``secrets`` and the credential-like values chat libraries log replaced
-    by ``(redacted)``."""
+    by ``(redacted)``, and every web address in it shown as chat shows a feed's
+    (:func:`bot.render.shown_text`: a key in its user info, path or query as ``***``).
+
+    A paid feed's URL often holds its key (``?apikey=KEY``, ``https://TOKEN@host/rss``),
+    and the poller logs a failing feed by its URL: the operator finds the whole URL with
+    ``storybot feeds list``, a log file kept for weeks need not hold it.
+    """
+    text = shown_text(text)
     for secret in sorted(secrets, key=len, reverse=True):  # a longer one containing another
         text = text.replace(secret, REDACTED)
     for pattern, replacement in _PATTERNS:

@@ -59,6 +59,20 @@ def test_a_url_password_is_redacted_and_the_rest_of_the_url_kept():
     assert shown == f"POST http://storybot:{REDACTED}@127.0.0.1:8080/v1 and http://h:8080/a@b"
 
 
+def test_a_feed_urls_key_is_hidden_as_chat_hides_it_and_the_rest_kept():
+    # the poller logs a failing feed by its URL (README: no level logs a key)
+    line = (
+        "feed https://TOK3NVALUE@news.example/rss?apikey=K3Y-VALUE&lang=en failed: "
+        "redirect loop: https://news.example/feeds/9f2c4e0b7a1d5e3f8a6b/rss -> "
+        "https://discord.com/api/v10/channels/123456789012345678/messages"
+    )
+    assert redact(line) == (
+        "feed https://***@news.example/rss?apikey=***&lang=en failed: "
+        "redirect loop: https://news.example/feeds/***/rss -> "
+        "https://discord.com/api/v10/channels/123456789012345678/messages"
+    )
+
+
 def test_the_environments_secrets_are_redacted_by_value_and_the_rest_kept():
     discord = "MTAx.Gq8kzX-9f8e7d6c5b4a.secretpart"
     shown = redact(f"connecting with {discord} to team_id T0 at 10:00", [discord])

@@ -264,7 +264,7 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
         elif it["kind"] != "unrelated" and not taken:
             best = max((d.judgement for d in decisions), key=lambda j: j.score, default=None)
             bar = best.reason.get("threshold") if best else None
-            scored = f" (score {best.score:.3f}; on-topic from {bar:.3f})" if bar else ""
+            scored = f" (score {best.score:.3f}; on-topic from {bar:.3f})" if best and bar else ""
             missed.append((it["title"], scored))
     stats = app.store.story_stats(story.id)
     seed = app.store.get_development(story.id, 0)
