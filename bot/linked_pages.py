@@ -43,11 +43,14 @@ class LinkedPages:
     def __init__(
         self, store: Store, reader: PageReader | None, clock: Clock, wait: timedelta
     ) -> None:
-        """Args:
-        store: Keeps the pages' texts and the items that wait for them.
-        reader: Reads pages; None when ``[pages]`` is off.
-        clock: Says when a waiting item's page is due again.
-        wait: How long an item may wait for a page that may come back (``[pages] wait_s``).
+        """Read pages through ``reader`` for a pipeline storing in ``store``.
+
+        Args:
+            store: Keeps the pages' texts and the items that wait for them.
+            reader: Reads pages; None when ``[pages]`` is off.
+            clock: Says when a waiting item's page is due again.
+            wait: How long an item may wait for a page that may come back
+                (``[pages] wait_s``).
         """
         self.store = store
         self.reader = reader
