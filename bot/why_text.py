@@ -11,6 +11,8 @@ they match the item, and by which words, as the DMs they would send do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.engine.text import url_slug, written_forms
 from bot.matcher import reprints_seed
 from bot.model import Item, Judgement, Story
@@ -30,6 +32,8 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
     """
     decisions = store.decisions_for_item(item.id)
     lines = [f"{item.title} ({item.source}, seen {format_time(item.fetched_at)})"]
+    # how the item writes the terms each story matched (read once for every story)
+    forms = written_forms(item.title, item.text, url_slug(item.url or "")) if decisions else {}
     if item.page_text and item.text == item.page_text:
         lines.append(
             f"Its feed gave the headline only; it was read with its linked page "
@@ -42,7 +46,7 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         lines.append(f"• {_verdict(store, j, story, name)}")
         if item.version > 1:
             lines.append(f"    {_version_line(d.item_version, item.version, j)}")
-        lines.extend(f"    {line}" for line in _reason_lines(store, j, story, item))
+        lines.extend(f"    {line}" for line in _reason_lines(store, j, story, forms))
     # A story judges the items that arrive after it is added, not those stored before:
     # say so for each story without a verdict, or its silence reads as "not relevant".
     judged = {d.judgement.story_id for d in decisions}
@@ -143,12 +147,14 @@ def _version_line(judged: int | None, latest: int, j: Judgement) -> str:
     return said
 
 
-def _reason_lines(store: Store, j: Judgement, story: Story | None, item: Item) -> list[str]:
+def _reason_lines(
+    store: Store, j: Judgement, story: Story | None, forms: Mapping[str, str]
+) -> list[str]:
     """The engine's reasons for a judgement, in words, with each score's threshold.
 
     Faithful to ``Judgement.reason`` (this is how users audit a decision) but
     readable: items and developments are named by their headlines rather than ids,
-    matched terms are shown as the item writes them ("classified", not "classifi"),
+    matched terms are shown as the item writes them (``forms``: "classified", not "classifi"),
     flags that only restate the verdict line are left out, and any key this does not
     know is shown as it is rather than dropped.
     """
@@ -195,7 +201,7 @@ def _reason_lines(store: Store, j: Judgement, story: Story | None, item: Item) -
         out.append(f"embedding: {_fmt_reason(embedding)}")
     matched = r.pop("matched_terms", None)
     if matched:
-        out.append(f"matched terms: {_fmt_reason(_as_written(matched, item))}")
+        out.append(f"matched terms: {_fmt_reason(_as_written(matched, forms))}")
     if "support" in r:
         decisive = embedding.get("combined", score) if isinstance(embedding, dict) else score
         too_little = (
@@ -325,16 +331,15 @@ def _development_label(store: Store, j: Judgement, number: object) -> str:
     return f"{number} ('{clip(found.headline, 80)}')" if found else str(number)
 
 
-def _as_written(terms: object, item: Item) -> object:
+def _as_written(terms: object, forms: Mapping[str, str]) -> object:
     """The engine's matched terms in the item's own spelling (``terms`` as it is if no list).
 
     The engine stems and lowercases ("classifi", "u_s"); the item says "classified" and
-    "U.S.". A term the item's text does not show (the engine read it elsewhere) stays as
-    the engine has it.
+    "U.S." (``forms``: :func:`bot.engine.text.written_forms` of its texts). A term the
+    item's text does not show (the engine read it elsewhere) stays as the engine has it.
     """
     if not isinstance(terms, (list, tuple)):
         return terms
-    forms = written_forms(item.title, item.text, url_slug(item.url or ""))
     return [forms.get(t, t) if isinstance(t, str) else t for t in terms]
 
 
