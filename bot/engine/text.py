@@ -577,6 +577,6 @@ _INITIALS_BEFORE = re.compile(r"(?:(?<![^\W\d_])[^\W\d_]\.)+[^\W\d_]$")
 
 def _phrase_term(first: str, second: str) -> str:
     """The phrase term of two capitalised words, as :func:`capitalised` makes it."""
-    fold = letters_are_ascii(first + second)
-    a, b = (first, second) if fold else (_fold(first), _fold(second))
-    return _cap_term(a) + "_" + _cap_term(b)
+    if not letters_are_ascii(first + second):
+        first, second = _fold(first), _fold(second)  # as the engine reads them
+    return _cap_term(first) + "_" + _cap_term(second)
