@@ -88,7 +88,7 @@ class DeliveryReport:
     rate_limited: int = 0
     failed: int = 0
     dead: int = 0
-    skipped: int = 0  # no adapter for the platform, or platform paused
+    skipped: int = 0  # platform paused (rows with no adapter for their platform are not read)
     recovered: int = 0  # found already posted after a crash, not posted again
     withdrawn: int = 0  # taken back (unfollow, unsubscribe, story removed) since read
     unverified: int = 0  # could not look for an interrupted post: posted again, maybe twice
@@ -152,7 +152,11 @@ class DeliveryWorker:
         # a batch (the scale-out worker reads 20 rows a tick).
         self._token_pauses = {p: v for p, v in self._token_pauses.items() if v.until > now}
         paused: dict[str, _Pause] = dict(self._token_pauses)
-        for entry in await self._db(self.store.due_outbox, now, limit=limit):
+        # Only the platforms there is a sink for: rows for another (the console's after a
+        # chat token was set, a platform whose token only another scale-out worker has)
+        # are not this worker's to send, and read first they would fill every batch.
+        due = await self._db(self.store.due_outbox, now, limit=limit, platforms=list(self.sinks))
+        for entry in due:
             if self._stopping:
                 break
             platform = entry.target.platform

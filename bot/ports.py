@@ -583,8 +583,11 @@ class Store(Protocol):
         ...
 
     def get_outbox(self, key: str) -> OutboxEntry | None: ...
-    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Rows with delivered_version < version, not dead, next_attempt_at <= now."""
+    def due_outbox(
+        self, now: datetime, limit: int = 100, platforms: Collection[str] | None = None
+    ) -> list[OutboxEntry]:
+        """Rows with delivered_version < version, not dead, next_attempt_at <= now;
+        with ``platforms``, only those for a target on one of them."""
         ...
 
     def mark_delivered(self, entry_id: int, version: int, message_id: str, now: datetime) -> None:

@@ -9,7 +9,7 @@ the delivery worker then posts (no ``message_id`` yet) or edits until
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -323,15 +323,22 @@ class OutboxStore(StoreBase):
             row = session.scalar(select(OutboxRow).where(OutboxRow.key == key))
             return convert.outbox(row) if row else None
 
-    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+    def due_outbox(
+        self, now: datetime, limit: int = 100, platforms: Collection[str] | None = None
+    ) -> list[OutboxEntry]:
         """Rows with delivered_version < version, not dead, next_attempt_at <= now;
-        earliest first."""
-        query = (
-            select(OutboxRow)
-            .where(outbox_due_predicate(OutboxRow), OutboxRow.next_attempt_at <= now)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-            .limit(limit)
+        earliest first.
+
+        ``platforms``: only rows for those platforms (the ones a deliverer has a sink
+        for). Filtered here, not by the caller: rows nobody here can send, read first,
+        would fill the ``limit`` of every batch and hold back the ones it can.
+        """
+        query = select(OutboxRow).where(
+            outbox_due_predicate(OutboxRow), OutboxRow.next_attempt_at <= now
         )
+        if platforms is not None:
+            query = query.where(OutboxRow.platform.in_(list(platforms)))
+        query = query.order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
         with self._read() as session:
             return [convert.outbox(row) for row in session.scalars(query)]
 

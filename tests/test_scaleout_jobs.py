@@ -6,6 +6,7 @@
 * The poll steps of a job worker: a feed polled moments ago is not due, the items come
   back unjudged, the poll is recorded.
 * procrastinate's schema is applied once, however many workers start at once.
+* A delivering worker reads only the messages of the platforms it has a token for.
 * The cron helper and the queue option.
 """
 
@@ -1035,3 +1036,51 @@ def test_a_worker_with_a_chat_token_does_not_print_to_the_console():
 
     settings = load_settings(env={"SLACK_BOT_TOKEN": "xoxb-test"})
     assert list(delivery_sinks(settings, commands=None)) == ["slack"]  # type: ignore[arg-type]
+
+
+async def test_a_delivering_worker_is_not_held_up_by_messages_it_has_no_token_for(db_url, clock):
+    """A deliver job reads one batch of due rows. Rows for a platform this worker has no
+    sink for (the console's, from stories added before a chat token was set; another
+    platform's, whose token only other workers have) are left for others; were they read
+    first, a backlog of them filled every batch and this worker's own never went out."""
+    import procrastinate
+    from fakes.slack_server import FakeSlack
+    from procrastinate.testing import InMemoryConnector
+    from store_builders import write
+
+    from adapters.app import build_app
+    from adapters.jobs.tasks import Schedule, register
+    from adapters.jobs.worker import add_delivery_sinks
+    from bot.model import Target
+    from bot.settings import load_settings
+
+    slack = FakeSlack()
+    await slack.start()
+    settings = load_settings(
+        env={
+            "STORYBOT_DATABASE_URL": db_url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "STORYBOT_SLACK_API_URL": slack.base_url,
+        }
+    )
+    app = build_app(settings, clock=clock)  # as `storybot worker` builds it
+    try:
+        schedule = Schedule()
+        waiting = schedule.deliver_batch + 5  # more than one batch, queued first
+        console = Target("console", user_id="operator")
+        app.store.enqueue(
+            [write(f"notice:{i}", target=console) for i in range(waiting)], clock.now()
+        )
+        app.store.enqueue([write("alert:C1", target=Target("slack", channel_id="C1"))], clock.now())
+        jobs = procrastinate.App(connector=InMemoryConnector())
+        register(jobs, app, schedule)
+        add_delivery_sinks(app)  # Slack only: the token is set
+
+        said = await jobs.tasks["storybot.deliver"](timestamp=0)
+
+        assert said.startswith("posted 1,"), said
+        assert len(slack.calls_to("chat.postMessage")) == 1
+        assert app.store.outbox_counts()["pending"] == waiting  # for a console deliverer
+    finally:
+        await app.aclose()
+        await slack.stop()
