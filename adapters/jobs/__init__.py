@@ -3,18 +3,19 @@
 One PostgreSQL database holds storybot's tables and procrastinate's job tables. Any number
 of ``storybot worker`` processes, on any machines, take jobs from it:
 
-=========================  ===========  ============================  ============================
-task                       queue        lock / queueing lock          deferred by
-=========================  ===========  ============================  ============================
-``storybot.schedule``      poll         - / ``schedule``              periodic, [polling] tick
-``storybot.poll_feed``     poll         ``feed:ID`` / ``poll:ID``     ``schedule``, one per due feed
-``storybot.page_waits``    poll         same / ``page_waits``         periodic, [polling] tick
-``storybot.judge``         engine       ``engine`` / -                ``poll_feed``, ``page_waits``
-``storybot.background``    engine       ``engine`` / ``background``   periodic, every minute
-``storybot.deliver``       deliver      ``deliver`` / same            periodic, [delivery] tick
-``storybot.digests``       deliver      ``digests`` / same            periodic, every minute
-``storybot.retry_stalled`` maintenance  - / ``retry_stalled``         periodic, every heartbeat
-=========================  ===========  ============================  ============================
+==========================  ===========  ==============================  ==============================
+task                        queue        lock / queueing lock            deferred by
+==========================  ===========  ==============================  ==============================
+``storybot.schedule``       poll         - / ``schedule``                periodic, [polling] tick
+``storybot.poll_feed``      poll         ``feed:ID`` / ``poll:ID``       ``schedule``, one per due feed
+``storybot.page_waits``     poll         same / ``page_waits``           periodic, [polling] tick
+``storybot.judge``          engine       ``engine`` / -                  ``poll_feed``, ``page_waits``
+``storybot.judge_updates``  engine       ``engine`` / ``judge_updates``  ``poll_feed`` (updated items)
+``storybot.background``     engine       ``engine`` / ``background``     periodic, every minute
+``storybot.deliver``        deliver      ``deliver`` / same              periodic, [delivery] tick
+``storybot.digests``        deliver      ``digests`` / same              periodic, every minute
+``storybot.retry_stalled``  maintenance  - / ``retry_stalled``           periodic, every heartbeat
+==========================  ===========  ==============================  ==============================
 
 Why each guarantee holds:
 
@@ -40,7 +41,7 @@ Why each guarantee holds:
 Every worker also serves the small ``maintenance`` queue, so stalled jobs are recovered as
 long as one worker is alive. A stalled job that cannot go back to the queue because an
 identical job is already waiting there (same queueing lock: the next delivery tick, the
-next poll of that feed) is closed as failed instead; the waiting job does its work.
+next poll of that feed) is closed as aborted instead; the waiting job does its work.
 
 Stopping: procrastinate stops a worker's heartbeat as soon as it is asked to stop, then
 waits for its running jobs; ``run_worker`` keeps the heartbeat going until they are done,
