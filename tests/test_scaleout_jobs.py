@@ -1084,3 +1084,50 @@ async def test_a_delivering_worker_is_not_held_up_by_messages_it_has_no_token_fo
     finally:
         await app.aclose()
         await slack.stop()
+
+
+@pytest.mark.postgres
+async def test_the_procrastinate_shell_lists_the_jobs_and_names_the_variable_it_reads(
+    pg_dsn, tmp_path
+):
+    """README, Monitoring: ``PROCRASTINATE_APP=adapters.jobs.monitor.app procrastinate
+    shell``. procrastinate's CLI takes no ``--config``, so the app reads the database from
+    STORYBOT_DATABASE_URL only; without it (the URL in the config file, or a shell that
+    never set it) the command said "storybot worker needs PostgreSQL" in a traceback."""
+    import asyncio
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import procrastinate
+
+    ensure_schema(pg_dsn)
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_dsn))
+    async with jobs.open_async():
+        queued = await jobs.configure_task("storybot.deliver", queue="deliver").defer_async(
+            timestamp=1
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
+    env.update(PROCRASTINATE_APP="adapters.jobs.monitor.app", PYTHONPATH=str(Path.cwd()))
+
+    def shell(**more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "procrastinate", "shell"],
+            input="list_jobs\n",
+            capture_output=True,
+            text=True,
+            env={**env, **more},
+            cwd=tmp_path,
+            timeout=60,
+        )
+
+    unset = await asyncio.to_thread(shell)
+    assert unset.returncode == 2, unset.stderr
+    assert "Traceback" not in unset.stderr
+    [line] = unset.stderr.splitlines()
+    assert line.startswith("storybot: error: the job monitor needs PostgreSQL"), line
+    assert "STORYBOT_DATABASE_URL" in line and "storybot worker" not in line, line
+
+    listed = await asyncio.to_thread(shell, STORYBOT_DATABASE_URL=pg_dsn)
+    assert listed.returncode == 0, listed.stderr
+    assert f"#{queued} storybot.deliver on deliver" in listed.stdout, listed.stdout

@@ -12,21 +12,35 @@ jobs, locks and queues, not for running them (that is ``storybot worker``).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import procrastinate
 
 from adapters.jobs.schema import conninfo
+from bot.errors import ConfigError, UserError
 from bot.settings import load_settings
 
 
 def monitoring_app() -> procrastinate.App:
-    """A task-less procrastinate app on the database the settings name."""
-    settings = load_settings()
-    connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo(settings.database_url, settings.database_source)
-    )
-    return procrastinate.App(connector=connector)
+    """A task-less procrastinate app on the database STORYBOT_DATABASE_URL names.
+
+    procrastinate's CLI has no way to pass storybot's ``--config``, so only the
+    environment can name the workers' database here. A URL it cannot use (none set: the
+    SQLite default; a bad one) is one line saying so, exit 2, as storybot's own commands
+    do: raised, it came out of procrastinate's CLI as a traceback.
+    """
+    try:
+        settings = load_settings()
+        dsn = conninfo(settings.database_url, settings.database_source, user="the job monitor")
+    except (ConfigError, UserError) as exc:
+        print(
+            f"storybot: error: {exc} (the job monitor reads STORYBOT_DATABASE_URL, never a "
+            "config file: set it to the workers' database)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
 
 
 def __getattr__(name: str) -> Any:

@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 _SCHEMA_LOCK_ID = 0x5707B08
 
 
-def conninfo(database_url: str, source: str = SETTING) -> str:
+def conninfo(database_url: str, source: str = SETTING, *, user: str = "storybot worker") -> str:
     """The libpq connection string for a storybot database URL.
 
-    ``source`` is where the URL came from (``Settings.database_source``), named in errors.
+    ``source`` is where the URL came from (``Settings.database_source``), named in errors,
+    and ``user`` what needs it (the worker, the job monitor).
 
     With ``connect_timeout`` set (``PG_CONNECT_TIMEOUT_S`` unless the URL has its own), as
     the store's connections have it: the job pool reconnecting to a server that accepts
@@ -40,7 +41,7 @@ def conninfo(database_url: str, source: str = SETTING) -> str:
     url = parse_url(database_url, source)
     if url.get_backend_name() != "postgresql":
         raise ConfigError(
-            f"storybot worker needs PostgreSQL: {source} ({describe(url)!r}) is "
+            f"{user} needs PostgreSQL: {source} ({describe(url)!r}) is "
             f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
         )
     if "connect_timeout" not in url.query:
