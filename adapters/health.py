@@ -12,6 +12,8 @@ The checks read the database and change nothing (no migration, no new file):
   means no ``storybot run`` (or no worker serving ``poll``) is running, or it is stuck.
   It measures how long due feeds have waited, not the time since the last poll, so
   feeds polled once a day (or backing off for hours) need no longer ``max_age``.
+* ``judging``: with a story tracked, no recent item stored longer than ``max_age`` ago
+  that no story has judged (a warning: see :func:`judging`).
 * ``outbox``, ``delivery`` and ``feeds``: dead messages; messages due for longer than
   ``max_age`` and not sent (nothing delivers for their platform), or waiting because
   their platform refuses the bot's token (the delivery worker keeps them, never dead,
@@ -164,6 +166,12 @@ def check(
             return findings  # the other checks read tables this code expects
         try:
             feeds = store.list_feeds()
+            stories = store.list_stories()
+            unjudged = (
+                store.unjudged_items(min(utc(st.created_at) for st in stories), now - max_age)
+                if stories
+                else 0
+            )
             outbox = store.outbox_counts()
             overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ)
             refused = [e for e in store.undelivered_outbox(False, OVERDUE_READ) if token_refused(e)]
@@ -175,6 +183,7 @@ def check(
         return [
             *findings,
             polling(feeds, now, max_age),
+            judging(bool(stories), unjudged, max_age),
             _outbox(outbox),
             delivering([e.target.platform for e in overdue if e.id not in held], max_age, refused),
             failing(feeds, max_failures),
@@ -271,6 +280,33 @@ def polling(feeds: list[Feed], now: datetime, max_age: timedelta) -> Finding:
             "`storybot run` (or a worker serving the poll queue) running?",
         )
     return Finding("polling", OK, f"{since}; {len(due)} of {counted(len(feeds), 'feed')} due now")
+
+
+def judging(tracked: bool, unjudged: int, max_age: timedelta) -> Finding:
+    """Whether something judges: no recent item left unjudged for ``max_age``.
+
+    With a story tracked, every item stored after it was added is judged in the cycle
+    that stores it (in scale-out, by a judging job soon after; an item waiting for its
+    linked page is not counted), so ``unjudged`` such items stored longer ago than
+    ``max_age`` mean nothing judges: no worker serves the ``engine`` queue, or its
+    judging jobs fail. Polling and delivery may look fine meanwhile, while no alert can
+    come. A warning, not a problem: a story added while a poll cycle was storing items
+    misses those few for good, and a supervisor must not restart a working service over
+    them in a loop.
+    """
+    if not tracked:
+        return Finding("judging", OK, "no story is tracked")
+    if not unjudged:
+        return Finding(
+            "judging", OK, f"no recent item has waited more than {_limit(max_age)} to be judged"
+        )
+    return Finding(
+        "judging",
+        WARNING,
+        f"{counted(unjudged, 'recent item')} stored more than {_limit(max_age)} ago "
+        "and judged by no story: is a worker serving the engine queue running? "
+        "(failed judging jobs: procrastinate shell, list_jobs status=failed)",
+    )
 
 
 def _outbox(counts: dict[str, int]) -> Finding:

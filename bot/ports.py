@@ -497,6 +497,11 @@ class Store(Protocol):
         """Those of ``item_ids`` that some story has judged (one query a chunk)."""
         ...
 
+    def unjudged_items(self, since: datetime, before: datetime, newest: int = 2000) -> int:
+        """How many of the ``newest`` items, fetched in (``since``, ``before``], no story has
+        judged and none waits for its page (``storybot health``)."""
+        ...
+
     def list_developments(self, story_id: int, limit: int = 10) -> list[Development]:
         """Newest first by ``first_reported_at`` (else ``created_at``), then number;
         includes item_count, sources and links. A later report does not reorder them."""

@@ -57,6 +57,7 @@ from storage.models import (
     ItemRow,
     ItemUpdateRow,
     JudgementRow,
+    PageWaitRow,
     StoryRow,
 )
 from storage.outbox import apply_outbox_writes
@@ -364,6 +365,27 @@ class DecisionStore(StoreBase):
                     write_stream(session, stream, now)  # last: see the module docstring
         except IntegrityError as exc:
             raise Conflict(f"decisions not stored, nothing was written: {exc.orig}") from exc
+
+    def unjudged_items(self, since: datetime, before: datetime, newest: int = 2000) -> int:
+        """How many of the ``newest`` items stored, fetched after ``since`` and no later
+        than ``before``, no story has judged and none waits for its linked page.
+
+        For ``storybot health``: with stories tracked, the service judges every item in
+        the cycle that stores it (a scale-out judging job soon after), so one left
+        unjudged for long means nothing judges. Only the newest items are read (by id,
+        the primary key) so the check costs the same on a database of millions.
+        """
+        with self._read() as session:
+            rows = session.execute(
+                select(ItemRow.id, ItemRow.fetched_at).order_by(ItemRow.id.desc()).limit(newest)
+            ).all()
+            wanted = [item_id for item_id, fetched in rows if since < fetched <= before]
+            if not wanted:
+                return 0
+            waiting = set(
+                session.scalars(select(PageWaitRow.item_id).where(PageWaitRow.item_id.in_(wanted)))
+            )
+        return len(set(wanted) - self.judged_item_ids(wanted) - waiting)
 
     def judged_item_ids(self, item_ids: Collection[int]) -> set[int]:
         """Those of ``item_ids`` that some story has judged.

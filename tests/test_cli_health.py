@@ -22,7 +22,7 @@ from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
 from psycopg import errors
 from sqlalchemy.exc import OperationalError
-from store_builders import DM, write
+from store_builders import DM, new_item, seed, write
 
 from adapters import operator
 from adapters.app import build_app
@@ -38,7 +38,7 @@ from adapters.health import (
 from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.errors import RateLimited, TokenRefused
-from bot.model import Feed, FeedStatus
+from bot.model import Feed, FeedStatus, Judgement, PageWait
 from bot.polling import OUTAGE_NOTE
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
@@ -96,7 +96,15 @@ def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
     assert main(["health"]) == 0
     out = capsys.readouterr().out
     lines = _lines(out)
-    assert list(lines) == ["database", "schema", "polling", "outbox", "delivery", "feeds"], out
+    assert list(lines) == [
+        "database",
+        "schema",
+        "polling",
+        "judging",
+        "outbox",
+        "delivery",
+        "feeds",
+    ], out
     assert all(v.startswith("ok ") for v in lines.values()), out
     assert lines["schema"] == f"ok at the latest revision ({HEAD})"
     assert re.fullmatch(r"ok last poll \d+ s ago; 0 of 1 feed due now", lines["polling"]), out
@@ -150,6 +158,50 @@ async def test_the_age_that_fails_is_how_long_a_due_feed_waited(env, feed_server
     assert at(23 * 60) == (0, "ok last poll 23 h ago; 0 of 1 feed due now")
     assert at(24 * 60 + 14)[0] == 0
     assert at(24 * 60 + 16)[0] == 1
+
+
+def test_recent_items_no_story_judged_are_a_warning_that_nothing_judges(env):
+    # scale-out with no worker serving the engine queue (or its judging jobs failing):
+    # polling and delivery look fine while no alert can come
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    store = open_store(env)
+    try:
+        story = store.add_story("pentagon", "Talks", [seed(1)], now - timedelta(hours=3))
+        at = now - timedelta(hours=1)
+        _, before = store.ingest_item(new_item(1, at=now - timedelta(hours=4)))  # pre-story
+        _, judged = store.ingest_item(new_item(2, at=at))
+        _, waiting = store.ingest_item(new_item(3, at=at))  # held for its linked page
+        for n in (4, 5):
+            store.ingest_item(new_item(n, at=at))  # stored an hour ago, never judged
+        store.ingest_item(new_item(6, at=now - timedelta(minutes=5)))  # still in its cycle
+        store.commit_decisions(
+            [Judgement(story.id, judged.id, on_topic=False, score=0.01)], [], {}, [], at
+        )
+        store.hold_for_pages([PageWait(waiting.id, at, at + timedelta(minutes=1))])
+    finally:
+        store.close()
+    out = io.StringIO()
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": env})
+    assert health(settings, now=now, out=out) == 0  # a warning: see adapters.health.judging
+    assert _lines(out.getvalue())["judging"] == (
+        "warning 2 recent items stored more than 15 min ago and judged by no story: is a "
+        "worker serving the engine queue running? (failed judging jobs: procrastinate shell, "
+        "list_jobs status=failed)"
+    )
+    out = io.StringIO()
+    assert health(settings, now=now, strict=True, out=out) == 1
+
+
+def test_without_a_story_unjudged_items_are_the_backlog_not_a_fault(env):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    store = open_store(env)
+    try:
+        store.ingest_item(new_item(1, at=now - timedelta(hours=1)))
+    finally:
+        store.close()
+    out = io.StringIO()
+    assert health(load_settings(env={"STORYBOT_DATABASE_URL": env}), now=now, out=out) == 0
+    assert _lines(out.getvalue())["judging"] == "ok no story is tracked"
 
 
 def test_a_fresh_install_without_feeds_is_healthy_and_says_so(env, capsys):
