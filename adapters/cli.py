@@ -118,14 +118,25 @@ def _positive_seconds(text: str) -> float:
     return _number(text, "seconds", positive=True)
 
 
+# the largest id a message can have (storage.models.MAX_ROW_ID, not imported: the parser
+# loads no SQLAlchemy): a larger id was "integer out of range" on PostgreSQL, and beyond
+# 2**63 an overflow on SQLite
+MAX_MESSAGE_ID = 2**31 - 1
+
+
 def _message_id(text: str) -> int:
-    """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``."""
-    try:
-        return int(text.removeprefix("#"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a message id: {text!r} (give the #IDs storybot outbox lists, e.g. 12 or #12)"
-        ) from None
+    """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``.
+
+    ASCII digits, from 1 to the largest id a row can have: ``int`` alone also took ``-5``,
+    ``0`` and ``1_2`` (ids no message has), and an id too large for the column failed in
+    the query, a traceback instead of a usage error.
+    """
+    digits = text.removeprefix("#")
+    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_MESSAGE_ID:
+        return int(digits)
+    raise argparse.ArgumentTypeError(
+        f"not a message id: {text!r} (give the #IDs storybot outbox lists, e.g. 12 or #12)"
+    )
 
 
 # ``health --max-age`` at most: about 1,900 years, far inside what a timedelta holds
@@ -905,8 +916,8 @@ def _reads_only(args: argparse.Namespace) -> bool:
     that exists (which must then be writable), never to a new one made for a read.
     """
     cmd = args.command
-    if cmd in ("outbox",):
-        return True
+    if cmd == "outbox":
+        return args.retry is None  # --retry writes: see _takes_away
     if cmd == "story":
         return bool(args.story_cmd == "list")
     if cmd == "feeds":
@@ -932,13 +943,15 @@ def _quiet_storage(quiet: bool) -> Iterator[None]:
 
 
 def _takes_away(args: argparse.Namespace) -> bool:
-    """Whether the command only removes or prunes (so the database must exist).
+    """Whether the command only removes, prunes or requeues (so the database must exist).
 
     It writes, but a database it would create is empty: nothing to remove, and a
-    ``prune`` run by cron in the wrong directory would report "0 items" forever.
+    ``prune`` run by cron in the wrong directory would report "0 items" forever. So does
+    ``outbox --retry``, which was opened as a reading command, not checked for a file it
+    may not write, and so ended in a traceback on one.
     """
     cmd = args.command
-    if cmd == "prune":
+    if cmd == "prune" or (cmd == "outbox" and args.retry is not None):
         return True
     if cmd == "story":
         return bool(args.story_cmd == "remove")

@@ -46,8 +46,9 @@ def command_words(text: str) -> tuple[str, str]:
 
 
 # The most digits a number in a command is read with. Every page, subscription and feed
-# number is far shorter (and PostgreSQL's BIGINT holds each number of 18 digits); a longer
-# one names nothing. int() refuses a number of more than 4,300 digits.
+# number is far shorter (the store's id columns are 32-bit on PostgreSQL: it looks up no
+# number beyond them); a longer one names nothing. int() refuses a number of more than
+# 4,300 digits.
 NUMBER_DIGITS = 18
 # what a longer number is read as: more than any page or number storybot gives out
 _BEYOND = 10**NUMBER_DIGITS

@@ -13,7 +13,7 @@ from bot.model import Feed, FeedStatus
 from bot.ports import Conflict, PollOutcome
 from storage import convert
 from storage.base import StoreBase, affected
-from storage.models import FeedRow
+from storage.models import MAX_ROW_ID, FeedRow
 from storage.types import UTCDateTime
 
 
@@ -64,6 +64,13 @@ class FeedStore(StoreBase):
             return convert.feed(row) if row else None
 
     def get_feed_by_id(self, feed_id: int) -> Feed | None:
+        """The feed numbered ``feed_id`` (``/story feeds remove #4``), or None.
+
+        A number beyond the id column names no feed: PostgreSQL refused it as "integer
+        out of range", an internal error in reply to a mistyped number.
+        """
+        if not 0 < feed_id <= MAX_ROW_ID:
+            return None
         with self._read() as session:
             row = session.get(FeedRow, feed_id)
             return convert.feed(row) if row else None

@@ -47,6 +47,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id an ``Integer`` id column holds everywhere: 32 bits on PostgreSQL (SQLite's
+# are 64). A number typed by a user beyond it names no row, and must not reach a query.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDoc}

@@ -779,6 +779,24 @@ def test_a_read_only_database_is_one_line_naming_the_file(
     assert len(captured.err.strip().splitlines()) == 1
 
 
+def test_outbox_retry_on_a_database_it_cannot_write_is_one_line(db, tmp_path, capsys, monkeypatch):
+    """``outbox --retry`` writes: it was opened as the listing is, to read only, so a file
+    it may not write was not refused at the start and its update ended in a traceback.
+
+    SQLite's ``mode=ro`` opens the real file read-only, as a file the process may not
+    write is (which chmod cannot show to root).
+    """
+    open_store(db).close()
+    read_only = f"sqlite:///file:{tmp_path / 'cli.db'}?mode=ro&uri=true"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", read_only)
+    assert main(["outbox"]) == 0  # reading it is fine
+    capsys.readouterr()
+    assert main(["outbox", "--retry"]) == 2
+    err = capsys.readouterr().err
+    assert "attempt to write a readonly database" in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+
+
 def test_a_config_database_url_is_blamed_on_the_config_file(db, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("STORYBOT_DATABASE_URL")
     config = tmp_path / "db.toml"
@@ -819,6 +837,7 @@ def test_a_read_only_command_in_the_wrong_directory_creates_no_database(
         ["prune", "--older-than", "90", "--dry-run"],
         ["story", "remove", "pentagon", "--yes"],
         ["feeds", "remove", "https://example.com/f.xml"],
+        ["outbox", "--retry"],
     ],
 )
 def test_a_pruning_or_removing_command_in_the_wrong_directory_creates_no_database(
@@ -1316,6 +1335,24 @@ def test_outbox_retry_takes_the_ids_as_outbox_shows_them_with_a_hash(db, capsys)
         main(["outbox", "--retry", "#x"])
     assert exc.value.code == 2
     assert "argument --retry: not a message id: '#x'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text", ["99999999999999999999", "#9223372036854775808", "2147483648", "0", "-5", "1_2"]
+)
+def test_outbox_retry_refuses_what_no_message_id_can_be(db, capsys, text):
+    """An id too large for the column (32-bit on PostgreSQL: "integer out of range"; 64-bit
+    on SQLite: an overflow) failed in the query: a traceback, not a usage error."""
+    from adapters.cli import MAX_MESSAGE_ID
+    from storage.models import MAX_ROW_ID
+
+    assert MAX_MESSAGE_ID == MAX_ROW_ID
+    open_store(db).close()
+    with pytest.raises(SystemExit) as exc:
+        main(["outbox", "--retry", text])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --retry: not a message id: {text!r}" in err and "Traceback" not in err
 
 
 def test_outbox_sent_and_retry_together_are_refused(db, capsys):

@@ -245,6 +245,14 @@ def test_add_feed_is_due_at_once(store, clock):
     assert store.due_feeds(clock.now()) == [feed]
 
 
+@pytest.mark.parametrize("feed_id", [0, -1, 2**31, 10**18])
+def test_a_feed_id_no_feed_can_have_names_none(store, clock, feed_id):
+    """``/story feeds remove #99999999999`` answered "Sorry, something went wrong" on
+    PostgreSQL: the id was beyond its 32-bit column ("integer out of range")."""
+    store.add_feed("https://a.example/rss", clock.now())
+    assert store.get_feed_by_id(feed_id) is None
+
+
 def test_set_feed_interval_changes_the_interval_not_the_next_poll(store, clock):
     feed = store.add_feed("https://a.example/rss", clock.now(), interval_s=600)
     changed = store.set_feed_interval("https://a.example/rss", 3600)
