@@ -160,8 +160,20 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _seed_key(source: str) -> str:
-    """The article a ``--seed`` names: a URL's canonical form, a file's full path."""
-    return canonical_url(source) or str(Path(source.strip()).expanduser().resolve())
+    """The article a ``--seed`` names: a URL's canonical form, a file's full path.
+
+    A ``file://`` URL is the file it names (read as that path), not a relative path
+    spelled ``file:/...``: a file and its URL were taken as two seeds.
+    """
+    from adapters.seeds import seed_file
+
+    if web := canonical_url(source):
+        return web
+    try:
+        path = seed_file(source)
+    except UserError:  # refused as it is read, after this check
+        return source.strip()
+    return str(path.resolve()) if path is not None else source.strip()
 
 
 def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:

@@ -66,6 +66,10 @@ def test_the_same_seed_file_twice_is_refused_however_its_path_is_written(db, tmp
     assert "error: a.txt is given twice: give each article once" in capsys.readouterr().err
     assert main(["story", "add", "p", "--seed", "a.txt", "--seed", str(seed)]) == 2
     assert f"error: {seed} is the same article as a.txt" in capsys.readouterr().err
+    # a file:// URL is read as the path it names: the same file (it was two seeds)
+    for url in (seed.as_uri(), f"FILE://localhost{seed}"):
+        assert main(["story", "add", "p", "--seed", "a.txt", "--seed", url]) == 2
+        assert f"error: {url} is the same article as a.txt" in capsys.readouterr().err
     assert _stories(db) == []
 
 

@@ -160,6 +160,52 @@ def test_unusable_files(tmp_path: Path, content: bytes, message: str) -> None:
         load_seed(str(path))
 
 
+def test_a_file_too_large_is_refused_without_being_read_whole(tmp_path: Path) -> None:
+    """A mistaken ``--seed disk.img`` is refused at the limit, not after reading it all.
+
+    Read whole first, a 3 GB file took 3 GB of memory and 8 s before the refusal, and
+    ``/dev/zero`` never ended. A sparse 64 MiB file stands in for the large one.
+    """
+    import tracemalloc
+
+    path = tmp_path / "disk.img"
+    with path.open("wb") as file:
+        file.truncate(64 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UserError, match=r"seed file .*disk\.img is too large: more than 5 MiB"):
+            load_seed(str(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024, f"{peak:,} bytes held to refuse it"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("seed.txt", b"date 2026-03-05\n", "the seed is empty: it has no text besides a date"),
+        ("seed.html", b"<html><body><script>x()</script></body></html>", "no article text"),
+    ],
+)
+def test_a_file_with_no_article_text_is_named(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    """``story add --seed a.txt --seed b.txt`` said "the seed is empty" of neither by name."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UserError) as exc:
+        load_seed(str(path))
+    assert str(exc.value).startswith(f"seed file {path}: ") and message in str(exc.value)
+
+
+def test_a_plain_text_url_with_no_article_text_is_named(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/date.txt", "date 2026-03-05\n", content_type="text/plain")
+    with pytest.raises(UserError) as exc:
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    assert str(exc.value) == f"{url}: the seed is empty: it has no text besides a date"
+
+
 def test_directory(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="directory"):
         load_seed(str(tmp_path))
