@@ -164,10 +164,12 @@ def test_demo_database_errors_name_the_database_option(
     assert err.count("\n") == 1, err
 
 
-def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsys):
+@pytest.mark.parametrize("name", ["prod.db", "demo.db"])
+def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsys, name):
+    """Refused, and not told to give the file it gave (a second `--database demo.db` was)."""
     from storage import open_store
 
-    used = f"sqlite:///{tmp_path / 'prod.db'}"
+    used = f"sqlite:///{tmp_path / name}"
     store = open_store(used)
     store.add_feed("https://news.example/rss", datetime(2026, 3, 5, tzinfo=UTC))
     store.close()
@@ -175,7 +177,8 @@ def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsy
     assert main(["demo", "--hours", "0.25", "--database", used]) == 2
     err = capsys.readouterr().err
     assert "the demo needs a database of its own" in err and "0 stories and 1 feed" in err
-    assert err.count("\n") == 1
+    assert "a new file, or an empty PostgreSQL database" in err
+    assert err.count("\n") == 1 and "demo.db)" not in err, err
     store = open_store(used)
     try:
         assert [f.url for f in store.list_feeds()] == ["https://news.example/rss"]
@@ -183,7 +186,7 @@ def test_the_demo_refuses_a_database_that_holds_stories_or_feeds(tmp_path, capsy
     finally:
         store.close()
 
-    fresh = f"sqlite:///{tmp_path / 'demo.db'}"
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     assert main(["demo", "--hours", "0.25", "--tick-seconds", "0.01", "--database", fresh]) == 0
 
 

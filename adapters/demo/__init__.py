@@ -73,7 +73,9 @@ def _refuse_a_database_in_use(db_url: str, source: str) -> None:
 
     The demo adds its story, six feeds on a local port that is gone once it ends, and a
     subscription, and judges its sample items for every story there: run on a real
-    database it would leave all of that in it. A new or empty database is fine.
+    database it would leave all of that in it. A new or empty database is fine. The
+    message suggests no file name: a fixed example was the very file refused when it was
+    a second demo's.
 
     Raises:
         UserError: The database holds stories or feeds.
@@ -94,8 +96,9 @@ def _refuse_a_database_in_use(db_url: str, source: str) -> None:
         raise UserError(
             f"the demo needs a database of its own, and {db_url} holds "
             f"{counted(stories, 'story', 'stories')} and {counted(feeds, 'feed')}: it would "
-            "add its sample story, feeds and subscription there. Give a new file "
-            "(--database sqlite:///demo.db) or leave --database out (a temporary one)"
+            "add its sample story, feeds and subscription there. Give one that holds "
+            "neither (a new file, or an empty PostgreSQL database) or leave --database out "
+            "(a temporary one)"
         )
 
 
