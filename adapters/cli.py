@@ -24,7 +24,7 @@ from typing import Iterator, NoReturn, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
-from bot.settings import Settings, load_settings, unknown_variables
+from bot.settings import Settings, is_numeric_id, load_settings, unknown_variables
 
 log = logging.getLogger("storybot")
 
@@ -164,10 +164,6 @@ def _count(text: str) -> int:
     return value
 
 
-# A Discord snowflake (a server ID) has at most 20 digits: it is a 64-bit number.
-SERVER_ID_DIGITS = 20
-
-
 def _server_id(text: str) -> int:
     """``discord sync --guild``: a server ID, ASCII digits and more than 0.
 
@@ -176,12 +172,7 @@ def _server_id(text: str) -> int:
     refusal came back as a bare 404, and for ``0`` the success line said "all servers".
     """
     digits = text.strip()
-    if not (
-        digits.isascii()
-        and digits.isdigit()
-        and len(digits) <= SERVER_ID_DIGITS
-        and digits.strip("0")
-    ):
+    if not is_numeric_id(digits):
         raise argparse.ArgumentTypeError(
             f"not a server ID: {text!r} (the server's number, e.g. 123456789012345678: "
             "right-click the server with Developer Mode on, Copy Server ID)"

@@ -459,17 +459,20 @@ _ID_SETTINGS: dict[tuple[str, str], str] = {("discord", "dev_guild_id"): "a serv
 _ID_DIGITS = 20
 
 
+def is_numeric_id(text: str) -> bool:
+    """Whether ``text`` is an ID of digits: ASCII digits, at most 20 (a 64-bit Discord
+    snowflake), not all zeros. Not ``int()``: it takes "-5", "1_2" and " 7", and refuses
+    more than 4,300 digits with its own error."""
+    return text.isascii() and text.isdigit() and len(text) <= _ID_DIGITS and bool(text.strip("0"))
+
+
 def _check_id(name: str, key: str, value: Any, where: str) -> str:
     """``value`` for the ID setting ``[name] key`` as a string of digits ("" for none)."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return str(value)
     if isinstance(value, str):
         text = value.strip()
-        # not int(): it refuses more than 4,300 digits; an ID (a Discord snowflake, a
-        # 64-bit number) has at most 20
-        if not text or (
-            text.isascii() and text.isdigit() and len(text) <= _ID_DIGITS and text.strip("0")
-        ):
+        if not text or is_numeric_id(text):
             return text
     raise ConfigError(
         f"{where}: [{name}] {key} must be {_ID_SETTINGS[(name, key)]}, digits only (e.g. "
