@@ -589,8 +589,8 @@ def _parser() -> argparse.ArgumentParser:
     he.add_argument(
         "--strict",
         action="store_true",
-        help="warnings (dead outbox messages, messages not sent in time, failing feeds) "
-        "fail the check too",
+        help="warnings (items judged by no story, dead outbox messages, messages not sent "
+        "in time or held by a refused bot token, failing feeds) fail the check too",
     )
 
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(

@@ -256,7 +256,8 @@ class Settings:
     config_path: str | None = None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; a ConfigError in one line for every way reading it can fail."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -833,11 +834,11 @@ def load_settings(
             "--config was given an empty path: give the TOML file, or leave --config out "
             "to use config/defaults.toml alone"
         )
-    data = _read_toml(DEFAULTS_FILE)
+    data = read_toml(DEFAULTS_FILE)
     where = str(DEFAULTS_FILE)
     user: dict[str, Any] = {}
     if config_path:
-        user = _read_toml(Path(config_path))
+        user = read_toml(Path(config_path))
         _refuse_secrets(user, str(config_path))
         known = {
             "database",

@@ -1370,6 +1370,29 @@ def test_eval_with_a_missing_engine_config_file_names_it(tmp_path, capsys):
     assert err == f"storybot: error: engine config file not found: {missing}\n"
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "config path is a directory, not a file: {path}"),
+        (b"[engine]\nx=", "config file {path} is not valid TOML: "),
+        (b"[engine]\non_topic_threshold = 0.1\n# caf\xe9\n", "config file {path} is not UTF-8"),
+    ],
+)
+def test_eval_with_an_unreadable_engine_config_says_why_as_config_does(
+    tmp_path, capsys, content, said
+):
+    # it said "[Errno 21] Is a directory" where --config gives a worded line
+    path = tmp_path / "engine.toml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    argv = ["eval", "track", "--engine-config", str(path), "--data", str(tmp_path / "x.jsonl")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("storybot eval: bad --engine-config: " + said.format(path=path)), err
+
+
 class _Terminal(io.StringIO):
     """Standard output as a terminal: poll --once draws its progress line there."""
 

@@ -17,14 +17,15 @@ import json
 import os
 import sys
 import time
-import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from bot.engine import EngineConfig
-from bot.errors import UserError
+from bot.errors import ConfigError, UserError
 from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
 from bot.ports import Embedder
+from bot.settings import read_toml
 
 EmbedderFactory = Callable[[], Embedder]
 
@@ -128,10 +129,10 @@ def _warn(message: str) -> None:
 
 
 def _config(path: str | None) -> EngineConfig:
+    # read as --config is: a directory, bad TOML or non-UTF-8 text is one worded line
     if not path:
         return EngineConfig()
-    with open(path, "rb") as fh:
-        return EngineConfig.from_mapping(tomllib.load(fh).get("engine"))
+    return EngineConfig.from_mapping(read_toml(Path(path)).get("engine"))
 
 
 def run_eval(
@@ -154,7 +155,7 @@ def run_eval(
     try:
         config = _config(args.engine_config) if args.engine_config else service_config
         config = config or EngineConfig()
-    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+    except (ConfigError, ValueError) as exc:
         print(f"storybot eval: bad --engine-config: {exc}", file=sys.stderr)
         return 2
     embedder: Embedder | None = None
