@@ -1393,6 +1393,19 @@ def test_eval_with_an_unreadable_engine_config_says_why_as_config_does(
     assert err.startswith("storybot eval: bad --engine-config: " + said.format(path=path)), err
 
 
+@pytest.mark.parametrize("value", ["3", "[]", '"fast"', "[0.2]"])
+def test_eval_engine_config_whose_engine_is_no_table_is_refused(tmp_path, capsys, value):
+    # `engine = 3` was a TypeError traceback, `engine = []` measured the defaults and
+    # `engine = "fast"` named its letters as unknown settings; --config says this already
+    experiment = tmp_path / "experiment.toml"
+    experiment.write_text(f"engine = {value}\n")
+    data = tmp_path / "x.jsonl"
+    argv = ["eval", "track", "--engine-config", str(experiment), "--data", str(data)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == "storybot eval: bad --engine-config: [engine] must be a table\n"
+
+
 class _Terminal(io.StringIO):
     """Standard output as a terminal: poll --once draws its progress line there."""
 

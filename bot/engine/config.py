@@ -330,10 +330,14 @@ class EngineConfig:
             The config.
 
         Raises:
-            ValueError: For an unknown field name, a value of the wrong type, or a value
-                out of its range (negative; above 1 for a cosine or share; 0 for a count
-                that must be at least 1); the message names the setting.
+            ValueError: For a ``data`` that is no table (``engine = 3`` in TOML), an
+                unknown field name, a value of the wrong type, or a value out of its range
+                (negative; above 1 for a cosine or share; 0 for a count that must be at
+                least 1); the message names the setting.
         """
+        if data is not None and not isinstance(data, Mapping):
+            # ValueError, not TypeError: callers report every bad setting the same way
+            raise ValueError("[engine] must be a table")  # noqa: TRY004
         if not data:
             return cls()
         fields = {f.name: f for f in dataclasses.fields(cls)}
