@@ -500,10 +500,18 @@ def check_chat_settings(settings: Settings) -> None:
                 f"set it, or unset {' and '.join(given)} to run without Slack."
             )
     if s.slack.bot_token and not s.slack.enabled:
-        raise UserError(
-            "SLACK_BOT_TOKEN is set but Slack cannot start: socket mode needs SLACK_APP_TOKEN, "
-            "HTTP mode needs SLACK_SIGNING_SECRET (and STORYBOT_SLACK_MODE=http)."
-        )
+        # said for the mode in force: a signing secret alone picks HTTP mode by itself (see
+        # bot.settings), so "and STORYBOT_SLACK_MODE=http" sent people to set what it sets
+        if s.slack.mode == "http":
+            need = (
+                "HTTP mode ([slack] mode or STORYBOT_SLACK_MODE = http) needs SLACK_SIGNING_SECRET"
+            )
+        else:
+            need = (
+                "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode, "
+                "which it then picks by itself)"
+            )
+        raise UserError(f"SLACK_BOT_TOKEN is set but Slack cannot start: {need}.")
 
 
 def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:

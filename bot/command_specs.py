@@ -88,7 +88,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "feeds",
         "feeds [list | add <url> | remove <url | #number>]",
         "The polled feeds and their health (add/remove: admins).",
-        options="feeds [list | add url:<url> | remove url:<url | #number>]",
+        # a group on Discord: one of its subcommands must be typed ("/story feeds" alone
+        # is no command there), hence parentheses, not brackets
+        options="feeds (list | add url:<url> | remove url:<url | #number>)",
         admin_subcommands=frozenset({"add", "remove"}),
     ),
     CommandSpec(

@@ -1039,7 +1039,24 @@ _NO_DIR = {"STORYBOT_DATABASE_URL": "sqlite:///no-such-directory/storybot.db"}
         (["prune", "--older-than", "0"], {}, "--older-than must be at least 1 day"),
         # `run` gets a database it cannot open: were it not refused first, it would stop
         # there, saying so, instead of starting the service (and this test never ending)
-        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1", **_NO_DIR}, "SLACK_BOT_TOKEN is set but Slack"),
+        (
+            ["run"],
+            {"SLACK_BOT_TOKEN": "xoxb-1", **_NO_DIR},
+            "SLACK_BOT_TOKEN is set but Slack cannot start: set SLACK_APP_TOKEN (Socket Mode) "
+            "or SLACK_SIGNING_SECRET (HTTP mode, which it then picks by itself).",
+        ),
+        # HTTP mode asked for by name, with the app token of Socket Mode only
+        (
+            ["run"],
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "STORYBOT_SLACK_MODE": "http",
+                **_NO_DIR,
+            },
+            "SLACK_BOT_TOKEN is set but Slack cannot start: HTTP mode ([slack] mode or "
+            "STORYBOT_SLACK_MODE = http) needs SLACK_SIGNING_SECRET.",
+        ),
         # not the console instead, silently: Slack was meant, and its bot token forgotten
         (
             ["run"],
@@ -1064,6 +1081,7 @@ def test_a_command_refused_for_what_was_typed_creates_no_database(
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.delenv("STORYBOT_SLACK_MODE", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)

@@ -84,6 +84,15 @@ def test_each_commands_help_is_one_form_after_one_story_prefix(platform):
         assert f"| {spec.name} " not in form, form
 
 
+def test_discords_feeds_help_says_a_subcommand_must_be_chosen():
+    # /story feeds is a group of subcommands on Discord: "/story feeds" alone cannot be
+    # typed there, so its choices are not shown as optional
+    (feeds,) = [spec for spec in COMMANDS if spec.name == "feeds"]
+    assert feeds.usage_for("discord") == (
+        "/story feeds (list | add url:<url> | remove url:<url | #number>)"
+    )
+
+
 @pytest.mark.parametrize("platform", ["slack", "discord"])
 async def test_unsubscribing_from_nothing_quotes_what_was_asked_not_the_option_syntax(
     commands, platform
