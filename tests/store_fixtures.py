@@ -138,3 +138,18 @@ def store(db_url: str) -> Iterator[SqlStore]:
         yield opened
     finally:
         opened.close()
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+@pytest.fixture
+def db(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI's environment on a SQLite file in the test's directory (not created yet):
+    ``STORYBOT_DATABASE_URL`` names it, loopback feeds are allowed, and the working
+    directory is ``tmp_path``. Returns its URL."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.chdir(tmp_path)
+    return url

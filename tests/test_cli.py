@@ -20,16 +20,7 @@ from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 from adapters.cli import _parser, main
 from storage import open_store
 
-pytest_plugins = ["store_fixtures"]  # fixtures: pg_database for the PostgreSQL tests
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
-    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
-    monkeypatch.chdir(tmp_path)
-    return url
+pytest_plugins = ["store_fixtures"]  # db (the CLI on a SQLite file), pg_database
 
 
 def seeds() -> list[str]:

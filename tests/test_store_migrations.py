@@ -905,10 +905,7 @@ def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(em
     """A query stored with single quotes had its words' key; it now means the phrase."""
     store = open_store(empty_url)
     try:
-        with migration_connection(store.engine) as conn:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0018")
+        assert _downgraded(store, "0018") == "0018"
         words_key = query_key("supply chain")  # what 'supply chain' was keyed by until now
         subs = [  # (user, query, key then), oldest first
             ("U1", '"supply chain"', query_key('"supply chain"')),
@@ -929,9 +926,7 @@ def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(em
                         created_at=T0,
                     )
                 )
-        with migration_connection(store.engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        _upgraded(store)
 
         c = _SUBSCRIPTIONS_0012.c
         with store.engine.connect() as conn:

@@ -9,21 +9,13 @@ from __future__ import annotations
 import io
 import sys
 
-import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
 
 from adapters.cli import main
 from storage import open_store
 
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
-    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
-    monkeypatch.chdir(tmp_path)
-    return url
+pytest_plugins = ["store_fixtures"]  # db: the CLI's environment on a SQLite file
 
 
 def _add_pentagon(capsys) -> None:
