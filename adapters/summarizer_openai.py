@@ -11,11 +11,11 @@ extractive summary when it is unusable or the call fails.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from bot.ports import SummaryRequest
+from bot.render import shown_url
 
 SYSTEM_PROMPT = (
     "You write short update alerts for a team that follows one news story. You get the "
@@ -65,7 +65,7 @@ class OpenAICompatibleSummarizer:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.endpoint = url.rstrip("/") + "/chat/completions"
-        self._shown = _without_password(self.endpoint)  # what errors (and so logs) say
+        self._shown = shown_url(self.endpoint)  # what errors (and so logs) say: no key
         self.model = model
         self.name = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -102,12 +102,3 @@ class OpenAICompatibleSummarizer:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def _without_password(url: str) -> str:
-    """``url`` with the password of its user info replaced by ``***`` (for messages)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

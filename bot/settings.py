@@ -20,7 +20,7 @@ from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
 from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
-from bot.render import shorten
+from bot.render import shorten, shown_url
 from bot.validate import feed_url_problem, normalise_feed_url
 
 SECRET_ENV = (
@@ -589,7 +589,7 @@ def _summarizer(
             )
             raise ConfigError(
                 f"{url_from} must be an http(s) URL with a host and a port from 1 to 65535 "
-                f"(if it has one), got {_without_password(out.url)!r}"
+                f"(if it has one), got {shown_url(out.url)!r}"
             )
     return out
 
@@ -603,17 +603,6 @@ def _http_url_usable(url: str) -> bool:
     except ValueError:  # "http://[::1" and the like
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and port != 0
-
-
-# scheme://user:password@ (the password ends at the authority's last "@")
-_URL_PASSWORD = re.compile(r"(?P<head>^[^/?#]*//[^/?#:@]*):[^/?#]*@")
-
-
-def _without_password(url: str) -> str:
-    """``url`` with the password of its user info replaced by ``***``: what an error
-    message may repeat of a URL read from the environment, where a password is allowed.
-    Textual, so a URL too broken to parse is masked too."""
-    return _URL_PASSWORD.sub(r"\g<head>:***@", url, count=1)
 
 
 def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> str | None:
@@ -637,15 +626,13 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
         usable = False
     if not usable:
         kind = "an http(s) URL" if schemes[0] == "http" else "a ws(s) URL"
-        raise ConfigError(f"{name} must be {kind} with a host, got {_without_password(value)!r}")
+        raise ConfigError(f"{name} must be {kind} with a host, got {shown_url(value)!r}")
     try:  # urlsplit reads the port only when asked: ":99999" and ":abc" raise then
         port = parts.port
     except ValueError:
         port = 0
     if port == 0:
-        raise ConfigError(
-            f"{name} must have a port from 1 to 65535, got {_without_password(value)!r}"
-        )
+        raise ConfigError(f"{name} must have a port from 1 to 65535, got {shown_url(value)!r}")
     return value
 
 
