@@ -12,12 +12,12 @@ import sys
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import seeds_dir
-from test_cli import assert_still_empty, db, empty_db  # noqa: F401  (fixtures)
+from test_cli import assert_still_empty, empty_db  # noqa: F401  (fixtures)
 
 from adapters.cli import main
 from storage import open_store
 
-pytest_plugins = ["store_fixtures"]  # pg_url, for empty_db
+pytest_plugins = ["store_fixtures"]  # db (the CLI on a SQLite file); pg_url, for empty_db
 
 
 def _seed(i: int = 0) -> str:
