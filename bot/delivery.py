@@ -43,7 +43,11 @@ When the operator configured a summarizer (``bot.summarizer``), an alert's extra
 summary is rewritten just before it is sent; the row keeps the extractive message, and
 any failure of the summarizer sends that instead.
 
-An update to an alert someone deleted is posted as a new message (``forget_message``).
+An update to an alert someone deleted (or that another app's token posted) is posted as a
+new message (``forget_message``). An update the platform will no longer apply to a
+standing alert (``MessageFrozen``: Slack's edit window closed) is recorded as delivered,
+the alert left as it is: neither given up (the channel can still be posted in) nor
+reposted.
 Discord remembers a nonce for a few minutes from the message posted under it, and answers
 it with Unknown Message while that message is deleted; so on such a platform the repost
 goes under a key of its own, fixed by when the repost started (``post_started_at``, kept
@@ -62,6 +66,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from bot.duration import duration
 from bot.errors import (
+    MessageFrozen,
     MessageGone,
     PermanentDeliveryError,
     PostUnverifiable,
@@ -92,6 +97,7 @@ class DeliveryReport:
     recovered: int = 0  # found already posted after a crash, not posted again
     withdrawn: int = 0  # taken back (unfollow, unsubscribe, story removed) since read
     unverified: int = 0  # could not look for an interrupted post: posted again, maybe twice
+    frozen: int = 0  # an edit the platform no longer allows: the alert left as it stands
     errors: list[str] = field(default_factory=list)
 
 
@@ -241,13 +247,27 @@ class DeliveryWorker:
                     await sink.edit(entry.target, entry.message_id, message, since=since)
                     message_id = entry.message_id
                     report.edited += 1
-                except MessageGone:
-                    # someone deleted the alert: the update is news all the same, posted
-                    # as a first post (a crash in it is recovered like any other)
-                    log.warning(
-                        "%s: message %s was deleted; posting the update as a new message",
+                except MessageFrozen as exc:
+                    # the alert stands but may no longer be changed (its thread note, if
+                    # any, was posted): not a refusal of the channel, and a repost would
+                    # come again for every later report once each new alert froze
+                    log.info(
+                        "%s: message %s can no longer be edited (%s); left as it is",
                         entry.key,
                         entry.message_id,
+                        exc,
+                    )
+                    message_id = entry.message_id
+                    report.frozen += 1
+                except MessageGone as exc:
+                    # someone deleted the alert (or it is another app's): the update is
+                    # news all the same, posted as a first post (a crash in it is
+                    # recovered like any other)
+                    log.warning(
+                        "%s: message %s cannot be edited (%s); posting the update as a new message",
+                        entry.key,
+                        entry.message_id,
+                        exc,
                     )
                     await self._db(self.store.forget_message, entry.id, now)
                     posting = True

@@ -49,11 +49,26 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class MessageGone(PermanentDeliveryError):
-    """The message to edit no longer exists: someone deleted the alert.
+    """The message to edit no longer exists, or is no longer this bot's to edit.
 
     Raised by a sink's ``edit`` (Slack ``message_not_found``, Discord 10008 Unknown
-    Message). The delivery worker then posts the update as a new message rather than
-    giving it up: a deleted alert must not silence the rest of its development.
+    Message: someone deleted the alert; Slack ``cant_update_message``, Discord 50005: it
+    was posted under another app's token, before the bot was replaced). The delivery
+    worker then posts the update as a new message rather than giving it up: an alert that
+    cannot be edited must not silence the rest of its development.
+    """
+
+
+class MessageFrozen(PermanentDeliveryError):
+    """The message to edit is there but can no longer be changed.
+
+    Raised by a sink's ``edit`` when the platform refuses edits after a while (Slack
+    ``edit_window_closed``: a workspace that limits how long messages may be edited).
+    Nothing is wrong with the channel, so the delivery worker neither gives the row up
+    (``/story status`` there would say storybot cannot post) nor posts the alert again
+    (every later report would then repost it once the window closed): the alert stays as
+    it is. A sink raises it only after posting what it can still post, the update's
+    thread note.
     """
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.delivery import DeliveryWorker
 from bot.errors import (
+    MessageFrozen,
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
@@ -102,6 +103,32 @@ async def test_an_update_to_a_deleted_message_is_posted_anew_and_edited_after(st
     assert platform.edits == [("m2", "third")]
     entry = store.get_outbox("k1")
     assert entry is not None and entry.message_id == "m2" and not entry.dead
+
+
+async def test_an_update_the_platform_no_longer_lets_edit_leaves_the_alert_and_gives_up_nothing(
+    store, clock
+):
+    # Slack's edit_window_closed: the channel works, the alert stands; giving the row up
+    # made /story status there say storybot could not post, and a repost would come again
+    # for every later report
+    platform = ScriptedPlatform()
+    store.enqueue([OutboxWrite("k1", TARGET, msg("first"))], clock.now())
+    w = worker(store, platform, clock)
+    await w.deliver_due()
+    platform.script = [MessageFrozen("chat.update: edit_window_closed")]
+
+    store.enqueue([OutboxWrite("k1", TARGET, msg("second"))], clock.now())
+    report = await w.deliver_due()
+    assert report.frozen == 1 and report.dead == 0 and report.posted == 0
+    entry = store.get_outbox("k1")
+    assert entry is not None and not entry.dead and entry.message_id == "m1"
+    assert store.delivery_failure(TARGET) is None
+    assert (await w.deliver_due()).frozen == 0  # delivered as far as it can be: not retried
+
+    store.enqueue([OutboxWrite("k1", TARGET, msg("third"))], clock.now())
+    await w.deliver_due()  # a later report tries the edit again
+    assert platform.posts == [("k1", "first")]
+    assert platform.edits == [("m1", "third")]
 
 
 async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):

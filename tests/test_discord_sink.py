@@ -151,6 +151,23 @@ async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDisc
         await sink.edit(CHANNEL, "1234", alert())
 
 
+async def test_editing_an_alert_another_bot_posted_says_the_message_is_gone(
+    fake: FakeDiscord, sink
+) -> None:
+    # 50005: the alert was posted under another application's token (the bot replaced):
+    # it can never be edited, so the worker posts the update anew instead of giving it up
+    posted = await sink.post(CHANNEL, alert(), idempotency_key="k")
+    fake.fail_next(
+        1,
+        403,
+        path=rf"{MESSAGES}/\d+",
+        code=50005,
+        message="Cannot edit a message authored by another user",
+    )
+    with pytest.raises(MessageGone, match="another user"):
+        await sink.edit(CHANNEL, posted, alert())
+
+
 async def test_editing_a_message_id_that_is_no_discord_id_says_the_message_is_gone(
     fake: FakeDiscord, sink
 ) -> None:

@@ -17,6 +17,7 @@ from bot.alerts import fact_digest
 from bot.clock import ManualClock
 from bot.errors import (
     MAX_RETRY_AFTER_S,
+    MessageFrozen,
     MessageGone,
     PermanentDeliveryError,
     PostUnverifiable,
@@ -272,6 +273,25 @@ async def test_editing_a_deleted_message_says_the_message_is_gone(
 ) -> None:
     with pytest.raises(MessageGone, match="message_not_found"):
         await sink.edit(CHANNEL, "1700000000.000001", MESSAGE)
+
+
+async def test_an_edit_after_the_workspaces_edit_window_still_posts_its_note_in_the_thread(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(status=200, error="edit_window_closed", method="chat.update")
+    with pytest.raises(MessageFrozen, match="edit_window_closed"):
+        await sink.edit(CHANNEL, ts, noted("AP: one. [2]"))
+    assert replies(fake, ts) == ["AP: one. [2]"]  # the alert stands; its thread has the news
+
+
+async def test_an_alert_another_apps_token_posted_cannot_be_edited_and_is_posted_anew(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(status=200, error="cant_update_message", method="chat.update")
+    with pytest.raises(MessageGone, match="cant_update_message"):
+        await sink.edit(CHANNEL, ts, MESSAGE)
 
 
 async def test_ratelimited_error_code_without_header(fake: FakeSlack, sink: SlackSink) -> None:

@@ -18,6 +18,9 @@ from bot.errors import (
 
 DEFAULT_RETRY_AFTER_S = 5.0
 UNKNOWN_MESSAGE = 10008  # Discord's JSON error code for a message that does not exist
+# "Cannot edit a message authored by another user": an alert posted under another
+# application's token, before the bot was replaced
+OTHER_AUTHOR = 50005
 
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
@@ -48,8 +51,9 @@ def delivery_error(exc: BaseException) -> DeliveryError:
             return TokenRefused(f"{what} (check DISCORD_BOT_TOKEN)")
         if exc.status >= 500:
             return TransientDeliveryError(what)
-        if exc.code == UNKNOWN_MESSAGE:
-            return MessageGone(what)  # an edited alert was deleted: the worker posts it anew
+        if exc.code in (UNKNOWN_MESSAGE, OTHER_AUTHOR):
+            # an edited alert was deleted, or is another bot's: the worker posts it anew
+            return MessageGone(what)
         hint = PERMANENT_HINTS.get(exc.code)
         return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(exc, discord.LoginFailure):

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import (
     DeliveryError,
+    MessageFrozen,
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
@@ -113,8 +114,13 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
             return TransientDeliveryError(what)
         if code in TOKEN_CODES:
             return TokenRefused(f"{what} ({TOKEN_HINT})")
-        if code == "message_not_found" and method == "chat.update":
-            return MessageGone(what)  # the alert was deleted: the worker posts it anew
+        if method == "chat.update":
+            if code in ("message_not_found", "cant_update_message"):
+                # deleted, or posted under another app's token: the worker posts it anew
+                return MessageGone(what)
+            if code == "edit_window_closed":
+                # the workspace limits how long messages may be edited: left as it stands
+                return MessageFrozen(f"{what} (the workspace's time limit for edits)")
         hint = PERMANENT_HINTS.get(code)
         return PermanentDeliveryError(f"{what} ({hint})" if hint else what)
     if isinstance(error, (asyncio.TimeoutError, aiohttp.ClientError, ConnectionError)):

@@ -39,7 +39,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.slack_chat import render
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from bot.alerts import fact_digest, note_facts
-from bot.errors import PermanentDeliveryError, PostUnverifiable
+from bot.errors import MessageFrozen, PermanentDeliveryError, PostUnverifiable
 from bot.model import OutboundMessage, Target
 
 log = logging.getLogger(__name__)
@@ -132,23 +132,31 @@ class SlackSink:
                 reads the whole thread.
 
         Raises:
+            MessageFrozen: The workspace no longer lets the alert be edited
+                (``edit_window_closed``); raised after the note is posted in its thread.
             RateLimited, TransientDeliveryError, PermanentDeliveryError (for the update);
             RateLimited, TransientDeliveryError for the note, when the thread could be
             read: the worker delivers the edit again and the note is looked for again.
         """
         channel = await self.channel_for(target)
-        await _call(
-            "chat.update",
-            self.client.chat_update(
-                channel=channel,
-                ts=message_id,
-                text=render.fallback_text(message),
-                blocks=render.message_blocks(message),
-            ),
-        )
+        frozen: MessageFrozen | None = None
+        try:
+            await _call(
+                "chat.update",
+                self.client.chat_update(
+                    channel=channel,
+                    ts=message_id,
+                    text=render.fallback_text(message),
+                    blocks=render.message_blocks(message),
+                ),
+            )
+        except MessageFrozen as exc:
+            frozen = exc  # the alert stands as it is; its thread still takes the note
         facts = note_facts(message.thread_note)
         if facts:
             await self._post_note(channel, message_id, facts, since)
+        if frozen is not None:
+            raise frozen
 
     async def _post_note(
         self, channel: str, thread_ts: str, facts: list[str], since: datetime | str | None
