@@ -5,6 +5,15 @@ store which feeds are due (by the injected clock). APScheduler just wakes the jo
 tick, a delivery tick and a digest tick, each with ``max_instances=1`` and ``coalesce`` so a
 slow cycle is never run twice at once and missed ticks collapse into one. A restart therefore
 neither skips nor repeats a poll.
+
+APScheduler times its ticks by the wall clock, which NTP or an operator may step. Set back,
+it would wait for the wall clock to reach the jobs' next run times again (an hour back: an
+hour without a poll, a delivery or a digest); :class:`_TickScheduler` sees a wait longer than
+any tick's interval, which only a clock set back can cause, and brings the jobs back by it.
+Set forward (a machine that booted with an old clock and then synchronised), it would list
+every tick missed, one interval at a time, before collapsing them into one run (a year: 15
+million delivery ticks, half a minute with the event loop blocked and most of a gigabyte);
+:class:`_Ticks` goes straight to the present.
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery import DeliveryWorker
 from bot.digest import run_digests
@@ -107,28 +117,26 @@ class Service:
 
     def start(self) -> None:
         """Start the jobs on the running event loop."""
-        sched = AsyncIOScheduler(timezone="UTC")
+        ticks = (self.ticks.poll_s, self.ticks.deliver_s, self.ticks.digest_s)
+        sched = _TickScheduler(longest_tick_s=max(ticks), timezone="UTC")
         common = dict(max_instances=1, coalesce=True, misfire_grace_time=None)
         sched.add_job(
             self._guard("poll", self.poll_once),
-            "interval",
-            seconds=self.ticks.poll_s,
+            _Ticks(seconds=self.ticks.poll_s, timezone="UTC"),
             id="poll",
             next_run_time=_now_real(),
             **common,
         )
         sched.add_job(
             self._guard("deliver", self.deliver_once),
-            "interval",
-            seconds=self.ticks.deliver_s,
+            _Ticks(seconds=self.ticks.deliver_s, timezone="UTC"),
             id="deliver",
             next_run_time=_now_real(),
             **common,
         )
         sched.add_job(
             self._guard("digest", self.digest_once),
-            "interval",
-            seconds=self.ticks.digest_s,
+            _Ticks(seconds=self.ticks.digest_s, timezone="UTC"),
             id="digest",
             **common,
         )
@@ -198,6 +206,52 @@ class Service:
             self.scheduler.pause()
         for task in list(self._running):
             task.cancel()
+
+
+class _Ticks(IntervalTrigger):
+    """An interval trigger that goes straight to the present after the wall clock jumped on.
+
+    APScheduler lists the run times a job missed (``Job._get_run_times``) by asking for the
+    next one after each, before ``coalesce`` keeps the last; once a tick is behind the
+    present, the next is the present itself, so the list has at most two entries however
+    far the clock went (the ticks' phase is of no matter here).
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        following = super().get_next_fire_time(previous_fire_time, now)
+        if previous_fire_time is not None and following is not None and following < now:
+            return now
+        return following
+
+
+class _TickScheduler(AsyncIOScheduler):
+    """APScheduler's asyncio scheduler, not stalled by a wall clock set back.
+
+    Every job here ticks at an interval, so the scheduler never waits longer than the
+    longest one (a job still running when its tick comes is skipped to the next tick, not
+    put off further). A longer wait means the wall clock went back by about that much:
+    every job is brought back by it, keeping their order, and runs at once.
+    """
+
+    def __init__(self, *, longest_tick_s: float, **options: object) -> None:
+        super().__init__(**options)
+        self._longest_tick_s = longest_tick_s
+
+    def _process_jobs(self) -> float | None:
+        wait: float | None = super()._process_jobs()
+        if wait is None or wait <= self._longest_tick_s + 1:
+            return wait
+        log.warning(
+            "the system clock went back about %s: the service's ticks go on now rather "
+            "than when the clock gets back to where it was",
+            duration(wait),
+        )
+        for job in self.get_jobs():
+            if job.next_run_time is not None:
+                job.modify(next_run_time=job.next_run_time - timedelta(seconds=wait))
+        return 0.0
 
 
 def _now_real() -> datetime:
