@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, Text, bindparam, delete, func, select, update
+from sqlalchemy import Table, Text, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.model import Feed, FeedStatus
@@ -15,6 +15,12 @@ from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import MAX_ROW_ID, FeedRow
 from storage.types import UTCDateTime
+
+# A poll recorded later than this after "now" was recorded by a clock since set back (NTP
+# stepping a clock that ran fast, a VM resumed, another machine's clock): the feed's wait
+# was counted from a time that has not come yet. Below it, a clock a little off delays a
+# poll by that little.
+CLOCK_SET_BACK_SLACK = timedelta(minutes=1)
 
 
 class FeedStore(StoreBase):
@@ -101,10 +107,21 @@ class FeedStore(StoreBase):
             return [convert.feed(row) for row in session.scalars(query)]
 
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]:
-        """Feeds with ``next_poll_at <= now``, most overdue first (ties by id)."""
+        """Feeds with ``next_poll_at <= now``, most overdue first (ties by id).
+
+        A feed whose last poll is recorded after ``now`` (by more than
+        ``CLOCK_SET_BACK_SLACK``) is due too: the clock was set back since, and its next
+        poll, counted from that poll, would wait for the clock to get back there (a clock
+        a day fast, corrected: no poll for a day). Polled now, it is scheduled from now.
+        """
         query = (
             select(FeedRow)
-            .where(FeedRow.next_poll_at <= now)
+            .where(
+                or_(
+                    FeedRow.next_poll_at <= now,
+                    FeedRow.last_polled_at > now + CLOCK_SET_BACK_SLACK,
+                )
+            )
             .order_by(FeedRow.next_poll_at, FeedRow.id)
             .limit(limit)
         )

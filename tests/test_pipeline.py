@@ -586,6 +586,28 @@ async def test_polling_honours_next_poll_at_across_a_restart(feed_server, sqlite
     await world.app.aclose()
 
 
+async def test_a_feed_polled_while_the_clock_was_a_day_ahead_is_polled_once_it_is_set_right(
+    feed_server, sqlite_url, clock
+):
+    # A clock a day fast (a VM's, a board's without a battery), then corrected: the feed's
+    # next poll was a day and 15 min away, and nothing was polled until the clock got there.
+    world = make_world(sqlite_url, clock)
+    feed_server.add_feed("/a.xml", feed_of(as_entry(samples("unrelated")[0])), etag=True)
+    world.app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=900)
+    right = clock.now()
+    clock.advance(days=1)
+    await _cycle(world)
+    assert feed_server.hits("/a.xml") == 1
+
+    clock.set(right + timedelta(minutes=1))
+    report = await _cycle(world)
+    assert report.feeds == 1 and feed_server.hits("/a.xml") == 2
+    feed = world.app.store.get_feed(feed_server.url("/a.xml"))
+    assert feed.next_poll_at == clock.now() + timedelta(seconds=900)  # its interval again
+    assert (await _cycle(world)).feeds == 0  # polled once, not at every tick
+    await world.app.aclose()
+
+
 async def test_items_stored_by_a_crashed_cycle_are_judged_on_the_next_one(
     feed_server, sqlite_url, clock
 ):

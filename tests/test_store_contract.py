@@ -290,6 +290,29 @@ def test_due_feeds_order_boundary_and_limit(store, clock):
     assert [f.id for f in store.due_feeds(clock.now())][-1] == late.id
 
 
+def test_a_feed_polled_by_a_clock_since_set_back_is_due(store, clock):
+    right = clock.now()
+    feed = store.add_feed("https://a.example/rss", right)
+    ahead = right + timedelta(hours=1)  # recorded by a clock an hour fast
+    store.record_poll(
+        PollOutcome(
+            feed_id=feed.id,
+            status=FeedStatus.OK,
+            polled_at=ahead,
+            next_poll_at=ahead + timedelta(seconds=900),
+            error_count=0,
+            last_error=None,
+            etag=None,
+            last_modified=None,
+            body_hash=None,
+        )
+    )
+    assert [f.id for f in store.due_feeds(right)] == [feed.id]
+    # a clock a little off is no clock set back: the feed waits for its next poll
+    assert store.due_feeds(ahead - timedelta(seconds=30)) == []
+    assert store.due_feeds(ahead) == []
+
+
 def test_record_poll_ok_then_error(store, clock):
     feed = store.add_feed("https://a.example/rss", clock.now())
     polled = clock.advance(seconds=3)
