@@ -8,6 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+# A time recorded later than this after "now" was recorded by a clock since set back (NTP
+# stepping a clock that ran fast, a VM resumed, another machine's clock): a wait counted
+# from it would last until the clock got back there. Below it, a clock a little off delays
+# what waits by that little.
+CLOCK_SET_BACK_SLACK = timedelta(minutes=1)
+
+
+def recorded_ahead(recorded: datetime | None, now: datetime) -> bool:
+    """Whether ``recorded`` is later than ``now`` by more than ``CLOCK_SET_BACK_SLACK``:
+    the clock was set back since it was recorded."""
+    return recorded is not None and recorded > now + CLOCK_SET_BACK_SLACK
+
 
 def utc(dt: datetime) -> datetime:
     """Return ``dt`` as an aware UTC datetime (naive values are taken to be UTC)."""

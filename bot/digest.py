@@ -21,6 +21,7 @@ import logging
 from datetime import timedelta
 
 from bot.alerts import alert_key, digest_key, digest_message
+from bot.clock import recorded_ahead
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -56,8 +57,11 @@ def run_digests(store: Store, clock: Clock) -> int:
     queued = 0
     for binding in store.list_bindings():
         since = binding.last_digest_at or binding.created_at
+        # recorded ahead of now, the clock was set back since: due now (a digest of what is
+        # new, if anything), rather than a period after the clock gets back there
         if since is not None and since + digest_period(binding) > now:
-            continue
+            if not recorded_ahead(since, now):
+                continue
         story = store.get_story_by_id(binding.story_id)
         if story is None:
             continue

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, Text, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import CLOCK_SET_BACK_SLACK
 from bot.model import Feed, FeedStatus
 from bot.ports import Conflict, PollOutcome
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import MAX_ROW_ID, FeedRow
 from storage.types import UTCDateTime
-
-# A poll recorded later than this after "now" was recorded by a clock since set back (NTP
-# stepping a clock that ran fast, a VM resumed, another machine's clock): the feed's wait
-# was counted from a time that has not come yet. Below it, a clock a little off delays a
-# poll by that little.
-CLOCK_SET_BACK_SLACK = timedelta(minutes=1)
 
 
 class FeedStore(StoreBase):

@@ -101,6 +101,24 @@ def test_realtime_overflow_arrives_within_the_hour_not_a_day_later(store, clock)
     assert run_digests(store, clock) == 0
 
 
+def test_digests_keep_their_period_after_the_clock_is_set_back(store, clock):
+    # A clock a day fast, then corrected: the digest recorded a day ahead put the next one
+    # a day and a period away.
+    right = clock.now()
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], right)
+    store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 6, right)
+    clock.advance(days=1)
+    develop(store, story, 1, clock)
+    assert run_digests(store, clock) == 1
+
+    clock.set(right + timedelta(minutes=5))
+    assert run_digests(store, clock) == 0, "nothing new: nothing sent, the period starts again"
+    develop(store, story, 2, clock)
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    assert sorted("Turn 2" in d.message.body for d in digests(store)) == [False, True]
+
+
 def test_a_digest_is_not_queued_twice_for_the_same_period(store, clock):
     story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
     binding = store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 1, clock.now())
