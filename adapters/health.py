@@ -173,7 +173,7 @@ def check(
                 else 0
             )
             outbox = store.outbox_counts()
-            overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ)
+            overdue = store.due_outbox(now - max_age, limit=OVERDUE_READ, queued_ahead=False)
             refused = [e for e in store.undelivered_outbox(False, OVERDUE_READ) if token_refused(e)]
             # a refused message no deliverer asked about again is overdue too: said once, as
             # refused (a good token and a restart is what it needs either way)

@@ -589,10 +589,17 @@ class Store(Protocol):
 
     def get_outbox(self, key: str) -> OutboxEntry | None: ...
     def due_outbox(
-        self, now: datetime, limit: int = 100, platforms: Collection[str] | None = None
+        self,
+        now: datetime,
+        limit: int = 100,
+        platforms: Collection[str] | None = None,
+        *,
+        queued_ahead: bool = True,
     ) -> list[OutboxEntry]:
         """Rows with delivered_version < version, not dead, next_attempt_at <= now;
-        with ``platforms``, only those for a target on one of them."""
+        with ``platforms``, only those for a target on one of them. With
+        ``queued_ahead``, also the rows queued after ``now`` (the clock set back since)
+        that wait for nothing else."""
         ...
 
     def mark_delivered(self, entry_id: int, version: int, message_id: str, now: datetime) -> None:

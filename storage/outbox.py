@@ -17,6 +17,7 @@ from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, 
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
+from bot.clock import CLOCK_SET_BACK_SLACK
 from bot.model import OutboxEntry, Target
 from bot.ports import OutboxWrite
 from storage import convert
@@ -324,18 +325,39 @@ class OutboxStore(StoreBase):
             return convert.outbox(row) if row else None
 
     def due_outbox(
-        self, now: datetime, limit: int = 100, platforms: Collection[str] | None = None
+        self,
+        now: datetime,
+        limit: int = 100,
+        platforms: Collection[str] | None = None,
+        *,
+        queued_ahead: bool = True,
     ) -> list[OutboxEntry]:
         """Rows with delivered_version < version, not dead, next_attempt_at <= now;
         earliest first.
+
+        A row queued after ``now`` (by more than ``CLOCK_SET_BACK_SLACK``: the clock was
+        set back since) that waits for nothing (no failed attempt, no later attempt set)
+        is due too: waiting for its queue time, it waited for the clock to get back
+        there (a clock a day fast, corrected: a day's alerts held back a day). A row
+        that failed or was rate limited keeps its wait. ``queued_ahead=False`` leaves
+        those out: for a look at what was due at an earlier time than the clock's
+        (``storybot health``'s overdue rows), every row queued since is "ahead" of it.
 
         ``platforms``: only rows for those platforms (the ones a deliverer has a sink
         for). Filtered here, not by the caller: rows nobody here can send, read first,
         would fill the ``limit`` of every batch and hold back the ones it can.
         """
-        query = select(OutboxRow).where(
-            outbox_due_predicate(OutboxRow), OutboxRow.next_attempt_at <= now
-        )
+        due = OutboxRow.next_attempt_at <= now
+        if queued_ahead:
+            due = or_(
+                due,
+                and_(
+                    OutboxRow.created_at > now + CLOCK_SET_BACK_SLACK,
+                    OutboxRow.attempts == 0,
+                    OutboxRow.next_attempt_at <= OutboxRow.created_at,
+                ),
+            )
+        query = select(OutboxRow).where(outbox_due_predicate(OutboxRow), due)
         if platforms is not None:
             query = query.where(OutboxRow.platform.in_(list(platforms)))
         query = query.order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)

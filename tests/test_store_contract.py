@@ -1788,9 +1788,26 @@ def test_outbox_versioning_through_commit_decisions(store, clock):
     assert [e.key for e in store.due_outbox(clock.now())] == ["alert:s1:1:C1"]
 
 
+def test_messages_queued_by_a_clock_since_set_back_are_due_and_waits_are_kept(store, clock):
+    # A clock a day fast, then corrected: the alerts it queued waited a day to be sent.
+    right = clock.now()
+    ahead = right + timedelta(days=1)
+    store.enqueue([write("fresh"), write("limited"), write("failed"), write("edited")], ahead)
+    limited, failed, edited = (store.get_outbox(k) for k in ("limited", "failed", "edited"))
+    store.mark_attempt_failed(limited.id, "429", ahead + timedelta(minutes=5), count=False)
+    store.mark_attempt_failed(failed.id, "HTTP 500", ahead + timedelta(seconds=4))
+    store.mark_delivered(edited.id, 1, "ts-1", ahead)
+    store.enqueue([write("edited", title="second")], ahead)  # its edit, queued ahead too
+
+    assert {e.key for e in store.due_outbox(right)} == {"fresh", "edited"}
+    # a clock a little off is no clock set back
+    assert store.due_outbox(ahead - timedelta(seconds=30)) == []
+
+
 def test_due_outbox(store, clock):
-    store.enqueue([write("a"), write("b", target=DM)], clock.now())
-    store.enqueue([write("later")], clock.now() + timedelta(minutes=5))
+    store.enqueue([write("a"), write("b", target=DM), write("later")], clock.now())
+    later = store.get_outbox("later")
+    store.mark_attempt_failed(later.id, "429", clock.now() + timedelta(minutes=5), count=False)
     due = store.due_outbox(clock.now())
     assert [e.key for e in due] == ["a", "b"]
     assert [e.key for e in store.due_outbox(clock.now(), limit=1)] == ["a"]
