@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from bot.engine.analysis import item_time
 from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
 from bot.model import (
     Binding,
@@ -565,7 +566,8 @@ def notice_message(
         story_name=story.name if story else None,
         sources=(item.source,),
         links=parts.links,
-        when=item.published or item.fetched_at,
+        # a date later than the fetch is the feed's error (the engine's rule, item_time)
+        when=item_time(item.published, item.fetched_at),
         footer=footer,
     )
 

@@ -255,6 +255,20 @@ def test_a_notice_headline_leaves_the_outlet_to_the_sources_line() -> None:
 
 
 @pytest.mark.parametrize(
+    "published",
+    [datetime(2027, 3, 5, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)],
+    ids=["a year ahead", "year 9999"],
+)
+def test_a_notice_of_an_item_dated_in_the_future_is_dated_when_it_was_fetched(published) -> None:
+    # the engine and /story status date such an item when it was seen; the DM said 9999
+    item = Item(1, "k1", 1, "https://w.example/1", None, "Title", "Text.", "", T0, T0, "Wire", "h")
+    item = replace(item, published=published)
+    sub = Subscription(1, "slack", "U1", "title", None, T0)
+
+    assert notice_message([(sub, parse_query(sub.query))], item, None).when == item.fetched_at
+
+
+@pytest.mark.parametrize(
     ("query", "footer"),
     [
         ("rail", "Matched your subscription #1: rail"),
