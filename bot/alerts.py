@@ -28,7 +28,7 @@ from bot.model import (
     Subscription,
 )
 from bot.query import Document, Query
-from bot.render import shorten, status_command
+from bot.render import repeats_headline, shorten, status_command
 
 MAX_LINKS = 5
 # characters of an item's summary a notice quotes: room for a whole lead sentence of up to
@@ -342,6 +342,8 @@ def alert_message(story: Story, dev: Development, note: str | None = None) -> Ou
     if count > 1:
         footer += f" · {count} reports"
     body, links = cited_summary(dev, note=note)
+    if _only_the_headline(dev):
+        body = ""  # the links still name the report; its summary is the headline above
     return OutboundMessage(
         kind=MessageKind.ALERT,
         title=dev.headline,
@@ -355,6 +357,14 @@ def alert_message(story: Story, dev: Development, note: str | None = None) -> Ou
         citations=dev.citations,
         thread_note=note,
     )
+
+
+def _only_the_headline(dev: Development) -> bool:
+    """Whether every sentence of ``dev``'s summary is its headline (see
+    :func:`bot.render.repeats_headline`), so its alert has no summary to show."""
+    if dev.citations:
+        return all(repeats_headline(c.sentence, dev.headline) for c in dev.citations)
+    return repeats_headline(dev.summary, dev.headline)
 
 
 def added_fact(before: Development | None, after: Development, item: Item) -> str | None:
@@ -636,6 +646,6 @@ def digest_line(dev: Development, sentence_max: int = DIGEST_SENTENCE_MAX) -> st
     """
     headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
     sentences = split_sentences(dev.summary) if dev.summary else []
-    if not sentences:
+    if not sentences or repeats_headline(sentences[0], dev.headline):
         return f"• {headline}"
     return f"• {headline}: {shorten(sentences[0], sentence_max)}"

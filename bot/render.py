@@ -207,6 +207,21 @@ def clip(text: str, limit: int) -> str:
     return shorten(" ".join(text.split()), limit)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def repeats_headline(sentence: str, headline: str) -> bool:
+    """Whether ``sentence`` says only what ``headline`` says, word for word.
+
+    A report without a citable sentence (its feed's teaser is a question, or empty) has
+    its headline as its summary; shown under that very headline ("The Problem With
+    Representative Democracy" twice, or "• X: X" in a digest) it tells the reader
+    nothing. Case, punctuation and spacing do not count.
+    """
+    words = _WORD.findall(sentence.casefold())
+    return bool(words) and words == _WORD.findall(headline.casefold())
+
+
 def format_time(when: datetime | None) -> str:
     """A time as replies show it ("2026-03-05 08:00 UTC"); "unknown time" for None."""
     return when.strftime("%Y-%m-%d %H:%M UTC") if when else "unknown time"

@@ -21,7 +21,15 @@ from __future__ import annotations
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import StoryStats
-from bot.render import clip, counted, developments_command, format_time, shorten, source_list
+from bot.render import (
+    clip,
+    counted,
+    developments_command,
+    format_time,
+    repeats_headline,
+    shorten,
+    source_list,
+)
 
 # Developments a page of /story developments shows. A fixed size keeps the pages numbered
 # the same whatever they hold; five are what /story status fits in one Discord embed with
@@ -236,6 +244,11 @@ def _lead(
     ``outlet_max`` cuts the outlet's name; ``links=False`` leaves both links out.
     """
     lead = _lead_sentence(dev, limit)
+    if repeats_headline(lead, dev.headline):
+        # no sentence beyond the headline: no lead, and the link goes on the reports line
+        cited = dev.citations[0].url if dev.citations else None
+        first = cited or (dev.links[0][1] if dev.links else None)
+        return "", first if links else None
     if dev.citations:
         cited = dev.citations[0]
         source = clip(cited.source, outlet_max) if outlet_max else cited.source

@@ -539,3 +539,30 @@ def test_notices_sharing_an_items_parts_are_the_notices_made_alone() -> None:
         matched = [(sub, parse_query(query))]
         assert notice_message(matched, item, None, parts) == notice_message(matched, item, None)
     assert notice_message(matched, item, None, parts).links[0].label == "bank.com (evil.example)"
+
+
+def headline_only(headline: str = "The Problem With Representative Democracy") -> Development:
+    """A development whose report had no citable sentence: the engine's summary is its
+    headline (a feed's one-line teaser was a question)."""
+    return replace(
+        development(
+            (Citation(headline, "Foreign Policy", "https://fp.example/1"),),
+            links=(("Foreign Policy", "https://fp.example/1"),),
+        ),
+        headline=headline,
+        item_count=1,
+        sources=("Foreign Policy",),
+    )
+
+
+def test_an_alert_does_not_repeat_its_headline_as_its_summary() -> None:
+    msg = alert_message(STORY, headline_only())
+    assert msg.title == "The Problem With Representative Democracy"
+    assert msg.body == ""  # was "The Problem With Representative Democracy [1]"
+    assert msg.links == (Link("[1] Foreign Policy", "https://fp.example/1"),)
+
+
+def test_a_digest_line_does_not_repeat_its_headline_as_its_sentence() -> None:
+    msg = digest_message(STORY, [headline_only()], None)
+    # was "• The Problem With Representative Democracy: The Problem With Representative Democracy"
+    assert msg.body == "• The Problem With Representative Democracy"

@@ -253,3 +253,30 @@ async def test_help_names_the_command_in_each_platforms_form(commands):
     assert "/story developments [story] [page]" in everything
     on_discord = await commands.handle(req("help developments", platform="discord"))
     assert on_discord.text.startswith("/story developments [story:NAME] [page:N]\n")
+
+
+def test_a_status_entry_does_not_repeat_its_headline_as_its_lead() -> None:
+    from datetime import UTC, datetime
+
+    from bot.model import Citation, Development
+    from bot.status_text import _status_entry
+
+    headline = "The Problem With Representative Democracy"
+    url = "https://foreignpolicy.com/2026/02/13/landemore/"
+    dev = Development(
+        story_id=1,
+        number=1,
+        headline=headline,
+        summary=headline,
+        created_at=datetime(2026, 2, 13, 19, tzinfo=UTC),
+        updated_at=datetime(2026, 2, 13, 19, tzinfo=UTC),
+        item_count=1,
+        sources=("Foreign Policy",),
+        links=(("Foreign Policy", url),),
+        citations=(Citation(headline, "Foreign Policy", url),),
+    )
+    # was a lead line "The Problem With Representative Democracy — Foreign Policy <url>"
+    assert _status_entry(dev) == [
+        f"1. {headline} (first reported 2026-02-13 19:00 UTC)",
+        f"   1 report · Foreign Policy <{url}>",
+    ]
