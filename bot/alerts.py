@@ -510,9 +510,23 @@ def _found(query: Query, doc: Document) -> str:
     return f" (found: {', '.join(sorted(found))})"
 
 
+# A byline opening a feed's summary: "By" and names (capitalised words, a few particles),
+# separated by commas or "and", ending its line or running into the all-capitals dateline
+# ("By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - ..."). "By the time ..." and "By
+# Monday night, ..." are news: a lower-case word or a comma ends the names elsewhere.
+_NAME = r"(?:[A-Z][\w'’.-]*|de|del|der|van|von|da|di|al|bin|la|le)"
+_BYLINE = re.compile(
+    rf"^By\s+[A-Z][\w'’.-]*(?:[ \t]+{_NAME})*"
+    rf"(?:(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)[A-Z][\w'’.-]*(?:[ \t]+{_NAME})*)*"
+    r"(?:[ \t]*\n\s*|\s+(?=[A-Z]{2,}(?:[ /][A-Z]{2,})*\b[^a-z]))"
+)
+
+
 def notice_body(item: Item) -> str:
-    """The text a notice of ``item`` shows: its summary, else its body, shortened."""
-    return _shorten_prose((item.summary or item.content or "").strip(), NOTICE_BODY_MAX)
+    """The text a notice of ``item`` shows: its summary, else its body, shortened,
+    without the byline a wire report's summary opens with (see ``_BYLINE``)."""
+    text = (item.summary or item.content or "").strip()
+    return _shorten_prose(_BYLINE.sub("", text, count=1), NOTICE_BODY_MAX)
 
 
 @dataclass(frozen=True)

@@ -566,3 +566,31 @@ def test_a_digest_line_does_not_repeat_its_headline_as_its_sentence() -> None:
     msg = digest_message(STORY, [headline_only()], None)
     # was "• The Problem With Representative Democracy: The Problem With Representative Democracy"
     assert msg.body == "• The Problem With Representative Democracy"
+
+
+@pytest.mark.parametrize(
+    ("summary", "body"),
+    [
+        # a byline on a line of its own (Al-Monitor's Reuters copy)
+        (
+            "By Matt Spetalnick, Olivia Le Poidevin and Parisa Hafezi\n"
+            "WASHINGTON, Feb 17 (Reuters) - Even for a U.S. president, it was odd.",
+            "WASHINGTON, Feb 17 (Reuters) - Even for a U.S. president, it was odd.",
+        ),
+        # ... and run into the dateline
+        (
+            "By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - An independent UN body spoke.",
+            "GENEVA, Feb 17 (Reuters) - An independent UN body spoke.",
+        ),
+        # news that starts with "By" is no byline
+        (
+            "By the time police arrived, the crowd had gone.",
+            "By the time police arrived, the crowd had gone.",
+        ),
+        ("By Monday night, Tehran had agreed.", "By Monday night, Tehran had agreed."),
+    ],
+)
+def test_a_notice_leaves_out_the_reports_byline(summary: str, body: str) -> None:
+    item = Item(1, "k1", 1, "https://m.example/1", None, "Envoys", summary, "", T0, T0, "M", "h")
+    sub = Subscription(1, "slack", "U1", "geneva", None, T0)
+    assert notice_message([(sub, parse_query("geneva"))], item, None).body == body
