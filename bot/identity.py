@@ -92,8 +92,18 @@ _TRACKING_PARAMS = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_LABEL_CHARS = 80
-# Titles that say nothing about the outlet ("RSS", "Home"): use the host instead.
-_GENERIC_TITLES = frozenset({"rss", "feed", "atom", "home", "news", "latest", "index", "untitled"})
+# Titles that say nothing about the outlet ("RSS", "Home"): use the host instead. So do a
+# site's section feeds titled by their section alone (The Washington Post's "World", ABC
+# Australia's "Top Stories", The Economist's "Asia"): named so, two outlets' reports read
+# "NPR Topics: World and World" and a DM came "from" World.
+_GENERIC_TITLES = frozenset(
+    {"rss", "feed", "atom", "home", "news", "latest", "index", "untitled"}
+    | {"world", "world news", "top stories", "top news", "headlines", "latest news"}
+    | {"breaking news", "all stories", "news feed", "front page", "homepage"}
+    | {"asia", "europe", "africa", "americas", "middle east", "us", "uk", "international"}
+    | {"politics", "business", "economy", "technology", "tech", "science", "health"}
+    | {"sport", "sports", "opinion", "culture", "entertainment", "local", "national"}
+)
 
 
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")

@@ -288,6 +288,12 @@ def test_content_hash(left: tuple[str, str, str], right: tuple[str, str, str], s
         (None, "https://www.bbc.co.uk/news/1", "bbc.co.uk"),
         ("", "https://apnews.com/article/1", "apnews.com"),
         ("RSS", "https://www.example.org/a", "example.org"),
+        # a feed titled by its section names no outlet: its host does
+        ("World", "https://www.washingtonpost.com/world/2026/02/16/x/", "washingtonpost.com"),
+        ("Top Stories", "https://www.abc.net.au/news/2026-02-17/x/1", "abc.net.au"),
+        ("Asia", "https://www.economist.com/asia/2026/02/13/x", "economist.com"),
+        ("  world news ", "https://example.org/a", "example.org"),
+        ("World Vision", "https://worldvision.org/a", "World Vision"),
         ("https://www.example.org/feed", "https://www.example.org/a", "example.org"),
         ("x" * 120, "https://site.net/a", "site.net"),
         ("1234", "https://site.net/a", "site.net"),
