@@ -246,8 +246,8 @@ def _lead(
     lead = _lead_sentence(dev, limit)
     if repeats_headline(lead, dev.headline):
         # no sentence beyond the headline: no lead, and the link goes on the reports line
-        cited = dev.citations[0].url if dev.citations else None
-        first = cited or (dev.links[0][1] if dev.links else None)
+        cited_url = dev.citations[0].url if dev.citations else None
+        first = cited_url or (dev.links[0][1] if dev.links else None)
         return "", first if links else None
     if dev.citations:
         cited = dev.citations[0]
