@@ -14,6 +14,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, cast
 
 from adapters.signals import StopSignals
@@ -102,6 +103,11 @@ class App:
             if close is not None:
                 await close()
         self.store.close()
+
+
+def notice_max_age(days: float) -> timedelta | None:
+    """``[delivery] notice_max_age_days`` as the pipeline takes it: 0 is no limit."""
+    return timedelta(days=days) if days > 0 else None
 
 
 def make_summarizer(settings: Settings) -> Summarizer | None:
@@ -236,6 +242,7 @@ def build_app(
         clock,
         poll_policy(settings),
         default_max_per_hour=settings.delivery.default_max_per_hour,
+        notice_max_age=notice_max_age(settings.delivery.notice_max_age_days),
         rng=rng,
         pages=pages or make_page_reader(settings),
         page_wait_s=settings.pages.wait_s,

@@ -125,6 +125,7 @@ class Pipeline:
         policy: PollPolicy,
         *,
         default_max_per_hour: int = 10,
+        notice_max_age: timedelta | None = None,
         rng: random.Random | None = None,
         backlog: int = BACKLOG,
         pages: PageReader | None = None,
@@ -141,6 +142,9 @@ class Pipeline:
         self.clock = clock
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
+        # keyword DMs only for items published at most this long before they were
+        # fetched ([delivery] notice_max_age_days; None: any age): see ``_notices``
+        self.notice_max_age = notice_max_age
         self.rng = rng or random.Random()
         # whether this machine's network is down, told from the polls it records
         self.network = NetworkWatch()
@@ -1107,7 +1111,12 @@ class Pipeline:
         a run of this batch before a crash) is not told again. ``notified`` collects the
         keys this batch queued. Users in ``told`` ((platform, user id): those an earlier
         version of the item matched) get none.
+
+        An item published longer than ``notice_max_age`` before it was fetched (a feed's
+        old entries, listed on its first poll) is no news to a subscriber: none.
         """
+        if self._too_old_to_notify(item):
+            return []
         by_user: dict[tuple[str, str], list[tuple[Subscription, Query]]] = {}
         # tokenized once for the matcher and every notice (about 20 an item with 10,000
         # subscriptions): tokenizing it per notice was two thirds of judging's CPU
@@ -1143,6 +1152,13 @@ class Pipeline:
             )
             report.notices_queued += 1
         return writes
+
+    def _too_old_to_notify(self, item: Item) -> bool:
+        """Whether ``item`` was published longer than ``notice_max_age`` before it was
+        fetched (an undated item never is)."""
+        if self.notice_max_age is None or item.published is None:
+            return False
+        return item.fetched_at - item.published > self.notice_max_age
 
     def _notified_before(self, subs: Sequence[Subscription], item: Item) -> bool:
         """Whether an earlier version queued a notice of ``item`` for one of ``subs``.

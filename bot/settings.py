@@ -109,6 +109,10 @@ class DeliverySettings:
     max_backoff_s: int = 3600
     default_max_per_hour: int = 10
     default_digest_hours: float = 24.0
+    # keyword DMs only for items published at most this many days before they were
+    # fetched (undated items always); 0: no limit. A feed's first poll lists its old
+    # entries too (years old, some of them): news to storybot, not to a subscriber.
+    notice_max_age_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -369,6 +373,7 @@ _RANGES: dict[tuple[str, str], tuple[Callable[[float], bool], str]] = {
 # inside the poll cycle (10 retries of 2 s: 34 minutes; 30: 68 years).
 _MAXIMUM: dict[tuple[str, str], int] = {
     ("pages", "retries"): 10,
+    ("delivery", "notice_max_age_days"): 36500,
 }
 
 # The longest duration a setting in seconds (``..._s``, ``tick_seconds``) may give. Far

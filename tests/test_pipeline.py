@@ -867,6 +867,55 @@ async def test_a_wire_report_in_three_outlets_is_one_dm_per_subscriber(
     await world.app.aclose()
 
 
+def _old_and_new_rail_reports(feed_server, world) -> None:
+    """A feed listing today's rail report and, further down, one of a year before."""
+    rail = _rail()
+    old = dict(
+        rail,
+        guid="rail-2025",
+        url=rail["url"] + "-2025",
+        title="Rail union ends last year's strike after two weeks",
+        summary="The rail union ended its strike after two weeks of talks on wages.",
+        content=None,
+    )
+    feed_server.add_feed(
+        "/archive.xml",
+        feed_of(as_entry(rail), as_entry(old, 1, published="Fri, 10 Jan 2025 10:00:00 GMT")),
+        etag=True,
+    )
+    world.app.store.add_feed(feed_server.url("/archive.xml"), world.clock.now())
+
+
+async def test_a_feeds_old_entries_on_its_first_poll_send_no_dm(feed_server, sqlite_url, clock):
+    # a feed added lists what it published long ago too (the real feeds' entries go back
+    # to 2019): news to storybot, not to a subscriber; 96 DMs came on one first poll
+    world = make_world(sqlite_url, clock)
+    _subscribe(world, "me", "rail AND union")
+    _old_and_new_rail_reports(feed_server, world)
+
+    report = await _cycle(world)
+
+    assert report.new_items == 2
+    assert _dms(world, "me") == 1
+    assert "last year's strike" not in world.out.getvalue()
+    await world.app.aclose()
+
+
+async def test_notice_max_age_days_0_sends_dms_of_items_of_any_age(
+    feed_server, sqlite_url, clock, tmp_path
+):
+    config = tmp_path / "storybot.toml"
+    config.write_text("[delivery]\nnotice_max_age_days = 0\n")
+    world = make_world(sqlite_url, clock, config=str(config))
+    _subscribe(world, "me", "rail AND union")
+    _old_and_new_rail_reports(feed_server, world)
+
+    await _cycle(world)
+
+    assert _dms(world, "me") == 2
+    await world.app.aclose()
+
+
 async def test_without_stories_copies_read_again_are_not_sent_again(feed_server, sqlite_url, clock):
     # Without a story every item of a re-read feed is judged again (nothing records that
     # it was): the keys, not the judging, keep the DMs to one.

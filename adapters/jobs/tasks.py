@@ -72,6 +72,7 @@ def fresh_pipeline(app: App) -> Pipeline:
         app.clock,
         app.pipeline.policy,
         default_max_per_hour=app.pipeline.default_max_per_hour,
+        notice_max_age=app.pipeline.notice_max_age,
         rng=app.pipeline.rng,
         subscriptions=app.pipeline.subscriptions,
     )
