@@ -844,6 +844,37 @@ def test_a_text_entity_referenced_into_megabytes_is_not_expanded(references: int
     assert any("would expand to more than 1 MiB" in w for w in warnings)
 
 
+_BIG_ENTITY = '<!ENTITY big "' + "A" * 10_000 + '">'
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        # markup-looking text in a comment or a processing instruction before the DOCTYPE,
+        # taken for the root element (a DOCTYPE after the root is only text)
+        f"<!-- <a -->\n<!DOCTYPE rss [\n{_BIG_ENTITY}\n]>\n",
+        f"<?note <a ?>\n<!DOCTYPE rss [\n{_BIG_ENTITY}\n]>\n",
+        # a harmless DOCTYPE in a comment or a processing instruction, checked instead
+        f"<!-- <!DOCTYPE rss> -->\n<!DOCTYPE rss [\n{_BIG_ENTITY}\n]>\n",
+        f"<?note <!DOCTYPE rss> ?>\n<!DOCTYPE rss [\n{_BIG_ENTITY}\n]>\n",
+        # an entity declared outside any DOCTYPE: feedparser's own DOCTYPE rewriting puts
+        # it into the DOCTYPE it makes, and its lenient parser expands it without a limit
+        f"\n<!DOCTYPE rss>\n{_BIG_ENTITY}\n",
+    ],
+    ids=["comment", "pi", "decoy-in-comment", "decoy-in-pi", "entity-outside-doctype"],
+)
+@pytest.mark.parametrize("fast", [True, False])
+def test_entities_hidden_from_the_doctype_check_are_not_expanded(prolog: str, fast: bool) -> None:
+    # 10 kB referenced 200 times: 2 MB of text, over the 1 MiB a feed's entities may add
+    # (the same feeds with a 1 MB entity took 48 s and 2.8 GB of memory to parse)
+    body = rss([entry(1, summary="x")], prolog=prolog).replace(
+        b"<description>x</description>", b"<description>" + b"&big;" * 200 + b"</description>"
+    )
+    _, entries, _, warnings = parse_feed(body, "application/rss+xml", None, now=NOW, fast=fast)
+    assert "AAAAAAAAAA" not in entries[0].summary
+    assert any("DOCTYPE was ignored for safety" in w for w in warnings)
+
+
 def test_safe_text_entities_still_work() -> None:
     body = rss([entry(1, title="x")], prolog='\n<!DOCTYPE rss [\n<!ENTITY company "Acme Corp">\n]>')
     body = body.replace(b"<title>x</title>", b"<title>News from &company;</title>")
