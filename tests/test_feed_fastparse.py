@@ -223,6 +223,11 @@ FALLING_BACK = {
     ),
     "atom 0.3": b'<feed xmlns="http://purl.org/atom/ns#"><entry><title>A</title></entry></feed>',
     "no entries": _rss(""),
+    # deeper than Python's recursion limit, within libxml2's (2,048 with huge_tree)
+    "elements nested 1,500 deep": _rss(
+        "<item><title>A</title>" + "<x>" * 1500 + "deep" + "</x>" * 1500 + "</item>"
+        "<item><title>B</title></item>"
+    ),
 }
 
 

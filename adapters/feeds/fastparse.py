@@ -457,6 +457,10 @@ def fast_parse(
         return _read(root, url, max_entries)
     except _Unsupported:
         return None
+    except RecursionError:
+        # elements nested deeper than Python's recursion limit (libxml2 allows 2,048
+        # with huge_tree): feedparser keeps its own stack and reads such a feed
+        return None
 
 
 def _read(
