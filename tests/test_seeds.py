@@ -277,6 +277,22 @@ def test_url_through_the_guarded_fetcher(feed_server: FeedServer) -> None:
     assert seed.url == url
 
 
+@pytest.mark.parametrize("charset", ["idna", "punycode", "unicode_escape", "raw-unicode-escape"])
+def test_a_charset_that_is_no_character_encoding_is_read_as_utf8(
+    feed_server: FeedServer, charset: str
+) -> None:
+    # Python's codecs of these names transform text (domain names, string escapes): a
+    # server declaring one failed the seed with an internal error (idna), emptied it
+    # (punycode) or made its backslashes into characters (the escapes)
+    html = ARTICLE_HTML.replace("autonomous weapons", "autonomous weapons at the café \\n")
+    url = feed_server.add_feed(
+        f"/{charset}", html.encode(), content_type=f"text/html; charset={charset}"
+    )
+    seed = load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    _check_article(seed.title, seed.text)
+    assert "autonomous weapons at the café \\n" in seed.text
+
+
 def test_url_redirect_records_the_final_url(feed_server: FeedServer) -> None:
     target = feed_server.add_feed("/article", ARTICLE_HTML, content_type="text/html")
     feed_server.add_redirect("/short", "/article")

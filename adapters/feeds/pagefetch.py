@@ -154,8 +154,14 @@ def _decode(page: Page) -> str:
     return page.body.decode(charset, "replace")
 
 
+# Python text codecs that are no character set: they transform text (domain names,
+# string escapes), and a server declaring one would garble the page or, with idna (no
+# "replace" errors), fail the seed with an internal error.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape"})
+
+
 def _charset(content_type: str | None) -> str | None:
-    """The charset a Content-Type header declares, if Python knows it; else None."""
+    """The charset a Content-Type header declares, if Python knows it as one; else None."""
     if content_type:
         msg = Message()
         msg["content-type"] = content_type
@@ -163,7 +169,7 @@ def _charset(content_type: str | None) -> str | None:
         if declared:
             try:
                 "".encode(declared)
-                return declared
             except LookupError:
-                pass
+                return None
+            return None if codecs.lookup(declared).name in _NOT_CHARSETS else declared
     return None
