@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
@@ -91,6 +92,17 @@ _LABEL_HOST = re.compile(
     r"(?:\.(?:[^\W_]|-)+)*\.[^\W\d_]{2,}(?![\w-])",
     re.IGNORECASE,
 )
+# An ideographic full stop between Latin letters or digits reads as a dot (IDNA and
+# browsers take it for one); in Chinese or Japanese text it ends a sentence.
+_IDEOGRAPHIC_DOT = re.compile(r"(?<=[A-Za-z0-9-])[\u3002\uff61](?=[A-Za-z0-9])")
+
+
+def _as_read(label: str) -> str:
+    """``label`` as a reader reads it: look-alike dots as dots (NFKC maps the fullwidth,
+    small and one-dot-leader forms to "."), invisible characters (zero-width spaces and
+    joiners, word joiner, soft hyphen: format characters) gone."""
+    text = "".join(ch for ch in label if unicodedata.category(ch) != "Cf")
+    return _IDEOGRAPHIC_DOT.sub(".", unicodedata.normalize("NFKC", text))
 
 
 def honest_label(label: str, url: str) -> str:
@@ -108,7 +120,7 @@ def honest_label(label: str, url: str) -> str:
         return label
     if not host:
         return label
-    for named in _LABEL_HOST.findall(label):
+    for named in _LABEL_HOST.findall(_as_read(label)):
         named = named.lower().split("://")[-1].removeprefix("www.")
         if host != named and not host.endswith("." + named):
             # the label shortened, and a long host cut at its start: chat cuts a long

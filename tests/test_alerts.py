@@ -507,6 +507,22 @@ def test_a_digest_quotes_each_first_sentence_whole_when_every_line_fits() -> Non
         # a look-alike in another script, and a one-letter name spelled as an address
         ("b\u0430nk.com", "https://evil.example/login", "b\u0430nk.com (evil.example)"),
         ("https://x.com/bank", "https://evil.example/", "https://x.com/bank (evil.example)"),
+        # dots that are no full stop (ideographic, fullwidth, one-dot leader: browsers
+        # and IDNA read the first two as dots) and an invisible character before a dot
+        ("bank\u3002com", "https://evil.example/", "bank\u3002com (evil.example)"),
+        ("bank\uff0ecom", "https://evil.example/", "bank\uff0ecom (evil.example)"),
+        ("paypal\u2024com", "https://evil.example/", "paypal\u2024com (evil.example)"),
+        ("bank\u200b.com", "https://evil.example/", "bank\u200b.com (evil.example)"),
+        ("bank.\u2060com/login", "https://evil.example/", "bank.\u2060com/login (evil.example)"),
+        (
+            "\uff42\uff41\uff4e\uff4b.com",
+            "https://evil.example/",
+            "\uff42\uff41\uff4e\uff4b.com (evil.example)",
+        ),
+        # the same characters in the outlet's own name are what it says
+        ("reuters\uff0ecom", "https://www.reuters.com/world/1", None),
+        # an ideographic full stop ends a sentence of Chinese
+        ("北京发生地震。新华社报道", "https://wire.example/1", None),
     ],
 )
 def test_a_link_label_naming_another_site_shows_where_the_link_goes(
