@@ -20,6 +20,7 @@ import inspect
 import ipaddress
 import logging
 import re
+from dataclasses import replace
 from typing import Callable, Sequence, cast
 from urllib.parse import urlsplit
 
@@ -159,6 +160,7 @@ class Commands:
 
     async def handle(self, request: CommandRequest) -> Reply:
         """Answer one command. Never raises."""
+        request = _typed(request)
         try:
             return await self._dispatch(request)
         except UserError as exc:
@@ -739,6 +741,25 @@ def _already_subscribed(query: Query, story: Story | None, old: Subscription) ->
         + (f" for {story.name}" if story else "")
         + f" (#{old.id}). See `/story subscriptions`."
     )
+
+
+# What no one types and no database stores as text: control characters (PostgreSQL
+# refuses NUL; C1 and ESC are terminal codes) and half a surrogate pair (a chat payload's
+# JSON may spell one; it has no UTF-8). Controls separate words, as whitespace would.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", text))
+
+
+def _typed(request: CommandRequest) -> CommandRequest:
+    """``request`` with its text and the user's name as storable text."""
+    text, name = request.text or "", request.user_name
+    if _storable(text) == text and (not name or _storable(name) == name):
+        return request  # nearly always
+    return replace(request, text=_storable(text), user_name=_storable(name) if name else name)
 
 
 _NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")

@@ -30,6 +30,8 @@ from bot.commands import Commands
 from bot.model import CommandRequest, DeliveryMode, Reply
 from storage import open_store
 
+pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL
+
 WORDS = [
     "status",
     "stories",
@@ -205,3 +207,42 @@ async def test_admin_commands_both_ways_on_both_platforms(fresh, platform: str, 
     allowed = await commands.handle(CommandRequest(text, platform, "U9", channel, is_admin=True))
     assert allowed.ok, allowed.text
     assert _state(store) != before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "subscribe strike\x00talks",
+        "subscribe --story demo strike\x00talks",
+        "why \x00",
+        "follow demo\x00",
+        "feeds remove https://feeds.example/a\x00.xml",
+        "stories remove demo\x00",
+        "status \x00",
+        "subscribe strike \udfff talks",
+        "why \ud800",
+        "feeds remove \ud800",
+    ],
+)
+async def test_text_a_database_cannot_store_in_a_command_gets_an_answer(
+    db_url: str, clock, text: str
+) -> None:
+    # A NUL (PostgreSQL text refuses it) or half a surrogate pair (a JSON escape in a
+    # chat payload; no database stores it) reached the store from what a user typed:
+    # "Sorry, something went wrong" and a traceback in the log, for one character.
+    store = open_store(db_url)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = store.add_story("demo", seeds[0].title, seeds, clock.now())
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    failures = _Failures()
+    logging.getLogger("bot.commands").addHandler(failures)
+    try:
+        request = CommandRequest(
+            text=text, platform="slack", user_id="U1", channel_id="C1", is_admin=True
+        )
+        reply = await Commands(store, clock, admin_policy="admins").handle(request)
+    finally:
+        logging.getLogger("bot.commands").removeHandler(failures)
+        store.close()
+    assert failures.records == [], failures.records[0].getMessage()
+    assert "something went wrong" not in reply.text
