@@ -175,6 +175,7 @@ class HostileFeedServer(FeedServer):
                         guid=f"urn:rotating:{k}:{i}",
                         link=f"https://rotating.example/story/{i}?utm_source=x{k}",
                         title=f"Rotating item {i}",
+                        published="Thu, 05 Mar 2026 07:00:00 GMT",  # news to a subscriber
                     )
                     for i in range(n)
                 ],

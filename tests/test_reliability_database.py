@@ -38,6 +38,8 @@ def _zebra_feed() -> bytes:
                 title="Zebra crossing upgrade announced for the high street",
                 guid="urn:zebra:1",
                 link="https://local.example/zebra",
+                # this morning, by the test clock: news, so a subscriber is told
+                published="Thu, 05 Mar 2026 07:00:00 GMT",
             )
         ]
     )

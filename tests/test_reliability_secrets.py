@@ -386,6 +386,7 @@ async def test_feed_text_never_pings_or_injects_markup_end_to_end(
                             title=HOSTILE,
                             summary=HOSTILE,
                             link="https://news.example/a?<!channel>",
+                            published="Thu, 05 Mar 2026 07:00:00 GMT",  # news to a subscriber
                         ),
                     ]
                 ),
