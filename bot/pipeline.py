@@ -171,6 +171,9 @@ class Pipeline:
         self._in_job = False
         self._queued_at: datetime | None = None  # a judging or updates job's (judge_stored)
         self._notices_warm = False  # see ``_warm_first_reports``
+        # the first reports that notices queued before the warm-up were about: only those
+        # may have been sent under an earlier version's per-subscription key
+        self._warmed: frozenset[int] = frozenset()
         # Items stored before this process started may have notices queued under the
         # per-subscription keys of earlier versions (see ``_notices``).
         self._started_at = clock.now()
@@ -953,6 +956,7 @@ class Pipeline:
         self._notices_warm = True
         since = self.clock.now() - NOTICE_COPY_WINDOW
         ids = self.store.recent_notice_items(since, NOTICE_COPY_WARM)
+        self._warmed = frozenset(ids)
         for item in sorted(self.store.get_items(ids), key=lambda i: i.id):
             self.engine.first_report(engine_doc(item))
 
@@ -1132,7 +1136,7 @@ class Pipeline:
         parts: NoticeParts | None = None  # what all of the item's notices show: once
         for (platform, user_id), matched in by_user.items():
             key = notice_key(platform, user_id, first)
-            if key in notified or self._notified_before([sub for sub, _ in matched], item):
+            if key in notified or self._notified_before([sub for sub, _ in matched], item, first):
                 continue
             notified.add(key)
             scoped = {sub.story_id for sub, _ in matched if sub.story_id is not None}
@@ -1160,16 +1164,24 @@ class Pipeline:
             return False
         return item.fetched_at - item.published > self.notice_max_age
 
-    def _notified_before(self, subs: Sequence[Subscription], item: Item) -> bool:
-        """Whether an earlier version queued a notice of ``item`` for one of ``subs``.
+    def _notified_before(self, subs: Sequence[Subscription], item: Item, first: int) -> bool:
+        """Whether an earlier version queued a notice of ``item``'s text for one of ``subs``.
 
-        Earlier versions keyed notices per subscription; an item stored then and judged
-        again now (without a story every re-read item is) must not be sent again under
-        the new key. Only items stored before this process started are looked up.
+        Earlier versions keyed notices per subscription and item. Two cases must not be
+        sent again under the new key: an item stored then and judged again now (without
+        a story every re-read item is), and another outlet's copy, arriving now, of a
+        report ``first`` they notified (a database upgraded in place). Only items stored
+        before this process started, and first reports that notices queued before its
+        warm-up were about, are looked up.
         """
-        if item.fetched_at >= self._started_at:
-            return False
-        return any(self.store.get_outbox(legacy_notice_key(s.id, item.id)) for s in subs)
+        ids = []
+        if item.fetched_at < self._started_at:
+            ids.append(item.id)
+        if first != item.id and first in self._warmed:
+            ids.append(first)
+        return any(
+            self.store.get_outbox(legacy_notice_key(s.id, item_id)) for item_id in ids for s in subs
+        )
 
     def invalidate_subscriptions(self) -> None:
         """Rebuild the subscription index before the next batch (a user (un)subscribed).

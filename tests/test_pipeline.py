@@ -1064,6 +1064,53 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
     await world.app.aclose()
 
 
+async def test_a_copy_of_a_report_notified_under_a_per_subscription_key_is_not_sent_again(
+    feed_server, sqlite_url, clock
+):
+    # Upgraded in place from a version that keyed notices per subscription: the wire
+    # report was sent (or is still queued) under that key; another outlet's copy of it
+    # arriving after the upgrade is keyed by the first report, per user, and was sent
+    # again: a second DM for one report.
+    from bot.alerts import legacy_notice_key, notice_message
+    from bot.model import Target
+    from bot.ports import OutboxWrite
+    from bot.query import parse_query
+
+    world = make_world(sqlite_url, clock, follow=False)
+    world.app.store.remove_story("demo")
+    sub = _subscribe(world, "me", "rail")
+    rail = _rail()
+    feed_server.add_feed("/wire.xml", feed_of(as_entry(rail)), etag=True)
+    wire = world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
+    clock.advance(minutes=-30)
+    entry = undated_entry(rail)
+    _, item = world.app.store.ingest_item(new_item(entry, wire.id, "Sample Wire", clock.now()))
+    world.app.store.enqueue(
+        [
+            OutboxWrite(
+                legacy_notice_key(sub.id, item.id),
+                Target("console", user_id="me"),
+                notice_message([(sub, parse_query(sub.query))], item, None),
+                only_if_new=True,
+            )
+        ],
+        clock.now(),
+    )
+    clock.advance(minutes=30)
+    world.app.store.remove_feed(wire.url)  # only the copy is polled
+    copy_url = "https://northfield.example/rail-deal?utm_source=rss"
+    copy = dict(rail, guid=copy_url, url=copy_url, title=rail["title"] + " - Northfield Courier")
+    feed_server.add_feed("/courier.xml", feed_of(as_entry(copy), title="Northfield Courier"))
+    world.app.store.add_feed(feed_server.url("/courier.xml"), clock.now())
+
+    report = await _cycle(world, deliver=False)
+
+    assert report.new_items == 1
+    assert report.notices_queued == 0
+    assert sum(world.app.store.outbox_counts().values()) == 1
+    await world.app.aclose()
+
+
 async def test_an_unsubscribe_takes_back_a_queued_dm_only_that_subscription_caused(
     feed_server, sqlite_url, clock
 ):
