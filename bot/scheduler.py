@@ -32,6 +32,7 @@ from bot.digest import run_digests
 from bot.duration import duration
 from bot.pipeline import Pipeline
 from bot.ports import Clock, Store
+from bot.render import clip
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class Service:
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task] = set()
         self._stopping = False
+        # per job: how many ticks in a row it failed, and the last error (see _guard)
+        self._failures: dict[str, tuple[int, str]] = {}
 
     async def poll_once(self) -> None:
         if self.before_poll is not None and not await self.before_poll():
@@ -101,19 +104,47 @@ class Service:
                 self._running.add(task)
             try:
                 await job()
-            except Exception:
+            except Exception as exc:
                 # A failing cycle is logged and retried at the next tick; it never stops the service.
-                log.exception("%s job failed; it will run again at the next tick", name)
+                self._log_failure(name, exc)
             except asyncio.CancelledError:
                 # Cut short by the stop (stop_now, or the end of the event loop): its work is
                 # recorded only when done, so it is done again at the next start. Not
                 # re-raised: APScheduler would log a cancelled job with a traceback.
                 log.debug("%s job cancelled: the service is stopping", name)
+            else:
+                streak, _ = self._failures.pop(name, (0, ""))
+                if streak:
+                    log.warning("%s job works again, after %d failed ticks", name, streak)
             finally:
                 if task:
                     self._running.discard(task)
 
         return run
+
+    def _log_failure(self, name: str, exc: Exception) -> None:
+        """Log a failed tick of job ``name``: the traceback once, not at every tick.
+
+        A cause that lasts (a full disk, a database locked for minutes) fails every tick,
+        every 2 s for deliveries; a traceback each time buried the log, maybe on the very
+        disk that was full. The first failure, and the first of another error, log the
+        traceback; the same error again logs one line, at the 2nd, 4th, 8th... tick in a
+        row; the tick that works again says how many failed.
+        """
+        error = f"{type(exc).__name__}: {exc}"
+        streak, last = self._failures.get(name, (0, ""))
+        streak += 1
+        self._failures[name] = (streak, error)
+        if streak == 1 or error != last:
+            log.exception("%s job failed; it will run again at the next tick", name)
+        elif streak & (streak - 1) == 0:  # a power of two
+            log.error(
+                "%s job failed again, %d ticks in a row (the same error; it will run again "
+                "at the next tick): %s",
+                name,
+                streak,
+                clip(error, 300),
+            )
 
     def start(self) -> None:
         """Start the jobs on the running event loop."""

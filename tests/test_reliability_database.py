@@ -250,3 +250,30 @@ async def test_a_crash_between_storing_and_judging_loses_no_notice_without_stori
         assert len(_notices(world)) == 1
     finally:
         await world.app.aclose()
+
+
+async def test_a_job_failing_every_tick_logs_its_traceback_once_and_says_when_it_works_again(
+    tmp_path, clock, caplog
+) -> None:
+    # a full disk or a long lock fails every tick (deliveries: every 2 s); a traceback each
+    # time buried the log, perhaps on the full disk itself
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "storybot.db"
+    world, service = _quick_lock_world(path, clock)
+    _subscribe(world)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # every read and write of the tick fails
+    try:
+        for _ in range(5):
+            await _run_job(service, "poll")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    lines = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert sum(1 for r in lines if r.exc_info) == 1, [r.getMessage() for r in lines]
+    again = [r.getMessage() for r in lines if "failed again" in r.getMessage()]
+    assert [int(m.split(", ")[1].split()[0]) for m in again] == [2, 4], again
+    assert all("database is locked" in m for m in again), again
+    await _run_job(service, "poll")
+    assert "poll job works again, after 5 failed ticks" in caplog.text
+    await world.app.aclose()
