@@ -213,26 +213,32 @@ def _reason_lines(
             and isinstance(threshold, (int, float))
             and decisive >= threshold
         )
-        out.append(
-            f"support {_fmt_reason(r.pop('support'))}: the score without its strongest matching name"
-            + (
-                "; too little of it, so off-topic (one shared name is not the story)"
-                if too_little
-                else ""
+        support = r.pop("support")
+        # off-topic for another reason, support decided nothing: a line only to skip
+        if j.on_topic or too_little:
+            out.append(
+                f"support {_fmt_reason(support)}: the score without its strongest matching name"
+                + (
+                    "; too little of it, so off-topic (one shared name is not the story)"
+                    if too_little
+                    else ""
+                )
             )
-        )
     if "headline_score" in r:
         by_headline = bool(r.pop("by_headline", False))
         limit = r.pop("headline_threshold", None)
-        out.append(
-            f"the headline alone scores {_fmt_reason(r.pop('headline_score'))}"
-            + (
-                f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says"
-                if limit is not None
-                else ""
+        headline = r.pop("headline_score")
+        # an off-topic item whose headline came nowhere near it: nothing to explain
+        if j.on_topic or not _far_below(headline, limit):
+            out.append(
+                f"the headline alone scores {_fmt_reason(headline)}"
+                + (
+                    f"; from {_fmt_reason(limit)} it makes an item on-topic whatever its text says"
+                    if limit is not None
+                    else ""
+                )
+                + (" (it did here)" if by_headline else "")
             )
-            + (" (it did here)" if by_headline else "")
-        )
     if isinstance(background, dict):
         out.append(
             f"this story's unrelated items score {_fmt_reason(background.get('mean'))} on average "
@@ -255,6 +261,12 @@ def _reason_lines(
         out.append("the story's profile learned from this item (it scored high and is no copy)")
     out.extend(f"{key}: {_fmt_reason(value)}" for key, value in r.items())
     return out
+
+
+def _far_below(score: object, limit: object) -> bool:
+    """Whether ``score`` is under half of ``limit`` (both numbers; else False)."""
+    numbers = (int, float)
+    return isinstance(score, numbers) and isinstance(limit, numbers) and score < limit / 2
 
 
 def _copied(store: Store, j: Judgement, story: Story | None) -> str | None:

@@ -614,6 +614,22 @@ async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, st
     assert "the headline alone scores 0.000" in reply.text
 
 
+async def test_why_leaves_out_rules_that_decided_nothing_for_an_item_far_off_topic(
+    commands, store, clock
+):
+    # a sports result under an AI story: its support and a headline nowhere near the
+    # headline rule were two lines of numbers explaining nothing
+    far = {"score": 0.011, "threshold": 0.1, "support": 0.008, "headline_score": 0.003}
+    far["headline_threshold"] = 0.3
+    reply = await _why(commands, store, clock, 7, far, on_topic=False, score=0.011)
+    assert "score 0.011; on-topic from 0.100" in reply.text
+    assert "support" not in reply.text and "headline alone" not in reply.text, reply.text
+
+    near = dict(far, headline_score=0.2)  # the headline came close to the rule: said
+    reply = await _why(commands, store, clock, 8, near, on_topic=False, score=0.011)
+    assert "the headline alone scores 0.200; from 0.300" in reply.text
+
+
 async def test_why_explains_an_item_within_the_storys_own_noise(commands, store, clock):
     reason = {
         "score": 0.183,
