@@ -23,6 +23,7 @@ import subprocess
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from itertools import pairwise
 from pathlib import Path
 
@@ -138,6 +139,9 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(
                             title=_title(rng, n, round_, i),
                             guid=f"urn:{n}:{round_}:{i}",
                             link=f"https://feed{n}.example/{round_}/{i}",
+                            # news as the real clock the processes run on reads it:
+                            # older items send no keyword DM
+                            published=formatdate(usegmt=True),
                         )
                     )
                 feeds.add_feed(path, rss(entries[path][-40:]))  # a feed shows its latest items
