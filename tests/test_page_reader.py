@@ -14,8 +14,10 @@ import threading
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the fixture
 
+from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
 from adapters.feeds.fetcher import HttpFeedFetcher, Page
+from adapters.feeds.html_text import storable
 from adapters.feeds.pages import HttpPageReader
 from bot.model import PagesRead
 
@@ -485,3 +487,77 @@ async def test_a_page_whose_host_the_resolver_cannot_look_up_for_now_is_tried_ag
 
     assert result.texts == {} and (url in result.later) is later
     assert len(lookups) == tries and clock.seconds == waits  # bounded by ``retries``
+
+
+# A page's cost is bounded (adapters.feeds.article): trafilatura's time grows faster than
+# the page's size, so the tree is cut before extraction.
+
+
+async def test_a_paragraph_of_many_inline_elements_is_read_from_its_first_children(
+    feed_server: FeedServer,
+) -> None:
+    # 30,000 inline elements in one paragraph took trafilatura 27 s of CPU, unbounded
+    wide = "<p>" + "<b>w</b> " * 30_000 + "</p><p>The last words of the page.</p>"
+    url = serve_article(feed_server, "/wide", article_html((*PARAGRAPHS, wide)))
+
+    pages = await read([url], allowed_hosts=LOCAL, max_chars=10**6)
+
+    for paragraph in PARAGRAPHS:
+        assert paragraph in pages[url]
+    assert "last words" not in pages[url]
+
+
+def test_a_page_over_the_node_bound_is_read_from_its_first_nodes() -> None:
+    filler = tuple(f"Filler paragraph number {i} of the page says nothing new." for i in range(300))
+    html = article_html(PARAGRAPHS + filler)
+
+    text = main_text(html, "https://example.org/a", metadata=False, max_elements=100).text
+
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert "number 299" not in text
+    assert text.count("Filler paragraph") < 100
+
+
+def test_a_page_over_the_bound_loses_scripts_and_comments_but_not_the_text_after_them() -> None:
+    marked = tuple(
+        p.replace(" the ", " <!-- note --> the <script>var x = 1;</script>", 1) for p in PARAGRAPHS
+    )
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2016-03-01"}</script>'
+    html = article_html(marked + tuple("<!-- c -->" * 30 for _ in range(5))).replace(
+        "</head>", f"{ld}</head>"
+    )
+
+    article = main_text(html, "https://example.org/a", max_elements=60)
+
+    for paragraph in PARAGRAPHS:
+        assert paragraph in article.text
+    assert "var x" not in article.text
+    assert article.date == "2016-03-01"  # JSON-LD kept: the page's metadata
+
+
+async def test_a_page_with_control_character_references_is_read_without_them(
+    feed_server: FeedServer,
+) -> None:
+    # libxml2 takes "&#27;" as ESC; lxml then refused trafilatura's rewrites of that text
+    # and the whole page gave no text
+    marked = tuple(p.replace("dam", "dam&#27;[2J&#8;", 1) for p in PARAGRAPHS)
+    url = serve_article(feed_server, "/ctl", article_html(marked))
+
+    pages = await read([url], allowed_hosts=LOCAL)
+
+    assert "\x1b" not in pages[url] and "\x08" not in pages[url]
+    assert "reservoir dam[2J after inspectors" in pages[url]
+
+
+def test_page_text_is_cleaned_as_feed_text_is() -> None:
+    # NUL, C1, bidirectional overrides: what storable() drops from feed text
+    dirty = tuple(p.replace("dam", "d\x00a\x9bm\u202e", 1) for p in PARAGRAPHS)
+    page = Page(
+        body=article_html(dirty).encode(), url="https://example.org/a", content_type="text/html"
+    )
+
+    text = HttpPageReader()._text(page)
+
+    assert PARAGRAPHS[0] in text
+    assert storable(text) == text

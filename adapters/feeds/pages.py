@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
-from adapters.feeds.html_text import cut_text
+from adapters.feeds.html_text import cut_text, storable
 from adapters.feeds.netguard import Lookup
 from bot.duration import duration
 from bot.model import PagesRead, has_body
@@ -158,6 +158,8 @@ class HttpPageReader:
             raise PageUnreadable(f"not an HTML page ({page.content_type or 'no type'})")
         # bytes: trafilatura finds the encoding (header, <meta charset>, or by guessing)
         text = main_text(page.body, page.url, metadata=False).text  # the text is all we keep
+        # cleaned here as feed text is, whatever trafilatura strips or not
+        text = storable(text) or ""
         if not has_body(text):
             raise PageUnreadable("no article text found in the page")
         return cut_text(text, self._max_chars)
