@@ -55,3 +55,11 @@ def test_text_is_what_itertext_reads_on_the_real_feeds() -> None:
             fields += [v for v in values if v and LOOKS_LIKE_HTML.search(v)]
     assert len(fields) > 5000
     assert [ht.html_to_text(f) for f in fields] == [_itertext_reference(f) for f in fields]
+
+
+@pytest.mark.parametrize("depth", [300, 1_000, 2_000])
+def test_text_nested_deep_in_divs_is_kept(depth: int) -> None:
+    # libxml2 stops at 256 levels unless told otherwise: the text inside was lost
+    html = "<div>" * depth + "Officials met on <b>Tuesday</b>." + "</div>" * depth
+
+    assert ht.html_to_text(html) == "Officials met on Tuesday."

@@ -22,8 +22,12 @@ __all__ = ["cut_text", "html_to_text", "normalise_lines", "storable"]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
+# huge_tree: libxml2 otherwise stops at 256 nested elements and the text inside (a
+# summary wrapped in a thousand <div>s) was lost; with it, at 2,048. The limits it
+# lifts besides (a text node's 10 MB) are moot: a fragment is part of a feed body held
+# to [polling] max_body_bytes.
 _LXML_PARSER = etree.HTMLParser(
-    no_network=True, remove_comments=True, remove_pis=True, recover=True
+    no_network=True, remove_comments=True, remove_pis=True, recover=True, huge_tree=True
 )
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _BLOCK_TAGS = tuple(BLOCK)
