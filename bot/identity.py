@@ -1,5 +1,7 @@
 """Identity of news items: canonical URLs, item keys, content hashes and outlet labels.
 
+An item's outlet label is :func:`bot.outlet_name.source_label`'s.
+
 The same article reaches us many times: polled again, with tracking parameters appended,
 through ``http`` and ``https``, with or without a trailing slash. Identity decides what
 counts as "the same item":
@@ -33,6 +35,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from bot.hostname import ascii_host
 from bot.model import FeedEntry, NewItem
+from bot.outlet_name import source_label
 
 # Query parameters that only track the reader and never select content.
 _TRACKING_PARAMS = frozenset(
@@ -91,19 +94,6 @@ _TRACKING_PARAMS = frozenset(
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "itm_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_MAX_LABEL_CHARS = 80
-# Titles that say nothing about the outlet ("RSS", "Home"): use the host instead. So do a
-# site's section feeds titled by their section alone (The Washington Post's "World", ABC
-# Australia's "Top Stories", The Economist's "Asia"): named so, two outlets' reports read
-# "NPR Topics: World and World" and a DM came "from" World.
-_GENERIC_TITLES = frozenset(
-    {"rss", "feed", "atom", "home", "news", "latest", "index", "untitled"}
-    | {"world", "world news", "top stories", "top news", "headlines", "latest news"}
-    | {"breaking news", "all stories", "news feed", "front page", "homepage"}
-    | {"asia", "europe", "africa", "americas", "middle east", "us", "uk", "international"}
-    | {"politics", "business", "economy", "technology", "tech", "science", "health"}
-    | {"sport", "sports", "opinion", "culture", "entertainment", "local", "national"}
-)
 
 
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -245,42 +235,6 @@ def content_hash(title: str, summary: str, content: str) -> str:
     """
     joined = "\x1f".join(normalise_text(part) for part in (title, summary, content))
     return _sha256(joined)
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host.removeprefix("www.")
-
-
-def source_label(feed_title: str | None, url: str | None) -> str:
-    """Return a short outlet label for an item.
-
-    Args:
-        feed_title: The feed's title, if any.
-        url: The item's (or feed's) URL, used when the title is missing or unhelpful.
-
-    Returns:
-        The feed title when it is a sensible name (non-empty, not a URL, not generic,
-        at most 80 characters), else the URL's host without ``www.``, else ``"unknown"``.
-    """
-    title = normalise_text(feed_title)
-    sensible = (
-        title
-        and len(title) <= _MAX_LABEL_CHARS
-        and any(ch.isalpha() for ch in title)
-        and "://" not in title
-        and title.casefold() not in _GENERIC_TITLES
-    )
-    if sensible:
-        return title
-    return _host(url) or title[:_MAX_LABEL_CHARS] or "unknown"
 
 
 # News on the web starts in the 1990s; an earlier date is a feed's placeholder (the Unix

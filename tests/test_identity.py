@@ -283,7 +283,10 @@ def test_content_hash(left: tuple[str, str, str], right: tuple[str, str, str], s
 @pytest.mark.parametrize(
     ("title", "url", "expected"),
     [
-        ("BBC News - World", "https://www.bbc.co.uk/news/1", "BBC News - World"),
+        # BBC's section feeds are "BBC News - World", "BBC News - Business"...; its world
+        # feed of 17 Feb 2026 was titled "BBC News" alone: one outlet, named by its name
+        ("BBC News - World", "https://www.bbc.co.uk/news/1", "BBC News"),
+        ("BBC News", "https://www.bbc.co.uk/news/1", "BBC News"),
         ("  Reuters  ", "https://reuters.com/x", "Reuters"),
         (None, "https://www.bbc.co.uk/news/1", "bbc.co.uk"),
         ("", "https://apnews.com/article/1", "apnews.com"),
@@ -303,6 +306,93 @@ def test_content_hash(left: tuple[str, str, str], right: tuple[str, str, str], s
 )
 def test_source_label(title: str | None, url: str | None, expected: str) -> None:
     assert source_label(title, url) == expected
+
+
+# Real feed titles (evaldata feeds/realworld, 17-18 Feb 2026) and the outlet a reader would
+# name: the part of the title that is the outlet's name, not its section, its tagline or
+# the feed reader's words.
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("NYT > World News", "https://www.nytimes.com/2026/02/17/world/x.html", "NYT"),
+        ("Tech – TIME", "https://time.com/7/x/", "TIME"),
+        ("World – TIME", "https://time.com/8/y/", "TIME"),
+        ("Japan Today - Category World", "https://japantoday.com/category/world/x", "Japan Today"),
+        (
+            "Al Jazeera – Breaking News, World News and Video from Al Jazeera",
+            "https://www.aljazeera.com/news/2026/2/17/x",
+            "Al Jazeera",
+        ),
+        (
+            "The Christian Science Monitor | All stories",
+            "https://www.csmonitor.com/x",
+            "The Christian Science Monitor",
+        ),
+        ("TheWeek feed", "https://theweek.com/x", "TheWeek"),
+        ("NDTV News Search Records Found 1000", "https://www.ndtv.com/world-news/x", "NDTV News"),
+        ("NPR Topics: World", "https://www.npr.org/2026/02/17/x", "NPR"),
+        ("ABC News: International", "https://abcnews.go.com/International/x", "ABC News"),
+        ("Al-Monitor: The Pulse of The Middle East", "https://www.al-monitor.com/x", "Al-Monitor"),
+        ("Dawn - World", "https://www.dawn.com/news/1", "Dawn"),
+        ("World - CBSNews.com", "https://www.cbsnews.com/news/x/", "CBSNews.com"),
+        ("WSJ.com: World News", "https://www.wsj.com/world/x", "WSJ.com"),
+        ("Rest of World -", "https://restofworld.org/2026/x/", "Rest of World"),
+        ("Blog - Ardour", "https://discourse.ardour.org/t/x/1", "Ardour"),
+        ("Always Twisted| Articles", "https://www.alwaystwisted.com/x", "Always Twisted"),
+        (
+            "Comments on: Battlefield Anomalies – Home",
+            "https://battlefieldanomalies.com/x",
+            "Battlefield Anomalies",
+        ),
+        ("Home on zhubert", "https://zhubert.com/x/", "zhubert"),
+        ("Gatsby Starter Blog RSS Feed", "https://gessfred.xyz/x", "Gatsby Starter Blog"),
+        # a section and a tagline, no name: the host names the outlet
+        (
+            "World News: Breaking news, politics, crime, tech, and more",
+            "https://www.boston.com/news/world-news/2026/02/17/x",
+            "boston.com",
+        ),
+        # no host to tell the parts apart: the first part that names an outlet
+        ("Top Stories - The Daily Bugle", None, "The Daily Bugle"),
+        # names that merely contain the characters a separator is made of stay whole
+        (
+            "(Fabio Alessandro Locati|Fale)'s blog",
+            "https://fale.io/x",
+            "(Fabio Alessandro Locati|Fale)'s blog",
+        ),
+        ("C++ on a Friday", "https://blog.knatten.org/x", "C++ on a Friday"),
+        ("Yuxi on the Wired", "https://yuxi.ml/x", "Yuxi on the Wired"),
+        ("EL PAÍS in English", "https://english.elpais.com/x", "EL PAÍS in English"),
+        ("Web • Tech • Audio", "https://www.morningtempo.com/x", "Web • Tech • Audio"),
+    ],
+)
+def test_source_label_names_the_outlet_not_its_section_or_tagline(
+    title: str, url: str | None, expected: str
+) -> None:
+    assert source_label(title, url) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "url"),
+    [
+        ("NYT > World News", "https://www.nytimes.com/x"),
+        ("World – TIME", "https://time.com/x"),
+        ("World", "https://www.washingtonpost.com/x"),
+        ("TheWeek feed", "https://theweek.com/x"),
+        ("NDTV News Search Records Found 1000", "https://www.ndtv.com/x"),
+        ("Home on zhubert", "https://zhubert.com/x/"),
+        (None, "https://www.bbc.co.uk/news/1"),
+    ],
+)
+def test_source_label_of_a_label_stored_earlier_is_todays_label(
+    title: str | None, url: str
+) -> None:
+    # Items stored before this rule keep the feed's whole title as their label: read as a
+    # title again it gives the label a new item of that feed gets (and a label stays put).
+    label = source_label(title, url)
+    old = " ".join(title.split()) if title and title != "World" else label
+    assert source_label(old, url) == label
+    assert source_label(label, url) == label
 
 
 def test_new_item() -> None:
