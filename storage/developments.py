@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.model import Development
+from bot.outlet_name import source_label
 from bot.ports import StoryStats
 from storage import convert
 from storage.base import StoreBase
@@ -47,8 +48,11 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     sources: dict[int, dict[str, None]] = defaultdict(dict)
     links: dict[int, dict[str, str]] = defaultdict(dict)  # url -> source, first kept
     rows_sorted = sorted(session.execute(query), key=lambda r: r[0])
-    for _, dev_id, source, url, canonical in rows_sorted:
+    for _, dev_id, stored, url, canonical in rows_sorted:
         counts[dev_id] += 1
+        # an item stored under an earlier rule keeps its label ("World – TIME"): read
+        # through today's rule it names the same outlet as its feed's later items
+        source = source_label(stored, url or canonical) if stored else stored
         if source:
             sources[dev_id].setdefault(source, None)
         link = url or canonical
@@ -140,11 +144,11 @@ class DevelopmentStore(StoreBase):
         counters = select(
             StoryCounterRow.items_on_topic, StoryCounterRow.copies, StoryCounterRow.last_item_at
         ).where(StoryCounterRow.story_id == story_id)
-        sources = (
-            select(func.count())
-            .select_from(StorySourceRow)
-            .where(StorySourceRow.story_id == story_id)
-        )
+        # A story has a few dozen outlets; their labels are read, not counted in SQL,
+        # so that labels stored under an earlier rule ("Tech – TIME", "World – TIME")
+        # count as the one outlet today's rule names ("TIME"). No link is stored with
+        # them: read without a host, a title's first part that names an outlet counts.
+        sources = select(StorySourceRow.source).where(StorySourceRow.story_id == story_id)
         developments = (
             select(func.count())
             .select_from(DevelopmentRow)
@@ -156,6 +160,6 @@ class DevelopmentStore(StoreBase):
                 items_on_topic=items,
                 copies=copies,
                 developments=session.scalar(developments) or 0,
-                sources=session.scalar(sources) or 0,
+                sources=len({source_label(s, None) for s in session.scalars(sources)}),
                 last_item_at=last,
             )

@@ -1006,6 +1006,35 @@ def test_development_items_sources_and_links(store, clock):
     assert store.get_development(story.id, 2) is None
 
 
+def test_items_stored_under_an_earlier_outlet_label_count_as_todays_outlet(store, clock):
+    # Before 5 Dec 2026 an item's label was its feed's whole title ("World – TIME"); an
+    # item of the same feed stored since is labelled "TIME". The stored labels stay: the
+    # development and the story's counts read them as today's rule names the outlet.
+    story = _story(store)
+    _, old = store.ingest_item(
+        new_item(1, source="World – TIME", url="https://time.com/1/", canonical_url=None)
+    )
+    _, older = store.ingest_item(
+        new_item(2, source="Tech – TIME", url="https://time.com/2/", canonical_url=None)
+    )
+    _, new = store.ingest_item(
+        new_item(3, source="TIME", url="https://time.com/3/", canonical_url=None)
+    )
+    _, other = store.ingest_item(new_item(4, source="NYT > World News"))
+    store.commit_decisions(
+        [_judge(story.id, i.id, development=1) for i in (old, older, new, other)],
+        [DevelopmentWrite(story.id, 1, "H1", "S1", (old.id, older.id, new.id, other.id))],
+        {},
+        [],
+        clock.now(),
+    )
+    dev = store.get_development(story.id, 1)
+    assert dev.sources == ("TIME", "NYT")
+    assert [label for label, _ in dev.links] == ["TIME", "TIME", "TIME", "NYT"]
+    assert store.story_stats(story.id).sources == 2
+    assert store.get_item(old.id).source == "World – TIME"  # the stored label is kept
+
+
 def test_a_development_is_dated_by_its_earliest_report_not_by_when_it_was_made(store, clock):
     story = _story(store)
     # fetched a day late (a backlog poll), published 5 minutes before that
