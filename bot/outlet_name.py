@@ -24,7 +24,8 @@ No part left (a title that is a section alone, a URL, too long): the host withou
 ``www.``. No table of outlets: only those generic words.
 
 The rule is idempotent (a label it gives comes back unchanged when given as a title),
-so a label stored under an earlier rule can be read again through it.
+so a label stored under an earlier rule, which kept the whole title, is read again through
+it (:func:`stored_label`).
 
 Pure functions only: no I/O.
 """
@@ -152,3 +153,18 @@ def source_label(feed_title: str | None, url: str | None) -> str:
     title = " ".join((feed_title or "").split())
     host = _host(url)
     return outlet_name(title, host) or host or title[:_MAX_LABEL_CHARS] or "unknown"
+
+
+def stored_label(label: str, url: str | None) -> str:
+    """The outlet a stored label names today (labels stored before this rule kept the
+    feed's whole title: "World – TIME" is "TIME").
+
+    Args:
+        label: An item's stored ``source``.
+        url: The item's link (its host helps choose among the title's parts), if any.
+
+    Returns:
+        :func:`outlet_name` of the label, or the label as stored when it names no outlet
+        by today's rule (a stored label is never replaced by a host or cut).
+    """
+    return outlet_name(" ".join(label.split()), _host(url)) or label

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.model import Development
-from bot.outlet_name import source_label
+from bot.outlet_name import stored_label
 from bot.ports import StoryStats
 from storage import convert
 from storage.base import StoreBase
@@ -52,7 +52,7 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
         counts[dev_id] += 1
         # an item stored under an earlier rule keeps its label ("World – TIME"): read
         # through today's rule it names the same outlet as its feed's later items
-        source = source_label(stored, url or canonical) if stored else stored
+        source = stored_label(stored, url or canonical) if stored else stored
         if source:
             sources[dev_id].setdefault(source, None)
         link = url or canonical
@@ -160,6 +160,6 @@ class DevelopmentStore(StoreBase):
                 items_on_topic=items,
                 copies=copies,
                 developments=session.scalar(developments) or 0,
-                sources=len({source_label(s, None) for s in session.scalars(sources)}),
+                sources=len({stored_label(s, None) for s in session.scalars(sources)}),
                 last_item_at=last,
             )

@@ -19,6 +19,7 @@ from bot.identity import (
     source_label,
 )
 from bot.model import FeedEntry
+from bot.outlet_name import stored_label
 
 NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
@@ -460,3 +461,20 @@ def test_every_unicode_space_is_whitespace_to_the_text_normaliser() -> None:
 @settings(max_examples=500)
 def test_normalise_text_is_the_regex_collapse(text: str) -> None:
     assert normalise_text(text) == re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize(
+    ("stored", "url", "expected"),
+    [
+        ("World – TIME", "https://time.com/x", "TIME"),
+        ("NYT > World News", None, "NYT"),
+        ("washingtonpost.com", "https://www.washingtonpost.com/x", "washingtonpost.com"),
+        # a label today's rule finds no name in is kept, never replaced by the host
+        ("Outlet with a very long feed title " * 4, "https://news.example/1", None),
+        ("unknown", None, "unknown"),
+    ],
+)
+def test_stored_label_reads_a_label_stored_earlier_as_todays_outlet(
+    stored: str, url: str | None, expected: str | None
+) -> None:
+    assert stored_label(stored, url) == (expected or stored)
