@@ -71,6 +71,7 @@ from bot.model import (
     Target,
     arrival_order,
 )
+from bot.outlet_name import stored_label
 from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
     Clock,
@@ -1001,10 +1002,12 @@ class Pipeline:
         dev = view.get(key) or self.store.get_development(w.story_id, w.number)
         sources = list(dev.sources) if dev else []
         links = list(dev.links) if dev else []
-        if item.source and item.source not in sources:
-            sources.append(item.source)
+        # an item stored under an earlier naming rule (updated since) is named as today
+        source = stored_label(item.source, item.url) if item.source else item.source
+        if source and source not in sources:
+            sources.append(source)
         if item.url and all(u != item.url for _, u in links):
-            links.append((item.source, item.url))
+            links.append((source, item.url))
         reported = item_time(item.published, item.fetched_at)
         if dev and dev.first_reported_at and dev.first_reported_at < reported:
             reported = dev.first_reported_at
