@@ -55,9 +55,9 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     if message.thread_note:
         lines += [f"   new: {line}" for line in message.thread_note.splitlines() if line.strip()]
     if message.sources:
-        lines.append(
-            f"   sources: {source_list(message.sources)} ({counted(len(message.sources), 'outlet')})"
-        )
+        # a count only where there is something to count: "(1 outlet)" after one name
+        count = f" ({counted(len(message.sources), 'outlet')})" if len(message.sources) > 1 else ""
+        lines.append(f"   sources: {source_list(message.sources)}{count}")
     cited = cited_links(message)
     room = max(CONSOLE_LINKS, len(cited))
     shown = sorted(sorted(range(len(message.links)), key=lambda i: i not in cited)[:room])

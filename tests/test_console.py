@@ -70,3 +70,15 @@ def test_the_console_lists_links_in_number_order_and_never_leaves_out_a_cited_on
     listed = [int(line.split("]")[0].strip(" [")) for line in lines if line.startswith("   [")]
     assert listed == [*range(1, CONSOLE_LINKS), n], lines
     assert "   … and 2 more links" in lines
+
+
+def test_the_sources_line_counts_outlets_only_when_there_are_several():
+    from dataclasses import replace
+
+    from adapters.console import render_console
+
+    one = replace(alert("Talks resume"), sources=("Sample Wire",))
+    two = replace(one, sources=("Sample Wire", "The Ledger"))
+
+    assert "   sources: Sample Wire" in render_console(one).splitlines()
+    assert "   sources: Sample Wire and The Ledger (2 outlets)" in render_console(two).splitlines()
