@@ -144,8 +144,36 @@ AGREEING = {
     ),
     "second description is content": _rss(
         "<item><title>A</title><description>Short</description>"
+        "<dc:description>Long text</dc:description></item>",
+        ns='xmlns:dc="http://purl.org/dc/elements/1.1/"',
+    ),
+    "caption after description": _rss(
+        "<item><title>A</title><description>Short</description>"
         "<media:description>Long text</media:description></item>",
         ns=MEDIA,
+    ),
+    "caption before description and content": _rss(
+        "<item><title>A</title><media:content url='x'><media:description type='plain'>Cap"
+        "</media:description></media:content><description>D</description>"
+        "<content:encoded>&lt;p&gt;Full&lt;/p&gt;</content:encoded></item>",
+        ns=f"{MEDIA} {CONTENT}",
+    ),
+    "caption only": _rss(
+        "<item><title>A</title><media:group><media:description>Video text</media:description>"
+        "</media:group></item>",
+        ns=MEDIA,
+    ),
+    "captions only, two": _rss(
+        "<item><title>A</title><media:description>One</media:description>"
+        "<media:description>Two</media:description></item>"
+        "<item><title>B</title><description>Own</description>"
+        "<media:description>Cap</media:description></item>",
+        ns=MEDIA,
+    ),
+    "caption with another prefix": _rss(
+        "<item><title>A</title><description>Own</description>"
+        "<m:description>Cap</m:description></item>",
+        ns='xmlns:m="http://search.yahoo.com/mrss"',
     ),
     "content fills summary": _rss(
         "<item><title>A</title><content:encoded>&lt;p&gt;Full&lt;/p&gt;</content:encoded></item>",
@@ -221,6 +249,17 @@ FALLING_BACK = {
     "an element we do not mirror": _rss(
         '<item><title>A</title><xhtml:body xmlns:xhtml="http://www.w3.org/1999/xhtml">b</xhtml:body></item>'
     ),
+    # a caption the feedparser path would not set aside, or a caption tag it would rename
+    # that is no element
+    "caption in the default namespace": _rss(
+        "<item><title>A</title><description>Own</description>"
+        '<description xmlns="http://search.yahoo.com/mrss/">Cap</description></item>'
+    ),
+    "caption tag in a CDATA section": _rss(
+        "<item><title>A</title><description><![CDATA[<media:description>x</media:description>]]>"
+        "</description><media:description>Cap</media:description></item>",
+        ns=MEDIA,
+    ),
     "atom 0.3": b'<feed xmlns="http://purl.org/atom/ns#"><entry><title>A</title></entry></feed>',
     "no entries": _rss(""),
     # deeper than Python's recursion limit, within libxml2's (2,048 with huge_tree)
@@ -247,3 +286,48 @@ def test_entry_limit_cuts_before_converting() -> None:
     assert [e.guid for e in fast[1]] == ["g0", "g1", "g2"]
     assert fast[3] == ["feed has 7 entries; only the first 3 were read"]
     assert parse_feed(body, None, BASE, max_entries=3)[3] == fast[3]
+
+
+# Media RSS captions, as the real feeds place them (NYT: after the description; NDTV:
+# before it, with the full text in content:encoded; The Week, El País: between the
+# description and the full text; Rest of World: after the full text, in the item).
+CAPTIONED = {
+    "after the description": (
+        "<description>Own text of the item.</description>"
+        "<media:content url='x'><media:description>A photo caption.</media:description>"
+        "</media:content>",
+        ("Own text of the item.", ""),
+    ),
+    "before the description": (
+        "<media:content url='x'><media:description>A photo caption.</media:description>"
+        "</media:content><description>Own text of the item.</description>"
+        "<content:encoded>&lt;p&gt;Full text.&lt;/p&gt;</content:encoded>",
+        ("Own text of the item.", "Full text."),
+    ),
+    "between the description and the text": (
+        "<description>Own text of the item.</description>"
+        "<media:content url='x'><media:description>A photo caption.</media:description>"
+        "</media:content><content:encoded>&lt;p&gt;Full text.&lt;/p&gt;</content:encoded>",
+        ("Own text of the item.", "Full text."),
+    ),
+    "after the text": (
+        "<description>Own text of the item.</description>"
+        "<content:encoded>&lt;p&gt;Full text.&lt;/p&gt;</content:encoded>"
+        "<media:description>A photo caption.</media:description>",
+        ("Own text of the item.", "Full text."),
+    ),
+    "the only text": (
+        "<media:group><media:description>A video's description.</media:description></media:group>",
+        ("A video's description.", ""),
+    ),
+}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser"])
+@pytest.mark.parametrize("name", sorted(CAPTIONED))
+def test_media_caption_is_not_the_item_text(name: str, fast: bool) -> None:
+    item, expected = CAPTIONED[name]
+    body = _rss(f"<item><title>A</title>{item}</item>", ns=f"{MEDIA} {CONTENT}")
+    assert fast_parse(body, None, BASE, MAX_ENTRIES) is not None
+    (entry,) = parse_feed(body, None, BASE, fast=fast)[1]
+    assert (entry.summary, entry.content) == expected

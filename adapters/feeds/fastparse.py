@@ -12,7 +12,10 @@ every feed (``tests/test_feed_fastparse.py`` checks all 200 real feeds):
 * a title is kept from the shallowest element, the first one at that depth (feedparser's
   ``title_depth``); ``media:title`` fills in only when nothing else does;
 * a second description-like element (``description``, ``summary``, ``itunes:summary``,
-  ``media:description``, ``dc:description``) after a summary becomes *content*;
+  ``dc:description``) after a summary becomes *content*;
+* a ``media:description`` (a photo's or video's caption) is set aside, as the feedparser
+  path sets it aside (:mod:`adapters.feeds.captions`): an entry is read with its
+  captions, as feedparser reads them, only when it has no summary or content without;
   ``content:encoded`` and Atom ``content`` fill the summary when there is none yet;
 * a guid with ``isPermaLink`` (the default; Atom ids too) is the link when the entry has
   no link by then; a later ``<link>`` replaces it;
@@ -40,6 +43,7 @@ from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
 from lxml import etree
 
+from adapters.feeds.captions import MEDIA_RSS, caption_prefixes, caption_tags
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from bot.model import FeedEntry
 
@@ -187,6 +191,12 @@ def _map_type(value: str) -> str:
     return _FeedParserMixin.map_content_type(value)
 
 
+@dataclass(frozen=True)
+class _Read:
+    entry: FeedEntry
+    set_aside: bool  # a caption was set aside
+
+
 @dataclass
 class _EntryState:
     """What feedparser's context for one entry would hold (the keys we read)."""
@@ -199,6 +209,8 @@ class _EntryState:
     summary: tuple[str, str] | None = None
     summary_depth: int | None = None
     content: list[tuple[str, str]] = field(default_factory=list)
+    captions: bool = False  # media:description read as a description (else set aside)
+    set_aside: bool = False  # a caption was set aside
     guid: str | None = None
     guid_depth: int | None = None
     link: str | None = None
@@ -209,8 +221,11 @@ class _EntryState:
 
 
 class _Reader:
-    def __init__(self, atom: bool) -> None:
+    def __init__(self, atom: bool, caption_prefixes: frozenset[str] = frozenset()) -> None:
         self.atom = atom
+        # the prefixes the feedparser path renames captions by: a caption under another
+        # one (the default namespace) is left to feedparser, which would read it
+        self.caption_prefixes = caption_prefixes
 
     def _text(self, el: Any, default_type: str, *, markup_ok: bool = False) -> tuple[str, str]:
         """The value and content type feedparser reports for a text-bearing element."""
@@ -231,13 +246,20 @@ class _Reader:
         return _clean(value), ctype
 
     def entry(self, node: Any, base: str | None) -> FeedEntry:
-        st = _EntryState(self.atom)
+        read = self._entry(node, base, captions=False)
+        if read.set_aside and not read.entry.summary and not read.entry.content:
+            # no text but its captions (a video's description): read as feedparser reads it
+            return self._entry(node, base, captions=True).entry
+        return read.entry
+
+    def _entry(self, node: Any, base: str | None, *, captions: bool) -> _Read:
+        st = _EntryState(self.atom, captions=captions)
         about = node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
         if about:
             st.guid = about
         self._walk(node, st, 1)
         summary = st.summary
-        return FeedEntry(
+        entry = FeedEntry(
             guid=st.guid.strip() or None if st.guid is not None else None,
             url=entry_link(st.link, st.guid, base),
             title=_detail(st.title),
@@ -246,6 +268,7 @@ class _Reader:
             published=_date(st.published) or _date(st.updated),
             author=st.author,
         )
+        return _Read(entry, st.set_aside)
 
     def _walk(self, node: Any, st: _EntryState, depth: int) -> None:
         for el in node:
@@ -309,6 +332,12 @@ class _Reader:
                 st.title, st.title_store_depth = value, depth
             if value[0]:
                 st.title_depth = saved_depth if name == "media:title" else depth
+            return
+        if name == "media:description" and not st.captions:
+            if el.prefix not in self.caption_prefixes:
+                raise _Unsupported("caption in a namespace feedparser's path would read")
+            self._text(el, "text/html", markup_ok=True)  # what feedparser would refuse
+            st.set_aside = True
             return
         if name in _DESCRIPTION or name in _SUMMARY:
             if st.summary is not None and not st.has_content:
@@ -453,8 +482,17 @@ def fast_parse(
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
+    prefixes = caption_prefixes(data)
+    if prefixes:
+        # each caption the feedparser path would rename, and no other: the tag written
+        # in a comment or a CDATA section would be renamed there too
+        found = sum(
+            1 for el in root.iter("{*}description") if etree.QName(el).namespace in MEDIA_RSS
+        )
+        if found != caption_tags(data):
+            return None
     try:
-        return _read(root, url, max_entries)
+        return _read(root, url, max_entries, prefixes)
     except _Unsupported:
         return None
     except RecursionError:
@@ -464,7 +502,7 @@ def fast_parse(
 
 
 def _read(
-    root: Any, url: str | None, max_entries: int
+    root: Any, url: str | None, max_entries: int, prefixes: frozenset[str] = frozenset()
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]] | None:
     name = _name(root)
     qname = etree.QName(root)
@@ -486,6 +524,6 @@ def _read(
     if len(nodes) > max_entries:
         warnings.append(f"feed has {len(nodes)} entries; only the first {max_entries} were read")
         nodes = nodes[:max_entries]
-    reader = _Reader(atom)
+    reader = _Reader(atom, prefixes)
     entries = [reader.entry(node, url) for node in nodes]
     return title, entries, ttl, warnings

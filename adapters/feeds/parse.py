@@ -25,6 +25,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
+from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse
 from adapters.feeds.html_text import cut_text, html_to_text, normalise_lines, storable
@@ -159,7 +160,11 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
     return not _FEED_MARKER.search(head)
 
 
-def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
+def _feedparser(
+    body: bytes, content_type: str | None, *, captions: bool = False
+) -> tuple[Any, list[str]]:
+    """feedparser's reading of ``body``; with ``captions`` False, with its Media RSS
+    captions set aside (:mod:`adapters.feeds.captions`)."""
     warnings: list[str] = []
     first: dict[str, Any] = {}
     data = convert_to_utf8({"content-type": content_type} if content_type else {}, body, first)
@@ -170,6 +175,8 @@ def _feedparser(body: bytes, content_type: str | None) -> tuple[Any, list[str]]:
     data, warning = defuse_doctype(data)
     if warning:
         warnings.append(warning)
+    if not captions:
+        data = set_captions_aside(data)
     # No content-location: feedparser would then resolve guids against it too, and a
     # guid is an opaque identity that must not change when the feed URL does.
     parsed = feedparser.parse(
@@ -218,7 +225,30 @@ def _parse_xml(
         raw_entries = raw_entries[:max_entries]
     feed = parsed.feed
     title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
-    return title, [_entry(e, url) for e in raw_entries], _ttl_seconds(feed), warnings
+    entries = [_entry(e, url) for e in raw_entries]
+    if any(e.get("media_storybot_caption") is not None for e in raw_entries) and any(
+        not e.summary and not e.content for e in entries
+    ):
+        entries = _with_captions(entries, raw_entries, body, content_type, url)
+    return title, entries, _ttl_seconds(feed), warnings
+
+
+def _with_captions(
+    entries: list[FeedEntry], raw: list[Any], body: bytes, content_type: str | None, url: str | None
+) -> list[FeedEntry]:
+    """``entries`` where an entry with no text but its captions (a video feed's) is read
+    with them, as feedparser reads it (see :mod:`adapters.feeds.captions`)."""
+    parsed, _ = _feedparser(body, content_type, captions=True)
+    if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
+        parsed, _ = _feedparser(_strip_rss_prefix(body), content_type, captions=True)
+    if len(parsed.entries) < len(entries):
+        return entries
+    return [
+        _entry(parsed.entries[i], url)
+        if not e.summary and not e.content and raw[i].get("media_storybot_caption") is not None
+        else e
+        for i, e in enumerate(entries)
+    ]
 
 
 def parse_feed(
