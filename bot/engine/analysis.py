@@ -79,10 +79,13 @@ def lead_vector(title: str, text: str) -> Vector:
     not part of the headline, and the first sentence is the first a summary of the body
     as the engine reads it (:func:`bot.engine.text.clean_body`) would quote
     (:func:`bot.engine.summary.citable`): not the byline, photo caption, "Updated:" stamp
-    or paywall line an extracted page may open with, which say nothing of the report; a
+    or paywall line an extracted page may open with, which say nothing of the report (a
+    wire dateline stays: the development figures were measured with it); a
     headline-only item's lead is its headline (a scrap below it is no sentence of a body).
     """
-    first = citable(split_sentences(clean_body(text)))[:1] if has_body(text) else []
+    first = (
+        citable(split_sentences(clean_body(text)), datelines=False)[:1] if has_body(text) else []
+    )
     counts, _ = term_counts(title, " ".join(first), title_weight=1)
     return unit(tf_vector(counts))
 

@@ -15,7 +15,9 @@ passed through :func:`strip_furniture`, which
   of 9"), a caption label ("Buy Photo", "Media caption"), a failed newsletter form
   ("Could not subscribe, try again later Invalid Email"), a follow-us bar ("Follow X:
   Facebook | Twitter"), a video card ("<credit> 1 of 15 CLOSE Skip in Skip x Embed x Share
-  <playlist> <video title> | 3:20 <description>", keeping the description); and a photo
+  <playlist> <video title> | 3:20 <description>", keeping the description), a wire
+  report's dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) - ", "DAYTON, Ohio (WDTN) – ",
+  "KANSAS CITY, Mo. — ", with a byline before it: :func:`strip_dateline`); and a photo
   credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
@@ -148,6 +150,21 @@ _REPORTED = re.compile(
     r"[\"“”‘]|:\s*'|\b(?:said|says|told|tells|according to|announced|wrote|tweeted|commented)\b",
     re.IGNORECASE,
 )
+# A dateline: the place in capitals ("WASHINGTON/GENEVA/DUBAI", "ST. LOUIS"), maybe its
+# state or country ("Ohio", "Mo.", "West Bank", "N.C."), a date, the agency or station in
+# brackets, and a dash before the sentence, which goes on with a capital, a digit or a
+# quote. A place in ordinary case ("Washington - the capital - ...") is the sentence's.
+_DATELINE = re.compile(
+    r"(?:By\s+[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’.-]*|de|del|der|van|von|da|di|al|bin|la|le))*"
+    r"(?:(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)*)*\s+)?"
+    r"(?P<place>[A-Z][A-Z.'’-]*[A-Z.](?:[ /][A-Z][A-Z.'’-]*[A-Z.])*)"
+    r"(?P<region>,\s+(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+\.?){0,2}|[A-Z]\.[A-Z]\.|[A-Z]{2}))?"
+    rf"(?:,?\s+(?P<date>{_DATE}))?"
+    r"\s*(?P<agency>\([A-Z][\w .&/-]{0,30}\))?"
+    r"\s*(?:-{1,2}|–|—)\s+(?=[\"“‘'A-Z0-9])"
+)
+# capitals before a dash that are no place: an AP photo's "FILE - In this ... photo"
+_NO_PLACE = frozenset({"FILE", "UPDATE", "WATCH", "VIDEO", "PHOTOS", "BREAKING", "LIVE"})
 _MAX_PASSES = 4  # furniture pieces removed from one sentence's start, at most
 # A hand-off or a message of the site to its reader is a sentence or two of a form; a run
 # of more words is not (nor is it quoted: a summary quotes 60 words at most), and reading
@@ -156,11 +173,13 @@ _MAX_PASSES = 4  # furniture pieces removed from one sentence's start, at most
 _MAX_MESSAGE_WORDS = 120
 
 
-def strip_furniture(sentence: str) -> str:
+def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
     """The sentence without the page furniture around it; empty when it is furniture.
 
     Args:
         sentence: One sentence of a body (:func:`bot.engine.text.split_sentences`).
+        datelines: Take a leading dateline off too (:func:`strip_dateline`); False keeps
+            it, for the lead a development is told by (see :func:`bot.engine.summary.citable`).
 
     Returns:
         The sentence with leading furniture (stamps, player controls, gallery counters,
@@ -181,12 +200,37 @@ def strip_furniture(sentence: str) -> str:
         if players := list(_PLAYER.finditer(s)):
             s = s[players[-1].end() :]
         s = _LEADING.sub("", s, count=1).strip()
+        if datelines:
+            s = strip_dateline(s)
         if s == before:
             break
     s = _CREDIT.sub("", s).rstrip()
     if not s or is_furniture(s):
         return ""
     return s
+
+
+def strip_dateline(sentence: str) -> str:
+    """``sentence`` without the dateline (and the byline before it) it opens with.
+
+    "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Even for a U.S. president ..." is quoted
+    from "Even for"; so are "By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - ...",
+    "DAYTON, Ohio (WDTN) – ..." and "KANSAS CITY, Mo. — ...". A sentence that merely starts
+    with a place ("Washington has ...", "NATO - The alliance ...", "US - China talks
+    ...", "FILE - In this photo ...") keeps it, and so does a sentence in capitals
+    throughout (wire copy in capitals has no sentence after the place).
+    """
+    m = _DATELINE.match(sentence)
+    if not m or m["place"] in _NO_PLACE:
+        return sentence
+    # a place alone before a dash is told from an acronym ("NATO - The alliance ...",
+    # "EU - ...") by its length: cities of four letters or fewer ("ROME - ") stay
+    if not (m["region"] or m["date"] or m["agency"]) and len(m["place"].replace(".", "")) < 5:
+        return sentence
+    rest = sentence[m.end() :]
+    if not any(ch.islower() for ch in rest):
+        return sentence
+    return rest
 
 
 def is_furniture(sentence: str) -> bool:
