@@ -444,26 +444,6 @@ def test_summary_cites_the_first_report_of_a_sentence_many_outlets_ran() -> None
     assert got == [pool[0]]
 
 
-def test_summary_quotes_a_whole_sentence_before_one_the_feed_cut_off() -> None:
-    df = DocFreq()
-    # Japan Today's teaser, cut by the feed, and another outlet's whole sentence
-    cut = (
-        "Negotiators from Ukraine and Russia concluded the first of two days of peace talks "
-        "in Geneva on Tuesday, with U.S. President Donald Trump pressing Kyiv to act…"
-    )
-    whole = (
-        "Negotiators from Ukraine and Russia ended a first day of peace talks in Geneva on Tuesday."
-    )
-    pool = [Citation(cut, "Japan Today", "https://jt.example/1"), Citation(whole, "Wire", None)]
-    # the cut sentence is the more central (Trump, Kyiv): still the whole one is quoted
-    centroid = {"negotiator": 1.0, "peace": 1.0, "talk": 1.0, "trump": 1.0, "kyiv": 1.0}
-    assert summarise(pool, centroid, [], df, k=1) == [pool[1]]
-    # the two say the same: the cut one is redundant once the whole one is chosen
-    assert summarise(pool, centroid, [], df, k=3) == [pool[1]]
-    # alone, the cut sentence is still quoted: it says more than the headline
-    assert summarise(pool[:1], centroid, [], df, k=3) == [pool[0]]
-
-
 def test_candidate_sentences_skip_headings() -> None:
     text = "Why The Talks Collapsed And What Changed\nThe talks collapsed on Friday after the Pentagon asked for changes."
     assert candidate_sentences("t", text) == [

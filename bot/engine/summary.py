@@ -95,19 +95,6 @@ def citable(
     return [] if punctuated else fit
 
 
-# what a sentence the feed cut off ends with: an ellipsis (Japan Today's summaries end
-# "... with U.S. President Donald Trump pressing Kyiv to act…"), or no end punctuation
-_CUT = ("…", "...", "[…]", "[...]")
-
-
-def is_cut(sentence: str) -> bool:
-    """Whether ``sentence`` is one the feed cut off: it ends in an ellipsis or without
-    end punctuation (see :func:`citable`, which keeps such lines only from a body that
-    has no complete sentence)."""
-    s = sentence.rstrip()
-    return s.endswith(_CUT) or not s.endswith(_SENTENCE_END)
-
-
 def worth_citing(sentence: str) -> bool:
     """Whether a sentence may stand in a summary: of reasonable length, no heading,
     caption or question."""
@@ -160,11 +147,6 @@ def summarise(
     Returns:
         The chosen sentences with their sources, in order of arrival (the first report
         of a sentence that several outlets ran is the one cited).
-
-    A sentence the feed cut off (:func:`is_cut`: a report whose feed gives only a
-    teaser that stops mid-sentence) is picked only after every complete one: it says
-    less than it seems to, and a reader would rather read another outlet's whole
-    sentence on the same fact, which then makes the cut one redundant.
     """
     cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
     kw = [{t: v * max(df.idf(t), 0.0) for t, v in kv.items()} for kv in known]
@@ -182,10 +164,10 @@ def summarise(
         if not v:
             continue
         old = max((_cos(v, x, n) for x, n in zip(kw, kn, strict=True)), default=0.0)
-        scored.append((is_cut(s), _cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
-    scored.sort(key=lambda x: (x[0], -x[1], x[2]))
+        scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
+    scored.sort(key=lambda x: (-x[0], x[1]))
     chosen: list[tuple[int, Vector]] = []
-    for _, _, i, v in scored:
+    for _, i, v in scored:
         if len(chosen) >= k:
             break
         if all(_cos(v, cv) < redundancy for _, cv in chosen):
