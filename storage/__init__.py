@@ -111,6 +111,8 @@ def open_store(
         reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
         if path is not None and _is_write_failure(reason, path):
             raise ConfigError(_cannot_write(path, reason, source)) from exc
+        if "disk is full" in reason or "no space left on device" in reason.lower():
+            reason += " (free some space; exit 75: a supervisor starts storybot again)"
         if "timeout expired" in reason:
             reason += (
                 " (no answer: is the server running, and are the host and port right? "
@@ -227,6 +229,7 @@ _UNAVAILABLE_SQLSTATES = frozenset(
         "57P02",  # crash_shutdown
         "57P03",  # cannot_connect_now
         "53300",  # too_many_connections
+        "53100",  # disk_full: the server's disk, not the configuration
     }
 )
 _CANNOT_REACH = (
@@ -257,6 +260,7 @@ _TEMPORARY_REFUSALS = (
     "the database system is not accepting connections",
     "too many clients already",
     "remaining connection slots are reserved",
+    "no space left on device",  # the server's disk: freeing space fixes it
 )
 
 
@@ -268,8 +272,12 @@ def _unavailable(exc: DBAPIError, backend: str) -> bool:
     not resolve, perhaps not yet) or says it cannot take a connection for now (starting
     up, shutting down, in recovery, too many clients). Everything else is the
     configuration's to fix (see ``_CANNOT_REACH``). A SQLite file is never unavailable:
-    what fails there is the file's to fix.
+    what fails there is the file's to fix, except a full disk: freeing space fixes it,
+    and a supervisor must then start storybot again (exit 2 would stop it for good, as
+    the example systemd units do), as a running service recovers by itself.
     """
+    if backend == "sqlite":
+        return "database or disk is full" in str(exc.orig).lower()
     if backend != "postgresql" or not isinstance(exc, OperationalError):
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)

@@ -202,6 +202,11 @@ def test_a_server_that_never_answers_is_unavailable_within_the_connect_timeout()
         (Refusal("57P03", "the database system is starting up"), True),
         (Refusal("57P03", "the database system is shutting down"), True),
         (Refusal("53300", "sorry, too many clients already"), True),
+        # the server's disk is full: freeing space fixes it, not the configuration
+        (
+            Refusal("53100", 'could not extend file "base/16384/2619": No space left on device'),
+            True,
+        ),
         (None, True),  # the server closed the connection without a word
         (Refusal("28P01", 'password authentication failed for user "bob"'), False),
         (Refusal("28000", 'no pg_hba.conf entry for host "127.0.0.1", user "bob"'), False),
@@ -224,6 +229,21 @@ def test_a_server_at_the_wire_is_unavailable_only_for_known_causes(refusal, unav
             open_store(f"postgresql://bob:s3cret@127.0.0.1:{port}/db?sslmode=disable")
     assert isinstance(info.value, DatabaseUnavailable) is unavailable, str(info.value)
     assert "s3cret" not in str(info.value)
+
+
+def test_a_full_disk_under_a_sqlite_file_is_worth_retrying_other_failures_are_not():
+    # exit 75, not 2: the example systemd units do not restart on 2, so a service that
+    # met a full disk at start stayed down once space was freed (a running one recovers)
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def failure(message: str) -> OperationalError:
+        return OperationalError("PRAGMA user_version = 19", {}, sqlite3.OperationalError(message))
+
+    assert _unavailable(failure("database or disk is full"), "sqlite")
+    assert not _unavailable(failure("file is not a database"), "sqlite")
+    assert not _unavailable(failure("attempt to write a readonly database"), "sqlite")
 
 
 def test_a_host_name_that_does_not_resolve_is_unavailable():
