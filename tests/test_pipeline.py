@@ -1026,21 +1026,20 @@ async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(
     await world.app.aclose()
 
 
-async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
-    feed_server, sqlite_url, clock
-):
+def _notified_by_an_earlier_version(feed_server, world, path: str):
+    """The rail report on ``path``, stored 30 minutes ago by an earlier version that
+    queued its notice to "me" under the per-subscription key; returns its feed."""
     from bot.alerts import legacy_notice_key, notice_message
     from bot.model import Target
     from bot.ports import OutboxWrite
     from bot.query import parse_query
 
-    world = make_world(sqlite_url, clock, follow=False)
+    clock = world.clock
     world.app.store.remove_story("demo")
     sub = _subscribe(world, "me", "rail")
     rail = _rail()
-    feed_server.add_feed("/u.xml", feed_of(as_entry(rail)), etag=True)
-    feed = world.app.store.add_feed(feed_server.url("/u.xml"), clock.now())
-    # An earlier version stored the item and sent its notice under the per-subscription key.
+    feed_server.add_feed(path, feed_of(as_entry(rail)), etag=True)
+    feed = world.app.store.add_feed(feed_server.url(path), clock.now())
     clock.advance(minutes=-30)
     entry = undated_entry(rail)
     _, item = world.app.store.ingest_item(new_item(entry, feed.id, "Sample Wire", clock.now()))
@@ -1056,6 +1055,14 @@ async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
         clock.now(),
     )
     clock.advance(minutes=30)
+    return feed
+
+
+async def test_notices_queued_before_keys_were_per_user_are_not_sent_again(
+    feed_server, sqlite_url, clock
+):
+    world = make_world(sqlite_url, clock, follow=False)
+    _notified_by_an_earlier_version(feed_server, world, "/u.xml")
 
     report = await _cycle(world, deliver=False)
 
@@ -1071,33 +1078,10 @@ async def test_a_copy_of_a_report_notified_under_a_per_subscription_key_is_not_s
     # report was sent (or is still queued) under that key; another outlet's copy of it
     # arriving after the upgrade is keyed by the first report, per user, and was sent
     # again: a second DM for one report.
-    from bot.alerts import legacy_notice_key, notice_message
-    from bot.model import Target
-    from bot.ports import OutboxWrite
-    from bot.query import parse_query
-
     world = make_world(sqlite_url, clock, follow=False)
-    world.app.store.remove_story("demo")
-    sub = _subscribe(world, "me", "rail")
-    rail = _rail()
-    feed_server.add_feed("/wire.xml", feed_of(as_entry(rail)), etag=True)
-    wire = world.app.store.add_feed(feed_server.url("/wire.xml"), clock.now())
-    clock.advance(minutes=-30)
-    entry = undated_entry(rail)
-    _, item = world.app.store.ingest_item(new_item(entry, wire.id, "Sample Wire", clock.now()))
-    world.app.store.enqueue(
-        [
-            OutboxWrite(
-                legacy_notice_key(sub.id, item.id),
-                Target("console", user_id="me"),
-                notice_message([(sub, parse_query(sub.query))], item, None),
-                only_if_new=True,
-            )
-        ],
-        clock.now(),
-    )
-    clock.advance(minutes=30)
+    wire = _notified_by_an_earlier_version(feed_server, world, "/wire.xml")
     world.app.store.remove_feed(wire.url)  # only the copy is polled
+    rail = _rail()
     copy_url = "https://northfield.example/rail-deal?utm_source=rss"
     copy = dict(rail, guid=copy_url, url=copy_url, title=rail["title"] + " - Northfield Courier")
     feed_server.add_feed("/courier.xml", feed_of(as_entry(copy), title="Northfield Courier"))
