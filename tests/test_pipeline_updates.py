@@ -394,3 +394,25 @@ async def test_a_job_settles_a_trivial_update_without_reading_the_subscriptions(
     assert reads, "a material update is matched against the subscriptions"
     assert world.app.store.pending_updates() == []
     await world.app.aclose()
+
+
+async def test_an_update_of_an_item_stored_under_an_earlier_outlet_label_names_the_outlet_once(
+    feed_server, sqlite_url, clock
+):
+    # an item stored before outlets were named by their name keeps its feed's whole title
+    # in the database ("Sample Wire | All stories"); updated since, it was added to its
+    # alert's outlets under that label beside today's name: "Sample Wire and Sample Wire |
+    # All stories"
+    from sqlalchemy import text
+
+    world = make_world(sqlite_url, clock)
+    item = await _hearing_polled(feed_server, world)
+    with world.app.store.engine.begin() as connection:
+        connection.execute(text("UPDATE items SET source = 'Sample Wire | All stories'"))
+
+    _serve(feed_server, world, as_entry(_with_fact(item)))
+    await _next_cycle(world)
+
+    edited = world.console.edited[-1][1]
+    assert edited.sources == ("Sample Wire",), edited.sources
+    await world.app.aclose()
