@@ -131,7 +131,10 @@ class Service:
         traceback; the same error again logs one line, at the 2nd, 4th, 8th... tick in a
         row; the tick that works again says how many failed.
         """
-        error = f"{type(exc).__name__}: {exc}"
+        # its first line: a database error goes on with the statement and its parameters,
+        # which hold the tick's own times, so the same failure read as a new one each tick
+        first_line = str(exc).strip().partition("\n")[0]
+        error = f"{type(exc).__name__}: {first_line}"
         streak, last = self._failures.get(name, (0, ""))
         streak += 1
         self._failures[name] = (streak, error)

@@ -277,3 +277,30 @@ async def test_a_job_failing_every_tick_logs_its_traceback_once_and_says_when_it
     await _run_job(service, "poll")
     assert "poll job works again, after 5 failed ticks" in caplog.text
     await world.app.aclose()
+
+
+async def test_the_same_failure_with_other_parameters_each_tick_is_one_failure(
+    tmp_path, clock, caplog
+) -> None:
+    # a database error goes on with its statement and parameters, which hold the tick's
+    # own times: read whole, every tick's failure was a new one, with a new traceback
+    caplog.set_level(logging.INFO)
+    world, service = _quick_lock_world(tmp_path / "storybot.db", clock)
+    ticks = iter(range(100))
+
+    async def full_disk() -> None:
+        raise sqlite3.OperationalError(
+            f"database or disk is full\n[SQL: INSERT ...]\n[parameters: ('tick {next(ticks)}',)]"
+        )
+
+    for _ in range(4):
+        await service._guard("poll", full_disk)()
+    lines = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert sum(1 for r in lines if r.exc_info) == 1, [r.getMessage() for r in lines]
+    assert [r.getMessage() for r in lines if "failed again" in r.getMessage()] == [
+        "poll job failed again, 2 ticks in a row (the same error; it will run again at the "
+        "next tick): OperationalError: database or disk is full",
+        "poll job failed again, 4 ticks in a row (the same error; it will run again at the "
+        "next tick): OperationalError: database or disk is full",
+    ]
+    await world.app.aclose()
