@@ -58,3 +58,41 @@ def test_the_systemd_units_retry_an_unreachable_database_but_not_a_configuration
         assert values["Restart"] == "on-failure", unit.name
         assert values["RestartPreventExitStatus"].split() == ["2"], unit.name
         assert str(EXIT_DATABASE_UNAVAILABLE) not in values["SuccessExitStatus"].split()
+
+
+def _table_problems(text: str) -> list[str]:
+    """Rows of the Markdown tables in ``text`` that GitHub would not render as one row.
+
+    A row is one line: a line break inside a cell ends the row, and the next line
+    becomes a row of its own. A ``|`` splits a cell even inside a code span unless it is
+    written ``\\|`` (GitHub's rule), so every row must have its header's number of
+    unescaped pipes.
+    """
+    problems = []
+    columns = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("|"):
+            pipes = len(re.findall(r"(?<!\\)\|", line))
+            if columns is None:
+                columns = pipes
+            elif pipes != columns or not line.rstrip().endswith("|"):
+                problems.append(f"line {number}: {pipes - 1} cells, the header has {columns - 1}")
+        elif columns is not None and line.strip():
+            problems.append(f"line {number}: a table row continues on a line of its own")
+            columns = None
+        else:
+            columns = None
+    return problems
+
+
+def test_every_table_row_of_the_user_docs_renders_as_one_row() -> None:
+    for path in ("README.md", "docs/cli.md", "docs/engine.md"):
+        problems = _table_problems((ROOT / path).read_text(encoding="utf-8"))
+        assert not problems, f"{path}: {problems}"
+
+
+def test_the_table_check_finds_a_split_row_and_an_unescaped_pipe() -> None:
+    header = "| a | b |\n|---|---|\n"
+    assert not _table_problems(header + "| `x \\| y` | z |\n")
+    assert _table_problems(header + "| `x | y` | z |\n")
+    assert _table_problems(header + "| x | y and\nmore |\n")
