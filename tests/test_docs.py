@@ -96,3 +96,31 @@ def test_the_table_check_finds_a_split_row_and_an_unescaped_pipe() -> None:
     assert not _table_problems(header + "| `x \\| y` | z |\n")
     assert _table_problems(header + "| `x | y` | z |\n")
     assert _table_problems(header + "| x | y and\nmore |\n")
+
+
+def _long_options(parser, path=()):  # type: ignore[no-untyped-def]
+    """``(command words, --option)`` for every long option of the storybot command."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _long_options(sub, (*path, name))
+        else:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    yield " ".join(path), option
+
+
+def test_every_flag_of_every_command_is_in_docs_cli() -> None:
+    from adapters.cli import _parser as build_parser
+
+    cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    options = set(_long_options(build_parser()))
+    assert ("worker", "--stop-grace") in options  # the walk reaches the sub-commands
+    missing = sorted(
+        f"storybot {c} {o}".replace("  ", " ")
+        for c, o in options
+        if not re.search(rf"{re.escape(o)}(?![\w-])", cli_doc)
+    )
+    assert not missing, f"flags docs/cli.md does not name: {missing}"
