@@ -124,3 +124,62 @@ def test_every_flag_of_every_command_is_in_docs_cli() -> None:
         if not re.search(rf"{re.escape(o)}(?![\w-])", cli_doc)
     )
     assert not missing, f"flags docs/cli.md does not name: {missing}"
+
+
+def test_defaults_toml_holds_every_setting_with_the_code_default() -> None:
+    """config/defaults.toml is where the README sends people for every setting's default:
+    each table's keys are those the loader reads (bar the environment's), each with the
+    value the code falls back to."""
+    import dataclasses
+    import tomllib
+
+    from bot import settings as s
+    from config import DEFAULTS_FILE
+
+    tables = {
+        "database": s._DatabaseTable,
+        "polling": s.PollingSettings,
+        "delivery": s.DeliverySettings,
+        "permissions": s._PermissionsTable,
+        "slack": s.SlackSettings,
+        "discord": s.DiscordSettings,
+        "summarizer": s.SummarizerSettings,
+        "pages": s.PageSettings,
+        "embeddings": s.EmbeddingSettings,
+    }
+    defaults = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    assert set(defaults) == set(tables)
+    for name, cls in tables.items():
+        expected = {
+            f.name: f.default
+            for f in dataclasses.fields(cls)
+            if (name, f.name) not in s._FROM_ENV_ONLY
+        }
+        if name == "database":  # "" in the table class: the URL's default is Settings'
+            expected["url"] = s.Settings.database_url
+        assert defaults[name] == expected, f"[{name}]"
+        assert f"`[{name}]`" in README, f"[{name}] is not named in the README"
+
+
+def test_the_commented_settings_of_example_toml_load_when_uncommented(tmp_path: Path) -> None:
+    """example.toml's commented-out tables ([engine], [summarizer]) are meant to be
+    uncommented: each line of them must load, with the values their comments give."""
+    from bot.engine.config import EngineConfig
+    from bot.settings import load_settings
+    from config import DEFAULTS_FILE
+
+    example = (DEFAULTS_FILE.parent / "example.toml").read_text(encoding="utf-8")
+    uncommented = re.sub(
+        r"^# (\[\w+\]|\w+ = .*)$", lambda m: m.group(1), example, flags=re.MULTILINE
+    )
+    assert uncommented.count("[engine]") == 1 and "\nkind = " in uncommented
+    copy = tmp_path / "config" / "example.toml"
+    copy.parent.mkdir()
+    copy.write_text(uncommented, encoding="utf-8")
+    settings = load_settings(copy, env={})
+    assert settings.summarizer.kind == "openai" and settings.summarizer.model
+    engine = EngineConfig.from_mapping(settings.engine)
+    assert set(settings.engine) >= {"on_topic_threshold", "headline_threshold"}
+    # the values shown are the defaults, as the comment above them says
+    for key, value in settings.engine.items():
+        assert getattr(EngineConfig(), key) == value == getattr(engine, key), key
