@@ -541,6 +541,9 @@ _SUMMARIZER_ENV = {"url": "STORYBOT_SUMMARIZER_URL", "model": "STORYBOT_SUMMARIZ
 def _env_value(env: Mapping[str, str], name: str) -> str | None:
     """The variable ``name`` of ``env``, stripped; None when it is unset or empty.
 
+    Stripped because no token, key or URL holds a blank at either end, and an env-file
+    line's trailing blank would otherwise be sent with a token (refused as invalid).
+
     Empty is unset (``NAME=`` in an EnvironmentFile, a compose file's ``${VAR}`` of an unset
     VAR), as for STORYBOT_DATABASE_URL and the tokens: not a value to refuse, nor a blank
     overriding the config file.
@@ -573,7 +576,7 @@ def _summarizer(
         model=_env_value(env, "STORYBOT_SUMMARIZER_MODEL") or file.model,
         timeout_s=file.timeout_s,
         max_words=file.max_words,
-        api_key=env.get("STORYBOT_SUMMARIZER_API_KEY") or None,
+        api_key=_env_value(env, "STORYBOT_SUMMARIZER_API_KEY"),
     )
     if out.enabled:
         missing = [name for name in ("url", "model") if not getattr(out, name)]
@@ -654,8 +657,9 @@ def _database_url(
     The source is kept with the settings so that a database that cannot be opened or
     written is blamed on what the operator actually set, not always on the env var.
     """
-    if env.get("STORYBOT_DATABASE_URL"):
-        return env["STORYBOT_DATABASE_URL"], "STORYBOT_DATABASE_URL"
+    from_env = _env_value(env, "STORYBOT_DATABASE_URL")
+    if from_env:
+        return from_env, "STORYBOT_DATABASE_URL"
     if _set_in(user, "database", "url") and user["database"]["url"]:
         return str(user["database"]["url"]), f"{config_path}: [database] url"
     url = data.get("database", {}).get("url") or "sqlite:///storybot.db"
@@ -953,9 +957,9 @@ def load_settings(
         mode=slack_mode,
         http_port=slack_file.http_port,
         http_path=slack_file.http_path,
-        bot_token=env.get("SLACK_BOT_TOKEN") or None,
-        app_token=env.get("SLACK_APP_TOKEN") or None,
-        signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        bot_token=_env_value(env, "SLACK_BOT_TOKEN"),
+        app_token=_env_value(env, "SLACK_APP_TOKEN"),
+        signing_secret=_env_value(env, "SLACK_SIGNING_SECRET"),
         api_url=_endpoint(env, "STORYBOT_SLACK_API_URL", ("http", "https")),
     )
     if slack.bot_token and slack.mode == "socket" and not slack.app_token and slack.signing_secret:
@@ -963,7 +967,7 @@ def load_settings(
         slack = SlackSettings(**{**slack.__dict__, "mode": "http"})
     discord = DiscordSettings(
         dev_guild_id=str(discord_file.dev_guild_id or ""),
-        token=env.get("DISCORD_BOT_TOKEN") or None,
+        token=_env_value(env, "DISCORD_BOT_TOKEN"),
         api_url=_endpoint(env, "STORYBOT_DISCORD_API_URL", ("http", "https")),
         gateway_url=_endpoint(env, "STORYBOT_DISCORD_GATEWAY_URL", ("ws", "wss")),
     )

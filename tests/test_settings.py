@@ -489,6 +489,36 @@ def test_an_empty_environment_variable_is_as_if_it_were_not_set(tmp_path):
     )
 
 
+def test_secrets_and_the_database_url_in_the_environment_are_read_without_surrounding_blanks(
+    tmp_path,
+):
+    # an EnvironmentFile or env-file line "SLACK_BOT_TOKEN=xoxb-1 " keeps its blank: the
+    # token was sent with it and refused as invalid_auth, a blank database URL was taken
+    # as set and failed to open, and a blank key was sent as the summarizer's key
+    path = write(tmp_path, "[database]\nurl = 'sqlite:///from-file.db'\n")
+    s = load_settings(
+        path,
+        env={
+            "STORYBOT_DATABASE_URL": "   ",
+            "SLACK_BOT_TOKEN": " xoxb-1 ",
+            "SLACK_APP_TOKEN": "xapp-1\t",
+            "SLACK_SIGNING_SECRET": "  ",
+            "DISCORD_BOT_TOKEN": "d.t.k \n",
+            "STORYBOT_SUMMARIZER_API_KEY": " ",
+        },
+    )
+    assert s.database_url == "sqlite:///from-file.db"
+    assert (s.slack.bot_token, s.slack.app_token, s.slack.signing_secret) == (
+        "xoxb-1",
+        "xapp-1",
+        None,
+    )
+    assert s.discord.token == "d.t.k"
+    assert s.summarizer.api_key is None
+    s = load_settings(env={"STORYBOT_DATABASE_URL": " sqlite:///env.db "})
+    assert (s.database_url, s.database_source) == ("sqlite:///env.db", "STORYBOT_DATABASE_URL")
+
+
 def test_summarizer_errors_name_the_variable_that_chose_the_kind(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(env={"STORYBOT_SUMMARIZER": "openai"})
