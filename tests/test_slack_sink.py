@@ -439,3 +439,37 @@ async def test_a_note_of_several_facts_shows_one_fact_a_line(
     first, second = reply.split("\n")
     assert "one" in first and "*one*" not in first and first.endswith("[2]")
     assert second == "BBC: two. [3]"
+
+
+# Slack's chat.update reference (api.slack.com/methods/chat.update) lists errors that say
+# "not now" rather than "never": a failed internal update, a Slack Connect channel being
+# migrated, a workspace in an Enterprise migration. Given up, the alert stopped being
+# updated for the rest of the story.
+@pytest.mark.parametrize(
+    "code", ["update_failed", "external_channel_migrating", "org_login_required"]
+)
+async def test_an_edit_slack_cannot_apply_for_now_is_retried_not_given_up(
+    fake: FakeSlack, sink: SlackSink, code: str
+) -> None:
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.fail_next(status=200, error=code, method="chat.update")
+    with pytest.raises(TransientDeliveryError, match=code):
+        await sink.edit(CHANNEL, ts, MESSAGE)
+
+
+async def test_a_post_in_a_workspace_being_migrated_is_retried(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    fake.fail_next(status=200, error="org_login_required", method="chat.postMessage")
+    with pytest.raises(TransientDeliveryError, match="org_login_required"):
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+
+
+async def test_an_edit_in_an_archived_channel_says_what_to_do(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    # Slack answers chat.update in an archived channel with is_inactive, not is_archived
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    fake.archived.add("C0NEWS")
+    with pytest.raises(PermanentDeliveryError, match="is_inactive.*unarchive"):
+        await sink.edit(CHANNEL, ts, MESSAGE)

@@ -24,7 +24,10 @@ from bot.errors import (
 
 DEFAULT_RETRY_AFTER_S = 30.0
 
-# Slack error codes (HTTP 200, ok=false) that say "try again later".
+# Slack error codes (HTTP 200, ok=false) that say "try again later" (the method pages of
+# api.slack.com, e.g. chat.update: "Internal update failure", "The channel is in the
+# process of migrating ... at this time", "The workspace is undergoing an enterprise
+# migration and will not be available until migration is complete").
 TRANSIENT_CODES = frozenset(
     {
         "internal_error",
@@ -32,7 +35,10 @@ TRANSIENT_CODES = frozenset(
         "service_unavailable",
         "request_timeout",
         "team_added_to_org",
+        "org_login_required",
         "ekm_access_denied",
+        "update_failed",
+        "external_channel_migrating",
     }
 )
 
@@ -61,6 +67,8 @@ PERMANENT_HINTS = {
         "otherwise the channel no longer exists"
     ),
     "is_archived": "the channel is archived: unarchive it, or unfollow the story",
+    # chat.update's word for it: "a frozen, archived or deleted channel"
+    "is_inactive": "the channel is archived: unarchive it, or unfollow the story",
     "restricted_action": "a workspace or channel setting keeps apps from posting here: ask a workspace admin",
 }
 

@@ -18,7 +18,8 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   there, but ``conversations.history`` answers ``not_in_channel``. ``conversations.join``
   makes the bot a member, unless ``join_error`` scripts a refusal (``missing_scope`` when
   the app lacks ``channels:join``), or the channel is in ``private``
-  (``method_not_supported_for_channel_type``) or ``archived`` (``is_archived``).
+  (``method_not_supported_for_channel_type``) or ``archived`` (``is_archived``; there
+  ``chat.postMessage`` answers ``is_archived`` too and ``chat.update`` ``is_inactive``).
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
   ``slash_commands`` envelopes on request and records the acks the client sends back.
   ``break_next_sockets`` makes the next URLs ``apps.connections.open`` hands out fail at
@@ -531,6 +532,10 @@ class FakeSlack:
         return {"channel": args.get("channel"), "ts": ts, "message": message}
 
     def _api_chat_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if str(args.get("channel")) in self.archived:
+            # Slack's chat.update: "cannot be edited within a frozen, archived or deleted
+            # channel" (not is_archived, which chat.postMessage answers)
+            raise _ApiError("is_inactive")
         for message in self.messages.get(str(args.get("channel")), []):
             if message["ts"] == args.get("ts"):
                 message.update(text=args.get("text"), blocks=args.get("blocks"))
