@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes.slack_fixtures import fake  # noqa: F401  (fixture)
 from fakes.slack_server import FakeSlack
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, SlackSink
 from bot.alerts import fact_digest
@@ -473,3 +474,37 @@ async def test_an_edit_in_an_archived_channel_says_what_to_do(
     fake.archived.add("C0NEWS")
     with pytest.raises(PermanentDeliveryError, match="is_inactive.*unarchive"):
         await sink.edit(CHANNEL, ts, MESSAGE)
+
+
+async def test_a_message_at_every_block_kit_limit_is_taken_by_slack(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    # The fake refuses what Slack refuses (invalid_blocks): a header over 150 characters, a
+    # section over 3,000, more than 50 blocks... Feed text made of "&", "<" and ">" grows
+    # five-fold once escaped; every part of the alert and of a digest is far too long.
+    hostile = "&<>" * 400
+    links = tuple(Link("&" * 200, f"https://x.example/{'a' * 2900}{n}") for n in range(60))
+    alert = replace(
+        MESSAGE,
+        title=hostile,
+        body="&<> " * 3000,
+        story_name=hostile,
+        sources=tuple(f"S&{n}" * 20 for n in range(100)),
+        links=links,
+        footer=hostile,
+    )
+    digest = replace(alert, kind=MessageKind.DIGEST, body="\n".join(["&" * 50] * 2000))
+    for n, message in enumerate([alert, digest]):
+        ts = await sink.post(CHANNEL, message, idempotency_key=f"k{n}")
+        await sink.edit(CHANNEL, ts, message)
+    assert len(fake.calls_to("chat.update")) == 2
+
+
+async def test_the_fake_refuses_blocks_slack_refuses(fake: FakeSlack, sink: SlackSink) -> None:
+    header = {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await sink.client.chat_postMessage(channel="C0NEWS", text="t", blocks=[header])
+    context = {"type": "context", "elements": [{"type": "plain_text", "text": "x"}] * 11}
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await sink.client.chat_postMessage(channel="C0NEWS", text="t", blocks=[context])
+    assert fake.messages == {}

@@ -7,6 +7,10 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   query, form or JSON body, and the bearer token) and answers like Slack.
   ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
   connections or ``ok: false`` error codes.
+* Messages: ``chat.postMessage`` and ``chat.update`` refuse what Slack refuses: no text
+  and no blocks (``no_text``), blocks beyond Block Kit's limits (``invalid_blocks``: more
+  than 50 blocks, a header over 150 characters, a section's text over 3,000, a context
+  block of more than 10 elements...).
 * Threads: a ``chat.postMessage`` with ``thread_ts`` is a reply. As in Slack,
   ``conversations.history`` lists only top-level messages and ``conversations.replies``
   lists a thread (its parent first, then the replies, oldest first, paged like history).
@@ -517,6 +521,7 @@ class FakeSlack:
     def _api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if str(args.get("channel")) in self.archived:
             raise _ApiError("is_archived")
+        _check_message(args)
         ts = self._next_ts()
         message = {
             "type": "message",
@@ -536,6 +541,7 @@ class FakeSlack:
             # Slack's chat.update: "cannot be edited within a frozen, archived or deleted
             # channel" (not is_archived, which chat.postMessage answers)
             raise _ApiError("is_inactive")
+        _check_message(args)
         for message in self.messages.get(str(args.get("channel")), []):
             if message["ts"] == args.get("ts"):
                 message.update(text=args.get("text"), blocks=args.get("blocks"))
@@ -650,15 +656,64 @@ class _ApiError(Exception):
 
 
 def _within_block_kit_limits(blocks: list[dict[str, Any]]) -> bool:
-    """At most 50 blocks, each text object within 3,000 characters (a header's 150)."""
-    if len(blocks) > 50:
+    """Whether Slack takes these blocks (Block Kit reference, blocks and text objects).
+
+    At most 50 blocks; a header's text is ``plain_text`` of 1 to 150 characters; a
+    section's text 1 to 3,000 characters, its ``fields`` at most 10 of up to 2,000; a
+    context block at most 10 elements, each text within 3,000. Slack answers anything
+    else with ``invalid_blocks`` (chat.postMessage, chat.update) or an HTTP 400
+    (a ``response_url``).
+    """
+    if not isinstance(blocks, list) or len(blocks) > 50:
         return False
     for block in blocks:
-        limit = 150 if block.get("type") == "header" else 3000
-        objects = [block.get("text") or {}, *block.get("elements", [])]
-        if any(len(obj.get("text") or "") > limit for obj in objects):
-            return False
+        kind = block.get("type")
+        text = block.get("text")
+        if kind == "header":
+            if not _text_fits(text, 150) or text.get("type") != "plain_text":
+                return False
+        elif kind == "section":
+            fields = block.get("fields") or []
+            if text is None and not fields:
+                return False
+            if text is not None and not _text_fits(text, 3000):
+                return False
+            if len(fields) > 10 or not all(_text_fits(f, 2000) for f in fields):
+                return False
+        elif kind == "context":
+            elements = block.get("elements") or []
+            if not 1 <= len(elements) <= 10:
+                return False
+            if not all(_text_fits(e, 3000) for e in elements if e.get("type") != "image"):
+                return False
     return True
+
+
+def _text_fits(obj: Any, limit: int) -> bool:
+    """A text object whose text has 1 to ``limit`` characters."""
+    if not isinstance(obj, dict) or obj.get("type") not in ("plain_text", "mrkdwn"):
+        return False
+    return 1 <= len(str(obj.get("text") or "")) <= limit
+
+
+def _blocks_arg(args: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The ``blocks`` argument of a Web API call: a JSON array, or its URL-encoded text."""
+    blocks = args.get("blocks")
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            raise _ApiError("invalid_blocks_format") from None
+    return blocks
+
+
+def _check_message(args: dict[str, Any]) -> None:
+    """Refuse a message as Slack does: no content (``no_text``) or invalid blocks."""
+    blocks = _blocks_arg(args)
+    if not blocks and not str(args.get("text") or "").strip():
+        raise _ApiError("no_text")
+    if blocks and not _within_block_kit_limits(blocks):
+        raise _ApiError("invalid_blocks")
 
 
 def _error(code: str, status: int = 200) -> web.Response:
