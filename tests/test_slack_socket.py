@@ -757,3 +757,17 @@ async def test_a_stop_while_reconnections_fail_ends_them(
         assert left == [], left
     assert len(fake.calls_to("apps.connections.open")) == calls
     assert len(one_line_warnings(caplog)) == 1
+
+
+async def test_swapped_tokens_fail_start_naming_the_setting(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    # Slack takes an app-level token (xapp-) only for apps.connections.open
+    adapter = make_adapter(fake, store, bot_token="xapp-test", app_token="xoxb-test")
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN.*not_allowed_token_type"):
+        await adapter.start()
+    await adapter.stop()
+    adapter = make_adapter(fake, store, app_token="xoxb-test")
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN.*not_allowed_token_type"):
+        await adapter.start()
+    await adapter.stop()

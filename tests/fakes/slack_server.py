@@ -5,7 +5,9 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
 
 * Web API: ``POST|GET /api/<method>`` records every call (method, arguments from the
   query, form or JSON body, and the bearer token) and answers like Slack.
-  ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
+  A call with the wrong kind of token is refused (``not_allowed_token_type``):
+  ``apps.connections.open`` takes only an app-level token (``xapp-``), every other
+  method only another. ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
   connections or ``ok: false`` error codes.
 * Messages: ``chat.postMessage`` and ``chat.update`` refuse what Slack refuses: no text
   and no blocks (``no_text``), blocks beyond Block Kit's limits (``invalid_blocks``: more
@@ -421,6 +423,10 @@ class FakeSlack:
             return self._failure_response(request, failure)
         if token in self.invalid_tokens or not token:
             return _error("invalid_auth" if token else "not_authed")
+        # apps.connections.open takes only an app-level token (xapp-..., connections:write);
+        # the methods a bot calls take no app-level token
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
+            return _error("not_allowed_token_type")
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return _error("unknown_method")
