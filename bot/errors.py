@@ -53,7 +53,8 @@ class MessageGone(PermanentDeliveryError):
 
     Raised by a sink's ``edit`` (Slack ``message_not_found``, Discord 10008 Unknown
     Message: someone deleted the alert; Slack ``cant_update_message``, Discord 50005: it
-    was posted under another app's token, before the bot was replaced). The delivery
+    was posted under another app's token, before the bot was replaced; Discord 30046: it
+    is over an hour old and Discord takes no more edits of old messages for now). The delivery
     worker then posts the update as a new message rather than giving it up: an alert that
     cannot be edited must not silence the rest of its development.
     """

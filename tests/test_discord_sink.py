@@ -489,3 +489,34 @@ async def test_an_oversized_message_is_refused_by_the_fake_as_by_discord(
     with pytest.raises(discord.HTTPException):
         await channel.send(embed=discord.Embed(title="t", url="https://a.example/" + "a" * 2040))
     assert not fake.posted_nonces() and not fake.messages
+
+
+async def test_an_update_to_an_alert_discord_no_longer_lets_edit_is_posted_anew_without_pausing_discord(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """Discord caps the edits to messages older than an hour: past the cap it answers 429
+    with code 30046. That refusal is the one alert's, not a rate limit of the bot: the
+    update is posted as a new message, and the other channels' alerts are not held."""
+    store = open_store(sqlite_url)
+    fake.old_message_edits_per_hour = 0  # every edit of an hour-old message is over the cap
+    worker = await first_report_posted(fake, sink, store, clock, 300.0)
+    first = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
+    clock.advance(2 * 3600)  # the story develops hours later
+    other = Target("discord", channel_id="1300000000000000009")
+    store.enqueue(
+        [
+            OutboxWrite(KEY, CHANNEL, alert("Second report")),
+            OutboxWrite("alert:story-2:dev-1:discord:channel", other, alert("Other story")),
+        ],
+        clock.now(),
+    )
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox(KEY)
+    assert entry is not None and not entry.dead and entry.message_id not in (None, first)
+    assert fake.messages[entry.message_id]["embeds"][0]["title"] == "Second report"
+    assert (report.posted, report.rate_limited, report.dead) == (2, 0, 0)
+    patched = fake.calls_to("PATCH", rf"{MESSAGES}/{first}")
+    assert len(patched) == 1, "the capped edit is not retried in-process"
+    store.close()

@@ -17,7 +17,11 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.delivery_errors import UNKNOWN_MESSAGE, delivery_error
+from adapters.discord_chat.delivery_errors import (
+    UNKNOWN_MESSAGE,
+    delivery_error,
+    old_edit_refusals,
+)
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.render import (
@@ -220,6 +224,7 @@ class DiscordAdapter:
             allowed_mentions=no_mentions(),
             max_ratelimit_timeout=self._max_ratelimit_wait_s,
             guild_ready_timeout=self._ready_timeout_s,
+            http_trace=old_edit_refusals(),
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(story_group(self))

@@ -21,6 +21,10 @@ UNKNOWN_MESSAGE = 10008  # Discord's JSON error code for a message that does not
 # "Cannot edit a message authored by another user": an alert posted under another
 # application's token, before the bot was replaced
 OTHER_AUTHOR = 50005
+# "Maximum number of edits to messages older than 1 hour reached. Try again later": sent
+# as a 429 (a rate limit with "an error code for some limits") but a limit on that one old
+# alert, not on the bot: see :func:`old_edit_refusals`
+OLD_MESSAGE_EDITS = 30046
 
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
@@ -45,6 +49,10 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         return RateLimited(exc.retry_after, "Discord rate limit")
     if isinstance(exc, discord.HTTPException):
         what = f"Discord {exc.status}: {exc.text or exc}"
+        if exc.code == OLD_MESSAGE_EDITS:
+            # the alert is hours old and Discord takes no more edits of old messages for
+            # now: the update is news all the same, posted anew (later ones edit that)
+            return MessageGone(what)
         if exc.status == 429:
             return RateLimited(_retry_after(exc), "Discord rate limit")
         if exc.status == 401:
@@ -61,6 +69,38 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
         return TransientDeliveryError(f"Discord unreachable: {exc!r}")
     return TransientDeliveryError(f"Discord delivery failed: {exc!r}")
+
+
+def old_edit_refusals() -> aiohttp.TraceConfig:
+    """An aiohttp trace that raises Discord's 30046 refusal as it arrives.
+
+    discord.py handles every 429 itself: it sleeps and retries one with a short
+    ``retry_after`` (five times, holding the delivery worker), and reports a longer one as
+    ``RateLimited``, which keeps neither the JSON code nor the route. The delivery worker
+    would then pause every Discord channel for as long as Discord withholds edits of that
+    one hour-old alert, and the update would wait with them. Raised from the trace (passed
+    as the client's ``http_trace``), the refusal reaches :func:`delivery_error` as the
+    ``HTTPException`` it is, code included, before discord.py waits.
+    """
+
+    async def on_request_end(
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        response = params.response
+        if response.status != 429:
+            return
+        try:
+            data = await response.json(content_type=None)
+        except (ValueError, aiohttp.ClientError):
+            return  # not Discord's JSON (a proxy or Cloudflare page): discord.py's to judge
+        if isinstance(data, dict) and data.get("code") == OLD_MESSAGE_EDITS:
+            raise discord.HTTPException(response, data)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def _retry_after(exc: discord.HTTPException) -> float:

@@ -183,6 +183,14 @@ class FakeDiscord:
         # A close code IDENTIFY is answered with instead of READY, as Discord refuses a
         # session: 4004 (authentication failed), 4014 (disallowed intents)...; None: READY.
         self.identify_close_code: int | None = None
+        # Discord caps the edits to messages older than an hour (its number is not
+        # published: "We don't put rate limit details in our documentation", discord-api-docs
+        # #4413); past it an edit is answered 429 with JSON code 30046, as a rate limit
+        # carrying "an error code for some limits" (Rate Limits: Rate Limit Response
+        # Structure). Counted over the last hour of the fake's clock.
+        self.old_message_edits_per_hour = 3
+        self._old_edits: list[float] = []  # clock times of the edits to old messages
+        self._posted_at: dict[str, float] = {}  # message id -> clock time it was posted
         self._lose_posted = 0  # answers of message posts to lose once they posted (see below)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1500000000000000001)
@@ -316,6 +324,9 @@ class FakeDiscord:
             return _drop(request)
         if fault == "slow":
             await asyncio.sleep(self.chaos.delay_s)  # the client has given up by now
+        if status == 429:  # a limit of Discord's own with a JSON code (30046)
+            wait = float(data["retry_after"])
+            return self._json(status, data, {"Retry-After": str(max(1, round(wait)))})
         return self._json(status, data)
 
     def _rate_limited(self, retry_after: float) -> web.Response:
@@ -482,8 +493,28 @@ class FakeDiscord:
         if method == "PATCH":
             if message_id not in self.messages:
                 return 404, {"message": "Unknown Message", "code": 10008}
+            if (wait := self._old_edit_wait(message_id)) is not None:
+                return 429, {
+                    "message": "Maximum number of edits to messages older than 1 hour reached. "
+                    "Try again later",
+                    "code": 30046,
+                    "retry_after": round(wait, 3),
+                    "global": False,
+                }
             return 200, self._message(channel_id, body or {}, message_id)
         return 404, {"message": "404: Not Found", "code": 0}
+
+    def _old_edit_wait(self, message_id: str) -> float | None:
+        """Seconds until an edit of ``message_id`` is under Discord's cap on editing old
+        messages, or None when it is now (the edit then counts towards the cap)."""
+        now = self.clock()
+        if now - self._posted_at.get(message_id, now) <= 3600:
+            return None
+        self._old_edits = [t for t in self._old_edits if now - t < 3600]
+        if len(self._old_edits) >= self.old_message_edits_per_hour:
+            return 3600.0 - (now - self._old_edits[0]) if self._old_edits else 3600.0
+        self._old_edits.append(now)
+        return None
 
     def _message(self, channel_id: str, body: dict[str, Any], edit_id: str | None = None):
         msg = self.messages.get(edit_id or "") or {
@@ -506,6 +537,8 @@ class FakeDiscord:
         }
         if edit_id:
             msg["edited_timestamp"] = _now_iso()
+        else:
+            self._posted_at[msg["id"]] = self.clock()
         for key in ("content", "embeds", "flags", "nonce"):
             if key in body:
                 msg[key] = body[key]
