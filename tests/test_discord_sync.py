@@ -9,9 +9,11 @@ from typing import Any
 import discord
 import pytest
 from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
-from fakes.discord_server import APP_ID, GUILD_ID, FakeDiscord
+from fakes.discord_server import APP_ID, GUILD_ID, SUBCOMMAND, FakeDiscord, invalid_commands
 
 from adapters.discord_chat import sync_commands
+from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.slash import story_group
 from bot.command_specs import SPECS
 
 LEAVES = [
@@ -182,3 +184,99 @@ async def test_storybot_discord_sync_refuses_a_guild_that_is_not_a_server_id(
     assert "argument --guild: not a server ID" in _ours(err), err
     assert "synced" not in out
     assert fake.calls == []  # not even a login
+
+
+def _leaf(**over: Any) -> dict[str, Any]:
+    return {"name": "status", "description": "Status", "type": SUBCOMMAND, **over}
+
+
+def _story(*leaves: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": "story", "description": "Follow a story", "type": 1, "options": list(leaves)}]
+
+
+def _opt(name: str, required: bool = False, **over: Any) -> dict[str, Any]:
+    return {"name": name, "description": "An option", "type": 3, "required": required, **over}
+
+
+@pytest.mark.parametrize(
+    ("commands", "where"),
+    [
+        (_story(_leaf(description="x" * 101)), ["0", "options", "0", "description"]),
+        (_story(_leaf(description="")), ["0", "options", "0", "description"]),
+        (_story(_leaf(name="Status")), ["0", "options", "0", "name"]),
+        (_story(_leaf(name="a" * 33)), ["0", "options", "0", "name"]),
+        (_story(_leaf(name="two words")), ["0", "options", "0", "name"]),
+        (
+            _story(_leaf(options=[_opt("story"), _opt("query", required=True)])),
+            ["0", "options", "0", "options", "1", "required"],
+        ),
+        (
+            _story(_leaf(options=[_opt(f"o{n}") for n in range(26)])),
+            ["0", "options", "0", "options", "_errors"],
+        ),
+        (
+            _story(
+                _leaf(
+                    options=[
+                        _opt("c", choices=[{"name": str(n), "value": str(n)} for n in range(26)])
+                    ]
+                )
+            ),
+            ["0", "options", "0", "options", "0", "choices"],
+        ),
+        (
+            _story(_leaf(options=[_opt("c", choices=[{"name": "n", "value": "v" * 101}])])),
+            ["0", "options", "0", "options", "0", "choices", "0", "value"],
+        ),
+        (
+            _story(
+                *[
+                    _leaf(
+                        name=f"s{n}",
+                        description="d" * 100,
+                        options=[_opt(f"o{m}", description="d" * 100) for m in range(8)],
+                    )
+                    for n in range(10)
+                ]
+            ),
+            ["0", "_errors"],
+        ),
+    ],
+)
+def test_the_fake_refuses_commands_discord_refuses(commands, where) -> None:
+    """Discord refuses a whole bulk overwrite for one invalid command (Application
+    Commands: names, descriptions, 25 options and choices, required options first, 8000
+    characters in all): the fake does too, so a /story tree it accepts Discord accepts."""
+    errors = invalid_commands(commands)
+    for key in where:
+        errors = errors[key]
+    assert errors
+
+
+def test_the_story_tree_is_within_discords_command_limits() -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    tree = discord.app_commands.CommandTree(client)
+    tree.add_command(story_group(_NoInvoker()))
+    payload = [c.to_dict(tree) for c in tree.get_commands()]
+    assert invalid_commands(payload) == {}
+
+
+async def test_a_sync_discord_refuses_registers_nothing_and_says_where(fake: FakeDiscord) -> None:
+    use_endpoints(fake.api_url, fake.gateway_url)  # restored by the fixture
+    client = discord.Client(intents=discord.Intents.none())
+    await client.login(fake.token)
+    try:
+        with pytest.raises(discord.HTTPException) as caught:
+            await client.http.bulk_upsert_global_commands(APP_ID, _story(_leaf(name="Status")))
+    finally:
+        await client.close()
+    assert caught.value.code == 50035 and "0.options.0.name" in str(caught.value)
+    assert fake.commands == {}
+
+
+class _NoInvoker:
+    async def invoke(self, interaction: discord.Interaction, text: str) -> None:
+        raise AssertionError("not invoked")
+
+    def story_names(self) -> list[str]:
+        return []

@@ -135,6 +135,135 @@ def invalid_message(body: dict[str, Any] | None) -> dict[str, Any]:
     return errors
 
 
+# Application commands as Discord checks a bulk overwrite (Application Commands: naming,
+# the command and option structures, and the limits: 25 options a command or subcommand,
+# 25 choices an option, names 1-32 lowercase word characters, descriptions 1-100, choice
+# names 1-100 and string values up to 100, required options before optional ones, and
+# "a maximum of 8000 characters for combined name, description, and value properties for
+# each command, its options (including subcommands and groups), and choices"). One
+# invalid command refuses the whole overwrite: 400 Invalid Form Body, nothing registered.
+COMMANDS_MAX = 100
+COMMAND_OPTIONS_MAX = 25
+COMMAND_CHOICES_MAX = 25
+COMMAND_TEXT_MAX = 8000
+SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
+
+
+def _field_error(code: str, message: str) -> dict[str, Any]:
+    return {"_errors": [{"code": code, "message": message}]}
+
+
+def _bad_length(low: int, high: int) -> dict[str, Any]:
+    return _field_error("BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
+
+
+def _name_ok(name: Any) -> bool:
+    return (
+        isinstance(name, str)
+        and 1 <= len(name) <= 32
+        and all(c.isalnum() or c in "-_'" for c in name)
+        and name == name.lower()
+    )
+
+
+def _command_text(node: dict[str, Any]) -> int:
+    """The characters of names, descriptions and choice names and values under ``node``."""
+    size = len(node.get("name") or "") + len(node.get("description") or "")
+    for choice in node.get("choices") or []:
+        size += len(str(choice.get("name") or "")) + len(str(choice.get("value") or ""))
+    return size + sum(_command_text(o) for o in node.get("options") or [])
+
+
+def _invalid_options(options: list[dict[str, Any]], parent_type: int | None) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    if len(options) > COMMAND_OPTIONS_MAX:
+        errors["_errors"] = [
+            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 25 or fewer in length."}
+        ]
+    names = [o.get("name") for o in options]
+    seen_optional = False
+    for i, option in enumerate(options):
+        wrong = _invalid_node(option)
+        kind = option.get("type")
+        nests = kind in (SUBCOMMAND, SUBCOMMAND_GROUP)
+        if parent_type == SUBCOMMAND_GROUP and kind != SUBCOMMAND:
+            wrong.setdefault("type", _field_error("BASE_TYPE_CHOICES", "Must be a subcommand."))
+        if parent_type == SUBCOMMAND and nests:
+            wrong.setdefault("type", _field_error("BASE_TYPE_CHOICES", "Cannot nest here."))
+        if names.count(option.get("name")) > 1:
+            wrong.setdefault(
+                "name", _field_error("APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Taken.")
+            )
+        if not nests:
+            if option.get("required") and seen_optional:
+                wrong.setdefault(
+                    "required",
+                    _field_error(
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options",
+                    ),
+                )
+            seen_optional = seen_optional or not option.get("required")
+        choices = option.get("choices") or []
+        if len(choices) > COMMAND_CHOICES_MAX:
+            wrong["choices"] = _field_error(
+                "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+            )
+        for n, choice in enumerate(choices):
+            bad: dict[str, Any] = {}
+            if not 1 <= len(str(choice.get("name") or "")) <= 100:
+                bad["name"] = _bad_length(1, 100)
+            if isinstance(choice.get("value"), str) and len(choice["value"]) > 100:
+                bad["value"] = _bad_length(1, 100)
+            if bad:
+                wrong.setdefault("choices", {})[str(n)] = bad
+        if nests:
+            nested = _invalid_options(option.get("options") or [], kind)
+            if nested:
+                wrong["options"] = nested
+        if wrong:
+            errors[str(i)] = wrong
+    return errors
+
+
+def _invalid_node(node: dict[str, Any]) -> dict[str, Any]:
+    wrong: dict[str, Any] = {}
+    if not _name_ok(node.get("name")):
+        wrong["name"] = _field_error("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    if not 1 <= len(node.get("description") or "") <= 100:
+        wrong["description"] = _bad_length(1, 100)
+    return wrong
+
+
+def invalid_commands(commands: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``errors`` of Discord's 400 Invalid Form Body for a bulk overwrite; {} if valid."""
+    errors: dict[str, Any] = {}
+    if len(commands) > COMMANDS_MAX:
+        errors["_errors"] = [
+            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}
+        ]
+    names = [c.get("name") for c in commands]
+    for i, command in enumerate(commands):
+        wrong = _invalid_node(command)
+        if names.count(command.get("name")) > 1:
+            wrong.setdefault(
+                "name", _field_error("APPLICATION_COMMANDS_DUPLICATE_NAME", "Duplicate name")
+            )
+        options = _invalid_options(command.get("options") or [], None)
+        if options:
+            wrong["options"] = options
+        if _command_text(command) > COMMAND_TEXT_MAX:
+            wrong.setdefault("_errors", []).append(
+                {
+                    "code": "APPLICATION_COMMAND_TOO_LARGE",
+                    "message": f"Command exceeds maximum size ({COMMAND_TEXT_MAX})",
+                }
+            )
+        if wrong:
+            errors[str(i)] = wrong
+    return errors
+
+
 def _drop(request: web.Request) -> web.Response:
     """Close the connection without an answer."""
     assert request.transport is not None
@@ -406,6 +535,9 @@ class FakeDiscord:
         if match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", p):
             guild = int(match[2]) if match[2] else None
             if m == "PUT":
+                errors = invalid_commands(call.json or [])
+                if errors:
+                    return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
                 self.commands[guild] = [self._command(c, guild) for c in call.json]
             return 200, self.commands.get(guild, [])
         if match := re.fullmatch(r"/channels/(\d+)(/messages(?:/(\d+))?)?", p):
