@@ -604,3 +604,23 @@ async def test_disallowed_intents_after_start_are_one_line_and_alerts_still_go_o
     lines = adapter_warnings(caplog)
     assert len(lines) == 1 and lines[0].exc_info is None, caplog.text
     assert "close code 4014" in lines[0].getMessage()
+
+
+async def test_an_interaction_that_reached_the_bot_too_late_to_answer_leaves_it_answering_the_next(
+    fake: FakeDiscord, bot, caplog
+) -> None:
+    """Discord forgets an interaction not answered within 3 seconds (10062 Unknown
+    interaction): the bot says so in the log, once, and goes on answering."""
+    issued_at = 1_000_000.0
+    fake.clock = lambda: issued_at
+    late = fake.interaction(["help"])
+    fake.clock = lambda: issued_at + 3.5  # the event reached the bot 3.5 s after Discord sent it
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat.adapter"):
+        await fake.dispatch("INTERACTION_CREATE", late)
+        path = rf"/interactions/{late['id']}/{late['token']}/callback"
+        await fake.wait_for_call("POST", path, count=2)  # the answer, then the apology
+        fake.clock = lambda: issued_at + 10
+        body = await callback(fake, await fake.interact(["help"]))
+    assert body["type"] == 4 and "/story subscribe" in body["data"]["content"]
+    assert not fake.interaction_messages(late["token"])
+    assert caplog.text.count("could not tell the user") == 1

@@ -89,6 +89,8 @@ _MESSAGE_PATHS = (
 # code points (discord-api-docs#1315), as len() does. An embed's url too is held to 2048
 # (Discord's answer to a longer one: embeds.0.url "Must be 2048 or fewer in length.").
 CONTENT_MAX = 2000
+INTERACTION_ANSWER_S = 3.0  # an interaction is answered (or deferred) within 3 seconds
+INTERACTION_TOKEN_S = 15 * 60.0  # its token takes follow-ups and edits for 15 minutes
 EMBED_LIMITS = {"title": 256, "description": 4096, "url": 2048}
 EMBED_TOTAL_MAX = 6000
 
@@ -320,6 +322,12 @@ class FakeDiscord:
         self.old_message_edits_per_hour = 3
         self._old_edits: list[float] = []  # clock times of the edits to old messages
         self._posted_at: dict[str, float] = {}  # message id -> clock time it was posted
+        # Interaction tokens: when each was issued (the fake's clock) and which were
+        # answered. Discord: "Interaction tokens are valid for 15 minutes ... but you must
+        # send an initial response within 3 seconds of receiving the event" (Receiving and
+        # Responding); an interaction is answered once.
+        self._issued: dict[str, float] = {}
+        self._answered: set[str] = set()
         self._lose_posted = 0  # answers of message posts to lose once they posted (see below)
         self._failures: list[Failure] = []
         self._ids = itertools.count(1500000000000000001)
@@ -555,6 +563,12 @@ class FakeDiscord:
         self, method: str, token: str, message: str | None, body: dict[str, Any]
     ) -> tuple[int, Any]:
         """An interaction's follow-ups and original response, addressed by its token."""
+        issued = self._issued.get(token)
+        if issued is not None and self.clock() - issued > INTERACTION_TOKEN_S:
+            return 401, {"message": "Invalid Webhook Token", "code": 50027}
+        if issued is not None and token not in self._answered:
+            # nothing to follow up before the interaction is answered (or deferred)
+            return 404, {"message": "Unknown Webhook", "code": 10015}
         original = self._originals.get(token)
         followups = self._followups.setdefault(token, [])
         if message is None:
@@ -679,6 +693,13 @@ class FakeDiscord:
         return msg
 
     def _callback(self, interaction_id: str, call: Call) -> tuple[int, Any]:
+        token = call.path.split("/")[3]
+        if token in self._answered:
+            return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
+        issued = self._issued.get(token)
+        if issued is not None and self.clock() - issued > INTERACTION_ANSWER_S:
+            return 404, {"message": "Unknown interaction", "code": 10062}
+        self._answered.add(token)
         body = call.json or {}
         self.callbacks.append(body)
         data = body.get("data") or {}
@@ -915,11 +936,13 @@ class FakeDiscord:
             is_leaf = depth == len(path) - 1
             nested = [{"name": name, "type": 1 if is_leaf else 2, "options": nested}]
         user = self.user(user_id)
+        token = f"tok{next(self._ids)}"
+        self._issued[token] = self.clock()
         payload: dict[str, Any] = {
             "id": str(next(self._ids)),
             "application_id": str(APP_ID),
             "type": 4 if focused else 2,
-            "token": f"tok{next(self._ids)}",
+            "token": token,
             "version": 1,
             "data": {"id": str(next(self._ids)), "name": "story", "type": 1, "options": nested},
             "app_permissions": str((1 << 53) - 1),
