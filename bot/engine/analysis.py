@@ -14,7 +14,7 @@ from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.summary import citable
 from bot.engine.termstats import Vector, tf_vector, unit
-from bot.engine.text import clean_body, split_sentences, term_counts, url_slug
+from bot.engine.text import clean_body, item_language, split_sentences, term_counts, url_slug
 from bot.model import has_body
 
 
@@ -42,16 +42,17 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     Returns:
         The analysis.
     """
-    counts, entities = term_counts(
-        title, _with_slug(text, url, config), title_weight=config.title_weight
-    )
+    body = _with_slug(text, url, config)
+    language = item_language(title, body)
+    counts, entities = term_counts(title, body, title_weight=config.title_weight, language=language)
     tf = tf_vector(counts)
     fp = fingerprint(title, text, url, config.minhash_bins)
     headline_only = _is_headline_only(text)
     if headline_only:
         title_tf = tf
     else:
-        t_counts, _ = term_counts(title, "", title_weight=1)
+        # the headline read in the whole item's language (a few words could not tell it)
+        t_counts, _ = term_counts(title, "", title_weight=1, language=language)
         title_tf = tf_vector(t_counts)
     return Analysis(tf, unit(tf), frozenset(entities), fp, headline_only, title_tf)
 
@@ -86,7 +87,8 @@ def lead_vector(title: str, text: str) -> Vector:
     first = (
         citable(split_sentences(clean_body(text)), datelines=False)[:1] if has_body(text) else []
     )
-    counts, _ = term_counts(title, " ".join(first), title_weight=1)
+    language = item_language(title, text)
+    counts, _ = term_counts(title, " ".join(first), title_weight=1, language=language)
     return unit(tf_vector(counts))
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from bot.engine.furniture import strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
-from bot.engine.text import is_title_case, split_sentences, tokens
+from bot.engine.text import is_title_case, language_of, split_sentences, tokens
 from bot.model import Citation
 
 _NOVELTY_PENALTY = 0.7
@@ -107,7 +107,7 @@ def worth_citing(sentence: str) -> bool:
 
 def _vec(sentence: str, df: DocFreq) -> Vector:
     tf: dict[str, int] = {}
-    for t in tokens(sentence):
+    for t in tokens(sentence, language_of(sentence)):
         tf[t] = tf.get(t, 0) + 1
     return {t: v * max(df.idf(t), 0.0) for t, v in tf_vector(tf).items()}
 

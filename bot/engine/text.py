@@ -37,6 +37,7 @@ from collections import Counter
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
+from bot.engine.languages import ELIDED, ENGLISH_MARKERS, MARKERS, STOPWORDS_BY_LANGUAGE
 from bot.engine.stopwords import STOPWORDS
 from bot.textnorm import CACHED_WORD_MAX, WORD_CACHE, split_unspaced, strip_marks
 
@@ -162,17 +163,100 @@ def find_words(text: str) -> list[str]:
     return _WORD.findall(_fold(text))
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, language: str = "en") -> list[str]:
     """Return the stemmed, stop-word-free terms of ``text`` in order.
 
     Args:
         text: Any text.
+        language: The text's language as :func:`language_of` tells it: besides the
+            English stop words, a German, Spanish or French text loses its own function
+            words (:mod:`bot.engine.languages`).
 
     Returns:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
     term = _term
-    return [t for t in map(term, _real_words(find_words(text))) if t is not None]
+    words = _real_words(find_words(text))
+    if language != "en":
+        words = _without_function_words(words, language)
+    return [t for t in map(term, words) if t is not None]
+
+
+# the text language_of reads: an item's headline and the start of its body
+_LANGUAGE_SAMPLE = 1000
+# function words of another language an item needs (and more than it has English ones):
+# an article has dozens; a line of Spanish page furniture under an English report
+# ("Para ver más de ... en Facebook, inicia sesión o crea una cuenta") has three
+_LANGUAGE_MIN_HITS = 4
+
+
+# each marker word's language (bot.engine.languages): "en" for the English ones
+_MARKER_LANGUAGE = {w: lang for lang, words in MARKERS.items() for w in words} | dict.fromkeys(
+    ENGLISH_MARKERS, "en"
+)
+
+
+def language_of(text: str) -> str:
+    """The language of ``text`` as far as its stop words go: "de", "es", "fr" or "en".
+
+    Counted from the function words of its first ``_LANGUAGE_SAMPLE`` characters (but
+    those written in capitals: "EST" is a time zone, not French "est"): a
+    language is told when at least ``_LANGUAGE_MIN_HITS`` of its words are there and
+    more than of the English ones (:data:`bot.engine.languages.MARKERS`). Anything else,
+    English or a language without a list, is "en": read as the engine always read it.
+
+    Args:
+        text: An item's headline and body (or any part of them).
+
+    Returns:
+        A language code.
+    """
+    # a language per marker word, counted in one pass (the lookups in C)
+    found = Counter(
+        map(
+            _MARKER_LANGUAGE.get,
+            [
+                w.lower()
+                for w in find_words(text[:_LANGUAGE_SAMPLE])
+                if len(w) < 2 or not w.isupper()
+            ],
+        )
+    )
+    english = found.get("en", 0)
+    best, n = "en", 0
+    for lang in MARKERS:  # the first of equals, in MARKERS' order
+        if found.get(lang, 0) > n:
+            best, n = lang, found[lang]
+    return best if n >= _LANGUAGE_MIN_HITS and n > english else "en"
+
+
+def item_language(title: str, text: str) -> str:
+    """The language of an item (:func:`language_of` of its headline and body).
+
+    One function for every reading of an item (its terms, its headline's, its lead's),
+    so that all of them read it in the same language.
+    """
+    return language_of(f"{title}\n{text}")
+
+
+def _unelided(word: str, language: str) -> str:
+    # "l'incendie" -> "incendie", "qu'il" -> "il" (see bot.engine.languages.ELIDED)
+    prefixes = ELIDED.get(language)
+    if prefixes:
+        head, sep, rest = word.replace("’", "'").partition("'")
+        if sep and rest and head.lower() in prefixes:
+            return rest
+    return word
+
+
+def _without_function_words(words: list[str], language: str) -> list[str]:
+    stop = STOPWORDS_BY_LANGUAGE.get(language, frozenset())
+    out = []
+    for w in words:
+        w = _unelided(w, language)
+        if w.lower() not in stop:
+            out.append(w)
+    return out
 
 
 def _real_words(words: list[str]) -> list[str]:
@@ -198,16 +282,20 @@ def _term(raw: str) -> str | None:
     return None if st in STOPWORDS else st
 
 
-def is_title_case(title: str) -> bool:
+def is_title_case(title: str, language: str = "en") -> bool:
     """Whether a headline capitalises (nearly) every word, hiding which are names.
 
     Args:
         title: A headline.
+        language: Its language (:func:`language_of`): its function words are left out.
 
     Returns:
         True when most non-stop words of the headline start with a capital.
     """
-    words = [w for w in find_words(title) if not _is_number(w) and w.lower() not in STOPWORDS]
+    found = find_words(title)
+    if language != "en":
+        found = _without_function_words(found, language)
+    words = [w for w in found if not _is_number(w) and w.lower() not in STOPWORDS]
     if len(words) < 3:
         return True
     caps = sum(1 for w in words if w[0].isupper())
@@ -215,7 +303,7 @@ def is_title_case(title: str) -> bool:
 
 
 def capitalised(
-    text: str, *, skip_first: bool = True, skip_capitals: bool = True
+    text: str, *, skip_first: bool = True, skip_capitals: bool = True, language: str = "en"
 ) -> tuple[set[str], list[str]]:
     """Find entity-like terms and capitalised phrases in running text.
 
@@ -231,6 +319,9 @@ def capitalised(
         text: Running text (one or more sentences).
         skip_first: Ignore a lone capitalised word at a sentence start.
         skip_capitals: Ignore sentences most of whose words are written in capitals.
+        language: The text's language (:func:`language_of`): a German, Spanish or
+            French function word ("Die", "El", "Le") is no part of a name, as an English
+            one is not.
 
     Returns:
         ``(entity_terms, phrases)``: stemmed terms seen capitalised mid-sentence, and
@@ -243,8 +334,11 @@ def capitalised(
     word_pattern = _WORD_ASCII if ascii_letters else _WORD
     if not ascii_letters:
         text = _fold(text)
+    stop = STOPWORDS_BY_LANGUAGE.get(language, frozenset())
     for sentence in _sentences(text, ascii_letters):
         words = word_pattern.findall(sentence)
+        if stop:
+            words = [_unelided(w, language) for w in words]
         if skip_capitals and _in_capitals(words):
             continue
         run: list[str] = []
@@ -255,6 +349,7 @@ def capitalised(
                 and w[0].isupper()
                 and len(w) <= CACHED_WORD_MAX  # no name: see _real_words
                 and w.lower() not in STOPWORDS
+                and w.lower() not in stop
             )
             if cap:
                 if not run:
@@ -434,27 +529,33 @@ def clean_body(text: str) -> str:
     return "\n".join(kept) if kept else text
 
 
-def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counter[str], set[str]]:
+def term_counts(
+    title: str, text: str, *, title_weight: int = 2, language: str | None = None
+) -> tuple[Counter[str], set[str]]:
     """Count terms of an item, counting headline terms ``title_weight`` times.
 
     Args:
         title: The headline (outlet suffix is removed here).
         text: The body; may be empty.
         title_weight: How many times a headline term counts.
+        language: The item's language (:func:`language_of`); told from the headline
+            and body when None. A caller counting part of an item (its headline alone)
+            passes the whole item's, which a few words could not tell.
 
     Returns:
         ``(counts, entities)``: term counts including capitalised phrases, and the set of
         entity-like terms (mid-sentence capitals, phrases, numbers).
     """
+    lang = item_language(title, text) if language is None else language
     title = strip_outlet_suffix(title)
     text = clean_body(text)
     counts: Counter[str] = Counter()
-    for t in tokens(title):
+    for t in tokens(title, lang):
         counts[t] += title_weight
-    counts.update(tokens(text))  # one each, in order (Counter's C loop)
-    ents, phrases = capitalised(text)
-    if not is_title_case(title):
-        t_ents, t_phr = capitalised(title, skip_first=True)
+    counts.update(tokens(text, lang))  # one each, in order (Counter's C loop)
+    ents, phrases = capitalised(text, language=lang)
+    if not is_title_case(title, lang):
+        t_ents, t_phr = capitalised(title, skip_first=True, language=lang)
         ents |= t_ents
         phrases += t_phr
         for p in t_phr:
@@ -462,7 +563,7 @@ def term_counts(title: str, text: str, *, title_weight: int = 2) -> tuple[Counte
     elif not text:
         # headline only and title-cased: runs of capitals still make phrases
         # (a headline in capitals too: it is title-cased in the same way)
-        _, t_phr = capitalised(title, skip_first=False, skip_capitals=False)
+        _, t_phr = capitalised(title, skip_first=False, skip_capitals=False, language=lang)
         phrases += t_phr
         for p in t_phr:
             counts[p] += title_weight - 1

@@ -1,0 +1,200 @@
+"""A story in German or Spanish, followed on a stream that is mostly English.
+
+A Berlin or Madrid newsroom's feeds are English wires next to a few in its own language,
+so the stream's statistics are English: "der", "und", "que" and "los" are rare there and
+weighed like names. Before these tests a Spanish story's profile held "el", "de", "que"
+and "la" among its strongest terms, and unrelated Spanish news (a football match, the
+pension reform) scored on-topic through them. Now an item in German, Spanish or French
+loses that language's function words as an English item loses "the", and an English
+item is read exactly as before.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine import Engine, EngineDoc
+from bot.engine.text import item_language, language_of, term_counts, tokens
+from bot.model import SeedDoc, Story
+from tests.mixed_language_news import DE_OTHER, DE_STORY, ES_OTHER, ES_STORY
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+# English wire news on other subjects: what most of the stream is
+_EN_BACKGROUND = (
+    (
+        "Fed holds interest rates steady",
+        "The Federal Reserve kept its benchmark interest rate unchanged on Wednesday and "
+        "signalled that it expects to cut rates later this year if inflation keeps easing, "
+        "the central bank said in a statement.",
+    ),
+    (
+        "Storm knocks out power to thousands in Texas",
+        "A powerful storm swept across north Texas overnight, knocking out power to more "
+        "than 200,000 homes and businesses. The utility said crews were working to restore "
+        "service by the weekend.",
+    ),
+    (
+        "Apple unveils new iPhone with faster chip",
+        "Apple on Tuesday unveiled a new iPhone with a faster chip and a better camera, and "
+        "said the phone would go on sale next week at the same price as last year's model.",
+    ),
+    (
+        "Police arrest suspect in Chicago shooting",
+        "Chicago police have arrested a 24-year-old man in connection with a shooting that "
+        "left two people wounded on the city's South Side, a police spokesman said.",
+    ),
+    (
+        "UN warns of famine in Sudan",
+        "The United Nations warned that parts of Sudan are on the brink of famine after "
+        "months of fighting, and appealed to donors for $2 billion in emergency aid.",
+    ),
+    (
+        "Oil prices rise after OPEC cuts output",
+        "Oil prices rose more than 2% on Monday after OPEC and its allies agreed to extend "
+        "production cuts into next year, traders said.",
+    ),
+    (
+        "Manchester City beat Arsenal to go top",
+        "Manchester City beat Arsenal 2-1 at the Etihad Stadium on Sunday to move to the "
+        "top of the Premier League table, with Erling Haaland scoring twice.",
+    ),
+    (
+        "Wildfire forces evacuations in California",
+        "A fast-moving wildfire in Southern California forced thousands of residents to "
+        "flee their homes on Friday as strong winds drove the flames toward the suburbs.",
+    ),
+    (
+        "Senate passes defence spending bill",
+        "The US Senate passed an $850 billion defence spending bill late on Thursday, "
+        "sending the measure to the House of Representatives for a final vote.",
+    ),
+    (
+        "Boeing delays delivery of new jets",
+        "Boeing said it would delay deliveries of its newest jets by several months because "
+        "of problems with parts from a supplier, sending its shares lower.",
+    ),
+    (
+        "Japan's economy shrinks in third quarter",
+        "Japan's economy shrank at an annualised rate of 2.1% in the third quarter as "
+        "consumer spending weakened, government data showed on Wednesday.",
+    ),
+    (
+        "Measles cases rise in Europe, WHO says",
+        "Measles cases in Europe rose sharply last year, the World Health Organization said, "
+        "urging parents to make sure their children are vaccinated.",
+    ),
+)
+
+
+def _doc(i: int, title: str, text: str) -> EngineDoc:
+    t = T0 + timedelta(days=1, minutes=i)
+    return EngineDoc(i, title, text, f"https://news.example.com/{i}", "news.example.com", t, t)
+
+
+def _engine(story: tuple[tuple[str, str], ...]) -> Engine:
+    """An engine that read English news, tracking a story from its first four reports."""
+    e = Engine()
+    for i, (title, text) in enumerate(_EN_BACKGROUND):
+        e.observe(_doc(1000 + i, title, text))
+    seeds = tuple(
+        SeedDoc(title, text, f"https://x.example.com/seed/{i}", T0)
+        for i, (title, text) in enumerate(story[:4])
+    )
+    e.track(Story(1, "story", seeds[0].title, seeds, T0))
+    return e
+
+
+@pytest.mark.parametrize(("story", "other"), [(DE_STORY, DE_OTHER), (ES_STORY, ES_OTHER)])
+def test_unrelated_news_in_the_storys_language_stays_off_topic(
+    story: tuple[tuple[str, str], ...], other: tuple[tuple[str, str], ...]
+) -> None:
+    e = _engine(story)
+    accepted = []
+    for i, (title, text) in enumerate(other):
+        (v,) = e.judge(_doc(i, title, text))
+        if v.judgement.on_topic:
+            accepted.append((title, v.judgement.reason["matched_terms"]))
+    assert accepted == []
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        pytest.param(
+            DE_STORY,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="two German reports score just under the threshold (0.090, 0.098): "
+                "the stemmer is English, so 'Brücke'/'Brücken' and 'Einsturz'/'Einsturzes' "
+                "are different terms, and compounds ('Spannstähle', 'Neubau') share nothing; "
+                "before, 'der' and 'die' lifted every German item, these and unrelated ones",
+            ),
+        ),
+        ES_STORY,
+    ],
+)
+def test_later_reports_of_a_german_or_spanish_story_are_on_topic(
+    story: tuple[tuple[str, str], ...],
+) -> None:
+    e = _engine(story)
+    missed = []
+    for i, (title, text) in enumerate(story[4:]):
+        (v,) = e.judge(_doc(i, title, text))
+        if not v.judgement.on_topic:
+            missed.append(title)
+        # what matched is the story's own words, not "der" and "que"
+        assert not set(v.judgement.reason["matched_terms"]) & {"der", "die", "el", "de", "que"}
+    assert missed == []
+
+
+def test_the_language_of_an_item_is_told_from_its_function_words() -> None:
+    assert item_language(*DE_STORY[0]) == "de"
+    assert item_language(*ES_STORY[0]) == "es"
+    assert (
+        language_of("L'incendie de Notre-Dame est maîtrisé, selon les pompiers qui sont sur place.")
+        == "fr"
+    )
+    # English, with Spanish and French names and English words that are German ones
+    for text in (
+        "Los Angeles police say two die in El Paso crash as war of words escalates.",
+        "Mayor Bill de Blasio met Juan de la Cruz of the Los Angeles Dodgers.",
+        "Lake Effect Snow Warning issued January 11 at 6:51PM EST expiring at 4:00AM EST "
+        "in effect for: Erie. Advisory issued at 3:19PM EST. Watch until 10PM EST.",
+        "Carolabrücke in Dresden teilweise eingestürzt",  # a few words tell nothing
+    ):
+        assert language_of(text) == "en", text
+
+
+def test_an_english_item_keeps_its_words_and_a_foreign_one_drops_its_function_words() -> None:
+    assert tokens("Two die as war fears grow, son says") == [
+        "two",
+        "die",
+        "war",
+        "fear",
+        "grow",
+        "son",
+    ]
+    counts, _ = term_counts(*DE_STORY[0])
+    assert {"carolabrucke", "dresden", "elbe"} <= set(counts)
+    assert not {"der", "die", "in", "ist", "des", "auf"} & set(counts)
+    counts, entities = term_counts(*ES_STORY[0])
+    assert {"tenerife", "incendio", "forestal"} <= set(counts)
+    assert not {"el", "de", "la", "que", "por", "un"} & set(counts)
+    # "El Gobierno de Canarias" names the Gobierno and Canarias, not a phrase "el_gobierno"
+    assert "el_gobierno" not in entities and "gobierno_de" not in entities
+
+
+def test_french_elided_articles_are_not_part_of_the_word() -> None:
+    text = "L'incendie de l'usine est maîtrisé. Selon les pompiers, l'incendie a duré la nuit."
+    assert tokens(text, "fr") == [
+        "incendie",
+        "usine",
+        "maitrise",
+        "pompier",
+        "incendie",
+        "dure",
+        "nuit",
+    ]
