@@ -184,7 +184,7 @@ def tokens(text: str, language: str = "en") -> list[str]:
 
 # the text language_of reads: an item's headline and the start of its body
 _LANGUAGE_SAMPLE = 1000
-# function words of another language an item needs (and more than it has English ones):
+# different function words of another language an item needs (and more than English ones):
 # an article has dozens; a line of Spanish page furniture under an English report
 # ("Para ver más de ... en Facebook, inicia sesión o crea una cuenta") has three
 _LANGUAGE_MIN_HITS = 4
@@ -201,9 +201,11 @@ def language_of(text: str) -> str:
 
     Counted from the function words of its first ``_LANGUAGE_SAMPLE`` characters (but
     those written in capitals: "EST" is a time zone, not French "est"): a
-    language is told when at least ``_LANGUAGE_MIN_HITS`` of its words are there and
-    more than of the English ones (:data:`bot.engine.languages.MARKERS`). Anything else,
-    English or a language without a list, is "en": read as the engine always read it.
+    language is told when at least ``_LANGUAGE_MIN_HITS`` different words of it are there
+    and more than of the English ones (:data:`bot.engine.languages.MARKERS`). Different
+    words: an English headline read with its link's slug holds "Punta del Este" twice,
+    four Spanish words but two different ones. Anything else, English or a language
+    without a list, is "en": read as the engine always read it.
 
     Args:
         text: An item's headline and body (or any part of them).
@@ -211,15 +213,15 @@ def language_of(text: str) -> str:
     Returns:
         A language code.
     """
-    # a language per marker word, counted in one pass (the lookups in C)
+    # a language per different marker word, counted in one pass (the lookups in C)
     found = Counter(
         map(
             _MARKER_LANGUAGE.get,
-            [
+            {
                 w.lower()
                 for w in find_words(text[:_LANGUAGE_SAMPLE])
                 if len(w) < 2 or not w.isupper()
-            ],
+            },
         )
     )
     english = found.get("en", 0)
