@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -380,6 +381,90 @@ async def test_story_names_are_autocompleted(fake: FakeDiscord, bot, app, clock)
     app.store.add_story("chips-act", "Chips Act", [SeedDoc("Chips", "text")], clock.now())
     body = await callback(fake, await fake.interact(["status"], {"story": "pen"}, focused="story"))
     assert body == {"type": 8, "data": {"choices": [{"name": "pentagon", "value": "pentagon"}]}}
+
+
+class SlowStories:
+    """The real store, whose story list waits for the test to release it (a PostgreSQL
+    under load, an SQLite file locked by a writer), at most ``hold_s`` seconds."""
+
+    def __init__(self, store: SqlStore, hold_s: float) -> None:
+        self._store = store
+        self._hold_s = hold_s
+        self.release = threading.Event()
+        self.reads = 0
+
+    def list_stories(self) -> Any:
+        self.reads += 1
+        self.release.wait(self._hold_s)
+        return self._store.list_stories()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+async def test_autocomplete_on_a_slow_database_holds_up_no_other_interaction(
+    fake: FakeDiscord, app, clock
+) -> None:
+    """Autocomplete read the story names on the event loop: while the database was slow,
+    no other interaction was answered (nor the gateway heartbeat), past Discord's 3 s."""
+    slow = SlowStories(app.store, hold_s=3.0)
+    adapter = DiscordAdapter(
+        app.settings.discord.token,
+        Commands(slow, clock),  # type: ignore[arg-type]
+        api_url=app.settings.discord.api_url,
+        gateway_url=app.settings.discord.gateway_url,
+        ready_timeout_s=0.01,
+    )
+    await adapter.start()
+    try:
+        typed = await fake.interact(["status"], {"story": "pen"}, focused="story")
+        answered = await callback(fake, await fake.interact(["help"]))
+        assert "storybot follows developing news stories" in answered["data"]["content"]
+        # answered while the names were still being read, not after
+        assert not fake.calls_to("POST", rf"/interactions/{typed['id']}/.*")
+        slow.release.set()
+        body = await callback(fake, typed)
+        assert body["data"]["choices"] == [{"name": "pentagon", "value": "pentagon"}]
+    finally:
+        slow.release.set()
+        await adapter.stop()
+
+
+async def test_autocomplete_answers_in_time_when_the_names_are_slower_than_its_window(
+    fake: FakeDiscord, app, clock
+) -> None:
+    """Autocomplete cannot be deferred: names the database is too slow to give within the
+    window are answered with the last ones read (none yet: no choices), and the read
+    goes on once for the next keystrokes instead of once a keystroke."""
+    slow = SlowStories(app.store, hold_s=3.0)
+    adapter = DiscordAdapter(
+        app.settings.discord.token,
+        Commands(slow, clock),  # type: ignore[arg-type]
+        api_url=app.settings.discord.api_url,
+        gateway_url=app.settings.discord.gateway_url,
+        ready_timeout_s=0.01,
+        names_wait_s=0.2,
+    )
+    await adapter.start()
+    try:
+        first = await callback(
+            fake, await fake.interact(["status"], {"story": "p"}, focused="story")
+        )
+        second = await callback(
+            fake, await fake.interact(["status"], {"story": "pe"}, focused="story")
+        )
+        assert first["data"]["choices"] == second["data"]["choices"] == []
+        assert slow.reads == 1  # the second keystroke waited for the same read
+        slow.release.set()
+        # once the read is done, its names are there for the next keystroke
+        slow.release = threading.Event()  # the next read is slow again: the last names
+        third = await callback(
+            fake, await fake.interact(["status"], {"story": "pen"}, focused="story")
+        )
+        assert third["data"]["choices"] == [{"name": "pentagon", "value": "pentagon"}]
+    finally:
+        slow.release.set()
+        await adapter.stop()
 
 
 async def test_the_app_builds_the_discord_adapter_from_the_environment(

@@ -278,5 +278,5 @@ class _NoInvoker:
     async def invoke(self, interaction: discord.Interaction, text: str) -> None:
         raise AssertionError("not invoked")
 
-    def story_names(self) -> list[str]:
+    async def story_names(self) -> list[str]:
         return []

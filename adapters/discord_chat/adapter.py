@@ -31,6 +31,7 @@ from adapters.discord_chat.render import (
     reply_messages,
 )
 from adapters.discord_chat.slash import story_group
+from adapters.discord_chat.story_names import StoryNames
 from bot.duration import duration
 from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
@@ -166,6 +167,9 @@ class DiscordAdapter:
             of its own, so a Discord that accepts the connection and never answers would
             hold the delivery worker for minutes; the timeout makes it a transient failure
             (the enforced nonce keeps a retried post from appearing twice).
+        names_wait_s: How long autocomplete waits for the story names before offering the
+            last ones read (a slow database): Discord allows 3 seconds, and autocomplete
+            cannot be deferred.
     """
 
     platform = "discord"
@@ -186,6 +190,7 @@ class DiscordAdapter:
         ready_timeout_s: float = 2.0,
         start_timeout_s: float = 60.0,
         request_timeout_s: float = 30.0,
+        names_wait_s: float = 1.5,
     ) -> None:
         if admin_policy not in ADMIN_POLICIES:
             raise ConfigError(
@@ -203,6 +208,7 @@ class DiscordAdapter:
         self._request_timeout_s = request_timeout_s
         self._max_ratelimit_wait_s = max_ratelimit_wait_s
         self._ready_timeout_s = ready_timeout_s
+        self._story_names = StoryNames(commands.story_names, names_wait_s)
         self._new_client()
         self._login_lock = asyncio.Lock()
         self._gateway_task: asyncio.Task[None] | None = None
@@ -408,9 +414,9 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ commands
 
-    def story_names(self) -> list[str]:
-        """Story names for autocomplete (from the command handler)."""
-        return self._commands.story_names()
+    async def story_names(self) -> list[str]:
+        """Story names for autocomplete, read in a thread (see :class:`StoryNames`)."""
+        return await self._story_names.get()
 
     def request_for(self, interaction: discord.Interaction, text: str) -> CommandRequest:
         """The neutral request for an interaction that asked for ``text``."""

@@ -27,7 +27,7 @@ class Invoker(Protocol):
         """Answer ``interaction`` with the reply to ``text`` (visible as the reply says)."""
         ...
 
-    def story_names(self) -> list[str]:
+    async def story_names(self) -> list[str]:
         """Story names for autocomplete."""
         ...
 
@@ -54,7 +54,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def complete_story(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return story_choices(invoker.story_names(), current)
+        return story_choices(await invoker.story_names(), current)
 
     async def run(interaction: discord.Interaction, text: str) -> None:
         await invoker.invoke(interaction, text)

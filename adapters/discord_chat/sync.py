@@ -23,7 +23,7 @@ class _Unused:
     async def invoke(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(Reply(text="storybot is not running.").text)
 
-    def story_names(self) -> list[str]:
+    async def story_names(self) -> list[str]:
         return []
 
 
