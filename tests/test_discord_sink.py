@@ -10,6 +10,7 @@ import discord
 import pytest
 from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
 from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
+from faults import Chaos
 
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
@@ -119,6 +120,59 @@ async def test_a_short_rate_limit_is_waited_out_by_discord_py(fake: FakeDiscord,
     fake.rate_limit_next(1, retry_after=0.01, path=MESSAGES)
     assert await sink.post(CHANNEL, alert(), idempotency_key="k")
     assert len(fake.calls_to("POST", MESSAGES)) == 2
+
+
+@pytest.mark.parametrize("path", [MESSAGES, rf"{MESSAGES}/\d+"])
+async def test_a_rate_limit_waited_out_does_not_count_against_the_request_timeout(
+    fake: FakeDiscord, sqlite_url: str, clock, path: str
+) -> None:
+    """discord.py waits out a 429 shorter than max_ratelimit_wait_s inside the send; the
+    request timeout (as long, 30 s) counted that wait, so a rate limit of nearly 30 s
+    was reported as "Discord unreachable" instead of being waited out and delivered.
+    Here at a smaller scale: a 0.2 s request timeout, a 0.4 s rate limit."""
+    store = open_store(sqlite_url)
+    adapter = DiscordAdapter(
+        fake.token,
+        Commands(store, clock),
+        api_url=fake.api_url,
+        gateway_url=fake.gateway_url,
+        request_timeout_s=0.2,
+    )
+    try:
+        message_id = await adapter.post(CHANNEL, alert(), idempotency_key="k")
+        method = "POST" if path == MESSAGES else "PATCH"
+        before = len(fake.calls_to(method, path))
+        fake.rate_limit_next(1, retry_after=0.4, path=path)
+        if path == MESSAGES:
+            second = await adapter.post(CHANNEL, alert("second"), idempotency_key="k2")
+            assert fake.messages[second]["embeds"][0]["title"] == "second"
+        else:
+            await adapter.edit(CHANNEL, message_id, alert("updated"))
+            assert fake.messages[message_id]["embeds"][0]["title"] == "updated"
+        assert len(fake.calls_to(method, path)) - before == 2  # the 429, then the retry
+    finally:
+        await adapter.stop()
+        store.close()
+
+
+async def test_a_discord_that_does_not_answer_still_times_out(
+    fake: FakeDiscord, sqlite_url: str, clock
+) -> None:
+    fake.chaos = Chaos(seed=1, slow=1.0, delay_s=0.6)  # every post answered late
+    store = open_store(sqlite_url)
+    adapter = DiscordAdapter(
+        fake.token,
+        Commands(store, clock),
+        api_url=fake.api_url,
+        gateway_url=fake.gateway_url,
+        request_timeout_s=0.2,
+    )
+    try:
+        with pytest.raises(TransientDeliveryError, match="unreachable"):
+            await adapter.post(CHANNEL, alert(), idempotency_key="k")
+    finally:
+        await adapter.stop()
+        store.close()
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from adapters.discord_chat.render import (
 )
 from adapters.discord_chat.slash import story_group
 from adapters.discord_chat.story_names import StoryNames
+from adapters.discord_chat.timeouts import count_rate_limit_waits, within
 from bot.duration import duration
 from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, TransientDeliveryError
 from bot.model import CommandRequest, OutboundMessage, Reply, Target
@@ -163,10 +164,12 @@ class DiscordAdapter:
         ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
             ``guild_ready_timeout``).
         start_timeout_s: How long ``start`` waits for the gateway to be ready.
-        request_timeout_s: How long one post or edit may take. discord.py sets no timeout
-            of its own, so a Discord that accepts the connection and never answers would
-            hold the delivery worker for minutes; the timeout makes it a transient failure
-            (the enforced nonce keeps a retried post from appearing twice).
+        request_timeout_s: How long one post or edit may take, not counting the rate-limit
+            waits Discord asks for during it (up to ``max_ratelimit_wait_s`` each, see
+            ``timeouts.py``). discord.py sets no timeout of its own, so a Discord that
+            accepts the connection and never answers would hold the delivery worker for
+            minutes; the timeout makes it a transient failure (the enforced nonce keeps a
+            retried post from appearing twice).
         names_wait_s: How long autocomplete waits for the story names before offering the
             last ones read (a slow database): Discord allows 3 seconds, and autocomplete
             cannot be deferred.
@@ -230,7 +233,7 @@ class DiscordAdapter:
             allowed_mentions=no_mentions(),
             max_ratelimit_timeout=self._max_ratelimit_wait_s,
             guild_ready_timeout=self._ready_timeout_s,
-            http_trace=old_edit_refusals(),
+            http_trace=count_rate_limit_waits(old_edit_refusals()),
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(story_group(self))
@@ -358,7 +361,7 @@ class DiscordAdapter:
         for n in range(REPOST_NONCES):
             nonce = nonce_for(idempotency_key if n == 0 else f"{idempotency_key}#{n}")
             try:
-                sent = await asyncio.wait_for(send(nonce), self._request_timeout_s)
+                sent = await within(send(nonce), self._request_timeout_s)
             except discord.NotFound as exc:
                 if exc.code != UNKNOWN_MESSAGE:
                     raise delivery_error(exc) from exc
@@ -401,7 +404,7 @@ class DiscordAdapter:
             await channel.get_partial_message(snowflake).edit(**message_kwargs(message))
 
         try:
-            await asyncio.wait_for(update(), self._request_timeout_s)
+            await within(update(), self._request_timeout_s)
         except Exception as exc:
             raise delivery_error(exc) from exc
 
