@@ -158,7 +158,10 @@ class DiscordAdapter:
         gateway_url: Gateway websocket URL (``STORYBOT_DISCORD_GATEWAY_URL``); ``None``
             keeps Discord's.
         defer_after_s: Answer directly if the command is done within this time, otherwise
-            defer ("thinking...") and follow up; 0 always defers. Discord allows 3 seconds.
+            defer ("thinking...") and follow up; 0 always defers. Discord wants the first
+            answer "within 3 seconds of receiving the event", or the token is invalidated;
+            the rest of the 3 s is for the event's way over the gateway, a busy event loop
+            and the defer's own round trip (at 2 s, a slow gateway or loop lost commands).
         max_ratelimit_wait_s: discord.py waits out shorter rate limits itself; longer ones
             raise ``RateLimited`` so the delivery worker reschedules. Discord asks for >= 30.
         ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
@@ -188,7 +191,7 @@ class DiscordAdapter:
         api_url: str | None = None,
         gateway_url: str | None = None,
         *,
-        defer_after_s: float = 2.0,
+        defer_after_s: float = 1.5,
         max_ratelimit_wait_s: float = 30.0,
         ready_timeout_s: float = 2.0,
         start_timeout_s: float = 60.0,
