@@ -508,3 +508,33 @@ async def test_the_fake_refuses_blocks_slack_refuses(fake: FakeSlack, sink: Slac
     with pytest.raises(SlackApiError, match="invalid_blocks"):
         await sink.client.chat_postMessage(channel="C0NEWS", text="t", blocks=[context])
     assert fake.messages == {}
+
+
+async def test_an_edit_asks_slack_not_to_parse_its_text_as_a_post_does(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    """chat.update parses the fallback text as ``client`` unless told ``none`` (unlike
+    chat.postMessage, whose default is ``none``), and a missing ``parse`` resets the
+    message's own setting to that default: the edit must say ``none`` itself."""
+    ts = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, noted("AP confirms"))
+    [update] = fake.calls_to("chat.update")
+    assert update.args["parse"] == "none"
+    assert all(
+        c.args.get("parse") in (None, "none") for c in fake.calls_to("chat.postMessage")
+    )
+
+
+@pytest.mark.parametrize("title", ["", "   \n "])
+async def test_an_alert_without_a_headline_sends_the_headers_words_as_its_text(
+    fake: FakeSlack, sink: SlackSink, title: str
+) -> None:
+    """Slack shows ``text`` in notifications and to screen readers; an empty one (an item
+    with no title, no story, no sources) made slack_sdk warn and said nothing."""
+    bare = OutboundMessage(kind=MessageKind.ALERT, title=title, body="A summary.")
+    ts = await sink.post(CHANNEL, bare, idempotency_key="k")
+    await sink.edit(CHANNEL, ts, bare)
+    for call in (*fake.calls_to("chat.postMessage"), *fake.calls_to("chat.update")):
+        header = call.args["blocks"][0]["text"]["text"]
+        assert header == "(no headline)"
+        assert call.args["text"] == header

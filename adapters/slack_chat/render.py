@@ -219,7 +219,7 @@ def _plain_lines(lines: list[str]) -> dict[str, Any]:
 def fallback_text(message: OutboundMessage) -> str:
     """The notification text sent next to the blocks (``mrkdwn``, so fully neutralised)."""
     prefix = f"[{message.story_name}] " if message.story_name else ""
-    text = prefix + message.title
+    text = prefix + headline(message)
     sources = source_list(message.sources)
     if sources:
         text += f" ({sources})"
@@ -286,10 +286,18 @@ def _blocks(message: OutboundMessage, body: list[Block]) -> list[Block]:
     return [*_head(message), *body][: MAX_BLOCKS - len(tail)] + tail
 
 
+def headline(message: OutboundMessage) -> str:
+    """The headline as the header shows it: on one line, "(no headline)" for none.
+
+    The fallback text says the same, so that a notification or a screen reader never
+    gets an empty text for an item without a title.
+    """
+    return " ".join(message.title.split()) or "(no headline)"  # headers are one line
+
+
 def _head(message: OutboundMessage) -> list[Block]:
     """The header block: the headline, on one line."""
-    headline = " ".join(message.title.split()) or "(no headline)"  # headers are one line
-    return [{"type": "header", "text": plain(headline, HEADER_MAX)}]
+    return [{"type": "header", "text": plain(headline(message), HEADER_MAX)}]
 
 
 def _tail(message: OutboundMessage) -> list[Block]:

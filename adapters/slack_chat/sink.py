@@ -148,6 +148,9 @@ class SlackSink:
                     ts=message_id,
                     text=render.fallback_text(message),
                     blocks=render.message_blocks(message),
+                    # chat.update's default is "client" (chat.postMessage's is "none"), and
+                    # leaving it out resets the message to that default
+                    parse="none",
                 ),
             )
         except MessageFrozen as exc:
