@@ -285,3 +285,63 @@ async def test_a_dm_taken_back_while_the_worker_delivers_its_batch_is_not_sent(
     assert (report.posted, report.withdrawn) == (1, 1)
     assert len(fake.calls_to("chat.postMessage")) == 1, "the DM was sent after all"
     assert store.outbox_counts()["pending"] == 0
+
+
+# ------------------------------------------ a bot token without a scope it needs
+#
+# A scope is fixed by the operator (add it, reinstall the app), as a token is: the
+# messages are fine and every one to Slack would be refused alike.
+
+SCOPES = "commands,users:read,channels:history,groups:history,im:history,channels:join"
+
+
+async def test_a_token_without_chat_write_keeps_the_alerts_queued_until_the_scope_is_added(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    keys = [f"{KEY}:{n}" for n in range(3)]
+    store.enqueue([OutboxWrite(key, TARGET, alert("Report")) for key in keys], clock.now())
+    fake.fail_next(
+        status=200,
+        error="missing_scope",
+        method="chat.postMessage",
+        extra={"needed": "chat:write", "provided": SCOPES},
+    )
+    report = await worker.deliver_due()
+    # Slack is asked once; the other messages wait with the one it refused
+    assert report.dead == 0 and (report.failed, report.skipped) == (1, 2)
+    for key in keys:
+        entry = store.get_outbox(key)
+        assert entry is not None and not entry.dead and entry.attempts == 0
+        assert "missing_scope" in (entry.last_error or "")
+        assert "chat:write" in (entry.last_error or "")  # says what to add
+        assert "reinstall" in (entry.last_error or "")
+    clock.advance(seconds=DeliveryWorker.TOKEN_RETRY_S)  # the app reinstalled meanwhile
+    assert (await worker.deliver_due()).posted == 3
+    assert sorted(fake.posted_keys()) == sorted(keys)
+
+
+async def test_a_token_without_im_write_gives_a_notice_up_saying_which_scope_and_alerts_go_on(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """Only direct messages need im:write: pausing all of Slack for it would hold every
+    channel's alerts back behind the notices. The notice is given up, saying what to add
+    (``storybot outbox --retry`` sends it once the scope is there)."""
+    dm_key = "notice:1:slack:U0READER"
+    store.enqueue(
+        [
+            OutboxWrite(dm_key, Target("slack", user_id="U0READER"), alert("Match")),
+            OutboxWrite(KEY, TARGET, alert("Report")),
+        ],
+        clock.now(),
+    )
+    fake.fail_next(
+        status=200,
+        error="missing_scope",
+        method="conversations.open",
+        extra={"needed": "im:write", "provided": SCOPES},
+    )
+    report = await worker.deliver_due()
+    assert (report.posted, report.dead, report.skipped) == (1, 1, 0)
+    notice = store.get_outbox(dm_key)
+    assert notice is not None and notice.dead
+    assert "im:write" in (notice.last_error or "") and "reinstall" in (notice.last_error or "")

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat import render
-from adapters.slack_chat.delivery_errors import error_code, map_error
+from adapters.slack_chat.delivery_errors import error_code, map_error, needed_scope
 from bot.commands import admin_command
 from bot.errors import ConfigError, PermanentDeliveryError, RateLimited
 from bot.model import CommandRequest, Reply
@@ -54,13 +54,6 @@ class MissingScope(Exception):
     def __init__(self, scope: str) -> None:
         super().__init__(f"users.info: missing_scope (the bot token lacks {scope})")
         self.scope = scope
-
-
-def _needed_scope(error: SlackApiError) -> str:
-    """The scope a ``missing_scope`` error names in ``needed``; ``users:read`` if none."""
-    data = getattr(error.response, "data", None)
-    needed = str(data.get("needed") or "").strip() if isinstance(data, dict) else ""
-    return needed[:100] or USERS_READ
 
 
 def missing_scope_text(scope: str, command: str) -> str:
@@ -141,7 +134,7 @@ class AdminCheck:
                 break
             except SlackApiError as exc:
                 if error_code(exc) == "missing_scope":
-                    missing = MissingScope(_needed_scope(exc))
+                    missing = MissingScope(needed_scope(exc) or USERS_READ)
                     log.warning("slack: users.info for %s refused: %s", user_id, missing)
                     raise missing from exc
                 error = map_error("users.info", exc)

@@ -57,6 +57,15 @@ TOKEN_CODES = frozenset(
 )
 TOKEN_HINT = "Slack refused SLACK_BOT_TOKEN: install the app again or set a new token"
 
+# The methods every message is sent with: a token without the scope they need
+# (``chat:write``) has every message refused alike, as a refused token has, and is fixed
+# the same way (by the operator, reinstalling the app with the scope), so it pauses
+# delivery instead of giving every alert up. Not conversations.open: only direct
+# messages need ``im:write``, and a pause would hold every channel's alerts back behind
+# them; nor conversations.join (channels:join), which only recovery uses and without
+# which it posts again (see ``sink.SlackSink.find_posted``).
+SCOPE_PAUSES = frozenset({"chat.postMessage", "chat.update"})
+
 
 # What the people in a channel can do about a refusal. Kept in the error, so
 # ``/story status`` there and ``storybot outbox`` say it with the reason.
@@ -97,6 +106,23 @@ def error_code(error: SlackApiError) -> str:
     return ""
 
 
+def needed_scope(error: SlackApiError) -> str:
+    """The scope a ``missing_scope`` error names in its ``needed`` field, or ``""``."""
+    data = getattr(error.response, "data", None)
+    needed = str(data.get("needed") or "").strip() if isinstance(data, dict) else ""
+    return needed[:100]
+
+
+def scope_hint(error: SlackApiError) -> str:
+    """What the operator does about a ``missing_scope``: add the scope, reinstall."""
+    needed = needed_scope(error)
+    which = f"the {needed} scope" if needed else "a scope it needs"
+    return (
+        f"SLACK_BOT_TOKEN lacks {which}: add it to the app's bot token scopes "
+        "(config/slack-manifest.yaml lists them) and reinstall the app to the workspace"
+    )
+
+
 def map_error(method: str, error: BaseException) -> DeliveryError:
     """Translate a failure of one Web API call into a delivery error.
 
@@ -108,8 +134,11 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         ``RateLimited`` for HTTP 429 or ``ratelimited``; ``TransientDeliveryError`` for
         5xx, timeouts, dropped connections and Slack's own transient codes;
         ``TokenRefused`` for a refused bot token (``invalid_auth``, ``token_revoked``...:
-        fixed by the operator, not by giving the message up); ``PermanentDeliveryError`` for everything else Slack
-        refused (``channel_not_found``, ``not_in_channel``, ``is_archived``...).
+        fixed by the operator, not by giving the message up), and for a token without
+        the scope every message needs (``missing_scope`` from ``chat.postMessage`` or
+        ``chat.update``: fixed by reinstalling the app with it); ``PermanentDeliveryError``
+        for everything else Slack refused (``channel_not_found``, ``not_in_channel``,
+        ``is_archived``, ``missing_scope`` of another method...).
     """
     if isinstance(error, SlackApiError):
         status = getattr(error.response, "status_code", 0) or 0
@@ -122,6 +151,11 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
             return TransientDeliveryError(what)
         if code in TOKEN_CODES:
             return TokenRefused(f"{what} ({TOKEN_HINT})")
+        if code == "missing_scope":
+            hint = scope_hint(error)
+            if method in SCOPE_PAUSES:
+                return TokenRefused(f"{what} ({hint})")
+            return PermanentDeliveryError(f"{what} ({hint})")
         if method == "chat.update":
             if code in ("message_not_found", "cant_update_message"):
                 # deleted, or posted under another app's token: the worker posts it anew
