@@ -152,10 +152,10 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         if code in TOKEN_CODES:
             return TokenRefused(f"{what} ({TOKEN_HINT})")
         if code == "missing_scope":
-            hint = scope_hint(error)
+            fix = scope_hint(error)
             if method in SCOPE_PAUSES:
-                return TokenRefused(f"{what} ({hint})")
-            return PermanentDeliveryError(f"{what} ({hint})")
+                return TokenRefused(f"{what} ({fix})")
+            return PermanentDeliveryError(f"{what} ({fix})")
         if method == "chat.update":
             if code in ("message_not_found", "cant_update_message"):
                 # deleted, or posted under another app's token: the worker posts it anew
