@@ -605,6 +605,9 @@ class Commands:
             hours = digest_hours(words[2])
             if not valid_digest_hours(hours):
                 raise UsageError(f"Digest hours must be {DIGEST_HOURS_RANGE}.")
+        if req.cannot_post:
+            # followed anyway, every alert would be given up at its first post
+            raise UserError(f"This channel can't follow {story.name} yet: {req.cannot_post}")
         before = next(
             (
                 b

@@ -492,6 +492,10 @@ class CommandRequest:
     # typed in a direct message rather than a channel (Discord DMs have no server, so
     # no channel there can follow a story and no server admin can be recognised)
     direct_message: bool = False
+    # why storybot cannot post in the channel, as the adapter found when asked for a
+    # follow (Slack: a private channel it was not invited to); None when it can or could
+    # not tell. A follow there is refused with it (see bot.commands).
+    cannot_post: str | None = None
 
 
 @dataclass(frozen=True)

@@ -520,9 +520,7 @@ async def test_an_edit_asks_slack_not_to_parse_its_text_as_a_post_does(
     await sink.edit(CHANNEL, ts, noted("AP confirms"))
     [update] = fake.calls_to("chat.update")
     assert update.args["parse"] == "none"
-    assert all(
-        c.args.get("parse") in (None, "none") for c in fake.calls_to("chat.postMessage")
-    )
+    assert all(c.args.get("parse") in (None, "none") for c in fake.calls_to("chat.postMessage"))
 
 
 @pytest.mark.parametrize("title", ["", "   \n "])

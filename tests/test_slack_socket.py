@@ -771,3 +771,83 @@ async def test_swapped_tokens_fail_start_naming_the_setting(
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN.*not_allowed_token_type"):
         await adapter.start()
     await adapter.stop()
+
+
+# ------------------------------------------ follow in a channel storybot cannot post in
+
+
+def add_story(store: SqlStore, name: str = "pentagon") -> None:
+    from store_builders import T0, seed
+
+    store.add_story(name, name.title(), [seed(1), seed(2)], T0)
+
+
+async def test_follow_in_a_private_channel_storybot_is_not_in_says_to_invite_it_first(
+    fake: FakeSlack, adapter: SlackAdapter, store: SqlStore
+) -> None:
+    """Slack hides a private channel from an app not in it: the follow said it worked,
+    and the first alert died with channel_not_found. It is refused now, saying what to do."""
+    add_story(store)
+    fake.users["UADMIN"] = {"is_admin": True}
+    fake.uninvited.add("C0SECRET")
+    _, refused, _ = await run_command(
+        fake,
+        "follow pentagon",
+        user_id="UADMIN",
+        channel_id="C0SECRET",
+        channel_name="privategroup",
+    )
+    assert "now follows" not in refused["text"]
+    assert "invite @storybot to this channel first (/invite @storybot)" in refused["text"]
+    assert refused["response_type"] == "ephemeral"
+    assert store.bindings_for_channel("slack", "C0SECRET") == []
+
+    fake.uninvited.discard("C0SECRET")  # /invite @storybot
+    _, followed, _ = await run_command(
+        fake, "follow pentagon", user_id="UADMIN", channel_id="C0SECRET", channel_name="secret"
+    )
+    assert "This channel now follows pentagon" in followed["text"]
+    assert len(store.bindings_for_channel("slack", "C0SECRET")) == 1
+
+
+@pytest.mark.parametrize(
+    "slack",
+    [
+        # a public channel it was never invited to: it posts there with chat:write.public
+        {"not_member": True},
+        # installed without the history scopes: it cannot tell, and follows as before
+        {"fail": {"error": "missing_scope", "extra": {"needed": "groups:history"}}},
+        # Slack busy or down: no reason to refuse
+        {"fail": {"status": 429, "retry_after": 30}},
+        {"fail": {"status": 503}},
+    ],
+    ids=["public-uninvited", "no-history-scope", "rate-limited", "slack-down"],
+)
+async def test_follow_where_storybot_can_post_or_cannot_tell_follows(
+    fake: FakeSlack, adapter: SlackAdapter, store: SqlStore, slack: dict[str, Any]
+) -> None:
+    add_story(store)
+    fake.users["UADMIN"] = {"is_admin": True}
+    if slack.get("not_member"):
+        fake.not_member.add("C0NEWS")
+    if "fail" in slack:
+        fake.fail_next(method="conversations.history", **{"status": 200, **slack["fail"]})
+    _, followed, _ = await run_command(
+        fake, "follow pentagon", user_id="UADMIN", channel_id="C0NEWS", channel_name="news"
+    )
+    assert "This channel now follows pentagon" in followed["text"]
+    assert len(fake.calls_to("conversations.history")) == 1
+
+
+async def test_only_an_admins_follow_asks_slack_about_the_channel(
+    fake: FakeSlack, adapter: SlackAdapter, store: SqlStore
+) -> None:
+    add_story(store)
+    fake.uninvited.add("C0SECRET")
+    _, denied, _ = await run_command(
+        fake, "follow pentagon", user_id="U0PLAIN", channel_id="C0SECRET"
+    )
+    _, status, _ = await run_command(fake, "status pentagon", channel_id="C0SECRET")
+    assert "Only workspace/server admins" in denied["text"]
+    assert "invite" not in status["text"]
+    assert fake.calls_to("conversations.history") == []

@@ -11,6 +11,12 @@ in more, up to the five Slack takes through one ``response_url``.
 When Slack will not say who is an admin because the bot token lacks ``users:read``
 (``missing_scope``), an admin command is refused with that reason and what a workspace
 admin must do, not with "only admins may", which may be untrue.
+
+An admin's ``follow`` first asks Slack whether storybot can post in the channel
+(:func:`cannot_post_in`): in a private channel it was not invited to it cannot, and
+Slack would refuse every alert (``channel_not_found``), so the follow is refused saying
+to invite it. The slash-command payload cannot tell: it names a private channel
+``privategroup`` in some payloads and by its name in others, member or not.
 """
 
 from __future__ import annotations
@@ -162,6 +168,36 @@ class AdminCheck:
         return answer
 
 
+NOT_INVITED = (
+    "storybot is not a member of this private channel, so Slack will not let it post "
+    "here: invite @storybot to this channel first (/invite @storybot), then follow again."
+)
+
+
+async def cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None:
+    """Why storybot cannot post in ``channel_id`` (:data:`NOT_INVITED`), or None.
+
+    One ``conversations.history`` of one message, with the history scopes the app
+    already has for recovery (``conversations.info`` would need ``channels:read`` and
+    ``groups:read`` besides, and answers the same): Slack hides a private channel from
+    an app that is not in it (``channel_not_found``); a public channel it is not in
+    answers ``not_in_channel``, and it posts there all the same (``chat:write.public``).
+    Anything else (no history scope, a rate limit, Slack down) cannot tell, and the
+    follow goes ahead as it did before the check.
+    """
+    try:
+        await client.conversations_history(channel=channel_id, limit=1)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code == "channel_not_found":
+            return NOT_INVITED
+        if code != "not_in_channel":
+            log.info("slack: cannot tell whether storybot may post in %s: %s", channel_id, code)
+    except Exception as exc:  # noqa: BLE001 - the check is a courtesy; the follow goes on
+        log.info("slack: cannot tell whether storybot may post in %s: %s", channel_id, exc)
+    return None
+
+
 def _unescape(text: str) -> str:
     """Slack's escaping of ``&``, ``<`` and ``>`` in command text undone ("AT&amp;T" is
     what the user typed as "AT&T"; a link's query string arrives with "&amp;")."""
@@ -241,6 +277,10 @@ def register_story_command(
             except MissingScope as missing:
                 return Reply(missing_scope_text(missing.scope, admin), ephemeral=True, ok=False)
             request = dataclasses.replace(request, is_admin=is_admin)
+            if admin == "follow" and is_admin and request.channel_id:
+                # asked only where the follow would bind: an admin's, in a channel
+                cannot_post = await cannot_post_in(admins.client, request.channel_id)
+                request = dataclasses.replace(request, cannot_post=cannot_post)
         return await commands.handle(request)
 
     async def on_story(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

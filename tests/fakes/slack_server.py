@@ -26,6 +26,10 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   the app lacks ``channels:join``), or the channel is in ``private``
   (``method_not_supported_for_channel_type``) or ``archived`` (``is_archived``; there
   ``chat.postMessage`` answers ``is_archived`` too and ``chat.update`` ``is_inactive``).
+  Channels in ``uninvited`` are private channels the bot was never invited to: Slack
+  hides them from it, so every call naming one answers ``channel_not_found`` (posting,
+  editing, reading history or a thread, joining) until ``/invite @storybot`` (removing it
+  from the set).
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
   ``slash_commands`` envelopes on request and records the acks the client sends back.
   ``break_next_sockets`` makes the next URLs ``apps.connections.open`` hands out fail at
@@ -125,6 +129,8 @@ class FakeSlack:
     # Public channels the bot is not a member of (history: not_in_channel; posting works).
     not_member: set[str] = field(default_factory=set)
     private: set[str] = field(default_factory=set)  # conversations.join is not possible
+    # Private channels the bot is not in: hidden from it (channel_not_found everywhere).
+    uninvited: set[str] = field(default_factory=set)
     archived: set[str] = field(default_factory=set)  # conversations.join: is_archived
     # An error code every conversations.join answers with, e.g. "missing_scope"; None: joins.
     join_error: str | None = None
@@ -430,6 +436,8 @@ class FakeSlack:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return _error("unknown_method")
+        if str(args.get("channel")) in self.uninvited:
+            return _error("channel_not_found")
         fault = (
             self.chaos.pick() if self.chaos is not None and method in self.chaos_methods else None
         )
