@@ -323,6 +323,8 @@ def _outbox(counts: dict[str, int]) -> Finding:
 
 # How the delivery worker words a refused token as a message's error ("TokenRefused: ...")
 _TOKEN_REFUSED = f"{TokenRefused.__name__}: "
+# Slack's code for a token without a scope the method needs, in such an error
+_MISSING_SCOPE = ": missing_scope"
 
 
 def token_refused(entry: OutboxEntry) -> bool:
@@ -351,10 +353,19 @@ def delivering(
     if refused:
         messages, platforms = _by_platform([e.target.platform for e in refused])
         error = shorten(" ".join((refused[0].last_error or "").split()), 120)
-        found.append(
-            f"{messages} waiting because the platform refuses "
-            f"the bot's token ({platforms}: {error}); set a good token and restart"
-        )
+        if all(_MISSING_SCOPE in (e.last_error or "") for e in refused):
+            # the token is good but the app lacks a scope (Slack): reinstalling the app
+            # with it keeps the token, and the worker asks again on its own
+            found.append(
+                f"{messages} waiting because the bot's token lacks a scope "
+                f"({platforms}: {error}); add it to the app and reinstall the app "
+                "(no restart: they are sent at the next try, within 5 minutes)"
+            )
+        else:
+            found.append(
+                f"{messages} waiting because the platform refuses "
+                f"the bot's token ({platforms}: {error}); set a good token and restart"
+            )
     if overdue:
         messages, platforms = _by_platform(overdue)
         found.append(

@@ -22,7 +22,7 @@ from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
 from psycopg import errors
 from sqlalchemy.exc import OperationalError
-from store_builders import DM, new_item, seed, write
+from store_builders import CHANNEL, DM, new_item, seed, write
 
 from adapters import operator
 from adapters.app import build_app
@@ -586,6 +586,51 @@ async def test_a_message_held_by_a_refused_token_and_left_overdue_is_counted_onc
         "(1 for discord: TokenRefused: Discord 401: 401: Unauthorized (check "
         "DISCORD_BOT_TOKEN)); set a good token and restart (storybot outbox lists it)"
     )
+
+
+class _ScopelessPlatform:
+    """Slack answering missing_scope to every post, as the Slack adapter words it."""
+
+    platform = "slack"
+
+    async def post(self, target, message, *, idempotency_key):
+        raise TokenRefused(
+            "chat.postMessage: missing_scope (SLACK_BOT_TOKEN lacks the chat:write scope: "
+            "add it to the app's bot token scopes (config/slack-manifest.yaml lists them) "
+            "and reinstall the app to the workspace)"
+        )
+
+    async def edit(self, target, message_id, message, *, since=None):
+        raise AssertionError("nothing was posted to edit")
+
+
+async def test_messages_held_by_a_missing_scope_say_to_reinstall_the_app_not_to_restart(
+    env, capsys
+):
+    """A token without chat:write is held like a refused one, but the token is good: the
+    fix is the scope and a reinstall of the app, and the worker asks again by itself."""
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write("alert:1:1", CHANNEL)], now - timedelta(hours=1))
+        clock = ManualClock(now - timedelta(hours=1))
+        worker = DeliveryWorker(store, {"slack": _ScopelessPlatform()}, clock)
+        for _ in range(12):
+            await worker.deliver_due()
+            clock.advance(minutes=5)
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    line = _lines(capsys.readouterr().out)["delivery"]
+    assert line.startswith(
+        "warning 1 message waiting because the bot's token lacks a scope (1 for slack: "
+        "TokenRefused: chat.postMessage: missing_scope (SLACK_BOT_TOKEN lacks the chat:write"
+    )
+    assert line.endswith(
+        "add it to the app and reinstall the app (no restart: they are sent at the next "
+        "try, within 5 minutes) (storybot outbox lists it)"
+    )
+    assert "set a good token" not in line
 
 
 class _GoodAgainPlatform:
