@@ -376,7 +376,7 @@ def feed_given_as_seed(exc: NotAnArticle, each: str) -> str:
     )
 
 
-def _declared_seed(app: App, name: str, source: str):
+def declared_seed(settings: Settings, name: str, source: str):
     """Read a seed of the config file's story ``name``; an error names the file and the story.
 
     Seed paths are resolved against the config file's directory when it is read, so a
@@ -384,9 +384,9 @@ def _declared_seed(app: App, name: str, source: str):
     """
     from adapters.seeds import SeedUnavailable, load_seed
 
-    where = app.settings.config_path or "config"
+    where = settings.config_path or "config"
     try:
-        return load_seed(source, allowed_hosts=app.settings.allowed_hosts)
+        return load_seed(source, allowed_hosts=settings.allowed_hosts)
     except SeedUnavailable as exc:
         # the site down for now (at boot, say): exit 75, which the systemd units restart,
         # not 2, which they leave stopped; the story is created once the seed answers
@@ -395,7 +395,7 @@ def _declared_seed(app: App, name: str, source: str):
         reason = feed_given_as_seed(exc, "seed")
     except UserError as exc:
         reason = str(exc)
-        if "://" not in source and app.settings.config_path:  # a path, resolved when read
+        if "://" not in source and settings.config_path:  # a path, resolved when read
             reason += " (seed paths are relative to the config file)"
     raise ConfigError(f"{where}: [[stories]] '{name}': {reason}")
 
@@ -442,7 +442,7 @@ def apply_declared(app: App) -> None:
             if problem:
                 where = app.settings.config_path or "config"
                 raise ConfigError(f"{where}: [[stories]] '{decl.name}': {problem}")
-            seeds = [_declared_seed(app, decl.name, s) for s in decl.seeds]
+            seeds = [declared_seed(app.settings, decl.name, s) for s in decl.seeds]
             story = app.store.add_story(decl.name, title or seeds[0].title, seeds, now)
             follow_in_console(app, story)
     for url in app.settings.feeds:

@@ -862,11 +862,12 @@ def _starts_database(settings: Settings, args: argparse.Namespace) -> bool:
     """Whether a command that adds things would start a new database: create its SQLite
     file, or storybot's tables in an empty one ("an empty database counts as none"). An
     existing database is probed only where it matters: for ``story add``'s seeds and the
-    config file's ``[feeds]`` (see :func:`adapters.operator.check_before_opening`)."""
+    config file's ``[feeds]`` and ``[[stories]]`` (see
+    :func:`adapters.operator.check_before_opening`)."""
     if _creates_sqlite_file(settings):
         return True
     adds_story = args.command == "story" and args.story_cmd == "add"
-    if not (adds_story or settings.feeds):
+    if not (adds_story or settings.feeds or settings.stories):
         return False
     from storage import is_empty_database
 

@@ -25,6 +25,7 @@ from adapters.app import (
     check_chat_settings,
     database_name,
     declarations,
+    declared_seed,
     feed_given_as_seed,
     follow_in_console,
     make_host_check,
@@ -310,8 +311,9 @@ def check_before_opening(
     ``story add``'s seeds first (no name can be in use in a new database; elsewhere a name
     in use is refused before any seed is fetched), noted on ``args`` (``read_seeds``, and
     ``seeds_out`` where their lines went), and refuses a ``[feeds]`` URL of the config
-    file on a host the poller refuses (in a database that exists, such a feed is refused
-    when added, see :func:`adapters.app.apply_declared`).
+    file on a host the poller refuses and a declared story's seed file that cannot be read
+    (in a database that exists, such a feed or seed is refused when added, see
+    :func:`adapters.app.apply_declared`).
 
     Raises:
         UserError: the command is refused (exit 2).
@@ -322,6 +324,13 @@ def check_before_opening(
         check = make_host_check(settings)
         for url in settings.feeds:
             refuse_declared_feed(settings, check, url)
+    if new_database:
+        # every declared story will be created: a seed file that cannot be read is refused
+        # now (reading a file twice costs nothing; a URL is fetched once, when it is added)
+        for decl in settings.stories:
+            for source in decl.seeds:
+                if "://" not in source:
+                    declared_seed(settings, decl.name, source)
     if cmd == "story" and args.story_cmd == "add":
         args.typed_title = _typed_story(args)
         if new_database:

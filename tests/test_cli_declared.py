@@ -157,6 +157,27 @@ def test_a_declared_feed_on_a_refused_host_leaves_an_empty_database_empty(
     assert_still_empty(empty_db, tmp_path)
 
 
+@pytest.mark.parametrize("argv", [["run"], ["poll", "--once"]])
+def test_a_missing_declared_seed_file_creates_no_database(db, tmp_path, capsys, argv):
+    # a seed path mistyped in the config file, on the first start: refused before the
+    # store is opened, as a feed on a refused host is (it left a database of empty tables)
+    config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])
+    assert main(["--config", config, *argv]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"storybot: error: {config}: [[stories]] 'anthropic-pentagon': seed file not found: "
+        f"{tmp_path / 'seeds' / 'missing.txt'} (seed paths are relative to the config file)\n"
+    )
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_missing_declared_seed_file_leaves_an_empty_database_empty(empty_db, tmp_path, capsys):
+    config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])
+    assert main(["--config", config, "run"]) == 2
+    assert "seed file not found" in capsys.readouterr().err
+    assert_still_empty(empty_db, tmp_path)
+
+
 def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tmp_path, capsys):
     open_store(db).close()
     config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])
