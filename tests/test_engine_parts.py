@@ -477,6 +477,21 @@ def test_candidate_sentences_skip_headings() -> None:
                 "Die Opposition kritisierte die Entscheidung des Kanzlers am Dienstag scharf.",
             ],
         ),
+        (  # French closes a quotation with », after a space or not, after the full stop
+            "Le maire a déclaré lundi devant les journalistes : « Le pont a disparu. »\n"
+            "La police enquête depuis mardi sur les causes de l'effondrement du pont.\n"
+            "Selon le préfet, la circulation reprendra bientôt sur la rive gauche.»",
+            [
+                "Le maire a déclaré lundi devant les journalistes : « Le pont a disparu. »",
+                "La police enquête depuis mardi sur les causes de l'effondrement du pont.",
+                "Selon le préfet, la circulation reprendra bientôt sur la rive gauche.»",
+            ],
+        ),
+        (  # an English link line ends with » and no full stop: no sentence
+            "The council voted on Monday to close the bridge for repairs until June.\n"
+            "Related article: the history of the bridge and its repairs over the years »",
+            ["The council voted on Monday to close the bridge for repairs until June."],
+        ),
         (  # a feed without full stops at all keeps its lines
             "officials say the bridge will stay closed for at least a week\n"
             "drivers are told to use the ring road in the meantime",
@@ -818,3 +833,14 @@ def test_written_forms_cover_every_term_the_engine_reads_from_real_articles():
         counts, _ = term_counts(title, body)
         forms = written_forms(title, body)
         assert set(counts) <= set(forms), sorted(set(counts) - set(forms))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [  # names fill these sentences, but the quotation closes after a full stop
+        "Kanzler Olaf Scholz sagte Reportern in Berlin: „Die Brücke Bleibt Gesperrt.“",
+        "Le Président Emmanuel Macron a déclaré : « Notre-Dame Sera Reconstruite. »",
+    ],
+)
+def test_a_quotation_closed_after_its_full_stop_is_no_heading(sentence: str) -> None:
+    assert citable([sentence]) == [sentence]

@@ -62,3 +62,64 @@ def test_a_sentence_in_capitals_is_told_by_its_words_of_two_letters_or_more() ->
     # three of five words in capitals: the sentence is skipped, the next one is read
     ents, phrases = capitalised("Then THE MAN SAW Bob. Police said Rocky Mount.")
     assert phrases == ["rocky_mount"] and "bob" not in ents
+
+
+# German, French and Spanish open a sentence with „ « ¿ ¡ and close a quotation with “ »
+# (French with a space before it): before, each of these came out as one sentence, and an
+# update summary quoted the whole paragraph or nothing of it. The closing quote stays with
+# its sentence (an English one goes with the separator, as it always did).
+QUOTED = [
+    (
+        "„Wir sind schockiert“, sagte der Bürgermeister. „Die Brücke ist weg.“ Die Polizei"
+        " ermittelt.",
+        [
+            "„Wir sind schockiert“, sagte der Bürgermeister.",
+            "„Die Brücke ist weg.“",
+            "Die Polizei ermittelt.",
+        ],
+    ),
+    (  # the same with ASCII letters only: the ASCII fast path
+        "„Wir sind schockiert“, sagte der Sprecher. „Die Bahn steht.“ Die Polizei ermittelt.",
+        [
+            "„Wir sind schockiert“, sagte der Sprecher.",
+            "„Die Bahn steht.“",
+            "Die Polizei ermittelt.",
+        ],
+    ),
+    (
+        "« Nous sommes choqués », a déclaré le maire. « Le pont a disparu. » La police enquête.",
+        [
+            "« Nous sommes choqués », a déclaré le maire.",
+            "« Le pont a disparu. »",
+            "La police enquête.",
+        ],
+    ),
+    (  # French spacing with no-break spaces, and guillemets without spaces
+        "Le maire a parlé.\u00a0«\u202fLe pont a disparu.\u202f» La police enquête. «Rien.» Fin.",
+        ["Le maire a parlé.", "« Le pont a disparu. »", "La police enquête.", "«Rien.»", "Fin."],
+    ),
+    ("¿Qué pasó? ¡El fuego sigue!", ["¿Qué pasó?", "¡El fuego sigue!"]),
+    (  # a question inside quotes
+        "Dijo el alcalde. «¿Dónde está el puente?» Nadie lo sabe.",
+        ["Dijo el alcalde.", "«¿Dónde está el puente?»", "Nadie lo sabe."],
+    ),
+    (  # a guillemet after a space is no closing one where no full stop comes before it
+        "Related article » Police said. Read more »",
+        ["Related article » Police said.", "Read more »"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), QUOTED)
+def test_german_french_and_spanish_quotes_open_and_close_sentences(
+    text: str, expected: list[str]
+) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_split_ascii_splits_as_the_look_behind_pattern_with_other_languages_quotes() -> None:
+    rng = random.Random(7)
+    alphabet = ".!?\"'”’)“‘(„«»¿¡ \n\t\u00a0\u202faAbZ09,"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert _split_ascii(text) == _SENT_SPLIT_ASCII.split(text), repr(text)

@@ -48,12 +48,20 @@ def candidate_sentences(title: str, text: str) -> list[str]:
 # what a complete sentence ends with: a full stop (of any script: Devanagari's danda,
 # Urdu's, CJK's, Armenian's, Ethiopic's, Myanmar's) or a closing quote or bracket after one
 # (German „…“ closes with “). A body whose sentences end with a full stop of its own script
-# would otherwise keep only a line ending in a quote or a bracket. Not "»": English pages
-# end link lines with it ("Related article »").
+# would otherwise keep only a line ending in a quote or a bracket. "»" alone is not one:
+# English pages end link lines with it ("Related article »"); see _complete.
 _SENTENCE_END = (
     *(".", "!", '"', "”", "'", "’", ")", "“", "」", "』"),
     *("।", "॥", "۔", "。", "！", "．", "։", "።", "။"),
 )
+# French « … » closes a quoted sentence with "»" after its full stop, with a space between
+# them or not ("« Le pont a disparu. »"); sentences come whitespace-normalised
+_GUILLEMET_END = (".»", "!»", "?»", ". »", "! »", "? »")
+
+
+def _complete(sentence: str) -> bool:
+    """Whether a sentence ends as a complete one does (see _SENTENCE_END)."""
+    return sentence.endswith(_SENTENCE_END) or sentence.endswith(_GUILLEMET_END)
 
 
 def citable(
@@ -88,10 +96,10 @@ def citable(
         return strip_furniture(s, datelines=datelines)
 
     fit = [s for s in map(clean, sentences) if s and worth_citing(s)]
-    complete = [s for s in fit if s.endswith(_SENTENCE_END)]
+    complete = [s for s in fit if _complete(s)]
     if complete or body is None:
         return complete or fit
-    punctuated = any(s.endswith(_SENTENCE_END) and worth_citing(s) for s in map(clean, body) if s)
+    punctuated = any(_complete(s) and worth_citing(s) for s in map(clean, body) if s)
     return [] if punctuated else fit
 
 
@@ -99,8 +107,9 @@ def worth_citing(sentence: str) -> bool:
     """Whether a sentence may stand in a summary: of reasonable length, no heading,
     caption or question."""
     n = len(sentence.split())
-    # headings and captions are title-cased lines without end punctuation
-    end = (".", "!", '"', "”", "'", "’")
+    # headings and captions are title-cased lines without end punctuation (a quotation
+    # closed after its full stop has one: German „…“, French « … »)
+    end = (".", "!", '"', "”", "'", "’", "“", *_GUILLEMET_END)
     heading = not sentence.endswith(end) and is_title_case(sentence)
     return _MIN_WORDS <= n <= _MAX_WORDS and not sentence.endswith((":", "?")) and not heading
 

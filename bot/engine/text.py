@@ -23,8 +23,9 @@ The engine works on bags of terms, not on raw strings, and every comparison it m
 * **Phrases** are runs of two or three consecutive capitalised words ("Rocky Mount",
   "Dario Amodei"), added as extra terms: a shared full name is far stronger evidence than
   two shared first names.
-* **Sentences** are split on end punctuation followed by a capital or a quote, and on
-  line breaks; they feed the extractive summaries.
+* **Sentences** are split on end punctuation followed by a capital or an opening quote
+  (German „, French «, Spanish ¿ ¡ too), and on line breaks; they feed the extractive
+  summaries.
 
 Everything here is a pure function of the input text and a few constants, so an
 analysis can be computed once per item and shared by every story that judges it.
@@ -63,16 +64,26 @@ def _upper_class() -> str:
 
 
 # a sentence ends at . ! ? followed by space and a capital or digit (any cased script), at
-# the full-width stops of Chinese and Japanese (no space follows them), and at line breaks
+# the full-width stops of Chinese and Japanese (no space follows them), and at line breaks.
+# Between the end mark and the space may come closing quotes and brackets: English ” ’ "
+# (which go with the separator, as they always did), and German “ („…“) and French »
+# (« … », with a space before it or not), which stay with their sentence. Before the
+# capital may come an opening one: English “ ‘ ", German „, French « (and a space), and
+# Spanish opens a question or an exclamation with ¿ ¡ (after a quote or not: «¿Dónde …?»).
+_CLOSE = r"(?:(?<=[.!?])[\"'”’)]*|(?<=[.!?][“»])|(?<=[.!?][^\S\n]»))\s+"
+_OPEN = r"(?:[\"'“‘(„]|«\s?)?[¿¡]?"
 _SENT_SPLIT = re.compile(
-    r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
+    _CLOSE + r"(?=" + _OPEN + r"[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
 )
 # the same for text whose letters are all ASCII (see letters_are_ascii)
-_SENT_SPLIT_ASCII = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+_SENT_SPLIT_ASCII = re.compile(_CLOSE + r"(?=" + _OPEN + r"[A-Z0-9])|\n+")
 # _SENT_SPLIT_ASCII's separators, each found with the end mark before it (a pattern that
 # opens with a character class is searched for that class at C speed; one that opens with
-# a look-behind is tried at every position of the text): see _split_ascii
-_SENT_END_ASCII = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+# a look-behind is tried at every position of the text), a closing quote that stays with
+# its sentence in the group "kept": see _split_ascii
+_SENT_END_ASCII = re.compile(
+    r"[.!?](?:[\"'”’)]*|(?P<kept>[“»]|[^\S\n]»))\s+(?=" + _OPEN + r"[A-Z0-9])|\n+"
+)
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 # the separators of _SUFFIX_TITLE: what comes before the first one is a headline's lead
 _SUFFIX_SEP = re.compile(r"\s*(?:\||::| - | — | – )\s*")
@@ -424,7 +435,8 @@ def _split_ascii(text: str) -> list[str]:
     """``_SENT_SPLIT_ASCII.split(text)``, about twice as fast.
 
     Each match of ``_SENT_END_ASCII`` is a separator of the split with the end mark
-    before it (kept with its sentence) or a run of line breaks. The two patterns try the
+    before it (kept with its sentence, as is a German or French closing quote after it:
+    the group "kept") or a run of line breaks. The two patterns try the
     same separators in the same order: where the split's look-behind sees an end mark at
     ``p - 1``, the search matches from ``p - 1`` the same text after it, and a run of
     line breaks can start at neither ``p - 1`` (an end mark is no line break) nor inside
@@ -435,7 +447,9 @@ def _split_ascii(text: str) -> list[str]:
     for m in _SENT_END_ASCII.finditer(text):
         start = m.start()
         if text[start] != "\n":
-            start += 1  # the end mark stays with its sentence
+            # the end mark stays with its sentence, and a German or French closing quote
+            kept = m.end("kept")
+            start = kept if kept > 0 else start + 1
         parts.append(text[pos:start])
         pos = m.end()
     parts.append(text[pos:])
