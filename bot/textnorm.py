@@ -8,7 +8,10 @@ stays a plain equality of tokens. That is what gives word-boundary matching for 
 The steps, and why:
 
 * Unicode compatibility decomposition (NFKD) then dropping every combining mark, so
-  "Élysée" and "Elysee" agree and ligatures such as "ﬁ" become "fi".
+  "Élysée" and "Elysee" agree and ligatures such as "ﬁ" become "fi"; then recomposition
+  (NFC). The kana voiced and semi-voiced sound marks are kept: they are no accents but
+  part of the letter (バス "bus", パス "pass", ハス "lotus" are three words; half-width ﾊﾞｽ
+  is バス), and Hangul stays in syllables, not jamo.
 * ``casefold`` rather than ``lower`` so "Straße" and "STRASSE" agree.
 * Tokens are runs of letters and digits; everything else (hyphens, apostrophes,
   underscores, dots) separates tokens. "supply-chain" and "U.S." therefore become two
@@ -56,6 +59,12 @@ CACHED_WORD_MAX = 100
 _KEEP = frozenset({"news"})
 
 
+# The kana voiced and semi-voiced sound marks, combining (as NFKD leaves them, also from
+# the half-width forms): they are no accents but tell words apart, バス (bus) from パス
+# (pass) and ハス (lotus), がん (cancer) from かん (can).
+_KANA_VOICING = frozenset((0x3099, 0x309A))
+
+
 class _MarkStripper(dict[int, int | None]):
     """A ``str.translate`` table that deletes combining marks, filled lazily.
 
@@ -67,7 +76,8 @@ class _MarkStripper(dict[int, int | None]):
     _CAP = 1 << 16
 
     def __missing__(self, cp: int) -> int | None:
-        value = None if unicodedata.category(chr(cp)).startswith("M") else cp
+        mark = unicodedata.category(chr(cp)).startswith("M")
+        value = None if mark and cp not in _KANA_VOICING else cp
         if len(self) < self._CAP:
             self[cp] = value
         return value
@@ -101,8 +111,9 @@ def strip_marks(text: str) -> str:
 
     "São Paulo" becomes "Sao Paulo", "Erdoğan" "Erdogan", "ﬁnal" "final" and fullwidth
     letters plain ones; scripts whose letters carry their vowels as marks (Devanagari,
-    Arabic) lose them, consistently on every side of a comparison. The story engine
-    uses this so that a name spelled with and without its accent is one term.
+    Arabic) lose them, consistently on every side of a comparison. Kana keep their
+    voicing marks (バス is not パス; half-width ﾊﾞｽ is バス). The story engine uses this
+    so that a name spelled with and without its accent is one term.
 
     Args:
         text: Any text.
@@ -160,7 +171,9 @@ def tokens(text: str) -> list[str]:
         # can each expose work for the other, so the standard applies both twice.
         text = unicodedata.normalize("NFKD", text.casefold())
         text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
-        text = split_unspaced(text)
+        # recomposed: a kana with its voicing mark is one letter again, and Hangul jamo
+        # their syllables (a mark left alone is no letter: \W, a separator)
+        text = split_unspaced(unicodedata.normalize("NFC", text))
     words = _TOKEN.findall(text)
     if max(map(len, words), default=0) <= CACHED_WORD_MAX:
         return list(map(_fold_cached, words))  # nearly every text

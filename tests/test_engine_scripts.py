@@ -14,6 +14,7 @@ from bot.engine import Engine, EngineDoc
 from bot.engine.dedup import fingerprint, resemblance, title_key
 from bot.engine.text import capitalised, split_sentences, tokens
 from bot.model import SeedDoc, Story
+from bot.textnorm import strip_marks
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -32,6 +33,15 @@ def test_chinese_text_becomes_character_pairs() -> None:
     assert tokens("台风登陆上海") == ["台风", "风登", "登陆", "陆上", "上海"]
     # the same place name inside different sentences gives the same term
     assert "上海" in tokens("上海地铁停运") and "上海" in tokens("市民离开上海")
+
+
+def test_kana_voicing_marks_are_no_accents() -> None:
+    # バス (bus) and パス (pass) were one term, ハス; がん (cancer) was かん
+    assert strip_marks("バス、パス、ﾊﾞｽ、がん") == "バス、パス、バス、がん"
+    assert tokens("バス停") == ["バス", "ス停"] and tokens("パス停") == ["パス", "ス停"]
+    # accents still go, and Hangul syllables stay whole
+    assert strip_marks("São Paulo, 서울") == "Sao Paulo, 서울"
+    assert tokens("서울 지하철") == ["서울", "지하철"]
 
 
 def test_names_in_other_scripts_are_entities() -> None:

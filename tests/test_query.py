@@ -264,6 +264,15 @@ MATCHES = [
     ("台风登陆", "", "今年第十三号台风登陆上海", True),  # a run of pairs is a phrase
     ("台风登陆", "", "台风没有登陆", False),
     ("東京", "東京で地震", "", True),  # Japanese kanji and kana
+    # kana voicing marks are letters, not accents: バス (bus) is not パス (pass) nor ハス
+    ("バス", "パス停で待つ", "", False),
+    ("バス", "バス停で待つ", "", True),
+    ("パス", "ﾊﾟｽﾎﾟｰﾄを更新", "", True),  # half-width kana
+    ("バス", "ﾊﾟｽﾎﾟｰﾄを更新", "", False),
+    ("がん", "かん詰め工場", "", False),
+    ("がん", "がん検診", "", True),
+    ("서울", "서울에서 지진", "", False),  # Korean: whole words, as spaced
+    ("서울", "", "서울 지하철 운행 중단", True),
     ('"supply chain"', "", "supply lines and the supply chain", True),  # not the first "supply"
     ('"supply chain"', "", "supply lines, supply depots and supply", False),
     ('"supply chain"', "Supply chain", "", True),  # the whole title
@@ -400,3 +409,11 @@ def test_long_inputs_are_refused_before_parsing(text: str) -> None:
 def test_tokens_are_stable_under_normalisation(text: str) -> None:
     # A query term's label is displayed lower-cased; re-parsing it must give the same keys.
     assert tokens(text.casefold()) == tokens(text)
+
+
+def test_kana_keep_their_voicing_and_hangul_its_syllables() -> None:
+    # before, both folded to "ハス", and Korean words to their jamo (a key of 5 letters)
+    assert tokens("バス") != tokens("パス")
+    assert tokens("ﾊﾞｽ") == tokens("バス") == ["バス"]
+    assert tokens("서울") == ["서울"]
+    assert tokens("\u1109\u1165\u110b\u116e\u11af") == ["서울"]  # typed as jamo

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ from store_builders import T0, new_item, write
 from bot.identity import canonical_url
 from bot.model import DeliveryMode, FeedStatus, IngestOutcome, Judgement, PageWait, Target
 from bot.ports import AlreadySubscribed, DevelopmentWrite, OutboxWrite, PollOutcome
+from bot.query import parse_query
 from storage import open_store
 from storage.channels import query_key
 from storage.migrate import MIGRATIONS, alembic_config, migration_connection
@@ -939,6 +941,58 @@ def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(em
         ]
         # the words are a subscription of their own now, which the old key would block
         assert store.add_subscription("slack", "U2", "supply chain", None, T0).user_id == "U2"
+    finally:
+        store.close()
+
+
+def test_stored_kana_and_korean_queries_take_their_own_keys(empty_url):
+    """Migration 0020: kana keep their voicing marks, Korean its syllables, in the keys.
+
+    "バス" (bus) was keyed as "ハス", the key "パス" (pass) had too; a Korean query by its
+    jamo. Stored as they were, "バス" could be subscribed to once more and not be found
+    by its query."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0019") == "0019"
+        old_kana_key = query_key("ハス")  # both "バス" and "パス" were keyed so
+        # a Korean query's key was its identity's in jamo (Unicode's NFD of its syllables)
+        identity = parse_query("서울", strict=False).identity()
+        old_korean_key = hashlib.sha256(unicodedata.normalize("NFD", identity).encode()).hexdigest()
+        subs = [  # (user, query, key then)
+            ("U1", "バス", old_kana_key),
+            ("U2", "パス", old_kana_key),
+            ("U3", "東京", query_key("東京")),  # no voicing mark: unchanged
+            ("U4", "서울", old_korean_key),
+        ]
+        with store.engine.begin() as conn:
+            for user, query, key in subs:
+                conn.execute(
+                    insert(_SUBSCRIPTIONS_0012).values(
+                        platform="slack",
+                        user_id=user,
+                        query=query,
+                        query_key=key,
+                        story_id=None,
+                        channel_id=None,
+                        created_at=T0,
+                    )
+                )
+        _upgraded(store)
+
+        c = _SUBSCRIPTIONS_0012.c
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
+        assert [tuple(row) for row in rows] == [
+            ("U1", "バス", query_key("バス")),
+            ("U2", "パス", query_key("パス")),
+            ("U3", "東京", query_key("東京")),
+            ("U4", "서울", query_key("서울")),
+        ]
+        assert old_korean_key != query_key("서울")
+        assert query_key("バス") != query_key("パス")
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", "バス", None, T0)
+        assert refused.value.existing.user_id == "U1"
     finally:
         store.close()
 
