@@ -188,7 +188,8 @@ class SlackAdapter:
                 handshake failed or did not finish within ``start_timeout_s``, or ``stop``
                 was called meanwhile.
         """
-        await self._check_token("auth.test", self.client.auth_test())
+        auth = await self._check_token("auth.test", self.client.auth_test())
+        self.admins.know_workspace(auth)  # whose admins count (see AdminCheck)
         if self.mode == "socket":
             await self._start_socket_mode()
         else:

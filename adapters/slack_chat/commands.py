@@ -82,6 +82,9 @@ def missing_scope_text(scope: str, command: str) -> str:
 class AdminCheck:
     """Decides whether a Slack user may run admin commands, caching answers briefly.
 
+    An admin or owner of storybot's own workspace (or of its Enterprise Grid org) who is
+    an active full member: see :func:`counts_as_admin`.
+
     Args:
         client: A Web API client with the ``users:read`` scope.
         policy: ``"admins"`` (workspace admins and owners) or ``"everyone"``.
@@ -111,6 +114,7 @@ class AdminCheck:
         self._monotonic = monotonic
         self._sleep = sleep
         self._cache: dict[str, tuple[float, bool]] = {}
+        self._home: tuple[str, str | None] | None = None  # see know_workspace
 
     async def is_admin(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may run admin commands; None when Slack cannot say now.
@@ -162,10 +166,66 @@ class AdminCheck:
                 return None
             await self._sleep(error.retry_after_s)
         assert response is not None
-        user = response.get("user") or {}
-        answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        home = await self._workspace()
+        if home is None:
+            return None
+        answer = counts_as_admin(response.get("user") or {}, *home)
         self._cache[user_id] = (now, answer)
         return answer
+
+    def know_workspace(self, auth: Mapping[str, Any]) -> None:
+        """Remember storybot's own workspace from an ``auth.test`` answer (at start)."""
+        team = str(auth.get("team_id") or "")
+        if team:
+            self._home = (team, str(auth.get("enterprise_id") or "") or None)
+
+    async def _workspace(self) -> tuple[str, str | None] | None:
+        """storybot's workspace and Enterprise Grid org (``auth.test``), None if unknown now."""
+        if self._home is None:
+            try:
+                self.know_workspace(await self.client.auth_test())
+            except Exception as exc:  # noqa: BLE001 - unknown is "try again", never a yes
+                log.warning("slack: auth.test failed, admin rights unknown: %s", exc)
+        return self._home
+
+
+def counts_as_admin(user: Mapping[str, Any], team_id: str, enterprise_id: str | None) -> bool:
+    """Whether a ``users.info`` user may run admin commands in storybot's workspace.
+
+    ``users.info`` answers for anyone the bot can see: people of another organization in
+    a Slack Connect channel (their ``team_id``, their own workspace's ``is_admin``, or
+    ``is_stranger``), deactivated accounts, guests and bot users. Only an active full
+    member of ``team_id`` who is an admin or owner there counts, or an admin or owner of
+    the Enterprise Grid org storybot is installed in (``enterprise_id``).
+
+    Args:
+        user: The ``user`` object of ``users.info``.
+        team_id: storybot's workspace (``auth.test``).
+        enterprise_id: storybot's Enterprise Grid org, None outside one.
+    """
+    if any(user.get(flag) for flag in _NOT_A_MEMBER):
+        return False
+    if user.get("team_id") == team_id and any(user.get(role) for role in _ADMIN_ROLES):
+        return True
+    org = user.get("enterprise_user") or {}
+    return bool(
+        enterprise_id
+        and isinstance(org, Mapping)
+        and org.get("enterprise_id") == enterprise_id
+        and any(org.get(role) for role in _ADMIN_ROLES)
+    )
+
+
+_ADMIN_ROLES = ("is_admin", "is_owner", "is_primary_owner")
+# deactivated, a bot user, a guest (multi- or single-channel), someone of another org
+_NOT_A_MEMBER = (
+    "deleted",
+    "is_bot",
+    "is_app_user",
+    "is_restricted",
+    "is_ultra_restricted",
+    "is_stranger",
+)
 
 
 NOT_INVITED = (

@@ -134,6 +134,8 @@ class FakeSlack:
     archived: set[str] = field(default_factory=set)  # conversations.join: is_archived
     # An error code every conversations.join answers with, e.g. "missing_scope"; None: joins.
     join_error: str | None = None
+    # the Enterprise Grid org of the workspace (auth.test's enterprise_id); None: none
+    enterprise_id: str | None = None
     bot_scopes: str = "chat:write,chat:write.public,channels:history,groups:history,im:history"
 
     def __post_init__(self) -> None:
@@ -512,6 +514,7 @@ class FakeSlack:
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": "B0FAKE",
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
         }
 
     def _api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -650,6 +653,11 @@ class FakeSlack:
             "is_owner": False,
             "is_primary_owner": False,
             "is_bot": False,
+            # as Slack describes every user: their home workspace and account state
+            "team_id": TEAM_ID,
+            "deleted": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
         }
         user.update(self.users.get(user_id, {}))
         return {"user": user}
