@@ -173,8 +173,8 @@ class AdminCheck:
         self._cache[user_id] = (now, answer)
         return answer
 
-    def know_workspace(self, auth: Mapping[str, Any]) -> None:
-        """Remember storybot's own workspace from an ``auth.test`` answer (at start)."""
+    def know_workspace(self, auth: Any) -> None:
+        """Remember storybot's own workspace from an ``auth.test`` answer (its ``get``)."""
         team = str(auth.get("team_id") or "")
         if team:
             self._home = (team, str(auth.get("enterprise_id") or "") or None)
