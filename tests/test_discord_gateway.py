@@ -295,6 +295,25 @@ async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:
     assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
 
 
+@pytest.mark.parametrize(
+    ("permissions", "admin"),
+    [
+        (1 << 3, True),  # Administrator alone: it implies Manage Server
+        (1 << 3 | MANAGE_GUILD, True),
+        ((1 << 4) | (1 << 28), False),  # Manage Channels and Manage Roles are not enough
+        (0, False),
+    ],
+)
+async def test_administrator_counts_as_manage_server(
+    fake: FakeDiscord, bot, app, permissions: int, admin: bool
+) -> None:
+    options = {"story": "pentagon"}
+    body = await callback(fake, await fake.interact(["follow"], options, permissions=permissions))
+    refused = "Only workspace/server admins" in body["data"]["content"]
+    assert refused is not admin
+    assert bool(app.store.bindings_for_channel("discord", str(CHANNEL_ID))) is admin
+
+
 async def test_admin_policy_everyone_lets_anyone_follow(fake: FakeDiscord, app) -> None:
     adapter = discord_adapter(app, ready_timeout_s=0.01, admin_policy="everyone")
     await adapter.start()

@@ -63,15 +63,18 @@ def nonce_for(idempotency_key: str) -> str:
 def is_admin(interaction: discord.Interaction, admin_policy: str) -> bool:
     """Whether the invoking user may run admin commands under ``admin_policy``.
 
-    "admins" means Manage Server. Discord resolves the member's permissions into the
-    interaction itself, which works without a member cache; the cached guild roles are
-    consulted as well when the guild is known.
+    "admins" means Manage Server, or Administrator, which implies it: a member's
+    permissions as the interaction carries them may hold the Administrator bit alone
+    (discord.py reads each bit as it is). Discord resolves the member's permissions into
+    the interaction itself, which works without a member cache; the cached guild roles
+    are consulted as well when the guild is known. In a DM (no server) no one is.
     """
     if admin_policy == "everyone":
         return True
     if interaction.guild_id is None:
         return False
-    if interaction.permissions.manage_guild:
+    resolved = interaction.permissions
+    if resolved.manage_guild or resolved.administrator:
         return True
     user = interaction.user
     return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
