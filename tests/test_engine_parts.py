@@ -742,7 +742,9 @@ def test_furniture_reads_a_feeds_longest_run_on_sentence_about_as_fast_as_the_sp
     )
 
     assert strip_furniture(sentence) == sentence
-    assert furniture_s < 5 * splitter_s, (furniture_s, splitter_s)
+    # 8 times: the defect was 12; on a loaded 2-core machine the ratio of a sound build
+    # reached 5.4 (0.030 s against 0.0055 s), so a bound of 5 failed it now and then
+    assert furniture_s < 8 * splitter_s, (furniture_s, splitter_s)
 
 
 def test_summary_keeps_a_sentence_reporting_what_someone_asked_readers() -> None:
