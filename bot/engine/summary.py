@@ -10,14 +10,18 @@ its reports agree on) and "already known" is the seed story and earlier developm
 Sentences are then picked greedily (maximal marginal relevance): a sentence too similar
 to one already chosen is skipped, which removes the redundancy of many outlets saying
 the same thing. Chosen sentences keep their order of arrival so the summary reads like
-a report. Everything is extractive: the bot never writes words its sources did not,
+a report. A sentence that leans on the one before it in its report ("A separate notice
+...", "But ...", "He said ...", see :func:`leans_back`) is chosen with that one, or that
+one alone when there is no room for both; with nothing to lean on it is left out (one
+opening with a pronoun may still follow another sentence, which may name whom it means). Everything is extractive: the bot never writes words its sources did not,
 and every chosen sentence keeps the report it came from (a :class:`bot.model.Citation`),
 so an alert can cite each sentence to its outlet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bot.engine.furniture import strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
@@ -133,6 +137,81 @@ def _cos(a: Mapping[str, float], b: Mapping[str, float], nb: float | None = None
     return s / (na * nb)
 
 
+# Sentences that lean on the one before them: a connective ("But", "However,", "A
+# separate"), a demonstrative ("This", "That", but not "This week") or a pronoun whose
+# antecedent is in the sentence before ("He said", "Their lawyer"). Quoted in a summary
+# without that sentence they refer to nothing ("A separate notice from the Office of
+# Management and Budget paused the directive ..." with the memo it is separate from
+# left out). Per language (bot.engine.text.language_of); a language without a list
+# here has no sentence that leans back, so nothing changes for it.
+_TIME = r"(?:week|weekend|year|month|morning|afternoon|evening|night|summer|winter|spring|autumn|fall|season|decade|century)"
+# A pronoun may stand for a name an earlier sentence of the summary gives ("Her cousin
+# ..." after "Rihanna is mourning ..."): such a sentence is never a summary's first, but
+# may follow other sentences when its own support cannot come along (see summarise).
+_PRONOUN = (
+    r"(?:He|She|They|His|Her|Their|Its|"
+    r"It (?:said|says|added|also|has|had|will|would|did|does|plans|wants|comes|came))"
+)
+_PRONOUN_EN = re.compile(rf"{_PRONOUN}(?=[\s,’'])")
+_LEANS_BACK = {
+    "en": re.compile(
+        r"(?:But|And|Or|Yet|However|Also|Meanwhile|Moreover|Furthermore|Additionally|"
+        r"Nevertheless|Nonetheless|Consequently|Therefore|Thus|Hence|Separately|Likewise|"
+        r"Similarly|Still,|Instead,|Even so|In addition|In contrast|By contrast|"
+        r"On the other hand|As a result|At the same time|A separate|Another|"
+        # "The decision to ...", "The comments by ..." say which one they mean
+        r"The (?:move|decision|announcement|comments|remarks|latter|former|same)"
+        r"(?!\s+(?:by|of|to|from|on|that)\b)|"
+        rf"(?:This|That|These|Those)(?!\s+{_TIME}s?\b)|That's|"
+        rf"{_PRONOUN})(?=[\s,’'])"
+    ),
+    "de": re.compile(
+        r"(?:Aber|Doch|Jedoch|Allerdings|Außerdem|Zudem|Dennoch|Trotzdem|Ebenso|"
+        r"Darüber hinaus|Unterdessen|Indes|Deshalb|Daher|Dies|Diese Entscheidung|Er|Sie sagte|"
+        r"Sie sagten|Die Entscheidung|Der Schritt)(?=[\s,])"
+    ),
+    "es": re.compile(
+        r"(?:Pero|Sin embargo|Además|También|Asimismo|No obstante|Por otra parte|"
+        r"Por otro lado|Por ello|Por eso|Mientras tanto|Esto|Esta decisión|"
+        r"Él|Ella|Ellos|La decisión|La medida)(?=[\s,])"
+    ),
+    "fr": re.compile(
+        r"(?:Mais|Cependant|Toutefois|Pourtant|Par ailleurs|En outre|De plus|Néanmoins|"
+        r"Ainsi|Donc|Cela|Ceci|Ce dernier|Cette décision|Cette mesure|Il a|Elle a|Ils ont|"
+        r"Elles ont)(?=[\s,])"
+    ),
+}
+
+
+def leans_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a reference to the sentence before it.
+
+    A connective ("But", "However,", "A separate"), a demonstrative ("This", "The
+    move"; "This week" is a time, not one) or a pronoun ("He said", "Their lawyer")
+    that stands for something only the sentence before it names. English openers, and
+    German, Spanish and French ones for a sentence in those languages
+    (:func:`bot.engine.text.language_of`).
+    """
+    text = sentence.lstrip("\"“”‘’'«»„ ")
+    pattern = _LEANS_BACK.get(language_of(text))
+    return pattern is not None and pattern.match(text) is not None
+
+
+def _opens_with_pronoun(sentence: str) -> bool:
+    text = sentence.lstrip("\"“”‘’'«»„ ")
+    return language_of(text) == "en" and _PRONOUN_EN.match(text) is not None
+
+
+def _before(pool: Sequence[Citation], i: int) -> int | None:
+    """The place in ``pool`` of the sentence its report says just before ``pool[i]``:
+    the one before it in the pool when it has the same report, else None (the
+    sentences of a report go into a pool together and in order)."""
+    if i == 0:
+        return None
+    a, b = pool[i - 1], pool[i]
+    return i - 1 if (a.source, a.url) == (b.source, b.url) else None
+
+
 def summarise(
     pool: list[Citation],
     centroid: Mapping[str, float],
@@ -155,34 +234,73 @@ def summarise(
 
     Returns:
         The chosen sentences with their sources, in order of arrival (the first report
-        of a sentence that several outlets ran is the one cited).
+        of a sentence that several outlets ran is the one cited), except that a sentence
+        leaning on another comes right after it.
     """
     cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
     kw = [{t: v * max(df.idf(t), 0.0) for t, v in kv.items()} for kv in known]
     kn = [norm(x) for x in kw]
     ncw = norm(cw)
     scored = []
-    seen: set[str] = set()
+    first: dict[str, int] = {}  # a sentence's first place in the pool
     for i, cited in enumerate(pool):
         s = cited.sentence
         key = s.lower()
-        if key in seen:
+        if key in first:
             continue
-        seen.add(key)
+        first[key] = i
         v = _vec(s, df)
         if not v:
             continue
         old = max((_cos(v, x, n) for x, n in zip(kw, kn, strict=True)), default=0.0)
         scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    chosen: list[tuple[int, Vector]] = []
+    vectors = {i: v for _, i, v in scored}
+    chosen: dict[int, Vector] = {}
+    after: dict[int, int] = {}  # a sentence that leans back -> the one it follows
+    pronouns: list[int] = []  # ones opening with a pronoun, nothing to lean on
+
+    def fits(v: Vector) -> bool:
+        return all(_cos(v, cv) < redundancy for cv in chosen.values())
+
     for _, i, v in scored:
         if len(chosen) >= k:
             break
-        if all(_cos(v, cv) < redundancy for _, cv in chosen):
-            chosen.append((i, v))
-    chosen.sort(key=lambda x: x[0])
-    return [pool[i] for i, _ in chosen]
+        if not fits(v):
+            continue
+        # A sentence leaning on the one before it comes with that one (see leans_back):
+        # both when there is room, else that one alone; with nothing to lean on, neither
+        lead = [i]
+        links: dict[int, int] = {}
+        while leans_back(pool[lead[0]].sentence):
+            j = _before(pool, lead[0])
+            j = first.get(pool[j].sentence.lower()) if j is not None else None
+            if j is None or j not in vectors:
+                lead = []
+                break
+            links[lead[0]] = j
+            if j in chosen:
+                break
+            lead.insert(0, j)
+        added = [j for j in lead if j not in chosen]
+        added = added[: k - len(chosen)]
+        if added and all(fits(vectors[j]) for j in added):
+            chosen.update((j, vectors[j]) for j in added)
+            after.update((j, p) for j, p in links.items() if j in chosen)
+        elif not lead and _opens_with_pronoun(pool[i].sentence):
+            pronouns.append(i)
+    for i in pronouns:  # room left: after a sentence that may name whom they mean
+        if len(chosen) < k and chosen and min(chosen) < i and fits(vectors[i]):
+            chosen[i] = vectors[i]
+    if not chosen and scored:  # nothing stands on its own: the best sentence, as it is
+        chosen[scored[0][1]] = scored[0][2]
+
+    def place(i: int) -> tuple[int, ...]:
+        # in order of arrival, but a sentence that leans back right after its support
+        # (which an earlier report may have said first)
+        return (*place(after[i]), i) if i in after else (i,)
+
+    return [pool[i] for i in sorted(chosen, key=place)]
 
 
 def least_central(
