@@ -13,9 +13,10 @@ the same thing. Chosen sentences keep their order of arrival so the summary read
 a report. A sentence that leans on the one before it in its report ("A separate notice
 ...", "But ...", "He said ...", see :func:`leans_back`) is chosen with that one, or that
 one alone when there is no room for both; with nothing to lean on it is left out (one
-opening with a pronoun may still follow another sentence, which may name whom it means). Everything is extractive: the bot never writes words its sources did not,
-and every chosen sentence keeps the report it came from (a :class:`bot.model.Citation`),
-so an alert can cite each sentence to its outlet.
+opening with a pronoun may still follow another sentence, which may name whom it
+means). Everything is extractive: the bot never writes words its sources did not, and
+every chosen sentence keeps the report it came from (a :class:`bot.model.Citation`), so
+an alert can cite each sentence to its outlet.
 """
 
 from __future__ import annotations
