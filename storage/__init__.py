@@ -27,6 +27,7 @@ from storage.engine import (
     parse_url,
     sqlite_file,
     unwritable_reason,
+    use_driver_options,
 )
 from storage.migrate import NewerSchema, NoStorybotSchema, check_storybot_schema, upgrade_to_head
 from storage.sql import SqlStore
@@ -177,6 +178,7 @@ def _check_plainly(url: URL, start: bool) -> None:
         poolclass=NullPool,
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S} if timeout else {},
     )
+    use_driver_options(plain)
     try:
         with plain.connect() as connection:
             check_storybot_schema(connection, start=start)

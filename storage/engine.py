@@ -28,6 +28,13 @@ BUSY_TIMEOUT_MS = 10_000
 # takes precedence.
 PG_CONNECT_TIMEOUT_S = 10
 BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
+# ?prepare_threshold= in a PostgreSQL URL: psycopg's setting of that name, which libpq does
+# not know. psycopg prepares a statement on the server after 5 executions; behind a pooler
+# in transaction mode (PgBouncer before 1.21, or without max_prepared_statements) the next
+# transaction may run on another server connection, where that statement does not exist or
+# is another one ("prepared statement ... does not exist / already exists", "bind message
+# supplies 5 parameters"). ``none`` turns prepares off.
+PREPARE_OPTION = "prepare_threshold"
 
 
 def parse_url(url: str | URL, source: str = SETTING) -> URL:
@@ -44,7 +51,7 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
         ConfigError: the URL cannot be parsed; the message names ``source``.
     """
     if isinstance(url, URL):
-        return _with_driver(_sqlite_file_checked(url, source))
+        return _with_driver(_sqlite_file_checked(url, source), source)
     if not url or not url.strip():
         raise ConfigError(f"{source} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
     text = url.strip()
@@ -64,7 +71,7 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
             f"{source} is not a valid database URL (the port after the host is not a "
             "number); expected e.g. postgresql://user@host:5432/dbname"
         ) from None
-    return _with_driver(_sqlite_file_checked(parsed, source))
+    return _with_driver(_sqlite_file_checked(parsed, source), source)
 
 
 def _sqlite_file_checked(url: URL, source: str) -> URL:
@@ -88,7 +95,54 @@ def _sqlite_file_checked(url: URL, source: str) -> URL:
     )
 
 
-def _with_driver(url: URL) -> URL:
+def prepare_threshold(url: URL, source: str = SETTING) -> int | None | bool:
+    """The URL's ``?prepare_threshold=`` for psycopg: a number, None (``none``: never
+    prepare), or False when the URL does not set it (psycopg's default, 5).
+
+    Raises:
+        ConfigError: the value is neither ``none`` nor a whole number >= 0.
+    """
+    if PREPARE_OPTION not in url.query:
+        return False
+    value = url.query[PREPARE_OPTION]
+    if isinstance(value, tuple):  # given twice: the last one, as libpq reads its options
+        value = value[-1]
+    word = value.strip().lower()
+    if word == "none":
+        return None
+    if word.isdigit():
+        return int(word)
+    raise ConfigError(
+        f"{source}: ?{PREPARE_OPTION}={value} is not valid; use ?{PREPARE_OPTION}=none "
+        "behind a pooler in transaction mode (PgBouncer), or a number of executions"
+    )
+
+
+def driver_options(url: URL) -> dict[str, Any]:
+    """psycopg's connection options that the URL sets but libpq does not know (see
+    ``PREPARE_OPTION``): ``{"prepare_threshold": None}``, say, or empty."""
+    threshold = prepare_threshold(url)
+    return {} if threshold is False else {PREPARE_OPTION: threshold}
+
+
+def use_driver_options(engine: Engine) -> None:
+    """Have ``engine``'s psycopg connections take the URL's ``?prepare_threshold=``.
+
+    SQLAlchemy passes a URL's query on to ``psycopg.connect`` as text; this turns the
+    option into the number or None that psycopg expects (checked by :func:`parse_url`).
+    """
+    if engine.url.get_backend_name() != "postgresql" or PREPARE_OPTION not in engine.url.query:
+        return
+    options = driver_options(engine.url)
+
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(_dialect: Any, _record: Any, _args: Any, cparams: dict[str, Any]) -> None:
+        cparams.update(options)
+
+
+def _with_driver(url: URL, source: str) -> URL:
+    if url.get_backend_name() == "postgresql":
+        prepare_threshold(url, source)  # refused here, before anything connects
     if url.drivername == "postgresql":
         return url.set(drivername="postgresql+psycopg")
     return url
@@ -203,6 +257,7 @@ def make_engine(url: str | URL, *, source: str = SETTING, **kwargs: Any) -> Engi
         raise ConfigError(f"{source} ({describe(parsed)!r}) is not usable: {exc}") from None
     if is_sqlite:
         _configure_sqlite(engine, wal=not _is_memory_sqlite(parsed))
+    use_driver_options(engine)
     return engine
 
 

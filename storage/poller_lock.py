@@ -61,7 +61,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import TryAgainLater, UserError
-from storage.engine import PG_CONNECT_TIMEOUT_S, sqlite_file
+from storage.engine import PG_CONNECT_TIMEOUT_S, sqlite_file, use_driver_options
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,7 @@ class _AdvisoryLock(PollerLock):
         # a connection of its own: the store's pool is disposed when the app closes, which
         # may come before this lock is let go
         self._own = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args)
+        use_driver_options(self._own)  # ?prepare_threshold=none behind a pooler
         self._what = what
         self._shared = shared
         self._database = engine.url.render_as_string(hide_password=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import procrastinate
 
-from adapters.jobs.schema import conninfo
+from adapters.jobs.schema import conninfo, pool_kwargs
 from bot.errors import ConfigError, UserError
 from bot.settings import load_settings
 
@@ -40,7 +40,8 @@ def monitoring_app() -> procrastinate.App:
             file=sys.stderr,
         )
         raise SystemExit(2) from None
-    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
+    connector = procrastinate.PsycopgConnector(conninfo=dsn, **pool_kwargs(settings.database_url))
+    return procrastinate.App(connector=connector)
 
 
 def __getattr__(name: str) -> Any:

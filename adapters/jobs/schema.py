@@ -11,12 +11,20 @@ tables there. Upgrading procrastinate to a version with a new schema is a delibe
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import psycopg
 from procrastinate.schema import SchemaManager
 
 from bot.errors import ConfigError
-from storage.engine import PG_CONNECT_TIMEOUT_S, SETTING, describe, parse_url
+from storage.engine import (
+    PG_CONNECT_TIMEOUT_S,
+    PREPARE_OPTION,
+    SETTING,
+    describe,
+    driver_options,
+    parse_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +54,16 @@ def conninfo(database_url: str, source: str = SETTING, *, user: str = "storybot 
         )
     if "connect_timeout" not in url.query:
         url = url.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT_S)})
+    url = url.difference_update_query([PREPARE_OPTION])  # psycopg's, not libpq's: pool_kwargs
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def pool_kwargs(database_url: str) -> dict[str, Any]:
+    """The job queue's connection pool options the URL sets beyond libpq's (``kwargs`` of
+    psycopg_pool): its ``?prepare_threshold=`` (see ``storage.engine.PREPARE_OPTION``).
+    Checked already by :func:`conninfo`."""
+    options = driver_options(parse_url(database_url))
+    return {"kwargs": options} if options else {}
 
 
 def ensure_schema(dsn: str) -> bool:

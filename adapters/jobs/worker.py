@@ -14,7 +14,7 @@ from procrastinate.worker import Worker
 
 from adapters.app import App
 from adapters.console import CONSOLE
-from adapters.jobs.schema import conninfo, ensure_schema
+from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
 from adapters.signals import StopSignals
@@ -86,7 +86,10 @@ def check_options(options: WorkerOptions, database_url: str, source: str = SETTI
 def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.App:
     """The procrastinate app with storybot's tasks, on a connection pool sized for the worker."""
     connector = procrastinate.PsycopgConnector(
-        conninfo=dsn, min_size=1, max_size=options.concurrency + 4
+        conninfo=dsn,
+        min_size=1,
+        max_size=options.concurrency + 4,
+        **pool_kwargs(app.settings.database_url),
     )
     jobs = procrastinate.App(connector=connector)
     s = app.settings
