@@ -15,10 +15,17 @@ side (the job queue serialises their judging), but not beside an in-process poll
   releases it when the process ends, however it ends, so a crash leaves nothing stale.
   An in-memory database is private to its process: nothing to lock. (A lock on a
   network file system is only as good as that file system's locking.)
-* PostgreSQL: a session-level advisory lock, keyed by the schema too, on a connection of
-  its own (not the store's pool) for as long as the process polls; closing it releases
-  the lock, and so does a crash. Not with a pooler in transaction mode (PgBouncer),
-  which does not keep sessions.
+* PostgreSQL: an advisory lock, keyed by the schema too, on a connection of its own (not
+  the store's pool) for as long as the process polls; closing it releases the lock, and
+  so does a crash. The lock is a transaction's (``pg_try_advisory_xact_lock``), and that
+  transaction stays open while the lock is held, so that it works behind a pooler in
+  transaction mode (PgBouncer) too: there a session-level lock would stay with the server
+  connection the pooler hands to the next client (held for it, and never let go), while
+  an open transaction keeps that server connection ours until we end it. Its settings
+  (below) are the transaction's own for the same reason, and it allows itself to stay
+  idle in a transaction (a role's ``idle_in_transaction_session_timeout`` would end it).
+  The transaction only reads functions: it holds no table lock and, at READ COMMITTED,
+  no snapshot that would hold back VACUUM.
 
 A connection the server drops (a restart, ``pg_terminate_backend``, a network cut, an
 idle timeout) takes the lock with it, and nothing tells the holder. So ``storybot run``
@@ -71,14 +78,16 @@ log = logging.getLogger(__name__)
 _PG_CLASS = 0x73746F72
 _SCHEMA = "hashtext(current_schema())"
 _TRY = {
-    False: text(f"SELECT pg_try_advisory_lock(:k, {_SCHEMA})"),
-    True: text(f"SELECT pg_try_advisory_lock_shared(:k, {_SCHEMA})"),
+    False: text(f"SELECT pg_try_advisory_xact_lock(:k, {_SCHEMA})"),
+    True: text(f"SELECT pg_try_advisory_xact_lock_shared(:k, {_SCHEMA})"),
 }
 
 
 _PING = text("SELECT 1")
 # the session holding the lock, to know it again: a pid alone may be reused
-_SESSION = text("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+# (through a function, not the pg_stat_activity view: the open transaction would keep a
+# lock on the view)
+_SESSION = text("SELECT pid, backend_start FROM pg_stat_get_activity(pg_backend_pid()) AS a")
 # who holds this schema's lock (pg_locks, two-key advisory locks: objsubid 2, the second
 # key as an unsigned oid); pg_stat_activity may hide another role's address
 _HOLDERS = text(
@@ -103,7 +112,8 @@ _TERMINATE = text(
 # A network cut noticed in seconds on both sides (see the module docstring). libpq's
 # parameters for our side (a URL's own values win); the server's for its side, with a
 # statement timeout (no statement of the lock's needs more than a moment; above the 5 s
-# pg_terminate_backend waits).
+# pg_terminate_backend waits). The server's are set for the lock's transaction only
+# (set_config's third argument): behind a pooler the session is shared.
 _CLIENT_TCP = {
     "keepalives": 1,
     "keepalives_idle": 15,
@@ -112,11 +122,12 @@ _CLIENT_TCP = {
     "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
 }
 _SERVER_SETTINGS = text(
-    "SELECT set_config('statement_timeout', '15s', false),"
-    " set_config('tcp_keepalives_idle', '15', false),"
-    " set_config('tcp_keepalives_interval', '5', false),"
-    " set_config('tcp_keepalives_count', '3', false),"
-    " set_config('tcp_user_timeout', '30000', false)"
+    "SELECT set_config('statement_timeout', '15s', true),"
+    " set_config('idle_in_transaction_session_timeout', '0', true),"
+    " set_config('tcp_keepalives_idle', '15', true),"
+    " set_config('tcp_keepalives_interval', '5', true),"
+    " set_config('tcp_keepalives_count', '3', true),"
+    " set_config('tcp_user_timeout', '30000', true)"
 )
 
 
@@ -257,22 +268,23 @@ class _AdvisoryLock(PollerLock):
         """
         conn = self._own.connect()
         try:
-            conn.execute(_SERVER_SETTINGS)
             got = self._try(conn)
             if not got and self._end_stale_session(conn):
                 got = self._try(conn)
             self._others = [] if got else self._holders(conn)
-            conn.commit()
         except BaseException:
             conn.close()
             raise
         if not got:
             conn.close()
             return False
-        self._conn = conn
+        self._conn = conn  # its transaction left open: it holds the lock
         return True
 
     def _try(self, conn: Connection) -> bool:
+        """Try the lock in a new transaction on ``conn``, left open if it was taken."""
+        conn.rollback()
+        conn.execute(_SERVER_SETTINGS)
         if not conn.execute(_TRY[self._shared], {"k": _PG_CLASS}).scalar():
             return False
         session = conn.execute(_SESSION).one()
@@ -304,8 +316,7 @@ class _AdvisoryLock(PollerLock):
     def check(self) -> bool:
         if self._conn is not None:
             try:
-                self._conn.execute(_PING)
-                self._conn.rollback()  # not left idle in a transaction
+                self._conn.execute(_PING)  # in the lock's transaction, which stays open
                 return True
             except DBAPIError as exc:
                 log.warning("the poller lock's connection to %s dropped: %s", self._database, exc)

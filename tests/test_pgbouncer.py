@@ -32,7 +32,7 @@ from sqlalchemy.pool import NullPool
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 
 from storage import open_store
-from storage.poller_lock import poller_lock
+from storage.poller_lock import _PG_CLASS, PollerBusy, poller_lock
 
 pytestmark = pytest.mark.postgres
 
@@ -127,6 +127,67 @@ def test_two_processes_through_transaction_pooling_with_prepares_off(bouncer):
     finally:
         first.close()
         second.close()
+
+
+def _lock_holders(url: str) -> list[int]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND classid = CAST(:k AS oid)"
+                        " AND database = (SELECT oid FROM pg_database"
+                        "  WHERE datname = current_database())"
+                    ),
+                    {"k": _PG_CLASS},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_poller_lock_through_transaction_pooling_excludes_and_is_let_go(
+    bouncer,
+    pg_database,  # noqa: F811
+):
+    url = _url(bouncer, prepare_threshold="none")
+    direct = _direct(bouncer, pg_database)
+    first, second = open_store(url), open_store(url)
+    try:
+        with poller_lock(first.engine, "storybot run") as lock:
+            for _ in range(8):  # other clients' transactions meanwhile, on both connections
+                assert second.count_items() == 0
+                assert lock.check()
+            assert len(_lock_holders(direct)) == 1
+            with pytest.raises(PollerBusy):
+                with poller_lock(second.engine, "storybot poll --once"):
+                    pass
+        # let go: no server connection PgBouncer keeps holds it for the next client
+        assert _lock_holders(direct) == []
+        with poller_lock(second.engine, "storybot poll --once"):
+            pass
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_poller_lock_leaves_no_setting_on_pooled_connections(bouncer):
+    """The lock's statement timeout and keepalives are its own transaction's: the server
+    connection PgBouncer gives the next client has the server's defaults."""
+    url = _url(bouncer, prepare_threshold="none")
+    store = open_store(url)
+    probe = create_engine(bouncer, poolclass=NullPool)
+    try:
+        with poller_lock(store.engine, "storybot run"):
+            pass
+        for _ in range(4):  # whichever of the two server connections answers
+            with probe.connect() as conn:
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "0"
+    finally:
+        probe.dispose()
+        store.close()
 
 
 # ---- the URL option itself, on the server directly (no PgBouncer needed)
