@@ -227,3 +227,27 @@ def test_a_prepare_threshold_that_is_not_none_or_a_number_is_one_clear_error(val
 
     with pytest.raises(ConfigError, match=r"prepare_threshold=none behind a pooler"):
         parse_url(f"postgresql://u@127.0.0.1/db?prepare_threshold={value}")
+
+
+def test_workers_create_the_job_tables_through_transaction_pooling_and_hold_no_lock(
+    bouncer,
+    pg_database,  # noqa: F811
+):
+    from adapters.jobs.schema import _SCHEMA_LOCK_ID, conninfo, ensure_schema
+
+    dsn = conninfo(_url(bouncer, prepare_threshold="none"))
+    assert ensure_schema(dsn) is True
+    assert ensure_schema(dsn) is False  # the next worker finds them
+    engine = create_engine(_direct(bouncer, pg_database), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND objid = CAST(:k AS oid) AND objsubid = 1"
+                ),
+                {"k": _SCHEMA_LOCK_ID},
+            ).scalar()
+        assert held == 0
+    finally:
+        engine.dispose()

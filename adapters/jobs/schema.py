@@ -72,16 +72,15 @@ def ensure_schema(dsn: str) -> bool:
     Returns:
         True if this call created the tables.
     """
-    with psycopg.connect(dsn, autocommit=True) as conn:  # the dsn has connect_timeout
-        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
-        try:
-            row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
-            if row and row[0]:
-                return False
-            with conn.transaction():
-                # No parameters: psycopg sends the script as is (several statements, '%' kept).
-                conn.execute(SchemaManager.get_schema())
-            log.info("created the procrastinate job tables")
-            return True
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))
+    # One transaction holding a transaction-level lock: behind a pooler in transaction mode
+    # (PgBouncer) a session-level lock and its unlock could run on two server connections,
+    # leaving the lock held on the first for whichever client gets it next.
+    with psycopg.connect(dsn) as conn, conn.transaction():  # the dsn has connect_timeout
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_ID,))
+        row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+        if row and row[0]:
+            return False
+        # No parameters: psycopg sends the script as is (several statements, '%' kept).
+        conn.execute(SchemaManager.get_schema())
+    log.info("created the procrastinate job tables")
+    return True
