@@ -477,3 +477,24 @@ def _waiters(url: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_roles_idle_in_transaction_timeout_does_not_end_the_locks_transaction(pg_url):
+    """The lock is held by a transaction left open (so that it works behind a pooler in
+    transaction mode); a DBA's idle_in_transaction_session_timeout (here the session's
+    default, as a role's setting would give it) is off for that transaction alone."""
+    url = make_url(pg_url)
+    options = f"{url.query['options']} -cidle_in_transaction_session_timeout=500"
+    store = open_store(url.update_query_dict({"options": options}).render_as_string(False))
+    try:
+        with poller_lock(store.engine, "storybot run") as lock:
+            conn = lock._conn
+            assert conn is not None and conn.in_transaction()
+            setting = text("SHOW idle_in_transaction_session_timeout")
+            assert conn.execute(setting).scalar() == "0"
+            assert lock.check() and conn.in_transaction()
+        with store.engine.connect() as other:  # the store's own connections keep it
+            assert other.execute(setting).scalar() == "500ms"
+    finally:
+        store.close()
