@@ -319,7 +319,11 @@ class _AdvisoryLock(PollerLock):
                 self._conn.execute(_PING)  # in the lock's transaction, which stays open
                 return True
             except DBAPIError as exc:
-                log.warning("the poller lock's connection to %s dropped: %s", self._database, exc)
+                log.warning(  # the server's reason, not SQLAlchemy's lines about it
+                    "the poller lock's connection to %s dropped: %s",
+                    self._database,
+                    str(exc.orig or exc).strip(),
+                )
                 self._drop()
         try:
             got = self.acquire()

@@ -252,6 +252,8 @@ def test_a_lock_whose_connection_the_server_dropped_is_taken_again(pg_url, caplo
             assert again != pid
             warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
             assert "re-acquired on a new connection" in warnings[-1].getMessage()
+            dropped = warnings[0].getMessage()  # the server's reason, on one line
+            assert "terminating connection" in dropped and "\n" not in dropped, dropped
             caplog.clear()
             assert lock.check() and caplog.records == []  # held again: quiet
             with pytest.raises(PollerBusy):  # and it excludes a second poller again
