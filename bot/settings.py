@@ -135,6 +135,10 @@ class SlackSettings:
 @dataclass(frozen=True)
 class DiscordSettings:
     dev_guild_id: str = ""
+    # The servers (IDs, as digits) whose admins may change what every channel shares:
+    # stories add|remove, feeds add|remove. Empty: the one server storybot is in, while it
+    # is in only one (adapters/discord_chat/adapter.install_access).
+    admin_servers: tuple[str, ...] = ()
     token: str | None = field(default=None, repr=False)
     api_url: str | None = None
     gateway_url: str | None = None
@@ -463,6 +467,8 @@ def _check_strings(name: str, key: str, value: Any, where: str, label: str) -> t
 # kept as its digits; anything but digits (or "", none) is refused now, not when it is used.
 _ID_SETTINGS: dict[tuple[str, str], str] = {("discord", "dev_guild_id"): "a server ID"}
 _ID_DIGITS = 20
+# List settings of such IDs: each written as a number or a string of digits.
+_ID_LISTS: dict[tuple[str, str], str] = {("discord", "admin_servers"): "server IDs"}
 
 
 def is_numeric_id(text: str) -> bool:
@@ -484,6 +490,31 @@ def _check_id(name: str, key: str, value: Any, where: str) -> str:
         f"{where}: [{name}] {key} must be {_ID_SETTINGS[(name, key)]}, digits only (e.g. "
         f'{key} = 123456789012345678 or "123456789012345678"; "" for none), '
         f"got {shorten(repr(value), 60)}"
+    )
+
+
+def _check_ids(name: str, key: str, value: Any, where: str) -> tuple[str, ...]:
+    """``value`` for the list setting ``[name] key`` of IDs, each as a string of digits."""
+    wrong: Any = value
+    if isinstance(value, (list, tuple)):
+        ids = []
+        for item in value:
+            if isinstance(item, int) and not isinstance(item, bool):
+                text = str(item)
+            elif isinstance(item, str):
+                text = item.strip()
+            else:
+                break
+            if not is_numeric_id(text):
+                break
+            ids.append(text)
+        else:
+            return tuple(dict.fromkeys(ids))
+        wrong = item
+    got = shorten(repr(wrong), 60) + (" in the list" if wrong is not value else "")
+    raise ConfigError(
+        f"{where}: [{name}] {key} must be a list of {_ID_LISTS[(name, key)]}, digits only "
+        f'(e.g. {key} = [123456789012345678, "234567890123456789"]; [] for none), got {got}'
     )
 
 
@@ -526,6 +557,8 @@ def _table(raw: Any, name: str, cls: type, where: str, label: str) -> Any:
             kwargs[key] = _check_number(name, key, value, default, where)
         elif (name, key) in _ID_SETTINGS:
             kwargs[key] = _check_id(name, key, value, where)
+        elif (name, key) in _ID_LISTS:
+            kwargs[key] = _check_ids(name, key, value, where)
         elif isinstance(default, tuple):
             kwargs[key] = _check_strings(name, key, value, where, label)
         elif isinstance(default, str) and not isinstance(value, str):
@@ -967,6 +1000,7 @@ def load_settings(
         slack = SlackSettings(**{**slack.__dict__, "mode": "http"})
     discord = DiscordSettings(
         dev_guild_id=str(discord_file.dev_guild_id or ""),
+        admin_servers=discord_file.admin_servers,
         token=_env_value(env, "DISCORD_BOT_TOKEN"),
         api_url=_endpoint(env, "STORYBOT_DISCORD_API_URL", ("http", "https")),
         gateway_url=_endpoint(env, "STORYBOT_DISCORD_GATEWAY_URL", ("ws", "wss")),

@@ -729,6 +729,64 @@ def test_a_discord_dev_guild_id_that_is_not_digits_is_refused_at_load(tmp_path, 
     assert str(err.value).endswith(f", got {tomllib.loads(f'v = {value}')['v']!r}")
 
 
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        ("[]", ()),
+        ("[1234]", ("1234",)),
+        (
+            "[123456789012345678, '234567890123456789']",
+            ("123456789012345678", "234567890123456789"),
+        ),
+        ("[' 42 ', 42]", ("42",)),  # the same server twice is one
+    ],
+)
+def test_discord_admin_servers_are_numbers_or_strings_of_digits(tmp_path, value, stored):
+    path = write(tmp_path, f"[discord]\nadmin_servers = {value}\n")
+    assert load_settings(path, env={}).discord.admin_servers == stored
+
+
+def test_discord_admin_servers_default_to_none():
+    assert load_settings(env={}).discord.admin_servers == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [
+        ("'123456789012345678'", "'123456789012345678'"),  # one ID, not a list of them
+        ("123456789012345678", "123456789012345678"),
+        ("['abc']", "'abc' in the list"),
+        ("[42, '12a']", "'12a' in the list"),
+        ("['']", "'' in the list"),  # [] says none
+        ("[0]", "0 in the list"),
+        ("[-5]", "-5 in the list"),
+        ("[1.5]", "1.5 in the list"),
+        ("[true]", "True in the list"),
+        ("['1_2']", "'1_2' in the list"),
+        (f"['{'9' * 21}']", f"'{'9' * 21}' in the list"),  # more than a 64-bit snowflake
+    ],
+)
+def test_a_discord_admin_servers_that_is_not_a_list_of_ids_is_refused_at_load(tmp_path, value, got):
+    path = write(tmp_path, f"[discord]\nadmin_servers = {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).startswith(
+        f"{path}: [discord] admin_servers must be a list of server IDs, digits only (e.g. "
+        "admin_servers = [123456789012345678, "
+    )
+    assert str(err.value).endswith(f", got {got}")
+
+
+def test_a_bad_discord_admin_servers_stops_run_with_exit_2(tmp_path, capsys):
+    from adapters.cli import main
+
+    path = write(tmp_path, "[discord]\nadmin_servers = ['My Server']\n")
+    assert main(["--config", str(path), "run"]) == 2
+    err = capsys.readouterr().err
+    assert f"storybot: error: {path}: [discord] admin_servers must be a list of server IDs" in err
+    assert "Traceback" not in err
+
+
 def test_a_bad_discord_dev_guild_id_stops_discord_sync_with_exit_2(tmp_path, capsys):
     from adapters.cli import main
 
