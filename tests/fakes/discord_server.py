@@ -18,7 +18,8 @@ the defer's visibility; the original response can be fetched, edited (which also
 loading state) and deleted through ``/webhooks/{application.id}/{token}/messages/@original``,
 follow-ups through ``.../messages/{message.id}``, as Discord documents.
 
-Gateway: HELLO, then READY (with the application id) and GUILD_CREATE after IDENTIFY
+Gateway: HELLO, then READY (with the application id) and a GUILD_CREATE for each of
+:attr:`FakeDiscord.guild_ids` after IDENTIFY
 (or a close with ``identify_close_code``, as Discord refuses a session; ``close_gateway``
 closes live sessions with a code); heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
 each frame ending in a Z_SYNC_FLUSH) when the client asks for ``compress=zlib-stream``,
@@ -43,7 +44,10 @@ from aiohttp import WSMsgType, web
 APP_ID = 1100000000000000001  # a bot user's id equals its application's id
 GUILD_ID = 1200000000000000001
 CHANNEL_ID = 1300000000000000001
-ADMIN_ROLE_ID = 1200000000000000002
+ADMIN_ROLE_ID = 1200000000000000002  # GUILD_ID's "Mods"; another guild's is its id + 1
+# A second server, for an install in several (FakeDiscord.guild_ids); its one channel
+OTHER_GUILD_ID = 1200000000000000101
+OTHER_CHANNEL_ID = 1300000000000000101
 USER_ID = 1400000000000000001
 MANAGE_GUILD = 1 << 5
 EPHEMERAL = 1 << 6  # message flags
@@ -303,6 +307,9 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None=global)
+        # The servers the bot is in, as READY and GUILD_CREATE tell it; each has one text
+        # channel (channel_of) and a "Mods" role with Manage Server (its id + 1).
+        self.guild_ids: list[int] = [GUILD_ID]
         self.callbacks: list[dict[str, Any]] = []  # interaction callback bodies, in order
         self.unknown_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
@@ -747,11 +754,16 @@ class FakeDiscord:
             "public_flags": 0,
         }
 
-    def channel(self, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    @staticmethod
+    def channel_of(guild_id: int) -> int:
+        """The id of ``guild_id``'s one text channel (CHANNEL_ID in GUILD_ID)."""
+        return CHANNEL_ID + (guild_id - GUILD_ID)
+
+    def channel(self, channel_id: int = CHANNEL_ID, guild_id: int = GUILD_ID) -> dict[str, Any]:
         return {
             "id": str(channel_id),
             "type": 0,
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "name": "news",
             "position": 0,
             "permission_overwrites": [],
@@ -791,7 +803,7 @@ class FakeDiscord:
             cmd["guild_id"] = str(guild)
         return cmd
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
         def role(role_id: int, name: str, perms: int, position: int) -> dict[str, Any]:
             return {
                 "id": str(role_id),
@@ -808,8 +820,8 @@ class FakeDiscord:
             }
 
         return {
-            "id": str(GUILD_ID),
-            "name": "Newsroom",
+            "id": str(guild_id),
+            "name": "Newsroom" if guild_id == GUILD_ID else f"Server {guild_id}",
             "icon": None,
             "owner_id": "1",
             "unavailable": False,
@@ -817,10 +829,10 @@ class FakeDiscord:
             "member_count": 2,
             "features": [],
             "roles": [
-                role(GUILD_ID, "@everyone", 0, 0),
-                role(ADMIN_ROLE_ID, "Mods", MANAGE_GUILD, 1),
+                role(guild_id, "@everyone", 0, 0),
+                role(guild_id + 1, "Mods", MANAGE_GUILD, 1),
             ],
-            "channels": [self.channel()],
+            "channels": [self.channel(self.channel_of(guild_id), guild_id)],
             "members": [],
             "threads": [],
             "presences": [],
@@ -873,14 +885,15 @@ class FakeDiscord:
                     "user": self.bot_user(),
                     "session_id": "fake-session",
                     "resume_gateway_url": self.gateway_url,
-                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                    "guilds": [{"id": str(g), "unavailable": True} for g in self.guild_ids],
                     "application": {"id": str(APP_ID), "flags": 0},
                     "private_channels": [],
                     "relationships": [],
                     "user_settings": {},
                 },
             )
-            await conn.dispatch("GUILD_CREATE", self._guild())
+            for guild_id in self.guild_ids:
+                await conn.dispatch("GUILD_CREATE", self._guild(guild_id))
             self.identified.set()
         elif op == 6:  # resume
             await conn.dispatch("RESUMED", {})
@@ -899,6 +912,16 @@ class FakeDiscord:
         for conn in list(self._sockets):
             await conn.send_text("this is not JSON")
 
+    async def join_guild(self, guild_id: int) -> None:
+        """The bot is added to another server: GUILD_CREATE, as Discord sends on a join."""
+        self.guild_ids.append(guild_id)
+        await self.dispatch("GUILD_CREATE", self._guild(guild_id))
+
+    async def leave_guild(self, guild_id: int) -> None:
+        """The bot is removed from a server: GUILD_DELETE without ``unavailable``."""
+        self.guild_ids.remove(guild_id)
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH event to every connected client."""
         await self.identified.wait()
@@ -914,6 +937,7 @@ class FakeDiscord:
         permissions: int = 0,
         dm: bool = False,
         focused: str | None = None,
+        guild_id: int = GUILD_ID,
     ) -> dict[str, Any]:
         """Build an INTERACTION_CREATE payload for ``/story <path...>`` with ``options``.
 
@@ -924,6 +948,8 @@ class FakeDiscord:
             permissions: The member's resolved permissions (bit field).
             dm: Invoke from the bot's DMs instead of the guild channel.
             focused: Name of the option being typed: makes it an autocomplete interaction.
+            guild_id: The server it is typed in (in its one channel, ``channel_of``); it
+                need not be one the bot is in (an app installed with commands only).
         """
         leaf = []
         for name, value in (options or {}).items():
@@ -949,20 +975,21 @@ class FakeDiscord:
             "locale": "en-US",
             "entitlements": [],
             "attachment_size_limit": 10485760,
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
         }
         if dm:
             dm_channel = {"id": self._dm_id(str(user_id)), "type": 1, "recipients": [user]}
             payload.update(channel=dm_channel, channel_id=dm_channel["id"], user=user, context=1)
         else:
-            roles = [str(ADMIN_ROLE_ID)] if permissions & MANAGE_GUILD else []
+            roles = [str(guild_id + 1)] if permissions & MANAGE_GUILD else []
+            channel_id = self.channel_of(guild_id)
             payload.update(
-                guild_id=str(GUILD_ID),
+                guild_id=str(guild_id),
                 guild_locale="en-US",
                 context=0,
-                guild={"id": str(GUILD_ID), "locale": "en-US", "features": []},
-                channel=self.channel(),
-                channel_id=str(CHANNEL_ID),
+                guild={"id": str(guild_id), "locale": "en-US", "features": []},
+                channel=self.channel(channel_id, guild_id),
+                channel_id=str(channel_id),
                 member={
                     "user": user,
                     "roles": roles,
