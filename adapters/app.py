@@ -550,6 +550,7 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
                 token=s.discord.token,
                 commands=app.commands,
                 admin_policy=s.admin_commands,
+                admin_servers=s.discord.admin_servers,
                 api_url=s.discord.api_url,
                 gateway_url=s.discord.gateway_url,
             )

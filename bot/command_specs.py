@@ -39,6 +39,10 @@ class CommandSpec:
     channel: bool = False
     # subcommands only admins may run, when the command itself is not (``feeds add``)
     admin_subcommands: frozenset[str] = frozenset()
+    # its admin subcommands change what every channel of the install shares (its stories,
+    # its feeds), not one channel's: on Discord they need a server the operator trusts
+    # (``bot.model.InstallAccess``), not merely any server's admins
+    install_wide: bool = False
 
     def usage_for(self, platform: str | None) -> str:
         """``/story`` and this command's usage as users on ``platform`` write it."""
@@ -68,6 +72,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "yes when people subscribe to it or channels follow it).",
         options="stories [action:list|add|remove] [name:NAME urls:<url ...> title:T yes:True]",
         admin_subcommands=frozenset({"add", "remove"}),
+        install_wide=True,
     ),
     CommandSpec(
         "subscribe",
@@ -92,6 +97,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         # is no command there), hence parentheses, not brackets
         options="feeds (list | add url:<url> | remove url:<url | #number>)",
         admin_subcommands=frozenset({"add", "remove"}),
+        install_wide=True,
     ),
     CommandSpec(
         "follow",
@@ -140,6 +146,19 @@ def admin_command(text: str) -> str | None:
     words = rest.split()
     sub = words[0].lower() if words else ""
     return f"{spec.name} {sub}" if sub in spec.admin_subcommands else None
+
+
+def install_command(text: str) -> str | None:
+    """The admin command ``text`` runs when it changes what the whole install shares, or None.
+
+    ``stories add|remove`` and ``feeds add|remove`` change every channel's stories and
+    feeds; ``follow`` and ``unfollow`` only the channel they are typed in, which that
+    server's or workspace's own admins may decide.
+    """
+    admin = admin_command(text)
+    if admin is None:
+        return None
+    return admin if SPECS[admin.split()[0]].install_wide else None
 
 
 def usage(command: str, platform: str | None = None) -> str:

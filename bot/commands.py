@@ -37,6 +37,7 @@ from bot.command_specs import (
     CommandSpec,
     admin_command,
     help_text,
+    install_command,
     probably_meant,
     usage,
 )
@@ -47,6 +48,7 @@ from bot.model import (
     DIGEST_HOURS_RANGE,
     CommandRequest,
     DeliveryMode,
+    InstallAccess,
     MessageKind,
     OutboundMessage,
     Reply,
@@ -195,6 +197,9 @@ class Commands:
                 "run it in the channel that should get the story's alerts."
             )
         if (admin := admin_command(text)) is not None:
+            if install_command(text) is not None:
+                # first: where it is typed refuses it whatever the member's role there
+                _require_install_access(req, admin)
             self._require_admin(req, admin)
         handler = getattr(self, f"_cmd_{name}")
         if inspect.iscoroutinefunction(handler):  # it waits on the network
@@ -755,6 +760,28 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _storable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", text))
+
+
+def _require_install_access(req: CommandRequest, what: str) -> None:
+    """Refuse ``what`` (``feeds add``...) where it may not change the whole install.
+
+    Any server's admins may change their own channels, but the stories and feeds are one
+    for every channel and server: on Discord, where anyone can invite a public bot to a
+    server of their own and be its admin, only the servers the operator names may.
+    """
+    if req.install_access is InstallAccess.ALLOWED:
+        return
+    why = (
+        f"`{what}` changes storybot for every server and channel it posts in, so on Discord "
+        "it runs only in the servers `[discord] admin_servers` lists"
+    )
+    if req.install_access is InstallAccess.NO_LIST:
+        raise UserError(
+            f"{why}. That list is empty, which allows it only while storybot is in one "
+            "server, and it is in several (or not in this one): storybot's operator should "
+            "list the servers whose admins manage storybot."
+        )
+    raise UserError(f"{why}, and this is not one of them. Ask storybot's operator.")
 
 
 def _typed(request: CommandRequest) -> CommandRequest:

@@ -477,6 +477,23 @@ class OutboxEntry:
 # --------------------------------------------------------------------------- commands
 
 
+class InstallAccess(StrEnum):
+    """Whether a command's place may change what the whole install shares.
+
+    Stories and feeds are one install's for every Slack channel and Discord server it
+    serves: removing a story ends every channel's follow and everyone's subscriptions of
+    it. The adapter says where the command was typed; the core decides which commands need
+    more than the place's own admins (``bot.command_specs.install_command``).
+    """
+
+    ALLOWED = "allowed"  # Slack (its own workspace's admins), the console (the operator)
+    # Discord: a server (or a DM) that ``[discord] admin_servers`` does not list
+    UNLISTED = "unlisted"
+    # Discord: ``[discord] admin_servers`` is empty and storybot is in several servers
+    # (or not in this one), so no server can be taken for the one that runs it
+    NO_LIST = "no_list"
+
+
 @dataclass(frozen=True)
 class CommandRequest:
     """A platform-neutral command: what a user typed after ``/story``."""
@@ -496,6 +513,10 @@ class CommandRequest:
     # follow (Slack: a private channel it was not invited to); None when it can or could
     # not tell. A follow there is refused with it (see bot.commands).
     cannot_post: str | None = None
+    # whether this place may run the admin commands that change every channel's stories
+    # and feeds (``stories add|remove``, ``feeds add|remove``); the per-channel ones
+    # (``follow``) need only ``is_admin``
+    install_access: InstallAccess = InstallAccess.ALLOWED
 
 
 @dataclass(frozen=True)

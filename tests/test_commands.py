@@ -10,10 +10,12 @@ from sqlalchemy import event
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
+from bot.command_specs import install_command
 from bot.commands import COMMANDS, Commands, admin_command, help_text
 from bot.model import (
     CommandRequest,
     DeliveryMode,
+    InstallAccess,
     Judgement,
     MessageKind,
     OutboundMessage,
@@ -326,6 +328,73 @@ async def test_admin_command_names_exactly_the_commands_that_check_rights(comman
     assert ("couldn't check your Slack role" in reply.text) == (admin is not None)
     if admin is not None:
         assert f"(needed for `{admin}`)" in reply.text
+
+
+@pytest.mark.parametrize(("text", "admin"), ADMIN_COMMANDS)
+def test_install_command_names_the_admin_commands_that_change_every_channel(text, admin):
+    install = admin if admin and admin.split()[0] in ("feeds", "stories") else None
+    assert install_command(text) == install
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stories add chips https://a.example/1",
+        "stories remove pentagon --yes",
+        "feeds add https://feeds.example/x.xml",
+        "feeds remove https://feeds.example/x.xml",
+    ],
+)
+@pytest.mark.parametrize("access", [InstallAccess.UNLISTED, InstallAccess.NO_LIST])
+async def test_a_place_that_may_not_change_every_channel_changes_nothing(
+    store, clock, text, access
+):
+    """A Discord server ``[discord] admin_servers`` does not allow: its admins, or everyone
+    under "everyone", are refused the install-wide commands, naming the setting."""
+    store.add_feed("https://feeds.example/x.xml", clock.now(), 900)
+    store.bind(
+        store.get_story("pentagon").id, "discord", "C1", DeliveryMode.REALTIME, 24, clock.now()
+    )
+    before = (store.list_feeds(), store.list_stories(), store.list_bindings())
+    for policy in ("admins", "everyone"):
+        commands = Commands(store, clock, admin_policy=policy)
+        request = CommandRequest(text, "discord", "U1", "C1", is_admin=True, install_access=access)
+        reply = await commands.handle(request)
+        assert not reply.ok
+        assert "only in the servers `[discord] admin_servers` lists" in reply.text
+        assert ("That list is empty" in reply.text) is (access is InstallAccess.NO_LIST)
+    assert (store.list_feeds(), store.list_stories(), store.list_bindings()) == before
+
+
+async def test_follow_needs_no_install_access(commands, store):
+    request = CommandRequest(
+        "follow pentagon",
+        "discord",
+        "U1",
+        "C1",
+        is_admin=True,
+        install_access=InstallAccess.UNLISTED,
+    )
+    assert (await commands.handle(request)).ok
+    unfollow = CommandRequest(
+        "unfollow", "discord", "U1", "C1", is_admin=True, install_access=InstallAccess.NO_LIST
+    )
+    assert (await commands.handle(unfollow)).ok and store.list_bindings() == []
+
+
+@pytest.mark.parametrize("platform", ["slack", "console"])
+async def test_slack_and_the_console_manage_the_install_as_before(commands, store, platform):
+    """They set no ``install_access``: a workspace admin (the operator, at the console)
+    adds and removes feeds and stories as before."""
+    url = "https://feeds.example/x.xml"
+    added = await commands.handle(
+        CommandRequest(f"feeds add {url}", platform, "U1", "C1", is_admin=True)
+    )
+    assert added.ok and store.get_feed(url) is not None
+    gone = await commands.handle(
+        CommandRequest("stories remove pentagon --yes", platform, "U1", "C1", is_admin=True)
+    )
+    assert gone.ok and store.get_story("pentagon") is None
 
 
 async def test_follow_in_a_direct_message_asks_for_a_channel_not_an_admin(commands, store):

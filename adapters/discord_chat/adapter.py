@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from adapters.discord_chat.story_names import StoryNames
 from adapters.discord_chat.timeouts import count_rate_limit_waits, within
 from bot.duration import duration
 from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, TransientDeliveryError
-from bot.model import CommandRequest, OutboundMessage, Reply, Target
+from bot.model import CommandRequest, InstallAccess, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import clip
 
@@ -78,6 +79,29 @@ def is_admin(interaction: discord.Interaction, admin_policy: str) -> bool:
         return True
     user = interaction.user
     return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+
+
+def install_access(
+    interaction: discord.Interaction,
+    admin_servers: frozenset[int],
+    guilds: Sequence[discord.Guild],
+) -> InstallAccess:
+    """Whether the server ``interaction`` comes from may change the install's stories and feeds.
+
+    The servers ``[discord] admin_servers`` lists may. With no list, the one server storybot
+    is in may, while it is in only that one: an install in one server keeps working as it
+    did, and a second server (anyone may invite a public bot to a server of their own and
+    be its admin there) does not inherit the power to remove every channel's stories.
+    ``guilds``: the servers storybot is in, as the gateway told it (READY, joins, leaves);
+    a command can come from a server it is not in (an app installed with commands only).
+    """
+    guild_id = interaction.guild_id
+    if admin_servers:
+        listed = guild_id is not None and guild_id in admin_servers
+        return InstallAccess.ALLOWED if listed else InstallAccess.UNLISTED
+    if guild_id is not None and [g.id for g in guilds] == [guild_id]:
+        return InstallAccess.ALLOWED
+    return InstallAccess.NO_LIST if guild_id is not None else InstallAccess.UNLISTED
 
 
 def _target_id(target: Target) -> tuple[str, int]:
@@ -156,6 +180,8 @@ class DiscordAdapter:
         token: The bot token (``DISCORD_BOT_TOKEN``).
         commands: Answers the ``/story`` commands (``bot.commands.Commands``).
         admin_policy: "admins" (Manage Server) or "everyone".
+        admin_servers: ``[discord] admin_servers``: the server IDs where the commands that
+            change every channel's stories and feeds may run (:func:`install_access`).
         api_url: REST base URL including the version, e.g. ``http://127.0.0.1:8080/api/v10``
             (``STORYBOT_DISCORD_API_URL``); ``None`` keeps discord.com.
         gateway_url: Gateway websocket URL (``STORYBOT_DISCORD_GATEWAY_URL``); ``None``
@@ -194,6 +220,7 @@ class DiscordAdapter:
         api_url: str | None = None,
         gateway_url: str | None = None,
         *,
+        admin_servers: Iterable[str] = (),
         defer_after_s: float = 1.5,
         max_ratelimit_wait_s: float = 30.0,
         ready_timeout_s: float = 2.0,
@@ -212,6 +239,7 @@ class DiscordAdapter:
         self._token = token
         self._commands = commands
         self._admin_policy = admin_policy
+        self._admin_servers = frozenset(int(g) for g in admin_servers)
         self._defer_after_s = defer_after_s
         self._start_timeout_s = start_timeout_s
         self._request_timeout_s = request_timeout_s
@@ -296,6 +324,7 @@ class DiscordAdapter:
         if ready in done:
             self._ready = True
             log.info("Discord gateway ready as %s", self.client.user)
+            self._warn_of_servers()
             return
         ready.cancel()
         failed = self._gateway_task.exception() if self._gateway_task in done else None
@@ -325,6 +354,29 @@ class DiscordAdapter:
             except Exception as exc:
                 if gateway_refusal(exc) is None:  # a refusal is reported where it is met
                     log.exception("Discord gateway task ended with an error")
+
+    def _warn_of_servers(self) -> None:
+        """Say once at start when the install-wide commands are refused in every server.
+
+        No ``[discord] admin_servers`` and several servers: ``stories add|remove`` and
+        ``feeds add|remove`` are refused on Discord (:func:`install_access`), which an
+        operator should hear from the log before an admin asks why. A listed ID storybot is
+        not in is likely a typo (or a server that has not invited it yet).
+        """
+        ids = sorted(g.id for g in self.client.guilds)
+        if not self._admin_servers and len(ids) > 1:
+            log.warning(
+                "storybot is in %d Discord servers and [discord] admin_servers is empty: "
+                "/story stories add|remove and feeds add|remove are refused on Discord until "
+                "it lists the IDs of the servers whose admins manage storybot",
+                len(ids),
+            )
+        absent = sorted(self._admin_servers - set(ids))
+        if absent:
+            log.warning(
+                "[discord] admin_servers lists %s, which storybot is not in",
+                ", ".join(map(str, absent)),
+            )
 
     def _gateway_ended(self, task: asyncio.Task[None]) -> None:
         """Report a gateway that stopped on its own after start (token reset, intents...).
@@ -437,6 +489,7 @@ class DiscordAdapter:
             user_name=interaction.user.name,
             is_admin=is_admin(interaction, self._admin_policy),
             direct_message=interaction.guild_id is None,
+            install_access=install_access(interaction, self._admin_servers, self.client.guilds),
         )
 
     async def invoke(self, interaction: discord.Interaction, text: str) -> None:

@@ -52,6 +52,7 @@ def delivery_sinks(settings: Settings, commands: CommandHandler) -> dict[str, Ch
             token=settings.discord.token,
             commands=commands,
             admin_policy=settings.admin_commands,
+            admin_servers=settings.discord.admin_servers,
             api_url=settings.discord.api_url,
             gateway_url=settings.discord.gateway_url,
         )
