@@ -192,6 +192,29 @@ async def test_with_no_list_a_second_server_ends_the_firsts_say_until_it_leaves(
         assert "Removed feed" in await content(fake, ["feeds", "remove"], {"url": FEED})
 
 
+async def test_a_server_added_while_running_is_told_in_the_log(
+    fake: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    # with no list, the second server ends the first's say: the operator hears it then,
+    # not at the next start; with a list, a server it does not name is said too
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        async with running(app):
+            assert not caplog.records
+            await fake.join_guild(OTHER_GUILD_ID)
+            await content(fake, ["help"], {})  # the join has been read by then
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert f"added to the Discord server {OTHER_GUILD_ID}" in warning
+    assert "now in 2 servers with [discord] admin_servers empty" in warning
+    await fake.leave_guild(OTHER_GUILD_ID)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        async with running(app, admin_servers=[str(GUILD_ID)]):
+            await fake.join_guild(OTHER_GUILD_ID)
+            await content(fake, ["help"], {})
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert f"server {OTHER_GUILD_ID}" in warning and "admin_servers does not list" in warning
+
+
 async def test_with_no_list_a_server_storybot_is_not_in_is_not_its_only_server(
     fake: FakeDiscord, app: App
 ) -> None:

@@ -272,6 +272,11 @@ class DiscordAdapter:
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(story_group(self))
         self.tree.error(self._on_command_error)
+
+        async def on_guild_join(guild: discord.Guild) -> None:
+            self._warn_of_join(guild)
+
+        self.client.event(on_guild_join)
         self._logged_in = False
         self._opened = False
 
@@ -376,6 +381,35 @@ class DiscordAdapter:
             log.warning(
                 "[discord] admin_servers lists %s, which storybot is not in",
                 ", ".join(map(str, absent)),
+            )
+
+    def _warn_of_join(self, guild: discord.Guild) -> None:
+        """Say when a server added storybot while it runs, and what its admins may do.
+
+        With no ``[discord] admin_servers``, a second server ends every server's
+        ``stories add|remove`` and ``feeds add|remove`` (:func:`install_access`): the
+        operator hears it now, not at the next start. A server the list does not name is
+        said too: its admins may follow and unfollow stories in its channels, and anyone
+        may subscribe there (a public bot invited by a stranger shows up here).
+        """
+        servers = len(self.client.guilds)
+        if not self._admin_servers and servers > 1:
+            log.warning(
+                "storybot was added to the Discord server %s (%s) and is now in %d servers "
+                "with [discord] admin_servers empty: /story stories add|remove and feeds "
+                "add|remove are refused on Discord until it lists the IDs of the servers "
+                "whose admins manage storybot",
+                guild.id,
+                guild.name,
+                servers,
+            )
+        elif self._admin_servers and guild.id not in self._admin_servers:
+            log.warning(
+                "storybot was added to the Discord server %s (%s), which [discord] "
+                "admin_servers does not list: its admins can follow stories there, not "
+                "change stories or feeds",
+                guild.id,
+                guild.name,
             )
 
     def _gateway_ended(self, task: asyncio.Task[None]) -> None:

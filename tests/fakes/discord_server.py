@@ -913,9 +913,15 @@ class FakeDiscord:
             await conn.send_text("this is not JSON")
 
     async def join_guild(self, guild_id: int) -> None:
-        """The bot is added to another server: GUILD_CREATE, as Discord sends on a join."""
+        """The bot is added to another server: GUILD_CREATE, as Discord sends on a join.
+
+        Without ``unavailable``: Discord sets it (false) only for a server that was
+        unavailable and is back, which clients report as available, not as a join.
+        """
         self.guild_ids.append(guild_id)
-        await self.dispatch("GUILD_CREATE", self._guild(guild_id))
+        guild = self._guild(guild_id)
+        del guild["unavailable"]
+        await self.dispatch("GUILD_CREATE", guild)
 
     async def leave_guild(self, guild_id: int) -> None:
         """The bot is removed from a server: GUILD_DELETE without ``unavailable``."""
