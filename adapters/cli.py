@@ -1067,6 +1067,13 @@ async def _discord_sync(settings, guild: int | None) -> int:
         else "all servers (global; may take up to an hour to appear)"
     )
     print(f"synced {len(names)} commands to {where}: {', '.join(names)}")
+    if guild is None and not settings.discord.admin_servers:
+        print(
+            "note: every server that adds the bot now has /story; stories add|remove and "
+            "feeds add|remove run on Discord only while storybot is in one server unless "
+            "[discord] admin_servers lists the servers whose admins manage it (and untick "
+            "Public Bot in the Developer Portal to keep strangers from adding it)"
+        )
     return 0
 
 

@@ -122,6 +122,24 @@ def _ours(err: str) -> str:
     return "".join(line for line in err.splitlines(True) if "aiohttp.access" not in line)
 
 
+async def test_storybot_discord_sync_global_without_admin_servers_says_what_they_are_for(
+    fake: FakeDiscord, monkeypatch, capsys, tmp_path
+) -> None:
+    # a global sync puts /story in every server that adds the bot: the operator is told
+    # then that the install-wide commands need [discord] admin_servers in several
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", fake.api_url)
+    assert await _storybot("discord", "sync", "--global") == 0
+    out = capsys.readouterr().out
+    assert "synced" in out and "[discord] admin_servers lists the servers" in out
+    config = tmp_path / "listed.toml"
+    config.write_text(f"[discord]\nadmin_servers = [{GUILD_ID}]\n", encoding="utf-8")
+    assert await _storybot("--config", str(config), "discord", "sync", "--global") == 0
+    assert "admin_servers" not in capsys.readouterr().out
+    assert await _storybot("discord", "sync", "--guild", str(GUILD_ID)) == 0
+    assert "admin_servers" not in capsys.readouterr().out
+
+
 async def test_storybot_discord_sync_with_a_rejected_token_says_so_in_one_line(
     fake: FakeDiscord, monkeypatch, capsys
 ) -> None:
