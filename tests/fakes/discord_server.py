@@ -387,8 +387,21 @@ class FakeDiscord:
         """Answer the next ``count`` requests whose path matches regex ``path`` with an error."""
         self._failures.append(Failure(status, count, path, {"message": message, "code": code}))
 
-    def rate_limit_next(self, count: int, retry_after: float, *, path: str | None = None) -> None:
-        """Answer the next ``count`` matching requests with a 429 as Discord sends it."""
+    def rate_limit_next(
+        self,
+        count: int,
+        retry_after: float,
+        *,
+        path: str | None = None,
+        scope: str = "user",
+    ) -> None:
+        """Answer the next ``count`` matching requests with a 429 as Discord sends it.
+
+        ``scope`` is its ``X-RateLimit-Scope``: "user" (the bot's limit on the route, for
+        the route's channel), "shared" (the channel's, whoever posts) or "global" (the
+        bot's global limit, which also says ``"global": true`` in the body and
+        ``X-RateLimit-Global: true``).
+        """
         reset = time.time() + retry_after
         headers = {
             "Retry-After": str(max(1, round(retry_after))),
@@ -397,12 +410,14 @@ class FakeDiscord:
             "X-RateLimit-Reset": f"{reset:.3f}",
             "X-RateLimit-Reset-After": f"{retry_after:.3f}",
             "X-RateLimit-Bucket": "fakebucket",
-            "X-RateLimit-Scope": "user",
+            "X-RateLimit-Scope": scope,
         }
+        if scope == "global":
+            headers["X-RateLimit-Global"] = "true"
         body = {
             "message": "You are being rate limited.",
             "retry_after": retry_after,
-            "global": False,
+            "global": scope == "global",
         }
         self._failures.append(Failure(429, count, path, body, headers))
 
