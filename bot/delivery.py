@@ -12,8 +12,11 @@ better than a lost alert. Should that post be refused for good, the refusal deci
 
 Failures never lose a row:
 
-* ``RateLimited`` (429): retried after the server's ``Retry-After``; the platform is paused
-  for the rest of the round so we do not hammer it, the rows it skips keeping the rate
+* ``RateLimited`` (429): retried after the server's ``Retry-After``; what the limit holds
+  back (``RateLimited.scope``) is paused for the rest of the round so we do not hammer
+  it: the whole platform, unless the platform said the limit was narrower (one Discord
+  channel's bucket: that channel's rows wait and the other channels' are still sent;
+  Discord's limit on opening DMs: every DM waits). The rows a pause skips keep the rate
   limit as their error (what they wait for now; one whose earlier post may stand on
   Discord is tried again within the nonce window all the same). Never counts towards
   giving up.
@@ -71,10 +74,11 @@ from bot.errors import (
     PermanentDeliveryError,
     PostUnverifiable,
     RateLimited,
+    RateLimitScope,
     TokenRefused,
     TransientDeliveryError,
 )
-from bot.model import OutboxEntry
+from bot.model import OutboxEntry, Target
 from bot.ports import ChatSink, Clock, Store
 from bot.summarizer import SummaryRewriter
 
@@ -93,7 +97,9 @@ class DeliveryReport:
     rate_limited: int = 0
     failed: int = 0
     dead: int = 0
-    skipped: int = 0  # platform paused (rows with no adapter for their platform are not read)
+    # paused: its platform, its channel or every DM (rows with no adapter for their
+    # platform are not read)
+    skipped: int = 0
     recovered: int = 0  # found already posted after a crash, not posted again
     withdrawn: int = 0  # taken back (unfollow, unsubscribe, story removed) since read
     unverified: int = 0  # could not look for an interrupted post: posted again, maybe twice
@@ -157,7 +163,9 @@ class DeliveryWorker:
         # batches wait with the first, and the platform is asked once a pause, not once
         # a batch (the scale-out worker reads 20 rows a tick).
         self._token_pauses = {p: v for p, v in self._token_pauses.items() if v.until > now}
-        paused: dict[str, _Pause] = dict(self._token_pauses)
+        paused: dict[_PauseKey, _Pause] = {
+            _pause_key(platform): pause for platform, pause in self._token_pauses.items()
+        }
         # Only the platforms there is a sink for: rows for another (the console's after a
         # chat token was set, a platform whose token only another scale-out worker has)
         # are not this worker's to send, and read first they would fill every batch.
@@ -165,12 +173,11 @@ class DeliveryWorker:
         for entry in due:
             if self._stopping:
                 break
-            platform = entry.target.platform
-            sink = self.sinks.get(platform)
-            if sink is None or platform in paused:
+            sink = self.sinks.get(entry.target.platform)
+            pause = _pause_for(paused, entry.target)
+            if sink is None or pause is not None:
                 report.skipped += 1
-                if platform in paused:
-                    pause = paused[platform]
+                if pause is not None:
                     until = pause.until
                     # a post an earlier attempt may have made is only found again within
                     # the platform's nonce window: the pause must not put it off past that
@@ -206,7 +213,7 @@ class DeliveryWorker:
         sink: ChatSink,
         entry: OutboxEntry,
         report: DeliveryReport,
-        paused: dict[str, _Pause],
+        paused: dict[_PauseKey, _Pause],
     ) -> None:
         now = self.clock.now()
         # Only a refusal of the post itself proves nothing was posted; a 429 on the
@@ -283,7 +290,9 @@ class DeliveryWorker:
             # the rows the pause skips wait for this rate limit, whatever their last
             # attempt said: an old token refusal kept on them would have `storybot health`
             # report a refused token after a good one is back
-            paused[entry.target.platform] = _Pause(until, str(exc))
+            paused[_pause_key(entry.target.platform, entry.target, exc.scope)] = _Pause(
+                until, str(exc)
+            )
             report.rate_limited += 1
             await self._db(
                 self.store.mark_attempt_failed,
@@ -294,8 +303,9 @@ class DeliveryWorker:
                 count=False,
             )
             log.info(
-                "%s rate limited; retrying %s after %s",
+                "%s rate limited (%s); retrying %s after %s",
                 entry.target.platform,
+                exc.scope if exc.scope is not RateLimitScope.TARGET else entry.target.key,
                 entry.key,
                 duration(exc.retry_after_s),
             )
@@ -317,8 +327,9 @@ class DeliveryWorker:
             wait = self._token_retry_s(sink)
             until = now + timedelta(seconds=wait)
             error = f"{type(exc).__name__}: {exc}"
-            paused[entry.target.platform] = _Pause(until, error)
-            self._token_pauses[entry.target.platform] = paused[entry.target.platform]
+            pause = _Pause(until, error)
+            paused[_pause_key(entry.target.platform)] = pause
+            self._token_pauses[entry.target.platform] = pause
             report.failed += 1
             report.errors.append(f"{entry.key}: {error}")
             await self._db(
@@ -476,12 +487,43 @@ class DeliveryWorker:
 
 @dataclass(frozen=True)
 class _Pause:
-    """A platform left alone for the rest of a round (a refused token: until ``until``,
-    round after round): until when, and why (the error kept on each row it skips, so the
-    row says what it waits for now; None keeps each row's own)."""
+    """A platform, a channel or the DMs left alone for the rest of a round (a refused
+    token: its platform until ``until``, round after round): until when, and why (the
+    error kept on each row it skips, so the row says what it waits for now; None keeps
+    each row's own)."""
 
     until: datetime
     reason: str | None = None
+
+
+# What a pause holds back: (platform, RateLimitScope, the target's key for TARGET, else "")
+_PauseKey = tuple[str, RateLimitScope, str]
+
+
+def _pause_key(
+    platform: str,
+    target: Target | None = None,
+    scope: RateLimitScope = RateLimitScope.PLATFORM,
+) -> _PauseKey:
+    """The key of a pause of ``scope`` that a refusal of a send to ``target`` calls for."""
+    if target is None or scope is RateLimitScope.PLATFORM:
+        return (platform, RateLimitScope.PLATFORM, "")
+    if scope is RateLimitScope.DIRECT_MESSAGES:
+        return (platform, RateLimitScope.DIRECT_MESSAGES, "")
+    return (platform, RateLimitScope.TARGET, target.key)
+
+
+def _pause_for(paused: Mapping[_PauseKey, _Pause], target: Target) -> _Pause | None:
+    """The pause that holds ``target`` back now, if any: the longest of its platform's,
+    the DMs' (a DM target: a user and no channel) and its own."""
+    keys = [
+        _pause_key(target.platform),
+        _pause_key(target.platform, target, RateLimitScope.TARGET),
+    ]
+    if target.user_id and not target.channel_id:
+        keys.append(_pause_key(target.platform, target, RateLimitScope.DIRECT_MESSAGES))
+    pauses = [paused[k] for k in keys if k in paused]
+    return max(pauses, key=lambda p: p.until) if pauses else None
 
 
 def _dedups_by_key_for_a_while(sink: ChatSink) -> bool:

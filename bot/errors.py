@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.duration import duration
 
 
@@ -16,18 +18,41 @@ class DeliveryError(Exception):
 MAX_RETRY_AFTER_S = 3600.0
 
 
+class RateLimitScope(StrEnum):
+    """What a rate limit holds back: what the delivery worker pauses for its retry-after.
+
+    A platform may limit one channel apart from the others (Discord's per-route buckets
+    are per channel); a 429 that says so holds back only that channel's messages. One
+    that does not say (or says the whole bot: Discord's global limit) holds back the
+    whole platform, as a cautious reading must.
+    """
+
+    PLATFORM = "platform"  # every message to the platform
+    TARGET = "target"  # the messages to this channel (or this user's direct messages)
+    DIRECT_MESSAGES = "direct messages"  # every direct message (opening DMs is limited)
+
+
 class RateLimited(DeliveryError):
     """The platform said 429; try again after ``retry_after_s`` seconds.
 
     ``retry_after_s`` is kept within 0 and :data:`MAX_RETRY_AFTER_S` (NaN counts as the
-    longest); the message keeps what the platform said.
+    longest); the message keeps what the platform said. ``scope`` is what the limit
+    holds back (:class:`RateLimitScope`): the whole platform unless the platform's
+    answer showed it was narrower.
     """
 
-    def __init__(self, retry_after_s: float, message: str = "rate limited") -> None:
+    def __init__(
+        self,
+        retry_after_s: float,
+        message: str = "rate limited",
+        *,
+        scope: RateLimitScope = RateLimitScope.PLATFORM,
+    ) -> None:
         super().__init__(f"{message} (retry after {duration(retry_after_s)})")
         if retry_after_s != retry_after_s:  # NaN
             retry_after_s = MAX_RETRY_AFTER_S
         self.retry_after_s = min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)
+        self.scope = scope
 
 
 class TransientDeliveryError(DeliveryError):

@@ -18,6 +18,7 @@ from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    RateLimitScope,
     TokenRefused,
     TransientDeliveryError,
 )
@@ -146,6 +147,91 @@ async def test_rate_limit_waits_for_retry_after_and_loses_nothing(store, clock):
     clock.advance(2)
     await w.deliver_due()
     assert sorted(k for k, _ in platform.posts) == ["k1", "k2"]
+
+
+async def test_a_rate_limit_on_one_channel_holds_back_that_channel_only(store, clock):
+    # a 429 that the platform said was one channel's paused the whole platform: every
+    # other channel's alert and every DM waited for one busy channel
+    other = Target("chat", channel_id="C2")
+    dm = Target("chat", user_id="U1")
+    platform = ScriptedPlatform([RateLimited(30, scope=RateLimitScope.TARGET)])
+    store.enqueue(
+        [
+            OutboxWrite("k1", TARGET, msg("a")),
+            OutboxWrite("k2", TARGET, msg("b")),
+            OutboxWrite("k3", other, msg("c")),
+            OutboxWrite("k4", dm, msg("d")),
+        ],
+        clock.now(),
+    )
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 2)
+    assert sorted(k for k, _ in platform.posts) == ["k3", "k4"]
+    entry = store.get_outbox("k2")
+    assert entry is not None and "rate limited" in (entry.last_error or "")
+    clock.advance(29)
+    await w.deliver_due()
+    assert len(platform.posts) == 2, "the channel waits for its Retry-After"
+    clock.advance(2)
+    await w.deliver_due()
+    assert sorted(k for k, _ in platform.posts) == ["k1", "k2", "k3", "k4"]
+
+
+async def test_a_rate_limit_on_opening_dms_holds_back_every_dm_and_no_channel(store, clock):
+    platform = ScriptedPlatform([RateLimited(30, scope=RateLimitScope.DIRECT_MESSAGES)])
+    store.enqueue(
+        [
+            OutboxWrite("k1", Target("chat", user_id="U1"), msg("a")),
+            OutboxWrite("k2", Target("chat", user_id="U2"), msg("b")),
+            OutboxWrite("k3", TARGET, msg("c")),
+        ],
+        clock.now(),
+    )
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 1)
+    assert [k for k, _ in platform.posts] == ["k3"]
+    clock.advance(31)
+    await w.deliver_due()
+    assert sorted(k for k, _ in platform.posts) == ["k1", "k2", "k3"]
+
+
+async def test_a_rate_limit_on_one_dm_holds_back_that_user_only(store, clock):
+    platform = ScriptedPlatform([RateLimited(30, scope=RateLimitScope.TARGET)])
+    store.enqueue(
+        [
+            OutboxWrite("k1", Target("chat", user_id="U1"), msg("a")),
+            OutboxWrite("k2", Target("chat", user_id="U1"), msg("b")),
+            OutboxWrite("k3", Target("chat", user_id="U2"), msg("c")),
+        ],
+        clock.now(),
+    )
+    report = await worker(store, platform, clock).deliver_due()
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 1)
+    assert [k for k, _ in platform.posts] == ["k3"]
+
+
+async def test_a_refused_token_still_holds_back_a_channel_a_rate_limit_did_not(store, clock):
+    # the pauses of one round add up: a channel's 429, then the token refused for the
+    # next channel, holds back the third channel too
+    platform = ScriptedPlatform(
+        [RateLimited(30, scope=RateLimitScope.TARGET), TokenRefused("invalid_auth")]
+    )
+    store.enqueue(
+        [
+            OutboxWrite("k1", TARGET, msg("a")),
+            OutboxWrite("k2", Target("chat", channel_id="C2"), msg("b")),
+            OutboxWrite("k3", Target("chat", channel_id="C3"), msg("c")),
+        ],
+        clock.now(),
+    )
+    report = await worker(store, platform, clock).deliver_due()
+    assert (report.rate_limited, report.failed, report.skipped, report.posted) == (1, 1, 1, 0)
+    entry = store.get_outbox("k3")
+    assert entry is not None and "invalid_auth" in (entry.last_error or "")
 
 
 @pytest.mark.parametrize("retry_after", [float("inf"), 1e12, float("nan"), -5.0])
