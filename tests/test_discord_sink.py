@@ -9,17 +9,19 @@ from datetime import timedelta
 import discord
 import pytest
 from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
-from fakes.discord_server import CHANNEL_ID, USER_ID, FakeDiscord
+from fakes.discord_server import CHANNEL_ID, OTHER_CHANNEL_ID, USER_ID, FakeDiscord
 from faults import Chaos
 
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.adapter import nonce_for
+from adapters.discord_chat.rate_limits import rate_limit_scope
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
 from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    RateLimitScope,
     TokenRefused,
     TransientDeliveryError,
 )
@@ -28,6 +30,7 @@ from bot.ports import OutboxWrite
 from storage import open_store
 
 CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
+OTHER_CHANNEL = Target("discord", channel_id=str(OTHER_CHANNEL_ID))
 MESSAGES = r"/channels/\d+/messages"
 KEY = "alert:story-1:dev-1:discord:channel"
 
@@ -574,3 +577,160 @@ async def test_an_update_to_an_alert_discord_no_longer_lets_edit_is_posted_anew_
     patched = fake.calls_to("PATCH", rf"{MESSAGES}/{first}")
     assert len(patched) == 1, "the capped edit is not retried in-process"
     store.close()
+
+
+# ------------------------------------------------------------ what a 429 holds back
+
+
+@pytest.mark.parametrize("scope", ["user", "shared"])
+async def test_a_channels_rate_limit_holds_back_that_channel_only(
+    fake: FakeDiscord, sink, sqlite_url, clock, scope
+) -> None:
+    """A 429 on one channel's messages bucket (not global) paused every Discord channel
+    and every DM for its retry-after: one busy channel held back every other alert. Now
+    the other channel's alert goes in the same round; the busy channel's next alert
+    waits with the one refused, and both go once the limit has passed."""
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue(
+        [
+            OutboxWrite("busy-1", CHANNEL, alert("Busy one")),
+            OutboxWrite("busy-2", CHANNEL, alert("Busy two")),
+            OutboxWrite("calm", OTHER_CHANNEL, alert("Calm one")),
+        ],
+        clock.now(),
+    )
+    fake.rate_limit_next(1, retry_after=60.0, path=f"/channels/{CHANNEL_ID}/messages", scope=scope)
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 1)
+    assert [m["embeds"][0]["title"] for m in fake.messages.values()] == ["Calm one"]
+    assert len(fake.calls_to("POST", f"/channels/{CHANNEL_ID}/messages")) == 1  # not asked again
+    clock.advance(59)
+    assert (await worker.deliver_due()).posted == 0, "the busy channel waits its retry-after"
+    clock.advance(2)
+    assert (await worker.deliver_due()).posted == 2
+    titles = sorted(m["embeds"][0]["title"] for m in fake.messages.values())
+    assert titles == ["Busy one", "Busy two", "Calm one"]
+    store.close()
+
+
+async def test_a_global_rate_limit_still_holds_back_every_channel(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    dm = Target("discord", user_id=str(USER_ID))
+    store.enqueue(
+        [
+            OutboxWrite("busy", CHANNEL, alert("Busy one")),
+            OutboxWrite("calm", OTHER_CHANNEL, alert("Calm one")),
+            OutboxWrite("dm", dm, alert("A subscription")),
+        ],
+        clock.now(),
+    )
+    fake.rate_limit_next(1, retry_after=60.0, path=MESSAGES, scope="global")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 2, 0)
+    # the one post refused: no other channel asked, no DM opened
+    assert len(fake.calls_to("POST", rf"{MESSAGES}|/users/@me/channels")) == 1
+    clock.advance(61)
+    assert (await worker.deliver_due()).posted == 3
+    store.close()
+
+
+async def test_a_rate_limit_on_opening_direct_messages_holds_back_every_dm_and_no_channel(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """Opening a DM (POST /users/@me/channels) has one bucket for every user: its 429
+    holds back every DM, not the channels."""
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue(
+        [
+            OutboxWrite("dm-1", Target("discord", user_id=str(USER_ID)), alert("For one")),
+            OutboxWrite("dm-2", Target("discord", user_id=str(USER_ID + 1)), alert("For two")),
+            OutboxWrite("channel", CHANNEL, alert("For the channel")),
+        ],
+        clock.now(),
+    )
+    fake.rate_limit_next(1, retry_after=60.0, path="/users/@me/channels")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 1)
+    assert len(fake.calls_to("POST", "/users/@me/channels")) == 1
+    clock.advance(61)
+    assert (await worker.deliver_due()).posted == 2
+    store.close()
+
+
+async def test_a_rate_limited_send_says_what_the_limit_holds_back(fake: FakeDiscord, sink) -> None:
+    fake.rate_limit_next(1, retry_after=60.0, path=MESSAGES)
+    with pytest.raises(RateLimited) as channel:
+        await sink.post(CHANNEL, alert(), idempotency_key="k1")
+    fake.rate_limit_next(1, retry_after=60.0, path=MESSAGES, scope="global")
+    with pytest.raises(RateLimited) as everything:
+        await sink.post(CHANNEL, alert(), idempotency_key="k2")
+    message_id = await sink.post(CHANNEL, alert(), idempotency_key="k3")
+    fake.rate_limit_next(1, retry_after=60.0, path=rf"{MESSAGES}/\d+")
+    with pytest.raises(RateLimited) as edit:
+        await sink.edit(CHANNEL, message_id, alert("Updated"))
+    assert channel.value.scope is RateLimitScope.TARGET
+    assert "this channel" in str(channel.value)
+    assert everything.value.scope is RateLimitScope.PLATFORM
+    assert edit.value.scope is RateLimitScope.TARGET
+
+
+VIA = {"Via": "1.1 google"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "scope"),
+    [
+        ("POST", "/api/v10/channels/1/messages", VIA, {"global": False}, RateLimitScope.TARGET),
+        ("PATCH", "/api/v10/channels/1/messages/2", VIA, {"global": False}, RateLimitScope.TARGET),
+        (
+            "POST",
+            "/proxy/api/v10/channels/1/messages",
+            {**VIA, "X-RateLimit-Scope": "shared"},
+            {"global": False},
+            RateLimitScope.TARGET,
+        ),
+        (
+            "POST",
+            "/api/v10/users/@me/channels",
+            VIA,
+            {"global": False},
+            RateLimitScope.DIRECT_MESSAGES,
+        ),
+        # the bot's global limit, said in the body, in a header, or in the scope
+        ("POST", "/api/v10/channels/1/messages", VIA, {"global": True}, RateLimitScope.PLATFORM),
+        (
+            "POST",
+            "/api/v10/channels/1/messages",
+            {**VIA, "X-RateLimit-Global": "true"},
+            {},
+            RateLimitScope.PLATFORM,
+        ),
+        (
+            "POST",
+            "/api/v10/channels/1/messages",
+            {**VIA, "X-RateLimit-Scope": "global"},
+            {},
+            RateLimitScope.PLATFORM,
+        ),
+        # Cloudflare's ban of the address: no Via, or not Discord's JSON
+        ("POST", "/api/v10/channels/1/messages", {}, {"global": False}, RateLimitScope.PLATFORM),
+        ("POST", "/api/v10/channels/1/messages", VIA, None, RateLimitScope.PLATFORM),
+        # a route whose bucket is not a channel's or the DMs'
+        ("GET", "/api/v10/channels/1/messages", VIA, {"global": False}, RateLimitScope.PLATFORM),
+        ("POST", "/api/v10/channels/1/typing", VIA, {"global": False}, RateLimitScope.PLATFORM),
+        ("GET", "/api/v10/users/@me", VIA, {"global": False}, RateLimitScope.PLATFORM),
+    ],
+)
+def test_what_a_429_holds_back(method, path, headers, body, scope) -> None:
+    assert rate_limit_scope(method, path, headers, body) is scope

@@ -25,6 +25,7 @@ from adapters.discord_chat.delivery_errors import (
 )
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
+from adapters.discord_chat.rate_limits import note_rate_limit_scopes, watching_rate_limits
 from adapters.discord_chat.render import (
     escape_text,
     message_kwargs,
@@ -267,7 +268,7 @@ class DiscordAdapter:
             allowed_mentions=no_mentions(),
             max_ratelimit_timeout=self._max_ratelimit_wait_s,
             guild_ready_timeout=self._ready_timeout_s,
-            http_trace=count_rate_limit_waits(old_edit_refusals()),
+            http_trace=note_rate_limit_scopes(count_rate_limit_waits(old_edit_refusals())),
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.add_command(story_group(self))
@@ -452,15 +453,17 @@ class DiscordAdapter:
         # once that is forgotten, a retry posts under it again.)
         for n in range(REPOST_NONCES):
             nonce = nonce_for(idempotency_key if n == 0 else f"{idempotency_key}#{n}")
-            try:
-                sent = await within(send(nonce), self._request_timeout_s)
-            except discord.NotFound as exc:
-                if exc.code != UNKNOWN_MESSAGE:
-                    raise delivery_error(exc) from exc
-                log.info("discord: the message posted under %s was deleted", idempotency_key)
-                continue
-            except Exception as exc:
-                raise delivery_error(exc) from exc
+            with watching_rate_limits() as seen:
+                try:
+                    sent = await within(send(nonce), self._request_timeout_s)
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_MESSAGE:
+                        raise delivery_error(exc) from exc
+                    log.info("discord: the message posted under %s was deleted", idempotency_key)
+                    continue
+                except Exception as exc:
+                    # a 429 holds back this channel only, when Discord said so (seen)
+                    raise delivery_error(exc, seen) from exc
             return str(sent.id)
         raise TransientDeliveryError(
             f"discord: the last {REPOST_NONCES} messages posted under {idempotency_key} were "
@@ -495,10 +498,11 @@ class DiscordAdapter:
             channel = await self._channel(target)
             await channel.get_partial_message(snowflake).edit(**message_kwargs(message))
 
-        try:
-            await within(update(), self._request_timeout_s)
-        except Exception as exc:
-            raise delivery_error(exc) from exc
+        with watching_rate_limits() as seen:
+            try:
+                await within(update(), self._request_timeout_s)
+            except Exception as exc:
+                raise delivery_error(exc, seen) from exc
 
     async def _channel(self, target: Target) -> discord.PartialMessageable | discord.DMChannel:
         kind, snowflake = _target_id(target)  # before logging in: no retry can fix it

@@ -1,4 +1,8 @@
-"""Map discord.py and network exceptions onto the delivery errors the core understands."""
+"""Map discord.py and network exceptions onto the delivery errors the core understands.
+
+A 429 becomes ``RateLimited`` with what it holds back (``RateLimited.scope``), as the
+trace of :mod:`adapters.discord_chat.rate_limits` noted it during the send.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import asyncio
 import aiohttp
 import discord
 
+from adapters.discord_chat.rate_limits import RateLimitsSeen
 from bot.errors import (
     DeliveryError,
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    RateLimitScope,
     TokenRefused,
     TransientDeliveryError,
 )
@@ -35,18 +41,20 @@ PERMANENT_HINTS = {
 }
 
 
-def delivery_error(exc: BaseException) -> DeliveryError:
+def delivery_error(exc: BaseException, seen: RateLimitsSeen | None = None) -> DeliveryError:
     """Translate an exception raised while sending to Discord.
 
-    429 becomes ``RateLimited`` with the server's retry-after; 401 and a failed login
-    (a token problem, fixable without touching the message) ``TokenRefused``; 5xx and
-    connection errors are transient; 403 and
-    404 (Missing Access, Unknown Channel) and other 4xx answers are permanent.
+    429 becomes ``RateLimited`` with the server's retry-after and the scope of the last
+    429 ``seen`` during the send (the whole of Discord when none was noted); 401 and a
+    failed login (a token problem, fixable without touching the message)
+    ``TokenRefused``; 5xx and connection errors are transient; 403 and 404 (Missing
+    Access, Unknown Channel) and other 4xx answers are permanent.
     """
     if isinstance(exc, DeliveryError):
         return exc
+    scope = seen.scope if seen is not None and seen.scope is not None else RateLimitScope.PLATFORM
     if isinstance(exc, discord.RateLimited):
-        return RateLimited(exc.retry_after, "Discord rate limit")
+        return RateLimited(exc.retry_after, _what(scope), scope=scope)
     if isinstance(exc, discord.HTTPException):
         what = f"Discord {exc.status}: {exc.text or exc}"
         if exc.code == OLD_MESSAGE_EDITS:
@@ -54,7 +62,7 @@ def delivery_error(exc: BaseException) -> DeliveryError:
             # now: the update is news all the same, posted anew (later ones edit that)
             return MessageGone(what)
         if exc.status == 429:
-            return RateLimited(_retry_after(exc), "Discord rate limit")
+            return RateLimited(_retry_after(exc), _what(scope), scope=scope)
         if exc.status == 401:
             return TokenRefused(f"{what} (check DISCORD_BOT_TOKEN)")
         if exc.status >= 500:
@@ -112,3 +120,11 @@ def _retry_after(exc: discord.HTTPException) -> float:
         except (TypeError, ValueError):
             continue
     return DEFAULT_RETRY_AFTER_S
+
+
+def _what(scope: RateLimitScope) -> str:
+    if scope is RateLimitScope.TARGET:
+        return "Discord rate limit on this channel"
+    if scope is RateLimitScope.DIRECT_MESSAGES:
+        return "Discord rate limit on opening direct messages"
+    return "Discord rate limit"
