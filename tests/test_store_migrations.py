@@ -903,6 +903,32 @@ def test_subscriptions_held_in_two_word_orders_become_one_keeping_the_oldest(emp
         store.close()
 
 
+def _store_keyed(store, subs: list[tuple[str, str, str]]) -> None:
+    """Subscriptions of no story, each ``(user, query, key)`` stored as an older version
+    keyed it, oldest first (the key migrations compute them again)."""
+    with store.engine.begin() as conn:
+        for user, query, key in subs:
+            conn.execute(
+                insert(_SUBSCRIPTIONS_0012).values(
+                    platform="slack",
+                    user_id=user,
+                    query=query,
+                    query_key=key,
+                    story_id=None,
+                    channel_id=None,
+                    created_at=T0,
+                )
+            )
+
+
+def _stored_keys(store) -> list[tuple[str, str, str]]:
+    """Every subscription's ``(user, query, key)``, in the order they were stored."""
+    c = _SUBSCRIPTIONS_0012.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
+    return [tuple(row) for row in rows]
+
+
 def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(empty_url):
     """A query stored with single quotes had its words' key; it now means the phrase."""
     store = open_store(empty_url)
@@ -915,26 +941,11 @@ def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(em
             ("U2", "'supply chain'", words_key),  # the phrase's key
             ("U3", "supply chain", words_key),  # its words: unchanged
         ]
-        with store.engine.begin() as conn:
-            for user, query, key in subs:
-                conn.execute(
-                    insert(_SUBSCRIPTIONS_0012).values(
-                        platform="slack",
-                        user_id=user,
-                        query=query,
-                        query_key=key,
-                        story_id=None,
-                        channel_id=None,
-                        created_at=T0,
-                    )
-                )
+        _store_keyed(store, subs)
         _upgraded(store)
-
-        c = _SUBSCRIPTIONS_0012.c
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
+        rows = _stored_keys(store)
         phrase_key = query_key('"supply chain"')
-        assert [tuple(row) for row in rows] == [
+        assert rows == [
             ("U1", '"supply chain"', phrase_key),
             ("U2", "'supply chain'", phrase_key),
             ("U3", "supply chain", words_key),
@@ -964,25 +975,10 @@ def test_stored_kana_and_korean_queries_take_their_own_keys(empty_url):
             ("U3", "東京", query_key("東京")),  # no voicing mark: unchanged
             ("U4", "서울", old_korean_key),
         ]
-        with store.engine.begin() as conn:
-            for user, query, key in subs:
-                conn.execute(
-                    insert(_SUBSCRIPTIONS_0012).values(
-                        platform="slack",
-                        user_id=user,
-                        query=query,
-                        query_key=key,
-                        story_id=None,
-                        channel_id=None,
-                        created_at=T0,
-                    )
-                )
+        _store_keyed(store, subs)
         _upgraded(store)
-
-        c = _SUBSCRIPTIONS_0012.c
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(c.user_id, c.query, c.query_key).order_by(c.id)).all()
-        assert [tuple(row) for row in rows] == [
+        rows = _stored_keys(store)
+        assert rows == [
             ("U1", "バス", query_key("バス")),
             ("U2", "パス", query_key("パス")),
             ("U3", "東京", query_key("東京")),
