@@ -229,7 +229,12 @@ def build_app(
     if store is None:
         from storage import open_store
 
-        store = open_store(settings.database_url, source=settings.database_source)
+        store = open_store(
+            settings.database_url,
+            source=settings.database_source,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
     clock = clock or SystemClock()
     fetcher = fetcher or make_fetcher(settings)
     rng = rng or random.Random()

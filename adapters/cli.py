@@ -803,6 +803,8 @@ def _run(args: argparse.Namespace) -> int:
                 create=False,
                 writable=not reads_only or bool(settings.stories or settings.feeds),
                 start=cmd == "db-upgrade",
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
             )
     # a new file is watched from just after its opening made the tables: the config's
     # stories and feeds are added after that (reading their seeds takes a while, and

@@ -144,6 +144,8 @@ def check(
             upgrade=False,
             create=False,
             writable=False,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
         )
     except ConfigError as exc:
         cause = exc.__cause__  # a SQLite file, refused untouched: what it holds

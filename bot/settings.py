@@ -219,6 +219,11 @@ class StoryDecl:
 @dataclass(frozen=True)
 class _DatabaseTable:
     url: str = ""
+    # PostgreSQL connections the store of one process may open (the pool kept open, and
+    # more while it is busy); the job queue's pool and the poller lock are apart from it.
+    # SQLAlchemy's defaults, which every process had before these settings existed.
+    pool_size: int = 5
+    max_overflow: int = 10
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,9 @@ class Settings:
     database_url: str = field(default="sqlite:///storybot.db", repr=False)
     # Where database_url came from, for error messages about it (see _database_url).
     database_source: str = "the default database URL"
+    # [database] pool_size and max_overflow: see _DatabaseTable (PostgreSQL only)
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
     polling: PollingSettings = PollingSettings()
     delivery: DeliverySettings = DeliverySettings()
     admin_commands: str = "admins"
@@ -337,6 +345,8 @@ MAX_POLL_INTERVAL_S = PollPolicy.max_interval_s
 # zero timeout fails every fetch, zero attempts never delivers, zero concurrency never
 # polls. Keys are (section, setting); ``True`` in the third place means "more than".
 _MINIMUM: dict[tuple[str, str], tuple[float, bool]] = {
+    # 0 would be no limit at all to SQLAlchemy, the opposite of what it says
+    ("database", "pool_size"): (1, False),
     ("polling", "tick_seconds"): (0, True),
     ("polling", "default_interval_s"): (1, False),
     ("polling", "min_interval_s"): (1, False),
@@ -945,7 +955,7 @@ def load_settings(
             f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
         )
 
-    _section(data, "database", _DatabaseTable, where)  # its keys and type; read below
+    database = _section(data, "database", _DatabaseTable, where)  # the URL is read below
     db_url, db_source = _database_url(env, data, user, config_path)
 
     stories = []
@@ -1009,6 +1019,8 @@ def load_settings(
     return Settings(
         database_url=db_url,
         database_source=db_source,
+        database_pool_size=database.pool_size,
+        database_max_overflow=database.max_overflow,
         polling=polling,
         delivery=delivery,
         admin_commands=admin,

@@ -20,7 +20,9 @@ from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
+    MAX_OVERFLOW,
     PG_CONNECT_TIMEOUT_S,
+    POOL_SIZE,
     SETTING,
     describe,
     make_engine,
@@ -45,6 +47,8 @@ def open_store(
     create: bool = True,
     writable: bool = True,
     start: bool = True,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
 ) -> SqlStore:
     """Open (and by default migrate) the database at ``url``.
 
@@ -67,6 +71,11 @@ def open_store(
             SQLite file, a new PostgreSQL database). False for a command that only reads
             or removes: an empty database is refused as a missing file is. A database
             holding other tables but no storybot schema is refused either way, unchanged.
+        pool_size: connections the store keeps open to a database server
+            (``[database] pool_size``; ignored for SQLite).
+        max_overflow: how many more it may open while all of them are in use
+            (``[database] max_overflow``): the store never holds more than
+            ``pool_size + max_overflow`` connections; a call wanting another waits for one.
 
     Returns:
         The store. Call ``close()`` when done.
@@ -95,7 +104,7 @@ def open_store(
     if path is not None and path.is_file():
         # without ``upgrade`` (health) an empty file is not started either: left as it is
         _refuse_unless_storybots(parsed, upgrade and start, f"the database {shown} ({source})")
-    engine = make_engine(parsed, source=source)
+    engine = make_engine(parsed, source=source, pool_size=pool_size, max_overflow=max_overflow)
     upgraded = None
     try:
         if upgrade:

@@ -35,6 +35,12 @@ BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write trans
 # is another one ("prepared statement ... does not exist / already exists", "bind message
 # supplies 5 parameters"). ``none`` turns prepares off.
 PREPARE_OPTION = "prepare_threshold"
+# The store's pool on a database server: connections kept open, and how many more it may
+# open while they are all in use (closed again when returned). SQLAlchemy's own defaults;
+# ``[database] pool_size`` and ``max_overflow`` change them. A SQLite file has no server to
+# spare (its writers queue on the file lock): its pool is left as SQLAlchemy makes it.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
 
 
 def parse_url(url: str | URL, source: str = SETTING) -> URL:
@@ -221,12 +227,25 @@ def _prepare_sqlite_file(url: URL, source: str = SETTING) -> None:
         )
 
 
-def make_engine(url: str | URL, *, source: str = SETTING, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str | URL,
+    *,
+    source: str = SETTING,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    **kwargs: Any,
+) -> Engine:
     """Create an engine for ``url`` with storybot's connection settings.
 
     Args:
         url: any SQLAlchemy URL (string or parsed).
         source: where the URL came from, named in errors (see :func:`parse_url`).
+        pool_size: connections the engine keeps open to a database server (not SQLite);
+            at least 1 (0 is no limit to SQLAlchemy).
+        max_overflow: connections it may open beyond ``pool_size`` while all are in use;
+            at most ``pool_size + max_overflow`` are open at once. A caller wanting one
+            more waits for one to be returned (SQLAlchemy's ``pool_timeout``, 30 s, then
+            ``sqlalchemy.exc.TimeoutError``).
         **kwargs: passed on to :func:`sqlalchemy.create_engine`.
 
     Raises:
@@ -241,6 +260,11 @@ def make_engine(url: str | URL, *, source: str = SETTING, **kwargs: Any) -> Engi
             kwargs.setdefault("poolclass", StaticPool)
             kwargs.setdefault("connect_args", {"check_same_thread": False})
     else:
+        if pool_size < 1 or max_overflow < 0:  # SQLAlchemy reads 0 and -1 as "no limit"
+            raise ValueError(f"pool_size {pool_size} / max_overflow {max_overflow}: no cap")
+        if "poolclass" not in kwargs:  # (a NullPool of the caller's takes neither)
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", max_overflow)
         kwargs.setdefault("pool_pre_ping", True)
         if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
             connect_args = dict(kwargs.get("connect_args") or {})

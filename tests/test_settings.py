@@ -198,12 +198,42 @@ def test_config_file_overrides_defaults(tmp_path):
         ("[slack]\nhttp_path = ''\n", "[slack] http_path must be a URL path"),
         ("[slack]\nhttp_path = '/slack events'\n", "[slack] http_path must be a URL path"),
         ("[slack]\nhttp_path = '/slack?x=1'\n", "[slack] http_path must be a URL path"),
+        # 0 is "no limit" to SQLAlchemy, -1 too for the overflow: never a cap
+        (
+            "[database]\npool_size = 0\n",
+            "[database] pool_size must be a whole number of at least 1",
+        ),
+        (
+            "[database]\npool_size = 2.5\n",
+            "[database] pool_size must be a whole number of at least 1",
+        ),
+        (
+            "[database]\npool_size = '5'\n",
+            "[database] pool_size must be a whole number of at least 1",
+        ),
+        (
+            "[database]\npool_size = true\n",
+            "[database] pool_size must be a whole number of at least 1",
+        ),
+        (
+            "[database]\nmax_overflow = -1\n",
+            "[database] max_overflow must be a whole number of at least 0, got -1",
+        ),
+        ("[database]\npool = 5\n", "unknown setting(s) in [database]: pool"),
     ],
 )
 def test_wrong_values_name_the_setting(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text), env={})
     assert fragment in str(err.value)
+
+
+def test_the_database_pool_settings_default_to_sqlalchemys_and_take_a_cap(tmp_path):
+    default = load_settings(None, env={})
+    assert (default.database_pool_size, default.database_max_overflow) == (5, 10)
+    text = "[database]\npool_size = 1\nmax_overflow = 0\n"
+    s = load_settings(write(tmp_path, text), env={})
+    assert (s.database_pool_size, s.database_max_overflow) == (1, 0)
 
 
 def test_engine_settings_in_range_are_kept(tmp_path):
@@ -543,7 +573,7 @@ def test_the_database_url_keeps_where_it_came_from(tmp_path):
     [
         (
             "[database]\nuri = 'sqlite:////tmp/x.db'\n",
-            "unknown setting(s) in [database]: uri (known: url)",
+            "unknown setting(s) in [database]: uri (known: max_overflow, pool_size, url)",
         ),
         (
             "[permissions]\nadmins = 'everyone'\n",
