@@ -563,6 +563,20 @@ def _parser() -> argparse.ArgumentParser:
         help="on SIGTERM/Ctrl-C, how long running jobs may take to finish before they are "
         "cancelled and run again later (default 30)",
     )
+    wk.add_argument(
+        "--no-listen",
+        action="store_true",
+        help="do not LISTEN for new jobs; find them by checking every --check-every seconds "
+        "(behind a pooler in transaction mode, such as PgBouncer's, where LISTEN fails)",
+    )
+    wk.add_argument(
+        "--check-every",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between checks for new jobs when no notification came (default 5; "
+        "with --no-listen the only way new jobs are found)",
+    )
     sub.add_parser(
         "db-upgrade", help="apply database migrations and exit (the service also does it on start)"
     )

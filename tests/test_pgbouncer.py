@@ -26,10 +26,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from feedserver import Route, feed_server  # noqa: F401  (fixture)
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
+from storyworld import as_entry, feed_of, make_world, samples
+from worker_run import run_one_poll_job
 
 from storage import open_store
 from storage.poller_lock import _PG_CLASS, PollerBusy, poller_lock
@@ -39,6 +42,10 @@ pytestmark = pytest.mark.postgres
 PGBOUNCER = shutil.which("pgbouncer") or (
     "/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None
 )
+
+
+LOG = "pgbouncer.log"
+_HOMES: dict[int | None, str] = {}  # each running PgBouncer's directory, by its port
 
 
 def _free_port() -> int:
@@ -79,10 +86,12 @@ def bouncer(pg_database: URL) -> Iterator[URL]:  # noqa: F811
     command = [PGBOUNCER, config]
     if os.geteuid() == 0:
         command[1:1] = ["-u", "postgres"]
+    log = open(os.path.join(home, LOG), "wb")  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = pg_database.set(host="127.0.0.1", port=port, database=name)
+    _HOMES[port] = home
     try:
         deadline = time.monotonic() + 10
         while True:  # a subprocess starting: waiting on it is not the test's clock
@@ -91,17 +100,24 @@ def bouncer(pg_database: URL) -> Iterator[URL]:  # noqa: F811
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    out = process.stdout.read().decode() if process.stdout else ""
+                    out = bouncer_log(url)
                     pytest.skip(f"pgbouncer did not start: {out[-500:]}")
                 time.sleep(0.05)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def bouncer_log(bouncer: URL) -> str:
+    """What the PgBouncer of ``bouncer`` (the fixture's URL) has logged so far."""
+    with open(os.path.join(_HOMES[bouncer.port], LOG), "rb") as out:
+        return out.read().decode(errors="replace")
 
 
 def _url(bouncer: URL, **query: str) -> str:
@@ -251,3 +267,52 @@ def test_workers_create_the_job_tables_through_transaction_pooling_and_hold_no_l
         assert held == 0
     finally:
         engine.dispose()
+
+
+# ---- workers: no LISTEN through a transaction-mode pooler
+
+
+@pytest.mark.parametrize("listen", [False, True])
+async def test_a_worker_through_transaction_pooling(
+    bouncer,
+    pg_database,  # noqa: F811
+    feed_server,  # noqa: F811
+    clock,
+    listen,
+):
+    """Without LISTEN (``storybot worker --no-listen``) a worker through PgBouncer runs a
+    job queued after it started, and PgBouncer never meets a notification for a server
+    connection no client holds. With it, the job runs too (found by the checks), but the
+    listening server connection is back in PgBouncer's pool, serving other clients'
+    transactions: a notification arriving while no client holds it is logged ("got
+    packet 'A' from server when not linked") and the connection closed; in 2 runs of 6
+    here during this one job, so not asserted."""
+    from adapters.jobs.schema import conninfo
+    from adapters.jobs.worker import WorkerOptions
+
+    name = f"storybot_listen_{secrets.token_hex(4)}"
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        through = bouncer.set(database=name).update_query_dict({"prepare_threshold": "none"})
+        url = through.render_as_string(hide_password=False)
+        direct = conninfo(pg_database.set(database=name).render_as_string(hide_password=False))
+        path = "/news.xml"
+        feed_server.add(path, Route(body=feed_of(as_entry(samples("unrelated")[0], 0))))
+        world = make_world(url, clock)
+        before = bouncer_log(bouncer)
+        options = WorkerOptions(queues=("poll",), listen=listen, check_every_s=0.2)
+        run = await run_one_poll_job(
+            world, options, conninfo(url), feed_server, path, direct_dsn=direct, pooled=True
+        )
+        await world.app.aclose()
+        logged = bouncer_log(bouncer)[len(before) :]
+        if not listen:
+            assert run.listening == 0
+            assert "not linked" not in logged, logged
+        assert run.picked_up_s < 3, run
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

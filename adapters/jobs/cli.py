@@ -20,6 +20,8 @@ def worker_options(args: argparse.Namespace) -> WorkerOptions:
         heartbeat_s=args.heartbeat,
         stalled_after_s=args.stalled_after,
         stop_grace_s=args.stop_grace,
+        listen=not args.no_listen,
+        check_every_s=args.check_every,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
 

@@ -43,6 +43,15 @@ class WorkerOptions:
         name: The worker's name in procrastinate's logs.
         stop_grace_s: On SIGTERM/SIGINT, how long running jobs may take to finish before
             they are cancelled (and retried by another worker, or by the next tick).
+        listen: Wake up on the job queue's notifications (``LISTEN``, on a connection of
+            its own) as a job is queued. False behind a pooler in transaction mode
+            (PgBouncer's): the listening server connection goes back to the pooler's pool,
+            which closes it at the next notification (logging "got packet 'A' from server
+            when not linked"); the worker then finds new jobs every ``check_every_s``.
+        check_every_s: Seconds between the worker's checks for new jobs when no
+            notification woke it (procrastinate's ``fetch_job_polling_interval``; its
+            default, 5). Without ``listen``, a queued job waits up to this long, and so
+            does each next step of a poll (poll, judge, deliver).
     """
 
     queues: tuple[str, ...] = QUEUES
@@ -51,6 +60,8 @@ class WorkerOptions:
     stalled_after_s: float = 30.0
     name: str = "storybot"
     stop_grace_s: float = 30.0
+    listen: bool = True
+    check_every_s: float = 5.0
 
 
 def parse_queues(text: str | None) -> tuple[str, ...]:
@@ -80,6 +91,8 @@ def check_options(options: WorkerOptions, database_url: str, source: str = SETTI
         raise UserError("--concurrency must be at least 1")
     if options.stalled_after_s <= options.heartbeat_s:
         raise UserError("--stalled-after must be longer than --heartbeat")
+    if not options.check_every_s > 0:
+        raise UserError("--check-every must be more than 0 seconds")
     return conninfo(database_url, source)
 
 
@@ -159,10 +172,13 @@ async def run_worker(
             logging.getLogger("procrastinate").setLevel(logging.WARNING)
         jobs = build_jobs_app(app, options, dsn)
         log.info(
-            "storybot worker %s: queues %s, concurrency %d",
+            "storybot worker %s: queues %s, concurrency %d, %s",
             options.name,
             ",".join(options.queues),
             options.concurrency,
+            f"new jobs by notification or every {duration(options.check_every_s)}"
+            if options.listen
+            else f"no LISTEN: new jobs every {duration(options.check_every_s)}",
         )
         signals = await _run_until_stopped(
             jobs, options, dsn, on_stop=app.delivery.request_stop, lock=(poller_lock, lost)
@@ -256,6 +272,8 @@ async def _run_until_stopped(
                 delete_jobs="successful",
                 install_signal_handlers=False,
                 shutdown_graceful_timeout=options.stop_grace_s,
+                listen_notify=options.listen,
+                fetch_job_polling_interval=options.check_every_s,
             )
             current[:] = [worker]
             started = loop.time()
