@@ -903,7 +903,7 @@ def test_subscriptions_held_in_two_word_orders_become_one_keeping_the_oldest(emp
         store.close()
 
 
-def _store_keyed(store, subs: list[tuple[str, str, str]]) -> None:
+def _store_subscriptions_keyed(store, subs: list[tuple[str, str, str]]) -> None:
     """Subscriptions of no story, each ``(user, query, key)`` stored as an older version
     keyed it, oldest first (the key migrations compute them again)."""
     with store.engine.begin() as conn:
@@ -921,7 +921,7 @@ def _store_keyed(store, subs: list[tuple[str, str, str]]) -> None:
             )
 
 
-def _stored_keys(store) -> list[tuple[str, str, str]]:
+def _subscription_keys(store) -> list[tuple[str, str, str]]:
     """Every subscription's ``(user, query, key)``, in the order they were stored."""
     c = _SUBSCRIPTIONS_0012.c
     with store.engine.connect() as conn:
@@ -941,9 +941,9 @@ def test_stored_single_quoted_queries_take_the_phrases_key_keeping_the_oldest(em
             ("U2", "'supply chain'", words_key),  # the phrase's key
             ("U3", "supply chain", words_key),  # its words: unchanged
         ]
-        _store_keyed(store, subs)
+        _store_subscriptions_keyed(store, subs)
         _upgraded(store)
-        rows = _stored_keys(store)
+        rows = _subscription_keys(store)
         phrase_key = query_key('"supply chain"')
         assert rows == [
             ("U1", '"supply chain"', phrase_key),
@@ -975,9 +975,9 @@ def test_stored_kana_and_korean_queries_take_their_own_keys(empty_url):
             ("U3", "東京", query_key("東京")),  # no voicing mark: unchanged
             ("U4", "서울", old_korean_key),
         ]
-        _store_keyed(store, subs)
+        _store_subscriptions_keyed(store, subs)
         _upgraded(store)
-        rows = _stored_keys(store)
+        rows = _subscription_keys(store)
         assert rows == [
             ("U1", "バス", query_key("バス")),
             ("U2", "パス", query_key("パス")),
