@@ -6,7 +6,8 @@ in-process fake at the port: no HTTP, no parsing) hands over M new items of real
 after the fetch is the real thing: identity, ``SqlStore.ingest_items`` (dedup by key and
 canonical URL), the engine judging each item against 10 tracked stories (analysis,
 relevance, near-duplicates, development assignment, summaries), 10,000 keyword
-subscriptions through the ``SubscriptionMatcher``, outbox writes for alerts and notices,
+subscriptions (``--subscriptions N`` for another number) through the
+``SubscriptionMatcher``, outbox writes for alerts and notices,
 ``commit_decisions`` (judgements, developments, engine state snapshots, counters,
 outbox) and ``record_polls``, on a temporary SQLite file already holding N items (each
 with one judgement), pre-filled with bulk Core INSERTs (setup, not timed). A 50-item
@@ -35,7 +36,8 @@ the cyclic GC, young-generation threshold raised).
 ``--profile`` runs the measured cycle under cProfile (in the worker thread that stores and
 judges) and prints where the time goes; its rate is not comparable with an unprofiled one.
 
-Usage: ``python -m benchmarks.engine [--quick] [--sizes 10000,100000] [--items M] [--profile]``.
+Usage: ``python -m benchmarks.engine [--quick] [--sizes 10000,100000] [--items M]
+[--subscriptions N] [--profile]``.
 """
 
 from __future__ import annotations
@@ -191,6 +193,7 @@ async def _run_size(
     words: list[str],
     profile: bool,
     naive_budget_s: float,
+    subscriptions: int = 10_000,
 ) -> dict[str, float]:
     db = workdir / f"engine_{size}.db"
     store = open_store(f"sqlite:///{db}")
@@ -200,7 +203,10 @@ async def _run_size(
     story_rows = add_stories(store, stories, now)
     feed_ids = bulk_feeds(store, 200)
     bulk_subscriptions(
-        store, list(subscription_queries(words, 10_000, rng)), [s.id for s in story_rows], rng
+        store,
+        list(subscription_queries(words, subscriptions, rng)),
+        [s.id for s in story_rows],
+        rng,
     )
     # Pre-filled items reuse the stream's texts; the measured items come after them.
     bulk_items(
@@ -273,6 +279,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", help="comma-separated stored sizes (default 10000,100000,1000000)")
     ap.add_argument("--items", type=int, help="measured items per size (default 1000; quick 150)")
     ap.add_argument(
+        "--subscriptions",
+        type=int,
+        default=10_000,
+        help="keyword subscriptions stored, one user each (default 10000)",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="cProfile the measured cycles and print where time goes",
@@ -288,7 +300,8 @@ def main(argv: list[str] | None = None) -> None:
     stories, rest = pick_stories(stream, 10)
     words = vocabulary(rest)
     say(
-        f"engine benchmark: {len(stream)} stream items, 10 stories, 10,000 subscriptions, "
+        f"engine benchmark: {len(stream)} stream items, 10 stories, "
+        f"{args.subscriptions:,} subscriptions, "
         f"{measured} measured items per size, sizes {sizes}"
     )
     rates: dict[str, float] = {}
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
                     words,
                     args.profile,
                     3.0 if args.quick else 10.0,
+                    args.subscriptions,
                 )
             )
             rates[str(size)] = round(r["rate"], 1)
@@ -324,6 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             "items_per_s": rates,
             "baseline_items_per_s": baselines,
             "measured_items": measured,
+            "subscriptions": args.subscriptions,
             "details": details,
             "rss_after_mb": rss,
             "peak_rss_mb": peak_rss_mb(),
