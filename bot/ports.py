@@ -237,6 +237,19 @@ class AlreadySubscribed(Conflict):
         self.existing = existing
 
 
+class SubscriptionsFull(StoreError):
+    """The installation holds as many subscriptions as it takes (``[permissions]
+    max_subscriptions``): raised by ``add_subscription``, which stored nothing.
+
+    Attributes:
+        limit: the cap the call was given.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} subscriptions stored, the most this installation takes")
+        self.limit = limit
+
+
 class NotFound(StoreError):
     """The thing does not exist."""
 
@@ -560,12 +573,18 @@ class Store(Protocol):
         story_id: int | None,
         now: datetime,
         channel_id: str | None = None,
+        max_total: int = 0,
     ) -> Subscription:
         """Add a keyword subscription.
+
+        Args:
+            max_total: refuse it when this many subscriptions (everyone's) are stored
+                already; 0: no cap. Exact: two adds at once never both take the last place.
 
         Raises:
             AlreadySubscribed: the user has one with an equal query (``parse_query``'s
                 ``==``) and the same story (or none), on this platform.
+            SubscriptionsFull: ``max_total`` subscriptions are stored; nothing was added.
             NotFound: ``story_id`` is given but no story has it.
         """
         ...

@@ -5,6 +5,13 @@ refuses the same query again, and the database refuses it too (unique indexes on
 ``subscriptions.query_key``, see :func:`query_key`), so two workers, or a retried command,
 that both passed that check cannot store it twice. The one that loses is told
 :class:`~bot.ports.AlreadySubscribed`, naming the subscription that won.
+
+The installation's cap on subscriptions (``[permissions] max_subscriptions``: each one
+is matched against every new item) is counted in the transaction that inserts, and two
+adds at once take turns there: on SQLite every write transaction does (``BEGIN
+IMMEDIATE``), on PostgreSQL a transaction-level advisory lock (:data:`_PG_SUBSCRIBE_LOCK`)
+held from the count to the commit. So two subscribes racing for the last place never
+both get it, and nothing but a capped add waits for that lock.
 """
 
 from __future__ import annotations
@@ -15,13 +22,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.model import Binding, DeliveryMode, Subscription
-from bot.ports import AlreadySubscribed, NotFound, OutboxWrite
+from bot.ports import AlreadySubscribed, NotFound, OutboxWrite, SubscriptionsFull
 from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
@@ -31,6 +38,12 @@ from storage.outbox import apply_outbox_writes, take_back_notices, take_back_uns
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PER_HOUR = Binding.__dataclass_fields__["max_per_hour"].default
+
+# Capped subscribes take turns on PostgreSQL: a transaction's advisory lock, its first key
+# "subs" in ASCII (the poller lock's is "stor"), its second the schema's name hashed, as
+# the poller lock's, so installations in separate schemas of one database do not wait
+# for each other. A transaction's lock works behind a pooler in transaction mode too.
+_PG_SUBSCRIBE_LOCK = text("SELECT pg_advisory_xact_lock(1937072755, hashtext(current_schema()))")
 
 
 def query_key(query: str) -> str | None:
@@ -266,10 +279,17 @@ class ChannelStore(StoreBase):
         story_id: int | None,
         now: datetime,
         channel_id: str | None = None,
+        max_total: int = 0,
     ) -> Subscription:
         """Add a keyword subscription.
 
+        Args:
+            max_total: refuse it when this many subscriptions are stored (everyone's);
+                0: no cap. Counted in the inserting transaction, which capped adds enter
+                one at a time (see the module's docstring): exact.
+
         Raises:
+            SubscriptionsFull: ``max_total`` subscriptions are stored; nothing was added.
             AlreadySubscribed: the user has a subscription with the same platform, story
                 (or none) and :func:`query_key`; it names that one. Callers check first
                 (to answer without a failed write); this is the answer when another
@@ -279,6 +299,13 @@ class ChannelStore(StoreBase):
         key = query_key(query)
         try:
             with self._write() as session:
+                if max_total > 0:
+                    if session.get_bind().dialect.name == "postgresql":
+                        session.execute(_PG_SUBSCRIBE_LOCK)
+                    # COUNT over the smallest index (platform, user_id): a few ms at 50,000
+                    stored = session.scalar(select(func.count()).select_from(SubscriptionRow))
+                    if (stored or 0) >= max_total:
+                        raise SubscriptionsFull(max_total)
                 row = SubscriptionRow(
                     platform=platform,
                     user_id=user_id,

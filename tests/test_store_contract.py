@@ -30,6 +30,7 @@ from bot.ports import (
     NotFound,
     OutboxWrite,
     PollOutcome,
+    SubscriptionsFull,
 )
 from storage import SqlStore, open_store
 from storage.models import DevelopmentRow
@@ -1764,6 +1765,91 @@ def test_concurrent_subscribes_to_one_query_store_it_once(db_url, clock):
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_capped_subscribe_is_refused_once_the_installation_holds_max_total(store, clock):
+    """[permissions] max_subscriptions: everyone's subscriptions counted together."""
+    kept = [store.add_subscription("slack", f"U{n}", "rail", None, clock.now()) for n in range(2)]
+    third = store.add_subscription("discord", "U9", "wage", None, clock.now(), max_total=3)
+    with pytest.raises(SubscriptionsFull) as refused:
+        store.add_subscription("slack", "U1", "strike", None, clock.now(), max_total=3)
+    assert refused.value.limit == 3
+    with pytest.raises(SubscriptionsFull):  # anyone, on any platform
+        store.add_subscription("slack", "U7", "strike", None, clock.now(), max_total=3)
+    assert store.all_subscriptions() == [*kept, third], "nothing stored when refused"
+    # 0 is no cap; an unsubscribe makes room again
+    store.add_subscription("slack", "U1", "strike", None, clock.now(), max_total=0)
+    assert store.remove_subscription("slack", "U1", kept[1].id)
+    assert store.remove_subscription("discord", "U9", third.id)
+    store.add_subscription("slack", "U7", "strike", None, clock.now(), max_total=3)
+    assert len(store.all_subscriptions()) == 3
+
+
+def test_concurrent_capped_subscribes_take_exactly_the_places_left(db_url, clock):
+    """Many people subscribing at once near the cap: none gets past it."""
+    stores = [open_store(db_url) for _ in range(2)]
+    stores[0].add_subscription("slack", "U0", "rail", None, T0)
+    barrier = threading.Barrier(8)
+    added: list[int] = []
+    refused: list[int] = []
+
+    def subscribe(store: SqlStore, n: int) -> None:
+        barrier.wait()
+        try:
+            added.append(
+                store.add_subscription("slack", f"U{n + 1}", "wage", None, T0, max_total=5).id
+            )
+        except SubscriptionsFull:
+            refused.append(n)
+
+    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert (len(added), len(refused)) == (4, 4)
+        assert len(stores[1].all_subscriptions()) == 5
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_capped_subscribe_waits_for_one_counting_the_last_place(db_url, clock):
+    """The overlap the thread test may not hit: one subscribe has counted one place left
+    and not yet committed when another starts. On PostgreSQL (READ COMMITTED) the second
+    would count the same and both would be stored: it must wait, then be refused."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time: there is no overlap")
+    ours, theirs = open_store(db_url), open_store(db_url)
+    ours.add_subscription("slack", "U0", "rail", None, T0)
+    outcome: list[object] = []
+
+    def their_subscribe() -> None:
+        try:
+            outcome.append(theirs.add_subscription("slack", "U2", "wage", None, T0, max_total=2))
+        except SubscriptionsFull as exc:
+            outcome.append(exc)
+
+    other = threading.Thread(target=their_subscribe)
+    waits: list[int] = []
+
+    def after_counting(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if not waits and "count(*)" in statement and "subscriptions" in statement:
+            other.start()
+            waits.append(_lock_waits(theirs, other, "%pg_advisory_xact_lock%"))
+
+    event.listen(ours.engine, "after_cursor_execute", after_counting)
+    try:
+        mine = ours.add_subscription("slack", "U1", "strike", None, T0, max_total=2)
+        other.join(timeout=30)
+        assert waits == [1], "the second subscribe did not wait for the first"
+        assert len(outcome) == 1 and isinstance(outcome[0], SubscriptionsFull), outcome
+        assert [s.query for s in theirs.all_subscriptions()] == ["rail", mine.query]
+    finally:
+        event.remove(ours.engine, "after_cursor_execute", after_counting)
+        ours.close()
+        theirs.close()
 
 
 # --------------------------------------------------------------------------- outbox
