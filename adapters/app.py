@@ -258,6 +258,7 @@ def build_app(
         admin_policy=settings.admin_commands,
         default_digest_hours=settings.delivery.default_digest_hours,
         default_interval_s=settings.polling.default_interval_s,
+        max_subscriptions=settings.max_subscriptions,
         on_subscriptions_changed=pipeline.invalidate_subscriptions,
         host_check=host_check,
         seed_loader=seed_loader or make_seed_loader(settings),

@@ -58,7 +58,15 @@ from bot.model import (
     valid_digest_hours,
 )
 from bot.pipeline import find_items
-from bot.ports import AlreadySubscribed, Clock, Conflict, HostCheck, SeedLoader, Store
+from bot.ports import (
+    AlreadySubscribed,
+    Clock,
+    Conflict,
+    HostCheck,
+    SeedLoader,
+    Store,
+    SubscriptionsFull,
+)
 from bot.query import Query, parse_query, shown_query, stored_query
 from bot.render import (
     clip,
@@ -70,7 +78,7 @@ from bot.render import (
     shown_url,
     status_command,
 )
-from bot.settings import PollingSettings
+from bot.settings import PollingSettings, Settings
 from bot.status_text import (
     DEVELOPMENTS_PAGE,
     developments_body,
@@ -118,6 +126,8 @@ class Commands:
         default_digest_hours: digest period when ``follow NAME digest`` gives no hours.
         default_interval_s: how often ``feeds add`` has a new feed polled (``[polling]
             default_interval_s``, as the CLI's ``feeds add`` without ``--interval``).
+        max_subscriptions: ``subscribe`` is refused once this many subscriptions
+            (everyone's) are stored (``[permissions] max_subscriptions``; 0: no cap).
         on_feeds_changed: called after a feed is added, so a running service can poll it now.
         on_subscriptions_changed: called after (un)subscribing, so the matcher is rebuilt.
         host_check: the fetcher's address rule; ``feeds add`` refuses a host it would
@@ -138,6 +148,7 @@ class Commands:
         admin_policy: str = "admins",
         default_digest_hours: float = 24,
         default_interval_s: int = PollingSettings.default_interval_s,
+        max_subscriptions: int = Settings.max_subscriptions,
         on_feeds_changed: Callable[[], None] | None = None,
         on_subscriptions_changed: Callable[[], None] | None = None,
         host_check: HostCheck | None = None,
@@ -150,6 +161,7 @@ class Commands:
         self.admin_policy = admin_policy
         self.default_digest_hours = default_digest_hours
         self.default_interval_s = default_interval_s
+        self.max_subscriptions = max_subscriptions
         self.on_feeds_changed = on_feeds_changed
         self.on_subscriptions_changed = on_subscriptions_changed
         self.host_check = host_check
@@ -490,9 +502,27 @@ class Commands:
                 story_id,
                 self.clock.now(),
                 channel_id=req.channel_id,
+                max_total=self.max_subscriptions,
             )
         except AlreadySubscribed as exc:  # stored since the check (a retry, another worker)
             raise _already_subscribed(query, story, exc.existing) from None
+        except SubscriptionsFull as exc:
+            # the operator's to know: a community outgrowing the cap, or someone filling it
+            log.warning(
+                "subscribe refused: %d subscriptions stored, [permissions] max_subscriptions",
+                exc.limit,
+            )
+            yours = (
+                " Yours keep working; removing one you no longer need makes room for this "
+                "one (`/story unsubscribe <id>`)."
+                if mine
+                else ""
+            )
+            raise UserError(
+                f"No new subscriptions can be added now: storybot holds {exc.limit:,}, the "
+                f"most this installation takes ([permissions] max_subscriptions).{yours} "
+                "Ask its operator if more are needed."
+            ) from None
         if self.on_subscriptions_changed:
             self.on_subscriptions_changed()
         scope = f"each new item on-topic for {story.name}" if story else "each new item"

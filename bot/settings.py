@@ -229,6 +229,7 @@ class _DatabaseTable:
 @dataclass(frozen=True)
 class _PermissionsTable:
     admin_commands: str = "admins"
+    max_subscriptions: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,10 @@ class Settings:
     polling: PollingSettings = PollingSettings()
     delivery: DeliverySettings = DeliverySettings()
     admin_commands: str = "admins"
+    # keyword subscriptions the installation takes, everyone's together (0: no cap): each
+    # is matched against every new item, so accounts without number must not grow it
+    # without bound; /story subscribe is refused beyond it
+    max_subscriptions: int = 10_000
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
     summarizer: SummarizerSettings = SummarizerSettings()
@@ -949,7 +954,8 @@ def load_settings(
     if not isinstance(pages.enabled, bool):
         raise ConfigError(f"{where}: [pages] enabled must be true or false, got {pages.enabled!r}")
 
-    admin = _section(data, "permissions", _PermissionsTable, where).admin_commands
+    permissions = _section(data, "permissions", _PermissionsTable, where)
+    admin = permissions.admin_commands
     if admin not in ("admins", "everyone"):
         raise ConfigError(
             f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
@@ -1024,6 +1030,7 @@ def load_settings(
         polling=polling,
         delivery=delivery,
         admin_commands=admin,
+        max_subscriptions=permissions.max_subscriptions,
         slack=slack,
         discord=discord,
         summarizer=summarizer,

@@ -897,6 +897,43 @@ async def test_subscriptions_per_person_are_limited_and_the_refusal_says_what_to
     assert (await commands.handle(req("subscribe pentagon"))).ok
 
 
+async def test_subscribe_is_refused_past_the_installations_cap_and_unsubscribe_makes_room(
+    db_url, clock, caplog
+):
+    """[permissions] max_subscriptions: many accounts of 100 subscriptions each must not
+    grow the matcher every item goes through without bound."""
+    store = open_store(db_url)
+    try:
+        commands = Commands(store, clock, max_subscriptions=3)
+        for user, query in (("U1", "rail"), ("U2", "wage"), ("U3", "strike")):
+            assert (await commands.handle(req(f"subscribe {query}", user=user))).ok
+        newcomer = await commands.handle(req("subscribe pentagon", user="U4"))
+        assert not newcomer.ok and not newcomer.usage_error
+        assert newcomer.text == (
+            "No new subscriptions can be added now: storybot holds 3, the most this "
+            "installation takes ([permissions] max_subscriptions). Ask its operator if more "
+            "are needed."
+        )
+        # someone who has subscriptions is told they keep working, and how to make room
+        refused = await commands.handle(req("subscribe pentagon", user="U1"))
+        assert not refused.ok and "Yours keep working" in refused.text
+        assert "/story unsubscribe <id>" in refused.text
+        assert "subscribe refused: 3 subscriptions stored" in caplog.text
+        # the same query again is still told it exists, not that storybot is full
+        again = await commands.handle(req("subscribe rail", user="U1"))
+        assert "already subscribed to rail" in again.text
+        assert len(store.all_subscriptions()) == 3
+        assert "rail" in (await commands.handle(req("subscriptions", user="U1"))).text
+        assert (await commands.handle(req("unsubscribe rail", user="U1"))).ok
+        assert (await commands.handle(req("subscribe pentagon", user="U4"))).ok
+        assert not (await commands.handle(req("subscribe oil", user="U1"))).ok
+        # 0: no cap
+        assert (await Commands(store, clock, max_subscriptions=0).handle(req("subscribe oil"))).ok
+        assert len(store.all_subscriptions()) == 4
+    finally:
+        store.close()
+
+
 async def test_unsubscribe_by_number_with_the_story_option(commands, store, clock):
     story = store.get_story("pentagon")
     scoped = store.add_subscription("slack", "U1", "bakery", story.id, clock.now())

@@ -501,6 +501,27 @@ async def test_the_app_builds_the_discord_adapter_from_the_environment(
         await built.aclose()
 
 
+async def test_a_subscribe_past_the_configured_cap_is_refused_in_its_reply(
+    fake: FakeDiscord, sqlite_url: str, clock, tmp_path
+) -> None:
+    """[permissions] max_subscriptions from the config file reaches the app's commands."""
+    config = tmp_path / "storybot.toml"
+    config.write_text("[permissions]\nmax_subscriptions = 1\n", encoding="utf-8")
+    built = build_app(load_settings(config, env=environment(fake, sqlite_url)), clock=clock)
+    try:
+        [adapter] = chat_adapters_from_settings(built)
+        built.adapters[adapter.platform] = adapter  # aclose() stops it
+        await adapter.start()
+        first = await callback(fake, await fake.interact(["subscribe"], {"query": "rail"}, dm=True))
+        assert "Subscribed (#" in first["data"]["content"]
+        full = await callback(fake, await fake.interact(["subscribe"], {"query": "wage"}, dm=True))
+        assert full["data"]["flags"] == EPHEMERAL
+        assert full["data"]["content"].startswith("No new subscriptions can be added now")
+        assert [s.query for s in built.store.all_subscriptions()] == ["rail"]
+    finally:
+        await built.aclose()
+
+
 async def test_vv_logs_no_interaction_token(fake: FakeDiscord, app) -> None:
     """At -vv discord.py logs each interaction callback's and follow-up's URL, whose path
     carries the interaction's token: whoever holds it answers as the app for 15 minutes."""

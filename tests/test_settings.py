@@ -88,6 +88,20 @@ def test_a_config_file_database_url_without_a_password_still_loads(tmp_path):
     assert s.database_url == "postgresql://bot@db/storybot"
 
 
+@pytest.mark.parametrize("value", [0, 250, 1_000_000])
+def test_the_installations_subscription_cap_is_read_from_permissions(tmp_path, value):
+    assert load_settings(write(tmp_path, ""), env={}).max_subscriptions == 10_000
+    path = write(tmp_path, f"[permissions]\nmax_subscriptions = {value}\n")
+    assert load_settings(path, env={}).max_subscriptions == value
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "'many'", "true"])
+def test_a_subscription_cap_that_is_no_count_is_refused(tmp_path, value):
+    path = write(tmp_path, f"[permissions]\nmax_subscriptions = {value}\n")
+    with pytest.raises(ConfigError, match=r"\[permissions\] max_subscriptions must be a whole"):
+        load_settings(path, env={})
+
+
 def test_config_file_overrides_defaults(tmp_path):
     s = load_settings(
         write(
@@ -577,7 +591,8 @@ def test_the_database_url_keeps_where_it_came_from(tmp_path):
         ),
         (
             "[permissions]\nadmins = 'everyone'\n",
-            "unknown setting(s) in [permissions]: admins (known: admin_commands)",
+            "unknown setting(s) in [permissions]: admins (known: admin_commands, "
+            "max_subscriptions)",
         ),
         (
             "[network]\nallow_hosts = ['127.0.0.1']\n",
