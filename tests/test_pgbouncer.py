@@ -32,10 +32,11 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 from store_fixtures import pg_database, pg_url  # noqa: F401  (fixtures)
 from storyworld import as_entry, feed_of, make_world, samples
+from test_poller_lock import _holders
 from worker_run import run_one_poll_job
 
 from storage import open_store
-from storage.poller_lock import _PG_CLASS, PollerBusy, poller_lock
+from storage.poller_lock import PollerBusy, poller_lock
 
 pytestmark = pytest.mark.postgres
 
@@ -145,25 +146,6 @@ def test_two_processes_through_transaction_pooling_with_prepares_off(bouncer):
         second.close()
 
 
-def _lock_holders(url: str) -> list[int]:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return list(
-                conn.execute(
-                    text(
-                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                        " AND classid = CAST(:k AS oid)"
-                        " AND database = (SELECT oid FROM pg_database"
-                        "  WHERE datname = current_database())"
-                    ),
-                    {"k": _PG_CLASS},
-                ).scalars()
-            )
-    finally:
-        engine.dispose()
-
-
 def test_the_poller_lock_through_transaction_pooling_excludes_and_is_let_go(
     bouncer,
     pg_database,  # noqa: F811
@@ -176,12 +158,12 @@ def test_the_poller_lock_through_transaction_pooling_excludes_and_is_let_go(
             for _ in range(8):  # other clients' transactions meanwhile, on both connections
                 assert second.count_items() == 0
                 assert lock.check()
-            assert len(_lock_holders(direct)) == 1
+            assert len(_holders(direct)) == 1
             with pytest.raises(PollerBusy):
                 with poller_lock(second.engine, "storybot poll --once"):
                     pass
         # let go: no server connection PgBouncer keeps holds it for the next client
-        assert _lock_holders(direct) == []
+        assert _holders(direct) == []
         with poller_lock(second.engine, "storybot poll --once"):
             pass
     finally:
