@@ -8,6 +8,8 @@ found by checking the queue every ``--check-every`` seconds (see also test_pgbou
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from feedserver import Route, feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, samples
@@ -50,3 +52,20 @@ def test_the_worker_options_from_the_command_line():
         parser.parse_args(["worker", "--check-every", "0"])
     with pytest.raises(UserError, match="--check-every"):
         check_options(WorkerOptions(check_every_s=0), "postgresql://u@h/db")
+
+
+def test_a_store_cap_below_the_workers_concurrency_is_warned_of_at_start(tmp_path, caplog):
+    """Jobs go through the store: with fewer connections than jobs at once they wait for
+    one (up to 30 s, then fail), which reads as a slow worker unless the log says why."""
+    from adapters.jobs.worker import _warn_of_a_small_pool
+    from bot.settings import load_settings
+
+    config = tmp_path / "small.toml"
+    config.write_text("[database]\npool_size = 1\nmax_overflow = 2\n", encoding="utf-8")
+    settings = load_settings(config, env={})
+    with caplog.at_level(logging.WARNING, logger="adapters.jobs.worker"):
+        _warn_of_a_small_pool(settings, 3)
+        assert caplog.records == []
+        _warn_of_a_small_pool(settings, 4)
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "pool_size + max_overflow (3) is below --concurrency (4)" in warning

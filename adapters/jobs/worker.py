@@ -20,6 +20,7 @@ from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, re
 from adapters.signals import StopSignals
 from bot.duration import duration
 from bot.errors import UserError
+from bot.settings import Settings
 from storage.engine import SETTING
 
 if TYPE_CHECKING:
@@ -119,6 +120,24 @@ def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.
     return jobs
 
 
+def _warn_of_a_small_pool(settings: Settings, concurrency: int) -> None:
+    """Say at start when the store's connections are fewer than the jobs run at once.
+
+    Every job reads and writes through the store: with ``[database] pool_size +
+    max_overflow`` below ``--concurrency``, jobs wait for a connection (up to 30 s, then
+    fail and are retried) instead of running, which looks like a slow worker.
+    """
+    cap = settings.database_pool_size + settings.database_max_overflow
+    if cap < concurrency:
+        log.warning(
+            "[database] pool_size + max_overflow (%d) is below --concurrency (%d): jobs "
+            "will wait for one of the store's connections; raise the cap or lower "
+            "--concurrency",
+            cap,
+            concurrency,
+        )
+
+
 async def run_worker(
     app: App, options: WorkerOptions, *, poller_lock: PollerLock | None = None
 ) -> int:
@@ -171,6 +190,7 @@ async def run_worker(
             # A line per job (several a second) drowns everything else; failures still show.
             logging.getLogger("procrastinate").setLevel(logging.WARNING)
         jobs = build_jobs_app(app, options, dsn)
+        _warn_of_a_small_pool(app.settings, options.concurrency)
         log.info(
             "storybot worker %s: queues %s, concurrency %d, %s",
             options.name,
