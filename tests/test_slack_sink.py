@@ -336,7 +336,17 @@ async def test_permanent_failures(fake: FakeSlack, sink: SlackSink, code: str) -
 
 
 @pytest.mark.parametrize(
-    "code", ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"]
+    "code",
+    [
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        # an org-wide app not (or no longer) granted this workspace: the operator's to
+        # fix, like a token, for every message alike (it gave each one up)
+        "team_access_not_granted",
+    ],
 )
 async def test_a_refused_bot_token_is_transient_not_the_end_of_the_message(
     fake: FakeSlack, sink: SlackSink, code: str

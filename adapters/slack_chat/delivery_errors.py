@@ -53,6 +53,9 @@ TOKEN_CODES = frozenset(
         "token_revoked",
         "token_expired",
         "account_inactive",
+        # an org-wide app (Enterprise Grid) not granted this workspace, or no longer:
+        # every message is refused alike until an org admin grants it
+        "team_access_not_granted",
     }
 )
 TOKEN_HINT = "Slack refused SLACK_BOT_TOKEN: install the app again or set a new token"
