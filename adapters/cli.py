@@ -517,6 +517,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOURS",
         help="instead: what was delivered in the last HOURS hours (default 24), newest first",
     )
+    _add_subscriptions_parser(sub)
     pr = sub.add_parser(
         "prune",
         help="give back the space of old off-topic items' text and of "
@@ -635,6 +636,80 @@ def _parser() -> argparse.ArgumentParser:
     _describe(p)
     _global_options_after(p)
     return p
+
+
+def _user(text: str) -> tuple[str, str]:
+    """A ``subscriptions --user``: ``PLATFORM:ID`` (see ``subscription_admin.parse_user``)."""
+    from adapters.subscription_admin import parse_user
+
+    try:
+        return parse_user(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _subscription_id(text: str) -> int:
+    """A subscription id as ``storybot subscriptions`` and ``/story`` show it: ``12`` or ``#12``."""
+    digits = text.removeprefix("#")
+    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_MESSAGE_ID:
+        return int(digits)
+    raise argparse.ArgumentTypeError(
+        f"not a subscription id: {text!r} (give the #IDs `storybot subscriptions --user "
+        "PLATFORM:ID` lists, e.g. 12 or #12)"
+    )
+
+
+def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
+    """``subscriptions [list] [--limit N] [--user PLATFORM:ID]`` and ``subscriptions remove``.
+
+    The action is optional (``storybot subscriptions`` lists), so ``--limit`` and
+    ``--user`` are the command's own and also ``list``'s and ``remove``'s (``--user``):
+    given after the action they set the same value (``SUPPRESS``: not given, they leave it).
+    """
+    limit_help = "users listed, those holding the most first (default 20, at most 10000)"
+    user_help = "PLATFORM:ID, e.g. slack:U024BE7LH or discord:80351110224678912"
+    su = sub.add_parser(
+        "subscriptions",
+        help="users' keyword subscriptions: how many against [permissions] "
+        "max_subscriptions, who holds the most; remove a user's",
+    )
+    su.add_argument("--limit", type=int, metavar="N", help=limit_help)
+    su.add_argument(
+        "--user",
+        type=_user,
+        metavar="PLATFORM:ID",
+        help=f"list one user's subscriptions ({user_help})",
+    )
+    actions = su.add_subparsers(dest="subs_cmd", metavar="ACTION")
+    sl = actions.add_parser("list", help="the default: the count, then the users holding the most")
+    sl.add_argument("--limit", type=int, metavar="N", default=argparse.SUPPRESS, help=limit_help)
+    sl.add_argument(
+        "--user",
+        type=_user,
+        metavar="PLATFORM:ID",
+        default=argparse.SUPPRESS,
+        help=f"list one user's subscriptions ({user_help})",
+    )
+    sr = actions.add_parser(
+        "remove", help="remove a user's subscriptions (--user ... --yes) or those IDs"
+    )
+    sr.add_argument(
+        "ids",
+        nargs="*",
+        type=_subscription_id,
+        metavar="ID",
+        help="subscriptions to remove, by the #IDs `--user` lists (all or none)",
+    )
+    sr.add_argument(
+        "--user",
+        type=_user,
+        metavar="PLATFORM:ID",
+        default=argparse.SUPPRESS,
+        help=f"remove all of one user's subscriptions, with --yes ({user_help})",
+    )
+    sr.add_argument(
+        "--yes", action="store_true", help="go ahead with removing all of --user's subscriptions"
+    )
 
 
 # sub-commands whose words are all theirs once they begin (`ask subscribe x -v` is a query)
@@ -930,6 +1005,8 @@ def _reads_only(args: argparse.Namespace) -> bool:
         return bool(args.story_cmd == "list")
     if cmd == "feeds":
         return bool(args.feeds_cmd == "list")
+    if cmd == "subscriptions":
+        return args.subs_cmd in (None, "list")
     if cmd == "ask":
         from adapters.console import asks_only_to_read
 
@@ -965,6 +1042,8 @@ def _takes_away(args: argparse.Namespace) -> bool:
         return bool(args.story_cmd == "remove")
     if cmd == "feeds":
         return bool(args.feeds_cmd == "remove")
+    if cmd == "subscriptions":
+        return bool(args.subs_cmd == "remove")
     return False
 
 
@@ -1006,6 +1085,10 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
             operator.check_range("--sent", args.sent, 0, MAX_HOURS, "hour", above_low=True)
             return operator.sent(app, args.sent, args.limit)
         return operator.outbox(app, args.limit)
+    if cmd == "subscriptions":
+        from adapters.subscription_admin import subscriptions
+
+        return subscriptions(app, args)
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":
