@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Iterator, NoReturn, Sequence
+from typing import Any, Iterator, NoReturn, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
@@ -674,22 +674,18 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
         "max_subscriptions, who holds the most; remove a user's",
     )
     su.add_argument("--limit", type=int, metavar="N", help=limit_help)
-    su.add_argument(
-        "--user",
-        type=_user,
-        metavar="PLATFORM:ID",
-        help=f"list one user's subscriptions ({user_help})",
-    )
+
+    def user_option(parser: argparse.ArgumentParser, what: str, **default: Any) -> None:
+        # the same --user before or after the action (an action's own does not reset it)
+        parser.add_argument(
+            "--user", type=_user, metavar="PLATFORM:ID", help=f"{what} ({user_help})", **default
+        )
+
+    user_option(su, "list one user's subscriptions")
     actions = su.add_subparsers(dest="subs_cmd", metavar="ACTION")
     sl = actions.add_parser("list", help="the default: the count, then the users holding the most")
     sl.add_argument("--limit", type=int, metavar="N", default=argparse.SUPPRESS, help=limit_help)
-    sl.add_argument(
-        "--user",
-        type=_user,
-        metavar="PLATFORM:ID",
-        default=argparse.SUPPRESS,
-        help=f"list one user's subscriptions ({user_help})",
-    )
+    user_option(sl, "list one user's subscriptions", default=argparse.SUPPRESS)
     sr = actions.add_parser(
         "remove", help="remove a user's subscriptions (--user ... --yes) or those IDs"
     )
@@ -700,13 +696,7 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
         metavar="ID",
         help="subscriptions to remove, by the #IDs `--user` lists (all or none)",
     )
-    sr.add_argument(
-        "--user",
-        type=_user,
-        metavar="PLATFORM:ID",
-        default=argparse.SUPPRESS,
-        help=f"remove all of one user's subscriptions, with --yes ({user_help})",
-    )
+    user_option(sr, "remove all of one user's subscriptions, with --yes", default=argparse.SUPPRESS)
     sr.add_argument(
         "--yes", action="store_true", help="go ahead with removing all of --user's subscriptions"
     )
