@@ -44,7 +44,7 @@ from feedparser.urls import _urljoin
 from lxml import etree
 
 from adapters.feeds.captions import MEDIA_RSS, caption_prefixes, caption_tags
-from adapters.feeds.html_text import html_to_text, normalise_lines
+from adapters.feeds.html_text import field_text
 from bot.model import FeedEntry
 
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
@@ -265,7 +265,7 @@ class _Reader:
             title=_detail(st.title),
             summary=_detail(summary),
             content="\n\n".join(p for p in (_detail(c) for c in st.content) if p),
-            published=_date(st.published) or _date(st.updated),
+            published=parsed_date(st.published) or parsed_date(st.updated),
             author=st.author,
         )
         return _Read(entry, st.set_aside)
@@ -400,15 +400,12 @@ def _inner_xml(el: Any) -> str:
 
 
 def _detail(value: tuple[str, str] | None) -> str:
-    if value is None:
-        return ""
-    text, ctype = value
-    if ctype == "text/plain":
-        return normalise_lines(text)
-    return html_to_text(text)
+    return "" if value is None else field_text(*value)
 
 
-def _date(parsed: Any) -> datetime | None:
+def parsed_date(parsed: Any) -> datetime | None:
+    """A parsed date (a UTC ``struct_time``, as feedparser's date parsers give it) as an
+    aware datetime; None for none or one out of range. Both parsing paths use this."""
     if not parsed:
         return None
     try:

@@ -18,7 +18,7 @@ from lxml import etree
 from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
 from bot.identity import BIDI_CONTROLS
 
-__all__ = ["cut_text", "html_to_text", "normalise_lines", "storable"]
+__all__ = ["cut_text", "field_text", "html_to_text", "normalise_lines", "storable"]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
@@ -84,6 +84,17 @@ def html_to_text(html: str | None) -> str:
         Text with paragraphs separated by one blank line and runs of spaces collapsed.
     """
     return html_text(html, (_lxml_text, extract_text))
+
+
+def field_text(value: str | None, content_type: str) -> str:
+    """A feed's text field (a title, summary or content) as plain text, by its type.
+
+    ``text/plain`` keeps its lines (normalised); anything else (HTML, XHTML, a type the
+    feed did not give) is read as HTML. Both parsing paths read every field through this.
+    """
+    if content_type == "text/plain":
+        return normalise_lines(value or "")
+    return html_to_text(value)
 
 
 def storable(text: str | None) -> str | None:

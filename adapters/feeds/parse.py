@@ -13,7 +13,6 @@ datetimes (missing or invalid: None; more than a day in the future: kept, with a
 
 from __future__ import annotations
 
-import calendar
 import io
 import re
 from dataclasses import replace
@@ -27,8 +26,8 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.errors import FeedParseError
-from adapters.feeds.fastparse import entry_link, fast_parse
-from adapters.feeds.html_text import cut_text, html_to_text, normalise_lines, storable
+from adapters.feeds.fastparse import entry_link, fast_parse, parsed_date
+from adapters.feeds.html_text import cut_text, field_text, storable
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
@@ -89,18 +88,7 @@ def _bounded_entry(entry: FeedEntry) -> FeedEntry:
 
 def _detail_text(value: str | None, detail: Any) -> str:
     kind = (detail or {}).get("type", "") if hasattr(detail, "get") else ""
-    if kind == "text/plain":
-        return normalise_lines(value or "")
-    return html_to_text(value)
-
-
-def _date(parsed: Any) -> datetime | None:
-    if not parsed:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-    except (OverflowError, ValueError, TypeError, OSError):
-        return None
+    return field_text(value, kind)
 
 
 def _content(entry: Any) -> str:
@@ -119,8 +107,8 @@ def _entry(entry: Any, base: str | None) -> FeedEntry:
         summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
         content=_content(entry),
         # dict.get: FeedParserDict.get("updated_parsed") warns and aliases published_parsed.
-        published=_date(dict.get(entry, "published_parsed"))
-        or _date(dict.get(entry, "updated_parsed")),
+        published=parsed_date(dict.get(entry, "published_parsed"))
+        or parsed_date(dict.get(entry, "updated_parsed")),
         author=(entry.get("author") or "").strip() or None,
     )
 
