@@ -776,6 +776,10 @@ def test_external_entities_never_read_local_files(tmp_path: Path, doctype: str) 
             True,
         ),  # tricky quotes
         (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///x">', True),  # unterminated
+        (
+            b'<!DOCTYPE r [<!-- ] "--><!ENTITY y SYSTEM "file:///x">]><r/>',
+            True,
+        ),  # a bracket and a quote inside a comment of the subset
         (b'<!DOCTYPE r [<!ENTITY copy "&#169;"><!ENTITY co "Acme">]><r/>', False),  # text only
         (
             b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://x/rss.dtd"><rss/>',

@@ -44,8 +44,9 @@ _REFERENCE = re.compile(rb"&([\w.-]+);")
 MAX_EXPANSION = 1024 * 1024
 
 
-def _quoted_end(data: bytes, start: int, stop: bytes) -> int:
-    """Index of the first ``stop`` byte from ``start`` outside quotes; -1 if none."""
+def _quoted_end(data: bytes, start: int, stop: bytes, *, comments: bool = False) -> int:
+    """Index of the first ``stop`` byte from ``start`` outside quotes (and, with
+    ``comments``, outside ``<!-- -->``); -1 if none."""
     i, n = start, len(data)
     while i < n:
         ch = data[i : i + 1]
@@ -54,6 +55,11 @@ def _quoted_end(data: bytes, start: int, stop: bytes) -> int:
             if close < 0:
                 return -1
             i = close + 1
+        elif comments and data.startswith(b"<!--", i):
+            close = data.find(b"-->", i + 4)
+            if close < 0:
+                return -1
+            i = close + 3
         elif ch == stop:
             return i
         else:
@@ -63,24 +69,8 @@ def _quoted_end(data: bytes, start: int, stop: bytes) -> int:
 
 def _subset_end(data: bytes, start: int) -> int:
     """Index just past the ``]`` closing an internal subset opened before ``start``; -1 if none."""
-    i, n = start, len(data)
-    while i < n:
-        ch = data[i : i + 1]
-        if ch in (b'"', b"'"):
-            close = data.find(ch, i + 1)
-            if close < 0:
-                return -1
-            i = close + 1
-        elif data.startswith(b"<!--", i):
-            close = data.find(b"-->", i + 4)
-            if close < 0:
-                return -1
-            i = close + 3
-        elif ch == b"]":
-            return i + 1
-        else:
-            i += 1
-    return -1
+    close = _quoted_end(data, start, b"]", comments=True)
+    return close + 1 if close >= 0 else -1
 
 
 def _doctype_parts(data: bytes, start: int) -> tuple[int, int, int] | None:
