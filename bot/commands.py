@@ -489,11 +489,7 @@ class Commands:
             if old.story_id == story_id and stored_query(old.query) == query:
                 raise _already_subscribed(query, story, old)
         if len(mine) >= MAX_SUBSCRIPTIONS:
-            raise UserError(
-                f"You have {MAX_SUBSCRIPTIONS} subscriptions, the most one person may have. "
-                "Remove one you no longer need (`/story unsubscribe <id>`), or combine "
-                "some with OR: pentagon OR dod is one subscription."
-            )
+            raise _too_many_yours()
         try:
             sub = self.store.add_subscription(
                 req.platform,
@@ -503,10 +499,13 @@ class Commands:
                 self.clock.now(),
                 channel_id=req.channel_id,
                 max_total=self.max_subscriptions,
+                max_per_user=MAX_SUBSCRIPTIONS,
             )
         except AlreadySubscribed as exc:  # stored since the check (a retry, another worker)
             raise _already_subscribed(query, story, exc.existing) from None
         except SubscriptionsFull as exc:
+            if exc.per_user:  # others of theirs stored since the check (sent at once)
+                raise _too_many_yours() from None
             # the operator's to know: a community outgrowing the cap, or someone filling it
             log.warning(
                 "subscribe refused: %d subscriptions stored, [permissions] max_subscriptions",
@@ -769,6 +768,15 @@ def _delivery(mode: DeliveryMode, hours: float) -> str:
 def _sentence(text: str) -> str:
     """``text`` ended with a full stop, unless it ends with one already ("u.s.")."""
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def _too_many_yours() -> UserError:
+    """The refusal of a subscribe past :data:`MAX_SUBSCRIPTIONS` of one person's."""
+    return UserError(
+        f"You have {MAX_SUBSCRIPTIONS} subscriptions, the most one person may have. "
+        "Remove one you no longer need (`/story unsubscribe <id>`), or combine "
+        "some with OR: pentagon OR dod is one subscription."
+    )
 
 
 def _already_subscribed(query: Query, story: Story | None, old: Subscription) -> UserError:

@@ -239,15 +239,19 @@ class AlreadySubscribed(Conflict):
 
 class SubscriptionsFull(StoreError):
     """The installation holds as many subscriptions as it takes (``[permissions]
-    max_subscriptions``): raised by ``add_subscription``, which stored nothing.
+    max_subscriptions``), or the person as many as one may have: raised by
+    ``add_subscription``, which stored nothing.
 
     Attributes:
         limit: the cap the call was given.
+        per_user: the person's cap (``max_per_user``), not the installation's.
     """
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"{limit} subscriptions stored, the most this installation takes")
+    def __init__(self, limit: int, *, per_user: bool = False) -> None:
+        whose = "the person holds" if per_user else "stored, the most this installation takes"
+        super().__init__(f"{limit} subscriptions {whose}")
         self.limit = limit
+        self.per_user = per_user
 
 
 class NotFound(StoreError):
@@ -574,17 +578,21 @@ class Store(Protocol):
         now: datetime,
         channel_id: str | None = None,
         max_total: int = 0,
+        max_per_user: int = 0,
     ) -> Subscription:
         """Add a keyword subscription.
 
         Args:
             max_total: refuse it when this many subscriptions (everyone's) are stored
                 already; 0: no cap. Exact: two adds at once never both take the last place.
+            max_per_user: refuse it when the user holds this many on this platform; 0: no
+                cap. Exact in the same way.
 
         Raises:
             AlreadySubscribed: the user has one with an equal query (``parse_query``'s
                 ``==``) and the same story (or none), on this platform.
-            SubscriptionsFull: ``max_total`` subscriptions are stored; nothing was added.
+            SubscriptionsFull: ``max_total`` subscriptions are stored, or the user holds
+                ``max_per_user`` (``per_user`` set); nothing was added.
             NotFound: ``story_id`` is given but no story has it.
         """
         ...

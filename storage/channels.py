@@ -7,8 +7,8 @@ that both passed that check cannot store it twice. The one that loses is told
 :class:`~bot.ports.AlreadySubscribed`, naming the subscription that won.
 
 The installation's cap on subscriptions (``[permissions] max_subscriptions``: each one
-is matched against every new item) is counted in the transaction that inserts, and two
-adds at once take turns there: on SQLite every write transaction does (``BEGIN
+is matched against every new item), and a person's, are counted in the transaction that
+inserts, and two adds at once take turns there: on SQLite every write transaction does (``BEGIN
 IMMEDIATE``), on PostgreSQL a transaction-level advisory lock (:data:`_PG_SUBSCRIBE_LOCK`)
 held from the count to the commit. So two subscribes racing for the last place never
 both get it, and nothing but a capped add waits for that lock.
@@ -280,6 +280,7 @@ class ChannelStore(StoreBase):
         now: datetime,
         channel_id: str | None = None,
         max_total: int = 0,
+        max_per_user: int = 0,
     ) -> Subscription:
         """Add a keyword subscription.
 
@@ -287,9 +288,13 @@ class ChannelStore(StoreBase):
             max_total: refuse it when this many subscriptions are stored (everyone's);
                 0: no cap. Counted in the inserting transaction, which capped adds enter
                 one at a time (see the module's docstring): exact.
+            max_per_user: refuse it when the user holds this many on this platform; 0: no
+                cap. Counted the same way, so one person's subscribes sent at once (two
+                workers, a retried command) cannot pass it either.
 
         Raises:
-            SubscriptionsFull: ``max_total`` subscriptions are stored; nothing was added.
+            SubscriptionsFull: ``max_total`` subscriptions are stored, or the user holds
+                ``max_per_user`` (``per_user`` set); nothing was added.
             AlreadySubscribed: the user has a subscription with the same platform, story
                 (or none) and :func:`query_key`; it names that one. Callers check first
                 (to answer without a failed write); this is the answer when another
@@ -299,9 +304,20 @@ class ChannelStore(StoreBase):
         key = query_key(query)
         try:
             with self._write() as session:
+                if (max_total > 0 or max_per_user > 0) and session.get_bind().dialect.name == (
+                    "postgresql"
+                ):
+                    session.execute(_PG_SUBSCRIBE_LOCK)
+                if max_per_user > 0:
+                    held = session.scalar(
+                        select(func.count())
+                        .select_from(SubscriptionRow)
+                        .where(SubscriptionRow.platform == platform)
+                        .where(SubscriptionRow.user_id == user_id)
+                    )
+                    if (held or 0) >= max_per_user:
+                        raise SubscriptionsFull(max_per_user, per_user=True)
                 if max_total > 0:
-                    if session.get_bind().dialect.name == "postgresql":
-                        session.execute(_PG_SUBSCRIBE_LOCK)
                     # COUNT over the smallest index (platform, user_id): a few ms at 50,000
                     stored = session.scalar(select(func.count()).select_from(SubscriptionRow))
                     if (stored or 0) >= max_total:

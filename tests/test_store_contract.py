@@ -1815,6 +1815,52 @@ def test_concurrent_capped_subscribes_take_exactly_the_places_left(db_url, clock
             store.close()
 
 
+def test_a_subscribe_past_the_persons_cap_is_refused_and_stores_nothing(store, clock):
+    """``max_per_user``: one person's subscriptions on one platform, not anyone else's."""
+    mine = [store.add_subscription("slack", "U1", q, None, clock.now()) for q in ("rail", "wage")]
+    theirs = store.add_subscription("slack", "U2", "rail", None, clock.now(), max_per_user=2)
+    with pytest.raises(SubscriptionsFull) as refused:
+        store.add_subscription("slack", "U1", "strike", None, clock.now(), max_per_user=2)
+    assert (refused.value.limit, refused.value.per_user) == (2, True)
+    # the same user id on another platform is another person
+    elsewhere = store.add_subscription("discord", "U1", "strike", None, clock.now(), max_per_user=2)
+    assert store.all_subscriptions() == [*mine, theirs, elsewhere], "nothing stored when refused"
+    assert store.remove_subscription("slack", "U1", mine[0].id)
+    store.add_subscription("slack", "U1", "strike", None, clock.now(), max_per_user=2)
+
+
+def test_one_persons_concurrent_subscribes_stop_at_their_cap(db_url, clock):
+    """One person's subscribes arriving at once (two workers, a retried command): the
+    count before the insert is exact, as for the installation's cap."""
+    stores = [open_store(db_url) for _ in range(2)]
+    stores[0].add_subscription("slack", "U1", "rail", None, T0)
+    barrier = threading.Barrier(8)
+    added: list[int] = []
+    refused: list[SubscriptionsFull] = []
+
+    def subscribe(store: SqlStore, n: int) -> None:
+        barrier.wait()
+        try:
+            added.append(
+                store.add_subscription("slack", "U1", f"wage{n}", None, T0, max_per_user=5).id
+            )
+        except SubscriptionsFull as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert (len(added), len(refused)) == (4, 4)
+        assert all(exc.per_user for exc in refused)
+        assert len(stores[1].list_subscriptions("slack", "U1")) == 5
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_a_capped_subscribe_waits_for_one_counting_the_last_place(db_url, clock):
     """The overlap the thread test may not hit: one subscribe has counted one place left
     and not yet committed when another starts. On PostgreSQL (READ COMMITTED) the second
