@@ -15,7 +15,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Callable, TextIO
 
-from bot.alerts import MAX_LINKS, cited_links
+from bot.alerts import MAX_LINKS, cited_links, shown_facts
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, source_list
@@ -41,7 +41,8 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     """Plain-text rendering with a marker for the kind of message.
 
     An edited alert's new fact (``thread_note``, a threaded reply on Slack) is printed
-    after its summary, marked "new:", as Discord shows it in the edited embed.
+    after its summary, marked "new:", as Discord shows it in the edited embed; a fact
+    the summary quotes is named, not printed again (:func:`bot.alerts.shown_facts`).
     """
     marker = {
         MessageKind.ALERT: "NEW DEVELOPMENT" if not edited else "UPDATED",
@@ -52,8 +53,7 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     lines = [f"== {marker}{story}: {_one_line(message.title)}"]
     if message.body:
         lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
-    if message.thread_note:
-        lines += [f"   new: {line}" for line in message.thread_note.splitlines() if line.strip()]
+    lines += [f"   new: {fact}" for fact in shown_facts(message)]
     if message.sources:
         # a count only where there is something to count: "(1 outlet)" after one name
         count = f" ({counted(len(message.sources), 'outlet')})" if len(message.sources) > 1 else ""

@@ -499,6 +499,38 @@ def note_facts(note: str | None) -> list[str]:
     return list(dict.fromkeys(line.strip() for line in note.splitlines() if line.strip()))
 
 
+def shown_facts(message: OutboundMessage) -> list[str]:
+    """The facts of an edited alert's thread note as shown beside its summary.
+
+    Where the note is printed under the summary (the console's "new:" lines, Discord's
+    "New" field), a fact whose sentences the summary already quotes would say them
+    twice, right under each other: a report that became the summary's whole text, or
+    whose sentence was appended last, is then named by its outlet and marker only
+    ("Bay Tech Daily [4], quoted in the summary above"). A fact the summary does not
+    quote (a revised report's added line) is shown whole. Slack posts the note as a
+    threaded reply of its own, which is read without the summary beside it: whole.
+    """
+    return [_shown_fact(fact, message.body) for fact in note_facts(message.thread_note)]
+
+
+_CUT_MARK = " …"
+
+
+def _shown_fact(fact: str, body: str) -> str:
+    marker = _FACT_MARKER.search(fact)
+    text = fact[: marker.start()].rstrip() if marker else fact
+    text = text.removesuffix(_CUT_MARK.strip()).rstrip()
+    tail = f" {marker.group()}" if marker else ""
+    # the outlet ends at a ": " (an outlet's own name may hold one: try each)
+    at = text.find(": ")
+    while at > 0:
+        sentences = split_sentences(text[at + 2 :])
+        if sentences and all(s in body for s in sentences):
+            return f"{text[:at]}{tail}, quoted in the summary above"
+        at = text.find(": ", at + 2)
+    return fact
+
+
 def fact_digest(fact: str) -> str:
     """A short, stable name of one fact of a thread note, the same in every process.
 

@@ -229,7 +229,7 @@ def format_time(when: datetime | None) -> str:
 
 def source_list(sources: Sequence[str], shown: int = 2) -> str:
     """Name the first ``shown`` sources and count the rest: "Reuters, AP and 4 more"."""
-    names = [s for s in sources if s]
+    names = [s for s in sources if s.strip()]  # a blank name names nobody
     if not names:
         return ""
     if len(names) <= shown:

@@ -47,7 +47,9 @@ def test_an_edited_alert_prints_its_new_fact_its_time_and_counts_the_links_it_le
 
     lines = render_console(message, edited=True).splitlines()
 
-    assert "   new: Daily: Michael will testify on March 18. [2]" in lines
+    # the fact's sentence is in the summary just above: named, not printed twice
+    assert "   new: Daily [2], quoted in the summary above" in lines
+    assert sum("Michael will testify" in line for line in lines) == 1
     assert "   first reported 2026-03-05 17:45 UTC" in lines
     assert "   … and 2 more links" in lines
 
@@ -82,3 +84,38 @@ def test_the_sources_line_counts_outlets_only_when_there_are_several():
 
     assert "   sources: Sample Wire" in render_console(one).splitlines()
     assert "   sources: Sample Wire and The Ledger (2 outlets)" in render_console(two).splitlines()
+
+
+def test_a_new_fact_the_summary_does_not_quote_is_printed_whole():
+    from adapters.console import render_console
+
+    message = OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="Senators set a hearing",
+        body="Senators demanded the text. [1]",
+        thread_note="Daily (updated): Michael will testify on March 18. [2]",
+    )
+
+    lines = render_console(message, edited=True).splitlines()
+
+    assert "   new: Daily (updated): Michael will testify on March 18. [2]" in lines
+
+
+def test_a_new_fact_cut_short_is_named_when_the_summary_quotes_its_sentences():
+    # the demo's 13:00 edit: the whole summary is the new report's, and its thread note
+    # quotes the same sentences cut with " …": printed under the summary, it said it twice
+    from adapters.console import render_console
+
+    first = "Amodei told employees on Thursday that the agreement keeps the two limits."
+    second = "Amodei described the deal as a framework rather than a final contract."
+    message = OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="Anthropic and Pentagon reach tentative deal",
+        body=f"{first} {second} He also disclosed a 90-day pilot. [4]",
+        thread_note=f"Bay Tech Daily (sample): {first} {second} … [4]",
+    )
+
+    lines = render_console(message, edited=True).splitlines()
+
+    assert "   new: Bay Tech Daily (sample) [4], quoted in the summary above" in lines
+    assert sum(first in line for line in lines) == 1

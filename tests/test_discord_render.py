@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import discord
 import pytest
-from fakes.discord_server import shown
+from fakes.discord_server import invalid_message, shown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -347,6 +347,45 @@ def test_the_new_field_keeps_each_fact_whole_with_its_marker() -> None:
 
     marked = escape_text(facts[0])  # "\\[2\\]": shown as "[2]"
     assert value.splitlines() == [marked, "… and 1 more"], "never a fact without its marker"
+
+
+def test_the_fake_refuses_an_embed_field_without_a_value_as_discord_does() -> None:
+    embed = {"title": "T", "fields": [{"name": "New", "value": " "}, {"name": "", "value": "x"}]}
+
+    errors = invalid_message({"embeds": [embed]})
+
+    assert set(errors["embeds"]["0"]["fields"]) == {"0", "1"}
+
+
+def test_no_field_is_sent_without_a_value() -> None:
+    # blank facts and outlet names have nothing to show: no "New" or "Sources" field
+    message = OutboundMessage(
+        MessageKind.ALERT, "Headline", "Body.", sources=("", " "), thread_note="\n \n"
+    )
+
+    embed = message_embed(message)
+
+    assert [f.name for f in embed.fields] == []
+    assert invalid_message({"embeds": [embed.to_dict()]}) == {}
+
+
+def test_the_new_field_names_a_fact_the_description_already_quotes() -> None:
+    # an edited alert whose summary now ends with the new report's sentence: the "New"
+    # field repeated that sentence right under it
+    fact = "Contractors restarted their Claude pilots on Thursday."
+    message = OutboundMessage(
+        MessageKind.ALERT,
+        "Administration shelves designation",
+        f"Hegseth closed the review. [1] {fact} [3]",
+        thread_note=f"Bay Tech Daily: {fact} [3]\nWire: Senators asked for the memo. [1]",
+    )
+
+    value = {f.name: f.value for f in message_embed(message).fields}["New"]
+
+    assert value.splitlines() == [
+        "Bay Tech Daily \\[3\\], quoted in the summary above",
+        "Wire: Senators asked for the memo. \\[1\\]",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_mentions
 
-from bot.alerts import cited_links
+from bot.alerts import cited_links, shown_facts
 from bot.model import Link, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, shorten, source_list
 
@@ -181,14 +181,12 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
     author = truncate(message.story_name, AUTHOR_MAX) if message.story_name else ""
     footer = truncate(message.footer, FOOTER_MAX) if message.footer else ""
     fields: list[tuple[str, str, bool]] = []
-    if message.sources:
-        fields.append(
-            ("Sources", truncate(escape_text(source_list(message.sources)), FIELD_MAX), True)
-        )
+    if sources := source_list(message.sources):  # a field's value is required
+        fields.append(("Sources", truncate(escape_text(sources), FIELD_MAX), True))
     if message.links:
         fields.append(("Links", links_value(message.links, cited=cited_links(message)), False))
-    if message.thread_note:
-        fields.append(("New", thread_note_value(message.thread_note), False))
+    if facts := shown_facts(message):
+        fields.append(("New", thread_note_value("\n".join(facts)), False))
     used = len(title) + len(author) + len(footer) + sum(len(n) + len(v) for n, v, _ in fields)
     embed = discord.Embed(
         title=title or None,
@@ -208,6 +206,9 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
 
 def thread_note_value(note: str, limit: int = FIELD_MAX) -> str:
     """The "New" field: the edit's new facts, one a line, each kept whole when it fits.
+
+    ``note`` is the facts as shown beside the description (:func:`bot.alerts.shown_facts`:
+    one the description quotes is named, not repeated).
 
     A fact ends in the citation marker of its link ("… [2]"); cutting the field's text at
     its limit would take the last fact's marker off. A fact that does not fit whole is

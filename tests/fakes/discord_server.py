@@ -97,6 +97,7 @@ INTERACTION_ANSWER_S = 3.0  # an interaction is answered (or deferred) within 3 
 INTERACTION_TOKEN_S = 15 * 60.0  # its token takes follow-ups and edits for 15 minutes
 EMBED_LIMITS = {"title": 256, "description": 4096, "url": 2048}
 EMBED_TOTAL_MAX = 6000
+REQUIRED = {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}
 
 
 def invalid_message(body: dict[str, Any] | None) -> dict[str, Any]:
@@ -117,6 +118,10 @@ def invalid_message(body: dict[str, Any] | None) -> dict[str, Any]:
         for i, field_ in enumerate(embed.get("fields") or []):
             if len(field_.get("name") or "") > 256 or len(field_.get("value") or "") > 1024:
                 wrong.setdefault("fields", {})[str(i)] = too_long(1024)
+            # a field's name and value are required: empty or blank, Discord refuses them
+            for part in ("name", "value"):
+                if not str(field_.get(part) or "").strip():
+                    wrong.setdefault("fields", {}).setdefault(str(i), {})[part] = REQUIRED
         if len((embed.get("footer") or {}).get("text") or "") > 2048:
             wrong["footer"] = {"text": too_long(2048)}
         if len((embed.get("author") or {}).get("name") or "") > 256:
