@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from bot.hostname import ascii_host
+from bot.htmltext import normalise_lines, unescaped
 from bot.model import FeedEntry, NewItem
 from bot.outlet_name import source_label
 
@@ -215,16 +216,24 @@ _BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 
 
 def same_but_bidi_controls(title: str, summary: str, content: str, new_hash: str) -> bool:
-    """Whether a stored item's text is the text hashed as ``new_hash`` with bidi controls.
+    """Whether a stored item's text is the text hashed as ``new_hash`` as feed text was
+    stored before: with bidi controls, or with the entities a feed escaped twice.
 
-    An item stored with them and polled again since they are dropped is the same text,
-    not an update: counted as one, every such item of a right-to-left feed (an Arabic
-    headline between U+202B and U+202C) would get a new version and be judged again.
+    An item stored with them and polled again since they are dropped (bidi controls) or
+    decoded (:func:`bot.htmltext.unescaped`) is the same text, not an update: counted
+    as one, every such item of a right-to-left feed (an Arabic headline between U+202B
+    and U+202C), or of a feed sending "&amp;nbsp;", would get a new version and be
+    judged again.
     """
     parts = (title, summary, content)
-    if not any(_BIDI_CONTROL.search(part or "") for part in parts):
+    bidi = any(_BIDI_CONTROL.search(part or "") for part in parts)
+    entities = any("&" in (part or "") for part in parts)
+    if not (bidi or entities):
         return False
-    return content_hash(*(_BIDI_CONTROL.sub("", part or "") for part in parts)) == new_hash
+    read = [_BIDI_CONTROL.sub("", part or "") for part in parts]
+    if entities:
+        read = [normalise_lines(unescaped(part)) for part in read]
+    return content_hash(*read) == new_hash
 
 
 def content_hash(title: str, summary: str, content: str) -> str:

@@ -946,6 +946,34 @@ def test_html_is_converted_to_text_and_scripts_dropped() -> None:
     assert entries[0].content == "Full text"
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_entities_a_feed_escaped_twice_are_read_as_the_characters_they_name(fast: bool) -> None:
+    # As two of the 200 real feeds send them: an Atom summary of type "text" holding
+    # "&amp;nbsp;" (the text "&nbsp;"), and HTML in CDATA holding "&#x26;amp;" (the text
+    # "&amp;" once the HTML is read). Shown to readers as "Merck &amp; Co." and
+    # "(R).&nbsp;&nbsp;Thirteen".
+    body = atom([entry(1, title="x", summary="y")]).replace(
+        b'<summary type="html">y</summary>',
+        b'<summary type="text">As himself (R).&amp;nbsp;&amp;nbsp;Thirteen '
+        b"is a lucky number &amp;#8212; or so he&amp;#x2019;s told.</summary>",
+    )
+    _, entries, _, _ = parse_feed(body, "application/atom+xml", None, now=NOW, fast=fast)
+    assert (
+        entries[0].summary
+        == "As himself (R). Thirteen is a lucky number \u2014 or so he\u2019s told."
+    )
+
+    body = rss([entry(1, summary="y")]).replace(
+        b"<description>y</description>",
+        b"<description><![CDATA[<p>Vaccines from MSD (Merck &#x26;amp; Co.) &amp;lt;b&amp;gt; "
+        b"and AT&amp;T&amp;copy &amp;unknown; stay.</p>]]></description>",
+    )
+    _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW, fast=fast)
+    # an entity is decoded once more only when it is one: "&unknown;" and "&copy" (no ";")
+    # are text
+    assert entries[0].summary == "Vaccines from MSD (Merck & Co.) <b> and AT&T&copy &unknown; stay."
+
+
 @pytest.mark.parametrize(
     ("published", "expected"),
     [

@@ -377,6 +377,42 @@ async def test_an_item_stored_with_bidirectional_controls_is_not_updated_by_drop
         await world.app.aclose()
 
 
+async def test_an_item_stored_with_entities_left_in_it_is_not_updated_by_decoding_them(
+    hostile: HostileFeedServer, db_url: str, clock
+) -> None:
+    # Stored before feed text decoded the entities a feed escaped twice ("&nbsp;" as
+    # text), every item of such a feed would be "updated" at its next poll: a new
+    # version, judged again, an alert edited, for no change of its words.
+    from bot.identity import feed_items
+    from bot.model import FeedEntry
+
+    world = make_world(db_url, clock, follow=False)
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><entry><id>g1</id>'
+        b'<title>Merck &amp;amp; Co. wins</title><link href="https://a.example/1"/>'
+        b'<summary type="text">He (R).&amp;nbsp;&amp;nbsp;Thirteen it&amp;#8217;s.</summary>'
+        b"</entry></feed>"
+    )
+    feed = world.app.store.add_feed(hostile.add_feed("/a.xml", body), clock.now())
+    as_stored_before = FeedEntry(
+        "g1",
+        "https://a.example/1",
+        "Merck &amp; Co. wins",
+        "He (R).&nbsp;&nbsp;Thirteen it&#8217;s.",
+        "",
+        None,
+    )
+    world.app.store.ingest_items(feed_items([as_stored_before], feed.id, "A", clock.now()))
+    try:
+        report = await world.app.pipeline.poll_due()
+        assert (report.ok, report.new_items, report.updated_items) == (1, 0, 0)
+        item = world.app.store.find_item_by_url("https://a.example/1")
+        assert item.version == 1
+        assert (item.title, item.summary) == ("Merck & Co. wins", "He (R). Thirteen it\u2019s.")
+    finally:
+        await world.app.aclose()
+
+
 _RSS = (
     b'<rss version="2.0"><channel><title>E</title><item><title>One</title>'
     b"<link>https://e.example/1</link></item></channel></rss>"

@@ -15,7 +15,8 @@ import re
 
 from lxml import etree
 
-from bot.htmltext import BLOCK, SKIP, extract_text, html_text, normalise_lines
+from bot.htmltext import BLOCK, SKIP, extract_text, html_text, unescaped
+from bot.htmltext import normalise_lines as _normalise_lines
 from bot.identity import BIDI_CONTROLS
 
 __all__ = ["cut_text", "field_text", "html_to_text", "normalise_lines", "storable"]
@@ -73,8 +74,18 @@ def _lxml_text(html: str) -> str:
     return etree.tostring(body, method="text", encoding="unicode", with_tail=False)
 
 
+def normalise_lines(text: str) -> str:
+    """Feed text as stored: its leftover entities decoded (:func:`unescaped`), spaces
+    collapsed within lines and runs of blank lines made one
+    (:func:`bot.htmltext.normalise_lines`)."""
+    return _normalise_lines(unescaped(text))
+
+
 def html_to_text(html: str | None) -> str:
     """Return the readable text of an HTML fragment: libxml2 first, then ``html.parser``.
+
+    Character references left in the text (a feed that escaped it twice) are decoded
+    (:func:`unescaped`).
 
     Args:
         html: HTML (or plain text; text without markup passes through unchanged apart
@@ -83,7 +94,8 @@ def html_to_text(html: str | None) -> str:
     Returns:
         Text with paragraphs separated by one blank line and runs of spaces collapsed.
     """
-    return html_text(html, (_lxml_text, extract_text))
+    text = html_text(html, (_lxml_text, extract_text))
+    return normalise_lines(text) if "&" in text else text
 
 
 def field_text(value: str | None, content_type: str) -> str:
