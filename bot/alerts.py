@@ -585,7 +585,7 @@ class NoticeParts:
         doc: The item tokenized (``Document.from_text(item.title, item.text)``), which
             the footer's "found" words are looked up in.
         title: The headline without the outlet's suffix.
-        body: :func:`notice_body`.
+        body: :func:`notice_body`; empty when it only repeats the headline.
         links: The item's link, labelled honestly (:func:`honest_label`).
     """
 
@@ -597,11 +597,15 @@ class NoticeParts:
     @classmethod
     def of(cls, item: Item, doc: Document | None = None) -> NoticeParts:
         """The parts of ``item``'s notices (``doc``: ``item`` tokenized already)."""
+        # the outlet is named once, on the sources line: not also as " - Outlet" here
+        title = strip_outlet_suffix(item.title) or item.title
+        body = notice_body(item)
+        if repeats_headline(body, title) or repeats_headline(body, item.title):
+            body = ""  # a feed that repeats its headline as the summary: shown once
         return cls(
             doc=doc if doc is not None else Document.from_text(item.title, item.text),
-            # the outlet is named once, on the sources line: not also as " - Outlet" here
-            title=strip_outlet_suffix(item.title) or item.title,
-            body=notice_body(item),
+            title=title,
+            body=body,
             links=(Link(honest_label(item.source, item.url), item.url),) if item.url else (),
         )
 

@@ -255,6 +255,27 @@ def test_a_notice_headline_leaves_the_outlet_to_the_sources_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        # giveme5w1h and a real blog feed: the summary is the headline again
+        (
+            "Chicago Bears fire coach John Fox after 5-11 season",
+            "Chicago Bears fire coach John Fox after 5-11 season",
+        ),
+        ("AI and Secure Messaging Don't Mix - Schneier", "AI and Secure Messaging Don\u2019t Mix."),
+    ],
+)
+def test_a_notice_whose_summary_is_its_headline_shows_it_once(title: str, summary: str) -> None:
+    item = Item(1, "k1", 1, "https://n.example/1", None, title, summary, "", T0, T0, "Courier", "h")
+    sub = Subscription(1, "slack", "U1", "bears OR messaging", None, T0)
+
+    notice = notice_message([(sub, parse_query(sub.query))], item, None)
+
+    assert notice.body == ""
+    assert notice.links  # the report is still named and linked
+
+
+@pytest.mark.parametrize(
     "published",
     [datetime(2027, 3, 5, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)],
     ids=["a year ahead", "year 9999"],
