@@ -18,7 +18,7 @@ from typing import Callable, TextIO
 from bot.alerts import MAX_LINKS, cited_links, shown_facts
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
-from bot.render import counted, source_list
+from bot.render import counted, reader_url, source_list
 from bot.stories import CONSOLE_PLATFORM
 
 CONSOLE = CONSOLE_PLATFORM
@@ -62,7 +62,7 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     room = max(CONSOLE_LINKS, len(cited))
     shown = sorted(sorted(range(len(message.links)), key=lambda i: i not in cited)[:room])
     for i in shown:
-        lines.append(f"   {message.links[i].label}: {message.links[i].url}")
+        lines.append(f"   {message.links[i].label}: {reader_url(message.links[i].url)}")
     if len(message.links) > len(shown):
         lines.append(f"   … and {counted(len(message.links) - len(shown), 'more link')}")
     if message.when:

@@ -115,6 +115,11 @@ def _normalise_escapes(path: str) -> str:
     return _ESCAPE.sub(fix, path)
 
 
+def is_tracking(name: str) -> bool:
+    """Whether a query parameter named ``name`` only tracks the reader (``utm_source``)."""
+    return _is_tracking(name)
+
+
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)

@@ -144,6 +144,27 @@ def _shown_unreadable(url: str) -> str:
     )
 
 
+def reader_url(url: str) -> str:
+    """``url`` as a link shows it to readers: without the parameters that only track them.
+
+    Feeds tag their links for the publisher's analytics (``?utm_source=rss&utm_medium=
+    feed``); the page is the same without them (identity drops them too:
+    :func:`bot.identity.canonical_url`), and a reader who copies the link should not
+    carry them along. Everything else is kept as it is, in its order and spelling.
+    """
+    from bot.identity import is_tracking  # local import: identity is the feeds' module
+
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return url
+    params = query.split("&") if query else []
+    kept = [p for p in params if not is_tracking(p.split("=", 1)[0])]
+    if len(kept) == len(params):
+        return url
+    return urlsplit(url)._replace(query="&".join(kept)).geturl()
+
+
 def shown_text(text: str) -> str:
     """``text`` with every web address in it as :func:`shown_url` shows it.
 

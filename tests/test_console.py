@@ -119,3 +119,21 @@ def test_a_new_fact_cut_short_is_named_when_the_summary_quotes_its_sentences():
 
     assert "   new: Bay Tech Daily (sample) [4], quoted in the summary above" in lines
     assert sum(first in line for line in lines) == 1
+
+
+def test_links_are_printed_without_the_parameters_that_only_track_the_reader():
+    # the demo's Northfield Courier links: "?utm_source=rss&utm_medium=feed&utm_campaign=nation"
+    from adapters.console import render_console
+    from bot.model import Link
+
+    url = "https://northfieldcourier.example/news/nation/senators?utm_source=rss&utm_medium=feed"
+    message = OutboundMessage(
+        kind=MessageKind.ALERT,
+        title="Senators",
+        body="Text. [1]",
+        links=(Link("[1] Courier", url),),
+    )
+
+    lines = render_console(message).splitlines()
+
+    assert "   [1] Courier: https://northfieldcourier.example/news/nation/senators" in lines

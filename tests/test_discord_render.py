@@ -349,6 +349,19 @@ def test_the_new_field_keeps_each_fact_whole_with_its_marker() -> None:
     assert value.splitlines() == [marked, "… and 1 more"], "never a fact without its marker"
 
 
+def test_links_are_shown_without_the_parameters_that_only_track_the_reader() -> None:
+    tagged = "https://restofworld.org/2026/polymarket-china-betting-ban/?utm_source=rss&utm_medium=rss&utm_campaign=feeds"
+    message = OutboundMessage(
+        MessageKind.NOTICE, "Headline", "Body.", links=(Link("Rest of World", tagged),)
+    )
+
+    embed = message_embed(message)
+
+    assert embed.url == "https://restofworld.org/2026/polymarket-china-betting-ban/"
+    links = {f.name: f.value for f in embed.fields}["Links"]
+    assert links == "[Rest of World](https://restofworld.org/2026/polymarket-china-betting-ban/)"
+
+
 def test_the_fake_refuses_an_embed_field_without_a_value_as_discord_does() -> None:
     embed = {"title": "T", "fields": [{"name": "New", "value": " "}, {"name": "", "value": "x"}]}
 

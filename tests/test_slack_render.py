@@ -176,6 +176,23 @@ def test_only_http_urls_are_linked(url: str | None, expected: str | None) -> Non
     assert render.safe_url(url) == expected
 
 
+def test_a_link_is_shown_without_the_parameters_that_only_track_the_reader() -> None:
+    # as Rest of World's feed tags every link (one of the 200 real feeds)
+    tagged = "https://restofworld.org/2026/polymarket-china-betting-ban/?utm_source=rss&utm_medium=rss&utm_campaign=feeds"
+    msg = message(
+        links=(
+            Link("[1] Rest of World", tagged),
+            Link("Wire", "https://w.example/a?id=3&utm_source=rss"),
+        )
+    )
+
+    links = render.message_blocks(msg)[-1]["text"]["text"]
+
+    assert "utm_" not in links
+    assert links.startswith("<https://restofworld.org/2026/polymarket-china-betting-ban/|")
+    assert "<https://w.example/a?id=3|Wire>" in links
+
+
 def test_links_render_validated_and_escaped() -> None:
     msg = message(
         links=(

@@ -30,7 +30,7 @@ from discord.utils import escape_mentions
 
 from bot.alerts import cited_links, shown_facts
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import join_whole, shorten, source_list
+from bot.render import join_whole, reader_url, shorten, source_list
 
 # Discord's documented embed limits.
 TITLE_MAX = 256
@@ -154,7 +154,7 @@ def safe_url(url: str | None) -> str | None:
 
 def link_markdown(link: Link) -> str:
     """Render a link as ``[label](url)``, or as escaped text when the URL is unsafe."""
-    url = safe_url(link.url)
+    url = safe_url(reader_url(link.url))  # without ?utm_source=... (bot.render.reader_url)
     # brackets escaped too: a citation's "[1] Outlet" label, or a web address in it
     # ("https://a.example](https://b.example)"), must not end the link text early
     label = escape_text(link.label or link.url, label=True)
@@ -176,7 +176,9 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
         more"), the links, the story name as author and ``message.when`` as timestamp,
         within Discord's limits (the description is shortened if the total is over).
     """
-    first_url = next((u for u in (safe_url(link.url) for link in message.links) if u), None)
+    first_url = next(
+        (u for u in (safe_url(reader_url(link.url)) for link in message.links) if u), None
+    )
     title = truncate(escape_text(message.title), TITLE_MAX)
     author = truncate(message.story_name, AUTHOR_MAX) if message.story_name else ""
     footer = truncate(message.footer, FOOTER_MAX) if message.footer else ""

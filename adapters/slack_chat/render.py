@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from bot.alerts import ALERT_BODY_MAX, cited_links
 from bot.model import Link, MessageKind, OutboundMessage, Reply
-from bot.render import join_whole, shorten, source_list
+from bot.render import join_whole, reader_url, shorten, source_list
 
 Block = dict[str, Any]
 
@@ -154,8 +154,8 @@ def plain(text: str, limit: int = TEXT_MAX) -> dict[str, Any]:
 
 def link_mrkdwn(link: Link) -> str:
     """Render one link as ``<url|label>``, or just the label if the URL is unsafe."""
-    label = escape_mrkdwn(truncate(link.label or link.url, LINK_LABEL_MAX))
-    url = safe_url(link.url)
+    label = escape_mrkdwn(truncate(link.label or reader_url(link.url), LINK_LABEL_MAX))
+    url = safe_url(reader_url(link.url))  # without ?utm_source=... (bot.render.reader_url)
     return f"<{url}|{label}>" if url else label
 
 
