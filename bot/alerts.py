@@ -568,9 +568,18 @@ _BYLINE = re.compile(
 
 def notice_body(item: Item) -> str:
     """The text a notice of ``item`` shows: its summary, else its body, shortened,
-    without the byline a wire report's summary opens with (see ``_BYLINE``)."""
-    text = (item.summary or item.content or "").strip()
-    return _shorten_prose(_BYLINE.sub("", text, count=1), NOTICE_BODY_MAX)
+    on one line, without the byline a wire report's summary opens with (see ``_BYLINE``)
+    or a first line that is the headline again.
+
+    One line: feeds hard-wrap their text ("makes the case that\\nvery large models"),
+    and a chat that shows a notice's first lines showed half a sentence of it.
+    """
+    text = _BYLINE.sub("", (item.summary or item.content or "").strip(), count=1)
+    first, _, rest = text.partition("\n")
+    headline = strip_outlet_suffix(item.title) or item.title
+    if rest.strip() and (repeats_headline(first, headline) or repeats_headline(first, item.title)):
+        text = rest
+    return _shorten_prose(" ".join(text.split()), NOTICE_BODY_MAX)
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,27 @@ def test_a_notice_whose_summary_is_its_headline_shows_it_once(title: str, summar
     assert notice.links  # the report is still named and linked
 
 
+def test_a_notice_body_is_one_paragraph_without_the_headline_line_a_feed_opens_it_with() -> None:
+    # a real blog feed's summary, hard-wrapped and opening with the headline: Slack shows
+    # a notice's first two lines, so the reader saw the headline again and half a sentence
+    title = "AI and Secure Messaging Don't Mix"
+    summary = (
+        "AI and Secure Messaging Don't Mix\n\nOver on the ACLU's Free Future blog,\n"
+        "I just published an article titled AI and Secure Messaging Don't Mix.\n\n"
+        "The blogpost assumes for the sake of the argument that people might want an AI."
+    )
+    item = Item(1, "k1", 1, "https://d.example/1", None, title, summary, "", T0, T0, "dkg", "h")
+    sub = Subscription(1, "slack", "U1", "messaging", None, T0)
+
+    notice = notice_message([(sub, parse_query(sub.query))], item, None)
+
+    assert notice.body == (
+        "Over on the ACLU's Free Future blog, I just published an article titled AI and "
+        "Secure Messaging Don't Mix. The blogpost assumes for the sake of the argument "
+        "that people might want an AI."
+    )
+
+
 @pytest.mark.parametrize(
     "published",
     [datetime(2027, 3, 5, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)],
