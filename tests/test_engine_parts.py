@@ -694,6 +694,72 @@ def test_summary_quotes_a_wire_sentence_without_its_dateline(line: str, news: st
 
 
 @pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        # the agency's or station's tag in brackets, with or without a dash (the place
+        # before it on a line of its own, or none): gva, giveme5w1h
+        (
+            "(AP) — Authorities have charged a man in the shooting at a hall.",
+            "Authorities have charged a man in the shooting at a hall.",
+        ),
+        (
+            "(CNN) Scores of people were killed Thursday night in Nice, officials said.",
+            "Scores of people were killed Thursday night in Nice, officials said.",
+        ),
+        (
+            "(WMC)- Five teens were shot on Saturday evening after a community event.",
+            "Five teens were shot on Saturday evening after a community event.",
+        ),
+        (
+            "(08/18/16) - Authorities say a man suspected in a shooting gave himself up.",
+            "Authorities say a man suspected in a shooting gave himself up.",
+        ),
+        # the tag before the place, a station's call sign before the tag
+        (
+            "(CBS/AP) ALBUQUERQUE, N.M. - Family and friends will gather on Friday.",
+            "Family and friends will gather on Friday.",
+        ),
+        (
+            "KOTV (CBS/AP) TULSA, Okla. - A preliminary hearing is scheduled for two men.",
+            "A preliminary hearing is scheduled for two men.",
+        ),
+        # other separators after the place, a dash without spaces, a region in capitals
+        (
+            "GARY | A dispute over money at a bar led to the shooting, police said.",
+            "A dispute over money at a bar led to the shooting, police said.",
+        ),
+        (
+            "TRENTON >> A man was shot in the hip Tuesday afternoon, police said.",
+            "A man was shot in the hip Tuesday afternoon, police said.",
+        ),
+        (
+            "BRIDGEPORT—A woman who was shot Friday night is doing well, police said.",
+            "A woman who was shot Friday night is doing well, police said.",
+        ),
+        (
+            "LAFAYETTE, LA. — The gunman had legally bought his pistol last year.",
+            "The gunman had legally bought his pistol last year.",
+        ),
+        (
+            "HARRIS COUNTY, TEXAS - A girl was killed by her father, deputies said.",
+            "A girl was killed by her father, deputies said.",
+        ),
+        # an update's label before the sentence
+        (
+            "UPDATE: The shooter has been identified as a man from Rochester.",
+            "The shooter has been identified as a man from Rochester.",
+        ),
+        (
+            "Updated | Silicon Valley's problem was well known long before the movement.",
+            "Silicon Valley's problem was well known long before the movement.",
+        ),
+    ],
+)
+def test_summary_quotes_a_sentence_without_its_source_tag_or_dateline(line: str, news: str) -> None:
+    assert citable([line]) == [news]
+
+
+@pytest.mark.parametrize(
     "news",
     [
         # a sentence that starts with a place, or with capitals that are no place
@@ -703,12 +769,29 @@ def test_summary_quotes_a_wire_sentence_without_its_dateline(line: str, news: st
         "FILE - In this Friday, Dec. 29, 2017, file photo, the ship is seen at sea.",
         "Geneva, Feb 17 - Talks resumed on Tuesday between the two delegations.",
         "WASHINGTON (Reuters) - the rest of this sentence is in lower case, so no dateline.",
+        "COVID-19 cases rose again on Tuesday across the state, officials said.",
+        "(Left to right) Smith, Jones and Brown met the mayor on Tuesday morning.",
+        "Update your phone now, the company told its customers on Tuesday.",
         # wire copy in capitals throughout: nothing is left after a "place"
         "POLICE SAY - THREE MEN WERE SHOT ON MONDAY NEAR THE STATION.",
     ],
 )
 def test_summary_keeps_a_sentence_that_merely_starts_with_a_place(news: str) -> None:
     assert citable([news]) == [news]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "RELATED | Shooting at club kills one, injures eight in the city.",
+        "Related: Police search for a gunman after three people were wounded.",
+        "READ MORE | Two dead, a 3-year-old wounded in a shooting on the east side.",
+        "MORE | See the earlier coverage of Saturday's deadly shooting here.",
+    ],
+)
+def test_a_link_to_a_related_story_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
 
 
 def test_a_developments_lead_keeps_its_dateline() -> None:

@@ -21,7 +21,8 @@ passed through :func:`strip_furniture`, which
   credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
-  line, a reporter's hand-off ("X has the story (@handle)."), the site speaking of itself
+  line, a link to another story under its label ("RELATED | ..."), a reporter's hand-off
+  ("X has the story (@handle)."), the site speaking of itself
   ("this site") and a message of the site to its reader about the site (sign up,
   subscribe, follow us, click, your browser, this page), each with no one's words
   reported in it.
@@ -141,6 +142,12 @@ _ABOUT_SITE = re.compile(
     r"|\b(?:read|view) (?:the )?(?:full|complete|entire|original) (?:story|article)\b)"
     r"|\bTweets?\b"  # the button's word, capitalised ("before each Tweet")
 )
+# a link to another story under its label: "RELATED | <headline>", "Related: <headline>",
+# "READ MORE | ...", "MORE | See our earlier coverage ...", "EARLIER | ..."
+_RELATED = re.compile(
+    r"^(?:RELATED(?: LINKS?| STOR(?:Y|IES)| COVERAGE)?|Related(?: links?| stor(?:y|ies))?"
+    r"|READ MORE|Read more|MORE|SEE ALSO|See also|ALSO READ|EARLIER)\s*[:|]\s*\S"
+)
 # the site speaking of itself ("use of this site", "published in this site")
 _SELF = re.compile(r"\bthis (?:site|website)\b", re.IGNORECASE)
 # a reporter's hand-off: "Josh King has the story (@handle)."
@@ -158,10 +165,25 @@ _DATELINE = re.compile(
     r"(?:By\s+[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’.-]*|de|del|der|van|von|da|di|al|bin|la|le))*"
     r"(?:(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)*)*\s+)?"
     r"(?P<place>[A-Z][A-Z.'’-]*[A-Z.](?:[ /][A-Z][A-Z.'’-]*[A-Z.])*)"
-    r"(?P<region>,\s+(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+\.?){0,2}|[A-Z]\.[A-Z]\.|[A-Z]{2}))?"
+    r"(?P<region>,\s+(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+\.?){0,2}|[A-Z]\.[A-Z]\.|[A-Z]{2,}\.?"
+    r"(?:\s+[A-Z]{2,}\.?){0,2}))?"
     rf"(?:,?\s+(?P<date>{_DATE}))?"
-    r"\s*(?P<agency>\([A-Z][\w .&/-]{0,30}\))?"
-    r"\s*(?:-{1,2}|–|—)\s+(?=[\"“‘'A-Z0-9])"
+    r"\s*(?P<agency>\(\w[\w .&/-]{0,30}\))?"
+    # the dash, or a page's own separator ("GARY | ", "TRENTON >> "); a long dash may
+    # touch the sentence ("BRIDGEPORT—A woman"), a hyphen may not ("COVID-19 cases")
+    r"\s*(?:-\s+|(?:--|–|—)\s*|(?P<bar>\|\s+|>>\s*))(?=[\"“‘'A-Z0-9])"
+)
+# The agency's or station's tag a wire report opens with when its place stands on a line
+# of its own, or is left out: "(AP) — ", "(CNN) ", "(WMC)- ", "(CBS/AP) ALBUQUERQUE ...",
+# "KOTV (CBS/AP) TULSA ...", a date in brackets "(08/18/16) - ". Capitalised words or a
+# date, nothing in lower case ("(Left to right) Smith, ..." is the sentence's own).
+_SOURCE_TAG = re.compile(
+    r"(?:[A-Z]{3,5}\s+)?\((?:[A-Z0-9][\w.&/-]*(?:\s[A-Z0-9][\w.&/-]*){0,2})\)"
+    r"\s*(?:(?:-{1,2}|–|—)\s*)?(?=[\"“‘'A-Z0-9])"
+)
+# an update's label before the sentence: "UPDATE: ", "Updated | ", "UPDATE: 3:10 p.m.: "
+_UPDATE_LABEL = re.compile(
+    rf"(?:UPDATED?|Updated?)\s*(?::|\|)\s*(?:{_CLOCK}\s*:\s*)?(?=[\"“‘'A-Z0-9])"
 )
 # capitals before a dash that are no place: an AP photo's "FILE - In this ... photo"
 _NO_PLACE = frozenset({"FILE", "UPDATE", "WATCH", "VIDEO", "PHOTOS", "BREAKING", "LIVE"})
@@ -191,6 +213,8 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
     # spaces would otherwise try every split of a long run of whitespace (a sentence of
     # "Updated: 10:45" and 4,000 spaces took a second)
     s = " ".join(sentence.split())
+    if _RELATED.match(s):  # before its label is taken for a dateline's place ("RELATED | ")
+        return ""
     for _ in range(_MAX_PASSES):
         before = s
         if stamps := list(_STAMP.finditer(s)):
@@ -215,17 +239,24 @@ def strip_dateline(sentence: str) -> str:
 
     "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Even for a U.S. president ..." is quoted
     from "Even for"; so are "By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - ...",
-    "DAYTON, Ohio (WDTN) – ..." and "KANSAS CITY, Mo. — ...". A sentence that merely starts
+    "DAYTON, Ohio (WDTN) – ...", "KANSAS CITY, Mo. — ...", "GARY | ..." and "TRENTON >> ...";
+    an agency's tag or an update's label opening it goes too ("(AP) — ...", "(CNN) ...",
+    "KOTV (CBS/AP) TULSA, Okla. - ...", "UPDATE: ..."). A sentence that merely starts
     with a place ("Washington has ...", "NATO - The alliance ...", "US - China talks
     ...", "FILE - In this photo ...") keeps it, and so does a sentence in capitals
     throughout (wire copy in capitals has no sentence after the place).
     """
+    tag = _SOURCE_TAG.match(sentence) or _UPDATE_LABEL.match(sentence)
+    if tag and any(ch.islower() for ch in sentence[tag.end() :]):
+        return sentence[tag.end() :]  # and the place after it, in the next pass
     m = _DATELINE.match(sentence)
     if not m or m["place"] in _NO_PLACE:
         return sentence
     # a place alone before a dash is told from an acronym ("NATO - The alliance ...",
     # "EU - ...") by its length: cities of four letters or fewer ("ROME - ") stay
-    if not (m["region"] or m["date"] or m["agency"]) and len(m["place"].replace(".", "")) < 5:
+    # ("GARY | " is one: an acronym is not followed by a page's separator)
+    short = len(m["place"].replace(".", "")) < 5
+    if not (m["region"] or m["date"] or m["agency"] or m["bar"]) and short:
         return sentence
     rest = sentence[m.end() :]
     if not any(ch.islower() for ch in rest):
