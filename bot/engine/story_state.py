@@ -41,7 +41,7 @@ from bot.engine.summary import (
     summary_text,
 )
 from bot.engine.termstats import DocFreq, Vector, WithinStory, top_terms, unit, vector_sum
-from bot.engine.text import split_sentences, strip_outlet_suffix
+from bot.engine.text import split_run_ons, split_sentences, strip_outlet_suffix
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder
@@ -404,7 +404,9 @@ class StoryState:
         if c is None:
             return None
         known = {cit.sentence for cit in c.sentences}
-        fresh = citable(sentences, split_sentences(doc.text))
+        # as candidate_sentences gives them: run-on ones apart
+        body = split_run_ons(split_sentences(doc.text))
+        fresh = citable(split_run_ons(sentences), body)
         if not fresh:  # a headline-only report speaks through its headline
             fresh = [s for s in candidate_sentences(doc.title, doc.text) if s == doc.title.strip()]
         fresh = list(dict.fromkeys(s for s in fresh if s not in known))[:LEAD_SENTENCES]
@@ -413,7 +415,7 @@ class StoryState:
         short = len(fresh) - (self.config.summary_pool - len(c.sentences))
         if short > 0 and doc.url:
             # as the pool holds them: without the page furniture around them
-            now_says = {*map(strip_furniture, split_sentences(doc.text)), doc.title.strip()}
+            now_says = {*map(strip_furniture, body), doc.title.strip()}
             stale = {
                 i
                 for i, cit in enumerate(c.sentences)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bot.engine.furniture import strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
-from bot.engine.text import is_title_case, language_of, split_sentences, tokens
+from bot.engine.text import is_title_case, language_of, split_run_ons, split_sentences, tokens
 from bot.model import Citation
 
 _NOVELTY_PENALTY = 0.7
@@ -42,9 +42,10 @@ def candidate_sentences(title: str, text: str) -> list[str]:
         text: Body.
 
     Returns:
-        Up to a few leading sentences of reasonable length.
+        Up to a few leading sentences of reasonable length (sentences a page joined
+        without a space apart: :func:`bot.engine.text.split_run_ons`).
     """
-    out = citable(split_sentences(text))[:LEAD_SENTENCES]
+    out = citable(split_run_ons(split_sentences(text)))[:LEAD_SENTENCES]
     if not out and title.strip():
         out.append(title.strip())
     return out

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -429,6 +430,41 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
         last = part.rsplit(" ", 1)[-1]
         glue = bool(_ABBREV.search(last))
     return out
+
+
+# Two sentences a scraped page joined without a space: a word of lower-case letters (two
+# at least: "Ph.D", "St.Louis" are no sentence ends), its end mark and a capitalised word
+# ("... deputies said.Deputies responded ..."). Not inside a web address ("www.Example.com":
+# the word before is "www" or follows a dot or slash) nor after an abbreviation ("Mrs.Smith").
+_RUN_ON = re.compile(r"(?<![\w.@/])(?!www\.)([^\W\d_]*[a-z]{2}[.!?])(?=[A-Z][a-z])")
+
+
+def split_run_ons(sentences: Iterable[str]) -> list[str]:
+    """``sentences`` with those that a page joined without a space split apart.
+
+    Scraped bodies join paragraphs without a space ("... police said.The shooting
+    happened ..."), which :func:`split_sentences` cannot tell from a word with a full stop
+    in it; quoted in a summary, two sentences read as one garbled one. Only what a
+    summary quotes is split this way (:func:`bot.engine.summary.candidate_sentences`):
+    the text the engine judges keeps the sentences it was measured with.
+
+    Args:
+        sentences: Sentences as :func:`split_sentences` gives them.
+
+    Returns:
+        The sentences, each run-on one split where a word's end mark meets the next
+        sentence's capital.
+    """
+    out: list[str] = []
+    for sentence in sentences:
+        start = 0
+        for m in _RUN_ON.finditer(sentence):
+            if _ABBREV.search(m.group(1)):
+                continue
+            out.append(sentence[start : m.end()])
+            start = m.end()
+        out.append(sentence[start:] if start else sentence)
+    return [s for s in out if s]
 
 
 def _split_ascii(text: str) -> list[str]:
