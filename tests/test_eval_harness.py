@@ -144,6 +144,24 @@ def test_headline_only_stream_keeps_the_seeds_text(tmp_path: Path) -> None:
     assert all(it.text == "" for it in target.stream)
 
 
+def test_summary_only_drops_bodies_and_keeps_summaries(tmp_path: Path) -> None:
+    rows = [
+        {
+            **_row(i, "flood", i, FLOOD, f"The whole article {i} about the Riverton flood."),
+            "summary": f"Summary {i} of the Riverton flood.",
+        }
+        for i in range(1, 7)
+    ]
+    path = _write(tmp_path / "s.jsonl.gz", rows)
+    items = load_stream(path, summary_only=True)
+    assert [it.text for it in items] == [f"Summary {i} of the Riverton flood." for i in range(1, 7)]
+    (target,) = with_full_seeds(build_targets(items, 4, 20), load_stream(path))
+    assert all("whole article" in s.text for s in target.seeds)
+    assert all("whole article" not in it.text for it in target.stream)
+    with pytest.raises(ValueError):
+        load_stream(path, headline_only=True, summary_only=True)
+
+
 def _plain(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -536,6 +554,22 @@ def test_cli_track_writes_decisions(tmp_path: Path, capsys: pytest.CaptureFixtur
     argv_s = ["eval", "track", "--data", str(data), "--headline-only-stream", "--baseline"]
     got_s = _run([*argv_s, "--window", "20"], capsys)
     assert got_s["targets"] == 1 and "baseline" in got_s
+
+
+def test_cli_track_summary_only_and_its_exclusion_of_headline_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _stream(tmp_path)
+    got = _run(["eval", "track", "--data", str(data), "--summary-only", "--window", "20"], capsys)
+    assert got["targets"] == 1
+    argv = ["eval", "track", "--data", str(data), "--summary-only-stream", "--baseline"]
+    got_s = _run([*argv, "--window", "20"], capsys)
+    assert got_s["targets"] == 1 and "baseline" in got_s
+    parser = argparse.ArgumentParser(prog="storybot")
+    add_eval_parser(parser.add_subparsers(dest="command", required=True))
+    both = ["eval", "track", "--data", str(data), "--summary-only", "--headline-only-stream"]
+    assert run_eval(parser.parse_args(both)) == 2
+    assert "exclude each other" in capsys.readouterr().err
 
 
 def test_cli_cluster_and_dedup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -76,6 +76,17 @@ def add_eval_parser(subparsers: Any) -> None:
         help="drop summaries and bodies of the stream, not of the seeds "
         "(a story added from full articles, followed on a headline-only feed)",
     )
+    tr.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="drop bodies, keep headlines and summaries (a feed that sends an RSS summary)",
+    )
+    tr.add_argument(
+        "--summary-only-stream",
+        action="store_true",
+        help="drop the stream's bodies, not the seeds' (a story added from full articles, "
+        "followed on a feed that sends summaries)",
+    )
     tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
     tr.add_argument(
         "--embeddings",
@@ -243,11 +254,21 @@ def _track(
     from bot.evaluation.tracking import default_jobs, engine_decider, run_tracking
 
     start = time.perf_counter()
+    headline_only = args.headline_only or args.headline_only_stream
+    summary_only = args.summary_only or args.summary_only_stream
+    if headline_only and summary_only:
+        raise UserError(
+            "--headline-only[-stream] and --summary-only[-stream] exclude each other "
+            "(a headline-only item has no summary either)"
+        )
     items = load_stream(
-        args.data, headline_only=args.headline_only or args.headline_only_stream, warn=_warn
+        args.data, headline_only=headline_only, summary_only=summary_only, warn=_warn
     )
     targets = build_targets(items, args.seeds, args.window)
-    if args.headline_only_stream and not args.headline_only:
+    full_seeds = (args.headline_only_stream and not args.headline_only) or (
+        args.summary_only_stream and not args.summary_only
+    )
+    if full_seeds:
         targets = with_full_seeds(targets, load_stream(args.data))
     if args.limit_targets is not None:
         targets = targets[: args.limit_targets]

@@ -324,7 +324,11 @@ def _plain(text: str) -> str:
 
 
 def load_stream(
-    path: str | Path, *, headline_only: bool = False, warn: Callable[[str], None] | None = None
+    path: str | Path,
+    *,
+    headline_only: bool = False,
+    summary_only: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> list[StreamItem]:
     """Read a JSON Lines stream (optionally compressed) and sort it by the protocol.
 
@@ -352,6 +356,8 @@ def load_stream(
     Args:
         path: The ``.jsonl`` or ``.jsonl.gz`` file (see :func:`_open` for what else is read).
         headline_only: Drop summary and content, keeping titles only.
+        summary_only: Drop content, keeping titles and summaries: what a feed that sends
+            a summary (an RSS description) gives the service. Not with ``headline_only``.
         warn: Told about what is read but questionable: dates that cannot be read (such
             an item is undated, so it sorts first), fields that cannot be read (taken
             as missing) and ids used more than once.
@@ -364,6 +370,8 @@ def load_stream(
             ``id`` or ``event`` that is no label (the message names the file and line), or
             no item has an ``event``.
     """
+    if headline_only and summary_only:
+        raise ValueError("headline_only and summary_only exclude each other")
     p = Path(path)
     keyed = []
     bad_dates: list[str] = []
@@ -396,7 +404,8 @@ def load_stream(
         }
         if not headline_only:
             fields["summary"] = _plain(field(lineno, "summary", _text(row.get("summary"))))
-            fields["content"] = _plain(field(lineno, "content", _text(row.get("content"))))
+            if not summary_only:
+                fields["content"] = _plain(field(lineno, "content", _text(row.get("content"))))
         keyed.append((published is not None, published or _EPOCH, order, fields))
         if row["event"] is None:
             unlabelled.append((fields, lineno))
@@ -527,11 +536,12 @@ def build_targets(items: list[StreamItem], nt: int = 4, window_days: float = 30)
 def with_full_seeds(targets: list[Target], full: list[StreamItem]) -> list[Target]:
     """The targets with their seeds' summaries and bodies back.
 
-    For a stream loaded ``headline_only``: the story is added from full articles and
-    followed on a feed that sends headlines only, as the service may see it.
+    For a stream loaded ``headline_only`` (or ``summary_only``): the story is added from
+    full articles and followed on a feed that sends headlines only (or summaries), as the
+    service may see it.
 
     Args:
-        targets: Targets of a headline-only stream.
+        targets: Targets of a headline-only (or summary-only) stream.
         full: The same stream loaded with summaries and bodies (same order).
 
     Returns:
