@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
 
 from bot.ports import PruneReport
-from storage.base import StoreBase
+from storage.base import StoreBase, affected
 from storage.models import (
     DevelopmentItemRow,
     EngineBackgroundRow,
@@ -33,10 +33,22 @@ from storage.models import (
     OutboxRow,
 )
 
+# Item ids one prune transaction goes through. On SQLite a transaction that writes holds
+# the database's one write lock: the poll cycle's commits, /story commands and other CLI
+# commands wait for it, and fail after the busy timeout (10 s). Blanking a million items
+# in one transaction held it for 35 s; a batch of 10,000 ids holds it for about 0.3 s
+# (benchmarks/contention.py). On PostgreSQL it bounds how long a batch's row locks last.
+PRUNE_BATCH = 10_000
+
 
 class RetentionStore(StoreBase):
     def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
         """Blank old off-topic items' text and delete old delivered notices and digests.
+
+        A transaction per ``PRUNE_BATCH`` item ids (and outbox ids), so that other writers
+        wait for one batch at most, never for the whole prune; each batch decides by what
+        is stored when it runs, so an item judged on-topic meanwhile is kept. Stopped
+        midway, what was blanked stays blanked, and the next prune does the rest.
 
         Args:
             before: What was fetched (items) or queued (outbox rows) before this goes.
@@ -45,26 +57,52 @@ class RetentionStore(StoreBase):
         Returns:
             How many items were (or would be) blanked and outbox rows deleted.
         """
-        with self._write() as session:
+        with self._read() as session:
             read_through = session.scalar(select(EngineBackgroundRow.observed_through))
-            items = _prunable_items(before, -1 if read_through is None else read_through)
-            outbox = _prunable_outbox(before)
-            n_items = session.scalar(select(func.count()).select_from(ItemRow).where(items))
-            n_outbox = session.scalar(select(func.count()).select_from(OutboxRow).where(outbox))
-            if not dry_run:
-                session.execute(
-                    update(ItemRow).where(items).values(summary="", content="", page_text=None)
-                )
-                session.execute(delete(OutboxRow).where(outbox))
-        return PruneReport(items=n_items or 0, outbox=n_outbox or 0, dry_run=dry_run)
+            read_through = -1 if read_through is None else read_through
+            if dry_run:
+                items = _prunable_items(before, read_through)
+                outbox = _prunable_outbox(before)
+                n_items = session.scalar(select(func.count()).select_from(ItemRow).where(items))
+                n_outbox = session.scalar(select(func.count()).select_from(OutboxRow).where(outbox))
+                return PruneReport(items=n_items or 0, outbox=n_outbox or 0, dry_run=True)
+            first_item = session.scalar(select(func.min(ItemRow.id))) or 0
+            outbox_ids = session.execute(select(func.min(OutboxRow.id), func.max(OutboxRow.id)))
+            first_outbox, last_outbox = outbox_ids.one()
+        n_items = n_outbox = 0
+        for lo in range(first_item - 1, read_through, PRUNE_BATCH):
+            hi = min(lo + PRUNE_BATCH, read_through)
+            with self._write() as session:
+                blank = update(ItemRow).where(_prunable_items(before, hi, lo))
+                n_items += affected(session, blank.values(summary="", content="", page_text=None))
+        if first_outbox is not None:
+            for lo in range(first_outbox - 1, last_outbox, PRUNE_BATCH):
+                batch = OutboxRow.id.between(lo + 1, lo + PRUNE_BATCH)
+                with self._write() as session:
+                    n_outbox += affected(
+                        session, delete(OutboxRow).where(_prunable_outbox(before), batch)
+                    )
+        return PruneReport(items=n_items, outbox=n_outbox, dry_run=False)
 
 
-def _prunable_items(before: datetime, read_through: int) -> ColumnElement[bool]:
+def _prunable_items(
+    before: datetime, read_through: int, after: int | None = None
+) -> ColumnElement[bool]:
+    """The items to blank among those with ids up to ``read_through`` (and above
+    ``after``: one batch, whose look-ups of judgements and developments it bounds too)."""
+    ids = (
+        ItemRow.id <= read_through if after is None else ItemRow.id.between(after + 1, read_through)
+    )
     on_topic = select(JudgementRow.item_id).where(JudgementRow.on_topic == true())
     in_development = select(DevelopmentItemRow.item_id)
+    if after is not None:
+        on_topic = on_topic.where(JudgementRow.item_id.between(after + 1, read_through))
+        in_development = in_development.where(
+            DevelopmentItemRow.item_id.between(after + 1, read_through)
+        )
     return and_(
         ItemRow.fetched_at < before,
-        ItemRow.id <= read_through,
+        ids,
         or_(ItemRow.summary != "", ItemRow.content != "", ItemRow.page_text.is_not(None)),
         ItemRow.id.not_in(on_topic),
         ItemRow.id.not_in(in_development),
