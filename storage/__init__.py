@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
+    BUSY_TIMEOUT_MS,
     MAX_OVERFLOW,
     PG_CONNECT_TIMEOUT_S,
     POOL_SIZE,
@@ -123,6 +124,11 @@ def open_store(
             raise ConfigError(_cannot_write(path, reason, source)) from exc
         if "disk is full" in reason or "no space left on device" in reason.lower():
             reason += " (free some space; exit 75: a supervisor starts storybot again)"
+        if "database is locked" in reason:
+            reason += (
+                f" (another process held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
+                "exit 75: worth trying again)"
+            )
         if "timeout expired" in reason:
             reason += (
                 " (no answer: is the server running, and are the host and port right? "
@@ -283,12 +289,15 @@ def _unavailable(exc: DBAPIError, backend: str) -> bool:
     not resolve, perhaps not yet) or says it cannot take a connection for now (starting
     up, shutting down, in recovery, too many clients). Everything else is the
     configuration's to fix (see ``_CANNOT_REACH``). A SQLite file is never unavailable:
-    what fails there is the file's to fix, except a full disk: freeing space fixes it,
-    and a supervisor must then start storybot again (exit 2 would stop it for good, as
-    the example systemd units do), as a running service recovers by itself.
+    what fails there is the file's to fix, except a full disk (freeing space fixes it)
+    and a write lock another process held past the busy timeout (a long write of some
+    other program on the file): a supervisor must then start storybot again (exit 2
+    would stop it for good, as the example systemd units do), as a running service
+    recovers by itself.
     """
     if backend == "sqlite":
-        return "database or disk is full" in str(exc.orig).lower()
+        reason = str(exc.orig).lower()
+        return "database or disk is full" in reason or "database is locked" in reason
     if backend != "postgresql" or not isinstance(exc, OperationalError):
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)

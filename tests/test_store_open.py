@@ -242,6 +242,7 @@ def test_a_full_disk_under_a_sqlite_file_is_worth_retrying_other_failures_are_no
         return OperationalError("PRAGMA user_version = 19", {}, sqlite3.OperationalError(message))
 
     assert _unavailable(failure("database or disk is full"), "sqlite")
+    assert _unavailable(failure("database is locked"), "sqlite")
     assert not _unavailable(failure("file is not a database"), "sqlite")
     assert not _unavailable(failure("attempt to write a readonly database"), "sqlite")
 
@@ -330,3 +331,26 @@ def test_an_in_memory_store_serves_threads_one_transaction_at_a_time():
         release.set()
         cycle.join(5)
         store.close()
+
+
+def test_a_sqlite_file_locked_past_the_busy_timeout_at_start_is_worth_retrying(
+    tmp_path, monkeypatch
+):
+    """Another program's long write on the file when storybot starts: exit 75 (a
+    supervisor starts it again), not exit 2 (the example units would leave it down)."""
+    import sqlite3
+
+    import storage.engine
+
+    path = tmp_path / "s.db"
+    open_store(f"sqlite:///{path}").close()
+    monkeypatch.setattr(storage.engine, "BUSY_TIMEOUT_MS", 0)  # no wait on the real clock
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseUnavailable, match="database is locked") as info:
+            open_store(f"sqlite:///{path}")
+        assert "worth trying again" in str(info.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
