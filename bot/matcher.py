@@ -5,7 +5,9 @@ Instead each subscription is indexed under a few *anchor* tokens chosen so that 
 it matches must contain at least one of them (a "cover" of the query):
 
 * a term covers itself, anchored by its rarest-looking token (a phrase cannot match
-  unless every one of its tokens is present, so any one of them will do);
+  unless every one of its tokens is present, so any one of them will do), and by its
+  words written as one where it has that form (``Term.whole``: "e-mail" also finds
+  "Email", which has neither "e" nor "mail");
 * an AND is covered by the cover of any one operand: the cheapest is kept, so
   ``the AND pentagon`` is anchored on ``pentagon`` only;
 * an OR needs the covers of all of its branches;
@@ -107,6 +109,8 @@ def _cover(node: Node, negated: bool = False) -> tuple[float, frozenset[str]] | 
         if negated:
             return None
         key = _anchor(node)
+        if node.whole is not None:
+            return _key_cost(key) + _key_cost(node.whole), frozenset((key, node.whole))
         return _key_cost(key), frozenset((key,))
     if isinstance(node, Not):
         return _cover(node.child, not negated)

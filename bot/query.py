@@ -29,7 +29,10 @@ searched.
 Matching works on the word tokens of :mod:`bot.textnorm`, so it is case-, accent- and
 simple-plural-insensitive and respects word boundaries ("AI" does not match "said"). A
 phrase, or a word that the tokenizer splits ("U.S.", "supply-chain"), must appear as
-consecutive tokens, inside the title or inside the body (never straddling the two).
+consecutive tokens, inside the title or inside the body (never straddling the two), or
+its words written as one ("e-mail" finds "Email", "F-35" "F35", "10,000" "10000"), as
+a one-word term finds them hyphenated, dotted or with commas ("AI" finds "A.I."). Not
+where that word is too common: "U.S." never finds the word "us".
 
 Every query must name something that has to appear: a query that would match an item
 containing none of its words (``NOT openai``, ``pentagon OR -openai``) is rejected,
@@ -58,6 +61,8 @@ from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
 from bot.render import shorten
 from bot.textnorm import tokens as text_tokens
+from bot.textnorm import whole_words
+from bot.textnorm import words as text_words
 
 __all__ = [
     "MAX_CHARS",
@@ -115,6 +120,17 @@ class Term:
     keys: tuple[str, ...]
     label: str = field(compare=False)
     quoted: bool = field(default=False, compare=False)
+    # The keys written as one word ("e-mail": "email"), which an item may hold instead
+    # of the phrase; None for one key, or where that word would be a different one
+    # (see _whole). A function of ``keys``, so it needs no place in the identity.
+    whole: str | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "whole", _whole(self.keys))
+
+    def found_in(self, doc: Document) -> bool:
+        """Whether ``doc`` holds the term: its keys in a row, or written as one word."""
+        return doc.contains(self.keys) or (self.whole is not None and doc.has_word(self.whole))
 
     def display(self) -> str:
         """The term as :meth:`Query.describe` shows it; re-parses to an equal term."""
@@ -146,6 +162,21 @@ class Or:
 Node: TypeAlias = Term | Not | And | Or
 
 
+def _whole(keys: tuple[str, ...]) -> str | None:
+    """The word ``keys`` make written whole, where a phrase may be written so.
+
+    Not for numbers unless the later parts are groups of three digits ("10,000" is
+    "10000", "3.5" no "35"), nor where the whole is a word too common to search for
+    ("U.S." is no "us").
+    """
+    if len(keys) < 2:
+        return None
+    if all(k.isdigit() for k in keys) and (len(keys[0]) > 3 or any(len(k) != 3 for k in keys[1:])):
+        return None
+    whole = whole_words(keys)
+    return None if whole in _TOO_COMMON else whole
+
+
 # --------------------------------------------------------------------------- documents
 
 
@@ -160,13 +191,22 @@ class Document:
 
     _BOUNDARY = ""  # textnorm never yields an empty token
 
-    def __init__(self, tokens: Sequence[str]) -> None:
-        """Build a document from already normalised tokens (see :func:`from_text`)."""
+    def __init__(self, tokens: Sequence[str], whole: Iterable[str] = ()) -> None:
+        """Build a document from already normalised tokens (see :func:`from_text`).
+
+        Args:
+            tokens: The tokens, in order.
+            whole: Words the text holds written in parts ("e-mail"), written whole
+                ("email"; :func:`bot.textnorm.words`): a one-word term finds them.
+        """
         self.tokens: tuple[str, ...] = tuple(tokens)
         # A set, built at C speed: a one-word term (most of them) is one lookup, and a
         # phrase scans the tokens only when its first word is there. (A dict of each
         # token's positions, built in a Python loop, cost more than all the lookups.)
-        self._words = frozenset(self.tokens) - {self._BOUNDARY}  # the boundary is no word
+        words = set(self.tokens)
+        words.update(whole)
+        words.discard(self._BOUNDARY)  # the boundary is no word
+        self._words = words
 
     @classmethod
     def from_text(cls, title: str, text: str = "") -> Document:
@@ -179,11 +219,17 @@ class Document:
         Returns:
             The document.
         """
-        return cls([*text_tokens(title), cls._BOUNDARY, *text_tokens(text)])
+        title_tokens, title_whole = text_words(title)
+        body_tokens, body_whole = text_words(text)
+        return cls([*title_tokens, cls._BOUNDARY, *body_tokens], (*title_whole, *body_whole))
 
     def distinct_tokens(self) -> Iterable[str]:
-        """The distinct tokens of the document."""
+        """The distinct tokens of the document, and its compounds written whole."""
         return self._words
+
+    def has_word(self, key: str) -> bool:
+        """Whether the document holds the word ``key`` (a token or a compound whole)."""
+        return key in self._words
 
     def contains(self, keys: tuple[str, ...]) -> bool:
         """Whether ``keys`` occur as consecutive tokens."""
@@ -195,7 +241,10 @@ class Document:
             return True
         tokens = self.tokens
         find = tokens.index  # the next occurrence of the first word, found at C speed
-        p = find(first)
+        try:
+            p = find(first)
+        except ValueError:  # the first word only as a compound's whole ("email")
+            return False
         last = len(tokens) - n  # a phrase starting after it would not fit
         while p <= last:
             if tokens[p : p + n] == keys:
@@ -279,13 +328,13 @@ class Query:
 
         This is the reason a match happened, for ``/story why`` and the logs.
         """
-        return {label for label, keys in self._positive_terms if doc.contains(keys)}
+        return {label for label, term in self._positive_terms if term.found_in(doc)}
 
     @cached_property
-    def _positive_terms(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        # (label as terms() spells it, keys) of each positive term, in tree order: worked
+    def _positive_terms(self) -> tuple[tuple[str, Term], ...]:
+        # (label as terms() spells it, term) of each positive term, in tree order: worked
         # out once, as every notice of a match asks for both sets (bot.alerts._found)
-        return tuple((t.label.casefold(), t.keys) for t, negated in _walk(self.root) if not negated)
+        return tuple((t.label.casefold(), t) for t, negated in _walk(self.root) if not negated)
 
 
 def _dump(identity: list[object]) -> str:
@@ -314,7 +363,7 @@ def _identity(node: Node) -> list[object]:
 
 def _eval(node: Node, doc: Document) -> bool:
     if isinstance(node, Term):
-        return doc.contains(node.keys)
+        return node.found_in(doc)
     if isinstance(node, Not):
         return not _eval(node.child, doc)
     # loops rather than all()/any() over a generator: the matcher evaluates about 50

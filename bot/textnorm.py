@@ -13,12 +13,23 @@ The steps, and why:
   part of the letter (バス "bus", パス "pass", ハス "lotus" are three words; half-width ﾊﾞｽ
   is バス), and Hangul stays in syllables, not jamo.
 * ``casefold`` rather than ``lower`` so "Straße" and "STRASSE" agree.
+* A few letters that Unicode does not decompose but that readers take for accented
+  ones are spelled plainly: Turkish dotless "ı" (without it "DİYARBAKIR" and
+  "Diyarbakır", one word in two cases, were two keys), "ł", "ø", "æ", "œ", "ð", "þ",
+  "ħ". Invisible characters inside a word (a soft hyphen, as feeds' ``&shy;`` gives,
+  zero-width spaces) are dropped rather than splitting it.
 * Tokens are runs of letters and digits; everything else (hyphens, apostrophes,
   underscores, dots) separates tokens. "supply-chain" and "U.S." therefore become two
-  tokens each, and the query language matches them as phrases.
+  tokens each, and the query language matches them as phrases. A possessive "'s" (or
+  "’s") is no token: "Trump's" is the token ``trump``.
+* :func:`words` also gives each such compound written whole (:func:`whole_words`):
+  "E-mail", "COVID-19", "A.I." and "10,000" are also ``email``, ``covid19``, ``ai`` and
+  ``10000``, so that a query "email" finds "E-mail" (and a query "e-mail", a phrase,
+  finds "Email": :class:`bot.query.Term` looks for its words joined too).
 * A deliberately small English plural folding (``talks``/``talk``, ``policies``/
-  ``policy``, ``taxes``/``tax``). It only has to be consistent, not linguistically right:
-  "series" folds to "sery" on both sides and still matches itself.
+  ``policy``, ``taxes``/``tax``, ``Israelis``/``Israeli``, ``Hindus``/``Hindu``). It
+  only has to be consistent, not linguistically right: "series" folds to "sery" and
+  "crisis" to "crisi" on both sides and still match themselves.
 
 * Chinese and Japanese, written without spaces, become their overlapping character
   pairs ("台风登陆上海" → 台风 风登 登陆 陆上 上海): a query "上海" is the token 上海 and
@@ -35,10 +46,33 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "split_unspaced", "strip_marks", "tokens"]
+__all__ = ["fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
 
 # Letters and digits only: ``\w`` minus the underscore.
 _TOKEN = re.compile(r"[^\W_]+")
+
+# A possessive "'s", taken off before the text is split: a token of its own, "s" would
+# stand for it in a phrase ("Trump's wall" as "trump s wall"), which "Trump wall" lacks.
+# (Taking it off costs less than a token pattern that keeps it: the scan skips to each
+# apostrophe.)
+_POSSESSIVE = re.compile(r"['\u2019]s(?![^\W_])")
+
+# A separator inside a word (a letter or digit follows; _compounds checks what comes
+# before): the pattern starts with it, so a scan skips to each candidate.
+_INNER_SEPARATOR = re.compile(r"[-\u2010.,](?=[^\W_])")
+
+# Words written in parts that are also written whole: hyphenated ("e-mail", "COVID-19";
+# "\u2010" is what NFKD makes of the non-breaking hyphen), single letters with dots
+# ("A.I.", "U.N."), and numbers with thousands commas ("10,000"; not decimals: "3.5"
+# is no "35"). Each alternative starts only where a word starts, and the possessive
+# quantifiers never backtrack into a word. Only tried where _INNER_SEPARATOR finds a
+# candidate: run over a whole body, the alternatives tried at every character cost more
+# than splitting it into tokens.
+_COMPOUND = re.compile(
+    r"(?<![^\W_])[^\W_]++(?:[-\u2010][^\W_]++)+"
+    r"|(?<![^\W_.])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"
+    r"|(?<![^\W_.,])\d{1,3}(?:,\d{3})+(?![^\W_]|,\d)"
+)
 
 # Entries in each memo of a pure function of one word (here, in bot.engine.text and
 # bot.engine.prior). A long-running service's vocabulary passes 100,000 distinct words
@@ -55,8 +89,8 @@ WORD_CACHE = 1 << 15
 CACHED_WORD_MAX = 100
 
 # Words that end in "s" but are not plurals, whose folding would collide with a
-# common word ("news" -> "new").
-_KEEP = frozenset({"news"})
+# common word ("news" -> "new", "Paris" -> French "pari", a bet).
+_KEEP = frozenset({"news", "paris"})
 
 
 # The kana voiced and semi-voiced sound marks, combining (as NFKD leaves them, also from
@@ -85,6 +119,29 @@ class _MarkStripper(dict[int, int | None]):
 
 _STRIP_MARKS = _MarkStripper()
 
+# Letters that NFKD leaves whole but readers type without their stroke or dot (see the
+# module docstring), as casefold leaves them (lower case), and invisible characters
+# dropped from inside words. Keyword matching only: strip_marks, which the story engine
+# uses, keeps them.
+_PLAIN_LETTERS = str.maketrans(
+    {
+        "\u0131": "i",  # ı
+        "\u0142": "l",  # ł
+        "\u00f8": "o",  # ø
+        "\u00e6": "ae",  # æ
+        "\u0153": "oe",  # œ
+        "\u00f0": "d",  # ð
+        "\u00fe": "th",  # þ
+        "\u0127": "h",  # ħ
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\u2060": None,  # word joiner
+        "\ufeff": None,  # zero-width no-break space
+    }
+)
+# translate() of a plain dict is slow for the characters it lacks: only where needed
+_HAS_PLAIN_LETTERS = re.compile("[" + "".join(map(chr, _PLAIN_LETTERS)) + "]")
+
 
 def fold(word: str) -> str:
     """Fold one lower-case token to its match key (simple English plurals).
@@ -101,8 +158,10 @@ def fold(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
-    if word.endswith(("ss", "us", "is")):
+    if word.endswith("ss"):
         return word
+    # "-us" and "-is" words are folded too: "Israelis", "Houthis" and "Hindus" are
+    # plurals, and "crisis" (as "crisi") or "virus" still matches itself
     return word[:-1]
 
 
@@ -154,6 +213,47 @@ def split_unspaced(text: str) -> str:
     return _UNSPACED_RUN.sub(_pairs, text)
 
 
+def _normalise(text: str) -> str:
+    """``text`` lower-cased, without accents, its Chinese and Japanese runs as pairs."""
+    if text.isascii():
+        # Fast path: most titles and many bodies are ASCII, where folding is just lower().
+        return _POSSESSIVE.sub("", text.lower())
+    # Unicode's "compatibility caseless match" (D145): casefolding and decomposing
+    # can each expose work for the other, so the standard applies both twice.
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+    # recomposed: a kana with its voicing mark is one letter again, and Hangul jamo
+    # their syllables (a mark left alone is no letter: \W, a separator)
+    text = unicodedata.normalize("NFC", text)
+    if _HAS_PLAIN_LETTERS.search(text):
+        text = text.translate(_PLAIN_LETTERS)
+    return split_unspaced(_POSSESSIVE.sub("", text))
+
+
+def _compounds(norm: str) -> list[str]:
+    """The compounds (see _COMPOUND) of normalised text, as ``_COMPOUND.findall`` finds them."""
+    found = []
+    end = -1  # where the last compound found ends: a separator before it is inside it
+    for sep in _INNER_SEPARATOR.finditer(norm):
+        i = sep.start()
+        if i <= end or i == 0 or not norm[i - 1].isalnum():
+            continue
+        start = i - 1  # the compound starts where the word before the separator does
+        while start > 0 and norm[start - 1].isalnum():
+            start -= 1
+        m = _COMPOUND.match(norm, start)
+        if m is not None:
+            found.append(m.group())
+            end = m.end()
+    return found
+
+
+def _folded(words: list[str]) -> list[str]:
+    if max(map(len, words), default=0) <= CACHED_WORD_MAX:
+        return list(map(_fold_cached, words))  # nearly every text
+    return [_fold_cached(w) if len(w) <= CACHED_WORD_MAX else fold(w) for w in words]
+
+
 def tokens(text: str) -> list[str]:
     """Split text into normalised, plural-folded word tokens, in order.
 
@@ -163,21 +263,44 @@ def tokens(text: str) -> list[str]:
     Returns:
         The match keys of the words of ``text``; empty if it has no letters or digits.
     """
-    if text.isascii():
-        # Fast path: most titles and many bodies are ASCII, where folding is just lower().
-        text = text.lower()
-    else:
-        # Unicode's "compatibility caseless match" (D145): casefolding and decomposing
-        # can each expose work for the other, so the standard applies both twice.
-        text = unicodedata.normalize("NFKD", text.casefold())
-        text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
-        # recomposed: a kana with its voicing mark is one letter again, and Hangul jamo
-        # their syllables (a mark left alone is no letter: \W, a separator)
-        text = split_unspaced(unicodedata.normalize("NFC", text))
-    words = _TOKEN.findall(text)
-    if max(map(len, words), default=0) <= CACHED_WORD_MAX:
-        return list(map(_fold_cached, words))  # nearly every text
-    return [_fold_cached(w) if len(w) <= CACHED_WORD_MAX else fold(w) for w in words]
+    return _folded(_TOKEN.findall(_normalise(text)))
+
+
+def whole_words(parts: tuple[str, ...] | list[str]) -> str:
+    """The match key of a word written in ``parts`` (match keys), written whole.
+
+    The parts' keys joined: "e-mails" (``e``, ``mail``) is ``email``, as "emails" is,
+    and "F-35" ``f35``. :func:`words` gives it for each compound of a text, and a
+    phrase of the query language looks for it too.
+    """
+    return "".join(parts)
+
+
+def words(text: str) -> tuple[list[str], list[str]]:
+    """:func:`tokens` of ``text``, and each of its compound words written whole.
+
+    Args:
+        text: Any text (an item's title or body).
+
+    Returns:
+        The tokens in order, and the :func:`whole_words` of each word written with
+        hyphens ("e-mail"), dots between single letters ("A.I.") or thousands commas
+        ("10,000"), in no particular order.
+    """
+    norm = _normalise(text)
+    return _folded(_TOKEN.findall(norm)), [
+        _compound_whole(c) if len(c) <= CACHED_WORD_MAX else _compound_whole_uncached(c)
+        for c in _compounds(norm)
+    ]
+
+
+def _compound_whole_uncached(compound: str) -> str:
+    return whole_words(_folded(_TOKEN.findall(compound)))
+
+
+# News repeats its compounds ("u.s.", "covid-19"): memoised as the words are, and as
+# for them, not those longer than CACHED_WORD_MAX (a feed's "a-b-c-..." of 20 kB).
+_compound_whole = lru_cache(maxsize=WORD_CACHE)(_compound_whole_uncached)
 
 
 # Every item's title and body are tokenised for keyword matching, and news repeats its

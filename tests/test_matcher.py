@@ -72,6 +72,12 @@ def test_story_scope(
         ("-(-anthropic -openai)", "google", False),
         # A negated term is never an anchor.
         ("pentagon -openai", "openai", False),
+        # A phrase is also anchored on its words written whole, which an item may hold
+        # alone ("Email", "F35"); a word written whole finds them hyphenated ("E-mail").
+        ("e-mail", "Email scam", True),
+        ("F-35", "F35 jets", True),
+        ("email", "E-mail scam", True),
+        ("ai", "The A.I. race", True),
     ],
 )
 def test_index_anchors(query: str, title: str, is_candidate: bool) -> None:
@@ -148,7 +154,11 @@ def _parse_or_none(text: str) -> Query | None:
 
 
 _query = _query_text.map(_parse_or_none).filter(lambda q: q is not None)
-_text = st.lists(st.sampled_from(VOCAB + ["Elysee", "Talk", "SAID", "x", "-", "."])).map(" ".join)
+_text = st.lists(
+    st.sampled_from(
+        VOCAB + ["Elysee", "Talk", "SAID", "x", "-", ".", "supply-chain", "supplychain", "A.I."]
+    )
+).map(" ".join)
 
 
 @settings(max_examples=200)
