@@ -993,6 +993,46 @@ def test_stored_kana_and_korean_queries_take_their_own_keys(empty_url):
         store.close()
 
 
+def _key_of_identity(identity: list[object]) -> str:
+    """``query_key`` of a query whose identity (as an older version computed it) is given."""
+    text = json.dumps(identity, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_stored_plural_possessive_and_dotless_i_queries_take_their_new_keys(empty_url):
+    """Migration 0021: "-is"/"-us" plurals, a possessive "'s" and letters such as
+    Turkish "ı" or "ł" fold as items' words now do.
+
+    "Israelis" was keyed apart from "Israeli" and now means it: the later of the two is
+    deleted, as a subscription made twice would be. "Diyarbakır" held under its old key
+    could be subscribed to again as "Diyarbakir", now the same query."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0020") == "0020"
+        subs = [  # (user, query, key then), oldest first
+            ("U1", "Israeli", _key_of_identity(["w", "israeli"])),
+            ("U1", "Israelis", _key_of_identity(["w", "israelis"])),  # the same now
+            ("U2", "Trump's", _key_of_identity(["w", "trump", "s"])),
+            ("U3", "Diyarbakır", _key_of_identity(["w", "diyarbakır"])),
+            ("U4", "pentagon", _key_of_identity(["w", "pentagon"])),  # unchanged
+        ]
+        assert subs[0][2] == query_key("Israeli")
+        assert subs[4][2] == query_key("pentagon")
+        _store_subscriptions_keyed(store, subs)
+        _upgraded(store)
+        assert _subscription_keys(store) == [
+            ("U1", "Israeli", query_key("Israeli")),
+            ("U2", "Trump's", query_key("Trump")),
+            ("U3", "Diyarbakır", query_key("Diyarbakir")),
+            ("U4", "pentagon", query_key("pentagon")),
+        ]
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U3", "Diyarbakir", None, T0)
+        assert refused.value.existing.user_id == "U3"
+    finally:
+        store.close()
+
+
 def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings(empty_url):
     """Migration 0014: a feed or item URL's internationalised host in its punycode form."""
     store = open_store(empty_url)
