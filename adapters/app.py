@@ -264,6 +264,7 @@ def build_app(
         seed_loader=seed_loader or make_seed_loader(settings),
         declared=declarations(settings, whole_path=False),
         on_story_added=console_follower(settings, store, clock),
+        zone=settings.delivery.zone,
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)
@@ -744,6 +745,7 @@ async def _serve(
         ticks or Ticks(poll_s=p.tick_seconds, deliver_s=app.settings.delivery.tick_seconds),
         on_cycle=lambda report: log.info("%s", report.line()),  # type: ignore[attr-defined]
         before_poll=before_poll,
+        zone=app.settings.delivery.zone,
     )
     app.service = service
     app.commands.on_feeds_changed = service.poll_soon

@@ -773,7 +773,7 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
     if deliver:
         # digests too (digest follows, a realtime channel's overflow): what `run`'s
         # scheduler would queue by now, so cron-driven polling misses nothing
-        run_digests(app.store, app.clock)
+        run_digests(app.store, app.clock, app.settings.delivery.zone)
         add_adapter(app, ConsoleAdapter(out))
         await app.delivery.deliver_due(limit=1000)
     return status

@@ -13,6 +13,7 @@ import re
 
 from bot.command_specs import usage
 from bot.command_words import Number, number, option_word
+from bot.digest_schedule import AT_FORM, parse_at
 from bot.errors import UsageError
 from bot.ports import Store
 from bot.query import QUOTE_CHARS
@@ -80,6 +81,28 @@ def digest_hours(word: str) -> float:
     raise UsageError(
         f"Digest hours must be a number of hours such as 6 or 1.5, not '{clip(word, 30)}'."
     )
+
+
+def follow_at(words: list[str], platform: str | None = None) -> tuple[list[str], int | None]:
+    """``follow``'s words without ``at HH:MM``, and the minute of the day it names.
+
+    ``at`` is looked for after the story's name (a story may be called "at"), and must
+    end the command: ``follow NAME digest 24 at 09:00``.
+
+    Raises:
+        UsageError: ``at`` without a time, a time not in the form ``HH:MM``, or words
+            after it.
+    """
+    at = next((i for i, w in enumerate(words) if i and w.lower() == "at"), None)
+    if at is None:
+        return words, None
+    time = words[at + 1 :]
+    if not time:
+        raise UsageError(f"`at` needs {AT_FORM}. Usage: {usage('follow', platform)}")
+    if len(time) > 1:
+        extra = clip(" ".join(time[1:]), 40)
+        raise UsageError(f"`follow` does not take '{extra}'. Usage: {usage('follow', platform)}")
+    return words[:at], parse_at(time[0])
 
 
 # The words of a command's text as the query language reads them: a "quoted phrase" is

@@ -101,11 +101,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "follow",
-        "follow <story> [realtime | digest [hours]]",
+        "follow <story> [realtime | digest [hours] [at HH:MM]]",
         "Post this story's alerts in this channel (admins), as they happen or as a digest "
-        f"every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6, 1.5 or 2h.",
+        f"every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6, 1.5 or 2h. "
+        "With at HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come at "
+        "that time in storybot's time zone and every so many hours after it: digest 24 at "
+        "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00.",
         admin=True,
-        options="follow story:NAME [mode:realtime | mode:digest hours:N]",
+        options="follow story:NAME [mode:realtime | mode:digest hours:N at:HH:MM]",
         channel=True,
     ),
     CommandSpec(

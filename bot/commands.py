@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import re
 from dataclasses import replace
+from datetime import datetime, timezone, tzinfo
 from typing import Callable, Sequence, cast
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from bot.command_args import (
     arguments,
     developments_arguments,
     digest_hours,
+    follow_at,
     split_story_option,
 )
 from bot.command_specs import (
@@ -42,10 +44,12 @@ from bot.command_specs import (
     usage,
 )
 from bot.command_words import Number, command_words, number, unlink
+from bot.digest_schedule import at_of, first_slot
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.model import (
     DIGEST_HOURS_RANGE,
+    Binding,
     CommandRequest,
     DeliveryMode,
     InstallAccess,
@@ -84,6 +88,7 @@ from bot.status_text import (
     developments_body,
     digest_every,
     follow_line,
+    next_digest,
     status_lines,
 )
 from bot.stories import Declarations, how_to_add, no_stories_yet, no_such_story, story_list
@@ -138,6 +143,8 @@ class Commands:
             console now follows it (no chat platform is configured: the reply says so).
         declared: the stories and feeds the config file declares: ``stories remove`` and
             ``feeds remove`` of one say that it comes back (None: nothing is declared).
+        zone: ``[delivery] timezone``, the wall clock of ``follow NAME digest HOURS at
+            HH:MM``.
     """
 
     def __init__(
@@ -155,6 +162,7 @@ class Commands:
         seed_loader: SeedLoader | None = None,
         on_story_added: Callable[[Story], bool] | None = None,
         declared: Declarations | None = None,
+        zone: tzinfo = timezone.utc,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -168,6 +176,7 @@ class Commands:
         self.seed_loader = seed_loader
         self.on_story_added = on_story_added
         self.declared = declared or Declarations()
+        self.zone = zone
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -348,7 +357,7 @@ class Commands:
                 if b.story_id == story.id
             ]
             if bound:
-                tail.append(follow_line(bound[0]))
+                tail.append(follow_line(bound[0], self.clock.now(), self.zone))
             failure = self._cannot_deliver(
                 Target(req.platform, channel_id=req.channel_id), "post in this channel"
             )
@@ -623,6 +632,7 @@ class Commands:
             raise UserError(
                 "`follow` binds a channel: run it in the channel that should get the alerts."
             )
+        words, at_minute = follow_at(words, req.platform)
         story = self._story(words[0], req)
         mode = DeliveryMode.REALTIME
         hours = self.default_digest_hours
@@ -634,11 +644,23 @@ class Commands:
                     f"Mode must be 'realtime' or 'digest', not '{clip(words[1], 30)}'."
                 ) from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
-            arguments("follow", rest, 3 if mode is DeliveryMode.DIGEST else 2, req.platform)
+            arguments(
+                "follow", " ".join(words), 3 if mode is DeliveryMode.DIGEST else 2, req.platform
+            )
         if len(words) > 2:
             hours = digest_hours(words[2])
             if not valid_digest_hours(hours):
                 raise UsageError(f"Digest hours must be {DIGEST_HOURS_RANGE}.")
+        if at_minute is not None and mode is not DeliveryMode.DIGEST:
+            raise UsageError(
+                "`at` is a digest's time of day: "
+                + say(
+                    req.platform,
+                    f"`/story follow {story.name} digest 24 at 09:00`",
+                    f"`/story follow story:{story.name} mode:digest hours:24 at:09:00`",
+                )
+                + "."
+            )
         if req.cannot_post:
             # followed anyway, every alert would be given up at its first post
             raise UserError(f"This channel can't follow {story.name} yet: {req.cannot_post}")
@@ -650,23 +672,42 @@ class Commands:
             ),
             None,
         )
-        self.store.bind(story.id, req.platform, req.channel_id, mode, hours, self.clock.now())
-        how = _delivery(mode, hours)
+        now = self.clock.now()
+        anchor = None
+        if at_minute is not None:
+            anchor = first_slot(at_minute, hours, now, self.zone)
+            if before is not None and _same_slots(before, hours, anchor):
+                anchor = before.digest_anchor  # a weekly digest keeps its day
+        bound = self.store.bind(
+            story.id, req.platform, req.channel_id, mode, hours, now, digest_anchor=anchor
+        )
+        how = self._delivery(mode, hours, anchor)
+        due = next_digest(bound, now, self.zone)
         if before is None:
-            text = f"This channel now follows {story.name}: new developments are posted {how}."
-        elif _delivery(before.mode, before.digest_hours) == how:
-            text = f"This channel already follows {story.name}: new developments are posted {how}."
+            text = f"This channel now follows {story.name}: new developments are posted {how}{due}."
+        elif self._delivery(before.mode, before.digest_hours, before.digest_anchor) == how:
+            text = (
+                f"This channel already follows {story.name}: new developments are posted "
+                f"{how}{due}."
+            )
         else:
-            was = _delivery(before.mode, before.digest_hours)
+            was = self._delivery(before.mode, before.digest_hours, before.digest_anchor)
             text = (
                 f"This channel still follows {story.name}; new developments are now posted "
-                f"{how} (before: {was})."
+                f"{how}{due} (before: {was})."
             )
         # storybot posts nothing to try a channel; if it already failed here, say so now
         failure = self._cannot_deliver(
             Target(req.platform, channel_id=req.channel_id), "post in this channel"
         )
         return Reply(text=f"{text}\n{failure}" if failure else text, ephemeral=False)
+
+    def _delivery(self, mode: DeliveryMode, hours: float, anchor: datetime | None) -> str:
+        """How a follow posts: "as they happen", "as a digest every 6 hours" or "as a
+        digest every 24 hours at 09:00 Europe/Berlin"."""
+        if mode is DeliveryMode.REALTIME:
+            return "as they happen"
+        return f"as {digest_every(hours, anchor, self.zone)}"
 
     def _cmd_unfollow(self, req: CommandRequest, rest: str) -> Reply:
         if not req.channel_id:
@@ -758,11 +799,14 @@ def _feed_shown(url: str) -> str:
     return clip(shown_url(url), 100)
 
 
-def _delivery(mode: DeliveryMode, hours: float) -> str:
-    """How a follow posts: "as they happen" or "as a digest every 6 hours"."""
-    if mode is DeliveryMode.REALTIME:
-        return "as they happen"
-    return f"as {digest_every(hours)}"
+def _same_slots(before: Binding, hours: float, anchor: datetime) -> bool:
+    """Whether ``before`` has digests at the slots a new ``anchor`` would give them."""
+    return (
+        before.mode is DeliveryMode.DIGEST
+        and before.digest_hours == hours
+        and before.digest_anchor is not None
+        and at_of(before.digest_anchor, hours) == at_of(anchor, hours)
+    )
 
 
 def _sentence(text: str) -> str:

@@ -18,10 +18,11 @@ development is in exactly one digest.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from bot.alerts import alert_key, digest_key, digest_message
 from bot.clock import recorded_ahead
+from bot.digest_schedule import next_due
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -51,15 +52,35 @@ def digest_period(binding: Binding) -> timedelta:
     return timedelta(hours=digest_hours_in_range(binding.digest_hours))
 
 
-def run_digests(store: Store, clock: Clock) -> int:
-    """Queue the digests that are due now; returns how many were queued."""
+def digest_due(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> datetime | None:
+    """When ``binding``'s next digest is due (None: now, nothing recorded to count from).
+
+    A period after the last digest (or the follow), or, for ``digest HOURS at HH:MM``
+    (``Binding.digest_anchor``), the next of its slots on ``zone``'s wall clock
+    (:mod:`bot.digest_schedule`).
+    """
+    since = binding.last_digest_at or binding.created_at
+    if since is None:
+        return None
+    if binding.digest_anchor is not None and binding.mode is DeliveryMode.DIGEST:
+        hours = digest_hours_in_range(binding.digest_hours)
+        return next_due(binding.digest_anchor, hours, since, now, zone)
+    return since + digest_period(binding)
+
+
+def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
+    """Queue the digests that are due now; returns how many were queued.
+
+    ``zone`` is ``[delivery] timezone``: the wall clock of ``digest HOURS at HH:MM``.
+    """
     now = clock.now()
     queued = 0
     for binding in store.list_bindings():
         since = binding.last_digest_at or binding.created_at
+        due = digest_due(binding, now, zone)
         # recorded ahead of now, the clock was set back since: due now (a digest of what is
         # new, if anything), rather than a period after the clock gets back there
-        if since is not None and since + digest_period(binding) > now:
+        if due is not None and due > now:
             if not recorded_ahead(since, now):
                 continue
         story = store.get_story_by_id(binding.story_id)

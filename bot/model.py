@@ -388,6 +388,9 @@ class Binding:
     # the story's developments through this commit-order number are covered (alerted,
     # digested, or there before the follow): see Store.developments_after
     digested_seq: int = 0
+    # `digest HOURS at HH:MM`: the first slot, a naive wall-clock time in [delivery]
+    # timezone (bot.digest_schedule); None: a digest every HOURS from the last one
+    digest_anchor: datetime | None = None
 
     @property
     def target(self) -> Target:

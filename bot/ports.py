@@ -547,8 +547,10 @@ class Store(Protocol):
         mode: DeliveryMode,
         digest_hours: float,
         now: datetime,
+        digest_anchor: datetime | None = None,
     ) -> Binding:
-        """Create or update the binding of a channel to a story."""
+        """Create or update the binding of a channel to a story (``digest_anchor``: the
+        first slot of ``digest HOURS at HH:MM``, a naive local time; None: no ``at``)."""
         ...
 
     def unbind(self, story_id: int, platform: str, channel_id: str) -> bool: ...

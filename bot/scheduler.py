@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -64,8 +64,10 @@ class Service:
         *,
         on_cycle: Callable[[object], None] | None = None,
         before_poll: Callable[[], Awaitable[bool]] | None = None,
+        zone: tzinfo = timezone.utc,
     ) -> None:
         self.pipeline = pipeline
+        self.zone = zone  # [delivery] timezone: the wall clock of `digest HOURS at HH:MM`
         self.delivery = delivery
         self.store = store
         self.clock = clock
@@ -91,7 +93,7 @@ class Service:
     async def digest_once(self) -> None:
         # in a thread: a write waiting for a poll cycle's commit must not hold up the
         # event loop (commands, deliveries; see DeliveryWorker._db)
-        await asyncio.to_thread(run_digests, self.store, self.clock)
+        await asyncio.to_thread(run_digests, self.store, self.clock, self.zone)
 
     def _guard(
         self, name: str, job: Callable[[], Awaitable[None]]

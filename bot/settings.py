@@ -12,9 +12,11 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
@@ -113,6 +115,14 @@ class DeliverySettings:
     # fetched (undated items always); 0: no limit. A feed's first poll lists its old
     # entries too (years old, some of them): news to storybot, not to a subscriber.
     notice_max_age_days: float = 7.0
+    # the zone of `/story follow NAME digest HOURS at HH:MM` (an IANA name): checked at
+    # start, so a typo stops the service rather than every such digest
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> tzinfo:
+        """``timezone`` as a zone (the name was checked when the settings were read)."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -341,6 +351,27 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
                 f"{where}: '{dotted}' contains a password; secrets are read from the environment "
                 f"only: set {_URL_ENV[dotted]} instead"
             )
+
+
+def _check_zone(name: str, where: str) -> None:
+    """Refuse a ``[delivery] timezone`` that is no IANA zone this machine knows."""
+    problem = ""
+    try:
+        # "/" and ".." would name a file outside the zone database, "" none at all
+        if not name.strip() or name != name.strip() or name.startswith("/") or ".." in name:
+            raise ValueError
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        if not available_timezones():  # no /usr/share/zoneinfo and no tzdata package
+            problem = "; this machine has no time zone database: install the tzdata package"
+    except (ValueError, OSError):
+        pass
+    else:
+        return
+    raise ConfigError(
+        f"{where}: [delivery] timezone must be an IANA time zone name such as "
+        f'"Europe/Berlin" or "UTC", got {shorten(repr(name), 60)}{problem}'
+    )
 
 
 # The longest a poller waits between two polls of a feed.
@@ -917,6 +948,7 @@ def load_settings(
             f"got {polling.default_interval_s}"
         )
     delivery = _section(data, "delivery", DeliverySettings, where)
+    _check_zone(delivery.timezone, where)
     slack_file = _section(data, "slack", SlackSettings, where)
     if slack_file.mode not in SLACK_MODES:
         raise ConfigError(

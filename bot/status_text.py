@@ -18,6 +18,10 @@ Pure: the handlers in ``bot.commands`` read the store and pass what they read in
 
 from __future__ import annotations
 
+from datetime import datetime, timezone, tzinfo
+
+from bot.digest import digest_due
+from bot.digest_schedule import at_of, at_text, shown_local, zone_name
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import StoryStats
@@ -109,19 +113,32 @@ def status_lines(
     return lines + tail
 
 
-def follow_line(binding: Binding) -> str:
+def follow_line(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:
     """The status's line saying that the channel asking follows the story, and how."""
-    mode = (
-        "realtime" if binding.mode is DeliveryMode.REALTIME else digest_every(binding.digest_hours)
-    )
-    return f"This channel follows this story ({mode})."
+    if binding.mode is DeliveryMode.REALTIME:
+        return "This channel follows this story (realtime)."
+    every = digest_every(binding.digest_hours, binding.digest_anchor, zone)
+    return f"This channel follows this story ({every}{next_digest(binding, now, zone)})."
 
 
-def digest_every(hours: float) -> str:
+def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = timezone.utc) -> str:
     """A binding's stored digest period as the digests really come ("a digest every 168
     hours" for ``inf``, see :func:`digest_hours_in_range`): what ``/story status`` and
-    ``/story follow`` say."""
-    return f"a digest every {counted(digest_hours_in_range(hours), 'hour')}"
+    ``/story follow`` say; with its time of day, for ``digest HOURS at HH:MM`` (``anchor``,
+    see :mod:`bot.digest_schedule`): "a digest every 24 hours at 09:00 Europe/Berlin"."""
+    hours = digest_hours_in_range(hours)
+    every = f"a digest every {counted(hours, 'hour')}"
+    if anchor is None:
+        return every
+    return f"{every} at {at_text(at_of(anchor, hours))} {zone_name(zone)}"
+
+
+def next_digest(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:
+    """ "; next at 2026-03-06 09:00 CET" for a digest at a time of day, else ""."""
+    if binding.mode is not DeliveryMode.DIGEST or binding.digest_anchor is None:
+        return ""
+    due = digest_due(binding, now, zone)
+    return f"; next at {shown_local(max(due or now, now), zone)}"
 
 
 def developments_body(

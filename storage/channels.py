@@ -129,12 +129,14 @@ class ChannelStore(StoreBase):
         mode: DeliveryMode,
         digest_hours: float,
         now: datetime,
+        digest_anchor: datetime | None = None,
     ) -> Binding:
         """Create or update the binding of a channel to a story.
 
         An existing binding keeps its id, ``created_at``, ``max_per_hour``,
-        ``last_digest_at`` and what its digests covered; mode and digest period are
-        replaced. A new one starts its digests after the developments the story has now
+        ``last_digest_at`` and what its digests covered; mode, digest period and anchor
+        (``digest_anchor``: the first slot of ``digest HOURS at HH:MM``, a naive local
+        time, see :mod:`bot.digest_schedule`; None: none) are replaced. A new one starts its digests after the developments the story has now
         (read in this transaction: one committed later is the binding's to get).
 
         Raises:
@@ -164,6 +166,7 @@ class ChannelStore(StoreBase):
                     session.add(row)
                 row.mode = DeliveryMode(mode).value
                 row.digest_hours = float(digest_hours)
+                row.digest_anchor = digest_anchor
                 session.flush()
                 return convert.binding(row)
         except IntegrityError:

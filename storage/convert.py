@@ -137,6 +137,7 @@ def binding(row: BindingRow) -> Binding:
         last_digest_at=row.last_digest_at,
         created_at=row.created_at,
         digested_seq=row.digested_seq or 0,
+        digest_anchor=row.digest_anchor,
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -311,6 +312,9 @@ class BindingRow(Base):
     # the story's developments up to this ``developments.seq`` are covered: alerted or
     # digested, or committed before the channel followed the story
     digested_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # `digest HOURS at HH:MM`: the first slot as a local wall-clock time, no zone: it is
+    # read in [delivery] timezone (bot.digest_schedule). NULL: every HOURS from the last.
+    digest_anchor: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), nullable=True)
 
 
 class SubscriptionRow(Base):

@@ -170,6 +170,7 @@ async def _simulate(
         clock,
         Ticks(poll_s=tick, deliver_s=tick / 2, digest_s=tick * 4),
         on_cycle=on_cycle,
+        zone=app.settings.delivery.zone,
     )
 
     def tally(when: str) -> None:

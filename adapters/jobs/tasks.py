@@ -207,7 +207,7 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
     @jobs.periodic(cron=every(schedule.digest_s), periodic_id="tick")
     @jobs.task(name="storybot.digests", queue=DELIVER, lock="digests", queueing_lock="digests")
     async def digests(timestamp: int) -> str:
-        queued = await asyncio.to_thread(run_digests, store, clock)
+        queued = await asyncio.to_thread(run_digests, store, clock, app.settings.delivery.zone)
         return f"{counted(queued, 'digest')} queued"
 
     # No lock: a retry_stalled job stranded by a dead worker must not block the next one.
