@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -293,6 +294,42 @@ async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:
     gone = await callback(fake, await fake.interact(["unfollow"], {}, permissions=MANAGE_GUILD))
     assert "no longer follows pentagon" in gone["data"]["content"]
     assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+
+
+async def test_follow_with_an_at_option_pins_the_digest_to_a_time_of_day(
+    fake: FakeDiscord, bot, app
+) -> None:
+    """``at:09:00`` round trip: the slash option, the command text, the stored anchor
+    and the reply; a time in another form is refused to the admin alone, nothing bound."""
+    options = {"story": "pentagon", "mode": "digest", "hours": 24.0, "at": "9am"}
+    refused = await callback(
+        fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
+    )
+    assert refused["data"]["flags"] == EPHEMERAL
+    assert "`at` takes a time of day as HH:MM on the 24-hour clock" in refused["data"]["content"]
+    assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+
+    # the clock is at 08:00 UTC; `at` alone implies a digest, of the default hours
+    options = {"story": "pentagon", "at": "09:00"}
+    allowed = await callback(
+        fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
+    )
+    assert allowed["data"]["content"] == (
+        "This channel now follows pentagon: new developments are posted as a digest every "
+        "24 hours at 09:00 UTC; next at 2026-03-05 09:00 UTC."
+    )
+    [binding] = app.store.bindings_for_channel("discord", str(CHANNEL_ID))
+    assert (binding.mode, binding.digest_hours) == (DeliveryMode.DIGEST, 24.0)
+    assert binding.digest_anchor == datetime(2026, 3, 5, 9, 0)  # local wall clock, no zone
+
+    options = {"story": "pentagon", "mode": "realtime", "at": "09:00"}
+    realtime = await callback(
+        fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
+    )
+    assert (
+        "`/story follow story:pentagon mode:digest hours:24 at:09:00`"
+        in (realtime["data"]["content"])
+    )
 
 
 @pytest.mark.parametrize(

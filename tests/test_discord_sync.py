@@ -46,7 +46,7 @@ OPTIONS = {
     "unsubscribe": [("target", 3, True), ("story", 3, False)],
     "subscriptions": [],
     "why": [("url", 3, True)],
-    "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False)],
+    "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False), ("at", 3, False)],
     "unfollow": [("story", 3, False)],
     "help": [("command", 3, False)],
 }
@@ -75,6 +75,9 @@ async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> N
     follow = by_name(subs["follow"]["options"])
     assert [c["value"] for c in follow["mode"]["choices"]] == ["realtime", "digest"]
     assert (follow["hours"]["min_value"], follow["hours"]["max_value"]) == (0.25, 168)
+    # HH:MM, at most 5 characters; its form is the command's to check and explain
+    assert (follow["at"]["min_length"], follow["at"]["max_length"]) == (1, 5)
+    assert "HH:MM" in follow["at"]["description"]
     for name in ("status", "developments", "subscribe", "unsubscribe", "follow", "unfollow"):
         assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
     # Discord itself refuses page 0 or less; the command explains one typed elsewhere

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -980,3 +981,35 @@ def test_pages_retries_takes_every_count_up_to_ten(tmp_path):
         assert (
             load_settings(write(tmp_path, f"[pages]\nretries = {n}\n"), env={}).pages.retries == n
         )
+
+
+def test_delivery_timezone_defaults_to_utc_and_takes_an_iana_name(tmp_path):
+    assert load_settings(env={}).delivery.timezone == "UTC"
+    s = load_settings(write(tmp_path, '[delivery]\ntimezone = "Europe/Berlin"\n'), env={})
+    assert s.delivery.timezone == "Europe/Berlin"
+    assert s.delivery.zone.utcoffset(datetime(2026, 7, 1)) == timedelta(hours=2)  # summer
+
+
+@pytest.mark.parametrize(
+    "value", ['"Europe/Berlln"', '""', '"../../etc/passwd"', '"/etc/localtime"', '" UTC"', "1"]
+)
+def test_an_unknown_delivery_timezone_is_a_config_error_naming_the_setting(tmp_path, value):
+    path = write(tmp_path, f"[delivery]\ntimezone = {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).startswith(f"{path}: [delivery] timezone must be")
+
+
+def test_an_unknown_timezone_stops_storybot_run_with_exit_2(tmp_path, monkeypatch, capsys):
+    from adapters.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    path = write(tmp_path, '[delivery]\ntimezone = "Mars/Olympus"\n')
+    assert main(["--config", str(path), "run"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"storybot: error: {path}: [delivery] timezone must be an IANA time zone name such as "
+        '"Europe/Berlin" or "UTC", got \'Mars/Olympus\'' in err
+    )
+    assert "Traceback" not in err

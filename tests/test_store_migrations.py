@@ -11,7 +11,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Boolean,
+    Float,
     Integer,
     String,
     Text,
@@ -1029,6 +1030,58 @@ def test_stored_plural_possessive_and_dotless_i_queries_take_their_new_keys(empt
         with pytest.raises(AlreadySubscribed) as refused:
             store.add_subscription("slack", "U3", "Diyarbakir", None, T0)
         assert refused.value.existing.user_id == "U3"
+
+
+def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
+    """Migration 0021 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
+    the last, as before); its downgrade drops it in place, keeping the bindings, and a
+    local wall-clock time goes in and comes out as it was, with no zone, on both
+    databases."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        assert _downgraded(store, "0020") == "0020"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("bindings")}
+        assert "digest_anchor" not in columns
+        bindings_0020 = table(
+            "bindings",
+            column("story_id", Integer),
+            column("platform", String),
+            column("channel_id", String),
+            column("mode", String),
+            column("digest_hours", Float),
+            column("max_per_hour", Integer),
+            column("created_at", UTCDateTime),
+            column("digested_seq", Integer),
+        )
+        with store.engine.begin() as conn:
+            conn.execute(
+                insert(bindings_0020).values(
+                    story_id=story.id,
+                    platform="slack",
+                    channel_id="C1",
+                    mode="digest",
+                    digest_hours=24.0,
+                    max_per_hour=0,
+                    created_at=T0,
+                    digested_seq=0,
+                )
+            )
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        [old] = store.list_bindings()
+        assert (old.channel_id, old.digest_anchor) == ("C1", None)
+        anchor = datetime(2026, 3, 29, 2, 30)  # a Berlin time skipped that night: kept as is
+        store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, T0, digest_anchor=anchor)
+        [bound] = store.list_bindings()
+        assert bound.digest_anchor == anchor and bound.digest_anchor.tzinfo is None
+        assert _downgraded(store, "0020") == "0020"
+        with store.engine.connect() as conn:
+            kept = conn.execute(select(column("channel_id")).select_from(table("bindings")))
+            assert [row.channel_id for row in kept] == ["C1"]
+        _upgraded(store)
+        [back] = store.list_bindings()
+        assert back.digest_anchor is None  # as before the column: every HOURS from the last
     finally:
         store.close()
 

@@ -27,13 +27,25 @@ def subscribe_text(query: str, story: str | None = None, *, verb: str = "subscri
     return build(verb, query, "--story" if story else None, story or None)
 
 
-def follow_text(story: str, mode: str | None = None, hours: float | None = None) -> str:
-    """``follow NAME [realtime | digest [HOURS]]``; hours alone imply a digest."""
-    if hours is not None and mode is None:
+def follow_text(
+    story: str, mode: str | None = None, hours: float | None = None, at: str | None = None
+) -> str:
+    """``follow NAME [realtime | digest [HOURS] [at HH:MM]]``; hours or a time alone imply
+    a digest. A time with ``mode:realtime`` is passed on, for the command to refuse."""
+    at = _word(at) if at is not None else None
+    if (hours is not None or at) and mode is None:
         mode = "digest"
     if mode != "digest":
         hours = None
-    return build("follow", story, mode, f"{hours:g}" if hours is not None else None)
+    return build(
+        "follow",
+        story,
+        mode,
+        f"{hours:g}" if hours is not None else None,
+        # one word: "9 am" would be read as the time "9" and a stray word
+        "at" if at else None,
+        at.replace(" ", "") if at else None,
+    )
 
 
 def stories_text(

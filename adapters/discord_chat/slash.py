@@ -140,6 +140,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         story="Story name",
         mode="realtime: as they happen; digest: a summary every few hours",
         hours="Digest period in hours",
+        at="Digest time of day, HH:MM on the 24-hour clock in storybot's time zone (e.g. 09:00)",
     )
     @app_commands.autocomplete(story=complete_story)
     async def follow(
@@ -147,8 +148,9 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         story: str,
         mode: Literal["realtime", "digest"] | None = None,
         hours: app_commands.Range[float, MIN_DIGEST_HOURS, MAX_DIGEST_HOURS] | None = None,
+        at: app_commands.Range[str, 1, 5] | None = None,
     ) -> None:
-        await run(interaction, follow_text(story, mode, hours))
+        await run(interaction, follow_text(story, mode, hours, at))
 
     @story.command(name="unfollow", description="Stop posting this story in this channel (admins)")
     @app_commands.describe(story="Story name (not needed when this channel follows one story)")
