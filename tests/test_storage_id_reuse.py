@@ -153,7 +153,8 @@ def _enqueue_as_0010(store: SqlStore, writes: list[OutboxWrite]) -> None:
 
 
 # What revisions after 0011 added (0015: item updates; 0016: a notice's subscriptions;
-# 0017: developments in commit order; 0018: the stream statistics' row), which a
+# 0017: developments in commit order; 0018: the stream statistics' row; 0021: a digest's
+# time of day), which a
 # database at 0010 lacks: the tables, columns and indexes these tests leave out.
 LATER_TABLES = {"item_updates", "engine_stream"}
 LATER_COLUMNS = {
@@ -161,7 +162,7 @@ LATER_COLUMNS = {
     "outbox": {"subscription_ids"},
     "stories": {"development_seq"},
     "developments": {"seq"},
-    "bindings": {"digested_seq"},
+    "bindings": {"digested_seq", "digest_anchor"},
 }
 LATER_INDEXES = {"ix_developments_story_id_seq"}
 
