@@ -1033,17 +1033,17 @@ def test_stored_plural_possessive_and_dotless_i_queries_take_their_new_keys(empt
 
 
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
-    """Migration 0021 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
+    """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
     local wall-clock time goes in and comes out as it was, with no zone, on both
     databases."""
     store = open_store(empty_url)
     try:
         story = store.add_story("s", "S", [], T0)
-        assert _downgraded(store, "0020") == "0020"
+        assert _downgraded(store, "0021") == "0021"
         columns = {c["name"] for c in inspect(store.engine).get_columns("bindings")}
         assert "digest_anchor" not in columns
-        bindings_0020 = table(
+        bindings_0021 = table(
             "bindings",
             column("story_id", Integer),
             column("platform", String),
@@ -1056,7 +1056,7 @@ def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_ur
         )
         with store.engine.begin() as conn:
             conn.execute(
-                insert(bindings_0020).values(
+                insert(bindings_0021).values(
                     story_id=story.id,
                     platform="slack",
                     channel_id="C1",
@@ -1075,7 +1075,7 @@ def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_ur
         store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 24, T0, digest_anchor=anchor)
         [bound] = store.list_bindings()
         assert bound.digest_anchor == anchor and bound.digest_anchor.tzinfo is None
-        assert _downgraded(store, "0020") == "0020"
+        assert _downgraded(store, "0021") == "0021"
         with store.engine.connect() as conn:
             kept = conn.execute(select(column("channel_id")).select_from(table("bindings")))
             assert [row.channel_id for row in kept] == ["C1"]
