@@ -1030,6 +1030,8 @@ def test_stored_plural_possessive_and_dotless_i_queries_take_their_new_keys(empt
         with pytest.raises(AlreadySubscribed) as refused:
             store.add_subscription("slack", "U3", "Diyarbakir", None, T0)
         assert refused.value.existing.user_id == "U3"
+    finally:
+        store.close()
 
 
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
