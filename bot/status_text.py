@@ -30,6 +30,7 @@ from bot.render import (
     counted,
     developments_command,
     format_time,
+    reader_url,
     repeats_headline,
     shorten,
     source_list,
@@ -258,6 +259,8 @@ def _lead(
     link, so the link next to the sentence is the one that says it (the summary may
     quote a later report than the first reporter). A summary stored without citations
     keeps the first reporter's link on the reports line, after the outlets it names.
+    Links are shown as readers follow them, without the feed's tracking parameters
+    (:func:`bot.render.reader_url`).
     ``outlet_max`` cuts the outlet's name; ``links=False`` leaves both links out.
     """
     lead = _lead_sentence(dev, limit)
@@ -265,14 +268,14 @@ def _lead(
         # no sentence beyond the headline: no lead, and the link goes on the reports line
         cited_url = dev.citations[0].url if dev.citations else None
         first = cited_url or (dev.links[0][1] if dev.links else None)
-        return "", first if links else None
+        return "", reader_url(first) if first and links else None
     if dev.citations:
         cited = dev.citations[0]
         source = clip(cited.source, outlet_max) if outlet_max else cited.source
-        url = cited.url if links else None
+        url = reader_url(cited.url) if links and cited.url else None
         by = " ".join(part for part in (source, url and f"<{url}>") if part)
         return (f"{lead} — {by}" if by else lead), None
-    first = dev.links[0][1] if dev.links and links else None
+    first = reader_url(dev.links[0][1]) if dev.links and links else None
     return lead, first
 
 

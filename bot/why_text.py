@@ -18,7 +18,7 @@ from bot.matcher import reprints_seed
 from bot.model import Item, Judgement, Story
 from bot.ports import Store
 from bot.query import Document, stored_query
-from bot.render import clip, counted, format_time
+from bot.render import clip, counted, format_time, reader_url
 
 
 def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str]:
@@ -356,8 +356,9 @@ def _as_written(terms: object, forms: Mapping[str, str]) -> object:
 
 
 def _item_label(item: Item) -> str:
-    """An item as people know it: headline, outlet and link."""
-    link = f" <{item.url}>" if item.url else ""
+    """An item as people know it: headline, outlet and link (without the feed's tracking
+    parameters: :func:`bot.render.reader_url`)."""
+    link = f" <{reader_url(item.url)}>" if item.url else ""
     return f"'{clip(item.title, 80)}' ({item.source}){link}"
 
 

@@ -1682,3 +1682,67 @@ def test_a_feed_url_without_a_key_is_shown_as_it_is() -> None:
         "https://f.example/rss?tags[]=a&tags[]=b#section=2",
     ):
         assert shown_url(url) == url
+
+
+TAGGED = "https://news.example/{n}?id={n}&utm_source=rss&utm_medium=feed&utm_campaign=nation"
+
+
+@pytest.mark.parametrize("command", ["status", "developments"])
+async def test_status_and_developments_show_links_without_the_parameters_that_track_readers(
+    commands, store, clock, command
+):
+    # the demo's Northfield Courier links: a reader who copies one carries the feed's
+    # tracking along, as alerts no longer do (bot.render.reader_url)
+    from bot.model import Citation
+
+    story = store.get_story("pentagon")
+    _, cited = store.ingest_item(new_item(1, url=TAGGED.format(n=1)))
+    _, plain = store.ingest_item(new_item(2, url=TAGGED.format(n=2), at=clock.advance(60)))
+    quoted = Citation(LEAD, "Outlet 1", TAGGED.format(n=1))
+    writes = [
+        DevelopmentWrite(story.id, 1, "Senators demand the text", LEAD, (cited.id,), (quoted,)),
+        DevelopmentWrite(
+            story.id, 2, "A hearing is set", "A hearing is set for March 18.", (plain.id,)
+        ),
+    ]
+    store.commit_decisions([], writes, {}, [], clock.now())
+
+    text = (await commands.handle(req(command))).text
+
+    assert "utm_" not in text, text
+    assert f"{LEAD} — Outlet 1 <https://news.example/1?id=1>" in text  # the cited report
+    assert "   1 report · Outlet 2 <https://news.example/2?id=2>" in text  # the first reporter
+
+
+async def test_why_names_a_copied_report_by_its_link_without_the_parameters_that_track_readers(
+    commands, store, clock
+):
+    _, orig = store.ingest_item(new_item(1, url=TAGGED.format(n=1)))
+    _, copy = store.ingest_item(new_item(2))
+    story = store.get_story("pentagon")
+    first = Judgement(
+        story.id, orig.id, on_topic=True, score=0.3, development=1, new_development=True
+    )
+    reason = {
+        "score": 0.3,
+        "threshold": 0.1,
+        "copy": {"of": orig.id, "resemblance": 1.0, "by": "body"},
+    }
+    second = Judgement(
+        story.id,
+        copy.id,
+        on_topic=True,
+        score=0.3,
+        duplicate_of=orig.id,
+        development=1,
+        reason=reason,
+    )
+    dev = DevelopmentWrite(story.id, 1, "Talks resume", "", (orig.id, copy.id))
+    store.commit_decisions([first, second], [dev], {}, [], clock.now())
+
+    text = (await commands.handle(req(f"why {copy.url}"))).text
+
+    assert "• a copy of 'Title 1' (Outlet 1) <https://news.example/1?id=1> in pentagon" in text, (
+        text
+    )
+    assert "utm_" not in text
