@@ -27,7 +27,8 @@ class CommandSpec:
     """One ``/story`` command: the one list help, usage hints and Discord's choices share.
 
     ``usage`` is the typed form (Slack, the console); ``options`` is the same command with
-    the slash-command options of an option platform, where it differs.
+    the slash-command options of an option platform, where it differs, and
+    ``options_summary`` its summary there, where the summary quotes typed forms.
     """
 
     name: str
@@ -43,11 +44,18 @@ class CommandSpec:
     # its feeds), not one channel's: on Discord they need a server the operator trusts
     # (``bot.model.InstallAccess``), not merely any server's admins
     install_wide: bool = False
+    options_summary: str | None = None
 
     def usage_for(self, platform: str | None) -> str:
         """``/story`` and this command's usage as users on ``platform`` write it."""
         form = self.options if self.options and platform in OPTION_PLATFORMS else self.usage
         return f"/story {form}"
+
+    def summary_for(self, platform: str | None) -> str:
+        """This command's summary, with its examples as users on ``platform`` write them."""
+        if self.options_summary and platform in OPTION_PLATFORMS:
+            return self.options_summary
+        return self.summary
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -109,6 +117,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00.",
         admin=True,
         options="follow story:NAME [mode:realtime | mode:digest hours:N at:HH:MM]",
+        # Discord's hours option is a number ("2h" cannot be entered) and at is an option
+        options_summary="Post this story's alerts in this channel (admins), as they happen "
+        f"or as a digest every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6 or "
+        "1.5. With at:HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come "
+        "at that time in storybot's time zone and every so many hours after it: "
+        "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00.",
         channel=True,
     ),
     CommandSpec(
@@ -193,12 +207,14 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
             raise UsageError(
                 f"There is no command '{clip(command, 40)}'.{meant} Try `/story help`."
             )
-        return f"{spec.usage_for(platform)}\n{spec.summary}"
+        return f"{spec.usage_for(platform)}\n{spec.summary_for(platform)}"
     forms = [c.usage_for(platform) for c in COMMANDS]
     lines = ["storybot follows developing news stories. Commands:"]
     if platform in CHAT_PLATFORMS:
         # a proportional font: padded columns would be runs of spaces in mid-line
-        lines += [f"• `{f}`: {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
+        lines += [
+            f"• `{f}`: {c.summary_for(platform)}" for f, c in zip(forms, COMMANDS, strict=True)
+        ]
         return "\n".join(lines)
     width = max(len(f) for f in forms)
     lines += [f"  {f.ljust(width)}  {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]

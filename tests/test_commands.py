@@ -71,7 +71,7 @@ async def test_help_in_chat_lists_each_command_as_code_without_padding(commands,
     lines = reply.text.splitlines()[1:]
     assert len(lines) == len(COMMANDS)
     for line, spec in zip(lines, COMMANDS, strict=True):
-        assert line == f"• `{spec.usage_for(platform)}`: {spec.summary}"
+        assert line == f"• `{spec.usage_for(platform)}`: {spec.summary_for(platform)}"
     console = await commands.handle(CommandRequest("help", "console", "U1", "C1"))
     assert "  /story status [story]  " in console.text  # the terminal keeps its columns
 
@@ -84,6 +84,18 @@ def test_each_commands_help_is_one_form_after_one_story_prefix(platform):
         form = spec.usage_for(platform)
         assert form.count("/story") <= 1, form
         assert f"| {spec.name} " not in form, form
+
+
+async def test_discords_follow_help_shows_the_options_discord_takes(commands):
+    # "such as 6, 1.5 or 2h" and "digest 24 at 09:00" are typed forms: Discord's hours
+    # option is a number (2h cannot be entered) and at is an option of its own
+    for text in ("help follow", "help"):
+        reply = await commands.handle(CommandRequest(text, "discord", "U1", "C1"))
+        follow = next(line for line in reply.text.splitlines() if "every so many hours" in line)
+        assert "2h" not in follow and "digest 24 at 09:00" not in follow, follow
+        assert "hours:24 at:09:00 is daily at 09:00" in follow, follow
+    slack = (await commands.handle(req("help follow"))).text
+    assert "such as 6, 1.5 or 2h" in slack and "digest 24 at 09:00 is daily" in slack
 
 
 def test_discords_feeds_help_says_a_subcommand_must_be_chosen():
