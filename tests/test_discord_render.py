@@ -440,3 +440,16 @@ def test_a_web_address_in_a_link_label_cannot_end_the_label_early(label: str) ->
     unescaped_closes = re.findall(r"(?<!\\)(?:\\\\)*\]\(", rendered)
     assert len(unescaped_closes) == 1 and rendered.endswith("](https://feeds.example/1)")
     assert shown(rendered[1 : rendered.rindex("](")]) == label
+
+
+def test_a_web_address_a_reply_cut_short_is_not_a_link() -> None:
+    # "/story why" of a long link echoes it cut: Discord would link the cut address
+    # (a page that is none); a backslash before its ":" keeps it text, shown as typed
+    cut = "https://news.example/nation/a-very-long-article-slug-that-goes-on-and-on-…"
+    content = reply_messages(Reply(text=f"storybot has not seen an item at {cut}."))[0]["content"]
+    assert content == (
+        "storybot has not seen an item at "
+        "https\\://news.example/nation/a-very-long-article-slug-that-goes-on-and-on-…."
+    )
+    whole = reply_messages(Reply(text="at https://news.example/a_b."))[0]["content"]
+    assert whole == "at https://news.example/a_b."

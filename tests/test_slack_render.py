@@ -580,3 +580,16 @@ def test_a_long_host_added_to_a_link_label_keeps_its_end_within_the_label() -> N
     label = honest_label("bank.com: log in to keep your account open today", f"https://{host}/x")
 
     assert render.link_mrkdwn(Link(label, f"https://{host}/x")).endswith(".evil.example)>")
+
+
+def test_a_web_address_a_reply_cut_short_is_not_a_link() -> None:
+    # "/story why" of a long link echoes it cut ("storybot has not seen an item at
+    # https://…/this-is-a-very-long-…"): linked, it took the reader to a page that is none
+    cut = "https://news.example/nation/a-very-long-article-slug-that-goes-on-and-on-…"
+    for text in (f"storybot has not seen an item at {cut}.", f"Added feed #3: <{cut}>"):
+        [payload] = reply_payloads(Reply(text=text))
+        shown = payload["blocks"][0]["text"]["text"]
+        assert "<https://" not in shown, shown
+        assert "https://news.example/nation/a-very-long-article-slug-that-goes-on-and-on-…" in shown
+    whole = reply_payloads(Reply(text="at https://news.example/a."))[0]["blocks"][0]
+    assert whole["text"]["text"] == "at <https://news.example/a>."

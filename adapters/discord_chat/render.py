@@ -58,6 +58,7 @@ _BARE_URL = r"https?://[^\s<]+[^<.,:;\"')\]\s]"
 # at a line's start (after its indent): quote, heading, subtext and list markers.
 _MARKDOWN = re.compile(rf"({_BARE_URL})|([\\*_~`|\[\]])|^([ \t]*)([>#-])", re.MULTILINE)
 _URL_BRACKETS = re.compile(r"([\\\[\]])")
+_MARKDOWN_CHAR = re.compile(r"([\\*_~`|\[\]])")
 # user, nickname, role, channel and slash-command mentions; a timestamp ("<t:1700000000:R>"
 # is shown as "in 3 days" in each reader's zone, so a headline could state any time)
 _MENTION = re.compile(r"<(@[!&]?|#|/|t:)")
@@ -72,6 +73,11 @@ def no_mentions() -> discord.AllowedMentions:
 
 def _escaped(match: re.Match[str]) -> str:
     url, char, indent, marker = match.groups()
+    if url is not None and url.endswith("…"):
+        # cut short (a reply echoing a long link): linked, it leads to a page that is
+        # none; "\\:" keeps Discord from linking it, and its Markdown is escaped as text's
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}\\://" + _MARKDOWN_CHAR.sub(r"\\\1", rest)
     if url is not None:
         return url
     return _escaped_markup(char, indent, marker)

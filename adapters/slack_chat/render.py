@@ -353,7 +353,9 @@ def reply_mrkdwn(lines: list[str]) -> dict[str, Any]:
         for m in _REPLY_TOKEN.finditer(line):
             parts.append(_reply_plain(line[last : m.start()]))
             code, wrapped, bare = m.groups()
-            url = safe_url(wrapped or bare)
+            # a web address the reply cut short ("…") is text: linked, it leads nowhere
+            cut = (wrapped or bare or "").endswith("…")
+            url = None if cut else safe_url(wrapped or bare)
             if code:
                 parts.append(escape(code))
             elif url:
