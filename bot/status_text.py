@@ -135,8 +135,9 @@ def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = ti
 
 
 def next_digest(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:
-    """ "; next at 2026-03-06 09:00 CET" for a digest at a time of day, else ""."""
-    if binding.mode is not DeliveryMode.DIGEST or binding.digest_anchor is None:
+    """ "; next at 2026-03-06 09:00 CET" for a digest channel (its next slot, or a period
+    after its last digest or the follow), else ""."""
+    if binding.mode is not DeliveryMode.DIGEST:
         return ""
     due = digest_due(binding, now, zone)
     return f"; next at {shown_local(max(due or now, now), zone)}"

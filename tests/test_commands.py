@@ -533,13 +533,17 @@ async def test_feeds_add_refuses_a_host_the_poller_refuses_with_the_same_message
 async def test_follow_binds_the_channel_with_its_mode(commands, store):
     reply = await commands.handle(req("follow pentagon digest 6", admin=True))
     assert reply.text == (
-        "This channel now follows pentagon: new developments are posted as a digest every 6 hours."
+        "This channel now follows pentagon: new developments are posted as a digest every 6 "
+        "hours; next at 2026-03-05 14:00 UTC."
     )
     [binding] = store.bindings_for_channel("slack", "C1")
     assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 6
     # the status says the period as the follow reply does
     status = await commands.handle(req("status pentagon"))
-    assert "This channel follows this story (a digest every 6 hours)." in status.text
+    assert (
+        "This channel follows this story (a digest every 6 hours; next at 2026-03-05 14:00 UTC)."
+        in status.text
+    )
     reply = await commands.handle(req("follow pentagon digest 6", admin=True))
     assert reply.ok and reply.text.startswith("This channel already follows pentagon: ")
     reply = await commands.handle(req("follow pentagon realtime", admin=True))
@@ -565,12 +569,15 @@ async def test_status_says_the_digest_period_used_for_hours_stored_out_of_range(
     story = store.get_story("pentagon")
     store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, float("inf"), clock.now())
     status = await commands.handle(req("status pentagon"))
-    assert "This channel follows this story (a digest every 168 hours)." in status.text
+    assert (
+        "This channel follows this story (a digest every 168 hours; next at 2026-03-12 08:00 UTC)."
+        in status.text
+    )
     # and /story follow says the same period: following with it again changes nothing
     reply = await commands.handle(req("follow pentagon digest 168", admin=True))
     assert reply.text == (
         "This channel already follows pentagon: new developments are posted as a digest "
-        "every 168 hours."
+        "every 168 hours; next at 2026-03-12 08:00 UTC."
     )
     store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, float("inf"), clock.now())
     reply = await commands.handle(req("follow pentagon realtime", admin=True))
@@ -1090,9 +1097,12 @@ async def test_counts_of_one_are_singular(commands, store, clock):
         "The seed story has been reported 1 time (" in (await commands.handle(req("status"))).text
     )
     reply = await commands.handle(req("follow pentagon digest 1", admin=True))
-    assert reply.text.endswith("posted as a digest every 1 hour.")
+    assert reply.text.endswith("posted as a digest every 1 hour; next at 2026-03-05 09:00 UTC.")
     reply = await commands.handle(req("follow pentagon digest 1.5", admin=True))
-    assert "posted as a digest every 1.5 hours (before: as a digest every 1 hour)." in reply.text
+    assert (
+        "posted as a digest every 1.5 hours; next at 2026-03-05 09:30 UTC (before: as a digest "
+        "every 1 hour)." in reply.text
+    )
     store.add_feed("https://feeds.example/a.xml", clock.now())
     assert (await commands.handle(req("feeds"))).text.startswith("1 feed:\n")
 
