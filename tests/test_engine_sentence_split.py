@@ -25,11 +25,13 @@ CASES = [
     "One. Two",
     "a.\n\nb",  # no capital after the stop: the line breaks split alone
     "Wait?! Yes",  # two end marks: the split falls after the last
-    'He said." Next one',  # the closing quote goes with the separator
+    'He said." Next one',  # the closing quote stays with its sentence
     "He said.” (Next) one",
     "end.\nNext",
     "x. \n Y",
     "Shots at 9.30 p.m. 3 hurt",
+    "Vigil at 9:30 p.m. Sunday. At 9 a.m. The end",
+    "He quit.'\"\") Next. 'Go.'” (Fine.) Ok",
     "U.S. officials met Mr. Smith. Then 'They left.'\n\n\nEnd",
     "A.  \t B.\r\nC?\x0b D!\x1c E",
 ]
@@ -68,7 +70,7 @@ def test_a_sentence_in_capitals_is_told_by_its_words_of_two_letters_or_more() ->
 # German, French and Spanish open a sentence with „ « ¿ ¡ and close a quotation with “ »
 # (French with a space before it): before, each of these came out as one sentence, and an
 # update summary quoted the whole paragraph or nothing of it. The closing quote stays with
-# its sentence (an English one goes with the separator, as it always did).
+# its sentence, as an English one does.
 QUOTED = [
     (
         "„Wir sind schockiert“, sagte der Bürgermeister. „Die Brücke ist weg.“ Die Polizei"
@@ -168,3 +170,94 @@ def test_a_summary_splits_sentences_joined_without_a_space(text: str, expected: 
 )
 def test_a_summary_keeps_a_full_stop_inside_a_word_that_ends_no_sentence(text: str) -> None:
     assert candidate_sentences("Headline", text) == [text]
+
+
+def test_split_ascii_splits_as_the_look_behind_pattern_around_clock_times() -> None:
+    # the words the a.m./p.m. rule looks at, in random order
+    rng = random.Random(11)
+    words = ["9", "9:30", " ", "  ", "\n", ".", '"', "”", ")", "(", "a.m.", "P.M.", "pm.", "am",
+             "Sunday", "SUNDAY", "Jan.", "May", "May 3", "ET", "GMT", "today", "TONIGHT",
+             "Eastern", " time", ",", "The", "x", "ST.", "St."]  # fmt: skip
+    for _ in range(20000):
+        text = "".join(rng.choice(words) for _ in range(rng.randint(0, 12)))
+        assert _split_ascii(text) == _SENT_SPLIT_ASCII.split(text), repr(text)
+
+
+# An English closing quote or bracket after the full stop stays with the sentence it
+# closes: it went with the space between sentences, and an alert quoted the sentence as
+# '... released after "successful negotiations.' (giveme5w1h: 35 quoted sentences).
+CLOSED = [
+    (
+        'The hostages were released after "successful negotiations." Officials said so.',
+        ['The hostages were released after "successful negotiations."', "Officials said so."],
+    ),
+    (  # typographic quotes, outside the ASCII fast path's letters too: "Prosecutors" is
+        # the same, "Détente" is not ASCII
+        "The crash resulted from “reckless conduct.” Détente followed.",
+        ["The crash resulted from “reckless conduct.”", "Détente followed."],
+    ),
+    (
+        "He said: 'We will rebuild.'\" (See the map.) Then he left.",
+        ["He said: 'We will rebuild.'\"", "(See the map.)", "Then he left."],
+    ),
+    (  # a nickname of initials in quotes ends no sentence, as its initials do not
+        'There were kids around, said Ulysses "U.S." Floyd, a supervisor. Then "J.R." left.',
+        ['There were kids around, said Ulysses "U.S." Floyd, a supervisor.', 'Then "J.R." left.'],
+    ),
+    (  # an AP quote running over paragraphs is not closed at its paragraph's end
+        '"We were terrified. We hid in the basement.\n\n"Then the noise stopped," she said.',
+        ['"We were terrified.', "We hid in the basement.", '"Then the noise stopped," she said.'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CLOSED)
+def test_an_english_closing_quote_stays_with_its_sentence(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+# "a.m." and "p.m." end no sentence before a weekday, a month, a time zone or "today":
+# "… at 9:30 p.m. Sunday at the Chalmers Community Hall." was quoted as two sentences, the
+# second "Sunday at the Chalmers Community Hall." (gva: about 15 quoted sentences).
+CLOCK = [
+    "A vigil is planned at 9:30 p.m. Sunday at the Chalmers Community Hall.",
+    "The shooting happened about 2 A.M. SATURDAY NEAR THE PARK.",
+    "Police were called at 11 pm. Friday to the home on Oak Street.",
+    "The hearing was moved to 9 a.m. Jan. 5 in the county courthouse.",
+    "He is due in court at 9 a.m. May 31 on the new charges.",
+    "The launch window opens at 1:10 p.m. ET on the company's site.",
+    "The launch window opens at 1:10 p.m. (EST) on the company's site.",
+    "Liftoff came at 12:35 a.m. Eastern time, the Naval Observatory said.",
+    "The storm should reach the coast by 8 P.M. TONIGHT, forecasters said.",
+    "The shooting happened near 1400 ST. LOUIS AVENUE, police said.",
+]
+
+
+@pytest.mark.parametrize("text", CLOCK)
+def test_a_clock_time_before_a_day_month_or_time_zone_ends_no_sentence(text: str) -> None:
+    assert split_sentences(text + " Police said more.") == [text, "Police said more."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officers arrived at 9 a.m. The suspect had fled.",
+        "The party ended around 2 a.m. Neighbors called police.",
+        "The store opens at 9 a.m.\nSunday hours are shorter.",  # a line break ends one
+        "Doors opened at 7 p.m. May residents attend the meeting?",  # "May" with no date
+    ],
+)
+def test_a_clock_time_still_ends_a_sentence_before_other_words(text: str) -> None:
+    assert len(split_sentences(text)) == 2
+
+
+def test_a_summary_quotes_a_closed_quotation_whole_and_no_quoted_question() -> None:
+    text = (
+        'The hostages were released on Sunday after "successful negotiations." Residents'
+        ' asked the council members, "Why was nobody warned about the flood?" The mayor'
+        " said nothing more about it today."
+    )
+    assert candidate_sentences("Headline", text) == [
+        'The hostages were released on Sunday after "successful negotiations."',
+        "The mayor said nothing more about it today.",
+    ]

@@ -63,6 +63,8 @@ _SENTENCE_END = (
 # French « … » closes a quoted sentence with "»" after its full stop, with a space between
 # them or not ("« Le pont a disparu. »"); sentences come whitespace-normalised
 _GUILLEMET_END = (".»", "!»", "?»", ". »", "! »", "? »")
+# English closing quotes and brackets, which may follow a sentence's end mark
+_CLOSING = "\"'”’)"
 
 
 def _complete(sentence: str) -> bool:
@@ -113,11 +115,14 @@ def worth_citing(sentence: str) -> bool:
     """Whether a sentence may stand in a summary: of reasonable length, no heading,
     caption or question."""
     n = len(sentence.split())
+    # a sentence keeps the closing quotes and brackets after its end mark: a quoted
+    # question ('He asked, "Why?"') is still a question, "(… in 2016.)" ends with a stop
+    bare = sentence.rstrip(_CLOSING)
     # headings and captions are title-cased lines without end punctuation (a quotation
     # closed after its full stop has one: German „…“, French « … »)
     end = (".", "!", '"', "”", "'", "’", "“", *_GUILLEMET_END)
-    heading = not sentence.endswith(end) and is_title_case(sentence)
-    return _MIN_WORDS <= n <= _MAX_WORDS and not sentence.endswith((":", "?")) and not heading
+    heading = not sentence.endswith(end) and not bare.endswith(end) and is_title_case(sentence)
+    return _MIN_WORDS <= n <= _MAX_WORDS and not bare.endswith((":", "?")) and not heading
 
 
 def _vec(sentence: str, df: DocFreq) -> Vector:

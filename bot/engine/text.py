@@ -66,12 +66,34 @@ def _upper_class() -> str:
 
 # a sentence ends at . ! ? followed by space and a capital or digit (any cased script), at
 # the full-width stops of Chinese and Japanese (no space follows them), and at line breaks.
-# Between the end mark and the space may come closing quotes and brackets: English ” ’ "
-# (which go with the separator, as they always did), and German “ („…“) and French »
-# (« … », with a space before it or not), which stay with their sentence. Before the
-# capital may come an opening one: English “ ‘ ", German „, French « (and a space), and
-# Spanish opens a question or an exclamation with ¿ ¡ (after a quote or not: «¿Dónde …?»).
-_CLOSE = r"(?:(?<=[.!?])[\"'”’)]*|(?<=[.!?][“»])|(?<=[.!?][^\S\n]»))\s+"
+# Between the end mark and the space may come closing quotes and brackets, which stay with
+# their sentence: English ” ’ " ' and ")" (up to three: "… he said. 'Go.'”"; quoted without
+# them, a summary's sentence read "… released after "successful negotiations."), German “
+# („…“) and French » (« … », with a space before it or not). Before the capital may come an
+# opening one: English “ ‘ ", German „, French « (and a space), and Spanish opens a question
+# or an exclamation with ¿ ¡ (after a quote or not: «¿Dónde …?»). A clock time's "a.m." or
+# "p.m." before a weekday, a month, a time zone or "local"/"today"/"tonight" ends no
+# sentence ("… at 9:30 p.m. Sunday at the hall.", "at 1:10 p.m. ET."): _NO_SPLIT.
+_CLOSING = "\"'”’)"
+_CLOSERS = "[" + _CLOSING + "]"
+# the end mark of a clock time: "p.m." "A.M." (not the end of a word: "Islam."), "pm." "9PM."
+_CLOCK = r"(?:(?<=[^A-Za-z][aApP]\.[mM]\.)|(?<=\d[aApP][mM]\.)|(?<=\d [aApP][mM]\.))"
+# what a clock time goes on with in the same sentence (a month's short form with its full
+# stop; "May" only before a day's number; Eastern … only as a time zone: "Eastern time")
+_CLOCK_NEXT = (
+    r"\(?(?:(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|june"
+    r"|july|august|september|october|november|december)\b"
+    r"|(?i:mon|tues?|wed|thu|thurs?|fri|sat|sun|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\."
+    r"|(?i:may)(?=\s+\d)"
+    r"|(?:[ECMP][SD]?T|AK[SD]T|HST|GMT|UTC|BST|CES?T|IST|JST|AE[SD]T)\b"
+    r"|(?:local|today|tonight|LOCAL|TODAY|TONIGHT)\b"
+    r"|(?:Eastern|Central|Mountain|Pacific)(?:\s+(?:[Tt]ime|Standard|Daylight)\b|(?=[,;.)])))"
+)
+_NO_SPLIT = r"(?!" + _CLOCK + r"[^\S\n]+" + _CLOCK_NEXT + r")"
+_CLOSE = (
+    r"(?:(?<=[.!?])|(?<=[.!?]" + _CLOSERS + r")|(?<=[.!?]" + _CLOSERS + r"{2})"
+    r"|(?<=[.!?]" + _CLOSERS + r"{3})|(?<=[.!?][“»])|(?<=[.!?][^\S\n]»))" + _NO_SPLIT + r"\s+"
+)
 _OPEN = r"(?:[\"'“‘(„]|«\s?)?[¿¡]?"
 _SENT_SPLIT = re.compile(
     _CLOSE + r"(?=" + _OPEN + r"[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
@@ -80,10 +102,16 @@ _SENT_SPLIT = re.compile(
 _SENT_SPLIT_ASCII = re.compile(_CLOSE + r"(?=" + _OPEN + r"[A-Z0-9])|\n+")
 # _SENT_SPLIT_ASCII's separators, each found with the end mark before it (a pattern that
 # opens with a character class is searched for that class at C speed; one that opens with
-# a look-behind is tried at every position of the text), a closing quote that stays with
-# its sentence in the group "kept": see _split_ascii
+# a look-behind is tried at every position of the text), the closing quotes that stay with
+# their sentence in the group "kept": see _split_ascii
 _SENT_END_ASCII = re.compile(
-    r"[.!?](?:[\"'”’)]*|(?P<kept>[“»]|[^\S\n]»))\s+(?=" + _OPEN + r"[A-Z0-9])|\n+"
+    r"[.!?](?P<kept>"
+    + _CLOSERS
+    + r"{1,3}|[“»]|[^\S\n]»)?"
+    + _NO_SPLIT
+    + r"\s+(?="
+    + _OPEN
+    + r"[A-Z0-9])|\n+"
 )
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
 # the separators of _SUFFIX_TITLE: what comes before the first one is a headline's lead
@@ -96,8 +124,8 @@ _OUTLET_WORD = re.compile(
     r"\b(?:news|weather|sports|tv|radio|newschannel)\b|\w\.(?:com|net|org)\b", re.IGNORECASE
 )
 _ABBREV = re.compile(
-    r"(?:^|\W)(?:[A-Z]\.|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Sen\.|Rep\.|Gov\.|"
-    r"Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
+    r"(?:^|\W)(?:[A-Z]\.|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|ST\.|Sen\.|Rep\.|"
+    r"Gov\.|Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
 )
 
@@ -426,8 +454,9 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
             out[-1] = out[-1] + " " + part
         else:
             out.append(part)
-        # "U.S. officials", "Mr. Smith", "Jan. 5": the period ended an abbreviation
-        last = part.rsplit(" ", 1)[-1]
+        # "U.S. officials", "Mr. Smith", "Jan. 5": the period ended an abbreviation; a
+        # quoted one ends none either: 'Ulysses "U.S." Floyd', "James “J.R.” Gustafson"
+        last = part.rsplit(" ", 1)[-1].rstrip(_CLOSING)
         glue = bool(_ABBREV.search(last))
     return out
 
@@ -471,8 +500,8 @@ def _split_ascii(text: str) -> list[str]:
     """``_SENT_SPLIT_ASCII.split(text)``, about twice as fast.
 
     Each match of ``_SENT_END_ASCII`` is a separator of the split with the end mark
-    before it (kept with its sentence, as is a German or French closing quote after it:
-    the group "kept") or a run of line breaks. The two patterns try the
+    before it (kept with its sentence, as are the closing quotes after it: the group
+    "kept") or a run of line breaks. The two patterns try the
     same separators in the same order: where the split's look-behind sees an end mark at
     ``p - 1``, the search matches from ``p - 1`` the same text after it, and a run of
     line breaks can start at neither ``p - 1`` (an end mark is no line break) nor inside
@@ -483,7 +512,7 @@ def _split_ascii(text: str) -> list[str]:
     for m in _SENT_END_ASCII.finditer(text):
         start = m.start()
         if text[start] != "\n":
-            # the end mark stays with its sentence, and a German or French closing quote
+            # the end mark stays with its sentence, and the closing quotes after it
             kept = m.end("kept")
             start = kept if kept > 0 else start + 1
         parts.append(text[pos:start])
