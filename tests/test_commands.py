@@ -16,6 +16,7 @@ from bot.model import (
     CommandRequest,
     DeliveryMode,
     InstallAccess,
+    Item,
     Judgement,
     MessageKind,
     OutboundMessage,
@@ -1221,25 +1222,13 @@ async def test_why_says_which_of_the_askers_subscriptions_match_and_by_which_wor
     assert "bakery" not in text and text.count("your subscription") == 3
 
 
-async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
-    commands, store, clock
-):
-    _, orig = store.ingest_item(new_item(1))
-    _, copy = store.ingest_item(new_item(2))
+def _commit_copy(store, clock, orig: Item, copy: Item, **reason: object) -> None:
+    """Commit ``orig`` as development 1's first report and ``copy`` as its copy (score
+    0.3 for 0.1), the copy's reason holding ``reason`` besides its score and copy."""
     story = store.get_story("pentagon")
     first = Judgement(
         story.id, orig.id, on_topic=True, score=0.3, development=1, new_development=True
     )
-    reason = {
-        "matched_terms": ["anthropic", "pentagon"],
-        "headline_only": False,
-        "support": 0.2,
-        "headline_score": 0.1,
-        "headline_threshold": 0.3,
-        "score": 0.3,
-        "threshold": 0.1,
-        "copy": {"of": orig.id, "resemblance": 1.0, "by": "body"},
-    }
     second = Judgement(
         story.id,
         copy.id,
@@ -1247,10 +1236,33 @@ async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
         score=0.3,
         duplicate_of=orig.id,
         development=1,
-        reason=reason,
+        reason={
+            **reason,
+            "score": 0.3,
+            "threshold": 0.1,
+            "copy": {"of": orig.id, "resemblance": 1.0, "by": "body"},
+        },
     )
     dev = DevelopmentWrite(story.id, 1, "Talks resume", "", (orig.id, copy.id))
     store.commit_decisions([first, second], [dev], {}, [], clock.now())
+
+
+async def test_why_names_a_copied_report_and_shows_scores_with_their_thresholds(
+    commands, store, clock
+):
+    _, orig = store.ingest_item(new_item(1))
+    _, copy = store.ingest_item(new_item(2))
+    _commit_copy(
+        store,
+        clock,
+        orig,
+        copy,
+        matched_terms=["anthropic", "pentagon"],
+        headline_only=False,
+        support=0.2,
+        headline_score=0.1,
+        headline_threshold=0.3,
+    )
     text = (await commands.handle(req(f"why {copy.url}"))).text
     assert f"• a copy of 'Title 1' (Outlet 1) <{orig.url}> in pentagon, development 1" in text, text
     assert "score 0.300; on-topic from 0.100" in text
@@ -1741,26 +1753,7 @@ async def test_why_names_a_copied_report_by_its_link_without_the_parameters_that
 ):
     _, orig = store.ingest_item(new_item(1, url=TAGGED.format(n=1)))
     _, copy = store.ingest_item(new_item(2))
-    story = store.get_story("pentagon")
-    first = Judgement(
-        story.id, orig.id, on_topic=True, score=0.3, development=1, new_development=True
-    )
-    reason = {
-        "score": 0.3,
-        "threshold": 0.1,
-        "copy": {"of": orig.id, "resemblance": 1.0, "by": "body"},
-    }
-    second = Judgement(
-        story.id,
-        copy.id,
-        on_topic=True,
-        score=0.3,
-        duplicate_of=orig.id,
-        development=1,
-        reason=reason,
-    )
-    dev = DevelopmentWrite(story.id, 1, "Talks resume", "", (orig.id, copy.id))
-    store.commit_decisions([first, second], [dev], {}, [], clock.now())
+    _commit_copy(store, clock, orig, copy)
 
     text = (await commands.handle(req(f"why {copy.url}"))).text
 

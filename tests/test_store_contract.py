@@ -7,6 +7,7 @@ migrated database and a hand-advanced clock; nothing sleeps.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta, timezone
 
@@ -21,6 +22,7 @@ from bot.model import (
     IngestOutcome,
     Judgement,
     PageWait,
+    Subscription,
     Target,
 )
 from bot.ports import (
@@ -1785,34 +1787,49 @@ def test_a_capped_subscribe_is_refused_once_the_installation_holds_max_total(sto
     assert len(store.all_subscriptions()) == 3
 
 
-def test_concurrent_capped_subscribes_take_exactly_the_places_left(db_url, clock):
-    """Many people subscribing at once near the cap: none gets past it."""
+def _eight_subscribes_at_once(
+    db_url: str, subscribe: Callable[[SqlStore, int], Subscription]
+) -> tuple[list[int], list[SubscriptionsFull], SqlStore]:
+    """Run ``subscribe(store, n)`` for n = 0..7 in eight threads released together, over
+    two stores on ``db_url`` (one already holding U0's and U1's "rail"): the ids stored,
+    the refusals, and a store to check with (the caller closes it)."""
     stores = [open_store(db_url) for _ in range(2)]
     stores[0].add_subscription("slack", "U0", "rail", None, T0)
+    stores[0].add_subscription("slack", "U1", "rail", None, T0)
     barrier = threading.Barrier(8)
     added: list[int] = []
-    refused: list[int] = []
+    refused: list[SubscriptionsFull] = []
 
-    def subscribe(store: SqlStore, n: int) -> None:
+    def attempt(store: SqlStore, n: int) -> None:
         barrier.wait()
         try:
-            added.append(
-                store.add_subscription("slack", f"U{n + 1}", "wage", None, T0, max_total=5).id
-            )
-        except SubscriptionsFull:
-            refused.append(n)
+            added.append(subscribe(store, n).id)
+        except SubscriptionsFull as exc:
+            refused.append(exc)
 
-    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    threads = [threading.Thread(target=attempt, args=(stores[i % 2], i)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    stores[0].close()
+    return added, refused, stores[1]
+
+
+def test_concurrent_capped_subscribes_take_exactly_the_places_left(db_url, clock):
+    """Many people subscribing at once near the cap: none gets past it."""
+    added, refused, store = _eight_subscribes_at_once(
+        db_url,
+        lambda store, n: store.add_subscription(
+            "slack", f"U{n + 2}", "wage", None, T0, max_total=6
+        ),
+    )
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
         assert (len(added), len(refused)) == (4, 4)
-        assert len(stores[1].all_subscriptions()) == 5
+        assert not any(exc.per_user for exc in refused)
+        assert len(store.all_subscriptions()) == 6
     finally:
-        for store in stores:
-            store.close()
+        store.close()
 
 
 def test_a_subscribe_past_the_persons_cap_is_refused_and_stores_nothing(store, clock):
@@ -1832,33 +1849,18 @@ def test_a_subscribe_past_the_persons_cap_is_refused_and_stores_nothing(store, c
 def test_one_persons_concurrent_subscribes_stop_at_their_cap(db_url, clock):
     """One person's subscribes arriving at once (two workers, a retried command): the
     count before the insert is exact, as for the installation's cap."""
-    stores = [open_store(db_url) for _ in range(2)]
-    stores[0].add_subscription("slack", "U1", "rail", None, T0)
-    barrier = threading.Barrier(8)
-    added: list[int] = []
-    refused: list[SubscriptionsFull] = []
-
-    def subscribe(store: SqlStore, n: int) -> None:
-        barrier.wait()
-        try:
-            added.append(
-                store.add_subscription("slack", "U1", f"wage{n}", None, T0, max_per_user=5).id
-            )
-        except SubscriptionsFull as exc:
-            refused.append(exc)
-
-    threads = [threading.Thread(target=subscribe, args=(stores[i % 2], i)) for i in range(8)]
+    added, refused, store = _eight_subscribes_at_once(
+        db_url,
+        lambda store, n: store.add_subscription(
+            "slack", "U1", f"wage{n}", None, T0, max_per_user=5
+        ),
+    )
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
         assert (len(added), len(refused)) == (4, 4)
         assert all(exc.per_user for exc in refused)
-        assert len(stores[1].list_subscriptions("slack", "U1")) == 5
+        assert len(store.list_subscriptions("slack", "U1")) == 5
     finally:
-        for store in stores:
-            store.close()
+        store.close()
 
 
 def test_a_capped_subscribe_waits_for_one_counting_the_last_place(db_url, clock):
