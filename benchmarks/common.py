@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import sys
@@ -27,9 +28,20 @@ def say(*parts: Any) -> None:
 
 
 def emit(result: dict[str, Any]) -> None:
-    """Print the result as the last line: one JSON object."""
+    """Print the result as the last line: one JSON object (strict JSON: a figure with
+    nothing to measure, such as a percentile of no samples, is null, not NaN)."""
     sys.stdout.flush()
-    print(json.dumps(result, sort_keys=True), flush=True)
+    print(json.dumps(_finite(result), sort_keys=True, allow_nan=False), flush=True)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def corpus_files() -> list[Path]:
