@@ -700,6 +700,11 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
     sr.add_argument(
         "--yes", action="store_true", help="go ahead with removing all of --user's subscriptions"
     )
+    sr.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not tell the users by direct message (for spam accounts)",
+    )
 
 
 # sub-commands whose words are all theirs once they begin (`ask subscribe x -v` is a query)

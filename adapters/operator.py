@@ -42,6 +42,7 @@ from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
+from bot.subscriptions_gone import story_removed
 from bot.validate import (
     admit_feed_url,
     new_story_name_problem,
@@ -261,7 +262,8 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     """``story remove``: delete a story, saying what went with it.
 
     Users' subscriptions to the story and chat channels' follows are deleted with it (ON
-    DELETE CASCADE), without those users being asked; so when there are any the command
+    DELETE CASCADE), without those users being asked (each subscriber is sent a direct
+    message saying so: :func:`bot.subscriptions_gone.story_removed`); so when there are any the command
     only goes ahead with ``--yes``, and it always counts them. The console's own follow
     is the operator's, so it neither needs ``--yes`` nor is counted (``bot.stories``, the
     rule ``/story stories remove`` follows too).
@@ -279,11 +281,11 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     if removal.needs_yes and not yes:
         raise UserError(
             f"story '{story.name}' has {others}; removing the story removes {removal.them} too "
-            f"(their users are not told): run `storybot story remove {story.name} --yes` to go ahead"
+            f"({removal.who_is_told}): run `storybot story remove {story.name} --yes` to go ahead"
         )
-    if not app.store.remove_story(story.name):
+    if not app.store.remove_story(story.name, story_removed(story.name, app.clock.now())):
         raise UserError(f"there is no story named '{name}'")
-    also = f" (also removed {others})" if others else ""
+    also = f" (also removed {others}; {removal.who_is_told})" if others else ""
     print(f"removed story '{story.name}'{also}", file=out)
     note = declarations(app.settings).story_note(story.name)
     if note:

@@ -5,9 +5,11 @@ Everyone may ``/story subscribe`` (up to :data:`bot.commands.MAX_SUBSCRIPTIONS` 
 fill the installation's cap. This shows how full it is and who holds the most, and
 removes one user's subscriptions or given ones, without SQL.
 
-A removal goes through :meth:`bot.ports.Store.remove_subscription`, as ``/story
-unsubscribe`` does: a keyword DM not sent yet that only the removed subscription caused
-is taken back with it. A running service needs no signal: its subscription index
+A removal goes through :meth:`bot.ports.Store.remove_subscriptions`, in one transaction:
+as with ``/story unsubscribe``, a keyword DM not sent yet that only a removed
+subscription caused is taken back with it, and each user who lost subscriptions is sent
+one direct message naming them (:func:`bot.subscriptions_gone.operator_removed`), queued
+in that transaction; ``--quiet`` (a spam account) tells nobody. A running service needs no signal: its subscription index
 (:class:`bot.matcher.SubscriptionIndex`) asks the store for
 :meth:`~bot.ports.Store.subscriptions_version` before each batch, and any removal changes
 the count in it, so the next batch is matched against the subscriptions left.
@@ -26,6 +28,7 @@ from bot.commands import MAX_SUBSCRIPTIONS
 from bot.errors import UserError
 from bot.model import Subscription
 from bot.render import clip, counted
+from bot.subscriptions_gone import operator_removed
 
 # the platforms whose users subscribe: what a --user's PLATFORM may be
 PLATFORMS = ("slack", "discord", "console")
@@ -61,7 +64,8 @@ def subscriptions(app: App, args: argparse.Namespace, out: TextIO | None = None)
         if args.limit is not None:
             raise UserError("--limit is for listing, not for `subscriptions remove`")
         with _whole(out) as whole:
-            return _remove(app, args.user, args.ids, yes=args.yes, out=whole)
+            quiet = getattr(args, "quiet", False)
+            return _remove(app, args.user, args.ids, yes=args.yes, quiet=quiet, out=whole)
     limit = DEFAULT_LIMIT if args.limit is None else args.limit
     if not 1 <= limit <= MAX_LIMIT:
         raise UserError(f"--limit must be a whole number from 1 to {MAX_LIMIT}")
@@ -125,12 +129,19 @@ def _line(s: Subscription, names: dict[int, str]) -> str:
 
 
 def _remove(
-    app: App, user: tuple[str, str] | None, ids: list[int], *, yes: bool, out: TextIO
+    app: App,
+    user: tuple[str, str] | None,
+    ids: list[int],
+    *,
+    yes: bool,
+    out: TextIO,
+    quiet: bool = False,
 ) -> int:
     """Remove a user's subscriptions (with ``yes``) or those with the given ids.
 
     Ids are all or none, as ``/story unsubscribe 5 7`` is: one that no subscription has
-    (a typo) removes nothing and exits 1. Users are not told.
+    (a typo) removes nothing and exits 1. Each user who lost any is sent one direct
+    message saying which, unless ``quiet``.
     """
     if user is not None and ids:
         raise UserError("give either --user PLATFORM:ID or subscription IDs, not both")
@@ -150,7 +161,8 @@ def _remove(
             raise UserError(
                 f"{platform} user {user_id} has {counted(len(subs), 'subscription')}; run "
                 f"`storybot subscriptions remove --user {platform}:{user_id} --yes` to remove "
-                f"{'it' if len(subs) == 1 else 'all of them'} (the user is not told)"
+                f"{'it' if len(subs) == 1 else 'all of them'} (the user is told by direct "
+                "message; --quiet: not told)"
             )
     else:
         by_id = {s.id: s for s in app.store.all_subscriptions()}
@@ -164,15 +176,22 @@ def _remove(
             )
             return 1
         subs = [by_id[i] for i in dict.fromkeys(ids)]
-    removed = 0
-    for s in subs:
-        # False: gone meanwhile (the user unsubscribed), which is what was asked
-        if app.store.remove_subscription(s.platform, s.user_id, s.id):
-            removed += 1
-            print(f"removed {s.platform} user {s.user_id}'s {_line(s, names)}", file=out)
+    # one transaction: one DM a user however many go; one gone meanwhile (the user
+    # unsubscribed) is skipped, which is what was asked
+    tell = None if quiet else operator_removed(app.clock.now())
+    removed = app.store.remove_subscriptions([s.id for s in subs], tell)
+    for s in removed:
+        print(f"removed {s.platform} user {s.user_id}'s {_line(s, names)}", file=out)
+    users = len({(s.platform, s.user_id) for s in removed})
+    told = (
+        "not told (--quiet)"
+        if quiet
+        else f"{'its user is' if users == 1 else f'their {users} users are'} told by direct message"
+    )
     print(
-        f"{counted(removed, 'subscription')} removed; the running service matches without "
-        f"{'it' if removed == 1 else 'them'} from its next batch",
+        f"{counted(len(removed), 'subscription')} removed; the running service matches without "
+        f"{'it' if len(removed) == 1 else 'them'} from its next batch"
+        + (f"; {told}" if removed else ""),
         file=out,
     )
     return 0

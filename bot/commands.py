@@ -321,7 +321,7 @@ class Commands:
             name, yes = story_admin.parse_remove(tail, req.platform)
             reply, subscriptions_gone = await asyncio.to_thread(
                 lambda: story_admin.remove_story(
-                    self.store, req, name, yes=yes, declared=self.declared
+                    self.store, req, name, yes=yes, now=self.clock.now(), declared=self.declared
                 )
             )
             if subscriptions_gone and self.on_subscriptions_changed:

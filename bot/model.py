@@ -417,6 +417,9 @@ class MessageKind(StrEnum):
     ALERT = "alert"  # one per (development, channel); later reports edit it
     NOTICE = "notice"  # a keyword-subscription match, sent by DM
     DIGEST = "digest"  # a batch of developments for a digest channel
+    # a plain message to one person by DM, title and body only (no item, story or links):
+    # their keyword subscriptions were removed by someone else (bot.subscriptions_gone)
+    INFO = "info"
 
 
 @dataclass(frozen=True)

@@ -296,6 +296,26 @@ class OutboxWrite:
 
 
 @dataclass(frozen=True)
+class TellUsers:
+    """The direct messages a removal of users' subscriptions queues, in its transaction.
+
+    A story's removal and an operator's ``storybot subscriptions remove`` delete
+    subscriptions their users did not ask to lose; the store calls ``writes`` with the
+    subscriptions it is deleting (read and locked in the deleting transaction, so one
+    added since the caller looked is told of too) and queues what it returns in that
+    transaction: a crash can neither remove without telling nor tell without removing.
+    See :mod:`bot.subscriptions_gone`.
+
+    Attributes:
+        now: When the messages are queued.
+        writes: The subscriptions deleted -> the outbox writes that tell their users.
+    """
+
+    now: datetime
+    writes: Callable[[Sequence[Subscription]], Sequence[OutboxWrite]]
+
+
+@dataclass(frozen=True)
 class DevelopmentWrite:
     """Create or replace a development's headline and summary and add items to it."""
 
@@ -339,7 +359,11 @@ class Store(Protocol):
     def get_story(self, name: str) -> Story | None: ...
     def get_story_by_id(self, story_id: int) -> Story | None: ...
     def list_stories(self) -> list[Story]: ...
-    def remove_story(self, name: str) -> bool: ...
+    def remove_story(self, name: str, tell: TellUsers | None = None) -> bool:
+        """Delete a story with what hangs off it, its story-scoped subscriptions among
+        them; ``tell``: the DMs to queue for those subscriptions' users, in the same
+        transaction. True if a story was deleted."""
+        ...
 
     # feeds
     def add_feed(self, url: str, now: datetime, interval_s: int) -> Feed:
@@ -600,6 +624,13 @@ class Store(Protocol):
         ...
 
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool: ...
+    def remove_subscriptions(
+        self, ids: Sequence[int], tell: TellUsers | None = None
+    ) -> list[Subscription]:
+        """Delete the subscriptions with these ids (anyone's: the operator's removal) in
+        one transaction, with the unsent keyword DMs only they caused, and queue
+        ``tell``'s DMs in it. Returns those deleted (an id not stored is skipped)."""
+        ...
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
     def all_subscriptions(self) -> list[Subscription]: ...
 

@@ -1,7 +1,8 @@
 """Removing a story: the rule the CLI (``storybot story remove``) and chat share.
 
 Users' subscriptions to a story and channels' follows of it are deleted with the story (ON
-DELETE CASCADE), and their users are not told. So a removal is planned first, counting
+DELETE CASCADE): each subscriber is sent one direct message saying so
+(:mod:`bot.subscriptions_gone`), the channels are not told. So a removal is planned first, counting
 them (:func:`plan_story_removal`), and goes ahead only when there are none or the one
 removing it said yes (``--yes``: :attr:`StoryRemoval.needs_yes`). The console's follow is
 the operator's own: it is neither counted nor a reason to ask.
@@ -49,6 +50,16 @@ class StoryRemoval:
     def them(self) -> str:
         """The pronoun for :attr:`others`: "it" for one subscription or follow, else "them"."""
         return "it" if self.subscriptions + self.follows == 1 else "them"
+
+    @property
+    def who_is_told(self) -> str:
+        """Who hears of it: the subscribers by DM (:mod:`bot.subscriptions_gone`), not
+        the channels; "" if nothing goes with the story."""
+        if self.subscriptions and self.follows:
+            return "its subscribers are told by direct message, the channels are not"
+        if self.subscriptions:
+            return "its subscribers are told by direct message"
+        return "the channels are not told" if self.follows else ""
 
     @property
     def needs_yes(self) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from bot.command_words import option_word, unlink
@@ -25,6 +26,7 @@ from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import UNCLOSED_QUOTE, quoted_whole, unclosed_quote
 from bot.render import clip, counted, say
 from bot.stories import Declarations, no_such_story, plan_story_removal
+from bot.subscriptions_gone import story_removed
 from bot.validate import (
     article_url_problem,
     new_story_name_problem,
@@ -268,9 +270,13 @@ def remove_story(
     name: str,
     *,
     yes: bool,
+    now: datetime,
     declared: Declarations | None = None,
 ) -> tuple[Reply, bool]:
     """Remove a story by the rule of ``storybot story remove`` (see :mod:`bot.stories`).
+
+    Each user whose subscriptions go with it is sent one direct message saying so,
+    queued with the removal (:func:`bot.subscriptions_gone.story_removed`, at ``now``).
 
     A story the config file declares (``declared``) is removed too, and the reply says,
     as the CLI does, that the next storybot command adds it again.
@@ -294,12 +300,12 @@ def remove_story(
             f"/story stories action:remove name:{story.name} yes:True",
         )
         raise UserError(
-            f"Story {story.name} has {others}; removing the story removes {removal.them} too (their users "
-            f"are not told). To go ahead: `{again}`"
+            f"Story {story.name} has {others}; removing the story removes {removal.them} too "
+            f"({removal.who_is_told}). To go ahead: `{again}`"
         )
-    if not store.remove_story(story.name):
+    if not store.remove_story(story.name, story_removed(story.name, now)):
         raise UserError(f"There is no story named '{clip(name, 60)}'.")
-    also = f" (also removed {others})" if others else ""
+    also = f" (also removed {others}; {removal.who_is_told})" if others else ""
     note = (declared or Declarations()).story_note(story.name)
     text = with_note(f"Removed story {story.name}{also}.", note)
     return Reply(text=text), removal.subscriptions > 0

@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.model import Binding, DeliveryMode, Subscription
-from bot.ports import AlreadySubscribed, NotFound, OutboxWrite, SubscriptionsFull
+from bot.ports import AlreadySubscribed, NotFound, OutboxWrite, SubscriptionsFull, TellUsers
 from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
+from storage.counters import chunks
 from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
 from storage.outbox import apply_outbox_writes, take_back_notices, take_back_unsent
 
@@ -369,6 +370,44 @@ class ChannelStore(StoreBase):
                         "subscription #%d removed; %d unsent DMs taken back", subscription_id, taken
                     )
             return bool(result)
+
+    def remove_subscriptions(
+        self, ids: Sequence[int], tell: TellUsers | None = None
+    ) -> list[Subscription]:
+        """Delete the subscriptions with these ids, whoever holds them, in one transaction.
+
+        The operator's removal (``storybot subscriptions remove``). As
+        :meth:`remove_subscription`, a keyword DM not yet sent that only removed
+        subscriptions caused is taken back; ``tell``'s messages to their users
+        (:mod:`bot.subscriptions_gone`) are queued in the same transaction, given the
+        subscriptions as deleted (an id not stored, or gone meanwhile, is skipped).
+
+        Returns:
+            The subscriptions deleted, in id order.
+        """
+        wanted = sorted(set(ids))
+        with self._write() as session:
+            removed: list[Subscription] = []
+            for part in chunks(wanted):
+                removed += [
+                    convert.subscription(row)
+                    for row in session.scalars(
+                        select(SubscriptionRow)
+                        .where(SubscriptionRow.id.in_(part))
+                        .order_by(SubscriptionRow.id)
+                        .with_for_update()
+                    )
+                ]
+            if not removed:
+                return []
+            for part in chunks([s.id for s in removed]):
+                session.execute(delete(SubscriptionRow).where(SubscriptionRow.id.in_(part)))
+            taken = take_back_notices(session, [(s.id, s.platform, s.user_id) for s in removed])
+            if taken:
+                log.info("%d subscriptions removed; %d unsent DMs taken back", len(removed), taken)
+            if tell is not None:
+                apply_outbox_writes(session, tell.writes(removed), tell.now)
+            return removed
 
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]:
         query = (

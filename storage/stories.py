@@ -10,11 +10,11 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.model import SeedDoc, Story
-from bot.ports import Conflict
+from bot.ports import Conflict, TellUsers
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
-from storage.outbox import take_back_notices, take_back_unsent
+from storage.outbox import apply_outbox_writes, take_back_notices, take_back_unsent
 from storage.serialize import seed_to_json
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class StoryStore(StoreBase):
             rows = session.scalars(select(StoryRow).order_by(StoryRow.id))
             return [convert.story(row) for row in rows]
 
-    def remove_story(self, name: str) -> bool:
+    def remove_story(self, name: str, tell: TellUsers | None = None) -> bool:
         """Delete a story with its judgements, developments, state, bindings and
         story-scoped subscriptions (ON DELETE CASCADE), and its unsent channel messages.
 
@@ -74,6 +74,10 @@ class StoryStore(StoreBase):
 
         The stream statistics every story weighs with are not the story's: they stay, in
         their own row (``load_stream``).
+
+        ``tell``: the direct messages that tell the users of the removed subscriptions
+        (:mod:`bot.subscriptions_gone`), queued in this transaction: a crash can neither
+        remove a subscription untold nor tell of one it did not remove.
 
         Returns:
             True if a story was deleted.
@@ -100,14 +104,21 @@ class StoryStore(StoreBase):
             )
             # then its subscriptions, as a pipeline queuing a notice reads them (see
             # storage.outbox._still_subscribed); the story's deletion cascades to them
-            subscriptions = session.execute(
-                select(SubscriptionRow.id, SubscriptionRow.platform, SubscriptionRow.user_id)
-                .where(SubscriptionRow.story_id == story_id)
-                .order_by(SubscriptionRow.id)
-                .with_for_update()
-            ).all()
+            subscriptions = [
+                convert.subscription(row)
+                for row in session.scalars(
+                    select(SubscriptionRow)
+                    .where(SubscriptionRow.story_id == story_id)
+                    .order_by(SubscriptionRow.id)
+                    .with_for_update()
+                )
+            ]
             result = affected(session, delete(StoryRow).where(StoryRow.id == story_id))
-            unsent += take_back_notices(session, [(i, p, u) for i, p, u in subscriptions])
+            unsent += take_back_notices(
+                session, [(s.id, s.platform, s.user_id) for s in subscriptions]
+            )
+            if tell is not None and subscriptions:
+                apply_outbox_writes(session, tell.writes(subscriptions), tell.now)
             if unsent:
                 log.info("story %s removed; %d unsent messages taken back", name, unsent)
             return bool(result)

@@ -1191,10 +1191,17 @@ def test_story_remove_says_what_else_it_removes_and_needs_yes_for_others(db, cap
     err = capsys.readouterr().err
     assert "has 1 subscription and 1 channel follow" in err and "--yes" in err
     assert main(["story", "remove", "pentagon", "--yes"]) == 0
-    assert "removed story 'pentagon' (also removed 1 subscription and 1 channel follow)" in (
-        capsys.readouterr().out
-    )
+    assert (
+        "removed story 'pentagon' (also removed 1 subscription and 1 channel follow; its "
+        "subscribers are told by direct message, the channels are not)"
+    ) in capsys.readouterr().out
     assert _bindings(db) == []
+    store = open_store(db)
+    [dm] = [e for e in store.undelivered_outbox(dead=False, limit=10) if e.target.user_id]
+    store.close()
+    assert dm.target.user_id == "U1" and dm.message.body.startswith(
+        "The story pentagon was removed by an admin, and with it your subscription #"
+    ), dm
 
 
 def test_feeds_list_times_say_utc(db, capsys):

@@ -135,7 +135,8 @@ def test_remove_by_user_is_refused_without_yes_saying_how_many(db, capsys):
     captured = capsys.readouterr()
     assert (
         "discord user 666 has 40 subscriptions; run `storybot subscriptions remove --user "
-        "discord:666 --yes` to remove all of them (the user is not told)"
+        "discord:666 --yes` to remove all of them (the user is told by direct message; "
+        "--quiet: not told)"
     ) in captured.err
     assert captured.out == ""
     assert len(_held(db)[("discord", "666")]) == 40
@@ -148,7 +149,8 @@ def test_remove_by_user_removes_all_of_theirs_and_no_one_elses(db, capsys):
     out = capsys.readouterr().out
     assert out.count("removed discord user 666's #") == 40
     assert out.endswith(
-        "40 subscriptions removed; the running service matches without them from its next batch\n"
+        "40 subscriptions removed; the running service matches without them from its next "
+        "batch; its user is told by direct message\n"
     )
     assert _held(db) == {("slack", "U1"): ids[("slack", "U1")]}
     assert main(["subscriptions", "remove", "--user", "discord:666", "--yes"]) == 1
@@ -171,7 +173,8 @@ def test_remove_by_ids_and_an_unknown_id_removes_nothing(db, capsys):
     assert f"removed discord user 666's #{a}\t'word0'\tall stories" in out
     assert f"removed slack user U1's #{u1[0]}\t'word0'" in out
     assert out.endswith(
-        "3 subscriptions removed; the running service matches without them from its next batch\n"
+        "3 subscriptions removed; the running service matches without them from its next "
+        "batch; their 2 users are told by direct message\n"
     )
     assert _held(db) == {("discord", "666"): [b], ("slack", "U1"): [u1[1]]}
 
@@ -215,3 +218,50 @@ def test_a_running_services_index_matches_without_what_the_cli_removed(db, capsy
         assert len(matcher) == 1
     finally:
         service.close()
+
+
+def _dms(db: str) -> dict[tuple[str, str], str]:
+    """The direct messages queued, by (platform, user): their body."""
+    store = open_store(db)
+    try:
+        return {
+            (e.target.platform, e.target.user_id or ""): e.message.body
+            for e in store.undelivered_outbox(dead=False, limit=100)
+            if e.target.user_id
+        }
+    finally:
+        store.close()
+
+
+def test_remove_by_user_tells_the_user_once_by_dm(db, capsys):
+    ids = _fill(db, {("slack", "U1"): 5, ("slack", "U2"): 1})
+    assert main(["subscriptions", "remove", "--user", "slack:U1", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "5 subscriptions removed" in out and "told by direct message" in out, out
+    shown = ", ".join(f"#{i} word{n}" for n, i in enumerate(ids[("slack", "U1")][:3]))
+    assert _dms(db) == {
+        ("slack", "U1"): f"An operator of this storybot removed your subscriptions {shown} and 2 more."
+    }
+
+
+def test_remove_by_ids_tells_each_user_once(db, capsys):
+    ids = _fill(db, {("slack", "U1"): 2, ("discord", "666"): 1, ("slack", "U2"): 1})
+    gone = [*ids[("slack", "U1")], *ids[("discord", "666")]]
+    assert main(["subscriptions", "remove", *map(str, gone)]) == 0
+    dms = _dms(db)
+    assert sorted(dms) == [("discord", "666"), ("slack", "U1")], dms
+    assert dms[("discord", "666")] == (
+        f"An operator of this storybot removed your subscription #{ids[('discord', '666')][0]} word0."
+    )
+
+
+@pytest.mark.parametrize(
+    "argv", [["--user", "slack:U1", "--yes", "--quiet"], ["--quiet", "ALL_IDS"]]
+)
+def test_remove_quiet_tells_nobody(db, capsys, argv):
+    ids = _fill(db, {("slack", "U1"): 2})
+    argv = [a for arg in argv for a in (map(str, ids[("slack", "U1")]) if arg == "ALL_IDS" else [arg])]
+    assert main(["subscriptions", "remove", *argv]) == 0
+    out = capsys.readouterr().out
+    assert "2 subscriptions removed" in out and "not told (--quiet)" in out, out
+    assert _held(db) == {} and _dms(db) == {}

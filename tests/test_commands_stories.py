@@ -227,7 +227,8 @@ async def test_remove_refuses_without_yes_when_people_depend_on_the_story(comman
     assert not refused.ok
     assert refused.text == (
         "Story pentagon has 1 subscription and 1 channel follow; removing the story removes "
-        "them too (their users are not told). To go ahead: `/story stories remove pentagon --yes`"
+        "them too (its subscribers are told by direct message, the channels are not). To go "
+        "ahead: `/story stories remove pentagon --yes`"
     )
     assert store.get_story("pentagon") is not None
     on_discord = await commands.handle(req("stories remove pentagon", platform="discord"))
@@ -235,7 +236,8 @@ async def test_remove_refuses_without_yes_when_people_depend_on_the_story(comman
 
     removed = await commands.handle(req("stories remove pentagon --yes"))
     assert removed.ok and removed.text == (
-        "Removed story pentagon (also removed 1 subscription and 1 channel follow)."
+        "Removed story pentagon (also removed 1 subscription and 1 channel follow; its "
+        "subscribers are told by direct message, the channels are not)."
     )
     assert store.list_stories() == [] and store.all_subscriptions() == []
     assert store.list_bindings() == []
@@ -374,3 +376,36 @@ async def test_a_declared_feed_on_an_ipv4_form_host_is_noted_as_its_removal_find
     assert gone.text.splitlines()[1].startswith(
         "Note: http://127.1/feed is declared in [feeds] urls of /etc/storybot/storybot.toml:"
     ), gone.text
+
+
+def _dms(store) -> dict[tuple[str, str], str]:
+    """The direct messages queued, by (platform, user): their title and body."""
+    return {
+        (e.target.platform, e.target.user_id or ""): f"{e.message.title}\n{e.message.body}"
+        for e in store.undelivered_outbox(dead=False, limit=100)
+        if e.target.user_id
+    }
+
+
+async def test_remove_tells_each_subscriber_of_the_story_once_by_dm(commands, store, clock):
+    story = store.get_story("pentagon")
+    a = store.add_subscription("slack", "U2", "pentagon deal", story.id, clock.now())
+    b = store.add_subscription("slack", "U2", "hearing", story.id, clock.now())
+    c = store.add_subscription("discord", "77", "claude", story.id, clock.now())
+    store.add_subscription("slack", "U3", "pentagon", None, clock.now())  # every story: kept
+
+    refused = await commands.handle(req("stories remove pentagon"))
+    assert "(its subscribers are told by direct message)" in refused.text, refused.text
+    removed = await commands.handle(req("stories remove pentagon --yes"))
+    assert removed.ok and removed.text == (
+        "Removed story pentagon (also removed 3 subscriptions; its subscribers are told by "
+        "direct message)."
+    )
+    dms = _dms(store)
+    assert sorted(dms) == [("discord", "77"), ("slack", "U2")], "one a user, none for U3"
+    assert (
+        f"The story pentagon was removed by an admin, and with it your subscriptions "
+        f"#{a.id} pentagon AND deal, #{b.id} hearing." in dms[("slack", "U2")]
+    )
+    assert f"your subscription #{c.id} claude." in dms[("discord", "77")]
+    assert [s.user_id for s in store.all_subscriptions()] == ["U3"]

@@ -21,6 +21,7 @@ from bot.model import (
     FeedStatus,
     IngestOutcome,
     Judgement,
+    MessageKind,
     PageWait,
     Subscription,
     Target,
@@ -34,6 +35,7 @@ from bot.ports import (
     PollOutcome,
     SubscriptionsFull,
 )
+from bot.subscriptions_gone import operator_removed, story_removed
 from storage import SqlStore, open_store
 from storage.models import DevelopmentRow
 
@@ -2689,3 +2691,94 @@ def test_two_overlapping_unsubscribes_take_back_the_dm_both_subscriptions_caused
     assert removed == [True]
     assert store.list_subscriptions("slack", "U1") == []
     assert store.get_outbox(key) is None, "both its subscriptions are gone: taken back"
+
+
+# ------------------------------------------- users told of subscriptions removed for them
+
+
+def _gone_rows(store):
+    """The outbox rows keyed ``gone:``, by (platform, user), with their message."""
+    rows = store.undelivered_outbox(dead=False, limit=100)
+    return {
+        (e.target.platform, e.target.user_id): e for e in rows if e.key.startswith("gone:")
+    }
+
+
+def test_remove_story_tells_each_subscriber_once_in_its_transaction(store, clock):
+    story = _story(store, "anthropic-pentagon")
+    other = _story(store, "s2")
+    a = store.add_subscription("slack", "U1", "pentagon deal", story.id, clock.now())
+    b = store.add_subscription("slack", "U1", "hearing", story.id, clock.now())
+    c = store.add_subscription("discord", "42", "claude", story.id, clock.now())
+    store.add_subscription("slack", "U3", "pentagon", None, clock.now())  # all stories
+    store.add_subscription("slack", "U4", "pentagon", other.id, clock.now())  # another story
+
+    assert store.remove_story(story.name, story_removed(story.name, clock.now())) is True
+    rows = _gone_rows(store)
+    assert sorted(rows) == [("discord", "42"), ("slack", "U1")], "one per user, none for others"
+    slack = rows[("slack", "U1")]
+    assert slack.key == f"gone:story-{story.id}:slack:U1"
+    assert slack.target == Target("slack", user_id="U1")
+    assert slack.message.kind is MessageKind.INFO
+    assert slack.message.title == "2 keyword subscriptions of yours removed"
+    assert slack.message.body.startswith(
+        f"The story anthropic-pentagon was removed by an admin, and with it your "
+        f"subscriptions #{a.id} pentagon AND deal, #{b.id} hearing. "
+        "/story subscribe <keywords> without --story makes one"
+    ), slack.message.body
+    discord = rows[("discord", "42")].message.body
+    assert f"your subscription #{c.id} claude." in discord
+    assert "/story subscribe query:<keywords> without story: makes one" in discord
+    # the store reads them back as it wrote them (the message kind survives the JSON)
+    assert store.get_outbox(slack.key) == slack
+
+
+def test_remove_story_without_tell_or_subscribers_queues_nothing(store, clock):
+    story = _story(store)
+    store.add_subscription("slack", "U1", "drones", story.id, clock.now())
+    assert store.remove_story(story.name) is True  # told nothing: nothing queued
+    empty = _story(store, "s2")
+    assert store.remove_story(empty.name, story_removed(empty.name, clock.now())) is True
+    assert _gone_rows(store) == {}
+
+
+def test_remove_subscriptions_tells_each_user_once_naming_the_first_few(store, clock):
+    mine = [store.add_subscription("slack", "U1", f"w{i}", None, clock.now()) for i in range(5)]
+    theirs = store.add_subscription("discord", "42", "drones", None, clock.now())
+    kept = store.add_subscription("slack", "U2", "rail", None, clock.now())
+    ids = [s.id for s in mine] + [theirs.id, 10_000]  # an id no subscription has: skipped
+
+    removed = store.remove_subscriptions(ids, operator_removed(clock.now()))
+    assert [s.id for s in removed] == sorted(s.id for s in [*mine, theirs])
+    assert store.all_subscriptions() == [kept]
+    rows = _gone_rows(store)
+    assert sorted(rows) == [("discord", "42"), ("slack", "U1")]
+    shown = ", ".join(f"#{s.id} w{i}" for i, s in enumerate(mine[:3]))
+    assert rows[("slack", "U1")].message.body == (
+        f"An operator of this storybot removed your subscriptions {shown} and 2 more."
+    )
+    assert rows[("discord", "42")].message.body == (
+        f"An operator of this storybot removed your subscription #{theirs.id} drones."
+    )
+    assert rows[("slack", "U1")].key.startswith("gone:op-")
+    # done again: nothing left to remove, nothing more told
+    assert store.remove_subscriptions(ids, operator_removed(clock.now())) == []
+    assert len(_gone_rows(store)) == 2
+
+
+def test_remove_subscriptions_quietly_and_takes_back_their_unsent_notices(store, clock):
+    sub = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    store.enqueue(
+        [
+            OutboxWrite(
+                "notice:slack:U1:7",
+                Target("slack", user_id="U1"),
+                message(),
+                subscription_ids=(sub.id,),
+            )
+        ],
+        clock.now(),
+    )
+    assert [s.id for s in store.remove_subscriptions([sub.id])] == [sub.id]
+    assert store.get_outbox("notice:slack:U1:7") is None
+    assert _gone_rows(store) == {}
