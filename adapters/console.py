@@ -44,6 +44,8 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     after its summary, marked "new:", as Discord shows it in the edited embed; a fact
     the summary quotes is named, not printed again (:func:`bot.alerts.shown_facts`).
     """
+    if message.kind is MessageKind.INFO:
+        return _render_info(message)
     marker = {
         MessageKind.ALERT: "NEW DEVELOPMENT" if not edited else "UPDATED",
         MessageKind.NOTICE: "KEYWORD MATCH",
@@ -70,6 +72,13 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
         lines.append(f"   {_WHEN[message.kind]} {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
     if message.footer:
         lines.append(f"   {message.footer}")
+    return "\n".join(lines)
+
+
+def _render_info(message: OutboundMessage) -> str:
+    """A plain message to a person (their subscriptions removed): title, then body."""
+    lines = [f"== STORYBOT: {_one_line(message.title)}"]
+    lines += [f"   {line}" for line in message.body.splitlines() if line.strip()]
     return "\n".join(lines)
 
 

@@ -137,3 +137,27 @@ def test_links_are_printed_without_the_parameters_that_only_track_the_reader():
     lines = render_console(message).splitlines()
 
     assert "   [1] Courier: https://northfieldcourier.example/news/nation/senators" in lines
+
+
+async def test_the_console_user_is_told_of_a_removal_as_its_other_dms_are_printed(
+    sqlite_url, clock
+):
+    from bot.delivery import DeliveryWorker
+    from bot.subscriptions_gone import story_removed
+    from storage import open_store
+
+    store = open_store(sqlite_url)
+    story = store.add_story("pentagon", "Pentagon", [], clock.now())
+    sub = store.add_subscription("console", "operator", "deal", story.id, clock.now())
+    assert store.remove_story("pentagon", story_removed("pentagon", clock.now()))
+    out = io.StringIO()
+    console = ConsoleAdapter(out)
+    assert (await DeliveryWorker(store, {"console": console}, clock).deliver_due()).posted == 1
+    store.close()
+    assert out.getvalue() == (
+        "(DM to operator)\n"
+        "== STORYBOT: 1 keyword subscription of yours removed\n"
+        f"   The story pentagon was removed by an admin, and with it your subscription #{sub.id} "
+        "deal. /story subscribe <keywords> without --story makes one that follows every story.\n"
+    )
+    assert "KEYWORD MATCH" not in out.getvalue()

@@ -27,6 +27,7 @@ from bot.errors import (
 )
 from bot.model import Link, MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
+from bot.subscriptions_gone import operator_removed
 from storage import open_store
 
 CHANNEL = Target("discord", channel_id=str(CHANNEL_ID))
@@ -734,3 +735,31 @@ VIA = {"Via": "1.1 google"}
 )
 def test_what_a_429_holds_back(method, path, headers, body, scope) -> None:
     assert rate_limit_scope(method, path, headers, body) is scope
+
+
+async def test_an_operators_removal_is_told_by_one_plain_escaped_dm(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """Queued by ``storybot subscriptions remove`` (the store's removal), posted to the
+    fake Discord (strict about embeds): one DM for two subscriptions, the query escaped."""
+    store = open_store(sqlite_url)
+    user = str(USER_ID)
+    a = store.add_subscription("discord", user, "@everyone **deal**", None, clock.now())
+    b = store.add_subscription("discord", user, "hearing", None, clock.now())
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    removed = store.remove_subscriptions([a.id, b.id], operator_removed(clock.now()))
+    assert len(removed) == 2
+
+    assert (await worker.deliver_due()).posted == 1
+    [dm] = fake.calls_to("POST", "/users/@me/channels")
+    assert dm.json == {"recipient_id": USER_ID}
+    [call] = fake.calls_to("POST", MESSAGES)
+    assert call.json["allowed_mentions"] == {"parse": []}
+    [embed] = call.json["embeds"]
+    assert embed["title"] == "2 keyword subscriptions of yours removed"
+    assert embed["description"] == (
+        f"An operator of this storybot removed your subscriptions "
+        f"#{a.id} @\u200beveryone AND \\*\\*deal\\*\\*, #{b.id} hearing."
+    ), embed["description"]
+    assert "fields" not in embed or embed["fields"] == []
+    store.close()

@@ -20,6 +20,7 @@ from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.model import MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
+from bot.subscriptions_gone import story_removed
 from storage import SqlStore
 
 TARGET = Target("slack", channel_id="C0NEWS")
@@ -345,3 +346,32 @@ async def test_a_token_without_im_write_gives_a_notice_up_saying_which_scope_and
     notice = store.get_outbox(dm_key)
     assert notice is not None and notice.dead
     assert "im:write" in (notice.last_error or "") and "reinstall" in (notice.last_error or "")
+
+
+async def test_a_removed_storys_subscribers_get_one_plain_escaped_dm_each(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """Queued by the story's removal, posted to the fake Slack (which checks the blocks as
+    Slack does): a plain message, the user's query escaped, no keyword-match parts."""
+    story = store.add_story("pentagon", "Pentagon", [], clock.now())
+    a = store.add_subscription("slack", "U1", "deal <!channel>", story.id, clock.now())
+    b = store.add_subscription("slack", "U1", "hearing", story.id, clock.now())
+    store.add_subscription("slack", "U2", "rail", None, clock.now())
+    assert store.remove_story("pentagon", story_removed("pentagon", clock.now()))
+
+    report = await worker.deliver_due()
+    assert report.posted == 1 and report.dead == 0
+    [dm] = fake.messages["DU1"]
+    assert "DU2" not in fake.messages
+    assert [block["type"] for block in dm["blocks"]] == ["header", "section"]
+    assert dm["blocks"][0]["text"]["text"] == "2 keyword subscriptions of yours removed"
+    body = dm["blocks"][1]["text"]
+    assert body["type"] == "plain_text"
+    assert body["text"].startswith(
+        f"The story pentagon was removed by an admin, and with it your subscriptions "
+        f"#{a.id} deal AND &lt;!channel&gt;, #{b.id} hearing. /story subscribe &lt;keywords&gt;"
+    ), body["text"]
+    assert "<!channel>" not in str(dm), "no mention"
+    assert store.outbox_counts()["pending"] == 0
+    # the removal is over: delivered once, nothing queued again
+    assert (await worker.deliver_due()).posted == 0

@@ -49,6 +49,7 @@ COLOURS = {
     MessageKind.ALERT: discord.Colour.red(),
     MessageKind.NOTICE: discord.Colour.blue(),
     MessageKind.DIGEST: discord.Colour.dark_grey(),
+    MessageKind.INFO: discord.Colour.gold(),
 }
 
 # A bare URL as Discord auto-links it: kept as it is (a backslash inside would become part

@@ -181,12 +181,13 @@ def date_mrkdwn(when: datetime) -> str:
 
 
 def summary_text(message: OutboundMessage) -> str:
-    """The body as shown: one or two lines for alerts and notices, all of a digest.
+    """The body as shown: one or two lines for alerts and notices, all of a digest or of
+    a plain message to a person (``INFO``).
 
     An alert's body comes from the core within ``SUMMARY_MAX`` and is shown whole; a
     longer one (a rewritten summary) is cut at a word with "…".
     """
-    if message.kind is MessageKind.DIGEST:
+    if message.kind in (MessageKind.DIGEST, MessageKind.INFO):
         return message.body
     lines = [line.strip() for line in message.body.splitlines() if line.strip()]
     return truncate("\n".join(lines[:2]), SUMMARY_MAX)
@@ -241,6 +242,8 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
         body: list[Block] = []
     elif message.kind is MessageKind.DIGEST:  # one line per development, none cut off
         body = _digest_body(message, summary.splitlines())
+    elif message.kind is MessageKind.INFO:  # a plain message to a person: all of it
+        body = _sections(summary.splitlines(), _plain_lines)
     else:
         body = [{"type": "section", "text": plain(summary)}]
     return _blocks(message, body)
