@@ -59,7 +59,9 @@ def _by_user(subs: Sequence[Subscription]) -> dict[tuple[str, str], list[Subscri
 
 
 def _yours(subs: Sequence[Subscription]) -> str:
-    return f"your {'subscription' if len(subs) == 1 else 'subscriptions'} {named_subscriptions(subs)}"
+    return (
+        f"your {'subscription' if len(subs) == 1 else 'subscriptions'} {named_subscriptions(subs)}"
+    )
 
 
 def _title(subs: Sequence[Subscription]) -> str:
@@ -104,9 +106,7 @@ def story_removed(story_name: str, now: datetime) -> TellUsers:
             f"{again} makes one that follows every story."
         )
 
-    return TellUsers(
-        now, lambda subs: _writes(subs, lambda s: f"story-{s.story_id}", body)
-    )
+    return TellUsers(now, lambda subs: _writes(subs, lambda s: f"story-{s.story_id}", body))
 
 
 def operator_removed(now: datetime) -> TellUsers:

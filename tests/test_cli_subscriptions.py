@@ -240,7 +240,10 @@ def test_remove_by_user_tells_the_user_once_by_dm(db, capsys):
     assert "5 subscriptions removed" in out and "told by direct message" in out, out
     shown = ", ".join(f"#{i} word{n}" for n, i in enumerate(ids[("slack", "U1")][:3]))
     assert _dms(db) == {
-        ("slack", "U1"): f"An operator of this storybot removed your subscriptions {shown} and 2 more."
+        (
+            "slack",
+            "U1",
+        ): f"An operator of this storybot removed your subscriptions {shown} and 2 more."
     }
 
 
@@ -260,7 +263,9 @@ def test_remove_by_ids_tells_each_user_once(db, capsys):
 )
 def test_remove_quiet_tells_nobody(db, capsys, argv):
     ids = _fill(db, {("slack", "U1"): 2})
-    argv = [a for arg in argv for a in (map(str, ids[("slack", "U1")]) if arg == "ALL_IDS" else [arg])]
+    argv = [
+        a for arg in argv for a in (map(str, ids[("slack", "U1")]) if arg == "ALL_IDS" else [arg])
+    ]
     assert main(["subscriptions", "remove", *argv]) == 0
     out = capsys.readouterr().out
     assert "2 subscriptions removed" in out and "not told (--quiet)" in out, out

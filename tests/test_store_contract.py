@@ -2699,9 +2699,7 @@ def test_two_overlapping_unsubscribes_take_back_the_dm_both_subscriptions_caused
 def _gone_rows(store):
     """The outbox rows keyed ``gone:``, by (platform, user), with their message."""
     rows = store.undelivered_outbox(dead=False, limit=100)
-    return {
-        (e.target.platform, e.target.user_id): e for e in rows if e.key.startswith("gone:")
-    }
+    return {(e.target.platform, e.target.user_id): e for e in rows if e.key.startswith("gone:")}
 
 
 def test_remove_story_tells_each_subscriber_once_in_its_transaction(store, clock):
