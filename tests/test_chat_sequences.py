@@ -128,7 +128,7 @@ async def test_a_dm_waiting_for_slack_is_not_sent_after_its_story_is_removed(
     clock,
 ):
     """``stories remove NAME --yes`` deletes the subscriptions to the story: a DM one of
-    them queued goes with them."""
+    them queued goes with them, and the one DM the user gets says the subscription went."""
     seeds = [load_seed(str(p)) for p in seed_files()]
     app.store.add_story("demo", seeds[0].title, seeds, clock.now())
     await _say(app, "subscribe senators hearing --story demo")
@@ -142,7 +142,10 @@ async def test_a_dm_waiting_for_slack_is_not_sent_after_its_story_is_removed(
     clock.advance(seconds=60)
     await app.delivery.deliver_due(limit=100)
 
-    assert _dms(slack) == [], "no DM arrives for the subscription removed with its story"
+    [told] = _dms(slack)  # no keyword DM for the subscription removed with its story ...
+    header = told["blocks"][0]["text"]["text"]
+    assert header == "1 keyword subscription of yours removed", told  # ... but this one
+    assert "The story demo was removed by an admin" in told["blocks"][1]["text"]["text"]
     assert app.store.outbox_counts()["pending"] == 0
 
 
