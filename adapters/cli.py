@@ -521,7 +521,7 @@ def _parser() -> argparse.ArgumentParser:
     pr = sub.add_parser(
         "prune",
         help="give back the space of old off-topic items' text and of "
-        "delivered notices and digests (keeps every item's identity and decision)",
+        "delivered DMs and digests (keeps every item's identity and decision)",
     )
     pr.add_argument(
         "--older-than",

@@ -114,5 +114,7 @@ def _prunable_outbox(before: datetime) -> ColumnElement[bool]:
         OutboxRow.created_at < before,
         OutboxRow.delivered_at.is_not(None),
         OutboxRow.delivered_version >= OutboxRow.version,
-        or_(OutboxRow.key.startswith("notice:"), OutboxRow.key.startswith("digest:")),
+        # keyword DMs, digests and removal notices (``gone:``): delivered, nothing edits
+        # them again; alerts stay (a later report edits them)
+        or_(*(OutboxRow.key.startswith(kind) for kind in ("notice:", "digest:", "gone:"))),
     )

@@ -2567,19 +2567,21 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     store.save_background({"n_docs": 4, "df": {}}, recent.id, T0)
     store.save_page_texts({item.id: f"Page {item.id}" for item in (old, on_topic, recent)})
     sent, pending, alert = "notice:1:1", "notice:1:2", f"alert:{story.id}:1:slack:C1"
+    told = "gone:story-9:slack:U1"  # a removal notice, delivered
     store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, T0)
-    store.enqueue([write(sent, DM), write(pending, DM), write(alert, CHANNEL)], T0)
-    for key in (sent, alert):
+    store.enqueue([write(sent, DM), write(pending, DM), write(alert, CHANNEL), write(told, DM)], T0)
+    for key in (sent, alert, told):
         entry = store.get_outbox(key)
         store.mark_delivered(entry.id, entry.version, "m1", T0)
     cutoff = T0 + timedelta(days=30)
 
     counted = store.prune(cutoff, dry_run=True)
-    assert (counted.items, counted.outbox, counted.dry_run) == (1, 1, True)
+    assert (counted.items, counted.outbox, counted.dry_run) == (1, 2, True)
     assert store.get_item(old.id).summary == old.summary != ""  # a dry run changes nothing
 
     done = store.prune(cutoff)
-    assert (done.items, done.outbox) == (1, 1)
+    assert (done.items, done.outbox) == (1, 2)
+    assert store.get_outbox(told) is None
     blanked = store.get_item(old.id)
     assert (blanked.summary, blanked.content, blanked.page_text) == ("", "", "")
     assert blanked.title == old.title
