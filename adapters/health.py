@@ -44,6 +44,7 @@ from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
 from bot.polling import is_local_url, is_outage_error, without_outage_note
+from bot.ports import StoreBusy
 from bot.render import counted, shorten
 from bot.settings import PollingSettings, Settings
 from storage import open_store
@@ -180,7 +181,7 @@ def check(
             # a refused message no deliverer asked about again is overdue too: said once, as
             # refused (a good token and a restart is what it needs either way)
             held = {e.id for e in refused}
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, StoreBusy) as exc:
             return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
         return [
             *findings,
@@ -220,7 +221,7 @@ def _no_such_database(exc: DBAPIError) -> bool:
     return _NO_SUCH_DATABASE.search(str(exc.orig)) is not None
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
     return " ".join(str(orig or exc).split())
 

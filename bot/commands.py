@@ -69,6 +69,7 @@ from bot.ports import (
     HostCheck,
     SeedLoader,
     Store,
+    StoreBusy,
     SubscriptionsFull,
 )
 from bot.query import Query, parse_query, shown_query, stored_query
@@ -188,6 +189,13 @@ class Commands:
             return await self._dispatch(request)
         except UserError as exc:
             return Reply(text=str(exc), ok=False, usage_error=isinstance(exc, UsageError))
+        except StoreBusy as exc:
+            log.warning("command %r not answered: %s", request.text[:200], exc)
+            return Reply(
+                text="storybot's database is busy (another process is writing to it); "
+                "nothing was changed. Please try again in a moment.",
+                ok=False,
+            )
         except Exception:
             log.exception("command failed: %r", request.text[:200])
             return Reply(

@@ -258,6 +258,12 @@ class NotFound(StoreError):
     """The thing does not exist."""
 
 
+class StoreBusy(StoreError):
+    """The database stayed locked by another writer past its busy timeout (a SQLite file
+    another process holds the write lock of: a long ``storybot prune``, a backup, another
+    program): nothing was done, and the same call may well pass in a moment."""
+
+
 @dataclass(frozen=True)
 class PollOutcome:
     """The scheduling state of a feed after one poll, written by ``Store.record_poll``."""

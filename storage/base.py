@@ -20,9 +20,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Executable
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from bot.ports import StoreBusy
 from storage.engine import BEGIN_OPTION
 from storage.migrate import SchemaUpgrade
 
@@ -48,19 +50,34 @@ class StoreBase:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self._turn(), Session(self._engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with _busy_as_store_busy(), self._turn():
+            with Session(self._engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with self._turn(), Session(self._write_engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with _busy_as_store_busy(), self._turn():
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
 
     def close(self) -> None:
         """Close every pooled connection. The store must not be used afterwards."""
         self._engine.dispose()
+
+
+@contextmanager
+def _busy_as_store_busy() -> Iterator[None]:
+    """SQLite's "database is locked" (another process held the write lock past the busy
+    timeout) as :class:`~bot.ports.StoreBusy`, which the core can tell its users about
+    ("try again in a moment") without knowing SQLAlchemy."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "database is locked" not in str(exc.orig):
+            raise
+        raise StoreBusy(f"the database is locked by another writer: {exc.orig}") from exc
 
 
 def affected(session: Session, statement: Executable) -> int:

@@ -246,3 +246,36 @@ async def test_text_a_database_cannot_store_in_a_command_gets_an_answer(
         store.close()
     assert failures.records == [], failures.records[0].getMessage()
     assert "something went wrong" not in reply.text
+
+
+async def test_a_command_meeting_a_database_locked_by_another_process_says_so(
+    tmp_path, monkeypatch, caplog
+):
+    """Another process holding the SQLite file's write lock past the busy timeout (a long
+    prune, a backup): the command is answered "busy, nothing changed, try again", not
+    with the apology for an internal error."""
+    import sqlite3
+
+    import storage.engine
+
+    monkeypatch.setattr(storage.engine, "BUSY_TIMEOUT_MS", 0)  # no wait on the real clock
+    path = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{path}")
+    commands = Commands(store, ManualClock(datetime(2026, 3, 5, 8, 0, tzinfo=UTC)))
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with caplog.at_level(logging.WARNING):
+            reply = await commands.handle(
+                CommandRequest(
+                    platform="slack", channel_id="C1", user_id="U1", text="subscribe pentagon"
+                )
+            )
+        assert not reply.ok
+        assert "busy" in reply.text and "try again" in reply.text, reply.text
+        assert "command failed" not in caplog.text  # not logged as an internal error
+        holder.execute("ROLLBACK")
+        assert store.all_subscriptions() == []  # nothing was changed
+    finally:
+        holder.close()
+        store.close()
