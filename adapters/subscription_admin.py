@@ -177,9 +177,13 @@ def _remove(
             return 1
         subs = [by_id[i] for i in dict.fromkeys(ids)]
     # one transaction: one DM a user however many go; one gone meanwhile (the user
-    # unsubscribed) is skipped, which is what was asked
+    # unsubscribed) is skipped, which is what was asked, and with --user one added
+    # meanwhile goes too ("all of one user's", read when the removal runs)
     tell = None if quiet else operator_removed(app.clock.now())
-    removed = app.store.remove_subscriptions([s.id for s in subs], tell)
+    if user is not None:
+        removed = app.store.remove_subscriptions(tell=tell, user=user)
+    else:
+        removed = app.store.remove_subscriptions([s.id for s in subs], tell)
     for s in removed:
         print(f"removed {s.platform} user {s.user_id}'s {_line(s, names)}", file=out)
     users = len({(s.platform, s.user_id) for s in removed})

@@ -631,11 +631,16 @@ class Store(Protocol):
 
     def remove_subscription(self, platform: str, user_id: str, subscription_id: int) -> bool: ...
     def remove_subscriptions(
-        self, ids: Sequence[int], tell: TellUsers | None = None
+        self,
+        ids: Sequence[int] = (),
+        tell: TellUsers | None = None,
+        *,
+        user: tuple[str, str] | None = None,
     ) -> list[Subscription]:
-        """Delete the subscriptions with these ids (anyone's: the operator's removal) in
-        one transaction, with the unsent keyword DMs only they caused, and queue
-        ``tell``'s DMs in it. Returns those deleted (an id not stored is skipped)."""
+        """Delete the subscriptions with these ids (anyone's: the operator's removal), or
+        every one ``user`` (platform, user id) holds when it runs, in one transaction,
+        with the unsent keyword DMs only they caused, and queue ``tell``'s DMs in it.
+        Returns those deleted (an id not stored is skipped)."""
         ...
 
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...

@@ -372,9 +372,14 @@ class ChannelStore(StoreBase):
             return bool(result)
 
     def remove_subscriptions(
-        self, ids: Sequence[int], tell: TellUsers | None = None
+        self,
+        ids: Sequence[int] = (),
+        tell: TellUsers | None = None,
+        *,
+        user: tuple[str, str] | None = None,
     ) -> list[Subscription]:
-        """Delete the subscriptions with these ids, whoever holds them, in one transaction.
+        """Delete the subscriptions with these ids, whoever holds them, or every one of
+        ``user`` (platform, user id) as stored when it runs, in one transaction.
 
         The operator's removal (``storybot subscriptions remove``). As
         :meth:`remove_subscription`, a keyword DM not yet sent that only removed
@@ -385,15 +390,21 @@ class ChannelStore(StoreBase):
         Returns:
             The subscriptions deleted, in id order.
         """
-        wanted = sorted(set(ids))
+        if user is not None:
+            platform, user_id = user
+            chosen = [
+                and_(SubscriptionRow.platform == platform, SubscriptionRow.user_id == user_id)
+            ]
+        else:
+            chosen = [SubscriptionRow.id.in_(part) for part in chunks(sorted(set(ids)))]
         with self._write() as session:
             removed: list[Subscription] = []
-            for part in chunks(wanted):
+            for where in chosen:
                 removed += [
                     convert.subscription(row)
                     for row in session.scalars(
                         select(SubscriptionRow)
-                        .where(SubscriptionRow.id.in_(part))
+                        .where(where)
                         .order_by(SubscriptionRow.id)
                         .with_for_update()
                     )

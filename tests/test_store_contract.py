@@ -2766,6 +2766,21 @@ def test_remove_subscriptions_tells_each_user_once_naming_the_first_few(store, c
     assert len(_gone_rows(store)) == 2
 
 
+def test_remove_subscriptions_of_a_user_takes_every_one_they_hold_as_it_runs(store, clock):
+    """``subscriptions remove --user``: all of one user's on one platform, read in the
+    removing transaction (one added after the operator listed them goes too)."""
+    listed = store.add_subscription("slack", "U1", "rail", None, clock.now())
+    later = store.add_subscription("slack", "U1", "wage", None, clock.now())
+    elsewhere = store.add_subscription("discord", "U1", "rail", None, clock.now())
+    other = store.add_subscription("slack", "U2", "rail", None, clock.now())
+
+    removed = store.remove_subscriptions(tell=operator_removed(clock.now()), user=("slack", "U1"))
+    assert [s.id for s in removed] == [listed.id, later.id]
+    assert store.all_subscriptions() == [elsewhere, other]
+    assert sorted(_gone_rows(store)) == [("slack", "U1")]  # one DM, naming both
+    assert store.remove_subscriptions(user=("slack", "U1")) == []
+
+
 def test_remove_subscriptions_quietly_and_takes_back_their_unsent_notices(store, clock):
     sub = store.add_subscription("slack", "U1", "rail", None, clock.now())
     store.enqueue(
