@@ -78,7 +78,9 @@ def bouncer(pg_database: URL) -> Iterator[URL]:  # noqa: F811
             f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {home}/users.txt\n"
             "pool_mode = transaction\ndefault_pool_size = 2\nmax_client_conn = 50\n"
-            "query_wait_timeout = 10\n"
+            # a client waits this long for one of the 2 server connections: 10 s was met
+            # once in a full suite on a loaded 2-core machine (query_wait_timeout)
+            "query_wait_timeout = 60\n"
         )
     with open(os.path.join(home, "users.txt"), "w") as out:
         out.write(f'"{user}" ""\n')
