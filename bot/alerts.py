@@ -513,13 +513,13 @@ def shown_facts(message: OutboundMessage) -> list[str]:
     return [_shown_fact(fact, message.body) for fact in note_facts(message.thread_note)]
 
 
-_CUT_MARK = " …"
+_CUT_MARK = "…"  # a fact cut short ends so (before its marker)
 
 
 def _shown_fact(fact: str, body: str) -> str:
     marker = _FACT_MARKER.search(fact)
     text = fact[: marker.start()].rstrip() if marker else fact
-    text = text.removesuffix(_CUT_MARK.strip()).rstrip()
+    text = text.removesuffix(_CUT_MARK).rstrip()
     tail = f" {marker.group()}" if marker else ""
     # the outlet ends at a ": " (an outlet's own name may hold one: try each)
     at = text.find(": ")

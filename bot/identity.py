@@ -117,10 +117,6 @@ def _normalise_escapes(path: str) -> str:
 
 def is_tracking(name: str) -> bool:
     """Whether a query parameter named ``name`` only tracks the reader (``utm_source``)."""
-    return _is_tracking(name)
-
-
-def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
 
@@ -159,7 +155,7 @@ def canonical_url(url: str | None) -> str | None:
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     params = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)
     ]
     query = urlencode(sorted(params))
     return urlunsplit((scheme, netloc, path, query, ""))

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Collection, Sequence
 from urllib.parse import urlsplit
 
+from bot.identity import is_tracking
+
 if TYPE_CHECKING:
     from bot.model import OutboundMessage
 
@@ -152,8 +154,6 @@ def reader_url(url: str) -> str:
     :func:`bot.identity.canonical_url`), and a reader who copies the link should not
     carry them along. Everything else is kept as it is, in its order and spelling.
     """
-    from bot.identity import is_tracking  # local import: identity is the feeds' module
-
     try:
         query = urlsplit(url).query
     except ValueError:
