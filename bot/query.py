@@ -93,8 +93,8 @@ MAX_DEPTH = 20
 
 _OPERATORS = frozenset({"and", "or", "not"})
 # The engine's stop words (function words, reporting verbs) as match keys: a query made of
-# them alone matches nearly every item. Folded like item text, so "does" is here as "doe",
-# the key the word "does" becomes in an item.
+# them alone matches nearly every item. Folded like item text, so "themselves" is here as
+# "themselve", the key the word "themselves" becomes in an item.
 _TOO_COMMON = frozenset(keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1)
 _EXAMPLE = 'for example: pentagon OR "supply chain" -openai'
 

@@ -29,7 +29,25 @@ The steps, and why:
 * A deliberately small English plural folding (``talks``/``talk``, ``policies``/
   ``policy``, ``taxes``/``tax``, ``Israelis``/``Israeli``, ``Hindus``/``Hindu``). It
   only has to be consistent, not linguistically right: "series" folds to "sery" and
-  "crisis" to "crisi" on both sides and still match themselves.
+  "crisis" to "crisi" on both sides and still match themselves. Beyond the "-s" rules:
+
+  - "-oes" is "-o" ("heroes", "potatoes", "vetoes"), except for the few nouns in "-oe"
+    (:data:`_OE_NOUNS`: "shoes", "toes", "foes", "canoes"). So "does" and "goes" fold
+    to "do" and "go": the verbs, far commoner in news than the deer, and "doe" (as in
+    "John Doe") becomes a key of its own, no longer a too-common word.
+  - "-men" is "-man" ("men", "women", "gunmen", "policemen", "chairmen"), except for
+    the words in "-men" that are no plural (:data:`_KEEP`: "omen", which would be
+    "Oman", "Yemen", "amen", "abdomen"; and every "-umen", "-imen" and "-mmen":
+    "acumen", "specimen", German "kommen"). Other languages' words in "-men" fold too,
+    the same way on both sides (Spanish "examen" is "examan").
+  - Plurals no ending rule can undo are listed (:data:`_IRREGULAR`): "children",
+    "wives", "knives" (also ending compounds: "grandchildren", "housewives"), "buses",
+    "viruses", "campuses" and other "-uses" of "-us" nouns (a rule would take "houses",
+    "causes" and "uses", "US", with them), "crises", "gases", "wolves", "thieves".
+    "lives" is "life": in news mostly the noun ("lives lost"); the verb ("she lives
+    in") is then a form of "life" too, and a query "live" ("live coverage") no longer
+    finds "lives", as it did when "lives" folded to "live". Other "-ives" stay
+    ("olives", "conservatives", "drives"), and "leaves" is the verb's, not "leaf".
 
 * Chinese and Japanese, written without spaces, become their overlapping character
   pairs ("台风登陆上海" → 台风 风登 登陆 陆上 上海): a query "上海" is the token 上海 and
@@ -88,9 +106,85 @@ WORD_CACHE = 1 << 15
 # each a key of a memo, held hundreds of MB once a few 10 MiB fetches had been read.
 CACHED_WORD_MAX = 100
 
-# Words that end in "s" but are not plurals, whose folding would collide with a
-# common word ("news" -> "new", "Paris" -> French "pari", a bet).
-_KEEP = frozenset({"news", "paris"})
+# Words that look like plurals but are not, whose folding would collide with a common
+# word ("news" -> "new", "Paris" -> French "pari", a bet, "omen" -> "Oman") or change a
+# word that folds nowhere else ("Yemen"). Words ending in "-umen", "-imen" and "-mmen"
+# are never folded as "-men" plurals (see fold), so "acumen" or "specimen" need no entry.
+_KEEP = frozenset(
+    {
+        "news",
+        "paris",
+        # "-men" that is no "-man" plural
+        "abdomen",
+        "amen",
+        "bremen",
+        "carmen",
+        "cyclamen",
+        "dolmen",
+        "examen",
+        "foramen",
+        "germen",
+        "hymen",
+        "omen",
+        "ramen",
+        "semen",
+        "stamen",
+        "yemen",
+    }
+)
+_NOT_MEN_PLURAL = ("umen", "imen", "mmen")
+
+# Nouns in "-oe" whose plural is "-oes": every other "-oes" is an "-o" plural ("heroes")
+# or a verb of an "-o" one ("does", "goes"). Ending compounds ("horseshoes",
+# "snowshoes") are found by their ending "shoes".
+_OE_NOUNS = frozenset(
+    {
+        "aloe",
+        "canoe",
+        "floe",
+        "foe",
+        "hoe",
+        "mistletoe",
+        "oboe",
+        "roe",
+        "shoe",
+        "sloe",
+        "throe",
+        "tiptoe",
+        "toe",
+        "woe",
+    }
+)
+
+# Plurals that no ending rule undoes, each to its singular (then folded as a singular
+# is: "viruses" is "virus", whose key is "viru"). The "-uses" of "-us" nouns are
+# listed rather than ruled: "houses", "causes", "abuses" and "uses" are "-use" words.
+_IRREGULAR = {
+    "bonuses": "bonus",
+    "buses": "bus",
+    "busses": "bus",
+    "campuses": "campus",
+    "caucuses": "caucus",
+    "censuses": "census",
+    "choruses": "chorus",
+    "circuses": "circus",
+    "crises": "crisis",
+    "fetuses": "fetus",
+    "gases": "gas",
+    "geniuses": "genius",
+    "halves": "half",
+    "lives": "life",
+    "minibuses": "minibus",
+    "shelves": "shelf",
+    "statuses": "status",
+    "surpluses": "surplus",
+    "thieves": "thief",
+    "viruses": "virus",
+    "wolves": "wolf",
+}
+# Irregular plural endings, found at the end of compounds too ("grandchildren",
+# "housewives", "penknives"): no other word ends so.
+_IRREGULAR_ENDINGS = (("children", "child"), ("wives", "wife"), ("knives", "knife"))
 
 
 # The kana voiced and semi-voiced sound marks, combining (as NFKD leaves them, also from
@@ -150,10 +244,26 @@ def fold(word: str) -> str:
         word: A token as produced by the splitting step of :func:`tokens`.
 
     Returns:
-        The token with a plural ending removed when it looks like one.
+        The token with a plural ending removed when it looks like one (see the module
+        docstring for the rules and their exceptions).
     """
-    if len(word) < 4 or word in _KEEP or not word.endswith("s"):
+    if word in _KEEP:
         return word
+    if word.endswith("men"):
+        return word if word.endswith(_NOT_MEN_PLURAL) else word[:-3] + "man"
+    if len(word) < 4 or not word.endswith(("s", "n")):
+        return word
+    singular = _IRREGULAR.get(word)
+    if singular is not None:
+        return fold(singular)
+    for plural, singular in _IRREGULAR_ENDINGS:
+        if word.endswith(plural):
+            return word[: -len(plural)] + singular
+    if word[-1] != "s":
+        return word
+    if word.endswith("oes"):
+        stem = word[:-1]
+        return stem if stem in _OE_NOUNS or word.endswith("shoes") else word[:-2]
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):

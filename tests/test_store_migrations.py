@@ -1034,6 +1034,44 @@ def test_stored_plural_possessive_and_dotless_i_queries_take_their_new_keys(empt
         store.close()
 
 
+def test_stored_irregular_and_es_plural_queries_take_their_new_keys(empty_url):
+    """Migration 0023: "-oes", "-men", "buses", "wives", "children" and other plurals
+    fold to their singulars as items' words now do.
+
+    "gunmen" was keyed apart from "gunman" and now means it: the later of the two is
+    deleted, as a subscription made twice would be. "buses" held under its old key could
+    be subscribed to again as "bus", now the same query; "John Doe" no longer is the
+    "does" it was keyed as, and a query whose words fold as before keeps its key."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0022") == "0022"
+        subs = [  # (user, query, key then), oldest first
+            ("U1", "gunman", _key_of_identity(["w", "gunman"])),
+            ("U1", "gunmen", _key_of_identity(["w", "gunmen"])),  # the same now
+            ("U2", "buses", _key_of_identity(["w", "buse"])),
+            ("U3", "heroes children", _key_of_identity(["and", ["w", "children"], ["w", "heroe"]])),
+            ("U4", '"John Does"', _key_of_identity(["w", "john", "doe"])),
+            ("U5", "shoes", _key_of_identity(["w", "shoe"])),  # unchanged
+        ]
+        assert subs[0][2] == query_key("gunman")
+        assert subs[5][2] == query_key("shoe")
+        assert subs[4][2] != query_key('"John Does"')
+        _store_subscriptions_keyed(store, subs)
+        _upgraded(store)
+        assert _subscription_keys(store) == [
+            ("U1", "gunman", query_key("gunmen")),
+            ("U2", "buses", query_key("bus")),
+            ("U3", "heroes children", query_key("child hero")),
+            ("U4", '"John Does"', query_key('"john do"')),
+            ("U5", "shoes", query_key("shoe")),
+        ]
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U2", "bus", None, T0)
+        assert refused.value.existing.user_id == "U2"
+    finally:
+        store.close()
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
