@@ -11,12 +11,12 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
@@ -24,6 +24,7 @@ from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
 from bot.render import shorten, shown_url
 from bot.validate import feed_url_problem, normalise_feed_url
+from bot.zone_names import zone_names
 
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
@@ -353,21 +354,28 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
             )
 
 
-def _check_zone(name: str, where: str) -> None:
-    """Refuse a ``[delivery] timezone`` that is no IANA zone this machine knows."""
+def _check_zone(name: str, where: str) -> str:
+    """A ``[delivery] timezone`` as the IANA database spells it, in any letter case
+    ("europe/berlin" is "Europe/Berlin"); refused, naming the closest known names, if
+    this machine knows no such zone (:mod:`bot.zone_names`)."""
     problem = ""
-    try:
-        # "/" and ".." would name a file outside the zone database, "" none at all
-        if not name.strip() or name != name.strip() or name.startswith("/") or ".." in name:
-            raise ValueError
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        if not available_timezones():  # no /usr/share/zoneinfo and no tzdata package
+    # "/" and ".." would name a file outside the zone database, "" none at all
+    if name.strip() and name == name.strip() and not name.startswith("/") and ".." not in name:
+        names = zone_names()
+        known = names.canonical(name)
+        if known is not None:
+            return known
+        try:
+            ZoneInfo(name)  # a zone the database's listing lacks but its files have
+            return name
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe", a folder
+            pass
+        if not names.by_folded:  # no /usr/share/zoneinfo and no tzdata package
             problem = "; this machine has no time zone database: install the tzdata package"
-    except (ValueError, OSError):
-        pass
-    else:
-        return
+        elif close := names.closest(name):
+            quoted = [f'"{c}"' for c in close]
+            shown = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+            problem = f" (did you mean {shown}?)"
     raise ConfigError(
         f"{where}: [delivery] timezone must be an IANA time zone name such as "
         f'"Europe/Berlin" or "UTC", got {shorten(repr(name), 60)}{problem}'
@@ -948,7 +956,7 @@ def load_settings(
             f"got {polling.default_interval_s}"
         )
     delivery = _section(data, "delivery", DeliverySettings, where)
-    _check_zone(delivery.timezone, where)
+    delivery = replace(delivery, timezone=_check_zone(delivery.timezone, where))
     slack_file = _section(data, "slack", SlackSettings, where)
     if slack_file.mode not in SLACK_MODES:
         raise ConfigError(

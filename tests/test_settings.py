@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -998,6 +999,82 @@ def test_an_unknown_delivery_timezone_is_a_config_error_naming_the_setting(tmp_p
     with pytest.raises(ConfigError) as err:
         load_settings(path, env={})
     assert str(err.value).startswith(f"{path}: [delivery] timezone must be")
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [
+        ("europe/berlin", "Europe/Berlin"),
+        ("EUROPE/BERLIN", "Europe/Berlin"),
+        ("utc", "UTC"),
+        ("america/new_york", "America/New_York"),
+        ("us/pacific", "US/Pacific"),
+        ("America/Argentina/buenos_aires", "America/Argentina/Buenos_Aires"),
+    ],
+)
+def test_delivery_timezone_in_any_letter_case_is_read_as_its_iana_name(tmp_path, value, canonical):
+    s = load_settings(write(tmp_path, f'[delivery]\ntimezone = "{value}"\n'), env={})
+    assert s.delivery.timezone == canonical
+    assert s.delivery.zone == ZoneInfo(canonical)
+
+
+@pytest.mark.parametrize(
+    ("value", "meant"),
+    [
+        ("Europe/Berlln", '"Europe/Berlin"'),
+        ("europa/berlin", '"Europe/Berlin"'),
+        ("Berlin", '"Europe/Berlin"'),  # the city without its region
+        ("berln", '"Europe/Berlin"'),
+        ("America/New York", '"America/New_York"'),
+        ("asia/calcuta", '"Asia/Calcutta"'),
+        ("Pacific", '"Canada/Pacific" or "US/Pacific"'),
+    ],
+)
+def test_an_unknown_delivery_timezone_names_the_closest_known_ones(tmp_path, value, meant):
+    path = write(tmp_path, f'[delivery]\ntimezone = "{value}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value) == (
+        f"{path}: [delivery] timezone must be an IANA time zone name such as "
+        f'"Europe/Berlin" or "UTC", got {value!r} (did you mean {meant}?)'
+    )
+
+
+def test_an_unknown_delivery_timezone_far_from_every_name_suggests_none(tmp_path):
+    path = write(tmp_path, '[delivery]\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).endswith("got 'Mars/Olympus'")
+
+
+def test_a_timezone_in_lower_case_is_accepted_by_the_cli(tmp_path, monkeypatch, capsys):
+    from adapters.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    path = write(tmp_path, '[delivery]\ntimezone = "europe/berlin"\n')
+    seed = tmp_path / "seed.txt"
+    seed.write_text("Chip export rules tighten\n", encoding="utf-8")
+    assert main(["--config", str(path), "story", "add", "chips", "--seed", str(seed)]) == 0
+    assert main(["--config", str(path), "story", "list"]) == 0
+    assert "timezone" not in capsys.readouterr().err
+
+
+def test_a_misspelt_timezone_stops_storybot_run_with_exit_2_naming_the_closest(
+    tmp_path, monkeypatch, capsys
+):
+    from adapters.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    path = write(tmp_path, '[delivery]\ntimezone = "europe/berlln"\n')
+    assert main(["--config", str(path), "run"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"storybot: error: {path}: [delivery] timezone must be an IANA time zone name such as "
+        '"Europe/Berlin" or "UTC", got \'europe/berlln\' (did you mean "Europe/Berlin"?)'
+    ) in err
+    assert "Traceback" not in err
 
 
 def test_an_unknown_timezone_stops_storybot_run_with_exit_2(tmp_path, monkeypatch, capsys):
