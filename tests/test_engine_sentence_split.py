@@ -261,3 +261,41 @@ def test_a_summary_quotes_a_closed_quotation_whole_and_no_quoted_question() -> N
         'The hostages were released on Sunday after "successful negotiations."',
         "The mayor said nothing more about it today.",
     ]
+
+
+# A day's or a month's short form ends no sentence before the date it opens: "Visitation
+# will be held Thurs. July 28 from 6 to 8 p.m." was quoted as "Visitation will be held
+# Thurs." (gva: 13 splits of the bodies' sentences, giveme5w1h 1). Only before a date:
+# "Sun." and "DEC." are also names ("The Baltimore Sun.", "the DEC."), which end a
+# sentence before other words.
+DATES = [
+    "Visitation will be held Thurs. July 28 from 6 to 8 p.m. at the funeral home.",
+    "A funeral mass will be held Fri. Aug. 5 at St. Mary's church.",
+    "The vigil is set for Tues. Sept. 6 at the park on Main Street.",
+    "It landed in Honolulu, where it was Sun. Dec. 31, hours before the new year.",
+    "He was charged for the Jun. 6 shooting on the east side.",
+    "The hearing was moved to Jul. 12 at the county courthouse.",
+    "UPDATE 8:30 PM, JAN. 5 police said the man had died.",
+    "The school reopens Weds. 14 September after the shooting.",
+    "The vote was set for Sept. 30 at city hall.",
+]
+
+
+@pytest.mark.parametrize("text", DATES)
+def test_a_day_or_month_abbreviation_before_a_date_ends_no_sentence(text: str) -> None:
+    assert split_sentences(text + " Police said more.") == [text, "Police said more."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police told the Baltimore Sun. The victim was 19.",
+        "He works for the DEC. Officers arrived later.",
+        "Deputies were called to a home about 10 p.m. Sun. The victim was shot twice.",
+        "The seaweed is laid out to dry in the sun. 12 boats came back on Monday.",
+    ],
+)
+def test_a_day_or_month_abbreviation_still_ends_a_sentence_before_other_words(
+    text: str,
+) -> None:
+    assert len(split_sentences(text)) == 2

@@ -128,6 +128,21 @@ _ABBREV = re.compile(
     r"Gov\.|Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
     r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
 )
+# A day's or a month's short form that is also a word or a name ("Sun.", "Wed.", "DEC.",
+# "Jun."), or written in capitals: it ends a sentence ("... told the Baltimore Sun.") unless
+# the date it opens follows ("Thurs. July 28", "Sun. Dec. 31", "JAN. 5", "Jun. 6"), which
+# _DATE_NEXT tells from the next part's start.
+_DATE_SHORT = (
+    "mon tue tues wed weds thu thur thurs fri sat sun "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+# capitalised or in capitals: "the sun. 12 boats ..." ends a sentence
+_DATE_ABBREV = re.compile(
+    r"(?:^|\W)(?:" + "|".join(f"{w.title()}|{w.upper()}" for w in _DATE_SHORT) + r")\.,?$"
+)
+_DATE_NEXT = re.compile(
+    r"\(?(?:\d|(?i:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|(?i:may)\s+\d)"
+)
 
 
 def stem(word: str) -> str:
@@ -443,14 +458,14 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
     # split_sentences, told whether every letter of ``text`` is ASCII: then the split
     # pattern's capitals need only be A-Z (the same splits, much cheaper)
     out: list[str] = []
-    glue = False
+    glue = date_glue = False
     for part in _split_ascii(text) if ascii_letters else _SENT_SPLIT.split(text):
         # one space between words, none around them: str.split's whitespace is the
         # pattern's \s (both are str.isspace), three times faster than a substitution
         part = " ".join(part.split())
         if not part:
             continue
-        if glue and out:
+        if out and (glue or (date_glue and _DATE_NEXT.match(part))):
             out[-1] = out[-1] + " " + part
         else:
             out.append(part)
@@ -458,6 +473,7 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
         # quoted one ends none either: 'Ulysses "U.S." Floyd', "James “J.R.” Gustafson"
         last = part.rsplit(" ", 1)[-1].rstrip(_CLOSING)
         glue = bool(_ABBREV.search(last))
+        date_glue = bool(_DATE_ABBREV.search(last))
     return out
 
 
