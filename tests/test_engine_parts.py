@@ -766,7 +766,7 @@ def test_summary_quotes_a_sentence_without_its_source_tag_or_dateline(line: str,
         "Washington - the capital - was quiet on Tuesday, officials said.",
         "NATO - The alliance met on Tuesday in Brussels to discuss Ukraine.",
         "US - China talks resumed on Tuesday in Geneva after a long pause.",
-        "FILE - In this Friday, Dec. 29, 2017, file photo, the ship is seen at sea.",
+        "BREAKING - The mayor resigned on Tuesday after the council's vote.",
         "Geneva, Feb 17 - Talks resumed on Tuesday between the two delegations.",
         "WASHINGTON (Reuters) - the rest of this sentence is in lower case, so no dateline.",
         "COVID-19 cases rose again on Tuesday across the state, officials said.",
@@ -792,6 +792,176 @@ def test_summary_keeps_a_sentence_that_merely_starts_with_a_place(news: str) -> 
 def test_a_link_to_a_related_story_is_not_quoted(line: str) -> None:
     news = "Police said two men were arrested on Monday night."
     assert citable([line, news]) == [news]
+
+
+# BBC pages put a picture's credit and caption before the paragraph it illustrates,
+# "Image copyright <credit> Image caption <caption>" or "Media caption <caption>"; a
+# stream that joined the lines quoted them with the sentence (giveme5w1h_developments: 13
+# quoted sentences). The caption has no full stop: it ends where a word after a word of
+# its own (not "in", "the", "said") opens the sentence; with no such place, the whole
+# line is the caption.
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        (
+            "Image copyright EPA Image caption The massive blast destroyed nearby buildings "
+            "and cars A suicide bomber has rammed a truck into a German consulate in "
+            "Afghanistan, officials said.",
+            "A suicide bomber has rammed a truck into a German consulate in Afghanistan, "
+            "officials said.",
+        ),
+        (
+            "Image copyright The Paper Image caption Rescuers have spent days trying to "
+            "rescue the boy who fell into a dry well Dozens of rescuers in China are trying "
+            "to reach a five-year-old boy.",
+            "Dozens of rescuers in China are trying to reach a five-year-old boy.",
+        ),
+        (  # two pictures, names and figures inside the caption
+            "Image copyright AP Image caption Hillary Clinton will hold a rally on Monday "
+            "evening Image copyright EPA Image caption Nearly 42 million early voters like "
+            "these in Los Angeles have already cast ballots Government officials told US "
+            "media that the emails were personal.",
+            "Government officials told US media that the emails were personal.",
+        ),
+        (
+            "Media caption In cities across the US, protesters took to the streets with "
+            "chants and banners Officials said in a statement that the talks went well.",
+            "Officials said in a statement that the talks went well.",
+        ),
+        (
+            "Image caption The 150g Toblerone features larger gaps between its triangles A "
+            "decision to space out the chunks has upset fans.",
+            "A decision to space out the chunks has upset fans.",
+        ),
+    ],
+)
+def test_summary_quotes_a_sentence_without_the_picture_caption_before_it(
+    line: str, news: str
+) -> None:
+    assert citable([line]) == [news]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Image copyright Getty Images Image caption Firefighters worked to free people who "
+        "were trapped in the tram.",
+        'Media caption Donald Trump: "Hillary Clinton is guilty.',
+        "Media caption Anti-Trump protests continue in New York Mr Trump seems to be rowing "
+        "back on some of his campaign pledges.",
+    ],
+)
+def test_a_picture_caption_alone_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+
+
+# A news photo's caption describes the picture, not the news: AP's "FILE - In this Jan. 5,
+# 2016, file photo, ..." and "(AP Photo/Name)", a station's "FILE - <caption>", a
+# caption's credit "(Photo: Name, Agency)" closing it (giveme5w1h: 6 quoted sentences).
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "FILE - In this Dec. 13, 2016, file photo, the logo for Goldman Sachs appears above "
+        "a trading post on the floor of the New York Stock Exchange.",
+        "File - In this Thursday, Dec. 28, 2017 file photo, Ahed Tamimi is brought to a "
+        "courtroom inside Ofer military prison near Jerusalem.",
+        "FILE PHOTO: U.S. envoy Joseph Yun answers questions from reporters in Tokyo.",
+        "FILE - Police at the scene where a 14-year-old girl was shot on Saturday, police say.",
+        "In this undated photo provided on Wednesday by the North Korean government, Kim "
+        "Jong Un sits in a tractor.",
+        "This undated photo provided by the New York State Police shows Kurt R. Meyers, "
+        "the man being sought in the shooting.",
+        "Ambulances can be seen in this file photo taken near the scene.",
+        "Police officers walk down North Main Street away from the scene of a standoff "
+        "(Photo: Brett Carlsen, Getty Images)",
+        "A man walks past the damaged building in Nampo on Tuesday. (AP Photo/Wong Maye-E)",
+        "The trains collided in the tunnel between Manhattan and Queens (file photo)",
+    ],
+)
+def test_a_photo_caption_is_not_quoted(caption: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([caption, news]) == [news]
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        "Police released a photo of the suspect taken by a security camera on Monday.",
+        "The photo shows the gunman leaving the store, police said on Tuesday.",
+        "In this case, the jury found the defendant guilty of all three charges.",
+        "In this video game, players hunt zombies across a ruined city for days.",
+        "The file photos were deleted from the department's server, officials said.",
+    ],
+)
+def test_news_about_a_photo_is_still_quoted(news: str) -> None:
+    assert citable([news]) == [news]
+
+
+# A site's account and alert forms, quoted as news: the site tells its reader about its
+# notifications, emails, subscribers or feeds (gva: 251 candidate sentences).
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Close Get email notifications on Kim Bell daily!",
+        "There was a problem saving your notification.",
+        "Your notification has been saved for the next morning.",
+        "Email notifications are only sent once a day, and only if there are new matching items.",
+        "We have sent you a verification email.",
+        "There was an error sending your email to the newsroom.",
+        "Full text available to premium subscribers only.",
+        "Stay updated with our RSS feeds daily with the latest news.",
+        "Keep up with our Reporters and Anchors on Facebook.",
+        "You can count on 7News to keep you updated.",
+        "Fox59 will continue to update this story as we learn more.",
+        "You can contact him about story ideas at mfitzpatrick@example.com.",
+        "Send us your news tips and best photos from the scene.",
+        "Or, contact our editors by emailing moderator@example.com.",
+    ],
+)
+def test_a_sites_account_or_alert_text_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        "The company said it would update its own notification for people affected.",
+        "The names have not been released pending notification of the family.",
+        "The identity of the man is pending verification by the medical examiner.",
+        "Equifax sent email notifications to 143 million customers on Tuesday.",
+        "Subscribers to the gaming service found that unlocking heroes takes 40 hours.",
+        "If you see the man, call 911 and do not approach him, deputies said.",
+    ],
+)
+def test_news_about_notifications_or_subscribers_is_still_quoted(news: str) -> None:
+    assert citable([news]) == [news]
+
+
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        # a station's dateline with its call sign in brackets and no dash (gva)
+        (
+            "DENVER (CBS4) One man is dead in a double shooting that happened overnight.",
+            "One man is dead in a double shooting that happened overnight.",
+        ),
+        (
+            "LEXINGTON, Ky (LEX 18) Lexington Police are investigating after a juvenile was "
+            "found with a gunshot wound.",
+            "Lexington Police are investigating after a juvenile was found with a gunshot wound.",
+        ),
+        (
+            "PHILADELPHIA (WTXF) Surveillance footage shows children playing near a van.",
+            "Surveillance footage shows children playing near a van.",
+        ),
+    ],
+)
+def test_summary_quotes_a_sentence_without_its_dateline_when_no_dash_follows(
+    line: str, news: str
+) -> None:
+    assert citable([line]) == [news]
 
 
 def test_a_developments_lead_keeps_its_dateline() -> None:

@@ -12,20 +12,28 @@ passed through :func:`strip_furniture`, which
   6:54 PM PITTSBURGH - A man ...", keeping what follows it, since a stamp sits between
   the headline and the article), a video player's controls ("Skip Ad Ad Loading... x Embed
   x Share", "Hide Transcript Show Transcript"), a gallery counter ("Photo: <credit> Image 3
-  of 9"), a caption label ("Buy Photo", "Media caption"), a failed newsletter form
+  of 9"), a caption label ("Buy Photo"), a picture's credit and caption ("Image copyright
+  EPA Image caption The blast destroyed cars A suicide bomber ...", quoted from "A
+  suicide": :func:`_strip_picture_caption`), a failed newsletter form
   ("Could not subscribe, try again later Invalid Email"), a follow-us bar ("Follow X:
   Facebook | Twitter"), a video card ("<credit> 1 of 15 CLOSE Skip in Skip x Embed x Share
   <playlist> <video title> | 3:20 <description>", keeping the description), a wire
   report's dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) - ", "DAYTON, Ohio (WDTN) – ",
-  "KANSAS CITY, Mo. — ", with a byline before it: :func:`strip_dateline`); and a photo
+  "KANSAS CITY, Mo. — ", "DENVER (CBS4) ", with a byline before it:
+  :func:`strip_dateline`); and a photo
   credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
-  line, a link to another story under its label ("RELATED | ..."), a reporter's hand-off
+  line, a news photo's caption ("FILE - In this Jan. 5, 2016, file photo, ...", "...
+  (AP Photo/Name)", "This undated photo provided by police shows ..."), a link to another
+  story under its label ("RELATED | ..."), a reporter's hand-off
   ("X has the story (@handle)."), the site speaking of itself
   ("this site") and a message of the site to its reader about the site (sign up,
-  subscribe, follow us, click, your browser, this page), each with no one's words
-  reported in it.
+  subscribe, follow us, click, your browser, this page, its email notifications and
+  verification emails, its feeds, its newsroom's addresses: "Get email notifications on
+  X daily!", "We have sent you a verification email.", "Contact X at x@site.com.") or its
+  fine print ("Full text available to premium subscribers only."), each with no one's
+  words reported in it.
 
 The rules name no outlet: they are the vocabulary of the page machinery itself (player
 controls, gallery counters, sign-up forms), written the same way across outlets. A news
@@ -77,7 +85,6 @@ _LEADING = re.compile(
     r"|EMBED\s*>\s*More (?:\w+ )?Videos\s+"
     r"|Buy Photo\s+"
     r"|\((?:Photo|Image|Picture|Video)s?:[^()]{1,60}\)\s+"  # "(Photo: AFP/Getty) As the ..."
-    r"|Media caption\s+"
     r"|Getty Images\s+(?=[A-Z])"
     # "Photo LONDON -- ...": the caption's label before a dateline (capitals, then a dash,
     # a comma or the agency's bracket; "Photo ID laws" is news)
@@ -86,6 +93,42 @@ _LEADING = re.compile(
     r"|Follow [^\s:]+(?: [^\s:]+){0,3}:\s*(?:Facebook|Twitter|Instagram|YouTube)"
     r"(?:\s*\|\s*(?:Facebook|Twitter|Instagram|YouTube))*\s+"
     r")"
+)
+# BBC's picture labels: "Image copyright <credit> Image caption <caption> <sentence>",
+# "Media caption <caption> <sentence>" (see _strip_picture_caption)
+_PICTURE_LABEL = re.compile(r"(?:Image|Media) (?:copyright|caption)\b:?\s*")
+# where a caption without a full stop ends and its sentence starts: a word of the caption
+# (in lower case or a number, not glued to a capital: "150g Toblerone") and the
+# sentence's first word, an article or a capitalised word before one in lower case ("...
+# buildings and cars A suicide bomber ...", "... cast ballots Government officials told
+# ..."). A name of two capitalised words ("visited Downing Street") or a capital after a
+# function word ("in Washington on Monday", "said Trump") is inside the caption; where
+# nothing tells the caption's end, the whole line is taken for it.
+_CAPTION_END = re.compile(r"(?<![\w'’:./-])([a-z]+|\d+) (?=(?:A|An|The)\b|[A-Z][a-z]+ [a-z])")
+_CAPTION_FUNCTION_WORDS = frozenset(
+    "a an the and or but nor of in on at to for from by with without into onto over under "
+    "near after before during since until across between among against about around "
+    "behind beyond via like as than toward towards upon within outside inside off this "
+    "that these those his her their its our said says told is are was were be been has "
+    "have had will would can could may might not".split()
+)
+# a news photo's caption: a file photo's label ("FILE - ", "FILE PHOTO: "), a wire
+# photo's credit ("(AP Photo/Name)"), the picture it describes ("In this Dec. 13, 2016,
+# file photo, ...", "This undated photo provided by police shows ...", "... seen in this
+# file photo"), or a caption's credit closing it ("(Photo: Name, Agency)", "(file photo)",
+# "[Photo/Agencies]"). "A photo of the suspect", "the photo shows" are news.
+_PICTURED = r"(?:photo(?:graph)?|image|picture|video|frame grab)(?![-\w]|\s+game)"
+_PHOTO_WORDS = (
+    r"(?:(?:undated|file|handout|recent|family|aerial|courtesy|still|AP|[A-Z][\w.'’-]*,?"
+    r"|\d{1,4}(?:st|nd|rd|th)?,?)\s+){0,6}"
+)
+_PHOTO_CAPTION = re.compile(
+    r"^(?:FILE|File)(?:\s+PHOTO)?\s*[-–—:]"
+    r"|\bAP Photos?/|\((?:AP|AFP|Reuters|REUTERS) Photo\b"
+    rf"|\b[Ii]n this {_PHOTO_WORDS}{_PICTURED}"
+    rf"|^This {_PHOTO_WORDS}photo(?:graph)? (?:shows|provided|released|taken|obtained)\b"
+    r"|[(\[](?:Photos?|Images?|Pictures?)\s*[:/][^()\[\]]{0,60}[)\]]$"
+    r"|[(\[](?:[\w/ ]{0,30} )?[Ff]ile (?:[Pp]hoto|[Ii]mage)[)\]]"
 )
 # a web video player's card, anywhere in a sentence: everything before it is the player's
 # (gallery credit, counter, playlist name, "<video title> | 1:10"), the description follows
@@ -119,9 +162,11 @@ _COPYRIGHT = re.compile(
 )
 # the site speaking to its reader: second person, "us"/"our", or a request at the start
 _TO_READER = re.compile(
-    r"(?i:\b(?:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b)|\bus\b"  # not "US" (the country)
+    # not "US" (the country) nor a web address's ".us"
+    r"(?i:\b(?:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b)|(?<![.@])\bus\b"
     r"|^(?:(?:Please|Sign up|Subscribe|Follow us|Like us|Share this|Click|Tap|Download|"
-    r"Register|Log in|Sign in|Chat with|Try|Check your|Enable|Disable|Read more|Watch)\b"
+    r"Register|Log in|Sign in|Chat with|Try|Check your|Enable|Disable|Read more|Watch|"
+    r"Get|Stay|Keep up|Send|Contact|Close)\b"
     r"|Note:)"
 )
 # ... about the site itself: its forms, buttons, pages and channels. Phrases, not words,
@@ -131,16 +176,34 @@ _TO_READER = re.compile(
 # ("we", "our", "please") kept those and let paywall lines through ("You must sign in or
 # register to continue reading"), so it was not done.
 _ABOUT_SITE = re.compile(
-    r"(?i:newsletters?|\binbox\b|\bsubscri(?:be|bing|ption)\b|\bsign(?:ed|ing)? up\b"
+    r"(?i:newsletters?|\binbox\b|\bsubscri(?:be|bing|ptions?|bers?)\b|\bsign(?:ed|ing)? up\b"
     r"|\bsign in\b|\blog ?in\b|\be-?mail (?:alerts?|updates?|address|us)\b|\bemail us\b"
+    # its alerts and account: "Get email notifications on X daily!", "We have sent you a
+    # verification email.", "There was an error sending your email."
+    # ("pending notification of the family" is news, and so is a product's "you can clear
+    # your notifications")
+    r"|\be-?mail notifications?\b|\byour notification\b|\bverification\b|\byour e-?mail\b"
+    # its feeds and newsroom: "our RSS feeds", "keep you updated", "update this story",
+    # "news tips", "story ideas at name@site.com"
+    r"|\bRSS\b|\bkeep you (?:updated|posted|informed)\b|\bupdat(?:e|ing) this (?:story|article|report|post)\b"
+    # (an address found from its "@" or its ".com": a pattern opening with a character
+    # class would be tried at every word)
+    r"|\bnews tips?\b|\bstory ideas?\b|(?<=\w)@[\w-]+\.[a-z]{2,}|(?<=\w)\.(?:com|net|org)\b"
     r"|\byour (?:web )?browser\b|\bbrowsers? with\b|\bad ?block|\bcookies\b"
     r"|\bclick(?:ing)?\b|\btap(?:ping)? here\b|\blocation history\b"
-    r"|\b(?:follow|like|find|join)\b[^.]{0,20}\bon (?:Facebook|Twitter|Instagram|YouTube)\b"
+    r"|\b(?:follow|like|find|join|keep up with)\b[^.]{0,40}\bon (?:Facebook|Twitter|Instagram|YouTube)\b"
     r"|\bFacebook Messenger\b|\bcomments? (?:below|section|platform)\b|\bcommenting\b"
     r"|\bthis (?:site|website|page|article)\b|\bthe video above\b"
     r"|\bour (?:site|website|web site|apps?|mobile app|page|journalism|coverage|newsletters?)\b"
     r"|\b(?:read|view) (?:the )?(?:full|complete|entire|original) (?:story|article)\b)"
     r"|\bTweets?\b"  # the button's word, capitalised ("before each Tweet")
+)
+# the site's fine print about what it offers, in no one's voice: "Email notifications are
+# only sent once a day ...", "Full text available to premium subscribers only."
+_SERVICE = re.compile(
+    r"^(?:(?:E-?mail|Push|Breaking news|News) (?:notifications?|alerts?|newsletters?)"
+    r"|Newsletters?|Full (?:text|article|story|access)|Premium (?:content|access))\b"
+    r"(?=.*\b(?:only|available)\b)"
 )
 # a link to another story under its label: "RELATED | <headline>", "Related: <headline>",
 # "READ MORE | ...", "MORE | See our earlier coverage ...", "EARLIER | ..."
@@ -171,7 +234,8 @@ _DATELINE = re.compile(
     r"\s*(?P<agency>\(\w[\w .&/-]{0,30}\))?"
     # the dash, or a page's own separator ("GARY | ", "TRENTON >> "); a long dash may
     # touch the sentence ("BRIDGEPORT—A woman"), a hyphen may not ("COVID-19 cases")
-    r"\s*(?:-\s+|(?:--|–|—)\s*|(?P<bar>\|\s+|>>\s*))(?=[\"“‘'A-Z0-9])"
+    # or, after the agency's bracket, nothing ("DENVER (CBS4) One man ...")
+    r"\s*(?:-\s+|(?:--|–|—)\s*|(?P<bar>\|\s+|>>\s*)|(?<=\))(?P<bare>\s+))(?=[\"“‘'A-Z0-9])"
 )
 # The agency's or station's tag a wire report opens with when its place stands on a line
 # of its own, or is left out: "(AP) — ", "(CNN) ", "(WMC)- ", "(CBS/AP) ALBUQUERQUE ...",
@@ -223,7 +287,7 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
             s = s[counters[-1].end() :]
         if players := list(_PLAYER.finditer(s)):
             s = s[players[-1].end() :]
-        s = _LEADING.sub("", s, count=1).strip()
+        s = _strip_picture_caption(_LEADING.sub("", s, count=1).strip())
         if datelines:
             s = strip_dateline(s)
         if s == before:
@@ -258,6 +322,8 @@ def strip_dateline(sentence: str) -> str:
     short = len(m["place"].replace(".", "")) < 5
     if not (m["region"] or m["date"] or m["agency"] or m["bar"]) and short:
         return sentence
+    if m["bare"] is not None and short and not m["region"]:
+        return sentence  # "WHO (World Health) Director ...": an acronym and its name
     rest = sentence[m.end() :]
     if not any(ch.islower() for ch in rest):
         return sentence
@@ -274,6 +340,8 @@ def is_furniture(sentence: str) -> bool:
         return True
     if _COPYRIGHT.search(sentence) or _names_a_holder(sentence):
         return True
+    if _names_a_picture(sentence) and _PHOTO_CAPTION.search(sentence):
+        return True  # whatever it reports ("..., police say")
     if len(sentence.split()) > _MAX_MESSAGE_WORDS:
         return False
     if _REPORTED.search(sentence):  # "The mayor announced the curfew on Twitter (@handle)."
@@ -281,8 +349,40 @@ def is_furniture(sentence: str) -> bool:
     return bool(
         _HANDOFF.match(sentence)
         or _SELF.search(sentence)
+        or _SERVICE.match(sentence)
         or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
     )
+
+
+def _names_a_picture(sentence: str) -> bool:
+    # what every caption _PHOTO_CAPTION finds holds, looked for at C speed first (the
+    # pattern's alternatives would be tried at every position of every sentence)
+    return sentence.startswith(("FILE", "File")) or any(w in sentence for w in _PICTURE_WORDS)
+
+
+_PICTURE_WORDS = ("hoto", "mage", "icture", "video", "frame grab")
+
+
+def _strip_picture_caption(sentence: str) -> str:
+    """``sentence`` without the picture's credit and caption a page put before it.
+
+    "Image copyright EPA Image caption The blast destroyed nearby cars A suicide bomber
+    ..." is quoted from "A suicide"; "" when the caption runs to the sentence's end (no
+    sentence after it, or none told from it: see :data:`_CAPTION_END`).
+    """
+    label = _PICTURE_LABEL.match(sentence)
+    if not label:
+        return sentence
+    rest = sentence[label.end() :]
+    end = len(rest)
+    if following := _PICTURE_LABEL.search(rest):  # the caption after its credit
+        end = following.start()
+    elif not _FULL_STOP.search(rest):
+        return ""  # a caption alone: no sentence closes the line
+    for m in _CAPTION_END.finditer(rest, 0, end):
+        if m[1] not in _CAPTION_FUNCTION_WORDS:
+            return rest[m.end() :]
+    return rest[end:]
 
 
 def _names_a_holder(sentence: str) -> bool:
