@@ -18,6 +18,23 @@ def write(tmp_path, text: str):
     return path
 
 
+@pytest.fixture
+def cli_with(tmp_path, monkeypatch, capsys):
+    """Run ``storybot --config FILE ARGS...`` in ``tmp_path`` on a SQLite file there, the
+    file holding ``text``: the exit status and what it wrote to stderr, and the file."""
+    from adapters.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+
+    def run(text: str, *args: str) -> tuple[int, str, object]:
+        path = write(tmp_path, text)
+        status = main(["--config", str(path), *args])
+        return status, capsys.readouterr().err, path
+
+    return run
+
+
 def test_defaults_need_no_file_and_no_environment():
     s = load_settings(env={})
     assert s.database_url == "sqlite:///storybot.db"
@@ -449,17 +466,10 @@ def test_every_float_setting_refuses_nan_and_infinity_naming_the_file_and_settin
     assert str(err.value) == f"{path}: [{section}] {key} must be a finite number, got {shown}"
 
 
-def test_an_infinite_tick_stops_storybot_run_with_a_config_error_and_exit_2(
-    tmp_path, monkeypatch, capsys
-):
+def test_an_infinite_tick_stops_storybot_run_with_a_config_error_and_exit_2(cli_with):
     # exit 1 with a traceback is what the systemd unit restarts on: exit 2, a config error
-    from adapters.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    path = write(tmp_path, "[polling]\ntick_seconds = inf\n")
-    assert main(["--config", str(path), "run"]) == 2
-    err = capsys.readouterr().err
+    status, err, path = cli_with("[polling]\ntick_seconds = inf\n", "run")
+    assert status == 2
     assert f"storybot: error: {path}: [polling] tick_seconds must be a finite number" in err
     assert "Traceback" not in err
 
@@ -1047,29 +1057,19 @@ def test_an_unknown_delivery_timezone_far_from_every_name_suggests_none(tmp_path
     assert str(err.value).endswith("got 'Mars/Olympus'")
 
 
-def test_a_timezone_in_lower_case_is_accepted_by_the_cli(tmp_path, monkeypatch, capsys):
-    from adapters.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    path = write(tmp_path, '[delivery]\ntimezone = "europe/berlin"\n')
+def test_a_timezone_in_lower_case_is_accepted_by_the_cli(tmp_path, cli_with):
     seed = tmp_path / "seed.txt"
     seed.write_text("Chip export rules tighten\n", encoding="utf-8")
-    assert main(["--config", str(path), "story", "add", "chips", "--seed", str(seed)]) == 0
-    assert main(["--config", str(path), "story", "list"]) == 0
-    assert "timezone" not in capsys.readouterr().err
+    zone = '[delivery]\ntimezone = "europe/berlin"\n'
+    status, err, _ = cli_with(zone, "story", "add", "chips", "--seed", str(seed))
+    assert status == 0 and "timezone" not in err
+    status, err, _ = cli_with(zone, "story", "list")
+    assert status == 0 and "timezone" not in err
 
 
-def test_a_misspelt_timezone_stops_storybot_run_with_exit_2_naming_the_closest(
-    tmp_path, monkeypatch, capsys
-):
-    from adapters.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    path = write(tmp_path, '[delivery]\ntimezone = "europe/berlln"\n')
-    assert main(["--config", str(path), "run"]) == 2
-    err = capsys.readouterr().err
+def test_a_misspelt_timezone_stops_storybot_run_with_exit_2_naming_the_closest(cli_with):
+    status, err, path = cli_with('[delivery]\ntimezone = "europe/berlln"\n', "run")
+    assert status == 2
     assert (
         f"storybot: error: {path}: [delivery] timezone must be an IANA time zone name such as "
         '"Europe/Berlin" or "UTC", got \'europe/berlln\' (did you mean "Europe/Berlin"?)'
@@ -1077,14 +1077,9 @@ def test_a_misspelt_timezone_stops_storybot_run_with_exit_2_naming_the_closest(
     assert "Traceback" not in err
 
 
-def test_an_unknown_timezone_stops_storybot_run_with_exit_2(tmp_path, monkeypatch, capsys):
-    from adapters.cli import main
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    path = write(tmp_path, '[delivery]\ntimezone = "Mars/Olympus"\n')
-    assert main(["--config", str(path), "run"]) == 2
-    err = capsys.readouterr().err
+def test_an_unknown_timezone_stops_storybot_run_with_exit_2(cli_with):
+    status, err, path = cli_with('[delivery]\ntimezone = "Mars/Olympus"\n', "run")
+    assert status == 2
     assert (
         f"storybot: error: {path}: [delivery] timezone must be an IANA time zone name such as "
         '"Europe/Berlin" or "UTC", got \'Mars/Olympus\'' in err
