@@ -711,11 +711,11 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
         ConfigError: It is not a URL of one of ``schemes`` with a host, or its port
             is not from 1 to 65535.
     """
-    value = env.get(name) or None
+    value = _env_value(env, name)  # blanks alone are unset; blanks around are not its
     if value is None:
         return None
     try:
-        parts = urlsplit(value.strip())
+        parts = urlsplit(value)
         usable = parts.scheme.lower() in schemes and bool(parts.hostname)
     except ValueError:  # "http://[::1" and the like
         usable = False

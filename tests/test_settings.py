@@ -575,6 +575,30 @@ def test_secrets_and_the_database_url_in_the_environment_are_read_without_surrou
     assert (s.database_url, s.database_source) == ("sqlite:///env.db", "STORYBOT_DATABASE_URL")
 
 
+def test_the_chat_endpoint_variables_are_read_like_every_other_variable():
+    # README: a variable set to blanks only is as if it were not set, and blanks around a
+    # value are not part of it. The endpoint variables refused "  " as "not an http(s)
+    # URL" (exit 2) and kept a trailing blank in the URL the chat client was given.
+    blank = {
+        "STORYBOT_SLACK_API_URL": "  ",
+        "STORYBOT_DISCORD_API_URL": " \t",
+        "STORYBOT_DISCORD_GATEWAY_URL": " ",
+    }
+    s = load_settings(env=blank)
+    assert (s.slack.api_url, s.discord.api_url, s.discord.gateway_url) == (None, None, None)
+    padded = {
+        "STORYBOT_SLACK_API_URL": " http://127.0.0.1:9/api/ ",
+        "STORYBOT_DISCORD_API_URL": "http://127.0.0.1:9/d/\t",
+        "STORYBOT_DISCORD_GATEWAY_URL": " ws://127.0.0.1:9/gw",
+    }
+    s = load_settings(env=padded)
+    assert (s.slack.api_url, s.discord.api_url, s.discord.gateway_url) == (
+        "http://127.0.0.1:9/api/",
+        "http://127.0.0.1:9/d/",
+        "ws://127.0.0.1:9/gw",
+    )
+
+
 def test_summarizer_errors_name_the_variable_that_chose_the_kind(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(env={"STORYBOT_SUMMARIZER": "openai"})
