@@ -187,3 +187,31 @@ def test_the_commented_settings_of_example_toml_load_when_uncommented(tmp_path: 
     # the values shown are the defaults, as the comment above them says
     for key, value in settings.engine.items():
         assert getattr(EngineConfig(), key) == value == getattr(engine, key), key
+
+
+def _named_in_readme(key: str) -> bool:
+    """Whether the README names the setting ``key``: in a code span (``key``,
+    ``[table] key``, either with ``= value``), or as a ``key = ...`` line of one of its
+    code blocks."""
+    span = re.compile(rf"(\[\w+\] )?{re.escape(key)}( = .+)?")
+    if any(span.fullmatch(text) for text in re.findall(r"`([^`\n]+)`", README)):
+        return True
+    return re.search(rf"^{re.escape(key)} = ", README, flags=re.MULTILINE) is not None
+
+
+def test_every_setting_of_the_config_file_is_named_in_the_readme() -> None:
+    """An operator reading the README finds each setting's name, not only its value
+    ("500 entries" does not say which key changes it); defaults.toml says the rest."""
+    import tomllib
+
+    from bot import settings as s
+    from config import DEFAULTS_FILE
+
+    defaults = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    keys = {(table, key) for table, values in defaults.items() for key in values}
+    # the tables without a default, which config/example.toml shows
+    keys |= {("network", f) for f in s._NetworkTable.__dataclass_fields__}
+    keys |= {("feeds", f) for f in s._FeedsTable.__dataclass_fields__}
+    assert ("polling", "max_entries_per_fetch") in keys  # the scan finds what it should
+    missing = sorted(f"[{t}] {k}" for t, k in keys if not _named_in_readme(k))
+    assert not missing, f"settings the README never names: {missing}"
