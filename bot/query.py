@@ -612,10 +612,24 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
 # --------------------------------------------------------------------------- parser
 
 
+def _once(flat: list[Node]) -> list[Node]:
+    # an operand repeated under one operator says nothing more (``oil OR oil`` is ``oil``,
+    # as equality reads it, _identity): the first spelling stays, for the reply to show
+    seen: set[str] = set()
+    kept: list[Node] = []
+    for node in flat:
+        key = _dump(_identity(node))
+        if key not in seen:
+            seen.add(key)
+            kept.append(node)
+    return kept
+
+
 def _mk_and(children: list[Node]) -> Node:
     flat: list[Node] = []
     for c in children:
         flat.extend(c.children if isinstance(c, And) else (c,))
+    flat = _once(flat)
     return flat[0] if len(flat) == 1 else And(tuple(flat))
 
 
@@ -623,6 +637,7 @@ def _mk_or(children: list[Node]) -> Node:
     flat: list[Node] = []
     for c in children:
         flat.extend(c.children if isinstance(c, Or) else (c,))
+    flat = _once(flat)
     return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
 

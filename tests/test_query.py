@@ -49,6 +49,13 @@ PARSES = [
     ("(oil OR gas) OR coal", "oil OR gas OR coal"),
     ("NOT NOT oil", "oil"),
     ("-(-oil)", "oil"),
+    # an operand said twice under one operator is said once, as the first spelling
+    ("oil OR oil", "oil"),
+    ("OIL OR oil", "oil"),
+    ("oil gas oil", "oil AND gas"),
+    ("(oil OR gas) OR (gas OR oil)", "oil OR gas"),
+    ('"supply chain" OR "Supply  chain" OR hearing', '"supply chain" OR hearing'),
+    ("Bakeries bakery", "bakeries"),
     ("pentagon NOT (openai OR google)", "pentagon AND NOT (openai OR google)"),
     ("pentagon -(openai google)", "pentagon AND NOT (openai AND google)"),
     # operator words are searchable when quoted
