@@ -68,7 +68,15 @@ _CLOSING = "\"'”’)"
 
 
 def _complete(sentence: str) -> bool:
-    """Whether a sentence ends as a complete one does (see _SENTENCE_END)."""
+    """Whether a sentence ends as a complete one does (see _SENTENCE_END).
+
+    One ending in an ellipsis ("... in the French resort of Ni...", "... does not
+    mean…") trails off: a feed cut it there, mostly, in the middle of a word or of what
+    it says. It is quoted as a sentence without end punctuation is, only when the body
+    has no complete sentence.
+    """
+    if sentence.rstrip(_CLOSING).endswith(("...", "…")):
+        return False
     return sentence.endswith(_SENTENCE_END) or sentence.endswith(_GUILLEMET_END)
 
 
