@@ -626,56 +626,6 @@ def clean_body(text: str) -> str:
     return "\n".join(kept) if kept else text
 
 
-# what a feed puts where it cut a summary off: "..." (or more dots) or "…"
-_ELLIPSES = ("...", "…")
-
-
-def without_cut_word(title: str, text: str, language: str = "en") -> str:
-    """``text`` without the word a feed cut off at its end ("... the resort of Ni...").
-
-    Feeds truncate summaries, often in the middle of a word, and mark the cut with an
-    ellipsis glued to the last word. The fragment is no word of the text ("ni" for
-    "Nice", "des" for "despite"): counted, it is a term no other report has, of the
-    item's highest IDF, which pulls the item's score against its story down. The text
-    cannot tell such a fragment from a whole word cut after ("their split..."), so the
-    last word counts only when the item says it elsewhere (a term of its headline or
-    body: "split", or "slapping..." under a headline saying "slapped") or is a
-    possessive ("Tehran's…"); a word said once counts for little anyway. Only the
-    text's very end is read this way: an ellipsis inside it ("Wait... officials said")
-    cuts nothing, nor does one after a space or punctuation ("about the Communist ...",
-    "plan,…"), and a run of an unspaced script (Chinese, Japanese) before it is left
-    whole.
-
-    Args:
-        title: The item's headline (its words say which words are whole).
-        text: The body, as :func:`term_counts` reads it.
-        language: The item's language (:func:`language_of`).
-
-    Returns:
-        The text with the cut word taken out (the ellipsis stays), or ``text`` itself.
-    """
-    end = text.rstrip()
-    if not end.endswith(_ELLIPSES):
-        return text
-    core = end[:-1] if end.endswith("…") else end.rstrip(".")
-    start = len(core)
-    while start and (core[start - 1].isalnum() or core[start - 1] in "'’"):
-        start -= 1
-    word = core[start:]
-    if not word or not word[-1].isalnum() or len(find_words(word)) != 1:
-        return text
-    if word.endswith(("'s", "’s")):
-        return text  # a possessive ends where its word does: "over Tehran's…"
-    cut = tokens(word, language)
-    if not cut:
-        return text  # a stop word: counted for nothing either way
-    rest = core[:start]
-    known = set(tokens(title, language)) | set(tokens(rest, language))
-    if all(t in known for t in cut):
-        return text
-    return rest + end[len(core) :]
-
-
 def term_counts(
     title: str, text: str, *, title_weight: int = 2, language: str | None = None
 ) -> tuple[Counter[str], set[str]]:
@@ -695,7 +645,7 @@ def term_counts(
     """
     lang = item_language(title, text) if language is None else language
     title = strip_outlet_suffix(title)
-    text = without_cut_word(title, clean_body(text), lang)
+    text = clean_body(text)
     counts: Counter[str] = Counter()
     for t in tokens(title, lang):
         counts[t] += title_weight
