@@ -361,15 +361,18 @@ def _check_zone(name: str, where: str) -> str:
     problem = ""
     # "/" and ".." would name a file outside the zone database, "" none at all
     if name.strip() and name == name.strip() and not name.startswith("/") and ".." not in name:
+        try:
+            # the usual case, a name as the database spells it, needs no scan of the whole
+            # database (tens of milliseconds at every command's start); a file system that
+            # ignores case (macOS) loads "utc" here too, and keeps it as written
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe", a folder
+            pass
         names = zone_names()
         known = names.canonical(name)
         if known is not None:
             return known
-        try:
-            ZoneInfo(name)  # a zone the database's listing lacks but its files have
-            return name
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe", a folder
-            pass
         if not names.by_folded:  # no /usr/share/zoneinfo and no tzdata package
             problem = "; this machine has no time zone database: install the tzdata package"
         elif close := names.closest(name):

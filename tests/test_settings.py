@@ -1109,3 +1109,17 @@ def test_an_unknown_timezone_stops_storybot_run_with_exit_2(cli_with):
         '"Europe/Berlin" or "UTC", got \'Mars/Olympus\'' in err
     )
     assert "Traceback" not in err
+
+
+def test_a_timezone_spelled_as_the_database_does_is_read_without_scanning_the_database(
+    tmp_path,
+):
+    # the scan of every zone name costs tens of milliseconds at every command's start
+    from bot.zone_names import zone_names
+
+    zone_names.cache_clear()
+    path = write(tmp_path, '[delivery]\ntimezone = "Europe/Berlin"\n')
+    assert load_settings(path, env={}).delivery.timezone == "Europe/Berlin"
+    assert zone_names.cache_info().misses == 0
+    assert load_settings(write(tmp_path, '[delivery]\ntimezone = "europe/berlin"\n'), env={})
+    assert zone_names.cache_info().misses == 1
