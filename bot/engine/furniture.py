@@ -161,41 +161,45 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )
 # the site speaking to its reader: second person, "us"/"our", or a request at the start
+# (every alternative opens a word, so the pattern starts with the word's boundary: the
+# engine tries the alternatives only where a word starts, not at every position)
 _TO_READER = re.compile(
     # not "US" (the country) nor a web address's ".us"
-    r"(?i:\b(?:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b)|(?<![.@])\bus\b"
+    r"\b(?:(?i:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b|(?<![.@])us\b"
     r"|^(?:(?:Please|Sign up|Subscribe|Follow us|Like us|Share this|Click|Tap|Download|"
     r"Register|Log in|Sign in|Chat with|Try|Check your|Enable|Disable|Read more|Watch|"
     r"Get|Stay|Keep up|Send|Contact|Close)\b"
-    r"|Note:)"
+    r"|Note:))"
 )
 # ... about the site itself: its forms, buttons, pages and channels. Phrases, not words,
 # yet product news that speaks to "you" of a subscription, a browser or signing in is
 # taken for the site's message too ("If your subscription has lapsed, games ... lock
 # icon": 6 of 115,277 sentences of the evaluation streams); requiring the site's own voice
 # ("we", "our", "please") kept those and let paywall lines through ("You must sign in or
-# register to continue reading"), so it was not done.
+# register to continue reading"), so it was not done. (The phrases that open a word stand
+# behind one word boundary: the engine tries them only where a word starts.)
 _ABOUT_SITE = re.compile(
-    r"(?i:newsletters?|\binbox\b|\bsubscri(?:be|bing|ptions?|bers?)\b|\bsign(?:ed|ing)? up\b"
-    r"|\bsign in\b|\blog ?in\b|\be-?mail (?:alerts?|updates?|address|us)\b|\bemail us\b"
+    r"(?i:newsletters?|\b(?:inbox\b|subscri(?:be|bing|ptions?|bers?)\b|sign(?:ed|ing)? up\b"
+    r"|sign in\b|log ?in\b|e-?mail (?:alerts?|updates?|address|us)\b|email us\b"
     # its alerts and account: "Get email notifications on X daily!", "We have sent you a
     # verification email.", "There was an error sending your email."
     # ("pending notification of the family" is news, and so is a product's "you can clear
     # your notifications")
-    r"|\be-?mail notifications?\b|\byour notification\b|\bverification\b|\byour e-?mail\b"
+    r"|e-?mail notifications?\b|your notification\b|verification\b|your e-?mail\b"
     # its feeds and newsroom: "our RSS feeds", "keep you updated", "update this story",
     # "news tips", "story ideas at name@site.com"
-    r"|\bRSS\b|\bkeep you (?:updated|posted|informed)\b|\bupdat(?:e|ing) this (?:story|article|report|post)\b"
-    # (an address found from its "@" or its ".com": a pattern opening with a character
-    # class would be tried at every word)
-    r"|\bnews tips?\b|\bstory ideas?\b|(?<=\w)@[\w-]+\.[a-z]{2,}|(?<=\w)\.(?:com|net|org)\b"
-    r"|\byour (?:web )?browser\b|\bbrowsers? with\b|\bad ?block|\bcookies\b"
-    r"|\bclick(?:ing)?\b|\btap(?:ping)? here\b|\blocation history\b"
-    r"|\b(?:follow|like|find|join|keep up with)\b[^.]{0,40}\bon (?:Facebook|Twitter|Instagram|YouTube)\b"
-    r"|\bFacebook Messenger\b|\bcomments? (?:below|section|platform)\b|\bcommenting\b"
-    r"|\bthis (?:site|website|page|article)\b|\bthe video above\b"
-    r"|\bour (?:site|website|web site|apps?|mobile app|page|journalism|coverage|newsletters?)\b"
-    r"|\b(?:read|view) (?:the )?(?:full|complete|entire|original) (?:story|article)\b)"
+    r"|RSS\b|keep you (?:updated|posted|informed)\b|updat(?:e|ing) this (?:story|article|report|post)\b"
+    r"|news tips?\b|story ideas?\b"
+    r"|your (?:web )?browser\b|browsers? with\b|ad ?block|cookies\b"
+    r"|click(?:ing)?\b|tap(?:ping)? here\b|location history\b"
+    r"|(?:follow|like|find|join|keep up with)\b[^.]{0,40}\bon (?:Facebook|Twitter|Instagram|YouTube)\b"
+    r"|Facebook Messenger\b|comments? (?:below|section|platform)\b|commenting\b"
+    r"|this (?:site|website|page|article)\b|the video above\b"
+    r"|our (?:site|website|web site|apps?|mobile app|page|journalism|coverage|newsletters?)\b"
+    r"|(?:read|view) (?:the )?(?:full|complete|entire|original) (?:story|article)\b)"
+    # (an address found from its "@" or its ".com", each opening the alternative: a
+    # literal is tried only where it stands)
+    r"|@(?<=\w@)[\w-]+\.[a-z]{2,}|\.(?<=\w\.)(?:com|net|org)\b)"
     r"|\bTweets?\b"  # the button's word, capitalised ("before each Tweet")
 )
 # the site's fine print about what it offers, in no one's voice: "Email notifications are
@@ -287,7 +291,9 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
             s = s[counters[-1].end() :]
         if players := list(_PLAYER.finditer(s)):
             s = s[players[-1].end() :]
-        s = _strip_picture_caption(_LEADING.sub("", s, count=1).strip())
+        s = _LEADING.sub("", s, count=1).strip()
+        if s.startswith(("Image ", "Media ")):  # _PICTURE_LABEL's words, at C speed
+            s = _strip_picture_caption(s)
         if datelines:
             s = strip_dateline(s)
         if s == before:
@@ -357,10 +363,13 @@ def is_furniture(sentence: str) -> bool:
 def _names_a_picture(sentence: str) -> bool:
     # what every caption _PHOTO_CAPTION finds holds, looked for at C speed first (the
     # pattern's alternatives would be tried at every position of every sentence)
-    return sentence.startswith(("FILE", "File")) or any(w in sentence for w in _PICTURE_WORDS)
-
-
-_PICTURE_WORDS = ("hoto", "mage", "icture", "video", "frame grab")
+    return sentence.startswith(("FILE", "File")) or (
+        "hoto" in sentence
+        or "mage" in sentence
+        or "icture" in sentence
+        or "video" in sentence
+        or "frame grab" in sentence
+    )
 
 
 def _strip_picture_caption(sentence: str) -> str:
