@@ -75,7 +75,9 @@ class Service:
         self.on_cycle = on_cycle
         self.before_poll = before_poll
         self.scheduler: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task] = set()
+        self._running: dict[asyncio.Task, str] = {}  # the jobs' runs in flight, by job
+        # per job: callers of run_now waiting for its next run to start (see run_now)
+        self._asked: dict[str, list[asyncio.Future[asyncio.Task | None]]] = {}
         self._stopping = False
         # per job: how many ticks in a row it failed, and the last error (see _guard)
         self._failures: dict[str, tuple[int, str]] = {}
@@ -99,11 +101,14 @@ class Service:
         self, name: str, job: Callable[[], Awaitable[None]]
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            task = asyncio.current_task()
+            for asked in self._asked.pop(name, []):
+                if not asked.done():
+                    asked.set_result(task)
             if self._stopping:
                 return  # woken after the stop was asked for: the drain does not wait for it
-            task = asyncio.current_task()
             if task:
-                self._running.add(task)
+                self._running[task] = name
             try:
                 await job()
             except Exception as exc:
@@ -120,7 +125,7 @@ class Service:
                     log.warning("%s job works again, after %d failed ticks", name, streak)
             finally:
                 if task:
-                    self._running.discard(task)
+                    self._running.pop(task, None)
 
         return run
 
@@ -151,23 +156,30 @@ class Service:
                 clip(error, 300),
             )
 
-    def start(self) -> None:
-        """Start the jobs on the running event loop."""
+    def start(self, *, at_once: bool = True) -> None:
+        """Start the jobs on the running event loop.
+
+        Args:
+            at_once: Poll and deliver at once; False leaves every job to its first tick
+                or to :meth:`run_now` (the demo runs them itself, in order).
+        """
         ticks = (self.ticks.poll_s, self.ticks.deliver_s, self.ticks.digest_s)
         sched = _TickScheduler(longest_tick_s=max(ticks), timezone="UTC")
-        common = dict(max_instances=1, coalesce=True, misfire_grace_time=None)
+        common: dict = dict(max_instances=1, coalesce=True, misfire_grace_time=None)
+        # APScheduler reads next_run_time=None as "paused": left out, the trigger decides
+        first = {"next_run_time": _now_real()} if at_once else {}
         sched.add_job(
             self._guard("poll", self.poll_once),
             _Ticks(seconds=self.ticks.poll_s, timezone="UTC"),
             id="poll",
-            next_run_time=_now_real(),
+            **first,
             **common,
         )
         sched.add_job(
             self._guard("deliver", self.deliver_once),
             _Ticks(seconds=self.ticks.deliver_s, timezone="UTC"),
             id="deliver",
-            next_run_time=_now_real(),
+            **first,
             **common,
         )
         sched.add_job(
@@ -179,21 +191,47 @@ class Service:
         sched.start()
         self.scheduler = sched
 
-    async def wait_idle(self) -> None:
-        """Wait until no job of this service is running.
-
-        For the demo, whose simulated clock must stand still while a poll cycle runs: a
-        cycle that outlasts a step (the first one reads the whole sample backlog) would
-        otherwise see the time jump under it, and what it stores and alerts would depend
-        on the machine's speed.
-        """
-        while self._running:
-            await asyncio.wait(set(self._running))
-
     def poll_soon(self) -> None:
         """Run the poll job now (after a feed was added), instead of at the next tick."""
         if self.scheduler:
             self.scheduler.modify_job("poll", next_run_time=_now_real())
+
+    async def run_now(self, job: str) -> None:
+        """Have the scheduler run ``job`` (poll, deliver or digest) now; return once it ran.
+
+        For the demo, which moves its simulated clock and then runs the poll, the digest
+        and the delivery one after another, so that every step prints the same thing on
+        every run: the alerts its poll caused, then its progress line. A run of the job
+        already going is waited for first: it began before whatever the caller wants the
+        run to see, and the scheduler would skip the run asked for while it goes on (one
+        instance of a job at a time). Returns at once when the service is stopping.
+
+        Raises:
+            RuntimeError: The service was not started.
+        """
+        if self.scheduler is None:
+            raise RuntimeError("run_now: the service is not started")
+        # awaited as tasks, not told by the run itself: APScheduler counts a run as over
+        # in the task's first done callback, before ours, so the run asked for next is
+        # never taken for a second instance
+        while going := [t for t, name in self._running.items() if name == job]:
+            await asyncio.wait(going)
+        if self._stopping:
+            return
+        asked: asyncio.Future[asyncio.Task | None] = asyncio.get_running_loop().create_future()
+        self._asked.setdefault(job, []).append(asked)
+        self.scheduler.modify_job(job, next_run_time=_now_real())
+        task = await asked
+        if task is not None:
+            await asyncio.wait({task})
+
+    def _release_asked(self) -> None:
+        """Let callers of :meth:`run_now` go: a stopped scheduler runs no job they wait for."""
+        for waiting in self._asked.values():
+            for asked in waiting:
+                if not asked.done():
+                    asked.set_result(None)
+        self._asked.clear()
 
     async def stop(self, drain_timeout_s: float = 10.0) -> None:
         """Stop scheduling and let jobs in flight finish (deliveries finish or stay queued).
@@ -208,6 +246,7 @@ class Service:
         self.delivery.request_stop()
         if self.scheduler:
             self.scheduler.pause()
+        self._release_asked()
         if self._running:
             await asyncio.wait(set(self._running), timeout=drain_timeout_s)
         left = list(self._running)
@@ -240,6 +279,7 @@ class Service:
         self.delivery.request_stop()
         if self.scheduler:
             self.scheduler.pause()
+        self._release_asked()
         for task in list(self._running):
             task.cancel()
 

@@ -42,12 +42,53 @@ async def test_the_demo_ends_the_same_however_fast_its_ticks_run(tmp_path):
         )
         (tmp_path / str(tick)).mkdir()
         assert await run_demo(args, out) == 0
-        text = out.getvalue()
-        ending = text[text.index("> /story status") :]
-        # how many edits an alert got depends on whether a delivery tick fell between two
-        # reports of its development (deliveries keep their own ticks): not compared
-        endings.append(re.sub(r"alerts edited by later reports: \d+", "", ending))
+        endings.append(without_the_port(out.getvalue()))
+    # every line, the edits an alert got included: deliveries run between polls, not
+    # on ticks of their own that fell inside a poll or not as real time went
     assert endings[0] == endings[1]
+
+
+def without_the_port(text: str) -> str:
+    """The demo's output without the feed server's port, which is new every run."""
+    return re.sub(r"served from http://127\.0\.0\.1:\d+", "served from PORT", text)
+
+
+PROGRESS = re.compile(r"-- \[(\d\d:\d\d) sim, ")
+# the time of the report a new alert or a subscription's DM announces
+ANNOUNCED = re.compile(r"   (?:published|first reported) \d{4}-\d\d-\d\d (\d\d:\d\d) UTC$")
+
+
+async def test_each_demo_step_prints_its_polls_alerts_then_its_progress_line_every_run_alike(
+    tmp_path,
+):
+    """A step polls, delivers what the poll caused, then prints its progress line.
+
+    The progress line was printed before the step's poll had run and the alerts came
+    whenever the delivery job's own tick fell, before or after the next progress line:
+    two runs of ``make demo`` differed, and a report's alert came after the line of the
+    step that had read it.
+    """
+    texts = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        out = io.StringIO()
+        # 4.5 hours: three subscription DMs, a new development's alert and its edit
+        assert await run_demo(demo_args(tmp_path / run, 4.5), out) == 0
+        texts.append(without_the_port(out.getvalue()))
+    assert texts[0] == texts[1]
+    lines = texts[0].splitlines()
+    announced, header = 0, ""
+    for n, line in enumerate(lines):
+        header = line if line.startswith("== ") else header
+        # an edit says when its development was first reported, not what it adds
+        if header.startswith("== UPDATED") or not (m := ANNOUNCED.match(line)):
+            continue
+        announced += 1
+        before = [p[1] for x in lines[:n] if (p := PROGRESS.match(x))]
+        after = [p[1] for x in lines[n:] if (p := PROGRESS.match(x))]
+        # read by the poll of the first step at or after its time: printed in that step
+        assert before[-1] < m[1] <= after[0], (line, before[-1:], after[:1])
+    assert announced >= 4 and "== NEW DEVELOPMENT" in texts[0] and "== UPDATED" in texts[0]
 
 
 async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_path):
@@ -136,9 +177,9 @@ async def test_a_short_demo_judges_only_what_was_published_and_counts_its_last_p
     assert "new developments alerted: 0 of 0" in text, text
     assert "3 new developments among them, come later: --hours 12 plays them all" in text
     assert "demo: OK" in text, text
-    # the last line of progress counts every poll, as /story status does
+    # the last line of progress counts every poll, its own step's too, as /story status does
     last = [line for line in text.splitlines() if line.startswith("-- [")][-1]
-    assert last.startswith("-- [10:00 sim, end] "), last
+    assert last.startswith("-- [10:00 sim,  2.0h/2h] "), last
     reports = int(re.search(r"(\d+) reports? from", text).group(1))
     assert f", {reports} on-topic, " in last, (last, reports)
 

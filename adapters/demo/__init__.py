@@ -2,8 +2,9 @@
 
 It serves the bundled sample feeds from a local HTTP server (items appear as simulated time
 passes), creates the demo story from the bundled seed articles, binds the console, and then
-runs the real scheduler, fetcher, engine, storage and outbox worker. Each scheduler tick moves
-the simulated clock forward. Alerts print as they are delivered, with a progress line; at the
+runs the real scheduler, fetcher, engine, storage and outbox worker. Each step moves the
+simulated clock forward and has the scheduler run the poll, then the delivery: the alerts the
+step's poll caused print as they are delivered, then the step's progress line; at the
 end it answers ``status`` and shows what a keyword subscription caught, and compares the
 outcome with the answers written into the sample data.
 """
@@ -35,6 +36,10 @@ from bot.settings import load_settings
 
 STORY = "anthropic-pentagon"
 SUBSCRIPTION = '"supply chain" OR hearing'
+# The demo runs the service's jobs itself, once a step (see _simulate); their own ticks
+# only back that up, a real day apart.
+_BACKSTOP_S = 24 * 60 * 60.0
+_MAX_DELIVERY_RUNS = 10
 
 
 def seed_files() -> list[Path]:
@@ -145,11 +150,15 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO, source: str) 
 async def _simulate(
     app: App, clock: ManualClock, timeline: Timeline, args: argparse.Namespace, out: TextIO
 ) -> None:
-    """Run the real scheduler; every tick moves simulated time on by one step.
+    """Run the real scheduler's jobs, one simulated step at a time.
 
-    Time moves only between jobs (``Service.wait_idle``), and each step asks for a poll
-    at once, so what the demo reads and alerts is the same on a slow machine as on a
-    fast one.
+    Each step moves the simulated clock on, then has the scheduler run the poll job, the
+    digest job and the delivery job, one after the other (``Service.run_now``), and then
+    prints its progress line: the alerts the step's poll caused come before it, and what
+    the demo reads, alerts and prints is the same on every run, on a slow machine as on
+    a fast one. The jobs' own ticks are put a day apart: running between the demo's
+    requests, a delivery in the middle of a poll would post an alert with the reports
+    stored so far and edit it with the rest, or not, as real time fell.
     """
     steps = int(args.hours * 60 / args.step_minutes)
     totals: Counter[str] = Counter()
@@ -168,38 +177,42 @@ async def _simulate(
         app.delivery,
         app.store,
         clock,
-        Ticks(poll_s=tick, deliver_s=tick / 2, digest_s=tick * 4),
+        Ticks(poll_s=_BACKSTOP_S, deliver_s=_BACKSTOP_S, digest_s=_BACKSTOP_S),
         on_cycle=on_cycle,
         zone=app.settings.delivery.zone,
     )
 
-    def tally(when: str) -> None:
-        print(
-            f"-- [{when}] {counted(totals['items'], 'item')} seen, {totals['on_topic']} on-topic, "
-            f"{counted(totals['copies'], 'copy', 'copies')} folded, "
-            f"{counted(totals['developments'], 'new development')}",
-            file=out,
-            flush=True,
-        )
+    async def run_jobs() -> None:
+        await service.run_now("poll")
+        await service.run_now("digest")
+        # one delivery run sends up to 100 rows: again while any is due (at most a few)
+        for _ in range(_MAX_DELIVERY_RUNS):
+            await service.run_now("deliver")
+            if not app.store.due_outbox(clock.now(), limit=1, platforms=[CONSOLE]):
+                break
 
-    service.start()
+    loop = asyncio.get_running_loop()
+    service.start(at_once=False)
     try:
+        await run_jobs()  # the start of the simulated day: nothing is published yet
+        step_began = loop.time()
         for step in range(1, steps + 1):
-            await asyncio.sleep(tick)
-            # simulated time stands still while a cycle runs, and each step is polled
-            await service.wait_idle()
+            # a step lasts a tick of real time, its jobs' time included
+            await asyncio.sleep(max(0.0, tick - (loop.time() - step_began)))
+            step_began = loop.time()
             clock.advance(minutes=args.step_minutes)
-            service.poll_soon()
+            await run_jobs()
             elapsed = step * args.step_minutes
-            tally(f"{clock.now():%H:%M} sim, {elapsed / 60:4.1f}h/{args.hours:g}h")
-        # Let the last poll and deliveries finish; that poll is counted too.
-        on_cycle(await app.pipeline.poll_due())
-        for _ in range(5):
-            await app.delivery.deliver_due(limit=1000)
+            print(
+                f"-- [{clock.now():%H:%M} sim, {elapsed / 60:4.1f}h/{args.hours:g}h] "
+                f"{counted(totals['items'], 'item')} seen, {totals['on_topic']} on-topic, "
+                f"{counted(totals['copies'], 'copy', 'copies')} folded, "
+                f"{counted(totals['developments'], 'new development')}",
+                file=out,
+                flush=True,
+            )
     finally:
         await service.stop()
-    # after the stop: a cycle that was still running has reported by now
-    tally(f"{clock.now():%H:%M} sim, end")
 
 
 async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -> int:
