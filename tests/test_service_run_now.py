@@ -33,18 +33,32 @@ async def test_run_now_asked_while_the_job_runs_waits_for_it_then_runs_it_again(
     world = make_world(sqlite_url, clock)
     store = world.app.store
     store.add_feed(url, clock.now(), interval_s=900)
+    began = []  # the simulated time each poll run began at
+
+    async def before_poll() -> bool:
+        began.append(clock.now())
+        return True
+
     # ticks a day apart: only the start's runs and run_now run a job here
-    service = Service(world.app.pipeline, world.app.delivery, store, clock, Ticks(DAY, DAY, DAY))
+    service = Service(
+        world.app.pipeline,
+        world.app.delivery,
+        store,
+        clock,
+        Ticks(DAY, DAY, DAY),
+        before_poll=before_poll,
+    )
     try:
         service.start()  # polls at once: the poll waits on the held feed
         await asyncio.to_thread(arrived.wait, 10)
+        start = clock.now()
         clock.advance(minutes=30)
         asked = asyncio.ensure_future(service.run_now("poll"))
         await asyncio.sleep(0)
         assert not asked.done()
         release.set()
         await asyncio.wait_for(asked, 10)
-        assert feed_server.hits("/held.xml") == 2, "polled again, after the clock moved"
+        assert began == [start, clock.now()], "run again, after the clock moved"
     finally:
         release.set()
         await service.stop()
