@@ -125,8 +125,8 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     # each alert's summary is cited: it ends in a marker, its links are numbered ("[n] ",
     # n its place among the development's reports) and listed in number order, and every
     # marker in it names a link of the alert. (Which reports an alert cites depends on how
-    # many of a development's reports one poll read before delivery, which the real
-    # scheduler's timing decides: the check does not pin the number.)
+    # many of a development's reports one poll read before delivery: the same on every run
+    # now, but a property of the sample data the check does not pin.)
     for alert in text.split("== NEW DEVELOPMENT")[1:]:
         lines = alert.split("\n")
         body, links = lines[1], [line.strip() for line in lines[3:] if line.strip()]
