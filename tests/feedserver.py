@@ -113,6 +113,18 @@ class FeedServer:
             self._routes[path] = route
         return self.url(path)
 
+    def add_held(
+        self, path: str, body: bytes | str
+    ) -> tuple[str, threading.Event, threading.Event]:
+        """Serve ``body`` at ``path`` only once released: a fetch in flight.
+
+        Returns:
+            ``(url, arrived, release)``: ``arrived`` is set when a request has come,
+            setting ``release`` lets the answer go (the route's ``hold``, 10 s at most).
+        """
+        arrived, release = threading.Event(), threading.Event()
+        return self.add(path, Route(body=body, arrived=arrived, hold=release)), arrived, release
+
     def add_feed(
         self,
         path: str,

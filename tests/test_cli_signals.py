@@ -97,10 +97,9 @@ def _stopped_now(
 
 def _held_feed(feed_server) -> tuple[str, threading.Event, threading.Event]:  # noqa: F811
     """A feed whose answer waits until released (10 s at most): a fetch in flight."""
-    arrived, release = threading.Event(), threading.Event()
-    body = rss([entry(0, title="Harbour reopens after the storm")])
-    url = feed_server.add("/held.xml", Route(body=body, arrived=arrived, hold=release))
-    return url, arrived, release
+    return feed_server.add_held(
+        "/held.xml", rss([entry(0, title="Harbour reopens after the storm")])
+    )
 
 
 def _store_with(db_url: str, feed_url: str) -> None:

@@ -908,17 +908,13 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
     its job a second time while it still runs. The worker beats on until it is done."""
     import asyncio
     import signal
-    import threading
 
     import procrastinate
 
     from adapters.jobs.worker import WorkerOptions, run_worker
 
-    arrived, release = threading.Event(), threading.Event()
     news = samples("unrelated")[:1]
-    path = feed_server.add(
-        "/held.xml", Route(body=feed_of(as_entry(news[0], 0)), arrived=arrived, hold=release)
-    )
+    path, arrived, release = feed_server.add_held("/held.xml", feed_of(as_entry(news[0], 0)))
     dsn = pg_dsn
     world = make_world(dsn, clock)
     feed = world.app.store.add_feed(path, clock.now())

@@ -10,7 +10,6 @@ waits for it and then has its own run.
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 from feedbuilder import entry, rss
@@ -27,9 +26,9 @@ async def test_run_now_asked_while_the_job_runs_waits_for_it_then_runs_it_again(
     sqlite_url,
     clock,
 ):
-    arrived, release = threading.Event(), threading.Event()
-    body = rss([entry(0, title="Harbour reopens after the storm")])
-    url = feed_server.add("/held.xml", Route(body=body, arrived=arrived, hold=release))
+    url, arrived, release = feed_server.add_held(
+        "/held.xml", rss([entry(0, title="Harbour reopens after the storm")])
+    )
     world = make_world(sqlite_url, clock)
     store = world.app.store
     store.add_feed(url, clock.now(), interval_s=900)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 
 from feedbuilder import entry, rss
 from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
@@ -25,9 +24,9 @@ async def test_a_job_still_running_after_the_drain_is_cancelled_and_its_work_sta
     clock,
     caplog,
 ):
-    arrived, release = threading.Event(), threading.Event()
-    body = rss([entry(0, title="Harbour reopens after the storm")])
-    url = feed_server.add("/held.xml", Route(body=body, arrived=arrived, hold=release))
+    url, arrived, release = feed_server.add_held(
+        "/held.xml", rss([entry(0, title="Harbour reopens after the storm")])
+    )
     world = make_world(sqlite_url, clock)
     store = world.app.store
     store.add_feed(url, clock.now())
