@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,51 @@ def test_manifest_has_the_scopes_command_and_socket_mode() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["bot_user"]["display_name"] == "storybot"
+
+
+ADAPTER = Path(__file__).parent.parent / "adapters" / "slack_chat"
+# The bot token scopes each Web API method the adapter calls needs (Slack's method
+# reference), for every kind of conversation storybot calls it in: alerts go to public
+# and private channels (chat:write.public: a public one it was not invited to), keyword
+# notices to DMs, and history and threads are read in all three.
+SCOPES_NEEDED: dict[str, set[str]] = {
+    "auth.test": set(),
+    "apps.connections.open": set(),  # the app-level token's connections:write
+    "chat.postMessage": {"chat:write", "chat:write.public"},
+    "chat.update": {"chat:write"},
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
+    "conversations.join": {"channels:join"},
+    "conversations.open": {"im:write"},
+    "users.info": {"users:read"},
+}
+# slack_sdk names a client method after its Web API method: chat_postMessage
+_WEB_API_FAMILIES = "api|apps|auth|bookmarks|bots|chat|conversations|dnd|emoji|files|pins|"
+_WEB_API_FAMILIES += "reactions|reminders|search|team|usergroups|users|views"
+_WEB_API_METHOD = re.compile(rf"(?:{_WEB_API_FAMILIES})_[A-Za-z_]+")
+
+
+def web_api_methods_called() -> set[str]:
+    """Every Web API method the Slack adapter's code calls through a slack_sdk client."""
+    methods = set()
+    for path in ADAPTER.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+                assert name != "api_call", f"{path.name}: name the method, not api_call"
+                if _WEB_API_METHOD.fullmatch(name):
+                    methods.add(name.replace("_", "."))
+    return methods
+
+
+def test_the_manifest_grants_every_scope_the_adapters_web_api_calls_need() -> None:
+    called = web_api_methods_called()
+    assert {"chat.postMessage", "users.info", "conversations.open"} <= called  # the scan works
+    unknown = sorted(called - set(SCOPES_NEEDED))
+    assert not unknown, f"add these methods' scopes to SCOPES_NEEDED and the manifest: {unknown}"
+    granted = set(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+    missing = {m: sorted(SCOPES_NEEDED[m] - granted) for m in called if SCOPES_NEEDED[m] - granted}
+    assert not missing, f"scopes the manifest lacks, by the method that needs them: {missing}"
+    # and no scope beyond what the code uses: "commands" is the slash command's
+    unused = granted - set().union(*(SCOPES_NEEDED[m] for m in called)) - {"commands"}
+    assert not unused, f"scopes the manifest asks for that no call needs: {sorted(unused)}"
