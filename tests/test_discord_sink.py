@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import discord
 import pytest
@@ -763,3 +765,46 @@ async def test_an_operators_removal_is_told_by_one_plain_escaped_dm(
     ), embed["description"]
     assert "fields" not in embed or embed["fields"] == []
     store.close()
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_SEND = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+# What each REST route the sink calls needs of the bot (Discord's API reference): a
+# channel it posts an embed in (View Channels, Send Messages, Embed Links) and edits it
+# in; a DM it opens, which needs no permission. Logging in reads the bot's user and
+# application.
+ROUTE_PERMISSIONS = {
+    ("GET", r"/users/@me"): discord.Permissions.none(),
+    ("GET", r"/oauth2/applications/@me"): discord.Permissions.none(),
+    ("POST", r"/users/@me/channels"): discord.Permissions.none(),
+    ("POST", r"/channels/\d+/messages"): _SEND,
+    ("PATCH", r"/channels/\d+/messages/\d+"): _SEND,
+}
+
+
+def readme_invite_permissions() -> list[int]:
+    """The ``permissions=`` integers of the invite URLs in the README's Discord section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Connecting Discord") :]
+    section = section[: section.index("\n## ")]
+    return [int(n) for n in re.findall(r"permissions=(\d+)", section)]
+
+
+async def test_the_readme_invite_grants_every_permission_the_sink_uses(
+    fake: FakeDiscord, sink
+) -> None:
+    message_id = await sink.post(CHANNEL, alert(), idempotency_key="alert:1")
+    await sink.edit(CHANNEL, message_id, alert("Pentagon talks collapse"))
+    await sink.post(Target("discord", user_id=str(USER_ID)), alert(), idempotency_key="dm:1")
+    needed = discord.Permissions.none()
+    for call in fake.calls:
+        route = next(
+            (r for r in ROUTE_PERMISSIONS if r[0] == call.method and re.fullmatch(r[1], call.path)),
+            None,
+        )
+        assert route is not None, f"{call.method} {call.path}: add its permissions here"
+        needed |= ROUTE_PERMISSIONS[route]
+    invite, in_threads = readme_invite_permissions()
+    assert invite == needed.value == 19456
+    # following from inside a thread takes Send Messages in Threads besides
+    assert in_threads == (needed | discord.Permissions(send_messages_in_threads=True)).value
