@@ -1675,9 +1675,9 @@ def test_hiding_keys_in_a_long_error_takes_linear_time() -> None:
     from bot.render import shown_text
 
     for text in ("a" * 300_000 + " x://h", "https://h/" + "a" * 300_000, "a:" * 150_000 + "//"):
-        started = time.perf_counter()
+        started = time.process_time()
         shown_text(text)
-        assert time.perf_counter() - started < 2.0, text[:10]
+        assert time.process_time() - started < 2.0, text[:10]
 
 
 @pytest.mark.parametrize(

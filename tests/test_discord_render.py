@@ -420,10 +420,10 @@ def test_escaping_hostile_text_takes_linear_time() -> None:
     # "[](" repeated made discord.utils.escape_markdown's "\[.+\]\(.+\)" backtrack
     # cubically: 12,000 characters took over a minute, with the event loop blocked.
     for raw in ("[](" * 3_000, "[](" * 100_000, "*" * 300_000, "[" * 300_000, "_a" * 150_000):
-        started = time.perf_counter()
+        started = time.process_time()
         escape_text(raw)
         escape_reply(raw)
-        assert time.perf_counter() - started < 2.0, raw[:10]
+        assert time.process_time() - started < 2.0, raw[:10]
 
 
 @pytest.mark.parametrize(

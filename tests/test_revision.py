@@ -220,10 +220,10 @@ def test_a_long_revision_whose_every_sentence_changed_is_compared_in_linear_time
     old = " ".join(f"Officials {_word(rng)} counted {i} {_word(rng)} cases." for i in range(n))
     new = " ".join(f"Officials {_word(rng)} counted {i + 1} {_word(rng)} cases." for i in range(n))
 
-    started = time.perf_counter()
+    started = time.process_time()
     change = revision(TITLE, old, TITLE, new)
 
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert change.material and len(change.new_sentences) == n
 
 
@@ -238,8 +238,8 @@ def test_a_long_sentence_whose_every_word_is_misspelt_is_compared_in_linear_time
     old = " ".join(words) + "."
     new = " ".join(w[:-1] + ("b" if w[-1] == "a" else "a") for w in words) + "."
 
-    started = time.perf_counter()
+    started = time.process_time()
     change = revision(TITLE, old, TITLE, new)
 
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert change.material  # past its budget the comparison errs on the side of news
