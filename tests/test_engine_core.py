@@ -594,6 +594,24 @@ def test_config_from_mapping() -> None:
         EngineConfig.from_mapping({"copy_index_cap": True})
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "title_channel_threshold",
+        "headline_corroboration",
+        "adapt_threshold",
+        "dev_join_threshold",
+        "story_dev_join_threshold",
+    ],
+)
+def test_config_refuses_a_cosine_threshold_above_one(name: str) -> None:
+    # each is compared with a cosine of non-negative weights: above 1 it can never be
+    # reached, so a typo (3 for 0.3) would silently turn its rule off
+    assert EngineConfig.from_mapping({name: 1.0}) == EngineConfig(**{name: 1.0})
+    with pytest.raises(ValueError, match=f"\\[engine\\] {name} must be between 0 and 1"):
+        EngineConfig.from_mapping({name: 1.5})
+
+
 def test_snapshot_from_before_within_story_weights_still_restores() -> None:
     e = warm_engine()
     e.judge(ON_TOPIC)
