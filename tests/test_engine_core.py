@@ -708,15 +708,61 @@ def test_a_headline_only_item_is_read_with_its_links_slug() -> None:
     assert not w.judgement.on_topic
 
 
-def test_an_item_with_a_body_is_not_read_with_its_slug() -> None:
+def test_a_long_body_is_not_read_with_its_slug() -> None:
     from bot.engine.analysis import analyse
 
     cfg = EngineConfig()
-    body = "Firefighters battled a wildfire near Los Angeles as residents were told to leave."
+    body = " ".join(
+        ["Firefighters battled a wildfire near Los Angeles as residents were told to leave."]
+        * 4
+    )  # 56 words: a report, which says what it is about itself
     a = analyse("Wildfire spreads", body, _SLUG_ITEM.url, cfg)
     assert "anthropic" not in a.tf
     b = analyse(_SLUG_ITEM.title, "", _SLUG_ITEM.url, cfg)
     assert {"anthropic", "negotiation", "resume"} <= set(b.tf)
+
+
+# An RSS summary: a teaser of a detail, under 50 words; the slug names the story.
+_SUMMARY = "Negotiations will resume on Monday after a week without them, two people familiar with the matter said."
+
+
+def test_a_short_body_is_read_with_the_slug_words_its_headline_and_body_lack() -> None:
+    from bot.engine.analysis import analyse
+
+    cfg = EngineConfig()
+    alone = analyse(_SLUG_ITEM.title, _SUMMARY, None, cfg)
+    with_slug = analyse(_SLUG_ITEM.title, _SUMMARY, _SLUG_ITEM.url, cfg)
+    added = set(with_slug.tf) - set(alone.tf)
+    assert {"anthropic", "pentagon", "claude"} <= added
+    # "negotiations" and "resume" are the headline's and the summary's words already:
+    # the slug does not weigh them twice
+    assert with_slug.tf["negotiation"] == alone.tf["negotiation"]
+    assert with_slug.tf["resume"] == alone.tf["resume"]
+
+
+def test_short_body_slug_words_0_reads_a_short_body_alone() -> None:
+    from bot.engine.analysis import analyse
+
+    cfg = EngineConfig(short_body_slug_words=0)
+    alone = analyse(_SLUG_ITEM.title, _SUMMARY, None, cfg)
+    assert analyse(_SLUG_ITEM.title, _SUMMARY, _SLUG_ITEM.url, cfg).tf == alone.tf
+
+
+def test_a_summary_that_names_the_story_only_in_its_slug_is_taken() -> None:
+    item = doc(8, _SLUG_ITEM.title, _SUMMARY, _SLUG_ITEM.url)
+    (v,) = warm_engine().judge(item)
+    assert v.judgement.on_topic
+    assert {"anthropic", "pentagon", "claude"} <= set(v.judgement.reason["matched_terms"])
+    (w,) = warm_engine(EngineConfig(short_body_slug_words=0)).judge(item)
+    assert not w.judgement.on_topic
+
+
+def test_observing_a_summary_counts_its_slug_words_as_judging_does() -> None:
+    from bot.engine.analysis import analyse, term_set
+
+    cfg = EngineConfig()
+    a = analyse(_SLUG_ITEM.title, _SUMMARY, _SLUG_ITEM.url, cfg)
+    assert term_set(_SLUG_ITEM.title, _SUMMARY, cfg, _SLUG_ITEM.url) == list(a.tf)
 
 
 def test_observing_a_headline_only_item_counts_its_slug_as_judging_does() -> None:

@@ -14,7 +14,14 @@ from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.summary import citable
 from bot.engine.termstats import Vector, tf_vector, unit
-from bot.engine.text import clean_body, item_language, split_sentences, term_counts, url_slug
+from bot.engine.text import (
+    clean_body,
+    item_language,
+    split_sentences,
+    term_counts,
+    tokens,
+    url_slug,
+)
 from bot.model import has_body
 
 
@@ -42,7 +49,7 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     Returns:
         The analysis.
     """
-    body = _with_slug(text, url, config)
+    body = _with_slug(title, text, url, config)
     language = item_language(title, body)
     counts, entities = term_counts(title, body, title_weight=config.title_weight, language=language)
     tf = tf_vector(counts)
@@ -57,13 +64,28 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
     return Analysis(tf, unit(tf), frozenset(entities), fp, headline_only, title_tf)
 
 
-def _with_slug(text: str, url: str | None, config: EngineConfig) -> str:
-    # the text counted for an item: a body too short to be one is joined by the words of
-    # the link's slug (``url_slug_terms``)
-    if not url or not config.url_slug_terms or not _is_headline_only(text):
+def _with_slug(title: str, text: str, url: str | None, config: EngineConfig) -> str:
+    """The text counted for an item: its body, with words of its link's slug if it is short.
+
+    A body too short to be one (a headline-only item) is joined by the slug's words
+    (``url_slug_terms``); a short body (under ``short_body_slug_words`` words: an RSS
+    summary) by those of its slug's words its headline and body do not hold.
+    """
+    if not url or not config.url_slug_terms:
+        return text
+    if _is_headline_only(text):
+        slug = url_slug(url)
+        return f"{text} {slug}" if slug else text
+    limit = config.short_body_slug_words
+    if not limit or len(text.split(maxsplit=limit)) >= limit:
         return text
     slug = url_slug(url)
-    return f"{text} {slug}" if slug else text
+    if not slug:
+        return text
+    language = item_language(title, text)
+    held = set(tokens(f"{title} {text}", language))
+    new = [w for w in slug.split() if not held.issuperset(tokens(w, language))]
+    return f"{text} {' '.join(new)}" if new else text
 
 
 def _is_headline_only(text: str) -> bool:
@@ -101,7 +123,9 @@ def term_set(title: str, text: str, config: EngineConfig, url: str | None = None
     (:meth:`bot.engine.Engine.observe`). A list, not a set: the statistics keep terms in
     the order first counted, and a set's order changes with each process's string hashes.
     """
-    counts, _ = term_counts(title, _with_slug(text, url, config), title_weight=config.title_weight)
+    counts, _ = term_counts(
+        title, _with_slug(title, text, url, config), title_weight=config.title_weight
+    )
     return [t for t, c in counts.items() if c > 0]
 
 

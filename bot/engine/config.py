@@ -174,6 +174,13 @@ class EngineConfig:
             headline-only (0.2330 -> 0.2474: roundup pieces whose slugs list several
             stories) and at Nt = 2 (0.0673 -> 0.0684, one false alarm), slightly better
             with full seeds (0.2375 -> 0.2361). ``true``/``false`` in ``[engine]``.
+        short_body_slug_words: A body of fewer words than this (an RSS summary: a
+            teaser of 8 to 49 words) also gets the words of its link's slug that its
+            headline and body do not hold, counted once each (only with
+            ``url_slug_terms``). A summary tells one detail of a report, the slug names
+            what the report is about ("...-greenland-trump-threat-europe-nato-
+            response"); a slug word the headline already has would only weigh it
+            twice. 0: never. Measured in docs/engine.md ("Summary-only feeds").
 
     Copies:
         minhash_bins: MinHash signature length.
@@ -289,6 +296,7 @@ class EngineConfig:
     idf_refresh_share: float = 0.03
     max_vocab: int = 10000
     url_slug_terms: bool = True
+    short_body_slug_words: int = 50
 
     minhash_bins: int = 64
     lsh_rows: int = 2
