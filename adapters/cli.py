@@ -195,6 +195,21 @@ class _Refused(Exception):
     """A parser's error while :class:`_Parser` re-reads the words to explain one."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with an optional sub-command in brackets in the usage line.
+
+    argparse writes a sub-command's place as ``ACTION ...`` whether or not it is required,
+    so ``storybot subscriptions --help`` showed its action as one that must be given,
+    although ``storybot subscriptions`` alone lists them (as ``subscriptions list`` does).
+    """
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        shown = super()._format_args(action, default_metavar)
+        if action.nargs == argparse.PARSER and not action.required:
+            return f"[{shown}]"
+        return shown
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, saying what was mistyped: an unknown flag, a command's name.
 
@@ -215,6 +230,7 @@ class _Parser(argparse.ArgumentParser):
         # as --once, so a cron line or script using a prefix kept working only until a new
         # flag shared it; now it is refused with the flag it probably is
         kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):
