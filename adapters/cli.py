@@ -488,7 +488,9 @@ def _parser() -> argparse.ArgumentParser:
         help="delete a story and its decisions, with the subscriptions "
         "to it and the channels' follows of it",
     )
-    sr.add_argument("name", metavar="NAME")
+    sr.add_argument(
+        "name", metavar="NAME", help="the story, as storybot story list names it (in any case)"
+    )
     sr.add_argument(
         "--yes",
         action="store_true",
@@ -500,7 +502,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fe.required = True
     fa = fe.add_parser("add", help="add feeds to poll (checked now, fetched from the next poll on)")
-    fa.add_argument("url", nargs="+", metavar="URL")
+    fa.add_argument("url", nargs="+", metavar="URL", help="the feeds' URLs (RSS or Atom)")
     fa.add_argument(
         "--interval",
         type=int,
@@ -509,7 +511,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     fe.add_parser("list", help="feeds with their health and last error")
     fr = fe.add_parser("remove", help="stop polling feeds")
-    fr.add_argument("url", nargs="+", metavar="URL")
+    fr.add_argument(
+        "url",
+        nargs="+",
+        metavar="URL",
+        help="each feed's URL or #number, as storybot feeds list shows them",
+    )
 
     ob = sub.add_parser(
         "outbox",

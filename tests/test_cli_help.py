@@ -71,3 +71,20 @@ def test_no_usage_shows_an_optional_positional_as_required_or_the_reverse():
             assert shown.startswith("[") == _leaves_out(action), (_named(path), metavar)
             checked += 1
     assert checked > 10
+
+
+def test_every_argument_of_every_command_has_help_text():
+    """`storybot story remove --help` listed NAME, `feeds add` and `feeds remove` URL,
+    with nothing beside them."""
+    missing = []
+    for path, parser in _commands(_parser()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                missing += [
+                    f"{_named(path)} {choice.dest}"
+                    for choice in action._choices_actions
+                    if not choice.help
+                ]
+            elif not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{_named(path)} {_metavar(parser, action)}")
+    assert not missing, f"arguments without help text: {missing}"
