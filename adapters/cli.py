@@ -404,17 +404,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="where the demo stores its data (default: a temporary SQLite file)",
     )
-    d.add_argument("--hours", type=float, default=12.0, help="simulated hours to run (default 12)")
+    d.add_argument(
+        "--hours",
+        type=float,
+        default=12.0,
+        metavar="HOURS",
+        help="simulated hours to run (default 12)",
+    )
     d.add_argument(
         "--step-minutes",
         type=float,
         default=15.0,
+        metavar="MINUTES",
         help="simulated minutes per scheduler tick (default 15)",
     )
     d.add_argument(
         "--tick-seconds",
         type=float,
         default=0.05,
+        metavar="SECONDS",
         help="real seconds per scheduler tick (default 0.05)",
     )
 
@@ -522,7 +530,9 @@ def _parser() -> argparse.ArgumentParser:
         "outbox",
         help="how many messages are pending, delivered and dead; the dead and pending ones with their errors",
     )
-    ob.add_argument("--limit", type=int, default=20, help="messages listed per state (default 20)")
+    ob.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="messages listed per state (default 20)"
+    )
     instead = ob.add_mutually_exclusive_group()
     instead.add_argument(
         "--retry",

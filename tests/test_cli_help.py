@@ -8,11 +8,16 @@ placeholders are those docs/cli.md writes for the same flag.
 from __future__ import annotations
 
 import argparse
+import re
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from adapters.cli import _parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
 def _commands(
@@ -88,3 +93,32 @@ def test_every_argument_of_every_command_has_help_text():
             elif not action.help or action.help == argparse.SUPPRESS:
                 missing.append(f"{_named(path)} {_metavar(parser, action)}")
     assert not missing, f"arguments without help text: {missing}"
+
+
+def _doc_rows(path: tuple[str, ...]) -> str:
+    """The rows of docs/cli.md's table that document the command ``path`` (its first word)."""
+    first = f"| `storybot {path[0]}" if path else "| `storybot --"
+    return "\n".join(
+        line for line in CLI_DOC.splitlines() if re.match(rf"{re.escape(first)}[ `]", line)
+    )
+
+
+def test_each_flag_shows_the_placeholder_docs_cli_writes_for_it():
+    """`outbox --limit LIMIT` where the docs write `--limit N`; `eval track
+    --limit-targets LIMIT_TARGETS  only the first N targets`, whose N was nowhere."""
+    checked, wrong = 0, []
+    for path, parser in _commands(_parser()):
+        for action in parser._actions:
+            if action.nargs == 0 or not action.option_strings:
+                continue
+            if path and "--config" in action.option_strings:
+                continue  # the global one, after the command: the global row's
+            metavar = _metavar(parser, action)
+            for flag in (f for f in action.option_strings if f.startswith("--")):
+                pattern = rf"{re.escape(flag)}(?![\w-])[ =]\[?([A-Z][A-Z0-9_:]*)"
+                for documented in re.findall(pattern, _doc_rows(path)):
+                    checked += 1
+                    if documented != metavar:
+                        wrong.append(f"{_named(path)} {flag}: help {metavar}, docs {documented}")
+    assert not wrong, wrong
+    assert checked > 25

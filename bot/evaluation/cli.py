@@ -44,11 +44,14 @@ def add_eval_parser(subparsers: Any) -> None:
     )
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", required=True, help="labelled stream, .jsonl or .jsonl.gz")
+        p.add_argument(
+            "--data", required=True, metavar="STREAM", help="labelled stream, .jsonl or .jsonl.gz"
+        )
         # not --config: the storybot command has a global --config of its own
         p.add_argument(
             "--engine-config",
             dest="engine_config",
+            metavar="FILE",
             help="TOML file whose [engine] table overrides the defaults, instead of the "
             "[engine] table of the global --config file (for experiments)",
         )
@@ -56,16 +59,29 @@ def add_eval_parser(subparsers: Any) -> None:
     tr = sub.add_parser("track", help="TDT tracking protocol: P_miss, P_fa, C_norm")
     common(tr)
     tr.add_argument(
-        "--seeds", type=_positive_int, default=4, help="seed items per target (Nt, default 4)"
+        "--seeds",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="seed items per target (Nt, default 4)",
     )
     tr.add_argument(
-        "--window", type=_days, default=30, help="days after the last seed (W, default 30)"
+        "--window",
+        type=_days,
+        default=30,
+        metavar="DAYS",
+        help="days after the last seed (W, default 30)",
     )
-    tr.add_argument("--decisions", help="write one JSON line per judgement to this file")
-    tr.add_argument("--limit-targets", type=_positive_int, help="only the first N targets")
+    tr.add_argument(
+        "--decisions", metavar="FILE", help="write one JSON line per judgement to this file"
+    )
+    tr.add_argument(
+        "--limit-targets", type=_positive_int, metavar="N", help="only the first N targets"
+    )
     tr.add_argument(
         "--jobs",
         type=_positive_int,
+        metavar="N",
         help="processes deciding targets at once (the figures do not change); default: "
         "1, or up to 4 (the CPUs) for a run of 50,000 judgements or more",
     )
@@ -100,7 +116,9 @@ def add_eval_parser(subparsers: Any) -> None:
 
     dd = sub.add_parser("dedup", help="near-duplicate detection on a syndication test set")
     common(dd)
-    dd.add_argument("--seed", type=int, default=13, help="random seed of the test set (default 13)")
+    dd.add_argument(
+        "--seed", type=int, default=13, metavar="N", help="random seed of the test set (default 13)"
+    )
 
     sm = sub.add_parser(
         "summary",
@@ -111,6 +129,7 @@ def add_eval_parser(subparsers: Any) -> None:
         "--seeds",
         type=_positive_int,
         default=4,
+        metavar="N",
         help="reports of the seed story (update task, default 4)",
     )
 
