@@ -24,7 +24,13 @@ from typing import Any, Iterator, NoReturn, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
-from bot.settings import Settings, is_numeric_id, load_settings, unknown_variables
+from bot.settings import (
+    PollingSettings,
+    Settings,
+    is_numeric_id,
+    load_settings,
+    unknown_variables,
+)
 
 log = logging.getLogger("storybot")
 
@@ -391,7 +397,8 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose",
         action="count",
         default=0,
-        help="log storybot's debug details; -vv also the libraries' (Slack, Discord, HTTP)",
+        help="log storybot's debug details; -vv also the libraries' (Slack, Discord, HTTP, "
+        "the scheduler, migrations)",
     )
     # argparse prints it and exits 0 while parsing: before any config or database is read
     p.add_argument("-V", "--version", action="version", version=f"storybot {version()}")
@@ -402,7 +409,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--database",
         metavar="URL",
-        help="where the demo stores its data (default: a temporary SQLite file)",
+        help="a new or empty database to keep what the demo stores (default: a temporary "
+        "SQLite file); one holding stories or feeds is refused",
     )
     d.add_argument(
         "--hours",
@@ -433,7 +441,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--no-scheduler",
         action="store_true",
-        help="only answer /story commands; `storybot worker` processes poll and deliver (scale-out)",
+        help="only answer /story commands; `storybot worker` processes poll and deliver "
+        "(scale-out; PostgreSQL only)",
     )
     sub.add_parser("chat", help="an interactive /story session in the terminal")
     a = sub.add_parser(
@@ -489,7 +498,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seed articles: text or HTML files, or URLs (--seed a.txt b.txt, or --seed "
         "before each)",
     )
-    sa.add_argument("--title", help="the story title (default: the first seed's title)")
+    sa.add_argument(
+        "--title",
+        help="the story title, one line of at most 200 characters (default: the first seed's "
+        "title)",
+    )
     st.add_parser("list", help="list stories")
     sr = st.add_parser(
         "remove",
@@ -515,7 +528,9 @@ def _parser() -> argparse.ArgumentParser:
         "--interval",
         type=int,
         metavar="SECONDS",
-        help="base poll interval, from [polling] min_interval_s to 86400 (default from config)",
+        help="base poll interval, from [polling] min_interval_s to 86400 (default: [polling] "
+        f"default_interval_s, {PollingSettings.default_interval_s} as shipped); a feed already "
+        "polled keeps its interval unless this is given",
     )
     fe.add_parser("list", help="feeds with their health and last error")
     fr = fe.add_parser("remove", help="stop polling feeds")
@@ -531,7 +546,11 @@ def _parser() -> argparse.ArgumentParser:
         help="how many messages are pending, delivered and dead; the dead and pending ones with their errors",
     )
     ob.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="messages listed per state (default 20)"
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="messages listed per state (default 20; 1 to 10000)",
     )
     instead = ob.add_mutually_exclusive_group()
     instead.add_argument(
@@ -561,7 +580,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         required=True,
         metavar="DAYS",
-        help="what was fetched or queued more than DAYS days ago",
+        help="what was fetched or queued more than DAYS days ago (1 to 36500)",
     )
     pr.add_argument("--dry-run", action="store_true", help="only count what would go")
     wk = sub.add_parser(
@@ -623,9 +642,10 @@ def _parser() -> argparse.ArgumentParser:
         "--max-age",
         type=_minutes,
         metavar="MINUTES",
-        help="a feed due for longer than this while no feed was polled is a problem "
-        "(default: 3 x [polling] min_interval_s, or 3 x (tick_seconds + timeout_s) if longer: "
-        "15 with the default settings)",
+        help="a feed due for longer than this while no feed was polled is a problem; an item "
+        "stored longer ago left unjudged by every story, or a message due longer and not sent, "
+        "a warning (default: 3 x [polling] min_interval_s, or 3 x (tick_seconds + timeout_s) "
+        "if longer: 15 with the default settings)",
     )
     he.add_argument(
         "--max-failures",

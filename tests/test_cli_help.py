@@ -122,3 +122,58 @@ def test_each_flag_shows_the_placeholder_docs_cli_writes_for_it():
                         wrong.append(f"{_named(path)} {flag}: help {metavar}, docs {documented}")
     assert not wrong, wrong
     assert checked > 25
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def test_every_default_value_is_said_in_the_help_as_it_runs():
+    checked, wrong = 0, []
+    for path, parser in _commands(_parser()):
+        for action in parser._actions:
+            value = action.default
+            if value is None and action.nargs == argparse.OPTIONAL:
+                value = action.const  # `--sent` alone
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue  # flags, and options whose default the settings give
+            if isinstance(action, argparse._CountAction):
+                continue  # -v: none
+            checked += 1
+            if f"default {_number(value)}" not in (action.help or ""):
+                wrong.append(f"{_named(path)} {action.option_strings[0]}: {value}")
+    assert not wrong, f"defaults not in the help as they run: {wrong}"
+    assert checked > 10
+
+
+def test_defaults_from_the_settings_are_named_with_their_value_in_defaults_toml(capsys):
+    """`feeds add --interval` said only "default from config"; `health --max-age` gives
+    the figure its formula makes of config/defaults.toml."""
+    from adapters.health import default_max_age_s
+    from bot.settings import load_settings
+
+    polling = load_settings(None, env={}).polling
+    interval = _help(["feeds", "add"], capsys)
+    assert f"[polling] default_interval_s, {polling.default_interval_s} as shipped" in interval
+    max_age = _help(["health"], capsys)
+    assert f"{_number(default_max_age_s(polling) / 60)} with the default settings" in max_age
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        # -vv lets through the scheduler's and the migrations' lines too (adapters.log_setup)
+        ([], "-vv also the libraries' (Slack, Discord, HTTP, the scheduler, migrations)"),
+        # --max-age is also how long an item may stay unjudged and a message unsent
+        (["health"], "an item stored longer ago left unjudged by every story"),
+        (["health"], "a message due longer and not sent"),
+        (["prune"], "(1 to 36500)"),
+        (["outbox"], "(default 20; 1 to 10000)"),
+        (["run"], "PostgreSQL only"),
+        (["demo"], "one holding stories or feeds is refused"),
+        (["story", "add"], "one line of at most 200 characters"),
+        (["feeds", "add"], "a feed already polled keeps its interval unless this is given"),
+    ],
+)
+def test_each_flag_help_says_what_docs_cli_says_of_it(capsys, argv, says):
+    assert says in _help(argv, capsys)
