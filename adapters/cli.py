@@ -510,7 +510,7 @@ def _parser() -> argparse.ArgumentParser:
         "to it and the channels' follows of it",
     )
     sr.add_argument(
-        "name", metavar="NAME", help="the story, as storybot story list names it (in any case)"
+        "name", metavar="NAME", help="the story, as `storybot story list` names it (in any case)"
     )
     sr.add_argument(
         "--yes",
@@ -538,7 +538,7 @@ def _parser() -> argparse.ArgumentParser:
         "url",
         nargs="+",
         metavar="URL",
-        help="each feed's URL or #number, as storybot feeds list shows them",
+        help="each feed's URL or #number, as `storybot feeds list` shows them",
     )
 
     ob = sub.add_parser(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 from pathlib import Path
 from typing import Iterator
 
@@ -177,3 +178,26 @@ def test_defaults_from_the_settings_are_named_with_their_value_in_defaults_toml(
 )
 def test_each_flag_help_says_what_docs_cli_says_of_it(capsys, argv, says):
     assert says in _help(argv, capsys)
+
+
+def _examples(text: str) -> list[str]:
+    """The ``storybot ...`` command lines a help text gives, as written."""
+    return re.findall(r"(?:`|e\.g\. )(storybot (?:\"[^\"]*\"|[^`\"])+?)(?:`|$|,)", text)
+
+
+def test_the_examples_in_the_help_are_command_lines_storybot_takes():
+    """Each ``storybot ...`` a help text gives parses as written (a usage error exits 2)."""
+    examples = set()
+    for _path, parser in _commands(_parser()):
+        texts = [parser.description or "", parser.epilog or ""]
+        texts += [a.help or "" for a in parser._actions]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                texts += [c.help or "" for c in action._choices_actions]
+        examples.update(e for text in texts for e in _examples(text))
+    assert 'storybot ask "status"' in examples  # the scan finds what it should
+    for example in sorted(examples):
+        try:
+            _parser().parse_args(shlex.split(example)[1:])
+        except SystemExit as exc:
+            pytest.fail(f"{example!r} in the help exits {exc.code}")
