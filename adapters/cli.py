@@ -401,7 +401,13 @@ def _parser() -> argparse.ArgumentParser:
         "the scheduler, migrations)",
     )
     # argparse prints it and exits 0 while parsing: before any config or database is read
-    p.add_argument("-V", "--version", action="version", version=f"storybot {version()}")
+    p.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"storybot {version()}",
+        help="print storybot X.Y.Z (the installed package's version) and exit",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

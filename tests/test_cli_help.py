@@ -168,6 +168,8 @@ def test_defaults_from_the_settings_are_named_with_their_value_in_defaults_toml(
         # --max-age is also how long an item may stay unjudged and a message unsent
         (["health"], "an item stored longer ago left unjudged by every story"),
         (["health"], "a message due longer and not sent"),
+        # not argparse's "show program's version number and exit"
+        ([], "-V, --version print storybot X.Y.Z (the installed package's version) and exit"),
         (["prune"], "(1 to 36500)"),
         (["outbox"], "(default 20; 1 to 10000)"),
         (["run"], "PostgreSQL only"),
