@@ -423,7 +423,7 @@ def _already_polled(app: App, url: str, interval: int | None) -> str:
     if feed is None:  # removed meanwhile
         return f"already polled: {url}"
     if interval is None or interval == feed.interval_s:
-        return f"already polled: {url} (every {feed.interval_s} s; --interval S changes it)"
+        return f"already polled: {url} (every {feed.interval_s} s; --interval SECONDS changes it)"
     app.store.set_feed_interval(url, interval)
     return (
         f"already polled: {url}; now every {interval} s (was {feed.interval_s} s), "
