@@ -48,6 +48,7 @@ BENCHMARKS = {
         },
     ),
     "engine": ([], {"items_per_s", "baseline_items_per_s", "peak_rss_mb"}),
+    "furniture": ([], {"seconds", "total_s", "sentences", "peak_rss_mb"}),
     "longrun": (
         [],
         {"blocks", "passes", "first_items_per_cpu_s", "last_items_per_cpu_s", "peak_rss_mb"},
