@@ -1000,6 +1000,22 @@ def test_furniture_reads_a_feeds_longest_run_on_sentence_about_as_fast_as_the_sp
     assert furniture_s < 8 * splitter_s, (furniture_s, splitter_s)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ALL RIGHTS RESERVED.",
+        "Please read THIS WEBSITE's terms before you post.",
+        # the patterns' ignore-case matching takes "ſ" for "s" (and "İ" for "i"), which
+        # str.lower does not: what a pattern needs is looked for in lower case only in
+        # ASCII sentences
+        "All rights reſerved.",
+        "Content on thiſ site is for personal use only.",
+    ],
+)
+def test_furniture_rules_ignore_case_as_the_patterns_do(line: str) -> None:
+    assert strip_furniture(line) == ""
+
+
 def test_summary_keeps_a_sentence_reporting_what_someone_asked_readers() -> None:
     # a request to "you" that someone is reported making is news, not the site's prompt
     line = '"Please share this post with everyone you know," the sheriff wrote on Facebook.'

@@ -71,6 +71,9 @@ _STAMP = re.compile(
     rf"|^(?:Last\s+)?(?:[Uu]pdated|[Pp]osted|[Pp]ublished)(?:\s+(?:on|at))?\s+(?>{_WHEN})(?!\s*,(?!\s*by\s)))"
     r"\s*(?:\|\s*)?"
 )
+# what every stamp holds (its word, less the letter whose case varies), looked for at C
+# speed before _STAMP is run: most sentences hold none
+_STAMP_WORDS = ("pdated", "osted", "ublished", "Modified")
 # a gallery counter, "Image 3 of 9" (some galleries print "Image 1 of / 9")
 _GALLERY = re.compile(r"\bImage \d+ of (?:/ )?\d+\s+")
 # the controls of a web video player and a caption's labels, at the start of a sentence
@@ -133,6 +136,7 @@ _PHOTO_CAPTION = re.compile(
 # a web video player's card, anywhere in a sentence: everything before it is the player's
 # (gallery credit, counter, playlist name, "<video title> | 1:10"), the description follows
 _PLAYER = re.compile(r"x Embed x Share\s+|\s\|\s*\d{1,2}:[0-5]\d\s+(?![AaPp]\.?[Mm]\b)")
+_PLAYER_WORDS = ("x Embed x Share", "|")  # what a card holds, looked for first
 # a photo credit closing a caption: "... on July 15, 2016 ©Name (AFP)"
 _CREDIT = re.compile(r"\(?©[^.!?©]*$")
 # an entry of a video playlist: its duration, then its title ("1:47 Mother of ... Pause");
@@ -152,24 +156,36 @@ _FULL_STOP = re.compile(r"[.!?][\"'”’)\]]*$")
 # broadcast, rewritten or redistributed.", "Without written authorization from CDIC, such
 # content shall not be republished ..."), which a court's order that footage "may not be
 # published, broadcast or shared" does not.
-_COPYRIGHT = re.compile(
-    r"^\(?(?:Copyright\s*(?:©|\(c\)|\d)|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})"
-    r"|\bAll rights? reserved\b"
+# (Two patterns: the line's opening is matched at the start only, and the licence's
+# phrases are looked for only in a sentence holding their words; one pattern tried the
+# opening at every position.)
+_COPYRIGHT = re.compile(  # "Copyright 2016", "Copyright © 2018", "© 2016", "(c) 2016"
+    r"\(?(?:Copyright\s*(?:©|\(c\)|\d)|©\s*(?:Copyright\b|\d{4})|\(c\)\s*\d{4})",
+    re.IGNORECASE,
+)
+_LICENCE = re.compile(
+    r"\bAll rights? reserved\b"
     r"|\bnot be (?:re)?published, broadcast, rewritten\b"
     r"|\bwithout (?:prior )?(?:the )?(?:express )?written (?:authori[sz]ation|permission|consent)\b"
     r"[^.]{0,80}\b(?:shall|may|must) not be (?:re)?(?:published|produced|used|distributed)\b",
     re.IGNORECASE,
 )
-# the site speaking to its reader: second person, "us"/"our", or a request at the start
-# (every alternative opens a word, so the pattern starts with the word's boundary: the
-# engine tries the alternatives only where a word starts, not at every position)
+_LICENCE_WORDS = ("reserved", "written")  # one is in every licence line ("rewritten")
+# the site speaking to its reader: second person, "us"/"our" (every alternative opens a
+# word, so the pattern starts with the word's boundary: the engine tries the alternatives
+# only where a word starts, not at every position; and it is run only on a sentence that
+# holds one of the words, _TO_READER_WORDS) ...
 _TO_READER = re.compile(
     # not "US" (the country) nor a web address's ".us"
-    r"\b(?:(?i:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b|(?<![.@])us\b"
-    r"|^(?:(?:Please|Sign up|Subscribe|Follow us|Like us|Share this|Click|Tap|Download|"
+    r"\b(?:(?i:you|your|yours|our|we(?:['’](?:ll|ve|re|d))?)\b|(?<![.@])us\b)"
+)
+_TO_READER_WORDS = ("you", "our", "we")  # in any case; "us" in lower case
+# ... or a request at the start
+_REQUEST = re.compile(
+    r"(?:Please|Sign up|Subscribe|Follow us|Like us|Share this|Click|Tap|Download|"
     r"Register|Log in|Sign in|Chat with|Try|Check your|Enable|Disable|Read more|Watch|"
     r"Get|Stay|Keep up|Send|Contact|Close)\b"
-    r"|Note:))"
+    r"|Note:"
 )
 # ... about the site itself: its forms, buttons, pages and channels. Phrases, not words,
 # yet product news that speaks to "you" of a subscription, a browser or signing in is
@@ -217,7 +233,9 @@ _RELATED = re.compile(
 )
 # the site speaking of itself ("use of this site", "published in this site")
 _SELF = re.compile(r"\bthis (?:site|website)\b", re.IGNORECASE)
-# a reporter's hand-off: "Josh King has the story (@handle)."
+_SELF_WORDS = ("this site", "this website")
+# a reporter's hand-off: "Josh King has the story (@handle)." (looked for only in a
+# sentence with a handle in brackets, "(@")
 _HANDOFF = re.compile(r"^(?:\S+ ){1,7}\(@\w+\)\.?$")
 # someone's words reported: then the sentence is news, whatever it says to "you"
 _REPORTED = re.compile(
@@ -285,20 +303,24 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
         return ""
     for _ in range(_MAX_PASSES):
         before = s
-        if stamps := list(_STAMP.finditer(s)):
+        if _holds_any(s, _STAMP_WORDS) and (stamps := list(_STAMP.finditer(s))):
             s = s[stamps[-1].end() :]  # a stamp sits after the headline, before the article
         if s.startswith(("Photo:", "Image ")) and (counters := list(_GALLERY.finditer(s))):
             s = s[counters[-1].end() :]
-        if players := list(_PLAYER.finditer(s)):
+        if _holds_any(s, _PLAYER_WORDS) and (players := list(_PLAYER.finditer(s))):
             s = s[players[-1].end() :]
-        s = _LEADING.sub("", s, count=1).strip()
+        if leading := _LEADING.match(s):
+            s = s[leading.end() :]
+        s = s.strip()
         if s.startswith(("Image ", "Media ")):  # _PICTURE_LABEL's words, at C speed
             s = _strip_picture_caption(s)
         if datelines:
             s = strip_dateline(s)
         if s == before:
             break
-    s = _CREDIT.sub("", s).rstrip()
+    if "©" in s:  # _CREDIT's sign
+        s = _CREDIT.sub("", s)
+    s = s.rstrip()
     if not s or is_furniture(s):
         return ""
     return s
@@ -344,20 +366,56 @@ def is_furniture(sentence: str) -> bool:
         _PLAYER_MARK.search(sentence) or not _FULL_STOP.search(sentence)
     ):
         return True
-    if _COPYRIGHT.search(sentence) or _names_a_holder(sentence):
+    if _COPYRIGHT.match(sentence) or _names_a_holder(sentence):
+        return True
+    if _may_hold(sentence, _LICENCE_WORDS) and _LICENCE.search(sentence):
         return True
     if _names_a_picture(sentence) and _PHOTO_CAPTION.search(sentence):
         return True  # whatever it reports ("..., police say")
     if len(sentence.split()) > _MAX_MESSAGE_WORDS:
         return False
-    if _REPORTED.search(sentence):  # "The mayor announced the curfew on Twitter (@handle)."
-        return False
-    return bool(
-        _HANDOFF.match(sentence)
-        or _SELF.search(sentence)
+    # furniture unless someone's words are reported in it ("The mayor announced the
+    # curfew on Twitter (@handle)."): asked last, of the few sentences that read as one
+    if (
+        ("(@" in sentence and _HANDOFF.match(sentence))
+        or (_may_hold(sentence, _SELF_WORDS) and _SELF.search(sentence))
         or _SERVICE.match(sentence)
-        or (_TO_READER.search(sentence) and _ABOUT_SITE.search(sentence))
+    ):
+        return not _REPORTED.search(sentence)
+    # the site's vocabulary, a long pattern, is looked for last of all
+    return bool(
+        _speaks_to_reader(sentence)
+        and not _REPORTED.search(sentence)
+        and _ABOUT_SITE.search(sentence)
     )
+
+
+def _speaks_to_reader(sentence: str) -> bool:
+    """Whether the site speaks to its reader in ``sentence``: a request at its start
+    (:data:`_REQUEST`) or a word for the reader or the site (:data:`_TO_READER`)."""
+    if _REQUEST.match(sentence):
+        return True
+    words = _may_hold(sentence, _TO_READER_WORDS) or "us" in sentence
+    return bool(words and _TO_READER.search(sentence))
+
+
+def _holds_any(sentence: str, words: tuple[str, ...]) -> bool:
+    """Whether ``sentence`` holds one of ``words``: what a pattern needs to match, looked
+    for at C speed before the pattern is run on it."""
+    return any(w in sentence for w in words)
+
+
+def _may_hold(sentence: str, words: tuple[str, ...]) -> bool:
+    """Whether ``sentence`` may hold one of ``words`` (lower-case ASCII) in any case: what a
+    case-insensitive pattern needs to match, looked for at C speed first.
+
+    Outside ASCII a sentence always may: the pattern's ignore-case matching takes "ſ" for
+    "s", the Kelvin sign for "k", "İ" and "ı" for "i", which ``str.lower`` does not give.
+    """
+    if not sentence.isascii():
+        return True
+    lowered = sentence.lower()
+    return any(w in lowered for w in words)
 
 
 def _names_a_picture(sentence: str) -> bool:
@@ -398,6 +456,8 @@ def _names_a_holder(sentence: str) -> bool:
     """Whether a sentence is "Copyright" and a holder's name and nothing else ("Copyright
     Associated Press / NBC 6 South Florida", "Copyright WECT."): every word after it
     capitalised or a number. "Copyright infringement lawsuits ..." goes on in lower case."""
+    if "Copyright" not in sentence:  # the words are split only of a sentence that may be one
+        return False
     words = sentence.removeprefix("(").split()
     return (
         len(words) > 1
