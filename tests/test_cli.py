@@ -1827,7 +1827,8 @@ def test_feeds_add_of_a_polled_feed_with_another_interval_changes_it(db, capsys)
     capsys.readouterr()
     assert main(["feeds", "add", url]) == 0
     assert (
-        f"already polled: {url} (every 600 s; --interval SECONDS changes it)" in capsys.readouterr().out
+        f"already polled: {url} (every 600 s; --interval SECONDS changes it)"
+        in capsys.readouterr().out
     )
     assert main(["feeds", "add", url, "--interval", "3600"]) == 0
     out = capsys.readouterr().out

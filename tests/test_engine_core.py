@@ -713,8 +713,7 @@ def test_a_long_body_is_not_read_with_its_slug() -> None:
 
     cfg = EngineConfig()
     body = " ".join(
-        ["Firefighters battled a wildfire near Los Angeles as residents were told to leave."]
-        * 4
+        ["Firefighters battled a wildfire near Los Angeles as residents were told to leave."] * 4
     )  # 56 words: a report, which says what it is about itself
     a = analyse("Wildfire spreads", body, _SLUG_ITEM.url, cfg)
     assert "anthropic" not in a.tf
