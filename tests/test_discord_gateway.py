@@ -331,6 +331,16 @@ async def test_follow_with_an_at_option_pins_the_digest_to_a_time_of_day(
         in (realtime["data"]["content"])
     )
 
+    # hours with mode:realtime are refused as "follow pentagon realtime 6" typed is, not
+    # dropped: the channel asked for something other than realtime alerts
+    options = {"story": "pentagon", "mode": "realtime", "hours": 6.0}
+    refused = await callback(
+        fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
+    )
+    assert "`follow` does not take '6'" in refused["data"]["content"]
+    [binding] = app.store.bindings_for_channel("discord", str(CHANNEL_ID))
+    assert (binding.mode, binding.digest_hours) == (DeliveryMode.DIGEST, 24.0)
+
 
 @pytest.mark.parametrize(
     ("permissions", "admin"),

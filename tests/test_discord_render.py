@@ -205,7 +205,7 @@ def test_a_reply_too_long_even_for_several_messages_counts_the_lines_left_out() 
         ),
         (subscribe_text("#3", verb="unsubscribe"), "unsubscribe #3"),
         (follow_text("pentagon"), "follow pentagon"),
-        (follow_text("pentagon", "realtime", 6), "follow pentagon realtime"),
+        (follow_text("pentagon", "realtime", 6), "follow pentagon realtime 6"),
         (follow_text("pentagon", "digest", 6.0), "follow pentagon digest 6"),
         (follow_text("pentagon", "digest", 0.5), "follow pentagon digest 0.5"),
         (follow_text("pentagon", None, 12), "follow pentagon digest 12"),

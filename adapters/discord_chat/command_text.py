@@ -31,12 +31,12 @@ def follow_text(
     story: str, mode: str | None = None, hours: float | None = None, at: str | None = None
 ) -> str:
     """``follow NAME [realtime | digest [HOURS] [at HH:MM]]``; hours or a time alone imply
-    a digest. A time with ``mode:realtime`` is passed on, for the command to refuse."""
+    a digest. Hours or a time with ``mode:realtime`` are passed on, for the command to
+    refuse as it refuses them typed (``follow NAME realtime 5``): dropping them would
+    follow in real time someone who asked for something else."""
     at = _word(at) if at is not None else None
     if (hours is not None or at) and mode is None:
         mode = "digest"
-    if mode != "digest":
-        hours = None
     return build(
         "follow",
         story,
