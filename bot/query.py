@@ -793,10 +793,13 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
         )
         shown = ", ".join(common)
         verb = "is" if len(common) == 1 else "are"
+        # "US" in capitals means the country, which matching reads as the word "us"
+        country = any(t.label == "US" for t, neg in _walk(query.root) if not neg)
         raise QueryError(
             f"This query would match almost every item, because {shown} {verb} too common or too short "
             f"to search for (it reads: {query.describe()}). Add a less common word that must "
             "appear, for example: pentagon -openai"
+            + ('. For the country, write U.S. or "United States".' if country else "")
         )
     return query
 

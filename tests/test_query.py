@@ -141,6 +141,9 @@ ERRORS = [
     ("the -pentagon", "too common"),
     ("the -z", '"the" is too common'),  # an item with "the" and without "z" matches
     ("said AND NOT q", "too common"),
+    # "US" in capitals is the country: the refusal says how to search for it
+    ("US", 'write U.S. or "United States"'),
+    ("Us OR the", '"the", "us" are too common'),
     # limits
     ("x" * (MAX_CHARS + 1), "too long"),
     (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),
@@ -162,6 +165,12 @@ def test_errors_are_friendly(typed: str, fragment: str) -> None:
 )
 def test_common_words_are_fine_beside_a_meaningful_word_or_in_a_phrase(typed: str) -> None:
     parse_query(typed)
+
+
+def test_only_us_in_capitals_is_told_how_to_search_for_the_country() -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query("us")
+    assert "United States" not in str(info.value)
 
 
 def test_the_common_words_refusal_is_one_line() -> None:
