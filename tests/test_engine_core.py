@@ -121,6 +121,24 @@ def test_unrelated_item_sharing_one_name_is_off_topic() -> None:
     assert v.development is None
 
 
+def test_a_summary_naming_the_story_and_one_of_its_words_is_supported() -> None:
+    # A feed's one-sentence summary under a headline that names nothing: most of its score
+    # is "Anthropic", the rest "military" (support 0.157 of the threshold). 0.2 refused it.
+    item = doc(
+        3,
+        "A week of threats",
+        "Anthropic's rivals said little as the fight with the military went on.",
+    )
+    (v,) = warm_engine().judge(item)
+    reason = v.judgement.reason
+    assert v.judgement.on_topic, reason
+    assert set(reason["matched_terms"]) == {"anthropic", "military"}
+    assert EngineConfig().min_support * reason["threshold"] <= reason["support"]
+    assert reason["support"] < 0.2 * reason["threshold"]
+    (w,) = warm_engine(EngineConfig(min_support=0.2)).judge(item)
+    assert not w.judgement.on_topic
+
+
 def test_unrelated_items_are_off_topic() -> None:
     e = warm_engine()
     for i, (title, text) in enumerate(BACKGROUND):
