@@ -2,7 +2,9 @@
 job once it is running, wait for the job to be done, stop it with SIGTERM.
 
 Waits are for the worker and the database (deadlines on the event loop's clock), never
-for a time to pass; the feed is polled from the test's feed server.
+for a time to pass; the feed is polled from the test's feed server. The test's store
+calls run in threads, as the worker's do, and the run fails if any store statement ran
+on the event loop (:func:`store_queries_on_this_thread`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import procrastinate
+from sqlalchemy import Engine, event
 
 from adapters.jobs.schema import ensure_schema, pool_kwargs
 from adapters.jobs.worker import WorkerOptions, run_worker
@@ -30,6 +36,32 @@ class Run:
 
     picked_up_s: float
     listening: int
+
+
+@contextmanager
+def store_queries_on_this_thread(engine: Engine) -> Iterator[list[str]]:
+    """The statements ``engine`` runs on the calling thread (the event loop's) while the
+    block runs, collected in the list yielded.
+
+    A worker's store calls belong in threads (``asyncio.to_thread``). One on the event
+    loop blocks it, and with it procrastinate's connections, each between its query and
+    its COMMIT: behind a pooler in transaction mode each keeps its server connection,
+    idle in transaction, until the loop runs again, while the blocked call waits for a
+    server connection itself. With two server connections that ended at PgBouncer's
+    ``query_wait_timeout`` (60 s), for that call and for the job's store calls waiting too.
+    """
+    loop_thread = threading.get_ident()
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() == loop_thread:
+            seen.append(" ".join(statement.split())[:120])
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 async def _value(jobs: procrastinate.App, sql: str) -> int:
@@ -63,7 +95,9 @@ async def run_one_poll_job(
     ``pooled``: ``dsn`` is through a pooler in transaction mode, where a listening
     connection's ``LISTEN`` is soon another client's statement: not waited for.
     """
-    feed = world.app.store.add_feed(feed_server.url(path), world.clock.now())
+    store = world.app.store
+    # every store call of the test in a thread too, as the worker's: see the guard's doc
+    feed = await asyncio.to_thread(store.add_feed, feed_server.url(path), world.clock.now())
     await asyncio.to_thread(ensure_schema, dsn)
     url = world.app.settings.database_url
     jobs = procrastinate.App(
@@ -71,37 +105,40 @@ async def run_one_poll_job(
     )
     watch = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct_dsn))
     loop = asyncio.get_running_loop()
+    guard = store_queries_on_this_thread(store.engine)
     async with jobs.open_async(), watch.open_async():
-        worker = asyncio.create_task(run_worker(world.app, options))
-        try:
+        with guard as on_loop:
+            worker = asyncio.create_task(run_worker(world.app, options))
+            try:
 
-            async def registered() -> bool:
-                return await _value(watch, "SELECT count(*) FROM procrastinate_workers") > 0
+                async def registered() -> bool:
+                    return await _value(watch, "SELECT count(*) FROM procrastinate_workers") > 0
 
-            await _until(registered, "the worker never registered")
-            if options.listen and not pooled:
+                await _until(registered, "the worker never registered")
+                if options.listen and not pooled:
 
-                async def listening() -> bool:
-                    return await _value(watch, LISTENING) > 0
+                    async def listening() -> bool:
+                        return await _value(watch, LISTENING) > 0
 
-                await _until(listening, "the worker never listened")
-            queued_at = loop.time()
-            await jobs.configure_task(
-                "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
-            ).defer_async(feed_id=feed.id)
+                    await _until(listening, "the worker never listened")
+                queued_at = loop.time()
+                await jobs.configure_task(
+                    "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+                ).defer_async(feed_id=feed.id)
 
-            async def fetched() -> bool:
-                return feed_server.hits(path) > 0
+                async def fetched() -> bool:
+                    return feed_server.hits(path) > 0
 
-            await _until(fetched, "the job queued after the worker started never ran")
-            picked_up = loop.time() - queued_at
+                await _until(fetched, "the job queued after the worker started never ran")
+                picked_up = loop.time() - queued_at
 
-            async def recorded() -> bool:
-                return world.app.store.due_feeds(world.clock.now()) == []
+                async def recorded() -> bool:
+                    return await asyncio.to_thread(store.due_feeds, world.clock.now()) == []
 
-            await _until(recorded, "the poll was not recorded")
-            listeners = await _value(watch, LISTENING)
-        finally:
-            os.kill(os.getpid(), signal.SIGTERM)  # run_worker's handler: stop the worker
-        assert await asyncio.wait_for(worker, 30) == 0
+                await _until(recorded, "the poll was not recorded")
+                listeners = await _value(watch, LISTENING)
+            finally:
+                os.kill(os.getpid(), signal.SIGTERM)  # run_worker's handler: stop the worker
+            assert await asyncio.wait_for(worker, 30) == 0
+    assert on_loop == [], f"store queries on the worker's event loop: {on_loop}"
     return Run(picked_up_s=picked_up, listening=listeners)
