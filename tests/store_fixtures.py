@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,26 @@ from storage.models import Base
 PG_URL_ENV = "STORYBOT_TEST_POSTGRES_URL"
 PG_SKIP_ENV = "STORYBOT_SKIP_POSTGRES"
 PG_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-PG_START_HINT = "pg_ctlcluster --skip-systemctl-redirect 15 main start"
+PG_CONFIG_DIR = Path("/etc/postgresql")  # Debian's: a directory per installed version
+
+
+def pg_start_hint(config_dir: Path = PG_CONFIG_DIR) -> str:
+    """How to start the PostgreSQL server, naming the version installed (as ``.ci/run``
+    finds it, in ``/etc/postgresql``), not one written here: Debian 12 has 15, 13 has 17.
+
+    With no version or several there, the command is given with ``VERSION`` to fill in.
+    """
+    try:
+        versions = sorted(
+            (p.name for p in config_dir.iterdir() if p.is_dir()),
+            key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v),
+        )
+    except OSError:
+        versions = []
+    if len(versions) == 1:
+        return f"pg_ctlcluster --skip-systemctl-redirect {versions[0]} main start"
+    which = f"one of {', '.join(versions)}" if versions else f"see ls {config_dir}"
+    return f"pg_ctlcluster --skip-systemctl-redirect VERSION main start (VERSION: {which})"
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -58,7 +78,7 @@ def pg_database() -> Iterator[URL]:
         admin.dispose()
         pytest.fail(
             f"PostgreSQL not reachable at {describe(admin_url)}; start it with: "
-            f"{PG_START_HINT} (or set {PG_URL_ENV}, or {PG_SKIP_ENV}=1 to skip). "
+            f"{pg_start_hint()} (or set {PG_URL_ENV}, or {PG_SKIP_ENV}=1 to skip). "
             f"Error: {error}",
             pytrace=False,
         )
