@@ -301,3 +301,28 @@ class _NoInvoker:
 
     async def story_names(self) -> list[str]:
         return []
+
+
+@pytest.mark.parametrize("given", [" 12", "12 ", "\t12\n", "1 2", "0", "-5", "1_2", "12a", ""])
+def test_discord_sync_guild_and_dev_guild_id_take_the_same_server_ids(tmp_path, given):
+    """``--guild`` and ``[discord] dev_guild_id`` agree on every spelling: blanks around
+    the digits are dropped by both (an ID pasted with its line's newline is still that
+    server; ``bot.settings`` keeps ``' 42 '`` as 42 on purpose), anything else in it is
+    refused by both."""
+    import json
+
+    from adapters.cli import _parser
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    config = tmp_path / "storybot.toml"
+    config.write_text(f"[discord]\ndev_guild_id = {json.dumps(given)}\n")
+    try:
+        from_file: int | None = int(load_settings(config, env={}).discord.dev_guild_id)
+    except (ConfigError, ValueError):  # ValueError: "" (no server), which --guild refuses
+        from_file = None
+    try:
+        from_flag: int | None = _parser().parse_args(["discord", "sync", "--guild", given]).guild
+    except SystemExit:
+        from_flag = None
+    assert from_flag == from_file
