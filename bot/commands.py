@@ -336,12 +336,17 @@ class Commands:
                 self.on_subscriptions_changed()
             return reply
         arguments("stories", tail if sub == "list" else rest, 0, req.platform)
-        stories = self.store.list_stories()
+        # in a thread, as every other command's store calls (``handle``): on the event
+        # loop a wait for the database would hold up every other chat request
+        stories = await asyncio.to_thread(self.store.list_stories)
         if not stories:
             return Reply(text="No stories yet. " + how_to_add(self._chat_add(req.platform)))
+        stats_of = await asyncio.to_thread(
+            lambda: {s.id: self.store.story_stats(s.id) for s in stories}
+        )
         lines = ["Stories:"]
         for s in stories:
-            stats = self.store.story_stats(s.id)
+            stats = stats_of[s.id]
             lines.append(
                 f"• {s.name}: {s.title} ({counted(stats.developments, 'new development')}, "
                 f"{counted(stats.items_on_topic, 'report')} from {counted(stats.sources, 'source')})"

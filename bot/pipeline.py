@@ -399,7 +399,8 @@ class Pipeline:
         async with self._lock:  # one cycle at a time in this process
             # In a thread: tracking a new story may first read the backlog (CPU work).
             await asyncio.to_thread(self._start_cycle)
-            feeds = self.store.due_feeds(self.clock.now(), limit=limit)
+            # in a thread too: waiting for the database here would hold up the whole loop
+            feeds = await asyncio.to_thread(self.store.due_feeds, self.clock.now(), limit=limit)
             return await self._poll(feeds, progress, log_failures)
 
     async def poll_feeds(

@@ -12,13 +12,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import procrastinate
-from sqlalchemy import Engine, event
+from loop_guard import store_queries_on_this_thread
 
 from adapters.jobs.schema import ensure_schema, pool_kwargs
 from adapters.jobs.worker import WorkerOptions, run_worker
@@ -36,32 +33,6 @@ class Run:
 
     picked_up_s: float
     listening: int
-
-
-@contextmanager
-def store_queries_on_this_thread(engine: Engine) -> Iterator[list[str]]:
-    """The statements ``engine`` runs on the calling thread (the event loop's) while the
-    block runs, collected in the list yielded.
-
-    A worker's store calls belong in threads (``asyncio.to_thread``). One on the event
-    loop blocks it, and with it procrastinate's connections, each between its query and
-    its COMMIT: behind a pooler in transaction mode each keeps its server connection,
-    idle in transaction, until the loop runs again, while the blocked call waits for a
-    server connection itself. With two server connections that ended at PgBouncer's
-    ``query_wait_timeout`` (60 s), for that call and for the job's store calls waiting too.
-    """
-    loop_thread = threading.get_ident()
-    seen: list[str] = []
-
-    def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if threading.get_ident() == loop_thread:
-            seen.append(" ".join(statement.split())[:120])
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 async def _value(jobs: procrastinate.App, sql: str) -> int:
