@@ -77,12 +77,12 @@ def bouncer(pg_database: URL) -> Iterator[URL]:  # noqa: F811
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {home}/users.txt\n"
-            # three server connections: a worker's poller lock keeps one for the worker's
-            # whole life (an open transaction, as in production), so with two every other
-            # transaction of the worker, its job queue and the test shared the last one,
-            # and one client waiting on it met query_wait_timeout: at 10 s once in a
-            # loaded full suite, at 60 s once in an unloaded one (5 Dec; not reproduced
-            # in 3 runs of the file alone)
+            # three server connections, one more than the tests need. A client met
+            # query_wait_timeout here with two (at 60 s once, at 10 s once): not the
+            # poller lock (this worker holds none) but the test's own store call on the
+            # event loop, which kept procrastinate's connections idle in transaction on
+            # both server connections (tests/loop_guard.py; 20 runs of 20 pass with two
+            # since, under load)
             "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 50\n"
             "query_wait_timeout = 60\n"
         )
