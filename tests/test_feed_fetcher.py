@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import random
 import socket
@@ -109,6 +110,32 @@ async def test_identical_body_is_not_modified_without_parsing(feed_server: FeedS
     feed_server.add_feed("/feed", rss([entry(1), entry(2)]))
     third = await fetch(url, body_hash=first.body_hash)
     assert third.status == FetchStatus.OK and len(third.entries) == 2
+
+
+async def test_a_feed_is_parsed_while_the_loops_default_threads_are_all_busy(
+    feed_server: FeedServer,
+) -> None:
+    """Parsing has threads of its own: a poll's parses never queue in the event loop's
+    default pool, where ``/story`` commands run (``bot.commands``), so a command does not
+    wait behind a cycle's worth of them; and the other way round, as here."""
+    url = feed_server.add_feed("/feed", rss([entry(1), entry(2)]))
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(1))
+    release = threading.Event()
+    busy = loop.run_in_executor(None, release.wait)  # the default pool's one thread
+    f = fetcher()
+    try:
+        # a guard, not a wait: the fetch finishes at once, or never while `busy` runs
+        first = await asyncio.wait_for(f.fetch(PollRequest(feed_id=1, url=url)), 10)
+    finally:
+        release.set()
+        await busy
+        await f.aclose()
+    assert first.status == FetchStatus.OK, first.error
+    assert [e.title for e in first.entries] == ["Entry 1", "Entry 2"]
+    again = await f.fetch(PollRequest(feed_id=1, url=url))  # after aclose: new threads
+    await f.aclose()
+    assert again.status == FetchStatus.OK and len(again.entries) == 2
 
 
 async def test_gzip_body(feed_server: FeedServer) -> None:

@@ -6,7 +6,7 @@ forever), each connection made within a shorter limit of its own (:func:`connect
 each hop checked by the SSRF guard: its URL before it is requested, its host's
 addresses as the connection resolves them (``adapters.feeds.resolver``: one lookup, and
 what is connected to is what was checked, so DNS rebinding gains nothing). The body is read
-within a decompressed-size limit, hashed, and parsed in a worker thread (outside the
+within a decompressed-size limit, hashed, and parsed in a thread of its own (outside the
 deadline: parsing a 10 MiB feed is CPU work, not waiting on the network) unless its hash
 equals the previous one. Every failure becomes ``FetchResult(status=ERROR, error=...)``
 with a message a user can act on; ``fetch`` never raises for feed or network problems.
@@ -35,6 +35,8 @@ aiohttp's C HTTP parser; on an unchanged poll of 2,000 local feeds, 2.3 s agains
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import hashlib
 import logging
 import socket
@@ -61,6 +63,15 @@ from bot.model import FetchResult, FetchStatus, PollRequest
 from bot.polling import MAX_FEED_RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
+
+# Parsing runs in threads of the fetcher's own, not in the event loop's default pool. A
+# cycle fetches up to two chunks of feeds (128) at once, and every body fetched queued its
+# parse in that pool, where ``/story`` commands run too (``bot.commands``): a command
+# waited behind up to 100 parses, 2 s at p99 at 2 commands a second while the 200 real
+# feeds were polled (the ``benchmarks/load.py`` harness), longer on a busy machine.
+# Parsing holds the GIL most of its time, so more threads would not parse faster; two let
+# lxml's C work (which releases the GIL) overlap with the Python around it.
+PARSE_THREADS = 2
 
 DEFAULT_USER_AGENT = "storybot/0.1 (self-hosted news-story follower; RSS/Atom/JSON Feed reader)"
 _ACCEPT = (
@@ -206,6 +217,7 @@ class HttpFeedFetcher:
         # the semaphores above; the pool only keeps connections alive.
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._parsing: concurrent.futures.ThreadPoolExecutor | None = None  # made on first use
         self._tls = httpx.create_ssl_context()  # certifi's roots, as before; loaded once
         self._headers = {
             "User-Agent": user_agent,
@@ -244,11 +256,21 @@ class HttpFeedFetcher:
             self._session_loop = loop
         return self._session
 
+    def _parser(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._parsing is None:
+            self._parsing = concurrent.futures.ThreadPoolExecutor(
+                PARSE_THREADS, thread_name_prefix="storybot-parse"
+            )
+        return self._parsing
+
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and let the parsing threads end."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+        if self._parsing is not None:
+            self._parsing.shutdown(wait=False)  # a parse under way finishes on its own
+            self._parsing = None
 
     @asynccontextmanager
     async def _get(
@@ -449,12 +471,15 @@ class HttpFeedFetcher:
                 max_age_s=max_age,
                 warnings=tuple(dl.warnings),
             )
-        parsed = await asyncio.to_thread(
-            parse_to_result,
-            dl.body.data if dl.body else b"",
-            headers.get("content-type"),
-            dl.url,
-            max_entries=self._max_entries,
+        parsed = await asyncio.get_running_loop().run_in_executor(
+            self._parser(),
+            functools.partial(
+                parse_to_result,
+                dl.body.data if dl.body else b"",
+                headers.get("content-type"),
+                dl.url,
+                max_entries=self._max_entries,
+            ),
         )
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same
