@@ -24,7 +24,13 @@ new items: what happens when 1,000 feeds are added at once), ``steady`` after it
 cycle brings one new item per feed); ``first_cycle_s`` is how long that first cycle took
 (null if it had not finished after 120 s, ``--quick``, or 900 s). ``p50_ms``/``p99_ms``/``errors`` cover both.
 
-Usage: ``python -m benchmarks.load [--quick] [--rate N] [--seconds S] [--feeds N]
+These feeds are small (3 items each), so parsing them costs little. ``--corpus`` serves
+the 200 real feeds instead (``benchmarks/feedserver.py``: feed ``n`` is corpus file
+``n % 200``, 45 MB in all, half of them answering 304): the first cycle parses every one,
+later ones find them unchanged. Use it with ``--feeds 200`` and a low ``--rate`` to see
+what one person waits for while a cycle parses real feeds.
+
+Usage: ``python -m benchmarks.load [--quick] [--corpus] [--rate N] [--seconds S] [--feeds N]
 [--items N]``; the last line printed is one JSON object with ``p50_ms``, ``p99_ms``,
 ``max_ms``, ``errors``, ``commands``, ``poll_cycles``, ``feeds_polled`` and
 ``peak_rss_mb``.
@@ -43,8 +49,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from adapters.app import build_app
-from benchmarks.common import emit, peak_rss_mb, say
-from benchmarks.feedserver import ServerProcess, serve_until_stopped
+from benchmarks.common import corpus_files, emit, peak_rss_mb, say
+from benchmarks.feedserver import FeedServerProcess, ServerProcess, serve_until_stopped
 from benchmarks.prefill import add_stories, bulk_feeds, bulk_items, load_stream, pick_stories
 from bot.model import CommandRequest
 from bot.settings import PollingSettings, Settings
@@ -92,6 +98,14 @@ class LoadFeedServer(ServerProcess):
 
     def __init__(self, texts: list[tuple[str, str]]) -> None:
         super().__init__(_server_main, (texts,))
+
+
+class CorpusFeedServer(FeedServerProcess):
+    """The 200 real feeds (``--corpus``), served as ``LoadFeedServer`` serves its own."""
+
+    def __init__(self, texts: list[tuple[str, str]]) -> None:
+        del texts  # the corpus brings its own
+        super().__init__(corpus_files())
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -218,6 +232,7 @@ async def _measure(
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="10 seconds a phase instead of 60")
+    p.add_argument("--corpus", action="store_true", help="serve the 200 real feeds")
     p.add_argument("--rate", type=float, default=50.0, help="/story status commands a second")
     p.add_argument("--seconds", type=float, default=None)
     p.add_argument("--feeds", type=int, default=1000)
@@ -227,7 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     say("loading the news streams ...")
     stream = load_stream()
     texts = [(x.title, x.summary or x.content) for x in stream if x.title]
-    with tempfile.TemporaryDirectory() as tmp, LoadFeedServer(texts) as server:
+    serve = CorpusFeedServer if args.corpus else LoadFeedServer
+    with tempfile.TemporaryDirectory() as tmp, serve(texts) as server:
         db_url = f"sqlite:///{Path(tmp) / 'load.db'}"
         say(f"prefilling {args.items} items, {args.feeds} feeds ...")
         t0 = time.perf_counter()
@@ -239,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
             _measure(db_url, stories[0], args.rate, seconds, 120 if args.quick else 900)
         )
     result.update(
+        corpus=args.corpus,
         rate_per_s=args.rate,
         seconds=seconds,
         feeds=args.feeds,
