@@ -224,6 +224,7 @@ def _reason_lines(
                     else ""
                 )
             )
+    rescued = r.pop("rescued", None)
     if "headline_score" in r:
         by_headline = bool(r.pop("by_headline", False))
         limit = r.pop("headline_threshold", None)
@@ -239,6 +240,14 @@ def _reason_lines(
                 )
                 + (" (it did here)" if by_headline else "")
             )
+    if isinstance(rescued, dict):
+        out.append(
+            f"the text nearly passes (from {_fmt_reason(rescued.get('text_from'))}) and the "
+            f"headline names the story (from {_fmt_reason(rescued.get('headline_from'))}): "
+            "on-topic, a report in other words than the seed articles'"
+        )
+    elif rescued is not None:
+        out.append(f"rescued: {_fmt_reason(rescued)}")
     if isinstance(background, dict):
         out.append(
             f"this story's unrelated items score {_fmt_reason(background.get('mean'))} on average "

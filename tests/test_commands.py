@@ -703,6 +703,21 @@ async def test_why_explains_a_weak_text_under_an_unrelated_headline(commands, st
     assert "the headline alone scores 0.000" in reply.text
 
 
+async def test_why_explains_a_text_that_nearly_passes_under_a_headline_naming_the_story(
+    commands, store, clock
+):
+    reason = {"score": 0.087, "threshold": 0.1, "support": 0.05, "headline_score": 0.22}
+    reason |= {"headline_threshold": 0.3, "rescued": {"text_from": 0.08, "headline_from": 0.2}}
+    reply = await _why(commands, store, clock, 7, reason, on_topic=True, score=0.087)
+    assert reply.ok, reply.text
+    assert "score 0.087; on-topic from 0.100" in reply.text
+    assert (
+        "the text nearly passes (from 0.080) and the headline names the story (from 0.200): "
+        "on-topic"
+    ) in reply.text
+    assert "rescued" not in reply.text and "text_from" not in reply.text
+
+
 async def test_why_leaves_out_rules_that_decided_nothing_for_an_item_far_off_topic(
     commands, store, clock
 ):

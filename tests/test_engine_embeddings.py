@@ -58,7 +58,7 @@ def judge(e: Engine, item):
 
 def test_close_meaning_lifts_an_item_just_below_the_threshold() -> None:
     # lexical score 0.235 (support 0.058): below a threshold of 0.27 on words alone
-    cfg = EngineConfig(on_topic_threshold=0.27, title_channel_threshold=1.0)
+    cfg = EngineConfig(on_topic_threshold=0.27, title_channel_threshold=1.0, headline_rescue=0.0)
     plain = judge(engine(cfg), PARAPHRASE)
     assert not plain.on_topic and "embedding" not in plain.reason
     j = judge(engine(cfg, ConceptEmbedder(STORY_CONCEPTS)), PARAPHRASE)
@@ -73,7 +73,7 @@ def test_close_meaning_lifts_an_item_just_below_the_threshold() -> None:
 
 
 def test_a_headline_only_item_gives_the_model_twice_the_weight() -> None:
-    cfg = EngineConfig(title_channel_threshold=1.0)
+    cfg = EngineConfig(title_channel_threshold=1.0, headline_rescue=0.0)
     headline = doc(5, PARAPHRASE.title)  # no body: judged as a headline
     plain = judge(engine(cfg), headline)
     j = judge(engine(cfg, ConceptEmbedder(STORY_CONCEPTS)), headline)
@@ -86,7 +86,7 @@ def test_a_headline_only_item_gives_the_model_twice_the_weight() -> None:
 
 
 def test_distant_meaning_pushes_an_item_below_the_threshold() -> None:
-    cfg = EngineConfig(on_topic_threshold=0.2, title_channel_threshold=1.0)
+    cfg = EngineConfig(on_topic_threshold=0.2, title_channel_threshold=1.0, headline_rescue=0.0)
     assert judge(engine(cfg), PARAPHRASE).on_topic
     j = judge(engine(cfg, ConceptEmbedder(OTHER_CONCEPTS)), PARAPHRASE)
     assert j.reason["embedding"]["similarity"] < 0.1
@@ -95,7 +95,9 @@ def test_distant_meaning_pushes_an_item_below_the_threshold() -> None:
 
 def test_embedding_alone_never_makes_a_one_name_item_on_topic() -> None:
     # all of its score comes from one name: the support rule still refuses it
-    cfg = EngineConfig(title_channel_threshold=1.0)  # the headline channel aside
+    cfg = EngineConfig(
+        title_channel_threshold=1.0, headline_rescue=0.0
+    )  # the headline channel aside
     j = judge(engine(cfg, ConceptEmbedder((("anthropic",),))), NAME_ONLY)
     assert j.reason["embedding"]["similarity"] > 0.99
     assert j.reason["embedding"]["combined"] > j.reason["threshold"]

@@ -813,6 +813,30 @@ def test_a_story_from_one_article_takes_the_reports_a_several_seed_threshold_mis
 
 
 @needs_data
+def test_a_summary_that_nearly_passes_under_a_headline_naming_the_story_is_taken() -> None:
+    # giveme5w1h's Panama Papers followed from four full articles on a feed that sends
+    # summaries: AFP's "African leaders' relatives named in Panama Papers" summary scores
+    # 0.087 against the articles (0.1 needed), its headline 0.20 (0.3 takes an item on its
+    # headline alone); the headline rescue (0.8 of the threshold, headline 0.2) takes it
+    from bot.engine.config import EngineConfig
+    from bot.evaluation.tracking import engine_decider
+
+    data = STREAMS / "giveme5w1h.jsonl.gz"
+    items = load_stream(data, summary_only=True)
+    targets = with_full_seeds(build_targets(items, 4, 30), load_stream(data))
+    (target,) = [t for t in targets if t.event == "g5-65"]
+    taken: dict[float, set[str]] = {}
+    for rescue in (0.2, 0.0):
+        decide = engine_decider(items, [target], EngineConfig(headline_rescue=rescue))
+        decisions = list(decide(target))
+        assert not [d for d in decisions if d.on_topic and d.item.event != target.event]
+        taken[rescue] = {d.item.title for d in decisions if d.on_topic}
+    report = "African leaders' relatives named in Panama Papers"
+    assert report in taken[0.2] and report not in taken[0.0]
+    assert taken[0.0] < taken[0.2]
+
+
+@needs_data
 def test_dedup_on_real_articles_is_precise(capsys: pytest.CaptureFixture[str]) -> None:
     got = _run(
         ["eval", "dedup", "--data", str(STREAMS / "giveme5w1h_developments.jsonl.gz")], capsys

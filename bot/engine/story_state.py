@@ -276,6 +276,20 @@ class StoryState:
                 on_topic = True
                 reason["by_headline"] = True
             elif (
+                not on_topic
+                and supported
+                and cfg.headline_rescue > 0
+                and t.score >= cfg.headline_rescue
+                and decisive >= cfg.rescue_zone * threshold
+            ):
+                # a text that nearly passes under a headline that names the story: a
+                # report in other words than the seeds' (see EngineConfig.rescue_zone)
+                on_topic = True
+                reason["rescued"] = {
+                    "text_from": round(cfg.rescue_zone * threshold, 4),
+                    "headline_from": cfg.headline_rescue,
+                }
+            elif (
                 on_topic
                 and a.title_tf
                 and decisive < cfg.corroboration_zone * threshold
