@@ -13,6 +13,7 @@ import logging
 import re
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -32,7 +33,13 @@ from storage.engine import (
     unwritable_reason,
     use_driver_options,
 )
-from storage.migrate import NewerSchema, NoStorybotSchema, check_storybot_schema, upgrade_to_head
+from storage.migrate import (
+    NewerSchema,
+    NoStorybotSchema,
+    check_storybot_schema,
+    migration_script,
+    upgrade_to_head,
+)
 from storage.sql import SqlStore
 
 __all__ = ["SqlStore", "is_empty_database", "open_store"]
@@ -102,14 +109,17 @@ def open_store(
             "the database to use, or run `storybot story add` to start a new one here"
         )
     shown = str(path.resolve()) if path is not None else describe(parsed)
+    script = migration_script()  # read once, for the check here and the upgrade's
     if path is not None and path.is_file():
         # without ``upgrade`` (health) an empty file is not started either: left as it is
-        _refuse_unless_storybots(parsed, upgrade and start, f"the database {shown} ({source})")
+        _refuse_unless_storybots(
+            parsed, upgrade and start, f"the database {shown} ({source})", script
+        )
     engine = make_engine(parsed, source=source, pool_size=pool_size, max_overflow=max_overflow)
     upgraded = None
     try:
         if upgrade:
-            upgraded = upgrade_to_head(engine, start=start)
+            upgraded = upgrade_to_head(engine, start=start, script=script)
         else:
             with engine.connect():
                 pass
@@ -154,7 +164,9 @@ def open_store(
     return store
 
 
-def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
+def _refuse_unless_storybots(
+    url: URL, start: bool, database: str, script: ScriptDirectory | None = None
+) -> None:
     """Refuse an existing SQLite file that :func:`upgrade_to_head` would refuse, before
     storybot's own connection settings touch it: they switch the file to WAL (kept in the
     file), which another application's database must be spared. The check is repeated in
@@ -168,7 +180,7 @@ def _refuse_unless_storybots(url: URL, start: bool, database: str) -> None:
             which says why.
     """
     try:
-        _check_plainly(url, start)
+        _check_plainly(url, start, script)
     except (NoStorybotSchema, NewerSchema) as exc:
         raise ConfigError(_refusal(database, exc)) from exc
     except DBAPIError:
@@ -185,7 +197,7 @@ def _refusal(database: str, exc: NoStorybotSchema | NewerSchema) -> str:
     return f"{database} {exc}{then}"
 
 
-def _check_plainly(url: URL, start: bool) -> None:
+def _check_plainly(url: URL, start: bool, script: ScriptDirectory | None = None) -> None:
     """:func:`check_storybot_schema` on a connection of SQLAlchemy's defaults (no WAL)."""
     timeout = url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query
     plain = create_engine(
@@ -196,7 +208,7 @@ def _check_plainly(url: URL, start: bool) -> None:
     use_driver_options(plain)
     try:
         with plain.connect() as connection:
-            check_storybot_schema(connection, start=start)
+            check_storybot_schema(connection, start=start, script=script)
     finally:
         plain.dispose()
 

@@ -215,11 +215,22 @@ def other_tables(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(name for name in names if name != "alembic_version"))
 
 
-def check_storybot_schema(connection: Connection, *, start: bool = True) -> tuple[str, ...]:
+def migration_script() -> ScriptDirectory:
+    """The migrations in ``storage/migrations``. Their files are read (and compiled) at
+    the first question asked of it: keep one for all the checks of one opening."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def check_storybot_schema(
+    connection: Connection, *, start: bool = True, script: ScriptDirectory | None = None
+) -> tuple[str, ...]:
     """The database's revisions, if it may be migrated: a storybot database at one of
     these migrations' revisions, or an empty one where ``start`` allows creating the
     tables. Reads only: ``open_store`` runs it before storybot's connection settings
     touch a SQLite file, so that a database refused here is left as it was.
+
+    Args:
+        script: The migrations (:func:`migration_script`), when the caller has them read.
 
     Raises:
         NewerSchema: A revision these migrations do not have: a newer storybot's, or
@@ -233,20 +244,23 @@ def check_storybot_schema(connection: Connection, *, start: bool = True) -> tupl
         if tables or not start:
             raise NoStorybotSchema(tables)
         return current
-    script = ScriptDirectory.from_config(alembic_config())
+    script = script or migration_script()
     unknown = _unknown(script, current)
     if unknown:  # Alembic would fail with a traceback that says less
         raise NewerSchema(unknown, tuple(script.get_heads()))
     return current
 
 
-def upgrade_to_head(engine: Engine, *, start: bool = True) -> SchemaUpgrade:
+def upgrade_to_head(
+    engine: Engine, *, start: bool = True, script: ScriptDirectory | None = None
+) -> SchemaUpgrade:
     """Bring the schema to the newest revision, in one transaction (see
     :func:`migration_connection`).
 
     Args:
         start: Whether an empty database gets storybot's tables (a command that adds
             things); a database holding other tables never does.
+        script: The migrations (:func:`migration_script`), when the caller has them read.
 
     Returns:
         The revisions before and after, so that callers can say what was upgraded.
@@ -258,8 +272,13 @@ def upgrade_to_head(engine: Engine, *, start: bool = True) -> SchemaUpgrade:
             application's, without Alembic), or none and not ``start``; it is left as it is.
     """
     config = alembic_config()
+    script = script or migration_script()
     with migration_connection(engine) as connection:
-        before = check_storybot_schema(connection, start=start)
+        before = check_storybot_schema(connection, start=start, script=script)
+        if before and set(before) == set(script.get_heads()):
+            # at head already (every start but the first after an upgrade): nothing for
+            # Alembic to do, and it would read every migration's file again to find that
+            return SchemaUpgrade(before, before)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = tuple(MigrationContext.configure(connection).get_current_heads())
