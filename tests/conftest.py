@@ -1,15 +1,18 @@
-"""Fixtures shared by every test module: an injected clock, a temporary SQLite URL, and an
-environment without the shell's stray ``STORYBOT_`` variables."""
+"""Fixtures shared by every test module: an injected clock, a temporary SQLite URL (empty,
+or migrated), and an environment without the shell's stray ``STORYBOT_`` variables."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.settings import unknown_variables
+from storage import open_store
 
 
 @pytest.fixture(autouse=True)
@@ -30,4 +33,24 @@ def clock() -> ManualClock:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     """A fresh SQLite database file for one test."""
+    return f"sqlite:///{tmp_path / 'storybot.db'}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite file migrated to head once for the session, and closed: the
+    original that ``migrated_sqlite_url`` copies (running every migration again for each
+    test that only needs a store took a fifth of a second a test)."""
+    path = tmp_path_factory.mktemp("migrated") / "storybot.db"
+    open_store(f"sqlite:///{path}").close()
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(tmp_path, sqlite_migrated: Path) -> str:
+    """``sqlite_url``'s file, already migrated to head and empty (a copy of
+    ``sqlite_migrated``): ``open_store`` opens it as storybot opens its database at every
+    start but the first. For tests of a store, not of its creation (those use
+    ``sqlite_url``, or ``pg_url`` and the migration tests)."""
+    shutil.copyfile(sqlite_migrated, tmp_path / "storybot.db")
     return f"sqlite:///{tmp_path / 'storybot.db'}"

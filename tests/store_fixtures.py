@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from storage import SqlStore, open_store
-from storage.engine import describe, parse_url
+from storage.engine import describe, parse_url, sqlite_file
 from storage.models import Base
 
 PG_URL_ENV = "STORYBOT_TEST_POSTGRES_URL"
@@ -151,8 +152,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[SqlStore]:
-    """A migrated store on ``db_url``, closed after the test."""
+def store(db_url: str, request: pytest.FixtureRequest) -> Iterator[SqlStore]:
+    """A migrated store on ``db_url``, closed after the test. A SQLite file starts as a
+    copy of ``sqlite_migrated`` (tests/conftest.py), which ``open_store`` opens as
+    storybot opens its database at every start but the first."""
+    path = sqlite_file(parse_url(db_url))
+    if path is not None and not path.exists():
+        shutil.copyfile(request.getfixturevalue("sqlite_migrated"), path)
     opened = open_store(db_url)
     try:
         yield opened

@@ -31,8 +31,8 @@ pytest_plugins = ["store_fixtures"]  # db_url: SQLite and PostgreSQL, for the ra
 
 
 @pytest.fixture
-def store(sqlite_url, clock):
-    s = open_store(sqlite_url)
+def store(migrated_sqlite_url, clock):
+    s = open_store(migrated_sqlite_url)
     s.add_story(
         "pentagon",
         "Anthropic reopens Pentagon talks",

@@ -61,8 +61,8 @@ def msg(title: str) -> OutboundMessage:
 
 
 @pytest.fixture
-def store(sqlite_url):
-    s = open_store(sqlite_url)
+def store(migrated_sqlite_url):
+    s = open_store(migrated_sqlite_url)
     yield s
     s.close()
 

@@ -17,8 +17,8 @@ pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
 
 @pytest.fixture
-def store(sqlite_url, clock):
-    s = open_store(sqlite_url)
+def store(migrated_sqlite_url, clock):
+    s = open_store(migrated_sqlite_url)
     s.add_story("pentagon", "Pentagon talks", [SeedDoc("Pentagon talks", "text")], clock.now())
     yield s
     s.close()

@@ -63,8 +63,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def store(tmp_path) -> AsyncIterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
+def store(migrated_sqlite_url) -> AsyncIterator[SqlStore]:
+    opened = open_store(migrated_sqlite_url)
     yield opened
     opened.close()
 

@@ -63,8 +63,8 @@ def alert() -> OutboundMessage:
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
+def store(migrated_sqlite_url):
+    opened = open_store(migrated_sqlite_url)
     yield opened
     opened.close()
 

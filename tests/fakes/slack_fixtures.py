@@ -6,7 +6,6 @@ Import them into a test module: ``from fakes.slack_fixtures import fake, store``
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from storage import SqlStore, open_store
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    opened = open_store(f"sqlite:///{tmp_path / 'storybot.db'}")
+def store(migrated_sqlite_url: str) -> Iterator[SqlStore]:
+    opened = open_store(migrated_sqlite_url)
     yield opened
     opened.close()
 
