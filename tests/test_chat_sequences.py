@@ -46,9 +46,9 @@ def _slack_app(slack: FakeSlack, sqlite_url: str, clock, env: dict[str, str] | N
 
 
 @pytest.fixture
-async def app(slack: FakeSlack, sqlite_url: str, clock):
+async def app(slack: FakeSlack, migrated_sqlite_url: str, clock):
     """The service's app on SQLite, delivering to the fake Slack; closed after the test."""
-    built = _slack_app(slack, sqlite_url, clock)
+    built = _slack_app(slack, migrated_sqlite_url, clock)
     yield built
     await built.aclose()
 

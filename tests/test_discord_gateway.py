@@ -60,8 +60,8 @@ def environment(fake: FakeDiscord, sqlite_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def app(fake: FakeDiscord, sqlite_url: str, clock) -> AsyncIterator[App]:
-    settings = load_settings(env=environment(fake, sqlite_url))
+async def app(fake: FakeDiscord, migrated_sqlite_url: str, clock) -> AsyncIterator[App]:
+    settings = load_settings(env=environment(fake, migrated_sqlite_url))
     store = open_store(settings.database_url)
     seed = SeedDoc("Anthropic reopens Pentagon talks", "Talks resumed on Tuesday.")
     store.add_story("pentagon", "Anthropic reopens Pentagon talks", [seed], clock.now())

@@ -39,8 +39,8 @@ KEY = "alert:story-1:dev-1:discord:channel"
 
 
 @pytest.fixture
-async def sink(fake: FakeDiscord, sqlite_url: str, clock) -> AsyncIterator[DiscordAdapter]:
-    store = open_store(sqlite_url)
+async def sink(fake: FakeDiscord, migrated_sqlite_url: str, clock) -> AsyncIterator[DiscordAdapter]:
+    store = open_store(migrated_sqlite_url)
     adapter = DiscordAdapter(
         fake.token, Commands(store, clock), api_url=fake.api_url, gateway_url=fake.gateway_url
     )

@@ -20,10 +20,10 @@ EPHEMERAL = 64
 
 
 @pytest.fixture
-async def app(fake: FakeDiscord, sqlite_url, clock) -> AsyncIterator[App]:
+async def app(fake: FakeDiscord, migrated_sqlite_url, clock) -> AsyncIterator[App]:
     settings = load_settings(
         env={
-            "STORYBOT_DATABASE_URL": sqlite_url,
+            "STORYBOT_DATABASE_URL": migrated_sqlite_url,
             "STORYBOT_ALLOWED_HOSTS": "127.0.0.1",
             "DISCORD_BOT_TOKEN": fake.token,
             "STORYBOT_DISCORD_API_URL": fake.api_url,

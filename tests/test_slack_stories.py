@@ -17,10 +17,10 @@ RESPONSE_WAIT_S = 30.0  # the pages are fetched and read before the answer
 
 
 @pytest.fixture
-async def app(fake: FakeSlack, sqlite_url, clock):
+async def app(fake: FakeSlack, migrated_sqlite_url, clock):
     settings = load_settings(
         env={
-            "STORYBOT_DATABASE_URL": sqlite_url,
+            "STORYBOT_DATABASE_URL": migrated_sqlite_url,
             "STORYBOT_ALLOWED_HOSTS": "127.0.0.1",
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_APP_TOKEN": "xapp-test",
