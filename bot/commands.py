@@ -72,7 +72,7 @@ from bot.ports import (
     StoreBusy,
     SubscriptionsFull,
 )
-from bot.query import Query, parse_query, shown_query, stored_query
+from bot.query import Query, one_word_hashtags, parse_query, shown_query, stored_query
 from bot.render import (
     clip,
     counted,
@@ -550,6 +550,12 @@ class Commands:
         return Reply(
             text=f"Subscribed (#{sub.id}): {_sentence(query.describe())} "
             f"You will get a DM for {scope} that matches."
+            + "".join(
+                f" {tag} is one word: with no capitals to tell where its words begin, it "
+                "does not find them written apart. To find them too, write the hashtag "
+                'with capitals (#ClimateChange) or the words in quotes ("climate change").'
+                for tag in one_word_hashtags(query)
+            )
         )
 
     def _cmd_unsubscribe(self, req: CommandRequest, rest: str) -> Reply:

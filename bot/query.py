@@ -79,6 +79,7 @@ __all__ = [
     "Query",
     "QueryError",
     "Term",
+    "one_word_hashtags",
     "parse_query",
     "quoted_whole",
     "shown_query",
@@ -454,7 +455,7 @@ def _describe(node: Node) -> str:
 class _Tok:
     kind: str  # "term", "and", "or", "not", "(", ")"
     text: str  # as typed, for messages
-    term: Term | None = None
+    term: Node | None = None  # a Term, or a hashtag's Or (see _hashtag)
 
 
 # Every character belongs to exactly one alternative (``word`` takes whatever is left), so
@@ -548,6 +549,49 @@ def _refuse_misread(lexeme: str) -> None:
         )
 
 
+# A hashtag in CamelCase: "#ClimateChange", "#NBAFinals" (a run of capitals ends before
+# the capital that starts a word), "#FridaysForFuture", "#COVID19". Its parts are where
+# the capitals (and digits) say the words begin. ASCII only: a hashtag in another script
+# stays one word.
+_CAMEL_HASHTAG = re.compile(r"#((?:[A-Z]+(?![a-z])|[A-Z][a-z]+|[0-9]+)+)")
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+|[0-9]+")
+
+
+def _hashtag(lexeme: str, keys: tuple[str, ...]) -> Node | None:
+    """A CamelCase hashtag as itself or its words as a phrase, or None for other words.
+
+    "#ClimateChange" is ``#climatechange OR "climate change"``: items write the words of
+    a hashtag apart, hyphenated or whole as often as with its "#". The capitals are the
+    only sign of where its words begin: "#climatechange" stays one word (no dictionary
+    is at hand to split it, and a guess would find what nobody asked for). Nor is a
+    hashtag split into fewer than two words that are not too common (see _too_common):
+    "#MeToo" as the phrase "me too" would find every quote of those words.
+    """
+    m = _CAMEL_HASHTAG.fullmatch(lexeme)
+    if m is None:
+        return None
+    parts = _CAMEL_PART.findall(m.group(1))
+    words = tuple(k for part in parts for k in text_tokens(part))
+    if sum(len(k) > 1 and k not in _TOO_COMMON for k in words) < 2:
+        return None
+    return Or((Term(keys, lexeme), Term(words, " ".join(parts), quoted=True)))
+
+
+def one_word_hashtags(query: Query) -> list[str]:
+    """The hashtags of ``query`` typed in lower case and long enough to join words.
+
+    "#climatechange" has no capitals to tell where its words begin (see _hashtag), so it
+    finds the hashtag but not "climate change": ``/story subscribe`` says so and how to
+    find both. Shorter ones ("#nato", "#brexit") are mostly one word: no note.
+    """
+    found = []
+    for term, negated in _walk(query.root):
+        label = term.label
+        if not negated and label.startswith("#") and len(label) > 8 and label[1:].islower():
+            found.append(label)
+    return list(dict.fromkeys(found))
+
+
 def _word(lexeme: str, keys: tuple[str, ...]) -> Term:
     """The term of an unquoted word, labelled without an apostrophe at either end.
 
@@ -595,7 +639,8 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
             # write "trump & musk" and mean the two words.
             if keys:
-                out.append(_Tok("term", lexeme, _word(lexeme, keys)))
+                node = _hashtag(lexeme, keys) or _word(lexeme, keys)
+                out.append(_Tok("term", lexeme, node))
             elif lexeme == "-":
                 lone_dash_before.append(len(out))
     for i in lone_dash_before if strict else ():

@@ -25,7 +25,11 @@ The steps, and why:
 * :func:`words` also gives each such compound written whole (:func:`whole_words`):
   "E-mail", "COVID-19", "A.I." and "10,000" are also ``email``, ``covid19``, ``ai`` and
   ``10000``, so that a query "email" finds "E-mail" (and a query "e-mail", a phrase,
-  finds "Email": :class:`bot.query.Term` looks for its words joined too).
+  finds "Email": :class:`bot.query.Term` looks for its words joined too). Inside a
+  longer compound, a number with the letters before it is such a word too
+  ("COVID-19-related" and "anti-COVID-19" are also ``covid19``): model and disease
+  names are written so. Not apart: "covid19" does not find "COVID 19", as "A380"
+  must not find "a 380-page report".
 * A deliberately small English plural folding (``talks``/``talk``, ``policies``/
   ``policy``, ``taxes``/``tax``, ``Israelis``/``Israeli``, ``Hindus``/``Hindu``). It
   only has to be consistent, not linguistically right: "series" folds to "sery" and
@@ -40,6 +44,10 @@ The steps, and why:
     "Oman", "Yemen", "amen", "abdomen"; and every "-umen", "-imen" and "-mmen":
     "acumen", "specimen", German "kommen"). Other languages' words in "-men" fold too,
     the same way on both sides (Spanish "examen" is "examan").
+  - No fold lands on a month's or weekday's short form (:data:`_SHORT_DATES`):
+    "Mars" stays "mars", not the "Mar" of "Mar 5" and "Mar-a-Lago"; nor on another
+    word common in news where the plural reading is the rarer one (:data:`_KEEP`:
+    "ISIS" is no "ISI", "Mets" no "met").
   - Plurals no ending rule can undo are listed (:data:`_IRREGULAR`): "children",
     "wives", "knives" (also ending compounds: "grandchildren", "housewives"), "buses",
     "viruses", "campuses" and other "-uses" of "-us" nouns (a rule would take "houses",
@@ -114,6 +122,9 @@ _KEEP = frozenset(
     {
         "news",
         "paris",
+        # the plural reading is the rarer one, the other word common in news
+        "isis",  # not "ISI", Pakistan's intelligence agency
+        "mets",  # the New York Mets, not "met"
         # "-men" that is no "-man" plural
         "abdomen",
         "amen",
@@ -133,6 +144,15 @@ _KEEP = frozenset(
     }
 )
 _NOT_MEN_PLURAL = ("umen", "imen", "mmen")
+
+# The short forms of months and weekdays, as datelines ("Mar 5", "Sept. 11") and names
+# ("Mar-a-Lago") hold them: no plural folds onto one. "Mars" folded to "mar" found every
+# March dateline; "mons" (the Belgian city) "Mon.", "thus" "Thu". A plural of such a word
+# ("Jans") is missed instead, and a false notice costs more than that. ("wed", "sat" and
+# "sun" are English words whose "-s" forms are theirs: "weds", "suns".)
+_SHORT_DATES = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues thu thur thurs fri".split()
+)
 
 # Nouns in "-oe" whose plural is "-oes": every other "-oes" is an "-o" plural ("heroes")
 # or a verb of an "-o" one ("does", "goes"). Ending compounds ("horseshoes",
@@ -268,7 +288,7 @@ def fold(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
-    if word.endswith("ss"):
+    if word.endswith("ss") or word[:-1] in _SHORT_DATES:
         return word
     # "-us" and "-is" words are folded too: "Israelis", "Houthis" and "Hindus" are
     # plurals, and "crisis" (as "crisi") or "virus" still matches itself
@@ -395,22 +415,45 @@ def words(text: str) -> tuple[list[str], list[str]]:
     Returns:
         The tokens in order, and the :func:`whole_words` of each word written with
         hyphens ("e-mail"), dots between single letters ("A.I.") or thousands commas
-        ("10,000"), in no particular order.
+        ("10,000"), in no particular order; for a longer compound, also each number
+        with the letters before it written whole ("covid19" of "COVID-19-related").
     """
     norm = _normalise(text)
-    return _folded(_TOKEN.findall(norm)), [
-        _compound_whole(c) if len(c) <= CACHED_WORD_MAX else _compound_whole_uncached(c)
-        for c in _compounds(norm)
-    ]
+    wholes = []
+    for c in _compounds(norm):
+        wholes.extend(
+            _compound_wholes(c) if len(c) <= CACHED_WORD_MAX else _compound_wholes_uncached(c)
+        )
+    return _folded(_TOKEN.findall(norm)), wholes
 
 
-def _compound_whole_uncached(compound: str) -> str:
-    return whole_words(_folded(_TOKEN.findall(compound)))
+def _compound_wholes_uncached(compound: str) -> tuple[str, ...]:
+    """The compound written whole, and each designation inside a longer one.
+
+    A designation is a run of parts that ends in a number written after letters
+    ("COVID-19" in "COVID-19-related" and "anti-COVID-19", "SARS-CoV-2" and "CoV-2" in
+    "SARS-CoV-2-positive", "F-35" in "F-35-style"): a query "covid19" finds those as it
+    finds "COVID-19" alone. Runs of words alone are no such name: "well-to-do" holds no
+    "todo", "up-to-date" no "todate".
+    """
+    parts = _folded(_TOKEN.findall(compound))
+    whole = whole_words(parts)
+    if len(parts) < 3:
+        return (whole,)
+    found = [whole]
+    for end in range(1, len(parts)):
+        if parts[end].isdigit() and parts[end - 1].isalpha():
+            found.extend(
+                whole_words(parts[start : end + 1])
+                for start in range(end)
+                if (start, end + 1) != (0, len(parts))
+            )
+    return tuple(found)
 
 
 # News repeats its compounds ("u.s.", "covid-19"): memoised as the words are, and as
 # for them, not those longer than CACHED_WORD_MAX (a feed's "a-b-c-..." of 20 kB).
-_compound_whole = lru_cache(maxsize=WORD_CACHE)(_compound_whole_uncached)
+_compound_wholes = lru_cache(maxsize=WORD_CACHE)(_compound_wholes_uncached)
 
 
 # Every item's title and body are tokenised for keyword matching, and news repeats its

@@ -827,6 +827,20 @@ async def test_subscribe_reply_ends_a_query_that_ends_in_a_dot_with_one_full_sto
     assert reply.ok and "Subscribed (#1): u.s. You will get a DM" in reply.text, reply.text
 
 
+async def test_subscribe_to_a_camelcase_hashtag_says_it_also_finds_its_words(commands):
+    reply = await commands.handle(req("subscribe #ClimateChange"))
+    assert reply.ok, reply.text
+    assert 'Subscribed (#1): #climatechange OR "climate change". ' in reply.text, reply.text
+    assert "capitals" not in reply.text
+
+
+async def test_subscribe_to_a_lowercase_hashtag_says_how_to_find_its_words_too(commands):
+    reply = await commands.handle(req("subscribe #climatechange"))
+    assert reply.ok and "Subscribed (#1): #climatechange. " in reply.text, reply.text
+    assert "#climatechange is one word" in reply.text
+    assert "with capitals (#ClimateChange)" in reply.text
+
+
 async def test_subscribe_refuses_a_comma_list_and_says_how_to_write_it(commands, store):
     reply = await commands.handle(req("subscribe pentagon, hegseth --story pentagon"))
     assert not reply.ok and "commas do not separate keywords" in reply.text

@@ -78,6 +78,10 @@ def test_story_scope(
         ("F-35", "F35 jets", True),
         ("email", "E-mail scam", True),
         ("ai", "The A.I. race", True),
+        # a CamelCase hashtag by its words too; letters and digits inside a compound
+        ("#ClimateChange", "Climate change summit", True),
+        ("#ClimateChange", "#climatechange trends", True),
+        ("covid19", "COVID-19-related deaths", True),
     ],
 )
 def test_index_anchors(query: str, title: str, is_candidate: bool) -> None:

@@ -69,6 +69,15 @@ PARSES = [
     # quotes end a word and start a phrase
     ('pentagon"supply chain"', 'pentagon AND "supply chain"'),
     ("Élysée", "élysée"),
+    # a hashtag in CamelCase is also its words as a phrase; shown so, it parses back
+    ("#ClimateChange", '#climatechange OR "climate change"'),
+    ("#ClimateChange policy", '(#climatechange OR "climate change") AND policy'),
+    ("-#ClimateChange oil", 'NOT (#climatechange OR "climate change") AND oil'),
+    ("#NBAFinals", '#nbafinals OR "nba finals"'),
+    ("#climatechange", "#climatechange"),  # no capitals: no words to split it into
+    ("#MeToo", "#metoo"),  # "me too": words too common to make a phrase of
+    ("#Ukraine", "#ukraine"),
+    ("#iPhone", "#iphone"),
 ]
 
 
@@ -355,6 +364,33 @@ MATCHES = [
     ('"supply chain"', "", "short of supply", False),  # the first word last
     ("oil gas OR coal OR wind", "", "wind farm", True),  # three children
     ("oil gas coal", "", "oil and gas", False),
+    # a plural fold never lands on a month's short form: "Mars" is not "Mar"
+    ("Mars", "Trump returns to Mar-a-Lago", "", False),
+    ("Mars", "", "WASHINGTON, Mar 5 (Reuters) - Officials said", False),
+    ("Mars", "NASA's Mars rover", "", True),
+    ("mars", "MARS mission delayed", "", True),
+    ("ISIS", "ISI chief replaced", "", False),
+    ("Mets", "The envoys met in Doha", "", False),
+    # a hashtag in CamelCase also finds its words, written apart, hyphenated or whole
+    ("#ClimateChange", "Climate change summit opens", "", True),
+    ("#ClimateChange", "", "climate-change deniers", True),
+    ("#ClimateChange", "#climatechange trends", "", True),
+    ("#ClimateChange", "Change in climate policy", "", False),
+    ("#BlackLivesMatter", "Black Lives Matter protest", "", True),
+    ("#BlackLivesMatter", "#BlackLivesMatter trends", "", True),
+    ("#FridaysForFuture", "", "the Fridays for Future strike", True),
+    ("#climatechange", "Climate change summit opens", "", False),  # lower case: one word
+    ("#MeToo", "#MeToo movement", "", True),
+    ("#MeToo", "", "'Me too,' she said", False),
+    # letters then digits written whole find them hyphenated inside a longer compound
+    ("covid19", "", "COVID-19-related deaths", True),
+    ("covid19", "", "anti-COVID-19 measures", True),
+    ("F35", "F-35-style jets", "", True),
+    ("mh17", "", "the MH-17-related inquiry", True),
+    # but not spaced apart: "A380" is no "a 380-page report", "5G" no "5 g"
+    ("covid19", "", "COVID 19 cases", False),
+    ("A380", "", "a 380-page report", False),
+    ("covid19", "", "post-19-covid", False),
 ]
 
 

@@ -1072,6 +1072,36 @@ def test_stored_irregular_and_es_plural_queries_take_their_new_keys(empty_url):
         store.close()
 
 
+def test_stored_mars_and_camelcase_hashtag_queries_take_their_new_keys(empty_url):
+    """Migration 0024: "Mars" no longer folds to "mar" (the "Mar" of "Mar 5"), and a
+    CamelCase hashtag is itself or its words as a phrase.
+
+    "Mars" held under the key of "mar" could be subscribed to again; a query whose words
+    read as before keeps its key."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0023") == "0023"
+        subs = [  # (user, query, key then), oldest first
+            ("U1", "Mars", _key_of_identity(["w", "mar"])),
+            ("U2", "#ClimateChange", _key_of_identity(["w", "climatechange"])),
+            ("U3", "pentagon", _key_of_identity(["w", "pentagon"])),  # unchanged
+        ]
+        assert subs[0][2] != query_key("Mars")
+        assert subs[2][2] == query_key("pentagon")
+        _store_subscriptions_keyed(store, subs)
+        _upgraded(store)
+        assert _subscription_keys(store) == [
+            ("U1", "Mars", query_key("mars")),
+            ("U2", "#ClimateChange", query_key('#climatechange OR "climate change"')),
+            ("U3", "pentagon", query_key("pentagon")),
+        ]
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U1", "MARS", None, T0)
+        assert refused.value.existing.user_id == "U1"
+    finally:
+        store.close()
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
