@@ -419,7 +419,7 @@ def words(text: str) -> tuple[list[str], list[str]]:
         with the letters before it written whole ("covid19" of "COVID-19-related").
     """
     norm = _normalise(text)
-    wholes = []
+    wholes: list[str] = []
     for c in _compounds(norm):
         wholes.extend(
             _compound_wholes(c) if len(c) <= CACHED_WORD_MAX else _compound_wholes_uncached(c)
