@@ -790,6 +790,15 @@ def test_tracking_slice_beats_baseline(capsys: pytest.CaptureFixture[str]) -> No
     assert got["p_fa"] < 0.01
 
 
+def _reports_taken(items, target, config) -> set[str]:
+    """The headlines one target's story takes with ``config``; none of another event."""
+    from bot.evaluation.tracking import engine_decider
+
+    decisions = list(engine_decider(items, [target], config)(target))
+    assert not [d for d in decisions if d.on_topic and d.item.event != target.event]
+    return {d.item.title for d in decisions if d.on_topic}
+
+
 @needs_data
 def test_a_story_from_one_article_takes_the_reports_a_several_seed_threshold_misses() -> None:
     # giveme5w1h's Nice truck attack followed from its first report alone ("President
@@ -797,16 +806,13 @@ def test_a_story_from_one_article_takes_the_reports_a_several_seed_threshold_mis
     # Nice of France, dozens dead" scores 0.084 against that one article, under the 0.1
     # a centroid of several seeds is held to; the one-seed threshold (0.07) takes it
     from bot.engine.config import EngineConfig
-    from bot.evaluation.tracking import engine_decider
 
     items = load_stream(STREAMS / "giveme5w1h.jsonl.gz")
     (target,) = [t for t in build_targets(items, 1, 30) if t.event == "g5-68"]
-    taken: dict[float, set[str]] = {}
-    for scale in (0.7, 1.0):
-        decide = engine_decider(items, [target], EngineConfig(one_seed_scale=scale))
-        decisions = list(decide(target))
-        assert not [d for d in decisions if d.on_topic and d.item.event != target.event]
-        taken[scale] = {d.item.title for d in decisions if d.on_topic}
+    taken = {
+        scale: _reports_taken(items, target, EngineConfig(one_seed_scale=scale))
+        for scale in (0.7, 1.0)
+    }
     report = "Truck rams into crowd in Nice of France, dozens dead: reports"
     assert report in taken[0.7] and report not in taken[1.0]
     assert taken[1.0] < taken[0.7]
@@ -819,18 +825,15 @@ def test_a_summary_that_nearly_passes_under_a_headline_naming_the_story_is_taken
     # 0.087 against the articles (0.1 needed), its headline 0.20 (0.3 takes an item on its
     # headline alone); the headline rescue (0.8 of the threshold, headline 0.2) takes it
     from bot.engine.config import EngineConfig
-    from bot.evaluation.tracking import engine_decider
 
     data = STREAMS / "giveme5w1h.jsonl.gz"
     items = load_stream(data, summary_only=True)
     targets = with_full_seeds(build_targets(items, 4, 30), load_stream(data))
     (target,) = [t for t in targets if t.event == "g5-65"]
-    taken: dict[float, set[str]] = {}
-    for rescue in (0.2, 0.0):
-        decide = engine_decider(items, [target], EngineConfig(headline_rescue=rescue))
-        decisions = list(decide(target))
-        assert not [d for d in decisions if d.on_topic and d.item.event != target.event]
-        taken[rescue] = {d.item.title for d in decisions if d.on_topic}
+    taken = {
+        rescue: _reports_taken(items, target, EngineConfig(headline_rescue=rescue))
+        for rescue in (0.2, 0.0)
+    }
     report = "African leaders' relatives named in Panama Papers"
     assert report in taken[0.2] and report not in taken[0.0]
     assert taken[0.0] < taken[0.2]
