@@ -1,16 +1,22 @@
-"""A guard for tests: store statements run on the event loop's thread.
+"""Guards for tests of what runs where: on the event loop's thread, in its default pool.
 
 storybot's async code runs its (synchronous) store calls in threads (``asyncio.to_thread``,
 ``Delivery._db``): on the event loop a store call waiting for its database (SQLite's busy
 timeout, a pooler's free server connection) holds up everything else on the loop. In a
 worker that is worse than slow: see :func:`store_queries_on_this_thread`.
+
+A poll cycle's CPU work (parsing feeds, extracting linked pages) runs in threads of its
+own, not in the loop's default pool, where ``/story`` commands run: see
+:func:`default_threads_all_busy`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from sqlalchemy import Engine, event
 
@@ -39,3 +45,22 @@ def store_queries_on_this_thread(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
+
+
+@asynccontextmanager
+async def default_threads_all_busy() -> AsyncIterator[None]:
+    """While the block runs, the running loop's default pool has one thread, and it is busy.
+
+    Work queued there (``asyncio.to_thread``) waits until the block ends, so code that
+    finishes inside it ran none of its work in that pool, where a cycle's work would
+    queue ahead of ``/story`` commands (``bot.commands``). The pool stays the loop's.
+    """
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(1))
+    release = threading.Event()
+    busy = loop.run_in_executor(None, release.wait)  # the default pool's one thread
+    try:
+        yield
+    finally:
+        release.set()
+        await busy

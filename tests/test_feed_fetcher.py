@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import gzip
 import random
 import socket
@@ -24,6 +23,7 @@ from feedserver import (  # noqa: F401 -- the feed_server fixture
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from loop_guard import default_threads_all_busy
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.errors import TimedOut
@@ -119,17 +119,12 @@ async def test_a_feed_is_parsed_while_the_loops_default_threads_are_all_busy(
     default pool, where ``/story`` commands run (``bot.commands``), so a command does not
     wait behind a cycle's worth of them; and the other way round, as here."""
     url = feed_server.add_feed("/feed", rss([entry(1), entry(2)]))
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(1))
-    release = threading.Event()
-    busy = loop.run_in_executor(None, release.wait)  # the default pool's one thread
     f = fetcher()
     try:
-        # a guard, not a wait: the fetch finishes at once, or never while `busy` runs
-        first = await asyncio.wait_for(f.fetch(PollRequest(feed_id=1, url=url)), 10)
+        async with default_threads_all_busy():
+            # a guard, not a wait: the fetch finishes at once, or never in this block
+            first = await asyncio.wait_for(f.fetch(PollRequest(feed_id=1, url=url)), 10)
     finally:
-        release.set()
-        await busy
         await f.aclose()
     assert first.status == FetchStatus.OK, first.error
     assert [e.title for e in first.entries] == ["Entry 1", "Entry 2"]

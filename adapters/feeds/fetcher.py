@@ -35,8 +35,6 @@ aiohttp's C HTTP parser; on an unchanged poll of 2,000 local feeds, 2.3 s agains
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import functools
 import hashlib
 import logging
 import socket
@@ -58,6 +56,7 @@ from adapters.feeds.limits import HostLimits
 from adapters.feeds.netguard import AddressGuard, Lookup
 from adapters.feeds.parse import parse_to_result
 from adapters.feeds.resolver import GuardedResolver
+from adapters.feeds.threads import OwnThreads
 from bot.duration import duration
 from bot.model import FetchResult, FetchStatus, PollRequest
 from bot.polling import MAX_FEED_RETRY_AFTER_S
@@ -69,8 +68,7 @@ log = logging.getLogger(__name__)
 # parse in that pool, where ``/story`` commands run too (``bot.commands``): a command
 # waited behind up to 100 parses, 2 s at p99 at 2 commands a second while the 200 real
 # feeds were polled (the ``benchmarks/load.py`` harness), longer on a busy machine.
-# Parsing holds the GIL most of its time, so more threads would not parse faster; two let
-# lxml's C work (which releases the GIL) overlap with the Python around it.
+# Two threads: why not more, ``adapters.feeds.threads`` says.
 PARSE_THREADS = 2
 
 DEFAULT_USER_AGENT = "storybot/0.1 (self-hosted news-story follower; RSS/Atom/JSON Feed reader)"
@@ -217,7 +215,7 @@ class HttpFeedFetcher:
         # the semaphores above; the pool only keeps connections alive.
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._parsing: concurrent.futures.ThreadPoolExecutor | None = None  # made on first use
+        self._parsing = OwnThreads(PARSE_THREADS, "storybot-parse")
         self._tls = httpx.create_ssl_context()  # certifi's roots, as before; loaded once
         self._headers = {
             "User-Agent": user_agent,
@@ -256,21 +254,12 @@ class HttpFeedFetcher:
             self._session_loop = loop
         return self._session
 
-    def _parser(self) -> concurrent.futures.ThreadPoolExecutor:
-        if self._parsing is None:
-            self._parsing = concurrent.futures.ThreadPoolExecutor(
-                PARSE_THREADS, thread_name_prefix="storybot-parse"
-            )
-        return self._parsing
-
     async def aclose(self) -> None:
         """Close the connection pool and let the parsing threads end."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
-        if self._parsing is not None:
-            self._parsing.shutdown(wait=False)  # a parse under way finishes on its own
-            self._parsing = None
+        self._parsing.shutdown()  # a parse under way finishes on its own
 
     @asynccontextmanager
     async def _get(
@@ -471,15 +460,12 @@ class HttpFeedFetcher:
                 max_age_s=max_age,
                 warnings=tuple(dl.warnings),
             )
-        parsed = await asyncio.get_running_loop().run_in_executor(
-            self._parser(),
-            functools.partial(
-                parse_to_result,
-                dl.body.data if dl.body else b"",
-                headers.get("content-type"),
-                dl.url,
-                max_entries=self._max_entries,
-            ),
+        parsed = await self._parsing.run(
+            parse_to_result,
+            dl.body.data if dl.body else b"",
+            headers.get("content-type"),
+            dl.url,
+            max_entries=self._max_entries,
         )
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same
