@@ -13,6 +13,7 @@ import threading
 
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture  # noqa: F401 -- the fixture
+from loop_guard import default_threads_all_busy
 
 from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError
@@ -110,6 +111,27 @@ async def test_article_page_gives_its_main_text_without_navigation_or_footer(
     assert "Copyright" not in pages[url]
     assert "newsletter" not in pages[url]
     assert "Sport" not in pages[url]
+
+
+async def test_a_page_is_read_while_the_loops_default_threads_are_all_busy(
+    feed_server: FeedServer,
+) -> None:
+    """Extraction has threads of its own: a cycle's linked pages never queue their
+    extraction in the event loop's default pool, where ``/story`` commands run
+    (``bot.commands``), so a command does not wait behind a chunk's worth of them; and
+    the other way round, as here."""
+    url = serve_article(feed_server, "/dam")
+    reader = HttpPageReader(allowed_hosts=LOCAL)
+    try:
+        async with default_threads_all_busy():
+            # a guard, not a wait: the read finishes at once, or never in this block
+            first = await asyncio.wait_for(reader.read([url]), 10)
+    finally:
+        await reader.aclose()
+    assert list(first.texts) == [url] and PARAGRAPHS[0] in first.texts[url]
+    again = await reader.read([url])  # after aclose: new threads
+    await reader.aclose()
+    assert list(again.texts) == [url]
 
 
 async def test_http_error_pages_are_left_out_and_logged_while_the_others_are_read(

@@ -9,7 +9,10 @@ Each page is fetched the way a feed is (``HttpFeedFetcher.get_page``: aiohttp, t
 guard on every redirect hop, a decompressed-size limit, a redirect limit, a wall-clock
 deadline, at most ``concurrency`` pages at once and ``per_host_concurrency`` from one
 site, the host's slot taken first), with the ``[pages]`` limits; only the extraction, CPU
-work, runs in a worker thread. The reader owns that fetcher: ``aclose`` closes it.
+work, runs in a thread, one of the reader's own two (``adapters.feeds.threads``): in the
+event loop's default pool, where ``/story`` commands are answered, a chunk's pages
+fetched faster than they were extracted queued their extraction ahead of the commands.
+The reader owns that fetcher and those threads: ``aclose`` closes them.
 
 A page that cannot be read (HTTP error, timeout, refused address, not HTML, no article
 text) is left out of the texts; ``read`` never raises for a page. A failure that may pass
@@ -35,10 +38,15 @@ from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from adapters.feeds.html_text import cut_text, storable
 from adapters.feeds.netguard import Lookup
+from adapters.feeds.threads import OwnThreads
 from bot.duration import duration
 from bot.model import PagesRead, has_body
 
 log = logging.getLogger(__name__)
+
+# Extraction runs in threads of the reader's own (see the module docstring); why two,
+# ``adapters.feeds.threads`` says.
+EXTRACT_THREADS = 2
 
 
 class PageUnreadable(Exception):
@@ -96,10 +104,12 @@ class HttpPageReader:
         self._retries = retries
         self._retry_delay_s = retry_delay_s
         self._sleep = sleep
+        self._extracting = OwnThreads(EXTRACT_THREADS, "storybot-page")
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and let the extraction threads end."""
         await self._http.aclose()
+        self._extracting.shutdown()  # an extraction under way finishes on its own
 
     async def read(self, urls: Sequence[str]) -> PagesRead:
         """The main text of each page it could read, and the pages worth trying later.
@@ -124,7 +134,7 @@ class HttpPageReader:
         """``(text, None)``; ``(None, why)`` for a failure that may pass; else both None."""
         try:
             page = await self._fetch(url)
-            return await asyncio.to_thread(self._text, page), None
+            return await self._extracting.run(self._text, page), None
         except FetchError as exc:
             if exc.transient or isinstance(exc, TimedOut):
                 log.info("linked page %s not read for now: %s", url, exc)
@@ -151,7 +161,7 @@ class HttpPageReader:
         return await self._get_page(url)  # the last try: its failure is the answer
 
     def _text(self, page: Page) -> str:
-        """The article text of a fetched page (in a worker thread); raises why there is none."""
+        """The article text of a fetched page (in the reader's thread); raises why there is none."""
         if not page.body.strip():
             raise PageUnreadable("the page is empty")
         if not is_markup(page):
