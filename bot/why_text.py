@@ -244,7 +244,11 @@ def _reason_lines(
         out.append(
             f"the text nearly passes (from {_fmt_reason(rescued.get('text_from'))}) and the "
             f"headline names the story (from {_fmt_reason(rescued.get('headline_from'))}): "
-            "on-topic, a report in other words than the seed articles'"
+            + (
+                "on-topic, a report in other words than the seed articles'"
+                if j.on_topic
+                else "it would be on-topic but for this story's unrelated items (below)"
+            )
         )
     elif rescued is not None:
         out.append(f"rescued: {_fmt_reason(rescued)}")

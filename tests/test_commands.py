@@ -717,6 +717,14 @@ async def test_why_explains_a_text_that_nearly_passes_under_a_headline_naming_th
     ) in reply.text
     assert "rescued" not in reply.text and "text_from" not in reply.text
 
+    # rescued, then turned away by the story's off-topic background: said so
+    noise = {"bar": 0.2483, "mean": 0.0432, "std": 0.0342, "items": 60}
+    reply = await _why(
+        commands, store, clock, 8, reason | {"below_background": noise}, on_topic=False, score=0.087
+    )
+    assert "off-topic for pentagon (score 0.087: below 0.248" in reply.text
+    assert "it would be on-topic but for this story's unrelated items (below)" in reply.text
+
 
 async def test_why_leaves_out_rules_that_decided_nothing_for_an_item_far_off_topic(
     commands, store, clock
