@@ -47,7 +47,10 @@ The steps, and why:
   - No fold lands on a month's or weekday's short form (:data:`_SHORT_DATES`):
     "Mars" stays "mars", not the "Mar" of "Mar 5" and "Mar-a-Lago"; nor on another
     word common in news where the plural reading is the rarer one (:data:`_KEEP`:
-    "ISIS" is no "ISI", "Mets" no "met").
+    "ISIS" is no "ISI", "Mets" no "met"); nor, by the plain "-s" rule, on a word too
+    common to search for (the engine's stop words): "cans", "Wells" and "mines" were
+    "can", "well" and "mine", so a subscription to them was refused as too common, and
+    one made before matched every "can".
   - Plurals no ending rule can undo are listed (:data:`_IRREGULAR`): "children",
     "wives", "knives" (also ending compounds: "grandchildren", "housewives"), "buses",
     "viruses", "campuses" and other "-uses" of "-us" nouns (a rule would take "houses",
@@ -257,6 +260,14 @@ _PLAIN_LETTERS = str.maketrans(
 _HAS_PLAIN_LETTERS = re.compile("[" + "".join(map(chr, _PLAIN_LETTERS)) + "]")
 
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    # imported here: bot.engine's modules import this one
+    from bot.engine.stopwords import STOPWORDS
+
+    return STOPWORDS
+
+
 def fold(word: str) -> str:
     """Fold one lower-case token to its match key (simple English plurals).
 
@@ -288,7 +299,7 @@ def fold(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
-    if word.endswith("ss") or word[:-1] in _SHORT_DATES:
+    if word.endswith("ss") or word[:-1] in _SHORT_DATES or word[:-1] in _stop_words():
         return word
     # "-us" and "-is" words are folded too: "Israelis", "Houthis" and "Hindus" are
     # plurals, and "crisis" (as "crisi") or "virus" still matches itself

@@ -1102,6 +1102,34 @@ def test_stored_mars_and_camelcase_hashtag_queries_take_their_new_keys(empty_url
         store.close()
 
 
+def test_stored_queries_of_plurals_of_stop_words_take_their_new_keys(empty_url):
+    """Migration 0025: a plain "-s" plural no longer folds onto a stop word ("Wells" was
+    "well"). "Wells" held under the key of "well" could be subscribed to again; a query
+    whose words read as before keeps its key."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0024") == "0024"
+        subs = [  # (user, query, key then), oldest first
+            ("U1", '"Wells Fargo"', _key_of_identity(["w", "well", "fargo"])),
+            ("U2", "mines", _key_of_identity(["w", "mine"])),
+            ("U3", "pentagon", _key_of_identity(["w", "pentagon"])),  # unchanged
+        ]
+        assert subs[0][2] != query_key('"Wells Fargo"')
+        assert subs[2][2] == query_key("pentagon")
+        _store_subscriptions_keyed(store, subs)
+        _upgraded(store)
+        assert _subscription_keys(store) == [
+            ("U1", '"Wells Fargo"', query_key('"wells fargo"')),
+            ("U2", "mines", query_key("mines")),
+            ("U3", "pentagon", query_key("pentagon")),
+        ]
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", "U2", "MINES", None, T0)
+        assert refused.value.existing.user_id == "U2"
+    finally:
+        store.close()
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a

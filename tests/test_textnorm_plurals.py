@@ -162,6 +162,9 @@ def test_words_ending_like_a_plural_keep_their_key(word: str, key: str) -> None:
         ("Mars", "Mar"),
         ("ISIS", "ISI"),
         ("Mets", "met"),
+        ("cans", "can"),
+        ("Wells", "well"),
+        ("mines", "mine"),
     ],
 )
 def test_words_that_only_look_alike_do_not_match(a: str, b: str) -> None:
@@ -189,3 +192,11 @@ def test_no_plural_fold_lands_on_a_month_or_weekday_short_form(short: str) -> No
     # notice costs more than a plural of such a word missed
     assert fold(short + "s") != short
     assert tokens(short) == [short]
+
+
+@pytest.mark.parametrize("word", ["cans", "Wells", "mines", "wills", "Mays"])
+def test_no_plural_fold_lands_on_a_word_too_common_to_search_for(word: str) -> None:
+    # "cans" was "can": `/story subscribe cans` was refused as too common, and one stored
+    # before that refusal matched every "can"
+    assert tokens(word) == [word.lower()]
+    assert parse_query(word).matches(f"{word} in the news", "")
