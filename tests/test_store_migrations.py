@@ -1072,62 +1072,59 @@ def test_stored_irregular_and_es_plural_queries_take_their_new_keys(empty_url):
         store.close()
 
 
+def _stored_queries_take_their_new_keys(
+    url: str,
+    before: str,
+    subs: list[tuple[str, str, list[object], str]],
+    retake: tuple[str, str],
+) -> None:
+    """A key-recomputing migration from ``before``: each stored ``(user, query, identity
+    then, query now)`` is keyed as the query now reads after the upgrade, the first
+    differently than before it; the last stays unchanged; ``retake`` is refused as the
+    same subscription again."""
+    store = open_store(url)
+    try:
+        assert _downgraded(store, before) == before
+        stored = [(user, query, _key_of_identity(then)) for user, query, then, _ in subs]
+        assert stored[0][2] != query_key(subs[0][1])
+        assert stored[-1][2] == query_key(subs[-1][3])
+        _store_subscriptions_keyed(store, stored)
+        _upgraded(store)
+        assert _subscription_keys(store) == [
+            (user, query, query_key(now)) for user, query, _, now in subs
+        ]
+        user, query = retake
+        with pytest.raises(AlreadySubscribed) as refused:
+            store.add_subscription("slack", user, query, None, T0)
+        assert refused.value.existing.user_id == user
+    finally:
+        store.close()
+
+
 def test_stored_mars_and_camelcase_hashtag_queries_take_their_new_keys(empty_url):
     """Migration 0024: "Mars" no longer folds to "mar" (the "Mar" of "Mar 5"), and a
     CamelCase hashtag is itself or its words as a phrase.
 
     "Mars" held under the key of "mar" could be subscribed to again; a query whose words
     read as before keeps its key."""
-    store = open_store(empty_url)
-    try:
-        assert _downgraded(store, "0023") == "0023"
-        subs = [  # (user, query, key then), oldest first
-            ("U1", "Mars", _key_of_identity(["w", "mar"])),
-            ("U2", "#ClimateChange", _key_of_identity(["w", "climatechange"])),
-            ("U3", "pentagon", _key_of_identity(["w", "pentagon"])),  # unchanged
-        ]
-        assert subs[0][2] != query_key("Mars")
-        assert subs[2][2] == query_key("pentagon")
-        _store_subscriptions_keyed(store, subs)
-        _upgraded(store)
-        assert _subscription_keys(store) == [
-            ("U1", "Mars", query_key("mars")),
-            ("U2", "#ClimateChange", query_key('#climatechange OR "climate change"')),
-            ("U3", "pentagon", query_key("pentagon")),
-        ]
-        with pytest.raises(AlreadySubscribed) as refused:
-            store.add_subscription("slack", "U1", "MARS", None, T0)
-        assert refused.value.existing.user_id == "U1"
-    finally:
-        store.close()
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", "Mars", ["w", "mar"], "mars"),
+        ("U2", "#ClimateChange", ["w", "climatechange"], '#climatechange OR "climate change"'),
+        ("U3", "pentagon", ["w", "pentagon"], "pentagon"),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0023", subs, ("U1", "MARS"))
 
 
 def test_stored_queries_of_plurals_of_stop_words_take_their_new_keys(empty_url):
     """Migration 0025: a plain "-s" plural no longer folds onto a stop word ("Wells" was
     "well"). "Wells" held under the key of "well" could be subscribed to again; a query
     whose words read as before keeps its key."""
-    store = open_store(empty_url)
-    try:
-        assert _downgraded(store, "0024") == "0024"
-        subs = [  # (user, query, key then), oldest first
-            ("U1", '"Wells Fargo"', _key_of_identity(["w", "well", "fargo"])),
-            ("U2", "mines", _key_of_identity(["w", "mine"])),
-            ("U3", "pentagon", _key_of_identity(["w", "pentagon"])),  # unchanged
-        ]
-        assert subs[0][2] != query_key('"Wells Fargo"')
-        assert subs[2][2] == query_key("pentagon")
-        _store_subscriptions_keyed(store, subs)
-        _upgraded(store)
-        assert _subscription_keys(store) == [
-            ("U1", '"Wells Fargo"', query_key('"wells fargo"')),
-            ("U2", "mines", query_key("mines")),
-            ("U3", "pentagon", query_key("pentagon")),
-        ]
-        with pytest.raises(AlreadySubscribed) as refused:
-            store.add_subscription("slack", "U2", "MINES", None, T0)
-        assert refused.value.existing.user_id == "U2"
-    finally:
-        store.close()
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", '"Wells Fargo"', ["w", "well", "fargo"], '"wells fargo"'),
+        ("U2", "mines", ["w", "mine"], "mines"),
+        ("U3", "pentagon", ["w", "pentagon"], "pentagon"),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0024", subs, ("U2", "MINES"))
 
 
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
