@@ -730,15 +730,25 @@ async def poll_once(
 
 
 async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -> int:
-    """``poll_once`` with the poller lock held."""
+    """``poll_once`` with the poller lock held.
+
+    Its store calls run in threads, as the pipeline's own do (``Pipeline.poll_due``): none
+    waits for the database on the event loop the fetches and deliveries run on
+    (``tests/loop_guard.py`` checks it).
+    """
     status = 0
     now = app.clock.now()
-    feeds = app.store.list_feeds() if all_feeds else app.store.due_feeds(now)
+    store = app.store
+    if all_feeds:
+        feeds = await asyncio.to_thread(store.list_feeds)
+    else:
+        feeds = await asyncio.to_thread(store.due_feeds, now)
     # items waiting for their linked page ([pages] wait_s) are tried in a cycle too
-    if not feeds and not all_feeds and app.store.due_page_waits(now, 1):
+    waits = [] if feeds or all_feeds else await asyncio.to_thread(store.due_page_waits, now, 1)
+    if waits:
         report = await app.pipeline.poll_due(log_failures=False)
         print(f"no feeds are due; {report.waits_line()}", file=out)
-    elif not feeds and (all_feeds or not app.store.list_feeds()):
+    elif not feeds and (all_feeds or not await asyncio.to_thread(store.list_feeds)):
         # none at all (before any `feeds add`, or a cron job in the wrong directory):
         # "none due" would suggest they are polled some other time
         print(
@@ -775,7 +785,7 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
     if deliver:
         # digests too (digest follows, a realtime channel's overflow): what `run`'s
         # scheduler would queue by now, so cron-driven polling misses nothing
-        run_digests(app.store, app.clock, app.settings.delivery.zone)
+        await asyncio.to_thread(run_digests, store, app.clock, app.settings.delivery.zone)
         add_adapter(app, ConsoleAdapter(out))
         await app.delivery.deliver_due(limit=1000)
     return status

@@ -3,7 +3,7 @@
 storybot's async code runs its (synchronous) store calls in threads (``asyncio.to_thread``,
 ``Delivery._db``): on the event loop a store call waiting for its database (SQLite's busy
 timeout, a pooler's free server connection) holds up everything else on the loop. In a
-worker that is worse than slow: see :func:`store_queries_on_this_thread`.
+worker that is worse than slow: see :func:`store_queries_on_event_loops`.
 
 A poll cycle's CPU work (parsing feeds, extracting linked pages) runs in threads of its
 own, not in the loop's default pool, where ``/story`` commands run: see
@@ -22,9 +22,11 @@ from sqlalchemy import Engine, event
 
 
 @contextmanager
-def store_queries_on_this_thread(engine: Engine) -> Iterator[list[str]]:
-    """The statements ``engine`` runs on the calling thread (the event loop's) while the
-    block runs, collected in the list yielded.
+def store_queries_on_event_loops(engine: Engine | type[Engine] = Engine) -> Iterator[list[str]]:
+    """The statements ``engine`` runs on a thread while an event loop runs there (the
+    test's own loop, ``asyncio.run`` in the CLI), collected in the list yielded while the
+    block runs. By default every engine's: also those the code under test opens itself
+    (``storybot poll --once``'s app, the demo's), which the test cannot name.
 
     A worker's store calls belong in threads (``asyncio.to_thread``). One on the event
     loop blocks it, and with it procrastinate's connections, each between its query and
@@ -32,13 +34,18 @@ def store_queries_on_this_thread(engine: Engine) -> Iterator[list[str]]:
     idle in transaction, until the loop runs again, while the blocked call waits for a
     server connection itself. With two server connections that ended at PgBouncer's
     ``query_wait_timeout`` (60 s), for that call and for the job's store calls waiting too.
+
+    A statement on the same thread with no loop running (the CLI building its app before
+    ``asyncio.run``) blocks no loop, and is not collected.
     """
-    loop_thread = threading.get_ident()
     seen: list[str] = []
 
     def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if threading.get_ident() == loop_thread:
-            seen.append(" ".join(statement.split())[:120])
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop runs on this thread: a worker thread, or none yet
+            return
+        seen.append(" ".join(statement.split())[:120])
 
     event.listen(engine, "before_cursor_execute", on_execute)
     try:

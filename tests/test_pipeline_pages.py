@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from feedserver import FeedServer, Route, feed_server  # noqa: F401  (fixture)
+from loop_guard import store_queries_on_event_loops
 from storyworld import as_entry, feed_of, make_world, sample
 
 from adapters.feeds.pages import HttpPageReader
@@ -450,18 +451,26 @@ async def test_poll_once_tries_waiting_pages_when_no_feed_is_due(feed_server, sq
     down_once = replace(_page_route(sample(HEARING)), fail_first=1)
     world, _ = _world(feed_server, sqlite_url, clock, pages=_reader_now(), page=down_once)
     out = io.StringIO()
-    assert await poll_once(world.app, out=out) == 0  # closes the app, as the CLI does
+    # and each of the three ran none of its store calls on the event loop
+    with store_queries_on_event_loops(world.app.store.engine) as on_loop:
+        assert await poll_once(world.app, out=out) == 0  # closes the app, as the CLI does
     assert "0 linked pages read (1 to try again later)" in out.getvalue()
 
     clock.advance(30)
     out = io.StringIO()
-    assert await poll_once(make_world(sqlite_url, clock, pages=_reader_now()).app, out=out) == 0
+    world = make_world(sqlite_url, clock, pages=_reader_now())
+    with store_queries_on_event_loops(world.app.store.engine) as more:
+        assert await poll_once(world.app, out=out) == 0
+    on_loop += more
     assert out.getvalue().startswith("no feeds are due (storybot feeds list")  # nor any wait
 
     clock.advance(30)
     out = io.StringIO()
     again = make_world(sqlite_url, clock, pages=_reader_now())
-    assert await poll_once(again.app, out=out) == 0
+    with store_queries_on_event_loops(again.app.store.engine) as more:
+        assert await poll_once(again.app, out=out) == 0
+    on_loop += more
+    assert on_loop == [], on_loop
 
     assert out.getvalue() == (
         "no feeds are due; 1 item that waited for a linked page judged (1 read, 0 given up), "

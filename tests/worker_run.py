@@ -4,7 +4,7 @@ job once it is running, wait for the job to be done, stop it with SIGTERM.
 Waits are for the worker and the database (deadlines on the event loop's clock), never
 for a time to pass; the feed is polled from the test's feed server. The test's store
 calls run in threads, as the worker's do, and the run fails if any store statement ran
-on the event loop (:func:`store_queries_on_this_thread`).
+on the event loop (:func:`store_queries_on_event_loops`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import signal
 from dataclasses import dataclass
 
 import procrastinate
-from loop_guard import store_queries_on_this_thread
+from loop_guard import store_queries_on_event_loops
 
 from adapters.jobs.schema import ensure_schema, pool_kwargs
 from adapters.jobs.worker import WorkerOptions, run_worker
@@ -76,7 +76,7 @@ async def run_one_poll_job(
     )
     watch = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct_dsn))
     loop = asyncio.get_running_loop()
-    guard = store_queries_on_this_thread(store.engine)
+    guard = store_queries_on_event_loops(store.engine)
     async with jobs.open_async(), watch.open_async():
         with guard as on_loop:
             worker = asyncio.create_task(run_worker(world.app, options))

@@ -108,9 +108,14 @@ def _refuse_a_database_in_use(db_url: str, source: str) -> None:
 
 
 async def _run(args: argparse.Namespace, db_url: str, out: TextIO, source: str) -> int:
-    from adapters.seeds import load_seed
+    """The demo on ``db_url``.
 
-    _refuse_a_database_in_use(db_url, source)  # before anything is started
+    Its own store calls run in threads, as the service's do: none waits for the database
+    on the event loop its feed server and scheduler share (``tests/loop_guard.py``
+    checks it).
+    """
+    # before anything is started
+    await asyncio.to_thread(_refuse_a_database_in_use, db_url, source)
     timeline = Timeline.load()
     clock = ManualClock(timeline.start)
     server = DemoFeedServer(timeline, clock)
@@ -122,19 +127,14 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO, source: str) 
         database_source=source,
     )
     console = ConsoleAdapter(out)
-    app = build_app(settings, clock=clock, adapters={CONSOLE: console})
+    # opening the store migrates it: in a thread too
+    app = await asyncio.to_thread(build_app, settings, clock=clock, adapters={CONSOLE: console})
     try:
         print(
             "storybot demo: SAMPLE feeds served from " + server.base_url + " (simulated time)",
             file=out,
         )
-        seeds = [load_seed(str(p)) for p in seed_files()]
-        story = app.store.add_story(STORY, seeds[0].title, seeds, clock.now())
-        print(f"story '{story.name}': {story.title} ({len(seeds)} seed articles)", file=out)
-        for feed in timeline.feeds:
-            app.store.add_feed(server.url(feed["slug"]), clock.now(), interval_s=15 * 60)
-        print(f"{len(timeline.feeds)} feeds added; the console channel follows the story", file=out)
-        app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
+        await asyncio.to_thread(_add_the_sample, app, server, timeline, out)
         reply = await app.commands.handle(
             console_request(f"subscribe {SUBSCRIPTION} --story {STORY}")
         )
@@ -145,6 +145,20 @@ async def _run(args: argparse.Namespace, db_url: str, out: TextIO, source: str) 
     finally:
         await app.aclose()
         await server.stop()
+
+
+def _add_the_sample(app: App, server: DemoFeedServer, timeline: Timeline, out: TextIO) -> None:
+    """Add the demo's story (from the bundled seeds) and its feeds; the console follows it."""
+    from adapters.seeds import load_seed
+
+    clock = app.clock
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story(STORY, seeds[0].title, seeds, clock.now())
+    print(f"story '{story.name}': {story.title} ({len(seeds)} seed articles)", file=out)
+    for feed in timeline.feeds:
+        app.store.add_feed(server.url(feed["slug"]), clock.now(), interval_s=15 * 60)
+    print(f"{len(timeline.feeds)} feeds added; the console channel follows the story", file=out)
+    app.store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 24, clock.now())
 
 
 async def _simulate(
@@ -188,7 +202,10 @@ async def _simulate(
         # one delivery run sends up to 100 rows: again while any is due (at most a few)
         for _ in range(_MAX_DELIVERY_RUNS):
             await service.run_now("deliver")
-            if not app.store.due_outbox(clock.now(), limit=1, platforms=[CONSOLE]):
+            due = await asyncio.to_thread(
+                app.store.due_outbox, clock.now(), limit=1, platforms=[CONSOLE]
+            )
+            if not due:
                 break
 
     loop = asyncio.get_running_loop()
@@ -226,7 +243,7 @@ async def _finish(app: App, console: ConsoleAdapter, timeline: Timeline, out: Te
         "copy of a report already sent is not sent again",
         file=out,
     )
-    return _check(app, console, timeline, out)
+    return await asyncio.to_thread(_check, app, console, timeline, out)
 
 
 def _announced(links: Sequence[Link], by_url: dict[str, dict]) -> dict | None:
