@@ -58,6 +58,7 @@ from bot.validate import (
 )
 
 if TYPE_CHECKING:
+    from adapters.feeds.netguard import AddressGuard
     from storage.poller_lock import PollerLock
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class App:
     service: Service | None = None
     summarizer: Summarizer | None = None
     host_check: HostCheck | None = None  # the fetcher's address rule, for feeds being added
+    # the guard whose rule host_check is, when the app built it: closed with the app
+    address_guard: AddressGuard | None = None
 
     def poller_lock(self, what: str, *, shared: bool = False) -> AbstractContextManager[PollerLock]:
         """The store's poller lock (:mod:`storage.poller_lock`), for the command ``what``."""
@@ -102,6 +105,8 @@ class App:
             close = getattr(part, "aclose", None)
             if close is not None:
                 await close()
+        if self.address_guard is not None:
+            self.address_guard.close()
         self.store.close()
 
 
@@ -155,11 +160,15 @@ def make_page_reader(settings: Settings) -> PageReader | None:
     )
 
 
-def make_host_check(settings: Settings) -> HostCheck:
-    """The address rule the feed fetcher applies (same allow list), for feeds being added."""
+def make_address_guard(settings: Settings) -> AddressGuard:
+    """The address rule the feed fetcher applies (same allow list), for feeds being added.
+
+    Its ``refusal`` is the ``HostCheck``; its owner calls ``close`` when done with it,
+    which lets its name lookups' threads go (the app does, in :meth:`App.aclose`).
+    """
     from adapters.feeds.netguard import AddressGuard
 
-    return AddressGuard(settings.allowed_hosts).refusal
+    return AddressGuard(settings.allowed_hosts)
 
 
 def make_seed_loader(settings: Settings) -> SeedLoader:
@@ -238,7 +247,10 @@ def build_app(
     clock = clock or SystemClock()
     fetcher = fetcher or make_fetcher(settings)
     rng = rng or random.Random()
-    host_check = host_check or make_host_check(settings)
+    address_guard = None
+    if host_check is None:
+        address_guard = make_address_guard(settings)
+        host_check = address_guard.refusal
     engine = Engine(EngineConfig.from_mapping(settings.engine), embedder=embedder)
     pipeline = Pipeline(
         store,
@@ -296,6 +308,7 @@ def build_app(
         adapters,
         summarizer=summarizer,
         host_check=host_check,
+        address_guard=address_guard,
     )
     if declared:
         apply_declared(app)

@@ -28,7 +28,7 @@ from adapters.app import (
     declared_seed,
     feed_given_as_seed,
     follow_in_console,
-    make_host_check,
+    make_address_guard,
     refuse_declared_feed,
     run_service,
 )
@@ -323,9 +323,12 @@ def check_before_opening(
     """
     cmd = args.command
     if new_database and settings.feeds:
-        check = make_host_check(settings)
-        for url in settings.feeds:
-            refuse_declared_feed(settings, check, url)
+        guard = make_address_guard(settings)
+        try:
+            for url in settings.feeds:
+                refuse_declared_feed(settings, guard.refusal, url)
+        finally:
+            guard.close()
     if new_database:
         # every declared story will be created: a seed file that cannot be read is refused
         # now (reading a file twice costs nothing; a URL is fetched once, when it is added)
@@ -345,7 +348,11 @@ def check_before_opening(
             args.seeds_out = out
     elif cmd == "feeds" and args.feeds_cmd == "add":
         _interval(settings, args.interval)
-        asyncio.run(_admit_feed_urls(args.url, make_host_check(settings)))
+        guard = make_address_guard(settings)
+        try:
+            asyncio.run(_admit_feed_urls(args.url, guard.refusal))
+        finally:
+            guard.close()
         # feeds() adds these without resolving each host again
         args.admitted_urls = list(args.url)
     elif cmd == "prune":

@@ -28,7 +28,7 @@ from loop_guard import default_threads_all_busy
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.errors import TimedOut
 from adapters.feeds.html_text import html_to_text
-from adapters.feeds.netguard import system_lookup
+from adapters.feeds.netguard import SystemLookup
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.identity import canonical_url, feed_items
 from bot.model import Feed, FeedStatus, FetchStatus, PollRequest
@@ -619,9 +619,11 @@ async def test_a_lookup_does_not_wait_behind_the_event_loops_busy_threads() -> N
     loop = asyncio.get_running_loop()
     release = threading.Event()
     busy = [loop.run_in_executor(None, release.wait) for _ in range(64)]
+    lookup = SystemLookup()
     try:
-        found = await asyncio.wait_for(system_lookup("localhost", 80), timeout=10)
+        found = await asyncio.wait_for(lookup("localhost", 80), timeout=10)
     finally:
+        lookup.close()
         release.set()
         await asyncio.gather(*busy)
     assert found and all(address in ("127.0.0.1", "::1") for _, address in found)

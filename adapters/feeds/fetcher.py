@@ -255,11 +255,12 @@ class HttpFeedFetcher:
         return self._session
 
     async def aclose(self) -> None:
-        """Close the connection pool and let the parsing threads end."""
+        """Close the connection pool and let the parsing and name lookup threads end."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
         self._parsing.shutdown()  # a parse under way finishes on its own
+        self._guard.close()  # so does a lookup
 
     @asynccontextmanager
     async def _get(

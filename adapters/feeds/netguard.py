@@ -19,9 +19,6 @@ without resolving). :meth:`AddressGuard.check` does both, for a feed being added
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import functools
 import ipaddress
 import re
 import socket
@@ -31,6 +28,7 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from adapters.feeds.errors import AddressRefused, FetchError
+from adapters.feeds.threads import OwnThreads
 from bot.hostname import ipv4_form_problem
 from bot.settings import checked_allowed_hosts
 
@@ -85,7 +83,8 @@ class AddressGuard:
             allowed_hosts: Host names, IP addresses or networks (CIDR) that may be
                 fetched even though they are not public, e.g. ``{"127.0.0.1"}``; each
                 allows all of its ports. Empty entries are skipped.
-            lookup: Where names are resolved; the system resolver (``getaddrinfo``)
+            lookup: Where names are resolved; the system resolver (``getaddrinfo``,
+                :class:`SystemLookup`, in threads the guard owns: see :meth:`close`)
                 when None. Tests give a fake DNS here.
 
         Raises:
@@ -93,7 +92,12 @@ class AddressGuard:
                 a ``host:port``, a URL, a name with a space). Taken as a name it would
                 match no URL's host, and allow nothing while the operator thinks it does.
         """
-        self._lookup = lookup or system_lookup
+        # the system resolver's threads are the guard's, let go by close(); a lookup
+        # given is the caller's
+        self._own_lookup: SystemLookup | None = None
+        if lookup is None:
+            lookup = self._own_lookup = SystemLookup()
+        self._lookup = lookup
         self._names: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for entry in sorted(checked_allowed_hosts(allowed_hosts, "allowed hosts")):
@@ -101,6 +105,14 @@ class AddressGuard:
                 self._networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
             except ValueError:
                 self._names.add(_client_form(entry.rstrip(".")))
+
+    def close(self) -> None:
+        """Let the threads of the guard's own lookups end (its owner is closing).
+
+        The guard can still be used: a lookup after this starts new threads.
+        """
+        if self._own_lookup is not None:
+            self._own_lookup.close()
 
     def _address_allowed(self, ip: IPAddress) -> bool:
         return any(ip.version == net.version and ip in net for net in self._networks)
@@ -239,20 +251,34 @@ class AddressGuard:
         return target
 
 
-# Threads of the lookups' own. ``loop.getaddrinfo`` would queue a lookup in the event
-# loop's default pool behind parsing, storing and judging, and a name that resolves at
-# once would spend the fetcher's connect limit waiting for a thread (reported as a DNS
+# Lookups run in threads of their own. ``loop.getaddrinfo`` would queue a lookup in the
+# event loop's default pool behind parsing, storing and judging, and a name that resolves
+# at once would spend the fetcher's connect limit waiting for a thread (reported as a DNS
 # server that does not answer, a sign of an outage). As many as fetches run at once by
-# default (``[polling] concurrency``); the threads start as lookups need them.
-_LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="storybot-dns")
+# default (``[polling] concurrency``).
+LOOKUP_THREADS = 32
 
 
-async def system_lookup(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
-    """Resolve ``host`` with the system resolver, in a thread for lookups alone."""
-    infos = await asyncio.get_running_loop().run_in_executor(
-        _LOOKUPS, functools.partial(socket.getaddrinfo, host, port, family, socket.SOCK_STREAM)
-    )
-    return [(int(info[0]), str(info[4][0])) for info in infos]
+class SystemLookup:
+    """The system resolver (``getaddrinfo``) as a :data:`Lookup`, in threads for lookups alone.
+
+    The threads are its own (:class:`OwnThreads`): started as lookups need them, and let
+    go by :meth:`close` when the guard that owns it closes (its fetcher's ``aclose``, the
+    app's), so a closed app leaves no idle lookup thread behind; used again after that,
+    it starts new ones.
+    """
+
+    def __init__(self, threads: int = LOOKUP_THREADS) -> None:
+        self._threads = OwnThreads(threads, "storybot-dns")
+
+    async def __call__(self, host: str, port: int, family: int = 0) -> list[tuple[int, str]]:
+        """Resolve ``host``: ``(family, address)`` pairs, in the resolver's order."""
+        infos = await self._threads.run(socket.getaddrinfo, host, port, family, socket.SOCK_STREAM)
+        return [(int(info[0]), str(info[4][0])) for info in infos]
+
+    def close(self) -> None:
+        """Let the threads end; a lookup under way finishes on its own, none waits for it."""
+        self._threads.shutdown()
 
 
 def _lookup_may_pass(exc: BaseException) -> bool:

@@ -11,14 +11,16 @@ closes; used again after that, it makes new threads.
 
 Two threads are the usual size: parsing and extraction hold the GIL most of their time, so
 more threads would not finish sooner; two let lxml's C work (which releases it) overlap
-with the Python around it.
+with the Python around it. The address guard's name lookups (``getaddrinfo``, which
+blocks without holding the GIL) have a pool of their own too, a larger one
+(``adapters.feeds.netguard.SystemLookup``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
+import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -38,19 +40,23 @@ class OwnThreads:
         self._count = count
         self._name = name
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        # one pool made, and let go, at a time: a component may be used from threads
+        # running loops of their own (a host check in ``asyncio.run``) as well as its own
+        self._lock = threading.Lock()
 
     async def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``fn(*args, **kwargs)`` in one of these threads, awaited on the running loop."""
-        if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(
-                self._count, thread_name_prefix=self._name
-            )
-        return await asyncio.get_running_loop().run_in_executor(
-            self._pool, functools.partial(fn, *args, **kwargs)
-        )
+        with self._lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    self._count, thread_name_prefix=self._name
+                )
+            future = self._pool.submit(fn, *args, **kwargs)
+        return await asyncio.wrap_future(future)
 
     def shutdown(self) -> None:
         """Let the threads end; a task under way finishes on its own, none waits for it."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
-            self._pool = None
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
