@@ -34,19 +34,32 @@ PG_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_CONFIG_DIR = Path("/etc/postgresql")  # Debian's: a directory per installed version
 
 
+def installed_pg_versions(config_dir: Path = PG_CONFIG_DIR) -> list[str]:
+    """The PostgreSQL versions installed (Debian: a directory each in ``/etc/postgresql``),
+    oldest first, by number: "9.6" before "10" and "15" (as text it sorts after them).
+    A directory whose name is no version comes last; none there, or no such directory: [].
+    """
+    try:
+        names = [p.name for p in config_dir.iterdir() if p.is_dir()]
+    except OSError:
+        return []
+
+    def by_number(name: str) -> tuple[bool, tuple[int, ...], str]:
+        parts = name.split(".")
+        if all(part.isdigit() for part in parts):
+            return (False, tuple(int(part) for part in parts), name)
+        return (True, (), name)
+
+    return sorted(names, key=by_number)
+
+
 def pg_start_hint(config_dir: Path = PG_CONFIG_DIR) -> str:
     """How to start the PostgreSQL server, naming the version installed (as ``.ci/run``
     finds it, in ``/etc/postgresql``), not one written here: Debian 12 has 15, 13 has 17.
 
     With no version or several there, the command is given with ``VERSION`` to fill in.
     """
-    try:
-        versions = sorted(
-            (p.name for p in config_dir.iterdir() if p.is_dir()),
-            key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v),
-        )
-    except OSError:
-        versions = []
+    versions = installed_pg_versions(config_dir)
     if len(versions) == 1:
         return f"pg_ctlcluster --skip-systemctl-redirect {versions[0]} main start"
     which = f"one of {', '.join(versions)}" if versions else f"see ls {config_dir}"

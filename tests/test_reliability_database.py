@@ -16,11 +16,13 @@ import secrets
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from feedbuilder import entry, rss
 from feedserver import FeedServer, feed_server_fixture  # noqa: F401 - the feed_server fixture
 from sqlalchemy import create_engine, event, text
+from store_fixtures import PG_CONFIG_DIR, installed_pg_versions
 from storyworld import make_world
 
 from bot.scheduler import Service
@@ -146,14 +148,34 @@ async def test_a_database_locked_at_the_first_tick_loses_no_alert(
         await world.app.aclose()
 
 
+def _cluster_version(config_dir: Path = PG_CONFIG_DIR) -> str:
+    """The PostgreSQL version whose cluster ``main`` the restart test stops and starts:
+    the newest installed, by number (``store_fixtures.installed_pg_versions``)."""
+    versions = installed_pg_versions(config_dir)
+    assert versions, f"no PostgreSQL version in {config_dir}"
+    return versions[-1]
+
+
 def _pg(action: str) -> None:
-    version = max(os.listdir("/etc/postgresql"))
+    version = _cluster_version()
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
         check=True,
         capture_output=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize(
+    ("installed", "newest"), [(["15"], "15"), (["9.6", "15", "10"], "15"), (["9", "13"], "13")]
+)
+def test_the_restart_test_controls_the_newest_installed_postgresql_by_number(
+    tmp_path, installed, newest
+):
+    """By number: "9.6" sorts after "15" as text, and the test restarted the wrong cluster."""
+    for version in installed:
+        (tmp_path / version).mkdir()
+    assert _cluster_version(tmp_path) == newest
 
 
 def _pg_ready(timeout: float = 60) -> None:

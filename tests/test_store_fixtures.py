@@ -14,7 +14,7 @@ from store_fixtures import pg_start_hint
         (
             ["9.6", "15", "13"],
             "pg_ctlcluster --skip-systemctl-redirect VERSION main start "
-            "(VERSION: one of 13, 15, 9.6)",
+            "(VERSION: one of 9.6, 13, 15)",
         ),
     ],
 )
