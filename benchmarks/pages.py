@@ -1,26 +1,44 @@
-"""Reading headline-only items' linked pages: speed, cost and what text comes back.
+"""Reading linked article pages: storybot's page reader against a naive loop, in time and text.
 
-The real article texts of the ``gva`` stream (local US news reports, read in place from
-``shared/evaldata``) are served as web pages by a local server in another process, each
-wrapped the way news sites wrap an article: a navigation bar, a "related stories" list
-of other headlines, a newsletter box and a footer. Two readers fetch every page and
-extract its text, side by side in one run:
+The pages are articles of the ``gva`` stream (US news reports of shootings, the Gun
+Violence Corpus; ``streams/gva.jsonl.gz`` under ``shared/evaldata`` or
+``$STORYBOT_EVALDATA``): the first ``--pages`` N (default 1000; 100 with ``--quick``)
+whose text has 40 words or more, in file order. A local server in another process serves
+each as a news site's page: a navigation bar, the headline and the article's paragraphs,
+a "related stories" list of five other articles' headlines, a newsletter box, a footer.
 
-* storybot's ``HttpPageReader`` (``[pages]``: pages fetched concurrently in worker
-  threads, trafilatura's main-text extraction, the SSRF guard and limits);
+Two readers read them, one after the other:
+
+* storybot's ``HttpPageReader`` (``adapters.feeds.pages``) with its defaults, but 8
+  pages at once from a site (one local site serves them all here, so the per-site limit
+  is the global one): pages fetched concurrently on the event loop through the feed
+  fetcher's aiohttp path (``HttpFeedFetcher.get_page``, with the SSRF guard and its
+  limits), the main text extracted by trafilatura (``adapters.feeds.article``) in the
+  reader's own two threads;
 * a naive reader: one page after another, ``urllib`` and ``trafilatura.extract``.
 
-Two rounds: pages answered at once (what reading costs: CPU seconds, pages per second),
-then pages answered after 100 ms each, as from a distant site (what reading takes: wall
-seconds; the server waits, neither reader's CPU does). Printed besides: how much of each
-article's own words the extracted text holds (word recall, median and 10th percentile)
-and how many pages leak the page furniture (navigation, related headlines, footer) into it.
+Round one, every page answered at once: each reader's wall seconds and CPU seconds (this
+process's, all its threads; the server's are not counted, nor importing trafilatura) for
+all N pages, and pages per second (N over the wall seconds). Round two, the first 200
+pages (50 with ``--quick``; fewer if N is smaller) each answered after 100 ms, as from a
+distant site: each reader's wall seconds. Of round one's texts, for each reader: the
+share of each article's distinct words (runs of letters and digits, lower-cased) found
+in the text it extracted, its median and 10th percentile over the pages (a page read
+into no text counts 0), and how many pages' texts contain any of the furniture verbatim
+(the navigation bar, the newsletter box, the footer, one of the related headlines).
+Progress lines print storybot's figures, the naive reader's times and, for storybot only,
+the text figures; the last line is every figure as one JSON object (``naive_quality``
+holds the naive reader's text figures).
 
-``--out STREAM.jsonl`` also writes the stream as the service would judge it with
-``[pages] enabled``: every item headline-only in its feed, its body the text storybot
-extracted from its page (an item whose page gave no article keeps no body). Then
-``storybot eval track --data STREAM.jsonl`` measures tracking on a headline-only feed read
-through its links, beside ``--headline-only`` (the feed alone) and the full texts.
+``--out STREAM.jsonl`` measures something else: every gva item whose text has 8 words or
+more is served (``--pages`` and ``--quick`` are ignored) and read by storybot's reader
+alone, once (no naive reader, no second round), and the stream is written as the service
+would judge it with ``[pages] enabled``: every item headline-only in its feed (no
+summary), its body the text storybot extracted from its page, without the headline the
+page repeats above it (an item whose page gave no text, or that was not served, keeps no
+body). Then ``storybot eval track --data STREAM.jsonl`` measures tracking on a
+headline-only feed read through its links, beside ``--headline-only`` (the feed alone)
+and the full texts.
 
 Usage: ``python -m benchmarks.pages [--quick] [--pages N] [--out STREAM.jsonl]``.
 """
