@@ -513,6 +513,11 @@ def quoted_whole(text: str) -> str | None:
     return text[1:-1]
 
 
+# A mention as a chat app sends it in command text: Slack's <#C024BE7LR|general>,
+# <@U024BE7LH>, <!here>, <!subteam^S…|@team> (the Slack adapter turns those with a label
+# back into what was typed); Discord's <#123…>, <@123…>, <@!123…>, <@&123…> (a role).
+_CHAT_MENTION = re.compile(r"<([#@!])[^<>\s]*>?")
+
 # A comma inside a number ("1,000") is part of it; any other separates nothing.
 _NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
@@ -530,6 +535,14 @@ def _refuse_misread(lexeme: str) -> None:
             f"'{shorten(lexeme, 60)}' is a link: subscriptions look for words in an item's "
             "title and text, not its link, so it would never match. Subscribe to words "
             "instead; `/story why <url>` explains what storybot made of an item."
+        )
+    mention = _CHAT_MENTION.match(lexeme)
+    if mention:
+        what = "a channel" if mention.group(1) == "#" else "a person or group"
+        raise QueryError(
+            f"'{shorten(lexeme, 40)}' is {what} as the chat app sends a mention, not a "
+            "word: subscriptions look for words in an item's title and text. Write the "
+            "word without its # or @ (climate, not #climate), or the person's name."
         )
     if "|" in lexeme:
         raise QueryError(

@@ -224,6 +224,12 @@ MISREAD = [
     ("https://news.example/anthropic-pentagon", "is a link"),
     ("<https://news.example/a|a story>", "is a link"),
     ("www.reuters.com", "is a link"),
+    # mentions as chat apps send them (Slack without a label, Discord): not words
+    ("<#C024BE7LR> pentagon", "is a channel as the chat app sends a mention"),
+    ("<#C024BE7LR|general>", "is a channel as the chat app sends a mention"),
+    ("pentagon <@U024BE7LH>", "is a person or group as the chat app sends a mention"),
+    ("<@&1234567890>", "is a person or group"),
+    ("<!here>", "is a person or group"),
 ]
 
 
@@ -244,6 +250,7 @@ def test_punctuation_that_would_be_misread_is_refused(typed: str, fragment: str)
         ("oil -", "oil"),  # a dash with nothing after it leaves nothing out
         ("yahoo! deal", "yahoo! AND deal"),
         ("reuters.com", "reuters.com"),
+        ("a<b", "a<b"),  # an angle bracket that opens no mention
     ],
 )
 def test_punctuation_with_one_meaning_is_still_read(typed: str, canonical: str) -> None:

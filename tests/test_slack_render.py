@@ -278,6 +278,30 @@ def test_command_text_is_unescaped_as_slack_escapes_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        # "Escape channels, users, and links" on: a word naming a channel or a person
+        # arrives as a mention, and is read as the word typed
+        ("subscribe <#C024BE7LR|general>", "subscribe #general"),
+        ("subscribe <@U024BE7LH|bob> AND x", "subscribe @bob AND x"),
+        ("subscribe <!subteam^SAZ94GDB8|@oncall>", "subscribe @oncall"),
+        ("subscribe <!here> <!channel|channel>", "subscribe @here @channel"),
+        # without a label there is nothing to give back: the command refuses it
+        ("subscribe <#C024BE7LR|>", "subscribe <#C024BE7LR|>"),
+        ("subscribe <#C024BE7LR>", "subscribe <#C024BE7LR>"),
+        # a link keeps the form the commands that take one read
+        ("why <https://a.example/x|a.example/x>", "why <https://a.example/x|a.example/x>"),
+        # a typed "<#" is escaped by Slack, so it is no mention
+        ("subscribe &lt;#C1|x&gt;", "subscribe <#C1|x>"),
+    ],
+)
+def test_mentions_slack_sends_for_typed_words_are_read_as_those_words(
+    sent: str, typed: str
+) -> None:
+    assert command_request({"text": sent, "user_id": "U1"}).text == typed
+
+
+@pytest.mark.parametrize(
     ("title", "header"), [("a\nb  c", "a b c"), ("", "(no headline)"), ("   ", "(no headline)")]
 )
 def test_header_is_one_non_empty_line(title: str, header: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -258,9 +259,36 @@ async def cannot_post_in(client: AsyncWebClient, channel_id: str) -> str | None:
     return None
 
 
+# A channel, user or group mention as Slack sends it when the app's slash command has
+# "Escape channels, users, and links" on: <#C024BE7LR|general>, <@U024BE7LH|bob>,
+# <!subteam^SAZ94GDB8|@team>, <!here>. A label is what the user typed after the sigil.
+_MENTION = re.compile(
+    r"<([#@])[A-Z0-9]+\|([^<>|]+)>"  # a channel or a person, with its label
+    r"|<!subteam\^[A-Z0-9]+\|@?([^<>|]+)>"  # a user group
+    r"|<!(here|channel|everyone)(?:\|[^<>]*)?>"  # @here, @channel, @everyone
+)
+
+
+def _mention_text(match: re.Match[str]) -> str:
+    sigil, label, group, special = match.groups()
+    if sigil:
+        return sigil + label
+    return "@" + (group or special)
+
+
 def _unescape(text: str) -> str:
-    """Slack's escaping of ``&``, ``<`` and ``>`` in command text undone ("AT&amp;T" is
-    what the user typed as "AT&T"; a link's query string arrives with "&amp;")."""
+    """Command text as the user typed it, undoing what Slack changed on the way.
+
+    Slack escapes ``&``, ``<`` and ``>`` ("AT&amp;T" is what the user typed as "AT&T"; a
+    link's query string arrives with "&amp;"), and, with "Escape channels, users, and
+    links" on, sends a word that names a channel or a person as a mention: ``#general``
+    as ``<#C024BE7LR|general>``, ``@bob`` as ``<@U024BE7LH|bob>``. Those are turned back
+    into the words typed (``/story subscribe #general`` is a hashtag, not a channel);
+    a mention without its label (newer clients may send ``<#C024BE7LR|>``) stays as it
+    came, and the command says it does not read it. Links stay ``<url|label>``: the
+    commands that take a link read that form.
+    """
+    text = _MENTION.sub(_mention_text, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
