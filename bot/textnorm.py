@@ -50,7 +50,15 @@ The steps, and why:
     "ISIS" is no "ISI", "Mets" no "met"); nor, by the plain "-s" rule, on a word too
     common to search for (the engine's stop words): "cans", "Wells" and "mines" were
     "can", "well" and "mine", so a subscription to them was refused as too common, and
-    one made before matched every "can".
+    one made before matched every "can"; nor on a common given name
+    (:data:`bot.given_names.GIVEN_NAMES`): "Williams", "Roberts", "Adams" and "Jens" are
+    names of their own, not "William", "Robert", "Adam" and "Jen" (a given name whose
+    "-s" form is an ordinary plural keeps folding: "marks", "bills", "grants",
+    "Christians"). A few other proper names are kept where the fold lands on another
+    word common in news (:data:`_KEEP`): "Hamas" is no "Hama" (the Syrian city),
+    "Vegas" no "Vega", "Lagos" no "Lago" (Mar-a-Lago), "Frances" no "France", "Hans" no
+    "Han", "Morales" no "morale"; nor are "goods" and "commons" the adjectives "good" and
+    "common".
   - Plurals no ending rule can undo are listed (:data:`_IRREGULAR`): "children",
     "wives", "knives" (also ending compounds: "grandchildren", "housewives"), "buses",
     "viruses", "campuses" and other "-uses" of "-us" nouns (a rule would take "houses",
@@ -74,6 +82,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from bot.given_names import GIVEN_NAMES
 
 __all__ = ["fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
 
@@ -118,8 +128,8 @@ WORD_CACHE = 1 << 15
 CACHED_WORD_MAX = 100
 
 # Words that look like plurals but are not, whose folding would collide with a common
-# word ("news" -> "new", "Paris" -> French "pari", a bet, "omen" -> "Oman") or change a
-# word that folds nowhere else ("Yemen"). Words ending in "-umen", "-imen" and "-mmen"
+# word ("news" -> "new", "Paris" -> French "pari", a bet, "omen" -> "Oman", "Hamas" ->
+# "Hama") or change a word that folds nowhere else ("Yemen"). Words ending in "-umen", "-imen" and "-mmen"
 # are never folded as "-men" plurals (see fold), so "acumen" or "specimen" need no entry.
 _KEEP = frozenset(
     {
@@ -128,6 +138,16 @@ _KEEP = frozenset(
         # the plural reading is the rarer one, the other word common in news
         "isis",  # not "ISI", Pakistan's intelligence agency
         "mets",  # the New York Mets, not "met"
+        # names whose fold would land on another name or word common in news
+        "frances",  # a given name, not "France"
+        "hamas",  # not "Hama", the Syrian city
+        "hans",  # a given name, not "Han" (Chinese, Korean: Han Duck-soo, Han Kang)
+        "lagos",  # not the "Lago" of "Mar-a-Lago"
+        "morales",  # a surname (Evo Morales), not "morale"
+        "vegas",  # not "Vega" (the star, the rocket, a surname)
+        # plurals whose singular noun news hardly writes, unlike the adjective
+        "commons",  # the House of Commons, not "common"
+        "goods",  # trade in goods, not "good"
         # "-men" that is no "-man" plural
         "abdomen",
         "amen",
@@ -268,6 +288,16 @@ def _stop_words() -> frozenset[str]:
     return STOPWORDS
 
 
+@lru_cache(maxsize=1)
+def _no_plain_plural_onto() -> frozenset[str]:
+    """The words no plain "-s" plural folds onto (see the module docstring).
+
+    Months' and weekdays' short forms, stop words and common given names, as one set:
+    one lookup a word.
+    """
+    return _SHORT_DATES | _stop_words() | GIVEN_NAMES
+
+
 def fold(word: str) -> str:
     """Fold one lower-case token to its match key (simple English plurals).
 
@@ -299,7 +329,7 @@ def fold(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("sses", "shes", "ches", "xes", "zes")):
         return word[:-2]
-    if word.endswith("ss") or word[:-1] in _SHORT_DATES or word[:-1] in _stop_words():
+    if word.endswith("ss") or word[:-1] in _no_plain_plural_onto():
         return word
     # "-us" and "-is" words are folded too: "Israelis", "Houthis" and "Hindus" are
     # plurals, and "crisis" (as "crisi") or "virus" still matches itself

@@ -1127,6 +1127,24 @@ def test_stored_queries_of_plurals_of_stop_words_take_their_new_keys(empty_url):
     _stored_queries_take_their_new_keys(empty_url, "0024", subs, ("U2", "MINES"))
 
 
+def test_stored_queries_of_names_like_given_names_take_their_new_keys(empty_url):
+    """Migration 0026: a plain "-s" plural no longer folds onto a common given name
+    ("Williams" was "william"), and "Hamas" is no "Hama". "Williams" held under the key
+    of "william" could be subscribed to again; a query whose words read as before keeps
+    its key."""
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", "Williams", ["w", "william"], "williams"),
+        (
+            "U2",
+            '"Serena Williams" OR Hamas',
+            ["or", ["w", "hama"], ["w", "serena", "william"]],
+            'hamas OR "serena williams"',
+        ),
+        ("U3", "pentagon", ["w", "pentagon"], "pentagon"),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0025", subs, ("U1", "WILLIAMS"))
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
