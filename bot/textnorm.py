@@ -28,7 +28,9 @@ The steps, and why:
   finds "Email": :class:`bot.query.Term` looks for its words joined too). Inside a
   longer compound, a number with the letters before it is such a word too
   ("COVID-19-related" and "anti-COVID-19" are also ``covid19``): model and disease
-  names are written so. Not apart: "covid19" does not find "COVID 19", as "A380"
+  names are written so. A part that looks like a plural is kept in the name written
+  whole as well: "SARS-CoV-2" is ``sarcov2`` (its parts folded) and ``sarscov2`` (the
+  word a query writes whole, folded as one word). Not apart: "covid19" does not find "COVID 19", as "A380"
   must not find "a 380-page report".
 * A deliberately small English plural folding (``talks``/``talk``, ``policies``/
   ``policy``, ``taxes``/``tax``, ``Israelis``/``Israeli``, ``Hindus``/``Hindu``). It
@@ -81,6 +83,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from bot.given_names import GIVEN_NAMES
@@ -477,19 +480,37 @@ def _compound_wholes_uncached(compound: str) -> tuple[str, ...]:
     finds "COVID-19" alone. Runs of words alone are no such name: "well-to-do" holds no
     "todo", "up-to-date" no "todate".
     """
-    parts = _folded(_TOKEN.findall(compound))
-    whole = whole_words(parts)
+    written = _TOKEN.findall(compound)
+    parts = _folded(written)
+    found = _designations(parts, whole_words)
+    if parts != written:
+        # a part that looks like a plural inside a name ("SARS" in "SARS-CoV-2" is
+        # "sar"): the name written whole is also the word a query writes whole
+        # ("sarscov2"), folded as one word
+        found.extend(w for w in _designations(written, _fold_joined) if w not in found)
+    return tuple(found)
+
+
+def _fold_joined(parts: tuple[str, ...] | list[str]) -> str:
+    return fold("".join(parts))
+
+
+def _designations(
+    parts: list[str], join: Callable[[tuple[str, ...] | list[str]], str]
+) -> list[str]:
+    """The compound of ``parts`` written whole, and each designation inside a longer one."""
+    whole = join(parts)
     if len(parts) < 3:
-        return (whole,)
+        return [whole]
     found = [whole]
     for end in range(1, len(parts)):
         if parts[end].isdigit() and parts[end - 1].isalpha():
             found.extend(
-                whole_words(parts[start : end + 1])
+                join(parts[start : end + 1])
                 for start in range(end)
                 if (start, end + 1) != (0, len(parts))
             )
-    return tuple(found)
+    return found
 
 
 # News repeats its compounds ("u.s.", "covid-19"): memoised as the words are, and as

@@ -82,6 +82,7 @@ def test_story_scope(
         ("#ClimateChange", "Climate change summit", True),
         ("#ClimateChange", "#climatechange trends", True),
         ("covid19", "COVID-19-related deaths", True),
+        ("sarscov2", "SARS-CoV-2 variant", True),
     ],
 )
 def test_index_anchors(query: str, title: str, is_candidate: bool) -> None:

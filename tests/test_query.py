@@ -394,6 +394,11 @@ MATCHES = [
     ("covid19", "", "anti-COVID-19 measures", True),
     ("F35", "F-35-style jets", "", True),
     ("mh17", "", "the MH-17-related inquiry", True),
+    # a part that looks like a plural ("SARS") is kept in the name written whole
+    ("sarscov2", "New SARS-CoV-2 variant", "", True),
+    ("sarscov2", "", "SARS-CoV-2-positive patients", True),
+    ("armscontrol", "Arms-control talks resume", "", True),
+    ("sarscov2", "", "SARS CoV 2", False),
     # but not spaced apart: "A380" is no "a 380-page report", "5G" no "5 g"
     ("covid19", "", "COVID 19 cases", False),
     ("A380", "", "a 380-page report", False),
