@@ -711,6 +711,7 @@ async def run_service(
             task.cancel()
         await asyncio.gather(*starting, return_exceptions=True)
         await app.aclose()
+        signals.finished()
     if failed:
         raise failed[0]
     cut = "" if signals.hurried_by is None else " (cut short by a second signal)"

@@ -90,6 +90,7 @@ class StopSignals:
         self.hurried_by: int | None = None  # the signal that said "stop now"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: threading.Timer | None = None
+        self._finished = False
 
     def raise_if_hurried(self) -> None:
         """Raise :class:`StoppedNow` if a second signal cut the stop short."""
@@ -113,8 +114,20 @@ class StopSignals:
             self._loop.remove_signal_handler(sig)
         self._loop = None
 
+    def finished(self) -> None:
+        """The stop is done: a signal from now on is no reason to hurry, and is ignored.
+
+        ``timeout``, and supervisors that signal the process group as well as the
+        process, send a second SIGTERM at once: arriving after a quick drain, it would
+        report work cut short that had already ended.
+        """
+        self._finished = True
+
     def received(self, signum: int) -> None:
         """One signal arrived (the loop calls this; so do tests)."""
+        if self._finished:
+            log.debug("signal %d after the stop finished: nothing left to hurry", signum)
+            return
         if not self.stop.is_set():
             self.on_stop()
             return

@@ -178,6 +178,21 @@ async def test_a_signal_while_already_stopping_stops_now():
         signals.cancel_bound()
 
 
+def test_a_signal_after_the_stop_finished_hurries_nothing(caplog):
+    """``timeout`` sends SIGTERM to the process and to its group: two at once. The second,
+    handled after a quick drain had ended, reported work cut short."""
+    stop = asyncio.Event()
+    hurried: list[bool] = []
+    signals = StopSignals(stop, on_hurry=lambda: hurried.append(True), exit=lambda code: None)
+    signals.received(signal.SIGTERM)
+    assert stop.is_set() and not hurried
+    signals.finished()
+    with caplog.at_level(logging.WARNING, logger="adapters.signals"):
+        signals.received(signal.SIGTERM)
+    assert not hurried and caplog.records == [] and signals.hurried_by is None
+    signals.raise_if_hurried()  # a clean stop: nothing to raise
+
+
 # --------------------------------------------------------------------------- storybot run
 
 SLOW_DRAIN = """
