@@ -86,6 +86,20 @@ class Chaos:
     def status(self) -> int:
         return self.rng.choice(self.statuses)
 
+    async def answer_late(self, stopping: asyncio.Event) -> None:
+        """Hold a slow answer ``delay_s``, or until the fake sets ``stopping``.
+
+        The client has given up by then (its own timeout, a wait on a socket); what the
+        hold is for is that the answer does not come in time. A fake stopping with an
+        answer held used to wait the rest of ``delay_s`` at the end of the test (aiohttp's
+        runner waits for its handlers). The bound stays: a client with no timeout at all
+        gets its answer after ``delay_s`` and the test sees that, rather than hanging.
+        """
+        try:
+            await asyncio.wait_for(stopping.wait(), self.delay_s)
+        except TimeoutError:
+            pass
+
 
 def drop_connection(request: web.Request) -> web.Response:
     """Close the client's connection without an answer (aiohttp then sends nothing)."""

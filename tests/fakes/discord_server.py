@@ -349,6 +349,7 @@ class FakeDiscord:
         self._sockets: list[_GatewayConnection] = []
         self._call_event = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()  # set at exit: answers held late end
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -365,6 +366,7 @@ class FakeDiscord:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._stopping.set()
         for conn in list(self._sockets):
             await conn.ws.close()
         if self._runner is not None:
@@ -487,7 +489,7 @@ class FakeDiscord:
         if fault == "drop-after":
             return _drop(request)
         if fault == "slow":
-            await asyncio.sleep(self.chaos.delay_s)  # the client has given up by now
+            await self.chaos.answer_late(self._stopping)  # the client has given up by now
         if status == 429:  # a limit of Discord's own with a JSON code (30046)
             wait = float(data["retry_after"])
             return self._json(status, data, {"Retry-After": str(max(1, round(wait)))})

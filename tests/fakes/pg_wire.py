@@ -77,7 +77,9 @@ def refusing_server(refusal: Refusal | None) -> Iterator[int]:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns once serve_forever next looks at its flag: every poll_interval,
+    # 0.5 s by default, which each test using this server waited at its end
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield server.server_address[1]

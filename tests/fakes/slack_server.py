@@ -150,7 +150,7 @@ class FakeSlack:
         self.handshakes: list[str] = []  # tickets of the WebSocket handshakes seen
         self._to_break: list[int | str] = []  # how the next URLs handed out fail
         self._broken: dict[str, int | str] = {}  # ticket -> how its handshake fails
-        self._unanswered = asyncio.Event()  # set at stop: hung handshakes end
+        self._unanswered = asyncio.Event()  # set at stop: hung handshakes, late answers end
         self._closed_port: socket.socket | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -469,7 +469,7 @@ class FakeSlack:
         if fault == "drop-after":
             return self._failure_response(request, Failure(disconnect=True))
         if fault == "slow":
-            await asyncio.sleep(self.chaos.delay_s)  # the client has given up by now
+            await self.chaos.answer_late(self._unanswered)  # the client has given up by now
         return answer
 
     def _take_failure(self, method: str) -> Failure | None:
