@@ -12,12 +12,13 @@ import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import create_engine, text
 from storyworld import as_entry, feed_of, make_world, sample
-from test_scaleout_jobs import pg_dsn  # noqa: F401  (fixture: a database of its own)
+from test_scaleout_jobs import pg_dsn  # noqa: F401  (fixture: a schema of its own)
 
 from adapters.jobs.schema import ensure_schema
 from adapters.jobs.worker import WorkerOptions, build_jobs_app
 
 pytestmark = pytest.mark.postgres
+pytest_plugins = ["store_fixtures"]  # pg_url, under pg_dsn
 
 HEARING, RAIL = "ww-004", "ww-u01"
 FACT = (

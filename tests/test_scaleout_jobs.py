@@ -13,14 +13,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from feedserver import Route, feed_server  # noqa: F401  (fixture)
-from sqlalchemy import create_engine, event, text
-from store_fixtures import PG_SKIP_ENV, _pg_admin_url
+from sqlalchemy import event, text
 from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
 
 from adapters.jobs.schema import conninfo, ensure_schema
@@ -795,19 +793,18 @@ async def test_an_updates_job_says_when_it_was_queued_and_one_that_does_not_stil
 
 
 @pytest.fixture
-def pg_dsn():
-    if os.environ.get(PG_SKIP_ENV) == "1":
-        pytest.skip(f"{PG_SKIP_ENV}=1: PostgreSQL tests skipped")
-    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"storybot_jobs_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield conninfo(_pg_admin_url().set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def pg_dsn(pg_url: str) -> str:
+    """A libpq connection string for an empty schema of this test's own.
+
+    The job tables, the store's tables and procrastinate's functions and types all go in
+    the schema (``search_path``, store_fixtures.pg_url), so each test starts with none.
+    Was a database of its own, created and dropped per test: a DROP DATABASE waits for a
+    checkpoint of the whole server, seconds under load; a DROP SCHEMA does not. What is
+    database-wide is left shared, which tests one after the other do not meet: advisory
+    locks (the schema lock, taken per transaction) and LISTEN channels (all closed with
+    the test's worker).
+    """
+    return conninfo(pg_url)
 
 
 @pytest.mark.postgres

@@ -22,6 +22,7 @@ from adapters.jobs.worker import WorkerOptions, check_options
 from bot.errors import UserError
 
 pytestmark = pytest.mark.postgres
+pytest_plugins = ["store_fixtures"]  # pg_url, under pg_dsn
 
 
 @pytest.mark.parametrize("listen", [False, True])
