@@ -541,8 +541,19 @@ def check_chat_settings(settings: Settings) -> None:
         raise UserError(f"SLACK_BOT_TOKEN is set but Slack cannot start: {need}.")
 
 
-def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
-    """The Slack and Discord adapters whose tokens are set in the environment."""
+# discord.py's guild_ready_timeout, as DiscordAdapter's own default
+DISCORD_READY_TIMEOUT_S = 2.0
+
+
+def chat_adapters_from_settings(
+    app: App, *, discord_ready_timeout_s: float = DISCORD_READY_TIMEOUT_S
+) -> list[ChatAdapter]:
+    """The Slack and Discord adapters whose tokens are set in the environment.
+
+    ``discord_ready_timeout_s``: how long discord.py waits after the last server's data
+    before it calls the gateway ready (it cannot tell the last one, so every start waits
+    it); tests against a fake Discord give a small one.
+    """
     out: list[ChatAdapter] = []
     s = app.settings
     check_chat_settings(s)
@@ -573,6 +584,7 @@ def chat_adapters_from_settings(app: App) -> list[ChatAdapter]:
                 admin_servers=s.discord.admin_servers,
                 api_url=s.discord.api_url,
                 gateway_url=s.discord.gateway_url,
+                ready_timeout_s=discord_ready_timeout_s,
             )
         )
     return out

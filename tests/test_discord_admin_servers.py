@@ -27,6 +27,7 @@ from fakes.discord_server import (
     FakeDiscord,
 )
 from test_discord_gateway import (  # noqa: F401  (fixtures)
+    FAST_READY,
     App,
     app,
     callback,
@@ -252,7 +253,7 @@ async def test_the_app_reads_admin_servers_from_the_config_file(
     assert settings.discord.admin_servers == (str(OTHER_GUILD_ID), "42")
     built = build_app(settings, clock=clock)
     try:
-        [adapter] = chat_adapters_from_settings(built)
+        [adapter] = chat_adapters_from_settings(built, **FAST_READY)
         built.adapters[adapter.platform] = adapter  # aclose() stops it
         await adapter.start()
         refused = await content(fake, ["feeds", "add"], {"url": FEED})

@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,11 @@ class App:
     settings: Settings
     store: SqlStore
     commands: Commands
+
+
+# discord.py waits this long after the last GUILD_CREATE before it calls the gateway ready
+# (2 s by default: every start of an app-built adapter waited it)
+FAST_READY = {"discord_ready_timeout_s": 0.01}
 
 
 def environment(fake: FakeDiscord, sqlite_url: str) -> dict[str, str]:
@@ -536,12 +542,15 @@ async def test_autocomplete_answers_in_time_when_the_names_are_slower_than_its_w
 async def test_the_app_builds_the_discord_adapter_from_the_environment(
     fake, sqlite_url, clock
 ) -> None:
+    """With the ready timeout given: the start waits that, not the 2 s default."""
     built = build_app(load_settings(env=environment(fake, sqlite_url)), clock=clock)
     try:
-        [adapter] = chat_adapters_from_settings(built)
+        [adapter] = chat_adapters_from_settings(built, **FAST_READY)
         assert isinstance(adapter, DiscordAdapter) and adapter.platform == "discord"
         built.adapters[adapter.platform] = adapter  # aclose() stops it
+        started = time.monotonic()
         await adapter.start()
+        assert time.monotonic() - started < 1.5, "the start waited the default ready timeout"
         body = await callback(fake, await fake.interact(["stories"]))
         assert body["data"]["content"].startswith("No stories yet")
     finally:
@@ -556,7 +565,7 @@ async def test_a_subscribe_past_the_configured_cap_is_refused_in_its_reply(
     config.write_text("[permissions]\nmax_subscriptions = 1\n", encoding="utf-8")
     built = build_app(load_settings(config, env=environment(fake, sqlite_url)), clock=clock)
     try:
-        [adapter] = chat_adapters_from_settings(built)
+        [adapter] = chat_adapters_from_settings(built, **FAST_READY)
         built.adapters[adapter.platform] = adapter  # aclose() stops it
         await adapter.start()
         first = await callback(fake, await fake.interact(["subscribe"], {"query": "rail"}, dm=True))

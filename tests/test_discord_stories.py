@@ -9,7 +9,7 @@ import pytest
 from fakes.discord_server import APP_ID, MANAGE_GUILD, FakeDiscord
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 from seed_pages import CHIPS_1, CHIPS_2
-from test_discord_gateway import fake  # noqa: F401  (fixture)
+from test_discord_gateway import FAST_READY, fake  # noqa: F401  (fixture)
 
 from adapters.app import App, build_app, chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
@@ -31,7 +31,7 @@ async def app(fake: FakeDiscord, migrated_sqlite_url, clock) -> AsyncIterator[Ap
         }
     )
     built = build_app(settings, clock=clock)
-    [adapter] = chat_adapters_from_settings(built)
+    [adapter] = chat_adapters_from_settings(built, **FAST_READY)
     assert isinstance(adapter, DiscordAdapter)
     built.adapters[adapter.platform] = adapter  # aclose() stops it
     await adapter.start()
