@@ -323,12 +323,9 @@ def check_before_opening(
     """
     cmd = args.command
     if new_database and settings.feeds:
-        guard = make_address_guard(settings)
-        try:
+        with make_address_guard(settings) as guard:
             for url in settings.feeds:
                 refuse_declared_feed(settings, guard.refusal, url)
-        finally:
-            guard.close()
     if new_database:
         # every declared story will be created: a seed file that cannot be read is refused
         # now (reading a file twice costs nothing; a URL is fetched once, when it is added)
@@ -348,11 +345,8 @@ def check_before_opening(
             args.seeds_out = out
     elif cmd == "feeds" and args.feeds_cmd == "add":
         _interval(settings, args.interval)
-        guard = make_address_guard(settings)
-        try:
+        with make_address_guard(settings) as guard:
             asyncio.run(_admit_feed_urls(args.url, guard.refusal))
-        finally:
-            guard.close()
         # feeds() adds these without resolving each host again
         args.admitted_urls = list(args.url)
     elif cmd == "prune":

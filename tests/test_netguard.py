@@ -100,3 +100,14 @@ async def test_a_closed_app_leaves_no_name_lookup_thread_behind(sqlite_url, cloc
         await world.app.aclose()
     assert started, "the lookup ran in no thread of the app's own"
     assert _still_alive(started) == []
+
+
+async def test_a_guard_used_as_a_context_lets_its_lookup_threads_go() -> None:
+    """The commands that check feed URLs before the store opens (`feeds add`, declared
+    feeds) use a guard of their own in a ``with`` block: leaving it closes the guard."""
+    before = _lookup_threads()
+    with AddressGuard([]) as guard:
+        await guard.refusal("http://localhost/feed")  # resolved: loopback, refused
+        started = _lookup_threads() - before
+    assert started, "the lookup ran in no thread of the guard's own"
+    assert _still_alive(started) == []

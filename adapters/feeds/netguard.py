@@ -23,6 +23,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Self
 from urllib.parse import urlsplit
 
 from yarl import URL
@@ -113,6 +114,12 @@ class AddressGuard:
         """
         if self._own_lookup is not None:
             self._own_lookup.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _address_allowed(self, ip: IPAddress) -> bool:
         return any(ip.version == net.version and ip in net for net in self._networks)
