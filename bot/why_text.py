@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.engine.text import url_slug, written_forms
+from bot.engine.text import item_language, url_slug, written_forms
 from bot.matcher import reprints_seed
 from bot.model import Item, Judgement, Story
 from bot.ports import Store
@@ -33,7 +33,16 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
     decisions = store.decisions_for_item(item.id)
     lines = [f"{item.title} ({item.source}, seen {format_time(item.fetched_at)})"]
     # how the item writes the terms each story matched (read once for every story)
-    forms = written_forms(item.title, item.text, url_slug(item.url or "")) if decisions else {}
+    forms = (
+        written_forms(
+            item.title,
+            item.text,
+            url_slug(item.url or ""),
+            language=item_language(item.title, item.text),
+        )
+        if decisions
+        else {}
+    )
     if item.page_text and item.text == item.page_text:
         lines.append(
             f"Its feed gave the headline only; it was read with its linked page "

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine, EngineDoc
-from bot.engine.text import item_language, language_of, term_counts, tokens
+from bot.engine.text import item_language, language_of, term_counts, tokens, written_forms
 from bot.model import SeedDoc, Story
 from tests.mixed_language_news import DE_OTHER, DE_STORY, ES_OTHER, ES_STORY
 
@@ -127,10 +127,11 @@ def test_unrelated_news_in_the_storys_language_stays_off_topic(
             DE_STORY,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="two German reports score just under the threshold (0.090, 0.098): "
-                "the stemmer is English, so 'Brücke'/'Brücken' and 'Einsturz'/'Einsturzes' "
-                "are different terms, and compounds ('Spannstähle', 'Neubau') share nothing; "
-                "before, 'der' and 'die' lifted every German item, these and unrelated ones",
+                reason="one German report scores just under the threshold (0.097): "
+                "'Carolabrücke: Stadtrat streitet über Neubau' shares 'Carolabrücke', "
+                "'eingestürzt', 'Brücke' and 'Straßenbahn' with the seeds, but its "
+                "'Dresdner' is not their 'Dresden' and a compound ('Neubau') shares nothing "
+                "(before German endings were stemmed, 'Spannstähle'/'Spannstählen' missed too)",
             ),
         ),
         ES_STORY,
@@ -183,10 +184,10 @@ def test_an_english_item_keeps_its_words_and_a_foreign_one_drops_its_function_wo
         "son",
     ]
     counts, _ = term_counts(*DE_STORY[0])
-    assert {"carolabrucke", "dresden", "elbe"} <= set(counts)
+    assert {"carolabruck", "dresd", "elbe"} <= set(counts)  # German endings dropped
     assert not {"der", "die", "in", "ist", "des", "auf"} & set(counts)
     counts, entities = term_counts(*ES_STORY[0])
-    assert {"tenerife", "incendio", "forestal"} <= set(counts)
+    assert {"tenerif", "incendi", "forestal"} <= set(counts)
     assert not {"el", "de", "la", "que", "por", "un"} & set(counts)
     # "El Gobierno de Canarias" names the Gobierno and Canarias, not a phrase "el_gobierno"
     assert "el_gobierno" not in entities and "gobierno_de" not in entities
@@ -195,11 +196,32 @@ def test_an_english_item_keeps_its_words_and_a_foreign_one_drops_its_function_wo
 def test_french_elided_articles_are_not_part_of_the_word() -> None:
     text = "L'incendie de l'usine est maîtrisé. Selon les pompiers, l'incendie a duré la nuit."
     assert tokens(text, "fr") == [
-        "incendie",
-        "usine",
-        "maitrise",
+        "incendi",
+        "usin",
+        "maitri",
         "pompier",
-        "incendie",
+        "incendi",
         "dure",
         "nuit",
     ]
+
+
+def test_a_german_report_matches_the_seeds_nouns_in_another_case_or_number() -> None:
+    # The seeds write "Brücke", "Spannstählen" and "des Einsturzes"; this report writes
+    # "Brücken" and "Spannstähle". With English endings only these were other terms, and
+    # the report scored 0.090 against the 0.1 threshold on "carolabrucke", "dresdner"
+    # and "stadt" alone.
+    e = _engine(DE_STORY)
+    (title, text) = next(r for r in DE_STORY[4:] if r[0].startswith("Gutachten"))
+    (v,) = e.judge(_doc(0, title, text))
+    assert {"bruck", "spannstahl"} <= set(v.judgement.reason["matched_terms"])
+    assert v.judgement.on_topic
+
+
+def test_a_foreign_items_terms_are_shown_as_it_writes_them() -> None:
+    # /story why shows matched terms in the item's spelling: a German item's terms lost
+    # German endings, so its written forms are looked up with the same stemmer
+    title, text = DE_STORY[4]
+    forms = written_forms(title, text, language=item_language(title, text))
+    assert forms["carolabruck"] == "Carolabrücke"
+    assert written_forms(title, text).get("carolabruck") is None  # read as English

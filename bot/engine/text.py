@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
 from urllib.parse import unquote, urlsplit
 
 from bot.engine.languages import ELIDED, ENGLISH_MARKERS, MARKERS, STOPWORDS_BY_LANGUAGE
+from bot.engine.stemmers import LIGHT_STEMMERS
 from bot.engine.stopwords import STOPWORDS
 from bot.textnorm import CACHED_WORD_MAX, WORD_CACHE, split_unspaced, strip_marks
 
@@ -230,10 +231,11 @@ def tokens(text: str, language: str = "en") -> list[str]:
     Returns:
         Terms; numbers are kept as written (without separators' trailing noise).
     """
-    term = _term
     words = _real_words(find_words(text))
-    if language != "en":
-        words = _without_function_words(words, language)
+    if language == "en":
+        return [t for t in map(_term, words) if t is not None]
+    words = _without_function_words(words, language)
+    term = _terms_in(language)
     return [t for t in map(term, words) if t is not None]
 
 
@@ -339,6 +341,26 @@ def _term(raw: str) -> str | None:
     return None if st in STOPWORDS else st
 
 
+def _light_term(raw: str, language: str) -> str | None:
+    # The term of one word of a German, Spanish or French text: as _term, but with that
+    # language's endings removed instead of English ones (bot.engine.stemmers)
+    if _is_number(raw):
+        return raw.replace(",", "")
+    low = raw.lower().replace("’", "'")
+    if low in STOPWORDS or len(low) < 2:
+        return None
+    st = LIGHT_STEMMERS[language](low.removesuffix("'s"))
+    return None if st in STOPWORDS else st
+
+
+@lru_cache(maxsize=len(LIGHT_STEMMERS) + 1)
+def _terms_in(language: str) -> Callable[[str], str | None]:
+    """The memoised term function of a language's words (English: :func:`_term`)."""
+    if language not in LIGHT_STEMMERS:
+        return _term
+    return lru_cache(maxsize=WORD_CACHE // 4)(partial(_light_term, language=language))
+
+
 def is_title_case(title: str, language: str = "en") -> bool:
     """Whether a headline capitalises (nearly) every word, hiding which are names.
 
@@ -392,6 +414,7 @@ def capitalised(
     if not ascii_letters:
         text = _fold(text)
     stop = STOPWORDS_BY_LANGUAGE.get(language, frozenset())
+    cap_term = _cap_terms_in(language)
     for sentence in _sentences(text, ascii_letters):
         words = word_pattern.findall(sentence)
         if stop:
@@ -414,7 +437,7 @@ def capitalised(
                 run.append(w)
                 continue
             if run:
-                terms = [_cap_term(x) for x in run]
+                terms = [cap_term(x) for x in run]
                 if len(run) >= 2:
                     entities.update(terms)
                     for k in range(len(terms) - 1):
@@ -701,7 +724,7 @@ def url_slug(url: str) -> str:
     return ""
 
 
-def written_forms(*texts: str) -> dict[str, str]:
+def written_forms(*texts: str, language: str = "en") -> dict[str, str]:
     """How each term of ``texts`` is written there: "classifi" → "classified", "u_s" → "U.S.".
 
     Terms are the engine's (stemmed, lowercased, accents dropped; two capitalised words
@@ -714,6 +737,8 @@ def written_forms(*texts: str) -> dict[str, str]:
 
     Args:
         texts: The item's headline, body and any other text it was read with.
+        language: The item's language (:func:`item_language`), whose endings its terms
+            lost (:mod:`bot.engine.stemmers`).
 
     Returns:
         A written form for every term and phrase term found in the texts.
@@ -726,33 +751,39 @@ def written_forms(*texts: str) -> dict[str, str]:
         if not text:
             continue
         if letters_are_ascii(text):
-            _note_forms(text, _WORD_ASCII, seen, whole_words=True)
+            _note_forms(text, _WORD_ASCII, seen, whole_words=True, language=language)
         else:  # word by word as written (a word may fold into several: unspaced scripts)
-            _note_forms(text, _WORD, seen, whole_words=False)
+            _note_forms(text, _WORD, seen, whole_words=False, language=language)
         cleaned = clean_body(text)
         if letters_are_ascii(cleaned):
-            _note_forms(cleaned, _WORD_ASCII, fallback, whole_words=True)
+            _note_forms(cleaned, _WORD_ASCII, fallback, whole_words=True, language=language)
         else:
-            _note_forms(_fold(cleaned), _WORD, fallback, whole_words=True)
+            _note_forms(_fold(cleaned), _WORD, fallback, whole_words=True, language=language)
     for term, forms in fallback.items():
         seen.setdefault(term, forms)
     return {term: forms.most_common(1)[0][0] for term, forms in seen.items()}
 
 
 def _note_forms(
-    text: str, pattern: re.Pattern[str], seen: dict[str, Counter[str]], *, whole_words: bool
+    text: str,
+    pattern: re.Pattern[str],
+    seen: dict[str, Counter[str]],
+    *,
+    whole_words: bool,
+    language: str,
 ) -> None:
     """Count, into ``seen``, how ``text`` writes each term and phrase term (see above).
 
     ``whole_words``: each word of ``pattern`` is one word the engine reads (ASCII or
     folded text); otherwise each is folded and split as the engine would.
     """
+    term_of = _terms_in(language)
     previous: re.Match[str] | None = None
     for m in pattern.finditer(text):
         word = m.group()
         parts = [word] if whole_words else find_words(word)
         for part in parts:
-            term = _term(part)
+            term = term_of(part)
             if term is not None:
                 seen.setdefault(term, Counter())[word if len(parts) == 1 else part] += 1
         # two capitalised words in a row, whatever lies between them ("U.S",
@@ -764,7 +795,7 @@ def _note_forms(
                 start = initials.start()  # "U.S. Department", not "S. Department"
             if len(word) == 1 and text[end : end + 1] == ".":
                 end += 1  # the initial's own full stop: "U.S."
-            phrase = _phrase_term(previous.group(), word)
+            phrase = _phrase_term(previous.group(), word, language)
             seen.setdefault(phrase, Counter())[text[start:end]] += 1
         previous = m
 
@@ -773,8 +804,22 @@ def _note_forms(
 _INITIALS_BEFORE = re.compile(r"(?:(?<![^\W\d_])[^\W\d_]\.)+[^\W\d_]$")
 
 
-def _phrase_term(first: str, second: str) -> str:
+def _light_cap_term(word: str, language: str) -> str:
+    # _cap_term in a German, Spanish or French text (bot.engine.stemmers)
+    return LIGHT_STEMMERS[language](word.lower().replace("’", "'").removesuffix("'s"))
+
+
+@lru_cache(maxsize=len(LIGHT_STEMMERS) + 1)
+def _cap_terms_in(language: str) -> Callable[[str], str]:
+    """The memoised term function of a language's capitalised words (see _terms_in)."""
+    if language not in LIGHT_STEMMERS:
+        return _cap_term
+    return lru_cache(maxsize=WORD_CACHE // 8)(partial(_light_cap_term, language=language))
+
+
+def _phrase_term(first: str, second: str, language: str) -> str:
     """The phrase term of two capitalised words, as :func:`capitalised` makes it."""
     if not letters_are_ascii(first + second):
         first, second = _fold(first), _fold(second)  # as the engine reads them
-    return _cap_term(first) + "_" + _cap_term(second)
+    cap_term = _cap_terms_in(language)
+    return cap_term(first) + "_" + cap_term(second)
