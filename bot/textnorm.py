@@ -60,7 +60,11 @@ The steps, and why:
     word common in news (:data:`_KEEP`): "Hamas" is no "Hama" (the Syrian city),
     "Vegas" no "Vega", "Lagos" no "Lago" (Mar-a-Lago), "Frances" no "France", "Hans" no
     "Han", "Morales" no "morale"; nor are "goods" and "commons" the adjectives "good" and
-    "common".
+    "common". Surnames and other names written like a plural keep their key where the
+    fold lands on another word or name (:data:`bot.surnames.SURNAMES`, chosen by
+    counting them in real news): "Davies" is no "Davy", "Rhodes" no "Rhode", "Reeves"
+    no "Reeve", "Torres" no "Torre", "Givens" no "given", "Luis" no French "lui"; nor
+    is the "-ies" of a given name in "-y" that name ("Harries", "Henries").
   - Plurals no ending rule can undo are listed (:data:`_IRREGULAR`): "children",
     "wives", "knives" (also ending compounds: "grandchildren", "housewives"), "buses",
     "viruses", "campuses" and other "-uses" of "-us" nouns (a rule would take "houses",
@@ -87,6 +91,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from bot.given_names import GIVEN_NAMES
+from bot.surnames import SURNAMES
 
 __all__ = ["fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
 
@@ -169,6 +174,14 @@ _KEEP = frozenset(
         "yemen",
     }
 )
+# Names written like a plural whose fold landed on another word or name ("Davies" was
+# "davy", "Rhodes" "rhode", "Luis" the French "lui"): see bot.surnames. And the "-ies"
+# of a given name in "-y" ("Harries", "Henries"), which would be that name: as no plain
+# "-s" plural folds onto a given name, no "-ies" does. One set with the words above, so
+# that fold still looks a word up once.
+_KEEP |= SURNAMES | {
+    name[:-1] + "ies" for name in GIVEN_NAMES if name.endswith("y") and name[-2] not in "aeiou"
+}
 _NOT_MEN_PLURAL = ("umen", "imen", "mmen")
 
 # The short forms of months and weekdays, as datelines ("Mar 5", "Sept. 11") and names

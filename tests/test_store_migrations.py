@@ -1145,6 +1145,24 @@ def test_stored_queries_of_names_like_given_names_take_their_new_keys(empty_url)
     _stored_queries_take_their_new_keys(empty_url, "0025", subs, ("U1", "WILLIAMS"))
 
 
+def test_stored_queries_of_surnames_take_their_new_keys(empty_url):
+    """Migration 0027: a surname written like a plural no longer folds onto another word
+    or name ("Davies" was "davy", "Rhodes" "rhode"). "Davies" held under the key of
+    "davy" could be subscribed to again; a query whose words read as before keeps its
+    key."""
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", "Davies", ["w", "davy"], "davies"),
+        (
+            "U2",
+            '"Cecil Rhodes" OR Luis',
+            ["or", ["w", "cecil", "rhode"], ["w", "lui"]],
+            'luis OR "cecil rhodes"',
+        ),
+        ("U3", "policies", ["w", "policy"], "policy"),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0026", subs, ("U1", "DAVIES"))
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a

@@ -12,6 +12,7 @@ import pytest
 
 from bot.given_names import GIVEN_NAMES, NAMES_WITH_PLURALS
 from bot.query import parse_query
+from bot.surnames import SURNAMES, SURNAMES_WITH_PLURALS
 from bot.textnorm import fold, tokens
 
 # Each row: words that must share one match key (the singular first).
@@ -99,6 +100,17 @@ SAME_KEY = [
     ("hope", "hopes"),
     ("sue", "sues"),
     ("Oscar", "Oscars"),
+    # ordinary "-ies" plurals, and the words of the surnames left folding
+    # (bot.surnames.SURNAMES_WITH_PLURALS)
+    ("policy", "policies"),
+    ("party", "parties"),
+    ("country", "countries"),
+    ("study", "studies"),
+    ("gate", "gates"),
+    ("spear", "spears"),
+    ("brook", "brooks"),
+    ("stoke", "stokes"),
+    ("style", "styles"),
 ]
 
 
@@ -146,6 +158,8 @@ OWN_KEY = [
     ("doe", "doe"),
     ("series", "sery"),
     ("crisis", "crisi"),
+    ("movies", "movy"),  # an "-ies" plural folds as "-y" (the surnames listed apart)
+    ("cookies", "cooky"),
     ("virus", "viru"),
     ("status", "statu"),
     ("bus", "bus"),
@@ -220,6 +234,34 @@ def test_words_ending_like_a_plural_keep_their_key(word: str, key: str) -> None:
         ("Morales", "morale"),
         ("goods", "good"),
         ("commons", "common"),
+        # surnames and other names whose fold landed on another word or name
+        # (bot.surnames): "-ies" read as "-y", "-es" and "-s" dropped
+        ("Davies", "Davy"),
+        ("Julies", "July"),
+        ("Jefferies", "Jeffery"),
+        ("Boies", "boy"),
+        ("DeVries", "DeVry"),
+        ("Harries", "Harry"),  # the "-ies" of a given name in "-y"
+        ("Henries", "Henry"),
+        ("Rhodes", "Rhode"),
+        ("Wales", "Wale"),
+        ("Reeves", "Reeve"),
+        ("Torres", "Torre"),
+        ("Estes", "este"),
+        ("Moises", "Moise"),
+        ("Hawkes", "Hawke"),
+        ("Bates", "bate"),
+        ("Luis", "lui"),
+        ("Lois", "loi"),
+        ("Dallas", "dalla"),
+        ("Givens", "given"),
+        ("Childs", "child"),
+        ("Pitts", "Pitt"),
+        ("Rios", "Rio"),
+        ("Santos", "Santo"),
+        ("Ramos", "ramo"),
+        ("Lloyds", "Lloyd"),
+        ("Meyers", "Meyer"),
     ],
 )
 def test_words_that_only_look_alike_do_not_match(a: str, b: str) -> None:
@@ -263,6 +305,26 @@ def test_no_plural_fold_lands_on_a_common_given_name(name: str) -> None:
     # William", and one to "Jens" (Stoltenberg) every "Jen" (Psaki)
     assert fold(name + "s") == name + "s"
     assert tokens(name) == [name]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in GIVEN_NAMES if n.endswith("y") and n[-2] not in "aeiou")
+)
+def test_no_ies_fold_lands_on_a_common_given_name(name: str) -> None:
+    # "Harries" (a surname) was "harry", "Henries" "henry": as no plain "-s" plural does
+    assert fold(name[:-1] + "ies") == name[:-1] + "ies"
+
+
+@pytest.mark.parametrize("name", sorted(SURNAMES))
+def test_a_listed_surname_keeps_its_key(name: str) -> None:
+    # "Davies" was "davy", "Rhodes" "rhode", "Luis" the French "lui"
+    assert tokens(name) == [name]
+
+
+@pytest.mark.parametrize("name", sorted(SURNAMES_WITH_PLURALS))
+def test_a_surname_that_is_an_ordinary_plural_keeps_folding(name: str) -> None:
+    # "gates", "spears", "stokes fears": the word finds its plural (and "Gates" "gate")
+    assert fold(name) == name[:-1]
 
 
 @pytest.mark.parametrize("name", sorted(NAMES_WITH_PLURALS))
