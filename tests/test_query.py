@@ -392,6 +392,9 @@ MATCHES = [
     ("policy", "Policies of the parties", "", True),
     ("parties", "", "the party voted", True),
     ("movies", "Movies of the year", "", True),
+    ("movie", "", "the best movies of 2026", True),  # an "-ie" noun finds its plural
+    ("cookies", "", "a tracking cookie", True),
+    ("calories", "Calorie labels on menus", "", True),
     ("gates", "", "the gate was shut", True),  # and the plurals of SURNAMES_WITH_PLURALS
     # a hashtag in CamelCase also finds its words, written apart, hyphenated or whole
     ("#ClimateChange", "Climate change summit opens", "", True),

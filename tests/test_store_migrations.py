@@ -1147,9 +1147,9 @@ def test_stored_queries_of_names_like_given_names_take_their_new_keys(empty_url)
 
 def test_stored_queries_of_surnames_take_their_new_keys(empty_url):
     """Migration 0027: a surname written like a plural no longer folds onto another word
-    or name ("Davies" was "davy", "Rhodes" "rhode"). "Davies" held under the key of
-    "davy" could be subscribed to again; a query whose words read as before keeps its
-    key."""
+    or name ("Davies" was "davy", "Rhodes" "rhode"), and "movies" is "movie", not
+    "movy". "Davies" held under the key of "davy" could be subscribed to again; a query
+    whose words read as before keeps its key."""
     subs = [  # (user, query, key's identity then, query it now reads as), oldest first
         ("U1", "Davies", ["w", "davy"], "davies"),
         (
@@ -1158,6 +1158,7 @@ def test_stored_queries_of_surnames_take_their_new_keys(empty_url):
             ["or", ["w", "cecil", "rhode"], ["w", "lui"]],
             'luis OR "cecil rhodes"',
         ),
+        ("U4", "movies", ["w", "movy"], "movie"),  # an "-ie" noun's plural is the noun
         ("U3", "policies", ["w", "policy"], "policy"),  # unchanged
     ]
     _stored_queries_take_their_new_keys(empty_url, "0026", subs, ("U1", "DAVIES"))

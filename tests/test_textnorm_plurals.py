@@ -104,6 +104,14 @@ SAME_KEY = [
     # (bot.surnames.SURNAMES_WITH_PLURALS)
     ("policy", "policies"),
     ("party", "parties"),
+    # nouns in "-ie" (bot.textnorm._IE_NOUNS): "movies" was "movy", no key of "movie"
+    ("movie", "movies"),
+    ("cookie", "cookies"),
+    ("calorie", "calories"),
+    ("selfie", "selfies"),
+    ("zombie", "zombies"),
+    ("rookie", "rookies"),
+    ("smoothie", "smoothies"),
     ("country", "countries"),
     ("study", "studies"),
     ("gate", "gates"),
@@ -158,8 +166,10 @@ OWN_KEY = [
     ("doe", "doe"),
     ("series", "sery"),
     ("crisis", "crisi"),
-    ("movies", "movy"),  # an "-ies" plural folds as "-y" (the surnames listed apart)
-    ("cookies", "cooky"),
+    ("movies", "movie"),  # an "-ie" noun's plural is its own (bot.textnorm._IE_NOUNS)
+    ("cookies", "cookie"),
+    ("caddies", "caddy"),  # other "-ies" fold as "-y" (the surnames listed apart)
+    ("cries", "cry"),
     ("virus", "viru"),
     ("status", "statu"),
     ("bus", "bus"),

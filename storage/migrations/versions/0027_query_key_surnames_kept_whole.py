@@ -6,8 +6,10 @@ Keyword matching (:mod:`bot.textnorm`) no longer folds the surnames and other na
 French "lui", so a stored subscription to "Davies" matched every "Davy". Nor is the
 "-ies" of a given name in "-y" that name ("Harries" was "harry"). A stored
 subscription's ``query_key`` (:func:`storage.channels.query_key`) is computed again:
-without it, "Davies" held under the key of "davy" could be subscribed to once more. No
-two queries that differed become one, so none is deleted.
+without it, "Davies" held under the key of "davy" could be subscribed to once more.
+The same release reads the plural of a noun in "-ie" as that noun ("movies" was "movy",
+now "movie"; "cookies", "calories", "selfies"): a user holding both "movie" and "movies"
+in one scope keeps the older subscription, as in 0026.
 
 The downgrade keeps the keys: the older code reads such a query to its old key, so a
 subscription to it may then be taken once more.
