@@ -11,8 +11,10 @@ import asyncio
 import logging
 import os
 import random
+import sys
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, cast
@@ -85,12 +87,31 @@ class App:
     # the guard whose rule host_check is, when the app built it: closed with the app
     address_guard: AddressGuard | None = None
 
-    def poller_lock(self, what: str, *, shared: bool = False) -> AbstractContextManager[PollerLock]:
-        """The store's poller lock (:mod:`storage.poller_lock`), for the command ``what``."""
+    @asynccontextmanager
+    async def poller_lock(self, what: str, *, shared: bool = False) -> AsyncIterator[PollerLock]:
+        """Hold the store's poller lock (:mod:`storage.poller_lock`) for the command ``what``.
+
+        Taken and let go in a thread (``asyncio.to_thread``), as the app's store calls
+        are: on PostgreSQL both open or close a connection of the lock's own, which on
+        the event loop would hold up all else on it while the server answers
+        (``tests/loop_guard.py`` checks). Its ``check`` runs in a thread too, where
+        ``run_service`` and the worker call it.
+
+        Raises:
+            PollerBusy: Another process holds it (see :func:`storage.poller_lock.poller_lock`).
+        """
         from storage import SqlStore
         from storage.poller_lock import poller_lock
 
-        return poller_lock(cast("SqlStore", self.store).engine, what, shared=shared)
+        held = poller_lock(cast("SqlStore", self.store).engine, what, shared=shared)
+        lock = await asyncio.to_thread(held.__enter__)
+        try:
+            yield lock
+        except BaseException:
+            if not await asyncio.to_thread(held.__exit__, *sys.exc_info()):
+                raise
+        else:
+            await asyncio.to_thread(held.__exit__, None, None, None)
 
     async def aclose(self) -> None:
         if self.service:

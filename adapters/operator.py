@@ -724,7 +724,7 @@ async def poll_once(
     """
     out = out or sys.stdout
     try:
-        with app.poller_lock("storybot poll --once"):
+        async with app.poller_lock("storybot poll --once"):
             return await _poll_once(app, deliver=deliver, all_feeds=all_feeds, out=out)
     finally:
         await app.aclose()
@@ -802,7 +802,7 @@ async def run(app: App, *, scheduler: bool = True, stop: asyncio.Event | None = 
     """
     if not scheduler:  # the front end polls nothing: workers do, serialised by the queue
         return await _run(app, scheduler=False, stop=stop)
-    with app.poller_lock("storybot run") as lock:  # first: refused before anything starts
+    async with app.poller_lock("storybot run") as lock:  # first: refused before anything starts
         return await _run(app, scheduler=True, stop=stop, lock=lock)
 
 

@@ -1,19 +1,20 @@
 """The guard (``loop_guard.store_queries_on_event_loops``): it must see a store call
 made on the event loop, or the worker tests could not catch one; and what runs on a loop
-that shares it (a poll cycle, ``/story stories``, ``storybot poll --once``, the demo)
-runs no store statement there."""
+that shares it (a poll cycle, ``/story stories``, ``storybot poll --once`` and its poller lock,
+the demo) runs no store statement there."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
 
+import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
 from loop_guard import store_queries_on_event_loops
 
 from storage import open_store
 
-pytest_plugins = ["store_fixtures"]  # db: the CLI on a SQLite file
+pytest_plugins = ["store_fixtures"]  # db: the CLI on a SQLite file; pg_url
 
 NOW = datetime(2026, 3, 5, 8, 0, tzinfo=timezone.utc)
 
@@ -128,6 +129,34 @@ def test_poll_once_runs_no_store_statement_on_the_event_loop(db, capsys, feed_se
     assert "3 alerts queued" in outputs[1], outputs
     assert outputs[2].startswith("no feeds are due"), outputs
     assert "== NEW DEVELOPMENT [pentagon]" in outputs[3], outputs
+    assert on_loop == [], on_loop
+
+
+@pytest.mark.postgres
+def test_poll_once_takes_and_lets_go_its_poller_lock_off_the_event_loop(
+    pg_url, monkeypatch, capsys
+):
+    """On PostgreSQL the poller lock is an advisory lock on a connection of its own: taking
+    it (its settings, the lock, who holds it) and letting it go wait for the server as a
+    store call does, and run in a thread too (``App.poller_lock``). A second
+    ``poll --once`` beside it is still refused."""
+    from adapters.cli import main
+    from storage.poller_lock import poller_lock
+
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", pg_url)
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    store = open_store(pg_url)
+    try:
+        with store_queries_on_event_loops() as on_loop:
+            assert main(["poll", "--once"]) == 0
+            first = capsys.readouterr()
+            with poller_lock(store.engine, "storybot run"):
+                assert main(["poll", "--once"]) == 2
+            refused = capsys.readouterr().err
+    finally:
+        store.close()
+    assert first.out.startswith("no feeds yet in the database"), first
+    assert refused.startswith("storybot: error: another storybot process is polling "), refused
     assert on_loop == [], on_loop
 
 

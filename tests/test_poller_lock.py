@@ -309,7 +309,7 @@ async def test_the_service_stops_before_polling_when_its_lock_was_taken_by_anoth
     app.store.add_feed(feed_server.url("/a.xml"), app.clock.now())  # due now
     other = open_store(pg_url)
     try:
-        with app.poller_lock("storybot run") as lock:
+        async with app.poller_lock("storybot run") as lock:
             [pid] = _holders(pg_url)
             _drop_connection(pg_url, pid)
             with poller_lock(other.engine, "storybot poll --once"):
@@ -424,7 +424,7 @@ async def test_a_worker_takes_its_shared_lock_again_and_stops_beside_an_exclusiv
         return held
 
     try:
-        with app.poller_lock("storybot worker", shared=True) as lock:
+        async with app.poller_lock("storybot worker", shared=True) as lock:
             options = WorkerOptions(queues=("poll",), heartbeat_s=0.1, stalled_after_s=1.0)
             worker = asyncio.create_task(run_worker(app, options, poller_lock=lock))
             [pid] = _holders(pg_url)

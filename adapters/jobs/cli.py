@@ -40,5 +40,5 @@ async def worker(app: App, args: argparse.Namespace) -> int:
     """Run a worker with the options given on the command line."""
     options = worker_options(args)
     # shared: workers side by side, never beside an in-process poller (storage.poller_lock)
-    with app.poller_lock("storybot worker", shared=True) as lock:
+    async with app.poller_lock("storybot worker", shared=True) as lock:
         return await run_worker(app, options, poller_lock=lock)
