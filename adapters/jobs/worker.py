@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import procrastinate
 from procrastinate.worker import Worker
 
-from adapters.app import App
+from adapters.app import App, Sleep
 from adapters.console import CONSOLE
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
@@ -139,7 +139,11 @@ def _warn_of_a_small_pool(settings: Settings, concurrency: int) -> None:
 
 
 async def run_worker(
-    app: App, options: WorkerOptions, *, poller_lock: PollerLock | None = None
+    app: App,
+    options: WorkerOptions,
+    *,
+    poller_lock: PollerLock | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> int:
     """Apply the job schema if needed, then run jobs until SIGINT/SIGTERM.
 
@@ -171,6 +175,8 @@ async def run_worker(
         app: A built storybot app (its store must be PostgreSQL).
         options: Queues, concurrency and heartbeat settings.
         poller_lock: The poller lock held for this worker, to check.
+        sleep: How a stopping worker waits ``heartbeat_s`` between the heartbeats it
+            keeps while its jobs finish (tests pass their own).
 
     Returns:
         The exit code (0 after a clean stop).
@@ -201,7 +207,12 @@ async def run_worker(
             else f"no LISTEN: new jobs every {duration(options.check_every_s)}",
         )
         signals = await _run_until_stopped(
-            jobs, options, dsn, on_stop=app.delivery.request_stop, lock=(poller_lock, lost)
+            jobs,
+            options,
+            dsn,
+            on_stop=app.delivery.request_stop,
+            lock=(poller_lock, lost),
+            sleep=sleep,
         )
         cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
         log.info("storybot worker %s stopped%s", options.name, cut)
@@ -236,11 +247,13 @@ async def _run_until_stopped(
     dsn: str,
     on_stop: Callable[[], None] = lambda: None,
     lock: tuple[PollerLock | None, list[BaseException]] = (None, []),
+    sleep: Sleep = asyncio.sleep,
 ) -> StopSignals:
     """Run workers (restarted after a failure) until a stop signal; return the signals seen.
 
     ``lock``: the poller lock to check every heartbeat, and the list its loss (the error)
-    is added to; the loss stops the workers as a second signal would.
+    is added to; the loss stops the workers as a second signal would. ``sleep``: the
+    pause between a stopping worker's heartbeats (:func:`_beat_while_draining`).
     """
     stop = asyncio.Event()
     current: list[Worker] = []
@@ -301,7 +314,7 @@ async def _run_until_stopped(
                 await asyncio.to_thread(ensure_schema, dsn)
                 async with jobs.open_async():
                     beating = asyncio.create_task(
-                        _beat_while_draining(jobs, worker, stop, options.heartbeat_s)
+                        _beat_while_draining(jobs, worker, stop, options.heartbeat_s, sleep)
                     )
                     try:
                         await worker.run()
@@ -348,7 +361,11 @@ async def _watch_lock(
 
 
 async def _beat_while_draining(
-    jobs: procrastinate.App, worker: Worker, stop: asyncio.Event, every_s: float
+    jobs: procrastinate.App,
+    worker: Worker,
+    stop: asyncio.Event,
+    every_s: float,
+    sleep: Sleep = asyncio.sleep,
 ) -> None:
     """Once a stop is requested, keep the worker's heartbeat until it has unregistered.
 
@@ -362,7 +379,7 @@ async def _beat_while_draining(
             await jobs.job_manager.update_heartbeat(worker.worker_id)
         except Exception as exc:  # noqa: BLE001 - the database is going away: nothing to keep
             log.debug("heartbeat while stopping failed: %s", exc)
-        await asyncio.sleep(every_s)
+        await sleep(every_s)
 
 
 def _cancel_running_jobs(worker: Worker) -> None:
