@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
 import psycopg
 import pytest
@@ -13,6 +15,7 @@ from store_builders import T0, new_item
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage import SqlStore, _unavailable, open_store
+from storage.base import StoreBase
 from storage.engine import parse_url
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
@@ -321,8 +324,9 @@ def test_an_in_memory_store_serves_threads_one_transaction_at_a_time():
             )
         )
         command.start()
-        command.join(0.5)  # (it fails at once where it does not wait)
-        assert command.is_alive(), "the command waits for the cycle's transaction"
+        # (where it does not wait, it fails at once: "cannot start a transaction within
+        # a transaction")
+        assert _waits_for_its_turn(command), "the command waits for the cycle's transaction"
         release.set()
         command.join(5)
         assert [s.query for s in subscribed] == ["pentagon"]  # type: ignore[attr-defined]
@@ -331,6 +335,24 @@ def test_an_in_memory_store_serves_threads_one_transaction_at_a_time():
         release.set()
         cycle.join(5)
         store.close()
+
+
+def _waits_for_its_turn(thread: threading.Thread) -> bool:
+    """Whether ``thread`` waits to begin a store transaction (``StoreBase._read`` or
+    ``_write`` blocked on the in-memory store's lock), rather than having ended.
+
+    Watched until it is seen there twice in a row, or has ended: a thread passing
+    through on its way into the transaction is not seen there for long.
+    """
+    turns = {StoreBase._read.__wrapped__.__code__, StoreBase._write.__wrapped__.__code__}
+    deadline = time.monotonic() + 10
+    seen = 0
+    while thread.is_alive() and seen < 2:
+        assert time.monotonic() < deadline, "the thread neither waited nor ended"
+        frame = sys._current_frames().get(thread.ident or 0)
+        seen = seen + 1 if frame is not None and frame.f_code in turns else 0
+        time.sleep(0.001)  # let it run on
+    return thread.is_alive()
 
 
 def test_a_sqlite_file_locked_past_the_busy_timeout_at_start_is_worth_retrying(
