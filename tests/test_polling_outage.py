@@ -8,6 +8,7 @@ while names still resolve); the clock is injected and moved, a poll cycle at eac
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import random
@@ -17,6 +18,7 @@ from datetime import timedelta
 import pytest
 from feedbuilder import entry, rss
 from feedserver import FeedServer, feed_server, silent_listener  # noqa: F401  (fixture)
+from skipping_loop import SkippingLoop
 
 from adapters.app import build_app
 from adapters.feeds import HttpFeedFetcher
@@ -119,7 +121,7 @@ async def test_a_network_outage_of_hours_leaves_polling_at_most_an_interval_behi
         await app.aclose()
 
 
-async def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_back_off(
+def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_back_off(
     feed_server: FeedServer,  # noqa: F811
     sqlite_url: str,
     clock: ManualClock,
@@ -127,13 +129,27 @@ async def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_
     """Packets dropped (a dead link, a firewall) while names still resolve: every connect
     hangs, refused by nobody. Each must fail at the connect's own limit as reaching no
     server, so the outage is told as for a resolver that is down; failing at the fetch's
-    deadline instead, it looked like three slow servers, and all backed off for hours."""
+    deadline instead, it looked like three slow servers, and all backed off for hours.
+
+    On a loop that skips the connect limit's real 0.5 s while the connects hang (four
+    cycles fetch, 2 s)."""
+    with asyncio.Runner(loop_factory=SkippingLoop) as runner:
+        runner.run(_connects_hang(feed_server, sqlite_url, clock))
+
+
+async def _connects_hang(
+    feed_server: FeedServer,  # noqa: F811
+    sqlite_url: str,
+    clock: ManualClock,
+) -> None:
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, SkippingLoop)
     dns = MovableDns("127.0.0.1")
     _, fetcher, app = _app(feed_server, sqlite_url, clock, dns, timeout_s=1.0)
     try:
         assert (await app.pipeline.poll_due()).ok == 3
         # the same port on another loopback address, where every connect hangs
-        with silent_listener("127.0.0.2", feed_server.port):
+        with silent_listener("127.0.0.2", feed_server.port), loop.skipping():
             dns.address = "127.0.0.2"
             await fetcher.aclose()  # the kept-alive connections go with the link
             failures = 0
@@ -141,6 +157,9 @@ async def test_feeds_whose_connects_hang_are_taken_for_an_outage_and_keep_their_
                 clock.advance(minutes=TICK_MIN)
                 failures += (await app.pipeline.poll_due()).errors
         assert failures >= 3 * 4, "every feed was tried at its interval meanwhile"
+        # four cycles fetched, each until its connects' limit (0.5 s, less the moments
+        # the loop was busy): skipped, not waited for
+        assert loop.skipped_s > 4 * 0.4, loop.skipped_s
         feeds = app.store.list_feeds()
         assert [f.error_count for f in feeds] == [0, 0, 0], [f.last_error for f in feeds]
         assert all(f.next_poll_at - clock.now() <= timedelta(minutes=15) for f in feeds)
