@@ -62,12 +62,15 @@ async def _run_job(service: Service, name: str) -> None:
     await service._guard(name, job)()  # what APScheduler calls at each tick
 
 
-def _quick_lock_world(path, clock):
+def _quick_lock_world(path, clock, busy_timeout_ms: int = 200):
     """A world on the SQLite file ``path`` whose connections wait only 0.2 s for a lock
-    (production waits 10 s), and a service that runs its jobs as the scheduler would."""
+    (production waits 10 s; ``busy_timeout_ms`` 0: not at all, as when the wait ran
+    out), and a service that runs its jobs as the scheduler would."""
     world = make_world(f"sqlite:///{path}", clock)
     event.listen(
-        world.app.store.engine, "connect", lambda c, _: c.execute("PRAGMA busy_timeout = 200")
+        world.app.store.engine,
+        "connect",
+        lambda c, _: c.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}"),
     )
     world.app.store.engine.dispose()
     return world, Service(world.app.pipeline, world.app.delivery, world.app.store, clock)
@@ -281,7 +284,7 @@ async def test_a_job_failing_every_tick_logs_its_traceback_once_and_says_when_it
     # time buried the log, perhaps on the full disk itself
     caplog.set_level(logging.INFO)
     path = tmp_path / "storybot.db"
-    world, service = _quick_lock_world(path, clock)
+    world, service = _quick_lock_world(path, clock, busy_timeout_ms=0)  # fails at once
     _subscribe(world)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # every read and write of the tick fails
