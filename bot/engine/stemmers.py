@@ -42,8 +42,12 @@ _GERMAN = ("ern", "em", "en", "er", "es", "e", "n", "s")
 
 
 def german(word: str) -> str:
-    """The stem of a lowercased German word: "brucken", "brucke" → "bruck"."""
-    return _strip(word, _GERMAN)
+    """The stem of a lowercased German word: "brucken", "brucke" → "bruck".
+
+    "ß" is written "ss" ("Straße" and "Strasse", as Swiss German and headlines in
+    capitals write it, are one term).
+    """
+    return _strip(word.replace("ß", "ss"), _GERMAN)
 
 
 # Spanish plural (-es after a consonant, -s) then the gender vowel (-a, -o) or final -e

@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from urllib.parse import unquote, urlsplit
 
+from bot.engine.compounds import german_parts
 from bot.engine.languages import ELIDED, ENGLISH_MARKERS, MARKERS, STOPWORDS_BY_LANGUAGE
 from bot.engine.stemmers import LIGHT_STEMMERS
 from bot.engine.stopwords import STOPWORDS
@@ -229,14 +230,29 @@ def tokens(text: str, language: str = "en") -> list[str]:
             words (:mod:`bot.engine.languages`).
 
     Returns:
-        Terms; numbers are kept as written (without separators' trailing noise).
+        Terms; numbers are kept as written (without separators' trailing noise). A
+        German compound's known parts follow its own term ("Brückeneinsturz":
+        "bruckeneinsturz", "bruck", "einsturz"; :mod:`bot.engine.compounds`).
     """
     words = _real_words(find_words(text))
     if language == "en":
         return [t for t in map(_term, words) if t is not None]
     words = _without_function_words(words, language)
+    if language == "de":
+        return [t for w in words for t in _german_terms(w)]
     term = _terms_in(language)
     return [t for t in map(term, words) if t is not None]
+
+
+@lru_cache(maxsize=WORD_CACHE // 4)
+def _german_terms(raw: str) -> tuple[str, ...]:
+    # the term of a German word and those of its parts if it is a compound of known words
+    term = _terms_in("de")(raw)
+    if term is None or _is_number(raw):
+        return ()
+    parts = german_parts(raw.lower().replace("ß", "ss"))
+    part_terms = (_terms_in("de")(p) for p in parts)
+    return (term, *(t for t in part_terms if t is not None and t != term))
 
 
 # the text language_of reads: an item's headline and the start of its body
@@ -783,9 +799,12 @@ def _note_forms(
         word = m.group()
         parts = [word] if whole_words else find_words(word)
         for part in parts:
-            term = term_of(part)
-            if term is not None:
-                seen.setdefault(term, Counter())[word if len(parts) == 1 else part] += 1
+            written = word if len(parts) == 1 else part
+            # a German compound's parts are shown as the compound
+            terms = _german_terms(part) if language == "de" else (term_of(part),)
+            for term in terms:
+                if term is not None:
+                    seen.setdefault(term, Counter())[written] += 1
         # two capitalised words in a row, whatever lies between them ("U.S",
         # "Paris, France", "(SIIA), TechNet"), as capitalised() pairs them
         if previous is not None and word[0].isupper() and previous.group()[0].isupper():
