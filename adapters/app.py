@@ -14,7 +14,7 @@ import random
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, cast
@@ -95,7 +95,8 @@ class App:
         are: on PostgreSQL both open or close a connection of the lock's own, which on
         the event loop would hold up all else on it while the server answers
         (``tests/loop_guard.py`` checks). Its ``check`` runs in a thread too, where
-        ``run_service`` and the worker call it.
+        ``run_service`` and the worker call it. Cancelled while the thread takes it
+        (Ctrl-C), it lets go of what the thread took before the cancellation goes on.
 
         Raises:
             PollerBusy: Another process holds it (see :func:`storage.poller_lock.poller_lock`).
@@ -104,7 +105,12 @@ class App:
         from storage.poller_lock import poller_lock
 
         held = poller_lock(cast("SqlStore", self.store).engine, what, shared=shared)
-        lock = await asyncio.to_thread(held.__enter__)
+        taking = asyncio.ensure_future(asyncio.to_thread(held.__enter__))
+        try:
+            lock = await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            await _let_go_once_taken(taking, held)
+            raise
         try:
             yield lock
         except BaseException:
@@ -129,6 +135,27 @@ class App:
         if self.address_guard is not None:
             self.address_guard.close()
         self.store.close()
+
+
+async def _let_go_once_taken(
+    taking: asyncio.Future[PollerLock], held: AbstractContextManager[PollerLock]
+) -> None:
+    """Let go of the poller lock that a thread goes on taking after its waiter was cancelled.
+
+    Cancelling the task that awaits ``asyncio.to_thread`` (Ctrl-C, SIGTERM) does not stop
+    the thread: it takes the lock all the same, and only the garbage collection of its
+    context manager would let go of it (not while the cancellation's traceback is kept):
+    a second taker in this process would be refused. So the cancellation waits for the
+    thread and lets go of what it took before it goes on. The wait is short:
+    the lock is tried, not waited for (at worst the connect timeout of an unreachable
+    PostgreSQL server, which ``asyncio.run`` would wait for anyway, joining its threads at
+    exit). A second cancellation meanwhile cuts it short: the lock then goes with the
+    process.
+    """
+    await asyncio.wait({taking})
+    if taking.cancelled() or taking.exception() is not None:
+        return  # not taken (held by another process, say): nothing to let go of
+    await asyncio.to_thread(held.__exit__, None, None, None)
 
 
 def notice_max_age(days: float) -> timedelta | None:

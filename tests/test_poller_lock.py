@@ -4,10 +4,13 @@ schema), and the lock goes with the process that held it, however it ends."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import secrets
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,6 +206,76 @@ def test_a_second_run_is_refused_before_it_starts_anything(cli_db, capsys):
     assert err.startswith("storybot: error: another storybot process is polling "), err
     assert "storybot run would judge the same items twice" in err
     assert "no chat tokens" not in err and len(err.splitlines()) == 1
+
+
+class _FirstJobHeldAtTheDoor(concurrent.futures.ThreadPoolExecutor):
+    """A loop's default pool whose first job, once in its thread, waits for :attr:`go`.
+
+    :attr:`started` and :attr:`done` (futures of the loop) say when that job's thread has
+    begun and when the job is over: the test cancels its waiter in between, with no clock.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(2)
+        self.started: asyncio.Future[None] = loop.create_future()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.go = threading.Event()
+        self._loop = loop
+        self._first = True
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if not self._first:
+            return super().submit(fn, *args, **kwargs)
+        self._first = False
+
+        def held_at_the_door():  # type: ignore[no-untyped-def]
+            self._loop.call_soon_threadsafe(self.started.set_result, None)
+            self.go.wait()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._loop.call_soon_threadsafe(self.done.set_result, None)
+
+        return super().submit(held_at_the_door)
+
+
+async def test_a_lock_whose_taker_was_cancelled_meanwhile_is_let_go_at_once(url):
+    """Ctrl-C (SIGTERM) while ``App.poller_lock`` takes the lock in its thread: the
+    thread goes on and takes it; the cancelled side lets go of it before it stops, so a
+    second taker in the same process gets it, not refused until the process ends.
+
+    The cancellation's traceback is kept (as a log record or a supervisor may keep it):
+    it holds the frames that hold the thread's context manager, so the lock is not let
+    go of by chance either, when the garbage collector frees that context manager."""
+    from adapters.app import build_app
+    from bot.settings import load_settings
+
+    app = build_app(load_settings(env={"STORYBOT_DATABASE_URL": url}))
+    other = open_store(url)
+    door = _FirstJobHeldAtTheDoor(asyncio.get_running_loop())
+    asyncio.get_running_loop().set_default_executor(door)
+    entered = []
+
+    async def take() -> None:
+        async with app.poller_lock("storybot run") as lock:
+            entered.append(lock)
+
+    try:
+        taking = asyncio.create_task(take())
+        await door.started  # the lock's thread is on its way
+        taking.cancel()
+        door.go.set()
+        with pytest.raises(asyncio.CancelledError) as cancelled:  # its traceback kept
+            await taking
+        await door.done  # the thread took it (and, cancelled, let go of it)
+        assert entered == []
+        with poller_lock(other.engine, "storybot poll --once"):
+            pass  # free
+        assert cancelled.traceback  # (kept to here)
+    finally:
+        door.go.set()
+        other.close()
+        await app.aclose()
 
 
 def _holders(url: str) -> list[int]:
