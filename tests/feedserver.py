@@ -19,7 +19,8 @@ stalls the server. Routes are registered per path::
 Listeners that never answer, for what happens before HTTP (plain sockets, no server)::
 
     with silent_listener() as (host, port): ...  # a connect there never completes
-    with mute_listener() as (host, port): ...    # connects, then nothing ever comes back
+    with mute_listener() as listener: ...        # connects, then nothing ever comes back
+    await connection_waiting(listener)            # a client's connect to it is done
 
 Test modules get the ``feed_server`` fixture by importing it:
 ``from feedserver import feed_server_fixture  # noqa: F401``.
@@ -313,10 +314,27 @@ def silent_listener(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[st
 
 
 @contextmanager
-def mute_listener() -> Iterator[tuple[str, int]]:
-    """An address that takes connections (the kernel completes them) and never answers:
-    the request, or a TLS hello, is received and nothing comes back."""
+def mute_listener() -> Iterator[socket.socket]:
+    """A listener that takes connections (the kernel completes them) and never answers:
+    the request, or a TLS hello, is received and nothing comes back. Its address is
+    ``getsockname()``; :func:`connection_waiting` tells when a connect to it is done."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
-        yield listener.getsockname()[:2]
+        yield listener
+
+
+async def connection_waiting(listener: socket.socket) -> None:
+    """Return once a connection waits in ``listener``'s accept queue (none is accepted).
+
+    The kernel queues it when the client's handshake is done: the client's socket is
+    connected then, and its event loop sees that at its next look at its sockets.
+    """
+    loop = asyncio.get_running_loop()
+    waiting: asyncio.Future[None] = loop.create_future()
+
+    loop.add_reader(listener, lambda: waiting.done() or waiting.set_result(None))
+    try:
+        await waiting
+    finally:
+        loop.remove_reader(listener)

@@ -7,17 +7,25 @@ timer moves its clock (``loop.time()``, what those timeouts read) to that timer 
 once, in the timers' order. I/O that is ready is still handled first; a wait with no
 timer still blocks. So skip only while every timer pending is one that must expire
 anyway (the connects hang): one pending while a thread works or an answer is on its way
-would fire early.
+would fire early. A connect that does complete (to ``feedserver.mute_listener``) is an
+answer on its way: skip from when it is done (``feedserver.connection_waiting``).
 
-Run a test on it with ``asyncio.Runner(loop_factory=SkippingLoop)``.
+Run a test on it with ``asyncio.Runner(loop_factory=SkippingLoop)``, or write it as an
+async test decorated with :func:`on_skipping_loop`; :func:`skipping` turns the skips on
+for the block it guards, on the running loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import selectors
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class _SkippingSelector(selectors.DefaultSelector):
@@ -61,3 +69,27 @@ class SkippingLoop(asyncio.SelectorEventLoop):
             yield
         finally:
             self._skipper.skip = False
+
+
+def on_skipping_loop(test: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """An async test run on a :class:`SkippingLoop` of its own, not on pytest-asyncio's.
+
+    Its fixtures and parameters are its own as before; its async fixtures, if it had
+    any, would run on another loop: use it only for a test that has none.
+    """
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with asyncio.Runner(loop_factory=SkippingLoop) as runner:
+            return runner.run(test(*args, **kwargs))
+
+    return run
+
+
+@contextmanager
+def skipping() -> Iterator[SkippingLoop]:
+    """:meth:`SkippingLoop.skipping` on the running loop (one of :func:`on_skipping_loop`'s)."""
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, SkippingLoop), f"not on a SkippingLoop: {loop!r}"
+    with loop.skipping():
+        yield loop

@@ -17,6 +17,7 @@ from feedbuilder import atom, entry, json_feed, rss
 from feedserver import (  # noqa: F401 -- the feed_server fixture
     FeedServer,
     Route,
+    connection_waiting,
     feed_server_fixture,
     mute_listener,
     silent_listener,
@@ -24,6 +25,7 @@ from feedserver import (  # noqa: F401 -- the feed_server fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loop_guard import default_threads_all_busy
+from skipping_loop import on_skipping_loop, skipping
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
 from adapters.feeds.errors import TimedOut
@@ -44,11 +46,18 @@ def fetcher(**kw: object) -> HttpFeedFetcher:
     return HttpFeedFetcher(**options)  # type: ignore[arg-type]
 
 
-async def fetch(url: str, **kw: object) -> tuple:
+async def fetch(url: str, *, hangs: bool = False, **kw: object) -> tuple:
+    """One fetch of ``url`` by a fetcher of its own (``kw``: its options, the request's
+    validators). ``hangs``: nothing answers it and it waits only for its timers, which
+    the loop's clock skips (``skipping_loop``); the fetcher is closed on real time."""
     request_fields = {k: kw.pop(k) for k in ("etag", "last_modified", "body_hash") if k in kw}
     f = fetcher(**kw)
     try:
-        return await f.fetch(PollRequest(feed_id=1, url=url, **request_fields))  # type: ignore[arg-type]
+        request = PollRequest(feed_id=1, url=url, **request_fields)  # type: ignore[arg-type]
+        if not hangs:
+            return await f.fetch(request)
+        with skipping():
+            return await f.fetch(request)
     finally:
         await f.aclose()
 
@@ -559,6 +568,7 @@ async def test_a_fetch_that_reached_no_server_for_a_reason_that_may_pass_says_so
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
+@on_skipping_loop
 async def test_a_connect_that_never_completes_fails_as_unreachable_within_half_the_timeout(
     scheme: str,
 ) -> None:
@@ -567,7 +577,7 @@ async def test_a_connect_that_never_completes_fails_as_unreachable_within_half_t
     # fetch's whole deadline: the failure is one that reached no server (an outage's
     # sign, bot.polling), not a slow server's.
     with silent_listener() as (host, port):
-        result = await fetch(f"{scheme}://{host}:{port}/feed", timeout_s=1.0)
+        result = await fetch(f"{scheme}://{host}:{port}/feed", hangs=True, timeout_s=1.0)
     assert result.status == FetchStatus.ERROR and result.http_status is None
     assert result.error == f"could not connect to {host}:{port} within 0.5 s: no answer"
     assert result.unreachable
@@ -584,13 +594,24 @@ async def test_a_connect_that_never_completes_fails_as_unreachable_within_half_t
         ),
     ],
 )
+@on_skipping_loop
 async def test_a_server_that_takes_the_connection_and_never_answers_is_an_ordinary_timeout(
     scheme: str, expected: str
 ) -> None:
     # Connected, then silence: the request (or the TLS hello) went unanswered. A server
     # was reached and is slow; that is the feed's own failure, whatever the network does.
-    with mute_listener() as (host, port):
-        result = await fetch(f"{scheme}://{host}:{port}/feed", timeout_s=1.0)
+    f = fetcher(timeout_s=1.0)
+    try:
+        with mute_listener() as mute:
+            host, port = mute.getsockname()[:2]
+            fetching = asyncio.create_task(
+                f.fetch(PollRequest(feed_id=1, url=f"{scheme}://{host}:{port}/feed"))
+            )
+            await connection_waiting(mute)  # connected: from here on only timers end it
+            with skipping():
+                result = await fetching
+    finally:
+        await f.aclose()
     assert result.status == FetchStatus.ERROR and not result.unreachable
     assert result.error == expected.format(where=f"{host}:{port}")
 
@@ -600,12 +621,13 @@ async def _never_answers(host: str, port: int, family: int = 0) -> list[tuple[in
     raise AssertionError("unreachable")
 
 
+@on_skipping_loop
 async def test_a_lookup_that_never_answers_is_said_to_be_the_dns_not_the_connect() -> None:
     # The connect limit covers the name's lookup too (aiohttp's "connect" timeout). No
     # connection was ever tried: the message must not send the operator to the feed's
     # server or a firewall. It reached no server, as a resolver that cannot answer for
     # now (EAI_AGAIN) did not, so it still counts toward an outage (bot.polling).
-    result = await fetch("http://news.test/feed", lookup=_never_answers, timeout_s=1.0)
+    result = await fetch("http://news.test/feed", hangs=True, lookup=_never_answers, timeout_s=1.0)
     assert result.status == FetchStatus.ERROR and result.http_status is None
     assert result.error == "DNS lookup failed for news.test: no answer within 0.5 s"
     assert result.unreachable
@@ -629,26 +651,32 @@ async def test_a_lookup_does_not_wait_behind_the_event_loops_busy_threads() -> N
     assert found and all(address in ("127.0.0.1", "::1") for _, address in found)
 
 
+@on_skipping_loop
 async def test_a_page_whose_lookup_never_answers_says_so() -> None:
     f = fetcher(timeout_s=1.0, lookup=_never_answers)
     try:
-        with pytest.raises(TimedOut) as raised:
+        with pytest.raises(TimedOut) as raised, skipping():
             await f.get_page("http://news.test/article")
     finally:
         await f.aclose()
     assert str(raised.value) == "DNS lookup failed for news.test: no answer within 0.5 s"
 
 
+@on_skipping_loop
 async def test_concurrent_fetches_each_tell_their_own_connect() -> None:
     # The poller fetches many feeds at once (asyncio.gather: a task, and a context, each).
     # A server reached by one fetch must not make another's dropped connect look reached.
     f = fetcher(timeout_s=1.0)
     try:
-        with silent_listener() as (host, silent), mute_listener() as (_, mute):
-            dropped, stalled = await asyncio.gather(
+        with silent_listener() as (host, silent), mute_listener() as listener:
+            mute = listener.getsockname()[1]
+            both = asyncio.gather(
                 f.fetch(PollRequest(feed_id=1, url=f"https://{host}:{silent}/feed")),
                 f.fetch(PollRequest(feed_id=2, url=f"https://{host}:{mute}/feed")),
             )
+            await connection_waiting(listener)  # from here on only timers end them
+            with skipping():
+                dropped, stalled = await both
     finally:
         await f.aclose()
     assert dropped.error == f"could not connect to {host}:{silent} within 0.5 s: no answer"
@@ -672,21 +700,29 @@ async def test_a_redirect_to_an_address_whose_connect_never_completes_names_that
     assert result.unreachable
 
 
+@on_skipping_loop
 async def test_a_name_with_a_dropped_address_and_a_stalling_one_was_reached() -> None:
     # Two addresses: aiohttp races them (happy eyeballs, aiohappyeyeballs), each connect
     # in a task of its own. The first never completes; the second, tried 0.25 s later,
     # takes the connection and stalls the TLS handshake: a server was reached.
-    with mute_listener() as (host, port), silent_listener("127.0.0.2", port):
+    async def two_addresses(name: str, p: int, family: int = 0) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, "127.0.0.2"), (socket.AF_INET, "127.0.0.1")]
 
-        async def two_addresses(name: str, p: int, family: int = 0) -> list[tuple[int, str]]:
-            return [(socket.AF_INET, "127.0.0.2"), (socket.AF_INET, host)]
-
-        result = await fetch(
-            f"https://news.test:{port}/feed",
-            timeout_s=2.0,
-            lookup=two_addresses,
-            allowed_hosts={"127.0.0.0/8"},
-        )
+    f = fetcher(timeout_s=2.0, lookup=two_addresses, allowed_hosts={"127.0.0.0/8"})
+    try:
+        with mute_listener() as mute:
+            port = mute.getsockname()[1]
+            with silent_listener("127.0.0.2", port):
+                fetching = asyncio.create_task(
+                    f.fetch(PollRequest(feed_id=1, url=f"https://news.test:{port}/feed"))
+                )
+                # on real time until the second connect is done (its 0.25 s wait, the
+                # lookup); from there on only timers end it
+                await connection_waiting(mute)
+                with skipping():
+                    result = await fetching
+    finally:
+        await f.aclose()
     assert result.error == (
         f"timed out: news.test:{port} took the connection but did not complete the TLS"
         " handshake within 1 s"
@@ -694,10 +730,11 @@ async def test_a_name_with_a_dropped_address_and_a_stalling_one_was_reached() ->
     assert not result.unreachable
 
 
+@on_skipping_loop
 async def test_a_page_whose_connect_never_completes_says_so() -> None:
     f = fetcher(timeout_s=1.0)
     try:
-        with silent_listener() as (host, port), pytest.raises(TimedOut) as raised:
+        with silent_listener() as (host, port), pytest.raises(TimedOut) as raised, skipping():
             await f.get_page(f"http://{host}:{port}/article")
     finally:
         await f.aclose()
