@@ -893,6 +893,29 @@ def unknown_variables(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
     ]
 
 
+def _outside_sections(path: str, keys: list[str], defaults: Mapping[str, Any]) -> str:
+    """Say that ``keys`` were written above every ``[section]`` header of ``path``.
+
+    A setting written at the top of the file (``timezone = "Europe/Berlin"``, no
+    ``[delivery]`` line above it) is not a section, though it was reported as an unknown
+    one; where the defaults have a setting of that name, the message names its section.
+    """
+    homes = []
+    for key in keys:
+        sections = [
+            f"[{name}]"
+            for name, table in defaults.items()
+            if isinstance(table, dict) and key in table
+        ]
+        if sections:
+            homes.append(f"{key} goes under {' or '.join(sections)}")
+    where = f" ({'; '.join(homes)})" if homes else ""
+    return (
+        f"{path}: {', '.join(keys)}: a setting outside any section; settings go under "
+        f"the [section] line of theirs, as in config/defaults.toml{where}"
+    )
+
+
 def load_settings(
     config_path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -942,6 +965,9 @@ def load_settings(
             "summarizer",
         }
         unknown = sorted(set(user) - known)
+        loose = [key for key in unknown if not isinstance(user[key], (dict, list))]
+        if loose:
+            raise ConfigError(_outside_sections(str(config_path), loose, data))
         if unknown:
             raise ConfigError(
                 f"{config_path}: unknown section(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})"

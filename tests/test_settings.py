@@ -147,6 +147,14 @@ def test_config_file_overrides_defaults(tmp_path):
         ),
         ("[slack]\nbot_token = 'xoxb-123'\n", "looks like a secret"),
         ("[weird]\nx = 1\n", "unknown section(s): weird"),
+        # a setting above every [section] line: not "unknown section(s): timezone"
+        (
+            "timezone = 'Europe/Berlin'\n",
+            "timezone: a setting outside any section; settings go under the [section] line "
+            "of theirs, as in config/defaults.toml (timezone goes under [delivery])",
+        ),
+        ("url = 'sqlite:///x.db'\n", "(url goes under [database] or [summarizer])"),
+        ("database_url = 'sqlite:///x.db'\n", "database_url: a setting outside any section;"),
         ("not toml at all [", "is not valid TOML"),
         # valid TOML that Python refuses to turn into an int: no traceback
         (
