@@ -42,6 +42,7 @@ from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
+from bot.story_admin import few_seeds_advice
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
     admit_feed_url,
@@ -203,6 +204,9 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"created story '{created.name}': {created.title} ({counted(len(seeds), 'seed')})",
         file=out,
     )
+    advice = few_seeds_advice(len(seeds))
+    if advice:  # as /story stories add says it, in this command's lower case
+        print(f"  {advice[0].lower()}{advice[1:].rstrip('.')}", file=out)
     if follows:
         print(
             "  the console follows it: `storybot run` without chat tokens prints its alerts "

@@ -231,6 +231,17 @@ async def add_story(
     return Reply(text="\n".join(_created_lines(story.name, story.title, seeds, req, console)))
 
 
+def few_seeds_advice(seeds: int) -> str | None:
+    """What a story created from only ``seeds`` articles is told (None from ``FEW_SEEDS``
+    on): the same whether ``/story stories add`` or ``storybot story add`` created it."""
+    if seeds >= FEW_SEEDS:
+        return None
+    return (
+        "Three to five seeds work best: with fewer, a report that retells the start of "
+        "the story in new words is more likely to be taken for a new development."
+    )
+
+
 def _created_lines(
     name: str, title: str, seeds: list[SeedDoc], req: CommandRequest, console: bool
 ) -> list[str]:
@@ -239,11 +250,9 @@ def _created_lines(
         f"{i}. {clip(seed.title, 120)} ({counted(len(seed.text.split()), 'word')})"
         for i, seed in enumerate(seeds, 1)
     ]
-    if len(seeds) < FEW_SEEDS:
-        lines.append(
-            "Three to five seeds work best: with fewer, a report that retells the start of "
-            "the story in new words is more likely to be taken for a new development."
-        )
+    advice = few_seeds_advice(len(seeds))
+    if advice:
+        lines.append(advice)
     lines.append(
         "storybot starts tracking it at its next poll cycle: "
         "reports that arrive from then on are judged for it, earlier ones are not."

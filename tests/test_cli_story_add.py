@@ -107,6 +107,15 @@ def test_a_seed_of_one_word_is_counted_in_the_singular(db, tmp_path, capsys):
     assert re.search(r"\(\d+ words\)$", lines[1]), lines
 
 
+def test_a_story_from_fewer_than_three_seeds_is_told_three_to_five_work_best(db, capsys):
+    """As ``/story stories add`` says it: ``storybot story add`` said nothing of it."""
+    assert main(["story", "add", "two", "--seed", _seed(0), _seed(1)]) == 0
+    out = capsys.readouterr().out
+    assert "  three to five seeds work best: with fewer, a report that retells" in out
+    assert main(["story", "add", "three", "--seed", _seed(0), _seed(1), _seed(2)]) == 0
+    assert "seeds work best" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("case", "said"),
     [
