@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Iterator, NoReturn, Sequence
+from typing import Any, Container, Iterator, NoReturn, Sequence
 
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
@@ -368,7 +368,7 @@ class _Parser(argparse.ArgumentParser):
                 raise argparse.ArgumentError(None, self._unrecognized(unknown))
             from bot.command_specs import probably_meant
 
-            meant = probably_meant(value, among=action.choices)
+            meant = probably_meant(value, among=action.choices) or _synonym(value, action.choices)
             if meant:
                 choices = ", ".join(map(repr, action.choices))
                 raise argparse.ArgumentError(
@@ -377,6 +377,24 @@ class _Parser(argparse.ArgumentParser):
                     f"`{action.choices[meant].prog}`? (choose from {choices})",
                 )
         super()._check_value(action, value)
+
+
+# the words other tools use for an action, spelt nothing like ours: `storybot story rm`
+_SYNONYMS = {
+    "rm": "remove",
+    "del": "remove",
+    "delete": "remove",
+    "ls": "list",
+    "show": "list",
+    "new": "add",
+    "create": "add",
+}
+
+
+def _synonym(word: str, choices: Container[str]) -> str | None:
+    """The action among ``choices`` that ``word`` is another tool's name for, or None."""
+    meant = _SYNONYMS.get(word.lower())
+    return meant if meant in choices else None
 
 
 # a negative number is a value, not a flag (as argparse takes it)
@@ -529,7 +547,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     fe.required = True
     fa = fe.add_parser("add", help="add feeds to poll (checked now, fetched from the next poll on)")
-    fa.add_argument("url", nargs="+", metavar="URL", help="the feeds' URLs (RSS or Atom)")
+    fa.add_argument(
+        "url", nargs="+", metavar="URL", help="the feeds' URLs (RSS, Atom or JSON Feed)"
+    )
     fa.add_argument(
         "--interval",
         type=int,

@@ -473,6 +473,12 @@ def test_an_unknown_flag_like_none_of_the_commands_is_named_without_a_guess(db, 
         # flags before it, known ones: still the command's guess
         (["-vv", "--config", "a.toml", "stroy"], "storybot story"),
         (["--conf=a.toml", "story", "-v", "lst"], "storybot story list"),
+        # another tool's word for it, spelt nothing like ours
+        (["story", "rm"], "storybot story remove"),
+        (["feeds", "delete"], "storybot feeds remove"),
+        (["subscriptions", "rm"], "storybot subscriptions remove"),
+        (["feeds", "ls"], "storybot feeds list"),
+        (["story", "new"], "storybot story add"),
     ],
 )
 def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
