@@ -45,7 +45,7 @@ from bot.errors import ConfigError, TokenRefused
 from bot.model import Feed, OutboxEntry
 from bot.polling import is_local_url, is_outage_error, without_outage_note
 from bot.ports import StoreBusy
-from bot.render import counted, shorten
+from bot.render import counted, shorten, shown_text, shown_url
 from bot.settings import PollingSettings, Settings
 from storage import open_store
 from storage.migrate import (
@@ -407,12 +407,12 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
     if not bad:
         return Finding("feeds", OK, f"none failing for {polls}")
     worst = bad[0]
-    error = shorten(" ".join((worst.last_error or "").split()), 80)
+    error = shorten(" ".join(shown_text(worst.last_error or "").split()), 80)
     which = ", the worst" if len(bad) > 1 else ":"
     return Finding(
         "feeds",
         WARNING,
-        f"{counted(len(bad), 'feed')} failing for {polls}{which} {worst.url} "
+        f"{counted(len(bad), 'feed')} failing for {polls}{which} {shown_url(worst.url)} "
         f"({counted(worst.error_count, 'failure')}: {error}); "
         f"storybot feeds list shows {_it(len(bad))}",
     )
@@ -438,12 +438,12 @@ def network_down(feeds: list[Feed]) -> Finding | None:
         return None
     last = excused[0]
     alike = sum(1 for f in polled if is_outage_error(f.last_error))
-    error = without_outage_note(last.last_error)
+    error = shown_text(without_outage_note(last.last_error))
     return Finding(
         "feeds",
         WARNING,
         f"the last poll reached no feed's server ({counted(alike, 'feed')} failed alike, "
-        f"the last {last.url}: {shorten(' '.join(error.split()), 80)}): is this machine's "
+        f"the last {shown_url(last.url)}: {shorten(' '.join(error.split()), 80)}): is this machine's "
         "network down? The feeds are polled at their interval meanwhile",
     )
 

@@ -92,8 +92,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     (:func:`bot.render.shown_text`: a key in its user info, path or query as ``***``).
 
     A paid feed's URL often holds its key (``?apikey=KEY``, ``https://TOKEN@host/rss``),
-    and the poller logs a failing feed by its URL: the operator finds the whole URL with
-    ``storybot feeds list``, a log file kept for weeks need not hold it.
+    and the poller logs a failing feed by its URL: a log file kept for weeks need not
+    hold the key (``storybot feeds list`` shows the feed as the log does, numbered).
     """
     text = shown_text(text)
     for secret in sorted(secrets, key=len, reverse=True):  # a longer one containing another

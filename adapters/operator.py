@@ -39,7 +39,7 @@ from bot.errors import NotAnArticle, UserError
 from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.ports import Conflict, HostCheck
-from bot.render import clip, counted, shorten
+from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
 from bot.story_admin import few_seeds_advice
@@ -389,7 +389,7 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             for url in map(normalise_feed_url, args.url):
                 try:
                     feed = app.store.add_feed(url, app.clock.now(), interval)
-                    print(f"added feed #{feed.id}: {url}", file=whole)
+                    print(f"added feed #{feed.id}: {shown_url(url)}", file=whole)
                 except Conflict:
                     given = interval if args.interval is not None else None
                     print(_already_polled(app, url, given), file=whole)
@@ -399,9 +399,13 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
         if not rows:
             print("no feeds yet: storybot feeds add URL", file=out)
         for f in rows:
-            error = f"\t{counted(f.error_count, 'failure')}: {f.last_error}" if f.last_error else ""
+            error = (
+                f"\t{counted(f.error_count, 'failure')}: {shown_text(f.last_error)}"
+                if f.last_error
+                else ""
+            )
             print(
-                f"#{f.id}\t{f.status.value}\t{f.url}\tevery {f.interval_s} s\t"
+                f"#{f.id}\t{f.status.value}\t{shown_url(f.url)}\tevery {f.interval_s} s\t"
                 f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{error}",
                 file=out,
             )
@@ -412,10 +416,10 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             for url in args.url:
                 removed = remove_feed(app.store, url)
                 if removed is not None:
-                    print(f"removed {removed}", file=whole)
+                    print(f"removed {shown_url(removed)}", file=whole)
                     _say_if_declared(app, removed)
                 else:
-                    print(f"not a polled feed: {url}", file=sys.stderr)
+                    print(f"not a polled feed: {shown_url(url)}", file=sys.stderr)
                     status = 1
         return status
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
@@ -423,15 +427,17 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def _already_polled(app: App, url: str, interval: int | None) -> str:
     """``feeds add`` of a feed already polled: its interval, changed if ``--interval`` was
-    given and differs (adding it again is how its interval is changed)."""
+    given and differs (adding it again is how its interval is changed). The URL is shown
+    as ``feeds list`` shows it, its key hidden."""
     feed = app.store.get_feed(url)
+    shown = shown_url(url)
     if feed is None:  # removed meanwhile
-        return f"already polled: {url}"
+        return f"already polled: {shown}"
     if interval is None or interval == feed.interval_s:
-        return f"already polled: {url} (every {feed.interval_s} s; --interval SECONDS changes it)"
+        return f"already polled: {shown} (every {feed.interval_s} s; --interval SECONDS changes it)"
     app.store.set_feed_interval(url, interval)
     return (
-        f"already polled: {url}; now every {interval} s (was {feed.interval_s} s), "
+        f"already polled: {shown}; now every {interval} s (was {feed.interval_s} s), "
         "from its next poll on"
     )
 
@@ -533,7 +539,7 @@ def _outbox_what(e: OutboxEntry) -> str:
 def _outbox_line(e: OutboxEntry, dead: bool) -> str:
     when = "" if dead else f", next try {_fmt(e.next_attempt_at)}"
     tries = counted(e.attempts, "attempt")
-    error = f" — {e.last_error}" if e.last_error else ""
+    error = f" — {shown_text(e.last_error)}" if e.last_error else ""
     return f"{_outbox_what(e)} ({tries}{when}){error}"
 
 
@@ -706,7 +712,7 @@ def _progress(out: TextIO):
         nonlocal width
         word = _PROGRESS_WORD.get(result.status, str(result.status))
         head = f"[{done}/{total}] {word:<9} "
-        line = head + shorten(feed.url, max(10, min(60, columns - 1 - len(head))))
+        line = head + shorten(shown_url(feed.url), max(10, min(60, columns - 1 - len(head))))
         # pad over the longer line before it; no fixed width, so nothing wraps in a narrow one
         print(f"\r{line.ljust(width)}", end="", file=out, flush=True)
         width = len(line)
@@ -776,7 +782,7 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
             print(file=out)  # ends the progress line
         print(report.line(), file=out)
         for url, error in report.failures:
-            print(f"  failed: {url}: {error}", file=out)
+            print(f"  failed: {shown_url(url)}: {shown_text(error)}", file=out)
         if report.alerts_queued and not deliver:
             # else "3 alerts queued" is the last word, and nothing shows where they went
             one = report.alerts_queued == 1

@@ -66,8 +66,10 @@ def shown_url(url: str) -> str:
     Feeds are listed to every member of a channel (``/story feeds``, the failing feeds
     of ``/story status``), and a paid feed's URL often holds its key
     (``https://user:PASSWORD@host/rss``, ``https://TOKEN@host/rss``, ``?apikey=KEY``,
-    ``/feeds/KEY/rss``); the operator sees the whole URL with ``storybot feeds list``.
-    Anything else in the URL is kept as it is.
+    ``/feeds/KEY/rss``). The command line shows feeds so too (``storybot feeds list``,
+    ``poll --once``, ``health``), as its output ends up in terminals' scrollback, cron
+    mail and issue reports; the whole URL stays in the database. Anything else in the
+    URL is kept as it is.
 
     Args:
         url: A feed URL as stored.

@@ -148,6 +148,34 @@ def test_feeds_add_list_remove(db, capsys):
     assert main(["feeds", "remove", "https://feeds.example/a.xml"]) == 1
 
 
+def test_feeds_add_list_and_remove_hide_a_key_in_the_url_as_chat_does(db, capsys):
+    # the /story commands showed `https://user:***@…`, the CLI the password itself: a
+    # terminal's scrollback, cron mail and a pasted issue report keep what it prints
+    url = "https://user:s3cret@feeds.example/a.xml?apikey=K3Y"
+    shown = "https://user:***@feeds.example/a.xml?apikey=***"
+    assert main(["feeds", "add", url]) == 0
+    assert main(["feeds", "add", url]) == 0  # "already polled: …"
+    assert main(["feeds", "list"]) == 0
+    assert main(["feeds", "remove", shown]) == 0  # the URL as listed names the feed
+    assert main(["feeds", "remove", url]) == 1  # "not a polled feed: …" on stderr
+    captured = capsys.readouterr()
+    assert "s3cret" not in captured.out + captured.err
+    assert "K3Y" not in captured.out + captured.err
+    assert captured.out.count(shown) == 4, captured.out
+    assert f"not a polled feed: {shown}" in captured.err
+
+
+def test_poll_once_and_feeds_list_hide_a_key_in_a_failed_feeds_url(db, capsys):
+    url = "http://user:s3cret@127.0.0.1:1/a.xml?token=K3Y"  # nothing listens on port 1
+    assert main(["feeds", "add", url]) == 0
+    assert main(["poll", "--once"]) == 1
+    assert main(["feeds", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "s3cret" not in out and "K3Y" not in out, out
+    assert "  failed: http://user:***@127.0.0.1:1/a.xml?token=***: " in out
+    assert "\terror\thttp://user:***@127.0.0.1:1/a.xml?token=***\t" in out
+
+
 def test_feeds_remove_prints_the_stored_url_of_a_feed_typed_another_way(db, capsys):
     assert main(["feeds", "add", "HTTP://Feeds.Example:80/a.xml"]) == 0
     assert main(["feeds", "remove", "http://FEEDS.EXAMPLE/a.xml"]) == 0

@@ -700,3 +700,15 @@ def test_the_network_outage_is_told_from_the_last_polls_whatever_their_order(ord
     assert finding.status == "warning"
     assert finding.detail.startswith("the last poll reached no feed's server (1 feed failed")
     assert "https://a.example/rss: DNS lookup failed" in finding.detail
+
+
+def test_a_failing_feed_is_named_with_its_key_hidden_as_chat_shows_it() -> None:
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    error = "redirect loop: https://news.example/rss?apikey=K3Y"
+    feed = Feed(
+        1, "https://bob:s3cret@news.example/rss", None, FeedStatus.ERROR, t, t, None, 7, error
+    )
+    finding = failing([feed], 5)
+    assert "s3cret" not in finding.detail and "K3Y" not in finding.detail
+    assert "https://bob:***@news.example/rss (7 failures: redirect loop: " in finding.detail
+    assert "https://news.example/rss?apikey=***" in finding.detail
