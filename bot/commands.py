@@ -301,8 +301,11 @@ class Commands:
 
     def _cmd_help(self, req: CommandRequest, rest: str) -> Reply:
         # The words after a command are its own (`help stories add`, `help subscribe
-        # bakery`): that command's help covers them.
+        # bakery`): that command's help covers them. The command may be written as the
+        # help writes it, after `/story` (`help /story status`).
         words = rest.split()
+        if words[:1] and words[0].lower() == "/story":
+            words = words[1:]
         return Reply(text=help_text(words[0] if words else None, req.platform))
 
     def _chat_add(self, platform: str | None) -> str | None:

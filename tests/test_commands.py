@@ -144,6 +144,18 @@ async def test_help_for_a_command_with_more_words_shows_that_commands_help(comma
     assert reply.ok and reply.text == help_text(command, "slack")
 
 
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [("help /story status", "status"), ("help /STORY feeds add", "feeds"), ("help /story", None)],
+)
+async def test_help_takes_a_command_written_after_story_as_the_help_writes_it(
+    commands, text, command
+):
+    """`storybot ask "help /story status"` said "There is no command '/story'"."""
+    reply = await commands.handle(req(text))
+    assert reply.ok and reply.text == help_text(command, "slack"), reply.text
+
+
 async def test_unknown_command_names_it_and_shows_help(commands):
     reply = await commands.handle(req("frobnicate now"))
     assert not reply.ok
