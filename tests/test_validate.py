@@ -61,11 +61,13 @@ def test_usable_feed_urls_pass(url: str) -> None:
 
 
 async def test_a_host_the_poller_refuses_is_refused_with_the_polls_message() -> None:
+    # it named only the environment variable: a config file's setting allows it as well
     with pytest.raises(UserError) as refused:
         await admit_feed_url("http://127.0.0.1/rss", AddressGuard().refusal)
     assert str(refused.value) == (
         "refused: 127.0.0.1 is a loopback address; feeds, seed URLs and linked pages must be on the public "
-        "internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
+        "internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS or the config file's "
+        "[network] allowed_hosts)"
     )
 
 

@@ -132,7 +132,8 @@ class AddressGuard:
                 shown = f"{host} is" if host == str(ip) else f"{host} resolves to {ip}, which is"
                 raise AddressRefused(
                     f"refused: {shown} {reason}; feeds, seed URLs and linked pages must be on"
-                    " the public internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS)"
+                    " the public internet (an operator can allow it with STORYBOT_ALLOWED_HOSTS"
+                    " or the config file's [network] allowed_hosts)"
                 )
 
     def _target(self, url: str) -> tuple[str, int] | None:
