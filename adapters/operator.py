@@ -35,7 +35,7 @@ from adapters.app import (
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from bot.clock import utc
 from bot.digest import run_digests
-from bot.errors import NotAnArticle, UserError
+from bot.errors import ConfigError, NotAnArticle, UserError
 from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.ports import Conflict, HostCheck
@@ -340,6 +340,9 @@ def check_before_opening(
     if cmd == "story" and args.story_cmd == "add":
         args.typed_title = _typed_story(args)
         if new_database:
+            # a database that cannot be created is said at once, not after the seeds
+            # were read (some fetched) for nothing
+            _check_database_directory(settings)
             out = _Unbroken(sys.stdout)
             try:
                 args.read_seeds = _read_seeds(args.seed, settings.allowed_hosts, cast(TextIO, out))
@@ -361,6 +364,23 @@ def check_before_opening(
         check_worker(settings, args)
     elif cmd == "run":
         check_chat_settings(settings)
+
+
+def _check_database_directory(settings: Settings) -> None:
+    """Refuse a new SQLite database in a directory that does not exist, as opening it would
+    (:func:`storage.engine.check_sqlite_directory`); a URL that cannot be parsed is left
+    to the opening, which says what is wrong with it.
+
+    Raises:
+        ConfigError: the database's directory does not exist.
+    """
+    from storage.engine import check_sqlite_directory, parse_url
+
+    try:
+        url = parse_url(settings.database_url, settings.database_source)
+    except ConfigError:
+        return
+    check_sqlite_directory(url, settings.database_source)
 
 
 def _interval(settings: Settings, given: int | None) -> int:

@@ -207,13 +207,18 @@ def unwritable_reason(path: Path) -> str | None:
     return None
 
 
-def _prepare_sqlite_file(url: URL, source: str = SETTING) -> None:
-    """Refuse a SQLite file whose directory does not exist.
+def check_sqlite_directory(url: URL, source: str = SETTING) -> None:
+    """Refuse a SQLite file whose directory does not exist (nothing for other databases).
 
     SQLite creates a missing database file, which is how a first start works
     (``sqlite:///storybot.db`` in the working directory). A missing *directory* is almost
     always a mistyped path, and quietly creating it with an empty database looks like lost
-    data to the operator, so it is an error naming the directory.
+    data to the operator, so it is an error naming the directory. Opening the database
+    checks it (:func:`make_engine`); a command with slow work to do before it opens the
+    database (``story add`` reading its seeds) checks it first.
+
+    Raises:
+        ConfigError: naming ``source`` and the directory.
     """
     database = url.database or ""
     if _is_memory_sqlite(url) or database.startswith("file:"):
@@ -254,7 +259,7 @@ def make_engine(
     parsed = parse_url(url, source)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
-        _prepare_sqlite_file(parsed, source)
+        check_sqlite_directory(parsed, source)
         if _is_memory_sqlite(parsed):
             # One shared connection, or every session would see its own empty database.
             kwargs.setdefault("poolclass", StaticPool)

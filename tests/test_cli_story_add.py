@@ -160,6 +160,23 @@ def test_story_add_refused_for_what_was_typed_creates_no_database(
     assert list((tmp_path / "db").iterdir()) == []
 
 
+def test_story_add_to_a_database_in_a_missing_directory_is_refused_before_any_seed_is_read(
+    tmp_path, monkeypatch, capsys, feed_server
+):
+    # the seeds were read (a URL fetched) first, and then the database could not be made
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite:///no-such-directory/storybot.db")
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    page = feed_server.add_status("/article.html", 404)
+    assert main(["story", "add", "pentagon", "--seed", _seed(), page]) == 2
+    captured = capsys.readouterr()
+    assert "seed 1/2" not in captured.out and feed_server.hits("/article.html") == 0
+    assert captured.err == (
+        "storybot: error: STORYBOT_DATABASE_URL: the directory no-such-directory for the "
+        "SQLite database does not exist; check the path, or create the directory first\n"
+    )
+
+
 @pytest.mark.parametrize(("seed", "said"), [("nonexist.txt", "seed file not found")])
 def test_story_add_refused_for_a_seed_leaves_an_empty_database_empty(
     empty_db, tmp_path, capsys, seed, said
