@@ -325,6 +325,7 @@ def build_app(
         declared=declarations(settings, whole_path=False),
         on_story_added=console_follower(settings, store, clock),
         zone=settings.delivery.zone,
+        background_days=engine.config.background_before_days,
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)

@@ -42,7 +42,7 @@ from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
-from bot.story_admin import few_seeds_advice
+from bot.story_admin import few_seeds_advice, undated_seeds_note
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
     admit_feed_url,
@@ -205,8 +205,10 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     advice = few_seeds_advice(len(seeds))
-    if advice:  # as /story stories add says it, in this command's lower case
-        print(f"  {advice[0].lower()}{advice[1:].rstrip('.')}", file=out)
+    undated = undated_seeds_note(seeds, app.engine.config.background_before_days, files=True)
+    for note in (advice, undated):
+        if note:  # as /story stories add says it, in this command's lower case
+            print(f"  {note[0].lower()}{note[1:].rstrip('.')}", file=out)
     if follows:
         print(
             "  the console follows it: `storybot run` without chat tokens prints its alerts "

@@ -45,6 +45,7 @@ from bot.command_specs import (
 )
 from bot.command_words import Number, command_words, number, unlink
 from bot.digest_schedule import at_of, first_slot
+from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.model import (
@@ -164,6 +165,7 @@ class Commands:
         on_story_added: Callable[[Story], bool] | None = None,
         declared: Declarations | None = None,
         zone: tzinfo = timezone.utc,
+        background_days: float = EngineConfig.background_before_days,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -178,6 +180,9 @@ class Commands:
         self.on_story_added = on_story_added
         self.declared = declared or Declarations()
         self.zone = zone
+        # the engine's background_before_days, which `stories add` names to a story
+        # whose seeds have no date (bot.story_admin.undated_seeds_note)
+        self.background_days = background_days
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -326,7 +331,13 @@ class Commands:
                 )
             add = story_admin.parse_add(tail, req.platform)
             return await story_admin.add_story(
-                self.store, self.clock, self.seed_loader, req, add, on_added=self.on_story_added
+                self.store,
+                self.clock,
+                self.seed_loader,
+                req,
+                add,
+                on_added=self.on_story_added,
+                background_days=self.background_days,
             )
         if sub == "remove":  # admins only, as add
             name, yes = story_admin.parse_remove(tail, req.platform)

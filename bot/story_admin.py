@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.command_words import option_word, unlink
+from bot.engine.config import EngineConfig
 from bot.errors import NotAnArticle, UsageError, UserError
 from bot.model import CommandRequest, Reply, SeedDoc, Story
 from bot.ports import Clock, Conflict, SeedLoader, Store
@@ -197,12 +198,14 @@ async def add_story(
     add: StoryAdd,
     *,
     on_added: Callable[[Story], bool] | None = None,
+    background_days: float = EngineConfig.background_before_days,
 ) -> Reply:
     """Read the seeds, create the story and say what happens next.
 
     ``on_added`` is called with the new story, as ``storybot story add`` calls it: True
     means the console now follows it (no chat platform is configured), which the reply
-    says instead of how a channel follows it.
+    says instead of how a channel follows it. ``background_days`` is the engine's
+    ``background_before_days``, named when no seed has a date (:func:`undated_seeds_note`).
 
     Raises:
         UserError: A check of :func:`check_add` fails, a page cannot be read as an
@@ -228,7 +231,8 @@ async def add_story(
     except Conflict:  # created since the check (another admin, the CLI)
         raise UserError(f"A story named '{add.name}' already exists.") from None
     console = on_added(story) if on_added is not None else False
-    return Reply(text="\n".join(_created_lines(story.name, story.title, seeds, req, console)))
+    lines = _created_lines(story.name, story.title, seeds, req, console, background_days)
+    return Reply(text="\n".join(lines))
 
 
 def few_seeds_advice(seeds: int) -> str | None:
@@ -242,8 +246,39 @@ def few_seeds_advice(seeds: int) -> str | None:
     )
 
 
+def undated_seeds_note(
+    seeds: list[SeedDoc], background_days: float, *, files: bool = False
+) -> str | None:
+    """What a story none of whose seeds has a date is told (None if one has a date): the
+    same whether ``/story stories add`` or ``storybot story add`` (``files``: its seeds
+    may be text files) created it.
+
+    The story then begins when it is added, and a report published more than
+    ``background_days`` (``background_before_days``) before that joins the seed story
+    instead of being alerted: tried on old feeds, storybot alerted nothing and said
+    nothing of why.
+    """
+    if any(seed.published is not None for seed in seeds):
+        return None
+    how = (
+        "a line `date YYYY-MM-DD` at the top of a text seed gives it its date"
+        if files
+        else "a seed's date comes from its page, where the page gives one"
+    )
+    return (
+        "No seed has a date, so the story begins now: reports published more than "
+        f"{counted(background_days, 'day')} before that join the seed story instead of "
+        f"being alerted ({how})."
+    )
+
+
 def _created_lines(
-    name: str, title: str, seeds: list[SeedDoc], req: CommandRequest, console: bool
+    name: str,
+    title: str,
+    seeds: list[SeedDoc],
+    req: CommandRequest,
+    console: bool,
+    background_days: float,
 ) -> list[str]:
     lines = [f"Created story {name}: {clip(title, 200)} ({counted(len(seeds), 'seed')})"]
     lines += [
@@ -253,6 +288,9 @@ def _created_lines(
     advice = few_seeds_advice(len(seeds))
     if advice:
         lines.append(advice)
+    undated = undated_seeds_note(seeds, background_days)
+    if undated:
+        lines.append(undated)
     lines.append(
         "storybot starts tracking it at its next poll cycle: "
         "reports that arrive from then on are judged for it, earlier ones are not."

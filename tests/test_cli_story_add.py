@@ -116,6 +116,23 @@ def test_a_story_from_fewer_than_three_seeds_is_told_three_to_five_work_best(db,
     assert "seeds work best" not in capsys.readouterr().out
 
 
+def test_a_story_from_undated_seeds_is_told_it_begins_now_and_how_to_date_a_seed(
+    db, tmp_path, capsys
+):
+    """Tried on old feeds, a story from undated seeds began when added and took their
+    reports as background (no alerts), and nothing said why."""
+    (tmp_path / "undated.txt").write_text("Harbour closes\n\nThe harbour closed on Monday.\n")
+    assert main(["story", "add", "harbour", "--seed", "undated.txt"]) == 0
+    assert (
+        "\n  no seed has a date, so the story begins now: reports published more than 2 days "
+        "before that join the seed story instead of being alerted (a line `date YYYY-MM-DD` "
+        "at the top of a text seed gives it its date)\n"
+    ) in capsys.readouterr().out
+    dated = _seed(4)  # its text begins "date 2026-03-05"
+    assert main(["story", "add", "pentagon", "--seed", "undated.txt", dated]) == 0
+    assert "no seed has a date" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("case", "said"),
     [

@@ -106,6 +106,26 @@ async def test_add_without_a_title_takes_the_first_article_s_and_reads_slack_lin
     assert "Three to five seeds work best" in reply.text
 
 
+async def test_a_story_from_undated_pages_is_told_it_begins_now(store, clock, pages, feed_server):
+    """As ``storybot story add`` says it: reports published more than the engine's
+    ``background_before_days`` before the story began are no alerts."""
+    commands = Commands(store, clock, seed_loader=UrlSeedLoader(LOCAL), background_days=3)
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']}"))
+    assert reply.ok, reply.text
+    assert (
+        "\nNo seed has a date, so the story begins now: reports published more than 3 days "
+        "before that join the seed story instead of being alerted (a seed's date comes from "
+        "its page, where the page gives one).\n"
+    ) in reply.text
+    dated = CHIPS_2.replace(
+        "</head>", '<meta property="article:published_time" content="2026-03-03"></head>'
+    )
+    page = feed_server.add_feed("/chips-dated", dated, content_type="text/html")
+    reply = await commands.handle(req(f"stories add chips2 {pages['chips1']} {page}"))
+    assert reply.ok and "No seed has a date" not in reply.text, reply.text
+    assert store.get_story("chips2").seeds[1].published is not None
+
+
 async def test_the_title_is_the_rest_of_the_text_and_discord_is_told_its_own_forms(
     commands, store, pages
 ):
