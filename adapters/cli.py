@@ -949,8 +949,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     store = None
     if no_data:
-        # help, or an unknown command (answered with the help): touch no database
-        store = open_store("sqlite://")
+        # help, or an unknown command (answered with the help): touch no database; its
+        # log lines (-v) name the one it uses as what it is, not as the database's URL
+        store = open_store("sqlite://", source=HELP_DATABASE)
     elif opens_existing:
         # A read in the wrong directory must not create (and then report) an empty
         # database, nor may an upgrade report one "at the latest schema", nor a prune
@@ -991,6 +992,10 @@ def _run(args: argparse.Namespace) -> int:
         if cmd not in ("run", "chat", "poll", "ask", "worker"):
             asyncio.run(app.fetcher.aclose())
             app.store.close()
+
+
+# What `ask`'s help is answered from, as the log names it (for where a URL came from)
+HELP_DATABASE = "a throwaway in-memory database: ask only shows the help"
 
 
 def _in_memory(url: str) -> bool:

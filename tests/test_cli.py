@@ -1328,6 +1328,16 @@ def test_ask_of_a_read_only_or_unknown_command_in_any_case_creates_no_database(
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize("argv", [["ask", "-v", "help"], ["-v", "ask", "help"]])
+def test_ask_help_logs_its_in_memory_database_as_what_it_is(db, tmp_path, capsys, argv):
+    # the debug line named it as if STORYBOT_DATABASE_URL were "sqlite://"
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "database sqlite:// (a throwaway in-memory database: ask only shows the help)" in err
+    assert "STORYBOT_DATABASE_URL" not in err, err
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_ask_of_an_unknown_command_shows_the_help_and_exits_2_without_a_database(
     db, tmp_path, capsys
 ):
