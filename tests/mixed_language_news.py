@@ -1,10 +1,11 @@
-"""Short German and Spanish news items, written for these tests, for mixed-language streams.
+"""Short news items in five languages, written for these tests, for mixed-language streams.
 
-A Berlin or Madrid newsroom follows a story in its own language while most of its feeds
-are English wires. Each language has one story (``*_STORY``: the reports in the order
-they were published, the first ones are a story's seeds) and unrelated news on other
-subjects in the same language (``*_OTHER``), which must stay off-topic however many
-function words ("der", "und", "que", "los") they share with the story.
+A Berlin, Madrid, Naples, Porto Alegre or Rotterdam newsroom follows a story in its own
+language while most of its feeds are English wires. Each language (German, Spanish,
+Italian, Portuguese, Dutch) has one story (``*_STORY``: the reports in the order they were
+published, the first ones are a story's seeds) and unrelated news on other subjects in the
+same language (``*_OTHER``), which must stay off-topic however many function words
+("der", "und", "que", "los", "della", "os", "het") they share with the story.
 
 Items are ``(headline, body)`` pairs.
 """
@@ -446,5 +447,598 @@ ES_OTHER: tuple[tuple[str, str], ...] = (
         "La autovía A-4 ha permanecido cortada durante horas en Despeñaperros por el "
         "accidente de un camión. El conductor resultó herido leve y se formaron colas de "
         "varios kilómetros en dirección a Madrid.",
+    ),
+)
+
+# An earthquake at the Campi Flegrei, near Naples.
+IT_STORY: tuple[tuple[str, str], ...] = (
+    (
+        "Terremoto ai Campi Flegrei, scossa di magnitudo 4,4 a Pozzuoli",
+        "Una scossa di terremoto di magnitudo 4,4 è stata avvertita nella notte ai Campi "
+        "Flegrei, con epicentro a Pozzuoli. Molte persone sono scese in strada per la paura. "
+        "Secondo la Protezione civile non ci sono feriti gravi, ma alcuni edifici hanno subito "
+        "danni.",
+    ),
+    (
+        "Campi Flegrei, scuole chiuse a Pozzuoli dopo la scossa",
+        "Il sindaco di Pozzuoli ha deciso di chiudere tutte le scuole per due giorni dopo il "
+        "terremoto della notte. I vigili del fuoco stanno controllando gli edifici danneggiati "
+        "nel centro storico e nel Rione Terra.",
+    ),
+    (
+        "Bradisismo ai Campi Flegrei: il suolo si alza di due centimetri al mese",
+        "Secondo l'Osservatorio Vesuviano il suolo dei Campi Flegrei continua a sollevarsi di "
+        "circa due centimetri al mese. Gli esperti dell'Istituto nazionale di geofisica e "
+        "vulcanologia spiegano che il bradisismo è la causa delle scosse sempre più forti a "
+        "Pozzuoli e Bagnoli.",
+    ),
+    (
+        "Pozzuoli, decine di famiglie sfollate dopo il terremoto",
+        "Sono decine le famiglie di Pozzuoli che non possono rientrare nelle loro case dopo la "
+        "scossa di magnitudo 4,4. Il Comune ha allestito un centro di accoglienza in una "
+        "palestra, mentre i vigili del fuoco verificano la stabilità delle palazzine "
+        "lesionate.",
+    ),
+    (
+        "Campi Flegrei, il governo stanzia fondi per le case di Pozzuoli",
+        "Il Consiglio dei ministri ha approvato un decreto per i Campi Flegrei: fondi per "
+        "controllare la vulnerabilità degli edifici di Pozzuoli e Bacoli e per aggiornare il "
+        "piano di evacuazione. Il ministro per la Protezione civile ha parlato di una priorità "
+        "nazionale.",
+    ),
+    (
+        "Nuova scossa ai Campi Flegrei, paura a Bagnoli",
+        "Una nuova scossa di magnitudo 3,2 è stata registrata questa mattina ai Campi Flegrei. "
+        "Il terremoto è stato avvertito distintamente a Pozzuoli e nel quartiere napoletano di "
+        "Bagnoli, dove alcune persone sono uscite di casa. Non si segnalano danni.",
+    ),
+    (
+        "Pozzuoli, riaprono le scuole dopo i controlli",
+        "Dopo le verifiche dei vigili del fuoco, le scuole di Pozzuoli riaprono lunedì, tranne "
+        "due istituti del centro che hanno subito lesioni durante il terremoto. Gli studenti "
+        "di questi edifici seguiranno le lezioni in altre sedi.",
+    ),
+    (
+        "Campi Flegrei, esercitazione di evacuazione per migliaia di residenti",
+        "Migliaia di residenti di Pozzuoli e Bacoli hanno partecipato a un'esercitazione della "
+        "Protezione civile per provare il piano di evacuazione dei Campi Flegrei in caso di "
+        "eruzione. I pullman hanno portato i cittadini verso le aree di attesa.",
+    ),
+    (
+        "Bradisismo, l'Osservatorio Vesuviano: il sollevamento rallenta",
+        "Il sollevamento del suolo ai Campi Flegrei sta rallentando, secondo l'ultimo "
+        "bollettino dell'Osservatorio Vesuviano. Nelle ultime settimane le scosse a Pozzuoli "
+        "sono state meno numerose, ma gli esperti invitano a non abbassare la guardia.",
+    ),
+    (
+        "Sfollati di Pozzuoli, arriva il contributo per l'affitto",
+        "Le famiglie sfollate di Pozzuoli dopo il terremoto riceveranno un contributo mensile "
+        "per pagare l'affitto di un'altra casa. La Regione Campania ha stanziato i fondi, "
+        "mentre i tecnici continuano a controllare le palazzine lesionate dalle scosse.",
+    ),
+)
+
+IT_OTHER: tuple[tuple[str, str], ...] = (
+    (
+        "La Camera approva la legge di bilancio",
+        "La Camera dei deputati ha approvato la legge di bilancio con i voti della "
+        "maggioranza. Il testo passa ora al Senato, che dovrà dare il via libera definitivo "
+        "entro la fine dell'anno. L'opposizione critica i tagli alla sanità.",
+    ),
+    (
+        "L'Inter vince il derby contro il Milan",
+        "L'Inter ha battuto il Milan per due a uno nel derby di San Siro. Lautaro Martinez ha "
+        "segnato il gol della vittoria nel secondo tempo, e la squadra di Inzaghi resta in "
+        "testa alla classifica della Serie A.",
+    ),
+    (
+        "Istat, l'inflazione scende all'1,5 per cento",
+        "L'inflazione in Italia è scesa all'1,5 per cento a ottobre, secondo le stime "
+        "preliminari dell'Istat. Calano i prezzi dell'energia, mentre quelli dei prodotti "
+        "alimentari continuano a salire.",
+    ),
+    (
+        "Maltempo in Liguria, allerta rossa a Genova",
+        "Forti piogge hanno colpito la Liguria, dove è stata dichiarata l'allerta rossa. A "
+        "Genova sono state chiuse le scuole e i vigili del fuoco hanno soccorso alcuni "
+        "automobilisti bloccati nei sottopassi allagati.",
+    ),
+    (
+        "Riaprono le sale degli Uffizi dopo i lavori",
+        "La Galleria degli Uffizi di Firenze ha riaperto al pubblico le sale del primo piano "
+        "dopo due anni di lavori. Il direttore ha annunciato nuovi orari di apertura serale "
+        "durante l'estate.",
+    ),
+    (
+        "Sciopero dei treni, disagi in tutta Italia",
+        "Uno sciopero nazionale del personale ferroviario ha causato la cancellazione di "
+        "centinaia di treni. I sindacati chiedono aumenti salariali e più sicurezza per i "
+        "capotreno, dopo alcune aggressioni a bordo.",
+    ),
+    (
+        "Milano, arrestato un truffatore che si fingeva carabiniere",
+        "I carabinieri hanno arrestato a Milano un uomo accusato di aver truffato decine di "
+        "anziani. Al telefono si presentava come un militare e chiedeva soldi e gioielli per "
+        "aiutare un parente in difficoltà.",
+    ),
+    (
+        "Stellantis, nuova cassa integrazione a Mirafiori",
+        "Stellantis ha annunciato nuove settimane di cassa integrazione per i lavoratori dello "
+        "stabilimento di Mirafiori a Torino. I sindacati chiedono un incontro urgente al "
+        "governo sul futuro dell'auto in Italia.",
+    ),
+    (
+        "Incendio in Sardegna, bruciati centinaia di ettari",
+        "Un incendio ha distrutto centinaia di ettari di macchia mediterranea nel nord della "
+        "Sardegna. I canadair hanno lavorato tutto il giorno e alcune villette sono state "
+        "evacuate per precauzione.",
+    ),
+    (
+        "Il Giro d'Italia partirà dall'Albania",
+        "Il Giro d'Italia del prossimo anno partirà da Durazzo, in Albania, con tre tappe "
+        "prima di rientrare in Italia. Gli organizzatori hanno presentato il percorso, che si "
+        "concluderà come sempre a Roma.",
+    ),
+    (
+        "Affitti, a Milano prezzi record",
+        "Gli affitti a Milano hanno raggiunto un nuovo record, con una media di oltre 22 euro "
+        "al metro quadro, secondo un rapporto di un portale immobiliare. Gli studenti "
+        "universitari sono i più colpiti dal caro casa.",
+    ),
+    (
+        "Mancano migliaia di medici di famiglia",
+        "In Italia mancano migliaia di medici di famiglia e molti pazienti restano senza "
+        "assistenza, denuncia la Federazione dei medici. Nei prossimi anni andranno in "
+        "pensione oltre diecimila professionisti.",
+    ),
+    (
+        "Sbarchi a Lampedusa, oltre 800 migranti in un giorno",
+        "Più di 800 migranti sono sbarcati a Lampedusa in ventiquattro ore, a bordo di piccole "
+        "imbarcazioni partite dalla Tunisia e dalla Libia. L'hotspot dell'isola è di nuovo "
+        "sovraffollato.",
+    ),
+    (
+        "Sinner vince le ATP Finals a Torino",
+        "Jannik Sinner ha vinto le ATP Finals di Torino battendo in finale Taylor Fritz in due "
+        "set. Il tennista altoatesino chiude la stagione da numero uno del mondo.",
+    ),
+    (
+        "Caldo record in Sicilia, oltre i 45 gradi",
+        "Un'ondata di calore ha portato le temperature oltre i 45 gradi in alcune zone della "
+        "Sicilia. Il ministero della Salute ha diffuso il bollino rosso per Palermo e Catania "
+        "e consiglia di non uscire nelle ore più calde.",
+    ),
+    (
+        "Ferrari, utile in crescita nel terzo trimestre",
+        "La Ferrari ha chiuso il terzo trimestre con un utile in crescita del 7 per cento, "
+        "grazie alle consegne delle nuove vetture sportive. Il titolo è salito alla Borsa di "
+        "Milano.",
+    ),
+    (
+        "Lupo attacca un gregge in Trentino",
+        "Un lupo ha ucciso una decina di pecore in un alpeggio del Trentino. Gli allevatori "
+        "chiedono alla Provincia di Trento di intervenire con più rapidità e di pagare i "
+        "risarcimenti.",
+    ),
+    (
+        "Venezia conferma il ticket d'ingresso per i turisti",
+        "Il Comune di Venezia ha confermato il ticket d'accesso per i turisti giornalieri "
+        "anche per il prossimo anno. Il contributo costerà fino a dieci euro nei giorni di "
+        "maggiore afflusso.",
+    ),
+    (
+        "Una studentessa di Bologna vince un premio europeo di scienza",
+        "Una studentessa di diciassette anni di Bologna ha vinto un premio europeo per giovani "
+        "scienziati. Il suo progetto usa un sensore economico per trovare microplastiche "
+        "nell'acqua.",
+    ),
+    (
+        "Incidente sull'A1, autostrada chiusa per ore",
+        "Un incidente tra un camion e due auto ha bloccato per ore l'autostrada A1 tra Firenze "
+        "e Bologna. L'autista del camion è rimasto ferito in modo lieve, si sono formate code "
+        "di diversi chilometri.",
+    ),
+    (
+        "Regionali in Liguria, vince il centrodestra",
+        "Il candidato del centrodestra ha vinto le elezioni regionali in Liguria con un "
+        "margine ristretto. L'affluenza è stata inferiore al 50 per cento, in calo rispetto a "
+        "cinque anni fa.",
+    ),
+    (
+        "Pensioni, il governo conferma l'aumento delle minime",
+        "Il governo ha confermato un piccolo aumento delle pensioni minime a partire da "
+        "gennaio. I sindacati giudicano la misura insufficiente di fronte al costo della vita.",
+    ),
+)
+
+# Floods in Rio Grande do Sul, Brazil.
+PT_STORY: tuple[tuple[str, str], ...] = (
+    (
+        "Chuvas no Rio Grande do Sul deixam mortos e milhares de desalojados",
+        "As fortes chuvas que atingem o Rio Grande do Sul desde segunda-feira já deixaram pelo "
+        "menos dez mortos, segundo a Defesa Civil. Milhares de pessoas tiveram que deixar suas "
+        "casas no Vale do Taquari, onde os rios subiram vários metros em poucas horas.",
+    ),
+    (
+        "Guaíba sobe e ameaça inundar o centro de Porto Alegre",
+        "O nível do Guaíba ultrapassou a cota de inundação e continua subindo, informou a "
+        "prefeitura de Porto Alegre. A água já invadiu ruas do centro histórico e o governo do "
+        "estado pediu que os moradores das áreas baixas saiam de casa enquanto ainda é "
+        "possível.",
+    ),
+    (
+        "Aeroporto de Porto Alegre suspende voos por causa das enchentes",
+        "O aeroporto Salgado Filho, em Porto Alegre, suspendeu todos os voos depois que a água "
+        "das enchentes chegou à pista. Não há previsão de reabertura, segundo a "
+        "concessionária.",
+    ),
+    (
+        "Governo federal envia Forças Armadas ao Rio Grande do Sul",
+        "O governo federal enviou militares, helicópteros e barcos das Forças Armadas para "
+        "ajudar no resgate das vítimas das enchentes no Rio Grande do Sul. O governador "
+        "Eduardo Leite disse que a tragédia é a pior da história do estado.",
+    ),
+    (
+        "Enchentes no Rio Grande do Sul: número de mortos passa de cem",
+        "O número de mortos nas enchentes do Rio Grande do Sul passou de cem, informou a "
+        "Defesa Civil do estado. Mais de 150 mil pessoas estão em abrigos e centenas continuam "
+        "desaparecidas no Vale do Taquari e na região metropolitana de Porto Alegre.",
+    ),
+    (
+        "Voluntários resgatam moradores ilhados em Canoas",
+        "Centenas de voluntários com barcos e jet skis ajudam os bombeiros a resgatar "
+        "moradores ilhados em Canoas, na região metropolitana de Porto Alegre. Muitas famílias "
+        "passaram a noite nos telhados à espera de socorro depois que a água do Guaíba invadiu "
+        "os bairros.",
+    ),
+    (
+        "Nível do Guaíba começa a baixar em Porto Alegre",
+        "Depois de atingir o recorde de mais de cinco metros, o nível do Guaíba começou a "
+        "baixar lentamente, segundo a prefeitura de Porto Alegre. A Defesa Civil alerta que "
+        "novas chuvas podem fazer a água subir outra vez nos próximos dias.",
+    ),
+    (
+        "Rio Grande do Sul decreta estado de calamidade por causa das enchentes",
+        "O governo do Rio Grande do Sul decretou estado de calamidade pública em mais de 300 "
+        "municípios atingidos pelas enchentes. A medida permite acelerar a compra de "
+        "alimentos, água potável e remédios para os desabrigados.",
+    ),
+    (
+        "Aeroporto Salgado Filho segue fechado após enchentes",
+        "O aeroporto de Porto Alegre continuará fechado por tempo indeterminado, porque a água "
+        "danificou a pista e os equipamentos. As companhias aéreas passaram a operar voos "
+        "extras a partir de Canoas e Caxias do Sul.",
+    ),
+    (
+        "Moradores do Vale do Taquari começam a limpar as casas",
+        "Com a baixa dos rios, os moradores do Vale do Taquari começaram a voltar para limpar "
+        "as casas cobertas de lama. Muitas famílias perderam tudo o que tinham. A Defesa Civil "
+        "do Rio Grande do Sul pede cuidado com a água contaminada e com os fios elétricos.",
+    ),
+)
+
+PT_OTHER: tuple[tuple[str, str], ...] = (
+    (
+        "Câmara aprova reforma tributária em segundo turno",
+        "A Câmara dos Deputados aprovou em segundo turno o texto da reforma tributária, que "
+        "unifica impostos sobre o consumo. A proposta segue agora para o Senado, onde o "
+        "governo espera votar antes do fim do ano.",
+    ),
+    (
+        "Flamengo vence o Palmeiras no Maracanã",
+        "O Flamengo venceu o Palmeiras por dois a zero no Maracanã e assumiu a liderança do "
+        "Campeonato Brasileiro. Pedro marcou os dois gols da partida, diante de mais de "
+        "sessenta mil torcedores.",
+    ),
+    (
+        "Inflação oficial desacelera em outubro, diz IBGE",
+        "A inflação oficial do país desacelerou em outubro e ficou em 0,24 por cento, segundo "
+        "o IBGE. A queda no preço da gasolina e das passagens aéreas ajudou a conter o índice.",
+    ),
+    (
+        "Seca recorde na Amazônia isola comunidades ribeirinhas",
+        "A seca na Amazônia deixou rios com o menor nível em décadas e isolou centenas de "
+        "comunidades ribeirinhas. O governo do Amazonas distribui água e alimentos com a ajuda "
+        "de barcos menores.",
+    ),
+    (
+        "Museu do Ipiranga abre exposição sobre a independência",
+        "O Museu do Ipiranga, em São Paulo, abriu uma nova exposição sobre os duzentos anos da "
+        "independência. A mostra reúne documentos e objetos nunca exibidos ao público e fica "
+        "aberta até março.",
+    ),
+    (
+        "Greve de motoristas de ônibus para São Paulo",
+        "Uma greve dos motoristas de ônibus deixou milhões de passageiros sem transporte em "
+        "São Paulo nesta terça-feira. O sindicato pede reajuste salarial e a prefeitura "
+        "suspendeu o rodízio de veículos.",
+    ),
+    (
+        "Polícia prende quadrilha que aplicava golpes em idosos",
+        "A Polícia Civil prendeu em Belo Horizonte oito pessoas suspeitas de aplicar golpes em "
+        "idosos pelo telefone. Os criminosos se passavam por funcionários de bancos para obter "
+        "senhas e cartões das vítimas.",
+    ),
+    (
+        "Petrobras anuncia novo corte no preço do diesel",
+        "A Petrobras anunciou uma redução de oito por cento no preço do diesel vendido às "
+        "distribuidoras a partir de amanhã. A estatal disse que a queda acompanha o mercado "
+        "internacional do petróleo.",
+    ),
+    (
+        "Desemprego cai ao menor nível em dez anos",
+        "A taxa de desemprego no Brasil caiu para 6,6 por cento no trimestre, o menor nível em "
+        "dez anos, informou o IBGE. O número de trabalhadores com carteira assinada bateu "
+        "recorde.",
+    ),
+    (
+        "Eleições municipais: segundo turno em 50 cidades",
+        "Eleitores de cinquenta cidades voltam às urnas neste domingo para o segundo turno das "
+        "eleições municipais. Em São Paulo, a disputa pela prefeitura está acirrada, segundo "
+        "as últimas pesquisas.",
+    ),
+    (
+        "Rayssa Leal conquista o título mundial de skate",
+        "A skatista brasileira Rayssa Leal conquistou o título mundial de skate street em "
+        "Roma. Aos dezesseis anos, a maranhense venceu a final com uma manobra arriscada na "
+        "última volta.",
+    ),
+    (
+        "Aluguel em São Paulo sobe acima da inflação",
+        "O preço médio do aluguel em São Paulo subiu mais de doze por cento em um ano, bem "
+        "acima da inflação, segundo um índice do mercado imobiliário. Os jovens são os mais "
+        "afetados pela falta de moradia barata.",
+    ),
+    (
+        "STF retoma julgamento do marco temporal",
+        "O Supremo Tribunal Federal retomou o julgamento sobre o marco temporal das terras "
+        "indígenas. Os ministros devem decidir se os povos indígenas só têm direito às terras "
+        "que ocupavam em 1988.",
+    ),
+    (
+        "Vacinação contra a gripe é ampliada para toda a população",
+        "O Ministério da Saúde ampliou a vacinação contra a gripe para toda a população acima "
+        "de seis meses de idade. Os postos de saúde terão horários estendidos no fim de "
+        "semana.",
+    ),
+    (
+        "Onda de calor: Rio de Janeiro registra sensação térmica de 60 graus",
+        "A cidade do Rio de Janeiro registrou sensação térmica de quase 60 graus nesta "
+        "sexta-feira, um recorde. O Inmet emitiu alerta vermelho para grande parte do Sudeste "
+        "e recomenda beber muita água.",
+    ),
+    (
+        "Embraer fecha contrato para venda de vinte jatos",
+        "A Embraer fechou um contrato para vender vinte jatos comerciais a uma companhia aérea "
+        "norte-americana. As ações da fabricante subiram na Bolsa de São Paulo depois do "
+        "anúncio.",
+    ),
+    (
+        "Médicos residentes entram em greve no Rio",
+        "Os médicos residentes de hospitais públicos do Rio de Janeiro entraram em greve nesta "
+        "segunda-feira. Eles pedem o pagamento de bolsas atrasadas e melhores condições de "
+        "trabalho.",
+    ),
+    (
+        "Onça-pintada é filmada em fazenda no Pantanal",
+        "Uma onça-pintada foi filmada por turistas em uma fazenda do Pantanal, em Mato Grosso "
+        "do Sul. Os biólogos dizem que o aumento de avistamentos mostra a recuperação da "
+        "espécie na região.",
+    ),
+    (
+        "Carnaval de Salvador bate recorde de público",
+        "O Carnaval de Salvador recebeu mais de dois milhões de foliões por dia, um recorde, "
+        "segundo a prefeitura. A Polícia Militar registrou menos ocorrências do que no ano "
+        "passado.",
+    ),
+    (
+        "Estudante do Recife ganha prêmio internacional de ciência",
+        "Uma estudante de dezessete anos do Recife ganhou um prêmio internacional de jovens "
+        "cientistas. O projeto dela detecta microplásticos na água com um sensor barato.",
+    ),
+    (
+        "Acidente com caminhão interdita a Via Dutra",
+        "Um acidente com um caminhão interditou por horas a Via Dutra, na altura de Guarulhos. "
+        "O motorista teve ferimentos leves e o congestionamento chegou a quinze quilômetros.",
+    ),
+    (
+        "Banco Central mantém a Selic em 10,5 por cento",
+        "O Comitê de Política Monetária do Banco Central manteve a taxa básica de juros em "
+        "10,5 por cento ao ano. Em comunicado, o colegiado disse que a decisão foi unânime.",
+    ),
+)
+
+# A fire at a chemical storage company in the port of Rotterdam.
+NL_STORY: tuple[tuple[str, str], ...] = (
+    (
+        "Grote brand bij chemisch bedrijf in haven van Rotterdam",
+        "In het Botlekgebied in de Rotterdamse haven is vannacht een grote brand uitgebroken "
+        "bij een opslagbedrijf voor chemicaliën. De brandweer schaalde op naar zeer grote "
+        "brand. Volgens de veiligheidsregio raakte niemand gewond.",
+    ),
+    (
+        "NL-Alert om rook van brand in Botlek",
+        "Door de brand in de Botlek trekt een grote rookwolk over Spijkenisse en Hoogvliet. "
+        "Inwoners kregen een NL-Alert met het advies ramen en deuren te sluiten en de "
+        "ventilatie uit te zetten. De veiligheidsregio meet of er schadelijke stoffen in de "
+        "rook zitten.",
+    ),
+    (
+        "Brand in Rotterdamse haven nog niet onder controle",
+        "De brandweer heeft de brand bij het chemische opslagbedrijf in de Botlek nog niet "
+        "onder controle. Blusboten koelen de opslagtanks naast de brandende loods, zodat het "
+        "vuur niet overslaat. Het scheepvaartverkeer in het Calandkanaal ligt stil.",
+    ),
+    (
+        "Metingen rond brand Botlek: geen gevaarlijke stoffen gevonden",
+        "Bij metingen rond de brand in de Botlek zijn geen gevaarlijke concentraties van "
+        "schadelijke stoffen gevonden, meldt de veiligheidsregio Rotterdam-Rijnmond. Het "
+        "advies om ramen en deuren te sluiten blijft voorlopig wel gelden.",
+    ),
+    (
+        "Brand in Botlek na ruim een etmaal geblust",
+        "De brandweer heeft de grote brand bij het chemische opslagbedrijf in de Botlek na "
+        "ruim een etmaal geblust. Het NL-Alert voor Spijkenisse en Hoogvliet is ingetrokken. "
+        "De loods is volledig verwoest, de opslagtanks zijn gespaard gebleven.",
+    ),
+    (
+        "Roetdeeltjes van brand Botlek in tuinen Spijkenisse",
+        "Inwoners van Spijkenisse vinden roetdeeltjes van de brand in de Botlek in hun tuinen "
+        "en op auto's. De gemeente raadt aan groente uit de moestuin goed te wassen en het "
+        "roet niet met blote handen op te ruimen.",
+    ),
+    (
+        "Onderzoek naar oorzaak van brand in Rotterdamse haven",
+        "De inspectie en de politie zijn een onderzoek begonnen naar de oorzaak van de brand "
+        "bij het opslagbedrijf in de Botlek. Volgens het bedrijf begon het vuur bij het "
+        "overpompen van een vloeistof in de loods.",
+    ),
+    (
+        "Bluswater van brand Botlek mogelijk in de Oude Maas",
+        "Bij het blussen van de grote brand bij het chemische opslagbedrijf in de Botlek is "
+        "mogelijk vervuild bluswater in de Oude Maas terechtgekomen. Rijkswaterstaat neemt "
+        "monsters van het rivierwater, ook de drinkwaterbedrijven zijn gevraagd extra te "
+        "controleren.",
+    ),
+    (
+        "Opslagbedrijf in Botlek kreeg eerder waarschuwingen",
+        "Het chemische opslagbedrijf in de Botlek waar vorige week een grote brand woedde, "
+        "kreeg de afgelopen jaren meerdere waarschuwingen van de toezichthouder. Dat blijkt "
+        "uit inspectierapporten die de gemeente Rotterdam heeft vrijgegeven.",
+    ),
+    (
+        "Scheepvaart in Calandkanaal weer op gang na brand",
+        "Na de grote brand in de Botlek is het scheepvaartverkeer door het Calandkanaal weer "
+        "op gang gekomen. Het Havenbedrijf Rotterdam meldt dat de wachtende schepen vandaag "
+        "hun lading kunnen lossen.",
+    ),
+)
+
+NL_OTHER: tuple[tuple[str, str], ...] = (
+    (
+        "Tweede Kamer stemt in met strengere asielwet",
+        "Een meerderheid van de Tweede Kamer heeft ingestemd met een strengere asielwet. De "
+        "Eerste Kamer moet zich nog over het voorstel uitspreken. Oppositiepartijen twijfelen "
+        "of de wet in strijd is met Europese regels.",
+    ),
+    (
+        "Ajax wint Klassieker van Feyenoord",
+        "Ajax heeft de Klassieker tegen Feyenoord met 2-1 gewonnen. In een uitverkochte Johan "
+        "Cruijff Arena scoorde Brian Brobbey in de slotfase de winnende treffer.",
+    ),
+    (
+        "Inflatie in Nederland daalt naar 2,8 procent",
+        "De inflatie in Nederland is in oktober gedaald naar 2,8 procent, meldt het Centraal "
+        "Bureau voor de Statistiek. Vooral energie werd goedkoper, terwijl de prijzen van "
+        "voedingsmiddelen verder stegen.",
+    ),
+    (
+        "Storm veroorzaakt schade in het noorden",
+        "Een zware storm heeft in Friesland en Groningen veel schade veroorzaakt. Bomen vielen "
+        "op wegen en daken en de brandweer rukte honderden keren uit. Er raakten twee mensen "
+        "lichtgewond.",
+    ),
+    (
+        "Rijksmuseum toont zeldzame tekeningen van Rembrandt",
+        "Het Rijksmuseum in Amsterdam toont deze winter een reeks zeldzame tekeningen van "
+        "Rembrandt. Een deel van de werken is nooit eerder aan het publiek getoond, de "
+        "tentoonstelling loopt tot maart.",
+    ),
+    (
+        "Staking bij NS: geen treinen in de Randstad",
+        "Door een staking van het personeel van de NS rijden er vandaag geen treinen in de "
+        "Randstad. De vakbonden eisen een hoger loon en betere roosters voor machinisten en "
+        "conducteurs.",
+    ),
+    (
+        "Politie pakt oplichters van ouderen op",
+        "De politie heeft in Utrecht zes mensen aangehouden die ouderen zouden hebben "
+        "opgelicht. De verdachten deden zich aan de telefoon voor als bankmedewerkers en "
+        "haalden pinpassen op bij de slachtoffers thuis.",
+    ),
+    (
+        "ASML verhoogt verwachting voor dit jaar",
+        "Chipmachinemaker ASML verwacht dit jaar meer omzet dan eerder gedacht, dankzij de "
+        "grote vraag naar machines voor chips voor kunstmatige intelligentie. Het aandeel "
+        "steeg op de beurs van Amsterdam.",
+    ),
+    (
+        "Werkloosheid blijft laag",
+        "De werkloosheid in Nederland is in september gelijk gebleven op 3,7 procent, meldt "
+        "het CBS. In bijna alle sectoren zijn nog veel vacatures, vooral in de zorg en het "
+        "onderwijs.",
+    ),
+    (
+        "Lokale partijen winnen gemeenteraadsverkiezingen",
+        "Lokale partijen zijn de grote winnaars van de gemeenteraadsverkiezingen. In veel "
+        "gemeenten werden zij de grootste partij, terwijl landelijke partijen zetels verloren.",
+    ),
+    (
+        "Max Verstappen wint Grand Prix van Brazilië",
+        "Max Verstappen heeft de Grand Prix van Brazilië gewonnen na een start vanaf de "
+        "zeventiende plaats. In de regen reed de Nederlander het hele veld voorbij.",
+    ),
+    (
+        "Huurprijzen in Amsterdam en Utrecht weer gestegen",
+        "De huurprijzen in Amsterdam en Utrecht zijn het afgelopen jaar opnieuw gestegen, "
+        "blijkt uit cijfers van een woningsite. Vooral studenten en starters kunnen moeilijk "
+        "een betaalbare woning vinden.",
+    ),
+    (
+        "Raad van State schrapt vergunning voor verbreding snelweg",
+        "De Raad van State heeft de natuurvergunning voor de verbreding van een snelweg bij "
+        "Utrecht vernietigd. Volgens de rechters is niet goed onderbouwd hoeveel stikstof er "
+        "op natuurgebieden terechtkomt.",
+    ),
+    (
+        "Griepgolf: huisartsen hebben het druk",
+        "Nederland heeft te maken met een griepgolf, meldt het RIVM. Huisartsen zien veel "
+        "patiënten met koorts en hoesten, en ouderen wordt aangeraden zich te laten "
+        "vaccineren.",
+    ),
+    (
+        "Hittegolf: KNMI geeft code oranje af",
+        "Het KNMI heeft code oranje afgegeven voor het zuiden van het land vanwege "
+        "temperaturen tot 37 graden. Mensen wordt aangeraden veel water te drinken en de hitte "
+        "te vermijden.",
+    ),
+    (
+        "Philips schrapt duizenden banen",
+        "Philips schrapt wereldwijd nog eens duizenden banen na tegenvallende resultaten in "
+        "het derde kwartaal. De vakbonden spreken van een zware klap voor de medewerkers in "
+        "Eindhoven.",
+    ),
+    (
+        "Zorgmedewerkers voeren actie voor hoger loon",
+        "Medewerkers van ziekenhuizen in het hele land hebben het werk neergelegd voor een "
+        "hoger loon. Geplande operaties zijn uitgesteld, de spoedeisende hulp gaat gewoon "
+        "door.",
+    ),
+    (
+        "Wolf valt schapen aan op de Veluwe",
+        "Een wolf heeft op de Veluwe opnieuw schapen doodgebeten. Schapenhouders willen dat de "
+        "provincie Gelderland sneller ingrijpt, de provincie wacht eerst DNA-onderzoek af.",
+    ),
+    (
+        "Koningsdag trekt recordaantal bezoekers in Amsterdam",
+        "Amsterdam heeft op Koningsdag meer bezoekers getrokken dan ooit. De politie spreekt "
+        "van een gezellig feest met weinig incidenten, al was het in de binnenstad erg druk.",
+    ),
+    (
+        "Scholiere uit Groningen wint Europese wetenschapsprijs",
+        "Een zeventienjarige scholiere uit Groningen heeft een Europese prijs voor jonge "
+        "wetenschappers gewonnen. Zij ontwikkelde een goedkope sensor die microplastics in "
+        "water kan aantonen.",
+    ),
+    (
+        "A2 urenlang dicht na ongeluk met vrachtwagen",
+        "De A2 bij Eindhoven is urenlang dicht geweest na een ongeluk met een vrachtwagen. De "
+        "chauffeur raakte lichtgewond, er ontstonden files van meer dan tien kilometer.",
+    ),
+    (
+        "Kabinet wil lagere energierekening voor lage inkomens",
+        "Het kabinet wil huishoudens met een laag inkomen ook volgend jaar helpen met hun "
+        "energierekening. Op Prinsjesdag presenteerde de minister van Financiën een pakket van "
+        "twee miljard euro.",
     ),
 )

@@ -1,4 +1,4 @@
-"""The light stemmers of German, Spanish and French items (bot.engine.stemmers)."""
+"""The light stemmers of items in languages other than English (bot.engine.stemmers)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ from bot.engine.stemmers import LIGHT_STEMMERS
         ("fr", ["pompier", "pompiers"]),
         ("fr", ["francais", "francaise", "francaises"]),
         ("fr", ["general", "generaux"]),  # -aux plurals of -al
+        ("it", ["terremoto", "terremoti"]),
+        ("it", ["incendio", "incendi"]),  # -io, plural -i
+        ("it", ["sfollato", "sfollata", "sfollati", "sfollate"]),  # gender and number
+        ("it", ["banca", "banche"]),  # the "h" of a hard "c" before -e
+        ("it", ["farmacia", "farmacie"]),
+        ("pt", ["enchente", "enchentes"]),
+        ("pt", ["eleicao", "eleicoes"]),  # eleição, eleições
+        ("pt", ["alemao", "alemaes"]),  # alemão, alemães
+        ("pt", ["nacional", "nacionais"]),
+        ("pt", ["morador", "moradores"]),
+        ("pt", ["desabrigado", "desabrigada", "desabrigados", "desabrigadas"]),
+        ("nl", ["dijk", "dijken"]),
+        ("nl", ["slachtoffer", "slachtoffers"]),
+        ("nl", ["brug", "bruggen"]),  # a consonant doubled before -en
+        ("nl", ["nieuw", "nieuwe"]),
     ],
 )
 def test_a_words_inflected_forms_share_one_stem(language: str, forms: list[str]) -> None:
@@ -29,7 +44,20 @@ def test_a_words_inflected_forms_share_one_stem(language: str, forms: list[str])
 
 @pytest.mark.parametrize(
     ("language", "word"),
-    [("de", "elbe"), ("de", "haus"), ("es", "pais"), ("es", "mes"), ("fr", "pays"), ("fr", "prix")],
+    [
+        ("de", "elbe"),
+        ("de", "haus"),
+        ("es", "pais"),
+        ("es", "mes"),
+        ("fr", "pays"),
+        ("fr", "prix"),
+        ("it", "lago"),
+        ("it", "casa"),
+        ("pt", "casa"),
+        ("pt", "mais"),
+        ("nl", "haven"),  # "haven" (port) is no plural of "hav"
+        ("nl", "stad"),
+    ],
 )
 def test_a_short_word_keeps_its_ending(language: str, word: str) -> None:
     # an ending is taken only where four letters are left: "Elbe" is no plural of "Elb"
@@ -41,3 +69,7 @@ def test_different_words_keep_different_stems() -> None:
     assert de("brucke") != de("bruder")
     assert es("incendio") != es("incidente")
     assert fr("pompier") != fr("pompe")
+    it, pt, nl = LIGHT_STEMMERS["it"], LIGHT_STEMMERS["pt"], LIGHT_STEMMERS["nl"]
+    assert it("scossa") != it("scuola")
+    assert pt("chuva") != pt("chuveiro")
+    assert nl("brand") != nl("brandweer")

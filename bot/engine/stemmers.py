@@ -1,4 +1,6 @@
-"""Light stemmers for German, Spanish and French: an item's plural and case endings.
+"""Light stemmers for German, Spanish, French, Italian, Portuguese and Dutch items.
+
+An item's plural, case and gender endings, in its language.
 
 Why: the engine's :func:`bot.engine.text.stem` knows English endings only ("-s", "-ies",
 "-ing", "-ed"). A German story's later reports write "Brücken" where its seeds wrote
@@ -7,7 +9,7 @@ Why: the engine's :func:`bot.engine.text.stem` knows English endings only ("-s",
 different terms, the words a story's reports share most count for nothing, and reports
 score just under the threshold.
 
-How: an item told to be in German, Spanish or French (:func:`bot.engine.text.language_of`)
+How: an item told to be in one of these languages (:func:`bot.engine.text.language_of`)
 has each word's inflectional ending removed, in its language, instead of the English
 ones: plural, case and gender endings only, never derivational suffixes, and only where
 a stem of at least four letters is left. Light stemming of this kind (rather than a full
@@ -70,4 +72,55 @@ def french(word: str) -> str:
     return _strip(_strip(_strip(word, ("s", "x")), ("e",)), ("s",))
 
 
-LIGHT_STEMMERS: dict[str, Callable[[str], str]] = {"de": german, "es": spanish, "fr": french}
+# Italian: masculine -o / plural -i, feminine -a / plural -e, and -e / -i; the "h" that
+# keeps a "c" or "g" hard before -i and -e goes with the ending ("banche", "banca"), and
+# the "i" of "-io", "-ia" ("incendio", "incendi"; "farmacia", "farmacie")
+_ITALIAN_HARD = ("chi", "che", "ghi", "ghe")
+_ITALIAN_VOWEL = ("a", "e", "i", "o")
+
+
+def italian(word: str) -> str:
+    """The stem of a lowercased Italian word: "incendio", "incendi" → "incend"."""
+    for ending in _ITALIAN_HARD:
+        if word.endswith(ending) and len(word) - 2 >= _MIN_STEM:
+            return word[:-2]
+    stem = _strip(word, _ITALIAN_VOWEL)
+    return _strip(stem, ("i",)) if stem != word else stem
+
+
+# Portuguese: "-ões" and "-ães" plurals of "-ão" ("eleições", "eleição"), "-ais" of
+# "-al" ("nacionais", "nacional"), then plural -s (the "e" of "-es" goes with the final
+# vowel: "mulheres", "mulher") and the final vowel (gender -a / -o, or -e)
+_PORTUGUESE_PLURALS = {"oes": "ao", "aes": "ao", "ais": "al"}
+_PORTUGUESE_VOWEL = ("a", "o", "e")
+
+
+def portuguese(word: str) -> str:
+    """The stem of a lowercased Portuguese word: "enchentes", "enchente" → "enchent"."""
+    ending = word[-3:]
+    if ending in _PORTUGUESE_PLURALS and len(word) - 3 >= _MIN_STEM - 1:
+        word = word[:-3] + _PORTUGUESE_PLURALS[ending]
+    return _strip(_strip(word, ("s",)), _PORTUGUESE_VOWEL)
+
+
+# Dutch: plural -en ("dijken", "dijk") or -s ("slachtoffers"), the adjective's -e
+# ("nieuwe", "nieuw"); a consonant doubled before -en is written once ("bruggen", "brug")
+_DUTCH = ("en", "s", "e")
+
+
+def dutch(word: str) -> str:
+    """The stem of a lowercased Dutch word: "bruggen", "brug" → "brug"."""
+    stem = _strip(word, _DUTCH)
+    if stem != word and stem[-1] == stem[-2] and stem[-1] not in "aeiou":
+        return stem[:-1]
+    return stem
+
+
+LIGHT_STEMMERS: dict[str, Callable[[str], str]] = {
+    "de": german,
+    "es": spanish,
+    "fr": french,
+    "it": italian,
+    "pt": portuguese,
+    "nl": dutch,
+}

@@ -37,10 +37,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
+from itertools import chain
 from urllib.parse import unquote, urlsplit
 
 from bot.engine.compounds import german_parts
-from bot.engine.languages import ELIDED, ENGLISH_MARKERS, MARKERS, STOPWORDS_BY_LANGUAGE
+from bot.engine.languages import (
+    ELIDED,
+    ENGLISH_MARKERS,
+    MARKERS,
+    SHARED_MARKERS,
+    STOPWORDS_BY_LANGUAGE,
+)
 from bot.engine.stemmers import LIGHT_STEMMERS
 from bot.engine.stopwords import STOPWORDS
 from bot.textnorm import CACHED_WORD_MAX, WORD_CACHE, split_unspaced, strip_marks
@@ -226,8 +233,8 @@ def tokens(text: str, language: str = "en") -> list[str]:
     Args:
         text: Any text.
         language: The text's language as :func:`language_of` tells it: besides the
-            English stop words, a German, Spanish or French text loses its own function
-            words (:mod:`bot.engine.languages`).
+            English stop words, a text in German, Spanish, French, Italian, Portuguese
+            or Dutch loses its own function words (:mod:`bot.engine.languages`).
 
     Returns:
         Terms; numbers are kept as written (without separators' trailing noise). A
@@ -263,19 +270,31 @@ _LANGUAGE_SAMPLE = 1000
 _LANGUAGE_MIN_HITS = 4
 
 
-# each marker word's language (bot.engine.languages): "en" for the English ones
-_MARKER_LANGUAGE = {w: lang for lang, words in MARKERS.items() for w in words} | dict.fromkeys(
-    ENGLISH_MARKERS, "en"
-)
+def _marker_languages() -> dict[str, tuple[str, ...]]:
+    # each marker word's languages (bot.engine.languages): ("en",) for the English ones,
+    # and more than one for a word a later language shares (SHARED_MARKERS: "que" is
+    # ("es", "pt"))
+    languages: dict[str, tuple[str, ...]] = {
+        w: (lang,) for lang, words in MARKERS.items() for w in words
+    }
+    for w, more in SHARED_MARKERS.items():
+        languages[w] += more
+    return languages | dict.fromkeys(ENGLISH_MARKERS, ("en",))
+
+
+_MARKER_LANGUAGES = _marker_languages()
 
 
 def language_of(text: str) -> str:
-    """The language of ``text`` as far as its stop words go: "de", "es", "fr" or "en".
+    """The language of ``text`` as far as its stop words go: "de", "es", "fr", "it",
+    "pt", "nl" (the languages of :data:`bot.engine.languages.MARKERS`) or "en".
 
     Counted from the function words of its first ``_LANGUAGE_SAMPLE`` characters (but
     those written in capitals: "EST" is a time zone, not French "est"): a
     language is told when at least ``_LANGUAGE_MIN_HITS`` different words of it are there
-    and more than of the English ones (:data:`bot.engine.languages.MARKERS`). Different
+    and more than of the English ones (:data:`bot.engine.languages.MARKERS`; a Spanish,
+    French or German word that a later language shares counts for both,
+    :data:`bot.engine.languages.SHARED_MARKERS`), and more than of any other. Different
     words: an English headline read with its link's slug holds "Punta del Este" twice,
     four Spanish words but two different ones. Anything else, English or a language
     without a list, is "en": read as the engine always read it.
@@ -286,16 +305,12 @@ def language_of(text: str) -> str:
     Returns:
         A language code.
     """
-    # a language per different marker word, counted in one pass (the lookups in C)
+    # the languages of each different marker word ("que": Spanish and Portuguese)
+    words = {
+        w.lower() for w in find_words(text[:_LANGUAGE_SAMPLE]) if len(w) < 2 or not w.isupper()
+    }
     found = Counter(
-        map(
-            _MARKER_LANGUAGE.get,
-            {
-                w.lower()
-                for w in find_words(text[:_LANGUAGE_SAMPLE])
-                if len(w) < 2 or not w.isupper()
-            },
-        )
+        chain.from_iterable(map(_MARKER_LANGUAGES.__getitem__, words & _MARKER_LANGUAGES.keys()))
     )
     english = found.get("en", 0)
     best, n = "en", 0
@@ -358,7 +373,7 @@ def _term(raw: str) -> str | None:
 
 
 def _light_term(raw: str, language: str) -> str | None:
-    # The term of one word of a German, Spanish or French text: as _term, but with that
+    # The term of one word of a text in another language: as _term, but with that
     # language's endings removed instead of English ones (bot.engine.stemmers)
     if _is_number(raw):
         return raw.replace(",", "")
@@ -414,9 +429,9 @@ def capitalised(
         text: Running text (one or more sentences).
         skip_first: Ignore a lone capitalised word at a sentence start.
         skip_capitals: Ignore sentences most of whose words are written in capitals.
-        language: The text's language (:func:`language_of`): a German, Spanish or
-            French function word ("Die", "El", "Le") is no part of a name, as an English
-            one is not.
+        language: The text's language (:func:`language_of`): a German, Spanish,
+            French, Italian, Portuguese or Dutch function word ("Die", "El", "Le",
+            "Il", "Os", "Het") is no part of a name, as an English one is not.
 
     Returns:
         ``(entity_terms, phrases)``: stemmed terms seen capitalised mid-sentence, and
@@ -824,7 +839,7 @@ _INITIALS_BEFORE = re.compile(r"(?:(?<![^\W\d_])[^\W\d_]\.)+[^\W\d_]$")
 
 
 def _light_cap_term(word: str, language: str) -> str:
-    # _cap_term in a German, Spanish or French text (bot.engine.stemmers)
+    # _cap_term in a text in another language (bot.engine.stemmers)
     return LIGHT_STEMMERS[language](word.lower().replace("’", "'").removesuffix("'s"))
 
 
