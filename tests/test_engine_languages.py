@@ -281,6 +281,11 @@ def test_french_elided_articles_are_not_part_of_the_word() -> None:
     ]
 
 
+def test_italian_elided_articles_are_not_part_of_the_word() -> None:
+    text = "L'incendio dell'edificio è spento, un'altra scossa nell'area di Pozzuoli"
+    assert tokens(text, "it") == ["incend", "edific", "spent", "scoss", "area", "pozzuol"]
+
+
 def test_a_german_report_matches_the_seeds_nouns_in_another_case_or_number() -> None:
     # The seeds write "Brücke", "Spannstählen" and "des Einsturzes"; this report writes
     # "Brücken" and "Spannstähle". With English endings only these were other terms, and

@@ -22,7 +22,7 @@ off where it is no word as written ("Verkehr-s-unfall"). The longest known head 
 and a modifier that is itself a compound is split again. A word that is no two known
 words ("Neubau": "neu" is too short to tell) is left whole. The whole word stays a
 term; its parts are added beside it, and go through the light stemmer as every word
-does ("brucken" is "bruck"). English, Spanish and French items are not split.
+does ("brucken" is "bruck"). Items in any other language are not split.
 """
 
 from __future__ import annotations
