@@ -358,30 +358,30 @@ def _real_words(words: list[str]) -> list[str]:
     return [w for w in words if len(w) <= CACHED_WORD_MAX]
 
 
+def _word_term(raw: str, stem_of: Callable[[str], str]) -> str | None:
+    # The term of one word (None: a stop word or a single letter), its endings taken off
+    # by ``stem_of``: English ones (stem) or another language's (_light_stem)
+    if _is_number(raw):
+        return raw.replace(",", "")
+    low = raw.lower().replace("’", "'")
+    if low in STOPWORDS or len(low) < 2:
+        return None
+    st = stem_of(low)
+    return None if st in STOPWORDS else st
+
+
 @lru_cache(maxsize=WORD_CACHE)
 def _term(raw: str) -> str | None:
-    # The term of one word (None: a stop word or a single letter). A pure function of
-    # the word, memoised: news text repeats its words, and every item is tokenised
-    # several times (title, body, title alone), so most words are seen before.
-    if _is_number(raw):
-        return raw.replace(",", "")
-    low = raw.lower().replace("’", "'")
-    if low in STOPWORDS or len(low) < 2:
-        return None
-    st = stem(low)
-    return None if st in STOPWORDS else st
+    # The term of one English word. A pure function of the word, memoised: news text
+    # repeats its words, and every item is tokenised several times (title, body, title
+    # alone), so most words are seen before.
+    return _word_term(raw, stem)
 
 
-def _light_term(raw: str, language: str) -> str | None:
-    # The term of one word of a text in another language: as _term, but with that
-    # language's endings removed instead of English ones (bot.engine.stemmers)
-    if _is_number(raw):
-        return raw.replace(",", "")
-    low = raw.lower().replace("’", "'")
-    if low in STOPWORDS or len(low) < 2:
-        return None
-    st = LIGHT_STEMMERS[language](low.removesuffix("'s"))
-    return None if st in STOPWORDS else st
+def _light_stem(word: str, language: str) -> str:
+    # a lowercased word of a text in another language without that language's endings
+    # (bot.engine.stemmers), and without an English possessive, as stem() drops it
+    return LIGHT_STEMMERS[language](word.removesuffix("'s"))
 
 
 @lru_cache(maxsize=len(LIGHT_STEMMERS) + 1)
@@ -389,7 +389,8 @@ def _terms_in(language: str) -> Callable[[str], str | None]:
     """The memoised term function of a language's words (English: :func:`_term`)."""
     if language not in LIGHT_STEMMERS:
         return _term
-    return lru_cache(maxsize=WORD_CACHE // 4)(partial(_light_term, language=language))
+    stem_of = partial(_light_stem, language=language)
+    return lru_cache(maxsize=WORD_CACHE // 4)(partial(_word_term, stem_of=stem_of))
 
 
 def is_title_case(title: str, language: str = "en") -> bool:
@@ -840,7 +841,7 @@ _INITIALS_BEFORE = re.compile(r"(?:(?<![^\W\d_])[^\W\d_]\.)+[^\W\d_]$")
 
 def _light_cap_term(word: str, language: str) -> str:
     # _cap_term in a text in another language (bot.engine.stemmers)
-    return LIGHT_STEMMERS[language](word.lower().replace("’", "'").removesuffix("'s"))
+    return _light_stem(word.lower().replace("’", "'"), language)
 
 
 @lru_cache(maxsize=len(LIGHT_STEMMERS) + 1)
