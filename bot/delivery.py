@@ -15,8 +15,13 @@ Failures never lose a row:
 * ``RateLimited`` (429): retried after the server's ``Retry-After``; what the limit holds
   back (``RateLimited.scope``) is paused for the rest of the round so we do not hammer
   it: the whole platform, unless the platform said the limit was narrower (one Discord
-  channel's bucket: that channel's rows wait and the other channels' are still sent;
-  Discord's limit on opening DMs: every DM waits). The rows a pause skips keep the rate
+  channel's bucket, Slack's limit on posting in one channel: that channel's rows wait
+  and the other channels' are still sent; Discord's limit on opening DMs, Slack's
+  ``conversations.open``: every DM waits). A narrow 429 the platform also answers for a
+  wider limit (``RateLimited.may_be_wider``: Slack's workspace-wide limit on posting)
+  counts for one target only once a round: a second target's pauses the whole
+  platform, so a wider limit costs two requests a round, not one per target with rows
+  due. The rows a pause skips keep the rate
   limit as their error (what they wait for now; one whose earlier post may stand on
   Discord is tried again within the nonce window all the same). Never counts towards
   giving up.
@@ -287,12 +292,16 @@ class DeliveryWorker:
             if cap is not None:
                 wait = min(wait, cap)
             until = now + timedelta(seconds=wait)
+            held = _pause_key(entry.target.platform, entry.target, exc.scope)
+            if exc.may_be_wider and _other_target_paused(paused, held):
+                # a second target's 429 in one round, from a platform whose narrow limit
+                # answers like its wider one: taken for the wider one, so that a
+                # workspace-wide limit costs two requests a round, not one per channel
+                held = _pause_key(entry.target.platform)
             # the rows the pause skips wait for this rate limit, whatever their last
             # attempt said: an old token refusal kept on them would have `storybot health`
             # report a refused token after a good one is back
-            paused[_pause_key(entry.target.platform, entry.target, exc.scope)] = _Pause(
-                until, str(exc)
-            )
+            paused[held] = _Pause(until, str(exc))
             report.rate_limited += 1
             await self._db(
                 self.store.mark_attempt_failed,
@@ -305,7 +314,7 @@ class DeliveryWorker:
             log.info(
                 "%s rate limited (%s); retrying %s after %s",
                 entry.target.platform,
-                exc.scope if exc.scope is not RateLimitScope.TARGET else entry.target.key,
+                held[1] if held[1] is not RateLimitScope.TARGET else entry.target.key,
                 entry.key,
                 duration(exc.retry_after_s),
             )
@@ -511,6 +520,15 @@ def _pause_key(
     if scope is RateLimitScope.DIRECT_MESSAGES:
         return (platform, RateLimitScope.DIRECT_MESSAGES, "")
     return (platform, RateLimitScope.TARGET, target.key)
+
+
+def _other_target_paused(paused: Mapping[_PauseKey, _Pause], key: _PauseKey) -> bool:
+    """Whether a target of ``key``'s platform other than ``key``'s own (a TARGET pause)
+    was rate limited this round."""
+    platform, scope, _ = key
+    return scope is RateLimitScope.TARGET and any(
+        k[0] == platform and k[1] is RateLimitScope.TARGET and k != key for k in paused
+    )
 
 
 def _pause_for(paused: Mapping[_PauseKey, _Pause], target: Target) -> _Pause | None:

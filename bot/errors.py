@@ -39,6 +39,11 @@ class RateLimited(DeliveryError):
     longest); the message keeps what the platform said. ``scope`` is what the limit
     holds back (:class:`RateLimitScope`): the whole platform unless the platform's
     answer showed it was narrower.
+
+    ``may_be_wider``: the platform answers a wider limit with the same 429, so ``scope``
+    is only the likeliest reading (Slack's ``chat.postMessage``: its limit in one
+    channel, or the workspace's). The delivery worker then takes a second such 429 on
+    another target within a round for the wider limit and pauses the whole platform.
     """
 
     def __init__(
@@ -47,12 +52,14 @@ class RateLimited(DeliveryError):
         message: str = "rate limited",
         *,
         scope: RateLimitScope = RateLimitScope.PLATFORM,
+        may_be_wider: bool = False,
     ) -> None:
         super().__init__(f"{message} (retry after {duration(retry_after_s)})")
         if retry_after_s != retry_after_s:  # NaN
             retry_after_s = MAX_RETRY_AFTER_S
         self.retry_after_s = min(max(retry_after_s, 0.0), MAX_RETRY_AFTER_S)
         self.scope = scope
+        self.may_be_wider = may_be_wider
 
 
 class TransientDeliveryError(DeliveryError):

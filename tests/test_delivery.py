@@ -214,6 +214,43 @@ async def test_a_rate_limit_on_one_dm_holds_back_that_user_only(store, clock):
     assert [k for k, _ in platform.posts] == ["k3"]
 
 
+async def test_a_second_targets_rate_limit_that_may_be_wider_holds_back_the_whole_platform(
+    store, clock
+):
+    # Slack answers its workspace-wide limit on posting with the same 429 as a channel's:
+    # read as one channel's each, every channel with a row due was asked once a round
+    # while the workspace limit held (up to a batch's worth of requests, 100)
+    wider = RateLimited(30, scope=RateLimitScope.TARGET, may_be_wider=True)
+    platform = ScriptedPlatform([wider, wider])
+    targets = [Target("chat", channel_id=f"C{n}") for n in range(4)] + [
+        Target("chat", user_id="U1")
+    ]
+    store.enqueue([OutboxWrite(f"k{n}", t, msg("a")) for n, t in enumerate(targets)], clock.now())
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+    assert (report.rate_limited, report.skipped, report.posted) == (2, 3, 0)
+    assert platform.script == [] and platform.posts == []
+    clock.advance(29)
+    await w.deliver_due()
+    assert platform.posts == [], "every target waits for the Retry-After"
+    clock.advance(2)
+    await w.deliver_due()
+    assert len(platform.posts) == 5
+
+
+async def test_rate_limits_the_platform_named_for_two_targets_hold_back_those_two_only(
+    store, clock
+):
+    # Discord names the bucket it limits: two busy channels are two busy channels
+    platform = ScriptedPlatform([RateLimited(30, scope=RateLimitScope.TARGET)] * 2)
+    targets = [Target("chat", channel_id=f"C{n}") for n in range(3)]
+    store.enqueue([OutboxWrite(f"k{n}", t, msg("a")) for n, t in enumerate(targets)], clock.now())
+    report = await worker(store, platform, clock).deliver_due()
+    assert (report.rate_limited, report.skipped, report.posted) == (2, 0, 1)
+    assert [k for k, _ in platform.posts] == ["k2"]
+
+
 async def test_a_refused_token_still_holds_back_a_channel_a_rate_limit_did_not(store, clock):
     # the pauses of one round add up: a channel's 429, then the token refused for the
     # next channel, holds back the third channel too
