@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -85,6 +86,122 @@ async def test_429_defers_by_retry_after(
     assert len(fake.calls_to("chat.postMessage")) == 1
     clock.advance(42)
     assert (await worker.deliver_due()).posted == 1
+
+
+# ------------------------------------------ what a 429 holds back
+#
+# chat.postMessage: "It will generally allow an app to post 1 message per second to a
+# specific channel. There are limits governing your app's relationship with the entire
+# workspace above that" (Slack's chat.postMessage reference). The tiered methods are
+# limited per method and workspace (see adapters.slack_chat.delivery_errors).
+
+OTHER = Target("slack", channel_id="C0SPORTS")
+OTHER_KEY = "alert:story-2:dev-1:slack:C0SPORTS"
+
+
+async def test_a_429_posting_in_one_channel_holds_back_that_channel_only(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """One busy channel's 429 held back every Slack channel's alerts and every DM for
+    the round."""
+    dm_key = "notice:1:slack:U0READER"
+    store.enqueue(
+        [
+            OutboxWrite(f"{KEY}:1", TARGET, alert("First")),
+            OutboxWrite(f"{KEY}:2", TARGET, alert("Second")),
+            OutboxWrite(OTHER_KEY, OTHER, alert("Other channel")),
+            OutboxWrite(dm_key, Target("slack", user_id="U0READER"), alert("Match")),
+        ],
+        clock.now(),
+    )
+    fake.fail_next(status=429, retry_after=30, method="chat.postMessage", channel="C0NEWS")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 2)
+    assert "C0NEWS" not in fake.messages
+    assert len(fake.messages["C0SPORTS"]) == 1 and len(fake.messages["DU0READER"]) == 1
+    waiting = store.get_outbox(f"{KEY}:2")
+    assert waiting is not None and "chat.postMessage: ratelimited" in (waiting.last_error or "")
+    assert waiting.next_attempt_at == clock.now() + timedelta(seconds=30)
+    clock.advance(31)
+    assert (await worker.deliver_due()).posted == 2
+    assert len(fake.messages["C0NEWS"]) == 2
+
+
+async def test_a_429_in_a_second_channel_within_a_round_holds_back_all_of_slack(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """Slack answers its workspace-wide limit on posting with the same 429 as a channel's:
+    read as one channel's each, it would cost a request to every channel with alerts due,
+    each round, while Slack asks the app to wait."""
+    channels = [Target("slack", channel_id=f"C0{n}") for n in range(5)]
+    keys = [f"alert:story-1:dev-1:slack:{t.channel_id}" for t in channels]
+    store.enqueue(
+        [OutboxWrite(key, t, alert("Report")) for key, t in zip(keys, channels, strict=True)],
+        clock.now(),
+    )
+    fake.fail_next(5, status=429, retry_after=30, method="chat.postMessage")
+
+    report = await worker.deliver_due()
+
+    assert len(fake.calls_to("chat.postMessage")) == 2, "Slack asked once per channel"
+    assert (report.rate_limited, report.skipped, report.posted) == (2, 3, 0)
+    for key in keys:
+        entry = store.get_outbox(key)
+        assert entry is not None and entry.next_attempt_at == clock.now() + timedelta(seconds=30)
+
+
+async def test_a_429_opening_a_dm_holds_back_the_dms_and_no_channel(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """conversations.open is called only to open a DM, and its limit is its own."""
+    store.enqueue(
+        [
+            OutboxWrite("notice:1:slack:U1", Target("slack", user_id="U1"), alert("Match")),
+            OutboxWrite("notice:2:slack:U2", Target("slack", user_id="U2"), alert("Match")),
+            OutboxWrite(KEY, TARGET, alert("Report")),
+        ],
+        clock.now(),
+    )
+    fake.fail_next(status=429, retry_after=30, method="conversations.open")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 1)
+    assert list(fake.messages) == ["C0NEWS"]
+    assert len(fake.calls_to("conversations.open")) == 1
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["chat.update", "conversations.replies", "conversations.history", "conversations.join"],
+)
+async def test_a_429_on_a_method_limited_per_workspace_still_holds_back_every_channel(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker, method: str
+) -> None:
+    """Editing an alert, reading its thread, looking up and joining for a post cut off:
+    Tier 3 methods, limited in the whole workspace. The other channel's alert waits."""
+    store.enqueue([OutboxWrite(KEY, TARGET, alert("First report"))], clock.now())
+    if method in ("chat.update", "conversations.replies"):
+        assert (await worker.deliver_due()).posted == 1
+        update = replace(alert("Second report"), thread_note="*AP* confirms")
+        store.enqueue([OutboxWrite(KEY, TARGET, update)], clock.now())
+    else:
+        # the post is cut off: the next attempt looks for it in the channel's history,
+        # which the bot (posting with chat:write.public) must join to read
+        fake.not_member.add("C0NEWS")
+        fake.fail_next(disconnect=True, method="chat.postMessage")
+        assert (await worker.deliver_due()).failed == 1
+        clock.advance(10)
+    store.enqueue([OutboxWrite(OTHER_KEY, OTHER, alert("Other channel"))], clock.now())
+    fake.fail_next(status=429, retry_after=30, method=method)
+
+    report = await worker.deliver_due()
+
+    assert len(fake.calls_to(method)) == 1
+    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 0)
+    assert "C0SPORTS" not in fake.messages
 
 
 async def test_archived_channel_kills_the_row(

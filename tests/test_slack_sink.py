@@ -23,6 +23,7 @@ from bot.errors import (
     PermanentDeliveryError,
     PostUnverifiable,
     RateLimited,
+    RateLimitScope,
     TransientDeliveryError,
 )
 from bot.model import Link, MessageKind, OutboundMessage, Target
@@ -267,6 +268,52 @@ async def test_a_429_on_any_call_of_a_delivery_is_rate_limited_with_retry_after(
             await sink.post(target, MESSAGE, idempotency_key="k2")
     assert caught.value.retry_after_s == 9
     assert len(fake.calls_to(method)) == 1  # not retried in-process
+
+
+@pytest.mark.parametrize(
+    ("call", "method", "status", "scope", "may_be_wider"),
+    [
+        # Slack's chat.postMessage: about one message a second in a channel, and a limit
+        # on the whole workspace the same 429 answers for
+        ("post", "chat.postMessage", 429, RateLimitScope.TARGET, True),
+        ("dm", "chat.postMessage", 429, RateLimitScope.TARGET, True),
+        ("note", "chat.postMessage", 429, RateLimitScope.TARGET, True),
+        # "Application has posted too many messages": the app's, not a channel's
+        ("post", "chat.postMessage", 200, RateLimitScope.PLATFORM, False),
+        # tiered methods: a limit on the method in the workspace
+        ("dm", "conversations.open", 429, RateLimitScope.DIRECT_MESSAGES, False),
+        ("edit", "chat.update", 429, RateLimitScope.PLATFORM, False),
+        ("note", "conversations.replies", 429, RateLimitScope.PLATFORM, False),
+        ("find", "conversations.history", 429, RateLimitScope.PLATFORM, False),
+    ],
+)
+async def test_what_a_slack_rate_limit_holds_back(
+    fake: FakeSlack,
+    sink: SlackSink,
+    call: str,
+    method: str,
+    status: int,
+    scope: RateLimitScope,
+    may_be_wider: bool,
+) -> None:
+    posted = await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    if status == 429:
+        fake.fail_next(status=429, retry_after=9, method=method)
+    else:
+        fake.fail_next(status=status, error="rate_limited", method=method)
+    with pytest.raises(RateLimited) as caught:
+        if call == "post":
+            await sink.post(CHANNEL, MESSAGE, idempotency_key="k2")
+        elif call == "dm":
+            await sink.post(DM, MESSAGE, idempotency_key="k2")
+        elif call == "edit":
+            await sink.edit(CHANNEL, posted, MESSAGE)
+        elif call == "note":
+            await sink.edit(CHANNEL, posted, noted("AP: one. [2]"))
+        else:
+            await sink.find_posted(CHANNEL, "k2")
+    assert (caught.value.scope, caught.value.may_be_wider) == (scope, may_be_wider)
+    assert method in str(caught.value)
 
 
 async def test_editing_a_deleted_message_says_the_message_is_gone(

@@ -3,6 +3,29 @@
 The worker owns retries, so the mapping decides only *what kind* of failure it was:
 ``RateLimited`` (wait as long as Slack asked), ``TransientDeliveryError`` (back off and
 retry) or ``PermanentDeliveryError`` (give up and mark the row dead).
+
+What a 429 holds back (``RateLimited.scope``, see :func:`rate_limit_scope`) follows
+Slack's rate-limit documentation, since the answer itself names no limit:
+
+* Most methods are tiered, and a tier's limit is the method's in the workspace: after
+  a 429, "Calls to other methods on behalf of this workspace are not restricted"
+  (https://api.slack.com/apis/rate-limits, "Responding to rate limiting conditions").
+  ``chat.update`` (Tier 3, https://api.slack.com/methods/chat.update),
+  ``conversations.history``, ``conversations.replies`` and ``conversations.join`` (Tier
+  3 too) limit every channel alike: their 429 holds back all of Slack (the worker has
+  no scope for one method's calls; the whole workspace is the cautious reading).
+  ``conversations.open`` (Tier 3) is called only to open a DM, so its 429 holds back
+  the DMs, as Discord's limit on opening DMs does.
+* ``chat.postMessage`` is in the special tier: "It will generally allow an app to post
+  1 message per second to a specific channel. There are limits governing your app's
+  relationship with the entire workspace above that, limiting posting to several
+  hundred messages per minute"
+  (https://docs.slack.dev/reference/methods/chat.postMessage, "Rate limiting"). Its 429
+  holds back that channel (a DM: that user's DMs), and says ``may_be_wider``: Slack
+  does not say which limit answered, so a second channel's 429 in the same round is
+  taken for the workspace's and pauses all of Slack (``bot.delivery``). Only an HTTP
+  429: an ``ok: false`` ``rate_limited`` ("Application has posted too many messages")
+  speaks of the app, and holds back all of Slack.
 """
 
 from __future__ import annotations
@@ -18,6 +41,7 @@ from bot.errors import (
     MessageGone,
     PermanentDeliveryError,
     RateLimited,
+    RateLimitScope,
     TokenRefused,
     TransientDeliveryError,
 )
@@ -101,6 +125,20 @@ def _retry_after(headers: object) -> float:
         return DEFAULT_RETRY_AFTER_S
 
 
+def rate_limit_scope(method: str, status: int) -> RateLimitScope:
+    """What a rate limit answered to ``method`` holds back (see the module docstring).
+
+    Args:
+        method: The Web API method that was answered, e.g. ``"chat.postMessage"``.
+        status: The HTTP status of the answer (429, or 200 with a ``ratelimited`` code).
+    """
+    if status == 429 and method == "chat.postMessage":
+        return RateLimitScope.TARGET
+    if status == 429 and method == "conversations.open":
+        return RateLimitScope.DIRECT_MESSAGES
+    return RateLimitScope.PLATFORM
+
+
 def error_code(error: SlackApiError) -> str:
     """The ``error`` field of a failed Web API response, or ``""``."""
     data = getattr(error.response, "data", None)
@@ -134,7 +172,8 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         error: What slack_sdk or aiohttp raised.
 
     Returns:
-        ``RateLimited`` for HTTP 429 or ``ratelimited``; ``TransientDeliveryError`` for
+        ``RateLimited`` for HTTP 429 or ``ratelimited``, holding back what
+        :func:`rate_limit_scope` says; ``TransientDeliveryError`` for
         5xx, timeouts, dropped connections and Slack's own transient codes;
         ``TokenRefused`` for a refused bot token (``invalid_auth``, ``token_revoked``...:
         fixed by the operator, not by giving the message up), and for a token without
@@ -149,7 +188,13 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         what = f"{method}: {code or f'HTTP {status}'}"
         if status == 429 or code in ("ratelimited", "rate_limited"):
             headers = getattr(error.response, "headers", None)
-            return RateLimited(_retry_after(headers), what)
+            scope = rate_limit_scope(method, status)
+            return RateLimited(
+                _retry_after(headers),
+                what,
+                scope=scope,
+                may_be_wider=scope is RateLimitScope.TARGET,
+            )
         if status >= 500 or code in TRANSIENT_CODES:
             return TransientDeliveryError(what)
         if code in TOKEN_CODES:

@@ -90,7 +90,10 @@ class SlackSink:
             The message ``ts``, Slack's id for the message within its channel.
 
         Raises:
-            RateLimited, TransientDeliveryError, PermanentDeliveryError.
+            RateLimited: ``chat.postMessage``'s 429 holds back this channel (or this
+                user's DMs), ``conversations.open``'s every DM
+                (``delivery_errors.rate_limit_scope``).
+            TransientDeliveryError, PermanentDeliveryError.
         """
         channel = await self.channel_for(target)
         response = await _call(

@@ -7,8 +7,9 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   query, form or JSON body, and the bearer token) and answers like Slack.
   A call with the wrong kind of token is refused (``not_allowed_token_type``):
   ``apps.connections.open`` takes only an app-level token (``xapp-``), every other
-  method only another. ``fail_next`` scripts failures: HTTP 429 with ``Retry-After``, 5xx, dropped
-  connections or ``ok: false`` error codes.
+  method only another. ``fail_next`` scripts failures (of any call, of one method, of the
+  calls naming one channel): HTTP 429 with ``Retry-After``, 5xx, dropped connections or
+  ``ok: false`` error codes.
 * Messages: ``chat.postMessage`` and ``chat.update`` refuse what Slack refuses: no text
   and no blocks (``no_text``), blocks beyond Block Kit's limits (``invalid_blocks``: more
   than 50 blocks, a header over 150 characters, a section's text over 3,000, a context
@@ -83,6 +84,7 @@ class Failure:
     disconnect: bool = False
     method: str | None = None  # None: any method
     extra: dict[str, Any] | None = None  # more fields of the error body ("needed": ...)
+    channel: str | None = None  # only a call naming this channel; None: any call
 
 
 @dataclass
@@ -196,8 +198,9 @@ class FakeSlack:
         disconnect: bool = False,
         method: str | None = None,
         extra: dict[str, Any] | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Make the next ``n`` calls (of ``method``, or any) fail.
+        """Make the next ``n`` calls (of ``method``, or any; naming ``channel``, or any) fail.
 
         Args:
             n: How many calls fail.
@@ -208,9 +211,12 @@ class FakeSlack:
             method: Only calls of this Web API method fail.
             extra: More fields of the ``ok: false`` body, e.g. ``{"needed": "users:read"}``
                 as Slack adds to ``missing_scope``.
+            channel: Only calls whose ``channel`` argument is this fail.
         """
         for _ in range(n):
-            self._failures.append(Failure(status, error, retry_after, disconnect, method, extra))
+            self._failures.append(
+                Failure(status, error, retry_after, disconnect, method, extra, channel)
+            )
 
     def hold_next(
         self,
@@ -426,7 +432,7 @@ class FakeSlack:
         self.calls.append(Call(method, args, token, request.method))
         await self._notify()
 
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, args)
         if failure is not None:
             return self._failure_response(request, failure)
         if token in self.invalid_tokens or not token:
@@ -472,9 +478,12 @@ class FakeSlack:
             await self.chaos.answer_late(self._unanswered)  # the client has given up by now
         return answer
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
         for i, failure in enumerate(self._failures):
-            if failure.method in (None, method):
+            if failure.method in (None, method) and failure.channel in (
+                None,
+                str(args.get("channel")),
+            ):
                 return self._failures.pop(i)
         return None
 
