@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, Container, Iterator, NoReturn, Sequence
@@ -55,7 +56,10 @@ class _CommandText(argparse.Action):
     (``subscribe pentagon -- dod`` is refused, not read as ``pentagon dod``). A leading
     ``/story`` is dropped by the rule ``storybot chat`` follows
     (:func:`adapters.console.without_story_prefix`: ``storybot ask "/story status s4"``,
-    pasted from the README). No words, or only blank ones, is a usage error.
+    pasted from the README). No words, or only blank ones, is a usage error (said by
+    :meth:`_Parser.parse_known_args`, after any unknown flag: ``storybot ask -pentagon``).
+    The command quoted whole is one word, whatever it begins with (``storybot ask "-h
+    status"``: see :meth:`_Parser._parse_optional`).
     """
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
@@ -69,11 +73,45 @@ class _CommandText(argparse.Action):
             if rest != words[0]:
                 words = ([rest] if rest.strip() else []) + words[1:]
         if not "".join(words).strip():  # none, or only blank ones (`storybot ask ""`)
-            raise argparse.ArgumentError(
-                self, 'the /story command is missing, e.g. storybot ask "status"'
-            )
-        _refuse_global_options(self, words)
+            words = []
+        else:
+            _refuse_quoted_option(self, words[0])
+            _refuse_global_options(self, words)
         setattr(namespace, self.dest, words)
+
+
+# `ask`'s words: the /story command is missing (none, or only blank ones)
+_NO_COMMAND = 'the /story command is missing, e.g. storybot ask "status"'
+
+
+def _refuse_quoted_option(action: argparse.Action, first: str) -> None:
+    """Say where ``-v``/``--config`` go when the /story command, quoted whole, begins with one.
+
+    ``storybot ask "-v help"`` is one word, so it is the command's (argparse read it as
+    ``-v`` with the value " help" and failed: "ignored explicit argument"); but no /story
+    command starts with '-', and the command's reply ("Unknown command '-v'") would not
+    say that the option belongs outside the quotes.
+    """
+    head, *tail = first.split(None, 1) or [""]
+    rest = tail[0] if tail else ""
+    if re.fullmatch(r"-v+", head):
+        option = head
+    elif head == "--verbose":
+        option = "-v"
+    elif head == "--config" or head.startswith("--config="):
+        path = head.partition("=")[2]
+        if not path:
+            path, *more = rest.split(None, 1) or ["PATH"]
+            rest = more[0] if more else ""
+        option = f"--config {shlex.quote(path)}"
+    else:
+        return
+    shown = f"storybot ask {option} {shlex.quote(rest) if rest else '...'}"
+    raise argparse.ArgumentError(
+        action,
+        f"{head.partition('=')[0]} goes before the /story command, outside its quotes "
+        f"({shown}): the quoted words are all the command's",
+    )
 
 
 def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
@@ -237,6 +275,8 @@ class _Parser(argparse.ArgumentParser):
         # flag shared it; now it is refused with the flag it probably is
         kwargs.setdefault("allow_abbrev", False)
         kwargs.setdefault("formatter_class", _HelpFormatter)
+        # `ask`'s: its `text` takes the /story command's words (see _CommandText)
+        self._command_text = kwargs.pop("command_text", False)
         super().__init__(*args, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):
@@ -245,7 +285,23 @@ class _Parser(argparse.ArgumentParser):
         unknown = self._unknown_options(extras)
         if unknown:  # refused here, where the flags they may be typos of are known
             self._refuse(self._unrecognized(unknown))
+        if self._command_text and not namespace.text:
+            # after the unknown flags: `storybot ask -pentagon` gave one, not no command
+            self._refuse(_NO_COMMAND)
         return namespace, extras
+
+    def _parse_optional(self, arg_string):
+        """argparse's reading of a word as a flag, but not of ``ask``'s command quoted whole.
+
+        A word of ``ask``'s with a blank before any '=' is the /story command's text
+        (``storybot ask "-h status"``), never a flag with its value attached: argparse
+        took ``-v help`` for ``-v`` given the value " help" and failed, since its own rule
+        (a word with a space is a positional) comes after that. ``--config="my dir/a.toml"``
+        is still the flag.
+        """
+        if self._command_text and any(c.isspace() for c in arg_string.partition("=")[0]):
+            return None
+        return super()._parse_optional(arg_string)
 
     def error(self, message: str) -> NoReturn:
         if _Parser._explaining:
@@ -473,6 +529,7 @@ def _parser() -> argparse.ArgumentParser:
         "ask",
         help='answer one /story command and exit, e.g. storybot ask "status"',
         usage="%(prog)s [-h] [--config PATH] [-v] TEXT ...",
+        command_text=True,
     )
     a.add_argument(
         "text",

@@ -264,6 +264,60 @@ def test_ask_with_a_global_option_after_its_words_says_to_put_it_before_them(
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        ("-v help", "-v goes before the /story command, outside its quotes (storybot ask -v help)"),
+        (
+            "-vv status pentagon",
+            "-vv goes before the /story command, outside its quotes "
+            "(storybot ask -vv 'status pentagon')",
+        ),
+        (
+            "--verbose help",
+            "--verbose goes before the /story command, outside its quotes (storybot ask -v help)",
+        ),
+        (
+            "--config prod.toml status",
+            "--config goes before the /story command, outside its quotes "
+            "(storybot ask --config prod.toml status)",
+        ),
+    ],
+)
+def test_ask_of_a_command_quoted_whole_that_begins_with_an_option_says_to_put_it_outside(
+    db, tmp_path, capsys, text, before
+):
+    # `storybot ask "-v help"` was argparse's "argument -v/--verbose: ignored explicit
+    # argument ' help'"; no /story command starts with '-', so the option is storybot's
+    with pytest.raises(SystemExit) as exc:
+        main(["ask", text])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert before in err, err
+    assert "explicit argument" not in err and not (tmp_path / "cli.db").exists()
+
+
+def test_ask_of_a_command_quoted_whole_that_begins_with_a_dash_is_the_commands_text(
+    db, tmp_path, capsys
+):
+    # "-h status" was -h given the value " status" (a usage error); it is a /story command,
+    # answered as `storybot chat` answers it: no such command, and the list of them
+    assert main(["ask", "-h status"]) == 2
+    out = capsys.readouterr().out
+    assert "Unknown command '-h'" in out and "/story status" in out
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["ask", "-pentagon"], ["ask", "-v", "-x"]])
+def test_ask_of_an_unknown_flag_alone_names_it_not_a_missing_command(db, capsys, argv):
+    # it said "the /story command is missing", as if nothing had been given
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: unrecognized argument {argv[-1]}\n" in err and "missing" not in err, err
+
+
 def test_poll_once_exits_1_when_every_polled_feed_failed(db, capsys, feed_server):
     feed_server.add_status("/dead.xml", 404)
     feed_server.add_status("/gone.xml", 500)
