@@ -369,13 +369,15 @@ def check_before_opening(
 
 
 def _check_database_directory(settings: Settings) -> None:
-    """Refuse a new SQLite database in a directory that does not exist, as opening it would
-    (:func:`storage.engine.check_sqlite_directory`); a URL that cannot be parsed is left
-    to the opening, which says what is wrong with it.
+    """Refuse a new SQLite database in a directory that does not exist, or one this
+    process cannot write (or a file it cannot write), as opening it would
+    (:func:`storage.engine.check_sqlite_directory`, :func:`storage.check_sqlite_writable`);
+    a URL that cannot be parsed is left to the opening, which says what is wrong with it.
 
     Raises:
-        ConfigError: the database's directory does not exist.
+        ConfigError: the database's directory does not exist or cannot be written.
     """
+    from storage import check_sqlite_writable
     from storage.engine import check_sqlite_directory, parse_url
 
     try:
@@ -383,6 +385,7 @@ def _check_database_directory(settings: Settings) -> None:
     except ConfigError:
         return
     check_sqlite_directory(url, settings.database_source)
+    check_sqlite_writable(url, settings.database_source)
 
 
 def _interval(settings: Settings, given: int | None) -> int:

@@ -42,7 +42,7 @@ from storage.migrate import (
 )
 from storage.sql import SqlStore
 
-__all__ = ["SqlStore", "is_empty_database", "open_store"]
+__all__ = ["SqlStore", "check_sqlite_writable", "is_empty_database", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +339,23 @@ def _is_write_failure(reason: str, path: Path) -> bool:
         return True
     # A new file in a directory we may not write: SQLite only says "unable to open".
     return "unable to open database file" in reason and unwritable_reason(path) is not None
+
+
+def check_sqlite_writable(url: URL, source: str = SETTING) -> None:
+    """Refuse a SQLite file this process cannot write, as far as the file system tells
+    (:func:`storage.engine.unwritable_reason`); nothing for other databases.
+
+    Opening the database for a command that writes refuses it too, in the same words, but
+    only once SQLite has failed; a command with slow work to do before it opens the
+    database (``story add`` reading and fetching its seeds) checks it first.
+
+    Raises:
+        ConfigError: naming the file, ``source`` and why it cannot be written.
+    """
+    path = sqlite_file(url)
+    reason = unwritable_reason(path) if path is not None else None
+    if path is not None and reason is not None:
+        raise ConfigError(_cannot_write(path, reason, source))
 
 
 def _cannot_write(path: Path, reason: str, source: str) -> str:

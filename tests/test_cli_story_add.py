@@ -6,8 +6,10 @@ Run in-process against a real SQLite file, as ``test_cli`` does.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from feedserver import feed_server  # noqa: F401  (fixture)
@@ -192,6 +194,53 @@ def test_story_add_to_a_database_in_a_missing_directory_is_refused_before_any_se
         "storybot: error: STORYBOT_DATABASE_URL: the directory no-such-directory for the "
         "SQLite database does not exist; check the path, or create the directory first\n"
     )
+
+
+@pytest.fixture(params=["proc-sys", "read-only"])
+def unwritable_directory(request, tmp_path):
+    """An existing directory this process cannot create a file in.
+
+    ``/proc/sys`` takes no new file from anyone, root included (Linux). A directory made
+    read-only by chmod stops only a process without root's override of permissions
+    (CAP_DAC_OVERRIDE): that case is skipped where the process has it.
+    """
+    if request.param == "proc-sys":
+        directory = Path("/proc/sys")
+        if not directory.is_dir():
+            pytest.skip("no /proc/sys here (not Linux)")
+        yield directory
+        return
+    directory = tmp_path / "read-only"
+    directory.mkdir()
+    directory.chmod(0o555)
+    try:
+        if os.access(directory, os.W_OK):
+            pytest.skip(
+                "this process may write a read-only directory (root's CAP_DAC_OVERRIDE); "
+                "run as another user, or under setpriv --bounding-set=-dac_override"
+            )
+        yield directory
+    finally:
+        directory.chmod(0o755)
+
+
+def test_story_add_to_a_database_in_a_directory_it_cannot_write_is_refused_before_any_seed_is_read(
+    tmp_path, monkeypatch, capsys, feed_server, unwritable_directory
+):
+    # as for a missing directory: the seeds were read (a URL fetched) first, and only
+    # then could the database not be made
+    monkeypatch.chdir(tmp_path)
+    database = unwritable_directory / "storybot.db"
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("STORYBOT_ALLOWED_HOSTS", "127.0.0.1")
+    page = feed_server.add_status("/article.html", 404)
+    assert main(["story", "add", "pentagon", "--seed", _seed(), page]) == 2
+    captured = capsys.readouterr()
+    assert "seed 1/2" not in captured.out and feed_server.hits("/article.html") == 0
+    # (/proc/sys may be mounted read-only: "it is on a read-only file system")
+    said = f"storybot: error: cannot write the database file {database} (STORYBOT_DATABASE_URL): "
+    assert captured.err.startswith(said) and captured.err.count("\n") == 1, captured.err
+    assert not database.exists()
 
 
 @pytest.mark.parametrize(("seed", "said"), [("nonexist.txt", "seed file not found")])
