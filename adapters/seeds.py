@@ -16,7 +16,9 @@
 
 Every problem a user can cause (missing, empty, unreadable file; unreachable URL; page
 without text, or no page at all: an image, a PDF) is a ``bot.errors.UserError`` whose
-message says what to fix; a feed given as a seed is ``bot.errors.NotAnArticle``.
+message says what to fix; a feed given as a seed is ``bot.errors.NotAnArticle``. A PDF,
+file or URL, is told by its header or declared type (:func:`_refuse_pdf`), since one often
+has no NUL byte for the binary check to find.
 
 :class:`UrlSeedLoader` is the ``bot.ports.SeedLoader`` of ``/story stories add``: the same
 loading, for web addresses only (a chat user must never have the server read its files).
@@ -37,6 +39,7 @@ from adapters.feeds.article import main_text
 from adapters.feeds.errors import FetchError, TimedOut
 from adapters.feeds.html_text import html_to_text, normalise_lines
 from adapters.feeds.pagefetch import (
+    SNIFF_BYTES,
     UTF16_BOMS,
     NotAPage,
     PageText,
@@ -168,9 +171,43 @@ def _read_file(path: Path) -> str:
         )
     if not data.strip():
         raise UserError(f"seed file is empty: {path}")
+    _refuse_pdf(f"seed file {path}", data[:SNIFF_BYTES])
     if b"\x00" in data[:8192] and not data.startswith(UTF16_BOMS):  # UTF-16 text has NULs
         raise UserError(f"seed file {path} is not a text or HTML file (it contains binary data)")
     return decode_unlabelled_text(data)
+
+
+# A PDF begins with its header ("%PDF-1.7"), after blanks or a UTF-8 byte-order mark at most
+_PDF_HEADER = b"%PDF-"
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+
+
+def _refuse_pdf(seed: str, head: bytes, media_type: str = "", *, url: bool = False) -> None:
+    """A UserError if the seed is a PDF: declared one (a URL's ``application/pdf``), or
+    beginning with a PDF's header (``head``: its first bytes), whatever its name or type.
+
+    storybot reads text and HTML, not PDF. A PDF's first kilobytes often hold no NUL byte
+    (its text sits in compressed streams further on), so one passed as a text file and its
+    syntax (``obj``, ``/Type /Catalog``) became the story's terms; by URL it was "not an
+    article's web page", which did not say what to give instead.
+
+    Args:
+        seed: How the message names the seed: ``seed file PATH``, or the URL.
+        head: The seed's first bytes (a URL's text encoded as UTF-8).
+        media_type: A URL's declared type, without parameters, lower case.
+        url: Whether the seed is a URL: the address of the article's page is the fix.
+    """
+    if media_type not in _PDF_TYPES and not head.lstrip(b"\xef\xbb\xbf \t\r\n\f").startswith(
+        _PDF_HEADER
+    ):
+        return
+    fix = (
+        "give the address of the web page that shows the article, or paste its text into a "
+        ".txt file for `storybot story add`"
+        if url
+        else "paste the article's text into a .txt file and give that"
+    )
+    raise UserError(f"{seed} is a PDF: storybot reads text or HTML seeds; {fix}")
 
 
 def seed_file(path_or_url: str) -> Path | None:
@@ -284,6 +321,7 @@ def _load_url(source: str, fetch: FetchHtml) -> SeedDoc:
         fetched = fetch(source)
     except NotAPage as exc:
         declared = (exc.content_type or "").split(";")[0].strip()
+        _refuse_pdf(source, exc.head, declared.lower(), url=True)
         what = declared or "no type given, and no HTML in it"
         raise UserError(
             f"{source} is not an article's web page ({what}): give the address of "
@@ -300,6 +338,8 @@ def _load_url(source: str, fetch: FetchHtml) -> SeedDoc:
         text, final_url, plain = fetched, source, False
     if not text or not text.strip():
         raise UserError(f"the page at {source} is empty")
+    # a PDF its server calls text (or HTML): no page either
+    _refuse_pdf(source, text[:SNIFF_BYTES].encode("utf-8", "replace"), url=True)
     _refuse_feed(text, source)
     if plain and not _looks_like_html(text):  # what the server calls text, a file's way
         try:

@@ -327,10 +327,9 @@ def test_url_http_errors(feed_server: FeedServer, status: int, message: str) -> 
 
 def test_a_url_is_read_only_when_it_is_a_page_of_text(feed_server: FeedServer) -> None:
     fetch = make_page_fetcher(allowed_hosts={"127.0.0.1"})
-    # decoded as text, an image or a PDF made a seed of noise
+    # decoded as text, an image made a seed of noise (a PDF: see test_a_pdf_by_url_...)
     for body, content_type, shown in [
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "image/png", "image/png"),
-        (b"%PDF-1.4\n" + bytes(range(256)) * 8, "application/pdf", "application/pdf"),
         (b'{"headline": "Pentagon talks resume"}', "application/json", "application/json"),
         # the server says no more than octet-stream, and it does not look like HTML
         (bytes(range(256)) * 8, None, "application/octet-stream"),
@@ -347,6 +346,52 @@ def test_a_url_is_read_only_when_it_is_a_page_of_text(feed_server: FeedServer) -
     assert "talks resumed on Tuesday" in seed.text
     seed = load_seed(feed_server.add_feed("/a", ARTICLE_HTML, content_type=None), fetch)
     _check_article(seed.title, seed.text)
+
+
+# the start of a PDF without a NUL byte (its text would be in a compressed stream further on)
+PDF_START = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [PDF_START, b"\xef\xbb\xbf\r\n  " + PDF_START, PDF_START + bytes(range(256))],
+    ids=["no-nul", "bom-and-blanks-first", "binary"],
+)
+def test_a_pdf_file_is_refused_as_a_pdf_saying_to_give_its_text(
+    tmp_path: Path, body: bytes
+) -> None:
+    # without a NUL byte it was read as text: its title "%PDF-1.4", its terms the PDF's
+    # syntax; with one it was "binary data", which did not say what to give instead
+    path = tmp_path / "article.txt"
+    path.write_bytes(body)
+    with pytest.raises(UserError) as refused:
+        load_seed(str(path))
+    assert str(refused.value) == (
+        f"seed file {path} is a PDF: storybot reads text or HTML seeds; paste the article's "
+        "text into a .txt file and give that"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (PDF_START + bytes(range(256)), "application/pdf"),
+        (PDF_START + bytes(range(256)), None),
+        (PDF_START, "text/plain"),
+    ],
+    ids=["declared", "untyped", "served-as-text"],
+)
+def test_a_pdf_by_url_is_refused_as_a_pdf_file_is(
+    feed_server: FeedServer, body: bytes, content_type: str | None
+) -> None:
+    # declared or untyped it was "not an article's web page"; served as text, a seed
+    url = feed_server.add_feed("/report", body, content_type=content_type)
+    with pytest.raises(UserError) as refused:
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    assert str(refused.value) == (
+        f"{url} is a PDF: storybot reads text or HTML seeds; give the address of the web page "
+        "that shows the article, or paste its text into a .txt file for `storybot story add`"
+    )
 
 
 def test_url_too_large(feed_server: FeedServer) -> None:

@@ -30,6 +30,9 @@ from adapters.feeds.fetcher import DEFAULT_USER_AGENT, HttpFeedFetcher, Page
 from adapters.feeds.netguard import Lookup
 from adapters.feeds.pages import is_markup
 
+# the first bytes of a body that is not a page, kept to tell what it is (NotAPage.head)
+SNIFF_BYTES = 1024
+
 # Besides markup (HTML, XML): plain text, and the feed types, which the caller refuses
 # with its own message ("a feed, not an article").
 _TEXT_TYPES = ("text/plain", "application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -49,10 +52,12 @@ class PageText(NamedTuple):
 
 
 class NotAPage(FetchError):
-    """The URL answered with something other than a page of text (``content_type``)."""
+    """The URL answered with something other than a page of text (``content_type``), whose
+    first bytes are ``head`` (what a body sent without a telling type is, such as a PDF)."""
 
-    def __init__(self, content_type: str | None) -> None:
+    def __init__(self, content_type: str | None, head: bytes = b"") -> None:
         self.content_type = content_type
+        self.head = head
         super().__init__(f"not a web page ({content_type or 'no type, and not markup'})")
 
 
@@ -111,7 +116,7 @@ def make_page_fetcher(
         finally:
             await http.aclose()
         if not _is_text_page(page):
-            raise NotAPage(page.content_type)
+            raise NotAPage(page.content_type, page.body[:SNIFF_BYTES])
         return PageText(_decode(page), page.url, page.content_type)
 
     def fetch(url: str) -> PageText:
