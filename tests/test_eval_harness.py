@@ -1011,3 +1011,17 @@ def test_the_engine_keeps_the_analyses_of_the_items_a_target_judges_and_no_other
     assert {it.index for it in items if it in cache} == judged
     decided = [d for t in targets for d in decide(t)]
     assert len(decided) == len(judged) and len(cache) == len(judged)
+
+
+@needs_data
+def test_an_admin_correcting_wrong_alerts_cuts_the_false_alarms_after_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # giveme5w1h_developments: its false alarms are development-level siblings of the
+    # targets ("tram" and "tram victims"), the kind a correction should hold back
+    data = str(STREAMS / "giveme5w1h_developments.jsonl.gz")
+    plain = _run(["eval", "track", "--data", data], capsys)
+    corrected = _run(["eval", "track", "--data", data, "--feedback", "alerts"], capsys)
+    assert corrected["feedback"] == "alerts" and "feedback" not in plain
+    assert corrected["p_fa"] < 0.8 * plain["p_fa"]
+    assert corrected["p_miss"] <= plain["p_miss"]

@@ -49,6 +49,7 @@ _AT_LEAST_ONE = frozenset(
         "title_weight",
         "profile_terms",
         "adapt_max_docs",
+        "correction_examples",
         "max_vocab",
         "minhash_bins",
         "lsh_rows",
@@ -179,6 +180,21 @@ class EngineConfig:
         adapt_threshold: Score above which an on-topic item refines the profile.
         adapt_weight: Total weight of adapted items relative to the seeds (drift guard).
         adapt_max_docs: Adapted items remembered (running mean beyond that).
+        correction_hold_ratio: An item that would be taken is held back when its score
+            against a report an admin said is not part of the story
+            (``/story wrong``; :mod:`bot.engine.corrections`) is at least this many
+            times its score against the story: it reads at least as much like that
+            report as like the story. 1.0, 1.5, 2.0 and 3.0 tried with a simulated admin
+            (``eval track --feedback alerts``): each step up gave back part of the gain
+            (developments 0.084 without corrections -> 0.057 / 0.057 / 0.065 / 0.076,
+            the same on summaries 0.105 -> 0.055 / 0.071 / 0.071 / 0.080) and nothing
+            was better above 1.0.
+        correction_headline_hold_ratio: The same for a headline-only item, whose few
+            words make both scores noisy (2.0; at 1.5 headline-only gva lost reports to
+            it, 0.2491 -> 0.2599, and at 3.0 developments' headlines kept more false
+            alarms, 0.0874 -> 0.1006).
+        correction_examples: Reports said not to be part of a story that are kept as
+            examples (the oldest is let go beyond it; its label stays).
         idf_prior_docs: Pseudo-documents damping the IDF while the stream is short.
         idf_refresh_docs: Documents after which a story's profile is weighed with the
             stream IDF again (a weighed profile is reused until then, or until the
@@ -319,6 +335,9 @@ class EngineConfig:
     adapt_threshold: float = 0.4
     adapt_weight: float = 0.5
     adapt_max_docs: int = 50
+    correction_hold_ratio: float = 1.0
+    correction_headline_hold_ratio: float = 2.0
+    correction_examples: int = 100
     idf_prior_docs: float = 20.0
     idf_refresh_docs: int = 16
     idf_refresh_share: float = 0.03

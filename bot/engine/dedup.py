@@ -308,6 +308,12 @@ class CopyIndex:
             old_id, old = self._items.popitem(last=False)
             self._forget(old_id, old)
 
+    def discard(self, item_id: int) -> None:
+        """Take an item out of the index, if it is in it."""
+        fp = self._items.pop(item_id, None)
+        if fp is not None:
+            self._forget(item_id, fp)
+
     def _forget(self, item_id: int, fp: Fingerprint) -> None:
         keyed = [(self._titles, fp.title), (self._urls, fp.url)]
         keyed += [(self._bands, k) for k in (self._band_keys(fp.sig) if fp.sig else [])]

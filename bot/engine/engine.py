@@ -312,6 +312,45 @@ class Engine:
             state[SEEDS_ONLY] = True
         return state
 
+    def teach(
+        self,
+        story_id: int,
+        doc: EngineDoc,
+        on_topic: bool | None,
+        analysis: Analysis | None = None,
+    ) -> bool:
+        """Record what an admin said about a report of a story (``/story wrong``).
+
+        True: it is part of the story (it counts as a seed from now on); False: it is
+        not (later items that read more like it than like the story are held back);
+        None withdraws an earlier correction of it. The same label again changes
+        nothing. The report's own decision is not changed, and the stream statistics
+        are not touched (the report was counted when it was read). See
+        :mod:`bot.engine.corrections`.
+
+        Args:
+            story_id: The story.
+            doc: The report.
+            on_topic: What the admin said, or None to withdraw it.
+            analysis: Its analysis, if computed already.
+
+        Returns:
+            Whether the story's state changed (then its snapshot is to be saved).
+
+        Raises:
+            KeyError: If the story is not tracked.
+        """
+        state = self._stories[story_id]
+        return state.teach(doc, analysis or self.analyse(doc), on_topic)
+
+    def corrections(self, story_id: int) -> dict[int, bool]:
+        """The corrections a story's state holds: item id -> part of the story or not.
+
+        Raises:
+            KeyError: If the story is not tracked.
+        """
+        return dict(self._stories[story_id].corrections.labels)
+
     def snapshot(self, story_id: int) -> dict[str, Any]:
         """A JSON-serialisable snapshot of a story's state.
 

@@ -76,6 +76,13 @@ class Profile:
         self.title_adapted: Vector = {}
         self.n_adapted = 0
         self.entities: set[str] = set()
+        # reports an admin said are part of the story (``teach``): item id -> (unit
+        # vector, headline unit vector); they count as seeds, over the seeds' own centroids
+        # kept apart in ``base_seed`` / ``base_title_seed`` so a correction can be withdrawn
+        self.n_seeds = 1
+        self.taught: dict[int, tuple[Vector, Vector]] = {}
+        self.base_seed: Vector = {}
+        self.base_title_seed: Vector = {}
         # bumped whenever the profile changes, so a cached scorer knows it is out of date
         self.version = 0
         # by channel (False: whole items, True: headlines)
@@ -104,6 +111,50 @@ class Profile:
             else dict(self.seed)
         )
         self.entities = {e for e in entities if e in self.seed or e in self.title_seed}
+        self.n_seeds = max(1, len(units))
+        self.base_seed, self.base_title_seed = self.seed, self.title_seed
+        self.taught = {}
+        self.version += 1
+
+    def teach(
+        self,
+        item_id: int,
+        unit: Mapping[str, float],
+        title_unit: Mapping[str, float],
+        entities: Iterable[str],
+    ) -> None:
+        """Count a report an admin said is part of the story as one more seed.
+
+        The seed centroids become the mean of the seeds and every taught report (the
+        seeds' own centroid weighs as many reports as there are seeds), so the profile
+        takes reports like it from now on; :meth:`forget_taught` undoes it.
+
+        Args:
+            item_id: The report's item id (teaching it again replaces it).
+            unit: Its unit term vector.
+            title_unit: Its headline's unit term vector.
+            entities: Its entity-like terms.
+        """
+        if not self.taught:
+            self.base_seed, self.base_title_seed = self.seed, self.title_seed
+        self.taught[item_id] = (dict(unit), dict(title_unit))
+        self._mix_taught()
+        self.entities.update(e for e in entities if e in self.seed or e in self.title_seed)
+
+    def forget_taught(self, item_id: int) -> bool:
+        """Withdraw a report taught by :meth:`teach`; False if it was not taught."""
+        if self.taught.pop(item_id, None) is None:
+            return False
+        self._mix_taught()
+        return True
+
+    def _mix_taught(self) -> None:
+        # with nothing taught the seeds' own centroids, exactly as built
+        if self.taught:
+            self.seed = self._with_taught(self.base_seed, 0)
+            self.title_seed = self._with_taught(self.base_title_seed, 1)
+        else:
+            self.seed, self.title_seed = self.base_seed, self.base_title_seed
         self.version += 1
 
     def adapt(
@@ -133,6 +184,17 @@ class Profile:
         for t, v in unit.items():
             merged[t] = merged.get(t, 0.0) + v / (n + 1)
         return top_terms(merged, self.config.profile_terms)
+
+    def _with_taught(self, base: Vector, channel: int) -> Vector:
+        # the seeds' centroid times their number plus each taught report's vector of the
+        # channel (0: whole item, 1: headline), over their total number
+        n = self.n_seeds
+        total = {t: v * n for t, v in base.items()}
+        for vectors in self.taught.values():
+            for t, v in vectors[channel].items():
+                total[t] = total.get(t, 0.0) + v
+        k = n + len(self.taught)
+        return top_terms({t: v / k for t, v in total.items()}, self.config.profile_terms)
 
     def weighing_inputs(self, headlines: bool = False) -> tuple[Vector, list[str], list[float]]:
         """:meth:`combined`, its terms and their prior shares, kept until the profile changes.
@@ -212,14 +274,20 @@ class Profile:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable copy."""
-        return {
+        state: dict[str, Any] = {
             "seed": self.seed,
             "adapted": self.adapted,
             "title_seed": self.title_seed,
             "title_adapted": self.title_adapted,
             "n_adapted": self.n_adapted,
             "entities": sorted(self.entities),
+            "n_seeds": self.n_seeds,
         }
+        if self.taught:
+            state["taught"] = [[i, u, tu] for i, (u, tu) in self.taught.items()]
+            state["base_seed"] = self.base_seed
+            state["base_title_seed"] = self.base_title_seed
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], config: EngineConfig) -> Profile:
@@ -235,7 +303,16 @@ class Profile:
         }
         p.n_adapted = int(state["n_adapted"])
         p.entities = set(state["entities"])
+        # a snapshot from before corrections: the story's seed count is set by its state
+        p.n_seeds = int(state.get("n_seeds", 0))
+        p.base_seed = _floats(state.get("base_seed", p.seed))
+        p.base_title_seed = _floats(state.get("base_title_seed", p.title_seed))
+        p.taught = {int(i): (_floats(u), _floats(tu)) for i, u, tu in state.get("taught", [])}
         return p
+
+
+def _floats(vec: Mapping[str, Any]) -> Vector:
+    return {str(k): float(v) for k, v in vec.items()}
 
 
 def _without_top_concept(ranked: list[tuple[str, float]]) -> float:

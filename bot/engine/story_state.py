@@ -27,6 +27,7 @@ from typing import Any
 from bot.engine.analysis import Analysis, analyse, has_body, item_time, lead_vector
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
+from bot.engine.corrections import Corrections
 from bot.engine.dedup import CopyIndex, Fingerprint
 from bot.engine.developments import LEAD_TERMS, Cluster, DevelopmentTracker
 from bot.engine.furniture import strip_furniture
@@ -87,6 +88,7 @@ class StoryState:
             config.background_sigmas, config.background_min_items, config.background_window
         )
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
+        self.corrections = Corrections(config)  # what admins said (/story wrong)
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
         # an item with a body is on-topic from this score: lower for a story whose
@@ -317,6 +319,13 @@ class StoryState:
                 "bar": round(bar, 4),
                 **self.background.describe(a.headline_only),
             }
+        if on_topic and copy is None and self.corrections:
+            # it reads more like a report an admin said is not the story than like the
+            # story (see bot.engine.corrections)
+            held = self.corrections.held_back_by(a, score, self.df)
+            if held is not None:
+                on_topic = False
+                reason["held_back"] = held
         reason["score"] = round(score, 4)
         reason["threshold"] = round(threshold, 4)
         if self.one_seed and not a.headline_only:
@@ -387,6 +396,41 @@ class StoryState:
             reason=reason,
         )
         return Verdict(judgement, development)
+
+    def teach(self, doc: EngineDoc, a: Analysis, on_topic: bool | None) -> bool:
+        """Record what an admin said about one report; None withdraws it.
+
+        A report said not to be part of the story is held back from then on as an
+        example (:class:`Corrections`) and is no longer one of the story's reports for
+        finding copies; one said to be part of it counts as a seed of the profile and
+        its copies are the story. Its own decision stands as it was made.
+
+        Args:
+            doc: The report.
+            a: Its analysis.
+            on_topic: True (part of the story), False (not part of it), None (withdraw).
+
+        Returns:
+            Whether anything changed (the same label again changes nothing).
+        """
+        earlier = self.corrections.labels.get(doc.id)
+        if on_topic is not None and earlier is on_topic:
+            return False
+        if earlier is not None:
+            self.corrections.forget(doc.id)
+            if earlier:
+                self.profile.forget_taught(doc.id)
+                self.copies.discard(doc.id)
+        if on_topic is None:
+            return earlier is not None
+        if on_topic:
+            self.corrections.labels[doc.id] = True
+            self.profile.teach(doc.id, a.unit, unit(a.title_tf or a.tf), a.entities)
+            self.copies.add(doc.id, a.fp)
+        else:
+            self.corrections.hold_back(doc.id, a)
+            self.copies.discard(doc.id)
+        return True
 
     def amend(self, number: int, doc: EngineDoc, sentences: Sequence[str]) -> Amendment | None:
         """Add what an updated report now says to the development it is in.
@@ -506,6 +550,8 @@ class StoryState:
             "developments": self.devs.to_state(),
             "background": self.background.to_state(),
         }
+        if self.corrections:
+            state["corrections"] = self.corrections.to_state()
         if self.seed_vectors is not None:
             state["seed_embeddings"] = self.seed_vectors.to_state()
         return state
@@ -540,6 +586,9 @@ class StoryState:
             for s in story.seeds:
                 st.story_df.add(analyse(s.title, s.text, s.url, config).tf.keys())
         st.profile = Profile.from_state(state["profile"], config)
+        if not st.profile.n_seeds:  # a snapshot from before corrections
+            st.profile.n_seeds = max(1, len(story.seeds))
+        st.corrections = Corrections.from_state(state.get("corrections"), config)
         st.copies.load_state(state["copies"])
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)

@@ -103,6 +103,13 @@ def add_eval_parser(subparsers: Any) -> None:
         help="drop the stream's bodies, not the seeds' (a story added from full articles, "
         "followed on a feed that sends summaries)",
     )
+    tr.add_argument(
+        "--feedback",
+        choices=("alerts", "all"),
+        help="an admin correcting the engine with the gold labels as /story wrong does, "
+        "right after each decision: every report taken wrongly (alerts), or that and every "
+        "report missed (all); the corrected decision itself is counted as it was made",
+    )
     tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
     tr.add_argument(
         "--embeddings",
@@ -298,7 +305,12 @@ def _track(
             else None
         )
         decide = engine_decider(
-            items, targets, config, embedder, progress=Progress("items read by the engine")
+            items,
+            targets,
+            config,
+            embedder,
+            progress=Progress("items read by the engine"),
+            feedback=args.feedback,
         )
         # a model in forked processes is not safe (its own threads): one process then
         jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
@@ -313,6 +325,8 @@ def _track(
         )
     if embedder is not None:
         result["embeddings"] = embedder.name
+    if args.feedback is not None:
+        result["feedback"] = args.feedback
     if args.baseline:
         start = time.perf_counter()
         base = run_tracking(

@@ -127,6 +127,7 @@ def engine_decider(
     embedder: Embedder | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: AnalysisCache | None = None,
+    feedback: str | None = None,
 ) -> Decide:
     """Decisions of the real engine, one fresh engine per target.
 
@@ -147,6 +148,10 @@ def engine_decider(
         cache: Where the analyses of the items the targets judge are kept (an empty
             cache over an engine of ``config``); a new one when None. Items read only for
             the stream's statistics are not kept.
+        feedback: A simulated admin correcting the engine as ``/story wrong`` does,
+            right after each decision, with the gold label: ``"alerts"`` corrects every
+            item taken that is not the target's, ``"all"`` every missed report too; None
+            (the protocol's run) corrects nothing. The corrected decision itself stands.
 
     Returns:
         A function yielding a :class:`Decision` per item of a target's stream.
@@ -202,11 +207,16 @@ def engine_decider(
 
     def decide(target: Target) -> Iterable[Decision]:
         engine = Engine(config, background=backgrounds[target.seeds[-1].index], embedder=memo)
-        engine.track(target_story(target))
+        story = target_story(target)
+        engine.track(story)
         for item in target.stream:
             doc, analysis = cache.get(item)
             (verdict,) = engine.judge(doc, analysis, units.get(item.index))
             j = verdict.judgement
+            if feedback is not None:
+                wrong = j.on_topic != (item.event == target.event)
+                if wrong and (j.on_topic or feedback == "all"):
+                    engine.teach(story.id, doc, not j.on_topic, analysis)
             yield Decision(item, j.on_topic, j.score, _where(j) if j.on_topic else None)
 
     return decide
