@@ -7,14 +7,13 @@ storybot took is not part of the story, or that one it left out is. Each correct
 kept by item id (one per report; a new one replaces it, and it can be withdrawn):
 
 * **Not part of the story.** The report becomes a *held-back example*: a later item that
-  would be taken is held back when it reads at least as much like one of these examples
-  as like the story (``correction_hold_ratio``, 1.0: its score against the example,
-  weighed exactly as its score against the story, with the same stream IDF);
-  ``correction_headline_hold_ratio`` for a headline-only item, whose few words make
-  both scores noisy. A copy of one of the story's reports is never held back (it is the
-  story whatever it resembles), and the corrected report is no longer one of the
-  story's reports for finding copies, so its copies in other outlets are judged on
-  their own.
+  would be taken is held back when it scores at least ``correction_hold_ratio`` (2.0)
+  times as high against one of these examples as against the story (both weighed alike,
+  with the same stream IDF; an example is one report, whose cosines run higher than the
+  story's centroid's, hence more than 1). A copy of one of the story's reports is never
+  held back (it is the story whatever it resembles), and the corrected report is no
+  longer one of the story's reports for finding copies, so its copies in other outlets
+  are judged on their own.
 * **Part of the story.** The report counts as one more seed (see
   :meth:`bot.engine.relevance.Profile.teach`), and its copies are the story.
 
@@ -83,8 +82,7 @@ class Corrections:
         """
         if not self.examples:
             return None
-        cfg = self.config
-        ratio = cfg.correction_headline_hold_ratio if a.headline_only else cfg.correction_hold_ratio
+        ratio = self.config.correction_hold_ratio
         best_id, best = 0, 0.0
         for item_id, example in self.examples.items():
             s = example.cached_scorer(df).score(a.tf, a.entities).score
