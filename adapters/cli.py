@@ -1069,16 +1069,24 @@ def _asks_no_data(args: argparse.Namespace) -> bool:
 
 
 def _new_sqlite_file(settings: Settings) -> Path | None:
-    """The SQLite file the database URL names if it does not exist yet, else None."""
-    from storage.engine import parse_url, sqlite_file
+    """The SQLite file the database URL names if it does not exist yet, else None.
 
-    path = sqlite_file(parse_url(settings.database_url, settings.database_source))
+    Raises:
+        ConfigError: the URL cannot be parsed, or the file is behind a directory this
+            process may not enter (whether it exists cannot be told).
+    """
+    from storage.engine import check_sqlite_enterable, parse_url, sqlite_file
+
+    url = parse_url(settings.database_url, settings.database_source)
+    check_sqlite_enterable(url, settings.database_source)
+    path = sqlite_file(url)
     return path if path is not None and not path.exists() else None
 
 
 def _creates_sqlite_file(settings: Settings) -> bool:
     """Whether opening the database would create its SQLite file (False for a URL that
-    cannot be parsed: opening it says what is wrong with it, after what was typed)."""
+    cannot be parsed, or a file behind a directory this process may not enter: opening
+    it says what is wrong with it, after what was typed)."""
     try:
         return _new_sqlite_file(settings) is not None
     except ConfigError:

@@ -26,10 +26,12 @@ from storage.engine import (
     PG_CONNECT_TIMEOUT_S,
     POOL_SIZE,
     SETTING,
+    check_sqlite_enterable,
     describe,
     make_engine,
     parse_url,
     sqlite_file,
+    unenterable_directory,
     unwritable_reason,
     use_driver_options,
 )
@@ -102,6 +104,9 @@ def open_store(
     """
     parsed = parse_url(url, source)
     path = sqlite_file(parsed)
+    # before anything looks at the file: behind a directory this process may not enter,
+    # even whether it exists cannot be told
+    check_sqlite_enterable(parsed, source)
     # (a missing directory is reported as such by make_engine: the more useful message)
     if path is not None and not create and path.parent.is_dir() and not path.exists():
         raise ConfigError(
@@ -226,6 +231,8 @@ def is_empty_database(url: str, source: str = SETTING) -> bool:
     except ConfigError:
         return False
     path = sqlite_file(parsed)
+    if path is not None and unenterable_directory(path) is not None:
+        return False
     if parsed.get_backend_name() != "postgresql" and (path is None or not path.is_file()):
         return False  # (in memory, or a file: URI that a connection could create)
     try:

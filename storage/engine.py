@@ -184,6 +184,41 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def unenterable_directory(path: Path) -> Path | None:
+    """The directory on the way to ``path`` this process may not enter, or None.
+
+    Looking a name up in a directory takes its search (``x``) permission: without it
+    nothing can tell whether the file (or a directory below) exists, and ``Path.exists()``
+    raises ``PermissionError`` instead of answering. Only a lookup that was refused is
+    explained (permission bits alone may not tell: root, ACLs); the first directory from
+    the root that may not be searched is named, else the file's own.
+    """
+    try:
+        os.stat(path)
+    except PermissionError:
+        pass
+    except (OSError, ValueError):  # missing, a loop, a NUL...: said by what follows
+        return None
+    else:
+        return None
+    real = path.resolve()  # (non-strict: stops resolving where it may not look)
+    for directory in reversed(real.parents):  # from the root down
+        if not os.access(directory, os.X_OK):
+            return directory
+    return real.parent
+
+
+def cannot_enter(path: Path, directory: Path, source: str = SETTING) -> str:
+    """One line: the SQLite file ``path`` is out of reach behind ``directory``."""
+    real = path.resolve()
+    where = "its directory" if directory == real.parent else "the directory"
+    return (
+        f"cannot open the database file {real} ({source}): {where} {directory} cannot be "
+        "entered by this user (it lacks search permission, x); give this user access to "
+        "it, or choose another path"
+    )
+
+
 def unwritable_reason(path: Path) -> str | None:
     """Why the SQLite file ``path`` cannot be written, as far as the file system tells.
 
@@ -191,6 +226,9 @@ def unwritable_reason(path: Path) -> str | None:
     the directory must be writable too. None when nothing visible is wrong (running as
     root, say, where permission bits do not apply).
     """
+    blocked = unenterable_directory(path)
+    if blocked is not None:
+        return f"the directory {blocked} cannot be entered by this user (no search permission)"
     directory = path.parent.resolve()
     try:
         if os.statvfs(directory).f_flag & os.ST_RDONLY:
@@ -207,23 +245,39 @@ def unwritable_reason(path: Path) -> str | None:
     return None
 
 
+def check_sqlite_enterable(url: URL, source: str = SETTING) -> None:
+    """Refuse a SQLite file behind a directory this process may not enter (see
+    :func:`unenterable_directory`); nothing for other databases. Checked before anything
+    looks at the file, which would fail with a traceback otherwise.
+
+    Raises:
+        ConfigError: naming the file, ``source`` and the directory.
+    """
+    path = sqlite_file(url)
+    blocked = unenterable_directory(path) if path is not None else None
+    if path is not None and blocked is not None:
+        raise ConfigError(cannot_enter(path, blocked, source))
+
+
 def check_sqlite_directory(url: URL, source: str = SETTING) -> None:
-    """Refuse a SQLite file whose directory does not exist (nothing for other databases).
+    """Refuse a SQLite file whose directory does not exist or may not be entered (nothing
+    for other databases).
 
     SQLite creates a missing database file, which is how a first start works
     (``sqlite:///storybot.db`` in the working directory). A missing *directory* is almost
     always a mistyped path, and quietly creating it with an empty database looks like lost
     data to the operator, so it is an error naming the directory. Opening the database
-    checks it (:func:`make_engine`); a command with slow work to do before it opens the
-    database (``story add`` reading its seeds) checks it first.
+    checks it (:func:`make_engine`, and :func:`storage.open_store` before it looks at the
+    file); a command with slow work to do before it opens the database (``story add``
+    reading its seeds) checks it first.
 
     Raises:
         ConfigError: naming ``source`` and the directory.
     """
-    database = url.database or ""
-    if _is_memory_sqlite(url) or database.startswith("file:"):
+    if sqlite_file(url) is None:
         return
-    parent = Path(database).parent
+    check_sqlite_enterable(url, source)
+    parent = Path(url.database or "").parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise ConfigError(
