@@ -204,6 +204,38 @@ async def test_a_429_on_a_method_limited_per_workspace_still_holds_back_every_ch
     assert "C0SPORTS" not in fake.messages
 
 
+@pytest.mark.parametrize("status", [200, 429], ids=["ok-false", "http-429"])
+async def test_a_workspace_over_slacks_message_limit_holds_back_all_of_slack_and_loses_nothing(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, status: int
+) -> None:
+    """``message_limit_exceeded`` ("Members on this team are sending too many messages"):
+    a free workspace sent too much in a short time, every channel alike. It was taken for
+    a refusal of the message, and the alert was given up. Slack answers it with ``ok:
+    false`` or with a 429 without ``Retry-After``: the wait is the default one, never
+    counted towards giving up (two attempts would otherwise be the end here)."""
+    client = SlackSink.make_client("xoxb-test", fake.base_url)  # type: ignore[arg-type]
+    worker = DeliveryWorker(store, {"slack": SlackSink(client)}, clock, max_attempts=2)
+    keys = [KEY, OTHER_KEY]
+    store.enqueue(
+        [OutboxWrite(KEY, TARGET, alert("Report")), OutboxWrite(OTHER_KEY, OTHER, alert("Other"))],
+        clock.now(),
+    )
+    fake.fail_next(3, status=status, error="message_limit_exceeded", method="chat.postMessage")
+    for _ in range(3):
+        report = await worker.deliver_due()
+        # asked once a round: the other channel waits with the first
+        assert (report.dead, report.rate_limited, report.skipped, report.posted) == (0, 1, 1, 0)
+        for key in keys:
+            entry = store.get_outbox(key)
+            assert entry is not None and not entry.dead and entry.attempts == 0
+            assert "message_limit_exceeded" in (entry.last_error or "")
+            assert entry.next_attempt_at == clock.now() + timedelta(seconds=30)
+        clock.advance(30)
+    assert (await worker.deliver_due()).posted == 2  # Slack takes messages again
+    assert sorted(fake.posted_keys()) == sorted(keys)
+    assert len(fake.calls_to("chat.postMessage")) == 5
+
+
 async def test_archived_channel_kills_the_row(
     fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
 ) -> None:

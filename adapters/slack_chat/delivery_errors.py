@@ -26,6 +26,9 @@ Slack's rate-limit documentation, since the answer itself names no limit:
   taken for the workspace's and pauses all of Slack (``bot.delivery``). Only an HTTP
   429: an ``ok: false`` ``rate_limited`` ("Application has posted too many messages")
   speaks of the app, and holds back all of Slack.
+* ``message_limit_exceeded`` ("Members on this team are sending too many messages") is
+  the workspace's, whatever the status it comes with (see :data:`WORKSPACE_LIMIT_CODES`):
+  it holds back all of Slack too.
 """
 
 from __future__ import annotations
@@ -64,6 +67,22 @@ TRANSIENT_CODES = frozenset(
         "update_failed",
         "external_channel_migrating",
     }
+)
+
+# A limit on what the whole workspace sends, not a refusal of this message: Slack's
+# "High-volume message limit" of its free plan ("you may be prevented from sending too many
+# messages or files in a short period of time",
+# https://slack.com/help/articles/115002422943, "Usage limits for free workspaces"). Slack
+# documents no length for it, and answers it with ``ok: false`` (HTTP 200) or with a 429
+# without ``Retry-After`` (as reported in https://github.com/slack-go/slack/pull/1383 and
+# https://github.com/grafana-cold-storage/oncall/issues/5204). So the message waits as for
+# a rate limit (``RateLimited``: never counted towards giving it up), for ``Retry-After``
+# or else the default time (the pause costs Slack one request, not one per message), and
+# every channel waits with it ("Members on this team": each would be refused alike).
+WORKSPACE_LIMIT_CODES = frozenset({"message_limit_exceeded"})
+WORKSPACE_LIMIT_HINT = (
+    "the workspace sent too many messages in a short time (the limit of Slack's free "
+    "plan): messages wait until Slack takes them again"
 )
 
 # The bot token itself was refused (revoked, rotated, the app uninstalled). Nothing is wrong
@@ -173,8 +192,9 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
 
     Returns:
         ``RateLimited`` for HTTP 429 or ``ratelimited``, holding back what
-        :func:`rate_limit_scope` says; ``TransientDeliveryError`` for
-        5xx, timeouts, dropped connections and Slack's own transient codes;
+        :func:`rate_limit_scope` says, and for the workspace's limit on messages
+        (:data:`WORKSPACE_LIMIT_CODES`), holding back all of Slack;
+        ``TransientDeliveryError`` for 5xx, timeouts, dropped connections and Slack's own transient codes;
         ``TokenRefused`` for a refused bot token (``invalid_auth``, ``token_revoked``...:
         fixed by the operator, not by giving the message up), and for a token without
         the scope every message needs (``missing_scope`` from ``chat.postMessage`` or
@@ -186,6 +206,9 @@ def map_error(method: str, error: BaseException) -> DeliveryError:
         status = getattr(error.response, "status_code", 0) or 0
         code = error_code(error)
         what = f"{method}: {code or f'HTTP {status}'}"
+        if code in WORKSPACE_LIMIT_CODES:
+            headers = getattr(error.response, "headers", None)
+            return RateLimited(_retry_after(headers), f"{what} ({WORKSPACE_LIMIT_HINT})")
         if status == 429 or code in ("ratelimited", "rate_limited"):
             headers = getattr(error.response, "headers", None)
             scope = rate_limit_scope(method, status)
