@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from test_engine_core import doc, story, warm_engine
 
-from bot.engine import Engine
+from bot.engine import Engine, EngineConfig
 
 # a neighbouring story of the same kind: another AI company's Pentagon deal
 OPENAI_DEAL = doc(
@@ -168,3 +168,17 @@ def test_a_snapshot_from_before_corrections_takes_a_correction() -> None:
     assert old._stories[1].profile.n_seeds == len(story().seeds)
     old.teach(1, RED_LINES, True)
     assert judged(old, LAWMAKERS).on_topic
+
+
+def test_reports_taught_beyond_the_cap_become_seeds_for_good() -> None:
+    e = warm_engine(EngineConfig(correction_examples=2))
+    profile = e._stories[1].profile
+    for d in (RED_LINES, LAWMAKERS, AMODEI):
+        judged(e, d)
+        e.teach(1, d, True)
+    assert list(profile.taught) == [LAWMAKERS.id, AMODEI.id]
+    assert profile.n_seeds == len(story().seeds) + 1
+    assert e.corrections(1) == {RED_LINES.id: True, LAWMAKERS.id: True, AMODEI.id: True}
+    # the folded report stays in the profile: withdrawing it changes the label only
+    e.teach(1, RED_LINES, None)
+    assert "red" in profile.seed or "line" in profile.seed

@@ -127,7 +127,9 @@ class Profile:
 
         The seed centroids become the mean of the seeds and every taught report (the
         seeds' own centroid weighs as many reports as there are seeds), so the profile
-        takes reports like it from now on; :meth:`forget_taught` undoes it.
+        takes reports like it from now on; :meth:`forget_taught` undoes it. Beyond
+        ``correction_examples`` taught reports the oldest becomes one of the seeds for
+        good (the state stays bounded; it can no longer be withdrawn).
 
         Args:
             item_id: The report's item id (teaching it again replaces it).
@@ -135,9 +137,14 @@ class Profile:
             title_unit: Its headline's unit term vector.
             entities: Its entity-like terms.
         """
-        if not self.taught:
-            self.base_seed, self.base_title_seed = self.seed, self.title_seed
+        self.taught.pop(item_id, None)
         self.taught[item_id] = (dict(unit), dict(title_unit))
+        while len(self.taught) > self.config.correction_examples:
+            oldest = next(iter(self.taught))
+            folded = {oldest: self.taught.pop(oldest)}
+            self.base_seed = self._with_taught(self.base_seed, 0, folded)
+            self.base_title_seed = self._with_taught(self.base_title_seed, 1, folded)
+            self.n_seeds += 1
         self._mix_taught()
         self.entities.update(e for e in entities if e in self.seed or e in self.title_seed)
 
@@ -185,15 +192,21 @@ class Profile:
             merged[t] = merged.get(t, 0.0) + v / (n + 1)
         return top_terms(merged, self.config.profile_terms)
 
-    def _with_taught(self, base: Vector, channel: int) -> Vector:
+    def _with_taught(
+        self,
+        base: Vector,
+        channel: int,
+        taught: Mapping[int, tuple[Vector, Vector]] | None = None,
+    ) -> Vector:
         # the seeds' centroid times their number plus each taught report's vector of the
         # channel (0: whole item, 1: headline), over their total number
+        taught = self.taught if taught is None else taught
         n = self.n_seeds
         total = {t: v * n for t, v in base.items()}
-        for vectors in self.taught.values():
+        for vectors in taught.values():
             for t, v in vectors[channel].items():
                 total[t] = total.get(t, 0.0) + v
-        k = n + len(self.taught)
+        k = n + len(taught)
         return top_terms({t: v / k for t, v in total.items()}, self.config.profile_terms)
 
     def weighing_inputs(self, headlines: bool = False) -> tuple[Vector, list[str], list[float]]:
