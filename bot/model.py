@@ -321,6 +321,25 @@ class Decision:
     item_version: int | None = None  # the version of the item judged (None: not recorded)
 
 
+@dataclass(frozen=True)
+class Correction:
+    """An admin's word that an item is (``on_topic``) or is not part of a story.
+
+    Given with ``/story wrong``: one per story and item, the latest word replacing an
+    earlier one. The stored corrections are the truth; the engine holds the ones it has
+    applied (``Engine.corrections``) and the pipeline brings it in line with the store
+    (:mod:`bot.corrections`). The judgement stored for the item stays as it was made:
+    a correction changes what the story does with later items, not what it did.
+    """
+
+    story_id: int
+    item_id: int
+    on_topic: bool
+    platform: str  # who said so: the platform and its user id, as subscriptions name users
+    user_id: str
+    created_at: datetime
+
+
 # --------------------------------------------------------------------------- channels
 
 

@@ -15,6 +15,7 @@ from bot.model import (
     Binding,
     Citation,
     CommandRequest,
+    Correction,
     Decision,
     DeliveryMode,
     Development,
@@ -567,6 +568,34 @@ class Store(Protocol):
 
     def get_development(self, story_id: int, number: int) -> Development | None: ...
     def story_stats(self, story_id: int) -> StoryStats: ...
+
+    # corrections (/story wrong): see bot.corrections
+    def set_correction(self, correction: Correction) -> None:
+        """Record an admin's word that an item is or is not part of a story, replacing
+        the story's earlier correction of that item (its label, who and when).
+
+        Raises:
+            NotFound: the story or the item is not stored (removed meanwhile).
+        """
+        ...
+
+    def remove_correction(self, story_id: int, item_id: int) -> bool:
+        """Withdraw the story's correction of the item; True if there was one."""
+        ...
+
+    def story_corrections(self, story_id: int) -> dict[int, bool]:
+        """The story's corrections: item id -> whether the item is part of the story."""
+        ...
+
+    def all_corrections(self) -> dict[int, dict[int, bool]]:
+        """Every story's corrections in one read: story id -> item id -> on topic (a
+        story without any has no key). What each cycle brings the engine in line with."""
+        ...
+
+    def item_corrections(self, item_id: int) -> list[Correction]:
+        """Every story's correction of an item, with who gave it and when, by story id
+        (``/story why`` and ``/story wrong``)."""
+        ...
 
     # channel bindings
     def bind(

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.model import (
     Binding,
+    Correction,
     DeliveryMode,
     Development,
     Feed,
@@ -22,6 +23,7 @@ from bot.model import (
 )
 from storage.models import (
     BindingRow,
+    CorrectionRow,
     DevelopmentRow,
     FeedRow,
     ItemRow,
@@ -150,6 +152,17 @@ def subscription(row: SubscriptionRow) -> Subscription:
         story_id=row.story_id,
         created_at=row.created_at,
         channel_id=row.channel_id,
+    )
+
+
+def correction(row: CorrectionRow) -> Correction:
+    return Correction(
+        story_id=row.story_id,
+        item_id=row.item_id,
+        on_topic=row.on_topic,
+        platform=row.platform,
+        user_id=row.user_id,
+        created_at=row.created_at,
     )
 
 

@@ -185,6 +185,27 @@ class JudgementRow(Base):
     item_version: Mapped[int | None] = mapped_column(Integer)
 
 
+class CorrectionRow(Base):
+    """An admin's word that an item is (``on_topic``) or is not part of a story.
+
+    One row per story and item (``/story wrong``; a new word replaces the row, a
+    withdrawal deletes it). The table is the truth: each poll cycle brings every
+    engine's state in line with it (:mod:`bot.corrections`). The person is named as
+    subscriptions name theirs: platform and user id. Gone with the story or the item.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (UniqueConstraint("story_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    on_topic: Mapped[bool] = mapped_column(Boolean)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
 class StoryCounterRow(Base):
     """Running totals behind ``story_stats`` so ``/story status`` never counts judgements.
 

@@ -1,13 +1,15 @@
 """``SqlStore``: the SQL implementation of :class:`bot.ports.Store`.
 
 The methods live in small single-purpose mixins (stories, feeds, items, page waits,
-decisions, developments, channels, outbox, retention); this class only puts them together.
+decisions, corrections, developments, channels, outbox, retention); this class only puts
+them together.
 Build one with :func:`storage.open_store`, which also migrates the schema.
 """
 
 from __future__ import annotations
 
 from storage.channels import ChannelStore
+from storage.corrections import CorrectionStore
 from storage.decisions import DecisionStore
 from storage.developments import DevelopmentStore
 from storage.feeds import FeedStore
@@ -24,6 +26,7 @@ class SqlStore(
     ItemStore,
     PageWaitStore,
     DecisionStore,
+    CorrectionStore,
     DevelopmentStore,
     ChannelStore,
     OutboxStore,

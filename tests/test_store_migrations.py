@@ -358,6 +358,9 @@ def test_hot_queries_use_indexes(sqlite_store):
         "mark_delivered": lambda: store.mark_delivered(1, 1, "m", T0),
         "bindings_for_channel": lambda: store.bindings_for_channel("slack", "C1"),
         "list_subscriptions": lambda: store.list_subscriptions("slack", "U1"),
+        # /story why and /story wrong (all_corrections reads the whole table by design)
+        "item_corrections": lambda: store.item_corrections(item.id),
+        "story_corrections": lambda: store.story_corrections(story.id),
         # item 1 is linked to development 1 (commit_decisions above): its new date
         # dates the development again
         "ingest_item (redated)": lambda: store.ingest_item(
@@ -1627,5 +1630,27 @@ def test_without_a_story_state_to_carry_them_the_stream_statistics_have_no_row(e
         assert _states(store) == {}
         _upgraded(store)
         assert store.load_stream() is None
+    finally:
+        store.close()
+
+
+def test_corrections_table_is_added_and_dropped_keeping_stories_and_items(empty_url):
+    """Migration 0028 adds the empty ``corrections`` table (``/story wrong``); its
+    downgrade drops it and nothing else: the story, the item and its judgement stay."""
+    from bot.model import Correction
+
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        item = store.ingest_item(new_item(1, at=T0))[1].id
+        store.commit_decisions([Judgement(story.id, item, True, 0.5)], [], {}, [], T0)
+        store.set_correction(Correction(story.id, item, False, "slack", "U1", T0))
+        assert _downgraded(store, "0027") == "0027"
+        assert "corrections" not in inspect(store.engine).get_table_names()
+        assert store.get_item(item) is not None and store.get_story("s") is not None
+        assert [d.judgement.on_topic for d in store.decisions_for_item(item)] == [True]
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        assert store.all_corrections() == {}  # a new, empty table
     finally:
         store.close()
