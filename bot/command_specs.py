@@ -140,6 +140,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Why an item was (or was not) taken as part of a story.",
         options="why url:<item url>",
     ),
+    CommandSpec(
+        "wrong",
+        "wrong <item url> [story]",
+        "Tell storybot it was wrong about an item (admins): a report it took is not part "
+        "of the story, or one it passed over is. Reports like it are held back, or taken, "
+        "from then on; the same command again withdraws the correction.",
+        admin=True,
+        options="wrong url:<item url> [story:NAME]",
+        # a correction changes the story for every channel that follows it
+        install_wide=True,
+    ),
     CommandSpec("help", "help [command]", "This help.", options="help [command:NAME]"),
 )
 # each command by its name, as the dispatcher and the admin check look it up
@@ -169,8 +180,9 @@ def install_command(text: str) -> str | None:
     """The admin command ``text`` runs when it changes what the whole install shares, or None.
 
     ``stories add|remove`` and ``feeds add|remove`` change every channel's stories and
-    feeds; ``follow`` and ``unfollow`` only the channel they are typed in, which that
-    server's or workspace's own admins may decide.
+    feeds, and ``wrong`` what a story every channel shares takes; ``follow`` and
+    ``unfollow`` only the channel they are typed in, which that server's or workspace's
+    own admins may decide.
     """
     admin = admin_command(text)
     if admin is None:

@@ -9,8 +9,8 @@ error is logged and answered with an apology, never raised into the adapter.
 longer texts to the modules beside it: the command table and help
 (:mod:`bot.command_specs`, re-exported here), arguments (:mod:`bot.command_args`),
 ``status`` and ``developments`` (:mod:`bot.status_text`), the feeds' health
-(:mod:`bot.feed_text`), ``why`` (:mod:`bot.why_text`) and ``stories add|remove``
-(:mod:`bot.story_admin`).
+(:mod:`bot.feed_text`), ``why`` (:mod:`bot.why_text`), ``stories add|remove``
+(:mod:`bot.story_admin`) and ``wrong`` (:mod:`bot.story_wrong`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Callable, Sequence, cast
 from urllib.parse import urlsplit
 
-from bot import story_admin
+from bot import story_admin, story_wrong
 from bot.command_args import (
     arguments,
     developments_arguments,
@@ -54,6 +54,7 @@ from bot.model import (
     CommandRequest,
     DeliveryMode,
     InstallAccess,
+    Item,
     MessageKind,
     OutboundMessage,
     Reply,
@@ -775,32 +776,75 @@ class Commands:
         return stories[0]
 
     def _cmd_why(self, req: CommandRequest, rest: str) -> Reply:
-        if not rest:
-            raise UsageError(f"Usage: {usage('why', req.platform)}")
-        # Slack sends a link as <url> or <url|label>, and a label may hold spaces
-        link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
-        words = arguments("why", rest[len(link) :], 0 if link else 1, req.platform)
-        url = (link or words[0]).strip("<>").split("|")[0]
-        items = find_items(self.store, url, _WHY_SHARED + 1)
-        if not items and not _is_link(url):
-            raise UsageError(
-                f"`why` takes an item's link, and '{clip(url, 40)}' is none. "
-                f"Usage: {usage('why', req.platform)}"
-            )
-        if not items:
-            raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
+        url, _ = _link_and_words("why", rest, 0, req.platform)
+        items = self._pasted_items("why", url, req.platform)
         lines = why_lines(self.store, items[0], req.platform, req.user_id)
         if len(items) > 1:
             # A feed listing its articles under one link (its home page): each is an item
             # of its own, and the link alone cannot tell which one was meant.
-            many = f"At least {len(items)}" if len(items) > _WHY_SHARED else str(len(items))
-            others = ", ".join(f'"{clip(other.title, 80)}"' for other in items[1:])
             lines.insert(
                 0,
-                f"{many} items share this link (their feed lists them under one page); "
-                f"this is the newest. The others: {others}.",
+                f"{_shared(items)} (their feed lists them under one page); this is the "
+                f"newest. The others: {_titles(items[1:])}.",
             )
         return Reply(text="\n".join(lines))
+
+    def _cmd_wrong(self, req: CommandRequest, rest: str) -> Reply:
+        # admins only, install-wide: checked before (see admin_command)
+        url, words = _link_and_words("wrong", rest, 1, req.platform)
+        items = self._pasted_items("wrong", url, req.platform)
+        if len(items) > 1:
+            # the link cannot tell which of them was meant, and the wrong one would teach
+            # the story the opposite of what the admin meant
+            raise UserError(
+                f"{_shared(items)} (their feed lists them under one page), so it does not "
+                f"tell which one you mean: {_titles(items)}. Nothing was recorded."
+            )
+        return story_wrong.correct(
+            self.store,
+            req,
+            items[0],
+            url,
+            words[0] if words else None,
+            self.clock.now(),
+            self._chat_add(req.platform),
+        )
+
+    def _pasted_items(self, command: str, url: str, platform: str) -> list[Item]:
+        """The items at the link a user gave ``command`` (several when a feed lists its
+        articles under one link), newest first; a clear error when it names none."""
+        items = find_items(self.store, url, _WHY_SHARED + 1)
+        if not items and not _is_link(url):
+            raise UsageError(
+                f"`{command}` takes an item's link, and '{clip(url, 40)}' is none. "
+                f"Usage: {usage(command, platform)}"
+            )
+        if not items:
+            raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
+        return items
+
+
+def _link_and_words(command: str, rest: str, most: int, platform: str) -> tuple[str, list[str]]:
+    """The link a command takes first, and the at most ``most`` words after it.
+
+    Slack sends a link as ``<url>`` or ``<url|label>``, and a label may hold spaces.
+    """
+    if not rest:
+        raise UsageError(f"Usage: {usage(command, platform)}")
+    link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
+    words = arguments(command, rest[len(link) :], most if link else most + 1, platform)
+    url = (link or words[0]).strip("<>").split("|")[0]
+    return url, words if link else words[1:]
+
+
+def _shared(items: Sequence[Item]) -> str:
+    """ "3 items share this link" (or "At least 6 ...", when more were found than shown)."""
+    many = f"At least {len(items)}" if len(items) > _WHY_SHARED else str(len(items))
+    return f"{many} items share this link"
+
+
+def _titles(items: Sequence[Item]) -> str:
+    return ", ".join(f'"{clip(item.title, 80)}"' for item in items)
 
 
 def _is_link(text: str) -> bool:

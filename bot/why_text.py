@@ -5,14 +5,16 @@ their thresholds, the words that matched, the item or seed it copies, the develo
 was closest to). This turns them into sentences a user can check the decision against:
 a verdict line for each story, then its reasons in words, with items and developments
 named by their headlines rather than ids. A story that has not judged the item says why
-(it was added after the item arrived), and the asker's own subscriptions say whether
-they match the item, and by which words, as the DMs they would send do.
+(it was added after the item arrived), an admin's correction of the item (``/story
+wrong``) is named with who gave it and when, and the asker's own subscriptions say
+whether they match the item, and by which words, as the DMs they would send do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.correction_text import said
 from bot.engine.text import item_language, url_slug, written_forms
 from bot.matcher import reprints_seed
 from bot.model import Item, Judgement, Story
@@ -48,11 +50,15 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
             f"Its feed gave the headline only; it was read with its linked page "
             f"({counted(len(item.page_text.split()), 'word')})."
         )
+    # an admin's word on the item (/story wrong), said under the story's verdict
+    corrections = {c.story_id: c for c in store.item_corrections(item.id)}
     for d in decisions:
         j = d.judgement
         story = store.get_story_by_id(j.story_id)
         name = story.name if story else f"story {j.story_id}"
         lines.append(f"• {_verdict(store, j, story, name)}")
+        if j.story_id in corrections:
+            lines.append(f"    {said(corrections[j.story_id], name, platform)}")
         if item.version > 1:
             lines.append(f"    {_version_line(d.item_version, item.version, j)}")
         lines.extend(f"    {line}" for line in _reason_lines(store, j, story, forms))
@@ -66,6 +72,8 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
             lines.append(f"• not judged for {story.name}: it arrived before that story was added")
         else:
             lines.append(f"• not judged for {story.name} yet")
+        if story.id in corrections:
+            lines.append(f"    {said(corrections[story.id], story.name, platform)}")
     if len(lines) == 1:
         lines.append("No story has judged this item: there are no stories yet.")
     on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}
@@ -88,6 +96,11 @@ def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
             f"off-topic for {name} (score {j.score:.3f}: below {_fmt_reason(bg.get('bar'))}, "
             f"the top of the scores of the {bg.get('items')} unrelated items this story "
             "has read)"
+        )
+    if not j.on_topic and isinstance(j.reason.get("held_back"), dict):
+        return (
+            f"off-topic for {name} (score {j.score:.3f}: held back, as it reads like a "
+            "report an admin said is not part of the story)"
         )
     if not j.on_topic:
         return f"off-topic for {name} (score {j.score:.3f})"
@@ -269,6 +282,11 @@ def _reason_lines(
         )
     elif background is not None:
         out.append(f"below_background: {_fmt_reason(background)}")
+    held_back = r.pop("held_back", None)
+    if isinstance(held_back, dict):
+        out.append(_held_back_line(store, held_back))
+    elif held_back is not None:
+        out.append(f"held_back: {_fmt_reason(held_back)}")
     copy = r.pop("copy", None)
     if isinstance(copy, dict):
         out.append(_copy_line(copy))
@@ -310,6 +328,19 @@ def _copied(store: Store, j: Judgement, story: Story | None) -> str | None:
         return None
     orig = store.get_item(of)
     return _item_label(orig) if orig else "an earlier report that is no longer stored"
+
+
+def _held_back_line(store: Store, held_back: dict[str, object]) -> str:
+    """Which report an admin said is not part of the story this item reads like
+    (``/story wrong``), named by its headline, and how close it came."""
+    like = held_back.get("like")
+    found = store.get_item(like) if isinstance(like, int) else None
+    report = _item_label(found) if found else "an earlier report that is no longer stored"
+    return (
+        f"held back: it reads like {report} (score {_fmt_reason(held_back.get('score'))} "
+        "against that report, more than against the story), which an admin said is not "
+        "part of the story"
+    )
 
 
 def _copy_line(copy: dict[str, object]) -> str:

@@ -2180,3 +2180,34 @@ def test_storybot_runs_as_a_python_module_with_its_exit_codes(module: str, tmp_p
     typo = run("poll", "--onse")
     assert typo.returncode == 2 and "did you mean --once?" in typo.stderr
     assert "Traceback" not in typo.stderr and not list(tmp_path.iterdir())  # no database made
+
+
+def test_ask_wrong_records_a_correction_that_ask_why_then_names(db, capsys):
+    """``storybot ask "wrong URL"``: the operator at the terminal is an admin of it."""
+    from store_builders import new_item
+
+    from bot.model import Judgement
+
+    main(["story", "add", "pentagon", *seeds()])
+    store = open_store(db)
+    story = store.get_story("pentagon")
+    _, item = store.ingest_item(new_item(1))
+    store.commit_decisions([Judgement(story.id, item.id, False, 0.02)], [], {}, [], T0)
+    store.close()
+    capsys.readouterr()
+
+    assert main(["ask", "wrong", item.url]) == 0
+    out = capsys.readouterr().out
+    assert 'Recorded: "Title 1" is part of pentagon. Reports like it will be taken' in out
+    assert main(["ask", "why", item.url]) == 0
+    out = capsys.readouterr().out
+    assert re.search(
+        r"storybot's operator \(in the terminal\) said on \d{4}-\d\d-\d\d this is part of "
+        r"pentagon\.",
+        out,
+    ), out
+    assert main(["ask", "wrong", "https://nowhere.example/x"]) == 1
+    assert "storybot has not seen an item at https://nowhere.example/x" in capsys.readouterr().out
+    store = open_store(db)
+    assert store.all_corrections() == {story.id: {item.id: True}}
+    store.close()

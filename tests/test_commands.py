@@ -339,7 +339,11 @@ ADMIN_COMMANDS = [  # text after /story, the admin command it runs (None: anyone
     ("feeds", None),
     ("feeds list", None),
     ("why https://example.com/a", None),
+    ("wrong https://example.com/a", "wrong"),
+    ("WRONG https://example.com/a pentagon", "wrong"),
+    ("wrong", "wrong"),  # a usage mistake, but still an admin's command
     ("help follow", None),
+    ("help wrong", None),
     ("", None),
     ("nonsense follow", None),
 ]
@@ -357,7 +361,8 @@ async def test_admin_command_names_exactly_the_commands_that_check_rights(comman
 
 @pytest.mark.parametrize(("text", "admin"), ADMIN_COMMANDS)
 def test_install_command_names_the_admin_commands_that_change_every_channel(text, admin):
-    install = admin if admin and admin.split()[0] in ("feeds", "stories") else None
+    # wrong: a correction changes what a story every channel shares takes
+    install = admin if admin and admin.split()[0] in ("feeds", "stories", "wrong") else None
     assert install_command(text) == install
 
 
@@ -368,6 +373,7 @@ def test_install_command_names_the_admin_commands_that_change_every_channel(text
         "stories remove pentagon --yes",
         "feeds add https://feeds.example/x.xml",
         "feeds remove https://feeds.example/x.xml",
+        "wrong https://news.example/1",
     ],
 )
 @pytest.mark.parametrize("access", [InstallAccess.UNLISTED, InstallAccess.NO_LIST])
@@ -377,9 +383,10 @@ async def test_a_place_that_may_not_change_every_channel_changes_nothing(
     """A Discord server ``[discord] admin_servers`` does not allow: its admins, or everyone
     under "everyone", are refused the install-wide commands, naming the setting."""
     store.add_feed("https://feeds.example/x.xml", clock.now(), 900)
-    store.bind(
-        store.get_story("pentagon").id, "discord", "C1", DeliveryMode.REALTIME, 24, clock.now()
-    )
+    story = store.get_story("pentagon")
+    store.bind(story.id, "discord", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    _, item = store.ingest_item(new_item(1))
+    store.commit_decisions([Judgement(story.id, item.id, True, 0.5)], [], {}, [], clock.now())
     before = (store.list_feeds(), store.list_stories(), store.list_bindings())
     for policy in ("admins", "everyone"):
         commands = Commands(store, clock, admin_policy=policy)
@@ -389,6 +396,7 @@ async def test_a_place_that_may_not_change_every_channel_changes_nothing(
         assert "only in the servers `[discord] admin_servers` lists" in reply.text
         assert ("That list is empty" in reply.text) is (access is InstallAccess.NO_LIST)
     assert (store.list_feeds(), store.list_stories(), store.list_bindings()) == before
+    assert store.all_corrections() == {}
 
 
 async def test_follow_needs_no_install_access(commands, store):

@@ -24,6 +24,7 @@ LEAVES = [
     "story unsubscribe",
     "story subscriptions",
     "story why",
+    "story wrong",
     "story follow",
     "story unfollow",
     "story help",
@@ -46,6 +47,7 @@ OPTIONS = {
     "unsubscribe": [("target", 3, True), ("story", 3, False)],
     "subscriptions": [],
     "why": [("url", 3, True)],
+    "wrong": [("url", 3, True), ("story", 3, False)],
     "follow": [("story", 3, True), ("mode", 3, False), ("hours", 10, False), ("at", 3, False)],
     "unfollow": [("story", 3, False)],
     "help": [("command", 3, False)],
@@ -78,7 +80,15 @@ async def test_guild_sync_registers_the_story_tree_there(fake: FakeDiscord) -> N
     # HH:MM, at most 5 characters; its form is the command's to check and explain
     assert (follow["at"]["min_length"], follow["at"]["max_length"]) == (1, 5)
     assert "HH:MM" in follow["at"]["description"]
-    for name in ("status", "developments", "subscribe", "unsubscribe", "follow", "unfollow"):
+    for name in (
+        "status",
+        "developments",
+        "subscribe",
+        "unsubscribe",
+        "wrong",
+        "follow",
+        "unfollow",
+    ):
         assert by_name(subs[name]["options"])["story"]["autocomplete"] is True
     # Discord itself refuses page 0 or less; the command explains one typed elsewhere
     assert by_name(subs["developments"]["options"])["page"]["min_value"] == 1

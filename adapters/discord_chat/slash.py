@@ -135,6 +135,17 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def why(interaction: discord.Interaction, url: str) -> None:
         await run(interaction, build("why", url))
 
+    @story.command(
+        name="wrong", description="Tell storybot it was wrong about an item (admins); again: undo"
+    )
+    @app_commands.describe(
+        url="The item's URL (a report storybot took that is not the story, or one it missed)",
+        story="Story name (default: the one that took the item, else this channel's)",
+    )
+    @app_commands.autocomplete(story=complete_story)
+    async def wrong(interaction: discord.Interaction, url: str, story: str | None = None) -> None:
+        await run(interaction, build("wrong", url, story))
+
     @story.command(name="follow", description="Post this story's alerts in this channel (admins)")
     @app_commands.describe(
         story="Story name",

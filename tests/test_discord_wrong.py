@@ -1,0 +1,50 @@
+"""``/story wrong`` end to end over Discord: the app as ``storybot run`` builds it, the
+fake Discord gateway and its slash-command options; the item and its judgement are
+stored as a poll would."""
+
+from __future__ import annotations
+
+from fakes.discord_server import APP_ID, MANAGE_GUILD, FakeDiscord
+from store_builders import new_item
+from test_discord_gateway import fake  # noqa: F401  (fixture)
+from test_discord_stories import app  # noqa: F401  (fixture)
+
+from bot.model import Judgement
+
+
+async def answer(fake: FakeDiscord, options: dict, **kw) -> str:
+    """The text the user finally sees of ``/story wrong`` (Markdown's escapes removed)."""
+    interaction = await fake.interact(["wrong"], options, **kw)
+    path = rf"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    first = (await fake.wait_for_call("POST", path, timeout=30)).json
+    if first["type"] == 5:  # deferred: the reply is the first follow-up
+        webhook = rf"/webhooks/{APP_ID}/{interaction['token']}"
+        content = (await fake.wait_for_call("POST", webhook, timeout=30)).json["content"]
+    else:
+        content = first["data"]["content"]
+    return content.replace("\\", "")
+
+
+async def test_an_admin_says_a_passed_over_report_is_the_story_with_slash_options(
+    fake: FakeDiscord, app, clock
+):
+    story = app.store.add_story("chips-act", "Chips Act", [], clock.now())
+    app.store.add_story("other", "Other", [], clock.now())
+    _, item = app.store.ingest_item(new_item(1, at=clock.now()))
+    passed = Judgement(story.id, item.id, False, 0.02)
+    app.store.commit_decisions([passed], [], {}, [], clock.now())
+    options = {"url": item.url, "story": "chips-act"}
+
+    refused = await answer(fake, options)
+    assert "Only workspace/server admins may use `wrong`" in refused
+    assert app.store.all_corrections() == {}
+
+    recorded = await answer(fake, options, permissions=MANAGE_GUILD)
+    assert 'Recorded: "Title 1" is part of chips-act. Reports like it will be taken' in recorded
+    # Discord's own form of the command that undoes it
+    assert f"`/story wrong url:{item.url} story:chips-act`" in recorded
+    assert app.store.all_corrections() == {story.id: {item.id: True}}
+
+    withdrawn = await answer(fake, options, permissions=MANAGE_GUILD)
+    assert 'Withdrew the correction of "Title 1" for chips-act' in withdrawn
+    assert app.store.all_corrections() == {}
