@@ -143,9 +143,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "wrong",
         "wrong <item url> [story]",
-        "Tell storybot it was wrong about an item (admins): a report it took is not part "
-        "of the story, or one it passed over is. Reports like it are held back, or taken, "
-        "from then on; the same command again withdraws the correction.",
+        # short: Discord's whole help must fit one message (2,000 characters)
+        "Tell storybot it was wrong to take, or to pass over, an item (admins); the same "
+        "again undoes it.",
         admin=True,
         options="wrong url:<item url> [story:NAME]",
         # a correction changes the story for every channel that follows it

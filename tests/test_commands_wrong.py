@@ -252,7 +252,9 @@ async def test_a_slack_link_with_a_label_is_read_with_the_story_after_it(command
 async def test_help_explains_wrong_in_each_platforms_form(commands, platform, form):
     reply = await commands.handle(req("help wrong", platform=platform, admin=False))
     assert reply.text.splitlines()[0] == form
-    assert "withdraws the correction" in reply.text
+    assert "wrong to take, or to pass over, an item (admins); the same again undoes it" in (
+        reply.text
+    )
     listed = await commands.handle(req("help", platform=platform, admin=False))
     assert f"`{form}`" in listed.text
 
