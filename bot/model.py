@@ -328,7 +328,7 @@ class Correction:
     Given with ``/story wrong``: one per story and item, the latest word replacing an
     earlier one. The stored corrections are the truth; the engine holds the ones it has
     applied (``Engine.corrections``) and the pipeline brings it in line with the store
-    (:mod:`bot.corrections`). The judgement stored for the item stays as it was made:
+    (:mod:`bot.teaching`). The judgement stored for the item stays as it was made:
     a correction changes what the story does with later items, not what it did.
     """
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Mapping, Sequence
 
+from bot import teaching
 from bot.alerts import (
     NoticeParts,
     added_fact,
@@ -272,7 +273,7 @@ class Pipeline:
         # short; it takes the statistics the last commit stored (see refresh_stories), and the periodic background job keeps the saved ones
         # current for a first story (update_saved_background). With stories, the first
         # refresh has restored the statistics already (the last commit's, if stored).
-        self.refresh_stories()
+        self.track_stories()
         self.restore_background()
 
     def save_background(self) -> None:
@@ -348,6 +349,29 @@ class Pipeline:
                     self.engine.untrack(story_id)
                     raise
             self._stories[story_id] = story
+
+    def track_stories(self) -> None:
+        """Track the stories (:meth:`refresh_stories`), then teach the engine the admins'
+        corrections it has not applied (:meth:`apply_corrections`).
+
+        What a cycle, and a job worker's fresh pipeline, does before it judges.
+        """
+        self.refresh_stories()
+        self.apply_corrections()
+
+    def apply_corrections(self) -> None:
+        """Bring the engine in line with the corrections stored (``/story wrong``), and
+        commit the states of the stories it changed (see :mod:`bot.teaching`).
+
+        Their states alone, with no decision: the state in the database then holds what
+        the engine was taught, for a restart or the next job worker. The stream
+        statistics are not written: teaching a story does not count items in them.
+        """
+        if not self._stories:
+            return
+        changed = teaching.reconcile(self.store, self.engine, list(self._stories), engine_doc)
+        if changed:
+            self.store.commit_decisions([], [], self._engine_states(changed), [], self.clock.now())
 
     def _stored_by(
         self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]
@@ -583,8 +607,9 @@ class Pipeline:
 
         For job workers: the items were stored by a poll job, maybe in another process,
         and a retried job may find some of them judged already; those are skipped, so an
-        item is never judged twice. Tracks the stories first (``refresh_stories``), so on
-        a fresh engine every story starts from the state stored by the last commit.
+        item is never judged twice. Tracks the stories first (``track_stories``), so on
+        a fresh engine every story starts from the state stored by the last commit, with
+        the admins' corrections stored since taught.
 
         Args:
             item_ids: The items to judge.
@@ -597,7 +622,7 @@ class Pipeline:
         self._queued_at = queued_at
         self._judging = set(item_ids)  # not background reading: judging counts them
         try:
-            self.refresh_stories()
+            self.track_stories()
         finally:
             self._judging = set()
         # one query a chunk (unknown ids, removed by a prune since, are left out)
@@ -627,7 +652,7 @@ class Pipeline:
         report = CycleReport()
         self._in_job = True
         self._queued_at = queued_at
-        self.rejudge_updates(self._matcher, report, before_judging=self.refresh_stories)
+        self.rejudge_updates(self._matcher, report, before_judging=self.track_stories)
         return report
 
     def _ingest(

@@ -569,7 +569,7 @@ class Store(Protocol):
     def get_development(self, story_id: int, number: int) -> Development | None: ...
     def story_stats(self, story_id: int) -> StoryStats: ...
 
-    # corrections (/story wrong): see bot.corrections
+    # corrections (/story wrong): see bot.teaching
     def set_correction(self, correction: Correction) -> None:
         """Record an admin's word that an item is or is not part of a story, replacing
         the story's earlier correction of that item (its label, who and when).

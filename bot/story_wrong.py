@@ -8,7 +8,7 @@ on), one it did not take as part of it (reports like it are taken). The same com
 an item that already has a correction withdraws it, so typing it again undoes it.
 
 The correction is stored (``Store.set_correction``); the engine learns it at the start of
-the next poll cycle (:mod:`bot.corrections`). What was decided about the item itself
+the next poll cycle (:mod:`bot.teaching`). What was decided about the item itself
 stays as it is: its judgement, and its alert if it had one.
 
 The story is the one named; else the one holding a correction of the item (so that the

@@ -284,7 +284,7 @@ def _reason_lines(
         out.append(f"below_background: {_fmt_reason(background)}")
     held_back = r.pop("held_back", None)
     if isinstance(held_back, dict):
-        out.append(_held_back_line(store, held_back))
+        out.append(_held_back_line(store, held_back, j))
     elif held_back is not None:
         out.append(f"held_back: {_fmt_reason(held_back)}")
     copy = r.pop("copy", None)
@@ -330,16 +330,17 @@ def _copied(store: Store, j: Judgement, story: Story | None) -> str | None:
     return _item_label(orig) if orig else "an earlier report that is no longer stored"
 
 
-def _held_back_line(store: Store, held_back: dict[str, object]) -> str:
+def _held_back_line(store: Store, held_back: dict[str, object], j: Judgement) -> str:
     """Which report an admin said is not part of the story this item reads like
-    (``/story wrong``), named by its headline, and how close it came."""
+    (``/story wrong``; :mod:`bot.engine.corrections`), named by its headline, and the
+    item's score against it beside its score against the story."""
     like = held_back.get("like")
     found = store.get_item(like) if isinstance(like, int) else None
     report = _item_label(found) if found else "an earlier report that is no longer stored"
     return (
         f"held back: it reads like {report} (score {_fmt_reason(held_back.get('score'))} "
-        "against that report, more than against the story), which an admin said is not "
-        "part of the story"
+        f"against that report, {j.score:.3f} against the story), which an admin said is "
+        "not part of the story"
     )
 
 

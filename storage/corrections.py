@@ -3,7 +3,7 @@
 One row per story and item (UNIQUE(story_id, item_id)): a new word replaces the row,
 whoever gave the earlier one, and a withdrawal deletes it. The table is the truth the
 pipeline brings every engine in line with at the start of each cycle
-(:mod:`bot.corrections`), so it is read whole, in one query, that often
+(:mod:`bot.teaching`), so it is read whole, in one query, that often
 (``all_corrections``): it holds what admins typed, a few rows a story.
 """
 

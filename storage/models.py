@@ -190,7 +190,7 @@ class CorrectionRow(Base):
 
     One row per story and item (``/story wrong``; a new word replaces the row, a
     withdrawal deletes it). The table is the truth: each poll cycle brings every
-    engine's state in line with it (:mod:`bot.corrections`). The person is named as
+    engine's state in line with it (:mod:`bot.teaching`). The person is named as
     subscriptions name theirs: platform and user id. Gone with the story or the item.
     """
 

@@ -300,8 +300,7 @@ async def test_why_says_an_item_was_held_back_as_like_a_report_said_not_to_be_th
     ) in text
     assert (
         "    held back: it reads like 'Title 1' (Outlet 1) <https://news.example/1?utm=x> "
-        "(score "
-        "0.520 against that report, more than against the story), which an admin said is "
-        "not part of the story"
+        "(score 0.520 against that report, 0.310 against the story), which an admin said "
+        "is not part of the story"
     ) in text
     assert "held_back" not in text and "like=" not in text

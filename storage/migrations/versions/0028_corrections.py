@@ -3,7 +3,7 @@
 ``/story wrong <item url> [story]`` records that storybot took an item it should not have
 (or missed one it should have taken); ``corrections`` holds one row per story and item,
 with who said so and when (:mod:`storage.corrections`). Each poll cycle brings the
-engine's state in line with the table (:mod:`bot.corrections`). New and empty.
+engine's state in line with the table (:mod:`bot.teaching`). New and empty.
 
 The downgrade drops the table: the engine states keep the corrections they applied
 until a later storybot, finding none in the table, withdraws them.
