@@ -193,7 +193,9 @@ class EngineConfig:
             was still worse than none on three RSS runs, 3.0 behind 2.0 on eight
             (docs/engine.md, "Corrections").
         correction_examples: Reports said not to be part of a story that are kept as
-            examples (the oldest is let go beyond it; its label stays).
+            examples (the oldest is let go beyond it; its label stays), and reports said
+            to be part of it kept apart from the seeds (beyond it the oldest becomes a
+            seed for good and can no longer be withdrawn): a story's state stays bounded.
         idf_prior_docs: Pseudo-documents damping the IDF while the stream is short.
         idf_refresh_docs: Documents after which a story's profile is weighed with the
             stream IDF again (a weighed profile is reused until then, or until the

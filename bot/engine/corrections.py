@@ -63,6 +63,11 @@ class Corrections:
             self.examples.popitem(last=False)
         self.labels[item_id] = False
 
+    def take(self, item_id: int) -> None:
+        """Note a report said to be part of the story (the profile counts it as a seed:
+        :meth:`bot.engine.relevance.Profile.teach`)."""
+        self.labels[item_id] = True
+
     def forget(self, item_id: int) -> bool | None:
         """Drop a correction; the label it had, or None when there was none."""
         self.examples.pop(item_id, None)

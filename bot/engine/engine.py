@@ -322,7 +322,7 @@ class Engine:
         """Record what an admin said about a report of a story (``/story wrong``).
 
         True: it is part of the story (it counts as a seed from now on); False: it is
-        not (later items that read more like it than like the story are held back);
+        not (later items that read much more like it than like the story are held back);
         None withdraws an earlier correction of it. The same label again changes
         nothing. The report's own decision is not changed, and the stream statistics
         are not touched (the report was counted when it was read). See

@@ -424,7 +424,7 @@ class StoryState:
         if on_topic is None:
             return earlier is not None
         if on_topic:
-            self.corrections.labels[doc.id] = True
+            self.corrections.take(doc.id)
             self.profile.teach(doc.id, a.unit, unit(a.title_tf or a.tf), a.entities)
             self.copies.add(doc.id, a.fp)
         else:
