@@ -121,6 +121,8 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     missed = re.search(r"reports of the story taken as off-topic: (\d+) of (\d+)", text)
     assert missed and int(missed[1]) <= 2 and int(missed[2]) == 23, text
     assert text.count("    MISSED ") == int(missed[1]), text
+    # and what an admin of a running storybot does about a report it missed
+    assert ("/story wrong <its link>" in text) == (int(missed[1]) > 0), text
     assert "demo: OK for alerts" in text or "demo: OK, every judgement matches" in text, text
     # each alert's summary is cited: it ends in a marker, its links are numbered ("[n] ",
     # n its place among the development's reports) and listed in number order, and every

@@ -331,11 +331,24 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
     )
     for title in wrong_on_topic:
         print(f"    WRONG  {title}", file=out)
+    if wrong_on_topic:
+        print(
+            "    (in a running storybot an admin says so with /story wrong <its link>, "
+            "and reports like it are held back from then on)",
+            file=out,
+        )
     # a report missed costs no alert (its development was announced by another) but its
     # facts never reach the alert's summary, and a story-scoped subscription is not told
     print(f"  reports of the story taken as off-topic: {len(missed)} of {len(reports)}", file=out)
     for title, scored in missed:
         print(f"    MISSED {title}{scored}", file=out)
+    if missed:
+        # what an admin of a running storybot does about it
+        print(
+            "    (in a running storybot an admin says so with /story wrong <its link>, "
+            "and reports like it are taken from then on)",
+            file=out,
+        )
     print(
         f"  reports folded into the seed story: {seed.item_count if seed else 0}; "
         f"copies of later reports folded: {stats.copies}",
