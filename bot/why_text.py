@@ -231,6 +231,8 @@ def _reason_lines(
             and not j.reason.get("uncorroborated")
             and not headline_only
             and background is None
+            # held back as like a corrected report: support was enough (the line below says why)
+            and "held_back" not in j.reason
             and isinstance(decisive, (int, float))
             and isinstance(threshold, (int, float))
             and decisive >= threshold
