@@ -13,7 +13,8 @@ stays as it is: its judgement, and its alert if it had one.
 
 The story is the one named; else the one holding a correction of the item (so that the
 same command undoes it), else the one that took it, else the channel's, else the only
-story. Several at a step: the reply asks for the name and lists them.
+story; without a name, only stories that judged the item are candidates (another has no
+decision to correct). Several at a step: the reply asks for the name and lists them.
 """
 
 from __future__ import annotations
@@ -142,12 +143,14 @@ def _which_story(
     took = [sid for sid, j in judged.items() if j.on_topic]
     followed: list[int] = []
     if req.channel_id:
-        followed = [b.story_id for b in store.bindings_for_channel(req.platform, req.channel_id)]
+        bound = store.bindings_for_channel(req.platform, req.channel_id)
+        # a story that has not judged the item has nothing to correct: never offer it
+        followed = [b.story_id for b in bound if b.story_id in judged]
     steps = (
         (list(corrected), "This item has corrections for"),
         (took, "This item was taken by"),
         (followed, "This channel follows"),
-        (list(stories), "Stories:"),
+        (list(judged), "Stories that judged it:"),
     )
     for ids, which in steps:
         found = [stories[i] for i in ids if i in stories]

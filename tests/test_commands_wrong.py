@@ -155,7 +155,7 @@ async def test_a_correction_is_withdrawn_without_naming_its_story(commands, stor
     ("follows", "listed"),
     [
         (("pentagon", "iran"), "This channel follows iran, pentagon."),
-        ((), "Stories: iran, pentagon."),
+        ((), "Stories that judged it: iran, pentagon."),
     ],
 )
 async def test_when_the_story_cannot_be_told_the_reply_asks_for_it(
@@ -171,6 +171,22 @@ async def test_when_the_story_cannot_be_told_the_reply_asks_for_it(
     assert not reply.ok
     assert reply.text == f"Which story? Say `/story wrong {item.url} NAME`. {listed}"
     assert store.all_corrections() == {}
+
+
+async def test_without_a_name_only_the_stories_that_judged_the_item_are_candidates(
+    commands, store, clock
+):
+    # the console follows every story: one added after the item has no decision on it
+    item = judged(store, clock, 1, pentagon=False)
+    clock.advance(hours=1)
+    rail = add_story(store, clock, "rail")
+    for story in (store.get_story("pentagon"), rail):
+        store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+
+    reply = await commands.handle(req(f"wrong {item.url}"))
+
+    assert reply.text.startswith('Recorded: "Title 1" is part of pentagon.'), reply.text
+    assert store.all_corrections() == {store.get_story("pentagon").id: {item.id: True}}
 
 
 async def test_an_item_two_stories_took_asks_which_on_discord_with_its_options(
@@ -287,7 +303,12 @@ async def test_why_says_an_item_was_held_back_as_like_a_report_said_not_to_be_th
     wrongly = judged(store, clock, 1, pentagon=True)
     _, later = store.ingest_item(new_item(2))
     story = store.get_story("pentagon")
-    held = {"score": 0.31, "threshold": 0.1, "held_back": {"like": wrongly.id, "score": 0.52}}
+    held = {
+        "score": 0.31,
+        "threshold": 0.1,
+        "support": 0.3,
+        "held_back": {"like": wrongly.id, "score": 0.52},
+    }
     store.commit_decisions(
         [Judgement(story.id, later.id, False, 0.31, reason=held)], [], {}, [], clock.now()
     )
@@ -304,3 +325,5 @@ async def test_why_says_an_item_was_held_back_as_like_a_report_said_not_to_be_th
         "is not part of the story"
     ) in text
     assert "held_back" not in text and "like=" not in text
+    # its support was enough (it would have been taken): held back is the one reason
+    assert "too little" not in text and "support" not in text
