@@ -4,8 +4,9 @@ A team that gets an alert about something that is not their story, or finds with
 ``/story why`` a report storybot passed over, says so with this command. It flips what
 storybot decided about the item for the story, as a correction the story keeps: a report
 the story took is recorded as not part of it (reports like it are held back from then
-on), one it did not take as part of it (reports like it are taken). The same command on
-an item that already has a correction withdraws it, so typing it again undoes it.
+on), one it did not take as part of it (it counts as a seed: reports like it are taken more
+readily). The same command on an item that already has a correction withdraws it, so
+typing it again undoes it.
 
 The correction is stored (``Store.set_correction``); the engine learns it at the start of
 the next poll cycle (:mod:`bot.teaching`). What was decided about the item itself
@@ -84,7 +85,7 @@ def correct(
         raise UserError(f"{story.name} was removed meanwhile; nothing was recorded.") from None
     if on_topic:
         recorded = f"Recorded: {title} is part of {story.name}."
-        changes = "Reports like it will be taken from now on."
+        changes = "It counts as a seed from now on, so reports like it are taken more readily."
     else:
         recorded = f"Recorded: {title} is not part of {story.name}."
         changes = "Reports like it will be held back from now on" + (

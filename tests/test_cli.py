@@ -2198,7 +2198,7 @@ def test_ask_wrong_records_a_correction_that_ask_why_then_names(db, capsys):
 
     assert main(["ask", "wrong", item.url]) == 0
     out = capsys.readouterr().out
-    assert 'Recorded: "Title 1" is part of pentagon. Reports like it will be taken' in out
+    assert 'Recorded: "Title 1" is part of pentagon. It counts as a seed from now on' in out
     assert main(["ask", "why", item.url]) == 0
     out = capsys.readouterr().out
     assert re.search(

@@ -94,7 +94,8 @@ async def test_a_report_passed_over_is_said_to_be_the_story(commands, store, clo
     reply = await commands.handle(req(f"wrong {item.url} pentagon"))
 
     assert reply.text == (
-        'Recorded: "Title 1" is part of pentagon. Reports like it will be taken from now on.\n'
+        'Recorded: "Title 1" is part of pentagon. It counts as a seed from now on, so reports '
+        "like it are taken more readily.\n"
         f"To undo it: `/story wrong {item.url}`."
     )
     assert store.story_corrections(store.get_story("pentagon").id) == {item.id: True}

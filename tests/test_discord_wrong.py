@@ -40,7 +40,7 @@ async def test_an_admin_says_a_passed_over_report_is_the_story_with_slash_option
     assert app.store.all_corrections() == {}
 
     recorded = await answer(fake, options, permissions=MANAGE_GUILD)
-    assert 'Recorded: "Title 1" is part of chips-act. Reports like it will be taken' in recorded
+    assert 'Recorded: "Title 1" is part of chips-act. It counts as a seed from now on' in recorded
     # Discord's own form of the command that undoes it
     assert f"`/story wrong url:{item.url} story:chips-act`" in recorded
     assert app.store.all_corrections() == {story.id: {item.id: True}}

@@ -346,7 +346,7 @@ def _check(app: App, console: ConsoleAdapter, timeline: Timeline, out: TextIO) -
         # what an admin of a running storybot does about it
         print(
             "    (in a running storybot an admin says so with /story wrong <its link>, "
-            "and reports like it are taken from then on)",
+            "and it counts as a seed from then on: reports like it are taken more readily)",
             file=out,
         )
     print(
