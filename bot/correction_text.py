@@ -29,13 +29,22 @@ def who(correction: Correction, platform: str | None) -> str:
     return f"an admin on {correction.platform.capitalize()} ({mention})"
 
 
-def said(correction: Correction, story_name: str, platform: str | None) -> str:
-    """One sentence: who said on which day that the item is (or is not) part of the story."""
+def said(
+    correction: Correction, story_name: str, platform: str | None, decided: bool = True
+) -> str:
+    """One sentence: who said on which day that the item is (or is not) part of the story,
+    and what that changed (not the decision shown above it: later ones)."""
     part = "part" if correction.on_topic else "not part"
     day = correction.created_at.strftime("%Y-%m-%d")
     speaker = who(correction, platform)
     speaker = speaker if speaker.startswith("storybot") else speaker[:1].upper() + speaker[1:]
-    return f"{speaker} said on {day} this is {part} of {story_name}."
+    follows = (
+        "reports like it are taken more readily"
+        if correction.on_topic
+        else "reports like it are held back"
+    )
+    stands = "the decision above stands, and " if decided else ""
+    return f"{speaker} said on {day} this is {part} of {story_name}: {stands}since then {follows}."
 
 
 def wrong_command(url: str, story_name: str | None, platform: str | None) -> str:

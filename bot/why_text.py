@@ -73,7 +73,7 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         else:
             lines.append(f"• not judged for {story.name} yet")
         if story.id in corrections:
-            lines.append(f"    {said(corrections[story.id], story.name, platform)}")
+            lines.append(f"    {said(corrections[story.id], story.name, platform, False)}")
     if len(lines) == 1:
         lines.append("No story has judged this item: there are no stories yet.")
     on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}

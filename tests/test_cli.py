@@ -2203,7 +2203,7 @@ def test_ask_wrong_records_a_correction_that_ask_why_then_names(db, capsys):
     out = capsys.readouterr().out
     assert re.search(
         r"storybot's operator \(in the terminal\) said on \d{4}-\d\d-\d\d this is part of "
-        r"pentagon\.",
+        r"pentagon: the decision above stands",
         out,
     ), out
     assert main(["ask", "wrong", "https://nowhere.example/x"]) == 1

@@ -290,11 +290,13 @@ async def test_why_says_who_corrected_a_decision_and_when(commands, store, clock
 
     at = lines.index(next(line for line in lines if line.startswith("• started development 1")))
     assert lines[at + 1] == (
-        "    An admin (<@UADMIN>) said on 2026-03-05 this is not part of pentagon."
+        "    An admin (<@UADMIN>) said on 2026-03-05 this is not part of pentagon: the "
+        "decision above stands, and since then reports like it are held back."
     )
     off = lines.index(next(line for line in lines if line.startswith("• off-topic for iran")))
     assert lines[off + 1] == (
-        "    An admin on Discord (<@42>) said on 2026-03-05 this is part of iran."
+        "    An admin on Discord (<@42>) said on 2026-03-05 this is part of iran: the decision "
+        "above stands, and since then reports like it are taken more readily."
     )
 
 

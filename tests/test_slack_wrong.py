@@ -35,6 +35,6 @@ async def test_an_admin_says_a_report_is_not_the_story_and_why_then_says_so(
     why = await answer(fake, f"why <{item.url}>", "U0PLAIN")
     # the reply is escaped as every reply is: the mention pings no one
     assert (
-        "An admin (&lt;@UADMIN&gt;) said on 2026-03-05 this is not part of chips-act."
+        "An admin (&lt;@UADMIN&gt;) said on 2026-03-05 this is not part of chips-act: the decision above stands"
         in (why["text"])
     )
