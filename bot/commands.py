@@ -48,6 +48,7 @@ from bot.digest_schedule import at_of, first_slot
 from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
+from bot.identity import canonical_url
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -820,8 +821,27 @@ class Commands:
                 f"Usage: {usage(command, platform)}"
             )
         if not items:
+            seed = self._seed_at(url)
+            if seed is not None:
+                story, place = seed
+                what = "explain" if command == "why" else "correct"
+                raise UserError(
+                    f"That is seed article {place} of {story.name}: the seeds are what the "
+                    f"story is, not reports storybot judged, so there is nothing to {what}. "
+                    "To change a story's seeds, remove the story and add it again."
+                )
             raise UserError(f"storybot has not seen an item at {clip(url, 100)}.")
         return items
+
+    def _seed_at(self, url: str) -> tuple[Story, int] | None:
+        """The story and seed number (from 1) whose seed article is at ``url``, if any
+        (seeds are not items: a story's article links are kept with the story)."""
+        wanted = {url, canonical_url(url)}
+        for story in self.store.list_stories():
+            for place, seed in enumerate(story.seeds, 1):
+                if seed.url and {seed.url, canonical_url(seed.url)} & wanted - {None}:
+                    return story, place
+        return None
 
 
 def _link_and_words(command: str, rest: str, most: int, platform: str) -> tuple[str, list[str]]:

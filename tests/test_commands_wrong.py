@@ -330,3 +330,22 @@ async def test_why_says_an_item_was_held_back_as_like_a_report_said_not_to_be_th
     assert "held_back" not in text and "like=" not in text
     # its support was enough (it would have been taken): held back is the one reason
     assert "too little" not in text and "support" not in text
+
+
+@pytest.mark.parametrize(("command", "what"), [("wrong", "correct"), ("why", "explain")])
+async def test_a_seed_articles_link_is_named_as_that_storys_seed(
+    commands, store, clock, command, what
+):
+    store.add_story(
+        "rail",
+        "Rail strike",
+        [SeedDoc("Strike", "text", "https://news.example/strike"), SeedDoc("Talks", "text")],
+        clock.now(),
+    )
+    reply = await commands.handle(req(f"{command} https://news.example/strike?utm_source=x"))
+
+    assert reply.text == (
+        "That is seed article 1 of rail: the seeds are what the story is, not reports "
+        f"storybot judged, so there is nothing to {what}. To change a story's seeds, remove "
+        "the story and add it again."
+    ), reply.text
