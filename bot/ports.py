@@ -583,10 +583,6 @@ class Store(Protocol):
         """Withdraw the story's correction of the item; True if there was one."""
         ...
 
-    def story_corrections(self, story_id: int) -> dict[int, bool]:
-        """The story's corrections: item id -> whether the item is part of the story."""
-        ...
-
     def all_corrections(self) -> dict[int, dict[int, bool]]:
         """Every story's corrections in one read: story id -> item id -> on topic (a
         story without any has no key). What each cycle brings the engine in line with."""

@@ -56,12 +56,6 @@ class CorrectionStore(StoreBase):
             )
             return bool(gone)
 
-    def story_corrections(self, story_id: int) -> dict[int, bool]:
-        """The story's corrections: item id -> whether it is part of the story."""
-        query = select(_TABLE.c.item_id, _TABLE.c.on_topic).where(_TABLE.c.story_id == story_id)
-        with self._read() as session:
-            return {item_id: bool(on) for item_id, on in session.execute(query)}
-
     def all_corrections(self) -> dict[int, dict[int, bool]]:
         """Every story's corrections, in one query: story id -> item id -> on topic.
 

@@ -98,7 +98,7 @@ async def test_a_report_passed_over_is_said_to_be_the_story(commands, store, clo
         "like it are taken more readily.\n"
         f"To undo it: `/story wrong {item.url}`."
     )
-    assert store.story_corrections(store.get_story("pentagon").id) == {item.id: True}
+    assert store.all_corrections().get(store.get_story("pentagon").id, {}) == {item.id: True}
 
 
 async def test_a_report_in_the_seed_story_has_no_alert_to_keep(commands, store, clock):
@@ -136,7 +136,7 @@ async def test_the_story_is_the_one_that_took_the_item_else_the_channels_else_th
     assert "is part of iran" in reply.text
     # two stories: the name is in the command that undoes it
     assert f"To undo it: `/story wrong {missed.url} iran`." in reply.text
-    assert store.story_corrections(iran.id) == {took.id: False, missed.id: True}
+    assert store.all_corrections().get(iran.id, {}) == {took.id: False, missed.id: True}
 
 
 async def test_a_correction_is_withdrawn_without_naming_its_story(commands, store, clock):
@@ -256,7 +256,7 @@ async def test_a_slack_link_with_a_label_is_read_with_the_story_after_it(command
     reply = await commands.handle(req(f"wrong <{item.url}|Title of the report> pentagon"))
 
     assert reply.ok, reply.text
-    assert store.story_corrections(store.get_story("pentagon").id) == {item.id: False}
+    assert store.all_corrections().get(store.get_story("pentagon").id, {}) == {item.id: False}
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ async def test_a_later_report_like_one_an_admin_took_back_is_held_back_and_stays
     said = await world.app.commands.handle(console_request(f"wrong {first.url}"))
     assert said.ok and "is not part of demo" in said.text, said.text
     story_id = world.story.id
-    assert world.app.store.story_corrections(story_id) == {first.id: False}
+    assert world.app.store.all_corrections().get(story_id, {}) == {first.id: False}
 
     clock.advance(minutes=20)
     await _poll(world, feed_server, "/ledger.xml", as_entry(LATER, 1))

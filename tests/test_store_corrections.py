@@ -44,8 +44,8 @@ def test_a_correction_is_stored_with_who_gave_it_and_when(store):
     ]
     [got] = store.item_corrections(two.id)
     assert got.created_at.utcoffset() == timedelta(0)  # aware UTC on both databases
-    assert store.story_corrections(a.id) == {one.id: False, two.id: True}
-    assert store.story_corrections(b.id) == {one.id: True}
+    assert store.all_corrections().get(a.id, {}) == {one.id: False, two.id: True}
+    assert store.all_corrections().get(b.id, {}) == {one.id: True}
     assert store.all_corrections() == {a.id: {one.id: False, two.id: True}, b.id: {one.id: True}}
 
 
@@ -68,7 +68,7 @@ def test_removing_a_correction_withdraws_it_and_says_whether_there_was_one(store
     assert store.remove_correction(a.id, one.id) is True
     assert store.remove_correction(a.id, one.id) is False
     assert store.all_corrections() == {b.id: {one.id: False}}
-    assert store.story_corrections(a.id) == {}
+    assert store.all_corrections().get(a.id, {}) == {}
 
 
 def test_corrections_go_with_their_story_or_their_item(store):

@@ -360,7 +360,6 @@ def test_hot_queries_use_indexes(sqlite_store):
         "list_subscriptions": lambda: store.list_subscriptions("slack", "U1"),
         # /story why and /story wrong (all_corrections reads the whole table by design)
         "item_corrections": lambda: store.item_corrections(item.id),
-        "story_corrections": lambda: store.story_corrections(story.id),
         # item 1 is linked to development 1 (commit_decisions above): its new date
         # dates the development again
         "ingest_item (redated)": lambda: store.ingest_item(
