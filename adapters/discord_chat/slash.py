@@ -140,7 +140,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     )
     @app_commands.describe(
         url="The item's URL (a report storybot took that is not the story, or one it missed)",
-        story="Story name (default: the one that took the item, else this channel's)",
+        story="Story name (default: of those that judged it, the one that took it, else this channel's)",
     )
     @app_commands.autocomplete(story=complete_story)
     async def wrong(interaction: discord.Interaction, url: str, story: str | None = None) -> None:
