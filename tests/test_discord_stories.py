@@ -39,9 +39,12 @@ async def app(fake: FakeDiscord, migrated_sqlite_url, clock) -> AsyncIterator[Ap
     await built.aclose()
 
 
-async def answer(fake: FakeDiscord, options: dict, **kw) -> tuple[dict, str]:
-    """The interaction's first answer, and the text the user finally sees (unescaped)."""
-    interaction = await fake.interact(["stories"], options, **kw)
+async def answer(
+    fake: FakeDiscord, options: dict, command: str = "stories", **kw
+) -> tuple[dict, str]:
+    """The interaction's first answer to ``/story command``, and the text the user finally
+    sees (unescaped)."""
+    interaction = await fake.interact([command], options, **kw)
     path = rf"/interactions/{interaction['id']}/{interaction['token']}/callback"
     first = (await fake.wait_for_call("POST", path, timeout=30)).json
     if first["type"] == 5:  # deferred: the reply is the first follow-up

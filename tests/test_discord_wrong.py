@@ -4,25 +4,19 @@ stored as a poll would."""
 
 from __future__ import annotations
 
-from fakes.discord_server import APP_ID, MANAGE_GUILD, FakeDiscord
+from fakes.discord_server import MANAGE_GUILD, FakeDiscord
 from store_builders import new_item
 from test_discord_gateway import fake  # noqa: F401  (fixture)
+from test_discord_stories import answer as answer_to
 from test_discord_stories import app  # noqa: F401  (fixture)
 
 from bot.model import Judgement
 
 
 async def answer(fake: FakeDiscord, options: dict, **kw) -> str:
-    """The text the user finally sees of ``/story wrong`` (Markdown's escapes removed)."""
-    interaction = await fake.interact(["wrong"], options, **kw)
-    path = rf"/interactions/{interaction['id']}/{interaction['token']}/callback"
-    first = (await fake.wait_for_call("POST", path, timeout=30)).json
-    if first["type"] == 5:  # deferred: the reply is the first follow-up
-        webhook = rf"/webhooks/{APP_ID}/{interaction['token']}"
-        content = (await fake.wait_for_call("POST", webhook, timeout=30)).json["content"]
-    else:
-        content = first["data"]["content"]
-    return content.replace("\\", "")
+    """The text the user finally sees of ``/story wrong``."""
+    _, content = await answer_to(fake, options, "wrong", **kw)
+    return content
 
 
 async def test_an_admin_says_a_passed_over_report_is_the_story_with_slash_options(
