@@ -17,14 +17,21 @@ Failures never lose a row:
   it: the whole platform, unless the platform said the limit was narrower (one Discord
   channel's bucket, Slack's limit on posting in one channel: that channel's rows wait
   and the other channels' are still sent; Discord's limit on opening DMs, Slack's
-  ``conversations.open``: every DM waits). A narrow 429 the platform also answers for a
+  ``conversations.open``: every DM waits; Slack's limit on one method in the workspace:
+  the deliveries that call it wait, in every channel, and the others are still sent).
+  The worker knows before it sends a row which kind of delivery it is
+  (``_delivery_kind``): an edit (the row has a posted message), a look-up (an
+  interrupted first post, looked for before it is posted again) or a post. An edits
+  pause (``RateLimitScope.EDITS``) holds back the edits and the look-ups (a look-up
+  edits the post it finds); a look-ups pause (``LOOKUPS``) the look-ups only; first
+  posts go on through both. A narrow 429 the platform also answers for a
   wider limit (``RateLimited.may_be_wider``: Slack's workspace-wide limit on posting)
   counts for one target only once a round: a second target's pauses the whole
   platform, so a wider limit costs two requests a round, not one per target with rows
   due. The rows a pause skips keep the rate
   limit as their error (what they wait for now; one whose earlier post may stand on
-  Discord is tried again within the nonce window all the same). Never counts towards
-  giving up.
+  Discord is tried again within the nonce window all the same) and their pending
+  version, and are delivered once it is over. Never counts towards giving up.
 * ``TokenRefused`` (the bot's token revoked or rotated): the platform is paused for
   ``TOKEN_RETRY_S`` (within half the nonce window on Discord, so a post whose answer
   was lost just before is still found by its nonce if the token is soon good again;
@@ -70,6 +77,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any, Callable, Mapping, TypeVar
 
 from bot.duration import duration
@@ -102,8 +110,8 @@ class DeliveryReport:
     rate_limited: int = 0
     failed: int = 0
     dead: int = 0
-    # paused: its platform, its channel or every DM (rows with no adapter for their
-    # platform are not read)
+    # paused: its platform, its channel, every DM or its kind of delivery (every edit,
+    # every look-up); rows with no adapter for their platform are not read
     skipped: int = 0
     recovered: int = 0  # found already posted after a crash, not posted again
     withdrawn: int = 0  # taken back (unfollow, unsubscribe, story removed) since read
@@ -179,7 +187,7 @@ class DeliveryWorker:
             if self._stopping:
                 break
             sink = self.sinks.get(entry.target.platform)
-            pause = _pause_for(paused, entry.target)
+            pause = _pause_for(paused, entry.target, _delivery_kind(sink, entry))
             if sink is None or pause is not None:
                 report.skipped += 1
                 if pause is not None:
@@ -379,15 +387,14 @@ class DeliveryWorker:
         None when nothing was posted, and also when the sink cannot tell
         (``PostUnverifiable``): the message is then posted again, with a warning.
         """
-        if entry.message_id is not None or entry.post_started_at is None:
+        find = getattr(sink, "find_posted", None)  # not in ChatSink: a sink's option
+        started = entry.post_started_at
+        if find is None or started is None or _delivery_kind(sink, entry) is not _Delivery.LOOKUP:
+            # nothing to look for (``_delivery_kind`` says what is a look-up), or the
+            # platform de-duplicates by key itself (Discord's nonce)
             return None
-        find = getattr(sink, "find_posted", None)
-        if find is None:
-            return None  # the platform de-duplicates by key itself (Discord's nonce)
         try:
-            return await find(
-                entry.target, entry.key, oldest=entry.post_started_at - RECOVERY_MARGIN
-            )
+            return await find(entry.target, entry.key, oldest=started - RECOVERY_MARGIN)
         except PostUnverifiable as exc:
             report.unverified += 1
             log.warning(
@@ -496,13 +503,45 @@ class DeliveryWorker:
 
 @dataclass(frozen=True)
 class _Pause:
-    """A platform, a channel or the DMs left alone for the rest of a round (a refused
-    token: its platform until ``until``, round after round): until when, and why (the
-    error kept on each row it skips, so the row says what it waits for now; None keeps
-    each row's own)."""
+    """A platform, a channel, the DMs or one kind of delivery (every edit, every look-up)
+    left alone for the rest of a round (a refused token: its platform until ``until``,
+    round after round): until when, and why (the error kept on each row it skips, so the
+    row says what it waits for now; None keeps each row's own)."""
 
     until: datetime
     reason: str | None = None
+
+
+class _Delivery(Enum):
+    """The kind of delivery a row is, known before it is sent: what a pause of one kind
+    of call (``RateLimitScope.EDITS``, ``LOOKUPS``) holds back or lets through."""
+
+    POST = "post"  # a first post (or a repost of an alert someone deleted)
+    EDIT = "edit"  # the row has a posted message: it is edited
+    LOOKUP = "look-up"  # an interrupted first post: looked for, then edited or posted
+
+
+# The pauses of one kind of call that hold back each kind of delivery (besides its
+# platform's, its target's and, for a DM, every DM's): a look-up edits the post it finds.
+_HELD_BACK_BY: dict[_Delivery, tuple[RateLimitScope, ...]] = {
+    _Delivery.POST: (),
+    _Delivery.EDIT: (RateLimitScope.EDITS,),
+    _Delivery.LOOKUP: (RateLimitScope.EDITS, RateLimitScope.LOOKUPS),
+}
+
+
+def _delivery_kind(sink: ChatSink | None, entry: OutboxEntry) -> _Delivery:
+    """Which kind of delivery ``entry`` is (see ``_Delivery``).
+
+    A look-up only with a sink that looks posts up (``find_posted``); on a platform
+    that de-duplicates by key itself (Discord's nonce) an interrupted post is posted
+    again.
+    """
+    if entry.message_id is not None:
+        return _Delivery.EDIT
+    if entry.post_started_at is not None and hasattr(sink, "find_posted"):
+        return _Delivery.LOOKUP
+    return _Delivery.POST
 
 
 # What a pause holds back: (platform, RateLimitScope, the target's key for TARGET, else "")
@@ -515,11 +554,11 @@ def _pause_key(
     scope: RateLimitScope = RateLimitScope.PLATFORM,
 ) -> _PauseKey:
     """The key of a pause of ``scope`` that a refusal of a send to ``target`` calls for."""
-    if target is None or scope is RateLimitScope.PLATFORM:
-        return (platform, RateLimitScope.PLATFORM, "")
-    if scope is RateLimitScope.DIRECT_MESSAGES:
-        return (platform, RateLimitScope.DIRECT_MESSAGES, "")
-    return (platform, RateLimitScope.TARGET, target.key)
+    if scope is RateLimitScope.TARGET:
+        if target is None:
+            return (platform, RateLimitScope.PLATFORM, "")
+        return (platform, RateLimitScope.TARGET, target.key)
+    return (platform, scope, "")
 
 
 def _other_target_paused(paused: Mapping[_PauseKey, _Pause], key: _PauseKey) -> bool:
@@ -531,15 +570,19 @@ def _other_target_paused(paused: Mapping[_PauseKey, _Pause], key: _PauseKey) -> 
     )
 
 
-def _pause_for(paused: Mapping[_PauseKey, _Pause], target: Target) -> _Pause | None:
-    """The pause that holds ``target`` back now, if any: the longest of its platform's,
-    the DMs' (a DM target: a user and no channel) and its own."""
+def _pause_for(
+    paused: Mapping[_PauseKey, _Pause], target: Target, kind: _Delivery
+) -> _Pause | None:
+    """The pause that holds back a delivery of ``kind`` to ``target`` now, if any: the
+    longest of its platform's, the DMs' (a DM target: a user and no channel), its own
+    and those of the calls a delivery of ``kind`` makes (``_HELD_BACK_BY``)."""
     keys = [
         _pause_key(target.platform),
         _pause_key(target.platform, target, RateLimitScope.TARGET),
     ]
     if target.user_id and not target.channel_id:
         keys.append(_pause_key(target.platform, target, RateLimitScope.DIRECT_MESSAGES))
+    keys.extend(_pause_key(target.platform, target, scope) for scope in _HELD_BACK_BY[kind])
     pauses = [paused[k] for k in keys if k in paused]
     return max(pauses, key=lambda p: p.until) if pauses else None
 

@@ -22,14 +22,27 @@ class RateLimitScope(StrEnum):
     """What a rate limit holds back: what the delivery worker pauses for its retry-after.
 
     A platform may limit one channel apart from the others (Discord's per-route buckets
-    are per channel); a 429 that says so holds back only that channel's messages. One
+    are per channel); a 429 that says so holds back only that channel's messages. It may
+    also limit one kind of call apart from the others (Slack limits each method in the
+    workspace: editing a message, reading a channel's history): a 429 on such a call
+    holds back the deliveries that make it, in every channel, and the others go on. One
     that does not say (or says the whole bot: Discord's global limit) holds back the
     whole platform, as a cautious reading must.
+
+    The delivery worker knows before it delivers a row which kind of delivery it is: an
+    edit (the row has a posted message), a look-up (a first post an interrupted attempt
+    may have made: the sink's ``find_posted`` looks for it, then edits what it finds or
+    posts) or a post.
     """
 
     PLATFORM = "platform"  # every message to the platform
     TARGET = "target"  # the messages to this channel (or this user's direct messages)
     DIRECT_MESSAGES = "direct messages"  # every direct message (opening DMs is limited)
+    # every edit of a posted message, and every look-up (which edits the post it finds);
+    # first posts go on
+    EDITS = "edits"
+    # every look-up of a post an interrupted attempt may have made; posts and edits go on
+    LOOKUPS = "look-ups"
 
 
 class RateLimited(DeliveryError):

@@ -441,3 +441,59 @@ async def test_a_rate_limited_post_needs_no_recovery_look_up(store, clock):
     clock.advance(6)
     await w.deliver_due()
     assert platform.posts == [("k1", "a")] and Counting.lookups == 0
+
+
+class LookingUpPlatform(RecoveringPlatform):
+    """A platform whose look-ups answer from the script too (a 429 reading a channel)."""
+
+    async def find_posted(self, target, key, *, oldest=None):
+        self._next()
+        return await super().find_posted(target, key, oldest=oldest)
+
+
+@pytest.mark.parametrize(
+    ("scope", "kinds", "held"),
+    [
+        # an edits pause: the edits and the look-ups (which edit the post they find)
+        (RateLimitScope.EDITS, ["edit", "look-up", "edit", "post"], ["look-up", "edit"]),
+        # a look-ups pause: the look-ups only
+        (RateLimitScope.LOOKUPS, ["look-up", "edit", "look-up", "post"], ["look-up"]),
+    ],
+    ids=["edits", "look-ups"],
+)
+async def test_a_rate_limit_on_one_kind_of_call_holds_back_the_deliveries_that_make_it(
+    store, clock, scope, kinds, held
+):
+    # Slack limits each method in the workspace: its 429 holds back the deliveries that
+    # call the method, in every target, and the others go on (they waited for it, until
+    # a 429 could name a kind of call)
+    platform = LookingUpPlatform([RateLimited(30, scope=scope)])
+    keys = [f"k{n}" for n in range(len(kinds))]
+    targets = [Target("chat", channel_id=f"C{n}") for n in range(len(kinds))]
+    store.enqueue(
+        [OutboxWrite(k, t, msg("a")) for k, t in zip(keys, targets, strict=True)], clock.now()
+    )
+    for key, kind, target in zip(keys, kinds, targets, strict=True):
+        entry = store.get_outbox(key)
+        if kind == "edit":  # posted before; a later report bumps it
+            store.mark_delivered(entry.id, entry.version, f"posted-{key}", clock.now())
+            store.enqueue([OutboxWrite(key, target, msg("b"))], clock.now())
+        elif kind == "look-up":  # an attempt was cut off: was it posted?
+            store.mark_post_started(entry.id, clock.now())
+    w = worker(store, platform, clock)
+
+    report = await w.deliver_due()
+
+    assert (report.rate_limited, report.skipped) == (1, len(held))
+    entries = [store.get_outbox(key) for key in keys]
+    pending = [e for e in entries if e.delivered_version < e.version]
+    assert pending[0].key == keys[0]  # the delivery the platform answered with the 429
+    assert [kinds[entries.index(e)] for e in pending[1:]] == held, "the others went on"
+    for entry in pending:
+        assert entry.attempts == 0 and "rate limited" in (entry.last_error or "")
+        assert entry.next_attempt_at == clock.now() + timedelta(seconds=30)
+    clock.advance(31)
+    await w.deliver_due()
+    for key in keys:
+        entry = store.get_outbox(key)
+        assert entry.delivered_version == entry.version and not entry.dead
