@@ -173,35 +173,136 @@ async def test_a_429_opening_a_dm_holds_back_the_dms_and_no_channel(
     assert len(fake.calls_to("conversations.open")) == 1
 
 
-@pytest.mark.parametrize(
-    "method",
-    ["chat.update", "conversations.replies", "conversations.history", "conversations.join"],
-)
-async def test_a_429_on_a_method_limited_per_workspace_still_holds_back_every_channel(
+async def test_a_429_editing_an_alert_holds_back_the_edits_while_new_alerts_and_dms_go_out(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """chat.update is limited per method in the workspace: "Calls to other methods on
+    behalf of this workspace are not restricted". Its 429 held back all of Slack: a new
+    development's alert, in the same channel or another, and every DM waited for a
+    busy edit."""
+    second = "alert:story-1:dev-2:slack:C0NEWS"
+    store.enqueue(
+        [
+            OutboxWrite(KEY, TARGET, alert("First report")),
+            OutboxWrite(second, TARGET, alert("Second development")),
+        ],
+        clock.now(),
+    )
+    assert (await worker.deliver_due()).posted == 2
+    clock.advance(1)
+    new_here = "alert:story-1:dev-3:slack:C0NEWS"
+    dm_key = "notice:1:slack:U0READER"
+    store.enqueue(
+        [
+            # the two edits are due first (their rows were queued first)
+            OutboxWrite(KEY, TARGET, alert("First report, updated")),
+            OutboxWrite(second, TARGET, alert("Second development, updated")),
+            OutboxWrite(new_here, TARGET, alert("Third development")),
+            OutboxWrite(OTHER_KEY, OTHER, alert("Other channel")),
+            OutboxWrite(dm_key, Target("slack", user_id="U0READER"), alert("Match")),
+        ],
+        clock.now(),
+    )
+    fake.fail_next(status=429, retry_after=30, method="chat.update")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.posted, report.edited) == (1, 1, 3, 0)
+    assert len(fake.calls_to("chat.update")) == 1, "the second edit waits without asking"
+    assert sorted(fake.posted_keys()) == sorted([KEY, second, new_here, OTHER_KEY, dm_key])
+    for key in (KEY, second):
+        entry = store.get_outbox(key)
+        assert entry is not None and not entry.dead and entry.attempts == 0
+        assert entry.delivered_version < entry.version  # the update still pending
+        assert "chat.update: ratelimited" in (entry.last_error or "")
+        assert entry.next_attempt_at == clock.now() + timedelta(seconds=30)
+    clock.advance(29)
+    assert (await worker.deliver_due()).edited == 0
+    assert len(fake.calls_to("chat.update")) == 1, "no edit within the Retry-After"
+    clock.advance(2)
+    assert (await worker.deliver_due()).edited == 2
+    titles = [m["blocks"][0]["text"]["text"] for m in fake.messages["C0NEWS"]]
+    assert titles == ["First report, updated", "Second development, updated", "Third development"]
+
+
+@pytest.mark.parametrize("method", ["conversations.replies", "conversations.join"])
+async def test_a_429_reading_an_alerts_thread_holds_back_the_edits_while_new_alerts_go_out(
     fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker, method: str
 ) -> None:
-    """Editing an alert, reading its thread, looking up and joining for a post cut off:
-    Tier 3 methods, limited in the whole workspace. The other channel's alert waits."""
-    store.enqueue([OutboxWrite(KEY, TARGET, alert("First report"))], clock.now())
-    if method in ("chat.update", "conversations.replies"):
-        assert (await worker.deliver_due()).posted == 1
-        update = replace(alert("Second report"), thread_note="*AP* confirms")
-        store.enqueue([OutboxWrite(KEY, TARGET, update)], clock.now())
-    else:
-        # the post is cut off: the next attempt looks for it in the channel's history,
-        # which the bot (posting with chat:write.public) must join to read
-        fake.not_member.add("C0NEWS")
-        fake.fail_next(disconnect=True, method="chat.postMessage")
-        assert (await worker.deliver_due()).failed == 1
-        clock.advance(10)
-    store.enqueue([OutboxWrite(OTHER_KEY, OTHER, alert("Other channel"))], clock.now())
+    """An edit with a thread note reads the thread first (conversations.replies), joining
+    a public channel the bot posts in without being a member (conversations.join): only
+    edits call them, each limited per method in the workspace. Their 429 held back all
+    of Slack: the other channel's new alert waited."""
+    if method == "conversations.join":
+        fake.not_member.add("C0NEWS")  # posted there with chat:write.public
+    store.enqueue(
+        [
+            OutboxWrite(KEY, TARGET, alert("First report")),
+            OutboxWrite(OTHER_KEY, OTHER, alert("B")),
+        ],
+        clock.now(),
+    )
+    assert (await worker.deliver_due()).posted == 2
+    clock.advance(1)
+    new_key = "alert:story-2:dev-2:slack:C0SPORTS"
+    update = replace(alert("Second report"), thread_note="*AP* confirms")
+    store.enqueue(
+        [
+            OutboxWrite(KEY, TARGET, update),
+            OutboxWrite(OTHER_KEY, OTHER, alert("B, updated")),
+            OutboxWrite(new_key, OTHER, alert("A new development")),
+        ],
+        clock.now(),
+    )
     fake.fail_next(status=429, retry_after=30, method=method)
 
     report = await worker.deliver_due()
 
+    assert (report.rate_limited, report.skipped, report.posted, report.edited) == (1, 1, 1, 0)
     assert len(fake.calls_to(method)) == 1
-    assert (report.rate_limited, report.skipped, report.posted) == (1, 1, 0)
-    assert "C0SPORTS" not in fake.messages
+    assert len(fake.calls_to("chat.update")) == 1, "the other alert's edit waits"
+    assert new_key in fake.posted_keys()
+    waiting = store.get_outbox(OTHER_KEY)
+    assert waiting is not None and waiting.attempts == 0
+    assert f"{method}: ratelimited" in (waiting.last_error or "")
+    clock.advance(31)
+    assert (await worker.deliver_due()).edited == 2
+    alert_ts = store.get_outbox(KEY).message_id  # type: ignore[union-attr]
+    assert len(fake.thread_replies("C0NEWS", str(alert_ts))) == 1  # the note, once
+
+
+async def test_a_429_looking_up_a_cut_off_post_holds_back_the_look_ups_while_edits_and_posts_go(
+    fake: FakeSlack, store: SqlStore, clock: ManualClock, worker: DeliveryWorker
+) -> None:
+    """conversations.history is read only to look for a post cut off by a crash or a
+    timeout, and is limited per method in the workspace. Its 429 held back all of Slack:
+    the edits and new alerts due after the look-up waited with it."""
+    cut_off = "alert:story-1:dev-2:slack:C0NEWS"
+    store.enqueue(
+        [OutboxWrite(cut_off, TARGET, alert("Cut off")), OutboxWrite(OTHER_KEY, OTHER, alert("B"))],
+        clock.now(),
+    )
+    fake.fail_next(disconnect=True, method="chat.postMessage", channel="C0NEWS")
+    assert (await worker.deliver_due()).posted == 1
+    # the edit is made due after the look-up: a 429 puts it off past the look-up's back-off
+    store.enqueue([OutboxWrite(OTHER_KEY, OTHER, alert("B, updated"))], clock.now())
+    fake.fail_next(status=429, retry_after=60, method="chat.update")
+    assert (await worker.deliver_due()).rate_limited == 1
+    clock.advance(60)
+    new_key = "alert:story-2:dev-2:slack:C0SPORTS"
+    store.enqueue([OutboxWrite(new_key, OTHER, alert("A new development"))], clock.now())
+    fake.fail_next(status=429, retry_after=30, method="conversations.history")
+
+    report = await worker.deliver_due()
+
+    assert (report.rate_limited, report.skipped, report.edited, report.posted) == (1, 0, 1, 1)
+    assert len(fake.calls_to("conversations.history")) == 1
+    entry = store.get_outbox(cut_off)
+    assert entry is not None and entry.post_started_at is not None and entry.attempts == 1
+    assert entry.next_attempt_at == clock.now() + timedelta(seconds=30)
+    clock.advance(30)
+    assert (await worker.deliver_due()).posted == 1  # looked up, not found: posted once
+    assert sorted(fake.posted_keys()) == sorted([OTHER_KEY, cut_off, new_key])
 
 
 @pytest.mark.parametrize("status", [200, 429], ids=["ok-false", "http-429"])

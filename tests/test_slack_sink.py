@@ -280,11 +280,15 @@ async def test_a_429_on_any_call_of_a_delivery_is_rate_limited_with_retry_after(
         ("note", "chat.postMessage", 429, RateLimitScope.TARGET, True),
         # "Application has posted too many messages": the app's, not a channel's
         ("post", "chat.postMessage", 200, RateLimitScope.PLATFORM, False),
-        # tiered methods: a limit on the method in the workspace
+        # tiered methods: a limit on the method in the workspace, holding back the
+        # deliveries that call it
         ("dm", "conversations.open", 429, RateLimitScope.DIRECT_MESSAGES, False),
-        ("edit", "chat.update", 429, RateLimitScope.PLATFORM, False),
-        ("note", "conversations.replies", 429, RateLimitScope.PLATFORM, False),
-        ("find", "conversations.history", 429, RateLimitScope.PLATFORM, False),
+        ("edit", "chat.update", 429, RateLimitScope.EDITS, False),
+        ("note", "conversations.replies", 429, RateLimitScope.EDITS, False),
+        ("find", "conversations.history", 429, RateLimitScope.LOOKUPS, False),
+        ("join", "conversations.join", 429, RateLimitScope.EDITS, False),
+        # "ratelimited" with HTTP 200: not said to be the method's; all of Slack waits
+        ("edit", "chat.update", 200, RateLimitScope.PLATFORM, False),
     ],
 )
 async def test_what_a_slack_rate_limit_holds_back(
@@ -310,6 +314,9 @@ async def test_what_a_slack_rate_limit_holds_back(
             await sink.edit(CHANNEL, posted, MESSAGE)
         elif call == "note":
             await sink.edit(CHANNEL, posted, noted("AP: one. [2]"))
+        elif call == "join":
+            fake.not_member.add("C0NEWS")  # posted there with chat:write.public
+            await sink.find_posted(CHANNEL, "k2")
         else:
             await sink.find_posted(CHANNEL, "k2")
     assert (caught.value.scope, caught.value.may_be_wider) == (scope, may_be_wider)

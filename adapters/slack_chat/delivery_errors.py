@@ -10,12 +10,28 @@ Slack's rate-limit documentation, since the answer itself names no limit:
 * Most methods are tiered, and a tier's limit is the method's in the workspace: after
   a 429, "Calls to other methods on behalf of this workspace are not restricted"
   (https://api.slack.com/apis/rate-limits, "Responding to rate limiting conditions").
-  ``chat.update`` (Tier 3, https://api.slack.com/methods/chat.update),
-  ``conversations.history``, ``conversations.replies`` and ``conversations.join`` (Tier
-  3 too) limit every channel alike: their 429 holds back all of Slack (the worker has
-  no scope for one method's calls; the whole workspace is the cautious reading).
-  ``conversations.open`` (Tier 3) is called only to open a DM, so its 429 holds back
-  the DMs, as Discord's limit on opening DMs does.
+  Such a 429 holds back, in every channel, the deliveries that call the method (the
+  outbox worker knows which kind of delivery a row is before it sends it: an edit, a
+  look-up of an interrupted post, or a post), and the others go on:
+
+  - ``chat.update`` (Tier 3, https://api.slack.com/methods/chat.update) is called only
+    to edit an alert: its 429 holds back the edits (``RateLimitScope.EDITS``, which
+    holds back the look-ups too: a look-up edits the post it finds). New alerts, DMs
+    and digests are still posted.
+  - ``conversations.replies`` (Tier 3) is read only by an edit, for the facts its thread
+    note already posted (``SlackSink.posted_facts``): its 429 holds back the edits too
+    (those without a note as well: the worker pauses edits as a whole, and a pause of
+    Retry-After's length costs them little).
+  - ``conversations.join`` (Tier 3) is called only to read a public channel the bot is
+    not in (it posts there with ``chat:write.public``, without joining): by a look-up
+    (``SlackSink.find_posted``) or by an edit's thread read. Its 429 holds back the
+    edits, which holds back the look-ups.
+  - ``conversations.history`` (Tier 3) is read only by a look-up: its 429 holds back the
+    look-ups (``RateLimitScope.LOOKUPS``), edits and posts go on.
+  - ``conversations.open`` (Tier 3) is called only to open a DM, so its 429 holds back
+    the DMs, as Discord's limit on opening DMs does.
+
+  Any other method's 429 holds back all of Slack: the cautious reading.
 * ``chat.postMessage`` is in the special tier: "It will generally allow an app to post
   1 message per second to a specific channel. There are limits governing your app's
   relationship with the entire workspace above that, limiting posting to several
@@ -128,6 +144,18 @@ PERMANENT_HINTS = {
 }
 
 
+# What an HTTP 429 answered to each method holds back (see the module docstring): the
+# deliveries that call it. A method not listed holds back all of Slack.
+METHOD_SCOPES = {
+    "chat.postMessage": RateLimitScope.TARGET,  # may be the workspace's: ``may_be_wider``
+    "conversations.open": RateLimitScope.DIRECT_MESSAGES,
+    "chat.update": RateLimitScope.EDITS,
+    "conversations.replies": RateLimitScope.EDITS,
+    "conversations.join": RateLimitScope.EDITS,
+    "conversations.history": RateLimitScope.LOOKUPS,
+}
+
+
 def _retry_after(headers: object) -> float:
     """The seconds a 429's ``Retry-After`` asks for; 30 s without one that can be read.
 
@@ -151,11 +179,9 @@ def rate_limit_scope(method: str, status: int) -> RateLimitScope:
         method: The Web API method that was answered, e.g. ``"chat.postMessage"``.
         status: The HTTP status of the answer (429, or 200 with a ``ratelimited`` code).
     """
-    if status == 429 and method == "chat.postMessage":
-        return RateLimitScope.TARGET
-    if status == 429 and method == "conversations.open":
-        return RateLimitScope.DIRECT_MESSAGES
-    return RateLimitScope.PLATFORM
+    if status != 429:
+        return RateLimitScope.PLATFORM  # ``rate_limited``: the app's, whatever the method
+    return METHOD_SCOPES.get(method, RateLimitScope.PLATFORM)
 
 
 def error_code(error: SlackApiError) -> str:

@@ -137,7 +137,10 @@ class SlackSink:
         Raises:
             MessageFrozen: The workspace no longer lets the alert be edited
                 (``edit_window_closed``); raised after the note is posted in its thread.
-            RateLimited, TransientDeliveryError, PermanentDeliveryError (for the update);
+            RateLimited: ``chat.update``'s, ``conversations.replies``' and
+                ``conversations.join``'s 429 hold back every edit, the note's
+                ``chat.postMessage``'s this channel (``delivery_errors.rate_limit_scope``).
+            TransientDeliveryError, PermanentDeliveryError (for the update);
             RateLimited, TransientDeliveryError for the note, when the thread could be
             read: the worker delivers the edit again and the note is looked for again.
         """
@@ -315,7 +318,10 @@ class SlackSink:
             PostUnverifiable: The history cannot be read (the app lacks the history
                 scopes) or the channel cannot be joined (``missing_scope``, a private or
                 archived channel...): whether the message was posted is unknown.
-            RateLimited, TransientDeliveryError, PermanentDeliveryError.
+            RateLimited: ``conversations.history``'s 429 holds back every look-up,
+                ``conversations.join``'s every edit and look-up
+                (``delivery_errors.rate_limit_scope``).
+            TransientDeliveryError, PermanentDeliveryError.
         """
         if isinstance(oldest, datetime):
             oldest = _ts(oldest)
