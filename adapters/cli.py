@@ -75,43 +75,74 @@ class _CommandText(argparse.Action):
         if not "".join(words).strip():  # none, or only blank ones (`storybot ask ""`)
             words = []
         else:
-            _refuse_quoted_option(self, words[0])
+            _refuse_leading_option(self, words)
             _refuse_global_options(self, words)
         setattr(namespace, self.dest, words)
 
 
-# `ask`'s words: the /story command is missing (none, or only blank ones)
-_NO_COMMAND = 'the /story command is missing, e.g. storybot ask "status"'
+# `ask`'s words: the /story command is missing (none, or only blank ones); {options}: the
+# -v/--config given to `ask`, shown before the example command
+_NO_COMMAND = 'the /story command is missing, e.g. storybot ask {options}"status"'
 
 
-def _refuse_quoted_option(action: argparse.Action, first: str) -> None:
-    """Say where ``-v``/``--config`` go when the /story command, quoted whole, begins with one.
+def _refuse_leading_option(action: argparse.Action, words: list[str]) -> None:
+    """Say where ``-v``/``--config`` go when the /story command begins with one.
 
     ``storybot ask "-v help"`` is one word, so it is the command's (argparse read it as
-    ``-v`` with the value " help" and failed: "ignored explicit argument"); but no /story
-    command starts with '-', and the command's reply ("Unknown command '-v'") would not
-    say that the option belongs outside the quotes.
+    ``-v`` with the value " help" and failed: "ignored explicit argument"); so is every
+    word after a ``--`` (``storybot ask -- -v help``). No /story command starts with '-',
+    and the command's reply ("Unknown command '-v'") would not say that the option is
+    storybot's: this names it and shows the command line with the option before the
+    command's words (outside the quotes when they were quoted whole).
     """
-    head, *tail = first.split(None, 1) or [""]
-    rest = tail[0] if tail else ""
+    quoted = any(c.isspace() for c in words[0])
+    inner = words[0].split(None, 1) if quoted else words[:1]
+    head = inner[0] if inner else ""
+    tail = inner[1:] + words[1:]  # the command's words after the option, as typed
     if re.fullmatch(r"-v+", head):
         option = head
     elif head == "--verbose":
         option = "-v"
     elif head == "--config" or head.startswith("--config="):
-        path = head.partition("=")[2]
-        if not path:
-            path, *more = rest.split(None, 1) or ["PATH"]
-            rest = more[0] if more else ""
+        path, tail = _config_path(head, tail, quoted=quoted and len(inner) > 1)
         option = f"--config {shlex.quote(path)}"
     else:
         return
-    shown = f"storybot ask {option} {shlex.quote(rest) if rest else '...'}"
-    raise argparse.ArgumentError(
-        action,
-        f"{head.partition('=')[0]} goes before the /story command, outside its quotes "
-        f"({shown}): the quoted words are all the command's",
-    )
+    rest = " ".join(shlex.quote(word) for word in tail) or "..."
+    name = head.partition("=")[0]
+    if quoted:
+        message = (
+            f"{name} goes before the /story command, outside its quotes "
+            f"(storybot ask {option} {rest}): the quoted words are all the command's"
+        )
+    else:
+        message = (
+            f"{name} goes before the /story command (storybot ask {option} {rest}): "
+            "every word from the command on is its own"
+        )
+    raise argparse.ArgumentError(action, message)
+
+
+def _config_path(head: str, tail: list[str], *, quoted: bool) -> tuple[str, list[str]]:
+    """``--config``'s path in a /story command's words, and the words left after it.
+
+    Args:
+        head: ``--config`` or ``--config=PATH``.
+        tail: the words after it; when ``quoted``, the first is the rest of the word
+            quoted whole (``"--config prod.toml status"``), whose first blank-separated
+            part is the path.
+        quoted: whether ``tail[0]`` is the rest of a word quoted whole.
+
+    Returns:
+        The path (``PATH`` when none was given) and the command's words after it.
+    """
+    path = head.partition("=")[2]
+    if path or not tail:
+        return path or "PATH", tail
+    if quoted:
+        path, *more = tail[0].split(None, 1)
+        return path, more + tail[1:]
+    return tail[0], tail[1:]
 
 
 def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
@@ -120,7 +151,7 @@ def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
     Every word from the /story command's first on is the command's, and no /story
     command takes these (``-v`` alone is left: it may be a query's ``-word``), so the
     command's own reply ("`status` does not take 'prod.toml'") would not say what went
-    wrong.
+    wrong. (An option as the command's first word is :func:`_refuse_leading_option`'s.)
     """
     for i, word in enumerate(words):
         if word == "--config" or word.startswith("--config="):
@@ -130,12 +161,10 @@ def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
             option = "-v"
         else:
             continue
-        # i == 0: after a `--`, which makes every word the command's
-        shown = f"storybot ask {option} {words[0]} ..." if i else f"storybot ask {option} ..."
         raise argparse.ArgumentError(
             action,
-            f"{word.partition('=')[0]} goes before the /story command ({shown}): "
-            "every word from the command on is its own",
+            f"{word.partition('=')[0]} goes before the /story command "
+            f"(storybot ask {option} {words[0]} ...): every word from the command on is its own",
         )
 
 
@@ -287,8 +316,41 @@ class _Parser(argparse.ArgumentParser):
             self._refuse(self._unrecognized(unknown))
         if self._command_text and not namespace.text:
             # after the unknown flags: `storybot ask -pentagon` gave one, not no command
-            self._refuse(_NO_COMMAND)
+            self._refuse_missing_command(namespace)
         return namespace, extras
+
+    def _refuse_missing_command(self, namespace: argparse.Namespace) -> NoReturn:
+        """``ask`` without a /story command: say so, with the options it was given.
+
+        ``storybot ask "--config=prod.toml status"`` is one word that argparse takes for
+        ``--config`` with the value "prod.toml status" (a flag with its value attached, as
+        ``--config="my dir/a.toml"`` is), leaving no command: when no file has that
+        name, the blank says it was the command quoted whole, and the reply is the one
+        ``storybot ask "--config prod.toml status"`` gets. Otherwise the example shows
+        the command line with the options given (``storybot ask --config=prod.toml``).
+        """
+        config = getattr(namespace, "config", None)
+        typed = f"--config={config}"
+        if (
+            config is not None
+            and typed in self._words
+            and any(c.isspace() for c in config)
+            and not Path(config).is_file()
+        ):
+            text = next(a for a in self._actions if a.dest == "text")
+            try:
+                _refuse_leading_option(text, [typed])
+            except argparse.ArgumentError as err:
+                self._refuse(str(err))
+        options = "".join(
+            f"{option} "
+            for option in (
+                "-" + "v" * namespace.verbose if getattr(namespace, "verbose", 0) else "",
+                f"--config {shlex.quote(config)}" if config is not None else "",
+            )
+            if option
+        )
+        self._refuse(_NO_COMMAND.format(options=options))
 
     def _parse_optional(self, arg_string):
         """argparse's reading of a word as a flag, but not of ``ask``'s command quoted whole.

@@ -282,19 +282,95 @@ def test_ask_with_a_global_option_after_its_words_says_to_put_it_before_them(
             "--config goes before the /story command, outside its quotes "
             "(storybot ask --config prod.toml status)",
         ),
+        (
+            "--config=prod.toml status",
+            "--config goes before the /story command, outside its quotes "
+            "(storybot ask --config prod.toml status)",
+        ),
+        (
+            "--config=prod.toml status pentagon",
+            "--config goes before the /story command, outside its quotes "
+            "(storybot ask --config prod.toml 'status pentagon')",
+        ),
     ],
 )
+@pytest.mark.parametrize("dashes", [[], ["--"]], ids=["alone", "after-dashes"])
 def test_ask_of_a_command_quoted_whole_that_begins_with_an_option_says_to_put_it_outside(
-    db, tmp_path, capsys, text, before
+    db, tmp_path, capsys, text, before, dashes
 ):
     # `storybot ask "-v help"` was argparse's "argument -v/--verbose: ignored explicit
-    # argument ' help'"; no /story command starts with '-', so the option is storybot's
+    # argument ' help'"; no /story command starts with '-', so the option is storybot's.
+    # "--config=prod.toml status" was --config given the path "prod.toml status", and then
+    # "the /story command is missing"
     with pytest.raises(SystemExit) as exc:
-        main(["ask", text])
+        main(["ask", *dashes, text])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert before in err, err
-    assert "explicit argument" not in err and not (tmp_path / "cli.db").exists()
+    assert "explicit argument" not in err and "missing" not in err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("words", "before"),
+    [
+        (["-v", "help"], "-v goes before the /story command (storybot ask -v help)"),
+        (
+            ["--config=prod.toml", "status", "pentagon"],
+            "--config goes before the /story command (storybot ask --config prod.toml "
+            "status pentagon)",
+        ),
+        (
+            ["--config", "prod.toml", "status"],
+            "--config goes before the /story command (storybot ask --config prod.toml status)",
+        ),
+    ],
+)
+def test_ask_of_a_command_after_dashes_that_begins_with_an_option_shows_all_its_words(
+    db, tmp_path, capsys, words, before
+):
+    # `storybot ask -- -v help` said "-v goes before the /story command, outside its quotes
+    # (storybot ask -v ...)": there were no quotes, and the command's words were lost
+    with pytest.raises(SystemExit) as exc:
+        main(["ask", "--", *words])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert before in err and "quotes" not in err, err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["ask", "--config=prod.toml"], 'storybot ask --config prod.toml "status"'),
+        (["ask", "--config", "prod.toml"], 'storybot ask --config prod.toml "status"'),
+        (["ask", "-vv"], 'storybot ask -vv "status"'),
+        (["ask"], 'storybot ask "status"'),
+    ],
+)
+def test_ask_without_a_command_shows_one_after_the_options_given(
+    db, tmp_path, capsys, argv, example
+):
+    # `storybot ask "--config=prod.toml"` is the same argv as the option unquoted: the
+    # command is missing either way, and the example now keeps the option before it
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: the /story command is missing, e.g. {example}\n" in err, err
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_ask_with_a_config_path_holding_a_blank_and_no_command_says_the_command_is_missing(
+    db, tmp_path, capsys
+):
+    # a file of that name exists, so the blank is the path's: not the command quoted whole
+    (tmp_path / "my settings.toml").write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["ask", "--config=my settings.toml"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "the /story command is missing, e.g. storybot ask --config 'my settings.toml'" in err
 
 
 def test_ask_of_a_command_quoted_whole_that_begins_with_a_dash_is_the_commands_text(
