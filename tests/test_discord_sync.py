@@ -292,6 +292,15 @@ def test_the_story_tree_is_within_discords_command_limits() -> None:
     assert invalid_commands(payload) == {}
 
 
+def test_the_story_tree_has_a_subcommand_for_each_command_of_the_table_and_no_other() -> None:
+    # Slack's /story takes any text; Discord offers only what is registered: a command
+    # added to bot/command_specs.py (which /story help lists) must be registered too.
+    # (The group's description names no commands, so it cannot fall behind as Slack's
+    # manifest did.)
+    story = story_group(_NoInvoker())
+    assert sorted(c.name for c in story.commands) == sorted(SPECS)
+
+
 async def test_a_sync_discord_refuses_registers_nothing_and_says_where(fake: FakeDiscord) -> None:
     use_endpoints(fake.api_url, fake.gateway_url)  # restored by the fixture
     client = discord.Client(intents=discord.Intents.none())

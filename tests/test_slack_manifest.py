@@ -8,9 +8,50 @@ from pathlib import Path
 
 import pytest
 
+from bot.command_specs import COMMANDS, SPECS
+
 yaml = pytest.importorskip("yaml")
 
 MANIFEST = Path(__file__).parent.parent / "config" / "slack-manifest.yaml"
+
+
+def slash_command() -> dict[str, str]:
+    """The manifest's one slash command, /story."""
+    [command] = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]
+    return command
+
+
+# Slack's manifest schema allows 2,000 characters of description and 1,000 of usage hint
+# (slackapi/manifest-schema); they are shown beside /story as it is typed: keep them short
+SHOWN = 100
+
+
+def test_the_slash_commands_description_sends_to_help_instead_of_listing_commands() -> None:
+    # it listed six commands "(status, developments, subscribe, follow, why, help)" and
+    # missed the others as they came (wrong, stories, feeds, unfollow...): /story help
+    # lists them from the command table, so it cannot fall behind
+    description = slash_command()["description"]
+    assert len(description) <= SHOWN, description
+    assert "/story help" in description
+    names = "|".join(SPECS)
+    listed = re.search(rf"\b(?:{names})\b\s*,\s*\b(?:{names})\b", description, re.IGNORECASE)
+    assert listed is None, f"the description lists commands ({listed[0]!r}): /story help does"
+    for name in re.findall(r"/story (\w+)", description):
+        assert name in SPECS, f"the description names /story {name}: no such command"
+
+
+def test_the_slash_commands_usage_hint_shows_real_commands_as_typed() -> None:
+    # each alternative is a command's usage as /story help shows it ("why <url>" was
+    # "why <item url>", "follow <story>" lacked its mode): `...` stands for the others
+    hint = slash_command()["usage_hint"]
+    assert len(hint) <= SHOWN, hint
+    assert hint.startswith("[") and hint.endswith("]"), "/story alone is the help: optional"
+    shown = hint[1:-1].split(" | ")
+    assert shown[-1] == "...", "more commands than the hint shows: say so"
+    usages = {spec.usage for spec in COMMANDS}
+    for form in shown[:-1]:
+        assert form in usages, f"{form!r} is no command's usage in bot/command_specs.py"
+    assert shown[0] == SPECS["help"].usage
 
 
 def test_manifest_has_the_scopes_command_and_socket_mode() -> None:
