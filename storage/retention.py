@@ -6,10 +6,14 @@ off-topic items. ``prune`` keeps every row and every identity, and takes away on
 nothing reads again once an item is old:
 
 * the summary and body (and the text read from the linked page, ``page_text``) of items
-  fetched before the cut-off that no story took as on-topic and no development links to,
-  once the engine's background statistics count them
-  (``engine_background.observed_through``); title, links, key and content hash stay, so a
-  feed still listing such an item finds it SEEN, as before, and never re-judges it;
+  fetched before the cut-off that no story took as on-topic, no development links to and
+  no admin corrected (``/story wrong``), once the engine's background statistics count
+  them (``engine_background.observed_through``); title, links, key and content hash stay,
+  so a feed still listing such an item finds it SEEN, as before, and never re-judges it.
+  A corrected item keeps its text whatever its judgement says: the engine is taught a
+  correction from the item's stored text (:mod:`bot.teaching`), whenever its state lacks
+  it (a correction given just before a prune, or given again with the other label), and
+  ``/story why`` quotes its words; blanked, the engine would learn a headline alone;
 * delivered keyword notices and digests queued before the cut-off (their keys are per
   item and per period, so nothing would send them again). Alerts are kept: a later report
   of their development edits the posted message through its row.
@@ -26,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, upd
 from bot.ports import PruneReport
 from storage.base import StoreBase, affected
 from storage.models import (
+    CorrectionRow,
     DevelopmentItemRow,
     EngineBackgroundRow,
     ItemRow,
@@ -44,6 +49,9 @@ PRUNE_BATCH = 10_000
 class RetentionStore(StoreBase):
     def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
         """Blank old off-topic items' text and delete old delivered notices and digests.
+
+        Kept: the text of items a story took, a development holds or an admin corrected
+        (see the module's doc).
 
         A transaction per ``PRUNE_BATCH`` item ids (and outbox ids), so that other writers
         wait for one batch at most, never for the whole prune; each batch decides by what
@@ -89,23 +97,28 @@ def _prunable_items(
     before: datetime, read_through: int, after: int | None = None
 ) -> ColumnElement[bool]:
     """The items to blank among those with ids up to ``read_through`` (and above
-    ``after``: one batch, whose look-ups of judgements and developments it bounds too)."""
+    ``after``: one batch, whose look-ups of judgements, developments and corrections it
+    bounds too)."""
     ids = (
         ItemRow.id <= read_through if after is None else ItemRow.id.between(after + 1, read_through)
     )
     on_topic = select(JudgementRow.item_id).where(JudgementRow.on_topic == true())
     in_development = select(DevelopmentItemRow.item_id)
+    # either label: the engine is taught both from the item's text (see the module's doc)
+    corrected = select(CorrectionRow.item_id)
     if after is not None:
         on_topic = on_topic.where(JudgementRow.item_id.between(after + 1, read_through))
         in_development = in_development.where(
             DevelopmentItemRow.item_id.between(after + 1, read_through)
         )
+        corrected = corrected.where(CorrectionRow.item_id.between(after + 1, read_through))
     return and_(
         ItemRow.fetched_at < before,
         ids,
         or_(ItemRow.summary != "", ItemRow.content != "", ItemRow.page_text.is_not(None)),
         ItemRow.id.not_in(on_topic),
         ItemRow.id.not_in(in_development),
+        ItemRow.id.not_in(corrected),
     )
 
 

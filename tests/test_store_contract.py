@@ -17,6 +17,7 @@ from store_builders import CHANNEL, DM, T0, message, new_item, seed, write
 
 from bot.model import (
     Citation,
+    Correction,
     DeliveryMode,
     FeedStatus,
     IngestOutcome,
@@ -2598,6 +2599,47 @@ def test_prune_blanks_only_old_unneeded_items_and_sent_notices(store, clock):
     outcome, again = store.ingest_item(new_item(1))
     assert outcome is IngestOutcome.SEEN and again.id == old.id
     assert store.prune(cutoff).items == 0
+
+
+def test_prune_keeps_the_text_of_old_off_topic_items_an_admin_corrected(store, clock):
+    # `/story wrong`: an item said to be part of the story (judged off-topic) counts as a
+    # seed, one said not to be (judged off-topic again after an update, say) is a
+    # held-back example; the engine is taught each from the item's stored text whenever
+    # its state lacks the correction (bot.teaching), and `/story why` quotes its words.
+    # Blanked, a correction given before a prune taught the engine a headline alone.
+    story, other = _story(store), _story(store, "s2")
+    said_part, said_not, plain = _items(store, 1, 2, 3)
+    store.commit_decisions(
+        [_judge(story.id, item.id, on_topic=False, score=0.01) for item in (said_part, said_not)]
+        + [_judge(other.id, plain.id, on_topic=False, score=0.01)],
+        [],
+        {},
+        [],
+        T0,
+    )
+    store.save_background({"n_docs": 3, "df": {}}, plain.id, T0)
+    store.save_page_texts({item.id: f"Page {item.id}" for item in (said_part, said_not, plain)})
+    for item, on_topic in ((said_part, True), (said_not, False)):
+        store.set_correction(Correction(story.id, item.id, on_topic, "slack", "UADMIN", T0))
+    cutoff = T0 + timedelta(days=30)
+
+    counted = store.prune(cutoff, dry_run=True)
+    done = store.prune(cutoff)
+    assert counted.items == done.items == 1
+    assert store.get_item(plain.id).summary == ""
+    for kept in (said_part, said_not):
+        got = store.get_item(kept.id)
+        assert (got.summary, got.content, got.page_text) == (
+            kept.summary,
+            kept.content,
+            f"Page {kept.id}",
+        )
+        assert kept.summary != ""
+    # withdrawn, the correction no longer holds the text: the next prune blanks it
+    store.remove_correction(story.id, said_not.id)
+    assert store.prune(cutoff).items == 1
+    assert store.get_item(said_not.id).summary == ""
+    assert store.get_item(said_part.id).summary == said_part.summary
 
 
 # --------------------------------------------------------------------------- updates in place
