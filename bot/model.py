@@ -545,12 +545,28 @@ class CommandRequest:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A chat user storybot's own words name in a reply (the admin who corrected an item).
+
+    Chat shows it as that platform's mention, the user's name (:mod:`bot.mentions`);
+    ``shown`` is the plain text that stands for it in ``Reply.text``, which is all
+    the console, the logs and another platform see.
+    """
+
+    platform: str  # the user's platform, as CommandRequest.platform names it
+    user_id: str  # the id that platform gave storybot for them (never text a user typed)
+    shown: str  # one line, never empty: "@U04ABCDEF"
+
+
+@dataclass(frozen=True)
 class Reply:
     """A platform-neutral command reply.
 
     ``text`` is complete on its own (the console prints it). ``message`` optionally
     carries a richer rendering (status uses it). ``ephemeral`` replies are shown only
-    to the user who asked.
+    to the user who asked. ``mentions`` says where in ``text`` storybot names a chat
+    user (each offset holds that mention's ``shown``); only core code sets them
+    (:func:`bot.mentions.reply`), so nothing a feed or a user wrote ever becomes one.
     """
 
     text: str
@@ -558,3 +574,4 @@ class Reply:
     ok: bool = True  # False for errors (usage, unknown story, permission)
     message: OutboundMessage | None = None
     usage_error: bool = False  # the error was bad usage (``bot.errors.UsageError``)
+    mentions: tuple[tuple[int, Mention], ...] = ()  # (offset in ``text``, whom), in order
