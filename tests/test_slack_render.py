@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 
 from adapters.slack_chat import render
 from adapters.slack_chat.commands import command_request, reply_payloads
-from bot.model import Link, MessageKind, OutboundMessage, Reply
+from bot import mentions
+from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 
 ZWJ = render.ZWJ
 # The only <...> tokens we emit ourselves: links to validated URLs and date tokens.
@@ -617,3 +619,66 @@ def test_a_web_address_a_reply_cut_short_is_not_a_link() -> None:
         assert "https://news.example/nation/a-very-long-article-slug-that-goes-on-and-on-…" in shown
     whole = reply_payloads(Reply(text="at https://news.example/a."))[0]["blocks"][0]
     assert whole["text"]["text"] == "at <https://news.example/a>."
+
+
+# ---------------------------------------------------------------- mentions storybot writes
+
+
+def named(mention: Mention, *, ephemeral: bool = True, before: str = "said by ") -> Reply:
+    """A reply naming ``mention`` after ``before`` (feed text, say), as the core builds it."""
+    return mentions.reply([(before, mention, " on 2026-03-05.")], ephemeral=ephemeral)
+
+
+@pytest.mark.parametrize(
+    ("mention", "written"),
+    [
+        (Mention("slack", "U04ABCDEF", "@U04ABCDEF"), "<@U04ABCDEF>"),
+        (Mention("slack", "W0123ABC", "@W0123ABC"), "<@W0123ABC>"),  # an Enterprise Grid user
+        # not a Slack user's id: the stand-in, escaped as text
+        (Mention("slack", "u04abcdef", "@u04abcdef"), "@u04abcdef"),
+        (Mention("slack", "U1><!channel", "@U1><!channel"), "@U1&gt;&lt;!channel"),
+        (Mention("slack", "C0123", "@C0123"), "@C0123"),
+        (Mention("slack", "", "@?"), "@?"),
+        # another platform's user
+        (Mention("discord", "1400000000000000001", "@1400"), "@1400"),
+    ],
+)
+def test_only_a_slack_users_id_in_a_reply_is_written_as_a_mention(
+    mention: Mention, written: str
+) -> None:
+    [payload] = reply_payloads(named(mention))
+    [block] = payload["blocks"]
+
+    assert block["text"]["text"] == f"said by {written} on 2026-03-05."
+    assert payload["text"] == f"said by {written} on 2026-03-05."
+
+
+def test_a_reply_others_see_shows_the_person_it_names_without_notifying_them() -> None:
+    reply = named(Mention("slack", "U04ABCDEF", "@U04ABCDEF"), ephemeral=False)
+
+    [payload] = reply_payloads(reply)
+
+    assert payload["response_type"] == "in_channel"
+    assert "<@" not in json.dumps(payload) and "said by @U04ABCDEF on" in payload["text"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_feed_text_beside_a_mention_stays_inert(hostile: str) -> None:
+    reply = named(Mention("slack", "U04ABCDEF", "@U04ABCDEF"), before=f"{hostile} ")
+
+    [payload] = reply_payloads(reply)
+
+    for text in [payload["text"], *(b["text"]["text"] for b in payload["blocks"])]:
+        assert_inert_reply_mrkdwn(text.replace("<@U04ABCDEF>", ""))
+        assert text.count("<@") == 1
+
+
+def test_a_line_naming_someone_too_long_for_a_section_is_cut_as_text() -> None:
+    # the mention would stand past Slack's 3,000 characters a section
+    reply = named(Mention("slack", "U04ABCDEF", "@U04ABCDEF"), before="word " * 700)
+
+    [[block]] = render.reply_pages(reply)
+
+    text = block["text"]["text"]
+    assert len(text) <= render.TEXT_MAX and text.endswith("…")
+    assert "<@" not in text and "@U04ABCDEF" not in text

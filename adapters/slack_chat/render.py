@@ -17,6 +17,11 @@ Everything shown in Slack comes from feeds or users, so nothing here trusts its 
   spans (the commands storybot tells people to type) show as code. They are escaped the same way: the
   only links are the reply's own http(s) URLs (shown as themselves, never under a
   label), and outside code spans ``*_~`` are neutralised and no line can start a quote.
+* The one mention storybot writes is its own: a Slack user the core names in a reply
+  (``Reply.mentions``, see :mod:`bot.mentions`: the admin who corrected an item), written
+  ``<@U123>`` so that Slack shows their name, and only for an id of a Slack user's shape
+  (:func:`mention_mrkdwn`). The text around it is escaped as above, so a headline reading
+  "<@U999>" stays text.
 
 Nothing is ever cut mid-word, and every block stays within Block Kit's limits whatever
 the input: a links line drops whole links it has no room for and counts them. A command
@@ -28,11 +33,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Sequence
 from urllib.parse import urlsplit
 
 from bot.alerts import ALERT_BODY_MAX, cited_links
-from bot.model import Link, MessageKind, OutboundMessage, Reply
+from bot.mentions import Line, line_text, lines_of
+from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list
 
 Block = dict[str, Any]
@@ -65,6 +71,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _REPLY_TOKEN = re.compile(
     r"(`[^`\n]+`)|<(https?://[^\s<>|]+)>|(https?://[^\s<>|]*[^\s<>|.,;:!?'\")\]])"
 )
+# A Slack user id: "U" (or "W" for an Enterprise Grid user), then capitals and digits.
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
 def escape(text: str) -> str:
@@ -341,35 +349,77 @@ def thread_note_text(note: str, limit: int = TEXT_MAX // 2) -> str:
     return join_whole(facts, "\n", limit)
 
 
-def reply_mrkdwn(lines: list[str]) -> dict[str, Any]:
+def reply_mrkdwn(lines: Sequence[Line]) -> dict[str, Any]:
     """A command reply's lines as a ``verbatim`` ``mrkdwn`` object: links clickable.
 
     The reply is the bot's own text quoting feeds and users, so it is escaped like feed
     text, but its http(s) URLs (written ``<url>`` or bare) become links that show the
     URL itself (a label could disguise it) and its `code spans` are kept as code. Other
-    ``*_~`` are neutralised, and a line starting with ``>`` is kept from quoting.
+    ``*_~`` are neutralised, and a line starting with ``>`` is kept from quoting. A line
+    that names someone (pieces: :func:`bot.mentions.lines_of`) has each mention written
+    as :func:`mention_mrkdwn` writes it, and its text pieces escaped the same way.
     """
     out = []
     for line in lines:
-        parts = []
-        last = 0
-        for m in _REPLY_TOKEN.finditer(line):
-            parts.append(_reply_plain(line[last : m.start()]))
-            code, wrapped, bare = m.groups()
-            # a web address the reply cut short ("…") is text: linked, it leads nowhere
-            cut = (wrapped or bare or "").endswith("…")
-            url = None if cut else safe_url(wrapped or bare)
-            if code:
-                parts.append(escape(code))
-            elif url:
-                parts.append(f"<{url}>")
-            else:
-                parts.append(_reply_plain(m.group(0)))
-            last = m.end()
-        parts.append(_reply_plain(line[last:]))
-        text = "".join(parts)
+        pieces = [line] if isinstance(line, str) else line
+        text = "".join(
+            mention_mrkdwn(p) if isinstance(p, Mention) else _reply_line(p) for p in pieces
+        )
         out.append(ZWJ + text if text.lstrip().startswith("&gt;") else text)
     return {"type": "mrkdwn", "text": "\n".join(out) or " ", "verbatim": True}
+
+
+def mention_mrkdwn(mention: Mention) -> str:
+    """A Slack user storybot names in a reply: ``<@U123>``, which Slack shows as their name.
+
+    Only a Slack user (``mention.platform``) with an id of a Slack user's shape
+    (``U`` or ``W``, then capitals and digits) is written as a mention; anything else is
+    its stand-in, escaped as reply text. A ``verbatim`` text object still reads such
+    "manual parsing strings" (Slack's text object reference:
+    https://docs.slack.dev/reference/block-kit/composition-objects/text-object).
+
+    Who is notified: Slack has nothing like Discord's ``allowed_mentions``, so a mention
+    in a message others see notifies the person named. An ephemeral slash-command
+    response is "viewable to only the user who invoked the command" (slackapi/hubot-slack#221),
+    and Slack's support said of ephemeral messages that they "aren't sent to our servers
+    and only exist on the device that generated them" (quoted in mtthwhggns/tomatobot#58):
+    the person named there is no recipient and gets no notification, so the mention need
+    not be avoided there. Every reply naming an admin is ephemeral (``/story why``,
+    ``/story wrong``); a reply others see shows the stand-in instead
+    (:func:`reply_mentions`), so that a mention can never notify anyone.
+    """
+    if mention.platform == "slack" and _USER_ID.fullmatch(mention.user_id):
+        return f"<@{mention.user_id}>"
+    return _reply_plain(mention.shown)
+
+
+def reply_mentions(reply: Reply) -> tuple[tuple[int, Mention], ...]:
+    """The mentions of ``reply`` that are written as mentions: an ephemeral reply's, which
+    notify no one (see :func:`mention_mrkdwn`); a reply others see shows each one's
+    stand-in."""
+    return reply.mentions if reply.ephemeral else ()
+
+
+def _reply_line(line: str) -> str:
+    """A reply's line (or the text of one beside a mention), escaped: its http(s) URLs
+    links, its `code spans` code, everything else inert text."""
+    parts = []
+    last = 0
+    for m in _REPLY_TOKEN.finditer(line):
+        parts.append(_reply_plain(line[last : m.start()]))
+        code, wrapped, bare = m.groups()
+        # a web address the reply cut short ("…") is text: linked, it leads nowhere
+        cut = (wrapped or bare or "").endswith("…")
+        url = None if cut else safe_url(wrapped or bare)
+        if code:
+            parts.append(escape(code))
+        elif url:
+            parts.append(f"<{url}>")
+        else:
+            parts.append(_reply_plain(m.group(0)))
+        last = m.end()
+    parts.append(_reply_plain(line[last:]))
+    return "".join(parts)
 
 
 def _reply_plain(text: str) -> str:
@@ -390,7 +440,7 @@ def reply_pages(reply: Reply) -> list[list[Block]]:
     counted in the last one (:func:`more_lines_text`), never dropped without a word.
     """
     if reply.message is None:
-        return _paged([], reply.text.splitlines() or [""], [])
+        return _paged([], lines_of(reply.text, reply_mentions(reply)) or [""], [])
     body = reply.message.body
     return _paged(_head(reply.message), body.splitlines() if body else [], _tail(reply.message))
 
@@ -405,7 +455,7 @@ def more_lines_text(n: int) -> str:
     )
 
 
-def _paged(head: list[Block], lines: list[str], tail: list[Block]) -> list[list[Block]]:
+def _paged(head: list[Block], lines: Sequence[Line], tail: list[Block]) -> list[list[Block]]:
     """``head``, sections holding ``lines`` and ``tail``, in as few messages as fit.
 
     Sections are filled line by line as long as the message they are in stays within
@@ -414,9 +464,9 @@ def _paged(head: list[Block], lines: list[str], tail: list[Block]) -> list[list[
     """
     pages: list[list[Block]] = []
     page: list[Block] = list(head)
-    chunk: list[str] = []  # the lines of the section being filled, at the end of ``page``
+    chunk: list[Line] = []  # the lines of the section being filled, at the end of ``page``
 
-    def fits(candidate: list[str]) -> bool:
+    def fits(candidate: list[Line]) -> bool:
         section = _reply_section(candidate)
         if len(section["text"]["text"]) > TEXT_MAX:
             return False
@@ -426,7 +476,7 @@ def _paged(head: list[Block], lines: list[str], tail: list[Block]) -> list[list[
         return _fits([*blocks, *tail], extra_blocks=1, extra_text=MORE_MAX)
 
     for n, line in enumerate(lines):
-        line = _shortened(line, TEXT_MAX, lambda t: len(reply_mrkdwn([t])["text"]))
+        line = _fitted(line)
         while not fits([*chunk, line]):
             if chunk:  # this section is full: the line may start a new one in this message
                 page.append(_reply_section(chunk))
@@ -446,7 +496,24 @@ def _paged(head: list[Block], lines: list[str], tail: list[Block]) -> list[list[
     return [*pages, [*page, *tail]]
 
 
-def _reply_section(lines: list[str]) -> Block:
+def _fitted(line: Line) -> Line:
+    """A reply's line as one section holds it: shortened at a word if it is too long.
+
+    A line naming someone that is too long (none is: the correction lines are short)
+    is shortened as its plain text, its mentions given up for their stand-ins.
+    """
+
+    def size(candidate: Line) -> int:
+        return len(reply_mrkdwn([candidate])["text"])
+
+    if not isinstance(line, str):
+        if size(line) <= TEXT_MAX:
+            return line
+        line = line_text(line)
+    return _shortened(line, TEXT_MAX, size)
+
+
+def _reply_section(lines: list[Line]) -> Block:
     return {"type": "section", "text": reply_mrkdwn(lines)}
 
 
@@ -468,17 +535,31 @@ def reply_text(reply: Reply) -> str:
     """The fallback ``text`` of a command reply: one line of ``mrkdwn``, neutralised.
 
     As in the reply's blocks (:func:`reply_mrkdwn`), its `code spans` stay code (escaped,
-    so nothing in them is a mention or a link), and everything else is inert text. The
-    spans are found line by line, as the blocks find them, before the lines are joined:
-    a lone backtick in a headline must not pair with a command hint on a later line.
+    so nothing in them is a mention or a link), its mentions are written as
+    :func:`mention_mrkdwn` writes them (those the cut leaves whole), and everything else
+    is inert text. The spans are found line by line, as the blocks find them, before
+    the lines are joined: a lone backtick in a headline must not pair with a command
+    hint on a later line.
     """
     lines = []
-    for line in truncate(reply.text, FALLBACK_MAX).splitlines():
-        line = _WHITESPACE.sub(" ", line).strip()
-        if line:
-            parts = _CODE_SPAN.split(line)
+    for line in lines_of(truncate(reply.text, FALLBACK_MAX), reply_mentions(reply)):
+        pieces: list[str | Mention] = [line] if isinstance(line, str) else list(line)
+        pieces = [p if isinstance(p, Mention) else _WHITESPACE.sub(" ", p) for p in pieces]
+        if isinstance(pieces[0], str):
+            pieces[0] = pieces[0].lstrip()
+        if isinstance(pieces[-1], str):
+            pieces[-1] = pieces[-1].rstrip()
+        if pieces != [""]:
             lines.append(
-                "".join(escape(p) if i % 2 else _reply_plain(p) for i, p in enumerate(parts))
+                "".join(
+                    mention_mrkdwn(p) if isinstance(p, Mention) else _fallback(p) for p in pieces
+                )
             )
     text = " ".join(lines)
     return (ZWJ + text if text.startswith("&gt;") else text) or " "
+
+
+def _fallback(text: str) -> str:
+    """Fallback text outside mentions: its `code spans` escaped, the rest inert."""
+    parts = _CODE_SPAN.split(text)
+    return "".join(escape(p) if i % 2 else _reply_plain(p) for i, p in enumerate(parts))
