@@ -25,7 +25,8 @@ from adapters.discord_chat.render import (
     safe_url,
 )
 from adapters.discord_chat.slash import story_choices
-from bot.model import Citation, Link, MessageKind, OutboundMessage, Reply
+from bot import mentions
+from bot.model import Citation, Link, Mention, MessageKind, OutboundMessage, Reply
 
 ZW = "\u200b"
 
@@ -453,3 +454,44 @@ def test_a_web_address_a_reply_cut_short_is_not_a_link() -> None:
     )
     whole = reply_messages(Reply(text="at https://news.example/a_b."))[0]["content"]
     assert whole == "at https://news.example/a_b."
+
+
+# ---------------------------------------------------------------- mentions storybot writes
+
+ADMIN_ID = "1400000000000000001"
+
+
+@pytest.mark.parametrize(
+    ("mention", "written"),
+    [
+        (Mention("discord", ADMIN_ID, f"@{ADMIN_ID}"), f"<@{ADMIN_ID}>"),
+        (Mention("discord", "42", "@42"), "<@42>"),
+        # not a Discord user's id: the stand-in, escaped as text
+        (Mention("discord", "12&3", "@12&3"), "@12&3"),
+        (Mention("discord", "1" * 21, "@" + "1" * 21), escape_reply("@" + "1" * 21)),
+        (Mention("discord", "42> <@&1", "@42> <@&1"), f"@42> <{ZW}@&1"),
+        (Mention("discord", "٤٢", "@٤٢"), "@٤٢"),  # digits, but not Discord's
+        (Mention("slack", "U04ABCDEF", "@U04ABCDEF"), "@U04ABCDEF"),  # another platform's
+    ],
+)
+def test_only_a_discord_users_id_in_a_reply_is_written_as_a_mention_and_pings_no_one(
+    mention: Mention, written: str
+) -> None:
+    reply = mentions.reply([("said by ", mention, " on 2026-03-05.")])
+
+    [kwargs] = reply_messages(reply)
+
+    assert kwargs["content"] == f"said by {written} on 2026-03-05."
+    assert kwargs["allowed_mentions"].to_dict() == {"parse": []}
+
+
+def test_feed_text_beside_a_mention_stays_escaped() -> None:
+    hostile = "Feed @everyone <@123> <@!7> <@&1> <#5> [click](https://evil.example) **x**"
+    reply = mentions.reply([hostile, (f"{hostile} ` by ", Mention("discord", "42", "@42"), " `.")])
+
+    content = reply_messages(reply)[0]["content"]
+
+    # each side escaped on its own: the backticks around the mention pair with nothing
+    escaped = escape_reply(hostile)
+    assert content == f"{escaped}\n{escaped} \\` by <@42> \\`."
+    assert content.count("<@") == 1

@@ -5,7 +5,10 @@ a masked link (``[bank.com](https://evil.example)``). Every piece of text goes t
 :func:`escape_text` (Markdown escaped, mentions broken with a zero-width space) and every
 send uses ``AllowedMentions.none()``, so even a missed escape cannot ping anyone. URLs are
 only used as link targets when they are plain http(s) URLs; anything else is shown as
-escaped text.
+escaped text. The one mention storybot writes is its own: a Discord user the core names
+in a reply (``Reply.mentions``, see :mod:`bot.mentions`: the admin who corrected an item),
+written ``<@123>`` so that Discord shows their name, only for an id of digits
+(:func:`mention_markdown`), and pinging no one all the same.
 
 The escaping is our own, not ``discord.utils.escape_markdown``: that one escapes only the
 first ``[`` of a line holding two
@@ -29,7 +32,8 @@ import discord
 from discord.utils import escape_mentions
 
 from bot.alerts import cited_links, shown_facts
-from bot.model import Link, MessageKind, OutboundMessage, Reply
+from bot.mentions import pieces_of
+from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list
 
 # Discord's documented embed limits.
@@ -64,6 +68,8 @@ _MARKDOWN_CHAR = re.compile(r"([\\*_~`|\[\]])")
 # is shown as "in 3 days" in each reader's zone, so a headline could state any time)
 _MENTION = re.compile(r"<(@[!&]?|#|/|t:)")
 _ZWSP = "\u200b"
+# A Discord user id: a snowflake, a 64-bit number in decimal.
+_USER_ID = re.compile(r"[0-9]{1,20}")
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")  # a reply's `code` (split keeps the spans)
 
 
@@ -132,6 +138,37 @@ def escape_reply(text: str) -> str:
     """
     parts = _CODE_SPAN.split(text)
     return "".join(part if i % 2 else escape_text(part) for i, part in enumerate(parts))
+
+
+def reply_markdown(reply: Reply) -> str:
+    """A command reply's text as Discord shows it: escaped (:func:`escape_reply`) but for
+    the Discord users storybot names in it (:func:`mention_markdown`).
+
+    The text on either side of a mention is escaped on its own, so nothing in it can
+    pair with anything in the other (a backtick, a bracket) or reach into the mention.
+    """
+    return "".join(
+        mention_markdown(p) if isinstance(p, Mention) else escape_reply(p)
+        for p in pieces_of(reply.text, reply.mentions)
+    )
+
+
+def mention_markdown(mention: Mention) -> str:
+    """A Discord user storybot names in a reply: ``<@123>``, which Discord shows as their name.
+
+    Only a Discord user (``mention.platform``) with an id of digits is written as a
+    mention; anything else is its stand-in, escaped as reply text. It pings no one:
+    every message storybot sends passes ``allowed_mentions`` of :func:`no_mentions`
+    (the client has it as its default too), ``{"parse": []}`` on the wire: ``parse`` is
+    "an array of allowed mention types to parse from the content", and with it empty and
+    no ``users`` or ``roles`` listed, no mention in the message notifies anyone (Discord's
+    allowed mentions object, https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+    Discord still shows the mention as the person's name. The replies naming an admin
+    are ephemeral besides (``/story why`` and ``/story wrong``).
+    """
+    if mention.platform == "discord" and _USER_ID.fullmatch(mention.user_id):
+        return f"<@{mention.user_id}>"
+    return escape_reply(mention.shown)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -281,9 +318,10 @@ def reply_messages(reply: Reply) -> list[dict[str, Any]]:
         Keyword arguments for an interaction response or follow-up (``content`` or
         ``embed``, ``ephemeral``, ``allowed_mentions``), one dict per message, in order.
         The text is escaped (it quotes user input and feed titles) but for its `code
-        spans` (:func:`escape_reply`); a reply with a rich ``message`` is that embed alone.
+        spans` and its mentions (:func:`reply_markdown`); a reply with a rich ``message``
+        is that embed alone. ``allowed_mentions`` pings nobody, the mentions included.
     """
-    text = escape_reply(reply.text)
+    text = reply_markdown(reply)
     base: dict[str, Any] = {"ephemeral": reply.ephemeral, "allowed_mentions": no_mentions()}
     if reply.message is not None:
         return [{**base, "embed": message_embed(reply.message, reply=True)}]
