@@ -25,7 +25,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Callable, Sequence, cast
 from urllib.parse import urlsplit
 
-from bot import story_admin, story_wrong
+from bot import mentions, story_admin, story_wrong
 from bot.command_args import (
     arguments,
     developments_arguments,
@@ -788,7 +788,7 @@ class Commands:
                 f"{_shared(items)} (their feed lists them under one page); this is the "
                 f"newest. The others: {_titles(items[1:])}.",
             )
-        return Reply(text="\n".join(lines))
+        return mentions.reply(lines)
 
     def _cmd_wrong(self, req: CommandRequest, rest: str) -> Reply:
         # admins only, install-wide: checked before (see admin_command)

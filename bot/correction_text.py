@@ -6,45 +6,57 @@ Shared by ``/story wrong``'s replies (:mod:`bot.story_wrong`) and ``/story why``
 
 from __future__ import annotations
 
-from bot.model import Correction
+from bot.mentions import Piece
+from bot.model import Correction, Mention
 from bot.render import say
 
 # the console's one user: the operator at the terminal (adapters.console.CONSOLE_USER)
 _CONSOLE = "console"
 
 
-def who(correction: Correction, platform: str | None) -> str:
+def who(correction: Correction, platform: str | None) -> tuple[Piece, ...]:
     """The admin who gave ``correction``, as a reply to someone on ``platform`` names them.
 
-    A Slack or Discord user is written as that platform writes a mention (``<@U123>``);
-    the reply is escaped as every reply is, so it shows the id and pings no one. Someone
-    on another platform than the asker's is named with the platform. In lower case: "an
-    admin (<@U123>)", as "storybot" is written at the start of a sentence too.
+    Someone on the asker's own platform is a mention (:mod:`bot.mentions`), which Slack
+    and Discord show as the person's name; the reply stands to the asker alone (replies
+    naming corrections are ephemeral), and adapters send it so that it pings no one.
+    Someone on another platform cannot be mentioned there: they are "an admin on Slack",
+    without their id, which means nothing on another platform; the terminal, the
+    operator's, gives the id too (the operator can look it up). In lower case: "an admin
+    (@Jane Doe)", as "storybot" is written at the start of a sentence too.
     """
     if correction.platform == _CONSOLE:
-        return "storybot's operator (in the terminal)"
-    mention = f"<@{correction.user_id}>"
+        return ("storybot's operator (in the terminal)",)
     if correction.platform == platform:
-        return f"an admin ({mention})"
-    return f"an admin on {correction.platform.capitalize()} ({mention})"
+        mention = Mention(correction.platform, correction.user_id, f"@{correction.user_id}")
+        return ("an admin (", mention, ")")
+    where = f"an admin on {correction.platform.capitalize()}"
+    if platform == _CONSOLE:
+        return (f"{where} ({correction.user_id})",)
+    return (where,)
 
 
 def said(
     correction: Correction, story_name: str, platform: str | None, decided: bool = True
-) -> str:
+) -> tuple[Piece, ...]:
     """One sentence: who said on which day that the item is (or is not) part of the story,
     and what that changed (not the decision shown above it: later ones)."""
     part = "part" if correction.on_topic else "not part"
     day = correction.created_at.strftime("%Y-%m-%d")
-    speaker = who(correction, platform)
-    speaker = speaker if speaker.startswith("storybot") else speaker[:1].upper() + speaker[1:]
+    first, *rest = who(correction, platform)
+    if isinstance(first, str) and not first.startswith("storybot"):
+        first = first[:1].upper() + first[1:]
     follows = (
         "reports like it are taken more readily"
         if correction.on_topic
         else "reports like it are held back"
     )
     stands = "the decision above stands, and " if decided else ""
-    return f"{speaker} said on {day} this is {part} of {story_name}: {stands}since then {follows}."
+    return (
+        first,
+        *rest,
+        f" said on {day} this is {part} of {story_name}: {stands}since then {follows}.",
+    )
 
 
 def wrong_command(url: str, story_name: str | None, platform: str | None) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from bot import mentions
 from bot.correction_text import who, wrong_command
 from bot.errors import UserError
 from bot.model import CommandRequest, Correction, Item, Judgement, Reply, Story
@@ -68,10 +69,15 @@ def correct(
         store.remove_correction(story.id, item.id)
         part = "part" if earlier.on_topic else "not part"
         day = earlier.created_at.strftime("%Y-%m-%d")
-        return Reply(
-            text=f"Withdrew the correction of {title} for {story.name}: "
-            f"{who(earlier, req.platform)} had said on {day} it is {part} of the story.\n"
-            f"storybot judges reports like it by itself again; `{again}` records it again."
+        return mentions.reply(
+            [
+                (
+                    f"Withdrew the correction of {title} for {story.name}: ",
+                    *who(earlier, req.platform),
+                    f" had said on {day} it is {part} of the story.",
+                ),
+                f"storybot judges reports like it by itself again; `{again}` records it again.",
+            ]
         )
     judgement = judged.get(story.id)
     if judgement is None:

@@ -17,14 +17,18 @@ from collections.abc import Mapping
 from bot.correction_text import said
 from bot.engine.text import item_language, url_slug, written_forms
 from bot.matcher import reprints_seed
+from bot.mentions import Line
 from bot.model import Item, Judgement, Story
 from bot.ports import Store
 from bot.query import Document, stored_query
 from bot.render import clip, counted, format_time, reader_url
 
 
-def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str]:
+def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[Line]:
     """The explanation of ``/story why`` for a stored item, asked by ``user_id``.
+
+    A line naming a correction holds the admin who gave it as a mention when they are on
+    the asker's platform (:mod:`bot.mentions`); every other line is a string.
 
     Args:
         store: Where the item's decisions, the stories and the subscriptions are.
@@ -33,7 +37,7 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         user_id: The asker, whose subscriptions are checked against the item.
     """
     decisions = store.decisions_for_item(item.id)
-    lines = [f"{item.title} ({item.source}, seen {format_time(item.fetched_at)})"]
+    lines: list[Line] = [f"{item.title} ({item.source}, seen {format_time(item.fetched_at)})"]
     # how the item writes the terms each story matched (read once for every story)
     forms = (
         written_forms(
@@ -58,7 +62,7 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         name = story.name if story else f"story {j.story_id}"
         lines.append(f"• {_verdict(store, j, story, name)}")
         if j.story_id in corrections:
-            lines.append(f"    {said(corrections[j.story_id], name, platform)}")
+            lines.append(("    ", *said(corrections[j.story_id], name, platform)))
         if item.version > 1:
             lines.append(f"    {_version_line(d.item_version, item.version, j)}")
         lines.extend(f"    {line}" for line in _reason_lines(store, j, story, forms))
@@ -73,7 +77,7 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[str
         else:
             lines.append(f"• not judged for {story.name} yet")
         if story.id in corrections:
-            lines.append(f"    {said(corrections[story.id], story.name, platform, False)}")
+            lines.append(("    ", *said(corrections[story.id], story.name, platform, False)))
     if len(lines) == 1:
         lines.append("No story has judged this item: there are no stories yet.")
     on_topic = {d.judgement.story_id for d in decisions if d.judgement.on_topic}

@@ -7,7 +7,7 @@ import pytest
 from store_builders import new_item
 
 from bot.commands import Commands
-from bot.model import CommandRequest, Correction, DeliveryMode, Judgement, SeedDoc
+from bot.model import CommandRequest, Correction, DeliveryMode, Judgement, Mention, SeedDoc
 from storage import open_store
 
 ADMIN = "UADMIN"
@@ -80,11 +80,15 @@ async def test_a_report_taken_wrongly_is_said_not_to_be_the_story_and_again_with
 
     assert undone.ok, undone.text
     assert undone.text == (
-        'Withdrew the correction of "Title 1" for pentagon: an admin (<@UADMIN>) had said '
+        'Withdrew the correction of "Title 1" for pentagon: an admin (@UADMIN) had said '
         "on 2026-03-05 it is not part of the story.\n"
         f"storybot judges reports like it by itself again; `/story wrong {item.url}` "
         "records it again."
     )
+    # the admin is a mention beside the text (each adapter writes it its platform's way)
+    [(at, admin)] = undone.mentions
+    assert admin == Mention("slack", ADMIN, "@UADMIN")
+    assert undone.text[at:].startswith("@UADMIN) had said")
     assert store.all_corrections() == {}
 
 
@@ -286,18 +290,34 @@ async def test_why_says_who_corrected_a_decision_and_when(commands, store, clock
     iran = store.get_story("iran")
     store.set_correction(Correction(iran.id, item.id, True, "discord", "42", clock.now()))
 
-    lines = (await commands.handle(req(f"why {item.url}", admin=False))).text.splitlines()
+    why = await commands.handle(req(f"why {item.url}", admin=False))
+    lines = why.text.splitlines()
 
     at = lines.index(next(line for line in lines if line.startswith("• started development 1")))
     assert lines[at + 1] == (
-        "    An admin (<@UADMIN>) said on 2026-03-05 this is not part of pentagon: the "
+        "    An admin (@UADMIN) said on 2026-03-05 this is not part of pentagon: the "
         "decision above stands, and since then reports like it are held back."
     )
+    # an admin on another platform has no mention here, nor an id that means nothing here
     off = lines.index(next(line for line in lines if line.startswith("• off-topic for iran")))
     assert lines[off + 1] == (
-        "    An admin on Discord (<@42>) said on 2026-03-05 this is part of iran: the decision "
+        "    An admin on Discord said on 2026-03-05 this is part of iran: the decision "
         "above stands, and since then reports like it are taken more readily."
     )
+    assert [admin for _, admin in why.mentions] == [Mention("slack", ADMIN, "@UADMIN")]
+
+
+async def test_why_in_the_terminal_names_a_chat_admin_by_platform_and_id(commands, store, clock):
+    item = judged(store, clock, 1, pentagon=True)
+    await commands.handle(req(f"wrong {item.url}"))
+
+    why = await commands.handle(req(f"why {item.url}", admin=False, platform="console"))
+
+    # the operator can look the id up; the terminal has no mentions
+    assert (
+        "    An admin on Slack (UADMIN) said on 2026-03-05 this is not part of pentagon: "
+    ) in why.text
+    assert why.mentions == ()
 
 
 async def test_why_says_an_item_was_held_back_as_like_a_report_said_not_to_be_the_story(
