@@ -717,8 +717,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_subscriptions_parser(sub)
     pr = sub.add_parser(
         "prune",
-        help="give back the space of old off-topic items' text and of "
-        "delivered DMs and digests (keeps every item's identity and decision)",
+        help="give back the space of old off-topic items' text and of delivered DMs, "
+        "digests and removal notices (keeps every item's identity and decision, and the "
+        "text of items an admin corrected)",
     )
     pr.add_argument(
         "--older-than",
