@@ -45,6 +45,10 @@ class CommandSpec:
     # (``bot.model.InstallAccess``), not merely any server's admins
     install_wide: bool = False
     options_summary: str | None = None
+    # its line in the help of every command, where the summary is too long for that
+    # list (``/story help NAME`` still gives the whole summary): the list must fit one
+    # Discord message (2,000 characters), and a paragraph in it is hard to scan
+    overview: str | None = None
 
     def usage_for(self, platform: str | None) -> str:
         """``/story`` and this command's usage as users on ``platform`` write it."""
@@ -56,6 +60,14 @@ class CommandSpec:
         if self.options_summary and platform in OPTION_PLATFORMS:
             return self.options_summary
         return self.summary
+
+    def overview_for(self, platform: str | None) -> str:
+        """This command's line in the help of every command, as ``platform`` shows it:
+        its summary, or its short ``overview`` naming the help that tells the rest."""
+        if self.overview is None:
+            return self.summary_for(platform)
+        option = "command:" if platform in OPTION_PLATFORMS else ""
+        return f"{self.overview} (`/story help {option}{self.name}` tells how)."
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -124,6 +136,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "at that time in storybot's time zone and every so many hours after it: "
         "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00.",
         channel=True,
+        overview="Post this story's alerts in this channel (admins), as they happen or as "
+        "a digest every so many hours, at a time of day if you like",
     ),
     CommandSpec(
         "unfollow",
@@ -225,9 +239,12 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
     if platform in CHAT_PLATFORMS:
         # a proportional font: padded columns would be runs of spaces in mid-line
         lines += [
-            f"• `{f}`: {c.summary_for(platform)}" for f, c in zip(forms, COMMANDS, strict=True)
+            f"• `{f}`: {c.overview_for(platform)}" for f, c in zip(forms, COMMANDS, strict=True)
         ]
         return "\n".join(lines)
     width = max(len(f) for f in forms)
-    lines += [f"  {f.ljust(width)}  {c.summary}" for f, c in zip(forms, COMMANDS, strict=True)]
+    lines += [
+        f"  {f.ljust(width)}  {c.overview_for(platform)}"
+        for f, c in zip(forms, COMMANDS, strict=True)
+    ]
     return "\n".join(lines)
