@@ -282,6 +282,24 @@ def test_command_text_is_unescaped_as_slack_escapes_it() -> None:
 @pytest.mark.parametrize(
     ("sent", "typed"),
     [
+        ("status iran\u200d_\u200ddeal", "status iran_deal"),
+        # echoed twice (a refusal quoting a copied name), then copied again
+        ("status iran\u200d\u200d_\u200d\u200ddeal", "status iran_deal"),
+        ("subscribe \u200d*\u200dbold\u200d*\u200d AND \u200d~\u200dx", "subscribe *bold* AND ~x"),
+        ("why \u200d&gt; quoted", "why > quoted"),
+        # a joiner that joins emoji (a person at a computer) is the user's own
+        ("subscribe \U0001f469\u200d\U0001f4bb", "subscribe \U0001f469\u200d\U0001f4bb"),
+    ],
+)
+def test_text_copied_from_a_reply_is_read_without_the_joiners_the_reply_added(
+    sent: str, typed: str
+) -> None:
+    assert command_request({"text": sent, "user_id": "U1"}).text == typed
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
         # "Escape channels, users, and links" on: a word naming a channel or a person
         # arrives as a mention, and is read as the word typed
         ("subscribe <#C024BE7LR|general>", "subscribe #general"),

@@ -22,7 +22,7 @@ from adapters.slack_chat import SlackAdapter, render
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.errors import ConfigError
-from bot.model import FeedStatus, MessageKind, OutboundMessage, Target
+from bot.model import FeedStatus, MessageKind, OutboundMessage, SeedDoc, Target
 from bot.ports import ChatAdapter, PollOutcome
 from storage import SqlStore
 
@@ -292,6 +292,27 @@ async def test_hostile_command_text_is_echoed_inertly(
 ) -> None:
     _, response, _ = await run_command(fake, "status <!channel>")
     assert "<!channel>" not in str(response)
+
+
+async def test_a_story_name_copied_from_a_reply_is_read_as_the_name_it_shows(
+    fake: FakeSlack, adapter: SlackAdapter, store: SqlStore
+) -> None:
+    # A reply shows "iran_deal" with zero-width joiners around the "_" (so that feed text
+    # cannot format); invisible, they were copied with the name, and a command typed with
+    # it answered "There is no story named 'iran_deal'. Known stories: iran_deal."
+    store.add_story("iran_deal", "Iran deal talks", [_seed()], datetime(2026, 3, 5, tzinfo=UTC))
+    _, listed, _ = await run_command(fake, "stories")
+    shown = re.search(r"iran\S*deal", listed["blocks"][0]["text"]["text"])
+    assert shown is not None and shown.group() != "iran_deal"  # what a copy takes
+    _, response, _ = await run_command(fake, f"status {shown.group()}")
+    assert "There is no story" not in response["text"]
+    assert "Iran deal talks" in response["blocks"][0]["text"]["text"]
+
+
+def _seed() -> SeedDoc:
+    return SeedDoc(
+        "Seed", "Seed text", "https://news.example/seed", datetime(2026, 3, 4, tzinfo=UTC)
+    )
 
 
 async def test_adapter_posts_alerts_as_a_chat_sink(fake: FakeSlack, adapter: SlackAdapter) -> None:

@@ -276,8 +276,15 @@ def _mention_text(match: re.Match[str]) -> str:
     return "@" + (group or special)
 
 
+# The zero-width joiners storybot's own replies put around "*", "_", "~" and "`" (and
+# before a line's leading ">") so that they do not format (``render.escape_mrkdwn``).
+# They are invisible, so a name copied from a reply ("iran_deal" in "Known stories:
+# iran_deal") carries them into the next command. Emoji sequences join emoji, never these.
+_NEUTRALISED = re.compile(f"{render.ZWJ}*([*_~`>]){render.ZWJ}*")
+
+
 def _unescape(text: str) -> str:
-    """Command text as the user typed it, undoing what Slack changed on the way.
+    """Command text as the user typed it, undoing what Slack and storybot changed on the way.
 
     Slack escapes ``&``, ``<`` and ``>`` ("AT&amp;T" is what the user typed as "AT&T"; a
     link's query string arrives with "&amp;"), and, with "Escape channels, users, and
@@ -286,10 +293,13 @@ def _unescape(text: str) -> str:
     into the words typed (``/story subscribe #general`` is a hashtag, not a channel);
     a mention without its label (newer clients may send ``<#C024BE7LR|>``) stays as it
     came, and the command says it does not read it. Links stay ``<url|label>``: the
-    commands that take a link read that form.
+    commands that take a link read that form. Text copied from one of storybot's replies
+    loses the invisible joiners the reply put around ``*_~`` (:data:`_NEUTRALISED`), so
+    a story name copied from a list names that story.
     """
     text = _MENTION.sub(_mention_text, text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _NEUTRALISED.sub(r"\1", text)
 
 
 def command_request(payload: Mapping[str, Any], is_admin: bool | None = False) -> CommandRequest:
