@@ -571,6 +571,12 @@ async def test_the_fake_refuses_blocks_slack_refuses(fake: FakeSlack, sink: Slac
     context = {"type": "context", "elements": [{"type": "plain_text", "text": "x"}] * 11}
     with pytest.raises(SlackApiError, match="invalid_blocks"):
         await sink.client.chat_postMessage(channel="C0NEWS", text="t", blocks=[context])
+    # each section within its 3,000, but more text in all than Slack takes in one message
+    sections = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3000}}] * 4
+    with pytest.raises(SlackApiError, match="msg_blocks_too_long"):
+        await sink.client.chat_postMessage(channel="C0NEWS", text="t", blocks=sections)
+    with pytest.raises(SlackApiError, match="msg_too_long"):
+        await sink.client.chat_postMessage(channel="C0NEWS", text="x" * 40_001)
     assert fake.messages == {}
 
 

@@ -13,7 +13,9 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
 * Messages: ``chat.postMessage`` and ``chat.update`` refuse what Slack refuses: no text
   and no blocks (``no_text``), blocks beyond Block Kit's limits (``invalid_blocks``: more
   than 50 blocks, a header over 150 characters, a section's text over 3,000, a context
-  block of more than 10 elements...).
+  block of more than 10 elements...), a ``text`` over 40,000 characters
+  (``msg_too_long``) and blocks holding more than 11,000 characters of text in all
+  (``msg_blocks_too_long``, see ``BLOCKS_TEXT_MAX``).
 * Threads: a ``chat.postMessage`` with ``thread_ts`` is a reply. As in Slack,
   ``conversations.history`` lists only top-level messages and ``conversations.replies``
   lists a thread (its parent first, then the replies, oldest first, paged like history).
@@ -738,13 +740,36 @@ def _blocks_arg(args: dict[str, Any]) -> list[dict[str, Any]] | None:
     return blocks
 
 
+# Slack refuses a chat.postMessage or chat.update whose blocks hold too much text all
+# together (``msg_blocks_too_long``). The limit is not documented; the fewest characters
+# seen refused were 11,341 (slackapi/bolt-js#2867; 13,297 in bolt-js#2509), so the fake
+# refuses more than 11,000. A ``response_url`` took the same blocks (bolt-js#2867): not
+# checked there.
+BLOCKS_TEXT_MAX = 11_000
+MESSAGE_TEXT_MAX = 40_000  # the ``text`` argument: "Message text is too long" beyond it
+
+
 def _check_message(args: dict[str, Any]) -> None:
-    """Refuse a message as Slack does: no content (``no_text``) or invalid blocks."""
+    """Refuse a message as Slack does: no content (``no_text``), invalid blocks, text too
+    long (``msg_too_long``) or blocks holding too much text (``msg_blocks_too_long``)."""
     blocks = _blocks_arg(args)
-    if not blocks and not str(args.get("text") or "").strip():
+    text = str(args.get("text") or "")
+    if not blocks and not text.strip():
         raise _ApiError("no_text")
+    if len(text) > MESSAGE_TEXT_MAX:
+        raise _ApiError("msg_too_long")
     if blocks and not _within_block_kit_limits(blocks):
         raise _ApiError("invalid_blocks")
+    if blocks and sum(map(len, _texts(blocks))) > BLOCKS_TEXT_MAX:
+        raise _ApiError("msg_blocks_too_long")
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """The text of every text object in ``blocks``: a block's text, fields and elements."""
+    objects = [b.get("text") for b in blocks] + [
+        o for b in blocks for o in [*(b.get("fields") or []), *(b.get("elements") or [])]
+    ]
+    return [str(o.get("text") or "") for o in objects if isinstance(o, dict)]
 
 
 def _error(code: str, status: int = 200) -> web.Response:
