@@ -390,6 +390,26 @@ async def test_permanent_failures(fake: FakeSlack, sink: SlackSink, code: str) -
 
 
 @pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        # an announcement channel: "Cannot post any message into a read-only channel"
+        ("restricted_action_read_only_channel", "only some members may post in this channel"),
+        # "Cannot post top-level messages into a thread-only channel"
+        ("restricted_action_thread_only_channel", "takes only replies in threads"),
+    ],
+)
+async def test_a_channel_that_refuses_storybots_posts_says_what_to_do(
+    fake: FakeSlack, sink: SlackSink, code: str, hint: str
+) -> None:
+    # the refusal is what /story status and storybot outbox show: the code alone said
+    # nothing about what to change
+    fake.fail_next(status=200, error=code, method="chat.postMessage")
+    with pytest.raises(PermanentDeliveryError, match=f"{code} \\(.*{hint}") as refused:
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert "follow the story in another channel" in str(refused.value)
+
+
+@pytest.mark.parametrize(
     "code",
     [
         "invalid_auth",

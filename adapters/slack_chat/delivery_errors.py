@@ -141,6 +141,17 @@ PERMANENT_HINTS = {
     # chat.update's word for it: "a frozen, archived or deleted channel"
     "is_inactive": "the channel is archived: unarchive it, or unfollow the story",
     "restricted_action": "a workspace or channel setting keeps apps from posting here: ask a workspace admin",
+    # chat.postMessage's words for them: "Cannot post any message into a read-only
+    # channel", "Cannot post top-level messages into a thread-only channel"
+    # (https://docs.slack.dev/reference/methods/chat.postMessage, Errors)
+    "restricted_action_read_only_channel": (
+        "only some members may post in this channel: let storybot post (the channel's "
+        "posting permissions) or follow the story in another channel"
+    ),
+    "restricted_action_thread_only_channel": (
+        "the channel takes only replies in threads, and an alert is a new message: "
+        "follow the story in another channel"
+    ),
 }
 
 
