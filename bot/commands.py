@@ -261,7 +261,8 @@ class Commands:
             raise UserError(
                 f"Only workspace/server admins may use `{what}` here ("
                 + (f"{who}; " if who else "")
-                + 'an operator can allow everyone with [permissions] admin_commands = "everyone").'
+                # as code: what an operator copies into the config file, kept as typed
+                + 'an operator can allow everyone with `[permissions] admin_commands = "everyone"`).'
             )
 
     def _story(
@@ -557,7 +558,7 @@ class Commands:
             )
             raise UserError(
                 f"No new subscriptions can be added now: storybot holds {exc.limit:,}, the "
-                f"most this installation takes ([permissions] max_subscriptions).{yours} "
+                f"most this installation takes (`[permissions] max_subscriptions`).{yours} "
                 "Ask its operator if more are needed."
             ) from None
         if self.on_subscriptions_changed:

@@ -1005,7 +1005,7 @@ async def test_subscribe_is_refused_past_the_installations_cap_and_unsubscribe_m
         assert not newcomer.ok and not newcomer.usage_error
         assert newcomer.text == (
             "No new subscriptions can be added now: storybot holds 3, the most this "
-            "installation takes ([permissions] max_subscriptions). Ask its operator if more "
+            "installation takes (`[permissions] max_subscriptions`). Ask its operator if more "
             "are needed."
         )
         # someone who has subscriptions is told they keep working, and how to make room

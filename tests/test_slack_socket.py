@@ -92,6 +92,17 @@ async def test_admin_commands_need_a_workspace_admin(
     assert "nosuchstory" in allowed["text"]
 
 
+async def test_the_setting_an_admin_refusal_names_is_shown_as_code_to_copy(
+    fake: FakeSlack, adapter: SlackAdapter
+) -> None:
+    # Outside a code span its "_" got invisible joiners (so that feed text cannot
+    # format), and a line copied from Slack into the config file was no valid TOML key.
+    _, denied, _ = await run_command(fake, "follow nosuchstory", user_id="U0PLAIN")
+    shown = denied["blocks"][0]["text"]["text"]
+    assert '`[permissions] admin_commands = "everyone"`' in shown
+    assert '`[permissions] admin_commands = "everyone"`' in denied["text"]
+
+
 @pytest.fixture
 async def waits(fake: FakeSlack, store: SqlStore) -> AsyncIterator[list[float]]:
     """An adapter started with an injected sleep: the waits a rate limit asked for."""
