@@ -103,6 +103,28 @@ async def test_the_setting_an_admin_refusal_names_is_shown_as_code_to_copy(
     assert '`[permissions] admin_commands = "everyone"`' in denied["text"]
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 429, "retry_after": 3.0},
+        {"status": 500},
+        {"n": 2, "disconnect": True},  # the client's own retry is dropped too
+    ],
+)
+async def test_the_first_command_after_start_is_answered_without_asking_slack_again_who_it_is(
+    fake: FakeSlack, adapter: SlackAdapter, failure: dict[str, Any]
+) -> None:
+    # Bolt asked auth.test again on the first command although start() just had: when
+    # that second call failed, the first /story command was answered "your installation
+    # with this app is no longer available. Please reinstall this app" (a 429 or a 5xx),
+    # or never acked at all (a dropped connection).
+    fake.fail_next(method="auth.test", **failure)
+    ack, response, _ = await run_command(fake, "help")
+    assert "reinstall" not in str(ack).lower()
+    assert "storybot follows developing news stories" in response["text"]
+    assert len(fake.calls_to("auth.test")) == 1  # start()'s
+
+
 @pytest.fixture
 async def waits(fake: FakeSlack, store: SqlStore) -> AsyncIterator[list[float]]:
     """An adapter started with an injected sleep: the waits a rate limit asked for."""

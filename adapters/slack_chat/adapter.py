@@ -42,6 +42,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
+from adapters.slack_chat.installation import Installation
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
 from bot.duration import duration
 from bot.errors import ConfigError, TransientDeliveryError
@@ -132,9 +133,13 @@ class SlackAdapter:
         bolt_logger = logging.getLogger("storybot.slack.bolt")
         if not any(isinstance(f, _UnusedTokenWarning) for f in bolt_logger.filters):
             bolt_logger.addFilter(_UnusedTokenWarning())
+        # who storybot is, as start() learns it: bolt would ask auth.test again on the
+        # first command, and answer it "reinstall this app" if that call failed
+        self.installation = Installation(self.client)
         self.app = AsyncApp(
             name="storybot",
             client=self.client,
+            authorize=self.installation,
             # "" rather than None: bolt would read SLACK_SIGNING_SECRET itself.
             signing_secret=signing_secret or "",
             logger=bolt_logger,
@@ -190,6 +195,7 @@ class SlackAdapter:
         """
         auth = await self._check_token("auth.test", self.client.auth_test())
         self.admins.know_workspace(auth)  # whose admins count (see AdminCheck)
+        self.installation.know(auth)  # what bolt authorizes each request with
         if self.mode == "socket":
             await self._start_socket_mode()
         else:
@@ -418,14 +424,18 @@ def _socket_failure(exc: BaseException | None) -> str:
 
 
 class _UnusedTokenWarning(logging.Filter):
-    """Drops bolt's "`token` will be unused" warning.
+    """Drops bolt's warnings that its ``token`` is not used.
 
     Bolt reads SLACK_BOT_TOKEN from the environment by itself and warns that it is
-    ignored when a client is given; we give the client (for ``base_url``) on purpose.
+    ignored when a client is given ("`token` will be unused"), and that the client's token
+    is when ``authorize`` is given ("`token` (or SLACK_BOT_TOKEN env variable) will be
+    ignored"); we give both on purpose (the client for ``base_url``, ``authorize`` for
+    :class:`Installation`), and each request still carries the bot token.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return not message.startswith("As ") or "`token`" not in message
 
 
 def _check_config(bot_token: str, mode: str, app_token: str | None, secret: str | None) -> None:
