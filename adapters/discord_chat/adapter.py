@@ -25,6 +25,7 @@ from adapters.discord_chat.delivery_errors import (
 )
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
+from adapters.discord_chat.post_access import cannot_post_in
 from adapters.discord_chat.rate_limits import note_rate_limit_scopes, watching_rate_limits
 from adapters.discord_chat.render import (
     escape_text,
@@ -518,7 +519,11 @@ class DiscordAdapter:
         return await self._story_names.get()
 
     def request_for(self, interaction: discord.Interaction, text: str) -> CommandRequest:
-        """The neutral request for an interaction that asked for ``text``."""
+        """The neutral request for an interaction that asked for ``text``.
+
+        ``cannot_post`` is said for every command typed in a server (the interaction
+        carries what it needs, :func:`cannot_post_in`); only ``follow`` reads it.
+        """
         return CommandRequest(
             text=text,
             platform=self.platform,
@@ -528,6 +533,7 @@ class DiscordAdapter:
             is_admin=is_admin(interaction, self._admin_policy),
             direct_message=interaction.guild_id is None,
             install_access=install_access(interaction, self._admin_servers, self.client.guilds),
+            cannot_post=cannot_post_in(interaction, self.client.guilds, self.client.application_id),
         )
 
     async def invoke(self, interaction: discord.Interaction, text: str) -> None:

@@ -49,7 +49,20 @@ ADMIN_ROLE_ID = 1200000000000000002  # GUILD_ID's "Mods"; another guild's is its
 OTHER_GUILD_ID = 1200000000000000101
 OTHER_CHANNEL_ID = 1300000000000000101
 USER_ID = 1400000000000000001
+# A public thread in CHANNEL_ID (FakeDiscord.interaction(..., thread=True) is typed in it)
+THREAD_ID = 1310000000000000001
 MANAGE_GUILD = 1 << 5
+# Permission bits (Discord's Permissions topic) the fake checks a message post against
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+SEND_MESSAGES_IN_THREADS = 1 << 38
+# What the README's invite grants the bot's role: View Channels, Send Messages, Embed Links
+INVITED = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
+# A new server's @everyone, as Discord makes it (no Send Messages in Threads among these)
+EVERYONE = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
 EPHEMERAL = 1 << 6  # message flags
 LOADING = 1 << 7  # a deferred interaction response still "thinking"
 OPTION_TYPES = {str: 3, int: 4, bool: 5, float: 10}
@@ -317,7 +330,14 @@ class FakeDiscord:
         self.guild_ids: list[int] = [GUILD_ID]
         self.callbacks: list[dict[str, Any]] = []  # interaction callback bodies, in order
         self.unknown_channels: set[str] = set()
-        self.forbidden_channels: set[str] = set()
+        self.forbidden_channels: set[str] = set()  # the bot cannot see them: Missing Access
+        # The bot's permissions in a channel or thread (its roles' and @everyone's, with the
+        # channel's overwrites), where they are not EVERYONE | INVITED: interactions carry
+        # them as app_permissions, and a message post is refused without them as Discord
+        # refuses it (403 Missing Access, 50001; Missing Permissions, 50013).
+        self.bot_permissions: dict[int, int] = {}
+        self.thread_parents: dict[int, int] = {THREAD_ID: CHANNEL_ID}
+        self._other_guilds: set[int] = set()  # servers left, or commands typed in without the bot
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()  # READY sent
@@ -640,6 +660,47 @@ class FakeDiscord:
         ids = [self._originals.get(token), *self._followups.get(token, [])]
         return [self.messages[i] for i in ids if i in self.messages]
 
+    def guild_of(self, channel_id: int) -> int | None:
+        """The server of one of the fake's channels or threads: a server the bot is in,
+        left, or had a command typed in (None: a channel id of no known server)."""
+        channel_id = self.thread_parents.get(channel_id, channel_id)
+        guild = GUILD_ID + channel_id - CHANNEL_ID
+        return guild if guild in self.guild_ids or guild in self._other_guilds else None
+
+    def permissions_in(self, channel_id: int) -> int:
+        """The bot's permissions in ``channel_id``, as an interaction's app_permissions says.
+
+        In a server the bot is not in (its commands added without the bot, or the bot
+        removed), they are @everyone's plus Embed Links and Attach Files, which Discord
+        adds for an app without a bot there (discord/discord-api-docs#5316): no refusal
+        of the channel shows in them.
+        """
+        guild = self.guild_of(channel_id)
+        if guild is not None and guild not in self.guild_ids:
+            return EVERYONE | EMBED_LINKS | ATTACH_FILES
+        if str(channel_id) in self.forbidden_channels:
+            return 0
+        return self.bot_permissions.get(channel_id, EVERYONE | INVITED)
+
+    def _refused_post(self, method: str, channel_id: str, body: dict[str, Any]) -> dict | None:
+        """Discord's 403 for a message posted or edited where the bot may not, or None.
+
+        A channel of a server the bot is not in, or one it cannot see, is Missing Access;
+        one it sees but may not post in (Send Messages, or Send Messages in Threads in a
+        thread), or an embed without content where it lacks Embed Links (Discord posts
+        content and drops the embeds: discord/discord-api-docs#2601), Missing Permissions.
+        """
+        guild = self.guild_of(int(channel_id))
+        perms = self.permissions_in(int(channel_id))
+        if (guild is not None and guild not in self.guild_ids) or not perms & VIEW_CHANNEL:
+            return {"message": "Missing Access", "code": 50001}
+        send = SEND_MESSAGES_IN_THREADS if int(channel_id) in self.thread_parents else SEND_MESSAGES
+        if method == "POST" and not perms & send:
+            return {"message": "Missing Permissions", "code": 50013}
+        if body.get("embeds") and not body.get("content") and not perms & EMBED_LINKS:
+            return {"message": "Missing Permissions", "code": 50013}
+        return None
+
     def _channel_call(self, method, channel_id, message_id, body, messages) -> tuple[int, Any]:
         if channel_id in self.unknown_channels:
             return 404, {"message": "Unknown Channel", "code": 10003}
@@ -647,6 +708,10 @@ class FakeDiscord:
             return 403, {"message": "Missing Access", "code": 50001}
         if not messages:
             return 200, self.channel(int(channel_id))
+        if method in ("POST", "PATCH") and (
+            refused := self._refused_post(method, channel_id, body or {})
+        ):
+            return 403, refused
         if method == "POST":
             nonce = (body or {}).get("nonce")
             # Discord returns the earlier message when enforce_nonce repeats a nonce; if
@@ -797,6 +862,30 @@ class FakeDiscord:
             "flags": 0,
         }
 
+    def thread(self, thread_id: int = THREAD_ID) -> dict[str, Any]:
+        """A public thread (type 11) of one of the fake's channels."""
+        parent = self.thread_parents[thread_id]
+        guild = self.guild_of(parent)
+        return {
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": str(guild),
+            "parent_id": str(parent),
+            "owner_id": str(USER_ID),
+            "name": "talk",
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _now_iso(),
+                "locked": False,
+            },
+        }
+
     def _dm_id(self, user_id: str) -> str:
         return str(int(user_id) + 100)
 
@@ -851,7 +940,7 @@ class FakeDiscord:
             "member_count": 2,
             "features": [],
             "roles": [
-                role(guild_id, "@everyone", 0, 0),
+                role(guild_id, "@everyone", EVERYONE, 0),
                 role(guild_id + 1, "Mods", MANAGE_GUILD, 1),
             ],
             "channels": [self.channel(self.channel_of(guild_id), guild_id)],
@@ -948,6 +1037,7 @@ class FakeDiscord:
     async def leave_guild(self, guild_id: int) -> None:
         """The bot is removed from a server: GUILD_DELETE without ``unavailable``."""
         self.guild_ids.remove(guild_id)
+        self._other_guilds.add(guild_id)
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -966,6 +1056,7 @@ class FakeDiscord:
         dm: bool = False,
         focused: str | None = None,
         guild_id: int = GUILD_ID,
+        thread: bool = False,
     ) -> dict[str, Any]:
         """Build an INTERACTION_CREATE payload for ``/story <path...>`` with ``options``.
 
@@ -978,6 +1069,9 @@ class FakeDiscord:
             focused: Name of the option being typed: makes it an autocomplete interaction.
             guild_id: The server it is typed in (in its one channel, ``channel_of``); it
                 need not be one the bot is in (an app installed with commands only).
+            thread: Typed in the public thread ``THREAD_ID`` of GUILD_ID's channel.
+
+        ``app_permissions`` is the bot's in that channel (:meth:`permissions_in`).
         """
         leaf = []
         for name, value in (options or {}).items():
@@ -1009,14 +1103,22 @@ class FakeDiscord:
             dm_channel = {"id": self._dm_id(str(user_id)), "type": 1, "recipients": [user]}
             payload.update(channel=dm_channel, channel_id=dm_channel["id"], user=user, context=1)
         else:
+            if guild_id not in self.guild_ids:
+                self._other_guilds.add(guild_id)
             roles = [str(guild_id + 1)] if permissions & MANAGE_GUILD else []
             channel_id = self.channel_of(guild_id)
+            channel = self.channel(channel_id, guild_id)
+            if thread:
+                assert guild_id == GUILD_ID, "the fake's one thread is in GUILD_ID"
+                channel_id = THREAD_ID
+                channel = self.thread(THREAD_ID)
             payload.update(
+                app_permissions=str(self.permissions_in(channel_id)),
                 guild_id=str(guild_id),
                 guild_locale="en-US",
                 context=0,
                 guild={"id": str(guild_id), "locale": "en-US", "features": []},
-                channel=self.channel(channel_id, guild_id),
+                channel=channel,
                 channel_id=str(channel_id),
                 member={
                     "user": user,
