@@ -1342,6 +1342,7 @@ async def _discord_sync(settings, guild: int | None) -> int:
     import discord
 
     from adapters.discord_chat import sync_commands
+    from adapters.discord_chat.sync import NotInServer
 
     api = settings.discord.api_url or "https://discord.com/api/v10"
     try:
@@ -1357,6 +1358,9 @@ async def _discord_sync(settings, guild: int | None) -> int:
             "Discord rejected DISCORD_BOT_TOKEN (revoked, reset, or not a bot token): copy "
             "the token from the Developer Portal's Bot page"
         ) from None
+    except NotInServer as exc:
+        print(f"storybot: error: {exc}", file=sys.stderr)
+        return 1
     except discord.HTTPException as exc:
         print(f"storybot: error: Discord refused the commands: {exc}", file=sys.stderr)
         return 1

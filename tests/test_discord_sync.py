@@ -165,6 +165,30 @@ async def test_storybot_discord_sync_with_a_rejected_token_says_so_in_one_line(
     assert fake.calls_to("PUT", r".*") == []
 
 
+async def test_storybot_discord_sync_to_a_server_storybot_is_not_in_says_how_to_add_it(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    """Discord answers a guild sync 403 Missing Access (50001) where the app is not
+    installed, or for an ID that is no server's (a channel's or a user's pasted): the
+    operator is told which, and given the link that adds storybot to that server."""
+    stranger = GUILD_ID + 7
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", fake.api_url)
+    assert await _storybot("discord", "sync", "--guild", str(stranger)) == 1
+    err = _ours(capsys.readouterr().err)
+    assert err.startswith(
+        f"storybot: error: Discord refused the commands in server {stranger} (403 Missing "
+        "Access): storybot is not in that server, or it is not a server's ID"
+    ), err
+    invite = (
+        f"https://discord.com/oauth2/authorize?client_id={APP_ID}"
+        f"&scope=bot+applications.commands&permissions=19456&guild_id={stranger}"
+    )
+    assert f"add it with {invite} and sync again" in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert fake.commands == {}
+
+
 async def test_storybot_discord_sync_when_discord_cannot_be_reached_says_so_in_one_line(
     fake: FakeDiscord, monkeypatch, capsys
 ) -> None:

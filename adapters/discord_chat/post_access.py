@@ -39,11 +39,14 @@ _NAMES = {
 }
 
 
-def invite_url(application_id: int | None) -> str:
-    """The link that adds storybot to a server with the permissions it posts with."""
+def invite_url(application_id: int | None, guild_id: int | None = None) -> str:
+    """The link that adds storybot to a server with the permissions it posts with
+    (``guild_id``: that server chosen already)."""
     if application_id is None:
         return "the invite link of README's *Connecting Discord*"
-    return oauth_url(application_id, permissions=INVITE_PERMISSIONS)
+    if guild_id is None:
+        return oauth_url(application_id, permissions=INVITE_PERMISSIONS)
+    return oauth_url(application_id, permissions=INVITE_PERMISSIONS, guild=discord.Object(guild_id))
 
 
 def cannot_post_in(

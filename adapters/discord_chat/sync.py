@@ -13,8 +13,31 @@ from discord import app_commands
 
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
+from adapters.discord_chat.post_access import invite_url
 from adapters.discord_chat.slash import story_group
 from bot.model import Reply
+
+MISSING_ACCESS = 50001  # Discord's JSON error code
+
+
+class NotInServer(Exception):
+    """A guild sync Discord refused with 403 Missing Access (50001).
+
+    Discord lets an app register commands in a server once it is installed there (the
+    ``bot`` scope includes ``applications.commands``); for a server it is not in, or an
+    ID that is no server's (a channel's or a user's, pasted for the server's), it
+    answers Missing Access. The message says both and gives the link that adds storybot
+    to that server.
+    """
+
+    def __init__(self, guild_id: int, application_id: int | None) -> None:
+        url = invite_url(application_id, guild_id)
+        super().__init__(
+            f"Discord refused the commands in server {guild_id} (403 Missing Access): "
+            "storybot is not in that server, or it is not a server's ID (Discord: "
+            f"right-click the server's icon, Copy Server ID); add it with {url} and sync again"
+        )
+        self.guild_id = guild_id
 
 
 class _Unused:
@@ -64,6 +87,7 @@ async def sync_commands(
 
     Raises:
         discord.LoginFailure: The token was rejected.
+        NotInServer: ``guild_id`` is no server storybot is installed in.
         discord.HTTPException: Discord refused the commands.
     """
     use_endpoints(api_url, gateway_url)
@@ -78,7 +102,12 @@ async def sync_commands(
         else:
             guild = discord.Object(id=guild_id)
             tree.copy_global_to(guild=guild)
-            synced = await tree.sync(guild=guild)
+            try:
+                synced = await tree.sync(guild=guild)
+            except discord.Forbidden as exc:
+                if exc.code != MISSING_ACCESS:
+                    raise
+                raise NotInServer(guild_id, client.application_id) from exc
     finally:
         await client.close()
     return synced_names(synced)

@@ -337,7 +337,10 @@ class FakeDiscord:
         # refuses it (403 Missing Access, 50001; Missing Permissions, 50013).
         self.bot_permissions: dict[int, int] = {}
         self.thread_parents: dict[int, int] = {THREAD_ID: CHANNEL_ID}
-        self._other_guilds: set[int] = set()  # servers left, or commands typed in without the bot
+        # Servers the app's commands were added to without the bot (a command typed in a
+        # server the bot is not in puts it here), and servers the bot was removed from
+        self.commands_only_guilds: set[int] = set()
+        self._left_guilds: set[int] = set()
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()  # READY sent
@@ -591,6 +594,9 @@ class FakeDiscord:
             }
         if match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", p):
             guild = int(match[2]) if match[2] else None
+            if guild is not None and guild not in (*self.guild_ids, *self.commands_only_guilds):
+                # the app is not installed there (or it is no server's id at all)
+                return 403, {"message": "Missing Access", "code": 50001}
             if m == "PUT":
                 errors = invalid_commands(call.json or [])
                 if errors:
@@ -665,7 +671,8 @@ class FakeDiscord:
         left, or had a command typed in (None: a channel id of no known server)."""
         channel_id = self.thread_parents.get(channel_id, channel_id)
         guild = GUILD_ID + channel_id - CHANNEL_ID
-        return guild if guild in self.guild_ids or guild in self._other_guilds else None
+        known = (self.guild_ids, self.commands_only_guilds, self._left_guilds)
+        return guild if any(guild in k for k in known) else None
 
     def permissions_in(self, channel_id: int) -> int:
         """The bot's permissions in ``channel_id``, as an interaction's app_permissions says.
@@ -1037,7 +1044,7 @@ class FakeDiscord:
     async def leave_guild(self, guild_id: int) -> None:
         """The bot is removed from a server: GUILD_DELETE without ``unavailable``."""
         self.guild_ids.remove(guild_id)
-        self._other_guilds.add(guild_id)
+        self._left_guilds.add(guild_id)
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
@@ -1104,7 +1111,7 @@ class FakeDiscord:
             payload.update(channel=dm_channel, channel_id=dm_channel["id"], user=user, context=1)
         else:
             if guild_id not in self.guild_ids:
-                self._other_guilds.add(guild_id)
+                self.commands_only_guilds.add(guild_id)
             roles = [str(guild_id + 1)] if permissions & MANAGE_GUILD else []
             channel_id = self.channel_of(guild_id)
             channel = self.channel(channel_id, guild_id)
