@@ -11,7 +11,7 @@ from pathlib import Path
 import discord
 import pytest
 from fakes.discord_fixtures import discord as fake  # noqa: F401  (fixture)
-from fakes.discord_server import CHANNEL_ID, OTHER_CHANNEL_ID, USER_ID, FakeDiscord
+from fakes.discord_server import CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, USER_ID, FakeDiscord
 from faults import Chaos
 
 from adapters.discord_chat import DiscordAdapter
@@ -204,6 +204,19 @@ async def test_an_unknown_channel_is_permanent(fake: FakeDiscord, sink) -> None:
     fake.unknown_channels.add("999")
     with pytest.raises(PermanentDeliveryError, match="Unknown Channel"):
         await sink.post(Target("discord", channel_id="999"), alert(), idempotency_key="k")
+
+
+async def test_an_alert_to_a_server_storybot_was_removed_from_says_to_add_it_again(
+    fake: FakeDiscord, sink
+) -> None:
+    """Discord answers Missing Access (50001) for a channel of a server the bot is no
+    longer in, as for one it may not see: the reason kept says both fixes."""
+    fake.guild_ids.remove(GUILD_ID)
+    fake.left_guild_ids.add(GUILD_ID)
+    with pytest.raises(PermanentDeliveryError, match="Missing Access") as refused:
+        await sink.post(CHANNEL, alert(), idempotency_key="k")
+    assert "View Channel and Send Messages permissions in this channel" in str(refused.value)
+    assert "or add it to the server again if it was removed" in str(refused.value)
 
 
 async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDiscord, sink) -> None:

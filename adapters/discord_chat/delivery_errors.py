@@ -35,7 +35,11 @@ OLD_MESSAGE_EDITS = 30046
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
 PERMANENT_HINTS = {
-    50001: "give storybot the View Channel and Send Messages permissions in this channel",  # Missing Access
+    # Missing Access: also a channel of a server the bot was removed from
+    50001: (
+        "give storybot the View Channel and Send Messages permissions in this channel, "
+        "or add it to the server again if it was removed"
+    ),
     50013: "give storybot the Send Messages and Embed Links permissions in this channel",  # Missing Permissions
     50007: "the user does not accept direct messages from storybot (Privacy Settings)",  # Cannot send to user
 }

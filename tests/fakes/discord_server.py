@@ -339,8 +339,9 @@ class FakeDiscord:
         self.thread_parents: dict[int, int] = {THREAD_ID: CHANNEL_ID}
         # Servers the app's commands were added to without the bot (a command typed in a
         # server the bot is not in puts it here), and servers the bot was removed from
+        # (leave_guild; without a gateway, add to it and take it out of guild_ids)
         self.commands_only_guilds: set[int] = set()
-        self._left_guilds: set[int] = set()
+        self.left_guild_ids: set[int] = set()
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()  # READY sent
@@ -671,7 +672,7 @@ class FakeDiscord:
         left, or had a command typed in (None: a channel id of no known server)."""
         channel_id = self.thread_parents.get(channel_id, channel_id)
         guild = GUILD_ID + channel_id - CHANNEL_ID
-        known = (self.guild_ids, self.commands_only_guilds, self._left_guilds)
+        known = (self.guild_ids, self.commands_only_guilds, self.left_guild_ids)
         return guild if any(guild in k for k in known) else None
 
     def permissions_in(self, channel_id: int) -> int:
@@ -1044,7 +1045,7 @@ class FakeDiscord:
     async def leave_guild(self, guild_id: int) -> None:
         """The bot is removed from a server: GUILD_DELETE without ``unavailable``."""
         self.guild_ids.remove(guild_id)
-        self._left_guilds.add(guild_id)
+        self.left_guild_ids.add(guild_id)
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
