@@ -371,6 +371,19 @@ def test_the_fake_refuses_an_embed_field_without_a_value_as_discord_does() -> No
     assert set(errors["embeds"]["0"]["fields"]) == {"0", "1"}
 
 
+def test_the_fake_refuses_embeds_over_discords_counts_and_field_lengths() -> None:
+    field = {"name": "n" * 257, "value": "v" * 1025}
+    embed = {"title": "T", "fields": [field] + [{"name": "n", "value": "v"}] * 25}
+
+    errors = invalid_message({"embeds": [embed] * 11})
+
+    assert errors["embeds"]["_errors"][0]["message"] == "Must be 10 or fewer in length."
+    fields = errors["embeds"]["0"]["fields"]
+    assert fields["_errors"][0]["message"] == "Must be 25 or fewer in length."
+    assert fields["0"]["name"]["_errors"][0]["message"] == "Must be 256 or fewer in length."
+    assert fields["0"]["value"]["_errors"][0]["message"] == "Must be 1024 or fewer in length."
+
+
 def test_no_field_is_sent_without_a_value() -> None:
     # blank facts and outlet names have nothing to show: no "New" or "Sources" field
     message = OutboundMessage(

@@ -110,6 +110,8 @@ INTERACTION_ANSWER_S = 3.0  # an interaction is answered (or deferred) within 3 
 INTERACTION_TOKEN_S = 15 * 60.0  # its token takes follow-ups and edits for 15 minutes
 EMBED_LIMITS = {"title": 256, "description": 4096, "url": 2048}
 EMBED_TOTAL_MAX = 6000
+EMBEDS_MAX = 10  # embeds in one message ("Up to 10 rich embeds")
+FIELDS_MAX = 25  # fields in one embed
 REQUIRED = {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}
 
 
@@ -125,12 +127,17 @@ def invalid_message(body: dict[str, Any] | None) -> dict[str, Any]:
     if len(body.get("content") or "") > CONTENT_MAX:
         errors["content"] = too_long(CONTENT_MAX)
     embeds: dict[str, Any] = {}
+    if len(body.get("embeds") or []) > EMBEDS_MAX:
+        embeds["_errors"] = too_long(EMBEDS_MAX)["_errors"]
     total = 0
     for n, embed in enumerate(body.get("embeds") or []):
         wrong = {k: too_long(v) for k, v in EMBED_LIMITS.items() if len(embed.get(k) or "") > v}
+        if len(embed.get("fields") or []) > FIELDS_MAX:
+            wrong["fields"] = {"_errors": too_long(FIELDS_MAX)["_errors"]}
         for i, field_ in enumerate(embed.get("fields") or []):
-            if len(field_.get("name") or "") > 256 or len(field_.get("value") or "") > 1024:
-                wrong.setdefault("fields", {})[str(i)] = too_long(1024)
+            for part, limit in (("name", 256), ("value", 1024)):
+                if len(field_.get(part) or "") > limit:
+                    wrong.setdefault("fields", {}).setdefault(str(i), {})[part] = too_long(limit)
             # a field's name and value are required: empty or blank, Discord refuses them
             for part in ("name", "value"):
                 if not str(field_.get(part) or "").strip():
