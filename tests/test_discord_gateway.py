@@ -805,3 +805,32 @@ async def test_an_interaction_that_reached_the_bot_too_late_to_answer_leaves_it_
     assert body["type"] == 4 and "/story subscribe" in body["data"]["content"]
     assert not fake.interaction_messages(late["token"])
     assert caplog.text.count("could not tell the user") == 1
+
+
+@pytest.mark.parametrize("resumable", [True, False], ids=["resumed", "identified-anew"])
+async def test_commands_are_answered_after_discord_moves_the_gateway_session(
+    fake: FakeDiscord, app, resumable: bool
+) -> None:
+    """Discord asks a client to reconnect (op 7) when it moves a session: the client
+    resumes it, or, when Discord no longer has it (op 9, false), identifies anew and is
+    told its servers again. ``/story`` is answered either way, and a follow still finds
+    storybot in the server (the adapter's list of servers is the gateway's)."""
+    adapter = discord_adapter(app, ready_timeout_s=0.01)
+    await adapter.start()
+
+    async def identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # discord.py's documented hook; by default it waits 5 s before identifying anew
+
+    adapter.client.before_identify_hook = identify_at_once  # type: ignore[method-assign]
+    try:
+        await fake.request_reconnect(resumable=resumable)
+        await fake.wait_for_sessions(ready=1 if resumable else 2, resumed=int(resumable))
+        [resume] = fake.resumes  # discord.py always tries to resume first
+        assert resume["session_id"] == "fake-session-1" and resume["seq"] > 0
+        interaction = await fake.interact(
+            ["follow"], {"story": "pentagon"}, permissions=MANAGE_GUILD
+        )
+        assert "now follows pentagon" in (await callback(fake, interaction))["data"]["content"]
+    finally:
+        await adapter.stop()
+    assert len(app.store.bindings_for_channel("discord", str(CHANNEL_ID))) == 1

@@ -19,11 +19,14 @@ loading state) and deleted through ``/webhooks/{application.id}/{token}/messages
 follow-ups through ``.../messages/{message.id}``, as Discord documents.
 
 Gateway: HELLO, then READY (with the application id) and a GUILD_CREATE for each of
-:attr:`FakeDiscord.guild_ids` after IDENTIFY
-(or a close with ``identify_close_code``, as Discord refuses a session; ``close_gateway``
-closes live sessions with a code); heartbeats are ACKed. Frames are zlib-stream compressed (one compressobj per connection,
-each frame ending in a Z_SYNC_FLUSH) when the client asks for ``compress=zlib-stream``,
-which discord.py does unless a zstd module is installed. :meth:`FakeDiscord.interact`
+:attr:`FakeDiscord.guild_ids` after IDENTIFY (or a close with ``identify_close_code``, as
+Discord refuses a session; ``close_gateway`` closes live sessions with a code); heartbeats
+are ACKed. A RESUME of a session the fake still has (:attr:`FakeDiscord.sessions`) is
+answered RESUMED, of any other INVALID_SESSION (op 9, false), and
+:meth:`FakeDiscord.request_reconnect` sends op 7 RECONNECT. Frames are zlib-stream
+compressed (one compressobj per connection, each frame ending in a Z_SYNC_FLUSH) when the
+client asks for ``compress=zlib-stream``, which discord.py does unless a zstd module is
+installed. :meth:`FakeDiscord.interact`
 dispatches an INTERACTION_CREATE for a ``/story ...`` command.
 """
 
@@ -352,6 +355,14 @@ class FakeDiscord:
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()  # READY sent
+        # Gateway sessions that can be resumed: session id -> the last sequence number sent
+        # in it. RESUME of one of them is answered RESUMED, of any other INVALID_SESSION
+        # (op 9, false: identify anew), as Discord answers a session it no longer has.
+        self.sessions: dict[str, int] = {}
+        self.resumes: list[dict[str, Any]] = []  # the RESUME payloads received
+        self.sessions_ready = 0  # READY sent (IDENTIFY answered), over all connections
+        self.sessions_resumed = 0  # RESUMED sent
+        self._gateway_event = asyncio.Condition()
         self.identify_received = asyncio.Event()  # IDENTIFY received, answered or not
         self.send_ready = True  # False: IDENTIFY goes unanswered (a gateway that hangs)
         # A close code IDENTIFY is answered with instead of READY, as Discord refuses a
@@ -990,6 +1001,8 @@ class FakeDiscord:
                 await self._on_gateway_message(conn, json.loads(msg.data))
         finally:
             self._sockets.remove(conn)
+            if conn.session_id in self.sessions:
+                self.sessions[conn.session_id] = conn.seq
         return ws
 
     async def _on_gateway_message(self, conn: _GatewayConnection, data: dict[str, Any]) -> None:
@@ -1004,12 +1017,14 @@ class FakeDiscord:
                 return
             if not self.send_ready:
                 return
+            conn.session_id = f"fake-session-{self.sessions_ready + 1}"
+            self.sessions[conn.session_id] = 0
             await conn.dispatch(
                 "READY",
                 {
                     "v": 10,
                     "user": self.bot_user(),
-                    "session_id": "fake-session",
+                    "session_id": conn.session_id,
                     "resume_gateway_url": self.gateway_url,
                     "guilds": [{"id": str(g), "unavailable": True} for g in self.guild_ids],
                     "application": {"id": str(APP_ID), "flags": 0},
@@ -1021,8 +1036,41 @@ class FakeDiscord:
             for guild_id in self.guild_ids:
                 await conn.dispatch("GUILD_CREATE", self._guild(guild_id))
             self.identified.set()
+            await self._gateway_changed("sessions_ready")
         elif op == 6:  # resume
+            resume = data["d"]
+            self.resumes.append(resume)
+            if resume.get("session_id") not in self.sessions:
+                await conn.send(op=9, d=False)
+                return
+            conn.session_id = resume["session_id"]
+            conn.seq = self.sessions[conn.session_id]  # the session's numbers go on
             await conn.dispatch("RESUMED", {})
+            await self._gateway_changed("sessions_resumed")
+
+    async def _gateway_changed(self, counter: str) -> None:
+        setattr(self, counter, getattr(self, counter) + 1)
+        async with self._gateway_event:
+            self._gateway_event.notify_all()
+
+    async def wait_for_sessions(self, *, ready: int = 0, resumed: int = 0) -> None:
+        """Wait until READY was sent ``ready`` times and RESUMED ``resumed`` times in all."""
+
+        def reached() -> bool:
+            return self.sessions_ready >= ready and self.sessions_resumed >= resumed
+
+        async with self._gateway_event:
+            await asyncio.wait_for(self._gateway_event.wait_for(reached), 5.0)
+
+    async def request_reconnect(self, *, resumable: bool = True) -> None:
+        """Ask every client to reconnect (op 7 RECONNECT), as Discord does before it moves
+        a session; ``resumable=False``: the session is gone meanwhile, so the client's
+        RESUME is answered INVALID_SESSION and it identifies anew."""
+        for conn in list(self._sockets):
+            if not resumable:
+                self.sessions.pop(conn.session_id or "", None)
+                conn.session_id = None
+            await conn.send(op=7)
 
     async def close_gateway(self, code: int) -> None:
         """Close every gateway connection with ``code`` (4004: the token was reset...)."""
@@ -1165,13 +1213,14 @@ class _GatewayConnection:
     def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
         self.ws = ws
         self._zlib = zlib.compressobj() if compress else None
-        self._seq = 0
+        self.seq = 0  # the last sequence number sent
+        self.session_id: str | None = None
 
     async def send(self, *, op: int, d: Any = None, t: str | None = None) -> None:
         seq = None
         if op == 0:
-            self._seq += 1
-            seq = self._seq
+            self.seq += 1
+            seq = self.seq
         await self.send_text(json.dumps({"op": op, "d": d, "s": seq, "t": t}))
 
     async def send_text(self, text: str) -> None:
