@@ -23,6 +23,7 @@ from fakes.discord_server import (
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     THREAD_ID,
+    VIEW_CHANNEL,
     FakeDiscord,
     shown,
 )
@@ -56,21 +57,22 @@ def alert() -> OutboundMessage:
 
 
 @pytest.mark.parametrize(
-    ("denied", "missing"),
+    ("denied", "missing", "discord_says"),
     [
-        (EMBED_LINKS, "lacks the Embed Links permission in this channel"),
-        (SEND_MESSAGES, "lacks the Send Messages permission in this channel"),
-        (SEND_MESSAGES | EMBED_LINKS, "lacks the Send Messages and Embed Links permissions"),
+        (EMBED_LINKS, "lacks the Embed Links permission in this channel", "Missing Permissions"),
+        (SEND_MESSAGES, "lacks the Send Messages permission in this channel", "Missing Perm"),
+        (SEND_MESSAGES | EMBED_LINKS, "lacks the Send Messages and Embed Links permissions", "Mis"),
+        (VIEW_CHANNEL, "lacks the View Channel permission in this channel", "Missing Access"),
     ],
 )
 async def test_a_follow_where_storybot_may_not_post_is_refused_saying_what_to_give_it(
-    fake: FakeDiscord, app: App, denied: int, missing: str
+    fake: FakeDiscord, app: App, denied: int, missing: str, discord_says: str
 ) -> None:
     fake.bot_permissions[CHANNEL_ID] = (EVERYONE | INVITED) & ~denied
     async with running(app) as adapter:
         refused = await follow(fake)
         # ... as Discord would have refused every alert of the follow
-        with pytest.raises(PermanentDeliveryError, match="Missing Permissions"):
+        with pytest.raises(PermanentDeliveryError, match=discord_says):
             await adapter.post(Target("discord", str(CHANNEL_ID)), alert(), idempotency_key="a")
     assert refused.startswith("This channel can't follow pentagon yet: storybot " + missing)
     assert "give storybot View Channel, Send Messages and Embed Links here" in refused

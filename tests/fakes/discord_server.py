@@ -704,9 +704,10 @@ class FakeDiscord:
         guild = self.guild_of(channel_id)
         if guild is not None and guild not in self.guild_ids:
             return EVERYONE | EMBED_LINKS | ATTACH_FILES
-        if str(channel_id) in self.forbidden_channels:
-            return 0
-        return self.bot_permissions.get(channel_id, EVERYONE | INVITED)
+        granted = self.bot_permissions.get(channel_id, EVERYONE | INVITED)
+        if str(channel_id) in self.forbidden_channels:  # an overwrite denies View Channel
+            return granted & ~VIEW_CHANNEL
+        return granted
 
     def _refused_post(self, method: str, channel_id: str, body: dict[str, Any]) -> dict | None:
         """Discord's 403 for a message posted or edited where the bot may not, or None.
