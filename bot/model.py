@@ -535,8 +535,9 @@ class CommandRequest:
     # no channel there can follow a story and no server admin can be recognised)
     direct_message: bool = False
     # why storybot cannot post in the channel, as the adapter found when asked for a
-    # follow (Slack: a private channel it was not invited to); None when it can or could
-    # not tell. A follow there is refused with it (see bot.commands).
+    # follow (Slack: a private channel it was not invited to; Discord: a permission it
+    # lacks there, or a server it is not in); None when it can or could not tell. A
+    # follow there is refused with it (see bot.commands).
     cannot_post: str | None = None
     # whether this place may run the admin commands that change every channel's stories
     # and feeds (``stories add|remove``, ``feeds add|remove``); the per-channel ones
