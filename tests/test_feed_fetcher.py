@@ -308,6 +308,139 @@ async def test_not_a_feed(
     assert result.status == FetchStatus.ERROR and message in result.error, result.error
 
 
+_SITE_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Example News</title>"
+    b'<link rel="stylesheet" href="/site.css">'
+    b'<link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/2">'
+    b'<link rel="alternate" type="application/rss+xml" title="Example News" href="/news/rss.xml">'
+    b"</head><body><h1>Example News</h1></body></html>"
+)
+
+
+async def test_a_site_page_instead_of_its_feed_names_the_feed_the_page_links(
+    feed_server: FeedServer,
+) -> None:
+    # a site's address added rather than its feed's: the page names its feed in its head
+    # (RSS autodiscovery), so the error says which URL to add; relative to the page
+    # reached, after a redirect
+    feed_server.add_feed("/news/", _SITE_PAGE, content_type="text/html; charset=utf-8")
+    feed_server.add_redirect("/news", "/news/", status=301)
+    result = await fetch(feed_server.url("/news"))
+    assert result.status == FetchStatus.ERROR and result.error is not None
+    assert result.error == (
+        f"not a feed: an HTML page naming its feed: {feed_server.url('/news/rss.xml')}"
+        " (add that URL instead)"
+    )
+    assert "wp-json" not in result.error  # a REST API's link is no feed
+
+
+@pytest.mark.parametrize(
+    ("head", "named"),
+    [
+        # Atom, RDF and JSON Feed too; rel and type in any case, rel among other tokens
+        (
+            '<link REL="Alternate" TYPE="Application/Atom+XML" href="atom.xml">'
+            '<link rel="alternate home" type="application/rdf+xml" href="/index.rdf">'
+            '<link rel="alternate" type="application/feed+json; charset=utf-8" href="/f.json">',
+            [
+                "https://example.com/blog/atom.xml",
+                "https://example.com/index.rdf",
+                "https://example.com/f.json",
+            ],
+        ),
+        # the page's <base> decides where a relative link leads
+        (
+            '<base href="https://cdn.example.net/site/">'
+            '<link rel="alternate" type="application/rss+xml" href="feed">',
+            ["https://cdn.example.net/site/feed"],
+        ),
+        # each feed once, at most three, only web addresses, never the page itself
+        (
+            '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">'
+            '<link rel="alternate" type="application/rss+xml" href="https://example.com/blog/">'
+            '<link rel="alternate" type="application/rss+xml" href="/a">'
+            '<link rel="alternate" type="application/rss+xml" href="/a">'
+            '<link rel="alternate" type="application/rss+xml" href="/b">'
+            '<link rel="alternate" type="application/rss+xml" href="/c">'
+            '<link rel="alternate" type="application/rss+xml" href="/d">',
+            ["https://example.com/a", "https://example.com/b", "https://example.com/c"],
+        ),
+        # no feed named: the error asks whether this is the site's page
+        ('<link rel="alternate" hreflang="fr" href="/fr/">', []),
+    ],
+)
+def test_an_html_page_names_the_feeds_its_head_links(head: str, named: list[str]) -> None:
+    page = f"<html><head>{head}</head><body>Hello</body></html>".encode()
+    result = parse_to_result(page, "text/html", "https://example.com/blog/")
+    assert result.status == FetchStatus.ERROR and result.error is not None
+    if not named:
+        assert "home page rather than its feed" in result.error
+        assert "naming its feed" not in result.error
+    elif len(named) == 1:
+        assert result.error == (
+            f"not a feed: an HTML page naming its feed: {named[0]} (add that URL instead)"
+        )
+    else:
+        assert result.error == (
+            f"not a feed: an HTML page naming its feeds: {', '.join(named)}"
+            " (add one of those instead)"
+        )
+
+
+def test_a_page_reached_by_redirect_that_names_the_feed_asked_for_does_not_suggest_it() -> None:
+    # a feed URL redirected to a consent or login page whose head names that very feed:
+    # "add that URL instead" would send the user in a circle
+    page = (
+        b"<html><head>"
+        b'<link rel="alternate" type="application/rss+xml" href="https://example.com/rss">'
+        b"</head><body>Before you continue, accept our cookies</body></html>"
+    )
+    result = parse_to_result(
+        page,
+        "text/html",
+        "https://consent.example.com/?continue=x",
+        requested_url="https://example.com/rss",
+    )
+    assert result.error is not None and "naming its feed" not in result.error
+    assert "HTML page" in result.error
+
+
+@pytest.mark.parametrize(
+    ("prefix", "content_type"),
+    [
+        (b'<?xml version="1.0" encoding="utf-8"?>\n', "application/xhtml+xml"),
+        (b'<?xml version="1.0" encoding="utf-8"?>\n', "text/html"),
+        (b"\xef\xbb\xbf", None),  # a page saved with a byte order mark, no type said
+        (b"\xef\xbb\xbf", "application/xml"),
+    ],
+)
+def test_an_xhtml_page_or_one_with_a_byte_order_mark_is_said_to_be_an_html_page(
+    prefix: bytes, content_type: str | None
+) -> None:
+    # before, "not a feed: no RSS, Atom or JSON Feed content found (line 2, column 75:
+    # mismatched tag)", which tells a user nothing of what the URL gives
+    result = parse_to_result(prefix + _SITE_PAGE, content_type, "https://example.com/")
+    assert result.error is not None
+    assert result.error == (
+        "not a feed: an HTML page naming its feed: https://example.com/news/rss.xml"
+        " (add that URL instead)"
+    )
+
+
+@pytest.mark.parametrize("prolog", ['<?xml version="1.0" encoding="UTF-8"?>\n', ""])
+def test_a_feed_under_an_html_doctype_is_read_as_a_feed(prolog: str) -> None:
+    # a static site generator's slip, in a real feed of the evaluation corpus
+    # (realworld ad1318939eb69cf1): the HTML doctype does not make it a page
+    body = (
+        f'{prolog}<!DOCTYPE html><feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>'
+        "<entry><title>A post</title><link href=\"https://example.com/post\"/>"
+        "<id>https://example.com/post</id><updated>2024-09-21T00:00:00Z</updated></entry></feed>"
+    ).encode()
+    result = parse_to_result(body, "application/atom+xml", "https://example.com/feed.xml")
+    assert result.status == FetchStatus.OK, result.error
+    assert [e.title for e in result.entries] == ["A post"]
+
+
 async def test_broken_body_records_no_validators(feed_server: FeedServer) -> None:
     # Otherwise the next poll of the same broken body would be NOT_MODIFIED and look healthy.
     url = feed_server.add_feed(

@@ -467,6 +467,7 @@ class HttpFeedFetcher:
             headers.get("content-type"),
             dl.url,
             max_entries=self._max_entries,
+            requested_url=request.url,
         )
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same

@@ -25,6 +25,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.captions import set_captions_aside
+from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse, parsed_date
 from adapters.feeds.html_text import cut_text, field_text, storable
@@ -33,9 +34,15 @@ from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
 from bot.render import shorten
 
-_HTML_START = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+# A document's start up to its first element's name: maybe a byte order mark, an XML
+# declaration (XHTML), comments and an HTML doctype before it.
+_DOCUMENT_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"(?P<doctype><!doctype\s+html\b[^>]*>\s*(?:<!--.*?-->\s*)*)?<(?P<root>[a-z][\w:.-]*)",
+    re.IGNORECASE | re.DOTALL,
 )
+_PAGE_ROOTS = frozenset({b"html", b"head", b"body"})
+_FEED_ROOTS = frozenset({b"rss", b"feed", b"rdf:rdf", b"channel"})
 _FEED_MARKER = re.compile(
     rb"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:rdf[\s>]|<channel[\s>]", re.IGNORECASE
 )
@@ -140,8 +147,15 @@ def _bozo_warning(exc: BaseException | None) -> str:
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
     """True if the body is an HTML page rather than a feed."""
     head = body[:4096]
-    if _HTML_START.match(head):
-        return True
+    start = _DOCUMENT_START.match(head)
+    if start:
+        root = start["root"].lower()
+        if root in _PAGE_ROOTS:
+            return True
+        # A page may start with any element after its doctype; a feed under an HTML
+        # doctype is a site generator's slip ("<!DOCTYPE html><feed xmlns=...>"), read.
+        if start["doctype"] and root not in _FEED_ROOTS:
+            return True
     if not (content_type and "html" in content_type.lower()):
         return False
     # Feeds are often served as text/html by misconfigured servers: trust the body.
@@ -180,14 +194,38 @@ def _strip_rss_prefix(body: bytes) -> bytes:
     return re.sub(rb"(\s)rss:(\w+\s*=)", rb"\1\2", body)
 
 
+def _html_page_error(
+    body: bytes, content_type: str | None, url: str | None, requested_url: str | None
+) -> FeedParseError:
+    """What an HTML page instead of a feed says: the feeds its head names, if any
+    (:mod:`adapters.feeds.discovery`), near the start, where a reply that clips the
+    error (``/story feeds``: 100 characters) still shows them."""
+    feeds = feed_links(body, url, (requested_url,))
+    if len(feeds) == 1:
+        return FeedParseError(
+            f"not a feed: an HTML page naming its feed: {feeds[0]} (add that URL instead)"
+        )
+    if feeds:
+        return FeedParseError(
+            "not a feed: an HTML page naming its feeds: "
+            f"{', '.join(feeds)} (add one of those instead)"
+        )
+    return FeedParseError(
+        f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
+        " -- is this the site's home page rather than its feed?"
+    )
+
+
 def _parse_xml(
-    body: bytes, content_type: str | None, url: str | None, max_entries: int, fast: bool
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    max_entries: int,
+    fast: bool,
+    requested_url: str | None = None,
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
     if looks_like_html(body, content_type):
-        raise FeedParseError(
-            f"not a feed: the server returned an HTML page (content-type {content_type or 'unknown'})"
-            " -- is this the site's home page rather than its feed?"
-        )
+        raise _html_page_error(body, content_type, url, requested_url)
     if fast:
         quick = fast_parse(body, content_type, url, max_entries)
         if quick is not None and quick[1]:
@@ -247,6 +285,7 @@ def parse_feed(
     max_entries: int = 500,
     now: datetime | None = None,
     fast: bool = True,
+    requested_url: str | None = None,
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
     """Parse a feed document.
 
@@ -258,14 +297,18 @@ def parse_feed(
         now: Reference time for the "date in the future" warning (default: the clock).
         fast: Read well-formed RSS/Atom with the lxml fast path (``fastparse``) when it
             can; False uses feedparser only (the reference the fast path is tested against).
+        requested_url: The feed URL asked for, when redirects led to ``url``: an HTML
+            page there that names it as its feed (a consent or login page) does not
+            have the error say to add it instead.
 
     Returns:
         ``(feed_title, entries, ttl_s, warnings)``; ``ttl_s`` is the RSS ``<ttl>`` in
         seconds or None.
 
     Raises:
-        FeedParseError: The body is empty, an HTML page, or not RSS/Atom/JSON Feed; the
-            message starts with "not a feed:" or "empty".
+        FeedParseError: The body is empty, an HTML page (the message names the feeds
+            the page links, if any), or not RSS/Atom/JSON Feed; the message starts
+            with "not a feed:" or "empty".
     """
     if not body.strip():
         raise FeedParseError("empty response body: the server sent no feed")
@@ -276,7 +319,9 @@ def parse_feed(
         if skipped:
             warnings.append(f"JSON Feed items that are not objects, skipped: {skipped}")
     else:
-        title, entries, ttl_s, warnings = _parse_xml(body, content_type, url, max_entries, fast)
+        title, entries, ttl_s, warnings = _parse_xml(
+            body, content_type, url, max_entries, fast, requested_url
+        )
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
         entries = entries[:max_entries]
@@ -304,6 +349,7 @@ def parse_to_result(
     max_entries: int = 500,
     now: datetime | None = None,
     fast: bool = True,
+    requested_url: str | None = None,
 ) -> FetchResult:
     """``parse_feed`` as a ``FetchResult``: OK with entries, or ERROR with the reason.
 
@@ -311,7 +357,13 @@ def parse_to_result(
     """
     try:
         title, entries, ttl_s, warnings = parse_feed(
-            body, content_type, url, max_entries=max_entries, now=now, fast=fast
+            body,
+            content_type,
+            url,
+            max_entries=max_entries,
+            now=now,
+            fast=fast,
+            requested_url=requested_url,
         )
     except FeedParseError as exc:
         return FetchResult(FetchStatus.ERROR, error=str(exc))
