@@ -149,6 +149,54 @@ async def test_gzip_body(feed_server: FeedServer) -> None:
     assert "gzip" in feed_server.requests("/feed")[0]["accept-encoding"]
 
 
+@pytest.mark.parametrize("label", ["utf-8", "UTF8", "binary", "none"])
+async def test_a_content_encoding_that_names_no_compression_is_read_as_none(
+    feed_server: FeedServer, label: str
+) -> None:
+    # A charset or transfer word put in Content-Encoding (S3 object metadata set to
+    # ContentEncoding "utf-8" is the usual way): no compression has that name, the body
+    # is as sent. Before: "unsupported Content-Encoding 'utf-8'" at every poll, where
+    # feedparser, the reference, and browsers read the feed.
+    url = feed_server.add_feed("/x", rss([entry(1), entry(2)]), content_encoding=label)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert len(result.entries) == 2
+    assert any(f"Content-Encoding {label!r}" in w for w in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize("label", ["gzip", "x-gzip", "deflate"])
+@pytest.mark.parametrize("start", ["", "\ufeff", "\n\n  "])
+async def test_a_body_labelled_compressed_but_sent_as_it_is_is_read(
+    feed_server: FeedServer, label: str, start: str
+) -> None:
+    # a server that labels every answer gzip and compresses none (a CMS plugin's slip);
+    # feedparser keeps such a body as it is. Before: "corrupt compressed body"
+    body = start.encode() + rss([entry(1), entry(2)])
+    url = feed_server.add_feed("/x", body, content_encoding=label)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert len(result.entries) == 2
+    assert any("not compressed" in w for w in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize("label", ["br", "zstd", "compress"])
+async def test_a_compression_storybot_cannot_read_is_said_so(
+    feed_server: FeedServer, label: str
+) -> None:
+    # never asked for (Accept-Encoding: gzip, deflate), and not readable as it is
+    url = feed_server.add_feed("/x", b"\x1b\x00\xf8\x25\x00\x02", content_encoding=label)
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR
+    assert result.error == f"unsupported Content-Encoding {label!r} (we asked for gzip or deflate)"
+
+
+async def test_a_corrupt_gzip_body_is_still_an_error(feed_server: FeedServer) -> None:
+    body = gzip.compress(rss([entry(1)]))
+    url = feed_server.add_feed("/x", body[:10] + b"\x00" * 40 + body[50:], content_encoding="gzip")
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR and "corrupt compressed body" in result.error
+
+
 @pytest.mark.parametrize(
     ("kind", "body", "content_type"),
     [
@@ -433,7 +481,7 @@ def test_a_feed_under_an_html_doctype_is_read_as_a_feed(prolog: str) -> None:
     # (realworld ad1318939eb69cf1): the HTML doctype does not make it a page
     body = (
         f'{prolog}<!DOCTYPE html><feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>'
-        "<entry><title>A post</title><link href=\"https://example.com/post\"/>"
+        '<entry><title>A post</title><link href="https://example.com/post"/>'
         "<id>https://example.com/post</id><updated>2024-09-21T00:00:00Z</updated></entry></feed>"
     ).encode()
     result = parse_to_result(body, "application/atom+xml", "https://example.com/feed.xml")

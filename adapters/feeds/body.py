@@ -4,11 +4,20 @@ We ask only for gzip/deflate and decode the raw stream ourselves (rather than le
 the HTTP client do it) so that every ``decompress`` call is bounded with ``max_length``:
 a 10 KB gzip bomb that inflates to gigabytes stops at the limit without ever holding
 more than the limit in memory.
+
+A label that compresses nothing is read as the body it labels, as feedparser (the
+reference for tolerance) and browsers read it, with a note for the log: a
+``Content-Encoding`` that names no compression (a charset put there, as S3 object
+metadata set to ``ContentEncoding: utf-8`` sends it), and a body labelled gzip or
+deflate that starts as a feed or page does (a server that labels every answer and
+compresses none). A compression storybot did not ask for (``br``, ``zstd``...) stays
+an error.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import AsyncIterator
 
@@ -16,6 +25,19 @@ from adapters.feeds.errors import FetchError, TooLarge
 
 _AUTO_GZIP_ZLIB = 32 + zlib.MAX_WBITS  # accepts both gzip and zlib headers
 _RAW_DEFLATE = -zlib.MAX_WBITS  # some servers send "deflate" without the zlib wrapper
+_INFLATED = frozenset({"gzip", "x-gzip", "deflate"})
+# The other codings of IANA's HTTP Content Coding Registry: compressed or encrypted, so
+# unreadable as they come, and never asked for. Any other word names no coding at all.
+_UNREADABLE = frozenset(
+    {"br", "zstd", "compress", "x-compress", "aes128gcm", "dcb", "dcz", "exi", "pack200-gzip"}
+)
+# How an uncompressed feed or page starts (after a byte order mark or blank lines). No
+# gzip stream starts so (1f 8b), nor a zlib one (78 ..); a raw deflate stream spelling
+# out one of these words is not to be expected.
+_PLAIN_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml|<rss|<feed|<rdf:rdf|<!--|<!doctype|<html|\{\s*\")",
+    re.IGNORECASE,
+)
 
 
 def too_large(limit: int) -> TooLarge:
@@ -72,17 +94,30 @@ class LimitedBody:
             limit: Maximum decompressed size in bytes.
 
         Raises:
-            FetchError: The encoding is not gzip, deflate or identity.
+            FetchError: The encoding is a compression other than gzip or deflate, or
+                several (a word that names no compression is read as none, with a
+                ``note``).
         """
-        coding = (content_encoding or "identity").strip().lower()
-        if coding in ("gzip", "x-gzip", "deflate"):
-            self._inflater: _Inflater | None = _Inflater()
-        elif coding in ("identity", ""):
-            self._inflater = None
-        else:
+        # a list names codings in the order applied; "identity" among them adds none
+        codings = [
+            c for c in (content_encoding or "").strip().lower().replace(" ", "").split(",") if c
+        ]
+        codings = [c for c in codings if c != "identity"]
+        self.note: str | None = None  # what was read otherwise than labelled, for the log
+        if len(codings) > 1 or (codings and codings[0] in _UNREADABLE):
             raise FetchError(
                 f"unsupported Content-Encoding {content_encoding!r} (we asked for gzip or deflate)"
             )
+        self._inflater: _Inflater | None = None
+        self._label = content_encoding
+        if codings and codings[0] in _INFLATED:
+            self._inflater = _Inflater()
+        elif codings:
+            self.note = (
+                f"Content-Encoding {content_encoding!r} names no compression;"
+                " the body was read as sent"
+            )
+        self._first = True
         self._limit = limit
         self._parts: list[bytes] = []
         self._size = 0
@@ -90,6 +125,14 @@ class LimitedBody:
 
     def add(self, raw: bytes) -> None:
         """Add one raw chunk; raises ``FetchError`` when over the limit or corrupt."""
+        if self._first and raw:  # the first bytes tell a label that compresses nothing
+            self._first = False
+            if self._inflater is not None and _PLAIN_START.match(raw):
+                self._inflater = None
+                self.note = (
+                    f"the body is labelled Content-Encoding {self._label!r} but is not"
+                    " compressed; read as sent"
+                )
         room = self._limit - self._size
         chunk = self._inflater.feed(raw, room) if self._inflater else bytes(raw)
         self._size += len(chunk)

@@ -420,6 +420,8 @@ class HttpFeedFetcher:
                         resp.headers.get("content-encoding"),
                         self._max_body,
                     )
+                    if download.body.note:
+                        warnings.append(download.body.note)
                 return download
         raise FetchError(
             f"too many redirects (more than {self._max_redirects}): " + " -> ".join(chain)
