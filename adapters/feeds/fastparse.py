@@ -434,15 +434,24 @@ def entry_link(link: str | None, guid: str | None, base: str | None) -> str | No
 
 
 def _channel_fields(channel: Any, atom: bool) -> tuple[str | None, int | None]:
+    # The feed's title as feedparser reads it: the first non-empty title or dc:title,
+    # a media:title only when there is neither (as an entry's).
     title: str | None = None
+    media_title: str | None = None
     ttl: int | None = None
     for el in channel:
         if not isinstance(el.tag, str):
             continue
         name = _name(el)
-        if name == "title" and title is None:
+        if (name in ("title", "dc:title") and title is None) or (
+            name == "media:title" and media_title is None
+        ):
             value, ctype = _Reader(atom)._text(el, "text/plain", markup_ok=True)
-            if value:
+            if not value:
+                continue
+            if name == "media:title":
+                media_title = _detail((value, ctype)) or None
+            else:
                 title = _detail((value, ctype)) or None
         elif name == "ttl":
             try:
@@ -450,7 +459,7 @@ def _channel_fields(channel: Any, atom: bool) -> tuple[str | None, int | None]:
             except ValueError:
                 continue
             ttl = minutes * 60 if minutes > 0 else None
-    return title, ttl
+    return title or media_title, ttl
 
 
 def fast_parse(
