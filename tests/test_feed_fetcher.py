@@ -377,7 +377,7 @@ async def test_a_site_page_instead_of_its_feed_names_the_feed_the_page_links(
     assert result.status == FetchStatus.ERROR and result.error is not None
     assert result.error == (
         f"not a feed: an HTML page naming its feed: {feed_server.url('/news/rss.xml')}"
-        " (add that URL instead)"
+        f" (add that URL instead) (redirected to {feed_server.url('/news/')})"
     )
     assert "wp-json" not in result.error  # a REST API's link is no feed
 
@@ -553,6 +553,27 @@ async def test_redirect_chain_is_followed(feed_server: FeedServer) -> None:
     assert [feed_server.hits(p) for p in ("/a", "/b", "/final")] == [1, 1, 1]
 
 
+async def test_an_error_after_a_redirect_names_the_address_that_gave_it(
+    feed_server: FeedServer,
+) -> None:
+    # the feed's own URL works in a browser; the address it led to is what failed
+    feed_server.add_status("/gone", 404)
+    feed_server.add_redirect("/feed", "/gone", status=301)
+    feed_server.add_feed("/login", b"<html><body>Sign in</body></html>", content_type="text/html")
+    feed_server.add_redirect("/members", "/login?next=/members")
+    feed_server.add_feed("/ok", rss([entry(1)]))
+    feed_server.add_redirect("/moved", "/ok")
+    result = await fetch(feed_server.url("/feed"))
+    assert result.error == (
+        "HTTP 404 Not Found: feed not found (check the URL)"
+        f" (redirected to {feed_server.url('/gone')})"
+    )
+    result = await fetch(feed_server.url("/members"))
+    assert result.error is not None and result.error.startswith("not a feed: the server")
+    assert result.error.endswith(f" (redirected to {feed_server.url('/login?next=/members')})")
+    assert (await fetch(feed_server.url("/moved"))).status == FetchStatus.OK
+
+
 async def test_redirect_loop_is_detected(feed_server: FeedServer) -> None:
     feed_server.add_redirect("/a", "/b")
     feed_server.add_redirect("/b", "/a")
@@ -711,6 +732,18 @@ async def test_connection_refused() -> None:
         port = s.getsockname()[1]
     result = await fetch(f"http://127.0.0.1:{port}/feed")
     assert result.status == FetchStatus.ERROR and "connection refused" in result.error
+
+
+async def test_a_redirect_to_a_port_nobody_listens_on_names_that_port(
+    feed_server: FeedServer,
+) -> None:
+    # the connection that failed is the redirect's, not the feed server's
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = feed_server.add_redirect("/feed", f"http://127.0.0.1:{port}/rss")
+    result = await fetch(url)
+    assert result.error == f"could not connect to 127.0.0.1:{port}: connection refused"
 
 
 async def _resolver_down(host: str, port: int, family: int = 0) -> list[tuple[int, str]]:

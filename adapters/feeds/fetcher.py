@@ -60,6 +60,7 @@ from adapters.feeds.threads import OwnThreads
 from bot.duration import duration
 from bot.model import FetchResult, FetchStatus, PollRequest
 from bot.polling import MAX_FEED_RETRY_AFTER_S
+from bot.render import shorten
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ _HTTP_HINTS = {
 
 # what a page request asks for (a linked article, not a feed)
 _PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+# How much of a redirect's target an error shows (a login page's address may carry a
+# long return path).
+_REDIRECT_SHOWN = 300
 # The longest a connection may take to be made (see connect_limit).
 _CONNECT_LIMIT_S = 10.0
 
@@ -338,7 +342,10 @@ class HttpFeedFetcher:
             unreachable = exc.transient and exc.http_status is None
             return _error(str(exc), http_status=exc.http_status, unreachable=unreachable)
         except aiohttp.ClientError as exc:
-            return _error(_describe_http_error(exc, request.url), unreachable=_unreachable(exc))
+            # named by the hop that failed: after a redirect, another host or port
+            dials = _DIALS.get()
+            hop = dials.url if dials else request.url
+            return _error(_describe_http_error(exc, hop), unreachable=_unreachable(exc))
         except Exception as exc:  # the port promises never to raise: report, log the trace
             log.exception("unexpected error fetching %s", request.url)
             return _error(f"unexpected error: {type(exc).__name__}: {exc}")
@@ -449,7 +456,9 @@ class HttpFeedFetcher:
                 else None
             )
             return _error(
-                _http_message(status, retry_after), http_status=status, retry_after_s=retry_after
+                _http_message(status, retry_after) + _redirected(request, dl),
+                http_status=status,
+                retry_after_s=retry_after,
             )
         # Hashed while it was read; joined into one piece only if it has to be parsed.
         body_hash = dl.body.hexdigest() if dl.body else hashlib.sha256(b"").hexdigest()
@@ -474,7 +483,12 @@ class HttpFeedFetcher:
         if parsed.status == FetchStatus.ERROR:
             # No validators or hash: recording them would turn the next poll of the same
             # broken body into NOT_MODIFIED, and the feed would look healthy.
-            return replace(parsed, http_status=status, warnings=tuple(dl.warnings))
+            return replace(
+                parsed,
+                error=f"{parsed.error}{_redirected(request, dl)}",
+                http_status=status,
+                warnings=tuple(dl.warnings),
+            )
         return replace(
             parsed,
             http_status=status,
@@ -484,6 +498,15 @@ class HttpFeedFetcher:
             max_age_s=max_age,
             warnings=tuple(dl.warnings) + parsed.warnings,
         )
+
+
+def _redirected(request: PollRequest, dl: _Download) -> str:
+    """What an error adds when redirects led away from the feed's URL: the address that
+    gave it (the feed's own URL may work in a browser, a login or consent page, or a
+    moved feed's new address that is gone since, not)."""
+    if dl.url == request.url:
+        return ""
+    return f" (redirected to {shorten(dl.url, _REDIRECT_SHOWN)})"
 
 
 def _has_body(status: int) -> bool:
