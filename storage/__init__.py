@@ -139,6 +139,12 @@ def open_store(
             raise ConfigError(_cannot_write(path, reason, source)) from exc
         if "disk is full" in reason or "no space left on device" in reason.lower():
             reason += " (free some space; exit 75: a supervisor starts storybot again)"
+        elif _sqlite_error(exc) in _SQLITE_NO_ROOM and path is not None:
+            reason += (
+                f" (SQLite could not make its shared-memory file {path.resolve()}-shm: "
+                "is the disk full? free some space; exit 75: a supervisor starts "
+                "storybot again)"
+            )
         if "database is locked" in reason:
             reason += (
                 f" (another process held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
@@ -308,15 +314,19 @@ def _unavailable(exc: DBAPIError, backend: str) -> bool:
     not resolve, perhaps not yet) or says it cannot take a connection for now (starting
     up, shutting down, in recovery, too many clients). Everything else is the
     configuration's to fix (see ``_CANNOT_REACH``). A SQLite file is never unavailable:
-    what fails there is the file's to fix, except a full disk (freeing space fixes it)
-    and a write lock another process held past the busy timeout (a long write of some
-    other program on the file): a supervisor must then start storybot again (exit 2
+    what fails there is the file's to fix, except a full disk (freeing space fixes it;
+    see ``_SQLITE_NO_ROOM``) and a write lock another process held past the busy timeout
+    (a long write of some other program on the file): a supervisor must then start storybot again (exit 2
     would stop it for good, as the example systemd units do), as a running service
     recovers by itself.
     """
     if backend == "sqlite":
         reason = str(exc.orig).lower()
-        return "database or disk is full" in reason or "database is locked" in reason
+        return (
+            "database or disk is full" in reason
+            or "database is locked" in reason
+            or _sqlite_error(exc) in _SQLITE_NO_ROOM
+        )
     if backend != "postgresql" or not isinstance(exc, OperationalError):
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)
@@ -328,6 +338,20 @@ def _unavailable(exc: DBAPIError, backend: str) -> bool:
         or _NO_SOCKET.search(reason) is not None
         or any(refusal in reason for refusal in _TEMPORARY_REFUSALS)
     )
+
+
+# SQLite's extended result codes for a file that could not grow: SQLITE_FULL ("database or
+# disk is full", a write to the database or its WAL) and SQLITE_IOERR_SHMSIZE (a mere "disk
+# I/O error": the WAL's shared-memory ``-shm`` file could not be enlarged). The second is
+# what a full disk gives at start when the last process closed the database cleanly: SQLite
+# removed the ``-shm`` file then, and opening the database must make it again (32 KiB).
+_SQLITE_NO_ROOM = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"})
+
+
+def _sqlite_error(exc: DBAPIError) -> str:
+    """SQLite's extended result code name of ``exc`` ("SQLITE_IOERR_SHMSIZE"), or ""
+    (another driver's error). ``sqlite3`` gives it since Python 3.11."""
+    return str(getattr(exc.orig, "sqlite_errorname", "") or "")
 
 
 def _probe_write(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -376,3 +377,37 @@ def test_a_sqlite_file_locked_past_the_busy_timeout_at_start_is_worth_retrying(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def _without_room_to_grow_files() -> None:
+    """In the child, before it runs storybot: no file may grow past 16 KiB, as on a full
+    disk (a write past it fails, EFBIG, instead of killing the process with SIGXFSZ)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+
+def test_a_sqlite_file_closed_cleanly_on_a_full_disk_is_worth_retrying(migrated_sqlite_url):
+    """The usual full disk at start: the service was stopped cleanly (SQLite removed its
+    ``-shm`` file), and opening the WAL database must create that file again, which
+    fails as "disk I/O error" (SQLITE_IOERR_SHMSIZE), not "database or disk is full".
+    That was exit 2, which the example units do not restart: storybot stayed down once
+    space was freed. Exit 75, saying what to do."""
+    import subprocess
+    from pathlib import Path
+
+    env = {**os.environ, "STORYBOT_DATABASE_URL": migrated_sqlite_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "db-upgrade"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        preexec_fn=_without_room_to_grow_files,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 75, done.stderr
+    assert "disk I/O error" in done.stderr and "is the disk full?" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
