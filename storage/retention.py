@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true, update
 
 from bot.ports import PruneReport
 from storage.base import StoreBase, affected
@@ -98,14 +98,21 @@ def _prunable_items(
 ) -> ColumnElement[bool]:
     """The items to blank among those with ids up to ``read_through`` (and above
     ``after``: one batch, whose look-ups of judgements, developments and corrections it
-    bounds too)."""
+    bounds too).
+
+    Each look-up is ``NOT EXISTS``, an anti-join, never ``NOT IN (subquery)``: PostgreSQL
+    hashes the latter only while the subquery's rows fit in ``work_mem``, and runs it
+    again for every item past that (``prune --dry-run`` over a million items with 435,000
+    on-topic judgements did not end); ``NOT EXISTS`` is an anti-join whatever the memory
+    (it spills to disk), and SQLite looks each item up in the tables' ``item_id`` indexes.
+    """
     ids = (
         ItemRow.id <= read_through if after is None else ItemRow.id.between(after + 1, read_through)
     )
-    on_topic = select(JudgementRow.item_id).where(JudgementRow.on_topic == true())
-    in_development = select(DevelopmentItemRow.item_id)
+    on_topic = exists().where(JudgementRow.item_id == ItemRow.id, JudgementRow.on_topic == true())
+    in_development = exists().where(DevelopmentItemRow.item_id == ItemRow.id)
     # either label: the engine is taught both from the item's text (see the module's doc)
-    corrected = select(CorrectionRow.item_id)
+    corrected = exists().where(CorrectionRow.item_id == ItemRow.id)
     if after is not None:
         on_topic = on_topic.where(JudgementRow.item_id.between(after + 1, read_through))
         in_development = in_development.where(
@@ -116,9 +123,9 @@ def _prunable_items(
         ItemRow.fetched_at < before,
         ids,
         or_(ItemRow.summary != "", ItemRow.content != "", ItemRow.page_text.is_not(None)),
-        ItemRow.id.not_in(on_topic),
-        ItemRow.id.not_in(in_development),
-        ItemRow.id.not_in(corrected),
+        ~on_topic,
+        ~in_development,
+        ~corrected,
     )
 
 

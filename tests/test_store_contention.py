@@ -13,14 +13,19 @@ if the lock is held), and it tries whenever one of the store's transactions has 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
-from sqlalchemy import event, insert
+import pytest
+from sqlalchemy import event, insert, select
+from sqlalchemy.engine import make_url
 from store_builders import T0
 
 from storage import open_store
-from storage.models import ItemRow
+from storage.models import ItemRow, JudgementRow
+
+pytest_plugins = ["store_fixtures"]  # fixtures: pg_clean_url and what it needs
 
 ITEMS = 25_000  # more than a prune transaction goes through
 
@@ -88,3 +93,56 @@ def test_a_dry_run_counts_what_prune_then_blanks(tmp_path):
     assert store.prune(cutoff).items == ITEMS - 10
     assert store.get_item(ITEMS).summary != "" and store.get_item(ITEMS - 10).summary == ""
     store.close()
+
+
+@pytest.mark.postgres
+def test_prune_on_postgresql_never_runs_a_subquery_per_item(pg_clean_url):
+    """``NOT IN (subquery)`` is a hashed lookup on PostgreSQL only while the subquery's
+    rows fit in ``work_mem``; past that, it is run again for every item (a "SubPlan"
+    without "hashed"). ``prune --dry-run`` of a million items with 435,000 on-topic
+    judgements (4 MB, the server's default) was planned so and had not ended after
+    two minutes. Here ``work_mem`` is the server's least, so that a few thousand
+    judgements are past it: no statement of a prune may be planned with one."""
+    url = make_url(pg_clean_url).update_query_dict(
+        {"options": "-c work_mem=64kB -c hash_mem_multiplier=1"}
+    )
+    store = open_store(url.render_as_string(hide_password=False))
+    story = store.add_story("s", "S", [], T0)
+    _bulk_items(store, 8_000)
+    with store.engine.begin() as conn:
+        ids = conn.execute(select(ItemRow.id)).scalars().all()  # (the database's ids go on)
+        judged = [
+            {
+                "story_id": story.id,
+                "item_id": i,
+                "on_topic": i % 2 == 0,
+                "score": 0.5,
+                "new_development": False,
+                "reason": {},
+                "decided_at": T0,
+            }
+            for i in ids
+        ]
+        conn.execute(insert(JudgementRow), judged)
+        conn.exec_driver_sql("ANALYZE")
+    store.save_background({"n_docs": 8_000, "df": {}}, max(ids), T0)
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if re.match(r"\s*(SELECT|UPDATE|DELETE)\b.*\bitems\b", statement, re.S):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        assert store.prune(T0 + timedelta(days=1), dry_run=True).items == 4_000
+        assert store.prune(T0 + timedelta(days=1)).items == 4_000
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    per_item = []
+    with store.engine.begin() as conn:
+        for statement, parameters in statements:
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            if re.search(r"\(SubPlan \d+\)", plan):  # (hashed SubPlan 1): a lookup
+                per_item.append(f"{statement}\n{plan}")
+    store.close()
+    assert statements and per_item == [], "\n\n".join(per_item)
