@@ -207,12 +207,25 @@ def shown_tables(tables: tuple[str, ...]) -> str:
     return shown
 
 
+# The job queue's tables (procrastinate's, ``adapters/jobs``), which scale-out keeps in
+# storybot's own database: a worker makes them after storybot's, but procrastinate's own
+# ``procrastinate schema --apply`` may have made them first.
+_JOB_QUEUE_TABLES = "procrastinate_"
+
+
 def other_tables(connection: Connection) -> tuple[str, ...]:
     """The tables of a database that has no storybot revision, in the schema storybot
     would use; none: an empty database, where storybot may create its own. An Alembic
-    table without a revision (all migrations undone) does not count."""
+    table without a revision (all migrations undone) does not count, nor do the job
+    queue's tables (``_JOB_QUEUE_TABLES``): they are storybot's."""
     names = inspect(connection).get_table_names()
-    return tuple(sorted(name for name in names if name != "alembic_version"))
+    return tuple(
+        sorted(
+            name
+            for name in names
+            if name != "alembic_version" and not name.startswith(_JOB_QUEUE_TABLES)
+        )
+    )
 
 
 def migration_script() -> ScriptDirectory:

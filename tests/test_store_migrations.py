@@ -210,6 +210,31 @@ def test_a_database_holding_other_tables_but_no_storybot_schema_is_refused_and_l
         plain.dispose()
 
 
+@pytest.mark.postgres
+def test_the_job_queues_tables_made_before_storybots_do_not_make_it_another_applications(
+    pg_url,
+):
+    """procrastinate's job tables live in storybot's database (README, Scaling out). Made
+    first (``procrastinate schema --apply``, as procrastinate's documentation has it, or a
+    worker of an install whose storybot tables were dropped), they made the database
+    "another application's": every storybot command refused it, exit 2."""
+    from adapters.jobs.schema import conninfo, ensure_schema
+
+    assert ensure_schema(conninfo(pg_url))
+    store = open_store(pg_url)
+    try:
+        tables = set(inspect(store.engine).get_table_names())
+        assert set(Base.metadata.tables) <= tables and "procrastinate_jobs" in tables
+        store.add_story("s", "S", [], T0)
+    finally:
+        store.close()
+    store = open_store(pg_url, start=False)  # and a read opens it
+    try:
+        assert [s.name for s in store.list_stories()] == ["s"]
+    finally:
+        store.close()
+
+
 def test_an_empty_database_gets_the_storybot_tables_only_where_it_may_start_one(empty_url):
     from bot.errors import ConfigError
 
