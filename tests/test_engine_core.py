@@ -196,6 +196,46 @@ def test_copy_with_changed_title_is_a_copy() -> None:
     assert v.judgement.development == first.judgement.development
 
 
+# A news site's sign-up form where its article failed to be extracted: every page of
+# the site that failed the same way has this body, whatever its report is about.
+_SIGN_UP_FORM = (
+    "Just One More Thing...\n\nWe have sent you a verification email. Please check your "
+    "email and click on the link to activate your profile.\n\nIf you do not receive the "
+    "verification message within a few minutes of signing up, please check your Spam or "
+    "Junk folder.\n\nClose"
+)
+
+
+def test_another_report_whose_body_is_the_same_sign_up_form_is_no_copy() -> None:
+    e = warm_engine()
+    (first,) = e.judge(
+        doc(1, "Anthropic and Pentagon reach deal on Claude supply chain risk", _SIGN_UP_FORM)
+    )
+    assert first.judgement.on_topic  # taken on its headline
+    (other,) = e.judge(doc(2, "Storm brings snow to the Midwest", _SIGN_UP_FORM))
+    assert other.judgement.duplicate_of is None and "copy" not in other.judgement.reason
+    assert not other.judgement.on_topic
+    # the same page filed again under its own headline is still a copy of it
+    (again,) = e.judge(
+        doc(3, "Anthropic and Pentagon reach deal on Claude supply chain risk", _SIGN_UP_FORM)
+    )
+    assert again.judgement.duplicate_of == 1
+
+
+def test_a_copy_with_page_furniture_added_is_a_copy() -> None:
+    e = warm_engine()
+    e.judge(ON_TOPIC)
+    copy = doc(
+        2,
+        "Claude maker strikes military agreement",
+        "Get email notifications on Jane Doe daily! Your notification has been saved.\n"
+        + ON_TOPIC.text
+        + "\nWe have sent you a verification email.",
+    )
+    (v,) = e.judge(copy)
+    assert v.judgement.duplicate_of == 1 and v.judgement.reason["copy"]["by"] == "body"
+
+
 def test_headline_only_copy_and_relevance() -> None:
     e = warm_engine()
     e.judge(ON_TOPIC)

@@ -41,8 +41,10 @@ sentence that merely uses such a word is kept: "Subscribers of the service were 
 change passwords." speaks *about* subscribers, not *to* the reader, and a prompt someone
 is reported as saying ("..., the sheriff said") is news.
 
-Only what a summary quotes is cleaned: the text the engine judges (relevance, copies,
-developments) is the body as it came, so no decision depends on these rules.
+What a summary quotes is cleaned, and the copy detector reads a body without the
+sentences :func:`is_furniture` finds (:func:`bot.engine.analysis.copy_text`: two reports
+whose bodies are one site's sign-up form are no copies of each other); relevance and
+developments read the body as it came.
 """
 
 from __future__ import annotations
