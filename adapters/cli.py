@@ -317,6 +317,11 @@ class _Parser(argparse.ArgumentParser):
         if self._command_text and not namespace.text:
             # after the unknown flags: `storybot ask -pentagon` gave one, not no command
             self._refuse_missing_command(namespace)
+        if extras:
+            # a word the command does not take (`storybot poll --once URL`): refused by the
+            # (sub-)command that was given it, with its usage, not passed up for the top
+            # level to refuse with `storybot`'s usage, which names no command at all
+            self._refuse(f"unrecognized arguments: {' '.join(extras)}")
         return namespace, extras
 
     def _refuse_missing_command(self, namespace: argparse.Namespace) -> NoReturn:

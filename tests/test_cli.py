@@ -586,6 +586,27 @@ def test_a_word_after_a_double_dash_is_a_value_not_a_mistyped_flag(
 
 
 @pytest.mark.parametrize(
+    ("argv", "prog", "word"),
+    [
+        # a word a command does not take was refused by the top level: `storybot`'s usage
+        # line, with no command in it, as if the command itself had been mistyped
+        (["poll", "--once", "https://example.com/rss"], "storybot poll", "https://example.com/rss"),
+        (["feeds", "list", "3"], "storybot feeds list", "3"),
+        (["outbox", "12"], "storybot outbox", "12"),
+        (["subscriptions", "list", "bob"], "storybot subscriptions list", "bob"),
+    ],
+)
+def test_a_word_a_command_does_not_take_is_refused_with_that_commands_usage(
+    db, tmp_path, capsys, argv, prog, word
+):
+    err = _usage_error(argv, capsys)
+    usage, last = err.splitlines()[0], err.splitlines()[-1]
+    assert usage.startswith(f"usage: {prog} "), err
+    assert last == f"{prog}: error: unrecognized arguments: {word}", err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
     ("argv", "prog"),
     [
         # --confg's value was taken for the command: "invalid choice: 'prod.toml'"
