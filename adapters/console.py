@@ -268,7 +268,8 @@ async def interactive(
         try:
             line = await _read_in_thread(read, "/story ")
         except (EOFError, KeyboardInterrupt):
-            print(file=out)
+            if banner:  # ends the prompt's line; piped input had no prompt, so no blank line
+                print(file=out)
             return changed
         line = without_story_prefix(line.strip())
         if says_quit(line):

@@ -32,9 +32,9 @@ def _chat(monkeypatch, capsys, text: str) -> str:
 
 
 def _ask(capsys, argv: list[str], code: int) -> str:
-    """What ``storybot ask`` prints, as chat prints it: then an empty line at chat's EOF."""
+    """What ``storybot ask`` prints: as piped chat prints it, line for line."""
     assert main(["ask", *argv]) == code
-    return capsys.readouterr().out + "\n"
+    return capsys.readouterr().out
 
 
 def _queries(url: str) -> list[str]:
@@ -95,7 +95,7 @@ def test_chat_takes_the_story_prefix_by_ask_s_rule(db, capsys, monkeypatch):
     out = _chat(monkeypatch, capsys, "/storystatus\n")
     assert out.startswith("error: Unknown command '/storystatus'."), out
     assert _ask(capsys, ["/storystatus"], 2) == out
-    assert _chat(monkeypatch, capsys, "/story\n/STORY\n") == "\n"  # nothing, as a blank line
+    assert _chat(monkeypatch, capsys, "/story\n/STORY\n") == ""  # nothing, as a blank line
 
 
 def test_chat_ends_at_quit_or_exit_in_any_case(db, tmp_path, capsys, monkeypatch):
