@@ -49,7 +49,7 @@ from bot.ports import (
     Summarizer,
 )
 from bot.scheduler import Service, Ticks
-from bot.settings import Settings
+from bot.settings import Settings, StoryDecl
 from bot.stories import Declarations
 from bot.summarizer import SummaryRewriter
 from bot.validate import (
@@ -469,6 +469,24 @@ def declared_seed(settings: Settings, name: str, source: str):
     raise ConfigError(f"{where}: [[stories]] '{name}': {reason}")
 
 
+def declared_title(settings: Settings, decl: StoryDecl) -> str | None:
+    """The title of the config file's story ``decl``, about to be created (None: its first
+    seed's), once its name and title pass the rules ``story add`` holds its own to.
+
+    Raises:
+        ConfigError: a name users could not type, or a bad title (see ``story_title_problem``).
+    """
+    where = settings.config_path or "config"
+    problem = story_name_problem(decl.name)
+    if problem:
+        raise ConfigError(f"{where}: [[stories]] {problem}")
+    title = None if decl.title is None else story_title(str(decl.title))
+    problem = None if title is None else story_title_problem(title)
+    if problem:
+        raise ConfigError(f"{where}: [[stories]] '{decl.name}': {problem}")
+    return title
+
+
 def declarations(settings: Settings, *, whole_path: bool = True) -> Declarations:
     """What the config file declares, for the removals that say it comes back.
 
@@ -502,15 +520,7 @@ def apply_declared(app: App) -> None:
     for decl in app.settings.stories:
         # names are matched ignoring case (as /story status finds them)
         if find_story(app.store, decl.name) is None:
-            problem = story_name_problem(decl.name)
-            if problem:
-                where = app.settings.config_path or "config"
-                raise ConfigError(f"{where}: [[stories]] {problem}")
-            title = None if decl.title is None else story_title(str(decl.title))
-            problem = None if title is None else story_title_problem(title)
-            if problem:
-                where = app.settings.config_path or "config"
-                raise ConfigError(f"{where}: [[stories]] '{decl.name}': {problem}")
+            title = declared_title(app.settings, decl)
             seeds = [declared_seed(app.settings, decl.name, s) for s in decl.seeds]
             story = app.store.add_story(decl.name, title or seeds[0].title, seeds, now)
             follow_in_console(app, story)

@@ -26,6 +26,7 @@ from adapters.app import (
     database_name,
     declarations,
     declared_seed,
+    declared_title,
     feed_given_as_seed,
     follow_in_console,
     make_address_guard,
@@ -333,9 +334,11 @@ def check_before_opening(
             for url in settings.feeds:
                 refuse_declared_feed(settings, guard.refusal, url)
     if new_database:
-        # every declared story will be created: a seed file that cannot be read is refused
-        # now (reading a file twice costs nothing; a URL is fetched once, when it is added)
+        # every declared story will be created: a name users could not type, a bad title
+        # or a seed file that cannot be read is refused now (reading a file twice costs
+        # nothing; a URL is fetched once, when it is added)
         for decl in settings.stories:
+            declared_title(settings, decl)
             for source in decl.seeds:
                 if "://" not in source:
                     declared_seed(settings, decl.name, source)

@@ -1685,9 +1685,7 @@ def test_chat_with_piped_input_prints_the_replies_without_prompts_or_banner(
     assert "Stories:\n• pentagon: " in out and "\nYou have no subscriptions" in out, out
 
 
-def test_chat_with_piped_input_ends_with_its_last_reply_not_a_blank_line(
-    db, capsys, monkeypatch
-):
+def test_chat_with_piped_input_ends_with_its_last_reply_not_a_blank_line(db, capsys, monkeypatch):
     # `printf 'stories\n' | storybot chat > replies.txt` ended the file with an empty line:
     # the newline that ends a terminal's "/story " prompt at EOF, printed with no prompt
     main(["story", "add", "pentagon", *seeds()])

@@ -178,6 +178,35 @@ def test_a_missing_declared_seed_file_leaves_an_empty_database_empty(empty_db, t
     assert_still_empty(empty_db, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("name", "title", "says"),
+    [
+        ("anthropic pentagon", None, "[[stories]] 'anthropic pentagon' is not a valid story name"),
+        ("pentagon", "x" * 201, "[[stories]] 'pentagon': the title is 201 characters long"),
+    ],
+)
+@pytest.mark.parametrize(
+    "argv", [["poll", "--once"], ["story", "add", "other", "--seed", "OTHER_SEED"]]
+)
+def test_a_declared_story_name_or_title_that_is_refused_creates_no_database(
+    db, tmp_path, capsys, argv, name, title, says
+):
+    # the first start with a name users could not type: the seeds were read and the store
+    # opened before the name was checked, leaving a new database of empty tables behind
+    seed = _a_seed()
+    config = tmp_path / "storybot.toml"
+    config.write_text(
+        f"[[stories]]\nname = '{name}'\nseeds = ['{seed}']\n"
+        + ("" if title is None else f"title = '{title}'\n"),
+        encoding="utf-8",
+    )
+    argv = [seed if word == "OTHER_SEED" else word for word in argv]
+    assert main(["--config", str(config), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"storybot: error: {config}: {says}") and err.count("\n") == 1, err
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_a_missing_declared_seed_file_names_the_config_file_and_the_story(db, tmp_path, capsys):
     open_store(db).close()
     config = _config(tmp_path, story="anthropic-pentagon", seeds=["seeds/missing.txt"])
