@@ -1033,7 +1033,7 @@ def load_settings(
     database = _section(data, "database", _DatabaseTable, where)  # the URL is read below
     db_url, db_source = _database_url(env, data, user, config_path)
 
-    stories = []
+    stories: list[StoryDecl] = []
     declared = data.get("stories", [])
     if not isinstance(declared, list):
         raise ConfigError(
@@ -1051,6 +1051,24 @@ def load_settings(
                 raise ConfigError(f"{where}: {label} {key} must be a string, got {value!r}")
         if not decl.name or not decl.seeds:
             raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
+        # names are matched ignoring case: a second entry of the same name (a block copied
+        # and given new seeds, its name left as it was) would never be created, silently
+        same = next(
+            (n for n, s in enumerate(stories, 1) if s.name.casefold() == decl.name.casefold()),
+            None,
+        )
+        if same is not None:
+            first = stories[same - 1].name
+            named = (
+                f"are both named {first!r}"
+                if first == decl.name
+                else f"are named {first!r} and {decl.name!r}, one name to storybot (names "
+                "are matched ignoring case)"
+            )
+            raise ConfigError(
+                f"{where}: [[stories]] entries {same} and {i + 1} {named}: give each story "
+                "a name of its own"
+            )
         base = Path(where).parent if config_path else Path.cwd()
         seeds = tuple(s if "://" in s else str((base / s).resolve()) for s in decl.seeds)
         stories.append(StoryDecl(name=str(decl.name), seeds=seeds, title=decl.title))

@@ -765,6 +765,30 @@ def test_list_settings_refuse_a_string_instead_of_a_list(tmp_path, text, fragmen
     assert "is a directory" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (
+            "[[stories]]\nname = 's'\nseeds = ['a.txt']\n[[stories]]\nname = 't'\nseeds = ['b']\n"
+            "[[stories]]\nname = 's'\nseeds = ['c.txt']\n",
+            "[[stories]] entries 1 and 3 are both named 's': give each story a name of its own",
+        ),
+        (
+            "[[stories]]\nname = 'pentagon'\nseeds = ['a.txt']\n"
+            "[[stories]]\nname = 'Pentagon'\nseeds = ['b.txt']\n",
+            "[[stories]] entries 1 and 2 are named 'pentagon' and 'Pentagon', one name to "
+            "storybot (names are matched ignoring case): give each story a name of its own",
+        ),
+    ],
+)
+def test_two_declared_stories_of_one_name_are_refused(tmp_path, text, says):
+    # a [[stories]] block copied and given other seeds, its name left as it was: the second
+    # story was never created (the first has the name), and nothing said so
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), env={})
+    assert says in str(err.value)
+
+
 def test_valid_database_permissions_network_feeds_and_stories_still_load(tmp_path):
     (tmp_path / "seeds").mkdir()
     text = (
