@@ -938,7 +938,13 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _storable(text: str) -> str:
+def storable_text(text: str) -> str:
+    """``text`` as commands read it: controls as spaces, half a surrogate pair as U+FFFD.
+
+    Whoever tells one command from another before it is answered (``storybot ask``
+    choosing the database to answer from) reads the words so too: ``status`` then DEL is
+    the command ``status``.
+    """
     return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", text))
 
 
@@ -967,9 +973,11 @@ def _require_install_access(req: CommandRequest, what: str) -> None:
 def _typed(request: CommandRequest) -> CommandRequest:
     """``request`` with its text and the user's name as storable text."""
     text, name = request.text or "", request.user_name
-    if _storable(text) == text and (not name or _storable(name) == name):
+    if storable_text(text) == text and (not name or storable_text(name) == name):
         return request  # nearly always
-    return replace(request, text=_storable(text), user_name=_storable(name) if name else name)
+    return replace(
+        request, text=storable_text(text), user_name=storable_text(name) if name else name
+    )
 
 
 _NUMBER_LIST = re.compile(r"#?\d+(?:[\s,]+#?\d+)+")

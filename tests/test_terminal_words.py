@@ -107,3 +107,19 @@ def test_chat_ends_at_quit_or_exit_in_any_case(db, tmp_path, capsys, monkeypatch
     # a line that only has the word in it is no quit
     out = _chat(monkeypatch, capsys, "quit now\nsubscribe rail\n")
     assert "Unknown command 'quit'" in out and "Subscribed (#1): rail" in out
+
+
+def test_ask_of_a_command_with_a_control_character_answers_from_the_database_as_chat_does(
+    db, capsys, monkeypatch
+):
+    # `status` then DEL (a terminal's backspace) or ESC: ask took the word for an unknown
+    # command, so it answered from a throwaway in-memory database ("There are no stories
+    # yet"), and `subscribe` so typed said "Subscribed (#1)" while nothing was stored; the
+    # commands read the control as a space, and so does ask now
+    _add_pentagon(capsys)
+    out = _chat(monkeypatch, capsys, "status\x7f\n")
+    assert out.startswith("Anthropic Reopens Pentagon Negotiations"), out
+    assert _ask(capsys, ["status\x7f"], 0) == out
+    assert main(["ask", "subscribe\x1b bakery"]) == 0
+    assert "Subscribed (#1): bakery" in capsys.readouterr().out
+    assert _queries(db) == ["bakery"]
