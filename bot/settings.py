@@ -288,11 +288,18 @@ class Settings:
     config_path: str | None = None
 
 
+# UTF-8's byte-order mark, which Windows editors write (Notepad, PowerShell's Out-File):
+# TOML allows it at the start (toml-lang/toml#437), but tomllib refuses it with "Invalid
+# statement (at line 1, column 1)", which points at nothing a person can see
+_BOM = "\ufeff"
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's tables; a ConfigError in one line for every way reading it can fail."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+        return tomllib.loads(data.decode("utf-8").removeprefix(_BOM))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except IsADirectoryError:

@@ -311,6 +311,14 @@ def test_a_config_file_that_is_not_utf8_is_a_clear_error(tmp_path, data):
     assert f"config file {path} is not UTF-8 text" in said and "save it as UTF-8" in said
 
 
+def test_a_utf8_config_file_with_a_byte_order_mark_loads(tmp_path):
+    # Notepad's and PowerShell's "UTF-8" begin with EF BB BF: tomllib refused the file,
+    # "not valid TOML: Invalid statement (at line 1, column 1)", a line that looks fine
+    path = tmp_path / "storybot.toml"
+    path.write_bytes(b"\xef\xbb\xbf[polling]\r\ndefault_interval_s = 600\r\n")
+    assert load_settings(path, env={}).polling.default_interval_s == 600
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
