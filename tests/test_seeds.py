@@ -233,6 +233,26 @@ def test_html_file(tmp_path: Path) -> None:
     assert seed.published == MARCH_5
 
 
+def test_a_page_without_a_date_is_not_given_one_guessed_from_its_text(tmp_path: Path) -> None:
+    # no date in the page's metadata: the years its text names ("in 2025,", "since
+    # 2019") are no publication date; a guessed one would begin the story then, so that
+    # every later report of it would be news, and `story add` would not say it begins now
+    undated = ARTICLE_HTML.replace('<meta name="date" content="2026-03-05">\n', "").replace(
+        "days after talks collapsed.",
+        "days after talks collapsed. In 2025, the company had signed a smaller contract, "
+        "its first since 2019.",
+    )
+    path = tmp_path / "article.html"
+    path.write_text(undated)
+    seed = load_seed(str(path))
+    _check_article(seed.title, seed.text)
+    assert "In 2025, the company" in seed.text
+    assert seed.published is None
+    # a date the page's metadata gives is still read
+    path.write_text(ARTICLE_HTML)
+    assert load_seed(str(path)).published == MARCH_5
+
+
 def test_html_detected_without_suffix(tmp_path: Path) -> None:
     path = tmp_path / "article.txt"
     path.write_text(ARTICLE_HTML)

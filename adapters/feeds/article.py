@@ -34,6 +34,14 @@ from adapters.feeds.html_text import normalise_lines, storable
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+# How the page's date is looked for (htmldate's ``find_date`` arguments): its markup only
+# (meta tags, ``<time>``, JSON-LD, the URL), the first publication rather than the last
+# update. trafilatura's default also searches the text ("extensive"), where an undated
+# page's "In 2025, the company ..." became a publication date of 1 January 2025: a seed
+# so dated began its story then, and `story add` no longer said that the story begins
+# now. htmldate takes today as the latest date a page may have by default.
+_DATE_SEARCH = {"original_date": True, "extensive_search": False}
+
 # Nodes (elements and comments) given to trafilatura at most; see the module doc.
 MAX_ELEMENTS = 10_000
 # Children of one element kept at most (the later ones dropped); see the module doc.
@@ -114,6 +122,7 @@ def main_text(
         include_comments=False,
         include_tables=False,
         favor_precision=True,
+        date_extraction_params=_DATE_SEARCH,
     )
     if doc is None:
         return Article(text="", title="", date=None)
