@@ -219,6 +219,28 @@ async def test_an_alert_to_a_server_storybot_was_removed_from_says_to_add_it_aga
     assert "or add it to the server again if it was removed" in str(refused.value)
 
 
+async def test_an_alert_to_a_deleted_channel_is_given_up_saying_it_was_deleted(
+    fake: FakeDiscord, sink, sqlite_url, clock
+) -> None:
+    """Discord answers Unknown Channel (404, 10003) for a channel that was deleted. No one
+    can type ``/story unfollow`` there any more, nor name that channel from another one:
+    the reason kept (``storybot outbox`` shows it) says what happened and what can be done."""
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue([OutboxWrite(KEY, CHANNEL, alert())], clock.now())
+    fake.unknown_channels.add(str(CHANNEL_ID))
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox(KEY)
+    assert report.dead == 1 and entry is not None and entry.dead and entry.attempts == 1
+    reason = entry.last_error or ""
+    assert "Discord 404: Unknown Channel" in reason
+    assert "the channel was deleted: follow the story in another channel" in reason
+    assert "cannot be unfollowed from elsewhere" in reason
+    store.close()
+
+
 async def test_editing_a_deleted_message_says_the_message_is_gone(fake: FakeDiscord, sink) -> None:
     with pytest.raises(MessageGone, match="Unknown Message"):
         await sink.edit(CHANNEL, "1234", alert())

@@ -35,6 +35,13 @@ OLD_MESSAGE_EDITS = 30046
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
 PERMANENT_HINTS = {
+    # Unknown Channel: the channel (or thread) was deleted. No one can type /story
+    # unfollow there any more, and unfollow names no other channel, so its follow stays
+    # and each of its alerts is refused alike (as Slack's channel_not_found says it)
+    10003: (
+        "the channel was deleted: follow the story in another channel; alerts for the "
+        "deleted one are given up like this one (it cannot be unfollowed from elsewhere)"
+    ),
     # Missing Access: also a channel of a server the bot was removed from
     50001: (
         "give storybot the View Channel and Send Messages permissions in this channel, "
