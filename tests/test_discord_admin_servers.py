@@ -216,6 +216,26 @@ async def test_a_server_added_while_running_is_told_in_the_log(
     assert f"server {OTHER_GUILD_ID}" in warning and "admin_servers does not list" in warning
 
 
+async def test_a_server_that_removed_storybot_is_told_in_the_log(
+    fake: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GUILD_DELETE without ``unavailable``: storybot was kicked or banned, or the server
+    was deleted. One warning names the server and what it means for its follows; the same
+    event with ``unavailable: true`` is an outage, not a removal, and says nothing."""
+    fake.guild_ids = [GUILD_ID, OTHER_GUILD_ID]
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        async with running(app, admin_servers=[str(GUILD_ID)]):
+            await fake.guild_outage(OTHER_GUILD_ID)
+            await content(fake, ["help"], {})  # the outage has been read by then
+            assert not caplog.records
+            await fake.leave_guild(GUILD_ID)
+            await content(fake, ["help"], {}, guild_id=OTHER_GUILD_ID)
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert f"removed from the Discord server {GUILD_ID} (Newsroom)" in warning
+    assert "its channels' follows stay" in warning
+    assert "given up (Missing Access) until storybot is added to the server again" in warning
+
+
 async def test_with_no_list_a_server_storybot_is_not_in_is_not_its_only_server(
     fake: FakeDiscord, app: App
 ) -> None:

@@ -278,7 +278,11 @@ class DiscordAdapter:
         async def on_guild_join(guild: discord.Guild) -> None:
             self._warn_of_join(guild)
 
+        async def on_guild_remove(guild: discord.Guild) -> None:
+            self._warn_of_removal(guild)
+
         self.client.event(on_guild_join)
+        self.client.event(on_guild_remove)
         self._logged_in = False
         self._opened = False
 
@@ -384,6 +388,24 @@ class DiscordAdapter:
                 "[discord] admin_servers lists %s, which storybot is not in",
                 ", ".join(map(str, absent)),
             )
+
+    def _warn_of_removal(self, guild: discord.Guild) -> None:
+        """Say when storybot was removed from a server while it runs.
+
+        discord.py dispatches ``guild_remove`` for a GUILD_DELETE without ``unavailable``
+        (kicked, banned, or the server deleted) and ``guild_unavailable`` for one with it
+        (an outage, which says nothing here): ``parse_guild_delete`` in ``discord/state.py``
+        (2.x). The channels' follows there stay in the database and each of their alerts
+        is refused (Missing Access, see ``delivery_errors.PERMANENT_HINTS``): the operator
+        hears why at once, not from ``storybot outbox`` later.
+        """
+        log.warning(
+            "storybot was removed from the Discord server %s (%s): its channels' follows "
+            "stay, and their alerts are given up (Missing Access) until storybot is added "
+            "to the server again",
+            guild.id,
+            guild.name,
+        )
 
     def _warn_of_join(self, guild: discord.Guild) -> None:
         """Say when a server added storybot while it runs, and what its admins may do.

@@ -1107,6 +1107,12 @@ class FakeDiscord:
         self.left_guild_ids.add(guild_id)
         await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
 
+    async def guild_outage(self, guild_id: int) -> None:
+        """A server the bot is in becomes unavailable (a Discord outage): GUILD_DELETE with
+        ``unavailable: true``, as Discord's Guild Delete event documents it. The bot is
+        still a member (the server stays in :attr:`guild_ids`)."""
+        await self.dispatch("GUILD_DELETE", {"id": str(guild_id), "unavailable": True})
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH event to every connected client."""
         await self.identified.wait()
