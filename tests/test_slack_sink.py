@@ -550,6 +550,28 @@ async def test_a_post_in_a_workspace_being_migrated_is_retried(
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
 
 
+async def test_a_deleted_or_archived_channel_says_what_can_be_done_from_elsewhere(
+    fake: FakeSlack, sink: SlackSink
+) -> None:
+    """No one can type /story in a deleted channel, nor in an archived one (read-only
+    until it is unarchived), and /story unfollow names no other channel: the reason says
+    what can be done, as Discord's for a deleted channel (Unknown Channel) does."""
+    fake.fail_next(status=200, error="channel_not_found", method="chat.postMessage")
+    with pytest.raises(PermanentDeliveryError) as deleted:
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert "invite storybot first" in str(deleted.value)
+    assert "otherwise the channel was deleted: follow the story in another channel" in str(
+        deleted.value
+    )
+    fake.archived.add("C0NEWS")
+    with pytest.raises(PermanentDeliveryError) as archived:
+        await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
+    assert "the channel is archived: unarchive it (then /story unfollow there stops" in str(
+        archived.value
+    )
+    assert "or follow the story in another channel" in str(archived.value)
+
+
 async def test_an_edit_in_an_archived_channel_says_what_to_do(
     fake: FakeSlack, sink: SlackSink
 ) -> None:

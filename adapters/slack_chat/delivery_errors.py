@@ -129,17 +129,25 @@ TOKEN_HINT = "Slack refused SLACK_BOT_TOKEN: install the app again or set a new 
 SCOPE_PAUSES = frozenset({"chat.postMessage", "chat.update"})
 
 
+ARCHIVED_HINT = (
+    "the channel is archived: unarchive it (then /story unfollow there stops its alerts), "
+    "or follow the story in another channel"
+)
+
 # What the people in a channel can do about a refusal. Kept in the error, so
 # ``/story status`` there and ``storybot outbox`` say it with the reason.
 PERMANENT_HINTS = {
     "not_in_channel": "invite storybot to the channel: /invite @storybot",
+    # No one can type /story in a deleted channel, nor in an archived one (read-only until
+    # it is unarchived), and /story unfollow names no other channel: as Discord's hint for
+    # a deleted channel (Unknown Channel), say what can be done from elsewhere
     "channel_not_found": (
         "a private channel must invite storybot first (/invite @storybot); "
-        "otherwise the channel no longer exists"
+        "otherwise the channel was deleted: follow the story in another channel"
     ),
-    "is_archived": "the channel is archived: unarchive it, or unfollow the story",
+    "is_archived": ARCHIVED_HINT,
     # chat.update's word for it: "a frozen, archived or deleted channel"
-    "is_inactive": "the channel is archived: unarchive it, or unfollow the story",
+    "is_inactive": ARCHIVED_HINT,
     "restricted_action": "a workspace or channel setting keeps apps from posting here: ask a workspace admin",
     # chat.postMessage's words for them: "Cannot post any message into a read-only
     # channel", "Cannot post top-level messages into a thread-only channel"
