@@ -22,7 +22,8 @@ from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
 from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
-from bot.render import shorten, shown_url
+from bot.render import shown_url
+from bot.toml_text import toml_value
 from bot.validate import feed_url_problem, normalise_feed_url
 from bot.zone_names import zone_names
 
@@ -388,7 +389,7 @@ def _check_zone(name: str, where: str) -> str:
             problem = f" (did you mean {shown}?)"
     raise ConfigError(
         f"{where}: [delivery] timezone must be an IANA time zone name such as "
-        f'"Europe/Berlin" or "UTC", got {shorten(repr(name), 60)}{problem}'
+        f'"Europe/Berlin" or "UTC", got {toml_value(name)}{problem}'
     )
 
 
@@ -470,7 +471,7 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
     if (name, key) in _PORTS:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             raise ConfigError(
-                f"{where}: [{name}] {key} must be a port, from 1 to 65535, got {value!r}"
+                f"{where}: [{name}] {key} must be a port, from 1 to 65535, got {toml_value(value)}"
             )
         return value
     low, strict = _MINIMUM.get((name, key), (0, False))
@@ -494,11 +495,11 @@ def _check_number(name: str, key: str, value: Any, default: Any, where: str) -> 
         out = not number or (value <= low if strict else value < low)
         out = out or (high is not None and value > high)
     if out or (whole and not float(value).is_integer()):
-        raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {value!r}")
+        raise ConfigError(f"{where}: [{name}] {key} must be {allowed}, got {toml_value(value)}")
     if _in_seconds(key) and value > MAX_SECONDS:
         raise ConfigError(
             f"{where}: [{name}] {key} must be at most {MAX_SECONDS:,} seconds (a year), "
-            f"got {shorten(repr(value), 60)}"
+            f"got {toml_value(value)}"
         )
     return int(value) if whole else value
 
@@ -519,9 +520,9 @@ def _check_strings(name: str, key: str, value: Any, where: str, label: str) -> t
         wrong = next((item for item in value if not isinstance(item, str)), None)
         if wrong is None:
             return tuple(value)
-        got = f"{wrong!r} in the list"
+        got = f"{toml_value(wrong)} in the list"
     else:
-        got = repr(value)
+        got = toml_value(value)
     raise ConfigError(
         f"{where}: {label} {key} must be a list of {what}, e.g. {key} = {example}, got {got}"
     )
@@ -553,7 +554,7 @@ def _check_id(name: str, key: str, value: Any, where: str) -> str:
     raise ConfigError(
         f"{where}: [{name}] {key} must be {_ID_SETTINGS[(name, key)]}, digits only (e.g. "
         f'{key} = 123456789012345678 or "123456789012345678"; "" for none), '
-        f"got {shorten(repr(value), 60)}"
+        f"got {toml_value(value)}"
     )
 
 
@@ -575,7 +576,7 @@ def _check_ids(name: str, key: str, value: Any, where: str) -> tuple[str, ...]:
         else:
             return tuple(dict.fromkeys(ids))
         wrong = item
-    got = shorten(repr(wrong), 60) + (" in the list" if wrong is not value else "")
+    got = toml_value(wrong) + (" in the list" if wrong is not value else "")
     raise ConfigError(
         f"{where}: [{name}] {key} must be a list of {_ID_LISTS[(name, key)]}, digits only "
         f'(e.g. {key} = [123456789012345678, "234567890123456789"]; [] for none), got {got}'
@@ -626,7 +627,7 @@ def _table(raw: Any, name: str, cls: type, where: str, label: str) -> Any:
         elif isinstance(default, tuple):
             kwargs[key] = _check_strings(name, key, value, where, label)
         elif isinstance(default, str) and not isinstance(value, str):
-            raise ConfigError(f"{where}: {label} {key} must be a string, got {value!r}")
+            raise ConfigError(f"{where}: {label} {key} must be a string, got {toml_value(value)}")
         else:
             kwargs[key] = value
     return cls(**kwargs)
@@ -662,7 +663,7 @@ def _summarizer(
         kind_from = f"STORYBOT_SUMMARIZER={kind!r}"
     else:
         kind = file.kind
-        kind_from = f"{kind_from}: [summarizer] kind = {kind!r}"
+        kind_from = f"{kind_from}: [summarizer] kind = {toml_value(kind)}"
     if kind not in SUMMARIZER_KINDS:
         raise ConfigError(
             f"{kind_from}: the summarizer kind must be one of {', '.join(SUMMARIZER_KINDS)}"
@@ -694,7 +695,7 @@ def _summarizer(
             )
             raise ConfigError(
                 f"{url_from} must be an http(s) URL with a host and a port from 1 to 65535 "
-                f"(if it has one), got {shown_url(out.url)!r}"
+                f"(if it has one), got {toml_value(shown_url(out.url))}"
             )
     return out
 
@@ -986,24 +987,31 @@ def load_settings(
     # the poller keeps every interval from min_interval_s to a day (bot.polling): a default
     # outside that would be stored with each new feed and silently not obeyed
     if not polling.min_interval_s <= polling.default_interval_s <= MAX_POLL_INTERVAL_S:
+        # the operator may have set only one of the two: the other is named as the default,
+        # not as a value to look for in a file that has none
+        low = toml_value(polling.min_interval_s)
+        if not _set_in(user, "polling", "min_interval_s"):
+            low = f"{low}, the default"
+        given = toml_value(polling.default_interval_s)
+        if not _set_in(user, "polling", "default_interval_s"):
+            given = f"{given} (the default)"
         raise ConfigError(
             f"{where}: [polling] default_interval_s must be from min_interval_s "
-            f"({polling.min_interval_s}) to {MAX_POLL_INTERVAL_S} seconds, "
-            f"got {polling.default_interval_s}"
+            f"({low}) to {MAX_POLL_INTERVAL_S} seconds, got {given}"
         )
     delivery = _section(data, "delivery", DeliverySettings, where)
     delivery = replace(delivery, timezone=_check_zone(delivery.timezone, where))
     slack_file = _section(data, "slack", SlackSettings, where)
     if slack_file.mode not in SLACK_MODES:
         raise ConfigError(
-            f"{where}: [slack] mode must be 'socket' or 'http', got {slack_file.mode!r}"
+            f'{where}: [slack] mode must be "socket" or "http", got {toml_value(slack_file.mode)}'
         )
     if not _URL_PATH.fullmatch(slack_file.http_path):
         # else `run` in HTTP mode stopped with aiohttp's traceback ("path should be started
         # with /"), or listened on a path no request of Slack's can reach
         raise ConfigError(
             f"{where}: [slack] http_path must be a URL path: '/' and then no spaces, '?' or "
-            f"'#' (e.g. \"/slack/events\"), got {shorten(repr(slack_file.http_path), 60)}"
+            f"'#' (e.g. \"/slack/events\"), got {toml_value(slack_file.http_path)}"
         )
     slack_mode = _env_value(env, "STORYBOT_SLACK_MODE") or slack_file.mode
     if slack_mode not in SLACK_MODES:
@@ -1016,7 +1024,8 @@ def load_settings(
     embeddings = _section(data, "embeddings", EmbeddingSettings, where)
     if not isinstance(embeddings.enabled, bool):
         raise ConfigError(
-            f"{where}: [embeddings] enabled must be true or false, got {embeddings.enabled!r}"
+            f"{where}: [embeddings] enabled must be true or false, "
+            f"got {toml_value(embeddings.enabled)}"
         )
     flag = env.get("STORYBOT_EMBEDDINGS", "").strip().lower()
     if flag:
@@ -1028,13 +1037,16 @@ def load_settings(
 
     pages = _section(data, "pages", PageSettings, where)
     if not isinstance(pages.enabled, bool):
-        raise ConfigError(f"{where}: [pages] enabled must be true or false, got {pages.enabled!r}")
+        raise ConfigError(
+            f"{where}: [pages] enabled must be true or false, got {toml_value(pages.enabled)}"
+        )
 
     permissions = _section(data, "permissions", _PermissionsTable, where)
     admin = permissions.admin_commands
     if admin not in ("admins", "everyone"):
         raise ConfigError(
-            f"{where}: [permissions] admin_commands must be 'admins' or 'everyone', got {admin!r}"
+            f'{where}: [permissions] admin_commands must be "admins" or "everyone", '
+            f"got {toml_value(admin)}"
         )
 
     database = _section(data, "database", _DatabaseTable, where)  # the URL is read below
@@ -1055,7 +1067,9 @@ def load_settings(
         for key in ("name", "title"):  # `name = true` is no story called "True"
             value = getattr(decl, key)
             if value is not None and not isinstance(value, str):
-                raise ConfigError(f"{where}: {label} {key} must be a string, got {value!r}")
+                raise ConfigError(
+                    f"{where}: {label} {key} must be a string, got {toml_value(value)}"
+                )
         if not decl.name or not decl.seeds:
             raise ConfigError(f"{where}: {label} needs a name and a list of seeds")
         # names are matched ignoring case: a second entry of the same name (a block copied
@@ -1067,9 +1081,10 @@ def load_settings(
         if same is not None:
             first = stories[same - 1].name
             named = (
-                f"are both named {first!r}"
+                f"are both named {toml_value(first)}"
                 if first == decl.name
-                else f"are named {first!r} and {decl.name!r}, one name to storybot (names "
+                else f"are named {toml_value(first)} and {toml_value(decl.name)}, one name "
+                "to storybot (names "
                 "are matched ignoring case)"
             )
             raise ConfigError(

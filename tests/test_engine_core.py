@@ -648,7 +648,7 @@ def test_config_from_mapping() -> None:
     assert not EngineConfig.from_mapping({"url_slug_terms": False}).url_slug_terms
     with pytest.raises(ValueError, match="url_slug_terms must be true or false, got 0"):
         EngineConfig.from_mapping({"url_slug_terms": 0})
-    with pytest.raises(ValueError, match="copy_index_cap must be a number, got True"):
+    with pytest.raises(ValueError, match="copy_index_cap must be a number, got true"):
         EngineConfig.from_mapping({"copy_index_cap": True})
 
 

@@ -41,6 +41,7 @@ from bot.errors import ConfigError, MessageGone, PermanentDeliveryError, Transie
 from bot.model import CommandRequest, InstallAccess, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import clip
+from bot.toml_text import toml_value
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,8 @@ class DiscordAdapter:
     ) -> None:
         if admin_policy not in ADMIN_POLICIES:
             raise ConfigError(
-                f"[permissions] admin_commands must be one of {ADMIN_POLICIES}, not {admin_policy!r}"
+                '[permissions] admin_commands must be "admins" or "everyone", '
+                f"not {toml_value(admin_policy)}"
             )
         # discord.py keeps its endpoints in class attributes (process-wide); endpoints.py
         # is the one place that changes them, so a fake or proxy Discord can be used.

@@ -48,6 +48,7 @@ from bot.duration import duration
 from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import OutboundMessage, Target
 from bot.ports import CommandHandler
+from bot.toml_text import toml_value
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +443,7 @@ def _check_config(bot_token: str, mode: str, app_token: str | None, secret: str 
     if not bot_token:
         raise ConfigError("Slack needs a bot token: set SLACK_BOT_TOKEN (xoxb-...)")
     if mode not in MODES:
-        raise ConfigError(f"[slack] mode must be 'socket' or 'http', got {mode!r}")
+        raise ConfigError(f'[slack] mode must be "socket" or "http", got {toml_value(mode)}')
     if mode == "socket" and not app_token:
         raise ConfigError(
             "Slack Socket Mode needs an app-level token: set SLACK_APP_TOKEN (xapp-...)"

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.toml_text import toml_value
+
 # Settings whose meaning bounds them (the rest only need to be non-negative). Checked by
 # ``from_mapping`` so that a typo in the config file is an error, not a silent engine that
 # takes nothing (a threshold above any cosine) or divides by zero (a half-life of 0).
@@ -414,19 +416,23 @@ class EngineConfig:
             default = getattr(cls, name)
             if isinstance(default, bool):
                 if not isinstance(value, bool):
-                    raise ValueError(f"[engine] {name} must be true or false, got {value!r}")
+                    raise ValueError(
+                        f"[engine] {name} must be true or false, got {toml_value(value)}"
+                    )
                 values[name] = value
                 continue
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 # ValueError, not TypeError: callers report every bad setting the same way
-                raise ValueError(f"[engine] {name} must be a number, got {value!r}")  # noqa: TRY004
+                raise ValueError(f"[engine] {name} must be a number, got {toml_value(value)}")  # noqa: TRY004
             require_finite(f"[engine] {name}", value)
             if isinstance(default, int) and abs(value) > _MAX_COUNT:
-                raise ValueError(f"[engine] {name} must be at most {_MAX_COUNT:,}, got {value!r}")
+                raise ValueError(
+                    f"[engine] {name} must be at most {_MAX_COUNT:,}, got {toml_value(value)}"
+                )
             values[name] = int(value) if isinstance(default, int) else float(value)
             if isinstance(default, int) and value != int(value):
-                raise ValueError(f"[engine] {name} must be a whole number, got {value!r}")
-            _check_range(name, values[name])
+                raise ValueError(f"[engine] {name} must be a whole number, got {toml_value(value)}")
+            _check_range(name, value)  # as written: 5, not the 5.0 it is kept as
         return cls(**values)
 
     def to_mapping(self) -> dict[str, Any]:
@@ -451,16 +457,16 @@ def require_finite(setting: str, value: float) -> None:
         value: Its value, a number.
     """
     if not math.isfinite(value):
-        raise ValueError(f"{setting} must be a finite number, got {value!r}")
+        raise ValueError(f"{setting} must be a finite number, got {toml_value(value)}")
 
 
 def _check_range(name: str, value: float) -> None:
     """Raise ``ValueError`` naming ``name`` if ``value`` is outside its sensible range."""
     if name in _AT_LEAST_ONE and value < 1:
-        raise ValueError(f"[engine] {name} must be at least 1, got {value!r}")
+        raise ValueError(f"[engine] {name} must be at least 1, got {toml_value(value)}")
     if name in _POSITIVE and value <= 0:
-        raise ValueError(f"[engine] {name} must be greater than 0, got {value!r}")
+        raise ValueError(f"[engine] {name} must be greater than 0, got {toml_value(value)}")
     if value < 0:
-        raise ValueError(f"[engine] {name} must not be negative, got {value!r}")
+        raise ValueError(f"[engine] {name} must not be negative, got {toml_value(value)}")
     if name in _UNIT_INTERVAL and value > 1:
-        raise ValueError(f"[engine] {name} must be between 0 and 1, got {value!r}")
+        raise ValueError(f"[engine] {name} must be between 0 and 1, got {toml_value(value)}")
