@@ -432,9 +432,16 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                 if f.last_error
                 else ""
             )
+            # still polled through the redirect: only this line would ever say it
+            moved = (
+                f"\tmoved permanently to {shown_url(f.moved_to)}: storybot feeds remove "
+                f"#{f.id} then storybot feeds add {shown_url(f.moved_to)} keeps its items"
+                if f.moved_to
+                else ""
+            )
             print(
                 f"#{f.id}\t{f.status.value}\t{shown_url(f.url)}\tevery {f.interval_s} s\t"
-                f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{error}",
+                f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{moved}{error}",
                 file=out,
             )
         return 0

@@ -15,6 +15,8 @@ from bot.ports import Store
 from bot.render import clip, counted, format_time, say, shown_text, shown_url
 
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
+# How much of a moved feed's new address is shown (it came in a server's Location header)
+_MOVED_SHOWN = 300
 
 
 def feed_health(store: Store, platform: str | None = None) -> str:
@@ -31,6 +33,17 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
+    # working feeds polled through a redirect: their state says nothing of it
+    moved = store.moved_feeds(FAILING_SHOWN + 1)
+    for f in moved[:FAILING_SHOWN]:
+        line += (
+            f"\n  moved permanently: {shown_url(f.url)} to "
+            f"{clip(shown_url(f.moved_to or ''), _MOVED_SHOWN)}"
+        )
+    if len(moved) > FAILING_SHOWN:
+        line += "\n  … and more moved permanently"
+    if moved:
+        line += f" (`/story feeds` says how to switch {'it' if len(moved) == 1 else 'them'})."
     waiting = store.count_page_waits()
     if waiting:  # [pages]: their sites failed in a way that may pass
         line += (
@@ -63,10 +76,29 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         # an untitled feed (not fetched yet, or no <title>) is named by its URL once
         # a key in the URL is hidden: everyone in the channel may list the feeds
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"
-        lines.append(f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}")
+        # last: it names two commands, and the feed's state and next poll read first
+        moved = f" · {moved_hint(f, platform)}" if f.moved_to else ""
+        lines.append(
+            f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}{moved}"
+        )
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
     return "\n".join(lines)
+
+
+def moved_hint(f: Feed, platform: str | None) -> str:
+    """What a feed that moved permanently (``Feed.moved_to``) is told with: where to, and
+    the commands that switch it, as users on ``platform`` type them.
+
+    The feed keeps working through the redirect, so its state alone would never say
+    it; the URL is not switched for the admins (a 301 may be a misconfigured server's,
+    and the new address one they would not poll): removing the feed and adding the new
+    address keeps its items.
+    """
+    new = clip(shown_url(f.moved_to or ""), _MOVED_SHOWN)
+    remove = say(platform, f"/story feeds remove #{f.id}", f"/story feeds remove url:#{f.id}")
+    add = say(platform, f"/story feeds add {new}", f"/story feeds add url:{new}")
+    return f"moved permanently to <{new}>: admins switch it with `{remove}` then `{add}` (its items are kept)"
 
 
 def _failures(f: Feed) -> tuple[str, str]:

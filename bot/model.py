@@ -81,6 +81,9 @@ class Feed:
     last_modified: str | None = None
     body_hash: str | None = None  # hash of the last body: identical body => skip parsing
     interval_s: int = 900  # base poll interval
+    # Where the feed moved permanently (its URL answered 301/308 on the last successful
+    # poll): still polled at ``url``, through the redirect, until an operator switches it
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,10 @@ class FetchResult:
     # dropped: no answer within the fetcher's connect limit). Said of every host at once,
     # it is this machine's network that is down, not the feeds (bot.polling.NetworkWatch).
     unreachable: bool = False
+    # The feed's URL answered with a permanent redirect (301, 308): the address that run
+    # of permanent redirects ended at (a temporary one after it is not part of the move,
+    # nor is a permanent one after a temporary one: the feed's own URL did not move).
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ Rules:
   answer says nothing of the internet, and its failure is its own.
 - ETag, Last-Modified and body hash come from the result when present, else the feed
   keeps its previous ones (an error response carries none).
+- A permanent redirect (301, 308) of the feed's URL is noted as where the feed moved
+  (``Feed.moved_to``), for ``/story feeds`` and ``storybot feeds list`` to tell; the URL
+  is not changed (the operator switches it). Each successful poll says it again, so one
+  that is no longer redirected clears it; a failed poll keeps the last good one's.
 """
 
 from __future__ import annotations
@@ -286,11 +290,15 @@ def plan_next_poll(
 
     Returns:
         The ``PollOutcome`` to record: status, next poll time, error count, last error,
-        validators (ETag, Last-Modified, body hash) and title.
+        validators (ETag, Last-Modified, body hash), title and where the feed moved.
     """
+    # a failed poll leaves the move as the last good one saw it: no redirect is
+    # followed past some failures, and a feed that moved and then broke still moved
+    moved_to = feed.moved_to
     if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
         status, error_count, last_error = FeedStatus.OK, 0, None
         delay = _success_delay(feed, result, policy)
+        moved_to = result.moved_to
     elif outage:
         status, error_count = FeedStatus.ERROR, feed.error_count
         last_error = f"{result.error or 'fetch failed (no detail)'} ({OUTAGE_NOTE})"
@@ -314,4 +322,5 @@ def plan_next_poll(
         last_modified=result.last_modified or feed.last_modified,
         body_hash=result.body_hash or feed.body_hash,
         title=result.feed_title or feed.title,
+        moved_to=moved_to,
     )

@@ -279,6 +279,7 @@ class PollOutcome:
     last_modified: str | None
     body_hash: str | None
     title: str | None = None
+    moved_to: str | None = None  # see ``Feed.moved_to``; None: not moved (any more)
 
 
 @dataclass(frozen=True)
@@ -396,6 +397,10 @@ class Store(Protocol):
 
     def failing_feeds(self, limit: int = 3) -> list[Feed]:
         """Feeds whose last poll failed, the longest-failing first."""
+        ...
+
+    def moved_feeds(self, limit: int = 3) -> list[Feed]:
+        """Feeds whose URL redirects permanently (``Feed.moved_to`` set), oldest first."""
         ...
 
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]: ...

@@ -60,6 +60,7 @@ def feed(row: FeedRow) -> Feed:
         last_modified=row.last_modified,
         body_hash=row.body_hash,
         interval_s=row.interval_s,
+        moved_to=row.moved_to,
     )
 
 

@@ -101,6 +101,12 @@ class FeedStore(StoreBase):
         with self._read() as session:
             return [convert.feed(row) for row in session.scalars(query)]
 
+    def moved_feeds(self, limit: int = 3) -> list[Feed]:
+        """Feeds whose URL redirects permanently (``Feed.moved_to``), oldest first."""
+        query = select(FeedRow).where(FeedRow.moved_to.is_not(None)).order_by(FeedRow.id)
+        with self._read() as session:
+            return [convert.feed(row) for row in session.scalars(query.limit(limit))]
+
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]:
         """Feeds with ``next_poll_at <= now``, most overdue first (ties by id).
 
@@ -157,6 +163,7 @@ class FeedStore(StoreBase):
                 last_modified=bindparam("b_last_modified"),
                 body_hash=bindparam("b_body_hash"),
                 title=func.coalesce(bindparam("b_title", type_=Text()), table.c.title),
+                moved_to=bindparam("b_moved_to"),
             )
         )
         rows = [
@@ -172,6 +179,7 @@ class FeedStore(StoreBase):
                 "b_last_modified": outcome.last_modified,
                 "b_body_hash": outcome.body_hash,
                 "b_title": outcome.title,
+                "b_moved_to": outcome.moved_to,
             }
             for outcome in outcomes
         ]

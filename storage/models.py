@@ -93,6 +93,8 @@ class FeedRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     body_hash: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    # where the feed's URL redirects permanently (bot.model.Feed.moved_to); migration 0029
+    moved_to: Mapped[str | None] = mapped_column(Text)
 
 
 class ItemRow(Base):

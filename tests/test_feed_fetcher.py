@@ -553,6 +553,33 @@ async def test_redirect_chain_is_followed(feed_server: FeedServer) -> None:
     assert [feed_server.hits(p) for p in ("/a", "/b", "/final")] == [1, 1, 1]
 
 
+async def test_a_moved_feed_names_where_its_permanent_redirects_lead(
+    feed_server: FeedServer,
+) -> None:
+    # what /story feeds tells the admins to switch to: the end of the run of permanent
+    # redirects from the feed's URL, not a temporary hop after it, and nothing when the
+    # feed's own URL redirects temporarily (only where it points moved)
+    feed_server.add_feed("/final", rss([entry(1)]))
+    feed_server.add_redirect("/b", "/final", status=307)
+    feed_server.add_redirect("/a", feed_server.url("/b"), status=301)
+    feed_server.add_redirect("/c", "/a", status=308)
+    feed_server.add_redirect("/t", "/a", status=302)
+    feed_server.add_redirect("/x", "/final", status=301)
+
+    async def moved(path: str) -> tuple[str | None, list[str]]:
+        result = await fetch(feed_server.url(path))
+        assert result.status == FetchStatus.OK
+        return result.moved_to, [w for w in result.warnings if "moved permanently" in w]
+
+    assert await moved("/c") == (
+        feed_server.url("/b"),
+        [f"feed moved permanently to {feed_server.url('/b')}; consider updating its URL"],
+    )
+    assert await moved("/t") == (None, [])
+    assert (await moved("/x"))[0] == feed_server.url("/final")
+    assert await moved("/final") == (None, [])
+
+
 async def test_an_error_after_a_redirect_names_the_address_that_gave_it(
     feed_server: FeedServer,
 ) -> None:

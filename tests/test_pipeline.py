@@ -5,6 +5,7 @@ Real components throughout; the only fake is the feed server at the wire.
 
 from __future__ import annotations
 
+import argparse
 import io
 import time
 from dataclasses import replace
@@ -25,9 +26,10 @@ from storyworld import (
     undated_entry,
 )
 
-from adapters.operator import poll_once
+from adapters.operator import feeds, poll_once
 from bot.cycle_report import CycleReport
 from bot.digest import run_digests
+from bot.feed_text import feed_health, feeds_list
 from bot.identity import new_item
 from bot.model import DeliveryMode, FeedStatus, IngestOutcome, MessageKind
 from bot.ports import DevelopmentWrite
@@ -442,6 +444,53 @@ async def test_a_feed_moved_permanently_is_told_once_naming_its_new_address(
     told = [r.getMessage() for r in caplog.records if "moved permanently" in r.getMessage()]
     assert len(told) == 1
     assert feed_server.url("/old.xml") in told[0] and feed_server.url("/new.xml") in told[0]
+    await world.app.aclose()
+
+
+async def test_a_feed_moved_permanently_says_so_in_feeds_and_status_until_it_is_not(
+    feed_server, sqlite_url, clock
+):
+    # the log alone told of a 301: the feed works through it, so /story feeds, status
+    # and `storybot feeds list` said "ok" while the old URL was polled for ever
+    world = make_world(sqlite_url, clock)
+    store = world.app.store
+    item = samples("unrelated")[0]
+    feed_server.add_feed("/new.xml", feed_of(as_entry(item)))
+    feed_server.add_redirect("/old.xml", "/new.xml", status=301)
+    feed = store.add_feed(feed_server.url("/old.xml"), clock.now())
+    old, new = feed_server.url("/old.xml"), feed_server.url("/new.xml")
+
+    await _cycle(world)
+
+    moved = store.get_feed_by_id(feed.id)
+    assert (moved.url, moved.status, moved.moved_to) == (old, FeedStatus.OK, new)
+    listed = feeds_list(store, "slack")
+    assert f"#{feed.id} Sample Wire <{old}> · ok · next poll " in listed
+    assert listed.endswith(
+        f" · moved permanently to <{new}>: admins switch it with "
+        f"`/story feeds remove #{feed.id}` then `/story feeds add {new}` (its items are kept)"
+    )
+    assert f"`/story feeds remove url:#{feed.id}` then `/story feeds add url:{new}`" in (
+        feeds_list(store, "discord")
+    )
+    health = feed_health(store, "slack")
+    assert health.startswith("Feeds: 1 ok, 0 failing, 0 not polled yet.")
+    assert (
+        f"\n  moved permanently: {old} to {new} (`/story feeds` says how to switch it)." in health
+    )
+    out = io.StringIO()
+    feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
+    assert (
+        f"\tmoved permanently to {new}: storybot feeds remove #{feed.id} then "
+        f"storybot feeds add {new} keeps its items"
+    ) in out.getvalue()
+
+    # the server stops redirecting: the next poll clears it
+    feed_server.add_feed("/old.xml", feed_of(as_entry(item)))
+    clock.advance(hours=1)
+    await _cycle(world)
+    assert store.get_feed_by_id(feed.id).moved_to is None
+    assert "moved" not in feeds_list(store, "slack") + feed_health(store, "slack")
     await world.app.aclose()
 
 

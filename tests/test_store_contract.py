@@ -370,6 +370,34 @@ def test_record_poll_ok_then_error(store, clock):
     assert got.last_modified is None
 
 
+def test_a_feed_moved_permanently_is_kept_until_a_poll_clears_it(store, clock):
+    # what /story feeds and status read to tell the admins a feed's URL redirects
+    # permanently; each poll's outcome says it again, so one without clears it
+    feed = store.add_feed("https://a.example/rss", clock.now())
+    other = store.add_feed("https://b.example/rss", clock.now())
+    new = "https://news.example/feeds/a.xml"
+
+    def poll(moved_to: str | None) -> None:
+        now = clock.advance(seconds=900)
+        store.record_polls(
+            [
+                PollOutcome(feed.id, FeedStatus.OK, now, now, 0, None, None, None, None),
+                PollOutcome(other.id, FeedStatus.OK, now, now, 0, None, None, None, None),
+            ]
+        )
+        store.record_poll(
+            PollOutcome(feed.id, FeedStatus.OK, now, now, 0, None, None, None, None, None, moved_to)
+        )
+
+    poll(new)
+    assert store.get_feed_by_id(feed.id).moved_to == new
+    assert [(f.id, f.moved_to) for f in store.moved_feeds()] == [(feed.id, new)]
+    assert store.get_feed_by_id(other.id).moved_to is None
+    poll(None)
+    assert store.get_feed_by_id(feed.id).moved_to is None
+    assert store.moved_feeds() == []
+
+
 def test_record_poll_of_a_removed_feed_is_ignored(store, clock):
     feed = store.add_feed("https://a.example/rss", clock.now())
     store.remove_feed(feed.url)

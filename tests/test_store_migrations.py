@@ -1245,6 +1245,53 @@ def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_ur
         store.close()
 
 
+def test_feed_moved_to_column_is_added_and_dropped_keeping_the_feeds(empty_url):
+    """Migration 0029 adds ``feeds.moved_to`` (NULL: not known to have moved, until the
+    next poll); its downgrade drops it in place, keeping the feeds, on both databases."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0028") == "0028"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("feeds")}
+        assert "moved_to" not in columns
+        feeds_0028 = table(
+            "feeds",
+            column("url", String),
+            column("status", String),
+            column("interval_s", Integer),
+            column("next_poll_at", UTCDateTime),
+            column("error_count", Integer),
+            column("created_at", UTCDateTime),
+        )
+        with store.engine.begin() as conn:
+            conn.execute(
+                insert(feeds_0028).values(
+                    url="https://a.example/rss",
+                    status="ok",
+                    interval_s=900,
+                    next_poll_at=T0,
+                    error_count=0,
+                    created_at=T0,
+                )
+            )
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        [feed] = store.list_feeds()
+        assert (feed.url, feed.moved_to) == ("https://a.example/rss", None)
+        moved = "https://b.example/rss"
+        store.record_poll(
+            PollOutcome(feed.id, FeedStatus.OK, T0, T0, 0, None, None, None, None, None, moved)
+        )
+        assert store.get_feed_by_id(feed.id).moved_to == moved
+        assert _downgraded(store, "0028") == "0028"
+        with store.engine.connect() as conn:
+            kept = conn.execute(select(column("url")).select_from(table("feeds")))
+            assert [row.url for row in kept] == ["https://a.example/rss"]
+        _upgraded(store)
+        assert store.get_feed_by_id(feed.id).moved_to is None  # told again by its next poll
+    finally:
+        store.close()
+
+
 def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings(empty_url):
     """Migration 0014: a feed or item URL's internationalised host in its punycode form."""
     store = open_store(empty_url)

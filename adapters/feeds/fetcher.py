@@ -171,6 +171,7 @@ class _Download:
     headers: Mapping[str, str]
     body: LimitedBody | None = None
     warnings: list[str] = field(default_factory=list)
+    moved_to: str | None = None  # FetchResult.moved_to
 
 
 class HttpFeedFetcher:
@@ -384,6 +385,7 @@ class HttpFeedFetcher:
 
     async def _download(self, request: PollRequest, accept: str | None = None) -> _Download:
         url, chain, warnings = request.url, [request.url], []
+        moving, moved_to = True, None
         for _ in range(self._max_redirects + 1):
             self._guard.check_url(url)  # the name: by the connector's GuardedResolver
             async with self._get(url, request, accept) as resp:
@@ -406,14 +408,22 @@ class HttpFeedFetcher:
                             "redirect loop: " + " -> ".join([*chain, target]),
                             http_status=resp.status,
                         )
-                    if resp.status in _PERMANENT:
-                        warnings.append(
-                            f"feed moved permanently to {target}; consider updating its URL"
-                        )
+                    # the feed's URL moved while every hop from it is permanent (RFC 9110
+                    # 15.4.2, 15.4.9); after a temporary one, only where it points moved
+                    if moving and resp.status in _PERMANENT:
+                        moved_to = target
+                    else:
+                        moving = False
                     chain.append(target)
                     url = target
                     continue
-                download = _Download(url, resp.status, resp.headers, warnings=warnings)
+                if moved_to:
+                    warnings.append(
+                        f"feed moved permanently to {moved_to}; consider updating its URL"
+                    )
+                download = _Download(
+                    url, resp.status, resp.headers, warnings=warnings, moved_to=moved_to
+                )
                 if _has_body(resp.status):
                     declared = resp.headers.get("content-length", "")
                     if (
@@ -448,6 +458,7 @@ class HttpFeedFetcher:
                 body_hash=request.body_hash,
                 max_age_s=max_age,
                 warnings=tuple(dl.warnings),
+                moved_to=dl.moved_to,
             )
         if not _has_body(status):
             retry_after = (
@@ -471,6 +482,7 @@ class HttpFeedFetcher:
                 body_hash=body_hash,
                 max_age_s=max_age,
                 warnings=tuple(dl.warnings),
+                moved_to=dl.moved_to,
             )
         parsed = await self._parsing.run(
             parse_to_result,
@@ -488,6 +500,7 @@ class HttpFeedFetcher:
                 error=f"{parsed.error}{_redirected(request, dl)}",
                 http_status=status,
                 warnings=tuple(dl.warnings),
+                moved_to=dl.moved_to,
             )
         return replace(
             parsed,
@@ -497,6 +510,7 @@ class HttpFeedFetcher:
             body_hash=body_hash,
             max_age_s=max_age,
             warnings=tuple(dl.warnings) + parsed.warnings,
+            moved_to=dl.moved_to,
         )
 
 
@@ -519,11 +533,12 @@ def _storable_result(result: FetchResult) -> FetchResult:
 
     aiohttp decodes header bytes that are no UTF-8 into lone surrogates ("\\udcff"), and
     they reach the feed's row: its ``ETag`` or ``Last-Modified``, or the error quoting
-    its ``Content-Type`` or a redirect's ``Location``. No database stores them, and the
+    its ``Content-Type`` or a redirect's ``Location`` (which a permanent one's
+    ``moved_to`` is). No database stores them, and the
     one row failed the transaction recording every feed of the poll cycle, on every
     poll. (The entries and feed title are cleaned when parsed.)
     """
-    texts = (result.error, result.etag, result.last_modified, *result.warnings)
+    texts = (result.error, result.etag, result.last_modified, result.moved_to, *result.warnings)
     if all(storable(text) is text for text in texts):
         return result  # nearly always: nothing to clean
     return replace(
@@ -532,6 +547,7 @@ def _storable_result(result: FetchResult) -> FetchResult:
         etag=storable(result.etag) or None,
         last_modified=storable(result.last_modified) or None,
         warnings=tuple(storable(w) or "" for w in result.warnings),
+        moved_to=storable(result.moved_to) or None,
     )
 
 
