@@ -2,9 +2,10 @@
 
 A failing feed fails quietly (its story just stops hearing from that outlet), so the
 status of every story ends with the feeds' health: how many are ok, failing or not
-polled yet, the longest-failing few with their errors, and the headline-only items
+polled yet, the longest-failing few with their errors, the feeds whose URL redirects
+permanently (they work, so nothing else would say it), and the headline-only items
 still waiting for their linked pages. ``/story feeds`` lists each feed with its state
-and next poll.
+and next poll, and where a feed moved with the commands that switch it.
 """
 
 from __future__ import annotations
