@@ -720,6 +720,7 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what was delivered in the last HOURS hours (default 24), newest first",
     )
     _add_subscriptions_parser(sub)
+    _add_follows_parser(sub)
     pr = sub.add_parser(
         "prune",
         help="give back the space of old off-topic items' text and of delivered DMs, "
@@ -908,6 +909,45 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
         "--quiet",
         action="store_true",
         help="do not tell the users by direct message (for spam accounts)",
+    )
+
+
+def _channel(text: str) -> tuple[str, str]:
+    """A ``follows remove`` CHANNEL: ``PLATFORM:ID`` (see ``follow_admin.parse_channel``)."""
+    from adapters.follow_admin import parse_channel
+
+    try:
+        return parse_channel(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_follows_parser(sub) -> None:  # type: ignore[no-untyped-def]
+    """``follows [list]`` and ``follows remove CHANNEL [STORY]``."""
+    fo = sub.add_parser(
+        "follows",
+        help="channels' follows of stories, with their given-up and pending messages; "
+        "remove a channel's (one deleted or archived, that cannot /story unfollow)",
+    )
+    actions = fo.add_subparsers(dest="follows_cmd", metavar="ACTION")
+    actions.add_parser("list", help="the default: every follow, by channel")
+    fr = actions.add_parser(
+        "remove",
+        help="stop a channel following a story, or every story, as /story unfollow "
+        "typed there would",
+    )
+    fr.add_argument(
+        "channel",
+        type=_channel,
+        metavar="CHANNEL",
+        help="PLATFORM:ID as `storybot follows` lists it, e.g. slack:C024BE7LR or "
+        "discord:1234567890123456789",
+    )
+    fr.add_argument(
+        "story",
+        nargs="?",
+        metavar="STORY",
+        help="the story to stop following (in any case); default: every story the channel follows",
     )
 
 
@@ -1219,6 +1259,8 @@ def _reads_only(args: argparse.Namespace) -> bool:
         return bool(args.feeds_cmd == "list")
     if cmd == "subscriptions":
         return args.subs_cmd in (None, "list")
+    if cmd == "follows":
+        return args.follows_cmd in (None, "list")
     if cmd == "ask":
         from adapters.console import asks_only_to_read
 
@@ -1256,6 +1298,8 @@ def _takes_away(args: argparse.Namespace) -> bool:
         return bool(args.feeds_cmd == "remove")
     if cmd == "subscriptions":
         return bool(args.subs_cmd == "remove")
+    if cmd == "follows":
+        return bool(args.follows_cmd == "remove")
     return False
 
 
@@ -1301,6 +1345,10 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
         from adapters.subscription_admin import subscriptions
 
         return subscriptions(app, args)
+    if cmd == "follows":
+        from adapters.follow_admin import follows
+
+        return follows(app, args)
     if cmd == "prune":
         return operator.prune(app, args.older_than, args.dry_run)
     if cmd == "ask":

@@ -345,6 +345,14 @@ class PruneReport:
 
 
 @dataclass(frozen=True)
+class FollowBacklog:
+    """A channel's follow's messages in the outbox: given up on, and still to deliver."""
+
+    dead: int = 0
+    pending: int = 0
+
+
+@dataclass(frozen=True)
 class StoryStats:
     items_on_topic: int
     copies: int
@@ -617,6 +625,11 @@ class Store(Protocol):
     def bindings_for_story(self, story_id: int) -> list[Binding]: ...
     def bindings_for_channel(self, platform: str, channel_id: str) -> list[Binding]: ...
     def list_bindings(self) -> list[Binding]: ...
+    def follow_backlogs(self) -> dict[int, FollowBacklog]:
+        """Each binding's alerts and digests given up on and still to deliver, by binding
+        id; bindings with neither are left out (``storybot follows``)."""
+        ...
+
     def queue_digest(
         self,
         binding_id: int,

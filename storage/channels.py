@@ -22,18 +22,25 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, and_, delete, func, or_, select, text, update
+from sqlalchemy import Connection, and_, delete, func, literal, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.model import Binding, DeliveryMode, Subscription
-from bot.ports import AlreadySubscribed, NotFound, OutboxWrite, SubscriptionsFull, TellUsers
+from bot.ports import (
+    AlreadySubscribed,
+    FollowBacklog,
+    NotFound,
+    OutboxWrite,
+    SubscriptionsFull,
+    TellUsers,
+)
 from bot.query import parse_query
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
-from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow
+from storage.models import BindingRow, OutboxRow, StoryRow, SubscriptionRow, outbox_due_predicate
 from storage.outbox import apply_outbox_writes, take_back_notices, take_back_unsent
 
 log = logging.getLogger(__name__)
@@ -241,6 +248,43 @@ class ChannelStore(StoreBase):
         with self._read() as session:
             rows = session.scalars(select(BindingRow).order_by(BindingRow.id))
             return [convert.binding(row) for row in rows]
+
+    def follow_backlogs(self) -> dict[int, FollowBacklog]:
+        """Each binding's messages given up on and still to deliver, by binding id.
+
+        A binding's messages are its story's alerts to its channel (keys
+        ``alert:<story>:...``, as :meth:`unbind` selects them) and its digests
+        (``digest:<binding>:...``). One query, joined on the (platform, channel_id, ...)
+        index; a binding with neither is left out. What ``storybot follows`` shows beside
+        each follow: a channel that was deleted piles up given-up alerts.
+        """
+        prefix = OutboxRow.key.like
+        story_key = literal("alert:") + sa.cast(BindingRow.story_id, sa.String) + literal(":%")
+        digest_key = literal("digest:") + sa.cast(BindingRow.id, sa.String) + literal(":%")
+        # neither prefix holds '%' or '_' (digits and colons): LIKE needs no escaping
+        pending = outbox_due_predicate(OutboxRow)
+        query = (
+            select(
+                BindingRow.id,
+                func.count().filter(OutboxRow.dead == True),  # noqa: E712
+                func.count().filter(pending),
+            )
+            .join(
+                OutboxRow,
+                and_(
+                    OutboxRow.platform == BindingRow.platform,
+                    OutboxRow.channel_id == BindingRow.channel_id,
+                    or_(prefix(story_key), prefix(digest_key)),
+                ),
+            )
+            .group_by(BindingRow.id)
+        )
+        with self._read() as session:
+            return {
+                binding_id: FollowBacklog(dead=dead, pending=due)
+                for binding_id, dead, due in session.execute(query)
+                if dead or due
+            }
 
     def queue_digest(
         self,
