@@ -217,14 +217,15 @@ async def test_an_alert_to_a_server_storybot_was_removed_from_says_to_add_it_aga
         await sink.post(CHANNEL, alert(), idempotency_key="k")
     assert "View Channel and Send Messages permissions in this channel" in str(refused.value)
     assert "or add it to the server again if it was removed" in str(refused.value)
+    assert "`storybot follows remove discord:CHANNEL_ID`" in str(refused.value)
 
 
 async def test_an_alert_to_a_deleted_channel_is_given_up_saying_it_was_deleted(
     fake: FakeDiscord, sink, sqlite_url, clock
 ) -> None:
     """Discord answers Unknown Channel (404, 10003) for a channel that was deleted. No one
-    can type ``/story unfollow`` there any more, nor name that channel from another one:
-    the reason kept (``storybot outbox`` shows it) says what happened and what can be done."""
+    can type ``/story unfollow`` there any more: the reason kept (``storybot outbox``
+    shows it) says what happened and what can be done, ``storybot follows remove``."""
     store = open_store(sqlite_url)
     worker = DeliveryWorker(store, {"discord": sink}, clock)
     store.enqueue([OutboxWrite(KEY, CHANNEL, alert())], clock.now())
@@ -237,7 +238,7 @@ async def test_an_alert_to_a_deleted_channel_is_given_up_saying_it_was_deleted(
     reason = entry.last_error or ""
     assert "Discord 404: Unknown Channel" in reason
     assert "the channel was deleted: follow the story in another channel" in reason
-    assert "cannot be unfollowed from elsewhere" in reason
+    assert "until the operator runs `storybot follows remove discord:CHANNEL_ID`" in reason
     store.close()
 
 

@@ -554,8 +554,8 @@ async def test_a_deleted_or_archived_channel_says_what_can_be_done_from_elsewher
     fake: FakeSlack, sink: SlackSink
 ) -> None:
     """No one can type /story in a deleted channel, nor in an archived one (read-only
-    until it is unarchived), and /story unfollow names no other channel: the reason says
-    what can be done, as Discord's for a deleted channel (Unknown Channel) does."""
+    until it is unarchived): the reason says what can be done, the operator's
+    ``storybot follows remove`` among it, as Discord's for a deleted channel does."""
     fake.fail_next(status=200, error="channel_not_found", method="chat.postMessage")
     with pytest.raises(PermanentDeliveryError) as deleted:
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
@@ -563,6 +563,7 @@ async def test_a_deleted_or_archived_channel_says_what_can_be_done_from_elsewher
     assert "otherwise the channel was deleted: follow the story in another channel" in str(
         deleted.value
     )
+    assert "the operator runs `storybot follows remove slack:CHANNEL_ID`" in str(deleted.value)
     fake.archived.add("C0NEWS")
     with pytest.raises(PermanentDeliveryError) as archived:
         await sink.post(CHANNEL, MESSAGE, idempotency_key="k")
@@ -570,6 +571,7 @@ async def test_a_deleted_or_archived_channel_says_what_can_be_done_from_elsewher
         archived.value
     )
     assert "or follow the story in another channel" in str(archived.value)
+    assert "the operator run `storybot follows remove slack:CHANNEL_ID`" in str(archived.value)
 
 
 async def test_an_edit_in_an_archived_channel_says_what_to_do(

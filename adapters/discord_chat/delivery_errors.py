@@ -36,16 +36,19 @@ OLD_MESSAGE_EDITS = 30046
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
 PERMANENT_HINTS = {
     # Unknown Channel: the channel (or thread) was deleted. No one can type /story
-    # unfollow there any more, and unfollow names no other channel, so its follow stays
-    # and each of its alerts is refused alike (as Slack's channel_not_found says it)
+    # unfollow there any more, so its follow stays and each of its alerts is refused
+    # alike until the operator removes it (as Slack's channel_not_found says it)
     10003: (
         "the channel was deleted: follow the story in another channel; alerts for the "
-        "deleted one are given up like this one (it cannot be unfollowed from elsewhere)"
+        "deleted one are given up like this one until the operator runs `storybot follows "
+        "remove discord:CHANNEL_ID`"
     ),
-    # Missing Access: also a channel of a server the bot was removed from
+    # Missing Access: also a channel of a server the bot was removed from, where no one
+    # can type /story unfollow either
     50001: (
         "give storybot the View Channel and Send Messages permissions in this channel, "
-        "or add it to the server again if it was removed"
+        "or add it to the server again if it was removed (or the operator stops its "
+        "alerts: `storybot follows remove discord:CHANNEL_ID`)"
     ),
     50013: "give storybot the Send Messages and Embed Links permissions in this channel",  # Missing Permissions
     50007: "the user does not accept direct messages from storybot (Privacy Settings)",  # Cannot send to user

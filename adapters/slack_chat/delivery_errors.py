@@ -131,7 +131,8 @@ SCOPE_PAUSES = frozenset({"chat.postMessage", "chat.update"})
 
 ARCHIVED_HINT = (
     "the channel is archived: unarchive it (then /story unfollow there stops its alerts), "
-    "or follow the story in another channel"
+    "or follow the story in another channel and have the operator run `storybot follows "
+    "remove slack:CHANNEL_ID`"
 )
 
 # What the people in a channel can do about a refusal. Kept in the error, so
@@ -139,11 +140,12 @@ ARCHIVED_HINT = (
 PERMANENT_HINTS = {
     "not_in_channel": "invite storybot to the channel: /invite @storybot",
     # No one can type /story in a deleted channel, nor in an archived one (read-only until
-    # it is unarchived), and /story unfollow names no other channel: as Discord's hint for
-    # a deleted channel (Unknown Channel), say what can be done from elsewhere
+    # it is unarchived): as Discord's hint for a deleted channel (Unknown Channel), say
+    # what can be done from elsewhere, the operator's `storybot follows remove` among it
     "channel_not_found": (
         "a private channel must invite storybot first (/invite @storybot); "
-        "otherwise the channel was deleted: follow the story in another channel"
+        "otherwise the channel was deleted: follow the story in another channel; its "
+        "alerts stop when the operator runs `storybot follows remove slack:CHANNEL_ID`"
     ),
     "is_archived": ARCHIVED_HINT,
     # chat.update's word for it: "a frozen, archived or deleted channel"
