@@ -31,6 +31,7 @@ from bot.ports import (
     AlreadySubscribed,
     Conflict,
     DevelopmentWrite,
+    FollowBacklog,
     NotFound,
     OutboxWrite,
     PollOutcome,
@@ -1404,6 +1405,48 @@ def test_an_unfollow_waits_for_an_alert_being_queued_and_takes_it_back(store, cl
     unfollow.join()
     assert unfollowed == [True]
     assert store.get_outbox(key) is None, "queued before the unfollow: taken back by it"
+
+
+def test_follow_backlogs_count_each_follows_given_up_and_pending_alerts_and_digests(store, clock):
+    """What ``storybot follows`` shows: per binding, its story's alerts to its channel and
+    its digests, dead or still to deliver; a story's count takes nothing of another's
+    whose id begins with the same digits (1 and 11, on a new SQLite database)."""
+    stories = [_story(store, f"s{n}") for n in range(1, 12)]
+    first, eleventh = stories[0], stories[10]
+    b1 = store.bind(first.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    b11 = store.bind(eleventh.id, "slack", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    quiet = store.bind(first.id, "slack", "C2", DeliveryMode.REALTIME, 24, clock.now())
+    c2 = Target("slack", channel_id="C2")
+    store.enqueue(
+        [
+            write(f"alert:{first.id}:1:slack:C1"),  # given up
+            write(f"alert:{first.id}:2:slack:C1"),  # pending
+            write(f"alert:{first.id}:3:slack:C1"),  # delivered: neither
+            write(f"digest:{b1.id}:overflow"),  # its overflow digest, pending
+            write(f"alert:{eleventh.id}:1:slack:C1"),  # the other story's, given up
+            write(f"digest:{b11.id}:1"),
+            write(f"alert:{first.id}:1:discord:C1", Target("discord", channel_id="C1")),
+        ],
+        clock.now(),
+    )
+    delivered = store.get_outbox(f"alert:{first.id}:3:slack:C1")
+    store.mark_delivered(delivered.id, delivered.version, "m3", clock.now())
+    store.enqueue([write(f"alert:{first.id}:9:slack:C2", c2)], clock.now())
+    sent = store.get_outbox(f"alert:{first.id}:9:slack:C2")
+    store.mark_delivered(sent.id, sent.version, "m9", clock.now())
+    for key in (f"alert:{first.id}:1:slack:C1", f"alert:{eleventh.id}:1:slack:C1"):
+        entry = store.get_outbox(key)
+        store.mark_attempt_failed(entry.id, "permanent: channel_not_found", clock.now(), dead=True)
+
+    backlogs = store.follow_backlogs()
+    assert backlogs == {
+        b1.id: FollowBacklog(dead=1, pending=2),
+        b11.id: FollowBacklog(dead=1, pending=1),
+    }
+    assert quiet.id not in backlogs  # all it had was delivered
+
+    assert store.unbind(first.id, "slack", "C1")
+    assert store.follow_backlogs() == {b11.id: FollowBacklog(dead=1, pending=1)}
 
 
 def test_no_alert_is_queued_for_a_story_removed_meanwhile(store, clock):
