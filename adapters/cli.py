@@ -198,7 +198,7 @@ MAX_MESSAGE_ID = 2**31 - 1
 
 
 def _message_id(text: str) -> int:
-    """An ``outbox --retry`` id as ``storybot outbox`` shows it: ``12`` or ``#12``.
+    """An ``outbox --retry``/``--discard`` id as ``storybot outbox`` shows it: ``12`` or ``#12``.
 
     ASCII digits, from 1 to the largest id a row can have: ``int`` alone also took ``-5``,
     ``0`` and ``1_2`` (ids no message has), and an id too large for the column failed in
@@ -712,12 +712,23 @@ def _parser() -> argparse.ArgumentParser:
         "is invited to the channel",
     )
     instead.add_argument(
+        "--discard",
+        nargs="*",
+        type=_message_id,
+        metavar="ID",
+        help="instead: delete the dead messages (all of them, with --yes, or those #IDs: all or "
+        "none) that can never be delivered, e.g. to a deleted channel",
+    )
+    instead.add_argument(
         "--sent",
         nargs="?",
         const=24.0,
         type=float,
         metavar="HOURS",
         help="instead: what was delivered in the last HOURS hours (default 24), newest first",
+    )
+    ob.add_argument(
+        "--yes", action="store_true", help="go ahead with --discard of every dead message"
     )
     _add_subscriptions_parser(sub)
     _add_follows_parser(sub)
@@ -1252,7 +1263,7 @@ def _reads_only(args: argparse.Namespace) -> bool:
     """
     cmd = args.command
     if cmd == "outbox":
-        return args.retry is None  # --retry writes: see _takes_away
+        return args.retry is None and args.discard is None  # they write: see _takes_away
     if cmd == "story":
         return bool(args.story_cmd == "list")
     if cmd == "feeds":
@@ -1286,11 +1297,11 @@ def _takes_away(args: argparse.Namespace) -> bool:
 
     It writes, but a database it would create is empty: nothing to remove, and a
     ``prune`` run by cron in the wrong directory would report "0 items" forever. So does
-    ``outbox --retry``, which was opened as a reading command, not checked for a file it
-    may not write, and so ended in a traceback on one.
+    ``outbox --retry`` (and ``--discard``), which was opened as a reading command, not
+    checked for a file it may not write, and so ended in a traceback on one.
     """
     cmd = args.command
-    if cmd == "prune" or (cmd == "outbox" and args.retry is not None):
+    if cmd == "prune" or (cmd == "outbox" and (args.retry, args.discard) != (None, None)):
         return True
     if cmd == "story":
         return bool(args.story_cmd == "remove")
@@ -1335,8 +1346,12 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
     if cmd == "outbox":
         if not 1 <= args.limit <= 10_000:
             raise UserError("--limit must be a whole number from 1 to 10000")
+        if args.yes and args.discard is None:
+            raise UserError("--yes goes with --discard (storybot outbox --discard --yes)")
         if args.retry is not None:
             return operator.retry_dead(app, args.retry or None)
+        if args.discard is not None:
+            return operator.discard_dead(app, args.discard or None, yes=args.yes)
         if args.sent is not None:
             operator.check_range("--sent", args.sent, 0, MAX_HOURS, "hour", above_low=True)
             return operator.sent(app, args.sent, args.limit)

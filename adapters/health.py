@@ -319,7 +319,8 @@ def _outbox(counts: dict[str, int]) -> Finding:
             "outbox",
             WARNING,
             f"{counted(dead, 'dead message')}, given up on (storybot outbox lists {_it(dead)}; "
-            f"storybot outbox --retry sends {_it(dead)} again)",
+            f"storybot outbox --retry sends {_it(dead)} again; storybot outbox --discard deletes "
+            f"{_it(dead)} if {'it' if dead == 1 else 'they'} can never be delivered)",
         )
     return Finding("outbox", OK, f"no dead messages; {pending} pending")
 

@@ -540,6 +540,51 @@ def retry_dead(app: App, ids: list[int] | None, out: TextIO | None = None) -> in
     return 0
 
 
+def discard_dead(
+    app: App, ids: list[int] | None, *, yes: bool = False, out: TextIO | None = None
+) -> int:
+    """``storybot outbox --discard [ID ...]``: give up for good on dead messages.
+
+    For those ``--retry`` would only send to fail again (a deleted channel, a follow an
+    operator removed): until they go, ``storybot outbox`` lists them and ``storybot health
+    --strict`` fails. Ids are all or none, as ``subscriptions remove`` takes them: one
+    that is not a dead message (a typo, a pending one) discards nothing and exits 1.
+    Every dead message at once only goes with ``yes`` (a ``--discard`` given without
+    its ids must not wipe the record), as ``story remove`` and ``subscriptions remove
+    --user`` ask for it; exit codes otherwise are ``--retry``'s.
+    """
+    out = out or sys.stdout
+    if ids is None:
+        dead = app.store.outbox_counts().get("dead", 0)
+        if not dead:
+            print("no dead messages to discard (storybot outbox lists them)", file=out)
+            return 0
+        if not yes:
+            raise UserError(
+                f"there {'is' if dead == 1 else 'are'} {counted(dead, 'dead message')}; run "
+                "`storybot outbox --discard --yes` to delete "
+                f"{'it' if dead == 1 else 'all of them'}, or give the #IDs to delete "
+                "(storybot outbox lists them)"
+            )
+    result = app.store.discard_dead(ids)
+    if result.not_dead:
+        shown = ", ".join(f"#{i}" for i in result.not_dead)
+        print(
+            f"storybot: not {'a dead message' if len(result.not_dead) == 1 else 'dead messages'}"
+            f": {shown}; nothing was discarded (storybot outbox lists the dead ones)",
+            file=sys.stderr,
+        )
+        return 1
+    if not result.discarded:  # every dead message, and none was left by now
+        print("no dead messages to discard (storybot outbox lists them)", file=out)
+        return 0
+    for e in result.discarded:
+        print(f"discarded {_outbox_line(e, True)}", file=out)
+    n = len(result.discarded)
+    print(f"{counted(n, 'dead message')} discarded; never to be sent", file=out)
+    return 0
+
+
 def sent(app: App, hours: float, limit: int = 20, out: TextIO | None = None) -> int:
     """``storybot outbox --sent [HOURS]``: what the bot delivered lately, newest first.
 

@@ -345,6 +345,15 @@ class PruneReport:
 
 
 @dataclass(frozen=True)
+class DeadDiscard:
+    """What ``Store.discard_dead`` did: the dead messages it discarded, or, when some of
+    the ids asked for were not dead messages, nothing (``discarded`` empty) and those ids."""
+
+    discarded: tuple[OutboxEntry, ...] = ()
+    not_dead: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class FollowBacklog:
     """A channel's follow's messages in the outbox: given up on, and still to deliver."""
 
@@ -775,6 +784,15 @@ class Store(Protocol):
 
     def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
         """Make dead messages (all, or those of ``ids``) due again from zero attempts; how many."""
+        ...
+
+    def discard_dead(self, ids: Sequence[int] | None) -> DeadDiscard:
+        """Give up for good on dead messages (all, or those of ``ids``: all or none).
+
+        Never touches a message that is not dead (pending, delivered, or requeued
+        meanwhile). A message never posted is deleted; a posted alert whose edit was given
+        up on keeps its row with the edit cancelled (what a later report edits).
+        """
         ...
 
     def delivered_outbox(self, since: datetime, limit: int = 20) -> list[OutboxEntry]:

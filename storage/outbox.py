@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.clock import CLOCK_SET_BACK_SLACK
 from bot.model import OutboxEntry, Target
-from bot.ports import OutboxWrite
+from bot.ports import DeadDiscard, OutboxWrite
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
@@ -459,6 +459,70 @@ class OutboxStore(StoreBase):
                 update(OutboxRow).where(*where).values(dead=False, attempts=0, next_attempt_at=now)
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+    def discard_dead(self, ids: Sequence[int] | None) -> DeadDiscard:
+        """Give up for good on messages delivery gave up on: ``storybot outbox --discard``.
+
+        For what can never be delivered (an alert to a deleted channel, or to one whose
+        follow was removed): the dead row is the error record ``storybot outbox`` and
+        ``storybot health`` keep showing until it goes. ``ids`` None means every dead
+        message; otherwise all or none: if any id is not a dead message (a typo, one
+        pending or delivered, one ``--retry`` requeued meanwhile) nothing changes and
+        ``not_dead`` says which.
+
+        Only dead rows are touched, and the worker never holds one (``due_outbox`` skips
+        them, and a row it read before is checked again, ``_still_wanted``). The rows are
+        read ``FOR UPDATE`` in id order on PostgreSQL and changed in that transaction,
+        so a ``--retry`` committed in between cannot have its requeued row deleted.
+
+        A row never posted is deleted. A posted alert whose edit was given up on is
+        kept with the edit cancelled, as an unfollow leaves it (:func:`take_back_unsent`):
+        it is what a later report edits into the message, and what the hourly alert cap
+        counts.
+
+        Returns:
+            The discarded messages (as they were), id order; or the ids that are not dead.
+        """
+        dead = OutboxRow.dead == True  # noqa: E712
+        with self._write() as session:
+            rows: list[OutboxRow] = []
+            if ids is None:
+                rows.extend(
+                    session.scalars(
+                        select(OutboxRow).where(dead).order_by(OutboxRow.id).with_for_update()
+                    )
+                )
+            else:
+                for part in chunks(sorted(set(ids))):
+                    rows.extend(
+                        session.scalars(
+                            select(OutboxRow)
+                            .where(dead, OutboxRow.id.in_(part))
+                            .order_by(OutboxRow.id)
+                            .with_for_update()
+                        )
+                    )
+                found = {row.id for row in rows}
+                missing = tuple(i for i in dict.fromkeys(ids) if i not in found)
+                if missing:
+                    return DeadDiscard(not_dead=missing)
+            discarded = tuple(convert.outbox(row) for row in rows)
+            posted = [row.id for row in rows if row.message_id is not None]
+            never_posted = [row.id for row in rows if row.message_id is None]
+            for part in chunks(never_posted):
+                session.execute(delete(OutboxRow).where(dead, OutboxRow.id.in_(part)))
+            for part in chunks(posted):
+                session.execute(
+                    update(OutboxRow)
+                    .where(dead, OutboxRow.id.in_(part))
+                    .values(
+                        dead=False,
+                        version=OutboxRow.delivered_version,
+                        attempts=0,
+                        last_error=None,
+                    )
+                )
+            return DeadDiscard(discarded=discarded)
 
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
         """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.

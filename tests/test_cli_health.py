@@ -263,7 +263,8 @@ def test_dead_messages_and_failing_feeds_are_warnings_unless_strict(env, capsys)
     lines = _lines(capsys.readouterr().out)
     assert lines["outbox"] == (
         "warning 1 dead message, given up on (storybot outbox lists it; "
-        "storybot outbox --retry sends it again)"
+        "storybot outbox --retry sends it again; storybot outbox --discard deletes it if it "
+        "can never be delivered)"
     )
     assert lines["feeds"] == (
         "warning 1 feed failing for more than 5 consecutive polls: "
@@ -295,7 +296,8 @@ def test_findings_say_it_of_one_and_them_of_several():
     one of a thing is "it", and one failing feed is not "the worst" of them."""
     assert _outbox({"dead": 2}).detail == (
         "2 dead messages, given up on (storybot outbox lists them; "
-        "storybot outbox --retry sends them again)"
+        "storybot outbox --retry sends them again; storybot outbox --discard deletes them if "
+        "they can never be delivered)"
     )
     age = timedelta(minutes=15)
     assert delivering(["slack"], age).detail == (

@@ -30,6 +30,7 @@ from bot.model import (
 from bot.ports import (
     AlreadySubscribed,
     Conflict,
+    DeadDiscard,
     DevelopmentWrite,
     FollowBacklog,
     NotFound,
@@ -2232,6 +2233,67 @@ def test_requeue_dead_makes_given_up_messages_due_again(store, clock):
     assert store.requeue_dead(None, later) == 1  # every dead one: b
     assert not store.get_outbox("b").dead
     assert {e.key for e in store.due_outbox(later)} == {"a", "b"}
+
+
+def test_discard_dead_deletes_given_up_messages_and_nothing_else(store, clock):
+    store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
+    a, b, c, d = (store.get_outbox(k) for k in "abcd")
+    for e in (a, b):
+        store.mark_attempt_failed(e.id, "channel_not_found", clock.now(), dead=True)
+    store.mark_attempt_failed(c.id, "HTTP 503", clock.now() + timedelta(hours=1))  # pending
+    store.mark_delivered(d.id, 1, "m4", clock.now())
+    got = store.discard_dead([b.id])
+    assert ([e.key for e in got.discarded], got.not_dead) == (["b"], ())
+    assert got.discarded[0].last_error == "channel_not_found"
+    assert store.get_outbox("b") is None
+    assert [e.key for e in store.discard_dead(None).discarded] == ["a"]
+    assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 0}
+    assert store.discard_dead(None) == DeadDiscard()  # none left
+
+
+def test_discard_dead_of_ids_is_all_or_none(store, clock):
+    """One id that is not a dead message (pending, delivered, unknown) discards nothing."""
+    store.enqueue([write("a"), write("b"), write("c")], clock.now())
+    a, b, c = (store.get_outbox(k) for k in "abc")
+    store.mark_attempt_failed(a.id, "channel_not_found", clock.now(), dead=True)
+    store.mark_delivered(c.id, 1, "m3", clock.now())
+    for ids in ([a.id, b.id], [c.id, a.id], [a.id, 999_999], [b.id, b.id]):
+        got = store.discard_dead(ids)
+        assert got.discarded == () and got.not_dead == tuple(
+            i for i in dict.fromkeys(ids) if i != a.id
+        ), ids
+    assert store.get_outbox("a").dead and store.get_outbox("b") and store.get_outbox("c")
+    assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 1}
+
+
+def test_discard_dead_leaves_a_message_retry_requeued_meanwhile(store, clock):
+    """``outbox`` listed it dead, then ``--retry`` made it due (the worker may be posting it
+    now): a ``--discard`` of it is refused, and one of all dead messages leaves it."""
+    store.enqueue([write("a")], clock.now())
+    a = store.get_outbox("a")
+    store.mark_attempt_failed(a.id, "not_in_channel", clock.now(), dead=True)
+    assert store.requeue_dead(None, clock.now()) == 1
+    assert store.discard_dead([a.id]) == DeadDiscard(not_dead=(a.id,))
+    assert store.discard_dead(None) == DeadDiscard()
+    assert store.get_outbox("a").delivered_version < store.get_outbox("a").version
+
+
+def test_discard_dead_keeps_a_posted_alert_with_its_edit_cancelled(store, clock):
+    """An alert posted, whose edit was given up on: the row records the message a later
+    report edits (as an unfollow keeps it); the edit goes, and it is no longer dead."""
+    store.enqueue([write("a", title="first")], clock.now())
+    a = store.get_outbox("a")
+    store.mark_delivered(a.id, 1, "m1", clock.now())
+    store.enqueue([write("a", title="second")], clock.now())
+    store.mark_attempt_failed(a.id, "message_not_found", clock.now(), dead=True)
+    got = store.discard_dead([a.id])
+    assert [(e.id, e.version, e.message.title) for e in got.discarded] == [(a.id, 2, "second")]
+    kept = store.get_outbox("a")
+    assert (kept.message_id, kept.dead, kept.version, kept.delivered_version) == ("m1", False, 1, 1)
+    assert (kept.attempts, kept.last_error) == (0, None)
+    assert store.outbox_counts() == {"pending": 0, "delivered": 1, "dead": 0}
+    store.enqueue([write("a", title="third")], clock.now())  # a later report edits it
+    assert [e.key for e in store.due_outbox(clock.now())] == ["a"]
 
 
 # --------------------------------------------------------------------------- restart
