@@ -167,7 +167,9 @@ def _remove(app: App, channel: tuple[str, str], name: str | None, *, out: TextIO
             print(
                 f"  its {counted(backlog.dead, 'given-up message')} "
                 f"{'stays' if backlog.dead == 1 else 'stay'} in the outbox, the record of "
-                "what failed (storybot outbox)",
+                "what failed (storybot outbox lists "
+                f"{'it' if backlog.dead == 1 else 'them'}; storybot outbox --discard "
+                f"deletes {'it' if backlog.dead == 1 else 'them'})",
                 file=out,
             )
     if not removed:

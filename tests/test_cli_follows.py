@@ -85,7 +85,8 @@ def test_follows_remove_of_one_story_unfollows_it_as_story_unfollow_does(cli, ca
     assert out.splitlines() == [
         "removed slack:C0GONE's follow of pentagon (realtime)",
         "  its 1 message still to deliver was taken back",
-        "  its 3 given-up messages stay in the outbox, the record of what failed (storybot outbox)",
+        "  its 3 given-up messages stay in the outbox, the record of what failed "
+        "(storybot outbox lists them; storybot outbox --discard deletes them)",
         "1 follow removed; the running service queues nothing more for slack:C0GONE of that story",
     ]
     assert [b.story_id for b in cli.bindings_for_channel("slack", "C0GONE")] == [quake]
