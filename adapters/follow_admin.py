@@ -23,35 +23,27 @@ from typing import TextIO
 
 from adapters.app import App
 from adapters.operator import _fmt, _whole
+from adapters.platform_ids import parse_platform_id
 from bot.model import Binding, DeliveryMode, Story
 from bot.ports import FollowBacklog
 from bot.render import counted
 from bot.status_text import digest_every
 from bot.stories import find_story
 
-# the platforms whose channels follow stories: what a CHANNEL's PLATFORM may be
-PLATFORMS = ("slack", "discord", "console")
-
 
 def parse_channel(text: str) -> tuple[str, str]:
     """A ``follows remove`` CHANNEL, ``PLATFORM:ID`` as ``storybot follows`` shows it
     (``slack:C024BE7LR``, ``discord:1234567890123456789``).
 
-    The platform is matched ignoring case; the ID is kept as typed (Slack's are upper
-    case). Whitespace around either is dropped.
-
     Raises:
-        ValueError: not ``PLATFORM:ID`` with a known platform and an ID without spaces.
+        ValueError: not ``PLATFORM:ID`` (:func:`adapters.platform_ids.parse_platform_id`).
     """
-    platform, sep, channel_id = text.partition(":")
-    platform, channel_id = platform.strip().lower(), channel_id.strip()
-    if not sep or platform not in PLATFORMS or not channel_id or len(channel_id.split()) != 1:
-        raise ValueError(
-            f"not a channel: {text!r} (give PLATFORM:ID as `storybot follows` lists it, "
-            f"PLATFORM one of {', '.join(PLATFORMS)}, e.g. slack:C024BE7LR or "
-            "discord:1234567890123456789)"
-        )
-    return platform, channel_id
+    return parse_platform_id(
+        text,
+        "channel",
+        "slack:C024BE7LR or discord:1234567890123456789",
+        how=" as `storybot follows` lists it",
+    )
 
 
 def follows(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:

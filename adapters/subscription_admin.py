@@ -24,14 +24,12 @@ from typing import TextIO
 
 from adapters.app import App
 from adapters.operator import _fmt, _whole
+from adapters.platform_ids import parse_platform_id
 from bot.commands import MAX_SUBSCRIPTIONS
 from bot.errors import UserError
 from bot.model import Subscription
 from bot.render import clip, counted
 from bot.subscriptions_gone import operator_removed
-
-# the platforms whose users subscribe: what a --user's PLATFORM may be
-PLATFORMS = ("slack", "discord", "console")
 
 # `--limit` at most, as `storybot outbox --limit`
 MAX_LIMIT = 10_000
@@ -41,20 +39,10 @@ DEFAULT_LIMIT = 20
 def parse_user(text: str) -> tuple[str, str]:
     """A ``--user`` value, ``PLATFORM:ID`` (``slack:U024BE7LH``, ``discord:80351110224678912``).
 
-    The platform is matched ignoring case; the ID is kept as typed (Slack's are upper
-    case). Whitespace around either is dropped.
-
     Raises:
-        ValueError: not ``PLATFORM:ID`` with a known platform and an ID without spaces.
+        ValueError: not ``PLATFORM:ID`` (:func:`adapters.platform_ids.parse_platform_id`).
     """
-    platform, sep, user_id = text.partition(":")
-    platform, user_id = platform.strip().lower(), user_id.strip()
-    if not sep or platform not in PLATFORMS or not user_id or len(user_id.split()) != 1:
-        raise ValueError(
-            f"not a user: {text!r} (give PLATFORM:ID, PLATFORM one of {', '.join(PLATFORMS)}, "
-            "e.g. slack:U024BE7LH or discord:80351110224678912)"
-        )
-    return platform, user_id
+    return parse_platform_id(text, "user", "slack:U024BE7LH or discord:80351110224678912")
 
 
 def subscriptions(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
