@@ -154,7 +154,7 @@ def _enqueue_as_0010(store: SqlStore, writes: list[OutboxWrite]) -> None:
 
 # What revisions after 0011 added (0015: item updates; 0016: a notice's subscriptions;
 # 0017: developments in commit order; 0018: the stream statistics' row; 0022: a digest's
-# time of day; 0028: admins' corrections), which a
+# time of day; 0028: admins' corrections; 0029: where a feed moved permanently), which a
 # database at 0010 lacks: the tables, columns and indexes these tests leave out.
 LATER_TABLES = {"item_updates", "engine_stream", "corrections"}
 LATER_COLUMNS = {
@@ -163,6 +163,7 @@ LATER_COLUMNS = {
     "stories": {"development_seq"},
     "developments": {"seq"},
     "bindings": {"digested_seq", "digest_anchor"},
+    "feeds": {"moved_to"},
 }
 LATER_INDEXES = {"ix_developments_story_id_seq"}
 

@@ -1301,10 +1301,10 @@ def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings
             config.attributes["connection"] = conn
             command.downgrade(config, "0013")
         # as the older code stored them: the host as typed (lower case)
-        only = store.add_feed("https://bücher.example/rss", T0).id
-        twice = store.add_feed("https://例え.jp/rss", T0).id
-        kept = store.add_feed("https://xn--r8jz45g.jp/rss", T0).id
-        plain = store.add_feed("https://a_b.example/Feed", T0).id
+        only = _add_feed_as_0013(store, "https://bücher.example/rss")
+        twice = _add_feed_as_0013(store, "https://例え.jp/rss")
+        kept = _add_feed_as_0013(store, "https://xn--r8jz45g.jp/rss")
+        plain = _add_feed_as_0013(store, "https://a_b.example/Feed")
         items = {
             "by url": ("url:https://例え.jp/a", "https://例え.jp/a"),
             "by guid": ("guid:1", "https://例え.jp/b"),
@@ -1350,6 +1350,36 @@ _ITEMS = table(
 )
 
 
+def _add_feed_as_0013(store: Any, url: str, interval_s: int = 900) -> int:
+    """A new feed's row as ``store.add_feed`` writes it, with the columns a database
+    before 0029 has (``add_feed`` also writes ``moved_to``); its id."""
+    with store.engine.begin() as conn:
+        return conn.execute(
+            insert(_FEEDS_0013)
+            .values(
+                url=url,
+                status=FeedStatus.NEW.value,
+                interval_s=interval_s,
+                next_poll_at=T0,
+                error_count=0,
+                created_at=T0,
+            )
+            .returning(_FEEDS_0013.c.id)
+        ).scalar_one()
+
+
+_FEEDS_0013 = table(
+    "feeds",
+    column("id", Integer),
+    column("url", Text),
+    column("status", Text),
+    column("interval_s", Integer),
+    column("next_poll_at", UTCDateTime()),
+    column("error_count", Integer),
+    column("created_at", UTCDateTime()),
+)
+
+
 def _downgraded(store: Any, revision: str) -> str | None:
     """Downgrade to ``revision``; the revision the database then says it is at."""
     with migration_connection(store.engine) as conn:
@@ -1381,8 +1411,8 @@ def test_idn_feed_merge_moves_the_deleted_spellings_items_to_the_kept_feed(empty
     store = open_store(empty_url)
     try:
         _downgraded(store, "0013")
-        gone = store.add_feed("https://例え.jp/rss", T0, interval_s=60).id
-        kept = store.add_feed("https://xn--r8jz45g.jp/rss", T0, interval_s=900).id
+        gone = _add_feed_as_0013(store, "https://例え.jp/rss", interval_s=60)
+        kept = _add_feed_as_0013(store, "https://xn--r8jz45g.jp/rss", interval_s=900)
         items = {  # name: (key, feed)
             "scoped": (f"feed:{gone}:guid:1", gone),
             "scoped, held": (f"feed:{gone}:guid:2", gone),

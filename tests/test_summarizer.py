@@ -170,13 +170,13 @@ def test_summary_request_numbers_sentences_like_the_alerts_links() -> None:
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("http:///v1", "'http:///v1'"),  # no host
-        ("https://llm.internal:99999/v1", "'https://llm.internal:99999/v1'"),  # no such port
-        ("https://llm.internal:0/v1", "'https://llm.internal:0/v1'"),
-        ("htps://llm.internal/v1", "'htps://llm.internal/v1'"),
+        ("http:///v1", '"http:///v1"'),  # no host
+        ("https://llm.internal:99999/v1", '"https://llm.internal:99999/v1"'),  # no such port
+        ("https://llm.internal:0/v1", '"https://llm.internal:0/v1"'),
+        ("htps://llm.internal/v1", '"htps://llm.internal/v1"'),
         # a password the URL may carry (it is read from the environment) is not repeated
-        ("htps://bob:s3cret-pw@llm.internal/v1", "'htps://bob:***@llm.internal/v1'"),
-        ("http://bob:s3cret-pw@:8080/v1", "'http://bob:***@:8080/v1'"),
+        ("htps://bob:s3cret-pw@llm.internal/v1", '"htps://bob:***@llm.internal/v1"'),
+        ("http://bob:s3cret-pw@:8080/v1", '"http://bob:***@:8080/v1"'),
     ],
 )
 def test_a_summarizer_url_that_cannot_be_called_is_a_config_error(url, shown):
@@ -197,7 +197,7 @@ def test_a_summarizer_url_in_the_config_file_is_checked_as_the_variable_is(tmp_p
         load_settings(conf, env={})
     assert str(err.value) == (
         f"{conf}: [summarizer] url must be an http(s) URL with a host and a port from 1 to "
-        "65535 (if it has one), got 'http://:8080/v1'"
+        '65535 (if it has one), got "http://:8080/v1"'
     )
     for good in ("http://127.0.0.1:8080/v1", "https://api.openai.com/v1", "HTTPS://x/v1"):
         conf.write_text(f'[summarizer]\nkind = "openai"\nurl = "{good}"\nmodel = "m"\n')
