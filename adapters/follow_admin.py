@@ -72,7 +72,8 @@ def _list(app: App, out: TextIO) -> int:
         print(
             "\ngiven up: messages the platform refused for good (storybot outbox shows why); "
             "a channel that was deleted or archived, or a server storybot left, cannot "
-            "/story unfollow",
+            "/story unfollow: remove its follow below, then storybot outbox --discard "
+            "deletes what it can never be sent",
             file=out,
         )
     print(

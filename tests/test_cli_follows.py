@@ -72,6 +72,8 @@ def test_follows_lists_every_follow_with_its_given_up_and_pending_messages(cli, 
         f"slack:C0LIVE\tpentagon\tdigest every 6 hours\t{since}\t1 pending",
     ]
     assert "storybot follows remove PLATFORM:ID [STORY]" in out
+    # the way out for a channel nobody can type in, and for what it left given up
+    assert "remove its follow below, then storybot outbox --discard" in out
     assert main(["follows", "list"]) == 0
     assert capsys.readouterr().out == out
 
