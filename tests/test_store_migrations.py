@@ -1253,26 +1253,7 @@ def test_feed_moved_to_column_is_added_and_dropped_keeping_the_feeds(empty_url):
         assert _downgraded(store, "0028") == "0028"
         columns = {c["name"] for c in inspect(store.engine).get_columns("feeds")}
         assert "moved_to" not in columns
-        feeds_0028 = table(
-            "feeds",
-            column("url", String),
-            column("status", String),
-            column("interval_s", Integer),
-            column("next_poll_at", UTCDateTime),
-            column("error_count", Integer),
-            column("created_at", UTCDateTime),
-        )
-        with store.engine.begin() as conn:
-            conn.execute(
-                insert(feeds_0028).values(
-                    url="https://a.example/rss",
-                    status="ok",
-                    interval_s=900,
-                    next_poll_at=T0,
-                    error_count=0,
-                    created_at=T0,
-                )
-            )
+        _add_feed_before_0029(store, "https://a.example/rss")
         _upgraded(store)
         assert _diff(store.engine) == []
         [feed] = store.list_feeds()
@@ -1301,10 +1282,10 @@ def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings
             config.attributes["connection"] = conn
             command.downgrade(config, "0013")
         # as the older code stored them: the host as typed (lower case)
-        only = _add_feed_as_0013(store, "https://bücher.example/rss")
-        twice = _add_feed_as_0013(store, "https://例え.jp/rss")
-        kept = _add_feed_as_0013(store, "https://xn--r8jz45g.jp/rss")
-        plain = _add_feed_as_0013(store, "https://a_b.example/Feed")
+        only = _add_feed_before_0029(store, "https://bücher.example/rss")
+        twice = _add_feed_before_0029(store, "https://例え.jp/rss")
+        kept = _add_feed_before_0029(store, "https://xn--r8jz45g.jp/rss")
+        plain = _add_feed_before_0029(store, "https://a_b.example/Feed")
         items = {
             "by url": ("url:https://例え.jp/a", "https://例え.jp/a"),
             "by guid": ("guid:1", "https://例え.jp/b"),
@@ -1350,12 +1331,13 @@ _ITEMS = table(
 )
 
 
-def _add_feed_as_0013(store: Any, url: str, interval_s: int = 900) -> int:
+def _add_feed_before_0029(store: Any, url: str, interval_s: int = 900) -> int:
     """A new feed's row as ``store.add_feed`` writes it, with the columns a database
-    before 0029 has (``add_feed`` also writes ``moved_to``); its id."""
+    before 0029 has (``add_feed`` also writes ``moved_to``, which today's ORM cannot leave
+    out); its id."""
     with store.engine.begin() as conn:
         return conn.execute(
-            insert(_FEEDS_0013)
+            insert(_FEEDS_BEFORE_0029)
             .values(
                 url=url,
                 status=FeedStatus.NEW.value,
@@ -1364,11 +1346,11 @@ def _add_feed_as_0013(store: Any, url: str, interval_s: int = 900) -> int:
                 error_count=0,
                 created_at=T0,
             )
-            .returning(_FEEDS_0013.c.id)
+            .returning(_FEEDS_BEFORE_0029.c.id)
         ).scalar_one()
 
 
-_FEEDS_0013 = table(
+_FEEDS_BEFORE_0029 = table(
     "feeds",
     column("id", Integer),
     column("url", Text),
@@ -1411,8 +1393,8 @@ def test_idn_feed_merge_moves_the_deleted_spellings_items_to_the_kept_feed(empty
     store = open_store(empty_url)
     try:
         _downgraded(store, "0013")
-        gone = _add_feed_as_0013(store, "https://例え.jp/rss", interval_s=60)
-        kept = _add_feed_as_0013(store, "https://xn--r8jz45g.jp/rss", interval_s=900)
+        gone = _add_feed_before_0029(store, "https://例え.jp/rss", interval_s=60)
+        kept = _add_feed_before_0029(store, "https://xn--r8jz45g.jp/rss", interval_s=900)
         items = {  # name: (key, feed)
             "scoped": (f"feed:{gone}:guid:1", gone),
             "scoped, held": (f"feed:{gone}:guid:2", gone),
