@@ -215,3 +215,23 @@ def test_every_setting_of_the_config_file_is_named_in_the_readme() -> None:
     assert ("polling", "max_entries_per_fetch") in keys  # the scan finds what it should
     missing = sorted(f"[{t}] {k}" for t, k in keys if not _named_in_readme(k))
     assert not missing, f"settings the README never names: {missing}"
+
+
+def test_every_benchmark_is_in_the_readme_and_those_ci_runs_are_named() -> None:
+    """The README's Performance section lists every benchmark with its command, and names
+    each one CI runs in its quick mode (tests/test_benchmarks_quick.py)."""
+    from test_benchmarks_quick import BENCHMARKS
+
+    # benchmarks/realworld_stream.py builds a labelled stream (docs/engine.md), no benchmark
+    runnable = {
+        path.stem
+        for path in (ROOT / "benchmarks").glob("*.py")
+        if '__name__ == "__main__"' in path.read_text(encoding="utf-8")
+    } - {"realworld_stream"}
+    assert {"poll", "furniture"} <= runnable  # the scan finds what it should
+    missing = sorted(n for n in runnable if f"python -m benchmarks.{n} " not in README)
+    assert not missing, f"benchmarks the README has no command for: {missing}"
+    ci_sentence = re.search(r"\(CI runs (.*?) through", README, flags=re.DOTALL)
+    assert ci_sentence, "the README's sentence on the benchmarks CI runs"
+    named = set(re.findall(r"`(\w+)`", ci_sentence.group(1)))
+    assert named == set(BENCHMARKS), f"CI runs {sorted(BENCHMARKS)}, README names {sorted(named)}"
