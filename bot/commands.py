@@ -22,7 +22,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
-from typing import Callable, Sequence, cast
+from typing import Callable, Collection, Sequence, cast
 from urllib.parse import urlsplit
 
 from bot import mentions, story_admin, story_wrong
@@ -96,6 +96,7 @@ from bot.status_text import (
     status_lines,
 )
 from bot.stories import Declarations, how_to_add, no_stories_yet, no_such_story, story_list
+from bot.subscriptions_gone import user_left
 from bot.validate import (
     admit_feed_url,
     feed_number,
@@ -188,6 +189,43 @@ class Commands:
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
+
+    async def user_gone(self, platform: str, user_id: str, why: str) -> list[Subscription]:
+        """A user's account is gone from ``platform`` (``why``, as the platform said it):
+        their subscriptions are removed and logged (:func:`bot.subscriptions_gone.user_left`),
+        and the matcher is rebuilt. In a thread, as the store may wait for the database.
+
+        Raises:
+            Whatever the store raises (``StoreBusy``...): the caller logs it.
+        """
+        removed = await asyncio.to_thread(user_left, self.store, platform, user_id, why)
+        if removed and self.on_subscriptions_changed:
+            self.on_subscriptions_changed()
+        return removed
+
+    async def held_in(self, platform: str, channel_ids: Collection[str]) -> tuple[int, int]:
+        """How many follows and keyword subscriptions were made in these channels.
+
+        For a warning that they are cut off (storybot removed from a Discord server): the
+        follows' alerts can no longer be posted there, and the subscriptions' users may
+        share no other server with storybot to be sent their DMs. Read in a thread.
+        """
+        wanted = set(channel_ids)
+
+        def count() -> tuple[int, int]:
+            follows = sum(
+                1
+                for b in self.store.list_bindings()
+                if b.platform == platform and b.channel_id in wanted
+            )
+            subscriptions = sum(
+                1
+                for s in self.store.all_subscriptions()
+                if s.platform == platform and s.channel_id in wanted
+            )
+            return follows, subscriptions
+
+        return await asyncio.to_thread(count)
 
     async def handle(self, request: CommandRequest) -> Reply:
         """Answer one command. Never raises."""

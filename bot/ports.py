@@ -822,6 +822,15 @@ class CommandHandler(Protocol):
         """Names of the stories, for autocomplete."""
         ...
 
+    async def user_gone(self, platform: str, user_id: str, why: str) -> list[Subscription]:
+        """The platform says the user's account is gone (a Slack account deactivated):
+        their subscriptions are removed. Returns those removed."""
+        ...
+
+    async def held_in(self, platform: str, channel_ids: Collection[str]) -> tuple[int, int]:
+        """(follows, keyword subscriptions) made in these channels of ``platform``."""
+        ...
+
 
 class ChatAdapter(ChatSink, Protocol):
     """A chat platform connection: a sink for outgoing messages plus a command listener.

@@ -12,17 +12,29 @@ messages are outbox rows the store queues in the transaction that deletes the
 subscriptions (:class:`bot.ports.TellUsers`), keyed ``gone:<removal>:<platform>:<user>``
 so that a retried removal never queues a second one. They are plain messages
 (:attr:`bot.model.MessageKind.INFO`, a title and a body), not keyword matches.
+
+A third removal is the platform's: a user whose account is gone (:func:`user_left`; a
+Slack account deactivated, which Slack tells with a ``user_change`` event). Slack still
+accepts a DM to such an account (python-slack-sdk#1156), so without it every match would
+be posted, for ever, to someone who can no longer sign in, and count against
+``[permissions] max_subscriptions``. Their subscriptions are removed (and the keyword DMs
+not sent yet that only they caused are taken back), untold: no one would read it. They
+are not kept paused for a reactivation: that is rare, and the log line names what went,
+so an operator can say what to subscribe to again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.model import MessageKind, OutboundMessage, Subscription, Target
-from bot.ports import OutboxWrite, TellUsers
+from bot.ports import OutboxWrite, Store, TellUsers
 from bot.query import shown_query
 from bot.render import clip, counted, say
+
+log = logging.getLogger(__name__)
 
 # Subscriptions named in one message; the rest are counted ("and 3 more").
 SHOWN_MAX = 3
@@ -117,3 +129,28 @@ def operator_removed(now: datetime) -> TellUsers:
 
     removal = f"op-{now.strftime('%Y%m%dT%H%M%S%f')}"
     return TellUsers(now, lambda subs: _writes(subs, lambda s: removal, body))
+
+
+def user_left(store: Store, platform: str, user_id: str, why: str) -> list[Subscription]:
+    """Remove every subscription of a user whose account is gone, and log what went.
+
+    Told by the platform (:func:`bot.commands.Commands.user_gone`); nobody is messaged.
+    Safe to call again (a repeated event): the second call finds nothing and says nothing.
+
+    Args:
+        why: What the platform said, for the log ("their Slack account was deactivated").
+
+    Returns:
+        The subscriptions removed, in id order.
+    """
+    removed = store.remove_subscriptions(user=(platform, user_id))
+    if removed:
+        log.info(
+            "%s user %s left (%s): removed their %s (%s)",
+            platform,
+            user_id,
+            why,
+            counted(len(removed), "keyword subscription"),
+            named_subscriptions(removed),
+        )
+    return removed

@@ -6,6 +6,8 @@ as in bolt's own scenario tests); bolt rejects bad and stale signatures with 401
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -116,3 +118,31 @@ async def test_a_timestamp_that_is_not_a_number_is_401_not_a_server_error(
     assert await send(adapter, body, headers) == 401
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert fake.responses == []
+
+
+async def test_a_deactivation_sent_as_an_events_api_request_removes_the_subscriptions(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    # the manifest's event_subscriptions request_url is the slash command's URL
+    changed = asyncio.Event()
+    started = SlackAdapter(
+        bot_token="xoxb-test",
+        mode="http",
+        signing_secret=SECRET,
+        commands=Commands(store, ManualClock(), on_subscriptions_changed=changed.set),
+        api_base_url=fake.base_url,
+        http_host="127.0.0.1",
+        http_port=0,
+        http_path=PATH,
+    )
+    store.add_subscription("slack", "U0GONE", "pentagon", None, ManualClock().now())
+    await started.start()
+    try:
+        user = {"id": "U0GONE", "team_id": "T0FAKE", "deleted": True, "name": "gone"}
+        body = json.dumps(fake.event_callback({"type": "user_change", "user": user}))
+        headers = {**signed(body, int(time.time())), "Content-Type": "application/json"}
+        assert await send(started, body, headers) == 200
+        await asyncio.wait_for(changed.wait(), 5)
+    finally:
+        await started.stop()
+    assert store.list_subscriptions("slack", "U0GONE") == []

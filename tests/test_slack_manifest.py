@@ -113,3 +113,52 @@ def test_the_manifest_grants_every_scope_the_adapters_web_api_calls_need() -> No
     # and no scope beyond what the code uses: "commands" is the slash command's
     unused = granted - set().union(*(SCOPES_NEEDED[m] for m in called)) - {"commands"}
     assert not unused, f"scopes the manifest asks for that no call needs: {sorted(unused)}"
+
+
+# The bot scopes each Events API event the adapter listens for needs (Slack's event
+# reference): without the subscription in the manifest Slack never sends it.
+EVENT_SCOPES: dict[str, set[str]] = {"user_change": {"users:read"}}
+
+
+def events_listened_for() -> set[str]:
+    """Every event the Slack adapter registers a bolt listener for (``app.event(NAME)``,
+    NAME a string or a module constant)."""
+    events = set()
+    for path in ADAPTER.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            t.id: node.value.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "event"
+                and node.args
+            ):
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant):
+                    events.add(str(arg.value))
+                elif isinstance(arg, ast.Name):
+                    events.add(str(constants.get(arg.id)))
+    return events
+
+
+def test_the_manifest_subscribes_to_every_event_the_adapter_listens_for() -> None:
+    # user_change tells storybot that an account was deactivated (Slack still takes DMs
+    # to it); an app made from a manifest without the subscription never hears of one
+    listened = events_listened_for()
+    assert "user_change" in listened  # the scan works
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    subscribed = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert listened == subscribed
+    granted = set(manifest["oauth_config"]["scopes"]["bot"])
+    for event in listened:
+        assert EVENT_SCOPES[event] <= granted, event
+    # HTTP mode gets events at the same URL as the slash command
+    [command] = manifest["features"]["slash_commands"]
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == command["url"]

@@ -44,6 +44,7 @@ from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from adapters.slack_chat.installation import Installation
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
+from adapters.slack_chat.user_events import register_user_events
 from bot.duration import duration
 from bot.errors import ConfigError, TransientDeliveryError
 from bot.model import OutboundMessage, Target
@@ -147,6 +148,7 @@ class SlackAdapter:
         )
         self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s, sleep=sleep)
         register_story_command(self.app, commands, self.admins, command)
+        register_user_events(self.app, commands)  # a deactivated account's subscriptions go
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None

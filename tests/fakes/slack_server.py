@@ -34,7 +34,9 @@ Web API) and the WebSocket URL that the fake's ``apps.connections.open`` hands o
   editing, reading history or a thread, joining) until ``/invite @storybot`` (removing it
   from the set).
 * Socket Mode: ``GET /link/`` is the WebSocket. The fake sends ``hello``, pushes
-  ``slash_commands`` envelopes on request and records the acks the client sends back.
+  ``slash_commands`` envelopes and Events API events (``events_api`` envelopes,
+  ``push_event``; ``deactivate_user`` sends the ``user_change`` Slack sends when an admin
+  deactivates an account) on request, and records the acks the client sends back.
   ``break_next_sockets`` makes the next URLs ``apps.connections.open`` hands out fail at
   the WebSocket handshake, on every try (as an expired URL does): a port nothing listens
   on, a failing TLS handshake, an HTTP status answering the upgrade (410 for an expired
@@ -320,6 +322,56 @@ class FakeSlack:
         ws = [w for w in self._sockets if not w.closed][-1]
         await ws.send_str(json.dumps(envelope))
         return envelope_id
+
+    async def push_event(self, event: dict[str, Any]) -> str:
+        """Send an Events API event over the open Socket Mode connection, as Slack does:
+        an ``events_api`` envelope whose payload is the ``event_callback`` an HTTP request
+        would carry. Returns the envelope id, to match the ack."""
+        await self.wait_for(lambda: self.connected)
+        envelope_id = f"env-{next(self._ids)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "retry_attempt": 0,
+            "retry_reason": "",
+            "payload": self.event_callback(event),
+        }
+        ws = [w for w in self._sockets if not w.closed][-1]
+        await ws.send_str(json.dumps(envelope))
+        return envelope_id
+
+    def event_callback(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The outer ``event_callback`` of an Events API event (also an HTTP request body)."""
+        n = next(self._ids)
+        return {
+            "token": "legacy-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": APP_ID,
+            "event": {**event, "event_ts": f"1700000000.{n:06d}"},
+            "type": "event_callback",
+            "event_id": f"Ev{n:08d}",
+            "event_time": 1700000000,
+            "authorizations": [
+                {
+                    "enterprise_id": self.enterprise_id,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": f"4-fake-{n}",
+        }
+
+    async def deactivate_user(self, user_id: str) -> str:
+        """An admin deactivates ``user_id``: ``users.info`` says ``deleted`` from now on,
+        and Slack sends a ``user_change`` event with the user as ``users.info`` shows them
+        (it posts to their DM all the same: python-slack-sdk#1156). Returns the envelope id."""
+        self.users.setdefault(user_id, {})["deleted"] = True
+        user = self._api_users_info({"user": user_id}, None)["user"]
+        return await self.push_event({"type": "user_change", "user": user, "cache_ts": 1700000000})
 
     def slash_command_payload(
         self,
