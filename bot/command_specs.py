@@ -49,6 +49,9 @@ class CommandSpec:
     # list (``/story help NAME`` still gives the whole summary): the list must fit one
     # Discord message (2,000 characters), and a paragraph in it is hard to scan
     overview: str | None = None
+    # it changes what storybot stores for the one who types it, as every admin command
+    # and admin subcommand does too (``changing_command``)
+    changes: bool = False
 
     def usage_for(self, platform: str | None) -> str:
         """``/story`` and this command's usage as users on ``platform`` write it."""
@@ -100,6 +103,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
         "-word (not word), parentheses. With a story, only items on-topic for that story.",
         options="subscribe query:<keywords> [story:NAME]",
+        changes=True,
     ),
     CommandSpec(
         "unsubscribe",
@@ -107,6 +111,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Remove a subscription by its # (or several: 3 5), or all of yours with these "
         "keywords (with a story, only those for that story).",
         options="unsubscribe target:<id | keywords> [story:NAME]",
+        changes=True,
     ),
     CommandSpec("subscriptions", "subscriptions", "List your subscriptions."),
     CommandSpec(
@@ -188,6 +193,22 @@ def admin_command(text: str) -> str | None:
     words = rest.split()
     sub = words[0].lower() if words else ""
     return f"{spec.name} {sub}" if sub in spec.admin_subcommands else None
+
+
+def changing_command(text: str) -> str | None:
+    """The command ``text`` runs when it may change what storybot stores, or None.
+
+    Named as :func:`admin_command` names it (``subscribe``, ``feeds add``): every admin
+    command changes something (a follow, a story, a feed, a correction), and so do
+    ``subscribe`` and ``unsubscribe``; the others only read. An adapter whose answer to
+    a command was lost after the command ran asks this to know whether the user must be
+    told another way that it took effect.
+    """
+    admin = admin_command(text)
+    if admin is not None:
+        return admin
+    spec = SPECS.get(command_words(text)[0])
+    return spec.name if spec is not None and spec.changes else None
 
 
 def install_command(text: str) -> str | None:

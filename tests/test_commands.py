@@ -10,7 +10,7 @@ from sqlalchemy import event
 from store_builders import new_item
 
 from adapters.feeds.netguard import AddressGuard
-from bot.command_specs import SPECS, install_command
+from bot.command_specs import SPECS, changing_command, install_command
 from bot.commands import COMMANDS, Commands, admin_command, help_text
 from bot.model import (
     CommandRequest,
@@ -374,6 +374,27 @@ async def test_admin_command_names_exactly_the_commands_that_check_rights(comman
     assert ("couldn't check your Slack role" in reply.text) == (admin is not None)
     if admin is not None:
         assert f"(needed for `{admin}`)" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "changing"),
+    [
+        # every admin command changes something; the others read...
+        *(
+            (t, a)
+            for t, a in ADMIN_COMMANDS
+            if t.split()[:1] not in (["subscribe"], ["unsubscribe"])
+        ),
+        ("subscribe pentagon", "subscribe"),  # ...but these two, a user's own
+        ("subscribe pentagon --story pentagon", "subscribe"),
+        ("unsubscribe 1", "unsubscribe"),
+        ("Unsubscribe 3 5", "unsubscribe"),
+        ("subscribe", "subscribe"),  # a usage mistake: refused, so nothing changed
+    ],
+)
+def test_changing_command_names_what_may_change_the_store(text, changing):
+    # a Discord answer lost after the command ran is sent by DM for these (lost_answers)
+    assert changing_command(text) == changing
 
 
 @pytest.mark.parametrize(("text", "admin"), ADMIN_COMMANDS)

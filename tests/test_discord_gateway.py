@@ -791,20 +791,121 @@ async def test_an_interaction_that_reached_the_bot_too_late_to_answer_leaves_it_
     fake: FakeDiscord, bot, caplog
 ) -> None:
     """Discord forgets an interaction not answered within 3 seconds (10062 Unknown
-    interaction): the bot says so in the log, once, and goes on answering."""
+    interaction): the bot says so in the log, once, and goes on answering. ``help`` only
+    reads: nothing is sent another way, and no apology is tried (Discord would refuse it
+    as it refused the answer)."""
     issued_at = 1_000_000.0
     fake.clock = lambda: issued_at
     late = fake.interaction(["help"])
     fake.clock = lambda: issued_at + 3.5  # the event reached the bot 3.5 s after Discord sent it
-    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat.adapter"):
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
         await fake.dispatch("INTERACTION_CREATE", late)
         path = rf"/interactions/{late['id']}/{late['token']}/callback"
-        await fake.wait_for_call("POST", path, count=2)  # the answer, then the apology
+        await fake.wait_for_call("POST", path)
         fake.clock = lambda: issued_at + 10
         body = await callback(fake, await fake.interact(["help"]))
     assert body["type"] == 4 and "/story subscribe" in body["data"]["content"]
     assert not fake.interaction_messages(late["token"])
-    assert caplog.text.count("could not tell the user") == 1
+    assert len(fake.calls_to("POST", path)) == 1
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.exc_info is None
+    said = warning.getMessage()
+    assert f"answer to /story help from user {USER_ID} (10062 Unknown interaction" in said
+    assert "it only reads, so running it again answers it" in said
+    assert dm_posts(fake) == []
+
+
+def dm_posts(fake: FakeDiscord, user_id: int = USER_ID) -> list[dict[str, Any]]:
+    """The messages storybot posted in ``user_id``'s DMs (the fake's DM channel id)."""
+    dm = str(user_id + 100)
+    return [m for m in fake.messages.values() if m["channel_id"] == dm]
+
+
+async def late_interaction(fake: FakeDiscord, path: list[str], options: dict[str, Any], **kw):
+    """Dispatch ``/story path options`` reaching the bot 3.5 s after Discord sent it;
+    the fake's clock stays there (a next interaction is answered in time)."""
+    issued_at = 1_000_000.0
+    fake.clock = lambda: issued_at
+    late = fake.interaction(path, options, **kw)
+    fake.clock = lambda: issued_at + 3.5
+    await fake.dispatch("INTERACTION_CREATE", late)
+    return late
+
+
+async def test_a_subscribe_whose_answer_discord_refused_as_too_late_is_told_by_dm(
+    fake: FakeDiscord, bot, app, caplog
+) -> None:
+    """The subscription was stored before Discord refused the answer (10062): the user,
+    shown "The application did not respond", is sent the answer by DM, saying why."""
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        await late_interaction(fake, ["subscribe"], {"query": "pentagon"})
+        dm = str(USER_ID + 100)
+        await fake.wait_for_call("POST", rf"/channels/{dm}/messages", count=2)
+    [sub] = app.store.list_subscriptions("discord", str(USER_ID))
+    lead, answer = dm_posts(fake)
+    assert lead["content"] == (
+        "Discord did not show you storybot's answer to your /story subscribe in time, but "
+        "the command took effect. Here is the answer:"
+    )
+    assert f"Subscribed (#{sub.id})" in shown(answer["content"])
+    assert not answer["flags"] & EPHEMERAL
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "answer to /story subscribe pentagon from user" in warning
+    assert "it took effect, so storybot sends them its answer by direct message" in warning
+
+
+async def test_a_slow_subscribe_whose_defer_discord_refused_is_told_by_dm(
+    fake: FakeDiscord, app
+) -> None:
+    """The defer itself refused (10062), as for a command slower than ``defer_after_s``
+    (0 here: always deferred): the command still runs to its end and is told by DM."""
+    adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
+    await adapter.start()
+    try:
+        late = await late_interaction(fake, ["subscribe"], {"query": "pentagon"})
+        dm = str(USER_ID + 100)
+        await fake.wait_for_call("POST", rf"/channels/{dm}/messages", count=2)
+    finally:
+        await adapter.stop()
+    [defer] = fake.calls_to("POST", rf"/interactions/{late['id']}/{late['token']}/callback")
+    assert defer.json["type"] == 5
+    [sub] = app.store.list_subscriptions("discord", str(USER_ID))
+    assert f"Subscribed (#{sub.id})" in shown(dm_posts(fake)[1]["content"])
+
+
+async def test_a_user_who_takes_no_dms_learns_it_took_effect_from_the_command_again(
+    fake: FakeDiscord, bot, app, caplog
+) -> None:
+    """The DM refused too (50007: the user's Privacy Settings): the log says so, and the
+    same command run again says what is already so instead of subscribing twice."""
+    dm = str(USER_ID + 100)
+    fake.fail_next(1, 403, path=rf"/channels/{dm}/messages", code=50007, message="Cannot send")
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        await late_interaction(fake, ["subscribe"], {"query": "pentagon"})
+        await fake.wait_for_call("POST", rf"/channels/{dm}/messages")
+        again = await fake.interact(["subscribe"], {"query": "pentagon"})
+        body = await callback(fake, again)
+    [sub] = app.store.list_subscriptions("discord", str(USER_ID))
+    assert f"You are already subscribed to pentagon (#{sub.id})" in shown(body["data"]["content"])
+    assert dm_posts(fake) == []
+    took, refused = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "it took effect" in took
+    assert f"could not send user {USER_ID} the answer to /story subscribe" in refused
+    assert "running the command again tells them what is already so" in refused
+
+
+async def test_a_refused_change_whose_answer_was_too_late_sends_no_dm(
+    fake: FakeDiscord, bot, app, caplog
+) -> None:
+    """``follow`` by someone who may not: it changed nothing, so nothing is sent."""
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        late = await late_interaction(fake, ["follow"], {"story": "pentagon"})
+        await fake.wait_for_call("POST", rf"/interactions/{late['id']}/{late['token']}/callback")
+        await callback(fake, await fake.interact(["help"]))  # the late one was handled by then
+    assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
+    assert dm_posts(fake) == []
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "it refused, so running it again answers it" in warning
 
 
 @pytest.mark.parametrize("resumable", [True, False], ids=["resumed", "identified-anew"])

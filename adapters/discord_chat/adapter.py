@@ -25,6 +25,7 @@ from adapters.discord_chat.delivery_errors import (
 )
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
+from adapters.discord_chat.lost_answers import expired, tell_lost_answer
 from adapters.discord_chat.post_access import cannot_post_in
 from adapters.discord_chat.rate_limits import note_rate_limit_scopes, watching_rate_limits
 from adapters.discord_chat.render import (
@@ -571,16 +572,27 @@ class DiscordAdapter:
         (``follow``'s confirmation, which the channel must see) is posted once, as a
         follow-up everyone sees; the private "thinking..." is first edited into a short
         pointer to it, as the first follow-up would otherwise fill it with the same text.
+
+        When Discord refuses the first answer as too late (10062), the command has run
+        regardless: :func:`~adapters.discord_chat.lost_answers.tell_lost_answer` logs it
+        and tells the user by DM when it changed something.
         """
         work = asyncio.ensure_future(self._handle(self.request_for(interaction, text)))
-        if self._defer_after_s > 0:
-            done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
-            if work in done:
-                first, *rest = reply_messages(work.result())
-                await interaction.response.send_message(**first)
-                await self._send_rest(interaction, rest)
-                return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            if self._defer_after_s > 0:
+                done, _ = await asyncio.wait({work}, timeout=self._defer_after_s)
+                if work in done:
+                    first, *rest = reply_messages(work.result())
+                    await interaction.response.send_message(**first)
+                    await self._send_rest(interaction, rest)
+                    return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.NotFound as exc:
+            if not expired(exc):
+                raise
+            # too late for any answer: the user may not know the command ran (lost_answers)
+            await tell_lost_answer(self.client, interaction.user, text, await work)
+            return
         reply = await work
         if reply.ephemeral:
             first, *rest = reply_messages(reply)
