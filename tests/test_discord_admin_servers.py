@@ -220,9 +220,14 @@ async def test_a_server_that_removed_storybot_is_told_in_the_log(
     fake: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     """GUILD_DELETE without ``unavailable``: storybot was kicked or banned, or the server
-    was deleted. One warning names the server and what it means for its follows; the same
-    event with ``unavailable: true`` is an outage, not a removal, and says nothing."""
+    was deleted. One warning names the server, counts the follows and subscriptions of its
+    channels it cuts off and names the operator's commands for them; the same event with
+    ``unavailable: true`` is an outage, not a removal, and says nothing."""
     fake.guild_ids = [GUILD_ID, OTHER_GUILD_ID]
+    follow_everywhere(app)  # one follow in each server's channel, a subscription elsewhere
+    now = app.commands.clock.now()
+    for query in ("chips", "tariffs"):
+        app.store.add_subscription("discord", "2", query, None, now, str(CHANNEL_ID))
     with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
         async with running(app, admin_servers=[str(GUILD_ID)]):
             await fake.guild_outage(OTHER_GUILD_ID)
@@ -231,9 +236,30 @@ async def test_a_server_that_removed_storybot_is_told_in_the_log(
             await fake.leave_guild(GUILD_ID)
             await content(fake, ["help"], {}, guild_id=OTHER_GUILD_ID)
     [warning] = [r.getMessage() for r in caplog.records]
-    assert f"removed from the Discord server {GUILD_ID} (Newsroom)" in warning
-    assert "its channels' follows stay" in warning
-    assert "given up (Missing Access) until storybot is added to the server again" in warning
+    assert warning == (
+        f"storybot was removed from the Discord server {GUILD_ID} (Newsroom): 1 follow in "
+        "its channels stays, and its alerts are given up (Missing Access) until storybot "
+        "is added to the server again; storybot follows lists them, storybot follows "
+        "remove discord:CHANNEL_ID stops a channel's; 2 keyword subscriptions were made "
+        "there: their DMs fail for a user who shares no other server with storybot "
+        "(storybot subscriptions lists who holds the most, storybot subscriptions remove "
+        "--user discord:USER_ID --yes removes a user's)"
+    )
+
+
+async def test_a_server_that_held_nothing_says_so_when_it_removes_storybot(
+    fake: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.guild_ids = [GUILD_ID, OTHER_GUILD_ID]
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        async with running(app, admin_servers=[str(GUILD_ID)]):
+            await fake.leave_guild(OTHER_GUILD_ID)
+            await content(fake, ["help"], {})
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning == (
+        f"storybot was removed from the Discord server {OTHER_GUILD_ID} "
+        f"(Server {OTHER_GUILD_ID}): no channel of it followed a story"
+    )
 
 
 async def test_with_no_list_a_server_storybot_is_not_in_is_not_its_only_server(

@@ -34,6 +34,7 @@ from adapters.discord_chat.render import (
     no_mentions,
     reply_messages,
 )
+from adapters.discord_chat.server_removal import channel_ids, removal_warning
 from adapters.discord_chat.slash import story_group
 from adapters.discord_chat.story_names import StoryNames
 from adapters.discord_chat.timeouts import count_rate_limit_waits, within
@@ -282,7 +283,7 @@ class DiscordAdapter:
             self._warn_of_join(guild)
 
         async def on_guild_remove(guild: discord.Guild) -> None:
-            self._warn_of_removal(guild)
+            await self._warn_of_removal(guild)
 
         self.client.event(on_guild_join)
         self.client.event(on_guild_remove)
@@ -392,23 +393,19 @@ class DiscordAdapter:
                 ", ".join(map(str, absent)),
             )
 
-    def _warn_of_removal(self, guild: discord.Guild) -> None:
-        """Say when storybot was removed from a server while it runs.
-
-        discord.py dispatches ``guild_remove`` for a GUILD_DELETE without ``unavailable``
-        (kicked, banned, or the server deleted) and ``guild_unavailable`` for one with it
-        (an outage, which says nothing here): ``parse_guild_delete`` in ``discord/state.py``
-        (2.x). The channels' follows there stay in the database and each of their alerts
-        is refused (Missing Access, see ``delivery_errors.PERMANENT_HINTS``): the operator
-        hears why at once, not from ``storybot outbox`` later.
-        """
-        log.warning(
-            "storybot was removed from the Discord server %s (%s): its channels' follows "
-            "stay, and their alerts are given up (Missing Access) until storybot is added "
-            "to the server again",
-            guild.id,
-            guild.name,
-        )
+    async def _warn_of_removal(self, guild: discord.Guild) -> None:
+        """Say when storybot was removed from a server while it runs: how many follows
+        and subscriptions of its channels that cuts off, and the operator's commands for
+        them (:mod:`adapters.discord_chat.server_removal`). A database that does not
+        answer leaves the counts out, not the warning."""
+        follows: int | None
+        subscriptions: int | None
+        try:
+            follows, subscriptions = await self._commands.held_in(self.platform, channel_ids(guild))
+        except Exception as exc:
+            log.debug("could not count the follows of the server %s: %s", guild.id, exc)
+            follows = subscriptions = None
+        log.warning("%s", removal_warning(guild, follows, subscriptions))
 
     def _warn_of_join(self, guild: discord.Guild) -> None:
         """Say when a server added storybot while it runs, and what its admins may do.
