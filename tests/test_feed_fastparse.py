@@ -334,6 +334,17 @@ def test_fast_path_declines_what_it_does_not_mirror(name: str) -> None:
     assert parse_feed(body, None, BASE) == parse_feed(body, None, BASE, fast=False)
 
 
+@pytest.mark.parametrize("content_type", ["text/xml", "application/rss+xml"])
+def test_text_xml_without_a_charset_takes_the_fast_path(content_type: str) -> None:
+    """Served as ``text/xml`` with no charset (RFC 7303: the declaration decides), a UTF-8
+    feed with a non-ASCII character is no encoding problem: lxml reads it, as it reads
+    the same feed served as ``application/rss+xml``, and as feedparser does."""
+    body = _rss("<item><title>Brücke</title><guid>g</guid></item>")
+    fast = fast_parse(body, content_type, BASE, MAX_ENTRIES)
+    assert fast is not None and fast[1][0].title == "Brücke" and fast[3] == []
+    assert fast == parse_feed(body, content_type, BASE, fast=False)
+
+
 def test_entry_limit_cuts_before_converting() -> None:
     body = _rss("".join(f"<item><title>T{i}</title><guid>g{i}</guid></item>" for i in range(7)))
     fast = fast_parse(body, None, BASE, 3)

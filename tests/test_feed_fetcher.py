@@ -232,6 +232,45 @@ async def test_bozo_feed_is_ok_with_warning(feed_server: FeedServer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("encoding", "content_type"),
+    [
+        ("utf-8", "text/xml"),
+        ("utf-8", "text/rss+xml"),
+        ("iso-8859-1", "text/xml"),
+        ("utf-8", "Text/XML"),
+    ],
+)
+async def test_text_xml_without_a_charset_is_read_as_its_declaration_says_without_a_warning(
+    feed_server: FeedServer, encoding: str, content_type: str
+) -> None:
+    """RFC 7303 made ``text/xml`` an alias of ``application/xml``: without a charset the
+    document's encoding declaration decides. feedparser still takes RFC 3023's US-ASCII,
+    and the feed was logged as "declares the wrong character encoding (document
+    declared as us-ascii, but parsed as utf-8)" though neither it nor its server erred."""
+    body = rss([entry(1, title="Brücke à Zürich")]).replace(b"utf-8", encoding.encode(), 1)
+    url = feed_server.add_feed(
+        "/feed", body.decode("utf-8").encode(encoding), content_type=content_type
+    )
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert result.entries[0].title == "Brücke à Zürich"
+    assert result.warnings == ()
+
+
+async def test_a_feed_whose_declaration_is_wrong_is_still_told(feed_server: FeedServer) -> None:
+    """Declared UTF-8, written in Latin-1: that is the feed's error, whatever its type."""
+    body = rss([entry(1, title="Brücke")]).decode("utf-8").encode("iso-8859-1")
+    url = feed_server.add_feed("/feed", body, content_type="text/xml")
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert result.entries[0].title == "Brücke"
+    assert result.warnings == (
+        "feed declares the wrong character encoding "
+        "(document declared as utf-8, but parsed as windows-1252)",
+    )
+
+
+@pytest.mark.parametrize(
     "body",
     [rss([entry(1)]), atom([entry(1, published="2026-02-17T10:00:00Z")])],
     ids=["rss", "atom"],

@@ -38,12 +38,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 from feedparser.datetimes import _parse_date
-from feedparser.encodings import convert_to_utf8
 from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
 from lxml import etree
 
 from adapters.feeds.captions import MEDIA_RSS, caption_prefixes, caption_tags
+from adapters.feeds.charset import to_utf8
 from adapters.feeds.html_text import field_text
 from bot.model import FeedEntry
 
@@ -480,7 +480,7 @@ def fast_parse(
     if _DOCTYPE.search(body, 0, 4096):
         return None
     first: dict[str, Any] = {}
-    data = convert_to_utf8({"content-type": content_type} if content_type else {}, body, first)
+    data = to_utf8(body, content_type, first)
     if first.get("bozo") or not first.get("encoding"):
         return None
     try:

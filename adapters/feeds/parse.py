@@ -21,10 +21,10 @@ from typing import Any
 from xml.sax import SAXParseException
 
 import feedparser
-from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.captions import set_captions_aside
+from adapters.feeds.charset import to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse, parsed_date
@@ -169,11 +169,11 @@ def _feedparser(
     captions set aside (:mod:`adapters.feeds.captions`)."""
     warnings: list[str] = []
     first: dict[str, Any] = {}
-    data = convert_to_utf8({"content-type": content_type} if content_type else {}, body, first)
+    data = to_utf8(body, content_type, first)
     if first.get("encoding"):
         headers = {"content-type": "application/xml; charset=utf-8"}
     else:
-        headers = {"content-type": content_type} if content_type else {}
+        headers = {"content-type": xml_media_type(content_type)} if content_type else {}
     data, warning = defuse_doctype(data)
     if warning:
         warnings.append(warning)
