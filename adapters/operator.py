@@ -37,8 +37,10 @@ from adapters.console import ConsoleAdapter, console_request, format_reply, inte
 from bot.clock import utc
 from bot.digest import run_digests
 from bot.errors import ConfigError, NotAnArticle, UserError
+from bot.feed_text import gone_note, moved_note
 from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
+from bot.polling import is_gone_error
 from bot.ports import Conflict, HostCheck
 from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
@@ -433,15 +435,12 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
                 else ""
             )
             # still polled through the redirect: only this line would ever say it
-            moved = (
-                f"\tmoved permanently to {shown_url(f.moved_to)}: storybot feeds remove "
-                f"#{f.id} then storybot feeds add {shown_url(f.moved_to)} keeps its items"
-                if f.moved_to
-                else ""
-            )
+            moved = f"\t{moved_note(f)}" if f.moved_to else ""
+            # still polled, backing off, until removed: say what to do, not only the error
+            gone = f"\t{gone_note(f)}" if is_gone_error(f.last_error) else ""
             print(
                 f"#{f.id}\t{f.status.value}\t{shown_url(f.url)}\tevery {f.interval_s} s\t"
-                f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{moved}{error}",
+                f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}{gone}{moved}{error}",
                 file=out,
             )
         return 0

@@ -5,13 +5,18 @@ status of every story ends with the feeds' health: how many are ok, failing or n
 polled yet, the longest-failing few with their errors, the feeds whose URL redirects
 permanently (they work, so nothing else would say it), and the headline-only items
 still waiting for their linked pages. ``/story feeds`` lists each feed with its state
-and next poll, and where a feed moved with the commands that switch it.
+and next poll, where a feed moved with the commands that switch it, and that a feed's
+server said it is gone for good (410) with the command that removes it.
+
+The operator's command line says the last two in words of its own (its commands, no
+chat markup), once for ``storybot feeds list`` and ``storybot health``:
+:func:`moved_note` and :func:`gone_note`.
 """
 
 from __future__ import annotations
 
 from bot.model import Feed, FeedStatus
-from bot.polling import is_outage_error, without_outage_note
+from bot.polling import is_gone_error, is_outage_error, without_outage_note
 from bot.ports import Store
 from bot.render import clip, counted, format_time, say, shown_text, shown_url
 
@@ -79,8 +84,9 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         named = f"{f.title} <{shown_url(f.url)}>" if f.title else f"<{shown_url(f.url)}>"
         # last: it names two commands, and the feed's state and next poll read first
         moved = f" · {moved_hint(f, platform)}" if f.moved_to else ""
+        gone = f" · {gone_hint(f, platform)}" if is_gone_error(f.last_error) else ""
         lines.append(
-            f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}{moved}"
+            f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}{gone}{moved}"
         )
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
@@ -97,9 +103,50 @@ def moved_hint(f: Feed, platform: str | None) -> str:
     address keeps its items.
     """
     new = clip(shown_url(f.moved_to or ""), _MOVED_SHOWN)
-    remove = say(platform, f"/story feeds remove #{f.id}", f"/story feeds remove url:#{f.id}")
     add = say(platform, f"/story feeds add {new}", f"/story feeds add url:{new}")
-    return f"moved permanently to <{new}>: admins switch it with `{remove}` then `{add}` (its items are kept)"
+    return (
+        f"moved permanently to <{new}>: admins switch it with `{_feeds_remove(f, platform)}` "
+        f"then `{add}` (its items are kept)"
+    )
+
+
+def gone_hint(f: Feed, platform: str | None) -> str:
+    """What a feed whose server answered 410 Gone (:func:`bot.polling.is_gone_error`) is
+    told with: that it is still polled, and the command that removes it.
+
+    Its state says "HTTP 410 Gone", clipped with the rest of its error; a 410 is not a
+    failure that passes, yet the feed is polled for ever (backing off): whether the
+    feed is really gone, and so removed, is the admins' call.
+    """
+    return (
+        "gone for good (its server answered 410) but still polled: admins remove it with "
+        f"`{_feeds_remove(f, platform)}`"
+    )
+
+
+def moved_note(f: Feed) -> str:
+    """Where a feed that moved permanently (``Feed.moved_to``) went, and the commands that
+    switch it, as the operator's command line says it (``storybot feeds list``,
+    ``storybot health``); :func:`moved_hint` is chat's."""
+    new = shown_url(f.moved_to or "")
+    return (
+        f"moved permanently to {new}: storybot feeds remove #{f.id} "
+        f"then storybot feeds add {new} keeps its items"
+    )
+
+
+def gone_note(f: Feed) -> str:
+    """That a feed's server answered 410 Gone and the command that removes it, as the
+    operator's command line says it; :func:`gone_hint` is chat's."""
+    return (
+        "gone for good (its server answered 410) but still polled: "
+        f"storybot feeds remove #{f.id} removes it"
+    )
+
+
+def _feeds_remove(f: Feed, platform: str | None) -> str:
+    """The command that removes feed ``f``, as users on ``platform`` type it."""
+    return say(platform, f"/story feeds remove #{f.id}", f"/story feeds remove url:#{f.id}")
 
 
 def _failures(f: Feed) -> tuple[str, str]:

@@ -14,7 +14,9 @@ Rules:
   typo'd ``ttl`` cannot silence a feed for weeks.
 - Failure: exponential back-off from the interval, doubling per consecutive failure up to
   ``max_backoff_s``, with jitter so that feeds failing together (one host down) do not
-  retry in lockstep. A feed is never dropped: at the cap it keeps being tried.
+  retry in lockstep. A feed is never dropped: at the cap it keeps being tried, even one
+  whose server answered 410 Gone; that one is told apart (:func:`is_gone_error`) for the
+  operator, who decides whether to remove it.
 - 429/503 with ``Retry-After``: never sooner than the server asked (up to a week, so a
   hostile value cannot park a feed forever).
 - This machine's network down: a fetch that reached no server for a reason that may
@@ -44,6 +46,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,6 +67,8 @@ _MAX_EXPONENT = 30
 _JITTER = 0.2
 # Added to a feed's error when no host could be reached (see NetworkWatch); health finds it.
 OUTAGE_NOTE = "no other feed's server could be reached either: is this machine's network down?"
+# How a feed's last error starts when its server answered 410 Gone (see is_gone_error).
+_GONE = re.compile(r"HTTP 410(?!\d)")
 # Hosts that could not be reached, since a server last answered, that make an outage.
 _OUTAGE_HOSTS = 2
 # How long an outage excuses the feeds' failures (see NetworkWatch.excuses): a day.
@@ -123,6 +128,19 @@ def backoff_delay(error_count: int, base_s: float, policy: PollPolicy, rng: rand
 def is_outage_error(error: str | None) -> bool:
     """Whether a feed's last error was recorded while this machine's network was down."""
     return (error or "").endswith(f"({OUTAGE_NOTE})")
+
+
+def is_gone_error(error: str | None) -> bool:
+    """Whether a feed's last error is its server's 410 Gone: the feed was removed for good.
+
+    Not transient, as other failures may be: the feed is still polled (backing off, never
+    dropped: a 410 may be a server's mistake, and removing a feed is the operator's
+    choice), so ``storybot health``, ``storybot feeds list`` and ``/story feeds`` say it
+    from the first one. Told from the error's text, as the outage is: an HTTP error is
+    recorded as ``HTTP <status> ...`` (``adapters.feeds.fetcher``; :func:`plan_next_poll`
+    writes ``HTTP <status>`` for one that came with no message).
+    """
+    return _GONE.match(error or "") is not None
 
 
 def without_outage_note(error: str | None) -> str:

@@ -1168,6 +1168,53 @@ async def test_feeds_say_a_failing_feeds_count_runs_since_its_last_good_read_or_
     ), listed
 
 
+@pytest.mark.parametrize(
+    ("platform", "remove"),
+    [("slack", "/story feeds remove #{id}"), ("discord", "/story feeds remove url:#{id}")],
+)
+async def test_feeds_say_a_gone_feed_is_still_polled_and_how_to_remove_it(
+    commands, store, clock, platform, remove
+):
+    """A 410 is not a failure that passes, yet the feed is polled for ever (backing off):
+    its clipped error alone ("HTTP 410 Gone: the feed was removed permanently") said
+    neither that nor what to do about it."""
+    import random
+
+    from bot.model import FetchResult, FetchStatus
+    from bot.polling import NetworkWatch, PollPolicy, plan_polls
+
+    gone, failing = [store.add_feed(f"https://feeds{n}.example/rss", clock.now()) for n in (1, 2)]
+    results = [
+        (
+            gone,
+            FetchResult(
+                FetchStatus.ERROR,
+                http_status=410,
+                error="HTTP 410 Gone: the feed was removed permanently",
+            ),
+        ),
+        (
+            failing,
+            FetchResult(
+                FetchStatus.ERROR,
+                http_status=500,
+                error="HTTP 500 Internal Server Error: server error",
+            ),
+        ),
+    ]
+    store.record_polls(
+        plan_polls(results, clock.now(), PollPolicy(), random.Random(1), NetworkWatch())
+    )
+
+    listed = (await commands.handle(CommandRequest("feeds", platform, "U1", "C1"))).text
+    line = next(x for x in listed.splitlines() if "feeds1.example" in x)
+    assert line.endswith(
+        " · gone for good (its server answered 410) but still polled: admins remove it with "
+        f"`{remove.format(id=gone.id)}`"
+    ), line
+    assert "gone for good" not in next(x for x in listed.splitlines() if "feeds2.example" in x)
+
+
 async def test_status_says_how_many_items_wait_for_their_linked_pages(commands, store, clock):
     from bot.model import PageWait
 
