@@ -19,7 +19,9 @@ The checks read the database and change nothing (no migration, no new file):
   their platform refuses the bot's token (the delivery worker keeps them, never dead,
   and asks again every few minutes, so they are neither dead nor overdue); feeds that failed more
   than ``max_failures`` polls in a row, or a last poll that reached no feed's server (this
-  machine's network down: the feeds do not count it as their failure). These are
+  machine's network down: the feeds do not count it as their failure), and feeds an
+  operator must act on however few polls they failed: gone (their server answered 410)
+  or moved permanently (301/308; they work). These are
   *warnings*: a supervisor restarts a process whose check fails, and a restart fixes
   neither a channel that refused the bot nor a broken feed (nor the network), so they do
   not fail the check (a probe failing on them would restart a working service in a loop).
@@ -33,6 +35,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -42,8 +45,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.clock import utc
 from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
+from bot.feed_text import gone_note, moved_note
 from bot.model import Feed, OutboxEntry
-from bot.polling import is_local_url, is_outage_error, without_outage_note
+from bot.polling import is_gone_error, is_local_url, is_outage_error, without_outage_note
 from bot.ports import StoreBusy
 from bot.render import counted, shorten, shown_text, shown_url
 from bot.settings import PollingSettings, Settings
@@ -394,29 +398,57 @@ def _by_platform(platforms: list[str]) -> tuple[str, str]:
 
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:
-    """Feeds that failed more than ``max_failures`` polls in a row, the worst named.
+    """Feeds that failed more than ``max_failures`` polls in a row, the worst named; then
+    the feeds that need an operator however few polls they failed: gone and moved.
 
     First, though, whether the last poll reached no server at all: this machine's
     network down (``bot.polling.NetworkWatch``), which is no failure of the feeds and
     does not count towards theirs, but stops polling all the same.
+
+    A feed whose server answered 410 Gone at its last poll (``bot.polling.is_gone_error``)
+    is said from its first such answer, with the command that removes it: a 410 is not
+    a failure that passes, and the feed is polled, backing off, until it is removed. A
+    feed that moved permanently (``Feed.moved_to``) works, through the redirect, so no
+    failure would ever say it: it is said with the commands that switch it. Each in
+    ``storybot feeds list``'s words (:func:`bot.feed_text.gone_note`, ``moved_note``),
+    the first few of each kind named (``FEEDS_NAMED``).
     """
+    gone = [f for f in feeds if is_gone_error(f.last_error)]
+    moved = [f for f in feeds if f.moved_to]
     down = network_down(feeds)
-    if down is not None:
-        return down
-    bad = sorted((f for f in feeds if f.error_count > max_failures), key=lambda f: -f.error_count)
-    polls = f"more than {counted(max_failures, 'consecutive poll')}"
-    if not bad:
-        return Finding("feeds", OK, f"none failing for {polls}")
-    worst = bad[0]
-    error = shorten(" ".join(shown_text(worst.last_error or "").split()), 80)
-    which = ", the worst" if len(bad) > 1 else ":"
-    return Finding(
-        "feeds",
-        WARNING,
-        f"{counted(len(bad), 'feed')} failing for {polls}{which} {shown_url(worst.url)} "
-        f"({counted(worst.error_count, 'failure')}: {error}); "
-        f"storybot feeds list shows {_it(len(bad))}",
+    found = [down.detail] if down is not None else []
+    bad = sorted(
+        (f for f in feeds if f.error_count > max_failures and not is_gone_error(f.last_error)),
+        key=lambda f: -f.error_count,
     )
+    polls = f"more than {counted(max_failures, 'consecutive poll')}"
+    if bad and down is None:
+        worst = bad[0]
+        error = shorten(" ".join(shown_text(worst.last_error or "").split()), 80)
+        which = ", the worst" if len(bad) > 1 else ":"
+        found.append(
+            f"{counted(len(bad), 'feed')} failing for {polls}{which} {shown_url(worst.url)} "
+            f"({counted(worst.error_count, 'failure')}: {error}); "
+            f"storybot feeds list shows {_it(len(bad))}"
+        )
+    found += _named(gone, gone_note, "gone")
+    found += _named(moved, moved_note, "moved permanently")
+    if not found:
+        return Finding("feeds", OK, f"none failing for {polls}")
+    return Finding("feeds", WARNING, "; ".join(found))
+
+
+FEEDS_NAMED = 3  # gone or moved feeds named in the feeds line, of each kind
+
+
+def _named(feeds: list[Feed], note: Callable[[Feed], str], kind: str) -> list[str]:
+    """``feeds`` each named with its ``note``, the first ``FEEDS_NAMED`` of them; the
+    others counted ("and 2 more gone (storybot feeds list shows them)")."""
+    said = [f"{shown_url(f.url)} {note(f)}" for f in feeds[:FEEDS_NAMED]]
+    more = len(feeds) - FEEDS_NAMED
+    if more > 0:
+        said.append(f"and {more} more {kind} (storybot feeds list shows {_it(more)})")
+    return said
 
 
 def network_down(feeds: list[Feed]) -> Finding | None:

@@ -7,6 +7,7 @@ clock two hours behind), and ``adapters.health.health`` takes the time it checks
 
 from __future__ import annotations
 
+import argparse
 import io
 import itertools
 import re
@@ -70,13 +71,26 @@ def _add_feed(url: str, feed_server, now: datetime) -> str:  # noqa: F811
     return feed_url
 
 
-async def _poll_at(url: str, when: datetime) -> None:
-    """One poll cycle of the real pipeline, its clock set to ``when``."""
+async def _poll_at(url: str, when: datetime, exit_code: int = 0) -> None:
+    """One poll cycle of the real pipeline, its clock set to ``when`` (``exit_code``: 1
+    when a feed is to fail)."""
     settings = load_settings(
         env={"STORYBOT_DATABASE_URL": url, "STORYBOT_ALLOWED_HOSTS": "127.0.0.1"}
     )
     app = build_app(settings, clock=ManualClock(when))
-    assert await operator.poll_once(app, out=io.StringIO()) == 0
+    assert await operator.poll_once(app, out=io.StringIO()) == exit_code
+
+
+async def _feeds_list(url: str) -> str:
+    """What ``storybot feeds list`` prints (in a test already running an event loop)."""
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": url})
+    app = build_app(settings)
+    try:
+        out = io.StringIO()
+        assert operator.feeds(app, argparse.Namespace(feeds_cmd="list"), out) == 0
+        return out.getvalue()
+    finally:
+        await app.aclose()
 
 
 def _lines(text: str) -> dict[str, str]:
@@ -714,3 +728,109 @@ def test_a_failing_feed_is_named_with_its_key_hidden_as_chat_shows_it() -> None:
     assert "s3cret" not in finding.detail and "K3Y" not in finding.detail
     assert "https://bob:***@news.example/rss (7 failures: redirect loop: " in finding.detail
     assert "https://news.example/rss?apikey=***" in finding.detail
+
+
+async def test_a_feed_whose_server_answered_410_is_a_warning_from_its_first_answer(
+    env,
+    feed_server,  # noqa: F811
+    capsys,
+):
+    """A 410 is no failure that passes: the feed is polled for ever (backing off, never
+    dropped), so health names it at once, far below ``--max-failures``, with the command
+    that removes it, as ``feeds list`` says it; ``--strict`` fails on it."""
+    now = datetime.now(UTC)
+    gone = feed_server.add_status("/gone.xml", 410)
+    store = open_store(env)
+    try:
+        feed = store.add_feed(gone, now, interval_s=900)
+    finally:
+        store.close()
+    await _poll_at(env, now, exit_code=1)
+    assert main(["health"]) == 0
+    line = _lines(capsys.readouterr().out)["feeds"]
+    note = (
+        "gone for good (its server answered 410) but still polled: "
+        f"storybot feeds remove #{feed.id} removes it"
+    )
+    assert line == f"warning {gone} {note}"
+    listed = await _feeds_list(env)
+    assert f"\t{note}\t1 failure: HTTP 410 Gone: the feed was removed permanently" in listed
+    assert main(["health", "--strict"]) == 1
+    assert _lines(capsys.readouterr().out)["feeds"] == f"problem {gone} {note}"
+
+
+async def test_a_feed_moved_permanently_is_a_warning_in_feeds_lists_words(
+    env,
+    feed_server,  # noqa: F811
+    capsys,
+):
+    """A moved feed works through the redirect, so no failure says it: health names it,
+    where it went and the commands that switch it, as ``feeds list`` does."""
+    now = datetime.now(UTC)
+    feed_server.add_feed("/new.xml", rss([entry(0, title="Harbour reopens")]))
+    old, new = (
+        feed_server.add_redirect("/old.xml", "/new.xml", status=301),
+        feed_server.url("/new.xml"),
+    )
+    store = open_store(env)
+    try:
+        feed = store.add_feed(old, now, interval_s=900)
+    finally:
+        store.close()
+    await _poll_at(env, now)
+    assert main(["health"]) == 0
+    line = _lines(capsys.readouterr().out)["feeds"]
+    note = (
+        f"moved permanently to {new}: storybot feeds remove #{feed.id} "
+        f"then storybot feeds add {new} keeps its items"
+    )
+    assert line == f"warning {old} {note}"
+    assert f"\t{note}" in await _feeds_list(env)
+    assert main(["health", "--strict"]) == 1
+    assert _lines(capsys.readouterr().out)["feeds"] == f"problem {old} {note}"
+
+
+def test_gone_and_moved_feeds_are_said_beside_the_failing_ones_each_once() -> None:
+    """A gone feed that also failed more than ``--max-failures`` polls is said as gone
+    (what to do about it), not again as failing; moved feeds follow; past three of a
+    kind the others are counted."""
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    gone_error = "HTTP 410 Gone: the feed was removed permanently"
+
+    def feed(n: int, failures: int = 0, error: str | None = None, moved: str | None = None):
+        status = FeedStatus.ERROR if error else FeedStatus.OK
+        return Feed(
+            n,
+            f"https://f{n}.example/rss",
+            None,
+            status,
+            t,
+            t,
+            None,
+            failures,
+            error,
+            moved_to=moved,
+        )
+
+    feeds = [
+        feed(1, 9, gone_error),
+        feed(2, 7, "HTTP 500 Internal Server Error: server error"),
+        feed(3, 0, None, "https://new.example/rss"),
+    ]
+    finding = failing(feeds, 5)
+    assert finding.status == "warning"
+    assert finding.detail == (
+        "1 feed failing for more than 5 consecutive polls: https://f2.example/rss "
+        "(7 failures: HTTP 500 Internal Server Error: server error); storybot feeds list "
+        "shows it; https://f1.example/rss gone for good (its server answered 410) but still "
+        "polled: storybot feeds remove #1 removes it; https://f3.example/rss moved "
+        "permanently to https://new.example/rss: storybot feeds remove #3 then storybot "
+        "feeds add https://new.example/rss keeps its items"
+    )
+    many = [feed(n, 1, "HTTP 410") for n in range(1, 6)]
+    detail = failing(many, 5).detail
+    assert detail.count("gone for good") == 3
+    assert detail.endswith("; and 2 more gone (storybot feeds list shows them)")
+    # a 404, a 4100 or a failure that names 410 elsewhere is not a gone feed
+    for error in ("HTTP 404 Not Found: feed not found (check the URL)", "HTTP 4100", "x HTTP 410"):
+        assert failing([feed(1, 1, error)], 5).status == "ok"
