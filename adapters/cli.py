@@ -798,8 +798,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     he = sub.add_parser(
         "health",
-        help="check that the database answers, its schema is current and the feeds are "
-        "being polled (for supervisors, probes and cron): exit 0, or 1 with the problems",
+        help="check that the database answers, its schema is current, feeds are polled and "
+        "items judged; warn of dead or unsent messages and of failing, gone or moved feeds "
+        "(for supervisors, probes and cron): exit 0, or 1 with the problems",
     )
     he.add_argument(
         "--max-age",
