@@ -708,8 +708,8 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         type=_message_id,
         metavar="ID",
-        help="instead: deliver the dead messages (or those #IDs) again, e.g. once the bot "
-        "is invited to the channel",
+        help="instead: deliver the dead messages (all of them, or those #IDs: all or none) "
+        "again, e.g. once the bot is invited to the channel",
     )
     instead.add_argument(
         "--discard",

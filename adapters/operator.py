@@ -523,20 +523,36 @@ def retry_dead(app: App, ids: list[int] | None, out: TextIO | None = None) -> in
 
     Delivery gives up on a message the platform refuses for good (the bot not in the
     channel, no permission); once that is fixed, the operator sends them again. The
-    running service (or ``poll --once --deliver``) delivers them.
+    running service (or ``poll --once --deliver``) delivers them. Ids are all or none, as
+    ``--discard`` takes them: one that is not a dead message (a typo, a pending one)
+    requeues nothing and exits 1, so that a mistyped id is never half done unnoticed.
     """
     out = out or sys.stdout
-    n = app.store.requeue_dead(ids, app.clock.now())
-    if n == 0:
-        which = "with those ids " if ids else ""
-        print(f"no dead messages {which}to retry (storybot outbox lists them)", file=out)
-        return 1 if ids else 0
+    result = app.store.requeue_dead(ids, app.clock.now())
+    if result.not_dead:
+        return _refuse_not_dead(result.not_dead, "retried")
+    n = result.requeued
+    if n == 0:  # every dead message, and there was none
+        print("no dead messages to retry (storybot outbox lists them)", file=out)
+        return 0
     print(
         f"{counted(n, 'dead message')} queued again; the running service delivers "
         f"{'it' if n == 1 else 'them'} (or: storybot poll --once --deliver)",
         file=out,
     )
     return 0
+
+
+def _refuse_not_dead(not_dead: Iterable[int], done: str) -> int:
+    """Say which of the ids given to ``--retry`` or ``--discard`` (``done``: what nothing
+    was) are not dead messages, on stderr; the exit code, 1."""
+    shown = [f"#{i}" for i in not_dead]
+    print(
+        f"storybot: not {'a dead message' if len(shown) == 1 else 'dead messages'}"
+        f": {', '.join(shown)}; nothing was {done} (storybot outbox lists the dead ones)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def discard_dead(
@@ -547,7 +563,8 @@ def discard_dead(
     For those ``--retry`` would only send to fail again (a deleted channel, a follow an
     operator removed): until they go, ``storybot outbox`` lists them and ``storybot health
     --strict`` fails. Ids are all or none, as ``subscriptions remove`` takes them: one
-    that is not a dead message (a typo, a pending one) discards nothing and exits 1.
+    that is not a dead message (a typo, a pending one) discards nothing and exits 1
+    (:func:`_refuse_not_dead`, as ``--retry``).
     Every dead message at once only goes with ``yes`` (a ``--discard`` given without
     its ids must not wipe the record), as ``story remove`` and ``subscriptions remove
     --user`` ask for it; exit codes otherwise are ``--retry``'s.
@@ -567,13 +584,7 @@ def discard_dead(
             )
     result = app.store.discard_dead(ids)
     if result.not_dead:
-        shown = ", ".join(f"#{i}" for i in result.not_dead)
-        print(
-            f"storybot: not {'a dead message' if len(result.not_dead) == 1 else 'dead messages'}"
-            f": {shown}; nothing was discarded (storybot outbox lists the dead ones)",
-            file=sys.stderr,
-        )
-        return 1
+        return _refuse_not_dead(result.not_dead, "discarded")
     if not result.discarded:  # every dead message, and none was left by now
         print("no dead messages to discard (storybot outbox lists them)", file=out)
         return 0

@@ -354,6 +354,15 @@ class DeadDiscard:
 
 
 @dataclass(frozen=True)
+class DeadRequeue:
+    """What ``Store.requeue_dead`` did: how many dead messages it made due again, or, when
+    some of the ids asked for were not dead messages, nothing (``requeued`` 0) and those ids."""
+
+    requeued: int = 0
+    not_dead: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class FollowBacklog:
     """A channel's follow's messages in the outbox: given up on, and still to deliver."""
 
@@ -782,8 +791,9 @@ class Store(Protocol):
         """Rows not delivered: dead ones (``dead``) newest first, or pending ones earliest due first."""
         ...
 
-    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
-        """Make dead messages (all, or those of ``ids``) due again from zero attempts; how many."""
+    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> DeadRequeue:
+        """Make dead messages (all, or those of ``ids``: all or none, as ``discard_dead``)
+        due again from zero attempts."""
         ...
 
     def discard_dead(self, ids: Sequence[int] | None) -> DeadDiscard:

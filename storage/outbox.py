@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.clock import CLOCK_SET_BACK_SLACK
 from bot.model import OutboxEntry, Target
-from bot.ports import DeadDiscard, OutboxWrite
+from bot.ports import DeadDiscard, DeadRequeue, OutboxWrite
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
@@ -444,21 +444,29 @@ class OutboxStore(StoreBase):
         with self._write() as session:
             session.execute(update(OutboxRow).where(OutboxRow.id == entry_id).values(**values))
 
-    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> int:
+    def requeue_dead(self, ids: Sequence[int] | None, now: datetime) -> DeadRequeue:
         """Give messages delivery gave up on another go: due now, attempts from zero.
 
         For after the cause is fixed (the bot invited to the channel, a permission
-        granted): ``storybot outbox --retry``. ``ids`` None means every dead message; ids
-        of messages that are not dead are left alone. Returns how many were requeued.
+        granted): ``storybot outbox --retry``. ``ids`` None means every dead message;
+        otherwise all or none, as :meth:`discard_dead` takes them (and checks them the same
+        way, :func:`_dead_rows`): if any id is not a dead message (a typo, one pending or
+        delivered) nothing changes and ``not_dead`` says which.
+
+        Returns:
+            How many were requeued; or the ids that are not dead.
         """
-        where = [OutboxRow.dead == True]  # noqa: E712
-        if ids is not None:
-            where.append(OutboxRow.id.in_(list(ids)))
         with self._write() as session:
-            result = session.execute(
-                update(OutboxRow).where(*where).values(dead=False, attempts=0, next_attempt_at=now)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            rows, missing = _dead_rows(session, ids)
+            if missing:
+                return DeadRequeue(not_dead=missing)
+            for part in chunks([row.id for row in rows]):
+                session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.dead == True, OutboxRow.id.in_(part))  # noqa: E712
+                    .values(dead=False, attempts=0, next_attempt_at=now)
+                )
+            return DeadRequeue(requeued=len(rows))
 
     def discard_dead(self, ids: Sequence[int] | None) -> DeadDiscard:
         """Give up for good on messages delivery gave up on: ``storybot outbox --discard``.
@@ -485,27 +493,9 @@ class OutboxStore(StoreBase):
         """
         dead = OutboxRow.dead == True  # noqa: E712
         with self._write() as session:
-            rows: list[OutboxRow] = []
-            if ids is None:
-                rows.extend(
-                    session.scalars(
-                        select(OutboxRow).where(dead).order_by(OutboxRow.id).with_for_update()
-                    )
-                )
-            else:
-                for part in chunks(sorted(set(ids))):
-                    rows.extend(
-                        session.scalars(
-                            select(OutboxRow)
-                            .where(dead, OutboxRow.id.in_(part))
-                            .order_by(OutboxRow.id)
-                            .with_for_update()
-                        )
-                    )
-                found = {row.id for row in rows}
-                missing = tuple(i for i in dict.fromkeys(ids) if i not in found)
-                if missing:
-                    return DeadDiscard(not_dead=missing)
+            rows, missing = _dead_rows(session, ids)
+            if missing:
+                return DeadDiscard(not_dead=missing)
             discarded = tuple(convert.outbox(row) for row in rows)
             posted = [row.id for row in rows if row.message_id is not None]
             never_posted = [row.id for row in rows if row.message_id is None]
@@ -629,3 +619,26 @@ class OutboxStore(StoreBase):
         with self._read() as session:
             row = session.execute(query).one()
             return {"pending": row[0], "delivered": row[1], "dead": row[2]}
+
+
+def _dead_rows(
+    session: Session, ids: Sequence[int] | None
+) -> tuple[list[OutboxRow], tuple[int, ...]]:
+    """The dead rows of ``ids`` (every dead row, for None), and the ids that are not dead.
+
+    What ``outbox --retry`` and ``--discard`` of ids check, so both are all or none alike:
+    when the second part is not empty (an id no message has, or one pending, delivered,
+    or requeued meanwhile: in the order given, each once), the caller changes nothing.
+    The rows are read ``FOR UPDATE`` in id order (on PostgreSQL; SQLite's write
+    transaction holds the file), so a ``--retry`` and a ``--discard`` of the same row
+    cannot both go ahead.
+    """
+    dead = OutboxRow.dead == True  # noqa: E712
+    query = select(OutboxRow).where(dead).order_by(OutboxRow.id).with_for_update()
+    if ids is None:
+        return list(session.scalars(query)), ()
+    rows: list[OutboxRow] = []
+    for part in chunks(sorted(set(ids))):
+        rows.extend(session.scalars(query.where(OutboxRow.id.in_(part))))
+    found = {row.id for row in rows}
+    return rows, tuple(i for i in dict.fromkeys(ids) if i not in found)

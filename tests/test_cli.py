@@ -829,7 +829,7 @@ def test_outbox_retry_queues_dead_messages_again(db, capsys):
     assert main(["outbox", "--retry"]) == 0
     assert "no dead messages to retry" in capsys.readouterr().out
     assert main(["outbox", "--retry", "99"]) == 1
-    assert "no dead messages with those ids" in capsys.readouterr().out
+    assert "storybot: not a dead message: #99; nothing was retried" in capsys.readouterr().err
 
 
 def test_outbox_retry_says_it_of_one_message_and_them_of_several(db, capsys):

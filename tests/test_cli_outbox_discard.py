@@ -2,7 +2,7 @@
 
 Before it, nothing short of SQL cleared them: ``--retry`` fails again on a deleted channel,
 ``prune`` deletes only delivered rows, and ``health --strict`` failed for as long as they
-stayed.
+stayed. ``--retry ID ...`` checks its ids as ``--discard`` does: all or none.
 """
 
 from __future__ import annotations
@@ -59,6 +59,23 @@ def test_outbox_discard_refuses_ids_that_are_not_dead_all_or_none(db, capsys):
         "(storybot outbox lists the dead ones)\n"
     )
     assert _counts(capsys) == "dead: 2, delivered: 0, pending: 1"
+
+
+def test_outbox_retry_refuses_ids_that_are_not_dead_all_or_none_as_discard_does(db, capsys):
+    """A mistyped id among several requeued the others and said nothing of it (exit 0
+    when one was dead): the operator could not tell which went."""
+    ids = _queue(db, "ab", pending="c")
+    assert main(["outbox", "--retry", str(ids["a"]), str(ids["c"]), "99"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"storybot: not dead messages: #{ids['c']}, #99; nothing was retried "
+        "(storybot outbox lists the dead ones)\n"
+    )
+    assert _counts(capsys) == "dead: 2, delivered: 0, pending: 1"
+    assert main(["outbox", "--retry", str(ids["a"]), f"#{ids['b']}"]) == 0
+    assert capsys.readouterr().out.startswith("2 dead messages queued again")
+    assert _counts(capsys) == "dead: 0, delivered: 0, pending: 3"
 
 
 def test_outbox_discard_without_ids_asks_for_yes_then_deletes_every_dead_message(db, capsys):

@@ -31,6 +31,7 @@ from bot.ports import (
     AlreadySubscribed,
     Conflict,
     DeadDiscard,
+    DeadRequeue,
     DevelopmentWrite,
     FollowBacklog,
     NotFound,
@@ -2225,14 +2226,30 @@ def test_requeue_dead_makes_given_up_messages_due_again(store, clock):
         store.mark_attempt_failed(e.id, "not_in_channel", clock.now(), dead=True)
     store.mark_attempt_failed(c.id, "HTTP 503", clock.now() + timedelta(hours=1))
     later = clock.now() + timedelta(minutes=5)
-    assert store.requeue_dead([a.id, c.id], later) == 1  # c is not dead: left alone
+    assert store.requeue_dead([a.id], later) == DeadRequeue(requeued=1)
     again = store.get_outbox("a")
     assert (again.dead, again.attempts, again.next_attempt_at) == (False, 0, later)
     assert store.get_outbox("b").dead
     assert store.get_outbox("c").attempts == 1
-    assert store.requeue_dead(None, later) == 1  # every dead one: b
+    assert store.requeue_dead(None, later) == DeadRequeue(requeued=1)  # every dead one: b
     assert not store.get_outbox("b").dead
     assert {e.key for e in store.due_outbox(later)} == {"a", "b"}
+    assert store.requeue_dead(None, later) == DeadRequeue()  # none left
+
+
+def test_requeue_dead_of_ids_is_all_or_none(store, clock):
+    """One id that is not a dead message (pending, delivered, unknown) requeues nothing,
+    as ``discard_dead`` of it discards nothing."""
+    store.enqueue([write("a"), write("b"), write("c")], clock.now())
+    a, b, c = (store.get_outbox(k) for k in "abc")
+    store.mark_attempt_failed(a.id, "not_in_channel", clock.now(), dead=True)
+    store.mark_delivered(c.id, 1, "m3", clock.now())
+    for ids in ([a.id, b.id], [c.id, a.id], [a.id, 999_999], [b.id, b.id]):
+        assert store.requeue_dead(ids, clock.now()) == DeadRequeue(
+            not_dead=tuple(i for i in dict.fromkeys(ids) if i != a.id)
+        ), ids
+    assert store.get_outbox("a").dead and store.get_outbox("a").attempts == 1
+    assert store.outbox_counts() == {"pending": 1, "delivered": 1, "dead": 1}
 
 
 def test_discard_dead_deletes_given_up_messages_and_nothing_else(store, clock):
@@ -2272,7 +2289,7 @@ def test_discard_dead_leaves_a_message_retry_requeued_meanwhile(store, clock):
     store.enqueue([write("a")], clock.now())
     a = store.get_outbox("a")
     store.mark_attempt_failed(a.id, "not_in_channel", clock.now(), dead=True)
-    assert store.requeue_dead(None, clock.now()) == 1
+    assert store.requeue_dead(None, clock.now()) == DeadRequeue(requeued=1)
     assert store.discard_dead([a.id]) == DeadDiscard(not_dead=(a.id,))
     assert store.discard_dead(None) == DeadDiscard()
     assert store.get_outbox("a").delivered_version < store.get_outbox("a").version
