@@ -41,7 +41,7 @@ from bot.feed_text import gone_note, moved_note
 from bot.identity import canonical_url
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.polling import is_gone_error
-from bot.ports import Conflict, HostCheck
+from bot.ports import Conflict, HostCheck, PruneReport
 from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
@@ -637,23 +637,93 @@ def _outbox_line(e: OutboxEntry, dead: bool) -> str:
 PRUNE_MAX_DAYS = 36500
 
 
-def prune(app: App, days: float, dry_run: bool, out: TextIO | None = None) -> int:
-    """``storybot prune``: give back the space of old off-topic items and sent notices."""
+def prune(
+    app: App, days: float, dry_run: bool, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """``storybot prune``: give back the space of old off-topic items and sent notices.
+
+    The summary goes to ``out`` (stdout), for scripts and cron mail. The prune goes in
+    batches (``storage.retention.PRUNE_BATCH`` ids, each committed): a million items take
+    half a minute, so where ``err`` (stderr) is a terminal it gets a progress line, as
+    ``poll --once`` draws its own (and git its progress); elsewhere (cron, a pipe, a log
+    file) nothing is added to what a prune that ends prints. Stopped midway (Ctrl-C, a
+    lost connection), what the batches committed stays done, and it says so on stderr,
+    terminal or not: the next prune does the rest.
+    """
     out = out or sys.stdout
+    err = err or sys.stderr
     check_range("--older-than", days, 1, PRUNE_MAX_DAYS, "day")
-    report = app.store.prune(app.clock.now() - timedelta(days=days), dry_run=dry_run)
+    progress = _PruneProgress(err, draw=err.isatty())
+    try:
+        report = app.store.prune(
+            app.clock.now() - timedelta(days=days), dry_run=dry_run, progress=progress
+        )
+    except BaseException:
+        progress.stopped()
+        raise
+    progress.end()
     would = "would blank" if dry_run else "blanked"
     print(
         f"{would} the text of {counted(report.items, 'off-topic item')} fetched more than "
         f"{counted(days, 'day')} ago; {'would delete' if dry_run else 'deleted'} "
-        f"{counted(report.outbox, 'delivered notice or digest', 'delivered notices and digests')}"
-        " queued before then",
+        f"{_notices(report.outbox)} queued before then",
         file=out,
     )
     freed = report.items or report.outbox
     if freed and not dry_run and app.settings.database_url.startswith("sqlite"):
         print("SQLite reuses the freed pages; run VACUUM to shrink the file itself", file=out)
     return 0
+
+
+def _notices(n: int) -> str:
+    return counted(n, "delivered notice or digest", "delivered notices and digests")
+
+
+class _PruneProgress:
+    """What ``prune``'s committed batches did so far; with ``draw`` (stderr is a terminal),
+    a progress line redrawn after each: "[40/100 batches] blanked 390000 items, deleted
+    0 notices and digests so far" (the batches in all are known before
+    the first; how many items a batch blanks is not, so no total of items is promised)."""
+
+    def __init__(self, err: TextIO, *, draw: bool) -> None:
+        self._err = err
+        self._draw = draw
+        self._width = 0
+        self._last: PruneReport | None = None
+        self._columns = shutil.get_terminal_size().columns if draw else 0
+
+    def __call__(self, done: int, total: int, so_far: PruneReport) -> None:
+        self._last = so_far
+        if not self._draw:
+            return
+        # in 80 columns (the summary then says it in full)
+        deleted = counted(so_far.outbox, "notice or digest", "notices and digests")
+        line = (
+            f"[{done}/{counted(total, 'batch', 'batches')}] blanked "
+            f"{counted(so_far.items, 'item')}, deleted {deleted} so far"
+        )
+        # fits the terminal: a line that wraps is redrawn only in its last row
+        line = shorten(line, max(10, self._columns - 1))
+        padded, self._width = line.ljust(self._width), len(line)  # (a Ctrl-C in print: see end)
+        print(f"\r{padded}", end="", file=self._err, flush=True)
+
+    def end(self) -> None:
+        """End the progress line (the summary follows on stdout)."""
+        if self._width:
+            print(file=self._err, flush=True)
+
+    def stopped(self) -> None:
+        """End the line, saying that what the committed batches did stays done (on a
+        terminal or not: the error that stopped it follows, in cron's mail too)."""
+        self.end()
+        if self._last is not None and (self._last.items or self._last.outbox):
+            print(
+                "storybot: prune stopped after blanking the text of "
+                f"{counted(self._last.items, 'off-topic item')} and deleting "
+                f"{_notices(self._last.outbox)}; that stays done: run it again to do the rest",
+                file=self._err,
+                flush=True,
+            )
 
 
 async def ask(

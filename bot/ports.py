@@ -344,6 +344,11 @@ class PruneReport:
     dry_run: bool = False
 
 
+# ``Store.prune``'s report after each batch it committed: (batches done, batches in all,
+# what was done so far)
+PruneProgress = Callable[[int, int, PruneReport], None]
+
+
 @dataclass(frozen=True)
 class DeadDiscard:
     """What ``Store.discard_dead`` did: the dead messages it discarded, or, when some of
@@ -537,8 +542,14 @@ class Store(Protocol):
         leaves them)."""
         ...
 
-    def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
-        """Blank old off-topic items' text, delete old delivered notices and digests."""
+    def prune(
+        self, before: datetime, *, dry_run: bool = False, progress: PruneProgress | None = None
+    ) -> PruneReport:
+        """Blank old off-topic items' text, delete old delivered notices and digests.
+
+        In batches, each committed (stopped midway, the next prune does the rest);
+        ``progress`` is called after each one.
+        """
         ...
 
     def commit_decisions(

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true, update
 
-from bot.ports import PruneReport
+from bot.ports import PruneProgress, PruneReport
 from storage.base import StoreBase, affected
 from storage.models import (
     CorrectionRow,
@@ -47,7 +47,9 @@ PRUNE_BATCH = 10_000
 
 
 class RetentionStore(StoreBase):
-    def prune(self, before: datetime, *, dry_run: bool = False) -> PruneReport:
+    def prune(
+        self, before: datetime, *, dry_run: bool = False, progress: PruneProgress | None = None
+    ) -> PruneReport:
         """Blank old off-topic items' text and delete old delivered notices and digests.
 
         Kept: the text of items a story took, a development holds or an admin corrected
@@ -61,6 +63,10 @@ class RetentionStore(StoreBase):
         Args:
             before: What was fetched (items) or queued (outbox rows) before this goes.
             dry_run: Count only; change nothing.
+            progress: Called after each batch is committed with the batches done, the
+                batches in all (the items' then the outbox's, known before the first)
+                and what was done so far (``storybot prune`` shows it on a terminal).
+                Not called in a dry run, which is one count.
 
         Returns:
             How many items were (or would be) blanked and outbox rows deleted.
@@ -77,19 +83,27 @@ class RetentionStore(StoreBase):
             first_item = session.scalar(select(func.min(ItemRow.id))) or 0
             outbox_ids = session.execute(select(func.min(OutboxRow.id), func.max(OutboxRow.id)))
             first_outbox, last_outbox = outbox_ids.one()
+        item_batches = range(first_item - 1, read_through, PRUNE_BATCH)
+        outbox_batches = range(
+            0 if first_outbox is None else first_outbox - 1, last_outbox or 0, PRUNE_BATCH
+        )
+        total = len(item_batches) + len(outbox_batches)
         n_items = n_outbox = 0
-        for lo in range(first_item - 1, read_through, PRUNE_BATCH):
+        for done, lo in enumerate(item_batches, 1):
             hi = min(lo + PRUNE_BATCH, read_through)
             with self._write() as session:
                 blank = update(ItemRow).where(_prunable_items(before, hi, lo))
                 n_items += affected(session, blank.values(summary="", content="", page_text=None))
-        if first_outbox is not None:
-            for lo in range(first_outbox - 1, last_outbox, PRUNE_BATCH):
-                batch = OutboxRow.id.between(lo + 1, lo + PRUNE_BATCH)
-                with self._write() as session:
-                    n_outbox += affected(
-                        session, delete(OutboxRow).where(_prunable_outbox(before), batch)
-                    )
+            if progress is not None:
+                progress(done, total, PruneReport(items=n_items, outbox=0))
+        for done, lo in enumerate(outbox_batches, len(item_batches) + 1):
+            batch = OutboxRow.id.between(lo + 1, lo + PRUNE_BATCH)
+            with self._write() as session:
+                n_outbox += affected(
+                    session, delete(OutboxRow).where(_prunable_outbox(before), batch)
+                )
+            if progress is not None:
+                progress(done, total, PruneReport(items=n_items, outbox=n_outbox))
         return PruneReport(items=n_items, outbox=n_outbox, dry_run=False)
 
 

@@ -1663,6 +1663,95 @@ def test_poll_once_progress_line_fits_the_terminal_width(db, monkeypatch, feed_s
     assert progress[0].startswith(("[1/2] ok", "[1/2] unchanged")) and "http://127" in progress[0]
 
 
+def _prunable(db: str, items: int, notices: int = 0) -> None:
+    """``items`` off-topic items and ``notices`` delivered keyword DMs, all long past."""
+    from datetime import UTC, datetime
+
+    from store_builders import DM, new_item, write
+
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    store = open_store(db)
+    try:
+        ids = [store.ingest_item(new_item(n, at=long_ago))[1].id for n in range(1, items + 1)]
+        store.save_background({"n_docs": items, "df": {}}, max(ids), long_ago)
+        keys = [f"notice:1:{n}" for n in range(1, notices + 1)]
+        store.enqueue([write(key, DM) for key in keys], long_ago)
+        for key in keys:
+            entry = store.get_outbox(key)
+            store.mark_delivered(entry.id, entry.version, "m", long_ago)
+    finally:
+        store.close()
+
+
+def test_prune_on_a_terminal_shows_its_progress_on_stderr_batch_by_batch(db, monkeypatch, capsys):
+    """A million items took half a minute with nothing shown. Each line is drawn after a
+    batch was committed; the summary on stdout is as before (a script reads it)."""
+    import storage.retention
+
+    _prunable(db, items=5, notices=1)
+    monkeypatch.setattr(storage.retention, "PRUNE_BATCH", 2)
+    monkeypatch.setenv("COLUMNS", "200")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["prune", "--older-than", "30"]) == 0
+    assert terminal.getvalue().split("\r")[1:] == [
+        "[1/4 batches] blanked 2 items, deleted 0 notices and digests so far",
+        "[2/4 batches] blanked 4 items, deleted 0 notices and digests so far",
+        "[3/4 batches] blanked 5 items, deleted 0 notices and digests so far",
+        "[4/4 batches] blanked 5 items, deleted 1 notice or digest so far   \n",
+    ]
+    assert capsys.readouterr().out.splitlines() == [
+        "blanked the text of 5 off-topic items fetched more than 30 days ago; deleted "
+        "1 delivered notice or digest queued before then",
+        "SQLite reuses the freed pages; run VACUUM to shrink the file itself",
+    ]
+
+
+def test_prune_shows_no_progress_where_stderr_is_no_terminal(db, monkeypatch, capsys):
+    # cron mails what a command prints, and a log file would fill with redrawn lines
+    import storage.retention
+
+    _prunable(db, items=5)
+    monkeypatch.setattr(storage.retention, "PRUNE_BATCH", 2)
+    assert main(["prune", "--older-than", "30"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("blanked the text of 5 off-topic items")
+
+
+class _InterruptedTerminal(_Terminal):
+    """A terminal at which Ctrl-C is pressed while the second batch's line is drawn."""
+
+    def write(self, text: str) -> int:
+        if text.startswith("\r[2/") and "[2/" not in self.getvalue():
+            super().write(text)
+            raise KeyboardInterrupt
+        return super().write(text)
+
+
+def test_prune_stopped_midway_keeps_what_it_did_and_a_second_run_does_the_rest(
+    db, monkeypatch, capsys
+):
+    import storage.retention
+
+    _prunable(db, items=5)
+    monkeypatch.setattr(storage.retention, "PRUNE_BATCH", 2)
+    monkeypatch.setenv("COLUMNS", "200")
+    terminal = _InterruptedTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["prune", "--older-than", "30"]) == 130
+    assert terminal.shown() == [
+        "[2/3 batches] blanked 4 items, deleted 0 notices and digests so far",
+        "storybot: prune stopped after blanking the text of 4 off-topic items and deleting "
+        "0 delivered notices and digests; that stays done: run it again to do the rest",
+        "storybot: interrupted",
+        "",
+    ]
+    assert capsys.readouterr().out == ""
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert main(["prune", "--older-than", "30"]) == 0
+    assert capsys.readouterr().out.startswith("blanked the text of 1 off-topic item fetched")
+
+
 def test_story_add_takes_several_seeds_after_one_seed_flag(db, capsys):
     # README: `story add NAME --seed FILE_OR_URL ...` (a shell glob gives several)
     files = [str(p) for p in sorted(seeds_dir().glob("*.txt"))]

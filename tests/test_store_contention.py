@@ -95,6 +95,30 @@ def test_a_dry_run_counts_what_prune_then_blanks(tmp_path):
     store.close()
 
 
+def test_prune_reports_each_committed_batch_to_its_progress_callback(tmp_path):
+    """What ``storybot prune`` draws on a terminal: the batches done of those in all
+    (known before the first) and what was blanked so far, after each commit."""
+    path = tmp_path / "store.db"
+    store = open_store(f"sqlite:///{path}")
+    _bulk_items(store, ITEMS)
+    store.save_background({"n_docs": ITEMS, "df": {}}, ITEMS, T0)
+    other = sqlite3.connect(path)
+    calls = []
+
+    def progress(done, total, so_far):
+        blanked = other.execute("SELECT count(*) FROM items WHERE summary = ''").fetchone()[0]
+        calls.append((done, total, so_far.items, blanked))
+
+    report = store.prune(T0 + timedelta(days=1), progress=progress)
+    other.close()
+    # 25,000 ids: three item batches; no outbox rows, no outbox batch
+    assert calls == [(1, 3, 10_000, 10_000), (2, 3, 20_000, 20_000), (3, 3, ITEMS, ITEMS)]
+    assert report.items == ITEMS
+    assert store.prune(T0 + timedelta(days=1), dry_run=True, progress=progress).items == 0
+    assert len(calls) == 3, "a dry run is one count: no batches to report"
+    store.close()
+
+
 @pytest.mark.postgres
 def test_prune_on_postgresql_never_runs_a_subquery_per_item(pg_clean_url):
     """``NOT IN (subquery)`` is a hashed lookup on PostgreSQL only while the subquery's
