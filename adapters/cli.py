@@ -32,6 +32,7 @@ from bot.settings import (
     load_settings,
     unknown_variables,
 )
+from bot.toml_text import toml_value
 
 log = logging.getLogger("storybot")
 
@@ -1112,7 +1113,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     if not (reads_only or no_data) and _in_memory(settings.database_url):
         print(
-            f"storybot: warning: the database URL {settings.database_url!r} "
+            f"storybot: warning: the database URL {toml_value(settings.database_url)} "
             f"({settings.database_source}) is an in-memory SQLite database: nothing this "
             "command stores is kept after it exits; give a file, e.g. sqlite:///storybot.db",
             file=sys.stderr,

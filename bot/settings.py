@@ -660,7 +660,7 @@ def _summarizer(
     from_env = _env_value(env, "STORYBOT_SUMMARIZER")
     if from_env is not None:
         kind = from_env
-        kind_from = f"STORYBOT_SUMMARIZER={kind!r}"
+        kind_from = f"STORYBOT_SUMMARIZER={toml_value(kind)}"
     else:
         kind = file.kind
         kind_from = f"{kind_from}: [summarizer] kind = {toml_value(kind)}"
@@ -732,13 +732,15 @@ def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, str]) -> st
         usable = False
     if not usable:
         kind = "an http(s) URL" if schemes[0] == "http" else "a ws(s) URL"
-        raise ConfigError(f"{name} must be {kind} with a host, got {shown_url(value)!r}")
+        raise ConfigError(f"{name} must be {kind} with a host, got {toml_value(shown_url(value))}")
     try:  # urlsplit reads the port only when asked: ":99999" and ":abc" raise then
         port = parts.port
     except ValueError:
         port = 0
     if port == 0:
-        raise ConfigError(f"{name} must have a port from 1 to 65535, got {shown_url(value)!r}")
+        raise ConfigError(
+            f"{name} must have a port from 1 to 65535, got {toml_value(shown_url(value))}"
+        )
     return value
 
 
@@ -802,7 +804,7 @@ def _host_name_problem(name: str) -> str | None:
     if any(not (ch.isalnum() or ch in "-_") for ch in name.replace(".", "")):
         return "not a host name"
     if any(label.startswith("-") or label.endswith("-") for label in labels):
-        return "not a host name (a part of a name cannot start or end with '-')"
+        return 'not a host name (a part of a name cannot start or end with "-")'
     if labels[-1].isascii() and labels[-1].isdigit():
         return "not an IP address"
     return None
@@ -834,11 +836,11 @@ def allowed_host_problem(entry: str) -> str | None:
     Returns:
         A one-line message naming the entry and what to write instead, or None.
     """
-    shown = repr(entry)
+    shown = toml_value(entry)
     if "/" in entry and "://" not in entry:
         if _is_ip(entry):
             return None
-        return f"{shown} is not a network (an address, '/' and a prefix length: 10.0.0.0/8)"
+        return f'{shown} is not a network (an address, "/" and a prefix length: 10.0.0.0/8)'
     if _is_ip(entry):
         return None
     if "*" in entry:
@@ -851,7 +853,7 @@ def allowed_host_problem(entry: str) -> str | None:
             host = urlsplit(entry).hostname
         except ValueError:
             host = None
-        instead = f": write its host only, {host!r}" if host else ""
+        instead = f": write its host only, {toml_value(host)}" if host else ""
         return f"{shown} is a URL, not a host{instead}; it must be {_ALLOWED_HOST_KINDS}"
     port = _HOST_PORT.fullmatch(entry)
     if port:
@@ -860,7 +862,7 @@ def allowed_host_problem(entry: str) -> str | None:
         if _is_ip(host) or (names and _host_name_problem(host) is None):
             return (
                 f"{shown} has a port; ports are not part of an allowed host (it allows all "
-                f"of the host's ports): write {host!r}"
+                f"of the host's ports): write {toml_value(host)}"
             )
     problem = _host_name_problem(entry)
     return f"{shown} is {problem}; it must be {_ALLOWED_HOST_KINDS}" if problem else None
@@ -872,13 +874,13 @@ def checked_allowed_hosts(entries: Iterable[str], source: str) -> set[str]:
     ``a,,b``) are skipped."""
     allowed = set()
     for raw in entries:
-        entry = raw.strip().lower()
+        entry = raw.strip()
         if not entry:
             continue
-        problem = allowed_host_problem(entry)
+        problem = allowed_host_problem(entry)  # named as it was written, not lowered
         if problem:
             raise ConfigError(f"{source}: {problem}")
-        allowed.add(entry)
+        allowed.add(entry.lower())
     return allowed
 
 
@@ -1015,7 +1017,9 @@ def load_settings(
         )
     slack_mode = _env_value(env, "STORYBOT_SLACK_MODE") or slack_file.mode
     if slack_mode not in SLACK_MODES:
-        raise ConfigError(f"STORYBOT_SLACK_MODE must be 'socket' or 'http', got {slack_mode!r}")
+        raise ConfigError(
+            f'STORYBOT_SLACK_MODE must be "socket" or "http", got {toml_value(slack_mode)}'
+        )
     discord_file = _section(data, "discord", DiscordSettings, where)
     kind_from = where if _set_in(user, "summarizer", "kind") else str(DEFAULTS_FILE)
     summarizer = _summarizer(
@@ -1027,13 +1031,16 @@ def load_settings(
             f"{where}: [embeddings] enabled must be true or false, "
             f"got {toml_value(embeddings.enabled)}"
         )
-    flag = env.get("STORYBOT_EMBEDDINGS", "").strip().lower()
+    flag = env.get("STORYBOT_EMBEDDINGS", "").strip()
     if flag:
-        if flag not in _BOOL:
+        if flag.lower() not in _BOOL:
             raise ConfigError(
-                f"STORYBOT_EMBEDDINGS must be one of {', '.join(sorted(_BOOL))}, got {flag!r}"
+                f"STORYBOT_EMBEDDINGS must be one of {', '.join(sorted(_BOOL))}, "
+                f"got {toml_value(flag)}"
             )
-        embeddings = EmbeddingSettings(enabled=_BOOL[flag], batch_size=embeddings.batch_size)
+        embeddings = EmbeddingSettings(
+            enabled=_BOOL[flag.lower()], batch_size=embeddings.batch_size
+        )
 
     pages = _section(data, "pages", PageSettings, where)
     if not isinstance(pages.enabled, bool):

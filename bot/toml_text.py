@@ -8,6 +8,11 @@ writes what ``tomllib`` read back in TOML's own spelling. It cannot give the tex
 typed (``tomllib`` keeps no source text): ``5.00`` comes back as ``5.0`` and ``0x10`` as
 ``16``, but a number is written as an integer or a float as it was read as one, so
 ``5`` stays ``5`` and ``5.0`` stays ``5.0``.
+
+An environment variable's value is a string, and the errors refusing one quote it the same
+way (``STORYBOT_SLACK_MODE must be "socket" or "http", got "soket"``), as typed (not in
+the lower case some are compared in): double quotes are how a shell, an env file and a
+config file write that string, and where it begins and ends (a blank, a comma) shows.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from bot.errors import ConfigError
+from bot.toml_text import toml_value
 
 SETTING = "STORYBOT_DATABASE_URL"
 BUSY_TIMEOUT_MS = 10_000
@@ -95,9 +96,9 @@ def _sqlite_file_checked(url: URL, source: str) -> URL:
     path = url.host + (f"/{url.database}" if url.database else "")
     meant = f"{url.drivername}:///{path}"
     raise ConfigError(
-        f"{source} ({describe(url)!r}) is not a valid SQLite URL: a SQLite file needs three "
-        f"slashes: {meant} (a path from the working directory; four for a full path, e.g. "
-        "sqlite:////var/lib/storybot/storybot.db)"
+        f"{source} ({toml_value(describe(url))}) is not a valid SQLite URL: a SQLite file "
+        f"needs three slashes: {meant} (a path from the working directory; four for a full "
+        "path, e.g. sqlite:////var/lib/storybot/storybot.db)"
     )
 
 
@@ -333,11 +334,14 @@ def make_engine(
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
-            f"{source} ({describe(parsed)!r}) names an unknown database or a driver that is "
-            f"not installed ({exc}); use sqlite:///PATH or postgresql://USER@HOST/DB"
+            f"{source} ({toml_value(describe(parsed))}) names an unknown database or a "
+            f"driver that is not installed ({exc}); use sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
         ) from None
     except ArgumentError as exc:
-        raise ConfigError(f"{source} ({describe(parsed)!r}) is not usable: {exc}") from None
+        raise ConfigError(
+            f"{source} ({toml_value(describe(parsed))}) is not usable: {exc}"
+        ) from None
     if is_sqlite:
         _configure_sqlite(engine, wal=not _is_memory_sqlite(parsed))
     use_driver_options(engine)

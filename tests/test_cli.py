@@ -790,7 +790,7 @@ def test_an_in_memory_database_is_warned_about(monkeypatch, capsys):
     monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite://")
     assert main(["feeds", "add", "https://example.com/feed.xml"]) == 0
     err = capsys.readouterr().err
-    assert "'sqlite://' (STORYBOT_DATABASE_URL) is an in-memory SQLite database" in err
+    assert '"sqlite://" (STORYBOT_DATABASE_URL) is an in-memory SQLite database' in err
     assert "nothing this command stores is kept" in err
 
 

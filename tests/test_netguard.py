@@ -23,10 +23,10 @@ async def _private(host: str, port: int, family: int = 0) -> list[tuple[int, str
 @pytest.mark.parametrize(
     ("entry", "fragment"),
     [
-        ("127.0.0.1:33433", "'127.0.0.1:33433' has a port; ports are not part of an allowed host"),
-        ("not a host", "'not a host' is not a host name"),
-        (":::", "':::' is not a host name"),
-        ("https://feeds.internal/", "is a URL, not a host: write its host only, 'feeds.internal'"),
+        ("127.0.0.1:33433", '"127.0.0.1:33433" has a port; ports are not part of an allowed host'),
+        ("not a host", '"not a host" is not a host name'),
+        (":::", '":::" is not a host name'),
+        ("https://feeds.internal/", 'is a URL, not a host: write its host only, "feeds.internal"'),
     ],
 )
 def test_the_guard_refuses_an_allow_list_entry_that_would_allow_nothing(

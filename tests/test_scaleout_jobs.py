@@ -887,9 +887,9 @@ def test_storybot_worker_on_sqlite_names_where_the_database_url_came_from(
     assert main(argv) == 2
     err = capsys.readouterr().err
     expected = {
-        "default": "the default database URL ('sqlite:///storybot.db') is sqlite",
-        "config": "c.toml: [database] url ('sqlite:///mine.db') is sqlite",
-        "env": "STORYBOT_DATABASE_URL ('sqlite:///env.db') is sqlite",
+        "default": 'the default database URL ("sqlite:///storybot.db") is sqlite',
+        "config": 'c.toml: [database] url ("sqlite:///mine.db") is sqlite',
+        "env": 'STORYBOT_DATABASE_URL ("sqlite:///env.db") is sqlite',
     }[where]
     assert "storybot worker needs PostgreSQL" in err and expected in err, err
     assert list(tmp_path.iterdir()) == ([tmp_path / "c.toml"] if where == "config" else [])

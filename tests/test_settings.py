@@ -335,7 +335,7 @@ def test_a_chat_endpoint_url_that_is_no_url_is_a_config_error(name, value, expec
     # else `discord sync` ended in an aiohttp traceback and `run` retried it for ever
     with pytest.raises(ConfigError) as err:
         load_settings(env={name: value})
-    assert str(err.value) == f"{name} must be {expected} with a host, got {value!r}"
+    assert str(err.value) == f'{name} must be {expected} with a host, got "{value}"'
 
 
 @pytest.mark.parametrize(
@@ -352,17 +352,17 @@ def test_a_chat_endpoint_url_with_a_port_that_is_none_is_a_config_error(name, va
     # InvalidUrlClientError traceback, as with no URL at all
     with pytest.raises(ConfigError) as err:
         load_settings(env={name: value})
-    assert str(err.value) == f"{name} must have a port from 1 to 65535, got {value!r}"
+    assert str(err.value) == f'{name} must have a port from 1 to 65535, got "{value}"'
 
 
 @pytest.mark.parametrize(
     ("name", "value", "shown"),
     [
-        ("STORYBOT_SLACK_API_URL", "ftp://bob:s3cret-pw@proxy/api/", "'ftp://bob:***@proxy/api/'"),
+        ("STORYBOT_SLACK_API_URL", "ftp://bob:s3cret-pw@proxy/api/", '"ftp://bob:***@proxy/api/"'),
         (
             "STORYBOT_DISCORD_API_URL",
             "http://bob:s3cret-pw@proxy:99999/api/",
-            "'http://bob:***@proxy:99999/api/'",
+            '"http://bob:***@proxy:99999/api/"',
         ),
     ],
 )
@@ -530,9 +530,46 @@ def test_fractional_seconds_are_still_accepted(tmp_path):
 
 def test_an_unknown_slack_mode_in_the_environment_is_refused():
     with pytest.raises(
-        ConfigError, match="STORYBOT_SLACK_MODE must be 'socket' or 'http', got 'bogus'"
+        ConfigError, match='STORYBOT_SLACK_MODE must be "socket" or "http", got "bogus"'
     ):
         load_settings(env={"STORYBOT_SLACK_MODE": "bogus"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        # as typed: not in the lower case it is compared in
+        (
+            "STORYBOT_EMBEDDINGS",
+            "Maybe",
+            'STORYBOT_EMBEDDINGS must be one of 0, 1, false, no, off, on, true, yes, got "Maybe"',
+        ),
+        (
+            "STORYBOT_SLACK_MODE",
+            'sock"et',
+            'STORYBOT_SLACK_MODE must be "socket" or "http", got "sock\\"et"',
+        ),
+        ("STORYBOT_SUMMARIZER", "gpt", 'STORYBOT_SUMMARIZER="gpt": the summarizer kind must be'),
+        (
+            "STORYBOT_DATABASE_URL",
+            "sqlite://x.db",
+            'STORYBOT_DATABASE_URL ("sqlite://x.db") is not a valid SQLite URL',
+        ),
+    ],
+)
+def test_an_environment_variable_refused_is_quoted_as_the_config_file_errors_quote(
+    name, value, shown
+):
+    """An environment variable holds a string: it is shown in double quotes with TOML's
+    escapes, as a config file's string is (and as a shell or env file writes it), not in
+    Python's single quotes ('maybe')."""
+    from storage.engine import parse_url
+
+    with pytest.raises(ConfigError) as err:
+        settings = load_settings(env={name: value})
+        parse_url(settings.database_url, settings.database_source)
+    assert str(err.value).startswith(shown), str(err.value)
+    assert "'" not in str(err.value), str(err.value)
 
 
 def test_an_empty_environment_variable_is_as_if_it_were_not_set(tmp_path):
@@ -620,7 +657,7 @@ def test_the_chat_endpoint_variables_are_read_like_every_other_variable():
 def test_summarizer_errors_name_the_variable_that_chose_the_kind(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(env={"STORYBOT_SUMMARIZER": "openai"})
-    assert str(info.value).startswith("STORYBOT_SUMMARIZER='openai' needs url and model")
+    assert str(info.value).startswith('STORYBOT_SUMMARIZER="openai" needs url and model')
     assert "defaults.toml" not in str(info.value)
     path = write(tmp_path, "[summarizer]\nkind = 'openai'\n")
     with pytest.raises(ConfigError) as info:
@@ -1050,22 +1087,24 @@ _KINDS = "it must be an IP address (127.0.0.1, ::1), a network (CIDR: 10.0.0.0/8
     [
         (
             "127.0.0.1:33433",
-            "'127.0.0.1:33433' has a port; ports are not part of an allowed host (it allows "
-            "all of the host's ports): write '127.0.0.1'",
+            '"127.0.0.1:33433" has a port; ports are not part of an allowed host (it allows '
+            'all of the host\'s ports): write "127.0.0.1"',
         ),
-        ("localhost:8080", "'localhost:8080' has a port; ports are not part of an allowed host"),
-        ("[::1]:8080", "'[::1]:8080' has a port; ports are not part of an allowed host"),
-        ("not a host", f"'not a host' is not a host name; {_KINDS}"),
-        (":::", f"':::' is not a host name; {_KINDS}"),
-        ("999.1.1.1", f"'999.1.1.1' is not an IP address; {_KINDS}"),
-        ("-feeds.internal", "'-feeds.internal' is not a host name (a part of a name cannot"),
-        ("10.0.0.0/33", "'10.0.0.0/33' is not a network (an address, '/' and a prefix length"),
+        ("localhost:8080", '"localhost:8080" has a port; ports are not part of an allowed host'),
+        ("[::1]:8080", '"[::1]:8080" has a port; ports are not part of an allowed host'),
+        ("not a host", f'"not a host" is not a host name; {_KINDS}'),
+        (":::", f'":::" is not a host name; {_KINDS}'),
+        ("999.1.1.1", f'"999.1.1.1" is not an IP address; {_KINDS}'),
+        ("-feeds.internal", '"-feeds.internal" is not a host name (a part of a name cannot'),
+        ("10.0.0.0/33", '"10.0.0.0/33" is not a network (an address, "/" and a prefix length'),
         (
             "http://feeds.internal/rss",
-            "'http://feeds.internal/rss' is a URL, not a host: write its host only, "
-            "'feeds.internal'",
+            '"http://feeds.internal/rss" is a URL, not a host: write its host only, '
+            '"feeds.internal"',
         ),
-        ("*.internal", "'*.internal': wildcards are not supported"),
+        ("*.internal", '"*.internal": wildcards are not supported'),
+        # as written, not in the lower case the list keeps
+        ("Feeds.Internal:8080", '"Feeds.Internal:8080" has a port; ports are not part of'),
     ],
 )
 def test_a_bad_allowed_host_is_a_config_error_naming_the_variable_or_key_and_the_entry(
@@ -1112,7 +1151,7 @@ def test_an_allowed_host_with_a_port_stops_the_command_with_exit_2(tmp_path, mon
     assert main(["feeds", "list"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        "storybot: error: STORYBOT_ALLOWED_HOSTS: '127.0.0.1:33433' has a port; ports are "
+        'storybot: error: STORYBOT_ALLOWED_HOSTS: "127.0.0.1:33433" has a port; ports are '
         "not part of an allowed host"
     )
     assert "Traceback" not in err

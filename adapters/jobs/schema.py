@@ -17,6 +17,7 @@ import psycopg
 from procrastinate.schema import SchemaManager
 
 from bot.errors import ConfigError
+from bot.toml_text import toml_value
 from storage.engine import (
     PG_CONNECT_TIMEOUT_S,
     PREPARE_OPTION,
@@ -49,7 +50,7 @@ def conninfo(database_url: str, source: str = SETTING, *, user: str = "storybot 
     url = parse_url(database_url, source)
     if url.get_backend_name() != "postgresql":
         raise ConfigError(
-            f"{user} needs PostgreSQL: {source} ({describe(url)!r}) is "
+            f"{user} needs PostgreSQL: {source} ({toml_value(describe(url))}) is "
             f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
         )
     if "connect_timeout" not in url.query:
