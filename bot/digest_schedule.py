@@ -106,13 +106,14 @@ def next_due(
     after = local(since, zone)
     if after >= slot:
         slot += period * ((after - slot) // period + 1)
-    # local times lose which pass of an hour repeated in autumn they were: the first slot
-    # whose instant (either pass) is later than since
+    # local times lose which pass of an hour repeated in autumn they were: a slot whose
+    # first pass is not later than since was had (a digest sent during the second pass,
+    # catching up after a restart, covered it), so the next slot is due, not the slot's
+    # second pass (a second digest minutes after the first)
     while True:
-        for fold in (0, 1):
-            due = _instant(slot.replace(fold=fold), zone)
-            if due > since:
-                return due
+        due = _instant(slot.replace(fold=0), zone)
+        if due > since:
+            return due
         slot += period
 
 

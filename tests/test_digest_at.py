@@ -138,6 +138,39 @@ def test_quarter_hours_through_the_skipped_and_the_repeated_hour():
     ]
 
 
+@pytest.mark.parametrize(
+    ("zone", "at", "back"),
+    [
+        # Berlin repeats 02:00-03:00 on 25 October; New York 01:00-02:00 on 1 November
+        ("Europe/Berlin", "02:30", datetime(2026, 10, 25, 1, 10, tzinfo=UTC)),  # 02:10 CET
+        ("America/New_York", "01:30", datetime(2026, 11, 1, 6, 10, tzinfo=UTC)),  # 01:10 EST
+    ],
+)
+async def test_a_digest_caught_up_in_the_repeated_hour_is_not_sent_again_at_its_second_pass(
+    store, zone, at, back
+):
+    """Down over the slot's first pass, storybot is back during the hour's second pass,
+    20 minutes before the slot shows on the clock again: the digest it catches up with
+    is that day's; the next is the next day's, not another 20 minutes later."""
+    zone = ZoneInfo(zone)
+    clock = ManualClock(back - timedelta(days=2))
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    await Commands(store, clock, zone=zone).handle(admin(f"follow s digest 24 at {at}"))
+    clock.set(back - timedelta(days=1, hours=1))  # the day before, as usual
+    develop(store, story, 1, clock)
+    clock.set(back)
+    develop(store, story, 2, clock)
+    assert run_digests(store, clock, zone) == 1  # the catch-up
+    sent = []
+    for turn in range(3, 3 + 26 * 6):  # a development and a digest run every 10 minutes
+        clock.advance(minutes=10)
+        develop(store, story, turn, clock)
+        if run_digests(store, clock, zone):
+            sent.append(clock.now().astimezone(zone).strftime("%m-%d %H:%M"))
+    day = back.astimezone(zone) + timedelta(days=1)
+    assert sent == [f"{day:%m-%d} {at}"]
+
+
 def test_a_period_that_divides_no_day_steps_on_by_the_wall_clock():
     """5 h from 09:00: 14:00, 19:00, 00:00, 05:00 ...; across the spring change one
     interval is 4 hours of real time, and the wall-clock steps go on."""
