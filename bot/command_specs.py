@@ -131,7 +131,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         f"every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6, 1.5 or 2h. "
         "With at HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come at "
         "that time in storybot's time zone and every so many hours after it: digest 24 at "
-        "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00.",
+        "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00. A digest lists "
+        "the developments new since the last one; with none, none is posted.",
         admin=True,
         options="follow story:NAME [mode:realtime | mode:digest hours:N at:HH:MM]",
         # Discord's hours option is a number ("2h" cannot be entered) and at is an option
@@ -139,7 +140,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         f"or as a digest every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6 or "
         "1.5. With at:HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come "
         "at that time in storybot's time zone and every so many hours after it: "
-        "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00.",
+        "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00. A "
+        "digest lists the developments new since the last one; with none, none is posted.",
         channel=True,
         overview="Post this story's alerts in this channel (admins), as they happen or as "
         "a digest every so many hours, at a time of day if you like",

@@ -116,6 +116,13 @@ async def test_discords_follow_help_shows_the_options_discord_takes(commands):
     assert "such as 6, 1.5 or 2h" in slack and "digest 24 at 09:00 is daily" in slack
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+async def test_follow_help_says_a_digest_with_nothing_new_is_not_posted(commands, platform):
+    # a channel that sees no digest at its time should not take storybot for broken
+    reply = await commands.handle(CommandRequest("help follow", platform, "U1", "C1"))
+    assert "new since the last one; with none, none is posted." in reply.text, reply.text
+
+
 def test_discords_feeds_help_says_a_subcommand_must_be_chosen():
     # /story feeds is a group of subcommands on Discord: "/story feeds" alone cannot be
     # typed there, so its choices are not shown as optional
