@@ -39,7 +39,9 @@ Why each guarantee holds:
   message (Slack: message metadata; Discord: nonce) before posting again.
 
 Every worker also serves the small ``maintenance`` queue, so stalled jobs are recovered as
-long as one worker is alive. A stalled job that cannot go back to the queue because an
+long as one worker is alive. A live worker's job whose end procrastinate could not record
+(its connection cut just then) would stay "doing" under a heartbeat that goes on, holding
+its lock for ever; each worker puts its own such jobs back (``tasks.LostJobs``). A stalled job that cannot go back to the queue because an
 identical job is already waiting there (same queueing lock: the next delivery tick, the
 next poll of that feed) is closed as aborted instead; the waiting job does its work.
 

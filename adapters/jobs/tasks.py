@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import procrastinate
 from procrastinate import exceptions as pexc
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
+from procrastinate.manager import JobManager
 
 from adapters.app import App
 from bot.cycle_report import CycleReport
@@ -228,24 +230,71 @@ async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) ->
     (``procrastinate_finish_job``), and it did not succeed.
     """
     manager = jobs.job_manager
-    retried = superseded = 0
-    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s):
-        try:
-            await manager.retry_job(job)
-            retried += 1
-            log.warning("retrying job %s (%s) of a dead worker", job.id, job.task_name)
-        except pexc.UniqueViolation:
-            try:
-                await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
-                superseded += 1
-                log.warning(
-                    "job %s (%s) of a dead worker superseded by a queued one", job.id, job.task_name
-                )
-            except pexc.ConnectorException:
-                pass  # another worker dealt with it first
-        except pexc.ConnectorException:
-            pass  # another worker retried it first
+    outcomes = [
+        await _put_back(manager, job, "of a dead worker")
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s)
+    ]
+    retried, superseded = outcomes.count(RETRIED), outcomes.count(SUPERSEDED)
     return f"{counted(retried, 'stalled job')} retried, {superseded} superseded"
+
+
+RETRIED, SUPERSEDED = "retried", "superseded"
+
+
+async def _put_back(manager: JobManager, job: Job, whose: str) -> str | None:
+    """Put a job left "doing" back in the queue; RETRIED, SUPERSEDED or None (another
+    worker dealt with it first). ``whose`` says in the log why it was left."""
+    try:
+        await manager.retry_job(job)
+        log.warning("retrying job %s (%s) %s", job.id, job.task_name, whose)
+        return RETRIED
+    except pexc.UniqueViolation:
+        try:
+            await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+            log.warning("job %s (%s) %s superseded by a queued one", job.id, job.task_name, whose)
+            return SUPERSEDED
+        except pexc.ConnectorException:
+            return None  # another worker dealt with it first
+    except pexc.ConnectorException:
+        return None  # another worker retried it first
+
+
+class LostJobs:
+    """A live worker's jobs that it no longer runs but the queue still has as "doing".
+
+    procrastinate records a job's end on a connection of its pool; when that connection
+    was cut (a server restart, ``pg_terminate_backend``, a pooler or firewall dropping it)
+    the record fails, and the job stays "doing" under a worker whose heartbeat goes on:
+    ``retry_stalled`` never takes it back, and its lock (``deliver``, ``engine``,
+    ``feed:ID``) stays taken, so no later job with that lock ever starts: one dropped
+    connection stopped every delivery until the worker was restarted. A worker sweeps
+    its own such jobs every heartbeat (:meth:`sweep`) and puts them back as
+    ``retry_stalled`` does. A job seen on one sweep only is left alone: the worker may
+    have fetched it a moment before and not yet started it.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()  # lost on the last sweep
+
+    async def sweep(
+        self, jobs: procrastinate.App, worker_id: int, running: Callable[[], Collection[int]]
+    ) -> list[str | None]:
+        """Put back the jobs of ``worker_id`` that are "doing" but not ``running()`` (the
+        ids of the jobs the worker runs, read after the queue was) on two sweeps in a row;
+        what became of each (RETRIED, SUPERSEDED or None)."""
+        doing = await jobs.job_manager.list_jobs_async(status="doing", worker_id=worker_id)
+        now_running = set(running())
+        lost = [job for job in doing if job.id not in now_running]
+        again = [job for job in lost if job.id in self._seen]
+        self._seen = {job.id for job in lost if job.id is not None} - {j.id for j in again}
+        return [
+            await _put_back(
+                jobs.job_manager,
+                job,
+                "that this worker no longer runs (its end could not be recorded)",
+            )
+            for job in again
+        ]
 
 
 def _judged(report: CycleReport, asked: int) -> str:

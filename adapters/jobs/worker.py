@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import procrastinate
+from procrastinate import exceptions as pexc
 from procrastinate.worker import Worker
 
 from adapters.app import App, Sleep
 from adapters.console import CONSOLE
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
-from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, Schedule, register
+from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, LostJobs, Schedule, register
 from adapters.signals import StopSignals
 from bot.duration import duration
 from bot.errors import UserError
@@ -295,7 +296,7 @@ async def _run_until_stopped(
         )
     try:
         while not stop.is_set():
-            worker = Worker(
+            worker = _Worker(
                 jobs,
                 queues=[*options.queues, MAINTENANCE],
                 name=options.name,
@@ -313,14 +314,18 @@ async def _run_until_stopped(
             try:
                 await asyncio.to_thread(ensure_schema, dsn)
                 async with jobs.open_async():
-                    beating = asyncio.create_task(
-                        _beat_while_draining(jobs, worker, stop, options.heartbeat_s, sleep)
-                    )
+                    side = [
+                        asyncio.create_task(
+                            _beat_while_draining(jobs, worker, stop, options.heartbeat_s, sleep)
+                        ),
+                        asyncio.create_task(_sweep_lost_jobs(jobs, worker, options.heartbeat_s)),
+                    ]
                     try:
                         await worker.run()
                     finally:
-                        beating.cancel()
-                        await asyncio.gather(beating, return_exceptions=True)
+                        for task in side:
+                            task.cancel()
+                        await asyncio.gather(*side, return_exceptions=True)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", exc)
             if stop.is_set():
@@ -380,6 +385,61 @@ async def _beat_while_draining(
         except Exception as exc:  # noqa: BLE001 - the database is going away: nothing to keep
             log.debug("heartbeat while stopping failed: %s", exc)
         await sleep(every_s)
+
+
+class _Worker(Worker):
+    """procrastinate's worker, saying in one line when a job's end could not be recorded.
+
+    procrastinate records a job's end after it ran; if the database connection is cut
+    just then, the exception ends the job's task, which nothing awaits: asyncio logged
+    "Task exception was never retrieved" with two tracebacks, and the job stayed "doing"
+    (:class:`adapters.jobs.tasks.LostJobs` puts it back).
+    """
+
+    async def _process_job(self, context):  # type: ignore[no-untyped-def]
+        try:
+            await super()._process_job(context)
+        except pexc.ConnectorException as exc:
+            job = context.job
+            log.warning(
+                "job %s (%s) ended but the database did not record it (%s): it goes back "
+                "to the queue within two heartbeats",
+                job.id,
+                job.task_name,
+                _first_line(exc.__cause__ or exc),
+            )
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message on one line (psycopg's run to three)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+async def _sweep_lost_jobs(jobs: procrastinate.App, worker: Worker, every_s: float) -> None:
+    """Every ``every_s``, put back the jobs this worker no longer runs (:class:`LostJobs`).
+
+    Does nothing if procrastinate no longer keeps its running jobs where
+    :func:`_running_ids` reads them: every job would then look lost and run twice.
+    """
+    if not isinstance(getattr(worker, "_running_jobs", None), dict):
+        log.warning("cannot tell which jobs this worker runs: lost jobs are not looked for")
+        return
+    lost = LostJobs()
+    while True:
+        await asyncio.sleep(every_s)
+        if worker.worker_id is None:
+            continue
+        try:
+            await lost.sweep(jobs, worker.worker_id, lambda: _running_ids(worker))
+        except Exception as exc:  # noqa: BLE001 - the database is away: the next sweep
+            log.debug("looking for lost jobs failed: %s", exc)
+
+
+def _running_ids(worker: Worker) -> set[int]:
+    """The ids of the jobs a worker runs (a private field, as :func:`_running_jobs`)."""
+    contexts = getattr(worker, "_running_jobs", {}).values()
+    return {c.job.id for c in contexts if getattr(c, "job", None)}
 
 
 def _cancel_running_jobs(worker: Worker) -> None:
