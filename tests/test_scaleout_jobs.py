@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -970,6 +971,62 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
 
 
 @pytest.mark.postgres
+async def test_a_worker_procrastinate_stops_itself_keeps_its_heartbeat_while_its_job_runs(
+    pg_dsn,
+    feed_server,  # noqa: F811
+    clock,
+):
+    """procrastinate stops a worker itself when a side task fails (live: its periodic
+    deferrer's or heartbeat's connection cut; here the deferrer's function gone from this
+    test's schema), then waits up to the grace for the running jobs, without heartbeat:
+    the other workers took it for dead and ran its job a second time meanwhile (a
+    delivery: two senders at once). It beats on as after a signal."""
+    import signal
+
+    import procrastinate
+    import psycopg
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    news = samples("unrelated")[:1]
+    path, arrived, release = feed_server.add_held("/held.xml", feed_of(as_entry(news[0], 0)))
+    world = make_world(pg_dsn, clock)
+    feed = world.app.store.add_feed(path, clock.now())
+    ensure_schema(pg_dsn)
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_dsn))
+    pauses = HeartbeatPauses()
+
+    async def deferrer_fails(fails: bool) -> None:
+        names = ("procrastinate_defer_periodic_job_v2", "defer_periodic_gone")
+        old, new = names if fails else names[::-1]
+        async with await psycopg.AsyncConnection.connect(pg_dsn, autocommit=True) as conn:
+            await conn.execute(f"ALTER FUNCTION {old} RENAME TO {new}")
+
+    async with jobs.open_async():
+        await jobs.configure_task(
+            "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+        ).defer_async(feed_id=feed.id)
+        options = WorkerOptions(queues=("poll",), heartbeat_s=0.2, stalled_after_s=1.0)
+        worker = asyncio.create_task(run_worker(world.app, options, sleep=pauses.sleep))
+        try:
+            assert await asyncio.to_thread(arrived.wait, 20), "the poll job never fetched"
+            await deferrer_fails(True)  # the deferrer defers every second: it fails next
+            for _ in range(2):  # stopped by procrastinate, the worker beats and pauses
+                go = await pauses.next()
+                assert not worker.done()
+                go.set()
+        finally:
+            release.set()
+            await deferrer_fails(False)
+        os.kill(os.getpid(), signal.SIGTERM)
+        while not worker.done():  # the restarted worker's stop may pause between beats too
+            with contextlib.suppress(TimeoutError):
+                (await asyncio.wait_for(pauses.next(), 0.5)).set()
+        assert await worker == 0
+        assert feed_server.hits("/held.xml") == 1
+
+
+@pytest.mark.postgres
 async def test_a_dead_workers_job_superseded_by_a_queued_one_is_aborted_not_failed(pg_dsn):
     """After a kill -9, the dead worker's deliver job cannot go back to the queue: the next
     periodic tick holds its queueing lock. It is closed, but not as a failure to look into."""
@@ -1257,8 +1314,10 @@ async def test_a_job_whose_end_cannot_be_recorded_is_one_warning_line(pg_dsn, ca
             await asyncio.wait_for(worker.run(), 30)
         said = [r.getMessage() for r in caplog.records if r.name == "adapters.jobs.worker"]
         assert len(said) == 1 and said[0].startswith(
-            f"job {job} (unrecordable) ended but the database did not record it ("
+            f"job {job} (unrecordable) ended but its end could not be recorded ("
         ), said
-        assert said[0].endswith("): it goes back to the queue within two heartbeats"), said
+        assert said[0].endswith(
+            "); left 'doing', it goes back to the queue within two heartbeats"
+        ), said
         assert "\n" not in said[0]
         assert (await jobs.job_manager.get_job_status_async(job)).value == "doing"

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 from procrastinate import exceptions as pexc
@@ -316,7 +316,7 @@ async def _run_until_stopped(
                 async with jobs.open_async():
                     side = [
                         asyncio.create_task(
-                            _beat_while_draining(jobs, worker, stop, options.heartbeat_s, sleep)
+                            _beat_while_draining(jobs, worker, options.heartbeat_s, sleep)
                         ),
                         asyncio.create_task(_sweep_lost_jobs(jobs, worker, options.heartbeat_s)),
                     ]
@@ -327,7 +327,7 @@ async def _run_until_stopped(
                             task.cancel()
                         await asyncio.gather(*side, return_exceptions=True)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
-                log.warning("worker stopped: %s", exc)
+                log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
             if stop.is_set():
                 break
             if loop.time() - started > 60:
@@ -367,18 +367,19 @@ async def _watch_lock(
 
 async def _beat_while_draining(
     jobs: procrastinate.App,
-    worker: Worker,
-    stop: asyncio.Event,
+    worker: _Worker,
     every_s: float,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """Once a stop is requested, keep the worker's heartbeat until it has unregistered.
+    """Once the worker is stopping, keep its heartbeat until it has unregistered.
 
     procrastinate cancels its own heartbeat as soon as a worker is asked to stop, then
     waits for the running jobs; to the other workers' ``retry_stalled`` such a worker
     looks dead, and they would re-queue (and run again) jobs that are still running here.
+    That is so whoever stops it: a signal, or procrastinate itself when one of its side
+    tasks (heartbeat, periodic deferrer, listener) failed on a dropped connection.
     """
-    await stop.wait()
+    await worker.stopping.wait()
     while worker.worker_id is not None:
         try:
             await jobs.job_manager.update_heartbeat(worker.worker_id)
@@ -388,7 +389,8 @@ async def _beat_while_draining(
 
 
 class _Worker(Worker):
-    """procrastinate's worker, saying in one line when a job's end could not be recorded.
+    """procrastinate's worker, telling when it stops, and saying in one line when a job's
+    end could not be recorded.
 
     procrastinate records a job's end after it ran; if the database connection is cut
     just then, the exception ends the job's task, which nothing awaits: asyncio logged
@@ -396,14 +398,22 @@ class _Worker(Worker):
     (:class:`adapters.jobs.tasks.LostJobs` puts it back).
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stopping = asyncio.Event()  # set by whoever stops it (procrastinate too)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        super().stop()
+
     async def _process_job(self, context):  # type: ignore[no-untyped-def]
         try:
             await super()._process_job(context)
         except pexc.ConnectorException as exc:
             job = context.job
             log.warning(
-                "job %s (%s) ended but the database did not record it (%s): it goes back "
-                "to the queue within two heartbeats",
+                "job %s (%s) ended but its end could not be recorded (%s); left 'doing', "
+                "it goes back to the queue within two heartbeats",
                 job.id,
                 job.task_name,
                 _first_line(exc.__cause__ or exc),
