@@ -199,7 +199,15 @@ def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[
     yield PollerLock()  # another database: no lock known
 
 
-def _busy(what: str, database: str, shared: bool) -> PollerBusy:
+def _busy(what: str, database: str, shared: bool, holders: list[Row] | None = None) -> PollerBusy:
+    """Why ``what`` may not poll now; ``holders``: the sessions holding the lock, where
+    known (PostgreSQL), so that one refused beside workers is told what runs beside them."""
+    if not shared and holders and all(row.mode == "ShareLock" for row in holders):
+        return PollerBusy(
+            f"storybot workers are polling {database}{_named(holders)}: {what} would judge "
+            "the same items twice. Beside workers, answer /story commands with `storybot run "
+            "--no-scheduler` (or `storybot ask`); to poll here, stop every worker first."
+        )
     if shared:
         return PollerBusy(
             f"a storybot process polls {database} itself (`storybot run` with its scheduler, "
@@ -374,7 +382,7 @@ def _advisory_lock(engine: Engine, what: str, shared: bool) -> Iterator[PollerLo
     lock = _AdvisoryLock(engine, what, shared)
     try:
         if not lock.acquire():
-            raise _busy(what, lock._database, shared)
+            raise _busy(what, lock._database, shared, lock._others)
         yield lock
     finally:
         lock.release()

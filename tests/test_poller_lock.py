@@ -103,13 +103,33 @@ def test_workers_share_the_lock_but_not_with_a_process_that_polls_itself(url):
     try:
         with poller_lock(store.engine, "storybot worker", shared=True):
             with poller_lock(store.engine, "storybot worker", shared=True):
-                with pytest.raises(PollerBusy, match="storybot worker`s\\): storybot run"):
+                with pytest.raises(PollerBusy, match="storybot run would judge the same items"):
                     with poller_lock(store.engine, "storybot run"):
                         pass
         with poller_lock(store.engine, "storybot run"):
             with pytest.raises(PollerBusy, match="run --no-scheduler"):
                 with poller_lock(store.engine, "storybot worker", shared=True):
                     pass
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_a_poller_refused_beside_workers_is_told_to_run_the_front_end_instead(pg_url):
+    """`storybot run` typed where `storybot run --no-scheduler` was meant, beside workers:
+    the refusal names the workers and the command that answers /story beside them, not
+    "stop it first, or let it poll", which names no way to run the front end."""
+    store = open_store(pg_url)
+    try:
+        with poller_lock(store.engine, "storybot worker", shared=True):
+            with pytest.raises(PollerBusy) as busy:
+                with poller_lock(store.engine, "storybot run"):
+                    pass
+        said = str(busy.value)
+        assert said.startswith("storybot workers are polling "), said
+        assert "'storybot worker (poller lock)'" in said, said
+        assert "storybot run would judge the same items twice" in said
+        assert "`storybot run --no-scheduler`" in said and "stop every worker first" in said
     finally:
         store.close()
 
