@@ -42,7 +42,9 @@ reason a query is rejected when an item with none of its meaningful words matche
 single words so common that nearly every item has them (the engine's stop words, such as
 "the", "said" or "new", and single letters or digits) do not count, so ``a``, ``the`` and
 ``a OR pentagon`` are refused while ``the pentagon``, ``"the who"`` and ``u.s.`` (phrases)
-are accepted.
+are accepted. At the other end, a query no item can match is refused too: one that asks
+for a word and for its absence (``pentagon -pentagon``, ``(oil OR gas) -oil -gas``)
+would never send anything, and its silence would read as "no news".
 
 Errors are :class:`QueryError`, a :class:`~bot.errors.UserError` whose message is meant to
 be shown to the user as is.
@@ -423,6 +425,74 @@ def _possible(node: Node) -> frozenset[bool]:
 _EITHER, _FALSE = frozenset({True, False}), frozenset({False})
 
 
+# How many partial readings _never_matches tries before it gives up and lets the query
+# be: a typed query has at most MAX_TERMS terms, and real ones settle within a few dozen.
+_SEARCH_BUDGET = 5000
+
+
+def _never_matches(node: Node) -> bool:
+    """Whether no item can match ``node``: each reading needs a term present and absent.
+
+    ``pentagon -pentagon`` and ``(oil OR gas) -oil -gas`` are such queries: accepted, they
+    would stay silent for ever, and their owner would take the silence for no news.
+    Terms with the same match keys are one word; any others are taken to be independent
+    (a phrase's words may be present without the phrase), which can only err towards
+    accepting. A search over the terms' presence, cut short by the three-valued value of
+    the partial reading; past :data:`_SEARCH_BUDGET` steps the query is accepted.
+    """
+    order = list(dict.fromkeys(term.keys for term, _ in _walk(node)))
+    present: dict[tuple[str, ...], bool] = {}
+    budget = [_SEARCH_BUDGET]
+
+    def can_match(i: int) -> bool:
+        budget[0] -= 1
+        value = _partial(node, present)
+        if value is not None or budget[0] < 0:
+            return value is not False
+        for v in (True, False):
+            present[order[i]] = v
+            found = can_match(i + 1)
+            del present[order[i]]
+            if found:
+                return True
+        return False
+
+    return not can_match(0)
+
+
+def _never_matches_error(query: Query) -> QueryError:
+    """The refusal of a query no item can match, naming the words asked for both ways."""
+    shown: dict[tuple[str, ...], str] = {}  # each word as the reply shows it first
+    negated, positive = set(), set()
+    for term, neg in _walk(query.root):
+        text = term.display()
+        shown.setdefault(term.keys, text if text.startswith('"') else f'"{text}"')
+        (negated if neg else positive).add(term.keys)
+    both = [text for keys, text in shown.items() if keys in negated and keys in positive]
+    return QueryError(
+        f"No item can ever match this query: it asks for {' and '.join(both)} and also "
+        f"for {'it' if len(both) == 1 else 'them'} to be absent (it reads: "
+        f"{query.describe()}). Remove the NOT or - before a word you also ask for."
+    )
+
+
+def _partial(node: Node, present: dict[tuple[str, ...], bool]) -> bool | None:
+    """``node``'s value where the terms in ``present`` are so, or None if it depends on others."""
+    if isinstance(node, Term):
+        return present.get(node.keys)
+    if isinstance(node, Not):
+        value = _partial(node.child, present)
+        return None if value is None else not value
+    decisive = isinstance(node, Or)  # the value one child settles the node with
+    unknown = False
+    for child in node.children:
+        value = _partial(child, present)
+        if value is decisive:
+            return decisive
+        unknown = unknown or value is None
+    return None if unknown else not decisive
+
+
 def _walk(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:
     """Every term with whether an odd number of NOTs applies to it."""
     if isinstance(node, Term):
@@ -797,8 +867,9 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
 
     Args:
         text: The query, e.g. ``"supply chain" (pentagon OR dod) -openai``.
-        strict: Apply the rules for a query typed now, which has two effects: refuse a
-            query that only its too-common words can satisfy, and refuse punctuation
+        strict: Apply the rules for a query typed now, which has three effects: refuse a
+            query that only its too-common words can satisfy or that nothing can, and
+            refuse punctuation
             that would be misread (a comma list, ``||``, ``!word``, a dash set apart
             from its word, a link). False for subscriptions stored before those rules
             existed, which keep working (as they always read) rather than silently stop.
@@ -810,9 +881,9 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
         QueryError: The query is empty, too long (more than :data:`MAX_CHARS` characters
             or :data:`MAX_TERMS` terms), nested too deeply, malformed (unbalanced
             parentheses or quotes, an operator with nothing to apply to), would be
-            misread (see ``strict``), or would match items that contain none of
+            misread (see ``strict``), would match items that contain none of
             its words (only negations) or only its too-common ones (stop words, single
-            letters).
+            letters), or could match no item (a word asked for and negated).
     """
     stripped = text.strip()
     if not stripped:
@@ -841,6 +912,8 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
             "must appear, for example: pentagon -openai"
         )
+    if strict and _never_matches(query.root):
+        raise _never_matches_error(query)
     if strict and _matches_common_text(query.root):
         common = sorted(
             {

@@ -153,6 +153,14 @@ ERRORS = [
     # "US" in capitals is the country: the refusal says how to search for it
     ("US", 'write U.S. or "United States"'),
     ("Us OR the", '"the", "us" are too common'),
+    # a word asked for and negated: no item can ever match, so nothing would ever come
+    ("pentagon -pentagon", 'it asks for "pentagon" and also for it to be absent'),
+    ("NOT x AND x", "no item can ever match"),
+    ("(oil OR gas) -oil -gas", 'asks for "oil" and "gas" and also for them'),
+    ('openai -"OpenAI"', "no item can ever match"),
+    ("Oil -oils", "no item can ever match"),  # one word, as matching reads it
+    ('"supply chain" -"supply chain" dod', 'asks for "supply chain"'),
+    ("a b -(a b)", "no item can ever match"),
     # limits
     ("x" * (MAX_CHARS + 1), "too long"),
     (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),
@@ -187,6 +195,24 @@ def test_the_common_words_refusal_is_one_line() -> None:
         parse_query("a")
     assert "\n" not in str(info.value)
     assert str(info.value).startswith("This query would match almost every item")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "pentagon -pentagon OR dod",  # one branch is dead, the other is not
+        "e-mail -email",  # "e mail" written apart is the phrase without the word
+        '"supply chain" -supply',  # "Supplychain", the phrase written whole, has no "supply"
+        "oil (gas OR -oil)",
+    ],
+)
+def test_a_query_some_item_can_match_is_accepted(typed: str) -> None:
+    parse_query(typed)
+
+
+def test_a_stored_query_no_item_can_match_still_parses() -> None:
+    # stored before the rule: it matches nothing, as it always did, rather than failing
+    assert not parse_query("pentagon -pentagon", strict=False).matches("Pentagon", "")
 
 
 def test_limits_are_inclusive() -> None:
