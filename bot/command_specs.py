@@ -101,8 +101,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "subscribe",
         "subscribe <keywords> [--story NAME]",
         'Be told by DM when a new item matches. Words, "quoted phrases", AND, OR, NOT, '
-        "-word (not word), parentheses. With a story, only items on-topic for that story.",
+        "-word (not word), parentheses. With a story, only items on-topic for that story. "
+        "The operators work in lower case too (and, or, not): to search for such a word, "
+        'quote it with its neighbours ("not guilty"). Case, accents and plurals do not '
+        "matter; other spellings do: Zelensky OR Zelenskyy.",
         options="subscribe query:<keywords> [story:NAME]",
+        overview='A DM when a new item matches: words, "quoted phrases", AND, OR, NOT, '
+        "-word, parentheses; with a story, only its on-topic items",
         changes=True,
     ),
     CommandSpec(

@@ -75,7 +75,14 @@ from bot.ports import (
     StoreBusy,
     SubscriptionsFull,
 )
-from bot.query import Query, one_word_hashtags, parse_query, shown_query, stored_query
+from bot.query import (
+    Query,
+    lower_case_not,
+    one_word_hashtags,
+    parse_query,
+    shown_query,
+    stored_query,
+)
 from bot.render import (
     clip,
     counted,
@@ -605,6 +612,7 @@ class Commands:
         return Reply(
             text=f"Subscribed (#{sub.id}): {_sentence(query.describe())} "
             f"You will get a DM for {scope} that matches."
+            + lower_case_not(query)
             + "".join(
                 f" {tag} is one word: with no capitals to tell where its words begin, it "
                 "does not find them written apart. To find them too, write the hashtag "

@@ -81,6 +81,7 @@ __all__ = [
     "Query",
     "QueryError",
     "Term",
+    "lower_case_not",
     "one_word_hashtags",
     "parse_query",
     "quoted_whole",
@@ -460,10 +461,11 @@ def _never_matches(node: Node) -> bool:
     return not can_match(0)
 
 
-def _never_matches_error(query: Query) -> QueryError:
+def _never_matches_error(query: Query, note: str) -> QueryError:
     """The refusal of a query no item can match, naming the words asked for both ways."""
     shown: dict[tuple[str, ...], str] = {}  # each word as the reply shows it first
-    negated, positive = set(), set()
+    negated: set[tuple[str, ...]] = set()
+    positive: set[tuple[str, ...]] = set()
     for term, neg in _walk(query.root):
         text = term.display()
         shown.setdefault(term.keys, text if text.startswith('"') else f'"{text}"')
@@ -472,7 +474,7 @@ def _never_matches_error(query: Query) -> QueryError:
     return QueryError(
         f"No item can ever match this query: it asks for {' and '.join(both)} and also "
         f"for {'it' if len(both) == 1 else 'them'} to be absent (it reads: "
-        f"{query.describe()}). Remove the NOT or - before a word you also ask for."
+        f"{query.describe()}). Remove the NOT or - before a word you also ask for.{note}"
     )
 
 
@@ -526,6 +528,7 @@ class _Tok:
     kind: str  # "term", "and", "or", "not", "(", ")"
     text: str  # as typed, for messages
     term: Node | None = None  # a Term, or a hashtag's Or (see _hashtag)
+    lower: bool = False  # an operator typed in lower case ("or"), not as its name ("OR")
 
 
 # Every character belongs to exactly one alternative (``word`` takes whatever is left), so
@@ -660,6 +663,18 @@ def _hashtag(lexeme: str, keys: tuple[str, ...]) -> Node | None:
     return Or((Term(keys, lexeme), Term(words, " ".join(parts), quoted=True)))
 
 
+def lower_case_not(query: Query) -> str:
+    """A note for a query that has "not" typed in lower case, else "".
+
+    ``Trump not guilty`` is accepted, reading ``trump AND NOT guilty``: most likely not
+    what its writer meant, who wanted the words. ``/story subscribe`` adds the note (the
+    one a refused query gets, see _lower_case_operator_note) to its reply. A lower-case
+    "and" or "or" gets none: read as operators they mostly mean what was meant.
+    """
+    toks = _lex(query.source, strict=False)
+    return _lower_case_operator_note(toks) if any(t.lower and t.kind == "not" for t in toks) else ""
+
+
 def one_word_hashtags(query: Query) -> list[str]:
     """The hashtags of ``query`` typed in lower case and long enough to join words.
 
@@ -714,7 +729,7 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
                 )
             out.append(_Tok("term", f'"{label}"', Term(keys, label, quoted=True)))
         elif lexeme.casefold() in _OPERATORS:
-            out.append(_Tok(lexeme.casefold(), lexeme.upper()))
+            out.append(_Tok(lexeme.casefold(), lexeme.upper(), lower=lexeme != lexeme.upper()))
         else:
             if strict:
                 _refuse_misread(lexeme)
@@ -735,6 +750,37 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
                 f"(-{shown}); to look for it, remove the dash."
             )
     return out
+
+
+def _lower_case_operator_note(toks: list[_Tok]) -> str:
+    """Where a refused query has an operator typed in lower case, how to search for the word.
+
+    "and", "or" and "not" are operators in any case, so ``not guilty`` reads ``NOT
+    guilty``, which is refused as only a negation: its writer wanted the words. The note
+    says so, naming the operator ("not" first: it turns the meaning round), and quotes the
+    run of plain words and lower-case operators around it as the phrase to write.
+    Empty where no operator was typed in lower case.
+    """
+    lower = [i for i, tok in enumerate(toks) if tok.lower]
+    if not lower:
+        return ""
+    i = next((i for i in lower if toks[i].kind == "not"), lower[0])
+    start = end = i
+    while start > 0 and _in_words(toks[start - 1]):
+        start -= 1
+    while end + 1 < len(toks) and _in_words(toks[end + 1]):
+        end += 1
+    phrase = " ".join(t.text.casefold() if t.lower else t.text for t in toks[start : end + 1])
+    word = toks[i].text.casefold()
+    return (
+        f' Here "{word}" is the operator {toks[i].text}, as and, or and not are in any '
+        f'case; to search for the words themselves, put them between quotes: "{phrase}".'
+    )
+
+
+def _in_words(tok: _Tok) -> bool:
+    """Whether ``tok`` is part of a run of typed words: a plain word or a lower-case operator."""
+    return tok.lower or (tok.kind == "term" and not tok.text.startswith(('"', "'")))
 
 
 # --------------------------------------------------------------------------- parser
@@ -838,20 +884,21 @@ class _Parser:
     def _missing_term(self, found: _Tok | None) -> QueryError:
         """The friendliest explanation of why a search term was expected but not found."""
         before = self.prev()
+        note = _lower_case_operator_note(self.toks)
         if before is None or before.kind == "(":
             if found is not None and found.kind in ("and", "or"):
                 return QueryError(
                     f'"{found.text}" needs a word on each side, '
-                    f"for example: pentagon {found.text} dod"
+                    f"for example: pentagon {found.text} dod.{note}"
                 )
             # before is None with found None cannot happen: empty queries are caught first.
             return QueryError("There is a ')' without a matching '('. Remove it or add a '('.")
         op = before.text
         if found is None:
-            return QueryError(f'The query ends with "{op}": add a word after it.')
+            return QueryError(f'The query ends with "{op}": add a word after it.{note}')
         if found.kind == ")":
-            return QueryError(f'"{op}" is followed by ")": add a word after "{op}".')
-        return QueryError(f'"{op}" is followed by "{found.text}": put a word between them.')
+            return QueryError(f'"{op}" is followed by ")": add a word after "{op}".{note}')
+        return QueryError(f'"{op}" is followed by "{found.text}": put a word between them.{note}')
 
     @staticmethod
     def _check_depth(depth: int) -> None:
@@ -898,7 +945,7 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
     if n_terms == 0:
         raise QueryError(
             "The query has no words to search for (letters and numbers are searched, not "
-            f"emoji or symbols), {_EXAMPLE}"
+            f"emoji or symbols), {_EXAMPLE}.{_lower_case_operator_note(toks)}"
         )
     if n_terms > MAX_TERMS:
         raise QueryError(
@@ -910,10 +957,10 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
         raise QueryError(
             "This query would match almost every item, because an item can match without "
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
-            "must appear, for example: pentagon -openai"
+            f"must appear, for example: pentagon -openai.{_lower_case_operator_note(toks)}"
         )
     if strict and _never_matches(query.root):
-        raise _never_matches_error(query)
+        raise _never_matches_error(query, _lower_case_operator_note(toks))
     if strict and _matches_common_text(query.root):
         common = sorted(
             {
@@ -929,8 +976,9 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
         raise QueryError(
             f"This query would match almost every item, because {shown} {verb} too common or too short "
             f"to search for (it reads: {query.describe()}). Add a less common word that must "
-            "appear, for example: pentagon -openai"
-            + ('. For the country, write U.S. or "United States".' if country else "")
+            "appear, for example: pentagon -openai."
+            + (' For the country, write U.S. or "United States".' if country else "")
+            + _lower_case_operator_note(toks)
         )
     return query
 

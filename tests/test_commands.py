@@ -914,6 +914,24 @@ async def test_subscribe_to_a_lowercase_hashtag_says_how_to_find_its_words_too(c
     assert "with capitals (#ClimateChange)" in reply.text
 
 
+async def test_subscribe_with_not_in_lower_case_says_it_is_the_operator(commands, store):
+    # "Trump not guilty" reads trump AND NOT guilty: told, with the phrase to write instead
+    reply = await commands.handle(req("subscribe Trump not guilty"))
+    assert reply.ok and "Subscribed (#1): trump AND NOT guilty. " in reply.text, reply.text
+    assert 'Here "not" is the operator NOT' in reply.text
+    assert 'put them between quotes: "Trump not guilty".' in reply.text
+    for typed in ("Musk NOT guilty", "rock and roll", '"not guilty" Trump'):
+        reply = await commands.handle(req(f"subscribe {typed}"))
+        assert reply.ok and "operator" not in reply.text, reply.text
+
+
+async def test_subscribe_refuses_a_query_no_item_can_match(commands, store):
+    reply = await commands.handle(req("subscribe guilty and not guilty"))
+    assert not reply.ok and reply.text.startswith("No item can ever match this query"), reply.text
+    assert 'between quotes: "guilty and not guilty".' in reply.text
+    assert store.list_subscriptions("slack", "U1") == []
+
+
 async def test_subscribe_refuses_a_comma_list_and_says_how_to_write_it(commands, store):
     reply = await commands.handle(req("subscribe pentagon, hegseth --story pentagon"))
     assert not reply.ok and "commas do not separate keywords" in reply.text

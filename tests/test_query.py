@@ -17,6 +17,7 @@ from bot.query import (
     Query,
     QueryError,
     Term,
+    lower_case_not,
     parse_query,
 )
 from bot.textnorm import tokens
@@ -161,6 +162,17 @@ ERRORS = [
     ("Oil -oils", "no item can ever match"),  # one word, as matching reads it
     ('"supply chain" -"supply chain" dod', 'asks for "supply chain"'),
     ("a b -(a b)", "no item can ever match"),
+    # "and", "or", "not" are operators in any case: typed in lower case, the refusal says
+    # so and quotes the words around them as the phrase to write
+    ("not guilty", "is the operator NOT, as and, or and not are in any case"),
+    ("not guilty", 'put them between quotes: "not guilty".'),
+    ("or", '"or" is the operator OR'),
+    ("Trump or", 'between quotes: "Trump or".'),
+    ("and Trump", '"AND" needs a word on each side'),
+    ("(Trump or) Musk", 'between quotes: "Trump or".'),
+    ("to be or not to be", "the operator NOT, as and, or and not are in any case"),
+    ("to be or not to be", '"to be or not to be".'),
+    ("Guilty and not Guilty", 'between quotes: "Guilty and not Guilty".'),
     # limits
     ("x" * (MAX_CHARS + 1), "too long"),
     (" ".join(f"w{i}" for i in range(MAX_TERMS + 1)), f"limit is {MAX_TERMS}"),
@@ -208,6 +220,32 @@ def test_the_common_words_refusal_is_one_line() -> None:
 )
 def test_a_query_some_item_can_match_is_accepted(typed: str) -> None:
     parse_query(typed)
+
+
+@pytest.mark.parametrize("typed", ["NOT guilty", "a AND", "OR", "x -y", "(a or b"])
+def test_no_lower_case_note_where_no_operator_was_typed_in_lower_case_or_it_is_no_matter(
+    typed: str,
+) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(typed)
+    assert "in any case" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "note"),
+    [
+        ("Trump not guilty", '"Trump not guilty"'),
+        ('"Trump" not guilty', '"not guilty"'),
+        ("Trump Not guilty OR acquitted", '"Trump not guilty"'),
+        ("Trump NOT guilty", ""),
+        ("rock and roll", ""),  # "and" and "or" mostly mean what they read
+        ("pentagon or dod", ""),
+        ("Trump -guilty", ""),
+    ],
+)
+def test_lower_case_not_is_noted_in_an_accepted_query(typed: str, note: str) -> None:
+    found = lower_case_not(parse_query(typed))
+    assert found.endswith(f"put them between quotes: {note}.") if note else found == ""
 
 
 def test_a_stored_query_no_item_can_match_still_parses() -> None:
