@@ -32,7 +32,8 @@ phrase, or a word that the tokenizer splits ("U.S.", "supply-chain"), must appea
 consecutive tokens, inside the title or inside the body (never straddling the two), or
 its words written as one ("e-mail" finds "Email", "F-35" "F35", "10,000" "10000"), as
 a one-word term finds them hyphenated, dotted or with commas ("AI" finds "A.I."). Not
-where that word is too common: "U.S." never finds the word "us".
+where that word is too common: "U.S." never finds the word "us", only "US" written in
+capitals in ordinary text (:func:`bot.textnorm.dotted`).
 
 Every query must name something that has to appear: a query that would match an item
 containing none of its words (``NOT openai``, ``pentagon OR -openai``) is rejected,
@@ -62,8 +63,8 @@ from typing import TypeAlias, cast
 from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
 from bot.render import shorten
+from bot.textnorm import dotted, whole_words
 from bot.textnorm import tokens as text_tokens
-from bot.textnorm import whole_words
 from bot.textnorm import words as text_words
 
 __all__ = [
@@ -171,14 +172,18 @@ def _whole(keys: tuple[str, ...]) -> str | None:
 
     Not for numbers unless the later parts are groups of three digits ("10,000" is
     "10000", "3.5" no "35"), nor where the whole is a word too common to search for
-    ("U.S." is no "us").
+    ("U.S." is no "us"): for letters, such as "U.S." and "W.H.O.", it is their
+    :func:`~bot.textnorm.dotted` key instead, which an item has where it writes them in
+    capitals in ordinary text ("the US said").
     """
     if len(keys) < 2:
         return None
     if all(k.isdigit() for k in keys) and (len(keys[0]) > 3 or any(len(k) != 3 for k in keys[1:])):
         return None
     whole = whole_words(keys)
-    return None if whole in _TOO_COMMON else whole
+    if whole not in _TOO_COMMON:
+        return whole
+    return dotted(keys) if all(len(k) == 1 and k.isalpha() for k in keys) else None
 
 
 # --------------------------------------------------------------------------- documents

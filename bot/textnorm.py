@@ -32,6 +32,11 @@ The steps, and why:
   whole as well: "SARS-CoV-2" is ``sarcov2`` (its parts folded) and ``sarscov2`` (the
   word a query writes whole, folded as one word). Not apart: "covid19" does not find "COVID 19", as "A380"
   must not find "a 380-page report".
+* An acronym written in capitals whose letters spell a stop word ("US", "WHO") is also
+  its dotted key (:func:`dotted`: ``u.s.``, ``w.h.o.``), which the query "U.S." looks for
+  beside "U.S." itself: many outlets write "US". Its word written whole, ``us``, is too
+  common to search for, so "US" stays a token ``us`` too. Not where the text around it is
+  written in capitals ("HELP US FIND HIM"), where it is mostly the word.
 * A deliberately small English plural folding (``talks``/``talk``, ``policies``/
   ``policy``, ``taxes``/``tax``, ``Israelis``/``Israeli``, ``Hindus``/``Hindu``). It
   only has to be consistent, not linguistically right: "series" folds to "sery" and
@@ -96,7 +101,7 @@ from functools import lru_cache
 from bot.given_names import GIVEN_NAMES
 from bot.surnames import SURNAMES
 
-__all__ = ["fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
+__all__ = ["dotted", "fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
 
 # Letters and digits only: ``\w`` minus the underscore.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -123,6 +128,17 @@ _COMPOUND = re.compile(
     r"|(?<![^\W_.])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"
     r"|(?<![^\W_.,])\d{1,3}(?:,\d{3})+(?![^\W_]|,\d)"
 )
+
+# A word of two to four capitals, as an acronym is written ("US", "WHO"): see _capitals.
+# (A pattern that starts with its letters: the scan skips to each capital at C speed, a
+# lookbehind for the word's start cost 20 % of tokenizing; _capitals checks the start.)
+_CAPITALS = re.compile(r"[A-Z]{2,4}(?![^\W_])")
+# A word in capitals just before or after it, a space between: "WHO IS", "HELP US".
+_SHOUTED_BEFORE = re.compile(r"(?<![^\W_])[A-Z]{2,} $")
+_SHOUTED_AFTER = re.compile(r" [A-Z]{2,}(?![^\W_])")
+# How far either side of such a word _capitals looks to tell an acronym in ordinary text
+# ("the US said") from text written all in capitals ("HELP US FIND HIM").
+_CAPITALS_CONTEXT = 40
 
 # Entries in each memo of a pure function of one word (here, in bot.engine.text and
 # bot.engine.prior). A long-running service's vocabulary passes 100,000 distinct words
@@ -492,15 +508,54 @@ def words(text: str) -> tuple[list[str], list[str]]:
         The tokens in order, and the :func:`whole_words` of each word written with
         hyphens ("e-mail"), dots between single letters ("A.I.") or thousands commas
         ("10,000"), in no particular order; for a longer compound, also each number
-        with the letters before it written whole ("covid19" of "COVID-19-related").
+        with the letters before it written whole ("covid19" of "COVID-19-related");
+        and the :func:`dotted` key of an acronym in capitals that spells a stop word
+        ("u.s." of "US", see _capitals).
     """
     norm = _normalise(text)
-    wholes: list[str] = []
+    wholes: list[str] = _capitals(text)
     for c in _compounds(norm):
         wholes.extend(
             _compound_wholes(c) if len(c) <= CACHED_WORD_MAX else _compound_wholes_uncached(c)
         )
     return _folded(_TOKEN.findall(norm)), wholes
+
+
+def dotted(letters: tuple[str, ...] | list[str] | str) -> str:
+    """The key of an acronym written with dots, for one whose letters spell a stop word.
+
+    "U.S." written whole is the word "us", too common to search for, so it keeps a key
+    of its own: ``u.s.``, which no token can equal (tokens hold no dots). A query
+    "U.S." (:class:`bot.query.Term`) looks for it, and :func:`words` gives it for such an
+    acronym written in capitals ("US", "WHO"), so that "U.S." finds the "US" of outlets
+    that write it so, and "W.H.O." the "WHO".
+    """
+    return "".join(f"{letter}." for letter in letters)
+
+
+def _capitals(text: str) -> list[str]:
+    """The :func:`dotted` keys of the acronyms ``text`` writes in capitals as stop words.
+
+    "US" and "WHO" in "the US and the WHO said" are ``u.s.`` and ``w.h.o.``. Not where
+    the text around is written mostly in capitals, as headlines and transcripts shout:
+    there "HELP US" is the word "us". Other acronyms ("NATO", "EU") are words searched as
+    such already; a stop word's acronym with a digit or lower-case letter is none.
+    """
+    found = []
+    stop_words = _stop_words()
+    for m in _CAPITALS.finditer(text):
+        word = m.group().lower()
+        start, end = m.span()
+        if word not in stop_words or (start and text[start - 1].isalnum()):
+            continue  # no stop word, or the end of a longer word ("NATO" holds "ATO")
+        if _SHOUTED_BEFORE.search(text, max(0, start - 20), start) or _SHOUTED_AFTER.match(
+            text, end
+        ):
+            continue  # "WHO IS MAX VERSTAPPEN? - Max Verstappen ...": a shouted title
+        around = text[max(0, start - _CAPITALS_CONTEXT) : end + _CAPITALS_CONTEXT]
+        if sum(c.islower() for c in around) > sum(c.isupper() for c in around):
+            found.append(dotted(word))
+    return found
 
 
 def _compound_wholes_uncached(compound: str) -> tuple[str, ...]:

@@ -78,6 +78,9 @@ def test_story_scope(
         ("F-35", "F35 jets", True),
         ("email", "E-mail scam", True),
         ("ai", "The A.I. race", True),
+        # "U.S." is also anchored on the key of "US" in capitals, as an item writes it
+        ("U.S.", "US troops", True),
+        ("U.S.", "Join us", False),
         # a CamelCase hashtag by its words too; letters and digits inside a compound
         ("#ClimateChange", "Climate change summit", True),
         ("#ClimateChange", "#climatechange trends", True),

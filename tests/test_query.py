@@ -359,8 +359,24 @@ MATCHES = [
     ("pentagon NOT (openai OR google)", "Pentagon", "Google", False),
     ("pentagon NOT (openai google)", "Pentagon", "Google", True),
     ('"or" pentagon', "Pentagon or not", "", True),
-    ("u.s.", "US troops", "", False),
     ("u.s.", "U.S. troops", "", True),
+    # "US" in capitals in ordinary text is the country, as outlets write it (BBC, DW)...
+    ("u.s.", "US troops", "", True),
+    ("U.S.", "Trump drops key US climate rule", "", True),
+    ("U.S.", "", "Khamenei warned that the US warship deployed", True),
+    ("U.S.", "", "US-based tech firms and the US's allies", True),
+    ("W.H.O.", "A new WHO study suggests", "", True),
+    ("U.S. tariffs", "US tariffs hit exports", "", True),
+    # ...but not the word "us", nor "US" in a shouted text, nor inside a word
+    ("U.S.", "Join us", "", False),
+    ("U.S.", "", "HE JOINS US LIVE. CHAUNCY, THIS HAS", False),
+    ("U.S.", "", "STAY IN TOUCH WITH US ANYTIME, ANYWHERE", False),
+    ("U.S.", "Police: HELP US SOLVE THIS CRIME", "", False),  # capitals beside it
+    ("U.S.", "WHO IS MAX VERSTAPPEN? - Max Verstappen, the driver", "", False),
+    ("U.S.", "USAID cuts", "", False),
+    ("U.S.", "REGISTRY_USER", "", False),
+    ("W.H.O.", "Who is he?", "", False),
+    ("u.s.", "", "it is used by us", False),
     ("gpt-4", "GPT 4 released", "", True),
     # a hyphenated word or a number with thousands commas also matches it written whole
     ("email", "E-mail scam targets voters", "", True),
