@@ -787,6 +787,9 @@ def test_summary_keeps_a_sentence_that_merely_starts_with_a_place(news: str) -> 
         "Related: Police search for a gunman after three people were wounded.",
         "READ MORE | Two dead, a 3-year-old wounded in a shooting on the east side.",
         "MORE | See the earlier coverage of Saturday's deadly shooting here.",
+        # TIME's feeds print their links to other stories so, in title case, in the text
+        "Read More: Americans Don’t Want Greenland.",
+        "Read More: Social Media Led To An Eating Disorder. Now She’s Suing.",
     ],
 )
 def test_a_link_to_a_related_story_is_not_quoted(line: str) -> None:

@@ -228,10 +228,11 @@ _SERVICE = re.compile(
     r"(?=.*\b(?:only|available)\b)"
 )
 # a link to another story under its label: "RELATED | <headline>", "Related: <headline>",
-# "READ MORE | ...", "MORE | See our earlier coverage ...", "EARLIER | ..."
+# "READ MORE | ...", "MORE | See our earlier coverage ...", "EARLIER | ...", and in title
+# case, "Read More: <headline>" (TIME's feeds print it so between paragraphs)
 _RELATED = re.compile(
     r"^(?:RELATED(?: LINKS?| STOR(?:Y|IES)| COVERAGE)?|Related(?: links?| stor(?:y|ies))?"
-    r"|READ MORE|Read more|MORE|SEE ALSO|See also|ALSO READ|EARLIER)\s*[:|]\s*\S"
+    r"|READ MORE|Read [Mm]ore|MORE|SEE ALSO|See also|ALSO READ|EARLIER)\s*[:|]\s*\S"
 )
 # the site speaking of itself ("use of this site", "published in this site")
 _SELF = re.compile(r"\bthis (?:site|website)\b", re.IGNORECASE)
