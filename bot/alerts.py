@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.engine.analysis import item_time
 from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
+from bot.feed_trailers import without_trailers
 from bot.model import (
     Binding,
     Citation,
@@ -568,13 +569,15 @@ _BYLINE = re.compile(
 
 def notice_body(item: Item) -> str:
     """The text a notice of ``item`` shows: its summary, else its body, shortened,
-    on one line, without the byline a wire report's summary opens with (see ``_BYLINE``)
-    or a first line that is the headline again.
+    on one line, without the byline a wire report's summary opens with (see ``_BYLINE``),
+    a first line that is the headline again, or the footer and "read more" link blog
+    software ends it with (:func:`bot.feed_trailers.without_trailers`).
 
     One line: feeds hard-wrap their text ("makes the case that\\nvery large models"),
     and a chat that shows a notice's first lines showed half a sentence of it.
     """
-    text = _BYLINE.sub("", (item.summary or item.content or "").strip(), count=1)
+    text = without_trailers((item.summary or item.content or "").strip(), item.title)
+    text = _BYLINE.sub("", text, count=1)
     first, _, rest = text.partition("\n")
     headline = strip_outlet_suffix(item.title) or item.title
     if rest.strip() and (repeats_headline(first, headline) or repeats_headline(first, item.title)):

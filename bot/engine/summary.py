@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from bot.engine.furniture import strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, language_of, split_run_ons, split_sentences, tokens
+from bot.feed_trailers import without_trailers
 from bot.model import Citation
 
 _NOVELTY_PENALTY = 0.7
@@ -43,8 +44,11 @@ def candidate_sentences(title: str, text: str) -> list[str]:
 
     Returns:
         Up to a few leading sentences of reasonable length (sentences a page joined
-        without a space apart: :func:`bot.engine.text.split_run_ons`).
+        without a space apart: :func:`bot.engine.text.split_run_ons`), never the footer
+        or "read more" link blog software ends an excerpt with
+        (:func:`bot.feed_trailers.without_trailers`).
     """
+    text = without_trailers(text, title)
     out = citable(split_run_ons(split_sentences(text)))[:LEAD_SENTENCES]
     if not out and title.strip():
         out.append(title.strip())
