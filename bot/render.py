@@ -148,23 +148,40 @@ def _shown_unreadable(url: str) -> str:
     )
 
 
+# Parameters that tag a link with the feed it came from, as real news feeds write them
+# (Deutsche Welle's "?maca=en-rss-en-all-1573-rdf" on every link, Al Jazeera's
+# "?traffic_source=rss", the Christian Science Monitor's "?icid=rss", a blog's
+# "?ref=rss"): left out of the links readers see. Not of an item's identity
+# (bot.identity): items stored with them are found by their links as stored, and a
+# canonical form without them would make every such link of a database a new item.
+_READER_TRACKING = frozenset({"maca", "traffic_source", "icid"})
+_FEED_REFERRERS = frozenset({"ref=rss", "ref=feed"})  # "ref" alone may name a branch
+
+
 def reader_url(url: str) -> str:
     """``url`` as a link shows it to readers: without the parameters that only track them.
 
     Feeds tag their links for the publisher's analytics (``?utm_source=rss&utm_medium=
     feed``); the page is the same without them (identity drops them too:
-    :func:`bot.identity.canonical_url`), and a reader who copies the link should not
-    carry them along. Everything else is kept as it is, in its order and spelling.
+    :func:`bot.identity.canonical_url`, and a few only shown links lose, see
+    ``_READER_TRACKING``), and a reader who copies the link should not carry them
+    along. Everything else is kept as it is, in its order and spelling.
     """
     try:
         query = urlsplit(url).query
     except ValueError:
         return url
     params = query.split("&") if query else []
-    kept = [p for p in params if not is_tracking(p.split("=", 1)[0])]
+    kept = [p for p in params if not _tracks_reader(p)]
     if len(kept) == len(params):
         return url
     return urlsplit(url)._replace(query="&".join(kept)).geturl()
+
+
+def _tracks_reader(param: str) -> bool:
+    """Whether a query's ``name=value`` only says where the reader came from."""
+    name = param.split("=", 1)[0]
+    return is_tracking(name) or name.lower() in _READER_TRACKING or param.lower() in _FEED_REFERRERS
 
 
 def shown_text(text: str) -> str:

@@ -28,7 +28,7 @@ from bot.alerts import (
 )
 from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
 from bot.query import parse_query
-from bot.render import shorten
+from bot.render import reader_url, shorten
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 STORY = Story(1, "talks", "Anthropic and the Pentagon", (SeedDoc("t", "x"),), T0)
@@ -331,6 +331,35 @@ def test_a_notice_names_the_words_found_only_when_some_were_not(query: str, foot
     sub = Subscription(1, "slack", "U1", query, None, T0)
 
     assert notice_message([(sub, parse_query(query))], item, None).footer == footer
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # how four of the real world-news feeds tag every link they list
+        (
+            "https://www.dw.com/en/ukraine-updates-peace-talks-in-geneva-very-tense/"
+            "live-75998782?maca=en-rss-en-all-1573-rdf",
+            "https://www.dw.com/en/ukraine-updates-peace-talks-in-geneva-very-tense/live-75998782",
+        ),
+        (
+            "https://www.aljazeera.com/video/newsfeed/2026/2/17/us-and-iran-reach-guiding-"
+            "principles-in-geneva-nuclear-talks?traffic_source=rss",
+            "https://www.aljazeera.com/video/newsfeed/2026/2/17/us-and-iran-reach-guiding-"
+            "principles-in-geneva-nuclear-talks",
+        ),
+        (
+            "https://www.csmonitor.com/World/Middle-East/2026/0217/Iran-US-nuclear-talks?icid=rss",
+            "https://www.csmonitor.com/World/Middle-East/2026/0217/Iran-US-nuclear-talks",
+        ),
+        ("https://alexwlchan.net/2026/notes/?ref=rss", "https://alexwlchan.net/2026/notes/"),
+        # what selects the page stays: an id, a "ref" naming a branch
+        ("https://n.example/story?id=4&maca=x", "https://n.example/story?id=4"),
+        ("https://git.example/repo/blob?ref=main", "https://git.example/repo/blob?ref=main"),
+    ],
+)
+def test_a_reader_link_leaves_out_the_feed_tag_of_real_news_feeds(url: str, shown: str) -> None:
+    assert reader_url(url) == shown
 
 
 def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
