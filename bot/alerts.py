@@ -50,6 +50,7 @@ DIGEST_SENTENCE_MAX = 160  # characters of its summary's first sentence when spa
 # engine keeps sentences of at most 60 words), the sentence is not cut at all
 DIGEST_WHOLE_SENTENCE_MAX = 400
 DIGEST_MAX_LINKS = 10  # one link per listed development, up to this many
+_CLOSING_QUOTES = "\"'”’»)"  # what may follow a headline's own full stop
 THREAD_NOTE_MAX = 600  # characters of the new fact an edited alert's thread reply quotes
 
 
@@ -716,10 +717,13 @@ def digest_message(
 def digest_line(dev: Development, sentence_max: int = DIGEST_SENTENCE_MAX) -> str:
     """A development's line in a digest: "• Headline: first sentence of its summary".
 
-    The sentence is cut at a word, with "…", when it is longer than ``sentence_max``.
+    The sentence is cut at a word, with "…", when it is longer than ``sentence_max``. A
+    headline that ends a sentence of its own ("... Than He Thought.", "What's next for
+    the talks?") is followed by the sentence without a colon, which would read ".:".
     """
     headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
     sentences = split_sentences(dev.summary) if dev.summary else []
     if not sentences or repeats_headline(sentences[0], dev.headline):
         return f"• {headline}"
-    return f"• {headline}: {shorten(sentences[0], sentence_max)}"
+    after = " " if headline.rstrip(_CLOSING_QUOTES).endswith((".", "?", "!")) else ": "
+    return f"• {headline}{after}{shorten(sentences[0], sentence_max)}"

@@ -19,6 +19,7 @@ from bot.alerts import (
     alert_message,
     cited_links,
     cited_summary,
+    digest_line,
     digest_message,
     fact_digest,
     honest_label,
@@ -647,6 +648,37 @@ def test_an_alert_does_not_repeat_its_headline_as_its_summary() -> None:
     assert msg.title == "The Problem With Representative Democracy"
     assert msg.body == ""  # was "The Problem With Representative Democracy [1]"
     assert msg.links == (Link("[1] Foreign Policy", "https://fp.example/1"),)
+
+
+@pytest.mark.parametrize(
+    ("headline", "line"),
+    [
+        # real headlines of 17 Feb 2026 (NYT, Al-Monitor): a colon after their own stop
+        # read "Thought.: Russian attacks ..." and "talks?: Sharp warnings ..."
+        (
+            "Trump Said He’d End the War in Ukraine in a Day. It’s Harder Than He Thought.",
+            "• Trump Said He’d End the War in Ukraine in a Day. It’s Harder Than He Thought. "
+            "Russian attacks rose.",
+        ),
+        (
+            "Military posturing alongside fragile diplomacy: What’s next for US-Iran talks?",
+            "• Military posturing alongside fragile diplomacy: What’s next for US-Iran talks? "
+            "Russian attacks rose.",
+        ),
+        (
+            "Iran says ‘guiding principles’ agreed!",
+            "• Iran says ‘guiding principles’ agreed! Russian attacks rose.",
+        ),
+        ("‘We are not there yet.’", "• ‘We are not there yet.’ Russian attacks rose."),
+        (
+            "A Hectic Day for U.S. Negotiators",
+            "• A Hectic Day for U.S. Negotiators: Russian attacks rose.",
+        ),
+    ],
+)
+def test_a_digest_line_puts_no_colon_after_a_headline_that_ends_a_sentence(headline, line) -> None:
+    dev = replace(development(), headline=headline, summary="Russian attacks rose.")
+    assert digest_line(dev) == line
 
 
 def test_a_digest_line_does_not_repeat_its_headline_as_its_sentence() -> None:
