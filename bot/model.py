@@ -417,6 +417,12 @@ class Binding:
     # `digest HOURS at HH:MM`: the first slot, a naive wall-clock time in [delivery]
     # timezone (bot.digest_schedule); None: a digest every HOURS from the last one
     digest_anchor: datetime | None = None
+    # the story's development updates through this commit-order number are covered
+    # (told in a digest, or not this channel's): see Store.development_updates_after
+    updated_seq: int = 0
+    # the story's developments through this seq were there before the follow: no digest
+    # of this follow listed them, so none tells of their later reports
+    followed_seq: int = 0
 
     @property
     def target(self) -> Target:

@@ -752,13 +752,15 @@ class Pipeline:
                 if j.duplicate_of is not None:
                     is_copy = True
                 if verdict.development is not None:
-                    dev_writes.append(verdict.development)
                     before, dev = self._project(dev_view, verdict.development, item, now)
+                    fact = None
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item)
                         outbox.extend(
                             self._alerts(verdict, dev, alerted, capped, report, now, fact, facts)
                         )
+                    # the fact is stored too: digest channels are told it (bot.digest)
+                    dev_writes.append(_noting(verdict.development, fact, item))
             # items, not item-story pairs: an item ten stories take is one on-topic item
             report.on_topic += taken
             report.copies += is_copy
@@ -939,10 +941,9 @@ class Pipeline:
             write = verdict.development
             if write is None or not verdict.judgement.on_topic:
                 continue
-            batch.dev_writes.append(write)
             before, dev = self._project(batch.dev_view, write, item, now)
+            note = None
             if write.number > 0:
-                note = None
                 if not verdict.judgement.new_development:
                     note = revised_fact(before, dev, item, fact)
                 batch.outbox.extend(
@@ -950,6 +951,7 @@ class Pipeline:
                         verdict, dev, batch.alerted, batch.capped, report, now, note, batch.facts
                     )
                 )
+            batch.dev_writes.append(_noting(write, note, item))
         if matcher is not None and subscribed:
             first = self.engine.first_report(doc, analysis)
             if decisions:
@@ -1241,6 +1243,13 @@ class _Rejudging:
     capped: Counter[str] = field(default_factory=Counter)
     facts: dict[str, str | None] = field(default_factory=dict)
     read: bool = False  # the backlog was read
+
+
+def _noting(write: DevelopmentWrite, fact: str | None, item: Item) -> DevelopmentWrite:
+    """``write`` carrying the fact ``item`` added to its development (the edited alerts'
+    thread note): the store records it as one of the development's updates, which a
+    digest channel is told of (:mod:`bot.digest`), as a realtime one is by the edit."""
+    return replace(write, fact=fact, fact_item_id=item.id) if fact else write
 
 
 def _request(feed: Feed) -> PollRequest:

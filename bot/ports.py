@@ -333,6 +333,38 @@ class DevelopmentWrite:
     summary: str
     item_ids: tuple[int, ...] = ()
     citations: tuple[Citation, ...] = ()  # the summary's sentences, each with its source
+    # What the report (item ``fact_item_id``) added to a development stored earlier, as an
+    # edited alert's thread note says it (bot.alerts.added_fact / revised_fact): stored
+    # with the development's updates, which digest channels read instead of the edits
+    # (Store.development_updates_after)
+    fact: str | None = None
+    fact_item_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DevelopmentUpdate:
+    """What one commit added to a development stored before it (a digest's "updated").
+
+    Attributes:
+        number: The development's number in its story.
+        development_seq: The development's ``seq`` (when it was committed: see
+            ``Store.developments_after``), which tells whether a digest listed it.
+        seq: The update's place in the story's commit order of updates
+            (``Store.development_updates_after``).
+        reports: New reports it linked to the development (0: a report updated in place).
+        source: The outlet of its report ("" if unknown).
+        url: The link of its report ("" if none).
+        fact: What the report added, as the alert's thread note says it; None: nothing new
+            (a copy, a rewrite of what was known).
+    """
+
+    number: int
+    development_seq: int
+    seq: int
+    reports: int
+    source: str = ""
+    url: str = ""
+    fact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -608,6 +640,14 @@ class Store(Protocol):
         judged before a digest but committed after it is still after its watermark."""
         ...
 
+    def development_updates_after(
+        self, story_id: int, seq: int
+    ) -> tuple[list[DevelopmentUpdate], int]:
+        """What commits after the story's ``seq``-th update added to developments stored
+        before them (reports, facts), in commit order, and the seq of the last of them
+        (``seq`` if none): the digests' second watermark, read as ``developments_after``."""
+        ...
+
     def get_development(self, story_id: int, number: int) -> Development | None: ...
     def story_stats(self, story_id: int) -> StoryStats: ...
 
@@ -666,10 +706,13 @@ class Store(Protocol):
         through: int,
         writes: Sequence[OutboxWrite],
         now: datetime,
+        *,
+        updates: tuple[int, int] | None = None,
     ) -> bool:
         """Move the binding's watermark from ``covered`` to ``through`` (and
-        ``last_digest_at`` to ``now``) and queue ``writes``, atomically; False, writing
-        nothing, if the watermark is no longer ``covered``."""
+        ``last_digest_at`` to ``now``), and its updates' watermark (``updates``:
+        covered, through) likewise, and queue ``writes``, atomically; False, writing
+        nothing, if either watermark is no longer what the caller read."""
         ...
 
     # subscriptions

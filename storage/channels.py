@@ -163,16 +163,20 @@ class ChannelStore(StoreBase):
                     )
                 )
                 if row is None:
-                    seq = select(func.coalesce(StoryRow.development_seq, 0)).where(
-                        StoryRow.id == story_id
-                    )
+                    seqs = select(
+                        func.coalesce(StoryRow.development_seq, 0),
+                        func.coalesce(StoryRow.update_seq, 0),
+                    ).where(StoryRow.id == story_id)
+                    seq, updated = session.execute(seqs).one_or_none() or (0, 0)
                     row = BindingRow(
                         story_id=story_id,
                         platform=platform,
                         channel_id=channel_id,
                         max_per_hour=DEFAULT_MAX_PER_HOUR,
                         created_at=now,
-                        digested_seq=session.scalar(seq) or 0,
+                        digested_seq=seq,
+                        updated_seq=updated,
+                        followed_seq=seq,
                     )
                     session.add(row)
                 row.mode = DeliveryMode(mode).value
@@ -293,6 +297,8 @@ class ChannelStore(StoreBase):
         through: int,
         writes: Sequence[OutboxWrite],
         now: datetime,
+        *,
+        updates: tuple[int, int] | None = None,
     ) -> bool:
         """Record a digest run and queue its message, in one transaction.
 
@@ -300,21 +306,19 @@ class ChannelStore(StoreBase):
         last digested at ``now``, but only if it still covers exactly ``covered`` (what
         the caller read): a second digest job that read the same binding, or a crash
         between the message and the mark, can neither send the developments twice nor
-        skip them.
+        skip them. ``updates`` (covered, through) moves the watermark of the story's
+        development updates (``updated_seq``) the same way, in the same statement.
 
         Returns:
             False if the binding is gone or another run moved it first (nothing written).
         """
+        where = [BindingRow.id == binding_id, func.coalesce(BindingRow.digested_seq, 0) == covered]
+        values: dict[str, object] = {"digested_seq": through, "last_digest_at": now}
+        if updates is not None:
+            where.append(func.coalesce(BindingRow.updated_seq, 0) == updates[0])
+            values["updated_seq"] = updates[1]
         with self._write() as session:
-            moved = affected(
-                session,
-                update(BindingRow)
-                .where(
-                    BindingRow.id == binding_id,
-                    func.coalesce(BindingRow.digested_seq, 0) == covered,
-                )
-                .values(digested_seq=through, last_digest_at=now),
-            )
+            moved = affected(session, update(BindingRow).where(*where).values(**values))
             if not moved:
                 return False
             apply_outbox_writes(session, writes, now)

@@ -141,6 +141,8 @@ def binding(row: BindingRow) -> Binding:
         created_at=row.created_at,
         digested_seq=row.digested_seq or 0,
         digest_anchor=row.digest_anchor,
+        updated_seq=row.updated_seq or 0,
+        followed_seq=row.followed_seq or 0,
     )
 
 

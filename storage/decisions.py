@@ -51,6 +51,7 @@ from storage.models import (
     Base,
     DevelopmentItemRow,
     DevelopmentRow,
+    DevelopmentUpdateRow,
     EngineBackgroundRow,
     EngineStateRow,
     EngineStreamRow,
@@ -159,11 +160,15 @@ def _settle_updates(
 
 def allocate_seqs(
     session: Session, developments: Sequence[DevelopmentWrite]
-) -> dict[tuple[int, int], int]:
-    """The ``seq`` of each development these writes create, (story, number) -> seq.
+) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """The ``seq`` of each development these writes create, (story, number) -> seq, and
+    the update seq of each story whose stored developments they extend, story -> seq.
 
-    Developments already stored are left out (a write only extends them). Each story's
-    counter is raised once, in story id order, under its row lock (see the module
+    Developments already stored are left out of the first (a write only extends them);
+    the updates a commit records in a story all take its one update seq
+    (``stories.update_seq``, the digests' second watermark: see
+    :meth:`DecisionStore.development_updates_after`). Each story's counters are raised
+    once, in one UPDATE, in story id order, under its row lock (see the module
     docstring). A story that does not exist gets none: the insert then fails on its
     foreign key, as before.
     """
@@ -175,27 +180,50 @@ def allocate_seqs(
         )
         stored.update((story_id, number) for story_id, number in session.execute(query))
     new: dict[int, list[int]] = {}
+    extended: set[int] = set()
     for story_id, number in wanted:
         if (story_id, number) not in stored:
             new.setdefault(story_id, []).append(number)
+        elif number > 0:
+            extended.add(story_id)
     seqs: dict[tuple[int, int], int] = {}
-    for story_id, numbers in sorted(new.items()):
-        last = session.scalar(
+    updates: dict[int, int] = {}
+    for story_id in sorted(set(new) | extended):
+        numbers = new.get(story_id, [])
+        values: dict[str, Any] = {}
+        if numbers:
+            values["development_seq"] = func.coalesce(StoryRow.development_seq, 0) + len(numbers)
+        if story_id in extended:
+            values["update_seq"] = func.coalesce(StoryRow.update_seq, 0) + 1
+        row = session.execute(
             update(StoryRow)
             .where(StoryRow.id == story_id)
-            .values(development_seq=func.coalesce(StoryRow.development_seq, 0) + len(numbers))
-            .returning(StoryRow.development_seq)
-        )
-        if last is None:
+            .values(**values)
+            .returning(StoryRow.development_seq, StoryRow.update_seq)
+        ).one_or_none()
+        if row is None:
             continue
+        last, updated = row
         for offset, number in enumerate(numbers):
-            seqs[story_id, number] = last - len(numbers) + 1 + offset
-    return seqs
+            seqs[story_id, number] = (last or 0) - len(numbers) + 1 + offset
+        if story_id in extended:
+            updates[story_id] = updated or 0
+    return seqs, updates
 
 
 def _write_development(
-    session: Session, write: DevelopmentWrite, now: datetime, seq: int | None
+    session: Session,
+    write: DevelopmentWrite,
+    now: datetime,
+    seq: int | None,
+    update_seq: int | None = None,
 ) -> None:
+    """Create or extend the development, linking its new items.
+
+    Extending one stored before this commit (``update_seq`` given), the report it links
+    or the fact it adds is recorded as one of the development's updates (see
+    :class:`storage.models.DevelopmentUpdateRow`).
+    """
     row = session.scalar(
         select(DevelopmentRow).where(
             DevelopmentRow.story_id == write.story_id, DevelopmentRow.number == write.number
@@ -214,6 +242,7 @@ def _write_development(
         )
         session.add(row)
         session.flush()
+        update_seq = None  # new in this commit: a digest lists it whole
     else:
         row.headline = write.headline
         row.summary = write.summary
@@ -221,6 +250,7 @@ def _write_development(
         row.updated_at = now
     wanted = list(dict.fromkeys(write.item_ids))  # de-duplicated, order kept
     if not wanted:
+        _record_update(session, row, write, [], now, update_seq)
         return
     linked = set(
         session.scalars(
@@ -233,11 +263,52 @@ def _write_development(
     new = [item_id for item_id in wanted if item_id not in linked]
     for item_id in new:
         session.add(DevelopmentItemRow(development_id=row.id, item_id=item_id, added_at=now))
+    _record_update(session, row, write, new, now, update_seq)
     # another report only ever moves the first report earlier (an earlier date read late)
     earliest = earliest_item_time(session, new) if new else None
     if earliest is not None and (row.first_reported_at is None or earliest < row.first_reported_at):
         row.first_reported_at = earliest
     session.flush()  # ids in discovery order: first reporter first
+
+
+def _record_update(
+    session: Session,
+    row: DevelopmentRow,
+    write: DevelopmentWrite,
+    new: Sequence[int],
+    now: datetime,
+    update_seq: int | None,
+) -> None:
+    """One update row for each report ``write`` newly linked to ``row``, the fact on the
+    one it brought, or a row for the fact alone (a report updated in place)."""
+    if update_seq is None or row.number <= 0:
+        return
+    fact_item = write.fact_item_id if write.fact else None
+    for item_id in new:
+        fact = write.fact if item_id == fact_item else None
+        session.add(
+            DevelopmentUpdateRow(
+                story_id=row.story_id,
+                development_id=row.id,
+                item_id=item_id,
+                seq=update_seq,
+                reports=1,
+                fact=fact,
+                added_at=now,
+            )
+        )
+    if fact_item is not None and fact_item not in new:
+        session.add(
+            DevelopmentUpdateRow(
+                story_id=row.story_id,
+                development_id=row.id,
+                item_id=fact_item,
+                seq=update_seq,
+                reports=0,
+                fact=write.fact,
+                added_at=now,
+            )
+        )
 
 
 def _replace_state(
@@ -354,10 +425,11 @@ class DecisionStore(StoreBase):
                 newly_on = _revise_judgements(session, revised, now, versions)
                 count_judgements(session, [*judgements, *newly_on])
                 _settle_updates(session, versions, texts or {})
-                seqs = allocate_seqs(session, developments)
+                seqs, update_seqs = allocate_seqs(session, developments)
                 for write in developments:
                     seq = seqs.get((write.story_id, write.number))
-                    _write_development(session, write, now, seq)
+                    update_seq = update_seqs.get(write.story_id)
+                    _write_development(session, write, now, seq, update_seq)
                 for story_id, state in engine_states.items():
                     _write_engine_state(session, story_id, state, now)
                 apply_outbox_writes(session, outbox, now)

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.model import Development
 from bot.outlet_name import stored_label
-from bot.ports import StoryStats
+from bot.ports import DevelopmentUpdate, StoryStats
 from storage import convert
 from storage.base import StoreBase
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
+    DevelopmentUpdateRow,
     ItemRow,
     StoryCounterRow,
     StorySourceRow,
@@ -121,6 +122,52 @@ class DevelopmentStore(StoreBase):
             rows = list(session.scalars(query))
             through = max((row.seq or 0 for row in rows), default=seq)
             return _enrich(session, rows), through
+
+    def development_updates_after(
+        self, story_id: int, seq: int
+    ) -> tuple[list[DevelopmentUpdate], int]:
+        """What commits after the story's ``seq``-th update added to developments stored
+        before them, in commit order (then report order), and the seq of the last
+        (``seq`` itself if there are none).
+
+        ``development_updates.seq`` is handed out under the story's row lock, as
+        ``developments.seq`` is (:func:`storage.decisions.allocate_seqs`), so "seq >
+        watermark" misses no update committed after a digest looked.
+        """
+        query = (
+            select(
+                DevelopmentUpdateRow.seq,
+                DevelopmentUpdateRow.reports,
+                DevelopmentUpdateRow.fact,
+                DevelopmentRow.number,
+                DevelopmentRow.seq,
+                ItemRow.source,
+                ItemRow.url,
+                ItemRow.canonical_url,
+            )
+            .join(DevelopmentRow, DevelopmentRow.id == DevelopmentUpdateRow.development_id)
+            .join(ItemRow, ItemRow.id == DevelopmentUpdateRow.item_id)
+            .where(DevelopmentUpdateRow.story_id == story_id, DevelopmentUpdateRow.seq > seq)
+            .order_by(DevelopmentUpdateRow.seq, DevelopmentUpdateRow.id)
+        )
+        with self._read() as session:
+            updates = []
+            rows = session.execute(query)
+            for at, reports, fact, number, dev_seq, stored, url, canonical in rows:
+                link = url or canonical or ""
+                updates.append(
+                    DevelopmentUpdate(
+                        number=number,
+                        development_seq=dev_seq or 0,
+                        seq=at,
+                        reports=reports,
+                        # named as the development's sources name it (see _enrich)
+                        source=(stored_label(stored, link) if stored else stored) or "",
+                        url=link,
+                        fact=fact,
+                    )
+                )
+            return updates, max((u.seq for u in updates), default=seq)
 
     def get_development(self, story_id: int, number: int) -> Development | None:
         query = select(DevelopmentRow).where(

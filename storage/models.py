@@ -71,6 +71,8 @@ class StoryRow(Base):
     created_at: Mapped[datetime]
     # the last ``developments.seq`` handed out in this story; NULL before the first
     development_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the last ``development_updates.seq`` handed out in this story; NULL before the first
+    update_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class FeedRow(Base):
@@ -274,6 +276,31 @@ class DevelopmentItemRow(Base):
     added_at: Mapped[datetime]
 
 
+class DevelopmentUpdateRow(Base):
+    """What a commit added to a development stored before it: a report, or a fact.
+
+    One row per report that joined it (``reports`` 1) or whose update it took in place
+    (``reports`` 0), with ``fact``, what the report added to the summary as an edited
+    alert's thread note says it (NULL: nothing new). ``seq`` is the story's commit order
+    of updates (``stories.update_seq``, see :mod:`storage.decisions`): the digests'
+    second watermark (``bindings.updated_seq``).
+    """
+
+    __tablename__ = "development_updates"
+    __table_args__ = (Index(None, "story_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    development_id: Mapped[int] = mapped_column(
+        ForeignKey("developments.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    reports: Mapped[int] = mapped_column(Integer)
+    fact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    added_at: Mapped[datetime]
+
+
 class EngineStateRow(Base):
     __tablename__ = "engine_state"
 
@@ -338,6 +365,12 @@ class BindingRow(Base):
     # `digest HOURS at HH:MM`: the first slot as a local wall-clock time, no zone: it is
     # read in [delivery] timezone (bot.digest_schedule). NULL: every HOURS from the last.
     digest_anchor: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), nullable=True)
+    # the story's development updates up to this ``development_updates.seq`` are covered
+    # (told in a digest, or not this channel's); NULL: none yet
+    updated_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the story's developments up to this ``developments.seq`` were there when the channel
+    # followed it: no digest of this follow listed them (NULL: 0)
+    followed_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SubscriptionRow(Base):

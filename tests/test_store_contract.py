@@ -1573,7 +1573,7 @@ def test_a_development_whose_commit_began_first_is_numbered_first(store, clock):
         target=lambda: store.commit_decisions([], [second], {}, [], clock.now())
     )
     with store._write() as session:  # the first batch's commit_decisions
-        seqs = allocate_seqs(session, [first])
+        seqs, _ = allocate_seqs(session, [first])
         _write_development(session, first, clock.now(), seqs[story.id, 1])
         later.start()
         assert _lock_waits(store, later, "%UPDATE stories%") == 1, "the second did not wait"

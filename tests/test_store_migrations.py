@@ -1730,10 +1730,67 @@ def test_corrections_table_is_added_and_dropped_keeping_stories_and_items(empty_
         store.set_correction(Correction(story.id, item, False, "slack", "U1", T0))
         assert _downgraded(store, "0027") == "0027"
         assert "corrections" not in inspect(store.engine).get_table_names()
-        assert store.get_item(item) is not None and store.get_story("s") is not None
+        assert store.get_item(item) is not None
+        with store.engine.connect() as conn:  # stories as at 0027 (0030 added a column)
+            kept = conn.execute(select(column("name")).select_from(table("stories")))
+            assert [row.name for row in kept] == ["s"]
         assert [d.judgement.on_topic for d in store.decisions_for_item(item)] == [True]
         _upgraded(store)
         assert _diff(store.engine) == []
         assert store.all_corrections() == {}  # a new, empty table
+    finally:
+        store.close()
+
+
+def test_development_updates_and_their_watermarks_are_added_and_dropped_in_place(empty_url):
+    """Migration 0030 adds the empty ``development_updates`` table, the story's counter
+    of updates and two watermarks per binding: ``updated_seq`` at 0, so the first digest
+    after the upgrade tells no update stored before it (there is none to tell), and
+    ``followed_seq``, the last development created at or before the follow (those were
+    not its digests' to list). Its downgrade drops them in place, keeping the bindings."""
+    store = open_store(empty_url)
+    try:
+        story = store.add_story("s", "S", [], T0)
+        one, two, three = (store.ingest_item(new_item(n, at=T0))[1].id for n in (1, 2, 3))
+        develop = store.commit_decisions
+        develop([], [DevelopmentWrite(story.id, 1, "One", "", (one,))], {}, [], T0)
+        store.bind(story.id, "slack", "C1", DeliveryMode.DIGEST, 1, T0 + timedelta(hours=1))
+        develop(
+            [], [DevelopmentWrite(story.id, 2, "Two", "", (two,))], {}, [], T0 + timedelta(hours=2)
+        )
+        fact = DevelopmentWrite(
+            story.id, 2, "Two", "", (three,), fact="Outlet 3: New.", fact_item_id=three
+        )
+        develop([], [fact], {}, [], T0 + timedelta(hours=3))
+        assert store.development_updates_after(story.id, 0)[1] == 1
+        assert _downgraded(store, "0029") == "0029"
+        assert "development_updates" not in inspect(store.engine).get_table_names()
+        columns = {c["name"] for c in inspect(store.engine).get_columns("bindings")}
+        assert not {"updated_seq", "followed_seq"} & columns
+        assert "update_seq" not in {c["name"] for c in inspect(store.engine).get_columns("stories")}
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        [binding] = store.list_bindings()
+        assert (binding.channel_id, binding.digested_seq) == ("C1", 1)
+        assert (binding.followed_seq, binding.updated_seq) == (1, 0)
+        assert store.development_updates_after(story.id, 0) == ([], 0), "none to tell"
+        # a report after the upgrade is an update, the story's counter starting at 1
+        four = store.ingest_item(new_item(4, at=T0))[1].id
+        again = DevelopmentWrite(
+            story.id, 2, "Two", "", (four,), fact="Outlet 4: More.", fact_item_id=four
+        )
+        develop([], [again], {}, [], T0 + timedelta(hours=4))
+        updates, through = store.development_updates_after(story.id, 0)
+        assert through == 1
+        assert [(u.number, u.reports, u.source, u.fact) for u in updates] == [
+            (2, 1, "Outlet 4", "Outlet 4: More.")
+        ]
+        assert _downgraded(store, "0029") == "0029"
+        with store.engine.connect() as conn:
+            kept = conn.execute(select(column("channel_id")).select_from(table("bindings")))
+            assert [row.channel_id for row in kept] == ["C1"]
+        _upgraded(store)
+        [back] = store.list_bindings()
+        assert (back.updated_seq, back.followed_seq) == (0, 1)
     finally:
         store.close()
