@@ -30,7 +30,7 @@ from bot.model import (
     Subscription,
 )
 from bot.query import Document, Query
-from bot.render import repeats_headline, shorten, status_command
+from bot.render import counted, repeats_headline, shorten, source_list, status_command
 
 MAX_LINKS = 5
 # characters of an item's summary a notice quotes: room for a whole lead sentence of up to
@@ -657,11 +657,34 @@ def notice_message(
     )
 
 
+@dataclass(frozen=True)
+class DigestUpdate:
+    """A development an earlier digest listed, and what reports added to it since.
+
+    Attributes:
+        development: The development as it now reads.
+        reports: How many reports joined it since the last digest (copies included).
+        sources: Their outlets, first reporter first.
+        facts: What they added, each as the edited alert's thread note says it
+            (:func:`added_fact`, :func:`revised_fact`), with its report's link ("" if none).
+    """
+
+    development: Development
+    reports: int
+    sources: tuple[str, ...]
+    facts: tuple[tuple[str, str], ...]
+
+
+UPDATES_HEADER = "Updated since the last digest:"
+DIGEST_FACT_MAX = 200  # characters of a fact in a digest's update line when space is short
+
+
 def digest_message(
     story: Story,
     devs: Sequence[Development],
     since: datetime | None,
     platform: str | None = None,
+    updates: Sequence[DigestUpdate] = (),
 ) -> OutboundMessage:
     """One message listing several developments, for digest channels and alert overflow.
 
@@ -671,27 +694,29 @@ def digest_message(
     stays within ``DIGEST_BODY_MAX``; the developments that do not fit are counted in a
     last line that says where to read them, so none is dropped silently and no renderer
     has to cut the body (a cut would fall mid-word, hiding how many were left out).
+
+    ``updates`` (developments an earlier digest listed that reports added facts to since)
+    follow under :data:`UPDATES_HEADER`, one line each (:func:`digest_update_line`), in
+    the room the new developments leave: they are the first thing cut, counted as the
+    developments are. Each line's link goes to the report of its first fact.
     """
     n = len(devs)
     # where to read the rest, as users on the digest's platform type it
-    more = f"… and {{n}} more: {status_command(story.name, platform)}"
+    status = status_command(story.name, platform)
+    more = f"… and {{n}} more: {status}"
+    more_updated = f"… and {{n}} more updated: {status}"
+    none_told = f"… {counted(len(updates), 'development')} updated: {status}"
+    room = DIGEST_BODY_MAX
+    if updates:  # room kept for the header and the count of the updates left out
+        counts = max(len(more_updated.format(n=len(updates))), len(none_told))
+        room -= len(UPDATES_HEADER) + counts + 2
     whole = [digest_line(dev, DIGEST_WHOLE_SENTENCE_MAX) for dev in devs]
-    if len("\n".join(whole)) <= DIGEST_BODY_MAX:  # room for every first sentence, uncut
+    if len("\n".join(whole)) <= room:  # room for every first sentence, uncut
         candidates = whole
     else:  # shorter lines, so that more developments are listed
         candidates = [digest_line(dev) for dev in devs]
-    lines: list[str] = []
-    size = 0
-    for i, line in enumerate(candidates):
-        # room for this line, and for the "and N more" line if others follow it
-        tail = len(more.format(n=n - i - 1)) + 1 if i < n - 1 else 0
-        if lines and size + len(line) + 1 + tail > DIGEST_BODY_MAX:
-            break
-        lines.append(line)
-        size += len(line) + 1
-    shown = devs[: len(lines)]
-    if len(shown) < n:
-        lines.append(more.format(n=n - len(shown)))
+    lines, shown_n = _fitting(candidates, more, room)
+    shown = devs[:shown_n]
     links: list[tuple[str, str]] = []
     sources: list[str] = []
     for dev in shown:
@@ -701,7 +726,34 @@ def digest_message(
         for s in dev.sources:
             if s not in sources:
                 sources.append(s)
-    title = f"{n} new development{'s' if n != 1 else ''} in {story.title}"
+    if updates:
+        left = DIGEST_BODY_MAX - sum(len(line) + 1 for line in lines) - len(UPDATES_HEADER) - 1
+        whole = [digest_update_line(u, None) for u in updates]
+        if len("\n".join(whole)) <= left:
+            candidates = whole
+        else:
+            candidates = [digest_update_line(u) for u in updates]
+        told, told_n = _fitting(candidates, more_updated, left, first_may_go=True)
+        if not told_n:
+            told = [none_told]
+        lines += [UPDATES_HEADER, *told]
+        for u in updates[:told_n]:
+            url = next((url for _, url in u.facts if url), "")
+            if url or u.development.links:
+                label = shorten(u.development.headline, DIGEST_LABEL_MAX)
+                links.append((label, url or u.development.links[0][1]))
+        for u in updates:
+            for s in u.sources:
+                if s not in sources:
+                    sources.append(s)
+    m = len(updates)
+    if n and m:
+        title = f"{n} new development{'s' if n != 1 else ''} and {m} updated in {story.title}"
+    elif m:
+        title = f"{m} development{'s' if m != 1 else ''} updated in {story.title}"
+    else:
+        title = f"{n} new development{'s' if n != 1 else ''} in {story.title}"
+    times = [d.updated_at for d in devs] + [u.development.updated_at for u in updates]
     return OutboundMessage(
         kind=MessageKind.DIGEST,
         title=title,
@@ -709,9 +761,61 @@ def digest_message(
         story_name=story.name,
         sources=tuple(sources),
         links=_links(links, DIGEST_MAX_LINKS),
-        when=max(d.updated_at for d in devs) if devs else since,
+        when=max(times) if times else since,
         footer="Digest",
     )
+
+
+def _fitting(
+    candidates: Sequence[str], more: str, room: int, *, first_may_go: bool = False
+) -> tuple[list[str], int]:
+    """The leading ``candidates`` that fit ``room`` characters (a line each), then
+    ``more`` counting the rest; and how many were kept.
+
+    The first line is kept whatever its length unless ``first_may_go``: a digest says at
+    least one development.
+    """
+    n = len(candidates)
+    lines: list[str] = []
+    size = 0
+    for i, line in enumerate(candidates):
+        # room for this line, and for the "and N more" line if others follow it
+        tail = len(more.format(n=n - i - 1)) + 1 if i < n - 1 else 0
+        if (lines or first_may_go) and size + len(line) + 1 + tail > room:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    kept = len(lines)
+    if lines and kept < n:
+        lines.append(more.format(n=n - kept))
+    return lines, kept
+
+
+_FACT_END = re.compile(r"\s*\[\d+\]$")
+
+
+def digest_update_line(update: DigestUpdate, fact_max: int | None = DIGEST_FACT_MAX) -> str:
+    """An updated development's line: "• Headline: 2 more reports (AP and BBC); new: AP:
+    The toll rose to 59."
+
+    Its facts are those of the edited alerts' thread notes, without their markers: "[2]"
+    numbers a report among the development's links, which a digest does not list (the
+    line's link goes to the report of its first fact). Each fact is cut at a word, with
+    "…", past ``fact_max`` characters (None: kept whole).
+    """
+    dev = update.development
+    headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
+    facts = []
+    for fact, _ in update.facts:
+        text = " ".join(_FACT_END.sub("", fact).split())
+        facts.append(text if fact_max is None else shorten(text, fact_max))
+    reports = ""
+    if update.reports:
+        reports = counted(update.reports, "more report")
+        if named := source_list(update.sources):
+            reports += f" ({named})"
+        reports += "; "
+    return f"• {headline}: {reports}new: {' '.join(facts)}"
 
 
 def digest_line(dev: Development, sentence_max: int = DIGEST_SENTENCE_MAX) -> str:

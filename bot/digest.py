@@ -13,24 +13,34 @@ looked can carry an earlier time than that digest, and a time cut-off would skip
 good. A run moves the watermark to the last development it read and queues its message in
 one transaction (``Store.queue_digest``), only if no other run moved it first: each
 development is in exactly one digest.
+
+A digest channel is also told what later reports added to the developments its earlier
+digests listed: each commit that extends a development records the reports it linked and
+the fact each added (the "new:" facts of a realtime channel's alert edits:
+:func:`bot.alerts.added_fact`), in the story's commit order of updates
+(``Store.development_updates_after``). The binding's second watermark,
+``Binding.updated_seq``, moves in the same transaction as the first, so each fact is in
+exactly one digest too; a digest with only updates is posted, one with neither is not.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Sequence
 
-from bot.alerts import alert_key, digest_key, digest_message
+from bot.alerts import DigestUpdate, alert_key, digest_key, digest_message
 from bot.clock import recorded_ahead
 from bot.digest_schedule import next_due
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
     DeliveryMode,
+    Story,
     digest_hours_in_range,
     valid_digest_hours,
 )
-from bot.ports import Clock, OutboxWrite, Store
+from bot.ports import Clock, DevelopmentUpdate, OutboxWrite, Store
 
 log = logging.getLogger(__name__)
 
@@ -104,26 +114,71 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
             for d in found
             if d.number > 0 and store.get_outbox(alert_key(story.id, d.number, binding)) is None
         ]
+        found_updates, updated = store.development_updates_after(
+            binding.story_id, binding.updated_seq
+        )
+        updates = []
+        if binding.mode is DeliveryMode.DIGEST:
+            updates = digest_updates(store, story, binding, found_updates)
         writes = []
-        if devs:
+        if devs or updates:
             writes.append(
                 OutboxWrite(
                     digest_key(binding.id, since),
                     binding.target,
-                    digest_message(story, devs, since, binding.target.platform),
+                    digest_message(story, devs, since, binding.target.platform, updates),
                     only_if_new=True,
                 )
             )
-        if not store.queue_digest(binding.id, binding.digested_seq, through, writes, now):
+        if not store.queue_digest(
+            binding.id,
+            binding.digested_seq,
+            through,
+            writes,
+            now,
+            updates=(binding.updated_seq, updated),
+        ):
             # another run recorded this binding first (it sends them), or it was unfollowed
             log.info("digest for %s not queued: taken by another run", binding.target.key)
             continue
-        if devs:
+        if devs or updates:
             queued += 1
             log.info(
-                "digest of %d developments queued for %s (%s)",
+                "digest of %d developments and %d updated queued for %s (%s)",
                 len(devs),
+                len(updates),
                 binding.target.key,
                 binding.mode.value,
             )
     return queued
+
+
+def digest_updates(
+    store: Store, story: Story, binding: Binding, found: Sequence[DevelopmentUpdate]
+) -> list[DigestUpdate]:
+    """The developments ``binding``'s earlier digests listed that ``found`` added facts
+    to, each with its reports and facts since, in the order of their first update.
+
+    Listed by an earlier digest: committed after the follow (``followed_seq``) and
+    through the digests' watermark (``digested_seq``, as read before this run: a
+    development new in this digest is listed whole, not again as updated), with no
+    alert in this channel (an alerted one gets its edits and "new:" replies instead).
+    Reports that added no fact (a copy of the wire story, a rewrite of what was known)
+    are counted beside a fact, but alone they make no update.
+    """
+    by_number: dict[int, list[DevelopmentUpdate]] = {}
+    for u in found:
+        if u.number > 0 and binding.followed_seq < u.development_seq <= binding.digested_seq:
+            by_number.setdefault(u.number, []).append(u)
+    out = []
+    for number, rows in by_number.items():
+        facts = tuple(dict.fromkeys((u.fact, u.url) for u in rows if u.fact is not None))
+        if not facts or store.get_outbox(alert_key(story.id, number, binding)) is not None:
+            continue
+        dev = store.get_development(story.id, number)
+        if dev is None:
+            continue
+        sources = tuple(dict.fromkeys(u.source for u in rows if u.reports and u.source))
+        reports = sum(u.reports for u in rows)
+        out.append(DigestUpdate(dev, reports, sources, facts))
+    return out

@@ -1,0 +1,338 @@
+"""Digests tell what later reports added to the developments earlier digests listed.
+
+A digest channel gets each development once, in the next digest; a report that later adds
+a fact to it (what a realtime channel sees as an edit and a "new:" reply) comes in the
+next digest's "Updated since the last digest" part, once. Store-level tests commit the
+decisions as the pipeline does (``DevelopmentWrite.fact``); the end-to-end test runs the
+real pipeline on the demo story, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from feedserver import feed_server  # noqa: F401  (fixture)
+from store_builders import new_item
+from storyworld import as_entry, feed_of, make_world, sample, samples
+
+from adapters.console import CONSOLE, CONSOLE_CHANNEL, render_console
+from bot.alerts import (
+    DIGEST_BODY_MAX,
+    UPDATES_HEADER,
+    DigestUpdate,
+    alert_key,
+    alert_message,
+    digest_message,
+)
+from bot.digest import run_digests
+from bot.model import DeliveryMode, Development, SeedDoc
+from bot.ports import DevelopmentWrite, OutboxWrite
+
+pytest_plugins = ["store_fixtures"]  # store, db_url: SQLite and PostgreSQL
+
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=timezone.utc)
+FACT = "Outlet 2: The toll rose to 59 on Tuesday. [2]"
+
+
+def digests(store):
+    return [e for e in store.due_outbox(FAR_FUTURE, limit=100) if e.key.startswith("digest:")]
+
+
+def report(store, story, number, n, clock, *, fact=None):
+    """Item ``n`` (Outlet ``n``) reported development ``number``, adding ``fact``."""
+    item = store.ingest_item(new_item(n, at=clock.now()))[1]
+    write = DevelopmentWrite(
+        story.id,
+        number,
+        f"Turn {number}",
+        f"What happened in turn {number}.",
+        (item.id,),
+        fact=fact,
+        fact_item_id=item.id if fact else None,
+    )
+    store.commit_decisions([], [write], {}, [], clock.now())
+    return item
+
+
+def digest_story(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    binding = store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 6, clock.now())
+    return story, binding
+
+
+def test_a_fact_two_later_reports_added_is_told_once_in_the_next_digest(store, clock):
+    story, _ = digest_story(store, clock)
+    clock.advance(hours=1)
+    report(store, story, 1, 1, clock)
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    [first] = digests(store)
+    assert UPDATES_HEADER not in first.message.body
+
+    clock.advance(hours=1)
+    report(store, story, 1, 2, clock, fact=FACT)
+    report(store, story, 1, 3, clock)  # another outlet saying what was known
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    second = digests(store)[-1].message
+    assert second.title == "1 development updated in A story"
+    assert second.body.splitlines() == [
+        UPDATES_HEADER,
+        "• Turn 1: 2 more reports (Outlet 2 and Outlet 3); new: Outlet 2: The toll rose to "
+        "59 on Tuesday.",
+    ]
+    assert [link.url for link in second.links] == ["https://news.example/2?utm=x"]
+    assert second.sources == ("Outlet 2", "Outlet 3")
+
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 0, "told once: the next digest has nothing"
+    assert len(digests(store)) == 2
+
+
+def test_a_copy_adds_no_update_and_nothing_is_posted(store, clock):
+    story, _ = digest_story(store, clock)
+    clock.advance(hours=1)
+    report(store, story, 1, 1, clock)
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    report(store, story, 1, 2, clock)  # the wire story again: no fact
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 0, "nothing new at all: nothing posted"
+    assert len(digests(store)) == 1
+
+
+def test_a_new_development_and_an_update_come_in_one_digest_each_once(store, clock):
+    story, _ = digest_story(store, clock)
+    clock.advance(hours=1)
+    report(store, story, 1, 1, clock)
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    report(store, story, 2, 2, clock)
+    report(store, story, 2, 3, clock, fact="Outlet 3: Turn 2 went on. [2]")
+    report(store, story, 1, 4, clock, fact="Outlet 4: Turn 1 ended. [2]")
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    message = digests(store)[-1].message
+    assert message.title == "1 new development and 1 updated in A story"
+    lines = message.body.splitlines()
+    assert lines[0].startswith("• Turn 2")
+    assert lines[1:] == [
+        UPDATES_HEADER,
+        "• Turn 1: 1 more report (Outlet 4); new: Outlet 4: Turn 1 ended.",
+    ]
+    assert "Turn 2 went on" not in message.body, "new in this digest: listed whole, not updated"
+
+
+def test_updates_of_developments_there_before_the_follow_or_alerted_are_not_told(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    report(store, story, 1, 1, clock)  # before the follow: never listed
+    binding = store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 6, clock.now())
+    report(store, story, 2, 2, clock)
+    # development 2 was alerted here while the channel was realtime: its edits tell it
+    dev2 = store.get_development(story.id, 2)
+    store.enqueue(
+        [OutboxWrite(alert_key(story.id, 2, binding), binding.target, alert_message(story, dev2))],
+        clock.now(),
+    )
+    report(store, story, 3, 3, clock)
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    for number, n in ((1, 4), (2, 5), (3, 6)):
+        report(store, story, number, n, clock, fact=f"Outlet {n}: More on turn {number}. [2]")
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    body = digests(store)[-1].message.body
+    assert body.splitlines()[1:] == [
+        "• Turn 3: 1 more report (Outlet 6); new: Outlet 6: More on turn 3."
+    ]
+
+
+def test_a_realtime_follow_covers_updates_so_a_switch_to_digest_does_not_dump_them(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 6, clock.now())
+    report(store, story, 1, 1, clock)  # over the cap: in the overflow digest
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 1
+    report(store, story, 1, 2, clock, fact=FACT)
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 0, "a realtime channel's overflow tells no updates"
+    store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 6, clock.now())
+    clock.advance(hours=7)
+    assert run_digests(store, clock) == 0, "covered while realtime: not told after the switch"
+
+
+def test_a_second_run_that_read_the_same_update_watermark_queues_nothing(store, clock):
+    story, _ = digest_story(store, clock)
+    report(store, story, 1, 1, clock)
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    report(store, story, 1, 2, clock, fact=FACT)
+    [stale] = store.bindings_for_story(story.id)
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    _, through = store.development_updates_after(story.id, stale.updated_seq)
+    assert through > stale.updated_seq
+    assert not store.queue_digest(
+        stale.id,
+        stale.digested_seq,
+        stale.digested_seq,
+        [],
+        clock.now(),
+        updates=(stale.updated_seq, through),
+    )
+    # the development watermark alone unchanged is not enough: the updates moved
+    [now] = store.bindings_for_story(story.id)
+    assert now.digested_seq == stale.digested_seq and now.updated_seq == through
+
+
+def _dev(number: int, headline: str, sentence: str, url: str) -> Development:
+    at = datetime(2026, 3, 5, tzinfo=timezone.utc)
+    return Development(1, number, headline, sentence, at, at, links=(("Outlet", url),))
+
+
+def test_updates_come_after_the_new_developments_and_are_the_first_thing_cut(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    words = "word " * 60
+    devs = [
+        _dev(n, f"New turn {n}", f"Sentence {n} {words}.", f"https://n/{n}") for n in range(1, 5)
+    ]
+    updates = [
+        DigestUpdate(
+            _dev(n, f"Old turn {n}", "x.", f"https://o/{n}"),
+            2,
+            ("AP", "BBC"),
+            ((f"AP: Fact {n} {words}. [3]", f"https://ap/{n}"),),
+        )
+        for n in range(10, 20)
+    ]
+    alone = digest_message(story, devs, None, "console")
+    both = digest_message(story, devs, None, "console", updates)
+    assert len(both.body) <= DIGEST_BODY_MAX
+    new_lines = [line for line in both.body.splitlines() if line.startswith("• New turn")]
+    assert new_lines == alone.body.splitlines(), "every new development, as without updates"
+    lines = both.body.splitlines()
+    assert 0 < sum(line.startswith("• Old turn") for line in lines) < len(updates)
+    assert lines.index(UPDATES_HEADER) > max(lines.index(line) for line in new_lines)
+    assert lines[-1].startswith("… and ") and lines[-1].endswith("updated: /story status s")
+    assert [link.url for link in both.links][: len(new_lines)] == [
+        f"https://n/{n}" for n in range(1, len(new_lines) + 1)
+    ]
+
+    # with many new developments the updates are only counted
+    many = [_dev(n, f"New turn {n}", f"Sentence {n}.", f"https://n/{n}") for n in range(1, 200)]
+    crowded = digest_message(story, many, None, "console", updates)
+    assert len(crowded.body) <= DIGEST_BODY_MAX
+    assert crowded.body.splitlines()[-3].startswith("… and ")  # the developments left out
+    assert crowded.body.splitlines()[-2:] == [
+        UPDATES_HEADER,
+        "… 10 developments updated: /story status s",
+    ]
+
+
+def test_the_console_prints_the_updates_part(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    update = DigestUpdate(
+        _dev(3, "Old turn", "x.", "https://o/3"), 1, ("AP",), ((FACT, "https://ap/3"),)
+    )
+    text = render_console(digest_message(story, [], None, "console", [update]))
+    assert text.splitlines()[:3] == [
+        "== DIGEST [s]: 1 development updated in A story",
+        f"   {UPDATES_HEADER}",
+        "   • Old turn: 1 more report (AP); new: Outlet 2: The toll rose to 59 on Tuesday.",
+    ]
+    assert "   Old turn: https://ap/3" in text.splitlines()
+
+
+def _new_and_updated(story):
+    update = DigestUpdate(
+        _dev(3, "Old turn", "x.", "https://o/3"), 2, ("AP", "BBC"), ((FACT, "https://ap/3"),)
+    )
+    new = _dev(4, "New turn", "It began.", "https://n/4")
+    return digest_message(story, [new], None, "slack", [update])
+
+
+UPDATE_LINE = (
+    "• Old turn: 2 more reports (AP and BBC); new: Outlet 2: The toll rose to 59 on Tuesday."
+)
+
+
+def test_slack_shows_the_updates_after_the_new_developments_with_their_links(store, clock):
+    from adapters.slack_chat import render
+
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    blocks = render.message_blocks(_new_and_updated(story))
+    assert blocks[0]["text"]["text"] == "1 new development and 1 updated in A story"
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert sections[0].split("\n") == [
+        "• New turn: It began.",
+        UPDATES_HEADER,
+        render.escape(UPDATE_LINE),
+    ]
+    assert "<https://n/4|New turn> · <https://ap/3|Old turn>" in sections[-1]
+
+
+def test_discord_shows_the_updates_after_the_new_developments_with_their_links(store, clock):
+    from adapters.discord_chat.render import message_embed
+
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    embed = message_embed(_new_and_updated(story))
+    assert embed.title == "1 new development and 1 updated in A story"
+    assert (embed.description or "").split("\n") == [
+        "• New turn: It began.",
+        UPDATES_HEADER,
+        UPDATE_LINE,
+    ]
+    links = next(f.value for f in embed.fields if f.name == "Links")
+    assert links.split("\n") == ["[New turn](https://n/4)", "[Old turn](https://ap/3)"]
+
+
+# --------------------------------------------------------------------------- end to end
+
+DEV = "congress-hearing"
+
+
+async def _cycle(world):
+    await world.app.pipeline.poll_due()
+    await world.app.delivery.deliver_due(limit=1000)
+
+
+async def test_the_pipeline_records_the_alerts_new_facts_for_the_digest(feed_server, db_url, clock):
+    """The demo's hearing turn, a copy of it and a report adding to it: the digest channel
+    is told the turn, then only what the realtime channel's edit said was new."""
+    world = make_world(db_url, clock)  # the console follows in real time
+    store = world.app.store
+    store.bind(world.story.id, "slack", "CDIGEST", DeliveryMode.DIGEST, 6, clock.now())
+    first = sample(next(i["guid"] for i in samples("development", DEV)))
+    feed_server.add_feed("/a.xml", feed_of(as_entry(first)), etag=True)
+    store.add_feed(feed_server.url("/a.xml"), clock.now())
+    await _cycle(world)
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    [listed] = digests_to(store, "CDIGEST")
+    assert UPDATES_HEADER not in listed.message.body
+
+    follow_ups = samples("copy", DEV) + samples("update", DEV)
+    feed_server.add_feed(
+        "/b.xml",
+        feed_of(*(as_entry(f, i) for i, f in enumerate(follow_ups)), title="Other Outlet"),
+        etag=True,
+    )
+    store.add_feed(feed_server.url("/b.xml"), clock.now())
+    await _cycle(world)
+    edited = world.console.edited[-1][1]  # what the realtime channel was told
+    assert edited.thread_note, "the realtime alert's edit says what is new"
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 1
+    told = digests_to(store, "CDIGEST")[-1].message
+    assert told.body.splitlines()[0] == UPDATES_HEADER
+    for fact in edited.thread_note.splitlines():
+        # the same fact, without the alert's marker
+        assert fact.rsplit(" [", 1)[0] in told.body
+    assert f"{len(follow_ups)} more reports" in told.body
+    clock.advance(hours=6, minutes=1)
+    assert run_digests(store, clock) == 0
+    await world.app.aclose()
+
+
+def digests_to(store, channel):
+    return [e for e in digests(store) if e.target.channel_id == channel]
