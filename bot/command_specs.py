@@ -137,7 +137,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "With at HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come at "
         "that time in storybot's time zone and every so many hours after it: digest 24 at "
         "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00. A digest lists "
-        "the developments new since the last one; with none, none is posted.",
+        "the developments new since the last one, then what later reports added to those "
+        "an earlier one listed; with neither, none is posted.",
         admin=True,
         options="follow story:NAME [mode:realtime | mode:digest hours:N at:HH:MM]",
         # Discord's hours option is a number ("2h" cannot be entered) and at is an option
@@ -146,7 +147,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "1.5. With at:HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come "
         "at that time in storybot's time zone and every so many hours after it: "
         "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00. A "
-        "digest lists the developments new since the last one; with none, none is posted.",
+        "digest lists the developments new since the last one, then what later reports "
+        "added to those an earlier one listed; with neither, none is posted.",
         channel=True,
         overview="Post this story's alerts in this channel (admins), as they happen or as "
         "a digest every so many hours, at a time of day if you like",

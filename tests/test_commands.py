@@ -120,7 +120,10 @@ async def test_discords_follow_help_shows_the_options_discord_takes(commands):
 async def test_follow_help_says_a_digest_with_nothing_new_is_not_posted(commands, platform):
     # a channel that sees no digest at its time should not take storybot for broken
     reply = await commands.handle(CommandRequest("help follow", platform, "U1", "C1"))
-    assert "new since the last one; with none, none is posted." in reply.text, reply.text
+    assert "new since the last one, then what later reports added to those an earlier one " in (
+        reply.text
+    ), reply.text
+    assert "listed; with neither, none is posted." in reply.text, reply.text
 
 
 def test_discords_feeds_help_says_a_subcommand_must_be_chosen():
