@@ -49,6 +49,12 @@ class Story:
     seeds: tuple[SeedDoc, ...]
     created_at: datetime
 
+    @property
+    def began(self) -> datetime:
+        """When the story began: its earliest dated seed, else when it was added."""
+        times = [s.published for s in self.seeds if s.published is not None]
+        return min(times) if times else self.created_at
+
 
 # --------------------------------------------------------------------------- feeds
 
@@ -316,6 +322,26 @@ class Development:
     # when its earliest report was published (else fetched); None with no report yet.
     # ``created_at`` is when storybot made it, which after a backlog poll is much later.
     first_reported_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """An item a story took into one of its developments, as the story's record lists it.
+
+    ``link`` is the item's link as ``Development.links`` holds it (its URL, else its
+    canonical URL); ``source`` its outlet, read as those links name it. ``copy_of`` is
+    the item id of the earlier report it copies (its judgement's ``duplicate_of``), None
+    for a report of its own (or one stored without a judgement).
+    """
+
+    item_id: int
+    development: int
+    title: str
+    source: str
+    link: str | None
+    published: datetime | None
+    fetched_at: datetime
+    copy_of: int | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from bot.model import (
     PageWait,
     PollRequest,
     Reply,
+    Report,
     SeedDoc,
     Story,
     Subscription,
@@ -629,9 +630,23 @@ class Store(Protocol):
         includes item_count, sources and links. A later report does not reorder them."""
         ...
 
-    def developments_page(self, story_id: int, limit: int, offset: int = 0) -> list[Development]:
+    def developments_page(
+        self, story_id: int, limit: int, offset: int = 0, *, oldest_first: bool = False
+    ) -> list[Development]:
         """The new developments (number > 0; not the seed story) in ``list_developments``'
-        order, ``offset`` of them skipped, at most ``limit``: one page, read as one page."""
+        order, ``offset`` of them skipped, at most ``limit``: one page, read as one page.
+        ``oldest_first``: the other way round (by first report, then number), a timeline."""
+        ...
+
+    def development_reports(self, story_id: int, numbers: Collection[int]) -> list[Report]:
+        """The reports of the story's developments numbered ``numbers``, each with the
+        copy it is of (if any), in discovery order (first reporter first, as
+        ``Development.links`` lists them). Headlines, links and times, never the texts:
+        an export reads a page of developments' reports at a time."""
+        ...
+
+    def count_judged(self, story_id: int) -> int:
+        """How many items the story has judged, on-topic or not (one judgement each)."""
         ...
 
     def developments_after(self, story_id: int, seq: int) -> tuple[list[Development], int]:

@@ -9,12 +9,12 @@ the first report is stored on the development (:mod:`storage.first_reports`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bot.model import Development
+from bot.model import Development, Report
 from bot.outlet_name import stored_label
 from bot.ports import DevelopmentUpdate, StoryStats
 from storage import convert
@@ -24,6 +24,7 @@ from storage.models import (
     DevelopmentRow,
     DevelopmentUpdateRow,
     ItemRow,
+    JudgementRow,
     StoryCounterRow,
     StorySourceRow,
 )
@@ -71,17 +72,22 @@ def _enrich(session: Session, rows: Sequence[DevelopmentRow]) -> list[Developmen
     ]
 
 
-def _newest_first(story_id: int) -> Select[DevelopmentRow]:
-    """A story's developments, newest first by their first report (see list_developments).
+def _newest_first(story_id: int, *, oldest_first: bool = False) -> Select[DevelopmentRow]:
+    """A story's developments, newest first by their first report (see list_developments),
+    or oldest first (a timeline).
 
     The number breaks ties, so that a page boundary (LIMIT/OFFSET) falls in one place.
     """
     first = func.coalesce(DevelopmentRow.first_reported_at, DevelopmentRow.created_at)
-    return (
-        select(DevelopmentRow)
-        .where(DevelopmentRow.story_id == story_id)
-        .order_by(first.desc(), DevelopmentRow.number.desc())
+    order = (
+        (first.asc(), DevelopmentRow.number.asc())
+        if oldest_first
+        else (
+            first.desc(),
+            DevelopmentRow.number.desc(),
+        )
     )
+    return select(DevelopmentRow).where(DevelopmentRow.story_id == story_id).order_by(*order)
 
 
 class DevelopmentStore(StoreBase):
@@ -97,16 +103,82 @@ class DevelopmentStore(StoreBase):
         with self._read() as session:
             return _enrich(session, list(session.scalars(query)))
 
-    def developments_page(self, story_id: int, limit: int, offset: int = 0) -> list[Development]:
+    def developments_page(
+        self, story_id: int, limit: int, offset: int = 0, *, oldest_first: bool = False
+    ) -> list[Development]:
         """A page of the new developments (not development 0, the seed story).
 
         In :meth:`list_developments`' order, newest first, with ``offset`` of them skipped:
         ``/story developments`` reads one page of a story that may have thousands, and
-        only that page's links are read.
+        only that page's links are read. ``oldest_first``: the other way round, as
+        ``storybot story export`` writes the story's timeline.
         """
-        query = _newest_first(story_id).where(DevelopmentRow.number > 0).limit(limit).offset(offset)
+        query = (
+            _newest_first(story_id, oldest_first=oldest_first)
+            .where(DevelopmentRow.number > 0)
+            .limit(limit)
+            .offset(offset)
+        )
         with self._read() as session:
             return _enrich(session, list(session.scalars(query)))
+
+    def development_reports(self, story_id: int, numbers: Collection[int]) -> list[Report]:
+        """The reports of the story's developments numbered ``numbers``, in discovery order.
+
+        Each with the item it copies (its judgement's ``duplicate_of``; an item linked
+        without a judgement is a report of its own) and its outlet read as
+        :func:`_enrich` reads it, so a report's link and outlet are those of the
+        development's ``links``. Only the columns a record shows: no item text.
+        """
+        if not numbers:
+            return []
+        query = (
+            select(
+                DevelopmentItemRow.id,
+                DevelopmentRow.number,
+                ItemRow.id,
+                ItemRow.title,
+                ItemRow.source,
+                ItemRow.url,
+                ItemRow.canonical_url,
+                ItemRow.published,
+                ItemRow.fetched_at,
+                JudgementRow.duplicate_of,
+            )
+            .join(DevelopmentRow, DevelopmentRow.id == DevelopmentItemRow.development_id)
+            .join(ItemRow, ItemRow.id == DevelopmentItemRow.item_id)
+            .outerjoin(
+                JudgementRow,
+                (JudgementRow.item_id == ItemRow.id) & (JudgementRow.story_id == story_id),
+            )
+            .where(DevelopmentRow.story_id == story_id, DevelopmentRow.number.in_(list(numbers)))
+        )
+        with self._read() as session:
+            rows = sorted(session.execute(query), key=lambda r: r[0])  # see _enrich
+        reports = []
+        for _, number, item_id, title, stored, url, canonical, published, fetched, copy in rows:
+            link = url or canonical
+            reports.append(
+                Report(
+                    item_id=item_id,
+                    development=number,
+                    title=title,
+                    source=stored_label(stored, link) if stored else stored,
+                    link=link,
+                    published=published,
+                    fetched_at=fetched,
+                    copy_of=copy,
+                )
+            )
+        return reports
+
+    def count_judged(self, story_id: int) -> int:
+        """How many items the story has judged (one judgement per item and story)."""
+        query = (
+            select(func.count()).select_from(JudgementRow).where(JudgementRow.story_id == story_id)
+        )
+        with self._read() as session:
+            return session.scalar(query) or 0
 
     def developments_after(self, story_id: int, seq: int) -> tuple[list[Development], int]:
         """The developments committed after the one numbered ``seq`` in the story's commit

@@ -1531,6 +1531,96 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
     assert (again.message_id, again.message.title, again.version) == ("m2", "Later", 2)
 
 
+def test_developments_page_oldest_first_is_a_timeline(store, clock):
+    story = _story(store)
+    fetched = T0 + timedelta(days=30)
+    # committed in another order than first reported; 5 and 6 at the same moment
+    firsts = {n: T0 + timedelta(days=n) for n in (3, 1, 7, 2, 4)} | {
+        5: T0 + timedelta(days=5),
+        6: T0 + timedelta(days=5),
+    }
+    for number, published in firsts.items():
+        _, item = store.ingest_item(new_item(number, at=fetched, published=published))
+        write = DevelopmentWrite(story.id, number, f"H{number}", "", (item.id,))
+        store.commit_decisions([], [write], {}, [], clock.advance(60))
+    store.commit_decisions([], [DevelopmentWrite(story.id, 0, "H0", "", ())], {}, [], clock.now())
+
+    def page(limit: int, offset: int = 0) -> list[int]:
+        devs = store.developments_page(story.id, limit, offset, oldest_first=True)
+        return [d.number for d in devs]
+
+    assert page(10) == [1, 2, 3, 4, 5, 6, 7], "the seed story is not paged"
+    assert [page(3, 0), page(3, 3), page(3, 6)] == [[1, 2, 3], [4, 5, 6], [7]]
+    newest = store.developments_page(story.id, 10)
+    assert store.developments_page(story.id, 10, oldest_first=True) == newest[::-1]
+
+
+def test_development_reports_list_each_report_with_the_copy_it_is_of(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    a, b, c = _items(store, 1, 2, 3)
+    _, d = store.ingest_item(
+        new_item(4, source="World – TIME", url=None, canonical_url="https://time.com/4")
+    )
+    _, e = store.ingest_item(new_item(5))  # linked without a judgement
+    store.commit_decisions(
+        [
+            _judge(story.id, a.id, development=1),
+            _judge(story.id, b.id, development=1, duplicate_of=a.id),
+            _judge(story.id, c.id, development=2),
+            _judge(story.id, d.id, development=2, duplicate_of=c.id),
+            _judge(other.id, c.id, development=1),  # another story's judgement of c
+        ],
+        [
+            DevelopmentWrite(story.id, 2, "H2", "", (c.id, d.id)),
+            DevelopmentWrite(story.id, 1, "H1", "", (b.id, a.id, e.id)),
+            DevelopmentWrite(other.id, 1, "other", "", (c.id,)),
+        ],
+        {},
+        [],
+        clock.now(),
+    )
+
+    reports = store.development_reports(story.id, [1, 2])
+    assert [(r.development, r.item_id, r.copy_of) for r in reports] == [
+        (2, c.id, None),
+        (2, d.id, c.id),
+        (1, b.id, a.id),  # discovery order: as the development's links list them
+        (1, a.id, None),
+        (1, e.id, None),
+    ]
+    four = reports[1]
+    assert (four.title, four.source, four.link) == ("Title 4", "TIME", "https://time.com/4")
+    assert (four.published, four.fetched_at) == (T0 - timedelta(minutes=5), T0)
+    _assert_utc(four.published, four.fetched_at)
+    dev = store.get_development(story.id, 1)
+    assert [r.link for r in reports if r.development == 1] == [url for _, url in dev.links]
+    assert [r.item_id for r in store.development_reports(story.id, [2])] == [c.id, d.id]
+    assert store.development_reports(story.id, [3]) == []
+    assert store.development_reports(story.id, []) == []
+    assert [(r.item_id, r.copy_of) for r in store.development_reports(other.id, [1])] == [
+        (c.id, None)
+    ]
+
+
+def test_count_judged_counts_a_storys_judgements_on_topic_or_not(store, clock):
+    story, other = _story(store), _story(store, "s2")
+    a, b, c = _items(store, 1, 2, 3)
+    assert store.count_judged(story.id) == 0
+    store.commit_decisions(
+        [
+            _judge(story.id, a.id),
+            _judge(story.id, b.id, on_topic=False),
+            _judge(story.id, c.id, on_topic=False),
+            _judge(other.id, a.id),
+        ],
+        [],
+        {},
+        [],
+        clock.now(),
+    )
+    assert (store.count_judged(story.id), store.count_judged(other.id)) == (3, 1)
+
+
 def test_developments_are_numbered_in_commit_order_whatever_their_stamps(store, clock):
     """``developments_after`` goes by commit order: a development committed later with an
     earlier stamp (judging began before) still comes after; an extended one keeps its place."""

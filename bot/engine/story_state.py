@@ -173,8 +173,7 @@ class StoryState:
     @property
     def began(self) -> datetime:
         """When the story began: its earliest dated seed, else when it was added."""
-        times = self._seed_times()
-        return min(times) if times else self.story.created_at
+        return self.story.began
 
     def _background_to(self, doc: EngineDoc) -> Cluster | None:
         """The seed story (development 0) if ``doc`` was published well before the story
