@@ -653,6 +653,28 @@ def _parser() -> argparse.ArgumentParser:
         "title)",
     )
     st.add_parser("list", help="list stories")
+    se = st.add_parser(
+        "export",
+        help="write a story's record: its seeds, the seed story and every development, "
+        "oldest first, with their cited summaries and reports",
+    )
+    se.add_argument(
+        "name", metavar="NAME", help="the story, as `storybot story list` names it (in any case)"
+    )
+    se.add_argument(
+        "--format",
+        dest="export_format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="Markdown for people (the default) or JSON for scripts (docs/cli.md has its shape)",
+    )
+    se.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write to FILE (UTF-8) instead of standard output; an existing FILE is kept "
+        "unless --force",
+    )
+    se.add_argument("--force", action="store_true", help="with --out: replace FILE if it exists")
     sr = st.add_parser(
         "remove",
         help="delete a story and its decisions, with the subscriptions "
@@ -1267,7 +1289,7 @@ def _reads_only(args: argparse.Namespace) -> bool:
     if cmd == "outbox":
         return args.retry is None and args.discard is None  # they write: see _takes_away
     if cmd == "story":
-        return bool(args.story_cmd == "list")
+        return args.story_cmd in ("list", "export")
     if cmd == "feeds":
         return bool(args.feeds_cmd == "list")
     if cmd == "subscriptions":

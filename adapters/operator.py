@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import io
 import logging
+import os
 import shutil
 import sqlite3
 import sys
@@ -49,6 +50,7 @@ from bot.story_admin import few_seeds_advice, undated_seeds_note
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
     admit_feed_url,
+    find_story,
     new_story_name_problem,
     normalise_feed_url,
     remove_feed,
@@ -162,7 +164,98 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.story_cmd == "remove":
         with _whole(out) as whole:
             return _remove_story(app, args.name, yes=args.yes, out=whole)
+    if args.story_cmd == "export":
+        return _export_story(app, args, out)
     raise UserError(f"unknown story action {args.story_cmd}")
+
+
+def _no_such_story(app: App, name: str) -> UserError:
+    """The error for a story name that names none, with the stories there are."""
+    names = [s.name for s in app.store.list_stories()]
+    known = (
+        f"; known stories: {story_list(names, None, 'storybot story list')}"
+        if names
+        else "; there are no stories yet"
+    )
+    return UserError(f"there is no story named '{name}'{known}")
+
+
+def _export_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """``story export``: the story's record (:mod:`bot.story_export`), to ``out`` or ``--out``.
+
+    ``--out`` is written to a file beside it and renamed at the end, so a reader of the
+    file never sees half a record, and a failed export leaves no file (nor replaces one
+    with ``--force``). Without ``--force`` an existing file is kept: checked before the
+    store was opened (:func:`check_before_opening`) and again before the rename.
+    """
+    from adapters.cli import version
+    from bot.story_export import JsonWriter, MarkdownWriter, export_story
+
+    story = find_story(app.store, args.name)
+    if story is None:
+        raise _no_such_story(app, args.name)
+    make = JsonWriter if args.export_format == "json" else MarkdownWriter
+    by = f"storybot {version()}"
+    if args.out is None:
+        export_story(app.store, story, make(out), app.clock.now(), by)
+        return 0
+    target = Path(args.out)
+    with _file_beside(target) as (partial, file):
+        count = export_story(app.store, story, make(file), app.clock.now(), by)
+        file.close()
+        if target.exists() and not args.force:
+            raise UserError(_exists(target))
+        partial.replace(target)
+    print(
+        f"wrote story '{story.name}' ({counted(count, 'development')} after the seed story) "
+        f"to {target}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _exists(target: Path) -> str:
+    return f"{target} exists: give another --out FILE, or --force to replace it"
+
+
+@contextmanager
+def _file_beside(target: Path) -> Iterator[tuple[Path, TextIO]]:
+    """A new file in ``target``'s directory (its permissions as the umask makes a new
+    file's), open for UTF-8 text; removed unless the block renamed it.
+
+    Raises:
+        UserError: the directory cannot be written.
+    """
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        file = open(partial, "x", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with file:
+            yield partial, file
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check_export_out(args: argparse.Namespace) -> None:
+    """Refuse ``story export``'s ``--out`` before anything is read: an existing file
+    without ``--force``, a directory, a missing directory; ``--force`` alone.
+
+    Raises:
+        UserError: refused (exit 2).
+    """
+    if args.out is None:
+        if args.force:
+            raise UserError("--force goes with --out FILE (it lets the export replace FILE)")
+        return
+    target = Path(args.out)
+    if target.is_dir():
+        raise UserError(f"--out {target} is a directory: give a file name")
+    if not target.parent.is_dir():
+        raise UserError(f"--out {target}: there is no directory {target.parent}")
+    if target.exists() and not args.force:
+        raise UserError(_exists(target))
 
 
 def _seed_key(source: str) -> str:
@@ -279,13 +372,7 @@ def _remove_story(app: App, name: str, *, yes: bool, out: TextIO) -> int:
     """
     removal = plan_story_removal(app.store, name)
     if removal is None:
-        names = [s.name for s in app.store.list_stories()]
-        known = (
-            f"; known stories: {story_list(names, None, 'storybot story list')}"
-            if names
-            else "; there are no stories yet"
-        )
-        raise UserError(f"there is no story named '{name}'{known}")
+        raise _no_such_story(app, name)
     story, others = removal.story, removal.others
     if removal.needs_yes and not yes:
         raise UserError(
@@ -357,6 +444,8 @@ def check_before_opening(
                 out.close()
                 raise
             args.seeds_out = out
+    elif cmd == "story" and args.story_cmd == "export":
+        _check_export_out(args)
     elif cmd == "feeds" and args.feeds_cmd == "add":
         _interval(settings, args.interval)
         with make_address_guard(settings) as guard:

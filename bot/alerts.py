@@ -156,7 +156,7 @@ def citation_numbers(
     sentences change. A cited link the development does not list (a seed's) is numbered
     after them, in order of first citation; without ``links`` every cited link is.
     """
-    order = _report_numbers(links)
+    order = report_numbers(links)
     numbers: dict[str, int] = {}
     extra = len(order)
     for c in citations:
@@ -169,7 +169,7 @@ def citation_numbers(
     return numbers
 
 
-def _report_numbers(links: Sequence[tuple[str, str]]) -> dict[str, int]:
+def report_numbers(links: Sequence[tuple[str, str]]) -> dict[str, int]:
     """Each linked report's place among a development's links: 1 for the first reporter."""
     order: dict[str, int] = {}
     for _, url in links:
@@ -270,7 +270,7 @@ def cited_summary(
         else:
             parts.append((sentences, ""))
     # the reports a fact of the note cites, by the numbers its markers name
-    order = _report_numbers(dev.links)
+    order = report_numbers(dev.links)
     reports: dict[int, tuple[str, str]] = {}  # number -> (outlet, url)
     for source, url in dev.links:
         if url:
