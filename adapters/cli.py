@@ -452,7 +452,7 @@ class _Parser(argparse.ArgumentParser):
         return flags
 
     def _unrecognized(self, unknown: list[str]) -> str:
-        from bot.command_specs import probably_meant
+        from bot.meant import probably_meant
 
         flags = [flag for action in self._actions for flag in action.option_strings]
         named = []
@@ -490,7 +490,7 @@ class _Parser(argparse.ArgumentParser):
             unknown = self._unknown_before(value)
             if unknown:  # `storybot --confg prod.toml run`: its value was taken for the command
                 raise argparse.ArgumentError(None, self._unrecognized(unknown))
-            from bot.command_specs import probably_meant
+            from bot.meant import probably_meant
 
             meant = probably_meant(value, among=action.choices) or _synonym(value, action.choices)
             if meant:

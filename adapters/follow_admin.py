@@ -22,7 +22,7 @@ import sys
 from typing import TextIO
 
 from adapters.app import App
-from adapters.operator import _fmt, _whole
+from adapters.operator import _fmt, _whole, story_meant
 from adapters.platform_ids import parse_platform_id
 from bot.model import Binding, DeliveryMode, Story
 from bot.ports import FollowBacklog
@@ -132,7 +132,9 @@ def _remove(app: App, channel: tuple[str, str], name: str | None, *, out: TextIO
         if story is None or story.id not in stories:
             follows_now = ", ".join(sorted(s.name for s in stories.values()))
             what = f"follows {follows_now}" if follows_now else "follows no story"
-            known = "" if story is not None else f"there is no story named '{name}'; "
+            # a typo is suggested among what could be removed: the channel's stories
+            meant = story_meant(name, sorted(s.name for s in stories.values()))
+            known = "" if story is not None else f"there is no story named '{name}'{meant}; "
             print(
                 f"storybot: {known}{where} does not follow {name!r} (it {what}); "
                 "nothing was removed",

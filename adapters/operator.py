@@ -40,6 +40,7 @@ from bot.digest import run_digests
 from bot.errors import ConfigError, NotAnArticle, UserError
 from bot.feed_text import gone_note, moved_note
 from bot.identity import canonical_url
+from bot.meant import probably_meant
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.polling import is_gone_error
 from bot.ports import Conflict, HostCheck, PruneReport
@@ -170,14 +171,21 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _no_such_story(app: App, name: str) -> UserError:
-    """The error for a story name that names none, with the stories there are."""
+    """The error for a story name that names none: the one probably meant, if any
+    (:func:`bot.meant.probably_meant`), then the stories there are."""
     names = [s.name for s in app.store.list_stories()]
     known = (
         f"; known stories: {story_list(names, None, 'storybot story list')}"
         if names
         else "; there are no stories yet"
     )
-    return UserError(f"there is no story named '{name}'{known}")
+    return UserError(f"there is no story named '{name}'{story_meant(name, names)}{known}")
+
+
+def story_meant(name: str, names: list[str]) -> str:
+    """ " (did you mean 'NAME'?)" for a story name close to a known one, else ""."""
+    meant = probably_meant(name, names)
+    return f" (did you mean '{meant}'?)" if meant else ""
 
 
 def _export_story(app: App, args: argparse.Namespace, out: TextIO) -> int:

@@ -10,12 +10,11 @@ The commands themselves are answered by ``bot.commands.Commands``.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.command_words import command_words
 from bot.errors import UsageError
+from bot.meant import probably_meant
 from bot.model import DIGEST_HOURS_RANGE
 from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS, clip
 from bot.status_text import DEVELOPMENTS_PAGE
@@ -239,16 +238,6 @@ def usage(command: str, platform: str | None = None) -> str:
     return SPECS[command].usage_for(platform)
 
 
-def probably_meant(name: str, among: Iterable[str] = SPECS) -> str | None:
-    """The command a misspelt ``name`` probably is ("staus": "status"), or None.
-
-    ``among``: other names to choose from, as alike as the commands must be (the
-    ``storybot`` command line's sub-commands and flags: "stroy", "--onse").
-    """
-    close = difflib.get_close_matches(name.lower(), among, n=1, cutoff=0.75)
-    return close[0] if close else None
-
-
 def help_text(command: str | None = None, platform: str | None = None) -> str:
     """The help for one command, or for all, in ``platform``'s form of the commands.
 
@@ -258,7 +247,7 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
     if command:
         spec = SPECS.get(command.lower())
         if spec is None:
-            close = probably_meant(command)
+            close = probably_meant(command, SPECS)
             meant = f" Did you mean `/story help {close}`?" if close else ""
             raise UsageError(
                 f"There is no command '{clip(command, 40)}'.{meant} Try `/story help`."

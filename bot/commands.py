@@ -40,7 +40,6 @@ from bot.command_specs import (
     admin_command,
     help_text,
     install_command,
-    probably_meant,
     usage,
 )
 from bot.command_words import Number, command_words, number, unlink
@@ -49,6 +48,7 @@ from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.identity import canonical_url
+from bot.meant import probably_meant
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -265,7 +265,7 @@ class Commands:
         name, rest = command_words(text)
         spec = SPECS.get(name)
         if spec is None:
-            close = probably_meant(name)
+            close = probably_meant(name, SPECS)
             meant = f" Did you mean `{close}`?" if close else ""
             raise UsageError(
                 f"Unknown command '{clip(name, 40)}'.{meant}\n\n{help_text(platform=req.platform)}"

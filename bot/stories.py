@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.meant import probably_meant
 from bot.model import Story
 from bot.ports import Store
 from bot.render import clip, counted, say, shown_url
@@ -164,8 +165,12 @@ def no_such_story(
 ) -> UserError:
     """The error for a story name that names none: what there is instead, if anything.
 
-    With no stories at all, how one is added, as ``/story status`` says it
-    (``chat_add``: see :func:`how_to_add`).
+    A name close to a known one (a typo, "_" for "-", a hyphen missing) is suggested
+    first, in backticks as chat suggests a command (:func:`bot.meant.probably_meant`);
+    then the known stories. With no stories at all, how one is added, as
+    ``/story status`` says it (``chat_add``: see :func:`how_to_add`).
     """
+    meant = probably_meant(name, names)
+    did = f" Did you mean `{meant}`?" if meant else ""
     known = f"Known stories: {story_list(names, platform)}." if names else no_stories_yet(chat_add)
-    return UserError(f"There is no story named '{clip(name, 60)}'. {known}")
+    return UserError(f"There is no story named '{clip(name, 60)}'.{did} {known}")

@@ -67,6 +67,25 @@ def test_story_remove_of_an_unknown_story_lists_the_known_ones(db, capsys):
     assert "there is no story named 'nosuch'; known stories: pentagon" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "typed", ["antropic-pentagon", "anthropic_pentagon", "anthropicpentagon", "Antropic-Pentagon"]
+)
+def test_a_story_name_close_to_a_known_one_says_which_was_probably_meant(db, capsys, typed):
+    # a typo, "_" for "-", a hyphen missing: the known stories were listed, not the one meant
+    seed = ["--seed", str(sorted(seeds_dir().glob("*.txt"))[0])]
+    for name in ("anthropic-pentagon", "iran-deal"):
+        assert main(["story", "add", name, *seed]) == 0
+    capsys.readouterr()
+    assert main(["story", "export", typed]) == 2
+    assert (
+        f"there is no story named '{typed}' (did you mean 'anthropic-pentagon'?); "
+        "known stories: anthropic-pentagon, iran-deal"
+    ) in capsys.readouterr().err
+    assert main(["story", "remove", "gaza"]) == 2  # nothing close: no guess
+    err = capsys.readouterr().err
+    assert "there is no story named 'gaza'; known stories: " in err and "did you mean" not in err
+
+
 def test_story_remove_of_an_unknown_story_lists_twenty_names_then_counts(db, capsys):
     seed = ["--seed", str(sorted(seeds_dir().glob("*.txt"))[0])]
     for n in range(22):

@@ -134,6 +134,11 @@ def test_follows_remove_without_a_story_unfollows_every_story_of_the_channel(cli
             ["slack:C0LIVE", "nosuch"],
             "storybot: there is no story named 'nosuch'; slack:C0LIVE does not follow 'nosuch'",
         ),
+        (
+            ["slack:C0LIVE", "pentagno"],
+            "storybot: there is no story named 'pentagno' (did you mean 'pentagon'?); "
+            "slack:C0LIVE does not follow 'pentagno' (it follows pentagon); nothing was removed",
+        ),
     ],
 )
 def test_follows_remove_of_what_matches_nothing_exits_1_removing_nothing(cli, capsys, argv, said):

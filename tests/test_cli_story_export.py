@@ -290,7 +290,7 @@ def test_an_unknown_story_exits_2_naming_the_known_ones(db, tmp_path, capsys):
     _built(db)
     assert main(["story", "export", "chip", "--out", str(tmp_path / "x.md")]) == 2
     err = capsys.readouterr().err
-    assert "there is no story named 'chip'; known stories: chips" in err
+    assert "there is no story named 'chip' (did you mean 'chips'?); known stories: chips" in err
     assert not (tmp_path / "x.md").exists()
 
 

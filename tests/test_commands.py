@@ -250,6 +250,41 @@ async def test_status_of_an_unknown_story_lists_known_ones(commands):
     assert not reply.ok and "Known stories: pentagon" in reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status {}",
+        "follow {}",
+        "unfollow {}",
+        "developments {}",
+        "subscribe hegseth --story {}",
+        "subscribe hegseth --story={}",
+        "stories remove {}",
+    ],
+)
+@pytest.mark.parametrize(
+    "typed", ["antropic-pentagon", "anthropic_pentagon", "anthropicpentagon", "Antropic-Pentagon"]
+)
+async def test_a_story_name_close_to_a_known_one_says_which_was_probably_meant(
+    commands, store, clock, text, typed
+):
+    # a typo, "_" for "-", a hyphen missing: every command naming a story listed the
+    # known stories and left the user to spot the one they meant
+    store.add_story("anthropic-pentagon", "Talks", [SeedDoc("Talks", "text")], clock.now())
+    reply = await commands.handle(req(text.format(typed), admin=True))
+    assert not reply.ok and reply.text == (
+        f"There is no story named '{typed}'. Did you mean `anthropic-pentagon`? "
+        "Known stories: pentagon, anthropic-pentagon."
+    ), reply.text
+    assert store.list_subscriptions("slack", "U1") == []
+    assert store.bindings_for_channel("slack", "C1") == []
+
+
+async def test_a_story_name_close_to_none_suggests_none(commands):
+    reply = await commands.handle(req("status gaza"))
+    assert reply.text == "There is no story named 'gaza'. Known stories: pentagon.", reply.text
+
+
 async def test_a_story_name_typed_in_other_case_finds_the_story(commands):
     reply = await commands.handle(req("status PENTAGON"))
     assert reply.ok and "Anthropic reopens Pentagon talks (pentagon)" in reply.text

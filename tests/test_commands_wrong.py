@@ -228,7 +228,9 @@ async def test_a_story_that_has_not_judged_the_item_has_nothing_to_correct(comma
     )
     unknown = await commands.handle(req(f"wrong {item.url} nosuch"))
     assert unknown.text.startswith("There is no story named 'nosuch'. Known stories: ")
-    assert not any(r.ok for r in (before, not_yet, nobody, unknown))
+    typo = await commands.handle(req(f"wrong {item.url} irann"))
+    assert typo.text.startswith("There is no story named 'irann'. Did you mean `iran`? Known ")
+    assert not any(r.ok for r in (before, not_yet, nobody, unknown, typo))
     assert store.all_corrections() == {}
 
 
