@@ -649,6 +649,16 @@ def _env_value(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
 
+def _slack_mode(value: object) -> str | None:
+    """``value`` as one of :data:`SLACK_MODES` whatever its case ("Socket", "HTTP"), or None.
+
+    Case is ignored as in STORYBOT_EMBEDDINGS: nothing else could be meant by "Socket".
+    Callers quote a refused value as it was typed.
+    """
+    folded = value.lower() if isinstance(value, str) else None
+    return folded if folded in SLACK_MODES else None
+
+
 def _summarizer(
     file: SummarizerSettings, env: Mapping[str, str], where: str, kind_from: str
 ) -> SummarizerSettings:
@@ -1004,7 +1014,8 @@ def load_settings(
     delivery = _section(data, "delivery", DeliverySettings, where)
     delivery = replace(delivery, timezone=_check_zone(delivery.timezone, where))
     slack_file = _section(data, "slack", SlackSettings, where)
-    if slack_file.mode not in SLACK_MODES:
+    file_mode = _slack_mode(slack_file.mode)
+    if file_mode is None:
         raise ConfigError(
             f'{where}: [slack] mode must be "socket" or "http", got {toml_value(slack_file.mode)}'
         )
@@ -1015,10 +1026,11 @@ def load_settings(
             f"{where}: [slack] http_path must be a URL path: '/' and then no spaces, '?' or "
             f"'#' (e.g. \"/slack/events\"), got {toml_value(slack_file.http_path)}"
         )
-    slack_mode = _env_value(env, "STORYBOT_SLACK_MODE") or slack_file.mode
-    if slack_mode not in SLACK_MODES:
+    env_mode = _env_value(env, "STORYBOT_SLACK_MODE")
+    slack_mode = file_mode if env_mode is None else _slack_mode(env_mode)
+    if slack_mode is None:
         raise ConfigError(
-            f'STORYBOT_SLACK_MODE must be "socket" or "http", got {toml_value(slack_mode)}'
+            f'STORYBOT_SLACK_MODE must be "socket" or "http", got {toml_value(env_mode)}'
         )
     discord_file = _section(data, "discord", DiscordSettings, where)
     kind_from = where if _set_in(user, "summarizer", "kind") else str(DEFAULTS_FILE)

@@ -535,6 +535,23 @@ def test_an_unknown_slack_mode_in_the_environment_is_refused():
         load_settings(env={"STORYBOT_SLACK_MODE": "bogus"})
 
 
+@pytest.mark.parametrize(("typed", "mode"), [("Socket", "socket"), ("HTTP", "http")])
+def test_a_slack_mode_in_another_case_is_that_mode(tmp_path, typed, mode):
+    # STORYBOT_EMBEDDINGS=True was taken and STORYBOT_SLACK_MODE=Socket refused
+    assert load_settings(env={"STORYBOT_SLACK_MODE": typed}).slack.mode == mode
+    path = write(tmp_path, f"[slack]\nmode = '{typed}'\n")
+    assert load_settings(path, env={}).slack.mode == mode
+    # the variable still wins over the file, in whatever case each is written
+    assert load_settings(path, env={"STORYBOT_SLACK_MODE": "SOCKET"}).slack.mode == "socket"
+
+
+def test_a_slack_mode_refused_in_the_config_file_is_quoted_as_typed(tmp_path):
+    path = write(tmp_path, "[slack]\nmode = 'Sockets'\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value) == f'{path}: [slack] mode must be "socket" or "http", got "Sockets"'
+
+
 @pytest.mark.parametrize(
     ("name", "value", "shown"),
     [
