@@ -156,6 +156,10 @@ def _shown_unreadable(url: str) -> str:
 # canonical form without them would make every such link of a database a new item.
 _READER_TRACKING = frozenset({"maca", "traffic_source", "icid"})
 _FEED_REFERRERS = frozenset({"ref=rss", "ref=feed"})  # "ref" alone may name a branch
+# Keys that tag a link in its #fragment, which no server sees: NDTV's "#publisher=newsstand"
+# on every link its feeds list, AT Internet's "#xtor=RSS-3208" (French publishers),
+# Echobox's "#Echobox=1700000000". Only as a fragment: "?publisher=" may choose a page.
+_FRAGMENT_TRACKING = frozenset({"publisher", "xtor", "echobox"})
 
 
 def reader_url(url: str) -> str:
@@ -165,23 +169,40 @@ def reader_url(url: str) -> str:
     feed``); the page is the same without them (identity drops them too:
     :func:`bot.identity.canonical_url`, and a few only shown links lose, see
     ``_READER_TRACKING``), and a reader who copies the link should not carry them
-    along. Everything else is kept as it is, in its order and spelling.
+    along. A ``#fragment`` that is only such tags (``#publisher=newsstand``) goes too; one
+    that is a place in the page (``#section-2``, ``#comments``) stays. Everything else is
+    kept as it is, in its order and spelling.
     """
     try:
-        query = urlsplit(url).query
+        parts = urlsplit(url)
     except ValueError:
         return url
-    params = query.split("&") if query else []
+    params = parts.query.split("&") if parts.query else []
     kept = [p for p in params if not _tracks_reader(p)]
-    if len(kept) == len(params):
+    fragment = "" if _tracking_fragment(parts.fragment) else parts.fragment
+    if len(kept) == len(params) and fragment == parts.fragment:
         return url
-    return urlsplit(url)._replace(query="&".join(kept)).geturl()
+    return parts._replace(query="&".join(kept), fragment=fragment).geturl()
 
 
 def _tracks_reader(param: str) -> bool:
     """Whether a query's ``name=value`` only says where the reader came from."""
     name = param.split("=", 1)[0]
     return is_tracking(name) or name.lower() in _READER_TRACKING or param.lower() in _FEED_REFERRERS
+
+
+def _tracking_fragment(fragment: str) -> bool:
+    """Whether a ``#fragment`` is only ``name=value`` tags of where the reader came from.
+
+    Each ``&``-separated part must be one: a tag a query may carry (:func:`_tracks_reader`)
+    or one only fragments carry (``_FRAGMENT_TRACKING``). An anchor has no "=", and a
+    fragment mixing a tag with anything else (a page's own state) is kept whole.
+    """
+    parts = fragment.split("&") if fragment else []
+    return bool(parts) and all(
+        "=" in p and (_tracks_reader(p) or p.split("=", 1)[0].lower() in _FRAGMENT_TRACKING)
+        for p in parts
+    )
 
 
 def shown_text(text: str) -> str:

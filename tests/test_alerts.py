@@ -363,6 +363,31 @@ def test_a_reader_link_leaves_out_the_feed_tag_of_real_news_feeds(url: str, show
     assert reader_url(url) == shown
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # NDTV's feeds tag every link in its fragment (benchmarks/data/realworld_events.json)
+        (
+            "https://www.ndtv.com/world-news/us-iran-talks-geneva-10012345#publisher=newsstand",
+            "https://www.ndtv.com/world-news/us-iran-talks-geneva-10012345",
+        ),
+        ("https://n.example/a?id=4&utm_source=rss#publisher=x", "https://n.example/a?id=4"),
+        ("https://n.example/a#xtor=RSS-3208", "https://n.example/a"),
+        ("https://n.example/a#Echobox=1700000000", "https://n.example/a"),
+        ("https://n.example/a#utm_source=rss&utm_medium=feed", "https://n.example/a"),
+        # a place in the page, a text fragment, or a tag beside a page's own state: kept
+        ("https://n.example/a#section-2", "https://n.example/a#section-2"),
+        ("https://n.example/a?utm_source=rss#comments", "https://n.example/a#comments"),
+        ("https://n.example/a#:~:text=talks", "https://n.example/a#:~:text=talks"),
+        ("https://n.example/a#publisher=x&slide=3", "https://n.example/a#publisher=x&slide=3"),
+        ("https://n.example/a#publisher", "https://n.example/a#publisher"),
+        ("https://n.example/books?publisher=x", "https://n.example/books?publisher=x"),
+    ],
+)
+def test_a_reader_link_leaves_out_a_fragment_that_only_tags_the_feed(url: str, shown: str) -> None:
+    assert reader_url(url) == shown
+
+
 def test_shorten_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
     assert shorten("Pentagon contract cancellation stands", 30) == "Pentagon contract…"
     assert shorten("one two", 4) == "one…"
