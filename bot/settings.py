@@ -649,14 +649,19 @@ def _env_value(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
 
-def _slack_mode(value: object) -> str | None:
-    """``value`` as one of :data:`SLACK_MODES` whatever its case ("Socket", "HTTP"), or None.
+def _one_of(value: object, choices: tuple[str, ...]) -> str | None:
+    """``value`` as one of ``choices`` (all lower case) whatever its case, or None.
 
-    Case is ignored as in STORYBOT_EMBEDDINGS: nothing else could be meant by "Socket".
-    Callers quote a refused value as it was typed.
+    Case is ignored as in STORYBOT_EMBEDDINGS: nothing else could be meant by "Socket",
+    "Extractive" or "Everyone". Callers quote a refused value as it was typed.
     """
     folded = value.lower() if isinstance(value, str) else None
-    return folded if folded in SLACK_MODES else None
+    return folded if folded in choices else None
+
+
+def _slack_mode(value: object) -> str | None:
+    """``value`` as one of :data:`SLACK_MODES` whatever its case ("Socket", "HTTP"), or None."""
+    return _one_of(value, SLACK_MODES)
 
 
 def _summarizer(
@@ -674,10 +679,12 @@ def _summarizer(
     else:
         kind = file.kind
         kind_from = f"{kind_from}: [summarizer] kind = {toml_value(kind)}"
-    if kind not in SUMMARIZER_KINDS:
+    chosen = _one_of(kind, SUMMARIZER_KINDS)
+    if chosen is None:
         raise ConfigError(
             f"{kind_from}: the summarizer kind must be one of {', '.join(SUMMARIZER_KINDS)}"
         )
+    kind = chosen
     out = SummarizerSettings(
         kind=kind,
         url=_env_value(env, "STORYBOT_SUMMARIZER_URL") or file.url,
@@ -1061,11 +1068,11 @@ def load_settings(
         )
 
     permissions = _section(data, "permissions", _PermissionsTable, where)
-    admin = permissions.admin_commands
-    if admin not in ("admins", "everyone"):
+    admin = _one_of(permissions.admin_commands, ("admins", "everyone"))
+    if admin is None:
         raise ConfigError(
             f'{where}: [permissions] admin_commands must be "admins" or "everyone", '
-            f"got {toml_value(admin)}"
+            f"got {toml_value(permissions.admin_commands)}"
         )
 
     database = _section(data, "database", _DatabaseTable, where)  # the URL is read below

@@ -545,6 +545,27 @@ def test_a_slack_mode_in_another_case_is_that_mode(tmp_path, typed, mode):
     assert load_settings(path, env={"STORYBOT_SLACK_MODE": "SOCKET"}).slack.mode == "socket"
 
 
+@pytest.mark.parametrize(
+    ("typed", "kind"), [("Extractive", "extractive"), ("EXTRACTIVE", "extractive")]
+)
+def test_a_summarizer_kind_in_another_case_is_that_kind(tmp_path, typed, kind):
+    # "Extractive" was refused while STORYBOT_SLACK_MODE=Socket was taken
+    assert load_settings(env={"STORYBOT_SUMMARIZER": typed}).summarizer.kind == kind
+    path = write(tmp_path, f"[summarizer]\nkind = '{typed}'\n")
+    assert load_settings(path, env={}).summarizer.kind == kind
+
+
+@pytest.mark.parametrize(("typed", "value"), [("Everyone", "everyone"), ("ADMINS", "admins")])
+def test_admin_commands_in_another_case_is_that_value(tmp_path, typed, value):
+    path = write(tmp_path, f"[permissions]\nadmin_commands = '{typed}'\n")
+    assert load_settings(path, env={}).admin_commands == value
+
+
+def test_a_summarizer_kind_refused_is_quoted_as_typed(tmp_path):
+    with pytest.raises(ConfigError, match='STORYBOT_SUMMARIZER="Gpt": the summarizer kind must'):
+        load_settings(env={"STORYBOT_SUMMARIZER": "Gpt"})
+
+
 def test_a_slack_mode_refused_in_the_config_file_is_quoted_as_typed(tmp_path):
     path = write(tmp_path, "[slack]\nmode = 'Sockets'\n")
     with pytest.raises(ConfigError) as err:
