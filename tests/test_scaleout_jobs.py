@@ -971,6 +971,31 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
 
 
 @pytest.mark.postgres
+async def test_a_worker_stopped_while_it_starts_stops(pg_dsn, clock, caplog):
+    """SIGTERM while the worker applies the job schema (before procrastinate's ``run``,
+    which clears any stop asked before it): the stop was forgotten and the worker ran on
+    until killed."""
+    import logging
+    import signal
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    class StopWhenTheSchemaIsCreated(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)  # from ensure_schema's thread: mid-start
+
+    world = make_world(pg_dsn, clock)
+    schema_log = logging.getLogger("adapters.jobs.schema")
+    hook = StopWhenTheSchemaIsCreated(logging.INFO)
+    schema_log.addHandler(hook)
+    try:
+        caplog.set_level(logging.INFO, logger="adapters.jobs.schema")
+        assert await asyncio.wait_for(run_worker(world.app, WorkerOptions()), 30) == 0
+    finally:
+        schema_log.removeHandler(hook)
+
+
+@pytest.mark.postgres
 async def test_a_worker_procrastinate_stops_itself_keeps_its_heartbeat_while_its_job_runs(
     pg_dsn,
     feed_server,  # noqa: F811

@@ -314,6 +314,8 @@ async def _run_until_stopped(
             try:
                 await asyncio.to_thread(ensure_schema, dsn)
                 async with jobs.open_async():
+                    if stop.is_set():  # asked while starting: run() would forget it
+                        break
                     side = [
                         asyncio.create_task(
                             _beat_while_draining(jobs, worker, options.heartbeat_s, sleep)
