@@ -971,6 +971,38 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
 
 
 @pytest.mark.postgres
+async def test_a_workers_start_line_names_its_database_without_the_password(pg_dsn, clock, caplog):
+    """With workers on several machines the operator needs to see which database each
+    works on: its start line names it as ``storybot run``'s does, password hidden."""
+    import logging
+    import signal
+
+    from sqlalchemy.engine import make_url
+
+    from adapters.app import database_name
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    url = make_url(pg_dsn).set(password="s3cret-pw").render_as_string(hide_password=False)
+    world = make_world(url, clock)  # the test server trusts: any password is taken
+    options = WorkerOptions(queues=("poll",), concurrency=2, name="w1", check_every_s=5)
+    with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
+        worker = asyncio.create_task(run_worker(world.app, options))
+        deadline = asyncio.get_running_loop().time() + 20
+        while not any("is running on" in r.getMessage() for r in caplog.records):
+            assert asyncio.get_running_loop().time() < deadline, "no start line"
+            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(worker, 30) == 0
+    [start] = [r.getMessage() for r in caplog.records if "is running on" in r.getMessage()]
+    named = database_name(world.app.settings)
+    assert "postgres:***@" in named and "s3cret" not in named, named
+    assert start == (
+        f"storybot worker w1 is running on {named}: queues poll, concurrency 2, "
+        "new jobs by notification or every 5 s"
+    ), start
+
+
+@pytest.mark.postgres
 async def test_a_worker_stopped_while_it_starts_stops(pg_dsn, clock, caplog):
     """SIGTERM while the worker applies the job schema (before procrastinate's ``run``,
     which clears any stop asked before it): the stop was forgotten and the worker ran on

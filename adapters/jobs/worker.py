@@ -13,7 +13,7 @@ import procrastinate
 from procrastinate import exceptions as pexc
 from procrastinate.worker import Worker
 
-from adapters.app import App, Sleep
+from adapters.app import App, Sleep, database_name
 from adapters.console import CONSOLE
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
@@ -199,8 +199,9 @@ async def run_worker(
         jobs = build_jobs_app(app, options, dsn)
         _warn_of_a_small_pool(app.settings, options.concurrency)
         log.info(
-            "storybot worker %s: queues %s, concurrency %d, %s",
+            "storybot worker %s is running on %s: queues %s, concurrency %d, %s",
             options.name,
+            database_name(app.settings),  # workers on several machines: which database
             ",".join(options.queues),
             options.concurrency,
             f"new jobs by notification or every {duration(options.check_every_s)}"
