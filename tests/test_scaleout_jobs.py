@@ -1028,6 +1028,52 @@ async def test_a_worker_stopped_while_it_starts_stops(pg_dsn, clock, caplog):
 
 
 @pytest.mark.postgres
+async def test_the_stop_line_names_the_jobs_cancelled_when_the_grace_ran_out(
+    pg_dsn,
+    feed_server,  # noqa: F811
+    clock,
+    caplog,
+):
+    """``--stop-grace`` runs out with a poll in flight: procrastinate cancels it and says
+    so at INFO only (held back), so the stop line said "stopped" as after a clean drain.
+    It names the job, that the grace ran out, and that it runs again later."""
+    import logging
+    import signal
+
+    import procrastinate
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    news = samples("unrelated")[:1]
+    path, arrived, release = feed_server.add_held("/held.xml", feed_of(as_entry(news[0], 0)))
+    world = make_world(pg_dsn, clock)
+    feed = world.app.store.add_feed(path, clock.now())
+    ensure_schema(pg_dsn)
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=pg_dsn))
+    options = WorkerOptions(queues=("poll",), heartbeat_s=0.2, stop_grace_s=0.2, name="w1")
+    async with jobs.open_async():
+        job = await jobs.configure_task(
+            "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+        ).defer_async(feed_id=feed.id)
+        with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
+            worker = asyncio.create_task(run_worker(world.app, options))
+            try:
+                assert await asyncio.to_thread(arrived.wait, 20), "the poll job never fetched"
+                os.kill(os.getpid(), signal.SIGTERM)
+                assert await asyncio.wait_for(worker, 30) == 0
+            finally:
+                release.set()
+        assert (await jobs.job_manager.get_job_status_async(job)).value == "aborted"
+    last = caplog.records[-1]
+    assert last.levelno == logging.WARNING, last.getMessage()
+    assert last.getMessage() == (
+        f"storybot worker w1 stopped; cancelled when the 0.2 s grace ran out: "
+        f"storybot.poll_feed[{job}] (it runs again later)"
+    ), last.getMessage()
+    assert world.app.store.due_feeds(clock.now()) != [], "still due: the next tick polls it"
+
+
+@pytest.mark.postgres
 async def test_a_worker_procrastinate_stops_itself_keeps_its_heartbeat_while_its_job_runs(
     pg_dsn,
     feed_server,  # noqa: F811

@@ -188,6 +188,7 @@ async def run_worker(
         StoppedNow: after that cleanup, when a second SIGINT/SIGTERM cut the stop short.
     """
     lost: list[BaseException] = []
+    cancelled: list[str] = []  # the jobs cancelled as the last worker stopped
     try:
         dsn = check_options(options, app.settings.database_url, app.settings.database_source)
         if DELIVER in options.queues:
@@ -215,9 +216,19 @@ async def run_worker(
             on_stop=app.delivery.request_stop,
             lock=(poller_lock, lost),
             sleep=sleep,
+            cancelled=cancelled,
         )
         cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
-        log.info("storybot worker %s stopped%s", options.name, cut)
+        if cancelled:
+            # the jobs the operator would otherwise find only in procrastinate's INFO lines
+            log.warning(
+                "storybot worker %s stopped%s; %s",
+                options.name,
+                cut,
+                _cancelled_note(cancelled, None if cut or lost else options.stop_grace_s),
+            )
+        else:
+            log.info("storybot worker %s stopped%s", options.name, cut)
     finally:
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
@@ -250,12 +261,16 @@ async def _run_until_stopped(
     on_stop: Callable[[], None] = lambda: None,
     lock: tuple[PollerLock | None, list[BaseException]] = (None, []),
     sleep: Sleep = asyncio.sleep,
+    cancelled: list[str] | None = None,
 ) -> StopSignals:
     """Run workers (restarted after a failure) until a stop signal; return the signals seen.
 
     ``lock``: the poller lock to check every heartbeat, and the list its loss (the error)
     is added to; the loss stops the workers as a second signal would. ``sleep``: the
     pause between a stopping worker's heartbeats (:func:`_beat_while_draining`).
+    ``cancelled``: filled with the jobs the last worker cancelled as it stopped (the grace
+    ran out, a second signal, the lock lost), for the stop line; a worker restarted after
+    a failure names its own in the restart line.
     """
     stop = asyncio.Event()
     current: list[Worker] = []
@@ -332,14 +347,19 @@ async def _run_until_stopped(
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
             if stop.is_set():
+                if cancelled is not None:
+                    cancelled[:] = worker.cancelled
                 break
             if loop.time() - started > 60:
                 failures = 0  # it ran fine for a while: start the pauses over
             pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
             failures += 1
             log.warning(
-                "worker stopped or could not start (database unreachable?); restarting in %s",
+                "worker stopped or could not start (database unreachable?); restarting in %s%s",
                 duration(pause),
+                f"; {_cancelled_note(worker.cancelled, options.stop_grace_s)}"
+                if worker.cancelled
+                else "",
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
@@ -404,6 +424,7 @@ class _Worker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stopping = asyncio.Event()  # set by whoever stops it (procrastinate too)
+        self.cancelled: list[str] = []  # jobs cancelled as it stopped, as "task[id]"
 
     def stop(self) -> None:
         self.stopping.set()
@@ -421,6 +442,25 @@ class _Worker(Worker):
                 job.task_name,
                 _first_line(exc.__cause__ or exc),
             )
+        finally:
+            # procrastinate records a job cancelled at its stop (the grace ran out; our
+            # second signal) as aborted and logs so at INFO only: kept for the stop line
+            task = asyncio.current_task()
+            if self.stopping.is_set() and task is not None and task.cancelling():
+                self.cancelled.append(f"{context.job.task_name}[{context.job.id}]")
+
+
+def _cancelled_note(jobs: list[str], grace_s: float | None) -> str:
+    """The stop line's account of the jobs cancelled: which, why, and what becomes of them.
+
+    ``grace_s``: the ``--stop-grace`` that ran out, or None when something else cut the
+    stop short (a second signal, the poller lock lost). A cancelled job is retried (a
+    judging job) or its work done by a job the next tick queues (a poll: the feed is still
+    due; a delivery), as the README's "Scaling out" says: they run again later.
+    """
+    when = f" when the {duration(grace_s)} grace ran out" if grace_s is not None else ""
+    again = "it runs" if len(jobs) == 1 else "they run"
+    return f"cancelled{when}: {', '.join(jobs)} ({again} again later)"
 
 
 def _first_line(exc: BaseException) -> str:
