@@ -1028,6 +1028,44 @@ async def test_a_worker_stopped_while_it_starts_stops(pg_dsn, clock, caplog):
 
 
 @pytest.mark.postgres
+async def test_a_worker_stops_though_a_side_task_lost_its_cancellation(pg_dsn, clock):
+    """Python 3.11's ``asyncio.wait_for`` (psycopg_pool's, waiting for a connection)
+    swallows a cancellation that lands as its wait ends. The worker's lost-jobs sweep,
+    cancelled once as the worker stopped, then slept on, and the stop waited for it for
+    ever (live: after a dropped connection, never restarted, deaf to SIGTERM). Here the
+    sweep's query swallows every cancellation, as that race does."""
+    import signal
+
+    import procrastinate
+    from procrastinate import sql
+
+    from adapters.jobs.tasks import Schedule, register
+    from adapters.jobs.worker import WorkerOptions, _run_until_stopped
+
+    swallowing = asyncio.Event()
+
+    class SwallowingConnector(procrastinate.PsycopgConnector):
+        async def execute_query_all_async(self, query, **arguments):  # type: ignore[no-untyped-def]
+            if query == sql.queries["list_jobs"] and arguments.get("worker_id") is not None:
+                swallowing.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.Event().wait()  # a wait whose cancellation is lost
+                return []
+            return await super().execute_query_all_async(query, **arguments)
+
+    world = make_world(pg_dsn, clock)
+    options = WorkerOptions(queues=("poll",), heartbeat_s=0.05, stalled_after_s=5.0)
+    jobs = procrastinate.App(connector=SwallowingConnector(conninfo=pg_dsn))
+    register(jobs, world.app, Schedule())
+    worker = asyncio.create_task(_run_until_stopped(jobs, options, pg_dsn))
+    await asyncio.wait_for(swallowing.wait(), 20)
+    os.kill(os.getpid(), signal.SIGTERM)
+    signals = await asyncio.wait_for(worker, 20)
+    assert signals.hurried_by is None
+    await world.app.aclose()
+
+
+@pytest.mark.postgres
 async def test_the_stop_line_names_the_jobs_cancelled_when_the_grace_ran_out(
     pg_dsn,
     feed_server,  # noqa: F811

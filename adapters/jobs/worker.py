@@ -341,9 +341,7 @@ async def _run_until_stopped(
                     try:
                         await worker.run()
                     finally:
-                        for task in side:
-                            task.cancel()
-                        await asyncio.gather(*side, return_exceptions=True)
+                        await _end(side)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
             if stop.is_set():
@@ -369,6 +367,22 @@ async def _run_until_stopped(
             await asyncio.gather(watching, return_exceptions=True)
         signals.uninstall()
     return signals
+
+
+async def _end(tasks: list[asyncio.Task[Any]], every_s: float = 1.0) -> None:
+    """Cancel ``tasks`` and wait until they are done, cancelling again every ``every_s``.
+
+    A cancellation can be lost: Python 3.11's ``asyncio.wait_for`` (psycopg_pool's wait for
+    a connection) swallows one that lands as its wait ends, and a side task then loops on.
+    Cancelled once, a worker stopped by procrastinate after a dropped connection waited
+    for its lost-jobs sweep for ever: never restarted, and deaf to SIGTERM.
+    """
+    pending = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=every_s)
+    await asyncio.gather(*tasks, return_exceptions=True)  # their errors: retrieved
 
 
 async def _watch_lock(
