@@ -7,6 +7,10 @@ Verbosity:
 * ``-vv``: everything at DEBUG, the libraries' wire detail included (slack_sdk's requests
   and responses, bolt's Socket Mode frames, discord.py's gateway, HTTP clients).
 
+A ``storybot worker``'s job queue (procrastinate) losing its database connection is one
+WARNING line, not an ERROR with a traceback (:class:`JobQueueConnectionLost`; the
+traceback from ``-v`` on).
+
 Whatever the level, each line passes through :class:`RedactingFormatter` before it is
 written: the secrets given in the environment (Slack and Discord tokens, the signing
 secret, the summarizer's key) and what the chat libraries log of the wire that works as
@@ -82,6 +86,74 @@ _PATTERNS = (
 )
 
 
+# A connection lost or refused, by its SQLSTATE: none (libpq's own: "connection failed",
+# "server closed the connection unexpectedly", psycopg_pool's timeout), class 08
+# (connection exception), or the server shutting down or starting (57P01-57P03).
+_CONNECTION_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def lost_connection(exc: BaseException | None) -> str | None:
+    """The first line of the database error that cut a connection, if ``exc`` was one.
+
+    Looks through the chain of causes (procrastinate wraps psycopg's error in its own
+    "Database error."). A query that failed on a live connection (a missing function,
+    a timeout, a full disk) is no lost connection: None.
+    """
+    import psycopg
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, psycopg.OperationalError):
+            state = exc.sqlstate
+            if state is None or state.startswith(_CONNECTION_LOST_STATES):
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                return lines[0] if lines else type(exc).__name__
+            return None
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class JobQueueConnectionLost(logging.Filter):
+    """procrastinate's ERRORs about a dropped database connection, as one WARNING line.
+
+    A ``storybot worker`` whose connection drops (a server restart, a failover) is stopped
+    by procrastinate, which logs "Side task listener failed" with a traceback and then
+    the same exception again ("listener error: ConnectorException(...)") as it stops:
+    it reads as a crash, while the worker restarts on a fresh pool and says so itself
+    ("restarting in 1 s"). Here the first becomes one line naming the side task and the
+    server's answer, the repeat is dropped; with ``-v`` the traceback stays on the line
+    and the repeat is shown at DEBUG. Any other error passes as procrastinate logged it.
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("procrastinate") or record.levelno < logging.ERROR:
+            return True
+        reason = lost_connection(record.exc_info[1] if record.exc_info else None)
+        if reason is None:
+            return True
+        action = str(getattr(record, "action", ""))
+        if action.endswith("_error") and action != "poll_jobs_to_abort_error":
+            # procrastinate.utils repeating a side task's failure as the worker stops
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return self.verbose
+        task = getattr(record, "task_name", None) or action.removesuffix("_error")
+        record.msg = "the job queue's %s lost its database connection (%s)%s"
+        record.args = (
+            task or "connection",
+            reason,
+            "; the worker restarts" if action == "side_task_failed" else "",
+        )
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if not self.verbose:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 _WEBHOOK_LOGGER = "slack_sdk.webhook"
 _URL = re.compile(r"https?://[^\s,'\"]+")
 
@@ -134,6 +206,7 @@ def configure_logging(
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(FORMAT, secrets_in(env)))
+    handler.addFilter(JobQueueConnectionLost(verbose=verbosity >= 1))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
