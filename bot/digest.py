@@ -21,6 +21,9 @@ the fact each added (the "new:" facts of a realtime channel's alert edits:
 (``Store.development_updates_after``). The binding's second watermark,
 ``Binding.updated_seq``, moves in the same transaction as the first, so each fact is in
 exactly one digest too; a digest with only updates is posted, one with neither is not.
+A realtime channel's overflow digest tells them likewise, for the developments an earlier
+overflow digest listed: those have no alert in the channel, so no edit tells their later
+reports (the alerted ones get their edits and "new:" replies instead).
 """
 
 from __future__ import annotations
@@ -117,9 +120,9 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
         found_updates, updated = store.development_updates_after(
             binding.story_id, binding.updated_seq
         )
-        updates = []
-        if binding.mode is DeliveryMode.DIGEST:
-            updates = digest_updates(store, story, binding, found_updates)
+        # a realtime channel's too: the developments its overflow digests listed get no
+        # alert edits, so its next overflow digest tells what later reports added
+        updates = digest_updates(store, story, binding, found_updates)
         writes = []
         if devs or updates:
             writes.append(
@@ -156,8 +159,9 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
 def digest_updates(
     store: Store, story: Story, binding: Binding, found: Sequence[DevelopmentUpdate]
 ) -> list[DigestUpdate]:
-    """The developments ``binding``'s earlier digests listed that ``found`` added facts
-    to, each with its reports and facts since, in the order of their first update.
+    """The developments ``binding``'s earlier digests (a realtime channel's: its overflow
+    digests) listed that ``found`` added facts to, each with its reports and facts since,
+    in the order of their first update.
 
     Listed by an earlier digest: committed after the follow (``followed_seq``) and
     through the digests' watermark (``digested_seq``, as read before this run: a

@@ -147,15 +147,51 @@ def test_updates_of_developments_there_before_the_follow_or_alerted_are_not_told
     ]
 
 
-def test_a_realtime_follow_covers_updates_so_a_switch_to_digest_does_not_dump_them(store, clock):
+def test_a_realtime_overflow_digest_tells_updates_to_what_it_overflowed_once(store, clock):
+    """A development the hourly cap held back is in the overflow digest and has no alert
+    in the channel, so no edit tells its later reports: the next overflow digest does.
+    One the channel was alerted to is told by its edits, not again in a digest."""
     story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
-    store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 6, clock.now())
+    binding = store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 6, clock.now())
     report(store, story, 1, 1, clock)  # over the cap: in the overflow digest
+    report(store, story, 2, 2, clock)  # alerted
+    dev2 = store.get_development(story.id, 2)
+    store.enqueue(
+        [OutboxWrite(alert_key(story.id, 2, binding), binding.target, alert_message(story, dev2))],
+        clock.now(),
+    )
     clock.advance(hours=1, minutes=1)
     assert run_digests(store, clock) == 1
+    assert digests(store)[-1].message.title == "1 new development in A story"
+    report(store, story, 1, 3, clock, fact=FACT)
+    report(store, story, 2, 4, clock, fact="Outlet 4: Turn 2 went on. [2]")
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 1
+    told = digests(store)[-1].message
+    assert told.title == "1 development updated in A story"
+    assert told.body.splitlines() == [
+        UPDATES_HEADER,
+        "• Turn 1: 1 more report (Outlet 3); new: Outlet 2: The toll rose to 59 on Tuesday.",
+    ]
+    clock.advance(hours=1, minutes=1)
+    assert run_digests(store, clock) == 0, "told once"
+    store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 6, clock.now())
+    clock.advance(hours=7)
+    assert run_digests(store, clock) == 0, "covered while realtime: not told after the switch"
+
+
+def test_a_realtime_follow_covers_updates_so_a_switch_to_digest_does_not_dump_them(store, clock):
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    binding = store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.REALTIME, 6, clock.now())
+    report(store, story, 1, 1, clock)  # alerted: its edits tell its later reports
+    dev = store.get_development(story.id, 1)
+    store.enqueue(
+        [OutboxWrite(alert_key(story.id, 1, binding), binding.target, alert_message(story, dev))],
+        clock.now(),
+    )
     report(store, story, 1, 2, clock, fact=FACT)
     clock.advance(hours=1, minutes=1)
-    assert run_digests(store, clock) == 0, "a realtime channel's overflow tells no updates"
+    assert run_digests(store, clock) == 0, "alerted: an edit told it"
     store.bind(story.id, CONSOLE, CONSOLE_CHANNEL, DeliveryMode.DIGEST, 6, clock.now())
     clock.advance(hours=7)
     assert run_digests(store, clock) == 0, "covered while realtime: not told after the switch"
