@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from bot.command_words import command_words
 from bot.errors import UsageError
 from bot.meant import probably_meant
-from bot.model import DIGEST_HOURS_RANGE
-from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS, clip
+from bot.model import DIGEST_HOURS_RANGE, MAX_DIGEST_HOURS, MIN_DIGEST_HOURS
+from bot.render import CHAT_PLATFORMS, OPTION_PLATFORMS, clip, period_text
 from bot.status_text import DEVELOPMENTS_PAGE
 from bot.story_admin import MAX_SEED_URLS
 
@@ -71,6 +71,10 @@ class CommandSpec:
         option = "command:" if platform in OPTION_PLATFORMS else ""
         return f"{self.overview} (`/story help {option}{self.name}` tells how)."
 
+
+# The digest periods the follow help's range spans, as the replies name them: "every 15
+# minutes to every 168 hours", so that "0.25" is not left for readers to work out
+_PERIODS = f"every {period_text(MIN_DIGEST_HOURS)} to every {period_text(MAX_DIGEST_HOURS)}"
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
@@ -132,7 +136,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "follow",
         "follow <story> [realtime | digest [hours] [at HH:MM]]",
         "Post this story's alerts in this channel (admins), as they happen or as a digest "
-        f"every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6, 1.5 or 2h. "
+        f"every so many hours: a number {DIGEST_HOURS_RANGE} ({_PERIODS}), such as 6, 1.5 or 2h. "
         "With at HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come at "
         "that time in storybot's time zone and every so many hours after it: digest 24 at "
         "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00. A digest lists "
@@ -142,7 +146,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         options="follow story:NAME [mode:realtime | mode:digest hours:N at:HH:MM]",
         # Discord's hours option is a number ("2h" cannot be entered) and at is an option
         options_summary="Post this story's alerts in this channel (admins), as they happen "
-        f"or as a digest every so many hours: a number {DIGEST_HOURS_RANGE}, such as 6 or "
+        f"or as a digest every so many hours: a number {DIGEST_HOURS_RANGE} ({_PERIODS}), such as 6 or "
         "1.5. With at:HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come "
         "at that time in storybot's time zone and every so many hours after it: "
         "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00. A "

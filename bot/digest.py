@@ -44,6 +44,7 @@ from bot.model import (
     valid_digest_hours,
 )
 from bot.ports import Clock, DevelopmentUpdate, OutboxWrite, Store
+from bot.render import period_text
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,12 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
             # once a period, as the digest is due: the channel's admin can set it right
             log.warning(
                 "%s: digest hours %g are not %s (stored by an earlier release): a digest "
-                "every %g hours instead; /story follow %s digest HOURS in that channel "
+                "every %s instead; /story follow %s digest HOURS in that channel "
                 "sets them",
                 binding.target.key,
                 binding.digest_hours,
                 DIGEST_HOURS_RANGE,
-                digest_hours_in_range(binding.digest_hours),
+                period_text(digest_hours_in_range(binding.digest_hours)),
                 story.name,
             )
         found, through = store.developments_after(binding.story_id, binding.digested_seq)

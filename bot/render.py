@@ -240,6 +240,26 @@ def counted(n: float, noun: str, plural: str | None = None) -> str:
     return f"{shown} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def period_text(hours: float) -> str:
+    """A period given in hours as people say it: "15 minutes" (under an hour), "6 hours",
+    "1.5 hours", "2 hours 45 minutes".
+
+    Whole hours and half hours stay in hours, as typed (``digest 1.5``); under an hour is
+    in minutes ("0.25 hours" reads as a puzzle); other fractions are hours and minutes.
+    A period that is not a whole number of minutes (``digest 0.33``) is shown in hours as
+    given, rather than rounded to a time it is not.
+    """
+    minutes = hours * 60
+    if abs(minutes - round(minutes)) > 1e-6:
+        return counted(hours, "hour")
+    whole, rest = divmod(round(minutes), 60)
+    if not whole:
+        return counted(rest, "minute")
+    if rest in (0, 30):
+        return counted(whole + rest / 60 if rest else whole, "hour")
+    return f"{counted(whole, 'hour')} {counted(rest, 'minute')}"
+
+
 def shorten(text: str, limit: int) -> str:
     """``text`` in at most ``limit`` characters, cut at a word boundary and ended with "…".
 

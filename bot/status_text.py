@@ -30,6 +30,7 @@ from bot.render import (
     counted,
     developments_command,
     format_time,
+    period_text,
     reader_url,
     repeats_headline,
     shorten,
@@ -125,10 +126,11 @@ def follow_line(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) ->
 def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = timezone.utc) -> str:
     """A binding's stored digest period as the digests really come ("a digest every 168
     hours" for ``inf``, see :func:`digest_hours_in_range`): what ``/story status`` and
-    ``/story follow`` say; with its time of day, for ``digest HOURS at HH:MM`` (``anchor``,
+    ``/story follow`` say, in minutes under an hour (:func:`bot.render.period_text`:
+    "a digest every 15 minutes"); with its time of day, for ``digest HOURS at HH:MM`` (``anchor``,
     see :mod:`bot.digest_schedule`): "a digest every 24 hours at 09:00 Europe/Berlin"."""
     hours = digest_hours_in_range(hours)
-    every = f"a digest every {counted(hours, 'hour')}"
+    every = f"a digest every {period_text(hours)}"
     if anchor is None:
         return every
     return f"{every} at {at_text(at_of(anchor, hours))} {zone_name(zone)}"

@@ -665,6 +665,33 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     assert not (await commands.handle(req("unfollow pentagon", admin=True))).ok
 
 
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        ("0.25", "every 15 minutes"),
+        ("0.5", "every 30 minutes"),
+        ("1.25", "every 1 hour 15 minutes"),
+        ("1.5", "every 1.5 hours"),
+        ("2.75h", "every 2 hours 45 minutes"),
+        ("0.33", "every 0.33 hours"),  # not a whole number of minutes: as typed
+    ],
+)
+async def test_a_digest_period_under_an_hour_is_said_in_minutes(commands, store, hours, said):
+    # "a digest every 0.25 hours" left the reader to work out a quarter of an hour
+    reply = await commands.handle(req(f"follow pentagon digest {hours}", admin=True))
+    assert f"posted as a digest {said}; next at " in reply.text, reply.text
+    status = await commands.handle(req("status pentagon"))
+    assert f"This channel follows this story (a digest {said}; next at " in status.text
+    reply = await commands.handle(req(f"follow pentagon digest {hours} at 09:00", admin=True))
+    assert f"posted as a digest {said} at " in reply.text, reply.text
+
+
+async def test_follow_help_says_the_range_of_periods_as_the_replies_do(commands):
+    for platform in ("slack", "discord"):
+        reply = await commands.handle(CommandRequest("help follow", platform, "U1", "C1"))
+        assert "between 0.25 and 168 (every 15 minutes to every 168 hours)" in reply.text
+
+
 async def test_status_says_the_digest_period_used_for_hours_stored_out_of_range(
     commands, store, clock
 ):
