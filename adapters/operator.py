@@ -763,10 +763,11 @@ def prune(
     print(
         f"{would} the text of {counted(report.items, 'off-topic item')} fetched more than "
         f"{counted(days, 'day')} ago; {'would delete' if dry_run else 'deleted'} "
-        f"{_notices(report.outbox)} queued before then",
+        f"{_notices(report.outbox)} queued before then and {_updates(report.updates)} "
+        "recorded before then that every follow's digests have passed",
         file=out,
     )
-    freed = report.items or report.outbox
+    freed = report.items or report.outbox or report.updates
     if freed and not dry_run and app.settings.database_url.startswith("sqlite"):
         print("SQLite reuses the freed pages; run VACUUM to shrink the file itself", file=out)
     return 0
@@ -776,11 +777,17 @@ def _notices(n: int) -> str:
     return counted(n, "delivered notice or digest", "delivered notices and digests")
 
 
+def _updates(n: int) -> str:
+    """Development updates: what later reports added to a development, which digests tell."""
+    return counted(n, "development update")
+
+
 class _PruneProgress:
     """What ``prune``'s committed batches did so far; with ``draw`` (stderr is a terminal),
     a progress line redrawn after each: "[40/100 batches] blanked 390000 items, deleted
-    0 notices and digests so far" (the batches in all are known before
-    the first; how many items a batch blanks is not, so no total of items is promised)."""
+    0 notices and digests so far", with ", 30 updates" after them once development updates
+    were deleted (the batches in all are known before the first; how many items a batch
+    blanks is not, so no total of items is promised)."""
 
     def __init__(self, err: TextIO, *, draw: bool) -> None:
         self._err = err
@@ -795,6 +802,8 @@ class _PruneProgress:
             return
         # in 80 columns (the summary then says it in full)
         deleted = counted(so_far.outbox, "notice or digest", "notices and digests")
+        if so_far.updates:  # only then: the usual line stays within 80 columns
+            deleted += f", {counted(so_far.updates, 'update')}"
         line = (
             f"[{done}/{counted(total, 'batch', 'batches')}] blanked "
             f"{counted(so_far.items, 'item')}, deleted {deleted} so far"
@@ -813,11 +822,13 @@ class _PruneProgress:
         """End the line, saying that what the committed batches did stays done (on a
         terminal or not: the error that stopped it follows, in cron's mail too)."""
         self.end()
-        if self._last is not None and (self._last.items or self._last.outbox):
+        last = self._last
+        if last is not None and (last.items or last.outbox or last.updates):
             print(
                 "storybot: prune stopped after blanking the text of "
-                f"{counted(self._last.items, 'off-topic item')} and deleting "
-                f"{_notices(self._last.outbox)}; that stays done: run it again to do the rest",
+                f"{counted(last.items, 'off-topic item')}, deleting "
+                f"{_notices(last.outbox)} and {_updates(last.updates)}; that stays done: "
+                "run it again to do the rest",
                 file=self._err,
                 flush=True,
             )

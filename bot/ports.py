@@ -374,6 +374,8 @@ class PruneReport:
 
     items: int  # old off-topic items whose text was blanked
     outbox: int  # old delivered notices and digests deleted
+    # old development updates (what digests tell of later reports) every follow has passed
+    updates: int = 0
     dry_run: bool = False
 
 
@@ -578,7 +580,8 @@ class Store(Protocol):
     def prune(
         self, before: datetime, *, dry_run: bool = False, progress: PruneProgress | None = None
     ) -> PruneReport:
-        """Blank old off-topic items' text, delete old delivered notices and digests.
+        """Blank old off-topic items' text, delete old delivered notices and digests and
+        old development updates every follow of their story has passed.
 
         In batches, each committed (stopped midway, the next prune does the rest);
         ``progress`` is called after each one.

@@ -16,7 +16,14 @@ nothing reads again once an item is old:
   ``/story why`` quotes its words; blanked, the engine would learn a headline alone;
 * delivered keyword notices and digests queued before the cut-off (their keys are per
   item and per period, so nothing would send them again). Alerts are kept: a later report
-  of their development edits the posted message through its row.
+  of their development edits the posted message through its row;
+* development updates (what later reports added to a development, which digests tell:
+  :mod:`bot.digest`) recorded before the cut-off that every follow of their story has
+  passed (``bindings.updated_seq`` at or past their ``seq``): digests read only those
+  after a follow's watermark, which only moves forward, so none reads them again. A story
+  nobody follows has passed them all: a new follow starts at the story's latest update
+  (``bind``). The cut-off holds for them too, as for everything ``prune`` takes: what was
+  recorded in the last ``--older-than`` days stays, whoever has read it.
 
 Judgements stay too, so ``/story why`` still explains an old item.
 """
@@ -26,12 +33,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.ports import PruneProgress, PruneReport
 from storage.base import StoreBase, affected
 from storage.models import (
+    BindingRow,
     CorrectionRow,
     DevelopmentItemRow,
+    DevelopmentUpdateRow,
     EngineBackgroundRow,
     ItemRow,
     JudgementRow,
@@ -50,12 +60,13 @@ class RetentionStore(StoreBase):
     def prune(
         self, before: datetime, *, dry_run: bool = False, progress: PruneProgress | None = None
     ) -> PruneReport:
-        """Blank old off-topic items' text and delete old delivered notices and digests.
+        """Blank old off-topic items' text; delete old delivered notices and digests, and
+        old development updates every follow of their story has passed.
 
         Kept: the text of items a story took, a development holds or an admin corrected
         (see the module's doc).
 
-        A transaction per ``PRUNE_BATCH`` item ids (and outbox ids), so that other writers
+        A transaction per ``PRUNE_BATCH`` item ids (and outbox ids, and update ids), so that other writers
         wait for one batch at most, never for the whole prune; each batch decides by what
         is stored when it runs, so an item judged on-topic meanwhile is kept. Stopped
         midway, what was blanked stays blanked, and the next prune does the rest.
@@ -64,12 +75,14 @@ class RetentionStore(StoreBase):
             before: What was fetched (items) or queued (outbox rows) before this goes.
             dry_run: Count only; change nothing.
             progress: Called after each batch is committed with the batches done, the
-                batches in all (the items' then the outbox's, known before the first)
+                batches in all (the items', the outbox's, then the updates', known before
+                the first)
                 and what was done so far (``storybot prune`` shows it on a terminal).
                 Not called in a dry run, which is one count.
 
         Returns:
-            How many items were (or would be) blanked and outbox rows deleted.
+            How many items were (or would be) blanked, and outbox rows and development
+            updates deleted.
         """
         with self._read() as session:
             read_through = session.scalar(select(EngineBackgroundRow.observed_through))
@@ -79,16 +92,20 @@ class RetentionStore(StoreBase):
                 outbox = _prunable_outbox(before)
                 n_items = session.scalar(select(func.count()).select_from(ItemRow).where(items))
                 n_outbox = session.scalar(select(func.count()).select_from(OutboxRow).where(outbox))
-                return PruneReport(items=n_items or 0, outbox=n_outbox or 0, dry_run=True)
+                n_updates = session.scalar(
+                    select(func.count())
+                    .select_from(DevelopmentUpdateRow)
+                    .where(_prunable_updates(before))
+                )
+                return PruneReport(
+                    items=n_items or 0, outbox=n_outbox or 0, updates=n_updates or 0, dry_run=True
+                )
             first_item = session.scalar(select(func.min(ItemRow.id))) or 0
-            outbox_ids = session.execute(select(func.min(OutboxRow.id), func.max(OutboxRow.id)))
-            first_outbox, last_outbox = outbox_ids.one()
+            outbox_batches = _batches(session, OutboxRow.id)
+            update_batches = _batches(session, DevelopmentUpdateRow.id)
         item_batches = range(first_item - 1, read_through, PRUNE_BATCH)
-        outbox_batches = range(
-            0 if first_outbox is None else first_outbox - 1, last_outbox or 0, PRUNE_BATCH
-        )
-        total = len(item_batches) + len(outbox_batches)
-        n_items = n_outbox = 0
+        total = len(item_batches) + len(outbox_batches) + len(update_batches)
+        n_items = n_outbox = n_updates = 0
         for done, lo in enumerate(item_batches, 1):
             hi = min(lo + PRUNE_BATCH, read_through)
             with self._write() as session:
@@ -104,7 +121,21 @@ class RetentionStore(StoreBase):
                 )
             if progress is not None:
                 progress(done, total, PruneReport(items=n_items, outbox=n_outbox))
-        return PruneReport(items=n_items, outbox=n_outbox, dry_run=False)
+        first = len(item_batches) + len(outbox_batches) + 1
+        for done, lo in enumerate(update_batches, first):
+            batch = DevelopmentUpdateRow.id.between(lo + 1, lo + PRUNE_BATCH)
+            with self._write() as session:
+                statement = delete(DevelopmentUpdateRow).where(_prunable_updates(before), batch)
+                n_updates += affected(session, statement)
+            if progress is not None:
+                progress(done, total, PruneReport(n_items, n_outbox, updates=n_updates))
+        return PruneReport(items=n_items, outbox=n_outbox, updates=n_updates, dry_run=False)
+
+
+def _batches(session: Session, ids: InstrumentedAttribute[int]) -> range:
+    """The batches of ``PRUNE_BATCH`` ids a table's rows span, each as the id before it."""
+    first, last = session.execute(select(func.min(ids), func.max(ids))).one()
+    return range(0 if first is None else first - 1, last or 0, PRUNE_BATCH)
 
 
 def _prunable_items(
@@ -141,6 +172,18 @@ def _prunable_items(
         ~in_development,
         ~corrected,
     )
+
+
+def _prunable_updates(before: datetime) -> ColumnElement[bool]:
+    """Development updates recorded before ``before`` that no follow of their story has
+    still to read: none has its watermark (``updated_seq``, NULL: 0) below their ``seq``.
+    An anti-join, as :func:`_prunable_items` explains; a story's follows are few, found
+    by the bindings' (story, platform, channel) index."""
+    unread = exists().where(
+        BindingRow.story_id == DevelopmentUpdateRow.story_id,
+        func.coalesce(BindingRow.updated_seq, 0) < DevelopmentUpdateRow.seq,
+    )
+    return and_(DevelopmentUpdateRow.added_at < before, ~unread)
 
 
 def _prunable_outbox(before: datetime) -> ColumnElement[bool]:

@@ -1721,9 +1721,62 @@ def test_prune_on_a_terminal_shows_its_progress_on_stderr_batch_by_batch(db, mon
     ]
     assert capsys.readouterr().out.splitlines() == [
         "blanked the text of 5 off-topic items fetched more than 30 days ago; deleted "
-        "1 delivered notice or digest queued before then",
+        "1 delivered notice or digest queued before then and 0 development updates recorded "
+        "before then that every follow's digests have passed",
         "SQLite reuses the freed pages; run VACUUM to shrink the file itself",
     ]
+
+
+def test_prune_deletes_old_development_updates_nobody_will_read_and_counts_them(
+    db, db_url, monkeypatch, capsys
+):
+    """What later reports added to a development (digests' "Updated since the last
+    digest") was never deleted: rows no follow will read again (here: a story nobody
+    follows) go, counted by --dry-run, the progress line and the summary. On SQLite and
+    PostgreSQL (the delete is an anti-join on the follows)."""
+    from datetime import UTC, datetime
+
+    from store_builders import new_item, seed
+
+    import storage.retention
+    from bot.ports import DevelopmentWrite
+
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", db_url)  # `db`: the rest of the CLI's env
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    store = open_store(db_url)
+    try:
+        story = store.add_story("s", "A story", [seed(1)], long_ago)
+        for n in (1, 2, 3):
+            item = store.ingest_item(new_item(n, at=long_ago))[1]
+            write = DevelopmentWrite(
+                story.id, 1, "H", "S", (item.id,), fact=f"Outlet {n}: more.", fact_item_id=item.id
+            )
+            store.commit_decisions([], [write], {}, [], long_ago)
+        store.save_background({"n_docs": 3, "df": {}}, item.id, long_ago)
+    finally:
+        store.close()
+    monkeypatch.setattr(storage.retention, "PRUNE_BATCH", 1)
+    assert main(["prune", "--older-than", "30", "--dry-run"]) == 0
+    assert "would delete 0 delivered notices and digests queued before then and 2 " in (
+        capsys.readouterr().out
+    )
+    monkeypatch.setenv("COLUMNS", "200")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["prune", "--older-than", "30"]) == 0
+    assert terminal.getvalue().split("\r")[-1] == (
+        "[5/5 batches] blanked 0 items, deleted 0 notices and digests, 2 updates so far\n"
+    )
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "blanked the text of 0 off-topic items fetched more than 30 days ago; deleted "
+        "0 delivered notices and digests queued before then and 2 development updates "
+        "recorded before then that every follow's digests have passed"
+    )
+    store = open_store(db_url)
+    try:
+        assert store.development_updates_after(story.id, 0) == ([], 0)
+    finally:
+        store.close()
 
 
 def test_prune_shows_no_progress_where_stderr_is_no_terminal(db, monkeypatch, capsys):
@@ -1760,8 +1813,9 @@ def test_prune_stopped_midway_keeps_what_it_did_and_a_second_run_does_the_rest(
     assert main(["prune", "--older-than", "30"]) == 130
     assert terminal.shown() == [
         "[2/3 batches] blanked 4 items, deleted 0 notices and digests so far",
-        "storybot: prune stopped after blanking the text of 4 off-topic items and deleting "
-        "0 delivered notices and digests; that stays done: run it again to do the rest",
+        "storybot: prune stopped after blanking the text of 4 off-topic items, deleting "
+        "0 delivered notices and digests and 0 development updates; that stays done: run it "
+        "again to do the rest",
         "storybot: interrupted",
         "",
     ]

@@ -2882,6 +2882,63 @@ def test_prune_keeps_the_text_of_old_off_topic_items_an_admin_corrected(store, c
     assert store.get_item(said_part.id).summary == said_part.summary
 
 
+def _extend(store: SqlStore, story, number: int, n: int, at) -> int:
+    """Item ``n`` reports development ``number`` at ``at``, adding a fact once it exists
+    (a development update); returns the story's update seq after it."""
+    item = store.ingest_item(new_item(n, at=at))[1]
+    write = DevelopmentWrite(
+        story.id, number, "H", "S", (item.id,), fact=f"Outlet {n}: more. [2]", fact_item_id=item.id
+    )
+    store.commit_decisions([], [write], {}, [], at)
+    return store.development_updates_after(story.id, 0)[1]
+
+
+def _updates(store: SqlStore, story) -> list[int]:
+    return [u.seq for u in store.development_updates_after(story.id, 0)[0]]
+
+
+def _pass(store: SqlStore, binding, through: int, at) -> None:
+    """``binding``'s digests told (or passed) the story's updates through ``through``."""
+    [b] = [b for b in store.bindings_for_story(binding.story_id) if b.id == binding.id]
+    assert store.queue_digest(
+        b.id, b.digested_seq, b.digested_seq, [], at, updates=(b.updated_seq, through)
+    )
+
+
+def test_prune_deletes_old_development_updates_every_follow_has_passed(store, clock):
+    """Digests read a story's updates after each follow's watermark only: one every
+    follow is past is read by none again. A story nobody follows has passed them all
+    (a new follow starts at its latest update). What is newer than the cut-off stays."""
+    followed, alone = _story(store), _story(store, "s2")
+    ahead = store.bind(followed.id, "slack", "C1", DeliveryMode.DIGEST, 6, T0)
+    behind = store.bind(followed.id, "slack", "C2", DeliveryMode.REALTIME, 6, T0)
+    _extend(store, followed, 1, 1, T0)  # the development, new: no update
+    first = _extend(store, followed, 1, 2, T0)
+    second = _extend(store, followed, 1, 3, T0)
+    late = _extend(store, followed, 1, 4, T0 + timedelta(days=40))
+    _pass(store, ahead, late, T0 + timedelta(days=40))
+    _pass(store, behind, first, T0)  # the other follow read only the first
+    _extend(store, alone, 1, 5, T0)
+    _extend(store, alone, 1, 6, T0)
+    assert _updates(store, alone) == [1]
+    cutoff = T0 + timedelta(days=30)
+
+    counted = store.prune(cutoff, dry_run=True)
+    assert (counted.updates, counted.dry_run) == (2, True)
+    assert _updates(store, followed) == [first, second, late], "a dry run changes nothing"
+
+    done = store.prune(cutoff)
+    assert done.updates == 2
+    assert _updates(store, followed) == [second, late], "one follow has yet to read the second"
+    assert _updates(store, alone) == []
+    _pass(store, behind, late, T0 + timedelta(days=40))
+    assert store.prune(cutoff).updates == 1
+    assert _updates(store, followed) == [late], "passed by all, but newer than the cut-off"
+    assert store.prune(T0 + timedelta(days=41)).updates == 1
+    # a digest still reads what is left after its watermark: nothing was lost
+    assert store.development_updates_after(followed.id, late)[0] == []
+
+
 # --------------------------------------------------------------------------- updates in place
 
 
