@@ -15,7 +15,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Callable, TextIO
 
-from bot.alerts import MAX_LINKS, cited_links, shown_facts
+from bot.alerts import DIGEST_WHEN, MAX_LINKS, cited_links, shown_facts
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, reader_url, source_list
@@ -30,7 +30,7 @@ CONSOLE_USER = "operator"
 _WHEN = {
     MessageKind.ALERT: "first reported",
     MessageKind.NOTICE: "published",
-    MessageKind.DIGEST: "last update",
+    MessageKind.DIGEST: DIGEST_WHEN,  # a span when its reports came at several times
 }
 # Links printed: as many as an alert carries (MAX_LINKS), so the console lists what Slack
 # and Discord do; a digest's others are counted. Cited links are never the ones left out.
@@ -68,11 +68,16 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
     if len(message.links) > len(shown):
         lines.append(f"   … and {counted(len(message.links) - len(shown), 'more link')}")
     if message.when:
-        when = message.when if message.when.tzinfo else message.when.replace(tzinfo=UTC)
-        lines.append(f"   {_WHEN[message.kind]} {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+        span = [t for t in (message.when_from, message.when) if t]
+        times = " – ".join(f"{_utc(t):%Y-%m-%d %H:%M}" for t in span)
+        lines.append(f"   {_WHEN[message.kind]} {times} UTC")
     if message.footer:
         lines.append(f"   {message.footer}")
     return "\n".join(lines)
+
+
+def _utc(when: datetime) -> datetime:
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _render_info(message: OutboundMessage) -> str:

@@ -667,15 +667,21 @@ class DigestUpdate:
         sources: Their outlets, first reporter first.
         facts: What they added, each as the edited alert's thread note says it
             (:func:`added_fact`, :func:`revised_fact`), with its report's link ("" if none).
+        reported: When those reports were published (else fetched), earliest first: the
+            digest's span of time counts them, not the development's first report.
     """
 
     development: Development
     reports: int
     sources: tuple[str, ...]
     facts: tuple[tuple[str, str], ...]
+    reported: tuple[datetime, ...] = ()
 
 
 UPDATES_HEADER = "Updated since the last digest:"
+# What a digest's time (``when``, from ``when_from``) is, as every renderer labels it: when
+# its news was reported (:func:`digest_span`), not when storybot processed it
+DIGEST_WHEN = "reported"
 DIGEST_FACT_MAX = 200  # characters of a fact in a digest's update line when space is short
 
 
@@ -753,7 +759,7 @@ def digest_message(
         title = f"{m} development{'s' if m != 1 else ''} updated in {story.title}"
     else:
         title = f"{n} new development{'s' if n != 1 else ''} in {story.title}"
-    times = [d.updated_at for d in devs] + [u.development.updated_at for u in updates]
+    first, last = digest_span(devs, updates, since)
     return OutboundMessage(
         kind=MessageKind.DIGEST,
         title=title,
@@ -761,9 +767,28 @@ def digest_message(
         story_name=story.name,
         sources=tuple(sources),
         links=_links(links, DIGEST_MAX_LINKS),
-        when=max(times) if times else since,
+        when=last,
+        when_from=first if first != last else None,
         footer="Digest",
     )
+
+
+def digest_span(
+    devs: Sequence[Development], updates: Sequence[DigestUpdate], since: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """When a digest's news was reported: the earliest and the latest of its new
+    developments' first reports and its updates' reports (published, else fetched).
+
+    Not when storybot processed them (``updated_at``): after a backlog poll that is today
+    for news of months ago, while the alerts already give the first report's time. A
+    development with no report time (none linked yet) counts from its ``created_at``;
+    with no time at all, ``since`` (the last digest) is both.
+    """
+    times = [d.first_reported_at or d.created_at for d in devs]
+    times += [t for u in updates for t in u.reported]
+    if not times:
+        return since, since
+    return min(times), max(times)
 
 
 def _fitting(

@@ -185,5 +185,6 @@ def digest_updates(
             continue
         sources = tuple(dict.fromkeys(u.source for u in rows if u.reports and u.source))
         reports = sum(u.reports for u in rows)
-        out.append(DigestUpdate(dev, reports, sources, facts))
+        reported = tuple(sorted(u.reported_at for u in rows if u.reported_at is not None))
+        out.append(DigestUpdate(dev, reports, sources, facts, reported))
     return out

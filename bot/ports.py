@@ -357,6 +357,8 @@ class DevelopmentUpdate:
         url: The link of its report ("" if none).
         fact: What the report added, as the alert's thread note says it; None: nothing new
             (a copy, a rewrite of what was known).
+        reported_at: When its report was published (else fetched), as a development's
+            first report is timed; None if unknown.
     """
 
     number: int
@@ -366,6 +368,7 @@ class DevelopmentUpdate:
     source: str = ""
     url: str = ""
     fact: str | None = None
+    reported_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from bot.engine.analysis import item_time
 from bot.model import Development, Report
 from bot.outlet_name import stored_label
 from bot.ports import DevelopmentUpdate, StoryStats
@@ -216,6 +217,8 @@ class DevelopmentStore(StoreBase):
                 ItemRow.source,
                 ItemRow.url,
                 ItemRow.canonical_url,
+                ItemRow.published,
+                ItemRow.fetched_at,
             )
             .join(DevelopmentRow, DevelopmentRow.id == DevelopmentUpdateRow.development_id)
             .join(ItemRow, ItemRow.id == DevelopmentUpdateRow.item_id)
@@ -225,7 +228,7 @@ class DevelopmentStore(StoreBase):
         with self._read() as session:
             updates = []
             rows = session.execute(query)
-            for at, reports, fact, number, dev_seq, stored, url, canonical in rows:
+            for at, reports, fact, number, dev_seq, stored, url, canonical, *times in rows:
                 link = url or canonical or ""
                 updates.append(
                     DevelopmentUpdate(
@@ -237,6 +240,8 @@ class DevelopmentStore(StoreBase):
                         source=(stored_label(stored, link) if stored else stored) or "",
                         url=link,
                         fact=fact,
+                        # as a development's first report is timed (storage.first_reports)
+                        reported_at=item_time(*times),
                     )
                 )
             return updates, max((u.seq for u in updates), default=seq)

@@ -49,6 +49,8 @@ def message_to_json(message: OutboundMessage) -> dict[str, Any]:
         "footer": message.footer,
         "thread_note": message.thread_note,
         "citations": citations_to_json(message.citations),
+        # only a digest's span has one: every other message's document is as before
+        **({"when_from": dt_to_json(message.when_from)} if message.when_from else {}),
     }
 
 
@@ -67,6 +69,7 @@ def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
         sources=tuple(data.get("sources") or ()),
         links=tuple(Link(link["label"], link["url"]) for link in data.get("links") or ()),
         when=dt_from_json(data.get("when")),
+        when_from=dt_from_json(data.get("when_from")),
         footer=data.get("footer"),
         thread_note=data.get("thread_note"),
         citations=citations_from_json(data.get("citations")),

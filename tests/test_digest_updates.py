@@ -9,7 +9,7 @@ real pipeline on the demo story, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import new_item
@@ -372,3 +372,104 @@ async def test_the_pipeline_records_the_alerts_new_facts_for_the_digest(feed_ser
 
 def digests_to(store, channel):
     return [e for e in digests(store) if e.target.channel_id == channel]
+
+
+# --------------------------------------------------------------------------- the digest's time
+
+FEB = datetime(2026, 2, 3, 10, 0, tzinfo=timezone.utc)
+PROCESSED = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def _reported(number: int, first: datetime) -> Development:
+    """Development ``number`` first reported at ``first``, made by storybot much later
+    (a backlog poll)."""
+    return Development(
+        1,
+        number,
+        f"Turn {number}",
+        "It happened.",
+        PROCESSED,
+        PROCESSED,
+        links=(("Outlet", f"https://n/{number}"),),
+        first_reported_at=first,
+    )
+
+
+def _backlog_digest(story):
+    devs = [_reported(1, FEB), _reported(2, datetime(2026, 2, 10, 8, 0, tzinfo=timezone.utc))]
+    return digest_message(story, devs, PROCESSED, "console")
+
+
+def test_a_digests_time_is_when_its_news_was_reported_not_when_storybot_read_it(store, clock):
+    """After a backlog poll the digest said "last update 2026-12-06" for February's news,
+    while each alert gives its first report's time."""
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    message = _backlog_digest(story)
+    assert (message.when_from, message.when) == (FEB, datetime(2026, 2, 10, 8, tzinfo=timezone.utc))
+    text = render_console(message)
+    assert "   reported 2026-02-03 10:00 – 2026-02-10 08:00 UTC" in text.splitlines()
+    assert "2026-12-06" not in text
+
+    one = digest_message(story, [_reported(1, FEB)], PROCESSED, "console")
+    assert (one.when_from, one.when) == (None, FEB)
+    assert "   reported 2026-02-03 10:00 UTC" in render_console(one).splitlines()
+
+    # an update counts its later reports' times, not the development's first report
+    later = datetime(2026, 3, 1, 7, 30, tzinfo=timezone.utc)
+    update = DigestUpdate(_reported(1, FEB), 1, ("AP",), ((FACT, ""),), (later,))
+    told = digest_message(story, [], PROCESSED, "console", [update])
+    assert (told.when_from, told.when) == (None, later)
+
+
+def test_slack_and_discord_label_the_digests_span_in_each_readers_zone(store, clock):
+    from adapters.discord_chat.render import message_embed
+    from adapters.slack_chat import render
+
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    message = _backlog_digest(story)
+    start, end = int(FEB.timestamp()), int(message.when.timestamp())
+    blocks = render.message_blocks(message)
+    context = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    assert (
+        f"reported <!date^{start}^{{date_short_pretty}} {{time}}|2026-02-03 10:00 UTC> – "
+        f"<!date^{end}^{{date_short_pretty}} {{time}}|2026-02-10 08:00 UTC>"
+    ) in context
+    embed = message_embed(message)
+    assert embed.timestamp is None, "unlabelled, it read as the digest's own time"
+    reported = next(f.value for f in embed.fields if f.name == "Reported")
+    assert reported == f"<t:{start}:f> – <t:{end}:f>"
+    # an alert keeps its first report's time as the embed's timestamp
+    alert = message_embed(alert_message(story, _reported(1, FEB)))
+    assert alert.timestamp == FEB and all(f.name != "Reported" for f in alert.fields)
+
+
+def _backlog_report(store, story, number, n, clock, published, fact=None):
+    """Item ``n``, published at ``published`` and read only now, reports ``number``."""
+    item = store.ingest_item(new_item(n, at=clock.now(), published=published))[1]
+    write = DevelopmentWrite(
+        story.id,
+        number,
+        "Turn",
+        "What happened.",
+        (item.id,),
+        fact=fact,
+        fact_item_id=item.id if fact else None,
+    )
+    store.commit_decisions([], [write], {}, [], clock.now())
+
+
+def test_run_digests_times_developments_and_updates_by_their_reports(store, clock):
+    story, _ = digest_story(store, clock)
+    clock.advance(hours=1)
+    _backlog_report(store, story, 1, 1, clock, FEB)
+    _backlog_report(store, story, 2, 2, clock, FEB + timedelta(days=2))
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    first = digests(store)[-1].message
+    assert (first.when_from, first.when) == (FEB, FEB + timedelta(days=2))
+    clock.advance(hours=1)
+    _backlog_report(store, story, 1, 3, clock, FEB + timedelta(days=5), fact=FACT)
+    clock.advance(hours=6)
+    assert run_digests(store, clock) == 1
+    told = digests(store)[-1].message
+    assert (told.when_from, told.when) == (None, FEB + timedelta(days=5)), "the update's report"

@@ -31,6 +31,7 @@ MESSAGES = [
         thread_note="New: the contract value was disclosed",
     ),
     OutboundMessage(MessageKind.NOTICE, "", "", sources=(), links=(), when=None),
+    OutboundMessage(MessageKind.DIGEST, "Digest", "b", when=WHEN, when_from=WHEN - timedelta(1)),
 ]
 
 
@@ -46,6 +47,9 @@ def test_message_json_shape():
     assert data["when"] == "2026-03-05T08:00:30.123456+00:00"
     assert data["sources"] == ["Reuters", "AP", "BBC"]
     assert data["links"][0] == {"label": "Reuters", "url": "https://r.example/a?x=1&y=2"}
+    # a digest's span starts where it has one; every other document is as before it was added
+    assert "when_from" not in data
+    assert message_to_json(MESSAGES[3])["when_from"] == "2026-03-04T08:00:30.123456+00:00"
 
 
 def test_times_in_other_zones_come_back_as_utc():

@@ -25,13 +25,14 @@ not) and counts those it drops, and the description gives up what the total lack
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any, Collection
 from urllib.parse import quote, urlsplit
 
 import discord
 from discord.utils import escape_mentions
 
-from bot.alerts import cited_links, shown_facts
+from bot.alerts import DIGEST_WHEN, cited_links, shown_facts
 from bot.mentions import pieces_of
 from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list
@@ -233,13 +234,19 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
         fields.append(("Links", links_value(message.links, cited=cited_links(message)), False))
     if facts := shown_facts(message):
         fields.append(("New", thread_note_value("\n".join(facts)), False))
+    timestamp = message.when
+    if message.kind is MessageKind.DIGEST and message.when:
+        # when its news was reported, labelled, in each reader's zone: a field, as the
+        # embed's own timestamp has no label (and the footer shows no "<t:…>" token)
+        fields.append((DIGEST_WHEN.capitalize(), span_value(message), True))
+        timestamp = None
     used = len(title) + len(author) + len(footer) + sum(len(n) + len(v) for n, v, _ in fields)
     embed = discord.Embed(
         title=title or None,
         url=first_url,
         description=_description(message, min(DESCRIPTION_MAX, EMBED_MAX - used), reply=reply),
         colour=COLOURS.get(message.kind),
-        timestamp=message.when,
+        timestamp=timestamp,
     )
     if author:
         embed.set_author(name=author)
@@ -248,6 +255,17 @@ def message_embed(message: OutboundMessage, *, reply: bool = False) -> discord.E
     if footer:
         embed.set_footer(text=footer)
     return embed
+
+
+def span_value(message: OutboundMessage) -> str:
+    """A digest's "Reported" field: ``<t:…:f>`` tokens, which Discord shows in each
+    reader's zone and language, from ``when_from`` to ``when`` ("… – …"), or ``when``."""
+    span = [t for t in (message.when_from, message.when) if t is not None]
+    return " – ".join(f"<t:{int(_aware(t).timestamp())}:f>" for t in span)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def thread_note_value(note: str, limit: int = FIELD_MAX) -> str:

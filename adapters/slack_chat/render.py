@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any, Callable, Collection, Sequence
 from urllib.parse import urlsplit
 
-from bot.alerts import ALERT_BODY_MAX, cited_links
+from bot.alerts import ALERT_BODY_MAX, DIGEST_WHEN, cited_links
 from bot.mentions import Line, line_text, lines_of
 from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list
@@ -320,7 +320,11 @@ def _tail(message: OutboundMessage) -> list[Block]:
     if sources:
         context.append(plain(sources, 300))
     if message.when:
-        context.append({"type": "mrkdwn", "text": date_mrkdwn(message.when), "verbatim": True})
+        when = date_mrkdwn(message.when)
+        if message.kind is MessageKind.DIGEST:  # when its news was reported, labelled
+            span = [t for t in (message.when_from, message.when) if t is not None]
+            when = f"{DIGEST_WHEN} " + " – ".join(date_mrkdwn(t) for t in span)
+        context.append({"type": "mrkdwn", "text": when, "verbatim": True})
     tail: list[Block] = []
     if context:
         tail.append({"type": "context", "elements": context})
