@@ -77,9 +77,13 @@ def test_a_dropped_connection_is_one_warning_line_and_its_traceback_is_for_v(
     logged = out.getvalue()
     lines = [line for line in logged.splitlines() if " procrastinate." in line]
     assert "ERROR" not in logged, logged
-    assert lines[0].split(" ", 2)[2].startswith(
-        "WARNING procrastinate.worker.w1: the job queue's listener lost its database "
-        "connection (connection failed: "
+    assert (
+        lines[0]
+        .split(" ", 2)[2]
+        .startswith(
+            "WARNING procrastinate.worker.w1: the job queue's listener lost its database "
+            "connection (connection failed: "
+        )
     ), lines[0]
     assert lines[0].endswith("; the worker restarts"), lines[0]
     assert ("Traceback" in logged) == (verbosity >= 1), logged
@@ -106,7 +110,5 @@ def test_a_real_job_queue_error_stays_an_error(restore_logging):  # noqa: F811
 def test_a_connection_cut_by_the_server_is_a_lost_connection():
     """The server ending the connection (``pg_terminate_backend``, a restart) is
     psycopg's AdminShutdown, SQLSTATE 57P01: lost, as libpq's own errors without one."""
-    assert lost_connection(_wrapped(psycopg.errors.AdminShutdown("terminating"))) == (
-        "terminating"
-    )
+    assert lost_connection(_wrapped(psycopg.errors.AdminShutdown("terminating"))) == ("terminating")
     assert lost_connection(_wrapped(psycopg.errors.QueryCanceled("timeout"))) is None
