@@ -90,8 +90,8 @@ def shown_url(url: str) -> str:
     if "@" in netloc:
         userinfo, at, host = netloc.rpartition("@")
         netloc = (userinfo.split(":", 1)[0] + ":" if password else "") + HIDDEN + at + host
-    path, query = _shown_path(parts.path), _shown_query(parts.query)
-    fragment = _shown_query(parts.fragment)  # "#access_token=…": parameters there too
+    path, query = _shown_path(parts.path), shown_url_query(parts.query)
+    fragment = shown_url_query(parts.fragment)  # "#access_token=…": parameters there too
     if (netloc, path, query, fragment) == (parts.netloc, parts.path, parts.query, parts.fragment):
         return url
     return parts._replace(netloc=netloc, path=path, query=query, fragment=fragment).geturl()
@@ -113,7 +113,7 @@ def _shown_path(path: str) -> str:
     return "/".join(segments)
 
 
-def _shown_query(query: str) -> str:
+def shown_url_query(query: str) -> str:
     """``query`` with the value of each parameter named like a credential hidden; ";"
     separates parameters as "&" does (servlets and CGI.pm read both)."""
     if not query:
@@ -124,8 +124,13 @@ def _shown_query(query: str) -> str:
 def _shown_param(param: str) -> str:
     """A ``name=value`` parameter, its value hidden when the name is a credential's."""
     name, eq, value = param.partition("=")
-    secret = _SECRET_PARAM.search(name.removesuffix("[]"))  # "token[]=": PHP's array form
-    return f"{name}={HIDDEN}" if eq and value and secret else param
+    return f"{name}={HIDDEN}" if eq and value and is_secret_param(name) else param
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a URL parameter called ``name`` holds a credential (``apikey``, ``token``,
+    libpq's ``password``), so that its value is never shown."""
+    return bool(_SECRET_PARAM.search(name.removesuffix("[]")))  # "token[]=": PHP's array form
 
 
 def _shown_unreadable(url: str) -> str:
@@ -137,14 +142,14 @@ def _shown_unreadable(url: str) -> str:
     head, mark, query = head.partition("?")
     path_at = head.find("/", head.find("://") + 3) if "://" in head else -1
     if path_at < 0:
-        return head + mark + _shown_query(query) + hash_ + _shown_query(fragment)
+        return head + mark + shown_url_query(query) + hash_ + shown_url_query(fragment)
     return (
         head[:path_at]
         + _shown_path(head[path_at:])
         + mark
-        + _shown_query(query)
+        + shown_url_query(query)
         + hash_
-        + _shown_query(fragment)
+        + shown_url_query(fragment)
     )
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.engine.config import EngineConfig, require_finite
 from bot.errors import ConfigError
 from bot.model import DIGEST_HOURS_RANGE, valid_digest_hours
 from bot.polling import PollPolicy
-from bot.render import shown_url
+from bot.render import is_secret_param, shown_url
 from bot.toml_text import toml_value
 from bot.validate import feed_url_problem, normalise_feed_url
 from bot.zone_names import zone_names
@@ -331,11 +331,25 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# libpq options named like a credential that name a file: a config file may give them
+_FILE_PARAMS = frozenset({"sslkey"})
+
+
 def _has_password(url: Any) -> bool:
+    """Whether ``url`` holds a password: in its user info, or as a query parameter named
+    like a credential (libpq's ``?password=``, a summarizer's ``?api_key=``)."""
+    if not isinstance(url, str):
+        return False
     try:
-        return isinstance(url, str) and bool(urlsplit(url.strip()).password)
+        parts = urlsplit(url.strip())
+        if parts.password:
+            return True
     except ValueError:
         return False
+    return any(
+        value and is_secret_param(name) and name.lower() not in _FILE_PARAMS
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
 
 
 def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None:
@@ -357,7 +371,7 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
             )
         elif dotted in _URL_ENV and _has_password(value):
             raise ConfigError(
-                f"{where}: '{dotted}' contains a password; secrets are read from the environment "
+                f"{where}: '{dotted}' contains a password or key; secrets are read from the environment "
                 f"only: set {_URL_ENV[dotted]} instead"
             )
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from bot.errors import ConfigError
+from bot.render import shown_url_query
 from bot.toml_text import toml_value
 
 SETTING = "STORYBOT_DATABASE_URL"
@@ -156,8 +157,12 @@ def _with_driver(url: URL, source: str) -> URL:
 
 
 def describe(url: URL) -> str:
-    """The URL as text with any password hidden, for messages and logs."""
-    return url.render_as_string(hide_password=True)
+    """The URL as text with any password hidden, for messages and logs: the user info's,
+    and a credential's in the query (libpq reads ``?password=`` and ``?sslpassword=``
+    there too, and SQLAlchemy hands them to the driver), as ``bot.render`` hides a feed
+    URL's key."""
+    head, mark, query = url.render_as_string(hide_password=True).partition("?")
+    return head + mark + shown_url_query(query)
 
 
 def _is_memory_sqlite(url: URL) -> bool:

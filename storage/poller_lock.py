@@ -68,7 +68,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import TryAgainLater, UserError
-from storage.engine import PG_CONNECT_TIMEOUT_S, sqlite_file, use_driver_options
+from storage.engine import PG_CONNECT_TIMEOUT_S, describe, sqlite_file, use_driver_options
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ class _AdvisoryLock(PollerLock):
         use_driver_options(self._own)  # ?prepare_threshold=none behind a pooler
         self._what = what
         self._shared = shared
-        self._database = engine.url.render_as_string(hide_password=True)
+        self._database = describe(engine.url)
         self._conn: Connection | None = None
         self._session: tuple[int, object] | None = None  # (pid, backend_start) that took it
         self._others: list[Row] = []  # who held it when it could not be taken

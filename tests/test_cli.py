@@ -2239,6 +2239,22 @@ def test_a_changing_command_leaves_its_output_stream_alone_once_it_returns(monke
     assert [u.exc_value for u in unraisable] == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bob@127.0.0.1:1/storybot?password=s3cret&connect_timeout=2",
+        "postgresql://bob@127.0.0.1:1/storybot?connect_timeout=2&sslpassword=s3cret",
+    ],
+)
+def test_a_database_password_in_the_urls_query_is_not_shown(db, monkeypatch, capsys, url):
+    # libpq takes the password from the query as well as from the user info
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", url)
+    assert main(["feeds", "list"]) == 75
+    err = capsys.readouterr().err
+    assert err.startswith("storybot: error: cannot open the database ")
+    assert "127.0.0.1:1" in err and "s3cret" not in err and "password=***" in err
+
+
 @pytest.mark.parametrize("argv", [["run"], ["worker"], ["feeds", "list"], ["db-upgrade"]])
 def test_a_database_server_not_reachable_at_start_exits_75_not_2(db, monkeypatch, capsys, argv):
     """EX_TEMPFAIL: a supervisor retries it (systemd's RestartPreventExitStatus=2 does not

@@ -92,6 +92,20 @@ def test_a_database_password_is_never_shown_in_repr():
             'model = "m"\n',
             "STORYBOT_SUMMARIZER_URL",
         ),
+        # libpq reads a password from the query too (SQLAlchemy hands it to the driver)
+        (
+            '[database]\nurl = "postgresql://bot@db/storybot?password=pg-very-secret"\n',
+            "STORYBOT_DATABASE_URL",
+        ),
+        (
+            '[database]\nurl = "postgresql://bot@db/storybot?sslmode=require&sslpassword=pg-very-secret"\n',
+            "STORYBOT_DATABASE_URL",
+        ),
+        (
+            '[summarizer]\nkind = "openai"\nurl = "https://llm.example/v1?api_key=pg-very-secret"\n'
+            'model = "m"\n',
+            "STORYBOT_SUMMARIZER_URL",
+        ),
     ],
 )
 def test_a_config_file_url_with_a_password_is_refused_without_echoing_it(tmp_path, text, variable):
@@ -104,6 +118,13 @@ def test_a_config_file_url_with_a_password_is_refused_without_echoing_it(tmp_pat
 def test_a_config_file_database_url_without_a_password_still_loads(tmp_path):
     s = load_settings(write(tmp_path, '[database]\nurl = "postgresql://bot@db/storybot"\n'), env={})
     assert s.database_url == "postgresql://bot@db/storybot"
+
+
+def test_a_config_file_database_url_naming_key_files_still_loads(tmp_path):
+    # libpq's sslkey and passfile name files, not secrets: a config file may say them
+    url = "postgresql://bot@db/storybot?sslmode=verify-full&sslkey=/etc/pg/k.pem&passfile=/etc/pg/pass"
+    s = load_settings(write(tmp_path, f'[database]\nurl = "{url}"\n'), env={})
+    assert s.database_url == url
 
 
 @pytest.mark.parametrize("value", [0, 250, 1_000_000])
