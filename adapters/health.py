@@ -42,6 +42,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from adapters.log_setup import redacted
 from bot.clock import utc
 from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
@@ -360,7 +361,7 @@ def delivering(
     found = []
     if refused:
         messages, platforms = _by_platform([e.target.platform for e in refused])
-        error = shorten(" ".join((refused[0].last_error or "").split()), 120)
+        error = shorten(" ".join(redacted(refused[0].last_error or "").split()), 120)
         if all(_MISSING_SCOPE in (e.last_error or "") for e in refused):
             # the token is good but the app lacks a scope (Slack): reinstalling the app
             # with it keeps the token, and the worker asks again on its own

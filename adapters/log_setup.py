@@ -24,6 +24,7 @@ logs at DEBUG as received.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -189,6 +190,15 @@ class RedactingFormatter(logging.Formatter):
             # command's response_url, an incoming webhook
             text = _URL.sub(REDACTED, text)
         return text
+
+
+def redacted(text: str, env: Mapping[str, str] | None = None) -> str:
+    """``text`` from outside (a platform's error, as stored) as the command line prints
+    it: redacted as the log is (:func:`redact`), with the secrets ``env`` gives (the
+    process's environment when None). A chat platform's error is stored as it came, and
+    one in a proxy's words may echo the request's token."""
+    secrets = secrets_in(os.environ if env is None else env)
+    return redact(text, [s for s in secrets if len(s) >= _MIN_SECRET])
 
 
 def secrets_in(env: Mapping[str, str]) -> list[str]:

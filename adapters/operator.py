@@ -35,6 +35,7 @@ from adapters.app import (
     run_service,
 )
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
+from adapters.log_setup import redacted
 from bot.clock import utc
 from bot.digest import run_digests
 from bot.errors import ConfigError, NotAnArticle, UserError
@@ -726,7 +727,7 @@ def _outbox_what(e: OutboxEntry) -> str:
 def _outbox_line(e: OutboxEntry, dead: bool) -> str:
     when = "" if dead else f", next try {_fmt(e.next_attempt_at)}"
     tries = counted(e.attempts, "attempt")
-    error = f" — {shown_text(e.last_error)}" if e.last_error else ""
+    error = f" — {redacted(e.last_error)}" if e.last_error else ""
     return f"{_outbox_what(e)} ({tries}{when}){error}"
 
 

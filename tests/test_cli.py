@@ -772,6 +772,35 @@ def test_outbox_lists_dead_and_pending_messages_with_their_errors(db, capsys):
     )
 
 
+def test_outbox_errors_show_no_token(db, capsys, monkeypatch):
+    """A platform's error is stored as it came (a proxy in STORYBOT_SLACK_API_URL's place
+    may echo the request): `storybot outbox` shows it as the log would, without a token."""
+    from datetime import UTC, datetime
+
+    from store_builders import write
+
+    from storage import open_store
+
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "MTIz.discord-bot-token-value")
+    echoed = (
+        "chat.postMessage: invalid_auth (xoxb-1234-5678-abcdefSECRET, Bearer sk-SECRETKEY,"
+        " MTIz.discord-bot-token-value, https://u:SECRETPW@h.example/x?token=SECRETQ)"
+    )
+    store = open_store(db)
+    try:
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        store.enqueue([write("a", title="Pentagon deal")], now)
+        store.mark_attempt_failed(store.get_outbox("a").id, echoed, now, dead=True)
+    finally:
+        store.close()
+    for argv in (["outbox"], ["outbox", "--discard", "--yes"]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "chat.postMessage: invalid_auth (" in out, out
+        for secret in ("SECRET", "discord-bot-token-value"):
+            assert secret not in out, out
+
+
 def test_outbox_sent_lists_what_was_delivered_lately_newest_first(db, capsys):
     from datetime import UTC, datetime, timedelta
 

@@ -584,6 +584,28 @@ async def test_messages_held_by_a_refused_bot_token_are_a_warning_saying_so(env,
     assert _lines(capsys.readouterr().out)["delivery"].startswith("problem 2 messages waiting")
 
 
+class _EchoingPlatform(_RefusingPlatform):
+    """A platform (a proxy in its place) whose refusal echoes the request's token."""
+
+    async def post(self, target, message, *, idempotency_key):
+        raise TokenRefused("Discord 401: bad token MTIz.discord-bot-token-value (Bearer sk-KEY99)")
+
+
+async def test_a_refused_tokens_error_is_shown_without_the_token(env, capsys, monkeypatch):
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "MTIz.discord-bot-token-value")
+    now = datetime.now(UTC)
+    store = open_store(env)
+    try:
+        store.enqueue([write("notice:1:1", DM)], now - timedelta(hours=1))
+        await DeliveryWorker(store, {"discord": _EchoingPlatform()}, ManualClock(now)).deliver_due()
+    finally:
+        store.close()
+    assert main(["health"]) == 0
+    out = capsys.readouterr().out
+    assert "waiting because the platform refuses the bot's token" in out, out
+    assert "discord-bot-token-value" not in out and "KEY99" not in out, out
+
+
 async def test_a_message_held_by_a_refused_token_and_left_overdue_is_counted_once(env, capsys):
     """Refused for an hour, then nothing asked again (the service stopped): the one
     message is both refused and overdue, and was counted in each sentence, "1 message ...;
