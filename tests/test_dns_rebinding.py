@@ -116,6 +116,29 @@ async def test_a_name_allowed_by_the_operator_may_resolve_to_loopback(
     assert result.status == FetchStatus.OK, result.error
 
 
+@pytest.mark.parametrize("second", ["metadata.intranet.test", LOOPBACK])
+async def test_a_redirect_from_an_allowed_name_to_a_name_or_address_not_allowed_is_refused(
+    feed_server: FeedServer, second: str
+) -> None:
+    # the first hop's name is allowed (it resolves to loopback); the redirect goes to
+    # another service on this machine, by a name resolving to loopback or by its address:
+    # allowed is the name, not every address it happens to resolve to
+    other = FeedServer().start()
+    try:
+        other.add_feed("/secret", rss([entry(9)]))
+        target = other.url("/secret").replace(LOOPBACK, second)
+        feed_server.add_redirect("/feed", target)
+        dns = ScriptedDns({"feeds.intranet.test": [LOOPBACK], "metadata.intranet.test": [LOOPBACK]})
+        result = await _poll(
+            _on(feed_server, "feeds.intranet.test", "/feed"), dns, {"feeds.intranet.test"}
+        )
+        assert result.status == FetchStatus.ERROR
+        assert (result.error or "").startswith(f"refused: {second}"), result.error
+        assert feed_server.hits("/feed") == 1 and other.hits("/secret") == 0
+    finally:
+        other.stop()
+
+
 async def test_a_linked_page_whose_host_resolves_to_loopback_is_left_unread(
     feed_server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
