@@ -47,7 +47,7 @@ from bot.digest_schedule import at_of, first_slot
 from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
-from bot.identity import canonical_url
+from bot.identity import BIDI_CONTROLS, canonical_url
 from bot.meant import probably_meant
 from bot.model import (
     DIGEST_HOURS_RANGE,
@@ -981,17 +981,22 @@ def _already_subscribed(query: Query, story: Story | None, old: Subscription) ->
 # refuses NUL; C1 and ESC are terminal codes) and half a surrogate pair (a chat payload's
 # JSON may spell one; it has no UTF-8). Controls separate words, as whitespace would.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates are dropped, as they are from feed
+# text (no word is split where a client put an isolate): a story's title or a query shown
+# in a channel or the operator's terminal could otherwise turn the text after it around.
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storable_text(text: str) -> str:
-    """``text`` as commands read it: controls as spaces, half a surrogate pair as U+FFFD.
+    """``text`` as commands read it: controls as spaces, bidirectional controls dropped,
+    half a surrogate pair as U+FFFD.
 
     Whoever tells one command from another before it is answered (``storybot ask``
     choosing the database to answer from) reads the words so too: ``status`` then DEL is
     the command ``status``.
     """
-    return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", text))
+    return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", _BIDI.sub("", text)))
 
 
 def _require_install_access(req: CommandRequest, what: str) -> None:

@@ -136,6 +136,16 @@ async def test_the_title_is_the_rest_of_the_text_and_discord_is_told_its_own_for
     assert "`/story follow story:chips`" in reply.text
 
 
+async def test_a_title_cannot_turn_text_around_or_hold_terminal_codes(commands, store, pages):
+    # a title is shown to every channel that follows the story and in the operator's
+    # terminal: bidirectional overrides are dropped as feed text's are, controls too
+    title = "Chips\u202e moc.knab\u202c \x1b[2J A\u2068c\u2069t"
+    text = f"stories add chips {pages['chips1']} --title {title}"
+    reply = await commands.handle(req(text))
+    assert reply.ok, reply.text
+    assert store.get_story("chips").title == "Chips moc.knab [2J Act"
+
+
 async def test_a_non_admin_may_not_add_or_remove_a_story(commands, store, pages, feed_server):
     assert admin_command(f"stories add x {pages['chips1']}") == "stories add"
     assert admin_command("stories REMOVE pentagon") == "stories remove"
