@@ -10,12 +10,17 @@ extractive summary when it is unusable or the call fails.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
 from bot.ports import SummaryRequest
 from bot.render import shown_url
+
+# A chat completion of a few sentences is a few kB; a body past this (an endpoint that
+# streams for ever, a proxy's error page of a download) is refused, not held in memory.
+MAX_RESPONSE_BYTES = 1 << 20
 
 SYSTEM_PROMPT = (
     "You write short update alerts for a team that follows one news story. You get the "
@@ -85,20 +90,38 @@ class OpenAICompatibleSummarizer:
             "temperature": 0.2,
             "max_tokens": 4 * request.max_words,
         }
-        response = await self._client.post(self.endpoint, json=payload, headers=self._headers)
+        async with self._client.stream(
+            "POST", self.endpoint, json=payload, headers=self._headers
+        ) as response:
+            body = await self._read_capped(response)
+        text = body.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code >= 300:
             raise SummarizerError(
-                f"{self._shown} answered HTTP {response.status_code}: {response.text[:200]}"
+                f"{self._shown} answered HTTP {response.status_code}: {text[:200]}"
             )
         try:
-            content = response.json()["choices"][0]["message"]["content"]
+            content = json.loads(text)["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise SummarizerError(
-                f"{self._shown} did not answer with a chat completion: {response.text[:200]}"
+                f"{self._shown} did not answer with a chat completion: {text[:200]}"
             ) from exc
         if not isinstance(content, str):
             raise SummarizerError(f"{self._shown} answered with no text")
         return content
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The body, or SummarizerError past MAX_RESPONSE_BYTES (read no further)."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise SummarizerError(
+                    f"{self._shown} answered more than {MAX_RESPONSE_BYTES >> 20} MiB: "
+                    "not a chat completion of a few sentences"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -89,6 +89,8 @@ async def test_a_configured_llm_rewrites_the_alert_citing_the_alerts_links(
         (lambda llm: llm.answer("Senators invented a fact. [7]"), "cites [7]"),
         (lambda llm: llm.answer("Senators set a hearing."), "cites none of the alert's links"),
         (lambda llm: llm.answer("   "), "empty answer"),
+        # a broken or hostile endpoint streaming an endless body is cut off, not held in memory
+        (lambda llm: llm.garbage("x" * (3 << 20)), "answered more than 1 MiB"),
     ],
 )
 async def test_a_failing_or_unusable_llm_answer_sends_the_extractive_summary(
