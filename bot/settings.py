@@ -352,6 +352,29 @@ def _has_password(url: Any) -> bool:
     )
 
 
+# Values shaped like the secrets storybot is given, whatever key they were pasted under:
+# refused (and not repeated) before any setting's own check would echo one in its error.
+_TOKEN_SHAPES = (
+    (re.compile(r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (
+        re.compile(r"[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"),
+        "a Discord bot token",
+    ),
+    (re.compile(r"sk-[A-Za-z0-9_-]{20,}"), "an API key"),
+)
+
+
+def _token_kind(value: object) -> str | None:
+    """What secret a config value (or an item of a list of them) looks like ("a Slack
+    token"), or None."""
+    if isinstance(value, list):
+        return next((kind for kind in map(_token_kind, value) if kind), None)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return next((kind for shape, kind in _TOKEN_SHAPES if shape.fullmatch(text)), None)
+
+
 def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None:
     for key, value in data.items():
         dotted = f"{path}.{key}" if path else key
@@ -368,6 +391,12 @@ def _refuse_secrets(data: Mapping[str, Any], where: str, path: str = "") -> None
             raise ConfigError(
                 f"{where}: '{dotted}' looks like a secret; secrets are read from the environment "
                 f"only ({', '.join(SECRET_ENV)})"
+            )
+        elif (kind := _token_kind(value)) is not None:
+            raise ConfigError(
+                f"{where}: '{dotted}' holds what looks like {kind}; secrets are read from "
+                f"the environment only ({', '.join(SECRET_ENV)}): remove it from this file "
+                "(and revoke it if the file was shared)"
             )
         elif dotted in _URL_ENV and _has_password(value):
             raise ConfigError(

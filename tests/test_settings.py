@@ -587,6 +587,37 @@ def test_a_summarizer_kind_refused_is_quoted_as_typed(tmp_path):
         load_settings(env={"STORYBOT_SUMMARIZER": "Gpt"})
 
 
+@pytest.mark.parametrize(
+    ("setting", "token", "kind"),
+    [
+        ("[slack]\nmode", "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx", "a Slack token"),
+        ("[slack]\nmode", "xapp-1-A0123456789-1234567890123-abcdef0123456789", "a Slack token"),
+        (
+            "[delivery]\ntimezone",
+            "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab",
+            "a Discord bot token",
+        ),
+        ("[summarizer]\nmodel", "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "an API key"),
+    ],
+)
+def test_a_token_pasted_under_any_setting_is_refused_without_repeating_it(
+    tmp_path, setting, token, kind
+):
+    # a token is refused by its key (bot_token = ...), but one pasted as another setting's
+    # value was echoed back in that setting's error, into terminals and logs
+    path = write(tmp_path, f"{setting} = '{token}'\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    message = str(err.value)
+    assert token not in message and token[:12] not in message
+    assert f"looks like {kind}" in message and "environment" in message
+
+
+def test_words_that_merely_start_like_a_token_are_not_refused(tmp_path):
+    path = write(tmp_path, "[summarizer]\nmodel = 'sk-small'\n[slack]\nmode = 'socket'\n")
+    assert load_settings(path, env={}).summarizer.model == "sk-small"
+
+
 def test_a_slack_mode_refused_in_the_config_file_is_quoted_as_typed(tmp_path):
     path = write(tmp_path, "[slack]\nmode = 'Sockets'\n")
     with pytest.raises(ConfigError) as err:
