@@ -15,6 +15,8 @@ from procrastinate.worker import Worker
 
 from adapters.app import App, Sleep, database_name
 from adapters.console import CONSOLE
+from adapters.jobs.pool import first_line as _first_line
+from adapters.jobs.pool import job_pool
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, LostJobs, Schedule, register
@@ -99,8 +101,10 @@ def check_options(options: WorkerOptions, database_url: str, source: str = SETTI
 
 
 def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.App:
-    """The procrastinate app with storybot's tasks, on a connection pool sized for the worker."""
+    """The procrastinate app with storybot's tasks, on a connection pool sized for the worker
+    that recovers at once when all its connections were cut (:mod:`adapters.jobs.pool`)."""
     connector = procrastinate.PsycopgConnector(
+        pool_factory=job_pool,
         conninfo=dsn,
         min_size=1,
         max_size=options.concurrency + 4,
@@ -475,12 +479,6 @@ def _cancelled_note(jobs: list[str], grace_s: float | None) -> str:
     when = f" when the {duration(grace_s)} grace ran out" if grace_s is not None else ""
     again = "it runs" if len(jobs) == 1 else "they run"
     return f"cancelled{when}: {', '.join(jobs)} ({again} again later)"
-
-
-def _first_line(exc: BaseException) -> str:
-    """An exception's message on one line (psycopg's run to three)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 async def _sweep_lost_jobs(jobs: procrastinate.App, worker: Worker, every_s: float) -> None:
