@@ -23,13 +23,13 @@ from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
     BUSY_TIMEOUT_MS,
     MAX_OVERFLOW,
-    PG_CONNECT_TIMEOUT_S,
     POOL_SIZE,
     SETTING,
     check_sqlite_enterable,
     describe,
     make_engine,
     parse_url,
+    pg_connect_defaults,
     sqlite_file,
     unenterable_directory,
     unwritable_reason,
@@ -210,11 +210,11 @@ def _refusal(database: str, exc: NoStorybotSchema | NewerSchema) -> str:
 
 def _check_plainly(url: URL, start: bool, script: ScriptDirectory | None = None) -> None:
     """:func:`check_storybot_schema` on a connection of SQLAlchemy's defaults (no WAL)."""
-    timeout = url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query
+    postgres = url.get_backend_name() == "postgresql"
     plain = create_engine(
         url,
         poolclass=NullPool,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S} if timeout else {},
+        connect_args=pg_connect_defaults(url.query) if postgres else {},
     )
     use_driver_options(plain)
     try:

@@ -11,6 +11,7 @@ busy timeout instead of failing when one upgrades its read lock.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,27 @@ BUSY_TIMEOUT_MS = 10_000
 # answers (a firewall, a wrong port, a host that is down); a URL's own ?connect_timeout=
 # takes precedence.
 PG_CONNECT_TIMEOUT_S = 10
+# A network cut that drops packets without a reset (a firewall, a failed link) is noticed
+# in about 30 s, not after the kernel's 15 minutes of retransmissions during which a query,
+# a job-queue call or a lock check would hang: TCP keepalives while a connection idles, and
+# a user timeout for data left unacknowledged. libpq's parameters; a URL's own win.
+PG_CLIENT_TCP = {
+    "keepalives": 1,
+    "keepalives_idle": 15,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
+}
+
+
+def pg_connect_defaults(query: Mapping[str, object]) -> dict[str, object]:
+    """libpq parameters every storybot connection to PostgreSQL gets, each unless the
+    URL's ``query`` sets it: ``connect_timeout`` (:data:`PG_CONNECT_TIMEOUT_S`) and the
+    keepalives of :data:`PG_CLIENT_TCP`."""
+    defaults = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_CLIENT_TCP}
+    return {name: value for name, value in defaults.items() if name not in query}
+
+
 BEGIN_OPTION = "storybot_begin"  # execution option: "IMMEDIATE" for write transactions
 # ?prepare_threshold= in a PostgreSQL URL: psycopg's setting of that name, which libpq does
 # not know. psycopg prepares a statement on the server after 5 executions; behind a pooler
@@ -331,9 +353,10 @@ def make_engine(
             kwargs.setdefault("pool_size", pool_size)
             kwargs.setdefault("max_overflow", max_overflow)
         kwargs.setdefault("pool_pre_ping", True)
-        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        if parsed.get_backend_name() == "postgresql":
             connect_args = dict(kwargs.get("connect_args") or {})
-            connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+            for name, value in pg_connect_defaults(parsed.query).items():
+                connect_args.setdefault(name, value)
             kwargs["connect_args"] = connect_args
     try:
         engine = create_engine(parsed, **kwargs)

@@ -68,7 +68,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import TryAgainLater, UserError
-from storage.engine import PG_CONNECT_TIMEOUT_S, describe, sqlite_file, use_driver_options
+from storage.engine import describe, pg_connect_defaults, sqlite_file, use_driver_options
 
 log = logging.getLogger(__name__)
 
@@ -110,17 +110,11 @@ _TERMINATE = text(
 )
 
 # A network cut noticed in seconds on both sides (see the module docstring). libpq's
-# parameters for our side (a URL's own values win); the server's for its side, with a
+# parameters for our side are every storybot connection's (storage.engine.PG_CLIENT_TCP;
+# a URL's own values win); the server's for its side, with a
 # statement timeout (no statement of the lock's needs more than a moment; above the 5 s
 # pg_terminate_backend waits). The server's are set for the lock's transaction only
 # (set_config's third argument): behind a pooler the session is shared.
-_CLIENT_TCP = {
-    "keepalives": 1,
-    "keepalives_idle": 15,
-    "keepalives_interval": 5,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
-}
 _SERVER_SETTINGS = text(
     "SELECT set_config('statement_timeout', '15s', true),"
     " set_config('idle_in_transaction_session_timeout', '0', true),"
@@ -247,11 +241,7 @@ class _AdvisoryLock(PollerLock):
 
     def __init__(self, engine: Engine, what: str, shared: bool) -> None:
         given = engine.url.query
-        connect_args: dict[str, object] = {
-            name: value for name, value in _CLIENT_TCP.items() if name not in given
-        }
-        if "connect_timeout" not in given:  # as the store's engine (storage.engine)
-            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        connect_args = pg_connect_defaults(given)  # as the store's engine's connections
         if "application_name" not in given:  # what another process's refusal names
             connect_args["application_name"] = f"{what} (poller lock)"[:63]
         # a connection of its own: the store's pool is disposed when the app closes, which

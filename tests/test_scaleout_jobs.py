@@ -820,12 +820,12 @@ def test_the_job_schema_is_applied_once_when_workers_start_together(pg_dsn):
 def test_workers_need_postgresql():
     with pytest.raises(ConfigError, match="PostgreSQL"):
         conninfo("sqlite:///storybot.db")
-    assert (
-        conninfo("postgres://u:pw@db.example/sb")
-        == "postgresql://u:pw@db.example/sb?connect_timeout=10"
+    assert conninfo("postgres://u:pw@db.example/sb") == (
+        "postgresql://u:pw@db.example/sb?connect_timeout=10&keepalives=1&keepalives_count=3"
+        "&keepalives_idle=15&keepalives_interval=5&tcp_user_timeout=30000"
     )
-    # the URL's own timeout wins
-    assert conninfo("postgresql://u@db/sb?connect_timeout=3").endswith("?connect_timeout=3")
+    # the URL's own values win
+    assert "?connect_timeout=3&keepalives=1&" in conninfo("postgresql://u@db/sb?connect_timeout=3")
 
 
 @pytest.mark.parametrize(

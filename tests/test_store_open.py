@@ -164,6 +164,32 @@ def test_postgresql_uses_psycopg3(pg_url):
         store.close()
 
 
+@pytest.mark.postgres
+def test_store_and_job_queue_connections_notice_a_silent_network_cut(pg_url):
+    # Without TCP keepalives and a user timeout, a network that drops packets without a
+    # reset (a firewall, a failed link) left a query or a job-queue call waiting the
+    # kernel's 15 minutes of retransmissions; the poller lock's connection had them, the
+    # store's and the job queue's did not.
+    from adapters.jobs.schema import conninfo
+
+    expected = {"keepalives": "1", "keepalives_idle": "15", "tcp_user_timeout": "30000"}
+    store = open_store(pg_url)
+    try:
+        with store.engine.connect() as connection:
+            params = connection.connection.driver_connection.info.get_parameters()
+        assert {k: params.get(k) for k in expected} == expected
+    finally:
+        store.close()
+    with psycopg.connect(conninfo(pg_url)) as connection:
+        params = connection.info.get_parameters()
+    assert {k: params.get(k) for k in expected} == expected
+    # a URL's own value wins
+    with psycopg.connect(
+        conninfo(pg_url + ("&" if "?" in pg_url else "?") + "keepalives_idle=60")
+    ) as connection:
+        assert connection.info.get_parameters()["keepalives_idle"] == "60"
+
+
 @pytest.mark.parametrize("netloc", ["127.0.0.1:", "127.0.0.1:54x32"])
 def test_a_url_with_a_bad_port_is_a_config_error_without_the_password(netloc):
     with pytest.raises(ConfigError, match="STORYBOT_DATABASE_URL") as info:

@@ -19,12 +19,12 @@ from procrastinate.schema import SchemaManager
 from bot.errors import ConfigError
 from bot.toml_text import toml_value
 from storage.engine import (
-    PG_CONNECT_TIMEOUT_S,
     PREPARE_OPTION,
     SETTING,
     describe,
     driver_options,
     parse_url,
+    pg_connect_defaults,
 )
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,11 @@ def conninfo(database_url: str, source: str = SETTING, *, user: str = "storybot 
     ``source`` is where the URL came from (``Settings.database_source``), named in errors,
     and ``user`` what needs it (the worker, the job monitor).
 
-    With ``connect_timeout`` set (``PG_CONNECT_TIMEOUT_S`` unless the URL has its own), as
-    the store's connections have it: the job pool reconnecting to a server that accepts
-    but never answers would otherwise wait libpq's 130 s per attempt.
+    With ``connect_timeout`` and TCP keepalives set (``storage.engine.pg_connect_defaults``,
+    each unless the URL has its own), as the store's connections have them: the job pool
+    reconnecting to a server that accepts but never answers would otherwise wait libpq's
+    130 s per attempt, and a call on a connection whose network silently died the
+    kernel's 15 minutes.
 
     Raises:
         ConfigError: the URL is not a PostgreSQL URL (the job tables need PostgreSQL).
@@ -53,8 +55,7 @@ def conninfo(database_url: str, source: str = SETTING, *, user: str = "storybot 
             f"{user} needs PostgreSQL: {source} ({toml_value(describe(url))}) is "
             f"{url.get_backend_name()}; use postgresql://USER@HOST/DB"
         )
-    if "connect_timeout" not in url.query:
-        url = url.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT_S)})
+    url = url.update_query_dict({k: str(v) for k, v in pg_connect_defaults(url.query).items()})
     url = url.difference_update_query([PREPARE_OPTION])  # psycopg's, not libpq's: pool_kwargs
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
