@@ -284,31 +284,21 @@ def _record_update(
     if update_seq is None or row.number <= 0:
         return
     fact_item = write.fact_item_id if write.fact else None
-    for item_id in new:
-        fact = write.fact if item_id == fact_item else None
-        session.add(
-            DevelopmentUpdateRow(
-                story_id=row.story_id,
-                development_id=row.id,
-                item_id=item_id,
-                seq=update_seq,
-                reports=1,
-                fact=fact,
-                added_at=now,
-            )
-        )
+    rows = [(item_id, 1, write.fact if item_id == fact_item else None) for item_id in new]
     if fact_item is not None and fact_item not in new:
-        session.add(
-            DevelopmentUpdateRow(
-                story_id=row.story_id,
-                development_id=row.id,
-                item_id=fact_item,
-                seq=update_seq,
-                reports=0,
-                fact=write.fact,
-                added_at=now,
-            )
+        rows.append((fact_item, 0, write.fact))
+    session.add_all(
+        DevelopmentUpdateRow(
+            story_id=row.story_id,
+            development_id=row.id,
+            item_id=item_id,
+            seq=update_seq,
+            reports=reports,
+            fact=fact,
+            added_at=now,
         )
+        for item_id, reports, fact in rows
+    )
 
 
 def _replace_state(
