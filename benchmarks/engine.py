@@ -36,11 +36,27 @@ The process is tuned as the service tunes itself once the app is built
 (:func:`adapters.runtime.tune_gc_for_service`: objects alive at start-up frozen out of
 the cyclic GC, young-generation threshold raised).
 
+``--topical`` makes the measured items news about the stories: the stories are the
+``--stories`` events with most items of the two giveme5w1h streams (their first four items
+the seeds) and the measured batch is the rest of those two streams (471 items with 10
+stories; about a quarter to a half of them the stories' later reports, which join or extend
+their developments), after a 50-item warm-up of GVA items; the store is pre-filled from the
+GVA stream (other news). The default stream, sorted by date, brings almost no on-topic item
+in its first thousand. ``details`` then also gives the on-topic items, the time spent in
+``commit_decisions`` (``commit_s``, ``commits``; its SQL statements by kind, printed, and
+``UPDATE stories`` and ``INSERT INTO development_updates`` counted and timed) and, where the table exists, the
+``development_updates`` rows the cycle wrote and their bytes (SQLite: the records' payload
+in the table and its three indexes, ``dbstat``; PostgreSQL: the rows' ``pg_column_size``,
+indexes not counted).
+
+``--backend postgresql`` runs on a new PostgreSQL database (``STORYBOT_BENCH_POSTGRES_URL``
+as ``benchmarks.commands``), dropped at the end.
+
 ``--profile`` runs the measured cycle under cProfile (in the worker thread that stores and
 judges) and prints where the time goes; its rate is not comparable with an unprofiled one.
 
 Usage: ``python -m benchmarks.engine [--quick] [--sizes 10000,100000] [--items M]
-[--subscriptions N] [--profile]``.
+[--subscriptions N] [--topical] [--stories N] [--backend sqlite|postgresql] [--profile]``.
 """
 
 from __future__ import annotations
@@ -56,10 +72,13 @@ import re
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, inspect, text
 
 from adapters.app import build_app
 from adapters.runtime import tune_gc_for_service
@@ -187,19 +206,131 @@ def _profile_summary(prof: cProfile.Profile) -> str:
     return "\n".join(lines)
 
 
+class _CommitClock:
+    """Times ``commit_decisions`` on one store (the instance's method, wrapped), and the
+    SQL statements run inside it by kind (``UPDATE stories``, ``INSERT INTO items``...)."""
+
+    def __init__(self, store: Any) -> None:
+        self.seconds, self.calls = 0.0, 0
+        self.sql: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        self._inside = False
+        inner = store.commit_decisions
+
+        def timed(*args: Any, **kwargs: Any) -> None:
+            began = time.perf_counter()
+            self._inside = True
+            try:
+                inner(*args, **kwargs)
+            finally:
+                self._inside = False
+                self.seconds += time.perf_counter() - began
+                self.calls += 1
+
+        store.commit_decisions = timed
+        event.listen(store.engine, "before_cursor_execute", self._before)
+        event.listen(store.engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, _cursor: Any, *_args: Any) -> None:
+        conn.info["bench_sql_t0"] = time.perf_counter()
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self._inside:
+            words = statement.split()
+            kind = " ".join(words[:3] if words[0] in ("INSERT", "DELETE") else words[:2])
+            self.sql[kind][0] += 1
+            self.sql[kind][1] += time.perf_counter() - conn.info["bench_sql_t0"]
+
+
+def _updates_table(store: Any) -> tuple[int, int, int, int]:
+    """``development_updates`` rows, facts and bytes (zeros where there is no such
+    table: a schema older than migration 0030), and the reports linked to developments
+    (numbered: the seed story's own, 0, has no updates)."""
+    with store.engine.connect() as conn:
+        links = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM development_items l JOIN developments d "
+                "ON d.id = l.development_id WHERE d.number > 0"
+            )
+        ).scalar_one()
+        if not inspect(conn).has_table("development_updates"):
+            return 0, 0, 0, links
+        rows, facts = conn.execute(
+            text("SELECT COUNT(*), COUNT(fact) FROM development_updates")
+        ).one()
+        if conn.dialect.name == "sqlite":
+            size = conn.execute(
+                text(
+                    "SELECT COALESCE(SUM(payload), 0) FROM dbstat WHERE name IN "
+                    "(SELECT name FROM sqlite_master WHERE tbl_name = 'development_updates')"
+                )
+            ).scalar_one()
+        else:
+            size = conn.execute(
+                text("SELECT COALESCE(SUM(pg_column_size(u.*)), 0) FROM development_updates u")
+            ).scalar_one()
+        return rows, facts, size, links
+
+
+@contextmanager
+def _database(backend: str, db: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        try:
+            yield f"sqlite:///{db}"
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        return
+    from benchmarks.commands import _postgres_database
+
+    with _postgres_database() as url:
+        yield url
+
+
 async def _run_size(
     size: int,
-    stream_rest: list[NewsItem],
+    prefill: list[NewsItem],
+    warm: list[NewsItem],
+    batch: list[NewsItem],
     stories,
-    measured: int,
     workdir: Path,
     words: list[str],
     profile: bool,
     naive_budget_s: float,
     subscriptions: int = 10_000,
+    *,
+    cycles: int = 1,
+    backend: str = "sqlite",
 ) -> dict[str, float]:
-    db = workdir / f"engine_{size}.db"
-    store = open_store(f"sqlite:///{db}")
+    with _database(backend, workdir / f"engine_{size}.db") as url:
+        return await _measure_size(
+            url,
+            size,
+            prefill,
+            warm,
+            batch,
+            stories,
+            words,
+            profile,
+            naive_budget_s,
+            subscriptions,
+            cycles,
+        )
+
+
+async def _measure_size(
+    url: str,
+    size: int,
+    prefill: list[NewsItem],
+    warm: list[NewsItem],
+    batch: list[NewsItem],
+    stories,
+    words: list[str],
+    profile: bool,
+    naive_budget_s: float,
+    subscriptions: int,
+    cycles: int,
+) -> dict[str, float]:
+    store = open_store(url)
     rng = random.Random(7)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     t0 = time.perf_counter()
@@ -212,18 +343,13 @@ async def _run_size(
         rng,
     )
     # Pre-filled items reuse the stream's texts; the measured items come after them.
-    bulk_items(
-        store, size, stream_rest, [s.id for s in story_rows], feed_ids, developments_per_story=0
-    )
-    say(
-        f"[{size:>9,} stored] pre-filled in {time.perf_counter() - t0:.1f}s "
-        f"({db.stat().st_size / 1e6:.0f} MB SQLite file)"
-    )
+    bulk_items(store, size, prefill, [s.id for s in story_rows], feed_ids, developments_per_story=0)
+    say(f"[{size:>9,} stored] pre-filled in {time.perf_counter() - t0:.1f}s")
     fetcher = StreamFetcher()
     app = build_app(
         # the stream's items are years older than this clock: every match is sent, as
         # when they were new (the notices are part of what is measured)
-        Settings(database_url=f"sqlite:///{db}", delivery=DeliverySettings(notice_max_age_days=0)),
+        Settings(database_url=url, delivery=DeliverySettings(notice_max_age_days=0)),
         store=store,
         clock=ManualClock(now),
         fetcher=fetcher,
@@ -243,27 +369,52 @@ async def _run_size(
             f"[{size:>9,} stored] the engine read {read:,} stored items into its stream "
             f"statistics in {time.perf_counter() - t0:.1f}s (setup, as a service that stored them)"
         )
-        app.pipeline.refresh_stories()  # track the 10 stories (built from their seeds)
-        warm = stream_rest[:50]
+        app.pipeline.refresh_stories()  # track the stories (built from their seeds)
         used = _assign(fetcher, feed_ids, warm, f"warm{size}")
         await app.pipeline.poll_feeds([app.store.get_feed_by_id(f) for f in used])
-        batch = stream_rest[50 : 50 + measured]
-        used = _assign(fetcher, feed_ids, batch, f"run{size}")
-        feeds = [app.store.get_feed_by_id(f) for f in used]
+        commits = _CommitClock(app.store)
+        updates_before = _updates_table(app.store)
         prof = cProfile.Profile() if profile else None
         if prof:
             asyncio.get_running_loop().set_default_executor(_ProfilingExecutor(prof))
-        started, cpu_started = time.perf_counter(), time.process_time()
-        report = await app.pipeline.poll_feeds(feeds)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        rate = report.new_items / elapsed
+        # the batch as ``cycles`` polls in a row, each bringing the next slice: a
+        # development is extended (not created) only by a commit after the one creating it
+        elapsed = cpu = 0.0
+        new_items = on_topic = alerts = notices = 0
+        step = -(-len(batch) // cycles)
+        for c, lo in enumerate(range(0, len(batch), step)):
+            used = _assign(fetcher, feed_ids, batch[lo : lo + step], f"run{size}-{c}")
+            feeds = [app.store.get_feed_by_id(f) for f in used]
+            started, cpu_started = time.perf_counter(), time.process_time()
+            report = await app.pipeline.poll_feeds(feeds)
+            elapsed += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
+            new_items += report.new_items
+            on_topic += report.on_topic
+            alerts += report.alerts_queued
+            notices += report.notices_queued
+        rate = new_items / elapsed
         say(
-            f"[{size:>9,} stored] {report.line()}; {report.new_items} items in {elapsed:.2f}s = "
-            f"{rate:.0f} items/s{' (under cProfile)' if prof else ''}; "
-            f"CPU {cpu:.2f}s = {report.new_items / cpu:.0f} items/CPU-s"
+            f"[{size:>9,} stored] {new_items} items ({on_topic} on-topic) in {c + 1} cycles, "
+            f"{elapsed:.2f}s = {rate:.0f} items/s{' (under cProfile)' if prof else ''}; "
+            f"CPU {cpu:.2f}s = {new_items / cpu:.0f} items/CPU-s; "
+            f"commit_decisions {commits.seconds:.3f}s in {commits.calls} commits"
+        )
+        say(f"[{size:>9,} stored] outbox: {alerts} alerts, {notices} notices queued")
+        top = sorted(commits.sql.items(), key=lambda kv: -kv[1][1])[:8]
+        say(
+            f"[{size:>9,} stored] in commit_decisions: {sum(n for n, _ in commits.sql.values())} "
+            "statements; " + ", ".join(f"{kind} {n} in {1000 * t:.0f} ms" for kind, (n, t) in top)
+        )
+        story_n, story_t = commits.sql.get("UPDATE stories", (0, 0.0))
+        upd_n, upd_t = commits.sql.get("INSERT INTO development_updates", (0, 0.0))
+        rows, facts, size_b, links = (
+            b - a for a, b in zip(updates_before, _updates_table(app.store), strict=True)
         )
         say(
-            f"[{size:>9,} stored] outbox: {report.alerts_queued} alerts, {report.notices_queued} notices queued"
+            f"[{size:>9,} stored] development_updates: {rows} rows ({facts} with a fact), "
+            f"{size_b:,} bytes ({size_b / max(rows, 1):.0f} a row); "
+            f"{links} reports linked to developments (not the seeds')"
         )
         if prof:
             say(_profile_summary(prof))
@@ -276,14 +427,25 @@ async def _run_size(
             "baseline": naive,
             "elapsed": elapsed,
             "cpu_s": cpu,
-            "cpu_items_per_s": report.new_items / cpu,
-            "items": report.new_items,
-            "on_topic": report.on_topic,
-            "notices": report.notices_queued,
+            "cpu_items_per_s": new_items / cpu,
+            "items": new_items,
+            "on_topic": on_topic,
+            "notices": notices,
+            "cycles": c + 1,
+            "commit_s": commits.seconds,
+            "commits": commits.calls,
+            "linked_reports": links,
+            "update_rows": rows,
+            "update_facts": facts,
+            "update_bytes": size_b,
+            "commit_statements": sum(n for n, _ in commits.sql.values()),
+            "story_updates": story_n,
+            "story_update_s": story_t,
+            "update_inserts": upd_n,
+            "update_insert_s": upd_t,
         }
     finally:
         await app.aclose()
-        db.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -300,6 +462,16 @@ def main(argv: list[str] | None = None) -> None:
         help="keyword subscriptions stored, one user each (default 10000)",
     )
     ap.add_argument(
+        "--topical",
+        action="store_true",
+        help="measure the giveme5w1h streams' reports of the stories (GVA pre-fills the store)",
+    )
+    ap.add_argument("--stories", type=int, default=10, help="stories tracked (default 10)")
+    ap.add_argument(
+        "--cycles", type=int, default=1, help="poll cycles the measured items come in (default 1)"
+    )
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="cProfile the measured cycles and print where time goes",
@@ -311,13 +483,22 @@ def main(argv: list[str] | None = None) -> None:
         else ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
     )
     measured = args.items or (150 if args.quick else 1000)
-    stream = load_stream()
-    stories, rest = pick_stories(stream, 10)
+    if args.topical:
+        news = load_stream(("giveme5w1h", "giveme5w1h_developments"))
+        stories, batch = pick_stories(news, args.stories)
+        rest = load_stream(("gva",))
+        warm, batch = rest[:50], batch[:measured]
+        stream = news + rest
+    else:
+        stream = load_stream()
+        stories, rest = pick_stories(stream, args.stories)
+        warm, batch = rest[:50], rest[50 : 50 + measured]
     words = vocabulary(rest)
     say(
-        f"engine benchmark: {len(stream)} stream items, 10 stories, "
+        f"engine benchmark{' (topical)' if args.topical else ''} on {args.backend}: "
+        f"{len(stream)} stream items, {args.stories} stories, "
         f"{args.subscriptions:,} subscriptions, "
-        f"{measured} measured items per size, sizes {sizes}"
+        f"{len(batch)} measured items per size in {args.cycles} cycles, sizes {sizes}"
     )
     rates: dict[str, float] = {}
     baselines: dict[str, float] = {}
@@ -329,13 +510,16 @@ def main(argv: list[str] | None = None) -> None:
                 _run_size(
                     size,
                     rest,
+                    warm,
+                    batch,
                     stories,
-                    measured,
                     Path(tmp),
                     words,
                     args.profile,
                     3.0 if args.quick else 10.0,
                     args.subscriptions,
+                    cycles=args.cycles,
+                    backend=args.backend,
                 )
             )
             rates[str(size)] = round(r["rate"], 1)
@@ -352,7 +536,11 @@ def main(argv: list[str] | None = None) -> None:
             "mode": "quick" if args.quick else "full",
             "items_per_s": rates,
             "baseline_items_per_s": baselines,
-            "measured_items": measured,
+            "measured_items": len(batch),
+            "topical": args.topical,
+            "stories": args.stories,
+            "cycles": args.cycles,
+            "backend": args.backend,
             "subscriptions": args.subscriptions,
             "details": details,
             "rss_after_mb": rss,

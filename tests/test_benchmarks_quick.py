@@ -113,3 +113,15 @@ def test_quick_mode_reports_its_figures(name: str) -> None:
     if name == "commands":
         for backend, per_command in result["p99_ms"].items():
             assert set(per_command) == {"status", "why", "subscriptions"}, backend
+
+
+def test_engine_topical_mode_extends_developments_across_cycles() -> None:
+    # --topical: the stories' own later reports, played as several polls, so later commits
+    # extend the developments earlier ones created (development_updates rows written);
+    # the naive baseline is still printed beside it
+    result = _run("engine", ["--topical", "--cycles", "30", "--subscriptions", "0"])
+    details = result["details"]["10000"]
+    assert result["topical"] and details["cycles"] == 30 and details["commits"] >= 30
+    assert details["on_topic"] > 0.2 * details["items"]
+    assert details["update_rows"] > 0 and details["update_bytes"] > 0
+    assert result["baseline_items_per_s"]["10000"] > 0
