@@ -78,8 +78,12 @@ def markdown_url(url: str) -> str:
 
 
 def iso(when: datetime | None) -> str | None:
-    """A time as the JSON form writes it: ISO 8601 in UTC ("2026-03-05T08:00:00Z")."""
-    return utc(when).isoformat().replace("+00:00", "Z") if when else None
+    """A time as the JSON form writes it: ISO 8601 in UTC to the second
+    ("2026-03-05T08:00:00Z"), every time in one form (a fetch or commit time read off the
+    clock has microseconds a feed's date has not)."""
+    if when is None:
+        return None
+    return utc(when).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _shown(link: str | None) -> str | None:

@@ -298,3 +298,18 @@ def test_without_a_database_it_says_so_and_creates_none(db, tmp_path, capsys):
     assert main(["story", "export", "chips"]) == 2
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "cli.db").exists()
+
+
+def test_json_times_are_whole_seconds_as_documented(db, clock, feed_server, capsys):
+    """A real clock has microseconds: the story's, the development's and the reports' own
+    times (added, updated, fetched, exported) are written as docs/cli.md shows them,
+    "2026-03-05T10:00:00Z", not "2026-03-05T10:00:00.250000Z" beside "…T10:00:00Z"."""
+    clock.advance(seconds=0.25)
+    _followed(db, clock, feed_server)
+
+    assert main(["story", "export", "demo", "--format", "json"]) == 0
+
+    text = capsys.readouterr().out
+    times = re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*)"', text)
+    assert len(times) > 10 and "2026-03-05T08:00:00Z" in times, times
+    assert [t for t in times if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t)] == []
