@@ -679,6 +679,7 @@ class DigestUpdate:
 
 
 UPDATES_HEADER = "Updated since the last digest:"
+UPDATE_LABEL = " (update)"  # an update line's link, to the report that brought its fact
 # What a digest's time (``when``, from ``when_from``) is, as every renderer labels it: when
 # its news was reported (:func:`digest_span`), not when storybot processed it
 DIGEST_WHEN = "reported"
@@ -744,10 +745,15 @@ def digest_message(
             told = [none_told]
         lines += [UPDATES_HEADER, *told]
         for u in updates[:told_n]:
+            # the report that brought the first fact (labelled as the update it is: it is
+            # not the article the development's headline names), else the development's
             url = next((url for _, url in u.facts if url), "")
-            if url or u.development.links:
+            if url:
+                label = shorten(u.development.headline, DIGEST_LABEL_MAX - len(UPDATE_LABEL))
+                links.append((label + UPDATE_LABEL, url))
+            elif u.development.links:
                 label = shorten(u.development.headline, DIGEST_LABEL_MAX)
-                links.append((label, url or u.development.links[0][1]))
+                links.append((label, u.development.links[0][1]))
         for u in updates:
             for s in u.sources:
                 if s not in sources:

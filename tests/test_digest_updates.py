@@ -276,7 +276,7 @@ def test_the_console_prints_the_updates_part(store, clock):
         f"   {UPDATES_HEADER}",
         "   • Old turn: 1 more report (AP); new: Outlet 2: The toll rose to 59 on Tuesday.",
     ]
-    assert "   Old turn: https://ap/3" in text.splitlines()
+    assert "   Old turn (update): https://ap/3" in text.splitlines()
 
 
 def _new_and_updated(story):
@@ -304,7 +304,7 @@ def test_slack_shows_the_updates_after_the_new_developments_with_their_links(sto
         UPDATES_HEADER,
         render.escape(UPDATE_LINE),
     ]
-    assert "<https://n/4|New turn> · <https://ap/3|Old turn>" in sections[-1]
+    assert "<https://n/4|New turn> · <https://ap/3|Old turn (update)>" in sections[-1]
 
 
 def test_discord_shows_the_updates_after_the_new_developments_with_their_links(store, clock):
@@ -319,7 +319,9 @@ def test_discord_shows_the_updates_after_the_new_developments_with_their_links(s
         UPDATE_LINE,
     ]
     links = next(f.value for f in embed.fields if f.name == "Links")
-    assert links.split("\n") == ["[New turn](https://n/4)", "[Old turn](https://ap/3)"]
+    # the link goes to the report that brought the update, not to the development's own
+    # first report: labelled as the update it is
+    assert links.split("\n") == ["[New turn](https://n/4)", "[Old turn (update)](https://ap/3)"]
 
 
 # --------------------------------------------------------------------------- end to end
