@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, select, text
@@ -1214,11 +1214,12 @@ def test_list_developments_newest_first_by_first_report_not_by_last_activity(sto
     assert [d.headline for d in store.list_developments(other.id)] == ["other"]
 
 
-def test_developments_page_pages_the_new_developments_newest_first(store, clock):
-    story, other, empty = _story(store), _story(store, "s2"), _story(store, "s3")
+def _developments_reported_out_of_order(store, story, clock) -> tuple[datetime, dict]:
+    """Developments 1-7 of ``story``, committed in another order than they were first
+    reported; 5 and 6 first reported at the same moment (the number orders them, so a page
+    boundary between them holds). Returns when their reports were fetched, and when each
+    was first reported."""
     fetched = T0 + timedelta(days=30)
-    # Committed in another order than they were first reported; 5 and 6 first reported
-    # at the same moment (the number orders them, so a page boundary between them holds).
     firsts = {n: T0 + timedelta(days=n) for n in (3, 1, 7, 2, 4)} | {
         5: T0 + timedelta(days=5),
         6: T0 + timedelta(days=5),
@@ -1227,6 +1228,12 @@ def test_developments_page_pages_the_new_developments_newest_first(store, clock)
         _, item = store.ingest_item(new_item(number, at=fetched, published=published))
         write = DevelopmentWrite(story.id, number, f"H{number}", "", (item.id,))
         store.commit_decisions([], [write], {}, [], clock.advance(60))
+    return fetched, firsts
+
+
+def test_developments_page_pages_the_new_developments_newest_first(store, clock):
+    story, other, empty = _story(store), _story(store, "s2"), _story(store, "s3")
+    fetched, firsts = _developments_reported_out_of_order(store, story, clock)
     # the seed story, reported last of all: never on a page
     _, seed_report = store.ingest_item(new_item(99, at=fetched, published=fetched))
     store.commit_decisions(
@@ -1533,16 +1540,7 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
 
 def test_developments_page_oldest_first_is_a_timeline(store, clock):
     story = _story(store)
-    fetched = T0 + timedelta(days=30)
-    # committed in another order than first reported; 5 and 6 at the same moment
-    firsts = {n: T0 + timedelta(days=n) for n in (3, 1, 7, 2, 4)} | {
-        5: T0 + timedelta(days=5),
-        6: T0 + timedelta(days=5),
-    }
-    for number, published in firsts.items():
-        _, item = store.ingest_item(new_item(number, at=fetched, published=published))
-        write = DevelopmentWrite(story.id, number, f"H{number}", "", (item.id,))
-        store.commit_decisions([], [write], {}, [], clock.advance(60))
+    _developments_reported_out_of_order(store, story, clock)
     store.commit_decisions([], [DevelopmentWrite(story.id, 0, "H0", "", ())], {}, [], clock.now())
 
     def page(limit: int, offset: int = 0) -> list[int]:
