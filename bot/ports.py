@@ -669,6 +669,14 @@ class Store(Protocol):
         (``seq`` if none): the digests' second watermark, read as ``developments_after``."""
         ...
 
+    def development_updates(
+        self, story_id: int, numbers: Collection[int]
+    ) -> list[DevelopmentUpdate]:
+        """What later commits added to the story's developments numbered ``numbers``
+        (reports, facts), those ``prune`` has not deleted, in commit order: an export
+        lists a page of developments' updates at a time."""
+        ...
+
     def get_development(self, story_id: int, number: int) -> Development | None: ...
     def story_stats(self, story_id: int) -> StoryStats: ...
 

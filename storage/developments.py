@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -207,44 +208,26 @@ class DevelopmentStore(StoreBase):
         ``developments.seq`` is (:func:`storage.decisions.allocate_seqs`), so "seq >
         watermark" misses no update committed after a digest looked.
         """
-        query = (
-            select(
-                DevelopmentUpdateRow.seq,
-                DevelopmentUpdateRow.reports,
-                DevelopmentUpdateRow.fact,
-                DevelopmentRow.number,
-                DevelopmentRow.seq,
-                ItemRow.source,
-                ItemRow.url,
-                ItemRow.canonical_url,
-                ItemRow.published,
-                ItemRow.fetched_at,
-            )
-            .join(DevelopmentRow, DevelopmentRow.id == DevelopmentUpdateRow.development_id)
-            .join(ItemRow, ItemRow.id == DevelopmentUpdateRow.item_id)
-            .where(DevelopmentUpdateRow.story_id == story_id, DevelopmentUpdateRow.seq > seq)
-            .order_by(DevelopmentUpdateRow.seq, DevelopmentUpdateRow.id)
+        query = _updates_query().where(
+            DevelopmentUpdateRow.story_id == story_id, DevelopmentUpdateRow.seq > seq
         )
         with self._read() as session:
-            updates = []
-            rows = session.execute(query)
-            for at, reports, fact, number, dev_seq, stored, url, canonical, *times in rows:
-                link = url or canonical or ""
-                updates.append(
-                    DevelopmentUpdate(
-                        number=number,
-                        development_seq=dev_seq or 0,
-                        seq=at,
-                        reports=reports,
-                        # named as the development's sources name it (see _enrich)
-                        source=(stored_label(stored, link) if stored else stored) or "",
-                        url=link,
-                        fact=fact,
-                        # as a development's first report is timed (storage.first_reports)
-                        reported_at=item_time(*times),
-                    )
-                )
+            updates = _updates(session, query)
             return updates, max((u.seq for u in updates), default=seq)
+
+    def development_updates(
+        self, story_id: int, numbers: Collection[int]
+    ) -> list[DevelopmentUpdate]:
+        """What later commits added to the story's developments numbered ``numbers``
+        (those not pruned yet), in commit order (then report order): what an export lists
+        under each development beside its summary as it now reads."""
+        if not numbers:
+            return []
+        query = _updates_query().where(
+            DevelopmentUpdateRow.story_id == story_id, DevelopmentRow.number.in_(list(numbers))
+        )
+        with self._read() as session:
+            return _updates(session, query)
 
     def get_development(self, story_id: int, number: int) -> Development | None:
         query = select(DevelopmentRow).where(
@@ -287,3 +270,48 @@ class DevelopmentStore(StoreBase):
                 sources=len({stored_label(s, None) for s in session.scalars(sources)}),
                 last_item_at=last,
             )
+
+
+def _updates_query() -> Select[Any]:
+    """The development updates with their development's number and seq and their
+    report's outlet, link and times, in commit order (then report order)."""
+    return (
+        select(
+            DevelopmentUpdateRow.seq,
+            DevelopmentUpdateRow.reports,
+            DevelopmentUpdateRow.fact,
+            DevelopmentRow.number,
+            DevelopmentRow.seq,
+            ItemRow.source,
+            ItemRow.url,
+            ItemRow.canonical_url,
+            ItemRow.published,
+            ItemRow.fetched_at,
+        )
+        .join(DevelopmentRow, DevelopmentRow.id == DevelopmentUpdateRow.development_id)
+        .join(ItemRow, ItemRow.id == DevelopmentUpdateRow.item_id)
+        .order_by(DevelopmentUpdateRow.seq, DevelopmentUpdateRow.id)
+    )
+
+
+def _updates(session: Session, query: Select[Any]) -> list[DevelopmentUpdate]:
+    updates = []
+    for at, reports, fact, number, dev_seq, stored, url, canonical, *times in session.execute(
+        query
+    ):
+        link = url or canonical or ""
+        updates.append(
+            DevelopmentUpdate(
+                number=number,
+                development_seq=dev_seq or 0,
+                seq=at,
+                reports=reports,
+                # named as the development's sources name it (see _enrich)
+                source=(stored_label(stored, link) if stored else stored) or "",
+                url=link,
+                fact=fact,
+                # as a development's first report is timed (storage.first_reports)
+                reported_at=item_time(*times),
+            )
+        )
+    return updates

@@ -2937,6 +2937,30 @@ def test_prune_deletes_old_development_updates_every_follow_has_passed(store, cl
     assert store.development_updates_after(followed.id, late)[0] == []
 
 
+def test_development_updates_are_read_by_development_for_an_export(store, clock):
+    """An export reads a page of developments' updates at a time: those of the numbers
+    asked for, in the story's commit order, each with its fact, report link and time."""
+    story, other = _story(store), _story(store, "s2")
+    _extend(store, story, 1, 1, T0)
+    _extend(store, story, 2, 2, T0)
+    _extend(store, story, 2, 3, T0 + timedelta(hours=2))
+    _extend(store, story, 1, 4, T0 + timedelta(hours=1))
+    _extend(store, other, 1, 5, T0)
+    _extend(store, other, 1, 6, T0)
+
+    updates = store.development_updates(story.id, [1, 2])
+    assert [(u.number, u.fact, u.seq) for u in updates] == [
+        (2, "Outlet 3: more. [2]", 1),
+        (1, "Outlet 4: more. [2]", 2),
+    ]
+    assert updates[0].url == "https://news.example/3?utm=x"
+    assert updates[0].reported_at == T0 + timedelta(hours=2, minutes=-5)  # published
+    assert [u.number for u in store.development_updates(story.id, [1])] == [1]
+    assert store.development_updates(story.id, [3]) == []
+    assert store.development_updates(story.id, []) == []
+    assert [u.fact for u in store.development_updates(other.id, [1])] == ["Outlet 6: more. [2]"]
+
+
 # --------------------------------------------------------------------------- updates in place
 
 
