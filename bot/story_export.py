@@ -2,11 +2,14 @@
 
 A team that followed a story for weeks hands its record on (a briefing, an archive, a wiki
 page): the story, its seed articles, the seed story's summary and reports, then every
-development in the order it was first reported (a timeline), each with its summary's
-sentences cited as its alert cites them (``[n]``: the development's n-th report, see
-:func:`bot.alerts.citation_numbers`), the cited links, and the reports that make it up,
-copies folded under the report they copy; a footer says when it was exported and how
-many items the story judged.
+development in the order it was first reported (a timeline), each under the number its
+alert gives it (a label: storybot numbers developments as it finds them, and one found
+late may have been reported first), with its summary's sentences cited as its alert
+cites them (``[n]``: the development's n-th report, see
+:func:`bot.alerts.citation_numbers`), the cited links, the reports that make it up,
+copies folded under the report they copy, and the facts later reports added as its
+alert's replies and the digests told them (its summary, as it reads now, may have let
+one go); a footer says when it was exported and how many items the story judged.
 
 One content, two forms: :func:`development_record` makes each development's record as
 plain data (the JSON form, ISO 8601 times), and :class:`MarkdownWriter` writes the same
@@ -34,7 +37,7 @@ from bot.alerts import citation_numbers, cited_summary, report_numbers
 from bot.clock import utc
 from bot.model import Development, Report, Story
 from bot.outlet_name import source_label
-from bot.ports import Store
+from bot.ports import DevelopmentUpdate, Store
 from bot.render import counted, format_time, reader_url, source_list
 
 # What ``--format`` takes; the first is the default.
@@ -116,19 +119,26 @@ def seed_records(story: Story) -> list[dict[str, Any]]:
     ]
 
 
-def development_record(dev: Development, reports: Sequence[Report]) -> dict[str, Any]:
+def development_record(
+    dev: Development, reports: Sequence[Report], updates: Sequence[DevelopmentUpdate] = ()
+) -> dict[str, Any]:
     """One development as data: what its alert and ``/story developments`` say, whole.
 
     Args:
         dev: The development (as the store lists it: outlets and links first reporter first).
         reports: Its reports, in discovery order (``Store.development_reports``).
+        updates: What later reports added to it (``Store.development_updates``), in
+            commit order: the facts its alert's "new:" replies and the digests'
+            "Updated since the last digest" told, which its summary as it reads now may
+            no longer hold.
 
     Returns:
         A JSON-ready dict (see docs/cli.md, ``story export``): ``summary`` is the summary
         with its citation markers, as the alert writes it, uncut; ``sentences`` each
         sentence with the report it is from; ``cited`` the links the markers name;
         ``reports`` the reports that are not copies of another of them, each with its
-        ``copies``. A report's ``marker`` is its ``[n]``: the place of its link among the
+        ``copies``; ``updates`` the facts later reports added, each with its report.
+        A report's ``marker`` is its ``[n]``: the place of its link among the
         development's links, as the summary cites it.
     """
     numbers = citation_numbers(dev.citations, dev.links)  # marker of each cited link
@@ -162,7 +172,28 @@ def development_record(dev: Development, reports: Sequence[Report]) -> dict[str,
         "sentences": sentences,
         "cited": [cited[n] for n in sorted(cited)],
         "reports": _report_records(reports, order),
+        "updates": _update_records(updates, order),
     }
+
+
+def _update_records(
+    updates: Sequence[DevelopmentUpdate], order: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The facts later reports added, as told (a fact twice, from one report, once):
+    each with its report's outlet, marker, link and time. Reports that added no fact
+    (a copy, a rewrite of what was known) are among the reports, not here."""
+    told: dict[tuple[str, str], dict[str, Any]] = {}
+    for u in updates:
+        if u.fact is None or (u.fact, u.url) in told:
+            continue
+        told[u.fact, u.url] = {
+            "fact": u.fact,
+            "outlet": u.source or None,
+            "marker": order.get(u.url) if u.url else None,
+            "url": _shown(u.url),
+            "reported_at": iso(u.reported_at),
+        }
+    return list(told.values())
 
 
 def _report_records(reports: Sequence[Report], order: dict[str, int]) -> list[dict[str, Any]]:
@@ -235,10 +266,16 @@ def timeline(store: Store, story: Story, page: int = EXPORT_PAGE) -> Iterator[di
             return
         offset += len(devs)
         devs = [d for d in devs if d.number not in written]
-        reports = store.development_reports(story.id, [d.number for d in devs])
+        numbers = [d.number for d in devs]
+        reports = store.development_reports(story.id, numbers)
+        updates = store.development_updates(story.id, numbers)
         for dev in devs:
             written.add(dev.number)
-            yield development_record(dev, [r for r in reports if r.development == dev.number])
+            yield development_record(
+                dev,
+                [r for r in reports if r.development == dev.number],
+                [u for u in updates if u.number == dev.number],
+            )
 
 
 def seed_story_record(store: Store, story: Story) -> dict[str, Any] | None:
@@ -327,6 +364,16 @@ def _json(value: Any, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
+# The Markdown timeline's heading and the line that says how it is ordered and numbered.
+TIMELINE_HEAD = (
+    "## Timeline (oldest first)",
+    "",
+    "In the order they were first reported. Each development keeps the number storybot gave "
+    "it when it found it, as its alert and `/story developments` name it.",
+    "",
+)
+
+
 class MarkdownWriter:
     """The Markdown form: a document people read, in CommonMark.
 
@@ -368,18 +415,20 @@ class MarkdownWriter:
 
     def development(self, record: dict[str, Any]) -> None:
         if self._first:
-            self._write("## Timeline (oldest first)", "")
+            self._write(*TIMELINE_HEAD)
             self._first = False
+        # the number is a label (the one its alert, `/story developments` and `/story
+        # why` give it: the order storybot found them in), not its place in the timeline,
+        # which is by first report: "1, 2, 4, 3" as ordinals would read as a mistake
         self._write(
-            f"### {record['number']}. {markdown_text(record['headline'])}",
+            f"### Development {record['number']}: {markdown_text(record['headline'])}",
             "",
             *_development_lines(record),
         )
 
     def end(self, totals: dict[str, int], exported_at: datetime, exported_by: str) -> None:
         if self._first:
-            self._write("## Timeline (oldest first)", "")
-            self._write("No new developments yet beyond the seed story.", "")
+            self._write(*TIMELINE_HEAD[:2], "No new developments yet beyond the seed story.", "")
         copies = f" ({totals['copies']} of them copies)" if totals["copies"] else ""
         self._write(
             "---",
@@ -430,7 +479,18 @@ def _development_lines(record: dict[str, Any], *, seed: bool = False) -> list[st
         lines += ["Reports of the seed story:" if seed else "Reports:", ""]
         lines += [_report_line(r) for r in record["reports"]]
         lines.append("")
+    if record.get("updates"):
+        # told in its alert's replies and in digests, and perhaps no longer in the summary
+        lines += ["Updates (what later reports added):", ""]
+        lines += [_update_line(u) for u in record["updates"]]
+        lines.append("")
     return lines
+
+
+def _update_line(update: dict[str, Any]) -> str:
+    """An update's list item: when its report came, the fact as told, the report's link."""
+    link = f" · <{markdown_url(update['url'])}>" if update["url"] else ""
+    return f"- {_time(update['reported_at'])} · {markdown_text(update['fact'])}{link}"
 
 
 def _report_line(report: dict[str, Any]) -> str:

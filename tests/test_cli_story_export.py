@@ -74,7 +74,11 @@ def test_markdown_export_of_a_story_followed_through_the_pipeline(db, clock, fee
     assert "3 reports from Seed Wire" in seed_part
     assert seed_part.count("\n- ") == 3, "each report taken as part of the seed story"
     timeline_part = out.split("\n## Timeline (oldest first)\n", 1)[1]
-    assert timeline_part.startswith(f"\n### 1. {markdown_text(first['title'])}\n")
+    assert timeline_part.startswith(
+        "\nIn the order they were first reported. Each development keeps the number storybot "
+        "gave it when it found it, as its alert and `/story developments` name it.\n\n"
+        f"### Development 1: {markdown_text(first['title'])}\n"
+    )
     assert "First reported 2026-03-05 10:00 UTC · 5 reports from Wire A, Wire B and 3 more" in (
         timeline_part
     )
@@ -208,7 +212,7 @@ def test_markdown_escapes_feed_text_and_lists_developments_oldest_first(db, caps
     assert out.startswith("# Chips \\[act\\] \\| \\*vote\\*\n")
     assert "1. [Seed \\*one\\*](<https://www.seed.example/a>) — seed.example, published " in out
     assert "\n2. Seed two\n" in out
-    headings = re.findall(r"^### (\d+)\. (.*)$", out, re.MULTILINE)
+    headings = re.findall(r"^### Development (\d+): (.*)$", out, re.MULTILINE)
     assert headings == [
         (str(n), f"Turn {n}: \\*Exclusive\\* \\[update\\] \\| \\#{n}") for n in (1, 2, 3)
     ]
@@ -257,7 +261,7 @@ def test_out_writes_a_file_and_keeps_an_existing_one_unless_forced(db, tmp_path,
     assert captured.out == ""
     assert f"wrote story 'chips' (3 developments after the seed story) to {target}" in captured.err
     written = target.read_text(encoding="utf-8")
-    assert written.startswith("# Chips") and "### 3. " in written
+    assert written.startswith("# Chips") and "### Development 3: " in written
 
     target.write_text("the team's notes", encoding="utf-8")
     assert main(["story", "export", "chips", "--format", "json", "--out", str(target)]) == 2
@@ -313,3 +317,115 @@ def test_json_times_are_whole_seconds_as_documented(db, clock, feed_server, caps
     times = re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*)"', text)
     assert len(times) > 10 and "2026-03-05T08:00:00Z" in times, times
     assert [t for t in times if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t)] == []
+
+
+def _found_late(db: str) -> None:
+    """Development 4 of the built story: found after development 3, but first reported
+    (published) before it, between developments 2 and 3."""
+    _built(db)
+    store = open_store(db)
+    story = store.get_story("chips")
+    _, late = store.ingest_item(
+        new_item(
+            4, at=T0 + timedelta(hours=2, minutes=30), title="Turn 4", url="https://n.example/4"
+        )
+    )
+    store.commit_decisions(
+        [Judgement(story.id, late.id, True, 0.9, development=4, new_development=True)],
+        [DevelopmentWrite(story.id, 4, "Turn 4", "Turn 4 came late.", (late.id,))],
+        {},
+        [],
+        T0 + timedelta(days=2),
+    )
+    store.close()
+
+
+def test_a_development_found_late_is_placed_by_its_first_report_under_its_number(db, capsys):
+    """The timeline is by first report; a development's number is the one its alert and
+    `/story developments` give it (the order storybot found them in): shown as a label,
+    "Development 4", not as the timeline's ordinal ("1. 2. 4. 3." read as a mistake)."""
+    _found_late(db)
+
+    assert main(["story", "export", "chips"]) == 0
+    out = capsys.readouterr().out
+    headings = re.findall(r"^### (.*?):", out, re.MULTILINE)
+    assert headings == ["Development 1", "Development 2", "Development 4", "Development 3"]
+    assert not re.search(r"^### \d", out, re.MULTILINE), "no number that reads as an ordinal"
+    timeline_part = out.split("\n## Timeline (oldest first)\n", 1)[1]
+    firsts = re.findall(r"^First reported (\S+ \S+) UTC", timeline_part, re.MULTILINE)
+    assert firsts == sorted(firsts) and len(firsts) == 4
+    assert "In the order they were first reported. Each development keeps the number" in out
+
+    assert main(["story", "export", "chips", "--format", "json"]) == 0
+    devs = json.loads(capsys.readouterr().out)["developments"]
+    assert [d["number"] for d in devs] == [1, 2, 4, 3]
+    assert [d["first_reported_at"] for d in devs] == sorted(d["first_reported_at"] for d in devs)
+
+
+def test_the_facts_later_reports_added_are_exported_though_the_summary_let_them_go(db, capsys):
+    """What a digest's "Updated since the last digest" (and an alert's "new:" reply) told
+    is kept with the development, its report linked: the summary, as it reads now, may
+    no longer hold it, and the export must not lose what the channels were told."""
+    _built(db)
+    store = open_store(db)
+    story = store.get_story("chips")
+    [dev] = [d for d in store.list_developments(story.id) if d.number == 2]
+    told = []
+    for n, at in ((7, T0 + timedelta(hours=5)), (8, T0 + timedelta(hours=6))):
+        _, item = store.ingest_item(
+            new_item(n, at=at, source="Wire *A*", url=f"https://wire.example/{n}?utm_source=x")
+        )
+        fact = f"Wire *A*: The toll rose to {n}0. [{n - 4}]"
+        told.append(fact)
+        store.commit_decisions(
+            [Judgement(story.id, item.id, True, 0.9, development=2)],
+            # the summary stays as it was: the fact is not in it
+            [
+                DevelopmentWrite(
+                    story.id,
+                    2,
+                    dev.headline,
+                    dev.summary,
+                    (item.id,),
+                    dev.citations,
+                    fact=fact,
+                    fact_item_id=item.id,
+                )
+            ],
+            {},
+            [],
+            at,
+        )
+    store.close()
+
+    assert main(["story", "export", "chips"]) == 0
+    out = capsys.readouterr().out
+    dev2 = out.split("### Development 2: ", 1)[1].split("\n### ", 1)[0]
+    assert "toll rose" not in dev2.split("\nReports:\n", 1)[0], "not in the summary"
+    updates = dev2.split("\nUpdates (what later reports added):\n\n", 1)[1]
+    assert updates.splitlines()[:2] == [
+        "- 2026-03-05 12:55 UTC · Wire \\*A\\*: The toll rose to 70. \\[3\\] · "
+        "<https://wire.example/7>",
+        "- 2026-03-05 13:55 UTC · Wire \\*A\\*: The toll rose to 80. \\[4\\] · "
+        "<https://wire.example/8>",
+    ]
+    assert "Updates (" not in out.split("### Development 2: ", 1)[0], "development 1 has none"
+
+    assert main(["story", "export", "chips", "--format", "json"]) == 0
+    [record] = [d for d in json.loads(capsys.readouterr().out)["developments"] if d["number"] == 2]
+    assert record["updates"] == [
+        {
+            "fact": told[0],
+            "outlet": "Wire *A*",
+            "marker": 3,
+            "url": "https://wire.example/7",
+            "reported_at": "2026-03-05T12:55:00Z",
+        },
+        {
+            "fact": told[1],
+            "outlet": "Wire *A*",
+            "marker": 4,
+            "url": "https://wire.example/8",
+            "reported_at": "2026-03-05T13:55:00Z",
+        },
+    ]
