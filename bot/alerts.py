@@ -11,10 +11,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from bot.clock import utc
+from bot.digest_schedule import shown_local, shown_span
 from bot.engine.analysis import item_time
 from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
 from bot.feed_trailers import without_trailers
@@ -692,6 +694,10 @@ def digest_message(
     since: datetime | None,
     platform: str | None = None,
     updates: Sequence[DigestUpdate] = (),
+    *,
+    until: datetime | None = None,
+    zone: tzinfo = timezone.utc,
+    overflow: bool = False,
 ) -> OutboundMessage:
     """One message listing several developments, for digest channels and alert overflow.
 
@@ -706,6 +712,9 @@ def digest_message(
     follow under :data:`UPDATES_HEADER`, one line each (:func:`digest_update_line`), in
     the room the new developments leave: they are the first thing cut, counted as the
     developments are. Each line's link goes to the report of its first fact.
+
+    The footer names the period the digest covers (:func:`digest_footer`): from ``since``
+    (the last digest, or the follow) to ``until`` (now), in ``zone``.
     """
     n = len(devs)
     # where to read the rest, as users on the digest's platform type it
@@ -775,8 +784,32 @@ def digest_message(
         links=_links(links, DIGEST_MAX_LINKS),
         when=last,
         when_from=first if first != last else None,
-        footer="Digest",
+        footer=digest_footer(since, until, zone, overflow=overflow),
     )
+
+
+def digest_footer(
+    since: datetime | None, until: datetime | None, zone: tzinfo, *, overflow: bool = False
+) -> str:
+    """A digest's footer: the period it covers, as the channel's clock reads it.
+
+    "Digest of 2026-03-05 09:00 – 2026-03-06 09:00 CET": what storybot found from the last
+    digest (or the follow) to this one, in ``[delivery] timezone`` (``zone``). Beside the
+    span of when its news was *reported* (``when``), which after a backlog poll is months
+    earlier, this is the span it stands for, so a reader sees that nothing is missing
+    between two digests. A realtime channel's overflow digest says it is one
+    (``overflow``): the alerts over its hourly cap.
+    """
+    if until is None:
+        return "Digest"
+    until, since = utc(until), utc(since) if since is not None else None
+    span = (
+        f"of {shown_span(since, until, zone)}"
+        if since is not None and since < until
+        else f"up to {shown_local(until, zone)}"
+    )
+    cap = " (alerts over this channel's hourly cap)" if overflow else ""
+    return f"Digest {span}{cap}"
 
 
 def digest_span(

@@ -130,7 +130,16 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
                 OutboxWrite(
                     digest_key(binding.id, since),
                     binding.target,
-                    digest_message(story, devs, since, binding.target.platform, updates),
+                    digest_message(
+                        story,
+                        devs,
+                        since,
+                        binding.target.platform,
+                        updates,
+                        until=now,
+                        zone=zone,
+                        overflow=binding.mode is DeliveryMode.REALTIME,
+                    ),
                     only_if_new=True,
                 )
             )

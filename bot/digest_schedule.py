@@ -127,6 +127,18 @@ def shown_local(when: datetime, zone: tzinfo) -> str:
     return when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def shown_span(start: datetime, end: datetime, zone: tzinfo) -> str:
+    """From ``start`` to ``end`` as replies show local times, the date and the zone said
+    once where they are the same: "2026-03-05 09:00 – 2026-03-06 09:00 CET",
+    "2026-03-06 08:00 – 09:00 UTC"; "2026-03-28 09:00 CET – 2026-03-29 09:00 CEST" across a
+    daylight-saving change."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    if first.tzname() != last.tzname():
+        return f"{shown_local(start, zone)} – {shown_local(end, zone)}"
+    until = f"{last:%H:%M}" if first.date() == last.date() else f"{last:%Y-%m-%d %H:%M}"
+    return f"{first:%Y-%m-%d %H:%M} – {until} {last:%Z}"
+
+
 def at_of(anchor: datetime, hours: float) -> int:
     """The minute of the day a schedule is named by: the anchor's, or for a period that
     divides a day the day's first slot (``digest 12 at 20:00`` is "at 08:00")."""

@@ -16,7 +16,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.digest import digest_due, run_digests
-from bot.digest_schedule import first_slot, next_due, parse_at
+from bot.digest_schedule import first_slot, next_due, parse_at, shown_span
 from bot.errors import UsageError
 from bot.model import CommandRequest, DeliveryMode, SeedDoc
 from bot.ports import DevelopmentWrite
@@ -303,3 +303,80 @@ async def test_utc_is_the_default_zone(store, clock):
     )
     [binding] = store.list_bindings()
     assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 12
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "shown"),
+    [
+        (
+            berlin(2026, 3, 5, 9),
+            berlin(2026, 3, 6, 9),
+            BERLIN,
+            "2026-03-05 09:00 – 2026-03-06 09:00 CET",
+        ),
+        (berlin(2026, 3, 6, 8), berlin(2026, 3, 6, 9), BERLIN, "2026-03-06 08:00 – 09:00 CET"),
+        # across the change to summer time, each end with its own zone
+        (
+            berlin(2026, 3, 28, 9),
+            berlin(2026, 3, 29, 9),
+            BERLIN,
+            "2026-03-28 09:00 CET – 2026-03-29 09:00 CEST",
+        ),
+        # the date on the channel's clock: 23:30 UTC is already the next day in Berlin
+        (
+            datetime(2026, 3, 5, 22, 30, tzinfo=UTC),
+            datetime(2026, 3, 5, 23, 30, tzinfo=UTC),
+            BERLIN,
+            "2026-03-05 23:30 – 2026-03-06 00:30 CET",
+        ),
+        (
+            datetime(2026, 3, 5, 22, 30, tzinfo=UTC),
+            datetime(2026, 3, 5, 23, 30, tzinfo=UTC),
+            UTC,
+            "2026-03-05 22:30 – 23:30 UTC",
+        ),
+    ],
+)
+def test_a_digests_period_is_said_on_the_channels_clock(start, end, zone, shown):
+    assert shown_span(start, end, zone) == shown
+
+
+def test_a_digest_names_the_period_it_covers_in_the_configured_zone(store):
+    """A digest said "Digest": it now says what span it stands for (from the last digest,
+    or the follow, to now), on the clock of `[delivery] timezone`, beside when its news
+    was reported."""
+    clock = ManualClock(berlin(2026, 3, 5, 9))
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    store.bind(story.id, "console", "C1", DeliveryMode.DIGEST, 24, clock.now())
+    for number in (1, 2):
+        clock.advance(hours=1)
+        store.commit_decisions(
+            [],
+            [DevelopmentWrite(story.id, number, f"Turn {number}", "It did.")],
+            {},
+            [],
+            clock.now(),
+        )
+        clock.advance(hours=23)
+        assert run_digests(store, clock, BERLIN) == 1
+    footers = [e.message.footer for e in store.due_outbox(FAR_FUTURE, limit=10)]
+    assert footers == [
+        "Digest of 2026-03-05 09:00 – 2026-03-06 09:00 CET",
+        "Digest of 2026-03-06 09:00 – 2026-03-07 09:00 CET",
+    ]
+
+
+def test_an_overflow_digest_says_it_holds_the_alerts_over_the_cap(store):
+    clock = ManualClock(datetime(2026, 3, 5, 8, tzinfo=UTC))
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    store.bind(story.id, "console", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    clock.advance(minutes=20)
+    store.commit_decisions(
+        [], [DevelopmentWrite(story.id, 1, "Turn 1", "It did.")], {}, [], clock.now()
+    )
+    clock.advance(minutes=41)
+    assert run_digests(store, clock, UTC) == 1
+    [digest] = store.due_outbox(FAR_FUTURE, limit=10)
+    assert digest.message.footer == (
+        "Digest of 2026-03-05 08:00 – 09:01 UTC (alerts over this channel's hourly cap)"
+    )
