@@ -38,6 +38,7 @@ from adapters.console import ConsoleAdapter, console_request, format_reply, inte
 from adapters.log_setup import redacted
 from bot.clock import utc
 from bot.digest import run_digests
+from bot.duration import a_span, the_last
 from bot.errors import ConfigError, NotAnArticle, UserError
 from bot.feed_text import gone_note, moved_note
 from bot.identity import canonical_url
@@ -702,7 +703,7 @@ def sent(app: App, hours: float, limit: int = 20, out: TextIO | None = None) -> 
     out = out or sys.stdout
     since = app.clock.now() - timedelta(hours=hours)
     entries = app.store.delivered_outbox(since, limit)
-    window = f"in the last {counted(hours, 'hour')}"
+    window = f"in {the_last(counted(hours, 'hour'))}"
     if not entries:
         print(f"nothing delivered {window}", file=out)
         return 0
@@ -763,7 +764,7 @@ def prune(
     would = "would blank" if dry_run else "blanked"
     print(
         f"{would} the text of {counted(report.items, 'off-topic item')} fetched more than "
-        f"{counted(days, 'day')} ago; {'would delete' if dry_run else 'deleted'} "
+        f"{a_span(counted(days, 'day'))} ago; {'would delete' if dry_run else 'deleted'} "
         f"{_notices(report.outbox)} queued before then and {_updates(report.updates)} "
         "recorded before then that every follow's digests have passed",
         file=out,

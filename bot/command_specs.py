@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.command_words import command_words
+from bot.duration import every
 from bot.errors import UsageError
 from bot.meant import probably_meant
 from bot.model import DIGEST_HOURS_RANGE, MAX_DIGEST_HOURS, MIN_DIGEST_HOURS
@@ -74,7 +75,7 @@ class CommandSpec:
 
 # The digest periods the follow help's range spans, as the replies name them: "every 15
 # minutes to every 168 hours", so that "0.25" is not left for readers to work out
-_PERIODS = f"every {period_text(MIN_DIGEST_HOURS)} to every {period_text(MAX_DIGEST_HOURS)}"
+_PERIODS = f"{every(period_text(MIN_DIGEST_HOURS))} to {every(period_text(MAX_DIGEST_HOURS))}"
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(

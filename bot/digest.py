@@ -35,6 +35,7 @@ from typing import Sequence
 from bot.alerts import DigestUpdate, alert_key, digest_key, digest_message
 from bot.clock import recorded_ahead
 from bot.digest_schedule import next_due
+from bot.duration import every
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -104,12 +105,12 @@ def run_digests(store: Store, clock: Clock, zone: tzinfo = timezone.utc) -> int:
             # once a period, as the digest is due: the channel's admin can set it right
             log.warning(
                 "%s: digest hours %g are not %s (stored by an earlier release): a digest "
-                "every %s instead; /story follow %s digest HOURS in that channel "
+                "%s instead; /story follow %s digest HOURS in that channel "
                 "sets them",
                 binding.target.key,
                 binding.digest_hours,
                 DIGEST_HOURS_RANGE,
-                period_text(digest_hours_in_range(binding.digest_hours)),
+                every(period_text(digest_hours_in_range(binding.digest_hours))),
                 story.name,
             )
         found, through = store.developments_after(binding.story_id, binding.digested_seq)

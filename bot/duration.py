@@ -5,6 +5,10 @@ waits and ages this one way, so the same span never reads "45s" in one line and 
 the next: a number, a space, a unit. Seconds up to two minutes, minutes up to two hours,
 hours (with their minutes) up to two days, then days: never more than two numbers, and
 never a "0 h 119 min" or a "2.29995e+09s".
+
+A span of one unit is said as people say it where a word comes before it: "every hour",
+"in the last hour", "more than a day ago", not "every 1 hour" (:func:`every`,
+:func:`the_last`, :func:`a_span`); a count of several stays a number ("every 6 hours").
 """
 
 from __future__ import annotations
@@ -53,3 +57,36 @@ def duration(span: timedelta | float, *, round_down: bool = False) -> str:
         hours, minutes = divmod(minutes, 60)
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{whole(seconds / 86400)} days"
+
+
+# A span of exactly one unit, as said and as the unit alone ("1 hour" -> "hour"): the
+# forms :func:`duration` and ``bot.render.period_text`` give.
+_ONE_UNIT = {
+    "1 s": "second",
+    "1 second": "second",
+    "1 min": "minute",
+    "1 minute": "minute",
+    "1 h": "hour",
+    "1 hour": "hour",
+    "1 day": "day",
+    "1 week": "week",
+}
+
+
+def every(period: str) -> str:
+    """How often, from a span as said: "every hour" (not "every 1 hour"), "every second",
+    "every 6 hours", "every 1 hour 15 minutes" (two units keep their numbers)."""
+    return f"every {_ONE_UNIT.get(period, period)}"
+
+
+def the_last(period: str) -> str:
+    """A window back from now: "the last hour", "the last 6 hours"."""
+    return f"the last {_ONE_UNIT.get(period, period)}"
+
+
+def a_span(period: str) -> str:
+    """A span after "more than" or "within": "a day", "an hour", "6 hours"."""
+    unit = _ONE_UNIT.get(period)
+    if unit is None:
+        return period
+    return f"an {unit}" if unit == "hour" else f"a {unit}"

@@ -22,6 +22,7 @@ from datetime import datetime, timezone, tzinfo
 
 from bot.digest import digest_due
 from bot.digest_schedule import at_of, at_text, shown_local, zone_name
+from bot.duration import every as every_period
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import StoryStats
@@ -130,7 +131,7 @@ def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = ti
     "a digest every 15 minutes"); with its time of day, for ``digest HOURS at HH:MM`` (``anchor``,
     see :mod:`bot.digest_schedule`): "a digest every 24 hours at 09:00 Europe/Berlin"."""
     hours = digest_hours_in_range(hours)
-    every = f"a digest every {period_text(hours)}"
+    every = f"a digest {every_period(period_text(hours))}"
     if anchor is None:
         return every
     return f"{every} at {at_text(at_of(anchor, hours))} {zone_name(zone)}"

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Callable
 
 from bot.command_words import option_word, unlink
+from bot.duration import a_span
 from bot.engine.config import EngineConfig
 from bot.errors import NotAnArticle, UsageError, UserError
 from bot.model import CommandRequest, Reply, SeedDoc, Story
@@ -267,7 +268,7 @@ def undated_seeds_note(
     )
     return (
         "No seed has a date, so the story begins now: reports published more than "
-        f"{counted(background_days, 'day')} before that join the seed story instead of "
+        f"{a_span(counted(background_days, 'day'))} before that join the seed story instead of "
         f"being alerted ({how})."
     )
 

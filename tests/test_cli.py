@@ -831,6 +831,9 @@ def test_outbox_sent_lists_what_was_delivered_lately_newest_first(db, capsys):
     assert out.index("'Deal signed'") < out.index("'Talks resume'")  # newest first
     assert main(["outbox", "--sent", "0.5"]) == 0
     assert capsys.readouterr().out == "nothing delivered in the last 0.5 hours\n"
+    assert main(["outbox", "--sent", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "delivered in the last hour" in out and "1 hour" not in out, out  # not "last 1 hour"
     assert main(["outbox", "--sent", "-1"]) == 2
 
 
@@ -1940,7 +1943,7 @@ def test_prune_counts_in_the_right_number_and_suggests_vacuum_once_it_freed_spac
         store.close()
     assert main(["prune", "--older-than", "1", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "0 off-topic items fetched more than 1 day ago" in out, out
+    assert "0 off-topic items fetched more than a day ago" in out, out
     assert "would delete 1 delivered notice or digest queued before then" in out, out
     assert main(["prune", "--older-than", "1"]) == 0
     out = capsys.readouterr().out

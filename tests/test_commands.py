@@ -670,6 +670,7 @@ async def test_follow_binds_the_channel_with_its_mode(commands, store):
     [
         ("0.25", "every 15 minutes"),
         ("0.5", "every 30 minutes"),
+        ("1", "every hour"),  # not "every 1 hour"
         ("1.25", "every 1 hour 15 minutes"),
         ("1.5", "every 1.5 hours"),
         ("2.75h", "every 2 hours 45 minutes"),
@@ -1330,11 +1331,11 @@ async def test_counts_of_one_are_singular(commands, store, clock):
         "The seed story has been reported 1 time (" in (await commands.handle(req("status"))).text
     )
     reply = await commands.handle(req("follow pentagon digest 1", admin=True))
-    assert reply.text.endswith("posted as a digest every 1 hour; next at 2026-03-05 09:00 UTC.")
+    assert reply.text.endswith("posted as a digest every hour; next at 2026-03-05 09:00 UTC.")
     reply = await commands.handle(req("follow pentagon digest 1.5", admin=True))
     assert (
         "posted as a digest every 1.5 hours; next at 2026-03-05 09:30 UTC (before: as a digest "
-        "every 1 hour)." in reply.text
+        "every hour)." in reply.text
     )
     store.add_feed("https://feeds.example/a.xml", clock.now())
     assert (await commands.handle(req("feeds"))).text.startswith("1 feed:\n")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.duration import duration
+from bot.duration import a_span, duration, every, the_last
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,29 @@ def test_a_span_longer_than_a_timedelta_can_hold_is_forever_not_hundreds_of_digi
     assert duration(seconds, round_down=True) == "forever"
     # the longest a timedelta holds is still said in days
     assert duration(timedelta.max).endswith(" days")
+
+
+@pytest.mark.parametrize(
+    ("period", "every_", "last", "more_than"),
+    [
+        ("1 hour", "every hour", "the last hour", "an hour"),
+        ("1 h", "every hour", "the last hour", "an hour"),
+        ("1 day", "every day", "the last day", "a day"),
+        ("1 s", "every second", "the last second", "a second"),
+        ("1 minute", "every minute", "the last minute", "a minute"),
+        ("6 hours", "every 6 hours", "the last 6 hours", "6 hours"),
+        ("5 s", "every 5 s", "the last 5 s", "5 s"),
+        ("1.5 hours", "every 1.5 hours", "the last 1.5 hours", "1.5 hours"),
+        # two units keep their numbers: "every hour 15 minutes" reads as a slip
+        (
+            "1 hour 15 minutes",
+            "every 1 hour 15 minutes",
+            "the last 1 hour 15 minutes",
+            "1 hour 15 minutes",
+        ),
+        ("10 days", "every 10 days", "the last 10 days", "10 days"),
+    ],
+)
+def test_a_span_of_one_unit_reads_as_people_say_it(period, every_, last, more_than) -> None:
+    # "every 1 hour", "in the last 1 hour", "more than 1 day ago" read as a form filled in
+    assert (every(period), the_last(period), a_span(period)) == (every_, last, more_than)

@@ -21,7 +21,7 @@ from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
 from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, LostJobs, Schedule, register
 from adapters.signals import StopSignals
-from bot.duration import duration
+from bot.duration import duration, every
 from bot.errors import UserError
 from bot.settings import Settings
 from storage.engine import SETTING
@@ -209,9 +209,9 @@ async def run_worker(
             database_name(app.settings),  # workers on several machines: which database
             ",".join(options.queues),
             options.concurrency,
-            f"new jobs by notification or every {duration(options.check_every_s)}"
+            f"new jobs by notification or {every(duration(options.check_every_s))}"
             if options.listen
-            else f"no LISTEN: new jobs every {duration(options.check_every_s)}",
+            else f"no LISTEN: new jobs {every(duration(options.check_every_s))}",
         )
         signals = await _run_until_stopped(
             jobs,
