@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -272,7 +272,7 @@ class DevelopmentStore(StoreBase):
             )
 
 
-def _updates_query() -> Select[Any]:
+def _updates_query() -> Select[Unpack[tuple[Any, ...]]]:
     """The development updates with their development's number and seq and their
     report's outlet, link and times, in commit order (then report order)."""
     return (
@@ -294,7 +294,7 @@ def _updates_query() -> Select[Any]:
     )
 
 
-def _updates(session: Session, query: Select[Any]) -> list[DevelopmentUpdate]:
+def _updates(session: Session, query: Select[Unpack[tuple[Any, ...]]]) -> list[DevelopmentUpdate]:
     updates = []
     for at, reports, fact, number, dev_seq, stored, url, canonical, *times in session.execute(
         query
