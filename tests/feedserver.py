@@ -60,7 +60,8 @@ class Route:
     location: str | None = None  # redirect target (relative or absolute)
     broken: bool = False  # announce the full length, send half, drop the connection
     arrived: threading.Event | None = None  # set when a request for this path arrives
-    hold: threading.Event | None = None  # answer only once this is set (waits 10 s at most)
+    hold: threading.Event | None = None  # answer only once this is set (waits hold_s at most)
+    hold_s: float = 10.0
     fail_first: int = 0  # answer this many requests with ``fail_status`` first
     fail_status: int = 503
 
@@ -225,7 +226,7 @@ class FeedServer:
         if route.arrived is not None:
             route.arrived.set()
         if route.hold is not None:
-            await asyncio.to_thread(route.hold.wait, 10)
+            await asyncio.to_thread(route.hold.wait, route.hold_s)
         headers = dict(route.headers)
         if route.location is not None:
             headers["Location"] = route.location

@@ -39,7 +39,10 @@ Why each guarantee holds:
   message (Slack: message metadata; Discord: nonce) before posting again.
 
 Every worker also serves the small ``maintenance`` queue, so stalled jobs are recovered as
-long as one worker is alive. A live worker's job whose end procrastinate could not record
+long as one worker is alive. After an outage that all workers saw, every heartbeat is as
+old as the outage: a worker judges others stalled only once it has itself been connected
+for ``--stalled-after`` (:mod:`adapters.jobs.connected`), and a worker finishing its jobs
+through the outage renews its heartbeat as soon as the database answers again. A live worker's job whose end procrastinate could not record
 (its connection cut just then) would stay "doing" under a heartbeat that goes on, holding
 its lock for ever; each worker puts its own such jobs back (``tasks.LostJobs``). A stalled job that cannot go back to the queue because an
 identical job is already waiting there (same queueing lock: the next delivery tick, the

@@ -19,8 +19,10 @@ from procrastinate.jobs import Job, Status
 from procrastinate.manager import JobManager
 
 from adapters.app import App
+from adapters.jobs.connected import Connection
 from bot.cycle_report import CycleReport
 from bot.digest import run_digests
+from bot.duration import duration
 from bot.engine import Engine, EngineConfig
 from bot.pipeline import Pipeline
 from bot.ports import Clock
@@ -80,8 +82,15 @@ def fresh_pipeline(app: App) -> Pipeline:
     )
 
 
-def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
-    """Register storybot's tasks and periodic schedules on ``jobs``, working on ``app``."""
+def register(
+    jobs: procrastinate.App, app: App, schedule: Schedule, connection: Connection | None = None
+) -> None:
+    """Register storybot's tasks and periodic schedules on ``jobs``, working on ``app``.
+
+    ``connection``: how long the worker running these tasks has been connected; its
+    ``retry_stalled`` judges no other worker stalled before ``schedule.stalled_after_s``
+    of it (:mod:`adapters.jobs.connected`). None: no such wait (tests of other tasks).
+    """
     store, clock = app.store, app.clock
 
     @jobs.task(
@@ -216,7 +225,14 @@ def register(jobs: procrastinate.App, app: App, schedule: Schedule) -> None:
     @jobs.periodic(cron=every(schedule.retry_stalled_s), periodic_id="tick")
     @jobs.task(name="storybot.retry_stalled", queue=MAINTENANCE, queueing_lock="retry_stalled")
     async def retry_stalled(timestamp: int) -> str:
-        return await retry_stalled_jobs(jobs, schedule.stalled_after_s)
+        grace = schedule.stalled_after_s
+        if connection is not None and (up := connection.connected_for()) < grace:
+            # just back from an outage: the others' heartbeats are as old as it was
+            return (
+                f"no worker judged stalled yet: connected for {duration(up, round_down=True)} of "
+                f"{duration(grace)}"
+            )
+        return await retry_stalled_jobs(jobs, grace)
 
 
 async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) -> str:
@@ -234,6 +250,10 @@ async def retry_stalled_jobs(jobs: procrastinate.App, stalled_after_s: float) ->
         await _put_back(manager, job, "of a dead worker")
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s)
     ]
+    # procrastinate prunes these as a worker starts; ours do it here, after the grace
+    # (``adapters.jobs.worker.PRUNE_AT_START_S``). A job still "doing" under one pruned
+    # meanwhile has no worker now and goes back on the next sweep.
+    await manager.prune_stalled_workers(stalled_after_s)
     retried, superseded = outcomes.count(RETRIED), outcomes.count(SUPERSEDED)
     return f"{counted(retried, 'stalled job')} retried, {superseded} superseded"
 

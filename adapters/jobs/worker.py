@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
+import psycopg
 from procrastinate import exceptions as pexc
+from procrastinate import sql
 from procrastinate.worker import Worker
 
 from adapters.app import App, Sleep, database_name
 from adapters.console import CONSOLE
+from adapters.jobs.connected import Connection
 from adapters.jobs.pool import first_line as _first_line
 from adapters.jobs.pool import job_pool
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
@@ -100,9 +103,14 @@ def check_options(options: WorkerOptions, database_url: str, source: str = SETTI
     return conninfo(database_url, source)
 
 
-def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.App:
+def build_jobs_app(
+    app: App, options: WorkerOptions, dsn: str, connection: Connection | None = None
+) -> procrastinate.App:
     """The procrastinate app with storybot's tasks, on a connection pool sized for the worker
-    that recovers at once when all its connections were cut (:mod:`adapters.jobs.pool`)."""
+    that recovers at once when all its connections were cut (:mod:`adapters.jobs.pool`).
+
+    ``connection``: the worker's, which its stall sweep waits on (:mod:`adapters.jobs.connected`).
+    """
     connector = procrastinate.PsycopgConnector(
         pool_factory=job_pool,
         conninfo=dsn,
@@ -121,6 +129,7 @@ def build_jobs_app(app: App, options: WorkerOptions, dsn: str) -> procrastinate.
             stalled_after_s=options.stalled_after_s,
             retry_stalled_s=max(1.0, options.heartbeat_s),
         ),
+        connection,
     )
     return jobs
 
@@ -201,7 +210,8 @@ async def run_worker(
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # A line per job (several a second) drowns everything else; failures still show.
             logging.getLogger("procrastinate").setLevel(logging.WARNING)
-        jobs = build_jobs_app(app, options, dsn)
+        connection = Connection(max_gap_s=2 * options.heartbeat_s)
+        jobs = build_jobs_app(app, options, dsn, connection)
         _warn_of_a_small_pool(app.settings, options.concurrency)
         log.info(
             "storybot worker %s is running on %s: queues %s, concurrency %d, %s",
@@ -221,6 +231,7 @@ async def run_worker(
             lock=(poller_lock, lost),
             sleep=sleep,
             cancelled=cancelled,
+            connection=connection,
         )
         cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
         if cancelled:
@@ -257,6 +268,17 @@ def describe_sinks(sinks: Mapping[str, object]) -> str:
 
 RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses before restarting a stopped worker
 
+# procrastinate deletes, as a worker starts, the workers silent for this long, and their
+# running jobs are then nobody's: the next stall sweep puts them back at once, however
+# fresh their worker's heartbeat is by then. With ``--stalled-after`` there, a worker
+# restarting after an outage deleted the others still finishing their jobs through it
+# (their heartbeats as old as the outage), and those jobs ran twice. The stall sweep
+# prunes instead, after its grace (``tasks.retry_stalled_jobs``); this only clears rows
+# nothing has pruned for a day.
+PRUNE_AT_START_S = 86400.0
+
+BEAT_RETRY_S = 1.0  # a stopping worker's next heartbeat after a failed one, at most
+
 
 async def _run_until_stopped(
     jobs: procrastinate.App,
@@ -266,6 +288,7 @@ async def _run_until_stopped(
     lock: tuple[PollerLock | None, list[BaseException]] = (None, []),
     sleep: Sleep = asyncio.sleep,
     cancelled: list[str] | None = None,
+    connection: Connection | None = None,
 ) -> StopSignals:
     """Run workers (restarted after a failure) until a stop signal; return the signals seen.
 
@@ -274,7 +297,9 @@ async def _run_until_stopped(
     pause between a stopping worker's heartbeats (:func:`_beat_while_draining`).
     ``cancelled``: filled with the jobs the last worker cancelled as it stopped (the grace
     ran out, a second signal, the lock lost), for the stop line; a worker restarted after
-    a failure names its own in the restart line.
+    a failure names its own in the restart line. ``connection``: told when the worker
+    (re)starts on a working database, when its queries get through or fail, and when it
+    stops (:mod:`adapters.jobs.connected`).
     """
     stop = asyncio.Event()
     current: list[Worker] = []
@@ -322,7 +347,7 @@ async def _run_until_stopped(
                 name=options.name,
                 concurrency=options.concurrency,
                 update_heartbeat_interval=options.heartbeat_s,
-                stalled_worker_timeout=options.stalled_after_s,
+                stalled_worker_timeout=PRUNE_AT_START_S,
                 delete_jobs="successful",
                 install_signal_handlers=False,
                 shutdown_graceful_timeout=options.stop_grace_s,
@@ -336,15 +361,21 @@ async def _run_until_stopped(
                 async with jobs.open_async():
                     if stop.is_set():  # asked while starting: run() would forget it
                         break
+                    if connection is not None:
+                        connection.ok()  # the schema check and the pool's first connection
                     side = [
                         asyncio.create_task(
-                            _beat_while_draining(jobs, worker, options.heartbeat_s, sleep)
+                            _beat_while_draining(worker, options.heartbeat_s, dsn, sleep)
                         ),
-                        asyncio.create_task(_sweep_lost_jobs(jobs, worker, options.heartbeat_s)),
+                        asyncio.create_task(
+                            _sweep_lost_jobs(jobs, worker, options.heartbeat_s, connection)
+                        ),
                     ]
                     try:
                         await worker.run()
                     finally:
+                        if connection is not None:
+                            connection.lost()
                         await _end(side)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
@@ -407,9 +438,9 @@ async def _watch_lock(
 
 
 async def _beat_while_draining(
-    jobs: procrastinate.App,
     worker: _Worker,
     every_s: float,
+    dsn: str,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
     """Once the worker is stopping, keep its heartbeat until it has unregistered.
@@ -419,14 +450,28 @@ async def _beat_while_draining(
     looks dead, and they would re-queue (and run again) jobs that are still running here.
     That is so whoever stops it: a signal, or procrastinate itself when one of its side
     tasks (heartbeat, periodic deferrer, listener) failed on a dropped connection.
+
+    Back from an outage, the heartbeat must be renewed at once, before the other workers,
+    back too, take this one for dead: a failed beat is tried again after ``BEAT_RETRY_S``,
+    not ``every_s``, and each beat opens a connection of its own (``dsn``). Through the job
+    queue's pool it waited for the pool's own reconnection, whose pauses double after
+    each failed attempt (1, 2, 4 … s): 6 s after a 25 s outage, 23 s after a 40 s one.
     """
     await worker.stopping.wait()
     while worker.worker_id is not None:
         try:
-            await jobs.job_manager.update_heartbeat(worker.worker_id)
-        except Exception as exc:  # noqa: BLE001 - the database is going away: nothing to keep
+            await _beat_once(dsn, worker.worker_id)
+            pause = every_s
+        except Exception as exc:  # noqa: BLE001 - the database is away: beat again soon
             log.debug("heartbeat while stopping failed: %s", exc)
-        await sleep(every_s)
+            pause = min(every_s, BEAT_RETRY_S)
+        await sleep(pause)
+
+
+async def _beat_once(dsn: str, worker_id: int) -> None:
+    """Renew a worker's heartbeat on a connection opened for it (``dsn`` has a timeout)."""
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute(sql.queries["update_heartbeat"], {"worker_id": worker_id})
 
 
 class _Worker(Worker):
@@ -481,8 +526,11 @@ def _cancelled_note(jobs: list[str], grace_s: float | None) -> str:
     return f"cancelled{when}: {', '.join(jobs)} ({again} again later)"
 
 
-async def _sweep_lost_jobs(jobs: procrastinate.App, worker: Worker, every_s: float) -> None:
-    """Every ``every_s``, put back the jobs this worker no longer runs (:class:`LostJobs`).
+async def _sweep_lost_jobs(
+    jobs: procrastinate.App, worker: Worker, every_s: float, connection: Connection | None = None
+) -> None:
+    """Every ``every_s``, put back the jobs this worker no longer runs (:class:`LostJobs`),
+    and tell ``connection`` whether that query got through.
 
     Does nothing if procrastinate no longer keeps its running jobs where
     :func:`_running_ids` reads them: every job would then look lost and run twice.
@@ -499,6 +547,11 @@ async def _sweep_lost_jobs(jobs: procrastinate.App, worker: Worker, every_s: flo
             await lost.sweep(jobs, worker.worker_id, lambda: _running_ids(worker))
         except Exception as exc:  # noqa: BLE001 - the database is away: the next sweep
             log.debug("looking for lost jobs failed: %s", exc)
+            if connection is not None:
+                connection.lost()
+        else:
+            if connection is not None:
+                connection.ok()
 
 
 def _running_ids(worker: Worker) -> set[int]:

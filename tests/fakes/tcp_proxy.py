@@ -3,8 +3,10 @@
 What a network cut looks like to both ends when only the client notices: :meth:`cut`
 closes the client side of every connection through the proxy and keeps the server side
 open (and silent), as the server's socket stays open until its own TCP keepalive says
-the client is gone. New connections through the proxy work as before. Closing the proxy
-closes the server sides too. Bound to 127.0.0.1 on a free port.
+the client is gone. New connections through the proxy work as before. :meth:`down` plays
+the database going away for everyone (a restart, a network outage): every connection is
+closed on both sides and new ones are closed as they come, until :meth:`up`. Closing the
+proxy closes the server sides too. Bound to 127.0.0.1 on a free port.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class TcpProxy:
         self._servers: list[socket.socket] = []  # kept open after a cut
         self._cut: set[int] = set()  # ids of client sockets cut off
         self._closed = False
+        self._refusing = False  # down: connections are closed as they come
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -33,6 +36,9 @@ class TcpProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return  # closed
+            if self._refusing:
+                client.close()  # the client reads "server closed the connection"
+                continue
             server = socket.create_connection(self._upstream)
             with self._lock:
                 self._clients.append(client)
@@ -63,6 +69,21 @@ class TcpProxy:
             with suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
             client.close()
+
+    def down(self) -> None:
+        """Close every connection on both sides, and each new one at once, until :meth:`up`."""
+        with self._lock:
+            self._refusing = True
+            socks, self._clients, self._servers = self._clients + self._servers, [], []
+            self._cut.update(id(s) for s in socks)
+        for sock in socks:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def up(self) -> None:
+        """Let new connections through again (after :meth:`down`)."""
+        self._refusing = False
 
     def close(self) -> None:
         self._closed = True

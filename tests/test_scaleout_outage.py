@@ -1,0 +1,212 @@
+"""Two ``storybot worker`` loops through a database outage that all of them see.
+
+Each worker's connections go through a TCP proxy of its own (:mod:`fakes.tcp_proxy`) that
+the test takes down and brings back up: the job queue's and the store's connections are
+cut and new ones refused meanwhile, as a PostgreSQL restart or a network outage between
+the workers and the database would do, and each worker gets the database back when the
+test says. Worker B runs a poll whose feed answers only when the test says (it outlives
+the outage); worker A serves another queue and sweeps for stalled workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import procrastinate
+import psycopg
+import pytest
+from fakes.tcp_proxy import tcp_proxy
+from feedserver import Route, feed_server  # noqa: F401  (fixture)
+from sqlalchemy.engine import make_url
+from storyworld import as_entry, feed_of, make_world, samples
+
+from adapters.jobs.schema import conninfo, ensure_schema
+from adapters.jobs.worker import WorkerOptions, run_worker
+
+pytest_plugins = ["store_fixtures"]
+
+HEARTBEAT_S = 0.3
+STALLED_AFTER_S = 2.0
+
+
+async def _rows(dsn: str, sql: str) -> list[tuple]:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        return await (await conn.execute(sql)).fetchall()
+
+
+async def _execute(dsn: str, sql: str) -> None:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await conn.execute(sql)
+
+
+async def _until(condition, what: str, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, f"timed out waiting until {what}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_a_shared_outage_longer_than_stalled_after_reruns_no_running_job(
+    pg_url,
+    feed_server,  # noqa: F811
+    clock,
+):
+    """Both workers lose the database for longer than ``--stalled-after``; B's poll goes
+    on (its feed answers later). A is back first and B a moment later, its heartbeat as
+    old as the outage until then: A took B for dead and put its running poll back in the
+    queue (procrastinate's start of A deleted B's worker row, and A's stall sweep then
+    re-queued the job at once). A judges no worker stalled until it has been connected
+    for ``--stalled-after`` itself, and B beats again as soon as it can."""
+    direct = conninfo(pg_url)
+    url = make_url(pg_url)
+    host, port = url.host or "127.0.0.1", url.port or 5432
+    with tcp_proxy(host, port) as proxy_a, tcp_proxy(host, port) as proxy_b:
+        through_a, through_b = (
+            url.set(host="127.0.0.1", port=p.port).render_as_string(hide_password=False)
+            for p in (proxy_a, proxy_b)
+        )
+        arrived, release = feed_server_held(feed_server)
+        world_a = make_world(through_a, clock)
+        world_b = make_world(through_b, clock, follow=False)
+        feed = world_b.app.store.add_feed(feed_server.url("/held.xml"), clock.now())
+        ensure_schema(direct)
+        jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
+        async with jobs.open_async():
+            job = await jobs.configure_task(
+                "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+            ).defer_async(feed_id=feed.id)
+            common = {"heartbeat_s": HEARTBEAT_S, "stalled_after_s": STALLED_AFTER_S}
+            b = asyncio.create_task(
+                run_worker(
+                    world_b.app,
+                    WorkerOptions(queues=("poll",), name="B", stop_grace_s=60, **common),
+                )
+            )
+            assert await asyncio.to_thread(arrived.wait, 20), "B never fetched"
+            a = asyncio.create_task(
+                run_worker(world_a.app, WorkerOptions(queues=("engine",), name="A", **common))
+            )
+            try:
+                [(b_id,)] = await _rows(
+                    direct, f"SELECT worker_id FROM procrastinate_jobs WHERE id = {job}"
+                )
+                workers = "SELECT count(*) FROM procrastinate_workers"
+                await _until(lambda: _is(direct, workers, 2), "A registered")
+                before = {r[0] for r in await _rows(direct, "SELECT id FROM procrastinate_workers")}
+
+                proxy_a.down()
+                proxy_b.down()
+                await asyncio.sleep(STALLED_AFTER_S + 0.5)  # B's heartbeat is stale now
+                proxy_a.up()
+                await _until(
+                    lambda: _new_worker(direct, before), "A is back (a new worker row)", 30
+                )
+                proxy_b.up()  # B gets the database back a moment after A
+
+                # A's stall sweep runs every second; past its grace it has run a few times
+                loop = asyncio.get_running_loop()
+                until = loop.time() + STALLED_AFTER_S + 2.5
+                while loop.time() < until:
+                    rows = await _rows(
+                        direct,
+                        f"SELECT status, worker_id FROM procrastinate_jobs WHERE id = {job}",
+                    )
+                    assert rows == [("doing", b_id)], f"B's running poll was taken: {rows}"
+                    await asyncio.sleep(0.1)
+            finally:
+                release.set()
+            left = f"SELECT count(*) FROM procrastinate_jobs WHERE id = {job}"
+            await _until(
+                lambda: _is(direct, left, 0), "B's poll ended (a succeeded job is deleted)", 40
+            )
+            assert feed_server.hits("/held.xml") == 1
+            for task in (a, b):
+                task.cancel()
+            for task in (a, b):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def feed_server_held(server):
+    """A feed at ``/held.xml`` that answers only once released (30 s at most)."""
+    import threading
+
+    arrived, release = threading.Event(), threading.Event()
+    body = feed_of(as_entry(samples("unrelated")[0], 0))
+    server.add("/held.xml", Route(body=body, arrived=arrived, hold=release, hold_s=30))
+    return arrived, release
+
+
+async def _is(dsn: str, sql: str, wanted: int) -> bool:
+    [(n,)] = await _rows(dsn, sql)
+    return int(n) == wanted
+
+
+async def _new_worker(dsn: str, before: set[int]) -> bool:
+    return bool({r[0] for r in await _rows(dsn, "SELECT id FROM procrastinate_workers")} - before)
+
+
+@pytest.mark.postgres
+async def test_a_worker_judges_no_worker_stalled_before_it_has_been_connected_for_stalled_after(
+    pg_url, clock
+):
+    """The stall sweep's grace: a dead worker's job goes back to the queue once the sweeping
+    worker has been connected for ``stalled_after_s`` without a break, not before; a gap
+    in its own contacts (the database was away) starts the wait again."""
+    from adapters.jobs.connected import Connection
+    from adapters.jobs.tasks import Schedule, register
+
+    dsn = conninfo(pg_url)
+    ensure_schema(dsn)
+    world = make_world(dsn, clock)
+    now = [1000.0]
+    connection = Connection(max_gap_s=20.0, clock=lambda: now[0])
+    jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=dsn))
+    register(jobs, world.app, Schedule(stalled_after_s=30.0), connection)
+    sweep = jobs.tasks["storybot.retry_stalled"]
+    async with jobs.open_async():
+        manager = jobs.job_manager
+        dead = await manager.register_worker()
+        job = await jobs.configure_task("storybot.poll_feed", queue="poll").defer_async(feed_id=1)
+        assert (await manager.fetch_job(["poll"], dead)).id == job
+        await _execute(
+            dsn, "UPDATE procrastinate_workers SET last_heartbeat = now() - '1 hour'::interval"
+        )
+
+        async def at(t: float, *, contact: bool = True) -> str:
+            now[0] = 1000.0 + t
+            if contact:
+                connection.ok()
+            return await sweep(timestamp=0)
+
+        assert await sweep(timestamp=0) == "no worker judged stalled yet: connected for 0 s of 30 s"
+        assert await at(0) == "no worker judged stalled yet: connected for 0 s of 30 s"
+        assert await at(15) == "no worker judged stalled yet: connected for 15 s of 30 s"
+        assert await at(29.5) == "no worker judged stalled yet: connected for 29 s of 30 s"
+        assert (await manager.get_job_status_async(job)).value == "doing"
+        assert await at(30) == "1 stalled job retried, 0 superseded"
+        assert (await manager.get_job_status_async(job)).value == "todo"
+        assert await _rows(dsn, "SELECT id FROM procrastinate_workers") == [], "pruned"
+
+        assert (
+            await manager.fetch_job(["poll"], dead := await manager.register_worker())
+        ).id == job
+        await _execute(
+            dsn, "UPDATE procrastinate_workers SET last_heartbeat = now() - '1 hour'::interval"
+        )
+        assert await at(55, contact=False) == (
+            "no worker judged stalled yet: connected for 0 s of 30 s"  # silent 25 s: away
+        )
+        assert await at(56) == "no worker judged stalled yet: connected for 0 s of 30 s"
+        connection.lost()
+        assert (
+            await at(90, contact=False) == "no worker judged stalled yet: connected for 0 s of 30 s"
+        )
+        assert await at(91) == "no worker judged stalled yet: connected for 0 s of 30 s"
+        assert await at(110) == "no worker judged stalled yet: connected for 19 s of 30 s"
+        assert await at(121) == "1 stalled job retried, 0 superseded"
+    await world.app.aclose()
