@@ -33,6 +33,7 @@ from bot.errors import (
     TryAgainLater,
     UserError,
 )
+from bot.member_check import OwnerChecks
 from bot.model import DeliveryMode, Story
 from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
@@ -775,6 +776,9 @@ async def run_service(
             return False
 
     starting = [asyncio.ensure_future(start_one(a)) for a in app.adapters.values()]
+    checks = owner_checks(app)
+    if checks is not None:
+        starting.append(asyncio.ensure_future(checks.run_forever(OWNER_CHECK_DELAY_S)))
     try:
         await _serve(app, stop, ticks, scheduler, failed, before_poll)
     finally:
@@ -788,6 +792,30 @@ async def run_service(
     cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
     log.info("storybot stopped%s", cut)
     signals.raise_if_hurried()
+
+
+# The first check of subscription owners waits this long after start, while the adapters
+# connect (a service that cannot start does not spend the platforms' rate limits).
+OWNER_CHECK_DELAY_S = 60.0
+
+
+def owner_checks(app: App, *, sleep: Sleep = asyncio.sleep) -> OwnerChecks | None:
+    """The periodic check of subscription owners over the app's chat adapters
+    (:mod:`bot.member_check`), or None when ``[permissions] check_owners_hours`` is 0 or
+    no adapter can ask. A Discord DM refused with 50007 asks about its user at once."""
+    hours = app.settings.check_owners_hours
+    lookups = [
+        lookup
+        for adapter in app.adapters.values()
+        if (lookup := getattr(adapter, "members", None)) is not None
+    ]
+    if hours <= 0 or not lookups:
+        return None
+    checks = OwnerChecks(app.store, app.commands, lookups, every_s=hours * 3600, sleep=sleep)
+    for adapter in app.adapters.values():
+        if hasattr(adapter, "dm_refused"):
+            adapter.dm_refused = checks.dm_refused(adapter.platform)
+    return checks
 
 
 def _stop_now(app: App) -> None:

@@ -242,6 +242,7 @@ class _DatabaseTable:
 class _PermissionsTable:
     admin_commands: str = "admins"
     max_subscriptions: int = 10_000
+    check_owners_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,9 @@ class Settings:
     # is matched against every new item, so accounts without number must not grow it
     # without bound; /story subscribe is refused beyond it
     max_subscriptions: int = 10_000
+    # how often the service asks Slack and Discord whether each subscription's owner is
+    # still a member (bot.member_check), and once at start; 0: never
+    check_owners_hours: float = 24.0
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
     summarizer: SummarizerSettings = SummarizerSettings()
@@ -1117,6 +1121,12 @@ def load_settings(
             f'{where}: [permissions] admin_commands must be "admins" or "everyone", '
             f"got {toml_value(permissions.admin_commands)}"
         )
+    if 0 < permissions.check_owners_hours < 1:
+        # one look-up per owner a run: more often than hourly only spends the rate limits
+        raise ConfigError(
+            f"{where}: [permissions] check_owners_hours must be 0 (never) or at least 1, "
+            f"got {toml_value(permissions.check_owners_hours)}"
+        )
 
     database = _section(data, "database", _DatabaseTable, where)  # the URL is read below
     db_url, db_source = _database_url(env, data, user, config_path)
@@ -1209,6 +1219,7 @@ def load_settings(
         delivery=delivery,
         admin_commands=admin,
         max_subscriptions=permissions.max_subscriptions,
+        check_owners_hours=float(permissions.check_owners_hours),
         slack=slack,
         discord=discord,
         summarizer=summarizer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from adapters.discord_chat.delivery_errors import (
 from adapters.discord_chat.endpoints import use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.lost_answers import expired, tell_lost_answer
+from adapters.discord_chat.members import CANNOT_DM, DiscordMembers
 from adapters.discord_chat.post_access import cannot_post_in
 from adapters.discord_chat.rate_limits import note_rate_limit_scopes, watching_rate_limits
 from adapters.discord_chat.render import (
@@ -256,6 +257,11 @@ class DiscordAdapter:
         self._login_lock = asyncio.Lock()
         self._gateway_task: asyncio.Task[None] | None = None
         self._ready = False  # the gateway reached READY since the last start
+        # is a subscription's owner still in the servers they subscribed in? (bot.member_check)
+        self.members = DiscordMembers(lambda: self.client, self._login, timeout_s=request_timeout_s)
+        # told the user id when Discord refuses a DM to them (50007: they may have left
+        # every server storybot shares with them), so that they are asked about at once
+        self.dm_refused: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -485,6 +491,7 @@ class DiscordAdapter:
                     log.info("discord: the message posted under %s was deleted", idempotency_key)
                     continue
                 except Exception as exc:
+                    self._note_refused_dm(target, exc)
                     # a 429 holds back this channel only, when Discord said so (seen)
                     raise delivery_error(exc, seen) from exc
             return str(sent.id)
@@ -492,6 +499,20 @@ class DiscordAdapter:
             f"discord: the last {REPOST_NONCES} messages posted under {idempotency_key} were "
             "deleted within minutes; posting again later"
         )
+
+    def _note_refused_dm(self, target: Target, exc: Exception) -> None:
+        """Tell :attr:`dm_refused` of a DM Discord refused with 50007."""
+        if (
+            self.dm_refused is not None
+            and target.user_id
+            and not target.channel_id
+            and isinstance(exc, discord.Forbidden)
+            and exc.code == CANNOT_DM
+        ):
+            try:
+                self.dm_refused(target.user_id)
+            except Exception:
+                log.exception("discord: telling of a refused DM failed")
 
     async def edit(
         self,

@@ -43,6 +43,7 @@ from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
 from adapters.slack_chat.installation import Installation
+from adapters.slack_chat.members import SlackMembers
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
 from adapters.slack_chat.user_events import register_user_events
 from bot.duration import duration
@@ -86,7 +87,8 @@ class SlackAdapter:
         ping_interval_s: Socket Mode ping interval (slack_sdk also waits this long between
             tries of a reconnection).
         start_timeout_s: How long ``start`` waits for the Socket Mode WebSocket to open.
-        sleep: How a rate-limited ``users.info`` waits for its retry (injected by tests).
+        sleep: How a rate-limited ``users.info`` waits for its retry, for an admin check
+            and for :attr:`members` (injected by tests).
         reconnect_sleep: How a Socket Mode reconnection waits while Slack refuses the app
             token (:mod:`adapters.slack_chat.app_token`; injected by tests).
 
@@ -149,6 +151,8 @@ class SlackAdapter:
         self.admins = AdminCheck(self.client, admin_policy, ttl_s=admin_cache_s, sleep=sleep)
         register_story_command(self.app, commands, self.admins, command)
         register_user_events(self.app, commands)  # a deactivated account's subscriptions go
+        # ...and those of one whose event was missed: asked about now and then
+        self.members = SlackMembers(self.client, sleep=sleep)
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None

@@ -352,6 +352,11 @@ class FakeDiscord:
         # (leave_guild; without a gateway, add to it and take it out of guild_ids)
         self.commands_only_guilds: set[int] = set()
         self.left_guild_ids: set[int] = set()
+        # Members of the servers, as Get Guild Member answers (GET /guilds/{g}/members/{u}):
+        # everyone is a member of every server the bot is in except (server, user) pairs
+        # here (10007 Unknown Member: they left) and deleted accounts (10013 Unknown User).
+        self.left_members: set[tuple[int, int]] = set()
+        self.deleted_users: set[int] = set()
         self.gateway_queries: list[dict[str, str]] = []
         self.identify: dict[str, Any] | None = None
         self.identified = asyncio.Event()  # READY sent
@@ -622,6 +627,8 @@ class FakeDiscord:
                     return 400, {"message": "Invalid Form Body", "code": 50035, "errors": errors}
                 self.commands[guild] = [self._command(c, guild) for c in call.json]
             return 200, self.commands.get(guild, [])
+        if m == "GET" and (match := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", p)):
+            return self._member(int(match[1]), int(match[2]))
         if match := re.fullmatch(r"/channels/(\d+)(/messages(?:/(\d+))?)?", p):
             return self._channel_call(m, match[1], match[3], call.json, bool(match[2]))
         if m == "POST" and p == "/users/@me/channels":
@@ -685,6 +692,27 @@ class FakeDiscord:
         ids = [self._originals.get(token), *self._followups.get(token, [])]
         return [self.messages[i] for i in ids if i in self.messages]
 
+    def _member(self, guild_id: int, user_id: int) -> tuple[int, Any]:
+        """Get Guild Member, as Discord answers it (it needs no privileged intent)."""
+        if guild_id not in self.guild_ids:
+            return 403, {"message": "Missing Access", "code": 50001}
+        if user_id in self.deleted_users:
+            return 404, {"message": "Unknown User", "code": 10013}
+        if (guild_id, user_id) in self.left_members:
+            return 404, {"message": "Unknown Member", "code": 10007}
+        return 200, {
+            "user": self.user(user_id),
+            "nick": None,
+            "avatar": None,
+            "roles": [],
+            "joined_at": _now_iso(),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+        }
+
     def guild_of(self, channel_id: int) -> int | None:
         """The server of one of the fake's channels or threads: a server the bot is in,
         left, or had a command typed in (None: a channel id of no known server)."""
@@ -737,7 +765,7 @@ class FakeDiscord:
         if channel_id in self.forbidden_channels:
             return 403, {"message": "Missing Access", "code": 50001}
         if not messages:
-            return 200, self.channel(int(channel_id))
+            return 200, self.channel(int(channel_id), self.guild_of(int(channel_id)) or GUILD_ID)
         if method in ("POST", "PATCH") and (
             refused := self._refused_post(method, channel_id, body or {})
         ):

@@ -143,6 +143,11 @@ class FakeSlack:
     # the Enterprise Grid org of the workspace (auth.test's enterprise_id); None: none
     enterprise_id: str | None = None
     bot_scopes: str = "chat:write,chat:write.public,channels:history,groups:history,im:history"
+    # Accounts Slack no longer knows (deleted for good): users.info answers user_not_found.
+    unknown_users: set[str] = field(default_factory=set)
+    # An error code every users.info answers with, e.g. "missing_scope" (an app installed
+    # without users:read: Slack names the scope in ``needed``); None: answers.
+    users_info_error: str | None = None
 
     def __post_init__(self) -> None:
         self._failures: list[Failure] = []
@@ -709,6 +714,12 @@ class FakeSlack:
 
     def _api_users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         user_id = str(args.get("user"))
+        if self.users_info_error == "missing_scope":
+            raise _ApiError("missing_scope", needed="users:read", provided=self.bot_scopes)
+        if self.users_info_error is not None:
+            raise _ApiError(self.users_info_error)
+        if user_id in self.unknown_users:
+            raise _ApiError("user_not_found")
         user = {
             "id": user_id,
             "name": user_id.lower(),

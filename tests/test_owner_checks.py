@@ -1,0 +1,296 @@
+"""The periodic check of subscription owners (bot.member_check) against the fake Slack
+and Discord servers: who is gone loses their subscriptions; a failure to check (a rate
+limit that lasts, a 5xx, a token without users:read) removes nothing and is said once.
+
+The real adapters' clients talk to the fakes at the wire; the real ``Commands`` removes
+from a SQLite store; rate-limit waits go through an injected sleep (no real waiting).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
+from fakes.discord_server import (
+    CHANNEL_ID,
+    GUILD_ID,
+    OTHER_CHANNEL_ID,
+    OTHER_GUILD_ID,
+    FakeDiscord,
+)
+from fakes.slack_fixtures import fake, store  # noqa: F401  (fixtures)
+from fakes.slack_server import FakeSlack
+
+from adapters.discord_chat import DiscordAdapter
+from adapters.slack_chat import SlackAdapter
+from bot.clock import ManualClock
+from bot.commands import Commands
+from bot.member_check import OwnerChecks
+from bot.model import MessageKind, OutboundMessage, Target
+from bot.errors import PermanentDeliveryError
+from storage import SqlStore
+
+DAY_S = 24 * 3600.0
+
+
+class Waits:
+    """The injected sleep: records what was asked, returns at once."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+
+
+@pytest.fixture
+def waits() -> Waits:
+    return Waits()
+
+
+@pytest.fixture
+async def slack(fake: FakeSlack, store: SqlStore, waits: Waits) -> AsyncIterator[SlackAdapter]:
+    adapter = SlackAdapter(
+        bot_token="xoxb-test",
+        app_token="xapp-test",
+        commands=Commands(store, ManualClock()),
+        api_base_url=fake.base_url,
+        sleep=waits,
+    )
+    yield adapter
+    await adapter.stop()
+
+
+def subscribe(store: SqlStore, platform: str, user_id: str, query: str, channel: str) -> int:
+    return store.add_subscription(platform, user_id, query, None, ManualClock().now(), channel).id
+
+
+def owners(store: SqlStore, platform: str) -> set[str]:
+    return {s.user_id for s in store.all_subscriptions() if s.platform == platform}
+
+
+def checks(store: SqlStore, adapter: SlackAdapter | DiscordAdapter, waits: Waits) -> OwnerChecks:
+    commands = Commands(store, ManualClock())
+    return OwnerChecks(store, commands, [adapter.members], every_s=DAY_S, sleep=waits)
+
+
+# ------------------------------------------------------------------ Slack
+
+
+async def test_slack_owners_deactivated_or_unknown_lose_their_subscriptions(
+    fake: FakeSlack,
+    slack: SlackAdapter,
+    store: SqlStore,
+    waits: Waits,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    subscribe(store, "slack", "U0GONE", "pentagon", "C1")
+    subscribe(store, "slack", "U0GONE", "hearing", "C1")
+    subscribe(store, "slack", "U0DELETED", "deal", "C1")
+    kept = subscribe(store, "slack", "U0STAYS", "pentagon", "C1")
+    subscribe(store, "discord", "1400000000000000001", "pentagon", "1")  # not Slack's
+    # deactivated while storybot was down: no user_change event ever reached it
+    fake.users["U0GONE"] = {"deleted": True}
+    fake.unknown_users.add("U0DELETED")
+    with caplog.at_level(logging.INFO):
+        [report] = await checks(store, slack, waits).run_once()
+    assert owners(store, "slack") == {"U0STAYS"}
+    assert [s.id for s in store.list_subscriptions("slack", "U0STAYS")] == [kept]
+    assert owners(store, "discord") == {"1400000000000000001"}
+    assert (report.owners, report.checked, report.gone_users, report.removed) == (3, 3, 2, 3)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any(
+        "slack user U0GONE left (their Slack account was deactivated)" in line for line in lines
+    )
+    assert any("slack user U0DELETED left (Slack no longer knows" in line for line in lines)
+    assert (
+        "subscription owners slack: checked 3 of 3 subscription owners: 2 owners gone, "
+        "3 keyword subscriptions removed" in lines
+    )
+    assert len(fake.calls_to("users.info")) == 3
+
+
+async def test_a_slack_rate_limit_is_waited_out_as_slack_asks(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits
+) -> None:
+    subscribe(store, "slack", "U0GONE", "pentagon", "C1")
+    fake.users["U0GONE"] = {"deleted": True}
+    fake.fail_next(2, status=429, retry_after=7, method="users.info")
+    [report] = await checks(store, slack, waits).run_once()
+    assert waits.asked == [7.0, 7.0]
+    assert report.removed == 1 and owners(store, "slack") == set()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 503},  # Slack down
+        {"status": 500, "error": "internal_error"},
+        {"disconnect": True},
+        {"status": 429, "retry_after": 3600},  # longer than a run waits
+    ],
+)
+async def test_a_failed_slack_lookup_removes_nothing(
+    fake: FakeSlack,
+    slack: SlackAdapter,
+    store: SqlStore,
+    waits: Waits,
+    failure: dict[str, object],
+) -> None:
+    subscribe(store, "slack", "U0GONE", "pentagon", "C1")
+    fake.users["U0GONE"] = {"deleted": True}
+    fake.fail_next(5, method="users.info", **failure)  # type: ignore[arg-type]
+    [report] = await checks(store, slack, waits).run_once()
+    assert owners(store, "slack") == {"U0GONE"}, "a transient failure never removes"
+    assert (report.checked, report.unchecked, report.removed) == (0, 1, 0)
+    assert "asked again at the next check" in report.line()
+
+
+async def test_a_token_without_users_read_is_reported_once_and_removes_nothing(
+    fake: FakeSlack,
+    slack: SlackAdapter,
+    store: SqlStore,
+    waits: Waits,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for user in ("U0A", "U0B", "U0C"):
+        subscribe(store, "slack", user, "pentagon", "C1")
+    fake.users["U0A"] = {"deleted": True}
+    fake.users_info_error = "missing_scope"
+    check = checks(store, slack, waits)
+    with caplog.at_level(logging.INFO):
+        await check.run_once()
+        await check.run_once()  # the next day: nothing changed, nothing said again
+    assert owners(store, "slack") == {"U0A", "U0B", "U0C"}
+    assert len(fake.calls_to("users.info")) == 2, "one try a run, not one per owner"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "slack: cannot check whether subscription owners are still members: users.info: "
+        "missing_scope: SLACK_BOT_TOKEN lacks the users:read scope; add it to the app's bot "
+        "token scopes (config/slack-manifest.yaml lists them) and reinstall the app to the "
+        "workspace; their subscriptions are kept (checked again every 24 h)"
+    ]
+    fake.users_info_error = None  # the app reinstalled with the scope
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        [report] = await check.run_once()
+    assert owners(store, "slack") == {"U0B", "U0C"} and report.removed == 1
+    assert "slack: subscription owners can be checked again" in caplog.messages
+
+
+async def test_a_refused_slack_token_removes_nothing(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits
+) -> None:
+    subscribe(store, "slack", "U0A", "pentagon", "C1")
+    fake.users["U0A"] = {"deleted": True}
+    fake.users_info_error = "token_revoked"
+    [report] = await checks(store, slack, waits).run_once()
+    assert owners(store, "slack") == {"U0A"}
+    assert report.problem is not None and "token_revoked" in report.problem
+
+
+# ------------------------------------------------------------------ Discord
+
+ALICE = 1400000000000000001
+BOB = 1400000000000000002
+CAROL = 1400000000000000003
+DAVE = 1400000000000000004
+
+
+@pytest.fixture
+async def discord_adapter(
+    discord: FakeDiscord,  # noqa: F811
+    store: SqlStore,
+) -> AsyncIterator[DiscordAdapter]:
+    discord.guild_ids = [GUILD_ID, OTHER_GUILD_ID]
+    adapter = DiscordAdapter(
+        "test-token",
+        Commands(store, ManualClock()),
+        api_url=discord.api_url,
+        gateway_url=discord.gateway_url,
+    )
+    yield adapter
+    await adapter.stop()
+
+
+async def test_discord_members_who_left_every_server_they_subscribed_in_are_removed(
+    discord: FakeDiscord,  # noqa: F811
+    discord_adapter: DiscordAdapter,
+    store: SqlStore,
+    waits: Waits,
+) -> None:
+    # alice left the one server she subscribed in; bob left one of his two; carol's
+    # account was deleted; dave stays
+    subscribe(store, "discord", str(ALICE), "pentagon", str(CHANNEL_ID))
+    subscribe(store, "discord", str(BOB), "pentagon", str(CHANNEL_ID))
+    subscribe(store, "discord", str(BOB), "hearing", str(OTHER_CHANNEL_ID))
+    subscribe(store, "discord", str(CAROL), "deal", str(OTHER_CHANNEL_ID))
+    subscribe(store, "discord", str(DAVE), "deal", str(CHANNEL_ID))
+    discord.left_members |= {(GUILD_ID, ALICE), (GUILD_ID, BOB)}
+    discord.deleted_users.add(CAROL)
+    [report] = await checks(store, discord_adapter, waits).run_once()
+    assert owners(store, "discord") == {str(BOB), str(DAVE)}
+    assert (report.owners, report.checked, report.gone_users, report.removed) == (4, 4, 2, 2)
+    # Get Guild Member, once a server and owner (a REST call: no privileged intent)
+    asked = {c.path for c in discord.calls_to("GET", r"/guilds/\d+/members/\d+")}
+    assert f"/guilds/{GUILD_ID}/members/{ALICE}" in asked
+    assert f"/guilds/{OTHER_GUILD_ID}/members/{CAROL}" in asked
+
+
+async def test_a_failed_discord_lookup_removes_nothing(
+    discord: FakeDiscord,  # noqa: F811
+    discord_adapter: DiscordAdapter,
+    store: SqlStore,
+    waits: Waits,
+) -> None:
+    subscribe(store, "discord", str(ALICE), "pentagon", str(CHANNEL_ID))
+    discord.left_members.add((GUILD_ID, ALICE))
+    discord.fail_next(10, 503, path=r"/guilds/\d+/members/\d+", message="Service Unavailable")
+    [report] = await checks(store, discord_adapter, waits).run_once()
+    assert owners(store, "discord") == {str(ALICE)}
+    assert (report.checked, report.unchecked) == (0, 1)
+
+
+async def test_a_server_storybot_left_cannot_tell_and_keeps_the_subscription(
+    discord: FakeDiscord,  # noqa: F811
+    discord_adapter: DiscordAdapter,
+    store: SqlStore,
+    waits: Waits,
+) -> None:
+    subscribe(store, "discord", str(ALICE), "pentagon", str(OTHER_CHANNEL_ID))
+    discord.guild_ids = [GUILD_ID]
+    discord.left_guild_ids.add(OTHER_GUILD_ID)
+    [report] = await checks(store, discord_adapter, waits).run_once()
+    assert owners(store, "discord") == {str(ALICE)} and report.removed == 0
+
+
+async def test_a_dm_refused_with_50007_asks_about_its_user_at_once(
+    discord: FakeDiscord,  # noqa: F811
+    discord_adapter: DiscordAdapter,
+    store: SqlStore,
+    waits: Waits,
+) -> None:
+    subscribe(store, "discord", str(ALICE), "pentagon", str(CHANNEL_ID))
+    subscribe(store, "discord", str(DAVE), "pentagon", str(CHANNEL_ID))
+    discord.left_members.add((GUILD_ID, ALICE))
+    check = checks(store, discord_adapter, waits)
+    discord_adapter.dm_refused = check.dm_refused("discord")
+    discord.fail_next(
+        1,
+        403,
+        path=r"/channels/\d+/messages",
+        code=50007,
+        message="Cannot send messages to this user",
+    )
+    message = OutboundMessage(kind=MessageKind.INFO, title="t", body="b")
+    with pytest.raises(PermanentDeliveryError):
+        await discord_adapter.post(
+            Target("discord", user_id=str(ALICE)), message, idempotency_key="k1"
+        )
+    for task in list(check._tasks):
+        await task
+    assert owners(store, "discord") == {str(DAVE)}
+    asked = [c.path for c in discord.calls_to("GET", r"/guilds/\d+/members/\d+")]
+    assert asked == [f"/guilds/{GUILD_ID}/members/{ALICE}"], "only the refused user is asked"
