@@ -27,9 +27,9 @@ from adapters.discord_chat import DiscordAdapter
 from adapters.slack_chat import SlackAdapter
 from bot.clock import ManualClock
 from bot.commands import Commands
+from bot.errors import PermanentDeliveryError
 from bot.member_check import OwnerChecks
 from bot.model import MessageKind, OutboundMessage, Target
-from bot.errors import PermanentDeliveryError
 from storage import SqlStore
 
 DAY_S = 24 * 3600.0
@@ -294,3 +294,46 @@ async def test_a_dm_refused_with_50007_asks_about_its_user_at_once(
     assert owners(store, "discord") == {str(DAVE)}
     asked = [c.path for c in discord.calls_to("GET", r"/guilds/\d+/members/\d+")]
     assert asked == [f"/guilds/{GUILD_ID}/members/{ALICE}"], "only the refused user is asked"
+
+
+# ------------------------------------------------------------------ wiring
+
+
+def _app_with_slack(tmp_path, fake: FakeSlack, config: str = ""):
+    from adapters.app import add_adapter, build_app, chat_adapters_from_settings
+    from bot.settings import load_settings
+
+    path = tmp_path / "storybot.toml"
+    path.write_text(config)
+    settings = load_settings(
+        path,
+        env={
+            "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-test",
+            "STORYBOT_SLACK_API_URL": fake.base_url,
+        },
+    )
+    app = build_app(settings)
+    for adapter in chat_adapters_from_settings(app):
+        add_adapter(app, adapter)
+    return app
+
+
+async def test_the_service_checks_owners_daily_by_default_and_not_when_turned_off(
+    tmp_path, fake: FakeSlack
+) -> None:
+    from adapters.app import owner_checks
+
+    app = _app_with_slack(tmp_path, fake)
+    try:
+        check = owner_checks(app)
+        assert check is not None and check.every_s == DAY_S
+        assert [x.platform for x in check.lookups] == ["slack"]
+    finally:
+        await app.aclose()
+    off = _app_with_slack(tmp_path, fake, "[permissions]\ncheck_owners_hours = 0\n")
+    try:
+        assert owner_checks(off) is None
+    finally:
+        await off.aclose()

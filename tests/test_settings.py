@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -138,6 +139,23 @@ def test_the_installations_subscription_cap_is_read_from_permissions(tmp_path, v
 def test_a_subscription_cap_that_is_no_count_is_refused(tmp_path, value):
     path = write(tmp_path, f"[permissions]\nmax_subscriptions = {value}\n")
     with pytest.raises(ConfigError, match=r"\[permissions\] max_subscriptions must be a whole"):
+        load_settings(path, env={})
+
+
+@pytest.mark.parametrize(("value", "hours"), [("0", 0.0), ("1", 1.0), ("12.5", 12.5)])
+def test_how_often_subscription_owners_are_checked(tmp_path, value, hours):
+    assert load_settings(write(tmp_path, ""), env={}).check_owners_hours == 24.0
+    path = write(tmp_path, f"[permissions]\ncheck_owners_hours = {value}\n")
+    assert load_settings(path, env={}).check_owners_hours == hours
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("0.5", "must be 0 (never) or at least 1"), ("-1", "must be a number"), ("'daily'", "")],
+)
+def test_an_owner_check_period_too_short_or_no_number_is_refused(tmp_path, value, said):
+    path = write(tmp_path, f"[permissions]\ncheck_owners_hours = {value}\n")
+    with pytest.raises(ConfigError, match=r"\[permissions\] check_owners_hours " + re.escape(said)):
         load_settings(path, env={})
 
 
