@@ -14,7 +14,9 @@ so that a retried removal never queues a second one. They are plain messages
 (:attr:`bot.model.MessageKind.INFO`, a title and a body), not keyword matches.
 
 A third removal is the platform's: a user whose account is gone (:func:`user_left`; a
-Slack account deactivated, which Slack tells with a ``user_change`` event). Slack still
+Slack account deactivated, which Slack tells with a ``user_change`` event, or an owner
+the periodic check of :mod:`bot.member_check` finds gone from Slack or from the Discord
+servers they subscribed in). Slack still
 accepts a DM to such an account (python-slack-sdk#1156), so without it every match would
 be posted, for ever, to someone who can no longer sign in, and count against
 ``[permissions] max_subscriptions``. Their subscriptions are removed (and the keyword DMs

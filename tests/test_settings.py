@@ -791,7 +791,7 @@ def test_the_database_url_keeps_where_it_came_from(tmp_path):
         (
             "[permissions]\nadmins = 'everyone'\n",
             "unknown setting(s) in [permissions]: admins (known: admin_commands, "
-            "max_subscriptions)",
+            "check_owners_hours, max_subscriptions)",
         ),
         (
             "[network]\nallow_hosts = ['127.0.0.1']\n",

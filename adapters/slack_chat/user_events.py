@@ -10,9 +10,10 @@ deactivation included, with the user's object whose ``deleted`` is then true. On
 Every other change (a status, a profile, a reactivation) is acknowledged and ignored.
 Nothing is checked when a DM is sent: a ``users.info`` per DM would cost a call (and a
 rate-limit share) for every match to learn what this event says once. An event missed
-(storybot stopped when it came, or an app whose manifest predates the subscription)
-leaves the subscriptions in place; ``storybot subscriptions remove --user slack:ID``
-removes them.
+(storybot stopped when it came, or an app whose manifest predates the subscription) is
+made up for by the check of subscription owners at start and daily
+(:mod:`bot.member_check`, :mod:`adapters.slack_chat.members`);
+``storybot subscriptions remove --user slack:ID`` removes them at once.
 """
 
 from __future__ import annotations
