@@ -334,6 +334,27 @@ def test_developments_split_by_content_and_time() -> None:
     assert c1 is c2 and c3.number == 1 and c4.number == 2
 
 
+def test_a_report_joining_by_its_text_says_how_far_its_lead_is_from_the_developments() -> None:
+    # what an alert's "new:" fact reads (bot.alerts.added_fact): the lead compared with
+    # the development's leads before it joins them
+    df = DocFreq()
+    for i in range(20):
+        df.add([f"filler{i}", "police"])
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    tr = DevelopmentTracker(EngineConfig(), within_story=True)
+    fire = {"warehouse": 0.6, "fire": 0.6, "millbrook": 0.5}
+    drills = {"warehouse": 0.6, "fire": 0.6, "drill": 0.5}
+    c1, _, _ = tr.assign(fire, fire, t0, "fire", df, lead=drills, lead_df=df, head=drills)
+    arrest = {"arrest": 0.7, "suspect": 0.7}
+    c2, new, reason = tr.assign(fire, fire, t0, "fire", df, lead=arrest, lead_df=df, head=arrest)
+    assert c2 is c1 and not new
+    assert reason["lead_similarity"] == 0.0 and reason["lead_threshold"] == 0.4
+    _, _, again = tr.assign(fire, fire, t0, "fire", df, lead=drills, lead_df=df, head=drills)
+    assert again["lead_similarity"] > 0.4
+    _, _, plain = DevelopmentTracker(EngineConfig()).assign(fire, fire, t0, "fire", df)
+    assert "lead_similarity" not in plain, "outside a story, no leads"
+
+
 def test_stream_decay_floor_keeps_strong_matches_but_not_weak_ones() -> None:
     # clustering a stream into events: the trial months later rejoins its event when it
     # matches strongly, a weak match does not; inside a story the decay has no floor

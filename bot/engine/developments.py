@@ -418,6 +418,15 @@ class DevelopmentTracker:
             "join_threshold": self.join_threshold,
         }
         if c is not None and sim >= self.join_threshold:
+            if self.within_story and lead and lead_df is not None:
+                # how far its lead is from the development's, before it joins: a report
+                # joining by its whole text whose lead the development's leads would not
+                # take leads with something the development has not said (an alert's
+                # "new:" fact, bot.alerts.added_fact)
+                reason["lead_similarity"] = round(
+                    self._lead_similarity(c, lead, lead_df, headline_only), 4
+                )
+                reason["lead_threshold"] = self._lead_bar(headline_only)
             self.join(c, unit, when, df, marks, lead, head)
             return c, False, reason
         by_lead, lead_sim = self._by_lead(lead, lead_df, when, headline_only)
@@ -489,6 +498,18 @@ class DevelopmentTracker:
             if sim > best[1]:
                 best = (c, sim)
         return best if best[1] >= bar else (None, 0.0)
+
+    def _lead_similarity(
+        self, c: Cluster, lead: Mapping[str, float], lead_df: Idf, headline_only: bool
+    ) -> float:
+        """The cosine of an item's lead and ``c``'s leads as :meth:`_by_lead` reads it,
+        unfaded: what the development has said so far, however long ago."""
+        dw = _weighted(lead, lead_df)
+        nd = norm(dw)
+        if nd == 0:
+            return 0.0
+        theirs = (c.lead, c.headlines) if headline_only else (c.lead,)
+        return max(_lead_cosine(dw, nd, v, lead_df) for v in theirs)
 
     def _lead_bar(self, headline_only: bool) -> float:
         """The lead cosine an item needs to join a development (see :meth:`_by_lead`)."""
