@@ -755,7 +755,7 @@ class Pipeline:
                     before, dev = self._project(dev_view, verdict.development, item, now)
                     fact = None
                     if verdict.development.number > 0:
-                        fact = None if j.new_development else added_fact(before, dev, item)
+                        fact = None if j.new_development else added_fact(before, dev, item, j)
                         outbox.extend(
                             self._alerts(verdict, dev, alerted, capped, report, now, fact, facts)
                         )

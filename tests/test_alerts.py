@@ -27,7 +27,16 @@ from bot.alerts import (
     notice_message,
     with_fact,
 )
-from bot.model import Citation, Development, Item, Link, SeedDoc, Story, Subscription
+from bot.model import (
+    Citation,
+    Development,
+    Item,
+    Judgement,
+    Link,
+    SeedDoc,
+    Story,
+    Subscription,
+)
 from bot.query import parse_query
 from bot.render import reader_url, shorten
 
@@ -456,6 +465,58 @@ def test_an_added_fact_is_the_new_reports_new_sentences_cited_like_the_alert() -
     assert added_fact(before, after, copy) is None, "a report adding no sentence adds no fact"
     assert added_fact(after, after, item) is None, "a sentence already there is not new"
     assert added_fact(None, after, item) is None
+
+
+def _joined(lead_similarity: float | None, **changes) -> Judgement:
+    placed = {"closest": 2, "similarity": 0.3, "join_threshold": 0.12}
+    if lead_similarity is not None:
+        placed.update(lead_similarity=lead_similarity, lead_threshold=0.4)
+    return Judgement(1, 3, True, 0.5, development=2, reason={"development": placed}, **changes)
+
+
+def test_a_report_leading_with_a_turn_its_sentences_do_not_tell_is_told_by_its_lead() -> None:
+    # The drills' development: the talks' outcome joins it by its whole text, but its
+    # sentences do not make the three-sentence summary of a development about drills.
+    drills = Citation(
+        "Iran conducted live drills in the Strait of Hormuz before the talks resumed.",
+        "NYT",
+        "https://nyt.example/1",
+    )
+    links = (("NYT", "https://nyt.example/1"), ("Dawn", "https://dawn.example/6"))
+    before = development((drills,), links=links[:1])
+    after = development((drills,), links=links)
+    text = (
+        "Iran's foreign minister said on Tuesday the talks with the United States saw "
+        "them agree on a set of guiding principles for a deal. He said more work was needed."
+    )
+    item = Item(
+        3,
+        "k3",
+        1,
+        "https://dawn.example/6",
+        None,
+        "Iran FM says agreed",
+        text,
+        "",
+        T0,
+        T0,
+        "Dawn",
+        "h",
+    )
+    fact = (
+        "Dawn: Iran's foreign minister said on Tuesday the talks with the United States "
+        "saw them agree on a set of guiding principles for a deal. [2]"
+    )
+    assert added_fact(before, after, item, _joined(0.17)) == fact
+    assert added_fact(before, after, item) is None, "without its judgement: no lead told"
+    assert added_fact(before, after, item, _joined(0.3)) is None, "a lead the development has"
+    assert added_fact(before, after, item, _joined(None)) is None, "joined by its lead"
+    assert added_fact(before, after, item, _joined(0.1, duplicate_of=2)) is None, "a copy"
+    seed_copy = _joined(0.1)
+    seed_copy = replace(seed_copy, reason={**seed_copy.reason, "copy": {"of": -1}})
+    assert added_fact(before, after, item, seed_copy) is None, "a copy of a seed"
+    repeat = replace(item, content=drills.sentence)
+    assert added_fact(before, after, repeat, _joined(0.1)) is None, "a lead the summary says"
 
 
 @pytest.mark.parametrize(
