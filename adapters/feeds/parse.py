@@ -9,6 +9,18 @@ to ``feedparser.parse`` can be taken for a file name or URL. JSON Feed is read b
 
 HTML in titles, summaries and content becomes plain text; dates become aware UTC
 datetimes (missing or invalid: None; more than a day in the future: kept, with a warning).
+
+What a body may cost to read is bounded by its shape, not only its bytes
+(``max_body_bytes``, 10 MiB): feedparser keeps every entry of a document, and an object
+per tag, entity and run of text in them, so a hostile 10 MiB body took 110-350 MB on
+its strict or lenient path (350,000 tiny entries: 310 MB; ``<a>`` opened 3.5 million
+times: 350 MB; ``&amp;`` two million times: 180 MB), about 35 MB a MiB at worst. So
+feedparser reads at most ``FEEDPARSER_MAX_BYTES`` of a body, cut after the last entry
+that ends within them, with a warning; the largest of the 200 real feeds that needs it
+(not read by the fast path) is 1.5 MB, the largest not well-formed 0.6 MB. lxml's tree
+costs about 250 bytes an element (1.5 million ``<item/>``: 370 MB), so a body with more
+than ``FAST_MAX_TAGS`` ``<`` goes to feedparser and its bound; the most in a real feed is
+86,864.
 """
 
 from __future__ import annotations
@@ -47,6 +59,12 @@ _FEED_MARKER = re.compile(
     rb"<\?xml|<rss[\s>]|<feed[\s>]|<rdf:rdf[\s>]|<channel[\s>]", re.IGNORECASE
 )
 _UNDECLARED_RSS_PREFIX = re.compile(rb"<rss:item[\s>]")
+# How much feedparser reads, and how many tags the fast path's tree may hold (see the
+# module docstring): about 70 MB each, at worst.
+FEEDPARSER_MAX_BYTES = 2 * 1024 * 1024
+FAST_MAX_TAGS = 250_000
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _FUTURE_SLACK = timedelta(days=1)
 # What one entry may bring, however large its feed (10 MiB, 500 entries: one entry could
 # be all of it): a headline of 1,000 characters (cut at a word, "…"), a summary and a
@@ -163,10 +181,12 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
 
 
 def _feedparser(
-    body: bytes, content_type: str | None, *, captions: bool = False
+    body: bytes, content_type: str | None, *, captions: bool = False, whole: bool = False
 ) -> tuple[Any, list[str]]:
     """feedparser's reading of ``body``; with ``captions`` False, with its Media RSS
-    captions set aside (:mod:`adapters.feeds.captions`)."""
+    captions set aside (:mod:`adapters.feeds.captions`); of its first
+    ``FEEDPARSER_MAX_BYTES`` only unless ``whole`` (the reference the fast path is
+    tested against)."""
     warnings: list[str] = []
     first: dict[str, Any] = {}
     data = to_utf8(body, content_type, first)
@@ -175,6 +195,9 @@ def _feedparser(
     else:
         headers = {"content-type": xml_media_type(content_type)} if content_type else {}
     data, warning = defuse_doctype(data)
+    if warning:
+        warnings.append(warning)
+    data, warning = (data, None) if whole else _feedparser_share(data)
     if warning:
         warnings.append(warning)
     if not captions:
@@ -187,6 +210,30 @@ def _feedparser(
     if first.get("bozo") and not parsed.get("bozo"):
         parsed["bozo"], parsed["bozo_exception"] = True, first.get("bozo_exception")
     return parsed, warnings
+
+
+def _tags(body: bytes) -> int:
+    """About how many tags ``body`` has: its ``<``, but for those in CDATA sections
+    (text to an XML parser), counted only when there are many."""
+    count = body.count(b"<")
+    if count <= FAST_MAX_TAGS:
+        return count  # every real feed
+    return count - sum(m.group().count(b"<") - 1 for m in _CDATA.finditer(body))
+
+
+def _feedparser_share(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` (UTF-8) cut to what feedparser may read: its first ``FEEDPARSER_MAX_BYTES``,
+    up to the end of the last entry ending within them (if any), and a warning saying so
+    (None when it is all read)."""
+    if len(data) <= FEEDPARSER_MAX_BYTES:
+        return data, None
+    ends = [m.end() for m in _ENTRY_END.finditer(data, 0, FEEDPARSER_MAX_BYTES)]
+    kept = data[: ends[-1] if ends else FEEDPARSER_MAX_BYTES]
+    return kept, (
+        f"feed too large for feedparser, which reads at most {FEEDPARSER_MAX_BYTES >> 20} MiB"
+        f" of a feed the fast parser cannot read: entries after its first"
+        f" {len(kept) / 1048576:.1f} MiB of {len(data) / 1048576:.1f} MiB were not read"
+    )
 
 
 def _strip_rss_prefix(body: bytes) -> bytes:
@@ -226,15 +273,15 @@ def _parse_xml(
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
     if looks_like_html(body, content_type):
         raise _html_page_error(body, content_type, url, requested_url)
-    if fast:
+    if fast and _tags(body) <= FAST_MAX_TAGS:
         quick = fast_parse(body, content_type, url, max_entries)
         if quick is not None and quick[1]:
             return quick
-    parsed, warnings = _feedparser(body, content_type)
+    parsed, warnings = _feedparser(body, content_type, whole=not fast)
     if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
         # Seen in the wild: "<rss:channel><rss:item>" without a namespace declaration.
         # feedparser sees RSS but no items; without the bogus prefix it reads them.
-        parsed, warnings = _feedparser(_strip_rss_prefix(body), content_type)
+        parsed, warnings = _feedparser(_strip_rss_prefix(body), content_type, whole=not fast)
         warnings.append("feed uses undeclared 'rss:' element prefixes; read without them")
     if not parsed.get("version") and not parsed.entries:
         raise FeedParseError(
@@ -255,18 +302,24 @@ def _parse_xml(
     if any(e.get("media_storybot_caption") is not None for e in raw_entries) and any(
         not e.summary and not e.content for e in entries
     ):
-        entries = _with_captions(entries, raw_entries, body, content_type, url)
+        entries = _with_captions(entries, raw_entries, body, content_type, url, whole=not fast)
     return title, entries, _ttl_seconds(feed), warnings
 
 
 def _with_captions(
-    entries: list[FeedEntry], raw: list[Any], body: bytes, content_type: str | None, url: str | None
+    entries: list[FeedEntry],
+    raw: list[Any],
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    *,
+    whole: bool,
 ) -> list[FeedEntry]:
     """``entries`` where an entry with no text but its captions (a video feed's) is read
     with them, as feedparser reads it (see :mod:`adapters.feeds.captions`)."""
-    parsed, _ = _feedparser(body, content_type, captions=True)
+    parsed, _ = _feedparser(body, content_type, captions=True, whole=whole)
     if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
-        parsed, _ = _feedparser(_strip_rss_prefix(body), content_type, captions=True)
+        parsed, _ = _feedparser(_strip_rss_prefix(body), content_type, captions=True, whole=whole)
     if len(parsed.entries) < len(entries):
         return entries
     return [
@@ -296,7 +349,9 @@ def parse_feed(
         max_entries: Keep at most this many entries, in document order.
         now: Reference time for the "date in the future" warning (default: the clock).
         fast: Read well-formed RSS/Atom with the lxml fast path (``fastparse``) when it
-            can; False uses feedparser only (the reference the fast path is tested against).
+            can, and the rest with feedparser, of at most ``FEEDPARSER_MAX_BYTES``;
+            False uses feedparser only, on the whole body (the reference the fast path
+            is tested against).
         requested_url: The feed URL asked for, when redirects led to ``url``: an HTML
             page there that names it as its feed (a consent or login page) does not
             have the error say to add it instead.
