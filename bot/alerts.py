@@ -909,6 +909,12 @@ def _fitting(
 _FACT_END = re.compile(r"\s*\[\d+\]$")
 
 
+def fact_text(fact: str) -> str:
+    """A stored fact (:func:`added_fact`) as a digest or ``/story status`` tells it: without
+    the "[2]" that numbers its report among an alert's links, which they do not list."""
+    return " ".join(_FACT_END.sub("", fact).split())
+
+
 def digest_update_line(update: DigestUpdate, fact_max: int | None = DIGEST_FACT_MAX) -> str:
     """An updated development's line: "• Headline: 2 more reports (AP and BBC); new: AP:
     The toll rose to 59."
@@ -922,7 +928,7 @@ def digest_update_line(update: DigestUpdate, fact_max: int | None = DIGEST_FACT_
     headline = shorten(" ".join(dev.headline.split()), DIGEST_HEADLINE_MAX)
     facts = []
     for fact, _ in update.facts:
-        text = " ".join(_FACT_END.sub("", fact).split())
+        text = fact_text(fact)
         facts.append(text if fact_max is None else shorten(text, fact_max))
     reports = ""
     if update.reports:

@@ -26,6 +26,7 @@ from typing import Callable, Collection, Sequence, cast
 from urllib.parse import urlsplit
 
 from bot import mentions, story_admin, story_wrong
+from bot.alerts import DigestUpdate
 from bot.command_args import (
     arguments,
     developments_arguments,
@@ -54,6 +55,7 @@ from bot.model import (
     Binding,
     CommandRequest,
     DeliveryMode,
+    Development,
     InstallAccess,
     Item,
     MessageKind,
@@ -96,11 +98,14 @@ from bot.render import (
 from bot.settings import PollingSettings, Settings
 from bot.status_text import (
     DEVELOPMENTS_PAGE,
+    STATUS_UPDATE_ROWS,
     developments_body,
     digest_every,
     follow_line,
     next_digest,
+    recent_updates,
     status_lines,
+    status_update,
 )
 from bot.stories import Declarations, how_to_add, no_stories_yet, no_such_story, story_list
 from bot.subscriptions_gone import user_left
@@ -438,7 +443,16 @@ class Commands:
             )
             if failure:
                 tail.append(failure)
-        lines = status_lines(story, stats, seed, later, tail, req.platform)
+        lines = status_lines(
+            story,
+            stats,
+            seed,
+            later,
+            tail,
+            req.platform,
+            self._status_updates(story.id, later),
+            self.clock.now(),
+        )
         text = "\n".join(lines)
         message = OutboundMessage(
             kind=MessageKind.DIGEST,
@@ -448,6 +462,19 @@ class Commands:
             when=self.clock.now(),
         )
         return Reply(text=text, ephemeral=True, message=message)
+
+    def _status_updates(self, story_id: int, later: list[Development]) -> list[DigestUpdate]:
+        """What later reports added to the story's developments since the oldest of
+        ``later`` (its latest developments) was first reported: see ``recent_updates``."""
+        since = min((d.first_reported_at or d.created_at for d in later), default=None)
+        rows = self.store.latest_development_updates(story_id, STATUS_UPDATE_ROWS)
+        shown = {d.number: d for d in later}
+        updates = []
+        for n, found in recent_updates(rows, since):
+            dev = shown.get(n) or self.store.get_development(story_id, n)
+            if dev is not None:  # deleted meanwhile: nothing to tell
+                updates.append(status_update(dev, found))
+        return updates
 
     def _cmd_developments(self, req: CommandRequest, rest: str) -> Reply:
         name, page = developments_arguments(self.store, rest, req.platform)

@@ -18,14 +18,16 @@ Pure: the handlers in ``bot.commands`` read the store and pass what they read in
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone, tzinfo
 
+from bot.alerts import DigestUpdate, fact_text
 from bot.digest import digest_due
 from bot.digest_schedule import at_of, at_text, shown_local, zone_name
 from bot.duration import every as every_period
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
-from bot.ports import StoryStats
+from bot.ports import DevelopmentUpdate, StoryStats
 from bot.render import (
     clip,
     counted,
@@ -44,9 +46,20 @@ from bot.render import (
 # that. An entry too long for its fifth of the page gives up room (see _status_entry).
 DEVELOPMENTS_PAGE = 5
 
-# The heading of /story status's developments: their lead sentences, newest first, are the
-# short "what's new" of the story (one line each, not repeated in another paragraph).
-STATUS_NEWS_HEADING = "What's new (latest developments first):"
+# The heading of /story status's developments: their lead sentences, and what later
+# reports added to older ones, newest first, are the short "what's new" of the story (one
+# line each, not repeated in another paragraph).
+STATUS_NEWS_HEADING = "What's new (latest first):"
+
+# Developments /story status tells as updated (what later reports added, see
+# recent_updates), at most, and the development updates it reads to find them: the
+# newest, however many the story has (Store.latest_development_updates)
+STATUS_UPDATES_MAX = 3
+STATUS_UPDATE_ROWS = 200
+
+# A story whose newest news (a development's first report, an update's report) is older
+# than this says for how long it has had none ("Nothing new for 6 days; ...")
+STATUS_QUIET_AFTER = timedelta(days=1)
 
 # characters of the body of /story status (all but its title line): one Discord embed
 # description (4,096) with room for the backslashes Markdown escaping adds
@@ -70,8 +83,17 @@ def status_lines(
     latest: list[Development],
     tail: list[str],
     platform: str | None,
+    updates: Sequence[DigestUpdate] = (),
+    now: datetime | None = None,
 ) -> list[str]:
     """The lines of ``/story status``: its title line, then its body.
+
+    "What's new" lists the latest developments and the developments later reports added
+    facts to (``updates``, see :func:`recent_updates`) as one list, newest news first: a
+    development by its first report, an update by its newest report. A development that
+    has an update is listed once, as updated. When the newest of them is older than
+    :data:`STATUS_QUIET_AFTER` (by ``now``), a line under the heading says for how long
+    nothing new came.
 
     Args:
         story: The story.
@@ -81,6 +103,8 @@ def status_lines(
         tail: The lines that end the status and are never left out: the feed health,
             this channel's follow, a delivery failure.
         platform: Whose form of the commands the lines name.
+        updates: What later reports added to its developments (:func:`recent_updates`).
+        now: The time of the reply (no quiet-spell line without it).
     """
     lines = [f"{story.title} ({story.name})"]
     lines.append(
@@ -98,22 +122,133 @@ def status_lines(
             f"The seed story has been reported {counted(seed.item_count, 'time')}"
             + (f" ({source_list(seed.sources)})" if seed.sources else "")
         )
-    entries = [_status_entry(d) for d in latest]
-    # The oldest developments give way before the feed health and a delivery failure
-    # at the end would be cut off (one Discord embed, see STATUS_BODY_MAX); room is
-    # kept for the line counting the older ones, with every development counted.
-    most = _older_line(stats.developments, len(entries), story.name, platform)
-    while len(entries) > 1 and _status_size(lines, entries, tail, most) > STATUS_BODY_MAX:
-        entries.pop()
+    news = _news(latest, updates)
+    quiet = _quiet_line(news[0][0], now) if news and now else None
+    head = [*lines, *([quiet] if quiet else [])]
+    # The oldest news gives way before the feed health and a delivery failure at the end
+    # would be cut off (one Discord embed, see STATUS_BODY_MAX); room is kept for the
+    # line counting the older developments, with every development counted. Dropping the
+    # oldest keeps the developments listed the newest ones, as the count's page assumes.
+    most = _older_line(stats.developments, len(latest), story.name, platform)
+    while len(news) > 1 and _status_size(head, [e for *_, e in news], tail, most) > STATUS_BODY_MAX:
+        news.pop()
+    numbers = {number for _, number, _ in news}
     # the older ones: left out for room, and those beyond the latest five
-    hidden = max(0, stats.developments - len(entries))
-    if entries:
-        lines += ["", STATUS_NEWS_HEADING] + [line for e in entries for line in e]
+    hidden = max(0, stats.developments - len(numbers))
+    if news:
+        lines += ["", STATUS_NEWS_HEADING, *([quiet] if quiet else [])]
+        lines += [line for *_, e in news for line in e]
         if hidden:
-            lines.append(_older_line(hidden, len(entries), story.name, platform))
+            # the page after the latest developments listed (all five: page 2)
+            shown = sum(1 for d in latest if d.number in numbers)
+            lines.append(_older_line(hidden, shown, story.name, platform))
     else:
         lines.append("No new developments yet beyond the seed story.")
     return lines + tail
+
+
+def recent_updates(
+    rows: Sequence[DevelopmentUpdate],
+    since: datetime | None,
+    most: int = STATUS_UPDATES_MAX,
+) -> list[tuple[int, list[DevelopmentUpdate]]]:
+    """The developments the latest updates added facts to, for ``/story status``.
+
+    Args:
+        rows: The story's latest development updates, newest commit first
+            (``Store.latest_development_updates``).
+        since: Only reports after this count (the first report of the oldest development
+            status lists: older news is not "what's new"); None: all of ``rows``.
+        most: How many developments, at most.
+
+    Returns:
+        Up to ``most`` developments (not the seed story) with at least one fact among
+        those reports, each with its rows in commit order, the one with the newest
+        report first. Reports that added no fact (a copy of the wire story) are counted
+        beside a fact, but alone they make no update, as in digests.
+    """
+    by_number: dict[int, list[DevelopmentUpdate]] = {}
+    for u in rows:
+        if u.number > 0 and u.reported_at is not None and (since is None or u.reported_at > since):
+            by_number.setdefault(u.number, []).append(u)
+    found = [
+        (number, list(reversed(found)))
+        for number, found in by_number.items()
+        if any(u.fact is not None for u in found)
+    ]
+    found.sort(key=lambda f: max(u.reported_at for u in f[1] if u.reported_at), reverse=True)
+    return found[:most]
+
+
+def status_update(dev: Development, rows: Sequence[DevelopmentUpdate]) -> DigestUpdate:
+    """What ``rows`` (one development's, in commit order, see :func:`recent_updates`)
+    added to ``dev``, as a digest's update carries it."""
+    return DigestUpdate(
+        dev,
+        sum(u.reports for u in rows),
+        tuple(dict.fromkeys(u.source for u in rows if u.reports and u.source)),
+        tuple(dict.fromkeys((u.fact, u.url) for u in rows if u.fact is not None)),
+        tuple(sorted(u.reported_at for u in rows if u.reported_at is not None)),
+    )
+
+
+def _news(
+    latest: Sequence[Development], updates: Sequence[DigestUpdate]
+) -> list[tuple[datetime, int, list[str]]]:
+    """Status's entries, newest news first: (its time, its development's number, lines)."""
+    updated = {u.development.number for u in updates}
+    news = [
+        (_first_report(d), d.number, _status_entry(d)) for d in latest if d.number not in updated
+    ]
+    news += [
+        (
+            u.reported[-1] if u.reported else _first_report(u.development),
+            u.development.number,
+            _update_entry(u),
+        )
+        for u in updates
+    ]
+    # stable: a tie keeps the developments' own order, newest first
+    news.sort(key=lambda n: n[0], reverse=True)
+    return news
+
+
+def _first_report(dev: Development) -> datetime:
+    return dev.first_reported_at or dev.created_at
+
+
+def _update_entry(update: DigestUpdate) -> list[str]:
+    """An updated development's lines in ``/story status``: its number, headline and the
+    time of its newest report, then its first report's; the newest fact later reports
+    added, with its report's link; how many reports added to it, and from whom."""
+    dev = update.development
+    newest = update.reported[-1] if update.reported else None
+    lines = [
+        f"{dev.number}. {clip(dev.headline, 120)} (updated {format_time(newest)}; "
+        f"first reported {format_time(_first_report(dev))})"
+    ]
+    fact, url = update.facts[-1] if update.facts else ("", "")
+    link = reader_url(url) if url else None
+    if fact:
+        lines.append(
+            f"   New: {clip(fact_text(fact), STATUS_LEAD_MAX)}" + (f" <{link}>" if link else "")
+        )
+    more = counted(update.reports, "more report") if update.reports else ""
+    if more and (named := source_list(update.sources)):
+        more += f" ({named})"
+    lines.append(
+        "   " + " · ".join(p for p in (more, f"{counted(dev.item_count, 'report')} in all") if p)
+    )
+    return lines
+
+
+def _quiet_line(newest: datetime, now: datetime) -> str | None:
+    """ "Nothing new for 6 days; last: 2026-03-14 09:00 UTC." when the newest news is
+    older than :data:`STATUS_QUIET_AFTER`, else None."""
+    quiet = now - newest
+    if quiet <= STATUS_QUIET_AFTER:
+        return None
+    return f"Nothing new for {counted(quiet // timedelta(days=1), 'day')}; last: {format_time(newest)}."
 
 
 def follow_line(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:
@@ -232,7 +367,8 @@ def _chars(lines: list[str]) -> int:
 
 
 def _status_size(head: list[str], entries: list[list[str]], tail: list[str], older: str) -> int:
-    """The characters of a status body made of these lines (its title line left out)."""
+    """The characters of a status body made of these lines (its title line left out;
+    ``head``'s last line goes under the heading: the quiet-spell line, if any)."""
     body = [*head[1:], "", STATUS_NEWS_HEADING, *(line for e in entries for line in e)]
     return len("\n".join([*body, older, *tail]))
 

@@ -229,6 +229,23 @@ class DevelopmentStore(StoreBase):
         with self._read() as session:
             return _updates(session, query)
 
+    def latest_development_updates(self, story_id: int, limit: int) -> list[DevelopmentUpdate]:
+        """The story's last ``limit`` development updates, newest commit first: what
+        ``/story status`` tells of the developments later reports added to.
+
+        Walks the ``(story_id, seq)`` index from its end, so the cost is ``limit`` rows
+        however many updates the story has.
+        """
+        query = (
+            _updates_query()
+            .where(DevelopmentUpdateRow.story_id == story_id)
+            .order_by(None)
+            .order_by(DevelopmentUpdateRow.seq.desc(), DevelopmentUpdateRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return _updates(session, query)
+
     def get_development(self, story_id: int, number: int) -> Development | None:
         query = select(DevelopmentRow).where(
             DevelopmentRow.story_id == story_id, DevelopmentRow.number == number

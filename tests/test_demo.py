@@ -97,7 +97,7 @@ async def test_demo_folds_copies_alerts_each_new_turn_and_answers_status(tmp_pat
     code = await run_demo(args, out)
     text = out.getvalue()
     assert code == 0, text
-    assert "> /story status" in text and "What's new (latest developments first):" in text
+    assert "> /story status" in text and "What's new (latest first):" in text
     assert "KEYWORD MATCH" in text
     # one DM per report, not one per outlet printing it (the demo sent 14, then 11, now 8:
     # reprints of a seed are no news to the story-scoped subscription)

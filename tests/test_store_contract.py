@@ -2964,6 +2964,28 @@ def test_development_updates_are_read_by_development_for_an_export(store, clock)
 # --------------------------------------------------------------------------- updates in place
 
 
+def test_the_latest_development_updates_are_read_newest_first_for_status(store, clock):
+    """/story status reads a story's last few updates, however many it has: newest commit
+    first, each with its development's number, fact, report link and time."""
+    story, other = _story(store), _story(store, "s2")
+    _extend(store, story, 1, 1, T0)  # new: no update
+    _extend(store, story, 2, 2, T0)
+    for n in (3, 4, 5):
+        _extend(store, story, 1 if n % 2 else 2, n, T0 + timedelta(hours=n))
+    _extend(store, other, 1, 6, T0)
+    _extend(store, other, 1, 7, T0)
+
+    latest = store.latest_development_updates(story.id, 2)
+    assert [(u.number, u.fact, u.seq) for u in latest] == [
+        (1, "Outlet 5: more. [2]", 3),
+        (2, "Outlet 4: more. [2]", 2),
+    ]
+    assert latest[0].url == "https://news.example/5?utm=x"
+    assert latest[0].reported_at == T0 + timedelta(hours=5, minutes=-5)  # published
+    assert [u.seq for u in store.latest_development_updates(story.id, 10)] == [3, 2, 1]
+    assert [u.seq for u in store.latest_development_updates(other.id, 10)] == [1]
+
+
 def test_an_update_waits_with_the_judged_text_until_its_version_is_judged(store):
     story = _story(store)
     (item,) = _items(store, 1)
