@@ -31,6 +31,7 @@ from storage.first_reports import recompute_first_reported
 from storage.models import (
     DevelopmentItemRow,
     DevelopmentRow,
+    DevelopmentUpdateRow,
     FeedRow,
     ItemRow,
     JudgementRow,
@@ -355,6 +356,35 @@ def bulk_items(
             ]
             for i in range(0, len(links), BATCH):
                 conn.execute(insert(DevelopmentItemRow), links[i : i + BATCH])
+            # Each report after a development's first is a later commit's update of it,
+            # every other one adding a fact (what digests and /story status tell), in
+            # the stories' commit order of updates (storage.decisions)
+            updates: list[dict[str, Any]] = []
+            update_seq = dict.fromkeys(story_ids, 0)
+            seen: set[tuple[int, int]] = set()
+            for s, number, item_id in dev_items:
+                if (s, number) not in seen:
+                    seen.add((s, number))
+                    continue
+                update_seq[story_ids[s]] += 1
+                updates.append(
+                    {
+                        "story_id": story_ids[s],
+                        "development_id": ids[(story_ids[s], number)],
+                        "item_id": item_id,
+                        "seq": update_seq[story_ids[s]],
+                        "reports": 1,
+                        "fact": f"Outlet: fact {item_id}. [2]" if item_id % 2 else None,
+                        "added_at": START,
+                    }
+                )
+            for i in range(0, len(updates), BATCH):
+                conn.execute(insert(DevelopmentUpdateRow), updates[i : i + BATCH])
+            for story_id, last in update_seq.items():
+                if last:
+                    conn.execute(
+                        update(StoryRow).where(StoryRow.id == story_id).values(update_seq=last)
+                    )
             recompute_first_reported(conn)  # as commit_decisions keeps it
             # the stories' development counters go on from there (storage.decisions)
             conn.execute(

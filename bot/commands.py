@@ -468,13 +468,17 @@ class Commands:
         ``later`` (its latest developments) was first reported: see ``recent_updates``."""
         since = min((d.first_reported_at or d.created_at for d in later), default=None)
         rows = self.store.latest_development_updates(story_id, STATUS_UPDATE_ROWS)
-        shown = {d.number: d for d in later}
-        updates = []
-        for n, found in recent_updates(rows, since):
-            dev = shown.get(n) or self.store.get_development(story_id, n)
-            if dev is not None:  # deleted meanwhile: nothing to tell
-                updates.append(status_update(dev, found))
-        return updates
+        found = recent_updates(rows, since)
+        devs = {d.number: d for d in later}
+        # the older ones in one read (a few at most)
+        devs.update(
+            (d.number, d)
+            for d in self.store.developments_numbered(
+                story_id, [n for n, _ in found if n not in devs]
+            )
+        )
+        # one deleted meanwhile has nothing to tell
+        return [status_update(devs[n], own) for n, own in found if n in devs]
 
     def _cmd_developments(self, req: CommandRequest, rest: str) -> Reply:
         name, page = developments_arguments(self.store, rest, req.platform)

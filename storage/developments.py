@@ -246,6 +246,19 @@ class DevelopmentStore(StoreBase):
         with self._read() as session:
             return _updates(session, query)
 
+    def developments_numbered(self, story_id: int, numbers: Collection[int]) -> list[Development]:
+        """The story's developments numbered ``numbers`` (those stored), in number order:
+        read together, with their links in one more query, as a page is."""
+        if not numbers:
+            return []
+        query = (
+            select(DevelopmentRow)
+            .where(DevelopmentRow.story_id == story_id, DevelopmentRow.number.in_(list(numbers)))
+            .order_by(DevelopmentRow.number)
+        )
+        with self._read() as session:
+            return _enrich(session, list(session.scalars(query)))
+
     def get_development(self, story_id: int, number: int) -> Development | None:
         query = select(DevelopmentRow).where(
             DevelopmentRow.story_id == story_id, DevelopmentRow.number == number

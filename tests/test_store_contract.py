@@ -2986,6 +2986,17 @@ def test_the_latest_development_updates_are_read_newest_first_for_status(store, 
     assert [u.seq for u in store.latest_development_updates(other.id, 10)] == [1]
 
 
+def test_developments_are_read_by_number_in_one_go(store, clock):
+    story = _story(store)
+    for number in (1, 2, 3):
+        _extend(store, story, number, number, T0)
+    _extend(store, story, 3, 4, T0)
+    devs = store.developments_numbered(story.id, [3, 1, 9])
+    assert [(d.number, d.item_count) for d in devs] == [(1, 1), (3, 2)]
+    assert devs[1].sources == ["Outlet 3", "Outlet 4"]
+    assert store.developments_numbered(story.id, []) == []
+
+
 def test_an_update_waits_with_the_judged_text_until_its_version_is_judged(store):
     story = _story(store)
     (item,) = _items(store, 1)
