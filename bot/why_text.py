@@ -106,6 +106,11 @@ def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
             f"off-topic for {name} (score {j.score:.3f}: held back, as it reads like a "
             "report an admin said is not part of the story)"
         )
+    if not j.on_topic and isinstance(other := j.reason.get("other_story"), dict):
+        return (
+            f"off-topic for {name} (score {j.score:.3f}: left to "
+            f"{_story_name(store, other.get('story'))}, which it reads as far more clearly)"
+        )
     if not j.on_topic:
         return f"off-topic for {name} (score {j.score:.3f})"
     if (copied := _copied(store, j, story)) is not None:
@@ -235,8 +240,10 @@ def _reason_lines(
             and not j.reason.get("uncorroborated")
             and not headline_only
             and background is None
-            # held back as like a corrected report: support was enough (the line below says why)
+            # held back as like a corrected report, or left to another story: support was
+            # enough (the line below says why)
             and "held_back" not in j.reason
+            and "other_story" not in j.reason
             and isinstance(decisive, (int, float))
             and isinstance(threshold, (int, float))
             and decisive >= threshold
@@ -288,6 +295,17 @@ def _reason_lines(
         )
     elif background is not None:
         out.append(f"below_background: {_fmt_reason(background)}")
+    other = r.pop("other_story", None)
+    if isinstance(other, dict):
+        out.append(
+            f"{_story_name(store, other.get('story'))}, also followed here, scores it "
+            f"{_fmt_reason(other.get('score'))} (on-topic from "
+            f"{_fmt_reason(other.get('threshold'))}), {_times(other.get('times'))} times "
+            f"as far past its bar as this story's (from {_times(other.get('from'))} times, "
+            "an item is the other story's report, not this one's)"
+        )
+    elif other is not None:
+        out.append(f"other_story: {_fmt_reason(other)}")
     held_back = r.pop("held_back", None)
     if isinstance(held_back, dict):
         out.append(_held_back_line(store, held_back, j))
@@ -334,6 +352,17 @@ def _copied(store: Store, j: Judgement, story: Story | None) -> str | None:
         return None
     orig = store.get_item(of)
     return _item_label(orig) if orig else "an earlier report that is no longer stored"
+
+
+def _times(value: object) -> str:
+    """A ratio as people say it: "3.1 times", not "3.120"."""
+    return f"{value:.1f}" if isinstance(value, (int, float)) else _fmt_reason(value)
+
+
+def _story_name(store: Store, story_id: object) -> str:
+    """A story named as users type it, or by its id once it is gone."""
+    story = store.get_story_by_id(story_id) if isinstance(story_id, int) else None
+    return story.name if story else f"story {story_id} (since removed)"
 
 
 def _held_back_line(store: Store, held_back: dict[str, object], j: Judgement) -> str:

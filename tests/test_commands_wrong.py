@@ -371,3 +371,48 @@ async def test_a_seed_articles_link_is_named_as_that_storys_seed(
         f"storybot judged, so there is nothing to {what}. To change a story's seeds, remove "
         "the story and add it again."
     ), reply.text
+
+
+async def test_why_says_an_item_was_left_to_another_story_that_reads_it_far_better(
+    commands, store, clock
+):
+    ukraine = add_story(store, clock, "ukraine-talks")
+    pentagon = store.get_story("pentagon")
+    _, item = store.ingest_item(new_item(1, at=clock.now()))
+    left = {
+        "score": 0.245,
+        "threshold": 0.1,
+        "support": 0.12,
+        "other_story": {
+            "story": pentagon.id,
+            "score": 0.765,
+            "threshold": 0.1,
+            "times": 3.12,
+            "from": 2.0,
+        },
+    }
+    store.commit_decisions(
+        [
+            Judgement(pentagon.id, item.id, True, 0.765, development=0),
+            Judgement(ukraine.id, item.id, False, 0.245, reason=left),
+        ],
+        [],
+        {},
+        [],
+        clock.now(),
+    )
+
+    text = (await commands.handle(req(f"why {item.url}", admin=False))).text
+
+    assert (
+        "• off-topic for ukraine-talks (score 0.245: left to pentagon, which it reads as far "
+        "more clearly)"
+    ) in text
+    assert (
+        "    pentagon, also followed here, scores it 0.765 (on-topic from 0.100), 3.1 times as "
+        "far past its bar as this story's (from 2.0 times, an item is the other story's "
+        "report, not this one's)"
+    ) in text
+    assert "other_story" not in text
+    # its support was enough (it would have been taken): the other story is the one reason
+    assert "too little" not in text

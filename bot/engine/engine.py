@@ -58,6 +58,7 @@ from typing import Any
 from bot.engine.analysis import Analysis, analyse, term_set
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import CopyIndex, Fingerprint, FirstReports
+from bot.engine.rivals import hold_back_for_others
 from bot.engine.semantic import Dense, as_unit, embedding_text
 from bot.engine.story_state import StoryState
 from bot.engine.termstats import DocFreq
@@ -185,7 +186,10 @@ class Engine:
         a = analysis if analysis is not None else self.analyse(doc)
         if embedding is None and self.embedder is not None:
             embedding = self.embed([doc])[0]
-        verdicts = [st.judge(doc, a, embedding) for st in self._stories.values()]
+        readings = [st.assess(doc, a, embedding) for st in self._stories.values()]
+        # an item another followed story reads far better is that story's (bot.engine.rivals)
+        hold_back_for_others(readings, self.config.other_story_ratio)
+        verdicts = [st.commit(p) for st, p in zip(self._stories.values(), readings, strict=True)]
         # counted after every story has judged it (its words never weigh its own score),
         # unless it copies a story's own report or seed (see the module docstring)
         self._has_read = True

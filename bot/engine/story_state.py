@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,6 +61,33 @@ def _headline_match(whole: Match, headlines: Match) -> Match:
         headlines.matched or whole.matched,
         (whole.support + headlines.support) / 2,
     )
+
+
+@dataclass
+class Assessment:
+    """One story's reading of an item (:meth:`StoryState.assess`), not yet committed.
+
+    ``score`` is the relevance score (the headline channel's mean for a headline-only
+    item), ``decisive`` what is held to ``threshold`` (the score, with the embedding's
+    reading mixed in when there is one), ``copy`` the story's own report or seed the item
+    copies (``(id, resemblance, how)``), and ``on_topic`` the verdict so far.
+    """
+
+    doc: EngineDoc
+    a: Analysis
+    again: bool
+    story_id: int
+    on_topic: bool
+    score: float
+    decisive: float
+    threshold: float
+    reason: dict[str, Any]
+    copy: tuple[int, float, str] | None
+
+    @property
+    def margin(self) -> float:
+        """How far the item clears (or misses) the story's bar: decisive / threshold."""
+        return self.decisive / self.threshold if self.threshold > 0 else 0.0
 
 
 class StoryState:
@@ -223,9 +251,18 @@ class StoryState:
         Returns:
             The verdict.
         """
+        return self.commit(self.assess(doc, a, embedding, again=again))
+
+    def assess(
+        self, doc: EngineDoc, a: Analysis, embedding: Dense | None = None, *, again: bool = False
+    ) -> Assessment:
+        """The story's reading of an item, before anything is decided for good.
+
+        Nothing of the state changes (:meth:`commit` makes the decision and updates the
+        state), so the engine can weigh every story's reading of the item before any of
+        them takes it (see :mod:`bot.engine.rivals`). Arguments as :meth:`judge`'s.
+        """
         cfg = self.config
-        if not again:
-            self.n_judged += 1
         scorer = self.profile.cached_scorer(self.df)
         m = scorer.score(a.tf, a.entities)
         reason: dict[str, Any] = {}
@@ -329,6 +366,22 @@ class StoryState:
         reason["threshold"] = round(threshold, 4)
         if self.one_seed and not a.headline_only:
             reason["one_seed"] = True
+        return Assessment(
+            doc, a, again, self.story.id, on_topic, score, decisive, threshold, reason, copy
+        )
+
+    def commit(self, p: Assessment) -> Verdict:
+        """Decide on an item as :meth:`assess` read it (and the engine may have amended
+        that reading: ``p.on_topic``) and update the state.
+
+        Returns:
+            The verdict.
+        """
+        cfg = self.config
+        doc, a, reason, copy = p.doc, p.a, p.reason, p.copy
+        on_topic, score, again = p.on_topic, p.score, p.again
+        if not again:
+            self.n_judged += 1
         duplicate_of: int | None = None
         development: DevelopmentWrite | None = None
         dev_number: int | None = None
@@ -382,8 +435,11 @@ class StoryState:
             self.copies.add(doc.id, a.fp)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
-        if not on_topic and not again:
-            self.background.add(score, a.headline_only)  # after judging: no self-influence
+        if not on_topic and not again and "other_story" not in reason:
+            # after judging: no self-influence; an item left to another story that reads
+            # it far better is that story's report, not this story's unrelated noise
+            # (counted, the sibling's reports raised this story's bar over its own)
+            self.background.add(score, a.headline_only)
         judgement = Judgement(
             story_id=self.story.id,
             item_id=doc.id,
