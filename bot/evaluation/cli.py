@@ -110,6 +110,12 @@ def add_eval_parser(subparsers: Any) -> None:
         "right after each decision: every report taken wrongly (alerts), or that and every "
         "report missed (all); the corrected decision itself is counted as it was made",
     )
+    tr.add_argument(
+        "--together",
+        action="store_true",
+        help="follow every target in one engine at once, as the service follows its stories "
+        "(each target still scored on its own stream); the protocol gives each its own engine",
+    )
     tr.add_argument("--baseline", action="store_true", help="also run the TF-IDF baseline")
     tr.add_argument(
         "--embeddings",
@@ -197,6 +203,12 @@ def run_eval(
         return 2
     embedder: Embedder | None = None
     if getattr(args, "embeddings", False):
+        if getattr(args, "together", False):
+            print(
+                "storybot eval: --together does not take --embeddings (not measured that way)",
+                file=sys.stderr,
+            )
+            return 2
         if make_embedder is None:
             print("storybot eval: --embeddings needs an embedder factory", file=sys.stderr)
             return 2
@@ -277,6 +289,7 @@ def _track(
     args: argparse.Namespace, config: EngineConfig, embedder: Embedder | None = None
 ) -> dict[str, Any]:
     from bot.evaluation.baseline import baseline_decider
+    from bot.evaluation.together import together_decider
     from bot.evaluation.tracking import default_jobs, engine_decider, run_tracking
 
     start = time.perf_counter()
@@ -304,16 +317,26 @@ def _track(
             if args.decisions
             else None
         )
-        decide = engine_decider(
-            items,
-            targets,
-            config,
-            embedder,
-            progress=Progress("items read by the engine"),
-            feedback=args.feedback,
-        )
-        # a model in forked processes is not safe (its own threads): one process then
-        jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
+        if args.together:
+            decide = together_decider(
+                items,
+                targets,
+                config,
+                progress=Progress("items read by the engine"),
+                feedback=args.feedback,
+            )
+            jobs = 1  # every decision is made already
+        else:
+            decide = engine_decider(
+                items,
+                targets,
+                config,
+                embedder,
+                progress=Progress("items read by the engine"),
+                feedback=args.feedback,
+            )
+            # a model in forked processes is not safe (its own threads): one process then
+            jobs = 1 if embedder is not None else (args.jobs or default_jobs(targets))
         result: dict[str, Any] = run_tracking(
             targets, decide, out, jobs, progress=Progress("targets tracked")
         )
@@ -327,6 +350,8 @@ def _track(
         result["embeddings"] = embedder.name
     if args.feedback is not None:
         result["feedback"] = args.feedback
+    if args.together:
+        result["together"] = True
     if args.baseline:
         start = time.perf_counter()
         base = run_tracking(
