@@ -468,6 +468,36 @@ class Subscription:
     channel_id: str | None = None  # where it was created (for context only)
 
 
+@dataclass(frozen=True)
+class OwnerCheckRun:
+    """A platform's last check of its subscription owners (:mod:`bot.member_check`), as
+    stored for every process to see: the service that runs the next one, and
+    ``storybot health``.
+
+    Attributes:
+        platform: "slack" or "discord".
+        started_at: When the last run was claimed (None: never).
+        finished_at: When the last run that ended ended (None: none has). Earlier than
+            ``started_at`` while a run goes on, or after one that never ended (a crash).
+        every_s: The period of the service that claimed it ([permissions]
+            check_owners_hours).
+        owners, checked, gone_users, removed, unchecked: The finished run's counts (see
+            :class:`bot.member_check.CheckReport`).
+        problem: Why the finished run stopped (a token without ``users:read``), else None.
+    """
+
+    platform: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    every_s: float
+    owners: int = 0
+    checked: int = 0
+    gone_users: int = 0
+    removed: int = 0
+    unchecked: int = 0
+    problem: str | None = None
+
+
 # --------------------------------------------------------------------------- outgoing messages
 
 

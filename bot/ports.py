@@ -29,6 +29,7 @@ from bot.model import (
     NewItem,
     OutboundMessage,
     OutboxEntry,
+    OwnerCheckRun,
     PagesRead,
     PageWait,
     PollRequest,
@@ -798,6 +799,26 @@ class Store(Protocol):
 
     def list_subscriptions(self, platform: str, user_id: str) -> list[Subscription]: ...
     def all_subscriptions(self) -> list[Subscription]: ...
+
+    # the checks of subscription owners (bot.member_check)
+    def claim_owner_check(
+        self, platform: str, now: datetime, every_s: float, retry_s: float
+    ) -> bool:
+        """Claim the platform's next check of subscription owners, for one process of all
+        those on the database: True when the last run was claimed at least ``every_s``
+        before ``now`` (or ``retry_s`` when it stopped on a problem), or never; the run is
+        then this caller's, started at ``now``. Atomic: of processes claiming at once, one
+        gets it."""
+        ...
+
+    def finish_owner_check(self, run: OwnerCheckRun) -> None:
+        """Record how the run claimed at ``run.started_at`` went (``finished_at``, counts,
+        problem)."""
+        ...
+
+    def owner_check_runs(self) -> list[OwnerCheckRun]:
+        """Each platform's last check of subscription owners, by platform."""
+        ...
 
     def subscriptions_version(self) -> tuple[int, int, int]:
         """How many subscriptions there are, the highest id and the sum of the ids: it

@@ -418,6 +418,28 @@ class SubscriptionRow(Base):
     created_at: Mapped[datetime]
 
 
+class OwnerCheckRow(Base):
+    """A platform's last check of its subscription owners (``bot.model.OwnerCheckRun``).
+
+    One row per platform, claimed by the process that runs the check (an UPDATE whose
+    WHERE says the period is over: :meth:`storage.owner_checks.OwnerCheckStore.
+    claim_owner_check`), so that of several front ends one asks the platform per period.
+    """
+
+    __tablename__ = "owner_checks"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    every_s: Mapped[float] = mapped_column(Float)
+    owners: Mapped[int] = mapped_column(Integer)
+    checked: Mapped[int] = mapped_column(Integer)
+    gone_users: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[int] = mapped_column(Integer)
+    unchecked: Mapped[int] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 # The due-outbox predicate; the partial index below and SqlStore.due_outbox share it so
 # that both planners can use the index (they match the query's WHERE against it).
 def outbox_due_predicate(table: Any = None) -> Any:

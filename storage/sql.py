@@ -1,8 +1,8 @@
 """``SqlStore``: the SQL implementation of :class:`bot.ports.Store`.
 
 The methods live in small single-purpose mixins (stories, feeds, items, page waits,
-decisions, corrections, developments, channels, outbox, retention); this class only puts
-them together.
+decisions, corrections, developments, channels, outbox, owner checks, retention); this
+class only puts them together.
 Build one with :func:`storage.open_store`, which also migrates the schema.
 """
 
@@ -15,6 +15,7 @@ from storage.developments import DevelopmentStore
 from storage.feeds import FeedStore
 from storage.items import ItemStore
 from storage.outbox import OutboxStore
+from storage.owner_checks import OwnerCheckStore
 from storage.page_waits import PageWaitStore
 from storage.retention import RetentionStore
 from storage.stories import StoryStore
@@ -30,6 +31,7 @@ class SqlStore(
     DevelopmentStore,
     ChannelStore,
     OutboxStore,
+    OwnerCheckStore,
     RetentionStore,
 ):
     """Everything storybot persists, in SQLite or PostgreSQL (see ``bot.ports.Store``).

@@ -155,9 +155,16 @@ def _enqueue_as_0010(store: SqlStore, writes: list[OutboxWrite]) -> None:
 # What revisions after 0011 added (0015: item updates; 0016: a notice's subscriptions;
 # 0017: developments in commit order; 0018: the stream statistics' row; 0022: a digest's
 # time of day; 0028: admins' corrections; 0029: where a feed moved permanently; 0030: the
-# developments' updates and the digests' second watermark), which a
+# developments' updates and the digests' second watermark; 0031: the checks of
+# subscription owners), which a
 # database at 0010 lacks: the tables, columns and indexes these tests leave out.
-LATER_TABLES = {"item_updates", "engine_stream", "corrections", "development_updates"}
+LATER_TABLES = {
+    "item_updates",
+    "engine_stream",
+    "corrections",
+    "development_updates",
+    "owner_checks",
+}
 LATER_COLUMNS = {
     "judgements": {"item_version"},
     "outbox": {"subscription_ids"},

@@ -1794,3 +1794,21 @@ def test_development_updates_and_their_watermarks_are_added_and_dropped_in_place
         assert (back.updated_seq, back.followed_seq) == (0, 1)
     finally:
         store.close()
+
+
+def test_owner_checks_table_is_added_empty_and_dropped(empty_url):
+    """Migration 0031 adds the empty ``owner_checks`` table (the service's first check
+    after the upgrade runs as on a first start); its downgrade drops it and nothing else."""
+    store = open_store(empty_url)
+    try:
+        store.add_subscription("slack", "U1", "pentagon", None, T0, "C1")
+        assert store.claim_owner_check("slack", T0, 86400.0, 3600.0)
+        assert _downgraded(store, "0030") == "0030"
+        assert "owner_checks" not in inspect(store.engine).get_table_names()
+        assert [s.user_id for s in store.all_subscriptions()] == ["U1"]
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        assert store.owner_check_runs() == []
+        assert store.claim_owner_check("slack", T0, 86400.0, 3600.0), "never ran: due"
+    finally:
+        store.close()
