@@ -794,8 +794,9 @@ async def run_service(
     signals.raise_if_hurried()
 
 
-# The first check of subscription owners waits this long after start, while the adapters
-# connect (a service that cannot start does not spend the platforms' rate limits).
+# The first claim of a check of subscription owners waits this long after start, while
+# the adapters connect (a service that cannot start does not spend the platforms' rate
+# limits); it runs then only if the last run is a period old (bot.member_check).
 OWNER_CHECK_DELAY_S = 60.0
 
 
@@ -811,7 +812,9 @@ def owner_checks(app: App, *, sleep: Sleep = asyncio.sleep) -> OwnerChecks | Non
     ]
     if hours <= 0 or not lookups:
         return None
-    checks = OwnerChecks(app.store, app.commands, lookups, every_s=hours * 3600, sleep=sleep)
+    checks = OwnerChecks(
+        app.store, app.commands, lookups, every_s=hours * 3600, sleep=sleep, clock=app.clock
+    )
     for adapter in app.adapters.values():
         if hasattr(adapter, "dm_refused"):
             adapter.dm_refused = checks.dm_refused(adapter.platform)

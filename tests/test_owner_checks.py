@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from fakes.discord_fixtures import discord  # noqa: F401  (fixture)
@@ -30,7 +31,7 @@ from bot.commands import Commands
 from bot.errors import PermanentDeliveryError
 from bot.member_check import OwnerChecks
 from bot.model import MessageKind, OutboundMessage, Target
-from storage import SqlStore
+from storage import SqlStore, open_store
 
 DAY_S = 24 * 3600.0
 
@@ -170,7 +171,7 @@ async def test_a_token_without_users_read_is_reported_once_and_removes_nothing(
         "slack: cannot check whether subscription owners are still members: users.info: "
         "missing_scope: SLACK_BOT_TOKEN lacks the users:read scope; add it to the app's bot "
         "token scopes (config/slack-manifest.yaml lists them) and reinstall the app to the "
-        "workspace; their subscriptions are kept (checked again every 24 h)"
+        "workspace; their subscriptions are kept (asked again every 60 min until it works)"
     ]
     fake.users_info_error = None  # the app reinstalled with the scope
     caplog.clear()
@@ -189,6 +190,141 @@ async def test_a_refused_slack_token_removes_nothing(
     [report] = await checks(store, slack, waits).run_once()
     assert owners(store, "slack") == {"U0A"}
     assert report.problem is not None and "token_revoked" in report.problem
+
+
+# ------------------------------------------------------------------ stored runs
+
+
+def stored_checks(
+    store: SqlStore, adapter: SlackAdapter | DiscordAdapter, waits: Waits, clock: ManualClock
+) -> OwnerChecks:
+    """The service's checks as ``storybot run`` builds them: claimed and recorded at
+    ``clock``'s time."""
+    commands = Commands(store, clock)
+    return OwnerChecks(store, commands, [adapter.members], every_s=DAY_S, sleep=waits, clock=clock)
+
+
+async def test_a_run_is_recorded_and_a_restart_within_the_period_asks_nothing(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits
+) -> None:
+    subscribe(store, "slack", "U0GONE", "pentagon", "C1")
+    subscribe(store, "slack", "U0STAYS", "pentagon", "C1")
+    fake.users["U0GONE"] = {"deleted": True}
+    clock = ManualClock()
+    started = clock.now()
+    [report], wait = await stored_checks(store, slack, waits, clock).run_due()  # never ran
+    assert report.removed == 1 and wait == DAY_S
+    [run] = store.owner_check_runs()
+    assert (run.platform, run.started_at, run.every_s) == ("slack", started, DAY_S)
+    assert (run.owners, run.checked, run.gone_users, run.removed, run.problem) == (
+        2,
+        2,
+        1,
+        1,
+        None,
+    )
+    # restarted two hours later: the last run is recent, Slack is not asked
+    clock.advance(hours=2)
+    restarted = stored_checks(store, slack, waits, clock)
+    reports, wait = await restarted.run_due()
+    assert reports == [] and wait == DAY_S - 2 * 3600
+    assert len(fake.calls_to("users.info")) == 2
+    # a period after the last run: due
+    clock.advance(hours=22)
+    [again], _ = await restarted.run_due()
+    assert again.checked == 1 and len(fake.calls_to("users.info")) == 3
+    assert store.owner_check_runs()[0].started_at == started + timedelta(days=1)
+
+
+async def test_a_start_after_a_downtime_longer_than_the_period_checks_at_once(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits
+) -> None:
+    subscribe(store, "slack", "U0GONE", "pentagon", "C1")
+    clock = ManualClock()
+    await stored_checks(store, slack, waits, clock).run_due()
+    fake.users["U0GONE"] = {"deleted": True}  # while storybot was down for three days
+    clock.advance(days=3)
+    [report], _ = await stored_checks(store, slack, waits, clock).run_due()
+    assert report.removed == 1 and owners(store, "slack") == set()
+
+
+async def test_front_ends_on_one_database_ask_once_a_period(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits, migrated_sqlite_url: str
+) -> None:
+    """`run --no-scheduler` started twice (or beside `run`): each process has its store;
+    one of them asks Slack, the other waits for the next period."""
+    for user in ("U0A", "U0B"):
+        subscribe(store, "slack", user, "pentagon", "C1")
+    other = open_store(migrated_sqlite_url)
+    try:
+        clock = ManualClock()
+        first = stored_checks(store, slack, waits, clock)
+        second = stored_checks(other, slack, waits, clock)
+        (mine, wait_1), (theirs, wait_2) = [await first.run_due(), await second.run_due()]
+        assert [len(mine), len(theirs)] == [1, 0]
+        assert wait_1 == wait_2 == DAY_S
+        assert len(fake.calls_to("users.info")) == 2, "each owner asked once"
+    finally:
+        other.close()
+
+
+async def test_a_missing_scope_is_recorded_and_asked_again_within_the_hour(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits
+) -> None:
+    subscribe(store, "slack", "U0A", "pentagon", "C1")
+    fake.users["U0A"] = {"deleted": True}
+    fake.users_info_error = "missing_scope"
+    clock = ManualClock()
+    check = stored_checks(store, slack, waits, clock)
+    [report], wait = await check.run_due()
+    assert wait == 3600.0, "a run stopped by a problem is due again in an hour"
+    [run] = store.owner_check_runs()
+    assert run.problem is not None and "users:read" in run.problem and run.removed == 0
+    fake.users_info_error = None  # the app reinstalled with the scope
+    clock.advance(minutes=59)
+    assert (await check.run_due())[0] == []
+    clock.advance(minutes=1)
+    [report], wait = await check.run_due()
+    assert report.removed == 1 and wait == DAY_S
+    assert store.owner_check_runs()[0].problem is None
+
+
+class Stop(Exception):
+    pass
+
+
+async def test_the_service_loop_sleeps_until_the_next_run_is_due(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore
+) -> None:
+    """``run_forever``: the first delay, then a run, then a period's sleep; a restart
+    an hour later sleeps out what is left of the period."""
+    subscribe(store, "slack", "U0A", "pentagon", "C1")
+    clock = ManualClock()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 3:
+            raise Stop  # the service stopped (the clock stays)
+        clock.advance(seconds)
+
+    check = OwnerChecks(
+        store, Commands(store, clock), [slack.members], DAY_S, sleep=sleep, clock=clock
+    )
+    with pytest.raises(Stop):
+        await check.run_forever(60.0)
+    assert slept == [60.0, DAY_S, DAY_S]
+    assert len(fake.calls_to("users.info")) == 2  # at start (never ran), then a day later
+    clock.advance(hours=1)  # the service restarted an hour after its last run
+    slept.clear()
+    restarted = OwnerChecks(
+        store, Commands(store, clock), [slack.members], DAY_S, sleep=sleep, clock=clock
+    )
+    with pytest.raises(Stop):
+        await restarted.run_forever(60.0)
+    assert slept[:2] == [60.0, DAY_S - 3600 - 60]
+    assert len(fake.calls_to("users.info")) == 3  # not at the restart: a day after the last
+    assert slept[2] == DAY_S
 
 
 # ------------------------------------------------------------------ Discord
@@ -329,6 +465,7 @@ async def test_the_service_checks_owners_daily_by_default_and_not_when_turned_of
     try:
         check = owner_checks(app)
         assert check is not None and check.every_s == DAY_S
+        assert check.clock is app.clock, "runs claimed and recorded at the app's time"
         assert [x.platform for x in check.lookups] == ["slack"]
     finally:
         await app.aclose()
