@@ -26,6 +26,12 @@ The checks read the database and change nothing (no migration, no new file):
   neither a channel that refused the bot nor a broken feed (nor the network), so they do
   not fail the check (a probe failing on them would restart a working service in a loop).
   ``strict`` makes them problems, for a cron job whose failure tells a person.
+* ``owners``: each platform's last check of subscription owners (``bot.member_check``,
+  stored by the service that ran it): when, how many it checked and removed. A warning
+  when it cannot work (a Slack token without ``users:read``), or when it has not run for
+  twice its period while something polls (the service runs, and its check does not: a
+  front end without the platform's token, or none at all beside the workers): see
+  :func:`owner_checks`.
 
 The default ``max_age`` is :func:`default_max_age_s`.
 """
@@ -47,7 +53,7 @@ from bot.clock import utc
 from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
 from bot.feed_text import gone_note, moved_note
-from bot.model import Feed, OutboxEntry
+from bot.model import Feed, OutboxEntry, OwnerCheckRun
 from bot.polling import is_gone_error, is_local_url, is_outage_error, without_outage_note
 from bot.ports import StoreBusy
 from bot.render import counted, shorten, shown_text, shown_url
@@ -186,15 +192,18 @@ def check(
             # a refused message no deliverer asked about again is overdue too: said once, as
             # refused (a good token and a restart is what it needs either way)
             held = {e.id for e in refused}
+            runs = store.owner_check_runs()
         except (SQLAlchemyError, StoreBusy) as exc:
             return [*findings, Finding("database", PROBLEM, f"cannot read it: {_reason(exc)}")]
+        polled = polling(feeds, now, max_age)
         return [
             *findings,
-            polling(feeds, now, max_age),
+            polled,
             judging(bool(stories), unjudged, max_age),
             _outbox(outbox),
             delivering([e.target.platform for e in overdue if e.id not in held], max_age, refused),
             failing(feeds, max_failures),
+            owner_checks(runs, now, settings.check_owners_hours, polled.status == OK),
         ]
     finally:
         store.close()
@@ -479,6 +488,84 @@ def network_down(feeds: list[Feed]) -> Finding | None:
         f"the last poll reached no feed's server ({counted(alike, 'feed')} failed alike, "
         f"the last {shown_url(last.url)}: {shorten(' '.join(error.split()), 80)}): is this machine's "
         "network down? The feeds are polled at their interval meanwhile",
+    )
+
+
+# The platforms' names as the owner checks' lines say them
+_PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord"}
+
+
+def owner_checks(
+    runs: list[OwnerCheckRun], now: datetime, every_hours: float, service_runs: bool
+) -> Finding:
+    """Each platform's last check of subscription owners, a part each.
+
+    A warning when a run stopped on a problem (it cannot work: a restart does not fix a
+    missing scope, and the service asks again every hour until it works), or when the
+    last run, finished or not, is older than twice the period of the service that claimed
+    it (``OwnerCheckRun.every_s``) while ``service_runs`` (something polls: the polling
+    check is ok). Then nothing that runs has the platform's token and checks (a front end
+    that stopped beside the workers, or whose token was removed), or its check is stuck.
+    When nothing polls, the polling check has said so already: the age is told, not
+    warned of. Warnings only: a supervisor restarting a worker over either would fix
+    neither.
+
+    Args:
+        every_hours: ``[permissions] check_owners_hours``; 0: the check is off.
+        service_runs: Whether the service runs, as far as health can tell.
+    """
+    if every_hours <= 0:
+        return Finding("owners", OK, "not checked ([permissions] check_owners_hours = 0)")
+    if not runs:
+        return Finding(
+            "owners",
+            OK,
+            "no check of subscription owners yet (`storybot run` with a Slack or Discord "
+            "token checks them a minute after it starts)",
+        )
+    parts, warned = [], False
+    for run in runs:
+        part, warn = _owner_run(run, now, service_runs)
+        parts.append(part)
+        warned = warned or warn
+    return Finding("owners", WARNING if warned else OK, "; ".join(parts))
+
+
+def _owner_run(run: OwnerCheckRun, now: datetime, service_runs: bool) -> tuple[str, bool]:
+    """One platform's part of the owners line, and whether it is a warning."""
+    name = _PLATFORM_NAMES.get(run.platform, run.platform)
+    started = utc(run.started_at) if run.started_at else None
+    finished = utc(run.finished_at) if run.finished_at else None
+    ended = finished is not None and (started is None or finished >= started)
+    period = duration(run.every_s)
+    if run.problem and finished is not None and ended:
+        return (
+            f"{run.platform}: cannot check whether subscription owners are still members "
+            f"(last asked {_age(now - finished)} ago): {' '.join(run.problem.split())}; their "
+            "subscriptions are kept (asked again every hour until it works)",
+            True,
+        )
+    last = finished if ended else started
+    if last is None:  # claimed never, finished never: not a row the service leaves
+        return f"{run.platform}: not checked yet", False
+    if ended:
+        said = (
+            f"{run.platform}: checked {_age(now - last)} ago, {run.checked} of "
+            f"{counted(run.owners, 'subscription owner')}: {counted(run.gone_users, 'owner')} "
+            f"gone, {counted(run.removed, 'keyword subscription')} removed"
+        )
+        if run.unchecked:
+            said += f", {run.unchecked} not checked (asked again at the next check)"
+    else:
+        said = f"{run.platform}: a check started {_age(now - last)} ago and has not finished"
+    if now - last <= timedelta(seconds=2 * run.every_s):
+        return f"{said} (every {period})", False
+    if not service_runs:
+        return f"{said}, more than twice its period ({period}) ago, while nothing polls", False
+    return (
+        f"{said}, more than twice its period ({period}) ago: is `storybot run` (or `run "
+        f"--no-scheduler`) running with the {name} token?",
+        True,
     )
 
 

@@ -39,7 +39,7 @@ from adapters.health import (
 from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.errors import RateLimited, TokenRefused
-from bot.model import Feed, FeedStatus, Judgement, PageWait
+from bot.model import Feed, FeedStatus, Judgement, OwnerCheckRun, PageWait
 from bot.polling import OUTAGE_NOTE
 from bot.ports import PollOutcome
 from bot.settings import PollingSettings, load_settings
@@ -118,8 +118,13 @@ def test_healthy_after_a_poll(env, feed_server, capsys):  # noqa: F811
         "outbox",
         "delivery",
         "feeds",
+        "owners",
     ], out
     assert all(v.startswith("ok ") for v in lines.values()), out
+    assert lines["owners"] == (
+        "ok no check of subscription owners yet (`storybot run` with a Slack or Discord "
+        "token checks them a minute after it starts)"
+    )
     assert lines["schema"] == f"ok at the latest revision ({HEAD})"
     # an age under 10 s is said in tenths ("0.3 s"), which the real clock decides
     assert re.fullmatch(r"ok last poll \d+(\.\d)? s ago; 0 of 1 feed due now", lines["polling"]), (
@@ -856,3 +861,107 @@ def test_gone_and_moved_feeds_are_said_beside_the_failing_ones_each_once() -> No
     # a 404, a 4100 or a failure that names 410 elsewhere is not a gone feed
     for error in ("HTTP 404 Not Found: feed not found (check the URL)", "HTTP 4100", "x HTTP 410"):
         assert failing([feed(1, 1, error)], 5).status == "ok"
+
+
+# ---------------------------------------------------------------- subscription owners
+
+DAY = timedelta(days=1)
+
+
+def _owner_run(url: str, platform: str, started: datetime, **kw) -> None:
+    """What the service stores of a check of ``platform``'s subscription owners that
+    started at ``started`` and took a minute (``finished_at=None``: still running)."""
+    store = open_store(url)
+    try:
+        assert store.claim_owner_check(platform, started, DAY.total_seconds(), 3600.0)
+        fields = {"finished_at": started + timedelta(minutes=1), "every_s": DAY.total_seconds()}
+        fields.update(kw)
+        if fields["finished_at"] is not None:
+            store.finish_owner_check(OwnerCheckRun(platform, started, **fields))
+    finally:
+        store.close()
+
+
+def _owners_at(url: str, now: datetime, config=None, **kw) -> tuple[int, str]:
+    """health's exit code and owners line at ``now`` (``config``: a config file)."""
+    settings = load_settings(config, env={"STORYBOT_DATABASE_URL": url})
+    out = io.StringIO()
+    code = health(settings, now=now, out=out, **kw)
+    return code, _lines(out.getvalue())["owners"]
+
+
+def test_the_owners_line_tells_each_platforms_last_check(env):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(env, "slack", now - timedelta(hours=3), owners=4, checked=4, gone_users=1, removed=2)
+    _owner_run(env, "discord", now - timedelta(minutes=5), finished_at=None)
+    code, line = _owners_at(env, now)
+    assert code == 0
+    assert line == (
+        "ok discord: a check started 5 min ago and has not finished (every 24 h); "
+        "slack: checked 2 h 59 min ago, 4 of 4 subscription owners: 1 owner gone, 2 keyword "
+        "subscriptions removed (every 24 h)"
+    )
+
+
+def test_a_check_that_cannot_work_is_a_warning(env):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(
+        env,
+        "slack",
+        now - timedelta(minutes=30),
+        owners=3,
+        unchecked=3,
+        problem="users.info: missing_scope: SLACK_BOT_TOKEN lacks the users:read scope",
+    )
+    code, line = _owners_at(env, now)
+    assert code == 0, "a warning: a restart does not add a scope"
+    assert line == (
+        "warning slack: cannot check whether subscription owners are still members (last "
+        "asked 29 min ago): users.info: missing_scope: SLACK_BOT_TOKEN lacks the users:read "
+        "scope; their subscriptions are kept (asked again every hour until it works)"
+    )
+    assert _owners_at(env, now, strict=True)[0] == 1
+
+
+def test_a_check_not_run_for_twice_its_period_while_the_service_runs_is_a_warning(env):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(env, "slack", now - 2 * DAY + timedelta(minutes=1), checked=2, owners=2)
+    # no feeds: polling is ok, nothing says the service is down
+    code, line = _owners_at(env, now)
+    assert (code, line.split(" ", 1)[0]) == (0, "ok"), "2 days less 2 minutes is not more"
+    code, line = _owners_at(env, now + timedelta(minutes=3))
+    assert code == 0
+    assert line == (
+        "warning slack: checked 2 days ago, 2 of 2 subscription owners: 0 owners gone, 0 "
+        "keyword subscriptions removed, more than twice its period (24 h) ago: is `storybot "
+        "run` (or `run --no-scheduler`) running with the Slack token?"
+    )
+    assert _owners_at(env, now + timedelta(minutes=3), strict=True)[0] == 1
+
+
+def test_an_old_check_while_nothing_polls_is_told_not_warned(env):
+    """The service stopped: polling's problem says so; the owners line adds no warning."""
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    store = open_store(env)
+    try:
+        store.add_feed("https://a.example/rss", now - timedelta(days=3), interval_s=900)
+    finally:
+        store.close()
+    _owner_run(env, "discord", now - 3 * DAY, checked=1, owners=1)
+    code, line = _owners_at(env, now)
+    assert code == 1  # polling's problem
+    assert line == (
+        "ok discord: checked 2 days ago, 1 of 1 subscription owner: 0 owners gone, 0 keyword "
+        "subscriptions removed, more than twice its period (24 h) ago, while nothing polls"
+    )
+
+
+def test_owner_checks_turned_off_are_said_so(env, tmp_path):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(env, "slack", now - 5 * DAY)
+    config = tmp_path / "storybot.toml"
+    config.write_text("[permissions]\ncheck_owners_hours = 0\n")
+    assert _owners_at(env, now, config) == (
+        0,
+        "ok not checked ([permissions] check_owners_hours = 0)",
+    )

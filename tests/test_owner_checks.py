@@ -474,3 +474,40 @@ async def test_the_service_checks_owners_daily_by_default_and_not_when_turned_of
         assert owner_checks(off) is None
     finally:
         await off.aclose()
+
+
+async def test_health_tells_what_the_service_recorded(
+    fake: FakeSlack, slack: SlackAdapter, store: SqlStore, waits: Waits, migrated_sqlite_url: str
+) -> None:
+    """``storybot health``, another process, reads the run the service stored: a token
+    without users:read is a warning there too, until a run works."""
+    import io
+
+    from adapters.health import health
+    from bot.settings import load_settings
+
+    subscribe(store, "slack", "U0A", "pentagon", "C1")
+    fake.users_info_error = "missing_scope"
+    clock = ManualClock()
+    check = stored_checks(store, slack, waits, clock)
+    await check.run_due()
+    settings = load_settings(env={"STORYBOT_DATABASE_URL": migrated_sqlite_url})
+
+    def owners_line() -> str:
+        out = io.StringIO()
+        health(settings, now=clock.now(), out=out)
+        [line] = [x for x in out.getvalue().splitlines() if x.split(" ")[1] == "owners:"]
+        return line
+
+    assert owners_line().startswith(
+        "warning owners: slack: cannot check whether subscription owners are still members "
+        "(last asked 0 s ago): users.info: missing_scope: SLACK_BOT_TOKEN lacks the "
+        "users:read scope"
+    )
+    fake.users_info_error = None
+    clock.advance(hours=1)
+    await check.run_due()
+    assert owners_line() == (
+        "ok owners: slack: checked 0 s ago, 1 of 1 subscription owner: 0 owners gone, "
+        "0 keyword subscriptions removed (every 24 h)"
+    )
