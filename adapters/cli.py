@@ -822,8 +822,9 @@ def _parser() -> argparse.ArgumentParser:
     he = sub.add_parser(
         "health",
         help="check that the database answers, its schema is current, feeds are polled and "
-        "items judged; warn of dead or unsent messages and of failing, gone or moved feeds "
-        "(for supervisors, probes and cron): exit 0, or 1 with the problems",
+        "items judged; warn of dead or unsent messages, of failing, gone or moved feeds and "
+        "of a check of subscription owners that cannot work or has not run (for "
+        "supervisors, probes and cron): exit 0, or 1 with the problems",
     )
     he.add_argument(
         "--max-age",
@@ -845,7 +846,8 @@ def _parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="warnings (items judged by no story, dead outbox messages, messages not sent "
-        "in time or held by a refused bot token, failing feeds) fail the check too",
+        "in time or held by a refused bot token, failing feeds, subscription owners not "
+        "checked) fail the check too",
     )
 
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(

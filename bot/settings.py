@@ -279,7 +279,8 @@ class Settings:
     # without bound; /story subscribe is refused beyond it
     max_subscriptions: int = 10_000
     # how often the service asks Slack and Discord whether each subscription's owner is
-    # still a member (bot.member_check), and once at start; 0: never
+    # still a member (bot.member_check), and at start when the last check is that old;
+    # 0: never
     check_owners_hours: float = 24.0
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()

@@ -11,8 +11,8 @@ Every other change (a status, a profile, a reactivation) is acknowledged and ign
 Nothing is checked when a DM is sent: a ``users.info`` per DM would cost a call (and a
 rate-limit share) for every match to learn what this event says once. An event missed
 (storybot stopped when it came, or an app whose manifest predates the subscription) is
-made up for by the check of subscription owners at start and daily
-(:mod:`bot.member_check`, :mod:`adapters.slack_chat.members`);
+made up for by the daily check of subscription owners, run at start too after a downtime
+longer than its period (:mod:`bot.member_check`, :mod:`adapters.slack_chat.members`);
 ``storybot subscriptions remove --user slack:ID`` removes them at once.
 """
 
