@@ -819,6 +819,33 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "db-upgrade", help="apply database migrations and exit (the service also does it on start)"
     )
+    dbc = sub.add_parser(
+        "db-copy",
+        help="copy the database into a new, empty one (SQLite to PostgreSQL, or back), with "
+        "every storybot process stopped: every table in one transaction, ids going on after "
+        "the copied ones, row counts checked",
+    )
+    dbc.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the new database: empty (its tables are created) or holding storybot's empty "
+        "tables, e.g. postgresql://storybot@db.example/storybot (a password is better in "
+        "PGPASSWORD or ~/.pgpass than on the command line)",
+    )
+    dbc.add_argument(
+        "--from",
+        dest="from_url",
+        metavar="URL",
+        help="the database to copy (default: the configured one, STORYBOT_DATABASE_URL or "
+        "[database] url); only read",
+    )
+    dbc.add_argument(
+        "--yes",
+        action="store_true",
+        help="from PostgreSQL: go ahead although other sessions are connected to the source "
+        "(ones that only read: psql, monitoring)",
+    )
     he = sub.add_parser(
         "health",
         help="check that the database answers, its schema is current, feeds are polled and "
@@ -1111,6 +1138,11 @@ def _run(args: argparse.Namespace) -> int:
             max_failures=args.max_failures,
             strict=args.strict,
         )
+    if cmd == "db-copy":
+        from adapters.db_copy import db_copy
+
+        # before build_app: it would migrate the source, and add the config's stories to it
+        return db_copy(settings, args)
     if cmd == "discord":
         guild = args.guild
         if guild is None and not args.global_ and settings.discord.dev_guild_id:
