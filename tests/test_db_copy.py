@@ -12,7 +12,9 @@ SQLite files.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import io
 import json
 import re
 import sqlite3
@@ -25,7 +27,9 @@ from storyworld import TIMELINE, as_entry, feed_of, make_world
 
 from adapters.cli import main
 from adapters.console import console_request
+from adapters.db_copy import db_copy
 from bot.model import CommandRequest
+from bot.settings import load_settings
 from storage import open_store
 from storage.engine import make_engine
 from storage.migrate import alembic_config, migration_connection
@@ -359,3 +363,26 @@ def test_a_copy_that_fails_midway_commits_nothing(tmp_path, clock, pg_url, monke
         conn.execute("UPDATE bindings SET mode = 'realtime'")
     assert _copy(monkeypatch, capsys, source, "--to", pg_url)[0] == 0
     assert _rows(pg_url) == _rows(source)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_line_redrawn_after_each_batch(tmp_path, clock):
+    source = _source(tmp_path, clock)
+    store = open_store(source)
+    for n in range(2, 2_500):
+        store.add_feed(f"https://news.example/{n}.xml", clock.now())
+    store.close()
+    out, err = io.StringIO(), _Terminal()
+    args = argparse.Namespace(from_url=source, to=f"sqlite:///{tmp_path / 'new.db'}", yes=False)
+
+    assert db_copy(load_settings(None, env={}), args, out, err) == 0
+
+    drawn = err.getvalue()
+    assert "\r[3/18 tables] feeds: 1,000 of 2,499 rows" in drawn
+    assert "\r[3/18 tables] feeds: 2,499 of 2,499 rows" in drawn
+    assert drawn.endswith("\n") and drawn.count("\n") == 1
+    assert re.search(r"^  feeds +2,499 +next id 2,500$", out.getvalue(), re.M)
