@@ -140,6 +140,7 @@ CopyProgress = Callable[[str, int, int, int, int], None]
 class _Database:
     url: URL
     name: str  # for messages: "the source database sqlite:///..."
+    source: str  # where its URL came from: "--to", "STORYBOT_DATABASE_URL"...
     engine: Engine | None = None
     revision: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
@@ -186,8 +187,8 @@ def copy_database(
         DatabaseUnavailable: A server cannot be reached.
     """
     began = time.monotonic()
-    src = _Database(parse_url(source, source_from), "")
-    dst = _Database(parse_url(target, target_from), "")
+    src = _Database(parse_url(source, source_from), "", source_from)
+    dst = _Database(parse_url(target, target_from), "", target_from)
     src.name = f"the source database {describe(src.url)} ({source_from})"
     dst.name = f"the target database {describe(dst.url)} ({target_from})"
     _refuse_same(src, dst)
@@ -212,7 +213,10 @@ def copy_database(
         stack.enter_context(_poller_locks(src, dst))
         created = not dst.revision
         # an empty target at storybot's revision: its own migration (in one transaction)
-        upgrade_to_head(dst.engine, start=True, script=script)
+        try:
+            upgrade_to_head(dst.engine, start=True, script=script)
+        except DBAPIError as exc:
+            raise _cannot_open(dst, exc) from None
         tables, not_copied = _copy(src, dst, progress, batch_rows)
     return CopyReport(
         source=src.name,
@@ -242,7 +246,7 @@ def _refuse_same(src: _Database, dst: _Database) -> None:
 def _engine(db: _Database) -> Iterator[Engine]:
     """An engine on ``db`` with storybot's connection settings (a small pool: the copy
     holds one connection, the checks another)."""
-    engine = make_engine(db.url, pool_size=2, max_overflow=2)
+    engine = make_engine(db.url, source=db.source, pool_size=2, max_overflow=2)
     try:
         yield engine
     finally:
@@ -281,13 +285,20 @@ def _read_schema(db: _Database, script: Any, *, start: bool) -> None:
         )
         raise ConfigError(f"{db.name} {exc}{then}") from None
     except DBAPIError as exc:
-        reason = "; ".join(
-            line.strip() for line in str(exc.orig or exc).splitlines() if line.strip()
-        )
-        error = DatabaseUnavailable if _unavailable(exc, db.backend) else ConfigError
-        raise error(f"cannot open {db.name}: {reason}") from None
+        raise _cannot_open(db, exc) from None
     finally:
         plain.dispose()
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's error on one line (libpq's hints come on lines of their own)."""
+    return "; ".join(line.strip() for line in str(exc.orig or exc).splitlines() if line.strip())
+
+
+def _cannot_open(db: _Database, exc: DBAPIError) -> ConfigError | DatabaseUnavailable:
+    """Why ``db`` cannot be used: exit 75 where it may pass (a server down), else 2."""
+    error = DatabaseUnavailable if _unavailable(exc, db.backend) else ConfigError
+    return error(f"cannot open {db.name}: {_reason(exc)}")
 
 
 def _check_source(src: _Database, head: tuple[str, ...], script: Any) -> None:
@@ -459,11 +470,8 @@ def _copy(
             _check_revision(write)
             step = "committing"
     except DBAPIError as exc:
-        reason = "; ".join(
-            line.strip() for line in str(exc.orig or exc).splitlines() if line.strip()
-        )
         raise CopyFailed(
-            f"the copy failed {step}: {reason}. Nothing was committed: {dst.name} holds "
+            f"the copy failed {step}: {_reason(exc)}. Nothing was committed: {dst.name} holds "
             "storybot's tables and no row, and db-copy can run again once that is fixed"
         ) from exc
     return tuple(copied), not_copied

@@ -386,3 +386,21 @@ def test_a_terminal_gets_a_progress_line_redrawn_after_each_batch(tmp_path, cloc
     assert "\r[3/18 tables] feeds: 2,499 of 2,499 rows" in drawn
     assert drawn.endswith("\n") and drawn.count("\n") == 1
     assert re.search(r"^  feeds +2,499 +next id 2,500$", out.getvalue(), re.M)
+
+
+def test_a_target_in_a_missing_directory_is_refused_naming_the_option(
+    tmp_path, clock, monkeypatch, capsys
+):
+    source = _source(tmp_path, clock)
+    code, err = _copy(monkeypatch, capsys, source, "--to", f"sqlite:///{tmp_path / 'no' / 'x.db'}")
+    assert code == 2
+    assert err.startswith(f"storybot: error: --to: the directory {tmp_path / 'no'} ")
+
+
+def test_a_postgresql_server_that_is_down_is_exit_75(tmp_path, clock, monkeypatch, capsys):
+    source = _source(tmp_path, clock)
+    target = "postgresql://bob:s3cret@127.0.0.1:1/nope?connect_timeout=2"  # nothing listens
+    code, err = _copy(monkeypatch, capsys, source, "--to", target)
+    assert code == 75
+    assert "cannot open the target database postgresql+psycopg://bob:***@127.0.0.1:1/" in err
+    assert "s3cret" not in err
