@@ -146,7 +146,7 @@ async def test_a_store_the_pipeline_filled_moves_to_postgresql_and_back_exactly(
 
     said = capsys.readouterr()
     assert said.err == ""  # no terminal: no progress line
-    assert f"copied {sum(len(v) for v in before.values())} rows in 18 tables" in said.out
+    assert f"copied {sum(len(v) for v in before.values())} rows in {len(before)} tables" in said.out
     assert "storybot's tables were created there first" in said.out
     top = max(r["id"] for r in before["items"])
     assert re.search(rf"^  items +{len(before['items'])} +next id {top + 1}$", said.out, re.M)
@@ -286,7 +286,7 @@ def test_a_source_at_an_older_revision_is_refused_with_the_upgrade_to_run(
     code, err = _copy(monkeypatch, capsys, f"sqlite:///{path}", "--to", f"sqlite:///{target}")
 
     assert code == 2
-    assert "is at schema revision 0029, this storybot's is 0030: upgrade it first" in err
+    assert "is at schema revision 0029, this storybot's is 0031: upgrade it first" in err
     assert "storybot db-upgrade" in err
     assert not target.exists()
 
@@ -382,8 +382,9 @@ def test_a_terminal_gets_a_progress_line_redrawn_after_each_batch(tmp_path, cloc
     assert db_copy(load_settings(None, env={}), args, out, err) == 0
 
     drawn = err.getvalue()
-    assert "\r[3/18 tables] feeds: 1,000 of 2,499 rows" in drawn
-    assert "\r[3/18 tables] feeds: 2,499 of 2,499 rows" in drawn
+    tables = len(Base.metadata.sorted_tables)
+    assert f"\r[3/{tables} tables] feeds: 1,000 of 2,499 rows" in drawn
+    assert f"\r[3/{tables} tables] feeds: 2,499 of 2,499 rows" in drawn
     assert drawn.endswith("\n") and drawn.count("\n") == 1
     assert re.search(r"^  feeds +2,499 +next id 2,500$", out.getvalue(), re.M)
 
