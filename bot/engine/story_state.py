@@ -41,6 +41,7 @@ from bot.engine.summary import (
     least_central,
     summarise,
     summary_text,
+    without_opener,
 )
 from bot.engine.termstats import DocFreq, Vector, WithinStory, top_terms, unit, vector_sum
 from bot.engine.text import split_run_ons, split_sentences, strip_outlet_suffix
@@ -542,6 +543,10 @@ class StoryState:
             # never one the summary cites now.
             cited = {cit.sentence for cit in self._summary(c)}
 
+            def is_cited(cit: Citation) -> bool:
+                # a sentence may be quoted without its "And," (summary.without_opener)
+                return cit.sentence in cited or without_opener(cit.sentence) in cited
+
             def own(cit: Citation) -> bool:
                 return doc.url is not None and cit.url == doc.url
 
@@ -550,7 +555,7 @@ class StoryState:
                 c.centroid,
                 self.df,
                 short,
-                lambda cit: cit.sentence in cited or own(cit),
+                lambda cit: is_cited(cit) or own(cit),
             )
             if len(gone) < short:
                 gone |= least_central(
@@ -558,7 +563,7 @@ class StoryState:
                     c.centroid,
                     self.df,
                     short - len(gone),
-                    lambda cit: cit.sentence in cited or not own(cit),
+                    lambda cit: is_cited(cit) or not own(cit),
                 )
             c.sentences = [cit for i, cit in enumerate(c.sentences) if i not in gone]
         self._add_sentences(c, fresh, doc.source, doc.url)
@@ -581,6 +586,7 @@ class StoryState:
                 self.df,
                 k=self.config.summary_sentences,
                 redundancy=self.config.summary_redundancy,
+                story=self.profile.combined(),
             )
         )
 

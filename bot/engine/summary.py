@@ -221,6 +221,111 @@ def _opens_with_pronoun(sentence: str) -> bool:
     return language_of(text) == "en" and _PRONOUN_EN.match(text) is not None
 
 
+# Openers that only add one more piece of news to a list ("And, the U.S. and Iran are set
+# for ..." after "Jesse Jackson dies at age 84." in a newsletter): a roundup opens each of
+# its items so. Such a sentence leans back on the one before it only grammatically; when
+# that one tells another story, it is quoted alone, without the opener (see off_story).
+# Not "Meanwhile,", "Separately," or "In addition to": a report of one story goes on to
+# its next turn with them ("Meanwhile, Jones' father ... has been charged with ...").
+_ADDITIVE_EN = re.compile(r"(?:(?:And|Also|Plus)(?:\s*,\s*|\s+)|In other news,\s*)(?=\S)")
+# A piece of a report (see off_story) is about another story when none of its sentences
+# comes to this share of the similarity to the story of the report's best sentence: a
+# tenth, so that only what shares next to nothing with the story (another item of a
+# roundup, a newsletter's greeting) is set aside
+OFF_STORY_SHARE = 0.1
+
+# A newsletter's or a briefing's opening words to its reader ("Good morning, here is what
+# you need to know ..."): as the first sentence of an item, on nothing the item goes on to
+# say, a greeting (see off_story). The reader is named: a report's own lead may share no
+# word with what follows it either ("Back in 2016, German trust in the United States was
+# at an all-time high. Today the situation could not be more different.").
+_GREETING_EN = re.compile(r"(?i)\b(?:you|your|good (?:morning|afternoon|evening)|welcome|hello)\b")
+
+
+def _greets(sentence: str) -> bool:
+    return language_of(sentence) == "en" and _GREETING_EN.search(sentence) is not None
+
+
+def without_opener(sentence: str) -> str | None:
+    """``sentence`` without an additive opener ("And, the U.S. ..." -> "The U.S. ..."),
+    or None when it has none or what follows still leans back ("And he said ...")."""
+    text = sentence.lstrip("\"“”‘’'«»„ ")
+    if text != sentence or language_of(text) != "en":
+        return None
+    m = _ADDITIVE_EN.match(text)
+    if m is None:
+        return None
+    rest = text[m.end() :]
+    rest = rest[:1].upper() + rest[1:]
+    if len(rest.split()) < _MIN_WORDS or leans_back(rest):
+        return None
+    return rest
+
+
+def off_story(
+    pool: Sequence[Citation], vectors: Sequence[Vector], story: Mapping[str, float]
+) -> set[int]:
+    """The places in ``pool`` of sentences that tell another story than the one tracked.
+
+    A report may tell several stories: a newsletter or a roundup goes from one piece of
+    news to the next with an additive opener ("Rev. Jesse Jackson dies at age 84. And,
+    the U.S. and Iran are set for ..."; "Also, the Winter Olympics closed ..."), and a
+    newsletter may open with a greeting (a dateline is cut off its sentence before:
+    :func:`bot.engine.furniture.strip_furniture`). So a report's
+    sentences are cut into pieces at each sentence opening with an additive opener
+    (:func:`without_opener`), and a piece is off the story when none of its sentences
+    comes within ``OFF_STORY_SHARE`` of the report's sentence most similar (cosine) to
+    the story. The report's first sentence is also off the story when it speaks to the
+    reader ("Good morning, here is what you need to know ..."), shares no term with the
+    report's other sentences, the second does not lean on it ("But ...", "He ...") and it
+    is that far from the story itself: a newsletter's greeting. Any other sentence is
+    never set aside on its own: a report's lead or its second sentence often says what
+    it adds in words the story has not used ("Now, they feel betrayed by his lack of
+    action."). A report without an additive opener or a greeting (most) has none.
+
+    Args:
+        pool: Candidate sentences, a report's together and in order.
+        vectors: Each sentence's weighted term vector (:func:`_vec`), by place.
+        story: The story's weighted term vector (its profile).
+
+    Returns:
+        The places of the sentences off the story.
+    """
+    ns = norm(story)
+    off: set[int] = set()
+    start = 0
+    while start < len(pool):
+        end = start + 1
+        while end < len(pool) and _before(pool, end) == end - 1:
+            end += 1
+        run = range(start, end)
+        start = end
+        if len(run) < 2:
+            continue
+        about = {i: _cos(vectors[i], story, ns) for i in run}
+        bar = OFF_STORY_SHARE * max(about.values())
+        if bar <= 0:
+            continue
+        pieces: list[list[int]] = [[run[0]]]
+        for i in run[1:]:
+            if without_opener(pool[i].sentence) is not None:
+                pieces.append([i])
+            else:
+                pieces[-1].append(i)
+        for piece in pieces:
+            if max(about[i] for i in piece) < bar:
+                off.update(piece)
+        first, second = run[0], pool[run[1]].sentence
+        if (
+            about[first] < bar
+            and _greets(pool[first].sentence)
+            and not any(vectors[first].keys() & vectors[i].keys() for i in run[1:])
+            and not (leans_back(second) and without_opener(second) is None)
+        ):
+            off.add(first)
+    return off
+
+
 def _before(pool: Sequence[Citation], i: int) -> int | None:
     """The place in ``pool`` of the sentence its report says just before ``pool[i]``:
     the one before it in the pool when it has the same report, else None (the
@@ -239,8 +344,9 @@ def summarise(
     *,
     k: int = 3,
     redundancy: float = 0.5,
+    story: Mapping[str, float] | None = None,
 ) -> list[Citation]:
-    """Pick up to ``k`` central, new, non-redundant sentences.
+    """Pick up to ``k`` central, new, non-redundant sentences about the story.
 
     Args:
         pool: Candidate sentences in order of arrival, each with its source.
@@ -250,12 +356,20 @@ def summarise(
         df: Stream document frequencies (IDF weighting).
         k: Sentences to pick.
         redundancy: A sentence this similar to a chosen one is skipped.
+        story: The story's term profile (raw term weights), to leave out what a report
+            says about another story (:func:`off_story`); None: nothing is left out.
 
     Returns:
         The chosen sentences with their sources, in order of arrival (the first report
         of a sentence that several outlets ran is the one cited), except that a sentence
-        leaning on another comes right after it.
+        leaning on another comes right after it. A sentence that leans on one about
+        another story only with an additive opener is quoted without it
+        (:func:`without_opener`).
     """
+    off: set[int] = set()
+    if story:
+        sw = {t: v * max(df.idf(t), 0.0) for t, v in story.items()}
+        off = off_story(pool, [_vec(c.sentence, df) for c in pool], sw)
     cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
     kw = [{t: v * max(df.idf(t), 0.0) for t, v in kv.items()} for kv in known]
     kn = [norm(x) for x in kw]
@@ -269,7 +383,7 @@ def summarise(
             continue
         first[key] = i
         v = _vec(s, df)
-        if not v:
+        if not v or i in off:
             continue
         old = max((_cos(v, x, n) for x, n in zip(kw, kn, strict=True)), default=0.0)
         scored.append((_cos(v, cw, ncw) - _NOVELTY_PENALTY * old, i, v))
@@ -277,6 +391,7 @@ def summarise(
     vectors = {i: v for _, i, v in scored}
     chosen: dict[int, Vector] = {}
     after: dict[int, int] = {}  # a sentence that leans back -> the one it follows
+    alone: dict[int, str] = {}  # one quoted without its opener -> what is quoted
     pronouns: list[int] = []  # ones opening with a pronoun, nothing to lean on
 
     def fits(v: Vector) -> bool:
@@ -291,8 +406,18 @@ def summarise(
         # both when there is room, else that one alone; with nothing to lean on, neither
         lead = [i]
         links: dict[int, int] = {}
+        other_story = False  # it leans on a sentence about another story
         while leans_back(pool[lead[0]].sentence):
             j = _before(pool, lead[0])
+            if j is not None and j in off:
+                # it leans on another story's sentence: alone without its "And,", if
+                # that is all it leans on, else not at all
+                rest = without_opener(pool[lead[0]].sentence)
+                if rest is None:
+                    lead, other_story = [], True
+                else:
+                    alone[lead[0]] = rest
+                break
             j = first.get(pool[j].sentence.lower()) if j is not None else None
             if j is None or j not in vectors:
                 lead = []
@@ -306,11 +431,13 @@ def summarise(
         if added and all(fits(vectors[j]) for j in added):
             chosen.update((j, vectors[j]) for j in added)
             after.update((j, p) for j, p in links.items() if j in chosen)
-        elif not lead and _opens_with_pronoun(pool[i].sentence):
+        elif not lead and not other_story and _opens_with_pronoun(pool[i].sentence):
             pronouns.append(i)
     for i in pronouns:  # room left: after a sentence that may name whom they mean
         if len(chosen) < k and chosen and min(chosen) < i and fits(vectors[i]):
             chosen[i] = vectors[i]
+    if not chosen and off:  # nothing about the story stands on its own: as if all were
+        return summarise(pool, centroid, known, df, k=k, redundancy=redundancy)
     if not chosen and scored:  # nothing stands on its own: the best sentence, as it is
         chosen[scored[0][1]] = scored[0][2]
 
@@ -319,7 +446,11 @@ def summarise(
         # (which an earlier report may have said first)
         return (*place(after[i]), i) if i in after else (i,)
 
-    return [pool[i] for i in sorted(chosen, key=place)]
+    def quoted(i: int) -> Citation:
+        c = pool[i]
+        return Citation(alone[i], c.source, c.url) if i in alone else c
+
+    return [quoted(i) for i in sorted(chosen, key=place)]
 
 
 def least_central(
