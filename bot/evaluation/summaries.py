@@ -27,9 +27,11 @@ sentences (:func:`bot.engine.summary.candidate_sentences`), the pool is capped a
 ``summary_pool`` sentences, the centroid is the members' unit vectors summed and capped
 at ``dev_terms`` terms, and the IDF is the stream's up to the event's last report (no
 look-ahead), with ``summary_sentences`` and ``summary_redundancy`` from the engine
-configuration. Two baselines run on the same pools, side by side: ``lead`` (the first
-sentences of the earliest other report, what an alert of the first report alone would
-say) and ``lead_each`` (the first sentence of each of the earliest other reports).
+configuration; the story a summary is about (what a report says of another story is left
+out) is the seeds' terms, capped as a profile is, or the event's own in the ``event``
+task. Two baselines run on the same pools, side by side: ``lead`` (the first sentences of
+the earliest other report, what an alert of the first report alone would say) and
+``lead_each`` (the first sentence of each of the earliest other reports).
 
 Caveats: an abstract is often its own report's opening sentences, so the left-out report
 is excluded from its own summary; a syndicated copy of it among the other reports still
@@ -228,8 +230,17 @@ def _measure(
         pool = [Citation(s, m.source, m.url) for m in others for s in candidates[m.index]]
         pool = pool[: cfg.summary_pool]
         centroid = _centroid((units[m.index] for m in others), cfg)
+        # the story the summary is about, as a story's profile is: its seeds' terms (with
+        # nothing known, the event's reports are its seeds)
+        story = (
+            top_terms(mean_vector(units[s.index] for s in seed_items), cfg.profile_terms)
+            if seed_items
+            else top_terms(mean_vector(units[m.index] for m in others), cfg.profile_terms)
+        )
         ours = summary_text(
-            summarise(pool, centroid, known, df, k=k, redundancy=cfg.summary_redundancy)
+            summarise(
+                pool, centroid, known, df, k=k, redundancy=cfg.summary_redundancy, story=story
+            )
         )
         lead = " ".join(candidates[others[0].index][:k])
         firsts = [candidates[m.index][0] for m in others if candidates[m.index]]
