@@ -366,10 +366,11 @@ def summarise(
         another story only with an additive opener is quoted without it
         (:func:`without_opener`).
     """
+    vecs = [_vec(c.sentence, df) for c in pool]
     off: set[int] = set()
     if story:
         sw = {t: v * max(df.idf(t), 0.0) for t, v in story.items()}
-        off = off_story(pool, [_vec(c.sentence, df) for c in pool], sw)
+        off = off_story(pool, vecs, sw)
     cw = {t: v * max(df.idf(t), 0.0) for t, v in centroid.items()}
     kw = [{t: v * max(df.idf(t), 0.0) for t, v in kv.items()} for kv in known]
     kn = [norm(x) for x in kw]
@@ -382,7 +383,7 @@ def summarise(
         if key in first:
             continue
         first[key] = i
-        v = _vec(s, df)
+        v = vecs[i]
         if not v or i in off:
             continue
         old = max((_cos(v, x, n) for x, n in zip(kw, kn, strict=True)), default=0.0)
