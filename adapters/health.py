@@ -30,8 +30,9 @@ The checks read the database and change nothing (no migration, no new file):
   stored by the service that ran it): when, how many it checked and removed. A warning
   when it cannot work (a Slack token without ``users:read``), or when it has not run for
   twice its period while something polls (the service runs, and its check does not: a
-  front end without the platform's token, or none at all beside the workers): see
-  :func:`owner_checks`.
+  front end without the platform's token, or none at all beside the workers); a platform
+  whose token is not set where health runs is told, not warned of (its token was removed:
+  nothing checks it any more, and its row stays): see :func:`owner_checks`.
 
 The default ``max_age`` is :func:`default_max_age_s`.
 """
@@ -41,7 +42,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -203,7 +204,13 @@ def check(
             _outbox(outbox),
             delivering([e.target.platform for e in overdue if e.id not in held], max_age, refused),
             failing(feeds, max_failures),
-            owner_checks(runs, now, settings.check_owners_hours, polled.status == OK),
+            owner_checks(
+                runs,
+                now,
+                settings.check_owners_hours,
+                polled.status == OK,
+                configured_platforms(settings),
+            ),
         ]
     finally:
         store.close()
@@ -493,10 +500,23 @@ def network_down(feeds: list[Feed]) -> Finding | None:
 
 # The platforms' names as the owner checks' lines say them
 _PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord"}
+# The variable whose token makes the service connect to (and check owners on) a platform
+_TOKEN_VARIABLES = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
+
+
+def configured_platforms(settings: Settings) -> frozenset[str]:
+    """The platforms whose bot token is set in the settings health reads (the service's
+    environment, as ``config/storybot.service``'s health check shares it)."""
+    tokens = {"slack": settings.slack.bot_token, "discord": settings.discord.token}
+    return frozenset(platform for platform, token in tokens.items() if token)
 
 
 def owner_checks(
-    runs: list[OwnerCheckRun], now: datetime, every_hours: float, service_runs: bool
+    runs: list[OwnerCheckRun],
+    now: datetime,
+    every_hours: float,
+    service_runs: bool,
+    configured: Collection[str] | None = None,
 ) -> Finding:
     """Each platform's last check of subscription owners, a part each.
 
@@ -505,14 +525,21 @@ def owner_checks(
     last run, finished or not, is older than twice the period of the service that claimed
     it (``OwnerCheckRun.every_s``) while ``service_runs`` (something polls: the polling
     check is ok). Then nothing that runs has the platform's token and checks (a front end
-    that stopped beside the workers, or whose token was removed), or its check is stuck.
+    that stopped beside the workers), or its check is stuck.
     When nothing polls, the polling check has said so already: the age is told, not
     warned of. Warnings only: a supervisor restarting a worker over either would fix
     neither.
 
+    A platform whose token is not set (``configured``) is told, never warned of: its
+    token was removed, so no service checks it any more, and its row, which nothing
+    deletes, would otherwise warn for good (or a run that could not work would, for a
+    token no longer used).
+
     Args:
         every_hours: ``[permissions] check_owners_hours``; 0: the check is off.
         service_runs: Whether the service runs, as far as health can tell.
+        configured: The platforms whose token is set (:func:`configured_platforms`);
+            None: every one. A platform health has no token variable for counts as set.
     """
     if every_hours <= 0:
         return Finding("owners", OK, "not checked ([permissions] check_owners_hours = 0)")
@@ -525,6 +552,14 @@ def owner_checks(
         )
     parts, warned = [], False
     for run in runs:
+        if configured is not None and run.platform not in configured:
+            variable = _TOKEN_VARIABLES.get(run.platform)
+            if variable is not None:
+                parts.append(
+                    f"{run.platform}: not configured ({variable} is not set), not checked "
+                    f"since: {_last_check(run, now)}"
+                )
+                continue
         part, warn = _owner_run(run, now, service_runs)
         parts.append(part)
         warned = warned or warn
@@ -549,11 +584,7 @@ def _owner_run(run: OwnerCheckRun, now: datetime, service_runs: bool) -> tuple[s
     if last is None:  # claimed never, finished never: not a row the service leaves
         return f"{run.platform}: not checked yet", False
     if ended:
-        said = (
-            f"{run.platform}: checked {_age(now - last)} ago, {run.checked} of "
-            f"{counted(run.owners, 'subscription owner')}: {counted(run.gone_users, 'owner')} "
-            f"gone, {counted(run.removed, 'keyword subscription')} removed"
-        )
+        said = f"{run.platform}: {_checked(run, now - last)}"
         if run.unchecked:
             said += f", {run.unchecked} not checked (asked again at the next check)"
     else:
@@ -566,6 +597,32 @@ def _owner_run(run: OwnerCheckRun, now: datetime, service_runs: bool) -> tuple[s
         f"{said}, more than twice its period ({period}) ago: is `storybot run` (or `run "
         f"--no-scheduler`) running with the {name} token?",
         True,
+    )
+
+
+def _last_check(run: OwnerCheckRun, now: datetime) -> str:
+    """A platform's last check of subscription owners, told (its token is no longer set)."""
+    started = utc(run.started_at) if run.started_at else None
+    finished = utc(run.finished_at) if run.finished_at else None
+    if finished is not None and (started is None or finished >= started):
+        if run.problem:
+            return (
+                f"asked {_age(now - finished)} ago, it could not check: "
+                f"{' '.join(run.problem.split())}"
+            )
+        return _checked(run, now - finished)
+    if started is not None:
+        return f"a check started {_age(now - started)} ago and did not finish"
+    return "never checked"
+
+
+def _checked(run: OwnerCheckRun, ago: timedelta) -> str:
+    """ "checked 2 h ago, 4 of 4 subscription owners: 1 owner gone, 2 keyword
+    subscriptions removed"."""
+    return (
+        f"checked {_age(ago)} ago, {run.checked} of "
+        f"{counted(run.owners, 'subscription owner')}: {counted(run.gone_users, 'owner')} "
+        f"gone, {counted(run.removed, 'keyword subscription')} removed"
     )
 
 

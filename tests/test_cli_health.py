@@ -882,9 +882,16 @@ def _owner_run(url: str, platform: str, started: datetime, **kw) -> None:
         store.close()
 
 
-def _owners_at(url: str, now: datetime, config=None, **kw) -> tuple[int, str]:
-    """health's exit code and owners line at ``now`` (``config``: a config file)."""
-    settings = load_settings(config, env={"STORYBOT_DATABASE_URL": url})
+# both platforms' tokens, as the service's environment (which health reads) sets them
+TOKENS = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_BOT_TOKEN": "discord-test"}
+
+
+def _owners_at(
+    url: str, now: datetime, config=None, tokens: dict[str, str] = TOKENS, **kw
+) -> tuple[int, str]:
+    """health's exit code and owners line at ``now`` (``config``: a config file;
+    ``tokens``: the platforms' token variables set)."""
+    settings = load_settings(config, env={"STORYBOT_DATABASE_URL": url, **tokens})
     out = io.StringIO()
     code = health(settings, now=now, out=out, **kw)
     return code, _lines(out.getvalue())["owners"]
@@ -964,4 +971,45 @@ def test_owner_checks_turned_off_are_said_so(env, tmp_path):
     assert _owners_at(env, now, config) == (
         0,
         "ok not checked ([permissions] check_owners_hours = 0)",
+    )
+
+
+def test_a_platform_no_longer_configured_is_told_not_warned(env):
+    """Slack's token was removed: the service no longer runs its check, and its row stays
+    (nothing clears it). Health, reading the service's environment, says the platform is
+    not configured and tells its last check, as ok: it warned for good while polling was
+    ok. With the token set, the same row is still a warning."""
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(env, "slack", now - 5 * DAY, checked=2, owners=2)
+    _owner_run(env, "discord", now - timedelta(hours=1), checked=1, owners=1)
+    discord_only = {"DISCORD_BOT_TOKEN": "discord-test"}
+    code, line = _owners_at(env, now, tokens=discord_only, strict=True)
+    assert code == 0
+    assert line == (
+        "ok discord: checked 59 min ago, 1 of 1 subscription owner: 0 owners gone, 0 keyword "
+        "subscriptions removed (every 24 h); slack: not configured (SLACK_BOT_TOKEN is not "
+        "set), not checked since: checked 4 days ago, 2 of 2 subscription owners: 0 owners "
+        "gone, 0 keyword subscriptions removed"
+    )
+    code, line = _owners_at(env, now, strict=True)
+    assert code == 1 and line.startswith("problem discord: ")
+    assert "slack: checked 4 days ago" in line and "with the Slack token?" in line
+
+
+def test_a_check_that_could_not_work_on_a_platform_no_longer_configured_is_told_not_warned(
+    env,
+):
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    _owner_run(
+        env,
+        "slack",
+        now - timedelta(minutes=30),
+        owners=3,
+        unchecked=3,
+        problem="users.info: missing_scope",
+    )
+    assert _owners_at(env, now, tokens={}, strict=True) == (
+        0,
+        "ok slack: not configured (SLACK_BOT_TOKEN is not set), not checked since: asked 29 "
+        "min ago, it could not check: users.info: missing_scope",
     )

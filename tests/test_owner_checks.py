@@ -491,7 +491,9 @@ async def test_health_tells_what_the_service_recorded(
     clock = ManualClock()
     check = stored_checks(store, slack, waits, clock)
     await check.run_due()
-    settings = load_settings(env={"STORYBOT_DATABASE_URL": migrated_sqlite_url})
+    # health reads the service's environment: its Slack token set
+    env = {"STORYBOT_DATABASE_URL": migrated_sqlite_url, "SLACK_BOT_TOKEN": "xoxb-test"}
+    settings = load_settings(env=env)
 
     def owners_line() -> str:
         out = io.StringIO()
