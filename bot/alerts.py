@@ -34,7 +34,14 @@ from bot.model import (
     Subscription,
 )
 from bot.query import Document, Query
-from bot.render import counted, repeats_headline, shorten, source_list, status_command
+from bot.render import (
+    STATUS_UPDATES_MAX,
+    counted,
+    repeats_headline,
+    shorten,
+    source_list,
+    status_command,
+)
 
 MAX_LINKS = 5
 # characters of an item's summary a notice quotes: room for a whole lead sentence of up to
@@ -771,8 +778,10 @@ def digest_message(
     # where to read the rest, as users on the digest's platform type it
     status = status_command(story.name, platform)
     more = f"… and {{n}} more: {status}"
-    more_updated = f"… and {{n}} more updated: {status}"
-    none_told = f"… {counted(len(updates), 'development')} updated: {status}"
+    # status tells only the latest few updated developments: said, not "all are there"
+    in_status = f"({status} shows up to {STATUS_UPDATES_MAX} of the latest)"
+    more_updated = f"… and {{n}} more updated {in_status}"
+    none_told = f"… {counted(len(updates), 'development')} updated {in_status}"
     room = DIGEST_BODY_MAX
     if updates:  # room kept for the header and the count of the updates left out
         counts = max(len(more_updated.format(n=len(updates))), len(none_told))

@@ -224,6 +224,12 @@ def say(platform: str | None, typed: str, options: str) -> str:
     return options if platform in OPTION_PLATFORMS else typed
 
 
+# Developments /story status tells as updated (what later reports added), at most: the
+# latest. A digest's count of the updated developments it leaves out says so (it must not
+# send readers there for all of them).
+STATUS_UPDATES_MAX = 3
+
+
 def status_command(story_name: str, platform: str | None) -> str:
     """The command that shows a story's status, as users on ``platform`` type it."""
     return say(platform, f"/story status {story_name}", f"/story status story:{story_name}")

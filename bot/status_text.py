@@ -29,6 +29,7 @@ from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import DevelopmentUpdate, StoryStats
 from bot.render import (
+    STATUS_UPDATES_MAX,
     clip,
     counted,
     developments_command,
@@ -52,9 +53,9 @@ DEVELOPMENTS_PAGE = 5
 STATUS_NEWS_HEADING = "What's new (latest first):"
 
 # Developments /story status tells as updated (what later reports added, see
-# recent_updates), at most, and the development updates it reads to find them: the
-# newest, however many the story has (Store.latest_development_updates)
-STATUS_UPDATES_MAX = 3
+# recent_updates), at most: STATUS_UPDATES_MAX (bot.render, which digests name too); and
+# the development updates it reads to find them: the newest, however many the story has
+# (Store.latest_development_updates)
 STATUS_UPDATE_ROWS = 200
 
 # A story whose newest news (a development's first report, an update's report) is older

@@ -27,6 +27,7 @@ from bot.alerts import (
 from bot.digest import run_digests
 from bot.model import DeliveryMode, Development, SeedDoc
 from bot.ports import DevelopmentWrite, OutboxWrite
+from bot.status_text import STATUS_UPDATES_MAX
 
 pytest_plugins = ["store_fixtures"]  # store, db_url: SQLite and PostgreSQL
 
@@ -249,7 +250,9 @@ def test_updates_come_after_the_new_developments_and_are_the_first_thing_cut(sto
     lines = both.body.splitlines()
     assert 0 < sum(line.startswith("• Old turn") for line in lines) < len(updates)
     assert lines.index(UPDATES_HEADER) > max(lines.index(line) for line in new_lines)
-    assert lines[-1].startswith("… and ") and lines[-1].endswith("updated: /story status s")
+    assert lines[-1].startswith("… and ") and lines[-1].endswith(
+        "more updated (/story status s shows up to 3 of the latest)"
+    )
     assert [link.url for link in both.links][: len(new_lines)] == [
         f"https://n/{n}" for n in range(1, len(new_lines) + 1)
     ]
@@ -261,8 +264,35 @@ def test_updates_come_after_the_new_developments_and_are_the_first_thing_cut(sto
     assert crowded.body.splitlines()[-3].startswith("… and ")  # the developments left out
     assert crowded.body.splitlines()[-2:] == [
         UPDATES_HEADER,
-        "… 10 developments updated: /story status s",
+        "… 10 developments updated (/story status s shows up to 3 of the latest)",
     ]
+
+
+def test_the_updates_left_out_are_not_said_to_be_all_in_status(store, clock):
+    """ "… and 7 more updated: /story status" sent readers to a reply that tells the
+    latest three updated developments only (bot.status_text): the line says so, with the
+    number status uses, in each platform's form of the command."""
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    words = "word " * 60
+    updates = [
+        DigestUpdate(
+            _dev(n, f"Old turn {n}", "x.", f"https://o/{n}"),
+            1,
+            ("AP",),
+            ((f"AP: Fact {n} {words}. [3]", f"https://ap/{n}"),),
+        )
+        for n in range(1, 41)
+    ]
+    assert STATUS_UPDATES_MAX == 3
+    for platform, command in (("slack", "/story status s"), ("discord", "/story status story:s")):
+        body = digest_message(story, [], None, platform, updates).body
+        assert len(body) <= DIGEST_BODY_MAX
+        told = sum(line.startswith("• Old turn") for line in body.splitlines())
+        assert 0 < told < len(updates)
+        assert body.splitlines()[-1] == (
+            f"… and {len(updates) - told} more updated ({command} shows up to "
+            f"{STATUS_UPDATES_MAX} of the latest)"
+        )
 
 
 def test_the_console_prints_the_updates_part(store, clock):
