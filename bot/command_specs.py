@@ -108,7 +108,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "-word (not word), parentheses. With a story, only items on-topic for that story. "
         "The operators work in lower case too (and, or, not): to search for such a word, "
         'quote it with its neighbours ("not guilty"). Case, accents and plurals do not '
-        "matter; other spellings do: Zelensky OR Zelenskyy.",
+        "matter; other spellings do: Zelensky OR Zelenskyy. Names with a symbol, C++, C#, "
+        ".NET, AT&T, are searched as written.",
         options="subscribe query:<keywords> [story:NAME]",
         overview='A DM when a new item matches: words, "quoted phrases", AND, OR, NOT, '
         "-word, parentheses; with a story, only its on-topic items",

@@ -5,9 +5,11 @@ Instead each subscription is indexed under a few *anchor* tokens chosen so that 
 it matches must contain at least one of them (a "cover" of the query):
 
 * a term covers itself, anchored by its rarest-looking token (a phrase cannot match
-  unless every one of its tokens is present, so any one of them will do), and by its
+  unless every one of its tokens is present, so any one of them will do), by its
   words written as one where it has that form (``Term.whole``: "e-mail" also finds
-  "Email", which has neither "e" nor "mail");
+  "Email", which has neither "e" nor "mail"), and by the rarest of its words with
+  those written in parts joined (``Term.joined``: "e-mail scam" also finds "email
+  scam", which has no "mail");
 * an AND is covered by the cover of any one operand: the cheapest is kept, so
   ``the AND pentagon`` is anchored on ``pentagon`` only;
 * an OR needs the covers of all of its branches;
@@ -98,6 +100,21 @@ def _anchor(term: Term) -> str:
     return min(term.keys, key=_key_cost)
 
 
+def _joined_anchors(joined: tuple[str, ...]) -> set[str]:
+    """Words one of which an item holds where it has a phrase's joined words in a row.
+
+    Each of those words is one of the item's words (:meth:`Document.distinct_tokens`:
+    its tokens, and its words written in parts, written whole), but for a dotted key
+    ("u.s."), which is one only where the item writes it in capitals ("US"); written
+    with its dots, the item has it written whole ("us"). So the cheapest word without a
+    dot, else a dotted key and its letters.
+    """
+    plain = [k for k in joined if "." not in k]
+    if plain:
+        return {min(plain, key=_key_cost)}
+    return {joined[0], joined[0].replace(".", "")}
+
+
 def _cover(node: Node, negated: bool = False) -> tuple[float, frozenset[str]] | None:
     """Anchor tokens one of which any matching item contains, with their total cost.
 
@@ -108,10 +125,12 @@ def _cover(node: Node, negated: bool = False) -> tuple[float, frozenset[str]] | 
     if isinstance(node, Term):
         if negated:
             return None
-        key = _anchor(node)
+        keys = {_anchor(node)}
         if node.whole is not None:
-            return _key_cost(key) + _key_cost(node.whole), frozenset((key, node.whole))
-        return _key_cost(key), frozenset((key,))
+            keys.add(node.whole)
+        if node.joined is not None:
+            keys |= _joined_anchors(node.joined)
+        return sum(map(_key_cost, keys)), frozenset(keys)
     if isinstance(node, Not):
         return _cover(node.child, not negated)
     covers = [_cover(child, negated) for child in node.children]

@@ -63,7 +63,7 @@ from typing import TypeAlias, cast
 from bot.engine.stopwords import STOPWORDS
 from bot.errors import UserError
 from bot.render import shorten
-from bot.textnorm import dotted, whole_words
+from bot.textnorm import dotted, joined, symbol_word, whole_words
 from bot.textnorm import tokens as text_tokens
 from bot.textnorm import words as text_words
 
@@ -129,13 +129,24 @@ class Term:
     # of the phrase; None for one key, or where that word would be a different one
     # (see _whole). A function of ``keys``, so it needs no place in the identity.
     whole: str | None = field(init=False, compare=False, repr=False)
+    # The phrase with each word it writes in parts as one (bot.textnorm.joined: "U.S.
+    # military" is ("u.s.", "military"), "e-mail address" ("email", "address")), found
+    # among an item's words joined so too: a phrase follows the rules of a single word.
+    # None for a term of one word that way. Depends on the label ("e-mail" and "e mail"
+    # have the same keys), so the identity holds it where it is not the keys.
+    joined: tuple[str, ...] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "whole", _whole(self.keys))
+        object.__setattr__(self, "joined", _joined(self.keys, self.label))
 
     def found_in(self, doc: Document) -> bool:
         """Whether ``doc`` holds the term: its keys in a row, or written as one word."""
-        return doc.contains(self.keys) or (self.whole is not None and doc.has_word(self.whole))
+        return (
+            doc.contains(self.keys)
+            or (self.whole is not None and doc.has_word(self.whole))
+            or (self.joined is not None and doc.contains_joined(self.joined, self.keys))
+        )
 
     def display(self) -> str:
         """The term as :meth:`Query.describe` shows it; re-parses to an equal term."""
@@ -186,6 +197,18 @@ def _whole(keys: tuple[str, ...]) -> str | None:
     return dotted(keys) if all(len(k) == 1 and k.isalpha() for k in keys) else None
 
 
+def _joined(keys: tuple[str, ...], label: str) -> tuple[str, ...] | None:
+    """The phrase's words with those written in parts joined (see Term), or None.
+
+    None for one key, and where joining leaves one word ("e-mail"): ``whole`` finds it.
+    A symbol word ("C++") is a key of its own, found as a word (see _symbol_term).
+    """
+    if len(keys) < 2 or symbol_word(label) is not None:
+        return None
+    found = tuple(joined(label, acronyms=False))
+    return found if len(found) > 1 else None
+
+
 # --------------------------------------------------------------------------- documents
 
 
@@ -196,19 +219,30 @@ class Document:
     a phrase never matches across them.
     """
 
-    __slots__ = ("_words", "tokens")
+    __slots__ = ("_joined", "_texts", "_whole", "_words", "tokens")
 
     _BOUNDARY = ""  # textnorm never yields an empty token
 
-    def __init__(self, tokens: Sequence[str], whole: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        tokens: Sequence[str],
+        whole: Iterable[str] = (),
+        texts: tuple[str, str] | None = None,
+    ) -> None:
         """Build a document from already normalised tokens (see :func:`from_text`).
 
         Args:
             tokens: The tokens, in order.
             whole: Words the text holds written in parts ("e-mail"), written whole
                 ("email"; :func:`bot.textnorm.words`): a one-word term finds them.
+            texts: The title and body the tokens are of, from which a phrase's joined
+                words (:attr:`Term.joined`) are looked for; None: the tokens as they are.
         """
         self.tokens: tuple[str, ...] = tuple(tokens)
+        whole = tuple(whole)
+        self._whole = whole
+        self._texts = texts
+        self._joined: tuple[str, ...] | None = None  # built when a phrase first needs it
         # A set, built at C speed: a one-word term (most of them) is one lookup, and a
         # phrase scans the tokens only when its first word is there. (A dict of each
         # token's positions, built in a Python loop, cost more than all the lookups.)
@@ -230,7 +264,11 @@ class Document:
         """
         title_tokens, title_whole = text_words(title)
         body_tokens, body_whole = text_words(text)
-        return cls([*title_tokens, cls._BOUNDARY, *body_tokens], (*title_whole, *body_whole))
+        return cls(
+            [*title_tokens, cls._BOUNDARY, *body_tokens],
+            (*title_whole, *body_whole),
+            (title, text),
+        )
 
     def distinct_tokens(self) -> Iterable[str]:
         """The distinct tokens of the document, and its compounds written whole."""
@@ -240,29 +278,64 @@ class Document:
         """Whether the document holds the word ``key`` (a token or a compound whole)."""
         return key in self._words
 
+    def contains_joined(self, joined_keys: tuple[str, ...], keys: tuple[str, ...]) -> bool:
+        """Whether ``joined_keys`` (a phrase's :attr:`Term.joined`) occur in a row among
+        the document's tokens with each word written in parts joined
+        (:func:`bot.textnorm.joined`).
+
+        Joining them costs a second reading of the text, done once a document and only
+        where it can change the answer: the document holds a word written in parts (or
+        an acronym in capitals) that is one of the phrase's words, or the phrase itself
+        joins words (``keys``, its plain keys, differ) and holds each of them.
+        """
+        whole = self._whole
+        if not whole:  # nothing written in parts: the tokens are the joined ones
+            return joined_keys != keys and _in_row(self.tokens, joined_keys)
+        if joined_keys == keys:
+            if not any(k in whole or ("." in k and k.replace(".", "") in whole) for k in keys):
+                return False
+        elif not all(
+            k in self._words or ("." in k and k.replace(".", "") in self._words)
+            for k in joined_keys
+        ):
+            return False
+        if self._joined is None:
+            texts = self._texts
+            self._joined = (
+                self.tokens
+                if texts is None
+                else (*joined(texts[0]), self._BOUNDARY, *joined(texts[1]))
+            )
+        return _in_row(self._joined, joined_keys)
+
     def contains(self, keys: tuple[str, ...]) -> bool:
         """Whether ``keys`` occur as consecutive tokens."""
         first = keys[0]
         if first not in self._words:
             return False
-        n = len(keys)
-        if n == 1:
+        if len(keys) == 1:
             return True
-        tokens = self.tokens
-        find = tokens.index  # the next occurrence of the first word, found at C speed
-        try:
-            p = find(first)
-        except ValueError:  # the first word only as a compound's whole ("email")
-            return False
-        last = len(tokens) - n  # a phrase starting after it would not fit
-        while p <= last:
-            if tokens[p : p + n] == keys:
-                return True
-            try:
-                p = find(first, p + 1, last + 1)
-            except ValueError:
-                return False
+        return _in_row(self.tokens, keys)
+
+
+def _in_row(tokens: tuple[str, ...], keys: tuple[str, ...]) -> bool:
+    """Whether ``keys`` (two or more) occur in ``tokens`` one after another."""
+    first = keys[0]
+    n = len(keys)
+    find = tokens.index  # the next occurrence of the first word, found at C speed
+    try:
+        p = find(first)
+    except ValueError:  # the first word only as a compound's whole ("email")
         return False
+    last = len(tokens) - n  # a phrase starting after it would not fit
+    while p <= last:
+        if tokens[p : p + n] == keys:
+            return True
+        try:
+            p = find(first, p + 1, last + 1)
+        except ValueError:
+            return False
+    return False
 
 
 _EMPTY = Document(())
@@ -355,7 +428,9 @@ def _identity(node: Node) -> list[object]:
     # with its children as a set: sorted, each once, an operator of one child being that
     # child, and an AND in an AND (or an OR in an OR) merged into it, as the logic reads.
     if isinstance(node, Term):
-        return ["w", *node.keys]
+        if _term_id(node) == node.keys:
+            return ["w", *node.keys]
+        return ["w", *node.keys, ["j", *(node.joined or ())]]
     if isinstance(node, Not):
         return ["not", _identity(node.child)]
     kind = "and" if isinstance(node, And) else "or"
@@ -368,6 +443,18 @@ def _identity(node: Node) -> list[object]:
     if len(parts) == 1:
         return next(iter(parts.values()))
     return [kind, *(parts[k] for k in sorted(parts))]
+
+
+def _term_id(term: Term) -> tuple[str, ...]:
+    """What tells terms apart: their keys, and their joined words where those differ.
+
+    ``"e-mail address"`` and ``"e mail address"`` have the same keys, but the first also
+    finds "email address" (:attr:`Term.joined`).
+    """
+    joined_keys = term.joined
+    if joined_keys is None or joined_keys == term.keys:
+        return term.keys
+    return (*term.keys, "", *joined_keys)  # "" is no key: the two parts stay apart
 
 
 def _eval(node: Node, doc: Document) -> bool:
@@ -436,7 +523,7 @@ _EITHER, _FALSE = frozenset({True, False}), frozenset({False})
 _SEARCH_BUDGET = 5000
 
 
-def _never_matches(node: Node) -> bool:
+def _never_matches(node: Node, budget: list[int] | None = None) -> bool:
     """Whether no item can match ``node``: each reading needs a term present and absent.
 
     ``pentagon -pentagon`` and ``(oil OR gas) -oil -gas`` are such queries: accepted, they
@@ -446,9 +533,10 @@ def _never_matches(node: Node) -> bool:
     accepting. A search over the terms' presence, cut short by the three-valued value of
     the partial reading; past :data:`_SEARCH_BUDGET` steps the query is accepted.
     """
-    order = list(dict.fromkeys(term.keys for term, _ in _walk(node)))
+    order = list(dict.fromkeys(_term_id(term) for term, _ in _walk(node)))
     present: dict[tuple[str, ...], bool] = {}
-    budget = [_SEARCH_BUDGET]
+    if budget is None:
+        budget = [_SEARCH_BUDGET]
 
     def can_match(i: int) -> bool:
         budget[0] -= 1
@@ -468,14 +556,7 @@ def _never_matches(node: Node) -> bool:
 
 def _never_matches_error(query: Query, note: str) -> QueryError:
     """The refusal of a query no item can match, naming the words asked for both ways."""
-    shown: dict[tuple[str, ...], str] = {}  # each word as the reply shows it first
-    negated: set[tuple[str, ...]] = set()
-    positive: set[tuple[str, ...]] = set()
-    for term, neg in _walk(query.root):
-        text = term.display()
-        shown.setdefault(term.keys, text if text.startswith('"') else f'"{text}"')
-        (negated if neg else positive).add(term.keys)
-    both = [text for keys, text in shown.items() if keys in negated and keys in positive]
+    both = _both_ways(query.root)
     return QueryError(
         f"No item can ever match this query: it asks for {' and '.join(both)} and also "
         f"for {'it' if len(both) == 1 else 'them'} to be absent (it reads: "
@@ -483,10 +564,23 @@ def _never_matches_error(query: Query, note: str) -> QueryError:
     )
 
 
+def _both_ways(node: Node) -> list[str]:
+    """The words ``node`` asks for and also negates, quoted, as the reply shows them."""
+    shown: dict[tuple[str, ...], str] = {}  # each word as the reply shows it first
+    negated: set[tuple[str, ...]] = set()
+    positive: set[tuple[str, ...]] = set()
+    for term, neg in _walk(node):
+        text = term.display()
+        key = _term_id(term)
+        shown.setdefault(key, text if text.startswith('"') else f'"{text}"')
+        (negated if neg else positive).add(key)
+    return [text for keys, text in shown.items() if keys in negated and keys in positive]
+
+
 def _partial(node: Node, present: dict[tuple[str, ...], bool]) -> bool | None:
     """``node``'s value where the terms in ``present`` are so, or None if it depends on others."""
     if isinstance(node, Term):
-        return present.get(node.keys)
+        return present.get(_term_id(node))
     if isinstance(node, Not):
         value = _partial(node.child, present)
         return None if value is None else not value
@@ -595,6 +689,9 @@ def quoted_whole(text: str) -> str | None:
 # <@U024BE7LH>, <!here>, <!subteam^S…|@team> (the Slack adapter turns those with a label
 # back into what was typed); Discord's <#123…>, <@123…>, <@!123…>, <@&123…> (a role).
 _CHAT_MENTION = re.compile(r"<([#@!])[^<>\s]*>?")
+
+# A possessive at the end of a word ("AT&T's"), which a symbol word is without.
+_POSSESSIVE_END = re.compile(r"'s$")
 
 # A comma inside a number ("1,000") is part of it; any other separates nothing.
 _NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
@@ -726,6 +823,10 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
         elif kind in ("phrase", "single_phrase"):
             label = " ".join(lexeme[1:-1].split())
             keys = tuple(text_tokens(label))
+            symbol = symbol_word(_POSSESSIVE_END.sub("", label))
+            if symbol is not None:  # "C++" is a word of its own, as unquoted
+                out.append(_Tok("term", f'"{label}"', Term((symbol,), label, quoted=True)))
+                continue
             if not keys:
                 shown = f'"{label}"' if label else '""'
                 raise QueryError(
@@ -739,6 +840,12 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             if strict:
                 _refuse_misread(lexeme)
             keys = tuple(text_tokens(lexeme))
+            symbol = symbol_word(_POSSESSIVE_END.sub("", lexeme))
+            if symbol is not None:
+                # "C++", "C#", ".NET", "AT&T": its symbol is part of its name (as an
+                # item's text holds it: bot.textnorm.symbol_word), not punctuation
+                out.append(_Tok("term", lexeme, Term((symbol,), lexeme)))
+                continue
             # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
             # write "trump & musk" and mean the two words.
             if keys:

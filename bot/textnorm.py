@@ -32,6 +32,12 @@ The steps, and why:
   whole as well: "SARS-CoV-2" is ``sarcov2`` (its parts folded) and ``sarscov2`` (the
   word a query writes whole, folded as one word). Not apart: "covid19" does not find "COVID 19", as "A380"
   must not find "a 380-page report".
+* A name written with a symbol that is part of it (:func:`symbol_word`): "C++", "C#"
+  and "F#" (one letter, then "++" or "#"), "AT&T" and "R&D" (an "&" between letters or
+  digits, no space), ".NET" (a dot, then letters, at the start of a word or after a name
+  in capitals: "ASP.NET") is also its key as written, lower case (``c++``, ``at&t``,
+  ``.net``), which no token can equal. Its tokens alone are a single letter ("c") or
+  words as common as "at" and "net": the key is what lets a query find the name.
 * An acronym written in capitals whose letters spell a stop word ("US", "WHO") is also
   its dotted key (:func:`dotted`: ``u.s.``, ``w.h.o.``), which the query "U.S." looks for
   beside "U.S." itself: many outlets write "US". Its word written whole, ``us``, is too
@@ -101,7 +107,17 @@ from functools import lru_cache
 from bot.given_names import GIVEN_NAMES
 from bot.surnames import SURNAMES
 
-__all__ = ["dotted", "fold", "split_unspaced", "strip_marks", "tokens", "whole_words", "words"]
+__all__ = [
+    "dotted",
+    "fold",
+    "joined",
+    "split_unspaced",
+    "strip_marks",
+    "symbol_word",
+    "tokens",
+    "whole_words",
+    "words",
+]
 
 # Letters and digits only: ``\w`` minus the underscore.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -128,6 +144,14 @@ _COMPOUND = re.compile(
     r"|(?<![^\W_.])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"
     r"|(?<![^\W_.,])\d{1,3}(?:,\d{3})+(?![^\W_]|,\d)"
 )
+
+# Names written with a symbol that is part of them (see symbol_word). Each pattern starts
+# with its symbol, so a scan skips to it at C speed; the word's start is checked after.
+_SYMBOL_SUFFIX = re.compile(r"(?<=[^\W\d_])(?:\+\+|#)(?![^\W_+#])")  # C++, C#, F#
+_SYMBOL_AMPERSAND = re.compile(r"(?<=[^\W_]) ?& ?([^\W_]+)(?![^\W_]|&)")  # AT&T, R & D
+_SYMBOL_DOT = re.compile(r"\.[^\W\d_][^\W_]+(?![^\W_])")  # .NET
+# A query's word that is one of those names, written whole
+_SYMBOL_WORD = re.compile(r"[^\W\d_](?:\+\+|#)|[^\W_]+&[^\W_]+|\.[^\W\d_][^\W_]+")
 
 # A word of two to four capitals, as an acronym is written ("US", "WHO"): see _capitals.
 # (A pattern that starts with its letters: the scan skips to each capital at C speed, a
@@ -452,8 +476,8 @@ def _normalise(text: str) -> str:
     return split_unspaced(_POSSESSIVE.sub("", text))
 
 
-def _compounds(norm: str) -> list[str]:
-    """The compounds (see _COMPOUND) of normalised text, as ``_COMPOUND.findall`` finds them."""
+def _compounds(norm: str) -> list[re.Match[str]]:
+    """The compounds (see _COMPOUND) of normalised text, as ``_COMPOUND.finditer`` finds them."""
     found = []
     end = -1  # where the last compound found ends: a separator before it is inside it
     for sep in _INNER_SEPARATOR.finditer(norm):
@@ -465,7 +489,7 @@ def _compounds(norm: str) -> list[str]:
             start -= 1
         m = _COMPOUND.match(norm, start)
         if m is not None:
-            found.append(m.group())
+            found.append(m)
             end = m.end()
     return found
 
@@ -510,15 +534,96 @@ def words(text: str) -> tuple[list[str], list[str]]:
         ("10,000"), in no particular order; for a longer compound, also each number
         with the letters before it written whole ("covid19" of "COVID-19-related");
         and the :func:`dotted` key of an acronym in capitals that spells a stop word
-        ("u.s." of "US", see _capitals).
+        ("u.s." of "US", see _capitals); and the :func:`symbol_word` key of a name
+        written with its symbol ("c++" of "C++", "at&t" of "AT&T").
     """
     norm = _normalise(text)
     wholes: list[str] = _capitals(text)
-    for c in _compounds(norm):
+    wholes.extend(_symbol_words(text))
+    for m in _compounds(norm):
+        c = m.group()
         wholes.extend(
             _compound_wholes(c) if len(c) <= CACHED_WORD_MAX else _compound_wholes_uncached(c)
         )
     return _folded(_TOKEN.findall(norm)), wholes
+
+
+def joined(text: str, acronyms: bool = True) -> list[str]:
+    """:func:`tokens` of ``text``, each word written in parts as one token, written whole.
+
+    A compound ("e-mail", "F-35", "10,000", "U.N.") is one token, its :func:`whole_words`
+    ("email", "f35", "10000", "un"); dotted letters whose word written whole is too
+    common to search for ("U.S.", "W.H.O.") are their :func:`dotted` key ("u.s."), and,
+    with ``acronyms``, so is such an acronym written in capitals in ordinary text ("the US
+    said", see _capitals). A phrase of the query language is found in these tokens too
+    (:class:`bot.query.Term`), so that it follows the rules of a single word: the phrase
+    "U.S. military" finds "US military", "e-mail address" "email address", "UN Security
+    Council" "U.N. Security Council". A longer compound is its whole only
+    ("COVID-19-related" is ``covid19related``), not each name inside it.
+
+    Args:
+        text: Any text (an item's title or body, or a phrase of a query: a query writes
+            "US" in any case, so it is read without ``acronyms``).
+        acronyms: Whether an acronym in capitals is its dotted key.
+
+    Returns:
+        The tokens in order.
+    """
+    norm = _normalise(text)
+    compounds = _compounds(norm)
+    marked = _acronym_tokens(text, norm) if acronyms else {}
+    if not compounds and not marked:
+        return tokens(text)
+    out: list[str] = []
+    spans = iter(compounds)
+    span = next(spans, None)
+    for k, m in enumerate(_TOKEN.finditer(norm)):
+        start = m.start()
+        while span is not None and span.end() <= start:
+            span = next(spans, None)
+        if span is not None and span.start() <= start:
+            if span.start() == start:  # a compound's first part: the compound
+                parts = _folded(_TOKEN.findall(span.group()))
+                whole = whole_words(parts)
+                letters = all(len(p) == 1 and p.isalpha() for p in parts)
+                out.append(dotted(parts) if letters and whole in _common_keys() else whole)
+            continue
+        word = marked.get(k)
+        out.append(dotted(word) if word is not None else _fold_cached(m.group()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _common_keys() -> frozenset[str]:
+    """The stop words as match keys (as bot.query reads too-common words)."""
+    return frozenset(keys[0] for word in _stop_words() if len(keys := tokens(word)) == 1)
+
+
+def _acronym_tokens(text: str, norm: str) -> dict[int, str]:
+    """Where :func:`tokens` of ``text`` has an acronym that _capitals finds: index to word.
+
+    _capitals reads ``text`` itself (its capitals), the tokens come from ``norm``: the
+    n-th occurrence of the word in ``text`` is taken for its n-th token, where the two
+    counts agree (an accented "Ús", which is the token too, makes them differ: then
+    that word is left unmarked, which can only miss a match).
+    """
+    acronyms = _capital_spans(text)
+    if not acronyms:
+        return {}
+    marked: dict[int, str] = {}
+    all_tokens = _TOKEN.findall(norm)
+    for word in {w for _, w in acronyms}:
+        at = [i for i, t in enumerate(all_tokens) if t == word]
+        written = [
+            m.start() for m in re.finditer(rf"(?<![^\W_]){word}(?![^\W_])", text, re.IGNORECASE)
+        ]
+        if len(at) != len(written):
+            continue
+        index = {start: i for start, i in zip(written, at, strict=True)}
+        for start, w in acronyms:
+            if w == word and start in index:
+                marked[index[start]] = word
+    return marked
 
 
 def dotted(letters: tuple[str, ...] | list[str] | str) -> str:
@@ -533,6 +638,62 @@ def dotted(letters: tuple[str, ...] | list[str] | str) -> str:
     return "".join(f"{letter}." for letter in letters)
 
 
+def symbol_word(word: str) -> str | None:
+    """The key of a name written with a symbol that is part of it, or None for other words.
+
+    "C++", "C#" and "F#" (one letter, then "++" or "#"), "AT&T" and "R&D" (an "&" between
+    letters or digits), ".NET" (a dot, then letters): their key is the name as written,
+    lower case and without accents (``c++``, ``at&t``, ``.net``), which :func:`words` gives
+    where a text writes the name (see _symbol_words). Their tokens alone would be a single
+    letter or a word as common as "at" or "net".
+
+    Args:
+        word: A word as a query writes it.
+
+    Returns:
+        The key, or None if ``word`` is not such a name as a whole.
+    """
+    key = _normalise(word)
+    return key if _SYMBOL_WORD.fullmatch(key) is not None else None
+
+
+def _symbol_words(text: str) -> list[str]:
+    """The :func:`symbol_word` keys of the names ``text`` writes with their symbol.
+
+    A name counts where it is a word of its own: "C++" and "AT&T" with no letter or digit
+    before them ("iC++" is none; "AT & T", "R & D" written apart are theirs), ".NET" after a space, a bracket or a quote, or after a
+    name in capitals ("ASP.NET"), not inside a web address or file name ("example.net",
+    "Node.js" is no ".js": a query writes those as words, which find them as phrases).
+    """
+    found = []
+    if "+" in text or "#" in text:
+        for m in _SYMBOL_SUFFIX.finditer(text):
+            start = m.start() - 1  # the letter before the symbol
+            if start == 0 or not text[start - 1].isalnum():
+                found.append(_normalise(text[start : m.end()]))
+    if "&" in text:
+        for m in _SYMBOL_AMPERSAND.finditer(text):
+            start = m.start()
+            while start > 0 and text[start - 1].isalnum():
+                start -= 1
+            if start == 0 or text[start - 1] not in "&_":
+                found.append(_normalise(f"{text[start : m.start()]}&{m.group(1)}"))
+    for m in _SYMBOL_DOT.finditer(text):
+        start = m.start()
+        before = text[start - 1] if start else " "
+        if before.isalnum():
+            # a name in capitals before the dot: "ASP.NET", not "example.net" or "U.S"
+            begin = start
+            while begin > 0 and text[begin - 1].isalnum():
+                begin -= 1
+            if not (text[begin:start].isupper() and m.group()[1:].isupper() and start - begin > 1):
+                continue
+        elif before in "._-/@:":
+            continue  # a path or address: "../.env", "user@host.net"
+        found.append(_normalise(m.group()))
+    return found
+
+
 def _capitals(text: str) -> list[str]:
     """The :func:`dotted` keys of the acronyms ``text`` writes in capitals as stop words.
 
@@ -541,6 +702,11 @@ def _capitals(text: str) -> list[str]:
     there "HELP US" is the word "us". Other acronyms ("NATO", "EU") are words searched as
     such already; a stop word's acronym with a digit or lower-case letter is none.
     """
+    return [dotted(word) for _, word in _capital_spans(text)]
+
+
+def _capital_spans(text: str) -> list[tuple[int, str]]:
+    """Where _capitals finds an acronym: its start in ``text`` and its word, lower case."""
     found = []
     stop_words = _stop_words()
     for m in _CAPITALS.finditer(text):
@@ -554,7 +720,7 @@ def _capitals(text: str) -> list[str]:
             continue  # "WHO IS MAX VERSTAPPEN? - Max Verstappen ...": a shouted title
         around = text[max(0, start - _CAPITALS_CONTEXT) : end + _CAPITALS_CONTEXT]
         if sum(c.islower() for c in around) > sum(c.isupper() for c in around):
-            found.append(dotted(word))
+            found.append((start, word))
     return found
 
 

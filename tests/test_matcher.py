@@ -81,6 +81,15 @@ def test_story_scope(
         # "U.S." is also anchored on the key of "US" in capitals, as an item writes it
         ("U.S.", "US troops", True),
         ("U.S.", "Join us", False),
+        # a phrase also by its words with those written in parts joined: "email scam"
+        # has no "mail", "US military" no "u" (and "military" is cheaper than "u.s.")
+        ('"e-mail scam"', "Email scam", True),
+        ('"U.S. military"', "US military", True),
+        ('"U.S. U.N."', "US UN", True),
+        # a name written with its symbol by its key
+        ("C++", "C++ 26", True),
+        (".NET", "ASP.NET", True),
+        ("AT&T", "AT&T deal", True),
         # a CamelCase hashtag by its words too; letters and digits inside a compound
         ("#ClimateChange", "Climate change summit", True),
         ("#ClimateChange", "#climatechange trends", True),
