@@ -45,7 +45,10 @@ single words so common that nearly every item has them (the engine's stop words,
 ``a OR pentagon`` are refused while ``the pentagon``, ``"the who"`` and ``u.s.`` (phrases)
 are accepted. At the other end, a query no item can match is refused too: one that asks
 for a word and for its absence (``pentagon -pentagon``, ``(oil OR gas) -oil -gas``)
-would never send anything, and its silence would read as "no news".
+would never send anything, and its silence would read as "no news". So is a query with
+a part that decides nothing, the same mistake inside it: a branch of an OR that no item
+can match (``iran OR (pentagon -pentagon)``) or a part of an AND that every item matches
+(``iran (oil OR -oil)``); the reply names the part.
 
 Errors are :class:`QueryError`, a :class:`~bot.errors.UserError` whose message is meant to
 be shown to the user as is.
@@ -521,6 +524,59 @@ _EITHER, _FALSE = frozenset({True, False}), frozenset({False})
 # How many partial readings _never_matches tries before it gives up and lets the query
 # be: a typed query has at most MAX_TERMS terms, and real ones settle within a few dozen.
 _SEARCH_BUDGET = 5000
+
+
+def _dead_part(node: Node) -> tuple[Node, bool] | None:
+    """A part of ``node`` that decides nothing, and whether it is never true, else None.
+
+    A branch of an OR that no item can match (``iran OR (pentagon -pentagon)``) never
+    adds an item, and a part of an AND that every item matches (``iran (oil OR -oil)``)
+    never takes one away: the query reads as without it, which its writer did not mean.
+    A whole query that nothing matches is refused as such (_never_matches), one that
+    everything matches as matching almost every item; these are the same mistake in a
+    part. The searches share one budget (:data:`_SEARCH_BUDGET`), past which the rest is
+    let be.
+    """
+    budget = [_SEARCH_BUDGET]
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Term):
+            continue
+        if isinstance(current, Not):
+            stack.append(current.child)
+            continue
+        for child in current.children:
+            if isinstance(child, Term):
+                continue  # a word alone is neither
+            if isinstance(current, Or) and _never_matches(child, budget):
+                return child, True
+            if isinstance(current, And) and _never_matches(_mk_not(child), budget):
+                return child, False
+            stack.append(child)
+    return None
+
+
+def _dead_part_error(query: Query, part: Node, never: bool, note: str) -> QueryError:
+    """The refusal of a query with a part that decides nothing (see _dead_part)."""
+    shown = _describe(part)
+    if isinstance(part, (And, Or)):
+        shown = f"({shown})"
+    both = _both_ways(part)
+    words = " and ".join(both)
+    if never:
+        what = "can match no item"
+        why = f"{'it' if len(both) == 1 else 'them'} to be absent, so it adds nothing"
+        why = f"it asks for {words} and also for {why}"
+    else:
+        what = "matches every item"
+        why = f"it asks for {words} or for {'its' if len(both) == 1 else 'their'} absence"
+        why += ", so it leaves nothing out"
+    return QueryError(
+        f"The part {shown} of this query {what}: {why} (the query reads: "
+        f"{query.describe()}). Remove that part, or the NOT or - before a word it also "
+        f"asks for.{note}"
+    )
 
 
 def _never_matches(node: Node, budget: list[int] | None = None) -> bool:
@@ -1042,7 +1098,9 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
             parentheses or quotes, an operator with nothing to apply to), would be
             misread (see ``strict``), would match items that contain none of
             its words (only negations) or only its too-common ones (stop words, single
-            letters), or could match no item (a word asked for and negated).
+            letters), or could match no item (a word asked for and negated), or has a
+            part that decides nothing (an OR's branch no item can match, an AND's part
+            every item matches).
     """
     stripped = text.strip()
     if not stripped:
@@ -1073,6 +1131,8 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
         )
     if strict and _never_matches(query.root):
         raise _never_matches_error(query, _lower_case_operator_note(toks))
+    if strict and (dead := _dead_part(query.root)) is not None:
+        raise _dead_part_error(query, *dead, _lower_case_operator_note(toks))
     if strict and _matches_common_text(query.root):
         common = sorted(
             {

@@ -998,6 +998,13 @@ async def test_subscribe_refuses_a_query_no_item_can_match(commands, store):
     assert store.list_subscriptions("slack", "U1") == []
 
 
+async def test_subscribe_refuses_a_query_with_a_branch_no_item_can_match(commands, store):
+    reply = await commands.handle(req("subscribe iran OR (pentagon -pentagon)"))
+    assert not reply.ok, reply.text
+    assert reply.text.startswith("The part (pentagon AND NOT pentagon) of this query"), reply.text
+    assert store.list_subscriptions("slack", "U1") == []
+
+
 async def test_subscribe_refuses_a_comma_list_and_says_how_to_write_it(commands, store):
     reply = await commands.handle(req("subscribe pentagon, hegseth --story pentagon"))
     assert not reply.ok and "commas do not separate keywords" in reply.text

@@ -212,7 +212,6 @@ def test_the_common_words_refusal_is_one_line() -> None:
 @pytest.mark.parametrize(
     "typed",
     [
-        "pentagon -pentagon OR dod",  # one branch is dead, the other is not
         "e-mail -email",  # "e mail" written apart is the phrase without the word
         '"supply chain" -supply',  # "Supplychain", the phrase written whole, has no "supply"
         "oil (gas OR -oil)",
@@ -246,6 +245,48 @@ def test_no_lower_case_note_where_no_operator_was_typed_in_lower_case_or_it_is_n
 def test_lower_case_not_is_noted_in_an_accepted_query(typed: str, note: str) -> None:
     found = lower_case_not(parse_query(typed))
     assert found.endswith(f"put them between quotes: {note}.") if note else found == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # a branch of an OR that no item can match adds nothing...
+        (
+            "iran OR (pentagon -pentagon)",
+            "The part (pentagon AND NOT pentagon) of this query can match no item: it asks "
+            'for "pentagon" and also for it to be absent, so it adds nothing (the query '
+            "reads: iran OR (pentagon AND NOT pentagon)). Remove that part, or the NOT or - "
+            "before a word it also asks for.",
+        ),
+        (
+            "pentagon -pentagon OR dod",
+            "The part (pentagon AND NOT pentagon) of this query can match no item",
+        ),
+        (
+            "iran OR (oil gas -oil -gas)",
+            'it asks for "oil" and "gas" and also for them to be absent, so it adds nothing',
+        ),
+        # ...however deep, under a NOT too
+        ("iran -(oil OR (gas -gas))", "The part (gas AND NOT gas) of this query can match"),
+        # and a part of an AND that every item matches leaves nothing out
+        (
+            "iran (oil OR -oil)",
+            "The part (oil OR NOT oil) of this query matches every item: it asks for "
+            '"oil" or for its absence, so it leaves nothing out (the query reads: iran AND '
+            "(oil OR NOT oil)).",
+        ),
+        ('"U.S. military" OR ("e-mail" -"e-mail")', '("e-mail" AND NOT "e-mail")'),
+    ],
+)
+def test_a_part_that_decides_nothing_is_refused_naming_it(typed: str, message: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_query(typed)
+    assert str(info.value).startswith(message) or message in str(info.value), info.value
+
+
+def test_a_stored_query_with_a_part_that_decides_nothing_still_parses() -> None:
+    query = parse_query("iran OR (pentagon -pentagon)", strict=False)
+    assert query.matches("Iran talks", "") and not query.matches("Pentagon", "")
 
 
 def test_a_stored_query_no_item_can_match_still_parses() -> None:
