@@ -145,11 +145,17 @@ class Term:
 
     def found_in(self, doc: Document) -> bool:
         """Whether ``doc`` holds the term: its keys in a row, or written as one word."""
-        return (
-            doc.contains(self.keys)
-            or (self.whole is not None and doc.has_word(self.whole))
-            or (self.joined is not None and doc.contains_joined(self.joined, self.keys))
-        )
+        keys = self.keys
+        if doc.contains(keys) or (self.whole is not None and doc.has_word(self.whole)):
+            return True
+        joined_keys = self.joined
+        if joined_keys is None:
+            return False
+        # the same words joined can only be found where the item joins one of them (a
+        # set test here: most phrases of most items, so no call for them)
+        if joined_keys is keys and doc.whole_words.isdisjoint(keys):
+            return False
+        return doc.contains_joined(joined_keys, keys)
 
     def display(self) -> str:
         """The term as :meth:`Query.describe` shows it; re-parses to an equal term."""
@@ -209,7 +215,9 @@ def _joined(keys: tuple[str, ...], label: str) -> tuple[str, ...] | None:
     if len(keys) < 2 or symbol_word(label) is not None:
         return None
     found = tuple(joined(label, acronyms=False))
-    return found if len(found) > 1 else None
+    if len(found) < 2:
+        return None
+    return keys if found == keys else found  # the keys themselves: Document tells by "is"
 
 
 # --------------------------------------------------------------------------- documents
@@ -222,7 +230,7 @@ class Document:
     a phrase never matches across them.
     """
 
-    __slots__ = ("_joined", "_texts", "_whole", "_words", "tokens")
+    __slots__ = ("_joined", "_texts", "_words", "tokens", "whole_words")
 
     _BOUNDARY = ""  # textnorm never yields an empty token
 
@@ -242,8 +250,10 @@ class Document:
                 words (:attr:`Term.joined`) are looked for; None: the tokens as they are.
         """
         self.tokens: tuple[str, ...] = tuple(tokens)
-        whole = tuple(whole)
-        self._whole = whole
+        whole = frozenset(whole)
+        # the words written in parts, written whole (and the keys of acronyms in capitals
+        # and of names written with a symbol): where a phrase's joined words may differ
+        self.whole_words = whole
         self._texts = texts
         self._joined: tuple[str, ...] | None = None  # built when a phrase first needs it
         # A set, built at C speed: a one-word term (most of them) is one lookup, and a
@@ -291,14 +301,14 @@ class Document:
         an acronym in capitals) that is one of the phrase's words, or the phrase itself
         joins words (``keys``, its plain keys, differ) and holds each of them.
         """
-        whole = self._whole
-        if not whole:  # nothing written in parts: the tokens are the joined ones
-            return joined_keys != keys and _in_row(self.tokens, joined_keys)
-        if joined_keys == keys:
-            if not any(k in whole or ("." in k and k.replace(".", "") in whole) for k in keys):
+        if not self.whole_words:  # nothing written in parts: the tokens are the joined ones
+            return joined_keys is not keys and _in_row(self.tokens, joined_keys)
+        if joined_keys is keys:
+            # tokens hold no dot: the same words joined need one the item joins too
+            if self.whole_words.isdisjoint(keys):
                 return False
         elif not all(
-            k in self._words or ("." in k and k.replace(".", "") in self._words)
+            k in self._words or ("." in k and k.replace(".", "") in self.whole_words)
             for k in joined_keys
         ):
             return False

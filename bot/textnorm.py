@@ -147,8 +147,8 @@ _COMPOUND = re.compile(
 
 # Names written with a symbol that is part of them (see symbol_word). Each pattern starts
 # with its symbol, so a scan skips to it at C speed; the word's start is checked after.
-_SYMBOL_SUFFIX = re.compile(r"(?<=[^\W\d_])(?:\+\+|#)(?![^\W_+#])")  # C++, C#, F#
-_SYMBOL_AMPERSAND = re.compile(r"(?<=[^\W_]) ?& ?([^\W_]+)(?![^\W_]|&)")  # AT&T, R & D
+_SYMBOL_SUFFIX = re.compile(r"(?:\+\+|#)(?![^\W_+#])")  # C++, C#, F#
+_SYMBOL_AMPERSAND = re.compile(r"& ?([^\W_]+)(?![^\W_]|&)")  # AT&T, R & D
 _SYMBOL_DOT = re.compile(r"\.[^\W\d_][^\W_]+(?![^\W_])")  # .NET
 # A query's word that is one of those names, written whole
 _SYMBOL_WORD = re.compile(r"[^\W\d_](?:\+\+|#)|[^\W_]+&[^\W_]+|\.[^\W\d_][^\W_]+")
@@ -571,25 +571,34 @@ def joined(text: str, acronyms: bool = True) -> list[str]:
     """
     norm = _normalise(text)
     compounds = _compounds(norm)
-    marked = _acronym_tokens(text, norm) if acronyms else {}
+    written = _TOKEN.findall(norm)
+    marked = _acronym_tokens(text, written) if acronyms else {}
     if not compounds and not marked:
-        return tokens(text)
+        return _folded(written)
+    folded = _folded(written)
+    # the tokens each compound, then each acronym, stands for: (first, how many, key);
+    # counted with findall between the compounds (C speed, no loop over every token)
+    joins: list[tuple[int, int, str]] = []
+    k = pos = 0
+    for span in compounds:
+        k += len(_TOKEN.findall(norm, pos, span.start()))
+        n = len(_TOKEN.findall(span.group()))
+        parts = folded[k : k + n]
+        whole = whole_words(parts)
+        letters = all(len(p) == 1 and p.isalpha() for p in parts)
+        joins.append((k, n, dotted(parts) if letters and whole in _common_keys() else whole))
+        k += n
+        pos = span.end()
+    joins.extend((i, 1, dotted(word)) for i, word in marked.items())
     out: list[str] = []
-    spans = iter(compounds)
-    span = next(spans, None)
-    for k, m in enumerate(_TOKEN.finditer(norm)):
-        start = m.start()
-        while span is not None and span.end() <= start:
-            span = next(spans, None)
-        if span is not None and span.start() <= start:
-            if span.start() == start:  # a compound's first part: the compound
-                parts = _folded(_TOKEN.findall(span.group()))
-                whole = whole_words(parts)
-                letters = all(len(p) == 1 and p.isalpha() for p in parts)
-                out.append(dotted(parts) if letters and whole in _common_keys() else whole)
-            continue
-        word = marked.get(k)
-        out.append(dotted(word) if word is not None else _fold_cached(m.group()))
+    i = 0
+    for first, n, key in sorted(joins, key=lambda j: (j[0], -j[1])):  # compounds first
+        if first < i:
+            continue  # an acronym inside a compound ("anti-US"): the compound is the word
+        out.extend(folded[i:first])
+        out.append(key)
+        i = first + n
+    out.extend(folded[i:])
     return out
 
 
@@ -599,27 +608,32 @@ def _common_keys() -> frozenset[str]:
     return frozenset(keys[0] for word in _stop_words() if len(keys := tokens(word)) == 1)
 
 
-def _acronym_tokens(text: str, norm: str) -> dict[int, str]:
-    """Where :func:`tokens` of ``text`` has an acronym that _capitals finds: index to word.
+def _acronym_tokens(text: str, written: list[str]) -> dict[int, str]:
+    """Where ``written`` (the tokens of ``text``, before folding) has an acronym that
+    _capitals finds: index to word.
 
-    _capitals reads ``text`` itself (its capitals), the tokens come from ``norm``: the
-    n-th occurrence of the word in ``text`` is taken for its n-th token, where the two
-    counts agree (an accented "Ús", which is the token too, makes them differ: then
+    _capitals reads ``text`` itself (its capitals), the tokens come from it normalised:
+    the n-th occurrence of the word in ``text`` is taken for its n-th token, where the
+    two counts agree (an accented "Ús", which is the token too, makes them differ: then
     that word is left unmarked, which can only miss a match).
     """
     acronyms = _capital_spans(text)
     if not acronyms:
         return {}
     marked: dict[int, str] = {}
-    all_tokens = _TOKEN.findall(norm)
     for word in {w for _, w in acronyms}:
-        at = [i for i, t in enumerate(all_tokens) if t == word]
-        written = [
-            m.start() for m in re.finditer(rf"(?<![^\W_]){word}(?![^\W_])", text, re.IGNORECASE)
-        ]
-        if len(at) != len(written):
+        at = []
+        i = -1
+        try:
+            while True:
+                i = written.index(word, i + 1)
+                at.append(i)
+        except ValueError:
+            pass
+        starts = [m.start() for m in re.finditer(rf"\b{word}\b", text, re.IGNORECASE)]
+        if len(at) != len(starts):
             continue
-        index = {start: i for start, i in zip(written, at, strict=True)}
+        index = dict(zip(starts, at, strict=True))
         for start, w in acronyms:
             if w == word and start in index:
                 marked[index[start]] = word
@@ -669,15 +683,17 @@ def _symbol_words(text: str) -> list[str]:
     if "+" in text or "#" in text:
         for m in _SYMBOL_SUFFIX.finditer(text):
             start = m.start() - 1  # the letter before the symbol
-            if start == 0 or not text[start - 1].isalnum():
-                found.append(_normalise(text[start : m.end()]))
+            if start < 0 or not text[start].isalpha() or (start and text[start - 1].isalnum()):
+                continue
+            found.append(_normalise(text[start : m.end()]))
     if "&" in text:
         for m in _SYMBOL_AMPERSAND.finditer(text):
-            start = m.start()
+            end = m.start() - (m.start() > 0 and text[m.start() - 1] == " ")
+            start = end
             while start > 0 and text[start - 1].isalnum():
                 start -= 1
-            if start == 0 or text[start - 1] not in "&_":
-                found.append(_normalise(f"{text[start : m.start()]}&{m.group(1)}"))
+            if start < end and (start == 0 or text[start - 1] not in "&_"):
+                found.append(_normalise(f"{text[start:end]}&{m.group(1)}"))
     for m in _SYMBOL_DOT.finditer(text):
         start = m.start()
         before = text[start - 1] if start else " "

@@ -20,7 +20,7 @@ from bot.query import (
     lower_case_not,
     parse_query,
 )
-from bot.textnorm import tokens
+from bot.textnorm import joined, tokens
 
 # --------------------------------------------------------------------------- parsing
 
@@ -730,3 +730,22 @@ def test_kana_keep_their_voicing_and_hangul_its_syllables() -> None:
     assert tokens("ﾊﾞｽ") == tokens("バス") == ["バス"]
     assert tokens("서울") == ["서울"]
     assert tokens("\u1109\u1165\u110b\u116e\u11af") == ["서울"]  # typed as jamo
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The US military said", ["the", "u.s.", "military", "said"]),
+        ("The U.S. military said", ["the", "u.s.", "military", "said"]),
+        ("HELP US FIND HIM now", ["help", "us", "find", "him", "now"]),  # shouted: the word
+        ("his e-mail address, 10,000 troops", ["his", "email", "address", "10000", "troop"]),
+        ("The U.N. and the WHO chief", ["the", "un", "and", "the", "w.h.o.", "chief"]),
+        ("US-China talks", ["uschina", "talk"]),  # the compound, not the acronym in it
+        ("anti-US protests by the US", ["antius", "protest", "by", "the", "u.s."]),
+        ("Ús and US", ["us", "and", "us"]),  # counts differ: left as the tokens are
+    ],
+)
+def test_joined_tokens_join_words_written_in_parts_and_mark_acronyms(
+    text: str, expected: list[str]
+) -> None:
+    assert joined(text) == expected
