@@ -1192,7 +1192,7 @@ def test_stored_queries_of_surnames_take_their_new_keys(empty_url):
 
 
 def test_stored_joined_phrases_and_symbol_words_take_their_new_keys(empty_url):
-    """Migration 0031: a phrase that writes a word in parts also finds it written whole
+    """Migration 0032: a phrase that writes a word in parts also finds it written whole
     ("e-mail address" finds "email address"), so it is no longer the query that spaces
     the parts apart; "C++", ".NET" and "AT&T" are names of their own, not "c", "net"
     and "at t". Such a query held under its old key could be subscribed to again; a
@@ -1203,7 +1203,7 @@ def test_stored_joined_phrases_and_symbol_words_take_their_new_keys(empty_url):
         ("U4", "AT&T", ["w", "at", "t"], "at&t"),
         ("U3", '"supply chain"', ["w", "supply", "chain"], '"supply chain"'),  # unchanged
     ]
-    _stored_queries_take_their_new_keys(empty_url, "0030", subs, ("U1", '"E-mail Address"'))
+    _stored_queries_take_their_new_keys(empty_url, "0031", subs, ("U1", '"E-mail Address"'))
 
 
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):

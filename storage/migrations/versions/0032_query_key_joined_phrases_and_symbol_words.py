@@ -12,8 +12,8 @@ without it, such a query held under its old key could be subscribed to once more
 The downgrade keeps the keys: the older code reads such a query to its old key, so a
 subscription to it may then be taken once more.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 
 from collections.abc import Sequence
@@ -22,8 +22,8 @@ from alembic import context, op
 
 from storage.channels import recompute_query_keys
 
-revision: str = "0031"
-down_revision: str | Sequence[str] | None = "0030"
+revision: str = "0032"
+down_revision: str | Sequence[str] | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
