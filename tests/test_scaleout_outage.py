@@ -210,3 +210,87 @@ async def test_a_worker_judges_no_worker_stalled_before_it_has_been_connected_fo
         assert await at(110) == "no worker judged stalled yet: connected for 19 s of 30 s"
         assert await at(121) == "1 stalled job retried, 0 superseded"
     await world.app.aclose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "back_after",
+    [
+        "could not be recorded",  # its stop may be recorded: the job is left under no worker
+        "worker stopped:",  # its stop was not recorded either: the job is left under its row
+    ],
+)
+async def test_a_restarted_worker_puts_back_at_once_what_its_stop_in_an_outage_left_doing(
+    pg_url,
+    feed_server,  # noqa: F811
+    clock,
+    caplog,
+    back_after,
+):
+    """A poll ends while the database is away: its end cannot be recorded, nor, if the
+    database is still away then, the worker's stop; the job stays "doing" under the
+    worker's old row, or under no worker. Restarted on the database, the worker left it
+    to the stall sweep, which takes it once connected for ``--stalled-after`` (here
+    30 s); it knows the row and the job are its own, and that the job no longer runs:
+    it puts the job back and deletes the row as it starts."""
+    direct = conninfo(pg_url)
+    url = make_url(pg_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        arrived, release = feed_server_held(feed_server)
+        world = make_world(through, clock, follow=False)
+        feed = world.app.store.add_feed(feed_server.url("/held.xml"), clock.now())
+        ensure_schema(direct)
+        jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
+        async with jobs.open_async():
+            job = await jobs.configure_task(
+                "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+            ).defer_async(feed_id=feed.id)
+            options = WorkerOptions(
+                queues=("poll",),
+                name="W",
+                heartbeat_s=HEARTBEAT_S,
+                stalled_after_s=30.0,
+                stop_grace_s=60,  # the poll's end waits for a connection: not cut short
+            )
+            task = asyncio.create_task(run_worker(world.app, options))
+            status = f"SELECT status, worker_id FROM procrastinate_jobs WHERE id = {job}"
+            try:
+                assert await asyncio.to_thread(arrived.wait, 20), "the poll never fetched"
+                [(_, old)] = await _rows(direct, status)
+                proxy.down()
+                release.set()  # the poll ends (its store is away too) while the database is
+
+                async def said() -> bool:
+                    lines = [r.getMessage() for r in caplog.records]
+                    ended = f"job {job} (storybot.poll_feed) ended but its end could not be"
+                    at = next((i for i, line in enumerate(lines) if line.startswith(ended)), None)
+                    return at is not None and any(back_after in line for line in lines[at:])
+
+                # procrastinate waits 30 s (its pool's timeout) for a connection to record the end,
+                # and as long again to record its stop
+                await _until(said, f"the worker logged {back_after!r}", 75)
+                assert await _rows(direct, status) in ([("doing", old)], [("doing", None)])
+                proxy.up()
+
+                async def released() -> bool:
+                    rows = await _rows(direct, status)
+                    workers = await _rows(direct, "SELECT id FROM procrastinate_workers")
+                    return (
+                        rows not in ([("doing", old)], [("doing", None)]) and (old,) not in workers
+                    )
+
+                # the restart pauses (1, 2, 5 s) and a new run: well within the 30 s grace
+                await _until(released, "the job put back and the old row deleted", 15)
+                left = f"SELECT count(*) FROM procrastinate_jobs WHERE id = {job}"
+                await _until(
+                    lambda: _is(direct, left, 0), "the poll ran again (a succeeded job is deleted)"
+                )
+                assert feed_server.hits("/held.xml") == 2
+            finally:
+                release.set()
+                proxy.up()
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

@@ -44,7 +44,9 @@ old as the outage: a worker judges others stalled only once it has itself been c
 for ``--stalled-after`` (:mod:`adapters.jobs.connected`), and a worker finishing its jobs
 through the outage renews its heartbeat as soon as the database answers again. A live worker's job whose end procrastinate could not record
 (its connection cut just then) would stay "doing" under a heartbeat that goes on, holding
-its lock for ever; each worker puts its own such jobs back (``tasks.LostJobs``). A stalled job that cannot go back to the queue because an
+its lock for ever; each worker puts its own such jobs back (``tasks.LostJobs``), and a worker
+restarted after an outage those its earlier run left, with that run's row
+(``tasks.release_earlier_run``). A stalled job that cannot go back to the queue because an
 identical job is already waiting there (same queueing lock: the next delivery tick, the
 next poll of that feed) is closed as aborted instead; the waiting job does its work.
 

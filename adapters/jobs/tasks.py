@@ -279,6 +279,52 @@ async def _put_back(manager: JobManager, job: Job, whose: str) -> str | None:
         return None  # another worker retried it first
 
 
+@dataclass(frozen=True)
+class EarlierRun:
+    """What an earlier run of this worker process left to tidy once it stopped.
+
+    Attributes:
+        worker_id: Its worker row, if it could not delete it as it stopped (the
+            database was away); None if it did.
+        unrecorded: The jobs that ended while their end could not be recorded.
+        cut_short: The jobs cancelled while they ran (the stop grace ran out).
+    """
+
+    worker_id: int | None
+    unrecorded: frozenset[int] = frozenset()
+    cut_short: frozenset[int] = frozenset()
+
+
+async def release_earlier_run(jobs: procrastinate.App, run: EarlierRun) -> bool:
+    """Put back the jobs an earlier run of this process left "doing", then delete its
+    worker row; True once there is nothing left to do.
+
+    The jobs: those still under its row (their end, or the fetch that took them, could not
+    be recorded), and those whose end it could not record but whose row went as it
+    stopped (a job without a worker: any stall sweep takes it, but only after its grace).
+    A job in ``run.cut_short`` is left to the stall sweep, and so is the row: the job's
+    thread may still be running, and the sweep takes it back only ``--stalled-after``
+    later. Deleting the row would hand it to the next sweep at once.
+    """
+    manager = jobs.job_manager
+    doing = []
+    if run.worker_id is not None:
+        doing = list(await manager.list_jobs_async(status="doing", worker_id=run.worker_id))
+    for job_id in sorted(run.unrecorded - {job.id for job in doing}):
+        found = await manager.list_jobs_async(id=job_id, status="doing")
+        doing += [job for job in found if job.worker_id is None]
+    for job in doing:
+        if job.id not in run.cut_short:
+            await _put_back(manager, job, "left by this worker before it restarted")
+    if run.worker_id is None:
+        return True
+    if any(job.id in run.cut_short for job in doing):
+        return False
+    await manager.unregister_worker(run.worker_id)
+    log.info("removed this worker's row from before it restarted (#%d)", run.worker_id)
+    return True
+
+
 class LostJobs:
     """A live worker's jobs that it no longer runs but the queue still has as "doing".
 

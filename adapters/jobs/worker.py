@@ -22,7 +22,17 @@ from adapters.jobs.pool import first_line as _first_line
 from adapters.jobs.pool import job_pool
 from adapters.jobs.schema import conninfo, ensure_schema, pool_kwargs
 from adapters.jobs.sinks import close_sinks, delivery_sinks
-from adapters.jobs.tasks import DELIVER, ENGINE, MAINTENANCE, POLL, LostJobs, Schedule, register
+from adapters.jobs.tasks import (
+    DELIVER,
+    ENGINE,
+    MAINTENANCE,
+    POLL,
+    EarlierRun,
+    LostJobs,
+    Schedule,
+    register,
+    release_earlier_run,
+)
 from adapters.signals import StopSignals
 from bot.duration import duration, every
 from bot.errors import UserError
@@ -334,6 +344,8 @@ async def _run_until_stopped(
         request_stop()
         stop_now()
 
+    # what this process's earlier runs left to tidy (:func:`_release_earlier_runs`)
+    earlier: list[EarlierRun] = []
     watching = None
     if poller_lock is not None:
         watching = asyncio.create_task(
@@ -363,6 +375,7 @@ async def _run_until_stopped(
                         break
                     if connection is not None:
                         connection.ok()  # the schema check and the pool's first connection
+                    await _release_earlier_runs(jobs, earlier)
                     side = [
                         asyncio.create_task(
                             _beat_while_draining(worker, options.heartbeat_s, dsn, sleep)
@@ -379,6 +392,13 @@ async def _run_until_stopped(
                         await _end(side)
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
+            if worker.worker_id is not None or worker.unrecorded:
+                # it could not unregister (its row is left), or record a job's end
+                earlier.append(
+                    EarlierRun(
+                        worker.worker_id, frozenset(worker.unrecorded), frozenset(worker.cut_short)
+                    )
+                )
             if stop.is_set():
                 if cancelled is not None:
                     cancelled[:] = worker.cancelled
@@ -402,6 +422,25 @@ async def _run_until_stopped(
             await asyncio.gather(watching, return_exceptions=True)
         signals.uninstall()
     return signals
+
+
+async def _release_earlier_runs(jobs: procrastinate.App, earlier: list[EarlierRun]) -> None:
+    """Back on the database, put back what this process's earlier runs left "doing" and
+    delete their rows (:func:`adapters.jobs.tasks.release_earlier_run`); ``earlier`` keeps
+    what could not be done yet, for the next restart (the stall sweep takes it meanwhile).
+
+    A worker stopped by an outage could record neither the end of the jobs that ended
+    through it nor, often, its own stop: those jobs stayed "doing" (under its old row,
+    its heartbeat as old as the outage, or under none), holding their locks (``deliver``,
+    ``engine``) until a stall sweep, up to ``--stalled-after`` after that sweep's grace.
+    This process knows they are its own and no longer run here.
+    """
+    for run in list(earlier):
+        try:
+            if await release_earlier_run(jobs, run):
+                earlier.remove(run)
+        except Exception as exc:  # noqa: BLE001 - the database is away again: next restart
+            log.debug("releasing what an earlier run left failed: %s", exc)
 
 
 async def _end(tasks: list[asyncio.Task[Any]], every_s: float = 1.0) -> None:
@@ -488,6 +527,10 @@ class _Worker(Worker):
         super().__init__(*args, **kwargs)
         self.stopping = asyncio.Event()  # set by whoever stops it (procrastinate too)
         self.cancelled: list[str] = []  # jobs cancelled as it stopped, as "task[id]"
+        # ids of the jobs cancelled while they ran, for whatever reason: a job's thread
+        # (``asyncio.to_thread``) may still run after its task is cancelled
+        self.cut_short: set[int] = set()
+        self.unrecorded: set[int] = set()  # ids of the jobs whose end could not be recorded
 
     def stop(self) -> None:
         self.stopping.set()
@@ -498,6 +541,8 @@ class _Worker(Worker):
             await super()._process_job(context)
         except pexc.ConnectorException as exc:
             job = context.job
+            if job.id is not None:
+                self.unrecorded.add(job.id)
             log.warning(
                 "job %s (%s) ended but its end could not be recorded (%s); left 'doing', "
                 "it goes back to the queue within two heartbeats",
@@ -509,8 +554,11 @@ class _Worker(Worker):
             # procrastinate records a job cancelled at its stop (the grace ran out; our
             # second signal) as aborted and logs so at INFO only: kept for the stop line
             task = asyncio.current_task()
-            if self.stopping.is_set() and task is not None and task.cancelling():
-                self.cancelled.append(f"{context.job.task_name}[{context.job.id}]")
+            if task is not None and task.cancelling():
+                if context.job.id is not None:
+                    self.cut_short.add(context.job.id)
+                if self.stopping.is_set():
+                    self.cancelled.append(f"{context.job.task_name}[{context.job.id}]")
 
 
 def _cancelled_note(jobs: list[str], grace_s: float | None) -> str:
