@@ -340,19 +340,16 @@ class Fakes:
 def service_env(db_url: str, extra: dict[str, str]) -> dict[str, str]:
     """The environment for ``storybot run``: ours minus any real tokens, plus ``extra``."""
     import os
-    from pathlib import Path
+
+    from checkout import code_env
 
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
     }
     env.update(
-        STORYBOT_DATABASE_URL=db_url,
-        STORYBOT_ALLOWED_HOSTS="127.0.0.1",
-        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
-        PYTHONUNBUFFERED="1",
+        STORYBOT_DATABASE_URL=db_url, STORYBOT_ALLOWED_HOSTS="127.0.0.1", PYTHONUNBUFFERED="1"
     )
-    env.update(extra)
-    return env
+    return code_env(env, **extra)
 
 
 FAST_CONFIG = """

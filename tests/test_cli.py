@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from checkout import code_env
 from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import T0
 from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
@@ -2487,7 +2488,7 @@ def test_storybot_runs_as_a_python_module_with_its_exit_codes(module: str, tmp_p
         return subprocess.run(
             [sys.executable, "-m", module, *args],
             cwd=tmp_path,
-            env=env,
+            env=code_env(env),
             capture_output=True,
             text=True,
             timeout=60,

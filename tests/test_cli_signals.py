@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from checkout import STORYBOT, code_env
 from faults import service_env, start_service
 from feedbuilder import entry, rss
 from feedserver import Route, feed_server  # noqa: F401  (fixture)
@@ -34,13 +35,6 @@ from test_scaleout import pg_db_url  # noqa: F401  (fixture: a fresh PostgreSQL 
 
 from adapters.signals import SECOND_SIGNAL, STOP_NOW_BOUND_S, StoppedNow, StopSignals
 from storage import open_store
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _storybot() -> list[str]:
-    script = Path(sys.executable).parent / "storybot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
 
 
 def _wait_for(path: Path, needle: str | re.Pattern[str], timeout: float = 30) -> None:
@@ -248,8 +242,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
     }
-    env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **extra)
-    return env
+    return code_env(env, PYTHONUNBUFFERED="1", **extra)
 
 
 # Runs the installed `storybot` script as the shell does, after putting a finder first on
@@ -304,7 +297,7 @@ def test_ctrl_c_while_storybot_is_still_importing_is_one_line_too(tmp_path):
 def test_ctrl_c_in_the_demo_is_one_line_without_a_traceback(tmp_path):
     """Interrupted as its service starts its first poll (a job APScheduler runs)."""
     proc = subprocess.Popen(
-        [*_storybot(), "demo", "--tick-seconds", "2"],
+        [*STORYBOT, "demo", "--tick-seconds", "2"],
         cwd=tmp_path,
         env=_clean_env(),
         stdout=subprocess.PIPE,
@@ -335,7 +328,7 @@ def test_ctrl_c_in_poll_once_is_one_line_and_the_next_poll_does_the_work(
     _store_with(db_url, url)
     env = _clean_env(STORYBOT_DATABASE_URL=db_url, STORYBOT_ALLOWED_HOSTS="127.0.0.1")
     proc = subprocess.Popen(
-        [*_storybot(), "poll", "--once"],
+        [*STORYBOT, "poll", "--once"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -353,7 +346,7 @@ def test_ctrl_c_in_poll_once_is_one_line_and_the_next_poll_does_the_work(
     assert (proc.returncode, out, err) == (130, "", "storybot: interrupted\n")
     assert _poll_state(db_url) == (False, 0)
     done = subprocess.run(
-        [*_storybot(), "poll", "--once"], env=env, capture_output=True, text=True, timeout=60
+        [*STORYBOT, "poll", "--once"], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "1 new item" in done.stdout, done.stdout + done.stderr
     assert _poll_state(db_url) == (True, 1)
@@ -366,7 +359,7 @@ def _worker(config: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen(
             [
-                *_storybot(),
+                *STORYBOT,
                 "--config",
                 str(config),
                 "worker",
@@ -446,7 +439,7 @@ def test_ctrl_c_ends_chat_while_it_waits_for_a_line(tmp_path):
     thread, which must not keep the process alive after the interrupt.
     """
     proc = subprocess.Popen(
-        [*_storybot(), "chat"],
+        [*STORYBOT, "chat"],
         cwd=tmp_path,
         env=_clean_env(),
         stdin=subprocess.PIPE,

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import code_env
 from storyworld import seeds_dir
 
 from storage import open_store
@@ -71,7 +72,7 @@ def _storybot(
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_", "PYTHON"))
     }
-    env["PYTHONPATH"] = str(ROOT)  # this tree's code, whatever is installed
+    env = code_env(env)  # this tree's code, whatever is installed
     if url is not None:
         env["STORYBOT_DATABASE_URL"] = url
     return subprocess.run(

@@ -9,6 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from checkout import code_env
 
 from adapters.cli import main
 
@@ -28,10 +29,9 @@ def test_version_reads_no_config_and_touches_no_database(tmp_path):
     does not exist and a database URL that could not be opened: only the version."""
     script = Path(sys.executable).parent / "storybot"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
-    env.update(
+    env = code_env(
+        {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")},
         STORYBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}",
-        PYTHONPATH=str(ROOT),
     )
     done = subprocess.run(
         [*command, "--config", str(tmp_path / "missing.toml"), "--version"],

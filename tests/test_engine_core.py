@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from checkout import code_env
 
 from bot.engine import Engine, EngineConfig, EngineDoc, Verdict
 from bot.engine.analysis import lead_vector
@@ -1123,14 +1124,13 @@ def test_saved_engine_state_is_the_same_bytes_whatever_the_hash_seed() -> None:
     """The stored state is JSON in the engine's dict order: an order that followed set
     iteration (per-process string hashing) made the same engine save other bytes in
     every process, so identical states could not be compared or deduplicated."""
-    import os
     import subprocess
     import sys
 
     saved = [
         subprocess.run(
             [sys.executable, "-c", _SAVED_STATE_SCRIPT],
-            env={**os.environ, "PYTHONHASHSEED": seed},
+            env=code_env(PYTHONHASHSEED=seed),
             capture_output=True,
             check=True,
         ).stdout

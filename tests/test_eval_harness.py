@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from checkout import code_env
 
 from bot.evaluation.cli import add_eval_parser, run_eval
 from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
@@ -656,6 +657,7 @@ def test_targets_decided_in_two_processes_give_the_same_figures_and_decisions(
                 "--decisions",
                 str(out),
             ],
+            env=code_env(),
             capture_output=True,
             text=True,
             timeout=120,

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkout import code_env
 from fakes.discord_server import USER_ID, FakeDiscord
 from fakes.slack_server import FakeSlack
 from faults import ThreadedLoop
@@ -219,7 +220,7 @@ def _storybot(
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "adapters.cli", *args],
-        env=full_env,
+        env=code_env(full_env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -236,7 +237,6 @@ def test_secrets_never_reach_the_stderr_of_the_service(tmp_path) -> None:
     try:
         base = {
             "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'storybot.db'}",
-            "PYTHONPATH": str(Path.cwd()),
         }
         rejected_slack = _storybot(
             ["-vv", "run"],
@@ -292,7 +292,6 @@ def _connected_service_log(tmp_path: Path, verbosity: str) -> str:
     env.update(
         {
             "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'storybot.db'}",
-            "PYTHONPATH": str(Path.cwd()),
             "SLACK_BOT_TOKEN": SLACK_BOT,
             "SLACK_APP_TOKEN": SLACK_APP,
             "STORYBOT_SLACK_API_URL": slack.base_url,
@@ -300,7 +299,7 @@ def _connected_service_log(tmp_path: Path, verbosity: str) -> str:
     )
     service = subprocess.Popen(
         [sys.executable, "-m", "adapters.cli", verbosity, "run"],
-        env=env,
+        env=code_env(env),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -24,7 +24,6 @@ import json
 import os
 import secrets
 import signal
-import sys
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from checkout import STORYBOT, code_env
 from fakes.slack_server import FakeSlack
 from feedserver import FeedServer
 from sqlalchemy import create_engine, text
@@ -150,11 +150,6 @@ def timed_feed_server():
 # --------------------------------------------------------------------------- helpers
 
 
-def _storybot() -> list[str]:
-    script = Path(sys.executable).parent / "storybot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
-
-
 def _config(tmp_path: Path) -> Path:
     path = tmp_path / "scaleout.toml"
     path.write_text(
@@ -174,9 +169,13 @@ def _log_file(path: Path):
 
 
 async def _start_worker(i: int, db_url: str, slack: FakeSlack, config: Path, tmp_path: Path):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
-    }
+    env = code_env(
+        {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "DISCORD_", "STORYBOT_"))
+        }
+    )
     env.update(
         STORYBOT_DATABASE_URL=db_url,
         STORYBOT_ALLOWED_HOSTS="127.0.0.1",
@@ -185,7 +184,7 @@ async def _start_worker(i: int, db_url: str, slack: FakeSlack, config: Path, tmp
     )
     log = _log_file(tmp_path / f"worker{i}.log")
     proc = await asyncio.create_subprocess_exec(
-        *_storybot(),
+        *STORYBOT,
         "--config",
         str(config),
         "worker",

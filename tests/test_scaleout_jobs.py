@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from checkout import code_env
 from feedserver import Route, feed_server  # noqa: F401  (fixture)
 from sqlalchemy import event, text
 from storyworld import TIMELINE, as_entry, feed_of, make_world, samples
@@ -1300,7 +1301,6 @@ async def test_the_procrastinate_shell_lists_the_jobs_and_names_the_variable_it_
     import asyncio
     import subprocess
     import sys
-    from pathlib import Path
 
     import procrastinate
 
@@ -1310,8 +1310,10 @@ async def test_the_procrastinate_shell_lists_the_jobs_and_names_the_variable_it_
         queued = await jobs.configure_task("storybot.deliver", queue="deliver").defer_async(
             timestamp=1
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
-    env.update(PROCRASTINATE_APP="adapters.jobs.monitor.app", PYTHONPATH=str(Path.cwd()))
+    env = code_env(
+        {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")},
+        PROCRASTINATE_APP="adapters.jobs.monitor.app",
+    )
 
     def shell(**more: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
