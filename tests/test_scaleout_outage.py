@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import threading
+from collections import Counter
 
 import procrastinate
 import psycopg
@@ -294,3 +297,118 @@ async def test_a_restarted_worker_puts_back_at_once_what_its_stop_in_an_outage_l
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_a_shared_outage_reruns_and_loses_none_of_several_jobs_running_on_two_workers(
+    pg_url,
+    feed_server,  # noqa: F811
+    clock,
+    tmp_path,
+    caplog,
+):
+    """Workers A and B each run three polls whose feeds answer only when the test says;
+    C runs none and sweeps for stalled workers. All three lose the database for longer
+    than ``--stalled-after``; C is back first, A and B a moment later, while their polls
+    go on. No poll is taken from its worker meanwhile, and once the feeds answer every
+    poll ends (succeeded: deleted) having fetched its feed once."""
+    # the workers then log their jobs' results (the sweeps'), whatever an earlier
+    # run_worker in this process set the procrastinate logger to
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="procrastinate")
+    direct = conninfo(pg_url)
+    url = make_url(pg_url)
+    host, port = url.host or "127.0.0.1", url.port or 5432
+    with contextlib.ExitStack() as stack:
+        proxies = {name: stack.enter_context(tcp_proxy(host, port)) for name in "ABC"}
+        through = {
+            name: url.set(host="127.0.0.1", port=p.port).render_as_string(hide_password=False)
+            for name, p in proxies.items()
+        }
+        config = tmp_path / "hosts.toml"  # three fetches at once from the one feed server
+        config.write_text("[polling]\nper_host_concurrency = 3\n", encoding="utf-8")
+        worlds = {
+            name: make_world(through[name], clock, follow=name == "C", config=config)
+            for name in "ABC"
+        }
+        release = threading.Event()
+        paths = [f"/held{i}.xml" for i in range(6)]
+        body = feed_of(as_entry(samples("unrelated")[0], 0))
+        arrived = {path: threading.Event() for path in paths}
+        for path in paths:
+            feed_server.add(path, Route(body=body, arrived=arrived[path], hold=release, hold_s=60))
+        feeds = [worlds["A"].app.store.add_feed(feed_server.url(p), clock.now()) for p in paths]
+        ensure_schema(direct)
+        jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
+        common = {"heartbeat_s": HEARTBEAT_S, "stalled_after_s": STALLED_AFTER_S}
+
+        def start(name: str, queues: tuple[str, ...]) -> asyncio.Task:
+            options = WorkerOptions(
+                queues=queues, name=name, concurrency=3, stop_grace_s=60, **common
+            )
+            return asyncio.create_task(run_worker(worlds[name].app, options))
+
+        def fetched() -> int:  # polls waiting on their feed
+            return sum(event.is_set() for event in arrived.values())
+
+        async with jobs.open_async():
+            ids = [
+                await jobs.configure_task(
+                    "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+                ).defer_async(feed_id=feed.id)
+                for feed in feeds
+            ]
+            running = (
+                f"SELECT id, status, worker_id FROM procrastinate_jobs WHERE id IN {tuple(ids)}"
+            )
+            tasks = [start("B", ("poll",))]
+            try:
+                await _until(lambda: _true(fetched() == 3), "B runs three polls")
+                tasks.append(start("A", ("poll",)))
+                await _until(lambda: _true(fetched() == 6), "A runs the other three")
+                tasks.append(start("C", ("engine",)))
+                workers = "SELECT count(*) FROM procrastinate_workers"
+                await _until(lambda: _is(direct, workers, 3), "C registered")
+                before = sorted(await _rows(direct, running))
+                by_worker = sorted(Counter(w for _, _, w in before).values())
+                assert by_worker == [3, 3] and {s for _, s, _ in before} == {"doing"}, before
+                rows_before = {
+                    r[0] for r in await _rows(direct, "SELECT id FROM procrastinate_workers")
+                }
+
+                for proxy in proxies.values():
+                    proxy.down()
+                await asyncio.sleep(STALLED_AFTER_S + 0.5)  # every heartbeat is stale now
+                proxies["C"].up()
+                await _until(
+                    lambda: _new_worker(direct, rows_before), "C is back (a new worker row)", 30
+                )
+                proxies["A"].up()
+                proxies["B"].up()
+
+                # C's stall sweep runs every second; past its grace it has run a few times
+                loop = asyncio.get_running_loop()
+                until = loop.time() + STALLED_AFTER_S + 2.5
+                while loop.time() < until:
+                    now = sorted(await _rows(direct, running))
+                    assert now == before, f"a running poll was taken: {before} -> {now}"
+                    await asyncio.sleep(0.1)
+                swept = [r for r in caplog.records if "stalled jobs retried" in r.getMessage()]
+                assert swept, "C's stall sweep never ran past its grace"
+            finally:
+                release.set()
+            left = f"SELECT count(*) FROM procrastinate_jobs WHERE id IN {tuple(ids)}"
+            await _until(
+                lambda: _is(direct, left, 0), "every poll ended (a succeeded job is deleted)", 40
+            )
+            assert [feed_server.hits(p) for p in paths] == [1] * 6
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def _true(value: bool) -> bool:
+    return value
