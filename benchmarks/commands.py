@@ -1,11 +1,14 @@
-"""Command latency: ``/story status``, ``/story why <url>`` and ``subscriptions``.
+"""Command latency: ``/story status``, ``/story developments``, ``/story why <url>`` and
+``subscriptions``.
 
 Each command goes through the real ``bot.commands.Commands.handle`` (parsing, the
 ``SqlStore`` queries, formatting) on SQLite (a temporary file) and on PostgreSQL (a
 throwaway database with a random name, dropped afterwards), each holding 1M items
 (``--quick``: 10k) pre-filled with bulk Core INSERTs: one judgement per item, 10 stories
 with 30 developments of 20 items each, 10,000 keyword subscriptions and 1,000 feeds.
-``why`` asks about a different stored item each time (on- and off-topic ones).
+``why`` asks about a different stored item each time (on- and off-topic ones);
+``developments`` asks for a random page (of 6) of a random story, whose developments
+later reports added facts to (the pre-fill's development updates).
 
 Latency is wall-clock per call (``time.perf_counter``) after 5 warm-up calls; p50/p99
 over the timed calls. Where a command's p99 misses the 50 ms target, its slowest SQL
@@ -197,6 +200,9 @@ def _run_backend(backend: str, url: str, n_items: int, calls: int) -> dict[str, 
     rng = random.Random(5)
     workloads = {
         "status": [f"status {rng.choice(names)}" for _ in range(calls + 5)],
+        "developments": [
+            f"developments {rng.choice(names)} {rng.randint(1, 6)}" for _ in range(calls + 5)
+        ],
         "why": [f"why {u}" for u in urls[: calls + 5]],
         "subscriptions": ["subscriptions"] * (calls + 5),
     }

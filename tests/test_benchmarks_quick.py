@@ -112,7 +112,7 @@ def test_quick_mode_reports_its_figures(name: str) -> None:
         assert all(d["ms_per_item"] is None for d in quiet), quiet
     if name == "commands":
         for backend, per_command in result["p99_ms"].items():
-            assert set(per_command) == {"status", "why", "subscriptions"}, backend
+            assert set(per_command) == {"status", "developments", "why", "subscriptions"}, backend
 
 
 def test_engine_topical_mode_extends_developments_across_cycles() -> None:
