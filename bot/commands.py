@@ -501,8 +501,10 @@ class Commands:
         devs = self.store.developments_page(
             story.id, DEVELOPMENTS_PAGE, (page - 1) * DEVELOPMENTS_PAGE
         )
+        # what later reports added to the page's developments: one read for the page
+        updates = self.store.development_updates(story.id, [d.number for d in devs])
         title = f"{story.title} ({story.name})"
-        body = developments_body(story.name, devs, total, page, pages, req.platform)
+        body = developments_body(story.name, devs, total, page, pages, req.platform, updates)
         message = OutboundMessage(
             kind=MessageKind.DIGEST,
             title=title,

@@ -9,9 +9,12 @@ from); the count of reports and their outlets. Each reply must fit one Discord e
 - ``status`` shows the latest five developments whole and drops the oldest of them until
   the feed health and any delivery failure at its end fit; a line counts every
   development it leaves out and names the command that lists them.
-- ``developments`` gives each of its :data:`DEVELOPMENTS_PAGE` entries a fixed share of
-  the page, so the pages are numbered the same whatever they hold; an entry too long for
-  its share gives up room in a fixed order (see :func:`_status_entry`).
+- ``developments`` always lists :data:`DEVELOPMENTS_PAGE` entries a page, so the pages
+  are numbered the same whatever they hold: entries shorter than an equal share of the
+  page leave the rest to longer ones, and an entry too long for its share gives up room
+  in a fixed order (see :func:`_status_entry`). A development later reports added facts
+  to tells the newest of them and when it was updated: the page is where a digest sends
+  readers for every updated development (status tells the latest few).
 
 Pure: the handlers in ``bot.commands`` read the store and pass what they read in.
 """
@@ -44,7 +47,7 @@ from bot.render import (
 # Developments a page of /story developments shows. A fixed size keeps the pages numbered
 # the same whatever they hold; five are what /story status fits in one Discord embed with
 # each lead whole (see STATUS_BODY_MAX), where ten such entries would take about twice
-# that. An entry too long for its fifth of the page gives up room (see _status_entry).
+# that. An entry too long for its share of the page gives up room (see _status_entry).
 DEVELOPMENTS_PAGE = 5
 
 # The heading of /story status's developments: their lead sentences, and what later
@@ -72,7 +75,7 @@ STATUS_BODY_MAX = 3600
 STATUS_LEAD_MAX = 300
 
 # An entry of /story developments with too little room for it (see _status_entry) cuts
-# its lead sentence to no less than this, then the outlets' names to this
+# its lead sentence and its new fact to no less than this, then the outlets' names to this
 ENTRY_LEAD_MIN = 80
 ENTRY_OUTLET_MAX = 40
 
@@ -289,8 +292,13 @@ def developments_body(
     page: int,
     pages: int,
     platform: str | None,
+    updates: Sequence[DevelopmentUpdate] = (),
 ) -> list[str]:
     """The body of one page of ``/story developments`` (all but its title line).
+
+    A development later reports added facts to says so in its entry: when it was updated
+    (its newest report's time, as ``/story status`` dates an update) and the newest fact,
+    with the link of the report that brought it (see :func:`page_news`).
 
     Args:
         story_name: The story's name, for the commands the footer names.
@@ -299,42 +307,117 @@ def developments_body(
         page: This page's number, from 1.
         pages: How many pages there are.
         platform: Whose form of the commands the footer names.
+        updates: What later commits added to the page's developments, in commit order
+            (``Store.development_updates``).
     """
     heading = f"{counted(total, 'development')} after the seed story, newest first:"
     footer = _page_footer(story_name, page, pages, platform)
-    # A fixed share of the page for each entry: whatever the entries hold, the page
-    # fits one Discord embed and the next page starts where this one ends.
-    room = (STATUS_BODY_MAX - _chars([heading, *footer])) // DEVELOPMENTS_PAGE - 1
-    return [heading, *(line for d in devs for line in _status_entry(d, room)), *footer]
+    news = page_news(updates)
+    # The page always holds DEVELOPMENTS_PAGE entries (the next page starts where this one
+    # ends) and fits one Discord embed: entries that need less than an equal share leave
+    # the rest to those that need more, and an entry over its share gives up room.
+    room = STATUS_BODY_MAX - _chars([heading, *footer]) - len(devs)
+    whole = [_entry_lines(d, new=news.get(d.number)) for d in devs]
+    cap = _share_cap([_chars(lines) for lines in whole], room)
+    entries = [
+        lines if cap is None or _chars(lines) <= cap else _status_entry(d, cap, news.get(d.number))
+        for d, lines in zip(devs, whole, strict=True)
+    ]
+    return [heading, *(line for e in entries for line in e), *footer]
 
 
-def _status_entry(dev: Development, room: int | None = None) -> list[str]:
+# A development's newest fact as its entry in /story developments tells it: the fact, its
+# report's link ("" if none), and when the development was last updated (None: unknown)
+EntryNews = tuple[str, str, datetime | None]
+
+
+def page_news(updates: Sequence[DevelopmentUpdate]) -> dict[int, EntryNews]:
+    """What ``/story developments`` tells of each development later reports added to.
+
+    Args:
+        updates: Development updates, in commit order (``Store.development_updates``).
+
+    Returns:
+        By development number (the seed story left out), its newest fact, its report's
+        link and the time of its newest report (fact or not, as status's "updated").
+        Reports that added no fact (a copy of the wire story) alone make no update, as in
+        digests and status.
+    """
+    facts: dict[int, tuple[str, str]] = {}
+    newest: dict[int, datetime] = {}
+    for u in updates:
+        if u.number <= 0:
+            continue
+        if u.fact is not None:
+            facts[u.number] = (u.fact, u.url)
+        if u.reported_at is not None and (
+            u.number not in newest or u.reported_at > newest[u.number]
+        ):
+            newest[u.number] = u.reported_at
+    return {n: (fact, url, newest.get(n)) for n, (fact, url) in facts.items()}
+
+
+def _share_cap(sizes: list[int], room: int) -> int | None:
+    """The most characters an entry may take so that entries of ``sizes`` fit ``room``
+    together, the shorter ones whole (None: all fit whole)."""
+    if sum(sizes) <= room:
+        return None
+    left = room
+    ordered = sorted(sizes)
+    for k, size in enumerate(ordered):
+        share = left // (len(ordered) - k)
+        if size > share:
+            return share
+        left -= size
+    return None
+
+
+def _status_entry(
+    dev: Development, room: int | None = None, new: EntryNews | None = None
+) -> list[str]:
     """A development's lines in ``/story status`` and ``/story developments``.
 
-    Its number, headline and first-report date; its lead (see :func:`_lead`); its reports
-    and outlets.
+    Its number, headline and first-report date (and its last update's, with ``new``); its
+    lead (see :func:`_lead`); with ``new``, the newest fact later reports added; its
+    reports and outlets.
 
     Args:
         dev: The development.
         room: If given, the most characters the lines may take, joined by newlines. What
-            does not fit gives way in this order: the lead is cut at a word ("…"), to no
-            less than ``ENTRY_LEAD_MIN``; outlet names are cut to ``ENTRY_OUTLET_MAX``;
-            the links are left out (a cut link would be a broken one); as a last resort,
-            each line is cut.
+            does not fit gives way in this order: the lead and the new fact are cut at a
+            word ("…"), sharing what room is left, to no less than ``ENTRY_LEAD_MIN``
+            each; outlet names are cut to ``ENTRY_OUTLET_MAX``; the links are left out (a
+            cut link would be a broken one); as a last resort, each line is cut.
+        new: What later reports added (:func:`page_news`), if anything.
     """
-    lines = _entry_lines(dev)
+    lines = _entry_lines(dev, new=new)
     if room is None or _chars(lines) <= room:
         return lines
     sentence = len(_lead_sentence(dev))
+    fact = len(clip(fact_text(new[0]), STATUS_LEAD_MAX)) if new else 0
     for outlet_max, links in ((None, True), (ENTRY_OUTLET_MAX, True), (ENTRY_OUTLET_MAX, False)):
-        lines = _entry_lines(dev, outlet_max=outlet_max, links=links)
+        lines = _entry_lines(dev, outlet_max=outlet_max, links=links, new=new)
         over = _chars(lines) - room
         if over <= 0:
             return lines
-        if sentence - over >= ENTRY_LEAD_MIN:
-            return _entry_lines(dev, sentence - over, outlet_max=outlet_max, links=links)
+        lead_max, fact_max = _cut_shares(sentence, fact, sentence + fact - over)
+        if lead_max >= min(sentence, ENTRY_LEAD_MIN) and fact_max >= min(fact, ENTRY_LEAD_MIN):
+            return _entry_lines(
+                dev, lead_max, outlet_max=outlet_max, links=links, new=new, fact_max=fact_max
+            )
     share = max(2, (room - len(lines) + 1) // len(lines))
     return [shorten(line, share) for line in lines]
+
+
+def _cut_shares(lead: int, fact: int, budget: int) -> tuple[int, int]:
+    """Characters for a lead of ``lead`` and a fact of ``fact`` in ``budget`` together:
+    equal halves, a shorter one whole and the rest to the other."""
+    half = budget // 2
+    if lead <= half:
+        return lead, budget - lead
+    if fact <= half:
+        return budget - fact, fact
+    return half, budget - half
 
 
 def _entry_lines(
@@ -343,16 +426,25 @@ def _entry_lines(
     *,
     outlet_max: int | None = None,
     links: bool = True,
+    new: EntryNews | None = None,
+    fact_max: int = STATUS_LEAD_MAX,
 ) -> list[str]:
     # Two clocks, each named: a development is dated when the outlets first reported it
     # (its earliest report's publication, else fetch, time), as its alert is; status's
     # "last report fetched" is when storybot last read one, which a backlog poll or a
     # feed's wrong dates set far from any publication.
     when = format_time(dev.first_reported_at or dev.created_at)
-    lines = [f"{dev.number}. {clip(dev.headline, 120)} (first reported {when})"]
+    updated = f"updated {format_time(new[2])}; " if new and new[2] else ""
+    lines = [f"{dev.number}. {clip(dev.headline, 120)} ({updated}first reported {when})"]
     lead, link = _lead(dev, lead_max, outlet_max=outlet_max, links=links)
     if lead:
         lines.append(f"   {lead}")
+    if new:
+        fact, url = new[0], new[1]
+        shown = reader_url(url) if url and links else None
+        lines.append(
+            f"   New: {clip(fact_text(fact), fact_max)}" + (f" <{shown}>" if shown else "")
+        )
     sources = [clip(s, outlet_max) for s in dev.sources] if outlet_max else dev.sources
     src = source_list(sources)
     lines.append(

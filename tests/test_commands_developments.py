@@ -16,7 +16,7 @@ from test_commands import commands, store  # noqa: F401  (fixtures)
 from adapters.discord_chat.render import message_embed
 from bot.model import Citation, CommandRequest, DeliveryMode, SeedDoc
 from bot.ports import DevelopmentWrite
-from bot.status_text import DEVELOPMENTS_PAGE, STATUS_BODY_MAX
+from bot.status_text import DEVELOPMENTS_PAGE, STATUS_BODY_MAX, STATUS_LEAD_MAX
 
 
 def req(text: str, *, platform: str = "slack", channel: str | None = "C1") -> CommandRequest:
@@ -280,3 +280,126 @@ def test_a_status_entry_does_not_repeat_its_headline_as_its_lead() -> None:
         f"1. {headline} (first reported 2026-02-13 19:00 UTC)",
         f"   1 report · Foreign Policy <{url}>",
     ]
+
+
+def add_report(store, clock, number: int, n: int, *, fact: str | None = None, lead: str = ""):
+    """Item ``n`` (Outlet ``n``, published 5 minutes before now) reports development
+    ``number``, whose summary leads with ``lead``, cited from Outlet ``number``; ``fact``:
+    what it added (a development update), as the pipeline commits it."""
+    story_id = store.get_story("pentagon").id
+    item = store.ingest_item(new_item(n, at=clock.now()))[1]
+    lead = lead or f"Turn {number} came."
+    write = DevelopmentWrite(
+        story_id,
+        number,
+        f"Turn {number}",
+        f"{lead} More followed.",
+        (item.id,),
+        (Citation(lead, f"Outlet {number}", f"https://news.example/{number}"),),
+        fact=fact,
+        fact_item_id=item.id if fact else None,
+    )
+    store.commit_decisions([], [write], {}, [], clock.now())
+
+
+async def test_an_entry_tells_the_newest_fact_later_reports_added_and_when(commands, store, clock):
+    """A digest's "… and N more updated" needs a reply that tells every updated
+    development: each entry of the page says when later reports last updated it and the
+    newest fact they added, with its outlet and link, as /story status does."""
+    for number in range(1, 8):
+        clock.advance(hours=1)
+        add_report(store, clock, number, number)
+        if number == 2:
+            first_of_2 = clock.now() - timedelta(minutes=5)
+    clock.advance(hours=1)
+    add_report(store, clock, 2, 20, fact="Outlet 20: The toll rose to 40. [2]")
+    clock.advance(hours=1)
+    add_report(store, clock, 2, 21, fact="Outlet 21: The toll rose to 59 on Tuesday. [3]")
+    clock.advance(hours=1)
+    add_report(store, clock, 2, 22)  # the wire story again: counted, no fact
+    updated = clock.now() - timedelta(minutes=5)
+    add_report(store, clock, 6, 23)  # no fact: no update to tell
+
+    page_2 = (await commands.handle(req("developments pentagon 2"))).text
+
+    assert numbers(page_2) == [2, 1]
+    assert (
+        f"2. Turn 2 (updated {updated:%Y-%m-%d %H:%M} UTC; "
+        f"first reported {first_of_2:%Y-%m-%d %H:%M} UTC)\n"
+        "   Turn 2 came. — Outlet 2 <https://news.example/2>\n"
+        "   New: Outlet 21: The toll rose to 59 on Tuesday. <https://news.example/21?utm=x>\n"
+        "   4 reports · Outlet 2, Outlet 20 and 2 more\n"
+    ) in page_2
+    assert "toll rose to 40" not in page_2, "the newest fact only"
+    assert "1. Turn 1 (first reported" in page_2 and page_2.count("New:") == 1
+    page_1 = (await commands.handle(req("developments pentagon"))).text
+    assert "6. Turn 6 (first reported" in page_1 and "New:" not in page_1
+    on_discord = await commands.handle(req("developments pentagon 2", platform="discord"))
+    assert "   New: Outlet 21: The toll rose to 59 on Tuesday. <" in on_discord.text
+
+
+async def test_a_page_of_long_updated_entries_fits_one_embed_and_slacks_sections(
+    commands, store, clock
+):
+    """Every entry updated, leads and facts long: the page still lists its five
+    developments, each with its new fact, within one Discord embed (4,096) and Slack
+    sections of 3,000 characters; the lead and the fact share what room is left."""
+    from adapters.slack_chat.render import TEXT_MAX, message_blocks
+
+    long = " ".join(["The committee heard more testimony about the contract terms"] * 6)
+    for number in range(1, 12):
+        clock.advance(hours=1)
+        add_report(store, clock, number, number, lead=f"Lead {number}: {long}.")
+    for number in range(1, 12):
+        clock.advance(hours=1)
+        n = 100 + number
+        fact = f"Outlet {n}: Fact {number}: {long}. [2]"
+        add_report(store, clock, number, n, fact=fact, lead=f"Lead {number}: {long}.")
+
+    for page, expected in ((1, [11, 10, 9, 8, 7]), (2, [6, 5, 4, 3, 2]), (3, [1])):
+        reply = await commands.handle(req(f"developments pentagon {page}"))
+        assert reply.message is not None
+        assert numbers(reply.text) == expected
+        assert reply.text.count("   New: Outlet 1") == len(expected)
+        assert len(reply.message.body) <= STATUS_BODY_MAX
+        assert reply.text.splitlines()[-1].startswith(f"Page {page} of 3 · ")
+        sections = [
+            b["text"]["text"] for b in message_blocks(reply.message) if b["type"] == "section"
+        ]
+        assert all(len(t) <= TEXT_MAX for t in sections)
+        discord = await commands.handle(req(f"developments pentagon {page}", platform="discord"))
+        description = message_embed(discord.message).description
+        assert description is not None and len(description) <= 4096
+        assert description.splitlines()[-1].startswith(f"Page {page} of 3 · ")
+    first = (await commands.handle(req("developments pentagon"))).text
+    # lead and fact are cut alike, each keeping its link
+    assert "   Lead 11: The committee heard" in first and "… — Outlet 11 <" in first
+    assert "   New: Outlet 111: Fact 11: The committee heard" in first
+    assert "… <https://news.example/111?utm=x>" in first
+    # the last page's one entry has the room to itself: as long as status shows a fact
+    last = (await commands.handle(req("developments pentagon 3"))).text
+    (new_line,) = [line for line in last.splitlines() if line.startswith("   New:")]
+    assert new_line.startswith("   New: Outlet 101: Fact 1: The committee")
+    assert len(new_line.split(" <")[0]) <= len("   New: ") + STATUS_LEAD_MAX
+    assert all(len(line) < len(new_line) for line in first.splitlines() if "New:" in line)
+
+
+async def test_a_page_reads_its_updates_in_one_query(commands, store, clock):
+    from sqlalchemy import event
+
+    for number in range(1, 8):
+        clock.advance(hours=1)
+        add_report(store, clock, number, number)
+        add_report(store, clock, number, 100 + number, fact=f"Outlet {100 + number}: F. [2]")
+    statements: list[str] = []
+
+    def log(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", log)
+    try:
+        reply = await commands.handle(req("developments pentagon"))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", log)
+    assert reply.text.count("New:") == 5
+    assert sum("development_updates" in s for s in statements) == 1, statements
