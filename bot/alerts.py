@@ -35,8 +35,8 @@ from bot.model import (
 )
 from bot.query import Document, Query
 from bot.render import (
-    STATUS_UPDATES_MAX,
     counted,
+    developments_command,
     repeats_headline,
     shorten,
     source_list,
@@ -778,10 +778,11 @@ def digest_message(
     # where to read the rest, as users on the digest's platform type it
     status = status_command(story.name, platform)
     more = f"… and {{n}} more: {status}"
-    # status tells only the latest few updated developments: said, not "all are there"
-    in_status = f"({status} shows up to {STATUS_UPDATES_MAX} of the latest)"
-    more_updated = f"… and {{n}} more updated {in_status}"
-    none_told = f"… {counted(len(updates), 'development')} updated {in_status}"
+    # status tells only the latest few updated developments; every entry of the
+    # developments pages tells its newest fact, so that is where all of them are
+    listed = f"{developments_command(story.name, platform)} tells their newest facts"
+    more_updated = f"… and {{n}} more updated: {listed}"
+    none_told = f"… {counted(len(updates), 'development')} updated: {listed}"
     room = DIGEST_BODY_MAX
     if updates:  # room kept for the header and the count of the updates left out
         counts = max(len(more_updated.format(n=len(updates))), len(none_told))

@@ -225,8 +225,8 @@ def say(platform: str | None, typed: str, options: str) -> str:
 
 
 # Developments /story status tells as updated (what later reports added), at most: the
-# latest. A digest's count of the updated developments it leaves out says so (it must not
-# send readers there for all of them).
+# latest. A digest's count of the updated developments it leaves out sends readers to
+# /story developments instead, whose every entry tells its newest fact.
 STATUS_UPDATES_MAX = 3
 
 

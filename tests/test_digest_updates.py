@@ -27,7 +27,6 @@ from bot.alerts import (
 from bot.digest import run_digests
 from bot.model import DeliveryMode, Development, SeedDoc
 from bot.ports import DevelopmentWrite, OutboxWrite
-from bot.status_text import STATUS_UPDATES_MAX
 
 pytest_plugins = ["store_fixtures"]  # store, db_url: SQLite and PostgreSQL
 
@@ -251,7 +250,7 @@ def test_updates_come_after_the_new_developments_and_are_the_first_thing_cut(sto
     assert 0 < sum(line.startswith("• Old turn") for line in lines) < len(updates)
     assert lines.index(UPDATES_HEADER) > max(lines.index(line) for line in new_lines)
     assert lines[-1].startswith("… and ") and lines[-1].endswith(
-        "more updated (/story status s shows up to 3 of the latest)"
+        "more updated: /story developments s tells their newest facts"
     )
     assert [link.url for link in both.links][: len(new_lines)] == [
         f"https://n/{n}" for n in range(1, len(new_lines) + 1)
@@ -264,14 +263,14 @@ def test_updates_come_after_the_new_developments_and_are_the_first_thing_cut(sto
     assert crowded.body.splitlines()[-3].startswith("… and ")  # the developments left out
     assert crowded.body.splitlines()[-2:] == [
         UPDATES_HEADER,
-        "… 10 developments updated (/story status s shows up to 3 of the latest)",
+        "… 10 developments updated: /story developments s tells their newest facts",
     ]
 
 
-def test_the_updates_left_out_are_not_said_to_be_all_in_status(store, clock):
-    """ "… and 7 more updated: /story status" sent readers to a reply that tells the
-    latest three updated developments only (bot.status_text): the line says so, with the
-    number status uses, in each platform's form of the command."""
+def test_the_updates_left_out_are_sent_to_the_developments_pages(store, clock):
+    """ "… and 7 more updated" sent readers to /story status, which tells the latest
+    three updated developments only (bot.status_text): it names /story developments,
+    whose every entry tells its newest fact, in each platform's form of the command."""
     story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
     words = "word " * 60
     updates = [
@@ -283,15 +282,16 @@ def test_the_updates_left_out_are_not_said_to_be_all_in_status(store, clock):
         )
         for n in range(1, 41)
     ]
-    assert STATUS_UPDATES_MAX == 3
-    for platform, command in (("slack", "/story status s"), ("discord", "/story status story:s")):
+    for platform, command in (
+        ("slack", "/story developments s"),
+        ("discord", "/story developments story:s"),
+    ):
         body = digest_message(story, [], None, platform, updates).body
         assert len(body) <= DIGEST_BODY_MAX
         told = sum(line.startswith("• Old turn") for line in body.splitlines())
         assert 0 < told < len(updates)
         assert body.splitlines()[-1] == (
-            f"… and {len(updates) - told} more updated ({command} shows up to "
-            f"{STATUS_UPDATES_MAX} of the latest)"
+            f"… and {len(updates) - told} more updated: {command} tells their newest facts"
         )
 
 
