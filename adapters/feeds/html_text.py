@@ -14,6 +14,14 @@ to read, ``<br>`` repeated 730 MB. So only a fragment's first ``MAX_TAGS`` tags 
 (:func:`bounded_markup`); the longest real fragment seen, of the 200 real feeds, has 18,614
 ``<`` in 297 kB, and no entry keeps more than 100,000 characters of text anyway
 (``adapters.feeds.parse.ENTRY_TEXT_MAX``).
+
+libxml2's HTML parser checks each attribute of a tag against the ones before it, so one
+tag costs the square of its attributes: ``<x a0="v" a1="v" ...>`` of 20,000 attributes
+(200 kB) took 0.9 s to read, of 60,000 (650 kB) 30 s, of 2 MiB minutes (a feed's summary
+holding it held a parse thread that long, on either parsing path). A fragment with a tag of more than ``MAX_ATTRIBUTES``
+attributes is read by the ``html.parser`` extractor instead, whose cost grows with its
+bytes (2 MB of such a tag: 0.3 s); attributes are no text, and the most a tag has in the
+HTML fields of the 200 real feeds is 28.
 """
 
 from __future__ import annotations
@@ -26,7 +34,14 @@ from bot.htmltext import BLOCK, SKIP, extract_text, html_text, unescaped
 from bot.htmltext import normalise_lines as _normalise_lines
 from bot.identity import BIDI_CONTROLS
 
-__all__ = ["cut_text", "field_text", "html_to_text", "normalise_lines", "storable"]
+__all__ = [
+    "MANY_ATTRIBUTES_BYTES",
+    "cut_text",
+    "field_text",
+    "html_to_text",
+    "normalise_lines",
+    "storable",
+]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
 # through a per-element lookup, which cost more than the parsing itself on large feeds.
@@ -40,6 +55,17 @@ _LXML_PARSER = etree.HTMLParser(
 # Tags read of one fragment (a start or end tag, a comment: each "<"): about 25 MB of tree
 # at most, and 2.7 times the longest real fragment's.
 MAX_TAGS = 50_000
+# Attributes of one tag libxml2 reads (see the module docstring): about 0.1 ms a tag.
+MAX_ATTRIBUTES = 200
+# A tag with more than MAX_ATTRIBUTES attributes (each read whole, never backtracked
+# into); in bytes too, for feedparser (``adapters.feeds.parse``).
+_MANY_ATTRIBUTES_PATTERN = (
+    r"<[A-Za-z][^\s/<>]*"
+    r"(?>\s+[^\s\"'=<>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]*))?)"
+    f"{{{MAX_ATTRIBUTES + 1}}}"
+)
+_MANY_ATTRIBUTES = re.compile(_MANY_ATTRIBUTES_PATTERN)
+MANY_ATTRIBUTES_BYTES = re.compile(_MANY_ATTRIBUTES_PATTERN.encode())
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _BLOCK_TAGS = tuple(BLOCK)
 # Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
@@ -63,6 +89,8 @@ _UNSTORABLE = re.compile(  # any of either
 
 
 def _lxml_text(html: str) -> str:
+    if len(html) > 2 * MAX_ATTRIBUTES and _MANY_ATTRIBUTES.search(html):
+        raise ValueError(f"a tag with more than {MAX_ATTRIBUTES} attributes")
     # Wrapped the way lxml.html.fragments_fromstring does, so a fragment and a full page
     # (whose <head> is ignored) read the same as before.
     if not _FULL_HTML.match(html):
