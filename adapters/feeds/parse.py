@@ -21,6 +21,17 @@ that ends within them, with a warning; the largest of the 200 real feeds that ne
 costs about 250 bytes an element (1.5 million ``<item/>``: 370 MB), so a body with more
 than ``FAST_MAX_TAGS`` ``<`` goes to feedparser and its bound; the most in a real feed is
 86,864.
+
+What a body may cost in time is bounded by its tags too: feedparser runs Python code for
+every tag, about 13 µs each, so 2 MiB of tiny entries or of ``<a>`` took it 4-9 s of CPU
+(a parse thread held that long, on every poll of such a feed). It reads at most
+``FEEDPARSER_MAX_TAGS`` tags (markup outside CDATA sections and comments), cut after the
+last entry that ends before them, with a warning: about 0.7 s. The most a real feed has
+in its first 2 MiB is 8,383, the most of one that needs feedparser 971. Its strict path
+looks each attribute of a tag up among all the tag's others (``xml.sax``'s
+``getValueByQName``), so one tag of 20,000 attributes took 5 s, of 170,000 (2 MiB) too
+long to wait for: feedparser reads nothing from a tag of more than
+:data:`~adapters.feeds.html_text.MAX_ATTRIBUTES` on (the most in a real feed is 28).
 """
 
 from __future__ import annotations
@@ -40,7 +51,13 @@ from adapters.feeds.charset import to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_parse, parsed_date
-from adapters.feeds.html_text import cut_text, field_text, storable
+from adapters.feeds.html_text import (
+    MANY_ATTRIBUTES_BYTES,
+    MAX_ATTRIBUTES,
+    cut_text,
+    field_text,
+    storable,
+)
 from adapters.feeds.jsonfeed import looks_like_json, parse_json_feed
 from adapters.feeds.xmlsafety import defuse_doctype
 from bot.model import FeedEntry, FetchResult, FetchStatus
@@ -63,6 +80,10 @@ _UNDECLARED_RSS_PREFIX = re.compile(rb"<rss:item[\s>]")
 # module docstring): about 70 MB each, at worst.
 FEEDPARSER_MAX_BYTES = 2 * 1024 * 1024
 FAST_MAX_TAGS = 250_000
+# How many tags feedparser reads (see the module docstring): about 0.7 s of CPU.
+FEEDPARSER_MAX_TAGS = 50_000
+# A CDATA section or comment (text to feedparser, or nothing), else one tag's "<".
+_MARKUP = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<", re.DOTALL)
 _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 _ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
 _FUTURE_SLACK = timedelta(days=1)
@@ -222,18 +243,48 @@ def _tags(body: bytes) -> int:
 
 
 def _feedparser_share(data: bytes) -> tuple[bytes, str | None]:
-    """``data`` (UTF-8) cut to what feedparser may read: its first ``FEEDPARSER_MAX_BYTES``,
-    up to the end of the last entry ending within them (if any), and a warning saying so
-    (None when it is all read)."""
-    if len(data) <= FEEDPARSER_MAX_BYTES:
+    """``data`` (UTF-8) cut to what feedparser may read: its first ``FEEDPARSER_MAX_BYTES``
+    and ``FEEDPARSER_MAX_TAGS`` tags, and nothing from a tag of more than
+    ``MAX_ATTRIBUTES`` attributes on, up to the end of the last entry ending within that
+    (if any), and a warning saying so (None when it is all read)."""
+    cut = min(len(data), FEEDPARSER_MAX_BYTES)
+    share = f"{FEEDPARSER_MAX_BYTES >> 20} MiB"
+    tags_end = _tags_end(data, cut)
+    if tags_end is not None:
+        cut, share = tags_end, f"{FEEDPARSER_MAX_TAGS:,} tags"
+    why = (
+        f"feed too large for feedparser, which reads at most {share}"
+        " of a feed the fast parser cannot read"
+    )
+    crowded = MANY_ATTRIBUTES_BYTES.search(data, 0, cut)
+    if crowded:
+        cut = crowded.start()
+        why = (
+            f"feed has a tag of more than {MAX_ATTRIBUTES} attributes,"
+            " which feedparser does not read"
+        )
+    if cut == len(data):
         return data, None
-    ends = [m.end() for m in _ENTRY_END.finditer(data, 0, FEEDPARSER_MAX_BYTES)]
-    kept = data[: ends[-1] if ends else FEEDPARSER_MAX_BYTES]
+    ends = [m.end() for m in _ENTRY_END.finditer(data, 0, cut)]
+    kept = data[: ends[-1] if ends else cut]
     return kept, (
-        f"feed too large for feedparser, which reads at most {FEEDPARSER_MAX_BYTES >> 20} MiB"
-        f" of a feed the fast parser cannot read: entries after its first"
+        f"{why}: entries after its first"
         f" {len(kept) / 1048576:.1f} MiB of {len(data) / 1048576:.1f} MiB were not read"
     )
+
+
+def _tags_end(data: bytes, limit: int) -> int | None:
+    """Where the tag after the first ``FEEDPARSER_MAX_TAGS`` of ``data[:limit]`` starts,
+    or None if it has no more (CDATA sections and comments are not counted)."""
+    if data.count(b"<", 0, limit) <= FEEDPARSER_MAX_TAGS:
+        return None  # every real feed
+    tags = 0
+    for m in _MARKUP.finditer(data, 0, limit):
+        if m.end() - m.start() == 1:
+            tags += 1
+            if tags > FEEDPARSER_MAX_TAGS:
+                return m.start()
+    return None
 
 
 def _strip_rss_prefix(body: bytes) -> bytes:
