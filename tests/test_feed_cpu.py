@@ -13,6 +13,7 @@ CPU time, not the wall clock: it is this process's work, whatever else the machi
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -171,3 +172,28 @@ def test_a_hostile_body_costs_about_a_second_of_cpu(shape: str, size: int) -> No
 
     assert result.status == FetchStatus.OK, result.error
     assert cpu < 3.0, f"{cpu:.1f} s of CPU"
+
+
+def _json_feed(items: int) -> bytes:
+    return json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "t",
+            "items": [
+                {"id": str(n), "title": f"Item {n}", "content_html": "<p>b</p>"}
+                for n in range(items)
+            ],
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+@pytest.mark.slow
+def test_a_json_feed_of_many_items_converts_only_those_kept() -> None:
+    body = _json_feed(200_000)  # 10 MiB
+
+    (title, entries, _, warnings), cpu = _cpu(parse_feed, body, "application/feed+json", None)
+
+    assert [e.title for e in entries] == [f"Item {n}" for n in range(500)]
+    assert warnings == ["feed has 200000 entries; only the first 500 were read"]
+    assert cpu < 1.5  # 3.5 s before: every item's HTML was read, then all but 500 dropped

@@ -421,9 +421,11 @@ def parse_feed(
     warnings: list[str] = []
     ttl_s: int | None = None
     if looks_like_json(body, content_type):
-        title, entries, skipped = parse_json_feed(body)
+        title, entries, skipped, found = parse_json_feed(body, max_entries)
         if skipped:
             warnings.append(f"JSON Feed items that are not objects, skipped: {skipped}")
+        if found > max_entries:
+            warnings.append(f"feed has {found} entries; only the first {max_entries} were read")
     else:
         title, entries, ttl_s, warnings = _parse_xml(
             body, content_type, url, max_entries, fast, requested_url
