@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import pytest
 
 from adapters.feeds import html_text as ht
+from adapters.feeds.article import main_text
 from adapters.feeds.parse import FEEDPARSER_MAX_TAGS, parse_feed, parse_to_result
 from bot.model import FetchStatus
 
@@ -197,3 +198,28 @@ def test_a_json_feed_of_many_items_converts_only_those_kept() -> None:
     assert [e.title for e in entries] == [f"Item {n}" for n in range(500)]
     assert warnings == ["feed has 200000 entries; only the first 500 were read"]
     assert cpu < 1.5  # 3.5 s before: every item's HTML was read, then all but 500 dropped
+
+
+def test_a_linked_page_with_a_tag_of_many_attributes_is_read_in_time() -> None:
+    page = (
+        "<html><body><article><h1>Title</h1><p>The article's first paragraph, long enough"
+        " for the extractor to keep it as the page's text.</p><div{}>and its last</div>"
+        "</article></body></html>"
+    )
+
+    article, cpu = _cpu(main_text, page.format(_attributes(40_000)))  # 430 kB
+
+    assert article == main_text(page.format(_attributes(2)))
+    assert "and its last" in article.text
+    assert cpu < 2.0  # 40 s before (libxml2's HTML parser, as for a feed's summary)
+
+
+def test_only_a_tag_of_many_attributes_loses_them() -> None:
+    few = '<p class="a" id="b">x</p>'
+    crowded = "<div" + _attributes(ht.MAX_ATTRIBUTES + 1) + ">y</div>"
+
+    assert ht.without_crowded_attributes(few) is few
+    assert ht.without_crowded_attributes(few + crowded) == few + "<div>y</div>"
+    assert (
+        ht.without_crowded_attributes((few + crowded).encode()) == (few + "<div>y</div>").encode()
+    )

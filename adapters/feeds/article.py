@@ -17,6 +17,10 @@ its text near the top, and no element with a thousand children; at the bounds, n
 page found took more than 1.5 s of CPU. A page within them is extracted exactly as
 before.
 
+libxml2's HTML parser costs the square of a tag's attributes (one ``<div>`` of 20,000
+took 3.8 s, of 40,000 40 s: :mod:`adapters.feeds.html_text`), so a tag of more than
+``MAX_ATTRIBUTES`` (no real page's) loses them all before the page is parsed.
+
 Text holding a C0 control character (``&#27;``, ``&#8;``: the parser takes such
 references) made trafilatura give up on the whole page (lxml refuses them when text is
 rewritten), so the tree's text passes the feed text's cleaning (``storable``) first.
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from adapters.feeds.html_text import normalise_lines, storable
+from adapters.feeds.html_text import normalise_lines, storable, without_crowded_attributes
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -152,7 +156,7 @@ def bounded_tree(
     """
     import trafilatura  # local: heavy import, only needed when pages are read
 
-    tree = trafilatura.load_html(html)
+    tree = trafilatura.load_html(without_crowded_attributes(html))
     if tree is None:
         return None
     if _count(tree) > max_elements:

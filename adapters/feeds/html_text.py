@@ -41,6 +41,7 @@ __all__ = [
     "html_to_text",
     "normalise_lines",
     "storable",
+    "without_crowded_attributes",
 ]
 
 # A plain libxml2 HTML parser: lxml.html's own parser attaches Python element classes
@@ -57,15 +58,16 @@ _LXML_PARSER = etree.HTMLParser(
 MAX_TAGS = 50_000
 # Attributes of one tag libxml2 reads (see the module docstring): about 0.1 ms a tag.
 MAX_ATTRIBUTES = 200
-# A tag with more than MAX_ATTRIBUTES attributes (each read whole, never backtracked
-# into); in bytes too, for feedparser (``adapters.feeds.parse``).
-_MANY_ATTRIBUTES_PATTERN = (
-    r"<[A-Za-z][^\s/<>]*"
-    r"(?>\s+[^\s\"'=<>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]*))?)"
-    f"{{{MAX_ATTRIBUTES + 1}}}"
-)
+# One attribute of a tag, read whole (never backtracked into), and a tag with more than
+# MAX_ATTRIBUTES of them; in bytes too, for feedparser (``adapters.feeds.parse``).
+_ATTRIBUTE = r"""(?>\s+[^\s"'=<>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]*))?)"""
+_MANY_ATTRIBUTES_PATTERN = rf"<[A-Za-z][^\s/<>]*{_ATTRIBUTE}{{{MAX_ATTRIBUTES + 1}}}"
 _MANY_ATTRIBUTES = re.compile(_MANY_ATTRIBUTES_PATTERN)
 MANY_ATTRIBUTES_BYTES = re.compile(_MANY_ATTRIBUTES_PATTERN.encode())
+# A tag of more than MAX_ATTRIBUTES attributes up to its last one, its name apart.
+_CROWDED = rf"<(?P<name>[A-Za-z][^\s/<>]*){_ATTRIBUTE}{{{MAX_ATTRIBUTES + 1}}}{_ATTRIBUTE}*"
+_CROWDED_TAG = re.compile(_CROWDED)
+_CROWDED_TAG_BYTES = re.compile(_CROWDED.encode())
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 _BLOCK_TAGS = tuple(BLOCK)
 # Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
@@ -110,6 +112,17 @@ def _lxml_text(html: str) -> str:
     # libxml2's text serialisation: the same text as "".join(body.itertext()) (checked on
     # every HTML field of the 200 real feeds) without a Python string per text node.
     return etree.tostring(body, method="text", encoding="unicode", with_tail=False)
+
+
+def without_crowded_attributes(html: str | bytes) -> str | bytes:
+    """``html`` (text or bytes) with every attribute of a tag of more than
+    ``MAX_ATTRIBUTES`` dropped (for a parser that must see the page's tags, a linked
+    page's; see the module docstring); nearly every page is returned as it is."""
+    if isinstance(html, str):
+        return _CROWDED_TAG.sub(r"<\g<name>", html) if _MANY_ATTRIBUTES.search(html) else html
+    if not MANY_ATTRIBUTES_BYTES.search(html):
+        return html
+    return _CROWDED_TAG_BYTES.sub(rb"<\g<name>", html)
 
 
 def normalise_lines(text: str) -> str:
