@@ -2993,7 +2993,7 @@ def test_developments_are_read_by_number_in_one_go(store, clock):
     _extend(store, story, 3, 4, T0)
     devs = store.developments_numbered(story.id, [3, 1, 9])
     assert [(d.number, d.item_count) for d in devs] == [(1, 1), (3, 2)]
-    assert devs[1].sources == ["Outlet 3", "Outlet 4"]
+    assert list(devs[1].sources) == ["Outlet 3", "Outlet 4"]
     assert store.developments_numbered(story.id, []) == []
 
 
