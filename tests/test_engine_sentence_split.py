@@ -299,3 +299,46 @@ def test_a_day_or_month_abbreviation_still_ends_a_sentence_before_other_words(
     text: str,
 ) -> None:
     assert len(split_sentences(text)) == 2
+
+
+# A title before a name ends no sentence: "Longtime civil rights leader Rev. Jesse Jackson
+# dies at age 84." was quoted as "Jesse Jackson dies at age 84." (gva: about 250 titles,
+# "Mt." and "Ft." split from what they name).
+TITLES = [
+    "Longtime civil rights leader Rev. Jesse Jackson dies at age 84.",
+    "Jefferson County Sheriff's office spokesman Lt. Col. Carl Yates said she was hit.",
+    "Police Supt. Garry McCarthy said Tuesday that the gunman opened fire.",
+    "He was hit in the leg, said Army Command Sgt. Maj. Jeremy Burton.",
+    "Evanston police Cmdr. Joseph Dugan and Cpl. Marcus Hines spoke to reporters.",
+    "Vice Adm. Bill French said that Pvt. Naser Abdo was arrested.",
+    "The decision was made by Atty. Gen. Eric Holder and Ald. Raymond Lopez agreed.",
+    "A vigil was led by Fr. Michael Pfleger, Msgr. John Smith and Prof. Ann Lee.",
+    "Insp. Mark Ellis told Sens. Bob Casey and Pat Toomey about it.",
+    "The shooting happened in a Mt. Pleasant home near Ft. Lauderdale.",
+    "Martinez was the No. 1 suspect and No. (2) was his brother.",
+    "He was taken to John H. Stroger Jr. Hospital of Cook County.",
+    "A march was held on Martin Luther King Jr. Day and on Martin Luther King Sr. Boulevard.",
+    "She is a relative of state Sen. Thomas V. Mike Miller Jr. (D-Calvert), the president.",
+]
+
+
+@pytest.mark.parametrize("text", TITLES)
+def test_a_title_or_a_number_sign_ends_no_sentence(text: str) -> None:
+    assert split_sentences(text + " Police said more.") == [text, "Police said more."]
+
+
+# "No.", "Jr." and "Sr." end a sentence unless a number or what is named after the man
+# follows: "No." as an answer, a name's suffix at the end of a sentence.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do I regret not switching sooner? No. Will I continue typing?",
+        "The answer is, No. They are not.",
+        "A fourth victim was found, said Officer Christopher No. That person was hurt.",
+        "The victim was identified as 17-year-old Shawn Scott Jr. They tried to save him.",
+        "The boy's father is Dwayne Jackson Sr. Last month he was charged.",
+        'The victims were Bianca Fletcher and Shannon Rollins Jr. "We miss them," she said.',
+    ],
+)
+def test_no_jr_and_sr_still_end_a_sentence_before_other_words(text: str) -> None:
+    assert len(split_sentences(text)) == (3 if text.startswith("Do I") else 2)

@@ -132,10 +132,31 @@ _OUTLET_SEP = re.compile(r"\s+(?:\||::|-|—|–)\s+")
 _OUTLET_WORD = re.compile(
     r"\b(?:news|weather|sports|tv|radio|newschannel)\b|\w\.(?:com|net|org)\b", re.IGNORECASE
 )
+# An abbreviation that ends no sentence: initials, a title before a name ("Rev. Jesse
+# Jackson", "Police Supt. Garry McCarthy", "Lt. Col. Carl Yates": gva had about 200 titles
+# split from their name), "St.", "Mt." and "Ft." before a place, a month.
 _ABBREV = re.compile(
     r"(?:^|\W)(?:[A-Z]\.|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|ST\.|Sen\.|Rep\.|"
-    r"Gov\.|Gen\.|Lt\.|Sgt\.|Capt\.|Det\.|Ave\.|Inc\.|Co\.|Corp\.|Jr\.|Sr\.|No\.|vs\.|"
-    r"Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
+    r"Sens\.|Reps\.|Gov\.|Gen\.|Lt\.|Col\.|Maj\.|Sgt\.|Cpl\.|Pvt\.|Capt\.|Cpt\.|Cmdr\.|Adm\.|"
+    r"Det\.|Insp\.|Supt\.|Rev\.|Msgr\.|Fr\.|Prof\.|Atty\.|Ald\.|Mt\.|Ft\.|Ave\.|Inc\.|Co\.|"
+    r"Corp\.|vs\.|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
+)
+# An abbreviation that ends no sentence only before what it belongs to, which the next
+# part's start tells: "No." before its number ("the No. 2 seed"; "Do I regret it? No.
+# Will I ..." ends one), a name's "Jr." or "Sr." before the place named after the man
+# ("Martin Luther King Jr. Boulevard", "John H. Stroger Jr. Hospital"); after a name,
+# "Jr." ends about half of the sentences it closes ("... identified as Shawn Scott Jr.
+# They performed ...") and "Sr." nearly all. A bracket after it goes on with its sentence:
+# "state Sen. Thomas V. Mike Miller Jr. (D-Calvert), president of the Maryland Senate".
+_NUMBER_ABBREV = re.compile(r"(?:^|\W)(?:No|Nos)\.$")
+_NUMBER_NEXT = re.compile(r"\(?\d")
+_NAME_SUFFIX = re.compile(r"(?:^|\W)(?:Jr|Sr|JR|SR)\.$")
+_NAMED_PLACE = re.compile(
+    r"(?:Day|Boulevard|Blvd|Avenue|Ave|Drive|Street|St|Road|Rd|Way|Place|Parkway|Pkwy|"
+    r"Highway|Expressway|Freeway|Bridge|Park|Plaza|Square|Hospital|Medical|Memorial|"
+    r"Children's|Children’s|College|University|Academy|School|High|Middle|Elementary|"
+    r"Library|Center|Centre|Community|Recreation|Federal|Courthouse|Building|Stadium|"
+    r"Airport|Hall|Church|Institute)\b|\("
 )
 # A day's or a month's short form that is also a word or a name ("Sun.", "Wed.", "DEC.",
 # "Jun."), or written in capitals: it ends a sentence ("... told the Baltimore Sun.") unless
@@ -513,14 +534,15 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
     # split_sentences, told whether every letter of ``text`` is ASCII: then the split
     # pattern's capitals need only be A-Z (the same splits, much cheaper)
     out: list[str] = []
-    glue = date_glue = False
+    glue = False
+    glue_before: re.Pattern[str] | None = None  # what the next part opens with to be glued
     for part in _split_ascii(text) if ascii_letters else _SENT_SPLIT.split(text):
         # one space between words, none around them: str.split's whitespace is the
         # pattern's \s (both are str.isspace), three times faster than a substitution
         part = " ".join(part.split())
         if not part:
             continue
-        if out and (glue or (date_glue and _DATE_NEXT.match(part))):
+        if out and (glue or (glue_before is not None and glue_before.match(part))):
             out[-1] = out[-1] + " " + part
         else:
             out.append(part)
@@ -528,7 +550,17 @@ def _sentences(text: str, ascii_letters: bool) -> list[str]:
         # quoted one ends none either: 'Ulysses "U.S." Floyd', "James “J.R.” Gustafson"
         last = part.rsplit(" ", 1)[-1].rstrip(_CLOSING)
         glue = bool(_ABBREV.search(last))
-        date_glue = bool(_DATE_ABBREV.search(last))
+        glue_before = (
+            None
+            if glue or not last.endswith((".", ".,"))
+            else _DATE_NEXT
+            if _DATE_ABBREV.search(last)
+            else _NUMBER_NEXT
+            if _NUMBER_ABBREV.search(last)
+            else _NAMED_PLACE
+            if _NAME_SUFFIX.search(last)
+            else None
+        )
     return out
 
 
