@@ -10,10 +10,14 @@ and dropped at the end). ``--back`` also copies the PostgreSQL copy into a new S
 
 Figures: ``copy_s`` (wall clock of the whole command's work: checks, locks, the target's
 migration, the copy, counters and counts), ``rows``, ``rows_per_s``, ``sqlite_mb`` (the
-source file), and ``peak_rss_mb`` of this process (``getrusage``: the interpreter and
-its libraries included).
+source file), and ``peak_rss_mb`` of this process after the copy (``getrusage``: the
+interpreter and its libraries included). Beside it, unless ``--no-naive``, the naive way in
+the same run: each table read whole (``SELECT *``) and written one ``INSERT`` a row, in one
+transaction, into another new PostgreSQL database whose tables ``create_all`` made
+(``naive_s``, ``naive_rows_per_s``, and ``naive_peak_rss_mb``, measured after it: the
+process's peak so far).
 
-Usage: ``python -m benchmarks.dbcopy [--quick] [--items N] [--back]``.
+Usage: ``python -m benchmarks.dbcopy [--quick] [--items N] [--back] [--no-naive]``.
 """
 
 from __future__ import annotations
@@ -61,11 +65,38 @@ def _prefill(url: str, n_items: int) -> None:
     store.close()
 
 
+def _naive_copy(source: str, target: str) -> tuple[int, float]:
+    """The naive baseline: every table read whole, then one INSERT a row, one transaction.
+    Returns the rows copied and the seconds taken."""
+    from sqlalchemy import select
+
+    from storage.models import Base
+    from storage.engine import make_engine
+
+    src, dst = make_engine(source), make_engine(target)
+    began = time.perf_counter()
+    rows = 0
+    try:
+        Base.metadata.create_all(dst)
+        with src.connect() as reading, dst.begin() as writing:
+            for table in Base.metadata.sorted_tables:
+                for row in reading.execute(select(table)).mappings().all():
+                    writing.execute(table.insert().values(**row))
+                    rows += 1
+    finally:
+        src.dispose()
+        dst.dispose()
+    return rows, time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2,000 items (CI)")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--back", action="store_true", help="also copy PostgreSQL -> SQLite")
+    parser.add_argument(
+        "--no-naive", action="store_true", help="skip the naive row-at-a-time baseline"
+    )
     args = parser.parse_args()
     n_items = 2_000 if args.quick else args.items
 
@@ -76,9 +107,15 @@ def main() -> None:
 
     admin = create_engine(parse_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
     name = f"storybot_bench_{secrets.token_hex(4)}"
+    naive_name = f"{name}_naive"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not args.no_naive:
+            conn.execute(text(f'CREATE DATABASE "{naive_name}"'))
     target = parse_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    naive_target = (
+        parse_url(ADMIN_URL).set(database=naive_name).render_as_string(hide_password=False)
+    )
     result: dict[str, object] = {"items": n_items}
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -106,11 +143,21 @@ def main() -> None:
                 )
                 say(f"copied {report.rows:,} rows back to SQLite in {report.seconds:.1f} s")
                 result["back_s"] = round(report.seconds, 2)
+            result["peak_rss_mb"] = peak_rss_mb()
+            if not args.no_naive:
+                rows, seconds = _naive_copy(source, naive_target)
+                say(f"naive: copied {rows:,} rows one INSERT at a time in {seconds:.1f} s")
+                result.update(
+                    naive_rows=rows,
+                    naive_s=round(seconds, 2),
+                    naive_rows_per_s=round(rows / seconds),
+                    naive_peak_rss_mb=peak_rss_mb(),
+                )
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for each in (name, naive_name):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{each}" WITH (FORCE)'))
         admin.dispose()
-    result["peak_rss_mb"] = peak_rss_mb()
     emit(result)
 
 
