@@ -70,8 +70,8 @@ def _naive_copy(source: str, target: str) -> tuple[int, float]:
     Returns the rows copied and the seconds taken."""
     from sqlalchemy import select
 
-    from storage.models import Base
     from storage.engine import make_engine
+    from storage.models import Base
 
     src, dst = make_engine(source), make_engine(target)
     began = time.perf_counter()
