@@ -520,7 +520,7 @@ class _Worker(Worker):
     procrastinate records a job's end after it ran; if the database connection is cut
     just then, the exception ends the job's task, which nothing awaits: asyncio logged
     "Task exception was never retrieved" with two tracebacks, and the job stayed "doing"
-    (:class:`adapters.jobs.tasks.LostJobs` puts it back).
+    (:func:`_when_unrecorded_goes_back` says what puts it back).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -544,11 +544,11 @@ class _Worker(Worker):
             if job.id is not None:
                 self.unrecorded.add(job.id)
             log.warning(
-                "job %s (%s) ended but its end could not be recorded (%s); left 'doing', "
-                "it goes back to the queue within two heartbeats",
+                "job %s (%s) ended but its end could not be recorded (%s); left 'doing', %s",
                 job.id,
                 job.task_name,
                 _first_line(exc.__cause__ or exc),
+                _when_unrecorded_goes_back(stopping=self.stopping.is_set()),
             )
         finally:
             # procrastinate records a job cancelled at its stop (the grace ran out; our
@@ -559,6 +559,32 @@ class _Worker(Worker):
                     self.cut_short.add(context.job.id)
                 if self.stopping.is_set():
                     self.cancelled.append(f"{context.job.task_name}[{context.job.id}]")
+
+
+def _when_unrecorded_goes_back(*, stopping: bool) -> str:
+    """When a job whose end could not be recorded goes back to the queue, for its warning.
+
+    A running worker's lost-jobs sweep (:func:`_sweep_lost_jobs`) puts it back on its
+    second sighting, within two heartbeats. A stopping worker's sweep ends with the
+    worker, most often before that: restarted (after an outage), the worker puts back
+    what its earlier run left as it reconnects (:func:`_release_earlier_runs`); stopped
+    for good (SIGTERM), the job is left to the stall sweep of another worker, or of the
+    next one started, as a dead worker's jobs are. A running worker may be stopped
+    before its sweep comes (the cut connection was an outage): it says both.
+    """
+    swept = (
+        "at the stall sweep of another worker (or of the next one started) after the "
+        "sweep's grace (--stalled-after)"
+    )
+    if stopping:
+        return (
+            "it goes back to the queue when this worker restarts, or, if it stops for good, "
+            f"{swept}"
+        )
+    return (
+        "it goes back to the queue within two heartbeats, or, if this worker stops first, "
+        f"when it restarts, or, stopped for good, {swept}"
+    )
 
 
 def _cancelled_note(jobs: list[str], grace_s: float | None) -> str:
