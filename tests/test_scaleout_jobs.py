@@ -1004,6 +1004,36 @@ async def test_a_workers_start_line_names_its_database_without_the_password(pg_d
 
 
 @pytest.mark.postgres
+async def test_a_worker_quiets_procrastinates_log_only_while_it_runs(pg_dsn, clock, caplog):
+    """procrastinate logs a line per job, held at WARNING while a worker runs. The level
+    stayed WARNING for the rest of the process: in one test session the tests after a
+    worker's no longer saw procrastinate's INFO lines, and their results changed."""
+    import logging
+    import signal
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    procrastinate_log = logging.getLogger("procrastinate")
+    before = procrastinate_log.level
+    procrastinate_log.setLevel(logging.INFO)  # a level set by whatever runs the worker
+    try:
+        world = make_world(pg_dsn, clock)
+        options = WorkerOptions(queues=("poll",), name="w1")
+        with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
+            worker = asyncio.create_task(run_worker(world.app, options))
+            deadline = asyncio.get_running_loop().time() + 20
+            while not any("is running on" in r.getMessage() for r in caplog.records):
+                assert asyncio.get_running_loop().time() < deadline, "no start line"
+                await asyncio.sleep(0.01)
+            assert procrastinate_log.level == logging.WARNING, "no line per job meanwhile"
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert await asyncio.wait_for(worker, 30) == 0
+        assert procrastinate_log.level == logging.INFO
+    finally:
+        procrastinate_log.setLevel(before)
+
+
+@pytest.mark.postgres
 async def test_a_worker_stopped_while_it_starts_stops(pg_dsn, clock, caplog):
     """SIGTERM while the worker applies the job schema (before procrastinate's ``run``,
     which clears any stop asked before it): the stop was forgotten and the worker ran on

@@ -195,6 +195,10 @@ async def run_worker(
     ``PollerLockLost`` (exit 75). Between two checks a poller started in that window may
     run beside the worker for at most ``heartbeat_s``.
 
+    While it runs, procrastinate's logger is held at WARNING (a line per job drowns
+    everything else) unless the root logger shows DEBUG (``-vv``); its level is put back
+    as the worker ends, for whatever runs in the process after it.
+
     Args:
         app: A built storybot app (its store must be PostgreSQL).
         options: Queues, concurrency and heartbeat settings.
@@ -212,6 +216,8 @@ async def run_worker(
     """
     lost: list[BaseException] = []
     cancelled: list[str] = []  # the jobs cancelled as the last worker stopped
+    procrastinate_log = logging.getLogger("procrastinate")
+    level = procrastinate_log.level  # restored as the worker ends: not the process's to keep
     try:
         dsn = check_options(options, app.settings.database_url, app.settings.database_source)
         if DELIVER in options.queues:
@@ -219,7 +225,7 @@ async def run_worker(
             log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # A line per job (several a second) drowns everything else; failures still show.
-            logging.getLogger("procrastinate").setLevel(logging.WARNING)
+            procrastinate_log.setLevel(logging.WARNING)
         connection = Connection(max_gap_s=2 * options.heartbeat_s)
         jobs = build_jobs_app(app, options, dsn, connection)
         _warn_of_a_small_pool(app.settings, options.concurrency)
@@ -255,6 +261,7 @@ async def run_worker(
         else:
             log.info("storybot worker %s stopped%s", options.name, cut)
     finally:
+        procrastinate_log.setLevel(level)
         await close_sinks(dict(app.delivery.sinks))
         await app.aclose()
     if lost:
