@@ -342,3 +342,39 @@ def test_a_title_or_a_number_sign_ends_no_sentence(text: str) -> None:
 )
 def test_no_jr_and_sr_still_end_a_sentence_before_other_words(text: str) -> None:
     assert len(split_sentences(text)) == (3 if text.startswith("Do I") else 2)
+
+
+# "St." after an ordinal is a street, which ends its sentence before a capital ("... at
+# 1700 E. 18th St. Investigators say ..." was one sentence), and "Inc." ends one ("CBS
+# Radio Inc. All Rights Reserved."); what goes on with the address or the company does not.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It happened at 1700 E. 18th St. Investigators say two groups fought.",
+        "He was found in the 2200 block of 37th St. As officers arrived, he ran.",
+        "It was in front of Los Cabos Cantina, 2224 First St. Authorities named him.",
+        "A gun was found on W. 16th St.\n\nTwo men were taken into custody.",
+        "Copyright 2016 CBS Radio Inc. All Rights Reserved.",
+        "In October 2015, Red Hat bought Ansible Inc. As far as I know, two stayed.",
+    ],
+)
+def test_a_street_and_inc_end_a_sentence_before_other_words(text: str) -> None:
+    assert len(split_sentences(text)) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The intersection at 14th Ave. and 2nd St. SW will be closed.",
+        "The car was found at 2741 20th St. S. about 11 p.m. Thursday.",
+        "The boy died in the 4000 block of N. 19th St. Tuesday, police said.",
+        "It happened in the 3800 block of 10th St. Court E. near the park.",
+        "They marched to the 16th St. Baptist Church and the 14th St. Bridge.",
+        "It was Detroit's 59th St. Patrick's Day parade and the 2017 St. Louis one.",
+        "The shots were fired near 18th St. (the old market) at noon.",
+        "Apple Inc. CEO Tim Cook and DREAMS, Inc. Founder Royce Stephens spoke.",
+        "Apple Inc. (NASDAQ: AAPL) fell, wrote John Wiley & Sons, Inc. 2017.",
+    ],
+)
+def test_a_street_or_a_company_going_on_ends_no_sentence(text: str) -> None:
+    assert split_sentences(text + " Police said more.") == [text, "Police said more."]
