@@ -20,8 +20,9 @@ The checks read the database and change nothing (no migration, no new file):
   and asks again every few minutes, so they are neither dead nor overdue); feeds that failed more
   than ``max_failures`` polls in a row, or a last poll that reached no feed's server (this
   machine's network down: the feeds do not count it as their failure), and feeds an
-  operator must act on however few polls they failed: gone (their server answered 410)
-  or moved permanently (301/308; they work). These are
+  operator must act on however few polls they failed: gone (their server answered 410),
+  moved permanently (301/308; they work) or read in part (the parser's bounds, or more
+  entries than a poll reads: they work, and lose the entries past the part). These are
   *warnings*: a supervisor restarts a process whose check fails, and a restart fixes
   neither a channel that refused the bot nor a broken feed (nor the network), so they do
   not fail the check (a probe failing on them would restart a working service in a loop).
@@ -53,7 +54,7 @@ from adapters.log_setup import redacted
 from bot.clock import utc
 from bot.duration import duration
 from bot.errors import ConfigError, TokenRefused
-from bot.feed_text import gone_note, moved_note
+from bot.feed_text import gone_note, moved_note, part_note
 from bot.model import Feed, OutboxEntry, OwnerCheckRun
 from bot.polling import is_gone_error, is_local_url, is_outage_error, without_outage_note
 from bot.ports import StoreBusy
@@ -416,7 +417,8 @@ def _by_platform(platforms: list[str]) -> tuple[str, str]:
 
 def failing(feeds: list[Feed], max_failures: int) -> Finding:
     """Feeds that failed more than ``max_failures`` polls in a row, the worst named; then
-    the feeds that need an operator however few polls they failed: gone and moved.
+    the feeds that need an operator however few polls they failed: gone, moved and read
+    in part.
 
     First, though, whether the last poll reached no server at all: this machine's
     network down (``bot.polling.NetworkWatch``), which is no failure of the feeds and
@@ -426,12 +428,15 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
     is said from its first such answer, with the command that removes it: a 410 is not
     a failure that passes, and the feed is polled, backing off, until it is removed. A
     feed that moved permanently (``Feed.moved_to``) works, through the redirect, so no
-    failure would ever say it: it is said with the commands that switch it. Each in
-    ``storybot feeds list``'s words (:func:`bot.feed_text.gone_note`, ``moved_note``),
-    the first few of each kind named (``FEEDS_NAMED``).
+    failure would ever say it: it is said with the commands that switch it. A feed whose
+    last read read only part of it (``Feed.read_in_part``) works too, and loses the
+    entries past that part: it is said with the part. Each in ``storybot feeds list``'s
+    words (:func:`bot.feed_text.gone_note`, ``moved_note``, ``part_note``), the first few
+    of each kind named (``FEEDS_NAMED``).
     """
     gone = [f for f in feeds if is_gone_error(f.last_error)]
     moved = [f for f in feeds if f.moved_to]
+    part = [f for f in feeds if f.read_in_part]
     down = network_down(feeds)
     found = [down.detail] if down is not None else []
     bad = sorted(
@@ -450,12 +455,13 @@ def failing(feeds: list[Feed], max_failures: int) -> Finding:
         )
     found += _named(gone, gone_note, "gone")
     found += _named(moved, moved_note, "moved permanently")
+    found += _named(part, part_note, "read in part")
     if not found:
         return Finding("feeds", OK, f"none failing for {polls}")
     return Finding("feeds", WARNING, "; ".join(found))
 
 
-FEEDS_NAMED = 3  # gone or moved feeds named in the feeds line, of each kind
+FEEDS_NAMED = 3  # gone, moved or part-read feeds named in the feeds line, of each kind
 
 
 def _named(feeds: list[Feed], note: Callable[[Feed], str], kind: str) -> list[str]:

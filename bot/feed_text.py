@@ -5,8 +5,10 @@ status of every story ends with the feeds' health: how many are ok, failing or n
 polled yet, the longest-failing few with their errors, the feeds whose URL redirects
 permanently (they work, so nothing else would say it), and the headline-only items
 still waiting for their linked pages. ``/story feeds`` lists each feed with its state
-and next poll, where a feed moved with the commands that switch it, and that a feed's
-server said it is gone for good (410) with the command that removes it.
+and next poll, where a feed moved with the commands that switch it, that a feed's
+server said it is gone for good (410) with the command that removes it, and that its
+last read read only part of it (:func:`part_note`: the entries past it are lost, and a
+working feed's state would never say it).
 
 The operator's command line says the last two in words of its own (its commands, no
 chat markup), once for ``storybot feeds list`` and ``storybot health``:
@@ -23,6 +25,8 @@ from bot.render import clip, counted, format_time, say, shown_text, shown_url
 FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 # How much of a moved feed's new address is shown (it came in a server's Location header)
 _MOVED_SHOWN = 300
+# How much of what part of a feed was read is shown (our words: about 150 characters)
+_PART_SHOWN = 300
 
 
 def feed_health(store: Store, platform: str | None = None) -> str:
@@ -85,8 +89,10 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         # last: it names two commands, and the feed's state and next poll read first
         moved = f" · {moved_hint(f, platform)}" if f.moved_to else ""
         gone = f" · {gone_hint(f, platform)}" if is_gone_error(f.last_error) else ""
+        part = f" · {part_note(f)}" if f.read_in_part else ""
         lines.append(
-            f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}{gone}{moved}"
+            f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}"
+            f"{part}{gone}{moved}"
         )
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
@@ -142,6 +148,13 @@ def gone_note(f: Feed) -> str:
         "gone for good (its server answered 410) but still polled: "
         f"storybot feeds remove #{f.id} removes it"
     )
+
+
+def part_note(f: Feed) -> str:
+    """That a feed's last read read only part of it (``Feed.read_in_part``), and which:
+    said alike in chat (``/story feeds``) and on the operator's command line
+    (``storybot feeds list``, ``storybot health``), as it names no command."""
+    return f"read in part: {clip(f.read_in_part or '', _PART_SHOWN)}"
 
 
 def _feeds_remove(f: Feed, platform: str | None) -> str:

@@ -90,6 +90,9 @@ class Feed:
     # Where the feed moved permanently (its URL answered 301/308 on the last successful
     # poll): still polled at ``url``, through the redirect, until an operator switches it
     moved_to: str | None = None
+    # What part of the feed its last poll that read it could read, when not all of it
+    # (``FetchResult.read_in_part``); None: read whole (or not read yet)
+    read_in_part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class FetchResult:
     # of permanent redirects ended at (a temporary one after it is not part of the move,
     # nor is a permanent one after a temporary one: the feed's own URL did not move).
     moved_to: str | None = None
+    # The body was read only in part (the parser's bounds, at most so many entries), in
+    # words for the operator: "the first 1.9 MiB of 3.4 MiB (...)"; None: read whole.
+    read_in_part: str | None = None
 
 
 @dataclass(frozen=True)

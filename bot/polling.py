@@ -39,6 +39,11 @@ Rules:
   (``Feed.moved_to``), for ``/story feeds`` and ``storybot feeds list`` to tell; the URL
   is not changed (the operator switches it). Each successful poll says it again, so one
   that is no longer redirected clears it; a failed poll keeps the last good one's.
+- A body read only in part (``FetchResult.read_in_part``: the parser's bounds, or more
+  entries than are read a poll) is noted (``Feed.read_in_part``) for the same commands
+  and ``storybot health`` to tell: the entries past the part are lost, and the log says
+  it once a run. A poll that reads the body whole clears it; one that reads nothing (a
+  304, the same body again, a failure) keeps it, as nothing changed that it knows of.
 """
 
 from __future__ import annotations
@@ -308,11 +313,14 @@ def plan_next_poll(
 
     Returns:
         The ``PollOutcome`` to record: status, next poll time, error count, last error,
-        validators (ETag, Last-Modified, body hash), title and where the feed moved.
+        validators (ETag, Last-Modified, body hash), title, where the feed moved and
+        what part of it was read.
     """
     # a failed poll leaves the move as the last good one saw it: no redirect is
     # followed past some failures, and a feed that moved and then broke still moved
     moved_to = feed.moved_to
+    # only a poll that read a body knows what part of it was read
+    read_in_part = result.read_in_part if result.status is FetchStatus.OK else feed.read_in_part
     if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
         status, error_count, last_error = FeedStatus.OK, 0, None
         delay = _success_delay(feed, result, policy)
@@ -341,4 +349,5 @@ def plan_next_poll(
         body_hash=result.body_hash or feed.body_hash,
         title=result.feed_title or feed.title,
         moved_to=moved_to,
+        read_in_part=read_in_part,
     )

@@ -282,6 +282,7 @@ class PollOutcome:
     body_hash: str | None
     title: str | None = None
     moved_to: str | None = None  # see ``Feed.moved_to``; None: not moved (any more)
+    read_in_part: str | None = None  # see ``Feed.read_in_part``; None: read whole
 
 
 @dataclass(frozen=True)

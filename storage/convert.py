@@ -61,6 +61,7 @@ def feed(row: FeedRow) -> Feed:
         body_hash=row.body_hash,
         interval_s=row.interval_s,
         moved_to=row.moved_to,
+        read_in_part=row.read_in_part,
     )
 
 

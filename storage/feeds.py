@@ -164,6 +164,7 @@ class FeedStore(StoreBase):
                 body_hash=bindparam("b_body_hash"),
                 title=func.coalesce(bindparam("b_title", type_=Text()), table.c.title),
                 moved_to=bindparam("b_moved_to"),
+                read_in_part=bindparam("b_read_in_part"),
             )
         )
         rows = [
@@ -180,6 +181,7 @@ class FeedStore(StoreBase):
                 "b_body_hash": outcome.body_hash,
                 "b_title": outcome.title,
                 "b_moved_to": outcome.moved_to,
+                "b_read_in_part": outcome.read_in_part,
             }
             for outcome in outcomes
         ]

@@ -97,6 +97,8 @@ class FeedRow(Base):
     created_at: Mapped[datetime]
     # where the feed's URL redirects permanently (bot.model.Feed.moved_to); migration 0029
     moved_to: Mapped[str | None] = mapped_column(Text)
+    # what part of the feed its last read read, if not all (bot.model.Feed.read_in_part); 0033
+    read_in_part: Mapped[str | None] = mapped_column(Text)
 
 
 class ItemRow(Base):

@@ -817,6 +817,36 @@ async def test_a_feed_moved_permanently_is_a_warning_in_feeds_lists_words(
     assert _lines(capsys.readouterr().out)["feeds"] == f"problem {old} {note}"
 
 
+async def test_a_feed_read_in_part_is_a_warning_in_feeds_lists_words(
+    env,
+    feed_server,  # noqa: F811
+    capsys,
+):
+    """A feed read in part works, and loses the entries past what was read: only the
+    log said it, once a run. Health names it with the part, as ``feeds list`` does; a
+    read of it whole clears it."""
+    now = datetime.now(UTC)
+    many = feed_server.add_feed("/many.xml", rss([entry(n) for n in range(501)]))
+    store = open_store(env)
+    try:
+        store.add_feed(many, now, interval_s=900)
+    finally:
+        store.close()
+    await _poll_at(env, now)
+    assert main(["health"]) == 0
+    line = _lines(capsys.readouterr().out)["feeds"]
+    note = "read in part: the first 500 of 501 entries (at most 500 are read a poll)"
+    assert line == f"warning {many} {note}"
+    assert f"\t{note}" in await _feeds_list(env)
+    assert main(["health", "--strict"]) == 1
+    assert _lines(capsys.readouterr().out)["feeds"] == f"problem {many} {note}"
+
+    feed_server.add_feed("/many.xml", rss([entry(n) for n in range(500)]))
+    await _poll_at(env, now + timedelta(hours=1))
+    assert main(["health"]) == 0
+    assert _lines(capsys.readouterr().out)["feeds"].startswith("ok ")
+
+
 def test_gone_and_moved_feeds_are_said_beside_the_failing_ones_each_once() -> None:
     """A gone feed that also failed more than ``--max-failures`` polls is said as gone
     (what to do about it), not again as failing; moved feeds follow; past three of a

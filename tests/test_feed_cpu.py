@@ -14,6 +14,7 @@ CPU time, not the wall clock: it is this process's work, whatever else the machi
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -223,3 +224,57 @@ def test_only_a_tag_of_many_attributes_loses_them() -> None:
     assert (
         ht.without_crowded_attributes((few + crowded).encode()) == (few + "<div>y</div>").encode()
     )
+
+
+_WORDY = b"".join(
+    b"<item><title>Item %d</title><description>%s</description></item>" % (n, b"word " * 2000)
+    for n in range(300)
+)  # 3 MB
+_CROWDED = b"<item><title>x</title><description><x" + _attributes(300).encode() + b"/>"
+_PARTS = {
+    # body: what the feed's row says was read of it (a regular expression)
+    "whole": (_HEAD + _BROKEN + _items(0, 10) + _END, None),
+    "bytes": (
+        _HEAD + _BROKEN + _WORDY + _END,
+        r"the first 2\.0 MiB of 2\.9 MiB \(XML the fast parser cannot read; the lenient one"
+        r" reads at most 2 MiB\)",
+    ),
+    "tags": (
+        _HEAD + _BROKEN + _items(0, 20_000) + _END,
+        r"the first 4\d\d KiB of 7\d\d KiB \(XML the fast parser cannot read; the lenient"
+        r" one reads at most 50,000 tags\); the first 500 of 12,498 entries \(at most 500 are"
+        r" read a poll\)",
+    ),
+    "attributes": (
+        _HEAD + _items(0, 5) + _CROWDED + b"</description></item>" + _items(5, 10) + _END,
+        r"the first \d+ bytes of 3 KiB \(a tag of more than 200 attributes, from which on"
+        r" the lenient parser reads nothing\)",
+    ),
+    "entries, fast path": (
+        _HEAD + _items(0, 501) + _END,
+        r"the first 500 of 501 entries \(at most 500 are read a poll\)",
+    ),
+    "entries, lenient path": (
+        _HEAD + _BROKEN + _items(0, 500) + _END,
+        r"the first 500 of 501 entries \(at most 500 are read a poll\)",
+    ),
+    "entries, JSON": (
+        _json_feed(501),
+        r"the first 500 of 501 entries \(at most 500 are read a poll\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", _PARTS)
+def test_a_feed_read_in_part_says_which_part_for_the_operator(kind: str) -> None:
+    # the log says it once a run; the result says it on every poll, for the feed's row
+    body, part = _PARTS[kind]
+    ctype = "application/feed+json" if kind.endswith("JSON") else "application/rss+xml"
+
+    result = parse_to_result(body, ctype, "https://e.x/f")
+
+    assert result.status is FetchStatus.OK and result.entries
+    if part is None:
+        assert result.read_in_part is None
+    else:
+        assert re.fullmatch(part, result.read_in_part or ""), result.read_in_part

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from fakes.embedder import ConceptEmbedder
-from feedbuilder import entry
+from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
 from sqlalchemy import event
 from storyworld import (
@@ -491,6 +491,57 @@ async def test_a_feed_moved_permanently_says_so_in_feeds_and_status_until_it_is_
     await _cycle(world)
     assert store.get_feed_by_id(feed.id).moved_to is None
     assert "moved" not in feeds_list(store, "slack") + feed_health(store, "slack")
+    await world.app.aclose()
+
+
+async def test_a_feed_read_in_part_says_so_in_feeds_until_a_poll_reads_it_whole(
+    feed_server, sqlite_url, clock
+):
+    # a feed the fast parser cannot read is read by feedparser up to 2 MiB, cut after the
+    # last whole entry: the log alone said so, once a run, and its later entries were lost
+    world = make_world(sqlite_url, clock)
+    store = world.app.store
+    late = "<item><title>Late</title><guid>id-late</guid></item>"
+    body = rss(
+        [entry(0), entry(1)],
+        title="Sample Wire",
+        raw_items="<item><title>AT&T</title><guid>id-at</guid></item>"  # not well-formed
+        + "<!--"
+        + "x" * (3 * 1024 * 1024)
+        + "-->"
+        + late,
+    )
+    feed_server.add_feed("/big.xml", body, etag=True)
+    feed = store.add_feed(feed_server.url("/big.xml"), clock.now())
+    part = (
+        f"read in part: the first {body.index(b'<!--')} bytes of 3.0 MiB (XML the"
+        " fast parser cannot read; the lenient one reads at most 2 MiB)"
+    )
+
+    report = await _cycle(world)
+
+    assert report.new_items == 3  # not "Late"
+    read = store.get_feed_by_id(feed.id)
+    assert (read.status, read.read_in_part) == (FeedStatus.OK, part.removeprefix("read in part: "))
+    assert f"#{feed.id} Sample Wire <{feed.url}> · ok · next poll " in feeds_list(store, "slack")
+    assert feeds_list(store, "slack").endswith(f" · {part}")
+    out = io.StringIO()
+    feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
+    assert f"\t{part}" in out.getvalue()
+
+    # the same body again (a 304): nothing read, nothing known to have changed
+    clock.advance(hours=1)
+    assert (await _cycle(world)).not_modified == 1
+    assert store.get_feed_by_id(feed.id).read_in_part == part.removeprefix("read in part: ")
+
+    # the feed is mended: the next read reads it whole and clears it
+    feed_server.add_feed("/big.xml", rss([entry(0), entry(1), entry(2)], title="Sample Wire"))
+    clock.advance(hours=1)
+    await _cycle(world)
+    assert store.get_feed_by_id(feed.id).read_in_part is None
+    out = io.StringIO()
+    feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
+    assert "read in part" not in feeds_list(store, "slack") + out.getvalue()
     await world.app.aclose()
 
 

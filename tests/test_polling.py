@@ -381,3 +381,29 @@ def test_a_local_feed_that_cannot_be_reached_is_its_own_failure_not_an_outage() 
     outcomes = _cycle(watch, [*((f, UNREACHABLE) for f in others), (bridge, UNREACHABLE)])
     assert [o.error_count for o in outcomes] == [0, 0, 1]
     assert not is_outage_error(outcomes[2].last_error)
+
+
+PART = "the first 2.0 MiB of 3.4 MiB (XML the fast parser cannot read; the lenient one reads at most 2 MiB)"
+
+
+@pytest.mark.parametrize(
+    ("before", "result", "after"),
+    [
+        (None, replace(OK, read_in_part=PART), PART),  # a read in part says so
+        (PART, OK, None),  # a read of it whole clears it
+        (
+            PART,
+            replace(OK, read_in_part="the first 500 of 501 entries"),
+            "the first 500 of 501 entries",
+        ),
+        (PART, NOT_MODIFIED, PART),  # read nothing (304, the same body): as it was
+        (PART, ERROR, PART),  # nor does a failure read anything
+    ],
+    ids=["cut", "whole", "cut otherwise", "not modified", "failed"],
+)
+def test_what_part_of_a_feed_was_read_is_what_its_last_read_read(
+    before: str | None, result: FetchResult, after: str | None
+) -> None:
+    feed = replace(FEED, read_in_part=before)
+    outcome = plan_next_poll(feed, result, NOW, POLICY, random.Random(1))
+    assert outcome.read_in_part == after

@@ -401,6 +401,34 @@ def test_a_feed_moved_permanently_is_kept_until_a_poll_clears_it(store, clock):
     assert store.moved_feeds() == []
 
 
+def test_a_feed_read_in_part_is_kept_until_a_poll_clears_it(store, clock):
+    # what /story feeds, storybot feeds list and health read to tell the operator that
+    # a feed's last read lost the entries past its parser's bounds
+    feed = store.add_feed("https://a.example/rss", clock.now())
+    other = store.add_feed("https://b.example/rss", clock.now())
+    part = "the first 2.0 MiB of 3.4 MiB (XML the fast parser cannot read; ...)"
+
+    def poll(read_in_part: str | None) -> None:
+        now = clock.advance(seconds=900)
+        outcome = PollOutcome(feed.id, FeedStatus.OK, now, now, 0, None, None, None, None)
+        store.record_polls(
+            [
+                replace(outcome, read_in_part=read_in_part),
+                PollOutcome(other.id, FeedStatus.OK, now, now, 0, None, None, None, None),
+            ]
+        )
+
+    assert store.get_feed_by_id(feed.id).read_in_part is None
+    poll(part)
+    assert store.get_feed_by_id(feed.id).read_in_part == part
+    assert [(f.id, f.read_in_part) for f in store.list_feeds()] == [
+        (feed.id, part),
+        (other.id, None),
+    ]
+    poll(None)
+    assert store.get_feed_by_id(feed.id).read_in_part is None
+
+
 def test_record_poll_of_a_removed_feed_is_ignored(store, clock):
     feed = store.add_feed("https://a.example/rss", clock.now())
     store.remove_feed(feed.url)

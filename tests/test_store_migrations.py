@@ -1288,6 +1288,40 @@ def test_feed_moved_to_column_is_added_and_dropped_keeping_the_feeds(empty_url):
         store.close()
 
 
+def test_feed_read_in_part_column_is_added_and_dropped_keeping_the_feeds(empty_url):
+    """Migration 0033 adds ``feeds.read_in_part`` (NULL: not known to be read in part,
+    until a poll reads its body); its downgrade drops it in place, keeping the feeds and
+    where they moved, on both databases."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0032") == "0032"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("feeds")}
+        assert "read_in_part" not in columns and "moved_to" in columns
+        _add_feed_before_0029(store, "https://a.example/rss")
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        [feed] = store.list_feeds()
+        assert (feed.url, feed.read_in_part) == ("https://a.example/rss", None)
+        part = "the first 500 of 501 entries (at most 500 are read a poll)"
+        moved = "https://b.example/rss"
+        store.record_poll(
+            PollOutcome(
+                feed.id, FeedStatus.OK, T0, T0, 0, None, None, None, None, None, moved, part
+            )
+        )
+        assert store.get_feed_by_id(feed.id).read_in_part == part
+        assert _downgraded(store, "0032") == "0032"
+        with store.engine.connect() as conn:
+            kept = conn.execute(
+                select(column("url"), column("moved_to")).select_from(table("feeds"))
+            )
+            assert [tuple(row) for row in kept] == [("https://a.example/rss", moved)]
+        _upgraded(store)
+        assert store.get_feed_by_id(feed.id).read_in_part is None  # told again by a read
+    finally:
+        store.close()
+
+
 def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings(empty_url):
     """Migration 0014: a feed or item URL's internationalised host in its punycode form."""
     store = open_store(empty_url)

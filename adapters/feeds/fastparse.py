@@ -467,6 +467,17 @@ def fast_parse(
 ) -> tuple[str | None, list[FeedEntry], int | None, list[str]] | None:
     """Parse a well-formed RSS/Atom document with lxml, or return None to use feedparser.
 
+    :func:`fast_read` without the count of entries found.
+    """
+    read = fast_read(body, content_type, url, max_entries)
+    return None if read is None else read[:4]
+
+
+def fast_read(
+    body: bytes, content_type: str | None, url: str | None, max_entries: int
+) -> tuple[str | None, list[FeedEntry], int | None, list[str], int] | None:
+    """Parse a well-formed RSS/Atom document with lxml, or return None to use feedparser.
+
     Args:
         body: The response body (any encoding; decoded as feedparser would).
         content_type: The Content-Type header, for the charset.
@@ -474,8 +485,10 @@ def fast_parse(
         max_entries: Convert at most this many entries (document order).
 
     Returns:
-        ``(feed_title, entries, ttl_s, warnings)`` as :func:`adapters.feeds.parse_feed`
-        returns them, or None when the document needs feedparser.
+        ``(feed_title, entries, ttl_s, warnings, found)`` as :func:`adapters.feeds.parse_feed`
+        returns the first four (``found``: how many entries the document has, of which
+        at most ``max_entries`` are converted), or None when the document needs
+        feedparser.
     """
     if _DOCTYPE.search(body, 0, 4096):
         return None
@@ -509,7 +522,7 @@ def fast_parse(
 
 def _read(
     root: Any, url: str | None, max_entries: int, prefixes: frozenset[str] = frozenset()
-) -> tuple[str | None, list[FeedEntry], int | None, list[str]] | None:
+) -> tuple[str | None, list[FeedEntry], int | None, list[str], int] | None:
     name = _name(root)
     qname = etree.QName(root)
     if name == "rss" or name == "rdf:rdf":
@@ -527,9 +540,10 @@ def _read(
         return None  # entries in odd places or namespaces: feedparser knows what to do
     title, ttl = _channel_fields(feed_node, atom)
     warnings: list[str] = []
-    if len(nodes) > max_entries:
-        warnings.append(f"feed has {len(nodes)} entries; only the first {max_entries} were read")
+    found = len(nodes)
+    if found > max_entries:
+        warnings.append(f"feed has {found} entries; only the first {max_entries} were read")
         nodes = nodes[:max_entries]
     reader = _Reader(atom, prefixes)
     entries = [reader.entry(node, url) for node in nodes]
-    return title, entries, ttl, warnings
+    return title, entries, ttl, warnings, found

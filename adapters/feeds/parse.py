@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax import SAXParseException
@@ -50,7 +50,7 @@ from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.charset import to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
-from adapters.feeds.fastparse import entry_link, fast_parse, parsed_date
+from adapters.feeds.fastparse import entry_link, fast_read, parsed_date
 from adapters.feeds.html_text import (
     MANY_ATTRIBUTES_BYTES,
     MAX_ATTRIBUTES,
@@ -203,11 +203,12 @@ def looks_like_html(body: bytes, content_type: str | None) -> bool:
 
 def _feedparser(
     body: bytes, content_type: str | None, *, captions: bool = False, whole: bool = False
-) -> tuple[Any, list[str]]:
+) -> tuple[Any, list[str], str | None]:
     """feedparser's reading of ``body``; with ``captions`` False, with its Media RSS
     captions set aside (:mod:`adapters.feeds.captions`); of its first
     ``FEEDPARSER_MAX_BYTES`` only unless ``whole`` (the reference the fast path is
-    tested against)."""
+    tested against). Also the warnings, and what part of the body was read when it was
+    cut (``FetchResult.read_in_part``), else None."""
     warnings: list[str] = []
     first: dict[str, Any] = {}
     data = to_utf8(body, content_type, first)
@@ -218,7 +219,7 @@ def _feedparser(
     data, warning = defuse_doctype(data)
     if warning:
         warnings.append(warning)
-    data, warning = (data, None) if whole else _feedparser_share(data)
+    data, warning, part = (data, None, None) if whole else _feedparser_share(data)
     if warning:
         warnings.append(warning)
     if not captions:
@@ -230,7 +231,7 @@ def _feedparser(
     )
     if first.get("bozo") and not parsed.get("bozo"):
         parsed["bozo"], parsed["bozo_exception"] = True, first.get("bozo_exception")
-    return parsed, warnings
+    return parsed, warnings, part
 
 
 def _tags(body: bytes) -> int:
@@ -242,11 +243,12 @@ def _tags(body: bytes) -> int:
     return count - sum(m.group().count(b"<") - 1 for m in _CDATA.finditer(body))
 
 
-def _feedparser_share(data: bytes) -> tuple[bytes, str | None]:
+def _feedparser_share(data: bytes) -> tuple[bytes, str | None, str | None]:
     """``data`` (UTF-8) cut to what feedparser may read: its first ``FEEDPARSER_MAX_BYTES``
     and ``FEEDPARSER_MAX_TAGS`` tags, and nothing from a tag of more than
     ``MAX_ATTRIBUTES`` attributes on, up to the end of the last entry ending within that
-    (if any), and a warning saying so (None when it is all read)."""
+    (if any); a warning for the log saying so and the part read, for the operator
+    (``FetchResult.read_in_part``; both None when it is all read)."""
     cut = min(len(data), FEEDPARSER_MAX_BYTES)
     share = f"{FEEDPARSER_MAX_BYTES >> 20} MiB"
     tags_end = _tags_end(data, cut)
@@ -256,6 +258,8 @@ def _feedparser_share(data: bytes) -> tuple[bytes, str | None]:
         f"feed too large for feedparser, which reads at most {share}"
         " of a feed the fast parser cannot read"
     )
+    # what the operator reads: the fast parser is what reads a well-formed feed whole
+    reason = f"XML the fast parser cannot read; the lenient one reads at most {share}"
     crowded = MANY_ATTRIBUTES_BYTES.search(data, 0, cut)
     if crowded:
         cut = crowded.start()
@@ -263,14 +267,35 @@ def _feedparser_share(data: bytes) -> tuple[bytes, str | None]:
             f"feed has a tag of more than {MAX_ATTRIBUTES} attributes,"
             " which feedparser does not read"
         )
+        reason = (
+            f"a tag of more than {MAX_ATTRIBUTES} attributes, from which on the lenient"
+            " parser reads nothing"
+        )
     if cut == len(data):
-        return data, None
+        return data, None, None
     ends = [m.end() for m in _ENTRY_END.finditer(data, 0, cut)]
     kept = data[: ends[-1] if ends else cut]
-    return kept, (
-        f"{why}: entries after its first"
-        f" {len(kept) / 1048576:.1f} MiB of {len(data) / 1048576:.1f} MiB were not read"
+    return (
+        kept,
+        (
+            f"{why}: entries after its first"
+            f" {len(kept) / 1048576:.1f} MiB of {len(data) / 1048576:.1f} MiB were not read"
+        ),
+        f"the first {_size(len(kept))} of {_size(len(data))} ({reason})",
     )
+
+
+def _size(n: int) -> str:
+    """A body's size as the operator reads it: "3.4 MiB", "120 KiB", "0 bytes"."""
+    if n >= 1024 * 1024:
+        return f"{n / 1048576:.1f} MiB"
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
+
+
+def entries_part(found: int, kept: int) -> str:
+    """What part of a feed of ``found`` entries was read when only ``kept`` were
+    (``FetchResult.read_in_part``)."""
+    return f"the first {kept:,} of {found:,} entries (at most {kept:,} are read a poll)"
 
 
 def _tags_end(data: bytes, limit: int) -> int | None:
@@ -321,18 +346,22 @@ def _parse_xml(
     max_entries: int,
     fast: bool,
     requested_url: str | None = None,
-) -> tuple[str | None, list[FeedEntry], int | None, list[str]]:
+) -> tuple[str | None, list[FeedEntry], int | None, list[str], list[str]]:
+    """The feed in ``body`` as :func:`parse_feed` returns it, and what parts of it were
+    read when it was not read whole (``FetchResult.read_in_part``)."""
     if looks_like_html(body, content_type):
         raise _html_page_error(body, content_type, url, requested_url)
     if fast and _tags(body) <= FAST_MAX_TAGS:
-        quick = fast_parse(body, content_type, url, max_entries)
+        quick = fast_read(body, content_type, url, max_entries)
         if quick is not None and quick[1]:
-            return quick
-    parsed, warnings = _feedparser(body, content_type, whole=not fast)
+            title, entries, ttl, warnings, found = quick
+            cut = [entries_part(found, max_entries)] if found > max_entries else []
+            return title, entries, ttl, warnings, cut
+    parsed, warnings, part = _feedparser(body, content_type, whole=not fast)
     if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
         # Seen in the wild: "<rss:channel><rss:item>" without a namespace declaration.
         # feedparser sees RSS but no items; without the bogus prefix it reads them.
-        parsed, warnings = _feedparser(_strip_rss_prefix(body), content_type, whole=not fast)
+        parsed, warnings, part = _feedparser(_strip_rss_prefix(body), content_type, whole=not fast)
         warnings.append("feed uses undeclared 'rss:' element prefixes; read without them")
     if not parsed.get("version") and not parsed.entries:
         raise FeedParseError(
@@ -341,11 +370,13 @@ def _parse_xml(
         )
     if parsed.get("bozo"):
         warnings.append(_bozo_warning(parsed.get("bozo_exception")))
+    cut = [part] if part else []
     raw_entries = parsed.entries
     if len(raw_entries) > max_entries:  # cut before converting: the rest costs nothing
         warnings.append(
             f"feed has {len(raw_entries)} entries; only the first {max_entries} were read"
         )
+        cut.append(entries_part(len(raw_entries), max_entries))
         raw_entries = raw_entries[:max_entries]
     feed = parsed.feed
     title = _detail_text(feed.get("title"), feed.get("title_detail")) or None
@@ -354,7 +385,7 @@ def _parse_xml(
         not e.summary and not e.content for e in entries
     ):
         entries = _with_captions(entries, raw_entries, body, content_type, url, whole=not fast)
-    return title, entries, _ttl_seconds(feed), warnings
+    return title, entries, _ttl_seconds(feed), warnings, cut
 
 
 def _with_captions(
@@ -368,9 +399,11 @@ def _with_captions(
 ) -> list[FeedEntry]:
     """``entries`` where an entry with no text but its captions (a video feed's) is read
     with them, as feedparser reads it (see :mod:`adapters.feeds.captions`)."""
-    parsed, _ = _feedparser(body, content_type, captions=True, whole=whole)
+    parsed, _, _ = _feedparser(body, content_type, captions=True, whole=whole)
     if not parsed.entries and _UNDECLARED_RSS_PREFIX.search(body) and b"xmlns:rss" not in body:
-        parsed, _ = _feedparser(_strip_rss_prefix(body), content_type, captions=True, whole=whole)
+        parsed, _, _ = _feedparser(
+            _strip_rss_prefix(body), content_type, captions=True, whole=whole
+        )
     if len(parsed.entries) < len(entries):
         return entries
     return [
@@ -416,9 +449,45 @@ def parse_feed(
             the page links, if any), or not RSS/Atom/JSON Feed; the message starts
             with "not a feed:" or "empty".
     """
+    read = _read_feed(
+        body,
+        content_type,
+        url,
+        max_entries=max_entries,
+        now=now,
+        fast=fast,
+        requested_url=requested_url,
+    )
+    return read.title, read.entries, read.ttl_s, read.warnings
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What :func:`parse_feed` returns, and what part of the feed was read
+    (``FetchResult.read_in_part``: None when it was read whole)."""
+
+    title: str | None
+    entries: list[FeedEntry]
+    ttl_s: int | None
+    warnings: list[str]
+    read_in_part: str | None
+
+
+def _read_feed(
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    *,
+    max_entries: int,
+    now: datetime | None,
+    fast: bool,
+    requested_url: str | None,
+) -> _Reading:
+    """:func:`parse_feed`, with what part of the feed was read."""
     if not body.strip():
         raise FeedParseError("empty response body: the server sent no feed")
     warnings: list[str] = []
+    cut: list[str] = []
     ttl_s: int | None = None
     if looks_like_json(body, content_type):
         title, entries, skipped, found = parse_json_feed(body, max_entries)
@@ -426,12 +495,14 @@ def parse_feed(
             warnings.append(f"JSON Feed items that are not objects, skipped: {skipped}")
         if found > max_entries:
             warnings.append(f"feed has {found} entries; only the first {max_entries} were read")
+            cut.append(entries_part(found, max_entries))
     else:
-        title, entries, ttl_s, warnings = _parse_xml(
+        title, entries, ttl_s, warnings, cut = _parse_xml(
             body, content_type, url, max_entries, fast, requested_url
         )
     if len(entries) > max_entries:
         warnings.append(f"feed has {len(entries)} entries; only the first {max_entries} were read")
+        cut.append(entries_part(len(entries), max_entries))
         entries = entries[:max_entries]
     # Whatever the format (a JSON string may hold any escape; lenient XML parsing lets
     # control characters through), no entry leaves here with text a database refuses:
@@ -446,7 +517,7 @@ def parse_feed(
             f"(e.g. {future[0].published:%Y-%m-%d %H:%M} UTC"
             f" for {future[0].title[:60]!r}); dates kept as given"
         )
-    return title, entries, ttl_s, warnings
+    return _Reading(title, entries, ttl_s, warnings, "; ".join(cut) or None)
 
 
 def parse_to_result(
@@ -464,7 +535,7 @@ def parse_to_result(
     HTTP-level fields (status, validators, body hash) are left for the caller to fill in.
     """
     try:
-        title, entries, ttl_s, warnings = parse_feed(
+        read = _read_feed(
             body,
             content_type,
             url,
@@ -477,8 +548,9 @@ def parse_to_result(
         return FetchResult(FetchStatus.ERROR, error=str(exc))
     return FetchResult(
         FetchStatus.OK,
-        entries=tuple(entries),
-        feed_title=title,
-        ttl_s=float(ttl_s) if ttl_s else None,
-        warnings=tuple(warnings),
+        entries=tuple(read.entries),
+        feed_title=read.title,
+        ttl_s=float(read.ttl_s) if read.ttl_s else None,
+        warnings=tuple(read.warnings),
+        read_in_part=read.read_in_part,
     )
