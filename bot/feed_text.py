@@ -3,8 +3,8 @@
 A failing feed fails quietly (its story just stops hearing from that outlet), so the
 status of every story ends with the feeds' health: how many are ok, failing or not
 polled yet, the longest-failing few with their errors, the feeds whose URL redirects
-permanently (they work, so nothing else would say it), and the headline-only items
-still waiting for their linked pages. ``/story feeds`` lists each feed with its state
+permanently and those whose last read read only part of them (they work, so nothing
+else would say it), and the headline-only items still waiting for their linked pages. ``/story feeds`` lists each feed with its state
 and next poll, where a feed moved with the commands that switch it, that a feed's
 server said it is gone for good (410) with the command that removes it, and that its
 last read read only part of it (:func:`part_note`: the entries past it are lost, and a
@@ -54,6 +54,14 @@ def feed_health(store: Store, platform: str | None = None) -> str:
         line += "\n  … and more moved permanently"
     if moved:
         line += f" (`/story feeds` says how to switch {'it' if len(moved) == 1 else 'them'})."
+    # working feeds whose last read lost the entries past what it read: likewise
+    part = store.feeds_read_in_part(FAILING_SHOWN + 1)
+    for f in part[:FAILING_SHOWN]:
+        line += f"\n  read in part: {shown_url(f.url)}"
+    if len(part) > FAILING_SHOWN:
+        line += "\n  … and more read in part"
+    if part:
+        line += " (the entries past the part read are lost: `/story feeds` says which part)."
     waiting = store.count_page_waits()
     if waiting:  # [pages]: their sites failed in a way that may pass
         line += (

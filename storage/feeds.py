@@ -107,6 +107,13 @@ class FeedStore(StoreBase):
         with self._read() as session:
             return [convert.feed(row) for row in session.scalars(query.limit(limit))]
 
+    def feeds_read_in_part(self, limit: int = 3) -> list[Feed]:
+        """Feeds whose last read read only part of them (``Feed.read_in_part``), oldest
+        first."""
+        query = select(FeedRow).where(FeedRow.read_in_part.is_not(None)).order_by(FeedRow.id)
+        with self._read() as session:
+            return [convert.feed(row) for row in session.scalars(query.limit(limit))]
+
     def due_feeds(self, now: datetime, limit: int = 1000) -> list[Feed]:
         """Feeds with ``next_poll_at <= now``, most overdue first (ties by id).
 

@@ -1686,12 +1686,25 @@ async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
             feed.id, FeedStatus.ERROR, clock.now(), clock.now(), 1, error, None, None, None
         )
         store.record_poll(outcome)
+    # working feeds read in part: more than are named (their part is /story feeds's)
+    part = "the first 2.0 MiB of 3.4 MiB (XML the fast parser cannot read; " + "x" * 200 + ")"
+    for n in range(4):
+        feed = store.add_feed(f"https://feeds.example/part-{n}.xml", clock.now())
+        now = clock.now()
+        store.record_poll(
+            PollOutcome(feed.id, FeedStatus.OK, now, now, 0, *[None] * 6, read_in_part=part)
+        )
 
     reply = await commands.handle(req("status"))
 
     # within one Discord embed (4,096) with room for Markdown escapes
     assert reply.message is not None and len(reply.message.body) <= 3600
-    assert "Feeds: 0 ok, 3 failing, 0 not polled yet." in reply.text
+    assert "Feeds: 4 ok, 3 failing, 0 not polled yet." in reply.text
+    assert reply.text.endswith(
+        "".join(f"\n  read in part: https://feeds.example/part-{n}.xml" for n in range(3))
+        + "\n  … and more read in part (the entries past the part read are lost: "
+        "`/story feeds` says which part)."
+    )
     assert "5. " in reply.text and "1. " not in reply.text, "the newest stay"
     # fewer than a page shown: the first page of the list starts with those left out
     assert "older developments: `/story developments pentagon`" in reply.text

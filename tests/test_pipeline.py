@@ -528,6 +528,11 @@ async def test_a_feed_read_in_part_says_so_in_feeds_until_a_poll_reads_it_whole(
     out = io.StringIO()
     feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
     assert f"\t{part}" in out.getvalue()
+    # status's feed health ends every status: a user reading it learns entries are lost
+    assert feed_health(store, "slack").endswith(
+        f"\n  read in part: {feed.url} (the entries past the part read are lost: "
+        "`/story feeds` says which part)."
+    )
 
     # the same body again (a 304): nothing read, nothing known to have changed
     clock.advance(hours=1)
@@ -542,6 +547,7 @@ async def test_a_feed_read_in_part_says_so_in_feeds_until_a_poll_reads_it_whole(
     out = io.StringIO()
     feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
     assert "read in part" not in feeds_list(store, "slack") + out.getvalue()
+    assert "read in part" not in feed_health(store, "slack")
     await world.app.aclose()
 
 

@@ -419,14 +419,17 @@ def test_a_feed_read_in_part_is_kept_until_a_poll_clears_it(store, clock):
         )
 
     assert store.get_feed_by_id(feed.id).read_in_part is None
+    assert store.feeds_read_in_part() == []
     poll(part)
     assert store.get_feed_by_id(feed.id).read_in_part == part
+    assert [(f.id, f.read_in_part) for f in store.feeds_read_in_part()] == [(feed.id, part)]
     assert [(f.id, f.read_in_part) for f in store.list_feeds()] == [
         (feed.id, part),
         (other.id, None),
     ]
     poll(None)
     assert store.get_feed_by_id(feed.id).read_in_part is None
+    assert store.feeds_read_in_part() == []
 
 
 def test_record_poll_of_a_removed_feed_is_ignored(store, clock):
