@@ -88,8 +88,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "developments",
         "developments [story] [page]",
         "Every development of the story after the seed story, newest first, "
-        f"{DEVELOPMENTS_PAGE} a page (page 1: the newest).",
+        f"{DEVELOPMENTS_PAGE} a page (page 1: the newest), each with its headline, when it was "
+        "first reported, its lead sentence and its reports; one that later reports added facts to "
+        "also says when it was last updated and its newest fact.",
         options="developments [story:NAME] [page:N]",
+        # the list of every command must fit one Discord message (see ``overview``)
+        overview=f"Every development of the story, newest first, {DEVELOPMENTS_PAGE} a page",
     ),
     CommandSpec(
         "stories",

@@ -255,6 +255,27 @@ async def test_help_names_the_command_in_each_platforms_form(commands):
     assert on_discord.text.startswith("/story developments [story:NAME] [page:N]\n")
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord", "console"])
+async def test_the_developments_help_says_an_entry_tells_its_last_update_and_newest_fact(
+    commands, platform
+):
+    # the entries say when a development was last updated and the newest fact later
+    # reports added (test_an_entry_tells_the_newest_fact_later_reports_added_and_when):
+    # the help did not say so
+    said = (await commands.handle(req("help developments", platform=platform))).text
+    assert said.endswith(
+        "one that later reports added facts to also says when it was last updated and its "
+        "newest fact."
+    ), said
+    # the list of every command gives it one line naming this help
+    option = "command:" if platform == "discord" else ""
+    everything = (await commands.handle(req("help", platform=platform))).text
+    assert (
+        f"Every development of the story, newest first, 5 a page "
+        f"(`/story help {option}developments` tells how)."
+    ) in everything
+
+
 def test_a_status_entry_does_not_repeat_its_headline_as_its_lead() -> None:
     from datetime import UTC, datetime
 

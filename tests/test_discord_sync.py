@@ -325,6 +325,16 @@ def test_the_story_tree_has_a_subcommand_for_each_command_of_the_table_and_no_ot
     assert sorted(c.name for c in story.commands) == sorted(SPECS)
 
 
+def test_the_developments_subcommand_says_its_entries_tell_their_latest_update() -> None:
+    # Discord shows the subcommand's description as it is typed: entries tell when a
+    # development was last updated and its newest fact, and it said nothing of it
+    story = story_group(_NoInvoker())
+    developments = next(c for c in story.commands if c.name == "developments")
+    assert developments.description == (
+        "Every development of the story, newest first, with its latest update and newest fact"
+    )
+
+
 async def test_a_sync_discord_refuses_registers_nothing_and_says_where(fake: FakeDiscord) -> None:
     use_endpoints(fake.api_url, fake.gateway_url)  # restored by the fixture
     client = discord.Client(intents=discord.Intents.none())

@@ -69,7 +69,9 @@ def story_group(invoker: Invoker) -> app_commands.Group:
 
     @story.command(
         name="developments",
-        description="Every development of the story, newest first, a page at a time",
+        description=(
+            "Every development of the story, newest first, with its latest update and newest fact"
+        ),
     )
     @app_commands.describe(
         story="Story name (default: this channel's story)",
