@@ -12,7 +12,7 @@ import logging
 import os
 import random
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,6 +39,7 @@ from bot.pipeline import Pipeline
 from bot.polling import PollPolicy
 from bot.ports import (
     ChatAdapter,
+    ChatSink,
     Clock,
     Conflict,
     Embedder,
@@ -800,22 +801,31 @@ async def run_service(
 OWNER_CHECK_DELAY_S = 60.0
 
 
-def owner_checks(app: App, *, sleep: Sleep = asyncio.sleep) -> OwnerChecks | None:
+def owner_checks(
+    app: App, chats: Iterable[ChatSink] | None = None, *, sleep: Sleep = asyncio.sleep
+) -> OwnerChecks | None:
     """The periodic check of subscription owners over the app's chat adapters
     (:mod:`bot.member_check`), or None when ``[permissions] check_owners_hours`` is 0 or
-    no adapter can ask. A Discord DM refused with 50007 asks about its user at once."""
+    no adapter can ask. A Discord DM refused with 50007 asks about its user at once.
+
+    ``chats``: the chat clients to ask through, and to hear the refused DMs of, where
+    not the app's adapters: a delivering worker's sinks
+    (:func:`adapters.jobs.worker.add_delivery_sinks`), which send DMs in a process that
+    runs no periodic check. Only the service runs those (``run_forever``, claimed once a
+    period across processes); a refused DM's check of its one user runs, unclaimed, in
+    the process that sent the DM, front end or worker alike.
+    """
     hours = app.settings.check_owners_hours
+    clients = list(app.adapters.values() if chats is None else chats)
     lookups = [
-        lookup
-        for adapter in app.adapters.values()
-        if (lookup := getattr(adapter, "members", None)) is not None
+        lookup for adapter in clients if (lookup := getattr(adapter, "members", None)) is not None
     ]
     if hours <= 0 or not lookups:
         return None
     checks = OwnerChecks(
         app.store, app.commands, lookups, every_s=hours * 3600, sleep=sleep, clock=app.clock
     )
-    for adapter in app.adapters.values():
+    for adapter in clients:
         if hasattr(adapter, "dm_refused"):
             adapter.dm_refused = checks.dm_refused(adapter.platform)
     return checks

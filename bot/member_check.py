@@ -362,6 +362,11 @@ class OwnerChecks:
 
         return ask
 
+    async def asked(self) -> None:
+        """Wait until the users :meth:`dm_refused` was told of so far have been asked about."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def _ask(self, platform: str, user_id: str) -> None:
         try:
             await self.check_user(platform, user_id)

@@ -432,6 +432,66 @@ async def test_a_dm_refused_with_50007_asks_about_its_user_at_once(
     assert asked == [f"/guilds/{GUILD_ID}/members/{ALICE}"], "only the refused user is asked"
 
 
+async def test_a_dm_refused_with_50007_in_a_delivering_worker_asks_about_its_user_at_once(
+    tmp_path,
+    discord: FakeDiscord,  # noqa: F811
+) -> None:
+    """In scale-out a delivering worker sends the DMs (``storybot worker``: its sinks,
+    no adapters), and no service's checks ever heard of one it was refused: the user was
+    asked about only at the next periodic check, up to a day later."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+    from store_builders import write
+
+    from adapters.app import build_app
+    from adapters.jobs.sinks import close_sinks
+    from adapters.jobs.tasks import Schedule, register
+    from adapters.jobs.worker import add_delivery_sinks
+    from bot.settings import load_settings
+
+    discord.guild_ids = [GUILD_ID]
+    settings = load_settings(
+        env={
+            "STORYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "DISCORD_BOT_TOKEN": "test-token",
+            "STORYBOT_DISCORD_API_URL": discord.api_url,
+            "STORYBOT_DISCORD_GATEWAY_URL": discord.gateway_url,
+        }
+    )
+    clock = ManualClock()
+    app = build_app(settings, clock=clock)  # as `storybot worker` builds it: no adapters
+    try:
+        subscribe(app.store, "discord", str(ALICE), "pentagon", str(CHANNEL_ID))
+        subscribe(app.store, "discord", str(DAVE), "pentagon", str(CHANNEL_ID))
+        discord.left_members.add((GUILD_ID, ALICE))
+        alice = Target("discord", user_id=str(ALICE))
+        app.store.enqueue([write("match:1", target=alice)], clock.now())
+        discord.fail_next(
+            1,
+            403,
+            path=r"/channels/\d+/messages",
+            code=50007,
+            message="Cannot send messages to this user",
+        )
+        jobs = procrastinate.App(connector=InMemoryConnector())
+        register(jobs, app, Schedule())
+        asking = add_delivery_sinks(app)
+
+        said = await jobs.tasks["storybot.deliver"](timestamp=0)
+
+        assert said.startswith("posted 0,"), said
+        assert asking is not None and asking.every_s == DAY_S
+        await asking.asked()
+        assert owners(app.store, "discord") == {str(DAVE)}
+        asked = [c.path for c in discord.calls_to("GET", r"/guilds/\d+/members/\d+")]
+        assert asked == [f"/guilds/{GUILD_ID}/members/{ALICE}"], "only the refused user is asked"
+        # the periodic check is the service's alone: the worker ran none, claimed none
+        assert app.store.owner_check_runs() == []
+    finally:
+        await close_sinks(dict(app.delivery.sinks))
+        await app.aclose()
+
+
 # ------------------------------------------------------------------ wiring
 
 

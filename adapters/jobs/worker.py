@@ -15,7 +15,7 @@ from procrastinate import exceptions as pexc
 from procrastinate import sql
 from procrastinate.worker import Worker
 
-from adapters.app import App, Sleep, database_name
+from adapters.app import App, Sleep, database_name, owner_checks
 from adapters.console import CONSOLE
 from adapters.jobs.connected import Connection
 from adapters.jobs.pool import first_line as _first_line
@@ -36,6 +36,7 @@ from adapters.jobs.tasks import (
 from adapters.signals import StopSignals
 from bot.duration import duration, every
 from bot.errors import UserError
+from bot.member_check import OwnerChecks
 from bot.settings import Settings
 from storage.engine import SETTING
 
@@ -270,10 +271,20 @@ async def run_worker(
     return 0
 
 
-def add_delivery_sinks(app: App) -> None:
-    """Give the app's delivery worker the sinks of the chat tokens set (else the console)."""
+def add_delivery_sinks(app: App) -> OwnerChecks | None:
+    """Give the app's delivery worker the sinks of the chat tokens set (else the console).
+
+    A DM a sink's platform refuses for good (Discord's 50007: the user may have left
+    every server storybot shares with them) asks about its user at once, here as in the
+    service (:func:`adapters.app.owner_checks`): in scale-out the DMs are sent here, where
+    the service's checks never hear of them. The periodic checks stay the service's.
+
+    Returns:
+        What asks about those users (None: ``check_owners_hours = 0``, or no sink can ask).
+    """
     for platform, sink in delivery_sinks(app.settings, app.commands).items():
         app.delivery.sinks.setdefault(platform, sink)
+    return owner_checks(app, app.delivery.sinks.values())
 
 
 def describe_sinks(sinks: Mapping[str, object]) -> str:
