@@ -27,6 +27,10 @@ FAILING_SHOWN = 3  # failing feeds named in the status's feed health
 _MOVED_SHOWN = 300
 # How much of what part of a feed was read is shown (our words: about 150 characters)
 _PART_SHOWN = 300
+# How much of a feed's address the status's feed health shows: it names up to nine feeds
+# and is never left out, so nine addresses of 2,048 characters would push the story's news
+# out of one message (``/story feeds`` shows them whole)
+_HEALTH_URL_SHOWN = 100
 
 
 def feed_health(store: Store, platform: str | None = None) -> str:
@@ -39,17 +43,14 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     shown = store.failing_feeds(FAILING_SHOWN)
     for f in shown:
         count, error = _failures(f)
-        line += f"\n  failing: {shown_url(f.url)} ({count}): {clip(shown_text(error), 120)}"
+        line += f"\n  failing: {_health_url(f.url)} ({count}): {clip(shown_text(error), 120)}"
     # the count says how many fail: never let the lines seem to be all of them
     if failing > len(shown):
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
     # working feeds polled through a redirect: their state says nothing of it
     moved = store.moved_feeds(FAILING_SHOWN + 1)
     for f in moved[:FAILING_SHOWN]:
-        line += (
-            f"\n  moved permanently: {shown_url(f.url)} to "
-            f"{clip(shown_url(f.moved_to or ''), _MOVED_SHOWN)}"
-        )
+        line += f"\n  moved permanently: {_health_url(f.url)} to {_health_url(f.moved_to or '')}"
     if len(moved) > FAILING_SHOWN:
         line += "\n  … and more moved permanently"
     if moved:
@@ -57,7 +58,7 @@ def feed_health(store: Store, platform: str | None = None) -> str:
     # working feeds whose last read lost the entries past what it read: likewise
     part = store.feeds_read_in_part(FAILING_SHOWN + 1)
     for f in part[:FAILING_SHOWN]:
-        line += f"\n  read in part: {shown_url(f.url)}"
+        line += f"\n  read in part: {_health_url(f.url)}"
     if len(part) > FAILING_SHOWN:
         line += "\n  … and more read in part"
     if part:
@@ -71,6 +72,16 @@ def feed_health(store: Store, platform: str | None = None) -> str:
             "could not be read yet."
         )
     return line
+
+
+def _health_url(url: str) -> str:
+    """A feed's address as the feed health names it: whole when short, else its start
+    (scheme and host) and its end (the feed's file) around an ellipsis."""
+    url = " ".join(shown_url(url).split())
+    if len(url) <= _HEALTH_URL_SHOWN:
+        return url
+    tail = _HEALTH_URL_SHOWN // 3
+    return f"{url[: _HEALTH_URL_SHOWN - tail - 1]}…{url[-tail:]}"
 
 
 def feeds_list(store: Store, platform: str | None = None) -> str:

@@ -1710,6 +1710,51 @@ async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
     assert "older developments: `/story developments pentagon`" in reply.text
 
 
+async def test_status_feed_health_shortens_long_feed_urls_to_fit_one_message(
+    commands, store, clock
+):
+    """Feed URLs may be 2,048 characters: nine of them named in the feed health (three
+    failing, three moved, three read in part) must still leave a status that fits one
+    Discord embed with its newest development; ``/story feeds`` shows them whole."""
+    from bot.model import FeedStatus
+    from bot.ports import PollOutcome
+
+    story = store.get_story("pentagon")
+    _, item = store.ingest_item(new_item(1, at=clock.advance(3600)))
+    write = DevelopmentWrite(story.id, 1, "Talks resume", "Talks resumed today.", (item.id,), ())
+    store.commit_decisions([], [write], {}, [], clock.now())
+    long = "https://feeds.example/" + "very-long-path-segment/" * 86  # about 2,000 characters
+    now = clock.now()
+    for n in range(3):
+        failing = store.add_feed(f"{long}failing-{n}.xml", now)
+        store.record_poll(
+            PollOutcome(failing.id, FeedStatus.ERROR, now, now, 1, "HTTP 500", None, None, None)
+        )
+        moved = store.add_feed(f"{long}moved-{n}.xml", now)
+        store.record_poll(
+            PollOutcome(
+                moved.id, FeedStatus.OK, now, now, 0, *[None] * 5, moved_to=f"{long}new-{n}"
+            )
+        )
+        part = store.add_feed(f"{long}part-{n}.xml", now)
+        store.record_poll(
+            PollOutcome(
+                part.id, FeedStatus.OK, now, now, 0, *[None] * 6, read_in_part="the first 2 MiB"
+            )
+        )
+
+    reply = await commands.handle(req("status"))
+
+    assert reply.message is not None and len(reply.message.body) <= 3600, len(reply.message.body)
+    assert "1. " in reply.text, "the newest development stays"
+    health = reply.text[reply.text.index("Feeds: ") :]
+    assert health.count("failing: https://feeds.example/very-long-path-segment/") == 3
+    assert health.count("read in part: https://feeds.example/") == 3
+    assert max(len(line) for line in health.splitlines()) < 400
+    listed = await commands.handle(req("feeds"))
+    assert f"{long}part-0.xml" in listed.text, "the feeds list keeps each URL whole"
+
+
 async def test_an_unknown_story_lists_twenty_known_ones_and_counts_the_rest(commands, store, clock):
     for i in range(30):
         store.add_story(f"story{i:02d}", f"Story {i}", [SeedDoc(f"Story {i}", "text")], clock.now())
