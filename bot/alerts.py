@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from bot.clock import utc
 from bot.digest_schedule import shown_local, shown_span
 from bot.engine.analysis import item_time
-from bot.engine.summary import candidate_sentences
+from bot.engine.summary import lead_fact
 from bot.engine.text import split_sentences, strip_outlet_suffix, tokens
 from bot.feed_trailers import without_trailers
 from bot.model import (
@@ -410,8 +410,11 @@ def added_fact(
     its whole text while its lead is one the development's leads would not take (its
     ``judgement``'s lead similarity below the lead threshold, see
     :meth:`bot.engine.developments.DevelopmentTracker.assign`): its lead sentence is
-    its fact, cited the same way. Once it joined, its lead is one of the development's,
-    so the next outlet's report of that turn is not told again.
+    its fact, cited the same way: the first sentence of its lead that states news
+    (:func:`bot.engine.summary.lead_fact`: not a list's line, a byline, a picture's
+    credit, a question or a column's opening), if it has one. Once it joined, its lead
+    is one of the development's, so the next outlet's report of that turn is not told
+    again.
 
     A report that only repeats what was known (a copy, another outlet's rewrite), or
     whose sentences did not make the summary and whose lead the development has, adds
@@ -429,12 +432,12 @@ def added_fact(
         return _fact_note(mine[0].source or item.source, sentences, after, item)
     if mine or judgement is None or not leads_with_news(judgement):
         return None
-    lead = candidate_sentences(item.title, item.text)[:1]
-    if not lead or _restates(lead[0], known | {before.headline}):
+    lead = lead_fact(item.title, item.text)
+    if lead is None or _restates(lead, known | {before.headline}):
         return None
     # named as the alert's links name it
     source = next((s for s, url in after.links if item.url and url == item.url), item.source)
-    return _fact_note(source, lead, after, item)
+    return _fact_note(source, [lead], after, item)
 
 
 def leads_with_news(judgement: Judgement) -> bool:

@@ -519,6 +519,36 @@ def test_a_report_leading_with_a_turn_its_sentences_do_not_tell_is_told_by_its_l
     assert added_fact(before, after, repeat, _joined(0.1)) is None, "a lead the summary says"
 
 
+def test_a_lead_told_as_a_fact_is_its_first_sentence_that_states_news() -> None:
+    # Dawn's report of the UN's call joined the development of Israel's land decision
+    # with its key points as a list before it; The Sun's race report opened with its
+    # columnist's feeling (lead_fact, bot.engine.summary)
+    decision = Citation(
+        "Israel approved registering West Bank land as state property.",
+        "NYT",
+        "https://nyt.example/1",
+    )
+    links = (("NYT", "https://nyt.example/1"), ("Dawn", "https://dawn.example/6"))
+    before = development((decision,), links=links[:1])
+    after = development((decision,), links=links)
+    text = (
+        "• EU calls annexation illegal, Arab nations denounce ‘threat to peace efforts’\n"
+        "JERUSALEM / ISLAMABAD: The UN chief called upon Israel to reverse its new, "
+        "“unlawful” policy on the occupied land."
+    )
+    item = Item(
+        3, "k3", 1, "https://dawn.example/6", None, "UN calls", text, "", T0, T0, "Dawn", "h"
+    )
+    assert added_fact(before, after, item, _joined(0.05)) == (
+        "Dawn: The UN chief called upon Israel to reverse its new, “unlawful” policy on the "
+        "occupied land. [2]"
+    )
+    column = replace(
+        item, summary="YOU get the feeling that this is just not going to be his year."
+    )
+    assert added_fact(before, after, column, _joined(0.05)) is None, "an opinion, nothing after"
+
+
 @pytest.mark.parametrize(
     ("shown", "later", "fact"),
     [

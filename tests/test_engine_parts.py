@@ -24,7 +24,7 @@ from bot.engine.dedup import (
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.furniture import strip_furniture
 from bot.engine.outlets import OutletMemory
-from bot.engine.summary import candidate_sentences, citable, summarise, summary_text
+from bot.engine.summary import candidate_sentences, citable, lead_fact, summarise, summary_text
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
     _SENT_SPLIT_ASCII,
@@ -1139,3 +1139,107 @@ def test_written_forms_cover_every_term_the_engine_reads_from_real_articles():
 )
 def test_a_quotation_closed_after_its_full_stop_is_no_heading(sentence: str) -> None:
     assert citable([sentence]) == [sentence]
+
+
+# A report's lead told as its "new:" fact (bot.alerts.added_fact): the first sentence of
+# its lead area that states news. Cases after the real ones (docs/engine.md, "What a
+# lead tells"): Dawn's key points, The Sun's column opening, wire leads whose dateline
+# the feed left out, a local station's gallery label and page notices.
+BRIDGE = "The council voted on Tuesday to close the bridge for repairs until March."
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "fact"),
+    [
+        (  # key points as a list, then the report (Dawn)
+            "Budget passed",
+            "• Ministers back the plan, critics call it a ‘giveaway’\n"
+            "• EU says the cuts break its rules, Arab nations denounce ‘a threat’\n"
+            f"{BRIDGE}",
+            BRIDGE,
+        ),
+        ("Budget passed", f"1) Ministers back the plan to cut taxes by a fifth.\n{BRIDGE}", BRIDGE),
+        ("Bridge to close", f"By Jane Doe and John Roe.\n{BRIDGE}", BRIDGE),
+        (  # a dateline of places before a colon; a dash a left-out dateline left
+            "UN calls on Israel",
+            "JERUSALEM / ISLAMABAD: The UN chief called on Israel to reverse its new policy.",
+            "The UN chief called on Israel to reverse its new policy.",
+        ),
+        (
+            "Woman arrested",
+            "— A 29-year-old woman was arrested on Saturday after a shooting, police said.",
+            "A 29-year-old woman was arrested on Saturday after a shooting, police said.",
+        ),
+        (  # a gallery's label, a picture's credit, a caption naming its photo
+            "Rocket launched",
+            "Photos: North Korea launches rocket The rocket blasted off from the Sohae "
+            f"launch facility at 9 a.m. Sunday.\n{BRIDGE}",
+            BRIDGE,
+        ),
+        (
+            "Rescue",
+            f"(Photo by Jane Doe/Getty Images) A rescuer carries a child from the rubble.\n{BRIDGE}",
+            BRIDGE,
+        ),
+        (
+            "Rocket ready",
+            f"This Dec. 28, 2017 photo made available by SpaceX shows a rocket on its pad.\n{BRIDGE}",
+            BRIDGE,
+        ),
+        ("Is the truce about to collapse in Gaza?", "", None),  # questions
+        ("Why the talks collapsed in Geneva this week", "", None),
+        (  # a column's opening, told by the news after it (The Sun)
+            "Hamilton wins in Brazil",
+            "YOU get the feeling that whatever Lewis Hamilton tries, this is not his year. "
+            "Despite winning the Brazilian Grand Prix, his title looks destined for Rosberg.",
+            "Despite winning the Brazilian Grand Prix, his title looks destined for Rosberg.",
+        ),
+        (
+            "Talks",
+            f"I have covered these talks for a decade and never seen such gloom. {BRIDGE}",
+            BRIDGE,
+        ),
+        (
+            "Bridge",
+            f"Here's why the vote on the bridge matters for the whole town. {BRIDGE}",
+            BRIDGE,
+        ),
+        ("Bridge", "Opinion: The council was wrong to close the bridge for a whole year.", None),
+        ("Bridge shut", "", None),  # too short to be a fact
+        (  # the page speaking of itself, a correction's note
+            "Shooting",
+            f"This video is no longer available in your region.\n{BRIDGE}",
+            BRIDGE,
+        ),
+        (
+            "Shooting",
+            f"CORRECTION: An earlier version of this story gave the wrong street name.\n{BRIDGE}",
+            BRIDGE,
+        ),
+        (  # the sentence after a line passed over leans on it: nothing
+            "Bridge to close",
+            "By Jane Doe and John Roe.\nBut the council said on Tuesday it would keep it open.",
+            None,
+        ),
+    ],
+)
+def test_a_lead_fact_is_the_first_sentence_of_the_lead_that_states_news(
+    title: str, body: str, fact: str | None
+) -> None:
+    assert lead_fact(title, body) == fact
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # a newsroom telling what it learned, someone's words, a first sentence leaning on
+        # the headline it is read with, a headline of a few words: all news
+        ("Boy named", "We now know the name of the boy who was shot on Sunday in the park."),
+        ("Minister", "“We will not back down,” the minister said on Tuesday in Parliament."),
+        ("Sheriff", "We won't take part in immigration roundups, the county sheriff says"),
+        ("Singer dies", "He was a pop icon in the 1970s and sold ten million records."),
+        ("Alturas shooting victims identified", ""),
+    ],
+)
+def test_a_lead_fact_keeps_news_that_only_looks_like_an_opinion(title: str, body: str) -> None:
+    assert lead_fact(title, body) == candidate_sentences(title, body)[0]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from bot.engine.furniture import strip_furniture
+from bot.engine.furniture import strip_dateline, strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, language_of, split_run_ons, split_sentences, tokens
 from bot.feed_trailers import without_trailers
@@ -483,3 +483,125 @@ def least_central(
 def summary_text(cited: Iterable[Citation]) -> str:
     """The summary as plain text: the chosen sentences joined by spaces."""
     return " ".join(c.sentence for c in cited)
+
+
+# A report's lead told as a fact (bot.alerts.added_fact): a line of the lead area that is
+# no plain statement of news is passed over. The rules were read from the leads told over
+# the RSS sets and streams and from every report's lead area there (docs/engine.md, "What
+# a lead tells"): Dawn's key points as a list ("• EU calls annexation illegal, ..."), The
+# Sun's column opening ("YOU get the feeling that whatever Lewis Hamilton tries, ...").
+# A headline told because the body has no sentence to quote is a few words ("Alturas
+# shooting victims identified") where a body's sentence has six or more.
+_MIN_HEADLINE_WORDS = 4
+# a list's line: a bullet or a number before it ("• ...", "1. ...", "2) ..."). Not a
+# dash: "— A 29-year-old woman was arrested ..." is a wire lead whose dateline the feed
+# left out (the dash is taken off, see _LEADING_DASH)
+_LIST_LINE = re.compile(r"(?:[•·▪◦‣●○■□►▶➤✓✔*]|\(?\d{1,2}[.)])\s")
+_LEADING_DASH = re.compile(r"[-–—]\s+")
+# a byline: "By" and two or more capitalised names, alone or before the article runs on
+# ("By Ally Aldrete, Phil Villarreal, Craig Smith."); "By Monday night, ..." is news
+_NAME = r"[A-Z][\w'’.-]*"
+_BYLINE_OPENING = re.compile(
+    rf"(?:By|Written by|Reporting by)\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|al|bin))+"
+    rf"(?:\s*(?:,|\band\b|&)\s*{_NAME}(?:\s+{_NAME})*)*(?=\s*(?:[.,|/–—-]|$|\s[A-Z]))"
+)
+# a picture's credit or caption: its label ("Photo: Reuters ...", "Photos: Mass shooting at
+# Las Vegas music festival Debris is ...", "(Photo by ...)"), or the caption naming its
+# photo ("This Dec. 28, 2017 photo made available by SpaceX shows ..."); an agency's
+# credit glued before or after a sentence ("Getty Images Lewis Hamilton ...") is taken
+# off as furniture (bot.engine.furniture)
+_PICTURE_CREDIT = re.compile(
+    r"\(?(?:(?:Photo|Image|Picture|Photograph|Pic|Credit|Caption)s?(?:\s+(?:credit|by))?"
+    r"(?::|\s+[|–—-]\s)|(?:Photos?|Pictures?)\s+by\b|File photo\b"
+    r"|(?:In\s+)?This\b.{0,50}?\b(?:photo|picture|image)(?:\s+\S+){0,6}?\s+show(?:s|ing)\b)",
+    re.IGNORECASE,
+)
+# the page speaking of itself ("This video is no longer available.", "This article is
+# about the 2014 killing spree.", "This story may not be reproduced ...")
+_PAGE_ITSELF = re.compile(r"This\s+(?:video|article|story|page|post|content)\b")
+# a label in capitals before a colon: a dateline of places as some outlets print it
+# ("JERUSALEM / ISLAMABAD: As Pakistan denounced ...") or a page's tag ("UPDATED: Arrest
+# made ...", "APD: One dead ..."), taken off; a correction's label says the rest is about
+# the report, not news (_NOTE_LABEL)
+_CAPS_LABEL = re.compile(
+    r"[A-Z][A-Z.'’-]{2,}(?:\s?[/,&]\s?[A-Z][A-Z.'’-]{2,}|\s[A-Z][A-Z.'’-]{2,})*:\s+(?=\S*[a-z])"
+)
+_NOTE_LABEL = re.compile(r"(?i:correction|clarification|editor['’]s note)\s*:")
+# someone speaking for themselves or to the reader, the way a column, a newsletter or an
+# explainer opens and news does not ("I ...", "We may have reached peak superhero.", "YOU
+# get the feeling ...", "Here's why ...", "Opinion: ..."); someone's words in quotes
+# ("“We will not back down,” ...") are reported speech, news. A newsroom telling what it
+# learned ("We now know the name of a 16-year-old boy who was shot ...", "We have new
+# information about a shooting ...") is news too (_NEWSROOM)
+_OPINION_OPENING = re.compile(
+    r"(?i:(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|We|We're|We’re|We've|We’ve|We'll|We’ll|"
+    r"We'd|We’d|My|Our|You|You're|You’re|You've|You’ve|You'll|You’ll|Your|Let's|Let’s|"
+    r"Let me|Let us)(?=[\s,])"
+    r"|(?:Here's|Here’s|Here is|Here are|This is|That's|That’s)\s+(?:why|how|what|who|where|when)\b"
+    r"|(?:Opinion|Comment|Commentary|Editorial|Op-ed|Column|Viewpoint|Perspective)\s*[:|–—-])"
+)
+_NEWSROOM = re.compile(
+    r"We(?:\s+now|\s+have|['’]ve|\s+are|['’]re)?\s+(?:now\s+)?(?:know|learned|learning|"
+    r"(?:got\s+|have\s+)?(?:new|more)\s+(?:information|details)|(?:have\s+)?an\s+update)\b"
+)
+# someone's words reported without quotes, as headlines do ("We won't take part in
+# immigration roundups, Tulare County sheriff says"), or the end of a quotation ("... for
+# all the world leaders,” said Newsom.")
+_REPORTED = re.compile(r"[,”\"’']\s+(?:[^,]{1,60}?\s)?(?:says|said)\b[^,]{0,60}$")
+# a headline asking its question without a question mark ("Why the talks collapsed",
+# "What we know about the crash"): an explainer's title, no news in itself
+_QUESTION_TITLE = re.compile(r"(?:Why|How|What|Who|Where|Which|When)\s")
+
+
+def lead_fact(title: str, text: str) -> str | None:
+    """The sentence a report's lead tells as a fact, or None when it tells none.
+
+    The first of the report's lead sentences (:func:`candidate_sentences`: the few a
+    summary would consider, or the headline when the body has none) that is a plain
+    statement of news (:func:`is_plain_fact`), without a label in capitals before it
+    (``_CAPS_LABEL``: "JERUSALEM / ISLAMABAD: ", "UPDATED: ") or a dash a left-out
+    dateline left. A report whose lead opens with its key points as a list, a byline, a
+    picture's credit or a column's opening is told by the news sentence after it (unless
+    that one leans on the line passed over: "But the World Championship ..."); one whose
+    lead area holds none tells nothing.
+    """
+    candidates = candidate_sentences(title, text)
+    headline = candidates == [title.strip()]
+    for i, sentence in enumerate(candidates):
+        if dash := _LEADING_DASH.match(sentence):
+            sentence = strip_dateline(sentence[dash.end() :])
+        if _NOTE_LABEL.match(sentence):
+            continue
+        if label := _CAPS_LABEL.match(sentence):
+            sentence = sentence[label.end() :]
+        # the first may lean on the headline it is read with; a later one on the line
+        # passed over, which is not told
+        if is_plain_fact(sentence, headline=headline) and not (i and leans_back(sentence)):
+            return sentence
+    return None
+
+
+def is_plain_fact(sentence: str, *, headline: bool = False) -> bool:
+    """Whether a lead sentence can stand alone as a fact a report brought.
+
+    Not a list's line, a byline, a picture's credit or caption, the page speaking of
+    itself, a question, someone speaking for themselves or to the reader (English: see
+    ``_OPINION_OPENING``), nor a line too short or too long to be one (``_MIN_WORDS`` to
+    ``_MAX_WORDS`` words, as a summary's sentences; a ``headline`` from
+    ``_MIN_HEADLINE_WORDS``).
+    """
+    n = len(sentence.split())
+    if not (_MIN_HEADLINE_WORDS if headline else _MIN_WORDS) <= n <= _MAX_WORDS:
+        return False
+    if _LIST_LINE.match(sentence) or _BYLINE_OPENING.match(sentence):
+        return False
+    if _PICTURE_CREDIT.match(sentence) or _PAGE_ITSELF.match(sentence):
+        return False
+    bare = sentence.rstrip(_CLOSING)
+    if bare.endswith("?"):
+        return False
+    if not bare.endswith((".", "!", "।", "۔", "。", "！")) and _QUESTION_TITLE.match(sentence):
+        return False
+    if language_of(sentence) != "en" or _NEWSROOM.match(sentence) or _REPORTED.search(sentence):
+        return True
+    return _OPINION_OPENING.match(sentence) is None
