@@ -454,12 +454,14 @@ class Commands:
             self.clock.now(),
         )
         text = "\n".join(lines)
+        # no ``when``: a digest's time is when its news was reported (every renderer
+        # labels it so, ``DIGEST_WHEN``), and the time of asking is not that; the body
+        # dates each development itself
         message = OutboundMessage(
             kind=MessageKind.DIGEST,
             title=f"{story.title} ({story.name})",
             body="\n".join(lines[1:]),
             story_name=story.name,
-            when=self.clock.now(),
         )
         return Reply(text=text, ephemeral=True, message=message)
 
@@ -505,12 +507,11 @@ class Commands:
         updates = self.store.development_updates(story.id, [d.number for d in devs])
         title = f"{story.title} ({story.name})"
         body = developments_body(story.name, devs, total, page, pages, req.platform, updates)
-        message = OutboundMessage(
+        message = OutboundMessage(  # no ``when``, as status's (see ``_cmd_status``)
             kind=MessageKind.DIGEST,
             title=title,
             body="\n".join(body),
             story_name=story.name,
-            when=self.clock.now(),
         )
         return Reply(text="\n".join([title, *body]), ephemeral=True, message=message)
 

@@ -189,6 +189,26 @@ async def test_developments_answers_a_page_with_the_story_embed(
     ]
 
 
+async def test_status_and_developments_do_not_date_the_question_as_reported(
+    fake: FakeDiscord, app: App, bot, clock
+) -> None:
+    # A digest's "Reported" field is when its news was reported; status and developments
+    # replies are digest-like embeds, and carried the time they were asked in that field
+    # ("Reported: <now>" under "no report yet"). Each development dates itself instead.
+    story_id = app.store.get_story("pentagon").id
+    _, item = app.store.ingest_item(new_item(1, at=clock.advance(3600)))
+    write = DevelopmentWrite(story_id, 1, "Turn 1", "Turn 1 came.", (item.id,))
+    app.store.commit_decisions([], [write], {}, [], clock.now())
+    clock.advance(86400)  # asked a day after the report
+
+    for path in (["status"], ["developments"]):
+        body = await callback(fake, await fake.interact(path, {"story": "pentagon"}))
+        [embed] = body["data"]["embeds"]
+        assert "first reported 2026-03-05" in embed["description"], path
+        assert [f["name"] for f in embed.get("fields", [])] == [], path
+        assert "timestamp" not in embed, path
+
+
 async def test_an_unknown_story_is_a_clear_reply(fake: FakeDiscord, bot) -> None:
     body = await callback(fake, await fake.interact(["status"], {"story": "@everyone"}))
     content = body["data"]["content"]
