@@ -607,7 +607,7 @@ class Commands:
             if old.story_id == story_id and stored_query(old.query) == query:
                 raise _already_subscribed(query, story, old)
         if len(mine) >= MAX_SUBSCRIPTIONS:
-            raise _too_many_yours()
+            raise _too_many_yours(req.platform)
         try:
             sub = self.store.add_subscription(
                 req.platform,
@@ -623,7 +623,7 @@ class Commands:
             raise _already_subscribed(query, story, exc.existing) from None
         except SubscriptionsFull as exc:
             if exc.per_user:  # others of theirs stored since the check (sent at once)
-                raise _too_many_yours() from None
+                raise _too_many_yours(req.platform) from None
             # the operator's to know: a community outgrowing the cap, or someone filling it
             log.warning(
                 "subscribe refused: %d subscriptions stored, [permissions] max_subscriptions",
@@ -631,7 +631,7 @@ class Commands:
             )
             yours = (
                 " Yours keep working; removing one you no longer need makes room for this "
-                "one (`/story unsubscribe <id>`)."
+                f"one (`{_unsubscribe_id(req.platform)}`)."
                 if mine
                 else ""
             )
@@ -992,11 +992,16 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
-def _too_many_yours() -> UserError:
+def _unsubscribe_id(platform: str | None) -> str:
+    """``/story unsubscribe`` of a subscription's number, as ``platform`` types it."""
+    return say(platform, "/story unsubscribe <id>", "/story unsubscribe target:<id>")
+
+
+def _too_many_yours(platform: str | None) -> UserError:
     """The refusal of a subscribe past :data:`MAX_SUBSCRIPTIONS` of one person's."""
     return UserError(
         f"You have {MAX_SUBSCRIPTIONS} subscriptions, the most one person may have. "
-        "Remove one you no longer need (`/story unsubscribe <id>`), or combine "
+        f"Remove one you no longer need (`{_unsubscribe_id(platform)}`), or combine "
         "some with OR: pentagon OR dod is one subscription."
     )
 
@@ -1042,6 +1047,14 @@ def _require_install_access(req: CommandRequest, what: str) -> None:
     """
     if req.install_access is InstallAccess.ALLOWED:
         return
+    if req.direct_message:
+        # no server's list (or lone server) can hold a DM: "this is not one of them" read
+        # as if the server were wrong, and "it is in several" as if the list were
+        raise UserError(
+            f"`{what}` works in a server channel, not in a direct message: run it in a "
+            "channel of a server whose admins manage storybot (those `[discord] "
+            "admin_servers` lists; with no list, the one server storybot is in)."
+        )
     why = (
         f"`{what}` changes storybot for every server and channel it posts in, so on Discord "
         "it runs only in the servers `[discord] admin_servers` lists"

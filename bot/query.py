@@ -775,7 +775,7 @@ def _refuse_misread(lexeme: str) -> None:
         raise QueryError(
             f"'{shorten(lexeme, 60)}' is a link: subscriptions look for words in an item's "
             "title and text, not its link, so it would never match. Subscribe to words "
-            "instead; `/story why <url>` explains what storybot made of an item."
+            "instead; `/story why` with the item's link explains what storybot made of it."
         )
     mention = _CHAT_MENTION.match(lexeme)
     if mention:

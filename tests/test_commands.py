@@ -1110,6 +1110,31 @@ async def test_subscriptions_per_person_are_limited_and_the_refusal_says_what_to
     assert (await commands.handle(req("subscribe pentagon"))).ok
 
 
+async def test_the_refusals_of_a_full_subscribe_name_unsubscribe_as_discord_types_it(db_url, clock):
+    """On Discord `/story unsubscribe` takes its number as the option target:, which the
+    refusals (one person's 100, the installation's cap) named in the typed form."""
+    from bot.commands import MAX_SUBSCRIPTIONS
+
+    store = open_store(db_url)
+    try:
+        for n in range(MAX_SUBSCRIPTIONS):
+            store.add_subscription("discord", "7", f"word{n}", None, clock.now())
+
+        def on_discord(text: str, user: str = "7") -> CommandRequest:
+            return CommandRequest(text=text, platform="discord", user_id=user, channel_id="1")
+
+        mine = await Commands(store, clock).handle(on_discord("subscribe pentagon"))
+        assert not mine.ok and "`/story unsubscribe target:<id>`" in mine.text, mine.text
+        # the installation's cap, reached with fewer of one's own
+        full = Commands(store, clock, max_subscriptions=MAX_SUBSCRIPTIONS + 1)
+        assert (await full.handle(on_discord("subscribe rail", user="8"))).ok
+        refused = await full.handle(on_discord("subscribe pentagon", user="8"))
+        assert "Yours keep working" in refused.text, refused.text
+        assert "`/story unsubscribe target:<id>`" in refused.text, refused.text
+    finally:
+        store.close()
+
+
 async def test_subscribe_is_refused_past_the_installations_cap_and_unsubscribe_makes_room(
     db_url, clock, caplog
 ):

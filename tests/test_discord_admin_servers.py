@@ -114,6 +114,28 @@ async def test_an_admin_of_an_unlisted_server_changes_no_story_or_feed(
     assert len(app.store.list_subscriptions("discord", "1")) == 1
 
 
+@pytest.mark.parametrize("listed", [False, True])
+async def test_in_a_direct_message_the_refusal_says_to_run_it_in_a_server(
+    fake: FakeDiscord, app: App, listed: bool
+) -> None:
+    # In a DM, with no list and storybot in its one server, the refusal said the DM was
+    # "not one of" the servers `[discord] admin_servers` lists (an empty list), and with
+    # a list it read as if the server were the wrong one: a DM is no server at all.
+    admin_servers = [str(GUILD_ID)] if listed else []
+    async with running(app, admin_servers=admin_servers):
+        for path, options in [
+            (["feeds", "add"], {"url": FEED}),
+            (["stories"], {"action": "remove", "name": "pentagon", "yes": True}),
+        ]:
+            refused = await content(fake, path, options, dm=True)
+            what = f"{path[0]} {path[1] if len(path) > 1 else options['action']}"
+            assert refused.startswith(
+                f"`{what}` works in a server channel, not in a direct message"
+            ), refused
+            assert "this is not one of them" not in refused
+    assert app.store.get_feed(FEED) is None and app.store.get_story("pentagon") is not None
+
+
 async def test_an_unlisted_servers_admins_still_follow_and_unfollow_in_their_channels(
     fake: FakeDiscord, app: App
 ) -> None:
@@ -285,7 +307,7 @@ async def test_a_listed_server_storybot_is_not_in_is_warned_of(
 async def test_install_wide_commands_in_a_dm_are_refused(fake: FakeDiscord, app: App) -> None:
     async with running(app, admin_policy="everyone"):
         refused = await content(fake, ["feeds", "add"], {"url": FEED}, dm=True)
-        assert LISTED_ONLY in refused and app.store.get_feed(FEED) is None
+        assert "not in a direct message" in refused and app.store.get_feed(FEED) is None
 
 
 async def test_the_app_reads_admin_servers_from_the_config_file(

@@ -338,6 +338,15 @@ MISREAD = [
 ]
 
 
+def test_the_refusal_of_a_link_names_why_as_every_platform_types_it() -> None:
+    # the query is parsed without knowing the platform: `/story why <url>` is Slack's
+    # form, and Discord's command takes the link as its option (url:)
+    with pytest.raises(QueryError) as info:
+        parse_query("https://news.example/anthropic-pentagon")
+    assert "`/story why` with the item's link explains" in str(info.value)
+    assert "<url>" not in str(info.value)
+
+
 @pytest.mark.parametrize(("typed", "fragment"), MISREAD)
 def test_punctuation_that_would_be_misread_is_refused(typed: str, fragment: str) -> None:
     with pytest.raises(QueryError) as info:
