@@ -209,6 +209,15 @@ async def test_status_and_developments_do_not_date_the_question_as_reported(
         assert "timestamp" not in embed, path
 
 
+async def test_developments_reads_the_story_option_as_a_name_even_of_digits(
+    fake: FakeDiscord, bot
+) -> None:
+    # "developments 2" typed is page 2 of the channel's story; story:2 is a story's name,
+    # and was answered as a page that is not there
+    body = await callback(fake, await fake.interact(["developments"], {"story": "2"}))
+    assert "There is no story named '2'" in body["data"]["content"], body["data"]["content"]
+
+
 async def test_an_unknown_story_is_a_clear_reply(fake: FakeDiscord, bot) -> None:
     body = await callback(fake, await fake.interact(["status"], {"story": "@everyone"}))
     content = body["data"]["content"]

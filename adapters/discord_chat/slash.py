@@ -83,7 +83,9 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         story: str | None = None,
         page: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        await run(interaction, build("developments", story, page))
+        # with a story, the page is always said: "developments 2" reads as page 2 of the
+        # channel's story, and story:2 is a name (the command text would lose which)
+        await run(interaction, build("developments", story, page or (1 if story else None)))
 
     @story.command(
         name="stories", description="The stories storybot follows; admins add or remove one"
