@@ -278,9 +278,10 @@ class Commands:
         if spec.channel and req.direct_message:
             # before the admin check: in a DM no one is a server admin, and being one
             # would not help (no channel there can follow a story)
+            where = "gets" if name == "unfollow" else "should get"  # follow
             raise UserError(
                 f"`{name}` works in a server channel, not in a direct message: "
-                "run it in the channel that should get the story's alerts."
+                f"run it in the channel that {where} the story's alerts."
             )
         if (admin := admin_command(text)) is not None:
             if install_command(text) is not None:

@@ -518,6 +518,11 @@ async def test_follow_in_a_direct_message_asks_for_a_channel_not_an_admin(comman
     reply = await commands.handle(dm)
     assert not reply.ok and "server channel" in reply.text and "admins" not in reply.text
     assert store.list_bindings() == []
+    assert "the channel that should get the story's alerts" in reply.text
+    # unfollow: the channel that gets them (it cannot stop what it should get)
+    dm = CommandRequest("unfollow pentagon", "discord", "U1", "D1", direct_message=True)
+    reply = await commands.handle(dm)
+    assert "run it in the channel that gets the story's alerts" in reply.text, reply.text
 
 
 async def test_usage_hints_on_discord_name_its_slash_command_options(commands, store, clock):
