@@ -139,6 +139,25 @@ def shown_span(start: datetime, end: datetime, zone: tzinfo) -> str:
     return f"{first:%Y-%m-%d %H:%M} – {until} {last:%Z}"
 
 
+# A period that divides the day into at most this many slots names each of them ("at
+# 03:00, 09:00, 15:00 and 21:00"): the time typed is one of them, and naming only the
+# day's first would read as if it had been ignored
+_SLOTS_NAMED = 4
+
+
+def slots_text(anchor: datetime, hours: float) -> str:
+    """The times of day a ``digest HOURS at HH:MM`` schedule posts at: every slot when
+    the period divides the day into a few ("08:00 and 20:00"), else the minute of
+    :func:`at_of` ("every 2 hours at 01:00")."""
+    first = at_of(anchor, hours)
+    period = round(hours * 60)
+    slots = (24 * 60) // period if hours < 24 and first < period else 1
+    if not 1 < slots <= _SLOTS_NAMED:
+        return at_text(first)
+    times = [at_text(first + n * period) for n in range(slots)]
+    return f"{', '.join(times[:-1])} and {times[-1]}"
+
+
 def at_of(anchor: datetime, hours: float) -> int:
     """The minute of the day a schedule is named by: the anchor's, or for a period that
     divides a day the day's first slot (``digest 12 at 20:00`` is "at 08:00")."""

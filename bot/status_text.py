@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from bot.alerts import DigestUpdate, fact_text
 from bot.digest import digest_due
-from bot.digest_schedule import at_of, at_text, shown_local, zone_name
+from bot.digest_schedule import shown_local, slots_text, zone_name
 from bot.duration import every as every_period
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
@@ -268,12 +268,13 @@ def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = ti
     hours" for ``inf``, see :func:`digest_hours_in_range`): what ``/story status`` and
     ``/story follow`` say, in minutes under an hour (:func:`bot.render.period_text`:
     "a digest every 15 minutes"); with its time of day, for ``digest HOURS at HH:MM`` (``anchor``,
-    see :mod:`bot.digest_schedule`): "a digest every 24 hours at 09:00 Europe/Berlin"."""
+    see :mod:`bot.digest_schedule`): "a digest every 24 hours at 09:00 Europe/Berlin", "a
+    digest every 12 hours at 08:00 and 20:00 UTC"."""
     hours = digest_hours_in_range(hours)
     every = f"a digest {every_period(period_text(hours))}"
     if anchor is None:
         return every
-    return f"{every} at {at_text(at_of(anchor, hours))} {zone_name(zone)}"
+    return f"{every} at {slots_text(anchor, hours)} {zone_name(zone)}"
 
 
 def next_digest(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:

@@ -297,12 +297,33 @@ async def test_follow_with_a_bad_time_is_refused_saying_the_form(store, clock, t
 async def test_utc_is_the_default_zone(store, clock):
     store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())  # 5 March 08:00 UTC
     reply = await Commands(store, clock).handle(admin("follow s digest 12 at 20:00"))
-    # named by the day's first slot; 08:00 is now, so the next is 20:00
+    # every slot of the day named, the one typed among them; 08:00 is now, so the next is 20:00
     assert reply.text.endswith(
-        "as a digest every 12 hours at 08:00 UTC; next at 2026-03-05 20:00 UTC."
+        "as a digest every 12 hours at 08:00 and 20:00 UTC; next at 2026-03-05 20:00 UTC."
     )
     [binding] = store.list_bindings()
     assert binding.mode is DeliveryMode.DIGEST and binding.digest_hours == 12
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("digest 6 at 09:00", "every 6 hours at 03:00, 09:00, 15:00 and 21:00 UTC"),
+        ("digest 8 at 23:30", "every 8 hours at 07:30, 15:30 and 23:30 UTC"),
+        ("digest 24 at 09:00", "every 24 hours at 09:00 UTC"),
+        ("digest 48 at 09:00", "every 48 hours at 09:00 UTC"),
+        # more slots than are named: the day's first, as before
+        ("digest 2 at 09:00", "every 2 hours at 01:00 UTC"),
+        # a period that does not divide the day: the time typed
+        ("digest 5 at 09:00", "every 5 hours at 09:00 UTC"),
+    ],
+)
+async def test_a_follow_at_a_time_names_the_times_its_digests_come(store, clock, typed, shown):
+    """A period that divides the day into a few slots names each, so the time typed is
+    among them ("digest 6 at 09:00" did read "every 6 hours at 03:00")."""
+    store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    reply = await Commands(store, clock).handle(admin(f"follow s {typed}"))
+    assert reply.ok and f"as a digest {shown}; next at " in reply.text, reply.text
 
 
 @pytest.mark.parametrize(
