@@ -1056,11 +1056,21 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
         print(report.line(), file=out)
         for url, error in report.failures:
             print(f"  failed: {shown_url(url)}: {shown_text(error)}", file=out)
-        if report.alerts_queued and not deliver:
+        waiting = report.alerts_queued + report.alert_edits
+        if waiting and not deliver:
             # else "3 alerts queued" is the last word, and nothing shows where they went
-            one = report.alerts_queued == 1
+            one = waiting == 1
+            what = (
+                ("alert" if report.alerts_queued else "alert edit")
+                if one
+                else "alerts"
+                if not report.alert_edits
+                else "alert edits"
+                if not report.alerts_queued
+                else "alerts and alert edits"
+            )
             print(
-                f"  the {'alert waits' if one else 'alerts wait'} in the outbox: `storybot run` "
+                f"  the {what} {'waits' if one else 'wait'} in the outbox: `storybot run` "
                 f"posts {'it' if one else 'them'}, `storybot poll --once --deliver` prints "
                 f"{'it' if one else 'them'} here",
                 file=out,

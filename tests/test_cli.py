@@ -462,6 +462,27 @@ def test_poll_once_says_where_the_alerts_it_queued_go(db, capsys, feed_server):
     assert "waits in the outbox" not in out and "== NEW DEVELOPMENT [pentagon]" in out, out
 
 
+def test_poll_once_says_where_the_alert_edits_it_queued_go(db, capsys, feed_server):
+    # a cycle that only queued edits (later reports of developments already alerted)
+    # says where they went too, not nothing because no new alert was queued
+    main(["story", "add", "pentagon", *seeds()])
+    later = samples("update", "designation-dropped")[1]  # "Defense contractors restart …"
+    entries = [as_entry(item, n) for n, item in enumerate(TIMELINE["items"]) if item is not later]
+    feed_server.add_feed("/a.xml", feed_of(*entries))
+    main(["feeds", "add", feed_server.url("/a.xml")])
+    assert main(["poll", "--once", "--deliver"]) == 0
+    feed_server.add_feed("/b.xml", feed_of(as_entry(later, 99)))
+    main(["feeds", "add", feed_server.url("/b.xml")])
+    capsys.readouterr()
+    assert main(["poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "0 alerts queued, 1 alert edit" in out, out
+    assert out.endswith(
+        "\n  the alert edit waits in the outbox: `storybot run` posts it, "
+        "`storybot poll --once --deliver` prints it here\n"
+    ), out
+
+
 def test_bad_config_exits_2_with_the_reason(db, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[polling]\ntimeout_s = -1\n")
