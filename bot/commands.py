@@ -310,7 +310,7 @@ class Commands:
             # what the adapter checked, so a moderator without it knows whom to ask
             who = ADMIN_ROLES.get(req.platform)
             raise UserError(
-                f"Only workspace/server admins may use `{what}` here ("
+                f"Only admins may use `{what}` here ("
                 + (f"{who}; " if who else "")
                 # as code: what an operator copies into the config file, kept as typed
                 + 'an operator can allow everyone with `[permissions] admin_commands = "everyone"`).'

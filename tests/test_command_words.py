@@ -114,7 +114,7 @@ async def test_an_admin_command_after_any_whitespace_still_needs_an_admin(
 ):
     assert admin_command(text) == admin
     reply = await commands.handle(req(text))
-    assert not reply.ok and reply.text.startswith(f"Only workspace/server admins may use `{admin}`")
+    assert not reply.ok and reply.text.startswith(f"Only admins may use `{admin}`")
     assert store.list_feeds() == [] and store.bindings_for_channel("slack", "C1") == []
 
 

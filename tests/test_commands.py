@@ -370,14 +370,14 @@ async def test_an_admin_refusal_names_the_role_the_platform_asks_for(commands, p
     """A Discord moderator is a "server admin" to many; what storybot checks is Manage
     Server (on Slack, the workspace role): the refusal says which, so they know whom to ask."""
     refused = await commands.handle(CommandRequest("follow pentagon", platform, "U1", "C1"))
-    assert not refused.ok and "Only workspace/server admins may use `follow`" in refused.text
+    assert not refused.ok and "Only admins may use `follow`" in refused.text
     assert who in refused.text
 
 
 async def test_admin_rights_the_platform_could_not_check_are_no_refusal(commands, store):
     unknown = CommandRequest("follow pentagon", "slack", "U1", "C1", is_admin=None)
     reply = await commands.handle(unknown)
-    assert not reply.ok and "Only workspace/server admins" not in reply.text
+    assert not reply.ok and "Only admins" not in reply.text
     assert "couldn't check your Slack role right now" in reply.text and "try again" in reply.text
     assert store.list_bindings() == []
     # commands that need no admin do not care

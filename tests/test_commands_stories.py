@@ -151,9 +151,9 @@ async def test_a_non_admin_may_not_add_or_remove_a_story(commands, store, pages,
     assert admin_command("stories REMOVE pentagon") == "stories remove"
     assert admin_command("stories") is None and admin_command("stories list") is None
     reply = await commands.handle(req(f"stories add chips {pages['chips1']}", admin=False))
-    assert not reply.ok and "Only workspace/server admins may use `stories add`" in reply.text
+    assert not reply.ok and "Only admins may use `stories add`" in reply.text
     reply = await commands.handle(req("stories remove pentagon --yes", admin=False))
-    assert not reply.ok and "Only workspace/server admins may use `stories remove`" in reply.text
+    assert not reply.ok and "Only admins may use `stories remove`" in reply.text
     assert [s.name for s in store.list_stories()] == ["pentagon"]
     assert hits(feed_server) == 0  # refused before anything was fetched
     unknown = await commands.handle(

@@ -122,7 +122,7 @@ async def test_only_admins_may_correct_storybot(commands, store, clock):
     reply = await commands.handle(req(f"wrong {item.url}", admin=False))
 
     assert not reply.ok
-    assert "Only workspace/server admins may use `wrong`" in reply.text
+    assert "Only admins may use `wrong`" in reply.text
     assert store.all_corrections() == {}
 
 

@@ -148,7 +148,7 @@ async def test_an_unlisted_servers_admins_still_follow_and_unfollow_in_their_cha
         plain = await content(
             fake, ["unfollow"], {"story": "pentagon"}, guild_id=OTHER_GUILD_ID, permissions=0
         )
-        assert "Only workspace/server admins may use `unfollow`" in plain
+        assert "Only admins may use `unfollow`" in plain
         gone = await content(fake, ["unfollow"], {"story": "pentagon"}, guild_id=OTHER_GUILD_ID)
         assert "no longer follows pentagon" in gone
         assert app.store.bindings_for_channel("discord", str(OTHER_CHANNEL_ID)) == []
@@ -157,7 +157,7 @@ async def test_an_unlisted_servers_admins_still_follow_and_unfollow_in_their_cha
 async def test_a_listed_server_still_needs_manage_server(fake: FakeDiscord, app: App) -> None:
     async with running(app, admin_servers=[str(GUILD_ID)]):
         refused = await content(fake, ["feeds", "add"], {"url": FEED}, permissions=0)
-        assert "Only workspace/server admins may use `feeds add`" in refused
+        assert "Only admins may use `feeds add`" in refused
         assert app.store.get_feed(FEED) is None
 
 

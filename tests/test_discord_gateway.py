@@ -260,7 +260,7 @@ async def test_slow_follow_refusal_is_seen_only_by_the_user(fake: FakeDiscord, a
     body, messages = await slow_follow(fake, app)
     assert body == {"type": 5, "data": {"flags": EPHEMERAL}}  # "thinking..." only for the user
     [refusal] = messages  # fills the private deferred answer; nothing public
-    assert "Only workspace/server admins" in refusal["content"]
+    assert "Only admins" in refusal["content"]
     assert refusal["flags"] == EPHEMERAL  # no longer loading
 
 
@@ -300,14 +300,14 @@ async def test_follow_in_a_dm_asks_for_a_server_channel(fake: FakeDiscord, bot, 
     body = await callback(fake, await fake.interact(["follow"], {"story": "pentagon"}, dm=True))
     content = body["data"]["content"]
     assert body["data"]["flags"] == EPHEMERAL
-    assert "server channel" in content and "Only workspace/server admins" not in content
+    assert "server channel" in content and "Only admins" not in content
     assert app.store.list_bindings() == []
 
 
 async def test_follow_needs_manage_server(fake: FakeDiscord, bot, app) -> None:
     options = {"story": "pentagon", "mode": "digest", "hours": 6.0}
     refused = await callback(fake, await fake.interact(["follow"], options))
-    assert "Only workspace/server admins" in refused["data"]["content"]
+    assert "Only admins" in refused["data"]["content"]
     assert app.store.bindings_for_channel("discord", str(CHANNEL_ID)) == []
 
     allowed = await callback(
@@ -391,7 +391,7 @@ async def test_administrator_counts_as_manage_server(
 ) -> None:
     options = {"story": "pentagon"}
     body = await callback(fake, await fake.interact(["follow"], options, permissions=permissions))
-    refused = "Only workspace/server admins" in body["data"]["content"]
+    refused = "Only admins" in body["data"]["content"]
     assert refused is not admin
     assert bool(app.store.bindings_for_channel("discord", str(CHANNEL_ID))) is admin
 

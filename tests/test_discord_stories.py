@@ -66,7 +66,7 @@ async def test_an_admin_adds_a_story_with_slash_options(fake: FakeDiscord, app, 
     }
 
     _, refused = await answer(fake, options)
-    assert "Only workspace/server admins may use `stories add`" in refused
+    assert "Only admins may use `stories add`" in refused
     assert feed_server.hits("/chips-1") == 0 and app.store.get_story("chips-act") is None
 
     response, created = await answer(fake, options, permissions=MANAGE_GUILD)

@@ -33,7 +33,7 @@ async def test_an_admin_says_a_passed_over_report_is_the_story_with_slash_option
     options = {"url": item.url, "story": "chips-act"}
 
     refused = await answer(fake, options)
-    assert "Only workspace/server admins may use `wrong`" in refused
+    assert "Only admins may use `wrong`" in refused
     assert app.store.all_corrections() == {}
 
     recorded = await answer(fake, options, permissions=MANAGE_GUILD)

@@ -23,7 +23,7 @@ from bot.clock import ManualClock
 from bot.commands import Commands
 from storage import SqlStore
 
-REFUSED = "Only workspace/server admins"
+REFUSED = "Only admins"
 
 
 @pytest.fixture

@@ -87,8 +87,8 @@ async def test_admin_commands_need_a_workspace_admin(
     fake.users["UADMIN"] = {"is_admin": True}
     _, denied, _ = await run_command(fake, "follow nosuchstory", user_id="U0PLAIN")
     _, allowed, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
-    assert "Only workspace/server admins" in denied["text"]
-    assert "Only workspace/server admins" not in allowed["text"]
+    assert "Only admins" in denied["text"]
+    assert "Only admins" not in allowed["text"]
     assert "nosuchstory" in allowed["text"]
 
 
@@ -145,7 +145,7 @@ async def test_rate_limited_admin_lookup_is_retried_not_refused(
     fake.users["UADMIN"] = {"is_admin": True}
     fake.fail_next(1, status=429, retry_after=5, method="users.info")
     _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
-    assert "Only workspace/server admins" not in response["text"]
+    assert "Only admins" not in response["text"]
     assert "nosuchstory" in response["text"]  # the command itself ran
     assert len(fake.calls_to("users.info")) == 2
     assert waits == [5]  # as long as Slack's Retry-After asked
@@ -172,7 +172,7 @@ async def test_commands_anyone_may_run_never_wait_for_the_admin_lookup(
     fake.fail_next(3, status=429, retry_after=5, method="users.info")
     _, response, _ = await run_command(fake, text, user_id="U0PLAIN")
     assert "couldn't check your Slack role" not in response["text"]
-    assert "Only workspace/server admins" not in response["text"]
+    assert "Only admins" not in response["text"]
     assert fake.calls_to("users.info") == []
     assert waits == []
 
@@ -183,7 +183,7 @@ async def test_admin_lookup_rate_limited_too_long_asks_to_try_again(
     fake.users["UADMIN"] = {"is_admin": True}
     fake.fail_next(1, status=429, retry_after=60, method="users.info")
     _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
-    assert "Only workspace/server admins" not in response["text"]
+    assert "Only admins" not in response["text"]
     assert "couldn't check your Slack role right now" in response["text"]
     assert "try again in a moment" in response["text"]
     assert len(fake.calls_to("users.info")) == 1  # no retry: Slack asked for too long
@@ -212,7 +212,7 @@ async def test_a_refused_admin_lookup_is_a_no(fake: FakeSlack, adapter: SlackAda
     fake.users["UGONE"] = {"is_admin": True}
     fake.fail_next(1, status=200, error="user_not_found", method="users.info")
     _, response, _ = await run_command(fake, "follow nosuchstory", user_id="UGONE")
-    assert "Only workspace/server admins" in response["text"]
+    assert "Only admins" in response["text"]
 
 
 def shown(response: dict[str, Any]) -> str:
@@ -233,7 +233,7 @@ async def test_an_admin_lookup_without_the_users_read_scope_says_what_to_fix(
     fake.fail_next(1, status=200, error="missing_scope", method="users.info", extra=answer)
     _, refused, _ = await run_command(fake, "follow nosuchstory", user_id="UADMIN")
     text = shown(refused)
-    assert "Only workspace/server admins" not in text  # not an untrue "you are no admin"
+    assert "Only admins" not in text  # not an untrue "you are no admin"
     assert "lacks the `users:read` scope" in text
     assert "add the `users:read` bot token scope" in text and "reinstall the app" in text
     assert "nosuchstory" not in text  # still a refusal: the command did not run
@@ -317,7 +317,7 @@ async def test_everyone_policy_skips_users_info(fake: FakeSlack, store: SqlStore
     finally:
         await adapter.stop()
     assert fake.calls_to("users.info") == []
-    assert "Only workspace/server admins" not in response["text"]
+    assert "Only admins" not in response["text"]
 
 
 async def test_hostile_command_text_is_echoed_inertly(
@@ -448,7 +448,7 @@ async def test_follow_in_a_direct_message_asks_for_a_channel(
         fake, "follow pentagon", user_id="UADMIN", channel_id=channel_id, channel_name=channel_name
     )
     assert "works in a server channel, not in a direct message" in response["text"]
-    assert "Only workspace/server admins" not in response["text"]
+    assert "Only admins" not in response["text"]
     assert fake.calls_to("users.info") == []  # refused whoever asks: no role look-up
 
 
@@ -902,6 +902,6 @@ async def test_only_an_admins_follow_asks_slack_about_the_channel(
         fake, "follow pentagon", user_id="U0PLAIN", channel_id="C0SECRET"
     )
     _, status, _ = await run_command(fake, "status pentagon", channel_id="C0SECRET")
-    assert "Only workspace/server admins" in denied["text"]
+    assert "Only admins" in denied["text"]
     assert "invite" not in status["text"]
     assert fake.calls_to("conversations.history") == []

@@ -50,7 +50,7 @@ async def test_an_admin_adds_a_story_from_slack_links(fake: FakeSlack, app, feed
     text = f"stories add chips-act <{first}|Chipmakers win> <{second}> --title Chips Act"
 
     refused = await answer(fake, text, "U0PLAIN")
-    assert "Only workspace/server admins may use `stories add`" in refused["text"]
+    assert "Only admins may use `stories add`" in refused["text"]
     assert feed_server.hits("/chips-1") == 0 and app.store.get_story("chips-act") is None
 
     fake.users["UADMIN"] = {"is_admin": True}

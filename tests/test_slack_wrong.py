@@ -22,7 +22,7 @@ async def test_an_admin_says_a_report_is_not_the_story_and_why_then_says_so(
     text = f"wrong <{item.url}>"
 
     refused = await answer(fake, text, "U0PLAIN")
-    assert "Only workspace/server admins may use `wrong`" in refused["text"]
+    assert "Only admins may use `wrong`" in refused["text"]
     assert app.store.all_corrections() == {}
 
     fake.users["UADMIN"] = {"is_admin": True}
