@@ -166,7 +166,9 @@ def split_story_option(
         value = value.strip(QUOTE_CHARS).strip()
         if not value:
             raise UsageError(f"--story needs a story name after it. {hint}")
-        if story is not None:
+        # the same story twice (typed in the keywords and given as Discord's story
+        # option) says nothing ambiguous
+        if story is not None and story.casefold() != value.casefold():
             raise UsageError(
                 f"--story is given twice ({story}, {clip(value, 60)}): give one story. {hint}"
             )

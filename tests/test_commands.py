@@ -1038,6 +1038,14 @@ async def test_a_misused_story_option_is_a_usage_error_not_search_words(
     assert store.list_subscriptions("slack", "U1") == []
 
 
+async def test_the_same_story_given_twice_is_that_story(commands, store):
+    # on Discord, --story typed in the keywords and the story option both arrive
+    reply = await commands.handle(req("subscribe hegseth --story pentagon --story Pentagon"))
+    assert reply.ok, reply.text
+    [sub] = store.list_subscriptions("slack", "U1")
+    assert sub.query == "hegseth" and sub.story_id == store.get_story("pentagon").id
+
+
 async def test_subscribe_to_an_unknown_story_lists_the_known_ones(commands, store):
     reply = await commands.handle(req("subscribe hegseth --story=nosuch"))
     assert not reply.ok and "no story named 'nosuch'" in reply.text
