@@ -761,6 +761,16 @@ class Commands:
                     f"Mode must be 'realtime' or 'digest', not '{clip(words[1], 30)}'."
                 ) from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
+            if mode is DeliveryMode.REALTIME and len(words) == 3:
+                raise UsageError(
+                    "Hours are a digest's period: realtime posts each alert as it comes. "
+                    + say(
+                        req.platform,
+                        f"`/story follow {story.name} digest {clip(words[2], 10)}`",
+                        f"`/story follow story:{story.name} mode:digest hours:{clip(words[2], 10)}`",
+                    )
+                    + " posts them together."
+                )
             arguments(
                 "follow", " ".join(words), 3 if mode is DeliveryMode.DIGEST else 2, req.platform
             )

@@ -1389,10 +1389,19 @@ async def test_counts_of_one_are_singular(commands, store, clock):
 # ---------------------------------------------------------------- fixed arguments
 
 
+async def test_hours_after_realtime_are_refused_naming_the_digest_that_takes_them(commands, store):
+    reply = await commands.handle(req("follow pentagon realtime 5", admin=True))
+    assert not reply.ok and reply.usage_error, reply.text
+    assert reply.text == (
+        "Hours are a digest's period: realtime posts each alert as it comes. "
+        "`/story follow pentagon digest 5` posts them together."
+    )
+    assert store.list_bindings() == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "follow pentagon realtime 5",
         "follow pentagon digest 6 hours",
         "unfollow pentagon now",
         "status pentagon extra",

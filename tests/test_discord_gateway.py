@@ -372,7 +372,10 @@ async def test_follow_with_an_at_option_pins_the_digest_to_a_time_of_day(
     refused = await callback(
         fake, await fake.interact(["follow"], options, permissions=MANAGE_GUILD)
     )
-    assert "`follow` does not take '6'" in refused["data"]["content"]
+    assert refused["data"]["content"].startswith(
+        "Hours are a digest's period: realtime posts each alert as it comes. "
+        "`/story follow story:pentagon mode:digest hours:6` posts them together."
+    )
     [binding] = app.store.bindings_for_channel("discord", str(CHANNEL_ID))
     assert (binding.mode, binding.digest_hours) == (DeliveryMode.DIGEST, 24.0)
 
