@@ -790,7 +790,7 @@ class Commands:
             )
         if req.cannot_post:
             # followed anyway, every alert would be given up at its first post
-            raise UserError(f"This channel can't follow {story.name} yet: {req.cannot_post}")
+            raise UserError(f"Can't follow {story.name} here yet: {req.cannot_post}")
         before = next(
             (
                 b

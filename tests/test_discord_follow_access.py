@@ -74,7 +74,7 @@ async def test_a_follow_where_storybot_may_not_post_is_refused_saying_what_to_gi
         # ... as Discord would have refused every alert of the follow
         with pytest.raises(PermanentDeliveryError, match=discord_says):
             await adapter.post(Target("discord", str(CHANNEL_ID)), alert(), idempotency_key="a")
-    assert refused.startswith("This channel can't follow pentagon yet: storybot " + missing)
+    assert refused.startswith("Can't follow pentagon here yet: storybot " + missing)
     assert "give storybot View Channel, Send Messages and Embed Links here" in refused
     assert app.store.list_bindings() == []
 
