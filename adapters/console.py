@@ -11,11 +11,12 @@ import itertools
 import re
 import sys
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import UTC, datetime
 from typing import Callable, TextIO
 
 from bot.alerts import DIGEST_WHEN, MAX_LINKS, cited_links, shown_facts
+from bot.errors import PostUnverifiable
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, reader_url, source_list
@@ -94,12 +95,23 @@ def _one_line(text: str) -> str:
 # Messages the console remembers, newest last (the demo's check and tests read them):
 # bounded, so `storybot run` or a worker printing alerts for months keeps no more.
 CONSOLE_HISTORY = 1000
+# Keys of the messages this process printed, newest last, for ``find_posted``: a delivery
+# whose "delivered" write failed is retried within ticks (the outbox's back-off: an hour
+# at most), long before this many later messages push its key out.
+CONSOLE_PRINTED_KEYS = 10_000
 
 
 class ConsoleAdapter:
     """Prints outgoing messages; answers commands typed at the terminal.
 
     ``posted`` and ``edited`` hold the last ``history`` messages of each kind.
+
+    A message printed but not recorded as delivered (the database failed the write, or
+    the process died) is looked for before it is printed again (``find_posted``, as the
+    Slack sink looks in the channel): this process remembers the keys it printed and the
+    message each id shows, so the retry neither prints it again nor redraws it as an
+    update. What an earlier process printed it cannot know (a terminal keeps no record):
+    ``PostUnverifiable``, and the delivery worker prints it again with a warning.
     """
 
     platform = CONSOLE
@@ -112,12 +124,39 @@ class ConsoleAdapter:
         self._ids = itertools.count(1)
         self.posted: deque[tuple[str, OutboundMessage]] = deque(maxlen=history)
         self.edited: deque[tuple[str, OutboundMessage]] = deque(maxlen=history)
+        # idempotency key -> (message id, the message that id shows now)
+        self._printed: OrderedDict[str, tuple[str, OutboundMessage]] = OrderedDict()
+        self._keys: dict[str, str] = {}  # message id -> its key, for edits
 
     async def post(self, target: Target, message: OutboundMessage, *, idempotency_key: str) -> str:
         message_id = f"console-{next(self._ids)}"
         self.posted.append((message_id, message))
         self._print(render_console(message), target)
+        self._remember(idempotency_key, message_id, message)
         return message_id
+
+    async def find_posted(
+        self, target: Target, key: str, *, oldest: datetime | None = None
+    ) -> str | None:
+        """The id this process printed ``key``'s message under (see the class docstring).
+
+        Raises:
+            PostUnverifiable: not printed by this process; an earlier one may have.
+        """
+        printed = self._printed.get(key)
+        if printed is None:
+            raise PostUnverifiable(
+                "the console keeps no record of what an earlier storybot process printed"
+            )
+        return printed[0]
+
+    def _remember(self, key: str, message_id: str, message: OutboundMessage) -> None:
+        self._printed[key] = (message_id, message)
+        self._printed.move_to_end(key)
+        self._keys[message_id] = key
+        while len(self._printed) > CONSOLE_PRINTED_KEYS:
+            _, (old_id, _) = self._printed.popitem(last=False)
+            self._keys.pop(old_id, None)
 
     async def edit(
         self,
@@ -127,7 +166,12 @@ class ConsoleAdapter:
         *,
         since: datetime | None = None,
     ) -> None:
+        key = self._keys.get(message_id)
+        if key is not None and self._printed[key][1] == message:
+            return  # already shows it: a retry whose record failed, not an update
         self.edited.append((message_id, message))
+        if key is not None:
+            self._remember(key, message_id, message)
         if self.show_edits:
             self._print(render_console(message, edited=True), target)
 

@@ -161,3 +161,72 @@ async def test_the_console_user_is_told_of_a_removal_as_its_other_dms_are_printe
         "deal. /story subscribe <keywords> without --story makes one that follows every story.\n"
     )
     assert "KEYWORD MATCH" not in out.getvalue()
+
+
+# --------------------------------------------------------------- a print not recorded
+
+
+async def test_a_print_the_database_failed_to_record_is_not_printed_again(
+    migrated_sqlite_url, clock, monkeypatch
+):
+    # Drill: PostgreSQL connections ended under a running `storybot run` (a restart, a
+    # failover) failed the outbox's "delivered" write after the console had printed the
+    # notice; the next tick printed it again. A terminal keeps no record to look in, but
+    # the process that printed it remembers.
+    import sqlite3
+
+    import pytest
+
+    import storage.engine
+    from bot.delivery import DeliveryWorker
+    from bot.ports import OutboxWrite, StoreBusy
+    from storage import open_store
+
+    monkeypatch.setattr(storage.engine, "BUSY_TIMEOUT_MS", 0)  # no wait on the real clock
+    store = open_store(migrated_sqlite_url)
+    other = sqlite3.connect(migrated_sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+
+    class Terminal(io.StringIO):
+        """Printing the first message, another process takes the database's write lock."""
+
+        def write(self, text: str) -> int:
+            if not self.getvalue():
+                other.execute("BEGIN IMMEDIATE")
+            return super().write(text)
+
+    out = Terminal()
+    console = ConsoleAdapter(out)
+    store.enqueue([OutboxWrite("k1", CHANNEL, alert("Talks resume"))], clock.now())
+    worker = DeliveryWorker(store, {"console": console}, clock)
+    try:
+        with pytest.raises(StoreBusy, match="database is locked"):
+            await worker.deliver_due()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    report = await worker.deliver_due()  # the next tick
+    assert out.getvalue().count("Talks resume") == 1, out.getvalue()
+    assert report.recovered == 1
+    assert store.outbox_counts().get("delivered") == 1
+    store.close()
+
+
+async def test_after_a_restart_a_print_that_may_have_happened_is_printed_again_with_a_warning(
+    migrated_sqlite_url, clock, caplog
+):
+    # SIGKILL between printing and recording it: the new process cannot tell, and a
+    # possible duplicate beats a lost alert, but the log says so, as for Slack
+    from bot.delivery import DeliveryWorker
+    from bot.ports import OutboxWrite
+    from storage import open_store
+
+    store = open_store(migrated_sqlite_url)
+    store.enqueue([OutboxWrite("k1", CHANNEL, alert("Talks resume"))], clock.now())
+    store.mark_post_started(store.get_outbox("k1").id, clock.now())  # then the kill
+    out = io.StringIO()
+    report = await DeliveryWorker(store, {"console": ConsoleAdapter(out)}, clock).deliver_due()
+    assert out.getvalue().count("Talks resume") == 1
+    assert report.unverified == 1
+    assert "k1 again without knowing whether an interrupted attempt" in caplog.text
+    assert "a duplicate is possible" in caplog.text
+    store.close()
