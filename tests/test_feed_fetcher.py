@@ -800,6 +800,70 @@ async def test_connection_refused() -> None:
     assert result.status == FetchStatus.ERROR and "connection refused" in result.error
 
 
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no authority signed, and its key (openssl)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+async def test_a_self_signed_certificate_is_said_so_in_a_few_words(tmp_path: Path) -> None:
+    # Drill: a feed on a server with a self-signed certificate was reported as
+    # "TLS/certificate error with 127.0.0.1:PORT: Cannot connect to host 127.0.0.1:PORT
+    # ssl:True [SSLCertVerificationError: (1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate
+    # verify failed: self-signed certificate (_ssl.c:1006)')]", in /story feeds and health
+    import ssl
+
+    from aiohttp import web
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    async def feed(_: web.Request) -> web.Response:
+        return web.Response(body=rss([entry(1)]))
+
+    app = web.Application()
+    app.router.add_get("/feed", feed)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        result = await fetch(f"https://127.0.0.1:{port}/feed")
+    finally:
+        await runner.cleanup()
+    assert result.status == FetchStatus.ERROR
+    assert result.error == (
+        f"TLS/certificate error with 127.0.0.1:{port}: certificate verify failed: "
+        "self-signed certificate"
+    )
+
+
+async def test_https_to_a_plain_http_port_is_a_tls_error_in_a_few_words(
+    feed_server: FeedServer,
+) -> None:
+    url = feed_server.add_feed("/feed", rss([entry(1)])).replace("http://", "https://")
+    result = await fetch(url)
+    assert result.status == FetchStatus.ERROR
+    assert result.error == (
+        f"TLS/certificate error with 127.0.0.1:{feed_server.port}: wrong version number"
+    ), result.error
+
+
 async def test_a_redirect_to_a_port_nobody_listens_on_names_that_port(
     feed_server: FeedServer,
 ) -> None:

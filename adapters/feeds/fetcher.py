@@ -37,7 +37,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import socket
+import ssl
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -636,12 +638,36 @@ def _hostname(url: str) -> str:
         return url
 
 
+# OpenSSL's words around what went wrong: "[SSL: WRONG_VERSION_NUMBER] " and " (_ssl.c:1006)"
+_OPENSSL_NOISE = re.compile(r"\[SSL(?:: [A-Z0-9_]+)?\]\s*|\s*\(_ssl\.c:\d+\)")
+
+
+def _tls_problem(exc: aiohttp.ClientSSLError) -> str | None:
+    """What the TLS handshake refused, in OpenSSL's own few words ("certificate verify
+    failed: self-signed certificate", "wrong version number"), or None to say it whole.
+
+    aiohttp's text wraps them in its connection key and the Python repr of the SSL
+    error's arguments, which /story feeds and ``storybot health`` showed as they were.
+    """
+    error = (
+        exc.certificate_error
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError)
+        else exc.os_error
+    )
+    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
+        return f"certificate verify failed: {error.verify_message}"
+    if isinstance(error, ssl.SSLError) and len(error.args) > 1:
+        said = _OPENSSL_NOISE.sub("", str(error.args[1])).strip()
+        return said or None
+    return None
+
+
 def _describe_http_error(exc: aiohttp.ClientError, url: str) -> str:
     detail = str(exc) or type(exc).__name__
     lowered = detail.lower()
     where = _where(url)
     if isinstance(exc, aiohttp.ClientSSLError):  # certificate errors included
-        return f"TLS/certificate error with {where}: {detail}"
+        return f"TLS/certificate error with {where}: {_tls_problem(exc) or detail}"
     if isinstance(exc, aiohttp.ClientConnectorError):
         if "refused" in lowered or _caused_by(exc.os_error, ConnectionRefusedError):
             return f"could not connect to {where}: connection refused"
