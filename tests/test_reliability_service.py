@@ -320,3 +320,114 @@ def test_sigterm_during_deliveries_exits_cleanly_and_loses_nothing(tmp_path: Pat
         )
     finally:
         fakes.close()
+
+
+def _reading(proc: subprocess.Popen) -> list[str]:
+    """The lines ``proc`` writes to its stdout (a pipe), collected as they come."""
+    import threading
+
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_under_a_running_service_delays_its_polls_and_loses_nothing(
+    tmp_path: Path, feeds: TimedFeedServer
+) -> None:
+    """Drill: the disk under the SQLite file fills while `storybot run` polls, then space
+    comes back. Here no file of the service may grow past 4 KiB for a while (as on a full
+    disk, writes fail; its output is a pipe, which no such limit stops): each poll fails
+    with the database's error and stores nothing, and once the limit is lifted the same
+    process stores the items, judges them and prints each notice once, with no restart."""
+    import resource
+    import sys
+
+    from checkout import ROOT
+
+    if not hasattr(resource, "prlimit"):
+        pytest.skip("needs resource.prlimit (Linux) to limit the running service's files")
+    db_url = f"sqlite:///{tmp_path / 'storybot.db'}"
+    store = open_store(db_url)
+    now = datetime.now(UTC)
+    paths = ["/feed0.xml", "/feed1.xml"]
+    for path in paths:
+        store.add_feed(feeds.url(path), now, interval_s=INTERVAL_S)
+    store.add_subscription("console", "me", "zebra", None, now)
+    store.close()
+    entries: dict[str, list] = {p: [] for p in paths}
+
+    def publish(round_: int) -> None:
+        for n, path in enumerate(paths):
+            for i in range(2):
+                entries[path].append(
+                    entry(
+                        len(entries[path]),
+                        title=f"zebra {n}-{round_}-{i} crossing",
+                        guid=f"urn:{n}:{round_}:{i}",
+                        link=f"https://feed{n}.example/{round_}/{i}",
+                        published=formatdate(usegmt=True),
+                    )
+                )
+            feeds.add_feed(path, rss(entries[path]))
+
+    def notices() -> Counter:
+        return Counter(
+            line.split("KEYWORD MATCH: ", 1)[1].split()[1]
+            for line in list(lines)
+            if "KEYWORD MATCH: " in line
+        )
+
+    config = tmp_path / "fast.toml"
+    config.write_text(FAST_CONFIG)
+    publish(0)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "--config", str(config), "run"],
+        env=service_env(db_url, {}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines = _reading(proc)
+    said = lambda: "".join(lines)[-3000:]  # noqa: E731
+    try:
+        _wait_until(lambda: len(notices()) == 4, 60, "the first notices", status=said)
+        _, hard = resource.prlimit(proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (4096, hard))  # the disk is full
+        publish(1)
+        _wait_until(
+            lambda: any("poll job failed" in line for line in list(lines)),
+            30,
+            "a poll to fail",
+            status=said,
+        )
+        time.sleep(2 * INTERVAL_S)  # a few more ticks of a full disk
+        failed = "".join(lines)
+        assert "database or disk is full" in failed or "disk I/O error" in failed, failed
+        assert len(notices()) == 4, "nothing new is stored, so nothing is told"
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))  # space again
+        _wait_until(lambda: len(notices()) == 8, 60, "the notices after it", status=said)
+        time.sleep(1.0)  # a duplicate would come now
+        assert proc.poll() is None, "the service recovered without a restart"
+        _stop(proc, signal.SIGTERM, timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, said()
+    assert "poll job works again" in "".join(lines)
+    assert all(count == 1 for count in notices().values()), notices()
+    store = open_store(db_url)
+    assert store.count_items() == 8
+    assert store.outbox_counts() == {"pending": 0, "delivered": 8, "dead": 0}
+    store.close()
+    with sqlite3.connect(tmp_path / "storybot.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
