@@ -12,6 +12,9 @@ a post has been accepted but not yet recorded.
   poll was repeated within its interval or skipped, and ``PRAGMA integrity_check`` is ok.
 * SIGTERM during deliveries: the process exits 0 within a bound; every row marked
   delivered was really posted; the rest stay queued and a restart delivers them, each once.
+* A full disk under a running service (its files may not grow for a while): polls fail
+  and store nothing; once there is room the same process stores, judges and tells
+  everything, each notice once.
 """
 
 from __future__ import annotations
