@@ -49,7 +49,9 @@ it (Slack: the update went through, its thread note did not) or a crash before
 ``mark_delivered`` sends the same version again, and an edit queued while the previous
 one was in flight repeats that one's thread note (the pipeline carries undelivered facts
 along). Sinks make that harmless: Slack posts only the facts it does not find in the
-alert's thread (``adapters.slack_chat.sink``); Discord and the console redraw the alert.
+alert's thread (``adapters.slack_chat.sink``); Discord redraws the alert; the console
+prints an edit this process already showed as it is only once (after a restart it
+cannot know, and prints it again; see ``adapters.console.ConsoleAdapter``).
 
 A row whose platform has no adapter configured stays queued (it is delivered once that
 platform is enabled).
