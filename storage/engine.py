@@ -308,9 +308,17 @@ def check_sqlite_directory(url: URL, source: str = SETTING) -> None:
     parent = Path(url.database or "").parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
+        # sqlite:///tmp/x.db is tmp/x.db in the working directory: an absolute path takes
+        # four slashes, which a path meant from the root almost always lacks
+        rooted = Path("/", parent)
+        hint = (
+            f" (a path from the root takes four slashes: sqlite:////{url.database})"
+            if not parent.is_absolute() and rooted.is_dir()
+            else ""
+        )
         raise ConfigError(
             f"{source}: the directory {parent} for the SQLite database {what}; "
-            "check the path, or create the directory first"
+            f"check the path, or create the directory first{hint}"
         )
 
 

@@ -196,6 +196,20 @@ def test_story_add_to_a_database_in_a_missing_directory_is_refused_before_any_se
     )
 
 
+def test_a_relative_sqlite_path_meant_from_the_root_is_told_the_four_slashes(
+    tmp_path, monkeypatch, capsys
+):
+    # sqlite:///tmp/x.db is tmp/x.db here; /tmp exists, so the root was meant
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite:///tmp/storybot.db")
+    assert main(["story", "list"]) == 2
+    assert capsys.readouterr().err == (
+        "storybot: error: STORYBOT_DATABASE_URL: the directory tmp for the SQLite database "
+        "does not exist; check the path, or create the directory first (a path from the "
+        "root takes four slashes: sqlite:////tmp/storybot.db)\n"
+    )
+
+
 @pytest.fixture(params=["proc-sys", "read-only"])
 def unwritable_directory(request, tmp_path):
     """An existing directory this process cannot create a file in.
