@@ -49,7 +49,7 @@ from bot.ports import Conflict, HostCheck, PruneReport
 from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
 from bot.stories import plan_story_removal, story_list
-from bot.story_admin import few_seeds_advice, undated_seeds_note
+from bot.story_admin import few_seeds_advice, short_seeds_note, undated_seeds_note
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
     admit_feed_url,
@@ -311,8 +311,9 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     advice = few_seeds_advice(len(seeds))
+    short = short_seeds_note(seeds, files=True)
     undated = undated_seeds_note(seeds, app.engine.config.background_before_days, files=True)
-    for note in (advice, undated):
+    for note in (advice, short, undated):
         if note:  # as /story stories add says it, in this command's lower case
             print(f"  {note[0].lower()}{note[1:].rstrip('.')}", file=out)
     if follows:

@@ -39,6 +39,9 @@ from bot.validate import (
 MAX_SEED_URLS = 10
 # fewer seeds than this: say that three to five work best (see the README)
 FEW_SEEDS = 3
+# a seed with fewer words of text than this is named: most likely a page that gave its
+# sign-in form, paywall or teaser instead of the article (a news report runs to hundreds)
+SHORT_SEED_WORDS = 40
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 _URL_LIST = re.compile(r",+(?=https?://)", re.IGNORECASE)
 
@@ -247,6 +250,39 @@ def few_seeds_advice(seeds: int) -> str | None:
     )
 
 
+def short_seeds_note(seeds: list[SeedDoc], *, files: bool = False) -> str | None:
+    """What a story with a seed of under ``SHORT_SEED_WORDS`` words is told (None when
+    every seed is longer): which seeds, and how to give their articles' text, the same
+    whether ``/story stories add`` or ``storybot story add`` (``files``: its seeds may be
+    text files) created it. The story is created all the same: a headline and a summary
+    do make a story, only a less sharp one, and a login page's words make a wrong one."""
+    short = [
+        (n, seed) for n, seed in enumerate(seeds, 1) if len(seed.text.split()) < SHORT_SEED_WORDS
+    ]
+    if not short:
+        return None
+    named = ", ".join(
+        f"{n} ({counted(len(seed.text.split()), 'word')}: {clip(seed.title or seed.text, 60)})"
+        for n, seed in short[:3]
+    )
+    more = f" and {len(short) - 3} more" if len(short) > 3 else ""
+    how = (
+        "paste its article's text into a text file and give that as the seed"
+        if files
+        else "give the link of a page that shows the whole article, or storybot's operator "
+        "adds the story with `storybot story add --seed FILE` from a text file of it"
+    )
+    return (
+        f"Seed {named}{more} has little text: a page behind a sign-in or a paywall gives "
+        f"its teaser or form instead of the article, and the story is judged on those "
+        f"words. For a sharper story, {how} (remove the story and add it again)."
+        if len(short) == 1
+        else f"Seeds {named}{more} have little text: a page behind a sign-in or a paywall "
+        "gives its teaser or form instead of the article, and the story is judged on those "
+        f"words. For a sharper story, {how} for each (remove the story and add it again)."
+    )
+
+
 def undated_seeds_note(
     seeds: list[SeedDoc], background_days: float, *, files: bool = False
 ) -> str | None:
@@ -289,6 +325,9 @@ def _created_lines(
     advice = few_seeds_advice(len(seeds))
     if advice:
         lines.append(advice)
+    short = short_seeds_note(seeds)
+    if short:
+        lines.append(short)
     undated = undated_seeds_note(seeds, background_days)
     if undated:
         lines.append(undated)

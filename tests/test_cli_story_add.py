@@ -118,6 +118,16 @@ def test_a_story_from_fewer_than_three_seeds_is_told_three_to_five_work_best(db,
     assert "seeds work best" not in capsys.readouterr().out
 
 
+def test_a_seed_file_with_little_text_is_named_with_how_to_give_the_article(db, tmp_path, capsys):
+    (tmp_path / "login.txt").write_text("Sign in\n\nPlease sign in to continue reading.\n")
+    assert main(["story", "add", "p", "--seed", str(tmp_path / "login.txt"), _seed(0)]) == 0
+    out = capsys.readouterr().out
+    assert "  seed 1 (6 words: Sign in) has little text: a page behind a sign-in" in out, out
+    assert "paste its article's text into a text file and give that as the seed" in out
+    assert main(["story", "add", "q", "--seed", _seed(0), _seed(1), _seed(2)]) == 0
+    assert "little text" not in capsys.readouterr().out
+
+
 def test_a_story_from_undated_seeds_is_told_it_begins_now_and_how_to_date_a_seed(
     db, tmp_path, capsys
 ):

@@ -106,6 +106,24 @@ async def test_add_without_a_title_takes_the_first_article_s_and_reads_slack_lin
     assert "Three to five seeds work best" in reply.text
 
 
+async def test_a_seed_page_with_little_text_is_named_with_how_to_give_the_article(
+    commands, store, pages, feed_server
+):
+    login = feed_server.add_feed(
+        "/signin",
+        b"<html><head><title>Sign in to keep reading</title></head><body><main>"
+        b"<p>Please sign in to continue reading this article.</p></main></body></html>",
+        content_type="text/html",
+    )
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']} {login}"))
+    assert reply.ok, reply.text
+    assert "Seed 2 (" in reply.text and "has little text: a page behind a sign-in" in reply.text
+    assert "`storybot story add --seed FILE`" in reply.text, reply.text
+    # whole articles are not named
+    reply = await commands.handle(req(f"stories add chips2 {pages['chips1']} {pages['chips2']}"))
+    assert reply.ok and "little text" not in reply.text, reply.text
+
+
 async def test_a_story_from_undated_pages_is_told_it_begins_now(store, clock, pages, feed_server):
     """As ``storybot story add`` says it: reports published more than the engine's
     ``background_before_days`` before the story began are no alerts."""
