@@ -24,7 +24,14 @@ from bot.engine.dedup import (
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.furniture import strip_furniture
 from bot.engine.outlets import OutletMemory
-from bot.engine.summary import candidate_sentences, citable, lead_fact, summarise, summary_text
+from bot.engine.summary import (
+    candidate_sentences,
+    citable,
+    lead_fact,
+    summarise,
+    summary_text,
+    without_furniture,
+)
 from bot.engine.termstats import DocFreq
 from bot.engine.text import (
     _SENT_SPLIT_ASCII,
@@ -799,6 +806,123 @@ def test_summary_quotes_a_sentence_without_its_source_tag_or_dateline(line: str,
 )
 def test_summary_keeps_a_sentence_that_merely_starts_with_a_place(news: str) -> None:
     assert citable([news]) == [news]
+
+
+# South Asian, Gulf and some British outlets print the dateline in capitals before a colon
+# (Dawn, The News, Express Tribune: "KARACHI: ", "JERUSALEM / ISLAMABAD: "); the RSS sets
+# quoted 8 such leads, giveme5w1h and gva one each ("MOSCOW: ", "CLEVELAND: ")
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        (
+            "KARACHI: The Sindh government announced a new relief package on Tuesday.",
+            "The Sindh government announced a new relief package on Tuesday.",
+        ),
+        (
+            "JERUSALEM / ISLAMABAD: As Pakistan denounced the move, the UN chief called on "
+            "Israel to reverse its new policy.",
+            "As Pakistan denounced the move, the UN chief called on Israel to reverse its new policy.",
+        ),
+        (
+            "LONDON: Britain should step up its defence spending, Prime Minister Keir Starmer said.",
+            "Britain should step up its defence spending, Prime Minister Keir Starmer said.",
+        ),
+        (
+            "NEW DELHI: India and Pakistan agreed to reopen the border crossing on Monday.",
+            "India and Pakistan agreed to reopen the border crossing on Monday.",
+        ),
+        (  # its sentence opening with "A"
+            "KHARTOUM: A drone attack on a crowded market in central Sudan killed 28 people.",
+            "A drone attack on a crowded market in central Sudan killed 28 people.",
+        ),
+        (  # someone's words in quotes are the news's, not the speaker's own voice
+            "ISLAMABAD: The minister said Pakistan would “do what we must” to stop the flooding.",
+            "The minister said Pakistan would “do what we must” to stop the flooding.",
+        ),
+    ],
+)
+def test_summary_quotes_a_lead_without_its_dateline_before_a_colon(line: str, news: str) -> None:
+    assert citable([line]) == [news]
+    assert lead_fact("Headline", line) == news
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # who says it, in an acronym of four letters or fewer (as before a dash)
+        "SAPD: Three teenagers were shot near the school on Monday night.",
+        "NATO: Allies agreed on Tuesday to spend more on their defence.",
+        # a link to another or an earlier story, a note on the report, a page's tag
+        "PREVIOUS STORY: Chattanooga police have arrested a 16-year-old in the shooting.",
+        "RELATED ARTICLE: Bond was set at $100,000 for the man charged in the shooting.",
+        "CORRECTION: An earlier version of this story gave the wrong street for the shooting.",
+        "BREAKING: Raleigh police are at the scene of a reported shooting downtown.",
+        # a transcript's speaker in their own voice, or in a role
+        "HORSLEY: Well, we know that the president was told of the attack in Nice.",
+        "SCOTT HORSLEY, BYLINE: The president was told of the attack in Nice this evening.",
+        # no complete sentence after it: a link's headline
+        "STORY: Mayor wounded in a nightclub shooting in the city on Saturday",
+    ],
+)
+def test_a_label_before_a_colon_that_is_no_dateline_stays(line: str) -> None:
+    assert strip_furniture(line) == line
+
+
+def test_a_transcripts_speaker_further_down_a_body_keeps_the_label() -> None:
+    # a dateline stands on the lead; NPR's transcripts name the speaker so further down
+    lead = [
+        "Hundreds of women reported assaults in Cologne on New Year's Eve, police said.",
+        "The city's police chief was dismissed on Friday after days of criticism.",
+        "Prosecutors said 31 suspects had been identified from the videos.",
+        "The government promised to deport those convicted, officials said.",
+    ]
+    speaker = "NELSON: The largest number of attacks happened in Cologne on that night."
+    assert citable([*lead, speaker]) == [*lead, speaker]
+    assert without_furniture([*lead, speaker])[-1] == speaker
+    assert without_furniture([speaker.replace("NELSON", "BERLIN")]) == [
+        "The largest number of attacks happened in Cologne on that night."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        # a region "W.Va.", a county before the state, two regions, a comma before the tag
+        (
+            "CHARLESTON, W.Va. -- A Harrison County man was charged Friday with killing four people.",
+            "A Harrison County man was charged Friday with killing four people.",
+        ),
+        (
+            "GREENCASTLE, FRANKLIN COUNTY, Pa. -- A New Year's Eve shooting killed one teenager.",
+            "A New Year's Eve shooting killed one teenager.",
+        ),
+        (
+            "NOBLE TOWNSHIP, BRANCH CO, MI (WTVB) - The discovery of a body was reported Saturday.",
+            "The discovery of a body was reported Saturday.",
+        ),
+        (
+            "FRAZEE, MINN, (KFGO) - The Becker County Sheriff's Office says a man shot himself.",
+            "The Becker County Sheriff's Office says a man shot himself.",
+        ),
+        # the date in brackets, spaces inside the station's bracket
+        (
+            "INDIANAPOLIS (July 3, 2015) – One man has died after officers responded to reports.",
+            "One man has died after officers responded to reports.",
+        ),
+        (
+            "KINLOCH, Mo. ( KMOV.com ) – Four people were hospitalized after a late night shooting.",
+            "Four people were hospitalized after a late night shooting.",
+        ),
+        # a byline and its agency before a place whose first word the byline could take
+        (
+            "By Tom Hays Associated Press NEW YORK — William Bratton, the police commissioner, "
+            "resigned on Tuesday.",
+            "William Bratton, the police commissioner, resigned on Tuesday.",
+        ),
+    ],
+)
+def test_summary_quotes_a_sentence_without_a_local_dateline(line: str, news: str) -> None:
+    assert citable([line]) == [news]
 
 
 @pytest.mark.parametrize(

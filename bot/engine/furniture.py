@@ -19,8 +19,8 @@ passed through :func:`strip_furniture`, which
   Facebook | Twitter"), a video card ("<credit> 1 of 15 CLOSE Skip in Skip x Embed x Share
   <playlist> <video title> | 3:20 <description>", keeping the description), a wire
   report's dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) - ", "DAYTON, Ohio (WDTN) – ",
-  "KANSAS CITY, Mo. — ", "DENVER (CBS4) ", with a byline before it:
-  :func:`strip_dateline`); and a photo
+  "KANSAS CITY, Mo. — ", "DENVER (CBS4) ", with a byline before it, and on a lead
+  sentence "KARACHI: ", "JERUSALEM / ISLAMABAD: ": :func:`strip_dateline`); and a photo
   credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
@@ -246,17 +246,21 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 # A dateline: the place in capitals ("WASHINGTON/GENEVA/DUBAI", "ST. LOUIS"), maybe its
-# state or country ("Ohio", "Mo.", "West Bank", "N.C."), a date, the agency or station in
-# brackets, and a dash before the sentence, which goes on with a capital, a digit or a
+# state or country, or its county before it ("Ohio", "Mo.", "W.Va.", "West Bank", "N.C.",
+# "FRANKLIN COUNTY, Pa."), a date, the agency or station in brackets (or the date: "(July
+# 3, 2015)"), and a dash before the sentence, which goes on with a capital, a digit or a
 # quote. A place in ordinary case ("Washington - the capital - ...") is the sentence's.
+_REGION = (
+    r"[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+\.?){0,2}|[A-Z]\.[A-Z]\.|[A-Z]\.\s?[A-Z][a-z]+\."
+    r"|[A-Z]{2,}\.?(?:\s+[A-Z]{2,}\.?){0,2}"
+)
 _DATELINE = re.compile(
-    r"(?:By\s+[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’.-]*|de|del|der|van|von|da|di|al|bin|la|le))*"
+    r"(?P<byline>By\s+[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’.-]*|de|del|der|van|von|da|di|al|bin|la|le))*"
     r"(?:(?:,[ \t]*|[ \t]+(?:and|&)[ \t]+)[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)*)*\s+)?"
     r"(?P<place>[A-Z][A-Z.'’-]*[A-Z.](?:[ /][A-Z][A-Z.'’-]*[A-Z.])*)"
-    r"(?P<region>,\s+(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+\.?){0,2}|[A-Z]\.[A-Z]\.|[A-Z]{2,}\.?"
-    r"(?:\s+[A-Z]{2,}\.?){0,2}))?"
+    rf"(?P<region>(?:,\s+(?:{_REGION})){{1,2}})?"
     rf"(?:,?\s+(?P<date>{_DATE}))?"
-    r"\s*(?P<agency>\(\w[\w .&/-]{0,30}\))?"
+    rf"(?:,?\s*(?P<agency>\(\s?(?:\w[\w .&/-]{{0,30}}|{_DATE})\s?\)))?"
     # the dash, or a page's own separator ("GARY | ", "TRENTON >> "); a long dash may
     # touch the sentence ("BRIDGEPORT—A woman"), a hyphen may not ("COVID-19 cases")
     # or, after the agency's bracket, nothing ("DENVER (CBS4) One man ...")
@@ -276,6 +280,32 @@ _UPDATE_LABEL = re.compile(
 )
 # capitals before a dash that are no place: an AP photo's "FILE - In this ... photo"
 _NO_PLACE = frozenset({"FILE", "UPDATE", "WATCH", "VIDEO", "PHOTOS", "BREAKING", "LIVE"})
+# A label in capitals before a colon: a dateline of places as South Asian, Gulf and some
+# British outlets print it ("KARACHI: ", "JERUSALEM / ISLAMABAD: ", "LONDON: "), a page's
+# tag ("UPDATED: ", "PREVIOUS STORY: ", "APD: One dead ..."), a transcript's speaker
+# ("SHAPIRO: "). strip_dateline takes a place's off (see _is_colon_dateline); a lead told
+# as a fact loses any (bot.engine.summary.lead_fact).
+CAPS_LABEL = re.compile(
+    r"(?P<label>[A-Z][A-Z.'’-]{2,}(?:\s?[/,&]\s?[A-Z][A-Z.'’-]{2,}|\s[A-Z][A-Z.'’-]{2,})*)"
+    # the sentence after it is not in capitals: its first word, or the one after "A"
+    r":\s+(?=(?:[AI]\s+)?\S*[a-z])"
+)
+_LABEL_PLACES = re.compile(r"\s?[/,&]\s?")
+# words of a label before a colon that is no place (the streams' labels, read): a link to
+# another or an earlier story ("PREVIOUS STORY: ", "RELATED ARTICLE: ", "READ: "), a note
+# on the report ("CORRECTION: ", "EDITOR'S NOTE: "), a page's tag ("BREAKING: ",
+# "CAUTION: "), a transcript's role ("SCOTT HORSLEY, BYLINE: ")
+_NO_PLACE_WORDS = _NO_PLACE | frozenset(
+    "UPDATED UPDATES LATEST VIDEOS PHOTO PICTURES IMAGES GALLERY SLIDESHOW STORY STORIES "
+    "PREVIOUS PREVIOUSLY ORIGINAL EARLIER RELATED READ ALSO SEE MORE POST ARTICLE ARTICLES "
+    "CONTENT COVERAGE LINK LINKS CORRECTION CLARIFICATION NOTE EDITOR'S EDITOR’S EDITORIAL "
+    "CAUTION WARNING ALERT EXCLUSIVE OPINION ANALYSIS BYLINE HOST REPORTER ANCHOR".split()
+)
+# someone speaking for themselves or to the one they speak with, as a transcript's speaker
+# does ("HORSLEY: Well, we know ...", "ANNIQUE: At the moment I didn’t look ..."), outside
+# the quotations a news sentence may hold (_QUOTED)
+_SPEECH = re.compile(r"\b(?:I|me|my|(?i:we|our|ours|you|your|yours)|us)\b")
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _MAX_PASSES = 4  # furniture pieces removed from one sentence's start, at most
 # A hand-off or a message of the site to its reader is a sentence or two of a form; a run
 # of more words is not (nor is it quoted: a summary quotes 60 words at most), and reading
@@ -284,13 +314,15 @@ _MAX_PASSES = 4  # furniture pieces removed from one sentence's start, at most
 _MAX_MESSAGE_WORDS = 120
 
 
-def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
+def strip_furniture(sentence: str, *, datelines: bool = True, lead: bool = True) -> str:
     """The sentence without the page furniture around it; empty when it is furniture.
 
     Args:
         sentence: One sentence of a body (:func:`bot.engine.text.split_sentences`).
         datelines: Take a leading dateline off too (:func:`strip_dateline`); False keeps
             it, for the lead a development is told by (see :func:`bot.engine.summary.citable`).
+        lead: The sentence is one of the first of its body, where a dateline before a
+            colon stands (see :func:`strip_dateline`).
 
     Returns:
         The sentence with leading furniture (stamps, player controls, gallery counters,
@@ -318,7 +350,7 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
         if s.startswith(("Image ", "Media ")):  # _PICTURE_LABEL's words, at C speed
             s = _strip_picture_caption(s)
         if datelines:
-            s = strip_dateline(s)
+            s = strip_dateline(s, lead=lead)
         if s == before:
             break
     if "©" in s:  # _CREDIT's sign
@@ -329,28 +361,40 @@ def strip_furniture(sentence: str, *, datelines: bool = True) -> str:
     return s
 
 
-def strip_dateline(sentence: str) -> str:
+def strip_dateline(sentence: str, *, lead: bool = True) -> str:
     """``sentence`` without the dateline (and the byline before it) it opens with.
 
     "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Even for a U.S. president ..." is quoted
     from "Even for"; so are "By Olivia Le Poidevin GENEVA, Feb 17 (Reuters) - ...",
-    "DAYTON, Ohio (WDTN) – ...", "KANSAS CITY, Mo. — ...", "GARY | ..." and "TRENTON >> ...";
-    an agency's tag or an update's label opening it goes too ("(AP) — ...", "(CNN) ...",
-    "KOTV (CBS/AP) TULSA, Okla. - ...", "UPDATE: ..."). A sentence that merely starts
-    with a place ("Washington has ...", "NATO - The alliance ...", "US - China talks
-    ...", "FILE - In this photo ...") keeps it, and so does a sentence in capitals
-    throughout (wire copy in capitals has no sentence after the place).
+    "By Tom Hays Associated Press NEW YORK — ...", "DAYTON, Ohio (WDTN) – ...", "KANSAS
+    CITY, Mo. — ...", "CHARLESTON, W.Va. -- ...", "INDIANAPOLIS (July 3, 2015) – ...",
+    "GARY | ..." and "TRENTON >> ..."; an agency's tag or an update's label opening it
+    goes too ("(AP) — ...", "(CNN) ...", "KOTV (CBS/AP) TULSA, Okla. - ...", "UPDATE:
+    ..."). A sentence that merely starts with a place ("Washington has ...", "NATO - The
+    alliance ...", "US - China talks ...", "FILE - In this photo ...") keeps it, and so
+    does a sentence in capitals throughout (wire copy in capitals has no sentence after
+    the place).
+
+    A ``lead`` sentence (one of the first of its body) also loses a dateline of places
+    before a colon ("KARACHI: ", "JERUSALEM / ISLAMABAD: ", "LONDON: ": see
+    :func:`_is_colon_dateline`); further down a body such a label is a transcript's
+    speaker ("NELSON: The largest number of attacks happened in Cologne.") or a police
+    log's heading, and stays.
     """
     tag = _SOURCE_TAG.match(sentence) or _UPDATE_LABEL.match(sentence)
     if tag and any(ch.islower() for ch in sentence[tag.end() :]):
         return sentence[tag.end() :]  # and the place after it, in the next pass
+    if lead and (label := CAPS_LABEL.match(sentence)) and _is_colon_dateline(label):
+        return sentence[label.end() :]
     m = _DATELINE.match(sentence)
     if not m or m["place"] in _NO_PLACE:
         return sentence
     # a place alone before a dash is told from an acronym ("NATO - The alliance ...",
     # "EU - ...") by its length: cities of four letters or fewer ("ROME - ") stay
     # ("GARY | " is one: an acronym is not followed by a page's separator)
-    short = len(m["place"].replace(".", "")) < 5
+    # a byline before it tells it is one ("By Tom Hays Associated Press NEW YORK — ": the
+    # byline's capitalised words may take the place's first)
+    short = len(m["place"].replace(".", "")) < 5 and not m["byline"]
     if not (m["region"] or m["date"] or m["agency"] or m["bar"]) and short:
         return sentence
     if m["bare"] is not None and short and not m["region"]:
@@ -359,6 +403,27 @@ def strip_dateline(sentence: str) -> str:
     if not any(ch.islower() for ch in rest):
         return sentence
     return rest
+
+
+def _is_colon_dateline(label: re.Match[str]) -> bool:
+    """Whether a label in capitals before a colon (``CAPS_LABEL``) is a dateline of places.
+
+    Its places ("JERUSALEM / ISLAMABAD") hold no word of a page's tag, a link's label or a
+    note (``_NO_PLACE_WORDS``: "PREVIOUS STORY: ", "CORRECTION: "); a place alone has five
+    letters or more, as before a dash ("SAPD: Teen shot ...", "NATO: ..." name who says
+    it); and a complete sentence of news follows, in no one's own voice ("SHAPIRO: What
+    can you tell us ...?", "HORSLEY: Well, we know ..." are a transcript's; "STORY: Mich.
+    mayor wounded" a link's headline).
+    """
+    places = _LABEL_PLACES.split(label["label"])
+    if any(w in _NO_PLACE_WORDS for place in places for w in place.split()):
+        return False
+    if len(places) == 1 and len(places[0].replace(".", "").replace(" ", "")) < 5:
+        return False
+    rest = label.string[label.end() :]
+    if not rest[:1].isupper() and not rest[:1].isdigit() and rest[:1] not in "\"“‘'":
+        return False
+    return bool(_FULL_STOP.search(rest)) and not _SPEECH.search(_QUOTED.sub("", rest))
 
 
 def is_furniture(sentence: str) -> bool:

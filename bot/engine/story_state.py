@@ -31,7 +31,6 @@ from bot.engine.config import EngineConfig
 from bot.engine.corrections import Corrections
 from bot.engine.dedup import CopyIndex, Fingerprint
 from bot.engine.developments import LEAD_TERMS, Cluster, DevelopmentTracker
-from bot.engine.furniture import strip_furniture
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
 from bot.engine.summary import (
@@ -41,6 +40,7 @@ from bot.engine.summary import (
     least_central,
     summarise,
     summary_text,
+    without_furniture,
     without_opener,
 )
 from bot.engine.termstats import DocFreq, Vector, WithinStory, top_terms, unit, vector_sum
@@ -529,7 +529,7 @@ class StoryState:
         short = len(fresh) - (self.config.summary_pool - len(c.sentences))
         if short > 0 and doc.url:
             # as the pool holds them: without the page furniture around them
-            now_says = {*map(strip_furniture, body), doc.title.strip()}
+            now_says = {*without_furniture(body), doc.title.strip()}
             stale = {
                 i
                 for i, cit in enumerate(c.sentences)

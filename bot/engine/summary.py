@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from bot.engine.furniture import strip_dateline, strip_furniture
+from bot.engine.furniture import CAPS_LABEL, strip_dateline, strip_furniture
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import is_title_case, language_of, split_run_ons, split_sentences, tokens
 from bot.feed_trailers import without_trailers
@@ -98,7 +98,9 @@ def citable(
 
     Page furniture is taken out first (:func:`bot.engine.furniture.strip_furniture`): a
     sentence comes back without a stamp, player controls or gallery counter before it,
-    and a newsletter prompt, playlist entry or copyright line is not quoted at all.
+    and a newsletter prompt, playlist entry or copyright line is not quoted at all. A
+    dateline before a colon ("KARACHI: ") is taken off a sentence among the body's first
+    ``LEAD_SENTENCES`` only: further down, such a label is a transcript's speaker.
 
     Args:
         sentences: The sentences to choose from, in order.
@@ -112,15 +114,28 @@ def citable(
             and development decisions change only with the figures.
     """
 
+    sentences = list(sentences)
+    body = sentences if body is None else list(body)
+    where: dict[str, int] = {}  # a sentence's first place in the body
+    for i, s in enumerate(body):
+        where.setdefault(s, i)
+
     def clean(s: str) -> str:
-        return strip_furniture(s, datelines=datelines)
+        lead = where.get(s, len(body)) < LEAD_SENTENCES
+        return strip_furniture(s, datelines=datelines, lead=lead)
 
     fit = [s for s in map(clean, sentences) if s and worth_citing(s)]
     complete = [s for s in fit if _complete(s)]
-    if complete or body is None:
+    if complete or body is sentences:
         return complete or fit
     punctuated = any(_complete(s) and worth_citing(s) for s in map(clean, body) if s)
     return [] if punctuated else fit
+
+
+def without_furniture(body: Sequence[str]) -> list[str]:
+    """A body's sentences as :func:`citable` cleans them (a dateline before a colon is
+    taken off the lead area's only), in order, "" for one that is furniture."""
+    return [strip_furniture(s, lead=i < LEAD_SENTENCES) for i, s in enumerate(body)]
 
 
 def worth_citing(sentence: str) -> bool:
@@ -519,13 +534,10 @@ _PICTURE_CREDIT = re.compile(
 # the page speaking of itself ("This video is no longer available.", "This article is
 # about the 2014 killing spree.", "This story may not be reproduced ...")
 _PAGE_ITSELF = re.compile(r"This\s+(?:video|article|story|page|post|content)\b")
-# a label in capitals before a colon: a dateline of places as some outlets print it
-# ("JERUSALEM / ISLAMABAD: As Pakistan denounced ...") or a page's tag ("UPDATED: Arrest
-# made ...", "APD: One dead ..."), taken off; a correction's label says the rest is about
-# the report, not news (_NOTE_LABEL)
-_CAPS_LABEL = re.compile(
-    r"[A-Z][A-Z.'’-]{2,}(?:\s?[/,&]\s?[A-Z][A-Z.'’-]{2,}|\s[A-Z][A-Z.'’-]{2,})*:\s+(?=\S*[a-z])"
-)
+# a label in capitals before a colon (bot.engine.furniture.CAPS_LABEL): a dateline of
+# places the candidate sentence has already lost (strip_dateline) or a page's tag
+# ("UPDATED: Arrest made ...", "APD: One dead ..."), taken off a told lead; a correction's
+# label says the rest is about the report, not news (_NOTE_LABEL)
 _NOTE_LABEL = re.compile(r"(?i:correction|clarification|editor['’]s note)\s*:")
 # someone speaking for themselves or to the reader, the way a column, a newsletter or an
 # explainer opens and news does not ("I ...", "We may have reached peak superhero.", "YOU
@@ -559,7 +571,7 @@ def lead_fact(title: str, text: str) -> str | None:
     The first of the report's lead sentences (:func:`candidate_sentences`: the few a
     summary would consider, or the headline when the body has none) that is a plain
     statement of news (:func:`is_plain_fact`), without a label in capitals before it
-    (``_CAPS_LABEL``: "JERUSALEM / ISLAMABAD: ", "UPDATED: ") or a dash a left-out
+    (``CAPS_LABEL``: "UPDATED: ", "APD: "; a dateline's is gone already) or a dash a left-out
     dateline left. A report whose lead opens with its key points as a list, a byline, a
     picture's credit or a column's opening is told by the news sentence after it (unless
     that one leans on the line passed over: "But the World Championship ..."); one whose
@@ -572,7 +584,7 @@ def lead_fact(title: str, text: str) -> str | None:
             sentence = strip_dateline(sentence[dash.end() :])
         if _NOTE_LABEL.match(sentence):
             continue
-        if label := _CAPS_LABEL.match(sentence):
+        if label := CAPS_LABEL.match(sentence):
             sentence = sentence[label.end() :]
         # the first may lean on the headline it is read with; a later one on the line
         # passed over, which is not told
