@@ -925,6 +925,37 @@ def test_summary_quotes_a_sentence_without_a_local_dateline(line: str, news: str
     assert citable([line]) == [news]
 
 
+# TIME's feed sends its teaser without a full stop, and a sentence full of names is as
+# capitalised as a heading: the report had nothing to quote but its headline
+DAVOS = (
+    "President Donald Trump pressed for the U.S. to annex Greenland during a combative "
+    "address at the World Economic Forum in Davos"
+)
+
+
+def test_a_sentence_of_names_without_its_full_stop_is_no_heading() -> None:
+    title = "‘That’s Our Territory’: Trump Uses Davos Speech to Push for Greenland"
+    assert candidate_sentences(title, DAVOS) == [DAVOS]
+    assert citable([DAVOS]) == [DAVOS]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a long heading in title case, the page's lines and a caption with its credit
+        "Police Chief Carol Lawlor Speaks During A Press Conference On The Shooting At The Mall",
+        "Tornado Watch issued May 8 at 7:37PM CDT expiring May 8 at 9:00PM CDT in effect for: "
+        "Cleveland, Garvin, Grady",
+        "Toledo Police Chief George Kral speaks at news conference about the incidents (Source: WTOL)",
+        "25/30 Hubble Peers into the Most Crowded Place in the Milky Way This Nasa Hubble image",
+    ],
+)
+def test_a_heading_caption_or_page_line_is_still_no_sentence(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+    assert citable([line]) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -25,8 +25,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bot.engine.furniture import CAPS_LABEL, strip_dateline, strip_furniture
+from bot.engine.stopwords import STOPWORDS
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
-from bot.engine.text import is_title_case, language_of, split_run_ons, split_sentences, tokens
+from bot.engine.text import (
+    find_words,
+    is_title_case,
+    language_of,
+    split_run_ons,
+    split_sentences,
+    tokens,
+)
 from bot.feed_trailers import without_trailers
 from bot.model import Citation
 
@@ -146,10 +154,44 @@ def worth_citing(sentence: str) -> bool:
     # question ('He asked, "Why?"') is still a question, "(… in 2016.)" ends with a stop
     bare = sentence.rstrip(_CLOSING)
     # headings and captions are title-cased lines without end punctuation (a quotation
-    # closed after its full stop has one: German „…“, French « … »)
+    # closed after its full stop has one: German „…“, French « … »), unless they read as
+    # prose (_reads_as_prose)
     end = (".", "!", '"', "”", "'", "’", "“", *_GUILLEMET_END)
-    heading = not sentence.endswith(end) and not bare.endswith(end) and is_title_case(sentence)
+    heading = (
+        not sentence.endswith(end)
+        and not bare.endswith(end)
+        and is_title_case(sentence)
+        and not _reads_as_prose(sentence, n)
+    )
     return _MIN_WORDS <= n <= _MAX_WORDS and not bare.endswith((":", "?")) and not heading
+
+
+# A feed may send a report's one sentence without its full stop, and a sentence full of
+# names is as capitalised as a heading (TIME: "President Donald Trump pressed for the U.S.
+# to annex Greenland during a combative address at the World Economic Forum in Davos").
+# It is told from a heading by its length and by the words it writes in lower case that
+# are no function words ("pressed", "annex", "combative", "address"): a heading in title
+# case capitalises those too, and one in sentence case is no title-cased line at all. A
+# caption reads as prose too, but ends with its credit in brackets ("... at news
+# conference (Source: WTOL)"), and the page's other lines of that kind hold a colon, a
+# bar or a handle ("Tornado Watch issued May 8 ... in effect for: Caddo, ...", "When: 7
+# p.m. Friday ...", a tweet's "— Name (@handle) March 18, 2016") or open with a counter
+# ("25/30 Hubble Peers into ..."); so the line opens with a capital, ends with a word and
+# holds none of those.
+_PROSE_WORDS = 12
+_PROSE_LOWER_WORDS = 3
+_NO_PROSE_MARKS = (":", "|", "@", "(", "[")
+
+
+def _reads_as_prose(sentence: str, n: int) -> bool:
+    """Whether a title-cased line of ``n`` words without end punctuation reads as a
+    sentence of prose."""
+    if n < _PROSE_WORDS or not sentence[:1].isupper() or not sentence[-1:].isalnum():
+        return False
+    if any(mark in sentence for mark in _NO_PROSE_MARKS):
+        return False
+    lower = [w for w in find_words(sentence) if w[0].islower() and w.lower() not in STOPWORDS]
+    return len(lower) >= _PROSE_LOWER_WORDS
 
 
 def _vec(sentence: str, df: DocFreq) -> Vector:
