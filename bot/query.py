@@ -18,7 +18,8 @@ Typographic quotes (“ ” „ « ») are quotes, as phones and "smart quotes" 
 Single quotes, straight or typographic (``'supply chain'``, ‘supply chain’), are quotes
 too where they pair around words: one opens a phrase only at the start of a word and
 closes it only at the end of one, so apostrophes (Trump's, O'Brien, don't, '90s) stay
-part of their words.
+part of their words. One at either end of a word, with no partner, changes nothing else
+about it: ``'AT&T`` is the name AT&T, and ``'!openai`` is refused as ``!openai`` is.
 
 Punctuation that its writer means as an operator the language does not have is refused
 in a query typed now rather than read as plain words, which would do something else
@@ -863,11 +864,37 @@ def _word(lexeme: str, keys: tuple[str, ...]) -> Term:
 
     Shown with one ('90s, students'), a word could pair with another into a phrase when
     :meth:`Query.describe` is parsed again; the apostrophe is no part of the match keys.
+    Where the word without it would read otherwise ("'-gas" as a NOT, "'!a" refused),
+    it keeps its apostrophe and is shown quoted, which reads as it did.
     """
     label = lexeme.strip("'")
-    if label != lexeme and tuple(text_tokens(label)) != keys:
+    term = Term(keys, label)
+    if label != lexeme and not _reads_back(term):
         return Term(keys, lexeme, quoted=True)  # shown as "…", which keeps it whole
-    return Term(keys, label)
+    return term
+
+
+def _reads_back(term: Term) -> bool:
+    """Whether ``term`` as :meth:`Term.display` shows it is read again as that one term."""
+    try:
+        toks = _lex(term.display())
+    except QueryError:
+        return False
+    return (
+        len(toks) == 1
+        and toks[0].kind == "term"
+        and isinstance(again := toks[0].term, Term)
+        and _identity(again) == _identity(term)
+    )
+
+
+def _symbol(text: str) -> str | None:
+    """The :func:`~bot.textnorm.symbol_word` key of a word or phrase, else None.
+
+    Without an apostrophe at either end ("'AT&T", "C++'") or a possessive ("AT&T's"),
+    as an item's text reads the name where they stand beside it.
+    """
+    return symbol_word(_POSSESSIVE_END.sub("", text.strip("'")))
 
 
 def _lex(text: str, strict: bool = True) -> list[_Tok]:
@@ -889,7 +916,7 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
         elif kind in ("phrase", "single_phrase"):
             label = " ".join(lexeme[1:-1].split())
             keys = tuple(text_tokens(label))
-            symbol = symbol_word(_POSSESSIVE_END.sub("", label))
+            symbol = _symbol(label)
             if symbol is not None:  # "C++" is a word of its own, as unquoted
                 out.append(_Tok("term", f'"{label}"', Term((symbol,), label, quoted=True)))
                 continue
@@ -903,19 +930,22 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
         elif lexeme.casefold() in _OPERATORS:
             out.append(_Tok(lexeme.casefold(), lexeme.upper(), lower=lexeme != lexeme.upper()))
         else:
+            # an apostrophe at either end, with no partner to make a phrase, is no part
+            # of the word ("'AT&T", "'!openai"): it is read as typed without it
+            bare = lexeme.strip("'")
             if strict:
-                _refuse_misread(lexeme)
+                _refuse_misread(bare)
             keys = tuple(text_tokens(lexeme))
-            symbol = symbol_word(_POSSESSIVE_END.sub("", lexeme))
+            symbol = _symbol(bare)
             if symbol is not None:
                 # "C++", "C#", ".NET", "AT&T": its symbol is part of its name (as an
                 # item's text holds it: bot.textnorm.symbol_word), not punctuation
-                out.append(_Tok("term", lexeme, Term((symbol,), lexeme)))
+                out.append(_Tok("term", lexeme, Term((symbol,), bare)))
                 continue
             # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
             # write "trump & musk" and mean the two words.
             if keys:
-                node = _hashtag(lexeme, keys) or _word(lexeme, keys)
+                node = _hashtag(bare, keys) or _word(lexeme, keys)
                 out.append(_Tok("term", lexeme, node))
             elif lexeme == "-":
                 lone_dash_before.append(len(out))

@@ -96,7 +96,8 @@ def recompute_query_keys(conn: Connection) -> None:
     CamelCase hashtags; 0025: no fold onto a stop word; 0026: no fold onto a given name,
     "Hamas" and a few other names kept whole; 0027: surnames kept whole, "Davies" no
     "Davy"; "movies" is "movie"; 0032: a phrase's words written in parts joined, names
-    written with a symbol, "C++", "AT&T"). A query whose key does not change keeps it. Where a user then holds the same query twice in one scope, the oldest subscription
+    written with a symbol, "C++", "AT&T"; 0034: an apostrophe at a word's end, "'AT&T" is
+    "AT&T"). A query whose key does not change keeps it. Where a user then holds the same query twice in one scope, the oldest subscription
     stays and the later ones are deleted; keyword DMs are keyed by user and report, not
     by subscription, so none is lost or sent twice.
     """

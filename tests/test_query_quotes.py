@@ -9,7 +9,7 @@ from bot.alerts import notice_message
 from bot.commands import Commands
 from bot.errors import UsageError
 from bot.model import CommandRequest, Item, SeedDoc, Subscription
-from bot.query import parse_query
+from bot.query import QueryError, parse_query
 from bot.story_admin import parse_add
 from storage import open_store
 
@@ -73,6 +73,66 @@ def test_the_reply_reads_single_quotes_and_apostrophes_as_the_query_does(
 
     assert query.describe() == reading
     assert parse_query(reading) == query
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        # an apostrophe at either end of a word, with no partner, is no part of it: a
+        # name with its symbol ("AT&T", "C++", ".NET") stays that name, as an item's text
+        # reads it, and a CamelCase hashtag stays a hashtag (Hypothesis found "'0&0")
+        ("'0&0", "0&0"),
+        ("'AT&T", "AT&T"),
+        ("AT&T’", "AT&T"),
+        ("’AT&T's", "AT&T's"),
+        ("'C++ jobs", "C++ jobs"),
+        ("'.NET", ".NET"),
+        ("R&D' budget", "R&D budget"),
+        ("'#ClimateChange", "#ClimateChange"),
+    ],
+)
+def test_an_apostrophe_at_a_words_end_leaves_a_name_with_a_symbol_whole(
+    typed: str, plain: str
+) -> None:
+    query = parse_query(typed)
+
+    assert query == parse_query(plain)
+    assert query.describe() == parse_query(plain).describe()
+    assert parse_query(query.describe()) == query
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        # without the apostrophe the word would read otherwise (a NOT, a refused "!"
+        # or link): it is shown as typed, quoted, which reads as it did
+        ("oil '-gas", 'oil AND "\'-gas"'),
+        ("’-a‘0.-", "\"'-a'0.-\""),
+    ],
+)
+def test_a_word_that_an_apostrophe_keeps_from_reading_otherwise_is_shown_quoted(
+    typed: str, reading: str
+) -> None:
+    query = parse_query(typed)
+
+    assert query.describe() == reading
+    assert parse_query(reading) == query
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment"),
+    [
+        ("'!openai", "to leave a word out, write -openai or NOT openai"),
+        ("'www.reuters.com", "is a link"),
+    ],
+)
+def test_misread_punctuation_behind_an_apostrophe_is_refused_as_without_it(
+    typed: str, fragment: str
+) -> None:
+    with pytest.raises(QueryError) as refused:
+        parse_query(typed)
+
+    assert fragment in str(refused.value)
 
 
 async def test_subscribing_with_single_quotes_gets_the_phrase_and_says_so(commands) -> None:

@@ -1206,6 +1206,25 @@ def test_stored_joined_phrases_and_symbol_words_take_their_new_keys(empty_url):
     _stored_queries_take_their_new_keys(empty_url, "0031", subs, ("U1", '"E-mail Address"'))
 
 
+def test_stored_words_with_an_apostrophe_at_their_end_take_their_new_keys(empty_url):
+    """Migration 0034: an apostrophe at either end of a word, with no partner, is no part
+    of it, so "'AT&T" is the name AT&T, no longer "at t", and "'#ClimateChange" the
+    hashtag. Such a query held under its old key could be subscribed to again; a query
+    whose words read as before keeps its key."""
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", "'AT&T", ["w", "at", "t"], "at&t"),
+        ("U2", "C++' OR '.NET", ["or", ["w", "c"], ["w", "net"]], ".net OR c++"),
+        ("U4", "'#ClimateChange", ["w", "climatechange"], '#climatechange OR "climate change"'),
+        (
+            "U3",
+            "students' union",
+            ["and", ["w", "student"], ["w", "union"]],
+            "students union",
+        ),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0033", subs, ("U1", "AT&T"))
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
