@@ -12,6 +12,7 @@ bot in several servers (``FakeDiscord.guild_ids``) and add it to one later.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -256,6 +257,8 @@ async def test_a_server_that_removed_storybot_is_told_in_the_log(
             await content(fake, ["help"], {})  # the outage has been read by then
             assert not caplog.records
             await fake.leave_guild(GUILD_ID)
+            # the GUILD_DELETE has been read by then, its warning begun (it counts in a
+            # thread, so it may still be writing): the adapter's stop waits for it
             await content(fake, ["help"], {}, guild_id=OTHER_GUILD_ID)
     [warning] = [r.getMessage() for r in caplog.records]
     assert warning == (
@@ -282,6 +285,29 @@ async def test_a_server_that_held_nothing_says_so_when_it_removes_storybot(
         f"storybot was removed from the Discord server {OTHER_GUILD_ID} "
         f"(Server {OTHER_GUILD_ID}): no channel of it followed a story"
     )
+
+
+async def test_storybot_stopped_just_after_a_server_removed_it_still_says_so(
+    fake: FakeDiscord, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warning counts in a thread (the database): a stop that comes meanwhile waits
+    for it, so the operator hears of every removal the gateway told before the stop."""
+    fake.guild_ids = [GUILD_ID, OTHER_GUILD_ID]
+    with caplog.at_level(logging.WARNING, logger="adapters.discord_chat"):
+        adapter = discord_adapter(app, ready_timeout_s=0.01, admin_servers=[str(GUILD_ID)])
+        await adapter.start()
+        try:
+            await fake.leave_guild(OTHER_GUILD_ID)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 10
+            while adapter.client.get_guild(OTHER_GUILD_ID) is not None:  # GUILD_DELETE read
+                assert loop.time() < deadline, "the GUILD_DELETE never came"
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(0)  # its handlers start (tasks run in order)
+        finally:
+            await adapter.stop()
+        [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(f"storybot was removed from the Discord server {OTHER_GUILD_ID} ")
 
 
 async def test_with_no_list_a_server_storybot_is_not_in_is_not_its_only_server(

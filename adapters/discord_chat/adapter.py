@@ -253,6 +253,8 @@ class DiscordAdapter:
         self._max_ratelimit_wait_s = max_ratelimit_wait_s
         self._ready_timeout_s = ready_timeout_s
         self._story_names = StoryNames(commands.story_names, names_wait_s)
+        # the warnings of servers that removed storybot still being written (see stop)
+        self._removal_warnings: set[asyncio.Task[None]] = set()
         self._new_client()
         self._login_lock = asyncio.Lock()
         self._gateway_task: asyncio.Task[None] | None = None
@@ -289,7 +291,12 @@ class DiscordAdapter:
             self._warn_of_join(guild)
 
         async def on_guild_remove(guild: discord.Guild) -> None:
-            await self._warn_of_removal(guild)
+            # a task of its own, which stop() waits for: a removal the gateway told
+            # before storybot stops is still said (its count reads the database)
+            task = asyncio.create_task(self._warn_of_removal(guild))
+            self._removal_warnings.add(task)
+            task.add_done_callback(self._removal_warnings.discard)
+            await task
 
         self.client.event(on_guild_join)
         self.client.event(on_guild_remove)
@@ -357,11 +364,18 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Disconnect the gateway and close the HTTP session.
 
+        A warning that storybot was removed from a server (told by the gateway before the
+        stop) is written first: the operator hears of every removal the gateway told.
+
         A gateway task that had already ended is not reported again: what ended it after
         READY was logged by :meth:`_gateway_ended`, and before READY ``start`` raises it.
         """
         task, self._gateway_task = self._gateway_task, None
         ended = task is not None and task.done()
+        if self._removal_warnings:
+            # a server's removal told before the stop is said before it ends, within the
+            # bound of a request (the count reads the database, which may not answer)
+            await asyncio.wait(set(self._removal_warnings), timeout=self._request_timeout_s)
         if self._opened:
             await self.client.close()
         if task is not None and ended:
