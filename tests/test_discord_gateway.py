@@ -224,6 +224,38 @@ async def test_an_unknown_story_is_a_clear_reply(fake: FakeDiscord, bot) -> None
     assert "There is no story named '@\u200beveryone'" in content and "pentagon" in content
 
 
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        (["status"], {"story": "anthropic pentagon"}),
+        (["developments"], {"story": "anthropic pentagon", "page": 2}),
+        (["follow"], {"story": "anthropic pentagon"}),
+        (["unfollow"], {"story": "anthropic pentagon"}),
+        (["subscribe"], {"query": "chips", "story": "anthropic pentagon"}),
+        (["unsubscribe"], {"target": "chips", "story": "anthropic pentagon"}),
+        (["wrong"], {"url": "https://news.example/1", "story": "anthropic pentagon"}),
+        (["stories"], {"action": "remove", "name": "anthropic pentagon"}),
+    ],
+)
+async def test_a_story_option_of_several_words_is_refused_whole_with_the_story_meant(
+    fake: FakeDiscord, app: App, bot, clock, path: list[str], options: dict[str, Any]
+) -> None:
+    # a title's words typed into story: were split by the command text: `status` did not
+    # take 'pentagon', `follow` had no story 'anthropic', `stories remove` gave its usage
+    seed = SeedDoc("Anthropic and the Pentagon", "Talks.")
+    app.store.add_story("anthropic-pentagon", "Anthropic and the Pentagon", [seed], clock.now())
+
+    body = await callback(fake, await fake.interact(path, options, permissions=MANAGE_GUILD))
+
+    assert body["data"]["flags"] == EPHEMERAL
+    assert shown(body["data"]["content"]) == (
+        "'anthropic pentagon' is not a valid story name: use up to 64 letters (a-z, A-Z), "
+        "digits, '-', '_' or '.', starting with a letter or digit (e.g. anthropic-pentagon). "
+        "Did you mean `anthropic-pentagon`?"
+    )
+    assert app.store.list_bindings() == [] and app.store.all_subscriptions() == []
+
+
 async def test_slow_answers_are_deferred_then_followed_up(fake: FakeDiscord, app) -> None:
     adapter = discord_adapter(app, ready_timeout_s=0.01, defer_after_s=0)
     await adapter.start()

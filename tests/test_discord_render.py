@@ -13,7 +13,13 @@ from fakes.discord_server import invalid_message, shown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.discord_chat.command_text import build, follow_text, subscribe_text
+from adapters.discord_chat.command_text import (
+    build,
+    follow_text,
+    has_spaces,
+    spaced_story_name,
+    subscribe_text,
+)
 from adapters.discord_chat.render import (
     DESCRIPTION_MAX,
     REPLY_MESSAGES_MAX,
@@ -215,6 +221,39 @@ def test_a_reply_too_long_even_for_several_messages_counts_the_lines_left_out() 
 )
 def test_command_text_matches_the_neutral_grammar(text: str, expected: str) -> None:
     assert text == expected
+
+
+RULE = (
+    "is not a valid story name: use up to 64 letters (a-z, A-Z), digits, '-', '_' or '.', "
+    "starting with a letter or digit (e.g. anthropic-pentagon)."
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "spaced"),
+    [("anthropic pentagon", True), ("a\tb", True), (" pentagon \n", False), ("pentagon", False)],
+)
+def test_a_story_option_has_spaces_where_it_holds_words_apart(value: str, spaced: bool) -> None:
+    assert has_spaces(value) is spaced
+    assert has_spaces(None) is False
+
+
+def test_a_spaced_story_name_is_refused_whole_with_the_story_meant() -> None:
+    # the command text would split it: "status anthropic pentagon" refused 'pentagon'
+    names = ["chips-act", "anthropic-pentagon"]
+
+    assert spaced_story_name("anthropic  pentagon", names) == (
+        f"'anthropic pentagon' {RULE} Did you mean `anthropic-pentagon`?"
+    )
+    assert spaced_story_name("Anthropic Pentagon", names).endswith(
+        "Did you mean `anthropic-pentagon`?"
+    )
+    # nothing close: the known stories, as "There is no story named" lists them
+    assert spaced_story_name("solar storm", names) == (
+        f"'solar storm' {RULE} Known stories: chips-act, anthropic-pentagon."
+    )
+    # a new story's name (stories add): the rule alone
+    assert spaced_story_name("bad name!", None) == f"'bad name!' {RULE}"
 
 
 def test_story_choices_put_prefix_matches_first_and_cap_at_25() -> None:

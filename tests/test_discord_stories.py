@@ -80,6 +80,18 @@ async def test_an_admin_adds_a_story_with_slash_options(fake: FakeDiscord, app, 
     assert 'chips-act: Chips Act: "the money"' in listed
 
 
+async def test_a_new_storys_name_of_several_words_is_refused_whole(fake: FakeDiscord, app):
+    # was "'name!' is not a valid article URL": the name's second word read as a seed
+    options = {"action": "add", "name": "bad name!", "urls": "https://a.example/1"}
+
+    _, refused = await answer(fake, options, permissions=MANAGE_GUILD)
+
+    assert refused == (
+        "'bad name!' is not a valid story name: use up to 64 letters (a-z, A-Z), digits, "
+        "'-', '_' or '.', starting with a letter or digit (e.g. anthropic-pentagon)."
+    )
+
+
 @pytest.mark.parametrize(
     ("options", "text"),
     [

@@ -355,6 +355,9 @@ class _NoInvoker:
     async def story_names(self) -> list[str]:
         return []
 
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        raise AssertionError("not invoked")
+
 
 @pytest.mark.parametrize("given", [" 12", "12 ", "\t12\n", "1 2", "0", "-5", "1_2", "12a", ""])
 def test_discord_sync_guild_and_dev_guild_id_take_the_same_server_ids(tmp_path, given):

@@ -575,6 +575,18 @@ class DiscordAdapter:
         """Story names for autocomplete, read in a thread (see :class:`StoryNames`)."""
         return await self._story_names.get()
 
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """Answer ``interaction``, privately, that its options cannot be read: ``text``.
+
+        For an option the command text cannot carry (a story name holding words apart,
+        :func:`~adapters.discord_chat.slash.story_group`), said as a reply's text is.
+        """
+        [first] = reply_messages(Reply(text=text, ok=False, usage_error=True))
+        try:
+            await interaction.response.send_message(**first)
+        except discord.HTTPException:
+            log.warning("could not tell the user why a /story option was refused")
+
     def request_for(self, interaction: discord.Interaction, text: str) -> CommandRequest:
         """The neutral request for an interaction that asked for ``text``.
 

@@ -4,9 +4,21 @@ Discord hands us typed option values; ``bot.commands.Commands`` parses the text 
 would type after ``/story`` (``subscribe "supply chain" AND pentagon --story NAME``,
 ``follow NAME digest 6``, ``feeds add URL``, ``stories add NAME URL ... --title T``).
 These pure functions bridge the two.
+
+A story-name option is one word of that text. One holding words apart ("anthropic
+pentagon", a title's words typed into ``story:``) would be taken apart there: ``status``
+would refuse its second word, ``follow`` look for a story named by its first, ``stories
+add`` read its second as a URL. Such a value is refused before any text is built, naming
+it whole (:func:`spaced_story_name`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.meant import probably_meant
+from bot.stories import story_list
+from bot.validate import story_name_problem
 
 
 def _word(value: object) -> str:
@@ -70,3 +82,28 @@ def stories_text(
         "--title" if title and title.strip() else None,
         title,
     )
+
+
+def has_spaces(value: str | None) -> bool:
+    """Whether a story-name option holds words apart (spaces at its ends do not count)."""
+    return value is not None and len(value.split()) > 1
+
+
+def spaced_story_name(value: str, names: Sequence[str] | None) -> str:
+    """The refusal of a story-name option that holds words apart (see :func:`has_spaces`).
+
+    It names the whole value and says the story-name rule (:func:`bot.validate.story_name_problem`).
+    For a command that names a story there is (``names``: the known stories), it adds what
+    the "no story named" reply adds (:func:`bot.stories.no_such_story`): the story meant,
+    looked for as the words joined with "-" (a title's words, "anthropic pentagon", are
+    mostly the name's) and then as typed; else the known stories. ``names`` None: the
+    command names a new story (``stories add``), and the rule is all there is to say.
+    """
+    words = value.split()
+    refusal = f"{story_name_problem(' '.join(words))}."
+    if not names:
+        return refusal
+    meant = probably_meant("-".join(words), names) or probably_meant(" ".join(words), names)
+    if meant:
+        return f"{refusal} Did you mean `{meant}`?"
+    return f"{refusal} Known stories: {story_list(list(names), 'discord')}."

@@ -13,7 +13,14 @@ from typing import Literal, Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.command_text import build, follow_text, stories_text, subscribe_text
+from adapters.discord_chat.command_text import (
+    build,
+    follow_text,
+    has_spaces,
+    spaced_story_name,
+    stories_text,
+    subscribe_text,
+)
 from bot.commands import COMMANDS
 from bot.model import MAX_DIGEST_HOURS, MIN_DIGEST_HOURS
 
@@ -29,6 +36,10 @@ class Invoker(Protocol):
 
     async def story_names(self) -> list[str]:
         """Story names for autocomplete."""
+        ...
+
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """Answer ``interaction``, privately, that its options cannot be read: ``text``."""
         ...
 
 
@@ -56,7 +67,18 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     ) -> list[app_commands.Choice[str]]:
         return story_choices(await invoker.story_names(), current)
 
-    async def run(interaction: discord.Interaction, text: str) -> None:
+    async def run(
+        interaction: discord.Interaction, text: str, story: str | None = None, new: bool = False
+    ) -> None:
+        """Run ``text``; ``story`` is its story-name option, ``new`` when it names a new story.
+
+        A story name holding words apart is refused instead (command_text.spaced_story_name),
+        as Discord refuses an option value of the wrong type: before the command runs.
+        """
+        if story is not None and has_spaces(story):
+            names = None if new else await invoker.story_names()
+            await invoker.refuse(interaction, spaced_story_name(story, names))
+            return
         await invoker.invoke(interaction, text)
 
     @story.command(
@@ -65,7 +87,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     @app_commands.describe(story="Story name (default: this channel's story)")
     @app_commands.autocomplete(story=complete_story)
     async def status(interaction: discord.Interaction, story: str | None = None) -> None:
-        await run(interaction, build("status", story))
+        await run(interaction, build("status", story), story)
 
     @story.command(
         name="developments",
@@ -85,7 +107,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     ) -> None:
         # with a story, the page is always said: "developments 2" reads as page 2 of the
         # channel's story, and story:2 is a name (the command text would lose which)
-        await run(interaction, build("developments", story, page or (1 if story else None)))
+        await run(interaction, build("developments", story, page or (1 if story else None)), story)
 
     @story.command(
         name="stories", description="The stories storybot follows; admins add or remove one"
@@ -106,7 +128,8 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         title: str | None = None,
         yes: bool | None = None,
     ) -> None:
-        await run(interaction, stories_text(action, name, urls, title, yes))
+        named = name if action in ("add", "remove") else None  # list takes no name
+        await run(interaction, stories_text(action, name, urls, title, yes), named, action == "add")
 
     @story.command(name="subscribe", description="Get a DM when a new item matches your keywords")
     @app_commands.describe(
@@ -117,7 +140,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def subscribe(
         interaction: discord.Interaction, query: str, story: str | None = None
     ) -> None:
-        await run(interaction, subscribe_text(query, story))
+        await run(interaction, subscribe_text(query, story), story)
 
     @story.command(name="unsubscribe", description="Remove one of your subscriptions")
     @app_commands.describe(
@@ -128,7 +151,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     async def unsubscribe(
         interaction: discord.Interaction, target: str, story: str | None = None
     ) -> None:
-        await run(interaction, subscribe_text(target, story, verb="unsubscribe"))
+        await run(interaction, subscribe_text(target, story, verb="unsubscribe"), story)
 
     @story.command(name="subscriptions", description="List your subscriptions")
     async def subscriptions(interaction: discord.Interaction) -> None:
@@ -148,7 +171,7 @@ def story_group(invoker: Invoker) -> app_commands.Group:
     )
     @app_commands.autocomplete(story=complete_story)
     async def wrong(interaction: discord.Interaction, url: str, story: str | None = None) -> None:
-        await run(interaction, build("wrong", url, story))
+        await run(interaction, build("wrong", url, story), story)
 
     @story.command(name="follow", description="Post this story's alerts in this channel (admins)")
     @app_commands.describe(
@@ -165,13 +188,13 @@ def story_group(invoker: Invoker) -> app_commands.Group:
         hours: app_commands.Range[float, MIN_DIGEST_HOURS, MAX_DIGEST_HOURS] | None = None,
         at: app_commands.Range[str, 1, 5] | None = None,
     ) -> None:
-        await run(interaction, follow_text(story, mode, hours, at))
+        await run(interaction, follow_text(story, mode, hours, at), story)
 
     @story.command(name="unfollow", description="Stop posting this story in this channel (admins)")
     @app_commands.describe(story="Story name (not needed when this channel follows one story)")
     @app_commands.autocomplete(story=complete_story)
     async def unfollow(interaction: discord.Interaction, story: str | None = None) -> None:
-        await run(interaction, build("unfollow", story))
+        await run(interaction, build("unfollow", story), story)
 
     @story.command(name="help", description="How to use storybot")
     @app_commands.describe(command="Help for one command")

@@ -49,6 +49,9 @@ class _Unused:
     async def story_names(self) -> list[str]:
         return []
 
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        await self.invoke(interaction, text)
+
 
 def synced_names(commands: list[app_commands.AppCommand]) -> list[str]:
     """Qualified names of the leaf commands Discord confirmed (``story feeds add``, ...)."""
