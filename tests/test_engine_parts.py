@@ -852,9 +852,9 @@ def test_summary_quotes_a_lead_without_its_dateline_before_a_colon(line: str, ne
         # who says it, in an acronym of four letters or fewer (as before a dash)
         "SAPD: Three teenagers were shot near the school on Monday night.",
         "NATO: Allies agreed on Tuesday to spend more on their defence.",
-        # a link to another or an earlier story, a note on the report, a page's tag
-        "PREVIOUS STORY: Chattanooga police have arrested a 16-year-old in the shooting.",
-        "RELATED ARTICLE: Bond was set at $100,000 for the man charged in the shooting.",
+        # a note on the report, a page's tag (a link's label and an earlier version's: see
+        # test_a_labelled_link_is_not_quoted and the test after it)
+        "EXCLUSIVE: Chattanooga police have arrested a 16-year-old in the shooting.",
         "CORRECTION: An earlier version of this story gave the wrong street for the shooting.",
         "BREAKING: Raleigh police are at the scene of a reported shooting downtown.",
         # a transcript's speaker in their own voice, or in a role
@@ -971,6 +971,126 @@ def test_a_heading_caption_or_page_line_is_still_no_sentence(line: str) -> None:
 def test_a_link_to_a_related_story_is_not_quoted(line: str) -> None:
     news = "Police said two men were arrested on Monday night."
     assert citable([line, news]) == [news]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # labels with a colon the dateline rule keeps (the streams' lines): the headline of
+        # another page, whatever its punctuation, or a video's title
+        "RELATED ARTICLE: Bond set at $100,000 for man charged in girl’s shooting.",
+        "READ: How to help survivors, victims' families after the shooting.",
+        "WATCH: Update from police, sheriff and FBI on the nightclub shooting.",
+        ">>READ: Names of shooting victims being released by the county today.",
+        '►Related: KKK, racial slurs painted on EMU building spark protest march."',
+        "More: Smartphones are 'everywhere, all the time.'",
+        "Video: Police Sgt. Dan Aikey gives update on shooting.",
+        "MORE ON THIS STORY: Biden honors all officers: 'We owe you' | Officer laid to rest.",
+        "PREVIOUSLY: Coroner identifies teen girl shot to death in Spartanburg Co.",
+        # an earlier version's label over no complete sentence: a link's headline
+        "PREVIOUS: Reba's Bar and Grill neighbor: 'If I could tackle him, no one was hurt'",
+    ],
+)
+def test_a_labelled_link_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+    assert citable([line]) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        # a local station's update above the report's earlier text, which goes on unlabelled
+        (
+            "PREVIOUS STORY: Chattanooga police have arrested a 16-year old juvenile in a "
+            "shooting that has left a man in critical condition.",
+            "Chattanooga police have arrested a 16-year old juvenile in a shooting that has "
+            "left a man in critical condition.",
+        ),
+        (
+            "ORIGINAL POST: A 13-year-old boy was shot in the head in the town of Klamath.",
+            "A 13-year-old boy was shot in the head in the town of Klamath.",
+        ),
+        (
+            "Earlier: Police are investigating after a person was shot on the west side.",
+            "Police are investigating after a person was shot on the west side.",
+        ),
+    ],
+)
+def test_an_earlier_versions_sentence_is_quoted_without_its_label(line: str, news: str) -> None:
+    assert citable([line]) == [news]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Dawn's key points: headlines, whose closing quote passes for a sentence's end
+        "• EU calls annexation illegal, Arab nations denounce ‘threat to peace efforts’",
+        "• Palestinian presidency calls the move a ‘serious escalation’",
+        # a statute's clause, a list of names and ages
+        "(3) placed in some other location that a reasonable person would believe secure.",
+        "(22) shot on bicycle Antoine Cherchian (25)",
+    ],
+)
+def test_a_list_line_that_is_no_sentence_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+    assert citable([line]) == []
+    assert candidate_sentences("Israel moves to annex land", line) == ["Israel moves to annex land"]
+
+
+def test_a_list_of_complete_sentences_is_quoted() -> None:
+    # a weekend's shootings, one a line (DNAinfo Chicago): each line is news
+    line = "• A 20-year-old man was hit in his chest and was pronounced dead at the scene."
+    assert citable([line]) == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Ally Aldrete, Phil Villarreal, Craig Smith.",
+        "Reporting by Murray Weiss, Janon Fisher, Ben Fractenberg, Alice Guilhamon and Gustavo Solis.",
+    ],
+)
+def test_a_byline_alone_is_not_quoted(line: str) -> None:
+    news = "Police said two men were arrested on Monday night."
+    assert citable([line, news]) == [news]
+    assert "villarreal" not in lead_vector("Five dead in Tucson", f"{line}\n{news}")
+
+
+@pytest.mark.parametrize(
+    ("line", "news"),
+    [
+        (  # a byline in capitals, its outlet, the sentence
+            "By MATTHEW HENDRICKSON Chicago Sun-Times Wire Fourteen-year-old Malik Causey was "
+            "fatally shot early Sunday in the Austin neighborhood.",
+            "Fourteen-year-old Malik Causey was fatally shot early Sunday in the Austin "
+            "neighborhood.",
+        ),
+        (
+            "By PoliceOne Staff The National Fraternal Order of Police endorsed Donald Trump "
+            "for president on Friday.",
+            "The National Fraternal Order of Police endorsed Donald Trump for president on Friday.",
+        ),
+    ],
+)
+def test_summary_quotes_a_sentence_without_the_byline_glued_to_it(line: str, news: str) -> None:
+    assert citable([line]) == [news]
+    assert lead_fact("Teen killed", line) == news
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # nothing tells where the byline ends: the paper's name, or the sentence's?
+        "By JOE SMITH Chicago police said two men were arrested on Monday night.",
+        # a time, not a byline
+        "By Friday Staff Sgt. John Smith said two men had been arrested in the case.",
+        "By Monday night, police had arrested two men in the shooting.",
+    ],
+)
+def test_a_sentence_whose_byline_cannot_be_told_apart_stays_whole(line: str) -> None:
+    assert citable([line]) == [line]
 
 
 # BBC pages put a picture's credit and caption before the paragraph it illustrates,
@@ -1371,9 +1491,11 @@ BRIDGE = "The council voted on Tuesday to close the bridge for repairs until Mar
             f"CORRECTION: An earlier version of this story gave the wrong street name.\n{BRIDGE}",
             BRIDGE,
         ),
-        (  # the sentence after a line passed over leans on it: nothing
+        (  # the sentence after a line passed over leans on it: nothing (a byline alone
+            # is no candidate at all: the first then leans on the headline)
             "Bridge to close",
-            "By Jane Doe and John Roe.\nBut the council said on Tuesday it would keep it open.",
+            "Opinion: The bridge has been a scandal for years.\n"
+            "But the council said on Tuesday it would keep it open.",
             None,
         ),
     ],

@@ -20,13 +20,18 @@ passed through :func:`strip_furniture`, which
   <playlist> <video title> | 3:20 <description>", keeping the description), a wire
   report's dateline ("WASHINGTON/GENEVA, Feb 17 (Reuters) - ", "DAYTON, Ohio (WDTN) – ",
   "KANSAS CITY, Mo. — ", "DENVER (CBS4) ", with a byline before it, and on a lead
-  sentence "KARACHI: ", "JERUSALEM / ISLAMABAD: ": :func:`strip_dateline`); and a photo
-  credit at its end ("... ©Name (AFP/File)");
+  sentence "KARACHI: ", "JERUSALEM / ISLAMABAD: ", or a byline alone whose end a
+  newsroom's word tells, "By PoliceOne Staff The National ...": :func:`strip_dateline`),
+  the label over a report's earlier version ("PREVIOUS STORY: ", "ORIGINAL POST: ",
+  "EARLIER | "); and a photo credit at its end ("... ©Name (AFP/File)");
 * drops a sentence that is furniture through and through: an entry of a video playlist
   (it starts with a duration, "1:47 Mother of defendant ... speaks Pause"), a copyright
   line, a news photo's caption ("FILE - In this Jan. 5, 2016, file photo, ...", "...
   (AP Photo/Name)", "This undated photo provided by police shows ..."), a link to another
-  story under its label ("RELATED | ..."), a reporter's hand-off
+  story under its label ("RELATED | ...", "READ: ...", "WATCH: ...", "More: ..."), a byline
+  alone ("By Ally Aldrete, Phil Villarreal, Craig Smith."), a list's line that is no
+  sentence (a key point written as a headline, "• EU calls annexation illegal, ...
+  ‘threat to peace efforts’"), a reporter's hand-off
   ("X has the story (@handle)."), the site speaking of itself
   ("this site") and a message of the site to its reader about the site (sign up,
   subscribe, follow us, click, your browser, this page, its email notifications and
@@ -228,11 +233,67 @@ _SERVICE = re.compile(
     r"(?=.*\b(?:only|available)\b)"
 )
 # a link to another story under its label: "RELATED | <headline>", "Related: <headline>",
-# "READ MORE | ...", "MORE | See our earlier coverage ...", "EARLIER | ...", and in title
-# case, "Read More: <headline>" (TIME's feeds print it so between paragraphs)
+# "READ MORE | ...", "MORE | See our earlier coverage ...", "RELATED ARTICLE: ...",
+# "READ: ...", "WATCH: ...", "SEE ALSO: ...", "MORE ON THIS STORY: a | b", a video's
+# title ("Video: Police Sgt. Dan Aikey gives update on shooting."), and in title case,
+# "Read More: <headline>" (TIME's feeds print it so between paragraphs); an arrow or a
+# bracket may open it (">>READ: ...", "►Related: ...", "(READ: MOM OF SLAIN MAN SPEAKS
+# OUT)"). What it labels is the headline of another page, whatever its punctuation ("More:
+# Smartphones are 'everywhere, all the time.'"): the line is not quoted at all.
 _RELATED = re.compile(
-    r"^(?:RELATED(?: LINKS?| STOR(?:Y|IES)| COVERAGE)?|Related(?: links?| stor(?:y|ies))?"
-    r"|READ MORE|Read [Mm]ore|MORE|SEE ALSO|See also|ALSO READ|EARLIER)\s*[:|]\s*\S"
+    r"^(?:[>»►▶+(]+\s*)?"
+    r"(?:RELATED(?: LINKS?| STOR(?:Y|IES)| COVERAGE| ARTICLES?| CONTENT| VIDEOS?)?"
+    r"|Related(?: links?| stor(?:y|ies)| articles?| coverage| content| videos?)?"
+    r"|READ(?: MORE| ALSO| NEXT)?|Read(?: [Mm]ore| [Aa]lso| [Nn]ext)?"
+    r"|MORE(?: COVERAGE| STORIES| VIDEOS?| ON THIS STORY)?|More(?: coverage| stories)?"
+    r"|SEE ALSO|See [Aa]lso|ALSO (?:READ|SEE)|Also [Rr]ead|PREVIOUSLY|Previously"
+    r"|WATCH(?: VIDEO| LIVE| NOW| REPORT)?|Watch(?: video| live| now| report)?"
+    r"|LISTEN|Listen|VIDEOS?|Videos?)\s*[:|]\s*\S"
+)
+# An earlier version of the report under its label, below the update a local station
+# put above it: "PREVIOUS STORY: Chattanooga police have arrested a 16-year-old ...",
+# "ORIGINAL POST: ...", "FIRST REPORT: ...", "EARLIER: ...". No link: the report's own
+# earlier text, whose next sentences go on unlabelled, so its sentence is quoted without
+# the label; with no complete sentence after it, the label names another page's headline
+# ("PREVIOUS: Reba's Bar and Grill neighbor: 'If I could tackle him, ...'", "EARLIER: 1
+# dead in Christmas killing at Mount Vernon club"), and the line is not quoted at all.
+_EARLIER_LABEL = re.compile(
+    r"(?:(?:PREVIOUS|ORIGINAL|EARLIER)(?: (?:STORY|POST|REPORT(?:ING)?|ARTICLE|VERSION))?"
+    r"|FIRST (?:STORY|POST|REPORT|ARTICLE)"
+    r"|(?:Previous|Original|Earlier)(?: (?:[Ss]tory|[Pp]ost|[Rr]eport(?:ing)?|[Aa]rticle|[Vv]ersion))?"
+    r"|First (?:[Ss]tory|[Pp]ost|[Rr]eport|[Aa]rticle))\s*[:|]\s*"
+)
+# A list's line: a bullet or a number before it ("• ...", "1. ...", "2) ..."). Not a
+# dash: "— A 29-year-old woman was arrested ..." is a wire lead whose dateline the feed
+# left out. A key point in a list is a headline ("• EU calls annexation illegal, Arab
+# nations denounce ‘threat to peace efforts’", Dawn), not quoted; a list of complete
+# sentences (a weekend's shootings, "• A 20-year-old man was hit in his chest and was
+# pronounced dead at the scene.") is (see _is_list_fragment).
+LIST_LINE = re.compile(r"(?:[•·▪◦‣●○■□►▶➤✓✔*]|\(?\d{1,2}[.)])\s")
+# A byline: "By" and two or more capitalised names, alone or before the article runs on
+# ("By Ally Aldrete, Phil Villarreal, Craig Smith."); "By Monday night, ..." is news.
+# One alone on its line is not quoted (strip_furniture).
+_NAME = r"[A-Z][\w'’.-]*"
+BYLINE = re.compile(
+    rf"(?:By|Written by|Reporting by)\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|al|bin))+"
+    rf"(?:\s*(?:,|\band\b|&)\s*{_NAME}(?:\s+{_NAME})*)*(?=\s*(?:[.,|/–—-]|$|\s[A-Z]))"
+)
+# A byline glued to the sentence after it, with no dateline between (those go with the
+# dateline, _DATELINE): "By MATTHEW HENDRICKSON Chicago Sun-Times Wire Fourteen-year-old
+# Malik Causey was fatally shot ...", "By PoliceOne Staff The National Fraternal Order of
+# Police endorsed ...". Where the byline ends is told only by a newsroom's word closing it
+# ("Staff", "Wire", "Writer", "Associated Press"), a capitalised sentence after it that
+# goes on in lower case within five words; without one ("By JOE SMITH Chicago police
+# said ...": the paper's name, or the sentence's?) it stays. "By Friday Staff Sgt. ..."
+# is a time: no day or month opens a byline.
+_BYLINE_END = (
+    r"(?:Staff(?: Writer| Reporter)?|STAFF|Wire(?: Services?)?|Writer|Reporter|Correspondent"
+    r"|Contributor|Associated Press|News Service|Newswire)"
+)
+_GLUED_BYLINE = re.compile(
+    rf"(?:By|BY)\s+(?!(?:{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Christmas|Easter)\b)"
+    rf"[A-Z][\w'’.&-]*(?:(?:\s+|\s*,\s*|\s+and\s+)[A-Z][\w'’.&-]*){{0,7}}?\s+{_BYLINE_END}\s+"
+    r"(?=[\"“‘'A-Z0-9][\w'’-]*(?:\s+\S+){0,4}?\s+[a-z])"
 )
 # the site speaking of itself ("use of this site", "published in this site")
 _SELF = re.compile(r"\bthis (?:site|website)\b", re.IGNORECASE)
@@ -336,6 +397,12 @@ def strip_furniture(sentence: str, *, datelines: bool = True, lead: bool = True)
     s = " ".join(sentence.split())
     if _RELATED.match(s):  # before its label is taken for a dateline's place ("RELATED | ")
         return ""
+    if label := _EARLIER_LABEL.match(s):
+        s = s[label.end() :]
+        if not _opens_sentence(s) or not _FULL_STOP.search(s):
+            return ""  # another page's headline under it
+    if LIST_LINE.match(s) and _is_list_fragment(s):
+        return ""
     for _ in range(_MAX_PASSES):
         before = s
         if _holds_any(s, _STAMP_WORDS) and (stamps := list(_STAMP.finditer(s))):
@@ -356,9 +423,32 @@ def strip_furniture(sentence: str, *, datelines: bool = True, lead: bool = True)
     if "©" in s:  # _CREDIT's sign
         s = _CREDIT.sub("", s)
     s = s.rstrip()
-    if not s or is_furniture(s):
+    if not s or is_furniture(s) or _is_byline(s):
         return ""
     return s
+
+
+def _opens_sentence(text: str) -> bool:
+    """Whether ``text`` opens as a sentence does: a capital, a digit or a quote."""
+    return text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'"
+
+
+def _is_list_fragment(line: str) -> bool:
+    """Whether a list's line (``LIST_LINE``) is a fragment, no sentence to quote: what
+    follows its bullet or number does not open as a sentence ("(3) placed in some other
+    location ...", a statute's clause) or does not end with a full stop, as a key point
+    written as a headline does ("• EU calls annexation illegal, Arab nations denounce
+    ‘threat to peace efforts’": its closing quote passes for a sentence's end)."""
+    item = LIST_LINE.match(line)
+    rest = line[item.end() :].lstrip() if item else line
+    return not _opens_sentence(rest) or not _FULL_STOP.search(rest) or rest.endswith("?")
+
+
+def _is_byline(sentence: str) -> bool:
+    """Whether ``sentence`` is a byline and nothing else ("By Ally Aldrete, Phil
+    Villarreal, Craig Smith.", "Reporting by Murray Weiss, ... and Gustavo Solis.")."""
+    byline = BYLINE.match(sentence)
+    return byline is not None and sentence[byline.end() :].strip() in ("", ".")
 
 
 def strip_dateline(sentence: str, *, lead: bool = True) -> str:
@@ -375,6 +465,12 @@ def strip_dateline(sentence: str, *, lead: bool = True) -> str:
     does a sentence in capitals throughout (wire copy in capitals has no sentence after
     the place).
 
+    A byline glued to its sentence with no dateline between goes where a newsroom's word
+    tells its end ("By MATTHEW HENDRICKSON Chicago Sun-Times Wire Fourteen-year-old ...",
+    "By PoliceOne Staff The National ...": ``_GLUED_BYLINE``); without one ("By JOE SMITH
+    Chicago police said ...") the sentence keeps it. Like a dateline, it stays on a
+    development's lead (``datelines=False``).
+
     A ``lead`` sentence (one of the first of its body) also loses a dateline of places
     before a colon ("KARACHI: ", "JERUSALEM / ISLAMABAD: ", "LONDON: ": see
     :func:`_is_colon_dateline`); further down a body such a label is a transcript's
@@ -387,6 +483,8 @@ def strip_dateline(sentence: str, *, lead: bool = True) -> str:
     if lead and (label := CAPS_LABEL.match(sentence)) and _is_colon_dateline(label):
         return sentence[label.end() :]
     m = _DATELINE.match(sentence)
+    if not m and (byline := _GLUED_BYLINE.match(sentence)):
+        return sentence[byline.end() :]  # and a dateline after it, in the next pass
     if not m or m["place"] in _NO_PLACE:
         return sentence
     # a place alone before a dash is told from an acronym ("NATO - The alliance ...",

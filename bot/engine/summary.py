@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from bot.engine.furniture import CAPS_LABEL, strip_dateline, strip_furniture
+from bot.engine.furniture import BYLINE, CAPS_LABEL, LIST_LINE, strip_dateline, strip_furniture
 from bot.engine.stopwords import STOPWORDS
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
 from bot.engine.text import (
@@ -550,18 +550,11 @@ def summary_text(cited: Iterable[Citation]) -> str:
 # A headline told because the body has no sentence to quote is a few words ("Alturas
 # shooting victims identified") where a body's sentence has six or more.
 _MIN_HEADLINE_WORDS = 4
-# a list's line: a bullet or a number before it ("• ...", "1. ...", "2) ..."). Not a
-# dash: "— A 29-year-old woman was arrested ..." is a wire lead whose dateline the feed
-# left out (the dash is taken off, see _LEADING_DASH)
-_LIST_LINE = re.compile(r"(?:[•·▪◦‣●○■□►▶➤✓✔*]|\(?\d{1,2}[.)])\s")
+# a list's line and a byline are told by bot.engine.furniture's LIST_LINE and BYLINE (a
+# list's line that is no complete sentence, and a byline alone, are no candidates at all);
+# the dash a left-out dateline leaves ("— A 29-year-old woman was arrested ...") is taken
+# off a told lead
 _LEADING_DASH = re.compile(r"[-–—]\s+")
-# a byline: "By" and two or more capitalised names, alone or before the article runs on
-# ("By Ally Aldrete, Phil Villarreal, Craig Smith."); "By Monday night, ..." is news
-_NAME = r"[A-Z][\w'’.-]*"
-_BYLINE_OPENING = re.compile(
-    rf"(?:By|Written by|Reporting by)\s+{_NAME}(?:\s+(?:{_NAME}|de|van|von|al|bin))+"
-    rf"(?:\s*(?:,|\band\b|&)\s*{_NAME}(?:\s+{_NAME})*)*(?=\s*(?:[.,|/–—-]|$|\s[A-Z]))"
-)
 # a picture's credit or caption: its label ("Photo: Reuters ...", "Photos: Mass shooting at
 # Las Vegas music festival Debris is ...", "(Photo by ...)"), or the caption naming its
 # photo ("This Dec. 28, 2017 photo made available by SpaceX shows ..."); an agency's
@@ -647,7 +640,7 @@ def is_plain_fact(sentence: str, *, headline: bool = False) -> bool:
     n = len(sentence.split())
     if not (_MIN_HEADLINE_WORDS if headline else _MIN_WORDS) <= n <= _MAX_WORDS:
         return False
-    if _LIST_LINE.match(sentence) or _BYLINE_OPENING.match(sentence):
+    if LIST_LINE.match(sentence) or BYLINE.match(sentence):
         return False
     if _PICTURE_CREDIT.match(sentence) or _PAGE_ITSELF.match(sentence):
         return False
