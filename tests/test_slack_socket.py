@@ -437,6 +437,43 @@ async def test_a_rejected_token_at_start_stops_the_service_without_retrying(
     assert waits == []
 
 
+async def test_an_api_url_without_the_api_path_stops_start_naming_the_variable(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    # STORYBOT_SLACK_API_URL set to the server's root: every method answers HTTP 404,
+    # which no retry changes; the service stops with one line (exit 2), not a traceback
+    from adapters.app import start_adapter
+
+    adapter = make_adapter(fake, store, api_base_url=fake.root)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    with pytest.raises(ConfigError) as raised:
+        await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    assert str(raised.value) == (
+        f"Slack refused auth.test: HTTP 404 at {fake.root}/, so storybot cannot start: "
+        "STORYBOT_SLACK_API_URL must be a Slack Web API base URL, such as Slack's own "
+        "https://slack.com/api/ (with its path, /api/)"
+    )
+    assert waits == []
+
+
+async def test_a_refusal_slack_would_repeat_stops_start_saying_what_slack_said(
+    fake: FakeSlack, store: SqlStore
+) -> None:
+    fake.fail_next(status=200, error="invalid_arguments", method="apps.connections.open")
+    adapter = make_adapter(fake, store)
+    with pytest.raises(ConfigError) as raised:
+        await adapter.start()
+    await adapter.stop()
+    assert str(raised.value) == (
+        "Slack refused apps.connections.open: invalid_arguments at "
+        f"{fake.base_url}, so storybot cannot start"
+    )
+
+
 @pytest.mark.parametrize(
     ("channel_id", "channel_name"), [("D0DM", "directmessage"), ("G0GROUP", "mpdm-alice--bob-1")]
 )

@@ -47,14 +47,16 @@ from adapters.slack_chat.members import SlackMembers
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
 from adapters.slack_chat.user_events import register_user_events
 from bot.duration import duration
-from bot.errors import ConfigError, TransientDeliveryError
+from bot.errors import ConfigError, PermanentDeliveryError, TransientDeliveryError
 from bot.model import OutboundMessage, Target
 from bot.ports import CommandHandler
+from bot.render import shown_url
 from bot.toml_text import toml_value
 
 log = logging.getLogger(__name__)
 
 MODES = ("socket", "http")
+SLACK_API_URL = AsyncWebClient.BASE_URL  # Slack's own Web API, "https://slack.com/api/"
 AUTH_ERRORS = frozenset(
     {
         "invalid_auth",
@@ -297,6 +299,15 @@ class SlackAdapter:
         )
 
     async def _check_token(self, method: str, call: Any) -> Any:
+        """``call``'s answer; what stops start() for good is a ``ConfigError`` naming why.
+
+        A refused token names its variable. Any other refusal that retrying cannot
+        change (an HTTP 404 from a ``STORYBOT_SLACK_API_URL`` that is not the Web API's
+        base URL, an error code Slack will give again) is one as well, naming the URL
+        asked: a service that cannot start says so in one line (exit 2), not in a
+        traceback. What may pass (5xx, 429, a dropped connection) is left to
+        ``start_adapter``'s retries.
+        """
         try:
             return await call
         except SlackApiError as exc:
@@ -306,9 +317,24 @@ class SlackAdapter:
                     "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
                 )
                 raise ConfigError(f"Slack rejected {which} ({method}: {code})") from exc
-            raise map_error(method, exc) from exc
+            error = map_error(method, exc)
+            if isinstance(error, PermanentDeliveryError):
+                raise ConfigError(self._refused_at_start(error, code)) from exc
+            raise error from exc
         except FAILURES as exc:
             raise map_error(method, exc) from exc
+
+    def _refused_at_start(self, error: PermanentDeliveryError, code: str | None) -> str:
+        """Why start() cannot go on, for a refusal Slack would repeat on every try."""
+        base = str(self.client.base_url)
+        said = f"Slack refused {error} at {shown_url(base)}, so storybot cannot start"
+        if code or base == SLACK_API_URL:
+            return said
+        # no Slack error code: something other than Slack's Web API answered
+        return (
+            f"{said}: STORYBOT_SLACK_API_URL must be a Slack Web API base URL, "
+            f"such as Slack's own {SLACK_API_URL} (with its path, /api/)"
+        )
 
 
 @web.middleware
