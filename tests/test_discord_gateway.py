@@ -160,6 +160,9 @@ async def test_status_answers_with_the_story_embed(fake: FakeDiscord, bot) -> No
     [embed] = body["data"]["embeds"]
     assert embed["title"] == "Anthropic reopens Pentagon talks (pentagon)"
     assert "No new developments yet" in embed["description"]
+    # a digest's "Reported" field dates its news; a reply's time of asking is no report's
+    assert [f["name"] for f in embed.get("fields", [])] == []
+    assert "timestamp" not in embed
 
 
 async def test_developments_answers_a_page_with_the_story_embed(

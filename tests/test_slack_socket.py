@@ -498,6 +498,26 @@ async def test_status_in_a_direct_message_still_answers(
     assert "direct message" not in response["text"]
 
 
+@pytest.mark.parametrize("command", ["status pentagon", "developments pentagon"])
+async def test_status_and_developments_label_no_time_of_asking_as_reported(
+    fake: FakeSlack, adapter: SlackAdapter, store: SqlStore, command: str
+) -> None:
+    # a digest's context says when its news was "reported"; a reply dates its
+    # developments in its lines, and the time it was asked for is no report's
+    from store_builders import T0, new_item
+
+    from bot.ports import DevelopmentWrite
+
+    add_story(store)
+    _, item = store.ingest_item(new_item(1, at=T0))
+    turn = DevelopmentWrite(store.get_story("pentagon").id, 1, "Turn 1", "Turn 1 came.", (item.id,))
+    store.commit_decisions([], [turn], {}, [], T0)
+    _, response, _ = await run_command(fake, command)
+    contexts = [b for b in response["blocks"] if b["type"] == "context"]
+    shown = [e["text"] for b in contexts for e in b["elements"]]
+    assert shown == ["pentagon"], shown
+
+
 async def test_a_rejected_token_stops_the_service_saying_why_not_naming_signals(
     fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
 ) -> None:
