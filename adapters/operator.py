@@ -322,7 +322,23 @@ def _add_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
             f"(storybot ask 'unfollow {created.name}' to stop)",
             file=out,
         )
+    elif hint := _follow_hint(app, created.name):
+        print(f"  {hint}", file=out)
     return 0
+
+
+def _follow_hint(app: App, name: str) -> str | None:
+    """How a chat channel gets a story's alerts, said after ``story add`` with chat tokens
+    set: the console does not follow it then, and nothing is posted until a channel does
+    (as ``/story stories add`` says it, in each platform's form). None without tokens."""
+    typed = []
+    if app.settings.slack.enabled:
+        typed.append(f"`/story follow {name}`")
+    if app.settings.discord.enabled:
+        typed.append(f"`/story follow story:{name}`" + (" on Discord" if typed else ""))
+    if not typed:
+        return None
+    return f"nothing is posted until an admin types {' or '.join(typed)} in a channel"
 
 
 def _typed_story(args: argparse.Namespace) -> str | None:

@@ -958,6 +958,41 @@ def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(
     assert _bindings(db) == [], "an unfollow in the console stays done across restarts"
 
 
+@pytest.mark.parametrize(
+    ("tokens", "said"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-not-used", "SLACK_APP_TOKEN": "xapp-not-used"},
+            "nothing is posted until an admin types `/story follow pentagon` in a channel",
+        ),
+        (
+            {"DISCORD_BOT_TOKEN": "not-used"},
+            "nothing is posted until an admin types `/story follow story:pentagon` in a channel",
+        ),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-not-used",
+                "SLACK_APP_TOKEN": "xapp-not-used",
+                "DISCORD_BOT_TOKEN": "not-used",
+            },
+            "nothing is posted until an admin types `/story follow pentagon` or "
+            "`/story follow story:pentagon` on Discord in a channel",
+        ),
+    ],
+)
+def test_story_add_with_chat_tokens_says_how_a_channel_gets_its_alerts(
+    db, capsys, monkeypatch, tokens, said
+):
+    # the console follows no story when a chat platform is set: without a word, a new
+    # operator's `storybot run` connects and then posts nothing
+    for name, value in tokens.items():
+        monkeypatch.setenv(name, value)
+    assert main(["story", "add", "pentagon", *seeds()]) == 0
+    out = capsys.readouterr().out
+    assert _bindings(db) == []
+    assert f"  {said}\n" in out and "console follows" not in out
+
+
 @pytest.mark.parametrize("tokens", [{}, {"DISCORD_BOT_TOKEN": "not-used"}])
 def test_ask_stories_add_follows_in_the_console_as_story_add_does(
     db, capsys, monkeypatch, feed_server, tokens
