@@ -50,6 +50,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from adapters.console import CONSOLE_CHANNEL, CONSOLE_USER
 from adapters.log_setup import redacted
 from bot.clock import utc
 from bot.duration import duration
@@ -60,6 +61,7 @@ from bot.polling import is_gone_error, is_local_url, is_outage_error, without_ou
 from bot.ports import StoreBusy
 from bot.render import counted, shorten, shown_text, shown_url
 from bot.settings import PollingSettings, Settings
+from bot.stories import CONSOLE_PLATFORM
 from storage import open_store
 from storage.migrate import (
     NewerSchema,
@@ -392,17 +394,40 @@ def delivering(
                 f"{messages} waiting because the platform refuses "
                 f"the bot's token ({platforms}: {error}); set a good token and restart"
             )
+    console = [p for p in overdue if p == CONSOLE_PLATFORM]
+    overdue = [p for p in overdue if p != CONSOLE_PLATFORM]
     if overdue:
         messages, platforms = _by_platform(overdue)
         found.append(
             f"{messages} due for more than {_limit(max_age)} "
             f"and not sent ({platforms}): is a deliverer with that platform's token running?"
         )
+    if console:
+        found.append(console_overdue(len(console), max_age))
     if not found:
         return Finding("delivery", OK, f"nothing waiting for more than {_limit(max_age)}")
-    waiting = len(refused or ()) + len(overdue)
+    waiting = len(refused or ()) + len(overdue) + len(console)
     return Finding(
         "delivery", WARNING, "; ".join(found) + f" (storybot outbox lists {_it(waiting)})"
+    )
+
+
+def console_overdue(n: int, max_age: timedelta) -> str:
+    """What ``delivering`` says of console messages left due: no token is missing.
+
+    The console follows a story added while no chat token was set (``story add``,
+    ``storybot ask``), and its subscriptions are the ones ``storybot ask`` made; only a
+    ``storybot run`` (or worker) without chat tokens prints their messages. Once a token
+    is set they wait for good, which is no outage: what ends them is said, as commands.
+    """
+    more = " or more" if n >= OVERDUE_READ else ""
+    return (
+        f"{counted(n, 'message')}{more} for the console due for more than "
+        f"{_limit(max_age)} and not sent: only storybot run without chat tokens prints "
+        "them (the console's follows and subscriptions were made while no chat token was "
+        f"set; storybot follows remove {CONSOLE_PLATFORM}:{CONSOLE_CHANNEL} and storybot "
+        f"subscriptions remove --user {CONSOLE_PLATFORM}:{CONSOLE_USER} --yes --quiet end "
+        "them and take back what they queued)"
     )
 
 

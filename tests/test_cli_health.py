@@ -334,6 +334,23 @@ def test_findings_say_it_of_one_and_them_of_several():
     )
 
 
+def test_console_messages_left_due_say_what_ends_them_not_a_missing_token():
+    """The console's follows and subscriptions (made while no chat token was set) queue
+    messages only a run without chat tokens prints: once Slack is set up they wait for
+    good, and no token is missing. The line says which commands end them."""
+    age = timedelta(minutes=15)
+    detail = delivering(["console", "slack", "console"], age).detail
+    assert detail == (
+        "1 message due for more than 15 min and not sent (1 for slack): is a deliverer "
+        "with that platform's token running?; 2 messages for the console due for more "
+        "than 15 min and not sent: only storybot run without chat tokens prints them (the "
+        "console's follows and subscriptions were made while no chat token was set; "
+        "storybot follows remove console:terminal and storybot subscriptions remove --user "
+        "console:operator --yes --quiet end them and take back what they queued) "
+        "(storybot outbox lists them)"
+    )
+
+
 def test_a_missing_database_is_exit_2_and_is_not_created(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
