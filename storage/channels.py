@@ -37,6 +37,7 @@ from bot.ports import (
     TellUsers,
 )
 from bot.query import parse_query
+from bot.render import counted
 from storage import convert
 from storage.base import StoreBase, affected
 from storage.counters import chunks
@@ -468,7 +469,11 @@ class ChannelStore(StoreBase):
                 session.execute(delete(SubscriptionRow).where(SubscriptionRow.id.in_(part)))
             taken = take_back_notices(session, [(s.id, s.platform, s.user_id) for s in removed])
             if taken:
-                log.info("%d subscriptions removed; %d unsent DMs taken back", len(removed), taken)
+                log.info(
+                    "%s removed; %s taken back",
+                    counted(len(removed), "subscription"),
+                    counted(taken, "unsent DM"),
+                )
             if tell is not None:
                 apply_outbox_writes(session, tell.writes(removed), tell.now)
             return removed
