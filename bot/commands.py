@@ -1034,19 +1034,25 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides and isolates are dropped, as they are from feed
 # text (no word is split where a client put an isolate): a story's title or a query shown
 # in a channel or the operator's terminal could otherwise turn the text after it around.
-_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+# So are the invisible characters a copied command brings along, which would make a
+# command or story name typed right an unknown one ("Unknown command 'status'. Did you
+# mean `status`?"): the zero-width space, word joiner and byte order mark and the soft
+# hyphen (dropped inside words when keywords are matched, bot.textnorm), and the
+# left-to-right, right-to-left and Arabic letter marks. The joiners (U+200C, U+200D) are
+# kept: they are part of how Persian words and emoji sequences are written.
+_DROPPED = re.compile(f"[{BIDI_CONTROLS}\u00ad\u061c\u200b\u200e\u200f\u2060\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storable_text(text: str) -> str:
-    """``text`` as commands read it: controls as spaces, bidirectional controls dropped,
-    half a surrogate pair as U+FFFD.
+    """``text`` as commands read it: controls as spaces, bidirectional controls and
+    invisible characters (a zero-width space...) dropped, half a surrogate pair as U+FFFD.
 
     Whoever tells one command from another before it is answered (``storybot ask``
     choosing the database to answer from) reads the words so too: ``status`` then DEL is
     the command ``status``.
     """
-    return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", _BIDI.sub("", text)))
+    return _SURROGATE.sub("\ufffd", _CONTROLS.sub(" ", _DROPPED.sub("", text)))
 
 
 def _require_install_access(req: CommandRequest, what: str) -> None:

@@ -202,6 +202,33 @@ async def test_a_misspelt_command_says_which_command_was_probably_meant(commands
     assert "/story status" in reply.text  # the help follows
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "status\u200b",  # a zero-width space, copied from a web page with the command
+        "\ufeffstatus pentagon",  # a byte order mark
+        "status pentagon\u2060",  # a word joiner
+        "sta\u00adtus",  # a soft hyphen
+        "status\u200f pentagon\u200e",  # right-to-left and left-to-right marks
+        "\u061cstatus",  # the Arabic letter mark
+    ],
+)
+async def test_invisible_characters_in_a_command_are_read_without_them(commands, text):
+    # "Unknown command 'status\u200b'. Did you mean `status`?" shows as "Unknown command
+    # 'status'. Did you mean `status`?", and "There is no story named 'pentagon'" so too
+    reply = await commands.handle(req(text))
+    assert reply.ok, reply.text
+    assert reply.text.startswith("Anthropic reopens Pentagon talks (pentagon)"), reply.text
+
+
+async def test_the_joiners_words_are_written_with_are_kept_in_a_command(commands, store):
+    # the zero-width joiner and non-joiner belong to emoji sequences and Persian words
+    reply = await commands.handle(req("subscribe می\u200cخواهم 👩\u200d🔬"))
+    assert reply.ok, reply.text
+    (sub,) = store.list_subscriptions("slack", "U1")
+    assert sub.query == "می\u200cخواهم 👩\u200d🔬"
+
+
 @pytest.mark.parametrize("platform", ["slack", "console"])
 async def test_help_for_a_misspelt_command_says_which_command_was_probably_meant(
     commands, platform
