@@ -516,6 +516,25 @@ async def test_unsubscribe_by_keywords_for_one_story_leaves_the_others(
     assert len(left) == 2 and all(s.story_id != pentagon for s in left)
 
 
+@pytest.mark.parametrize("story", ["pentagon extra", "-pentagon", '"', "pentagon “x”"])
+@pytest.mark.parametrize("verb", ["subscribe", "unsubscribe"])
+async def test_a_story_option_is_one_name_whatever_it_holds(
+    fake: FakeDiscord, bot, app, clock, story: str, verb: str
+) -> None:
+    # story:"pentagon extra" was read as --story pentagon and the keyword "extra":
+    # subscribed to "bakery AND extra" for pentagon, which nobody asked for; and
+    # story:-pentagon was "--story needs a story name after it", an option nobody typed
+    app.store.add_subscription("discord", str(USER_ID), "bakery", None, clock.now())
+    before = app.store.list_subscriptions("discord", str(USER_ID))
+    field = "query" if verb == "subscribe" else "target"
+    options = {field: "bakery", "story": story}
+    body = await callback(fake, await fake.interact([verb], options, dm=True))
+    shown = body["data"]["content"].replace("\\", "")
+    named = story.replace('"', "").replace("“", "").replace("”", "")
+    assert shown.startswith(f"There is no story named '{named}'" if named else "--story needs")
+    assert app.store.list_subscriptions("discord", str(USER_ID)) == before
+
+
 async def test_story_names_are_autocompleted(fake: FakeDiscord, bot, app, clock) -> None:
     app.store.add_story("chips-act", "Chips Act", [SeedDoc("Chips", "text")], clock.now())
     body = await callback(fake, await fake.interact(["status"], {"story": "pen"}, focused="story"))

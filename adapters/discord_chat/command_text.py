@@ -35,8 +35,26 @@ def subscribe_text(query: str, story: str | None = None, *, verb: str = "subscri
     """``subscribe QUERY [--story NAME]``; the query keeps the user's own quoting.
 
     ``verb="unsubscribe"``: ``unsubscribe ID_OR_QUERY [--story NAME]``, the same shape.
+    The story option is one value whatever it holds (:func:`_one_value`).
     """
-    return build(verb, query, "--story" if story else None, story or None)
+    named = _word(story) if story else ""
+    return build(verb, query, "--story" if named else None, _one_value(named) if named else None)
+
+
+# what ``bot.command_args.split_story_option`` reads as a quote around a phrase
+_QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02'
+
+
+def _one_value(value: str) -> str:
+    """An option's value as one word after ``--story``: in quotes when it holds a space or
+    starts with a dash, which the text after ``--story`` would otherwise read as keywords
+    (``story:pentagon extra`` subscribed to "bakery AND extra" for pentagon) or as no name
+    at all (``story:-x`` was "--story needs a story name after it", which no one typed).
+    Quotes in it are dropped: no story's name holds one, and one would end the phrase.
+    """
+    if not value.startswith(("-", "\u2014", "\u2013")) and not set(value) & set(" " + _QUOTES):
+        return value
+    return '"' + "".join(c for c in value if c not in _QUOTES).strip() + '"'
 
 
 def follow_text(
