@@ -678,6 +678,9 @@ class Commands:
             if _same_query(s.query, keywords) and (story is None or s.story_id == story.id)
         ]
         if story is None:
+            # "٣" both the number of one and the keywords of another ("#3" is a number)
+            if by_id and by_keywords and by_id[0] not in by_keywords and keywords[0] != "#":
+                raise self._number_or_keywords(keywords, by_id[0], by_keywords, req.platform)
             targets = by_id or by_keywords
         else:
             # "2026 --story x" may be keywords; "#5 --story x" is the subscription #5
@@ -716,6 +719,29 @@ class Commands:
         return Reply(
             text=f"Unsubscribed {counted(len(targets), 'subscription')}: "
             + "; ".join(self._sub_label(t) for t in targets)
+        )
+
+    def _number_or_keywords(
+        self, typed: str, numbered: Subscription, worded: list[Subscription], platform: str
+    ) -> UserError:
+        """The refusal of ``unsubscribe 3`` when 3 is the number of one of the user's
+        subscriptions and the keywords of another: neither is removed on a guess (the
+        number was taken: ``subscribe ٣``, listed as "#10: ٣", and ``unsubscribe ٣`` as
+        the list shows it removed #3, another subscription)."""
+        shown = clip(typed, 20)
+        by_number = say(
+            platform,
+            f"/story unsubscribe #{numbered.id}",
+            f"/story unsubscribe target:#{numbered.id}",
+        )
+        by_words = say(
+            platform, f'/story unsubscribe "{shown}"', f'/story unsubscribe target:"{shown}"'
+        )
+        return UserError(
+            f"'{shown}' is the number of your subscription {self._sub_label(numbered)}, and the "
+            f"keywords of {'; '.join(self._sub_label(s) for s in worded)}. Nothing was "
+            f"removed: `{by_number}` removes the first, `{by_words}` the "
+            + ("second." if len(worded) == 1 else "others.")
         )
 
     def _sub_label(self, sub: Subscription) -> str:

@@ -1225,6 +1225,42 @@ async def test_unsubscribe_by_number_with_the_story_option(commands, store, cloc
     assert [s.id for s in store.list_subscriptions("slack", "U1")] == [plain.id]
 
 
+@pytest.mark.parametrize("platform", ["slack", "discord"])
+async def test_unsubscribe_of_a_number_that_is_also_keywords_removes_neither(
+    commands, store, clock, platform
+):
+    # "subscribe ٣" (an Arabic-Indic 3) is listed as "#2: ٣"; "unsubscribe ٣" as listed
+    # removed #1, another subscription, as ٣ is also the number 1... here, the number 1
+    first = store.add_subscription(platform, "U1", "bakery", None, clock.now())
+    digit = chr(ord("٠") + first.id)
+    taken = store.add_subscription(platform, "U1", digit, None, clock.now())
+
+    reply = await commands.handle(CommandRequest(f"unsubscribe {digit}", platform, "U1", "C1"))
+
+    assert not reply.ok
+    option = "target:" if platform == "discord" else ""
+    assert reply.text == (
+        f"'{digit}' is the number of your subscription #{first.id}: bakery, and the keywords "
+        f"of #{taken.id}: {digit}. Nothing was removed: `/story unsubscribe {option}#{first.id}` "
+        f'removes the first, `/story unsubscribe {option}"{digit}"` the second.'
+    ), reply.text
+    assert len(store.list_subscriptions(platform, "U1")) == 2
+    # each as the reply says
+    quoted = await commands.handle(CommandRequest(f'unsubscribe "{digit}"', platform, "U1", "C1"))
+    assert quoted.ok and quoted.text == f"Unsubscribed #{taken.id}: {digit}", quoted.text
+    store.add_subscription(platform, "U1", digit, None, clock.now())
+    numbered = await commands.handle(
+        CommandRequest(f"unsubscribe #{first.id}", platform, "U1", "C1")
+    )
+    assert numbered.ok and numbered.text == f"Unsubscribed #{first.id}: bakery", numbered.text
+    # a number that is also the keywords of the same subscription removes it
+    (left,) = store.list_subscriptions(platform, "U1")
+    same = store.add_subscription(platform, "U1", str(left.id + 1), None, clock.now())
+    assert same.id == left.id + 1
+    reply = await commands.handle(CommandRequest(f"unsubscribe {same.id}", platform, "U1", "C1"))
+    assert reply.ok and reply.text == f"Unsubscribed #{same.id}: {same.id}", reply.text
+
+
 async def test_unsubscribe_by_keywords_removes_every_one_with_those_keywords(
     commands, store, clock
 ):
