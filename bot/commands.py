@@ -726,8 +726,8 @@ class Commands:
     ) -> UserError:
         """The refusal of ``unsubscribe 3`` when 3 is the number of one of the user's
         subscriptions and the keywords of another: neither is removed on a guess (the
-        number was taken: ``subscribe ٣``, listed as "#10: ٣", and ``unsubscribe ٣`` as
-        the list shows it removed #3, another subscription)."""
+        number was taken: a subscription to ``12`` or ``٣``, listed as "#14: 12", and
+        ``unsubscribe 12`` as the list shows it removed #12, another subscription)."""
         shown = clip(typed, 20)
         by_number = say(
             platform,

@@ -493,12 +493,13 @@ def _too_common(term: Term) -> bool:
     """Whether nearly every item contains ``term``: a stop word or a single letter or digit.
 
     Only one-word terms: a phrase of such words ("the who", "u.s.") is far rarer than
-    each of its words.
+    each of its words. A single character of another script may be a word ("中"), but a
+    digit of any script is as common as "7" ("٧", "७").
     """
     if len(term.keys) != 1:
         return False
     key = term.keys[0]
-    return key in _TOO_COMMON or (len(key) == 1 and key.isascii())
+    return key in _TOO_COMMON or (len(key) == 1 and (key.isascii() or key.isdecimal()))
 
 
 def _matches_common_text(node: Node) -> bool:

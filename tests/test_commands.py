@@ -1229,8 +1229,9 @@ async def test_unsubscribe_by_number_with_the_story_option(commands, store, cloc
 async def test_unsubscribe_of_a_number_that_is_also_keywords_removes_neither(
     commands, store, clock, platform
 ):
-    # "subscribe ٣" (an Arabic-Indic 3) is listed as "#2: ٣"; "unsubscribe ٣" as listed
-    # removed #1, another subscription, as ٣ is also the number 1... here, the number 1
+    # a subscription to a number ("12", or "٣" stored before a single digit of any script
+    # was refused) is listed as "#2: ٣"; "unsubscribe ٣" as listed removed #3, another
+    # subscription, for ٣ is also that number (here the digit of the first one's number)
     first = store.add_subscription(platform, "U1", "bakery", None, clock.now())
     digit = chr(ord("٠") + first.id)
     taken = store.add_subscription(platform, "U1", digit, None, clock.now())

@@ -147,6 +147,8 @@ ERRORS = [
     ("reports", "too common"),
     ("x y", '"x", "y" are too common'),
     ("7", "too common"),
+    ("٧", "too common"),  # a digit of another script as well ("中" is a word)
+    ("७ OR ٣", "too common"),
     ("a OR pentagon", "too common"),
     ("the -pentagon", "too common"),
     ("the -z", '"the" is too common'),  # an item with "the" and without "z" matches
@@ -190,7 +192,8 @@ def test_errors_are_friendly(typed: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["the pentagon", '"the who"', "u.s.", "a.i.", "ai", "5g", "NOT a pentagon"]
+    "typed",
+    ["the pentagon", '"the who"', "u.s.", "a.i.", "ai", "5g", "NOT a pentagon", "中", "٧ pentagon"],
 )
 def test_common_words_are_fine_beside_a_meaningful_word_or_in_a_phrase(typed: str) -> None:
     parse_query(typed)
