@@ -351,6 +351,8 @@ QUERY_WORDS = st.sampled_from(
         "Trump's",
         "12",
         "٣",
+        "'AT&T",
+        "'0&0",
         "-coal",
         "supply chain",
     ]
