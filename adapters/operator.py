@@ -42,7 +42,7 @@ from bot.duration import a_span, the_last
 from bot.errors import ConfigError, NotAnArticle, UserError
 from bot.feed_text import gone_note, moved_note, part_note
 from bot.identity import canonical_url
-from bot.meant import probably_meant
+from bot.meant import meant_list, stories_meant
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
 from bot.polling import is_gone_error
 from bot.ports import Conflict, HostCheck, PruneReport
@@ -173,8 +173,8 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _no_such_story(app: App, name: str) -> UserError:
-    """The error for a story name that names none: the one probably meant, if any
-    (:func:`bot.meant.probably_meant`), then the stories there are."""
+    """The error for a story name that names none: the ones probably meant, if any
+    (:func:`story_meant`), then the stories there are."""
     names = [s.name for s in app.store.list_stories()]
     known = (
         f"; known stories: {story_list(names, None, 'storybot story list')}"
@@ -185,9 +185,10 @@ def _no_such_story(app: App, name: str) -> UserError:
 
 
 def story_meant(name: str, names: list[str]) -> str:
-    """ " (did you mean 'NAME'?)" for a story name close to a known one, else ""."""
-    meant = probably_meant(name, names)
-    return f" (did you mean '{meant}'?)" if meant else ""
+    """ " (did you mean 'NAME'?)" for a story name close to a known one, or one of its
+    words ("anthropic"), else "": chat's rule (:func:`bot.meant.stories_meant`)."""
+    meant = meant_list(stories_meant(name, names), quote="'")
+    return f" (did you mean {meant}?)" if meant else ""
 
 
 def _export_story(app: App, args: argparse.Namespace, out: TextIO) -> int:

@@ -12,27 +12,78 @@ from __future__ import annotations
 import re
 
 from bot.command_specs import usage
-from bot.command_words import Number, number, option_word
+from bot.command_words import Number, argument_words, number, option_word
 from bot.digest_schedule import AT_FORM, parse_at
 from bot.errors import UsageError
+from bot.meant import stories_spelled
 from bot.ports import Store
 from bot.query import QUOTE_CHARS
 from bot.render import clip
+from bot.stories import words_meant
 from bot.validate import find_story
 
 
-def arguments(command: str, rest: str, most: int, platform: str | None = None) -> list[str]:
-    """The words of a command that takes at most ``most`` of them.
+def arguments(
+    command: str,
+    rest: str,
+    most: int,
+    platform: str | None = None,
+    store: Store | None = None,
+    name_at: int = 0,
+) -> list[str]:
+    """The words of a command that takes at most ``most`` of them (:func:`argument_words`).
 
     More words than the command reads are a usage error rather than silently dropped:
     the user meant something by them (``follow NAME realtime 5``), and ignoring them
-    would do something else without saying so.
+    would do something else without saying so. Where word ``name_at`` is a story's name
+    (``store`` given), the error says the story probably meant: the words may be its
+    name's, typed apart (:func:`bot.stories.words_meant`).
     """
-    words = rest.split()
+    words = argument_words(rest)
     if len(words) > most:
         extra = clip(" ".join(words[most:]), 40)
-        raise UsageError(f"`{command}` does not take '{extra}'. Usage: {usage(command, platform)}")
+        meant = words_meant(store, words[name_at:]) if store is not None else ""
+        raise UsageError(
+            f"`{command}` does not take '{extra}'.{meant} Usage: {usage(command, platform)}"
+        )
     return words
+
+
+def story_read(store: Store, words: list[str]) -> str | None:
+    """The name of the one story ``words``, typed apart or quoted, name; None if not one.
+
+    The story so named as typed (one stored before names had no spaces), else the one the
+    words spell joined with '-', '_' or '.' (:func:`bot.meant.stories_spelled`:
+    "anthropic pentagon" is ``anthropic-pentagon``). For commands that only show a
+    story: see :func:`status_argument`.
+    """
+    typed = " ".join(words)
+    if not typed:
+        return None
+    if (story := find_story(store, typed)) is not None:
+        return story.name
+    spelled = stories_spelled(typed, [s.name for s in store.list_stories()])
+    return spelled[0] if len(spelled) == 1 else None
+
+
+def _apart(words: list[str]) -> bool:
+    """Whether ``words`` hold a story's name apart: several, or one quoted with spaces."""
+    return len(words) > 1 or any(" " in word for word in words)
+
+
+def status_argument(store: Store, rest: str, platform: str | None) -> str | None:
+    """The story ``status`` names (None: the channel's or the only one).
+
+    Its words apart, or quoted, that spell one story's name are that story (``status
+    anthropic pentagon``): ``status`` takes no other word, so they can mean nothing
+    else, and it changes nothing, its reply naming the story it shows. Other words are
+    refused with the story probably meant (:func:`arguments`).
+    """
+    words = argument_words(rest)
+    if _apart(words) and (name := story_read(store, words)) is not None:
+        return name
+    words = arguments("status", rest, 1, platform, store)
+    return words[0] if words else None
 
 
 # a word meant as a number (a page), right or wrong: "2", "0", "-1", "1.5"
@@ -57,8 +108,22 @@ def developments_arguments(store: Store, rest: str, platform: str | None) -> tup
     """The story (None: the channel's or the only one) and page of ``developments``.
 
     ``developments 2`` is page 2, unless a story is named "2" (names may be digits).
+    Words the command would refuse (``developments anthropic pentagon 2``) that spell
+    one story's name, with or without a page after them, are that story, as
+    :func:`status_argument` reads them; read the two ways, they are refused.
     """
-    words = arguments("developments", rest, 2, platform)
+    words = argument_words(rest)
+    if _apart(words[:1] if len(words) == 2 and _NUMBERISH.fullmatch(words[1]) else words):
+        readings = set()
+        if len(words) > 1 and _NUMBERISH.fullmatch(words[-1]):
+            if (name := story_read(store, words[:-1])) is not None:
+                readings.add((name, words[-1]))
+        if (name := story_read(store, words)) is not None:
+            readings.add((name, ""))
+        if len(readings) == 1:
+            name, page = readings.pop()
+            return name, _page_number(page, platform) if page else 1
+    words = arguments("developments", rest, 2, platform, store)
     if len(words) == 2:
         return words[0], _page_number(words[1], platform)
     if words and _NUMBERISH.fullmatch(words[0]) and not find_story(store, words[0]):

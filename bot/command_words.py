@@ -5,14 +5,16 @@ Two things chat does to what a user types: a client turns a typed ``--`` into a 
 ``<https://x|label>`` (the label may hold spaces). The commands read both as meant.
 
 Also read here, the same way for every command: where the command's name ends (at any
-whitespace: Slack sends the text of several lines) and a number (a page, a subscription's
-or a feed's number), however many digits it has.
+whitespace: Slack sends the text of several lines), a number (a page, a subscription's
+or a feed's number), however many digits it has, and a quoted run of words, one argument
+(a story's name typed as remembered, ``"anthropic pentagon"``).
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.query import QUOTE_CHARS, SINGLE_QUOTE_CHARS
 from bot.render import clip
 
 # Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".
@@ -82,3 +84,34 @@ def number(word: str) -> Number | None:
     ("٣" too, not "²").
     """
     return Number(word) if word.isdecimal() else None
+
+
+# A quoted argument: "anthropic pentagon", “anthropic pentagon”, 'anthropic pentagon',
+# from a quote opening a word to one closing a word (an apostrophe inside a word, as in
+# o'brien, opens nothing)
+_QD = re.escape(QUOTE_CHARS)
+_QS = re.escape(SINGLE_QUOTE_CHARS)
+_ARGUMENT = re.compile(
+    rf"(?<!\S)(?:[{_QD}](?P<double>[^{_QD}]*)[{_QD}]|[{_QS}](?P<single>[^{_QS}]*)[{_QS}])(?!\S)"
+    r"|\S+"
+)
+
+
+def argument_words(rest: str) -> list[str]:
+    """The words of a command's text, a quoted run of words being one (without its quotes).
+
+    A story's name typed as remembered, ``status "anthropic pentagon"``, is one argument,
+    not a name and a word the command does not take; what it names is each command's to
+    say (``status`` reads the story its words spell; others name it in their refusal:
+    :func:`bot.stories.story_suggestion`). Empty quotes are no word.
+    """
+    words = []
+    for match in _ARGUMENT.finditer(rest):
+        quoted = match.group("double")
+        if quoted is None:
+            quoted = match.group("single")
+        if quoted is None:
+            words.append(match.group())
+        elif quoted.split():
+            words.append(" ".join(quoted.split()))
+    return words

@@ -33,6 +33,7 @@ from bot.command_args import (
     digest_hours,
     follow_at,
     split_story_option,
+    status_argument,
 )
 from bot.command_specs import (
     COMMANDS,
@@ -43,7 +44,7 @@ from bot.command_specs import (
     install_command,
     usage,
 )
-from bot.command_words import Number, command_words, number, unlink
+from bot.command_words import Number, argument_words, command_words, number, unlink
 from bot.digest_schedule import at_of, first_slot
 from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
@@ -317,19 +318,26 @@ class Commands:
             )
 
     def _story(
-        self, name: str | None, req: CommandRequest, command: str = "status", usage: str = ""
+        self,
+        name: str | None,
+        req: CommandRequest,
+        command: str = "status",
+        usage: str = "",
+        then: Sequence[str] = (),
     ) -> Story:
         """Resolve a story by name; without one, the channel's or the only story.
 
         ``command`` is the one asked about, named when the user must say which story;
         ``usage`` is that command as the user should retype it with NAME for the story (the
-        rest of what they asked kept, e.g. a page number), when it is more than the name.
+        rest of what they asked kept, e.g. a page number), when it is more than the name;
+        ``then``, the words typed after the name, which may be the rest of it (a name
+        that names no story is answered with the one probably meant: ``no_such_story``).
         """
         if name:
             story = find_story(self.store, name)
             if story is None:
                 raise no_such_story(
-                    name, self.story_names(), req.platform, self._chat_add(req.platform)
+                    name, self.story_names(), req.platform, self._chat_add(req.platform), then
                 )
             return story
         followed: list[Story] = []
@@ -394,12 +402,14 @@ class Commands:
                 background_days=self.background_days,
             )
         if sub == "remove":  # admins only, as add
-            name, yes = story_admin.parse_remove(tail, req.platform)
-            reply, subscriptions_gone = await asyncio.to_thread(
-                lambda: story_admin.remove_story(
+
+            def remove() -> tuple[Reply, bool]:
+                name, yes = story_admin.parse_remove(tail, req.platform, self.store)
+                return story_admin.remove_story(
                     self.store, req, name, yes=yes, now=self.clock.now(), declared=self.declared
                 )
-            )
+
+            reply, subscriptions_gone = await asyncio.to_thread(remove)
             if subscriptions_gone and self.on_subscriptions_changed:
                 self.on_subscriptions_changed()
             return reply
@@ -422,8 +432,7 @@ class Commands:
         return Reply(text="\n".join(lines))
 
     def _cmd_status(self, req: CommandRequest, rest: str) -> Reply:
-        words = arguments("status", rest, 1, req.platform)
-        story = self._story(words[0] if words else None, req)
+        story = self._story(status_argument(self.store, rest, req.platform), req)
         stats = self.store.story_stats(story.id)
         devs = self.store.list_developments(story.id, limit=6)
         later = [d for d in devs if d.number > 0][:5]
@@ -768,7 +777,7 @@ class Commands:
         return Reply(text="\n".join([*lines, dm_failure] if dm_failure else lines))
 
     def _cmd_follow(self, req: CommandRequest, rest: str) -> Reply:
-        words = rest.split()
+        words = argument_words(rest)
         if not words:
             raise UsageError(f"Usage: {usage('follow', req.platform)}")
         if not req.channel_id:
@@ -776,7 +785,7 @@ class Commands:
                 "`follow` binds a channel: run it in the channel that should get the alerts."
             )
         words, at_minute = follow_at(words, req.platform)
-        story = self._story(words[0], req)
+        story = self._story(words[0], req, then=words[1:])
         mode = DeliveryMode.REALTIME
         hours = self.default_digest_hours
         if len(words) > 1:
@@ -797,8 +806,9 @@ class Commands:
                     )
                     + " posts them together."
                 )
+            # the words after the name: one quoted may hold spaces
             arguments(
-                "follow", " ".join(words), 3 if mode is DeliveryMode.DIGEST else 2, req.platform
+                "follow", " ".join(words[1:]), 2 if mode is DeliveryMode.DIGEST else 1, req.platform
             )
         if len(words) > 2:
             hours = digest_hours(words[2])
@@ -868,7 +878,7 @@ class Commands:
                 f"Usage: {usage('unfollow', req.platform)} (in the channel that follows it)"
             )
         if rest:
-            story = self._story(arguments("unfollow", rest, 1, req.platform)[0], req)
+            story = self._story(arguments("unfollow", rest, 1, req.platform, self.store)[0], req)
         else:
             story = self._followed_here(req)
         if not self.store.unbind(story.id, req.platform, req.channel_id):
@@ -910,7 +920,7 @@ class Commands:
 
     def _cmd_wrong(self, req: CommandRequest, rest: str) -> Reply:
         # admins only, install-wide: checked before (see admin_command)
-        url, words = _link_and_words("wrong", rest, 1, req.platform)
+        url, words = _link_and_words("wrong", rest, 1, req.platform, self.store)
         items = self._pasted_items("wrong", url, req.platform)
         if len(items) > 1:
             # the link cannot tell which of them was meant, and the wrong one would teach
@@ -962,15 +972,20 @@ class Commands:
         return None
 
 
-def _link_and_words(command: str, rest: str, most: int, platform: str) -> tuple[str, list[str]]:
+def _link_and_words(
+    command: str, rest: str, most: int, platform: str, store: Store | None = None
+) -> tuple[str, list[str]]:
     """The link a command takes first, and the at most ``most`` words after it.
 
     Slack sends a link as ``<url>`` or ``<url|label>``, and a label may hold spaces.
+    ``store``: the words after the link are a story's name (see ``arguments``).
     """
     if not rest:
         raise UsageError(f"Usage: {usage(command, platform)}")
     link = rest[: rest.index(">") + 1] if rest.startswith("<") and ">" in rest else ""
-    words = arguments(command, rest[len(link) :], most if link else most + 1, platform)
+    words = arguments(
+        command, rest[len(link) :], most if link else most + 1, platform, store, 0 if link else 1
+    )
     url = (link or words[0]).strip("<>").split("|")[0]
     return url, words if link else words[1:]
 

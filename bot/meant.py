@@ -4,13 +4,17 @@ A chat command ("staus"), a ``storybot`` sub-command or flag ("stroy", "--onse")
 story name ("antropic-pentagon", "anthropic_pentagon", "AnthropicPentagon") are all
 typed by hand; the reply names the one meant when a single known name is close enough.
 Case is ignored on both sides (a story may be called "Pentagon"), and the name is
-given back as it is known, not as it was typed.
+given back as it is known, not as it was typed. A story's name is also typed as users
+remember it: its words apart ("anthropic pentagon") or one of them ("anthropic"), which
+no edit distance brings close to ``anthropic-pentagon``; :func:`stories_meant` finds
+those too.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 # How alike (difflib's ratio) a typed name must be to a known one: one letter wrong,
 # missing or added in a name of four or more ("staus", "antropic-pentagon") is close.
@@ -27,3 +31,85 @@ def probably_meant(name: str, among: Iterable[str]) -> str | None:
     folded = [k.casefold() for k in known]
     close = difflib.get_close_matches(name.casefold(), folded, n=1, cutoff=CLOSE_ENOUGH)
     return known[folded.index(close[0])] if close else None
+
+
+# The most stories a "did you mean" names: more containing the word typed point at none.
+STORIES_MEANT_MAX = 3
+# What separates the parts of a story's name, and the words of one typed apart.
+_NAME_PARTS = re.compile(r"[\s._-]+")
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a story's name, or of words typed for one, case ignored.
+
+    "Anthropic Pentagon", "anthropic-pentagon", "anthropic_pentagon" and "anthropic.pentagon"
+    all have the parts ``["anthropic", "pentagon"]``.
+    """
+    return [part for part in _NAME_PARTS.split(name.casefold()) if part]
+
+
+def stories_spelled(typed: str, names: Iterable[str]) -> list[str]:
+    """The stories whose name is ``typed``'s words joined with '-', '_' or '.', case ignored.
+
+    "anthropic pentagon" (words a user typed apart, or quoted) is ``anthropic-pentagon``.
+    Usually one; two when stories differ only in their separators.
+    """
+    parts = name_parts(typed)
+    return [name for name in names if parts and name_parts(name) == parts]
+
+
+def stories_meant(typed: str, names: Iterable[str], then: Sequence[str] = ()) -> list[str]:
+    """The stories a name that names none probably means, as ``names`` spells them; at
+    most :data:`STORIES_MEANT_MAX`, the likeliest first. One rule for every story
+    "did you mean" (chat's commands, Discord's story options, the CLI).
+
+    In order: the story ``typed`` spells with its words joined (:func:`stories_spelled`),
+    with the words ``then`` typed after it, the longest run first (``follow anthropic
+    pentagon digest`` names ``anthropic-pentagon``); else the one a typo away, so
+    joined (:func:`probably_meant`: "antropic pentagon"), and the stories of which it is
+    the start or whole parts ("anthropic" or "pentagon": ``anthropic-pentagon``), when
+    there are no more than :data:`STORIES_MEANT_MAX` (a word many names share points at
+    none of them).
+
+    Args:
+        typed: The name as typed (it may hold words apart).
+        names: The known stories.
+        then: The words typed after it that the command refused or read otherwise.
+    """
+    known = list(names)
+    runs = [" ".join([typed, *then[:end]]) for end in range(len(then), -1, -1)]
+    for run in runs:
+        if spelled := stories_spelled(run, known):
+            return spelled[:STORIES_MEANT_MAX]
+    close = next((m for run in runs if (m := probably_meant("-".join(run.split()), known))), None)
+    close = close or probably_meant(typed, known)
+    parts = name_parts(typed)
+    containing = [name for name in known if parts and _contains(name_parts(name), parts)]
+    if len(containing) > STORIES_MEANT_MAX:
+        # a word many names share points at none of them, not even the one it is
+        # closest to by length ("anthropic" is that close to "anthropic-chips")
+        close = None if close in containing else close
+        containing = []
+    meant = [close] if close else []
+    meant += [name for name in containing if name != close]
+    return meant[:STORIES_MEANT_MAX]
+
+
+def _contains(name: list[str], typed: list[str]) -> bool:
+    """Whether a name's parts start with ``typed`` ("anthropic-pen") or hold its parts in a
+    run ("pentagon", "pentagon talks")."""
+    if "-".join(name).startswith("-".join(typed)):
+        return True
+    return any(name[i : i + len(typed)] == typed for i in range(len(name) - len(typed) + 1))
+
+
+def meant_list(meant: Sequence[str], quote: str = "`") -> str:
+    """Names for a "did you mean": "`a`", "`a` or `b`", "`a`, `b` or `c`"."""
+    shown = [f"{quote}{name}{quote}" for name in meant]
+    return " or ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def did_you_mean(meant: Sequence[str]) -> str:
+    """ " Did you mean `a` or `b`?" for chat, in backticks as chat suggests a command; ""
+    for none."""
+    return f" Did you mean {meant_list(meant)}?" if meant else ""

@@ -16,10 +16,11 @@ settings (it reads no file itself).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import UserError
-from bot.meant import probably_meant
+from bot.meant import did_you_mean, stories_meant
 from bot.model import Story
 from bot.ports import Store
 from bot.render import clip, counted, say, shown_url
@@ -160,17 +161,47 @@ def no_stories_yet(chat_add: str | None = None) -> str:
     return f"There are no stories yet. {how_to_add(chat_add)}"
 
 
+def story_suggestion(name: str, names: Sequence[str], then: Sequence[str] = ()) -> str:
+    """ " Did you mean `anthropic-pentagon`?" for a story name that names none, or "".
+
+    The stories probably meant (:func:`bot.meant.stories_meant`: a typo, "_" for "-", the
+    name's words apart or one of them; ``then``, words typed after it), in backticks as
+    chat suggests a command. Chat's commands and Discord's story options say it alike.
+    """
+    return did_you_mean(stories_meant(name, names, then))
+
+
 def no_such_story(
-    name: str, names: list[str], platform: str | None, chat_add: str | None = None
+    name: str,
+    names: list[str],
+    platform: str | None,
+    chat_add: str | None = None,
+    then: Sequence[str] = (),
 ) -> UserError:
     """The error for a story name that names none: what there is instead, if anything.
 
-    A name close to a known one (a typo, "_" for "-", a hyphen missing) is suggested
-    first, in backticks as chat suggests a command (:func:`bot.meant.probably_meant`);
-    then the known stories. With no stories at all, how one is added, as
-    ``/story status`` says it (``chat_add``: see :func:`how_to_add`).
+    The stories probably meant first (:func:`story_suggestion`; ``then``: the words typed
+    after the name, which may be the rest of it); then the known stories. With no
+    stories at all, how one is added, as ``/story status`` says it (``chat_add``: see
+    :func:`how_to_add`).
     """
-    meant = probably_meant(name, names)
-    did = f" Did you mean `{meant}`?" if meant else ""
+    did = story_suggestion(name, names, then)
     known = f"Known stories: {story_list(names, platform)}." if names else no_stories_yet(chat_add)
     return UserError(f"There is no story named '{clip(name, 60)}'.{did} {known}")
+
+
+def words_meant(store: Store, words: list[str]) -> str:
+    """ " Did you mean `anthropic-pentagon`?" for a story name followed by words it was
+    refused for, or "": the story its words spell with those after it
+    (``status anthropic pentagon``), else one they probably mean
+    (:func:`bot.meant.stories_meant`). A story the first word names is not suggested
+    again: the words after it are then looked at with it.
+    """
+    if not words:
+        return ""
+    names = [s.name for s in store.list_stories()]
+    named = find_story(store, words[0])
+    if named is None:
+        return did_you_mean(stories_meant(words[0], names, words[1:]))
+    meant = stories_meant(" ".join(words[:2]), names, words[2:])
+    return did_you_mean([m for m in meant if m != named.name])

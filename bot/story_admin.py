@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from bot.command_words import option_word, unlink
+from bot.command_words import argument_words, option_word, unlink
 from bot.duration import a_span
 from bot.engine.config import EngineConfig
 from bot.errors import NotAnArticle, UsageError, UserError
@@ -27,7 +27,7 @@ from bot.model import CommandRequest, Reply, SeedDoc, Story
 from bot.ports import Clock, Conflict, SeedLoader, Store
 from bot.query import UNCLOSED_QUOTE, quoted_whole, unclosed_quote
 from bot.render import clip, counted, say
-from bot.stories import Declarations, no_such_story, plan_story_removal
+from bot.stories import Declarations, no_such_story, plan_story_removal, words_meant
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
     article_url_problem,
@@ -140,8 +140,15 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
     return StoryAdd(name, tuple(urls), title)
 
 
-def parse_remove(rest: str, platform: str | None = None) -> tuple[str, bool]:
+def parse_remove(
+    rest: str, platform: str | None = None, store: Store | None = None
+) -> tuple[str, bool]:
     """Read ``<name> [--yes]``: the story's name and whether the remover said yes.
+
+    A quoted name is one (:func:`bot.command_words.argument_words`). Words apart are
+    not read as the story they spell (``remove anthropic pentagon``): a removal cannot
+    be undone, so it takes the name as the story has it; the refusal names the story
+    they probably mean (``store``: the stories to look in).
 
     Raises:
         UsageError: No name, more than one, or an option other than ``--yes``.
@@ -149,7 +156,7 @@ def parse_remove(rest: str, platform: str | None = None) -> tuple[str, bool]:
     hint = f"Usage: {remove_usage(platform)}"
     names: list[str] = []
     yes = False
-    for word in rest.split():
+    for word in argument_words(rest):
         option = option_word(word)
         if option is None:
             names.append(word)
@@ -159,6 +166,8 @@ def parse_remove(rest: str, platform: str | None = None) -> tuple[str, bool]:
             raise UsageError(
                 f"'{clip(word, 40)}' is not an option of `stories remove` (it has --yes). {hint}"
             )
+    if len(names) > 1 and store is not None and (meant := words_meant(store, names)):
+        raise UsageError(f"`stories remove` takes one story.{meant} {hint}")
     if len(names) != 1:
         raise UsageError(hint)
     return names[0], yes

@@ -256,6 +256,18 @@ def test_a_spaced_story_name_is_refused_whole_with_the_story_meant() -> None:
     assert spaced_story_name("bad name!", None) == f"'bad name!' {RULE}"
 
 
+def test_a_spaced_story_name_says_the_story_holding_its_words() -> None:
+    # the rule of chat's "no story named" (bot.meant.stories_meant): words of a longer
+    # name are too far from it by edit distance, and nothing was suggested
+    names = ["chips-act", "anthropic-pentagon-talks"]
+    assert spaced_story_name("pentagon talks", names) == (
+        f"'pentagon talks' {RULE} Did you mean `anthropic-pentagon-talks`?"
+    )
+    assert spaced_story_name("anthropic_pentagon talks", names).endswith(
+        "Did you mean `anthropic-pentagon-talks`?"
+    )
+
+
 def test_story_choices_put_prefix_matches_first_and_cap_at_25() -> None:
     names = ["chips-act", "anthropic-pentagon", "pentagon-budget"] + [f"s{i}" for i in range(40)]
     assert [c.value for c in story_choices(names, "PENT")] == [

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.meant import probably_meant
-from bot.stories import story_list
+from bot.stories import story_list, story_suggestion
 from bot.validate import story_name_problem
 
 
@@ -112,16 +111,16 @@ def spaced_story_name(value: str, names: Sequence[str] | None) -> str:
 
     It names the whole value and says the story-name rule (:func:`bot.validate.story_name_problem`).
     For a command that names a story there is (``names``: the known stories), it adds what
-    the "no story named" reply adds (:func:`bot.stories.no_such_story`): the story meant,
-    looked for as the words joined with "-" (a title's words, "anthropic pentagon", are
-    mostly the name's) and then as typed; else the known stories. ``names`` None: the
-    command names a new story (``stories add``), and the rule is all there is to say.
+    the "no story named" reply adds (:func:`bot.stories.no_such_story`): the story meant
+    (:func:`bot.stories.story_suggestion`, the same rule: first the words joined with "-",
+    as a title's words, "anthropic pentagon", are mostly the name's); else the known
+    stories. ``names`` None: the command names a new story (``stories add``), and the rule
+    is all there is to say.
     """
     words = value.split()
     refusal = f"{story_name_problem(' '.join(words))}."
     if not names:
         return refusal
-    meant = probably_meant("-".join(words), names) or probably_meant(" ".join(words), names)
-    if meant:
-        return f"{refusal} Did you mean `{meant}`?"
+    if meant := story_suggestion(value, names):
+        return f"{refusal}{meant}"
     return f"{refusal} Known stories: {story_list(list(names), 'discord')}."

@@ -1,0 +1,205 @@
+"""Story names typed as users remember them: quoted, their words apart, or one word of them.
+
+Through the real ``Commands`` against a real SQLite store. ``status`` and
+``developments``, which only show a story, read words that spell one story's name as
+that story; the commands that change something (``follow``, ``unfollow``, ``stories
+remove``, ``wrong``) refuse them, naming the story meant, so that what changes is the
+story the user then names.
+"""
+
+from __future__ import annotations
+
+import pytest
+from store_builders import new_item
+from test_commands import commands, store  # noqa: F401  (fixtures)
+from test_commands_developments import develop, numbers
+
+from bot.meant import stories_meant
+from bot.model import CommandRequest, Judgement, SeedDoc
+
+KNOWN = "Known stories: pentagon, anthropic-pentagon."
+
+
+def req(text: str, *, admin: bool = True, channel: str | None = "C1") -> CommandRequest:
+    return CommandRequest(
+        text=text, platform="slack", user_id="U1", channel_id=channel, is_admin=admin
+    )
+
+
+@pytest.fixture
+def talks(store, clock):
+    """A second story, beside the fixture's "pentagon"."""
+    return store.add_story(
+        "anthropic-pentagon", "Anthropic and the Pentagon", [SeedDoc("Talks", "text")], clock.now()
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '"anthropic pentagon"',
+        "\u201canthropic pentagon\u201d",  # as phones and Slack's smart quotes type it
+        "'anthropic pentagon'",
+        "\u2018Anthropic Pentagon\u2019",
+        "anthropic pentagon",
+        "Anthropic  Pentagon",
+        '"anthropic-pentagon"',
+    ],
+)
+async def test_status_reads_a_story_name_quoted_or_typed_apart(commands, talks, typed):
+    # it said "`status` does not take 'pentagon'": the quotes were not understood
+    reply = await commands.handle(req(f"status {typed}"))
+    assert reply.ok and "Anthropic and the Pentagon (anthropic-pentagon)" in reply.text, reply.text
+
+
+async def test_status_refuses_words_that_spell_no_story_with_the_story_meant(commands, talks):
+    reply = await commands.handle(req("status antropic pentagon"))
+    assert not reply.ok and reply.text.startswith(
+        "`status` does not take 'pentagon'. Did you mean `anthropic-pentagon`? Usage: "
+    ), reply.text
+    # a story named, and a word more: nothing else to suggest
+    reply = await commands.handle(req("status pentagon now"))
+    assert reply.text.startswith("`status` does not take 'now'. Usage: "), reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "page"),
+    [
+        ("developments anthropic pentagon", 1),
+        ("developments anthropic pentagon 2", 2),
+        ('developments "anthropic pentagon" 2', 2),
+        ("developments \u201canthropic pentagon\u201d", 1),
+    ],
+)
+async def test_developments_reads_a_story_name_typed_apart_with_its_page(
+    commands, store, clock, talks, text, page
+):
+    develop(store, clock, 7, story="anthropic-pentagon")
+    reply = await commands.handle(req(text))
+    assert reply.ok and reply.text.startswith(
+        "Anthropic and the Pentagon (anthropic-pentagon)\n"
+    ), reply.text
+    assert numbers(reply.text) == ([7, 6, 5, 4, 3] if page == 1 else [2, 1]), reply.text
+
+
+async def test_developments_keeps_reading_a_name_and_a_page(commands, talks):
+    # "anthropic 2" is a name and a page: no story named "anthropic", so it is refused
+    # with the story meant, not read as some story "anthropic-2"
+    reply = await commands.handle(req("developments anthropic 2"))
+    assert reply.text == (
+        f"There is no story named 'anthropic'. Did you mean `anthropic-pentagon`? {KNOWN}"
+    ), reply.text
+
+
+@pytest.mark.parametrize("command", ["status", "developments", "unfollow", "stories remove"])
+async def test_one_word_of_a_story_name_says_the_story_meant(commands, talks, command):
+    # too short to be close to "anthropic-pentagon" by edit distance: no suggestion
+    reply = await commands.handle(req(f"{command} anthropic"))
+    assert not reply.ok and reply.text == (
+        f"There is no story named 'anthropic'. Did you mean `anthropic-pentagon`? {KNOWN}"
+    ), reply.text
+
+
+async def test_a_word_of_several_story_names_lists_up_to_three(commands, store, clock, talks):
+    for name in ("anthropic-lawsuit", "iran-deal-talks"):
+        store.add_story(name, name, [SeedDoc("Seed", "text")], clock.now())
+    reply = await commands.handle(req("status anthropic"))
+    assert "Did you mean `anthropic-pentagon` or `anthropic-lawsuit`?" in reply.text, reply.text
+    reply = await commands.handle(req("status deal"))  # a part in the middle
+    assert "Did you mean `iran-deal-talks`?" in reply.text, reply.text
+    reply = await commands.handle(req("status iran-deal"))  # the start of one
+    assert "Did you mean `iran-deal-talks`?" in reply.text, reply.text
+    # a word four stories share points at none of them
+    for name in ("anthropic-chips", "anthropic-europe"):
+        store.add_story(name, name, [SeedDoc("Seed", "text")], clock.now())
+    reply = await commands.handle(req("status anthropic"))
+    assert "Did you mean" not in reply.text and "Known stories: " in reply.text, reply.text
+
+
+def test_stories_meant_puts_the_story_spelled_first_and_caps_at_three() -> None:
+    names = ["pentagon", "anthropic-pentagon", "anthropic-lawsuit", "anthropic_pentagon_talks"]
+    assert stories_meant("anthropic", names, ["pentagon", "digest", "6"]) == ["anthropic-pentagon"]
+    assert stories_meant("Anthropic.Pentagon.Talks", names) == ["anthropic_pentagon_talks"]
+    # a typo first, then the names holding the word
+    assert stories_meant("pentagn", names) == ["pentagon"]
+    assert stories_meant("talks", names) == ["anthropic_pentagon_talks"]
+    assert stories_meant("anthropic", names) == [
+        "anthropic-pentagon",
+        "anthropic-lawsuit",
+        "anthropic_pentagon_talks",
+    ]
+    assert stories_meant("anthropic", [*names, "anthropic-chips"]) == []
+    assert stories_meant("gaza", names) == []
+
+
+async def test_follow_refuses_a_name_typed_apart_with_the_story_meant(
+    commands, store, clock, talks
+):
+    # another story starts with "anthropic": the words after it tell which is meant
+    store.add_story("anthropic-lawsuit", "Suit", [SeedDoc("Seed", "text")], clock.now())
+    known = "Known stories: pentagon, anthropic-pentagon, anthropic-lawsuit."
+    reply = await commands.handle(req("follow anthropic pentagon digest 6"))
+    assert not reply.ok and reply.text == (
+        f"There is no story named 'anthropic'. Did you mean `anthropic-pentagon`? {known}"
+    ), reply.text
+    reply = await commands.handle(req('follow "anthropic pentagon" digest 6'))
+    assert reply.text == (
+        f"There is no story named 'anthropic pentagon'. Did you mean `anthropic-pentagon`? {known}"
+    ), reply.text
+    assert store.bindings_for_channel("slack", "C1") == []
+    # quoted as it is named, it is one argument, and the mode and hours after it are read
+    reply = await commands.handle(req('follow "anthropic-pentagon" digest 6'))
+    assert reply.ok and reply.text.startswith(
+        "This channel now follows anthropic-pentagon: new developments are posted as a "
+        "digest every 6 hours"
+    ), reply.text
+
+
+async def test_unfollow_refuses_a_name_typed_apart_with_the_story_meant(
+    commands, store, clock, talks
+):
+    assert (await commands.handle(req("follow anthropic-pentagon"))).ok
+    reply = await commands.handle(req("unfollow anthropic pentagon"))
+    assert not reply.ok and reply.text.startswith(
+        "`unfollow` does not take 'pentagon'. Did you mean `anthropic-pentagon`? Usage: "
+    ), reply.text
+    reply = await commands.handle(req("unfollow \u201canthropic pentagon\u201d"))
+    assert reply.text.startswith(
+        "There is no story named 'anthropic pentagon'. Did you mean `anthropic-pentagon`?"
+    ), reply.text
+    assert len(store.bindings_for_channel("slack", "C1")) == 1
+    reply = await commands.handle(req("unfollow 'anthropic-pentagon'"))
+    assert reply.ok and reply.text == "This channel no longer follows anthropic-pentagon."
+
+
+async def test_stories_remove_refuses_a_name_typed_apart_with_the_story_meant(
+    commands, store, talks
+):
+    reply = await commands.handle(req("stories remove anthropic pentagon"))
+    assert not reply.ok and reply.text.startswith(
+        "`stories remove` takes one story. Did you mean `anthropic-pentagon`? "
+        "Usage: /story stories remove <name> [--yes]"
+    ), reply.text
+    reply = await commands.handle(req('stories remove "anthropic pentagon" --yes'))
+    assert reply.text.startswith(
+        "There is no story named 'anthropic pentagon'. Did you mean `anthropic-pentagon`?"
+    ), reply.text
+    assert store.get_story("anthropic-pentagon") is not None
+    reply = await commands.handle(req('stories remove "anthropic-pentagon"'))
+    assert reply.ok and reply.text.startswith("Removed story anthropic-pentagon"), reply.text
+
+
+async def test_wrong_refuses_a_story_name_typed_apart_with_the_story_meant(
+    commands, store, clock, talks
+):
+    _, item = store.ingest_item(new_item(7, at=clock.now()))
+    store.commit_decisions([Judgement(talks.id, item.id, True, 0.9)], [], {}, [], clock.now())
+    for text in (f"wrong {item.url} anthropic pentagon", f"wrong <{item.url}> anthropic pentagon"):
+        reply = await commands.handle(req(text))
+        assert not reply.ok and reply.text.startswith(
+            "`wrong` does not take 'pentagon'. Did you mean `anthropic-pentagon`? Usage: "
+        ), reply.text
+    reply = await commands.handle(req(f'wrong {item.url} "anthropic pentagon"'))
+    assert reply.text.startswith(
+        "There is no story named 'anthropic pentagon'. Did you mean `anthropic-pentagon`?"
+    ), reply.text
