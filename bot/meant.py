@@ -65,8 +65,8 @@ def stories_meant(typed: str, names: Iterable[str], then: Sequence[str] = ()) ->
 
     In order: the story ``typed`` spells with its words joined (:func:`stories_spelled`),
     with the words ``then`` typed after it, the longest run first (``follow anthropic
-    pentagon digest`` names ``anthropic-pentagon``); else the one a typo away, so
-    joined (:func:`probably_meant`: "antropic pentagon"), and the stories of which it is
+    pentagon digest`` names ``anthropic-pentagon``); else those a typo away, so joined
+    (:func:`probably_meant`: "antropic pentagon"), and the stories of which it is
     the start or whole parts ("anthropic" or "pentagon": ``anthropic-pentagon``), when
     there are no more than :data:`STORIES_MEANT_MAX` (a word many names share points at
     none of them).
@@ -81,18 +81,18 @@ def stories_meant(typed: str, names: Iterable[str], then: Sequence[str] = ()) ->
     for run in runs:
         if spelled := stories_spelled(run, known):
             return spelled[:STORIES_MEANT_MAX]
-    close = next((m for run in runs if (m := probably_meant("-".join(run.split()), known))), None)
-    close = close or probably_meant(typed, known)
+    # each run's (the words after a name may be the rest of it, or a mode and hours)
+    close = [probably_meant("-".join(run.split()), known) for run in runs]
+    close.append(probably_meant(typed, known))
     parts = name_parts(typed)
     containing = [name for name in known if parts and _contains(name_parts(name), parts)]
     if len(containing) > STORIES_MEANT_MAX:
         # a word many names share points at none of them, not even the one it is
         # closest to by length ("anthropic" is that close to "anthropic-chips")
-        close = None if close in containing else close
+        close = [name for name in close if name not in containing]
         containing = []
-    meant = [close] if close else []
-    meant += [name for name in containing if name != close]
-    return meant[:STORIES_MEANT_MAX]
+    meant = [name for name in close if name] + containing
+    return list(dict.fromkeys(meant))[:STORIES_MEANT_MAX]
 
 
 def _contains(name: list[str], typed: list[str]) -> bool:

@@ -203,3 +203,15 @@ async def test_wrong_refuses_a_story_name_typed_apart_with_the_story_meant(
     assert reply.text.startswith(
         "There is no story named 'anthropic pentagon'. Did you mean `anthropic-pentagon`?"
     ), reply.text
+
+
+def test_stories_meant_a_typo_away_with_or_without_the_words_after() -> None:
+    # the words after a name may be the rest of it, or a mode and hours: both are said
+    assert stories_meant("chip", ["chips", "chips-digest"], ["digest", "6"]) == [
+        "chips-digest",
+        "chips",
+    ]
+    assert stories_meant("antropic", ["anthropic", "anthropic-pentagon"], ["pentagon"]) == [
+        "anthropic-pentagon",
+        "anthropic",
+    ]
