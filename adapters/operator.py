@@ -40,7 +40,7 @@ from bot.clock import utc
 from bot.digest import run_digests
 from bot.duration import a_span, the_last
 from bot.errors import ConfigError, NotAnArticle, UserError
-from bot.feed_text import gone_note, moved_note, part_note
+from bot.feed_text import asked_note, gone_note, moved_note, part_note
 from bot.identity import canonical_url
 from bot.meant import meant_list, stories_meant
 from bot.model import FetchStatus, OutboxEntry, SeedDoc
@@ -557,10 +557,12 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             gone = f"\t{gone_note(f)}" if is_gone_error(f.last_error) else ""
             # a working feed losing the entries past what its parser read: only the log said it
             part = f"\t{part_note(f)}" if f.read_in_part else ""
+            # "every 300 s" beside a next poll a day away: the feed's <ttl> or max-age
+            asked = f"\t{note}" if (note := asked_note(f)) else ""
             print(
                 f"#{f.id}\t{f.status.value}\t{shown_url(f.url)}\tevery {f.interval_s} s\t"
                 f"last ok {_fmt(f.last_ok_at)}\tnext {_fmt(f.next_poll_at)}"
-                f"{part}{gone}{moved}{error}",
+                f"{asked}{part}{gone}{moved}{error}",
                 file=out,
             )
         return 0

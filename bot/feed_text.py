@@ -8,7 +8,9 @@ else would say it), and the headline-only items still waiting for their linked p
 and next poll, where a feed moved with the commands that switch it, that a feed's
 server said it is gone for good (410) with the command that removes it, and that its
 last read read only part of it (:func:`part_note`: the entries past it are lost, and a
-working feed's state would never say it).
+working feed's state would never say it), and that the feed asked to be read less often
+than its interval (:func:`asked_note`: its ``<ttl>`` or its server's max-age put its
+next poll later than the interval shown beside it).
 
 The operator's command line says the last two in words of its own (its commands, no
 chat markup), once for ``storybot feeds list`` and ``storybot health``:
@@ -17,7 +19,8 @@ chat markup), once for ``storybot feeds list`` and ``storybot health``:
 
 from __future__ import annotations
 
-from bot.model import Feed, FeedStatus
+from bot.duration import duration
+from bot.model import ASKED_BY_MAX_AGE, ASKED_BY_TTL, Feed, FeedStatus
 from bot.polling import is_gone_error, is_outage_error, without_outage_note
 from bot.ports import Store
 from bot.render import clip, counted, format_time, say, shown_text, shown_url
@@ -109,9 +112,10 @@ def feeds_list(store: Store, platform: str | None = None) -> str:
         moved = f" · {moved_hint(f, platform)}" if f.moved_to else ""
         gone = f" · {gone_hint(f, platform)}" if is_gone_error(f.last_error) else ""
         part = f" · {part_note(f)}" if f.read_in_part else ""
+        asked = f" · {note}" if (note := asked_note(f)) else ""
         lines.append(
             f"• #{f.id} {named} · {state} · next poll {format_time(f.next_poll_at)}"
-            f"{part}{gone}{moved}"
+            f"{asked}{part}{gone}{moved}"
         )
     if len(feeds) > 50:
         lines.append(f"… and {len(feeds) - 50} more (`storybot feeds list` shows all).")
@@ -174,6 +178,36 @@ def part_note(f: Feed) -> str:
     said alike in chat (``/story feeds``) and on the operator's command line
     (``storybot feeds list``, ``storybot health``), as it names no command."""
     return f"read in part: {clip(f.read_in_part or '', _PART_SHOWN)}"
+
+
+# What asked a feed to be read less often (``Feed.asked_by``), as the note names it
+_ASKED_BY = {
+    ASKED_BY_TTL: "its <ttl>",
+    ASKED_BY_MAX_AGE: "its server's Cache-Control: max-age",
+}
+
+
+def asked_note(f: Feed) -> str | None:
+    """Why a working feed's next poll is later than its interval, when the feed asked for
+    it (``Feed.asked_s``, ``asked_by``): "the feed asks to be read at most every 24 h (its
+    <ttl>)"; None when its own interval (or a failure's back-off, which its error says)
+    set it.
+
+    Said alike in chat and on the operator's command line, as it names no command. A
+    wait longer than storybot's longest (``[polling] max_interval_s``, a day) is said
+    with the wait it got (the next poll is then sooner than the feed asked); an interval
+    raised since past the wait asked makes the note moot, and it is not said.
+    """
+    if f.status is not FeedStatus.OK or not f.asked_s or f.asked_s <= f.interval_s:
+        return None
+    note = f"the feed asks to be read at most every {duration(f.asked_s)}"
+    if f.asked_by in _ASKED_BY:
+        note += f" ({_ASKED_BY[f.asked_by]})"
+    if f.last_polled_at is not None:
+        waits = (f.next_poll_at - f.last_polled_at).total_seconds()
+        if 0 < waits < f.asked_s - 1:
+            note += f"; storybot waits no more than {duration(waits)}"
+    return note
 
 
 def _feeds_remove(f: Feed, platform: str | None) -> str:

@@ -65,6 +65,11 @@ class FeedStatus(StrEnum):
     ERROR = "error"  # last poll failed; see Feed.last_error
 
 
+# What asked a feed's next poll to wait longer than its interval (``Feed.asked_by``)
+ASKED_BY_TTL = "ttl"  # the RSS feed's <ttl>
+ASKED_BY_MAX_AGE = "max-age"  # its server's Cache-Control: max-age
+
+
 @dataclass(frozen=True)
 class Feed:
     """A polled RSS/Atom/JSON feed and its scheduling state.
@@ -93,6 +98,12 @@ class Feed:
     # What part of the feed its last poll that read it could read, when not all of it
     # (``FetchResult.read_in_part``); None: read whole (or not read yet)
     read_in_part: str | None = None
+    # How long the feed asked its last successful poll to wait, when that was longer than
+    # its interval (its RSS ``<ttl>``, its server's ``Cache-Control: max-age``), in
+    # seconds, and which asked (``ASKED_BY_TTL``, ``ASKED_BY_MAX_AGE``); None: the feed's
+    # own interval set the next poll (or a failure's back-off did)
+    asked_s: int | None = None
+    asked_by: str | None = None
 
 
 @dataclass(frozen=True)

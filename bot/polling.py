@@ -11,7 +11,10 @@ Rules:
   the feed's own interval, the minimum interval, the server's ``Cache-Control: max-age``
   and the feed's ``<ttl>`` -- a server asking us to come back later is obeyed, one asking
   for more often than the minimum is not. Capped at ``max_interval_s`` (a day) so a
-  typo'd ``ttl`` cannot silence a feed for weeks.
+  typo'd ``ttl`` cannot silence a feed for weeks. A hint that made the wait longer than
+  the feed's interval is recorded with what gave it (``Feed.asked_s``, ``asked_by``), so
+  that ``/story feeds`` and ``storybot feeds list`` can say why the next poll is later
+  than the interval they show; any other poll clears it.
 - Failure: exponential back-off from the interval, doubling per consecutive failure up to
   ``max_backoff_s``, with jitter so that feeds failing together (one host down) do not
   retry in lockstep. A feed is never dropped: at the cap it keeps being tried, even one
@@ -58,7 +61,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.model import Feed, FeedStatus, FetchResult, FetchStatus
+from bot.model import ASKED_BY_MAX_AGE, ASKED_BY_TTL, Feed, FeedStatus, FetchResult, FetchStatus
 from bot.ports import PollOutcome
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,9 @@ _GONE = re.compile(r"HTTP 410(?!\d)")
 _OUTAGE_HOSTS = 2
 # How long an outage excuses the feeds' failures (see NetworkWatch.excuses): a day.
 OUTAGE_TRUST_S = 86400
+# The longest wait a feed is recorded to have asked for (``Feed.asked_s``): what a 32-bit
+# column holds; a longer <ttl> or max-age is a typo or a joke, and still waits a day.
+_ASKED_MAX_S = 2**31 - 1
 # Names that are never on the internet: RFC 6761 (localhost), mDNS (RFC 6762), RFC 8375,
 # ICANN's private-use .internal, and the .lan many home routers hand out.
 _LOCAL_SUFFIXES = (".localhost", ".local", ".home.arpa", ".internal", ".lan")
@@ -108,6 +114,26 @@ def _success_delay(feed: Feed, result: FetchResult, policy: PollPolicy) -> float
     hints = [h for h in (result.max_age_s, result.ttl_s) if h is not None and h > 0]
     delay = max([_base_interval(feed, policy), *hints])
     return max(float(policy.min_interval_s), min(delay, float(policy.max_interval_s)))
+
+
+def asked_wait(
+    feed: Feed, result: FetchResult, policy: PollPolicy
+) -> tuple[int, str] | tuple[None, None]:
+    """How long a successful poll's feed asked to wait, and which of its hints asked it
+    (``ASKED_BY_TTL``, ``ASKED_BY_MAX_AGE``), when that wait is longer than the feed's
+    own interval: the next poll is later than the interval because the feed asked.
+
+    The seconds are what the feed asked for, not the wait it got (capped at
+    ``max_interval_s``); of two hints alike, the ``<ttl>`` is named.
+    """
+    hints = [(result.ttl_s, ASKED_BY_TTL), (result.max_age_s, ASKED_BY_MAX_AGE)]
+    asked = [(h, by) for h, by in hints if h is not None and h > 0]
+    if not asked:
+        return None, None
+    seconds, by = max(asked, key=lambda hint: hint[0])  # the first of equals: the <ttl>
+    if seconds <= _base_interval(feed, policy):
+        return None, None
+    return int(min(seconds, float(_ASKED_MAX_S))), by
 
 
 def backoff_delay(error_count: int, base_s: float, policy: PollPolicy, rng: random.Random) -> float:
@@ -313,18 +339,21 @@ def plan_next_poll(
 
     Returns:
         The ``PollOutcome`` to record: status, next poll time, error count, last error,
-        validators (ETag, Last-Modified, body hash), title, where the feed moved and
-        what part of it was read.
+        validators (ETag, Last-Modified, body hash), title, where the feed moved,
+        what part of it was read and how long it asked to wait past its interval.
     """
     # a failed poll leaves the move as the last good one saw it: no redirect is
     # followed past some failures, and a feed that moved and then broke still moved
     moved_to = feed.moved_to
     # only a poll that read a body knows what part of it was read
     read_in_part = result.read_in_part if result.status is FetchStatus.OK else feed.read_in_part
+    # a failure's wait is its back-off (or its Retry-After), which its error says
+    asked_s, asked_by = None, None
     if result.status in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
         status, error_count, last_error = FeedStatus.OK, 0, None
         delay = _success_delay(feed, result, policy)
         moved_to = result.moved_to
+        asked_s, asked_by = asked_wait(feed, result, policy)
     elif outage:
         status, error_count = FeedStatus.ERROR, feed.error_count
         last_error = f"{result.error or 'fetch failed (no detail)'} ({OUTAGE_NOTE})"
@@ -350,4 +379,6 @@ def plan_next_poll(
         title=result.feed_title or feed.title,
         moved_to=moved_to,
         read_in_part=read_in_part,
+        asked_s=asked_s,
+        asked_by=asked_by,
     )

@@ -283,6 +283,8 @@ class PollOutcome:
     title: str | None = None
     moved_to: str | None = None  # see ``Feed.moved_to``; None: not moved (any more)
     read_in_part: str | None = None  # see ``Feed.read_in_part``; None: read whole
+    asked_s: int | None = None  # see ``Feed.asked_s``; None: not longer than its interval
+    asked_by: str | None = None  # see ``Feed.asked_by``
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ def feed(row: FeedRow) -> Feed:
         interval_s=row.interval_s,
         moved_to=row.moved_to,
         read_in_part=row.read_in_part,
+        asked_s=row.asked_s,
+        asked_by=row.asked_by,
     )
 
 

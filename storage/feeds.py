@@ -172,6 +172,8 @@ class FeedStore(StoreBase):
                 title=func.coalesce(bindparam("b_title", type_=Text()), table.c.title),
                 moved_to=bindparam("b_moved_to"),
                 read_in_part=bindparam("b_read_in_part"),
+                asked_s=bindparam("b_asked_s"),
+                asked_by=bindparam("b_asked_by"),
             )
         )
         rows = [
@@ -189,6 +191,8 @@ class FeedStore(StoreBase):
                 "b_title": outcome.title,
                 "b_moved_to": outcome.moved_to,
                 "b_read_in_part": outcome.read_in_part,
+                "b_asked_s": outcome.asked_s,
+                "b_asked_by": outcome.asked_by,
             }
             for outcome in outcomes
         ]

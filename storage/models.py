@@ -99,6 +99,10 @@ class FeedRow(Base):
     moved_to: Mapped[str | None] = mapped_column(Text)
     # what part of the feed its last read read, if not all (bot.model.Feed.read_in_part); 0033
     read_in_part: Mapped[str | None] = mapped_column(Text)
+    # how long the feed asked its next poll to wait, past its interval, and which of its
+    # hints asked it (bot.model.Feed.asked_s, asked_by); migration 0035
+    asked_s: Mapped[int | None] = mapped_column(Integer)
+    asked_by: Mapped[str | None] = mapped_column(Text)
 
 
 class ItemRow(Base):

@@ -33,6 +33,7 @@ from bot.feed_text import feed_health, feeds_list
 from bot.identity import new_item
 from bot.model import DeliveryMode, FeedStatus, IngestOutcome, MessageKind
 from bot.ports import DevelopmentWrite
+from bot.render import format_time
 
 # The pipeline's mechanics are tested with the sample turn the engine recognises as new
 # right after the seeds; how well the engine separates every turn is pinned (with its known
@@ -548,6 +549,61 @@ async def test_a_feed_read_in_part_says_so_in_feeds_until_a_poll_reads_it_whole(
     feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
     assert "read in part" not in feeds_list(store, "slack") + out.getvalue()
     assert "read in part" not in feed_health(store, "slack")
+    await world.app.aclose()
+
+
+async def test_a_feed_that_asks_to_be_read_less_often_says_so_beside_its_next_poll(
+    feed_server, sqlite_url, clock
+):
+    # "every 300 s" beside a next poll a day away, with no reason: the feed's <ttl> (or
+    # its server's max-age) stretched it, and the lists now say so
+    world = make_world(sqlite_url, clock)
+    store = world.app.store
+    feed_server.add_feed("/ttl.xml", rss([entry(0)], title="Sample Wire", ttl=1440))
+    feed = store.add_feed(feed_server.url("/ttl.xml"), clock.now(), interval_s=300)
+
+    await _cycle(world)
+
+    read = store.get_feed_by_id(feed.id)
+    assert read.next_poll_at - clock.now() == timedelta(days=1)
+    note = "the feed asks to be read at most every 24 h (its <ttl>)"
+    assert feeds_list(store, "slack").endswith(
+        f"· next poll {format_time(read.next_poll_at)} · {note}"
+    )
+    out = io.StringIO()
+    feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
+    assert "\tevery 300 s\t" in out.getvalue() and out.getvalue().endswith(f"\t{note}\n")
+
+    # longer than storybot ever waits (a day): said with the wait it gets
+    feed_server.add_feed("/ttl.xml", rss([entry(0), entry(1)], title="Sample Wire", ttl=2880))
+    clock.advance(days=1)
+    await _cycle(world)
+    assert feeds_list(store, "slack").endswith(
+        "the feed asks to be read at most every 2 days (its <ttl>); storybot waits no more than 24 h"
+    )
+
+    # its server's Cache-Control: max-age, named as such
+    feed_server.add_feed(
+        "/ttl.xml",
+        rss([entry(0), entry(1), entry(2)], title="Sample Wire"),
+        headers={"Cache-Control": "max-age=3600"},
+    )
+    clock.advance(days=1)
+    await _cycle(world)
+    assert feeds_list(store, "slack").endswith(
+        "the feed asks to be read at most every 60 min (its server's Cache-Control: max-age)"
+    )
+
+    # the feed no longer asks: its interval sets the next poll, and nothing is said
+    feed_server.add_feed(
+        "/ttl.xml", rss([entry(0), entry(1), entry(2), entry(3)], title="Sample Wire")
+    )
+    clock.advance(days=1)
+    await _cycle(world)
+    assert store.get_feed_by_id(feed.id).asked_s is None
+    out = io.StringIO()
+    feeds(world.app, argparse.Namespace(feeds_cmd="list"), out)
+    assert "asks" not in feeds_list(store, "slack") + out.getvalue()
     await world.app.aclose()
 
 

@@ -407,3 +407,41 @@ def test_what_part_of_a_feed_was_read_is_what_its_last_read_read(
     feed = replace(FEED, read_in_part=before)
     outcome = plan_next_poll(feed, result, NOW, POLICY, random.Random(1))
     assert outcome.read_in_part == after
+
+
+@pytest.mark.parametrize(
+    ("feed", "result", "asked"),
+    [
+        (FEED, replace(OK, ttl_s=86400), (86400, "ttl")),  # past its interval: told
+        (FEED, replace(NOT_MODIFIED, max_age_s=3600), (3600, "max-age")),
+        (FEED, replace(OK, ttl_s=7200, max_age_s=3600), (7200, "ttl")),  # the longer asked
+        (FEED, replace(OK, ttl_s=3600, max_age_s=7200), (7200, "max-age")),
+        (FEED, replace(OK, ttl_s=3600, max_age_s=3600), (3600, "ttl")),
+        (FEED, replace(OK, ttl_s=10 * 86400), (10 * 86400, "ttl")),  # asked, not the cap
+        (FEED, replace(OK, max_age_s=1e300), (2**31 - 1, "max-age")),  # a column's worth
+        (FEED, replace(OK, ttl_s=900), (None, None)),  # no later than its interval
+        (replace(FEED, interval_s=60), replace(OK, ttl_s=300), (None, None)),  # the minimum's
+        (FEED, OK, (None, None)),
+        (FEED, replace(ERROR, retry_after_s=86400), (None, None)),  # a failure's back-off
+    ],
+    ids=[
+        "ttl",
+        "max-age",
+        "ttl longer",
+        "max-age longer",
+        "equal",
+        "past the cap",
+        "huge",
+        "not longer",
+        "min interval",
+        "none",
+        "failed",
+    ],
+)
+def test_a_poll_records_how_long_the_feed_asked_to_wait_past_its_interval(
+    feed: Feed, result: FetchResult, asked: tuple[int | None, str | None]
+) -> None:
+    # "every 300 s" beside a next poll a day away: the lists say the feed asked for it
+    before = replace(feed, asked_s=3600, asked_by="max-age")  # each poll says it again
+    outcome = plan_next_poll(before, result, NOW, POLICY, random.Random(1))
+    assert (outcome.asked_s, outcome.asked_by) == asked

@@ -171,7 +171,7 @@ LATER_COLUMNS = {
     "stories": {"development_seq", "update_seq"},
     "developments": {"seq"},
     "bindings": {"digested_seq", "digest_anchor", "updated_seq", "followed_seq"},
-    "feeds": {"moved_to", "read_in_part"},
+    "feeds": {"moved_to", "read_in_part", "asked_s", "asked_by"},
 }
 LATER_INDEXES = {"ix_developments_story_id_seq"}
 

@@ -1341,6 +1341,41 @@ def test_feed_read_in_part_column_is_added_and_dropped_keeping_the_feeds(empty_u
         store.close()
 
 
+def test_feed_asked_wait_columns_are_added_and_dropped_keeping_the_feeds(empty_url):
+    """Migration 0035 adds ``feeds.asked_s`` and ``feeds.asked_by`` (NULL: the feed's
+    interval set its next poll, until a poll says otherwise); its downgrade drops them in
+    place, keeping the feeds and what part of them was read, on both databases."""
+    store = open_store(empty_url)
+    try:
+        assert _downgraded(store, "0034") == "0034"
+        columns = {c["name"] for c in inspect(store.engine).get_columns("feeds")}
+        assert not {"asked_s", "asked_by"} & columns and "read_in_part" in columns
+        _add_feed_before_0029(store, "https://a.example/rss")
+        _upgraded(store)
+        assert _diff(store.engine) == []
+        [feed] = store.list_feeds()
+        assert (feed.url, feed.asked_s, feed.asked_by) == ("https://a.example/rss", None, None)
+        part = "the first 500 of 501 entries (at most 500 are read a poll)"
+        store.record_poll(
+            PollOutcome(
+                feed.id, FeedStatus.OK, T0, T0, 0, *[None] * 6, part, asked_s=86400, asked_by="ttl"
+            )
+        )
+        read = store.get_feed_by_id(feed.id)
+        assert (read.asked_s, read.asked_by) == (86400, "ttl")
+        assert _downgraded(store, "0034") == "0034"
+        with store.engine.connect() as conn:
+            kept = conn.execute(
+                select(column("url"), column("read_in_part")).select_from(table("feeds"))
+            )
+            assert [tuple(row) for row in kept] == [("https://a.example/rss", part)]
+        _upgraded(store)
+        read = store.get_feed_by_id(feed.id)
+        assert (read.asked_s, read.asked_by) == (None, None)  # told again by a poll
+    finally:
+        store.close()
+
+
 def test_idn_hosts_take_their_ascii_form_merging_a_feed_stored_in_both_spellings(empty_url):
     """Migration 0014: a feed or item URL's internationalised host in its punycode form."""
     store = open_store(empty_url)
