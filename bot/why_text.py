@@ -60,12 +60,15 @@ def why_lines(store: Store, item: Item, platform: str, user_id: str) -> list[Lin
         j = d.judgement
         story = store.get_story_by_id(j.story_id)
         name = story.name if story else f"story {j.story_id}"
-        lines.append(f"• {_verdict(store, j, story, name)}")
+        verdict = _verdict(store, j, story, name)
+        lines.append(f"• {verdict}")
         if j.story_id in corrections:
             lines.append(("    ", *said(corrections[j.story_id], name, platform)))
         if item.version > 1:
             lines.append(f"    {_version_line(d.item_version, item.version, j)}")
-        lines.extend(f"    {line}" for line in _reason_lines(store, j, story, forms))
+        # the verdict says the score: the reasons give it again only where it differs
+        scored = f"(score {j.score:.3f}" in verdict
+        lines.extend(f"    {line}" for line in _reason_lines(store, j, story, forms, scored))
     # A story judges the items that arrive after it is added, not those stored before:
     # say so for each story without a verdict, or its silence reads as "not relevant".
     judged = {d.judgement.story_id for d in decisions}
@@ -179,7 +182,11 @@ def _version_line(judged: int | None, latest: int, j: Judgement) -> str:
 
 
 def _reason_lines(
-    store: Store, j: Judgement, story: Story | None, forms: Mapping[str, str]
+    store: Store,
+    j: Judgement,
+    story: Story | None,
+    forms: Mapping[str, str],
+    scored: bool = False,
 ) -> list[str]:
     """The engine's reasons for a judgement, in words, with each score's threshold.
 
@@ -187,7 +194,9 @@ def _reason_lines(
     readable: items and developments are named by their headlines rather than ids,
     matched terms are shown as the item writes them (``forms``: "classified", not "classifi"),
     flags that only restate the verdict line are left out, and any key this does not
-    know is shown as it is rather than dropped.
+    know is shown as it is rather than dropped. ``scored``: the verdict line above says
+    ``j.score`` ("(score 0.400"), so the score is not said again on the next line when
+    it is the same (its threshold is: "on-topic from 0.100"); a copy's verdict says none.
     """
     r = dict(j.reason)
     out: list[str] = []
@@ -198,10 +207,13 @@ def _reason_lines(
     score, threshold = r.pop("score", None), r.pop("threshold", None)
     one_seed = bool(r.pop("one_seed", False))
     embedding = r.pop("embedding", None)
-    if score is not None:
+    said = scored and isinstance(score, (int, float)) and f"{score:.3f}" == f"{j.score:.3f}"
+    if score is not None and not (said and threshold is None):
+        parts = [] if said else [f"score {_fmt_reason(score)}"]
+        if threshold is not None:
+            parts.append(f"on-topic from {_fmt_reason(threshold)}")
         out.append(
-            f"score {_fmt_reason(score)}"
-            + (f"; on-topic from {_fmt_reason(threshold)}" if threshold is not None else "")
+            "; ".join(parts)
             + (" (the threshold of a headline without article text)" if headline_only else "")
             + (
                 " (lower for a story from one seed article: scores against one article run"

@@ -873,7 +873,7 @@ async def test_why_explains_a_text_that_nearly_passes_under_a_headline_naming_th
     reason |= {"headline_threshold": 0.3, "rescued": {"text_from": 0.08, "headline_from": 0.2}}
     reply = await _why(commands, store, clock, 7, reason, on_topic=True, score=0.087)
     assert reply.ok, reply.text
-    assert "score 0.087; on-topic from 0.100" in reply.text
+    assert "(score 0.087)\n    on-topic from 0.100\n" in reply.text
     assert (
         "the text nearly passes (from 0.080) and the headline names the story (from 0.200): "
         "on-topic"
@@ -897,7 +897,7 @@ async def test_why_leaves_out_rules_that_decided_nothing_for_an_item_far_off_top
     far = {"score": 0.011, "threshold": 0.1, "support": 0.008, "headline_score": 0.003}
     far["headline_threshold"] = 0.3
     reply = await _why(commands, store, clock, 7, far, on_topic=False, score=0.011)
-    assert "score 0.011; on-topic from 0.100" in reply.text
+    assert "• off-topic for pentagon (score 0.011)\n    on-topic from 0.100" in reply.text
     assert "support" not in reply.text and "headline alone" not in reply.text, reply.text
 
     near = dict(far, headline_score=0.2)  # the headline came close to the rule: said
@@ -926,12 +926,31 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
     assert "too little of it" not in reply.text and "below_background" not in reply.text
 
 
+async def test_why_gives_a_storys_score_once_with_its_threshold_under_the_verdict(
+    commands, store, clock
+):
+    # the verdict said "(score 0.400)" and the line under it "score 0.400; on-topic
+    # from 0.100": the threshold stays, the score is said once
+    reason = {"score": 0.4, "threshold": 0.1, "development": {"closest": None}}
+    reply = await _why(commands, store, clock, 7, reason, on_topic=True, score=0.4, development=1)
+    assert reply.ok, reply.text
+    assert (
+        "• on-topic for pentagon, joined development 1 (score 0.400)\n    on-topic from 0.100\n"
+    ) in reply.text
+    assert reply.text.count("0.400") == 1, reply.text
+    off = await _why(
+        commands, store, clock, 8, {"score": 0.01, "threshold": 0.1}, on_topic=False, score=0.01
+    )
+    assert "• off-topic for pentagon (score 0.010)\n    on-topic from 0.100" in off.text, off.text
+    assert off.text.count("0.010") == 1
+
+
 async def test_why_says_a_story_from_one_article_has_a_lower_threshold(commands, store, clock):
     reason = {"score": 0.084, "threshold": 0.07, "one_seed": True, "support": 0.06}
     reply = await _why(commands, store, clock, 9, reason, on_topic=True, score=0.084)
     assert reply.ok, reply.text
     assert (
-        "score 0.084; on-topic from 0.070 (lower for a story from one seed article: scores "
+        "(score 0.084)\n    on-topic from 0.070 (lower for a story from one seed article: scores "
         "against one article run lower than against several)"
     ) in reply.text
     assert "one_seed" not in reply.text
