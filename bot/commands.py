@@ -104,11 +104,19 @@ from bot.status_text import (
     digest_every,
     follow_line,
     next_digest,
+    no_follow_line,
     recent_updates,
     status_lines,
     status_update,
 )
-from bot.stories import Declarations, how_to_add, no_stories_yet, no_such_story, story_list
+from bot.stories import (
+    CONSOLE_PLATFORM,
+    Declarations,
+    how_to_add,
+    no_stories_yet,
+    no_such_story,
+    story_list,
+)
 from bot.subscriptions_gone import user_left
 from bot.validate import (
     admit_feed_url,
@@ -441,13 +449,14 @@ class Commands:
         )
         tail = [feed_health(self.store, req.platform)]
         if req.channel_id:
-            bound = [
-                b
-                for b in self.store.bindings_for_channel(req.platform, req.channel_id)
-                if b.story_id == story.id
-            ]
+            follows = self.store.bindings_for_channel(req.platform, req.channel_id)
+            bound = [b for b in follows if b.story_id == story.id]
             if bound:
                 tail.append(follow_line(bound[0], self.clock.now(), self.zone))
+            elif not follows and not req.direct_message and req.platform != CONSOLE_PLATFORM:
+                # a channel that follows nothing: how it gets alerts (not in a DM, where
+                # no story can be followed, nor in the console, which follows by itself)
+                tail.append(no_follow_line(story.name, req.platform))
             failure = self._cannot_deliver(
                 Target(req.platform, channel_id=req.channel_id), "post in this channel"
             )

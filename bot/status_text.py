@@ -40,6 +40,7 @@ from bot.render import (
     period_text,
     reader_url,
     repeats_headline,
+    say,
     shorten,
     source_list,
 )
@@ -261,6 +262,13 @@ def follow_line(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) ->
         return "This channel follows this story (realtime)."
     every = digest_every(binding.digest_hours, binding.digest_anchor, zone)
     return f"This channel follows this story ({every}{next_digest(binding, now, zone)})."
+
+
+def no_follow_line(story_name: str, platform: str | None) -> str:
+    """The status's line for a channel that follows no story: how it gets the story's
+    alerts (an admin's ``/story follow NAME`` there), as users on ``platform`` type it."""
+    follow = say(platform, f"/story follow {story_name}", f"/story follow story:{story_name}")
+    return f"This channel follows no story: admins get its alerts here with `{follow}`."
 
 
 def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = timezone.utc) -> str:

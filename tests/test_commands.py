@@ -272,6 +272,33 @@ async def test_status_describes_the_story_and_feed_health(commands, store, clock
     assert "Feeds: 0 ok, 0 failing, 1 not polled yet." in reply.text
 
 
+async def test_status_in_a_channel_that_follows_no_story_says_how_to_get_alerts_there(
+    commands, store, clock
+):
+    hint = (
+        "This channel follows no story: admins get its alerts here with `/story follow pentagon`."
+    )
+    reply = await commands.handle(req("status"))
+    assert reply.ok and reply.text.endswith(f"\n{hint}"), reply.text
+    discord = CommandRequest("status", "discord", "U1", "C9")
+    assert (await commands.handle(discord)).text.endswith(
+        "\nThis channel follows no story: admins get its alerts here with "
+        "`/story follow story:pentagon`."
+    )
+    # a DM cannot follow a story, the console follows by itself, and a channel that
+    # follows another story knows how
+    dm = CommandRequest("status", "slack", "U1", "D1", direct_message=True)
+    console = CommandRequest("status", "console", "operator", "terminal", is_admin=True)
+    for asked in (dm, console, req("status", channel=None)):
+        assert "follows no story" not in (await commands.handle(asked)).text
+    store.add_story("chips", "Chips", [SeedDoc("Chips", "text")], clock.now())
+    assert (await commands.handle(req("follow chips", admin=True))).ok
+    reply = await commands.handle(req("status pentagon"))
+    assert "follows no story" not in reply.text and "This channel follows" not in reply.text
+    reply = await commands.handle(req("status chips"))
+    assert reply.text.endswith("\nThis channel follows this story (realtime).")
+
+
 async def test_status_of_an_unknown_story_lists_known_ones(commands):
     reply = await commands.handle(req("status nosuch"))
     assert not reply.ok and "Known stories: pentagon" in reply.text
@@ -1834,6 +1861,7 @@ async def test_status_leaves_out_its_oldest_developments_before_the_feed_health(
         "".join(f"\n  read in part: https://feeds.example/part-{n}.xml" for n in range(3))
         + "\n  … and more read in part (the entries past the part read are lost: "
         "`/story feeds` says which part)."
+        "\nThis channel follows no story: admins get its alerts here with `/story follow pentagon`."
     )
     assert "5. " in reply.text and "1. " not in reply.text, "the newest stay"
     # fewer than a page shown: the first page of the list starts with those left out

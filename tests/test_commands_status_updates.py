@@ -173,12 +173,19 @@ async def test_status_with_long_updates_stays_within_one_embed(commands, store, 
             b["text"]["text"] for b in message_blocks(reply.message) if b["type"] == "section"
         ]
         assert all(len(t) <= TEXT_MAX for t in sections)
-        assert "Feeds: none yet" in sections[-1] and "…" not in sections[-1][-40:]
+        assert "Feeds: none yet" in sections[-1] and "…" not in sections[-1][-100:]
     else:
         description = message_embed(reply.message).description
         assert len(description) <= 4096
-        assert description.endswith(r"Feeds: none yet (add one with \`/story feeds add url:URL\`).")
-    assert reply.text.splitlines()[-1].startswith("Feeds:"), "the feed health is never cut"
+        assert description.endswith(
+            r"Feeds: none yet (add one with \`/story feeds add url:URL\`)."
+            "\nThis channel follows no story: admins get its alerts here with "
+            r"\`/story follow story:pentagon\`."
+        )
+    # the feed health and the channel's line (it follows nothing: how it gets alerts)
+    # are never cut
+    *_, health, follow = reply.text.splitlines()
+    assert health.startswith("Feeds:") and follow.startswith("This channel follows no story")
     # the oldest news gave way, and is counted: the newest, the three updates, is kept
     assert "4. Turn 4" not in reply.text
     assert "… and 1 older development: `" in reply.text
