@@ -58,11 +58,17 @@ class CommandSpec:
         form = self.options if self.options and platform in OPTION_PLATFORMS else self.usage
         return f"/story {form}"
 
-    def summary_for(self, platform: str | None) -> str:
-        """This command's summary, with its examples as users on ``platform`` write them."""
+    def summary_for(self, platform: str | None, zone: str | None = None) -> str:
+        """This command's summary, with its examples as users on ``platform`` write them,
+        naming storybot's time zone (``[delivery] timezone``: "in storybot's time zone,
+        Europe/Berlin, and ...") where it speaks of it and ``zone`` is given."""
+        summary = self.summary
         if self.options_summary and platform in OPTION_PLATFORMS:
-            return self.options_summary
-        return self.summary
+            summary = self.options_summary
+        if zone:
+            # mid-sentence: "in storybot's time zone, UTC, and every so many hours after it"
+            summary = summary.replace(f"{STORYBOTS_ZONE} ", f"{STORYBOTS_ZONE}, {zone}, ")
+        return summary
 
     def overview_for(self, platform: str | None) -> str:
         """This command's line in the help of every command, as ``platform`` shows it:
@@ -72,6 +78,10 @@ class CommandSpec:
         option = "command:" if platform in OPTION_PLATFORMS else ""
         return f"{self.overview} (`/story help {option}{self.name}` tells how)."
 
+
+# How a summary speaks of the zone of ``[delivery] timezone``; the help names the zone
+# after it (:meth:`CommandSpec.summary_for`), as the table cannot know the config
+STORYBOTS_ZONE = "storybot's time zone"
 
 # The digest periods the follow help's range spans, as the replies name them: "every 15
 # minutes to every 168 hours", so that "0.25" is not left for readers to work out
@@ -144,7 +154,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Post this story's alerts in this channel (admins), as they happen or as a digest "
         f"every so many hours: a number {DIGEST_HOURS_RANGE} ({_PERIODS}), such as 6, 1.5 or 2h. "
         "With at HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come at "
-        "that time in storybot's time zone and every so many hours after it: digest 24 at "
+        f"that time in {STORYBOTS_ZONE} and every so many hours after it: digest 24 at "
         "09:00 is daily at 09:00, digest 12 at 08:00 at 08:00 and 20:00. A digest lists "
         "the developments new since the last one, then what later reports added to those "
         "an earlier one listed; with neither, none is posted.",
@@ -154,7 +164,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         options_summary="Post this story's alerts in this channel (admins), as they happen "
         f"or as a digest every so many hours: a number {DIGEST_HOURS_RANGE} ({_PERIODS}), such as 6 or "
         "1.5. With at:HH:MM (24-hour clock, such as 09:00; not 9 or 9am) the digests come "
-        "at that time in storybot's time zone and every so many hours after it: "
+        f"at that time in {STORYBOTS_ZONE} and every so many hours after it: "
         "hours:24 at:09:00 is daily at 09:00, hours:12 at:08:00 at 08:00 and 20:00. A "
         "digest lists the developments new since the last one, then what later reports "
         "added to those an earlier one listed; with neither, none is posted.",
@@ -248,11 +258,15 @@ def usage(command: str, platform: str | None = None) -> str:
     return SPECS[command].usage_for(platform)
 
 
-def help_text(command: str | None = None, platform: str | None = None) -> str:
+def help_text(
+    command: str | None = None, platform: str | None = None, zone: str | None = None
+) -> str:
     """The help for one command, or for all, in ``platform``'s form of the commands.
 
     Slack and the console type text after ``/story``; Discord fills in slash-command
-    options, so its users are shown ``subscribe query:<keywords> [story:NAME]``.
+    options, so its users are shown ``subscribe query:<keywords> [story:NAME]``. ``zone``:
+    the name of ``[delivery] timezone``, which a command's help that speaks of storybot's
+    time zone names ("in storybot's time zone, UTC, and ...").
     """
     if command:
         spec = SPECS.get(command.lower())
@@ -262,7 +276,7 @@ def help_text(command: str | None = None, platform: str | None = None) -> str:
             raise UsageError(
                 f"There is no command '{clip(command, 40)}'.{meant} Try `/story help`."
             )
-        return f"{spec.usage_for(platform)}\n{spec.summary_for(platform)}"
+        return f"{spec.usage_for(platform)}\n{spec.summary_for(platform, zone)}"
     forms = [c.usage_for(platform) for c in COMMANDS]
     lines = ["storybot follows developing news stories. Commands:"]
     if platform in CHAT_PLATFORMS:

@@ -45,7 +45,7 @@ from bot.command_specs import (
     usage,
 )
 from bot.command_words import Number, argument_words, command_words, number, unlink
-from bot.digest_schedule import at_of, first_slot
+from bot.digest_schedule import at_of, first_slot, zone_name
 from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
@@ -381,7 +381,9 @@ class Commands:
         words = rest.split()
         if words[:1] and words[0].lower() == "/story":
             words = words[1:]
-        return Reply(text=help_text(words[0] if words else None, req.platform))
+        return Reply(
+            text=help_text(words[0] if words else None, req.platform, zone_name(self.zone))
+        )
 
     def _chat_add(self, platform: str | None) -> str | None:
         """``/story stories add`` as ``platform`` types it; None if this process cannot add

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from zoneinfo import ZoneInfo
 
 import pytest
 from feedserver import feed_server_fixture  # noqa: F401 -- the feed_server fixture
@@ -91,7 +92,7 @@ async def test_the_help_of_every_command_shortens_a_long_summary_to_one_naming_i
     if platform == "discord":
         assert len(everything) <= 1800, len(everything)
     follow = (await commands.handle(CommandRequest("help follow", platform, "U1", "C1"))).text
-    assert SPECS["follow"].summary_for(platform) in follow
+    assert SPECS["follow"].summary_for(platform, "UTC") in follow
 
 
 @pytest.mark.parametrize("platform", ["slack", "discord", "console"])
@@ -168,7 +169,7 @@ async def test_help_for_a_command_with_more_words_shows_that_commands_help(comma
     """`help stories add` was refused ("`help` does not take 'add'"): the words after a
     command are that command's own, and its help covers them."""
     reply = await commands.handle(req(text))
-    assert reply.ok and reply.text == help_text(command, "slack")
+    assert reply.ok and reply.text == help_text(command, "slack", "UTC")
 
 
 @pytest.mark.parametrize(
@@ -180,7 +181,7 @@ async def test_help_takes_a_command_written_after_story_as_the_help_writes_it(
 ):
     """`storybot ask "help /story status"` said "There is no command '/story'"."""
     reply = await commands.handle(req(text))
-    assert reply.ok and reply.text == help_text(command, "slack"), reply.text
+    assert reply.ok and reply.text == help_text(command, "slack", "UTC"), reply.text
 
 
 async def test_unknown_command_names_it_and_shows_help(commands):
@@ -744,6 +745,18 @@ async def test_a_digest_period_under_an_hour_is_said_in_minutes(commands, store,
     assert f"This channel follows this story (a digest {said}; next at " in status.text
     reply = await commands.handle(req(f"follow pentagon digest {hours} at 09:00", admin=True))
     assert f"posted as a digest {said} at " in reply.text, reply.text
+
+
+@pytest.mark.parametrize("platform", ["slack", "discord", "console"])
+async def test_follow_help_names_storybots_time_zone(store, clock, platform):
+    # "in storybot's time zone" left readers to guess which: [delivery] timezone
+    asked = CommandRequest("help follow", platform, "U1", "C1")
+    berlin = await Commands(store, clock, zone=ZoneInfo("Europe/Berlin")).handle(asked)
+    assert "at that time in storybot's time zone, Europe/Berlin, and every so many hours" in (
+        berlin.text
+    ), berlin.text
+    utc = await Commands(store, clock).handle(asked)
+    assert "in storybot's time zone, UTC, and every so many hours after it" in utc.text
 
 
 async def test_follow_help_says_the_range_of_periods_as_the_replies_do(commands):
