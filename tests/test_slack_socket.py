@@ -437,6 +437,37 @@ async def test_a_rejected_token_at_start_stops_the_service_without_retrying(
     assert waits == []
 
 
+@pytest.mark.parametrize(
+    ("method", "token"),
+    [("auth.test", "SLACK_BOT_TOKEN"), ("apps.connections.open", "SLACK_APP_TOKEN")],
+)
+async def test_an_app_not_granted_the_workspace_stops_start_naming_the_token_and_what_to_do(
+    fake: FakeSlack, store: SqlStore, method: str, token: str
+) -> None:
+    # team_access_not_granted was a refused bot token's TokenRefused: retried for ever,
+    # naming SLACK_BOT_TOKEN even when apps.connections.open (the app-level token) said it
+    from adapters.app import start_adapter
+
+    fake.fail_next(status=200, error="team_access_not_granted", method=method)
+    adapter = make_adapter(fake, store)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        with pytest.raises(ConfigError) as raised:
+            await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    finally:
+        await adapter.stop()
+    assert str(raised.value) == (
+        f"Slack refused {token} ({method}: team_access_not_granted): the Slack app is not "
+        "installed in this workspace or not granted access to it: install it there (an "
+        "org-wide app: an org admin grants it the workspace), then start storybot again"
+    )
+    assert waits == []
+
+
 async def test_an_api_url_without_the_api_path_stops_start_naming_the_variable(
     fake: FakeSlack, store: SqlStore
 ) -> None:

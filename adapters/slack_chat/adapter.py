@@ -68,6 +68,17 @@ AUTH_ERRORS = frozenset(
         "missing_scope",
     }
 )
+# The app is not installed in the token's workspace, or not granted it (an org-wide app of
+# an Enterprise Grid org, which an org admin grants each workspace): no token change and no
+# retry mends it, only an install or a grant. At start it stops storybot (exit 2) naming
+# the token Slack refused it to, and what to do; while running, a post refused so waits
+# for it as for a refused token (``delivery_errors.TOKEN_CODES``).
+NOT_GRANTED = "team_access_not_granted"
+NOT_GRANTED_HINT = (
+    "the Slack app is not installed in this workspace or not granted access to it: install "
+    "it there (an org-wide app: an org admin grants it the workspace), then start storybot "
+    "again"
+)
 
 
 class SlackAdapter:
@@ -301,7 +312,10 @@ class SlackAdapter:
     async def _check_token(self, method: str, call: Any) -> Any:
         """``call``'s answer; what stops start() for good is a ``ConfigError`` naming why.
 
-        A refused token names its variable. Any other refusal that retrying cannot
+        A refused token names its variable, as does an app not installed in (or not
+        granted) the workspace (``team_access_not_granted``), with what to do: the bot
+        token's for ``auth.test``, the app-level token's for ``apps.connections.open``.
+        Any other refusal that retrying cannot
         change (an HTTP 404 from a ``STORYBOT_SLACK_API_URL`` that is not the Web API's
         base URL, an error code Slack will give again) is one as well, naming the URL
         asked: a service that cannot start says so in one line (exit 2), not in a
@@ -312,11 +326,14 @@ class SlackAdapter:
             return await call
         except SlackApiError as exc:
             code = error_code(exc)
+            which = "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
             if code in AUTH_ERRORS:
-                which = (
-                    "SLACK_APP_TOKEN" if method == "apps.connections.open" else "SLACK_BOT_TOKEN"
-                )
                 raise ConfigError(f"Slack rejected {which} ({method}: {code})") from exc
+            if code == NOT_GRANTED:
+                # a refused bot token's hint otherwise, retried for ever (a TokenRefused)
+                raise ConfigError(
+                    f"Slack refused {which} ({method}: {code}): {NOT_GRANTED_HINT}"
+                ) from exc
             error = map_error(method, exc)
             if isinstance(error, PermanentDeliveryError):
                 raise ConfigError(self._refused_at_start(error, code)) from exc
