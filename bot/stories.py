@@ -186,6 +186,8 @@ def no_such_story(
     :func:`how_to_add`).
     """
     did = story_suggestion(name, names, then)
+    if did and len(names) == 1:  # the one story there is: listing it again says nothing
+        return UserError(f"There is no story named '{clip(name, 60)}'.{did}")
     known = f"Known stories: {story_list(names, platform)}." if names else no_stories_yet(chat_add)
     return UserError(f"There is no story named '{clip(name, 60)}'.{did} {known}")
 

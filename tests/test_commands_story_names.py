@@ -215,3 +215,17 @@ def test_stories_meant_a_typo_away_with_or_without_the_words_after() -> None:
         "anthropic-pentagon",
         "anthropic",
     ]
+
+
+async def test_a_suggestion_of_the_only_story_does_not_list_it_again(store, clock):
+    from bot.commands import Commands
+    from bot.model import CommandRequest, SeedDoc
+
+    store.remove_story("pentagon")  # the fixture's
+    store.add_story("anthropic-pentagon", "Talks", [SeedDoc("t", "x")], clock.now())
+    reply = await Commands(store, clock).handle(
+        CommandRequest("status anthropic", "slack", "U1", "C1")
+    )
+    assert reply.text == (
+        "There is no story named 'anthropic'. Did you mean `anthropic-pentagon`?"
+    ), reply.text
