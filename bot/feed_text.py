@@ -52,20 +52,18 @@ def feed_health(store: Store, platform: str | None = None) -> str:
         line += f"\n  … and {failing - len(shown)} more failing (`/story feeds` shows each feed and its last error)."
     # working feeds polled through a redirect: their state says nothing of it
     moved = store.moved_feeds(FAILING_SHOWN + 1)
-    for f in moved[:FAILING_SHOWN]:
-        line += f"\n  moved permanently: {_health_url(f.url)} to {_health_url(f.moved_to or '')}"
-    if len(moved) > FAILING_SHOWN:
-        line += "\n  … and more moved permanently"
-    if moved:
-        line += f" (`/story feeds` says how to switch {'it' if len(moved) == 1 else 'them'})."
+    line += _named_working_feeds(
+        "moved permanently",
+        [f"{_health_url(f.url)} to {_health_url(f.moved_to or '')}" for f in moved],
+        f"`/story feeds` says how to switch {'it' if len(moved) == 1 else 'them'}",
+    )
     # working feeds whose last read lost the entries past what it read: likewise
     part = store.feeds_read_in_part(FAILING_SHOWN + 1)
-    for f in part[:FAILING_SHOWN]:
-        line += f"\n  read in part: {_health_url(f.url)}"
-    if len(part) > FAILING_SHOWN:
-        line += "\n  … and more read in part"
-    if part:
-        line += " (the entries past the part read are lost: `/story feeds` says which part)."
+    line += _named_working_feeds(
+        "read in part",
+        [_health_url(f.url) for f in part],
+        "the entries past the part read are lost: `/story feeds` says which part",
+    )
     waiting = store.count_page_waits()
     if waiting:  # [pages]: their sites failed in a way that may pass
         line += (
@@ -75,6 +73,17 @@ def feed_health(store: Store, platform: str | None = None) -> str:
             "could not be read yet."
         )
     return line
+
+
+def _named_working_feeds(what: str, shown: list[str], why: str) -> str:
+    """The feed health's lines of working feeds with something to say (``shown``: up to
+    one more than ``FAILING_SHOWN``, so that "… and more" knows there are more), and
+    ``why`` it matters once after them; "" for none."""
+    if not shown:
+        return ""
+    lines = "".join(f"\n  {what}: {text}" for text in shown[:FAILING_SHOWN])
+    more = f"\n  … and more {what}" if len(shown) > FAILING_SHOWN else ""
+    return f"{lines}{more} ({why})."
 
 
 def _health_url(url: str) -> str:
