@@ -1080,15 +1080,11 @@ async def _poll_once(app: App, *, deliver: bool, all_feeds: bool, out: TextIO) -
         if waiting and not deliver:
             # else "3 alerts queued" is the last word, and nothing shows where they went
             one = waiting == 1
-            what = (
-                ("alert" if report.alerts_queued else "alert edit")
-                if one
-                else "alerts"
-                if not report.alert_edits
-                else "alert edits"
-                if not report.alerts_queued
-                else "alerts and alert edits"
-            )
+            if report.alerts_queued and report.alert_edits:
+                what = "alerts and alert edits"
+            else:
+                what = "alert" if report.alerts_queued else "alert edit"
+                what += "" if one else "s"
             print(
                 f"  the {what} {'waits' if one else 'wait'} in the outbox: `storybot run` "
                 f"posts {'it' if one else 'them'}, `storybot poll --once --deliver` prints "
