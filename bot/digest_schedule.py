@@ -145,13 +145,18 @@ def shown_span(start: datetime, end: datetime, zone: tzinfo) -> str:
 _SLOTS_NAMED = 4
 
 
-def slots_text(anchor: datetime, hours: float) -> str:
+def slots_text(anchor: datetime, hours: float) -> str | None:
     """The times of day a ``digest HOURS at HH:MM`` schedule posts at: every slot when
-    the period divides the day into a few ("08:00 and 20:00"), else the minute of
-    :func:`at_of` ("every 2 hours at 01:00")."""
-    first = at_of(anchor, hours)
+    the period divides the day into a few ("08:00 and 20:00"), the day's first when into
+    more ("every 2 hours at 01:00"), the anchor's for whole days; None when the period
+    neither divides the day nor is whole days (``digest 5 at 09:00``: its times move
+    through the day, so no time of day names them)."""
     period = round(hours * 60)
-    slots = (24 * 60) // period if hours < 24 and first < period else 1
+    day = 24 * 60
+    if abs(hours * 60 - period) >= 1e-9 or (day % period and period % day):
+        return None
+    first = at_of(anchor, hours)
+    slots = day // period if period < day else 1
     if not 1 < slots <= _SLOTS_NAMED:
         return at_text(first)
     times = [at_text(first + n * period) for n in range(slots)]

@@ -282,7 +282,10 @@ def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = ti
     every = f"a digest {every_period(period_text(hours))}"
     if anchor is None:
         return every
-    return f"{every} at {slots_text(anchor, hours)} {zone_name(zone)}"
+    slots = slots_text(anchor, hours)
+    if slots is None:
+        return f"{every}, at times that move through the day"
+    return f"{every} at {slots} {zone_name(zone)}"
 
 
 def next_digest(binding: Binding, now: datetime, zone: tzinfo = timezone.utc) -> str:

@@ -744,7 +744,9 @@ async def test_a_digest_period_under_an_hour_is_said_in_minutes(commands, store,
     status = await commands.handle(req("status pentagon"))
     assert f"This channel follows this story (a digest {said}; next at " in status.text
     reply = await commands.handle(req(f"follow pentagon digest {hours} at 09:00", admin=True))
-    assert f"posted as a digest {said} at " in reply.text, reply.text
+    # a period that does not divide the day has no time of day (tests/test_digest_at.py)
+    moving = f"posted as a digest {said}, at times that move through the day; next at "
+    assert f"posted as a digest {said} at " in reply.text or moving in reply.text, reply.text
 
 
 @pytest.mark.parametrize("platform", ["slack", "discord", "console"])

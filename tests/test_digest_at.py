@@ -314,8 +314,12 @@ async def test_utc_is_the_default_zone(store, clock):
         ("digest 48 at 09:00", "every 48 hours at 09:00 UTC"),
         # more slots than are named: the day's first, as before
         ("digest 2 at 09:00", "every 2 hours at 01:00 UTC"),
-        # a period that does not divide the day: the time typed
-        ("digest 5 at 09:00", "every 5 hours at 09:00 UTC"),
+        # a period that neither divides the day nor is whole days: no time of day names
+        # it ("digest 5 at 23:59" read "every 5 hours at 08:59", its next slot)
+        ("digest 5 at 09:00", "every 5 hours, at times that move through the day"),
+        ("digest 5 at 23:59", "every 5 hours, at times that move through the day"),
+        ("digest 2.5 at 09:00", "every 2.5 hours, at times that move through the day"),
+        ("digest 30 at 09:00", "every 30 hours, at times that move through the day"),
     ],
 )
 async def test_a_follow_at_a_time_names_the_times_its_digests_come(store, clock, typed, shown):
