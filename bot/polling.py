@@ -56,7 +56,7 @@ import logging
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -342,6 +342,15 @@ def plan_next_poll(
         validators (ETag, Last-Modified, body hash), title, where the feed moved,
         what part of it was read and how long it asked to wait past its interval.
     """
+    if (
+        result.status is FetchStatus.NOT_MODIFIED
+        and result.ttl_s is None
+        and feed.asked_by == ASKED_BY_TTL
+        and feed.asked_s
+    ):
+        # a 304 or the same body again carries no <ttl>, but the body it did not send
+        # again still asks it: else every unchanged read went back to the interval
+        result = replace(result, ttl_s=float(feed.asked_s))
     # a failed poll leaves the move as the last good one saw it: no redirect is
     # followed past some failures, and a feed that moved and then broke still moved
     moved_to = feed.moved_to

@@ -445,3 +445,20 @@ def test_a_poll_records_how_long_the_feed_asked_to_wait_past_its_interval(
     before = replace(feed, asked_s=3600, asked_by="max-age")  # each poll says it again
     outcome = plan_next_poll(before, result, NOW, POLICY, random.Random(1))
     assert (outcome.asked_s, outcome.asked_by) == asked
+
+
+def test_an_unchanged_poll_keeps_to_the_ttl_of_the_body_it_did_not_send_again() -> None:
+    # a 304 or the same body carries no <ttl>: the feed was polled at its interval again
+    # after every unchanged read, as often as it had asked not to be
+    before = replace(FEED, asked_s=86400, asked_by="ttl")
+    outcome = plan_next_poll(before, NOT_MODIFIED, NOW, POLICY, random.Random(1))
+    assert outcome.next_poll_at == NOW + timedelta(seconds=86400)
+    assert (outcome.asked_s, outcome.asked_by) == (86400, "ttl")
+    # a body read again says its <ttl> itself: a feed that dropped it is read as asked now
+    outcome = plan_next_poll(before, OK, NOW, POLICY, random.Random(1))
+    assert outcome.next_poll_at == NOW + timedelta(seconds=900)
+    assert (outcome.asked_s, outcome.asked_by) == (None, None)
+    # a server's max-age is said again (or not) by each answer, a 304 too
+    before = replace(FEED, asked_s=7200, asked_by="max-age")
+    outcome = plan_next_poll(before, NOT_MODIFIED, NOW, POLICY, random.Random(1))
+    assert outcome.next_poll_at == NOW + timedelta(seconds=900)
