@@ -10,6 +10,7 @@ share; those sit below the command table, and this module above it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.command_specs import usage
 from bot.command_words import Number, argument_words, number, option_word
@@ -18,7 +19,7 @@ from bot.errors import UsageError
 from bot.meant import stories_spelled
 from bot.ports import Store
 from bot.query import QUOTE_CHARS
-from bot.render import clip
+from bot.render import clip, say
 from bot.stories import words_meant
 from bot.validate import find_story
 
@@ -190,29 +191,178 @@ def split_story_option(
     quoting. A word starting with ``--`` is never searched for: in the query language it
     would be a double negation, i.e. the word itself, so ``--stroy x`` would silently
     search for "stroy". ``--story`` without a name, given twice, or any other ``--word``
-    is a usage error instead.
+    is a usage error instead. The words after the name stay the rest's here;
+    :func:`story_option` reads them as the name's too.
     """
+    option = _split(rest, command, platform)
+    return option.text(), option.story
+
+
+@dataclass(frozen=True)
+class StoryOption:
+    """A command's text read for ``--story NAME`` (:func:`story_option`).
+
+    Attributes:
+        text: The rest of the text (the keywords), without the option.
+        story: The story's name as the store spells it, or as typed when it names none
+            (None: no ``--story``).
+        after: When it names none, the plain words typed right after it, which may be
+            the rest of it (for the "did you mean": ``no_such_story``'s ``then``).
+    """
+
+    text: str
+    story: str | None
+    after: tuple[str, ...] = ()
+
+
+def story_option(store: Store, rest: str, command: str, platform: str | None = None) -> StoryOption:
+    """``--story NAME`` of ``subscribe`` or ``unsubscribe``, its name read as users type it.
+
+    The plain words typed right after the name may be keywords (``--story anthropic
+    pentagon``: the story anthropic, "pentagon" among the keywords) or the rest of the
+    name typed apart (``anthropic-pentagon``), which ``status anthropic pentagon`` reads
+    so (:func:`story_read`). When one of those readings is a story, it is the one meant
+    (the reply names the story); when several are, which one is not guessed: the
+    command is refused naming each, as the command that says it, and nothing changes.
+
+    Raises:
+        UsageError: The option's own mistakes (:func:`split_story_option`), or a name
+            read as several stories.
+    """
+    option = _split(rest, command, platform)
+    if option.story is None:
+        return StoryOption(option.text(), None)
+    names = [s.name for s in store.list_stories()]
+    after = option.words_after()
+    readings: dict[str, int] = {}  # story -> how many of the words after the name it takes
+    for taken in range(len(after) + 1):
+        words = [option.story, *after[:taken]]
+        if taken and len(" ".join(words)) > _LONGEST_NAME_READ:
+            break
+        if taken or _apart(words):
+            found = _spelled(" ".join(words), names)
+        else:  # one word, as before: "anthropic_pentagon" is a typo, said as such
+            found = [story.name] if (story := find_story(store, option.story)) else []
+        for name in found:
+            readings.setdefault(name, taken)
+    if not readings:
+        return StoryOption(option.text(), option.story, tuple(after))
+    if len(readings) > 1:
+        raise _read_several_ways(option, readings, command, platform)
+    ((name, taken),) = readings.items()
+    return StoryOption(option.text(taken), name)
+
+
+# The longest run of words tried as a story's name typed apart: a name has at most 64
+# characters, and a pasted paragraph after --story is not tried word by word.
+_LONGEST_NAME_READ = 100
+
+
+def _spelled(typed: str, names: list[str]) -> list[str]:
+    """The story named ``typed`` ignoring case (one stored before names had no spaces),
+    else the one story its words spell (:func:`story_read`, on names already read)."""
+    exact = [name for name in names if name.casefold() == typed.casefold()]
+    spelled = exact or stories_spelled(typed, names)
+    return spelled if len(spelled) == 1 else []
+
+
+_WAYS = {2: "two", 3: "three"}
+
+
+def _read_several_ways(
+    option: _Option, readings: dict[str, int], command: str, platform: str | None
+) -> UsageError:
+    """The refusal of a ``--story`` name that reads as several stories (see
+    :func:`story_option`): each reading, shortest name first, and the commands that say
+    each, the name typed apart first (that is how it was typed)."""
+    ordered = sorted(readings.items(), key=lambda reading: reading[1])
+    most = ordered[-1][1]  # the words after the name that any reading takes
+    said = []
+    for name, taken in ordered:
+        left = " ".join(option.words_after()[taken:most])
+        said.append(
+            f"the story `{name}`" + (f" with '{clip(left, 40)}' among the keywords" if left else "")
+        )
+    option_name = "query" if command == "subscribe" else "target"
+    retyped = []
+    for name, taken in reversed(ordered):
+        keywords = clip(option.text(taken), 60)
+        retyped.append(
+            say(
+                platform,
+                f"`/story {command} {keywords} --story {name}`",
+                f"`/story {command} {option_name}:{keywords} story:{name}`",
+            )
+        )
+    done = "subscribed" if command == "subscribe" else "removed"
+    ways = _WAYS.get(len(ordered), str(len(ordered)))
+    return UsageError(
+        f"`{clip(option.typed(most), 80)}` reads {ways} ways: {', '.join(said[:-1])}, or "
+        f"{said[-1]}. Nothing was {done}. Say {', '.join(retyped[:-1])} or {retyped[-1]}."
+    )
+
+
+@dataclass(frozen=True)
+class _Option:
+    """A command's text split at ``--story``: its segments (:data:`_SEGMENT`) other than
+    the option's, the name, and which of those segments are the plain words typed right
+    after the name."""
+
+    kept: tuple[str, ...]
+    story: str | None
+    after: tuple[int, ...]  # indexes in ``kept``
+    # the option as typed: with its name, then with each further word after it
+    spans: tuple[str, ...]
+
+    def words_after(self) -> list[str]:
+        return [self.kept[i] for i in self.after]
+
+    def typed(self, words: int = 0) -> str:
+        """The option as typed, with the first ``words`` words after its name."""
+        return self.spans[words] if self.spans else ""
+
+    def text(self, taken: int = 0) -> str:
+        """The rest of the text, without the first ``taken`` words after the name; the
+        spaces around what was taken out become one."""
+        gone = set(self.after[:taken])
+        kept = [t for j, t in enumerate(self.kept) if j not in gone]
+        return "".join(
+            " " if t.isspace() else t
+            for j, t in enumerate(kept)
+            if not (t.isspace() and j and kept[j - 1].isspace())
+        ).strip()
+
+
+def _split(rest: str, command: str, platform: str | None) -> _Option:
+    """``rest`` split at ``--story NAME`` (see :func:`split_story_option`)."""
     hint = f"Usage: {usage(command, platform)}"
-    segments = [(m.lastgroup, m.group()) for m in _SEGMENT.finditer(rest)]
+    segments = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _SEGMENT.finditer(rest)]
     kept: list[str] = []
     story: str | None = None
+    after: list[int] = []
+    typed: list[str] = []
+    # from the option on, while only plain words (and spaces) follow its name: where
+    # the option as typed began, and the words after the name (see story_option)
+    began: int | None = None
     i = 0
     while i < len(segments):
-        kind, text = segments[i]
+        kind, text, at, end = segments[i]
         i += 1
-        if kind != "word":
-            kept.append(text)
-            if kind == "quote":  # unbalanced: the query parser explains it
-                kept.extend(t for _, t in segments[i:])
-                break
-            continue
-        option = option_word(text)
-        if text.startswith("story:") and len(text) > len("story:"):
+        option = option_word(text) if kind == "word" else None
+        if kind == "word" and text.startswith("story:") and len(text) > len("story:"):
             option = "story=" + text[len("story:") :]
-        elif text == "-s":
+        elif text == "-s" and kind == "word":
             option = "story"
         if option is None:
+            if began is not None and kind == "word" and not text.startswith("-"):
+                after.append(len(kept))
+                typed.append(rest[began:end])
+            elif began is not None and kind != "space":
+                began = None
             kept.append(text)
+            if kind == "quote":  # unbalanced: the query parser explains it
+                kept.extend(t for _, t, _, _ in segments[i:])
+                break
             continue
         name, has_value, value = option.partition("=")
         if name.lower() != "story":
@@ -221,12 +371,14 @@ def split_story_option(
                 f"'{shown}' is not an option: {command} has only --story NAME. "
                 f"To leave a word out, write one dash (-word). {hint}"
             )
+        began = None
         if not has_value:
             while i < len(segments) and segments[i][0] == "space":
                 i += 1
             nxt = segments[i] if i < len(segments) else None
             if nxt is not None and nxt[0] in ("word", "phrase") and not nxt[1].startswith("-"):
                 value = nxt[1]
+                end = nxt[3]
                 i += 1
         value = value.strip(QUOTE_CHARS).strip()
         if not value:
@@ -237,11 +389,6 @@ def split_story_option(
             raise UsageError(
                 f"--story is given twice ({story}, {clip(value, 60)}): give one story. {hint}"
             )
-        story = value
-    # the spaces around a removed option become one
-    text = "".join(
-        " " if t.isspace() else t
-        for j, t in enumerate(kept)
-        if not (t.isspace() and j and kept[j - 1].isspace())
-    )
-    return text.strip(), story
+        if story is None:
+            story, after, began, typed = value, [], at, [rest[at:end]]
+    return _Option(tuple(kept), story, tuple(after), tuple(typed))

@@ -32,8 +32,8 @@ from bot.command_args import (
     developments_arguments,
     digest_hours,
     follow_at,
-    split_story_option,
     status_argument,
+    story_option,
 )
 from bot.command_specs import (
     COMMANDS,
@@ -50,7 +50,7 @@ from bot.engine.config import EngineConfig
 from bot.errors import UsageError, UserError
 from bot.feed_text import feed_health, feeds_list
 from bot.identity import BIDI_CONTROLS, canonical_url
-from bot.meant import probably_meant
+from bot.meant import meant_list, probably_meant
 from bot.model import (
     DIGEST_HOURS_RANGE,
     Binding,
@@ -115,6 +115,7 @@ from bot.stories import (
     how_to_add,
     no_stories_yet,
     no_such_story,
+    stories_after,
     story_list,
 )
 from bot.subscriptions_gone import user_left
@@ -609,7 +610,8 @@ class Commands:
         raise UsageError(f"Usage: {usage('feeds', req.platform)}")
 
     def _cmd_subscribe(self, req: CommandRequest, rest: str) -> Reply:
-        query_text, story_name = split_story_option(rest, "subscribe", req.platform)
+        option = story_option(self.store, rest, "subscribe", req.platform)
+        query_text, story_name = option.text, option.story
         if not query_text:
             raise UsageError(
                 f"Usage: {usage('subscribe', req.platform)}, e.g. "
@@ -620,7 +622,7 @@ class Commands:
                 )
             )
         query = parse_query(query_text)
-        story = self._story(story_name, req) if story_name else None
+        story = self._story(story_name, req, then=option.after) if story_name else None
         story_id = story.id if story else None
         # The same query twice would only send the same DMs twice: say which one exists.
         mine = self.store.list_subscriptions(req.platform, req.user_id)
@@ -683,13 +685,14 @@ class Commands:
         with ``--story NAME``: only those scoped to that story), so a subscription made
         twice before duplicates were refused does not keep sending DMs.
         """
-        keywords, story_name = split_story_option(rest, "unsubscribe", req.platform)
+        option = story_option(self.store, rest, "unsubscribe", req.platform)
+        keywords, story_name = option.text, option.story
         if not keywords:
             raise UsageError(
                 f"Usage: {usage('unsubscribe', req.platform)} (see `/story subscriptions`)"
             )
         subs = self.store.list_subscriptions(req.platform, req.user_id)
-        story = self._story(story_name, req) if story_name else None
+        story = self._story(story_name, req, then=option.after) if story_name else None
         wanted = number(keywords.lstrip("#"))
         by_id = [s for s in subs if wanted is not None and s.id == wanted]
         by_keywords = [
@@ -803,8 +806,11 @@ class Commands:
             try:
                 mode = DeliveryMode(words[1].lower())
             except ValueError:
+                # "anthropic" a story and "anthropic pentagon" another's name typed apart
+                meant = stories_after(self.store, words)
                 raise UsageError(
                     f"Mode must be 'realtime' or 'digest', not '{clip(words[1], 30)}'."
+                    + (f" Did you mean the story {meant_list(meant)}?" if meant else "")
                 ) from None
             # only a digest has hours: "realtime 5" is a mistake, not a realtime binding
             if mode is DeliveryMode.REALTIME and len(words) == 3:

@@ -194,16 +194,22 @@ def no_such_story(
 
 def words_meant(store: Store, words: list[str]) -> str:
     """ " Did you mean `anthropic-pentagon`?" for a story name followed by words it was
-    refused for, or "": the story its words spell with those after it
-    (``status anthropic pentagon``), else one they probably mean
-    (:func:`bot.meant.stories_meant`). A story the first word names is not suggested
-    again: the words after it are then looked at with it.
+    refused for, or "" (:func:`stories_after`)."""
+    return did_you_mean(stories_after(store, words))
+
+
+def stories_after(store: Store, words: list[str]) -> list[str]:
+    """The stories a story name followed by words it was refused for probably means: the
+    story its words spell with those after it (``status anthropic pentagon``), else one
+    they probably mean (:func:`bot.meant.stories_meant`). A story the first word names is
+    not among them: the words after it are then looked at with it (``follow anthropic
+    pentagon``, "anthropic" a story too, means ``anthropic-pentagon``).
     """
     if not words:
-        return ""
+        return []
     names = [s.name for s in store.list_stories()]
     named = find_story(store, words[0])
     if named is None:
-        return did_you_mean(stories_meant(words[0], names, words[1:]))
+        return stories_meant(words[0], names, words[1:])
     meant = stories_meant(" ".join(words[:2]), names, words[2:])
-    return did_you_mean([m for m in meant if m != named.name])
+    return [m for m in meant if m != named.name]

@@ -229,3 +229,157 @@ async def test_a_suggestion_of_the_only_story_does_not_list_it_again(store, cloc
     assert reply.text == (
         "There is no story named 'anthropic'. Did you mean `anthropic-pentagon`?"
     ), reply.text
+
+
+# ----------------------------------------------------------- a story named by a word of another
+# "anthropic" and "anthropic-pentagon" both known: the first word alone names a story,
+# and with the word after it another one.
+
+
+@pytest.fixture
+def both(store, clock, talks):
+    """The story "anthropic" beside "anthropic-pentagon" (and the fixture's "pentagon")."""
+    return store.add_story("anthropic", "Anthropic", [SeedDoc("Lab", "text")], clock.now())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "follow anthropic pentagon",
+        "follow anthropic pentagon digest 6",
+        "follow anthropic pentagon digest 6 at 09:00",
+        "follow Anthropic Pentagon realtime",
+    ],
+)
+async def test_follow_a_story_then_a_word_of_another_is_no_mode_and_names_the_story_meant(
+    commands, store, both, text
+):
+    # it said only "Mode must be 'realtime' or 'digest', not 'pentagon'."
+    reply = await commands.handle(req(text))
+    typed = text.split()[2]
+    assert not reply.ok and reply.text == (
+        f"Mode must be 'realtime' or 'digest', not '{typed}'. "
+        "Did you mean the story `anthropic-pentagon`?"
+    ), reply.text
+    assert store.bindings_for_channel("slack", "C1") == []
+
+
+async def test_follow_a_mode_typo_after_a_story_suggests_no_story(commands, store, both):
+    reply = await commands.handle(req("follow anthropic weekly"))
+    assert reply.text == "Mode must be 'realtime' or 'digest', not 'weekly'.", reply.text
+    reply = await commands.handle(req("follow anthropic digest 6"))  # the mode read as before
+    assert reply.ok and "now follows anthropic:" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("unfollow anthropic pentagon", "`unfollow` does not take 'pentagon'."),
+        ("stories remove anthropic pentagon --yes", "`stories remove` takes one story."),
+        ("wrong {url} anthropic pentagon", "`wrong` does not take 'pentagon'."),
+        ("wrong <{url}> anthropic pentagon", "`wrong` does not take 'pentagon'."),
+    ],
+)
+async def test_a_story_then_a_word_of_another_names_the_story_meant(
+    commands, store, clock, talks, both, text, start
+):
+    _, item = store.ingest_item(new_item(7, at=clock.now()))
+    store.commit_decisions([Judgement(both.id, item.id, True, 0.9)], [], {}, [], clock.now())
+    assert (await commands.handle(req("follow anthropic"))).ok
+    reply = await commands.handle(req(text.format(url=item.url)))
+    assert not reply.ok and reply.text.startswith(
+        f"{start} Did you mean `anthropic-pentagon`? Usage: "
+    ), reply.text
+    assert len(store.bindings_for_channel("slack", "C1")) == 1
+    assert store.get_story("anthropic") is not None
+    assert store.item_corrections(item.id) == []
+
+
+def _subs(store) -> list[tuple[str, int | None]]:
+    return [(s.query, s.story_id) for s in store.list_subscriptions("slack", "U1")]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--story anthropic pentagon",
+        "--story=anthropic pentagon",
+        "story:anthropic pentagon",
+        "--story Anthropic Pentagon",
+    ],
+)
+async def test_subscribe_story_option_read_two_ways_is_refused_naming_both(
+    commands, store, both, option
+):
+    # it subscribed to "chips AND pentagon" for anthropic, without a word on the other
+    reply = await commands.handle(req(f"subscribe chips {option}"))
+    first, word = option.replace("=", " ").replace(":", " ").split()[1:]
+    assert not reply.ok and reply.text == (
+        f"`{option}` reads two ways: the story `anthropic` with '{word}' among the keywords, "
+        "or the story `anthropic-pentagon`. Nothing was subscribed. Say "
+        f"`/story subscribe chips --story anthropic-pentagon` or "
+        f"`/story subscribe chips {word} --story anthropic`."
+    ), reply.text
+    assert _subs(store) == []
+    # each reading, said as the reply says it, is taken
+    reply = await commands.handle(req("subscribe chips --story anthropic-pentagon"))
+    assert reply.ok and "on-topic for anthropic-pentagon" in reply.text, reply.text
+    reply = await commands.handle(req(f"subscribe chips {word} --story anthropic"))
+    assert reply.ok and "on-topic for anthropic that" in reply.text, reply.text
+
+
+async def test_subscribe_story_option_before_the_keywords_read_two_ways(commands, store, both):
+    reply = await commands.handle(req("subscribe --story anthropic pentagon chips"))
+    assert not reply.ok and reply.text == (
+        "`--story anthropic pentagon` reads two ways: the story `anthropic` with 'pentagon' "
+        "among the keywords, or the story `anthropic-pentagon`. Nothing was subscribed. Say "
+        "`/story subscribe chips --story anthropic-pentagon` or "
+        "`/story subscribe pentagon chips --story anthropic`."
+    ), reply.text
+    assert _subs(store) == []
+
+
+async def test_unsubscribe_story_option_read_two_ways_removes_nothing(commands, store, both):
+    for text in ("subscribe chips pentagon --story anthropic", "subscribe chips --story pentagon"):
+        assert (await commands.handle(req(text))).ok
+    before = _subs(store)
+    reply = await commands.handle(req("unsubscribe chips --story anthropic pentagon"))
+    assert not reply.ok and reply.text.startswith(
+        "`--story anthropic pentagon` reads two ways: the story `anthropic` with 'pentagon' "
+        "among the keywords, or the story `anthropic-pentagon`. Nothing was removed. Say "
+        "`/story unsubscribe chips --story anthropic-pentagon` or "
+        "`/story unsubscribe chips pentagon --story anthropic`."
+    ), reply.text
+    assert _subs(store) == before
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--story anthropic pentagon", '--story "anthropic pentagon"', "--story \u201canthropic pentagon\u201d"],
+)
+async def test_subscribe_story_option_that_spells_one_story_is_that_story(
+    commands, store, talks, option
+):
+    # no story "anthropic": the words can only be the name of anthropic-pentagon, as
+    # `status anthropic pentagon` reads them; it said "There is no story named 'anthropic'"
+    reply = await commands.handle(req(f"subscribe chips {option}"))
+    assert reply.ok and reply.text == (
+        "Subscribed (#1): chips. You will get a DM for each new item on-topic for "
+        "anthropic-pentagon that matches."
+    ), reply.text
+    reply = await commands.handle(req(f"unsubscribe chips {option}"))
+    assert reply.ok and reply.text == "Unsubscribed #1: chips (story anthropic-pentagon)"
+
+
+async def test_subscribe_story_option_of_one_story_keeps_the_words_after_it_as_keywords(
+    commands, store, clock
+):
+    store.add_story("anthropic", "Anthropic", [SeedDoc("Lab", "text")], clock.now())
+    reply = await commands.handle(req("subscribe chips --story anthropic pentagon"))
+    assert reply.ok and reply.text.startswith(
+        "Subscribed (#1): chips AND pentagon. You will get a DM for each new item on-topic "
+        "for anthropic that matches."
+    ), reply.text
+    # a name that spells no story is refused with the story its words probably mean
+    reply = await commands.handle(req("subscribe chips --story antropic pentagon"))
+    assert not reply.ok and "Did you mean `anthropic`?" in reply.text, reply.text
