@@ -307,6 +307,10 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _HelpFormatter)
         # `ask`'s: its `text` takes the /story command's words (see _CommandText)
         self._command_text = kwargs.pop("command_text", False)
+        # a command whose last positional is a story's name: the words after it are kept
+        # (``story_words``), as the rest of the name typed apart, for the command to read
+        # or refuse with the story meant once it knows the stories (parse_known_args)
+        self._story_name = kwargs.pop("story_name", False)
         super().__init__(*args, **kwargs)
 
     def parse_known_args(self, args=None, namespace=None):
@@ -318,6 +322,17 @@ class _Parser(argparse.ArgumentParser):
         if self._command_text and not namespace.text:
             # after the unknown flags: `storybot ask -pentagon` gave one, not no command
             self._refuse_missing_command(namespace)
+        if (
+            extras
+            and self._story_name
+            and not _Parser._explaining
+            and not any(word.startswith(tuple(self.prefix_chars)) for word in extras)
+        ):
+            # `story remove anthropic pentagon`: the name's words apart, the story
+            # anthropic-pentagon meant (adapters.operator.story_words says so); a word
+            # like a flag (after `--`) is no part of a name, and argparse's to refuse
+            namespace.story_words = extras
+            return namespace, []
         if extras:
             # a word the command does not take (`storybot poll --once URL`): refused by the
             # (sub-)command that was given it, with its usage, not passed up for the top
@@ -655,6 +670,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_parser("list", help="list stories")
     se = st.add_parser(
         "export",
+        story_name=True,
         help="write a story's record: its seeds, the seed story and every development, "
         "oldest first, with their cited summaries and reports",
     )
@@ -677,6 +693,7 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("--force", action="store_true", help="with --out: replace FILE if it exists")
     sr = st.add_parser(
         "remove",
+        story_name=True,
         help="delete a story and its decisions, with the subscriptions "
         "to it and the channels' follows of it",
     )
@@ -997,6 +1014,7 @@ def _add_follows_parser(sub) -> None:  # type: ignore[no-untyped-def]
     actions.add_parser("list", help="the default: every follow, by channel")
     fr = actions.add_parser(
         "remove",
+        story_name=True,
         help="stop a channel following a story, or every story, as /story unfollow "
         "typed there would",
     )

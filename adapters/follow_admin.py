@@ -22,7 +22,7 @@ import sys
 from typing import TextIO
 
 from adapters.app import App
-from adapters.operator import _fmt, _whole, story_meant
+from adapters.operator import _fmt, _whole, story_meant, story_words
 from adapters.platform_ids import parse_platform_id
 from bot.model import Binding, DeliveryMode, Story
 from bot.ports import FollowBacklog
@@ -50,8 +50,9 @@ def follows(app: App, args: argparse.Namespace, out: TextIO | None = None) -> in
     """``storybot follows [list]`` and ``storybot follows remove CHANNEL [STORY]``."""
     out = out or sys.stdout
     if getattr(args, "follows_cmd", None) == "remove":
+        story = story_words(app, args, "follows remove") if args.story is not None else None
         with _whole(out) as whole:
-            return _remove(app, args.channel, args.story, out=whole)
+            return _remove(app, args.channel, story, out=whole)
     return _list(app, out)
 
 

@@ -37,6 +37,7 @@ from adapters.app import (
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
 from adapters.log_setup import redacted
 from bot.clock import utc
+from bot.command_args import story_read
 from bot.digest import run_digests
 from bot.duration import a_span, the_last
 from bot.errors import ConfigError, NotAnArticle, UserError
@@ -48,7 +49,7 @@ from bot.polling import is_gone_error
 from bot.ports import Conflict, HostCheck, PruneReport
 from bot.render import clip, counted, shorten, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
-from bot.stories import plan_story_removal, story_list
+from bot.stories import plan_story_removal, stories_after, story_list
 from bot.story_admin import few_seeds_advice, short_seeds_note, undated_seeds_note
 from bot.subscriptions_gone import story_removed
 from bot.validate import (
@@ -165,8 +166,9 @@ def story(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             )
         return 0
     if args.story_cmd == "remove":
+        name = story_words(app, args, "story remove")
         with _whole(out) as whole:
-            return _remove_story(app, args.name, yes=args.yes, out=whole)
+            return _remove_story(app, name, yes=args.yes, out=whole)
     if args.story_cmd == "export":
         return _export_story(app, args, out)
     raise UserError(f"unknown story action {args.story_cmd}")
@@ -182,6 +184,33 @@ def _no_such_story(app: App, name: str) -> UserError:
         else "; there are no stories yet"
     )
     return UserError(f"there is no story named '{name}'{story_meant(name, names)}{known}")
+
+
+def story_words(app: App, args: argparse.Namespace, command: str, *, read: bool = False) -> str:
+    """The story NAME of ``command`` names, typed with the words after it.
+
+    Words after NAME (``story remove anthropic pentagon``: see ``adapters.cli._Parser``)
+    may be the rest of a name typed apart. A command that only reads (``read``: ``story
+    export``) takes the one story they spell (:func:`bot.command_args.story_read`), as
+    chat's ``status`` does; one that changes something refuses them, naming the story
+    meant (:func:`bot.stories.stories_after`: "anthropic" may be a story too), as chat's
+    ``stories remove`` does, so that what changes is the story the operator then names.
+
+    Raises:
+        UserError: Words after NAME that are not read so.
+    """
+    name: str = args.name if command != "follows remove" else args.story
+    after: list[str] = getattr(args, "story_words", None) or []
+    if not after:
+        return name
+    words = [name, *after]
+    if read and (spelled := story_read(app.store, words)) is not None:
+        return spelled
+    meant = meant_list(stories_after(app.store, words), quote="'")
+    names = [s.name for s in app.store.list_stories()]
+    known = f"known stories: {story_list(names, None, 'storybot story list')}"
+    then = f" (did you mean {meant}?)" if meant else f"; {known}"
+    raise UserError(f"{command} takes one story name, not '{clip(' '.join(words), 80)}'{then}")
 
 
 def story_meant(name: str, names: list[str]) -> str:
@@ -202,9 +231,10 @@ def _export_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
     from adapters.cli import version
     from bot.story_export import JsonWriter, MarkdownWriter, export_story
 
-    story = find_story(app.store, args.name)
+    name = story_words(app, args, "story export", read=True)
+    story = find_story(app.store, name)
     if story is None:
-        raise _no_such_story(app, args.name)
+        raise _no_such_story(app, name)
     make = JsonWriter if args.export_format == "json" else MarkdownWriter
     by = f"storybot {version()}"
     if args.out is None:

@@ -19,6 +19,7 @@ from store_builders import T0
 from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 
 from adapters.cli import _parser, main
+from bot.model import DeliveryMode
 from storage import open_store
 
 pytest_plugins = ["store_fixtures"]  # db (the CLI on a SQLite file), pg_database
@@ -93,6 +94,47 @@ def test_a_story_name_close_to_a_known_one_says_which_was_probably_meant(db, cap
     assert main(["story", "remove", "gaza"]) == 2  # nothing close: no guess
     err = capsys.readouterr().err
     assert "there is no story named 'gaza'; known stories: " in err and "did you mean" not in err
+
+
+def test_a_story_name_typed_apart_after_a_story_names_the_story_meant(db, capsys):
+    # "anthropic" a story, and "anthropic pentagon" the words of another: argparse said
+    # "unrecognized arguments: pentagon", without the story meant
+    seed = ["--seed", str(sorted(seeds_dir().glob("*.txt"))[0])]
+    for name in ("anthropic", "anthropic-pentagon"):
+        assert main(["story", "add", name, *seed]) == 0
+    store = open_store(db)
+    anthropic = store.get_story("anthropic")
+    store.bind(anthropic.id, "slack", "C1", DeliveryMode.REALTIME, 24, T0)
+    capsys.readouterr()
+    for argv, command in (
+        (["story", "remove", "anthropic", "pentagon", "--yes"], "story remove"),
+        (["story", "remove", "--yes", "anthropic", "Pentagon"], "story remove"),
+        (["follows", "remove", "slack:C1", "anthropic", "pentagon"], "follows remove"),
+    ):
+        assert main(argv) == 2, argv
+        typed = " ".join(argv[-3:-1] if argv[-1] == "--yes" else argv[-2:])
+        assert capsys.readouterr().err == (
+            f"storybot: error: {command} takes one story name, not '{typed}' "
+            "(did you mean 'anthropic-pentagon'?)\n"
+        ), argv
+    assert main(["story", "remove", "anthropic", "gaza"]) == 2  # nothing meant: the stories
+    assert capsys.readouterr().err == (
+        "storybot: error: story remove takes one story name, not 'anthropic gaza'; "
+        "known stories: anthropic, anthropic-pentagon\n"
+    )
+    assert [s.name for s in store.list_stories()] == ["anthropic", "anthropic-pentagon"]
+    assert len(store.bindings_for_channel("slack", "C1")) == 1
+    store.close()
+    # export only reads: the words that spell one story are that story, as /story status
+    assert main(["story", "export", "anthropic", "pentagon"]) == 0
+    assert "Story `anthropic-pentagon`" in capsys.readouterr().out
+    assert main(["story", "export", "anthropic", "gaza"]) == 2
+    assert "export takes one story name, not 'anthropic gaza'" in capsys.readouterr().err
+    # a word no command takes is still argparse's
+    with pytest.raises(SystemExit) as exc:
+        main(["story", "list", "pentagon"])
+    assert exc.value.code == 2
+    assert "storybot story list: error: unrecognized arguments: pentagon" in capsys.readouterr().err
 
 
 def test_story_remove_of_an_unknown_story_lists_twenty_names_then_counts(db, capsys):

@@ -355,7 +355,11 @@ async def test_unsubscribe_story_option_read_two_ways_removes_nothing(commands, 
 
 @pytest.mark.parametrize(
     "option",
-    ["--story anthropic pentagon", '--story "anthropic pentagon"', "--story \u201canthropic pentagon\u201d"],
+    [
+        "--story anthropic pentagon",
+        '--story "anthropic pentagon"',
+        "--story \u201canthropic pentagon\u201d",
+    ],
 )
 async def test_subscribe_story_option_that_spells_one_story_is_that_story(
     commands, store, talks, option
