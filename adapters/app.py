@@ -505,6 +505,18 @@ def declarations(settings: Settings, *, whole_path: bool = True) -> Declarations
     )
 
 
+def declared_missing(settings: Settings, store: Store) -> bool:
+    """Whether :func:`apply_declared` would add anything to ``store``: a story or feed
+    the config file declares that it does not hold. Reads only.
+
+    A command that only reads opens the database without SQLite's write lock; it needs
+    the lock (and a file it may write) only when this is so.
+    """
+    return any(find_story(store, decl.name) is None for decl in settings.stories) or any(
+        store.get_feed(url) is None for url in settings.feeds
+    )
+
+
 def apply_declared(app: App) -> None:
     """Create the stories and feeds declared in the config file, if missing.
 

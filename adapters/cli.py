@@ -1166,8 +1166,8 @@ def _run(args: argparse.Namespace) -> int:
         if guild is None and not args.global_ and settings.discord.dev_guild_id:
             guild = int(settings.discord.dev_guild_id)
         return asyncio.run(_discord_sync(settings, guild))
-    from adapters.app import build_app
-    from storage import open_store
+    from adapters.app import build_app, declared_missing
+    from storage import check_store_writable, open_store
 
     if cmd == "run" and args.no_scheduler:
         _check_front_end(settings)
@@ -1217,11 +1217,18 @@ def _run(args: argparse.Namespace) -> int:
                 settings.database_url,
                 source=settings.database_source,
                 create=False,
-                writable=not reads_only or bool(settings.stories or settings.feeds),
+                writable=not reads_only,
                 start=cmd == "db-upgrade",
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
             )
+        try:
+            if reads_only and declared_missing(settings, store):
+                # the config file's stories and feeds are added to it: a write after all
+                check_store_writable(store, settings.database_source)
+        except BaseException:
+            store.close()
+            raise
     # a new file is watched from just after its opening made the tables: the config's
     # stories and feeds are added after that (reading their seeds takes a while, and
     # another storybot may store things in the new file meanwhile), so a database that

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage.engine import (
+    BEGIN_OPTION,
     BUSY_TIMEOUT_MS,
     MAX_OVERFLOW,
     POOL_SIZE,
@@ -40,11 +41,18 @@ from storage.migrate import (
     NoStorybotSchema,
     check_storybot_schema,
     migration_script,
+    upgrade_if_behind,
     upgrade_to_head,
 )
 from storage.sql import SqlStore
 
-__all__ = ["SqlStore", "check_sqlite_writable", "is_empty_database", "open_store"]
+__all__ = [
+    "SqlStore",
+    "check_sqlite_writable",
+    "check_store_writable",
+    "is_empty_database",
+    "open_store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +83,11 @@ def open_store(
         create: False refuses a SQLite file that does not exist instead of creating an
             empty one: a command that only reads, run in the wrong directory, must say so
             rather than report an empty database.
-        writable: check now that a SQLite file can be written, so a read-only file fails
-            with one line at start rather than with a traceback at the first write.
+        writable: the caller writes: check now that a SQLite file can be written, so a
+            read-only file fails with one line at start rather than with a traceback at
+            the first write. False (a command that only reads): nothing at the opening
+            needs SQLite's write lock, so the command answers while another process holds
+            it; only a schema behind this code's is migrated, which takes it.
         start: with ``upgrade``, create storybot's tables in an empty database (an empty
             SQLite file, a new PostgreSQL database). False for a command that only reads
             or removes: an empty database is refused as a missing file is. A database
@@ -124,7 +135,9 @@ def open_store(
     upgraded = None
     try:
         if upgrade:
-            upgraded = upgrade_to_head(engine, start=start, script=script)
+            # a reader takes no write lock for a schema that is current: see upgrade_if_behind
+            migrate = upgrade_to_head if writable else upgrade_if_behind
+            upgraded = migrate(engine, start=start, script=script)
         else:
             with engine.connect():
                 pass
@@ -132,33 +145,7 @@ def open_store(
             _probe_write(engine)
     except DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip() or str(exc)
-        # libpq's hint comes on a line of its own ("\tIs the server running ..."): one line
-        reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
-        if path is not None and _is_write_failure(reason, path):
-            raise ConfigError(_cannot_write(path, reason, source)) from exc
-        if "disk is full" in reason or "no space left on device" in reason.lower():
-            reason += " (free some space; exit 75: a supervisor starts storybot again)"
-        elif _sqlite_error(exc) in _SQLITE_NO_ROOM and path is not None:
-            reason += (
-                f" (SQLite could not make its shared-memory file {path.resolve()}-shm: "
-                "is the disk full? free some space; exit 75: a supervisor starts "
-                "storybot again)"
-            )
-        if "database is locked" in reason:
-            reason += (
-                f" (another process held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
-                "exit 75: worth trying again)"
-            )
-        if "timeout expired" in reason:
-            reason += (
-                " (no answer: is the server running, and are the host and port right? "
-                "a slow network can add ?connect_timeout=SECONDS to the URL)"
-            )
-        error = DatabaseUnavailable if _unavailable(exc, parsed.get_backend_name()) else ConfigError
-        raise error(
-            f"cannot open the database {describe(parsed)} (from {source}): {reason}"
-        ) from exc
+        raise _open_error(exc, parsed, path, source) from exc
     except (NoStorybotSchema, NewerSchema) as exc:
         engine.dispose()
         raise ConfigError(_refusal(f"the database {shown} ({source})", exc)) from None
@@ -173,6 +160,61 @@ def open_store(
         log.log(level, "database %s (%s): %s", shown, source, upgraded.describe())
         store.schema_upgrade = upgraded
     return store
+
+
+def _open_error(
+    exc: DBAPIError, parsed: URL, path: Path | None, source: str
+) -> ConfigError | DatabaseUnavailable:
+    """What a database error met while opening (or probing a write) tells the operator:
+    one line, and whether it is worth trying again (:class:`DatabaseUnavailable`, exit
+    75) or the configuration's to fix (:class:`ConfigError`, exit 2)."""
+    reason = str(exc.orig).strip() or str(exc)
+    # libpq's hint comes on a line of its own ("\tIs the server running ..."): one line
+    reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
+    if path is not None and _is_write_failure(reason, path):
+        return ConfigError(_cannot_write(path, reason, source))
+    if "disk is full" in reason or "no space left on device" in reason.lower():
+        reason += " (free some space; exit 75: a supervisor starts storybot again)"
+    elif _sqlite_error(exc) in _SQLITE_NO_ROOM and path is not None:
+        reason += (
+            f" (SQLite could not make its shared-memory file {path.resolve()}-shm: "
+            "is the disk full? free some space; exit 75: a supervisor starts "
+            "storybot again)"
+        )
+    if "database is locked" in reason:
+        reason += (
+            f" (another process held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
+            "exit 75: worth trying again)"
+        )
+    if "timeout expired" in reason:
+        reason += (
+            " (no answer: is the server running, and are the host and port right? "
+            "a slow network can add ?connect_timeout=SECONDS to the URL)"
+        )
+    error = DatabaseUnavailable if _unavailable(exc, parsed.get_backend_name()) else ConfigError
+    return error(f"cannot open the database {describe(parsed)} (from {source}): {reason}")
+
+
+def check_store_writable(store: SqlStore, source: str = SETTING) -> None:
+    """Check that ``store``'s SQLite file can be written now, as :func:`open_store` does
+    for a command that writes (nothing for other databases).
+
+    For a command opened to read (``writable=False``) that turns out to have something
+    to write: a reading command adds the config file's declared stories and feeds that
+    are missing, and only then needs the write lock.
+
+    Raises:
+        ConfigError: the file cannot be written (one line naming it and why).
+        DatabaseUnavailable: another process held its write lock past the busy timeout,
+            or the disk is full: worth trying again (exit 75).
+    """
+    engine = store.engine
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    try:
+        _probe_write(engine)
+    except DBAPIError as exc:
+        raise _open_error(exc, engine.url, sqlite_file(engine.url), source) from exc
 
 
 def _refuse_unless_storybots(
@@ -359,8 +401,10 @@ def _probe_write(engine: Engine) -> None:
 
     SQLite opens a file it may not write read-only without a word, and the migration
     writes nothing when the schema is current, so this is the first write that can fail.
+    ``BEGIN IMMEDIATE``, as every write of the store's: a transaction that began by
+    reading gets no busy timeout when it comes to write (SQLite fails it at once).
     """
-    with engine.begin() as connection:
+    with engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}).begin() as connection:
         version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
         connection.exec_driver_sql(f"PRAGMA user_version = {version}")
 

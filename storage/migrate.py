@@ -298,6 +298,29 @@ def upgrade_to_head(
     return SchemaUpgrade(before, after)
 
 
+def upgrade_if_behind(
+    engine: Engine, *, start: bool = True, script: ScriptDirectory | None = None
+) -> SchemaUpgrade:
+    """:func:`upgrade_to_head` for a caller that only reads: the revision is checked in a
+    read transaction first, and only a schema behind this code's is migrated.
+
+    The migration's transaction takes the write lock (``BEGIN IMMEDIATE`` on SQLite) even
+    when it finds nothing to do, so a command that only reads, run while another process
+    held a SQLite file's write lock past the busy timeout (a long prune, a backup, a
+    service's cycle on a slow disk), failed with "database is locked" although it needed
+    no write. A WAL database lets it read beside that writer.
+
+    Raises:
+        NewerSchema, NoStorybotSchema: as :func:`upgrade_to_head`, read without the lock.
+    """
+    script = script or migration_script()
+    with engine.connect() as connection, connection.begin():
+        current = check_storybot_schema(connection, start=start, script=script)
+    if current and set(current) == set(script.get_heads()):
+        return SchemaUpgrade(current, current)
+    return upgrade_to_head(engine, start=start, script=script)
+
+
 @dataclass(frozen=True)
 class SchemaRevision:
     """Where a database's schema is, against the migrations of this code.
