@@ -793,7 +793,9 @@ async def run_service(
     if checks is not None:
         starting.append(asyncio.ensure_future(checks.run_forever(OWNER_CHECK_DELAY_S)))
     try:
-        await _serve(app, stop, ticks, scheduler, failed, before_poll)
+        await _serve(
+            app, stop, ticks, scheduler, failed, before_poll, _write_watch(app, poller_lock)
+        )
     finally:
         for task in starting:
             task.cancel()
@@ -805,6 +807,18 @@ async def run_service(
     cut = "" if signals.hurried_by is None else " (cut short by a second signal)"
     log.info("storybot stopped%s", cut)
     signals.raise_if_hurried()
+
+
+def _write_watch(
+    app: App, poller_lock: PollerLock | None
+) -> Callable[[str, Exception | None], None] | None:
+    """What notes in the poller lock that the service's jobs cannot write the database,
+    for ``storybot health`` (:class:`storage.write_state.WriteWatch`); None without a lock."""
+    if poller_lock is None:
+        return None
+    from storage.write_state import WriteWatch
+
+    return WriteWatch(poller_lock.note_writes, app.clock.now)
 
 
 # The first claim of a check of subscription owners waits this long after start, while
@@ -858,8 +872,11 @@ async def _serve(
     scheduler: bool,
     failed: list[BaseException],
     before_poll: Callable[[], Awaitable[bool]] | None = None,
+    on_outcome: Callable[[str, Exception | None], None] | None = None,
 ) -> None:
     """The scheduler (unless ``scheduler`` is False) until ``stop``; the caller drains.
+
+    ``on_outcome``: told how each job run ended (see :class:`bot.scheduler.Service`).
 
     ``failed`` holds what stopped the service when it was not a signal (a chat adapter
     whose token was rejected, the poller lock lost): the stopping line then says so, not
@@ -883,6 +900,7 @@ async def _serve(
         ticks or Ticks(poll_s=p.tick_seconds, deliver_s=app.settings.delivery.tick_seconds),
         on_cycle=lambda report: log.info("%s", report.line()),  # type: ignore[attr-defined]
         before_poll=before_poll,
+        on_outcome=on_outcome,
         zone=app.settings.delivery.zone,
     )
     app.service = service

@@ -865,8 +865,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     he = sub.add_parser(
         "health",
-        help="check that the database answers, its schema is current, feeds are polled and "
-        "items judged; warn of dead or unsent messages, of failing, gone or moved feeds and "
+        help="check that the database answers and can be written now, its schema is "
+        "current, feeds are polled and items judged; warn of dead or unsent messages, of failing, gone or moved feeds and "
         "of a check of subscription owners that cannot work or has not run (for "
         "supervisors, probes and cron): exit 0, or 1 with the problems",
     )
@@ -1209,7 +1209,8 @@ def _run(args: argparse.Namespace) -> int:
         # database, nor may an upgrade report one "at the latest schema", nor a prune
         # (from cron, in the home directory) or a removal report one it found nothing in;
         # the stories and feeds the config file declares are added to a database that
-        # exists (so it must be writable then, as for an upgrade). An empty one (a new
+        # exists (so it must be writable when one is missing: a reader otherwise takes no
+        # write lock, see storage.open_store's ``writable``). An empty one (a new
         # PostgreSQL database, an empty file) is no storybot database yet: only
         # db-upgrade creates the tables there.
         with _quiet_storage(cmd == "db-upgrade"):  # it prints what it upgraded: once

@@ -2,7 +2,9 @@
 
 The checks read the database and change nothing (no migration, no new file):
 
-* ``database``: it answers.
+* ``database``: it answers, and storybot can write it now (a SQLite file: a running
+  service's note that its writes fail, or a probe of the write lock: see
+  :func:`writes`).
 * ``schema``: it is at the revision this code migrates to (``storybot run`` and
   ``storybot db-upgrade`` bring it there; a database behind it is what an upgrade of
   storybot without a restart looks like).
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from adapters.console import CONSOLE_CHANNEL, CONSOLE_USER
@@ -71,6 +74,7 @@ from storage.migrate import (
     shown_tables,
     unknown_reason,
 )
+from storage.write_state import probe_write_lock, read_write_note
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
 DEFAULT_MAX_FAILURES = 5
@@ -174,8 +178,8 @@ def check(
             raise  # no such database (file or PostgreSQL), a bad URL: the operator's, exit 2
         return [Finding("database", PROBLEM, str(exc))]
     try:
-        findings = [Finding("database", OK, f"{name} answers")]
         try:
+            findings = [writes(name, store.engine, now)]
             revision = schema_revision(store.engine)
         except SQLAlchemyError as exc:
             return [Finding("database", PROBLEM, f"{name}: {_reason(exc)}")]
@@ -217,6 +221,46 @@ def check(
         ]
     finally:
         store.close()
+
+
+def writes(name: str, engine: Engine, now: datetime) -> Finding:
+    """The database line: it answers, and whether storybot can write it now.
+
+    A SQLite file only (see :mod:`storage.write_state`): a running ``storybot run``'s note
+    that its jobs cannot write it (a full disk, a lock), since when and why; else a probe
+    of its write lock, which waits as long as storybot's writes do (10 s) and writes
+    nothing. Either is a problem from the first failed write, where the polling line waits
+    for feeds left due for ``--max-age``. None of it on PostgreSQL: the line says it
+    answers.
+    """
+    note = read_write_note(engine)
+    if note is not None:
+        since = utc(note.since)
+        return Finding(
+            "database",
+            PROBLEM,
+            f"{name} answers, but {note.what} (pid {note.pid}) cannot write it: its "
+            f"{note.job} job has failed since {since:%Y-%m-%d %H:%M} UTC "
+            f"({_age(max(now - since, timedelta(0)))} ago): {redacted(note.error)}"
+            f"{_room_hint(note.error)}",
+        )
+    locked = probe_write_lock(engine)
+    if locked is not None:
+        return Finding(
+            "database",
+            PROBLEM,
+            f"{name} answers, but cannot be written now: {locked} (a long storybot prune, "
+            "a backup or another program?); storybot's writes fail until it lets go",
+        )
+    return Finding("database", OK, f"{name} answers")
+
+
+def _room_hint(error: str) -> str:
+    """What to do about a full disk: the service goes on by itself once it can write."""
+    lowered = error.lower()
+    if "full" in lowered or "no space" in lowered or "disk i/o" in lowered:
+        return "; free some space: it goes on by itself"
+    return ""
 
 
 # PostgreSQL's SQLSTATE for a database it does not have (invalid_catalog_name)

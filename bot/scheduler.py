@@ -52,6 +52,11 @@ class Service:
     ``before_poll`` runs before each poll cycle; False skips the cycle. ``storybot run``
     checks its poller lock there (``storage.poller_lock``): a lock lost with its
     connection is taken again, or the service stops rather than poll beside another.
+
+    ``on_outcome`` is told how each run of a job ended: its name and what it raised, or
+    None when it worked. ``storybot run`` records there that its jobs cannot write the
+    database (a full disk, a write lock held by another process), for ``storybot
+    health`` to tell at once rather than once feeds have waited for ``--max-age``.
     """
 
     def __init__(
@@ -64,6 +69,7 @@ class Service:
         *,
         on_cycle: Callable[[object], None] | None = None,
         before_poll: Callable[[], Awaitable[bool]] | None = None,
+        on_outcome: Callable[[str, Exception | None], None] | None = None,
         zone: tzinfo = timezone.utc,
     ) -> None:
         self.pipeline = pipeline
@@ -74,6 +80,7 @@ class Service:
         self.ticks = ticks
         self.on_cycle = on_cycle
         self.before_poll = before_poll
+        self.on_outcome = on_outcome
         self.scheduler: AsyncIOScheduler | None = None
         self._running: dict[asyncio.Task, str] = {}  # the jobs' runs in flight, by job
         # per job: callers of run_now waiting for its next run to start (see run_now)
@@ -114,6 +121,8 @@ class Service:
             except Exception as exc:
                 # A failing cycle is logged and retried at the next tick; it never stops the service.
                 self._log_failure(name, exc)
+                if self.on_outcome is not None:
+                    self.on_outcome(name, exc)
             except asyncio.CancelledError:
                 # Cut short by the stop (stop_now, or the end of the event loop): its work is
                 # recorded only when done, so it is done again at the next start. Not
@@ -123,6 +132,8 @@ class Service:
                 streak, _ = self._failures.pop(name, (0, ""))
                 if streak:
                     log.warning("%s job works again, after %d failed ticks", name, streak)
+                if self.on_outcome is not None:
+                    self.on_outcome(name, None)
             finally:
                 if task:
                     self._running.pop(task, None)

@@ -51,6 +51,10 @@ restart's start-up check then decides: the lock free, polling goes on; still hel
 second ``storybot run`` started by mistake), the start is refused with exit 2, which is
 not restarted. So a transient loss heals itself and a mistake is not retried forever.
 A file lock cannot be lost: its check does nothing.
+
+A SQLite file's lock file also holds a note of the holder's for ``storybot health``:
+that its jobs cannot write the database now, since when and why
+(:meth:`PollerLock.note_writes`, :mod:`storage.write_state`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -69,6 +74,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.errors import TryAgainLater, UserError
 from storage.engine import describe, pg_connect_defaults, sqlite_file, use_driver_options
+from storage.write_state import NOTE_SIZE, note_path, note_record, write_note
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +163,24 @@ class PollerLock:
         """
         return True
 
+    def note_writes(self, failing: tuple[str, datetime, str] | None) -> None:
+        """Tell ``storybot health`` that a job of this process cannot write the database
+        (job, since when, why), or no longer (None): see :mod:`storage.write_state`.
+        Only a SQLite file's lock keeps it (in its lock file); others forget it."""
+
+
+class _FileLock(PollerLock):
+    """A SQLite file's lock: its lock file also holds this process's write note."""
+
+    def __init__(self, fd: int, what: str) -> None:
+        self._fd = fd
+        self._what = what
+        # written now, while there is surely room: later notes overwrite it in place
+        write_note(fd, note_record(what, None))
+
+    def note_writes(self, failing: tuple[str, datetime, str] | None) -> None:
+        write_note(self._fd, note_record(self._what, failing))
+
 
 @contextmanager
 def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[PollerLock]:
@@ -183,8 +207,11 @@ def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[
             yield PollerLock()
             return
         real = path.resolve()
-        with _file_lock(real.with_name(real.name + ".poll-lock"), what, str(real), shared):
-            yield PollerLock()
+        with _file_lock(note_path(real), what, str(real), shared) as fd:
+            try:
+                yield _FileLock(fd, what)
+            finally:
+                write_note(fd, b" " * NOTE_SIZE)  # let go: nothing to tell any more
         return
     if backend == "postgresql":
         with _advisory_lock(engine, what, shared) as lock:
@@ -216,7 +243,7 @@ def _busy(what: str, database: str, shared: bool, holders: list[Row] | None = No
 
 
 @contextmanager
-def _file_lock(lock_path: Path, what: str, database: str, shared: bool) -> Iterator[None]:
+def _file_lock(lock_path: Path, what: str, database: str, shared: bool) -> Iterator[int]:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
@@ -229,7 +256,7 @@ def _file_lock(lock_path: Path, what: str, database: str, shared: bool) -> Itera
         except OSError as exc:
             raise UserError(f"cannot lock {lock_path}: {exc.strerror}") from None
         try:
-            yield
+            yield fd
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
