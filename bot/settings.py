@@ -499,6 +499,12 @@ _MAXIMUM: dict[tuple[str, str], int] = {
 MAX_SECONDS = 365 * 86400
 
 
+# The longest period of the check of subscription owners, as the settings in seconds: a
+# year. Longer, "now minus a period" left datetime's range (about 18 million hours) and
+# every claim of a run failed.
+MAX_CHECK_OWNERS_HOURS = 365 * 24
+
+
 def _in_seconds(key: str) -> bool:
     return key.endswith(("_s", "_seconds"))
 
@@ -1051,6 +1057,12 @@ def load_settings(
         where = str(config_path)
 
     polling = _section(data, "polling", PollingSettings, where)
+    if polling.min_interval_s > MAX_POLL_INTERVAL_S:
+        # else the error below named default_interval_s, with a range no value is in
+        raise ConfigError(
+            f"{where}: [polling] min_interval_s must be at most {MAX_POLL_INTERVAL_S} seconds "
+            f"(a day: every feed is polled at least daily), got {toml_value(polling.min_interval_s)}"
+        )
     # the poller keeps every interval from min_interval_s to a day (bot.polling): a default
     # outside that would be stored with each new feed and silently not obeyed
     if not polling.min_interval_s <= polling.default_interval_s <= MAX_POLL_INTERVAL_S:
@@ -1122,11 +1134,13 @@ def load_settings(
             f'{where}: [permissions] admin_commands must be "admins" or "everyone", '
             f"got {toml_value(permissions.admin_commands)}"
         )
-    if 0 < permissions.check_owners_hours < 1:
-        # one look-up per owner a run: more often than hourly only spends the rate limits
+    hours = permissions.check_owners_hours
+    if 0 < hours < 1 or hours > MAX_CHECK_OWNERS_HOURS:
+        # one look-up per owner a run: more often than hourly only spends the rate limits;
+        # a period beyond datetime's range failed every claim of a run (OverflowError)
         raise ConfigError(
-            f"{where}: [permissions] check_owners_hours must be 0 (never) or at least 1, "
-            f"got {toml_value(permissions.check_owners_hours)}"
+            f"{where}: [permissions] check_owners_hours must be 0 (never) or from 1 to "
+            f"{MAX_CHECK_OWNERS_HOURS:,} (a year), got {toml_value(hours)}"
         )
 
     database = _section(data, "database", _DatabaseTable, where)  # the URL is read below

@@ -151,12 +151,40 @@ def test_how_often_subscription_owners_are_checked(tmp_path, value, hours):
 
 @pytest.mark.parametrize(
     ("value", "said"),
-    [("0.5", "must be 0 (never) or at least 1"), ("-1", "must be a number"), ("'daily'", "")],
+    [("0.5", "must be 0 (never) or from 1 to 8,760"), ("-1", "must be a number"), ("'daily'", "")],
 )
 def test_an_owner_check_period_too_short_or_no_number_is_refused(tmp_path, value, said):
     path = write(tmp_path, f"[permissions]\ncheck_owners_hours = {value}\n")
     with pytest.raises(ConfigError, match=r"\[permissions\] check_owners_hours " + re.escape(said)):
         load_settings(path, env={})
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("8761", "8761"), ("1e8", "100000000.0"), ("100000000", "100000000")]
+)
+def test_an_owner_check_period_past_a_year_is_refused(tmp_path, value, shown):
+    # 1e8 hours: "now minus a period" is before year 1, so every claim of a run failed
+    # (OverflowError), logged each retry, and no owner was ever checked
+    path = write(tmp_path, f"[permissions]\ncheck_owners_hours = {value}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, env={})
+    assert str(err.value).endswith(
+        "[permissions] check_owners_hours must be 0 (never) or from 1 to 8,760 (a year), "
+        f"got {shown}"
+    )
+
+
+def test_an_owner_check_period_of_a_year_works(tmp_path):
+    from datetime import datetime, timezone
+
+    from storage import open_store
+
+    path = write(tmp_path, "[permissions]\ncheck_owners_hours = 8760\n")
+    every_s = load_settings(path, env={}).check_owners_hours * 3600
+    store = open_store("sqlite://")
+    now = datetime(2026, 3, 5, tzinfo=timezone.utc)
+    assert store.claim_owner_check("slack", now, every_s, 3600)
+    assert not store.claim_owner_check("slack", now, every_s, 3600)
 
 
 def test_config_file_overrides_defaults(tmp_path):
@@ -1075,6 +1103,20 @@ def test_a_bad_discord_dev_guild_id_stops_discord_sync_with_exit_2(tmp_path, cap
     err = capsys.readouterr().err
     assert f"storybot: error: {path}: [discord] dev_guild_id must be a server ID" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("default", ["", "default_interval_s = 100000\n"])
+def test_a_minimum_poll_interval_over_a_day_is_named_itself(tmp_path, default):
+    # it was reported as default_interval_s "from min_interval_s (100000) to 86400": a
+    # range no value is in, naming a setting the operator did not get wrong
+    with pytest.raises(ConfigError) as err:
+        load_settings(
+            write(tmp_path, f"[polling]\nmin_interval_s = 100000\n{default}"), env={}
+        )
+    assert str(err.value).endswith(
+        "[polling] min_interval_s must be at most 86400 seconds (a day: every feed is "
+        "polled at least daily), got 100000"
+    )
 
 
 @pytest.mark.parametrize(
