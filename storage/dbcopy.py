@@ -10,7 +10,8 @@ How, and why so:
 * Both databases must be at this storybot's schema revision: the source is only read
   (an older one is upgraded first by ``storybot db-upgrade``, a newer one belongs to a
   newer storybot), and the target is an empty database (no tables: they are created here)
-  or one holding storybot's tables and no row. A target holding anything is refused: a
+  or one holding storybot's tables and no row (a worker started there saves the statistics
+  of no item by itself: that row is replaced). A target holding anything is refused: a
   merge would clash on ids, and a half-filled target is what a failed copy must never leave.
 * Rows go through the models' column types (:mod:`storage.models`), not as raw values:
   SQLite keeps a timestamp as naive UTC text and a boolean as 0/1, PostgreSQL as
@@ -85,7 +86,7 @@ from storage.migrate import (
     migration_script,
     upgrade_to_head,
 )
-from storage.models import Base
+from storage.models import Base, EngineBackgroundRow
 from storage.poller_lock import PollerBusy, poller_lock
 
 # A batch: at most this many rows, or about this much text (an item can carry 300 kB of
@@ -329,14 +330,35 @@ def _check_target(dst: _Database, head: tuple[str, ...], script: Any) -> None:
 
 
 def _rows_held(conn: Connection, present: tuple[str, ...]) -> list[tuple[str, int]]:
-    """Storybot's tables among ``present`` holding rows, with how many."""
+    """Storybot's tables among ``present`` holding rows, with how many (the statistics of
+    no item a worker saves by itself are no row of the operator's: see :func:`_vacant`)."""
     held = []
     for table in _storybot_tables():
-        if table.name in present and (
-            conn.execute(select(1).select_from(table).limit(1)).first() is not None
+        if (
+            table.name in present
+            and conn.execute(select(1).select_from(table).limit(1)).first() is not None
+            and not _vacant(conn, table)
         ):
             held.append((table.name, _count(conn, table)))
     return held
+
+
+_BACKGROUND = EngineBackgroundRow.__table__
+
+
+def _vacant(conn: Connection, table: Table) -> bool:
+    """Whether ``table`` holds only what storybot saves in a database nothing was stored in.
+
+    A scale-out worker's periodic background job saves the stream statistics of the items
+    stored so far even when there are none (``engine_background``: ``n_docs`` 0, through
+    item id 0), so the database the README's scale-out steps made (created, upgraded, the
+    workers started) was refused as "not empty" by the move of an installation into it.
+    Such a row says nothing the copied one does not: the copy replaces it.
+    """
+    if table is not _BACKGROUND:
+        return False
+    rows = conn.execute(select(table.c.state, table.c.observed_through)).all()
+    return all(through == 0 and not (state or {}).get("n_docs") for state, through in rows)
 
 
 @contextmanager
@@ -454,6 +476,8 @@ def _copy(
                     f"{dst.name} received rows meanwhile ({held[0][0]}): another process "
                     "writes to it; nothing was copied"
                 )
+            if _BACKGROUND.name in dst.tables:
+                write.execute(_BACKGROUND.delete())  # vacant (see _vacant): the copy's replaces it
             counts = {t.name: int(_count(read, t)) for t in tables}
             counters = _source_counters(read, src, tables)
             for done, table in enumerate(tables):

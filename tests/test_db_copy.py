@@ -269,6 +269,46 @@ def test_a_target_with_storybots_empty_tables_is_filled(tmp_path, clock, monkeyp
     assert _rows(target) == _rows(source)
 
 
+def test_a_target_a_worker_ran_on_before_anything_was_stored_is_filled(
+    tmp_path, clock, monkeypatch, capsys
+):
+    """README's scale-out steps: create the database, `storybot db-upgrade`, start the
+    workers; then move the SQLite installation. A worker's periodic job had saved the
+    statistics of no item there (`engine_background`: n_docs 0, through id 0), and the
+    copy was refused as "not empty: engine_background (1 row)", to be dropped and made
+    again although nothing was ever stored in it."""
+    from adapters.app import build_app
+    from adapters.jobs.tasks import fresh_pipeline
+
+    source = _source(tmp_path, clock)
+    target = f"sqlite:///{tmp_path / 'new.db'}"
+    app = build_app(load_settings(None, env={"STORYBOT_DATABASE_URL": target}), clock=clock)
+    assert fresh_pipeline(app).update_saved_background() == 0  # the worker's background job
+    asyncio.run(app.fetcher.aclose())
+    app.store.close()
+
+    code, err = _copy(monkeypatch, capsys, source, "--to", target)
+
+    assert (code, err) == (0, "")
+    assert _rows(target) == _rows(source)
+
+
+def test_a_target_whose_saved_statistics_count_items_is_refused(
+    tmp_path, clock, monkeypatch, capsys
+):
+    source = _source(tmp_path, clock)
+    target = f"sqlite:///{tmp_path / 'new.db'}"
+    store = open_store(target)
+    store.save_background({"n_docs": 3, "df": {"pentagon": 2}}, 3, clock.now())
+    store.close()
+    before = _rows(target)
+
+    code, err = _copy(monkeypatch, capsys, source, "--to", target)
+
+    assert code == 2 and "is not empty: engine_background (1 row)" in err
+    assert _rows(target) == before
+
+
 def test_a_source_at_an_older_revision_is_refused_with_the_upgrade_to_run(
     tmp_path, monkeypatch, capsys
 ):
