@@ -774,9 +774,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_follows_parser(sub)
     pr = sub.add_parser(
         "prune",
-        help="give back the space of old off-topic items' text and of delivered DMs, "
-        "digests and removal notices (keeps every item's identity and decision, and the "
-        "text of items an admin corrected)",
+        help="give back the space of old off-topic items' text, of delivered DMs, "
+        "digests and removal notices, and of development updates every follow has passed "
+        "(keeps every item's identity and decision, and the text of items an admin "
+        "corrected)",
     )
     pr.add_argument(
         "--older-than",
@@ -866,7 +867,8 @@ def _parser() -> argparse.ArgumentParser:
     he = sub.add_parser(
         "health",
         help="check that the database answers and can be written now, its schema is "
-        "current, feeds are polled and items judged; warn of dead or unsent messages, of failing, gone or moved feeds and "
+        "current, feeds are polled and items judged; warn of dead or unsent messages, of "
+        "failing, gone, moved or part-read feeds and "
         "of a check of subscription owners that cannot work or has not run (for "
         "supervisors, probes and cron): exit 0, or 1 with the problems",
     )
@@ -890,8 +892,8 @@ def _parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="warnings (items judged by no story, dead outbox messages, messages not sent "
-        "in time or held by a refused bot token, failing feeds, subscription owners not "
-        "checked) fail the check too",
+        "in time or held by a refused bot token, failing, gone, moved or part-read feeds, "
+        "subscription owners not checked) fail the check too",
     )
 
     dc = sub.add_parser("discord", help="Discord tools").add_subparsers(
