@@ -1004,6 +1004,31 @@ async def test_a_workers_start_line_names_its_database_without_the_password(pg_d
 
 
 @pytest.mark.postgres
+async def test_a_delivering_workers_first_line_is_its_start_line(pg_dsn, clock, caplog):
+    """README: "Each worker's first log line names it, its queues, its concurrency and the
+    database it works on". A worker serving ``deliver`` logged what it delivers to first
+    ("delivering to: console ..."), so the line that says which worker it is came second."""
+    import logging
+    import signal
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    world = make_world(pg_dsn, clock)
+    options = WorkerOptions(queues=("deliver",), concurrency=2, name="w1", check_every_s=5)
+    with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
+        worker = asyncio.create_task(run_worker(world.app, options))
+        deadline = asyncio.get_running_loop().time() + 20
+        while not any("delivering to" in r.getMessage() for r in caplog.records):
+            assert asyncio.get_running_loop().time() < deadline, "no delivery line"
+            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(worker, 30) == 0
+    ours = [r.getMessage() for r in caplog.records if r.name == "adapters.jobs.worker"]
+    assert ours[0].startswith("storybot worker w1 is running on "), ours[:2]
+    assert ours[1].startswith("delivering to: console"), ours[:2]
+
+
+@pytest.mark.postgres
 async def test_a_worker_quiets_procrastinates_log_only_while_it_runs(pg_dsn, clock, caplog):
     """procrastinate logs a line per job, held at WARNING while a worker runs. The level
     stayed WARNING for the rest of the process: in one test session the tests after a

@@ -223,13 +223,12 @@ async def run_worker(
         dsn = check_options(options, app.settings.database_url, app.settings.database_source)
         if DELIVER in options.queues:
             add_delivery_sinks(app)
-            log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # A line per job (several a second) drowns everything else; failures still show.
             procrastinate_log.setLevel(logging.WARNING)
         connection = Connection(max_gap_s=2 * options.heartbeat_s)
         jobs = build_jobs_app(app, options, dsn, connection)
-        _warn_of_a_small_pool(app.settings, options.concurrency)
+        # first the line that says which worker this is, on which database (README)
         log.info(
             "storybot worker %s is running on %s: queues %s, concurrency %d, %s",
             options.name,
@@ -240,6 +239,9 @@ async def run_worker(
             if options.listen
             else f"no LISTEN: new jobs {every(duration(options.check_every_s))}",
         )
+        if DELIVER in options.queues:
+            log.info("delivering to: %s", describe_sinks(app.delivery.sinks))
+        _warn_of_a_small_pool(app.settings, options.concurrency)
         signals = await _run_until_stopped(
             jobs,
             options,
