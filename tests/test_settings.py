@@ -1110,9 +1110,7 @@ def test_a_minimum_poll_interval_over_a_day_is_named_itself(tmp_path, default):
     # it was reported as default_interval_s "from min_interval_s (100000) to 86400": a
     # range no value is in, naming a setting the operator did not get wrong
     with pytest.raises(ConfigError) as err:
-        load_settings(
-            write(tmp_path, f"[polling]\nmin_interval_s = 100000\n{default}"), env={}
-        )
+        load_settings(write(tmp_path, f"[polling]\nmin_interval_s = 100000\n{default}"), env={})
     assert str(err.value).endswith(
         "[polling] min_interval_s must be at most 86400 seconds (a day: every feed is "
         "polled at least daily), got 100000"
