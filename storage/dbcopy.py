@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
@@ -343,7 +343,7 @@ def _rows_held(conn: Connection, present: tuple[str, ...]) -> list[tuple[str, in
     return held
 
 
-_BACKGROUND = EngineBackgroundRow.__table__
+_BACKGROUND = cast(Table, EngineBackgroundRow.__table__)
 
 
 def _vacant(conn: Connection, table: Table) -> bool:
