@@ -27,13 +27,22 @@ _SITE_MAX = 120  # characters of the site's name that ends the footer
 # An excerpt's link to the rest, ending the text: its label after the cut's ellipsis
 # ("… Continue reading", "... Read more", "[…] Read More »"), or its label and arrow
 # ("Continue reading →", "Continue reading <the post's title> →", "Read more »").
-_LABEL = r"(?:Continue reading|Continue Reading|Keep reading|Read more|Read More|READ MORE)"
+_LABELS = (
+    "Continue reading",
+    "Continue Reading",
+    "Keep reading",
+    "Read more",
+    "Read More",
+    "READ MORE",
+)
+_LABEL = "(?:" + "|".join(_LABELS) + ")"
 _ARROW = r"(?:→|»|›|>>|&raquo;)"
 _MORE_AFTER_CUT = re.compile(rf"(…|\.\.\.|\[…\]|\[\.\.\.\])\s*{_LABEL}\s*{_ARROW}?\s*\Z")
 _MORE_WITH_ARROW = re.compile(rf"(?:^|\s){_LABEL}(?:\s[^\n]{{1,200}}?)?\s*{_ARROW}\s*\Z")
 # WordPress's own mark of a cut excerpt, "[…]" or "[...]", ending it: shown as the "…"
 # that marks a cut everywhere else ("… humble blog, […]" reads "… humble blog…").
 _BRACKETED_CUT = re.compile(r"\s*\[(?:…|\.\.\.)\]\s*\Z")
+_CUT_MARKS = ("[…]", "[...]")
 # a cut after a sentence's end needs no "…": "... mountains. […]" reads "... mountains."
 _SENTENCE_END = (".", "!", "?", "…")
 _CLOSING = "\"'”’)"
@@ -76,11 +85,15 @@ def _without_footer(text: str, title: str) -> str:
 
 def _without_more_link(text: str) -> str:
     """``text`` without the link to the rest of the post that ends it."""
-    if m := _MORE_AFTER_CUT.search(text):
-        return _cut_at(text[: m.start()])
-    if m := _MORE_WITH_ARROW.search(text):
-        return text[: m.start()].rstrip()
-    if m := _BRACKETED_CUT.search(text):
+    # Each shape holds one of the labels or a bracketed cut, written as such: a text
+    # with none (nearly every one) is not searched. A search tries the pattern from
+    # every position of the text, and a notice's text can be a whole article.
+    if any(label in text for label in _LABELS):
+        if m := _MORE_AFTER_CUT.search(text):
+            return _cut_at(text[: m.start()])
+        if m := _MORE_WITH_ARROW.search(text):
+            return text[: m.start()].rstrip()
+    if any(mark in text for mark in _CUT_MARKS) and (m := _BRACKETED_CUT.search(text)):
         return _cut_at(text[: m.start()])
     return text
 

@@ -392,6 +392,11 @@ class Query:
         Operators are upper case, implicit ANDs and ``-`` are spelled out, redundant
         parentheses and double negations are gone. It parses back to an equal query.
         """
+        return self._described
+
+    @cached_property
+    def _described(self) -> str:
+        # worked out once: every notice of a match names its query (bot.alerts)
         return _describe(self.root)
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Collection, Sequence
 from urllib.parse import urlsplit
 
@@ -310,8 +311,13 @@ def repeats_headline(sentence: str, headline: str) -> bool:
     Representative Democracy" twice, or "• X: X" in a digest) it tells the reader
     nothing. Case, punctuation and spacing do not count.
     """
-    words = _WORD.findall(sentence.casefold())
-    return bool(words) and words == _WORD.findall(headline.casefold())
+    head = _WORD.findall(headline.casefold())
+    if not head:
+        return False  # no sentence says nothing but no words
+    # the sentence's words up to one more than the headline has, not all of them: the
+    # sentence can be a whole article's first line
+    words = [m.group() for m in islice(_WORD.finditer(sentence.casefold()), len(head) + 1)]
+    return words == head
 
 
 def format_time(when: datetime | None) -> str:

@@ -210,7 +210,7 @@ def _shared_ids(session: Session, id_column: InstrumentedAttribute[int], ids: se
 
 def _ids_text(ids: Sequence[int]) -> str | None:
     """``outbox.subscription_ids`` as stored: "3 5" (None for no ids)."""
-    return " ".join(str(i) for i in sorted(set(ids))) or None
+    return " ".join(map(str, sorted(set(ids)))) or None
 
 
 def _ids_of(text: str | None) -> set[int]:

@@ -38,7 +38,7 @@ from bot.model import (
     Subscription,
 )
 from bot.query import parse_query
-from bot.render import reader_url, shorten
+from bot.render import reader_url, repeats_headline, shorten
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 STORY = Story(1, "talks", "Anthropic and the Pentagon", (SeedDoc("t", "x"),), T0)
@@ -829,3 +829,23 @@ def test_a_notice_leaves_out_the_reports_byline(summary: str, body: str) -> None
     item = Item(1, "k1", 1, "https://m.example/1", None, "Envoys", summary, "", T0, T0, "M", "h")
     sub = Subscription(1, "slack", "U1", "geneva", None, T0)
     assert notice_message([(sub, parse_query("geneva"))], item, None).body == body
+
+
+@pytest.mark.parametrize(
+    ("sentence", "headline", "repeats"),
+    [
+        ("Envoys meet in Geneva", "Envoys meet in Geneva", True),
+        ("ENVOYS meet, in Geneva!", "Envoys meet in Geneva", True),  # case and punctuation
+        ("Envoys meet in Geneva on Monday", "Envoys meet in Geneva", False),  # one word more
+        ("Envoys meet in", "Envoys meet in Geneva", False),  # one word fewer
+        ("Envoys meet in Geneva. " * 200, "Envoys meet in Geneva", False),  # a whole article
+        ("", "Envoys meet in Geneva", False),
+        ("Envoys", "", False),  # a headline of no words is repeated by nothing
+        ("", "", False),
+        ("—", "…", False),
+    ],
+)
+def test_a_sentence_repeats_a_headline_only_word_for_word(
+    sentence: str, headline: str, repeats: bool
+) -> None:
+    assert repeats_headline(sentence, headline) is repeats

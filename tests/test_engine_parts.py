@@ -14,10 +14,15 @@ from adapters.demo import seed_files
 from bot.engine import EngineConfig
 from bot.engine.analysis import lead_vector
 from bot.engine.dedup import (
+    _EMPTY,
+    _MASK,
     CopyIndex,
+    _h64,
+    _lower_words,
     canonical_url,
     containment,
     fingerprint,
+    minhash,
     resemblance,
     title_key,
 )
@@ -266,6 +271,41 @@ def test_minhash_resemblance_tracks_shared_text() -> None:
     assert resemblance(a.sig, trimmed.sig) > 0.5
     assert resemblance(a.sig, other.sig) < 0.2
     assert containment(0.5, 100, 50) == pytest.approx(1.0)
+
+
+def _minhash_by_definition(text: str, bins: int, shingle: int = 4) -> tuple[int, ...]:
+    # one shingle at a time: the smallest top 16 bits of _h64 in each bin (h % bins), an
+    # empty bin taking the next non-empty one's value plus the distance (rotation)
+    words = _lower_words(text)
+    mins = [_MASK] * bins
+    for k in range(len(words) - shingle + 1):
+        h = _h64(" ".join(words[k : k + shingle]))
+        mins[h % bins] = min(mins[h % bins], h >> 48)
+    out = []
+    for b in range(bins):
+        k = 0
+        while mins[(b + k) % bins] == _MASK:
+            k += 1
+        out.append((mins[(b + k) % bins] + k) & _EMPTY)
+    return tuple(out)
+
+
+@pytest.mark.parametrize("bins", [64, 16, 7])
+@pytest.mark.parametrize(
+    "text",
+    [
+        BODY,  # every bin of 16 filled; some of 64 empty
+        BODY * 3,  # the same shingles, repeated: counted once
+        "one two three four five six seven eight nine",  # six shingles: most bins empty
+        "Élan vital: São Paulo’s “café” crowd met on 3 May, 2016 — again.",
+    ],
+)
+def test_minhash_is_the_smallest_hash_of_each_bin(text: str, bins: int) -> None:
+    sig, size = minhash(text, bins)
+    assert sig == _minhash_by_definition(text, bins)
+    assert len(sig) == bins and all(0 <= v <= _EMPTY for v in sig)
+    words = _lower_words(text)
+    assert size == len({" ".join(words[k : k + 4]) for k in range(len(words) - 3)})
 
 
 def test_copy_index_finds_copies_and_forgets_beyond_cap() -> None:

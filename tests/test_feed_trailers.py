@@ -103,6 +103,10 @@ def test_the_trailer_is_taken_off_the_end(text: str, expected: str) -> None:
         "The post office in the village appeared first on the list of closures.",
         "If you're interested in the rationale for why I'm making this transition, read on.",
         "Read More: Americans Don’t Want Greenland.",
+        # a label in other letters, or a cut mark written otherwise, is no trailer
+        "The page said: … read more →",
+        "Thousands came [ … ] to the square",
+        "A label mid-text… Continue reading → and the text goes on.",
         "",
     ],
 )

@@ -142,12 +142,20 @@ def minhash(text: str, bins: int = 64, shingle: int = 4) -> tuple[tuple[int, ...
     seen = set(map(" ".join, zip(*(words[k:] for k in range(shingle)), strict=False)))
     blake2b = hashlib.blake2b
     from_bytes = int.from_bytes
-    for sh in seen:
-        h = from_bytes(blake2b(sh.encode("utf-8"), digest_size=8).digest(), "little")
+    # hashed in one comprehension, then binned: the same values as _h64 of each, for less
+    hashes = [
+        from_bytes(blake2b(data, digest_size=8).digest(), "little")
+        for data in map(str.encode, seen)
+    ]
+    for h in hashes:
         b = h % bins
         v = h >> 48
         if v < mins[b]:
             mins[b] = v
+    if _MASK not in mins:
+        # no bin empty (most bodies): each value is its own, as the rotation below
+        # leaves it (k = 0, and a value of 16 bits is its own & _EMPTY)
+        return tuple(mins), len(seen)
     # densify: an empty bin borrows the next non-empty bin's value (rotation), so two
     # sketches of similar sets still agree on it
     out = []
