@@ -546,6 +546,31 @@ def test_a_report_published_well_before_the_story_began_is_background_not_news()
     assert recent.judgement.development == 0 and not recent.judgement.new_development
 
 
+def test_the_longest_background_margin_judges_an_old_report_as_news() -> None:
+    # 36,500 days (a century), the most [engine] background_before_days may be: the date
+    # arithmetic holds, and a report of 200 days before the story is within the margin
+    e = warm_engine(EngineConfig(background_before_days=36_500))
+    (old,) = e.judge(doc(6, *LAWSUIT, days=-200))
+    assert old.judgement.on_topic and old.judgement.new_development
+    assert old.judgement.development == 1
+
+
+def test_a_story_whose_seed_is_dated_in_year_one_judges_its_reports() -> None:
+    # a text seed whose date line says 0001-01-01 (a zero date copied from a CMS; the
+    # seed loader takes it): the story "began" then, and "two days before" is no date.
+    # An on-topic report that joined no development raised OverflowError, failing the
+    # batch it was judged in, every time it was tried again; now nothing is background
+    # (nothing is published before year 1) and the report is news.
+    zero = datetime(1, 1, 1, tzinfo=UTC)
+    seeds = [replace(SEEDS[0], published=zero), *SEEDS[1:]]
+    e = Engine()
+    for i, (title, text) in enumerate(BACKGROUND):
+        e.observe(doc(1000 + i, title, text, days=-1))
+    e.track(Story(1, "anthropic", seeds[0].title, seeds, T0))
+    (report,) = e.judge(doc(6, *LAWSUIT, days=-1))
+    assert report.judgement.on_topic and report.judgement.new_development
+
+
 def test_summary_sentences_are_cited_to_the_report_they_came_from() -> None:
     e = warm_engine()
     lawsuit = EngineDoc(

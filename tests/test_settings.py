@@ -260,6 +260,16 @@ def test_config_file_overrides_defaults(tmp_path):
         ),
         ("[engine]\nmax_vocab = inf\n", "[engine] max_vocab must be a finite number"),
         ("[engine]\nmax_vocab = 1e300\n", "[engine] max_vocab must be at most 1,000,000,000"),
+        # a margin before year 1: every on-topic report's judgement raised OverflowError
+        (
+            "[engine]\nbackground_before_days = 1e6\n",
+            "[engine] background_before_days must be from 0 to 36,500 days (a century), "
+            "got 1000000.0",
+        ),
+        (
+            "[engine]\nbackground_before_days = 36501\n",
+            "[engine] background_before_days must be from 0 to 36,500 days (a century), got 36501",
+        ),
         ("engine = 3\n", "[engine] must be a table"),
         ("[feeds]\nurls = ['http:///path']\n", "[feeds] 'http:///path' is not a valid feed URL"),
         ("[feeds]\nurls = 'https://example.com/f'\n", "[feeds] urls must be a list of URLs"),
@@ -347,9 +357,17 @@ def test_the_database_pool_settings_default_to_sqlalchemys_and_take_a_cap(tmp_pa
 
 
 def test_engine_settings_in_range_are_kept(tmp_path):
-    text = "[engine]\non_topic_threshold = 0.2\ndev_archive_size = 0\nidf_refresh_docs = 0\n"
+    text = (
+        "[engine]\non_topic_threshold = 0.2\ndev_archive_size = 0\nidf_refresh_docs = 0\n"
+        "background_before_days = 36500\n"
+    )
     s = load_settings(write(tmp_path, text), env={})
-    assert s.engine == {"on_topic_threshold": 0.2, "dev_archive_size": 0, "idf_refresh_docs": 0}
+    assert s.engine == {
+        "on_topic_threshold": 0.2,
+        "dev_archive_size": 0,
+        "idf_refresh_docs": 0,
+        "background_before_days": 36500,
+    }
 
 
 @pytest.mark.parametrize("path", ["", "  "])

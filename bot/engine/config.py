@@ -66,6 +66,13 @@ _AT_LEAST_ONE = frozenset(
     }
 )
 _POSITIVE = frozenset({"dev_half_life_days"})  # a divisor
+# Periods that become a ``timedelta`` subtracted from a date: the most each may be, and
+# that as words. 1e6 days before a story began is before year 1: the judgement of an
+# on-topic item that joined no development raised OverflowError, failing its whole batch
+# each time it was tried. A century is far past any margin a story needs.
+# (``dev_half_life_days`` and ``dev_archive_days`` are divided into or compared with float
+# seconds, never a date: a huge value only means "no decay", "never forgotten".)
+_MAX_DAYS = {"background_before_days": (36_500, "a century")}
 
 
 @dataclass(frozen=True)
@@ -276,7 +283,8 @@ class EngineConfig:
             background: it joins the seed story (development 0) instead of being
             announced as a new development. An old article a feed carries late, or a
             look back at how the story began, is no news of it. Inside a story only;
-            the evaluation streams start after their seeds, so no figure changes.
+            the evaluation streams start after their seeds, so no figure changes. At
+            most 36,500 (a century): further back than year 1 is no date.
         dev_terms: Terms kept in a development centroid.
         max_developments: Developments kept in the state (oldest quiet ones retire).
         dev_decay_floor: Whole-stream clustering only: the least share of a development's
@@ -481,3 +489,8 @@ def _check_range(name: str, value: float) -> None:
         raise ValueError(f"[engine] {name} must not be negative, got {toml_value(value)}")
     if name in _UNIT_INTERVAL and value > 1:
         raise ValueError(f"[engine] {name} must be between 0 and 1, got {toml_value(value)}")
+    if name in _MAX_DAYS and value > (most := _MAX_DAYS[name])[0]:
+        raise ValueError(
+            f"[engine] {name} must be from 0 to {most[0]:,} days ({most[1]}), "
+            f"got {toml_value(value)}"
+        )

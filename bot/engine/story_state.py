@@ -209,7 +209,13 @@ class StoryState:
         began (``background_before_days``), else None. Undated items are never background."""
         if doc.published is None:
             return None
-        if doc.published >= self.began - timedelta(days=self.config.background_before_days):
+        try:
+            cutoff = self.began - timedelta(days=self.config.background_before_days)
+        except OverflowError:
+            # a seed dated in the first days of year 1 (a zero date, 0001-01-01, in a
+            # text seed's date line): nothing is published before a date that early
+            return None
+        if doc.published >= cutoff:
             return None
         return self.devs.clusters.get(0)  # None once it has retired: judged as any item
 
