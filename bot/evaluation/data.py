@@ -19,6 +19,7 @@ import json
 import lzma
 import math
 import re
+import sys
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -185,13 +186,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     )
                 if not line.strip():
                     continue
-                try:
-                    row = json.loads(line, strict=False)
-                except json.JSONDecodeError as exc:
-                    raise StreamError(
-                        f"{path}:{lineno}: not a JSON object ({exc.msg}); "
-                        "a stream has one JSON object per line"
-                    ) from None
+                row = _json_line(path, lineno, line)
                 if not isinstance(row, dict):
                     raise StreamError(
                         f"{path}:{lineno}: a line must be one JSON object, "
@@ -217,6 +212,26 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise StreamError(
                 f"{path}: not {exc.encoding.upper()} text{where} ({exc.reason})"
             ) from None
+
+
+def _json_line(path: Path, lineno: int, line: str) -> object:
+    """One line's JSON value; what the JSON reader refuses is a :class:`StreamError`.
+
+    Besides malformed JSON, Python's reader refuses valid JSON it cannot hold: an integer
+    of more than 4,300 digits (``ValueError``) and arrays or objects nested about a
+    thousand deep (``RecursionError``). Neither is a news item; both name their line.
+    """
+    try:
+        return json.loads(line, strict=False)
+    except json.JSONDecodeError as exc:
+        raise StreamError(
+            f"{path}:{lineno}: not a JSON object ({exc.msg}); a stream has one JSON object per line"
+        ) from None
+    except RecursionError:
+        why = "arrays or objects nested too deeply"
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        why = f"a number of more than {sys.get_int_max_str_digits()} digits"
+    raise StreamError(f"{path}:{lineno}: a JSON line that cannot be read ({why})")
 
 
 class _Unreadable(str):
@@ -261,7 +276,13 @@ _HTML_TYPES = ("text/html", "html", "application/xhtml+xml", "xhtml")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _text(value: object, sep: str = "\n") -> str | _Unreadable:
+# lists and text constructs inside each other deeper than this are no text (a list of
+# constructs whose value is a list of paragraphs is 3); the limit keeps a line of
+# hundreds of nested lists, which the JSON reader takes, from exhausting the stack
+_TEXT_DEPTH = 8
+
+
+def _text(value: object, sep: str = "\n", depth: int = 0) -> str | _Unreadable:
     """A text field as a string.
 
     Null is empty; a number is its digits (a headline "2024"); a list (paragraphs, as
@@ -271,14 +292,16 @@ def _text(value: object, sep: str = "\n") -> str | _Unreadable:
     the markup is turned into text, see :func:`_plain`). Anything else (true/false,
     NaN, an object without such a key, a list holding one) cannot be read. A lone
     surrogate (``"\\ud800"`` in the JSON) becomes U+FFFD: it is no text and no encoder
-    takes it.
+    takes it. Lists and objects nested more than ``_TEXT_DEPTH`` deep cannot be read.
     """
     if value is None:
         return ""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list | dict) and depth >= _TEXT_DEPTH:
+        return _Unreadable(f"a JSON {type(value).__name__} nested more than {depth} deep")
     if isinstance(value, list):
-        parts = [_text(v, sep) for v in value]
+        parts = [_text(v, sep, depth + 1) for v in value]
         for part in parts:
             if isinstance(part, _Unreadable):
                 return part
@@ -286,7 +309,7 @@ def _text(value: object, sep: str = "\n") -> str | _Unreadable:
     if isinstance(value, dict):
         for key in _TEXT_KEYS:
             if key in value:
-                text = _text(value[key], sep)
+                text = _text(value[key], sep, depth + 1)
                 if value.get("type") in _HTML_TYPES and not isinstance(text, _Unreadable):
                     return _plain(text)  # the construct says it is HTML
                 return text
