@@ -14,16 +14,29 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Mapping
 
+from bot.textnorm import word_count
+
 # A text of fewer words is no body: a headline-only feed's scrap ("Read more", "Comments").
 # The engine reads such an item on its headline (``bot.engine.analysis``), and the
 # pipeline reads its linked page instead where the operator turned that on.
 BODY_MIN_WORDS = 8
+# the start of a text that few spaces split, enough to count 8 of its words in any script
+_UNSPACED_PROBE = 4096
 
 
 def has_body(text: str | None) -> bool:
-    """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap."""
+    """Whether ``text`` is a body (8 words or more), not a headline-only item's scrap.
+
+    Chinese, Japanese and Thai are written without spaces between words: there a word
+    is a character pair (triple in Thai), as the engine reads them
+    (:func:`bot.textnorm.word_count`); a Chinese article was one or two "words" and so
+    read as a headline-only item.
+    """
     # at most BODY_MIN_WORDS + 1 parts: a 100 kB body is not split whole to count 8 words
-    return len((text or "").split(maxsplit=BODY_MIN_WORDS)) >= BODY_MIN_WORDS
+    text = text or ""
+    if len(text.split(maxsplit=BODY_MIN_WORDS)) >= BODY_MIN_WORDS:
+        return True
+    return word_count(text[:_UNSPACED_PROBE]) >= BODY_MIN_WORDS
 
 
 # --------------------------------------------------------------------------- stories

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from bot.engine import Engine, EngineDoc
 from bot.engine.dedup import fingerprint, resemblance, title_key
 from bot.engine.text import capitalised, split_sentences, tokens
-from bot.model import SeedDoc, Story
-from bot.textnorm import strip_marks
+from bot.model import SeedDoc, Story, has_body
+from bot.textnorm import strip_marks, word_count
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -33,6 +33,31 @@ def test_chinese_text_becomes_character_pairs() -> None:
     assert tokens("台风登陆上海") == ["台风", "风登", "登陆", "陆上", "上海"]
     # the same place name inside different sentences gives the same term
     assert "上海" in tokens("上海地铁停运") and "上海" in tokens("市民离开上海")
+
+
+def test_thai_text_becomes_letter_triples() -> None:
+    # a Thai run between spaces was one token, shared by no other text: a Thai story
+    # took nearly no report of itself (on a Thai-lettered copy of
+    # giveme5w1h_developments, P_miss 0.93); letter pairs of an alphabet of some forty
+    # letters are shared by everything (P_fa 0.70); triples track it (C_norm 0.089)
+    assert tokens("น้ำท่วมกรุงเทพฯ หนัก") == [
+        "นาท", "าทว", "ทวม", "วมก", "มกร", "กรง", "รงเ", "งเท", "เทพ", "ทพฯ", "หนก"
+    ]  # fmt: skip
+    # the same place name inside different sentences gives the same terms
+    bangkok = set(tokens("กรุงเทพ"))
+    assert bangkok <= set(tokens("ฝนตกหนักในกรุงเทพเมื่อคืน"))
+    assert bangkok <= set(tokens("ชาวกรุงเทพอพยพ"))
+    assert not bangkok & set(tokens("ฟุตบอลทีมชาติไทยชนะ"))
+
+
+def test_a_chinese_or_thai_article_is_a_body_and_a_scrap_is_not() -> None:
+    # counted between spaces, a Chinese article was a word or two: read as a
+    # headline-only item's scrap, its body was left out of its lead and its copies
+    assert has_body("台风贝碧嘉于周一早晨在上海浦东登陆，数十万居民被紧急转移。")
+    assert has_body("ฝนตกหนักในกรุงเทพเมื่อคืนทำให้น้ำท่วมหลายพื้นที่")
+    assert not has_body("阅读全文") and not has_body("อ่านต่อ")
+    assert not has_body("Read more") and has_body("one two three four five six seven eight")
+    assert word_count("台风登陆上海 and more") == 7  # five pairs, two words
 
 
 def test_kana_voicing_marks_are_no_accents() -> None:

@@ -12,7 +12,8 @@ The engine works on bags of terms, not on raw strings, and every comparison it m
   compounds hid the one shared place name of several on-topic reports).
 * **Any script**: words are runs of letters of any alphabet; accents are dropped
   ("Erdoğan" and "Erdogan" are one term) and Chinese and Japanese text, written without
-  spaces, is split into overlapping character pairs. Stop words and the stemmer are
+  spaces, is split into overlapping character pairs (Thai, Lao, Myanmar and Khmer into
+  triples: see :mod:`bot.textnorm`). Stop words and the stemmer are
   English; other languages rely on the stream's own statistics to weigh common words
   down.
 * **Entity-like terms** are the terms that appear capitalised *inside* a sentence (not

@@ -43,6 +43,7 @@ from datetime import UTC
 from bot.engine import Engine, EngineConfig
 from bot.engine.dedup import CopyIndex, Fingerprint, canonical_url, title_key
 from bot.evaluation.data import StreamItem
+from bot.textnorm import word_count
 
 _SUFFIXES = [
     " - Reuters",
@@ -202,7 +203,8 @@ def evaluate_dedup(
     def fp(title: str, text: str, url: str | None) -> Fingerprint:
         return engine.analyse(_doc(title, text, url)).fp
 
-    articles = _events(items, lambda it: len(it.text.split()) >= MIN_ARTICLE_WORDS)
+    # words as the engine counts them: a Chinese or Thai article has no spaces to count
+    articles = _events(items, lambda it: word_count(it.text) >= MIN_ARTICLE_WORDS)
     if articles:
         shingles = {m.index: _shingles(m.text) for ms in articles.values() for m in ms}
 
@@ -211,7 +213,7 @@ def evaluate_dedup(
 
         return _measure("articles", articles, make_copies, same_report, fp, cfg, seed, max_events)
     # a headline-only stream: the headlines are all there is
-    headlines = _events(items, lambda it: len(it.title.split()) >= cfg.copy_title_words)
+    headlines = _events(items, lambda it: word_count(it.title) >= cfg.copy_title_words)
     # what the copy index compares for entries without a body: headline key and link
     keys = {
         m.index: (title_key(m.title), canonical_url(m.url)) for ms in headlines.values() for m in ms

@@ -52,10 +52,12 @@ from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq, Vector, top_terms
 from bot.evaluation.data import StreamItem
 from bot.model import Citation
+from bot.textnorm import has_unspaced, split_unspaced, strip_marks, word_count
 
 # an abstract shorter than this is a teaser ("Watch the video"), not a reference
 MIN_ABSTRACT_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 SYSTEMS = ("storybot", "lead", "lead_each")
 # recall is also reported on every summary cut to this many words: recall rewards length
@@ -63,8 +65,16 @@ CAPPED_WORDS = 60
 
 
 def rouge_words(text: str) -> list[str]:
-    """The words ROUGE compares: lowercased runs of letters and digits."""
-    return _WORD.findall(text.lower())
+    """The words ROUGE compares: lowercased runs of letters and digits.
+
+    Chinese and Japanese characters are each a word, as ROUGE is taken on those languages
+    (a sentence without spaces was one "word", which no summary matched); Thai, Lao,
+    Myanmar and Khmer runs are their letter triples, as the engine reads them.
+    """
+    text = text.lower()
+    if has_unspaced(text):
+        text = split_unspaced(strip_marks(_CJK_CHAR.sub(r" \g<0> ", text)))
+    return _WORD.findall(text)
 
 
 def _ngrams(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
@@ -142,7 +152,7 @@ def _centroid(units: Iterable[Mapping[str, float]], config: EngineConfig) -> Vec
 
 
 def _has_abstract(item: StreamItem) -> bool:
-    return len(item.summary.split()) >= MIN_ABSTRACT_WORDS
+    return word_count(item.summary) >= MIN_ABSTRACT_WORDS
 
 
 def evaluate_summaries(
