@@ -129,6 +129,8 @@ _GZIP = b"\x1f\x8b"
 _BZIP2 = b"BZh"
 _XZ = b"\xfd7zXZ\x00"
 _ZSTD = b"\x28\xb5\x2f\xfd"
+# what a JSON Lines file in UTF-16 without a byte-order mark starts with: its "{"
+_UTF16_BRACE = {b"{\x00": "utf-16-le", b"\x00{": "utf-16-be"}
 # a byte the text encoding could not read, kept by the "surrogateescape" error handler
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
@@ -139,7 +141,8 @@ def _open(path: Path, stack: contextlib.ExitStack) -> tuple[IO[str], str]:
     Compression is told by the file's first bytes, not by its suffix: gzip (the format's
     own), bzip2 and xz are read, so a gzipped file named ``.jsonl`` and a plain one named
     ``.jsonl.gz`` both work. The text is UTF-8 (a byte-order mark is skipped), or UTF-16
-    when it starts with a UTF-16 byte-order mark (what Windows PowerShell writes).
+    when it starts with a UTF-16 byte-order mark (what Windows PowerShell writes) or, without
+    one, with a "{" in UTF-16 (which no UTF-8 JSON line starts with: a NUL byte).
     Undecodable bytes are kept as lone surrogates so the caller can name their line.
     """
     try:
@@ -160,8 +163,12 @@ def _open(path: Path, stack: contextlib.ExitStack) -> tuple[IO[str], str]:
         )
     if binary is not raw:
         head = binary.peek(2)[:2]  # type: ignore[attr-defined]  # all three have peek
-    utf16 = head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-    encoding = "utf-16" if utf16 else "utf-8-sig"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    elif head[:2] in _UTF16_BRACE:  # a JSON line's "{" in UTF-16 without the mark
+        encoding = _UTF16_BRACE[head[:2]]
+    else:
+        encoding = "utf-8-sig"
     text = io.TextIOWrapper(cast(IO[bytes], binary), encoding=encoding, errors="surrogateescape")
     return text, encoding.removesuffix("-sig").upper()
 
