@@ -297,7 +297,9 @@ class Pipeline:
         story it tracks has a stored state yet (a first story, or a story added after
         every other was removed): the last commit's table then misses every item stored
         while no story was tracked, and it takes back the saved background statistics,
-        the items stored since joining the backlog (see :meth:`restore_background`). In a
+        the items stored since joining the backlog (see :meth:`restore_background`); a
+        job worker takes the last commit's table instead, if there is one, with the items
+        stored since that commit as backlog (see :meth:`_restore_last_commit`). In a
         job worker, only those stored by the time the first of these stories was added:
         their judging jobs ran without it and judged nothing; a later item is judged by
         the job queued for it, which counts it, and read here too it was counted twice;
@@ -322,7 +324,7 @@ class Pipeline:
                 stream = self.store.load_stream()
             if stream is not None:
                 self.restore_background(stream)
-            else:
+            elif not self._restore_last_commit(new, states):
                 self.restore_background(None, stored_by=self._stored_by(new, states))
         for story_id, story in new.items():
             state = states[story_id]
@@ -372,6 +374,48 @@ class Pipeline:
         changed = teaching.reconcile(self.store, self.engine, list(self._stories), engine_doc)
         if changed:
             self.store.commit_decisions([], [], self._engine_states(changed), [], self.clock.now())
+
+    def _restore_last_commit(
+        self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]
+    ) -> bool:
+        """In a job worker, when no story it tracks has a state but a commit stored stream
+        statistics (every story was removed since): take those, as one process keeps the
+        table its judging built, and read the items stored after that commit as backlog.
+
+        The saved background statistics are not that table: the periodic job builds them
+        by reading every item (``update_saved_background``), so they count the copies of
+        the removed stories' reports, which judging leaves out, and not their seeds,
+        counted at a cold start. The items stored since the commit were judged by no
+        story (a story's judging would have committed later): one process reads them
+        as backlog. Only those stored by :meth:`_stored_by`, not held for their linked
+        page and not this job's own (judging counts them), as on the saved statistics.
+        (Told apart by the commit's time: workers keep their clocks in sync.)
+
+        More than ``backlog`` such items (stories were gone a long while): the saved
+        statistics, which the periodic job kept current, are taken instead, with no
+        older items left out. Returns whether the last commit's statistics were taken;
+        always False outside a job (the service saves its own table: see
+        :meth:`restore_background`).
+        """
+        if not self._in_job:
+            return False
+        dated = self.store.load_dated_stream()
+        if dated is None:
+            return False  # a first story: nothing was ever committed
+        stream, committed_at = dated
+        since = self.store.item_ids_after(
+            0,
+            self._backlog + 1,
+            stored_by=self._stored_by(new, states),
+            stored_after=committed_at,
+            held=False,
+        )
+        unread = sorted(set(self._unread) | (set(since) - self._judging))
+        if len(unread) > self._backlog:
+            return False
+        self.restore_background(stream)
+        self._unread = array("q", unread)
+        return True
 
     def _stored_by(
         self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]

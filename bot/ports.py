@@ -567,11 +567,18 @@ class Store(Protocol):
 
     def count_items(self) -> int: ...
     def item_ids_after(
-        self, after: int, limit: int, *, stored_by: datetime | None = None, held: bool = True
+        self,
+        after: int,
+        limit: int,
+        *,
+        stored_by: datetime | None = None,
+        stored_after: datetime | None = None,
+        held: bool = True,
     ) -> list[int]:
         """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it; ``held=False`` leaves out the
-        items held for their linked page (``hold_for_pages``)."""
+        of the items stored (``fetched_at``) at or before it; with ``stored_after``, of
+        those stored after it; ``held=False`` leaves out the items held for their linked
+        page (``hold_for_pages``)."""
         ...
 
     # engine state and decisions
@@ -587,6 +594,10 @@ class Store(Protocol):
         """The stream statistics the last commit stored (``commit_decisions``' ``stream``),
         or None. Every story weighs with them; they are no story's (removing stories
         leaves them)."""
+        ...
+
+    def load_dated_stream(self) -> tuple[Mapping[str, Any], datetime] | None:
+        """What :meth:`load_stream` returns, with when that commit stored it, or None."""
         ...
 
     def prune(

@@ -372,6 +372,15 @@ class DecisionStore(StoreBase):
             row = session.get(EngineStreamRow, 1)
             return dict(row.state) if row is not None and row.state is not None else None
 
+    def load_dated_stream(self) -> tuple[Mapping[str, Any], datetime] | None:
+        """The stream statistics the last commit stored and when it stored them (its
+        ``now``), or None if no commit has stored any."""
+        with self._read() as session:
+            row = session.get(EngineStreamRow, 1)
+            if row is None or row.state is None:
+                return None
+            return dict(row.state), row.updated_at
+
     def commit_decisions(
         self,
         judgements: Sequence[Judgement],

@@ -438,14 +438,23 @@ class ItemStore(StoreBase):
             return []
 
     def item_ids_after(
-        self, after: int, limit: int, *, stored_by: datetime | None = None, held: bool = True
+        self,
+        after: int,
+        limit: int,
+        *,
+        stored_by: datetime | None = None,
+        stored_after: datetime | None = None,
+        held: bool = True,
     ) -> list[int]:
         """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it; ``held=False`` leaves out the
-        items held for their linked page (``hold_for_pages``)."""
+        of the items stored (``fetched_at``) at or before it; with ``stored_after``, of
+        those stored after it; ``held=False`` leaves out the items held for their linked
+        page (``hold_for_pages``)."""
         query = select(ItemRow.id).where(ItemRow.id > after)
         if stored_by is not None:
             query = query.where(ItemRow.fetched_at <= stored_by)
+        if stored_after is not None:
+            query = query.where(ItemRow.fetched_at > stored_after)
         if not held:
             waiting = select(PageWaitRow.item_id).where(PageWaitRow.item_id == ItemRow.id)
             query = query.where(~waiting.exists())

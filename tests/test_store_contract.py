@@ -127,6 +127,7 @@ def test_the_stream_statistics_have_a_row_of_their_own(store, clock):
     # and removing stories (even every one) leaves it as the last commit stored it
     first, second = _story(store, "s1"), _story(store, "s2")
     assert store.load_stream() is None
+    assert store.load_dated_stream() is None
     older, later = {"n_docs": 3, "df": {"a": 3}}, {"n_docs": 5, "df": {"a": 4, "ü": 1}}
     store.commit_decisions(
         [], [], {first.id: {"k": 1}, second.id: {"k": 2}}, [], clock.now(), stream=older
@@ -142,6 +143,8 @@ def test_the_stream_statistics_have_a_row_of_their_own(store, clock):
     assert store.remove_story("s1") is True
     assert store.remove_story("s2") is True
     assert store.load_stream() == later
+    # with the time of the commit that stored it (a worker reads the items stored since)
+    assert store.load_dated_stream() == (later, clock.now())
 
 
 def test_the_stream_statistics_are_stored_with_the_decisions_or_not_at_all(store, clock):
@@ -960,6 +963,15 @@ def test_item_ids_after_can_leave_out_the_items_stored_after_a_time(store):
     assert store.item_ids_after(ids[0], 10, stored_by=T0 + timedelta(minutes=3)) == ids[1:3]
     assert store.item_ids_after(0, 1, stored_by=T0 + timedelta(minutes=3)) == ids[2:3]
     assert store.item_ids_after(0, 10, stored_by=T0) == []
+
+
+def test_item_ids_after_can_leave_out_the_items_stored_by_a_time(store):
+    ids = [store.ingest_item(new_item(n, at=T0 + timedelta(minutes=n)))[1].id for n in (1, 2, 3, 4)]
+    assert store.item_ids_after(0, 10, stored_after=T0 + timedelta(minutes=2)) == ids[2:]
+    assert store.item_ids_after(0, 1, stored_after=T0 + timedelta(minutes=1)) == ids[3:]
+    between = {"stored_after": T0 + timedelta(minutes=1), "stored_by": T0 + timedelta(minutes=3)}
+    assert store.item_ids_after(0, 10, **between) == ids[1:3]
+    assert store.item_ids_after(0, 10, stored_after=T0 + timedelta(minutes=4)) == []
 
 
 def test_item_ids_after_can_leave_out_the_items_held_for_their_page(store):
