@@ -1709,11 +1709,12 @@ async def test_background_jobs_of_two_workers_leave_the_stream_statistics_to_jud
 def test_a_story_added_after_every_story_was_removed_is_judged_as_one_process_judges(
     db_url, tmp_path, clock
 ):
-    """The one case where workers replace the statistics the stories weighed with: no
-    story has a state, so the judging job takes the saved statistics (and the items
-    stored since), and its commit stores them as the stream's. One process keeps the
-    table its judging built. On the demo timeline, of the 19 later items, each scores
-    otherwise, and 3 reports of the story (one a new development) are missed."""
+    """No story has a state, but the judging of the removed story committed its table:
+    the judging job takes that table, as one process keeps the table its judging built.
+    (It took the saved statistics the periodic job builds by reading every item, the
+    removed story's copies counted and its seeds not, and committed them as the
+    stream's: on the demo timeline each of the 19 later items scored otherwise, and 3
+    reports of the story, one a new development, were missed.)"""
     stream = _stream()
     half = len(stream) // 2
     worlds = {"one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock)}
