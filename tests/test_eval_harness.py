@@ -218,6 +218,33 @@ def test_dates_in_rss_and_unix_form_are_read_and_unreadable_ones_reported(tmp_pa
     assert "1 id(s) used by more than one item (first: 'd')" in warnings[1]
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("January 05, 2017", datetime(2017, 1, 5, tzinfo=UTC)),
+        ("5 Jan 2017 14:30", datetime(2017, 1, 5, 14, 30, tzinfo=UTC)),
+        ("Sept. 5, 2017 at 2:30 pm", datetime(2017, 9, 5, 14, 30, tzinfo=UTC)),
+        ("2017/01/05", datetime(2017, 1, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_date_written_with_its_months_name_or_year_first_is_read(
+    tmp_path: Path, written: str, expected: datetime
+) -> None:
+    rows = [{"id": "a", "event": "e", "published": written}]
+    items = load_stream(_plain(tmp_path / "s.jsonl", json.dumps(rows[0])), warn=pytest.fail)
+    assert items[0].published == expected
+
+
+def test_a_date_whose_day_and_month_could_be_either_is_undated_and_reported(
+    tmp_path: Path,
+) -> None:
+    rows = [{"id": "a", "event": "e", "published": "03/02/2017"}]
+    warnings: list[str] = []
+    items = load_stream(_plain(tmp_path / "s.jsonl", json.dumps(rows[0])), warn=warnings.append)
+    assert items[0].published is None
+    assert "a written date ('January 5, 2017', '2017/01/05')" in warnings[0]
+
+
 def _lines(path: Path, rows: list[dict]) -> Path:
     return _plain(path, "".join(json.dumps(r) + "\n" for r in rows))
 

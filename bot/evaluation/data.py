@@ -78,13 +78,49 @@ _UNIX_DIGITS = re.compile(r"-?\d{9,}(?:\.\d+)?")
 # the first and last years a datetime holds: what programs write for "no date"
 # (0001-01-01 is Go's and .NET's zero time, 9999-12-31 a common "open end")
 _PLACEHOLDER_YEARS = (1, 9999)
+# dates written with the month's English name ("January 5, 2017", "5 Jan 2017 14:30") or
+# year first with slashes ("2017/01/05"): unambiguous, unlike "03/02/2017", which is not read
+_WRITTEN_DATES = tuple(
+    f"{day}{clock}"
+    for day in ("%B %d, %Y", "%B %d %Y", "%d %B %Y", "%d %B, %Y", "%Y/%m/%d")
+    for clock in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", ", %H:%M", ", %I:%M %p")
+)
+_MONTH_ABBREVIATION = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")
+_MONTHS = {
+    "Jan": "January",
+    "Feb": "February",
+    "Mar": "March",
+    "Apr": "April",
+    "Jun": "June",
+    "Jul": "July",
+    "Aug": "August",
+    "Sep": "September",
+    "Sept": "September",
+    "Oct": "October",
+    "Nov": "November",
+    "Dec": "December",
+}
+
+
+def _written_date(value: str) -> datetime | None:
+    """A date written with its month's name, or year first with slashes; None otherwise."""
+    text = " ".join(value.replace(" at ", " ").split())
+    text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1)], text.title())
+    text = text.replace(" Am", " AM").replace(" Pm", " PM")
+    for pattern in _WRITTEN_DATES:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
 
 
 def _parse_time(value: object) -> tuple[datetime | None, bool]:
     """A ``published`` value as a UTC time, and whether it was readable.
 
     ISO 8601 (the format's own; a date alone is its midnight), RFC 2822 (what RSS feeds
-    carry) and Unix time (a JSON number or a string of digits; in seconds, or in
+    carry), a date written with its month's English name ("January 5, 2017", "5 Jan 2017
+    14:30", "Sept. 5, 2017 at 2:30 pm") or year first with slashes ("2017/01/05"), and Unix time (a JSON number or a string of digits; in seconds, or in
     milliseconds as JavaScript writes it, which a value above ``_MS_FROM`` must be) are
     read, as is MongoDB's export of a date (``{"$date": ...}``). A time without a zone is
     UTC; one with an offset is converted to UTC. Null, an empty string, "None" and "null"
@@ -116,7 +152,7 @@ def _parse_time(value: object) -> tuple[datetime | None, bool]:
             try:
                 parsed = parsedate_to_datetime(value)
             except (TypeError, ValueError, IndexError):
-                parsed = None
+                parsed = _written_date(value)
     if parsed is None or parsed.year in _PLACEHOLDER_YEARS:
         return None, False
     if parsed.tzinfo is None:
@@ -443,7 +479,8 @@ def load_stream(
     if warn and bad_dates:
         warn(
             f"{p}: {len(bad_dates)} item(s) with a published date that is not ISO 8601, "
-            f"RFC 2822 or Unix time, or is a placeholder in the year 1 or 9999 (first: "
+            f"RFC 2822, a written date ('January 5, 2017', '2017/01/05') or Unix time, or is "
+            f"a placeholder in the year 1 or 9999 (first: "
             f"{bad_dates[0]}); they are taken as undated"
         )
     if warn and unlabelled:
