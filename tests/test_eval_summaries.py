@@ -11,7 +11,7 @@ import pytest
 
 from bot.evaluation.cli import add_eval_parser, run_eval
 from bot.evaluation.data import load_stream
-from bot.evaluation.summaries import evaluate_summaries, novel_recall, rouge_n
+from bot.evaluation.summaries import _Scores, evaluate_summaries, novel_recall, rouge_n
 from tests.shared_data import EVALDATA
 
 STREAMS = EVALDATA / "streams"
@@ -134,3 +134,20 @@ def test_summaries_of_real_events_hold_more_of_the_abstracts_than_the_lead(
     # at equal length too (every summary cut to 60 words)
     assert ours["rouge2_recall_60_words"] > lead["rouge2_recall_60_words"]
     assert ours["rouge1_recall_60_words"] > lead["rouge1_recall_60_words"]
+
+
+def test_a_summary_without_spaces_is_capped_at_sixty_of_its_rouge_words() -> None:
+    # 114 Chinese characters, no space: cut at spaces, the "first 60 words" were all of it
+    reference = "北京市政府宣布新的交通规则将于明年一月一日起实施以减少空气污染和交通拥堵问题" * 3
+    scores = _Scores(60, update=False)
+    scores.add(reference, reference, None)
+    figures = scores.figures()
+    assert figures["rouge1_recall"] == 1.0
+    assert figures["rouge1_recall_60_words"] == pytest.approx(60 / 114, abs=1e-4)
+
+
+def test_a_summary_with_spaces_is_capped_at_its_spaces() -> None:
+    reference = " ".join(f"w{i}" for i in range(100))
+    scores = _Scores(60, update=False)
+    scores.add(reference, reference, None)
+    assert scores.figures()["rouge1_recall_60_words"] == 0.6

@@ -77,6 +77,18 @@ def rouge_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def _first_words(text: str, cap: int) -> str:
+    """``text`` cut to its first ``cap`` words, counted as ROUGE counts them.
+
+    Text with spaces between its words is cut at its spaces (as it always was); a Chinese,
+    Japanese or Thai summary, which has few spaces or none, is cut by its ROUGE words, so
+    its capped recall is the recall of 60 of them, not of the whole summary.
+    """
+    if has_unspaced(text.lower()):
+        return " ".join(rouge_words(text)[:cap])
+    return " ".join(text.split()[:cap])
+
+
 def _ngrams(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
@@ -128,7 +140,7 @@ class _Scores:
 
     def add(self, summary: str, reference: str, known: str | None) -> None:
         self.n += 1
-        capped = " ".join(summary.split()[: self.cap])
+        capped = _first_words(summary, self.cap)
         for n in (1, 2):
             recall, f1 = rouge_n(summary, reference, n)
             self._add(f"rouge{n}_recall", recall)
