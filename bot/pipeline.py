@@ -200,6 +200,9 @@ class Pipeline:
         judging job's own items: judging counts them), those held for their linked page
         (judged, and counted, when the wait is over) and, with ``stored_by``, those
         stored after it (a judging job's: queued for other judging jobs, which count them).
+        In a job worker, no saved statistics yet (workers on a new database, before the
+        periodic job's first tick) count as the statistics of no item through id 0: the
+        items stored so far are the backlog, as one process reads the backlog it kept.
         Returns whether any were restored.
         """
         if self._background_loaded:
@@ -214,10 +217,16 @@ class Pipeline:
             return self.engine.restore_background(carried)
         saved = self.store.load_background()
         if saved is None:
-            return False
-        state, through = saved
-        if not self.engine.restore_background(state):
-            return False
+            if not self._in_job:
+                return False  # the service's own backlog holds what it stored
+            # Workers before the periodic job's first tick: the statistics of no item,
+            # through id 0 (what that tick saves on an empty database). One process
+            # reads its backlog here; a job reads the items stored so far.
+            through = 0
+        else:
+            state, through = saved
+            if not self.engine.restore_background(state):
+                return False
         self._read_through = through
         unread = set(self._unread)
         # an item held for its linked page is judged once the wait is over, counted then

@@ -128,6 +128,9 @@ def test_a_fresh_engine_per_batch_decides_what_one_engine_decides(tmp_path, cloc
     stream = _stream()
     one = make_world(f"sqlite:///{tmp_path / 'one.db'}", clock)
     many = make_world(f"sqlite:///{tmp_path / 'many.db'}", clock)
+    # stored after the story was added: the first judging job's backlog leaves them out
+    # (their own jobs judge them), as it would the items of a poll a moment later
+    clock.advance(seconds=1)
     ids_one, ids_many = _ingest(one, stream), _ingest(many, stream)
     assert ids_one == ids_many
 
@@ -146,14 +149,15 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
     """As in the single-process service, a new story starts from what the stream says is common.
 
     Items stored before the story exists are read by the periodic background job (in
-    workers) or kept in the backlog (single process); either way the new story's first
-    decisions must be the same, and not those of a cold start.
+    workers) or kept in the backlog (single process); before that job's first tick, the
+    first judging job reads them from the store. Either way the new story's first
+    decisions must be the same, and not those of a cold start (a job reading no backlog).
     """
     stream = _stream()
     before, after = stream[: len(stream) // 2], stream[len(stream) // 2 :]
     worlds = {
         name: make_world(f"sqlite:///{tmp_path / f'{name}.db'}", clock, follow=False)
-        for name in ("one", "many", "cold")
+        for name in ("one", "many", "no_tick", "cold")
     }
     decisions = {}
     for name, world in worlds.items():
@@ -168,13 +172,16 @@ def test_a_story_added_while_workers_run_starts_from_the_stream_statistics(tmp_p
             assert fresh_pipeline(world.app).update_saved_background() == 0  # nothing new
         story = store.add_story("late", seeds[0].title, seeds, clock.now())
         later = _ingest(world, after, "https://wire.example/later.xml")
-        judge = world.app.pipeline if name == "one" else fresh_pipeline(world.app)
+        judge = {"one": world.app.pipeline, "cold": _judging_job(world.app, backlog=0)}.get(
+            name, fresh_pipeline(world.app)
+        )
         judge.judge_stored(later)
         assert store.load_engine_state(story.id) is not None
         decisions[name] = (_decisions(world, later), store.load_stream()["n_docs"])
         store.close()
     assert decisions["many"] == decisions["one"]
-    # without the background job a worker starts the story cold: other statistics
+    assert decisions["no_tick"] == decisions["one"]
+    # a story started cold weighs with other statistics
     assert decisions["cold"][1] < decisions["one"][1]
 
 
@@ -1744,6 +1751,63 @@ def test_a_story_added_after_every_story_was_removed_is_judged_as_one_process_ju
         assert _by_position(worlds["many"], later["many"]) == _by_position(
             worlds["one"], later["one"]
         )
+    finally:
+        for world in worlds.values():
+            world.app.store.close()
+
+
+def _worker_tasks(world) -> dict:
+    """The tasks of one worker process on ``world``'s app (procrastinate's in-memory
+    connector, as ``tasks["connector"]``): what a ``storybot worker`` runs, called as it
+    calls them."""
+    import procrastinate
+    from procrastinate.testing import InMemoryConnector
+
+    from adapters.jobs.tasks import Schedule, register
+
+    connector = InMemoryConnector()
+    jobs = procrastinate.App(connector=connector)
+    register(jobs, world.app, Schedule())
+    return {**jobs.tasks, "connector": connector}
+
+
+async def test_a_first_story_tracked_before_the_first_background_tick_reads_the_items_stored(
+    db_url, tmp_path, clock
+):
+    """Workers started on a new database have saved no background statistics until the
+    periodic job's first tick (a minute). A first story whose first judging job runs
+    before it still starts from the items stored so far, as one process reads the
+    backlog it kept (it started cold: no saved row, no backlog)."""
+    stream = _stream()
+    half = len(stream) // 2
+    worlds = {
+        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
+        "many": make_world(db_url, clock, follow=False),
+    }
+    judge = _worker_tasks(worlds["many"])["storybot.judge"]
+    seeds = worlds["one"].story.seeds
+    for world in worlds.values():
+        world.app.store.remove_story("demo")
+    clock.advance(minutes=1)
+    before = {name: _ingest(w, stream[:half]) for name, w in worlds.items()}
+    worlds["one"].app.pipeline.judge_stored(before["one"])  # no story: its backlog
+    await judge(item_ids=before["many"], queued_at=clock.now().isoformat())  # judges nothing
+    assert worlds["many"].app.store.load_background() is None  # no tick yet
+    clock.advance(minutes=1)
+    for world in worlds.values():
+        world.app.store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    later = {
+        name: _ingest(w, stream[half:], "https://wire.example/2.xml") for name, w in worlds.items()
+    }
+    for start in range(0, len(later["one"]), 3):
+        worlds["one"].app.pipeline.judge_stored(later["one"][start : start + 3])
+        await judge(item_ids=later["many"][start : start + 3], queued_at=clock.now().isoformat())
+
+    try:
+        one, many = worlds["one"], worlds["many"]
+        assert many.app.store.load_stream() == one.app.pipeline.engine.background_state()
+        assert _by_position(many, later["many"]) == _by_position(one, later["one"])
     finally:
         for world in worlds.values():
             world.app.store.close()
