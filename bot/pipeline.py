@@ -241,7 +241,10 @@ class Pipeline:
         For scale-out workers, where no long-lived process reads every item: a periodic
         job calls this on a fresh pipeline, so that a story added later still starts from
         the statistics of the stream (see :meth:`refresh_stories`) as it does in the
-        single-process service. At most the newest ``backlog`` items are read a call.
+        single-process service. At most ``backlog`` items are read a call: the oldest
+        stored since, the rest on the next calls. (After a stall of the engine queue, with
+        more stored meanwhile, it read the newest and moved past the older ones for good:
+        never counted, unlike in one process, whose polls and judging never part.)
 
         An item held for its linked page is judged, and counted, once the wait is over
         (a first story tracked meanwhile, starting from the saved statistics, leaves it
@@ -261,9 +264,11 @@ class Pipeline:
             state, through = saved
             self.engine.restore_background(state)
         self._background_loaded = True
-        ids = self.store.item_ids_after(through, self._backlog)
+        ids = self.store.item_ids_after(through, self._backlog, oldest=True)
         ready = set(
-            self.store.item_ids_after(through, self._backlog, stored_by=stored_by, held=False)
+            self.store.item_ids_after(
+                through, self._backlog, stored_by=stored_by, held=False, oldest=True
+            )
         )
         # ids is sorted: only those below the first not ready (held, or stored after
         # stored_by: a poll that fetched earlier may insert later, under higher ids) are

@@ -574,11 +574,12 @@ class Store(Protocol):
         stored_by: datetime | None = None,
         stored_after: datetime | None = None,
         held: bool = True,
+        oldest: bool = False,
     ) -> list[int]:
-        """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it; with ``stored_after``, of
-        those stored after it; ``held=False`` leaves out the items held for their linked
-        page (``hold_for_pages``)."""
+        """The newest ``limit`` item ids above ``after`` (``oldest``: the oldest), oldest
+        first; with ``stored_by``, of the items stored (``fetched_at``) at or before it;
+        with ``stored_after``, of those stored after it; ``held=False`` leaves out the
+        items held for their linked page (``hold_for_pages``)."""
         ...
 
     # engine state and decisions

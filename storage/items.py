@@ -445,11 +445,12 @@ class ItemStore(StoreBase):
         stored_by: datetime | None = None,
         stored_after: datetime | None = None,
         held: bool = True,
+        oldest: bool = False,
     ) -> list[int]:
-        """The newest ``limit`` item ids above ``after``, oldest first; with ``stored_by``,
-        of the items stored (``fetched_at``) at or before it; with ``stored_after``, of
-        those stored after it; ``held=False`` leaves out the items held for their linked
-        page (``hold_for_pages``)."""
+        """The newest ``limit`` item ids above ``after`` (``oldest``: the oldest), oldest
+        first; with ``stored_by``, of the items stored (``fetched_at``) at or before it;
+        with ``stored_after``, of those stored after it; ``held=False`` leaves out the
+        items held for their linked page (``hold_for_pages``)."""
         query = select(ItemRow.id).where(ItemRow.id > after)
         if stored_by is not None:
             query = query.where(ItemRow.fetched_at <= stored_by)
@@ -459,8 +460,9 @@ class ItemStore(StoreBase):
             waiting = select(PageWaitRow.item_id).where(PageWaitRow.item_id == ItemRow.id)
             query = query.where(~waiting.exists())
         with self._read() as session:
-            newest = session.scalars(query.order_by(ItemRow.id.desc()).limit(limit)).all()
-        return sorted(newest)
+            order = ItemRow.id.asc() if oldest else ItemRow.id.desc()
+            found = session.scalars(query.order_by(order).limit(limit)).all()
+        return sorted(found)
 
     def count_items(self) -> int:
         with self._read() as session:

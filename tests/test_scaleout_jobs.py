@@ -1811,3 +1811,25 @@ async def test_a_first_story_tracked_before_the_first_background_tick_reads_the_
     finally:
         for world in worlds.values():
             world.app.store.close()
+
+
+def test_the_background_job_catches_up_on_more_items_than_it_reads_a_tick(db_url, clock):
+    """The engine queue stalled (its workers down) while poll jobs stored more items than
+    the background job reads a tick: it reads the oldest of them first and the rest on
+    the next ticks, so the saved statistics count every item once. (It read the newest
+    and moved past the older ones for good: a story added later never counted them.)"""
+    world, stream, _, _ = _storyless_world(db_url, clock, 4)
+    store, quarter = world.app.store, len(stream) // 4
+    clock.advance(minutes=1)
+    stalled = _ingest(world, stream[quarter:], "https://wire.example/2.xml")
+    clock.advance(minutes=1)
+    per_tick = len(stalled) // 3
+    reads = []
+    while len(reads) < 10 and (not reads or reads[-1]):
+        reads.append(_judging_job(world.app, per_tick).update_saved_background(clock.now()))
+        clock.advance(minutes=1)
+    state, through = store.load_background()
+    assert through == max(stalled)
+    assert state == _observed(world, through)  # every item through it, each once
+    assert sum(reads) == len(stalled) and max(reads) == per_tick
+    store.close()

@@ -957,6 +957,14 @@ def test_item_ids_after_gives_the_newest_oldest_first(store):
     assert store.item_ids_after(ids[-1], 10) == []
 
 
+def test_item_ids_after_can_give_the_oldest(store):
+    ids = [item.id for item in _items(store, 1, 2, 3, 4, 5)]
+    assert store.item_ids_after(ids[0], 2, oldest=True) == ids[1:3]
+    assert store.item_ids_after(ids[0], 10, oldest=True) == ids[1:]
+    store.hold_for_pages([PageWait(ids[1], T0, T0 + timedelta(minutes=5))])
+    assert store.item_ids_after(ids[0], 2, held=False, oldest=True) == ids[2:4]
+
+
 def test_item_ids_after_can_leave_out_the_items_stored_after_a_time(store):
     ids = [store.ingest_item(new_item(n, at=T0 + timedelta(minutes=n)))[1].id for n in (1, 2, 3, 4)]
     assert store.item_ids_after(0, 10, stored_by=T0 + timedelta(minutes=2)) == ids[:2]

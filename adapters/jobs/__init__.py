@@ -59,7 +59,10 @@ Workers compare ``next_poll_at`` with their own clock: keep the machines' clocks
 (NTP). The engine's stream-wide term statistics, which seed a story tracked for the first
 time, are kept current in the database by the periodic ``background`` job; it holds the
 ``engine`` lock too, so it runs after the judging jobs queued before its tick and folds the
-items stored by then only (the later ones are their judging jobs' to count).
+items stored by then only (the later ones are their judging jobs' to count), at most 20,000
+a tick, oldest first: after a stall of the engine queue it catches up over several ticks
+and skips none. Before its first tick nothing is saved, and a first story's judging job
+reads the items stored so far instead, as one process reads the backlog it kept.
 """
 
 from adapters.jobs.worker import QUEUES, WorkerOptions, run_worker
