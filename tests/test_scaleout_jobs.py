@@ -1833,3 +1833,83 @@ def test_the_background_job_catches_up_on_more_items_than_it_reads_a_tick(db_url
     assert state == _observed(world, through)  # every item through it, each once
     assert sum(reads) == len(stalled) and max(reads) == per_tick
     store.close()
+
+
+async def test_a_story_added_while_a_poll_job_stores_its_items_has_them_judged_once(
+    feed_server,  # noqa: F811
+    db_url,
+    tmp_path,
+    clock,
+):
+    """The poll job asks whether any story exists before it stores a feed's items (it
+    decides then whether to look again at items stored earlier without a decision, and
+    whether to read linked pages). A story added between that question and the store
+    leaves nothing out: the job queues its new items' judging whatever the answer, and
+    that job, run after the story was added, judges them for it, counting each once.
+    Judged as one process judges the same items after the story was added."""
+    stream = _stream()
+    half = len(stream) // 2
+    feed_server.add_feed("/a.xml", feed_of(*(as_entry(i, n) for n, i in enumerate(stream[half:]))))
+    worlds = {
+        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
+        "many": make_world(db_url, clock, follow=False),
+    }
+    tasks = _worker_tasks(worlds["many"])
+    seeds = worlds["one"].story.seeds
+    for world in worlds.values():
+        world.app.store.remove_story("demo")
+    await tasks["storybot.background"](timestamp=int(clock.now().timestamp()))  # first tick
+    clock.advance(minutes=1)
+    before = {name: _ingest(w, stream[:half]) for name, w in worlds.items()}
+    worlds["one"].app.pipeline.judge_stored(before["one"])  # no story: its backlog
+    await tasks["storybot.judge"](item_ids=before["many"], queued_at=clock.now().isoformat())
+    clock.advance(minutes=1)
+    feeds = {
+        n: w.app.store.add_feed(feed_server.url("/a.xml"), clock.now()) for n, w in worlds.items()
+    }
+
+    many = worlds["many"]
+    asked: list[str] = []
+    stored_then: list[int] = []  # the items stored when the story was added
+
+    def add_the_story_once_asked(conn, cursor, statement, parameters, context, executemany):
+        # just after the poll job's question (no story yet), before it stores anything
+        if (
+            not asked
+            and statement.lstrip().upper().startswith("SELECT")
+            and ("FROM stories" in statement)
+        ):
+            asked.append(statement)
+            stored_then.append(many.app.store.count_items())
+            many.app.store.add_story("late", seeds[0].title, seeds, clock.now())
+
+    event.listen(many.app.store.engine, "after_cursor_execute", add_the_story_once_asked)
+    try:
+        said = await tasks["storybot.poll_feed"](feed_id=feeds["many"].id)
+    finally:
+        event.remove(many.app.store.engine, "after_cursor_execute", add_the_story_once_asked)
+    assert stored_then == [len(before["many"])] and many.app.store.get_story("late")
+    polled = len(stream) - half
+    assert said.endswith(f"{polled} new items")
+    [job] = [
+        j
+        for j in tasks["connector"].jobs.values()
+        if j["task_name"] == "storybot.judge" and j["status"] == "todo"
+    ]
+    stored = job["args"]["item_ids"]
+    assert len(stored) == polled
+    await tasks["storybot.judge"](**job["args"])
+
+    one = worlds["one"]  # one process: the same feed's items, judged with the story there
+    result = await one.app.pipeline.fetch_feed(feeds["one"])
+    items = one.app.pipeline.ingest_result(feeds["one"], result, CycleReport())
+    one.app.store.add_story("late", seeds[0].title, seeds, clock.now())
+    one.app.pipeline.judge_stored([i.id for i in items])
+
+    try:
+        assert len(_decisions(many, stored)) == polled  # every one judged
+        assert many.app.store.load_stream() == one.app.pipeline.engine.background_state()
+        assert _by_position(many, stored) == _by_position(one, [i.id for i in items])
+    finally:
+        for world in worlds.values():
+            await world.app.aclose()

@@ -131,6 +131,9 @@ def register(
             return "not due (polled by an earlier job)"
         result = await app.pipeline.fetch_feed(feed)
         report = CycleReport(feeds=1)
+        # Asked for the re-check of unjudged items and the linked pages only: new items are
+        # queued for judging whatever the answer, so a story added after it (before the
+        # store) still judges them, in the job that runs after it was added.
         has_stories = bool(await asyncio.to_thread(store.list_stories))
         items = await asyncio.to_thread(
             app.pipeline.ingest_result, feed, result, report, recheck_unjudged=has_stories
