@@ -1133,12 +1133,9 @@ def _run(args: argparse.Namespace) -> int:
         from bot.engine import EngineConfig
         from bot.evaluation.cli import run_eval
 
-        # with --config, measure the [engine] settings the service runs with
-        service = (
-            EngineConfig.from_mapping(load_settings(args.config).engine)
-            if args.config is not None
-            else None
-        )
+        # measure the [engine] settings the service runs with: config/defaults.toml and,
+        # with --config, that file's, read by the service's own loader
+        service = EngineConfig.from_mapping(load_settings(args.config).engine)
         return run_eval(args, make_embedder=load_embedder, service_config=service)
     if cmd == "demo":
         _check_demo_args(args)

@@ -1596,6 +1596,15 @@ def test_eval_measures_the_engine_settings_of_the_config_file(tmp_path, capsys):
     assert runs["experiment"]["c_norm"] == runs["defaults"]["c_norm"]
 
 
+def test_eval_without_a_config_file_measures_the_services_default_engine_settings():
+    # eval and the service build the engine from the same loader; config/defaults.toml
+    # holding an [engine] value the code does not would show here
+    from bot.engine import EngineConfig
+    from bot.settings import load_settings
+
+    assert EngineConfig.from_mapping(load_settings(None, env={}).engine) == EngineConfig()
+
+
 # --------------------------------------------------------------- command-line robustness
 
 
