@@ -542,6 +542,14 @@ async def test_body_size_limit(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/big", rss([entry(n, summary="x" * 1000) for n in range(200)]))
     result = await fetch(url, max_body_bytes=50_000)
     assert result.status == FetchStatus.ERROR and "too large" in result.error
+    # a limit under a tenth of a MiB is said in KiB (it was "more than 0.0 MiB")
+    assert "more than 49 KiB after decompression" in result.error
+
+
+async def test_a_limit_of_a_few_bytes_is_said_in_bytes(feed_server: FeedServer) -> None:
+    url = feed_server.add_feed("/big", rss([entry(1)]))
+    result = await fetch(url, max_body_bytes=2)
+    assert "feed is too large: more than 2 bytes after decompression" in result.error
 
 
 async def test_gzip_bomb_is_stopped_at_the_decompressed_limit(feed_server: FeedServer) -> None:

@@ -418,7 +418,7 @@ def test_url_too_large(feed_server: FeedServer) -> None:
     url = feed_server.add_feed(
         "/big", "<html><body>" + "<p>words</p>" * 100_000, content_type="text/html"
     )
-    with pytest.raises(UserError, match="the page is too large: more than 0.1 MiB"):
+    with pytest.raises(UserError, match="the page is too large: more than 98 KiB"):
         load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}, max_bytes=100_000))
 
 

@@ -40,10 +40,18 @@ _PLAIN_START = re.compile(
 )
 
 
+def size_text(n: int) -> str:
+    """A size as an operator reads it: "3.4 MiB", "120 KiB", "2 bytes" (a limit under a
+    tenth of a MiB said in MiB was "0.0 MiB")."""
+    if n >= 1024 * 1024:
+        return f"{n / 1048576:.1f} MiB"
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
+
+
 def too_large(limit: int) -> TooLarge:
     """The error for a feed body over the limit (a page's is said by ``get_page``)."""
     return TooLarge(
-        f"feed is too large: more than {limit / 1048576:.1f} MiB after decompression"
+        f"feed is too large: more than {size_text(limit)} after decompression"
         f" (limit max_body_bytes={limit})",
         limit=limit,
     )

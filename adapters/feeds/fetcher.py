@@ -50,7 +50,7 @@ import aiohttp
 import httpx
 from aiohttp.connector import AddrInfoType
 
-from adapters.feeds.body import LimitedBody, collect_limited, too_large
+from adapters.feeds.body import LimitedBody, collect_limited, size_text, too_large
 from adapters.feeds.errors import FetchError, TimedOut, TooLarge
 from adapters.feeds.headers import parse_max_age, parse_retry_after
 from adapters.feeds.html_text import storable
@@ -306,8 +306,7 @@ class HttpFeedFetcher:
             raise FetchError(_describe_http_error(exc, url), transient=_may_pass(exc)) from None
         except TooLarge as exc:  # said of a page, not of a feed and its setting
             raise FetchError(
-                f"the page is too large: more than {exc.limit / 1048576:.1f} MiB"
-                " after decompression"
+                f"the page is too large: more than {size_text(exc.limit)} after decompression"
             ) from None
         if not _has_body(dl.status):
             # not _http_message: its hints are about feeds ("feed not found")

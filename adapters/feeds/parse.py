@@ -46,6 +46,7 @@ from xml.sax import SAXParseException
 import feedparser
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
+from adapters.feeds.body import size_text
 from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.charset import to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
@@ -279,17 +280,10 @@ def _feedparser_share(data: bytes) -> tuple[bytes, str | None, str | None]:
         kept,
         (
             f"{why}: entries after its first"
-            f" {len(kept) / 1048576:.1f} MiB of {len(data) / 1048576:.1f} MiB were not read"
+            f" {size_text(len(kept))} of {size_text(len(data))} were not read"
         ),
-        f"the first {_size(len(kept))} of {_size(len(data))} ({reason})",
+        f"the first {size_text(len(kept))} of {size_text(len(data))} ({reason})",
     )
-
-
-def _size(n: int) -> str:
-    """A body's size as the operator reads it: "3.4 MiB", "120 KiB", "0 bytes"."""
-    if n >= 1024 * 1024:
-        return f"{n / 1048576:.1f} MiB"
-    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} bytes"
 
 
 def entries_part(found: int, kept: int) -> str:
