@@ -168,6 +168,12 @@ class Pipeline:
         # says it covers (see restore_background; only the polling service saves)
         self._floor_from_saved = False
         self._judging: set[int] = set()  # ids a judging job is about to judge
+        # when each tracked story was first tracked (its seed development's commit): the
+        # backlog read then counts every item stored before (see ``_note_relisted``)
+        self._tracked_since: dict[int, datetime] = {}
+        # items a poll found again with no decision, stored before any tracked story was
+        # (see ``_ingest``): the statistics count them already, judging does not again
+        self._relisted: set[int] = set()
         # Set by the job workers' entry points (judge_stored, judge_updates): every item
         # stored is judged by the judging job queued for it (see refresh_stories).
         self._in_job = False
@@ -329,6 +335,7 @@ class Pipeline:
             if story_id not in current:
                 self.engine.untrack(story_id)
                 del self._stories[story_id]
+                self._tracked_since.pop(story_id, None)
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
         _warn_old_stream(states)
@@ -347,23 +354,23 @@ class Pipeline:
                 # (a job worker's fresh pipeline first takes back the saved ones).
                 self.read_backlog()
             self.engine.track(story, state)
-            if self.store.get_development(story_id, 0) is None:
+            dev0 = self.store.get_development(story_id, 0)
+            if dev0 is None:
                 # The seed story is development 0: known already, so never alerted.
                 seed = self.engine.seed_development(story_id)
                 baseline = self._engine_states([story_id])
+                now = self.clock.now()
                 try:
                     self.store.commit_decisions(
-                        [],
-                        [seed],
-                        baseline,
-                        [],
-                        self.clock.now(),
-                        stream=self._stream_state(baseline),
+                        [], [seed], baseline, [], now, stream=self._stream_state(baseline)
                     )
                 except Exception:
                     # Not tracked until its baseline is stored: the next cycle tries again.
                     self.engine.untrack(story_id)
                     raise
+                self._tracked_since[story_id] = now
+            else:
+                self._tracked_since[story_id] = dev0.created_at
             self._stories[story_id] = story
 
     def track_stories(self) -> None:
@@ -574,8 +581,11 @@ class Pipeline:
     ) -> None:
         """Judge a chunk's stored items, then record its polls (a crash before: polled again)."""
         now = self.clock.now()
-        if to_judge:
-            self.judge_items(to_judge, matcher, report)
+        try:
+            if to_judge:
+                self.judge_items(to_judge, matcher, report)
+        finally:
+            self._relisted.clear()  # an item held for its linked page is counted when judged
         if report.updated_items:
             self.rejudge_updates(matcher, report)
         self.store.record_polls(plan_polls(results, now, self.policy, self.rng, self.network))
@@ -754,11 +764,27 @@ class Pipeline:
                 if stories and item.id not in judged:
                     queued.add(item.id)  # changed before it was ever judged (crash)
                     to_judge.append(item)
+                    self._note_relisted(item)
             elif recheck_unjudged and item.id not in judged:
-                # Stored by a cycle that crashed before its decisions were committed.
+                # Stored by a cycle that crashed before its decisions were committed, or
+                # while no story was tracked (then read into the statistics already).
                 queued.add(item.id)
                 to_judge.append(item)
+                self._note_relisted(item)
         return to_judge
+
+    def _note_relisted(self, item: Item) -> None:
+        """Note ``item``, found again with no decision, if the statistics count it already.
+
+        An item stored before every tracked story was first tracked was read then, with
+        the backlog (or judged for the subscriptions alone): the stories judge it now,
+        but the stream statistics must not count it a second time. One stored since then
+        with no decision was stored by a cycle that died before judging it: never
+        counted, it is counted now. Only the service's own pipeline knows this (a
+        scale-out poll job's does not track the stories).
+        """
+        if self._tracked_since and item.fetched_at < min(self._tracked_since.values()):
+            self._relisted.add(item.id)
 
     def judge_items(
         self, items: Sequence[Item], matcher: SubscriptionMatcher | None, report: CycleReport
@@ -794,7 +820,9 @@ class Pipeline:
             self._warm_first_reports()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
             analysis = self.engine.analyse(doc)  # once, for the stories and the notices
-            verdicts = self.engine.judge(doc, analysis, embedding=embedding)
+            read = item.id in self._relisted and bool(self._stories)
+            self._relisted.discard(item.id)
+            verdicts = self.engine.judge(doc, analysis, embedding=embedding, read=read)
             self._read_through = max(self._read_through, item.id)
             on_topic_ids: set[int] = set()
             is_copy = taken = False

@@ -349,3 +349,48 @@ async def test_a_restart_that_takes_the_last_commits_table_never_saves_an_earlie
     app.pipeline.save_background()  # a cycle that stored items and judged none yet
     assert app.store.load_background()[1] >= through
     await app.aclose()
+
+
+async def test_an_item_read_with_the_backlog_and_listed_again_is_not_counted_twice(
+    feed_server, sqlite_url, clock
+):
+    """Items stored while no story is tracked are read into the stream statistics when the
+    first story is tracked. A feed lists them again at its next poll that changes it: they
+    have no decision, so the story judges them then, but the statistics must count every
+    item once (they were counted twice: 22 documents for 15 items)."""
+    app = _app(sqlite_url, clock)
+    texts = samples("unrelated")  # none a copy of the story's reports: every item counts
+    half = len(texts) // 2
+    feed_server.add_feed(
+        "/a.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts[:half]))), etag=True
+    )
+    feed = app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    assert (await app.pipeline.poll_due()).new_items == half  # deferred: no story
+    clock.advance(minutes=5)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+
+    # the feed lists the first items again beside new ones
+    feed_server.add_feed(
+        "/a.xml", feed_of(*(as_entry(t, i) for i, t in enumerate(texts))), etag=True
+    )
+    clock.advance(hours=1)
+    report = await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])
+    assert report.new_items == len(texts) - half
+
+    items = app.store.get_items(range(1, 1000))
+    assert len(items) == len(texts)
+    # the story judged every item, the ones listed again too
+    assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
+    once = Engine(app.pipeline.engine.config)
+    for item in items:
+        once.observe(engine_doc(item))
+    expected = once.background_state()
+    assert expected["n_docs"] == len(texts)
+    stream = app.pipeline.engine.background_state()
+    assert stream["n_docs"] == len(texts)
+    word = max(expected["df"], key=expected["df"].get)  # the term most items use
+    assert stream["df"][word] == expected["df"][word]
+    assert app.store.load_stream() == expected
+    assert app.store.load_engine_state(story.id) is not None
+    await app.aclose()

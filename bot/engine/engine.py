@@ -169,6 +169,8 @@ class Engine:
         doc: EngineDoc,
         analysis: Analysis | None = None,
         embedding: Dense | None = None,
+        *,
+        read: bool = False,
     ) -> list[Verdict]:
         """Decide on one item for every tracked story, updating their states.
 
@@ -179,6 +181,9 @@ class Engine:
                 targets); computed here otherwise.
             embedding: Its embedding from :meth:`embed`, if already computed; computed
                 here otherwise when the engine has an embedder.
+            read: The stream statistics count the item already (:meth:`observe` read it
+                while no story was tracked, and a feed lists it again): the stories judge
+                it, the statistics do not count it a second time.
 
         Returns:
             One verdict per tracked story, in :meth:`tracked` order.
@@ -193,7 +198,7 @@ class Engine:
         # counted after every story has judged it (its words never weigh its own score),
         # unless it copies a story's own report or seed (see the module docstring)
         self._has_read = True
-        if not any(_is_copy(v) for v in verdicts):
+        if not read and not any(_is_copy(v) for v in verdicts):
             self._stream.add(a.tf.keys())
         return verdicts
 
