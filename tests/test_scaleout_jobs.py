@@ -1068,29 +1068,40 @@ async def test_a_stopping_worker_keeps_its_heartbeat_until_its_running_job_is_do
         assert world.app.store.due_feeds(clock.now()) == [], "the held poll was recorded"
 
 
+@contextlib.asynccontextmanager
+async def _worker_until_it_logs(world, options, caplog, words: str):
+    """Run a worker until a line of its log holds ``words``, hand over to the test, then
+    stop it with SIGTERM, as an operator does, and expect exit 0."""
+    import logging
+    import signal
+
+    from adapters.jobs.worker import run_worker
+
+    with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
+        worker = asyncio.create_task(run_worker(world.app, options))
+        deadline = asyncio.get_running_loop().time() + 20
+        while not any(words in r.getMessage() for r in caplog.records):
+            assert asyncio.get_running_loop().time() < deadline, f"no line with {words!r}"
+            await asyncio.sleep(0.01)
+        yield
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(worker, 30) == 0
+
+
 @pytest.mark.postgres
 async def test_a_workers_start_line_names_its_database_without_the_password(pg_dsn, clock, caplog):
     """With workers on several machines the operator needs to see which database each
     works on: its start line names it as ``storybot run``'s does, password hidden."""
-    import logging
-    import signal
-
     from sqlalchemy.engine import make_url
 
     from adapters.app import database_name
-    from adapters.jobs.worker import WorkerOptions, run_worker
+    from adapters.jobs.worker import WorkerOptions
 
     url = make_url(pg_dsn).set(password="s3cret-pw").render_as_string(hide_password=False)
     world = make_world(url, clock)  # the test server trusts: any password is taken
     options = WorkerOptions(queues=("poll",), concurrency=2, name="w1", check_every_s=5)
-    with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
-        worker = asyncio.create_task(run_worker(world.app, options))
-        deadline = asyncio.get_running_loop().time() + 20
-        while not any("is running on" in r.getMessage() for r in caplog.records):
-            assert asyncio.get_running_loop().time() < deadline, "no start line"
-            await asyncio.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert await asyncio.wait_for(worker, 30) == 0
+    async with _worker_until_it_logs(world, options, caplog, "is running on"):
+        pass
     [start] = [r.getMessage() for r in caplog.records if "is running on" in r.getMessage()]
     named = database_name(world.app.settings)
     assert "postgres:***@" in named and "s3cret" not in named, named
@@ -1105,21 +1116,12 @@ async def test_a_delivering_workers_first_line_is_its_start_line(pg_dsn, clock, 
     """README: "Each worker's first log line names it, its queues, its concurrency and the
     database it works on". A worker serving ``deliver`` logged what it delivers to first
     ("delivering to: console ..."), so the line that says which worker it is came second."""
-    import logging
-    import signal
-
-    from adapters.jobs.worker import WorkerOptions, run_worker
+    from adapters.jobs.worker import WorkerOptions
 
     world = make_world(pg_dsn, clock)
     options = WorkerOptions(queues=("deliver",), concurrency=2, name="w1", check_every_s=5)
-    with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
-        worker = asyncio.create_task(run_worker(world.app, options))
-        deadline = asyncio.get_running_loop().time() + 20
-        while not any("delivering to" in r.getMessage() for r in caplog.records):
-            assert asyncio.get_running_loop().time() < deadline, "no delivery line"
-            await asyncio.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert await asyncio.wait_for(worker, 30) == 0
+    async with _worker_until_it_logs(world, options, caplog, "delivering to"):
+        pass
     ours = [r.getMessage() for r in caplog.records if r.name == "adapters.jobs.worker"]
     assert ours[0].startswith("storybot worker w1 is running on "), ours[:2]
     assert ours[1].startswith("delivering to: console"), ours[:2]
@@ -1131,9 +1133,8 @@ async def test_a_worker_quiets_procrastinates_log_only_while_it_runs(pg_dsn, clo
     stayed WARNING for the rest of the process: in one test session the tests after a
     worker's no longer saw procrastinate's INFO lines, and their results changed."""
     import logging
-    import signal
 
-    from adapters.jobs.worker import WorkerOptions, run_worker
+    from adapters.jobs.worker import WorkerOptions
 
     procrastinate_log = logging.getLogger("procrastinate")
     before = procrastinate_log.level
@@ -1141,15 +1142,8 @@ async def test_a_worker_quiets_procrastinates_log_only_while_it_runs(pg_dsn, clo
     try:
         world = make_world(pg_dsn, clock)
         options = WorkerOptions(queues=("poll",), name="w1")
-        with caplog.at_level(logging.INFO, logger="adapters.jobs.worker"):
-            worker = asyncio.create_task(run_worker(world.app, options))
-            deadline = asyncio.get_running_loop().time() + 20
-            while not any("is running on" in r.getMessage() for r in caplog.records):
-                assert asyncio.get_running_loop().time() < deadline, "no start line"
-                await asyncio.sleep(0.01)
+        async with _worker_until_it_logs(world, options, caplog, "is running on"):
             assert procrastinate_log.level == logging.WARNING, "no line per job meanwhile"
-            os.kill(os.getpid(), signal.SIGTERM)
-            assert await asyncio.wait_for(worker, 30) == 0
         assert procrastinate_log.level == logging.INFO
     finally:
         procrastinate_log.setLevel(before)
