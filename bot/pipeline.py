@@ -171,8 +171,8 @@ class Pipeline:
         # when each tracked story was first tracked (its seed development's commit): the
         # backlog read then counts every item stored before (see ``_note_relisted``)
         self._tracked_since: dict[int, datetime] = {}
-        # items a poll found again with no decision, stored before any tracked story was
-        # (see ``_ingest``): the statistics count them already, judging does not again
+        # items a poll found again with no decision that the statistics count already
+        # (see ``_note_relisted``): judging does not count them again
         self._relisted: set[int] = set()
         # Set by the job workers' entry points (judge_stored, judge_updates): every item
         # stored is judged by the judging job queued for it (see refresh_stories).
@@ -780,10 +780,17 @@ class Pipeline:
         the backlog (or judged for the subscriptions alone): the stories judge it now,
         but the stream statistics must not count it a second time. One stored since then
         with no decision was stored by a cycle that died before judging it: never
-        counted, it is counted now. Only the service's own pipeline knows this (a
-        scale-out poll job's does not track the stories).
+        counted, it is counted now. With no story tracked (a poll for the subscriptions
+        alone), every such item was read already, judged for the subscriptions or
+        observed from the backlog, or waits in the backlog, which judging reads first:
+        judged again for them at every poll that changed its feed, it was counted again
+        each time. (After a restart, the items stored since the last save of the
+        statistics join the backlog: see :meth:`restore_background`.) Only the service's
+        own pipeline knows this (a scale-out poll job's does not track the stories).
         """
-        if self._tracked_since and item.fetched_at < min(self._tracked_since.values()):
+        if not self._stories or (
+            self._tracked_since and item.fetched_at < min(self._tracked_since.values())
+        ):
             self._relisted.add(item.id)
 
     def judge_items(
@@ -820,7 +827,7 @@ class Pipeline:
             self._warm_first_reports()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
             analysis = self.engine.analyse(doc)  # once, for the stories and the notices
-            read = item.id in self._relisted and bool(self._stories)
+            read = item.id in self._relisted
             self._relisted.discard(item.id)
             verdicts = self.engine.judge(doc, analysis, embedding=embedding, read=read)
             self._read_through = max(self._read_through, item.id)

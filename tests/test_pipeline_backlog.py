@@ -394,3 +394,60 @@ async def test_an_item_read_with_the_backlog_and_listed_again_is_not_counted_twi
     assert app.store.load_stream() == expected
     assert app.store.load_engine_state(story.id) is not None
     await app.aclose()
+
+
+@pytest.mark.parametrize("subscribed_first", [True, False], ids=["subscribed", "backlog"])
+async def test_items_listed_again_for_the_subscriptions_alone_are_counted_once(
+    feed_server, sqlite_url, clock, subscribed_first
+):
+    """With keyword subscriptions and no story, a poll that changes a feed judges again,
+    for the subscriptions, the items it lists again (none has a decision: only stories
+    record one), so that an item stored by a cycle that died is not missed. The stream
+    statistics must still count each item once: it was judged for the subscriptions
+    already, or read from the backlog (``subscribed_first`` False: stored before the
+    first subscription). It was counted again at every such poll (30 documents for 15
+    items after three polls), and a first story started from those statistics (31 for
+    16 once it judged one more)."""
+    app = _app(sqlite_url, clock)
+    texts = samples("unrelated")
+    third = len(texts) // 3
+
+    def listing(n):
+        return feed_of(*(as_entry(t, i) for i, t in enumerate(texts[:n])))
+
+    def subscribe():
+        app.store.add_subscription("slack", "U1", "pentagon", None, clock.now())
+        app.pipeline.invalidate_subscriptions()
+
+    if subscribed_first:
+        subscribe()
+    feed_server.add_feed("/a.xml", listing(third), etag=True)
+    feed = app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    assert (await app.pipeline.poll_due()).new_items == third
+    if not subscribed_first:
+        subscribe()
+    for n in (2 * third, len(texts)):  # each poll lists the earlier items again
+        feed_server.add_feed("/a.xml", listing(n), etag=True)
+        clock.advance(hours=1)
+        report = await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])
+        assert report.new_items == third
+    clock.advance(minutes=5)
+    seeds = [load_seed(str(p)) for p in seed_files()]
+    story = app.store.add_story("demo", seeds[0].title, seeds, clock.now())
+    texts.append(samples("development")[0])  # one more, so that the feed changes
+    feed_server.add_feed("/a.xml", listing(len(texts)), etag=True)
+    clock.advance(hours=1)
+    assert (await app.pipeline.poll_feeds([app.store.get_feed(feed.url)])).new_items == 1
+
+    items = app.store.get_items(range(1, 1000))
+    assert len(items) == len(texts)
+    assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
+    once = Engine(app.pipeline.engine.config)
+    for item in items:
+        once.observe(engine_doc(item))
+    expected = once.background_state()
+    assert app.pipeline.engine.background_state()["n_docs"] == len(texts)
+    assert app.pipeline.engine.background_state() == expected
+    assert app.store.load_stream() == expected
+    assert app.store.load_engine_state(story.id) is not None
+    await app.aclose()
