@@ -613,6 +613,7 @@ class Pipeline:
         report: CycleReport,
         *,
         recheck_unjudged: bool | None = None,
+        relisted: set[int] | None = None,
     ) -> list[Item]:
         """Store what a fetch brought; return the stored items still to be judged.
 
@@ -623,6 +624,9 @@ class Pipeline:
             recheck_unjudged: Also return items seen before that have no decision yet
                 (stored by a cycle that died before judging them). Defaults to whether
                 this pipeline tracks any story.
+            relisted: If given, the ids of the returned items stored before this poll
+                (found again with no decision) are added to it: a scale-out poll job
+                passes them to the judging job (see :meth:`judge_stored`).
 
         Returns:
             New items, plus unjudged known ones, in feed order. Nothing is judged here.
@@ -648,7 +652,7 @@ class Pipeline:
             stories = bool(self._stories)
         else:
             recheck = stories = recheck_unjudged
-        return self._ingest(feed, result, report, recheck, stories)
+        return self._ingest(feed, result, report, recheck, stories, relisted)
 
     def _log_warnings(self, feed: Feed, result: FetchResult) -> None:
         """Log what the fetch noticed about a feed that still works (a permanent redirect,
@@ -669,7 +673,10 @@ class Pipeline:
         self.store.record_poll(outcome)
 
     def judge_stored(
-        self, item_ids: Sequence[int], queued_at: datetime | None = None
+        self,
+        item_ids: Sequence[int],
+        queued_at: datetime | None = None,
+        relisted: Collection[int] = (),
     ) -> CycleReport:
         """Judge stored items that have no decision yet, in arrival order, and commit them.
 
@@ -684,11 +691,19 @@ class Pipeline:
             queued_at: When this judging job was queued (None: unknown, a job queued by
                 an older version). The items stored after it are judged by the jobs
                 queued behind this one: a first story's backlog leaves them out.
+            relisted: Those of ``item_ids`` the poll found again with no decision
+                (``ingest_result``'s ``relisted``; none from a job of an older version):
+                the ones stored before the stories were first tracked are counted in
+                the statistics already, read with the backlog or folded into the saved
+                statistics (see :meth:`_note_relisted`). A first story's backlog does
+                not leave them out: judging does not count them.
         """
         report = CycleReport()
         self._in_job = True
         self._queued_at = queued_at
-        self._judging = set(item_ids)  # not background reading: judging counts them
+        again = set(relisted)
+        # not background reading: judging counts them
+        self._judging = set(item_ids) - again
         try:
             self.track_stories()
         finally:
@@ -698,9 +713,15 @@ class Pipeline:
         if self._stories:
             judged = self.store.judged_item_ids([i.id for i in items])
             items = [i for i in items if i.id not in judged]
+        for item in items:
+            if item.id in again:
+                self._note_relisted(item)
         if items:
             matcher = self._matcher()
-            self.judge_items(items, matcher, report)
+            try:
+                self.judge_items(items, matcher, report)
+            finally:
+                self._relisted.clear()
             self.rejudge_updates(matcher, report)  # updates stored by any poll job, as a cycle does
         else:
             # nothing new (a retried job): the index is built only for a material update
@@ -730,6 +751,7 @@ class Pipeline:
         report: CycleReport,
         recheck_unjudged: bool,
         stories: bool,
+        relisted: set[int] | None = None,
     ) -> list[Item]:
         """Store a fetch's entries; return the items to judge (see ``ingest_result``).
 
@@ -764,16 +786,16 @@ class Pipeline:
                 if stories and item.id not in judged:
                     queued.add(item.id)  # changed before it was ever judged (crash)
                     to_judge.append(item)
-                    self._note_relisted(item)
+                    self._note_relisted(item, relisted)
             elif recheck_unjudged and item.id not in judged:
                 # Stored by a cycle that crashed before its decisions were committed, or
                 # while no story was tracked (then read into the statistics already).
                 queued.add(item.id)
                 to_judge.append(item)
-                self._note_relisted(item)
+                self._note_relisted(item, relisted)
         return to_judge
 
-    def _note_relisted(self, item: Item) -> None:
+    def _note_relisted(self, item: Item, relisted: set[int] | None = None) -> None:
         """Note ``item``, found again with no decision, if the statistics count it already.
 
         An item stored before every tracked story was first tracked was read then, with
@@ -785,10 +807,15 @@ class Pipeline:
         observed from the backlog, or waits in the backlog, which judging reads first:
         judged again for them at every poll that changed its feed, it was counted again
         each time. (After a restart, the items stored since the last save of the
-        statistics join the backlog: see :meth:`restore_background`.) Only the service's
-        own pipeline knows this (a scale-out poll job's does not track the stories).
+        statistics join the backlog: see :meth:`restore_background`.)
+
+        A scale-out poll job's pipeline tracks no story and knows neither: it notes every
+        item found again in ``relisted``, for the judging job, which tracks the stories,
+        to tell (see :meth:`judge_stored`).
         """
-        if not self._stories or (
+        if relisted is not None:
+            relisted.add(item.id)
+        elif not self._stories or (
             self._tracked_since and item.fetched_at < min(self._tracked_since.values())
         ):
             self._relisted.add(item.id)

@@ -1907,3 +1907,91 @@ async def test_a_story_added_while_a_poll_job_stores_its_items_has_them_judged_o
     finally:
         for world in worlds.values():
             await world.app.aclose()
+
+
+@pytest.mark.parametrize("folded", [True, False], ids=["folded", "not-folded"])
+@pytest.mark.parametrize("tracked_before", [False, True], ids=["first", "tracked-before"])
+async def test_items_stored_before_the_first_story_and_listed_again_are_counted_once(
+    feed_server,  # noqa: F811
+    db_url,
+    tmp_path,
+    clock,
+    tracked_before,
+    folded,
+):
+    """Items a poll job stored while no story existed are folded into the saved statistics
+    by the periodic job (``folded``; else a first story's backlog reads them), which a
+    first story starts from. A later poll of their feed, changed, lists them again with
+    no decision: the poll job queues them for judging with its new items, and the story
+    judges them, but the statistics must not count them a second time (they were, by the
+    judging job that tracked the first story or, ``tracked_before``, by a later one that
+    weighs with the last commit's table). Judged and counted as one process judges and
+    counts the same polls."""
+    stream = _stream()
+    half, extra = len(stream) // 2, len(stream) * 3 // 4
+    worlds = {
+        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
+        "many": make_world(db_url, clock, follow=False),
+    }
+    tasks = _worker_tasks(worlds["many"])
+    seeds = worlds["one"].story.seeds
+    for world in worlds.values():
+        world.app.store.remove_story("demo")
+    await tasks["storybot.background"](timestamp=int(clock.now().timestamp()))  # first tick
+
+    def listing(items):
+        return feed_of(*(as_entry(i, n) for n, i in enumerate(items)))
+
+    async def poll(path):
+        """Poll ``path`` in both worlds: one process's cycle, and the poll job and the
+        judging job it queues; the ids of the items each poll listed."""
+        feeds = {n: w.app.store.get_feed(feed_server.url(path)) for n, w in worlds.items()}
+        await worlds["one"].app.pipeline.poll_feeds([feeds["one"]])
+        said = await tasks["storybot.poll_feed"](feed_id=feeds["many"].id)
+        assert "new item" in said
+        for job in list(tasks["connector"].jobs.values()):
+            if job["task_name"] == "storybot.judge" and job["status"] == "todo":
+                job["status"] = "succeeded"
+                await tasks["storybot.judge"](**job["args"])
+
+    feed_server.add_feed("/a.xml", listing(stream[:half]), etag=True)
+    feed_server.add_feed("/b.xml", listing(stream[half:extra]), etag=True)
+    for world in worlds.values():
+        world.app.store.add_feed(feed_server.url("/a.xml"), clock.now(), interval_s=60)
+    await poll("/a.xml")  # no story: nothing judged
+    clock.advance(minutes=1)
+    if folded:
+        await tasks["storybot.background"](timestamp=int(clock.now().timestamp()))
+        saved = worlds["many"].app.store.load_background()
+        assert saved[1] == max(worlds["many"].app.store.item_ids_after(0, 10_000))
+    clock.advance(minutes=1)
+    for world in worlds.values():
+        world.app.store.add_story("late", seeds[0].title, seeds, clock.now())
+    clock.advance(minutes=1)
+    if tracked_before:  # another feed's items track the story first
+        for world in worlds.values():
+            world.app.store.add_feed(feed_server.url("/b.xml"), clock.now(), interval_s=60)
+        await poll("/b.xml")
+        assert worlds["many"].app.store.load_stream() == worlds["one"].app.store.load_stream()
+    feed_server.add_feed("/a.xml", listing(stream[:half] + stream[extra:]), etag=True)
+    clock.advance(hours=1)
+    await poll("/a.xml")
+
+    try:
+        one, many = worlds["one"], worlds["many"]
+        ids = {n: w.app.store.item_ids_after(0, 10_000) for n, w in worlds.items()}
+        assert (
+            len(ids["many"])
+            == len(ids["one"])
+            == (extra if tracked_before else half) + (len(stream) - extra)
+        )
+        # the story judged every item, those listed again too
+        assert all(len(many.app.store.decisions_for_item(i)) == 1 for i in ids["many"])
+        counted = {n: w.app.store.load_stream()["n_docs"] for n, w in worlds.items()}
+        assert counted["many"] == counted["one"]
+        assert _by_position(many, sorted(ids["many"])) == _by_position(one, sorted(ids["one"]))
+        assert one.app.store.load_stream() == one.app.pipeline.engine.background_state()
+        assert many.app.store.load_stream() == one.app.store.load_stream()
+    finally:
+        for world in worlds.values():
+            await world.app.aclose()

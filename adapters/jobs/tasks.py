@@ -99,10 +99,16 @@ def register(
         lock="engine",
         retry=procrastinate.RetryStrategy(max_attempts=3, wait=5),
     )
-    async def judge(item_ids: list[int], queued_at: str | None = None) -> str:
-        # queued_at: when the job was deferred (ISO 8601; absent from an older version's)
+    async def judge(
+        item_ids: list[int], queued_at: str | None = None, relisted: list[int] | None = None
+    ) -> str:
+        # queued_at: when the job was deferred (ISO 8601; absent from an older version's);
+        # relisted: those of item_ids the poll found again (Pipeline.judge_stored; absent
+        # from an older version's)
         queued = datetime.fromisoformat(queued_at) if queued_at else None
-        report = await asyncio.to_thread(fresh_pipeline(app).judge_stored, item_ids, queued)
+        report = await asyncio.to_thread(
+            fresh_pipeline(app).judge_stored, item_ids, queued, relisted or ()
+        )
         return _judged(report, len(item_ids))
 
     # The updates poll jobs stored wait in the store (``pending_updates``); one job
@@ -135,8 +141,14 @@ def register(
         # queued for judging whatever the answer, so a story added after it (before the
         # store) still judges them, in the job that runs after it was added.
         has_stories = bool(await asyncio.to_thread(store.list_stories))
+        relisted: set[int] = set()  # found again with no decision: maybe counted already
         items = await asyncio.to_thread(
-            app.pipeline.ingest_result, feed, result, report, recheck_unjudged=has_stories
+            app.pipeline.ingest_result,
+            feed,
+            result,
+            report,
+            recheck_unjudged=has_stories,
+            relisted=relisted,
         )
         if items and (has_stories or await asyncio.to_thread(app.pipeline.wants_judgements)):
             # before the judging job is deferred: it judges what the store holds; an item
@@ -147,7 +159,9 @@ def register(
         # updated in place waits in the store (``pending_updates``), whichever poll job
         # stored it: a judging job judges the updates too, else the updates job does.
         if items:
-            await judge.defer_async(item_ids=[i.id for i in items], queued_at=_now(clock))
+            ids = [i.id for i in items]
+            again = {"relisted": [i for i in ids if i in relisted]} if relisted else {}
+            await judge.defer_async(item_ids=ids, queued_at=_now(clock), **again)
         elif report.updated_items:
             try:
                 await judge_updates.defer_async(queued_at=_now(clock))
