@@ -256,11 +256,7 @@ def test_a_story_added_after_every_story_was_removed_reads_the_items_stored_mean
     item (the removed story's copies counted, its seeds not)."""
     stream = _stream()
     third = len(stream) // 3
-    worlds = {
-        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
-        "many": make_world(db_url, clock, follow=False),
-    }
-    seeds = worlds["one"].story.seeds
+    worlds, seeds = _one_and_many(db_url, tmp_path, clock)
 
     def judge(name):  # one engine all along, or a judging job's fresh one
         return worlds[name].app.pipeline if name == "one" else fresh_pipeline(worlds[name].app)
@@ -1750,6 +1746,21 @@ def test_a_story_added_after_every_story_was_removed_is_judged_as_one_process_ju
             world.app.store.close()
 
 
+def _one_and_many(db_url, tmp_path, clock, *, storyless: bool = False) -> tuple[dict, tuple]:
+    """A one-process world (``"one"``, a SQLite file) and a workers' world (``"many"``,
+    on ``db_url``) on the same clock, and the demo story's seeds; ``storyless``: with the
+    demo story removed from both (the tests add their own)."""
+    worlds = {
+        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
+        "many": make_world(db_url, clock, follow=False),
+    }
+    seeds = worlds["one"].story.seeds
+    if storyless:
+        for world in worlds.values():
+            world.app.store.remove_story("demo")
+    return worlds, seeds
+
+
 def _worker_tasks(world) -> dict:
     """The tasks of one worker process on ``world``'s app (procrastinate's in-memory
     connector, as ``tasks["connector"]``): what a ``storybot worker`` runs, called as it
@@ -1774,14 +1785,8 @@ async def test_a_first_story_tracked_before_the_first_background_tick_reads_the_
     backlog it kept (it started cold: no saved row, no backlog)."""
     stream = _stream()
     half = len(stream) // 2
-    worlds = {
-        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
-        "many": make_world(db_url, clock, follow=False),
-    }
+    worlds, seeds = _one_and_many(db_url, tmp_path, clock, storyless=True)
     judge = _worker_tasks(worlds["many"])["storybot.judge"]
-    seeds = worlds["one"].story.seeds
-    for world in worlds.values():
-        world.app.store.remove_story("demo")
     clock.advance(minutes=1)
     before = {name: _ingest(w, stream[:half]) for name, w in worlds.items()}
     worlds["one"].app.pipeline.judge_stored(before["one"])  # no story: its backlog
@@ -1844,14 +1849,8 @@ async def test_a_story_added_while_a_poll_job_stores_its_items_has_them_judged_o
     stream = _stream()
     half = len(stream) // 2
     feed_server.add_feed("/a.xml", feed_of(*(as_entry(i, n) for n, i in enumerate(stream[half:]))))
-    worlds = {
-        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
-        "many": make_world(db_url, clock, follow=False),
-    }
+    worlds, seeds = _one_and_many(db_url, tmp_path, clock, storyless=True)
     tasks = _worker_tasks(worlds["many"])
-    seeds = worlds["one"].story.seeds
-    for world in worlds.values():
-        world.app.store.remove_story("demo")
     await tasks["storybot.background"](timestamp=int(clock.now().timestamp()))  # first tick
     clock.advance(minutes=1)
     before = {name: _ingest(w, stream[:half]) for name, w in worlds.items()}
@@ -1929,14 +1928,8 @@ async def test_items_stored_before_the_first_story_and_listed_again_are_counted_
     counts the same polls."""
     stream = _stream()
     half, extra = len(stream) // 2, len(stream) * 3 // 4
-    worlds = {
-        "one": make_world(f"sqlite:///{tmp_path / 'one.db'}", clock, follow=False),
-        "many": make_world(db_url, clock, follow=False),
-    }
+    worlds, seeds = _one_and_many(db_url, tmp_path, clock, storyless=True)
     tasks = _worker_tasks(worlds["many"])
-    seeds = worlds["one"].story.seeds
-    for world in worlds.values():
-        world.app.store.remove_story("demo")
     await tasks["storybot.background"](timestamp=int(clock.now().timestamp()))  # first tick
 
     def listing(items):
