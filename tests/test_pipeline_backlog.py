@@ -244,6 +244,14 @@ async def test_a_commit_stores_the_stream_statistics_once_for_every_story(
     await app.aclose()
 
 
+def _counted_once(app, items) -> dict:
+    """The stream statistics of one pass over ``items``: each counted once."""
+    once = Engine(app.pipeline.engine.config)
+    for item in items:
+        once.observe(engine_doc(item))
+    return once.background_state()
+
+
 def _timeline_entries(texts, start=0):
     return [as_entry(t, start + i) for i, t in enumerate(texts)]
 
@@ -382,10 +390,7 @@ async def test_an_item_read_with_the_backlog_and_listed_again_is_not_counted_twi
     assert len(items) == len(texts)
     # the story judged every item, the ones listed again too
     assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
-    once = Engine(app.pipeline.engine.config)
-    for item in items:
-        once.observe(engine_doc(item))
-    expected = once.background_state()
+    expected = _counted_once(app, items)
     assert expected["n_docs"] == len(texts)
     stream = app.pipeline.engine.background_state()
     assert stream["n_docs"] == len(texts)
@@ -442,10 +447,7 @@ async def test_items_listed_again_for_the_subscriptions_alone_are_counted_once(
     items = app.store.get_items(range(1, 1000))
     assert len(items) == len(texts)
     assert all(len(app.store.decisions_for_item(i.id)) == 1 for i in items)
-    once = Engine(app.pipeline.engine.config)
-    for item in items:
-        once.observe(engine_doc(item))
-    expected = once.background_state()
+    expected = _counted_once(app, items)
     assert app.pipeline.engine.background_state()["n_docs"] == len(texts)
     assert app.pipeline.engine.background_state() == expected
     assert app.store.load_stream() == expected
