@@ -54,3 +54,47 @@ def migrated_sqlite_url(tmp_path, sqlite_migrated: Path) -> str:
     ``sqlite_url``, or ``pg_url`` and the migration tests)."""
     shutil.copyfile(sqlite_migrated, tmp_path / "storybot.db")
     return f"sqlite:///{tmp_path / 'storybot.db'}"
+
+
+# --------------------------------------------------------------------------- a hung test
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Watch every test for a hang (:mod:`hang_report`); stderr is copied now, before
+    pytest captures it for the tests."""
+    from hang_report import HangWatch, database_activity, report_after
+
+    def report() -> list[str]:
+        from store_fixtures import admin_url_text  # not before the tests import it
+
+        return database_activity(admin_url_text())
+
+    exit_s = float(config.getini("faulthandler_timeout") or 0)
+    if exit_s > 0:
+        config.stash[_HANG_WATCH] = HangWatch(
+            os.dup(2),
+            report,
+            report_after(exit_s),
+            exit_s,
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    watch = config.stash.get(_HANG_WATCH, None)
+    if watch is not None:
+        watch.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    watch = item.config.stash.get(_HANG_WATCH, None)
+    if watch is not None:
+        watch.start(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        if watch is not None:
+            watch.cancel()
+
+
+_HANG_WATCH = pytest.StashKey["HangWatch"]()

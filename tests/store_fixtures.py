@@ -73,6 +73,11 @@ def _pg_admin_url() -> URL:
     return parse_url(os.environ.get(PG_URL_ENV) or PG_DEFAULT_URL)
 
 
+def admin_url_text() -> str:
+    """The server's admin URL as libpq takes it (for a report of what its clients do)."""
+    return _pg_admin_url().set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[URL]:
     """A fresh PostgreSQL database for this test session; dropped at the end."""

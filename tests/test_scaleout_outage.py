@@ -43,6 +43,22 @@ async def _execute(dsn: str, sql: str) -> None:
         await conn.execute(sql)
 
 
+async def _cancelled(workers: dict[str, asyncio.Task], within_s: float = 90.0) -> None:
+    """Cancel the workers' tasks and wait until they end: a worker that outlives its
+    cancellation fails the test naming it (it would otherwise wait for ever), its stack
+    printed. A worker gets its ``stop_grace_s`` (60 s here) for the jobs it runs."""
+    for task in workers.values():
+        task.cancel()
+    _, running = await asyncio.wait(workers.values(), timeout=within_s)
+    for task in running:
+        task.print_stack()
+    left = [name for name, task in workers.items() if task in running]
+    assert not left, f"worker(s) {left} still running {within_s:.0f} s after being cancelled"
+    for task in workers.values():
+        with contextlib.suppress(asyncio.CancelledError):
+            task.result()
+
+
 async def _until(condition, what: str, timeout: float = 20.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -127,11 +143,7 @@ async def test_a_shared_outage_longer_than_stalled_after_reruns_no_running_job(
                 lambda: _is(direct, left, 0), "B's poll ended (a succeeded job is deleted)", 40
             )
             assert feed_server.hits("/held.xml") == 1
-            for task in (a, b):
-                task.cancel()
-            for task in (a, b):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await _cancelled({"A": a, "B": b})
 
 
 def feed_server_held(server):
@@ -294,9 +306,7 @@ async def test_a_restarted_worker_puts_back_at_once_what_its_stop_in_an_outage_l
             finally:
                 release.set()
                 proxy.up()
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _cancelled({"W": task})
 
 
 @pytest.mark.slow
@@ -403,11 +413,7 @@ async def test_a_shared_outage_reruns_and_loses_none_of_several_jobs_running_on_
                 lambda: _is(direct, left, 0), "every poll ended (a succeeded job is deleted)", 40
             )
             assert [feed_server.hits(p) for p in paths] == [1] * 6
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await _cancelled(dict(zip("BAC", tasks, strict=True)))
 
 
 async def _true(value: bool) -> bool:
