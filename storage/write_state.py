@@ -1,4 +1,4 @@
-"""Whether storybot can write its SQLite database now: what ``storybot health`` tells.
+"""Whether storybot can write its database now: what ``storybot health`` tells.
 
 ``storybot health`` judged polling by how long due feeds had waited, so during the first
 minutes of a full disk or of a write lock another process holds (a long ``prune``, a
@@ -19,6 +19,13 @@ file lock nor this machine's disk):
   nothing. It fails exactly when a write of the service's would: in normal operation the
   lock is held for moments (a cycle's transaction, a prune batch), never past the busy
   timeout.
+
+A PostgreSQL database has neither, and other ways to refuse every write while it answers
+every read: a standby (a replica in recovery), sessions made read-only
+(``default_transaction_read_only``, set by the connection, the role, the database or the
+server's configuration), or a role without the privileges storybot's writes need on its
+tables (they were made by another role's migration, or a grant was revoked).
+:func:`probe_pg_writes` asks the server all of it in one statement, which writes nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +38,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import Text
 
 from bot.clock import utc
 from bot.ports import StoreBusy
 from storage.engine import BEGIN_OPTION, BUSY_TIMEOUT_MS, sqlite_file
+from storage.models import Base
 
 log = logging.getLogger(__name__)
 
@@ -238,3 +248,127 @@ class WriteWatch:
         if said != self._said:
             self._said = said
             self._record(said)
+
+
+# What storybot's writes need on each of its tables: UPDATE and DELETE read the rows they
+# change (and SELECT ... FOR UPDATE takes UPDATE), so SELECT too. Asked one at a time:
+# has_table_privilege('INSERT,UPDATE,DELETE') is true when *any* of them is held.
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+SEQUENCE_PRIVILEGE = "USAGE"  # nextval() on a serial id's sequence: USAGE (or UPDATE)
+
+# One statement: the session's state, and each privilege missing on each of ``tables``
+# found (to_regclass: through the search path, as storybot's own queries find them; a
+# table not there yet, in a schema behind this code's, is the schema line's to tell), and
+# on the sequences their serial ids draw from (owned by the table: pg_depend's 'a').
+_PG_WRITE_STATE = text(
+    """
+WITH found AS (
+    SELECT t.name, c.oid AS rel, quote_ident(n.nspname) AS schema,
+           quote_ident(pg_get_userbyid(c.relowner)) AS owner
+    FROM unnest(:tables) AS t(name)
+    JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name))
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+), missing AS (
+    SELECT f.name, p.privilege, f.schema, f.owner
+    FROM found f CROSS JOIN unnest(:privileges) AS p(privilege)
+    WHERE NOT has_table_privilege(f.rel, p.privilege)
+    UNION ALL
+    SELECT f.name, :usage, f.schema, f.owner
+    FROM found f
+    JOIN pg_depend d ON d.refobjid = f.rel AND d.classid = 'pg_class'::regclass
+        AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+    JOIN pg_class s ON s.oid = d.objid
+    -- CASE: a join's conditions may be checked in any order (indexes depend on it too)
+    WHERE CASE WHEN s.relkind = 'S' THEN NOT has_sequence_privilege(s.oid, 'USAGE,UPDATE')
+          ELSE false END
+)
+SELECT quote_ident(current_user) AS role,
+       quote_ident(current_database()) AS database,
+       pg_is_in_recovery() AS standby,
+       current_setting('transaction_read_only') = 'on' AS read_only,
+       (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only')
+           AS read_only_source,
+       (SELECT count(*) FROM found) AS tables,
+       ARRAY(SELECT name || ' ' || privilege FROM missing ORDER BY name, privilege)
+           AS missing,
+       ARRAY(SELECT DISTINCT schema FROM missing ORDER BY schema) AS schemas,
+       ARRAY(SELECT DISTINCT owner FROM missing ORDER BY owner) AS owners
+"""
+).bindparams(
+    bindparam("tables", type_=ARRAY(Text)),
+    bindparam("privileges", type_=ARRAY(Text)),
+    bindparam("usage", type_=Text),
+)
+
+
+@dataclass(frozen=True)
+class PgWriteState:
+    """What a PostgreSQL server says of storybot's writes (:func:`probe_pg_writes`).
+
+    Names are as SQL takes them (``quote_ident``: quoted only where they must be).
+
+    Attributes:
+        role: The role storybot's connections act as (``current_user``).
+        database: The database they are in.
+        standby: The server is in recovery (a hot standby): it refuses every write.
+        read_only: A new transaction is read-only (a standby's are too).
+        read_only_source: Where ``default_transaction_read_only`` comes from
+            (``pg_settings.source``: "client", "user", "database", "database user",
+            "configuration file", "default"...).
+        missing: (table, privilege) pairs the role lacks: one of
+            :data:`TABLE_PRIVILEGES`, or :data:`SEQUENCE_PRIVILEGE` on the sequence of
+            the table's serial id. By table name.
+        schemas: The schemas of the tables with something missing.
+        owners: The roles owning those tables (who may grant the privileges).
+        tables: How many of storybot's tables were found.
+    """
+
+    role: str
+    database: str
+    standby: bool
+    read_only: bool
+    read_only_source: str
+    missing: tuple[tuple[str, str], ...]
+    schemas: tuple[str, ...]
+    owners: tuple[str, ...]
+    tables: int
+
+
+def probe_pg_writes(engine: Engine) -> PgWriteState | None:
+    """Ask ``engine``'s PostgreSQL server whether storybot can write its tables now.
+
+    One statement, in a transaction rolled back: it writes nothing, takes no lock on the
+    tables and waits for none. The tables are those of :mod:`storage.models`
+    (``Base.metadata``); each is asked each of :data:`TABLE_PRIVILEGES` on its own, and
+    the sequence of its serial id :data:`SEQUENCE_PRIVILEGE`. None when the database is
+    not PostgreSQL.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        row = (
+            connection.execute(
+                _PG_WRITE_STATE,
+                {
+                    "tables": sorted(Base.metadata.tables),
+                    "privileges": list(TABLE_PRIVILEGES),
+                    "usage": SEQUENCE_PRIVILEGE,
+                },
+            )
+            .mappings()
+            .one()
+        )
+        connection.rollback()
+    pairs = (str(pair).split(" ", 1) for pair in row["missing"])
+    missing = tuple((table, privilege) for table, privilege in pairs)
+    return PgWriteState(
+        role=row["role"],
+        database=row["database"],
+        standby=bool(row["standby"]),
+        read_only=bool(row["read_only"]),
+        read_only_source=str(row["read_only_source"] or "default"),
+        missing=missing,
+        schemas=tuple(row["schemas"]),
+        owners=tuple(row["owners"]),
+        tables=int(row["tables"]),
+    )
