@@ -1209,6 +1209,50 @@ async def test_a_worker_stops_though_a_side_task_lost_its_cancellation(pg_dsn, c
 
 
 @pytest.mark.postgres
+async def test_a_worker_cancelled_as_its_job_pool_opens_ends(pg_dsn, clock, caplog):
+    """A worker (``run_worker``'s task) cancelled just as its job queue's connection pool
+    gets its first connection: psycopg_pool waits for it with Python 3.11's
+    ``asyncio.wait_for``, which returns the connection instead of raising when the
+    cancellation lands as the wait ends. The worker then ran on, for ever: the outage
+    tests, which stop their workers by cancelling them, waited for it until CI killed the
+    run (80 minutes). Here the cancellation lands at that moment (the pool's "adding new
+    connection" line, as the pool is opened)."""
+    import logging
+
+    from adapters.jobs.worker import WorkerOptions, run_worker
+
+    loop = asyncio.get_running_loop()
+    worker: list[asyncio.Task] = []
+
+    class CancelAsThePoolFills(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            # the pool adds the connection and ends psycopg_pool's wait in this same step;
+            # the cancellation reaches the worker's task before that wait has returned
+            if worker and record.getMessage().startswith("adding new connection"):
+                loop.call_soon(worker.pop().cancel)
+
+    world = make_world(pg_dsn, clock)
+    ensure_schema(pg_dsn)
+    pool_log = logging.getLogger("psycopg.pool")
+    hook = CancelAsThePoolFills(logging.INFO)
+    pool_log.addHandler(hook)
+    try:
+        caplog.set_level(logging.INFO, logger="psycopg.pool")
+        options = WorkerOptions(queues=("poll",), heartbeat_s=0.3, stalled_after_s=2.0)
+        task = asyncio.create_task(run_worker(world.app, options))
+        worker.append(task)
+        done, _ = await asyncio.wait({task}, timeout=20)
+        assert not worker, "the pool never added a connection"
+        if not done:
+            task.cancel()  # again, for the test's end
+            await asyncio.wait({task}, timeout=20)
+        assert done, "the worker ran on after its cancellation"
+        assert task.cancelled(), "it ends as a cancelled task does"
+    finally:
+        pool_log.removeHandler(hook)
+
+
+@pytest.mark.postgres
 async def test_the_stop_line_names_the_jobs_cancelled_when_the_grace_ran_out(
     pg_dsn,
     feed_server,  # noqa: F811

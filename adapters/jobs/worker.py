@@ -366,6 +366,7 @@ async def _run_until_stopped(
 
     # what this process's earlier runs left to tidy (:func:`_release_earlier_runs`)
     earlier: list[EarlierRun] = []
+    this = asyncio.current_task()  # cancelled: stop, though no CancelledError came
     watching = None
     if poller_lock is not None:
         watching = asyncio.create_task(
@@ -393,15 +394,20 @@ async def _run_until_stopped(
                 async with jobs.open_async():
                     if stop.is_set():  # asked while starting: run() would forget it
                         break
+                    _raise_if_cancelled(this)  # the pool's opening may have swallowed it
                     if connection is not None:
                         connection.ok()  # the schema check and the pool's first connection
                     await _release_earlier_runs(jobs, earlier)
+                    _raise_if_cancelled(this)
                     side = [
                         asyncio.create_task(
                             _beat_while_draining(worker, options.heartbeat_s, dsn, sleep)
                         ),
                         asyncio.create_task(
                             _sweep_lost_jobs(jobs, worker, options.heartbeat_s, connection)
+                        ),
+                        asyncio.create_task(
+                            _stop_once_cancelled(this, worker, min(1.0, options.heartbeat_s))
                         ),
                     ]
                     try:
@@ -410,6 +416,7 @@ async def _run_until_stopped(
                         if connection is not None:
                             connection.lost()
                         await _end(side)
+                    _raise_if_cancelled(this)  # run() ended: stopped by _stop_once_cancelled
             except Exception as exc:  # noqa: BLE001 - the database went away at start or stop
                 log.warning("worker stopped: %s", _first_line(exc.__cause__ or exc))
             if worker.worker_id is not None or worker.unrecorded:
@@ -423,6 +430,9 @@ async def _run_until_stopped(
                 if cancelled is not None:
                     cancelled[:] = worker.cancelled
                 break
+            # cancelled as it stopped: the stop's error (the database away) took the
+            # cancellation's place, and the worker must not restart
+            _raise_if_cancelled(this)
             if loop.time() - started > 60:
                 failures = 0  # it ran fine for a while: start the pauses over
             pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
@@ -442,6 +452,35 @@ async def _run_until_stopped(
             await asyncio.gather(watching, return_exceptions=True)
         signals.uninstall()
     return signals
+
+
+def _raise_if_cancelled(task: asyncio.Task[Any] | None) -> None:
+    """Raise CancelledError if ``task`` was cancelled though no CancelledError reached it.
+
+    Python 3.11's ``asyncio.wait_for`` returns its result instead of raising when the
+    cancellation lands as its wait ends: psycopg_pool's, as the job pool opens or hands
+    out a connection. A worker cancelled then ran on for ever (the tests stop their
+    workers so; waiting for one, CI's run hung until killed). And procrastinate, stopping
+    its worker on a cancellation, raises its own error in the cancellation's place when
+    the stop fails (the database away): the worker was restarted. The task still counts
+    the request (``Task.cancelling``), whoever swallowed the error.
+    """
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def _stop_once_cancelled(
+    task: asyncio.Task[Any] | None, worker: Worker, every_s: float
+) -> None:
+    """Stop ``worker`` once ``task``, the one running it, is cancelled: procrastinate's
+    ``run`` stops the worker when the cancellation reaches it, but one lost on the way
+    (:func:`_raise_if_cancelled`), while it registers the worker, left it running. The
+    stop is the same: the running jobs get their grace."""
+    if task is None:
+        return
+    while not task.cancelling():
+        await asyncio.sleep(every_s)
+    worker.stop()
 
 
 async def _release_earlier_runs(jobs: procrastinate.App, earlier: list[EarlierRun]) -> None:
