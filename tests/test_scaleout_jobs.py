@@ -1253,6 +1253,47 @@ async def test_a_worker_cancelled_as_its_job_pool_opens_ends(pg_dsn, clock, capl
 
 
 @pytest.mark.postgres
+async def test_a_worker_whose_cancellation_is_lost_while_it_registers_stops(pg_dsn, clock):
+    """The same race later: procrastinate's ``run`` registers the worker through the pool
+    (psycopg_pool's ``wait_for`` again, when it waits for a connection) before it
+    listens for a cancellation; one lost there left the worker running. Here the
+    registering query swallows the cancellation, as that race does; the worker stops as
+    when the cancellation reaches it, and its task ends cancelled."""
+    import procrastinate
+    from procrastinate import sql
+
+    from adapters.jobs.tasks import Schedule, register
+    from adapters.jobs.worker import WorkerOptions, _run_until_stopped
+
+    registering = asyncio.Event()
+
+    class SwallowingConnector(procrastinate.PsycopgConnector):
+        async def execute_query_one_async(self, query, **arguments):  # type: ignore[no-untyped-def]
+            if query == sql.queries["register_worker"] and not registering.is_set():
+                registering.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.Event().wait()  # a wait whose cancellation is lost
+            return await super().execute_query_one_async(query, **arguments)
+
+    world = make_world(pg_dsn, clock)
+    options = WorkerOptions(queues=("poll",), heartbeat_s=0.05, stalled_after_s=5.0)
+    jobs = procrastinate.App(connector=SwallowingConnector(conninfo=pg_dsn))
+    register(jobs, world.app, Schedule())
+    worker = asyncio.create_task(_run_until_stopped(jobs, options, pg_dsn))
+    try:
+        await asyncio.wait_for(registering.wait(), 20)
+        worker.cancel()
+        done, _ = await asyncio.wait({worker}, timeout=20)
+        assert done, "the worker ran on after its cancellation"
+        assert worker.cancelled()
+    finally:
+        while not worker.done():  # the test's end
+            worker.cancel()
+            await asyncio.wait({worker}, timeout=1)
+        await world.app.aclose()
+
+
+@pytest.mark.postgres
 async def test_the_stop_line_names_the_jobs_cancelled_when_the_grace_ran_out(
     pg_dsn,
     feed_server,  # noqa: F811

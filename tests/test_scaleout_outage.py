@@ -418,3 +418,35 @@ async def test_a_shared_outage_reruns_and_loses_none_of_several_jobs_running_on_
 
 async def _true(value: bool) -> bool:
     return value
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_a_worker_cancelled_while_the_database_is_away_ends_without_restarting(pg_url, clock):
+    """Cancelled while the database is away, a worker's stop cannot delete its row
+    (procrastinate waits its pool's 30 s for a connection), and procrastinate raises that
+    error in the cancellation's place: the worker took it for an outage, restarted, and
+    ran on for ever, back on the database or not. It ends, cancelled."""
+    direct = conninfo(pg_url)
+    url = make_url(pg_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        world = make_world(through, clock, follow=False)
+        ensure_schema(direct)
+        options = WorkerOptions(
+            queues=("poll",), name="W", heartbeat_s=HEARTBEAT_S, stalled_after_s=STALLED_AFTER_S
+        )
+        task = asyncio.create_task(run_worker(world.app, options))
+        try:
+            workers = "SELECT count(*) FROM procrastinate_workers"
+            await _until(lambda: _is(direct, workers, 1), "the worker registered")
+            proxy.down()
+            task.cancel()
+            # procrastinate waits 30 s (its pool's timeout) to record the end of a job
+            # running then (a periodic one, often), and as long again to record its stop
+            done, _ = await asyncio.wait({task}, timeout=80)
+            assert done, "the worker ran on after its cancellation"
+            assert task.cancelled()
+        finally:
+            proxy.up()
+            await _cancelled({"W": task})
