@@ -6,7 +6,11 @@ open (and silent), as the server's socket stays open until its own TCP keepalive
 the client is gone. New connections through the proxy work as before. :meth:`down` plays
 the database going away for everyone (a restart, a network outage): every connection is
 closed on both sides and new ones are closed as they come, until :meth:`up`. Closing the
-proxy closes the server sides too. Bound to 127.0.0.1 on a free port.
+proxy closes the server sides too, and its port takes no more connections. Bound to
+127.0.0.1 on a free port.
+
+A connection the server cannot be reached for (refused: the server restarting) is closed
+as a refused one is; the proxy goes on taking the next ones.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._clients: list[socket.socket] = []
         self._servers: list[socket.socket] = []  # kept open after a cut
-        self._cut: set[int] = set()  # ids of client sockets cut off
+        # the sockets cut off (the sockets themselves: an id is reused once its socket is
+        # gone, and a later connection's end was then kept from the other side)
+        self._cut: set[socket.socket] = set()
         self._closed = False
         self._refusing = False  # down: connections are closed as they come
         threading.Thread(target=self._accept, daemon=True).start()
@@ -36,11 +42,20 @@ class TcpProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return  # closed
-            if self._refusing:
+            if self._refusing or self._closed:
                 client.close()  # the client reads "server closed the connection"
                 continue
-            server = socket.create_connection(self._upstream)
+            try:
+                server = socket.create_connection(self._upstream)
+            except OSError:
+                client.close()  # as the server would refuse it; the next one may get through
+                continue
             with self._lock:
+                # down() or close() may have come while connecting: they did not see these
+                if self._refusing or self._closed:
+                    server.close()
+                    client.close()
+                    continue
                 self._clients.append(client)
                 self._servers.append(server)
             threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
@@ -55,7 +70,7 @@ class TcpProxy:
             pass
         # the client went away on its own: pass that on, unless it was cut off (the server
         # must not hear of it)
-        if id(client) not in self._cut and not self._closed:
+        if client not in self._cut and not self._closed:
             for sock in (source, sink):
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -64,7 +79,7 @@ class TcpProxy:
         """Close every client's side; the server sides stay open, saying nothing."""
         with self._lock:
             clients, self._clients = self._clients, []
-            self._cut.update(id(c) for c in clients)
+            self._cut.update(clients)
         for client in clients:
             with suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
@@ -75,7 +90,7 @@ class TcpProxy:
         with self._lock:
             self._refusing = True
             socks, self._clients, self._servers = self._clients + self._servers, [], []
-            self._cut.update(id(s) for s in socks)
+            self._cut.update(socks)
         for sock in socks:
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -86,10 +101,14 @@ class TcpProxy:
         self._refusing = False
 
     def close(self) -> None:
-        self._closed = True
-        self._listener.close()
         with self._lock:
+            self._closed = True
             socks = self._clients + self._servers
+        # closing alone does not wake the thread waiting in accept(): the port went on
+        # taking a connection, passed on to the server and never closed
+        with suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
         for sock in socks:
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
