@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
@@ -115,20 +116,60 @@ def pg_database() -> Iterator[URL]:
         admin.dispose()
 
 
+# How long a test schema's DROP waits for the locks on what it holds (every table's): the
+# server has no lock_timeout, and a connection a test left in a transaction there held
+# the teardown for ever, in silence.
+DROP_LOCK_TIMEOUT_S = 60.0
+
+_OTHERS = """
+SELECT pid, state, round(extract(epoch FROM now() - xact_start)) AS xact_s,
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+ORDER BY pid
+"""
+
+
+def drop_schema(conn: Connection, schema: str, lock_timeout_s: float = DROP_LOCK_TIMEOUT_S) -> None:
+    """DROP a test schema with everything in it, waiting ``lock_timeout_s`` at most for the
+    locks; past that, fail naming the database's other connections (who holds them)."""
+    conn.execute(text(f"SET lock_timeout = '{int(lock_timeout_s * 1000)}ms'"))
+    try:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    except OperationalError as exc:
+        if not isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+            raise
+        others = "; ".join(
+            f"pid {r.pid} {r.state} (transaction open {r.xact_s} s): {r.query}"
+            for r in conn.execute(text(_OTHERS))
+        )
+        pytest.fail(
+            f"DROP SCHEMA {schema} waited {lock_timeout_s:g} s for its locks; the "
+            f"database's other connections: {others or 'none'}",
+            pytrace=False,
+        )
+    finally:
+        conn.execute(text("RESET lock_timeout"))
+
+
 @pytest.fixture
 def pg_url(pg_database: URL) -> Iterator[str]:
     """A URL whose connections live in an empty schema of their own (via search_path)."""
     schema = f"t_{secrets.token_hex(6)}"
-    engine = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    # pre-ping: the connection kept from the CREATE may be gone by the DROP (a test that
+    # restarts the server, or another run's restarting it meanwhile)
+    engine = create_engine(pg_database, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with engine.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = pg_database.update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+        try:
+            with engine.connect() as conn:
+                drop_schema(conn, schema)
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
