@@ -4,8 +4,10 @@ A test that never ends used to cost CI its whole time limit and said nothing of 
 run was killed from outside and its output stopped at the hanging test's dots. pytest's
 ``faulthandler_timeout`` (with ``faulthandler_exit_on_timeout``, set in pyproject.toml)
 now dumps every thread's stack and ends the run; this module prints, a little earlier
-(:func:`report_after`), what PostgreSQL says the test databases' connections are doing
-(a lock wait, a transaction left open), which the stacks do not show.
+(:func:`report_after`), what the stacks do not show: where each waiting asyncio task waits
+(a hung asyncio test's main thread shows only the event loop's ``select``), and what
+PostgreSQL says the test databases' connections are doing (a lock wait, a transaction
+left open).
 
 It writes to a copy of stderr taken before pytest captures output, so the lines reach
 the terminal (and CI's log) even though the hanging test's own output is captured.
@@ -47,7 +49,8 @@ def database_activity(admin_url: str) -> list[str]:
         with psycopg.connect(admin_url, connect_timeout=5, autocommit=True) as conn:
             rows = conn.execute(_ACTIVITY).fetchall()
     except Exception as exc:  # noqa: BLE001 - the database may be the problem
-        return [f"(PostgreSQL could not be asked: {str(exc).strip().splitlines()[0]})"]
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return [f"(PostgreSQL could not be asked: {why})"]
     if not rows:
         return ["(no connection to a test database)"]
     names = "pid db app port state wait_type wait xact_s blocked_by query".split()
@@ -61,7 +64,15 @@ def pending_tasks() -> list[str]:
     Read from another thread while the loop is stuck: good enough for a report.
     """
     lines = []
-    for task in list(asyncio.tasks._all_tasks):  # every loop's tasks (a WeakSet)
+    for _ in range(10):  # the set may change while it is copied: the loop is not stuck
+        try:
+            tasks = list(asyncio.tasks._all_tasks)  # every loop's tasks (a WeakSet)
+            break
+        except RuntimeError:
+            continue
+    else:
+        return ["(the tasks changed while being listed: the event loop still runs)"]
+    for task in tasks:
         if task.done():
             continue
         lines.append(f"{task.get_name()}:")
