@@ -24,10 +24,16 @@ demo: $(BIN)/.installed
 	$(BIN)/storybot demo
 
 # The default run leaves out the checks marked slow (real corpora, fault injection,
-# benchmarks' quick modes, signals to real processes); .ci/run runs them next.
-test: $(BIN)/.installed
-	$(BIN)/pytest -m 'not slow'
+# benchmarks' quick modes, signals to real processes); .ci/run runs them next. It runs in
+# TEST_JOBS processes (pytest-xdist): one per core, at most 4, since each holds its own
+# PostgreSQL test database and connections; TEST_JOBS=0 runs it in this one process.
+TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 
+test: $(BIN)/.installed
+	$(BIN)/pytest -m 'not slow' -n $(TEST_JOBS)
+
+# One process: the slow checks restart PostgreSQL, hold its connections and time outages,
+# which would disturb checks running beside them.
 test-slow: $(BIN)/.installed
 	$(BIN)/pytest -m slow
 
