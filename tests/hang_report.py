@@ -19,7 +19,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def report_after(exit_s: float) -> float:
@@ -28,14 +28,26 @@ def report_after(exit_s: float) -> float:
     return exit_s - min(30.0, exit_s / 10)
 
 
-_ACTIVITY = """
+def activity_query(where: str) -> str:
+    """The query listing PostgreSQL's connections that match ``where`` (SQL), but this one:
+    state, wait, open transaction's age, who blocks them and their statement."""
+    return f"""
 SELECT pid, datname, application_name, client_port, state, wait_event_type, wait_event,
        round(extract(epoch FROM now() - xact_start)) AS xact_s,
        pg_blocking_pids(pid) AS blocked_by, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
 FROM pg_stat_activity
-WHERE datname LIKE 'storybot_test_%' AND pid <> pg_backend_pid()
+WHERE {where} AND pid <> pg_backend_pid()
 ORDER BY pid
 """
+
+
+_ACTIVITY = activity_query("datname LIKE 'storybot_test_%'")
+_COLUMNS = "pid db app port state wait_type wait xact_s blocked_by query".split()
+
+
+def describe_activity(rows: Sequence[Sequence[object]]) -> list[str]:
+    """One line per row of :func:`activity_query`: ``pid=… db=… state=…``."""
+    return [" ".join(f"{n}={v!r}" for n, v in zip(_COLUMNS, row, strict=True)) for row in rows]
 
 
 def database_activity(admin_url: str) -> list[str]:
@@ -53,8 +65,7 @@ def database_activity(admin_url: str) -> list[str]:
         return [f"(PostgreSQL could not be asked: {why})"]
     if not rows:
         return ["(no connection to a test database)"]
-    names = "pid db app port state wait_type wait xact_s blocked_by query".split()
-    return [" ".join(f"{n}={v!r}" for n, v in zip(names, row, strict=True)) for row in rows]
+    return describe_activity(rows)
 
 
 def pending_tasks() -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from hang_report import activity_query, describe_activity
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -121,14 +122,6 @@ def pg_database() -> Iterator[URL]:
 # the teardown for ever, in silence.
 DROP_LOCK_TIMEOUT_S = 60.0
 
-_OTHERS = """
-SELECT pid, state, round(extract(epoch FROM now() - xact_start)) AS xact_s,
-       left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
-FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid()
-ORDER BY pid
-"""
-
 
 def drop_schema(conn: Connection, schema: str, lock_timeout_s: float = DROP_LOCK_TIMEOUT_S) -> None:
     """DROP a test schema with everything in it, waiting ``lock_timeout_s`` at most for the
@@ -139,10 +132,8 @@ def drop_schema(conn: Connection, schema: str, lock_timeout_s: float = DROP_LOCK
     except OperationalError as exc:
         if not isinstance(exc.orig, psycopg.errors.LockNotAvailable):
             raise
-        others = "; ".join(
-            f"pid {r.pid} {r.state} (transaction open {r.xact_s} s): {r.query}"
-            for r in conn.execute(text(_OTHERS))
-        )
+        query = activity_query("datname = current_database()")
+        others = "; ".join(describe_activity(conn.exec_driver_sql(query).fetchall()))
         pytest.fail(
             f"DROP SCHEMA {schema} waited {lock_timeout_s:g} s for its locks; the "
             f"database's other connections: {others or 'none'}",

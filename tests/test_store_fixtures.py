@@ -56,7 +56,8 @@ def test_a_test_schemas_drop_held_by_a_transaction_fails_naming_it(pg_database):
             with engine.connect() as conn, pytest.raises(pytest.fail.Exception) as failed:
                 drop_schema(conn, schema, lock_timeout_s=0.2)
             assert f"DROP SCHEMA {schema} waited 0.2 s" in str(failed.value)
-            assert f"pid {holder.info.backend_pid} idle in transaction" in str(failed.value)
+            assert f"pid={holder.info.backend_pid} " in str(failed.value)
+            assert "state='idle in transaction'" in str(failed.value)
             holder.rollback()
         with engine.connect() as conn:
             drop_schema(conn, schema)  # let go: dropped
