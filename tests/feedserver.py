@@ -34,6 +34,7 @@ import hashlib
 import socket
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -76,6 +77,9 @@ class FeedServer:
         self._in_flight = 0
         self.max_in_flight = 0  # highest number of requests served at once
         self._loop = asyncio.new_event_loop()
+        # held requests each wait in a thread: the loop's default executor (CPUs + 4 threads)
+        # would queue the ones beyond it until an earlier one is released
+        self._holds = ThreadPoolExecutor(max_workers=64, thread_name_prefix="feedserver-hold")
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="feedserver", daemon=True
@@ -106,6 +110,7 @@ class FeedServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+        self._holds.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ routes
 
@@ -226,7 +231,7 @@ class FeedServer:
         if route.arrived is not None:
             route.arrived.set()
         if route.hold is not None:
-            await asyncio.to_thread(route.hold.wait, route.hold_s)
+            await self._loop.run_in_executor(self._holds, route.hold.wait, route.hold_s)
         headers = dict(route.headers)
         if route.location is not None:
             headers["Location"] = route.location
