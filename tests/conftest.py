@@ -56,7 +56,7 @@ def migrated_sqlite_url(tmp_path, sqlite_migrated: Path) -> str:
     return f"sqlite:///{tmp_path / 'storybot.db'}"
 
 
-# --------------------------------------------------------------------------- a hung test
+# ------------------------------------------------ a hung test, a leftover log handler
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,11 +87,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Each test runs under the hang watch, and leaves the root logger's handlers as it
+    found them (:mod:`log_isolation`: a command run in-process installs storybot's)."""
+    from log_isolation import root_logging_restored
+
     watch = item.config.stash.get(_HANG_WATCH, None)
     if watch is not None:
         watch.start(item.nodeid)
     try:
-        return (yield)
+        with root_logging_restored():
+            return (yield)
     finally:
         if watch is not None:
             watch.cancel()
