@@ -507,15 +507,43 @@ class _Parser(argparse.ArgumentParser):
                 raise argparse.ArgumentError(None, self._unrecognized(unknown))
             from bot.meant import probably_meant
 
-            meant = probably_meant(value, among=action.choices) or _synonym(value, action.choices)
+            # storybot's own commands: a /story command's name is `ask`'s (`unfollow` too,
+            # which is a letter from `follows`), else the command it is probably a typo of
+            meant = self._asked(value) if "ask" in action.choices else None
+            if not meant:
+                typo = probably_meant(value, among=action.choices) or _synonym(
+                    value, action.choices
+                )
+                meant = action.choices[typo].prog if typo else None
             if meant:
                 choices = ", ".join(map(repr, action.choices))
                 raise argparse.ArgumentError(
                     action,
-                    f"invalid choice: {value!r}: did you mean "
-                    f"`{action.choices[meant].prog}`? (choose from {choices})",
+                    f"invalid choice: {value!r}: did you mean `{meant}`? (choose from {choices})",
                 )
         super()._check_value(action, value)
+
+    def _asked(self, value: str) -> str | None:
+        """The command line answering ``value`` if it is a /story command, else None.
+
+        The README lists the /story commands beside storybot's, and the terminal answers
+        them: ``storybot status NAME`` is ``storybot ask status NAME``. The words after it
+        are repeated where the shell takes them as they are (none with a blank or a
+        quote, which the shell took away and would need again). ``storybot help`` is
+        storybot's own help (``--help``), not the /story commands'.
+        """
+        from bot.command_specs import COMMANDS
+
+        name = value.lower()
+        if name == "help":
+            return "storybot --help"
+        if name not in {spec.name for spec in COMMANDS}:
+            return None
+        words = getattr(self, "_words", [])
+        rest = words[words.index(value) + 1 :] if value in words else []
+        if any(not word or _UNSAFE_WORD.search(word) for word in rest):
+            return f"storybot ask {name} …"
+        return " ".join(["storybot ask", name, *rest])
 
 
 # the words other tools use for an action, spelt nothing like ours: `storybot story rm`
@@ -535,6 +563,9 @@ def _synonym(word: str, choices: Container[str]) -> str | None:
     meant = _SYNONYMS.get(word.lower())
     return meant if meant in choices else None
 
+
+# what a shell reads otherwise than as typed, in a word it was given: blanks, quotes
+_UNSAFE_WORD = re.compile(r"[\s'\"\\$`!*?#&;|<>(){}\[\]~]")
 
 # a negative number is a value, not a flag (as argparse takes it)
 _NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")

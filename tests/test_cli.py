@@ -761,6 +761,37 @@ def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "meant"),
+    [
+        # a /story command typed as a storybot command (the README's table lists them):
+        # `storybot ask` answers it in the terminal, with the words that followed it
+        (["status"], "storybot ask status"),
+        (["status", "anthropic-pentagon"], "storybot ask status anthropic-pentagon"),
+        (["-v", "why", "https://example.com/a"], "storybot ask why https://example.com/a"),
+        (["Developments", "pentagon", "2"], "storybot ask developments pentagon 2"),
+        (["stories"], "storybot ask stories"),
+        # not taken for `storybot follows`, a letter away: the /story command is meant
+        (["unfollow", "pentagon"], "storybot ask unfollow pentagon"),
+        (["follow", "pentagon", "digest", "24"], "storybot ask follow pentagon digest 24"),
+        # words that a shell would need quoted again are not repeated
+        (["subscribe", "supply chain", "--story", "x"], "storybot ask subscribe …"),
+        # storybot's own help, not the /story commands'
+        (["help"], "storybot --help"),
+    ],
+)
+def test_a_story_command_typed_as_a_storybot_command_is_answered_with_ask(
+    db, tmp_path, capsys, argv, meant
+):
+    err = _usage_error(argv, capsys)
+    last = err.splitlines()[-1]
+    typed = next(word for word in argv if not word.startswith("-"))
+    assert f"invalid choice: {typed!r}: did you mean `{meant}`?" in last, err
+    assert "(choose from 'demo'" in last, err
+    assert err.count("\n") == 1 + err.split("error:")[0].count("\n"), "one line after the usage"
+    assert not (tmp_path / "cli.db").exists()
+
+
 def test_a_command_like_none_of_them_is_answered_with_the_choices_only(db, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
