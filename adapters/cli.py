@@ -1174,6 +1174,15 @@ def _run(args: argparse.Namespace) -> int:
 
         return asyncio.run(run_demo(args))
     settings = load_settings(args.config)
+    if _in_memory(settings.database_url) and (
+        cmd in ("health", "db-upgrade") or _needs_existing(args, settings)
+    ):
+        raise ConfigError(
+            f"the database URL {toml_value(settings.database_url)} ({settings.database_source}) "
+            "is an in-memory SQLite database, new and empty for each command: there is "
+            f"nothing for `storybot {_command_name(args)}` to use; give a file, e.g. "
+            "sqlite:///storybot.db"
+        )
     if cmd == "health":
         from adapters.health import health
         from bot.clock import SystemClock
@@ -1204,13 +1213,7 @@ def _run(args: argparse.Namespace) -> int:
     from adapters.operator import check_before_opening
 
     reads_only, no_data = _reads_only(args), cmd == "ask" and _asks_no_data(args)
-    opens_existing = (
-        reads_only
-        or no_data
-        or cmd == "db-upgrade"
-        or _takes_away(args)
-        or _polls_nothing(args, settings)
-    )
+    opens_existing = no_data or cmd == "db-upgrade" or _needs_existing(args, settings)
     # a refused command creates no database
     check_before_opening(
         settings, args, new_database=not opens_existing and _starts_database(settings, args)
@@ -1404,6 +1407,25 @@ def _quiet_storage(quiet: bool) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def _needs_existing(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether the command works on a database that exists, and never starts one: it
+    reads, removes, prunes or requeues, or polls with nothing declared to start one with
+    (``db-upgrade``, ``health`` and ``ask``'s help aside)."""
+    return _reads_only(args) or _takes_away(args) or _polls_nothing(args, settings)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as typed, for a message: ``story list``, ``ask``, ``health``."""
+    action = {
+        "story": "story_cmd",
+        "feeds": "feeds_cmd",
+        "subscriptions": "subs_cmd",
+        "follows": "follows_cmd",
+    }.get(args.command)
+    sub = getattr(args, action, None) if action else None
+    return f"{args.command} {sub}" if sub else args.command
 
 
 def _takes_away(args: argparse.Namespace) -> bool:

@@ -948,6 +948,38 @@ def test_an_in_memory_database_is_warned_about(monkeypatch, capsys):
     assert "nothing this command stores is kept" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["story", "list"],
+        ["feeds", "list"],
+        ["ask", "status"],
+        ["health"],
+        ["db-upgrade"],
+        ["prune", "--older-than", "30"],
+        ["outbox", "--retry"],
+        ["poll", "--once"],
+    ],
+)
+def test_an_in_memory_database_is_refused_by_a_command_that_needs_one_that_exists(
+    tmp_path, monkeypatch, capsys, argv
+):
+    """``sqlite://`` is a new, empty database for each command: a read finds nothing, and
+    the advice a missing file gets (``storybot story add`` starts one) would store a story
+    that is gone when that command exits; ``health`` reported a problem, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", "sqlite://")
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.count("\n") == 1 and err.startswith("storybot: error: "), err
+    assert '"sqlite://" (STORYBOT_DATABASE_URL) is an in-memory SQLite database' in err, err
+    assert "new and empty for each command" in err and "sqlite:///storybot.db" in err, err
+    assert "story add" not in err, err
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_sqlite_url_with_two_slashes_is_one_error_saying_a_file_needs_three(
     tmp_path, monkeypatch, capsys
 ):
