@@ -527,9 +527,10 @@ class _Parser(argparse.ArgumentParser):
         """The command line answering ``value`` if it is a /story command, else None.
 
         The README lists the /story commands beside storybot's, and the terminal answers
-        them: ``storybot status NAME`` is ``storybot ask status NAME``. The words after it
-        are repeated where the shell takes them as they are (none with a blank or a
-        quote, which the shell took away and would need again). ``storybot help`` is
+        them: ``storybot status NAME`` is ``storybot ask status NAME``. The words around it
+        (storybot's options before, the command's after) are repeated where the shell
+        takes them as they are (none with a blank or a quote, which the shell took away
+        and would need again). ``storybot help`` is
         storybot's own help (``--help``), not the /story commands'.
         """
         from bot.command_specs import COMMANDS
@@ -540,10 +541,11 @@ class _Parser(argparse.ArgumentParser):
         if name not in {spec.name for spec in COMMANDS}:
             return None
         words = getattr(self, "_words", [])
-        rest = words[words.index(value) + 1 :] if value in words else []
-        if any(not word or _UNSAFE_WORD.search(word) for word in rest):
+        at = words.index(value) if value in words else len(words)
+        before, rest = words[:at], words[at + 1 :]  # storybot's options, the command's words
+        if any(not word or _UNSAFE_WORD.search(word) for word in before + rest):
             return f"storybot ask {name} …"
-        return " ".join(["storybot ask", name, *rest])
+        return " ".join(["storybot", *before, "ask", name, *rest])
 
 
 # the words other tools use for an action, spelt nothing like ours: `storybot story rm`

@@ -768,7 +768,9 @@ def test_a_misspelt_command_is_answered_with_the_one_it_probably_is(
         # `storybot ask` answers it in the terminal, with the words that followed it
         (["status"], "storybot ask status"),
         (["status", "anthropic-pentagon"], "storybot ask status anthropic-pentagon"),
-        (["-v", "why", "https://example.com/a"], "storybot ask why https://example.com/a"),
+        # storybot's options stay before `ask`, where it takes them
+        (["-v", "why", "https://example.com/a"], "storybot -v ask why https://example.com/a"),
+        (["--config", "a.toml", "status"], "storybot --config a.toml ask status"),
         (["Developments", "pentagon", "2"], "storybot ask developments pentagon 2"),
         (["stories"], "storybot ask stories"),
         # not taken for `storybot follows`, a letter away: the /story command is meant
@@ -785,7 +787,9 @@ def test_a_story_command_typed_as_a_storybot_command_is_answered_with_ask(
 ):
     err = _usage_error(argv, capsys)
     last = err.splitlines()[-1]
-    typed = next(word for word in argv if not word.startswith("-"))
+    typed = meant.split("ask ")[-1].split()[0] if " ask " in meant else "help"
+    assert typed.lower() in (word.lower() for word in argv), "the word typed"
+    typed = next(word for word in argv if word.lower() == typed)
     assert f"invalid choice: {typed!r}: did you mean `{meant}`?" in last, err
     assert "(choose from 'demo'" in last, err
     assert err.count("\n") == 1 + err.split("error:")[0].count("\n"), "one line after the usage"
