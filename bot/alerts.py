@@ -596,6 +596,32 @@ def _shown_fact(fact: str, body: str) -> str:
     return fact
 
 
+def fact_beyond(fact: str, outlet: str, text: str) -> str | None:
+    """``outlet``'s stored fact ("Outlet: sentence. [2]", see :func:`added_fact`) without
+    the sentences ``text`` already quotes; None when it has no other.
+
+    For a reply that shows ``text`` (a sentence of that outlet's) right above the fact:
+    the outlet's report that gave the summary its first sentence often brought it as its
+    fact too, maybe with more after it, and the fact is told once. A fact cut short
+    keeps its "…" after the sentences left. A fact of another outlet (or none) is
+    returned whole: ``text`` did not say that outlet says it.
+    """
+    head = f"{outlet}: "
+    if not outlet or not fact.startswith(head):
+        return fact
+    marker = _FACT_MARKER.search(fact)
+    said = fact[len(head) : marker.start() if marker else len(fact)].rstrip()
+    whole = said.removesuffix(_CUT_MARK).rstrip()
+    sentences = split_sentences(whole)
+    left = [s for s in sentences if s not in text]
+    if len(left) == len(sentences):
+        return fact
+    if not left:
+        return None
+    cut = said[len(whole) :] if left[-1] == sentences[-1] else ""
+    return head + " ".join(left) + cut + (f" {marker.group()}" if marker else "")
+
+
 def fact_digest(fact: str) -> str:
     """A short, stable name of one fact of a thread note, the same in every process.
 

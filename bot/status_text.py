@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from bot.alerts import DigestUpdate, fact_text
+from bot.alerts import DigestUpdate, fact_beyond, fact_text
 from bot.digest import digest_due
 from bot.digest_schedule import shown_local, slots_text, zone_name
 from bot.duration import every as every_period
@@ -406,7 +406,7 @@ def _status_entry(
     if room is None or _chars(lines) <= room:
         return lines
     sentence = len(_lead_sentence(dev))
-    fact = len(clip(fact_text(new[0]), STATUS_LEAD_MAX)) if new else 0
+    fact = len(clip(fact_text(told), STATUS_LEAD_MAX)) if (told := _told_fact(dev, new)) else 0
     for outlet_max, links in ((None, True), (ENTRY_OUTLET_MAX, True), (ENTRY_OUTLET_MAX, False)):
         lines = _entry_lines(dev, outlet_max=outlet_max, links=links, new=new)
         over = _chars(lines) - room
@@ -451,9 +451,8 @@ def _entry_lines(
     lead, link = _lead(dev, lead_max, outlet_max=outlet_max, links=links)
     if lead:
         lines.append(f"   {lead}")
-    if new:
-        fact, url = new[0], new[1]
-        shown = reader_url(url) if url and links else None
+    if fact := _told_fact(dev, new):
+        shown = reader_url(new[1]) if new and new[1] and links else None
         lines.append(
             f"   New: {clip(fact_text(fact), fact_max)}" + (f" <{shown}>" if shown else "")
         )
@@ -465,6 +464,21 @@ def _entry_lines(
         + (f" <{link}>" if link else "")
     )
     return lines
+
+
+def _told_fact(dev: Development, new: EntryNews | None) -> str:
+    """What an entry's "New:" line tells of the newest fact ("": no line).
+
+    The report that brought it may also have given the summary its first sentence: the
+    lead shows that sentence with that outlet and link, so the line tells only the
+    fact's sentences after it (none: no line; the entry's "updated" still says when).
+    """
+    if not new:
+        return ""
+    if not dev.citations or repeats_headline(dev.citations[0].sentence, dev.headline):
+        return new[0]  # no lead shown
+    cited = dev.citations[0]
+    return fact_beyond(new[0], cited.source, cited.sentence) or ""
 
 
 def _chars(lines: list[str]) -> int:

@@ -303,10 +303,13 @@ def test_a_status_entry_does_not_repeat_its_headline_as_its_lead() -> None:
     ]
 
 
-def add_report(store, clock, number: int, n: int, *, fact: str | None = None, lead: str = ""):
+def add_report(
+    store, clock, number: int, n: int, *, fact: str | None = None, lead: str = "", cited=False
+):
     """Item ``n`` (Outlet ``n``, published 5 minutes before now) reports development
-    ``number``, whose summary leads with ``lead``, cited from Outlet ``number``; ``fact``:
-    what it added (a development update), as the pipeline commits it."""
+    ``number``, whose summary leads with ``lead``, cited from Outlet ``number`` (``cited``:
+    from item ``n``); ``fact``: what it added (a development update), as the pipeline
+    commits it."""
     story_id = store.get_story("pentagon").id
     item = store.ingest_item(new_item(n, at=clock.now()))[1]
     lead = lead or f"Turn {number} came."
@@ -316,7 +319,11 @@ def add_report(store, clock, number: int, n: int, *, fact: str | None = None, le
         f"Turn {number}",
         f"{lead} More followed.",
         (item.id,),
-        (Citation(lead, f"Outlet {number}", f"https://news.example/{number}"),),
+        (
+            Citation(lead, f"Outlet {n}", item.url)
+            if cited
+            else Citation(lead, f"Outlet {number}", f"https://news.example/{number}"),
+        ),
         fact=fact,
         fact_item_id=item.id if fact else None,
     )
@@ -424,3 +431,36 @@ async def test_a_page_reads_its_updates_in_one_query(commands, store, clock):
         event.remove(store.engine, "before_cursor_execute", log)
     assert reply.text.count("New:") == 5
     assert sum("development_updates" in s for s in statements) == 1, statements
+
+
+async def test_an_entry_does_not_tell_its_newest_fact_again_when_its_lead_quotes_it(
+    commands, store, clock
+):
+    """The report that brought the newest fact often also gave the summary its first
+    sentence (the demo's development 1): the lead shows that sentence with the report's
+    outlet and link, so the "New:" line tells only what the fact says after it, and no
+    line when nothing (the entry still says when it was updated). A fact of another
+    outlet than the lead's is told whole."""
+    lead = "Amodei told staff the deal keeps both limits."
+    for number in (1, 2, 3):
+        clock.advance(hours=1)
+        add_report(store, clock, number, number)
+    clock.advance(hours=1)
+    fact = "Outlet 20: Amodei told staff the… [2]"
+    add_report(store, clock, 1, 20, lead=lead, fact=fact, cited=True)
+    updated = clock.now() - timedelta(minutes=5)
+    fact = f"Outlet 21: {lead} The vote is Friday. … [3]"
+    add_report(store, clock, 2, 21, lead=lead, fact=fact, cited=True)
+    add_report(store, clock, 3, 22, lead=lead, fact=f"Outlet 22: {lead} [4]")
+
+    text = (await commands.handle(req("developments pentagon"))).text
+
+    entry_1 = text.split("\n1. ")[1]
+    assert entry_1.startswith(f"Turn 1 (updated {updated:%Y-%m-%d %H:%M} UTC; first reported")
+    assert f"   {lead} — Outlet 20 <https://news.example/20?utm=x>\n" in entry_1
+    assert entry_1.count("Amodei told staff") == 1 and "New:" not in entry_1, entry_1
+    entry_2 = text.split("\n2. ")[1].split("\n1. ")[0]
+    assert entry_2.count("Amodei told staff") == 1, entry_2
+    assert "   New: Outlet 21: The vote is Friday. … <https://news.example/21?utm=x>\n" in entry_2
+    entry_3 = text.split("\n3. ")[1].split("\n2. ")[0]
+    assert f"   New: Outlet 22: {lead} <" in entry_3, entry_3
