@@ -1257,6 +1257,7 @@ def _run(args: argparse.Namespace) -> int:
                 start=cmd == "db-upgrade",
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
+                to_start=_to_start(settings),
             )
         try:
             if reads_only and declared_missing(settings, store):
@@ -1291,6 +1292,19 @@ def _run(args: argparse.Namespace) -> int:
 
 # What `ask`'s help is answered from, as the log names it (for where a URL came from)
 HELP_DATABASE = "a throwaway in-memory database: ask only shows the help"
+
+
+def _to_start(settings: Settings) -> str:
+    """How to start a new database here, as a command needing one that exists says it:
+    ``story add``, or where the config file declares stories, a first poll (or ``run``)
+    with that file, which starts it with them (``story add`` would add one more)."""
+    if not (settings.stories and settings.config_path):
+        return "run `storybot story add` to start a new one here"
+    config = shlex.quote(settings.config_path)
+    return (
+        f"run `storybot --config {config} poll --once` (or `run`) to start a new one here "
+        f"with the stories {settings.config_path} declares"
+    )
 
 
 def _in_memory(url: str) -> bool:

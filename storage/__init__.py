@@ -67,6 +67,7 @@ def open_store(
     start: bool = True,
     pool_size: int = POOL_SIZE,
     max_overflow: int = MAX_OVERFLOW,
+    to_start: str = "run `storybot story add` to start a new one here",
 ) -> SqlStore:
     """Open (and by default migrate) the database at ``url``.
 
@@ -97,6 +98,8 @@ def open_store(
         max_overflow: how many more it may open while all of them are in use
             (``[database] max_overflow``): the store never holds more than
             ``pool_size + max_overflow`` connections; a call wanting another waits for one.
+        to_start: how to start a new database, as the error for a missing SQLite file
+            says it (the CLI says another where a config file declares stories).
 
     Returns:
         The store. Call ``close()`` when done.
@@ -122,7 +125,7 @@ def open_store(
     if path is not None and not create and path.parent.is_dir() and not path.exists():
         raise ConfigError(
             f"no database at {path.resolve()} ({source}); set STORYBOT_DATABASE_URL to "
-            "the database to use, or run `storybot story add` to start a new one here"
+            f"the database to use, or {to_start}"
         )
     shown = str(path.resolve()) if path is not None else describe(parsed)
     script = migration_script()  # read once, for the check here and the upgrade's

@@ -109,6 +109,31 @@ def test_a_read_only_command_creates_no_database_although_the_config_declares_th
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    "argv", [["story", "list"], ["ask", "status"], ["story", "remove", "pentagon"]]
+)
+def test_with_no_database_yet_a_command_names_what_starts_one_with_the_declared_stories(
+    db, tmp_path, capsys, argv
+):
+    """`storybot story add` is not the way to start where the config file declares the
+    stories: `poll --once` or `run` with that file start the database with them."""
+    config = _config(tmp_path, story="pentagon")
+    assert main(["--config", config, *argv]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"no database at {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL); set "
+        "STORYBOT_DATABASE_URL to the database to use, or run "
+        f"`storybot --config {config} poll --once` (or `run`) to start a new one here with "
+        f"the stories {config} declares"
+    ) in err, err
+    assert "story add" not in err
+    assert not (tmp_path / "cli.db").exists()
+    # a config file declaring feeds only: the story is still to be added
+    config = _config(tmp_path, feeds=["http://127.0.0.1/f.xml"])
+    assert main(["--config", config, *argv]) == 2
+    assert "or run `storybot story add` to start a new one here" in capsys.readouterr().err
+
+
 def test_a_read_only_command_adds_the_declared_things_to_a_database_that_exists(
     db, tmp_path, capsys
 ):
