@@ -328,6 +328,7 @@ def build_app(
         on_story_added=console_follower(settings, store, clock),
         zone=settings.delivery.zone,
         background_days=engine.config.background_before_days,
+        console_prints=not (settings.slack.enabled or settings.discord.enabled),
     )
     adapters = dict(adapters or {})
     summarizer = summarizer or make_summarizer(settings)

@@ -100,6 +100,7 @@ from bot.settings import PollingSettings, Settings
 from bot.status_text import (
     DEVELOPMENTS_PAGE,
     STATUS_UPDATE_ROWS,
+    console_no_follow_line,
     developments_body,
     digest_every,
     follow_line,
@@ -172,6 +173,9 @@ class Commands:
             ``feeds remove`` of one say that it comes back (None: nothing is declared).
         zone: ``[delivery] timezone``, the wall clock of ``follow NAME digest HOURS at
             HH:MM``.
+        console_prints: no chat platform is configured, so the console is where alerts
+            print (``storybot run``): ``status`` there says how to follow a story it does
+            not (with a chat platform set a console follow would only fill the outbox).
     """
 
     def __init__(
@@ -191,6 +195,7 @@ class Commands:
         declared: Declarations | None = None,
         zone: tzinfo = timezone.utc,
         background_days: float = EngineConfig.background_before_days,
+        console_prints: bool = False,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -208,6 +213,7 @@ class Commands:
         # the engine's background_before_days, which `stories add` names to a story
         # whose seeds have no date (bot.story_admin.undated_seeds_note)
         self.background_days = background_days
+        self.console_prints = console_prints
 
     def story_names(self) -> list[str]:
         return [s.name for s in self.store.list_stories()]
@@ -458,8 +464,13 @@ class Commands:
                 tail.append(follow_line(bound[0], self.clock.now(), self.zone))
             elif not follows and not req.direct_message and req.platform != CONSOLE_PLATFORM:
                 # a channel that follows nothing: how it gets alerts (not in a DM, where
-                # no story can be followed, nor in the console, which follows by itself)
+                # no story can be followed, nor in the console, which follows by itself:
+                # its line, below, is for a story it was made to stop following)
                 tail.append(no_follow_line(story.name, req.platform))
+            elif req.platform == CONSOLE_PLATFORM and self.console_prints:
+                # the console follows a story as it is added (adapters.app.follow_in_console):
+                # one it does not was unfollowed there, or added while a chat token was set
+                tail.append(console_no_follow_line(story.name))
             failure = self._cannot_deliver(
                 Target(req.platform, channel_id=req.channel_id), "post in this channel"
             )

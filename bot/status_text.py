@@ -271,6 +271,15 @@ def no_follow_line(story_name: str, platform: str | None) -> str:
     return f"This channel follows no story: admins get its alerts here with `{follow}`."
 
 
+def console_no_follow_line(story_name: str) -> str:
+    """The console's status line for a story it does not follow (see
+    :func:`no_follow_line`): how it gets the story's alerts again, after an ``unfollow``."""
+    return (
+        f"The console does not follow this story: `/story follow {story_name}` has "
+        "`storybot run` print its alerts."
+    )
+
+
 def digest_every(hours: float, anchor: datetime | None = None, zone: tzinfo = timezone.utc) -> str:
     """A binding's stored digest period as the digests really come ("a digest every 168
     hours" for ``inf``, see :func:`digest_hours_in_range`): what ``/story status`` and

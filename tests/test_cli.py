@@ -1075,6 +1075,29 @@ def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(
     assert _bindings(db) == [], "an unfollow in the console stays done across restarts"
 
 
+def test_status_in_the_console_after_an_unfollow_says_how_to_follow_the_story_again(
+    db, capsys, monkeypatch
+):
+    """After ``unfollow`` in the console its status said nothing of the follow, nor how
+    to get the story's alerts back. Without chat tokens the console is where they print;
+    with one set a console follow would only fill the outbox (a channel follows the
+    story instead): no line then."""
+    assert main(["story", "add", "pentagon", *seeds()]) == 0
+    assert main(["ask", "status"]) == 0
+    assert capsys.readouterr().out.endswith("\nThis channel follows this story (realtime).\n")
+    assert main(["ask", "unfollow pentagon"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "status"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "\nThe console does not follow this story: `/story follow pentagon` has "
+        "`storybot run` print its alerts.\n"
+    )
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "not-used")
+    assert main(["ask", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "follow" not in out.splitlines()[-1], out
+
+
 @pytest.mark.parametrize(
     ("tokens", "said"),
     [
