@@ -1394,17 +1394,15 @@ def _reads_only(args: argparse.Namespace) -> bool:
     even when the config file declares stories or feeds: they are added to a database
     that exists (which must then be writable), never to a new one made for a read.
     """
-    cmd = args.command
+    cmd, action = args.command, _action(args)
     if cmd == "outbox":
         return args.retry is None and args.discard is None  # they write: see _takes_away
     if cmd == "story":
-        return args.story_cmd in ("list", "export")
+        return action in ("list", "export")
     if cmd == "feeds":
-        return bool(args.feeds_cmd == "list")
-    if cmd == "subscriptions":
-        return args.subs_cmd in (None, "list")
-    if cmd == "follows":
-        return args.follows_cmd in (None, "list")
+        return action == "list"
+    if cmd in ("subscriptions", "follows"):
+        return action in (None, "list")
     if cmd == "ask":
         from adapters.console import asks_only_to_read
 
@@ -1432,16 +1430,26 @@ def _needs_existing(args: argparse.Namespace, settings: Settings) -> bool:
     return _reads_only(args) or _takes_away(args) or _polls_nothing(args, settings)
 
 
+# the attribute holding the action of each command that has actions (``story list``)
+_ACTION_DEST = {
+    "story": "story_cmd",
+    "feeds": "feeds_cmd",
+    "subscriptions": "subs_cmd",
+    "follows": "follows_cmd",
+}
+
+
+def _action(args: argparse.Namespace) -> str | None:
+    """The command's action (``list`` of ``story list``); None for a command without
+    actions, or one given none (``storybot follows``)."""
+    dest = _ACTION_DEST.get(args.command)
+    return getattr(args, dest, None) if dest else None
+
+
 def _command_name(args: argparse.Namespace) -> str:
     """The command as typed, for a message: ``story list``, ``ask``, ``health``."""
-    action = {
-        "story": "story_cmd",
-        "feeds": "feeds_cmd",
-        "subscriptions": "subs_cmd",
-        "follows": "follows_cmd",
-    }.get(args.command)
-    sub = getattr(args, action, None) if action else None
-    return f"{args.command} {sub}" if sub else args.command
+    action = _action(args)
+    return f"{args.command} {action}" if action else args.command
 
 
 def _takes_away(args: argparse.Namespace) -> bool:
@@ -1455,15 +1463,7 @@ def _takes_away(args: argparse.Namespace) -> bool:
     cmd = args.command
     if cmd == "prune" or (cmd == "outbox" and (args.retry, args.discard) != (None, None)):
         return True
-    if cmd == "story":
-        return bool(args.story_cmd == "remove")
-    if cmd == "feeds":
-        return bool(args.feeds_cmd == "remove")
-    if cmd == "subscriptions":
-        return bool(args.subs_cmd == "remove")
-    if cmd == "follows":
-        return bool(args.follows_cmd == "remove")
-    return False
+    return cmd in _ACTION_DEST and _action(args) == "remove"
 
 
 def _polls_nothing(args: argparse.Namespace, settings: Settings) -> bool:
