@@ -149,6 +149,58 @@ async def test_a_shared_outage_longer_than_stalled_after_reruns_no_running_job(
             await _cancelled({"A": a, "B": b})
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_a_running_worker_beats_again_as_soon_as_the_database_is_back(
+    pg_url,
+    feed_server,  # noqa: F811
+    clock,
+):
+    """Back from an outage, a worker running a job renews its heartbeat within a second
+    or two, not when the job queue's pool next tries to reconnect: the pool's pauses
+    double after each failed attempt (1, 2, 4, 8 s), so after a 9 s outage its next try
+    is about 6 s away, long enough for another worker, back earlier, to take this one for
+    dead past a short ``--stalled-after`` and run its job a second time."""
+    direct = conninfo(pg_url)
+    url = make_url(pg_url)
+    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        arrived, release = feed_server_held(feed_server)
+        world = make_world(through, clock, follow=False)
+        feed = world.app.store.add_feed(feed_server.url("/held.xml"), clock.now())
+        ensure_schema(direct)
+        jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
+        async with jobs.open_async():
+            await jobs.configure_task(
+                "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
+            ).defer_async(feed_id=feed.id)
+            options = WorkerOptions(
+                queues=("poll",),
+                name="B",
+                heartbeat_s=HEARTBEAT_S,
+                stalled_after_s=60,
+                stop_grace_s=60,
+            )
+            worker = asyncio.create_task(run_worker(world.app, options))
+            try:
+                assert await asyncio.to_thread(arrived.wait, 20), "B never fetched"
+                proxy.down()
+                await asyncio.sleep(9.0)
+                proxy.up()
+                loop = asyncio.get_running_loop()
+                back = loop.time()
+                fresh = (
+                    "SELECT count(*) FROM procrastinate_workers "
+                    "WHERE now() - last_heartbeat < interval '0.5 seconds'"
+                )
+                await _until(lambda: _is(direct, fresh, 1), "B beat again", 30)
+                took = loop.time() - back
+                assert took < 3.0, f"B's first heartbeat came {took:.1f} s after the outage"
+            finally:
+                release.set()
+            await _cancelled({"B": worker})
+
+
 def feed_server_held(server):
     """A feed at ``/held.xml`` that answers only once released (30 s at most)."""
     import threading

@@ -204,8 +204,8 @@ async def run_worker(
         app: A built storybot app (its store must be PostgreSQL).
         options: Queues, concurrency and heartbeat settings.
         poller_lock: The poller lock held for this worker, to check.
-        sleep: How a stopping worker waits ``heartbeat_s`` between the heartbeats it
-            keeps while its jobs finish (tests pass their own).
+        sleep: How the worker waits ``heartbeat_s`` between the heartbeats it renews
+            itself, on connections of its own (tests pass their own).
 
     Returns:
         The exit code (0 after a clean stop).
@@ -307,7 +307,7 @@ RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # pauses before restarting a stop
 # nothing has pruned for a day.
 PRUNE_AT_START_S = 86400.0
 
-BEAT_RETRY_S = 1.0  # a stopping worker's next heartbeat after a failed one, at most
+BEAT_RETRY_S = 1.0  # a worker's next heartbeat of its own after a failed one, at most
 
 
 async def _run_until_stopped(
@@ -324,7 +324,7 @@ async def _run_until_stopped(
 
     ``lock``: the poller lock to check every heartbeat, and the list its loss (the error)
     is added to; the loss stops the workers as a second signal would. ``sleep``: the
-    pause between a stopping worker's heartbeats (:func:`_beat_while_draining`).
+    pause between the heartbeats a worker renews itself (:func:`_beat_on_own_connection`).
     ``cancelled``: filled with the jobs the last worker cancelled as it stopped (the grace
     ran out, a second signal, the lock lost), for the stop line; a worker restarted after
     a failure names its own in the restart line. ``connection``: told when the worker
@@ -401,7 +401,7 @@ async def _run_until_stopped(
                     _raise_if_cancelled(this)
                     side = [
                         asyncio.create_task(
-                            _beat_while_draining(worker, options.heartbeat_s, dsn, sleep)
+                            _beat_on_own_connection(worker, options.heartbeat_s, dsn, sleep)
                         ),
                         asyncio.create_task(
                             _sweep_lost_jobs(jobs, worker, options.heartbeat_s, connection)
@@ -535,33 +535,39 @@ async def _watch_lock(
             log.warning("could not check the poller lock: %s", exc)
 
 
-async def _beat_while_draining(
+async def _beat_on_own_connection(
     worker: _Worker,
     every_s: float,
     dsn: str,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """Once the worker is stopping, keep its heartbeat until it has unregistered.
+    """From its registration until it has unregistered, renew the worker's heartbeat on
+    connections of its own, beside procrastinate's.
 
-    procrastinate cancels its own heartbeat as soon as a worker is asked to stop, then
-    waits for the running jobs; to the other workers' ``retry_stalled`` such a worker
-    looks dead, and they would re-queue (and run again) jobs that are still running here.
-    That is so whoever stops it: a signal, or procrastinate itself when one of its side
-    tasks (heartbeat, periodic deferrer, listener) failed on a dropped connection.
+    procrastinate's heartbeat goes through the job queue's pool, and back from an outage
+    the pool reconnects after pauses that double after each failed attempt (1, 2, 4 … s):
+    6 s after a 25 s outage, 23 s after a 40 s one. Meanwhile the other workers, back an
+    attempt earlier, saw this one silent for longer than ``--stalled-after`` and put its
+    running jobs back in the queue (they ran twice; seen with two workers and a 5.5 s
+    outage). And once a worker is stopping, procrastinate cancels its own heartbeat at once
+    and waits for the running jobs, which to the others looks dead too, whoever stops it:
+    a signal, or procrastinate itself when one of its side tasks (heartbeat, periodic
+    deferrer, listener) failed on a dropped connection.
 
-    Back from an outage, the heartbeat must be renewed at once, before the other workers,
-    back too, take this one for dead: a failed beat is tried again after ``BEAT_RETRY_S``,
-    not ``every_s``, and each beat opens a connection of its own (``dsn``). Through the job
-    queue's pool it waited for the pool's own reconnection, whose pauses double after
-    each failed attempt (1, 2, 4 … s): 6 s after a 25 s outage, 23 s after a 40 s one.
+    So each beat opens a connection of its own (``dsn``), and a failed one is tried again
+    after ``BEAT_RETRY_S``, not ``every_s``: the heartbeat is renewed as soon as the
+    database answers again, before the other workers are back for long.
     """
-    await worker.stopping.wait()
+    while worker.worker_id is None:  # not registered yet
+        if worker.stopping.is_set():
+            return
+        await sleep(min(every_s, BEAT_RETRY_S))
     while worker.worker_id is not None:
         try:
             await _beat_once(dsn, worker.worker_id)
             pause = every_s
         except Exception as exc:  # noqa: BLE001 - the database is away: beat again soon
-            log.debug("heartbeat while stopping failed: %s", exc)
+            log.debug("heartbeat on a connection of its own failed: %s", exc)
             pause = min(every_s, BEAT_RETRY_S)
         await sleep(pause)
 
