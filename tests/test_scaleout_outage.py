@@ -161,6 +161,49 @@ async def test_a_running_worker_beats_again_as_soon_as_the_database_is_back(
     double after each failed attempt (1, 2, 4, 8 s), so after a 9 s outage its next try
     is about 6 s away, long enough for another worker, back earlier, to take this one for
     dead past a short ``--stalled-after`` and run its job a second time."""
+    async with _held_poll_behind_proxy(pg_url, feed_server, clock) as (
+        direct,
+        proxy,
+        world,
+        _,
+        arrived,
+        release,
+    ):
+        options = WorkerOptions(
+            queues=("poll",),
+            name="B",
+            heartbeat_s=HEARTBEAT_S,
+            stalled_after_s=60,
+            stop_grace_s=60,
+        )
+        worker = asyncio.create_task(run_worker(world.app, options))
+        try:
+            assert await asyncio.to_thread(arrived.wait, 20), "B never fetched"
+            proxy.down()
+            await asyncio.sleep(9.0)
+            proxy.up()
+            loop = asyncio.get_running_loop()
+            back = loop.time()
+            fresh = (
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE now() - last_heartbeat < interval '0.5 seconds'"
+            )
+            await _until(lambda: _is(direct, fresh, 1), "B beat again", 30)
+            took = loop.time() - back
+            assert took < 3.0, f"B's first heartbeat came {took:.1f} s after the outage"
+        finally:
+            release.set()
+        await _cancelled({"B": worker})
+
+
+@contextlib.asynccontextmanager
+async def _held_poll_behind_proxy(pg_url: str, feed_server, clock):  # noqa: F811
+    """A world whose connections go through a TCP proxy of its own, with a poll job queued
+    for a feed that answers only once released (:func:`feed_server_held`).
+
+    Yields ``(direct, proxy, world, job, arrived, release)``: the database's own conninfo,
+    the proxy to take down, the world, the job's id and the feed's two events.
+    """
     direct = conninfo(pg_url)
     url = make_url(pg_url)
     with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
@@ -171,34 +214,10 @@ async def test_a_running_worker_beats_again_as_soon_as_the_database_is_back(
         ensure_schema(direct)
         jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
         async with jobs.open_async():
-            await jobs.configure_task(
+            job = await jobs.configure_task(
                 "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
             ).defer_async(feed_id=feed.id)
-            options = WorkerOptions(
-                queues=("poll",),
-                name="B",
-                heartbeat_s=HEARTBEAT_S,
-                stalled_after_s=60,
-                stop_grace_s=60,
-            )
-            worker = asyncio.create_task(run_worker(world.app, options))
-            try:
-                assert await asyncio.to_thread(arrived.wait, 20), "B never fetched"
-                proxy.down()
-                await asyncio.sleep(9.0)
-                proxy.up()
-                loop = asyncio.get_running_loop()
-                back = loop.time()
-                fresh = (
-                    "SELECT count(*) FROM procrastinate_workers "
-                    "WHERE now() - last_heartbeat < interval '0.5 seconds'"
-                )
-                await _until(lambda: _is(direct, fresh, 1), "B beat again", 30)
-                took = loop.time() - back
-                assert took < 3.0, f"B's first heartbeat came {took:.1f} s after the outage"
-            finally:
-                release.set()
-            await _cancelled({"B": worker})
+            yield direct, proxy, world, job, arrived, release
 
 
 def feed_server_held(server):
@@ -304,64 +323,57 @@ async def test_a_restarted_worker_puts_back_at_once_what_its_stop_in_an_outage_l
     to the stall sweep, which takes it once connected for ``--stalled-after`` (here
     30 s); it knows the row and the job are its own, and that the job no longer runs:
     it puts the job back and deletes the row as it starts."""
-    direct = conninfo(pg_url)
-    url = make_url(pg_url)
-    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        arrived, release = feed_server_held(feed_server)
-        world = make_world(through, clock, follow=False)
-        feed = world.app.store.add_feed(feed_server.url("/held.xml"), clock.now())
-        ensure_schema(direct)
-        jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=direct))
-        async with jobs.open_async():
-            job = await jobs.configure_task(
-                "storybot.poll_feed", queue="poll", lock=f"feed:{feed.id}"
-            ).defer_async(feed_id=feed.id)
-            options = WorkerOptions(
-                queues=("poll",),
-                name="W",
-                heartbeat_s=HEARTBEAT_S,
-                stalled_after_s=30.0,
-                stop_grace_s=60,  # the poll's end waits for a connection: not cut short
+    async with _held_poll_behind_proxy(pg_url, feed_server, clock) as (
+        direct,
+        proxy,
+        world,
+        job,
+        arrived,
+        release,
+    ):
+        options = WorkerOptions(
+            queues=("poll",),
+            name="W",
+            heartbeat_s=HEARTBEAT_S,
+            stalled_after_s=30.0,
+            stop_grace_s=60,  # the poll's end waits for a connection: not cut short
+        )
+        task = asyncio.create_task(run_worker(world.app, options))
+        status = f"SELECT status, worker_id FROM procrastinate_jobs WHERE id = {job}"
+        try:
+            assert await asyncio.to_thread(arrived.wait, 20), "the poll never fetched"
+            [(_, old)] = await _rows(direct, status)
+            proxy.down()
+            release.set()  # the poll ends (its store is away too) while the database is
+
+            async def said() -> bool:
+                lines = [r.getMessage() for r in caplog.records]
+                ended = f"job {job} (storybot.poll_feed) ended but its end could not be"
+                at = next((i for i, line in enumerate(lines) if line.startswith(ended)), None)
+                return at is not None and any(back_after in line for line in lines[at:])
+
+            # procrastinate waits 30 s (its pool's timeout) for a connection to record the end,
+            # and as long again to record its stop
+            await _until(said, f"the worker logged {back_after!r}", 150)  # ~62 s when idle
+            assert await _rows(direct, status) in ([("doing", old)], [("doing", None)])
+            proxy.up()
+
+            async def released() -> bool:
+                rows = await _rows(direct, status)
+                workers = await _rows(direct, "SELECT id FROM procrastinate_workers")
+                return rows not in ([("doing", old)], [("doing", None)]) and (old,) not in workers
+
+            # the restart pauses (1, 2, 5 s) and a new run: well within the 30 s grace
+            await _until(released, "the job put back and the old row deleted", 15)
+            left = f"SELECT count(*) FROM procrastinate_jobs WHERE id = {job}"
+            await _until(
+                lambda: _is(direct, left, 0), "the poll ran again (a succeeded job is deleted)"
             )
-            task = asyncio.create_task(run_worker(world.app, options))
-            status = f"SELECT status, worker_id FROM procrastinate_jobs WHERE id = {job}"
-            try:
-                assert await asyncio.to_thread(arrived.wait, 20), "the poll never fetched"
-                [(_, old)] = await _rows(direct, status)
-                proxy.down()
-                release.set()  # the poll ends (its store is away too) while the database is
-
-                async def said() -> bool:
-                    lines = [r.getMessage() for r in caplog.records]
-                    ended = f"job {job} (storybot.poll_feed) ended but its end could not be"
-                    at = next((i for i, line in enumerate(lines) if line.startswith(ended)), None)
-                    return at is not None and any(back_after in line for line in lines[at:])
-
-                # procrastinate waits 30 s (its pool's timeout) for a connection to record the end,
-                # and as long again to record its stop
-                await _until(said, f"the worker logged {back_after!r}", 150)  # ~62 s when idle
-                assert await _rows(direct, status) in ([("doing", old)], [("doing", None)])
-                proxy.up()
-
-                async def released() -> bool:
-                    rows = await _rows(direct, status)
-                    workers = await _rows(direct, "SELECT id FROM procrastinate_workers")
-                    return (
-                        rows not in ([("doing", old)], [("doing", None)]) and (old,) not in workers
-                    )
-
-                # the restart pauses (1, 2, 5 s) and a new run: well within the 30 s grace
-                await _until(released, "the job put back and the old row deleted", 15)
-                left = f"SELECT count(*) FROM procrastinate_jobs WHERE id = {job}"
-                await _until(
-                    lambda: _is(direct, left, 0), "the poll ran again (a succeeded job is deleted)"
-                )
-                assert feed_server.hits("/held.xml") == 2
-            finally:
-                release.set()
-                proxy.up()
-                await _cancelled({"W": task})
+            assert feed_server.hits("/held.xml") == 2
+        finally:
+            release.set()
+            proxy.up()
+            await _cancelled({"W": task})
 
 
 @pytest.mark.slow
