@@ -1,7 +1,7 @@
 """What the operator's CLI sub-commands do, on a built app.
 
-Kept apart from argument parsing (``adapters.cli``) so each action is a small function that
-tests can call with a real app.
+Kept apart from argument parsing (``adapters.cli_parser``) and the start-up checks
+(``adapters.cli``) so each action is a small function that tests can call with a real app.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _no_such_story(app: App, name: str) -> UserError:
 def story_words(app: App, args: argparse.Namespace, command: str, *, read: bool = False) -> str:
     """The story NAME of ``command`` names, typed with the words after it.
 
-    Words after NAME (``story remove anthropic pentagon``: see ``adapters.cli._Parser``)
+    Words after NAME (``story remove anthropic pentagon``: see ``adapters.cli_parser._Parser``)
     may be the rest of a name typed apart. A command that only reads (``read``: ``story
     export``) takes the one story they spell (:func:`bot.command_args.story_read`), as
     chat's ``status`` does; one that changes something refuses them, naming the story
@@ -228,7 +228,7 @@ def _export_story(app: App, args: argparse.Namespace, out: TextIO) -> int:
     with ``--force``). Without ``--force`` an existing file is kept: checked before the
     store was opened (:func:`check_before_opening`) and again before the rename.
     """
-    from adapters.cli import version
+    from adapters.cli_parser import version
     from bot.story_export import JsonWriter, MarkdownWriter, export_story
 
     name = story_words(app, args, "story export", read=True)

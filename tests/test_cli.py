@@ -18,7 +18,8 @@ from feedserver import feed_server  # noqa: F401  (fixture)
 from store_builders import T0
 from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 
-from adapters.cli import _parser, main
+from adapters.cli import main
+from adapters.cli_parser import _parser
 from bot.model import DeliveryMode
 from storage import open_store
 
@@ -1811,7 +1812,7 @@ def test_outbox_retry_takes_the_ids_as_outbox_shows_them_with_a_hash(db, capsys)
 def test_outbox_retry_refuses_what_no_message_id_can_be(db, capsys, text):
     """An id too large for the column (32-bit on PostgreSQL: "integer out of range"; 64-bit
     on SQLite: an overflow) failed in the query: a traceback, not a usage error."""
-    from adapters.cli import MAX_MESSAGE_ID
+    from adapters.cli_parser import MAX_MESSAGE_ID
     from storage.models import MAX_ROW_ID
 
     assert MAX_MESSAGE_ID == MAX_ROW_ID
@@ -2247,7 +2248,7 @@ def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, cap
 
 @pytest.mark.parametrize(("given", "grace"), [(None, 30.0), ("5", 5.0), ("0", 0.0)])
 def test_worker_stop_grace_is_taken_from_the_command_line(given, grace):
-    from adapters.cli import _parser
+    from adapters.cli_parser import _parser
 
     argv = ["worker"] + (["--stop-grace", given] if given else [])
     assert _parser().parse_args(argv).stop_grace == grace
@@ -2379,7 +2380,7 @@ def test_outbox_lines_name_the_story_of_a_message_that_has_one(db, capsys):
     ],
 )
 def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys, argv):
-    from adapters.cli import _parser
+    from adapters.cli_parser import _parser
 
     config = tmp_path / "after.toml"
     config.write_text("[polling]\ntimeout_s = 5\n")
@@ -2392,7 +2393,7 @@ def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys
 
 
 def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_path):
-    from adapters.cli import _parser
+    from adapters.cli_parser import _parser
 
     args = _parser().parse_args(["-v", "--config", "a.toml", "story", "list"])
     assert args.verbose == 1 and args.config == "a.toml"

@@ -15,7 +15,8 @@ from typing import Iterator
 
 import pytest
 
-from adapters.cli import _parser, main
+from adapters.cli import main
+from adapters.cli_parser import _parser
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")

@@ -367,7 +367,7 @@ def test_discord_sync_guild_and_dev_guild_id_take_the_same_server_ids(tmp_path, 
     refused by both."""
     import json
 
-    from adapters.cli import _parser
+    from adapters.cli_parser import _parser
     from bot.errors import ConfigError
     from bot.settings import load_settings
 

@@ -16,7 +16,7 @@ from storyworld import as_entry, feed_of, make_world, samples
 from test_scaleout_jobs import pg_dsn  # noqa: F401  (fixture)
 from worker_run import run_one_poll_job
 
-from adapters.cli import _parser
+from adapters.cli_parser import _parser
 from adapters.jobs.cli import worker_options
 from adapters.jobs.worker import WorkerOptions, check_options
 from bot.errors import UserError
