@@ -29,8 +29,6 @@ from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserErro
 from bot.settings import Settings, load_settings, unknown_variables
 from bot.toml_text import toml_value
 
-log = logging.getLogger("storybot")
-
 # the database server cannot be reached now: EX_TEMPFAIL, "try again later" (sysexits.h)
 EXIT_DATABASE_UNAVAILABLE = 75
 
