@@ -21,13 +21,16 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from adapters.cli_parser import _parser
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
 from bot.settings import Settings, load_settings, unknown_variables
 from bot.toml_text import toml_value
+
+if TYPE_CHECKING:
+    from storage import StartHint
 
 # the database server cannot be reached now: EX_TEMPFAIL, "try again later" (sysexits.h)
 EXIT_DATABASE_UNAVAILABLE = 75
@@ -216,16 +219,21 @@ def _run(args: argparse.Namespace) -> int:
 HELP_DATABASE = "a throwaway in-memory database: ask only shows the help"
 
 
-def _to_start(settings: Settings) -> str:
-    """How to start a new database here, as a command needing one that exists says it:
-    ``story add``, or where the config file declares stories, a first poll (or ``run``)
-    with that file, which starts it with them (``story add`` would add one more)."""
+def _to_start(settings: Settings) -> StartHint:
+    """What starts a new database here, as a command needing one that exists says it:
+    ``story add`` (storage's default), or where the config file declares stories, a first
+    poll (or ``run``) with that file, which starts it with them (``story add`` would add one
+    more)."""
+    from storage import START, StartHint
+
     if not (settings.stories and settings.config_path):
-        return "run `storybot story add` to start a new one here"
+        return START
     config = shlex.quote(settings.config_path)
-    return (
-        f"run `storybot --config {config} poll --once` (or `run`) to start a new one here "
-        f"with the stories {settings.config_path} declares"
+    first = f"`storybot --config {config} poll --once` (or `run`)"
+    theirs = f"with the stories {settings.config_path} declares"
+    return StartHint(
+        new=f"run {first} to start a new one here {theirs}",
+        creates=f"{first} creates them {theirs}",
     )
 
 

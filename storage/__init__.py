@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -37,10 +38,12 @@ from storage.engine import (
     use_driver_options,
 )
 from storage.migrate import (
+    CREATES_TABLES,
     NewerSchema,
     NoStorybotSchema,
     check_storybot_schema,
     migration_script,
+    no_schema_reason,
     upgrade_if_behind,
     upgrade_to_head,
 )
@@ -48,6 +51,7 @@ from storage.sql import SqlStore
 
 __all__ = [
     "SqlStore",
+    "StartHint",
     "check_sqlite_writable",
     "check_store_writable",
     "is_empty_database",
@@ -55,6 +59,20 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartHint:
+    """What starts storybot's database, as a command that needs one that exists says it
+    when there is none: ``new`` ends the refusal of a missing SQLite file, ``creates`` that
+    of an empty database. The CLI gives others where a config file declares stories
+    (``story add`` would add one story more than the file's)."""
+
+    new: str = "run `storybot story add` to start a new one here"
+    creates: str = CREATES_TABLES
+
+
+START = StartHint()
 
 
 def open_store(
@@ -67,7 +85,7 @@ def open_store(
     start: bool = True,
     pool_size: int = POOL_SIZE,
     max_overflow: int = MAX_OVERFLOW,
-    to_start: str = "run `storybot story add` to start a new one here",
+    to_start: StartHint = START,
 ) -> SqlStore:
     """Open (and by default migrate) the database at ``url``.
 
@@ -98,8 +116,8 @@ def open_store(
         max_overflow: how many more it may open while all of them are in use
             (``[database] max_overflow``): the store never holds more than
             ``pool_size + max_overflow`` connections; a call wanting another waits for one.
-        to_start: how to start a new database, as the error for a missing SQLite file
-            says it (the CLI says another where a config file declares stories).
+        to_start: what starts a new database, as the refusals of a missing SQLite file
+            and of an empty database say it (see :class:`StartHint`).
 
     Returns:
         The store. Call ``close()`` when done.
@@ -125,14 +143,14 @@ def open_store(
     if path is not None and not create and path.parent.is_dir() and not path.exists():
         raise ConfigError(
             f"no database at {path.resolve()} ({source}); set STORYBOT_DATABASE_URL to "
-            f"the database to use, or {to_start}"
+            f"the database to use, or {to_start.new}"
         )
     shown = str(path.resolve()) if path is not None else describe(parsed)
     script = migration_script()  # read once, for the check here and the upgrade's
     if path is not None and path.is_file():
         # without ``upgrade`` (health) an empty file is not started either: left as it is
         _refuse_unless_storybots(
-            parsed, upgrade and start, f"the database {shown} ({source})", script
+            parsed, upgrade and start, f"the database {shown} ({source})", script, to_start
         )
     engine = make_engine(parsed, source=source, pool_size=pool_size, max_overflow=max_overflow)
     upgraded = None
@@ -151,7 +169,7 @@ def open_store(
         raise _open_error(exc, parsed, path, source) from exc
     except (NoStorybotSchema, NewerSchema) as exc:
         engine.dispose()
-        raise ConfigError(_refusal(f"the database {shown} ({source})", exc)) from None
+        raise ConfigError(_refusal(f"the database {shown} ({source})", exc, to_start)) from None
     except BaseException:
         engine.dispose()
         raise
@@ -221,7 +239,11 @@ def check_store_writable(store: SqlStore, source: str = SETTING) -> None:
 
 
 def _refuse_unless_storybots(
-    url: URL, start: bool, database: str, script: ScriptDirectory | None = None
+    url: URL,
+    start: bool,
+    database: str,
+    script: ScriptDirectory | None = None,
+    to_start: StartHint = START,
 ) -> None:
     """Refuse an existing SQLite file that :func:`upgrade_to_head` would refuse, before
     storybot's own connection settings touch it: they switch the file to WAL (kept in the
@@ -238,13 +260,17 @@ def _refuse_unless_storybots(
     try:
         _check_plainly(url, start, script)
     except (NoStorybotSchema, NewerSchema) as exc:
-        raise ConfigError(_refusal(database, exc)) from exc
+        raise ConfigError(_refusal(database, exc, to_start)) from exc
     except DBAPIError:
         pass
 
 
-def _refusal(database: str, exc: NoStorybotSchema | NewerSchema) -> str:
+def _refusal(
+    database: str, exc: NoStorybotSchema | NewerSchema, to_start: StartHint = START
+) -> str:
     """Why ``database`` is not opened, in one line: what it holds and what to do."""
+    if isinstance(exc, NoStorybotSchema) and not exc.tables:
+        return f"{database} {no_schema_reason(exc.tables, to_start.creates)}"
     then = (
         "; run that version, or restore the backup made before the upgrade"
         if isinstance(exc, NewerSchema) and exc.newer

@@ -185,13 +185,15 @@ class NoStorybotSchema(Exception):
 _SHOWN_TABLES = 5
 
 
-def no_schema_reason(tables: tuple[str, ...]) -> str:
-    """Why a database without a storybot revision is not used: what it holds."""
+# what makes storybot's tables in an empty database, as its refusal says it
+CREATES_TABLES = "`storybot story add`, `storybot run` or `storybot db-upgrade` creates them"
+
+
+def no_schema_reason(tables: tuple[str, ...], creates: str = CREATES_TABLES) -> str:
+    """Why a database without a storybot revision is not used: what it holds, and for an
+    empty one, ``creates``: what makes storybot's tables there."""
     if not tables:
-        return (
-            "has no storybot tables yet (an empty database): nothing is stored in it; "
-            "`storybot story add`, `storybot run` or `storybot db-upgrade` creates them"
-        )
+        return f"has no storybot tables yet (an empty database): nothing is stored in it; {creates}"
     return (
         f"holds other tables ({shown_tables(tables)}) but no storybot schema: not a storybot database "
         "(another application's?); storybot needs a database of its own: an empty one, "

@@ -134,6 +134,32 @@ def test_with_no_database_yet_a_command_names_what_starts_one_with_the_declared_
     assert "or run `storybot story add` to start a new one here" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv", [["story", "list"], ["ask", "status"], ["outbox"]])
+def test_an_empty_database_names_what_starts_it_with_the_declared_stories(
+    empty_db, tmp_path, capsys, argv
+):
+    """An existing but empty database (a new PostgreSQL database, a 0-byte file) is told as
+    a missing file is: where the config file declares stories, `poll --once` or `run` with
+    that file make the tables and add them; `story add` would add one story more."""
+    config = _config(tmp_path, story="pentagon")
+    assert main(["--config", config, *argv]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "has no storybot tables yet (an empty database): nothing is stored in it; "
+        f"`storybot --config {config} poll --once` (or `run`) creates them with the stories "
+        f"{config} declares"
+    ) in err, err
+    assert "story add" not in err
+    assert_still_empty(empty_db, tmp_path)
+    # a config file declaring feeds only: any first start does
+    config = _config(tmp_path, feeds=["http://127.0.0.1/f.xml"])
+    assert main(["--config", config, *argv]) == 2
+    assert (
+        "`storybot story add`, `storybot run` or `storybot db-upgrade` creates them"
+        in capsys.readouterr().err
+    )
+
+
 def test_a_read_only_command_adds_the_declared_things_to_a_database_that_exists(
     db, tmp_path, capsys
 ):
