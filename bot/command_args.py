@@ -18,7 +18,7 @@ from bot.digest_schedule import AT_FORM, parse_at
 from bot.errors import UsageError
 from bot.meant import stories_spelled
 from bot.ports import Store
-from bot.query import QUOTE_CHARS
+from bot.query_lexer import QUOTE_CHARS
 from bot.render import clip, say
 from bot.stories import words_meant
 from bot.validate import find_story

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from bot.query import QUOTE_CHARS, SINGLE_QUOTE_CHARS
+from bot.query_lexer import QUOTE_CHARS, SINGLE_QUOTE_CHARS
 from bot.render import clip
 
 # Chat clients turn a typed "--" into a dash ("--story" arrives as "—story"): read as "--".

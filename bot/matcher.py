@@ -33,7 +33,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.model import Judgement, Subscription
-from bot.query import And, Document, Node, Not, Query, QueryError, Term, parse_query
+from bot.query import Document, Query, QueryError, parse_query
+from bot.query_tree import And, Node, Not, Term
 
 if TYPE_CHECKING:
     from bot.ports import Store

@@ -25,7 +25,7 @@ from bot.engine.config import EngineConfig
 from bot.errors import NotAnArticle, UsageError, UserError
 from bot.model import CommandRequest, Reply, SeedDoc, Story
 from bot.ports import Clock, Conflict, SeedLoader, Store
-from bot.query import UNCLOSED_QUOTE, quoted_whole, unclosed_quote
+from bot.query_lexer import UNCLOSED_QUOTE, quoted_whole, unclosed_quote
 from bot.render import clip, counted, say
 from bot.stories import Declarations, no_such_story, plan_story_removal, words_meant
 from bot.subscriptions_gone import story_removed
@@ -86,7 +86,7 @@ def parse_add(rest: str, platform: str | None = None) -> StoryAdd:
     Raises:
         UsageError: No name, no URL, an option other than ``--title``, an empty title,
             one holding a URL (given before the articles' URLs) or a double quote never
-            closed (as :func:`bot.query.unclosed_quote` reads a query's).
+            closed (as :func:`bot.query_lexer.unclosed_quote` reads a query's).
     """
     hint = f"Usage: {add_usage(platform)}"
     words = unlink(rest).split()

@@ -25,7 +25,7 @@ The steps, and why:
 * :func:`words` also gives each such compound written whole (:func:`whole_words`):
   "E-mail", "COVID-19", "A.I." and "10,000" are also ``email``, ``covid19``, ``ai`` and
   ``10000``, so that a query "email" finds "E-mail" (and a query "e-mail", a phrase,
-  finds "Email": :class:`bot.query.Term` looks for its words joined too). Inside a
+  finds "Email": :class:`bot.query_tree.Term` looks for its words joined too). Inside a
   longer compound, a number with the letters before it is such a word too
   ("COVID-19-related" and "anti-COVID-19" are also ``covid19``): model and disease
   names are written so. A part that looks like a plural is kept in the name written
@@ -595,7 +595,7 @@ def joined(text: str, acronyms: bool = True) -> list[str]:
     common to search for ("U.S.", "W.H.O.") are their :func:`dotted` key ("u.s."), and,
     with ``acronyms``, so is such an acronym written in capitals in ordinary text ("the US
     said", see _capitals). A phrase of the query language is found in these tokens too
-    (:class:`bot.query.Term`), so that it follows the rules of a single word: the phrase
+    (:class:`bot.query_tree.Term`), so that it follows the rules of a single word: the phrase
     "U.S. military" finds "US military", "e-mail address" "email address", "UN Security
     Council" "U.N. Security Council". A longer compound is its whole only
     ("COVID-19-related" is ``covid19related``), not each name inside it.
@@ -684,7 +684,7 @@ def dotted(letters: tuple[str, ...] | list[str] | str) -> str:
 
     "U.S." written whole is the word "us", too common to search for, so it keeps a key
     of its own: ``u.s.``, which no token can equal (tokens hold no dots). A query
-    "U.S." (:class:`bot.query.Term`) looks for it, and :func:`words` gives it for such an
+    "U.S." (:class:`bot.query_tree.Term`) looks for it, and :func:`words` gives it for such an
     acronym written in capitals ("US", "WHO"), so that "U.S." finds the "US" of outlets
     that write it so, and "W.H.O." the "WHO".
     """

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from bot.matcher import SubscriptionMatcher
 from bot.model import Subscription
-from bot.query import Document, Not, Query, QueryError, Term, parse_query
+from bot.query import Document, Query, QueryError, parse_query
+from bot.query_tree import Not, Term
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,16 +10,13 @@ from bot.errors import UserError
 from bot.query import (
     MAX_CHARS,
     MAX_TERMS,
-    And,
     Document,
-    Node,
-    Not,
     Query,
     QueryError,
-    Term,
     lower_case_not,
     parse_query,
 )
+from bot.query_tree import And, Node, Not, Term
 from bot.textnorm import joined, tokens
 
 # --------------------------------------------------------------------------- parsing
