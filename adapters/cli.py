@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from adapters.cli_parser import _parser
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
-from bot.settings import Settings, load_settings, unknown_variables
+from bot.settings import Settings, load_settings
+from bot.settings_env import unknown_variables
 from bot.toml_text import toml_value
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any, Container, NoReturn
 
-from bot.settings import PollingSettings, is_numeric_id
+from bot.settings import PollingSettings
+from bot.settings_values import is_numeric_id
 
 
 class _CommandText(argparse.Action):
@@ -215,7 +216,7 @@ def _count(text: str) -> int:
 def _server_id(text: str) -> int:
     """``discord sync --guild``: a server ID, ASCII digits and more than 0.
 
-    As ``[discord] dev_guild_id`` is checked (``bot.settings``). ``int`` alone took ``0``,
+    As ``[discord] dev_guild_id`` is checked (``bot.settings_values``). ``int`` alone took ``0``,
     ``-5`` and ``1_2``: the commands went to a server that does not exist, Discord's
     refusal came back as a bare 404, and for ``0`` the success line said "all servers".
     """

@@ -33,7 +33,7 @@ from typing import TextIO
 # the environment variables holding secrets: bot.settings reads secrets from them only,
 # never from a config file (one added there is redacted here too)
 from bot.render import shown_text
-from bot.settings import SECRET_ENV
+from bot.settings_secrets import SECRET_ENV
 
 REDACTED = "(redacted)"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

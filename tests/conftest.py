@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.settings import unknown_variables
+from bot.settings_env import unknown_variables
 from storage import open_store
 
 

@@ -1332,7 +1332,7 @@ def test_a_declared_feed_in_both_spellings_of_its_idn_host_is_one_feed(tmp_path)
 
 
 def test_a_mistyped_storybot_variable_is_named_with_the_one_meant():
-    from bot.settings import unknown_variables
+    from bot.settings_env import unknown_variables
 
     env = {
         "STORYBOT_DATABSE_URL": "sqlite:///x.db",  # typo
@@ -1353,7 +1353,7 @@ def test_every_variable_the_readme_documents_is_known():
     import re
     from pathlib import Path
 
-    from bot.settings import unknown_variables
+    from bot.settings_env import unknown_variables
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     readme = re.sub(r"storybot: warning: STORYBOT_\w+", "", readme)  # its example of a typo

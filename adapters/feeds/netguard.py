@@ -30,8 +30,8 @@ from yarl import URL
 
 from adapters.feeds.errors import AddressRefused, FetchError
 from adapters.feeds.threads import OwnThreads
+from bot.allowed_hosts import checked_allowed_hosts
 from bot.hostname import ipv4_form_problem
-from bot.settings import checked_allowed_hosts
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ``lookup(host, port, family) -> [(family, address), ...]``: the DNS, as the guard asks it
@@ -89,7 +89,7 @@ class AddressGuard:
                 when None. Tests give a fake DNS here.
 
         Raises:
-            ConfigError: An entry is none of these (``bot.settings.allowed_host_problem``:
+            ConfigError: An entry is none of these (``bot.allowed_hosts.allowed_host_problem``:
                 a ``host:port``, a URL, a name with a space). Taken as a name it would
                 match no URL's host, and allow nothing while the operator thinks it does.
         """

@@ -25,7 +25,7 @@ from bot.engine import EngineConfig
 from bot.errors import ConfigError, UserError
 from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
 from bot.ports import Embedder
-from bot.settings import read_toml
+from bot.toml_file import read_toml
 
 EmbedderFactory = Callable[[], Embedder]
 
