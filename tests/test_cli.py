@@ -15,6 +15,7 @@ import sys
 import pytest
 from checkout import code_env
 from feedserver import feed_server  # noqa: F401  (fixture)
+from service_in_process import Run, run_stopped_once_started
 from store_builders import T0
 from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 
@@ -1060,19 +1061,14 @@ def _bindings(db: str):
         store.close()
 
 
-def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(
-    db, capsys, monkeypatch
-):
-    async def no_service(app, **kw):
-        await app.aclose()
-
-    monkeypatch.setattr("adapters.operator.run_service", no_service)
+def test_story_add_follows_in_the_console_and_run_does_not_undo_an_unfollow(db, capsys):
     assert main(["story", "add", "pentagon", *seeds()]) == 0
     assert "the console follows it" in capsys.readouterr().out
     assert [b.platform for b in _bindings(db)] == ["console"]  # a fresh install prints alerts
     assert main(["ask", "unfollow pentagon"]) == 0
     assert _bindings(db) == []
-    assert main(["run"]) == 0
+    run = run_stopped_once_started(lambda: main(["run"]))
+    assert run == Run(exit_code=0, started=True, signalled=True), "the real service, stopped"
     assert _bindings(db) == [], "an unfollow in the console stays done across restarts"
 
 
@@ -1190,13 +1186,10 @@ def read_only_sqlite(db):
     ],
 )
 def test_a_read_only_database_is_one_line_naming_the_file(
-    db, tmp_path, capsys, monkeypatch, argv, read_only_sqlite
+    db, tmp_path, capsys, argv, read_only_sqlite
 ):
-    async def no_service(app, **kw):
-        raise AssertionError("run must stop before starting the service")
-
-    monkeypatch.setattr("adapters.operator.run_service", no_service)
-    assert main(argv) == 2
+    # `run` must stop before starting the service (were it to start, it is stopped)
+    assert run_stopped_once_started(lambda: main(argv)) == Run(2, started=False, signalled=False)
     captured = capsys.readouterr()
     path = tmp_path / "cli.db"
     assert f"cannot write the database file {path} (STORYBOT_DATABASE_URL)" in captured.err
@@ -2335,14 +2328,10 @@ def test_ask_of_an_empty_command_is_a_usage_error_as_ask_alone_is(db, capsys, wo
     assert "the /story command is missing" in captured.err and captured.out == ""
 
 
-def test_run_without_the_scheduler_on_sqlite_is_refused_naming_why(
-    db, tmp_path, capsys, monkeypatch
-):
-    async def no_service(app, **kw):
-        raise AssertionError("nothing may start: no worker can use SQLite")
-
-    monkeypatch.setattr("adapters.operator.run_service", no_service)
-    assert main(["run", "--no-scheduler"]) == 2
+def test_run_without_the_scheduler_on_sqlite_is_refused_naming_why(db, tmp_path, capsys):
+    # nothing may start: no worker can use SQLite (were it to start, it is stopped)
+    run = run_stopped_once_started(lambda: main(["run", "--no-scheduler"]))
+    assert run == Run(2, started=False, signalled=False)
     err = capsys.readouterr().err
     assert "run --no-scheduler leaves polling and delivery to `storybot worker` processes" in err
     assert f"database {tmp_path / 'cli.db'} (STORYBOT_DATABASE_URL) is not PostgreSQL" in err
