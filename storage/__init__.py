@@ -50,6 +50,7 @@ from storage.migrate import (
 from storage.sql import SqlStore
 
 __all__ = [
+    "START",
     "SqlStore",
     "StartHint",
     "check_sqlite_writable",
