@@ -552,7 +552,7 @@ def refuse_declared_feed(settings: Settings, check: HostCheck | None, url: str) 
     """Refuse the config file's feed ``url`` if the fetcher would refuse its host.
 
     :func:`apply_declared` checks each feed it adds; a command about to create a new
-    database checks them all before opening it (``operator.check_before_opening``), so
+    database checks them all before opening it (``opening_checks.check_before_opening``), so
     that the refusal leaves no empty database behind.
 
     Raises:

@@ -138,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if cmd == "run" and args.no_scheduler:
         _check_front_end(settings)
-    from adapters.operator import check_before_opening
+    from adapters.opening_checks import check_before_opening
 
     reads_only, no_data = _reads_only(args), cmd == "ask" and _asks_no_data(args)
     opens_existing = no_data or cmd == "db-upgrade" or _needs_existing(args, settings)
@@ -281,7 +281,7 @@ def _starts_database(settings: Settings, args: argparse.Namespace) -> bool:
     file, or storybot's tables in an empty one ("an empty database counts as none"). An
     existing database is probed only where it matters: for ``story add``'s seeds and the
     config file's ``[feeds]`` and ``[[stories]]`` (see
-    :func:`adapters.operator.check_before_opening`)."""
+    :func:`adapters.opening_checks.check_before_opening`)."""
     if _creates_sqlite_file(settings):
         return True
     adds_story = args.command == "story" and args.story_cmd == "add"
@@ -423,22 +423,29 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
             print(f"{database_name(app.settings)} is at the latest schema")
         return 0
     if cmd == "story":
-        return operator.story(app, args)
+        from adapters.stories_admin import story
+
+        return story(app, args)
     if cmd == "feeds":
-        return operator.feeds(app, args)
+        from adapters.feeds_admin import feeds
+
+        return feeds(app, args)
     if cmd == "outbox":
         if not 1 <= args.limit <= 10_000:
             raise UserError("--limit must be a whole number from 1 to 10000")
         if args.yes and args.discard is None:
             raise UserError("--yes goes with --discard (storybot outbox --discard --yes)")
+        from adapters import outbox_admin
+        from adapters.cli_output import check_range
+
         if args.retry is not None:
-            return operator.retry_dead(app, args.retry or None)
+            return outbox_admin.retry_dead(app, args.retry or None)
         if args.discard is not None:
-            return operator.discard_dead(app, args.discard or None, yes=args.yes)
+            return outbox_admin.discard_dead(app, args.discard or None, yes=args.yes)
         if args.sent is not None:
-            operator.check_range("--sent", args.sent, 0, MAX_HOURS, "hour", above_low=True)
-            return operator.sent(app, args.sent, args.limit)
-        return operator.outbox(app, args.limit)
+            check_range("--sent", args.sent, 0, MAX_HOURS, "hour", above_low=True)
+            return outbox_admin.sent(app, args.sent, args.limit)
+        return outbox_admin.outbox(app, args.limit)
     if cmd == "subscriptions":
         from adapters.subscription_admin import subscriptions
 
@@ -448,7 +455,9 @@ def _dispatch(app, args: argparse.Namespace) -> int:  # noqa: C901 - a flat disp
 
         return follows(app, args)
     if cmd == "prune":
-        return operator.prune(app, args.older_than, args.dry_run)
+        from adapters.prune_admin import prune
+
+        return prune(app, args.older_than, args.dry_run)
     if cmd == "ask":
         return asyncio.run(operator.ask(app, " ".join(args.text), new_database=args.new_database))
     if cmd == "chat":
@@ -472,7 +481,7 @@ def _check_demo_args(args: argparse.Namespace) -> None:
     not "no pause": APScheduler turns a 0 s interval into 1 s, so no poll runs between
     the steps. Hours and step make the number of ticks, which is bounded too.
     """
-    from adapters.operator import check_range
+    from adapters.cli_output import check_range
 
     check_range("--hours", args.hours, 0, MAX_HOURS, "hour", above_low=True)
     check_range("--step-minutes", args.step_minutes, 0, MAX_STEP_MINUTES, "minute", above_low=True)

@@ -304,7 +304,7 @@ class _Parser(argparse.ArgumentParser):
             and not any(word.startswith(tuple(self.prefix_chars)) for word in extras)
         ):
             # `story remove anthropic pentagon`: the name's words apart, the story
-            # anthropic-pentagon meant (adapters.operator.story_words says so); a word
+            # anthropic-pentagon meant (adapters.stories_admin.story_words says so); a word
             # like a flag (after `--`) is no part of a name, and argparse's to refuse
             namespace.story_words = extras
             return namespace, []

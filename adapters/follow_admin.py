@@ -22,8 +22,9 @@ import sys
 from typing import TextIO
 
 from adapters.app import App
-from adapters.operator import _fmt, _whole, story_meant, story_words
+from adapters.cli_output import shown_time, whole_output
 from adapters.platform_ids import parse_platform_id
+from adapters.stories_admin import story_meant, story_words
 from bot.model import Binding, DeliveryMode, Story
 from bot.ports import FollowBacklog
 from bot.render import counted
@@ -51,7 +52,7 @@ def follows(app: App, args: argparse.Namespace, out: TextIO | None = None) -> in
     out = out or sys.stdout
     if getattr(args, "follows_cmd", None) == "remove":
         story = story_words(app, args, "follows remove") if args.story is not None else None
-        with _whole(out) as whole:
+        with whole_output(out) as whole:
             return _remove(app, args.channel, story, out=whole)
     return _list(app, out)
 
@@ -106,7 +107,7 @@ def _line(app: App, b: Binding, names: dict[int, str], backlog: FollowBacklog) -
     story = names.get(b.story_id, f"#{b.story_id}")
     stuck = [f"{backlog.dead} given up"] if backlog.dead else []
     stuck += [f"{backlog.pending} pending"] if backlog.pending else []
-    return f"{_channel(b)}\t{story}\t{_how(app, b)}\tsince {_fmt(b.created_at)}" + (
+    return f"{_channel(b)}\t{story}\t{_how(app, b)}\tsince {shown_time(b.created_at)}" + (
         f"\t{', '.join(stuck)}" if stuck else ""
     )
 

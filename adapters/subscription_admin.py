@@ -23,7 +23,7 @@ from collections import Counter
 from typing import TextIO
 
 from adapters.app import App
-from adapters.operator import _fmt, _whole
+from adapters.cli_output import shown_time, whole_output
 from adapters.platform_ids import parse_platform_id
 from bot.commands import MAX_SUBSCRIPTIONS
 from bot.errors import UserError
@@ -51,7 +51,7 @@ def subscriptions(app: App, args: argparse.Namespace, out: TextIO | None = None)
     if getattr(args, "subs_cmd", None) == "remove":
         if args.limit is not None:
             raise UserError("--limit is for listing, not for `subscriptions remove`")
-        with _whole(out) as whole:
+        with whole_output(out) as whole:
             quiet = getattr(args, "quiet", False)
             return _remove(app, args.user, args.ids, yes=args.yes, quiet=quiet, out=whole)
     limit = DEFAULT_LIMIT if args.limit is None else args.limit
@@ -113,7 +113,7 @@ def _story_names(app: App) -> dict[int, str]:
 
 def _line(s: Subscription, names: dict[int, str]) -> str:
     scope = "all stories" if s.story_id is None else f"story {names.get(s.story_id, s.story_id)}"
-    return f"#{s.id}\t{clip(s.query, 100)!r}\t{scope}\tcreated {_fmt(s.created_at)}"
+    return f"#{s.id}\t{clip(s.query, 100)!r}\t{scope}\tcreated {shown_time(s.created_at)}"
 
 
 def _remove(

@@ -18,7 +18,7 @@ from fakes.slack_server import FakeSlack
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, sample, samples
 
-from adapters import operator
+from adapters import outbox_admin
 from adapters.app import build_app
 from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
@@ -158,7 +158,7 @@ async def test_a_channel_storybot_cannot_post_to_is_told_why_and_what_to_do(
         assert "cannot post" not in elsewhere.text
 
         listed = io.StringIO()
-        operator.outbox(app, out=listed)
+        outbox_admin.outbox(app, out=listed)
         assert "/invite @storybot" in listed.getvalue()  # storybot outbox says what to do too
     finally:
         await discord_sink.stop()

@@ -2452,12 +2452,12 @@ def test_a_changing_command_leaves_its_output_stream_alone_once_it_returns(monke
     runs), it flushed the stream when collected, after its owner had closed it: on 3.13
     "Exception ignored in: _Unbroken" (ValueError: I/O operation on closed file), which
     3.11 drops silently."""
-    from adapters.operator import _whole
+    from adapters.cli_output import whole_output
 
     unraisable = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     out = _CountedFlushes()
-    with _whole(out) as whole:
+    with whole_output(out) as whole:
         print("added feed #1", file=whole)
     flushed = out.flushes
     out.close()  # by its owner, as pytest's capsys does after a test

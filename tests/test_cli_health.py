@@ -25,7 +25,7 @@ from psycopg import errors
 from sqlalchemy.exc import OperationalError
 from store_builders import CHANNEL, DM, new_item, seed, write
 
-from adapters import operator
+from adapters import feeds_admin, operator
 from adapters.app import build_app
 from adapters.cli import main
 from adapters.health import (
@@ -87,7 +87,7 @@ async def _feeds_list(url: str) -> str:
     app = build_app(settings)
     try:
         out = io.StringIO()
-        assert operator.feeds(app, argparse.Namespace(feeds_cmd="list"), out) == 0
+        assert feeds_admin.feeds(app, argparse.Namespace(feeds_cmd="list"), out) == 0
         return out.getvalue()
     finally:
         await app.aclose()

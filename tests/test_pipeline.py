@@ -26,7 +26,8 @@ from storyworld import (
     undated_entry,
 )
 
-from adapters.operator import feeds, poll_once
+from adapters.feeds_admin import feeds
+from adapters.operator import poll_once
 from bot.cycle_report import CycleReport
 from bot.digest import run_digests
 from bot.feed_text import feed_health, feeds_list
