@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from adapters.cli_parser import _parser
+from adapters.cli_parser import build_parser
 from adapters.signals import StoppedNow
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
 from bot.settings import Settings, load_settings
@@ -46,7 +46,7 @@ MAX_DEMO_TICKS = 1_000_000
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``storybot`` console command."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     from adapters.log_setup import configure_logging
 
     # -v: storybot's debug lines; -vv: the libraries' too (see adapters.log_setup)

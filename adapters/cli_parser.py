@@ -548,7 +548,7 @@ _UNSAFE_WORD = re.compile(r"[\s'\"\\$`!*?#&;|<>(){}\[\]~]")
 _NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="storybot",
         description="Follow a developing news story and post its developments to Slack, "

@@ -58,17 +58,17 @@ be shown to the user as is.
 from __future__ import annotations
 
 from bot.query_checks import (
-    _dead_part,
-    _dead_part_error,
-    _matches_common_text,
-    _never_matches,
-    _never_matches_error,
-    _too_common,
+    dead_part,
+    dead_part_error,
+    matches_common_text,
+    never_matches,
+    never_matches_error,
+    too_common,
 )
-from bot.query_lexer import _lex, _lower_case_operator_note
-from bot.query_parser import _Parser
+from bot.query_lexer import lex, lower_case_operator_note
+from bot.query_parser import QueryParser
 from bot.query_text import Document
-from bot.query_tree import Query, QueryError, _walk
+from bot.query_tree import Query, QueryError, walk_terms
 
 __all__ = [
     "MAX_CHARS",
@@ -94,11 +94,11 @@ def lower_case_not(query: Query) -> str:
 
     ``Trump not guilty`` is accepted, reading ``trump AND NOT guilty``: most likely not
     what its writer meant, who wanted the words. ``/story subscribe`` adds the note (the
-    one a refused query gets, see _lower_case_operator_note) to its reply. A lower-case
+    one a refused query gets, see lower_case_operator_note) to its reply. A lower-case
     "and" or "or" gets none: read as operators they mostly mean what was meant.
     """
-    toks = _lex(query.source, strict=False)
-    return _lower_case_operator_note(toks) if any(t.lower and t.kind == "not" for t in toks) else ""
+    toks = lex(query.source, strict=False)
+    return lower_case_operator_note(toks) if any(t.lower and t.kind == "not" for t in toks) else ""
 
 
 def one_word_hashtags(query: Query) -> list[str]:
@@ -109,7 +109,7 @@ def one_word_hashtags(query: Query) -> list[str]:
     find both. Shorter ones ("#nato", "#brexit") are mostly one word: no note.
     """
     found = []
-    for term, negated in _walk(query.root):
+    for term, negated in walk_terms(query.root):
         label = term.label
         if not negated and label.startswith("#") and len(label) > 8 and label[1:].islower():
             found.append(label)
@@ -149,47 +149,47 @@ def parse_query(text: str, *, strict: bool = True) -> Query:
             f"The query is too long ({len(stripped)} characters; the limit is {MAX_CHARS}). "
             "Split it into several subscriptions."
         )
-    toks = _lex(stripped, strict=strict)
+    toks = lex(stripped, strict=strict)
     n_terms = sum(t.kind == "term" for t in toks)
     if n_terms == 0:
         raise QueryError(
             "The query has no words to search for (letters and numbers are searched, not "
-            f"emoji or symbols), {_EXAMPLE}.{_lower_case_operator_note(toks)}"
+            f"emoji or symbols), {_EXAMPLE}.{lower_case_operator_note(toks)}"
         )
     if n_terms > MAX_TERMS:
         raise QueryError(
             f"The query has {n_terms} search terms; the limit is {MAX_TERMS}. "
             "Split it into several subscriptions."
         )
-    query = Query(_Parser(toks).parse(), source=text)
+    query = Query(QueryParser(toks).parse(), source=text)
     if query.matches_doc(_EMPTY):
         raise QueryError(
             "This query would match almost every item, because an item can match without "
             f"containing any of its words (it reads: {query.describe()}). Add a word that "
-            f"must appear, for example: pentagon -openai.{_lower_case_operator_note(toks)}"
+            f"must appear, for example: pentagon -openai.{lower_case_operator_note(toks)}"
         )
-    if strict and _never_matches(query.root):
-        raise _never_matches_error(query, _lower_case_operator_note(toks))
-    if strict and (dead := _dead_part(query.root)) is not None:
-        raise _dead_part_error(query, *dead, _lower_case_operator_note(toks))
-    if strict and _matches_common_text(query.root):
+    if strict and never_matches(query.root):
+        raise never_matches_error(query, lower_case_operator_note(toks))
+    if strict and (dead := dead_part(query.root)) is not None:
+        raise dead_part_error(query, *dead, lower_case_operator_note(toks))
+    if strict and matches_common_text(query.root):
         common = sorted(
             {
                 f'"{t.label.casefold()}"'
-                for t, neg in _walk(query.root)
-                if not neg and _too_common(t)
+                for t, neg in walk_terms(query.root)
+                if not neg and too_common(t)
             }
         )
         shown = ", ".join(common)
         verb = "is" if len(common) == 1 else "are"
         # "US" in capitals means the country, which matching reads as the word "us"
-        country = any(t.label == "US" for t, neg in _walk(query.root) if not neg)
+        country = any(t.label == "US" for t, neg in walk_terms(query.root) if not neg)
         raise QueryError(
             f"This query would match almost every item, because {shown} {verb} too common or too short "
             f"to search for (it reads: {query.describe()}). Add a less common word that must "
             "appear, for example: pentagon -openai."
             + (' For the country, write U.S. or "United States".' if country else "")
-            + _lower_case_operator_note(toks)
+            + lower_case_operator_note(toks)
         )
     return query
 

@@ -17,7 +17,7 @@ only a query typed now is judged (stored ones keep working as they always read).
 from __future__ import annotations
 
 from bot.query_tree import (
-    _TOO_COMMON,
+    TOO_COMMON,
     And,
     Node,
     Not,
@@ -25,14 +25,14 @@ from bot.query_tree import (
     Query,
     QueryError,
     Term,
-    _describe,
-    _mk_not,
-    _term_id,
-    _walk,
+    describe_node,
+    make_not,
+    term_id,
+    walk_terms,
 )
 
 
-def _too_common(term: Term) -> bool:
+def too_common(term: Term) -> bool:
     """Whether nearly every item contains ``term``: a stop word or a single letter or digit.
 
     Only one-word terms: a phrase of such words ("the who", "u.s.") is far rarer than
@@ -42,10 +42,10 @@ def _too_common(term: Term) -> bool:
     if len(term.keys) != 1:
         return False
     key = term.keys[0]
-    return key in _TOO_COMMON or (len(key) == 1 and (key.isascii() or key.isdecimal()))
+    return key in TOO_COMMON or (len(key) == 1 and (key.isascii() or key.isdecimal()))
 
 
-def _matches_common_text(node: Node) -> bool:
+def matches_common_text(node: Node) -> bool:
     """Whether ``node`` can match an item that has none of its meaningful words.
 
     Such an item may hold any of the too-common words or not, so each too-common term is
@@ -60,7 +60,7 @@ def _matches_common_text(node: Node) -> bool:
 def _possible(node: Node) -> frozenset[bool]:
     """The values ``node`` can take on an item without its meaningful words."""
     if isinstance(node, Term):
-        return _EITHER if _too_common(node) else _FALSE
+        return _EITHER if too_common(node) else _FALSE
     if isinstance(node, Not):
         return frozenset(not v for v in _possible(node.child))
     values = [_possible(c) for c in node.children]
@@ -76,18 +76,18 @@ def _possible(node: Node) -> frozenset[bool]:
 _EITHER, _FALSE = frozenset({True, False}), frozenset({False})
 
 
-# How many partial readings _never_matches tries before it gives up and lets the query
+# How many partial readings never_matches tries before it gives up and lets the query
 # be: a typed query has at most MAX_TERMS terms, and real ones settle within a few dozen.
 _SEARCH_BUDGET = 5000
 
 
-def _dead_part(node: Node) -> tuple[Node, bool] | None:
+def dead_part(node: Node) -> tuple[Node, bool] | None:
     """A part of ``node`` that decides nothing, and whether it is never true, else None.
 
     A branch of an OR that no item can match (``iran OR (pentagon -pentagon)``) never
     adds an item, and a part of an AND that every item matches (``iran (oil OR -oil)``)
     never takes one away: the query reads as without it, which its writer did not mean.
-    A whole query that nothing matches is refused as such (_never_matches), one that
+    A whole query that nothing matches is refused as such (never_matches), one that
     everything matches as matching almost every item; these are the same mistake in a
     part. The searches share one budget (:data:`_SEARCH_BUDGET`), past which the rest is
     let be.
@@ -104,17 +104,17 @@ def _dead_part(node: Node) -> tuple[Node, bool] | None:
         for child in current.children:
             if isinstance(child, Term):
                 continue  # a word alone is neither
-            if isinstance(current, Or) and _never_matches(child, budget):
+            if isinstance(current, Or) and never_matches(child, budget):
                 return child, True
-            if isinstance(current, And) and _never_matches(_mk_not(child), budget):
+            if isinstance(current, And) and never_matches(make_not(child), budget):
                 return child, False
             stack.append(child)
     return None
 
 
-def _dead_part_error(query: Query, part: Node, never: bool, note: str) -> QueryError:
-    """The refusal of a query with a part that decides nothing (see _dead_part)."""
-    shown = _describe(part)
+def dead_part_error(query: Query, part: Node, never: bool, note: str) -> QueryError:
+    """The refusal of a query with a part that decides nothing (see dead_part)."""
+    shown = describe_node(part)
     if isinstance(part, (And, Or)):
         shown = f"({shown})"
     both = _both_ways(part)
@@ -134,7 +134,7 @@ def _dead_part_error(query: Query, part: Node, never: bool, note: str) -> QueryE
     )
 
 
-def _never_matches(node: Node, budget: list[int] | None = None) -> bool:
+def never_matches(node: Node, budget: list[int] | None = None) -> bool:
     """Whether no item can match ``node``: each reading needs a term present and absent.
 
     ``pentagon -pentagon`` and ``(oil OR gas) -oil -gas`` are such queries: accepted, they
@@ -144,7 +144,7 @@ def _never_matches(node: Node, budget: list[int] | None = None) -> bool:
     accepting. A search over the terms' presence, cut short by the three-valued value of
     the partial reading; past :data:`_SEARCH_BUDGET` steps the query is accepted.
     """
-    order = list(dict.fromkeys(_term_id(term) for term, _ in _walk(node)))
+    order = list(dict.fromkeys(term_id(term) for term, _ in walk_terms(node)))
     present: dict[tuple[str, ...], bool] = {}
     if budget is None:
         budget = [_SEARCH_BUDGET]
@@ -165,7 +165,7 @@ def _never_matches(node: Node, budget: list[int] | None = None) -> bool:
     return not can_match(0)
 
 
-def _never_matches_error(query: Query, note: str) -> QueryError:
+def never_matches_error(query: Query, note: str) -> QueryError:
     """The refusal of a query no item can match, naming the words asked for both ways."""
     both = _both_ways(query.root)
     return QueryError(
@@ -180,9 +180,9 @@ def _both_ways(node: Node) -> list[str]:
     shown: dict[tuple[str, ...], str] = {}  # each word as the reply shows it first
     negated: set[tuple[str, ...]] = set()
     positive: set[tuple[str, ...]] = set()
-    for term, neg in _walk(node):
+    for term, neg in walk_terms(node):
         text = term.display()
-        key = _term_id(term)
+        key = term_id(term)
         shown.setdefault(key, text if text.startswith('"') else f'"{text}"')
         (negated if neg else positive).add(key)
     return [text for keys, text in shown.items() if keys in negated and keys in positive]
@@ -191,7 +191,7 @@ def _both_ways(node: Node) -> list[str]:
 def _partial(node: Node, present: dict[tuple[str, ...], bool]) -> bool | None:
     """``node``'s value where the terms in ``present`` are so, or None if it depends on others."""
     if isinstance(node, Term):
-        return present.get(_term_id(node))
+        return present.get(term_id(node))
     if isinstance(node, Not):
         value = _partial(node.child, present)
         return None if value is None else not value

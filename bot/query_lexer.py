@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.query_tree import _OPERATORS, _TOO_COMMON, Node, Or, QueryError, Term, _identity
+from bot.query_tree import OPERATORS, TOO_COMMON, Node, Or, QueryError, Term, node_identity
 from bot.render import shorten
 from bot.textnorm import symbol_word
 from bot.textnorm import tokens as text_tokens
@@ -36,7 +36,9 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class _Tok:
+class Token:
+    """One token of a query as typed: a term (with its tree) or an operator or bracket."""
+
     kind: str  # "term", "and", "or", "not", "(", ")"
     text: str  # as typed, for messages
     term: Node | None = None  # a Term, or a hashtag's Or (see _hashtag)
@@ -165,7 +167,7 @@ def _hashtag(lexeme: str, keys: tuple[str, ...]) -> Node | None:
     a hashtag apart, hyphenated or whole as often as with its "#". The capitals are the
     only sign of where its words begin: "#climatechange" stays one word (no dictionary
     is at hand to split it, and a guess would find what nobody asked for). Nor is a
-    hashtag split into fewer than two words that are not too common (see _too_common):
+    hashtag split into fewer than two words that are not too common (see too_common):
     "#MeToo" as the phrase "me too" would find every quote of those words.
     """
     m = _CAMEL_HASHTAG.fullmatch(lexeme)
@@ -173,7 +175,7 @@ def _hashtag(lexeme: str, keys: tuple[str, ...]) -> Node | None:
         return None
     parts = _CAMEL_PART.findall(m.group(1))
     words = tuple(k for part in parts for k in text_tokens(part))
-    if sum(len(k) > 1 and k not in _TOO_COMMON for k in words) < 2:
+    if sum(len(k) > 1 and k not in TOO_COMMON for k in words) < 2:
         return None
     return Or((Term(keys, lexeme), Term(words, " ".join(parts), quoted=True)))
 
@@ -196,14 +198,14 @@ def _word(lexeme: str, keys: tuple[str, ...]) -> Term:
 def _reads_back(term: Term) -> bool:
     """Whether ``term`` as :meth:`Term.display` shows it is read again as that one term."""
     try:
-        toks = _lex(term.display())
+        toks = lex(term.display())
     except QueryError:
         return False
     return (
         len(toks) == 1
         and toks[0].kind == "term"
         and isinstance(again := toks[0].term, Term)
-        and _identity(again) == _identity(term)
+        and node_identity(again) == node_identity(term)
     )
 
 
@@ -216,18 +218,18 @@ def _symbol(text: str) -> str | None:
     return symbol_word(_POSSESSIVE_END.sub("", text.strip("'")))
 
 
-def _lex(text: str, strict: bool = True) -> list[_Tok]:
+def lex(text: str, strict: bool = True) -> list[Token]:
     """The tokens of ``text``; ``strict`` (a query typed now) refuses misread punctuation."""
-    out: list[_Tok] = []
+    out: list[Token] = []
     lone_dash_before: list[int] = []  # positions in ``out`` that follow a lone "-"
     for m in _LEXEME.finditer(text.translate(_STRAIGHT_QUOTES)):
         kind, lexeme = m.lastgroup, m.group()
         if kind == "space":
             continue
         if kind == "paren":
-            out.append(_Tok(lexeme, lexeme))
+            out.append(Token(lexeme, lexeme))
         elif kind == "minus":
-            out.append(_Tok("not", "-"))
+            out.append(Token("not", "-"))
         elif kind == "open_quote":
             raise QueryError(
                 f'{UNCLOSED_QUOTE} Put phrases between two quotes, like "supply chain".'
@@ -237,7 +239,7 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             keys = tuple(text_tokens(label))
             symbol = _symbol(label)
             if symbol is not None:  # "C++" is a word of its own, as unquoted
-                out.append(_Tok("term", f'"{label}"', Term((symbol,), label, quoted=True)))
+                out.append(Token("term", f'"{label}"', Term((symbol,), label, quoted=True)))
                 continue
             if not keys:
                 shown = f'"{label}"' if label else '""'
@@ -245,9 +247,9 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
                     f"The phrase {shown} has no words to search for. "
                     "Put words between the quotes, or remove them."
                 )
-            out.append(_Tok("term", f'"{label}"', Term(keys, label, quoted=True)))
-        elif lexeme.casefold() in _OPERATORS:
-            out.append(_Tok(lexeme.casefold(), lexeme.upper(), lower=lexeme != lexeme.upper()))
+            out.append(Token("term", f'"{label}"', Term(keys, label, quoted=True)))
+        elif lexeme.casefold() in OPERATORS:
+            out.append(Token(lexeme.casefold(), lexeme.upper(), lower=lexeme != lexeme.upper()))
         else:
             # an apostrophe at either end, with no partner to make a phrase, is no part
             # of the word ("'AT&T", "'!openai"): it is read as typed without it
@@ -259,13 +261,13 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
             if symbol is not None:
                 # "C++", "C#", ".NET", "AT&T": its symbol is part of its name (as an
                 # item's text holds it: bot.textnorm.symbol_word), not punctuation
-                out.append(_Tok("term", lexeme, Term((symbol,), bare)))
+                out.append(Token("term", lexeme, Term((symbol,), bare)))
                 continue
             # Other stray punctuation ("&", "+", a "-" at the end) is dropped: users
             # write "trump & musk" and mean the two words.
             if keys:
                 node = _hashtag(bare, keys) or _word(lexeme, keys)
-                out.append(_Tok("term", lexeme, node))
+                out.append(Token("term", lexeme, node))
             elif lexeme == "-":
                 lone_dash_before.append(len(out))
     for i in lone_dash_before if strict else ():
@@ -279,7 +281,7 @@ def _lex(text: str, strict: bool = True) -> list[_Tok]:
     return out
 
 
-def _lower_case_operator_note(toks: list[_Tok]) -> str:
+def lower_case_operator_note(toks: list[Token]) -> str:
     """Where a refused query has an operator typed in lower case, how to search for the word.
 
     "and", "or" and "not" are operators in any case, so ``not guilty`` reads ``NOT
@@ -305,6 +307,6 @@ def _lower_case_operator_note(toks: list[_Tok]) -> str:
     )
 
 
-def _in_words(tok: _Tok) -> bool:
+def _in_words(tok: Token) -> bool:
     """Whether ``tok`` is part of a run of typed words: a plain word or a lower-case operator."""
     return tok.lower or (tok.kind == "term" and not tok.text.startswith(('"', "'")))

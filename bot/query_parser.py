@@ -10,25 +10,25 @@ as a word.
 
 from __future__ import annotations
 
-from bot.query_lexer import _lower_case_operator_note, _Tok
-from bot.query_tree import Node, QueryError, _mk_and, _mk_not, _mk_or
+from bot.query_lexer import Token, lower_case_operator_note
+from bot.query_tree import Node, QueryError, make_and, make_not, make_or
 
 # Parentheses and NOTs nested deeper than this are refused; it also bounds the recursion
 # of the parser and the evaluator well below Python's limit.
 MAX_DEPTH = 20
 
 
-class _Parser:
+class QueryParser:
     """Recursive descent over the tokens; ``depth`` counts open parentheses and NOTs."""
 
-    def __init__(self, toks: list[_Tok]) -> None:
+    def __init__(self, toks: list[Token]) -> None:
         self.toks = toks
         self.pos = 0
 
-    def peek(self) -> _Tok | None:
+    def peek(self) -> Token | None:
         return self.toks[self.pos] if self.pos < len(self.toks) else None
 
-    def prev(self) -> _Tok | None:
+    def prev(self) -> Token | None:
         return self.toks[self.pos - 1] if self.pos > 0 else None
 
     def parse(self) -> Node:
@@ -42,7 +42,7 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "or":
             self.pos += 1
             branches.append(self.parse_and(depth))
-        return _mk_or(branches)
+        return make_or(branches)
 
     def parse_and(self, depth: int) -> Node:
         parts = [self.parse_unary(depth)]
@@ -50,14 +50,14 @@ class _Parser:
             if tok.kind == "and":
                 self.pos += 1
             parts.append(self.parse_unary(depth))
-        return _mk_and(parts)
+        return make_and(parts)
 
     def parse_unary(self, depth: int) -> Node:
         tok = self.peek()
         if tok is not None and tok.kind == "not":
             self._check_depth(depth + 1)
             self.pos += 1
-            return _mk_not(self.parse_unary(depth + 1))
+            return make_not(self.parse_unary(depth + 1))
         return self.parse_primary(depth)
 
     def parse_primary(self, depth: int) -> Node:
@@ -80,10 +80,10 @@ class _Parser:
             return node
         raise self._missing_term(tok)
 
-    def _missing_term(self, found: _Tok | None) -> QueryError:
+    def _missing_term(self, found: Token | None) -> QueryError:
         """The friendliest explanation of why a search term was expected but not found."""
         before = self.prev()
-        note = _lower_case_operator_note(self.toks)
+        note = lower_case_operator_note(self.toks)
         if before is None or before.kind == "(":
             if found is not None and found.kind in ("and", "or"):
                 return QueryError(

@@ -29,11 +29,11 @@ from bot.textnorm import tokens as text_tokens
 
 __all__ = ["And", "Node", "Not", "Or", "Query", "QueryError", "Term"]
 
-_OPERATORS = frozenset({"and", "or", "not"})
+OPERATORS = frozenset({"and", "or", "not"})
 # The engine's stop words (function words, reporting verbs) as match keys: a query made of
 # them alone matches nearly every item. Folded like item text, so "themselves" is here as
 # "themselve", the key the word "themselves" becomes in an item.
-_TOO_COMMON = frozenset(keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1)
+TOO_COMMON = frozenset(keys[0] for word in STOPWORDS if len(keys := text_tokens(word)) == 1)
 
 
 class QueryError(UserError):
@@ -86,7 +86,7 @@ class Term:
     def display(self) -> str:
         """The term as :meth:`Query.describe` shows it; re-parses to an equal term."""
         text = self.label.casefold()
-        return f'"{text}"' if self.quoted or text in _OPERATORS else text
+        return f'"{text}"' if self.quoted or text in OPERATORS else text
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _whole(keys: tuple[str, ...]) -> str | None:
     if all(k.isdigit() for k in keys) and (len(keys[0]) > 3 or any(len(k) != 3 for k in keys[1:])):
         return None
     whole = whole_words(keys)
-    if whole not in _TOO_COMMON:
+    if whole not in TOO_COMMON:
         return whole
     return dotted(keys) if all(len(k) == 1 and k.isalpha() for k in keys) else None
 
@@ -148,18 +148,19 @@ def _joined(keys: tuple[str, ...], label: str) -> tuple[str, ...] | None:
 
 def _once(flat: list[Node]) -> list[Node]:
     # an operand repeated under one operator says nothing more (``oil OR oil`` is ``oil``,
-    # as equality reads it, _identity): the first spelling stays, for the reply to show
+    # as equality reads it, node_identity): the first spelling stays, for the reply to show
     seen: set[str] = set()
     kept: list[Node] = []
     for node in flat:
-        key = _dump(_identity(node))
+        key = _dump(node_identity(node))
         if key not in seen:
             seen.add(key)
             kept.append(node)
     return kept
 
 
-def _mk_and(children: list[Node]) -> Node:
+def make_and(children: list[Node]) -> Node:
+    """AND over ``children``, flat: an AND among them merged in, each operand once."""
     flat: list[Node] = []
     for c in children:
         flat.extend(c.children if isinstance(c, And) else (c,))
@@ -167,7 +168,8 @@ def _mk_and(children: list[Node]) -> Node:
     return flat[0] if len(flat) == 1 else And(tuple(flat))
 
 
-def _mk_or(children: list[Node]) -> Node:
+def make_or(children: list[Node]) -> Node:
+    """OR over ``children``, flat: an OR among them merged in, each operand once."""
     flat: list[Node] = []
     for c in children:
         flat.extend(c.children if isinstance(c, Or) else (c,))
@@ -175,7 +177,8 @@ def _mk_or(children: list[Node]) -> Node:
     return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
 
-def _mk_not(child: Node) -> Node:
+def make_not(child: Node) -> Node:
+    """NOT ``child``; a double NOT is its child."""
     return child.child if isinstance(child, Not) else Not(child)
 
 
@@ -218,7 +221,7 @@ class Query:
     @cached_property
     def _described(self) -> str:
         # worked out once: every notice of a match names its query (bot.alerts)
-        return _describe(self.root)
+        return describe_node(self.root)
 
     def __str__(self) -> str:
         return self.describe()
@@ -231,7 +234,7 @@ class Query:
         of their words). The store indexes it so that a user cannot hold the same
         subscription twice.
         """
-        return _dump(_identity(self.root))
+        return _dump(node_identity(self.root))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Query):
@@ -256,27 +259,27 @@ class Query:
     def _positive_terms(self) -> tuple[tuple[str, Term], ...]:
         # (label as terms() spells it, term) of each positive term, in tree order: worked
         # out once, as every notice of a match asks for both sets (bot.alerts._found)
-        return tuple((t.label.casefold(), t) for t, negated in _walk(self.root) if not negated)
+        return tuple((t.label.casefold(), t) for t, negated in walk_terms(self.root) if not negated)
 
 
 def _dump(identity: list[object]) -> str:
     return json.dumps(identity, ensure_ascii=False, separators=(",", ":"))
 
 
-def _identity(node: Node) -> list[object]:
+def node_identity(node: Node) -> list[object]:
     # What ``==`` compares: a term's keys (not its label or quotes), and each operator
     # with its children as a set: sorted, each once, an operator of one child being that
     # child, and an AND in an AND (or an OR in an OR) merged into it, as the logic reads.
     if isinstance(node, Term):
-        if _term_id(node) == node.keys:
+        if term_id(node) == node.keys:
             return ["w", *node.keys]
         return ["w", *node.keys, ["j", *(node.joined or ())]]
     if isinstance(node, Not):
-        return ["not", _identity(node.child)]
+        return ["not", node_identity(node.child)]
     kind = "and" if isinstance(node, And) else "or"
     parts: dict[str, list[object]] = {}
     for child in node.children:
-        part = _identity(child)
+        part = node_identity(child)
         members = cast(list[list[object]], part[1:]) if part[0] == kind else [part]
         for member in members:
             parts[_dump(member)] = member
@@ -285,7 +288,7 @@ def _identity(node: Node) -> list[object]:
     return [kind, *(parts[k] for k in sorted(parts))]
 
 
-def _term_id(term: Term) -> tuple[str, ...]:
+def term_id(term: Term) -> tuple[str, ...]:
     """What tells terms apart: their keys, and their joined words where those differ.
 
     ``"e-mail address"`` and ``"e mail address"`` have the same keys, but the first also
@@ -315,26 +318,28 @@ def _eval(node: Node, doc: Document) -> bool:
     return False
 
 
-def _walk(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:
+def walk_terms(node: Node, negated: bool = False) -> Iterator[tuple[Term, bool]]:
     """Every term with whether an odd number of NOTs applies to it."""
     if isinstance(node, Term):
         yield node, negated
     elif isinstance(node, Not):
-        yield from _walk(node.child, not negated)
+        yield from walk_terms(node.child, not negated)
     else:
         for child in node.children:
-            yield from _walk(child, negated)
+            yield from walk_terms(child, negated)
 
 
-def _describe(node: Node) -> str:
+def describe_node(node: Node) -> str:
+    """The node in the query's canonical form, as messages quote it."""
     if isinstance(node, Term):
         return node.display()
     if isinstance(node, Not):
-        inner = _describe(node.child)
+        inner = describe_node(node.child)
         return f"NOT {inner}" if isinstance(node.child, Term) else f"NOT ({inner})"
     # Parentheses around an AND inside an OR are not needed, but readers do not all know
     # the precedence; they make the canonical form unambiguous to a human.
     parts = [
-        f"({_describe(c)})" if isinstance(c, (And, Or)) else _describe(c) for c in node.children
+        f"({describe_node(c)})" if isinstance(c, (And, Or)) else describe_node(c)
+        for c in node.children
     ]
     return (" AND " if isinstance(node, And) else " OR ").join(parts)

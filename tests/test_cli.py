@@ -20,7 +20,7 @@ from store_builders import T0
 from storyworld import TIMELINE, as_entry, feed_of, samples, seeds_dir
 
 from adapters.cli import main
-from adapters.cli_parser import _parser
+from adapters.cli_parser import build_parser
 from bot.model import DeliveryMode
 from storage import open_store
 
@@ -2120,7 +2120,7 @@ def test_every_subcommand_usage_shows_the_global_options_it_takes():
                     yield from subcommands(sub)
 
     checked = 0
-    for sub in subcommands(_parser()):
+    for sub in subcommands(build_parser()):
         takes = any("--config" in action.option_strings for action in sub._actions)
         shown = " ".join(sub.format_usage().split())
         assert takes == ("[--config PATH] [-v]" in shown), shown
@@ -2241,10 +2241,10 @@ def test_a_seed_page_trafilatura_cannot_parse_logs_no_trafilatura_errors(db, cap
 
 @pytest.mark.parametrize(("given", "grace"), [(None, 30.0), ("5", 5.0), ("0", 0.0)])
 def test_worker_stop_grace_is_taken_from_the_command_line(given, grace):
-    from adapters.cli_parser import _parser
+    from adapters.cli_parser import build_parser
 
     argv = ["worker"] + (["--stop-grace", given] if given else [])
-    assert _parser().parse_args(argv).stop_grace == grace
+    assert build_parser().parse_args(argv).stop_grace == grace
 
 
 @pytest.mark.parametrize("given", ["-1", "nan", "inf", "soon"])
@@ -2369,12 +2369,12 @@ def test_outbox_lines_name_the_story_of_a_message_that_has_one(db, capsys):
     ],
 )
 def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys, argv):
-    from adapters.cli_parser import _parser
+    from adapters.cli_parser import build_parser
 
     config = tmp_path / "after.toml"
     config.write_text("[polling]\ntimeout_s = 5\n")
     argv = [a.format(config=config) for a in argv]
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     assert args.verbose == int("-v" in argv or "--verbose" in argv)
     assert args.config == (str(config) if "--config" in argv else None)
     open_store(db).close()
@@ -2382,16 +2382,20 @@ def test_verbose_and_config_are_taken_after_the_command_too(db, tmp_path, capsys
 
 
 def test_options_before_the_command_still_work_and_are_not_undone_after_it(tmp_path):
-    from adapters.cli_parser import _parser
+    from adapters.cli_parser import build_parser
 
-    args = _parser().parse_args(["-v", "--config", "a.toml", "story", "list"])
+    args = build_parser().parse_args(["-v", "--config", "a.toml", "story", "list"])
     assert args.verbose == 1 and args.config == "a.toml"
-    assert _parser().parse_args(["-vv", "story", "list"]).verbose == 2
-    assert _parser().parse_args(["run", "-vv"]).verbose == 2
-    args = _parser().parse_args(["--config", "a.toml", "story", "list", "--config", "b.toml"])
+    assert build_parser().parse_args(["-vv", "story", "list"]).verbose == 2
+    assert build_parser().parse_args(["run", "-vv"]).verbose == 2
+    args = build_parser().parse_args(["--config", "a.toml", "story", "list", "--config", "b.toml"])
     assert args.config == "b.toml"  # the later one, as with any repeated option
     # ask's words are all the /story command's once they begin, options included
-    assert _parser().parse_args(["ask", "subscribe", "x", "-v"]).text == ["subscribe", "x", "-v"]
+    assert build_parser().parse_args(["ask", "subscribe", "x", "-v"]).text == [
+        "subscribe",
+        "x",
+        "-v",
+    ]
 
 
 def test_ask_takes_verbose_and_config_right_after_ask_and_leaves_later_words_to_the_command(
@@ -2400,9 +2404,9 @@ def test_ask_takes_verbose_and_config_right_after_ask_and_leaves_later_words_to_
     """`storybot ask -v status` was "unrecognized arguments: -v": no /story command starts
     with '-', so options before the command's words are storybot's; after them they stay
     the command's (`-bread` is a query's NOT bread)."""
-    args = _parser().parse_args(["ask", "-vv", "status"])
+    args = build_parser().parse_args(["ask", "-vv", "status"])
     assert (args.verbose, args.text) == (2, ["status"])
-    args = _parser().parse_args(["ask", "--verbose", "subscribe", "bakery", "-v"])
+    args = build_parser().parse_args(["ask", "--verbose", "subscribe", "bakery", "-v"])
     assert (args.verbose, args.text) == (1, ["subscribe", "bakery", "-v"])
     config = tmp_path / "c.toml"
     config.write_text("[polling]\ndefault_interval_s = 3600\n")

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from adapters.cli import main
-from adapters.cli_parser import _parser
+from adapters.cli_parser import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
@@ -68,7 +68,7 @@ def test_subscriptions_usage_shows_its_action_as_optional(capsys):
 
 def test_no_usage_shows_an_optional_positional_as_required_or_the_reverse():
     checked = 0
-    for path, parser in _commands(_parser()):
+    for path, parser in _commands(build_parser()):
         usage = parser.format_usage().split()
         for action in parser._actions:
             if action.option_strings:
@@ -84,7 +84,7 @@ def test_every_argument_of_every_command_has_help_text():
     """`storybot story remove --help` listed NAME, `feeds add` and `feeds remove` URL,
     with nothing beside them."""
     missing = []
-    for path, parser in _commands(_parser()):
+    for path, parser in _commands(build_parser()):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 missing += [
@@ -109,7 +109,7 @@ def test_each_flag_shows_the_placeholder_docs_cli_writes_for_it():
     """`outbox --limit LIMIT` where the docs write `--limit N`; `eval track
     --limit-targets LIMIT_TARGETS  only the first N targets`, whose N was nowhere."""
     checked, wrong = 0, []
-    for path, parser in _commands(_parser()):
+    for path, parser in _commands(build_parser()):
         for action in parser._actions:
             if action.nargs == 0 or not action.option_strings:
                 continue
@@ -132,7 +132,7 @@ def _number(value: float) -> str:
 
 def test_every_default_value_is_said_in_the_help_as_it_runs():
     checked, wrong = 0, []
-    for path, parser in _commands(_parser()):
+    for path, parser in _commands(build_parser()):
         for action in parser._actions:
             value = action.default
             if value is None and action.nargs == argparse.OPTIONAL:
@@ -191,7 +191,7 @@ def _examples(text: str) -> list[str]:
 def test_the_examples_in_the_help_are_command_lines_storybot_takes():
     """Each ``storybot ...`` a help text gives parses as written (a usage error exits 2)."""
     examples = set()
-    for _path, parser in _commands(_parser()):
+    for _path, parser in _commands(build_parser()):
         texts = [parser.description or "", parser.epilog or ""]
         texts += [a.help or "" for a in parser._actions]
         for action in parser._actions:
@@ -201,7 +201,7 @@ def test_the_examples_in_the_help_are_command_lines_storybot_takes():
     assert 'storybot ask "status"' in examples  # the scan finds what it should
     for example in sorted(examples):
         try:
-            _parser().parse_args(shlex.split(example)[1:])
+            build_parser().parse_args(shlex.split(example)[1:])
         except SystemExit as exc:
             pytest.fail(f"{example!r} in the help exits {exc.code}")
 

@@ -367,7 +367,7 @@ def test_discord_sync_guild_and_dev_guild_id_take_the_same_server_ids(tmp_path, 
     refused by both."""
     import json
 
-    from adapters.cli_parser import _parser
+    from adapters.cli_parser import build_parser
     from bot.errors import ConfigError
     from bot.settings import load_settings
 
@@ -378,7 +378,9 @@ def test_discord_sync_guild_and_dev_guild_id_take_the_same_server_ids(tmp_path, 
     except (ConfigError, ValueError):  # ValueError: "" (no server), which --guild refuses
         from_file = None
     try:
-        from_flag: int | None = _parser().parse_args(["discord", "sync", "--guild", given]).guild
+        from_flag: int | None = (
+            build_parser().parse_args(["discord", "sync", "--guild", given]).guild
+        )
     except SystemExit:
         from_flag = None
     assert from_flag == from_file

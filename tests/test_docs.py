@@ -35,7 +35,7 @@ def test_every_environment_variable_the_code_reads_is_in_the_readme_table() -> N
 
 
 def test_every_cli_command_is_in_the_readme() -> None:
-    from adapters.cli_parser import _parser as build_parser
+    from adapters.cli_parser import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
@@ -113,7 +113,7 @@ def _long_options(parser, path=()):  # type: ignore[no-untyped-def]
 
 
 def test_every_flag_of_every_command_is_in_docs_cli() -> None:
-    from adapters.cli_parser import _parser as build_parser
+    from adapters.cli_parser import build_parser
 
     cli_doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     options = set(_long_options(build_parser()))

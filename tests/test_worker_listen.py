@@ -16,7 +16,7 @@ from storyworld import as_entry, feed_of, make_world, samples
 from test_scaleout_jobs import pg_dsn  # noqa: F401  (fixture)
 from worker_run import run_one_poll_job
 
-from adapters.cli_parser import _parser
+from adapters.cli_parser import build_parser
 from adapters.jobs.cli import worker_options
 from adapters.jobs.worker import WorkerOptions, check_options
 from bot.errors import UserError
@@ -44,7 +44,7 @@ async def test_a_worker_runs_a_job_queued_after_it_started_with_or_without_liste
 
 
 def test_the_worker_options_from_the_command_line():
-    parser = _parser()
+    parser = build_parser()
     default = worker_options(parser.parse_args(["worker"]))
     assert (default.listen, default.check_every_s) == (True, 5.0)
     given = worker_options(parser.parse_args(["worker", "--no-listen", "--check-every", "1.5"]))
