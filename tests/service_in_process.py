@@ -6,9 +6,10 @@ it starts must not hang if a change lets it start. :func:`run_stopped_once_start
 both with the real service and a real signal, no stand-in for storybot's code: a thread
 waits for the service's "console adapter started" log line (logged after the service
 installed its signal handlers) and sends this process SIGTERM, which the service takes as
-a stop; if that line never comes it signals after ``give_up_s`` all the same (a service
-that should not have started then stops, and the test's assertions say what happened),
-and it sends nothing once the command has returned.
+a stop; if that line never comes it signals after ``give_up_s`` all the same, so nothing
+hangs (a service that should not have started then stops and the test's assertions say
+so; a command stuck before the service took the signals is ended with the test's process,
+which the run reports as a crash), and it sends nothing once the command has returned.
 
 Only for the main thread (pytest's, also under pytest-xdist), where the service's event
 loop can handle signals.
