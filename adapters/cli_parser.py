@@ -548,6 +548,10 @@ _UNSAFE_WORD = re.compile(r"[\s'\"\\$`!*?#&;|<>(){}\[\]~]")
 _NUMBER = re.compile(r"-\d+(\.\d*)?|-\.\d+")
 
 
+# `story export NAME` and `story remove NAME`
+_STORY_NAME_HELP = "the story, as `storybot story list` names it (in any case)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="storybot",
@@ -682,9 +686,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a story's record: its seeds, the seed story and every development, "
         "oldest first, with their cited summaries and reports",
     )
-    se.add_argument(
-        "name", metavar="NAME", help="the story, as `storybot story list` names it (in any case)"
-    )
+    se.add_argument("name", metavar="NAME", help=_STORY_NAME_HELP)
     se.add_argument(
         "--format",
         dest="export_format",
@@ -705,9 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete a story and its decisions, with the subscriptions "
         "to it and the channels' follows of it",
     )
-    sr.add_argument(
-        "name", metavar="NAME", help="the story, as `storybot story list` names it (in any case)"
-    )
+    sr.add_argument("name", metavar="NAME", help=_STORY_NAME_HELP)
     sr.add_argument(
         "--yes",
         action="store_true",

@@ -159,22 +159,24 @@ def _once(flat: list[Node]) -> list[Node]:
     return kept
 
 
-def make_and(children: list[Node]) -> Node:
-    """AND over ``children``, flat: an AND among them merged in, each operand once."""
+def _flat(kind: type[And] | type[Or], children: list[Node]) -> Node:
+    """``kind`` over ``children``, flat: one of the same kind among them merged in, each
+    operand once, and a single operand as itself."""
     flat: list[Node] = []
     for c in children:
-        flat.extend(c.children if isinstance(c, And) else (c,))
+        flat.extend(c.children if isinstance(c, kind) else (c,))
     flat = _once(flat)
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def make_and(children: list[Node]) -> Node:
+    """AND over ``children``, flat: an AND among them merged in, each operand once."""
+    return _flat(And, children)
 
 
 def make_or(children: list[Node]) -> Node:
     """OR over ``children``, flat: an OR among them merged in, each operand once."""
-    flat: list[Node] = []
-    for c in children:
-        flat.extend(c.children if isinstance(c, Or) else (c,))
-    flat = _once(flat)
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+    return _flat(Or, children)
 
 
 def make_not(child: Node) -> Node:
