@@ -26,10 +26,8 @@ import argparse
 import asyncio
 import cProfile
 import io
-import os
 import pstats
 import random
-import secrets
 import statistics
 import tempfile
 import time
@@ -39,9 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
-from benchmarks.common import emit, peak_rss_mb, say
+from benchmarks.common import emit, peak_rss_mb, percentile, postgres_database, say
 from benchmarks.prefill import (
     add_stories,
     bulk_feeds,
@@ -58,23 +56,6 @@ from bot.model import CommandRequest
 from storage import open_store
 
 TARGET_MS = 50.0
-PG_ADMIN = os.environ.get(
-    "STORYBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = "storybot_bench_" + secrets.token_hex(6)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -186,11 +167,6 @@ def _profile(commands: Commands, texts: list[str]) -> str:
     return "\n".join(line for line in out.getvalue().splitlines() if line.strip())
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def _run_backend(backend: str, url: str, n_items: int, calls: int) -> dict[str, dict[str, float]]:
     t0 = time.perf_counter()
     store, names, urls = _prefill(url, n_items)
@@ -211,7 +187,7 @@ def _run_backend(backend: str, url: str, n_items: int, calls: int) -> dict[str, 
         for name, texts in workloads.items():
             asyncio.run(_latencies(commands, texts[:5]))
             ms = asyncio.run(_latencies(commands, texts[5:]))
-            p50, p99 = _pct(ms, 50), _pct(ms, 99)
+            p50, p99 = percentile(ms, 50), percentile(ms, 99)
             out[name] = {
                 "p50_ms": round(p50, 2),
                 "p99_ms": round(p99, 2),
@@ -250,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     p50: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            db = _sqlite_database(Path(tmp)) if backend == "sqlite" else _postgres_database()
+            db = _sqlite_database(Path(tmp)) if backend == "sqlite" else postgres_database()
             with db as url:
                 res = _run_backend(backend, url, n_items, calls)
             p99[backend] = {k: v["p99_ms"] for k, v in res.items()}

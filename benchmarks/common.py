@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: corpus paths, peak memory, the final JSON line."""
+"""Helpers shared by the benchmarks: corpus paths, peak memory, percentiles, a scratch
+PostgreSQL database, the final JSON line."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import json
 import math
 import os
 import resource
+import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +19,43 @@ EVALDATA = Path(
 )
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 STREAMS = EVALDATA / "streams"
+# the server the PostgreSQL runs create their scratch databases on (its database is not used)
+PG_ADMIN = os.environ.get(
+    "STORYBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (``getrusage`` ru_maxrss, KiB on Linux)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile of ``values`` (nearest rank; NaN, printed as null, for none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``PG_ADMIN``'s server for one run; its URL.
+
+    Dropped at the end (``WITH (FORCE)``: a run that failed may leave connections open).
+    """
+    from sqlalchemy import create_engine, text  # only the PostgreSQL runs need it
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = "storybot_bench_" + secrets.token_hex(6)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def say(*parts: Any) -> None:

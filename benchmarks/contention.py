@@ -46,8 +46,8 @@ from typing import Any
 from sqlalchemy import event, text
 
 from adapters.app import build_app
-from benchmarks.common import emit, say
-from benchmarks.load import INTERVAL_S, LoadFeedServer, _pct
+from benchmarks.common import emit, percentile, postgres_database, say
+from benchmarks.load import INTERVAL_S, LoadFeedServer
 from benchmarks.prefill import add_stories, bulk_feeds, bulk_items, load_stream, pick_stories
 from bot.model import CommandRequest
 from bot.settings import PollingSettings, Settings
@@ -78,8 +78,8 @@ class Holds:
         mine = self.durations[start:]
         return {
             f"{prefix}_writes": len(mine),
-            f"{prefix}_hold_p50_ms": round(_pct(mine, 50) * 1000, 1),
-            f"{prefix}_hold_p99_ms": round(_pct(mine, 99) * 1000, 1),
+            f"{prefix}_hold_p50_ms": round(percentile(mine, 50) * 1000, 1),
+            f"{prefix}_hold_p99_ms": round(percentile(mine, 99) * 1000, 1),
             f"{prefix}_hold_max_ms": round(max(mine, default=0) * 1000, 1),
         }
 
@@ -162,11 +162,11 @@ class Workload:
         ]
         return {
             f"{prefix}_commands": len(mine),
-            f"{prefix}_p50_ms": round(_pct(mine, 50) * 1000, 1),
-            f"{prefix}_p99_ms": round(_pct(mine, 99) * 1000, 1),
+            f"{prefix}_p50_ms": round(percentile(mine, 50) * 1000, 1),
+            f"{prefix}_p99_ms": round(percentile(mine, 99) * 1000, 1),
             f"{prefix}_max_ms": round(max(mine, default=0) * 1000, 1),
-            f"{prefix}_write_p50_ms": round(_pct(writes, 50) * 1000, 1),
-            f"{prefix}_write_p99_ms": round(_pct(writes, 99) * 1000, 1),
+            f"{prefix}_write_p50_ms": round(percentile(writes, 50) * 1000, 1),
+            f"{prefix}_write_p99_ms": round(percentile(writes, 99) * 1000, 1),
             f"{prefix}_failures": len(self.failures) - failures_start,
         }
 
@@ -195,9 +195,8 @@ def _database(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / 'contention.db'}"
         return
-    from benchmarks.commands import _postgres_database
 
-    with _postgres_database() as url:
+    with postgres_database() as url:
         yield url
 
 

@@ -82,7 +82,7 @@ from sqlalchemy import event, inspect, text
 
 from adapters.app import build_app
 from adapters.runtime import tune_gc_for_service
-from benchmarks.common import emit, peak_rss_mb, say
+from benchmarks.common import emit, peak_rss_mb, postgres_database, say
 from benchmarks.prefill import (
     NewsItem,
     add_stories,
@@ -280,9 +280,8 @@ def _database(backend: str, db: Path) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
         return
-    from benchmarks.commands import _postgres_database
 
-    with _postgres_database() as url:
+    with postgres_database() as url:
         yield url
 
 

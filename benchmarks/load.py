@@ -49,7 +49,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from adapters.app import build_app
-from benchmarks.common import corpus_files, emit, peak_rss_mb, say
+from benchmarks.common import corpus_files, emit, peak_rss_mb, percentile, say
 from benchmarks.feedserver import FeedServerProcess, ServerProcess, serve_until_stopped
 from benchmarks.prefill import add_stories, bulk_feeds, bulk_items, load_stream, pick_stories
 from bot.model import CommandRequest
@@ -106,13 +106,6 @@ class CorpusFeedServer(FeedServerProcess):
     def __init__(self, texts: list[tuple[str, str]]) -> None:
         del texts  # the corpus brings its own
         super().__init__(corpus_files())
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _prefill(
@@ -195,8 +188,8 @@ async def _measure(
         await asyncio.gather(*tasks)
         mine = latencies[start_index:]
         out = {
-            f"{name}_p50_ms": round(_pct(mine, 50) * 1000, 1),
-            f"{name}_p99_ms": round(_pct(mine, 99) * 1000, 1),
+            f"{name}_p50_ms": round(percentile(mine, 50) * 1000, 1),
+            f"{name}_p99_ms": round(percentile(mine, 99) * 1000, 1),
             f"{name}_max_ms": round(max(mine) * 1000, 1),
             f"{name}_errors": errors - errors_before,
         }
@@ -217,8 +210,8 @@ async def _measure(
     await app.aclose()
     result.update(
         commands=len(latencies),
-        p50_ms=round(_pct(latencies, 50) * 1000, 1),
-        p99_ms=round(_pct(latencies, 99) * 1000, 1),
+        p50_ms=round(percentile(latencies, 50) * 1000, 1),
+        p99_ms=round(percentile(latencies, 99) * 1000, 1),
         max_ms=round(max(latencies) * 1000, 1),
         errors=errors,
         poll_cycles=cycles,

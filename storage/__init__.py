@@ -133,7 +133,7 @@ def open_store(
             ``sslmode``); the message names ``source``.
         DatabaseUnavailable: the database server cannot be reached now (down, still
             starting, not answering, a host name that does not resolve): worth trying
-            again later (see :func:`_unavailable`).
+            again later (see :func:`database_unavailable`).
     """
     parsed = parse_url(url, source)
     path = sqlite_file(parsed)
@@ -213,7 +213,9 @@ def _open_error(
             " (no answer: is the server running, and are the host and port right? "
             "a slow network can add ?connect_timeout=SECONDS to the URL)"
         )
-    error = DatabaseUnavailable if _unavailable(exc, parsed.get_backend_name()) else ConfigError
+    error = (
+        DatabaseUnavailable if database_unavailable(exc, parsed.get_backend_name()) else ConfigError
+    )
     return error(f"cannot open the database {describe(parsed)} (from {source}): {reason}")
 
 
@@ -378,7 +380,7 @@ _TEMPORARY_REFUSALS = (
 )
 
 
-def _unavailable(exc: DBAPIError, backend: str) -> bool:
+def database_unavailable(exc: DBAPIError, backend: str) -> bool:
     """Whether ``exc`` says the database server cannot be reached now, not that it refuses.
 
     Only known causes are: a PostgreSQL server that is not there (connection refused, no

@@ -68,7 +68,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import ConfigError, DatabaseUnavailable, UserError
-from storage import _unavailable
+from storage import database_unavailable
 from storage.engine import (
     BEGIN_OPTION,
     describe,
@@ -298,7 +298,7 @@ def _reason(exc: DBAPIError) -> str:
 
 def _cannot_open(db: _Database, exc: DBAPIError) -> ConfigError | DatabaseUnavailable:
     """Why ``db`` cannot be used: exit 75 where it may pass (a server down), else 2."""
-    error = DatabaseUnavailable if _unavailable(exc, db.backend) else ConfigError
+    error = DatabaseUnavailable if database_unavailable(exc, db.backend) else ConfigError
     return error(f"cannot open {db.name}: {_reason(exc)}")
 
 

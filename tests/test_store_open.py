@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from store_builders import T0, new_item
 
 from bot.errors import ConfigError, DatabaseUnavailable
-from storage import SqlStore, _unavailable, open_store
+from storage import SqlStore, database_unavailable, open_store
 from storage.base import StoreBase
 from storage.engine import parse_url
 
@@ -271,10 +271,10 @@ def test_a_full_disk_under_a_sqlite_file_is_worth_retrying_other_failures_are_no
     def failure(message: str) -> OperationalError:
         return OperationalError("PRAGMA user_version = 19", {}, sqlite3.OperationalError(message))
 
-    assert _unavailable(failure("database or disk is full"), "sqlite")
-    assert _unavailable(failure("database is locked"), "sqlite")
-    assert not _unavailable(failure("file is not a database"), "sqlite")
-    assert not _unavailable(failure("attempt to write a readonly database"), "sqlite")
+    assert database_unavailable(failure("database or disk is full"), "sqlite")
+    assert database_unavailable(failure("database is locked"), "sqlite")
+    assert not database_unavailable(failure("file is not a database"), "sqlite")
+    assert not database_unavailable(failure("attempt to write a readonly database"), "sqlite")
 
 
 def test_a_host_name_that_does_not_resolve_is_unavailable():
@@ -309,8 +309,8 @@ def test_ssl_required_of_a_server_without_it_is_a_config_error_not_unavailable(p
 )
 def test_a_sqlstate_decides_over_the_words(error, unavailable):
     exc = OperationalError("SELECT 1", {}, error)
-    assert _unavailable(exc, "postgresql") is unavailable
-    assert _unavailable(exc, "sqlite") is False
+    assert database_unavailable(exc, "postgresql") is unavailable
+    assert database_unavailable(exc, "sqlite") is False
 
 
 @pytest.mark.parametrize(
@@ -324,7 +324,7 @@ def test_a_sqlstate_decides_over_the_words(error, unavailable):
 )
 def test_an_ssl_connection_cut_at_start_is_unavailable(message):
     exc = OperationalError("SELECT 1", {}, psycopg.OperationalError(message))
-    assert _unavailable(exc, "postgresql") is True
+    assert database_unavailable(exc, "postgresql") is True
 
 
 def test_an_in_memory_store_serves_threads_one_transaction_at_a_time():

@@ -27,8 +27,8 @@ from bot.evaluation.tracking import (
     AnalysisCache,
     Decide,
     Decision,
-    _where,
     engine_doc,
+    placement,
     target_story,
 )
 
@@ -87,7 +87,7 @@ def together_decider(
                     if wrong and (j.on_topic or feedback == "all"):
                         engine.teach(j.story_id, doc, not j.on_topic, analysis)
                 decisions[t.event].append(
-                    Decision(item, j.on_topic, j.score, _where(j) if j.on_topic else None)
+                    Decision(item, j.on_topic, j.score, placement(j) if j.on_topic else None)
                 )
         else:
             engine.observe(engine_doc(item))

@@ -217,12 +217,18 @@ def engine_decider(
                 wrong = j.on_topic != (item.event == target.event)
                 if wrong and (j.on_topic or feedback == "all"):
                     engine.teach(story.id, doc, not j.on_topic, analysis)
-            yield Decision(item, j.on_topic, j.score, _where(j) if j.on_topic else None)
+            yield Decision(item, j.on_topic, j.score, placement(j) if j.on_topic else None)
 
     return decide
 
 
-def _where(judgement: Judgement) -> str:
+def placement(judgement: Judgement) -> str:
+    """Where a taken item went, as a :class:`Decision`'s ``development`` says it.
+
+    ``"copy"`` for a copy of an earlier report or of a seed, ``"new"`` for a report that
+    opened a development (the service would alert), ``"joined"`` for one that joined an
+    existing development. Shared by every decider built on the engine.
+    """
     if "copy" in judgement.reason:  # of an earlier report, or of a seed
         return "copy"
     return "new" if judgement.new_development else "joined"
