@@ -290,6 +290,10 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         self._words = list(sys.argv[1:] if args is None else args)
+        if not _Parser._explaining:
+            misplaced = self._command_flag_before_command(self._words)
+            if misplaced:
+                self._refuse(misplaced)
         namespace, extras = super().parse_known_args(self._words, namespace)
         unknown = self._unknown_options(extras)
         if unknown:  # refused here, where the flags they may be typos of are known
@@ -314,6 +318,42 @@ class _Parser(argparse.ArgumentParser):
             # level to refuse with `storybot`'s usage, which names no command at all
             self._refuse(f"unrecognized arguments: {' '.join(extras)}")
         return namespace, extras
+
+    def _command_flag_before_command(self, words: list[str]) -> str | None:
+        """What to say of a command's flag typed before the command; None if there is none.
+
+        ``storybot --once poll`` was refused as "the following arguments are required:
+        --once", and ``storybot --database keep.db story list`` took the flag's value for
+        the command ("invalid choice: 'keep.db'"): both name what was typed as missing or
+        mistyped. Only the flags before the first word that is not a flag of this parser
+        (or its value) are read; an unknown flag there is left to argparse's refusal.
+        """
+        commands = next(
+            (a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        if commands is None:
+            return None
+        own = self._option_string_actions
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word == "--" or not word.startswith("-") or _NUMBER.fullmatch(word):
+                return None  # the command (or a value) is reached
+            flag, attached, _ = word.partition("=")
+            if flag in own:
+                takes_value = own[flag].nargs != 0
+                i += 2 if takes_value and not attached else 1
+                continue
+            owners = _commands_with_flag(commands, flag)
+            if not owners:
+                return None
+            named = [f"`{prog}`" for prog in owners]
+            where = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+            said = f"{flag} is an option of {where}: put it after the command"
+            if flag == "--database":
+                said += "; the other commands' database is " + _DATABASE_IS
+            return said
+        return None
 
     def _refuse_missing_command(self, namespace: argparse.Namespace) -> NoReturn:
         """``ask`` without a /story command: say so, with the options it was given.
@@ -450,7 +490,10 @@ class _Parser(argparse.ArgumentParser):
             # a one-letter flag is no misspelt word, and case matters in it: -V is not -v
             meant = probably_meant(word, among=flags) if len(word) > 2 else None
             named.append(f"{word} (did you mean {meant}?)" if meant else word)
-        return f"unrecognized argument{'s' if len(named) > 1 else ''} {', '.join(named)}"
+        said = f"unrecognized argument{'s' if len(named) > 1 else ''} {', '.join(named)}"
+        if "--database" in unknown:  # `storybot demo`'s only
+            said += f"; the database is {_DATABASE_IS}"
+        return said
 
     def _missing_choices(self, namespace: argparse.Namespace) -> str | None:
         """The sub-commands, as the help lists them, if none was given; else None."""
@@ -533,6 +576,22 @@ _SYNONYMS = {
     "new": "add",
     "create": "add",
 }
+
+
+# what a --database typed where only `storybot demo` takes it is told
+_DATABASE_IS = "STORYBOT_DATABASE_URL, or [database] url in the --config file"
+
+
+def _commands_with_flag(commands: argparse._SubParsersAction, flag: str) -> list[str]:
+    """The commands (their full names, ``storybot story add``) that take ``flag``."""
+    found: list[str] = []
+    for parser in dict.fromkeys(commands.choices.values()):  # an alias is the same parser
+        if flag in parser._option_string_actions and flag not in ("-h", "--help"):
+            found.append(parser.prog)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                found += _commands_with_flag(action, flag)
+    return found
 
 
 def _synonym(word: str, choices: Container[str]) -> str | None:

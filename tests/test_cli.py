@@ -719,6 +719,56 @@ def test_an_unknown_flag_before_the_command_is_named_not_its_value_taken_for_the
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        # "the following arguments are required: --once", of a --once that was typed
+        (["--once", "poll"], "storybot: error: --once is an option of `storybot poll`"),
+        # the flag's value was taken for the command: "invalid choice: 'a.txt'"
+        (
+            ["-v", "--config", "c.toml", "--seed", "a.txt", "story", "add", "x"],
+            "storybot: error: --seed is an option of `storybot story add` and "
+            "`storybot eval dedup`",
+        ),
+        (
+            ["story", "--title=T", "add", "x"],
+            "storybot story: error: --title is an option of `storybot story add`",
+        ),
+        (["--sent", "outbox"], "storybot: error: --sent is an option of `storybot outbox`"),
+    ],
+)
+def test_a_commands_flag_before_the_command_is_named_with_the_command_that_takes_it(
+    db, tmp_path, capsys, argv, says
+):
+    err = _usage_error(argv, capsys)
+    assert err.endswith(f"{says}: put it after the command\n"), err
+    assert "invalid choice" not in err and "required" not in err
+    assert not (tmp_path / "cli.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["--database", "keep.db", "story", "list"],
+            "storybot: error: --database is an option of `storybot demo`: put it after the "
+            "command; the other commands' database is STORYBOT_DATABASE_URL",
+        ),
+        (
+            ["story", "list", "--database", "keep.db"],
+            "storybot story list: error: unrecognized argument --database; the database is "
+            "STORYBOT_DATABASE_URL",
+        ),
+    ],
+)
+def test_a_database_flag_outside_the_demo_says_where_the_database_is_set(
+    db, tmp_path, capsys, argv, says
+):
+    err = _usage_error(argv, capsys)
+    assert err.endswith(f"{says}, or [database] url in the --config file\n"), err
+    assert not (tmp_path / "cli.db").exists() and not (tmp_path / "keep.db").exists()
+
+
 @pytest.mark.parametrize("argv", [["poll", "--once", "-V"], ["story", "list", "-V"]])
 def test_a_one_letter_flag_is_not_taken_for_the_same_letter_in_the_other_case(
     db, tmp_path, capsys, argv
