@@ -38,21 +38,19 @@ from typing import Callable, Collection, Mapping, Sequence
 
 from bot import teaching
 from bot.alerts import (
-    NoticeParts,
     added_fact,
     alert_key,
     alert_message,
-    legacy_notice_key,
     notice_key,
-    notice_message,
     revised_fact,
     with_fact,
 )
 from bot.cycle_report import CycleReport
 from bot.digest import ALERT_CAP_WINDOW
-from bot.engine import Engine, EngineDoc, Verdict
+from bot.engine import Engine, Verdict
 from bot.engine.analysis import item_time
 from bot.engine.semantic import Dense
+from bot.engine_doc import engine_doc
 from bot.identity import canonical_url, feed_items
 from bot.linked_pages import LinkedPages
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher, reprints_seed
@@ -68,10 +66,9 @@ from bot.model import (
     Judgement,
     PollRequest,
     Story,
-    Subscription,
-    Target,
     arrival_order,
 )
+from bot.notices import Notices
 from bot.outlet_name import stored_label
 from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
@@ -82,7 +79,6 @@ from bot.ports import (
     PageReader,
     Store,
 )
-from bot.query import Document, Query
 from bot.revision import Revision, revision
 
 log = logging.getLogger(__name__)
@@ -92,11 +88,6 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
 BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
-# A fresh engine (a restart, a scale-out judging job) learns the reports that recent
-# notices were about, so another outlet's copy of one is not sent again: at most this
-# many, from this far back (copies of a wire report follow it within hours).
-NOTICE_COPY_WARM = 200
-NOTICE_COPY_WINDOW = timedelta(hours=24)
 _READ_BATCH = 500  # backlog items loaded from the store at a time
 UPDATES_PER_CYCLE = 500  # items updated in place judged again at most per call
 
@@ -144,16 +135,10 @@ class Pipeline:
         self.clock = clock
         self.policy = policy
         self.default_max_per_hour = default_max_per_hour
-        # keyword DMs only for items published at most this long before they were
-        # fetched ([delivery] notice_max_age_days; None: any age): see ``_notices``
-        self.notice_max_age = notice_max_age
         self.rng = rng or random.Random()
         # whether this machine's network is down, told from the polls it records
         self.network = NetworkWatch()
         self._stories: dict[int, Story] = {}
-        self._subs: dict[int, Subscription] = {}
-        # shared by the pipelines of one process (scale-out builds one per job)
-        self.subscriptions = subscriptions or SubscriptionIndex()
         self._lock = asyncio.Lock()
         self._log_failures = True  # False while a caller reports failed feeds itself
         # Ids of stored items the engine has not read yet, oldest first (see the module
@@ -178,13 +163,23 @@ class Pipeline:
         # stored is judged by the judging job queued for it (see refresh_stories).
         self._in_job = False
         self._queued_at: datetime | None = None  # a judging or updates job's (judge_stored)
-        self._notices_warm = False  # see ``_warm_first_reports``
-        # the first reports that notices queued before the warm-up were about: only those
-        # may have been sent under an earlier version's per-subscription key
-        self._warmed: frozenset[int] = frozenset()
-        # Items stored before this process started may have notices queued under the
-        # per-subscription keys of earlier versions (see ``_notices``).
-        self._started_at = clock.now()
+        # the keyword DMs of the items judged; the subscription index is shared by the
+        # pipelines of one process (scale-out builds one per job). Built last: it reads
+        # the clock as when this process started.
+        self.notices = Notices(
+            store, engine, clock, subscriptions or SubscriptionIndex(), notice_max_age
+        )
+
+    @property
+    def notice_max_age(self) -> timedelta | None:
+        """Keyword DMs only for items published at most this long before they were
+        fetched ([delivery] ``notice_max_age_days``; None: any age)."""
+        return self.notices.max_age
+
+    @property
+    def subscriptions(self) -> SubscriptionIndex:
+        """The subscription index, shared by the pipelines of one process."""
+        return self.notices.subscriptions
 
     # ------------------------------------------------------------------ stories
 
@@ -510,7 +505,7 @@ class Pipeline:
         self._log_failures = log_failures  # read by _fetched; cycles hold self._lock
         report = CycleReport(feeds=len(feeds))
         # off the loop: it asks the store every cycle, and builds the index when changed
-        matcher = await asyncio.to_thread(self._matcher)
+        matcher = await asyncio.to_thread(self.notices.matcher)
         if self.wants_judgements(matcher):
             # items that waited for their linked page and whose next try is due
             ready = await self.linked_pages.retry_waits(report)
@@ -596,7 +591,10 @@ class Pipeline:
         Otherwise they only wait in the backlog (module docstring) and reading their
         linked pages would be wasted requests.
         """
-        return bool(self._stories) or len(matcher if matcher is not None else self._matcher()) > 0
+        return (
+            bool(self._stories)
+            or len(matcher if matcher is not None else self.notices.matcher()) > 0
+        )
 
     # ------------------------------------------------------------------ steps
     # The cycle above, in steps that job workers (adapters/jobs) run as separate jobs,
@@ -648,7 +646,7 @@ class Pipeline:
         if recheck_unjudged is None:
             # Notices are keyed per (user, first report of the text), so a re-check never
             # sends one twice.
-            recheck = bool(self._stories) or bool(self._subs)
+            recheck = bool(self._stories) or bool(self.notices.subs)
             stories = bool(self._stories)
         else:
             recheck = stories = recheck_unjudged
@@ -717,7 +715,7 @@ class Pipeline:
             if item.id in again:
                 self._note_relisted(item)
         if items:
-            matcher = self._matcher()
+            matcher = self.notices.matcher()
             try:
                 self.judge_items(items, matcher, report)
             finally:
@@ -725,7 +723,7 @@ class Pipeline:
             self.rejudge_updates(matcher, report)  # updates stored by any poll job, as a cycle does
         else:
             # nothing new (a retried job): the index is built only for a material update
-            self.rejudge_updates(self._matcher, report)
+            self.rejudge_updates(self.notices.matcher, report)
         return report
 
     def judge_updates(self, queued_at: datetime | None = None) -> CycleReport:
@@ -741,7 +739,7 @@ class Pipeline:
         report = CycleReport()
         self._in_job = True
         self._queued_at = queued_at
-        self.rejudge_updates(self._matcher, report, before_judging=self.track_stories)
+        self.rejudge_updates(self.notices.matcher, report, before_judging=self.track_stories)
         return report
 
     def _ingest(
@@ -850,8 +848,8 @@ class Pipeline:
         # counts beside the stored ones: a breaking story can make many at once
         capped: Counter[str] = Counter()
         facts: dict[str, str | None] = {}  # thread notes of the alert edits this batch queued
-        if matcher is not None and len(matcher) and not self._notices_warm:
-            self._warm_first_reports()
+        if matcher is not None and len(matcher):
+            self.notices.warm()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
             analysis = self.engine.analyse(doc)  # once, for the stories and the notices
             read = item.id in self._relisted
@@ -891,7 +889,9 @@ class Pipeline:
                 # A story's copy older than the stream index remembers: no notice, as ever.
                 if first != item.id or not is_copy:
                     outbox.extend(
-                        self._notices(matcher, item, first, on_topic_ids, notified, report)
+                        self.notices.for_item(
+                            matcher, item, first, on_topic_ids, notified, report, self._stories
+                        )
                     )
         states = self._engine_states(touched)
         versions = {item.id: item.version for item in items}
@@ -975,8 +975,8 @@ class Pipeline:
         if not material or (not self._stories and not subscribed):
             self.store.commit_decisions([], [], {}, [], now, versions=versions, texts=texts)
             return
-        if subscribed and not self._notices_warm:
-            self._warm_first_reports()
+        if subscribed:
+            self.notices.warm()
         batch = _Rejudging()
         for update, item, change in material:
             self._rejudge(update, item, change, matcher, batch, report, now)
@@ -1079,7 +1079,7 @@ class Pipeline:
                 told = {
                     (sub.platform, sub.user_id)
                     for sub_id in matcher.match(update.title, update.text, was_on)
-                    if (sub := self._subs.get(sub_id)) is not None
+                    if (sub := self.notices.subs.get(sub_id)) is not None
                 }
             else:
                 # No story judged it, so nothing says the earlier version was ever
@@ -1087,27 +1087,14 @@ class Pipeline:
                 told = {
                     (sub.platform, sub.user_id)
                     for sub_id in matcher.match(item.title, item.text, now_on)
-                    if (sub := self._subs.get(sub_id)) is not None
+                    if (sub := self.notices.subs.get(sub_id)) is not None
                     and self.store.get_outbox(notice_key(sub.platform, sub.user_id, first))
                 }
             batch.outbox.extend(
-                self._notices(matcher, item, first, now_on, batch.notified, report, told)
+                self.notices.for_item(
+                    matcher, item, first, now_on, batch.notified, report, self._stories, told
+                )
             )
-
-    def _warm_first_reports(self) -> None:
-        """Show the engine the reports that recent notices were about (once per pipeline).
-
-        The engine's first-report index lives in memory; without this, a process that
-        restarted, or a scale-out judging job (a fresh engine each), would take another
-        outlet's copy of a report already sent for a first report and send it again.
-        Notice keys name first reports only, so these are exactly the texts to know.
-        """
-        self._notices_warm = True
-        since = self.clock.now() - NOTICE_COPY_WINDOW
-        ids = self.store.recent_notice_items(since, NOTICE_COPY_WARM)
-        self._warmed = frozenset(ids)
-        for item in sorted(self.store.get_items(ids), key=lambda i: i.id):
-            self.engine.first_report(engine_doc(item))
 
     def _defer(self, items: Sequence[Item]) -> None:
         self._unread.extend(item.id for item in items)
@@ -1249,104 +1236,13 @@ class Pipeline:
             report.new_developments += 1
         return writes
 
-    def _notices(
-        self,
-        matcher: SubscriptionMatcher,
-        item: Item,
-        first: int,
-        on_topic_ids: set[int],
-        notified: set[str],
-        report: CycleReport,
-        told: Collection[tuple[str, str]] = (),
-    ) -> list[OutboxWrite]:
-        """One notice per user whose subscriptions match ``item``, naming all of them.
-
-        Keyed by the user and ``first``, the first report of the item's text, and written
-        only if new: a user already told of that text (by this batch, an earlier one, or
-        a run of this batch before a crash) is not told again. ``notified`` collects the
-        keys this batch queued. Users in ``told`` ((platform, user id): those an earlier
-        version of the item matched) get none.
-
-        An item published longer than ``notice_max_age`` before it was fetched (a feed's
-        old entries, listed on its first poll) is no news to a subscriber: none.
-        """
-        if self._too_old_to_notify(item):
-            return []
-        by_user: dict[tuple[str, str], list[tuple[Subscription, Query]]] = {}
-        # tokenized once for the matcher and every notice (about 20 an item with 10,000
-        # subscriptions): tokenizing it per notice was two thirds of judging's CPU
-        doc = Document.from_text(item.title, item.text)
-        for sub_id in matcher.match_doc(doc, on_topic_ids):
-            sub = self._subs.get(sub_id)
-            if sub is not None and (sub.platform, sub.user_id) not in told:
-                # the query the matcher parsed: the DM says which of its words were found
-                by_user.setdefault((sub.platform, sub.user_id), []).append(
-                    (sub, matcher.query(sub_id))
-                )
-        writes = []
-        parts: NoticeParts | None = None  # what all of the item's notices show: once
-        for (platform, user_id), matched in by_user.items():
-            key = notice_key(platform, user_id, first)
-            if key in notified or self._notified_before([sub for sub, _ in matched], item, first):
-                continue
-            notified.add(key)
-            scoped = {sub.story_id for sub, _ in matched if sub.story_id is not None}
-            story = self._stories.get(scoped.pop()) if len(scoped) == 1 else None
-            target = Target(platform, user_id=user_id)
-            if parts is None:
-                parts = NoticeParts.of(item, doc)
-            writes.append(
-                OutboxWrite(
-                    key,
-                    target,
-                    notice_message(matched, item, story, parts),
-                    only_if_new=True,
-                    # what an unsubscribe reads to take back a DM only it caused
-                    subscription_ids=tuple(sub.id for sub, _ in matched),
-                )
-            )
-            report.notices_queued += 1
-        return writes
-
-    def _too_old_to_notify(self, item: Item) -> bool:
-        """Whether ``item`` was published longer than ``notice_max_age`` before it was
-        fetched (an undated item never is)."""
-        if self.notice_max_age is None or item.published is None:
-            return False
-        return item.fetched_at - item.published > self.notice_max_age
-
-    def _notified_before(self, subs: Sequence[Subscription], item: Item, first: int) -> bool:
-        """Whether an earlier version queued a notice of ``item``'s text for one of ``subs``.
-
-        Earlier versions keyed notices per subscription and item. Two cases must not be
-        sent again under the new key: an item stored then and judged again now (without
-        a story every re-read item is), and another outlet's copy, arriving now, of a
-        report ``first`` they notified (a database upgraded in place). Only items stored
-        before this process started, and first reports that notices queued before its
-        warm-up were about, are looked up.
-        """
-        ids = []
-        if item.fetched_at < self._started_at:
-            ids.append(item.id)
-        if first != item.id and first in self._warmed:
-            ids.append(first)
-        return any(
-            self.store.get_outbox(legacy_notice_key(s.id, item_id)) for item_id in ids for s in subs
-        )
-
     def invalidate_subscriptions(self) -> None:
         """Rebuild the subscription index before the next batch (a user (un)subscribed).
 
         Called from any thread (the commands run theirs in one) once the change is
         committed. (The index also sees changes made by other processes by itself.)
         """
-        self.subscriptions.invalidate()
-
-    def _matcher(self) -> SubscriptionMatcher:
-        """The subscription index as the store holds the subscriptions now (see
-        :class:`SubscriptionIndex`)."""
-        matcher, self._subs = self.subscriptions.current(self.store, self.clock.now())
-        return matcher
+        self.notices.invalidate()
 
 
 @dataclass
@@ -1379,19 +1275,6 @@ def _request(feed: Feed) -> PollRequest:
         etag=feed.etag,
         last_modified=feed.last_modified,
         body_hash=feed.body_hash,
-    )
-
-
-def engine_doc(item: Item) -> EngineDoc:
-    """A stored item as the engine reads it (what ``judge`` and ``observe`` are given)."""
-    return EngineDoc(
-        id=item.id,
-        title=item.title,
-        text=item.text,
-        url=item.url,
-        source=item.source,
-        published=item.published,
-        seen_at=item.fetched_at,
     )
 
 
