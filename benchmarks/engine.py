@@ -12,7 +12,7 @@ subscriptions (``--subscriptions N`` for another number) through the
 outbox) and ``record_polls``, on a temporary SQLite file already holding N items (each
 with one judgement), pre-filled with bulk Core INSERTs (setup, not timed). As a service
 that stored them would have, the engine has read them (at most the newest 20,000,
-``BACKLOG`` in ``bot/pipeline.py``) into its stream statistics before the stories are
+``BACKLOG`` in ``bot/background_stats.py``) into its stream statistics before the stories are
 tracked (setup, not timed). A 50-item
 warm-up cycle runs first (not timed); it also builds the subscription index, which the
 measured cycle reuses, as the pipeline does between refreshes (``SUBS_REFRESH``, the

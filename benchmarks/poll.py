@@ -8,7 +8,7 @@ What is measured (wall-clock seconds, ``time.perf_counter``):
   feedparser fallback), identity, ``SqlStore.ingest_items`` for every feed's entries into
   a temporary SQLite file, and ``record_polls``. No story is tracked and no one has
   subscribed, so the pipeline defers the engine's analysis of the new items (see
-  ``bot/pipeline.py``): it is not in this figure. What it costs is timed on its own as
+  ``bot/background_stats.py``): it is not in this figure. What it costs is timed on its own as
   ``backlog_read_s``; the engine's per-story cost is ``benchmarks/engine.py``'s subject.
 * ``backlog_read_s``: after the cycles, ``Pipeline.read_backlog()``: the engine reads the
   ``backlog_items`` deferred items from the store, which the first story tracked would

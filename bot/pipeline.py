@@ -7,21 +7,11 @@ feed's poll recorded, so a crash mid-cycle makes the next cycle poll that feed a
 already stored but not yet judged are recognised and judged then. Nothing is lost and
 nothing is alerted twice (outbox keys are idempotent).
 
-While no story is tracked and nobody has subscribed, a judgement has no use: the only
-trace an item would leave is in the engine's background term statistics, which a story
-tracked later starts from. So new items are not analysed then; their ids are kept, in
-the order they would have been judged, and the engine reads them (``Engine.observe``,
-the same statistics ``judge`` would have gathered) just before it next needs those
-statistics: before it tracks a new story, or judges items for a story or a subscription.
-The analysis is deferred, not skipped, and its result is the same. At most ``BACKLOG``
-ids wait; beyond that the oldest are read in the cycle that adds more, so tracking the
-first story never has more than ``BACKLOG`` items to catch up on. The ids are kept in
-memory; the statistics are saved at the end of every cycle with the id through which
-they count every item (``Store.save_background``). After a restart the engine takes them
-back and the items stored since join the backlog (the newest ``BACKLOG`` of them), so a
-story tracked after a restart starts from the statistics it would have had without it.
-(While stories are tracked it takes instead the statistics the last commit stored, in
-their own row: see ``Pipeline.restore_background``.)
+While no story is tracked and nobody has subscribed, new items are not analysed: their
+ids wait in a backlog that the engine reads before it next needs its stream statistics,
+and those statistics are saved and restored across restarts and scale-out jobs (see
+:mod:`bot.background_stats`). Keyword-subscription notices are made by
+:mod:`bot.notices`; the pipeline orchestrates and commits.
 """
 
 from __future__ import annotations
@@ -30,7 +20,6 @@ import asyncio
 import logging
 import random
 import re
-from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -45,6 +34,7 @@ from bot.alerts import (
     revised_fact,
     with_fact,
 )
+from bot.background_stats import BACKLOG, BackgroundStats
 from bot.cycle_report import CycleReport
 from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Engine, Verdict
@@ -87,8 +77,6 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # chunks fetched ahead while one is processed; 2 was no faster on the real corpus and
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
-BACKLOG = 20_000  # items whose analysis may wait for a story or subscription (see above)
-_READ_BATCH = 500  # backlog items loaded from the store at a time
 UPDATES_PER_CYCLE = 500  # items updated in place judged again at most per call
 
 
@@ -141,28 +129,15 @@ class Pipeline:
         self._stories: dict[int, Story] = {}
         self._lock = asyncio.Lock()
         self._log_failures = True  # False while a caller reports failed feeds itself
-        # Ids of stored items the engine has not read yet, oldest first (see the module
-        # docstring); an int64 array: 8 bytes an id.
-        self._unread = array("q")
-        self._backlog = backlog
-        # The highest item id the engine has read (judged or observed); with the backlog,
-        # what the saved background statistics cover (see ``save_background``).
-        self._read_through = 0
-        self._background_loaded = False
-        # the saved statistics' item id is still to be read as the floor of what a save
-        # says it covers (see restore_background; only the polling service saves)
-        self._floor_from_saved = False
-        self._judging: set[int] = set()  # ids a judging job is about to judge
+        # the backlog of items the engine has yet to read, and the stream statistics'
+        # save and restore (see bot.background_stats)
+        self.background = BackgroundStats(store, engine, clock, backlog)
         # when each tracked story was first tracked (its seed development's commit): the
         # backlog read then counts every item stored before (see ``_note_relisted``)
         self._tracked_since: dict[int, datetime] = {}
         # items a poll found again with no decision that the statistics count already
         # (see ``_note_relisted``): judging does not count them again
         self._relisted: set[int] = set()
-        # Set by the job workers' entry points (judge_stored, judge_updates): every item
-        # stored is judged by the judging job queued for it (see refresh_stories).
-        self._in_job = False
-        self._queued_at: datetime | None = None  # a judging or updates job's (judge_stored)
         # the keyword DMs of the items judged; the subscription index is shared by the
         # pipelines of one process (scale-out builds one per job). Built last: it reads
         # the clock as when this process started.
@@ -188,99 +163,31 @@ class Pipeline:
     ) -> bool:
         """Take back the stream statistics of the engine before this one (once, at start).
 
-        ``carried`` is the table the last commit stored (``Store.load_stream``: see
-        :meth:`_stream_state`), the one its decisions were made with: if there is one,
-        it is taken and nothing is read again. The saved background
-        statistics are not: the service saves them at the end of a cycle, so after a
-        restart in mid-cycle they miss the items judged since, and reading those again
-        would count each copy of a story's report (judging leaves them out) and, later,
-        each item stored but not yet judged a second time.
+        See :meth:`bot.background_stats.BackgroundStats.restore`.
 
-        Otherwise the saved background statistics are taken back, and the items stored
-        after the save join the backlog, except those this pipeline is about to judge (a
-        judging job's own items: judging counts them), those held for their linked page
-        (judged, and counted, when the wait is over) and, with ``stored_by``, those
-        stored after it (a judging job's: queued for other judging jobs, which count them).
-        In a job worker, no saved statistics yet (workers on a new database, before the
-        periodic job's first tick) count as the statistics of no item through id 0: the
-        items stored so far are the backlog, as one process reads the backlog it kept.
-        Returns whether any were restored.
+        Args:
+            carried: The last commit's statistics (``Store.load_stream``), or None: the
+                saved ones, with the items stored since as backlog.
+            stored_by: Leave out of that backlog the items stored after this time.
+
+        Returns:
+            Whether any were restored.
         """
-        if self._background_loaded:
-            return False
-        self._background_loaded = True
-        if carried is not None:
-            # The last commit's table counts at least what the saved statistics count
-            # (they are saved after their cycle's commits): what they cover stays the
-            # floor of what a later save says it covers, read then (a judging job, which
-            # never saves, does not read the saved table at all).
-            self._floor_from_saved = True
-            return self.engine.restore_background(carried)
-        saved = self.store.load_background()
-        if saved is None:
-            if not self._in_job:
-                return False  # the service's own backlog holds what it stored
-            # Workers before the periodic job's first tick: the statistics of no item,
-            # through id 0 (what that tick saves on an empty database). One process
-            # reads its backlog here; a job reads the items stored so far.
-            through = 0
-        else:
-            state, through = saved
-            if not self.engine.restore_background(state):
-                return False
-        self._read_through = through
-        unread = set(self._unread)
-        # an item held for its linked page is judged once the wait is over, counted then
-        after = self.store.item_ids_after(through, self._backlog, stored_by=stored_by, held=False)
-        since = set(after) - self._judging
-        self._unread = array("q", sorted(unread | since)[-self._backlog :])
-        return True
+        return self.background.restore(carried, stored_by=stored_by)
 
     def update_saved_background(self, stored_by: datetime | None = None) -> int:
         """Fold the items stored since the saved background statistics into them, and save.
 
-        For scale-out workers, where no long-lived process reads every item: a periodic
-        job calls this on a fresh pipeline, so that a story added later still starts from
-        the statistics of the stream (see :meth:`refresh_stories`) as it does in the
-        single-process service. At most ``backlog`` items are read a call: the oldest
-        stored since, the rest on the next calls. (After a stall of the engine queue, with
-        more stored meanwhile, it read the newest and moved past the older ones for good:
-        never counted, unlike in one process, whose polls and judging never part.)
+        For scale-out workers' periodic job, on a fresh pipeline: see
+        :meth:`bot.background_stats.BackgroundStats.update_saved`.
 
-        An item held for its linked page is judged, and counted, once the wait is over
-        (a first story tracked meanwhile, starting from the saved statistics, leaves it
-        out of its backlog): it is not read, nor the items stored after it, since the
-        saved statistics count every item through one id. A later call reads them once
-        it is released. An item stored after ``stored_by`` (when the periodic job was
-        queued) is left out the same way: its judging job, queued behind that job, may be
-        the first to track a story, which counts it when it judges it (read here too, it
-        was counted twice).
+        Args:
+            stored_by: When the periodic job was queued (None: no bound).
 
         Returns:
             How many items were read.
         """
-        saved = self.store.load_background()
-        through = 0
-        if saved is not None:
-            state, through = saved
-            self.engine.restore_background(state)
-        self._background_loaded = True
-        ids = self.store.item_ids_after(through, self._backlog, oldest=True)
-        ready = set(
-            self.store.item_ids_after(
-                through, self._backlog, stored_by=stored_by, held=False, oldest=True
-            )
-        )
-        # ids is sorted: only those below the first not ready (held, or stored after
-        # stored_by: a poll that fetched earlier may insert later, under higher ids) are
-        # read, since the saved statistics count every item through one id
-        waiting = [i for i in ids if i not in ready]
-        self._unread = array("q", [i for i in ids if not waiting or i < waiting[0]])
-        self._read_through = through
-        n = self.read_backlog()
-        if n or saved is None:
-            self.save_background()
-        return n
+        return self.background.update_saved(stored_by)
 
     def _start_cycle(self) -> None:
         # Only the polling service saves and restores the background statistics here: a
@@ -293,37 +200,17 @@ class Pipeline:
 
     def save_background(self) -> None:
         """Save the engine's background statistics with the id they count items through."""
-        if self._floor_from_saved:
-            self._floor_from_saved = False
-            saved = self.store.load_background()
-            if saved is not None:
-                self._read_through = max(self._read_through, saved[1])
-        # the backlog is in arrival (publication) order, not id order: its smallest id
-        through = min(self._unread) - 1 if self._unread else self._read_through
-        self.store.save_background(self.engine.background_state(), through, self.clock.now())
+        self.background.save()
 
     def refresh_stories(self) -> None:
         """Track stories added since the last cycle (possibly by another process).
 
         Every story weighs with the engine's stream statistics, which a story's own state
         does not carry. A fresh engine (a job worker's, or the service's after a restart)
-        takes the ones the last commit stored, in their own row (see
-        :meth:`_stream_state`), so it weighs with exactly what that commit did. Unless no
-        story it tracks has a stored state yet (a first story, or a story added after
-        every other was removed): the last commit's table then misses every item stored
-        while no story was tracked, and it takes back the saved background statistics,
-        the items stored since joining the backlog (see :meth:`restore_background`); a
-        job worker takes the last commit's table instead, if there is one, with the items
-        stored since that commit as backlog (see :meth:`_restore_last_commit`). In a
-        job worker, only those stored by the time the first of these stories was added:
-        their judging jobs ran without it and judged nothing; a later item is judged by
-        the job queued for it, which counts it, and read here too it was counted twice;
-        by the time this job was queued, too, if that was earlier (it waited behind other
-        judging jobs): the items stored since are in the jobs queued behind it.
-        Stories with states but no stored table (migration 0018 run offline, with
-        ``--sql``; states older than the table) start from the saved statistics too, the
-        job's backlog bounded by when it was queued alone (see :meth:`_stored_by`).
-        (Workers compare their clocks here too: keep them in sync.)
+        first takes them back: the last commit's, or the saved ones with the items stored
+        since as backlog (see :meth:`bot.background_stats.BackgroundStats.restore_for`).
+        A story with no stored state yet starts from them, the backlog read first; its
+        seed is committed as development 0, with its baseline state.
         """
         current = {s.id: s for s in self.store.list_stories()}
         for story_id in list(self._stories):
@@ -333,21 +220,13 @@ class Pipeline:
                 self._tracked_since.pop(story_id, None)
         new = {sid: story for sid, story in current.items() if sid not in self._stories}
         states = {sid: self.store.load_engine_state(sid) for sid in new}
-        _warn_old_stream(states)
-        if new and not self._background_loaded:
-            stream = None
-            if any(state is not None for state in states.values()):
-                stream = self.store.load_stream()
-            if stream is not None:
-                self.restore_background(stream)
-            elif not self._restore_last_commit(new, states):
-                self.restore_background(None, stored_by=self._stored_by(new, states))
+        self.background.restore_for(new, states)
         for story_id, story in new.items():
             state = states[story_id]
             if state is None:
                 # A new story starts from the background statistics: complete them
                 # (a job worker's fresh pipeline first takes back the saved ones).
-                self.read_backlog()
+                self.background.read()
             self.engine.track(story, state)
             dev0 = self.store.get_development(story_id, 0)
             if dev0 is None:
@@ -357,7 +236,7 @@ class Pipeline:
                 now = self.clock.now()
                 try:
                     self.store.commit_decisions(
-                        [], [seed], baseline, [], now, stream=self._stream_state(baseline)
+                        [], [seed], baseline, [], now, stream=self.background.stream_state(baseline)
                     )
                 except Exception:
                     # Not tracked until its baseline is stored: the next cycle tries again.
@@ -391,83 +270,9 @@ class Pipeline:
         if changed:
             self.store.commit_decisions([], [], self._engine_states(changed), [], self.clock.now())
 
-    def _restore_last_commit(
-        self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]
-    ) -> bool:
-        """In a job worker, when no story it tracks has a state but a commit stored stream
-        statistics (every story was removed since): take those, as one process keeps the
-        table its judging built, and read the items stored after that commit as backlog.
-
-        The saved background statistics are not that table: the periodic job builds them
-        by reading every item (``update_saved_background``), so they count the copies of
-        the removed stories' reports, which judging leaves out, and not their seeds,
-        counted at a cold start. The items stored since the commit were judged by no
-        story (a story's judging would have committed later): one process reads them
-        as backlog. Only those stored by :meth:`_stored_by`, not held for their linked
-        page and not this job's own (judging counts them), as on the saved statistics.
-        (Told apart by the commit's time: workers keep their clocks in sync.)
-
-        More than ``backlog`` such items (stories were gone a long while): the saved
-        statistics, which the periodic job kept current, are taken instead, with no
-        older items left out. Returns whether the last commit's statistics were taken;
-        always False outside a job (the service saves its own table: see
-        :meth:`restore_background`).
-        """
-        if not self._in_job:
-            return False
-        dated = self.store.load_dated_stream()
-        if dated is None:
-            return False  # a first story: nothing was ever committed
-        stream, committed_at = dated
-        since = self.store.item_ids_after(
-            0,
-            self._backlog + 1,
-            stored_by=self._stored_by(new, states),
-            stored_after=committed_at,
-            held=False,
-        )
-        unread = sorted(set(self._unread) | (set(since) - self._judging))
-        if len(unread) > self._backlog:
-            return False
-        self.restore_background(stream)
-        self._unread = array("q", unread)
-        return True
-
-    def _stored_by(
-        self, new: Mapping[int, Story], states: Mapping[int, Mapping | None]
-    ) -> datetime | None:
-        """In a job worker, the time by which the items that a backlog on the saved
-        statistics reads were stored (see :meth:`refresh_stories`); None in the service.
-
-        The earlier of when the first story without a state was added and when this job
-        was queued (if it says). Stories with states but no stored stream statistics add
-        no bound of their own: the items stored after the save and before this job was
-        queued were judged by the jobs queued before it (the missing table counted them),
-        the later ones are in the jobs queued behind it, which count them. (A job of an
-        older version, which does not say when it was queued, reads them all.)
-        """
-        if not self._in_job:
-            return None
-        bounds = [story.created_at for sid, story in new.items() if states[sid] is None]
-        if self._queued_at is not None:
-            bounds.append(self._queued_at)
-        return min(bounds, default=None)
-
     def _engine_states(self, story_ids: Collection[int]) -> dict[int, dict]:
         """The engine states a commit stores: each story's snapshot, by story id."""
         return {sid: self.engine.snapshot(sid) for sid in sorted(story_ids)}
-
-    def _stream_state(self, states: Mapping[int, Mapping]) -> dict | None:
-        """The stream statistics a commit of these story states stores, or None.
-
-        Once a commit, in their own row (``Store.load_stream``), not in every snapshot: a
-        story's own state is small, the statistics are not (140-160 kB). Stored with the
-        decisions, in their transaction, so a fresh engine restores the statistics the
-        decisions were made with (see :meth:`refresh_stories`). None for a commit that
-        stores no story's state: it weighed for no story (only subscriptions, or nothing
-        material), and a job worker's engine takes no statistics back then.
-        """
-        return self.engine.background_state() if states else None
 
     # ------------------------------------------------------------------ cycle
 
@@ -588,7 +393,7 @@ class Pipeline:
     def wants_judgements(self, matcher: SubscriptionMatcher | None = None) -> bool:
         """Whether new items will be judged now: a story is tracked or someone subscribed.
 
-        Otherwise they only wait in the backlog (module docstring) and reading their
+        Otherwise they only wait in the backlog (:mod:`bot.background_stats`) and reading their
         linked pages would be wasted requests.
         """
         return (
@@ -697,15 +502,15 @@ class Pipeline:
                 not leave them out: judging does not count them.
         """
         report = CycleReport()
-        self._in_job = True
-        self._queued_at = queued_at
+        self.background.in_job = True
+        self.background.queued_at = queued_at
         again = set(relisted)
         # not background reading: judging counts them
-        self._judging = set(item_ids) - again
+        self.background.judging = set(item_ids) - again
         try:
             self.track_stories()
         finally:
-            self._judging = set()
+            self.background.judging = set()
         # one query a chunk (unknown ids, removed by a prune since, are left out)
         items = sorted(self.store.get_items(list(set(item_ids))), key=arrival_order)
         if self._stories:
@@ -737,8 +542,8 @@ class Pipeline:
         track a story.
         """
         report = CycleReport()
-        self._in_job = True
-        self._queued_at = queued_at
+        self.background.in_job = True
+        self.background.queued_at = queued_at
         self.rejudge_updates(self.notices.matcher, report, before_judging=self.track_stories)
         return report
 
@@ -824,14 +629,14 @@ class Pipeline:
         """Judge stored items against every story and commit the results atomically.
 
         With no story tracked and no subscription, nothing is judged: the items join
-        the backlog the engine reads later (see the module docstring).
+        the backlog the engine reads later (see :mod:`bot.background_stats`).
         """
         if not items:
             return
         if not self._stories and (matcher is None or not len(matcher)):
-            self._defer(items)
+            self.background.defer(items)
             return
-        self.read_backlog()  # the engine reads items in arrival order, the backlog first
+        self.background.read()  # the engine reads items in arrival order, the backlog first
         now = self.clock.now()
         judgements = []
         dev_writes: list[DevelopmentWrite] = []
@@ -855,7 +660,7 @@ class Pipeline:
             read = item.id in self._relisted
             self._relisted.discard(item.id)
             verdicts = self.engine.judge(doc, analysis, embedding=embedding, read=read)
-            self._read_through = max(self._read_through, item.id)
+            self.background.judged(item.id)
             on_topic_ids: set[int] = set()
             is_copy = taken = False
             for verdict in verdicts:
@@ -904,7 +709,7 @@ class Pipeline:
             now,
             versions=versions,
             texts=texts,
-            stream=self._stream_state(states),
+            stream=self.background.stream_state(states),
         )
 
     def rejudge_updates(
@@ -990,7 +795,7 @@ class Pipeline:
             revised=batch.revised,
             versions=versions,
             texts=texts,
-            stream=self._stream_state(states),
+            stream=self.background.stream_state(states),
         )
 
     def _rejudge(
@@ -1014,7 +819,7 @@ class Pipeline:
             return
         report.rejudged += 1
         if not batch.read:
-            self.read_backlog()  # as judge_items: the engine reads in arrival order
+            self.background.read()  # as judge_items: the engine reads in arrival order
             batch.read = True
         doc = engine_doc(item)
         analysis = self.engine.analyse(doc)
@@ -1096,28 +901,16 @@ class Pipeline:
                 )
             )
 
-    def _defer(self, items: Sequence[Item]) -> None:
-        self._unread.extend(item.id for item in items)
-        excess = len(self._unread) - self._backlog
-        if excess > 0:
-            self.read_backlog(excess)
-
     def read_backlog(self, limit: int | None = None) -> int:
         """Let the engine read the deferred items (the oldest ``limit``, default all).
+
+        Args:
+            limit: Items read at most (None: all waiting).
 
         Returns:
             How many ids were taken off the backlog. An item deleted meanwhile is skipped.
         """
-        n = len(self._unread) if limit is None else min(limit, len(self._unread))
-        left = n
-        while left:
-            ids = self._unread[: min(left, _READ_BATCH)].tolist()
-            for item in self.store.get_items(ids):
-                self.engine.observe(engine_doc(item))
-            self._read_through = max(self._read_through, max(ids))
-            del self._unread[: len(ids)]  # only once read: a failure leaves them waiting
-            left -= len(ids)
-        return n
+        return self.background.read(limit)
 
     def _project(
         self,
@@ -1276,30 +1069,6 @@ def _request(feed: Feed) -> PollRequest:
         last_modified=feed.last_modified,
         body_hash=feed.body_hash,
     )
-
-
-# Where a storybot before migration 0018 stored the stream statistics: in a story's state.
-_OLD_STREAM_KEY = "stream"
-
-
-def _warn_old_stream(states: Mapping[int, Mapping | None]) -> None:
-    """Say so if a story's stored state carries the stream statistics as a storybot before
-    migration 0018 stored them (the migration takes them out, into their own row).
-
-    Such a process, still running after the upgrade, commits the statistics where nothing
-    reads them now, and every fresh engine weighs with the older ones of the row: silent,
-    decisions drift apart. (An offline ``--sql`` upgrade leaves them too, until the
-    story's next commit.)
-    """
-    old = sorted(sid for sid, st in states.items() if st is not None and _OLD_STREAM_KEY in st)
-    if old:
-        log.warning(
-            "the engine state of story %s carries stream statistics as storybot before "
-            "migration 0018 stored them: is a process of an older version still running? "
-            "Stop it (see Upgrading in the README); if the upgrade ran offline (--sql), "
-            "this stops after the story's next judgement",
-            ", ".join(map(str, old)),
-        )
 
 
 def find_items(store: Store, url: str, limit: int) -> list[Item]:
