@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Mapping, Sequence
 
 from bot.engine import Engine
-from bot.engine_doc import engine_doc
+from bot.engine_records import engine_doc
 from bot.model import Item, Story
 from bot.ports import Clock, Store
 

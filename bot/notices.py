@@ -27,7 +27,7 @@ from typing import Collection, Mapping, Sequence
 from bot.alerts import NoticeParts, legacy_notice_key, notice_key, notice_message
 from bot.cycle_report import CycleReport
 from bot.engine import Engine
-from bot.engine_doc import engine_doc
+from bot.engine_records import engine_doc
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher
 from bot.model import Item, Story, Subscription, Target
 from bot.ports import Clock, OutboxWrite, Store

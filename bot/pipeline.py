@@ -11,7 +11,9 @@ While no story is tracked and nobody has subscribed, new items are not analysed:
 ids wait in a backlog that the engine reads before it next needs its stream statistics,
 and those statistics are saved and restored across restarts and scale-out jobs (see
 :mod:`bot.background_stats`). Keyword-subscription notices are made by
-:mod:`bot.notices`; the pipeline orchestrates and commits.
+:mod:`bot.notices`, the alerts of developments by :mod:`bot.alert_writes`, and the
+items updated in place are judged again by :mod:`bot.rejudging`; the pipeline
+orchestrates and commits.
 """
 
 from __future__ import annotations
@@ -21,45 +23,31 @@ import logging
 import random
 import re
 from collections import Counter, deque
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Mapping, Sequence
 
 from bot import teaching
-from bot.alerts import (
-    added_fact,
-    alert_key,
-    alert_message,
-    notice_key,
-    revised_fact,
-    with_fact,
-)
+from bot.alert_writes import AlertWrites, noting
+from bot.alerts import added_fact
 from bot.background_stats import BACKLOG, BackgroundStats
 from bot.cycle_report import CycleReport
-from bot.digest import ALERT_CAP_WINDOW
-from bot.engine import Engine, Verdict
-from bot.engine.analysis import item_time
-from bot.engine.semantic import Dense
-from bot.engine_doc import engine_doc
+from bot.engine import Engine
+from bot.engine_records import engine_doc, engine_states
 from bot.identity import canonical_url, feed_items
 from bot.linked_pages import LinkedPages
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher, reprints_seed
 from bot.model import (
-    DeliveryMode,
     Development,
     Feed,
     FetchResult,
     FetchStatus,
     IngestOutcome,
     Item,
-    ItemUpdate,
-    Judgement,
     PollRequest,
     Story,
     arrival_order,
 )
 from bot.notices import Notices
-from bot.outlet_name import stored_label
 from bot.polling import NetworkWatch, PollPolicy, plan_polls
 from bot.ports import (
     Clock,
@@ -69,7 +57,7 @@ from bot.ports import (
     PageReader,
     Store,
 )
-from bot.revision import Revision, revision
+from bot.rejudging import UPDATES_PER_CYCLE, Rejudger
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +65,6 @@ CHUNK = 64  # feeds whose items are stored and judged together
 # chunks fetched ahead while one is processed; 2 was no faster on the real corpus and
 # raised the memory benchmark's peak RSS from 384 MB to 419 MB (target 400 MB)
 AHEAD = 1
-UPDATES_PER_CYCLE = 500  # items updated in place judged again at most per call
 
 
 ProgressFn = Callable[[int, int, Feed, FetchResult], None]
@@ -95,7 +82,13 @@ def _warning_kind(warning: str) -> str:
 
 
 class Pipeline:
-    """Runs poll cycles. Holds the engine and the subscription matcher in memory."""
+    """Runs poll cycles. Holds the engine and the subscription matcher in memory.
+
+    The orchestrator of a cycle: it fetches, stores and judges, and commits what its
+    collaborators make of the judgements (:class:`bot.notices.Notices`,
+    :class:`bot.alert_writes.AlertWrites`, :class:`bot.rejudging.Rejudger`,
+    :class:`bot.background_stats.BackgroundStats`).
+    """
 
     def __init__(
         self,
@@ -122,7 +115,6 @@ class Pipeline:
         self._warned: set[tuple[int, str]] = set()  # (feed id, kind of warning) logged
         self.clock = clock
         self.policy = policy
-        self.default_max_per_hour = default_max_per_hour
         self.rng = rng or random.Random()
         # whether this machine's network is down, told from the polls it records
         self.network = NetworkWatch()
@@ -144,6 +136,16 @@ class Pipeline:
         self.notices = Notices(
             store, engine, clock, subscriptions or SubscriptionIndex(), notice_max_age
         )
+        self.alert_writes = AlertWrites(store, default_max_per_hour)
+        # items updated in place, judged again (see bot.rejudging)
+        self.rejudger = Rejudger(
+            store, engine, clock, self.notices, self.background, self.alert_writes
+        )
+
+    @property
+    def default_max_per_hour(self) -> int:
+        """The hourly alert cap of a channel that sets none."""
+        return self.alert_writes.default_max_per_hour
 
     @property
     def notice_max_age(self) -> timedelta | None:
@@ -232,7 +234,7 @@ class Pipeline:
             if dev0 is None:
                 # The seed story is development 0: known already, so never alerted.
                 seed = self.engine.seed_development(story_id)
-                baseline = self._engine_states([story_id])
+                baseline = engine_states(self.engine, [story_id])
                 now = self.clock.now()
                 try:
                     self.store.commit_decisions(
@@ -268,11 +270,9 @@ class Pipeline:
             return
         changed = teaching.reconcile(self.store, self.engine, list(self._stories), engine_doc)
         if changed:
-            self.store.commit_decisions([], [], self._engine_states(changed), [], self.clock.now())
-
-    def _engine_states(self, story_ids: Collection[int]) -> dict[int, dict]:
-        """The engine states a commit stores: each story's snapshot, by story id."""
-        return {sid: self.engine.snapshot(sid) for sid in sorted(story_ids)}
+            self.store.commit_decisions(
+                [], [], engine_states(self.engine, changed), [], self.clock.now()
+            )
 
     # ------------------------------------------------------------------ cycle
 
@@ -675,15 +675,27 @@ class Pipeline:
                 if j.duplicate_of is not None:
                     is_copy = True
                 if verdict.development is not None:
-                    before, dev = self._project(dev_view, verdict.development, item, now)
+                    before, dev = self.alert_writes.project(
+                        dev_view, verdict.development, item, now
+                    )
                     fact = None
                     if verdict.development.number > 0:
                         fact = None if j.new_development else added_fact(before, dev, item, j)
                         outbox.extend(
-                            self._alerts(verdict, dev, alerted, capped, report, now, fact, facts)
+                            self.alert_writes.alerts(
+                                verdict,
+                                self._stories[j.story_id],
+                                dev,
+                                alerted,
+                                capped,
+                                report,
+                                now,
+                                fact,
+                                facts,
+                            )
                         )
                     # the fact is stored too: digest channels are told it (bot.digest)
-                    dev_writes.append(_noting(verdict.development, fact, item))
+                    dev_writes.append(noting(verdict.development, fact, item))
             # items, not item-story pairs: an item ten stories take is one on-topic item
             report.on_topic += taken
             report.copies += is_copy
@@ -698,7 +710,7 @@ class Pipeline:
                             matcher, item, first, on_topic_ids, notified, report, self._stories
                         )
                     )
-        states = self._engine_states(touched)
+        states = engine_states(self.engine, touched)
         versions = {item.id: item.version for item in items}
         texts = {item.id: (item.title, item.text) for item in items}
         self.store.commit_decisions(
@@ -722,31 +734,7 @@ class Pipeline:
     ) -> None:
         """Judge again the items updated in place since a version of them was judged.
 
-        The store keeps every updated item with the text its judgements read until the
-        update is judged (``Store.pending_updates``), so an update stored by a cycle that
-        died before judging it is judged by the next one. For each (oldest first):
-
-        * A change that is not material (:func:`bot.revision.revision`: a typo, a
-          timestamp, markup) is settled and nothing else happens: no judgement is read,
-          the engine is not involved.
-        * Each story that took the item (its development D) takes the new sentences
-          into D's summary (:meth:`Engine.amend`; a full sentence pool makes room); D's
-          row is written and every posted alert of D is edited, its thread note saying
-          what was added ("Outlet (updated): ..." when the summary did not pick it).
-          The item is not a new report: D's item count and sources stay, the profile
-          does not adapt and the term statistics do not count it again.
-        * Each story that judged it off-topic judges the new version
-          (:meth:`Engine.judge_again`, the item embedded once for all of them); taken
-          now, it is handled as a new report (a new development's alert, or an edit of
-          its development's). Either way the judgement is replaced by the new one.
-        * A keyword subscriber matched by the new version and not by the one judged
-          gets the notice (keyed as ever: never twice), whether or not any story
-          judged the item (with no story tracked, subscriptions are all there is; a
-          subscriber then counts as told when a notice of the item's text is queued).
-
-        Stories do not judge an item none of them has judged here: it is judged as it
-        stands when its turn comes (``_ingest`` queues an unjudged item whose feed lists
-        it). All of it is committed in one transaction, with the versions judged.
+        See :meth:`bot.rejudging.Rejudger.rejudge_updates`.
 
         Args:
             matcher: The subscription index (None: no notices), or what builds it: a job
@@ -756,150 +744,9 @@ class Pipeline:
             before_judging: Called once before the first material update is judged (a
                 job worker tracks the stories then: only if there is one to judge).
         """
-        pending = self.store.pending_updates(limit)
-        if not pending:
-            return
-        now = self.clock.now()
-        items = {it.id: it for it in self.store.get_items([u.item_id for u in pending])}
-        versions = {u.item_id: items[u.item_id].version for u in pending if u.item_id in items}
-        # what is judged now: a version stored meanwhile is compared with it next time
-        texts = {i: (items[i].title, items[i].text) for i in versions}
-        material = [
-            (u, items[u.item_id], change)
-            for u in pending
-            if u.item_id in items
-            and (
-                change := revision(u.title, u.text, items[u.item_id].title, items[u.item_id].text)
-            ).material
-        ]
-        if material and before_judging is not None:
-            before_judging()
-        if callable(matcher):
-            matcher = matcher() if material else None
-        subscribed = matcher is not None and len(matcher) > 0
-        if not material or (not self._stories and not subscribed):
-            self.store.commit_decisions([], [], {}, [], now, versions=versions, texts=texts)
-            return
-        if subscribed:
-            self.notices.warm()
-        batch = _Rejudging()
-        for update, item, change in material:
-            self._rejudge(update, item, change, matcher, batch, report, now)
-        states = self._engine_states(batch.touched)
-        self.store.commit_decisions(
-            [],
-            batch.dev_writes,
-            states,
-            batch.outbox,
-            now,
-            revised=batch.revised,
-            versions=versions,
-            texts=texts,
-            stream=self.background.stream_state(states),
+        self.rejudger.rejudge_updates(
+            self._stories, matcher, report, limit, before_judging=before_judging
         )
-
-    def _rejudge(
-        self,
-        update: ItemUpdate,
-        item: Item,
-        change: Revision,
-        matcher: SubscriptionMatcher | None,
-        batch: _Rejudging,
-        report: CycleReport,
-        now: datetime,
-    ) -> None:
-        """One materially updated item of :meth:`rejudge_updates`, added to ``batch``."""
-        subscribed = matcher is not None and len(matcher) > 0
-        decisions = [
-            d
-            for d in self.store.decisions_for_item(item.id)
-            if d.judgement.story_id in self._stories
-        ]
-        if not decisions and not subscribed:
-            return
-        report.rejudged += 1
-        if not batch.read:
-            self.background.read()  # as judge_items: the engine reads in arrival order
-            batch.read = True
-        doc = engine_doc(item)
-        analysis = self.engine.analyse(doc)
-        embedded: list[Dense | None] = []  # the item's embedding, once it is needed
-        was_on: set[int] = set()  # stories whose subscribers the judged version reached
-        now_on: set[int] = set()
-        for decision in decisions:
-            j = decision.judgement
-            fact: Sequence[str] = ()  # what the update added to the development
-            if j.on_topic:
-                if not reprints_seed(j):
-                    was_on.add(j.story_id)
-                    now_on.add(j.story_id)
-                amended = None
-                if j.development is not None:
-                    amended = self.engine.amend(
-                        j.story_id, j.development, doc, change.new_sentences
-                    )
-                went = len(amended.sentences) if amended is not None else 0
-                # the same judgement, noting the version and what it added
-                updated = {"version": item.version, "sentences": went}
-                batch.revised.append(replace(j, reason={**j.reason, "updated": updated}))
-                if amended is None:
-                    continue
-                verdict = Verdict(replace(j, new_development=False), amended.development)
-                fact = amended.sentences
-            else:
-                if not embedded:
-                    embedded.extend(self.engine.embed([doc]))  # one model call for all stories
-                again = self.engine.judge_again(j.story_id, doc, analysis, embedded[0])
-                if again is None:
-                    continue
-                updated = {"version": item.version, "again": True}
-                verdict = replace(
-                    again,
-                    judgement=replace(
-                        again.judgement, reason={**again.judgement.reason, "updated": updated}
-                    ),
-                )
-                batch.revised.append(verdict.judgement)
-                if verdict.judgement.on_topic and not reprints_seed(verdict.judgement):
-                    now_on.add(j.story_id)
-            batch.touched.add(j.story_id)
-            write = verdict.development
-            if write is None or not verdict.judgement.on_topic:
-                continue
-            before, dev = self._project(batch.dev_view, write, item, now)
-            note = None
-            if write.number > 0:
-                if not verdict.judgement.new_development:
-                    note = revised_fact(before, dev, item, fact)
-                batch.outbox.extend(
-                    self._alerts(
-                        verdict, dev, batch.alerted, batch.capped, report, now, note, batch.facts
-                    )
-                )
-            batch.dev_writes.append(_noting(write, note, item))
-        if matcher is not None and subscribed:
-            first = self.engine.first_report(doc, analysis)
-            if decisions:
-                # the version judged was matched then: its subscribers have heard of it
-                told = {
-                    (sub.platform, sub.user_id)
-                    for sub_id in matcher.match(update.title, update.text, was_on)
-                    if (sub := self.notices.subs.get(sub_id)) is not None
-                }
-            else:
-                # No story judged it, so nothing says the earlier version was ever
-                # matched (a cycle may have died before): the notices queued say it.
-                told = {
-                    (sub.platform, sub.user_id)
-                    for sub_id in matcher.match(item.title, item.text, now_on)
-                    if (sub := self.notices.subs.get(sub_id)) is not None
-                    and self.store.get_outbox(notice_key(sub.platform, sub.user_id, first))
-                }
-            batch.outbox.extend(
-                self.notices.for_item(
-                    matcher, item, first, now_on, batch.notified, report, self._stories, told
-                )
-            )
 
     def read_backlog(self, limit: int | None = None) -> int:
         """Let the engine read the deferred items (the oldest ``limit``, default all).
@@ -912,123 +759,6 @@ class Pipeline:
         """
         return self.background.read(limit)
 
-    def _project(
-        self,
-        view: dict[tuple[int, int], Development],
-        w: DevelopmentWrite,
-        item: Item,
-        now,
-    ) -> tuple[Development | None, Development]:
-        """The development before this item and as it will stand after this commit.
-
-        Returns:
-            ``(before, after)``: the store's view updated by this batch so far (None for
-            a new development), and that view with this item added (``w.item_ids``
-            empty: an updated report already counted, only the summary changes).
-        """
-        key = (w.story_id, w.number)
-        dev = view.get(key) or self.store.get_development(w.story_id, w.number)
-        sources = list(dev.sources) if dev else []
-        links = list(dev.links) if dev else []
-        # an item stored under an earlier naming rule (updated since) is named as today
-        source = stored_label(item.source, item.url) if item.source else item.source
-        if source and source not in sources:
-            sources.append(source)
-        if item.url and all(u != item.url for _, u in links):
-            links.append((source, item.url))
-        reported = item_time(item.published, item.fetched_at)
-        if dev and dev.first_reported_at and dev.first_reported_at < reported:
-            reported = dev.first_reported_at
-        projected = Development(
-            story_id=w.story_id,
-            number=w.number,
-            headline=w.headline,
-            summary=w.summary,
-            created_at=dev.created_at if dev else now,
-            updated_at=now,
-            item_count=(dev.item_count if dev else 0) + len(w.item_ids),
-            sources=tuple(sources),
-            links=tuple(links),
-            citations=w.citations,
-            first_reported_at=reported,
-        )
-        view[key] = projected
-        return dev, projected
-
-    def _alerts(
-        self,
-        verdict: Verdict,
-        dev: Development,
-        alerted: set[str],
-        capped: Counter[str],
-        report: CycleReport,
-        now,
-        fact: str | None = None,
-        facts: dict[str, str | None] | None = None,
-    ) -> list[OutboxWrite]:
-        """The alert writes for a development ``verdict`` reported: new alerts or edits.
-
-        A new development gets an alert in each realtime channel (within its hourly cap);
-        another report of it edits the alert of each channel that got one. That alert may
-        have been queued by this very batch (the copy came in the same poll as the
-        original) and is not in the store yet, so ``alerted``, the alert keys this batch
-        has queued, counts too: the same key written again in one commit is one row
-        carrying the later text (``apply_outbox_writes``), so the alert names every outlet.
-        For the same reason the hourly cap counts ``capped``, this batch's new alerts per
-        channel, beside the stored ones: one poll that finds twenty developments must not
-        post twenty alerts in a channel capped at ten.
-
-        An edit of an alert already posted carries ``fact``, the sentences this report
-        added to the summary (:func:`bot.alerts.added_fact`), as its ``thread_note``: the
-        Slack sink posts it as a threaded reply, Discord shows it in the embed. A fact
-        queued by an edit not yet delivered (this batch's, in ``facts``, or the stored
-        row's) is carried along, since the new edit replaces that row's message. An
-        alert not posted yet gets no note: its first post shows the whole summary.
-        """
-        facts = {} if facts is None else facts
-        j = verdict.judgement
-        story = self._stories[j.story_id]
-        writes = []
-        for binding in self.store.bindings_for_story(j.story_id):
-            key = alert_key(j.story_id, dev.number, binding)
-            message = alert_message(story, dev)
-            if j.new_development:
-                if binding.mode is not DeliveryMode.REALTIME:
-                    continue  # the digest job picks it up
-                cap = binding.max_per_hour or self.default_max_per_hour  # 0: the default
-                sent = capped[binding.target.key] + self.store.count_outbox_since(
-                    binding.target, "alert:", now - ALERT_CAP_WINDOW
-                )
-                if sent >= cap:
-                    # bot.digest sends what the cap held back within the window
-                    log.info(
-                        "alert cap %d/h reached for %s; deferring to the overflow digest",
-                        cap,
-                        binding.target.key,
-                    )
-                    continue
-                writes.append(OutboxWrite(key, binding.target, message))
-                alerted.add(key)
-                capped[binding.target.key] += 1
-                report.alerts_queued += 1
-            elif key in alerted:
-                # alerted by this batch: not posted yet, its post carries the whole summary
-                writes.append(OutboxWrite(key, binding.target, message))
-            elif (row := self.store.get_outbox(key)) is not None:
-                # Another report of a development this channel was alerted to: edit it.
-                note = None
-                if row.message_id is not None:
-                    report.edited_alerts.add(key)
-                    undelivered = row.delivered_version < row.version
-                    pending = facts.get(key, row.message.thread_note if undelivered else None)
-                    note = facts[key] = with_fact(pending, fact)
-                # the note's facts cite reports by marker: the links must list each one,
-                # though a later report may have pushed its sentence out of the summary
-                writes.append(OutboxWrite(key, binding.target, alert_message(story, dev, note)))
-        if j.new_development:
-            report.new_developments += 1
-        return writes
-
     def invalidate_subscriptions(self) -> None:
         """Rebuild the subscription index before the next batch (a user (un)subscribed).
 
@@ -1036,29 +766,6 @@ class Pipeline:
         committed. (The index also sees changes made by other processes by itself.)
         """
         self.notices.invalidate()
-
-
-@dataclass
-class _Rejudging:
-    """What one :meth:`Pipeline.rejudge_updates` batch gathers for its one commit."""
-
-    revised: list[Judgement] = field(default_factory=list)
-    dev_writes: list[DevelopmentWrite] = field(default_factory=list)
-    outbox: list[OutboxWrite] = field(default_factory=list)
-    touched: set[int] = field(default_factory=set)
-    dev_view: dict[tuple[int, int], Development] = field(default_factory=dict)
-    notified: set[str] = field(default_factory=set)
-    alerted: set[str] = field(default_factory=set)
-    capped: Counter[str] = field(default_factory=Counter)
-    facts: dict[str, str | None] = field(default_factory=dict)
-    read: bool = False  # the backlog was read
-
-
-def _noting(write: DevelopmentWrite, fact: str | None, item: Item) -> DevelopmentWrite:
-    """``write`` carrying the fact ``item`` added to its development (the edited alerts'
-    thread note): the store records it as one of the development's updates, which a
-    digest channel is told of (:mod:`bot.digest`), as a realtime one is by the edit."""
-    return replace(write, fact=fact, fact_item_id=item.id) if fact else write
 
 
 def _request(feed: Feed) -> PollRequest:

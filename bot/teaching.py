@@ -54,7 +54,7 @@ def reconcile(
         store: Where the corrections are (read once for all the stories).
         engine: The engine, tracking every story of ``story_ids``.
         story_ids: The stories to bring in line (the tracked ones).
-        engine_doc: A stored item as the engine reads it (``bot.engine_doc.engine_doc``).
+        engine_doc: A stored item as the engine reads it (``bot.engine_records.engine_doc``).
 
     Returns:
         The stories whose state changed: their snapshots must be committed, so that the

@@ -17,7 +17,7 @@ from adapters.demo import seed_files
 from adapters.seeds import load_seed
 from bot.cycle_report import CycleReport
 from bot.engine import Engine
-from bot.engine_doc import engine_doc
+from bot.engine_records import engine_doc
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 

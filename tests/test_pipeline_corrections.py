@@ -17,7 +17,7 @@ from adapters.console import console_request
 from adapters.jobs.tasks import fresh_pipeline
 from bot import teaching
 from bot.cycle_report import CycleReport
-from bot.engine_doc import engine_doc
+from bot.engine_records import engine_doc
 
 # The first report of the turn "congress-hearing" (ww-004), and a later article of the
 # same turn in other words (cl-005, another outlet, twenty minutes later): taken with it

@@ -29,7 +29,7 @@ from adapters.jobs.tasks import _judged, every, fresh_pipeline
 from adapters.jobs.worker import QUEUES, parse_queues
 from bot.cycle_report import CycleReport
 from bot.engine import Engine
-from bot.engine_doc import engine_doc
+from bot.engine_records import engine_doc
 from bot.errors import ConfigError, UserError
 from bot.identity import new_item
 from bot.model import FeedEntry, IngestOutcome, PageWait

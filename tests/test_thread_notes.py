@@ -74,7 +74,7 @@ def alert(note: str | None = None) -> OutboundMessage:
 
 
 def edit_as_the_pipeline_does(store: SqlStore, clock: ManualClock, fact: str | None) -> None:
-    """Queue the next edit of the alert the way ``Pipeline._alerts`` does.
+    """Queue the next edit of the alert the way ``AlertWrites.alerts`` does.
 
     A fact of an edit not yet delivered is carried along into the new one.
     """
