@@ -1042,6 +1042,31 @@ def test_the_engine_keeps_the_analyses_of_the_items_a_target_judges_and_no_other
     assert len(decided) == len(judged) and len(cache) == len(judged)
 
 
+def test_the_analysis_cache_gives_back_the_analysis_it_computed_term_order_included(
+    tmp_path: Path,
+) -> None:
+    # it keeps each analysis packed (arrays, no unit vector): unpacked, it must be the same
+    # analysis in every respect a decision may read, the vectors' term order too
+    from bot.engine import Engine
+    from bot.evaluation.tracking import AnalysisCache, engine_doc
+
+    items = load_stream(_stream(tmp_path))
+    engine = Engine()
+    cache = AnalysisCache(engine)
+    headline_only = items[-1]  # no body: its headline's vector is its whole vector
+    for item in items:
+        first = cache.get(item)[1]
+        doc, again = cache.get(item)
+        fresh = engine.analyse(engine_doc(item))
+        assert doc == engine_doc(item) and again == first == fresh
+        for a in (first, again):
+            assert [list(v.items()) for v in (a.tf, a.unit, a.title_tf)] == [
+                list(v.items()) for v in (fresh.tf, fresh.unit, fresh.title_tf)
+            ]
+            assert (a.title_tf is a.tf) == fresh.headline_only
+    assert cache.get(headline_only)[1].headline_only
+
+
 @needs_data
 def test_an_admin_correcting_wrong_alerts_cuts_the_false_alarms_after_them(
     capsys: pytest.CaptureFixture[str],
