@@ -206,10 +206,18 @@ def evaluate_dedup(
     # words as the engine counts them: a Chinese or Thai article has no spaces to count
     articles = _events(items, lambda it: word_count(it.text) >= MIN_ARTICLE_WORDS)
     if articles:
-        shingles = {m.index: _shingles(m.text) for ms in articles.values() for m in ms}
+        # only the sampled events' articles are compared: their shingles are made when
+        # first needed (made for every article of a long stream, they took gigabytes)
+        shingles: dict[int, set[str]] = {}
+
+        def shingles_of(m: StreamItem) -> set[str]:
+            found = shingles.get(m.index)
+            if found is None:
+                found = shingles[m.index] = _shingles(m.text)
+            return found
 
         def same_report(a: StreamItem, b: StreamItem) -> bool:
-            return _containment(shingles[a.index], shingles[b.index]) >= 0.5
+            return _containment(shingles_of(a), shingles_of(b)) >= 0.5
 
         return _measure("articles", articles, make_copies, same_report, fp, cfg, seed, max_events)
     # a headline-only stream: the headlines are all there is
