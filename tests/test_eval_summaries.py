@@ -151,3 +151,27 @@ def test_a_summary_with_spaces_is_capped_at_its_spaces() -> None:
     scores = _Scores(60, update=False)
     scores.add(reference, reference, None)
     assert scores.figures()["rouge1_recall_60_words"] == 0.6
+
+
+def test_the_summary_run_tells_how_many_items_it_has_read(tmp_path: Path) -> None:
+    # the stream is read (each item analysed) up to the last report measured: on a long
+    # stream that takes minutes, so it is told as track and cluster tell theirs
+    rows = [
+        _row(
+            i,
+            "flood",
+            i + 1,
+            f"Riverton flood day {i}",
+            f"{_lead(i)} The Elm River flooded homes in Riverton, Mayor Jane Cole said on Monday.",
+            _lead(i),
+        )
+        for i in range(4)
+    ]
+    rows.append(_row(9, "other", 9, "Late fire in Millbrook", "A shed burned down.", None))
+    told: list[tuple[int, int]] = []
+    evaluate_summaries(
+        load_stream(_write(tmp_path / "s.jsonl.gz", rows)),
+        progress=lambda done, total: told.append((done, total)),
+    )
+    # read up to the flood's last report, not the later item no event measured needs
+    assert told == [(4, 4)]

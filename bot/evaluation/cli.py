@@ -366,7 +366,12 @@ def _summary(args: argparse.Namespace, config: EngineConfig) -> dict[str, Any]:
     from bot.evaluation.summaries import MIN_ABSTRACT_WORDS, evaluate_summaries
 
     start = time.perf_counter()
-    result = evaluate_summaries(load_stream(args.data, warn=_warn), config, seeds=args.seeds)
+    result = evaluate_summaries(
+        load_stream(args.data, warn=_warn),
+        config,
+        seeds=args.seeds,
+        progress=Progress("items read for the summaries"),
+    )
     result["seconds"] = round(time.perf_counter() - start, 2)
     if not result["events"]:
         _warn(

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.engine.analysis import analyse, has_body
@@ -173,6 +173,7 @@ def evaluate_summaries(
     *,
     seeds: int = 4,
     words: int = CAPPED_WORDS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Summaries of the stream's events against their reports' abstracts (leave one out).
 
@@ -182,6 +183,8 @@ def evaluate_summaries(
         seeds: Reports of the seed story in the ``update`` task (Nt).
         words: Length at which the ``..._recall_{words}_words`` figures cut every
             summary, so that a longer summary does not score higher for its length alone.
+        progress: Told (items read, items to read) every 100 items and at the end: the
+            stream is read up to the last report measured, each item analysed.
 
     Returns:
         ``{"references": {"event": n, "update": m}, "events": ..., "event": {system:
@@ -211,7 +214,7 @@ def evaluate_summaries(
     units: dict[int, Vector] = {}
     # the stream is read up to the last report measured, and not at all when there is none
     end = max(wanted.values(), default=-1)
-    for it in items[: end + 1]:
+    for n, it in enumerate(items[: end + 1], start=1):
         a = analyse(it.title, it.text, it.url, cfg)
         df.add(a.tf.keys())
         if it.event in wanted:
@@ -221,6 +224,8 @@ def evaluate_summaries(
             _measure(members, [], units, df, cfg, k, scores["event"])
             if len(members) >= seeds + 3:
                 _measure(members[seeds:], members[:seeds], units, df, cfg, k, scores["update"])
+        if progress is not None and (n % 100 == 0 or n == end + 1):
+            progress(n, end + 1)
     return {
         "references": {task: scores[task]["storybot"].n for task in scores},
         "events": len(wanted),
