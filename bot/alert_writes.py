@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.alerts import alert_key, alert_message, with_fact
@@ -30,6 +30,22 @@ from bot.outlet_name import stored_label
 from bot.ports import DevelopmentWrite, OutboxWrite, Store
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class AlertBatch:
+    """What the alert writes of one batch (one commit) remember of each other.
+
+    ``view``: the developments as this batch has left them so far, by (story id, number)
+    (:meth:`AlertWrites.project`); ``alerted``: the alert keys it queued; ``capped``: its
+    new alerts per channel (``Target.key``), which the hourly cap counts beside the stored
+    ones; ``facts``: the thread notes of the edits it queued, by key.
+    """
+
+    view: dict[tuple[int, int], Development] = field(default_factory=dict)
+    alerted: set[str] = field(default_factory=set)
+    capped: Counter[str] = field(default_factory=Counter)
+    facts: dict[str, str | None] = field(default_factory=dict)
 
 
 class AlertWrites:
@@ -48,7 +64,7 @@ class AlertWrites:
 
     def project(
         self,
-        view: dict[tuple[int, int], Development],
+        batch: AlertBatch,
         w: DevelopmentWrite,
         item: Item,
         now: datetime,
@@ -56,8 +72,7 @@ class AlertWrites:
         """The development before this item and as it will stand after this commit.
 
         Args:
-            view: The developments as this batch has left them so far, by (story id,
-                number); the projection is added to it.
+            batch: The batch's writes so far; the projection is added to its ``view``.
             w: The development write the verdict carries.
             item: The report.
             now: The commit's time.
@@ -68,7 +83,7 @@ class AlertWrites:
             empty: an updated report already counted, only the summary changes).
         """
         key = (w.story_id, w.number)
-        dev = view.get(key) or self.store.get_development(w.story_id, w.number)
+        dev = batch.view.get(key) or self.store.get_development(w.story_id, w.number)
         sources = list(dev.sources) if dev else []
         links = list(dev.links) if dev else []
         # an item stored under an earlier naming rule (updated since) is named as today
@@ -93,7 +108,7 @@ class AlertWrites:
             citations=w.citations,
             first_reported_at=reported,
         )
-        view[key] = projected
+        batch.view[key] = projected
         return dev, projected
 
     def alerts(
@@ -101,29 +116,27 @@ class AlertWrites:
         verdict: Verdict,
         story: Story,
         dev: Development,
-        alerted: set[str],
-        capped: Counter[str],
+        batch: AlertBatch,
         report: CycleReport,
         now: datetime,
         fact: str | None = None,
-        facts: dict[str, str | None] | None = None,
     ) -> list[OutboxWrite]:
         """The alert writes for a development ``verdict`` reported: new alerts or edits.
 
         A new development gets an alert in each realtime channel (within its hourly cap);
         another report of it edits the alert of each channel that got one. That alert may
         have been queued by this very batch (the copy came in the same poll as the
-        original) and is not in the store yet, so ``alerted``, the alert keys this batch
-        has queued, counts too: the same key written again in one commit is one row
+        original) and is not in the store yet, so the alert keys this batch has queued
+        (``batch.alerted``) count too: the same key written again in one commit is one row
         carrying the later text (``apply_outbox_writes``), so the alert names every outlet.
-        For the same reason the hourly cap counts ``capped``, this batch's new alerts per
-        channel, beside the stored ones: one poll that finds twenty developments must not
-        post twenty alerts in a channel capped at ten.
+        For the same reason the hourly cap counts ``batch.capped``, this batch's new alerts
+        per channel, beside the stored ones: one poll that finds twenty developments must
+        not post twenty alerts in a channel capped at ten.
 
         An edit of an alert already posted carries ``fact``, the sentences this report
         added to the summary (:func:`bot.alerts.added_fact`), as its ``thread_note``: the
         Slack sink posts it as a threaded reply, Discord shows it in the embed. A fact
-        queued by an edit not yet delivered (this batch's, in ``facts``, or the stored
+        queued by an edit not yet delivered (this batch's, in ``batch.facts``, or the stored
         row's) is carried along, since the new edit replaces that row's message. An
         alert not posted yet gets no note: its first post shows the whole summary.
 
@@ -131,19 +144,18 @@ class AlertWrites:
             verdict: The verdict that reported a development.
             story: The verdict's story.
             dev: The development as it will stand (:meth:`project`).
-            alerted: The alert keys this batch queued; the new ones are added to it.
-            capped: This batch's new alerts per channel (``Target.key``); added to.
+            batch: The batch's writes so far; its new alert keys, alerts per channel
+                and thread notes are added to it.
             report: ``alerts_queued``, ``edited_alerts`` and ``new_developments`` are
                 added to.
             now: The commit's time: the hourly cap counts the alerts queued since
                 ``ALERT_CAP_WINDOW`` before it.
             fact: What this report added to the development, for the edits' thread note.
-            facts: The thread notes of the edits this batch queued, by key; added to.
 
         Returns:
             The outbox writes: new alerts and edits.
         """
-        facts = {} if facts is None else facts
+        alerted, capped, facts = batch.alerted, batch.capped, batch.facts
         j = verdict.judgement
         writes = []
         for binding in self.store.bindings_for_story(j.story_id):

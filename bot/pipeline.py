@@ -22,12 +22,12 @@ import asyncio
 import logging
 import random
 import re
-from collections import Counter, deque
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Callable, Collection, Mapping, Sequence
 
 from bot import teaching
-from bot.alert_writes import AlertWrites, noting
+from bot.alert_writes import AlertBatch, AlertWrites, noting
 from bot.alerts import added_fact
 from bot.background_stats import BACKLOG, BackgroundStats
 from bot.cycle_report import CycleReport
@@ -37,7 +37,6 @@ from bot.identity import canonical_url, feed_items
 from bot.linked_pages import LinkedPages
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher, reprints_seed
 from bot.model import (
-    Development,
     Feed,
     FetchResult,
     FetchStatus,
@@ -642,17 +641,12 @@ class Pipeline:
         dev_writes: list[DevelopmentWrite] = []
         outbox: list[OutboxWrite] = []
         touched: set[int] = set()
-        # Developments as they stand, updated as this batch adds to them (for alert text).
-        dev_view: dict[tuple[int, int], Development] = {}
+        # what this batch's alert writes remember of each other (see AlertBatch)
+        alert_batch = AlertBatch()
         docs = [engine_doc(item) for item in items]
         # one batched model call for the whole batch (all None without an embedder)
         embeddings = self.engine.embed(docs)
         notified: set[str] = set()  # notice keys queued by this batch
-        alerted: set[str] = set()  # alert keys queued by this batch
-        # new alerts this batch queued per channel (Target.key), which the hourly cap
-        # counts beside the stored ones: a breaking story can make many at once
-        capped: Counter[str] = Counter()
-        facts: dict[str, str | None] = {}  # thread notes of the alert edits this batch queued
         if matcher is not None and len(matcher):
             self.notices.warm()
         for item, doc, embedding in zip(items, docs, embeddings, strict=True):
@@ -676,7 +670,7 @@ class Pipeline:
                     is_copy = True
                 if verdict.development is not None:
                     before, dev = self.alert_writes.project(
-                        dev_view, verdict.development, item, now
+                        alert_batch, verdict.development, item, now
                     )
                     fact = None
                     if verdict.development.number > 0:
@@ -686,12 +680,10 @@ class Pipeline:
                                 verdict,
                                 self._stories[j.story_id],
                                 dev,
-                                alerted,
-                                capped,
+                                alert_batch,
                                 report,
                                 now,
                                 fact,
-                                facts,
                             )
                         )
                     # the fact is stored too: digest channels are told it (bot.digest)

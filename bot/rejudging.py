@@ -17,12 +17,11 @@ transaction, with the versions judged.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Mapping, Sequence
 
-from bot.alert_writes import AlertWrites, noting
+from bot.alert_writes import AlertBatch, AlertWrites, noting
 from bot.alerts import notice_key, revised_fact
 from bot.background_stats import BackgroundStats
 from bot.cycle_report import CycleReport
@@ -30,7 +29,7 @@ from bot.engine import Engine, Verdict
 from bot.engine.semantic import Dense
 from bot.engine_records import engine_doc, engine_states
 from bot.matcher import SubscriptionMatcher, reprints_seed
-from bot.model import Development, Item, ItemUpdate, Judgement, Story
+from bot.model import Item, ItemUpdate, Judgement, Story
 from bot.notices import Notices
 from bot.ports import Clock, DevelopmentWrite, OutboxWrite, Store
 from bot.revision import Revision, revision
@@ -223,7 +222,7 @@ class Rejudger:
             write = verdict.development
             if write is None or not verdict.judgement.on_topic:
                 continue
-            before, dev = self.alert_writes.project(batch.dev_view, write, item, now)
+            before, dev = self.alert_writes.project(batch.alerts, write, item, now)
             note = None
             if write.number > 0:
                 if not verdict.judgement.new_development:
@@ -233,12 +232,10 @@ class Rejudger:
                         verdict,
                         stories[verdict.judgement.story_id],
                         dev,
-                        batch.alerted,
-                        batch.capped,
+                        batch.alerts,
                         report,
                         now,
                         note,
-                        batch.facts,
                     )
                 )
             batch.dev_writes.append(noting(write, note, item))
@@ -275,9 +272,6 @@ class _Batch:
     dev_writes: list[DevelopmentWrite] = field(default_factory=list)
     outbox: list[OutboxWrite] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
-    dev_view: dict[tuple[int, int], Development] = field(default_factory=dict)
+    alerts: AlertBatch = field(default_factory=AlertBatch)  # what its alert writes share
     notified: set[str] = field(default_factory=set)
-    alerted: set[str] = field(default_factory=set)
-    capped: Counter[str] = field(default_factory=Counter)
-    facts: dict[str, str | None] = field(default_factory=dict)
     read: bool = False  # the backlog was read
