@@ -892,6 +892,25 @@ def test_dedup_of_articles_without_headlines_builds_no_headline_only_copy(
     assert got["recall"] >= 0.95
 
 
+@needs_data
+def test_dedup_measures_an_event_bigger_than_the_cap_on_a_sample_of_its_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # each report is compared with each other one of its event: a stream whose events
+    # hold thousands of reports took hours (gva relabelled into 6 events: over 8 minutes)
+    from bot.evaluation.dedup import MAX_EVENT_REPORTS
+
+    source = STREAMS / "giveme5w1h.jsonl.gz"
+    rows = [json.loads(line) for line in gzip.open(source, "rt")]
+    long = [r for r in rows if len((r.get("content") or "").split()) >= 200]
+    big = [{**r, "event": "one-big-event"} for r in long[: MAX_EVENT_REPORTS + 25]]
+    assert len(big) == MAX_EVENT_REPORTS + 25
+    got = _run(["eval", "dedup", "--data", str(_write(tmp_path / "t.jsonl.gz", big))], capsys)
+    assert got["events"] == 1
+    assert got["negatives"] + got["negatives_skipped_verbatim"] == MAX_EVENT_REPORTS
+    assert got["positives"] > 0 and got["recall"] >= 0.95
+
+
 @pytest.mark.slow
 @needs_data
 def test_gva_full_run_meets_the_time_budget(capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,6 +33,10 @@ task. Two baselines run on the same pools, side by side: ``lead`` (the first sen
 the earliest other report, what an alert of the first report alone would say) and
 ``lead_each`` (the first sentence of each of the earliest other reports).
 
+An event with more than ``MAX_REFERENCES`` reports that have an abstract is measured on a
+seeded sample of that many (each is summarised from all the event's other reports: a
+stream whose events hold thousands of reports would take hours).
+
 Caveats: an abstract is often its own report's opening sentences, so the left-out report
 is excluded from its own summary; a syndicated copy of it among the other reports still
 gives every system its sentences. ROUGE rewards shared words, not correctness.
@@ -40,6 +44,7 @@ gives every system its sentences. ROUGE rewards shared words, not correctness.
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -62,6 +67,11 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 SYSTEMS = ("storybot", "lead", "lead_each")
 # recall is also reported on every summary cut to this many words: recall rewards length
 CAPPED_WORDS = 60
+# references (reports with an abstract) one event's task takes at most: a seeded sample of
+# a bigger event's (each is summarised from all its event's other reports, so time grows
+# with the square of an event's size: one event of giveme5w1h's 383 reports, 131 s); the
+# shared streams' largest events hold 19
+MAX_REFERENCES = 40
 
 
 def rouge_words(text: str) -> list[str]:
@@ -163,6 +173,16 @@ def _centroid(units: Iterable[Mapping[str, float]], config: EngineConfig) -> Vec
     return top_terms(mean_vector(units), config.dev_terms)
 
 
+def _references(members: list[StreamItem], task: str) -> list[StreamItem]:
+    """The reports of ``members`` with an abstract, in stream order: at most
+    ``MAX_REFERENCES``, a sample drawn by the event's and task's own seed."""
+    refs = [m for m in members if _has_abstract(m)]
+    if len(refs) <= MAX_REFERENCES:
+        return refs
+    chosen = set(random.Random(f"{task}:{refs[0].event}").sample(range(len(refs)), MAX_REFERENCES))
+    return [ref for i, ref in enumerate(refs) if i in chosen]
+
+
 def _has_abstract(item: StreamItem) -> bool:
     return word_count(item.summary) >= MIN_ABSTRACT_WORDS
 
@@ -250,9 +270,7 @@ def _measure(
     known = [_centroid((units[s.index] for s in seed_items), cfg)] if seed_items else []
     known_text = " ".join(f"{s.title} {s.text}" for s in seed_items) if seed_items else None
     candidates = {m.index: candidate_sentences(m.title, m.text) for m in members}
-    for ref in members:
-        if not _has_abstract(ref):
-            continue
+    for ref in _references(members, task="update" if seed_items else "event"):
         others = [m for m in members if m is not ref]
         pool = [Citation(s, m.source, m.url) for m in others for s in candidates[m.index]]
         pool = pool[: cfg.summary_pool]
