@@ -724,18 +724,9 @@ class Pipeline:
         *,
         before_judging: Callable[[], None] | None = None,
     ) -> None:
-        """Judge again the items updated in place since a version of them was judged.
-
-        See :meth:`bot.rejudging.Rejudger.rejudge_updates`.
-
-        Args:
-            matcher: The subscription index (None: no notices), or what builds it: a job
-                worker's fresh pipeline builds it only if an update is material.
-            report: Counts are added to it.
-            limit: Updates judged at most.
-            before_judging: Called once before the first material update is judged (a
-                job worker tracks the stories then: only if there is one to judge).
-        """
+        """Judge again the items updated in place since a version of them was judged,
+        against this pipeline's stories: :meth:`bot.rejudging.Rejudger.rejudge_updates`
+        says what the arguments are."""
         self.rejudger.rejudge_updates(
             self._stories, matcher, report, limit, before_judging=before_judging
         )

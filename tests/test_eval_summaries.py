@@ -64,11 +64,9 @@ def _lead(i: int) -> str:
     return f"Report number {i} opens with words no other report of the flood uses, zeta{i}."
 
 
-def test_a_reports_abstract_is_never_compared_with_its_own_sentences(tmp_path: Path) -> None:
-    # Each report's abstract is its own first sentence, found in no other report: were the
-    # report left in its own summary, the lead baseline (the earliest report's opening)
-    # would hold the first report's abstract whole.
-    rows = [
+def _flood_reports(n: int) -> list[dict]:
+    """``n`` reports of one flood, each with its own first sentence as its abstract."""
+    return [
         _row(
             i,
             "flood",
@@ -77,8 +75,15 @@ def test_a_reports_abstract_is_never_compared_with_its_own_sentences(tmp_path: P
             f"{_lead(i)} The Elm River flooded homes in Riverton, Mayor Jane Cole said on Monday.",
             _lead(i),
         )
-        for i in range(4)
+        for i in range(n)
     ]
+
+
+def test_a_reports_abstract_is_never_compared_with_its_own_sentences(tmp_path: Path) -> None:
+    # Each report's abstract is its own first sentence, found in no other report: were the
+    # report left in its own summary, the lead baseline (the earliest report's opening)
+    # would hold the first report's abstract whole.
+    rows = _flood_reports(4)
     got = evaluate_summaries(load_stream(_write(tmp_path / "s.jsonl.gz", rows)))
     assert got["references"]["event"] == 4 and got["events"] == 1
     for system in ("storybot", "lead", "lead_each"):
@@ -180,17 +185,7 @@ def test_a_summary_with_spaces_is_capped_at_its_spaces() -> None:
 def test_the_summary_run_tells_how_many_items_it_has_read(tmp_path: Path) -> None:
     # the stream is read (each item analysed) up to the last report measured: on a long
     # stream that takes minutes, so it is told as track and cluster tell theirs
-    rows = [
-        _row(
-            i,
-            "flood",
-            i + 1,
-            f"Riverton flood day {i}",
-            f"{_lead(i)} The Elm River flooded homes in Riverton, Mayor Jane Cole said on Monday.",
-            _lead(i),
-        )
-        for i in range(4)
-    ]
+    rows = _flood_reports(4)
     rows.append(_row(9, "other", 9, "Late fire in Millbrook", "A shed burned down.", None))
     told: list[tuple[int, int]] = []
     evaluate_summaries(
