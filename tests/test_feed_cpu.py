@@ -1,4 +1,4 @@
-"""A hostile feed body (within ``max_body_bytes``, 10 MiB) costs about a second of CPU to read.
+"""A hostile feed body (within ``max_body_bytes``, 10 MiB) costs seconds of CPU, not minutes.
 
 A parse holds one of the fetcher's two parse threads (``adapters.feeds.fetcher``) and its
 poll cycle waits for it, so every feed's parse waits behind a slow one. Measured before
@@ -9,6 +9,11 @@ feedparser's strict path, 5 s at 0.25 MiB: both cost the square of a tag's attri
 tag). The 214 real feeds take 3.4-3.7 s together, 0.24 s at most.
 
 CPU time, not the wall clock: it is this process's work, whatever else the machine runs.
+The hostile bodies of 2 and 10 MiB are held to a share of what the real corpus's parse
+costs on the same machine at the same time, not to a fixed number of seconds: this VM's
+speed varies by a factor of two or more (the corpus took 3.4-3.7 s one day, 8.2 s
+another, when a fixed 3-second bound failed on unchanged code); a regression to the cost
+of the square of a tag's attributes or of the nesting takes minutes either way.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+from shared_data import EVALDATA
 
 from adapters.feeds import html_text as ht
 from adapters.feeds.article import main_text
@@ -163,17 +169,39 @@ _SHAPES = {
 }
 
 
+REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
+# a hostile body may cost at most this share of the real corpus's parse (its worst shape
+# took 0.45-0.6 of it when measured; a fixed 3 s was 0.8-0.9 of it on a fast day)
+CORPUS_SHARE = 0.75
+
+
+@pytest.fixture(scope="module")
+def corpus_cpu() -> float:
+    """CPU seconds this machine takes now to parse the 200 real feeds (45 MB), one by one."""
+    if not REALWORLD.is_dir():
+        pytest.skip("the real feed corpus (shared/evaldata) is not available")
+    bodies = [path.read_bytes() for path in sorted(REALWORLD.iterdir())]
+    parse_to_result(b'<rss version="2.0"><channel><item/></channel></rss>', None, None)
+    start = time.process_time()
+    for n, body in enumerate(bodies):
+        parse_to_result(body, None, f"https://e.x/{n}")
+    return time.process_time() - start
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("size", [2 * MIB, 10 * MIB], ids=["2MiB", "10MiB"])
 @pytest.mark.parametrize("shape", list(_SHAPES))
-def test_a_hostile_body_costs_about_a_second_of_cpu(shape: str, size: int) -> None:
+def test_a_hostile_body_costs_less_than_the_real_corpus_does(
+    shape: str, size: int, corpus_cpu: float
+) -> None:
     body = _SHAPES[shape](size)
-    parse_to_result(b'<rss version="2.0"><channel><item/></channel></rss>', None, None)
 
     result, cpu = _cpu(parse_to_result, body, "application/rss+xml", "https://e.x/f")
 
     assert result.status == FetchStatus.OK, result.error
-    assert cpu < 3.0, f"{cpu:.1f} s of CPU"
+    assert cpu < CORPUS_SHARE * corpus_cpu, (
+        f"{cpu:.1f} s of CPU; the 200 real feeds took {corpus_cpu:.1f} s"
+    )
 
 
 def _json_feed(items: int) -> bytes:
