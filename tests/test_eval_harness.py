@@ -18,7 +18,13 @@ import pytest
 from checkout import code_env
 
 from bot.evaluation.cli import add_eval_parser, run_eval
-from bot.evaluation.data import StreamError, build_targets, load_stream, with_full_seeds
+from bot.evaluation.data import (
+    StreamError,
+    build_targets,
+    load_stream,
+    seeded_sample,
+    with_full_seeds,
+)
 from bot.evaluation.metrics import TrackCounts, adjusted_rand, bcubed, detection_cost
 
 EVALDATA = Path(
@@ -130,6 +136,18 @@ def test_targets_follow_the_protocol(tmp_path: Path) -> None:
     ids = [it.id for it in target.stream]
     assert "x5" in ids and "x12" in ids and "x13" not in ids  # day 29 > 20 days after day 4
     assert target.on_topic == 2
+
+
+def test_a_seeded_sample_keeps_order_and_its_draw_depends_on_its_seed_alone() -> None:
+    short = list(range(10))
+    assert seeded_sample(short, 40, "e1") is short  # nothing to bound
+    big = list(range(1000))
+    drawn = seeded_sample(big, 40, "e1")
+    assert len(drawn) == 40 and drawn == sorted(drawn)
+    assert seeded_sample(big, 40, "e1") == drawn  # the same seed draws the same reports
+    assert seeded_sample(big, 40, "e2") != drawn
+    # the draw picks positions by seed and length alone, not by what the list holds
+    assert seeded_sample([f"r{i}" for i in big], 40, "e1") == [f"r{i}" for i in drawn]
 
 
 def test_headline_only_drops_bodies(tmp_path: Path) -> None:

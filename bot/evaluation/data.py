@@ -18,6 +18,7 @@ import io
 import json
 import lzma
 import math
+import random
 import re
 import sys
 import zlib
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from bot.engine.dedup import canonical_url
@@ -568,6 +569,20 @@ def _warn_shared_links(path: Path, items: list[StreamItem], warn: Callable[[str]
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_T = TypeVar("_T")
+
+
+def seeded_sample(items: list[_T], limit: int, seed: str) -> list[_T]:
+    """At most ``limit`` of ``items``, kept in their order: all of a short list, else a
+    sample drawn by ``seed`` alone (so one event's draw does not move when another
+    event changes). The evaluators use it to bound the work an event of thousands of
+    reports costs, where every report is compared with every other."""
+    if len(items) <= limit:
+        return items
+    chosen = sorted(random.Random(seed).sample(range(len(items)), limit))
+    return [items[i] for i in chosen]
 
 
 def build_targets(items: list[StreamItem], nt: int = 4, window_days: float = 30) -> list[Target]:

@@ -44,7 +44,7 @@ from datetime import UTC
 
 from bot.engine import Engine, EngineConfig
 from bot.engine.dedup import CopyIndex, Fingerprint, canonical_url, title_key
-from bot.evaluation.data import StreamItem
+from bot.evaluation.data import StreamItem, seeded_sample
 from bot.textnorm import word_count
 
 _SUFFIXES = [
@@ -251,16 +251,6 @@ def evaluate_dedup(
     }
 
 
-def _sampled(members: list[StreamItem], seed: str) -> list[StreamItem]:
-    """At most ``MAX_EVENT_REPORTS`` of an event's reports, in stream order: all of a
-    smaller event, a sample of a bigger one drawn by its own seed (the other events'
-    draws do not move)."""
-    if len(members) <= MAX_EVENT_REPORTS:
-        return members
-    chosen = random.Random(seed).sample(members, MAX_EVENT_REPORTS)
-    return sorted(chosen, key=lambda m: m.index)
-
-
 def _events(
     items: list[StreamItem], usable: Callable[[StreamItem], bool]
 ) -> dict[str, list[StreamItem]]:
@@ -304,7 +294,7 @@ def _measure(
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     bodies = basis == "articles"  # a headline test set fingerprints headlines alone
     for event in events:
-        members = _sampled(by_event[event], f"{seed}:{event}")
+        members = seeded_sample(by_event[event], MAX_EVENT_REPORTS, f"{seed}:{event}")
         fps = {m.index: fp(m.title, m.text if bodies else "", m.url) for m in members}
         by_index = {m.index: m for m in members}
         # negatives: each report against the event's other reports

@@ -44,7 +44,6 @@ gives every system its sentences. ROUGE rewards shared words, not correctness.
 
 from __future__ import annotations
 
-import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,7 +54,7 @@ from bot.engine.config import EngineConfig
 from bot.engine.relevance import mean_vector
 from bot.engine.summary import candidate_sentences, summarise, summary_text
 from bot.engine.termstats import DocFreq, Vector, top_terms
-from bot.evaluation.data import StreamItem
+from bot.evaluation.data import StreamItem, seeded_sample
 from bot.model import Citation
 from bot.textnorm import has_unspaced, split_unspaced, strip_marks, word_count
 
@@ -177,10 +176,7 @@ def _references(members: list[StreamItem], task: str) -> list[StreamItem]:
     """The reports of ``members`` with an abstract, in stream order: at most
     ``MAX_REFERENCES``, a sample drawn by the event's and task's own seed."""
     refs = [m for m in members if _has_abstract(m)]
-    if len(refs) <= MAX_REFERENCES:
-        return refs
-    chosen = set(random.Random(f"{task}:{refs[0].event}").sample(range(len(refs)), MAX_REFERENCES))
-    return [ref for i, ref in enumerate(refs) if i in chosen]
+    return seeded_sample(refs, MAX_REFERENCES, f"{task}:{refs[0].event}" if refs else task)
 
 
 def _has_abstract(item: StreamItem) -> bool:
