@@ -229,7 +229,7 @@ def says_quit(line: str) -> bool:
 def _words(text: str) -> list[str]:
     """A command's words in lower case: command names are matched ignoring case, and a
     control character separates words, as the commands read them (``storable_text``)."""
-    from bot.commands import storable_text
+    from bot.typed_text import storable_text
 
     return storable_text(text).lower().split()
 

@@ -1,8 +1,9 @@
 """``storybot subscriptions``: the operator's view of users' keyword subscriptions.
 
-Everyone may ``/story subscribe`` (up to :data:`bot.commands.MAX_SUBSCRIPTIONS` a person,
-``[permissions] max_subscriptions`` in all), so in a public server a few accounts can
-fill the installation's cap. This shows how full it is and who holds the most, and
+Everyone may ``/story subscribe`` (up to
+:data:`bot.subscription_commands.MAX_SUBSCRIPTIONS` a person, ``[permissions]
+max_subscriptions`` in all), so in a public server a few accounts can fill the
+installation's cap. This shows how full it is and who holds the most, and
 removes one user's subscriptions or given ones, without SQL.
 
 A removal goes through :meth:`bot.ports.Store.remove_subscriptions`, in one transaction:
@@ -25,10 +26,10 @@ from typing import TextIO
 from adapters.app import App
 from adapters.cli_output import shown_time, whole_output
 from adapters.platform_ids import parse_platform_id
-from bot.commands import MAX_SUBSCRIPTIONS
 from bot.errors import UserError
 from bot.model import Subscription
 from bot.render import clip, counted
+from bot.subscription_commands import MAX_SUBSCRIPTIONS
 from bot.subscriptions_gone import operator_removed
 
 # `--limit` at most, as `storybot outbox --limit`

@@ -1197,7 +1197,7 @@ async def test_already_subscribed_names_the_subscription_as_stored_not_as_typed_
 async def test_subscriptions_per_person_are_limited_and_the_refusal_says_what_to_do(
     commands, store, clock
 ):
-    from bot.commands import MAX_SUBSCRIPTIONS
+    from bot.subscription_commands import MAX_SUBSCRIPTIONS
 
     for n in range(MAX_SUBSCRIPTIONS):
         store.add_subscription("slack", "U1", f"word{n}", None, clock.now())
@@ -1214,7 +1214,7 @@ async def test_subscriptions_per_person_are_limited_and_the_refusal_says_what_to
 async def test_the_refusals_of_a_full_subscribe_name_unsubscribe_as_discord_types_it(db_url, clock):
     """On Discord `/story unsubscribe` takes its number as the option target:, which the
     refusals (one person's 100, the installation's cap) named in the typed form."""
-    from bot.commands import MAX_SUBSCRIPTIONS
+    from bot.subscription_commands import MAX_SUBSCRIPTIONS
 
     store = open_store(db_url)
     try:

@@ -283,7 +283,7 @@ async def test_a_command_meeting_a_database_locked_by_another_process_says_so(
 
 # ------------------------------------------------------------- properties (fast, in CI)
 
-# What a copied command brings along unseen (see bot.commands.storable_text).
+# What a copied command brings along unseen (see bot.typed_text.storable_text).
 INVISIBLE = st.sampled_from(["\u200b", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f", "\u061c"])
 READING = st.sampled_from(
     [
