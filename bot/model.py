@@ -639,7 +639,7 @@ class CommandRequest:
     # why storybot cannot post in the channel, as the adapter found when asked for a
     # follow (Slack: a private channel it was not invited to; Discord: a permission it
     # lacks there, or a server it is not in); None when it can or could not tell. A
-    # follow there is refused with it (see bot.commands).
+    # follow there is refused with it (see bot.follow_commands).
     cannot_post: str | None = None
     # whether this place may run the admin commands that change every channel's stories
     # and feeds (``stories add|remove``, ``feeds add|remove``); the per-channel ones

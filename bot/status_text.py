@@ -16,7 +16,7 @@ from); the count of reports and their outlets. Each reply must fit one Discord e
   to tells the newest of them and when it was updated: the page is where a digest sends
   readers for every updated development (status tells the latest few).
 
-Pure: the handlers in ``bot.commands`` read the store and pass what they read in.
+Pure: the handlers in ``bot.status_commands`` read the store and pass what they read in.
 """
 
 from __future__ import annotations
