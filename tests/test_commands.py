@@ -64,6 +64,14 @@ async def test_help_lists_every_command(commands):
         assert spec.usage in reply.text
 
 
+@pytest.mark.parametrize("name", sorted(SPECS))
+async def test_every_command_is_answered_by_its_handler(commands, name):
+    """Each command of the table reaches a handler (``Commands`` names them in a table of
+    its own): one left out would be answered with the apology of an unexpected error."""
+    reply = await commands.handle(req(name, admin=True))
+    assert not reply.text.startswith("Sorry, something went wrong"), reply.text
+
+
 @pytest.mark.parametrize("platform", ["slack", "discord"])
 async def test_help_in_chat_lists_each_command_as_code_without_padding(commands, platform):
     """Chat shows replies in a proportional font: the terminal's padded columns came out
