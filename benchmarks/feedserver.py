@@ -74,13 +74,10 @@ async def serve_until_stopped(app, conn) -> None:
     The body of every :class:`ServerProcess` target: bind to port 0, report the port,
     serve until the parent sends "stop", clean up.
     """
-    from aiohttp import web
+    from adapters.loopback_server import serve_on_loopback
 
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    conn.send(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    runner, port = await serve_on_loopback(app, backlog=1024, access_log=None)
+    conn.send(port)
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # wait for "stop"
     await runner.cleanup()
 

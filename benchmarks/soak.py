@@ -184,13 +184,11 @@ class SoakServer:
     async def start(self) -> None:
         from aiohttp import web
 
+        from adapters.loopback_server import serve_on_loopback
+
         app = web.Application()
         app.router.add_get("/f/{n}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app, access_log=None)
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
+from adapters.loopback_server import serve_on_loopback
+
 LAST_MODIFIED = "Tue, 17 Feb 2026 10:00:00 GMT"
 
 
@@ -97,11 +99,7 @@ class FeedServer:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_on_loopback(app, access_log=None)
 
     def stop(self) -> None:
         """Stop serving and join the thread."""

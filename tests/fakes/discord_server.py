@@ -44,6 +44,8 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
+from adapters.loopback_server import serve_on_loopback
+
 APP_ID = 1100000000000000001  # a bot user's id equals its application's id
 GUILD_ID = 1200000000000000001
 CHANNEL_ID = 1300000000000000001
@@ -405,11 +407,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway/", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_on_loopback(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

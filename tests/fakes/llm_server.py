@@ -16,6 +16,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from adapters.loopback_server import serve_on_loopback
+
 
 @dataclass
 class Scripted:
@@ -70,11 +72,7 @@ class FakeLLM:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve_on_loopback(app)
         self.url = f"http://127.0.0.1:{port}/v1"
         return self
 

@@ -62,6 +62,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from adapters.loopback_server import serve_on_loopback
+
 BOT_USER_ID = "UBOT"
 RESPONSES_PER_URL = 5  # Slack: up to five responses to one command, within 30 minutes
 TEAM_ID = "T0FAKE"
@@ -180,11 +182,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._web_api)
         app.router.add_get("/link/", self._socket_mode)
         app.router.add_post("/response/{envelope_id}", self._response_url)
-        self._runner = web.AppRunner(app, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_on_loopback(app, shutdown_timeout=1)
 
     async def stop(self) -> None:
         self._unanswered.set()
