@@ -18,8 +18,18 @@ import sys
 from pathlib import Path
 from typing import Any, Container, NoReturn
 
+from adapters.cli_types import (
+    channel,
+    count,
+    message_id,
+    minutes,
+    positive_seconds,
+    seconds,
+    server_id,
+    subscription_id,
+    user,
+)
 from bot.settings import PollingSettings
-from bot.settings_values import is_numeric_id
 
 
 class _CommandText(argparse.Action):
@@ -142,91 +152,6 @@ def _refuse_global_options(action: argparse.Action, words: list[str]) -> None:
             f"{word.partition('=')[0]} goes before the /story command "
             f"(storybot ask {option} {words[0]} ...): every word from the command on is its own",
         )
-
-
-def _number(text: str, unit: str, *, positive: bool) -> float:
-    """A finite number of ``unit``: more than 0 if ``positive``, else 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    above = value > 0 if positive else value >= 0  # False for nan, as value < inf is
-    if not (above and value < float("inf")):
-        least = "more than 0" if positive else "0 or more"
-        raise argparse.ArgumentTypeError(f"not a number of {unit} ({least}): {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    """A duration option: a finite number of seconds, 0 or more."""
-    return _number(text, "seconds", positive=False)
-
-
-def _positive_seconds(text: str) -> float:
-    """A period option: a finite number of seconds, more than 0 (0 would loop unpaused)."""
-    return _number(text, "seconds", positive=True)
-
-
-# the largest id a message can have (storage.models.MAX_ROW_ID, not imported: the parser
-# loads no SQLAlchemy): a larger id was "integer out of range" on PostgreSQL, and beyond
-# 2**63 an overflow on SQLite
-MAX_MESSAGE_ID = 2**31 - 1
-
-
-def _message_id(text: str) -> int:
-    """An ``outbox --retry``/``--discard`` id as ``storybot outbox`` shows it: ``12`` or ``#12``.
-
-    ASCII digits, from 1 to the largest id a row can have: ``int`` alone also took ``-5``,
-    ``0`` and ``1_2`` (ids no message has), and an id too large for the column failed in
-    the query, a traceback instead of a usage error.
-    """
-    digits = text.removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_MESSAGE_ID:
-        return int(digits)
-    raise argparse.ArgumentTypeError(
-        f"not a message id: {text!r} (give the #IDs storybot outbox lists, e.g. 12 or #12)"
-    )
-
-
-# ``health --max-age`` at most: about 1,900 years, far inside what a timedelta holds
-MAX_AGE_MINUTES = 1_000_000_000
-
-
-def _minutes(text: str) -> float:
-    """``health --max-age``: a finite number of minutes, more than 0 (and not absurd)."""
-    value = _number(text, "minutes", positive=True)
-    if value > MAX_AGE_MINUTES:
-        raise argparse.ArgumentTypeError(
-            f"too many minutes: {text!r} (at most {MAX_AGE_MINUTES:,})"
-        )
-    return value
-
-
-def _count(text: str) -> int:
-    """A whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"not a whole number (0 or more): {text!r}")
-    return value
-
-
-def _server_id(text: str) -> int:
-    """``discord sync --guild``: a server ID, ASCII digits and more than 0.
-
-    As ``[discord] dev_guild_id`` is checked (``bot.settings_values``). ``int`` alone took ``0``,
-    ``-5`` and ``1_2``: the commands went to a server that does not exist, Discord's
-    refusal came back as a bare 404, and for ``0`` the success line said "all servers".
-    """
-    digits = text.strip()
-    if not is_numeric_id(digits):
-        raise argparse.ArgumentTypeError(
-            f"not a server ID: {text!r} (the server's number, e.g. 123456789012345678: "
-            "right-click the server with Developer Mode on, Copy Server ID)"
-        )
-    return int(digits)
 
 
 def version() -> str:
@@ -813,7 +738,7 @@ def build_parser() -> argparse.ArgumentParser:
     instead.add_argument(
         "--retry",
         nargs="*",
-        type=_message_id,
+        type=message_id,
         metavar="ID",
         help="instead: deliver the dead messages (all of them, or those #IDs: all or none) "
         "again, e.g. once the bot is invited to the channel",
@@ -821,7 +746,7 @@ def build_parser() -> argparse.ArgumentParser:
     instead.add_argument(
         "--discard",
         nargs="*",
-        type=_message_id,
+        type=message_id,
         metavar="ID",
         help="instead: delete the dead messages (all of them, with --yes, or those #IDs: all or "
         "none) that can never be delivered, e.g. to a deleted channel",
@@ -867,21 +792,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wk.add_argument(
         "--heartbeat",
-        type=_positive_seconds,
+        type=positive_seconds,
         default=10.0,
         metavar="SECONDS",
         help="seconds between this worker's heartbeats (default 10)",
     )
     wk.add_argument(
         "--stalled-after",
-        type=_positive_seconds,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="a worker silent this long is dead and its jobs are retried (default 30)",
     )
     wk.add_argument(
         "--stop-grace",
-        type=_seconds,
+        type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="on SIGTERM/Ctrl-C, how long running jobs may take to finish before they are "
@@ -895,7 +820,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wk.add_argument(
         "--check-every",
-        type=_positive_seconds,
+        type=positive_seconds,
         default=5.0,
         metavar="SECONDS",
         help="seconds between checks for new jobs when no notification came (default 5; "
@@ -941,7 +866,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     he.add_argument(
         "--max-age",
-        type=_minutes,
+        type=minutes,
         metavar="MINUTES",
         help="a feed due for longer than this while no feed was polled is a problem; an item "
         "stored longer ago left unjudged by every story, or a message due longer and not sent, "
@@ -950,7 +875,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     he.add_argument(
         "--max-failures",
-        type=_count,
+        type=count,
         default=5,
         metavar="N",
         help="warn of feeds that failed more than N polls in a row (default 5)",
@@ -971,7 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     where = ds.add_mutually_exclusive_group()
     where.add_argument(
         "--guild",
-        type=_server_id,
+        type=server_id,
         metavar="ID",
         help="sync to one server (instant; for development); default: [discord] dev_guild_id if set",
     )
@@ -993,27 +918,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _user(text: str) -> tuple[str, str]:
-    """A ``subscriptions --user``: ``PLATFORM:ID`` (see ``subscription_admin.parse_user``)."""
-    from adapters.subscription_admin import parse_user
-
-    try:
-        return parse_user(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _subscription_id(text: str) -> int:
-    """A subscription id as ``storybot subscriptions`` and ``/story`` show it: ``12`` or ``#12``."""
-    digits = text.removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_MESSAGE_ID:
-        return int(digits)
-    raise argparse.ArgumentTypeError(
-        f"not a subscription id: {text!r} (give the #IDs `storybot subscriptions --user "
-        "PLATFORM:ID` lists, e.g. 12 or #12)"
-    )
-
-
 def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
     """``subscriptions [list] [--limit N] [--user PLATFORM:ID]`` and ``subscriptions remove``.
 
@@ -1033,7 +937,7 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
     def user_option(parser: argparse.ArgumentParser, what: str, **default: Any) -> None:
         # the same --user before or after the action (an action's own does not reset it)
         parser.add_argument(
-            "--user", type=_user, metavar="PLATFORM:ID", help=f"{what} ({user_help})", **default
+            "--user", type=user, metavar="PLATFORM:ID", help=f"{what} ({user_help})", **default
         )
 
     user_option(su, "list one user's subscriptions")
@@ -1047,7 +951,7 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
     sr.add_argument(
         "ids",
         nargs="*",
-        type=_subscription_id,
+        type=subscription_id,
         metavar="ID",
         help="subscriptions to remove, by the #IDs `--user` lists (all or none)",
     )
@@ -1060,16 +964,6 @@ def _add_subscriptions_parser(sub) -> None:  # type: ignore[no-untyped-def]
         action="store_true",
         help="do not tell the users by direct message (for spam accounts)",
     )
-
-
-def _channel(text: str) -> tuple[str, str]:
-    """A ``follows remove`` CHANNEL: ``PLATFORM:ID`` (see ``follow_admin.parse_channel``)."""
-    from adapters.follow_admin import parse_channel
-
-    try:
-        return parse_channel(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_follows_parser(sub) -> None:  # type: ignore[no-untyped-def]
@@ -1089,7 +983,7 @@ def _add_follows_parser(sub) -> None:  # type: ignore[no-untyped-def]
     )
     fr.add_argument(
         "channel",
-        type=_channel,
+        type=channel,
         metavar="CHANNEL",
         help="PLATFORM:ID as `storybot follows` lists it, e.g. slack:C024BE7LR or "
         "discord:1234567890123456789",

@@ -1855,7 +1855,7 @@ def test_outbox_retry_takes_the_ids_as_outbox_shows_them_with_a_hash(db, capsys)
 def test_outbox_retry_refuses_what_no_message_id_can_be(db, capsys, text):
     """An id too large for the column (32-bit on PostgreSQL: "integer out of range"; 64-bit
     on SQLite: an overflow) failed in the query: a traceback, not a usage error."""
-    from adapters.cli_parser import MAX_MESSAGE_ID
+    from adapters.cli_types import MAX_MESSAGE_ID
     from storage.models import MAX_ROW_ID
 
     assert MAX_MESSAGE_ID == MAX_ROW_ID
