@@ -85,7 +85,7 @@ def _no_such_story(app: App, name: str) -> UserError:
 def story_words(app: App, args: argparse.Namespace, command: str, *, read: bool = False) -> str:
     """The story NAME of ``command`` names, typed with the words after it.
 
-    Words after NAME (``story remove anthropic pentagon``: see ``adapters.cli_parser._Parser``)
+    Words after NAME (``story remove anthropic pentagon``: see ``adapters.cli_errors.Parser``)
     may be the rest of a name typed apart. A command that only reads (``read``: ``story
     export``) takes the one story they spell (:func:`bot.command_args.story_read`), as
     chat's ``status`` does; one that changes something refuses them, naming the story
