@@ -2,11 +2,11 @@
 
 Each takes the word as typed and returns the value the command runs with, or raises
 :class:`argparse.ArgumentTypeError` with what was wrong, so a mistyped value is a usage
-error (exit 2) naming the range it must lie in, refused before any configuration or
-database is read. The limits the checks hold values to (:data:`MAX_MESSAGE_ID`,
-:data:`MAX_AGE_MINUTES`) live here too, beside the checks that apply them. Kept apart
-from the parser's commands (:mod:`adapters.cli_parser`) because several commands share
-them, and the tests hold values to the same limits.
+error (exit 2) saying what the value must be (a range, a form such as ``#12`` or
+``PLATFORM:ID``), refused before any configuration or database is read. The limits the
+checks hold values to (:data:`MAX_MESSAGE_ID`, :data:`MAX_AGE_MINUTES`) live beside the
+checks that apply them. Kept apart from the sub-commands' builders
+(``adapters.cli_parsers_*``) because several of them share a check.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import argparse
 from bot.settings_values import is_numeric_id
 
 
-def number(text: str, unit: str, *, positive: bool) -> float:
+def _number(text: str, unit: str, *, positive: bool) -> float:
     """A finite number of ``unit``: more than 0 if ``positive``, else 0 or more."""
     try:
         value = float(text)
@@ -31,12 +31,12 @@ def number(text: str, unit: str, *, positive: bool) -> float:
 
 def seconds(text: str) -> float:
     """A duration option: a finite number of seconds, 0 or more."""
-    return number(text, "seconds", positive=False)
+    return _number(text, "seconds", positive=False)
 
 
 def positive_seconds(text: str) -> float:
     """A period option: a finite number of seconds, more than 0 (0 would loop unpaused)."""
-    return number(text, "seconds", positive=True)
+    return _number(text, "seconds", positive=True)
 
 
 # the largest id a message can have (storage.models.MAX_ROW_ID, not imported: the parser
@@ -66,7 +66,7 @@ MAX_AGE_MINUTES = 1_000_000_000
 
 def minutes(text: str) -> float:
     """``health --max-age``: a finite number of minutes, more than 0 (and not absurd)."""
-    value = number(text, "minutes", positive=True)
+    value = _number(text, "minutes", positive=True)
     if value > MAX_AGE_MINUTES:
         raise argparse.ArgumentTypeError(
             f"too many minutes: {text!r} (at most {MAX_AGE_MINUTES:,})"
