@@ -133,7 +133,8 @@ def _run(args: argparse.Namespace) -> int:
         if guild is None and not args.global_ and settings.discord.dev_guild_id:
             guild = int(settings.discord.dev_guild_id)
         return asyncio.run(_discord_sync(settings, guild))
-    from adapters.app import build_app, declared_missing
+    from adapters.app import build_app
+    from adapters.declared import declared_missing
     from storage import check_store_writable, open_store
 
     if cmd == "run" and args.no_scheduler:
@@ -199,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
     watch = args.new_database is not None
     app = build_app(settings, store=store, declared=not (no_data or watch))
     if watch:
-        from adapters.app import apply_declared
+        from adapters.declared import apply_declared
         from adapters.operator import NewDatabase
 
         args.new_database = NewDatabase(args.new_database)

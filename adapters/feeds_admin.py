@@ -14,8 +14,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from adapters.app import App, declarations
+from adapters.app import App
 from adapters.cli_output import shown_time, whole_output
+from adapters.declared import declarations
 from bot.errors import UserError
 from bot.feed_text import asked_note, gone_note, moved_note, part_note
 from bot.polling import is_gone_error
@@ -116,7 +117,7 @@ def _already_polled(app: App, url: str, interval: int | None) -> str:
 def _say_if_declared(app: App, url: str) -> None:
     """A note on stderr when the feed just removed is in the config file's ``[feeds] urls``.
 
-    Every command adds the feeds the config file declares (``adapters.app.apply_declared``),
+    Every command adds the feeds the config file declares (``adapters.declared.apply_declared``),
     so such a feed is back with the next one: the operator is told where to remove it.
     """
     note = declarations(app.settings).feed_note(url)

@@ -13,14 +13,10 @@ import asyncio
 import sys
 from typing import TextIO, cast
 
-from adapters.app import (
-    check_chat_settings,
-    declared_seed,
-    declared_title,
-    make_address_guard,
-    refuse_declared_feed,
-)
+from adapters.app import make_address_guard
+from adapters.chat_start import check_chat_settings
 from adapters.cli_output import Unbroken, check_range
+from adapters.declared import declared_seed, declared_title, refuse_declared_feed
 from adapters.feeds_admin import admit_feed_urls, feed_interval
 from adapters.prune_admin import PRUNE_MAX_DAYS
 from adapters.stories_admin import check_export_out, read_seeds, typed_story
@@ -51,7 +47,7 @@ def check_before_opening(
     ``seeds_out`` where their lines went), and refuses a ``[feeds]`` URL of the config
     file on a host the poller refuses and a declared story's seed file that cannot be read
     (in a database that exists, such a feed or seed is refused when added, see
-    :func:`adapters.app.apply_declared`).
+    :func:`adapters.declared.apply_declared`).
 
     Raises:
         UserError: the command is refused (exit 2).

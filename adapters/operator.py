@@ -24,14 +24,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from adapters.app import (
-    App,
-    add_adapter,
-    chat_adapters_from_settings,
-    database_name,
-    run_service,
-)
+from adapters.app import App, add_adapter, database_name
+from adapters.chat_start import chat_adapters_from_settings
 from adapters.console import ConsoleAdapter, console_request, format_reply, interactive
+from adapters.service import run_service
 from bot.digest import run_digests
 from bot.model import FetchStatus
 from bot.render import shorten, shown_text, shown_url

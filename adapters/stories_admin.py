@@ -20,8 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
-from adapters.app import App, declarations, feed_given_as_seed, follow_in_console
+from adapters.app import App
 from adapters.cli_output import whole_output
+from adapters.console_follow import follow_in_console
+from adapters.declared import declarations, feed_given_as_seed
 from bot.command_args import story_read
 from bot.errors import NotAnArticle, UserError
 from bot.identity import canonical_url

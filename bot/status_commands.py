@@ -73,7 +73,7 @@ class StatusCommands:
                 # its line, below, is for a story it was made to stop following)
                 tail.append(no_follow_line(story.name, req.platform))
             elif req.platform == CONSOLE_PLATFORM and self.commands.console_prints:
-                # the console follows a story as it is added (adapters.app.follow_in_console):
+                # the console follows a story as it is added (adapters.console_follow.follow_in_console):
                 # one it does not was unfollowed there, or added while a chat token was set
                 tail.append(console_no_follow_line(story.name))
             failure = self.commands.cannot_deliver(

@@ -227,7 +227,9 @@ async def test_feeds_are_polled_while_slack_cannot_be_reached_at_start(
     retry while the scheduler polls (alerts wait in the outbox)."""
     import asyncio
 
-    from adapters.app import add_adapter, chat_adapters_from_settings, run_service
+    from adapters.app import add_adapter
+    from adapters.chat_start import chat_adapters_from_settings
+    from adapters.service import run_service
     from bot.scheduler import Ticks
 
     settings = load_settings(

@@ -2247,7 +2247,8 @@ async def test_run_says_which_database_it_runs_on(db, tmp_path, caplog):
     import asyncio
     import logging
 
-    from adapters.app import build_app, run_service
+    from adapters.app import build_app
+    from adapters.service import run_service
     from bot.settings import load_settings
 
     app = build_app(load_settings(None))

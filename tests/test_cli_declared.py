@@ -1,6 +1,6 @@
 """Stories and feeds the ``--config`` file declares ([[stories]], [feeds] urls), from the CLI.
 
-Every command adds the declared ones that are missing (``adapters.app.apply_declared``):
+Every command adds the declared ones that are missing (``adapters.declared.apply_declared``):
 a removal says it will not last, a reading command adds them only to a database that
 exists, and a seed that cannot be read names the file and the story it belongs to.
 """

@@ -37,7 +37,8 @@ from test_discord_gateway import (  # noqa: F401  (fixtures)
     fake,
 )
 
-from adapters.app import build_app, chat_adapters_from_settings
+from adapters.app import build_app
+from adapters.chat_start import chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from bot.model import DeliveryMode
 from bot.settings import load_settings

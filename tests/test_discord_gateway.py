@@ -31,7 +31,8 @@ from fakes.discord_server import (
 )
 from store_builders import new_item
 
-from adapters.app import build_app, chat_adapters_from_settings
+from adapters.app import build_app
+from adapters.chat_start import chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from adapters.log_setup import LIBRARIES, OURS, QUIETER, configure_logging
 from bot.commands import Commands
@@ -718,7 +719,7 @@ async def test_a_gateway_that_refuses_the_session_fails_start_with_a_config_erro
 ) -> None:
     # Discord asks clients not to reconnect on these codes: a ConfigError stops
     # `storybot run` with one line (exit 2) instead of a traceback or a retry loop
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.identify_close_code = code
     adapter = discord_adapter(app, ready_timeout_s=0.01, start_timeout_s=10)
@@ -794,7 +795,7 @@ async def test_a_start_that_failed_after_logging_in_can_be_tried_again(
 async def test_a_rate_limited_login_waits_as_long_as_discord_asks_then_starts(
     fake: FakeDiscord, app
 ) -> None:
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     # longer than discord.py waits out itself (max_ratelimit_wait_s): it raises instead
     fake.rate_limit_next(1, retry_after=60.0, path="/users/@me")

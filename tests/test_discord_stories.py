@@ -11,7 +11,8 @@ from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 from seed_pages import CHIPS_1, CHIPS_2
 from test_discord_gateway import FAST_READY, fake  # noqa: F401  (fixture)
 
-from adapters.app import App, build_app, chat_adapters_from_settings
+from adapters.app import App, build_app
+from adapters.chat_start import chat_adapters_from_settings
 from adapters.discord_chat import DiscordAdapter
 from adapters.discord_chat.command_text import stories_text
 from bot.settings import load_settings

@@ -496,7 +496,8 @@ async def test_a_dm_refused_with_50007_in_a_delivering_worker_asks_about_its_use
 
 
 def _app_with_slack(tmp_path, fake: FakeSlack, config: str = ""):
-    from adapters.app import add_adapter, build_app, chat_adapters_from_settings
+    from adapters.app import add_adapter, build_app
+    from adapters.chat_start import chat_adapters_from_settings
     from bot.settings import load_settings
 
     path = tmp_path / "storybot.toml"
@@ -519,7 +520,7 @@ def _app_with_slack(tmp_path, fake: FakeSlack, config: str = ""):
 async def test_the_service_checks_owners_daily_by_default_and_not_when_turned_off(
     tmp_path, fake: FakeSlack
 ) -> None:
-    from adapters.app import owner_checks
+    from adapters.service import owner_checks
 
     app = _app_with_slack(tmp_path, fake)
     try:

@@ -390,7 +390,8 @@ async def test_the_service_stops_before_polling_when_its_lock_was_taken_by_anoth
     """``storybot run``'s service checks the lock before each poll cycle (``run_service``)."""
     from storyworld import as_entry, feed_of, samples
 
-    from adapters.app import build_app, run_service
+    from adapters.app import build_app
+    from adapters.service import run_service
     from bot.scheduler import Ticks
     from bot.settings import load_settings
 

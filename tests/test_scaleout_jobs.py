@@ -1435,7 +1435,8 @@ async def test_a_delivering_worker_without_chat_tokens_prints_the_consoles_alert
     import procrastinate
     from procrastinate.testing import InMemoryConnector
 
-    from adapters.app import build_app, follow_in_console
+    from adapters.app import build_app
+    from adapters.console_follow import follow_in_console
     from adapters.jobs.tasks import Schedule, register
     from adapters.jobs.worker import add_delivery_sinks, describe_sinks
     from bot.settings import load_settings

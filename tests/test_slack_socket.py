@@ -401,7 +401,7 @@ async def test_reconnects_when_slack_drops_the_socket(
 async def test_a_slack_it_cannot_reach_at_start_is_retried_with_back_off(
     fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.fail_next(2, status=501, method="auth.test")
     adapter = make_adapter(fake, store)
@@ -423,7 +423,7 @@ async def test_a_slack_it_cannot_reach_at_start_is_retried_with_back_off(
 async def test_a_rejected_token_at_start_stops_the_service_without_retrying(
     fake: FakeSlack, store: SqlStore
 ) -> None:
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.invalid_tokens.add("xoxb-revoked")
     adapter = make_adapter(fake, store, bot_token="xoxb-revoked")
@@ -446,7 +446,7 @@ async def test_an_app_not_granted_the_workspace_stops_start_naming_the_token_and
 ) -> None:
     # team_access_not_granted was a refused bot token's TokenRefused: retried for ever,
     # naming SLACK_BOT_TOKEN even when apps.connections.open (the app-level token) said it
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.fail_next(status=200, error="team_access_not_granted", method=method)
     adapter = make_adapter(fake, store)
@@ -473,7 +473,7 @@ async def test_an_api_url_without_the_api_path_stops_start_naming_the_variable(
 ) -> None:
     # STORYBOT_SLACK_API_URL set to the server's root: every method answers HTTP 404,
     # which no retry changes; the service stops with one line (exit 2), not a traceback
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     adapter = make_adapter(fake, store, api_base_url=fake.root)
     waits: list[float] = []
@@ -554,7 +554,8 @@ async def test_a_rejected_token_stops_the_service_saying_why_not_naming_signals(
 ) -> None:
     import logging
 
-    from adapters.app import add_adapter, build_app, run_service
+    from adapters.app import add_adapter, build_app
+    from adapters.service import run_service
     from bot.settings import load_settings
 
     fake.invalid_tokens.add("xoxb-revoked")
@@ -576,7 +577,7 @@ async def test_a_rate_limited_start_waits_as_long_as_slack_asks_then_connects(
 ) -> None:
     # apps.connections.open is Tier 1 (about one call a minute): a supervisor restarting
     # the service quickly meets a 429, which is a wait, not a reason to stop the service
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.fail_next(1, status=429, retry_after=42, method=method)
     adapter = make_adapter(fake, store)
@@ -621,7 +622,7 @@ async def test_a_start_rate_limited_beyond_the_longest_back_off_is_tried_again_a
     # a Retry-After of a week (or "inf", from a broken proxy) must not leave `storybot run`
     # waiting that long after one log line: the wait is the longest back-off, and the
     # line says what Slack asked for
-    from adapters.app import START_RETRY_MAX_S, start_adapter
+    from adapters.chat_start import START_RETRY_MAX_S, start_adapter
 
     fake.fail_next(1, status=429, retry_after=retry_after, method="apps.connections.open")
     adapter = make_adapter(fake, store)
@@ -645,7 +646,7 @@ async def test_a_start_rate_limited_beyond_the_longest_back_off_is_tried_again_a
 async def test_a_stop_during_a_rate_limited_start_wait_ends_the_wait(
     fake: FakeSlack, store: SqlStore
 ) -> None:
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.fail_next(1, status=429, retry_after=60, method="auth.test")
     adapter = make_adapter(fake, store)
@@ -770,7 +771,7 @@ async def test_a_socket_url_whose_handshake_fails_at_start_is_retried_with_a_new
 ) -> None:
     # slack_sdk's connect() retried the same URL every ping interval with a traceback and
     # never returned: start() hung, and start_adapter never got to try again
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.break_next_sockets(1, how=how)
     adapter = make_adapter(fake, store)
@@ -798,7 +799,7 @@ async def test_a_socket_url_whose_handshake_fails_at_start_is_retried_with_a_new
 async def test_a_socket_handshake_never_answered_at_start_gives_up_after_the_start_timeout(
     fake: FakeSlack, store: SqlStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from adapters.app import start_adapter
+    from adapters.chat_start import start_adapter
 
     fake.break_next_sockets(1, how="hang")
     adapter = make_adapter(fake, store, start_timeout_s=0.3)

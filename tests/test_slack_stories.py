@@ -9,7 +9,8 @@ from fakes.slack_server import FakeSlack
 from feedserver import FeedServer, feed_server  # noqa: F401  (fixture)
 from seed_pages import CHIPS_1, CHIPS_2
 
-from adapters.app import build_app, chat_adapters_from_settings
+from adapters.app import build_app
+from adapters.chat_start import chat_adapters_from_settings
 from adapters.slack_chat import SlackAdapter
 from bot.settings import load_settings
 

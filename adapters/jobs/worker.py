@@ -15,7 +15,8 @@ from procrastinate import exceptions as pexc
 from procrastinate import sql
 from procrastinate.worker import Worker
 
-from adapters.app import App, Sleep, database_name, owner_checks
+from adapters.app import App, database_name
+from adapters.chat_start import Sleep
 from adapters.console import CONSOLE
 from adapters.jobs.connected import Connection
 from adapters.jobs.pool import first_line as _first_line
@@ -33,6 +34,7 @@ from adapters.jobs.tasks import (
     register,
     release_earlier_run,
 )
+from adapters.service import owner_checks
 from adapters.signals import StopSignals
 from bot.duration import duration, every
 from bot.errors import UserError
@@ -278,7 +280,7 @@ def add_delivery_sinks(app: App) -> OwnerChecks | None:
 
     A DM a sink's platform refuses for good (Discord's 50007: the user may have left
     every server storybot shares with them) asks about its user at once, here as in the
-    service (:func:`adapters.app.owner_checks`): in scale-out the DMs are sent here, where
+    service (:func:`adapters.service.owner_checks`): in scale-out the DMs are sent here, where
     the service's checks never hear of them. The periodic checks stay the service's.
 
     Returns:
