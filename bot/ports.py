@@ -3,6 +3,10 @@
 Each port is a ``typing.Protocol``. Implementations live in ``storage/`` (the store) and
 ``adapters/`` (feed fetching, chat platforms, clocks for production); tests use the real
 implementations against real SQLite/PostgreSQL and fake servers at the wire.
+
+The store's errors and records live in :mod:`bot.store_ports.errors` and
+:mod:`bot.store_ports.records`; this module re-exports them, so ``from bot.ports import
+OutboxWrite`` (or ``Conflict``...) works as it always has.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from typing import Any, Awaitable, Callable, Collection, Mapping, Protocol, Sequ
 
 from bot.model import (
     Binding,
-    Citation,
     CommandRequest,
     Correction,
     Decision,
@@ -40,6 +43,64 @@ from bot.model import (
     Subscription,
     Target,
 )
+
+# The store's errors and records, re-exported (see the module docstring).
+from bot.store_ports.errors import (
+    AlreadySubscribed,
+    Conflict,
+    NotFound,
+    StoreBusy,
+    StoreError,
+    SubscriptionsFull,
+)
+from bot.store_ports.records import (
+    DeadDiscard,
+    DeadRequeue,
+    DevelopmentUpdate,
+    DevelopmentWrite,
+    FollowBacklog,
+    OutboxWrite,
+    PollOutcome,
+    PruneProgress,
+    PruneReport,
+    StoryStats,
+    TellUsers,
+)
+
+__all__ = [
+    # the ports defined here
+    "ChatAdapter",
+    "ChatSink",
+    "Clock",
+    "CommandHandler",
+    "Embedder",
+    "FeedFetcher",
+    "HostCheck",
+    "PageReader",
+    "RecoverableSink",
+    "SeedLoader",
+    "Summarizer",
+    "SummaryRequest",
+    # the store's errors (bot.store_ports.errors)
+    "AlreadySubscribed",
+    "Conflict",
+    "NotFound",
+    "StoreBusy",
+    "StoreError",
+    "SubscriptionsFull",
+    # the store's records (bot.store_ports.records)
+    "DeadDiscard",
+    "DeadRequeue",
+    "DevelopmentUpdate",
+    "DevelopmentWrite",
+    "FollowBacklog",
+    "OutboxWrite",
+    "PollOutcome",
+    "PruneProgress",
+    "PruneReport",
+    "StoryStats",
+    "TellUsers",
+]
 
 
 @dataclass(frozen=True)
@@ -218,212 +279,6 @@ class RecoverableSink(ChatSink, Protocol):
 
 
 # --------------------------------------------------------------------------- store
-
-
-class StoreError(Exception):
-    """Base class for store errors that carry a message fit for users."""
-
-
-class Conflict(StoreError):
-    """The thing already exists (a story name, a feed URL)."""
-
-
-class AlreadySubscribed(Conflict):
-    """The user already has a subscription that means the same query for the same scope.
-
-    Raised by ``add_subscription`` when another request stored it first (two workers, or
-    a retried command); ``existing`` is that subscription.
-    """
-
-    def __init__(self, existing: Subscription) -> None:
-        super().__init__(f"already subscribed (#{existing.id})")
-        self.existing = existing
-
-
-class SubscriptionsFull(StoreError):
-    """The installation holds as many subscriptions as it takes (``[permissions]
-    max_subscriptions``), or the person as many as one may have: raised by
-    ``add_subscription``, which stored nothing.
-
-    Attributes:
-        limit: the cap the call was given.
-        per_user: the person's cap (``max_per_user``), not the installation's.
-    """
-
-    def __init__(self, limit: int, *, per_user: bool = False) -> None:
-        whose = "the person holds" if per_user else "stored, the most this installation takes"
-        super().__init__(f"{limit} subscriptions {whose}")
-        self.limit = limit
-        self.per_user = per_user
-
-
-class NotFound(StoreError):
-    """The thing does not exist."""
-
-
-class StoreBusy(StoreError):
-    """The database stayed locked by another writer past its busy timeout (a SQLite file
-    another process holds the write lock of: a long ``storybot prune``, a backup, another
-    program): nothing was done, and the same call may well pass in a moment."""
-
-
-@dataclass(frozen=True)
-class PollOutcome:
-    """The scheduling state of a feed after one poll, written by ``Store.record_poll``."""
-
-    feed_id: int
-    status: FeedStatus
-    polled_at: datetime
-    next_poll_at: datetime
-    error_count: int
-    last_error: str | None
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    title: str | None = None
-    moved_to: str | None = None  # see ``Feed.moved_to``; None: not moved (any more)
-    read_in_part: str | None = None  # see ``Feed.read_in_part``; None: read whole
-    asked_s: int | None = None  # see ``Feed.asked_s``; None: not longer than its interval
-    asked_by: str | None = None  # see ``Feed.asked_by``
-
-
-@dataclass(frozen=True)
-class OutboxWrite:
-    """Put a message in the outbox under an idempotency key.
-
-    If no row has ``key`` yet, a row is inserted at version 1. If one exists, its message
-    is replaced and its version bumped, so the worker edits what it already posted
-    (this is how a later report of a development updates the original alert).
-    ``only_if_new=True`` makes an existing key a no-op instead.
-
-    ``subscription_ids`` (keyword notices): the subscriptions that caused the message.
-    It is not written when none of them exists any more, and an unsubscribe takes it
-    back while unsent when no subscription its user still has is among them.
-    """
-
-    key: str
-    target: Target
-    message: OutboundMessage
-    only_if_new: bool = False
-    subscription_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class TellUsers:
-    """The direct messages a removal of users' subscriptions queues, in its transaction.
-
-    A story's removal and an operator's ``storybot subscriptions remove`` delete
-    subscriptions their users did not ask to lose; the store calls ``writes`` with the
-    subscriptions it is deleting (read and locked in the deleting transaction, so one
-    added since the caller looked is told of too) and queues what it returns in that
-    transaction: a crash can neither remove without telling nor tell without removing.
-    See :mod:`bot.subscriptions_gone`.
-
-    Attributes:
-        now: When the messages are queued.
-        writes: The subscriptions deleted -> the outbox writes that tell their users.
-    """
-
-    now: datetime
-    writes: Callable[[Sequence[Subscription]], Sequence[OutboxWrite]]
-
-
-@dataclass(frozen=True)
-class DevelopmentWrite:
-    """Create or replace a development's headline and summary and add items to it."""
-
-    story_id: int
-    number: int
-    headline: str
-    summary: str
-    item_ids: tuple[int, ...] = ()
-    citations: tuple[Citation, ...] = ()  # the summary's sentences, each with its source
-    # What the report (item ``fact_item_id``) added to a development stored earlier, as an
-    # edited alert's thread note says it (bot.alerts.added_fact / revised_fact): stored
-    # with the development's updates, which digest channels read instead of the edits
-    # (Store.development_updates_after)
-    fact: str | None = None
-    fact_item_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DevelopmentUpdate:
-    """What one commit added to a development stored before it (a digest's "updated").
-
-    Attributes:
-        number: The development's number in its story.
-        development_seq: The development's ``seq`` (when it was committed: see
-            ``Store.developments_after``), which tells whether a digest listed it.
-        seq: The update's place in the story's commit order of updates
-            (``Store.development_updates_after``).
-        reports: New reports it linked to the development (0: a report updated in place).
-        source: The outlet of its report ("" if unknown).
-        url: The link of its report ("" if none).
-        fact: What the report added, as the alert's thread note says it; None: nothing new
-            (a copy, a rewrite of what was known).
-        reported_at: When its report was published (else fetched), as a development's
-            first report is timed; None if unknown.
-    """
-
-    number: int
-    development_seq: int
-    seq: int
-    reports: int
-    source: str = ""
-    url: str = ""
-    fact: str | None = None
-    reported_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PruneReport:
-    """What ``Store.prune`` gave back (or would, with ``dry_run``)."""
-
-    items: int  # old off-topic items whose text was blanked
-    outbox: int  # old delivered notices and digests deleted
-    # old development updates (what digests tell of later reports) every follow has passed
-    updates: int = 0
-    dry_run: bool = False
-
-
-# ``Store.prune``'s report after each batch it committed: (batches done, batches in all,
-# what was done so far)
-PruneProgress = Callable[[int, int, PruneReport], None]
-
-
-@dataclass(frozen=True)
-class DeadDiscard:
-    """What ``Store.discard_dead`` did: the dead messages it discarded, or, when some of
-    the ids asked for were not dead messages, nothing (``discarded`` empty) and those ids."""
-
-    discarded: tuple[OutboxEntry, ...] = ()
-    not_dead: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class DeadRequeue:
-    """What ``Store.requeue_dead`` did: how many dead messages it made due again, or, when
-    some of the ids asked for were not dead messages, nothing (``requeued`` 0) and those ids."""
-
-    requeued: int = 0
-    not_dead: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class FollowBacklog:
-    """A channel's follow's messages in the outbox: given up on, and still to deliver."""
-
-    dead: int = 0
-    pending: int = 0
-
-
-@dataclass(frozen=True)
-class StoryStats:
-    items_on_topic: int
-    copies: int
-    developments: int  # new developments (development 0, the seed story, not counted)
-    sources: int
-    last_item_at: datetime | None
 
 
 class Store(Protocol):
