@@ -37,7 +37,7 @@ from bot.query import Document, Query, QueryError, parse_query
 from bot.query_tree import And, Node, Not, Term
 
 if TYPE_CHECKING:
-    from bot.ports import Store
+    from bot.store_ports import SubscriptionStore
 
 __all__ = ["SubscriptionIndex", "SubscriptionMatcher", "reprints_seed"]
 
@@ -326,7 +326,7 @@ class SubscriptionIndex:
         self._built = None
 
     def current(
-        self, store: Store, now: datetime
+        self, store: SubscriptionStore, now: datetime
     ) -> tuple[SubscriptionMatcher, dict[int, Subscription]]:
         """The matcher of the stored subscriptions, and the subscriptions by id."""
         # read before the subscriptions: one committed in between makes the next call

@@ -37,8 +37,9 @@ from bot.alerts import citation_numbers, cited_summary, report_numbers
 from bot.clock import utc
 from bot.model import Development, Report, Story
 from bot.outlet_name import source_label
-from bot.ports import DevelopmentUpdate, Store
+from bot.ports import DevelopmentUpdate
 from bot.render import counted, format_time, reader_url, source_list
+from bot.store_ports import DevelopmentStore
 
 # What ``--format`` takes; the first is the default.
 FORMATS = ("markdown", "json")
@@ -251,7 +252,9 @@ def totals_record(
 # --------------------------------------------------------------------------- reading
 
 
-def timeline(store: Store, story: Story, page: int = EXPORT_PAGE) -> Iterator[dict[str, Any]]:
+def timeline(
+    store: DevelopmentStore, story: Story, page: int = EXPORT_PAGE
+) -> Iterator[dict[str, Any]]:
     """The records of the story's new developments, oldest first by first report.
 
     Read ``page`` developments (and their reports) at a time. A development the story
@@ -278,7 +281,7 @@ def timeline(store: Store, story: Story, page: int = EXPORT_PAGE) -> Iterator[di
             )
 
 
-def seed_story_record(store: Store, story: Story) -> dict[str, Any] | None:
+def seed_story_record(store: DevelopmentStore, story: Story) -> dict[str, Any] | None:
     """The record of development 0, the seed story, with its reports; None if not stored."""
     seed = store.get_development(story.id, 0)
     if seed is None:
@@ -302,7 +305,7 @@ class Writer(Protocol):
 
 
 def export_story(
-    store: Store, story: Story, writer: Writer, now: datetime, exported_by: str
+    store: DevelopmentStore, story: Story, writer: Writer, now: datetime, exported_by: str
 ) -> int:
     """Write ``story``'s record with ``writer``, reading the store a page at a time.
 

@@ -32,9 +32,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.model import MessageKind, OutboundMessage, Subscription, Target
-from bot.ports import OutboxWrite, Store, TellUsers
+from bot.ports import OutboxWrite, TellUsers
 from bot.query import shown_query
 from bot.render import clip, counted, say
+from bot.store_ports import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,9 @@ def operator_removed(now: datetime) -> TellUsers:
     return TellUsers(now, lambda subs: _writes(subs, lambda s: removal, body))
 
 
-def user_left(store: Store, platform: str, user_id: str, why: str) -> list[Subscription]:
+def user_left(
+    store: SubscriptionStore, platform: str, user_id: str, why: str
+) -> list[Subscription]:
     """Remove every subscription of a user whose account is gone, and log what went.
 
     Told by the platform (:func:`bot.commands.Commands.user_gone`); nobody is messaged.
