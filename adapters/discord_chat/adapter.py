@@ -201,7 +201,8 @@ class DiscordAdapter:
             raise ``RateLimited`` so the delivery worker reschedules. Discord asks for >= 30.
         ready_timeout_s: How long READY waits for the guilds to arrive (discord.py's
             ``guild_ready_timeout``).
-        start_timeout_s: How long ``start`` waits for the gateway to be ready.
+        start_timeout_s: How long ``start`` waits for the gateway to be ready (an
+            attribute of the same name: a later ``start`` reads it again).
         request_timeout_s: How long one post or edit may take, not counting the rate-limit
             waits Discord asks for during it (up to ``max_ratelimit_wait_s`` each, see
             ``timeouts.py``). discord.py sets no timeout of its own, so a Discord that
@@ -248,7 +249,7 @@ class DiscordAdapter:
         self._admin_policy = admin_policy
         self._admin_servers = frozenset(int(g) for g in admin_servers)
         self._defer_after_s = defer_after_s
-        self._start_timeout_s = start_timeout_s
+        self.start_timeout_s = start_timeout_s
         self._request_timeout_s = request_timeout_s
         self._max_ratelimit_wait_s = max_ratelimit_wait_s
         self._ready_timeout_s = ready_timeout_s
@@ -346,7 +347,7 @@ class DiscordAdapter:
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait(
             {ready, self._gateway_task},
-            timeout=self._start_timeout_s,
+            timeout=self.start_timeout_s,
             return_when=asyncio.FIRST_COMPLETED,
         )
         if ready in done:
@@ -359,7 +360,7 @@ class DiscordAdapter:
         await self.stop()
         if failed is not None:
             raise gateway_refusal(failed) or failed
-        raise ConnectionError(f"Discord gateway not ready after {duration(self._start_timeout_s)}")
+        raise ConnectionError(f"Discord gateway not ready after {duration(self.start_timeout_s)}")
 
     async def stop(self) -> None:
         """Disconnect the gateway and close the HTTP session.

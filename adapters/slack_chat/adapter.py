@@ -99,7 +99,8 @@ class SlackAdapter:
         admin_cache_s: How long a ``users.info`` admin answer is reused.
         ping_interval_s: Socket Mode ping interval (slack_sdk also waits this long between
             tries of a reconnection).
-        start_timeout_s: How long ``start`` waits for the Socket Mode WebSocket to open.
+        start_timeout_s: How long ``start`` waits for the Socket Mode WebSocket to open
+            (an attribute of the same name: a later ``start`` reads it again).
         sleep: How a rate-limited ``users.info`` waits for its retry, for an admin check
             and for :attr:`members` (injected by tests).
         reconnect_sleep: How a Socket Mode reconnection waits while Slack refuses the app
@@ -136,7 +137,7 @@ class SlackAdapter:
         self._app_token = app_token
         self._http = (http_host, http_port, http_path)
         self._ping_interval_s = ping_interval_s
-        self._start_timeout_s = start_timeout_s
+        self.start_timeout_s = start_timeout_s
         self._reconnect_sleep = reconnect_sleep
         self._app_token_refusal: AppTokenRefusal | None = None
         base_url = _normalise_base_url(api_base_url)
@@ -271,7 +272,7 @@ class SlackAdapter:
         try:
             await asyncio.wait(
                 {connecting, failing},
-                timeout=self._start_timeout_s,
+                timeout=self.start_timeout_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             if watch.failure is not None:
@@ -281,7 +282,7 @@ class SlackAdapter:
             if not connecting.done():
                 raise TransientDeliveryError(
                     "Slack Socket Mode: no WebSocket connection after "
-                    f"{duration(self._start_timeout_s)}"
+                    f"{duration(self.start_timeout_s)}"
                 )
             connecting.result()
             connected = True
