@@ -15,12 +15,15 @@ from collections import OrderedDict, deque
 from datetime import UTC, datetime
 from typing import Callable, TextIO
 
-from bot.alerts import DIGEST_WHEN, MAX_LINKS, cited_links, shown_facts
+from bot.citations import cited_links
+from bot.digest_text import DIGEST_WHEN
 from bot.errors import PostUnverifiable
+from bot.link_labels import MAX_LINKS
 from bot.model import CommandRequest, MessageKind, OutboundMessage, Reply, Target
 from bot.ports import CommandHandler
 from bot.render import counted, reader_url, source_list
 from bot.stories import CONSOLE_PLATFORM
+from bot.thread_notes import shown_facts
 
 CONSOLE = CONSOLE_PLATFORM
 CONSOLE_CHANNEL = "terminal"

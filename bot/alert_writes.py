@@ -20,14 +20,16 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.alerts import alert_key, alert_message, with_fact
+from bot.alert_text import alert_message
 from bot.cycle_report import CycleReport
 from bot.digest import ALERT_CAP_WINDOW
 from bot.engine import Verdict
 from bot.engine.analysis import item_time
 from bot.model import DeliveryMode, Development, Item, Story
+from bot.outbox_keys import alert_key
 from bot.outlet_name import stored_label
 from bot.ports import DevelopmentWrite, OutboxWrite, Store
+from bot.thread_notes import with_fact
 
 log = logging.getLogger(__name__)
 

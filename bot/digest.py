@@ -32,9 +32,9 @@ import logging
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Sequence
 
-from bot.alerts import DigestUpdate, alert_key, digest_key, digest_message
 from bot.clock import recorded_ahead
 from bot.digest_schedule import next_due
+from bot.digest_text import DigestUpdate, digest_message
 from bot.duration import every
 from bot.model import (
     DIGEST_HOURS_RANGE,
@@ -44,6 +44,7 @@ from bot.model import (
     digest_hours_in_range,
     valid_digest_hours,
 )
+from bot.outbox_keys import alert_key, digest_key
 from bot.ports import Clock, DevelopmentUpdate, OutboxWrite, Store
 from bot.render import period_text
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Collection, Mapping, Sequence
 
-from bot.alerts import NoticeParts, legacy_notice_key, notice_key, notice_message
 from bot.cycle_report import CycleReport
 from bot.engine import Engine
 from bot.engine_records import engine_doc
 from bot.matcher import SubscriptionIndex, SubscriptionMatcher
 from bot.model import Item, Story, Subscription, Target
+from bot.notice_text import NoticeParts, notice_message
+from bot.outbox_keys import legacy_notice_key, notice_key
 from bot.ports import Clock, OutboxWrite, Store
 from bot.query import Document, Query
 

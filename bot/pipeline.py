@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from typing import Callable, Collection, Mapping, Sequence
 
 from bot import teaching
+from bot.alert_text import added_fact
 from bot.alert_writes import AlertBatch, AlertWrites, noting
-from bot.alerts import added_fact
 from bot.background_stats import BACKLOG, BackgroundStats
 from bot.cycle_report import CycleReport
 from bot.engine import Engine

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Mapping, Sequence
 
+from bot.alert_text import revised_fact
 from bot.alert_writes import AlertBatch, AlertWrites, noting
-from bot.alerts import notice_key, revised_fact
 from bot.background_stats import BackgroundStats
 from bot.cycle_report import CycleReport
 from bot.engine import Engine, Verdict
@@ -31,6 +31,7 @@ from bot.engine_records import engine_doc, engine_states
 from bot.matcher import SubscriptionMatcher, reprints_seed
 from bot.model import Item, ItemUpdate, Judgement, Story
 from bot.notices import Notices
+from bot.outbox_keys import notice_key
 from bot.ports import Clock, DevelopmentWrite, OutboxWrite, Store
 from bot.revision import Revision, revision
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.alerts import DigestUpdate
 from bot.command_args import developments_arguments, status_argument
+from bot.digest_text import DigestUpdate
 from bot.errors import UserError
 from bot.feed_text import feed_health
 from bot.model import (

@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from bot.alerts import DigestUpdate, fact_beyond, fact_text
 from bot.digest import digest_due
 from bot.digest_schedule import shown_local, slots_text, zone_name
+from bot.digest_text import DigestUpdate
 from bot.duration import every as every_period
 from bot.engine.text import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
@@ -44,6 +44,7 @@ from bot.render import (
     shorten,
     source_list,
 )
+from bot.thread_notes import fact_beyond, fact_text
 
 # Developments a page of /story developments shows. A fixed size keeps the pages numbered
 # the same whatever they hold; five are what /story status fits in one Discord embed with

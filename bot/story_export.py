@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
-from bot.alerts import citation_numbers, cited_summary, report_numbers
+from bot.citations import citation_numbers, cited_summary, report_numbers
 from bot.clock import utc
 from bot.model import Development, Report, Story
 from bot.outlet_name import source_label

@@ -22,7 +22,7 @@ import re
 from collections import OrderedDict
 from dataclasses import replace
 
-from bot.alerts import marker_numbers
+from bot.citations import marker_numbers
 from bot.model import MessageKind, OutboundMessage
 from bot.ports import Summarizer, SummaryRequest
 

@@ -32,10 +32,12 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_mentions
 
-from bot.alerts import DIGEST_WHEN, cited_links, shown_facts
+from bot.citations import cited_links
+from bot.digest_text import DIGEST_WHEN
 from bot.mentions import pieces_of
 from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list
+from bot.thread_notes import shown_facts
 
 # Discord's documented embed limits.
 TITLE_MAX = 256

@@ -36,7 +36,8 @@ from datetime import UTC, datetime
 from typing import Any, Callable, Collection, Sequence
 from urllib.parse import urlsplit
 
-from bot.alerts import ALERT_BODY_MAX, DIGEST_WHEN, cited_links
+from bot.citations import ALERT_BODY_MAX, cited_links
+from bot.digest_text import DIGEST_WHEN
 from bot.mentions import Line, line_text, lines_of
 from bot.model import Link, Mention, MessageKind, OutboundMessage, Reply
 from bot.render import join_whole, reader_url, shorten, source_list

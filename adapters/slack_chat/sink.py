@@ -38,9 +38,9 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack_chat import render
 from adapters.slack_chat.delivery_errors import error_code, map_error
-from bot.alerts import fact_digest, note_facts
 from bot.errors import MessageFrozen, PermanentDeliveryError, PostUnverifiable
 from bot.model import OutboundMessage, Target
+from bot.thread_notes import fact_digest, note_facts
 
 log = logging.getLogger(__name__)
 
