@@ -7,26 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.alerts import (
-    ALERT_BODY_MAX,
-    DIGEST_BODY_MAX,
-    DIGEST_LABEL_MAX,
-    MAX_LINKS,
-    NOTICE_BODY_MAX,
-    THREAD_NOTE_MAX,
-    NoticeParts,
-    added_fact,
-    alert_message,
-    cited_links,
-    cited_summary,
-    digest_line,
-    digest_message,
-    fact_digest,
-    honest_label,
-    note_facts,
-    notice_message,
-    with_fact,
-)
+from bot.alert_text import added_fact, alert_message
+from bot.citations import ALERT_BODY_MAX, cited_links, cited_summary
+from bot.digest_text import DIGEST_BODY_MAX, DIGEST_LABEL_MAX, digest_line, digest_message
+from bot.link_labels import MAX_LINKS, honest_label
 from bot.model import (
     Citation,
     Development,
@@ -37,8 +21,10 @@ from bot.model import (
     Story,
     Subscription,
 )
+from bot.notice_text import NOTICE_BODY_MAX, NoticeParts, notice_message
 from bot.query import parse_query
 from bot.render import reader_url, repeats_headline, shorten
+from bot.thread_notes import THREAD_NOTE_MAX, fact_digest, note_facts, with_fact
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 STORY = Story(1, "talks", "Anthropic and the Pentagon", (SeedDoc("t", "x"),), T0)

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.alerts import alert_key, alert_message, digest_key, digest_message
+from bot.alert_text import alert_message
 from bot.digest import ALERT_CAP_WINDOW, run_digests
+from bot.digest_text import digest_message
 from bot.model import DeliveryMode, SeedDoc, Target
+from bot.outbox_keys import alert_key, digest_key
 from bot.ports import DevelopmentWrite, OutboxWrite
 
 pytest_plugins = ["store_fixtures"]  # store: SQLite and PostgreSQL

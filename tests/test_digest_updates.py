@@ -16,16 +16,11 @@ from store_builders import new_item
 from storyworld import as_entry, feed_of, make_world, sample, samples
 
 from adapters.console import CONSOLE, CONSOLE_CHANNEL, render_console
-from bot.alerts import (
-    DIGEST_BODY_MAX,
-    UPDATES_HEADER,
-    DigestUpdate,
-    alert_key,
-    alert_message,
-    digest_message,
-)
+from bot.alert_text import alert_message
 from bot.digest import run_digests
+from bot.digest_text import DIGEST_BODY_MAX, UPDATES_HEADER, DigestUpdate, digest_message
 from bot.model import DeliveryMode, Development, SeedDoc
+from bot.outbox_keys import alert_key
 from bot.ports import DevelopmentWrite, OutboxWrite
 
 pytest_plugins = ["store_fixtures"]  # store, db_url: SQLite and PostgreSQL

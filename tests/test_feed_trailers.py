@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.alerts import notice_message
 from bot.engine.summary import candidate_sentences
 from bot.feed_trailers import without_trailers
 from bot.model import Item, Subscription
+from bot.notice_text import notice_message
 from bot.query import parse_query
 
 T0 = datetime(2026, 2, 17, 12, tzinfo=UTC)

@@ -1192,8 +1192,9 @@ async def test_a_batch_judged_again_after_a_crash_sends_nothing_twice(
 def _notified_by_an_earlier_version(feed_server, world, path: str):
     """The rail report on ``path``, stored 30 minutes ago by an earlier version that
     queued its notice to "me" under the per-subscription key; returns its feed."""
-    from bot.alerts import legacy_notice_key, notice_message
     from bot.model import Target
+    from bot.notice_text import notice_message
+    from bot.outbox_keys import legacy_notice_key
     from bot.ports import OutboxWrite
     from bot.query import parse_query
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from store_builders import T0, new_item
 
-from bot.alerts import notice_message
 from bot.commands import Commands
 from bot.errors import UsageError
 from bot.model import CommandRequest, Item, SeedDoc, Subscription
+from bot.notice_text import notice_message
 from bot.query import QueryError, parse_query
 from bot.story_admin import parse_add
 from storage import open_store

@@ -38,8 +38,8 @@ from feedbuilder import entry, rss
 from adapters.demo import seed_files
 from adapters.discord_chat.adapter import nonce_for
 from adapters.seeds import load_seed
-from bot.alerts import notice_key
 from bot.model import MessageKind, OutboundMessage, Target
+from bot.outbox_keys import notice_key
 from bot.ports import OutboxWrite
 from storage import open_store
 

@@ -447,7 +447,7 @@ def test_a_digest_of_text_that_escapes_long_still_fits_one_slack_message() -> No
     # A digest body is at most DIGEST_BODY_MAX characters, but "&", "<" and ">" are 4-5
     # characters escaped: feed headlines made of them would be refused by Slack as a
     # whole (msg_blocks_too_long) and the digest given up.
-    from bot.alerts import DIGEST_BODY_MAX
+    from bot.digest_text import DIGEST_BODY_MAX
 
     lines = [f"• {i}. " + "<&>" * 60 for i in range(15)]
     body = "\n".join(lines)[:DIGEST_BODY_MAX]
@@ -618,7 +618,7 @@ def test_no_line_of_a_thread_note_or_notification_can_start_a_block_quote() -> N
 
 def test_a_long_host_added_to_a_link_label_keeps_its_end_within_the_label() -> None:
     # The site is the end of a host: a long one must not be cut off by the label's limit.
-    from bot.alerts import honest_label
+    from bot.link_labels import honest_label
 
     host = "bank.com.secure-login-verify-account-" + "a" * 60 + ".evil.example"
     label = honest_label("bank.com: log in to keep your account open today", f"https://{host}/x")

@@ -14,7 +14,6 @@ from fakes.slack_server import FakeSlack
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack_chat.sink import METADATA_EVENT_TYPE, NOTE_EVENT_TYPE, SlackSink
-from bot.alerts import fact_digest
 from bot.clock import ManualClock
 from bot.errors import (
     MAX_RETRY_AFTER_S,
@@ -27,6 +26,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.model import Link, MessageKind, OutboundMessage, Target
+from bot.thread_notes import fact_digest
 
 CHANNEL = Target("slack", channel_id="C0NEWS")
 DM = Target("slack", user_id="U0READER")

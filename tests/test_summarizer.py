@@ -12,9 +12,10 @@ from fakes.llm_server import FakeLLM
 from feedserver import feed_server  # noqa: F401  (fixture)
 from storyworld import as_entry, feed_of, make_world, sample, samples
 
-from bot.alerts import alert_key, alert_message
+from bot.alert_text import alert_message
 from bot.errors import ConfigError
 from bot.model import Citation, Development, Story
+from bot.outbox_keys import alert_key
 from bot.ports import SummaryRequest
 from bot.settings import load_settings
 from bot.summarizer import check_rewrite, summary_request

@@ -29,13 +29,15 @@ from adapters.demo import seed_files
 from adapters.discord_chat import DiscordAdapter
 from adapters.seeds import load_seed
 from adapters.slack_chat.sink import SlackSink
-from bot.alerts import MAX_LINKS, cited_links, note_facts, with_fact
+from bot.citations import cited_links
 from bot.clock import ManualClock
 from bot.commands import Commands
 from bot.delivery import DeliveryWorker
+from bot.link_labels import MAX_LINKS
 from bot.model import DeliveryMode, MessageKind, OutboundMessage, Target
 from bot.ports import OutboxWrite
 from bot.settings import load_settings
+from bot.thread_notes import note_facts, with_fact
 from storage import SqlStore
 
 SLACK = Target("slack", channel_id="C0NEWS")
