@@ -46,7 +46,7 @@ def render_console(message: OutboundMessage, *, edited: bool = False) -> str:
 
     An edited alert's new fact (``thread_note``, a threaded reply on Slack) is printed
     after its summary, marked "new:", as Discord shows it in the edited embed; a fact
-    the summary quotes is named, not printed again (:func:`bot.alerts.shown_facts`).
+    the summary quotes is named, not printed again (:func:`bot.thread_notes.shown_facts`).
     """
     if message.kind is MessageKind.INFO:
         return _render_info(message)

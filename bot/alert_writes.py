@@ -136,7 +136,7 @@ class AlertWrites:
         not post twenty alerts in a channel capped at ten.
 
         An edit of an alert already posted carries ``fact``, the sentences this report
-        added to the summary (:func:`bot.alerts.added_fact`), as its ``thread_note``: the
+        added to the summary (:func:`bot.alert_text.added_fact`), as its ``thread_note``: the
         Slack sink posts it as a threaded reply, Discord shows it in the embed. A fact
         queued by an edit not yet delivered (this batch's, in ``batch.facts``, or the stored
         row's) is carried along, since the new edit replaces that row's message. An

@@ -17,7 +17,7 @@ development is in exactly one digest.
 A digest channel is also told what later reports added to the developments its earlier
 digests listed: each commit that extends a development records the reports it linked and
 the fact each added (the "new:" facts of a realtime channel's alert edits:
-:func:`bot.alerts.added_fact`), in the story's commit order of updates
+:func:`bot.alert_text.added_fact`), in the story's commit order of updates
 (``Store.development_updates_after``). The binding's second watermark,
 ``Binding.updated_seq``, moves in the same transaction as the first, so each fact is in
 exactly one digest too; a digest with only updates is posted, one with neither is not.

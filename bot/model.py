@@ -561,7 +561,7 @@ class OutboundMessage:
     links: tuple[Link, ...] = ()
     when: datetime | None = None
     # with ``when``, a span: a digest's reports came from ``when_from`` to ``when`` (None:
-    # one time, ``when``); see bot.alerts.digest_message
+    # one time, ``when``); see bot.digest_text.digest_message
     when_from: datetime | None = None
     footer: str | None = None
     thread_note: str | None = None  # a new fact worth a threaded reply on an edited alert

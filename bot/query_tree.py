@@ -222,7 +222,7 @@ class Query:
 
     @cached_property
     def _described(self) -> str:
-        # worked out once: every notice of a match names its query (bot.alerts)
+        # worked out once: every notice of a match names its query (bot.notice_text)
         return describe_node(self.root)
 
     def __str__(self) -> str:
@@ -260,7 +260,7 @@ class Query:
     @cached_property
     def _positive_terms(self) -> tuple[tuple[str, Term], ...]:
         # (label as terms() spells it, term) of each positive term, in tree order: worked
-        # out once, as every notice of a match asks for both sets (bot.alerts._found)
+        # out once, as every notice of a match asks for both sets (bot.notice_text._found)
         return tuple((t.label.casefold(), t) for t, negated in walk_terms(self.root) if not negated)
 
 

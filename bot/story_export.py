@@ -6,7 +6,7 @@ development in the order it was first reported (a timeline), each under the numb
 alert gives it (a label: storybot numbers developments as it finds them, and one found
 late may have been reported first), with its summary's sentences cited as its alert
 cites them (``[n]``: the development's n-th report, see
-:func:`bot.alerts.citation_numbers`), the cited links, the reports that make it up,
+:func:`bot.citations.citation_numbers`), the cited links, the reports that make it up,
 copies folded under the report they copy, and the facts later reports added as its
 alert's replies and the digests told them (its summary, as it reads now, may have let
 one go); a footer says when it was exported and how many items the story judged.

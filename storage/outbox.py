@@ -128,7 +128,7 @@ def apply_outbox_writes(session: Session, writes: Sequence[OutboxWrite], now: da
 
 
 def _alert_binding(write: OutboxWrite) -> tuple[int, str, str] | None:
-    """(story id, platform, channel id) of a write keyed by ``bot.alerts.alert_key``."""
+    """(story id, platform, channel id) of a write keyed by ``bot.outbox_keys.alert_key``."""
     parts = write.key.split(":", 4)
     if (
         len(parts) == 5
@@ -142,7 +142,7 @@ def _alert_binding(write: OutboxWrite) -> tuple[int, str, str] | None:
 
 
 def _digest_binding(write: OutboxWrite) -> int | None:
-    """The binding id of a write keyed by ``bot.alerts.digest_key``."""
+    """The binding id of a write keyed by ``bot.outbox_keys.digest_key``."""
     parts = write.key.split(":", 2)
     if len(parts) == 3 and parts[0] == "digest" and parts[1].isdigit():
         return int(parts[1])
@@ -518,7 +518,7 @@ class OutboxStore(StoreBase):
         """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.
 
         A notice's key ends with the id of the first report of its text (see
-        ``bot.alerts.notice_key``). Ascending, each id once.
+        ``bot.outbox_keys.notice_key``). Ascending, each id once.
         """
         query = (
             select(OutboxRow.key)

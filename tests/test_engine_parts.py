@@ -382,7 +382,7 @@ def test_developments_split_by_content_and_time() -> None:
 
 
 def test_a_report_joining_by_its_text_says_how_far_its_lead_is_from_the_developments() -> None:
-    # what an alert's "new:" fact reads (bot.alerts.added_fact): the lead compared with
+    # what an alert's "new:" fact reads (bot.alert_text.added_fact): the lead compared with
     # the development's leads before it joins them
     df = DocFreq()
     for i in range(20):
@@ -1456,7 +1456,7 @@ def test_a_quotation_closed_after_its_full_stop_is_no_heading(sentence: str) -> 
     assert citable([sentence]) == [sentence]
 
 
-# A report's lead told as its "new:" fact (bot.alerts.added_fact): the first sentence of
+# A report's lead told as its "new:" fact (bot.alert_text.added_fact): the first sentence of
 # its lead area that states news. Cases after the real ones (docs/engine.md, "What a
 # lead tells"): Dawn's key points, The Sun's column opening, wire leads whose dateline
 # the feed left out, a local station's gallery label and page notices.

@@ -273,7 +273,7 @@ def _aware(when: datetime) -> datetime:
 def thread_note_value(note: str, limit: int = FIELD_MAX) -> str:
     """The "New" field: the edit's new facts, one a line, each kept whole when it fits.
 
-    ``note`` is the facts as shown beside the description (:func:`bot.alerts.shown_facts`:
+    ``note`` is the facts as shown beside the description (:func:`bot.thread_notes.shown_facts`:
     one the description quotes is named, not repeated).
 
     A fact ends in the citation marker of its link ("… [2]"); cutting the field's text at

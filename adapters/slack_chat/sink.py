@@ -10,7 +10,7 @@ invited to (it posts there with ``chat:write.public``) the recovery first joins 
 
 An edit's thread note (the facts a later report added) is a threaded reply of its own, so
 the same care applies to it: the reply carries metadata (event type ``storybot_note``)
-naming the digest of each fact it posts (``bot.alerts.fact_digest``), and before posting a
+naming the digest of each fact it posts (``bot.thread_notes.fact_digest``), and before posting a
 note the sink reads the thread (``conversations.replies``) and posts only the facts not
 found there. It reads only the replies since a little before the alert's previous delivery
 (``since``, from the outbox worker): a note this edit could repeat was posted after that,

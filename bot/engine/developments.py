@@ -422,7 +422,7 @@ class DevelopmentTracker:
                 # how far its lead is from the development's, before it joins: a report
                 # joining by its whole text whose lead the development's leads would not
                 # take leads with something the development has not said (an alert's
-                # "new:" fact, bot.alerts.added_fact)
+                # "new:" fact, bot.alert_text.added_fact)
                 reason["lead_similarity"] = round(
                     self._lead_similarity(c, lead, lead_df, headline_only), 4
                 )

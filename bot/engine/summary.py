@@ -542,7 +542,7 @@ def summary_text(cited: Iterable[Citation]) -> str:
     return " ".join(c.sentence for c in cited)
 
 
-# A report's lead told as a fact (bot.alerts.added_fact): a line of the lead area that is
+# A report's lead told as a fact (bot.alert_text.added_fact): a line of the lead area that is
 # no plain statement of news is passed over. The rules were read from the leads told over
 # the RSS sets and streams and from every report's lead area there (docs/engine.md, "What
 # a lead tells"): Dawn's key points as a list ("• EU calls annexation illegal, ..."), The

@@ -1,6 +1,6 @@
 """Keyword notices record the subscriptions that caused them: ``outbox.subscription_ids``.
 
-A keyword DM is keyed per user and report (``bot.alerts.notice_key``), so the key does
+A keyword DM is keyed per user and report (``bot.outbox_keys.notice_key``), so the key does
 not say which of the user's subscriptions matched. ``/story unsubscribe`` (and a story's
 removal, which deletes the subscriptions scoped to it) takes back a DM not yet sent when
 no subscription the user still has caused it (:func:`storage.outbox.take_back_notices`),
