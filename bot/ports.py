@@ -244,7 +244,7 @@ class ChatSink(Protocol):
 
         The same edit may come again (a retry, a crash before it was recorded, a note
         carried into the next edit): each fact of ``message.thread_note`` must still be
-        shown once (``bot.alerts.fact_digest`` names a fact). ``since`` is a little before
+        shown once (``bot.thread_notes.fact_digest`` names a fact). ``since`` is a little before
         the message's previous delivery (None: unknown): a note this edit could repeat
         was posted after it, so a sink that looks for its notes need look no further back.
         """

@@ -88,7 +88,7 @@ class DevelopmentWrite:
     item_ids: tuple[int, ...] = ()
     citations: tuple[Citation, ...] = ()  # the summary's sentences, each with its source
     # What the report (item ``fact_item_id``) added to a development stored earlier, as an
-    # edited alert's thread note says it (bot.alerts.added_fact / revised_fact): stored
+    # edited alert's thread note says it (bot.alert_text.added_fact / revised_fact): stored
     # with the development's updates, which digest channels read instead of the edits
     # (Store.development_updates_after)
     fact: str | None = None
