@@ -28,14 +28,10 @@ from store_builders import CHANNEL, DM, new_item, seed, write
 from adapters import feeds_admin, operator
 from adapters.app import build_app
 from adapters.cli import main
-from adapters.health import (
-    _no_such_database,
-    _outbox,
-    default_max_age_s,
-    delivering,
-    failing,
-    health,
-)
+from adapters.health import default_max_age_s, health
+from adapters.health_database import no_such_database
+from adapters.health_feeds import failing
+from adapters.health_service import delivering, outbox_finding
 from bot.clock import ManualClock
 from bot.delivery import DeliveryWorker
 from bot.errors import RateLimited, TokenRefused
@@ -204,7 +200,7 @@ def test_recent_items_no_story_judged_are_a_warning_that_nothing_judges(env):
         store.close()
     out = io.StringIO()
     settings = load_settings(env={"STORYBOT_DATABASE_URL": env})
-    assert health(settings, now=now, out=out) == 0  # a warning: see adapters.health.judging
+    assert health(settings, now=now, out=out) == 0  # a warning: see adapters.health_service.judging
     assert _lines(out.getvalue())["judging"] == (
         "warning 2 recent items stored more than 15 min ago and judged by no story: is a "
         "worker serving the engine queue running? (failed judging jobs: procrastinate shell, "
@@ -313,7 +309,7 @@ def test_a_threshold_is_said_as_given_not_rounded(minutes, said):
 def test_findings_say_it_of_one_and_them_of_several():
     """ "1 dead message ... lists them", "1 feed failing ..., the worst URL ... shows them":
     one of a thing is "it", and one failing feed is not "the worst" of them."""
-    assert _outbox({"dead": 2}).detail == (
+    assert outbox_finding({"dead": 2}).detail == (
         "2 dead messages, given up on (storybot outbox lists them; "
         "storybot outbox --retry sends them again; storybot outbox --discard deletes them if "
         "they can never be delivered)"
@@ -521,13 +517,13 @@ def test_a_postgresql_database_that_does_not_exist_is_exit_2_as_a_missing_file_i
         (errors.InvalidCatalogName("FATAL:  Datenbank »sb« existiert nicht"), True),
         # other SQLSTATEs are other problems, whatever the text says
         (errors.InvalidPassword('FATAL:  database "sb" does not exist'), False),
-        # without a SQLSTATE only the English text is known (see _no_such_database)
+        # without a SQLSTATE only the English text is known (see no_such_database)
         (psycopg.OperationalError("FATAL:  la base de données « sb » n'existe pas"), False),
         (psycopg.OperationalError("connection refused"), False),
     ],
 )
 def test_no_such_database_is_told_by_sqlstate_and_else_by_its_english_text(error, missing):
-    assert _no_such_database(OperationalError("connect", None, error)) is missing
+    assert no_such_database(OperationalError("connect", None, error)) is missing
 
 
 @pytest.mark.parametrize("given", ["0", "-5", "nan", "soon"])

@@ -33,7 +33,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from adapters.health import health, pg_writes
+from adapters.health import health
+from adapters.health_pg_writes import pg_writes
 from bot.settings import load_settings
 from storage import open_store
 from storage.models import Base

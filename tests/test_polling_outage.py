@@ -23,7 +23,8 @@ from skipping_loop import SkippingLoop
 from adapters.app import build_app
 from adapters.feeds import HttpFeedFetcher
 from adapters.feeds.netguard import Lookup
-from adapters.health import DEFAULT_MAX_FAILURES, failing, health
+from adapters.health import DEFAULT_MAX_FAILURES, health
+from adapters.health_feeds import failing
 from bot.clock import ManualClock
 from bot.model import FeedStatus
 from bot.settings import load_settings
