@@ -38,7 +38,8 @@ from typing import Any
 from benchmarks.common import STREAMS, emit, peak_rss_mb, say
 from bot.engine import furniture
 from bot.engine.furniture import strip_furniture
-from bot.engine.text import clean_body, split_run_ons, split_sentences
+from bot.engine.item_terms import clean_body
+from bot.engine.sentences import split_run_ons, split_sentences
 from bot.evaluation.data import load_stream
 
 NAMES = ("gva", "giveme5w1h", "giveme5w1h_developments")

@@ -16,9 +16,10 @@ those come back as copies; a real stream brings new reports instead). The storie
 Per block (default 2,500 items) it prints: items per CPU second (``time.process_time``
 over the block's ``Engine.judge`` calls only), items per wall second, the hit rates over
 the block and sizes of the per-word memos (``bot.engine.prior.doc_share``, the
-``_SHARES`` dict in ``bot.engine.termstats``, ``bot.engine.text``'s ``_term`` and
-``_cap_term``, ``bot.textnorm``'s fold), the stream table's size, the stories' snapshot
-bytes, and the process RSS (``/proc/self/statm``; peak from ``getrusage``).
+``_SHARES`` dict in ``bot.engine.termstats``, ``bot.engine.words``' ``_term``,
+``bot.engine.capitals``' ``_cap_term``, ``bot.textnorm``'s fold), the stream table's size,
+the stories' snapshot bytes, and the process RSS (``/proc/self/statm``; peak from
+``getrusage``).
 
 Baseline: none in the same run. The question is whether the engine's own cost per item
 grows with what it has read, so the reference is its first blocks; a naive all-pairs
@@ -56,28 +57,30 @@ def _rss_mb() -> float:
 
 def _unbind_caps() -> None:
     """Make every per-word memo unbounded (``--unbounded``), before any engine exists."""
+    import bot.engine.capitals as capitals
     import bot.engine.prior as prior
     import bot.engine.termstats as termstats
-    import bot.engine.text as text
+    import bot.engine.words as words
     import bot.textnorm as textnorm
 
     prior.doc_share = lru_cache(maxsize=None)(prior.doc_share.__wrapped__)
     termstats.doc_share = prior.doc_share
     termstats._Shares._CAP = 1 << 62
-    text._term = lru_cache(maxsize=None)(text._term.__wrapped__)
-    text._cap_term = lru_cache(maxsize=None)(text._cap_term.__wrapped__)
+    words._term = lru_cache(maxsize=None)(words._term.__wrapped__)
+    capitals._cap_term = lru_cache(maxsize=None)(capitals._cap_term.__wrapped__)
     textnorm._fold_cached = lru_cache(maxsize=None)(textnorm.fold)
 
 
 def _memos() -> dict[str, object]:
+    import bot.engine.capitals as capitals
     import bot.engine.prior as prior
-    import bot.engine.text as text
+    import bot.engine.words as words
     import bot.textnorm as textnorm
 
     return {
         "doc_share": prior.doc_share,
-        "term": text._term,
-        "cap_term": text._cap_term,
+        "term": words._term,
+        "cap_term": capitals._cap_term,
         "fold": textnorm._fold_cached,
     }
 

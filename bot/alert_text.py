@@ -15,8 +15,9 @@ import re
 from typing import Sequence
 
 from bot.citations import citation_numbers, cited_summary, report_numbers, shorten_sentences
+from bot.engine.sentences import split_sentences
 from bot.engine.summary import lead_fact
-from bot.engine.text import split_sentences, tokens
+from bot.engine.words import tokens
 from bot.link_labels import MAX_LINKS, message_links
 from bot.model import Development, Item, Judgement, MessageKind, OutboundMessage, Story
 from bot.render import repeats_headline

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from bot.engine.text import split_sentences
+from bot.engine.sentences import split_sentences
 from bot.link_labels import MAX_LINKS
 from bot.model import Citation, Development, OutboundMessage
 from bot.render import shorten

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from bot.clock import utc
 from bot.digest_schedule import shown_local, shown_span
-from bot.engine.text import split_sentences
+from bot.engine.sentences import split_sentences
 from bot.link_labels import message_links
 from bot.model import Development, MessageKind, OutboundMessage, Story
 from bot.render import (

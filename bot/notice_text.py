@@ -15,7 +15,7 @@ from typing import Sequence
 
 from bot.citations import shorten_prose
 from bot.engine.analysis import item_time
-from bot.engine.text import strip_outlet_suffix
+from bot.engine.outlet_labels import strip_outlet_suffix
 from bot.feed_trailers import without_trailers
 from bot.link_labels import honest_label
 from bot.model import Item, Link, MessageKind, OutboundMessage, Story, Subscription

@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from bot.engine.outlet_labels import strip_outlet_suffix
+from bot.engine.sentences import split_sentences
 from bot.engine.stopwords import STOPWORDS
-from bot.engine.text import split_sentences, strip_outlet_suffix
 from bot.textnorm import tokens
 
 # words of a dateline or "updated" stamp: a sentence of these (and numbers) only is a stamp

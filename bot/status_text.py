@@ -28,7 +28,7 @@ from bot.digest import digest_due
 from bot.digest_schedule import shown_local, slots_text, zone_name
 from bot.digest_text import DigestUpdate
 from bot.duration import every as every_period
-from bot.engine.text import split_sentences
+from bot.engine.sentences import split_sentences
 from bot.model import Binding, DeliveryMode, Development, Story, digest_hours_in_range
 from bot.ports import DevelopmentUpdate, StoryStats
 from bot.render import (

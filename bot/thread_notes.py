@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from bot.engine.text import split_sentences
+from bot.engine.sentences import split_sentences
 from bot.model import OutboundMessage
 
 THREAD_NOTE_MAX = 600  # characters of the new fact an edited alert's thread reply quotes

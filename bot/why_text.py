@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.correction_text import said
-from bot.engine.text import item_language, url_slug, written_forms
+from bot.engine.language_id import item_language
+from bot.engine.slugs import url_slug
+from bot.engine.spellings import written_forms
 from bot.matcher import reprints_seed
 from bot.mentions import Line
 from bot.model import Item, Judgement, Story
@@ -448,7 +450,7 @@ def _as_written(terms: object, forms: Mapping[str, str]) -> object:
     """The engine's matched terms in the item's own spelling (``terms`` as it is if no list).
 
     The engine stems and lowercases ("classifi", "u_s"); the item says "classified" and
-    "U.S." (``forms``: :func:`bot.engine.text.written_forms` of its texts). A term the
+    "U.S." (``forms``: :func:`bot.engine.spellings.written_forms` of its texts). A term the
     item's text does not show (the engine read it elsewhere) stays as the engine has it.
     """
     if not isinstance(terms, (list, tuple)):

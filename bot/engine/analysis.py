@@ -13,16 +13,13 @@ from datetime import datetime
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.furniture import is_furniture
+from bot.engine.item_terms import clean_body, term_counts
+from bot.engine.language_id import item_language
+from bot.engine.sentences import split_sentences
+from bot.engine.slugs import url_slug
 from bot.engine.summary import citable
 from bot.engine.termstats import Vector, tf_vector, unit
-from bot.engine.text import (
-    clean_body,
-    item_language,
-    split_sentences,
-    term_counts,
-    tokens,
-    url_slug,
-)
+from bot.engine.words import tokens
 from bot.model import has_body
 
 
@@ -119,7 +116,7 @@ def lead_vector(title: str, text: str) -> Vector:
     story leads with the turn however much of the story it retells (how a story's
     developments are told apart, :mod:`bot.engine.developments`). An outlet's suffix is
     not part of the headline, and the first sentence is the first a summary of the body
-    as the engine reads it (:func:`bot.engine.text.clean_body`) would quote
+    as the engine reads it (:func:`bot.engine.item_terms.clean_body`) would quote
     (:func:`bot.engine.summary.citable`): not the byline, photo caption, "Updated:" stamp
     or paywall line an extracted page may open with, which say nothing of the report (a
     wire dateline stays: the development figures were measured with it); a

@@ -37,7 +37,8 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bot.engine.text import letters_are_ascii, strip_outlet_suffix, words_of
+from bot.engine.outlet_labels import strip_outlet_suffix
+from bot.engine.words import letters_are_ascii, words_of
 from bot.hostname import ascii_host
 
 if TYPE_CHECKING:

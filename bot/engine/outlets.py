@@ -35,8 +35,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 
 from bot.engine.config import EngineConfig
+from bot.engine.item_terms import term_counts
 from bot.engine.termstats import Vector, tf_vector, unit
-from bot.engine.text import term_counts
 
 _PRIOR_ITEMS = 3.0  # pseudo-items of an outlet that contain no term
 _MARK_MAX_REPEATS = 1  # earlier items of the outlet a mark may appear in
@@ -131,7 +131,7 @@ class OutletMemory:
 
         Args:
             source: The outlet; unknown means every phrase is a mark.
-            entities: The item's entity-like terms (:func:`bot.engine.text.term_counts`).
+            entities: The item's entity-like terms (:func:`bot.engine.item_terms.term_counts`).
 
         Returns:
             The phrases found in at most ``_MARK_MAX_REPEATS`` earlier items of the

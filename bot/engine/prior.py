@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from bot.engine.text import stem
+from bot.engine.words import stem
 from bot.textnorm import WORD_CACHE
 
 # effective length of a news item in tokens (a few hundred words, halved for burstiness)

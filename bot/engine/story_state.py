@@ -31,8 +31,10 @@ from bot.engine.config import EngineConfig
 from bot.engine.corrections import Corrections
 from bot.engine.dedup import CopyIndex, Fingerprint
 from bot.engine.developments import LEAD_TERMS, Cluster, DevelopmentTracker
+from bot.engine.outlet_labels import strip_outlet_suffix
 from bot.engine.relevance import Match, Profile, mean_vector
 from bot.engine.semantic import Dense, SeedVectors, best_match, embedding_text
+from bot.engine.sentences import split_run_ons, split_sentences
 from bot.engine.summary import (
     LEAD_SENTENCES,
     candidate_sentences,
@@ -44,7 +46,6 @@ from bot.engine.summary import (
     without_opener,
 )
 from bot.engine.termstats import DocFreq, Vector, WithinStory, top_terms, unit, vector_sum
-from bot.engine.text import split_run_ons, split_sentences, strip_outlet_suffix
 from bot.engine.types import Amendment, EngineDoc, Verdict
 from bot.model import Citation, Judgement, Story
 from bot.ports import DevelopmentWrite, Embedder

@@ -24,17 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from bot.engine.capitals import is_title_case
 from bot.engine.furniture import BYLINE, CAPS_LABEL, LIST_LINE, strip_dateline, strip_furniture
+from bot.engine.language_id import language_of
+from bot.engine.sentences import split_run_ons, split_sentences
 from bot.engine.stopwords import STOPWORDS
 from bot.engine.termstats import DocFreq, Vector, norm, tf_vector
-from bot.engine.text import (
-    find_words,
-    is_title_case,
-    language_of,
-    split_run_ons,
-    split_sentences,
-    tokens,
-)
+from bot.engine.words import find_words, tokens
 from bot.feed_trailers import without_trailers
 from bot.model import Citation
 
@@ -52,7 +48,7 @@ def candidate_sentences(title: str, text: str) -> list[str]:
 
     Returns:
         Up to a few leading sentences of reasonable length (sentences a page joined
-        without a space apart: :func:`bot.engine.text.split_run_ons`), never the footer
+        without a space apart: :func:`bot.engine.sentences.split_run_ons`), never the footer
         or "read more" link blog software ends an excerpt with
         (:func:`bot.feed_trailers.without_trailers`).
     """
@@ -218,7 +214,7 @@ def _cos(a: Mapping[str, float], b: Mapping[str, float], nb: float | None = None
 # antecedent is in the sentence before ("He said", "Their lawyer"). Quoted in a summary
 # without that sentence they refer to nothing ("A separate notice from the Office of
 # Management and Budget paused the directive ..." with the memo it is separate from
-# left out). Per language (bot.engine.text.language_of); a language without a list
+# left out). Per language (bot.engine.language_id.language_of); a language without a list
 # here has no sentence that leans back, so nothing changes for it.
 _TIME = r"(?:week|weekend|year|month|morning|afternoon|evening|night|summer|winter|spring|autumn|fall|season|decade|century)"
 # A pronoun may stand for a name an earlier sentence of the summary gives ("Her cousin
@@ -266,7 +262,7 @@ def leans_back(sentence: str) -> bool:
     move"; "This week" is a time, not one) or a pronoun ("He said", "Their lawyer")
     that stands for something only the sentence before it names. English openers, and
     German, Spanish and French ones for a sentence in those languages
-    (:func:`bot.engine.text.language_of`).
+    (:func:`bot.engine.language_id.language_of`).
     """
     text = sentence.lstrip("\"“”‘’'«»„ ")
     pattern = _LEANS_BACK.get(language_of(text))

@@ -21,9 +21,9 @@ from bot.engine import Engine, EngineConfig
 from bot.engine.analysis import item_time
 from bot.engine.dedup import CopyIndex
 from bot.engine.developments import DevelopmentTracker
+from bot.engine.outlet_labels import strip_outlet_suffix
 from bot.engine.outlets import OutletMemory
 from bot.engine.termstats import DocFreq
-from bot.engine.text import strip_outlet_suffix
 from bot.evaluation.data import StreamItem
 from bot.evaluation.metrics import adjusted_rand, bcubed
 from bot.evaluation.tracking import engine_doc
