@@ -13,7 +13,7 @@ import pytest
 
 from adapters.cli import main
 from adapters.demo import run_demo
-from bot.engine.text import strip_outlet_suffix
+from bot.engine.outlet_labels import strip_outlet_suffix
 
 
 def demo_args(tmp_path, hours: float) -> argparse.Namespace:

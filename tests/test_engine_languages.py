@@ -19,9 +19,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import Engine, EngineDoc
+from bot.engine.item_terms import term_counts
+from bot.engine.language_id import item_language, language_of
 from bot.engine.languages import ENGLISH_MARKERS, MARKERS, STOPWORDS_BY_LANGUAGE
+from bot.engine.spellings import written_forms
 from bot.engine.stopwords import STOPWORDS
-from bot.engine.text import item_language, language_of, term_counts, tokens, written_forms
+from bot.engine.words import tokens
 from bot.model import SeedDoc, Story
 from tests.mixed_language_news import (
     DE_OTHER,

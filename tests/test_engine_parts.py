@@ -13,6 +13,7 @@ import pytest
 from adapters.demo import seed_files
 from bot.engine import EngineConfig
 from bot.engine.analysis import lead_vector
+from bot.engine.capitals import capitalised
 from bot.engine.dedup import (
     _EMPTY,
     _MASK,
@@ -28,7 +29,12 @@ from bot.engine.dedup import (
 )
 from bot.engine.developments import DevelopmentTracker
 from bot.engine.furniture import strip_furniture
+from bot.engine.item_terms import clean_body, term_counts
+from bot.engine.outlet_labels import strip_outlet_suffix
 from bot.engine.outlets import OutletMemory
+from bot.engine.sentences import _SENT_SPLIT_ASCII, split_sentences
+from bot.engine.slugs import url_slug
+from bot.engine.spellings import written_forms
 from bot.engine.summary import (
     candidate_sentences,
     citable,
@@ -38,18 +44,7 @@ from bot.engine.summary import (
     without_furniture,
 )
 from bot.engine.termstats import DocFreq
-from bot.engine.text import (
-    _SENT_SPLIT_ASCII,
-    capitalised,
-    clean_body,
-    split_sentences,
-    stem,
-    strip_outlet_suffix,
-    term_counts,
-    tokens,
-    url_slug,
-    written_forms,
-)
+from bot.engine.words import stem, tokens
 from bot.model import Citation
 
 BODY = (

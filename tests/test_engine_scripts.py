@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.engine import Engine, EngineDoc
+from bot.engine.capitals import capitalised
 from bot.engine.dedup import fingerprint, resemblance, title_key
-from bot.engine.text import capitalised, split_sentences, tokens
+from bot.engine.sentences import split_sentences
+from bot.engine.words import tokens
 from bot.model import SeedDoc, Story, has_body
 from bot.textnorm import strip_marks, word_count
 

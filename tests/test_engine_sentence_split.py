@@ -1,6 +1,6 @@
 """Sentence splitting of ASCII text: the fast search gives the look-behind pattern's splits.
 
-``bot.engine.text._split_ascii`` finds the separators with a pattern that opens with the
+``bot.engine.sentences._split_ascii`` finds the separators with a pattern that opens with the
 end mark (searched for at C speed) instead of splitting on ``_SENT_SPLIT_ASCII``, whose
 look-behind is tried at every position; the sentences, and every decision built on them,
 must not change. A sentence's whitespace is normalised with ``str.split``, whose
@@ -14,8 +14,9 @@ import re
 
 import pytest
 
+from bot.engine.capitals import capitalised
+from bot.engine.sentences import _SENT_SPLIT_ASCII, _split_ascii, split_sentences
 from bot.engine.summary import candidate_sentences
-from bot.engine.text import _SENT_SPLIT_ASCII, _split_ascii, capitalised, split_sentences
 
 CASES = [
     "",

@@ -163,7 +163,8 @@ def _plain_adds_words(new: list[str], old_sentences: list[list[str]]) -> bool:
 
 
 def _plain_revision(old_title: str, old_text: str, new_title: str, new_text: str) -> Revision:
-    from bot.engine.text import split_sentences, strip_outlet_suffix
+    from bot.engine.outlet_labels import strip_outlet_suffix
+    from bot.engine.sentences import split_sentences
     from bot.textnorm import tokens
 
     old_head = tokens(strip_outlet_suffix(old_title) or old_title)

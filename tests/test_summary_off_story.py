@@ -10,7 +10,7 @@ import pytest
 from bot.engine import EngineDoc
 from bot.engine.summary import off_story, summarise, without_opener
 from bot.engine.termstats import DocFreq, Vector
-from bot.engine.text import tokens
+from bot.engine.words import tokens
 from bot.model import Citation
 from tests.test_engine_core import T0, warm_engine
 

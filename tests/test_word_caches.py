@@ -16,9 +16,11 @@ import tracemalloc
 
 import pytest
 
+from bot.engine.capitals import _cap_term
+from bot.engine.item_terms import term_counts
 from bot.engine.prior import doc_share
 from bot.engine.termstats import _SHARES
-from bot.engine.text import _cap_term, _term, term_counts
+from bot.engine.words import _term
 from bot.textnorm import _fold_cached, tokens
 
 LIMIT_MB = 25
