@@ -171,13 +171,13 @@ _SHOUTED_AFTER = re.compile(r" [A-Z]{2,}(?![^\W_])")
 # ("the US said") from text written all in capitals ("HELP US FIND HIM").
 _CAPITALS_CONTEXT = 40
 
-# Entries in each memo of a pure function of one word (here, in bot.engine.text and
-# bot.engine.prior). A long-running service's vocabulary passes 100,000 distinct words
-# within weeks (names, numbers, misspellings), so every such memo fills to its cap: at
-# 2**17 entries the five of them held about 66 MB (140,000 distinct words read), at 2**15
-# about 21 MB. News repeats its common words, so 2**15 entries miss little more (on the
-# 6,700 articles of the labelled streams, 12 % more misses of 2.3 million lookups, each a
-# few microseconds).
+# Entries in each memo of a pure function of one word (here, in bot.engine.words,
+# bot.engine.capitals and bot.engine.prior). A long-running service's vocabulary passes
+# 100,000 distinct words within weeks (names, numbers, misspellings), so every such memo
+# fills to its cap: at 2**17 entries the five of them held about 66 MB (140,000 distinct
+# words read), at 2**15 about 21 MB. News repeats its common words, so 2**15 entries miss
+# little more (on the 6,700 articles of the labelled streams, 12 % more misses of 2.3
+# million lookups, each a few microseconds).
 WORD_CACHE = 1 << 15
 
 # Longer words are folded but not memoised: no word of any language is this long (the

@@ -9,7 +9,7 @@ compound into words of the language and indexing those beside the compound
 (M. Braschler and B. Ripplinger, "How effective is stemming and decompounding for German
 text retrieval?", Information Retrieval 7, 2004).
 
-How: a word of a German item (told by :func:`bot.engine.text.language_of`), lower case
+How: a word of a German item (told by :func:`bot.engine.language_id.language_of`), lower case
 with accents folded as the engine reads it, of at least ``_MIN_COMPOUND`` letters, is
 split into a modifier and a head where both are German words common enough to be known
 (``wordfreq``'s German list, shipped inside the package and read offline, folded the

@@ -379,7 +379,7 @@ def strip_furniture(sentence: str, *, datelines: bool = True, lead: bool = True)
     """The sentence without the page furniture around it; empty when it is furniture.
 
     Args:
-        sentence: One sentence of a body (:func:`bot.engine.text.split_sentences`).
+        sentence: One sentence of a body (:func:`bot.engine.sentences.split_sentences`).
         datelines: Take a leading dateline off too (:func:`strip_dateline`); False keeps
             it, for the lead a development is told by (see :func:`bot.engine.summary.citable`).
         lead: The sentence is one of the first of its body, where a dateline before a

@@ -8,7 +8,7 @@ holds them as strong terms, and any unrelated item in that language shares a doz
 them (an unrelated Spanish item scored on-topic four times in five on a mixed stream).
 
 How: an item's language is told from its own function words (:func:`language_of` in
-:mod:`bot.engine.text`), and only an item found to be in one of these languages loses
+:mod:`bot.engine.language_id`), and only an item found to be in one of these languages loses
 that language's function words besides the English ones. An English item is read
 exactly as before: "die", "war", "fast" or "son" are English words there, and the
 "Los" of "Los Angeles" stays a name.
@@ -33,7 +33,7 @@ from __future__ import annotations
 # found in one language only (so "la", "des" and "en", shared by two of them, are left
 # out); the Spanish, French and German lists predate the other three, and those of
 # their words that the later languages share ("que", "del", "die") stay theirs and
-# count for those too (SHARED_MARKERS). See bot.engine.text.language_of for how they
+# count for those too (SHARED_MARKERS). See bot.engine.language_id.language_of for how they
 # are counted: a language is told when its markers outnumber the English ones and every
 # other language's, the first of equals in this order.
 MARKERS: dict[str, frozenset[str]] = {

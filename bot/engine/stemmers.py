@@ -2,14 +2,14 @@
 
 An item's plural, case and gender endings, in its language.
 
-Why: the engine's :func:`bot.engine.text.stem` knows English endings only ("-s", "-ies",
+Why: the engine's :func:`bot.engine.words.stem` knows English endings only ("-s", "-ies",
 "-ing", "-ed"). A German story's later reports write "Brücken" where its seeds wrote
 "Brücke" and "des Einsturzes" for "der Einsturz"; a Spanish one "incendios" and
 "incendio", "forestales" and "forestal"; a French one "pompiers" and "pompier". Read as
 different terms, the words a story's reports share most count for nothing, and reports
 score just under the threshold.
 
-How: an item told to be in one of these languages (:func:`bot.engine.text.language_of`)
+How: an item told to be in one of these languages (:func:`bot.engine.language_id.language_of`)
 has each word's inflectional ending removed, in its language, instead of the English
 ones: plural, case and gender endings only, never derivational suffixes, and only where
 a stem of at least four letters is left. Light stemming of this kind (rather than a full
