@@ -18,8 +18,6 @@ from bot.engine.words import find_words
 
 # the text language_of reads: an item's headline and the start of its body
 _LANGUAGE_SAMPLE = 1000
-
-
 # different function words of another language an item needs (and more than English ones):
 # an article has dozens; a line of Spanish page furniture under an English report
 # ("Para ver más de ... en Facebook, inicia sesión o crea una cuenta") has three

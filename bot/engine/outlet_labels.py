@@ -11,20 +11,12 @@ from __future__ import annotations
 import re
 
 _SUFFIX_TITLE = re.compile(r"\s*(?:\||::| - | — | – )\s*[^|:\-—–]{2,40}$")
-
-
 # the separators of _SUFFIX_TITLE: what comes before the first one is a headline's lead
 _SUFFIX_SEP = re.compile(r"\s*(?:\||::| - | — | – )\s*")
-
-
 _SUFFIX_PARTS_MAX = 8  # trailing label parts strip_outlet_suffix removes, at most
-
-
 # a headline part after a spaced separator that names a broadcaster or site: "KSLA News 12
 # Shreveport, Louisiana News Weather & Sports", "wave3.com-Louisville News, Weather & Sports"
 _OUTLET_SEP = re.compile(r"\s+(?:\||::|-|—|–)\s+")
-
-
 _OUTLET_WORD = re.compile(
     r"\b(?:news|weather|sports|tv|radio|newschannel)\b|\w\.(?:com|net|org)\b", re.IGNORECASE
 )

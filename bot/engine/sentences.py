@@ -45,15 +45,9 @@ def _upper_class() -> str:
 # "p.m." before a weekday, a month, a time zone or "local"/"today"/"tonight" ends no
 # sentence ("… at 9:30 p.m. Sunday at the hall.", "at 1:10 p.m. ET."): _NO_SPLIT.
 _CLOSING = "\"'”’)"
-
-
 _CLOSERS = "[" + _CLOSING + "]"
-
-
 # the end mark of a clock time: "p.m." "A.M." (not the end of a word: "Islam."), "pm." "9PM."
 _CLOCK = r"(?:(?<=[^A-Za-z][aApP]\.[mM]\.)|(?<=\d[aApP][mM]\.)|(?<=\d [aApP][mM]\.))"
-
-
 # what a clock time goes on with in the same sentence (a month's short form with its full
 # stop; "May" only before a day's number; Eastern … only as a time zone: "Eastern time")
 _CLOCK_NEXT = (
@@ -65,29 +59,17 @@ _CLOCK_NEXT = (
     r"|(?:local|today|tonight|LOCAL|TODAY|TONIGHT)\b"
     r"|(?:Eastern|Central|Mountain|Pacific)(?:\s+(?:[Tt]ime|Standard|Daylight)\b|(?=[,;.)])))"
 )
-
-
 _NO_SPLIT = r"(?!" + _CLOCK + r"[^\S\n]+" + _CLOCK_NEXT + r")"
-
-
 _CLOSE = (
     r"(?:(?<=[.!?])|(?<=[.!?]" + _CLOSERS + r")|(?<=[.!?]" + _CLOSERS + r"{2})"
     r"|(?<=[.!?]" + _CLOSERS + r"{3})|(?<=[.!?][“»])|(?<=[.!?][^\S\n]»))" + _NO_SPLIT + r"\s+"
 )
-
-
 _OPEN = r"(?:[\"'“‘(„]|«\s?)?[¿¡]?"
-
-
 _SENT_SPLIT = re.compile(
     _CLOSE + r"(?=" + _OPEN + r"[0-9" + _upper_class() + r"])|(?<=[。！？])\s*|\n+"
 )
-
-
 # the same for text whose letters are all ASCII (see bot.engine.words.letters_are_ascii)
 _SENT_SPLIT_ASCII = re.compile(_CLOSE + r"(?=" + _OPEN + r"[A-Z0-9])|\n+")
-
-
 # _SENT_SPLIT_ASCII's separators, each found with the end mark before it (a pattern that
 # opens with a character class is searched for that class at C speed; one that opens with
 # a look-behind is tried at every position of the text), the closing quotes that stay with
@@ -112,8 +94,6 @@ _ABBREV = re.compile(
     r"Det\.|Insp\.|Supt\.|Rev\.|Msgr\.|Fr\.|Prof\.|Atty\.|Ald\.|Mt\.|Ft\.|Ave\.|Co\.|"
     r"Corp\.|vs\.|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)$"
 )
-
-
 # An abbreviation that ends no sentence only before what it belongs to, which the next
 # part's start tells: "No." before its number ("the No. 2 seed"; "Do I regret it? No.
 # Will I ..." ends one), a name's "Jr." or "Sr." before the place named after the man
@@ -122,14 +102,8 @@ _ABBREV = re.compile(
 # They performed ...") and "Sr." nearly all. A bracket after it goes on with its sentence:
 # "state Sen. Thomas V. Mike Miller Jr. (D-Calvert), president of the Maryland Senate".
 _NUMBER_ABBREV = re.compile(r"(?:^|\W)(?:No|Nos)\.$")
-
-
 _NUMBER_NEXT = re.compile(r"\(?\d")
-
-
 _NAME_SUFFIX = re.compile(r"(?:^|\W)(?:Jr|Sr|JR|SR)\.$")
-
-
 _NAMED_PLACE = re.compile(
     r"(?:Day|Boulevard|Blvd|Avenue|Ave|Drive|Street|St|Road|Rd|Way|Place|Parkway|Pkwy|"
     r"Highway|Expressway|Freeway|Bridge|Park|Plaza|Square|Hospital|Medical|Memorial|"
@@ -137,8 +111,6 @@ _NAMED_PLACE = re.compile(
     r"Library|Center|Centre|Community|Recreation|Federal|Courthouse|Building|Stadium|"
     r"Airport|Hall|Church|Institute)\b|\("
 )
-
-
 # "St." after an ordinal is a street ("1700 E. 18th St.", "2224 First St."), which ends
 # its sentence before a capital ("... at 1700 E. 18th St. Investigators say ...": gva had
 # about 20 joined) unless the address goes on: a compass point ("2nd St. SW", "20th St.
@@ -146,41 +118,29 @@ _NAMED_PLACE = re.compile(
 # a bracket, or a day ("... in the 4000 block of N. 19th St. Tuesday, was identified as
 # ..."). A saint's possessive ("the 59th St. Patrick's Day parade") goes on too.
 _STREET = re.compile(r"(?:St|ST)\.$")
-
-
 _SPELLED_ORDINALS = (
     "First Second Third Fourth Fifth Sixth Seventh Eighth Ninth Tenth Eleventh Twelfth"
 ).split()
-
-
 _ORDINAL = re.compile(
     r"\d+(?:st|nd|rd|th|ST|ND|RD|TH)|" + "|".join(f"{w}|{w.upper()}" for w in _SPELLED_ORDINALS)
 )
-
-
 _STREET_NEXT = re.compile(
     r"\(|(?:[NSEW]|NE|NW|SE|SW|N\.[EW]|S\.[EW]|North|South|East|West|Northeast|Northwest|"
     r"Southeast|Southwest|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Court|Ct|Place|Pl|"
     r"Terrace|Ter|Bridge|Station|Terminal|Market|Mall|Pier|Park|Plaza|Church|Baptist|"
     r"School|Tunnel|Garage|Extension|Ext)\b|[^\W\d_]+['’]s\b"
 )
-
-
 # "Inc." ends its sentence before a capital (55 of 56 in the data: "CBS Radio Inc. All
 # rights reserved.", "... Broadcasting Inc. Used under license.", "Red Hat bought Ansible
 # Inc. As far as I know ...") unless a title in the company follows ("Apple Inc. CEO Tim
 # Cook", "DREAMS, Inc. Founder Royce Stephens"), a bracket ("Apple Inc. (NASDAQ: AAPL)")
 # or a number (a copyright's or a citation's year: "John Wiley & Sons, Inc. 2017.").
 _INC = re.compile(r"(?:^|\W)(?:Inc|INC)\.$")
-
-
 _INC_NEXT = re.compile(
     r"\(|\d|(?:CEO|CFO|COO|CTO|CIO|Chief|President|Chairman|Chairwoman|Chair|Founder|"
     r"Co-[Ff]ounder|Cofounder|Vice|Executive|Director|Managing|General|Senior|Spokesman|"
     r"Spokeswoman|Spokesperson|Head|Owner|Partner|Board|Treasurer|Secretary)\b"
 )
-
-
 # A day's or a month's short form that is also a word or a name ("Sun.", "Wed.", "DEC.",
 # "Jun."), or written in capitals: it ends a sentence ("... told the Baltimore Sun.") unless
 # the date it opens follows ("Thurs. July 28", "Sun. Dec. 31", "JAN. 5", "Jun. 6"), which
@@ -189,14 +149,10 @@ _DATE_SHORT = (
     "mon tue tues wed weds thu thur thurs fri sat sun "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 ).split()
-
-
 # capitalised or in capitals: "the sun. 12 boats ..." ends a sentence
 _DATE_ABBREV = re.compile(
     r"(?:^|\W)(?:" + "|".join(f"{w.title()}|{w.upper()}" for w in _DATE_SHORT) + r")\.,?$"
 )
-
-
 _DATE_NEXT = re.compile(
     r"\(?(?:\d|(?i:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|(?i:may)\s+\d)"
 )

@@ -39,8 +39,6 @@ from bot.textnorm import CACHED_WORD_MAX, WORD_CACHE, split_unspaced, strip_mark
 
 # a letter of any script is ``[^\W\d_]`` (a word character that is neither digit nor "_")
 WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’])*[^\W\d_]|[^\W\d_]|\d+(?:[.,:]\d+)*")
-
-
 # the same where every letter is ASCII, about twice as fast (see find_words)
 WORD_ASCII = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]|\d+(?:[.,:]\d+)*")
 
