@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util import asbool
 
 from bot.errors import ConfigError
 from bot.render import shown_url_query
@@ -81,7 +82,9 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
         ConfigError: the URL cannot be parsed; the message names ``source``.
     """
     if isinstance(url, URL):
-        return _with_driver(_sqlite_file_checked(url, source), source)
+        return _with_driver(
+            _sqlite_query_checked(_sqlite_file_checked(url, source), source), source
+        )
     if not url or not url.strip():
         raise ConfigError(f"{source} is empty; give an SQLAlchemy URL like sqlite:///storybot.db")
     text = url.strip()
@@ -101,7 +104,7 @@ def parse_url(url: str | URL, source: str = SETTING) -> URL:
             f"{source} is not a valid database URL (the port after the host is not a "
             "number); expected e.g. postgresql://user@host:5432/dbname"
         ) from None
-    return _with_driver(_sqlite_file_checked(parsed, source), source)
+    return _with_driver(_sqlite_query_checked(_sqlite_file_checked(parsed, source), source), source)
 
 
 def _sqlite_file_checked(url: URL, source: str) -> URL:
@@ -122,6 +125,53 @@ def _sqlite_file_checked(url: URL, source: str) -> URL:
         f"{source} ({toml_value(describe(url))}) is not a valid SQLite URL: a SQLite file "
         f"needs three slashes: {meant} (a path from the working directory; four for a full "
         "path, e.g. sqlite:////var/lib/storybot/storybot.db)"
+    )
+
+
+# What pysqlite (Python's sqlite3) takes from a SQLite URL's query, as SQLAlchemy reads it;
+# any other parameter is one of SQLite's own URI parameters (mode=ro, cache=shared, ...)
+_PYSQLITE_OPTIONS = frozenset(
+    {"uri", "timeout", "isolation_level", "detect_types", "check_same_thread", "cached_statements"}
+)
+
+
+def _sqlite_query_checked(url: URL, source: str) -> URL:
+    """Refuse a SQLite URL whose URI parameters (``?mode=ro``) would not do what they say.
+
+    SQLite reads its own parameters only from a ``file:`` URI opened with ``uri=true``
+    (``sqlite:///file:/var/lib/storybot.db?mode=ro&uri=true``). Without ``uri=true``,
+    SQLAlchemy drops them with a warning, so ``?mode=ro`` would quietly open the file for
+    writing; with ``uri=true`` but a plain path, SQLite takes the whole ``path?mode=ro``
+    for a file name and creates that file, so storybot would check one file and store its
+    data in another.
+
+    Raises:
+        ConfigError: naming ``source``, the parameters and the URL that was meant.
+    """
+    if url.get_backend_name() != "sqlite" or _is_memory_sqlite(url):
+        return url
+    own = sorted(set(url.query) - _PYSQLITE_OPTIONS)
+    database = url.database or ""
+    if not own or database.startswith("file:") and asbool(url.query.get("uri", False)):
+        return url
+    params = "&".join(f"{key}={url.query[key]}" for key in own)
+    path = database.removeprefix("file:")
+    meant = f"{url.drivername}:///file:{path}?{params}&uri=true"
+    named = " and ".join(own)
+    if database.startswith("file:"):
+        why = f"a file: URI is read as one only with uri=true ({named} would be ignored)"
+    elif asbool(url.query.get("uri", False)):
+        why = (
+            f"with uri=true and a plain path, SQLite would open a file named "
+            f"{toml_value(f'{path}?{params}')}, not {toml_value(path)}"
+        )
+    else:
+        them = "it" if len(own) == 1 else "they"
+        why = f"SQLite reads {named} only from a file: URI with uri=true ({them} would be ignored)"
+    raise ConfigError(
+        f"{source} ({toml_value(describe(url).replace('file%3A', 'file:'))}) is not a SQLite "
+        "URL storybot can use as "
+        f"written: {why}; write it as {meant}"
     )
 
 

@@ -71,6 +71,48 @@ def test_a_sqlite_url_with_two_slashes_says_a_file_needs_three(url, meant):
     assert "in-memory" not in said and "Valid SQLite URL forms" not in said, said
 
 
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        # without uri=true SQLAlchemy drops mode=ro with a warning: the file opened writable
+        ("?mode=ro", "SQLite reads mode only from a file: URI with uri=true"),
+        ("?cache=shared&mode=ro", "SQLite reads cache and mode only from a file: URI"),
+        # with uri=true and a plain path SQLite created a file named "store.db?mode=ro"
+        ("?mode=ro&uri=true", "SQLite would open a file named"),
+    ],
+)
+def test_a_sqlite_url_whose_uri_parameters_would_not_apply_is_refused_naming_the_uri_form(
+    tmp_path, query, why
+):
+    path = tmp_path / "store.db"
+    open_store(f"sqlite:///{path}").close()
+    with pytest.raises(ConfigError) as err:
+        open_store(f"sqlite:///{path}{query}")
+    said = str(err.value)
+    assert "\n" not in said and "STORYBOT_DATABASE_URL" in said, said
+    assert why in said, said
+    params = query.removeprefix("?").removesuffix("&uri=true")
+    assert f"write it as sqlite:///file:{path}?{params}&uri=true" in said, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.db"]  # no stray file made
+
+
+def test_a_sqlite_file_uri_with_uri_true_opens_the_file_read_only(tmp_path):
+    path = tmp_path / "store.db"
+    open_store(f"sqlite:///{path}").close()
+    with pytest.raises(ConfigError, match="file: URI is read as one only with uri=true"):
+        open_store(f"sqlite:///file:{path}?mode=ro")
+    store = open_store(f"sqlite:///file:{path}?mode=ro&uri=true", writable=False)
+    try:
+        assert store.list_stories() == []
+    finally:
+        store.close()
+    store = open_store(f"sqlite:///{path}?timeout=5")  # pysqlite's own option: taken
+    try:
+        assert store.list_stories() == []
+    finally:
+        store.close()
+
+
 def test_unreachable_database_is_unavailable_without_the_password():
     with pytest.raises(DatabaseUnavailable, match="STORYBOT_DATABASE_URL") as info:
         open_store("postgresql://bob:s3cret@127.0.0.1:1/nope?connect_timeout=2")
