@@ -152,15 +152,17 @@ def _sqlite_query_checked(url: URL, source: str) -> URL:
         return url
     own = sorted(set(url.query) - _PYSQLITE_OPTIONS)
     database = url.database or ""
-    if not own or database.startswith("file:") and asbool(url.query.get("uri", False)):
+    uri = _uri_on(url)
+    if not own or database.startswith("file:") and uri:
         return url
     params = "&".join(f"{key}={url.query[key]}" for key in own)
     path = database.removeprefix("file:")
-    meant = f"{url.drivername}:///file:{path}?{params}&uri=true"
+    kept = "&".join(f"{key}={value}" for key, value in url.query.items() if key != "uri")
+    meant = f"{url.drivername}:///file:{path}?{kept}&uri=true"
     named = " and ".join(own)
     if database.startswith("file:"):
         why = f"a file: URI is read as one only with uri=true ({named} would be ignored)"
-    elif asbool(url.query.get("uri", False)):
+    elif uri:
         why = (
             f"with uri=true and a plain path, SQLite would open a file named "
             f"{toml_value(f'{path}?{params}')}, not {toml_value(path)}"
@@ -168,11 +170,20 @@ def _sqlite_query_checked(url: URL, source: str) -> URL:
     else:
         them = "it" if len(own) == 1 else "they"
         why = f"SQLite reads {named} only from a file: URI with uri=true ({them} would be ignored)"
+    shown = toml_value(describe(url).replace("file%3A", "file:"))
     raise ConfigError(
-        f"{source} ({toml_value(describe(url).replace('file%3A', 'file:'))}) is not a SQLite "
-        "URL storybot can use as "
-        f"written: {why}; write it as {meant}"
+        f"{source} ({shown}) is not a SQLite URL storybot can use as written: {why}; "
+        f"write it as {meant}"
     )
+
+
+def _uri_on(url: URL) -> bool:
+    """Whether the URL's ``uri`` option is true, as SQLAlchemy reads it (a value it cannot
+    read as a yes or no is left for it to refuse: false here)."""
+    try:
+        return bool(asbool(url.query.get("uri", False)))
+    except ValueError:
+        return False
 
 
 def prepare_threshold(url: URL, source: str = SETTING) -> int | None | bool:

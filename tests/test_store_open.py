@@ -79,6 +79,7 @@ def test_a_sqlite_url_with_two_slashes_says_a_file_needs_three(url, meant):
         ("?cache=shared&mode=ro", "SQLite reads cache and mode only from a file: URI"),
         # with uri=true and a plain path SQLite created a file named "store.db?mode=ro"
         ("?mode=ro&uri=true", "SQLite would open a file named"),
+        ("?timeout=5&mode=ro", "SQLite reads mode only"),  # pysqlite's own option is kept
     ],
 )
 def test_a_sqlite_url_whose_uri_parameters_would_not_apply_is_refused_naming_the_uri_form(
@@ -91,7 +92,7 @@ def test_a_sqlite_url_whose_uri_parameters_would_not_apply_is_refused_naming_the
     said = str(err.value)
     assert "\n" not in said and "STORYBOT_DATABASE_URL" in said, said
     assert why in said, said
-    params = query.removeprefix("?").removesuffix("&uri=true")
+    params = query.removeprefix("?").removesuffix("&uri=true")  # in the order typed
     assert f"write it as sqlite:///file:{path}?{params}&uri=true" in said, said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store.db"]  # no stray file made
 
