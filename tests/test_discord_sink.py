@@ -135,20 +135,21 @@ async def test_a_rate_limit_waited_out_does_not_count_against_the_request_timeou
     """discord.py waits out a 429 shorter than max_ratelimit_wait_s inside the send; the
     request timeout (as long, 30 s) counted that wait, so a rate limit of nearly 30 s
     was reported as "Discord unreachable" instead of being waited out and delivered.
-    Here at a smaller scale: a 0.2 s request timeout, a 0.4 s rate limit."""
+    Here at a smaller scale: a 1 s request timeout, a 1.5 s rate limit (each request to
+    the local fake has the second: at 0.2 s, a loaded machine could time out a post)."""
     store = open_store(sqlite_url)
     adapter = DiscordAdapter(
         fake.token,
         Commands(store, clock),
         api_url=fake.api_url,
         gateway_url=fake.gateway_url,
-        request_timeout_s=0.2,
+        request_timeout_s=1.0,
     )
     try:
         message_id = await adapter.post(CHANNEL, alert(), idempotency_key="k")
         method = "POST" if path == MESSAGES else "PATCH"
         before = len(fake.calls_to(method, path))
-        fake.rate_limit_next(1, retry_after=0.4, path=path)
+        fake.rate_limit_next(1, retry_after=1.5, path=path)
         if path == MESSAGES:
             second = await adapter.post(CHANNEL, alert("second"), idempotency_key="k2")
             assert fake.messages[second]["embeds"][0]["title"] == "second"
