@@ -19,6 +19,7 @@ from adapters.health_findings import OK, PROBLEM, Finding, shown_age
 from adapters.health_pg_writes import pg_writes
 from adapters.log_setup import redacted
 from bot.clock import utc
+from storage.engine import sqlite_read_only
 from storage.migrate import SchemaRevision, shown_tables, unknown_reason
 from storage.write_state import probe_pg_writes, probe_write_lock, read_write_note
 
@@ -28,7 +29,8 @@ def writes(name: str, engine: Engine, now: datetime, source: str = "") -> Findin
 
     A SQLite file (see :mod:`storage.write_state`): a running ``storybot run``'s note that
     its jobs cannot write it (a full disk, a lock), since when and why; else a probe of its
-    write lock, which waits as long as storybot's writes do (10 s) and writes nothing.
+    write lock, which waits as long as storybot's writes do (10 s) and writes nothing; a
+    ``file:`` URI that opens it read-only (``mode=ro``) is a problem without a probe.
     Either is a problem from the first failed write, where the polling line waits for
     feeds left due for ``--max-age``.
 
@@ -40,6 +42,14 @@ def writes(name: str, engine: Engine, now: datetime, source: str = "") -> Findin
     state = probe_pg_writes(engine)
     if state is not None:
         return pg_writes(name, state, source)
+    read_only = sqlite_read_only(engine.url)
+    if read_only is not None:  # SQLite takes the write lock through it: only a write fails
+        return Finding(
+            "database",
+            PROBLEM,
+            f"{name} answers, but its URL opens it read-only ({read_only}): storybot's "
+            f"writes fail through it; drop {read_only} from the URL storybot runs with",
+        )
     note = read_write_note(engine)
     if note is not None:
         since = utc(note.since)

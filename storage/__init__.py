@@ -33,6 +33,7 @@ from storage.engine import (
     parse_url,
     pg_connect_defaults,
     sqlite_file,
+    sqlite_read_only,
     unenterable_directory,
     unwritable_reason,
     use_driver_options,
@@ -194,7 +195,7 @@ def _open_error(
     # libpq's hint comes on a line of its own ("\tIs the server running ..."): one line
     reason = "; ".join(line.strip() for line in reason.splitlines() if line.strip())
     if path is not None and _is_write_failure(reason, path):
-        return ConfigError(_cannot_write(path, reason, source))
+        return ConfigError(_cannot_write(path, reason, source, sqlite_read_only(parsed)))
     if "disk is full" in reason or "no space left on device" in reason.lower():
         reason += " (free some space; exit 75: a supervisor starts storybot again)"
     elif _sqlite_error(exc) in _SQLITE_NO_ROOM and path is not None:
@@ -314,7 +315,7 @@ def is_empty_database(url: str, source: str = SETTING) -> bool:
     if path is not None and unenterable_directory(path) is not None:
         return False
     if parsed.get_backend_name() != "postgresql" and (path is None or not path.is_file()):
-        return False  # (in memory, or a file: URI that a connection could create)
+        return False  # (in memory, or no such file: a connection could create it)
     try:
         _check_plainly(parsed, start=False)
     except NoStorybotSchema as exc:
@@ -460,11 +461,18 @@ def check_sqlite_writable(url: URL, source: str = SETTING) -> None:
         ConfigError: naming the file, ``source`` and why it cannot be written.
     """
     path = sqlite_file(url)
+    read_only = sqlite_read_only(url)
     reason = unwritable_reason(path) if path is not None else None
-    if path is not None and reason is not None:
-        raise ConfigError(_cannot_write(path, reason, source))
+    if path is not None and (reason is not None or read_only is not None):
+        raise ConfigError(_cannot_write(path, reason or "", source, read_only))
 
 
-def _cannot_write(path: Path, reason: str, source: str) -> str:
-    why = unwritable_reason(path) or f"SQLite says: {reason}"
+def _cannot_write(path: Path, reason: str, source: str, read_only: str | None = None) -> str:
+    """Why the file cannot be written: its URL's read-only parameter, what the file system
+    tells, else SQLite's own words."""
+    why = (
+        f"its URL opens it read-only ({read_only}); drop {read_only} for a command that writes"
+        if read_only is not None
+        else unwritable_reason(path) or f"SQLite says: {reason}"
+    )
     return f"cannot write the database file {path.resolve()} ({source}): {why}"

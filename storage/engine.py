@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -153,14 +154,23 @@ def _sqlite_query_checked(url: URL, source: str) -> URL:
     own = sorted(set(url.query) - _PYSQLITE_OPTIONS)
     database = url.database or ""
     uri = _uri_on(url)
-    if not own or database.startswith("file:") and uri:
+    a_uri = database.startswith("file:")
+    if (not own and not a_uri) or (a_uri and uri):
         return url
     params = "&".join(f"{key}={url.query[key]}" for key in own)
     path = database.removeprefix("file:")
-    kept = "&".join(f"{key}={value}" for key, value in url.query.items() if key != "uri")
-    meant = f"{url.drivername}:///file:{path}?{kept}&uri=true"
+    kept = "".join(f"{key}={value}&" for key, value in url.query.items() if key != "uri")
+    meant = f"{url.drivername}:///file:{path}?{kept}uri=true"
     named = " and ".join(own)
-    if database.startswith("file:"):
+    if a_uri and not own:
+        why = (
+            f"a file: URI is read as one only with uri=true (SQLite would open a file named "
+            f"{toml_value(database)})"
+        )
+        if not path.startswith("//") and "%" not in path:  # a plain path says the same
+            plain = f"{url.drivername}:///{path}" + (f"?{kept[:-1]}" if kept else "")
+            meant += f" (or {plain})"
+    elif a_uri:
         why = f"a file: URI is read as one only with uri=true ({named} would be ignored)"
     elif uri:
         why = (
@@ -250,7 +260,27 @@ def describe(url: URL) -> str:
 
 def _is_memory_sqlite(url: URL) -> bool:
     database = url.database or ""
-    return database in ("", ":memory:") or "mode=memory" in database
+    if database in ("", ":memory:") or "mode=memory" in database:
+        return True
+    # a file: URI (read as one only with uri=true) in memory: file::memory: or ?mode=memory
+    return (
+        database.startswith("file:")
+        and _uri_on(url)
+        and (url.query.get("mode") == "memory" or _uri_path(database) == ":memory:")
+    )
+
+
+def _uri_path(database: str) -> str:
+    """The file a SQLite ``file:`` URI names, as SQLite reads it (its query is apart already,
+    in the URL's): after ``file:``, an empty or ``localhost`` authority is dropped
+    (``file:///var/x.db``, ``file://localhost/var/x.db``), the path ends at a ``#`` and
+    its ``%HH`` escapes are decoded. ``file:x.db`` is relative to the working directory."""
+    rest = database.removeprefix("file:").partition("#")[0]
+    if rest.startswith("//"):
+        authority, slash, path = rest[2:].partition("/")
+        # SQLite refuses any other authority when it opens the URI
+        rest = slash + path if authority in ("", "localhost") else rest
+    return unquote(rest)
 
 
 def sqlite_memory_url(url: str) -> bool:
@@ -264,13 +294,35 @@ def sqlite_memory_url(url: str) -> bool:
 
 
 def sqlite_file(url: URL) -> Path | None:
-    """The file of a SQLite URL, or None (not SQLite, in memory, or a ``file:`` URI)."""
-    if url.get_backend_name() != "sqlite":
+    """The file of a SQLite URL, or None (not SQLite, or in memory).
+
+    A ``file:`` URI opened as one (``sqlite:///file:/var/lib/storybot.db?mode=ro&uri=true``)
+    names its file as SQLite reads it (see :func:`_uri_path`): the poller lock, the
+    write checks and ``storybot health`` look at the file the connection opens, so two
+    services on one file are refused whichever way each URL writes it.
+    """
+    if url.get_backend_name() != "sqlite" or _is_memory_sqlite(url):
         return None
     database = url.database or ""
-    if _is_memory_sqlite(url) or database.startswith("file:"):
-        return None
+    if database.startswith("file:") and _uri_on(url):
+        return Path(_uri_path(database))
     return Path(database)
+
+
+# SQLite URI parameters that open a file for reading only
+_READ_ONLY_PARAMETERS = (("mode", "ro"), ("immutable", "1"))
+
+
+def sqlite_read_only(url: URL) -> str | None:
+    """The parameter of a SQLite ``file:`` URI that opens its file read-only (``mode=ro``,
+    ``immutable=1``), or None: SQLite takes its write lock through such a connection all
+    the same, and only its first write fails."""
+    if sqlite_file(url) is None or not (url.database or "").startswith("file:"):
+        return None
+    for key, value in _READ_ONLY_PARAMETERS:
+        if str(url.query.get(key, "")).lower() == value:
+            return f"{key}={value}"
+    return None
 
 
 def unenterable_directory(path: Path) -> Path | None:
@@ -363,10 +415,11 @@ def check_sqlite_directory(url: URL, source: str = SETTING) -> None:
     Raises:
         ConfigError: naming ``source`` and the directory.
     """
-    if sqlite_file(url) is None:
+    path = sqlite_file(url)
+    if path is None:
         return
     check_sqlite_enterable(url, source)
-    parent = Path(url.database or "").parent
+    parent = path.parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         # sqlite:///tmp/x.db is tmp/x.db in the working directory: an absolute path takes
@@ -374,7 +427,9 @@ def check_sqlite_directory(url: URL, source: str = SETTING) -> None:
         rooted = Path("/", parent)
         hint = (
             f" (a path from the root takes four slashes: sqlite:////{url.database})"
-            if not parent.is_absolute() and rooted.is_dir()
+            if not parent.is_absolute()
+            and rooted.is_dir()
+            and not (url.database or "").startswith("file:")
             else ""
         )
         raise ConfigError(

@@ -1261,7 +1261,8 @@ def test_outbox_retry_on_a_database_it_cannot_write_is_one_line(db, tmp_path, ca
     capsys.readouterr()
     assert main(["outbox", "--retry"]) == 2
     err = capsys.readouterr().err
-    assert "attempt to write a readonly database" in err and "Traceback" not in err, err
+    assert "cannot write the database file" in err and "Traceback" not in err, err
+    assert "its URL opens it read-only (mode=ro)" in err, err
     assert len(err.strip().splitlines()) == 1, err
 
 

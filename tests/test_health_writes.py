@@ -92,6 +92,21 @@ def test_a_write_lock_another_process_holds_is_a_problem_at_once(
     assert code == 0 and _database_line(out).startswith("ok database: "), out
 
 
+@pytest.mark.parametrize("read_only", ["mode=ro", "immutable=1"])
+def test_a_url_that_opens_the_file_read_only_is_a_problem(
+    db: str, tmp_path: Path, read_only: str
+) -> None:
+    # SQLite takes the write lock through such a connection: the probe alone said "ok"
+    path = tmp_path / "storybot.db"
+    code, out = _health(f"sqlite:///file:{path}?{read_only}&uri=true", T0)
+    line = _database_line(out)
+    assert code == 1, out
+    assert line.startswith(f"problem database: {path} ") and f"read-only ({read_only})" in line
+    assert f"drop {read_only} from the URL" in line, line
+    code, out = _health(f"sqlite:///file:{path}?uri=true", T0)  # the same file, writable
+    assert code == 0 and _database_line(out).startswith(f"ok database: {path} "), out
+
+
 async def test_a_service_whose_poll_cannot_write_notes_it_and_health_tells_it(
     db: str,
     tmp_path: Path,

@@ -80,6 +80,34 @@ def test_databases_in_other_files_do_not_lock_each_other_and_spellings_of_one_do
             store.close()
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "sqlite:///file:{path}?uri=true",
+        "sqlite:///file://{path}?cache=private&uri=true",
+        "sqlite:///file://localhost{quoted}?uri=true",
+    ],
+)
+def test_a_file_uri_of_the_file_another_poller_holds_is_refused(tmp_path, spelling):
+    # a file: URI (uri=true) opens the same file as the plain path: had the lock taken it
+    # for a database in memory, a second service would poll and judge the same items
+    path = tmp_path / "a b.db"
+    plain = open_store(f"sqlite:///{path}")
+    uri = open_store(spelling.format(path=path, quoted=str(path).replace(" ", "%20")))
+    try:
+        with poller_lock(plain.engine, "storybot run"):
+            with pytest.raises(PollerBusy, match="another storybot process is polling"):
+                with poller_lock(uri.engine, "storybot poll --once"):
+                    pass
+        with poller_lock(uri.engine, "storybot run"):
+            with pytest.raises(PollerBusy):
+                with poller_lock(plain.engine, "storybot poll --once"):
+                    pass
+    finally:
+        plain.close()
+        uri.close()
+
+
 def test_installations_in_other_schemas_of_one_database_do_not_lock_each_other(pg_database, pg_url):
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")

@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,7 +18,7 @@ from store_builders import T0, new_item
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage import SqlStore, database_unavailable, open_store
 from storage.base import StoreBase
-from storage.engine import parse_url
+from storage.engine import parse_url, sqlite_file, sqlite_read_only
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -107,11 +108,59 @@ def test_a_sqlite_file_uri_with_uri_true_opens_the_file_read_only(tmp_path):
         assert store.list_stories() == []
     finally:
         store.close()
+    with pytest.raises(ConfigError) as err:  # a command that writes: why, not SQLite's words
+        open_store(f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert str(err.value) == (
+        f"cannot write the database file {path} (STORYBOT_DATABASE_URL): its URL opens it "
+        "read-only (mode=ro); drop mode=ro for a command that writes"
+    )
     store = open_store(f"sqlite:///{path}?timeout=5")  # pysqlite's own option: taken
     try:
         assert store.list_stories() == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("sqlite:///{d}/x.db", "{d}/x.db"),
+        ("sqlite:///file:{d}/x.db?mode=ro&uri=true", "{d}/x.db"),
+        ("sqlite:///file://{d}/x.db?uri=true", "{d}/x.db"),
+        ("sqlite:///file://localhost{d}/a%20b.db#part?uri=true", "{d}/a b.db"),
+        ("sqlite:///file:x.db?uri=true", "x.db"),
+        ("sqlite:///file::memory:?uri=true", None),
+        ("sqlite:///file:x.db?mode=memory&cache=shared&uri=true", None),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+    ],
+)
+def test_the_file_a_sqlite_url_names_is_the_one_sqlite_opens(tmp_path, url, named):
+    parsed = parse_url(url.format(d=tmp_path))
+    expected = Path(named.format(d=tmp_path)) if named is not None else None
+    assert sqlite_file(parsed) == expected
+
+
+def test_a_file_uri_without_uri_true_is_refused_naming_both_forms_that_work(tmp_path):
+    # SQLite would take "file:/…/x.db" for a file name: a directory "file:" that is not there
+    for query, kept in (("", ""), ("?timeout=5", "timeout=5&")):
+        with pytest.raises(ConfigError) as err:
+            open_store(f"sqlite:///file:{tmp_path}/x.db{query}")
+        said = str(err.value)
+        assert "a file: URI is read as one only with uri=true" in said, said
+        plain = f"sqlite:///{tmp_path}/x.db" + (f"?{kept[:-1]}" if kept else "")
+        assert f"write it as sqlite:///file:{tmp_path}/x.db?{kept}uri=true (or {plain})" in said
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ConfigError, match="cache and mode would be ignored"):  # no memory
+        parse_url("sqlite:///file:x?mode=memory&cache=shared")
+
+
+def test_a_read_only_sqlite_uri_is_told_by_its_parameter(tmp_path):
+    base = f"sqlite:///file:{tmp_path}/x.db"
+    assert sqlite_read_only(parse_url(f"{base}?mode=ro&uri=true")) == "mode=ro"
+    assert sqlite_read_only(parse_url(f"{base}?immutable=1&uri=true")) == "immutable=1"
+    assert sqlite_read_only(parse_url(f"{base}?mode=rw&uri=true")) is None
+    assert sqlite_read_only(parse_url(f"sqlite:///{tmp_path}/x.db")) is None
 
 
 def test_unreachable_database_is_unavailable_without_the_password():
