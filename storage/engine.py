@@ -180,7 +180,7 @@ def _sqlite_query_checked(url: URL, source: str) -> URL:
     else:
         them = "it" if len(own) == 1 else "they"
         why = f"SQLite reads {named} only from a file: URI with uri=true ({them} would be ignored)"
-    shown = toml_value(describe(url).replace("file%3A", "file:"))
+    shown = toml_value(describe(url))
     raise ConfigError(
         f"{source} ({shown}) is not a SQLite URL storybot can use as written: {why}; "
         f"write it as {meant}"
@@ -255,6 +255,8 @@ def describe(url: URL) -> str:
     there too, and SQLAlchemy hands them to the driver), as ``bot.render`` hides a feed
     URL's key."""
     head, mark, query = url.render_as_string(hide_password=True).partition("?")
+    if url.get_backend_name() == "sqlite":  # SQLAlchemy escapes a file: URI's colons
+        head = head.replace("%3A", ":")
     return head + mark + shown_url_query(query)
 
 

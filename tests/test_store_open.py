@@ -18,7 +18,7 @@ from store_builders import T0, new_item
 from bot.errors import ConfigError, DatabaseUnavailable
 from storage import SqlStore, database_unavailable, open_store
 from storage.base import StoreBase
-from storage.engine import parse_url, sqlite_file, sqlite_read_only
+from storage.engine import describe, parse_url, sqlite_file, sqlite_read_only
 
 pytest_plugins = ["store_fixtures"]  # fixtures: pg_url and what it needs
 
@@ -153,6 +153,11 @@ def test_a_file_uri_without_uri_true_is_refused_naming_both_forms_that_work(tmp_
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ConfigError, match="cache and mode would be ignored"):  # no memory
         parse_url("sqlite:///file:x?mode=memory&cache=shared")
+
+
+def test_a_sqlite_file_uri_is_shown_as_written_not_with_its_colons_escaped():
+    url = "sqlite:///file:/srv/a:b.db?mode=ro&uri=true"
+    assert describe(parse_url(url)) == url  # SQLAlchemy renders file%3A/srv/a%3Ab.db
 
 
 def test_a_read_only_sqlite_uri_is_told_by_its_parameter(tmp_path):
