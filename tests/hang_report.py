@@ -68,6 +68,19 @@ def database_activity(admin_url: str) -> list[str]:
     return describe_activity(rows)
 
 
+def _every_task() -> list[asyncio.Task[object]]:
+    """Every loop's tasks, read from any thread: ``asyncio.all_tasks`` wants the loop's own
+    thread or the loop, which a watcher of a hung test does not have. Python 3.11 keeps them
+    in one WeakSet (``_all_tasks``); 3.12 and 3.13 in a WeakSet of scheduled tasks and a set
+    of eager ones. Both private: this is a test's hang report, not storybot."""
+    every = getattr(asyncio.tasks, "_all_tasks", None)
+    if every is not None:
+        return list(every)
+    scheduled = getattr(asyncio.tasks, "_scheduled_tasks", ())
+    eager = getattr(asyncio.tasks, "_eager_tasks", ())
+    return [*scheduled, *eager]
+
+
 def pending_tasks() -> list[str]:
     """Each asyncio task not done, with where it waits (its chain of awaits, innermost
     last): a hung asyncio test shows only the event loop's ``select`` in the thread stacks.
@@ -77,7 +90,7 @@ def pending_tasks() -> list[str]:
     lines = []
     for _ in range(10):  # the set may change while it is copied: the loop is not stuck
         try:
-            tasks = list(asyncio.tasks._all_tasks)  # every loop's tasks (a WeakSet)
+            tasks = _every_task()
             break
         except RuntimeError:
             continue
