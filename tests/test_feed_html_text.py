@@ -4,8 +4,12 @@ fragment feeds send, including all the HTML fields of the 200 real feeds."""
 
 from __future__ import annotations
 
+import re
+
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from shared_data import EVALDATA
 
@@ -63,3 +67,30 @@ def test_text_nested_deep_in_divs_is_kept(depth: int) -> None:
     html = "<div>" * depth + "Officials met on <b>Tuesday</b>." + "</div>" * depth
 
     assert ht.html_to_text(html) == "Officials met on Tuesday."
+
+
+# The many-attributes search as it was before the tag's name was read possessively.
+_FORMER_MANY = rf"<[A-Za-z][^\s/<>]*{ht._ATTRIBUTE}{{{ht.MAX_ATTRIBUTES + 1}}}"
+_ATTRIBUTE_TEXT = [" k", " k=v", ' k="x>y"', " k = 'v'", "\tk", "\u00a0k", " k=", " /", " <", ">"]
+
+
+@given(
+    st.sampled_from(["<p", "<img", "<a1", "</p", "<", "<" + "a" * 300, "x<b"]),
+    st.lists(st.sampled_from(_ATTRIBUTE_TEXT[:6]), min_size=190, max_size=215),
+    st.lists(st.tuples(st.integers(0, 214), st.sampled_from(_ATTRIBUTE_TEXT)), max_size=3),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_many_attributes_search_finds_what_it_found_before(
+    tag: str, attributes: list[str], breaks: list[tuple[int, str]]
+) -> None:
+    for at, text in breaks:  # an attribute's syntax broken somewhere, or none
+        attributes[at % len(attributes)] = text
+    html = f"<p>{tag}{''.join(attributes)}>text"
+    for got, former in (
+        (ht._MANY_ATTRIBUTES.search(html), re.search(_FORMER_MANY, html)),
+        (
+            ht.MANY_ATTRIBUTES_BYTES.search(html.encode()),
+            re.search(_FORMER_MANY.encode(), html.encode()),
+        ),
+    ):
+        assert (got and got.span()) == (former and former.span())

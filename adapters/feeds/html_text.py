@@ -59,9 +59,13 @@ MAX_TAGS = 50_000
 # Attributes of one tag libxml2 reads (see the module docstring): about 0.1 ms a tag.
 MAX_ATTRIBUTES = 200
 # One attribute of a tag, read whole (never backtracked into), and a tag with more than
-# MAX_ATTRIBUTES of them; in bytes too, for feedparser (``adapters.feeds.parse``).
+# MAX_ATTRIBUTES of them; in bytes too, for feedparser (``adapters.feeds.parse``). The
+# tag's name is read whole too (``*+``): a shorter one would leave a name character where
+# an attribute's leading space must be, so no match is lost or moved, and the engine no
+# longer tries every shorter name at every tag (0.16 -> 0.12 s of CPU over the fragments
+# of the 200 real feeds, every one of over 400 characters passing here).
 _ATTRIBUTE = r"""(?>\s+[^\s"'=<>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]*))?)"""
-_MANY_ATTRIBUTES_PATTERN = rf"<[A-Za-z][^\s/<>]*{_ATTRIBUTE}{{{MAX_ATTRIBUTES + 1}}}"
+_MANY_ATTRIBUTES_PATTERN = rf"<[A-Za-z][^\s/<>]*+{_ATTRIBUTE}{{{MAX_ATTRIBUTES + 1}}}"
 _MANY_ATTRIBUTES = re.compile(_MANY_ATTRIBUTES_PATTERN)
 MANY_ATTRIBUTES_BYTES = re.compile(_MANY_ATTRIBUTES_PATTERN.encode())
 # A tag of more than MAX_ATTRIBUTES attributes up to its last one, its name apart.
