@@ -66,4 +66,4 @@ constraints:
 	@echo "constraints.txt refreshed; run .ci/run before committing it"
 
 clean:
-	rm -rf $(VENV) $(EMBED_VENV) $(LOCK_VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-3.* $(EMBED_VENV) $(LOCK_VENV) *.egg-info .pytest_cache
