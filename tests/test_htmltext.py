@@ -8,10 +8,16 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import EVALDATA
 from test_feed_html_text import CASES
 
+import bot.htmltext
+from adapters.feeds import html_text as feed_html_text
+from adapters.feeds import parse_to_result
 from adapters.feeds.html_text import html_to_text
 from bot.htmltext import html_text, normalise_lines
+
+REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 
 
 @pytest.mark.parametrize("html", CASES)
@@ -49,3 +55,46 @@ _LINE_TEXT = [" ", "  ", "\t", "\r", "\n", "\r\n", "\f", "\v", "\u00a0", "\u2003
 @settings(max_examples=1000)
 def test_normalise_lines_reads_spaces_as_the_former_regex_did(text: str) -> None:
     assert normalise_lines(text) == _former_normalise_lines(text)
+
+
+# normalise_lines collapsed runs of spaces with " {2,}" before 7 December 2026; "  +" is
+# the same substitution that the regex engine searches for by its first space.
+_SPACE_RUNS_BEFORE = re.compile(" {2,}")
+_RUN_TEXT = [" ", "  ", "   ", " " * 9, "\t", "\n", "\u00a0", "\u2003", "a", "é"]
+
+
+def _normalise_lines_before(text: str) -> str:
+    text = text.replace("\r\n", "\n")
+    for space in "\t\r\f\v\u00a0":
+        text = text.replace(space, " ")
+    text = _SPACE_RUNS_BEFORE.sub(" ", text)
+    joined = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n\s*\n+", "\n\n", joined).strip()
+
+
+@given(st.lists(st.sampled_from(_RUN_TEXT), max_size=60).map("".join))
+@settings(max_examples=1000)
+def test_normalise_lines_collapses_space_runs_as_before(text: str) -> None:
+    assert normalise_lines(text) == _normalise_lines_before(text)
+    assert normalise_lines(f"a{text}b") == _normalise_lines_before(f"a{text}b")
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="shared evaluation data not available")
+def test_normalise_lines_reads_the_real_feeds_text_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every text a parse of every 10th real feed normalises, read as before."""
+    seen: list[str] = []
+
+    def recording(text: str) -> str:
+        seen.append(text)
+        return normalise_lines(text)
+
+    monkeypatch.setattr(bot.htmltext, "normalise_lines", recording)
+    monkeypatch.setattr(feed_html_text, "_normalise_lines", recording)
+    for path in sorted(REALWORLD.iterdir())[::10]:
+        parse_to_result(path.read_bytes(), None, "https://example.com/feed")
+    assert len(seen) > 1_000
+    assert sum("  " in text for text in seen) > 100  # runs of spaces to collapse
+    for text in seen:
+        assert normalise_lines(text) == _normalise_lines_before(text)
