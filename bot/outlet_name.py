@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _MAX_LABEL_CHARS = 80
@@ -138,6 +139,19 @@ def outlet_name(title: str, host: str | None) -> str | None:
     return name if len(name) <= _MAX_LABEL_CHARS else None
 
 
+# Every item of a fetch asks for its outlet with the same feed title and (nearly always)
+# the same host, and outlet_name is pure: so its answers are kept, for a bounded number of
+# (title, host) pairs, titles of bounded length. Answered anew for every item, it was
+# about a sixth of the CPU of building the 200 real feeds' 6,054 items (7 December 2026).
+_CACHED_TITLE_CHARS = 1_000
+
+
+@lru_cache(maxsize=1_024)
+def _cached_outlet_name(title: str, host: str | None) -> str | None:
+    """:func:`outlet_name`, remembered for the (title, host) pairs asked for lately."""
+    return outlet_name(title, host)
+
+
 def source_label(feed_title: str | None, url: str | None) -> str:
     """Return a short outlet label for an item.
 
@@ -152,7 +166,12 @@ def source_label(feed_title: str | None, url: str | None) -> str:
     """
     title = " ".join((feed_title or "").split())
     host = _host(url)
-    return outlet_name(title, host) or host or title[:_MAX_LABEL_CHARS] or "unknown"
+    name = (
+        _cached_outlet_name(title, host)
+        if len(title) <= _CACHED_TITLE_CHARS
+        else outlet_name(title, host)
+    )
+    return name or host or title[:_MAX_LABEL_CHARS] or "unknown"
 
 
 def stored_label(label: str, url: str | None) -> str:

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import EVALDATA
 
+from adapters.feeds import parse_to_result
 from bot.identity import (
     canonical_url,
     content_hash,
@@ -19,7 +21,7 @@ from bot.identity import (
     source_label,
 )
 from bot.model import FeedEntry
-from bot.outlet_name import stored_label
+from bot.outlet_name import _host, outlet_name, stored_label
 
 NOW = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
@@ -478,3 +480,56 @@ def test_stored_label_reads_a_label_stored_earlier_as_todays_outlet(
     stored: str, url: str | None, expected: str | None
 ) -> None:
     assert stored_label(stored, url) == (expected or stored)
+
+
+def _source_label_uncached(feed_title: str | None, url: str | None) -> str:
+    """source_label as it was before its outlet names were cached (7 December 2026)."""
+    title = " ".join((feed_title or "").split())
+    host = _host(url)
+    return outlet_name(title, host) or host or title[:80] or "unknown"
+
+
+_TITLES = ["World – TIME", "Tech – TIME", "NYT > World News", "BBC News", "World", "", "RSS"]
+_TITLES += ["Ardour: Latest posts", "Home on zhubert", "x" * 1_500 + " - TIME"]
+# the outlet of these depends on the host: "TIME", "BBC News" or (another host) the first
+_TITLES += ["Science Desk | BBC News | TIME", "x" * 1_500 + " | BBC News | TIME"]
+_LINKS = ["https://time.com/1", "https://www.nytimes.com/a", "https://www.bbc.co.uk/news/1"]
+_LINKS += ["https://discourse.ardour.org/t/1", "https://zhubert.com/p", "not a link", None]
+
+
+@given(st.lists(st.tuples(st.sampled_from([*_TITLES, None]), st.sampled_from(_LINKS))))
+@settings(max_examples=300)
+def test_a_remembered_outlet_name_is_the_one_worked_out_again(
+    asked: list[tuple[str | None, str | None]],
+) -> None:
+    # the same titles with other hosts, again and again: an answer kept for one (title,
+    # host) pair must never be given for another
+    for title, url in asked:
+        assert source_label(title, url) == _source_label_uncached(title, url)
+
+
+@given(st.text(max_size=40), st.sampled_from(_LINKS))
+@settings(max_examples=300)
+def test_source_label_of_any_title_is_the_uncached_label(title: str, url: str | None) -> None:
+    assert source_label(title, url) == _source_label_uncached(title, url)
+    assert source_label(title, url) == _source_label_uncached(title, url)  # now remembered
+
+
+_REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
+
+
+@pytest.mark.skipif(not _REALWORLD.is_dir(), reason="shared evaluation data not available")
+def test_source_label_of_the_real_feeds_items_is_the_uncached_label() -> None:
+    """Every item of every 10th real feed, under its feed's title and under another's."""
+    fetched = [
+        parse_to_result(path.read_bytes(), None, "https://example.com/feed")
+        for path in sorted(_REALWORLD.iterdir())[::10]
+    ]
+    titles = [result.feed_title for result in fetched]
+    asked = 0
+    for k, result in enumerate(fetched):
+        for entry in result.entries:
+            for title in (titles[k], titles[k - 1]):
+                assert source_label(title, entry.url) == _source_label_uncached(title, entry.url)
+                asked += 1
+    assert asked > 1_000
