@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from adapters.health_findings import OK, PROBLEM, Finding, shown_age
+from adapters.health_findings import OK, PROBLEM, WARNING, Finding, shown_age
 from adapters.health_pg_writes import pg_writes
 from adapters.log_setup import redacted
 from bot.clock import utc
-from storage.engine import sqlite_read_only
+from storage.engine import sqlite_other_names, sqlite_read_only
 from storage.migrate import SchemaRevision, shown_tables, unknown_reason
 from storage.write_state import probe_pg_writes, probe_write_lock, read_write_note
 
@@ -32,7 +32,7 @@ def writes(name: str, engine: Engine, now: datetime, source: str = "") -> Findin
     write lock, which waits as long as storybot's writes do (10 s) and writes nothing; a
     ``file:`` URI that opens it read-only (``mode=ro``) is a problem without a probe.
     Either is a problem from the first failed write, where the polling line waits for
-    feeds left due for ``--max-age``.
+    feeds left due for ``--max-age``. A file with another name (a hard link) is a warning.
 
     A PostgreSQL database: one read-only statement asking whether the server is a
     standby, its sessions are read-only, or the role lacks a privilege storybot's writes
@@ -69,7 +69,22 @@ def writes(name: str, engine: Engine, now: datetime, source: str = "") -> Findin
             f"{name} answers, but cannot be written now: {locked} (a long storybot prune, "
             "a backup or another program?); storybot's writes fail until it lets go",
         )
+    others = sqlite_other_names(engine.url)
+    if others:
+        return Finding("database", WARNING, f"{name} answers, but {hard_links(others)}")
     return Finding("database", OK, f"{name} answers")
+
+
+def hard_links(others: int) -> str:
+    """What a SQLite file with ``others`` more names (hard links) risks, and what to do
+    (see :func:`storage.engine.sqlite_other_names`)."""
+    names = "another name" if others == 1 else f"{others} other names"
+    return (
+        f"its file has {names} (a hard link): SQLite keeps a journal beside each name a "
+        "process opens it by, so processes using different names can corrupt it, and "
+        "storybot's poller lock does not see a poller started through another name; keep "
+        "one name (a symbolic link is safe: it is resolved to the file)"
+    )
 
 
 def _room_hint(error: str) -> str:

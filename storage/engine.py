@@ -311,6 +311,25 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def sqlite_other_names(url: URL) -> int:
+    """How many other names (hard links) the file of a SQLite URL has: 0 for one name, no
+    file yet, in memory or not SQLite.
+
+    SQLite keeps a database's journal and WAL beside the name a process opened (it
+    resolves a symbolic link first, a hard link it cannot tell), so two processes opening
+    one file by two names keep two journals, and a crash of one can corrupt it; storybot's
+    poller lock file sits beside the name too (:mod:`storage.poller_lock`), so a second
+    poller started through another name is not refused.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return 0
+    try:
+        return max(0, path.stat().st_nlink - 1)
+    except OSError:
+        return 0
+
+
 # SQLite URI parameters that open a file for reading only
 _READ_ONLY_PARAMETERS = (("mode", "ro"), ("immutable", "1"))
 

@@ -14,7 +14,9 @@ side (the job queue serialises their judging), but not beside an in-process poll
   resolved path (a symlink or ``./`` spelling is the same database). The kernel
   releases it when the process ends, however it ends, so a crash leaves nothing stale.
   An in-memory database is private to its process: nothing to lock. (A lock on a
-  network file system is only as good as that file system's locking.)
+  network file system is only as good as that file system's locking. A hard link is
+  another name with a lock file of its own: taking the lock through a file that has one
+  logs a warning, and ``storybot health`` warns of it.)
 * PostgreSQL: an advisory lock, keyed by the schema too, on a connection of its own (not
   the store's pool) for as long as the process polls; closing it releases the lock, and
   so does a crash. The lock is a transaction's (``pg_try_advisory_xact_lock``), and that
@@ -73,7 +75,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from bot.errors import TryAgainLater, UserError
-from storage.engine import describe, pg_connect_defaults, sqlite_file, use_driver_options
+from storage.engine import (
+    describe,
+    pg_connect_defaults,
+    sqlite_file,
+    sqlite_other_names,
+    use_driver_options,
+)
 from storage.write_state import NOTE_SIZE, note_path, note_record, write_note
 
 log = logging.getLogger(__name__)
@@ -207,6 +215,14 @@ def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[
             yield PollerLock()
             return
         real = path.resolve()
+        if others := sqlite_other_names(engine.url):
+            log.warning(
+                "the database file %s has %d other name(s) (hard links): the poller lock "
+                "sits beside this name, so a poller started through another is not "
+                "refused, and SQLite keeps a journal per name; keep one name",
+                real,
+                others,
+            )
         with _file_lock(note_path(real), what, str(real), shared) as fd:
             try:
                 yield _FileLock(fd, what)

@@ -92,6 +92,25 @@ def test_a_write_lock_another_process_holds_is_a_problem_at_once(
     assert code == 0 and _database_line(out).startswith("ok database: "), out
 
 
+def test_a_database_file_with_a_hard_link_is_a_warning(db: str, tmp_path: Path) -> None:
+    # two names keep two journals (SQLite resolves only symbolic links) and two poller
+    # lock files: said, without failing the check (exit 0); --strict makes it a problem
+    path = tmp_path / "storybot.db"
+    (tmp_path / "copy-by-link.db").hardlink_to(path)
+    code, out = _health(db, T0)
+    line = _database_line(out)
+    assert code == 0, out
+    assert line.startswith(f"warning database: {path} "), line
+    assert "answers, but its file has another name (a hard link)" in line, line
+    assert "keep one name" in line, line
+    out_strict = io.StringIO()
+    assert health(_settings(db), now=T0, out=out_strict, strict=True) == 1
+    (tmp_path / "copy-by-link.db").unlink()
+    (tmp_path / "by-symlink.db").symlink_to(path)
+    code, out = _health(db, T0)
+    assert code == 0 and _database_line(out).startswith(f"ok database: {path} "), out
+
+
 @pytest.mark.parametrize("read_only", ["mode=ro", "immutable=1"])
 def test_a_url_that_opens_the_file_read_only_is_a_problem(
     db: str, tmp_path: Path, read_only: str

@@ -80,6 +80,31 @@ def test_databases_in_other_files_do_not_lock_each_other_and_spellings_of_one_do
             store.close()
 
 
+def test_taking_the_lock_through_a_file_with_a_hard_link_warns_of_it(tmp_path, caplog):
+    # a hard link is another name, whose lock file is another: the lock cannot refuse a
+    # poller started through it, so it says so (a symbolic link is resolved: no warning)
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    (tmp_path / "link.db").symlink_to(tmp_path / "a.db")
+    alias = open_store(f"sqlite:///{tmp_path / 'link.db'}")
+    try:
+        with caplog.at_level(logging.WARNING, logger="storage.poller_lock"):
+            with poller_lock(store.engine, "storybot run"):
+                pass
+            with poller_lock(alias.engine, "storybot run"):
+                pass
+            assert caplog.records == []
+            (tmp_path / "hard.db").hardlink_to(tmp_path / "a.db")
+            with poller_lock(store.engine, "storybot run"):
+                pass
+        (warning,) = caplog.records
+        said = warning.getMessage()
+        assert f"{tmp_path / 'a.db'} has 1 other name(s) (hard links)" in said, said
+        assert "a poller started through another is not refused" in said
+    finally:
+        store.close()
+        alias.close()
+
+
 @pytest.mark.parametrize(
     "spelling",
     [
