@@ -19,7 +19,7 @@ from adapters.health_findings import OK, PROBLEM, WARNING, Finding, shown_age
 from adapters.health_pg_writes import pg_writes
 from adapters.log_setup import redacted
 from bot.clock import utc
-from storage.engine import sqlite_other_names, sqlite_read_only
+from storage.engine import hard_link_risk, sqlite_other_names, sqlite_read_only
 from storage.migrate import SchemaRevision, shown_tables, unknown_reason
 from storage.write_state import probe_pg_writes, probe_write_lock, read_write_note
 
@@ -71,20 +71,8 @@ def writes(name: str, engine: Engine, now: datetime, source: str = "") -> Findin
         )
     others = sqlite_other_names(engine.url)
     if others:
-        return Finding("database", WARNING, f"{name} answers, but {hard_links(others)}")
+        return Finding("database", WARNING, f"{name} answers, but {hard_link_risk(others)}")
     return Finding("database", OK, f"{name} answers")
-
-
-def hard_links(others: int) -> str:
-    """What a SQLite file with ``others`` more names (hard links) risks, and what to do
-    (see :func:`storage.engine.sqlite_other_names`)."""
-    names = "another name" if others == 1 else f"{others} other names"
-    return (
-        f"its file has {names} (a hard link): SQLite keeps a journal beside each name a "
-        "process opens it by, so processes using different names can corrupt it, and "
-        "storybot's poller lock does not see a poller started through another name; keep "
-        "one name (a symbolic link is safe: it is resolved to the file)"
-    )
 
 
 def _room_hint(error: str) -> str:

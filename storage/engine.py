@@ -330,6 +330,19 @@ def sqlite_other_names(url: URL) -> int:
         return 0
 
 
+def hard_link_risk(others: int) -> str:
+    """What a SQLite file with ``others`` more names (see :func:`sqlite_other_names`)
+    risks, and what to do: ``storybot health``'s warning and the poller lock's say it
+    alike."""
+    names = "another name" if others == 1 else f"{others} other names"
+    return (
+        f"its file has {names} (a hard link): SQLite keeps a journal beside each name a "
+        "process opens it by, so processes using different names can corrupt it, and "
+        "storybot's poller lock does not see a poller started through another name; keep "
+        "one name (a symbolic link is safe: it is resolved to the file)"
+    )
+
+
 # SQLite URI parameters that open a file for reading only
 _READ_ONLY_PARAMETERS = (("mode", "ro"), ("immutable", "1"))
 

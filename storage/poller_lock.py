@@ -77,6 +77,7 @@ from sqlalchemy.pool import NullPool
 from bot.errors import TryAgainLater, UserError
 from storage.engine import (
     describe,
+    hard_link_risk,
     pg_connect_defaults,
     sqlite_file,
     sqlite_other_names,
@@ -216,13 +217,7 @@ def poller_lock(engine: Engine, what: str, *, shared: bool = False) -> Iterator[
             return
         real = path.resolve()
         if others := sqlite_other_names(engine.url):
-            log.warning(
-                "the database file %s has %d other name(s) (hard links): the poller lock "
-                "sits beside this name, so a poller started through another is not "
-                "refused, and SQLite keeps a journal per name; keep one name",
-                real,
-                others,
-            )
+            log.warning("the database file %s: %s", real, hard_link_risk(others))
         with _file_lock(note_path(real), what, str(real), shared) as fd:
             try:
                 yield _FileLock(fd, what)
