@@ -106,6 +106,12 @@ def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
             f"the top of the scores of the {bg.get('items')} unrelated items this story "
             "has read)"
         )
+    if not j.on_topic and isinstance(ages := j.reason.get("other_ages"), dict):
+        return (
+            f"off-topic for {name} (score {j.score:.3f}: the headline is about a "
+            f"{_ages_text(ages.get('item'))}, this story's headlines about a "
+            f"{_ages_text(ages.get('story'))})"
+        )
     if not j.on_topic and isinstance(j.reason.get("held_back"), dict):
         return (
             f"off-topic for {name} (score {j.score:.3f}: held back, as it reads like a "
@@ -123,6 +129,22 @@ def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
     if j.new_development:
         return f"started development {j.development} of {name} (score {j.score:.3f})"
     return f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
+
+
+_AGE_UNITS = {"y": "year", "m": "month", "w": "week"}
+
+
+def _ages_text(ages: object) -> str:
+    """Ages as :func:`bot.engine.ages.child_ages` writes them ("2y", "9m"), as a reader
+    would: "2-year-old or 9-month-old"; anything else as it is."""
+    if not isinstance(ages, list) or not ages:
+        return _fmt_reason(ages)
+    words = []
+    for a in ages:
+        text = str(a)
+        number, unit = text[:-1], _AGE_UNITS.get(text[-1:])
+        words.append(f"{number}-{unit}-old" if number.isdigit() and unit else text)
+    return " or ".join(words)
 
 
 def _subscription_lines(
@@ -258,6 +280,7 @@ def _reason_lines(
             # enough (the line below says why)
             and "held_back" not in j.reason
             and "other_story" not in j.reason
+            and "other_ages" not in j.reason
             and isinstance(decisive, (int, float))
             and isinstance(threshold, (int, float))
             and decisive >= threshold
@@ -320,6 +343,15 @@ def _reason_lines(
         )
     elif other is not None:
         out.append(f"other_story: {_fmt_reason(other)}")
+    ages = r.pop("other_ages", None)
+    if isinstance(ages, dict):
+        out.append(
+            f"a child's age in the headline ({_ages_text(ages.get('item'))}) that none of "
+            f"the story's headlines gave ({_ages_text(ages.get('story'))}): another child's "
+            "story, unless it scores far above the threshold"
+        )
+    elif ages is not None:
+        out.append(f"other_ages: {_fmt_reason(ages)}")
     held_back = r.pop("held_back", None)
     if isinstance(held_back, dict):
         out.append(_held_back_line(store, held_back, j))

@@ -976,6 +976,19 @@ async def test_why_explains_an_item_within_the_storys_own_noise(commands, store,
     assert "too little of it" not in reply.text and "below_background" not in reply.text
 
 
+async def test_why_explains_a_headline_about_a_child_of_another_age(commands, store, clock):
+    reason = {"score": 0.15, "threshold": 0.08, "support": 0.15, "headline_only": True}
+    reason["other_ages"] = {"item": ["4y"], "story": ["2y", "9m"]}
+    reply = await _why(commands, store, clock, 7, reason, on_topic=False, score=0.15)
+    assert reply.ok, reply.text
+    assert (
+        "off-topic for pentagon (score 0.150: the headline is about a 4-year-old, this "
+        "story's headlines about a 2-year-old or 9-month-old)"
+    ) in reply.text
+    assert "a child's age in the headline (4-year-old) that none of the story's" in reply.text
+    assert "other_ages" not in reply.text and "too little of it" not in reply.text
+
+
 async def test_why_gives_a_storys_score_once_with_its_threshold_under_the_verdict(
     commands, store, clock
 ):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.engine.ages import child_ages
 from bot.engine.config import EngineConfig
 from bot.engine.dedup import Fingerprint, fingerprint
 from bot.engine.furniture import is_furniture
@@ -33,6 +34,7 @@ class Analysis:
     fp: Fingerprint  # copy-detection fingerprint
     headline_only: bool  # no usable body text
     title_tf: Vector  # sublinear term frequencies of the headline alone
+    ages: frozenset[str] = frozenset()  # children's ages the headline names (bot.engine.ages)
 
 
 def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Analysis:
@@ -59,7 +61,9 @@ def analyse(title: str, text: str, url: str | None, config: EngineConfig) -> Ana
         # the headline read in the whole item's language (a few words could not tell it)
         t_counts, _ = term_counts(title, "", title_weight=1, language=language)
         title_tf = tf_vector(t_counts)
-    return Analysis(tf, unit(tf), frozenset(entities), fp, headline_only, title_tf)
+    return Analysis(
+        tf, unit(tf), frozenset(entities), fp, headline_only, title_tf, child_ages(title)
+    )
 
 
 def _with_slug(title: str, text: str, url: str | None, config: EngineConfig) -> str:

@@ -119,6 +119,9 @@ class StoryState:
         )
         self.seed_vectors: SeedVectors | None = None  # only with an embedder
         self.corrections = Corrections(config)  # what admins said (/story wrong)
+        # the children's ages the story's seeds' and reports' headlines name
+        # (EngineConfig.age_zone)
+        self.ages: set[str] = set()
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
         # an item with a body is on-topic from this score: lower for a story whose
@@ -166,6 +169,7 @@ class StoryState:
                     self.df.add(a.tf.keys())
         for a in seeds:
             self.story_df.add(a.tf.keys())
+            self.ages.update(a.ages)
         ents = set().union(*(a.entities for a in seeds))
         self.profile.build([a.unit for a in seeds], ents, [unit(a.title_tf) for a in seeds])
         times = self._seed_times()
@@ -346,6 +350,24 @@ class StoryState:
                 on_topic = False
                 reason["uncorroborated"] = True
         copy = self.copies.find(a.fp)
+        if (
+            on_topic
+            and copy is None
+            and cfg.age_zone > 0
+            and a.headline_only
+            and a.ages
+            and self.ages
+            and a.ages.isdisjoint(self.ages)
+            and decisive < cfg.age_zone * threshold
+            and not reason.get("by_headline")
+        ):
+            # a headline, all there is of the item, about another child: a report of
+            # the same kind of news (see bot.engine.ages); one that scores far above the
+            # bar keeps its place (an age the news corrected). An item with a body is
+            # judged on it: it names the town and the people
+
+            on_topic = False
+            reason["other_ages"] = {"item": sorted(a.ages), "story": sorted(self.ages)}
         bar = self.background.bar(a.headline_only)
         if (
             on_topic
@@ -441,6 +463,7 @@ class StoryState:
             if copy is None:
                 self.story_df.add(a.tf.keys())
             self.copies.add(doc.id, a.fp)
+            self.ages.update(a.ages)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
         if not on_topic and not again and "other_story" not in reason:
@@ -490,6 +513,7 @@ class StoryState:
             self.corrections.take(doc.id)
             self.profile.teach(doc.id, a.unit, unit(a.title_tf or a.tf), a.entities)
             self.copies.add(doc.id, a.fp)
+            self.ages.update(a.ages)
         else:
             self.corrections.hold_back(doc.id, a)
             self.copies.discard(doc.id)
@@ -617,6 +641,7 @@ class StoryState:
             "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
             "developments": self.devs.to_state(),
             "background": self.background.to_state(),
+            "ages": sorted(self.ages),
         }
         if self.corrections:
             state["corrections"] = self.corrections.to_state()
@@ -658,6 +683,11 @@ class StoryState:
             st.profile.n_seeds = max(1, len(story.seeds))
         st.corrections = Corrections.from_state(state.get("corrections"), config)
         st.copies.load_state(state["copies"])
+        if "ages" in state:
+            st.ages = set(state["ages"])
+        else:  # a snapshot from before ages: the seeds' (its reports' headlines are gone)
+            for s in story.seeds:
+                st.ages.update(analyse(s.title, s.text, s.url, config).ages)
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
         for c in st.devs.clusters.values():

@@ -80,6 +80,7 @@ class _Packed(NamedTuple):
     headline_only: bool
     title_terms: tuple[str, ...] | None  # None: the headline's vector is ``tf`` itself
     title_weights: array[float] | None
+    ages: frozenset[str]
 
 
 class AnalysisCache:
@@ -124,7 +125,9 @@ class AnalysisCache:
             array("Q", a.fp.sig),
             replace(a.fp, sig=()),
             a.headline_only,
-            *title,
+            title[0],
+            title[1],
+            a.ages,
         )
 
 
@@ -138,7 +141,7 @@ def _unpack(p: _Packed) -> Analysis:
     if p.title_terms is not None and p.title_weights is not None:
         title_tf = dict(zip(p.title_terms, p.title_weights, strict=True))
     fp = replace(p.fp, sig=tuple(p.sig))
-    return Analysis(tf, unit(tf), p.entities, fp, p.headline_only, title_tf)
+    return Analysis(tf, unit(tf), p.entities, fp, p.headline_only, title_tf, p.ages)
 
 
 class MemoEmbedder:
