@@ -15,7 +15,7 @@ from shared_data import EVALDATA  # noqa: E402
 
 from adapters.feeds import parse_feed
 from adapters.feeds.fastparse import fast_parse
-from adapters.feeds.parse import ENTRY_TEXT_MAX
+from adapters.feeds.parse import ENTRY_TEXT_MAX, FEEDPARSER_MAX_BYTES, parse_to_result
 from bot.model import FeedEntry
 
 REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
@@ -343,6 +343,33 @@ def test_text_xml_without_a_charset_takes_the_fast_path(content_type: str) -> No
     fast = fast_parse(body, content_type, BASE, MAX_ENTRIES)
     assert fast is not None and fast[1][0].title == "Brücke" and fast[3] == []
     assert fast == parse_feed(body, content_type, BASE, fast=False)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/octet-stream", "text/html; charset=utf-8", "text/plain; charset=utf-8"],
+)
+def test_well_formed_feed_served_as_non_xml_takes_the_fast_path(content_type: str) -> None:
+    """A well-formed feed whose server names another type (S3's octet-stream, a raw file
+    as text/plain, a misconfigured text/html) is no XML problem: lxml reads it whole, as
+    feedparser does, with feedparser's warning about the type, and a feed of more than
+    feedparser's 2 MiB share is not cut to it and reported as XML it cannot read."""
+    body = _rss("<item><title>Brücke</title><guid>g</guid></item>")
+    fast = fast_parse(body, content_type, BASE, MAX_ENTRIES)
+    assert fast is not None and fast[1][0].title == "Brücke"
+    assert fast[3] == [
+        f"feed is served with a non-XML content type ({content_type} is not an XML media type)"
+    ]
+    assert fast == parse_feed(body, content_type, BASE, fast=False)
+    text = "x" * 2000
+    items = "".join(
+        f"<item><title>T{i}</title><guid>g{i}</guid><description>{text}</description></item>"
+        for i in range(1200)
+    )
+    big = _rss(items)
+    assert len(big) > FEEDPARSER_MAX_BYTES
+    read = parse_to_result(big, content_type, BASE, max_entries=2000)
+    assert (len(read.entries), read.read_in_part) == (1200, None)
 
 
 def test_entry_limit_cuts_before_converting() -> None:

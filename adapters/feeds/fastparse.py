@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from feedparser.datetimes import _parse_date
+from feedparser.exceptions import NonXMLContentType
 from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
 from lxml import etree
@@ -494,8 +495,16 @@ def fast_read(
         return None
     first: dict[str, Any] = {}
     data = to_utf8(body, content_type, first)
-    if first.get("bozo") or not first.get("encoding"):
+    if not first.get("encoding"):
         return None
+    warnings: list[str] = []
+    if first.get("bozo"):
+        # a server naming a type that is not XML's is no problem of the document: it was
+        # decoded as feedparser decodes it, which reads it whole, warning of the type
+        problem = first.get("bozo_exception")
+        if not isinstance(problem, NonXMLContentType):
+            return None
+        warnings.append(non_xml_type_warning(problem))
     try:
         parser = etree.XMLParser(**_PARSER_KW)  # type: ignore[arg-type]
         root = etree.fromstring(data, parser)
@@ -511,13 +520,24 @@ def fast_read(
         if found != caption_tags(data):
             return None
     try:
-        return _read(root, url, max_entries, prefixes)
+        read = _read(root, url, max_entries, prefixes)
     except _Unsupported:
         return None
     except RecursionError:
         # elements nested deeper than Python's recursion limit (libxml2 allows 2,048
         # with huge_tree): feedparser keeps its own stack and reads such a feed
         return None
+    if read is None or not warnings:
+        return read
+    title, entries, ttl, more, found = read
+    return title, entries, ttl, warnings + more, found
+
+
+def non_xml_type_warning(problem: BaseException) -> str:
+    """The warning of a feed served with a type that is not XML's (feedparser's
+    ``NonXMLContentType``), in the words of both paths."""
+    said = (str(problem).strip() or type(problem).__name__)[:200]
+    return f"feed is served with a non-XML content type ({said})"
 
 
 def _read(

@@ -51,7 +51,7 @@ from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.charset import to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
-from adapters.feeds.fastparse import entry_link, fast_read, parsed_date
+from adapters.feeds.fastparse import entry_link, fast_read, non_xml_type_warning, parsed_date
 from adapters.feeds.html_text import (
     MANY_ATTRIBUTES_BYTES,
     MAX_ATTRIBUTES,
@@ -180,7 +180,7 @@ def _bozo_warning(exc: BaseException | None) -> str:
     if isinstance(exc, CharacterEncodingOverride):
         return f"feed declares the wrong character encoding ({_describe(exc)})"
     if isinstance(exc, NonXMLContentType):
-        return f"feed is served with a non-XML content type ({_describe(exc)})"
+        return non_xml_type_warning(exc)
     return f"feed is not well-formed XML (parsed leniently): {_describe(exc)}"
 
 
