@@ -2,8 +2,9 @@
 
 - Text files: the first line is the title when it is short (<= 200 characters) and more
   lines follow; a leading ``date 2026-03-05 ...`` or ``date: 2026-03-05`` token sets the
-  published date (the rest of that line is text). Without a title line, the title is the
-  text's first sentence, shortened.
+  published date (the rest of that line is text); one that starts so but gives no date
+  that can be read (``date 2026-02-30``, ``date 2026-3-5``) is an error naming the line.
+  Without a title line, the title is the text's first sentence, shortened.
 - HTML files and http(s) URLs: the main text and the title come from trafilatura. URLs
   go through the same SSRF guard as feeds (``adapters.feeds.pagefetch``). A URL that
   answers ``text/plain`` is read as a text file is (a ``.txt`` seed served by a web server
@@ -60,6 +61,12 @@ _DATE_LINE = re.compile(
     r"^\s*date\s*:?\s+(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)?)?(?:\s+|$)(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# A line that means to be a date line but may not be one: "date" then a number shaped like
+# a date ("2026-3-5", "2026/03/05", "5.3.2026"), not prose ("Date night", "date 3.5 million").
+_DATE_ATTEMPT = re.compile(
+    r"^\s*(date\s*:?\s+(?:\d{4}[-/.]\d|\d{1,2}[-/.]\d{1,2}[-/.]\d)\S*)", re.IGNORECASE
+)
+_DATE_FORMAT = 'write "date YYYY-MM-DD", e.g. "date 2026-03-05"'
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 # "scheme://": a URL, not a path (two letters at least: "C://" would be a Windows drive)
 _URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]+)://", re.IGNORECASE)
@@ -99,11 +106,21 @@ def _date(day: str, clock: str | None) -> datetime | None:
         return None
 
 
+def _line_number(text: str, line: str) -> int:
+    """The number (from 1) of the line of ``text`` that normalises to ``line``."""
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text.lstrip("\ufeff")), 1):
+        if normalise_lines(raw) == line:
+            return number
+    return 1  # not reached: ``line`` is one of the text's lines, normalised
+
+
 def parse_text_seed(text: str) -> SeedDoc:
     """Build a seed from plain text (see the module docstring for the format).
 
     Raises:
-        UserError: The text is empty.
+        UserError: The text is empty, or one of its first lines starts as a date line
+            does ("date 2026-02-30", "date 2026-3-5") but gives no date that can be read:
+            taken as text, it left the story undated with nothing saying why.
     """
     lines = (
         normalise_lines(text.replace("\r", "\n").lstrip("\ufeff")).split("\n")
@@ -117,6 +134,11 @@ def parse_text_seed(text: str) -> SeedDoc:
             published = when
             lines[i] = match.group(3).strip()
             break
+        if attempt := _DATE_ATTEMPT.match(line):
+            raise UserError(
+                f'line {_line_number(text, line)}: "{attempt.group(1)}" is not a date '
+                f"({_DATE_FORMAT})"
+            )
     while lines and not lines[0]:
         lines.pop(0)
     if not lines:

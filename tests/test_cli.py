@@ -165,6 +165,23 @@ def test_config_story_with_a_bad_name_is_a_config_error(db, tmp_path, capsys):
     assert f"{config}: [[stories]] 'Bad Name!' is not a valid story name" in err
 
 
+def test_a_config_story_seed_with_a_date_line_that_gives_no_date_is_a_config_error(
+    db, tmp_path, capsys
+):
+    (tmp_path / "seed.txt").write_text("date 2026-3-5\nHarbour closes\n\nIt closed.\n")
+    config = tmp_path / "stories.toml"
+    config.write_text("[[stories]]\nname = 'harbour'\nseeds = ['seed.txt']\n")
+    open_store(db).close()
+    assert main(["--config", str(config), "story", "list"]) == 2
+    assert capsys.readouterr().err == (
+        f"storybot: error: {config}: [[stories]] 'harbour': seed file {tmp_path}/seed.txt: "
+        'line 1: "date 2026-3-5" is not a date (write "date YYYY-MM-DD", e.g. "date 2026-03-05") '
+        "(seed paths are relative to the config file)\n"
+    )
+    assert main(["story", "list"]) == 0  # nothing was added
+    assert "no stories yet" in capsys.readouterr().out
+
+
 def test_a_config_feed_on_a_host_the_poller_refuses_is_a_config_error(db, tmp_path, capsys):
     config = tmp_path / "feeds.toml"
     config.write_text('[feeds]\nurls = ["http://127.0.0.2/feed.xml"]\n', encoding="utf-8")

@@ -145,6 +145,20 @@ def test_a_story_from_undated_seeds_is_told_it_begins_now_and_how_to_date_a_seed
     assert "no seed has a date" not in capsys.readouterr().out
 
 
+def test_a_date_line_that_gives_no_date_is_an_error_naming_the_file_and_line(db, tmp_path, capsys):
+    """Taken as the seed's first words, ``date 2026-02-30`` left the story undated, and
+    all that was said was "no seed has a date" to someone who had written one."""
+    (tmp_path / "seed.txt").write_text("date 2026-02-30\nHarbour closes\n\nIt closed.\n")
+    assert main(["story", "add", "harbour", "--seed", _seed(0), "seed.txt"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        'storybot: error: seed file seed.txt: line 1: "date 2026-02-30" is not a date '
+        '(write "date YYYY-MM-DD", e.g. "date 2026-03-05")\n'
+    )
+    assert "no seed has a date" not in captured.out
+    assert _stories(db) == []
+
+
 @pytest.mark.parametrize(
     ("case", "said"),
     [

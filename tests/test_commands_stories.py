@@ -207,6 +207,22 @@ async def test_a_url_that_is_no_article_is_named_and_nothing_is_created(
     assert [s.name for s in store.list_stories()] == ["pentagon"]
 
 
+async def test_a_text_page_whose_date_line_gives_no_date_is_named_and_nothing_is_created(
+    commands, store, pages, feed_server
+):
+    url = feed_server.add_feed(
+        "/seed.txt", "date 2026-02-30\nChips\n\nThe act passed.\n", content_type="text/plain"
+    )
+    reply = await commands.handle(req(f"stories add chips {pages['chips1']} {url}"))
+    assert not reply.ok
+    assert reply.text.startswith(
+        f'{url}: line 1: "date 2026-02-30" is not a date '
+        '(write "date YYYY-MM-DD", e.g. "date 2026-03-05")'
+    ), reply.text
+    assert reply.text.endswith("No story was created.")
+    assert [s.name for s in store.list_stories()] == ["pentagon"]
+
+
 async def test_the_ssrf_guard_applies_to_chat_seeds(store, clock, pages, feed_server):
     guarded = Commands(store, clock, seed_loader=UrlSeedLoader())  # no allowed hosts
     reply = await guarded.handle(req(f"stories add chips {pages['chips1']}"))

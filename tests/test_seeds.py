@@ -127,13 +127,50 @@ def test_real_seeds(
             None,
         ),
         ("x" * 201 + "\nsecond", "x" * 120 + "…", "x" * 201 + "\nsecond", None),
-        ("date 2026-13-45 not a real date\nBody", "date 2026-13-45 not a real date", "Body", None),
         ("Update: the dates of talks\nBody", "Update: the dates of talks", "Body", None),
     ],
 )
 def test_parse_text_seed(text: str, title: str, body: str, published: datetime | None) -> None:
     seed = parse_text_seed(text)
     assert (seed.title, seed.text, seed.published) == (title, body, published)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("date 2026-02-30\nTitle\nBody.", 'line 1: "date 2026-02-30" is not a date'),
+        ("date 2026-3-5\nTitle\nBody.", 'line 1: "date 2026-3-5" is not a date'),
+        ("date 2026-13-45 not a real date\nBody", 'line 1: "date 2026-13-45" is not a date'),
+        ("Date: 2026/03/05 Title\nBody.", 'line 1: "Date: 2026/03/05" is not a date'),
+        ("date 05.03.2026\nTitle\nBody.", 'line 1: "date 05.03.2026" is not a date'),
+        ("date 2026-03-05T25:00\nTitle\nBody.", 'line 1: "date 2026-03-05T25:00" is not a date'),
+        # counted as the file's lines are, blank ones and Windows line ends included
+        ("\r\n\r\nTitle\r\n\r\ndate 2026-02-30\r\nBody.", 'line 5: "date 2026-02-30"'),
+    ],
+)
+def test_a_date_line_that_gives_no_date_is_an_error_naming_the_line(text: str, said: str) -> None:
+    """Taken as text, such a line left the story undated, and `story add` then said only
+    "no seed has a date" to someone who had written one."""
+    with pytest.raises(UserError) as exc:
+        parse_text_seed(text)
+    assert str(exc.value).startswith(said), str(exc.value)
+    assert str(exc.value).endswith('(write "date YYYY-MM-DD", e.g. "date 2026-03-05")')
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "Date night turned deadly for a couple in Ohio",
+        "Date: unknown, officials say",
+        "Date 3.5 million years old, the fossil was found in Kenya",
+        "Date 2026: the year the talks resumed",
+        "Dated 2026-3-5, the memo was leaked on Friday",
+        "Update 2026-3-5: talks resume",
+    ],
+)
+def test_text_that_begins_with_the_word_date_but_no_date_is_text(first_line: str) -> None:
+    seed = parse_text_seed(f"{first_line}\nBody.")
+    assert (seed.title, seed.text, seed.published) == (first_line, "Body.", None)
 
 
 # --------------------------------------------------------------------------- file errors
@@ -204,6 +241,24 @@ def test_a_plain_text_url_with_no_article_text_is_named(feed_server: FeedServer)
     with pytest.raises(UserError) as exc:
         load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
     assert str(exc.value) == f"{url}: the seed is empty: it has no text besides a date"
+
+
+def test_a_bad_date_line_names_the_seed_file_or_url(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    text = "date 2026-02-30\nHarbour closes\nThe harbour closed on Monday.\n"
+    path = tmp_path / "seed.txt"
+    path.write_text(text)
+    said = (
+        'line 1: "date 2026-02-30" is not a date (write "date YYYY-MM-DD", e.g. "date 2026-03-05")'
+    )
+    with pytest.raises(UserError) as exc:
+        load_seed(str(path))
+    assert str(exc.value) == f"seed file {path}: {said}"
+    url = feed_server.add_feed("/seed.txt", text, content_type="text/plain")
+    with pytest.raises(UserError) as exc:
+        load_seed(url, fetch_html=make_page_fetcher(allowed_hosts={"127.0.0.1"}))
+    assert str(exc.value) == f"{url}: {said}"
 
 
 def test_directory(tmp_path: Path) -> None:
