@@ -23,7 +23,7 @@ from bot.polling import is_gone_error
 from bot.ports import Conflict, HostCheck
 from bot.render import counted, shown_text, shown_url
 from bot.settings import MAX_POLL_INTERVAL_S, Settings
-from bot.validate import admit_feed_url, normalise_feed_url, remove_feed
+from bot.validate import admit_feed_url, normalise_feed_url, polled_feed
 
 
 def feed_interval(settings: Settings, given: int | None) -> int:
@@ -83,18 +83,34 @@ def feeds(app: App, args: argparse.Namespace, out: TextIO | None = None) -> int:
             )
         return 0
     if args.feeds_cmd == "remove":
-        status = 0
-        with whole_output(out) as whole:
-            for url in args.url:
-                removed = remove_feed(app.store, url)
-                if removed is not None:
-                    print(f"removed {shown_url(removed)}", file=whole)
-                    _say_if_declared(app, removed)
-                else:
-                    print(f"not a polled feed: {shown_url(url)}", file=sys.stderr)
-                    status = 1
-        return status
+        return _remove(app, args.url, out)
     raise UserError(f"unknown feeds action {args.feeds_cmd}")
+
+
+def _remove(app: App, urls: list[str], out: TextIO) -> int:
+    """``feeds remove URL|#N ...``: stop polling those feeds, all or none.
+
+    Every feed is found before any is removed, as ``subscriptions remove`` and ``outbox
+    --retry`` take their ids: one that names no polled feed (a typo) removes nothing and
+    exits 1, so that a mistyped one is never half done unnoticed. A feed named twice
+    (``#4`` and its URL) is removed once; one removed meanwhile is skipped.
+    """
+    found = {url: polled_feed(app.store, url) for url in dict.fromkeys(urls)}
+    unknown = [shown_url(url) for url, stored in found.items() if stored is None]
+    if unknown:
+        one = len(unknown) == 1
+        print(
+            f"storybot: not {'a polled feed' if one else 'polled feeds'}: {', '.join(unknown)}; "
+            "nothing was removed (storybot feeds list lists them)",
+            file=sys.stderr,
+        )
+        return 1
+    with whole_output(out) as whole:
+        for stored in dict.fromkeys(s for s in found.values() if s is not None):
+            if app.store.remove_feed(stored):
+                print(f"removed {shown_url(stored)}", file=whole)
+                _say_if_declared(app, stored)
+    return 0
 
 
 def _already_polled(app: App, url: str, interval: int | None) -> str:

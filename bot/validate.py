@@ -278,28 +278,38 @@ def feed_number(text: str) -> Number | None:
     return number(text.removeprefix("#"))
 
 
-def remove_feed(store: Store, url: str) -> str | None:
-    """Stop polling the feed at ``url`` as typed or in its stored form, or numbered ``url``.
+def polled_feed(store: Store, url: str) -> str | None:
+    """The stored URL of the feed ``url`` names: as typed or in its stored form, or numbered.
 
     A URL as ``/story feeds`` shows it, its key hidden (:func:`bot.render.shown_url`),
     names the one feed it stands for; so does the feed's number there (``#4`` or ``4``),
     which also tells apart feeds listed alike (keys hidden) and spares typing a long URL.
+    ``storybot feeds remove`` finds every feed it is given so before removing any.
 
     Returns:
-        The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
-        feed has that URL in either spelling, or that number.
+        The URL as it is stored (what ``feeds list`` shows); None when no feed has that
+        URL in either spelling, or that number.
     """
     if (numbered := feed_number(url)) is not None:
         feed = store.get_feed_by_id(int(numbered))
-        return feed.url if feed is not None and store.remove_feed(feed.url) else None
-    if store.remove_feed(url):
+        return feed.url if feed is not None else None
+    if store.get_feed(url) is not None:
         return url
-    if (stored := stored_form(url)) != url and store.remove_feed(stored):
+    if (stored := stored_form(url)) != url and store.get_feed(stored) is not None:
         return stored
     hidden = feeds_shown_as(store, url)
-    if len(hidden) == 1 and store.remove_feed(hidden[0]):
-        return hidden[0]
-    return None
+    return hidden[0] if len(hidden) == 1 else None
+
+
+def remove_feed(store: Store, url: str) -> str | None:
+    """Stop polling the feed ``url`` names (:func:`polled_feed`).
+
+    Returns:
+        The URL as it was stored (what ``feeds list`` showed), to echo back; None when no
+        feed has that URL in either spelling, or that number (or it went meanwhile).
+    """
+    stored = polled_feed(store, url)
+    return stored if stored is not None and store.remove_feed(stored) else None
 
 
 def stored_form(url: str) -> str:

@@ -265,6 +265,29 @@ def test_poll_once_and_feeds_list_hide_a_key_in_a_failed_feeds_url(db, capsys):
     assert "\terror\thttp://user:***@127.0.0.1:1/a.xml?token=***\t" in out
 
 
+def test_feeds_remove_with_an_unknown_feed_removes_none_of_them(db, capsys):
+    """All or none, as ``subscriptions remove`` and ``outbox --retry`` take their ids: it
+    removed #1, then said "not a polled feed: #99" (no "storybot:") and exited 1."""
+    a, b = "https://feeds.example/a.xml", "https://feeds.example/b.xml"
+    assert main(["feeds", "add", a, b]) == 0
+    capsys.readouterr()
+    assert main(["feeds", "remove", "#1", "#99"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "storybot: not a polled feed: #99; nothing was removed (storybot feeds list lists them)\n",
+    )
+    assert main(["feeds", "remove", "#98", b, "https://nope.example/x.xml"]) == 1
+    assert capsys.readouterr().err == (
+        "storybot: not polled feeds: #98, https://nope.example/x.xml; nothing was removed "
+        "(storybot feeds list lists them)\n"
+    )
+    assert main(["feeds", "list"]) == 0
+    assert a in (listed := capsys.readouterr().out) and b in listed
+    # a feed named twice (by number and URL) is removed once, and no longer "not polled"
+    assert main(["feeds", "remove", "#1", a, "2"]) == 0
+    assert capsys.readouterr() == ("removed " + a + "\nremoved " + b + "\n", "")
+
+
 def test_feeds_remove_prints_the_stored_url_of_a_feed_typed_another_way(db, capsys):
     assert main(["feeds", "add", "HTTP://Feeds.Example:80/a.xml"]) == 0
     assert main(["feeds", "remove", "http://FEEDS.EXAMPLE/a.xml"]) == 0
