@@ -58,7 +58,7 @@ MAX_TITLE_CHARS = 200
 _FALLBACK_TITLE_CHARS = 120
 _MAX_FILE_BYTES = 5 * 1024 * 1024
 _DATE_LINE = re.compile(
-    r"^\s*date\s*:?\s+(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)?)?(?:\s+|$)(.*)$",
+    r"^\s*date\s*:?\s+(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]00:?00)?)?[.,;]?(?:\s+|$)(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 # A line that means to be a date line but may not be one: "date" then a number shaped like

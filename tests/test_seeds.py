@@ -157,6 +157,14 @@ def test_a_date_line_that_gives_no_date_is_an_error_naming_the_line(text: str, s
     assert str(exc.value).endswith('(write "date YYYY-MM-DD", e.g. "date 2026-03-05")')
 
 
+@pytest.mark.parametrize("mark", [",", ";", "."])
+def test_a_date_line_with_punctuation_after_the_date_gives_the_date(mark: str) -> None:
+    # "date 2026-03-05, Harbour closes": a date a comma ends is still the date
+    seed = parse_text_seed(f"date 2026-03-05{mark} Harbour closes\nThe harbour closed.")
+    assert seed.published is not None and seed.published.date().isoformat() == "2026-03-05"
+    assert seed.title == "Harbour closes"
+
+
 @pytest.mark.parametrize(
     "first_line",
     [
