@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.engine.ages import child_ages
 from bot.engine.analysis import Analysis, analyse, has_body, item_time, lead_vector
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
@@ -359,13 +360,11 @@ class StoryState:
             and self.ages
             and a.ages.isdisjoint(self.ages)
             and decisive < cfg.age_zone * threshold
-            and not reason.get("by_headline")
         ):
             # a headline, all there is of the item, about another child: a report of
             # the same kind of news (see bot.engine.ages); one that scores far above the
             # bar keeps its place (an age the news corrected). An item with a body is
             # judged on it: it names the town and the people
-
             on_topic = False
             reason["other_ages"] = {"item": sorted(a.ages), "story": sorted(self.ages)}
         bar = self.background.bar(a.headline_only)
@@ -686,8 +685,7 @@ class StoryState:
         if "ages" in state:
             st.ages = set(state["ages"])
         else:  # a snapshot from before ages: the seeds' (its reports' headlines are gone)
-            for s in story.seeds:
-                st.ages.update(analyse(s.title, s.text, s.url, config).ages)
+            st.ages = set().union(*(child_ages(s.title) for s in story.seeds))
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
         for c in st.devs.clusters.values():
