@@ -111,7 +111,8 @@ class Pipeline:
         # the linked pages of headline-only items ([pages]; wait_s: how long an item may
         # wait for a page that may come back)
         self.linked_pages = LinkedPages(store, pages, clock, timedelta(seconds=page_wait_s))
-        self._warned: set[tuple[int, str]] = set()  # (feed id, kind of warning) logged
+        # the kinds of warning logged of each feed, while its episode lasts (_log_warnings)
+        self._warned: dict[int, set[str]] = {}
         self.clock = clock
         self.policy = policy
         self.rng = rng or random.Random()
@@ -459,14 +460,26 @@ class Pipeline:
     def _log_warnings(self, feed: Feed, result: FetchResult) -> None:
         """Log what the fetch noticed about a feed that still works (a permanent redirect,
         XML read leniently, entries cut at the limit), once per feed and kind of warning
-        in this process: it stays true on every poll, and the operator needs to hear it
-        once, not every quarter of an hour. Its memory holds a few kinds per feed."""
+        while it lasts: it stays true on every poll, and the operator needs to hear it
+        once, not every quarter of an hour. A poll that read the feed anew (OK) without
+        a kind of warning ends that kind's episode, so the feed breaking that way again
+        is logged again; an unchanged feed (304, or the same body: NOT_MODIFIED, not read
+        again) or a failed poll says nothing of it. Its memory holds a few kinds per
+        feed, and none of a feed that has recovered."""
+        kinds: dict[str, str] = {}
         for warning in result.warnings:
-            kind = _warning_kind(warning)
-            if (feed.id, kind) in self._warned:
-                continue
-            self._warned.add((feed.id, kind))
-            log.warning("feed %s: %s", feed.url, warning)
+            kinds.setdefault(_warning_kind(warning), warning)
+        told = self._warned.get(feed.id, set())
+        if result.status is FetchStatus.OK:
+            told = {kind for kind in told if kind in kinds}
+        for kind, warning in kinds.items():
+            if kind not in told:
+                told.add(kind)
+                log.warning("feed %s: %s", feed.url, warning)
+        if told:
+            self._warned[feed.id] = told
+        else:
+            self._warned.pop(feed.id, None)
 
     def record_result(self, feed: Feed, result: FetchResult, now: datetime | None = None) -> None:
         """Record the poll at ``now`` (default: the clock's now) and schedule the next one."""

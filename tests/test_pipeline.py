@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from fakes.embedder import ConceptEmbedder
 from feedbuilder import entry, rss
 from feedserver import feed_server  # noqa: F401  (fixture)
@@ -629,6 +630,50 @@ async def test_a_warning_with_a_count_in_it_is_told_once_as_the_count_changes(
     assert report.new_items == 1
     told = [r.getMessage() for r in caplog.records if "dated in the future" in r.getMessage()]
     assert len(told) == 1, told
+    await world.app.aclose()
+
+
+@pytest.mark.parametrize("unchanged", ["304", "same body"])
+async def test_a_warning_is_told_again_when_the_feed_breaks_again_after_a_poll_without_it(
+    feed_server, sqlite_url, clock, caplog, unchanged
+):
+    # Told once per feed in a process, a feed that recovered and broke again in a
+    # long-running `storybot run` was never told of again. A poll that read the feed
+    # anew without the warning ends its episode; an unchanged feed (a 304, or the same
+    # body: not read again) said nothing new and does not.
+    caplog.set_level("WARNING", logger="bot.pipeline")
+    world = make_world(sqlite_url, clock)
+    items = samples("unrelated")[:4]
+    when = "Fri, 01 Jan 2100 10:00:00 GMT"
+    etag = unchanged == "304"
+
+    async def poll(*entries):
+        if entries:
+            feed_server.add_feed("/ahead.xml", feed_of(*entries), etag=etag)
+        clock.advance(hours=1)
+        report = await _cycle(world)
+        told = [r.getMessage() for r in caplog.records if "dated in the future" in r.getMessage()]
+        return report, told
+
+    world.app.store.add_feed(feed_server.url("/ahead.xml"), clock.now())
+    report, told = await poll(as_entry(items[0], 0, published=when))
+    assert report.ok == 1 and len(told) == 1
+    report, told = await poll()  # unchanged: not read again
+    assert report.not_modified == 1 and len(told) == 1
+    assert ("if-none-match" in feed_server.requests("/ahead.xml")[-1]) is etag
+    future = [as_entry(items[n], n, published=when) for n in (0, 1)]
+    report, told = await poll(*future)  # still in the future: the same episode
+    assert report.new_items == 1 and len(told) == 1
+    report, told = await poll(as_entry(items[2], 2))  # recovered: read, no warning
+    assert report.new_items == 1 and len(told) == 1
+    report, told = await poll(as_entry(items[3], 3, published=when))  # broken again
+    assert report.new_items == 1 and len(told) == 2
+    assert told[1] == (
+        f"feed {feed_server.url('/ahead.xml')}: entries dated in the future: 1 "
+        f"(e.g. 2100-01-01 10:00 UTC for {items[3]['title'][:60]!r}); dates kept as given"
+    )
+    report, told = await poll()
+    assert report.not_modified == 1 and len(told) == 2
     await world.app.aclose()
 
 
