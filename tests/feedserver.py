@@ -52,6 +52,8 @@ class Route:
 
     body: bytes = b""
     status: int = 200
+    # None sends no type of ours, and aiohttp then sends "application/octet-stream" with
+    # any body (RFC 9110 8.3): this server cannot serve a body without a Content-Type
     content_type: str | None = "application/rss+xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
@@ -145,7 +147,8 @@ class FeedServer:
         headers: Mapping[str, str] | None = None,
     ) -> str:
         """Serve a feed body. ``etag=True`` derives an ETag from the body; ``last_modified=True``
-        uses a fixed date. Matching conditional requests get a 304."""
+        uses a fixed date. Matching conditional requests get a 304. ``content_type=None``
+        is served as ``application/octet-stream`` (see ``Route.content_type``)."""
         data = body.encode() if isinstance(body, str) else body
         tag = (
             etag
