@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.correction_text import said
+from bot.engine.ages import age_words
 from bot.engine.language_id import item_language
 from bot.engine.slugs import url_slug
 from bot.engine.spellings import written_forms
@@ -131,20 +132,12 @@ def _verdict(store: Store, j: Judgement, story: Story | None, name: str) -> str:
     return f"on-topic for {name}, joined development {j.development} (score {j.score:.3f})"
 
 
-_AGE_UNITS = {"y": "year", "m": "month", "w": "week"}
-
-
 def _ages_text(ages: object) -> str:
-    """Ages as :func:`bot.engine.ages.child_ages` writes them ("2y", "9m"), as a reader
-    would: "2-year-old or 9-month-old"; anything else as it is."""
+    """A judgement's ages ("2y", "9m") as a reader would say them: "2-year-old or
+    9-month-old" (:func:`bot.engine.ages.age_words`); anything else as it is."""
     if not isinstance(ages, list) or not ages:
         return _fmt_reason(ages)
-    words = []
-    for a in ages:
-        text = str(a)
-        number, unit = text[:-1], _AGE_UNITS.get(text[-1:])
-        words.append(f"{number}-{unit}-old" if number.isdigit() and unit else text)
-    return " or ".join(words)
+    return " or ".join(age_words(str(a)) for a in ages)
 
 
 def _subscription_lines(
@@ -280,7 +273,6 @@ def _reason_lines(
             # enough (the line below says why)
             and "held_back" not in j.reason
             and "other_story" not in j.reason
-            and "other_ages" not in j.reason
             and isinstance(decisive, (int, float))
             and isinstance(threshold, (int, float))
             and decisive >= threshold

@@ -89,5 +89,19 @@ def child_ages(headline: str) -> frozenset[str]:
     return frozenset(out)
 
 
+_UNITS = {"y": "year", "m": "month", "w": "week"}
+
+
+def age_words(age: str) -> str:
+    """An age as :func:`child_ages` writes it, as a reader would: "2-year-old",
+    "9-month-old"; anything else as it is.
+
+    >>> age_words("2y"), age_words("9m"), age_words("3w")
+    ('2-year-old', '9-month-old', '3-week-old')
+    """
+    number, unit = age[:-1], _UNITS.get(age[-1:])
+    return f"{number}-{unit}-old" if number.isdigit() and unit else age
+
+
 def _number(text: str) -> int:
     return _WORDS[text.lower()] if text.lower() in _WORDS else int(text)
