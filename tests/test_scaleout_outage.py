@@ -158,8 +158,8 @@ async def test_a_running_worker_beats_again_as_soon_as_the_database_is_back(
 ):
     """Back from an outage, a worker running a job renews its heartbeat within a second
     or two, not when the job queue's pool next tries to reconnect: the pool's pauses
-    double after each failed attempt (1, 2, 4, 8 s), so after a 9 s outage its next try
-    is about 6 s away, long enough for another worker, back earlier, to take this one for
+    double after each failed attempt (1, 2, 4 s, then 5 s each), so after a 9 s outage its
+    next try can be 5 s away, long enough for another worker, back earlier, to take this one for
     dead past a short ``--stalled-after`` and run its job a second time."""
     async with _held_poll_behind_proxy(pg_url, feed_server, clock) as (
         direct,
@@ -363,7 +363,9 @@ async def test_a_restarted_worker_puts_back_at_once_what_its_stop_in_an_outage_l
                 workers = await _rows(direct, "SELECT id FROM procrastinate_workers")
                 return rows not in ([("doing", old)], [("doing", None)]) and (old,) not in workers
 
-            # the restart pauses (1, 2, 5 s) and a new run: well within the 30 s grace
+            # the stop waits for the job pool's next attempt to reconnect (5 s at most:
+            # adapters.jobs.pool; it was up to 30 s), then the restart's pause (1 s) and
+            # a new run: well within the 30 s grace
             await _until(released, "the job put back and the old row deleted", 15)
             left = f"SELECT count(*) FROM procrastinate_jobs WHERE id = {job}"
             await _until(

@@ -547,8 +547,9 @@ async def _beat_on_own_connection(
     connections of its own, beside procrastinate's.
 
     procrastinate's heartbeat goes through the job queue's pool, and back from an outage
-    the pool reconnects after pauses that double after each failed attempt (1, 2, 4 … s):
-    6 s after a 25 s outage, 23 s after a 40 s one. Meanwhile the other workers, back an
+    the pool reconnects after pauses that double after each failed attempt (1, 2, 4 s, then
+    every ``RECONNECT_EVERY_S``, 5 s: :mod:`adapters.jobs.pool`; psycopg_pool alone kept
+    doubling them: 6 s after a 25 s outage, 23 s after a 40 s one). Meanwhile the other workers, back an
     attempt earlier, saw this one silent for longer than ``--stalled-after`` and put its
     running jobs back in the queue (they ran twice; seen with two workers and a 5.5 s
     outage). And once a worker is stopping, procrastinate cancels its own heartbeat at once
