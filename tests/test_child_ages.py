@@ -143,15 +143,61 @@ def test_the_storys_ages_survive_a_snapshot() -> None:
     e = engine()
     e.judge(doc(1, "Police: girl shot in argument was a 3-year-old, not 2-year-old"))
     state = e.snapshot(1)
-    assert state["ages"] == ["2y", "3y"]
+    assert state["ages"] == {"seeds": ["2y"], "reports": {"2y": 1, "3y": 1}}
     restored = Engine()
     restored.track(Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), state)
-    assert restored.snapshot(1)["ages"] == ["2y", "3y"]
+    assert restored.snapshot(1)["ages"] == state["ages"]
     # a snapshot from before ages starts from the seeds' headlines
-    del state["ages"]
+    old_state = {k: v for k, v in state.items() if k != "ages"}
     old = Engine()
-    old.track(Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), state)
-    assert old.snapshot(1)["ages"] == ["2y"]
+    old.track(Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), old_state)
+    assert old.snapshot(1)["ages"] == {"seeds": ["2y"], "reports": {}}
+    # one from before they were counted (a list): the seeds' for good, the rest a report's
+    listed = Engine()
+    listed.track(
+        Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), state | {"ages": ["2y", "3y"]}
+    )
+    assert listed.snapshot(1)["ages"] == {"seeds": ["2y"], "reports": {"3y": 1}}
+
+
+FOUR = "4-year-old girl shot in argument in Detroit, in critical condition"
+ANOTHER_FOUR = "4-year-old girl hurt in drive-by shooting returns home"
+
+
+def test_a_report_an_admin_says_is_not_the_story_takes_its_childs_age_with_it() -> None:
+    e = engine(EngineConfig(age_zone=50))  # any other child's age turns a headline away
+    both = doc(1, "Police: girl shot in argument was a 4-year-old, not 2-year-old")
+    (taken,) = e.judge(both)  # it names the story's age too
+    assert taken.judgement.on_topic
+    assert e.snapshot(1)["ages"]["reports"] == {"2y": 1, "4y": 1}
+    assert e.teach(1, both, False)
+    assert e.snapshot(1)["ages"]["reports"] == {}
+    (v,) = e.judge(doc(2, ANOTHER_FOUR, days=2))
+    assert v.judgement.reason.get("other_ages") == {"item": ["4y"], "story": ["2y"]}
+    # said to be the story after all: its ages are back
+    assert e.teach(1, both, True)
+    assert e.snapshot(1)["ages"]["reports"] == {"2y": 1, "4y": 1}
+
+
+def test_an_age_another_report_or_a_seed_names_stays_when_one_report_is_said_wrong() -> None:
+    e = engine(EngineConfig(age_zone=1.0))
+    e.judge(doc(1, FOUR))
+    e.judge(doc(2, "Girl, 4, shot in argument in Detroit, police say", days=2))
+    assert e.snapshot(1)["ages"]["reports"] == {"4y": 2}
+    e.teach(1, doc(1, FOUR), False)
+    assert e.snapshot(1)["ages"]["reports"] == {"4y": 1}
+    # a seed's age is the story's whatever an admin says of a report naming it
+    (two,) = e.judge(doc(3, "Suspect arrested in shooting of 2-year-old girl, police say", days=3))
+    assert two.judgement.on_topic
+    e.teach(1, doc(3, "Suspect arrested in shooting of 2-year-old girl, police say"), False)
+    assert e.snapshot(1)["ages"] == {"seeds": ["2y"], "reports": {"4y": 1}}
+
+
+def test_a_report_judged_again_after_an_update_counts_its_childs_age_once() -> None:
+    e = engine(EngineConfig(age_zone=1.0))
+    e.judge(doc(1, FOUR))
+    e.judge(doc(1, FOUR, days=1.5))  # the same item judged again
+    assert e.snapshot(1)["ages"]["reports"] == {"4y": 1}
 
 
 def test_an_item_with_a_body_is_judged_on_its_body_whatever_age_its_headline_names() -> None:

@@ -20,6 +20,9 @@ none, and the rule then does not apply.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 # ages written in words, as headlines write small ones ("Two-year-old shot in crossfire")
 _WORDS = {
@@ -101,6 +104,50 @@ def age_words(age: str) -> str:
     """
     number, unit = age[:-1], _UNITS.get(age[-1:])
     return f"{number}-{unit}-old" if number.isdigit() and unit else age
+
+
+class StoryAges:
+    """The children's ages a story's headlines name: its seeds' for good, and each of its
+    reports' for as long as a report the story holds names it.
+
+    A report an admin says is not the story (``/story wrong``) takes its ages with it,
+    unless another report or a seed names them too; so the rule does not go on sparing
+    headlines about that other child. ``all`` is what the rule asks.
+    """
+
+    def __init__(self, seeds: Iterable[str] = ()) -> None:
+        self.seeds = frozenset(seeds)
+        self.reports: Counter[str] = Counter()  # an age: how many of the reports name it
+        self.all: set[str] = set(self.seeds)
+
+    def add(self, ages: Iterable[str]) -> None:
+        """A report the story now holds names these ages."""
+        self.reports.update(ages)
+        self.all.update(ages)
+
+    def remove(self, ages: Iterable[str]) -> None:
+        """A report that named these ages is no longer the story's."""
+        self.reports.subtract(ages)
+        self.reports = +self.reports  # counts at zero or below are gone
+        self.all = set(self.seeds) | set(self.reports)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"seeds": sorted(self.seeds), "reports": dict(sorted(self.reports.items()))}
+
+    @classmethod
+    def from_state(cls, state: Any, seeds: Iterable[str]) -> StoryAges:
+        """Restore :meth:`to_state`; an older snapshot's list of ages (from before they were
+        counted) keeps ``seeds`` (the story's seeds' ages) for good and counts each other
+        age as one report's."""
+        if isinstance(state, Mapping):
+            ages = cls(state.get("seeds", ()))
+            ages.add(
+                Counter({str(k): int(v) for k, v in state.get("reports", {}).items()}).elements()
+            )
+            return ages
+        ages = cls(seeds)
+        ages.add(a for a in state if a not in ages.seeds)
+        return ages
 
 
 def _number(text: str) -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.engine.ages import child_ages
+from bot.engine.ages import StoryAges, child_ages
 from bot.engine.analysis import Analysis, analyse, has_body, item_time, lead_vector
 from bot.engine.calibration import OffTopicBackground
 from bot.engine.config import EngineConfig
@@ -122,7 +122,7 @@ class StoryState:
         self.corrections = Corrections(config)  # what admins said (/story wrong)
         # the children's ages the story's seeds' and reports' headlines name
         # (EngineConfig.age_zone)
-        self.ages: set[str] = set()
+        self.ages = StoryAges()
         # no seed has a body: headline-only items are compared with headlines alone
         self.seeds_are_headlines = not any(has_body(s.text) for s in story.seeds)
         # an item with a body is on-topic from this score: lower for a story whose
@@ -170,7 +170,7 @@ class StoryState:
                     self.df.add(a.tf.keys())
         for a in seeds:
             self.story_df.add(a.tf.keys())
-            self.ages.update(a.ages)
+        self.ages = StoryAges(set().union(*(a.ages for a in seeds)))
         ents = set().union(*(a.entities for a in seeds))
         self.profile.build([a.unit for a in seeds], ents, [unit(a.title_tf) for a in seeds])
         times = self._seed_times()
@@ -357,8 +357,8 @@ class StoryState:
             and cfg.age_zone > 0
             and a.headline_only
             and a.ages
-            and self.ages
-            and a.ages.isdisjoint(self.ages)
+            and self.ages.all
+            and a.ages.isdisjoint(self.ages.all)
             and decisive < cfg.age_zone * threshold
         ):
             # a headline, all there is of the item, about another child: a report of
@@ -366,7 +366,7 @@ class StoryState:
             # bar keeps its place (an age the news corrected). An item with a body is
             # judged on it: it names the town and the people
             on_topic = False
-            reason["other_ages"] = {"item": sorted(a.ages), "story": sorted(self.ages)}
+            reason["other_ages"] = {"item": sorted(a.ages), "story": sorted(self.ages.all)}
         bar = self.background.bar(a.headline_only)
         if (
             on_topic
@@ -461,8 +461,9 @@ class StoryState:
         if on_topic:
             if copy is None:
                 self.story_df.add(a.tf.keys())
+            if doc.id not in self.copies:  # not counted yet (an update is judged again)
+                self.ages.add(a.ages)
             self.copies.add(doc.id, a.fp)
-            self.ages.update(a.ages)
             if dev_number is not None:
                 self._remember_copy_dev(doc.id, dev_number)
         if not on_topic and not again and "other_story" not in reason:
@@ -501,22 +502,33 @@ class StoryState:
         earlier = self.corrections.labels.get(doc.id)
         if on_topic is not None and earlier is on_topic:
             return False
+        # its ages are the story's while it is one of the story's reports (taken or taught)
+        held = doc.id in self.copies
+        self._teach(doc, a, on_topic, earlier)
+        if held and doc.id not in self.copies:
+            self.ages.remove(a.ages)
+        elif doc.id in self.copies and not held:
+            self.ages.add(a.ages)
+        return on_topic is not None or earlier is not None
+
+    def _teach(
+        self, doc: EngineDoc, a: Analysis, on_topic: bool | None, earlier: bool | None
+    ) -> None:
+        """:meth:`teach`'s changes to the corrections, the profile and the copy index."""
         if earlier is not None:
             self.corrections.forget(doc.id)
             if earlier:
                 self.profile.forget_taught(doc.id)
                 self.copies.discard(doc.id)
         if on_topic is None:
-            return earlier is not None
+            return
         if on_topic:
             self.corrections.take(doc.id)
             self.profile.teach(doc.id, a.unit, unit(a.title_tf or a.tf), a.entities)
             self.copies.add(doc.id, a.fp)
-            self.ages.update(a.ages)
         else:
             self.corrections.hold_back(doc.id, a)
             self.copies.discard(doc.id)
-        return True
 
     def amend(self, number: int, doc: EngineDoc, sentences: Sequence[str]) -> Amendment | None:
         """Add what an updated report now says to the development it is in.
@@ -640,7 +652,7 @@ class StoryState:
             "copy_dev": [[k, v] for k, v in self.copy_dev.items()],
             "developments": self.devs.to_state(),
             "background": self.background.to_state(),
-            "ages": sorted(self.ages),
+            "ages": self.ages.to_state(),
         }
         if self.corrections:
             state["corrections"] = self.corrections.to_state()
@@ -682,10 +694,9 @@ class StoryState:
             st.profile.n_seeds = max(1, len(story.seeds))
         st.corrections = Corrections.from_state(state.get("corrections"), config)
         st.copies.load_state(state["copies"])
-        if "ages" in state:
-            st.ages = set(state["ages"])
-        else:  # a snapshot from before ages: the seeds' (its reports' headlines are gone)
-            st.ages = set().union(*(child_ages(s.title) for s in story.seeds))
+        # a snapshot from before ages: the seeds' (its reports' headlines are gone)
+        seed_ages = set().union(*(child_ages(s.title) for s in story.seeds))
+        st.ages = StoryAges.from_state(state.get("ages", ()), seed_ages)
         st.copy_dev = OrderedDict((int(k), int(v)) for k, v in state["copy_dev"])
         st.devs = DevelopmentTracker.from_state(state["developments"], config, within_story=True)
         for c in st.devs.clusters.values():
