@@ -404,10 +404,16 @@ def database_unavailable(exc: DBAPIError, backend: str) -> bool:
         )
     if backend != "postgresql" or not isinstance(exc, OperationalError):
         return False
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return exc.orig is not None and postgres_unavailable(exc.orig)
+
+
+def postgres_unavailable(error: BaseException) -> bool:
+    """:func:`database_unavailable` for PostgreSQL, of the driver's own error (psycopg's
+    ``OperationalError`` as a connection attempt raises it)."""
+    sqlstate = getattr(error, "sqlstate", None)
     if sqlstate:
         return sqlstate in _UNAVAILABLE_SQLSTATES
-    reason = str(exc.orig).lower()
+    reason = str(error).lower()
     return (
         any(cause in reason for cause in _CANNOT_REACH)
         or _NO_SOCKET.search(reason) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from bot.duration import duration, every
 from bot.errors import UserError
 from bot.member_check import OwnerChecks
 from bot.settings import Settings
+from storage import postgres_unavailable
 from storage.engine import SETTING
 
 if TYPE_CHECKING:
@@ -311,6 +312,9 @@ PRUNE_AT_START_S = 86400.0
 
 BEAT_RETRY_S = 1.0  # a worker's next heartbeat of its own after a failed one, at most
 
+# How often a stopped worker tries its unreachable database during its restart's pause.
+PROBE_EVERY_S = 1.0
+
 
 async def _run_until_stopped(
     jobs: procrastinate.App,
@@ -439,21 +443,75 @@ async def _run_until_stopped(
                 failures = 0  # it ran fine for a while: start the pauses over
             pause = RESTART_PAUSE_S[min(failures, len(RESTART_PAUSE_S) - 1)]
             failures += 1
-            log.warning(
-                "worker stopped or could not start (database unreachable?); restarting in %s%s",
-                duration(pause),
+            note = (
                 f"; {_cancelled_note(worker.cancelled, options.stop_grace_s)}"
                 if worker.cancelled
-                else "",
+                else ""
             )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+
+            async def wait(seconds: float) -> bool:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), seconds)
+                return stop.is_set()
+
+            await pause_before_restart(pause, lambda: database_state(dsn), wait, loop.time, note)
     finally:
         if watching is not None:
             watching.cancel()
             await asyncio.gather(watching, return_exceptions=True)
         signals.uninstall()
     return signals
+
+
+async def database_state(dsn: str) -> str:
+    """``"answers"``, ``"unreachable"`` (not there, or not taking connections for now:
+    :func:`storage.postgres_unavailable`) or ``"refuses"`` (anything else: a password, a
+    missing database), from one connection attempt (``dsn`` has a timeout)."""
+    try:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+            await conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return "unreachable" if postgres_unavailable(exc) else "refuses"
+    except OSError:
+        return "unreachable"
+    return "answers"
+
+
+async def pause_before_restart(
+    pause: float,
+    probe: Callable[[], Awaitable[str]],
+    wait: Callable[[float], Awaitable[bool]],
+    clock: Callable[[], float],
+    note: str = "",
+) -> bool:
+    """Wait ``pause`` before a stopped worker restarts, or less: while its database is
+    unreachable (``probe``, :func:`database_state`), try it every ``PROBE_EVERY_S`` and
+    end the pause once it answers; return whether it did.
+
+    The pauses grow after each failed start (``RESTART_PAUSE_S``: to 30 s), so a worker
+    stopped by an outage rejoined up to 30 s after the database was back. A worker that
+    failed while its database answered (or refused it for good: a password) waits its
+    whole pause, so that such a failure does not restart it every second. ``wait(s)``
+    waits up to ``s`` seconds and says whether a stop was asked for (it then ends the
+    pause too); ``note`` ends the log line."""
+    state = await probe()
+    log.warning(
+        "worker stopped or could not start (database unreachable?); restarting in %s%s%s",
+        duration(pause),
+        ", or as soon as the database answers" if state == "unreachable" else "",
+        note,
+    )
+    end = clock() + pause
+    if state != "unreachable":
+        await wait(pause)
+        return False
+    while (left := end - clock()) > 0:
+        if await wait(min(PROBE_EVERY_S, left)) or clock() >= end:
+            return False  # a stop, or the pause is over: the restart tries it anyway
+        if await probe() == "answers":
+            log.info("the database answers again: restarting the worker now")
+            return True
+    return False
 
 
 def _raise_if_cancelled(task: asyncio.Task[Any] | None) -> None:
