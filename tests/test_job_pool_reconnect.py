@@ -8,11 +8,9 @@ to half a minute with the database back (:mod:`adapters.jobs.pool`).
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 
 import pytest
+from fakes.tcp_proxy import tcp_proxy
 
 from adapters.jobs import pool as job_pool_module
 from adapters.jobs.pool import RECONNECT_EVERY_S, job_pool
@@ -38,26 +36,6 @@ def test_the_attempts_to_reconnect_still_end_at_the_pools_reconnect_timeout():
     assert attempt.time_to_give_up(12.0)
 
 
-class _Refusing:
-    """A TCP listener on a free port that closes every connection as it comes (a database
-    away) and notes when each came."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.times: list[float] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.times.append(time.monotonic())
-            conn.close()
-
-
 @pytest.mark.slow
 async def test_the_job_pool_tries_to_reconnect_at_least_every_reconnect_every_s(
     monkeypatch, caplog
@@ -66,21 +44,22 @@ async def test_the_job_pool_tries_to_reconnect_at_least_every_reconnect_every_s(
     bound (0.5 s here, to keep the check short; psycopg_pool alone: 1, 2, 4 s), and only
     the first failed attempt is logged as a warning, not one line every half second."""
     monkeypatch.setattr(job_pool_module, "RECONNECT_EVERY_S", 0.5)
-    server = _Refusing()
-    pool = job_pool(
-        conninfo=f"host=127.0.0.1 port={server.port} dbname=x user=x connect_timeout=2",
-        min_size=1,
-        max_size=1,
-        open=False,
-    )
-    try:
-        await pool.open(wait=False)
-        await asyncio.sleep(4.0)
-    finally:
-        await pool.close(timeout=1)
-        server.sock.close()
-    gaps = [b - a for a, b in zip(server.times, server.times[1:], strict=False)]
-    assert len(server.times) >= 6, gaps  # psycopg_pool alone: 3 (at 0, 1 and 3 s)
+    with tcp_proxy("127.0.0.1", 9) as proxy:  # down: it closes every connection as it comes
+        proxy.down()
+        pool = job_pool(
+            conninfo=f"host=127.0.0.1 port={proxy.port} dbname=x user=x connect_timeout=2",
+            min_size=1,
+            max_size=1,
+            open=False,
+        )
+        try:
+            await pool.open(wait=False)
+            await asyncio.sleep(4.0)
+        finally:
+            await pool.close(timeout=1)
+        times = list(proxy.refused_at)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 6, gaps  # psycopg_pool alone: 3 (at 0, 1 and 3 s)
     assert max(gaps) < 0.5 + 0.3, gaps
     told = [r for r in caplog.records if r.getMessage().startswith("error connecting")]
     assert [r.levelname for r in told] == ["WARNING"], told

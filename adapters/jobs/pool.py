@@ -52,19 +52,22 @@ class _QuietPoolLog(logging.Filter):
     """psycopg_pool's lines that would say one thing many times, shown at DEBUG only (``-v``):
     "discarding broken connection", one a connection, during a sweep (counted for the one
     line the sweep logs), and "error connecting", one an attempt to reconnect, after the
-    first of an outage (an attempt within ``QUIET_REPEATS_S`` of the one before). Any
+    first of an outage (an attempt within ``QUIET_REPEATS_S`` of the same pool's last). Any
     other line as it logged it."""
 
     QUIET_REPEATS_S = 30.0
 
     def __init__(self) -> None:
         super().__init__()
-        self.last_failed: float | None = None  # when an attempt to connect last failed
+        # when an attempt to connect last failed, by pool name (its record's first argument)
+        self.last_failed: dict[str, float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = str(record.msg)
         if msg.startswith("error connecting"):
-            last, self.last_failed = self.last_failed, record.created
+            pool = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            last = self.last_failed.get(pool)
+            self.last_failed[pool] = record.created
             if last is None or record.created - last > self.QUIET_REPEATS_S:
                 return True
             return self._debug(record)

@@ -494,6 +494,7 @@ async def pause_before_restart(
     whole pause, so that such a failure does not restart it every second. ``wait(s)``
     waits up to ``s`` seconds and says whether a stop was asked for (it then ends the
     pause too); ``note`` ends the log line."""
+    end = clock() + pause  # a probe that waits for its timeout is part of the pause
     state = await probe()
     log.warning(
         "worker stopped or could not start (database unreachable?); restarting in %s%s%s",
@@ -501,9 +502,8 @@ async def pause_before_restart(
         ", or as soon as the database answers" if state == "unreachable" else "",
         note,
     )
-    end = clock() + pause
     if state != "unreachable":
-        await wait(pause)
+        await wait(max(0.0, end - clock()))
         return False
     while (left := end - clock()) > 0:
         if await wait(min(PROBE_EVERY_S, left)) or clock() >= end:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -34,6 +35,7 @@ class TcpProxy:
         self._cut: set[socket.socket] = set()
         self._closed = False
         self._refusing = False  # down: connections are closed as they come
+        self.refused_at: list[float] = []  # when each was (time.monotonic())
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -43,6 +45,7 @@ class TcpProxy:
             except OSError:
                 return  # closed
             if self._refusing or self._closed:
+                self.refused_at.append(time.monotonic())
                 client.close()  # the client reads "server closed the connection"
                 continue
             try:
