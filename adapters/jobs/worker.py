@@ -454,7 +454,12 @@ async def _run_until_stopped(
                     await asyncio.wait_for(stop.wait(), seconds)
                 return stop.is_set()
 
-            await pause_before_restart(pause, lambda: database_state(dsn), wait, loop.time, note)
+            async def probe() -> str:
+                state = await database_state(dsn)
+                _raise_if_cancelled(this)  # a connection attempt may have swallowed it
+                return state
+
+            await pause_before_restart(pause, probe, wait, loop.time, note)
     finally:
         if watching is not None:
             watching.cancel()
