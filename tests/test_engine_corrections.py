@@ -129,6 +129,38 @@ def test_a_withdrawn_correction_no_longer_acts() -> None:
     assert not judged(e, LAWMAKERS).on_topic
 
 
+def test_a_withdrawn_not_the_story_makes_a_report_the_story_took_its_report_again() -> None:
+    # "/story wrong" typed twice undoes it: another outlet's copy is again a copy of the
+    # story's report, not a report judged on its own (which could alert again)
+    reprint = replace(OPENAI_DEAL, id=14, url="https://wire.example.net/openai")
+    e = warm_engine()
+    judged(e, OPENAI_DEAL)
+    e.teach(1, OPENAI_DEAL, False)
+    e.teach(1, OPENAI_DEAL, None)
+    assert judged(e, reprint).reason["copy"]["of"] == OPENAI_DEAL.id
+    # and so after a snapshot between the two
+    e = warm_engine()
+    judged(e, OPENAI_DEAL)
+    e.teach(1, OPENAI_DEAL, False)
+    state = json.loads(json.dumps(e.snapshot(1)))
+    assert state["corrections"]["taken"] == [OPENAI_DEAL.id]
+    restored = Engine(EngineConfig())
+    restored.track(story(), state)
+    restored.teach(1, OPENAI_DEAL, None)
+    assert judged(restored, reprint).reason["copy"]["of"] == OPENAI_DEAL.id
+
+
+def test_a_report_the_story_missed_is_not_its_report_once_every_correction_is_withdrawn() -> None:
+    # said to be the story, then not, then withdrawn: the story's own judgement stands
+    reprint = replace(RED_LINES, id=23, url="https://wire.example.net/red-lines")
+    e = warm_engine()
+    assert not judged(e, RED_LINES).on_topic
+    e.teach(1, RED_LINES, True)
+    e.teach(1, RED_LINES, False)
+    e.teach(1, RED_LINES, None)
+    assert "copy" not in judged(e, reprint).reason
+
+
 def test_the_same_correction_again_changes_nothing_and_a_new_label_replaces_it() -> None:
     e = warm_engine()
     judged(e, OPENAI_DEAL)

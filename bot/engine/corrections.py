@@ -14,6 +14,8 @@ kept by item id (one per report; a new one replaces it, and it can be withdrawn)
   held back (it is the story whatever it resembles), and the corrected report is no
   longer one of the story's reports for finding copies, so its copies in other outlets
   are judged on their own.
+  Withdrawn, a correction of a report the story had taken makes it one of the story's
+  reports again.
 * **Part of the story.** The report counts as one more seed (see
   :meth:`bot.engine.relevance.Profile.teach`), and its copies are the story.
 
@@ -49,12 +51,16 @@ class Corrections:
         # the reports said not to be part of the story, newest last, each as a profile
         # of its own (so it is weighed exactly as the story's profile is)
         self.examples: OrderedDict[int, Profile] = OrderedDict()
+        # of those, the ones the story had taken: withdrawing the correction makes each
+        # one of the story's reports again (for finding copies)
+        self.taken: set[int] = set()
 
     def __bool__(self) -> bool:
         return bool(self.labels)
 
-    def hold_back(self, item_id: int, a: Analysis) -> None:
-        """Keep a report said not to be part of the story as a held-back example."""
+    def hold_back(self, item_id: int, a: Analysis, taken: bool = False) -> None:
+        """Keep a report said not to be part of the story as a held-back example;
+        ``taken``: the story had taken it."""
         example = Profile(self.config)
         example.build([top_terms(dict(a.unit), self.config.profile_terms)], a.entities)
         self.examples.pop(item_id, None)
@@ -62,6 +68,8 @@ class Corrections:
         while len(self.examples) > self.config.correction_examples:
             self.examples.popitem(last=False)
         self.labels[item_id] = False
+        if taken:
+            self.taken.add(item_id)
 
     def take(self, item_id: int) -> None:
         """Note a report said to be part of the story (the profile counts it as a seed:
@@ -71,6 +79,7 @@ class Corrections:
     def forget(self, item_id: int) -> bool | None:
         """Drop a correction; the label it had, or None when there was none."""
         self.examples.pop(item_id, None)
+        self.taken.discard(item_id)
         return self.labels.pop(item_id, None)
 
     def held_back_by(self, a: Analysis, score: float, df: DocFreq) -> dict[str, Any] | None:
@@ -99,10 +108,13 @@ class Corrections:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-serialisable copy: labels and the examples' vectors."""
-        return {
+        state: dict[str, Any] = {
             "labels": [[i, on] for i, on in self.labels.items()],
             "examples": [[i, p.seed, sorted(p.entities)] for i, p in self.examples.items()],
         }
+        if self.taken:
+            state["taken"] = sorted(self.taken)
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None, config: EngineConfig) -> Corrections:
@@ -111,6 +123,7 @@ class Corrections:
         if not state:
             return c
         c.labels = {int(i): bool(on) for i, on in state["labels"]}
+        c.taken = {int(i) for i in state.get("taken", ())}  # none before it was kept
         for i, seed, entities in state["examples"]:
             example = Profile(config)
             example.build([_floats(seed)], entities)

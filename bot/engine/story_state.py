@@ -488,8 +488,9 @@ class StoryState:
 
         A report said not to be part of the story is held back from then on as an
         example (:class:`Corrections`) and is no longer one of the story's reports for
-        finding copies; one said to be part of it counts as a seed of the profile and
-        its copies are the story. Its own decision stands as it was made.
+        finding copies (withdrawn, a report the story had taken is again); one said to be
+        part of it counts as a seed of the profile and its copies are the story. Its own
+        decision stands as it was made.
 
         Args:
             doc: The report.
@@ -504,7 +505,8 @@ class StoryState:
             return False
         # its ages are the story's while it is one of the story's reports (taken or taught)
         held = doc.id in self.copies
-        self._teach(doc, a, on_topic, earlier)
+        # taken by the story's own judgement (not by an earlier "part of the story")
+        self._teach(doc, a, on_topic, earlier, held and earlier is not True)
         if held and doc.id not in self.copies:
             self.ages.remove(a.ages)
         elif doc.id in self.copies and not held:
@@ -512,14 +514,25 @@ class StoryState:
         return on_topic is not None or earlier is not None
 
     def _teach(
-        self, doc: EngineDoc, a: Analysis, on_topic: bool | None, earlier: bool | None
+        self,
+        doc: EngineDoc,
+        a: Analysis,
+        on_topic: bool | None,
+        earlier: bool | None,
+        taken: bool,
     ) -> None:
-        """:meth:`teach`'s changes to the corrections, the profile and the copy index."""
+        """:meth:`teach`'s changes to the corrections, the profile and the copy index;
+        ``taken``: the story took the report by its own judgement (it is in the copy
+        index, not by an earlier correction)."""
         if earlier is not None:
+            was_taken = doc.id in self.corrections.taken
             self.corrections.forget(doc.id)
             if earlier:
                 self.profile.forget_taught(doc.id)
                 self.copies.discard(doc.id)
+            elif was_taken and on_topic is None:
+                # "not the story" withdrawn from a report the story took: its report again
+                self.copies.add(doc.id, a.fp)
         if on_topic is None:
             return
         if on_topic:
@@ -527,7 +540,7 @@ class StoryState:
             self.profile.teach(doc.id, a.unit, unit(a.title_tf or a.tf), a.entities)
             self.copies.add(doc.id, a.fp)
         else:
-            self.corrections.hold_back(doc.id, a)
+            self.corrections.hold_back(doc.id, a, taken=taken)
             self.copies.discard(doc.id)
 
     def amend(self, number: int, doc: EngineDoc, sentences: Sequence[str]) -> Amendment | None:
