@@ -5,7 +5,8 @@ closes the client side of every connection through the proxy and keeps the serve
 open (and silent), as the server's socket stays open until its own TCP keepalive says
 the client is gone. New connections through the proxy work as before. :meth:`down` plays
 the database going away for everyone (a restart, a network outage): every connection is
-closed on both sides and new ones are closed as they come, until :meth:`up`. Closing the
+closed on both sides and new ones are closed as they come (``refused_at`` notes when each
+came), until :meth:`up`. Closing the
 proxy closes the server sides too, and its port takes no more connections. Bound to
 127.0.0.1 on a free port.
 
