@@ -144,20 +144,26 @@ def test_the_storys_ages_survive_a_snapshot() -> None:
     e.judge(doc(1, "Police: girl shot in argument was a 3-year-old, not 2-year-old"))
     state = e.snapshot(1)
     assert state["ages"] == {"seeds": ["2y"], "reports": {"2y": 1, "3y": 1}}
-    restored = Engine()
-    restored.track(Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), state)
+    detroit = Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0)
+    strict = EngineConfig(age_zone=50)  # restored so that the ages alone decide below
+    restored = Engine(strict)
+    restored.track(detroit, state)
     assert restored.snapshot(1)["ages"] == state["ages"]
     # a snapshot from before ages starts from the seeds' headlines
-    old_state = {k: v for k, v in state.items() if k != "ages"}
-    old = Engine()
-    old.track(Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), old_state)
+    old = Engine(strict)
+    old.track(detroit, {k: v for k, v in state.items() if k != "ages"})
     assert old.snapshot(1)["ages"] == {"seeds": ["2y"], "reports": {}}
     # one from before they were counted (a list): the seeds' for good, the rest a report's
-    listed = Engine()
-    listed.track(
-        Story(1, "detroit-girl", SEEDS[0].title, SEEDS, T0), state | {"ages": ["2y", "3y"]}
-    )
+    listed = Engine(strict)
+    listed.track(detroit, state | {"ages": ["2y", "3y"]})
     assert listed.snapshot(1)["ages"] == {"seeds": ["2y"], "reports": {"3y": 1}}
+    # and the rule reads the restored ages: a headline about the 3-year-old is the story's
+    three = doc(2, "3-year-old girl shot in argument, in critical condition", days=2)
+    for restored_engine in (restored, listed):
+        (v,) = restored_engine.judge(three)
+        assert "other_ages" not in v.judgement.reason
+    (v,) = old.judge(three)
+    assert v.judgement.reason["other_ages"] == {"item": ["3y"], "story": ["2y"]}
 
 
 FOUR = "4-year-old girl shot in argument in Detroit, in critical condition"

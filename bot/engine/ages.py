@@ -122,6 +122,7 @@ class StoryAges:
 
     def add(self, ages: Iterable[str]) -> None:
         """A report the story now holds names these ages."""
+        ages = list(ages)  # read twice
         self.reports.update(ages)
         self.all.update(ages)
 
