@@ -12,7 +12,7 @@ and ran its jobs a second time.
 Here the first failed check makes the pool check every idle connection at once
 (``AsyncConnectionPool.check``: dead ones are replaced, live ones kept), so the caller's
 next attempt gets a new connection; the log says so in one line, not psycopg_pool's line
-per dead connection (those at DEBUG, with ``-v``).
+per dead connection (those at DEBUG, shown with ``-vv``).
 
 And while the database is away, the pool tries to reconnect at least every
 ``RECONNECT_EVERY_S``: psycopg_pool doubles its pause after each failed attempt (1, 2, 4,
@@ -49,7 +49,7 @@ _sweep: ContextVar[list[int] | None] = ContextVar("job_pool_sweep", default=None
 
 
 class _QuietPoolLog(logging.Filter):
-    """psycopg_pool's lines that would say one thing many times, shown at DEBUG only (``-v``):
+    """psycopg_pool's lines that would say one thing many times, shown at DEBUG only (``-vv``):
     "discarding broken connection", one a connection, during a sweep (counted for the one
     line the sweep logs), and "error connecting", one an attempt to reconnect, after the
     first of an outage (an attempt within ``QUIET_REPEATS_S`` of the same pool's last). Any
