@@ -57,7 +57,10 @@ async def test_a_worker_whose_database_is_unreachable_restarts_once_it_answers(c
     assert t.now == 13.0  # the first try after it came back, not 30 s
     assert t.probes == [float(s) for s in range(14)]  # at the start, then every second
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0].endswith("restarting in 30 s, or as soon as the database answers"), lines
+    assert lines[0] == (
+        "worker stopped or could not start (the database is unreachable); "
+        "restarting in 30 s, or as soon as it answers"
+    ), lines
     assert lines[-1] == "the database answers again: restarting the worker now"
 
 
@@ -67,13 +70,18 @@ async def test_a_worker_that_failed_while_its_database_answered_waits_its_whole_
         assert not await pause_before_restart(30.0, t.probe, t.wait, t.clock, "; a note")
     assert (t.now, t.probes) == (30.0, [0.0])  # no restart every second of a failing worker
     [line] = [r.getMessage() for r in caplog.records]
-    assert line.endswith("restarting in 30 s; a note"), line
+    assert line == (
+        "worker stopped or could not start (the database answers); restarting in 30 s; a note"
+    ), line
 
 
-async def test_a_database_that_refuses_the_worker_is_not_tried_every_second():
+async def test_a_database_that_refuses_the_worker_is_not_tried_every_second(caplog):
     t = _Timeline(answers_from=None, state="refuses")  # a password, a missing database
-    assert not await pause_before_restart(30.0, t.probe, t.wait, t.clock)
+    with caplog.at_level(logging.WARNING, logger="adapters.jobs.worker"):
+        assert not await pause_before_restart(30.0, t.probe, t.wait, t.clock)
     assert (t.now, t.probes) == (30.0, [0.0])
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "(the database refuses the connection); restarting in 30 s" in line, line
 
 
 async def test_the_pause_ends_when_the_database_stays_away_or_a_stop_is_asked_for():

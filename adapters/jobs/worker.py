@@ -482,6 +482,14 @@ async def database_state(dsn: str) -> str:
     return "answers"
 
 
+# what a stopped worker found of its database, for its restart line
+_FOUND = {
+    "unreachable": "the database is unreachable",
+    "answers": "the database answers",
+    "refuses": "the database refuses the connection",
+}
+
+
 async def pause_before_restart(
     pause: float,
     probe: Callable[[], Awaitable[str]],
@@ -502,9 +510,10 @@ async def pause_before_restart(
     end = clock() + pause  # a probe that waits for its timeout is part of the pause
     state = await probe()
     log.warning(
-        "worker stopped or could not start (database unreachable?); restarting in %s%s%s",
+        "worker stopped or could not start (%s); restarting in %s%s%s",
+        _FOUND.get(state, state),
         duration(pause),
-        ", or as soon as the database answers" if state == "unreachable" else "",
+        ", or as soon as it answers" if state == "unreachable" else "",
         note,
     )
     if state != "unreachable":
