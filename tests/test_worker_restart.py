@@ -18,7 +18,13 @@ from storyworld import make_world
 
 from adapters.jobs import worker as worker_module
 from adapters.jobs.schema import conninfo, ensure_schema
-from adapters.jobs.worker import PROBE_EVERY_S, WorkerOptions, pause_before_restart, run_worker
+from adapters.jobs.worker import (
+    PROBE_EVERY_S,
+    WorkerOptions,
+    database_state,
+    pause_before_restart,
+    run_worker,
+)
 
 pytest_plugins = ["store_fixtures"]
 
@@ -92,6 +98,28 @@ async def test_the_pause_ends_when_the_database_stays_away_or_a_stop_is_asked_fo
     stopped.stop_at = 2.5
     assert not await pause_before_restart(30.0, stopped.probe, stopped.wait, stopped.clock)
     assert stopped.now == 2.5 and stopped.probes == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.postgres
+async def test_the_probe_tells_a_database_that_answers_from_one_unreachable_or_refusing(pg_url):
+    """What the pause asks of the real server: it answers; a port nothing listens on is
+    unreachable (tried again every second); a database the server does not have is refused
+    (the configuration's to fix: the worker waits its whole pause)."""
+    import socket
+
+    dsn = conninfo(pg_url)
+    assert await database_state(dsn) == "answers"
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        free = sock.getsockname()[1]  # closed again: nothing listens there
+    url = make_url(pg_url)
+    assert (
+        await database_state(
+            conninfo(url.set(host="127.0.0.1", port=free).render_as_string(hide_password=False))
+        )
+        == "unreachable"
+    )
+    missing = url.set(database="storybot_no_such_database").render_as_string(hide_password=False)
+    assert await database_state(conninfo(missing)) == "refuses"
 
 
 @pytest.mark.slow
