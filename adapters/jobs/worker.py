@@ -373,6 +373,17 @@ async def _run_until_stopped(
     # what this process's earlier runs left to tidy (:func:`_release_earlier_runs`)
     earlier: list[EarlierRun] = []
     this = asyncio.current_task()  # cancelled: stop, though no CancelledError came
+
+    async def wait(seconds: float) -> bool:  # a restart's pause: a stop ends it
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        return stop.is_set()
+
+    async def probe() -> str:  # what a stopped worker finds of its database
+        state = await database_state(dsn)
+        _raise_if_cancelled(this)  # a connection attempt may have swallowed it
+        return state
+
     watching = None
     if poller_lock is not None:
         watching = asyncio.create_task(
@@ -448,16 +459,6 @@ async def _run_until_stopped(
                 if worker.cancelled
                 else ""
             )
-
-            async def wait(seconds: float) -> bool:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), seconds)
-                return stop.is_set()
-
-            async def probe() -> str:
-                state = await database_state(dsn)
-                _raise_if_cancelled(this)  # a connection attempt may have swallowed it
-                return state
 
             await pause_before_restart(pause, probe, wait, loop.time, note)
     finally:

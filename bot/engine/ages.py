@@ -118,19 +118,21 @@ class StoryAges:
     def __init__(self, seeds: Iterable[str] = ()) -> None:
         self.seeds = frozenset(seeds)
         self.reports: Counter[str] = Counter()  # an age: how many of the reports name it
-        self.all: set[str] = set(self.seeds)
+
+    @property
+    def all(self) -> frozenset[str]:
+        """The seeds' ages and those a report the story holds names (asked only of a
+        headline-only item that names an age)."""
+        return self.seeds.union(self.reports)
 
     def add(self, ages: Iterable[str]) -> None:
         """A report the story now holds names these ages."""
-        ages = list(ages)  # read twice
         self.reports.update(ages)
-        self.all.update(ages)
 
     def remove(self, ages: Iterable[str]) -> None:
         """A report that named these ages is no longer the story's."""
         self.reports.subtract(ages)
         self.reports = +self.reports  # counts at zero or below are gone
-        self.all = set(self.seeds) | set(self.reports)
 
     def to_state(self) -> dict[str, Any]:
         return {"seeds": sorted(self.seeds), "reports": dict(sorted(self.reports.items()))}
@@ -142,9 +144,7 @@ class StoryAges:
         age as one report's."""
         if isinstance(state, Mapping):
             ages = cls(state.get("seeds", ()))
-            ages.add(
-                Counter({str(k): int(v) for k, v in state.get("reports", {}).items()}).elements()
-            )
+            ages.reports = +Counter({str(k): int(v) for k, v in state.get("reports", {}).items()})
             return ages
         ages = cls(seeds)
         ages.add(a for a in state if a not in ages.seeds)
