@@ -55,11 +55,12 @@ def signed(body: str, timestamp: int, secret: str = SECRET) -> dict[str, str]:
     }
 
 
-async def send(adapter: SlackAdapter, body: str, headers: dict[str, str]) -> int:
+async def send(adapter: SlackAdapter, body: str | bytes, headers: dict[str, str]) -> int:
     url = f"http://127.0.0.1:{adapter.http_port}{PATH}"
+    data = body.encode() if isinstance(body, str) else body
     async with (
         aiohttp.ClientSession() as session,
-        session.post(url, data=body.encode(), headers=headers) as response,
+        session.post(url, data=data, headers=headers) as response,
     ):
         return response.status
 
@@ -146,3 +147,46 @@ async def test_a_deactivation_sent_as_an_events_api_request_removes_the_subscrip
     finally:
         await started.stop()
     assert store.list_subscriptions("slack", "U0GONE") == []
+
+
+# What bolt's parse of the body or its signature check let out as a 500 (with an ERROR
+# traceback in the log) before it could refuse an unsigned request.
+UNSIGNED_JUNK = [
+    ("application/json", b"[]"),
+    ("application/json", b"null"),
+    ("application/json", b"1"),
+    ("application/json", b"{"),
+    ("application/x-www-form-urlencoded", b"payload=%5B%5D"),
+    ("application/x-www-form-urlencoded", b"payload=%7B"),
+    ("application/x-www-form-urlencoded", b"text=\xff\xfe"),  # not UTF-8
+]
+
+
+@pytest.mark.parametrize(("content_type", "body"), UNSIGNED_JUNK)
+async def test_an_unsigned_request_whatever_its_body_is_401_not_a_server_error(
+    fake: FakeSlack,
+    adapter: SlackAdapter,
+    caplog: pytest.LogCaptureFixture,
+    content_type: str,
+    body: bytes,
+) -> None:
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(int(time.time())),
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
+    assert await send(adapter, body, headers) == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert fake.responses == []
+
+
+async def test_a_signature_beyond_ascii_is_401_not_a_server_error(
+    fake: FakeSlack, adapter: SlackAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = urlencode(fake.slash_command_payload("help", envelope_id="cmd-7"))
+    # sent as UTF-8 bytes, which aiohttp reads back as the characters they are
+    signature = "v0=caf\u00e9".encode().decode("latin-1")
+    headers = {**signed(body, int(time.time())), "X-Slack-Signature": signature}
+    assert await send(adapter, body, headers) == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert fake.responses == []
