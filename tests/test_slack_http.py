@@ -190,3 +190,35 @@ async def test_a_signature_beyond_ascii_is_401_not_a_server_error(
     assert await send(adapter, body, headers) == 401
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert fake.responses == []
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("subscribe payload", {}),
+        ("help", {"channel_name": "payload-team"}),
+        ("help", {"user_name": "payloadguy"}),
+    ],
+)
+async def test_a_command_with_payload_in_its_form_is_run(
+    fake: FakeSlack, adapter: SlackAdapter, text: str, where: dict[str, str]
+) -> None:
+    # bolt takes a form holding "payload" anywhere for an interactivity request
+    # (payload={json}) and, with no such field, read the command as empty: a 404
+    payload = fake.slash_command_payload(text, envelope_id="cmd-8", **where)
+    body = urlencode(payload)
+    assert await send(adapter, body, signed(body, int(time.time()))) == 200
+    response = await fake.wait_for(lambda: fake.response_for("cmd-8"))
+    assert response["response_type"] == "ephemeral"
+    expected = "payload" if text.startswith("subscribe") else "storybot follows"
+    assert expected in response["text"]
+
+
+async def test_an_interactivity_payload_is_still_read_as_one(
+    adapter: SlackAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a form whose payload field is the JSON of a block action (no listener: bolt's 404)
+    action = {"type": "block_actions", "team": {"id": "T0FAKE"}, "user": {"id": "U1"}}
+    body = urlencode({"payload": json.dumps(action)})
+    assert await send(adapter, body, signed(body, int(time.time()))) == 404
+    assert "Unhandled request ({'type': 'block_actions'" in caplog.text

@@ -32,18 +32,16 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import async_default_handlers
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_chat.app_token import AppTokenRefusal
 from adapters.slack_chat.commands import AdminCheck, register_story_command
 from adapters.slack_chat.delivery_errors import error_code, map_error
+from adapters.slack_chat.http_requests import events_app
 from adapters.slack_chat.installation import Installation
 from adapters.slack_chat.members import SlackMembers
 from adapters.slack_chat.sink import FAILURES, PLATFORM, SlackSink
@@ -301,9 +299,7 @@ class SlackAdapter:
 
     async def _start_http(self) -> None:
         host, port, path = self._http
-        server = AsyncSlackAppServer(port=port, path=path, app=self.app, host=host)
-        server.web_app.middlewares.append(_refuse_unsigned(self._signing_secret))
-        runner = web.AppRunner(server.web_app)
+        runner = web.AppRunner(events_app(self.app, path, self._signing_secret))
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -356,38 +352,6 @@ class SlackAdapter:
             f"{said}: STORYBOT_SLACK_API_URL must be a Slack Web API base URL, "
             f"such as Slack's own {SLACK_API_URL} (with its path, /api/)"
         )
-
-
-def _refuse_unsigned(signing_secret: str) -> Middleware:
-    """A middleware answering 401 to any request Slack did not sign, before bolt reads it.
-
-    Bolt parses a request's body before it checks the signature, and lets what the parse
-    raises out: a JSON body that is not an object (``[]``, ``null``, ``1``), broken JSON,
-    a form whose ``payload`` is either, or bytes that are not UTF-8. So does its check, for
-    a timestamp that is not a number (``int()``) and a signature with a character beyond
-    ASCII (``hmac.compare_digest``). Each was a 500 and an ERROR traceback in the log that
-    anyone on the internet could cause with one request. The same check as bolt's (slack_sdk's
-    ``SignatureVerifier``: the ``v0`` HMAC of the body, a timestamp within five minutes)
-    made first refuses them all alike, as bolt refuses any unsigned request; bolt checks
-    again what passes.
-    """
-    verifier = SignatureVerifier(signing_secret)
-
-    @web.middleware
-    async def refuse_unsigned(request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            signed = verifier.is_valid(
-                body=await request.text(),  # as bolt's aiohttp adapter reads it
-                timestamp=request.headers.get("X-Slack-Request-Timestamp"),
-                signature=request.headers.get("X-Slack-Signature"),
-            )
-        except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError
-            signed = False
-        if not signed:
-            return web.json_response({"error": "invalid request"}, status=401)
-        return await handler(request)
-
-    return refuse_unsigned
 
 
 # What slack_sdk's aiohttp SocketModeClient.connect() logs (with a traceback) when a
