@@ -95,7 +95,7 @@ def db_copy(
 
 class _Progress:
     """Where ``draw`` (stderr is a terminal): a line redrawn after each batch,
-    "[5/20 tables] items: 40,000 of 100,000 rows"."""
+    "[10/19 tables] items: 40,000 of 100,000 rows"."""
 
     def __init__(self, err: TextIO, *, draw: bool) -> None:
         self._err = err
