@@ -271,6 +271,33 @@ async def test_a_feed_whose_declaration_is_wrong_is_still_told(feed_server: Feed
 
 
 @pytest.mark.parametrize(
+    "content_type", ["application/rss+xml; charset=utf-8", "text/xml", "application/xml"]
+)
+async def test_a_utf8_feed_with_a_few_windows_1252_bytes_keeps_its_utf8_text(
+    feed_server: FeedServer, content_type: str
+) -> None:
+    """A UTF-8 feed into which one entry pasted Windows-1252 text (a ``’`` as the byte
+    0x92): the whole document was read as Windows-1252, so every other entry's text
+    came out as mojibake ("Brücke – Zürich" became "BrÃ¼cke â€“ ZÃ¼rich") and would
+    change back, as an update of every item, once that entry left the feed. Only the
+    bytes that are not UTF-8 are read as Windows-1252 now, on either parsing path."""
+    body = rss(
+        [entry(1, title="Brücke – Zürich", summary="Die Brücke “hält”."), entry(2, title="it’s")]
+    ).replace("it’s".encode(), b"it\x92s")
+    url = feed_server.add_feed("/feed", body, content_type=content_type)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert [(e.title, e.summary) for e in result.entries] == [
+        ("Brücke – Zürich", "Die Brücke “hält”."),
+        ("it’s", "Summary of entry 2."),
+    ]
+    assert result.warnings == ("feed is UTF-8 but for 1 byte that is not, read as Windows-1252",)
+    for fast in (True, False):
+        parsed = parse_to_result(body, content_type, url, fast=fast)
+        assert [e.title for e in parsed.entries] == ["Brücke – Zürich", "it’s"]
+
+
+@pytest.mark.parametrize(
     "body",
     [rss([entry(1)]), atom([entry(1, published="2026-02-17T10:00:00Z")])],
     ids=["rss", "atom"],
