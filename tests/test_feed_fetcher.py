@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import random
 import socket
 import threading
 import time
+import zlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ from loop_guard import default_threads_all_busy
 from skipping_loop import on_skipping_loop, skipping
 
 from adapters.feeds import FeedParseError, HttpFeedFetcher, parse_feed, parse_to_result
+from adapters.feeds.body import collect_limited
 from adapters.feeds.errors import TimedOut
 from adapters.feeds.html_text import html_to_text
 from adapters.feeds.netguard import SystemLookup
@@ -179,6 +183,42 @@ async def test_a_body_labelled_compressed_but_sent_as_it_is_is_read(
     assert any("not compressed" in w for w in result.warnings), result.warnings
 
 
+def _deflated(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("label", "packed"),
+    [
+        ("deflate", lambda d: _deflated(d, -zlib.MAX_WBITS)),  # raw, as IIS sent it
+        ("deflate", lambda d: _deflated(d, zlib.MAX_WBITS)),
+        ("gzip", gzip.compress),
+        ("gzip", lambda d: d),  # labelled, not compressed
+    ],
+    ids=["raw-deflate", "zlib-deflate", "gzip", "gzip-label-only"],
+)
+@pytest.mark.parametrize("first", [1, 2, 5])
+async def test_a_body_is_decoded_however_its_first_bytes_arrive(
+    label: str, packed: Callable[[bytes], bytes], first: int
+) -> None:
+    # What the body is (raw deflate, zlib, gzip, not compressed) was decided on the first
+    # chunk the socket gave: one of a byte or two could not tell raw deflate from a zlib
+    # header, nor a feed's "<" from compression, and the feed was a "corrupt compressed
+    # body" or not, by how its first TCP segment or HTTP chunk was cut.
+    data = rss([entry(n) for n in range(5)])
+    body = packed(data)
+
+    async def arriving() -> AsyncIterator[bytes]:
+        yield body[:first]
+        for at in range(first, len(body), 7):
+            yield body[at : at + 7]
+
+    read = await collect_limited(arriving(), label, 10 * 1024 * 1024)
+    assert read.data == data
+    assert read.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
 @pytest.mark.parametrize("label", ["br", "zstd", "compress"])
 async def test_a_compression_storybot_cannot_read_is_said_so(
     feed_server: FeedServer, label: str
@@ -268,6 +308,33 @@ async def test_a_feed_whose_declaration_is_wrong_is_still_told(feed_server: Feed
         "feed declares the wrong character encoding "
         "(document declared as utf-8, but parsed as windows-1252)",
     )
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/rss+xml; charset=utf-8", "text/xml", "application/xml"]
+)
+async def test_a_utf8_feed_with_a_few_windows_1252_bytes_keeps_its_utf8_text(
+    feed_server: FeedServer, content_type: str
+) -> None:
+    """A UTF-8 feed into which one entry pasted Windows-1252 text (a ``’`` as the byte
+    0x92): the whole document was read as Windows-1252, so every other entry's text
+    came out as mojibake ("Brücke – Zürich" became "BrÃ¼cke â€“ ZÃ¼rich") and would
+    change back, as an update of every item, once that entry left the feed. Only the
+    bytes that are not UTF-8 are read as Windows-1252 now, on either parsing path."""
+    body = rss(
+        [entry(1, title="Brücke – Zürich", summary="Die Brücke “hält”."), entry(2, title="it’s")]
+    ).replace("it’s".encode(), b"it\x92s")
+    url = feed_server.add_feed("/feed", body, content_type=content_type)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert [(e.title, e.summary) for e in result.entries] == [
+        ("Brücke – Zürich", "Die Brücke “hält”."),
+        ("it’s", "Summary of entry 2."),
+    ]
+    assert result.warnings == ("feed is UTF-8 but for 1 byte that is not, read as Windows-1252",)
+    for fast in (True, False):
+        parsed = parse_to_result(body, content_type, url, fast=fast)
+        assert [e.title for e in parsed.entries] == ["Brücke – Zürich", "it’s"]
 
 
 @pytest.mark.parametrize(

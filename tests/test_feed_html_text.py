@@ -20,6 +20,7 @@ REALWORLD = EVALDATA / "feeds" / "realworld" / "benchmark_data"
 
 
 def _itertext_reference(html: str) -> str:
+    html = ht._raw_text_closed(html)  # the same tags read as text
     if not ht._FULL_HTML.match(html):
         html = f"<html><body>{html}</body></html>"
     doc = etree.fromstring(html, ht._LXML_PARSER)
@@ -94,3 +95,34 @@ def test_the_many_attributes_search_finds_what_it_found_before(
         ),
     ):
         assert (got and got.span()) == (former and former.span())
+
+
+@pytest.mark.parametrize(
+    "tag", ["title", "textarea", "xmp", "plaintext", "noembed", "noframes", "noscript"]
+)
+def test_a_tag_left_open_that_would_take_the_rest_is_read_as_text(tag: str) -> None:
+    # A feed that escaped its text once names the element in prose ("the <title> tag").
+    # libxml2 read everything after the first six as their raw text: the markup that
+    # follows and the "</body></html>" the fragment is wrapped in came out as the item's
+    # text, "Use the element, <b>he said</b>.</p><p>Next.</p></body></html>"; a
+    # noscript's text was dropped with it ("Use the").
+    html = f"<p>Use the <{tag}> element, <b>he said</b>.</p><p>Next.</p>"
+    assert ht.html_to_text(html) == f"Use the <{tag}> element, he said.\n\nNext."
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            "<p>Fill in <textarea>your name</textarea> and <b>send</b>.</p>",
+            "Fill in your name and send.",
+        ),
+        ("<title>Page</title><p>Body <i>text</i></p>", "Page\nBody text"),
+        ("<p>a <textarea/> b <noscript /> <b>c</b></p>", "a b c"),
+        ('safe<object classid="clsid:C932BA85"> description', "safe"),
+    ],
+)
+def test_such_a_tag_closed_or_other_markup_left_open_is_read_as_before(
+    html: str, text: str
+) -> None:
+    assert ht.html_to_text(html) == text

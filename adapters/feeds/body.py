@@ -34,6 +34,10 @@ _UNREADABLE = frozenset(
 # How an uncompressed feed or page starts (after a byte order mark or blank lines). No
 # gzip stream starts so (1f 8b), nor a zlib one (78 ..); a raw deflate stream spelling
 # out one of these words is not to be expected.
+# How much of a compressed-labelled body's start is read before deciding what it is:
+# more than _PLAIN_START needs after a short run of blank space, and far more than the
+# two bytes of a zlib or gzip header.
+_SNIFFED = 64
 _PLAIN_START = re.compile(
     rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml|<rss|<feed|<rdf:rdf|<!--|<!doctype|<html|\{\s*\")",
     re.IGNORECASE,
@@ -125,7 +129,8 @@ class LimitedBody:
                 f"Content-Encoding {content_encoding!r} names no compression;"
                 " the body was read as sent"
             )
-        self._first = True
+        # the start of a body labelled compressed, held until it tells what it is
+        self._head: bytearray | None = bytearray() if self._inflater is not None else None
         self._limit = limit
         self._parts: list[bytes] = []
         self._size = 0
@@ -133,14 +138,35 @@ class LimitedBody:
 
     def add(self, raw: bytes) -> None:
         """Add one raw chunk; raises ``FetchError`` when over the limit or corrupt."""
-        if self._first and raw:  # the first bytes tell a label that compresses nothing
-            self._first = False
-            if self._inflater is not None and _PLAIN_START.match(raw):
-                self._inflater = None
-                self.note = (
-                    f"the body is labelled Content-Encoding {self._label!r} but is not"
-                    " compressed; read as sent"
-                )
+        if self._head is not None:
+            # The first bytes tell a label that compresses nothing, and raw deflate from
+            # a zlib or gzip header: not one or two of them, which is all the first chunk
+            # may hold (a TCP segment, an HTTP chunk). Held until there are enough.
+            self._head += raw
+            if len(self._head) < _SNIFFED:
+                return
+            raw = self._decided()
+        self._take(raw)
+
+    def finish(self) -> None:
+        """The body has ended: take what is held of a start shorter than ``_SNIFFED``."""
+        if self._head is not None:
+            self._take(self._decided())
+
+    def _decided(self) -> bytes:
+        """The held start, once it has told whether the body is compressed after all."""
+        head, self._head = bytes(self._head or b""), None
+        if _PLAIN_START.match(head):
+            self._inflater = None
+            self.note = (
+                f"the body is labelled Content-Encoding {self._label!r} but is not"
+                " compressed; read as sent"
+            )
+        return head
+
+    def _take(self, raw: bytes) -> None:
+        if not raw:
+            return
         room = self._limit - self._size
         chunk = self._inflater.feed(raw, room) if self._inflater else bytes(raw)
         self._size += len(chunk)
@@ -168,6 +194,7 @@ async def collect_limited(
     body = LimitedBody(content_encoding, limit)
     async for raw in chunks:
         body.add(raw)
+    body.finish()
     return body
 
 

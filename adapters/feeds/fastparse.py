@@ -44,7 +44,7 @@ from feedparser.urls import _urljoin
 from lxml import etree
 
 from adapters.feeds.captions import MEDIA_RSS, caption_prefixes, caption_tags
-from adapters.feeds.charset import to_utf8
+from adapters.feeds.charset import stray_bytes_warning, to_utf8
 from adapters.feeds.html_text import field_text
 from bot.model import FeedEntry
 
@@ -497,7 +497,7 @@ def fast_read(
     data = to_utf8(body, content_type, first)
     if not first.get("encoding"):
         return None
-    warnings: list[str] = []
+    warnings = [stray] if (stray := stray_bytes_warning(first)) else []
     if first.get("bozo"):
         # a server naming a type that is not XML's is no problem of the document: it was
         # decoded as feedparser decodes it, which reads it whole, warning of the type

@@ -73,6 +73,18 @@ _CROWDED = rf"<(?P<name>[A-Za-z][^\s/<>]*){_ATTRIBUTE}{{{MAX_ATTRIBUTES + 1}}}{_
 _CROWDED_TAG = re.compile(_CROWDED)
 _CROWDED_TAG_BYTES = re.compile(_CROWDED.encode())
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+# Elements that take the text after them when no end tag closes them, as in prose naming
+# one ("the <title> tag", "the <noscript> fallback") in a feed that escaped its text once.
+# libxml2 reads all that follows a title, textarea, xmp, plaintext, noembed or noframes
+# as its raw text: the markup after it, and the end tags the fragment is wrapped in,
+# became the item's words ("the element, <b>he said</b>.</body></html>"); the text in a
+# noscript is dropped with it (SKIP), up to the end of its paragraph. Such a start tag
+# (not one closed by its own "/>") is read as the text it is. (An iframe, object, script
+# or style left open is markup, often of a fragment cut short: it is no text.)
+_RAW_TEXT_START = re.compile(
+    r"<(title|textarea|xmp|plaintext|noembed|noframes|noscript)(?=[\s/>])[^<>]*(?<!/)>",
+    re.IGNORECASE,
+)
 _BLOCK_TAGS = tuple(BLOCK)
 # Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
 # other C0 controls XML 1.0 forbids too, dropped; a lone half of a surrogate pair (JSON's
@@ -94,9 +106,20 @@ _UNSTORABLE = re.compile(  # any of either
 )
 
 
+def _raw_text_closed(html: str) -> str:
+    """``html`` with each start tag of a raw-text element that no end tag closes
+    written as text (see ``_RAW_TEXT_START``); nearly every fragment is returned as it is."""
+    opened = list(_RAW_TEXT_START.finditer(html))
+    for m in reversed(opened):
+        if not re.search(rf"</{m.group(1)}\s*>", html[m.end() :], re.IGNORECASE):
+            html = f"{html[: m.start()]}&lt;{html[m.start() + 1 :]}"
+    return html
+
+
 def _lxml_text(html: str) -> str:
     if len(html) > 2 * MAX_ATTRIBUTES and _MANY_ATTRIBUTES.search(html):
         raise ValueError(f"a tag with more than {MAX_ATTRIBUTES} attributes")
+    html = _raw_text_closed(html)
     # Wrapped the way lxml.html.fragments_fromstring does, so a fragment and a full page
     # (whose <head> is ignored) read the same as before.
     if not _FULL_HTML.match(html):

@@ -48,7 +48,7 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 
 from adapters.feeds.body import size_text
 from adapters.feeds.captions import set_captions_aside
-from adapters.feeds.charset import to_utf8, xml_media_type
+from adapters.feeds.charset import stray_bytes_warning, to_utf8, xml_media_type
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_read, non_xml_type_warning, parsed_date
@@ -213,6 +213,8 @@ def _feedparser(
     warnings: list[str] = []
     first: dict[str, Any] = {}
     data = to_utf8(body, content_type, first)
+    if stray := stray_bytes_warning(first):
+        warnings.append(stray)
     if first.get("encoding"):
         headers = {"content-type": "application/xml; charset=utf-8"}
     else:
