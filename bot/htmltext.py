@@ -50,6 +50,9 @@ BLOCK = frozenset(
         "main",
     }
 )
+# Table cells: a space after each, so the cells of a row do not run together ("<td>Price</td>
+# <td>10</td>" read "Price10"); a row (``tr``) is a line of its own.
+CELL = frozenset({"td", "th"})
 # Elements whose content is never readable text.
 SKIP = frozenset(
     {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
@@ -90,6 +93,8 @@ class _TextExtractor(HTMLParser):
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag in BLOCK:
             self.parts.append("\n")
+        elif tag in CELL:
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if not self.skip_depth:

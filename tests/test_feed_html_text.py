@@ -30,6 +30,8 @@ def _itertext_reference(html: str) -> str:
         if el.tag not in ("br", "hr"):
             el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
+    for el in body.iter(*ht._CELL_TAGS):
+        el.tail = " " + (el.tail or "")
     return ht.normalise_lines("".join(body.itertext()))
 
 

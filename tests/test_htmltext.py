@@ -22,6 +22,17 @@ def test_the_standard_library_reader_reads_what_the_pollers_reader_reads(html: s
     assert html_text(html) == html_to_text(html)
 
 
+@pytest.mark.parametrize("reader", [html_text, html_to_text], ids=["html.parser", "libxml2"])
+def test_a_tables_cells_stay_words_apart(reader) -> None:  # type: ignore[no-untyped-def]
+    # A feed's table (a price list, a study's results) read "User IDTemplate IDJSON Data"
+    # and "11": each cell's words ran into the next cell's.
+    got = reader(
+        "<table><tr><th>User ID</th><th>Template ID</th></tr>"
+        "<tr><td>1</td><td><b>2</b></td></tr></table>after"
+    )
+    assert got == "User ID Template ID\n\n1 2\n\nafter"
+
+
 def test_plain_text_passes_through_with_its_spaces_normalised() -> None:
     assert html_text("  A < B and C > D  \r\n\r\n\r\nnext ") == "A < B and C > D\n\nnext"
     assert html_text(None) == "" and html_text("") == ""

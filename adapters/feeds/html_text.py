@@ -30,7 +30,7 @@ import re
 
 from lxml import etree
 
-from bot.htmltext import BLOCK, SKIP, extract_text, html_text, unescaped
+from bot.htmltext import BLOCK, CELL, SKIP, extract_text, html_text, unescaped
 from bot.htmltext import normalise_lines as _normalise_lines
 from bot.identity import BIDI_CONTROLS
 
@@ -86,6 +86,7 @@ _RAW_TEXT_START = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_TAGS = tuple(BLOCK)
+_CELL_TAGS = tuple(CELL)
 # Characters no database column can hold as text: NUL (PostgreSQL refuses it) and the
 # other C0 controls XML 1.0 forbids too, dropped; a lone half of a surrogate pair (JSON's
 # "\ud800" escapes decode to one; it has no UTF-8, so SQLite and PostgreSQL both refuse
@@ -136,6 +137,8 @@ def _lxml_text(html: str) -> str:
         if el.tag not in ("br", "hr"):  # void elements: one break, after
             el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
+    for el in body.iter(*_CELL_TAGS):  # cells of a row apart (bot.htmltext.CELL)
+        el.tail = " " + (el.tail or "")
     # libxml2's text serialisation: the same text as "".join(body.itertext()) (checked on
     # every HTML field of the 200 real feeds) without a Python string per text node.
     return etree.tostring(body, method="text", encoding="unicode", with_tail=False)
