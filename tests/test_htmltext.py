@@ -4,6 +4,7 @@ the evaluation harness reads feed fragments as the poller's libxml2 reader does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +24,7 @@ def test_the_standard_library_reader_reads_what_the_pollers_reader_reads(html: s
 
 
 @pytest.mark.parametrize("reader", [html_text, html_to_text], ids=["html.parser", "libxml2"])
-def test_a_tables_cells_stay_words_apart(reader) -> None:  # type: ignore[no-untyped-def]
+def test_a_tables_cells_stay_words_apart(reader: Callable[[str], str]) -> None:
     # A feed's table (a price list, a study's results) read "User IDTemplate IDJSON Data"
     # and "11": each cell's words ran into the next cell's.
     got = reader(
