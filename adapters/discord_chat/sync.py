@@ -18,6 +18,11 @@ from adapters.discord_chat.slash import story_group
 from bot.model import Reply
 
 MISSING_ACCESS = 50001  # Discord's JSON error code
+# A rate limit longer than this is raised (discord.RateLimited), not slept on. Without it
+# discord.py waits out any retry_after, and Discord's limit on registering commands (a
+# daily count of creates) asks for hours: the sync sat silent that long. 30 s is the
+# least discord.py accepts.
+MAX_RATELIMIT_WAIT_S = 30.0
 
 
 class NotInServer(Exception):
@@ -91,11 +96,14 @@ async def sync_commands(
     Raises:
         discord.LoginFailure: The token was rejected.
         NotInServer: ``guild_id`` is no server storybot is installed in.
+        discord.RateLimited: Discord asked to wait longer than ``MAX_RATELIMIT_WAIT_S``.
         discord.HTTPException: Discord refused the commands.
     """
     use_endpoints(api_url, gateway_url)
     quiet_voice_warnings()
-    client = discord.Client(intents=discord.Intents(guilds=True))
+    client = discord.Client(
+        intents=discord.Intents(guilds=True), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S
+    )
     tree = app_commands.CommandTree(client)
     tree.add_command(story_group(_Unused()))
     try:
