@@ -224,6 +224,24 @@ async def test_storybot_discord_sync_rate_limited_for_long_says_when_to_try_agai
     assert fake.commands == {}
 
 
+async def test_storybot_discord_sync_to_a_url_that_is_not_discords_rest_base_says_so(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    """A STORYBOT_DISCORD_API_URL without its /api/v10: the login is answered 404, which
+    was reported as "Discord refused the commands: 404 Not Found", though no command was
+    sent. It is the URL, said as the configuration error it is (exit 2)."""
+    wrong = fake.api_url.removesuffix("/api/v10")
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", wrong)
+    assert await _storybot("discord", "sync", "--guild", str(GUILD_ID)) == 2
+    err = _ours(capsys.readouterr().err)
+    assert err.startswith(
+        "storybot: error: Discord answered 404 Not Found to the login: "
+        f"STORYBOT_DISCORD_API_URL ({wrong}) is not Discord's REST base URL"
+    ), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+
+
 def test_the_discord_help_names_every_option_of_each_command() -> None:
     """`/story help` on Discord is where people learn the options (``title:``, ``yes:``)."""
     for name, options in OPTIONS.items():

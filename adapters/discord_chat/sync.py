@@ -11,7 +11,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.endpoints import not_the_rest_base, use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.post_access import invite_url
 from adapters.discord_chat.slash import story_group
@@ -95,6 +95,7 @@ async def sync_commands(
 
     Raises:
         discord.LoginFailure: The token was rejected.
+        ConfigError: The login was answered 404: ``api_url`` is not Discord's REST base URL.
         NotInServer: ``guild_id`` is no server storybot is installed in.
         discord.RateLimited: Discord asked to wait longer than ``MAX_RATELIMIT_WAIT_S``.
         discord.HTTPException: Discord refused the commands.
@@ -107,7 +108,10 @@ async def sync_commands(
     tree = app_commands.CommandTree(client)
     tree.add_command(story_group(_Unused()))
     try:
-        await client.login(token)
+        try:
+            await client.login(token)
+        except discord.NotFound as exc:  # /users/@me is always there: not Discord's base URL
+            raise not_the_rest_base() from exc
         if guild_id is None:
             synced = await tree.sync()
         else:
