@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from adapters.cli_parser import build_parser
 from adapters.signals import StoppedNow
+from bot.duration import duration
 from bot.errors import ConfigError, DatabaseUnavailable, TryAgainLater, UserError
 from bot.settings import Settings, load_settings
 from bot.settings_env import unknown_variables
@@ -521,6 +522,13 @@ async def _discord_sync(settings, guild: int | None) -> int:
         ) from None
     except NotInServer as exc:
         print(f"storybot: error: {exc}", file=sys.stderr)
+        return 1
+    except discord.RateLimited as exc:  # not an HTTPException
+        print(
+            "storybot: error: Discord rate-limited the commands (it limits how often they are "
+            f"registered); nothing was registered: try again in {duration(exc.retry_after)}",
+            file=sys.stderr,
+        )
         return 1
     except discord.HTTPException as exc:
         print(f"storybot: error: Discord refused the commands: {exc}", file=sys.stderr)

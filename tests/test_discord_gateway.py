@@ -135,6 +135,31 @@ async def test_start_with_a_rejected_token_fails(fake: FakeDiscord, app) -> None
     await adapter.stop()
 
 
+async def test_start_against_a_url_that_is_not_discords_rest_base_fails_naming_it(
+    fake: FakeDiscord, app
+) -> None:
+    """STORYBOT_DISCORD_API_URL without its /api/v10 (or a proxy's wrong path): Discord (a
+    proxy) answers 404 to the login. A retry meets it again, so it is a ConfigError, which
+    ``storybot run`` says in one line (exit 2), not a traceback."""
+    from adapters.chat_start import start_adapter
+
+    wrong = fake.api_url + "/oops"
+    adapter = DiscordAdapter(fake.token, app.commands, api_url=wrong, gateway_url=fake.gateway_url)
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    try:
+        with pytest.raises(ConfigError) as refused:
+            await start_adapter(adapter, asyncio.Event(), sleep=no_wait)
+    finally:
+        await adapter.stop()
+    assert waits == []  # not tried again
+    assert f"STORYBOT_DISCORD_API_URL ({wrong})" in str(refused.value)
+    assert "https://discord.com/api/v10" in str(refused.value)
+
+
 async def test_start_gives_up_when_the_gateway_never_gets_ready(fake: FakeDiscord, app) -> None:
     fake.send_ready = False
     adapter = discord_adapter(app, start_timeout_s=0.3)

@@ -845,3 +845,43 @@ async def test_the_readme_invite_grants_every_permission_the_sink_uses(
     assert invite == needed.value == 19456
     # following from inside a thread takes Send Messages in Threads besides
     assert in_threads == (needed | discord.Permissions(send_messages_in_threads=True)).value
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # where bots meet it: the post in the DM channel ("403 Forbidden (error code:
+        # 40003): You are opening direct messages too fast.", from DMChannel.send)
+        rf"/channels/{USER_ID + 100}/messages",
+        "/users/@me/channels",  # opening the DM itself
+    ],
+)
+async def test_opening_direct_messages_too_fast_holds_back_every_dm_and_gives_none_up(
+    fake: FakeDiscord, sink, sqlite_url, clock, path: str
+) -> None:
+    """Discord answers a bot that opens DMs faster than it allows with 403 and JSON code
+    40003, "You are opening direct messages too fast": a limit on opening DMs, not a
+    refusal of the user, so the DM waits (with every other DM) and the channels go on."""
+    store = open_store(sqlite_url)
+    worker = DeliveryWorker(store, {"discord": sink}, clock)
+    store.enqueue(
+        [
+            OutboxWrite("dm-1", Target("discord", user_id=str(USER_ID)), alert("For one")),
+            OutboxWrite("dm-2", Target("discord", user_id=str(USER_ID + 1)), alert("For two")),
+            OutboxWrite("channel", CHANNEL, alert("For the channel")),
+        ],
+        clock.now(),
+    )
+    fake.fail_next(
+        1, 403, path=path, code=40003, message="You are opening direct messages too fast."
+    )
+
+    report = await worker.deliver_due()
+
+    entry = store.get_outbox("dm-1")
+    assert entry is not None and not entry.dead
+    assert (report.dead, report.rate_limited, report.skipped, report.posted) == (0, 1, 1, 1)
+    assert "opening direct messages too fast" in (entry.last_error or "")
+    clock.advance(601)
+    assert (await worker.deliver_due()).posted == 2
+    store.close()

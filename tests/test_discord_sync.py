@@ -205,6 +205,43 @@ async def test_storybot_discord_sync_when_discord_cannot_be_reached_says_so_in_o
     assert err.count("\n") == 1 and "Traceback" not in err, err
 
 
+async def test_storybot_discord_sync_rate_limited_for_long_says_when_to_try_again(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    """Discord limits how often commands are registered (application command creates are
+    counted per day); a 429 longer than discord.py waits out is ``discord.RateLimited``,
+    which is no ``HTTPException``: the operator is told in one line when to try again."""
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", fake.api_url)
+    fake.rate_limit_next(1, retry_after=5400.0, path=r"/applications/\d+/guilds/\d+/commands")
+    assert await _storybot("discord", "sync", "--guild", str(GUILD_ID)) == 1
+    err = _ours(capsys.readouterr().err)
+    assert "Traceback" not in err, err
+    # discord.py's own WARNING names the route and the wait; storybot's line ends it
+    last = err.splitlines()[-1]
+    assert last.startswith("storybot: error: Discord rate-limited the commands"), err
+    assert last.endswith("nothing was registered: try again in 90 min"), err
+    assert fake.commands == {}
+
+
+async def test_storybot_discord_sync_to_a_url_that_is_not_discords_rest_base_says_so(
+    fake: FakeDiscord, monkeypatch, capsys
+) -> None:
+    """A STORYBOT_DISCORD_API_URL without its /api/v10: the login is answered 404, which
+    was reported as "Discord refused the commands: 404 Not Found", though no command was
+    sent. It is the URL, said as the configuration error it is (exit 2)."""
+    wrong = fake.api_url.removesuffix("/api/v10")
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("STORYBOT_DISCORD_API_URL", wrong)
+    assert await _storybot("discord", "sync", "--guild", str(GUILD_ID)) == 2
+    err = _ours(capsys.readouterr().err)
+    assert err.startswith(
+        "storybot: error: Discord answered 404 Not Found to the login: "
+        f"STORYBOT_DISCORD_API_URL ({wrong}) is not Discord's REST base URL"
+    ), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+
+
 def test_the_discord_help_names_every_option_of_each_command() -> None:
     """`/story help` on Discord is where people learn the options (``title:``, ``yes:``)."""
     for name, options in OPTIONS.items():

@@ -23,7 +23,7 @@ from adapters.discord_chat.delivery_errors import (
     delivery_error,
     old_edit_refusals,
 )
-from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.endpoints import not_the_rest_base, use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.lost_answers import expired, tell_lost_answer
 from adapters.discord_chat.members import CANNOT_DM, DiscordMembers
@@ -325,7 +325,8 @@ class DiscordAdapter:
 
         Raises:
             ConfigError: Discord rejected the token, or closed the gateway with a code
-                after which it asks clients not to reconnect (:func:`gateway_refusal`).
+                after which it asks clients not to reconnect (:func:`gateway_refusal`),
+                or the login was answered 404 (the REST base URL is not Discord's).
             TransientDeliveryError: Discord could not be reached or answered 5xx.
             RateLimited: The login was rate limited for longer than discord.py waits.
             ConnectionError: The gateway did not become ready within ``start_timeout_s``.
@@ -340,6 +341,8 @@ class DiscordAdapter:
             if isinstance(exc, discord.RateLimited) or exc.status == 429:
                 # longer than discord.py waits itself: start_adapter waits it out
                 raise delivery_error(exc) from exc
+            if exc.status == 404:
+                raise not_the_rest_base() from exc
             raise
         self._ready = False
         self._gateway_task = asyncio.create_task(self.client.connect(reconnect=True))

@@ -31,6 +31,12 @@ OTHER_AUTHOR = 50005
 # as a 429 (a rate limit with "an error code for some limits") but a limit on that one old
 # alert, not on the bot: see :func:`old_edit_refusals`
 OLD_MESSAGE_EDITS = 30046
+# "You are opening direct messages too fast": Discord's anti-spam limit on the DMs a bot
+# opens, answered 403 (not 429) with no retry_after, on opening a DM or on the post in
+# it. A limit on storybot's DMs, not a refusal of the user: every DM waits, none is
+# given up. Discord does not say for how long; bots that meet it wait about ten minutes.
+OPENING_DMS_TOO_FAST = 40003
+OPENING_DMS_WAIT_S = 600.0
 
 # What the people in a channel can do about a refusal, by Discord's JSON error code. Kept
 # in the error, so ``/story status`` there and ``storybot outbox`` say it with the reason.
@@ -61,8 +67,9 @@ def delivery_error(exc: BaseException, seen: RateLimitsSeen | None = None) -> De
     429 becomes ``RateLimited`` with the server's retry-after and the scope of the last
     429 ``seen`` during the send (the whole of Discord when none was noted); 401 and a
     failed login (a token problem, fixable without touching the message)
-    ``TokenRefused``; 5xx and connection errors are transient; 403 and 404 (Missing
-    Access, Unknown Channel) and other 4xx answers are permanent.
+    ``TokenRefused``; 5xx and connection errors are transient; Discord's 403 for opening
+    DMs too fast (40003) holds back every DM; other 403 and 404 (Missing Access, Unknown
+    Channel) and other 4xx answers are permanent.
     """
     if isinstance(exc, DeliveryError):
         return exc
@@ -77,6 +84,12 @@ def delivery_error(exc: BaseException, seen: RateLimitsSeen | None = None) -> De
             return MessageGone(what)
         if exc.status == 429:
             return RateLimited(_retry_after(exc), _what(scope), scope=scope)
+        if exc.code == OPENING_DMS_TOO_FAST:
+            return RateLimited(
+                OPENING_DMS_WAIT_S,
+                f"{what} (Discord's limit on opening direct messages)",
+                scope=RateLimitScope.DIRECT_MESSAGES,
+            )
         if exc.status == 401:
             return TokenRefused(f"{what} (check DISCORD_BOT_TOKEN)")
         if exc.status >= 500:

@@ -17,6 +17,10 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.errors import ConfigError
+
+DISCORD_API_URL = "https://discord.com/api/v10"
+
 
 @dataclass(frozen=True)
 class Endpoints:
@@ -53,3 +57,16 @@ def restore_endpoints(endpoints: Endpoints) -> None:
     """Put back endpoints saved by :func:`current_endpoints` or :func:`use_endpoints`."""
     Route.BASE = endpoints.api_url
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(endpoints.gateway_url)
+
+
+def not_the_rest_base() -> ConfigError:
+    """The error for a login Discord (or a proxy) answered 404 Not Found.
+
+    Logging in reads ``/users/@me``, which Discord always has: a 404 means the REST base
+    URL is not Discord's with its API version (``STORYBOT_DISCORD_API_URL`` without its
+    ``/api/v10``, a proxy's wrong path). Trying again meets it again.
+    """
+    return ConfigError(
+        f"Discord answered 404 Not Found to the login: STORYBOT_DISCORD_API_URL ({Route.BASE}) "
+        f"is not Discord's REST base URL with its API version, such as {DISCORD_API_URL}"
+    )

@@ -11,13 +11,18 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from adapters.discord_chat.endpoints import use_endpoints
+from adapters.discord_chat.endpoints import not_the_rest_base, use_endpoints
 from adapters.discord_chat.logs import quiet_voice_warnings
 from adapters.discord_chat.post_access import invite_url
 from adapters.discord_chat.slash import story_group
 from bot.model import Reply
 
 MISSING_ACCESS = 50001  # Discord's JSON error code
+# A rate limit longer than this is raised (discord.RateLimited), not slept on. Without it
+# discord.py waits out any retry_after, and Discord's limit on registering commands (a
+# daily count of creates) asks for hours: the sync sat silent that long. 30 s is the
+# least discord.py accepts.
+MAX_RATELIMIT_WAIT_S = 30.0
 
 
 class NotInServer(Exception):
@@ -90,16 +95,23 @@ async def sync_commands(
 
     Raises:
         discord.LoginFailure: The token was rejected.
+        ConfigError: The login was answered 404: ``api_url`` is not Discord's REST base URL.
         NotInServer: ``guild_id`` is no server storybot is installed in.
+        discord.RateLimited: Discord asked to wait longer than ``MAX_RATELIMIT_WAIT_S``.
         discord.HTTPException: Discord refused the commands.
     """
     use_endpoints(api_url, gateway_url)
     quiet_voice_warnings()
-    client = discord.Client(intents=discord.Intents(guilds=True))
+    client = discord.Client(
+        intents=discord.Intents(guilds=True), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S
+    )
     tree = app_commands.CommandTree(client)
     tree.add_command(story_group(_Unused()))
     try:
-        await client.login(token)
+        try:
+            await client.login(token)
+        except discord.NotFound as exc:  # /users/@me is always there: not Discord's base URL
+            raise not_the_rest_base() from exc
         if guild_id is None:
             synced = await tree.sync()
         else:
