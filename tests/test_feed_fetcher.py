@@ -1469,6 +1469,37 @@ def test_dates_are_aware_utc(published: str | None, expected: datetime | None) -
     assert entries[0].published == expected
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser path"])
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        # zone names feedparser read as UTC: an hour to half a day off
+        ("Tue, 17 Feb 2026 11:00:00 CET", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 12:00:00 CEST", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 19:00:00 JST", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 15:30:00 IST", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 21:00:00 AEDT", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 00:00:00 HST", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 11:00:00 UTC+0100", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        # an offset with a one-digit hour after GMT: no date at all before
+        ("Tue, 17 Feb 2026 12:00:00 GMT+2", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 15:30 GMT+5:30", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 05:00:00 GMT-5", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        # what feedparser reads right is read as before
+        ("Tue, 17 Feb 2026 05:00:00 EST", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 11:00:00 MET", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 05:00:00 GMT-05:00", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+        ("Tue, 17 Feb 2026 10:00:00 XYZ", datetime(2026, 2, 17, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_date_in_a_named_zone_or_a_short_gmt_offset_is_read_in_its_zone(
+    published: str, expected: datetime, fast: bool
+) -> None:
+    body = rss([entry(1, published=published)])
+    _, entries, _, _ = parse_feed(body, "application/rss+xml", None, now=NOW, fast=fast)
+    assert entries[0].published == expected
+
+
 def test_far_future_dates_are_kept_and_flagged() -> None:
     future = format_datetime(datetime(2031, 1, 1, tzinfo=UTC), usegmt=True)
     _, entries, _, warnings = parse_feed(rss([entry(1, published=future)]), None, None, now=NOW)

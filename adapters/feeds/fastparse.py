@@ -37,7 +37,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from feedparser.datetimes import _parse_date
 from feedparser.exceptions import NonXMLContentType
 from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
@@ -45,6 +44,7 @@ from lxml import etree
 
 from adapters.feeds.captions import MEDIA_RSS, caption_prefixes, caption_tags
 from adapters.feeds.charset import stray_bytes_warning, to_utf8
+from adapters.feeds.dates import feed_date
 from adapters.feeds.html_text import field_text
 from bot.model import FeedEntry
 
@@ -318,7 +318,7 @@ class _Reader:
         if name in _PUBLISHED or name in _UPDATED:
             if len(el):
                 raise _Unsupported("markup inside a date")
-            parsed = _parse_date(_clean((el.text or "").strip()))
+            parsed = feed_date(_clean((el.text or "").strip()))
             if name in _PUBLISHED:
                 st.published = parsed
             else:

@@ -49,6 +49,7 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from adapters.feeds.body import size_text
 from adapters.feeds.captions import set_captions_aside
 from adapters.feeds.charset import stray_bytes_warning, to_utf8, xml_media_type
+from adapters.feeds.dates import entry_date
 from adapters.feeds.discovery import feed_links
 from adapters.feeds.errors import FeedParseError
 from adapters.feeds.fastparse import entry_link, fast_read, non_xml_type_warning, parsed_date
@@ -154,8 +155,10 @@ def _entry(entry: Any, base: str | None) -> FeedEntry:
         summary=_detail_text(entry.get("summary"), entry.get("summary_detail")),
         content=_content(entry),
         # dict.get: FeedParserDict.get("updated_parsed") warns and aliases published_parsed.
-        published=parsed_date(dict.get(entry, "published_parsed"))
-        or parsed_date(dict.get(entry, "updated_parsed")),
+        published=parsed_date(
+            entry_date(dict.get(entry, "published"), dict.get(entry, "published_parsed"))
+        )
+        or parsed_date(entry_date(dict.get(entry, "updated"), dict.get(entry, "updated_parsed"))),
         author=(entry.get("author") or "").strip() or None,
     )
 
