@@ -97,6 +97,21 @@ async def test_fetches_and_parses_rss(feed_server: FeedServer) -> None:
     assert "storybot" in feed_server.requests("/feed")[0]["user-agent"]
 
 
+@pytest.mark.parametrize(
+    ("age", "fresh_for"), [("3500", 100.0), ("7200", 0.0), ("soon", 3600.0), (None, 3600.0)]
+)
+async def test_max_age_counts_from_when_a_cache_took_the_feed_not_from_now(
+    feed_server: FeedServer, age: str | None, fresh_for: float
+) -> None:
+    # A CDN's copy that is already 3,500 s old of its 3,600 is fresh for 100 s more: the
+    # poll after it was put off a whole hour (up to max-age) behind the feed.
+    headers = {"Cache-Control": "public, max-age=3600"} | ({"Age": age} if age else {})
+    url = feed_server.add_feed("/cdn", rss([entry(1)]), headers=headers)
+    result = await fetch(url)
+    assert result.status == FetchStatus.OK, result.error
+    assert result.max_age_s == fresh_for
+
+
 async def test_conditional_get_with_etag_gives_not_modified(feed_server: FeedServer) -> None:
     url = feed_server.add_feed("/feed", rss([entry(1)]), etag=True)
     first = await fetch(url)

@@ -449,7 +449,7 @@ class HttpFeedFetcher:
         headers, status = dl.headers, dl.status
         etag = headers.get("etag") or None
         last_modified = headers.get("last-modified") or None
-        max_age = parse_max_age(headers.get("cache-control"))
+        max_age = parse_max_age(headers.get("cache-control"), headers.get("age"))
         if status == 304:
             return FetchResult(
                 FetchStatus.NOT_MODIFIED,

@@ -45,9 +45,18 @@ def parse_retry_after(
     return max(0.0, (when - reference).total_seconds())
 
 
-def parse_max_age(cache_control: str | None) -> float | None:
-    """Return ``max-age`` seconds from a Cache-Control header, or None."""
+def parse_max_age(cache_control: str | None, age: str | None = None) -> float | None:
+    """Return how many more seconds the response stays fresh: the Cache-Control header's
+    ``max-age`` less its ``Age`` header (RFC 9111, 4.2.3), or None without a ``max-age``.
+
+    A response a cache (a CDN) held for a while before it came is that much older: with
+    ``max-age=3600`` and ``Age: 3500`` the feed is fresh again in 100 s, not in an hour.
+    An ``Age`` that is no number of seconds is ignored; the result is never below 0.
+    """
     if not cache_control:
         return None
     match = _MAX_AGE.search(cache_control)
-    return float(match.group(1)) if match else None
+    if not match:
+        return None
+    held = age.strip() if age else ""
+    return max(0.0, float(match.group(1)) - (float(held) if held.isdigit() else 0.0))
