@@ -40,6 +40,7 @@ from bot.ports import (
     SubscriptionsFull,
 )
 from bot.subscriptions_gone import operator_removed, story_removed
+from bot.validate import FEED_URL_MAX, feed_url_problem
 from storage import SqlStore, open_store
 from storage.counters import rebuild_story_counters
 from storage.models import DevelopmentRow
@@ -278,6 +279,31 @@ def test_duplicate_feed_url_is_a_conflict(store, clock):
     store.add_feed("https://a.example/rss", clock.now())
     with pytest.raises(Conflict, match="a.example"):
         store.add_feed("https://a.example/rss", clock.now())
+
+
+def _wide_url(n: int) -> str:
+    """A feed URL whose path is ``n`` CJK characters (3 bytes each in UTF-8), in an order
+    no compression shortens."""
+    return "https://news.example/" + "".join(chr(0x4E00 + k * 7919 % 20_000) for k in range(n))
+
+
+def test_every_feed_url_taken_is_stored_and_found(store, clock):
+    # feeds.url has a unique index, and PostgreSQL refuses a B-tree entry over about
+    # 2.7 kB. 2,000 CJK characters passed the rule of 2,048 characters, and `storybot
+    # feeds add` then failed on PostgreSQL with a traceback ("index row size 6040 exceeds
+    # btree version 4 maximum 2704 for index "uq_feeds_url""); SQLite stored it.
+    wide = _wide_url(2_000)
+    assert len(wide) <= FEED_URL_MAX
+    problem = feed_url_problem(wide)
+    assert problem is not None and f"longer than {FEED_URL_MAX} bytes in UTF-8" in problem
+    taken = [n for n in range(800) if feed_url_problem(_wide_url(n)) is None]
+    longest = _wide_url(taken[-1])
+    assert len(longest.encode()) > FEED_URL_MAX - 3  # as long as the rule lets it be
+    feed = store.add_feed(longest, clock.now())
+    assert store.get_feed(longest) == feed and feed.url == longest
+    with pytest.raises(Conflict):
+        store.add_feed(longest, clock.now())
+    assert store.remove_feed(longest) and store.list_feeds() == []
 
 
 def test_remove_feed_keeps_its_items(store, clock):
