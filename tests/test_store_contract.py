@@ -2983,6 +2983,49 @@ def test_prune_keeps_the_text_of_old_off_topic_items_an_admin_corrected(store, c
     assert store.get_item(said_part.id).summary == said_part.summary
 
 
+def test_prune_keeps_the_text_of_an_old_item_whose_update_is_not_judged_yet(store, clock):
+    # An old off-topic item the feed edits: the new text is stored at once and judged
+    # after (item_updates, pending_updates; a scale-out judging job runs later, a cycle
+    # that failed leaves it to the next). A prune between the two blanked the new text,
+    # so the update was judged on its headline alone and what it added was never seen.
+    story = _story(store)
+    edited, plain = _items(store, 1, 2)
+    store.commit_decisions(
+        [_judge(story.id, item.id, on_topic=False, score=0.01) for item in (edited, plain)],
+        [],
+        {},
+        [],
+        T0,
+    )
+    store.save_background({"n_docs": 2, "df": {}}, plain.id, T0)
+    later = T0 + timedelta(days=100)
+    outcome, updated = store.ingest_item(
+        new_item(1, at=later, summary="Summary 1, now with news", content_hash="h1b")
+    )
+    assert outcome is IngestOutcome.UPDATED
+    assert [u.item_id for u in store.pending_updates()] == [edited.id]
+    cutoff = T0 + timedelta(days=30)  # both were fetched before it
+
+    counted = store.prune(cutoff, dry_run=True)
+    done = store.prune(cutoff)
+    assert counted.items == done.items == 1
+    assert store.get_item(plain.id).summary == ""
+    got = store.get_item(edited.id)
+    assert (got.summary, got.content) == ("Summary 1, now with news", updated.content)
+    # judged (on topic or not), the update no longer holds the text back
+    store.commit_decisions(
+        [],
+        [],
+        {},
+        [],
+        later,
+        revised=[_judge(story.id, edited.id, on_topic=False, score=0.02)],
+        versions={edited.id: updated.version},
+    )
+    assert store.pending_updates() == []
+    assert store.prune(cutoff).items == 1 and store.get_item(edited.id).summary == ""
+
+
 def _extend(store: SqlStore, story, number: int, n: int, at) -> int:
     """Item ``n`` reports development ``number`` at ``at``, adding a fact once it exists
     (a development update); returns the story's update seq after it."""
