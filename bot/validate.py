@@ -23,6 +23,7 @@ from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
 from bot.render import HIDDEN, clip, shorten, shown_url
+from bot.typed_text import storable_text
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
@@ -223,9 +224,12 @@ def story_title(title: str) -> str:
 
     A title is shown on one line everywhere: in replies, in alerts, and in ``storybot story
     list``, whose columns a tab separates. Chat titles come this way (the words after
-    ``--title``); the command line's ``--title`` is made so too.
+    ``--title``); the command line's ``--title`` and the config file's ``title`` are made
+    so too, read as chat reads typed text (:func:`bot.typed_text.storable_text`): a
+    control character is a space, a bidirectional control is dropped. A TOML escape may
+    spell a NUL, which PostgreSQL refuses to store, or ESC, a terminal's command.
     """
-    return " ".join(title.split())
+    return " ".join(storable_text(title).split())
 
 
 def story_title_problem(title: str) -> str | None:
