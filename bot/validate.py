@@ -23,11 +23,15 @@ from bot.identity import canonical_url
 from bot.model import Story
 from bot.ports import HostCheck, Store
 from bot.render import HIDDEN, clip, shorten, shown_url
+from bot.typed_text import storable_text
 
 FEED_URL_EXAMPLE = "https://example.com/feed.xml"
 ARTICLE_URL_EXAMPLE = "https://example.com/news/article.html"
 # the longest feed URL taken: the common limit of browsers and servers (as an item's link,
-# bot.identity.ITEM_URL_MAX); a longer one is no address a feed is published at
+# bot.identity.ITEM_URL_MAX); a longer one is no address a feed is published at. Counted
+# in UTF-8 bytes too: the feeds table's unique index holds the URL, and PostgreSQL refuses
+# a B-tree entry over about 2.7 kB (2,000 CJK characters are 6 kB); a server is sent each
+# of those bytes percent-encoded anyway, three characters each.
 FEED_URL_MAX = 2_048
 STORY_NAME_MAX = 64
 STORY_TITLE_MAX = 200
@@ -43,11 +47,11 @@ def feed_url_problem(url: str) -> str | None:
     """Say what is wrong with a feed URL, or None if it can be polled.
 
     A feed URL needs the scheme http or https, a host name, a port (if given) from 1 to
-    65535, no whitespace or control characters, and at most :data:`FEED_URL_MAX`
-    characters (the CLI, the config file and chat share this rule). A host of digits and
-    dots must be an IPv4 address written as the poller fetches one, four numbers from 0 to
-    255 (:func:`bot.hostname.ipv4_form_problem`, the rule a fetch applies): ``127.1``,
-    ``2130706433`` or ``127.0.0.1.`` would fail at every poll.
+    65535, no whitespace or control characters, and at most :data:`FEED_URL_MAX` bytes in
+    UTF-8 (characters, for an ASCII URL; the CLI, the config file and chat share this
+    rule). A host of digits and dots must be an IPv4 address written as the poller fetches
+    one, four numbers from 0 to 255 (:func:`bot.hostname.ipv4_form_problem`, the rule a
+    fetch applies): ``127.1``, ``2130706433`` or ``127.0.0.1.`` would fail at every poll.
 
     Args:
         url: The URL as the user typed it.
@@ -58,6 +62,11 @@ def feed_url_problem(url: str) -> str | None:
     problem = _web_url_problem(url)
     if problem is None and len(url) > FEED_URL_MAX:
         problem = f"it is longer than {FEED_URL_MAX} characters"
+    elif problem is None and len(url.encode("utf-8")) > FEED_URL_MAX:
+        problem = (
+            f"it is longer than {FEED_URL_MAX} bytes in UTF-8 "
+            "(a character outside ASCII takes 2 to 4)"
+        )
     if problem is None:
         return None
     # its key hidden, as /story feeds lists feeds: the error may be said in a channel
@@ -215,9 +224,12 @@ def story_title(title: str) -> str:
 
     A title is shown on one line everywhere: in replies, in alerts, and in ``storybot story
     list``, whose columns a tab separates. Chat titles come this way (the words after
-    ``--title``); the command line's ``--title`` is made so too.
+    ``--title``); the command line's ``--title`` and the config file's ``title`` are made
+    so too, read as chat reads typed text (:func:`bot.typed_text.storable_text`): a
+    control character is a space, a bidirectional control is dropped. A TOML escape may
+    spell a NUL, which PostgreSQL refuses to store, or ESC, a terminal's command.
     """
-    return " ".join(title.split())
+    return " ".join(storable_text(title).split())
 
 
 def story_title_problem(title: str) -> str | None:

@@ -10,6 +10,12 @@ on-topic: its development takes the new sentences); ``commit_decisions`` counts 
 An item's ``source`` and ``fetched_at`` never change, so adding is all the counters ever
 need; a story's rows go with it (ON DELETE CASCADE).
 
+``story_sources``' primary key holds the outlet's label, and a label can be any length
+(a feed entry's link whose host is thousands of characters, when the feed's title names
+no outlet). A label longer than :data:`MAX_SOURCE_BYTES` is counted by its digest
+(:func:`source_key`), as :mod:`storage.items` stores a long key: PostgreSQL refuses a
+B-tree entry over about 2.7 kB, which failed the commit of every decision of the cycle.
+
 The counter row is changed with one atomic ``INSERT .. ON CONFLICT DO UPDATE`` per story
 (``items_on_topic = items_on_topic + n``), so concurrent writers on PostgreSQL add up
 instead of overwriting each other.
@@ -21,6 +27,7 @@ benchmark fixtures.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -34,6 +41,9 @@ from sqlalchemy.orm import Session
 from bot.model import Judgement
 from storage.models import ItemRow, JudgementRow, StoryCounterRow, StorySourceRow
 
+# The longest outlet label story_sources holds as it is (see the module's doc).
+MAX_SOURCE_BYTES = 1024
+
 # Bound parameters per IN list: well under SQLite's limit (32766; 999 before 3.32).
 CHUNK = 500
 
@@ -46,6 +56,15 @@ def upsert_insert(session: Session, table: Any) -> Any:
     """An INSERT that can take ``on_conflict_do_*`` (the session's backend's own)."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def source_key(source: str) -> str:
+    """An outlet label as ``story_sources`` holds it: itself, or ``"sha256:<hex>"`` of
+    it when it is longer than :data:`MAX_SOURCE_BYTES` (distinct labels stay distinct)."""
+    raw = source.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_SOURCE_BYTES:
+        return source
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def count_judgements(session: Session, judgements: Sequence[Judgement]) -> None:
@@ -69,7 +88,7 @@ def count_judgements(session: Session, judgements: Sequence[Judgement]) -> None:
         total[1] += j.duplicate_of is not None
         if total[2] is None or fetched > total[2]:
             total[2] = fetched
-        sources[j.story_id].setdefault(source, None)
+        sources[j.story_id].setdefault(source_key(source), None)
 
     table = StoryCounterRow.__table__
     for story_id, (n, copies, last) in sorted(totals.items()):  # sorted: fixed lock order
@@ -122,9 +141,7 @@ def rebuild_story_counters(conn: Connection) -> None:
             ).group_by(JudgementRow.story_id),
         )
     )
-    conn.execute(
-        insert(sources).from_select(
-            ["story_id", "source"],
-            joined.with_only_columns(JudgementRow.story_id, ItemRow.source).distinct(),
-        )
-    )
+    pairs = conn.execute(joined.with_only_columns(JudgementRow.story_id, ItemRow.source).distinct())
+    rows = {(story_id, source_key(source)) for story_id, source in pairs}
+    if rows:
+        conn.execute(insert(sources), [{"story_id": s, "source": label} for s, label in rows])

@@ -13,7 +13,11 @@ nothing reads again once an item is old:
   A corrected item keeps its text whatever its judgement says: the engine is taught a
   correction from the item's stored text (:mod:`bot.teaching`), whenever its state lacks
   it (a correction given just before a prune, or given again with the other label), and
-  ``/story why`` quotes its words; blanked, the engine would learn a headline alone;
+  ``/story why`` quotes its words; blanked, the engine would learn a headline alone.
+  An item whose update is not judged yet (an ``item_updates`` row: the feed edited it,
+  and its judging comes after, in the same cycle, a later one, or a scale-out job) keeps
+  its text too, until that judging: it reads the new text, and blanked it would judge the
+  headline alone and never see what the update added;
 * delivered keyword notices and digests queued before the cut-off (their keys are per
   item and per period, so nothing would send them again). Alerts are kept: a later report
   of their development edits the posted message through its row;
@@ -44,6 +48,7 @@ from storage.models import (
     DevelopmentUpdateRow,
     EngineBackgroundRow,
     ItemRow,
+    ItemUpdateRow,
     JudgementRow,
     OutboxRow,
 )
@@ -63,8 +68,8 @@ class RetentionStore(StoreBase):
         """Blank old off-topic items' text; delete old delivered notices and digests, and
         old development updates every follow of their story has passed.
 
-        Kept: the text of items a story took, a development holds or an admin corrected
-        (see the module's doc).
+        Kept: the text of items a story took, a development holds or an admin corrected,
+        and of those whose update is not judged yet (see the module's doc).
 
         A transaction per ``PRUNE_BATCH`` item ids (and outbox ids, and update ids), so that other writers
         wait for one batch at most, never for the whole prune; each batch decides by what
@@ -158,12 +163,17 @@ def _prunable_items(
     in_development = exists().where(DevelopmentItemRow.item_id == ItemRow.id)
     # either label: the engine is taught both from the item's text (see the module's doc)
     corrected = exists().where(CorrectionRow.item_id == ItemRow.id)
+    # to be judged again, from its text (see the module's doc)
+    unjudged_update = exists().where(ItemUpdateRow.item_id == ItemRow.id)
     if after is not None:
         on_topic = on_topic.where(JudgementRow.item_id.between(after + 1, read_through))
         in_development = in_development.where(
             DevelopmentItemRow.item_id.between(after + 1, read_through)
         )
         corrected = corrected.where(CorrectionRow.item_id.between(after + 1, read_through))
+        unjudged_update = unjudged_update.where(
+            ItemUpdateRow.item_id.between(after + 1, read_through)
+        )
     return and_(
         ItemRow.fetched_at < before,
         ids,
@@ -171,6 +181,7 @@ def _prunable_items(
         ~on_topic,
         ~in_development,
         ~corrected,
+        ~unjudged_update,
     )
 
 

@@ -415,3 +415,32 @@ def test_poll_once_where_there_is_no_database_starts_one_for_the_declared_feeds(
     assert main(["--config", config, "poll", "--once"]) == 0
     assert "polled 1 feed (1 ok" in capsys.readouterr().out
     assert (tmp_path / "storybot.db").exists()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_a_declared_title_spelling_control_characters_is_read_as_chat_reads_one(
+    db, tmp_path, capsys, monkeypatch, request, backend
+):
+    # TOML escapes may spell what no one types: a NUL, which PostgreSQL text refuses
+    # (`story list` failed with a traceback there, the story never created), and ESC,
+    # which `story list` printed to the operator's terminal. A title typed in chat has its
+    # controls read as spaces (bot.typed_text.storable_text); the config file's alike.
+    if backend == "postgres":
+        monkeypatch.setenv("STORYBOT_DATABASE_URL", request.getfixturevalue("pg_url"))
+    url = os.environ["STORYBOT_DATABASE_URL"]
+    open_store(url).close()
+    config = tmp_path / "storybot.toml"
+    config.write_text(
+        f"[[stories]]\nname = 'chips'\nseeds = ['{_a_seed()}']\n"
+        'title = "Chips\\u0000Act \\u001b[2J\\u202e vote"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "story", "list"]) == 0
+    assert capsys.readouterr().out.startswith("chips\tChips Act [2J vote\t1 seed\t")
+    store = open_store(url)
+    try:
+        assert store.get_story("chips").title == "Chips Act [2J vote"
+    finally:
+        store.close()

@@ -40,7 +40,9 @@ from bot.ports import (
     SubscriptionsFull,
 )
 from bot.subscriptions_gone import operator_removed, story_removed
+from bot.validate import FEED_URL_MAX, feed_url_problem
 from storage import SqlStore, open_store
+from storage.counters import rebuild_story_counters
 from storage.models import DevelopmentRow
 
 pytest_plugins = ["store_fixtures"]  # fixtures: db_url, store, clock, pg_*
@@ -277,6 +279,31 @@ def test_duplicate_feed_url_is_a_conflict(store, clock):
     store.add_feed("https://a.example/rss", clock.now())
     with pytest.raises(Conflict, match="a.example"):
         store.add_feed("https://a.example/rss", clock.now())
+
+
+def _wide_url(n: int) -> str:
+    """A feed URL whose path is ``n`` CJK characters (3 bytes each in UTF-8), in an order
+    no compression shortens."""
+    return "https://news.example/" + "".join(chr(0x4E00 + k * 7919 % 20_000) for k in range(n))
+
+
+def test_every_feed_url_taken_is_stored_and_found(store, clock):
+    # feeds.url has a unique index, and PostgreSQL refuses a B-tree entry over about
+    # 2.7 kB. 2,000 CJK characters passed the rule of 2,048 characters, and `storybot
+    # feeds add` then failed on PostgreSQL with a traceback ("index row size 6040 exceeds
+    # btree version 4 maximum 2704 for index "uq_feeds_url""); SQLite stored it.
+    wide = _wide_url(2_000)
+    assert len(wide) <= FEED_URL_MAX
+    problem = feed_url_problem(wide)
+    assert problem is not None and f"longer than {FEED_URL_MAX} bytes in UTF-8" in problem
+    taken = [n for n in range(800) if feed_url_problem(_wide_url(n)) is None]
+    longest = _wide_url(taken[-1])
+    assert len(longest.encode()) > FEED_URL_MAX - 3  # as long as the rule lets it be
+    feed = store.add_feed(longest, clock.now())
+    assert store.get_feed(longest) == feed and feed.url == longest
+    with pytest.raises(Conflict):
+        store.add_feed(longest, clock.now())
+    assert store.remove_feed(longest) and store.list_feeds() == []
 
 
 def test_remove_feed_keeps_its_items(store, clock):
@@ -2789,6 +2816,31 @@ def test_story_stats_add_up_across_batches(store, clock):
     )
 
 
+def test_an_outlet_label_too_long_for_an_index_is_counted(store, clock):
+    # An item's outlet is its link's host when the feed's title names none, and a feed
+    # entry's link may hold a host of thousands of characters. story_sources' primary key
+    # holds the label: on PostgreSQL (B-tree entries up to about 2.7 kB) the commit of the
+    # cycle's decisions failed ("index row size 5016 exceeds btree version 4 maximum
+    # 2704"), every cycle, and no story judged anything again.
+    story = _story(store)
+    noise = "".join(f"{n * 7919 % 100_003:05d}" for n in range(1, 1001))  # not compressible
+    hosts = [f"{noise}.example", f"{noise}.example.org", "outlet.example"]
+    items = [
+        store.ingest_item(new_item(n, source=host))[1] for n, host in enumerate(hosts, start=1)
+    ]
+    assert [item.source for item in items] == hosts  # the item keeps its label whole
+    store.commit_decisions([_judge(story.id, item.id) for item in items], [], {}, [], clock.now())
+    # a second judgement of the same outlet adds no outlet
+    again = store.ingest_item(new_item(4, source=hosts[0]))[1]
+    store.commit_decisions([_judge(story.id, again.id)], [], {}, [], clock.now())
+    stats = store.story_stats(story.id)
+    assert (stats.items_on_topic, stats.sources) == (4, 3)
+    # recomputed from the judgements (bulk-loaded data), the same
+    with store.engine.begin() as conn:
+        rebuild_story_counters(conn)
+    assert store.story_stats(story.id) == stats
+
+
 # --------------------------------------------------------------------------- outbox batches
 
 
@@ -2929,6 +2981,49 @@ def test_prune_keeps_the_text_of_old_off_topic_items_an_admin_corrected(store, c
     assert store.prune(cutoff).items == 1
     assert store.get_item(said_not.id).summary == ""
     assert store.get_item(said_part.id).summary == said_part.summary
+
+
+def test_prune_keeps_the_text_of_an_old_item_whose_update_is_not_judged_yet(store, clock):
+    # An old off-topic item the feed edits: the new text is stored at once and judged
+    # after (item_updates, pending_updates; a scale-out judging job runs later, a cycle
+    # that failed leaves it to the next). A prune between the two blanked the new text,
+    # so the update was judged on its headline alone and what it added was never seen.
+    story = _story(store)
+    edited, plain = _items(store, 1, 2)
+    store.commit_decisions(
+        [_judge(story.id, item.id, on_topic=False, score=0.01) for item in (edited, plain)],
+        [],
+        {},
+        [],
+        T0,
+    )
+    store.save_background({"n_docs": 2, "df": {}}, plain.id, T0)
+    later = T0 + timedelta(days=100)
+    outcome, updated = store.ingest_item(
+        new_item(1, at=later, summary="Summary 1, now with news", content_hash="h1b")
+    )
+    assert outcome is IngestOutcome.UPDATED
+    assert [u.item_id for u in store.pending_updates()] == [edited.id]
+    cutoff = T0 + timedelta(days=30)  # both were fetched before it
+
+    counted = store.prune(cutoff, dry_run=True)
+    done = store.prune(cutoff)
+    assert counted.items == done.items == 1
+    assert store.get_item(plain.id).summary == ""
+    got = store.get_item(edited.id)
+    assert (got.summary, got.content) == ("Summary 1, now with news", updated.content)
+    # judged (on topic or not), the update no longer holds the text back
+    store.commit_decisions(
+        [],
+        [],
+        {},
+        [],
+        later,
+        revised=[_judge(story.id, edited.id, on_topic=False, score=0.02)],
+        versions={edited.id: updated.version},
+    )
+    assert store.pending_updates() == []
+    assert store.prune(cutoff).items == 1 and store.get_item(edited.id).summary == ""
 
 
 def _extend(store: SqlStore, story, number: int, n: int, at) -> int:
