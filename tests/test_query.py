@@ -763,3 +763,19 @@ def test_joined_tokens_join_words_written_in_parts_and_mark_acronyms(
     text: str, expected: list[str]
 ) -> None:
     assert joined(text) == expected
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    "typed",
+    [":rocket: launch", "launch :flag-us:", ":+1::skin-tone-2: launch", "<:rocket:1234567> launch"],
+)
+def test_an_emoji_as_a_chat_app_sends_it_is_no_word(typed: str, strict: bool) -> None:
+    # as the matcher reads a stored subscription (strict=False): it required "rocket",
+    # the phrase "flag us" or the digit 1 in every item it was to find
+    query = parse_query(typed, strict=strict)
+    assert query == parse_query("launch")
+    assert query.matches("Launch delayed", "")
+    # a time, a ratio and a word ending in a colon are still words
+    assert parse_query("10:30 launch").describe() == "10:30 AND launch"
+    assert parse_query("ratio 3:2").describe() == "ratio AND 3:2"
