@@ -18,8 +18,8 @@ from bot.digest_schedule import AT_FORM, parse_at
 from bot.errors import UsageError
 from bot.meant import stories_spelled
 from bot.ports import Store
-from bot.query_lexer import QUOTE_CHARS
-from bot.render import clip, say
+from bot.query_lexer import QUOTE_CHARS, SINGLE_QUOTE_CHARS
+from bot.render import OPTION_PLATFORMS, clip, say
 from bot.stories import words_meant
 from bot.validate import find_story
 
@@ -187,8 +187,9 @@ def split_story_option(
     """Take ``--story NAME`` out of a command's text; return the rest and the name.
 
     The option may stand anywhere, with any spacing, as ``--story NAME``, ``--story=NAME``
-    (or the older ``-s NAME`` and ``story:NAME``); the rest keeps the user's own text and
-    quoting. A word starting with ``--`` is never searched for: in the query language it
+    (or the older ``-s NAME`` and ``story:NAME``), the name perhaps in quotes, double or
+    single (``--story 'anthropic pentagon'``, ``--story="anthropic pentagon"``); the rest
+    keeps the user's own text and quoting. A word starting with ``--`` is never searched for: in the query language it
     would be a double negation, i.e. the word itself, so ``--stroy x`` would silently
     search for "stroy". ``--story`` without a name, given twice, or any other ``--word``
     is a usage error instead. The words after the name stay the rest's here;
@@ -267,6 +268,12 @@ def _spelled(typed: str, names: list[str]) -> list[str]:
 
 
 _WAYS = {2: "two", 3: "three"}
+# what a command's usage calls its keywords (typed, and as Discord's option), said where
+# a reading of ``--story`` leaves none
+_NO_KEYWORDS = {
+    "subscribe": ("<keywords>", "<keywords>"),
+    "unsubscribe": ("<id|keywords>", "<id | keywords>"),
+}
 
 
 def _read_several_ways(
@@ -286,7 +293,11 @@ def _read_several_ways(
     option_name = "query" if command == "subscribe" else "target"
     retyped = []
     for name, taken in reversed(ordered):
-        keywords = clip(option.text(taken), 60)
+        # a reading that takes every word leaves none to search for: said with what the
+        # command needs in their place, as its usage names it, so that it can be typed
+        keywords = (
+            clip(option.text(taken), 60) or _NO_KEYWORDS[command][platform in OPTION_PLATFORMS]
+        )
         retyped.append(
             say(
                 platform,
@@ -349,7 +360,11 @@ def _split(rest: str, command: str, platform: str | None) -> _Option:
         kind, text, at, end = segments[i]
         i += 1
         option = option_word(text) if kind == "word" else None
-        if kind == "word" and text.startswith("story:") and len(text) > len("story:"):
+        if (
+            kind == "word"
+            and text.startswith("story:")
+            and (len(text) > len("story:") or _quoted_next(segments, i, end))
+        ):
             option = "story=" + text[len("story:") :]
         elif text == "-s" and kind == "word":
             option = "story"
@@ -380,7 +395,20 @@ def _split(rest: str, command: str, platform: str | None) -> _Option:
                 value = nxt[1]
                 end = nxt[3]
                 i += 1
-        value = value.strip(QUOTE_CHARS).strip()
+        elif not value and _quoted_next(segments, i, end):
+            # --story="anthropic pentagon": the name in quotes right after its sign
+            value, end = segments[i][1], segments[i][3]
+            i += 1
+        opened = value[:1] in SINGLE_QUOTE_CHARS and not (
+            len(value) > 1 and value[-1] in SINGLE_QUOTE_CHARS
+        )
+        if opened and (closing := _single_quote_end(segments, i)) is not None:
+            # --story 'anthropic pentagon': the words up to the closing quote, which
+            # (quoting words, as the query language reads them) are one name
+            value += rest[end : segments[closing][3]]
+            end = segments[closing][3]
+            i = closing + 1
+        value = " ".join(value.strip(QUOTE_CHARS + SINGLE_QUOTE_CHARS).split())
         if not value:
             raise UsageError(f"--story needs a story name after it. {hint}")
         # the same story twice (typed in the keywords and given as Discord's story
@@ -392,3 +420,23 @@ def _split(rest: str, command: str, platform: str | None) -> _Option:
         if story is None:
             story, after, began, typed = value, [], at, [rest[at:end]]
     return _Option(tuple(kept), story, tuple(after), tuple(typed))
+
+
+def _quoted_next(segments: list[tuple[str | None, str, int, int]], i: int, end: int) -> bool:
+    """Whether segment ``i`` is a quoted phrase right after the one ending at ``end``."""
+    return i < len(segments) and segments[i][0] == "phrase" and segments[i][2] == end
+
+
+def _single_quote_end(segments: list[tuple[str | None, str, int, int]], i: int) -> int | None:
+    """The segment from ``i`` on that ends with a single quote closing the one a story's
+    name began with (only words and spaces between: a name holds no quotes), or None
+    when no word does."""
+    for j in range(i, len(segments)):
+        kind, text = segments[j][:2]
+        if kind == "space":
+            continue
+        if kind != "word":
+            return None
+        if text[-1] in SINGLE_QUOTE_CHARS:
+            return j
+    return None

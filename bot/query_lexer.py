@@ -8,7 +8,8 @@ and single quotes as quotes only where they pair around words, so that apostroph
 CamelCase hashtag ("#ClimateChange") is itself or its words as a phrase. In a query typed
 now, punctuation its writer means as an operator the language does not have (a comma
 list, ``||``, ``!word``, a dash set apart, a link, a chat app's mention) is refused
-rather than silently read as words.
+rather than silently read as words. An emoji as a chat app sends it (Slack's
+``:rocket:``, Discord's ``<:name:id>``) is no word, as 🚀 is none.
 
 Its quote rules are shared: a command's words (:mod:`bot.command_words`,
 :mod:`bot.command_args`) and a story's title (:mod:`bot.story_admin`) read quotes as a
@@ -104,6 +105,13 @@ def quoted_whole(text: str) -> str | None:
 # <@U024BE7LH>, <!here>, <!subteam^S…|@team> (the Slack adapter turns those with a label
 # back into what was typed); Discord's <#123…>, <@123…>, <@!123…>, <@&123…> (a role).
 _CHAT_MENTION = re.compile(r"<([#@!])[^<>\s]*>?")
+
+# An emoji as a chat app sends it in command text: Slack's :rocket:, :flag-us:, :+1:,
+# :thumbsup::skin-tone-2: (every emoji typed in a slash command arrives so, a custom one
+# as its name: :partyparrot:), several in a row; Discord's custom <:name:id> and animated
+# <a:name:id>. An emoji is no word (🚀 has none), and these would be searched as words
+# no item writes ("flag us", "rocket 123456789012345678") or nearly every item has ("1").
+_CHAT_EMOJI = re.compile(r"(?::[a-z0-9_+'-]+:)+|<a?:\w+:\d+>", re.IGNORECASE)
 
 # A possessive at the end of a word ("AT&T's"), which a symbol word is without.
 _POSSESSIVE_END = re.compile(r"'s$")
@@ -254,6 +262,10 @@ def lex(text: str, strict: bool = True) -> list[Token]:
             # an apostrophe at either end, with no partner to make a phrase, is no part
             # of the word ("'AT&T", "'!openai"): it is read as typed without it
             bare = lexeme.strip("'")
+            if _CHAT_EMOJI.fullmatch(lexeme):
+                # dropped as 🚀 is; also from a stored query, which is read as typed
+                # again (its text is kept as typed: the matcher reads it so)
+                continue
             if strict:
                 _refuse_misread(bare)
             keys = tuple(text_tokens(lexeme))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -2253,3 +2254,40 @@ async def test_why_names_a_copied_report_by_its_link_without_the_parameters_that
         text
     )
     assert "utm_" not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "platform"),
+    [
+        # Slack sends an emoji typed in a slash command as its :shortcode:, a custom one
+        # as its name; Discord sends a custom emoji as <:name:id>
+        ("subscribe :rocket: launch", "slack"),
+        ("subscribe launch :flag-us:", "slack"),
+        ("subscribe :+1::skin-tone-2: launch", "slack"),
+        ("subscribe launch :partyparrot: :100:", "slack"),
+        ("subscribe <:rocket:123456789012345678> launch", "discord"),
+        ("subscribe launch <a:party:123456789012345678>", "discord"),
+        ("subscribe 🚀 launch", "console"),
+    ],
+)
+async def test_an_emoji_in_a_query_is_not_searched_as_the_chat_app_sends_it(
+    commands, store, text, platform
+):
+    # "letters and numbers are searched, not emoji or symbols": on Slack :rocket: was
+    # the word "rocket", :flag-us: the phrase "flag us" (which no item writes) and :+1:
+    # the digit 1, each of them required; Discord's <:rocket:id> a phrase of its name
+    # and number, so the subscription never matched
+    request = CommandRequest(text, platform, "U1", "C1")
+    reply = await commands.handle(request)
+    assert reply.ok and reply.text.startswith("Subscribed (#1): launch. "), reply.text
+    reply = await commands.handle(replace(request, text="subscribe launch"))
+    assert not reply.ok and "already subscribed to launch (#1)" in reply.text, reply.text
+
+
+@pytest.mark.parametrize("text", ["subscribe :rocket:", "subscribe <:rocket:123456789012345678>"])
+async def test_a_query_of_emoji_alone_has_no_words_to_search_for(commands, store, text):
+    reply = await commands.handle(req(text))
+    assert not reply.ok and reply.text.startswith(
+        "The query has no words to search for (letters and numbers are searched, not emoji"
+    ), reply.text
+    assert store.list_subscriptions("slack", "U1") == []

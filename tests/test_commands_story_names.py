@@ -387,3 +387,77 @@ async def test_subscribe_story_option_of_one_story_keeps_the_words_after_it_as_k
     # a name that spells no story is refused with the story its words probably mean
     reply = await commands.handle(req("subscribe chips --story antropic pentagon"))
     assert not reply.ok and "Did you mean `anthropic`?" in reply.text, reply.text
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--story 'anthropic pentagon'",
+        "--story \u2018Anthropic Pentagon\u2019",  # as phones and Slack's smart quotes type it
+        '--story="anthropic pentagon"',
+        "--story=\u201canthropic pentagon\u201d",
+        "--story='anthropic pentagon'",
+        'story:"anthropic pentagon"',
+    ],
+)
+async def test_a_story_option_whose_name_is_quoted_after_it_or_its_sign_is_that_story(
+    commands, store, talks, option
+):
+    # as `status 'anthropic pentagon'` and `--story "anthropic pentagon"` read it. It was
+    # "There is no story named ''anthropic'" (single quotes), "--story needs a story name
+    # after it" (--story="..."), and for story:"..." a subscription to every item with
+    # the keywords "story:" and "anthropic pentagon"
+    reply = await commands.handle(req(f"subscribe chips {option}"))
+    assert reply.ok and reply.text == (
+        "Subscribed (#1): chips. You will get a DM for each new item on-topic for "
+        "anthropic-pentagon that matches."
+    ), reply.text
+    reply = await commands.handle(req(f"unsubscribe chips {option}"))
+    assert reply.ok and reply.text == "Unsubscribed #1: chips (story anthropic-pentagon)"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # single quotes around the keywords stay a phrase, and apostrophes in words
+        ("subscribe 'supply chain' --story pentagon", '"supply chain"'),
+        ("subscribe --story pentagon 'supply chain'", '"supply chain"'),
+        ("subscribe Trump's 'supply chain' --story pentagon", 'trump\'s AND "supply chain"'),
+        ("subscribe O'Brien --story pentagon", "o'brien"),
+        # a quoted phrase that holds the option's words is searched, as with double quotes
+        ("subscribe '--story pentagon' chips", '"--story pentagon" AND chips'),
+    ],
+)
+async def test_single_quoted_keywords_beside_a_story_option_stay_keywords(
+    commands, store, talks, text, shown
+):
+    reply = await commands.handle(req(text))
+    assert reply.ok and reply.text.startswith(f"Subscribed (#1): {shown}."), reply.text
+
+
+async def test_a_story_option_read_two_ways_one_without_keywords_says_a_command_that_works(
+    commands, store, both
+):
+    # the reading "the story anthropic-pentagon" leaves no keywords: it was said as
+    # `/story subscribe  --story anthropic-pentagon`, which is refused for its lack
+    reply = await commands.handle(req("subscribe --story anthropic pentagon"))
+    assert not reply.ok and reply.text == (
+        "`--story anthropic pentagon` reads two ways: the story `anthropic` with 'pentagon' "
+        "among the keywords, or the story `anthropic-pentagon`. Nothing was subscribed. Say "
+        "`/story subscribe <keywords> --story anthropic-pentagon` or "
+        "`/story subscribe pentagon --story anthropic`."
+    ), reply.text
+    on_discord = CommandRequest(
+        "subscribe --story anthropic pentagon", "discord", "U1", "C1", is_admin=True
+    )
+    reply = await commands.handle(on_discord)
+    assert reply.text.endswith(
+        "Say `/story subscribe query:<keywords> story:anthropic-pentagon` or "
+        "`/story subscribe query:pentagon story:anthropic`."
+    ), reply.text
+    reply = await commands.handle(req("unsubscribe --story anthropic pentagon"))
+    assert reply.text.endswith(
+        "Say `/story unsubscribe <id|keywords> --story anthropic-pentagon` or "
+        "`/story unsubscribe pentagon --story anthropic`."
+    ), reply.text
+    assert _subs(store) == []

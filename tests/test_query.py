@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -763,3 +765,86 @@ def test_joined_tokens_join_words_written_in_parts_and_mark_acronyms(
     text: str, expected: list[str]
 ) -> None:
     assert joined(text) == expected
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    "typed",
+    [":rocket: launch", "launch :flag-us:", ":+1::skin-tone-2: launch", "<:rocket:1234567> launch"],
+)
+def test_an_emoji_as_a_chat_app_sends_it_is_no_word(typed: str, strict: bool) -> None:
+    # as the matcher reads a stored subscription (strict=False): it required "rocket",
+    # the phrase "flag us" or the digit 1 in every item it was to find
+    query = parse_query(typed, strict=strict)
+    assert query == parse_query("launch")
+    assert query.matches("Launch delayed", "")
+    # a time, a ratio and a word ending in a colon are still words
+    assert parse_query("10:30 launch").describe() == "10:30 AND launch"
+    assert parse_query("ratio 3:2").describe() == "ratio AND 3:2"
+
+
+# --------------------------------------------------------------------------- README's rules
+
+# words with accents, letters read plainly and compounds, as the README's examples write them
+_README_WORDS = [
+    "Élysée", "Diyarbakır", "Ørsted", "straße", "İstanbul", "e-mail", "F-35", "A.I.",
+    "C++", "AT&T", "Trump's", "wives", "#ClimateChange", "10,000", "supply-chain", "pentagon",
+]  # fmt: skip
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(_README_WORDS), min_size=1, max_size=3),
+    st.lists(st.sampled_from([*_README_WORDS, "said", "the"]), max_size=6),
+)
+def test_matching_ignores_accents_on_either_side(query_words: list[str], text: list[str]) -> None:
+    # "matching ignores case, accents and letters such as Turkish ı, ł, ø ..."
+    typed = " OR ".join(query_words)
+    query = parse_query(typed)
+    title = " ".join(text)
+    expected = query.matches(title, "")
+    for spelled in (_unaccented(title), unicodedata.normalize("NFD", title), title.casefold()):
+        assert query.matches(spelled, "") is expected, (typed, title, spelled)
+    assert parse_query(_unaccented(typed)).matches(title, "") is expected
+
+
+_SPACES = [" ", "  ", "\t", "\u00a0", "\u3000", "\n"]
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_the_same_query_however_spelled_or_ordered_is_the_same(data: st.DataObject) -> None:
+    # "the same query again ..., however it is spelled or ordered" is refused as a duplicate
+    # (bot.subscription_commands compares parsed queries)
+    groups = data.draw(
+        st.lists(
+            st.lists(st.sampled_from(_README_WORDS), min_size=1, max_size=3, unique=True),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    canonical = " OR ".join("(" + " AND ".join(g) + ")" for g in groups)
+
+    def space() -> str:
+        return data.draw(st.sampled_from(_SPACES))
+
+    def spell(words: list[str]) -> str:
+        words = data.draw(st.permutations(words))
+        out = words[0]
+        for word in words[1:]:
+            out += space() + data.draw(st.sampled_from(["", "and" + space(), "AND" + space()]))
+            out += word
+        return "(" + out + ")"
+
+    spelled = [spell(g) for g in data.draw(st.permutations(groups))]
+    typed = spelled[0] + "".join(
+        space() + data.draw(st.sampled_from(["OR", "or", "Or"])) + space() + s for s in spelled[1:]
+    )
+    assert parse_query(typed) == parse_query(canonical), (typed, canonical)
