@@ -11,7 +11,10 @@ The steps, and why:
   "Élysée" and "Elysee" agree and ligatures such as "ﬁ" become "fi"; then recomposition
   (NFC). The kana voiced and semi-voiced sound marks are kept: they are no accents but
   part of the letter (バス "bus", パス "pass", ハス "lotus" are three words; half-width ﾊﾞｽ
-  is バス), and Hangul stays in syllables, not jamo.
+  is バス), and Hangul stays in syllables, not jamo. So are the vowel signs and viramas of
+  the scripts of India and Sri Lanka (Devanagari to Sinhala), which are letters of the
+  word: "दिल्ली" (Delhi) is not "दलाल" (broker), nor "में" (in) "मैं" (I). Arabic's and
+  Hebrew's vowel marks, which writers mostly leave out, are dropped.
 * ``casefold`` rather than ``lower`` so "Straße" and "STRASSE" agree.
 * A few letters that Unicode does not decompose but that readers take for accented
   ones are spelled plainly: Turkish dotless "ı" (without it "DİYARBAKIR" and
@@ -126,8 +129,24 @@ __all__ = [
     "words",
 ]
 
-# Letters and digits only: ``\w`` minus the underscore.
+# The vowel signs, viramas and other combining marks of the scripts of India and Sri
+# Lanka (Devanagari to Sinhala, U+0900-U+0DFF). Unlike an accent, such a mark is a letter
+# of the word: without them "दिल्ली" (Delhi) and "दलाल" (broker) were one key, "दलल", and
+# "में" (in) the letter "म". Keyword matching keeps them (``_normalise``) and reads them as
+# part of a word; the story engine's :func:`strip_marks` still drops them, as it drops
+# every mark, so that its measured decisions do not move.
+_INDIC_MARKS = "".join(
+    chr(cp) for cp in range(0x0900, 0x0E00) if unicodedata.category(chr(cp)).startswith("M")
+)
+_INDIC_MARK_SET = frozenset(_INDIC_MARKS)
+# One character of a word: a letter or digit (``\w`` minus the underscore), or such a mark.
+_WORD_CHAR = rf"(?:[^\W_]|[{_INDIC_MARKS}])"
+_NOT_AFTER_WORD_CHAR = rf"(?<![^\W_])(?<![{_INDIC_MARKS}])"
+# Letters and digits only; with the marks above where a text has one (_token_pattern: the
+# pattern with them costs 80 % more on other text).
 _TOKEN = re.compile(r"[^\W_]+")
+_TOKEN_INDIC = re.compile(rf"{_WORD_CHAR}+")
+_HAS_INDIC_MARK = re.compile(f"[{_INDIC_MARKS}]")
 
 # A possessive "'s", taken off before the text is split: a token of its own, "s" would
 # stand for it in a phrase ("Trump's wall" as "trump s wall"), which "Trump wall" lacks.
@@ -137,7 +156,7 @@ _POSSESSIVE = re.compile(r"['\u2019]s(?![^\W_])")
 
 # A separator inside a word (a letter or digit follows; _compounds checks what comes
 # before): the pattern starts with it, so a scan skips to each candidate.
-_INNER_SEPARATOR = re.compile(r"[-\u2010.,](?=[^\W_])")
+_INNER_SEPARATOR = re.compile(rf"[-\u2010.,](?={_WORD_CHAR})")
 
 # Words written in parts that are also written whole: hyphenated ("e-mail", "COVID-19";
 # "\u2010" is what NFKD makes of the non-breaking hyphen), single letters with dots
@@ -147,7 +166,7 @@ _INNER_SEPARATOR = re.compile(r"[-\u2010.,](?=[^\W_])")
 # candidate: run over a whole body, the alternatives tried at every character cost more
 # than splitting it into tokens.
 _COMPOUND = re.compile(
-    r"(?<![^\W_])[^\W_]++(?:[-\u2010][^\W_]++)+"
+    rf"{_NOT_AFTER_WORD_CHAR}{_WORD_CHAR}++(?:[-\u2010]{_WORD_CHAR}++)+"
     r"|(?<![^\W_.])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"
     r"|(?<![^\W_.,])\d{1,3}(?:,\d{3})+(?![^\W_]|,\d)"
 )
@@ -327,15 +346,22 @@ class _MarkStripper(dict[int, int | None]):
 
     _CAP = 1 << 16
 
+    def __init__(self, kept: frozenset[int]) -> None:
+        super().__init__()
+        self._kept = kept  # the marks not deleted
+
     def __missing__(self, cp: int) -> int | None:
         mark = unicodedata.category(chr(cp)).startswith("M")
-        value = None if mark and cp not in _KANA_VOICING else cp
+        value = None if mark and cp not in self._kept else cp
         if len(self) < self._CAP:
             self[cp] = value
         return value
 
 
-_STRIP_MARKS = _MarkStripper()
+# strip_marks (the story engine): every mark but the kana's voicing
+_STRIP_MARKS = _MarkStripper(_KANA_VOICING)
+# keyword matching (_normalise): the Indic scripts' marks are kept too (see _INDIC_MARKS)
+_STRIP_ACCENTS = _MarkStripper(_KANA_VOICING | frozenset(map(ord, _INDIC_MARKS)))
 
 # Letters that NFKD leaves whole but readers type without their stroke or dot (see the
 # module docstring), as casefold leaves them (lower case), and invisible characters
@@ -506,7 +532,7 @@ def _normalise(text: str) -> str:
     # Unicode's "compatibility caseless match" (D145): casefolding and decomposing
     # can each expose work for the other, so the standard applies both twice.
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_ACCENTS)
     # recomposed: a kana with its voicing mark is one letter again, and Hangul jamo
     # their syllables (a mark left alone is no letter: \W, a separator)
     text = unicodedata.normalize("NFC", text)
@@ -515,16 +541,29 @@ def _normalise(text: str) -> str:
     return split_unspaced(_POSSESSIVE.sub("", text))
 
 
+def _token_pattern(norm: str) -> re.Pattern[str]:
+    """The pattern of the words of normalised text: runs of letters and digits, with the
+    Indic marks (_INDIC_MARKS) where it has one."""
+    if norm.isascii() or not _HAS_INDIC_MARK.search(norm):
+        return _TOKEN  # nearly every text
+    return _TOKEN_INDIC
+
+
+def _is_word_char(c: str) -> bool:
+    """Whether ``c`` is part of a word: a letter or digit, or an Indic mark (_WORD_CHAR)."""
+    return c.isalnum() or c in _INDIC_MARK_SET
+
+
 def _compounds(norm: str) -> list[re.Match[str]]:
     """The compounds (see _COMPOUND) of normalised text, as ``_COMPOUND.finditer`` finds them."""
     found = []
     end = -1  # where the last compound found ends: a separator before it is inside it
     for sep in _INNER_SEPARATOR.finditer(norm):
         i = sep.start()
-        if i <= end or i == 0 or not norm[i - 1].isalnum():
+        if i <= end or i == 0 or not _is_word_char(norm[i - 1]):
             continue
         start = i - 1  # the compound starts where the word before the separator does
-        while start > 0 and norm[start - 1].isalnum():
+        while start > 0 and _is_word_char(norm[start - 1]):
             start -= 1
         m = _COMPOUND.match(norm, start)
         if m is not None:
@@ -548,7 +587,8 @@ def tokens(text: str) -> list[str]:
     Returns:
         The match keys of the words of ``text``; empty if it has no letters or digits.
     """
-    return _folded(_TOKEN.findall(_normalise(text)))
+    norm = _normalise(text)
+    return _folded(_token_pattern(norm).findall(norm))
 
 
 def whole_words(parts: tuple[str, ...] | list[str]) -> str:
@@ -584,7 +624,7 @@ def words(text: str) -> tuple[list[str], list[str]]:
         wholes.extend(
             _compound_wholes(c) if len(c) <= CACHED_WORD_MAX else _compound_wholes_uncached(c)
         )
-    return _folded(_TOKEN.findall(norm)), wholes
+    return _folded(_token_pattern(norm).findall(norm)), wholes
 
 
 def joined(text: str, acronyms: bool = True) -> list[str]:
@@ -610,7 +650,8 @@ def joined(text: str, acronyms: bool = True) -> list[str]:
     """
     norm = _normalise(text)
     compounds = _compounds(norm)
-    written = _TOKEN.findall(norm)
+    token = _token_pattern(norm)
+    written = token.findall(norm)
     marked = _acronym_tokens(text, written) if acronyms else {}
     if not compounds and not marked:
         return _folded(written)
@@ -620,8 +661,8 @@ def joined(text: str, acronyms: bool = True) -> list[str]:
     joins: list[tuple[int, int, str]] = []
     k = pos = 0
     for span in compounds:
-        k += len(_TOKEN.findall(norm, pos, span.start()))
-        n = len(_TOKEN.findall(span.group()))
+        k += len(token.findall(norm, pos, span.start()))
+        n = len(token.findall(span.group()))
         parts = folded[k : k + n]
         whole = whole_words(parts)
         letters = all(len(p) == 1 and p.isalpha() for p in parts)
@@ -788,7 +829,7 @@ def _compound_wholes_uncached(compound: str) -> tuple[str, ...]:
     finds "COVID-19" alone. Runs of words alone are no such name: "well-to-do" holds no
     "todo", "up-to-date" no "todate".
     """
-    written = _TOKEN.findall(compound)
+    written = _token_pattern(compound).findall(compound)
     parts = _folded(written)
     found = _designations(parts, whole_words)
     if parts != written:

@@ -534,6 +534,19 @@ MATCHES = [
     ("バス", "ﾊﾟｽﾎﾟｰﾄを更新", "", False),
     ("がん", "かん詰め工場", "", False),
     ("がん", "がん検診", "", True),
+    # the vowel signs and viramas of India's scripts are letters of the word, not accents:
+    # without them "दिल्ली" (Delhi) and "दलाल" (broker) were one word, "में" (in) a letter
+    ("दिल्ली", "दलाल ने कहा", "", False),
+    ("दिल्ली", "दिल्ली में बारिश", "", True),
+    ("में", "मुंबई में बाढ़", "", True),
+    ("मुंबई", "", "दिल्ली-मुंबई एक्सप्रेसवे खुला", True),  # a part of a hyphenated word
+    ('"दिल्ली मुंबई"', "", "दिल्ली-मुंबई एक्सप्रेसवे खुला", True),
+    ("दिल्लीमुंबई", "", "दिल्ली-मुंबई एक्सप्रेसवे खुला", True),  # written whole
+    ("বাংলাদেশ", "বাংলাদেশে নির্বাচন", "", False),  # Bengali: another word (locative)
+    ("বাংলাদেশ", "বাংলাদেশ নির্বাচন", "", True),
+    ("தமிழ்நாடு", "தமிழ்நாடு அரசு", "", True),  # Tamil
+    ("मैं", "मुंबई में बाढ़", "", False),  # "I" is not "in"
+    ("محمد", "مُحَمَّد يقول", "", True),  # Arabic's short-vowel marks are optional: dropped
     ("서울", "서울에서 지진", "", False),  # Korean: whole words, as spaced
     ("서울", "", "서울 지하철 운행 중단", True),
     ('"supply chain"', "", "supply lines and the supply chain", True),  # not the first "supply"
