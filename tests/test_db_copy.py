@@ -326,7 +326,7 @@ def test_a_source_at_an_older_revision_is_refused_with_the_upgrade_to_run(
     code, err = _copy(monkeypatch, capsys, f"sqlite:///{path}", "--to", f"sqlite:///{target}")
 
     assert code == 2
-    assert "is at schema revision 0029, this storybot's is 0035: upgrade it first" in err
+    assert "is at schema revision 0029, this storybot's is 0036: upgrade it first" in err
     assert "storybot db-upgrade" in err
     assert not target.exists()
 

@@ -1225,6 +1225,20 @@ def test_stored_words_with_an_apostrophe_at_their_end_take_their_new_keys(empty_
     _stored_queries_take_their_new_keys(empty_url, "0033", subs, ("U1", "AT&T"))
 
 
+def test_stored_indic_and_emoji_queries_take_their_new_keys(empty_url):
+    """Migration 0036: the vowel signs and viramas of India's scripts are letters of the
+    word ("दिल्ली" was "दलल", as "दलाल" is), and an emoji as a chat app sends it
+    (":rocket:") is no word. Such a query held under its old key could be subscribed to
+    again; a query whose words read as before keeps its key."""
+    subs = [  # (user, query, key's identity then, query it now reads as), oldest first
+        ("U1", "दिल्ली", ["w", "दलल"], "दिल्ली"),
+        ("U2", "मैं OR বাংলাদেশ", ["or", ["w", "म"], ["w", "বলদশ"]], "मैं OR বাংলাদেশ"),
+        ("U4", ":rocket: launch", ["and", ["w", "launch"], ["w", "rocket"]], "launch"),
+        ("U3", "pentagon", ["w", "pentagon"], "pentagon"),  # unchanged
+    ]
+    _stored_queries_take_their_new_keys(empty_url, "0035", subs, ("U4", "launch"))
+
+
 def test_digest_anchor_column_is_added_and_dropped_keeping_the_bindings(empty_url):
     """Migration 0022 adds ``bindings.digest_anchor`` (NULL: a digest every HOURS from
     the last, as before); its downgrade drops it in place, keeping the bindings, and a
