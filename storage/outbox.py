@@ -520,21 +520,26 @@ class OutboxStore(StoreBase):
             return DeadDiscard(discarded=discarded)
 
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
-        """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.
+        """The ``limit`` items keyword notices queued since ``since`` were about, those of
+        the newest notices first: each item once, however many users it was sent to.
 
         A notice's key ends with the id of the first report of its text (see
-        ``bot.outbox_keys.notice_key``). Ascending, each id once.
+        ``bot.outbox_keys.notice_key``). Counting items, not notices: one wire report
+        that a popular keyword sent to 200 people would otherwise be all a fresh engine
+        learns, and a copy of an earlier report sent again. Ascending, each id once.
         """
+        # the key's trailing digits: what follows its last ':' (rtrim strips the digits)
+        tail = func.substr(OutboxRow.key, func.length(func.rtrim(OutboxRow.key, "0123456789")) + 1)
         query = (
-            select(OutboxRow.key)
+            select(tail)
             .where(OutboxRow.key.startswith("notice:"), OutboxRow.created_at >= since)
-            .order_by(OutboxRow.id.desc())
+            .group_by(tail)
+            .order_by(func.max(OutboxRow.id).desc())
             .limit(limit)
         )
         with self._read() as session:
-            keys = session.scalars(query).all()
-        ids = {int(tail) for key in keys if (tail := key.rsplit(":", 1)[-1]).isdigit()}
-        return sorted(ids)
+            tails = session.scalars(query).all()
+        return sorted({int(t) for t in tails if t and t.isdigit()})
 
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created

@@ -2323,6 +2323,19 @@ def test_recent_notice_items_are_the_reports_recent_notices_name(store, clock):
     assert store.recent_notice_items(old, 1) == [12]  # the newest notice only
 
 
+def test_recent_notice_items_count_items_not_the_notices_of_a_report_sent_to_many(store, clock):
+    """A report a popular keyword sent to many users is one item: the limit still reaches
+    the reports before it (before, the newest notices were all of one report)."""
+    old = clock.now()
+    store.enqueue([write("notice:slack:U1:7")], old)
+    now = clock.advance(600)
+    store.enqueue([write(f"notice:slack:U{n}:42") for n in range(2, 6)], now)
+    store.enqueue([write("notice:slack:U1:10042")], clock.advance(600))
+    assert store.recent_notice_items(old, 2) == [42, 10042]
+    assert store.recent_notice_items(old, 3) == [7, 42, 10042]
+    assert store.recent_notice_items(now, 3) == [42, 10042]
+
+
 def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_first(store, clock):
     store.enqueue([write("a"), write("b"), write("c"), write("d")], clock.now())
     a, b, c, d = (store.get_outbox(k) for k in "abcd")
