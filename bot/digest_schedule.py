@@ -105,7 +105,9 @@ def next_due(
         slot = anchor - period * max(behind, 0)
     after = local(since, zone)
     if after >= slot:
+        first = slot
         slot += period * ((after - slot) // period + 1)
+        slot = _skipped_before(first, slot, period, since, zone)
     # local times lose which pass of an hour repeated in autumn they were: a slot whose
     # first pass is not later than since was had (a digest sent during the second pass,
     # catching up after a restart, covered it), so the next slot is due, not the slot's
@@ -115,6 +117,38 @@ def next_due(
         if due > since:
             return due
         slot += period
+
+
+def _skipped_before(
+    first: datetime, slot: datetime, period: timedelta, since: datetime, zone: tzinfo
+) -> datetime:
+    """``slot`` (the first slot after ``since`` on the wall clock), or an earlier one in
+    the hour the clocks skipped just before ``since`` that is still to come.
+
+    A slot in the skipped hour is due an hour on by the clock (02:30 at 03:30), so when
+    ``since`` is in the hour after the change its wall time is before ``since``'s and it
+    is still ahead: a follow made at 03:00 gets that day's 02:30 at 03:30, not a period
+    later. Only slots no earlier than ``first`` count, and only when the clock went
+    forward in the day before ``since`` (the look back is as long as the jump was).
+    """
+    jump = _offset(since, zone) - _offset(since - DAY, zone)
+    if jump <= timedelta(0):
+        return slot
+    after = local(since, zone)
+    best, due = slot, _instant(slot, zone)
+    earlier = slot - period
+    while earlier >= first and earlier > after - jump:
+        # slots in the skipped hour come later the later their wall time: keep the first
+        when = _instant(earlier, zone)
+        if since < when <= due:
+            best, due = earlier, when
+        earlier -= period
+    return best
+
+
+def _offset(when: datetime, zone: tzinfo) -> timedelta:
+    """``zone``'s offset from UTC at ``when`` (aware)."""
+    return when.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def _instant(wall: datetime, zone: tzinfo) -> datetime:

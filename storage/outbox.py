@@ -38,8 +38,11 @@ def take_back_unsent(session: Session, which: ColumnElement[bool]) -> int:
     recovers). What records a message stays:
 
     - a posted alert with an edit waiting keeps its row, the edit cancelled
-      (``version = delivered_version``): the row is what a later report edits into the
-      message after a re-follow, and what the hourly alert cap counts;
+      (``delivered_version = version``: the version is never lowered, so the edit a
+      later report queues after a re-follow has a number no edit had before, and a
+      worker recording the cancelled edit it was sending cannot pass for its delivery):
+      the row is what a later report edits into the message after a re-follow, and
+      what the hourly alert cap counts;
     - a dead row (given up on) stays as it is: it is the error record ``storybot
       outbox`` shows, and retrying it is the operator's call;
     - rows fully delivered stay (``storybot outbox --sent``, then ``prune``).
@@ -54,7 +57,7 @@ def take_back_unsent(session: Session, which: ColumnElement[bool]) -> int:
         session,
         update(OutboxRow)
         .where(unsent, OutboxRow.message_id.is_not(None))
-        .values(version=OutboxRow.delivered_version),
+        .values(delivered_version=OutboxRow.version),
     )
     return deleted + cancelled
 
@@ -371,9 +374,11 @@ class OutboxStore(StoreBase):
         ``last_error``: they count failures of the pending version, so a long-lived alert
         edited many times does not creep towards the give-up limit.
 
-        ``delivered_version`` never goes above ``version``: an unfollow that cancelled the
-        edit being sent (:func:`take_back_unsent` lowers ``version``) would otherwise
-        leave the next edit's version looking delivered, and it would never be sent.
+        ``delivered_version`` never goes above ``version``: a posted row whose given-up
+        edit ``discard_dead`` cancelled (it lowers ``version``) would otherwise leave the
+        next edit's version looking delivered, and it would never be sent. An unfollow
+        cancels an edit by raising ``delivered_version`` instead
+        (:func:`take_back_unsent`), since the worker may be sending that very edit.
         """
         delivered = case((OutboxRow.version < version, OutboxRow.version), else_=version)
         advances = OutboxRow.delivered_version < delivered
@@ -515,21 +520,26 @@ class OutboxStore(StoreBase):
             return DeadDiscard(discarded=discarded)
 
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
-        """The item ids the newest ``limit`` keyword notices queued since ``since`` were about.
+        """The ``limit`` items keyword notices queued since ``since`` were about, those of
+        the newest notices first: each item once, however many users it was sent to.
 
         A notice's key ends with the id of the first report of its text (see
-        ``bot.outbox_keys.notice_key``). Ascending, each id once.
+        ``bot.outbox_keys.notice_key``). Counting items, not notices: one wire report
+        that a popular keyword sent to 200 people would otherwise be all a fresh engine
+        learns, and a copy of an earlier report sent again. Ascending, each id once.
         """
+        # the key's trailing digits: what follows its last ':' (rtrim strips the digits)
+        tail = func.substr(OutboxRow.key, func.length(func.rtrim(OutboxRow.key, "0123456789")) + 1)
         query = (
-            select(OutboxRow.key)
+            select(tail)
             .where(OutboxRow.key.startswith("notice:"), OutboxRow.created_at >= since)
-            .order_by(OutboxRow.id.desc())
+            .group_by(tail)
+            .order_by(func.max(OutboxRow.id).desc())
             .limit(limit)
         )
         with self._read() as session:
-            keys = session.scalars(query).all()
-        ids = {int(tail) for key in keys if (tail := key.rsplit(":", 1)[-1]).isdigit()}
-        return sorted(ids)
+            tails = session.scalars(query).all()
+        return sorted({int(t) for t in tails if t and t.isdigit()})
 
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
         """How many rows for ``target`` whose key starts with ``key_prefix`` were created

@@ -405,3 +405,41 @@ def test_an_overflow_digest_says_it_holds_the_alerts_over_the_cap(store):
     assert digest.message.footer == (
         "Digest of 2026-03-05 08:00 – 09:01 UTC (alerts over this channel's hourly cap)"
     )
+
+
+@pytest.mark.parametrize(
+    ("zone", "at", "followed", "first"),
+    [
+        # Berlin skips 02:00-03:00 on 29 March: followed as the clock reads 03:00 (and at
+        # 03:20), the day's 02:30 is still to come, at 03:30
+        ("Europe/Berlin", "02:30", datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "03-29 03:30 CEST"),
+        ("Europe/Berlin", "02:30", datetime(2026, 3, 29, 1, 20, tzinfo=UTC), "03-29 03:30 CEST"),
+        # New York skips 02:00-03:00 on 8 March
+        ("America/New_York", "02:30", datetime(2026, 3, 8, 7, 0, tzinfo=UTC), "03-08 03:30 EDT"),
+        # Santiago skips 00:00-01:00 on 6 September: the day starts at 01:00
+        ("America/Santiago", "00:30", datetime(2026, 9, 6, 4, 0, tzinfo=UTC), "09-06 01:30 -03"),
+    ],
+)
+@pytest.mark.parametrize("hours", [24, 36, 168])
+async def test_a_follow_made_as_the_clocks_go_forward_gets_the_skipped_slot_an_hour_on(
+    store, zone, at, followed, first, hours
+):
+    """A slot in the hour skipped in spring is due an hour on by the clock that day: a
+    follow made at the change, or within the hour after it, before that time, gets its
+    first digest then, as the reply says, not a period later (a weekly digest: 8 days)."""
+    zone = ZoneInfo(zone)
+    clock = ManualClock(followed)
+    story = store.add_story("s", "A story", [SeedDoc("t", "x")], clock.now())
+    reply = await Commands(store, clock, zone=zone).handle(
+        admin(f"follow s digest {hours} at {at}")
+    )
+    assert reply.ok, reply.text
+    develop(store, story, 1, clock)
+    sent = []
+    for _ in range(12 * 3):  # every 5 minutes for 3 hours
+        clock.advance(minutes=5)
+        if run_digests(store, clock, zone):
+            sent.append(clock.now().astimezone(zone).strftime("%m-%d %H:%M %Z"))
+    assert sent == [first]
+    day, time, name = first.split()
+    assert f"next at 2026-{day} {time} {name}" in reply.text

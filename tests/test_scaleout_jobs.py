@@ -659,6 +659,46 @@ def test_copies_judged_by_separate_jobs_are_one_dm_per_subscriber(tmp_path, cloc
     world.app.store.close()
 
 
+def test_a_copy_judged_after_another_report_went_to_many_subscribers_is_not_sent_again(
+    tmp_path, clock
+):
+    """The fresh engine learns the reports of recent notices, not the newest notices: a
+    report sent to 200 subscribers between a wire report and its copy used to be all it
+    learned (the newest 200 notices were its), and the copy was sent a second time."""
+    from bot.model import Target
+
+    world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
+    store = world.app.store
+    store.add_subscription("console", "me", "rail", None, clock.now())
+    for n in range(200):
+        store.add_subscription("console", f"grower{n}", "orchard", None, clock.now())
+    rail = next(i for i in TIMELINE["items"] if "rail" in i["title"].lower())
+    wire, copy = (
+        dict(rail, guid=f"{url}/{n}", url=f"{url}/{n}", title=rail["title"] + suffix)
+        for n, (url, suffix) in enumerate(
+            [("https://wire.example", ""), ("https://courier.example", " - Courier")]
+        )
+    )
+    orchard = dict(
+        rail,
+        guid="orchard",
+        url="https://farm.example/orchard",
+        title="Orchard growers report record apple harvest",
+        summary="Orchard growers said the apple harvest was the largest on record this autumn.",
+        content=None,
+    )
+    for n, item in enumerate([wire, orchard, copy]):  # one judging job each
+        [item_id] = _ingest(world, [item], f"https://feeds{n}.example/rss")
+        fresh_pipeline(world.app).judge_stored([item_id])
+        clock.advance(minutes=15)
+    day = clock.now() - timedelta(days=1)
+    grower = Target("console", user_id="grower0")
+    assert store.count_outbox_since(grower, "notice:", day) == 1, "the orchard report was sent"
+    me = Target("console", user_id="me")
+    assert store.count_outbox_since(me, "notice:", day) == 1
+    store.close()
+
+
 def test_a_retried_judging_job_skips_items_already_judged(tmp_path, clock):
     world = make_world(f"sqlite:///{tmp_path / 'w.db'}", clock)
     ids = _ingest(world, _stream()[:6])

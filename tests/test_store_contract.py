@@ -237,7 +237,7 @@ def test_remove_story_drops_its_unsent_channel_messages_and_keeps_the_sent_ones(
     assert kept == {f"alert:{other.id}:1:slack:C1", "notice:slack:U1:7"}
     assert store.get_outbox(f"alert:{story.id}:3:slack:C1") is not None, "sent: kept"
     posted = store.get_outbox(f"alert:{story.id}:2:slack:C1")
-    assert (posted.message_id, posted.version, posted.delivered_version) == ("m1", 1, 1), (
+    assert (posted.message_id, posted.version, posted.delivered_version) == ("m1", 2, 2), (
         "posted: kept as the record, its edit cancelled"
     )
     assert store.get_outbox(f"alert:{story.id}:1:slack:C1") is None
@@ -1595,7 +1595,7 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
     assert store.get_outbox(f"digest:{binding.id}:start") is None
     # posted, an edit waiting: the edit is cancelled, the record of the message stays
     edited = store.get_outbox(f"alert:{story.id}:2:slack:C1")
-    assert (edited.message_id, edited.version, edited.delivered_version) == ("m2", 1, 1)
+    assert (edited.message_id, edited.version, edited.delivered_version) == ("m2", 2, 2)
     # dead rows stay as they were: what `storybot outbox` shows went wrong
     dead = {e.key: e for e in store.undelivered_outbox(dead=True)}
     assert set(dead) == {f"alert:{story.id}:4:slack:C1", f"alert:{story.id}:5:slack:C1"}
@@ -1613,7 +1613,7 @@ def test_unbind_drops_the_channels_unsent_messages_of_the_story_and_keeps_the_re
         for e in store.due_outbox(clock.now() + timedelta(days=1), 50)
         if e.key == f"alert:{story.id}:2:slack:C1"
     ]
-    assert (again.message_id, again.message.title, again.version) == ("m2", "Later", 2)
+    assert (again.message_id, again.message.title, again.version) == ("m2", "Later", 3)
 
 
 def test_developments_page_oldest_first_is_a_timeline(store, clock):
@@ -2244,10 +2244,32 @@ def test_an_edit_an_unfollow_cancelled_while_it_was_sent_leaves_the_next_report_
     assert store.unbind(story.id, "slack", "C1") is True  # ...as the channel unfollows
     store.mark_delivered(sending.id, sending.version, "m1", clock.advance(1))
     got = store.get_outbox(key)
-    assert (got.version, got.delivered_version) == (1, 1)
+    assert (got.version, got.delivered_version) == (2, 2)
 
     store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
     store.enqueue([write(key, title="v3")], clock.now())
+
+    [due] = store.due_outbox(clock.now())
+    assert (due.key, due.message.title, due.message_id) == (key, "v3", "m1")
+
+
+def test_an_edit_sent_across_an_unfollow_and_a_new_follow_leaves_the_next_report_due(store, clock):
+    """The edit being sent is cancelled by an unfollow, and the channel follows again
+    and a later report is queued before the worker records the old edit: that record
+    must not pass for the later report's delivery (before, both had version 2, and
+    the later report was never edited into the alert)."""
+    story = _story(store)
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())
+    key = f"alert:{story.id}:1:slack:C1"
+    store.enqueue([write(key)], clock.now())
+    posted = store.get_outbox(key)
+    store.mark_delivered(posted.id, posted.version, "m1", clock.now())
+    store.enqueue([write(key, title="v2")], clock.now())
+    sending = store.get_outbox(key)  # the worker reads it and sends the edit...
+    assert store.unbind(story.id, "slack", "C1") is True  # ...as the channel unfollows,
+    store.bind(story.id, "slack", "C1", DeliveryMode.REALTIME, 24, clock.now())  # follows
+    store.enqueue([write(key, title="v3")], clock.now())  # and a later report comes
+    store.mark_delivered(sending.id, sending.version, "m1", clock.advance(1))  # v2 sent
 
     [due] = store.due_outbox(clock.now())
     assert (due.key, due.message.title, due.message_id) == (key, "v3", "m1")
@@ -2326,6 +2348,19 @@ def test_recent_notice_items_are_the_reports_recent_notices_name(store, clock):
     assert store.recent_notice_items(now, 10) == [12, 42]
     assert store.recent_notice_items(old, 10) == [7, 12, 42]
     assert store.recent_notice_items(old, 1) == [12]  # the newest notice only
+
+
+def test_recent_notice_items_count_items_not_the_notices_of_a_report_sent_to_many(store, clock):
+    """A report a popular keyword sent to many users is one item: the limit still reaches
+    the reports before it (before, the newest notices were all of one report)."""
+    old = clock.now()
+    store.enqueue([write("notice:slack:U1:7")], old)
+    now = clock.advance(600)
+    store.enqueue([write(f"notice:slack:U{n}:42") for n in range(2, 6)], now)
+    store.enqueue([write("notice:slack:U1:10042")], clock.advance(600))
+    assert store.recent_notice_items(old, 2) == [42, 10042]
+    assert store.recent_notice_items(old, 3) == [7, 42, 10042]
+    assert store.recent_notice_items(now, 3) == [42, 10042]
 
 
 def test_undelivered_outbox_lists_dead_newest_first_and_pending_earliest_due_first(store, clock):

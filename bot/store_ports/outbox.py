@@ -78,7 +78,8 @@ class OutboxStore(Protocol):
         ...
 
     def recent_notice_items(self, since: datetime, limit: int) -> list[int]:
-        """The item ids the newest ``limit`` keyword notices queued since ``since`` were about."""
+        """The ``limit`` items keyword notices queued since ``since`` were about, those of the
+        newest notices first (each item once, however many users it was sent to)."""
         ...
 
     def count_outbox_since(self, target: Target, key_prefix: str, since: datetime) -> int:
