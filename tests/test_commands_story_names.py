@@ -359,6 +359,16 @@ async def test_unsubscribe_story_option_read_two_ways_removes_nothing(commands, 
         "--story anthropic pentagon",
         '--story "anthropic pentagon"',
         "--story \u201canthropic pentagon\u201d",
+        # quoted after the option or its sign, as `status 'anthropic pentagon'` reads it:
+        # single quotes were "There is no story named ''anthropic'", --story="..."
+        # "--story needs a story name after it", and story:"..." a subscription to every
+        # item with the keywords "story:" and "anthropic pentagon"
+        "--story 'anthropic pentagon'",
+        "--story \u2018Anthropic Pentagon\u2019",  # as phones and Slack's smart quotes type it
+        '--story="anthropic pentagon"',
+        "--story=\u201canthropic pentagon\u201d",
+        "--story='anthropic pentagon'",
+        'story:"anthropic pentagon"',
     ],
 )
 async def test_subscribe_story_option_that_spells_one_story_is_that_story(
@@ -387,33 +397,6 @@ async def test_subscribe_story_option_of_one_story_keeps_the_words_after_it_as_k
     # a name that spells no story is refused with the story its words probably mean
     reply = await commands.handle(req("subscribe chips --story antropic pentagon"))
     assert not reply.ok and "Did you mean `anthropic`?" in reply.text, reply.text
-
-
-@pytest.mark.parametrize(
-    "option",
-    [
-        "--story 'anthropic pentagon'",
-        "--story \u2018Anthropic Pentagon\u2019",  # as phones and Slack's smart quotes type it
-        '--story="anthropic pentagon"',
-        "--story=\u201canthropic pentagon\u201d",
-        "--story='anthropic pentagon'",
-        'story:"anthropic pentagon"',
-    ],
-)
-async def test_a_story_option_whose_name_is_quoted_after_it_or_its_sign_is_that_story(
-    commands, store, talks, option
-):
-    # as `status 'anthropic pentagon'` and `--story "anthropic pentagon"` read it. It was
-    # "There is no story named ''anthropic'" (single quotes), "--story needs a story name
-    # after it" (--story="..."), and for story:"..." a subscription to every item with
-    # the keywords "story:" and "anthropic pentagon"
-    reply = await commands.handle(req(f"subscribe chips {option}"))
-    assert reply.ok and reply.text == (
-        "Subscribed (#1): chips. You will get a DM for each new item on-topic for "
-        "anthropic-pentagon that matches."
-    ), reply.text
-    reply = await commands.handle(req(f"unsubscribe chips {option}"))
-    assert reply.ok and reply.text == "Unsubscribed #1: chips (story anthropic-pentagon)"
 
 
 @pytest.mark.parametrize(
